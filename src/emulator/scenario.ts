@@ -1,0 +1,64 @@
+/**
+ * Emulator fault scenarios: the contract shared by the emulator, its CLI flags,
+ * `POST /__emulator/scenario`, and the tests. A scenario replaces the previous one wholesale.
+ */
+import { z } from 'zod';
+
+/** Which kind of call a fault applies to. */
+export const FaultTarget = z
+  .enum(['submit', 'status', 'result', 'cancel', 'model', 'download', 'any'])
+  .describe('Which call the fault applies to');
+export type FaultTarget = z.infer<typeof FaultTarget>;
+
+const when = {
+  on: FaultTarget,
+  /** 1-based: the Nth matching call (counted per target since the scenario was set). Omitted: every call. */
+  nth: z.number().int().min(1).optional().describe('Fire on the Nth matching call (1-based); omitted: every call'),
+  /** How many consecutive calls from `nth` fire. Default 1 when `nth` is given, unlimited otherwise. */
+  times: z.number().int().min(1).optional().describe('How many consecutive matching calls fire'),
+};
+
+export const Fault = z.discriminatedUnion('kind', [
+  /** An HTTP error reply: 401, 400 (+error_code 400004), 422, 429 (+Retry-After), 500/502/503, or 200 carrying `error_code`. */
+  z.object({
+    kind: z.literal('http'),
+    ...when,
+    status: z.number().int().min(200).max(599),
+    error_code: z.number().int().optional(),
+    message: z.string().optional(),
+    retry_after: z.number().min(0).optional().describe('Retry-After header, seconds'),
+  }),
+  /** Destroy the socket without replying. */
+  z.object({ kind: z.literal('reset'), ...when }),
+  /** Reply 200 with a body that is not JSON. */
+  z.object({ kind: z.literal('malformed-json'), ...when }),
+  /** Delay the reply. */
+  z.object({ kind: z.literal('slow'), ...when, delay_ms: z.number().int().min(0) }),
+  /** Requests submitted while set never leave the queue. */
+  z.object({ kind: z.literal('stuck') }),
+  /** The request ends `failed` with this error (e.g. moderation). `nth`: only the Nth submit. */
+  z.object({ kind: z.literal('remote-failed'), nth: z.number().int().min(1).optional(), error: z.unknown().optional() }),
+  /** Cancel always answers `not_cancellable`. */
+  z.object({ kind: z.literal('not-cancellable') }),
+  /** Output download sends only part of the body (Content-Length is the full size), then closes. */
+  z.object({ kind: z.literal('truncated-download'), nth: z.number().int().min(1).optional(), times: z.number().int().min(1).optional() }),
+  /** Output download advertises a Content-Length larger than the client's cap allows. */
+  z.object({ kind: z.literal('oversized-download'), content_length: z.number().int().min(1) }),
+  /** Output URLs point at a host outside the allow-list. */
+  z.object({ kind: z.literal('untrusted-output-host'), host: z.string().default('evil.example.com') }),
+]);
+export type Fault = z.infer<typeof Fault>;
+
+export const Scenario = z
+  .object({
+    faults: z.array(Fault).default([]),
+    /** Probability (0..1) that any API call or download gets a random transient fault (429/500/503/reset). */
+    fault_rate: z.number().min(0).max(1).default(0),
+    /** Seed for the random fault dice, so soak tests are repeatable. */
+    fault_seed: z.number().int().default(1),
+    queue_ms: z.number().int().min(0).optional().describe('Time a request spends in the queue'),
+    run_ms: z.number().int().min(0).optional().describe('Time a request spends running'),
+  })
+  .strict();
+export type Scenario = z.infer<typeof Scenario>;
+export type ScenarioInput = z.input<typeof Scenario>;

@@ -1,0 +1,57 @@
+/**
+ * The one small interface every image-edit provider implements. The runner only talks to this.
+ */
+
+/** One edit request, provider-neutral. */
+export interface EditRequest {
+  readonly model: string;
+  readonly prompt: string;
+  /** A URL the provider can fetch (https, or a data: URI where supported). */
+  readonly imageUrl: string;
+  readonly seed?: number | undefined;
+  readonly aspectRatio?: string | undefined;
+  /** Extra provider fields, passed through as-is. */
+  readonly params?: Readonly<Record<string, unknown>> | undefined;
+}
+
+/** Remote progress, as reported while waiting. */
+export type RemoteState =
+  | { readonly phase: 'queued'; readonly position?: number | undefined }
+  | { readonly phase: 'running' }
+  | { readonly phase: 'downloading'; readonly bytes?: number | undefined; readonly total?: number | undefined };
+
+export interface ModelInfo {
+  readonly model: string;
+  /** Price per request in USD, `null` when the provider does not say. */
+  readonly priceUsd: number | null;
+  /** The model's input schema as the provider reports it. */
+  readonly inputSchema?: unknown;
+}
+
+export interface WaitOptions {
+  readonly signal?: AbortSignal | undefined;
+  readonly onState?: ((state: RemoteState) => void) | undefined;
+  /** Overall deadline in ms from now; on expiry the request is cancelled and a timeout error thrown. */
+  readonly deadlineMs?: number | undefined;
+}
+
+export interface DownloadResult {
+  readonly path: string;
+  readonly sha256: string;
+  readonly bytes: number;
+  /** From Content-Type, when given. */
+  readonly mediaType: string | null;
+}
+
+export interface Provider {
+  readonly name: string;
+  modelInfo(model: string, signal?: AbortSignal): Promise<ModelInfo>;
+  /** Submit once. Retries only when the server clearly refused it (no request id issued). */
+  submit(req: EditRequest, signal?: AbortSignal): Promise<{ readonly requestId: string }>;
+  /** Poll until finished; returns the output URLs. Throws typed errors for failure/timeout. */
+  wait(requestId: string, options?: WaitOptions): Promise<{ readonly outputUrls: readonly string[] }>;
+  /** Cancel a request; only queued requests can be cancelled. */
+  cancel(requestId: string, signal?: AbortSignal): Promise<'cancelled' | 'not_cancellable'>;
+  /** Stream an output to `destPath` atomically (temp file + rename), hashing as it goes. */
+  download(url: string, destPath: string, options?: { readonly signal?: AbortSignal | undefined; readonly onProgress?: ((bytes: number, total: number | null) => void) | undefined }): Promise<DownloadResult>;
+}

@@ -1,0 +1,59 @@
+/**
+ * The one runtime object: clock, randomness, environment, file root and output streams.
+ * Library code takes it as a parameter instead of reaching for `process`, `Date.now` or
+ * `Math.random`, so tests are deterministic and never touch the real world by accident.
+ */
+import { randomInt } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
+
+/** A place to write text; `process.stdout` fits, and so does a test buffer. */
+export interface TextSink {
+  write(chunk: string): unknown;
+  readonly isTTY?: boolean;
+  readonly columns?: number;
+}
+
+export interface Runtime {
+  /** Working directory: relative CLI paths and the fallback project root resolve against it. */
+  readonly cwd: string;
+  /** Environment variables (read-only snapshot). */
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** Milliseconds since the epoch. */
+  now(): number;
+  /** A fresh seed in 0..4294967295. */
+  randomSeed(): number;
+  /** Uniform in [0, 1): retry jitter and the like. */
+  random(): number;
+  /** Wait `ms`; rejects with the signal's reason when aborted. */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+  readonly stdout: TextSink;
+  readonly stderr: TextSink;
+}
+
+const SEED_LIMIT = 2 ** 32;
+
+/** The real runtime, with any part overridden (tests pass a fake clock or a seeded random). */
+export function createRuntime(overrides: Partial<Runtime> = {}): Runtime {
+  return {
+    cwd: overrides.cwd ?? process.cwd(),
+    env: overrides.env ?? { ...process.env },
+    now: overrides.now ?? (() => Date.now()),
+    randomSeed: overrides.randomSeed ?? (() => randomInt(0, SEED_LIMIT)),
+    random: overrides.random ?? Math.random,
+    sleep: overrides.sleep ?? ((ms, signal) => delay(ms, undefined, signal ? { signal } : undefined)),
+    stdout: overrides.stdout ?? process.stdout,
+    stderr: overrides.stderr ?? process.stderr,
+  };
+}
+
+/** A small deterministic PRNG (mulberry32) for tests, benchmarks and the emulator's fault dice. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

@@ -1,0 +1,35 @@
+/**
+ * Secret scrubbing for anything that may reach a person or a file: messages, logs, reports.
+ * Tokens are replaced wherever they appear; URL query strings (presigned signatures) and
+ * userinfo are dropped.
+ */
+
+const MIN_SECRET_LENGTH = 4;
+
+/** Replace each secret (longest first) with `***`. Short values are ignored to avoid mangling text. */
+export function redactSecrets(text: string, secrets: readonly (string | undefined)[]): string {
+  const list = secrets
+    .filter((s): s is string => typeof s === 'string' && s.trim().length >= MIN_SECRET_LENGTH)
+    .map((s) => s.trim())
+    .sort((a, b) => b.length - a.length);
+  let out = text;
+  for (const s of list) out = out.split(s).join('***');
+  return out;
+}
+
+/** A URL safe to print: no userinfo, no query (presigned signatures live there), no fragment. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.protocol === 'data:') return `data:${u.pathname.split(/[;,]/)[0] ?? ''};… (${url.length} chars)`;
+    const q = u.search ? '?…' : '';
+    return `${u.protocol}//${u.host}${u.pathname}${q}`;
+  } catch {
+    return url.length > 80 ? `${url.slice(0, 77)}…` : url;
+  }
+}
+
+/** Scrub every http(s) URL inside free text with {@link redactUrl}. */
+export function redactUrlsIn(text: string): string {
+  return text.replace(/\bhttps?:\/\/[^\s"'<>]+/g, (m) => redactUrl(m));
+}
