@@ -1,0 +1,84 @@
+/**
+ * Store contracts: content-addressed blobs, run records by cache key, the journal, the lock file.
+ * Field names in records and the lock are snake_case because they are written to disk as-is.
+ */
+
+/** A finished remote run, stored under its cache key. Errors are never recorded. */
+export interface RunRecord {
+  readonly key: string;
+  /** Node id that produced it (informational; the key is what matters). */
+  readonly node: string;
+  readonly provider: string;
+  readonly model: string;
+  readonly seed: number;
+  readonly input_sha256: string;
+  readonly output_sha256: string;
+  /** e.g. `image/png` */
+  readonly media_type: string;
+  /** File extension without the dot, e.g. `png`. */
+  readonly ext: string;
+  readonly request_id: string;
+  /** The provider's output URL, reusable downstream while fresh. */
+  readonly output_url?: string | undefined;
+  /** ISO-8601. */
+  readonly finished_at: string;
+}
+
+/** A request that was submitted (and paid for) but not yet recorded. Written durably before polling. */
+export interface JournalEntry {
+  readonly key: string;
+  readonly node: string;
+  readonly provider: string;
+  readonly model: string;
+  readonly seed: number;
+  readonly input_sha256: string;
+  readonly request_id: string;
+  /** ISO-8601. */
+  readonly submitted_at: string;
+}
+
+export interface Journal {
+  /** Durably record a submitted request (fsync before resolving). */
+  add(entry: JournalEntry): Promise<void>;
+  get(key: string): Promise<JournalEntry | null>;
+  remove(key: string): Promise<void>;
+  list(): Promise<JournalEntry[]>;
+}
+
+export interface Store {
+  /** The cache dir (e.g. `<project>/.kontext`). */
+  readonly root: string;
+  /** Where the blob with this sha256 lives (whether or not it exists). */
+  blobPath(sha256: string): string;
+  hasBlob(sha256: string): Promise<boolean>;
+  /** Store bytes; returns their sha256. */
+  putBlob(bytes: Uint8Array): Promise<string>;
+  /** Move a complete temp file (from {@link Store.tempPath}) with a known sha256 into the store. */
+  adoptBlob(tempFile: string, sha256: string): Promise<string>;
+  /** A fresh temp path inside the store (same filesystem as the blobs). */
+  tempPath(hint?: string): string;
+  getRecord(key: string): Promise<RunRecord | null>;
+  putRecord(record: RunRecord): Promise<void>;
+  /** sha256 and size of a local file, remembered by (path, size, mtime) so unchanged files are not re-read. */
+  hashSource(path: string): Promise<{ readonly sha256: string; readonly bytes: number }>;
+  readonly journal: Journal;
+}
+
+/** One node's entry in `<recipe-stem>.lock.json`. */
+export interface LockEntry {
+  readonly seed: number;
+  readonly key: string;
+  readonly input_sha256: string;
+  readonly output_sha256: string;
+  /** Output path relative to the lock file's folder, with `/` separators. */
+  readonly output: string;
+  readonly provider: string;
+  readonly model: string;
+  readonly request_id: string;
+  readonly finished_at: string;
+}
+
+export interface LockFile {
+  readonly version: 1;
+  readonly nodes: Readonly<Record<string, LockEntry>>;
+}
