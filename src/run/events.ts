@@ -1,0 +1,84 @@
+/**
+ * Typed run events: the scheduler emits them, reporters (tty, plain, json) subscribe.
+ * The scheduler never prints. The zod schema is the NDJSON wire format of `--json`.
+ */
+import { z } from 'zod';
+
+/** Why a node will run (for `--explain`, `--dry-run` and the events). */
+export const RunReason = z
+  .enum(['new', 'prompt-changed', 'params-changed', 'seed-changed', 'model-changed', 'input-changed', 'forced', 'not-cached', 'reattach'])
+  .describe('Why a node runs');
+export type RunReason = z.infer<typeof RunReason>;
+
+/** Remote progress of a running node. */
+export const NodePhase = z.enum(['hosting', 'submitting', 'queued', 'running', 'downloading', 'reattaching']);
+export type NodePhase = z.infer<typeof NodePhase>;
+
+const base = { t: z.number().describe('ms since the run started') };
+
+export const RunEvent = z.discriminatedUnion('type', [
+  z.object({
+    type: z.literal('run-start'),
+    ...base,
+    recipe: z.string(),
+    nodes: z.number().int(),
+    to_run: z.number().int(),
+    cached: z.number().int(),
+    jobs: z.number().int(),
+    provider: z.string(),
+  }),
+  z.object({ type: z.literal('node-start'), ...base, node: z.string(), reason: RunReason }),
+  z.object({
+    type: z.literal('node-state'),
+    ...base,
+    node: z.string(),
+    phase: NodePhase,
+    position: z.number().int().optional(),
+    bytes: z.number().optional(),
+    total: z.number().optional(),
+    request_id: z.string().optional(),
+  }),
+  z.object({ type: z.literal('node-retry'), ...base, node: z.string(), call: z.string(), attempt: z.number().int(), delay_ms: z.number(), reason: z.string() }),
+  z.object({
+    type: z.literal('node-done'),
+    ...base,
+    node: z.string(),
+    output: z.string(),
+    request_id: z.string(),
+    seed: z.number().int(),
+    ms: z.number(),
+  }),
+  z.object({ type: z.literal('node-cached'), ...base, node: z.string(), output: z.string(), restored: z.boolean() }),
+  z.object({
+    type: z.literal('node-failed'),
+    ...base,
+    node: z.string(),
+    code: z.string(),
+    exit_code: z.number().int(),
+    message: z.string(),
+    hint: z.string().optional(),
+  }),
+  z.object({ type: z.literal('node-skipped'), ...base, node: z.string(), reason: z.enum(['upstream-failed', 'stopped', 'interrupted']) }),
+  z.object({ type: z.literal('warning'), ...base, message: z.string(), node: z.string().optional() }),
+  z.object({
+    type: z.literal('run-summary'),
+    ...base,
+    recipe: z.string(),
+    done: z.number().int(),
+    cached: z.number().int(),
+    failed: z.number().int(),
+    skipped: z.number().int(),
+    submitted: z.number().int(),
+    exit_code: z.number().int(),
+    ms: z.number(),
+    out_dir: z.string(),
+  }),
+]);
+export type RunEvent = z.infer<typeof RunEvent>;
+export type RunEventOf<T extends RunEvent['type']> = Extract<RunEvent, { type: T }>;
+
+/** A reporter receives every event in order; `close` runs once after the summary. */
+export interface Reporter {
+  onEvent(event: RunEvent): void;
+  close(): void;
+}
