@@ -52,8 +52,16 @@ export type Fault = z.infer<typeof Fault>;
 export const Scenario = z
   .object({
     faults: z.array(Fault).default([]),
-    /** Probability (0..1) that any API call or download gets a random transient fault (429/500/503/reset). */
+    /**
+     * Probability (0..1) that a call gets a random transient fault: 429/500/503/reset on API calls;
+     * a submit only gets refusals (429/503), which a client may safely retry.
+     */
     fault_rate: z.number().min(0).max(1).default(0),
+    /** Which calls the random faults hit. Omitted: every API call (submit, status, result, cancel, model), not downloads. */
+    fault_targets: z
+      .array(FaultTarget)
+      .optional()
+      .describe('Calls the random faults hit; omitted: every API call, not downloads'),
     /** Seed for the random fault dice, so soak tests are repeatable. */
     fault_seed: z.number().int().default(1),
     queue_ms: z.number().int().min(0).optional().describe('Time a request spends in the queue'),

@@ -1,0 +1,77 @@
+/**
+ * `kontext emulator`: run the RunComfy-compatible emulator standalone until `signal` aborts
+ * (the entry point wires Ctrl-C to it), then close it and report success.
+ */
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { ExitCode, KontextError } from '../../errors.js';
+import { parseScenario, startEmulator, type Scenario, type ScenarioInput } from '../../emulator/index.js';
+import type { Runtime } from '../../runtime.js';
+
+export interface EmulatorCommandOptions {
+  port?: number;
+  host?: string;
+  queueMs?: number;
+  runMs?: number;
+  faultRate?: number;
+  faultSeed?: number;
+  /** Path to a JSON scenario file (relative to the working directory). */
+  scenario?: string;
+  price?: number;
+}
+
+async function loadScenario(path: string | undefined, rt: Runtime): Promise<ScenarioInput> {
+  if (path === undefined) return {};
+  const full = resolve(rt.cwd, path);
+  let text: string;
+  try {
+    text = await readFile(full, 'utf8');
+  } catch (e) {
+    throw new KontextError('E_EMULATOR_SCENARIO_MISSING', `cannot read scenario file ${path}`, { exitCode: ExitCode.NO_INPUT, cause: e });
+  }
+  try {
+    return JSON.parse(text) as ScenarioInput;
+  } catch (e) {
+    throw new KontextError('E_EMULATOR_SCENARIO', `scenario file ${path} is not valid JSON: ${e instanceof Error ? e.message : String(e)}`, { exitCode: ExitCode.USAGE, cause: e });
+  }
+}
+
+/** The scenario from the file, with --fault-rate / --fault-seed on top; validated. */
+async function buildScenario(opts: EmulatorCommandOptions, rt: Runtime): Promise<Scenario> {
+  const input = { ...(await loadScenario(opts.scenario, rt)) };
+  if (opts.faultRate !== undefined) input.fault_rate = opts.faultRate;
+  if (opts.faultSeed !== undefined) input.fault_seed = opts.faultSeed;
+  return parseScenario(input);
+}
+
+function describeScenario(s: Scenario): string | undefined {
+  const parts: string[] = [];
+  if (s.faults.length > 0) parts.push(`${s.faults.length} scripted fault(s): ${s.faults.map((f) => f.kind).join(', ')}`);
+  if (s.fault_rate > 0) parts.push(`random fault rate ${s.fault_rate} (seed ${s.fault_seed})`);
+  return parts.length > 0 ? `faults: ${parts.join('; ')}` : undefined;
+}
+
+function aborted(signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((done) => signal.addEventListener('abort', () => done(), { once: true }));
+}
+
+export async function emulatorCommand(opts: EmulatorCommandOptions, rt: Runtime, signal: AbortSignal): Promise<number> {
+  const scenario = await buildScenario(opts, rt);
+  const em = await startEmulator({
+    ...(opts.host !== undefined && { host: opts.host }),
+    ...(opts.port !== undefined && { port: opts.port }),
+    ...(opts.queueMs !== undefined && { queueMs: opts.queueMs }),
+    ...(opts.runMs !== undefined && { runMs: opts.runMs }),
+    ...(opts.price !== undefined && { priceUsd: opts.price }),
+    scenario,
+    now: () => rt.now(),
+  });
+  rt.stdout.write(`kontext emulator listening on ${em.baseUrl}\n`);
+  rt.stdout.write(`export RUNCOMFY_MODEL_API_BASE=${em.baseUrl} KONTEXT_ALLOW_HOSTS=${new URL(em.origin).hostname} RUNCOMFY_TOKEN=anything\n`);
+  const faults = describeScenario(scenario);
+  if (faults) rt.stdout.write(`${faults}\n`);
+  await aborted(signal);
+  await em.close();
+  return ExitCode.OK;
+}

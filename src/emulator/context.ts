@@ -1,0 +1,57 @@
+/**
+ * Everything one running emulator owns. Each `startEmulator` call makes its own context:
+ * no module-level state, so tests can run many emulators side by side.
+ */
+import type { IncomingMessage } from 'node:http';
+import { FaultEngine } from './faults.js';
+import { JobStore } from './jobs.js';
+import type { RequestLogEntry } from './request-log.js';
+import { parseScenario } from './errors.js';
+import type { ScenarioInput } from './scenario.js';
+import { createTimerSet, type TimerSet } from './timers.js';
+
+export interface EmulatorSettings {
+  readonly queueMs: number;
+  readonly runMs: number;
+  readonly priceUsd: number;
+  readonly now: () => number;
+}
+
+export interface EmulatorContext {
+  readonly settings: EmulatorSettings;
+  readonly timers: TimerSet;
+  readonly jobs: JobStore;
+  readonly log: RequestLogEntry[];
+  faults: FaultEngine;
+  /** `http://host:port` the server listens on (loopback when bound to every interface). */
+  origin: string;
+  closed: boolean;
+}
+
+export function createContext(settings: EmulatorSettings, scenario: ScenarioInput | undefined): EmulatorContext {
+  const timers = createTimerSet();
+  return {
+    settings,
+    timers,
+    jobs: new JobStore(timers, () => new Date(settings.now()).toISOString()),
+    log: [],
+    faults: new FaultEngine(parseScenario(scenario ?? {})),
+    origin: '',
+    closed: false,
+  };
+}
+
+/** Queue/run durations: the scenario's, else the emulator's options. */
+export function durations(ctx: EmulatorContext): { queueMs: number; runMs: number } {
+  const s = ctx.faults.scenario;
+  return { queueMs: s.queue_ms ?? ctx.settings.queueMs, runMs: s.run_ms ?? ctx.settings.runMs };
+}
+
+/**
+ * The origin a client used to reach us (its Host header), so reply URLs work whether it said
+ * `127.0.0.1` or `localhost`.
+ */
+export function requestOrigin(ctx: EmulatorContext, req: IncomingMessage): string {
+  const host = req.headers.host;
+  return host && /^[\w.\-:[\]]+$/.test(host) ? `http://${host}` : ctx.origin;
+}

@@ -1,0 +1,27 @@
+/** Typed errors of the emulator (rendered by `src/cli`, like every KontextError). */
+import { z } from 'zod';
+import { ExitCode, KontextError } from '../errors.js';
+import { Scenario } from './scenario.js';
+
+/** A fault scenario failed validation (a `--scenario` file, `setScenario`, or the options). */
+export class ScenarioError extends KontextError {
+  override readonly name = 'ScenarioError';
+  constructor(message: string, options: { cause?: unknown; hint?: string } = {}) {
+    super('E_EMULATOR_SCENARIO', message, { exitCode: ExitCode.USAGE, hint: options.hint ?? 'see the scenario format in the README (emulator section)', cause: options.cause });
+  }
+}
+
+/** The server could not listen (port in use, bad host). */
+export class EmulatorListenError extends KontextError {
+  override readonly name = 'EmulatorListenError';
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super('E_EMULATOR_LISTEN', message, { exitCode: ExitCode.UNAVAILABLE, hint: 'choose another --port, or 0 for any free port', cause: options.cause });
+  }
+}
+
+/** Validate a scenario; the message lists every problem on one line. */
+export function parseScenario(input: unknown): Scenario {
+  const parsed = Scenario.safeParse(input);
+  if (parsed.success) return parsed.data;
+  throw new ScenarioError(`invalid emulator scenario: ${z.prettifyError(parsed.error).replace(/\n\s*/g, '; ')}`, { cause: parsed.error });
+}

@@ -1,0 +1,54 @@
+/** Apply a per-call fault (HTTP error, reset, malformed JSON) instead of the real reply. */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { CallFault, CallPlan } from './faults.js';
+import { sendJson } from './http-io.js';
+import type { RequestLogEntry } from './request-log.js';
+
+const DEFAULT_MESSAGES: Record<number, string> = {
+  200: 'Request failed',
+  400: 'Bad request',
+  401: 'Unauthorized: invalid or missing token',
+  403: 'Forbidden: not your resource',
+  404: 'Not found',
+  422: 'Unprocessable input',
+  429: 'Too many requests, slow down',
+  500: 'Internal server error',
+  502: 'Bad gateway',
+  503: 'Service unavailable',
+};
+
+/** Default `error_code` per status when the scenario gives none (an auth failure as HTTP 400 must say 400004 itself). */
+const DEFAULT_CODES: Record<number, number> = { 200: 500001, 400: 400001, 403: 403001, 404: 404001 };
+
+function describe(fault: CallFault, source: CallPlan['source']): string {
+  const what = fault.kind === 'http' ? `http ${fault.status}` : fault.kind;
+  return source === 'random' ? `random ${what}` : what;
+}
+
+export function replyWithFault(req: IncomingMessage, res: ServerResponse, plan: CallPlan & { fault: CallFault }, entry: RequestLogEntry): void {
+  const { fault } = plan;
+  entry.fault = [entry.fault, describe(fault, plan.source)].filter(Boolean).join('+');
+  switch (fault.kind) {
+    case 'reset':
+      req.socket.destroy();
+      return;
+    case 'malformed-json': {
+      const text = '{"request_id": "emulated", "status": "in_queue", <<not json';
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)) });
+      res.end(text);
+      return;
+    }
+    case 'http': {
+      const headers: Record<string, string> = {};
+      if (fault.retry_after !== undefined) headers['retry-after'] = String(fault.retry_after);
+      const code = fault.error_code ?? DEFAULT_CODES[fault.status] ?? fault.status * 1000;
+      const message = fault.message ?? DEFAULT_MESSAGES[fault.status] ?? `HTTP ${fault.status}`;
+      sendJson(res, fault.status, { error_code: code, error_message: `${message} (emulated fault)` }, headers);
+      return;
+    }
+    default: {
+      const never: never = fault;
+      return never;
+    }
+  }
+}

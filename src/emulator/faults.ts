@@ -1,0 +1,124 @@
+/**
+ * The fault engine: decides, call by call, which fault of the current scenario fires.
+ * Counters are per target (and one for `any`) and restart whenever a scenario is set.
+ */
+import { seededRandom } from '../runtime.js';
+import type { Fault, FaultTarget, Scenario } from './scenario.js';
+
+/** A call the emulator can fault: every target but the `any` wildcard. */
+export type CallTarget = Exclude<FaultTarget, 'any'>;
+/** Faults that act on a single call's reply. */
+export type CallFault = Extract<Fault, { kind: 'http' | 'reset' | 'malformed-json' }>;
+
+/** What to do with one call: wait `delayMs`, then reply normally or with `fault`. */
+export interface CallPlan {
+  readonly delayMs: number;
+  readonly fault: CallFault | undefined;
+  /** `scenario` for an explicit fault, `random` for the soak dice. */
+  readonly source: 'scenario' | 'random' | undefined;
+}
+
+/** Random faults hit API calls by default; downloads only when a scenario opts in. */
+const DEFAULT_RANDOM_TARGETS: readonly FaultTarget[] = ['submit', 'status', 'result', 'cancel', 'model'];
+
+type Windowed = { readonly nth?: number | undefined; readonly times?: number | undefined };
+
+/** Does a fault with this nth/times window fire on the `count`-th matching call? */
+export function inWindow(w: Windowed, count: number): boolean {
+  if (w.nth === undefined) return w.times === undefined || count <= w.times;
+  return count >= w.nth && count < w.nth + (w.times ?? 1);
+}
+
+export class FaultEngine {
+  readonly scenario: Scenario;
+  private readonly counts = new Map<FaultTarget, number>();
+  private readonly dice: () => number;
+  private accepted = 0;
+
+  constructor(scenario: Scenario) {
+    this.scenario = scenario;
+    this.dice = seededRandom(scenario.fault_seed);
+  }
+
+  private bump(target: FaultTarget): number {
+    const n = (this.counts.get(target) ?? 0) + 1;
+    this.counts.set(target, n);
+    return n;
+  }
+
+  /** How many calls of `target` were seen since the scenario was set. */
+  count(target: FaultTarget): number {
+    return this.counts.get(target) ?? 0;
+  }
+
+  /** Count a call and plan its faults: every matching `slow` adds up, the first other match wins. */
+  onCall(target: CallTarget): CallPlan {
+    const own = this.bump(target);
+    const any = this.bump('any');
+    let delayMs = 0;
+    let fault: CallFault | undefined;
+    for (const f of this.scenario.faults) {
+      if (f.kind !== 'http' && f.kind !== 'reset' && f.kind !== 'malformed-json' && f.kind !== 'slow') continue;
+      if (f.on !== target && f.on !== 'any') continue;
+      if (!inWindow(f, f.on === 'any' ? any : own)) continue;
+      if (f.kind === 'slow') delayMs += f.delay_ms;
+      else fault ??= f;
+    }
+    if (fault) return { delayMs, fault, source: 'scenario' };
+    const random = this.rollDice(target);
+    return { delayMs, fault: random, source: random ? 'random' : undefined };
+  }
+
+  /** Seeded transient faults for soak tests. A submit only gets refusals (429/503), which a client may safely retry. */
+  private rollDice(target: CallTarget): CallFault | undefined {
+    const { fault_rate: rate } = this.scenario;
+    const targets = this.scenario.fault_targets ?? DEFAULT_RANDOM_TARGETS;
+    if (rate <= 0 || !(targets.includes(target) || targets.includes('any'))) return undefined;
+    if (this.dice() >= rate) return undefined;
+    const pick = this.dice();
+    if (target === 'submit') return { kind: 'http', on: target, status: pick < 0.5 ? 429 : 503 };
+    if (pick < 0.25) return { kind: 'reset', on: target };
+    const status = pick < 0.5 ? 429 : pick < 0.75 ? 500 : 503;
+    return { kind: 'http', on: target, status };
+  }
+
+  /** Called once per accepted submit: does the new request get stuck, or fail remotely? */
+  onAccepted(): { stuck: boolean; failure: unknown } {
+    this.accepted += 1;
+    let stuck = false;
+    let failure: unknown;
+    for (const f of this.scenario.faults) {
+      if (f.kind === 'stuck') stuck = true;
+      if (f.kind === 'remote-failed' && failure === undefined && (f.nth === undefined || f.nth === this.accepted)) {
+        failure = f.error ?? DEFAULT_REMOTE_ERROR;
+      }
+    }
+    return { stuck, failure };
+  }
+
+  cancelRefused(): boolean {
+    return this.scenario.faults.some((f) => f.kind === 'not-cancellable');
+  }
+
+  /** Fault for the current output download (call after `onCall('download')`). */
+  downloadFault(): { kind: 'truncated' } | { kind: 'oversized'; length: number } | undefined {
+    const n = this.count('download');
+    for (const f of this.scenario.faults) {
+      if (f.kind === 'truncated-download' && inWindow(f, n)) return { kind: 'truncated' };
+      if (f.kind === 'oversized-download') return { kind: 'oversized', length: f.content_length };
+    }
+    return undefined;
+  }
+
+  /** The host output URLs should claim, when an untrusted-host fault is set. */
+  outputHost(): string | undefined {
+    for (const f of this.scenario.faults) if (f.kind === 'untrusted-output-host') return f.host;
+    return undefined;
+  }
+}
+
+/** What a moderated request reports when the scenario gives no error of its own. */
+export const DEFAULT_REMOTE_ERROR = {
+  code: 'content_moderated',
+  message: 'Request moderated: the input or output was flagged by the safety filter (emulated)',
+};

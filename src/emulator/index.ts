@@ -1,0 +1,10 @@
+/**
+ * The RunComfy-compatible emulator (DESIGN.md §5): a real HTTP server speaking the Model API,
+ * with deterministic emulated edits and faults on demand. Public surface of `src/emulator/`.
+ */
+export { startEmulator, type EmulatorHandle, type EmulatorOptions } from './server.js';
+export type { RequestLogEntry } from './request-log.js';
+export { Fault, FaultTarget, Scenario, type ScenarioInput } from './scenario.js';
+export { EmulatorListenError, ScenarioError, parseScenario } from './errors.js';
+export { ASPECT_RATIOS, type AspectRatio } from './model-info.js';
+export { syntheticByte } from './files.js';

@@ -1,0 +1,98 @@
+/**
+ * Start the emulator: a `node:http` server on a loopback port (ephemeral by default) that
+ * speaks the RunComfy Model API. `close()` stops timers, aborts input fetches and destroys
+ * every socket, so it returns promptly even with slow or streaming replies in flight.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { createContext, type EmulatorContext } from './context.js';
+import { applyScenario } from './control-routes.js';
+import { dispatch } from './dispatch.js';
+import { EmulatorListenError } from './errors.js';
+import { sendError } from './http-io.js';
+import type { RequestLogEntry } from './request-log.js';
+import type { ScenarioInput } from './scenario.js';
+
+export interface EmulatorOptions {
+  /** Interface to bind; default `127.0.0.1`. */
+  host?: string;
+  /** Port; default 0 = any free port. */
+  port?: number;
+  /** Time a request waits in the queue, ms; default 50. A scenario's `queue_ms` wins. */
+  queueMs?: number;
+  /** Time a request runs, ms; default 100. A scenario's `run_ms` wins. */
+  runMs?: number;
+  /** `base_price_usd` reported by model info; default 0.04. */
+  priceUsd?: number;
+  /** Initial fault scenario. */
+  scenario?: ScenarioInput;
+  /** Clock for timestamps (`created_at`, log times); default `Date.now`. */
+  now?: () => number;
+}
+
+export interface EmulatorHandle {
+  /** `http://127.0.0.1:PORT` */
+  readonly origin: string;
+  /** `origin + '/v1'`: what `RUNCOMFY_MODEL_API_BASE` should be. */
+  readonly baseUrl: string;
+  /** A copy of the request log (API calls and downloads, oldest first). */
+  requestLog(): RequestLogEntry[];
+  /** Replace the fault scenario (counters restart); throws ScenarioError when invalid. */
+  setScenario(s: ScenarioInput): void;
+  close(): Promise<void>;
+}
+
+/** Bound to every interface? Then tell clients the loopback address. */
+function originOf(address: AddressInfo): string {
+  const host = address.address === '0.0.0.0' ? '127.0.0.1' : address.address === '::' ? '[::1]' : address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return `http://${host}:${address.port}`;
+}
+
+function listen(server: Server, port: number, host: string): Promise<AddressInfo> {
+  return new Promise((resolve, reject) => {
+    const onError = (e: Error): void => reject(new EmulatorListenError(`emulator could not listen on ${host}:${port}: ${e.message}`, { cause: e }));
+    server.once('error', onError);
+    server.listen(port, host, () => {
+      server.off('error', onError);
+      resolve(server.address() as AddressInfo);
+    });
+  });
+}
+
+function closer(server: Server, ctx: EmulatorContext, sockets: Set<Socket>): () => Promise<void> {
+  let closing: Promise<void> | undefined;
+  return () => {
+    closing ??= new Promise<void>((resolve) => {
+      ctx.closed = true;
+      ctx.timers.clearAll();
+      ctx.jobs.close();
+      server.close(() => resolve());
+      for (const s of sockets) s.destroy();
+    });
+    return closing;
+  };
+}
+
+export async function startEmulator(options: EmulatorOptions = {}): Promise<EmulatorHandle> {
+  const ctx = createContext(
+    { queueMs: options.queueMs ?? 50, runMs: options.runMs ?? 100, priceUsd: options.priceUsd ?? 0.04, now: options.now ?? Date.now },
+    options.scenario,
+  );
+  const sockets = new Set<Socket>();
+  const server = createServer((req, res) => {
+    dispatch(ctx, req, res).catch((e: unknown) => sendError(res, 500, 500000, `emulator bug: ${e instanceof Error ? e.message : String(e)}`));
+  });
+  server.on('connection', (s) => {
+    sockets.add(s);
+    s.once('close', () => sockets.delete(s));
+  });
+  const address = await listen(server, options.port ?? 0, options.host ?? '127.0.0.1');
+  ctx.origin = originOf(address);
+  return {
+    origin: ctx.origin,
+    baseUrl: `${ctx.origin}/v1`,
+    requestLog: () => ctx.log.map((e) => ({ ...e })),
+    setScenario: (s) => applyScenario(ctx, s),
+    close: closer(server, ctx, sockets),
+  };
+}
