@@ -1,0 +1,78 @@
+/**
+ * `kontext plan` text output: one tree per root source, like `npm ls`. The pass structure
+ * is drawn once per source; glob instances and variants are folded into annotations, so a
+ * 1,000-file glob prints a handful of lines, not 10,000.
+ */
+import { dirname, relative } from 'node:path';
+import { redactUrl } from '../util/redact.js';
+import { passForest, type PassBranch, type SourceTree } from './pass-tree.js';
+import { formatSummary, summarizePlan } from './summary.js';
+import type { Plan } from './types.js';
+
+export interface RenderTextOptions {
+  /** ANSI colours (the CLI decides: TTY and no `NO_COLOR`). Default false. */
+  readonly color?: boolean;
+}
+
+/** Instance names are listed in full up to this many; beyond it: first three, …, last. */
+export const MAX_LISTED_INSTANCES = 5;
+const PROMPT_WIDTH = 60;
+
+type Paint = (code: string, text: string) => string;
+
+/** The plan as trees plus a summary line; ends with a newline. */
+export function renderPlanText(plan: Plan, options: RenderTextOptions = {}): string {
+  const paint: Paint = options.color === true ? (c, t) => `\u001b[${c}m${t}\u001b[0m` : (_c, t) => t;
+  const recipeDir = dirname(plan.recipe.file);
+  const blocks = passForest(plan).map((tree) => renderTree(tree, recipeDir, paint).join('\n'));
+  if (blocks.length === 0) blocks.push('(no nodes)');
+  return `${blocks.join('\n\n')}\n\n${formatSummary(summarizePlan(plan))}\n`;
+}
+
+function renderTree(tree: SourceTree, recipeDir: string, paint: Paint): string[] {
+  const lines = [`${paint('1', tree.source)}  ${describeInputs(tree, recipeDir)}`];
+  // Explicit stack: a long chain of passes must not exhaust the call stack.
+  const stack = tree.roots.map((b, i, all) => ({ branch: b, indent: '', last: i === all.length - 1 })).reverse();
+  for (let item = stack.pop(); item !== undefined; item = stack.pop()) {
+    const { branch, indent, last } = item;
+    lines.push(`${paint('2', `${indent}${last ? '└─' : '├─'}`)} ${describePass(branch, paint)}`);
+    const childIndent = `${indent}${last ? '   ' : '│  '}`;
+    const kids = branch.children;
+    for (let i = kids.length - 1; i >= 0; i--) {
+      const child = kids[i];
+      if (child !== undefined) stack.push({ branch: child, indent: childIndent, last: i === kids.length - 1 });
+    }
+  }
+  return lines;
+}
+
+/** The source's path or URL, or its glob instances (listed when few). */
+export function describeInputs(tree: SourceTree, recipeDir: string): string {
+  const names = tree.instances.filter((i): i is string => i !== null);
+  if (names.length === 0) {
+    if (tree.input.url !== undefined) return redactUrl(tree.input.url);
+    return tree.input.path === undefined ? '' : relative(recipeDir, tree.input.path) || '.';
+  }
+  const head = `${names.length} instance${names.length === 1 ? '' : 's'}: `;
+  if (names.length <= MAX_LISTED_INSTANCES) return head + names.join(', ');
+  return `${head}${names.slice(0, 3).join(', ')}, …, ${names[names.length - 1] ?? ''}`;
+}
+
+/** `umbrella-blue #1..#3  seed 42..44  "She is now holding…"` */
+function describePass(b: PassBranch, paint: Paint): string {
+  const parts = [paint('1', b.pass)];
+  if (b.variants > 0) parts[0] += ` ${paint('36', `#1..#${b.variants}`)}`;
+  const seed = b.first.seed;
+  if (seed !== null) {
+    const lastSeed = b.ownsVariants && b.variants > 1 ? (seed + b.variants - 1) % 0x1_0000_0000 : null;
+    parts.push(paint('36', lastSeed === null ? `seed ${seed}` : `seed ${seed}..${lastSeed}`));
+  }
+  parts.push(paint('2', JSON.stringify(shorten(b.first.prompt, PROMPT_WIDTH))));
+  return parts.join('  ');
+}
+
+/** Collapse whitespace and cut to `width` characters with an ellipsis. */
+export function shorten(text: string, width: number): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length <= width ? flat : `${flat.slice(0, width - 1).trimEnd()}…`;
+}
