@@ -11,8 +11,14 @@ export function tempPathFor(target: string): string {
   return join(dirname(target), `.${basename(target)}.${randomBytes(8).toString('hex')}.tmp`);
 }
 
+export interface WriteFileAtomicOptions {
+  mode?: number;
+  /** Also fsync the parent folder after the rename, so the new name itself survives a power cut. */
+  durable?: boolean;
+}
+
 /** Write `data` to `target` atomically, creating parent folders. */
-export async function writeFileAtomic(target: string, data: string | Uint8Array, options: { mode?: number } = {}): Promise<void> {
+export async function writeFileAtomic(target: string, data: string | Uint8Array, options: WriteFileAtomicOptions = {}): Promise<void> {
   await mkdir(dirname(target), { recursive: true });
   const tmp = tempPathFor(target);
   const handle = await open(tmp, 'wx', options.mode ?? 0o644);
@@ -31,4 +37,31 @@ export async function writeFileAtomic(target: string, data: string | Uint8Array,
     await rm(tmp, { force: true });
     throw e;
   }
+  if (options.durable) await fsyncDir(dirname(target));
+}
+
+/**
+ * fsync a folder so renames and unlinks in it are durable. Some platforms (Windows) cannot
+ * open a folder for syncing; there the rename is as durable as the OS makes it, so we go on.
+ */
+export async function fsyncDir(dir: string): Promise<void> {
+  let handle;
+  try {
+    handle = await open(dir, 'r');
+  } catch (e) {
+    if (isCode(e, 'EISDIR', 'EPERM', 'EACCES')) return;
+    throw e;
+  }
+  try {
+    await handle.sync();
+  } catch (e) {
+    if (!isCode(e, 'EINVAL', 'EPERM', 'EBADF')) throw e;
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Whether `e` is a Node system error with one of these codes. */
+export function isCode(e: unknown, ...codes: string[]): boolean {
+  return typeof e === 'object' && e !== null && codes.includes(String((e as { code?: unknown }).code));
 }

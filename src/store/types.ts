@@ -62,6 +62,11 @@ export interface Store {
   /** sha256 and size of a local file, remembered by (path, size, mtime) so unchanged files are not re-read. */
   hashSource(path: string): Promise<{ readonly sha256: string; readonly bytes: number }>;
   readonly journal: Journal;
+  /**
+   * Persist the source-hash memo (atomically; last writer wins when processes share the dir).
+   * Call at the end of a run; a crash before it only costs a re-hash next time.
+   */
+  flush(): Promise<void>;
 }
 
 /** One node's entry in `<recipe-stem>.lock.json`. */

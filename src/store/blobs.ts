@@ -1,0 +1,66 @@
+/**
+ * Content-addressed blobs: bytes named by their sha256. A blob appears under its final name
+ * only complete (atomic write or rename), so "the file exists" means "the bytes are good".
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
+import { dirname, isAbsolute, join, relative } from 'node:path';
+import { isCode, writeFileAtomic } from './atomic.js';
+import { StoreError } from './errors.js';
+import { assertHex64, layout } from './layout.js';
+
+export async function hasBlob(root: string, sha256: string): Promise<boolean> {
+  assertHex64(sha256, 'blob digest');
+  try {
+    return (await stat(layout.blob(root, sha256))).isFile();
+  } catch (e) {
+    if (isCode(e, 'ENOENT', 'ENOTDIR')) return false;
+    throw e;
+  }
+}
+
+export async function putBlob(root: string, bytes: Uint8Array): Promise<string> {
+  const sha256 = createHash('sha256').update(bytes).digest('hex');
+  if (!(await hasBlob(root, sha256))) await writeFileAtomic(layout.blob(root, sha256), bytes);
+  return sha256;
+}
+
+/** A fresh, unused path in `<root>/tmp`; the hint (sanitized) only helps a person reading `ls`. */
+export function tempPath(root: string, hint = 'blob'): string {
+  const safe = hint.replace(/[^A-Za-z0-9._-]+/g, '-').slice(0, 40) || 'blob';
+  return join(layout.tmp(root), `${safe}.${randomBytes(8).toString('hex')}.tmp`);
+}
+
+/**
+ * Move a complete temp file into the store under `sha256` (the caller hashed it while
+ * writing). Only files from `<root>/tmp` are accepted: the rename must stay on one filesystem
+ * and the store must never swallow a user's file. If the blob already exists the temp is dropped.
+ */
+export async function adoptBlob(root: string, tempFile: string, sha256: string): Promise<string> {
+  assertHex64(sha256, 'blob digest');
+  const rel = relative(layout.tmp(root), tempFile);
+  if (!isAbsolute(tempFile) || rel === '' || rel.startsWith('..') || isAbsolute(rel)) {
+    throw new StoreError('E_STORE_FOREIGN_TEMP', `adoptBlob: ${tempFile} is not inside ${layout.tmp(root)}`, {
+      hint: 'write downloads to store.tempPath() and adopt that file',
+    });
+  }
+  const target = layout.blob(root, sha256);
+  if (await hasBlob(root, sha256)) {
+    await rm(tempFile, { force: true });
+    return target;
+  }
+  await syncFile(tempFile);
+  await mkdir(dirname(target), { recursive: true });
+  await rename(tempFile, target);
+  return target;
+}
+
+/** The writer may not have fsynced; a blob must not turn into zeros after a power cut. */
+async function syncFile(path: string): Promise<void> {
+  const handle = await open(path, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}

@@ -1,0 +1,40 @@
+/**
+ * The cache key of one remote edit (DESIGN.md §2): sha256 of the canonical JSON of everything
+ * that decides the output. The input is keyed by the *content* hash of the image bytes, so a
+ * changed upstream output invalidates exactly its downstream and nothing else.
+ */
+import { createHash } from 'node:crypto';
+import { canonicalJson } from './canonical-json.js';
+
+/**
+ * Version of the key derivation. Bumping it changes every key, i.e. invalidates the whole
+ * cache (old records stay on disk but are never found again). Bump it when the meaning of a
+ * key part changes, e.g. a provider starts interpreting a param differently.
+ */
+export const CACHE_KEY_VERSION = 1;
+
+export interface CacheKeyParts {
+  readonly provider: string;
+  readonly model: string;
+  /** Normalized here (NFC, trimmed), so invisible Unicode differences do not miss the cache. */
+  readonly prompt: string;
+  /** sha256 (hex) of the actual input image bytes. */
+  readonly input_sha256: string;
+  /** Resolved provider params (aspect_ratio, pass-through params); the runner decides. */
+  readonly params: Readonly<Record<string, unknown>>;
+  readonly seed: number;
+}
+
+/** 64 lowercase hex chars. Throws `CanonicalJsonError` (exit 65) for non-JSON params. */
+export function cacheKey(parts: CacheKeyParts): string {
+  const canonical = canonicalJson({
+    v: CACHE_KEY_VERSION,
+    provider: parts.provider,
+    model: parts.model,
+    prompt: parts.prompt.normalize('NFC').trim(),
+    input_sha256: parts.input_sha256,
+    params: parts.params,
+    seed: parts.seed,
+  });
+  return createHash('sha256').update(canonical, 'utf8').digest('hex');
+}

@@ -1,0 +1,130 @@
+/**
+ * A cross-process mutex on a file: `<file>.lck`, created with O_EXCL, holding the owner's pid,
+ * creation time and a random token. Waiters poll with a short backoff. A lock is stale when it
+ * is older than `staleMs` (holders keep it for milliseconds) or its pid is dead on this machine.
+ * Library code never touches `process`: the caller passes its pid and a liveness check.
+ */
+import { randomBytes, randomInt } from 'node:crypto';
+import { link, mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { isCode } from './atomic.js';
+import { LockBusyError } from './errors.js';
+
+export interface FileMutexOptions {
+  /** This process's id, written into the `.lck` file so others can check it. */
+  readonly pid?: number;
+  /** Whether a pid is alive (e.g. `process.kill(pid, 0)` not throwing ESRCH). Without it, only age makes a lock stale. */
+  readonly isAlive?: (pid: number) => boolean;
+  readonly now?: () => number;
+  readonly sleep?: (ms: number) => Promise<void>;
+  /** Default 30 s. */
+  readonly staleMs?: number;
+  /** How long to wait for a busy lock before giving up. Default 15 s. */
+  readonly timeoutMs?: number;
+}
+
+interface Holder {
+  readonly raw: string;
+  readonly pid: number | undefined;
+  readonly createdAt: number;
+  readonly token: string | undefined;
+}
+
+/** Run `fn` while holding `<file>.lck`; the lock is released however `fn` ends. */
+export async function withFileMutex<T>(file: string, fn: () => Promise<T>, options: FileMutexOptions = {}): Promise<T> {
+  const lck = `${file}.lck`;
+  const token = await acquire(lck, options);
+  try {
+    return await fn();
+  } finally {
+    await release(lck, token);
+  }
+}
+
+async function acquire(lck: string, options: FileMutexOptions): Promise<string> {
+  const now = options.now ?? Date.now;
+  const sleep = options.sleep ?? ((ms: number) => delay(ms));
+  const token = randomBytes(12).toString('hex');
+  const deadline = now() + (options.timeoutMs ?? 15_000);
+  await mkdir(dirname(lck), { recursive: true });
+  for (let wait = 4; ; wait = Math.min(wait * 2, 64)) {
+    if (await tryCreate(lck, JSON.stringify({ pid: options.pid ?? null, created_at: now(), token }))) return token;
+    const holder = await readHolder(lck);
+    if (holder === null) continue; // released between our attempt and our look: try again at once
+    if (isStale(holder, now(), options)) {
+      await breakStale(lck, holder, token);
+      continue;
+    }
+    if (now() > deadline) {
+      const who = holder.pid === undefined ? 'another process' : `process ${holder.pid}`;
+      throw new LockBusyError(`${lck} is held by ${who}; gave up waiting`, {
+        hint: `another kontext run is writing this lock file; if none is running, delete ${lck}`,
+      });
+    }
+    await sleep(wait + randomInt(0, wait));
+  }
+}
+
+async function tryCreate(lck: string, content: string): Promise<boolean> {
+  let handle;
+  try {
+    handle = await open(lck, 'wx');
+  } catch (e) {
+    if (isCode(e, 'EEXIST')) return false;
+    throw e;
+  }
+  try {
+    await handle.writeFile(content);
+  } finally {
+    await handle.close();
+  }
+  return true;
+}
+
+/** `null` when there is no lock file. Unparsable content (a holder mid-write) ages by mtime. */
+async function readHolder(lck: string): Promise<Holder | null> {
+  try {
+    const [raw, s] = await Promise.all([readFile(lck, 'utf8'), stat(lck)]);
+    try {
+      const data = JSON.parse(raw) as { pid?: unknown; created_at?: unknown; token?: unknown };
+      const pid = typeof data.pid === 'number' ? data.pid : undefined;
+      const createdAt = typeof data.created_at === 'number' ? data.created_at : s.mtimeMs;
+      return { raw, pid, createdAt, token: typeof data.token === 'string' ? data.token : undefined };
+    } catch {
+      return { raw, pid: undefined, createdAt: s.mtimeMs, token: undefined };
+    }
+  } catch (e) {
+    if (isCode(e, 'ENOENT')) return null;
+    throw e;
+  }
+}
+
+function isStale(holder: Holder, nowMs: number, options: FileMutexOptions): boolean {
+  if (nowMs - holder.createdAt > (options.staleMs ?? 30_000)) return true;
+  const { pid } = holder;
+  return pid !== undefined && pid !== options.pid && options.isAlive !== undefined && !options.isAlive(pid);
+}
+
+/**
+ * Move the stale lock aside instead of deleting it, then check we moved the one we judged:
+ * if another waiter already replaced it with a live lock, put that one back.
+ */
+async function breakStale(lck: string, holder: Holder, token: string): Promise<void> {
+  const aside = `${lck}.${token}.stale`;
+  try {
+    await rename(lck, aside);
+  } catch (e) {
+    if (isCode(e, 'ENOENT')) return;
+    throw e;
+  }
+  const moved = await readFile(aside, 'utf8').catch(() => holder.raw);
+  if (moved !== holder.raw) await link(aside, lck).catch(() => undefined);
+  await rm(aside, { force: true });
+}
+
+async function release(lck: string, token: string): Promise<void> {
+  const holder = await readHolder(lck).catch(() => null);
+  // Someone judged us stale and took over: their lock is not ours to remove.
+  if (holder?.token === token) await rm(lck, { force: true });
+}

@@ -1,0 +1,84 @@
+/**
+ * Open (creating if needed) the content-addressed cache dir. See `layout.ts` for what lives
+ * where. Opening is cheap: nothing is read until it is asked for.
+ */
+import { mkdir, readdir, rm, stat } from 'node:fs/promises';
+import { isAbsolute, join } from 'node:path';
+import { isCode, writeFileAtomic } from './atomic.js';
+import { adoptBlob, hasBlob, putBlob, tempPath } from './blobs.js';
+import { StoreError } from './errors.js';
+import { createJournal } from './journal.js';
+import { assertHex64, layout } from './layout.js';
+import { getRecord, putRecord } from './records.js';
+import { createSourceHashMemo } from './source-hash.js';
+import type { Store } from './types.js';
+
+export interface OpenStoreOptions {
+  /** Clock (ms since epoch) for the racy-mtime guard and temp cleanup; defaults to `Date.now`. */
+  readonly now?: () => number;
+}
+
+/** Temp files older than this are leftovers of a crashed run (a live download is never this slow). */
+const STALE_TEMP_MS = 24 * 60 * 60 * 1000;
+
+/** Marks the folder as a cache for backup tools (https://bford.info/cachedir/). */
+const CACHEDIR_TAG = 'Signature: 8a477f597d28d172789f06886806bc55\n# This file marks a kontext cache directory; it can be deleted at any time.\n';
+
+/** `root` must be absolute (resolve `--cache-dir` against the runtime's cwd first). */
+export async function openStore(root: string, options: OpenStoreOptions = {}): Promise<Store> {
+  if (!isAbsolute(root)) throw new StoreError('E_STORE_RELATIVE_PATH', `cache dir must be an absolute path, got ${root}`);
+  const now = options.now ?? Date.now;
+  await prepareRoot(root);
+  await removeStaleTemps(layout.tmp(root), now());
+  const memo = createSourceHashMemo(layout.sources(root), now);
+  return {
+    root,
+    blobPath: (sha256) => {
+      assertHex64(sha256, 'blob digest');
+      return layout.blob(root, sha256);
+    },
+    hasBlob: (sha256) => hasBlob(root, sha256),
+    putBlob: (bytes) => putBlob(root, bytes),
+    adoptBlob: (tempFile, sha256) => adoptBlob(root, tempFile, sha256),
+    tempPath: (hint) => tempPath(root, hint),
+    getRecord: (key) => getRecord(root, key),
+    putRecord: (record) => putRecord(root, record),
+    hashSource: (path) => memo.hash(path),
+    journal: createJournal(root),
+    flush: () => memo.flush(),
+  };
+}
+
+async function prepareRoot(root: string): Promise<void> {
+  try {
+    for (const dir of [layout.blobs(root), layout.records(root), layout.journal(root), layout.tmp(root)]) {
+      await mkdir(dir, { recursive: true });
+    }
+    await writeIfMissing(join(root, 'CACHEDIR.TAG'), CACHEDIR_TAG);
+    // The cache is per machine: never let `git add .` pick it up.
+    await writeIfMissing(join(root, '.gitignore'), '*\n');
+  } catch (e) {
+    throw new StoreError('E_CACHE_DIR', `cannot use cache dir ${root}: ${(e as Error).message}`, {
+      hint: 'choose another with --cache-dir or KONTEXT_CACHE_DIR',
+      cause: e,
+    });
+  }
+}
+
+async function writeIfMissing(path: string, text: string): Promise<void> {
+  try {
+    await stat(path);
+  } catch (e) {
+    if (!isCode(e, 'ENOENT')) throw e;
+    await writeFileAtomic(path, text);
+  }
+}
+
+/** Best effort: a temp another process removed first, or cannot be removed, is not our problem. */
+async function removeStaleTemps(dir: string, nowMs: number): Promise<void> {
+  for (const name of await readdir(dir).catch(() => [])) {
+    const path = join(dir, name);
+    const s = await stat(path).catch(() => null);
+    if (s?.isFile() && nowMs - s.mtimeMs > STALE_TEMP_MS) await rm(path, { force: true }).catch(() => undefined);
+  }
+}

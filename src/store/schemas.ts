@@ -1,0 +1,66 @@
+/**
+ * zod shapes of what the store reads back from disk. Files are checked on every read:
+ * a cache entry that fails is a miss, a lock file that fails is an error a person must see.
+ * The interfaces in `types.ts` are the contract; the assertions at the bottom keep both in step.
+ */
+import { z } from 'zod';
+import type { JournalEntry, LockEntry, LockFile, RunRecord } from './types.js';
+
+const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'expected a lowercase sha256 hex digest');
+const seed = z.number().int().min(0).describe('Seed sent to the model');
+
+export const RunRecordSchema = z.object({
+  key: sha256,
+  node: z.string(),
+  provider: z.string(),
+  model: z.string(),
+  seed,
+  input_sha256: sha256,
+  output_sha256: sha256,
+  media_type: z.string(),
+  ext: z.string().regex(/^[A-Za-z0-9]{1,10}$/),
+  request_id: z.string(),
+  output_url: z.string().optional(),
+  finished_at: z.string(),
+});
+
+export const JournalEntrySchema = z.object({
+  key: sha256,
+  node: z.string(),
+  provider: z.string(),
+  model: z.string(),
+  seed,
+  input_sha256: sha256,
+  request_id: z.string().min(1),
+  submitted_at: z.string(),
+});
+
+export const LockEntrySchema = z
+  .strictObject({
+    seed,
+    key: sha256.describe('Cache key of the run that produced the output'),
+    input_sha256: sha256.describe('sha256 of the input image bytes'),
+    output_sha256: sha256.describe('sha256 of the output image bytes'),
+    output: z.string().describe('Output path relative to the lock file, `/` separators'),
+    provider: z.string(),
+    model: z.string(),
+    request_id: z.string(),
+    finished_at: z.string().describe('ISO-8601 time the node finished'),
+  })
+  .describe('One node of the recipe, as last produced');
+
+export const LockFileSchema = z.strictObject({
+  version: z.literal(1),
+  nodes: z.record(z.string(), LockEntrySchema),
+});
+
+type Assert<T extends true> = T;
+/** Exact type equality (optional and readonly modifiers included). */
+type Equals<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
+type DeepReadonly<T> = T extends object ? { readonly [K in keyof T]: DeepReadonly<T[K]> } : T;
+export type SchemasMatchTypes = [
+  Assert<Equals<DeepReadonly<z.infer<typeof RunRecordSchema>>, RunRecord>>,
+  Assert<Equals<DeepReadonly<z.infer<typeof JournalEntrySchema>>, JournalEntry>>,
+  Assert<Equals<DeepReadonly<z.infer<typeof LockEntrySchema>>, LockEntry>>,
+  Assert<Equals<DeepReadonly<z.infer<typeof LockFileSchema>>, DeepReadonly<LockFile>>>,
+];

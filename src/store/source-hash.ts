@@ -1,0 +1,135 @@
+/**
+ * Source-file hashing with a memo keyed by (absolute path, size, mtime, inode), persisted in
+ * `<root>/sources.json`, so re-running an unchanged 1,000-file batch reads no image bytes.
+ * The memo is a cache: a corrupt file reads as empty, and concurrent writers may drop each
+ * other's new entries (last writer wins) but never tear the file (atomic rename).
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
+import { isAbsolute } from 'node:path';
+import { z } from 'zod';
+import { isCode, writeFileAtomic } from './atomic.js';
+import { ExitCode } from '../errors.js';
+import { StoreError } from './errors.js';
+
+const MemoEntrySchema = z.object({
+  size: z.number().int().min(0),
+  mtime_ns: z.string(),
+  ino: z.string(),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+});
+type MemoEntry = z.infer<typeof MemoEntrySchema>;
+
+/**
+ * A file whose mtime is this close to "now" could change again within the same mtime tick
+ * (coarse-clock filesystems) without us noticing, so it is hashed but not remembered.
+ */
+const RACY_WINDOW_MS = 2_000;
+
+export interface SourceHash {
+  readonly sha256: string;
+  readonly bytes: number;
+}
+
+export interface SourceHashMemo {
+  hash(path: string): Promise<SourceHash>;
+  flush(): Promise<void>;
+}
+
+export function createSourceHashMemo(file: string, now: () => number): SourceHashMemo {
+  let loaded: Promise<Map<string, MemoEntry>> | null = null;
+  let generation = 0;
+  let flushedGeneration = 0;
+  let flushing: Promise<void> = Promise.resolve();
+  const memo = () => (loaded ??= loadMemo(file));
+
+  const flushNow = async (): Promise<void> => {
+    if (generation === flushedGeneration || loaded === null) return;
+    const target = generation;
+    const ours = await memo();
+    const merged = await loadMemo(file); // keep what other processes wrote meanwhile
+    for (const [path, entry] of ours) merged.set(path, entry);
+    await writeFileAtomic(file, `${JSON.stringify({ version: 1, entries: Object.fromEntries(merged) })}\n`);
+    flushedGeneration = target;
+  };
+
+  return {
+    async hash(path) {
+      if (!isAbsolute(path)) throw new StoreError('E_STORE_RELATIVE_PATH', `hashSource needs an absolute path, got ${path}`);
+      const entries = await memo();
+      const before = await statSource(path);
+      const known = entries.get(path);
+      if (known && sameFile(known, before)) return { sha256: known.sha256, bytes: known.size };
+      const startedAt = now();
+      const result = await hashFile(path);
+      const after = await statSource(path);
+      const racy = Number(after.mtime_ns / 1_000_000n) > startedAt - RACY_WINDOW_MS;
+      if (sameStat(before, after) && after.size === result.bytes && !racy) {
+        entries.set(path, { size: result.bytes, mtime_ns: String(after.mtime_ns), ino: String(after.ino), sha256: result.sha256 });
+        generation += 1;
+      }
+      return result;
+    },
+    flush() {
+      flushing = flushing.then(flushNow, flushNow);
+      return flushing;
+    },
+  };
+}
+
+interface SourceStat {
+  readonly size: number;
+  readonly mtime_ns: bigint;
+  readonly ino: bigint;
+}
+
+async function statSource(path: string): Promise<SourceStat> {
+  try {
+    const s = await stat(path, { bigint: true });
+    if (!s.isFile()) throw new StoreError('E_SOURCE_NOT_FILE', `source is not a file: ${path}`, { exitCode: ExitCode.NO_INPUT });
+    return { size: Number(s.size), mtime_ns: s.mtimeNs, ino: s.ino };
+  } catch (e) {
+    if (isCode(e, 'ENOENT', 'ENOTDIR')) {
+      throw new StoreError('E_SOURCE_MISSING', `source file is missing: ${path}`, { exitCode: ExitCode.NO_INPUT, cause: e });
+    }
+    throw e;
+  }
+}
+
+function sameFile(entry: MemoEntry, s: SourceStat): boolean {
+  return entry.size === s.size && entry.mtime_ns === String(s.mtime_ns) && entry.ino === String(s.ino);
+}
+
+function sameStat(a: SourceStat, b: SourceStat): boolean {
+  return a.size === b.size && a.mtime_ns === b.mtime_ns && a.ino === b.ino;
+}
+
+async function hashFile(path: string): Promise<SourceHash> {
+  const hash = createHash('sha256');
+  let bytes = 0;
+  for await (const chunk of createReadStream(path) as AsyncIterable<Buffer>) {
+    hash.update(chunk);
+    bytes += chunk.length;
+  }
+  return { sha256: hash.digest('hex'), bytes };
+}
+
+async function loadMemo(file: string): Promise<Map<string, MemoEntry>> {
+  const map = new Map<string, MemoEntry>();
+  let data: unknown;
+  try {
+    data = JSON.parse(await readFile(file, 'utf8'));
+  } catch (e) {
+    if (e instanceof SyntaxError || isCode(e, 'ENOENT', 'ENOTDIR', 'EISDIR')) return map;
+    throw e;
+  }
+  if (typeof data !== 'object' || data === null) return map;
+  const { version, entries } = data as { version?: unknown; entries?: unknown };
+  if (version !== 1 || typeof entries !== 'object' || entries === null) return map;
+  for (const [path, raw] of Object.entries(entries)) {
+    const parsed = MemoEntrySchema.safeParse(raw);
+    if (parsed.success) map.set(path, parsed.data);
+  }
+  return map;
+}
