@@ -25,6 +25,8 @@ export type HostingConfig =
       readonly mode: 'command';
       readonly command: string | readonly string[];
       readonly timeout_seconds?: number | undefined;
+      /** How long a URL the command printed is reused (default 3600; 0 = never reuse). */
+      readonly url_ttl_seconds?: number | undefined;
     };
 
 /** One concrete input of a source: a file on disk or a remote URL. */

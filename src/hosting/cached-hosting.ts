@@ -1,0 +1,84 @@
+/**
+ * Reuse for remote strategies (s3, command): a URL recorded in the cache dir is handed out again
+ * until shortly before it expires; otherwise the strategy hosts the image and the new URL is
+ * recorded. Concurrent requests for the same bytes share one upload.
+ */
+import { HostingError } from './errors.js';
+import { isHostedUrlReusable } from './freshness.js';
+import { assertHostablePath } from './guard.js';
+import { reusePreview } from './preview.js';
+import type { HostableImage, HostedUrl, Hosting, HostingPreview, UrlForOptions } from './types.js';
+import { fingerprint, readRecord, recordPath, writeRecord } from './url-cache.js';
+import type { Runtime } from '../runtime.js';
+
+/** What a strategy returns after hosting: a URL and whether bytes were sent. */
+export type HostResult = Omit<HostedUrl, 'via'>;
+
+/** A way to put bytes somewhere fetchable. The cache, path checks and reuse live around it. */
+export interface RemoteStrategy {
+  readonly mode: 's3' | 'command';
+  /** The settings that decide where URLs point (bucket, endpoint, prefix, command...). */
+  readonly identity: Readonly<Record<string, unknown>>;
+  host(image: HostableImage, signal: AbortSignal | undefined): Promise<HostResult>;
+  /** The dry-run line when no fresh URL is recorded; `hostedBefore`: an expired one is. */
+  preview(image: HostableImage, hostedBefore: boolean): HostingPreview;
+  close?(): Promise<void>;
+}
+
+const SHA256_HEX = /^[0-9a-f]{64}$/;
+
+/** The sha256 names files and objects, so it must be exactly 64 hex digits (no `../`). */
+function checkedSha(image: HostableImage): string {
+  const sha = image.sha256.toLowerCase();
+  if (SHA256_HEX.test(sha)) return sha;
+  throw new HostingError('E_HOSTING_INPUT_REFUSED', `refusing to host ${image.path}: sha256 is not 64 hex digits`, {
+    hint: 'this is a bug in the caller: pass the hex sha256 of the file',
+  });
+}
+
+export function createCachedHosting(
+  strategy: RemoteStrategy,
+  deps: { readonly rt: Runtime; readonly cacheDir: string; readonly roots: readonly string[] },
+): Hosting {
+  const { rt, cacheDir, roots } = deps;
+  const configId = fingerprint({ mode: strategy.mode, ...strategy.identity });
+  const inflight = new Map<string, Promise<HostedUrl>>();
+
+  async function hostAndRecord(image: HostableImage, file: string, signal: AbortSignal | undefined): Promise<HostedUrl> {
+    const hostedAt = rt.now();
+    const result = await strategy.host(image, signal);
+    await writeRecord(file, { url: result.url, hostedAt, expiresAt: result.expiresAt });
+    return { ...result, via: strategy.mode };
+  }
+
+  return {
+    mode: strategy.mode,
+    async urlFor(image: HostableImage, options: UrlForOptions = {}): Promise<HostedUrl> {
+      assertHostablePath(image.path, roots);
+      const sha = checkedSha(image);
+      const file = recordPath(cacheDir, strategy.mode, configId, sha);
+      if (!options.forceRefresh) {
+        const rec = await readRecord(file);
+        if (rec && isHostedUrlReusable(rec.hostedAt, rec.expiresAt, rt.now())) {
+          return { url: rec.url, expiresAt: rec.expiresAt, uploaded: false, bytesUploaded: 0, via: 'cache' };
+        }
+      }
+      let pending = inflight.get(sha);
+      if (!pending) {
+        pending = hostAndRecord(image, file, options.signal).finally(() => inflight.delete(sha));
+        inflight.set(sha, pending);
+      }
+      return pending;
+    },
+    async describe(image: HostableImage): Promise<HostingPreview> {
+      assertHostablePath(image.path, roots);
+      const rec = await readRecord(recordPath(cacheDir, strategy.mode, configId, checkedSha(image)));
+      const now = rt.now();
+      if (rec && isHostedUrlReusable(rec.hostedAt, rec.expiresAt, now)) return reusePreview(rec.url, rec.expiresAt, now);
+      return strategy.preview(image, rec !== null);
+    },
+    async close(): Promise<void> {
+      await strategy.close?.();
+    },
+  };
+}

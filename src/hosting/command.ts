@@ -1,0 +1,130 @@
+/**
+ * `command`: a user command uploads one file and prints its URL on the last non-empty line of
+ * stdout. It gets `KONTEXT_FILE`, `KONTEXT_SHA256`, `KONTEXT_MEDIA_TYPE`, `KONTEXT_EXT` and
+ * `KONTEXT_BYTES` in its environment. The URL is trusted for `url_ttl_seconds` (default 1 h),
+ * since a command cannot tell us how long its URLs live. The command text itself is never
+ * echoed in messages: it may carry a token.
+ */
+import type { HostingConfig } from '../recipe/types.js';
+import type { Runtime } from '../runtime.js';
+import { redactSecrets, redactUrl, redactUrlsIn } from '../util/redact.js';
+import type { HostResult, RemoteStrategy } from './cached-hosting.js';
+import { runCommand, type CommandOutcome } from './command-exec.js';
+import { HostingError } from './errors.js';
+import { verifyHostableFile } from './guard.js';
+import { extForMediaType } from './media-type.js';
+import { rehostPreview, uploadPreview } from './preview.js';
+import type { HostableImage, HostingPreview } from './types.js';
+
+export type CommandHostingConfig = Extract<HostingConfig, { readonly mode: 'command' }>;
+
+export const DEFAULT_COMMAND_TIMEOUT_SECONDS = 120;
+export const DEFAULT_COMMAND_URL_TTL_SECONDS = 3600;
+
+const SECRET_NAME = /TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|_KEY$|^KEY/i;
+
+/** Values of env vars that look secret, to scrub from the command's echoed stderr. */
+export function envSecrets(env: Readonly<Record<string, string | undefined>>): string[] {
+  return Object.entries(env).flatMap(([k, v]) => (v && SECRET_NAME.test(k) ? [v] : []));
+}
+
+function configError(message: string, hint: string): HostingError {
+  return new HostingError('E_HOSTING_CONFIG', `hosting: ${message}`, { hint });
+}
+
+function checkSeconds(field: string, value: number | undefined, fallback: number, min: number): number {
+  const v = value ?? fallback;
+  if (!Number.isFinite(v) || v < min) throw configError(`${field} must be a number >= ${min}`, `the default is ${fallback}`);
+  return v;
+}
+
+function checkCommand(command: string | readonly string[]): string | readonly string[] {
+  const empty = typeof command === 'string' ? command.trim() === '' : command.length === 0 || (command[0] ?? '') === '';
+  if (empty) throw configError('command is empty', 'e.g. command: ./scripts/upload.sh');
+  return command;
+}
+
+export function createCommandStrategy(config: CommandHostingConfig, deps: { readonly rt: Runtime; readonly cwd: string }): RemoteStrategy {
+  const command = checkCommand(config.command);
+  const timeoutS = checkSeconds('timeout_seconds', config.timeout_seconds, DEFAULT_COMMAND_TIMEOUT_SECONDS, 0.001);
+  const ttlS = checkSeconds('url_ttl_seconds', config.url_ttl_seconds, DEFAULT_COMMAND_URL_TTL_SECONDS, 0);
+  const { rt } = deps;
+  const secrets = envSecrets(rt.env);
+  return {
+    mode: 'command',
+    identity: { command },
+    async host(image: HostableImage, signal: AbortSignal | undefined): Promise<HostResult> {
+      await verifyHostableFile(image, signal);
+      if (signal?.aborted) throw signal.reason;
+      const outcome = await runCommand(command, { env: commandEnv(rt.env, image), cwd: deps.cwd, timeoutMs: timeoutS * 1000, signal });
+      if (signal?.aborted) throw signal.reason;
+      const url = urlFromOutcome(outcome, timeoutS, secrets);
+      return { url, expiresAt: rt.now() + ttlS * 1000, uploaded: true, bytesUploaded: image.bytes };
+    },
+    preview(image: HostableImage, hostedBefore: boolean): HostingPreview {
+      if (!hostedBefore) return uploadPreview(image.bytes, 'via hosting command');
+      return rehostPreview(image.bytes, `hosted URL expired; will run the hosting command again (${uploadPreview(image.bytes).text})`);
+    },
+  };
+}
+
+function commandEnv(env: Readonly<Record<string, string | undefined>>, image: HostableImage): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) if (v !== undefined) out[k] = v;
+  out['KONTEXT_FILE'] = image.path;
+  out['KONTEXT_SHA256'] = image.sha256.toLowerCase();
+  out['KONTEXT_MEDIA_TYPE'] = image.mediaType;
+  out['KONTEXT_EXT'] = extForMediaType(image.mediaType);
+  out['KONTEXT_BYTES'] = String(image.bytes);
+  return out;
+}
+
+function lastLine(text: string): string {
+  const lines = text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== '');
+  return lines[lines.length - 1] ?? '';
+}
+
+function scrub(text: string, secrets: readonly string[]): string {
+  const clean = redactUrlsIn(redactSecrets(text, secrets));
+  return clean.length > 200 ? `${clean.slice(0, 197)}…` : clean;
+}
+
+/** The URL the command printed, or the error that explains why there is none. */
+export function urlFromOutcome(outcome: CommandOutcome, timeoutS: number, secrets: readonly string[]): string {
+  const errLine = scrub(lastLine(outcome.stderr), secrets);
+  const said = errLine ? `: ${errLine}` : '';
+  if (outcome.spawnError) {
+    throw new HostingError('E_HOSTING_COMMAND_NOT_FOUND', `hosting command could not be started (${outcome.spawnError.code ?? 'error'})`, {
+      hint: 'check hosting.command: the program must exist and be executable',
+    });
+  }
+  if (outcome.timedOut) {
+    throw new HostingError('E_HOSTING_COMMAND_TIMEOUT', `hosting command timed out after ${timeoutS} s and was stopped`, {
+      hint: 'raise hosting.timeout_seconds, or check that the command does not wait for input',
+    });
+  }
+  if (outcome.exitCode === 127 || outcome.exitCode === 126) {
+    throw new HostingError('E_HOSTING_COMMAND_NOT_FOUND', `hosting command not found or not executable (exit ${outcome.exitCode})${said}`, {
+      hint: 'check hosting.command: the program must exist and be executable',
+    });
+  }
+  if (outcome.exitCode !== 0) {
+    const how = outcome.exitCode === null ? 'was killed' : `failed (exit ${outcome.exitCode})`;
+    throw new HostingError('E_HOSTING_COMMAND_FAILED', `hosting command ${how}${said}`, { hint: 'run the command by hand with KONTEXT_FILE set to see why' });
+  }
+  return parseUrlLine(lastLine(outcome.stdout), secrets);
+}
+
+function parseUrlLine(line: string, secrets: readonly string[]): string {
+  let url: URL | undefined;
+  try {
+    url = new URL(line);
+  } catch {
+    url = undefined;
+  }
+  if (url && (url.protocol === 'https:' || url.protocol === 'http:')) return line;
+  const shown = line === '' ? 'nothing' : JSON.stringify(scrub(redactUrl(line), secrets).slice(0, 80));
+  throw new HostingError('E_HOSTING_COMMAND_OUTPUT', `hosting command must print an http(s) URL on its last line of output; it printed ${shown}`, {
+    hint: 'print only the URL last, e.g. `echo "https://cdn.example.com/$KONTEXT_SHA256"`',
+  });
+}

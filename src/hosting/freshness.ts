@@ -1,0 +1,38 @@
+/**
+ * When a URL recorded earlier may still be handed to the provider. Pure functions: the caller
+ * supplies the clock (`rt.now()`).
+ */
+
+const MINUTE_MS = 60_000;
+
+/**
+ * How long a provider's output URL is trusted for downstream passes. The service does not say
+ * how long its output URLs live, so stay conservative: past this, the cached bytes are re-hosted.
+ */
+export const REMOTE_OUTPUT_TTL_MS = 10 * MINUTE_MS;
+
+/** The least time a reused URL must still have: the provider may fetch it after queueing. */
+export const MIN_REUSE_MARGIN_MS = 5 * MINUTE_MS;
+
+/**
+ * Whether a remote URL recorded at `recordedAtMs` may still be used at `nowMs`. A clock that
+ * went backwards makes the record untrustworthy, so it counts as stale.
+ */
+export function isRemoteUrlFresh(recordedAtMs: number, nowMs: number, ttlMs: number): boolean {
+  return nowMs >= recordedAtMs && nowMs - recordedAtMs < ttlMs;
+}
+
+/** Safety margin before expiry for a URL that lived `lifetimeMs`: 10 % of it, at least 5 min. */
+export function reuseMarginMs(lifetimeMs: number): number {
+  return Math.max(MIN_REUSE_MARGIN_MS, Math.floor(lifetimeMs / 10));
+}
+
+/**
+ * Whether a hosted URL (hosted at `hostedAtMs`, expiring at `expiresAtMs`, `null` = never) can
+ * be reused at `nowMs` without re-hosting.
+ */
+export function isHostedUrlReusable(hostedAtMs: number, expiresAtMs: number | null, nowMs: number): boolean {
+  if (expiresAtMs === null) return true;
+  if (nowMs < hostedAtMs) return false;
+  return nowMs < expiresAtMs - reuseMarginMs(expiresAtMs - hostedAtMs);
+}

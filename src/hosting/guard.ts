@@ -1,0 +1,69 @@
+/**
+ * What may be uploaded: only files under the project root or the cache dir (or roots the user
+ * allowed explicitly), and only if their bytes still match the sha256 the runner computed —
+ * the object name is that sha256, so a wrong body would poison every later run.
+ * Symlinks are followed on purpose: a project may link its assets folder elsewhere; the check
+ * stops recipes from naming `../../etc/passwd`, not the user from organising their disk.
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
+import { isAbsolute, relative, resolve, sep } from 'node:path';
+import { HostingError } from './errors.js';
+import type { HostableImage } from './types.js';
+
+function isInside(root: string, path: string): boolean {
+  const rel = relative(resolve(root), path);
+  return rel !== '' && !rel.startsWith(`..${sep}`) && rel !== '..' && !isAbsolute(rel);
+}
+
+/** Throw unless `path` is absolute and lies inside one of `roots`. No file-system access. */
+export function assertHostablePath(path: string, roots: readonly string[]): void {
+  if (!isAbsolute(path)) {
+    throw new HostingError('E_HOSTING_INPUT_REFUSED', `refusing to host ${JSON.stringify(path)}: not an absolute path`, {
+      hint: 'this is a bug in the caller: hosting takes absolute paths',
+    });
+  }
+  const normal = resolve(path);
+  if (roots.some((root) => isInside(root, normal))) return;
+  throw new HostingError('E_HOSTING_INPUT_REFUSED', `refusing to host ${normal}: it is outside the project root and the cache dir`, {
+    hint: 'only the recipe\'s own sources and outputs are uploaded; move the file into the project',
+  });
+}
+
+/** Stat the file, hash it, and throw unless it is a regular file with the expected sha256 and size. */
+export async function verifyHostableFile(image: HostableImage, signal?: AbortSignal): Promise<number> {
+  const size = await fileSize(image.path);
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(image.path, signal ? { signal } : {})) hash.update(chunk as Buffer);
+  assertSameBytes(image, hash.digest('hex'), size);
+  return size;
+}
+
+/** Read a (small) file whole, checked like {@link verifyHostableFile}. */
+export async function readHostableFile(image: HostableImage, signal?: AbortSignal): Promise<Buffer> {
+  await fileSize(image.path);
+  const body = await readFile(image.path, signal ? { signal } : {});
+  assertSameBytes(image, createHash('sha256').update(body).digest('hex'), body.length);
+  return body;
+}
+
+function assertSameBytes(image: HostableImage, sha256: string, size: number): void {
+  if (sha256 === image.sha256.toLowerCase() && size === image.bytes) return;
+  throw new HostingError('E_HOSTING_INPUT_CHANGED', `${image.path} changed while kontext was running (its bytes no longer match)`, {
+    hint: 'run again once the file is no longer being written',
+  });
+}
+
+async function fileSize(path: string): Promise<number> {
+  let info;
+  try {
+    info = await stat(path);
+  } catch (e) {
+    throw new HostingError('E_HOSTING_INPUT_MISSING', `cannot host ${path}: the file does not exist or cannot be read`, { cause: e });
+  }
+  if (!info.isFile()) {
+    throw new HostingError('E_HOSTING_INPUT_REFUSED', `refusing to host ${path}: not a regular file`);
+  }
+  return info.size;
+}

@@ -1,0 +1,29 @@
+/**
+ * `inline`: the image travels inside the request as a `data:` URI. Nothing is uploaded or
+ * cached, and the URL never expires. (Whether RunComfy accepts data URIs is unconfirmed —
+ * runcomfy-api.md — so this suits the emulator and small images best.)
+ */
+import { assertHostablePath, readHostableFile } from './guard.js';
+import { inlinePreview } from './preview.js';
+import type { HostableImage, HostedUrl, Hosting, HostingPreview, UrlForOptions } from './types.js';
+
+/** Length of `data:<type>;base64,<payload>` for `bytes` bytes, without building it. */
+export function dataUriLength(mediaType: string, bytes: number): number {
+  return `data:${mediaType};base64,`.length + 4 * Math.ceil(bytes / 3);
+}
+
+export function createInlineHosting(roots: readonly string[]): Hosting {
+  return {
+    mode: 'inline',
+    async urlFor(image: HostableImage, options: UrlForOptions = {}): Promise<HostedUrl> {
+      assertHostablePath(image.path, roots);
+      const body = await readHostableFile(image, options.signal);
+      const url = `data:${image.mediaType};base64,${body.toString('base64')}`;
+      return { url, expiresAt: null, uploaded: false, bytesUploaded: 0, via: 'inline' };
+    },
+    async describe(image: HostableImage): Promise<HostingPreview> {
+      assertHostablePath(image.path, roots);
+      return inlinePreview(dataUriLength(image.mediaType, image.bytes));
+    },
+  };
+}

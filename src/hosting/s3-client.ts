@@ -1,0 +1,41 @@
+/**
+ * Build the S3 client. Credentials come from the environment the runtime carries
+ * (`AWS_ACCESS_KEY_ID` / `AWS_SECRET_ACCESS_KEY` / `AWS_SESSION_TOKEN`) when present; otherwise
+ * from the SDK's default chain with `profile` (shared config, SSO, process, container/instance
+ * roles). Never from the recipe.
+ */
+import { S3Client } from '@aws-sdk/client-s3';
+import type { S3Settings } from './s3-settings.js';
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+const CONNECT_TIMEOUT_MS = 10_000;
+/** Socket idle time before a request is abandoned (not the whole transfer's duration). */
+const IDLE_TIMEOUT_MS = 60_000;
+
+/** The credential values found in `env`, so messages can be scrubbed of them. */
+export function credentialSecrets(env: Env): string[] {
+  return [env['AWS_SECRET_ACCESS_KEY'], env['AWS_SESSION_TOKEN'], env['AWS_ACCESS_KEY_ID']].filter(
+    (v): v is string => typeof v === 'string' && v !== '',
+  );
+}
+
+export function createS3Client(settings: S3Settings, env: Env): S3Client {
+  const accessKeyId = env['AWS_ACCESS_KEY_ID'];
+  const secretAccessKey = env['AWS_SECRET_ACCESS_KEY'];
+  const fromEnv = accessKeyId && secretAccessKey ? { accessKeyId, secretAccessKey, sessionToken: env['AWS_SESSION_TOKEN'] } : undefined;
+  return new S3Client({
+    // Undefined lets the SDK take the region from the profile's shared config.
+    region: settings.region ?? env['AWS_REGION'] ?? env['AWS_DEFAULT_REGION'],
+    endpoint: settings.endpoint,
+    forcePathStyle: settings.forcePathStyle,
+    credentials: fromEnv,
+    profile: fromEnv ? undefined : (settings.profile ?? env['AWS_PROFILE']),
+    // The SDK's default (CRC32 trailers, aws-chunked bodies) is not understood by every
+    // S3-compatible store: some would store the chunk framing as part of the object.
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+    requestHandler: { connectionTimeout: CONNECT_TIMEOUT_MS, requestTimeout: IDLE_TIMEOUT_MS },
+    maxAttempts: 3,
+  });
+}

@@ -1,0 +1,69 @@
+/**
+ * `s3`: upload to an S3-compatible bucket (AWS S3, Cloudflare R2, MinIO...) once per distinct
+ * image — HEAD before PUT — and hand out either `public_base_url` + key (never expires) or a
+ * presigned GET URL (expires after `presign_ttl_seconds`). The client is built lazily so a
+ * dry run never resolves credentials.
+ */
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { Runtime } from '../runtime.js';
+import type { HostResult, RemoteStrategy } from './cached-hosting.js';
+import { verifyHostableFile } from './guard.js';
+import { rehostPreview, uploadPreview } from './preview.js';
+import { credentialSecrets, createS3Client } from './s3-client.js';
+import { objectExists, presignGet, putObject, type ObjectRef } from './s3-ops.js';
+import { objectKey, publicUrlFor, s3Settings, type S3HostingConfig, type S3Settings } from './s3-settings.js';
+import type { HostableImage, HostingPreview } from './types.js';
+
+/** The settings that decide where URLs point; a change means different records. */
+function identityOf(s: S3Settings): Record<string, unknown> {
+  return {
+    bucket: s.bucket,
+    prefix: s.prefix,
+    region: s.region ?? null,
+    endpoint: s.endpoint ?? null,
+    force_path_style: s.forcePathStyle,
+    public_base_url: s.publicBaseUrl ?? null,
+    profile: s.profile ?? null,
+  };
+}
+
+export function createS3Strategy(config: S3HostingConfig, rt: Runtime): RemoteStrategy {
+  const settings = s3Settings(config);
+  const secrets = credentialSecrets(rt.env);
+  let client: S3Client | undefined;
+
+  function refFor(image: HostableImage): ObjectRef {
+    client ??= createS3Client(settings, rt.env);
+    return { client, bucket: settings.bucket, key: objectKey(settings.prefix, image.sha256, image.mediaType), secrets };
+  }
+
+  async function urlOf(ref: ObjectRef): Promise<{ url: string; expiresAt: number | null }> {
+    if (settings.publicBaseUrl !== undefined) return { url: publicUrlFor(settings.publicBaseUrl, ref.key), expiresAt: null };
+    const now = rt.now();
+    const url = await presignGet(ref, settings.presignTtlSeconds, now);
+    return { url, expiresAt: now + settings.presignTtlSeconds * 1000 };
+  }
+
+  return {
+    mode: 's3',
+    identity: identityOf(settings),
+    async host(image: HostableImage, signal: AbortSignal | undefined): Promise<HostResult> {
+      const ref = refFor(image);
+      let bytesUploaded = 0;
+      const present = await objectExists(ref, image.bytes, signal);
+      if (!present) {
+        await verifyHostableFile(image, signal);
+        bytesUploaded = await putObject(ref, image, rt, signal);
+      }
+      return { ...(await urlOf(ref)), uploaded: !present, bytesUploaded };
+    },
+    preview(image: HostableImage, hostedBefore: boolean): HostingPreview {
+      if (!hostedBefore) return uploadPreview(image.bytes, 'unless already in the bucket');
+      return rehostPreview(image.bytes, 'already uploaded; URL expired, will sign a new one');
+    },
+    async close(): Promise<void> {
+      client?.destroy();
+      client = undefined;
+    },
+  };
+}

@@ -1,0 +1,79 @@
+/**
+ * The hosting contract: "give me a URL the provider can fetch for these bytes".
+ * The runner hands over a local file it has already hashed; a strategy turns it into a URL.
+ */
+import type { Runtime } from '../runtime.js';
+
+/** A local image to make reachable. Only files the runner hands over are ever hosted. */
+export interface HostableImage {
+  /** Absolute path: a recipe source, or a blob in the cache dir. */
+  readonly path: string;
+  /** sha256 (hex) of the file's bytes: the object name and the reuse key. */
+  readonly sha256: string;
+  /** e.g. `image/jpeg`; see {@link mediaTypeFor}. */
+  readonly mediaType: string;
+  /** File size in bytes. */
+  readonly bytes: number;
+}
+
+/** Where an image can be fetched from, and how it got there. */
+export interface HostedUrl {
+  /** May carry a presigned query string: never print it as-is (use `redactUrl`). */
+  readonly url: string;
+  /** Epoch ms after which the URL stops working; `null` when it does not expire. */
+  readonly expiresAt: number | null;
+  /** Whether bytes were sent this time. */
+  readonly uploaded: boolean;
+  readonly bytesUploaded: number;
+  /** `cache`: a recorded URL was reused without any network call. */
+  readonly via: 'inline' | 's3' | 'command' | 'cache';
+}
+
+/**
+ * What {@link Hosting.urlFor} would do, for `--dry-run` / `--explain`. Worked out from the
+ * URL cache alone: no network call, no command run.
+ */
+export interface HostingPreview {
+  /**
+   * `inline`: a data URI; `reuse`: a recorded URL still fresh; `rehost`: hosted before but the
+   * URL expired (s3: a new presigned URL, normally no upload); `upload`: bytes will be sent
+   * (s3: unless a HEAD finds the object already in the bucket).
+   */
+  readonly action: 'inline' | 'reuse' | 'rehost' | 'upload';
+  /** Bytes that would travel: the data URI length for inline, the file size otherwise, 0 for reuse. */
+  readonly bytes: number;
+  /** For `reuse`: when the recorded URL expires (epoch ms, `null` = never). */
+  readonly expiresAt: number | null;
+  /** For `reuse`: the recorded URL, already redacted (safe to print). */
+  readonly redactedUrl: string | null;
+  /** One human line, e.g. `reuse hosted URL (expires in 41 min)`, `will upload 1.2 MB`. */
+  readonly text: string;
+}
+
+export interface UrlForOptions {
+  readonly signal?: AbortSignal | undefined;
+  /** Skip the URL cache and host again (the provider said it could not fetch the image). */
+  readonly forceRefresh?: boolean | undefined;
+}
+
+/** One hosting strategy, as chosen by the recipe's `hosting:` block. */
+export interface Hosting {
+  readonly mode: 'inline' | 's3' | 'command';
+  urlFor(image: HostableImage, options?: UrlForOptions): Promise<HostedUrl>;
+  describe(image: HostableImage): Promise<HostingPreview>;
+  /** Release network clients. Safe to call more than once. */
+  close?(): Promise<void>;
+}
+
+export interface HostingDeps {
+  readonly rt: Runtime;
+  /** The cache dir (`.kontext`): hosted-URL records live under `<cacheDir>/hosted/`. */
+  readonly cacheDir: string;
+  /** Files under this folder (or the cache dir) may be hosted; anything else is refused. */
+  readonly projectRoot: string;
+  /**
+   * More folders whose files may be hosted: for sources the user explicitly allowed outside the
+   * project root (DESIGN.md §1). Empty by default.
+   */
+  readonly extraRoots?: readonly string[] | undefined;
+}

@@ -1,0 +1,70 @@
+/**
+ * Hosted-URL records: `<cacheDir>/hosted/<mode>-<fingerprint>/<sha256>.json` = `{ url, expires_at }`.
+ * The fingerprint covers the settings that decide where an object lives (bucket, endpoint,
+ * prefix, command...), so a changed `hosting:` block never reuses another bucket's URL.
+ * Records may hold presigned URLs: files are 0600 in a 0700 folder, and nothing else is in them.
+ */
+import { createHash } from 'node:crypto';
+import { mkdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { writeFileAtomic } from '../store/atomic.js';
+
+const RECORD_VERSION = 1;
+
+const recordSchema = z.object({
+  version: z.literal(RECORD_VERSION),
+  url: z.string().min(1).describe('The hosted URL; may be presigned (secret until it expires).'),
+  hosted_at: z.iso.datetime().describe('When the URL was made.'),
+  expires_at: z.iso.datetime().nullable().describe('When the URL stops working; null = never.'),
+});
+
+export interface UrlRecord {
+  readonly url: string;
+  readonly hostedAt: number;
+  readonly expiresAt: number | null;
+}
+
+/** A short stable id for the settings that decide a URL's identity. */
+export function fingerprint(identity: Readonly<Record<string, unknown>>): string {
+  const keys = Object.keys(identity).sort();
+  const canonical = JSON.stringify(keys.map((k) => [k, identity[k] ?? null]));
+  return createHash('sha256').update(canonical).digest('hex').slice(0, 16);
+}
+
+/** Where the record for one image lives. */
+export function recordPath(cacheDir: string, mode: string, configFingerprint: string, sha256: string): string {
+  return join(cacheDir, 'hosted', `${mode}-${configFingerprint}`, `${sha256}.json`);
+}
+
+/** The record, or `null` when missing or unreadable (a damaged record just means re-hosting). */
+export async function readRecord(file: string): Promise<UrlRecord | null> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch {
+    return null;
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  const parsed = recordSchema.safeParse(raw);
+  if (!parsed.success) return null;
+  const { url, hosted_at, expires_at } = parsed.data;
+  return { url, hostedAt: Date.parse(hosted_at), expiresAt: expires_at === null ? null : Date.parse(expires_at) };
+}
+
+/** Write a record atomically, readable by the owner only. */
+export async function writeRecord(file: string, record: UrlRecord): Promise<void> {
+  await mkdir(join(file, '..'), { recursive: true, mode: 0o700 });
+  const body: z.infer<typeof recordSchema> = {
+    version: RECORD_VERSION,
+    url: record.url,
+    hosted_at: new Date(record.hostedAt).toISOString(),
+    expires_at: record.expiresAt === null ? null : new Date(record.expiresAt).toISOString(),
+  };
+  await writeFileAtomic(file, `${JSON.stringify(body, null, 2)}\n`, { mode: 0o600 });
+}
