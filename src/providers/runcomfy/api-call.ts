@@ -1,0 +1,110 @@
+/**
+ * One API call with the retry rules of runcomfy-api.md: idempotent calls (status, result,
+ * cancel, model info) retry on 408/429/5xx, network errors and unreadable replies; a submit
+ * retries only when the server clearly refused it (429/503, or no connection was ever made),
+ * because anything else may already have been accepted and billed.
+ */
+import type { Dispatcher } from 'undici';
+import type { Runtime } from '../../runtime.js';
+import { MalformedResponseError, NetworkError, SubmitUncertainError } from './errors.js';
+import { classifyError, effectiveStatus, errorCodeOf, errorFromReply, isErrorReply, isRetryableKind } from './map-error.js';
+import { isNotSentCode, isTimeoutCode, networkCodeOf } from './net-errors.js';
+import { parseRetryAfter, type RetryPolicy } from './retry.js';
+import { abortReason, withRetries, type AttemptOutcome, type RetryInfo } from './retry-loop.js';
+import { sendJson, type RawReply } from './transport.js';
+
+export interface ApiContext {
+  readonly baseUrl: string;
+  readonly token: string;
+  readonly dispatcher: Dispatcher;
+  readonly rt: Runtime;
+  readonly retry: RetryPolicy;
+  readonly onRetry?: ((info: RetryInfo) => void) | undefined;
+}
+
+export interface ApiCall {
+  /** Name for messages and `onRetry`: `submit`, `status`, `result`, `cancel`, `model info`. */
+  readonly call: string;
+  readonly method: 'GET' | 'POST';
+  /** Path below the base URL, starting with `/`. */
+  readonly path: string;
+  readonly body?: unknown;
+  /** A submit: retried only when the server refused it. */
+  readonly submit?: boolean;
+  readonly requestId?: string | undefined;
+  readonly signal?: AbortSignal | undefined;
+}
+
+export type JsonObject = Readonly<Record<string, unknown>>;
+
+/** Statuses with which a server says it did not take the request: safe to resubmit. */
+const REFUSED = new Set([429, 503]);
+
+/** Make the call (with retries) and return the reply's JSON object. Throws typed errors. */
+export async function callApi(ctx: ApiContext, spec: ApiCall): Promise<JsonObject> {
+  const loop = { rt: ctx.rt, policy: ctx.retry, signal: spec.signal, onRetry: ctx.onRetry };
+  return withRetries(spec.call, loop, () => attemptOnce(ctx, spec));
+}
+
+async function attemptOnce(ctx: ApiContext, spec: ApiCall): Promise<AttemptOutcome<JsonObject>> {
+  let reply: RawReply;
+  try {
+    reply = await sendJson(ctx.dispatcher, {
+      method: spec.method,
+      url: `${ctx.baseUrl}${spec.path}`,
+      token: ctx.token,
+      body: spec.body,
+      signal: spec.signal,
+    });
+  } catch (e) {
+    if (spec.signal?.aborted) throw abortReason(spec.signal);
+    return networkFailure(ctx, spec, e);
+  }
+  return readReply(ctx, spec, reply);
+}
+
+function networkFailure(ctx: ApiContext, spec: ApiCall, e: unknown): AttemptOutcome<JsonObject> {
+  const code = networkCodeOf(e);
+  const common = { cause: e, requestId: spec.requestId, secrets: [ctx.token] };
+  if (code === undefined) {
+    const msg = e instanceof Error ? e.message : String(e);
+    return { ok: false, retryable: false, reason: 'error', error: new NetworkError(`${spec.call}: request failed: ${msg}`, common) };
+  }
+  if (spec.submit && !isNotSentCode(code)) {
+    const error = new SubmitUncertainError(`submit: the connection failed after the request was sent (${code}); it may have been submitted`, common);
+    return { ok: false, retryable: false, reason: code, error };
+  }
+  const error = new NetworkError(`${spec.call}: network error ${code}`, { ...common, netCode: code, timeout: isTimeoutCode(code) });
+  return { ok: false, retryable: true, reason: code, error };
+}
+
+function readReply(ctx: ApiContext, spec: ApiCall, reply: RawReply): AttemptOutcome<JsonObject> {
+  const body = parseJson(reply.text);
+  const secrets = [ctx.token];
+  if (isErrorReply(reply.status, body)) {
+    const errorCode = errorCodeOf(body);
+    const kind = classifyError(reply.status, errorCode);
+    const refused = REFUSED.has(effectiveStatus(reply.status, errorCode));
+    const retryable = isRetryableKind(kind) && (!spec.submit || refused);
+    const error = errorFromReply(reply.status, body, reply.text, { call: spec.call, requestId: spec.requestId, secrets });
+    const retryAfterMs = parseRetryAfter(reply.headers['retry-after'], ctx.rt.now());
+    return { ok: false, retryable, reason: `HTTP ${reply.status}`, error, retryAfterMs };
+  }
+  if (body !== null && typeof body === 'object' && !Array.isArray(body)) return { ok: true, value: body as JsonObject };
+  const what = body === undefined ? 'a reply that is not JSON' : 'JSON that is not an object';
+  const common = { status: reply.status, requestId: spec.requestId, secrets };
+  if (spec.submit) {
+    const error = new SubmitUncertainError(`submit: HTTP ${reply.status} with ${what}; the request may have been submitted`, common);
+    return { ok: false, retryable: false, reason: 'malformed reply', error };
+  }
+  const error = new MalformedResponseError(`${spec.call}: HTTP ${reply.status} with ${what}`, common);
+  return { ok: false, retryable: true, reason: 'malformed reply', error };
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}

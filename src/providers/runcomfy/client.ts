@@ -1,0 +1,75 @@
+/**
+ * The RunComfy provider: wires auth-free options (token and base URL are resolved by the
+ * caller, see auth.ts) to the transport, retry, poll and download parts behind `Provider`.
+ */
+import type { Runtime } from '../../runtime.js';
+import type { DownloadResult, EditRequest, ModelInfo, Provider, RemoteState, WaitOptions } from '../types.js';
+import type { ApiContext } from './api-call.js';
+import { downloadToFile, type DownloadContext } from './download.js';
+import { cancelRequest, getModelInfo, submitRequest } from './endpoints.js';
+import { DEFAULT_DEADLINE_MS, resolvePollPolicy, type PollPolicy } from './poll.js';
+import { resolveRetryPolicy, type RetryPolicy } from './retry.js';
+import type { RetryInfo } from './retry-loop.js';
+import { createDispatcher } from './transport.js';
+import { waitForOutputs } from './wait.js';
+
+/** Default download cap: 2 GiB. */
+export const DEFAULT_MAX_DOWNLOAD_BYTES = 2 * 1024 ** 3;
+
+export interface RunComfyOptions {
+  /** API base including `/v1`, e.g. from {@link resolveBaseUrl}. */
+  readonly baseUrl: string;
+  readonly token: string;
+  readonly rt: Runtime;
+  /** Exact extra hosts outputs may come from (beyond *.runcomfy.net / *.runcomfy.com). */
+  readonly allowHosts?: readonly string[] | undefined;
+  readonly retry?: Partial<RetryPolicy> | undefined;
+  readonly poll?: Partial<PollPolicy> | undefined;
+  /** Overall deadline of one `wait`, default 30 min; on expiry the request is cancelled (exit 75). */
+  readonly deadlineMs?: number | undefined;
+  /** Download cap, default 2 GiB. */
+  readonly maxDownloadBytes?: number | undefined;
+  readonly connectTimeoutMs?: number | undefined;
+  readonly requestTimeoutMs?: number | undefined;
+  /** Told about every retry (the token never appears in `reason`). */
+  readonly onRetry?: ((info: RetryInfo) => void) | undefined;
+}
+
+export type RunComfyProvider = Provider & { close(): Promise<void> };
+
+export function createRunComfyProvider(options: RunComfyOptions): RunComfyProvider {
+  const dispatcher = createDispatcher(options);
+  const retry = resolveRetryPolicy(options.retry);
+  const secrets = [options.token];
+  const api: ApiContext = {
+    baseUrl: options.baseUrl.trim().replace(/\/+$/, ''),
+    token: options.token,
+    dispatcher,
+    rt: options.rt,
+    retry,
+    onRetry: options.onRetry,
+  };
+  const waitCtx = { api, poll: resolvePollPolicy(options.poll), defaultDeadlineMs: options.deadlineMs ?? DEFAULT_DEADLINE_MS };
+  const downloadCtx: DownloadContext = {
+    dispatcher,
+    rt: options.rt,
+    retry,
+    onRetry: options.onRetry,
+    allowHosts: options.allowHosts ?? [],
+    maxBytes: options.maxDownloadBytes ?? DEFAULT_MAX_DOWNLOAD_BYTES,
+    secrets,
+  };
+  return {
+    name: 'runcomfy',
+    modelInfo: (model: string, signal?: AbortSignal): Promise<ModelInfo> => getModelInfo(api, model, signal),
+    submit: (req: EditRequest, signal?: AbortSignal) => submitRequest(api, req, signal),
+    wait: (requestId: string, waitOptions?: WaitOptions) => waitForOutputs(waitCtx, requestId, waitOptions),
+    cancel: (requestId: string, signal?: AbortSignal) => cancelRequest(api, requestId, signal),
+    download: (
+      url: string,
+      destPath: string,
+      dl?: { signal?: AbortSignal | undefined; onProgress?: ((bytes: number, total: number | null) => void) | undefined; onState?: ((state: RemoteState) => void) | undefined },
+    ): Promise<DownloadResult> => downloadToFile(downloadCtx, url, destPath, dl),
+    close: () => dispatcher.close(),
+  };
+}

@@ -1,0 +1,116 @@
+/**
+ * Download an output to disk: streamed (never buffered whole) into a temp file beside the
+ * destination, hashed while streaming, size-capped and length-checked, then renamed into place.
+ * Truncated bodies and transient failures are retried; no partial file survives any failure.
+ */
+import { createHash } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdir, rename, rm } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { basename, dirname, join } from 'node:path';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { Runtime } from '../../runtime.js';
+import type { DownloadResult, RemoteState } from '../types.js';
+import { openDownload, type OpenContext, type OpenedDownload } from './download-open.js';
+import { DownloadFailedError, DownloadTooLargeError, NetworkError, ProviderError } from './errors.js';
+import { errorFromReply } from './map-error.js';
+import { isTimeoutCode, networkCodeOf } from './net-errors.js';
+import { parseRetryAfter, type RetryPolicy } from './retry.js';
+import { abortReason, withRetries, type AttemptOutcome, type RetryInfo } from './retry-loop.js';
+import { redactUrl } from '../../util/redact.js';
+
+export interface DownloadContext extends OpenContext {
+  readonly rt: Runtime;
+  readonly retry: RetryPolicy;
+  readonly onRetry?: ((info: RetryInfo) => void) | undefined;
+}
+
+export interface DownloadOptions {
+  readonly signal?: AbortSignal | undefined;
+  readonly onProgress?: ((bytes: number, total: number | null) => void) | undefined;
+  readonly onState?: ((state: RemoteState) => void) | undefined;
+}
+
+/** A temp path in the destination's folder, so the final rename stays on one filesystem. */
+export function partPathFor(dest: string): string {
+  return join(dirname(dest), `.${basename(dest)}.${randomBytes(6).toString('hex')}.part`);
+}
+
+/** Download `url` to `dest` atomically. Throws typed errors; never leaves a partial file. */
+export async function downloadToFile(ctx: DownloadContext, url: string, dest: string, options: DownloadOptions = {}): Promise<DownloadResult> {
+  await mkdir(dirname(dest), { recursive: true });
+  const loop = { rt: ctx.rt, policy: ctx.retry, signal: options.signal, onRetry: ctx.onRetry };
+  return withRetries('download', loop, () => attemptDownload(ctx, url, dest, options));
+}
+
+async function attemptDownload(ctx: DownloadContext, url: string, dest: string, options: DownloadOptions): Promise<AttemptOutcome<DownloadResult>> {
+  const part = partPathFor(dest);
+  try {
+    const opened = await openDownload(ctx, url, options.signal);
+    if (opened.status < 200 || opened.status >= 300) return await httpFailure(ctx, opened);
+    options.onState?.({ phase: 'downloading', bytes: 0, total: opened.length ?? undefined });
+    const { sha256, bytes } = await streamToFile(ctx, opened, part, options);
+    if (opened.length !== null && bytes !== opened.length) {
+      const error = new DownloadFailedError(`download truncated: got ${bytes} of ${opened.length} bytes from ${redactUrl(opened.url)}`, { secrets: ctx.secrets });
+      await rm(part, { force: true });
+      return { ok: false, retryable: true, reason: 'truncated body', error };
+    }
+    await rename(part, dest);
+    return { ok: true, value: { path: dest, sha256, bytes, mediaType: mediaTypeOf(opened.headers['content-type']) } };
+  } catch (e) {
+    await rm(part, { force: true });
+    if (options.signal?.aborted) throw abortReason(options.signal);
+    if (e instanceof ProviderError) throw e;
+    return networkFailure(ctx, url, e);
+  }
+}
+
+/** Stream the body through a counting, hashing, cap-enforcing stage into `part`. */
+async function streamToFile(ctx: DownloadContext, opened: OpenedDownload, part: string, options: DownloadOptions): Promise<{ sha256: string; bytes: number }> {
+  const hash = createHash('sha256');
+  let bytes = 0;
+  const meter = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      bytes += chunk.length;
+      if (bytes > ctx.maxBytes) {
+        done(new DownloadTooLargeError(`download of ${redactUrl(opened.url)} exceeded the cap of ${ctx.maxBytes} bytes; aborted`, { secrets: ctx.secrets }));
+        return;
+      }
+      hash.update(chunk);
+      options.onProgress?.(bytes, opened.length);
+      done(null, chunk);
+    },
+  });
+  await pipeline(opened.body, meter, createWriteStream(part, { flags: 'wx', mode: 0o644 }), options.signal ? { signal: options.signal } : {});
+  return { sha256: hash.digest('hex'), bytes };
+}
+
+async function httpFailure(ctx: DownloadContext, opened: OpenedDownload): Promise<AttemptOutcome<DownloadResult>> {
+  await opened.body.dump().catch(() => undefined);
+  const status = opened.status;
+  const retryable = status === 408 || status === 429 || status >= 500;
+  const reason = `HTTP ${status}`;
+  const retryAfterMs = parseRetryAfter(opened.headers['retry-after'], ctx.rt.now());
+  const error = retryable
+    ? errorFromReply(status, undefined, '', { call: `download of ${redactUrl(opened.url)}`, secrets: ctx.secrets })
+    : new DownloadFailedError(`download of ${redactUrl(opened.url)}: HTTP ${status}`, { status, secrets: ctx.secrets });
+  return { ok: false, retryable, reason, error, retryAfterMs };
+}
+
+function networkFailure(ctx: DownloadContext, url: string, e: unknown): AttemptOutcome<DownloadResult> {
+  const code = networkCodeOf(e);
+  if (code === undefined) throw e;
+  const error = new NetworkError(`download of ${redactUrl(url)}: network error ${code}`, {
+    cause: e,
+    netCode: code,
+    timeout: isTimeoutCode(code),
+    secrets: ctx.secrets,
+  });
+  return { ok: false, retryable: true, reason: code, error };
+}
+
+function mediaTypeOf(v: string | string[] | undefined): string | null {
+  const s = (Array.isArray(v) ? v[0] : v)?.split(';')[0]?.trim().toLowerCase();
+  return s ? s : null;
+}

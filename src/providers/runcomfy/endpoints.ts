@@ -1,0 +1,62 @@
+/**
+ * The five endpoints of runcomfy-api.md, each a thin typed wrapper over {@link callApi}.
+ */
+import type { EditRequest, ModelInfo } from '../types.js';
+import { callApi, type ApiContext, type JsonObject } from './api-call.js';
+import { SubmitUncertainError } from './errors.js';
+
+/** `model_id` keeps its slashes (`blackforestlabs/flux-1-kontext/pro/edit`); each segment is escaped. */
+export function modelPath(model: string): string {
+  return `/models/${model.split('/').filter((s) => s !== '').map(encodeURIComponent).join('/')}`;
+}
+
+function requestPath(requestId: string, action: 'status' | 'result' | 'cancel'): string {
+  return `/requests/${encodeURIComponent(requestId)}/${action}`;
+}
+
+/** The submit body: the model's input object itself; explicit fields win over `params`. */
+export function submitBody(req: EditRequest): Record<string, unknown> {
+  const body: Record<string, unknown> = { ...(req.params ?? {}), prompt: req.prompt, image_url: req.imageUrl };
+  if (req.seed !== undefined) body['seed'] = req.seed;
+  if (req.aspectRatio !== undefined) body['aspect_ratio'] = req.aspectRatio;
+  return body;
+}
+
+export async function submitRequest(ctx: ApiContext, req: EditRequest, signal?: AbortSignal): Promise<{ requestId: string }> {
+  const reply = await callApi(ctx, { call: 'submit', method: 'POST', path: modelPath(req.model), body: submitBody(req), submit: true, signal });
+  const id = reply['request_id'];
+  if (typeof id === 'string' && id.trim() !== '') return { requestId: id };
+  if (typeof id === 'number' && Number.isFinite(id)) return { requestId: String(id) };
+  throw new SubmitUncertainError('submit: the reply has no request_id; the request may have been submitted', { secrets: [ctx.token] });
+}
+
+export function getStatus(ctx: ApiContext, requestId: string, signal?: AbortSignal): Promise<JsonObject> {
+  return callApi(ctx, { call: 'status', method: 'GET', path: requestPath(requestId, 'status'), requestId, signal });
+}
+
+export function getResult(ctx: ApiContext, requestId: string, signal?: AbortSignal): Promise<JsonObject> {
+  return callApi(ctx, { call: 'result', method: 'GET', path: requestPath(requestId, 'result'), requestId, signal });
+}
+
+/** Cancel; the reply's `outcome` (or, failing that, its `status`) says whether it worked. */
+export async function cancelRequest(ctx: ApiContext, requestId: string, signal?: AbortSignal): Promise<'cancelled' | 'not_cancellable'> {
+  const reply = await callApi(ctx, { call: 'cancel', method: 'POST', path: requestPath(requestId, 'cancel'), requestId, signal });
+  const word = String(reply['outcome'] ?? reply['status'] ?? '').trim().toLowerCase();
+  return word === 'cancelled' || word === 'canceled' ? 'cancelled' : 'not_cancellable';
+}
+
+/** Model details: price (`base_price_usd`, tolerant of a few spellings) and the input schema. */
+export async function getModelInfo(ctx: ApiContext, model: string, signal?: AbortSignal): Promise<ModelInfo> {
+  const reply = await callApi(ctx, { call: 'model info', method: 'GET', path: modelPath(model), signal });
+  return { model, priceUsd: priceOf(reply), inputSchema: reply['input_schema'] ?? reply['schema'] ?? reply['input'] };
+}
+
+function priceOf(reply: JsonObject): number | null {
+  const pricing = reply['pricing'];
+  const nested = pricing !== null && typeof pricing === 'object' ? (pricing as JsonObject) : {};
+  for (const v of [reply['base_price_usd'], reply['price_usd'], nested['base_price_usd'], nested['price_usd']]) {
+    const n = typeof v === 'string' ? Number(v) : v;
+    if (typeof n === 'number' && Number.isFinite(n) && n >= 0) return n;
+  }
+  return null;
+}

@@ -1,0 +1,243 @@
+/**
+ * Typed errors of the RunComfy client. Each has a stable `code`, the exit code it maps to
+ * (runcomfy-api.md, DESIGN.md §4) and a hint. Messages are scrubbed of the token and of URL
+ * query strings (presigned signatures) at construction, so no caller can leak them by accident.
+ */
+import { ExitCode, KontextError } from '../../errors.js';
+import { redactSecrets, redactUrlsIn } from '../../util/redact.js';
+
+export interface ProviderErrorOptions {
+  readonly exitCode?: ExitCode;
+  readonly hint?: string | undefined;
+  readonly cause?: unknown;
+  /** HTTP status of the reply that caused it, when there was one. */
+  readonly status?: number | undefined;
+  /** The API's numeric `error_code` (e.g. 400004), when given. */
+  readonly errorCode?: number | undefined;
+  readonly requestId?: string | undefined;
+  /** Values scrubbed from message, hint and cause chain (the token). */
+  readonly secrets?: readonly string[] | undefined;
+}
+
+/** Scrub secrets and URL query strings from free text. */
+export function scrub(text: string, secrets: readonly string[] = []): string {
+  return redactUrlsIn(redactSecrets(text, secrets));
+}
+
+/** Keep a cause chain only if none of it mentions a secret; otherwise a scrubbed stand-in. */
+export function scrubCause(cause: unknown, secrets: readonly string[] = []): unknown {
+  if (secrets.length === 0 || cause === undefined) return cause;
+  const leaks = (c: unknown, depth: number): boolean => {
+    if (depth > 8 || c === undefined || c === null) return false;
+    const text = c instanceof Error ? `${c.message} ${c.stack ?? ''}` : String(c);
+    if (redactSecrets(text, secrets) !== text) return true;
+    return c instanceof Error ? leaks(c.cause, depth + 1) : false;
+  };
+  if (!leaks(cause, 0)) return cause;
+  const message = cause instanceof Error ? cause.message : String(cause);
+  return new Error(scrub(message, secrets));
+}
+
+/** Base of every error the RunComfy client throws on purpose. */
+export class ProviderError extends KontextError {
+  override readonly name: string = 'ProviderError';
+  readonly status: number | undefined;
+  readonly errorCode: number | undefined;
+  readonly requestId: string | undefined;
+
+  constructor(code: string, message: string, options: ProviderErrorOptions = {}) {
+    const secrets = options.secrets ?? [];
+    super(code, scrub(message, secrets), {
+      exitCode: options.exitCode ?? ExitCode.SOFTWARE,
+      ...(options.hint === undefined ? {} : { hint: scrub(options.hint, secrets) }),
+      ...(options.cause === undefined ? {} : { cause: scrubCause(options.cause, secrets) }),
+    });
+    this.status = options.status;
+    this.errorCode = options.errorCode;
+    this.requestId = options.requestId;
+  }
+}
+
+type Opts = Omit<ProviderErrorOptions, 'exitCode'>;
+
+const AUTH_HINT = 'set RUNCOMFY_TOKEN or run `runcomfy login`';
+
+/** Not signed in, or the token was rejected (401/403, error_code 400004/403001). Exit 77. */
+export class AuthError extends ProviderError {
+  override readonly name = 'AuthError';
+  constructor(message: string, options: Opts = {}) {
+    super('E_AUTH', message, { hint: AUTH_HINT, ...options, exitCode: ExitCode.NO_PERM });
+  }
+}
+
+/** The API rejected the input (400/404/422/other 4xx). Exit 65. */
+export class InputRejectedError extends ProviderError {
+  override readonly name = 'InputRejectedError';
+  constructor(message: string, options: Opts = {}) {
+    super('E_INPUT_REJECTED', message, {
+      hint: 'the API rejected the request; check the pass fields (prompt, image, seed, aspect_ratio, params)',
+      ...options,
+      exitCode: ExitCode.DATA_ERR,
+    });
+  }
+}
+
+/** The account balance is exhausted (error_code 400002). Exit 65: retrying will not help. */
+export class BalanceExhaustedError extends ProviderError {
+  override readonly name = 'BalanceExhaustedError';
+  constructor(message: string, options: Opts = {}) {
+    super('E_BALANCE_EXHAUSTED', message, {
+      hint: 'top up your RunComfy balance, then run again (finished passes are cached)',
+      ...options,
+      exitCode: ExitCode.DATA_ERR,
+    });
+  }
+}
+
+/** Still rate limited (429) or timed out (408) after retries. Exit 75. */
+export class RateLimitedError extends ProviderError {
+  override readonly name = 'RateLimitedError';
+  constructor(message: string, options: Opts = {}) {
+    super('E_RATE_LIMITED', message, {
+      hint: 'the API is busy; run again later or lower the concurrency (-j)',
+      ...options,
+      exitCode: ExitCode.TEMP_FAIL,
+    });
+  }
+}
+
+/** 5xx or connection failures after retries. Exit 69. */
+export class UpstreamUnavailableError extends ProviderError {
+  override readonly name = 'UpstreamUnavailableError';
+  constructor(message: string, options: Opts = {}) {
+    super('E_UPSTREAM_UNAVAILABLE', message, {
+      hint: 'RunComfy is not reachable or failing; run again later',
+      ...options,
+      exitCode: ExitCode.UNAVAILABLE,
+    });
+  }
+}
+
+/** A network failure (refused, reset, DNS, timeouts) after retries. Exit 75 for timeouts, else 69. */
+export class NetworkError extends ProviderError {
+  override readonly name = 'NetworkError';
+  /** The low-level code, e.g. `ECONNRESET`, `UND_ERR_HEADERS_TIMEOUT`. */
+  readonly netCode: string | undefined;
+  constructor(message: string, options: Opts & { readonly netCode?: string | undefined; readonly timeout?: boolean } = {}) {
+    super('E_NETWORK', message, {
+      hint: options.timeout ? 'the API did not answer in time; run again later' : 'check your network connection, or run again later',
+      ...options,
+      exitCode: options.timeout ? ExitCode.TEMP_FAIL : ExitCode.UNAVAILABLE,
+    });
+    this.netCode = options.netCode;
+  }
+}
+
+/** A reply we could not read (not JSON, or missing required fields) after retries. Exit 69. */
+export class MalformedResponseError extends ProviderError {
+  override readonly name = 'MalformedResponseError';
+  constructor(message: string, options: Opts = {}) {
+    super('E_MALFORMED_RESPONSE', message, {
+      hint: 'the API answered something unexpected; run again later',
+      ...options,
+      exitCode: ExitCode.UNAVAILABLE,
+    });
+  }
+}
+
+/**
+ * A submit whose outcome is unknown: the body was sent and then the connection broke, or the
+ * reply was unreadable. It is never retried (that could pay twice). Exit 69.
+ */
+export class SubmitUncertainError extends ProviderError {
+  override readonly name = 'SubmitUncertainError';
+  constructor(message: string, options: Opts = {}) {
+    super('E_SUBMIT_UNCERTAIN', message, {
+      hint: 'the request may have been submitted (and billed); check your RunComfy dashboard before running again',
+      ...options,
+      exitCode: ExitCode.UNAVAILABLE,
+    });
+  }
+}
+
+/** The remote request ended `failed` (model error, moderation). Exit 1. */
+export class RemoteFailedError extends ProviderError {
+  override readonly name = 'RemoteFailedError';
+  /** The remote `error` value as sent (any JSON). */
+  readonly remoteError: unknown;
+  constructor(message: string, options: Opts & { readonly remoteError?: unknown } = {}) {
+    super('E_REMOTE_FAILED', message, {
+      hint: 'the model refused or failed on this input; change the prompt or the image',
+      ...options,
+      exitCode: ExitCode.REMOTE_FAILED,
+    });
+    this.remoteError = options.remoteError;
+  }
+}
+
+/** The remote request was cancelled by someone else (not by this client's deadline). Exit 1. */
+export class RemoteCancelledError extends ProviderError {
+  override readonly name = 'RemoteCancelledError';
+  constructor(message: string, options: Opts = {}) {
+    super('E_REMOTE_CANCELLED', message, { hint: 'run again to resubmit', ...options, exitCode: ExitCode.REMOTE_FAILED });
+  }
+}
+
+/** The overall deadline passed; the request was cancelled if it still could be. Exit 75. */
+export class DeadlineExceededError extends ProviderError {
+  override readonly name = 'DeadlineExceededError';
+  /** What the cancel call answered (`cancelled`, `not_cancellable`) or `failed`. */
+  readonly cancelOutcome: 'cancelled' | 'not_cancellable' | 'failed';
+  constructor(message: string, options: Opts & { readonly cancelOutcome: 'cancelled' | 'not_cancellable' | 'failed' }) {
+    super('E_TIMEOUT', message, {
+      hint: 'the request took longer than the deadline; raise it or run again later',
+      ...options,
+      exitCode: ExitCode.TEMP_FAIL,
+    });
+    this.cancelOutcome = options.cancelOutcome;
+  }
+}
+
+/**
+ * The provider handed us an output URL on a host we do not download from. Exit 65: it will
+ * not pass on a retry, and a person must decide whether to trust that host.
+ */
+export class DownloadHostRefusedError extends ProviderError {
+  override readonly name = 'DownloadHostRefusedError';
+  readonly host: string;
+  constructor(host: string, message: string, options: Opts = {}) {
+    super('E_DOWNLOAD_HOST_REFUSED', message, {
+      hint: `outputs are only downloaded from *.runcomfy.net / *.runcomfy.com; if you trust "${host}", add it to KONTEXT_ALLOW_HOSTS`,
+      ...options,
+      exitCode: ExitCode.DATA_ERR,
+    });
+    this.host = host;
+  }
+}
+
+/** An output larger than the download cap (by Content-Length or by counting). Exit 65. */
+export class DownloadTooLargeError extends ProviderError {
+  override readonly name = 'DownloadTooLargeError';
+  constructor(message: string, options: Opts = {}) {
+    super('E_DOWNLOAD_TOO_LARGE', message, {
+      hint: 'the output exceeds the download cap (maxDownloadBytes, default 2 GiB)',
+      ...options,
+      exitCode: ExitCode.DATA_ERR,
+    });
+  }
+}
+
+/**
+ * A download that failed for good: truncated after retries, too many redirects, or a 4xx on
+ * the output URL (it may have expired). Exit 69.
+ */
+export class DownloadFailedError extends ProviderError {
+  override readonly name = 'DownloadFailedError';
+  constructor(message: string, options: Opts = {}) {
+    super('E_DOWNLOAD_FAILED', message, {
+      hint: 'output URLs expire; run again to fetch it while it is fresh',
+      ...options,
+      exitCode: ExitCode.UNAVAILABLE,
+    });
+  }
+}

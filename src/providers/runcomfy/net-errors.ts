@@ -1,0 +1,44 @@
+/**
+ * Classify low-level network failures (Node and undici error codes). Pure: it reads `code`
+ * along the cause chain and decides whether a retry is safe, and for a submit whether the
+ * request can have reached the server at all.
+ */
+
+/** Failures where the request never left this machine (no connection was made). */
+const NOT_SENT = new Set(['ECONNREFUSED', 'UND_ERR_CONNECT_TIMEOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL']);
+
+/** Failures after a connection existed: the server may have read (and acted on) the request. */
+const AFTER_CONNECT = new Set([
+  'ECONNRESET',
+  'EPIPE',
+  'ECONNABORTED',
+  'ETIMEDOUT',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CLOSED',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+  'UND_ERR_RES_CONTENT_LENGTH_MISMATCH',
+]);
+
+const TIMEOUTS = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ETIMEDOUT']);
+
+/** The first known network error code along the cause chain, if any. */
+export function networkCodeOf(error: unknown): string | undefined {
+  let e: unknown = error;
+  for (let depth = 0; depth < 6 && e !== null && typeof e === 'object'; depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && (NOT_SENT.has(code) || AFTER_CONNECT.has(code))) return code;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+/** Whether `code` is a timeout (maps to exit 75 rather than 69 when retries run out). */
+export function isTimeoutCode(code: string): boolean {
+  return TIMEOUTS.has(code);
+}
+
+/** Whether the request certainly never reached the server, so even a submit may be retried. */
+export function isNotSentCode(code: string): boolean {
+  return NOT_SENT.has(code);
+}

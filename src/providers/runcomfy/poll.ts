@@ -1,0 +1,32 @@
+/**
+ * Poll timing as a pure function. Short first polls catch quick jobs early; the interval then
+ * grows to a cap so long jobs cost few status requests (bench/poll.bench.mjs compares this with
+ * the official CLI's fixed 2 s).
+ */
+
+export interface PollPolicy {
+  /** Wait before the first status request. */
+  readonly firstDelayMs: number;
+  /** Growth of the interval per poll. */
+  readonly factor: number;
+  /** Largest interval. */
+  readonly maxDelayMs: number;
+}
+
+export const DEFAULT_POLL_POLICY: PollPolicy = { firstDelayMs: 500, factor: 1.5, maxDelayMs: 5_000 };
+
+/** Default overall deadline of one request: 30 minutes. */
+export const DEFAULT_DEADLINE_MS = 30 * 60 * 1000;
+
+/** Wait before status request number `attempt` (0 = the first). */
+export function nextPollDelay(attempt: number, policy: PollPolicy): number {
+  const n = Math.max(0, Math.floor(attempt));
+  const grown = policy.firstDelayMs * policy.factor ** Math.min(n, 64);
+  return Math.round(Math.min(policy.maxDelayMs, Math.max(0, grown)));
+}
+
+/** A policy with overrides applied and values forced into sane ranges. */
+export function resolvePollPolicy(overrides: Partial<PollPolicy> = {}): PollPolicy {
+  const p = { ...DEFAULT_POLL_POLICY, ...overrides };
+  return { firstDelayMs: Math.max(0, p.firstDelayMs), factor: Math.max(1, p.factor), maxDelayMs: Math.max(0, p.maxDelayMs) };
+}

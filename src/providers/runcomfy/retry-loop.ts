@@ -1,0 +1,53 @@
+/**
+ * The one retry loop, shared by API calls and downloads. Each attempt reports either a value or
+ * a typed error plus whether a retry may help; the loop owns the waiting (through the Runtime,
+ * so tests use fast policies) and the `onRetry` notification.
+ */
+import { InterruptedError } from '../../errors.js';
+import type { Runtime } from '../../runtime.js';
+import type { ProviderError } from './errors.js';
+import { retryDelay, type RetryPolicy } from './retry.js';
+
+export type AttemptOutcome<T> =
+  | { readonly ok: true; readonly value: T }
+  | {
+      readonly ok: false;
+      readonly error: ProviderError;
+      readonly retryable: boolean;
+      /** Short reason for `onRetry`, e.g. `HTTP 503`, `ECONNRESET`. */
+      readonly reason: string;
+      readonly retryAfterMs?: number | undefined;
+    };
+
+export interface RetryInfo {
+  readonly call: string;
+  /** The retry about to happen (1 = first retry). */
+  readonly attempt: number;
+  readonly delayMs: number;
+  readonly reason: string;
+}
+
+export interface RetryLoopContext {
+  readonly rt: Runtime;
+  readonly policy: RetryPolicy;
+  readonly signal?: AbortSignal | undefined;
+  readonly onRetry?: ((info: RetryInfo) => void) | undefined;
+}
+
+/** The error to throw when `signal` fired: its reason if it is an Error, else an interruption. */
+export function abortReason(signal: AbortSignal): Error {
+  return signal.reason instanceof Error ? signal.reason : new InterruptedError();
+}
+
+/** Run `attempt` until it succeeds, fails for good, or the policy's attempts are used up. */
+export async function withRetries<T>(call: string, ctx: RetryLoopContext, attempt: () => Promise<AttemptOutcome<T>>): Promise<T> {
+  for (let n = 1; ; n++) {
+    if (ctx.signal?.aborted) throw abortReason(ctx.signal);
+    const outcome = await attempt();
+    if (outcome.ok) return outcome.value;
+    if (!outcome.retryable || n >= ctx.policy.maxAttempts) throw outcome.error;
+    const delayMs = retryDelay(n, ctx.policy, ctx.rt.random(), outcome.retryAfterMs);
+    ctx.onRetry?.({ call, attempt: n, delayMs, reason: outcome.reason });
+    await ctx.rt.sleep(delayMs, ctx.signal);
+  }
+}

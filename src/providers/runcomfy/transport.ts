@@ -1,0 +1,66 @@
+/**
+ * One HTTP exchange with the API over undici: JSON in, text out, nothing else. No retries and
+ * no interpretation here (see api-call.ts); timeouts live on the dispatcher.
+ */
+import { Agent, request, type Dispatcher } from 'undici';
+
+export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+export const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
+/** API replies are small JSON; anything bigger is a broken or hostile server. */
+const MAX_REPLY_BYTES = 8 * 1024 * 1024;
+
+export interface TimeoutOptions {
+  readonly connectTimeoutMs?: number | undefined;
+  /** Time allowed for the reply headers, and between body chunks. */
+  readonly requestTimeoutMs?: number | undefined;
+}
+
+/** An undici Agent with the client's timeouts (connect 10 s, headers/body 60 s by default). */
+export function createDispatcher(options: TimeoutOptions = {}): Agent {
+  const requestTimeout = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+  return new Agent({
+    connect: { timeout: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS },
+    headersTimeout: requestTimeout,
+    bodyTimeout: requestTimeout,
+  });
+}
+
+export interface RawReply {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  readonly text: string;
+}
+
+export interface SendOptions {
+  readonly method: 'GET' | 'POST';
+  readonly url: string;
+  readonly token: string;
+  /** JSON body; omitted for GET and for the body-less cancel POST. */
+  readonly body?: unknown;
+  readonly signal?: AbortSignal | undefined;
+}
+
+/** Send one request and read the whole (small) reply as text. Network failures are thrown as-is. */
+export async function sendJson(dispatcher: Dispatcher, options: SendOptions): Promise<RawReply> {
+  const headers: Record<string, string> = { authorization: `Bearer ${options.token}`, accept: 'application/json' };
+  const hasBody = options.body !== undefined;
+  if (hasBody) headers['content-type'] = 'application/json';
+  const res = await request(options.url, {
+    dispatcher,
+    method: options.method,
+    headers,
+    ...(hasBody ? { body: JSON.stringify(options.body) } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of res.body as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_REPLY_BYTES) {
+      res.body.destroy();
+      return { status: res.statusCode, headers: res.headers, text: '' };
+    }
+    chunks.push(chunk);
+  }
+  return { status: res.statusCode, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') };
+}

@@ -1,0 +1,102 @@
+/**
+ * Wait for a request to finish: poll status on the policy's schedule, report progress, fetch
+ * the result once done, and enforce the overall deadline by cancelling the request.
+ */
+import type { RemoteState, WaitOptions } from '../types.js';
+import type { ApiContext, JsonObject } from './api-call.js';
+import { cancelRequest, getResult, getStatus } from './endpoints.js';
+import { DeadlineExceededError, RemoteCancelledError, RemoteFailedError } from './errors.js';
+import { errorTextOf } from './map-error.js';
+import { nextPollDelay, type PollPolicy } from './poll.js';
+import { collectOutputUrls, readStatus } from './status.js';
+
+export interface WaitContext {
+  readonly api: ApiContext;
+  readonly poll: PollPolicy;
+  readonly defaultDeadlineMs: number;
+}
+
+/** Poll until the request finishes; return its output URLs or throw a typed error. */
+export async function waitForOutputs(ctx: WaitContext, requestId: string, options: WaitOptions = {}): Promise<{ outputUrls: string[] }> {
+  const { rt } = ctx.api;
+  const signal = options.signal;
+  const deadlineMs = options.deadlineMs ?? ctx.defaultDeadlineMs;
+  const deadlineAt = rt.now() + deadlineMs;
+  const report = stateReporter(options.onState);
+  for (let attempt = 0; ; attempt++) {
+    const remaining = deadlineAt - rt.now();
+    if (remaining <= 0) return timeout(ctx, requestId, deadlineMs);
+    await rt.sleep(Math.min(nextPollDelay(attempt, ctx.poll), remaining), signal);
+    const status = readStatus(await getStatus(ctx.api, requestId, signal));
+    if (status.phase === 'queued') report({ phase: 'queued', position: status.position });
+    else if (status.phase === 'running') report({ phase: 'running' });
+    else if (status.phase === 'cancelled') throw cancelled(ctx, requestId);
+    else if (status.phase === 'done' || status.phase === 'failed') {
+      const urls = await finish(ctx, requestId, signal);
+      if (urls) return { outputUrls: urls };
+    }
+  }
+}
+
+/** Read the result of a finished request: URLs, or a typed error; `undefined` if not final yet. */
+async function finish(ctx: WaitContext, requestId: string, signal: AbortSignal | undefined): Promise<string[] | undefined> {
+  const result = await getResult(ctx.api, requestId, signal);
+  const { phase } = readStatus(result);
+  const urls = collectOutputUrls(result['output']);
+  if (phase === 'failed') throw failed(ctx, requestId, result);
+  if (phase === 'cancelled') throw cancelled(ctx, requestId);
+  if ((phase === 'done' || phase === 'unknown') && urls.length > 0) return urls;
+  if (phase === 'done') {
+    throw new RemoteFailedError(`request ${requestId} finished without an output URL`, {
+      requestId,
+      remoteError: result['output'] ?? null,
+      secrets: [ctx.api.token],
+    });
+  }
+  return undefined;
+}
+
+function failed(ctx: WaitContext, requestId: string, result: JsonObject): RemoteFailedError {
+  const text = errorTextOf(result) ?? 'no reason given';
+  return new RemoteFailedError(`request ${requestId} failed remotely: ${text}`, {
+    requestId,
+    remoteError: result['error'] ?? null,
+    secrets: [ctx.api.token],
+  });
+}
+
+function cancelled(ctx: WaitContext, requestId: string): RemoteCancelledError {
+  return new RemoteCancelledError(`request ${requestId} was cancelled remotely`, { requestId, secrets: [ctx.api.token] });
+}
+
+/** The deadline passed: cancel (best effort, never masking the timeout) and throw exit 75. */
+async function timeout(ctx: WaitContext, requestId: string, deadlineMs: number): Promise<never> {
+  let outcome: 'cancelled' | 'not_cancellable' | 'failed';
+  try {
+    outcome = await cancelRequest(ctx.api, requestId);
+  } catch {
+    outcome = 'failed';
+  }
+  const what =
+    outcome === 'cancelled'
+      ? 'it was cancelled'
+      : outcome === 'not_cancellable'
+        ? 'it could not be cancelled (already running) and may still be billed'
+        : 'cancelling it failed';
+  throw new DeadlineExceededError(`request ${requestId} did not finish within ${Math.round(deadlineMs / 1000)} s; ${what}`, {
+    requestId,
+    cancelOutcome: outcome,
+    secrets: [ctx.api.token],
+  });
+}
+
+/** Call `onState` only when the state changes (phase or queue position). */
+function stateReporter(onState: ((state: RemoteState) => void) | undefined): (state: RemoteState) => void {
+  let last = '';
+  return (state) => {
+    const key = JSON.stringify(state);
+    if (key === last || !onState) return;
+    last = key;
+    onState(state);
+  };
+}
