@@ -13,6 +13,13 @@ const CONNECT_TIMEOUT_MS = 10_000;
 /** Socket idle time before a request is abandoned (not the whole transfer's duration). */
 const IDLE_TIMEOUT_MS = 60_000;
 
+const ignore = (): void => undefined;
+/**
+ * Library code never prints. Without a logger of its own the SDK warns on the console (e.g. when
+ * a streamed PUT fails); failures reach the caller as typed errors instead.
+ */
+const SILENT_LOGGER = { trace: ignore, debug: ignore, info: ignore, warn: ignore, error: ignore };
+
 /** The credential values found in `env`, so messages can be scrubbed of them. */
 export function credentialSecrets(env: Env): string[] {
   return [env['AWS_SECRET_ACCESS_KEY'], env['AWS_SESSION_TOKEN'], env['AWS_ACCESS_KEY_ID']].filter(
@@ -37,5 +44,6 @@ export function createS3Client(settings: S3Settings, env: Env): S3Client {
     responseChecksumValidation: 'WHEN_REQUIRED',
     requestHandler: { connectionTimeout: CONNECT_TIMEOUT_MS, requestTimeout: IDLE_TIMEOUT_MS },
     maxAttempts: 3,
+    logger: SILENT_LOGGER,
   });
 }

@@ -1,0 +1,132 @@
+/**
+ * `command` hosting with a real script (test/fixtures/hosting/upload.sh): success, failures,
+ * timeout (the whole process group dies), and a file name full of shell metacharacters that
+ * must stay data.
+ */
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, readdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createHosting, HostingError, type Hosting, type HostingConfig } from '../../../src/hosting/index.js';
+import { createTestProject, testClock, testRuntime, type TestProject } from './project.js';
+
+const SCRIPT = resolve('test/fixtures/hosting/upload.sh');
+
+let project: TestProject;
+let uploadDir: string;
+
+beforeEach(async () => {
+  project = await createTestProject();
+  uploadDir = join(project.root, 'uploaded');
+  await mkdir(uploadDir);
+});
+
+afterEach(() => project.cleanup());
+
+function hosting(config: Omit<Extract<HostingConfig, { mode: 'command' }>, 'mode'>, env: Record<string, string> = {}, now?: () => number): Hosting {
+  const rt = testRuntime({ PATH: process.env['PATH'] ?? '/usr/bin:/bin', UPLOAD_DIR: uploadDir, ...env }, now);
+  return createHosting({ mode: 'command', ...config }, { rt, cacheDir: project.cacheDir, projectRoot: project.root });
+}
+
+async function invocations(): Promise<number> {
+  const log = await readFile(join(uploadDir, 'invocations.log'), 'utf8').catch(() => '');
+  return log.split('\n').filter((l) => l !== '').length;
+}
+
+async function failure(p: Promise<unknown>): Promise<HostingError> {
+  const e = await p.then(() => null, (err: unknown) => err);
+  expect(e).toBeInstanceOf(HostingError);
+  return e as HostingError;
+}
+
+/** Whether `pid` is gone (or a zombie nobody reaped yet) within a generous bound. */
+async function stopsRunning(pid: number): Promise<boolean> {
+  for (let i = 0; i < 100; i += 1) {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => null);
+    if (stat === null || / Z /.test(stat)) return true;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return false;
+}
+
+describe('command hosting', () => {
+  it('passes the file through env vars and takes the last non-empty stdout line as the URL', async () => {
+    const img = await project.image('assets/photo.png', 'png bytes');
+    const hosted = await hosting({ command: `sh ${SCRIPT}` }).urlFor(img);
+    expect(hosted).toMatchObject({ url: `https://cdn.example.test/${img.sha256}.png`, via: 'command', uploaded: true, bytesUploaded: img.bytes });
+    expect(await readFile(join(uploadDir, `${img.sha256}.png`), 'utf8')).toBe('png bytes');
+    expect(await readFile(join(uploadDir, `${img.sha256}.type`), 'utf8')).toBe('image/png\n');
+  });
+
+  it('reuses the URL for url_ttl_seconds, then runs the command again', async () => {
+    const clock = testClock();
+    const img = await project.image('x.jpg', 'x');
+    const h = hosting({ command: ['sh', SCRIPT], url_ttl_seconds: 3600 }, {}, clock.now);
+    await h.urlFor(img);
+    expect((await h.urlFor(img)).via).toBe('cache');
+    expect((await h.describe(img)).text).toMatch(/^reuse hosted URL \(expires in 5\d min\)$/);
+    clock.advance(56 * 60_000);
+    expect((await h.describe(img)).action).toBe('rehost');
+    expect((await h.urlFor(img)).via).toBe('command');
+    expect(await invocations()).toBe(2);
+  });
+
+  it('never executes shell metacharacters from a file name (string and array forms)', async () => {
+    const img = await project.image("a b;$(touch pwned)'`touch pwned2`.jpg", 'evil name');
+    for (const command of [`sh ${SCRIPT}`, ['sh', SCRIPT]]) {
+      await hosting({ command, url_ttl_seconds: 0 }).urlFor(img);
+    }
+    expect(await invocations()).toBe(2);
+    expect(await readFile(join(uploadDir, `${img.sha256}.jpg`), 'utf8')).toBe('evil name');
+    const everywhere = [project.root, uploadDir, join(project.root, '.kontext'), process.cwd()];
+    for (const dir of everywhere) {
+      expect(existsSync(join(dir, 'pwned'))).toBe(false);
+      expect(existsSync(join(dir, 'pwned2'))).toBe(false);
+    }
+  });
+
+  it('reports a non-zero exit with the last stderr line, scrubbed of presigned query strings', async () => {
+    const img = await project.image('f.png', 'f');
+    const e = await failure(hosting({ command: `sh ${SCRIPT}` }, { UPLOAD_MODE: 'fail' }).urlFor(img));
+    expect(e.code).toBe('E_HOSTING_COMMAND_FAILED');
+    expect(e.exitCode).toBe(69);
+    expect(e.message).toContain('exit 3');
+    expect(e.message).toContain('upload failed: https://storage.example.test/x?… denied');
+    expect(e.message).not.toContain('deadbeef');
+    expect(e.message).not.toContain(SCRIPT);
+    await expect(readdir(join(project.cacheDir, 'hosted'))).rejects.toThrow();
+  });
+
+  it('kills the whole process group on timeout', async () => {
+    const img = await project.image('t.png', 't');
+    const started = Date.now();
+    const e = await failure(hosting({ command: `sh ${SCRIPT}`, timeout_seconds: 0.5 }, { UPLOAD_MODE: 'hang' }).urlFor(img));
+    expect(e.code).toBe('E_HOSTING_COMMAND_TIMEOUT');
+    expect(e.exitCode).toBe(75);
+    expect(Date.now() - started).toBeLessThan(20_000);
+    const pid = Number(await readFile(join(uploadDir, 'child.pid'), 'utf8'));
+    expect(await stopsRunning(pid)).toBe(true);
+  });
+
+  it('refuses output that is not an http(s) URL', async () => {
+    const img = await project.image('n.png', 'n');
+    for (const mode of ['nourl', 'badurl']) {
+      const e = await failure(hosting({ command: `sh ${SCRIPT}` }, { UPLOAD_MODE: mode }).urlFor(img));
+      expect(e.code).toBe('E_HOSTING_COMMAND_OUTPUT');
+      expect(e.exitCode).toBe(65);
+    }
+  });
+
+  it('says clearly when the program does not exist', async () => {
+    const img = await project.image('m.png', 'm');
+    for (const command of [['/nonexistent/kontext-upload'], 'kontext-no-such-uploader "$KONTEXT_FILE"']) {
+      const e = await failure(hosting({ command }).urlFor(img));
+      expect(e.code).toBe('E_HOSTING_COMMAND_NOT_FOUND');
+    }
+  });
+
+  it('rejects an empty command when the hosting is created', () => {
+    expect(() => hosting({ command: '  ' })).toThrow(/command is empty/);
+    expect(() => hosting({ command: [] })).toThrow(/command is empty/);
+  });
+});

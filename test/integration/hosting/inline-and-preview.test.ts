@@ -1,0 +1,67 @@
+/**
+ * `inline` data URIs, and `describe()` previews for --dry-run: worked out from the URL cache
+ * alone, never from the network.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createHosting, type HostingConfig } from '../../../src/hosting/index.js';
+import { startS3Server, TEST_AWS_ENV, type TestS3Server } from '../../helpers/s3-server.js';
+import { createTestProject, testClock, testRuntime, type TestProject } from './project.js';
+
+let project: TestProject;
+
+beforeEach(async () => {
+  project = await createTestProject();
+});
+
+afterEach(() => project.cleanup());
+
+describe('inline hosting', () => {
+  it('returns a data URI of the exact bytes, caches nothing, never expires', async () => {
+    const bytes = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 1, 2, 3, 255]);
+    const img = await project.image('tiny.png', bytes);
+    const h = createHosting({ mode: 'inline' }, { rt: testRuntime({}), cacheDir: project.cacheDir, projectRoot: project.root });
+    const hosted = await h.urlFor(img);
+    expect(hosted).toMatchObject({ via: 'inline', expiresAt: null, uploaded: false, bytesUploaded: 0 });
+    expect(hosted.url.startsWith('data:image/png;base64,')).toBe(true);
+    expect(Buffer.from(hosted.url.split(',')[1] ?? '', 'base64').equals(bytes)).toBe(true);
+
+    const preview = await h.describe(img);
+    expect(preview).toMatchObject({ action: 'inline', bytes: hosted.url.length, text: `inline data URI (${hosted.url.length} B)` });
+    expect(existsSync(join(project.cacheDir, 'hosted'))).toBe(false);
+  });
+});
+
+describe('describe() for --dry-run', () => {
+  let s3: TestS3Server;
+
+  beforeEach(async () => {
+    s3 = await startS3Server();
+  });
+
+  afterEach(() => s3.close());
+
+  it('says upload, then reuse with time left, then re-sign after expiry — without network calls', async () => {
+    const clock = testClock();
+    const config: HostingConfig = { mode: 's3', bucket: s3.bucket, endpoint: s3.endpoint, force_path_style: true };
+    const rt = testRuntime({ ...TEST_AWS_ENV }, clock.now);
+    const h = createHosting(config, { rt, cacheDir: project.cacheDir, projectRoot: project.root });
+    const img = await project.image('big.jpg', Buffer.alloc(1_234_567, 7));
+
+    expect(await h.describe(img)).toMatchObject({ action: 'upload', bytes: 1_234_567, text: 'will upload 1.2 MB (unless already in the bucket)' });
+    expect(s3.requests).toHaveLength(0);
+
+    await h.urlFor(img);
+    clock.advance(19 * 60_000 + 1000);
+    const reuse = await h.describe(img);
+    expect(reuse).toMatchObject({ action: 'reuse', bytes: 0, text: 'reuse hosted URL (expires in 40 min)' });
+    expect(reuse.redactedUrl).toBe(`${s3.endpoint}/${s3.bucket}/${img.sha256}.jpg?…`);
+
+    clock.advance(40 * 60_000);
+    expect(await h.describe(img)).toMatchObject({ action: 'rehost', text: 'already uploaded; URL expired, will sign a new one' });
+    const requestsAfterHosting = 2; // one HEAD, one PUT
+    expect(s3.requests).toHaveLength(requestsAfterHosting);
+    await h.close?.();
+  });
+});

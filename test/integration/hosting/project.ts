@@ -1,0 +1,49 @@
+/** A throwaway project folder (with a `.kontext` cache dir) and images written into it. */
+import { createHash } from 'node:crypto';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { mediaTypeFor, type HostableImage } from '../../../src/hosting/index.js';
+import { createRuntime, type Runtime } from '../../../src/runtime.js';
+
+export interface TestProject {
+  readonly root: string;
+  readonly cacheDir: string;
+  /** Write `bytes` at `rel` inside the project and describe it as the runner would. */
+  image(rel: string, bytes: Uint8Array | string): Promise<HostableImage>;
+  /** Every file under the cache dir's `hosted/` folder, with its text. */
+  hostedRecords(): Promise<{ path: string; text: string }[]>;
+  cleanup(): Promise<void>;
+}
+
+export async function createTestProject(): Promise<TestProject> {
+  const root = await mkdtemp(join(tmpdir(), 'kontext-hosting-'));
+  const cacheDir = join(root, '.kontext');
+  return {
+    root,
+    cacheDir,
+    async image(rel, content) {
+      const path = join(root, rel);
+      await mkdir(dirname(path), { recursive: true });
+      const bytes = typeof content === 'string' ? Buffer.from(content) : Buffer.from(content);
+      await writeFile(path, bytes);
+      return { path, sha256: createHash('sha256').update(bytes).digest('hex'), mediaType: mediaTypeFor(path), bytes: bytes.length };
+    },
+    async hostedRecords() {
+      const dir = join(cacheDir, 'hosted');
+      const names = (await readdir(dir, { recursive: true, withFileTypes: true })).filter((d) => d.isFile());
+      return Promise.all(names.map(async (d) => ({ path: join(d.parentPath, d.name), text: await readFile(join(d.parentPath, d.name), 'utf8') })));
+    },
+    cleanup: () => rm(root, { recursive: true, force: true }),
+  };
+}
+
+/** A controllable clock around the real one (s3rver checks presigned URLs against real time). */
+export function testClock(): { now(): number; advance(ms: number): void } {
+  let offset = 0;
+  return { now: () => Date.now() + offset, advance: (ms) => (offset += ms) };
+}
+
+export function testRuntime(env: Record<string, string>, now: () => number = () => Date.now()): Runtime {
+  return createRuntime({ env, now, sleep: async () => undefined });
+}
