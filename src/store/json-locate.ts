@@ -18,69 +18,9 @@ class Located extends Error {
 
 /** The first syntax error in `text`, or `null` if it is valid JSON. */
 export function findJsonSyntaxError(text: string): JsonSyntaxError | null {
-  let i = 0;
-  const fail = (message: string): never => {
-    throw new Located(i, message);
-  };
-  const describe = (): string => (i >= text.length ? 'end of file' : `${JSON.stringify(text[i])}`);
-  const ws = (): void => {
-    while (i < text.length && ' \t\n\r'.includes(text[i] as string)) i++;
-  };
-  const expect = (ch: string): void => {
-    ws();
-    if (text[i] !== ch) fail(`expected ${JSON.stringify(ch)}, found ${describe()}`);
-    i++;
-  };
-  const string = (): void => {
-    i++; // opening quote
-    for (;;) {
-      const c = text.charCodeAt(i);
-      if (i >= text.length) fail('unterminated string');
-      if (c === 0x22) return void i++;
-      if (c < 0x20) fail('control character in string');
-      if (c === 0x5c) {
-        const esc = text[i + 1] ?? '';
-        if ('"\\/bfnrt'.includes(esc) && esc !== '') i += 2;
-        else if (esc === 'u' && /^[0-9a-fA-F]{4}$/.test(text.slice(i + 2, i + 6))) i += 6;
-        else fail('invalid escape in string');
-      } else i++;
-    }
-  };
-  const value = (): void => {
-    ws();
-    const c = text[i];
-    if (c === '{') return members('}', member);
-    if (c === '[') return members(']', value);
-    if (c === '"') return string();
-    for (const lit of ['true', 'false', 'null']) if (text.startsWith(lit, i)) return void (i += lit.length);
-    const num = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
-    num.lastIndex = i;
-    if (num.test(text)) return void (i = num.lastIndex);
-    fail(`unexpected ${describe()}`);
-  };
-  const member = (): void => {
-    ws();
-    if (text[i] !== '"') fail(`expected a property name, found ${describe()}`);
-    string();
-    expect(':');
-    value();
-  };
-  const members = (close: string, item: () => void): void => {
-    i++;
-    ws();
-    if (text[i] === close) return void i++;
-    for (;;) {
-      item();
-      ws();
-      if (text[i] === ',') i++;
-      else if (text[i] === close) return void i++;
-      else fail(`expected "," or ${JSON.stringify(close)}, found ${describe()}`);
-    }
-  };
+  const scanner = new Scanner(text);
   try {
-    value();
-    ws();
-    if (i < text.length) fail(`unexpected ${describe()} after the end of the JSON value`);
+    scanner.document();
     return null;
   } catch (e) {
     if (e instanceof Located) return { offset: e.offset, message: e.message };
@@ -93,4 +33,83 @@ export function lineCol(text: string, offset: number): { line: number; col: numb
   const before = text.slice(0, offset);
   const line = before.split('\n').length;
   return { line, col: offset - (before.lastIndexOf('\n') + 1) + 1 };
+}
+
+/** A recursive-descent JSON recognizer (RFC 8259) that throws {@link Located} at the first error. */
+class Scanner {
+  private i = 0;
+  constructor(private readonly text: string) {}
+
+  document(): void {
+    this.value();
+    this.ws();
+    if (this.i < this.text.length) this.fail(`unexpected ${this.here()} after the end of the JSON value`);
+  }
+
+  private value(): void {
+    this.ws();
+    const c = this.text[this.i];
+    if (c === '{') return this.members('}', () => this.member());
+    if (c === '[') return this.members(']', () => this.value());
+    if (c === '"') return this.string();
+    for (const lit of ['true', 'false', 'null']) if (this.text.startsWith(lit, this.i)) return void (this.i += lit.length);
+    const num = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
+    num.lastIndex = this.i;
+    if (num.test(this.text)) return void (this.i = num.lastIndex);
+    this.fail(`unexpected ${this.here()}`);
+  }
+
+  private member(): void {
+    this.ws();
+    if (this.text[this.i] !== '"') this.fail(`expected a property name, found ${this.here()}`);
+    this.string();
+    this.ws();
+    if (this.text[this.i] !== ':') this.fail(`expected ":", found ${this.here()}`);
+    this.i++;
+    this.value();
+  }
+
+  private members(close: string, item: () => void): void {
+    this.i++;
+    this.ws();
+    if (this.text[this.i] === close) return void this.i++;
+    for (;;) {
+      item();
+      this.ws();
+      if (this.text[this.i] === ',') this.i++;
+      else if (this.text[this.i] === close) return void this.i++;
+      else this.fail(`expected "," or ${JSON.stringify(close)}, found ${this.here()}`);
+    }
+  }
+
+  private string(): void {
+    this.i++; // opening quote
+    for (;;) {
+      if (this.i >= this.text.length) this.fail('unterminated string');
+      const c = this.text.charCodeAt(this.i);
+      if (c === 0x22) return void this.i++;
+      if (c < 0x20) this.fail('control character in string');
+      if (c === 0x5c) this.escape();
+      else this.i++;
+    }
+  }
+
+  private escape(): void {
+    const esc = this.text[this.i + 1] ?? '';
+    if (esc !== '' && '"\\/bfnrt'.includes(esc)) this.i += 2;
+    else if (esc === 'u' && /^[0-9a-fA-F]{4}$/.test(this.text.slice(this.i + 2, this.i + 6))) this.i += 6;
+    else this.fail('invalid escape in string');
+  }
+
+  private ws(): void {
+    while (this.i < this.text.length && ' \t\n\r'.includes(this.text[this.i] as string)) this.i++;
+  }
+
+  private here(): string {
+    return this.i >= this.text.length ? 'end of file' : JSON.stringify(this.text[this.i]);
+  }
+
+  private fail(message: string): never {
+    throw new Located(this.i, message);
+  }
 }

@@ -1,0 +1,134 @@
+import { spawn } from 'node:child_process';
+import { access, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { formatLock, readLock, removeLockEntries, updateLock, type LockEntry } from '../../../src/store/index.js';
+
+const repo = resolve(import.meta.dirname, '../../..');
+const isAlive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
+const entry = (seed: number): LockEntry => ({
+  seed,
+  key: 'a'.repeat(64),
+  input_sha256: 'b'.repeat(64),
+  output_sha256: 'c'.repeat(64),
+  output: `out/p/${seed}.png`,
+  provider: 'emulator',
+  model: 'm',
+  request_id: `r${seed}`,
+  finished_at: '2025-01-01T00:00:00.000Z',
+});
+let dir: string;
+let lockPath: string;
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'kontext-lock-'));
+  lockPath = join(dir, 'portrait.lock.json');
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** Spawn node (with the tsx loader by default); `done` resolves with its exit code and stderr. */
+function run(args: string[], loader = ['--import', 'tsx']): { done: Promise<{ code: number | null; stderr: string }>; pid: number | undefined } {
+  const child = spawn(process.execPath, [...loader, ...args], { cwd: repo, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  return { pid: child.pid, done: new Promise((res) => child.on('close', (code) => res({ code, stderr }))) };
+}
+
+async function waitFor(path: string): Promise<void> {
+  for (let i = 0; i < 2000; i++) {
+    try {
+      return await access(path);
+    } catch {
+      await delay(10);
+    }
+  }
+  throw new Error(`timed out waiting for ${path}`);
+}
+
+describe('readLock / updateLock', () => {
+  it('reads a missing lock as empty', async () => {
+    expect(await readLock(lockPath)).toEqual({ version: 1, nodes: {} });
+  });
+
+  it('writes the formatted lock, keeps other entries, and releases the .lck', async () => {
+    await updateLock(lockPath, (nodes) => void (nodes.jacket = entry(2)));
+    const lock = await updateLock(lockPath, (nodes) => void (nodes.background = entry(1)));
+    expect(Object.keys(lock.nodes).sort()).toEqual(['background', 'jacket']);
+    expect(await readFile(lockPath, 'utf8')).toBe(formatLock(lock));
+    expect(await readdir(dir)).toEqual(['portrait.lock.json']);
+    await removeLockEntries(lockPath, ['jacket']);
+    expect(Object.keys((await readLock(lockPath)).nodes)).toEqual(['background']);
+  });
+
+  it('releases the .lck when the mutation throws, and writes nothing', async () => {
+    await expect(updateLock(lockPath, () => {
+      throw new Error('boom');
+    })).rejects.toThrow('boom');
+    expect(await readdir(dir)).toEqual([]);
+  });
+
+  it('refuses to write an invalid entry', async () => {
+    await expect(updateLock(lockPath, (nodes) => void (nodes.x = { ...entry(1), seed: -1 }))).rejects.toMatchObject({ code: 'E_LOCK_BAD_ENTRY' });
+    expect(await readdir(dir)).toEqual([]);
+  });
+
+  it('a corrupt lock file is exit 65 naming file:line:col, and is left untouched', async () => {
+    const corrupt = '{\n  "version": 1,\n  "nodes": {\n    "a": { "seed": 1, }\n  }\n}\n';
+    await writeFile(lockPath, corrupt);
+    await expect(readLock(lockPath)).rejects.toMatchObject({ code: 'E_LOCK_INVALID', exitCode: 65 });
+    const err = await updateLock(lockPath, (nodes) => void (nodes.b = entry(2))).catch((e: unknown) => e);
+    expect(err).toMatchObject({ exitCode: 65, location: { file: lockPath, line: 4, col: 23 } });
+    expect((err as Error).message).toContain(`${lockPath}:4:23:`);
+    expect(await readFile(lockPath, 'utf8')).toBe(corrupt);
+    expect(await readdir(dir)).toEqual(['portrait.lock.json']); // .lck released
+  });
+
+  it('takes over a lock left by a dead process', async () => {
+    const dead = run(['-e', ''], []);
+    await dead.done;
+    await writeFile(`${lockPath}.lck`, JSON.stringify({ pid: dead.pid, created_at: Date.now(), token: 'x' }));
+    await updateLock(lockPath, (nodes) => void (nodes.a = entry(1)), { pid: process.pid, isAlive, timeoutMs: 5_000 });
+    expect(Object.keys((await readLock(lockPath)).nodes)).toEqual(['a']);
+    expect(await readdir(dir)).toEqual(['portrait.lock.json']);
+  });
+
+  it('takes over a lock older than staleMs even without a liveness check', async () => {
+    await writeFile(`${lockPath}.lck`, JSON.stringify({ pid: 1, created_at: Date.now() - 60_000, token: 'x' }));
+    await updateLock(lockPath, (nodes) => void (nodes.a = entry(1)), { timeoutMs: 5_000 });
+    expect(Object.keys((await readLock(lockPath)).nodes)).toEqual(['a']);
+  });
+
+  it('gives up on a live, fresh lock after the timeout with exit 75 and a hint', async () => {
+    const held = JSON.stringify({ pid: process.pid, created_at: Date.now(), token: 'someone-else' });
+    await writeFile(`${lockPath}.lck`, held);
+    const err = await updateLock(lockPath, () => undefined, { pid: process.pid + 1, isAlive, timeoutMs: 200 }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'E_LOCK_BUSY', exitCode: 75, hint: expect.stringContaining(`${lockPath}.lck`) });
+    expect(await readFile(`${lockPath}.lck`, 'utf8')).toBe(held); // not ours to remove
+  });
+
+  it('two processes adding 50 entries each at the same time lose nothing', async () => {
+    const script = join(repo, 'test/integration/store/fixtures/lock-writer.ts');
+    const go = join(dir, 'go');
+    const children = ['left', 'right'].map((prefix) => run([script, lockPath, prefix, '50', join(dir, `ready-${prefix}`), go]));
+    await Promise.all(['left', 'right'].map((p) => waitFor(join(dir, `ready-${p}`))));
+    await writeFile(go, '');
+    const results = await Promise.all(children.map((c) => c.done));
+    for (const r of results) expect(r).toEqual({ code: 0, stderr: '' });
+    const text = await readFile(lockPath, 'utf8');
+    const lock = JSON.parse(text) as { nodes: Record<string, unknown> };
+    expect(Object.keys(lock.nodes)).toHaveLength(100);
+    expect(text).toBe(formatLock(await readLock(lockPath)));
+    expect((await readdir(dir)).filter((n) => n.includes('.lck') || n.endsWith('.tmp'))).toEqual([]);
+  }, 60_000);
+});

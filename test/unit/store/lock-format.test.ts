@@ -1,0 +1,98 @@
+import { describe, expect, it } from 'vitest';
+import { LockFileError } from '../../../src/store/errors.js';
+import { formatLock, parseLock } from '../../../src/store/lock-file.js';
+import type { LockEntry, LockFile } from '../../../src/store/types.js';
+
+const entry = (seed: number): LockEntry => ({
+  seed,
+  key: 'a'.repeat(64),
+  input_sha256: 'b'.repeat(64),
+  output_sha256: 'c'.repeat(64),
+  output: 'out/portrait/jacket.png',
+  provider: 'emulator',
+  model: 'blackforestlabs/flux-1-kontext/pro/edit',
+  request_id: 'req-1',
+  finished_at: '2025-01-01T00:00:00.000Z',
+});
+
+function parseError(text: string): LockFileError {
+  try {
+    parseLock(text, 'portrait.lock.json');
+  } catch (e) {
+    if (e instanceof LockFileError) return e;
+    throw e;
+  }
+  throw new Error('expected a LockFileError');
+}
+
+describe('formatLock', () => {
+  const lock: LockFile = { version: 1, nodes: { 'umbrella#2': entry(3), background: entry(1), 'umbrella#1': entry(2) } };
+  const text = formatLock(lock);
+
+  it('puts node ids in sorted order and sorts every key', () => {
+    const data = JSON.parse(text) as { nodes: Record<string, Record<string, unknown>> };
+    expect(Object.keys(data)).toEqual(['nodes', 'version']);
+    expect(Object.keys(data.nodes)).toEqual(['background', 'umbrella#1', 'umbrella#2']);
+    const keys = Object.keys(data.nodes.background ?? {});
+    expect(keys).toEqual([...keys].sort());
+    expect(keys[0]).toBe('finished_at');
+  });
+
+  it('is 2-space pretty JSON with a trailing newline', () => {
+    expect(text.endsWith('}\n')).toBe(true);
+    expect(text.split('\n')[1]).toBe('  "nodes": {');
+    expect(text.split('\n')[2]).toBe('    "background": {');
+  });
+
+  it('does not depend on insertion order', () => {
+    const reordered: LockFile = { nodes: { 'umbrella#1': entry(2), background: entry(1), 'umbrella#2': entry(3) }, version: 1 };
+    expect(formatLock(reordered)).toBe(text);
+  });
+
+  it('round-trips through parseLock', () => {
+    expect(formatLock(parseLock(text, 'x.lock.json'))).toBe(text);
+  });
+});
+
+describe('parseLock errors (exit 65, file:line:col)', () => {
+  const valid = formatLock({ version: 1, nodes: { background: entry(1) } });
+
+  it('names the file, line and column of a syntax error', () => {
+    const broken = valid.replace('"seed": 1', '"seed": 1,');
+    const e = parseError(broken);
+    expect(e.exitCode).toBe(65);
+    expect(e.code).toBe('E_LOCK_INVALID');
+    // "seed" is the entry's last key: the error is the closing brace on the next line.
+    const line = broken.split('\n').findIndex((l) => l.includes('"seed": 1,')) + 2;
+    expect(e.location).toEqual({ file: 'portrait.lock.json', line, col: 5 });
+    expect(e.message).toMatch(new RegExp(`^portrait\\.lock\\.json:${line}:5: invalid JSON: expected a property name`));
+  });
+
+  it('recognizes git conflict markers and says what to do', () => {
+    const conflicted = `<<<<<<< HEAD\n${valid}=======\n${valid}>>>>>>> other\n`;
+    const e = parseError(conflicted);
+    expect(e.location).toMatchObject({ line: 1, col: 1 });
+    expect(e.hint).toMatch(/conflict markers/);
+  });
+
+  it('names the path and line of a shape error', () => {
+    const wrong = valid.replace('"seed": 1', '"seed": "one"');
+    const e = parseError(wrong);
+    const line = wrong.split('\n').findIndex((l) => l.includes('"seed"')) + 1;
+    expect(e.message).toContain('nodes.background.seed');
+    expect(e.location).toMatchObject({ line, col: 7 });
+  });
+
+  it.each([
+    ['a newer version', '{"version": 2, "nodes": {}}', 'version'],
+    ['an unknown field in an entry', valid.replace('"seed": 1', '"seed": 1, "sead": 2'), 'nodes.background'],
+    ['an empty file', '', 'invalid JSON'],
+    ['an array', '[]', 'expected object'],
+  ])('rejects %s', (_name, text, needle) => {
+    expect(parseError(text).message).toContain(needle);
+  });
+
+  it('accepts a UTF-8 byte order mark', () => {
+    expect(parseLock(`\uFEFF${valid}`, 'x').nodes.background?.seed).toBe(1);
+  });
+});
