@@ -2,6 +2,7 @@
  * One request, start to finish: match the route, log it, apply the scenario's call faults,
  * check the bearer token, then run the route. Every request to `/v1` and `/files` is logged,
  * faulted ones included (status 0 for a reset); control routes (`/__emulator`) are not.
+ * An emulator's own input fetch from `/files/` is logged as `internal` and never faulted.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
@@ -9,10 +10,14 @@ import { cancel, modelInfo, result, status, submit } from './api-routes.js';
 import type { EmulatorContext } from './context.js';
 import { handleControl } from './control-routes.js';
 import { replyWithFault } from './fault-reply.js';
+import { INPUT_FETCH_USER_AGENT } from './fetch-input.js';
+import type { CallPlan } from './faults.js';
 import { serveOutput, serveSynthetic } from './files.js';
 import { hasBearer, sendError } from './http-io.js';
 import type { RequestLogEntry } from './request-log.js';
 import { matchRoute, targetOf, type Route } from './router.js';
+
+const NO_FAULT: CallPlan = { delayMs: 0, fault: undefined, source: undefined };
 
 export async function dispatch(ctx: EmulatorContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const method = req.method ?? 'GET';
@@ -27,7 +32,9 @@ export async function dispatch(ctx: EmulatorContext, req: IncomingMessage, res: 
     entry.ms = Math.round((performance.now() - started) * 10) / 10;
     if (!ctx.closed) ctx.log.push(entry);
   });
-  const plan = ctx.faults.onCall(target);
+  const internal = target === 'download' && req.headers['user-agent'] === INPUT_FETCH_USER_AGENT;
+  if (internal) entry.internal = true;
+  const plan = internal ? NO_FAULT : ctx.faults.onCall(target);
   if (plan.delayMs > 0) {
     entry.fault = `slow ${plan.delayMs}ms`;
     await ctx.timers.sleep(plan.delayMs);

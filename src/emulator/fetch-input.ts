@@ -8,6 +8,8 @@ import { describeImageUrl } from './request-log.js';
 /** Inputs larger than this are refused (the real service has limits too). */
 const MAX_INPUT_BYTES = 50 * 1024 * 1024;
 const FETCH_TIMEOUT_MS = 30_000;
+/** Marks the emulator's own input fetches, so when they reach an emulator's `/files/` they skip faults and are flagged in its log. */
+export const INPUT_FETCH_USER_AGENT = 'kontext-emulator/1 (input fetch)';
 
 /** The input image could not be fetched or is not an image; `code` is `image_fetch_failed`. */
 export class ImageFetchError extends Error {
@@ -28,7 +30,7 @@ export async function fetchInputImage(url: string, signal: AbortSignal): Promise
     throw new ImageFetchError(`could not fetch image_url ${what}: unsupported scheme ${parsed.protocol}`);
   }
   try {
-    const res = await fetch(parsed, { signal: AbortSignal.any([signal, AbortSignal.timeout(FETCH_TIMEOUT_MS)]) });
+    const res = await fetch(parsed, { headers: { 'user-agent': INPUT_FETCH_USER_AGENT }, signal: AbortSignal.any([signal, AbortSignal.timeout(FETCH_TIMEOUT_MS)]) });
     if (!res.ok) {
       await res.body?.cancel();
       throw new ImageFetchError(`could not fetch image_url ${what}: HTTP ${res.status}`);

@@ -49,7 +49,7 @@ async function pump(res: ServerResponse, count: number, slice: (offset: number, 
 
 /** Send `size` bytes with the current download fault applied. */
 async function sendBody(ctx: EmulatorContext, req: IncomingMessage, res: ServerResponse, size: number, type: string, slice: (offset: number, length: number) => Buffer, entry: RequestLogEntry): Promise<void> {
-  const fault = ctx.faults.downloadFault();
+  const fault = entry.internal ? undefined : ctx.faults.downloadFault();
   const advertised = fault?.kind === 'oversized' ? fault.length : size;
   res.writeHead(200, { 'content-type': type, 'content-length': String(advertised) });
   if (req.method === 'HEAD') return void res.end();

@@ -18,6 +18,8 @@ export interface RequestLogEntry {
   body?: Record<string, unknown>;
   /** The injected fault, when one fired: e.g. `http 429`, `reset`, `random http 503`, `truncated-download`. */
   fault?: string;
+  /** True for an emulator's own fetch of an `image_url` that points at an emulator (a chained pass): not a client call, never faulted. */
+  internal?: true;
 }
 
 /** A short, secret-free stand-in for an image URL: the data URI's media type and size, or the URL without its query. */

@@ -86,6 +86,11 @@ describe('emulator call faults', () => {
 
     const em = await emulator({ scenario: { fault_rate: 1, fault_seed: 3 } });
     for (let i = 0; i < 10; i++) expect([429, 503]).toContain((await api(em, 'POST', `/models/${MODEL}`, await body())).status);
-    expect((await fetch(`${em.origin}/files/synthetic/10.bin`)).status).toBe(200);
+    expect((await fetch(`${em.origin}/files/synthetic/10.bin`)).status).toBe(200); // downloads are spared by default
+
+    em.setScenario({ fault_rate: 1, fault_targets: ['download'] });
+    expect((await api(em, 'GET', `/models/${MODEL}`)).status).toBe(200);
+    const dl = await fetch(`${em.origin}/files/synthetic/10.bin`).catch(() => undefined);
+    expect(dl?.status ?? 0).not.toBe(200);
   });
 });

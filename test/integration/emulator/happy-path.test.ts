@@ -71,6 +71,15 @@ describe('emulator happy path', () => {
     expect(second.status).toBe('succeeded');
     const meta = await sharp(Buffer.from(await (await fetch(second.output?.image ?? '')).arrayBuffer())).metadata();
     expect(meta.width).toBe(meta.height);
+    const downloads = em.requestLog().filter((e) => e.path.endsWith('/output.png'));
+    expect(downloads.map((e) => e.internal)).toEqual([true, undefined]); // its own input fetch, then ours
+  });
+
+  it("its own input fetches are never faulted, so download faults target the client's downloads", async () => {
+    const em = await emulator({ scenario: { faults: [{ kind: 'truncated-download' }] } });
+    const first = await runToResult(em, { prompt: 'one', image_url: dataUri(await testImage()), seed: 1 });
+    expect((await runToResult(em, { prompt: 'two', image_url: first.output?.image, seed: 1 })).status).toBe('succeeded');
+    await expect(fetch(first.output?.image ?? '').then((r) => r.arrayBuffer())).rejects.toThrow();
   });
 
   it('ends failed with image_fetch_failed when image_url cannot be fetched or is not an image', async () => {
