@@ -39,6 +39,19 @@ export function abortReason(signal: AbortSignal): Error {
   return signal.reason instanceof Error ? signal.reason : new InterruptedError();
 }
 
+/**
+ * `rt.sleep`, but an abort always surfaces as {@link abortReason} (Node's timer rejects with a
+ * generic AbortError, which would hide why the wait was stopped).
+ */
+export async function pause(rt: Runtime, ms: number, signal: AbortSignal | undefined): Promise<void> {
+  try {
+    await rt.sleep(ms, signal);
+  } catch (e) {
+    if (signal?.aborted) throw abortReason(signal);
+    throw e;
+  }
+}
+
 /** Run `attempt` until it succeeds, fails for good, or the policy's attempts are used up. */
 export async function withRetries<T>(call: string, ctx: RetryLoopContext, attempt: () => Promise<AttemptOutcome<T>>): Promise<T> {
   for (let n = 1; ; n++) {
@@ -48,6 +61,6 @@ export async function withRetries<T>(call: string, ctx: RetryLoopContext, attemp
     if (!outcome.retryable || n >= ctx.policy.maxAttempts) throw outcome.error;
     const delayMs = retryDelay(n, ctx.policy, ctx.rt.random(), outcome.retryAfterMs);
     ctx.onRetry?.({ call, attempt: n, delayMs, reason: outcome.reason });
-    await ctx.rt.sleep(delayMs, ctx.signal);
+    await pause(ctx.rt, delayMs, ctx.signal);
   }
 }

@@ -8,6 +8,7 @@ import { cancelRequest, getResult, getStatus } from './endpoints.js';
 import { DeadlineExceededError, RemoteCancelledError, RemoteFailedError } from './errors.js';
 import { errorTextOf } from './map-error.js';
 import { nextPollDelay, type PollPolicy } from './poll.js';
+import { pause } from './retry-loop.js';
 import { collectOutputUrls, readStatus } from './status.js';
 
 export interface WaitContext {
@@ -26,7 +27,7 @@ export async function waitForOutputs(ctx: WaitContext, requestId: string, option
   for (let attempt = 0; ; attempt++) {
     const remaining = deadlineAt - rt.now();
     if (remaining <= 0) return timeout(ctx, requestId, deadlineMs);
-    await rt.sleep(Math.min(nextPollDelay(attempt, ctx.poll), remaining), signal);
+    await pause(rt, Math.min(nextPollDelay(attempt, ctx.poll), remaining), signal);
     const status = readStatus(await getStatus(ctx.api, requestId, signal));
     if (status.phase === 'queued') report({ phase: 'queued', position: status.position });
     else if (status.phase === 'running') report({ phase: 'running' });

@@ -1,0 +1,71 @@
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { request } from 'undici';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { RemoteState } from '../../../src/providers/types.js';
+import { editRequest, harness, MODEL, TOKEN, type Harness } from './harness.js';
+
+let h: Harness | undefined;
+afterEach(async () => {
+  await h?.close();
+  h = undefined;
+});
+
+describe('RunComfy client against the emulator: happy path', () => {
+  it('submits, waits, downloads; the file is complete and its sha256 is right', async () => {
+    h = await harness({ queueMs: 400, runMs: 150 }); // long enough that the first poll (10 ms) sees the queue
+    const { requestId } = await h.provider.submit(await editRequest({ aspectRatio: '16:9' }));
+    const states: RemoteState[] = [];
+    const { outputUrls } = await h.provider.wait(requestId, { onState: (s) => states.push(s) });
+    expect(outputUrls).toHaveLength(1);
+    expect(states.map((s) => s.phase)).toContain('running');
+    expect(states[0]?.phase).toBe('queued');
+
+    const progress: number[] = [];
+    const dest = join(h.dir, 'out', 'background.png');
+    const got = await h.provider.download(outputUrls[0]!, dest, { onProgress: (b) => progress.push(b) });
+    const bytes = await readFile(dest);
+    expect(got.path).toBe(dest);
+    expect(got.bytes).toBe(bytes.length);
+    expect(got.sha256).toBe(createHash('sha256').update(bytes).digest('hex'));
+    expect(got.mediaType).toBe('image/png');
+    expect(bytes.subarray(1, 4).toString()).toBe('PNG');
+    expect(progress.at(-1)).toBe(bytes.length);
+
+    // Same bytes as a bare fetch of the same URL.
+    const bare = Buffer.from(await (await request(outputUrls[0]!)).body.arrayBuffer());
+    expect(createHash('sha256').update(bare).digest('hex')).toBe(got.sha256);
+
+    const log = h.emulator.requestLog();
+    const submits = log.filter((e) => e.method === 'POST' && e.path.startsWith('/v1/models/'));
+    expect(submits).toHaveLength(1);
+    expect(submits[0]?.path).toBe(`/v1/models/${MODEL}`);
+    expect(submits[0]?.body).toMatchObject({ prompt: 'Make the sky orange', seed: 7, aspect_ratio: '16:9' });
+    expect(JSON.stringify(log)).not.toContain(TOKEN);
+    expect(await h.files()).toEqual(['out']);
+  });
+
+  it('reads model info: price and input schema', async () => {
+    h = await harness();
+    const info = await h.provider.modelInfo(MODEL);
+    expect(info.model).toBe(MODEL);
+    expect(info.priceUsd).toBe(0.04);
+    expect(JSON.stringify(info.inputSchema)).toContain('image_url');
+  });
+
+  it('cancels a queued request', async () => {
+    h = await harness({ scenario: { faults: [{ kind: 'stuck' }] } });
+    const { requestId } = await h.provider.submit(await editRequest());
+    expect(await h.provider.cancel(requestId)).toBe('cancelled');
+  });
+
+  it('stops waiting at once when the signal aborts', async () => {
+    h = await harness({ scenario: { faults: [{ kind: 'stuck' }] } });
+    const { requestId } = await h.provider.submit(await editRequest());
+    const ac = new AbortController();
+    const waiting = h.provider.wait(requestId, { signal: ac.signal });
+    setTimeout(() => ac.abort(new Error('stop now')), 50);
+    await expect(waiting).rejects.toThrow('stop now');
+  });
+});

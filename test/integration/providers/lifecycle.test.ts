@@ -1,0 +1,86 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { ExitCode } from '../../../src/errors.js';
+import { DeadlineExceededError, ProviderError, RemoteCancelledError, RemoteFailedError } from '../../../src/providers/runcomfy/errors.js';
+import { editRequest, harness, rejection, type Harness } from './harness.js';
+
+let h: Harness | undefined;
+afterEach(async () => {
+  await h?.close();
+  h = undefined;
+});
+
+describe('request lifecycle faults', () => {
+  it('stuck in the queue past a short deadline → cancel sent, DeadlineExceededError exit 75', async () => {
+    h = await harness({ scenario: { faults: [{ kind: 'stuck' }] } });
+    const { requestId } = await h.provider.submit(await editRequest());
+    const positions: (number | undefined)[] = [];
+    const e = await rejection(
+      h.provider.wait(requestId, { deadlineMs: 250, onState: (s) => s.phase === 'queued' && positions.push(s.position) }),
+    );
+    expect(e).toBeInstanceOf(DeadlineExceededError);
+    expect((e as DeadlineExceededError).exitCode).toBe(ExitCode.TEMP_FAIL);
+    expect((e as DeadlineExceededError).cancelOutcome).toBe('cancelled');
+    expect((e as Error).message).toContain('was cancelled');
+    expect(positions).toEqual([1]); // reported once: only changes are reported
+    expect(h.count('POST', `/v1/requests/${requestId}/cancel`)).toBe(1);
+    expect(h.count('GET', '/status')).toBeGreaterThan(2);
+  });
+
+  it('the client-wide default deadline applies when wait() gives none', async () => {
+    h = await harness({ scenario: { faults: [{ kind: 'stuck' }] }, client: { deadlineMs: 120 } });
+    const { requestId } = await h.provider.submit(await editRequest());
+    const e = await rejection(h.provider.wait(requestId));
+    expect(e).toBeInstanceOf(DeadlineExceededError);
+  });
+
+  it('a request that cannot be cancelled at the deadline says so', async () => {
+    h = await harness({ scenario: { faults: [{ kind: 'stuck' }, { kind: 'not-cancellable' }] } });
+    const { requestId } = await h.provider.submit(await editRequest());
+    const e = await rejection(h.provider.wait(requestId, { deadlineMs: 120 }));
+    expect((e as DeadlineExceededError).cancelOutcome).toBe('not_cancellable');
+    expect((e as Error).message).toMatch(/could not be cancelled/);
+  });
+
+  it('not_cancellable is reported by cancel()', async () => {
+    h = await harness({ scenario: { faults: [{ kind: 'not-cancellable' }] } });
+    const { requestId } = await h.provider.submit(await editRequest());
+    expect(await h.provider.cancel(requestId)).toBe('not_cancellable');
+  });
+
+  it('a request that fails remotely → RemoteFailedError exit 1 with the remote message', async () => {
+    h = await harness({ scenario: { faults: [{ kind: 'remote-failed' }] } });
+    const { requestId } = await h.provider.submit(await editRequest());
+    const e = await rejection(h.provider.wait(requestId));
+    expect(e).toBeInstanceOf(RemoteFailedError);
+    expect((e as ProviderError).exitCode).toBe(ExitCode.REMOTE_FAILED);
+    expect((e as Error).message).toMatch(/moderated/i);
+    expect((e as RemoteFailedError).remoteError).toMatchObject({ code: 'content_moderated' });
+    expect((e as ProviderError).requestId).toBe(requestId);
+  });
+
+  it('a custom remote error string is carried as is', async () => {
+    h = await harness({ scenario: { faults: [{ kind: 'remote-failed', error: 'NSFW content detected' }] } });
+    const { requestId } = await h.provider.submit(await editRequest());
+    const e = await rejection(h.provider.wait(requestId));
+    expect((e as Error).message).toContain('NSFW content detected');
+  });
+
+  it('a request cancelled by someone else → RemoteCancelledError', async () => {
+    h = await harness({ scenario: { faults: [{ kind: 'stuck' }] } });
+    const { requestId } = await h.provider.submit(await editRequest());
+    const waiting = rejection(h.provider.wait(requestId));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(await h.provider.cancel(requestId)).toBe('cancelled');
+    const e = await waiting;
+    expect(e).toBeInstanceOf(RemoteCancelledError);
+    expect((e as ProviderError).exitCode).toBe(ExitCode.REMOTE_FAILED);
+  });
+
+  it('an unknown request id → InputRejectedError exit 65 (404001), not retried', async () => {
+    h = await harness();
+    const e = await rejection(h.provider.wait('no-such-request'));
+    expect((e as ProviderError).exitCode).toBe(ExitCode.DATA_ERR);
+    expect((e as ProviderError).errorCode).toBe(404001);
+    expect(h.count('GET', '/status')).toBe(1);
+  });
+});
