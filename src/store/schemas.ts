@@ -22,6 +22,10 @@ export const RunRecordSchema = z.object({
   request_id: z.string(),
   output_url: z.string().optional(),
   finished_at: z.string(),
+  /** The prompt as keyed (NFC, trimmed): lets `--explain` say "prompt changed". */
+  prompt: z.string().optional(),
+  /** The params as keyed: lets `--explain` say "params changed". */
+  params: z.record(z.string(), z.unknown()).optional(),
 });
 
 export const JournalEntrySchema = z.object({

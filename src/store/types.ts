@@ -22,6 +22,10 @@ export interface RunRecord {
   readonly output_url?: string | undefined;
   /** ISO-8601. */
   readonly finished_at: string;
+  /** The prompt as keyed (NFC, trimmed), so `--explain` can say what changed. */
+  readonly prompt?: string | undefined;
+  /** The params as keyed (aspect_ratio included). */
+  readonly params?: Readonly<Record<string, unknown>> | undefined;
 }
 
 /** A request that was submitted (and paid for) but not yet recorded. Written durably before polling. */
