@@ -5,7 +5,7 @@
  */
 import { HostingError } from './errors.js';
 import { isHostedUrlReusable } from './freshness.js';
-import { assertHostablePath } from './guard.js';
+import { assertHostablePath, previewSize } from './guard.js';
 import { reusePreview } from './preview.js';
 import type { HostableImage, HostedUrl, Hosting, HostingPreview, UrlForOptions } from './types.js';
 import { fingerprint, readRecord, recordPath, writeRecord } from './url-cache.js';
@@ -75,7 +75,7 @@ export function createCachedHosting(
       const rec = await readRecord(recordPath(cacheDir, strategy.mode, configId, checkedSha(image)));
       const now = rt.now();
       if (rec && isHostedUrlReusable(rec.hostedAt, rec.expiresAt, now)) return reusePreview(rec.url, rec.expiresAt, now);
-      return strategy.preview(image, rec !== null);
+      return strategy.preview({ ...image, bytes: await previewSize(image) }, rec !== null);
     },
     async close(): Promise<void> {
       await strategy.close?.();

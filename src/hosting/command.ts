@@ -54,12 +54,12 @@ export function createCommandStrategy(config: CommandHostingConfig, deps: { read
     mode: 'command',
     identity: { command },
     async host(image: HostableImage, signal: AbortSignal | undefined): Promise<HostResult> {
-      await verifyHostableFile(image, signal);
+      const bytes = await verifyHostableFile(image, signal);
       if (signal?.aborted) throw signal.reason;
-      const outcome = await runCommand(command, { env: commandEnv(rt.env, image), cwd: deps.cwd, timeoutMs: timeoutS * 1000, signal });
+      const outcome = await runCommand(command, { env: commandEnv(rt.env, { ...image, bytes }), cwd: deps.cwd, timeoutMs: timeoutS * 1000, signal });
       if (signal?.aborted) throw signal.reason;
       const url = urlFromOutcome(outcome, timeoutS, secrets);
-      return { url, expiresAt: rt.now() + ttlS * 1000, uploaded: true, bytesUploaded: image.bytes };
+      return { url, expiresAt: rt.now() + ttlS * 1000, uploaded: true, bytesUploaded: bytes };
     },
     preview(image: HostableImage, hostedBefore: boolean): HostingPreview {
       if (!hostedBefore) return uploadPreview(image.bytes, 'via hosting command');

@@ -31,31 +31,39 @@ export function assertHostablePath(path: string, roots: readonly string[]): void
   });
 }
 
-/** Stat the file, hash it, and throw unless it is a regular file with the expected sha256 and size. */
+/**
+ * Hash the file and throw unless it is a regular file whose sha256 is the expected one.
+ * Returns the size actually read. `image.bytes` is only a hint (the sha256 decides).
+ */
 export async function verifyHostableFile(image: HostableImage, signal?: AbortSignal): Promise<number> {
-  const size = await fileSize(image.path);
+  await hostableFileSize(image.path);
   const hash = createHash('sha256');
-  for await (const chunk of createReadStream(image.path, signal ? { signal } : {})) hash.update(chunk as Buffer);
-  assertSameBytes(image, hash.digest('hex'), size);
+  let size = 0;
+  for await (const chunk of createReadStream(image.path, signal ? { signal } : {})) {
+    hash.update(chunk as Buffer);
+    size += (chunk as Buffer).length;
+  }
+  assertSameBytes(image, hash.digest('hex'));
   return size;
 }
 
 /** Read a (small) file whole, checked like {@link verifyHostableFile}. */
 export async function readHostableFile(image: HostableImage, signal?: AbortSignal): Promise<Buffer> {
-  await fileSize(image.path);
+  await hostableFileSize(image.path);
   const body = await readFile(image.path, signal ? { signal } : {});
-  assertSameBytes(image, createHash('sha256').update(body).digest('hex'), body.length);
+  assertSameBytes(image, createHash('sha256').update(body).digest('hex'));
   return body;
 }
 
-function assertSameBytes(image: HostableImage, sha256: string, size: number): void {
-  if (sha256 === image.sha256.toLowerCase() && size === image.bytes) return;
+function assertSameBytes(image: HostableImage, sha256: string): void {
+  if (sha256 === image.sha256.toLowerCase()) return;
   throw new HostingError('E_HOSTING_INPUT_CHANGED', `${image.path} changed while kontext was running (its bytes no longer match)`, {
     hint: 'run again once the file is no longer being written',
   });
 }
 
-async function fileSize(path: string): Promise<number> {
+/** The size of a regular file; typed errors for a missing file or a folder/device. */
+export async function hostableFileSize(path: string): Promise<number> {
   let info;
   try {
     info = await stat(path);
@@ -66,4 +74,13 @@ async function fileSize(path: string): Promise<number> {
     throw new HostingError('E_HOSTING_INPUT_REFUSED', `refusing to host ${path}: not a regular file`);
   }
   return info.size;
+}
+
+/** For previews: the file's current size if it can be read, else the caller's hint. */
+export async function previewSize(image: HostableImage): Promise<number> {
+  try {
+    return (await stat(image.path)).size;
+  } catch {
+    return image.bytes;
+  }
 }

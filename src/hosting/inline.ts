@@ -3,7 +3,7 @@
  * cached, and the URL never expires. (Whether RunComfy accepts data URIs is unconfirmed —
  * runcomfy-api.md — so this suits the emulator and small images best.)
  */
-import { assertHostablePath, readHostableFile } from './guard.js';
+import { assertHostablePath, previewSize, readHostableFile } from './guard.js';
 import { inlinePreview } from './preview.js';
 import type { HostableImage, HostedUrl, Hosting, HostingPreview, UrlForOptions } from './types.js';
 
@@ -23,7 +23,7 @@ export function createInlineHosting(roots: readonly string[]): Hosting {
     },
     async describe(image: HostableImage): Promise<HostingPreview> {
       assertHostablePath(image.path, roots);
-      return inlinePreview(dataUriLength(image.mediaType, image.bytes));
+      return inlinePreview(dataUriLength(image.mediaType, await previewSize(image)));
     },
   };
 }

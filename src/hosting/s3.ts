@@ -7,7 +7,7 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Runtime } from '../runtime.js';
 import type { HostResult, RemoteStrategy } from './cached-hosting.js';
-import { verifyHostableFile } from './guard.js';
+import { hostableFileSize, verifyHostableFile } from './guard.js';
 import { rehostPreview, uploadPreview } from './preview.js';
 import { credentialSecrets, createS3Client } from './s3-client.js';
 import { objectExists, presignGet, putObject, type ObjectRef } from './s3-ops.js';
@@ -50,10 +50,10 @@ export function createS3Strategy(config: S3HostingConfig, rt: Runtime): RemoteSt
     async host(image: HostableImage, signal: AbortSignal | undefined): Promise<HostResult> {
       const ref = refFor(image);
       let bytesUploaded = 0;
-      const present = await objectExists(ref, image.bytes, signal);
+      const present = await objectExists(ref, await hostableFileSize(image.path), signal);
       if (!present) {
-        await verifyHostableFile(image, signal);
-        bytesUploaded = await putObject(ref, image, rt, signal);
+        const bytes = await verifyHostableFile(image, signal);
+        bytesUploaded = await putObject(ref, { ...image, bytes }, rt, signal);
       }
       return { ...(await urlOf(ref)), uploaded: !present, bytesUploaded };
     },

@@ -12,7 +12,7 @@ export interface HostableImage {
   readonly sha256: string;
   /** e.g. `image/jpeg`; see {@link mediaTypeFor}. */
   readonly mediaType: string;
-  /** File size in bytes. */
+  /** File size in bytes: a hint for previews (the file is stat'ed; the sha256 decides what is sent). */
   readonly bytes: number;
 }
 

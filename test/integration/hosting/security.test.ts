@@ -55,11 +55,16 @@ describe('what may be hosted', () => {
     expect(s3.requests).toHaveLength(0);
   });
 
-  it('hosts blobs from the cache dir', async () => {
+  it('hosts blobs from the cache dir, sized from disk when the caller does not know the size', async () => {
     const blob = await project.image('.kontext/blobs/ab/cdef', 'blob bytes');
-    const hosted = await hosting().urlFor({ ...blob, mediaType: 'image/png' });
-    expect(hosted.uploaded).toBe(true);
-    expect(await s3.readObject(`${blob.sha256}.png`)).not.toBeNull();
+    const h = hosting();
+    const image = { ...blob, mediaType: 'image/png', bytes: 0 };
+    expect((await h.describe(image)).text).toBe('will upload 10 B (unless already in the bucket)');
+    const hosted = await h.urlFor(image);
+    expect(hosted).toMatchObject({ uploaded: true, bytesUploaded: 10 });
+    expect((await s3.readObject(`${blob.sha256}.png`))?.body.toString()).toBe('blob bytes');
+    expect(await h.urlFor(image, { forceRefresh: true })).toMatchObject({ uploaded: false });
+    expect(s3.count('PUT')).toBe(1);
   });
 
   it('will not upload bytes that no longer match their sha256', async () => {
