@@ -108,6 +108,18 @@ describe('command hosting', () => {
     expect(await stopsRunning(pid)).toBe(true);
   });
 
+  it('stops the command when the run is cancelled, rethrowing the abort reason', async () => {
+    const img = await project.image('c.png', 'c');
+    const controller = new AbortController();
+    const reason = new Error('cancelled by test');
+    const pending = hosting({ command: `sh ${SCRIPT}` }, { UPLOAD_MODE: 'hang' }).urlFor(img, { signal: controller.signal });
+    for (let i = 0; i < 200 && !existsSync(join(uploadDir, 'child.pid')); i += 1) await new Promise((r) => setTimeout(r, 20));
+    controller.abort(reason);
+    await expect(pending).rejects.toBe(reason);
+    const pid = Number(await readFile(join(uploadDir, 'child.pid'), 'utf8'));
+    expect(await stopsRunning(pid)).toBe(true);
+  });
+
   it('refuses output that is not an http(s) URL', async () => {
     const img = await project.image('n.png', 'n');
     for (const mode of ['nourl', 'badurl']) {
