@@ -1,0 +1,17 @@
+/** The project root: outputs must stay inside it (DESIGN.md §1). */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+
+/**
+ * The nearest folder at or above `startDir` that contains `.git` (a folder, or a file in a
+ * worktree or submodule); else `cwd`. Both are resolved against `cwd` when relative.
+ */
+export function findProjectRoot(startDir: string, cwd: string): string {
+  let dir = path.resolve(cwd, startDir);
+  for (;;) {
+    if (existsSync(path.join(dir, '.git'))) return dir;
+    const parent = path.dirname(dir);
+    if (parent === dir) return path.resolve(cwd);
+    dir = parent;
+  }
+}

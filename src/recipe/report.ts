@@ -1,0 +1,56 @@
+/**
+ * Turning findings into `Problem`s: the document path becomes a `passes[2].from:` prefix and a
+ * file:line:col location (the value's position, or the key's for unknown keys).
+ */
+import type { Document, LineCounter } from 'yaml';
+import { ExitCode, type Problem, type SourceLocation } from '../errors.js';
+import { locatePath, type DocPath } from './yaml/locate.js';
+
+export interface ProblemSpec {
+  readonly code: string;
+  readonly path: DocPath;
+  readonly message: string;
+  readonly hint?: string | undefined;
+  /** Path named in the message prefix, when it differs from `path` (unknown keys: the parent). */
+  readonly label?: DocPath;
+  /** Point at the key rather than the value (unknown keys, bad names). */
+  readonly key?: boolean;
+  readonly exitCode?: ExitCode;
+  readonly severity?: Problem['severity'];
+}
+
+export type Report = (spec: ProblemSpec) => Problem;
+
+/** `passes[2].from`, `sources["my shot"]`. */
+export function formatPath(path: DocPath): string {
+  let out = '';
+  for (const seg of path) {
+    if (typeof seg === 'number') out += `[${seg}]`;
+    else if (/^[A-Za-z0-9_-]+$/.test(seg)) out += out === '' ? seg : `.${seg}`;
+    else out += `[${JSON.stringify(seg)}]`;
+  }
+  return out;
+}
+
+/** A location in the recipe file, with the path as the user typed it. */
+export function makeLocation(file: string, pos: { line: number; col: number } | undefined): SourceLocation | undefined {
+  return pos ? { file, line: pos.line, col: pos.col } : undefined;
+}
+
+/** A reporter bound to one parsed document. */
+export function makeReport(displayPath: string, doc: Document, lines: LineCounter): Report {
+  return (spec) => {
+    const label = spec.label ?? spec.path;
+    const prefix = label.length > 0 ? `${formatPath(label)}: ` : '';
+    const location = makeLocation(displayPath, locatePath(doc, lines, spec.path, { key: spec.key ?? false }));
+    return {
+      code: spec.code,
+      severity: spec.severity ?? 'error',
+      message: prefix + spec.message,
+      ...(spec.hint === undefined ? {} : { hint: spec.hint }),
+      ...(location === undefined ? {} : { location }),
+      path: spec.path,
+      exitCode: spec.exitCode ?? ExitCode.DATA_ERR,
+    };
+  };
+}

@@ -1,0 +1,45 @@
+/** The table of semantic rules, run in this order; each returns all the problems it finds. */
+import type { Problem } from '../../errors.js';
+import type { Rule, RuleContext } from './context.js';
+import { firstPassInput, fromCycles, fromKnown } from './from.js';
+import { passIds, recipeName, sourceNames } from './names.js';
+import { reservedParams } from './params.js';
+import { outputsInsideRoot } from './paths.js';
+import { saveCollisions, savePlaceholders } from './save.js';
+import { aspectRatio, modelForm, seedRange, variantsRange } from './values.js';
+import { nestedVariants } from './variants.js';
+
+export type { Rule, RuleContext } from './context.js';
+
+export const RULES: readonly Rule[] = [
+  recipeName,
+  sourceNames,
+  passIds,
+  fromKnown,
+  firstPassInput,
+  fromCycles,
+  nestedVariants,
+  seedRange,
+  variantsRange,
+  modelForm,
+  aspectRatio,
+  savePlaceholders,
+  saveCollisions,
+  outputsInsideRoot,
+  reservedParams,
+];
+
+/** Run every rule; the same finding reached twice (e.g. through `defaults:`) is kept once. */
+export function runRules(ctx: RuleContext, rules: readonly Rule[] = RULES): Problem[] {
+  const seen = new Set<string>();
+  const out: Problem[] = [];
+  for (const rule of rules) {
+    for (const p of rule(ctx)) {
+      const key = `${p.code}\u0000${JSON.stringify(p.path ?? [])}\u0000${p.message}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      out.push(p);
+    }
+  }
+  return out;
+}

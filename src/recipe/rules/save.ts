@@ -1,0 +1,68 @@
+/**
+ * Rules on `save:` templates: only the known placeholders, and no two nodes saving to the same
+ * file (a glob or variants fan-out needs {source} / {variant}; several passes need {pass}).
+ */
+import type { Problem } from '../../errors.js';
+import { didYouMean } from '../did-you-mean.js';
+import { setting, type DraftPass } from '../draft.js';
+import type { DocPath } from '../yaml/locate.js';
+import type { Rule, RuleContext } from './context.js';
+
+export const SAVE_PLACEHOLDERS = ['source', 'pass', 'variant', 'ext'] as const;
+const ALLOWED = `allowed: ${SAVE_PLACEHOLDERS.map((p) => `{${p}}`).join(', ')}`;
+
+/** Problems in one template: unknown `{names}` and stray braces. */
+export function placeholderIssues(template: string): { message: string; hint: string }[] {
+  const out: { message: string; hint: string }[] = [];
+  for (const m of template.matchAll(/\{([^{}]*)\}|[{}]/g)) {
+    const name = m[1];
+    if (name === undefined) out.push({ message: `unmatched "${m[0]}" in save path`, hint: ALLOWED });
+    else if (!(SAVE_PLACEHOLDERS as readonly string[]).includes(name)) {
+      const dym = didYouMean(name, SAVE_PLACEHOLDERS);
+      out.push({ message: `unknown placeholder "{${name}}"`, hint: dym ? `${dym.replace(/"(.*)"/, '"{$1}"')} ${ALLOWED}` : ALLOWED });
+    }
+  }
+  return out;
+}
+
+export const savePlaceholders: Rule = (ctx) => {
+  const places: { at: DocPath; save: string | undefined }[] = [
+    { at: ['defaults', 'save'], save: ctx.draft.defaults.save },
+    ...ctx.draft.passes.map((p) => ({ at: ['passes', p.index, 'save'] as DocPath, save: p.save })),
+  ];
+  return places.flatMap(({ at, save }) =>
+    save === undefined ? [] : placeholderIssues(save).map((i) => ctx.report({ code: 'save-placeholder', path: at, ...i })),
+  );
+};
+
+function fanOutProblems(ctx: RuleContext, pass: DraftPass, save: string, at: DocPath): Problem[] {
+  const out: Problem[] = [];
+  const root = ctx.graph.rootSource(pass.index);
+  const source = root === null ? undefined : ctx.sources.get(root);
+  if (source?.kind === 'glob' && source.instances.length > 1 && !save.includes('{source}')) {
+    out.push(ctx.report({ code: 'save-collision', path: at, message: `every file of the glob source "${root}" would be saved to the same path`, hint: 'add {source} (the file stem) to the save path' }));
+  }
+  const own = (setting(ctx.draft, pass, 'variants')?.value ?? 1) > 1;
+  if ((own || ctx.graph.variantAncestor(pass.index) !== undefined) && !save.includes('{variant}')) {
+    out.push(ctx.report({ code: 'save-collision', path: at, message: 'every variant would be saved to the same path', hint: 'add {variant} to the save path' }));
+  }
+  return out;
+}
+
+export const saveCollisions: Rule = (ctx) => {
+  const out: Problem[] = [];
+  const byTemplate = new Map<string, number>();
+  for (const pass of ctx.draft.passes) {
+    const save = setting(ctx.draft, pass, 'save');
+    if (!save) continue;
+    out.push(...fanOutProblems(ctx, pass, save.value, save.path));
+    if (save.value.includes('{pass}')) continue;
+    const earlier = byTemplate.get(save.value);
+    if (earlier === undefined) byTemplate.set(save.value, pass.index);
+    else {
+      const message = save.path[0] === 'defaults' ? 'every pass would be saved to the same path' : `same save path as passes[${earlier}]`;
+      out.push(ctx.report({ code: 'save-collision', path: save.path, message, hint: 'add {pass} to the save path, or make the paths differ' }));
+    }
+  }
+  return out;
+};

@@ -1,0 +1,86 @@
+/**
+ * Expand a glob against the file system. Only folders the pattern can reach are read: the
+ * static prefix is joined directly, literal segments are joined without listing, and each
+ * folder is listed at most once. `**` does not follow symlinked folders (no loops) and skips
+ * hidden ones.
+ */
+import type { Dirent } from 'node:fs';
+import { readdir, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { expandBraces, splitPattern, type Segment } from './glob-pattern.js';
+
+/** Absolute paths of the files matching `pattern` (relative to `cwd`), sorted, unique. */
+export async function expandGlob(pattern: string, cwd: string): Promise<string[]> {
+  const found = new Set<string>();
+  const listings = new Map<string, Promise<Dirent[]>>();
+  const list = (dir: string): Promise<Dirent[]> => {
+    let p = listings.get(dir);
+    if (!p) {
+      p = readdir(dir, { withFileTypes: true }).catch(() => []);
+      listings.set(dir, p);
+    }
+    return p;
+  };
+  for (const alt of expandBraces(pattern)) {
+    const { base, rest, absolute } = splitPattern(alt);
+    const root = absolute ? path.resolve('/', ...base) : path.resolve(cwd, ...base);
+    await walk(root, rest, 0, { list, found, viaGlobstar: false });
+  }
+  return [...found].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+interface WalkState {
+  readonly list: (dir: string) => Promise<Dirent[]>;
+  readonly found: Set<string>;
+  readonly viaGlobstar: boolean;
+}
+
+async function walk(dir: string, segs: readonly Segment[], i: number, st: WalkState): Promise<void> {
+  const seg = segs[i];
+  if (seg === undefined) {
+    // The pattern had no magic at all (possible after brace expansion): a plain path.
+    if (await isFile(dir)) st.found.add(dir);
+    return;
+  }
+  if (seg.kind === 'literal' && i < segs.length - 1) return walk(path.join(dir, seg.name), segs, i + 1, st);
+  if (seg.kind === 'globstar') {
+    await walk(dir, segs, i + 1, st);
+    const entries = await st.list(dir);
+    const subdirs = entries.filter((e) => e.isDirectory() && !e.name.startsWith('.'));
+    await Promise.all(subdirs.map((e) => walk(path.join(dir, e.name), segs, i, { ...st, viaGlobstar: true })));
+    return;
+  }
+  const last = i === segs.length - 1;
+  const entries = await st.list(dir);
+  const work: Promise<void>[] = [];
+  for (const e of entries) {
+    if (!matches(seg, e.name)) continue;
+    const full = path.join(dir, e.name);
+    if (last) work.push(addIfFile(e, full, st.found));
+    else if (e.isDirectory() || (e.isSymbolicLink() && !st.viaGlobstar)) work.push(walk(full, segs, i + 1, st));
+  }
+  await Promise.all(work);
+}
+
+function matches(seg: Segment, name: string): boolean {
+  switch (seg.kind) {
+    case 'literal':
+      return seg.name === name;
+    case 'pattern':
+      return seg.re.test(name);
+    case 'globstar':
+      return true;
+  }
+}
+
+async function addIfFile(e: Dirent, full: string, found: Set<string>): Promise<void> {
+  if (e.isFile() || (e.isSymbolicLink() && (await isFile(full)))) found.add(full);
+}
+
+async function isFile(p: string): Promise<boolean> {
+  try {
+    return (await stat(p)).isFile();
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,97 @@
+/**
+ * Sources → concrete inputs, with the file-system checks: a local file must exist (exit 66
+ * otherwise), a glob must match at least one file (66), a URL must be https. Sources outside
+ * the project root may be read. All sources are checked in parallel.
+ */
+import { readdir, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { ExitCode, type Problem } from '../../errors.js';
+import { closest } from '../did-you-mean.js';
+import type { Draft } from '../draft.js';
+import type { Report } from '../report.js';
+import type { Source } from '../types.js';
+import { classifySource } from './classify.js';
+import { expandGlob } from './glob.js';
+import { GlobPatternError } from './glob-pattern.js';
+import { instanceNames } from './instance-names.js';
+
+export interface SourceCheck {
+  /** Resolvable sources, in recipe order (without `location`; the caller adds it). */
+  readonly sources: readonly Source[];
+  readonly problems: readonly Problem[];
+}
+
+type One = { source: Source } | { problem: Problem };
+
+export async function resolveSources(draft: Draft, dir: string, report: Report): Promise<SourceCheck> {
+  const results = await Promise.all(
+    draft.sources.map((s) => (s.spec === undefined ? Promise.resolve(undefined) : resolveOne(s.name, s.spec, dir, report))),
+  );
+  const sources: Source[] = [];
+  const problems: Problem[] = [];
+  for (const r of results) {
+    if (r === undefined) continue;
+    if ('source' in r) sources.push(r.source);
+    else problems.push(r.problem);
+  }
+  return { sources, problems };
+}
+
+async function resolveOne(name: string, spec: string, dir: string, report: Report): Promise<One> {
+  const at = ['sources', name] as const;
+  const kind = classifySource(spec);
+  switch (kind.kind) {
+    case 'invalid':
+      return { problem: report({ code: kind.code, path: at, message: kind.message, hint: kind.hint }) };
+    case 'url':
+      return { source: { name, kind: 'url', spec, instances: [{ instance: null, url: kind.url }] } };
+    case 'glob':
+      return resolveGlob(name, spec, dir, report);
+    case 'file':
+      return resolveFile(name, spec, dir, report);
+  }
+}
+
+async function resolveGlob(name: string, spec: string, dir: string, report: Report): Promise<One> {
+  const at = ['sources', name] as const;
+  let files: string[];
+  try {
+    files = await expandGlob(spec, dir);
+  } catch (e) {
+    if (!(e instanceof GlobPatternError)) throw e;
+    return { problem: report({ code: 'glob-pattern', path: at, message: `bad glob "${spec}": ${e.message}` }) };
+  }
+  if (files.length === 0) {
+    return {
+      problem: report({ code: 'glob-no-match', path: at, message: `no files match "${spec}"`, hint: `searched from ${dir}`, exitCode: ExitCode.NO_INPUT }),
+    };
+  }
+  const names = instanceNames(files);
+  const instances = files.map((file, i) => ({ instance: names[i] ?? null, path: file }));
+  return { source: { name, kind: 'glob', spec, instances } };
+}
+
+async function resolveFile(name: string, spec: string, dir: string, report: Report): Promise<One> {
+  const at = ['sources', name] as const;
+  const file = path.resolve(dir, spec);
+  try {
+    const info = await stat(file);
+    if (info.isFile()) return { source: { name, kind: 'file', spec, instances: [{ instance: null, path: file }] } };
+    const hint = info.isDirectory() ? `to use every image in it, write a glob such as ${path.posix.join(spec, '*.jpg')}` : undefined;
+    return { problem: report({ code: 'source-not-file', path: at, message: `not a file: "${spec}"`, hint, exitCode: ExitCode.NO_INPUT }) };
+  } catch (e) {
+    const missing = (e as NodeJS.ErrnoException).code === 'ENOENT' || (e as NodeJS.ErrnoException).code === 'ENOTDIR';
+    const message = missing ? `file not found: "${spec}"` : `cannot read "${spec}": ${(e as NodeJS.ErrnoException).code ?? 'error'}`;
+    const hint = (await nearbyName(file, spec)) ?? `looked for ${file} (relative paths start at the recipe's folder)`;
+    return { problem: report({ code: 'source-missing', path: at, message, hint, exitCode: ExitCode.NO_INPUT }) };
+  }
+}
+
+/** `did you mean "assets/portrait.jpeg"?` when a sibling file has a close name. */
+async function nearbyName(file: string, spec: string): Promise<string | undefined> {
+  const names = await readdir(path.dirname(file)).catch(() => [] as string[]);
+  const match = closest(path.basename(file), names);
+  if (match === undefined) return undefined;
+  const folder = spec.slice(0, spec.length - path.basename(spec).length);
+  return `did you mean "${folder}${match}"?`;
+}

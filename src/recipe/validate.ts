@@ -1,0 +1,85 @@
+/**
+ * validateRecipe: text → every problem, and the resolved Recipe when there is no error.
+ * Stages: YAML (with positions) → schema (zod) and semantic rules side by side → prompt lint.
+ * Schema and rules both run on every recipe so one pass shows all problems; where both flag
+ * the same spot, the rule's more specific message wins.
+ */
+import path from 'node:path';
+import { ExitCode, type Problem } from '../errors.js';
+import type { Runtime } from '../runtime.js';
+import { buildRecipe } from './build.js';
+import { makeDraft } from './draft.js';
+import { buildGraph } from './graph.js';
+import { lintProblems } from './lint-problems.js';
+import { findProjectRoot } from './project-root.js';
+import { makeLocation, makeReport } from './report.js';
+import { runRules } from './rules/index.js';
+import { RecipeSchema } from './schema.js';
+import { resolveSources } from './sources/resolve.js';
+import type { Recipe } from './types.js';
+import { locatePath, type DocPath } from './yaml/locate.js';
+import { parseRecipeYaml } from './yaml/parse.js';
+import { schemaProblems } from './zod-issues.js';
+
+export interface ValidateOptions {
+  /** The recipe path as the user typed it: used in every message. */
+  readonly displayPath: string;
+  /** Absolute path of the recipe file: relative paths resolve against its folder. */
+  readonly file: string;
+  readonly rt: Runtime;
+  /** Prompt lint findings become errors. */
+  readonly strict?: boolean;
+  /** Allow `out:` and `save:` outside the project root. */
+  readonly allowOutsideRoot?: boolean;
+}
+
+export interface ValidationResult {
+  /** `null` when any problem is an error. */
+  readonly recipe: Recipe | null;
+  /** Errors and warnings, in file order. */
+  readonly problems: Problem[];
+}
+
+/** Validate recipe text. Never throws for bad input; checks sources on disk. */
+export async function validateRecipe(text: string, options: ValidateOptions): Promise<ValidationResult> {
+  const { displayPath } = options;
+  const yaml = parseRecipeYaml(text);
+  if (!yaml.ok) {
+    const problems = yaml.issues.map((i): Problem => {
+      const location = makeLocation(displayPath, yaml.lines.linePos(i.offset));
+      return { code: i.code, severity: 'error', message: i.message, ...(i.hint ? { hint: i.hint } : {}), ...(location ? { location } : {}), exitCode: ExitCode.DATA_ERR };
+    });
+    return { recipe: null, problems };
+  }
+  const { doc, lines, data } = yaml.parsed;
+  const report = makeReport(displayPath, doc, lines);
+  const locate = (p: DocPath) => makeLocation(displayPath, locatePath(doc, lines, p));
+  const file = path.resolve(options.rt.cwd, options.file);
+  const dir = path.dirname(file);
+  const projectRoot = findProjectRoot(dir, options.rt.cwd);
+  const draft = makeDraft(data);
+  const graph = buildGraph(draft);
+  const schema = RecipeSchema.safeParse(data);
+  const checked = await resolveSources(draft, dir, report);
+  const sources = new Map(checked.sources.map((s) => [s.name, s]));
+  const ctx = { draft, graph, dir, projectRoot, allowOutsideRoot: options.allowOutsideRoot ?? false, sources, report, locate };
+  const specific = [...checked.problems, ...runRules(ctx)];
+  const lint = lintProblems({ draft, doc, lines, text, displayPath, strict: options.strict ?? false });
+  const problems = sortByPosition([...specific, ...withoutCovered(schema.success ? [] : schemaProblems(schema.error.issues, data, report), specific), ...lint]);
+  if (!schema.success || problems.some((p) => p.severity === 'error')) return { recipe: null, problems };
+  const warnings = problems.filter((p) => p.severity === 'warning');
+  const recipe = buildRecipe({ doc: schema.data, graph, sources, file, displayPath, projectRoot, warnings, locate });
+  return { recipe, problems };
+}
+
+/** Schema problems at a path a rule already reported on add nothing but noise. */
+function withoutCovered(schema: readonly Problem[], specific: readonly Problem[]): Problem[] {
+  const covered = new Set(specific.map((p) => JSON.stringify(p.path ?? null)));
+  return schema.filter((p) => !covered.has(JSON.stringify(p.path ?? null)));
+}
+
+/** File order (line, then column); problems without a position keep their place at the end. */
+function sortByPosition(problems: readonly Problem[]): Problem[] {
+  const rank = (p: Problem) => (p.location ? p.location.line * 1e6 + p.location.col : Number.MAX_SAFE_INTEGER);
+  return problems.map((p, i) => ({ p, i })).sort((a, b) => rank(a.p) - rank(b.p) || a.i - b.i).map((x) => x.p);
+}

@@ -1,0 +1,71 @@
+/**
+ * Map a document path like `['passes', 2, 'from']` to a 1-based line/col: the position of the
+ * value, or of the key when asked (unknown keys). A path that does not exist in the document
+ * (a missing field) falls back to the nearest ancestor that does.
+ */
+import { isAlias, isMap, isScalar, isSeq, type Document, type LineCounter, type Node } from 'yaml';
+
+export type DocPath = readonly (string | number)[];
+
+export interface Position {
+  readonly line: number;
+  readonly col: number;
+}
+
+interface Found {
+  /** The deepest node reached along the path. */
+  readonly node: Node | null;
+  /** The key node of the last map step, if that step was reached. */
+  readonly key: Node | null;
+  /** Whether the whole path was found. */
+  readonly complete: boolean;
+}
+
+function child(doc: Document, node: Node, seg: string | number): { key: Node | null; value: Node | null } | undefined {
+  const target = isAlias(node) ? node.resolve(doc) : node;
+  if (isMap(target)) {
+    for (const pair of target.items) {
+      const k = pair.key;
+      if (isScalar(k) && String(k.value) === String(seg)) return { key: k, value: (pair.value as Node | null) ?? null };
+    }
+    return undefined;
+  }
+  if (isSeq(target) && typeof seg === 'number') {
+    const item = target.items[seg] as Node | undefined;
+    return item === undefined ? undefined : { key: null, value: item };
+  }
+  return undefined;
+}
+
+/** Walk `path` from the document root as far as it goes. */
+export function findNode(doc: Document, path: DocPath): Found {
+  let node = (doc.contents as Node | null) ?? null;
+  let key: Node | null = null;
+  for (const seg of path) {
+    if (!node) return { node, key, complete: false };
+    const next = child(doc, node, seg);
+    if (!next) return { node, key: null, complete: false };
+    key = next.key;
+    // `from:` with no value: point at the key.
+    node = next.value ?? next.key;
+  }
+  return { node, key, complete: true };
+}
+
+/** Offset of the node (or key) at `path`; `undefined` for an empty document. */
+export function offsetOf(doc: Document, path: DocPath, options: { key?: boolean } = {}): number | undefined {
+  const found = findNode(doc, path);
+  const target = options.key && found.complete && found.key ? found.key : found.node;
+  return target?.range?.[0];
+}
+
+/** 1-based line/col of the node (or key) at `path`. */
+export function locatePath(
+  doc: Document,
+  lines: LineCounter,
+  path: DocPath,
+  options: { key?: boolean } = {},
+): Position | undefined {
+  const offset = offsetOf(doc, path, options);
+  return offset === undefined ? undefined : lines.linePos(offset);
+}

@@ -1,0 +1,141 @@
+/**
+ * YAML → plain data, keeping the document and a line counter so every later problem can
+ * point at a line and column. Only the first failure class is reported (text, syntax, aliases):
+ * past a syntax error the structure cannot be trusted, so schema checks would only add noise.
+ */
+import { LineCounter, isMap, parseDocument, visit, type Document, type YAMLError } from 'yaml';
+import { findBinaryContent } from './text-checks.js';
+
+/** More alias expansions than this is a "billion laughs" bomb, not a recipe. */
+export const MAX_ALIAS_COUNT = 100;
+
+/**
+ * Alias-like tokens (`*name`) counted before parsing. The parser itself needs ~0.3 s for 10,000
+ * aliases, so a flat bomb is refused up front; no real recipe comes near this many.
+ */
+export const MAX_ALIAS_TOKENS = 1000;
+const ALIAS_TOKEN = /(?:^|[\s,[{:?-])\*[^\s,[\]{}]+/gm;
+
+export interface YamlIssue {
+  readonly code: string;
+  readonly message: string;
+  readonly hint?: string;
+  readonly offset: number;
+}
+
+export interface ParsedYaml {
+  readonly doc: Document;
+  readonly lines: LineCounter;
+  readonly data: unknown;
+}
+
+export type YamlOutcome =
+  | { readonly ok: true; readonly parsed: ParsedYaml }
+  | { readonly ok: false; readonly issues: readonly YamlIssue[]; readonly lines: LineCounter };
+
+/** Parse recipe text; never throws for bad input. */
+export function parseRecipeYaml(text: string): YamlOutcome {
+  const lines = new LineCounter();
+  const early = binaryIssue(text) ?? findAliasFlood(text);
+  if (early) {
+    // The parser never ran, so feed the counter by hand for the position lookup.
+    feedLines(lines, text, early.offset);
+    return fail(lines, early);
+  }
+  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
+  if (doc.errors.length > 0) return { ok: false, issues: doc.errors.map((e) => syntaxIssue(doc, e)), lines };
+  if (doc.contents === null) {
+    return fail(lines, { code: 'yaml-empty', message: 'the recipe is empty', hint: 'start with `version: 1`, then `sources:` and `passes:`', offset: 0 });
+  }
+  if (!isMap(doc.contents)) {
+    const offset = doc.contents.range?.[0] ?? 0;
+    return fail(lines, { code: 'yaml-not-mapping', message: 'a recipe must be a YAML mapping', hint: 'start with `version: 1`, then `sources:` and `passes:`', offset });
+  }
+  try {
+    return { ok: true, parsed: { doc, lines, data: doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) } };
+  } catch (e) {
+    return fail(lines, aliasIssue(doc, e));
+  }
+}
+
+function fail(lines: LineCounter, issue: YamlIssue): YamlOutcome {
+  return { ok: false, issues: [issue], lines };
+}
+
+function binaryIssue(text: string): YamlIssue | undefined {
+  const binary = findBinaryContent(text);
+  return binary && { code: 'yaml-binary', message: binary.message, hint: 'a recipe is a UTF-8 YAML text file', offset: binary.offset };
+}
+
+function findAliasFlood(text: string): YamlIssue | undefined {
+  let count = 0;
+  let first = 0;
+  ALIAS_TOKEN.lastIndex = 0;
+  for (let m = ALIAS_TOKEN.exec(text); m !== null; m = ALIAS_TOKEN.exec(text)) {
+    if (count++ === 0) first = m.index + m[0].indexOf('*');
+    if (count > MAX_ALIAS_TOKENS) return { ...aliasLimit(`more than ${MAX_ALIAS_TOKENS} aliases`), offset: first };
+  }
+  return undefined;
+}
+
+function aliasLimit(detail: string): Omit<YamlIssue, 'offset'> {
+  return {
+    code: 'yaml-alias-limit',
+    message: `too many YAML aliases (${detail})`,
+    hint: 'this looks like an alias bomb; write the values out or use fewer aliases',
+  };
+}
+
+function feedLines(lines: LineCounter, text: string, upTo: number): void {
+  lines.addNewLine(0);
+  for (let i = text.indexOf('\n'); i !== -1 && i < upTo; i = text.indexOf('\n', i + 1)) lines.addNewLine(i + 1);
+}
+
+function aliasIssue(doc: Document, e: unknown): YamlIssue {
+  let offset = 0;
+  visit(doc, {
+    Alias(_, node) {
+      offset = node.range?.[0] ?? 0;
+      return visit.BREAK;
+    },
+  });
+  const bomb = e instanceof Error && /alias count/i.test(e.message);
+  return bomb
+    ? { ...aliasLimit(`more than ${MAX_ALIAS_COUNT} expansions`), offset }
+    : { code: 'yaml-alias', message: e instanceof Error ? e.message : 'bad YAML alias', hint: 'define an anchor (&name) before using it as an alias (*name)', offset };
+}
+
+const HINTS: Readonly<Record<string, { code: string; hint: string }>> = {
+  DUPLICATE_KEY: { code: 'yaml-duplicate-key', hint: 'a key may appear only once in a mapping; remove or rename one' },
+  TAB_AS_INDENT: { code: 'yaml-tab', hint: 'indent with spaces; YAML does not allow tabs for indentation' },
+  MULTIPLE_DOCS: { code: 'yaml-multiple-documents', hint: 'a recipe file holds one YAML document; remove the `---` or `...` separator' },
+};
+
+function syntaxIssue(doc: Document, e: YAMLError): YamlIssue {
+  const known = HINTS[e.code];
+  const offset = e.pos[0];
+  // yaml's messages end with "at line N, column M:" and a code frame when prettyErrors is on; we
+  // turned that off and add our own file:line:col prefix instead.
+  const base = e.message.split('\n')[0] ?? e.message;
+  const message = e.code === 'DUPLICATE_KEY' ? duplicateKeyMessage(doc, offset) : lowerFirst(base);
+  return known ? { code: known.code, message, hint: known.hint, offset } : { code: 'yaml-syntax', message, offset };
+}
+
+function duplicateKeyMessage(doc: Document, offset: number): string {
+  let key: string | undefined;
+  visit(doc, {
+    Pair(_, pair) {
+      const k = pair.key as { range?: [number, number, number]; value?: unknown } | null;
+      if (k?.range?.[0] === offset) {
+        key = String(k.value);
+        return visit.BREAK;
+      }
+      return undefined;
+    },
+  });
+  return key === undefined ? 'duplicate key' : `duplicate key "${key}"`;
+}
+
+function lowerFirst(s: string): string {
+  return s.charAt(0).toLowerCase() + s.slice(1);
+}

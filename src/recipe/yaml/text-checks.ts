@@ -1,0 +1,23 @@
+/**
+ * Checks on the raw text before YAML sees it. The YAML parser happily accepts NUL bytes and
+ * replacement characters inside scalars, so a binary file would otherwise surface as a
+ * confusing schema error far from the cause.
+ */
+
+/** C0 controls other than tab/LF/CR, DEL, U+FFFD (what a lossy UTF-8 decode leaves), U+FFFE/U+FFFF. */
+const NOT_TEXT = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F\uFFFD\uFFFE\uFFFF]/;
+
+export interface TextIssue {
+  readonly offset: number;
+  readonly message: string;
+}
+
+/** The first character that shows the input is not a UTF-8 text file, if any. */
+export function findBinaryContent(text: string): TextIssue | undefined {
+  const match = NOT_TEXT.exec(text);
+  if (!match) return undefined;
+  const ch = match[0];
+  const code = ch.charCodeAt(0);
+  const what = code === 0xfffd ? 'invalid UTF-8' : code === 0 ? 'a NUL byte' : `control character U+${code.toString(16).toUpperCase().padStart(4, '0')}`;
+  return { offset: match.index, message: `not a text file: found ${what}` };
+}
