@@ -1,0 +1,31 @@
+/**
+ * `--json`: one NDJSON line per event on `out` and nothing else there, so `kontext run
+ * --json | jq` always parses. The event shape is the zod `RunEvent` schema (validated in
+ * tests, not per event: the hot path is a 10,000-node re-run). Free text is URL-scrubbed.
+ */
+import type { Reporter, RunEvent } from '../../run/events.js';
+import { redactUrlsIn } from '../../util/redact.js';
+import type { ReporterDeps } from './types.js';
+
+export function createJsonReporter(deps: Pick<ReporterDeps, 'out'>): Reporter {
+  return {
+    onEvent(e) {
+      deps.out.write(`${JSON.stringify(scrubEvent(e))}\n`);
+    },
+    close() {},
+  };
+}
+
+/** The event with URL query strings and userinfo removed from its free-text fields. */
+export function scrubEvent(e: RunEvent): RunEvent {
+  switch (e.type) {
+    case 'node-failed':
+      return { ...e, message: redactUrlsIn(e.message), ...(e.hint === undefined ? {} : { hint: redactUrlsIn(e.hint) }) };
+    case 'node-retry':
+      return { ...e, reason: redactUrlsIn(e.reason) };
+    case 'warning':
+      return { ...e, message: redactUrlsIn(e.message) };
+    default:
+      return e;
+  }
+}

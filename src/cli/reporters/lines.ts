@@ -1,0 +1,60 @@
+/**
+ * One line per event, shared by the plain and tty reporters: each reporter adds its own
+ * marker (`done   ` in a log, `✓` on a terminal). Free text from events (messages, hints,
+ * retry reasons) has URLs scrubbed: a presigned query string must never reach a log.
+ */
+import type { RunEventOf } from '../../run/events.js';
+import { redactUrlsIn } from '../../util/redact.js';
+import type { Style } from './ansi.js';
+import { formatDuration } from './duration.js';
+import { formatCount } from './numbers.js';
+import { reasonWords, skipWords } from './words.js';
+
+export function runStartBody(e: RunEventOf<'run-start'>): string {
+  const counts = `${formatCount(e.nodes)} nodes, ${formatCount(e.to_run)} to run, ${formatCount(e.cached)} cached`;
+  return `${e.recipe}: ${counts} (jobs ${e.jobs}, provider ${e.provider})`;
+}
+
+export function startBody(e: RunEventOf<'node-start'>): string {
+  return `${e.node}  ${reasonWords(e.reason)}`;
+}
+
+export function retryBody(e: RunEventOf<'node-retry'>): string {
+  return `${e.node}  ${e.call} attempt ${e.attempt} in ${formatDuration(e.delay_ms)}: ${redactUrlsIn(e.reason)}`;
+}
+
+export function doneBody(e: RunEventOf<'node-done'>): string {
+  return `${e.node}  ${e.output}  ${formatDuration(e.ms)}`;
+}
+
+export function cachedBody(e: RunEventOf<'node-cached'>): string {
+  return `${e.node}  ${e.output}${e.restored ? '  (restored from the cache)' : ''}`;
+}
+
+export function failedBody(e: RunEventOf<'node-failed'>): string {
+  const hint = e.hint === undefined ? '' : ` (${redactUrlsIn(e.hint)})`;
+  return `${e.node}  ${e.code}: ${redactUrlsIn(e.message)}${hint}`;
+}
+
+export function skippedBody(e: RunEventOf<'node-skipped'>): string {
+  return `${e.node}  ${skipWords(e.reason)}`;
+}
+
+export function warningBody(e: RunEventOf<'warning'>): string {
+  return `${e.node === undefined ? '' : `${e.node}: `}${redactUrlsIn(e.message)}`;
+}
+
+/** `done 3 · cached 120 · failed 1 · skipped 2 · submitted 4 · 12.3 s · outputs in out/portrait` */
+export function summaryLine(e: RunEventOf<'run-summary'>, style: Style): string {
+  const part = (n: number, label: string, paint: (s: string) => string) =>
+    n > 0 ? paint(`${label} ${formatCount(n)}`) : `${label} ${formatCount(n)}`;
+  return [
+    part(e.done, 'done', style.green),
+    `cached ${formatCount(e.cached)}`,
+    part(e.failed, 'failed', style.red),
+    part(e.skipped, 'skipped', style.yellow),
+    `submitted ${formatCount(e.submitted)}`,
+    formatDuration(e.ms),
+    `outputs in ${e.out_dir}`,
+  ].join(' · ');
+}

@@ -1,0 +1,56 @@
+/**
+ * The live block of the tty view, as a pure function of the state and the clock: a header
+ * with counts and elapsed time, then one line per running node, capped and cut to width.
+ */
+import { truncate, type Style } from './ansi.js';
+import { formatDuration } from './duration.js';
+import type { LiveState } from './live-state.js';
+import { formatCount } from './numbers.js';
+
+/** Running nodes listed at most (the rest become "… and N more"). */
+export const MAX_NODE_LINES = 8;
+const MAX_ID_WIDTH = 32;
+const MAX_PHASE_WIDTH = 28;
+
+export interface FrameOptions {
+  readonly now: number;
+  readonly columns: number;
+  readonly rows?: number;
+  readonly style: Style;
+}
+
+/** Lines of the live block (none when no run is active); each fits in `columns - 1`. */
+export function renderFrame(state: LiveState, o: FrameOptions): string[] {
+  if (!state.active) return [];
+  // One column spare: a line that exactly fills the terminal wraps early on some of them.
+  const width = Math.max(10, o.columns - 1);
+  return [headerLine(state, o), ...nodeLines(state, o)].map((line) => truncate(line, width));
+}
+
+function headerLine(state: LiveState, { now, style }: FrameOptions): string {
+  const done = state.toRun === undefined ? formatCount(state.done) : `${formatCount(state.done)}/${formatCount(state.toRun)}`;
+  const parts = [
+    state.done > 0 ? style.green(`${done} done`) : `${done} done`,
+    `${formatCount(state.running.size)} running`,
+    state.failed > 0 ? style.red(`${formatCount(state.failed)} failed`) : `${formatCount(state.failed)} failed`,
+    `${formatCount(state.cached)} cached`,
+  ];
+  // Elapsed time before the counts: on a narrow terminal the counts are what gets cut.
+  return `${style.bold(state.recipe || 'kontext')}  ${formatDuration(now - state.startedAt)}  ${parts.join(' · ')}`;
+}
+
+function nodeLines(state: LiveState, { now, rows, style }: FrameOptions): string[] {
+  const cap = rows === undefined ? MAX_NODE_LINES : Math.max(1, Math.min(MAX_NODE_LINES, rows - 3));
+  const nodes = [...state.running.values()];
+  const shown = nodes.length > cap ? nodes.slice(0, cap) : nodes;
+  const phases = shown.map((n) => (n.retry === undefined ? n.phase : `${n.phase} · ${n.retry}`));
+  const idWidth = Math.min(MAX_ID_WIDTH, Math.max(0, ...shown.map((n) => n.id.length)));
+  const phaseWidth = Math.min(MAX_PHASE_WIDTH, Math.max(0, ...phases.map((p) => p.length)));
+  const lines = shown.map((n, i) => {
+    const id = truncate(n.id, idWidth).padEnd(idWidth);
+    const phase = truncate(phases[i] ?? '', phaseWidth).padEnd(phaseWidth);
+    return `  ${id}  ${phase}  ${style.dim(formatDuration(now - n.startedAt))}`;
+  });
+  if (nodes.length > shown.length) lines.push(style.dim(`  … and ${formatCount(nodes.length - shown.length)} more`));
+  return lines;
+}

@@ -1,0 +1,119 @@
+import { describe, expect, it } from 'vitest';
+import type { RunEvent } from '../../../src/run/events.js';
+import { createReporter } from '../../../src/cli/reporters/index.js';
+import { HEARTBEAT_QUIET_MS } from '../../../src/cli/reporters/plain-reporter.js';
+import { SCENARIO, bufferSink, fakeClock, fakeTimers, play } from './harness.js';
+
+function setup(color = false) {
+  const out = bufferSink();
+  const err = bufferSink();
+  const clock = fakeClock();
+  const ft = fakeTimers();
+  const reporter = createReporter('plain', { out, err, color, now: clock.now, timers: ft.timers });
+  return { out, err, clock, ft, reporter };
+}
+
+const summary = (over: Partial<Extract<RunEvent, { type: 'run-summary' }>> = {}): RunEvent => ({
+  type: 'run-summary', t: 0, recipe: 'big', done: 1, cached: 0, failed: 0, skipped: 0,
+  submitted: 1, exit_code: 0, ms: 900, out_dir: 'out/big', ...over,
+});
+
+describe('plain reporter: a small run', () => {
+  it('prints exactly these lines, to err only', () => {
+    const { out, err, clock, ft, reporter } = setup();
+    play(SCENARIO, reporter, clock);
+    reporter.close();
+    expect(err.lines()).toEqual([
+      'run     portrait: 5 nodes, 3 to run, 2 cached (jobs 4, provider emulator)',
+      'cached  background  out/portrait/background.png',
+      'cached  sky  out/portrait/sky.png  (restored from the cache)',
+      'start   jacket  prompt changed',
+      'start   hair  new',
+      'retry   jacket  submit attempt 2 in 1.5 s: HTTP 429 from https://api.example.test/v1/x?…',
+      'failed  hair  E_REMOTE_FAILED: the model failed (reword the prompt)',
+      'done    jacket  out/portrait/jacket.png  12.3 s',
+      'skipped shoes  upstream failed',
+      'warning jacket: prompt asks for two edits at once',
+      'done 1 · cached 2 · failed 1 · skipped 1 · submitted 2 · 14.0 s · outputs in out/portrait',
+    ]);
+    expect(out.text()).toBe('');
+    expect(ft.active.size).toBe(0);
+  });
+
+  it('colours verbs only when asked', () => {
+    const plain = setup(false);
+    play(SCENARIO, plain.reporter, plain.clock);
+    expect(plain.err.text()).not.toContain('\u001b');
+    const coloured = setup(true);
+    play(SCENARIO, coloured.reporter, coloured.clock);
+    expect(coloured.err.text()).toContain('\u001b[31mfailed\u001b[39m');
+    expect(coloured.err.text()).not.toMatch(/\u001b\[\d*[AJ]|\u001b\[\?25/u);
+  });
+});
+
+describe('plain reporter: folding', () => {
+  it('prints one count line for 10,000 cached nodes, and the rest individually', () => {
+    const { err, reporter } = setup();
+    reporter.onEvent({ type: 'run-start', t: 0, recipe: 'big', nodes: 10_001, to_run: 1, cached: 10_000, jobs: 4, provider: 'emulator' });
+    for (let i = 0; i < 10_000; i++) {
+      reporter.onEvent({ type: 'node-cached', t: 1, node: `p@${i}`, output: `out/big/p@${i}.png`, restored: i < 5 });
+    }
+    reporter.onEvent({ type: 'node-start', t: 2, node: 'q', reason: 'new' });
+    reporter.onEvent({ type: 'node-done', t: 900, node: 'q', output: 'out/big/q.png', request_id: 'r', seed: 1, ms: 898 });
+    reporter.onEvent(summary({ cached: 10_000 }));
+    reporter.close();
+    expect(err.lines()).toEqual([
+      'run     big: 10,001 nodes, 1 to run, 10,000 cached (jobs 4, provider emulator)',
+      'cached  10,000 nodes up to date (5 restored from the cache)',
+      'start   q  new',
+      'done    q  out/big/q.png  898 ms',
+      'done 1 · cached 10,000 · failed 0 · skipped 0 · submitted 1 · 900 ms · outputs in out/big',
+    ]);
+  });
+
+  it('lists a few cached and skipped nodes, then counts the rest', () => {
+    const { err, reporter } = setup();
+    reporter.onEvent({ type: 'run-start', t: 0, recipe: 'big', nodes: 40, to_run: 28, cached: 3, jobs: 4, provider: 'emulator' });
+    for (let i = 0; i < 12; i++) reporter.onEvent({ type: 'node-cached', t: 1, node: `c${i}`, output: `o/c${i}.png`, restored: false });
+    for (let i = 0; i < 15; i++) {
+      reporter.onEvent({ type: 'node-skipped', t: 2, node: `s${i}`, reason: i < 13 ? 'upstream-failed' : 'interrupted' });
+    }
+    reporter.close();
+    const lines = err.lines();
+    expect(lines.filter((l) => /^cached {2}c\d+ {2}o\/c\d+\.png$/u.test(l))).toHaveLength(10);
+    expect(lines.filter((l) => /^skipped s\d+ {2}(upstream failed|interrupted)$/u.test(l))).toHaveLength(10);
+    expect(lines).toContain('cached  2 more nodes up to date');
+    expect(lines.at(-1)).toBe('skipped 5 more nodes (3 upstream failed, 2 interrupted)');
+    expect(lines).toHaveLength(1 + 10 + 1 + 10 + 1);
+  });
+});
+
+describe('plain reporter: heartbeat', () => {
+  it('names what is still running after a long silence, then stops its timer', () => {
+    const { err, clock, ft, reporter } = setup();
+    reporter.onEvent({ type: 'run-start', t: 0, recipe: 'r', nodes: 1, to_run: 1, cached: 0, jobs: 1, provider: 'emulator' });
+    reporter.onEvent({ type: 'node-start', t: 0, node: 'slow', reason: 'new' });
+    reporter.onEvent({ type: 'node-state', t: 0, node: 'slow', phase: 'queued', position: 2 });
+    expect(ft.active.size).toBe(1);
+    clock.advance(HEARTBEAT_QUIET_MS - 1);
+    ft.tick();
+    expect(err.lines()).toHaveLength(2);
+    clock.advance(1);
+    ft.tick();
+    expect(err.lines().at(-1)).toBe('running 1 node: slow queued #2 (30.0 s)');
+    ft.tick();
+    expect(err.lines()).toHaveLength(3);
+    reporter.onEvent(summary({ recipe: 'r' }));
+    expect(ft.active.size).toBe(0);
+  });
+
+  it('clears its timer on close even without a summary', () => {
+    const { ft, reporter } = setup();
+    reporter.onEvent({ type: 'run-start', t: 0, recipe: 'r', nodes: 1, to_run: 1, cached: 0, jobs: 1, provider: 'emulator' });
+    expect(ft.active.size).toBe(1);
+    reporter.close();
+    expect(ft.active.size).toBe(0);
+    reporter.onEvent({ type: 'run-start', t: 0, recipe: 'r', nodes: 1, to_run: 1, cached: 0, jobs: 1, provider: 'emulator' });
+    expect(ft.active.size).toBe(0);
+  });
+});
