@@ -60,6 +60,18 @@ export const RunEvent = z.discriminatedUnion('type', [
   }),
   z.object({ type: z.literal('node-skipped'), ...base, node: z.string(), reason: z.enum(['upstream-failed', 'stopped', 'interrupted']) }),
   z.object({ type: z.literal('warning'), ...base, message: z.string(), node: z.string().optional() }),
+  /** Watch mode: a change was seen and the recipe re-planned. */
+  z.object({
+    type: z.literal('watch-cycle'),
+    ...base,
+    recipe: z.string(),
+    changed: z.array(z.string()).describe('Paths whose change started this cycle (empty for the first)'),
+    to_run: z.array(z.object({ node: z.string(), reason: RunReason })),
+    cached: z.number().int(),
+    abandoned: z.number().int().describe('In-flight requests the new plan no longer wants'),
+  }),
+  /** Watch mode: the edited recipe is invalid; the last good plan stays in force. */
+  z.object({ type: z.literal('watch-error'), ...base, recipe: z.string(), problems: z.array(z.string()) }),
   z.object({
     type: z.literal('run-summary'),
     ...base,

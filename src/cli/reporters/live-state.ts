@@ -61,6 +61,8 @@ export class LiveState {
         this.finish(e.node, 'skipped');
         break;
       case 'warning':
+      case 'watch-cycle':
+      case 'watch-error':
         break;
       case 'run-summary':
         this.end(e);

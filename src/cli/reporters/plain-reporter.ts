@@ -10,8 +10,7 @@ import { createStyle, type Style } from './ansi.js';
 import { formatDuration } from './duration.js';
 import { FOLD_LIMIT, Fold } from './fold.js';
 import {
-  cachedBody, doneBody, failedBody, retryBody, runStartBody, skippedBody, startBody, summaryLine, warningBody,
-} from './lines.js';
+  cachedBody, doneBody, failedBody, retryBody, runStartBody, skippedBody, startBody, summaryLine, warningBody, watchCycleBody, watchErrorLines } from './lines.js';
 import { LiveState } from './live-state.js';
 import { formatCount } from './numbers.js';
 import { realTimers, type IntervalTimers, type ReporterDeps } from './types.js';
@@ -59,6 +58,13 @@ class PlainReporter implements Reporter {
       case 'node-failed': return this.line('failed', s.red, failedBody(e));
       case 'node-skipped': return this.fold.admitSkipped(e) ? this.line('skipped', s.yellow, skippedBody(e)) : undefined;
       case 'warning': return this.line('warning', s.yellow, warningBody(e));
+      case 'watch-cycle': return this.line('watch', s.bold, watchCycleBody(e));
+      case 'watch-error': {
+        const [first, ...rest] = watchErrorLines(e);
+        this.line('invalid', s.red, first ?? '');
+        for (const r of rest) this.write(r);
+        return undefined;
+      }
       case 'run-summary':
         this.stopTimer();
         this.drainFold();

@@ -7,7 +7,7 @@
 import type { Reporter, RunEvent } from '../../run/events.js';
 import { createStyle, cursor, type Style } from './ansi.js';
 import { Fold } from './fold.js';
-import { cachedBody, doneBody, failedBody, retryBody, skippedBody, startBody, summaryLine, warningBody } from './lines.js';
+import { cachedBody, doneBody, failedBody, retryBody, skippedBody, startBody, summaryLine, warningBody, watchCycleBody, watchErrorLines } from './lines.js';
 import { LiveState } from './live-state.js';
 import { renderFrame } from './tty-frame.js';
 import { realTimers, type IntervalTimers, type ReporterDeps } from './types.js';
@@ -70,6 +70,8 @@ class TtyReporter implements Reporter {
       case 'node-failed': return this.push(`${s.red('✗')} ${failedBody(e)}`);
       case 'node-skipped': return this.fold.admitSkipped(e) ? this.push(`${s.dim('-')} ${skippedBody(e)}`) : undefined;
       case 'warning': return this.push(`${s.yellow('!')} warning: ${warningBody(e)}`);
+      case 'watch-cycle': return this.push(`${s.bold('⟳')} ${watchCycleBody(e)}`);
+      case 'watch-error': return watchErrorLines(e).forEach((l, i) => this.push(i === 0 ? `${s.red('✗')} ${l}` : l));
       case 'node-state':
       case 'run-summary':
         return undefined;

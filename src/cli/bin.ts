@@ -1,0 +1,17 @@
+#!/usr/bin/env node
+/**
+ * The process-facing entry point: hands argv and the real process to `main`, sets the exit code.
+ * Nothing is imported here that `--help` does not need; commands load lazily.
+ */
+import { main } from './main.js';
+
+// `kontext run --json | head`: a closed pipe is the reader saying "enough", not a crash.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw e;
+  });
+}
+
+const code = await main(process.argv.slice(2), { process });
+process.exitCode = code;

@@ -1,0 +1,35 @@
+/** `kontext edit --image PATH|URL --prompt "..." [--seed N] [--aspect-ratio R] [-o FILE]` */
+import { runEdit } from '../../run/edit.js';
+import type { HostingConfig, ProviderName } from '../../index.js';
+import type { CliContext } from '../context.js';
+import { isAlive } from '../pid.js';
+import { intOption } from '../options.js';
+import { reporterFor } from '../reporter-for.js';
+
+export async function editCommand(opts: Record<string, unknown>, ctx: CliContext): Promise<number> {
+  const json = opts['json'] === true;
+  const { reporter, onEvent } = reporterFor(ctx, { json });
+  try {
+    const result = await runEdit(
+      {
+        image: String(opts['image']),
+        prompt: String(opts['prompt']),
+        seed: intOption('--seed', opts['seed'], 0, 4294967295),
+        aspectRatio: typeof opts['aspectRatio'] === 'string' ? opts['aspectRatio'] : undefined,
+        output: typeof opts['output'] === 'string' ? opts['output'] : undefined,
+        provider: (opts['provider'] as ProviderName | undefined) ?? 'runcomfy',
+        hosting: opts['hosting'] as HostingConfig['mode'] | undefined,
+        cacheDir: typeof opts['cacheDir'] === 'string' ? opts['cacheDir'] : undefined,
+        signal: ctx.signal,
+      },
+      { rt: ctx.rt, onEvent, pid: process.pid, isAlive },
+    );
+    reporter.close();
+    if (result.output !== null && !json) ctx.rt.stdout.write(`${result.output}\n`);
+    return result.summary.exitCode;
+  } catch (e) {
+    reporter.close();
+    throw e;
+  }
+}
+

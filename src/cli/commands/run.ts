@@ -1,0 +1,62 @@
+/** `kontext run <recipe...>`: flags → options, a reporter from the map, one run per recipe. */
+import { ExitCode, worstExitCode, formatProblem, runRecipe, type RunRecipeOptions, type HostingConfig, type ProviderName } from '../../index.js';
+import { UsageError } from '../../errors.js';
+import type { CliContext } from '../context.js';
+import { isAlive } from '../pid.js';
+import { intOption, numberOption, passListOption, splitRecipesFromPassList } from '../options.js';
+import { reporterFor } from '../reporter-for.js';
+import { printDryRun } from '../dry-run-view.js';
+
+export async function runCommand(recipeArgs: readonly string[], opts: Record<string, unknown>, ctx: CliContext): Promise<number> {
+  const recipes = [...recipeArgs];
+  // Variadic flags may have swallowed the recipe path: `kontext run --force recipe.yml`.
+  for (const flag of ['force', 'reseed', 'only']) opts[flag] = splitRecipesFromPassList(opts[flag], recipes);
+  if (recipes.length === 0) throw new UsageError('no recipe given', { hint: 'kontext run <recipe.yml...>' });
+  const options = runOptionsFrom(opts, ctx);
+  if (opts['watch'] === true) {
+    const { watchCommand } = await import('../watch/watch-command.js');
+    return watchCommand(recipes, options, opts, ctx);
+  }
+  let exit: ExitCode = ExitCode.OK as ExitCode;
+  for (const recipe of recipes) {
+    exit = worstExitCode(exit, await runOne(recipe, options, opts, ctx));
+    if (ctx.signal.aborted) return ExitCode.INTERRUPTED;
+  }
+  return exit;
+}
+
+async function runOne(path: string, options: RunRecipeOptions, opts: Record<string, unknown>, ctx: CliContext): Promise<ExitCode> {
+  const json = opts['json'] === true;
+  const { reporter, onEvent } = reporterFor(ctx, { json, explain: opts['explain'] === true });
+  try {
+    const result = await runRecipe(path, options, { rt: ctx.rt, onEvent, pid: process.pid, isAlive });
+    for (const w of result.recipe.warnings) ctx.rt.stderr.write(`${formatProblem(w)}\n`);
+    if (result.kind === 'dry-run') {
+      printDryRun(result.report, { out: ctx.rt.stdout, json, explain: opts['explain'] === true });
+      return ExitCode.OK;
+    }
+    return result.summary.exitCode as ExitCode;
+  } finally {
+    reporter.close();
+  }
+}
+
+export function runOptionsFrom(opts: Record<string, unknown>, ctx: CliContext): RunRecipeOptions {
+  const only = passListOption(opts['only']);
+  return {
+    jobs: intOption('-j/--jobs', opts['jobs'], 1, 256) ?? 4,
+    dryRun: opts['dryRun'] === true,
+    only: only === 'all' ? undefined : only,
+    force: passListOption(opts['force']),
+    reseed: passListOption(opts['reseed']),
+    keepGoing: opts['keepGoing'] === true,
+    maxCostUsd: numberOption('--max-cost', opts['maxCost'], 0),
+    signal: ctx.signal,
+    provider: opts['provider'] as ProviderName | undefined,
+    hosting: opts['hosting'] as HostingConfig['mode'] | undefined,
+    cacheDir: typeof opts['cacheDir'] === 'string' ? opts['cacheDir'] : undefined,
+    strict: opts['strict'] === true,
+    allowOutsideRoot: opts['allowOutsideRoot'] === true,
+  };
+}
+

@@ -1,0 +1,81 @@
+/** `kontext validate <recipe...> [--json] [--strict]` */
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { buildPlan, validateRecipe, ExitCode, worstExitCode, formatProblem, type Problem } from '../../index.js';
+import type { CliContext } from '../context.js';
+
+interface FileResult {
+  readonly recipe: string;
+  readonly ok: boolean;
+  readonly nodes: number | null;
+  readonly problems: readonly Problem[];
+}
+
+export async function validateCommand(recipes: readonly string[], opts: Record<string, unknown>, ctx: CliContext): Promise<number> {
+  const results: FileResult[] = [];
+  for (const path of recipes) results.push(await validateOne(path, opts, ctx));
+  const exit = results.reduce<ExitCode>((acc, r) => worstExitCode(acc, exitFor(r)), ExitCode.OK);
+  if (opts['json'] === true) {
+    ctx.rt.stdout.write(`${JSON.stringify({ ok: exit === ExitCode.OK, results: results.map(toJson) }, null, 2)}\n`);
+    return exit;
+  }
+  for (const r of results) {
+    for (const p of r.problems) ctx.rt.stderr.write(`${formatProblem(p)}\n`);
+    if (r.ok) {
+      const warn = r.problems.length > 0 ? `, ${r.problems.length} warning${r.problems.length === 1 ? '' : 's'}` : '';
+      ctx.rt.stdout.write(`${r.recipe}: ok (${r.nodes ?? 0} nodes${warn})\n`);
+    }
+  }
+  return exit;
+}
+
+async function validateOne(path: string, opts: Record<string, unknown>, ctx: CliContext): Promise<FileResult> {
+  const file = resolve(ctx.rt.cwd, path);
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (e) {
+    const missing = (e as NodeJS.ErrnoException).code === 'ENOENT';
+    const problem: Problem = {
+      code: missing ? 'recipe-missing' : 'recipe-unreadable',
+      severity: 'error',
+      message: missing ? `${path}: no such file` : `${path}: cannot read (${(e as Error).message})`,
+      exitCode: ExitCode.NO_INPUT,
+    };
+    return { recipe: path, ok: false, nodes: null, problems: [problem] };
+  }
+  const result = await validateRecipe(text, {
+    displayPath: path,
+    file,
+    rt: ctx.rt,
+    strict: opts['strict'] === true,
+    allowOutsideRoot: opts['allowOutsideRoot'] === true,
+  });
+  const ok = result.recipe !== null && !result.problems.some((p) => p.severity === 'error');
+  const nodes = ok && result.recipe ? buildPlan(result.recipe).nodes.length : null;
+  return { recipe: path, ok, nodes, problems: result.problems };
+}
+
+function exitFor(r: FileResult): ExitCode {
+  if (r.ok) return ExitCode.OK;
+  return r.problems
+    .filter((p) => p.severity === 'error')
+    .reduce<ExitCode>((acc, p) => worstExitCode(acc, p.exitCode ?? ExitCode.DATA_ERR), ExitCode.DATA_ERR);
+}
+
+function toJson(r: FileResult): Record<string, unknown> {
+  return {
+    recipe: r.recipe,
+    ok: r.ok,
+    nodes: r.nodes,
+    problems: r.problems.map((p) => ({
+      severity: p.severity,
+      code: p.code,
+      message: p.message,
+      hint: p.hint ?? null,
+      file: p.location?.file ?? r.recipe,
+      line: p.location?.line ?? null,
+      col: p.location?.col ?? null,
+    })),
+  };
+}

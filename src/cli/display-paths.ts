@@ -1,0 +1,26 @@
+/**
+ * Events carry absolute paths (machines want them: `--json` keeps them). People read paths
+ * relative to where they stand, so the human reporters get them relative to the cwd.
+ */
+import { isAbsolute, relative } from 'node:path';
+import type { RunEvent } from '../run/events.js';
+
+export function displayPath(path: string, cwd: string): string {
+  if (!isAbsolute(path)) return path;
+  const rel = relative(cwd, path);
+  return rel === '' ? '.' : rel.startsWith('..') && rel.split('/').filter((s) => s === '..').length > 2 ? path : rel;
+}
+
+export function relativizeEvent(e: RunEvent, cwd: string): RunEvent {
+  switch (e.type) {
+    case 'node-done':
+    case 'node-cached':
+      return { ...e, output: displayPath(e.output, cwd) };
+    case 'run-summary':
+      return { ...e, recipe: displayPath(e.recipe, cwd), out_dir: displayPath(e.out_dir, cwd) };
+    case 'run-start':
+      return { ...e, recipe: displayPath(e.recipe, cwd) };
+    default:
+      return e;
+  }
+}

@@ -1,0 +1,158 @@
+/**
+ * Builds the commander program and runs one command. Commands are imported lazily inside
+ * their actions so `kontext --help` and `--version` load almost nothing.
+ * Returns the exit code; never calls process.exit except on a second Ctrl-C.
+ */
+import { Command, CommanderError, Option } from 'commander';
+import { createRuntime, type Runtime } from '../runtime.js';
+import { InterruptedError } from '../errors.js';
+import { wantsColor, type CliContext } from './context.js';
+import { renderError, secretsFromEnv } from './render-error.js';
+import { VERSION } from './version.js';
+
+type Proc = Pick<NodeJS.Process, 'on' | 'off' | 'exit'>;
+type Action = (ctx: CliContext) => Promise<number>;
+
+export interface MainOptions {
+  /** The real process (signals); omitted in tests that call `main` directly. */
+  readonly process?: Proc;
+  readonly rt?: Runtime;
+}
+
+export async function main(argv: readonly string[], options: MainOptions = {}): Promise<number> {
+  const rt = options.rt ?? createRuntime();
+  const interrupt = new AbortController();
+  const detach = options.process ? attachSignals(options.process, interrupt) : () => undefined;
+  let chosen: Action | undefined;
+  const program = buildProgram(rt, (a) => { chosen = a; });
+  const debug = argv.includes('--debug');
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    if (!chosen) return 0;
+    const ctx: CliContext = { rt, flags: { debug, color: wantsColor(rt) }, signal: interrupt.signal };
+    return await chosen(ctx);
+  } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 64;
+    const rendered = renderError(e, { debug, secrets: secretsFromEnv(rt.env) });
+    for (const line of rendered.lines) rt.stderr.write(`${line}\n`);
+    return rendered.exitCode;
+  } finally {
+    detach();
+  }
+}
+
+/** First SIGINT: abort (commands wind down and exit 130). Second: exit 130 at once. */
+function attachSignals(proc: Proc, interrupt: AbortController): () => void {
+  const onSignal = (): void => {
+    if (interrupt.signal.aborted) proc.exit(130);
+    interrupt.abort(new InterruptedError('interrupted by Ctrl-C'));
+  };
+  proc.on('SIGINT', onSignal);
+  proc.on('SIGTERM', onSignal);
+  return () => {
+    proc.off('SIGINT', onSignal);
+    proc.off('SIGTERM', onSignal);
+  };
+}
+
+function buildProgram(rt: Runtime, choose: (a: Action) => void): Command {
+  const program = new Command('kontext')
+    .description('Reproducible image-edit pipelines on Flux Kontext: YAML recipes run as a DAG.')
+    .version(VERSION, '-V, --version')
+    .option('--debug', 'print stack traces for errors')
+    .showHelpAfterError('(run `kontext --help` for usage)')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => rt.stdout.write(s),
+      writeErr: (s) => rt.stderr.write(s),
+    });
+  program.addCommand(validateCommand(choose));
+  program.addCommand(planCommand(choose));
+  program.addCommand(runCommand(choose));
+  program.addCommand(editCommand(choose));
+  program.addCommand(emulatorCommand(choose));
+  for (const c of program.commands) c.exitOverride().configureOutput(program.configureOutput());
+  return program;
+}
+
+function validateCommand(choose: (a: Action) => void): Command {
+  return new Command('validate')
+    .description('check recipes: schema, references, paths, sources, prompt lint')
+    .argument('<recipe...>', 'recipe files')
+    .option('--json', 'print the result as JSON')
+    .option('--strict', 'treat prompt-lint warnings as errors')
+    .option('--allow-outside-root', 'allow output paths outside the project root')
+    .action((recipes: string[], opts: Record<string, unknown>) => {
+      choose(async (ctx) => (await import('./commands/validate.js')).validateCommand(recipes, opts, ctx));
+    });
+}
+
+function planCommand(choose: (a: Action) => void): Command {
+  return new Command('plan')
+    .description('print the DAG a recipe resolves to')
+    .argument('<recipe>', 'recipe file')
+    .option('--json', 'same as --format json')
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'mermaid']))
+    .option('--strict', 'treat prompt-lint warnings as errors')
+    .option('--allow-outside-root', 'allow output paths outside the project root')
+    .action((recipe: string, opts: Record<string, unknown>) => {
+      choose(async (ctx) => (await import('./commands/plan.js')).planCommand(recipe, opts, ctx));
+    });
+}
+
+function runCommand(choose: (a: Action) => void): Command {
+  return new Command('run')
+    .description('run recipes: only what changed is submitted; results go to out/ and the lock file')
+    .argument('<recipe...>', 'recipe files')
+    .option('-j, --jobs <n>', 'concurrent remote requests', '4')
+    .addOption(new Option('--provider <name>', 'override the recipe provider').choices(['runcomfy', 'emulator']))
+    .addOption(new Option('--hosting <mode>', 'how local images reach the API').choices(['inline', 's3', 'command']))
+    .option('--dry-run', 'show the plan with each node state and the billable requests; submit nothing')
+    .option('--explain', 'say why each node will run')
+    .option('--only <pass...>', 'run only these passes (and what they need)')
+    .option('--force [pass...]', 'ignore the cache for these passes (all when none named)')
+    .option('--reseed [pass...]', 'draw new seeds for these passes (all when none named)')
+    .option('--keep-going', 'after a failure, run everything not downstream of it')
+    .option('--watch', 'keep running: re-run what changes when the recipe or its sources change')
+    .option('--json', 'print one JSON event per line (NDJSON)')
+    .option('--cache-dir <dir>', 'cache folder (default .kontext at the project root; env KONTEXT_CACHE_DIR)')
+    .option('--max-cost <usd>', 'abort before submitting when the billable total exceeds this')
+    .option('--strict', 'treat prompt-lint warnings as errors')
+    .option('--allow-outside-root', 'allow output paths outside the project root')
+    .action((recipes: string[], opts: Record<string, unknown>) => {
+      choose(async (ctx) => (await import('./commands/run.js')).runCommand(recipes, opts, ctx));
+    });
+}
+
+function editCommand(choose: (a: Action) => void): Command {
+  return new Command('edit')
+    .description('one quick edit of one image, with the same cache, retries and hosting')
+    .requiredOption('--image <path|url>', 'input image: a local file or an https URL')
+    .requiredOption('--prompt <text>', 'the edit instruction')
+    .option('--seed <n>', 'seed (drawn when omitted)')
+    .option('--aspect-ratio <ratio>', 'e.g. 3:4')
+    .option('-o, --output <file>', 'where to write the result')
+    .addOption(new Option('--provider <name>', 'provider').choices(['runcomfy', 'emulator']).default('runcomfy'))
+    .addOption(new Option('--hosting <mode>', 'how a local image reaches the API').choices(['inline', 's3', 'command']))
+    .option('--cache-dir <dir>', 'cache folder')
+    .option('--json', 'print NDJSON events')
+    .action((opts: Record<string, unknown>) => {
+      choose(async (ctx) => (await import('./commands/edit.js')).editCommand(opts, ctx));
+    });
+}
+
+function emulatorCommand(choose: (a: Action) => void): Command {
+  return new Command('emulator')
+    .description('start the RunComfy-compatible emulator (Ctrl-C stops it)')
+    .option('--port <n>', 'port (0 = any free port)', '0')
+    .option('--host <host>', 'interface to listen on', '127.0.0.1')
+    .option('--queue-ms <n>', 'time each request spends queued')
+    .option('--run-ms <n>', 'time each request spends running')
+    .option('--fault-rate <x>', 'probability of a random transient fault per call (0..1)')
+    .option('--fault-seed <n>', 'seed for the random faults')
+    .option('--scenario <file>', 'JSON fault scenario file')
+    .option('--price <usd>', 'price per request reported by model info')
+    .action((opts: Record<string, unknown>) => {
+      choose(async (ctx) => (await import('./commands/emulator-cli.js')).emulatorCli(opts, ctx));
+    });
+}

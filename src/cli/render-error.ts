@@ -1,0 +1,46 @@
+/**
+ * Errors are rendered here and nowhere else: one line a person can act on, the hint in
+ * parentheses, the stack only with `--debug`, and every known secret scrubbed.
+ */
+import { ExitCode, formatProblem, isKontextError, RecipeError, type ExitCode as Code } from '../errors.js';
+import { redactSecrets, redactUrlsIn } from '../util/redact.js';
+
+export interface RenderedError {
+  readonly lines: readonly string[];
+  readonly exitCode: Code;
+}
+
+/** Values that must never be printed: tokens and keys from the environment. */
+export function secretsFromEnv(env: Readonly<Record<string, string | undefined>>): string[] {
+  const names = ['RUNCOMFY_TOKEN', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_ACCESS_KEY_ID'];
+  return names.map((n) => env[n]).filter((v): v is string => typeof v === 'string' && v.length > 0);
+}
+
+export function renderError(error: unknown, options: { debug: boolean; secrets: readonly string[] }): RenderedError {
+  const scrub = (s: string): string => redactUrlsIn(redactSecrets(s, options.secrets));
+  if (error instanceof RecipeError) {
+    return { lines: error.problems.map((p) => scrub(formatProblem(p))), exitCode: error.exitCode };
+  }
+  if (isKontextError(error)) {
+    const where = error.location ? `${error.location.file}:${error.location.line}:${error.location.col}: ` : '';
+    const hint = error.hint ? ` (${error.hint})` : '';
+    const lines = [scrub(`kontext: ${where}${error.message}${hint}`)];
+    if (options.debug) lines.push(...stackLines(error, scrub));
+    return { lines, exitCode: error.exitCode };
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  const lines = [scrub(`kontext: internal error: ${message}`)];
+  lines.push(options.debug ? '' : 'run again with --debug for the stack trace, and please report it');
+  if (options.debug) lines.push(...stackLines(error, scrub));
+  return { lines: lines.filter((l) => l !== ''), exitCode: ExitCode.SOFTWARE };
+}
+
+function stackLines(error: unknown, scrub: (s: string) => string): string[] {
+  const out: string[] = [];
+  let current: unknown = error;
+  for (let depth = 0; current instanceof Error && depth < 5; depth++) {
+    out.push(scrub(depth === 0 ? (current.stack ?? current.message) : `caused by: ${current.stack ?? current.message}`));
+    current = current.cause;
+  }
+  return out;
+}

@@ -1,0 +1,76 @@
+/**
+ * Opening a provider for a run: `runcomfy` (token and base URL from the environment, checked
+ * before any request) or `emulator` (the built-in server started in-process on an ephemeral
+ * loopback port, spoken to by the very same RunComfy client). Closing stops both.
+ */
+import type { HostingConfig, ProviderName } from '../recipe/types.js';
+import type { Runtime } from '../runtime.js';
+import type { Provider } from './types.js';
+import { allowedHosts, resolveBaseUrl, resolveToken } from './runcomfy/auth.js';
+import { createRunComfyProvider, type RunComfyOptions } from './runcomfy/client.js';
+
+export interface ProviderSession {
+  readonly name: ProviderName;
+  readonly provider: Provider;
+  /** Hosting to use when the recipe names none: inline data URIs for the emulator, none for RunComfy. */
+  readonly defaultHosting: HostingConfig | null;
+  /** Values to scrub from anything printed (the token). */
+  readonly secrets: readonly string[];
+  /** A one-line note for the user (e.g. a token file readable by others). */
+  readonly warnings: readonly string[];
+  close(): Promise<void>;
+}
+
+export type SessionOptions = Pick<RunComfyOptions, 'deadlineMs' | 'onRetry' | 'poll' | 'retry'>;
+
+export async function openProviderSession(name: ProviderName, rt: Runtime, options: SessionOptions = {}): Promise<ProviderSession> {
+  if (name === 'emulator') return openEmulatorSession(rt, options);
+  const { token, warning } = await resolveToken(rt);
+  const provider = createRunComfyProvider({ ...options, baseUrl: resolveBaseUrl(rt), token, rt, allowHosts: allowedHosts(rt) });
+  return {
+    name,
+    provider,
+    defaultHosting: null,
+    secrets: [token],
+    warnings: warning ? [warning] : [],
+    close: () => provider.close(),
+  };
+}
+
+async function openEmulatorSession(rt: Runtime, options: SessionOptions): Promise<ProviderSession> {
+  // Imported lazily: the emulator pulls in sharp, which `validate` and `plan` never need.
+  const { startEmulator } = await import('../emulator/index.js');
+  const queueMs = intFromEnv(rt, 'KONTEXT_EMULATOR_QUEUE_MS');
+  const runMs = intFromEnv(rt, 'KONTEXT_EMULATOR_RUN_MS');
+  const emulator = await startEmulator({
+    ...(queueMs === undefined ? {} : { queueMs }),
+    ...(runMs === undefined ? {} : { runMs }),
+  });
+  const token = 'emulator';
+  const provider = createRunComfyProvider({
+    poll: { firstDelayMs: 50, maxDelayMs: 250 },
+    ...options,
+    baseUrl: emulator.baseUrl,
+    token,
+    rt,
+    allowHosts: [new URL(emulator.origin).hostname],
+  });
+  return {
+    name: 'emulator',
+    provider,
+    defaultHosting: { mode: 'inline' },
+    secrets: [],
+    warnings: [],
+    close: async () => {
+      await provider.close();
+      await emulator.close();
+    },
+  };
+}
+
+function intFromEnv(rt: Runtime, name: string): number | undefined {
+  const v = rt.env[name];
+  if (v === undefined || v.trim() === '') return undefined;
+  const n = Number(v);
+  return Number.isInteger(n) && n >= 0 ? n : undefined;
+}

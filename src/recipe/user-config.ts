@@ -1,0 +1,57 @@
+/**
+ * The user-level config, `<config dir>/config.json` (`KONTEXT_CONFIG_DIR`, else
+ * `$XDG_CONFIG_HOME/kontext`, else `~/.config/kontext`): defaults that belong to a person's
+ * machine rather than a shared recipe, such as where to host local images.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { ExitCode, KontextError } from '../errors.js';
+import type { Runtime } from '../runtime.js';
+import { HostingSchema } from './schema.js';
+import type { HostingConfig } from './types.js';
+
+export const UserConfigSchema = z
+  .object({
+    hosting: HostingSchema.optional().describe('Default hosting for recipes (and `kontext edit`) that name none'),
+  })
+  .strict();
+
+export interface UserConfig {
+  readonly hosting?: HostingConfig | undefined;
+}
+
+export function userConfigPath(rt: Runtime): string | null {
+  const explicit = rt.env['KONTEXT_CONFIG_DIR'];
+  if (explicit) return join(explicit, 'config.json');
+  const xdg = rt.env['XDG_CONFIG_HOME'];
+  if (xdg) return join(xdg, 'kontext', 'config.json');
+  const home = rt.env['HOME'];
+  return home ? join(home, '.config', 'kontext', 'config.json') : null;
+}
+
+/** Read the user config; a missing file is an empty config, a broken one an error naming it. */
+export async function loadUserConfig(rt: Runtime): Promise<UserConfig> {
+  const path = userConfigPath(rt);
+  if (path === null) return {};
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return {};
+    throw new KontextError('E_USER_CONFIG', `${path}: cannot read (${(e as Error).message})`, { exitCode: ExitCode.DATA_ERR });
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (e) {
+    throw new KontextError('E_USER_CONFIG', `${path}: not valid JSON (${(e as Error).message})`, { exitCode: ExitCode.DATA_ERR });
+  }
+  const parsed = UserConfigSchema.safeParse(data);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const where = issue?.path.length ? issue.path.join('.') : '(top level)';
+    throw new KontextError('E_USER_CONFIG', `${path}: ${where}: ${issue?.message ?? 'invalid'}`, { exitCode: ExitCode.DATA_ERR });
+  }
+  return parsed.data as UserConfig;
+}

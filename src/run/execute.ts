@@ -1,0 +1,183 @@
+/**
+ * The remote half of one node: host the input, submit (or re-attach to a journaled request),
+ * journal the request id durably before polling, wait, download into the store, record.
+ * On interruption a queued request is cancelled; one that cannot be is left in the journal so
+ * the next run re-attaches to it instead of paying again.
+ */
+import type { PlanNode } from '../plan/types.js';
+import type { Provider, RemoteState } from '../providers/types.js';
+import type { RunRecord, Store } from '../store/types.js';
+import type { NodePhase, RunEvent } from './events.js';
+import { inputUrlFor, type InputDeps, type UpstreamOutput } from './inputs.js';
+import { resolvedParams } from './node-request.js';
+import { extensionFor } from './outputs.js';
+
+export interface ExecuteDeps extends InputDeps {
+  readonly provider: Provider;
+  readonly providerName: string;
+  readonly store: Store;
+  readonly emit: (event: DistributiveOmit<RunEvent, 't'>) => void;
+  readonly signal: AbortSignal;
+  readonly deadlineMs?: number | undefined;
+}
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+export interface Job {
+  readonly node: PlanNode;
+  readonly key: string;
+  readonly seed: number;
+  readonly inputSha: string;
+  readonly upstream: UpstreamOutput | null;
+  /**
+   * Watch mode: the plan no longer wants this node. Before submitting, give up; while queued,
+   * cancel; once running, finish into the cache (it is paid for).
+   */
+  readonly abandoned?: AbortSignal | undefined;
+}
+
+export interface Executed {
+  readonly record: RunRecord;
+  readonly output: UpstreamOutput;
+}
+
+export async function executeNode(job: Job, deps: ExecuteDeps): Promise<Executed> {
+  const journaled = await deps.store.journal.get(job.key);
+  if (journaled) {
+    const attached = await attach(job, journaled.request_id, deps, 'reattaching');
+    if (attached) return attached;
+    await deps.store.journal.remove(job.key);
+  }
+  return submitAndFinish(job, deps, false);
+}
+
+async function submitAndFinish(job: Job, deps: ExecuteDeps, rehosted: boolean): Promise<Executed> {
+  const { node } = job;
+  phase(deps, node.id, 'hosting');
+  const input = await inputUrlFor(node, job.inputSha, job.upstream, deps, { signal: deps.signal, forceRefresh: rehosted });
+  throwIfAborted(deps.signal);
+  if (job.abandoned) throwIfAborted(job.abandoned);
+  phase(deps, node.id, 'submitting');
+  const { requestId } = await deps.provider.submit(
+    { model: node.model, prompt: node.prompt, imageUrl: input.url, seed: job.seed, aspectRatio: node.aspectRatio ?? undefined, params: node.params },
+    deps.signal,
+  );
+  await deps.store.journal.add({
+    key: job.key,
+    node: node.id,
+    provider: deps.providerName,
+    model: node.model,
+    seed: job.seed,
+    input_sha256: job.inputSha,
+    request_id: requestId,
+    submitted_at: new Date(deps.now()).toISOString(),
+  });
+  try {
+    return await finish(job, requestId, deps);
+  } catch (e) {
+    // The provider could not fetch our input (an expired URL, a hosting hiccup): re-host once.
+    if (!rehosted && input.via !== 'source-url' && isImageFetchFailure(e)) {
+      await deps.store.journal.remove(job.key);
+      deps.emit({ type: 'warning', node: node.id, message: 'the API could not fetch the input image; hosting it again and retrying once' });
+      return submitAndFinish(job, deps, true);
+    }
+    throw e;
+  }
+}
+
+/** Re-attach to a journaled request; `null` when it is gone (unknown id, cancelled) and must be resubmitted. */
+async function attach(job: Job, requestId: string, deps: ExecuteDeps, first: NodePhase): Promise<Executed | null> {
+  phase(deps, job.node.id, first, requestId);
+  try {
+    return await finish(job, requestId, deps);
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    const status = (e as { status?: number }).status;
+    if (code === 'E_REMOTE_CANCELLED' || (code === 'E_INPUT_REJECTED' && status === 404)) return null;
+    throw e;
+  }
+}
+
+async function finish(job: Job, requestId: string, deps: ExecuteDeps): Promise<Executed> {
+  const { node } = job;
+  let current: RemoteState['phase'] = 'queued';
+  let waited: { readonly outputUrls: readonly string[] };
+  // Abandoning stops the wait only while queued (then the request is cancelled, unpaid).
+  const stopQueued = new AbortController();
+  const onAbandon = (): void => {
+    if (current === 'queued') stopQueued.abort(job.abandoned?.reason);
+  };
+  job.abandoned?.addEventListener('abort', onAbandon, { once: true });
+  if (job.abandoned?.aborted) onAbandon();
+  try {
+    waited = await deps.provider.wait(requestId, {
+      signal: AbortSignal.any([deps.signal, stopQueued.signal]),
+      deadlineMs: deps.deadlineMs,
+      onState: (s) => {
+        current = s.phase;
+        deps.emit({ type: 'node-state', node: node.id, phase: s.phase, request_id: requestId, ...(s.phase === 'queued' && s.position !== undefined ? { position: s.position } : {}) });
+      },
+    });
+  } catch (e) {
+    if (deps.signal.aborted || stopQueued.signal.aborted) await cancelIfQueued(job, requestId, current, deps);
+    throw e;
+  } finally {
+    job.abandoned?.removeEventListener('abort', onAbandon);
+  }
+  const url = waited.outputUrls[0];
+  if (url === undefined) throw new Error(`request ${requestId} finished without an output URL`);
+  return download(job, requestId, url, deps);
+}
+
+async function download(job: Job, requestId: string, url: string, deps: ExecuteDeps): Promise<Executed> {
+  const { node } = job;
+  phase(deps, node.id, 'downloading', requestId);
+  const tmp = deps.store.tempPath(node.id);
+  const got = await deps.provider.download(url, tmp, {
+    signal: deps.signal,
+    onProgress: (bytes, total) => deps.emit({ type: 'node-state', node: node.id, phase: 'downloading', bytes, ...(total === null ? {} : { total }) }),
+  });
+  await deps.store.adoptBlob(got.path, got.sha256);
+  const { ext, mediaType } = extensionFor(got.mediaType, url);
+  const finishedAt = deps.now();
+  const record = {
+    key: job.key,
+    node: node.id,
+    provider: deps.providerName,
+    model: node.model,
+    seed: job.seed,
+    input_sha256: job.inputSha,
+    output_sha256: got.sha256,
+    media_type: mediaType,
+    ext,
+    request_id: requestId,
+    output_url: url,
+    finished_at: new Date(finishedAt).toISOString(),
+    prompt: node.prompt.normalize('NFC').trim(),
+    params: resolvedParams(node),
+  };
+  await deps.store.putRecord(record);
+  return { record, output: { sha256: got.sha256, bytes: got.bytes, mediaType, ext, url, urlAt: finishedAt } };
+}
+
+async function cancelIfQueued(job: Job, requestId: string, current: RemoteState['phase'], deps: ExecuteDeps): Promise<void> {
+  if (current !== 'queued') return;
+  const outcome = await deps.provider.cancel(requestId, AbortSignal.timeout(10_000)).catch(() => 'not_cancellable' as const);
+  // Cancelled: nothing was paid, nothing to re-attach to. Otherwise the journal keeps it.
+  if (outcome === 'cancelled') await deps.store.journal.remove(job.key);
+}
+
+function phase(deps: ExecuteDeps, node: string, p: NodePhase, requestId?: string): void {
+  deps.emit({ type: 'node-state', node, phase: p, ...(requestId === undefined ? {} : { request_id: requestId }) });
+}
+
+function throwIfAborted(signal: AbortSignal): void {
+  if (signal.aborted) throw signal.reason instanceof Error ? signal.reason : new Error('aborted');
+}
+
+/** The remote run failed because the service could not fetch `image_url`. */
+export function isImageFetchFailure(e: unknown): boolean {
+  if ((e as { code?: string }).code !== 'E_REMOTE_FAILED') return false;
+  const remote = JSON.stringify((e as { remoteError?: unknown }).remoteError ?? '') + String((e as Error).message);
+  return /image_fetch_failed|could not (fetch|download)|fetch(ing)? (the )?image/i.test(remote);
+}

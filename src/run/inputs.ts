@@ -1,0 +1,68 @@
+/**
+ * How a node's input reaches the API as a URL:
+ * - a remote source URL is passed as-is;
+ * - the output of an upstream node from this run (or a cached one whose URL is still fresh)
+ *   passes the provider's own URL on, with no re-upload;
+ * - local files and stale cached outputs go through the hosting strategy.
+ */
+import { isRemoteUrlFresh, mediaTypeFor, REMOTE_OUTPUT_TTL_MS, type Hosting, type HostedUrl } from '../hosting/index.js';
+import { KontextError, ExitCode } from '../errors.js';
+import type { PlanNode } from '../plan/types.js';
+import type { Store } from '../store/types.js';
+
+/** What is known about a finished upstream node's output. */
+export interface UpstreamOutput {
+  readonly sha256: string;
+  readonly bytes: number;
+  readonly mediaType: string;
+  readonly ext: string;
+  /** The provider's output URL and when it was obtained (epoch ms). */
+  readonly url: string | null;
+  readonly urlAt: number | null;
+}
+
+export interface InputDeps {
+  readonly store: Store;
+  readonly hosting: Hosting | null;
+  readonly now: () => number;
+  readonly remoteTtlMs?: number;
+}
+
+export interface ResolvedInput {
+  readonly url: string;
+  /** `reuse` (source URL or fresh remote output), or the hosting result. */
+  readonly via: 'source-url' | 'remote-output' | HostedUrl['via'];
+  readonly uploadedBytes: number;
+}
+
+export async function inputUrlFor(
+  node: PlanNode,
+  inputSha: string,
+  upstream: UpstreamOutput | null,
+  deps: InputDeps,
+  options: { readonly signal?: AbortSignal | undefined; readonly forceRefresh?: boolean } = {},
+): Promise<ResolvedInput> {
+  if (node.input.kind === 'source' && node.input.url !== undefined) {
+    return { url: node.input.url, via: 'source-url', uploadedBytes: 0 };
+  }
+  const ttl = deps.remoteTtlMs ?? REMOTE_OUTPUT_TTL_MS;
+  if (upstream?.url && upstream.urlAt !== null && !options.forceRefresh && isRemoteUrlFresh(upstream.urlAt, deps.now(), ttl)) {
+    return { url: upstream.url, via: 'remote-output', uploadedBytes: 0 };
+  }
+  const hosting = requireHosting(node, deps.hosting);
+  const image =
+    node.input.kind === 'source' && node.input.path !== undefined
+      ? { path: node.input.path, sha256: inputSha, mediaType: mediaTypeFor(node.input.path), bytes: (await deps.store.hashSource(node.input.path)).bytes }
+      : { path: deps.store.blobPath(inputSha), sha256: inputSha, mediaType: upstream?.mediaType ?? 'image/png', bytes: upstream?.bytes ?? 0 };
+  const hosted = await hosting.urlFor(image, { signal: options.signal, forceRefresh: options.forceRefresh ?? false });
+  return { url: hosted.url, via: hosted.via, uploadedBytes: hosted.bytesUploaded };
+}
+
+function requireHosting(node: PlanNode, hosting: Hosting | null): Hosting {
+  if (hosting) return hosting;
+  const what = node.input.kind === 'source' ? `source "${node.input.source}" (${node.input.path ?? ''})` : `the cached output of ${node.input.id}`;
+  throw new KontextError('E_NO_HOSTING', `${node.id}: ${what} is a local file, and the RunComfy API can only fetch URLs`, {
+    exitCode: ExitCode.DATA_ERR,
+    hint: 'add a `hosting:` block to the recipe (mode: s3 | command | inline) or pass --hosting inline|s3|command; see README "Hosting your images"',
+  });
+}

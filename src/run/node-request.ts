@@ -1,0 +1,24 @@
+/**
+ * The provider-facing description of a node, and its cache key. One place decides which
+ * fields count, so keys, records and requests never disagree.
+ */
+import type { PlanNode } from '../plan/types.js';
+import { cacheKey } from '../store/index.js';
+
+/** Params that reach the provider and the key: pass-through params plus aspect_ratio. */
+export function resolvedParams(node: PlanNode): Record<string, unknown> {
+  const params: Record<string, unknown> = { ...node.params };
+  if (node.aspectRatio !== null) params['aspect_ratio'] = node.aspectRatio;
+  return params;
+}
+
+export function keyFor(node: PlanNode, provider: string, inputSha256: string, seed: number): string {
+  return cacheKey({
+    provider,
+    model: node.model,
+    prompt: node.prompt,
+    input_sha256: inputSha256,
+    params: resolvedParams(node),
+    seed,
+  });
+}

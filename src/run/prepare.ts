@@ -1,0 +1,83 @@
+/**
+ * Before a run: select nodes (`--only`), check pass names, resolve seeds, keys and states,
+ * count billable requests, and enforce `--max-cost`. Nothing is submitted here.
+ */
+import { KontextError, ExitCode, UsageError } from '../errors.js';
+import type { Plan, PlanNode } from '../plan/types.js';
+import type { Provider } from '../providers/types.js';
+import type { LockFile, Store } from '../store/types.js';
+import type { RunOptions } from './options.js';
+import { resolveStates, type NodeState } from './resolve.js';
+
+export interface Prepared {
+  readonly plan: Plan;
+  /** Selected nodes, topological order. */
+  readonly nodes: readonly PlanNode[];
+  readonly states: ReadonlyMap<string, NodeState>;
+  readonly lock: LockFile;
+  /** Nodes that will (or may, if their upstream changes) make a paid request. */
+  readonly billable: number;
+}
+
+export async function prepareRun(
+  plan: Plan,
+  deps: { readonly store: Store; readonly providerName: string; readonly lock: LockFile; readonly draw: () => number },
+  options: Pick<RunOptions, 'only' | 'force' | 'reseed'>,
+): Promise<Prepared> {
+  const passes = new Set(plan.nodes.map((n) => n.pass));
+  for (const [flag, list] of [['--only', options.only], ['--force', options.force], ['--reseed', options.reseed]] as const) {
+    if (Array.isArray(list)) for (const p of list) if (!passes.has(p)) throw unknownPass(flag, p, passes);
+  }
+  const nodes = options.only ? selectWithAncestors(plan, new Set(options.only)) : plan.nodes;
+  const selected: Plan = nodes === plan.nodes ? plan : { ...plan, nodes };
+  const states = await resolveStates(selected, deps, options);
+  const billable = [...states.values()].filter((s) => s.status === 'run').length;
+  return { plan, nodes, states, lock: deps.lock, billable };
+}
+
+/** Price the billable nodes with the provider's model info; throw when over the limit. */
+export async function enforceMaxCost(prepared: Prepared, provider: Provider, maxCostUsd: number, signal?: AbortSignal): Promise<number> {
+  const byModel = new Map<string, number>();
+  for (const s of prepared.states.values()) if (s.status === 'run') byModel.set(s.node.model, (byModel.get(s.node.model) ?? 0) + 1);
+  let total = 0;
+  for (const [model, count] of byModel) {
+    const info = await provider.modelInfo(model, signal);
+    if (info.priceUsd === null) {
+      throw new KontextError('E_MAX_COST_UNKNOWN_PRICE', `--max-cost: the provider reports no price for ${model}`, {
+        exitCode: ExitCode.DATA_ERR,
+        hint: 'drop --max-cost, or use a model with a published price',
+      });
+    }
+    total += info.priceUsd * count;
+  }
+  if (total > maxCostUsd + 1e-9) {
+    throw new KontextError(
+      'E_MAX_COST',
+      `this run would cost about $${total.toFixed(2)} (${prepared.billable} billable request${prepared.billable === 1 ? '' : 's'}), over --max-cost $${maxCostUsd.toFixed(2)}; nothing was submitted`,
+      { exitCode: ExitCode.DATA_ERR, hint: 'raise --max-cost, or narrow the run with --only' },
+    );
+  }
+  return total;
+}
+
+function selectWithAncestors(plan: Plan, passes: ReadonlySet<string>): PlanNode[] {
+  const byId = new Map(plan.nodes.map((n) => [n.id, n]));
+  const keep = new Set<string>();
+  for (const n of plan.nodes) {
+    if (!passes.has(n.pass)) continue;
+    let cur: PlanNode | undefined = n;
+    while (cur && !keep.has(cur.id)) {
+      keep.add(cur.id);
+      cur = cur.input.kind === 'node' ? byId.get(cur.input.id) : undefined;
+    }
+  }
+  return plan.nodes.filter((n) => keep.has(n.id));
+}
+
+function unknownPass(flag: string, name: string, passes: ReadonlySet<string>): UsageError {
+  const known = [...passes];
+  const close = known.find((p) => p.startsWith(name.slice(0, 3)));
+  return new UsageError(`${flag}: no pass "${name}" in this recipe`, {
+    hint: close ? `did you mean "${close}"? passes: ${known.join(', ')}` : `passes: ${known.join(', ')}`,
+  });
+}

@@ -1,0 +1,101 @@
+/**
+ * Node states before anything runs: which nodes are cached, which will run and why.
+ * Used by `--dry-run`, `--explain`, `--max-cost` and the run itself (cache hits found here
+ * are not looked up again). Downstream of a node that will run, the input is not known yet:
+ * such nodes are "will run (input changes)" until their upstream has finished.
+ */
+import { createHash } from 'node:crypto';
+import pLimit from 'p-limit';
+import type { Plan, PlanNode } from '../plan/types.js';
+import { canonicalJson } from '../store/index.js';
+import type { LockEntry, LockFile, RunRecord, Store } from '../store/types.js';
+import type { RunReason } from './events.js';
+import { keyFor, resolvedParams } from './node-request.js';
+import { selects, type RunOptions } from './options.js';
+import { chooseSeed, type SeedSource } from './seeds.js';
+
+export interface NodeState {
+  readonly node: PlanNode;
+  readonly seed: number;
+  readonly seedSource: SeedSource;
+  /** sha256 of the input image, `null` while an upstream node still has to run. */
+  readonly inputSha: string | null;
+  readonly key: string | null;
+  /** The cache hit, when there is one and the node is not forced. */
+  readonly record: RunRecord | null;
+  readonly status: 'cached' | 'run';
+  readonly reason: RunReason | null;
+  readonly forced: boolean;
+}
+
+export interface ResolveDeps {
+  readonly store: Store;
+  readonly providerName: string;
+  readonly lock: LockFile;
+  readonly draw: () => number;
+}
+
+/** Content hash standing in for a remote source: the URL itself (we never fetch it locally). */
+export function urlInputSha(url: string): string {
+  return createHash('sha256').update(`url:${url}`).digest('hex');
+}
+
+export async function resolveStates(
+  plan: Plan,
+  deps: ResolveDeps,
+  options: Pick<RunOptions, 'force' | 'reseed'>,
+): Promise<Map<string, NodeState>> {
+  const rootShas = await hashRoots(plan, deps.store);
+  const states = new Map<string, NodeState>();
+  for (const node of plan.nodes) {
+    const upstream = node.input.kind === 'node' ? states.get(node.input.id) : undefined;
+    const inputSha = node.input.kind === 'node' ? upstream?.status === 'cached' ? upstream.record?.output_sha256 ?? null : null : rootShas.get(node.id) ?? null;
+    states.set(node.id, await resolveOne(node, inputSha, deps, options));
+  }
+  return states;
+}
+
+/** Resolve one node once its input hash is known (or `null`: upstream will run). */
+export async function resolveOne(
+  node: PlanNode,
+  inputSha: string | null,
+  deps: ResolveDeps,
+  options: Pick<RunOptions, 'force' | 'reseed'>,
+): Promise<NodeState> {
+  const locked = deps.lock.nodes[node.id];
+  const { seed, source } = chooseSeed(node, locked, options.reseed, deps.draw);
+  const forced = selects(options.force, node.pass);
+  const key = inputSha === null ? null : keyFor(node, deps.providerName, inputSha, seed);
+  const record = key !== null && !forced ? await deps.store.getRecord(key) : null;
+  const status = record ? 'cached' : 'run';
+  const reason = status === 'cached' ? null : forced ? 'forced' : await whyRun(node, inputSha, seed, locked, deps.store);
+  return { node, seed, seedSource: source, inputSha, key, record, status, reason, forced };
+}
+
+async function hashRoots(plan: Plan, store: Store): Promise<Map<string, string>> {
+  const limit = pLimit(16);
+  const out = new Map<string, string>();
+  await Promise.all(
+    plan.nodes.map((node) =>
+      limit(async () => {
+        if (node.input.kind !== 'source') return;
+        if (node.input.url !== undefined) out.set(node.id, urlInputSha(node.input.url));
+        else if (node.input.path !== undefined) out.set(node.id, (await store.hashSource(node.input.path)).sha256);
+      }),
+    ),
+  );
+  return out;
+}
+
+/** Compare with what the lock recorded last time (and that run's record) to say why. */
+async function whyRun(node: PlanNode, inputSha: string | null, seed: number, locked: LockEntry | undefined, store: Store): Promise<RunReason> {
+  if (!locked) return 'new';
+  if (inputSha === null || locked.input_sha256 !== inputSha) return 'input-changed';
+  if (locked.seed !== seed) return 'seed-changed';
+  const previous = await store.getRecord(locked.key);
+  if (!previous) return locked.model !== node.model ? 'model-changed' : 'not-cached';
+  if (previous.model !== node.model) return 'model-changed';
+  if (previous.prompt !== undefined && previous.prompt !== node.prompt.normalize('NFC').trim()) return 'prompt-changed';
+  if (previous.params !== undefined && canonicalJson(previous.params) !== canonicalJson(resolvedParams(node))) return 'params-changed';
+  return previous.prompt === undefined ? 'prompt-changed' : 'not-cached';
+}

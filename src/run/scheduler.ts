@@ -1,0 +1,215 @@
+/**
+ * The scheduler: every node is a promise that starts the moment its input exists (not level
+ * by level); remote work runs under one p-limit of `jobs`. It emits events and never prints.
+ */
+import { stat } from 'node:fs/promises';
+import { dirname, relative, sep } from 'node:path';
+import pLimit, { type LimitFunction } from 'p-limit';
+import { ExitCode, worstExitCode, type ExitCode as Code } from '../errors.js';
+import type { PlanNode } from '../plan/types.js';
+import type { LockEntry, RunRecord } from '../store/types.js';
+import type { RunEvent } from './events.js';
+import { executeNode, type Executed, type ExecuteDeps } from './execute.js';
+import { InflightRegistry } from './inflight.js';
+import type { UpstreamOutput } from './inputs.js';
+import { LockWriter } from './lock-writer.js';
+import { keyFor } from './node-request.js';
+import type { RunDeps, RunOptions } from './options.js';
+import { writeOutputs } from './outputs.js';
+import type { Prepared } from './prepare.js';
+import type { NodeState } from './resolve.js';
+
+export type NodeOutcome =
+  | { readonly kind: 'ok'; readonly output: UpstreamOutput; readonly path: string }
+  | { readonly kind: 'failed'; readonly exitCode: Code }
+  | { readonly kind: 'skipped' };
+
+export interface RunCounts {
+  done: number;
+  cached: number;
+  failed: number;
+  skipped: number;
+  submitted: number;
+}
+
+export interface RunSummary extends Readonly<RunCounts> {
+  readonly exitCode: Code;
+  readonly ms: number;
+  readonly outDir: string;
+  readonly outcomes: ReadonlyMap<string, NodeOutcome>;
+}
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+type SkipReason = 'upstream-failed' | 'stopped' | 'interrupted';
+
+export async function executePlan(prepared: Prepared, deps: RunDeps, options: RunOptions): Promise<RunSummary> {
+  return new Scheduler(prepared, deps, options).run();
+}
+
+class Scheduler {
+  readonly #started: number;
+  readonly #signal: AbortSignal;
+  readonly #stop: AbortSignal;
+  readonly #lock: LockWriter | null;
+  readonly #limit: LimitFunction;
+  readonly #inflight: InflightRegistry;
+  readonly #exec: ExecuteDeps;
+  readonly #outcomes = new Map<string, Promise<NodeOutcome>>();
+  readonly #counts: RunCounts = { done: 0, cached: 0, failed: 0, skipped: 0, submitted: 0 };
+  #exitCode: Code = ExitCode.OK;
+  #failedStop = false;
+
+  constructor(
+    readonly prepared: Prepared,
+    readonly deps: RunDeps,
+    readonly options: RunOptions,
+  ) {
+    this.#started = deps.rt.now();
+    this.#signal = options.signal ?? new AbortController().signal;
+    this.#stop = options.stopSignal ?? new AbortController().signal;
+    this.#lock = deps.lockPath === null ? null : new LockWriter(deps.lockPath, { pid: deps.pid, isAlive: deps.isAlive });
+    this.#limit = pLimit(Math.max(1, options.jobs));
+    this.#inflight = deps.inflight ?? new InflightRegistry();
+    this.#exec = {
+      provider: deps.provider,
+      providerName: deps.providerName,
+      store: deps.store,
+      hosting: deps.hosting,
+      now: deps.rt.now,
+      emit: (e) => this.#emit(e),
+      signal: this.#signal,
+      deadlineMs: options.deadlineMs,
+    };
+  }
+
+  async run(): Promise<RunSummary> {
+    const { prepared } = this;
+    this.#emit({
+      type: 'run-start',
+      recipe: prepared.plan.recipe.file,
+      nodes: prepared.nodes.length,
+      to_run: prepared.billable,
+      cached: prepared.nodes.length - prepared.billable,
+      jobs: this.options.jobs,
+      provider: this.deps.providerName,
+    });
+    for (const node of prepared.nodes) {
+      this.#outcomes.set(node.id, this.#runNode(node).catch((e: unknown) => this.#fail(node, e)));
+    }
+    const settled = new Map<string, NodeOutcome>();
+    for (const [id, p] of this.#outcomes) settled.set(id, await p);
+    await this.#lock?.flush();
+    if (this.#signal.aborted) this.#exitCode = ExitCode.INTERRUPTED;
+    const ms = this.deps.rt.now() - this.#started;
+    const outDir = prepared.plan.recipe.outDir;
+    this.#emit({ type: 'run-summary', recipe: prepared.plan.recipe.file, ...this.#counts, exit_code: this.#exitCode, ms, out_dir: outDir });
+    return { ...this.#counts, exitCode: this.#exitCode, ms, outDir, outcomes: settled };
+  }
+
+  async #runNode(node: PlanNode): Promise<NodeOutcome> {
+    const state = this.prepared.states.get(node.id);
+    if (!state) throw new Error(`no state for ${node.id}`);
+    let upstream: UpstreamOutput | null = null;
+    if (node.input.kind === 'node') {
+      const up = await this.#outcomes.get(node.input.id);
+      if (!up || up.kind !== 'ok') return this.#skip(node, this.#halted() ?? 'upstream-failed');
+      upstream = up.output;
+    }
+    const inputSha = upstream ? upstream.sha256 : state.inputSha;
+    if (inputSha === null) throw new Error(`no input hash for ${node.id}`);
+    const key = keyFor(node, this.deps.providerName, inputSha, state.seed);
+    const hit = state.forced ? null : state.key === key ? state.record : await this.deps.store.getRecord(key);
+    if (hit) return this.#cached(node, hit);
+    const halted = this.#halted();
+    if (halted) return this.#skip(node, halted);
+    return this.#limit(() => this.#remote(node, state, key, inputSha, upstream));
+  }
+
+  async #remote(node: PlanNode, state: NodeState, key: string, inputSha: string, upstream: UpstreamOutput | null): Promise<NodeOutcome> {
+    const halted = this.#halted();
+    if (halted) return this.#skip(node, halted);
+    const t0 = this.deps.rt.now();
+    const reason = state.key === key ? (state.reason ?? 'not-cached') : (state.reason ?? 'input-changed');
+    const existing = this.#inflight.get(key);
+    this.#emit({ type: 'node-start', node: node.id, reason: existing ? 'reattach' : reason });
+    try {
+      const done = await (existing?.promise ?? this.#submit(node, key, state.seed, inputSha, upstream));
+      if (this.#stop.aborted) return this.#skip(node, 'stopped');
+      const { output } = await writeOutputs(this.deps.store.blobPath(done.record.output_sha256), this.prepared.plan.recipe.outDir, node.id, done.record.ext, node.save);
+      this.#record(node, done.record, output);
+      this.#counts.done++;
+      this.#emit({ type: 'node-done', node: node.id, output, request_id: done.record.request_id, seed: state.seed, ms: this.deps.rt.now() - t0 });
+      return { kind: 'ok', path: output, output: done.output };
+    } catch (e) {
+      const halted = this.#halted();
+      return halted ? this.#skip(node, halted) : this.#fail(node, e);
+    }
+  }
+
+  #submit(node: PlanNode, key: string, seed: number, inputSha: string, upstream: UpstreamOutput | null): Promise<Executed> {
+    this.#counts.submitted++;
+    const abandon = new AbortController();
+    const promise = executeNode({ node, key, seed, inputSha, upstream, abandoned: abandon.signal }, this.#exec).then(async (done) => {
+      await this.deps.store.journal.remove(key);
+      return done;
+    });
+    this.#inflight.track(key, promise, () => abandon.abort());
+    return promise;
+  }
+
+  async #cached(node: PlanNode, hit: RunRecord): Promise<NodeOutcome> {
+    const blob = this.deps.store.blobPath(hit.output_sha256);
+    const { output, restored } = await writeOutputs(blob, this.prepared.plan.recipe.outDir, node.id, hit.ext, node.save);
+    this.#record(node, hit, output);
+    this.#counts.cached++;
+    this.#emit({ type: 'node-cached', node: node.id, output, restored });
+    const bytes = (await stat(blob)).size;
+    const urlAt = hit.output_url ? Date.parse(hit.finished_at) : null;
+    return { kind: 'ok', path: output, output: { sha256: hit.output_sha256, bytes, mediaType: hit.media_type, ext: hit.ext, url: hit.output_url ?? null, urlAt } };
+  }
+
+  /** Write the node's lock entry, unless the lock already says exactly this. */
+  #record(node: PlanNode, rec: RunRecord, output: string): void {
+    if (!this.#lock || this.deps.lockPath === null) return;
+    const entry: LockEntry = {
+      seed: rec.seed,
+      key: rec.key,
+      input_sha256: rec.input_sha256,
+      output_sha256: rec.output_sha256,
+      output: relative(dirname(this.deps.lockPath), output).split(sep).join('/'),
+      provider: rec.provider,
+      model: rec.model,
+      request_id: rec.request_id,
+      finished_at: rec.finished_at,
+    };
+    const old = this.prepared.lock.nodes[node.id];
+    if (!old || old.key !== entry.key || old.output !== entry.output || old.output_sha256 !== entry.output_sha256) this.#lock.set(node.id, entry);
+  }
+
+  /** Why nothing new may start now, if so. */
+  #halted(): SkipReason | null {
+    if (this.#signal.aborted) return 'interrupted';
+    if (this.#stop.aborted || this.#failedStop) return 'stopped';
+    return null;
+  }
+
+  #skip(node: PlanNode, reason: SkipReason): NodeOutcome {
+    this.#counts.skipped++;
+    this.#emit({ type: 'node-skipped', node: node.id, reason });
+    return { kind: 'skipped' };
+  }
+
+  #fail(node: PlanNode, e: unknown): NodeOutcome {
+    const err = e as { code?: string; exitCode?: Code; message?: string; hint?: string };
+    const code = typeof err.exitCode === 'number' ? err.exitCode : ExitCode.SOFTWARE;
+    this.#exitCode = worstExitCode(this.#exitCode, code);
+    this.#counts.failed++;
+    if (!this.options.keepGoing) this.#failedStop = true;
+    this.#emit({ type: 'node-failed', node: node.id, code: err.code ?? 'E_INTERNAL', exit_code: code, message: err.message ?? String(e), ...(err.hint ? { hint: err.hint } : {}) });
+    return { kind: 'failed', exitCode: code };
+  }
+
+  #emit(e: DistributiveOmit<RunEvent, 't'>): void {
+    this.deps.onEvent({ ...e, t: this.deps.rt.now() - this.#started } as RunEvent);
+  }
+}
