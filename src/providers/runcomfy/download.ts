@@ -3,7 +3,6 @@
  * destination, hashed while streaming, size-capped and length-checked, then renamed into place.
  * Truncated bodies and transient failures are retried; no partial file survives any failure.
  */
-import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
@@ -12,6 +11,7 @@ import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Runtime } from '../../runtime.js';
 import type { DownloadResult, RemoteState } from '../types.js';
+import { inlineHash, workerHash } from './hash-offload.js';
 import { openDownload, type OpenContext, type OpenedDownload } from './download-open.js';
 import { DownloadFailedError, DownloadTooLargeError, NetworkError, ProviderError } from './errors.js';
 import { errorFromReply } from './map-error.js';
@@ -66,10 +66,16 @@ async function attemptDownload(ctx: DownloadContext, url: string, dest: string, 
   }
 }
 
+/** Outputs at least this large are hashed on a worker thread (see hash-offload.ts). */
+const OFFLOAD_HASH_BYTES = 16 * 1024 * 1024;
+/** Progress is reported at most once per this many bytes (and once at the end), not per chunk. */
+const PROGRESS_STEP_BYTES = 256 * 1024;
+
 /** Stream the body through a counting, hashing, cap-enforcing stage into `part`. */
 async function streamToFile(ctx: DownloadContext, opened: OpenedDownload, part: string, options: DownloadOptions): Promise<{ sha256: string; bytes: number }> {
-  const hash = createHash('sha256');
+  const hash = opened.length !== null && opened.length >= OFFLOAD_HASH_BYTES ? workerHash() : inlineHash();
   let bytes = 0;
+  let reported = 0;
   const meter = new Transform({
     transform(chunk: Buffer, _encoding, done) {
       bytes += chunk.length;
@@ -77,13 +83,22 @@ async function streamToFile(ctx: DownloadContext, opened: OpenedDownload, part: 
         done(new DownloadTooLargeError(`download of ${redactUrl(opened.url)} exceeded the cap of ${ctx.maxBytes} bytes; aborted`, { secrets: ctx.secrets }));
         return;
       }
-      hash.update(chunk);
-      options.onProgress?.(bytes, opened.length);
-      done(null, chunk);
+      if (bytes - reported >= PROGRESS_STEP_BYTES) {
+        reported = bytes;
+        options.onProgress?.(bytes, opened.length);
+      }
+      const wait = hash.update(chunk);
+      if (wait) wait.then(() => done(null, chunk), done);
+      else done(null, chunk);
     },
   });
-  await pipeline(opened.body, meter, createWriteStream(part, { flags: 'wx', mode: 0o644 }), options.signal ? { signal: options.signal } : {});
-  return { sha256: hash.digest('hex'), bytes };
+  try {
+    await pipeline(opened.body, meter, createWriteStream(part, { flags: 'wx', mode: 0o644 }), options.signal ? { signal: options.signal } : {});
+    if (reported !== bytes) options.onProgress?.(bytes, opened.length);
+    return { sha256: await hash.digest(), bytes };
+  } finally {
+    hash.dispose();
+  }
 }
 
 async function httpFailure(ctx: DownloadContext, opened: OpenedDownload): Promise<AttemptOutcome<DownloadResult>> {

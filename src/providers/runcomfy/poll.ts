@@ -13,7 +13,12 @@ export interface PollPolicy {
   readonly maxDelayMs: number;
 }
 
-export const DEFAULT_POLL_POLICY: PollPolicy = { firstDelayMs: 500, factor: 1.5, maxDelayMs: 5_000 };
+/**
+ * 0.5 s, then ×1.3 up to 5 s: on the virtual-clock bench this detects 1 s jobs ~3× sooner than
+ * a fixed 2 s poll, stays near it for 10 s jobs (typical for Kontext), and needs ~40 % fewer
+ * status requests for 60 s jobs.
+ */
+export const DEFAULT_POLL_POLICY: PollPolicy = { firstDelayMs: 500, factor: 1.3, maxDelayMs: 5_000 };
 
 /** Default overall deadline of one request: 30 minutes. */
 export const DEFAULT_DEADLINE_MS = 30 * 60 * 1000;

@@ -11,6 +11,7 @@ import {
   DownloadTooLargeError,
   ProviderError,
 } from '../../../src/providers/runcomfy/errors.js';
+import { syntheticByte } from '../../../src/emulator/index.js';
 import { editRequest, harness, rejection, type Harness } from './harness.js';
 
 let h: Harness | undefined;
@@ -72,6 +73,34 @@ describe('downloads from the emulator', () => {
     expect((e as Error).message).toContain('evil.example.com');
     expect((e as ProviderError).exitCode).toBe(ExitCode.DATA_ERR);
     expect(h.count('GET', '/files/')).toBe(0);
+    expect(await h.files()).toEqual([]);
+  });
+
+  it('a large output (hashed off-thread) arrives whole, also after a truncated first try', async () => {
+    h = await harness({ scenario: { faults: [{ kind: 'truncated-download', nth: 1 }] } });
+    const size = 17 * 1024 * 1024 + 123; // above the 16 MiB off-thread threshold
+    const url = `${h.emulator.origin}/files/synthetic/${size}.bin`;
+    const got = await h.provider.download(url, join(h.dir, 'big.bin'));
+    const MiB = 1024 * 1024;
+    const pattern = Buffer.alloc(MiB);
+    for (let i = 0; i < MiB; i++) pattern[i] = syntheticByte(i);
+    const expected = createHash('sha256');
+    for (let i = 0; i < 17; i++) expected.update(pattern);
+    expected.update(pattern.subarray(0, 123));
+    expect(got.bytes).toBe(size);
+    expect(got.sha256).toBe(expected.digest('hex'));
+    expect(sha(await readFile(got.path))).toBe(got.sha256);
+    expect(h.retries).toHaveLength(1);
+    expect(await h.files()).toEqual(['big.bin']);
+  });
+
+  it('an abort mid-download rejects with the signal reason and leaves no partial file', async () => {
+    h = await harness();
+    const ac = new AbortController();
+    const url = `${h.emulator.origin}/files/synthetic/${256 * 1024 * 1024}.bin`;
+    const e = await rejection(h.provider.download(url, join(h.dir, 'big.bin'), { signal: ac.signal, onProgress: () => ac.abort(new Error('user stop')) }));
+    expect((e as Error).message).toBe('user stop');
+    expect(h.retries).toEqual([]);
     expect(await h.files()).toEqual([]);
   });
 

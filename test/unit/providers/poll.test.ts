@@ -5,7 +5,7 @@ describe('nextPollDelay', () => {
   it('starts at ~0.5 s and grows to a 5 s cap by default', () => {
     const delays = Array.from({ length: 10 }, (_, i) => nextPollDelay(i, DEFAULT_POLL_POLICY));
     expect(delays[0]).toBe(500);
-    expect(delays[1]).toBe(750);
+    expect(delays[1]).toBe(650);
     for (let i = 1; i < delays.length; i++) expect(delays[i]!).toBeGreaterThanOrEqual(delays[i - 1]!);
     expect(delays.at(-1)).toBe(5_000);
     expect(nextPollDelay(10_000, DEFAULT_POLL_POLICY)).toBe(5_000);
