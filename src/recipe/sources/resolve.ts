@@ -82,7 +82,7 @@ async function resolveFile(name: string, spec: string, dir: string, report: Repo
   } catch (e) {
     const missing = (e as NodeJS.ErrnoException).code === 'ENOENT' || (e as NodeJS.ErrnoException).code === 'ENOTDIR';
     const message = missing ? `file not found: "${spec}"` : `cannot read "${spec}": ${(e as NodeJS.ErrnoException).code ?? 'error'}`;
-    const hint = (await nearbyName(file, spec)) ?? `looked for ${file} (relative paths start at the recipe's folder)`;
+    const hint = (await nearbyName(file, spec)) ?? `looked for ${file}; relative paths start at the recipe's folder`;
     return { problem: report({ code: 'source-missing', path: at, message, hint, exitCode: ExitCode.NO_INPUT }) };
   }
 }

@@ -21,12 +21,19 @@ interface Found {
   readonly complete: boolean;
 }
 
+/** `from:` with nothing after it parses as an empty null scalar; the key is the better pointer. */
+function nonEmpty(node: Node | null): Node | null {
+  if (!node) return null;
+  const r = node.range;
+  return isScalar(node) && node.value === null && r !== undefined && r !== null && r[0] === r[1] ? null : node;
+}
+
 function child(doc: Document, node: Node, seg: string | number): { key: Node | null; value: Node | null } | undefined {
   const target = isAlias(node) ? node.resolve(doc) : node;
   if (isMap(target)) {
     for (const pair of target.items) {
       const k = pair.key;
-      if (isScalar(k) && String(k.value) === String(seg)) return { key: k, value: (pair.value as Node | null) ?? null };
+      if (isScalar(k) && String(k.value) === String(seg)) return { key: k, value: nonEmpty(pair.value as Node | null) };
     }
     return undefined;
   }

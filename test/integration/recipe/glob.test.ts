@@ -1,0 +1,55 @@
+/** expandGlob over a real temp tree. */
+import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expandGlob } from '../../../src/recipe/sources/glob.js';
+
+let root = '';
+
+const FILES = ['a/x.jpg', 'a/y.png', 'a/.hidden.jpg', 'a/sub/z.jpg', 'a/sub/deep/w.jpg', 'a/.cache/c.jpg', 'b/x.jpg', 'b/notes.txt', 'top.jpg'];
+
+beforeAll(async () => {
+  root = await mkdtemp(path.join(os.tmpdir(), 'kontext-glob-'));
+  for (const f of FILES) {
+    await mkdir(path.dirname(path.join(root, f)), { recursive: true });
+    await writeFile(path.join(root, f), f);
+  }
+  await mkdir(path.join(root, 'a/folder.jpg')); // a folder that matches *.jpg is not a file
+  await symlink(path.join(root, 'a'), path.join(root, 'a/sub/loop')); // a loop for **
+  await symlink(path.join(root, 'top.jpg'), path.join(root, 'b/link.jpg'));
+});
+afterAll(() => rm(root, { recursive: true, force: true }));
+
+const rel = (files: string[]) => files.map((f) => path.relative(root, f));
+
+describe('expandGlob', () => {
+  it.each([
+    ['a/*.jpg', ['a/x.jpg']],
+    ['a/*', ['a/x.jpg', 'a/y.png']],
+    ['a/*.{jpg,png}', ['a/x.jpg', 'a/y.png']],
+    ['a/**/*.jpg', ['a/sub/deep/w.jpg', 'a/sub/z.jpg', 'a/x.jpg']],
+    ['a/**', ['a/sub/deep/w.jpg', 'a/sub/z.jpg', 'a/x.jpg', 'a/y.png']],
+    ['*/x.jpg', ['a/x.jpg', 'b/x.jpg']],
+    ['?/x.jpg', ['a/x.jpg', 'b/x.jpg']],
+    ['[a]/[xy].*', ['a/x.jpg', 'a/y.png']],
+    ['a/.*.jpg', ['a/.hidden.jpg']],
+    ['b/*.jpg', ['b/link.jpg', 'b/x.jpg']], // a symlink to a file counts
+    ['a/sub/*/w.jpg', ['a/sub/deep/w.jpg']],
+    ['{a,b}/x.jpg', ['a/x.jpg', 'b/x.jpg']],
+    ['missing/*.jpg', []],
+    ['a/*.webp', []],
+  ])('%s', async (pattern, expected) => {
+    expect(rel(await expandGlob(pattern, root))).toEqual(expected);
+  });
+
+  it('takes absolute patterns and patterns that climb out of the folder', async () => {
+    expect(rel(await expandGlob(path.join(root, 'b/*.txt'), '/somewhere/else'))).toEqual(['b/notes.txt']);
+    expect(rel(await expandGlob('../b/*.txt', path.join(root, 'a')))).toEqual(['b/notes.txt']);
+  });
+
+  it('returns sorted, unique absolute paths even when alternatives overlap', async () => {
+    const files = await expandGlob('a/{*,x}.jpg', root);
+    expect(files).toEqual([path.join(root, 'a/x.jpg')]);
+  });
+});

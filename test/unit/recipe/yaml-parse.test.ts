@@ -1,0 +1,96 @@
+import { describe, expect, it } from 'vitest';
+import { locatePath } from '../../../src/recipe/yaml/locate.js';
+import { MAX_ALIAS_TOKENS, parseRecipeYaml } from '../../../src/recipe/yaml/parse.js';
+import { locateInString } from '../../../src/recipe/yaml/scalar-offset.js';
+
+function firstIssue(text: string): string {
+  const r = parseRecipeYaml(text);
+  if (r.ok) return 'ok';
+  const issue = r.issues[0];
+  if (!issue) return 'none';
+  const pos = r.lines.linePos(issue.offset);
+  return `${issue.code}@${pos.line}:${pos.col}`;
+}
+
+describe('parseRecipeYaml: one clear error per broken file', () => {
+  it.each([
+    ['empty file', '', 'yaml-empty@1:1'],
+    ['only comments', '# nothing here\n\n', 'yaml-empty@1:1'],
+    ['not a mapping', '- a\n- b\n', 'yaml-not-mapping@1:1'],
+    ['a scalar', 'hello', 'yaml-not-mapping@1:1'],
+    ['duplicate key', 'version: 1\npasses:\n  - id: a\n    prompt: x\n    prompt: y\n', 'yaml-duplicate-key@5:5'],
+    ['tab indentation', 'version: 1\npasses:\n\t- id: a\n', 'yaml-tab@3:1'],
+    ['NUL bytes', 'version: 1\nname: a\u0000b\n', 'yaml-binary@2:8'],
+    ['replacement char (invalid UTF-8)', 'version: 1\n\n  x\uFFFD\n', 'yaml-binary@3:4'],
+    ['unclosed flow', 'version: 1\nsources: {a: b\n', 'yaml-syntax@3:1'],
+    ['two documents', 'version: 1\n---\nversion: 1\n', 'yaml-multiple-documents@2:1'],
+    ['unknown alias', 'version: 1\nname: *nope\n', 'yaml-alias@2:7'],
+    ['billion laughs', 'a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n', 'yaml-alias-limit@2:8'],
+    ['a few aliases are fine', 'keep: &keep Keep the face unchanged.\nname: *keep\n', 'ok'],
+  ])('%s', (_name, text, expected) => {
+    expect(firstIssue(text)).toBe(expected);
+  });
+
+  it('names the duplicated key', () => {
+    const r = parseRecipeYaml('version: 1\nname: a\nname: b\n');
+    expect(r.ok ? '' : r.issues[0]?.message).toBe('duplicate key "name"');
+  });
+
+  it('refuses a flat flood of 10,000 aliases before parsing it', () => {
+    const text = `x: &x 1\nl: [${Array.from({ length: 10_000 }, () => '*x').join(', ')}]\n`;
+    expect(MAX_ALIAS_TOKENS).toBeLessThan(10_000);
+    expect(firstIssue(text)).toBe('yaml-alias-limit@2:5');
+  });
+
+  it('reports a binary file at its first bad byte, even deep inside', () => {
+    const text = `version: 1\n${'# padding\n'.repeat(50)}\u0001\u0002`;
+    expect(firstIssue(text)).toBe('yaml-binary@52:1');
+  });
+});
+
+describe('locatePath', () => {
+  const text = 'version: 1\nsources:\n  photo: a.jpg\npasses:\n  - id: a\n    prompt: x\n  - id: b\n    from:\n    prompt: y\n';
+  const r = parseRecipeYaml(text);
+  if (!r.ok) throw new Error('fixture must parse');
+  const { doc, lines } = r.parsed;
+  it.each([
+    [['passes', 1, 'prompt'], false, '9:13'],
+    [['passes', 1], false, '7:5'],
+    [['sources', 'photo'], false, '3:10'],
+    [['sources', 'photo'], true, '3:3'],
+    [['passes', 1, 'from'], false, '8:5'], // no value: the key
+    [['passes', 0, 'seed'], false, '5:5'], // missing: the nearest ancestor
+    [['nope'], false, '1:1'],
+  ] as const)('%j (key: %s) -> %s', (path, key, expected) => {
+    const pos = locatePath(doc, lines, path, { key });
+    expect(`${pos?.line}:${pos?.col}`).toBe(expected);
+  });
+});
+
+describe('locateInString', () => {
+  const text = [
+    'passes:',
+    '  - prompt: |',
+    '      Keep the face unchanged.',
+    '      Add a hat.',
+    '  - prompt: Keep it. Add a hat.',
+    '  - prompt: "Keep it. Add a hat."',
+    '  - prompt: >',
+    '      Keep it.',
+    '      Add a hat.',
+    '',
+  ].join('\n');
+  const r = parseRecipeYaml(text);
+  if (!r.ok) throw new Error('fixture must parse');
+  const { doc, lines } = r.parsed;
+  it.each([
+    ['literal block, first line', 0, 5, '3:12'],
+    ['literal block, second line', 0, 'Keep the face unchanged.\n'.length + 4, '4:11'],
+    ['plain scalar', 1, 9, '5:22'],
+    ['double-quoted scalar', 2, 9, '6:23'],
+    ['folded block: the value start', 3, 9, '7:13'],
+  ] as const)('%s', (_name, index, offset, expected) => {
+    const pos = locateInString(doc, lines, text, ['passes', index, 'prompt'], offset);
+    expect(`${pos?.line}:${pos?.col}`).toBe(expected);
+  });
+});
