@@ -40,10 +40,19 @@ export function createRuntime(overrides: Partial<Runtime> = {}): Runtime {
     now: overrides.now ?? (() => Date.now()),
     randomSeed: overrides.randomSeed ?? (() => randomInt(0, SEED_LIMIT)),
     random: overrides.random ?? Math.random,
-    sleep: overrides.sleep ?? ((ms, signal) => delay(ms, undefined, signal ? { signal } : undefined)),
+    sleep: overrides.sleep ?? sleep,
     stdout: overrides.stdout ?? process.stdout,
     stderr: overrides.stderr ?? process.stderr,
   };
+}
+
+/** Wait `ms`; on abort, reject with the signal's own reason (as documented on Runtime). */
+async function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  try {
+    await delay(ms, undefined, signal ? { signal } : undefined);
+  } catch (e) {
+    throw signal?.aborted ? (signal.reason as unknown) : e;
+  }
 }
 
 /** A small deterministic PRNG (mulberry32) for tests, benchmarks and the emulator's fault dice. */
