@@ -34,6 +34,8 @@ export interface Draft {
   readonly out?: string | undefined;
   readonly defaults: DraftSettings;
   readonly sources: readonly DraftSource[];
+  /** `sources:` is a mapping (possibly empty), as opposed to missing or mistyped. */
+  readonly sourcesIsMapping: boolean;
   readonly passes: readonly DraftPass[];
 }
 
@@ -67,6 +69,7 @@ export function makeDraft(data: unknown): Draft {
     out: str(root, 'out'),
     defaults: isObj(root['defaults']) ? settings(root['defaults']) : {},
     sources: sources.map(([name, spec]) => ({ name, spec: typeof spec === 'string' ? spec : undefined })),
+    sourcesIsMapping: isObj(root['sources']),
     passes: passes.map((p, index) => {
       const o: Obj = isObj(p) ? p : {};
       return { index, id: str(o, 'id'), prompt: str(o, 'prompt'), from: str(o, 'from'), ...settings(o) };

@@ -46,7 +46,7 @@ export const sourceNames: Rule = (ctx) => {
       out.push(ctx.report({ code: 'name-clash', path: ['passes', clash, 'id'], message: `"${source.name}" is both a source and a pass id`, hint: 'rename one of them, so that from: names exactly one thing' }));
     }
   }
-  if (ctx.draft.sources.length === 0 && ctx.draft.passes.length > 0) {
+  if (ctx.draft.sourcesIsMapping && ctx.draft.sources.length === 0) {
     out.push(ctx.report({ code: 'no-sources', path: ['sources'], message: 'no sources', hint: 'add at least one input image, e.g. `photo: assets/photo.jpg`' }));
   }
   return out;

@@ -25,7 +25,8 @@ type One = { source: Source } | { problem: Problem };
 
 export async function resolveSources(draft: Draft, dir: string, report: Report): Promise<SourceCheck> {
   const results = await Promise.all(
-    draft.sources.map((s) => (s.spec === undefined ? Promise.resolve(undefined) : resolveOne(s.name, s.spec, dir, report))),
+    // Non-strings and empty strings are the schema's to report.
+    draft.sources.map((s) => (s.spec === undefined || s.spec === '' ? Promise.resolve(undefined) : resolveOne(s.name, s.spec, dir, report))),
   );
   const sources: Source[] = [];
   const problems: Problem[] = [];

@@ -181,6 +181,7 @@ describe('validateRecipe never throws for bad input', () => {
     ['numbers for everything', 'version: 1\nsources: 5\npasses: 7\n'],
     ['passes of scalars', 'version: 1\nsources:\n  a: b\npasses: [1, "x", null]\n'],
     ['deep nonsense', 'version: 1\nsources: { a: [ { b: c } ] }\npasses: [{ id: [1], prompt: {}, from: 3, seed: "x", variants: [], save: 1, model: {}, params: [] }]\n'],
+    ['an empty source', 'version: 1\nsources:\n  a: ""\npasses:\n  - id: a\n    prompt: x\n'],
     ['non-string keys', 'version: 1\nsources:\n  ? [a]\n  : b.jpg\npasses:\n  - id: a\n    prompt: x\n'],
   ])('%s', async (_name, text) => {
     const file = path.join(root, 'recipes/r.yml');

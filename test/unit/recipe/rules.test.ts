@@ -33,6 +33,7 @@ const CASES: readonly Case[] = [
   { name: 'sources: bad name points at the key', rule: sourceNames, text: 'version: 1\nsources:\n  My Photo: a.jpg\npasses: []\n', expect: ['name-format@3:3'], hint: '"my-photo"' },
   { name: 'sources: clash with a pass id', rule: sourceNames, text: p('  - id: photo\n    prompt: x\n'), expect: ['name-clash@5:9'] },
   { name: 'sources: none at all', rule: sourceNames, text: 'version: 1\nsources: {}\npasses:\n  - id: a\n    prompt: x\n', expect: ['no-sources@2:10'] },
+  { name: 'sources: a list is the schema\'s to report', rule: sourceNames, text: 'version: 1\nsources: [a.jpg]\npasses: []\n', expect: [] },
   { name: 'name: path characters', rule: recipeName, text: 'version: 1\nname: a/b\n', expect: ['name-format@2:7'] },
   { name: 'name: plain', rule: recipeName, text: 'version: 1\nname: My Portrait\n', expect: [] },
   // from
