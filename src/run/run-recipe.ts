@@ -6,6 +6,7 @@
 import { basename, extname, join, resolve } from 'node:path';
 import { createHosting } from '../hosting/index.js';
 import { buildPlan } from '../plan/index.js';
+import { lazySession } from '../providers/lazy.js';
 import { openProviderSession, type ProviderSession } from '../providers/session.js';
 import { loadRecipe, loadUserConfig, type UserConfig } from '../recipe/index.js';
 import type { HostingConfig, ProviderName, Recipe } from '../recipe/types.js';
@@ -53,9 +54,15 @@ export async function runRecipe(path: string, options: RunRecipeOptions, deps: R
   try {
     if (options.dryRun) return { kind: 'dry-run', recipe, report: await describeRun(prepared, { store, hosting, now: rt.now }) };
     checkHostingAvailable(prepared, hosting);
-    const session = deps.session ?? (await openProviderSession(providerName, rt, { deadlineMs: options.deadlineMs }));
+    const { session: shared } = deps;
+    const session = lazySession(providerName, async () => {
+      const opened = shared ?? (await openProviderSession(providerName, rt, { deadlineMs: options.deadlineMs }));
+      for (const w of opened.warnings) deps.onEvent({ type: 'warning', t: 0, message: w });
+      return opened;
+    });
     try {
-      for (const w of session.warnings) deps.onEvent({ type: 'warning', t: 0, message: w });
+      // Work ahead: open now, so a missing token fails before anything else happens.
+      if (prepared.billable > 0) await session.get();
       if (options.maxCostUsd !== undefined && prepared.billable > 0) await enforceMaxCost(prepared, session.provider, options.maxCostUsd, options.signal);
       const summary = await executePlan(
         prepared,
@@ -64,7 +71,7 @@ export async function runRecipe(path: string, options: RunRecipeOptions, deps: R
       );
       return { kind: 'run', recipe, summary };
     } finally {
-      if (!deps.session) await session.close();
+      if (!shared) await session.close();
     }
   } finally {
     await hosting?.close?.();
