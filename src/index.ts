@@ -7,7 +7,7 @@ export type { Problem, SourceLocation, KontextErrorOptions } from './errors.js';
 export { createRuntime, seededRandom } from './runtime.js';
 export type { Runtime, TextSink } from './runtime.js';
 
-export { loadRecipe, validateRecipe } from './recipe/index.js';
+export { loadRecipe, validateRecipe, validateRecipeFile, findProjectRoot, recipeJsonSchema } from './recipe/index.js';
 export type { ValidateOptions, ValidationResult } from './recipe/index.js';
 export type { Recipe, Pass, Source, SourceInstance, HostingConfig, ProviderName } from './recipe/types.js';
 

@@ -1,7 +1,5 @@
 /** `kontext validate <recipe...> [--json] [--strict]` */
-import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
-import { buildPlan, validateRecipe, ExitCode, worstExitCode, formatProblem, type Problem } from '../../index.js';
+import { buildPlan, validateRecipeFile, ExitCode, worstExitCode, formatProblem, isKontextError, type Problem } from '../../index.js';
 import type { CliContext } from '../context.js';
 
 interface FileResult {
@@ -30,27 +28,14 @@ export async function validateCommand(recipes: readonly string[], opts: Record<s
 }
 
 async function validateOne(path: string, opts: Record<string, unknown>, ctx: CliContext): Promise<FileResult> {
-  const file = resolve(ctx.rt.cwd, path);
-  let text: string;
+  let result: Awaited<ReturnType<typeof validateRecipeFile>>;
   try {
-    text = await readFile(file, 'utf8');
+    result = await validateRecipeFile(path, { rt: ctx.rt, strict: opts['strict'] === true, allowOutsideRoot: opts['allowOutsideRoot'] === true });
   } catch (e) {
-    const missing = (e as NodeJS.ErrnoException).code === 'ENOENT';
-    const problem: Problem = {
-      code: missing ? 'recipe-missing' : 'recipe-unreadable',
-      severity: 'error',
-      message: missing ? `${path}: no such file` : `${path}: cannot read (${(e as Error).message})`,
-      exitCode: ExitCode.NO_INPUT,
-    };
+    if (!isKontextError(e)) throw e;
+    const problem: Problem = { code: e.code, severity: 'error', message: e.message, ...(e.hint ? { hint: e.hint } : {}), exitCode: e.exitCode };
     return { recipe: path, ok: false, nodes: null, problems: [problem] };
   }
-  const result = await validateRecipe(text, {
-    displayPath: path,
-    file,
-    rt: ctx.rt,
-    strict: opts['strict'] === true,
-    allowOutsideRoot: opts['allowOutsideRoot'] === true,
-  });
   const ok = result.recipe !== null && !result.problems.some((p) => p.severity === 'error');
   const nodes = ok && result.recipe ? buildPlan(result.recipe).nodes.length : null;
   return { recipe: path, ok, nodes, problems: result.problems };

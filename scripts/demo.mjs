@@ -1,0 +1,28 @@
+#!/usr/bin/env node
+// `npm run demo`: run every example recipe on the built-in emulator (no account, no network)
+// through the real CLI, then say where the images are. Safe to run again: the second run is
+// served from the cache and submits nothing.
+import { spawnSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const examples = join(root, 'recipes', 'examples');
+const recipes = readdirSync(examples).filter((f) => f.endsWith('.yml')).sort();
+const bin = join(root, 'dist', 'cli', 'bin.js');
+
+let failed = 0;
+for (const file of recipes) {
+  const recipe = relative(process.cwd(), join(examples, file));
+  process.stderr.write(`\n$ kontext run ${recipe}\n`);
+  const r = spawnSync(process.execPath, [bin, 'run', recipe], { stdio: 'inherit' });
+  if (r.status !== 0) failed++;
+}
+const out = relative(process.cwd(), join(examples, 'out'));
+process.stderr.write(
+  failed === 0
+    ? `\nDone. The edited images are in ${out}/<recipe>/ (one file per node; open them: each is marked EMULATED).\nRun \`npm run demo\` again: everything comes from the cache, with zero requests.\n`
+    : `\n${failed} recipe(s) failed; see the messages above.\n`,
+);
+process.exitCode = failed === 0 ? 0 : 1;
