@@ -2,9 +2,9 @@
  * `--dry-run` / `--explain`: each node's state, why it would run, and how its input would
  * reach the API, with the number of billable requests. No request is made.
  */
-import type { Hosting } from '../hosting/index.js';
-import { mediaTypeFor } from '../hosting/index.js';
-import type { Store } from '../store/types.js';
+import { formatDuration, isRemoteUrlFresh, mediaTypeFor, REMOTE_OUTPUT_TTL_MS, type Hosting } from '../hosting/index.js';
+import type { RunRecord, Store } from '../store/types.js';
+import { redactUrl } from '../util/redact.js';
 import type { RunReason } from './events.js';
 import type { Prepared } from './prepare.js';
 
@@ -24,7 +24,13 @@ export interface DryRunReport {
   readonly cached: number;
 }
 
-export async function describeRun(prepared: Prepared, deps: { readonly store: Store; readonly hosting: Hosting | null; readonly now: () => number }): Promise<DryRunReport> {
+export interface DescribeDeps {
+  readonly store: Store;
+  readonly hosting: Hosting | null;
+  readonly now: () => number;
+}
+
+export async function describeRun(prepared: Prepared, deps: DescribeDeps): Promise<DryRunReport> {
   const rows: DryRunRow[] = [];
   for (const node of prepared.nodes) {
     const s = prepared.states.get(node.id);
@@ -35,18 +41,36 @@ export async function describeRun(prepared: Prepared, deps: { readonly store: St
   return { rows, billable: prepared.billable, cached: rows.length - prepared.billable };
 }
 
-async function describeInput(prepared: Prepared, id: string, deps: { readonly store: Store; readonly hosting: Hosting | null }): Promise<string> {
+async function describeInput(prepared: Prepared, id: string, deps: DescribeDeps): Promise<string> {
   const s = prepared.states.get(id);
   if (!s) return '';
   const input = s.node.input;
-  if (input.kind === 'source' && input.url !== undefined) return `source URL ${input.url}`;
+  // A recipe's source URL may itself be presigned: never print its query string.
+  if (input.kind === 'source' && input.url !== undefined) return `source URL ${redactUrl(input.url)} (passed as-is)`;
   if (input.kind === 'node') {
     const up = prepared.states.get(input.id);
-    if (!up || up.status === 'run') return `output URL of ${input.id} from this run (no upload)`;
+    if (!up || up.status === 'run' || !up.record) return `output URL of ${input.id} from this run (no upload)`;
+    return describeCachedOutput(input.id, up.record, deps);
   }
   if (!deps.hosting) return 'needs hosting: none configured';
-  const path = input.kind === 'source' && input.path !== undefined ? input.path : deps.store.blobPath(s.inputSha ?? '');
-  const bytes = input.kind === 'source' && input.path !== undefined ? (await deps.store.hashSource(input.path)).bytes : 0;
+  const path = input.path ?? '';
+  const bytes = (await deps.store.hashSource(path)).bytes;
   const preview = await deps.hosting.describe({ path, sha256: s.inputSha ?? '', mediaType: mediaTypeFor(path), bytes });
   return preview.text;
+}
+
+/**
+ * A cached upstream output: its provider URL is passed on while fresh (as the run would do,
+ * see inputs.ts), otherwise the cached bytes go through hosting.
+ */
+async function describeCachedOutput(upstream: string, record: RunRecord, deps: DescribeDeps): Promise<string> {
+  const at = Date.parse(record.finished_at);
+  const now = deps.now();
+  if (record.output_url && isRemoteUrlFresh(at, now, REMOTE_OUTPUT_TTL_MS)) {
+    return `reuse the API's output URL of ${upstream} (fresh for ${formatDuration(at + REMOTE_OUTPUT_TTL_MS - now)} more; no upload)`;
+  }
+  if (!deps.hosting) return `needs hosting for the cached output of ${upstream}: none configured`;
+  const path = deps.store.blobPath(record.output_sha256);
+  const preview = await deps.hosting.describe({ path, sha256: record.output_sha256, mediaType: record.media_type, bytes: 0 });
+  return `cached output of ${upstream}: ${preview.text}`;
 }

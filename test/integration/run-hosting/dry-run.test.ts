@@ -1,0 +1,86 @@
+/**
+ * `kontext run --dry-run --explain`: how each input would reach the API — upload N bytes,
+ * reuse a hosted URL, re-sign an expired one, pass the API's own output URL on, or host a
+ * cached output whose URL is stale — worked out without a single request to the API or S3.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { DryRunReport, HostingConfig } from '../../../src/index.js';
+import { startS3Server, TEST_AWS_ENV, type TestS3Server } from '../../helpers/s3-server.js';
+import { createProject, summaryOf, type Project } from './harness.js';
+import { recipeYaml } from './recipe.js';
+
+let s3: TestS3Server;
+let project: Project;
+
+beforeEach(async () => {
+  s3 = await startS3Server();
+  project = await createProject({ ...TEST_AWS_ENV });
+});
+
+afterEach(async () => {
+  await project.close();
+  await s3.close();
+});
+
+const hosting = (): HostingConfig => ({ mode: 's3', bucket: s3.bucket, prefix: 'inputs', endpoint: s3.endpoint, force_path_style: true });
+
+async function dryRun(settings: { now?: () => number; force?: string[] } = {}): Promise<Record<string, string | null>> {
+  const requests = s3.requests.length;
+  const submits = project.submits().length;
+  const capture = await project.run({ ...(settings.now ? { now: settings.now } : {}), options: { dryRun: true, ...(settings.force ? { force: settings.force } : {}) } });
+  if (capture.result.kind !== 'dry-run') throw new Error('expected a dry run');
+  expect(s3.requests.length).toBe(requests);
+  expect(project.submits().length).toBe(submits);
+  return inputs(capture.result.report);
+}
+
+/** Node → input line, for the nodes that would run. */
+function inputs(report: DryRunReport): Record<string, string | null> {
+  return Object.fromEntries(report.rows.filter((r) => r.status === 'run').map((r) => [r.node, r.input]));
+}
+
+describe('dry run: how each input reaches the API', () => {
+  it('before anything is hosted: uploads for sources, this run\'s output URLs for chained passes', async () => {
+    await project.writeRecipe(recipeYaml({ hosting: hosting() }));
+    expect(await dryRun()).toEqual({
+      background: 'will upload 32.9 kB (unless already in the bucket)',
+      raincoat: 'output URL of background from this run (no upload)',
+      umbrella: 'output URL of raincoat from this run (no upload)',
+      'label@cat': 'will upload 19.5 kB (unless already in the bucket)',
+      'label@coffee': 'will upload 25.8 kB (unless already in the bucket)',
+    });
+  });
+
+  it('after a run: hosted URLs reused, expired ones re-signed, fresh output URLs passed on, stale ones hosted', async () => {
+    await project.writeRecipe(recipeYaml({ hosting: hosting() }));
+    expect(summaryOf(await project.run()).exitCode).toBe(0);
+
+    // Forcing `background` makes its downstream "will run" too: the dry run cannot know its output will not change.
+    const downstream = { raincoat: 'output URL of background from this run (no upload)', umbrella: 'output URL of raincoat from this run (no upload)' };
+    expect(await dryRun({ force: ['background'] })).toEqual({ background: expect.stringMatching(/^reuse hosted URL \(expires in 5\d min\)$/), ...downstream });
+    expect(await dryRun({ now: () => Date.now() + 2 * 3600_000, force: ['background'] })).toEqual({
+      background: 'already uploaded; URL expired, will sign a new one',
+      ...downstream,
+    });
+
+    const umbrella = { umbrella: 'Keep everything else unchanged. Add a green umbrella in her hand.' };
+    await project.writeRecipe(recipeYaml({ hosting: hosting(), prompts: umbrella }));
+    expect(await dryRun()).toEqual({ umbrella: expect.stringMatching(/^reuse the API's output URL of raincoat \(fresh for \d min more; no upload\)$/) });
+    expect(await dryRun({ now: () => Date.now() + 20 * 60_000 })).toEqual({
+      umbrella: expect.stringMatching(/^cached output of raincoat: will upload \d+(\.\d)? kB \(unless already in the bucket\)$/),
+    });
+  });
+
+  it('prints the input column with --explain (no signed URL), and the rows with --json', async () => {
+    await project.writeRecipe(recipeYaml({ hosting: hosting() }));
+    expect(summaryOf(await project.run()).exitCode).toBe(0);
+    const { code, stdout, stderr } = await project.cli(['run', project.recipePath, '--dry-run', '--explain', '--force', 'background']);
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^background\s+will run: forced\s+seed 11 \(recipe\)\s+← reuse hosted URL \(expires in 5\d min\)$/m);
+    expect(stdout).toContain('3 billable requests, 2 cached; nothing was submitted (dry run)');
+    expect(stdout).not.toMatch(/X-Amz|127\.0\.0\.1/);
+    const json = await project.cli(['run', project.recipePath, '--dry-run', '--json']);
+    expect(JSON.parse(json.stdout)).toMatchObject({ type: 'dry-run', billable: 0, cached: 5 });
+  });
+});

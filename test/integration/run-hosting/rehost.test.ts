@@ -1,0 +1,100 @@
+/**
+ * When a URL stops working: the API could not fetch a hosted image (the object vanished while
+ * its record still looked fresh) → the runner re-hosts once and retries; and a cached upstream
+ * output whose provider URL is past the remote-URL TTL is re-hosted from the blob store.
+ */
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { HostingConfig } from '../../../src/index.js';
+import { startS3Server, TEST_AWS_ENV, type TestS3Server } from '../../helpers/s3-server.js';
+import { createProject, failures, outputsOf, submittedUrls, summaryOf, type Project } from './harness.js';
+import { recipeYaml } from './recipe.js';
+
+let s3: TestS3Server;
+let project: Project;
+
+beforeEach(async () => {
+  s3 = await startS3Server();
+  project = await createProject({ ...TEST_AWS_ENV });
+});
+
+afterEach(async () => {
+  await project.close();
+  await s3.close();
+});
+
+const hosting = (): HostingConfig => ({ mode: 's3', bucket: s3.bucket, prefix: 'inputs', endpoint: s3.endpoint, force_path_style: true });
+
+async function sha256Of(path: string): Promise<string> {
+  return createHash('sha256').update(await readFile(path)).digest('hex');
+}
+
+describe('re-hosting during a run', () => {
+  it('re-hosts once and retries when the API could not fetch a still-"fresh" hosted URL', async () => {
+    await project.writeRecipe(recipeYaml({ hosting: hosting() }));
+    expect(summaryOf(await project.run()).exitCode).toBe(0);
+    const portraitSha = await sha256Of(join(project.root, 'assets', 'portrait.jpg'));
+    await s3.deleteObject(`inputs/${portraitSha}.jpg`);
+
+    await project.writeRecipe(recipeYaml({ hosting: hosting(), prompts: { background: 'Keep the person unchanged. Replace the background with a snowy forest.' } }));
+    const seen = project.submits().length;
+    const run = await project.run();
+    expect(failures(run)).toEqual([]);
+    expect(summaryOf(run)).toMatchObject({ exitCode: 0, done: 3, cached: 2 });
+
+    const retries = run.events.filter((e) => e.type === 'warning' && e.node === 'background');
+    expect(retries).toHaveLength(1);
+    const background = submittedUrls(project, seen).filter((u) => u.prompt.includes('snowy forest'));
+    expect(background).toHaveLength(2);
+    expect(s3.requests.filter((r) => r.method === 'PUT' && r.path === `/kontext-test/inputs/${portraitSha}.jpg`)).toHaveLength(2);
+    expect(s3.count('PUT')).toBe(4);
+    // The downstream passes ran on the retried output, passed on by URL.
+    expect(submittedUrls(project, seen).filter((u) => u.url.startsWith(`${project.emulator.origin}/files/`))).toHaveLength(2);
+    const out = outputsOf(run).get('umbrella');
+    expect(out).toBeDefined();
+    expect((await sharp(out ?? '').metadata()).width).toBeGreaterThan(0);
+  });
+
+  it('retries only once: a second fetch failure fails the node', async () => {
+    await project.writeRecipe(recipeYaml({ hosting: hosting() }));
+    expect(summaryOf(await project.run()).exitCode).toBe(0);
+    // Every request now ends `failed` with the emulator's fetch error code.
+    project.emulator.setScenario({ faults: [{ kind: 'remote-failed', error: { code: 'image_fetch_failed', message: 'could not fetch image_url' } }] });
+    const seen = project.submits().length;
+    const run = await project.run({ options: { force: ['background'] } });
+    expect(summaryOf(run).exitCode).toBe(1);
+    expect(failures(run)).toEqual([expect.stringMatching(/^background: E_REMOTE_FAILED/)]);
+    expect(project.submits().length - seen).toBe(2);
+  });
+
+  it('re-hosts a cached upstream output from the blob store once its provider URL is stale', async () => {
+    await project.writeRecipe(recipeYaml({ hosting: hosting() }));
+    const first = await project.run();
+    expect(summaryOf(first).exitCode).toBe(0);
+    const raincoatSha = await sha256Of(outputsOf(first).get('raincoat') ?? '');
+
+    // A minute later the emulator's output URL is still fresh: passed on, nothing uploaded.
+    await project.writeRecipe(recipeYaml({ hosting: hosting(), prompts: { umbrella: 'Keep everything else unchanged. Add a green umbrella in her hand.' } }));
+    let seen = project.submits().length;
+    const soon = await project.run({ now: () => Date.now() + 60_000 });
+    expect(summaryOf(soon)).toMatchObject({ exitCode: 0, done: 1 });
+    expect(submittedUrls(project, seen).map((u) => u.url)).toEqual([expect.stringMatching(new RegExp(`^${project.emulator.origin}/files/`))]);
+    expect(s3.count('PUT')).toBe(3);
+
+    // Twenty minutes later it is stale (default TTL 10 min): the cached bytes go to the bucket.
+    await project.writeRecipe(recipeYaml({ hosting: hosting(), prompts: { umbrella: 'Keep everything else unchanged. Add a red umbrella in her hand.' } }));
+    seen = project.submits().length;
+    const late = await project.run({ now: () => Date.now() + 20 * 60_000 });
+    expect(failures(late)).toEqual([]);
+    expect(summaryOf(late)).toMatchObject({ exitCode: 0, done: 1 });
+    const key = `/kontext-test/inputs/${raincoatSha}.png`;
+    expect(submittedUrls(project, seen).map((u) => u.url)).toEqual([`${s3.endpoint}${key}?…`]);
+    expect(s3.requests.filter((r) => r.method === 'PUT').map((r) => r.path)).toContain(key);
+    expect(s3.count('PUT')).toBe(4);
+    const stored = await s3.readObject(key.slice('/kontext-test/'.length));
+    expect(stored?.contentType).toBe('image/png');
+  });
+});

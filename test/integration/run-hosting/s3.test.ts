@@ -1,0 +1,125 @@
+/**
+ * `hosting: s3` end to end against a real S3-compatible server (s3rver on 127.0.0.1): the
+ * emulator (as the RunComfy API) fetches presigned or public URLs over loopback. Proves one
+ * upload per distinct source image, no upload of intermediate outputs, a second run that
+ * uploads and submits nothing, and re-signing (not re-uploading) once recorded URLs expire.
+ */
+import { readFile, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { HostingConfig } from '../../../src/index.js';
+import { startS3Server, TEST_AWS_ENV, type TestS3Server } from '../../helpers/s3-server.js';
+import { createProject, failures, submittedUrls, summaryOf, type Project } from './harness.js';
+import { CHAIN, recipeYaml } from './recipe.js';
+
+let s3: TestS3Server;
+let project: Project;
+
+beforeEach(async () => {
+  s3 = await startS3Server();
+  project = await createProject({ ...TEST_AWS_ENV });
+});
+
+afterEach(async () => {
+  await project.close();
+  await s3.close();
+});
+
+function s3Hosting(extra: Partial<Extract<HostingConfig, { mode: 's3' }>> = {}): HostingConfig {
+  return { mode: 's3', bucket: s3.bucket, prefix: 'inputs', endpoint: s3.endpoint, force_path_style: true, ...extra };
+}
+
+const presignedGets = (): number => s3.requests.filter((r) => r.method === 'GET' && r.presigned && r.status === 200).length;
+
+async function hostedRecords(): Promise<{ url: string; hosted_at: string; expires_at: string | null }[]> {
+  const dir = join(project.cacheDir, 'hosted');
+  const files = (await readdir(dir, { recursive: true, withFileTypes: true })).filter((d) => d.isFile());
+  return Promise.all(files.map(async (d) => JSON.parse(await readFile(join(d.parentPath, d.name), 'utf8')) as { url: string; hosted_at: string; expires_at: string | null }));
+}
+
+describe('kontext run with hosting: s3 (presigned URLs)', () => {
+  it('uploads each distinct source once, chains remote URLs, and a second run does nothing', async () => {
+    await project.writeRecipe(recipeYaml({ hosting: s3Hosting() }));
+    const first = await project.run();
+    expect(failures(first)).toEqual([]);
+    expect(summaryOf(first)).toMatchObject({ exitCode: 0, done: 5, submitted: 5 });
+
+    // Three distinct local images: three PUTs (each after a HEAD), with the right type.
+    const puts = s3.requests.filter((r) => r.method === 'PUT');
+    expect(puts).toHaveLength(3);
+    expect(new Set(puts.map((r) => r.path)).size).toBe(3);
+    for (const put of puts) expect(put.path).toMatch(/^\/kontext-test\/inputs\/[0-9a-f]{64}\.jpg$/);
+    expect(puts.every((r) => r.contentType === 'image/jpeg')).toBe(true);
+    expect(s3.count('HEAD')).toBe(3);
+    // The emulator fetched each source through its presigned URL; chained passes used its own output URLs.
+    expect(presignedGets()).toBe(3);
+    const urls = submittedUrls(project);
+    expect(urls.filter((u) => u.url.startsWith(`${s3.endpoint}/kontext-test/inputs/`) && u.url.endsWith('?…'))).toHaveLength(3);
+    expect(urls.filter((u) => u.url.startsWith(`${project.emulator.origin}/files/`))).toHaveLength(CHAIN.length - 1);
+
+    const records = await hostedRecords();
+    expect(records).toHaveLength(3);
+    expect(records.every((r) => r.url.includes('X-Amz-Signature=') && r.expires_at !== null)).toBe(true);
+
+    const before = s3.requests.length;
+    const second = await project.run();
+    expect(summaryOf(second)).toMatchObject({ exitCode: 0, cached: 5, submitted: 0 });
+    expect(project.submits()).toHaveLength(5);
+    expect(s3.requests.length).toBe(before);
+  });
+
+  it('re-signs URLs whose records expired, without uploading again', async () => {
+    await project.writeRecipe(recipeYaml({ hosting: s3Hosting() }));
+    expect(summaryOf(await project.run()).exitCode).toBe(0);
+    const firstRecords = await hostedRecords();
+
+    // Two hours later the 1 h presigned URLs are stale; forcing the source passes needs them again.
+    const offset = 2 * 3600_000;
+    const later = Date.now() + offset;
+    const again = await project.run({ now: () => Date.now() + offset, options: { force: ['background', 'label'] } });
+    expect(failures(again)).toEqual([]);
+    expect(summaryOf(again)).toMatchObject({ exitCode: 0, submitted: 3 });
+    expect(s3.count('PUT')).toBe(3);
+    expect(s3.count('HEAD')).toBe(6);
+    expect(presignedGets()).toBe(6);
+    const renewed = await hostedRecords();
+    expect(renewed).toHaveLength(3);
+    for (const r of renewed) {
+      expect(Date.parse(r.hosted_at)).toBeGreaterThanOrEqual(later);
+      expect(firstRecords.some((old) => old.url === r.url)).toBe(false);
+    }
+  });
+
+  it('re-signs every time when the presign TTL is shorter than the reuse margin', async () => {
+    await project.writeRecipe(recipeYaml({ hosting: s3Hosting({ presign_ttl_seconds: 60 }) }));
+    expect(summaryOf(await project.run()).exitCode).toBe(0);
+    const again = await project.run({ options: { force: ['background'] } });
+    expect(summaryOf(again)).toMatchObject({ exitCode: 0, submitted: 1 });
+    expect(s3.count('PUT')).toBe(3);
+    expect(s3.count('HEAD')).toBe(4);
+  });
+});
+
+describe('kontext run with hosting: s3 (public_base_url)', () => {
+  it('passes public object URLs (no signature) that the API fetches anonymously', async () => {
+    await project.writeRecipe(recipeYaml({ hosting: s3Hosting({ public_base_url: `${s3.endpoint}/${s3.bucket}` }) }));
+    const first = await project.run();
+    expect(failures(first)).toEqual([]);
+    expect(summaryOf(first)).toMatchObject({ exitCode: 0, done: 5 });
+    expect(s3.count('PUT')).toBe(3);
+
+    const gets = s3.requests.filter((r) => r.method === 'GET' && r.path.startsWith('/kontext-test/inputs/'));
+    expect(gets).toHaveLength(3);
+    expect(gets.every((r) => !r.presigned && r.status === 200)).toBe(true);
+    const sourceUrls = submittedUrls(project).filter((u) => u.url.startsWith(s3.endpoint));
+    expect(sourceUrls).toHaveLength(3);
+    expect(sourceUrls.every((u) => !u.url.includes('?'))).toBe(true);
+    expect((await hostedRecords()).every((r) => r.expires_at === null)).toBe(true);
+
+    // Public URLs never expire: a much later run reuses the records without any S3 request.
+    const before = s3.requests.length;
+    const later = await project.run({ now: () => Date.now() + 30 * 86_400_000, options: { force: ['background'] } });
+    expect(summaryOf(later)).toMatchObject({ exitCode: 0, submitted: 1 });
+    expect(s3.requests.slice(before).filter((r) => r.method !== 'GET')).toEqual([]);
+  });
+});
