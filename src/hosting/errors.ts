@@ -32,6 +32,8 @@ export const HOSTING_EXIT_CODES = {
   E_HOSTING_COMMAND_TIMEOUT: ExitCode.TEMP_FAIL,
   /** The upload command's last stdout line is not an http(s) URL. */
   E_HOSTING_COMMAND_OUTPUT: ExitCode.DATA_ERR,
+  /** A recipe's own hosting command, not trusted by the user (flag or user config): not run. */
+  E_HOSTING_COMMAND_UNTRUSTED: ExitCode.NO_PERM,
 } as const satisfies Record<string, ExitCode>;
 
 export type HostingErrorCode = keyof typeof HOSTING_EXIT_CODES;

@@ -24,6 +24,7 @@ const HINTS: Readonly<Record<HostingErrorCode, string | undefined>> = {
   E_HOSTING_COMMAND_NOT_FOUND: undefined,
   E_HOSTING_COMMAND_TIMEOUT: undefined,
   E_HOSTING_COMMAND_OUTPUT: undefined,
+  E_HOSTING_COMMAND_UNTRUSTED: undefined,
 };
 
 interface SdkErrorShape {

@@ -1,9 +1,12 @@
 /**
- * Fail before any request when a node that will run needs a local file hosted and no hosting
- * is configured (RunComfy fetches image URLs itself; it cannot read this machine's disk).
+ * Checks before any request is made: a node that will run needs a local file hosted and no
+ * hosting is configured (RunComfy fetches image URLs itself; it cannot read this machine's
+ * disk); or the hosting command comes from a recipe the user has not said they trust.
  */
 import { ExitCode, KontextError } from '../errors.js';
-import type { Hosting } from '../hosting/index.js';
+import { HostingError, type Hosting } from '../hosting/index.js';
+import type { UserConfig } from '../recipe/user-config.js';
+import type { HostingConfig } from '../recipe/types.js';
 import type { Prepared } from './prepare.js';
 
 export function checkHostingAvailable(prepared: Prepared, hosting: Hosting | null): void {
@@ -20,6 +23,34 @@ export function checkHostingAvailable(prepared: Prepared, hosting: Hosting | nul
     {
       exitCode: ExitCode.DATA_ERR,
       hint: 'add `hosting: { mode: s3, bucket: ... }` or `hosting: { mode: command, command: ... }` to the recipe, pass --hosting inline (data URI; unconfirmed by RunComfy), or use an https URL source',
+    },
+  );
+}
+
+/** Whether two `command:` values are the same program and arguments. */
+function sameCommand(a: string | readonly string[], b: string | readonly string[]): boolean {
+  return JSON.stringify(typeof a === 'string' ? a : [...a]) === JSON.stringify(typeof b === 'string' ? b : [...b]);
+}
+
+/**
+ * `hosting: { mode: command }` runs a program on this machine. From a shared recipe that is
+ * someone else's code, so it runs only when the user's own config names the same command, or
+ * the user passed `--trust-hosting-command` after reading it. Checked only when something will
+ * run (a dry run or an all-cached run executes nothing). The command text is never echoed: it
+ * may carry a token.
+ */
+export function checkHostingCommandTrusted(
+  chosen: HostingConfig | null,
+  user: UserConfig,
+  options: { readonly trusted: boolean; readonly billable: number; readonly recipeFile: string },
+): void {
+  if (chosen?.mode !== 'command' || options.trusted || options.billable === 0) return;
+  if (user.hosting?.mode === 'command' && sameCommand(user.hosting.command, chosen.command)) return;
+  throw new HostingError(
+    'E_HOSTING_COMMAND_UNTRUSTED',
+    `${options.recipeFile}: the recipe's hosting command would run on this machine, and kontext runs a recipe's command only when you trust it`,
+    {
+      hint: 'read hosting.command in the recipe, then pass --trust-hosting-command, or put the same hosting block in your user config (~/.config/kontext/config.json)',
     },
   );
 }

@@ -18,7 +18,7 @@ import { describeRun, type DryRunReport } from './dry-run.js';
 import type { RunOptions } from './options.js';
 import { enforceMaxCost, prepareRun } from './prepare.js';
 import { executePlan, type RunSummary } from './scheduler.js';
-import { checkHostingAvailable } from './hosting-check.js';
+import { checkHostingAvailable, checkHostingCommandTrusted } from './hosting-check.js';
 
 export interface RunRecipeOptions extends RunOptions {
   readonly provider?: ProviderName | undefined;
@@ -26,6 +26,8 @@ export interface RunRecipeOptions extends RunOptions {
   readonly cacheDir?: string | undefined;
   readonly strict?: boolean | undefined;
   readonly allowOutsideRoot?: boolean | undefined;
+  /** Run a `hosting: { mode: command }` taken from the recipe (`--trust-hosting-command`). */
+  readonly trustHostingCommand?: boolean | undefined;
 }
 
 export interface RunRecipeDeps {
@@ -49,11 +51,13 @@ export async function runRecipe(path: string, options: RunRecipeOptions, deps: R
   const lockPath = lockPathFor(recipe);
   const providerName = options.provider ?? recipe.provider;
   const prepared = await prepareRun(plan, { store, providerName, lock: await readLock(lockPath), draw: rt.randomSeed }, options);
-  const hostingConfig = chooseHosting(recipe.hosting, options.hosting, await loadUserConfig(rt), providerName);
+  const userConfig = await loadUserConfig(rt);
+  const hostingConfig = chooseHosting(recipe.hosting, options.hosting, userConfig, providerName);
   const hosting = hostingConfig ? createHosting(hostingConfig, { rt, cacheDir: store.root, projectRoot: recipe.projectRoot }) : null;
   try {
     if (options.dryRun) return { kind: 'dry-run', recipe, report: await describeRun(prepared, { store, hosting, now: rt.now }) };
     checkHostingAvailable(prepared, hosting);
+    checkHostingCommandTrusted(hostingConfig, userConfig, { trusted: options.trustHostingCommand ?? false, billable: prepared.billable, recipeFile: basename(recipe.file) });
     const { session: shared } = deps;
     const session = lazySession(providerName, async () => {
       const opened = shared ?? (await openProviderSession(providerName, rt, { deadlineMs: options.deadlineMs }));
