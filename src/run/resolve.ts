@@ -12,7 +12,7 @@ import type { LockEntry, LockFile, RunRecord, Store } from '../store/types.js';
 import type { RunReason } from './events.js';
 import { keyFor, resolvedParams } from './node-request.js';
 import { selects, type RunOptions } from './options.js';
-import { chooseSeed, type SeedSource } from './seeds.js';
+import { chooseSeed, journaledSeeds, type SeedSource } from './seeds.js';
 
 export interface NodeState {
   readonly node: PlanNode;
@@ -33,6 +33,8 @@ export interface ResolveDeps {
   readonly providerName: string;
   readonly lock: LockFile;
   readonly draw: () => number;
+  /** Node id → seed of a journaled (submitted, unrecorded) request; filled by {@link resolveStates}. */
+  readonly journalSeeds?: ReadonlyMap<string, number> | undefined;
 }
 
 /** Content hash standing in for a remote source: the URL itself (we never fetch it locally). */
@@ -45,12 +47,13 @@ export async function resolveStates(
   deps: ResolveDeps,
   options: Pick<RunOptions, 'force' | 'reseed'>,
 ): Promise<Map<string, NodeState>> {
-  const rootShas = await hashRoots(plan, deps.store);
+  const [rootShas, journal] = await Promise.all([hashRoots(plan, deps.store), deps.store.journal.list()]);
+  const withJournal: ResolveDeps = { ...deps, journalSeeds: journaledSeeds(journal) };
   const states = new Map<string, NodeState>();
   for (const node of plan.nodes) {
     const upstream = node.input.kind === 'node' ? states.get(node.input.id) : undefined;
     const inputSha = node.input.kind === 'node' ? upstream?.status === 'cached' ? upstream.record?.output_sha256 ?? null : null : rootShas.get(node.id) ?? null;
-    states.set(node.id, await resolveOne(node, inputSha, deps, options));
+    states.set(node.id, await resolveOne(node, inputSha, withJournal, options));
   }
   return states;
 }
@@ -63,7 +66,7 @@ export async function resolveOne(
   options: Pick<RunOptions, 'force' | 'reseed'>,
 ): Promise<NodeState> {
   const locked = deps.lock.nodes[node.id];
-  const { seed, source } = chooseSeed(node, locked, options.reseed, deps.draw);
+  const { seed, source } = chooseSeed(node, locked, options.reseed, deps.draw, deps.journalSeeds?.get(node.id));
   const forced = selects(options.force, node.pass);
   const key = inputSha === null ? null : keyFor(node, deps.providerName, inputSha, seed);
   const record = key !== null && !forced ? await deps.store.getRecord(key) : null;

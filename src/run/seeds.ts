@@ -1,20 +1,33 @@
 /**
- * Seeds: a seed in the recipe wins; otherwise the lock's is reused; otherwise one is drawn.
- * `--reseed` skips the lock for the named passes (a recipe seed still wins: it is checked in).
+ * Seeds: a seed in the recipe wins; otherwise the lock's is reused; otherwise the seed of a
+ * request still in the journal (submitted, paid for, never recorded: a crash or Ctrl-C hit
+ * before the lock got it) so the next run keys the node the same way and re-attaches instead
+ * of paying again; otherwise one is drawn. `--reseed` skips the lock and the journal for the
+ * named passes (a recipe seed still wins: it is checked in).
  */
 import type { PlanNode } from '../plan/types.js';
-import type { LockEntry } from '../store/types.js';
+import type { JournalEntry, LockEntry } from '../store/types.js';
 import { selects, type PassSelection } from './options.js';
 
-export type SeedSource = 'recipe' | 'lock' | 'drawn';
+export type SeedSource = 'recipe' | 'lock' | 'journal' | 'drawn';
 
 export function chooseSeed(
   node: PlanNode,
   locked: LockEntry | undefined,
   reseed: PassSelection,
   draw: () => number,
+  journaled?: number,
 ): { readonly seed: number; readonly source: SeedSource } {
   if (node.seed !== null) return { seed: node.seed, source: 'recipe' };
-  if (locked && !selects(reseed, node.pass)) return { seed: locked.seed, source: 'lock' };
+  const reseeding = selects(reseed, node.pass);
+  if (locked && !reseeding) return { seed: locked.seed, source: 'lock' };
+  if (journaled !== undefined && !reseeding) return { seed: journaled, source: 'journal' };
   return { seed: draw(), source: 'drawn' };
+}
+
+/** Node id → seed of its latest journaled request (the journal lists oldest first). */
+export function journaledSeeds(entries: readonly JournalEntry[]): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const e of entries) out.set(e.node, e.seed);
+  return out;
 }
