@@ -1,0 +1,128 @@
+/**
+ * Crashes and Ctrl-C, with the BUILT CLI as a real child process against a standalone
+ * emulator in this process (provider: runcomfy via RUNCOMFY_MODEL_API_BASE):
+ * - kill -9 with requests in flight, then a re-run: each node submitted once (the re-run
+ *   re-attaches through the journal) and every output complete;
+ * - SIGINT: exit 130, queued requests cancelled, lock valid, no partial image in out/;
+ * - SIGINT with requests the API will not cancel: they stay journaled and the next run
+ *   re-attaches to them instead of paying again.
+ */
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startEmulator, type EmulatorHandle } from '../../../src/index.js';
+import type { RequestLogEntry } from '../../../src/emulator/index.js';
+import { cliEnv, ensureBuilt, spawnCli, type CliChild } from '../../helpers/cli-spawn.js';
+import { acceptedByPrompt, createProject, eventsOf, lockMatchesFiles, recipeYaml, runIn, summaryOf, until, type Project } from '../../helpers/run-fixtures.js';
+
+const HEAD = ['hosting: { mode: inline }'];
+const P = { a: 'Keep the face unchanged. Make the sky orange.', b: 'Keep the face unchanged. Add a red scarf.', c: 'Keep everything else unchanged. Add falling snow.', d: 'Keep the face unchanged. Add round glasses.' };
+
+let emulator: EmulatorHandle | undefined;
+let project: Project | undefined;
+const children: CliChild[] = [];
+
+/** Spawn the CLI; afterEach kills it if a test failed half-way. */
+function spawnRun(p: Project, args: readonly string[], env: Record<string, string>): CliChild {
+  const child = spawnCli(['run', p.recipe, ...args], { cwd: p.root, env: cliEnv(p.root, env) });
+  children.push(child);
+  return child;
+}
+
+const describeChild = (c: CliChild): string => `child exit ${String(c.child.exitCode ?? c.child.signalCode)}, output: ${c.output()}`;
+
+beforeAll(ensureBuilt, 180_000);
+afterEach(async () => {
+  for (const c of children.splice(0)) if (c.child.exitCode === null && c.child.signalCode === null) c.child.kill('SIGKILL');
+  await emulator?.close();
+  await project?.cleanup();
+  emulator = undefined;
+  project = undefined;
+});
+
+const runcomfyEnv = (e: EmulatorHandle): Record<string, string> => ({ RUNCOMFY_MODEL_API_BASE: e.baseUrl, KONTEXT_ALLOW_HOSTS: '127.0.0.1', RUNCOMFY_TOKEN: 'test-token' });
+
+/** Request ids that have been polled at least once: their journal entry is on disk (it is written before polling). */
+function polledIds(log: readonly RequestLogEntry[]): Set<string> {
+  return new Set(log.filter((e) => e.method === 'GET' && e.path.endsWith('/status')).map((e) => e.path.split('/')[3] ?? ''));
+}
+
+async function journalFiles(p: Project): Promise<string[]> {
+  return (await readdir(join(p.cacheDir, 'journal')).catch(() => [] as string[])).filter((n) => n.endsWith('.json'));
+}
+
+async function statusOf(e: EmulatorHandle, id: string): Promise<string> {
+  const res = await fetch(`${e.baseUrl}/requests/${id}/status`, { headers: { authorization: 'Bearer test-token' } });
+  return String(((await res.json()) as { status?: unknown }).status);
+}
+
+describe('crash safety (built CLI child)', () => {
+  it('kill -9 with requests in flight, then a re-run: no duplicate submits, every output complete', async () => {
+    emulator = await startEmulator({ queueMs: 50, runMs: 3_000 });
+    project = await createProject(recipeYaml([['a', P.a], ['b', P.b, 'from: photo'], ['c', P.c, 'from: a']], HEAD).replace('provider: emulator', 'provider: runcomfy'));
+    const env = runcomfyEnv(emulator);
+    const child = spawnRun(project, ['-j', '4', '--json'], env);
+    const em = emulator;
+    await until(() => polledIds(em.requestLog()).size >= 2, 20_000, 'both submits polled', () => describeChild(child));
+    child.child.kill('SIGKILL');
+    expect((await child.done).signal).toBe('SIGKILL');
+    expect(await journalFiles(project)).toHaveLength(2);
+    emulator.setScenario({ run_ms: 50 }); // new requests (c) run fast; a and b keep their 3 s
+
+    const rerun = await runIn(project, {}, { env });
+    expect(summaryOf(rerun)).toMatchObject({ exitCode: 0, done: 3, failed: 0 });
+    const reattached = eventsOf(rerun.events, 'node-state').filter((e) => e.phase === 'reattaching').map((e) => e.node);
+    expect(reattached.sort()).toEqual(['a', 'b']);
+    expect(Object.fromEntries(acceptedByPrompt(emulator.requestLog()))).toEqual({ [P.a]: 1, [P.b]: 1, [P.c]: 1 });
+    const lock = await project.readLock();
+    expect(Object.keys(lock.nodes).sort()).toEqual(['a', 'b', 'c']);
+    expect((await lockMatchesFiles(project)).every((r) => r.ok)).toBe(true);
+    expect(await journalFiles(project)).toEqual([]);
+  }, 40_000);
+
+  it('SIGINT: exit 130, queued requests cancelled, lock valid, no partial image', async () => {
+    emulator = await startEmulator({ queueMs: 20, runMs: 20 });
+    const env = runcomfyEnv(emulator);
+    project = await createProject(recipeYaml([['a', P.a]], HEAD).replace('provider: emulator', 'provider: runcomfy'));
+    expect(summaryOf(await runIn(project, {}, { env })).exitCode).toBe(0);
+    const lockBefore = await project.readLock();
+    await project.writeRecipe(recipeYaml([['a', P.a], ['b', P.b, 'from: photo'], ['c', P.c, 'from: photo'], ['d', P.d, 'from: photo']], HEAD).replace('provider: emulator', 'provider: runcomfy'));
+    emulator.setScenario({ queue_ms: 60_000 });
+    const start = emulator.requestLog().length;
+    const child = spawnRun(project, ['-j', '8'], env);
+    const em = emulator;
+    await until(() => polledIds(em.requestLog().slice(start)).size >= 3, 20_000, 'three submits polled', () => describeChild(child));
+    child.child.kill('SIGINT');
+    const result = await child.done;
+    expect(result.code).toBe(130);
+
+    const log = emulator.requestLog().slice(start);
+    const submitted = [...polledIds(log)];
+    const cancels = log.filter((e) => e.method === 'POST' && e.path.endsWith('/cancel'));
+    expect(cancels.map((e) => e.path.split('/')[3]).sort()).toEqual([...submitted].sort());
+    for (const id of submitted) expect(await statusOf(emulator, id)).toBe('cancelled');
+    expect(await project.readLock()).toEqual(lockBefore);
+    expect(await project.outFiles()).toEqual(['out/test/a.png']);
+    expect(await journalFiles(project)).toEqual([]);
+  }, 40_000);
+
+  it('SIGINT with requests that cannot be cancelled: they stay journaled and the next run re-attaches', async () => {
+    emulator = await startEmulator({ queueMs: 1_500, runMs: 20, scenario: { faults: [{ kind: 'not-cancellable' }] } });
+    const env = runcomfyEnv(emulator);
+    project = await createProject(recipeYaml([['b', P.b], ['c', P.c, 'from: photo']], HEAD).replace('provider: emulator', 'provider: runcomfy'));
+    const child = spawnRun(project, ['-j', '8'], env);
+    const em = emulator;
+    await until(() => polledIds(em.requestLog()).size >= 2, 20_000, 'two submits polled', () => describeChild(child));
+    child.child.kill('SIGINT');
+    expect((await child.done).code).toBe(130);
+    expect(emulator.requestLog().filter((e) => e.path.endsWith('/cancel'))).toHaveLength(2);
+    expect(await journalFiles(project)).toHaveLength(2);
+    expect(await project.outFiles().catch(() => [])).toEqual([]);
+
+    const rerun = await runIn(project, {}, { env });
+    expect(summaryOf(rerun)).toMatchObject({ exitCode: 0, done: 2 });
+    expect(Object.fromEntries(acceptedByPrompt(emulator.requestLog()))).toEqual({ [P.b]: 1, [P.c]: 1 });
+    expect((await lockMatchesFiles(project)).every((r) => r.ok)).toBe(true);
+    expect(await journalFiles(project)).toEqual([]);
+  }, 40_000);
+});
