@@ -3,6 +3,7 @@
  * their actions so `kontext --help` and `--version` load almost nothing.
  * Returns the exit code; never calls process.exit except on a second Ctrl-C.
  */
+import { setMaxListeners } from 'node:events';
 import { Command, CommanderError, Option } from 'commander';
 import { createRuntime, type Runtime } from '../runtime.js';
 import { InterruptedError } from '../errors.js';
@@ -22,6 +23,7 @@ export interface MainOptions {
 export async function main(argv: readonly string[], options: MainOptions = {}): Promise<number> {
   const rt = options.rt ?? createRuntime();
   const interrupt = new AbortController();
+  setMaxListeners(0, interrupt.signal);
   const detach = options.process ? attachSignals(options.process, interrupt) : () => undefined;
   let chosen: Action | undefined;
   const program = buildProgram(rt, (a) => { chosen = a; });

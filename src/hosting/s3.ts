@@ -9,8 +9,7 @@ import type { Runtime } from '../runtime.js';
 import type { HostResult, RemoteStrategy } from './cached-hosting.js';
 import { hostableFileSize, verifyHostableFile } from './guard.js';
 import { rehostPreview, uploadPreview } from './preview.js';
-import { credentialSecrets, createS3Client } from './s3-client.js';
-import { objectExists, presignGet, putObject, type ObjectRef } from './s3-ops.js';
+import type { ObjectRef } from './s3-ops.js';
 import { objectKey, publicUrlFor, s3Settings, type S3HostingConfig, type S3Settings } from './s3-settings.js';
 import type { HostableImage, HostingPreview } from './types.js';
 
@@ -27,20 +26,26 @@ function identityOf(s: S3Settings): Record<string, unknown> {
   };
 }
 
+/** The AWS SDK takes a few hundred ms to import: load it on the first upload, not at start-up. */
+type SdkModules = { readonly client: typeof import('./s3-client.js'); readonly ops: typeof import('./s3-ops.js') };
+
 export function createS3Strategy(config: S3HostingConfig, rt: Runtime): RemoteStrategy {
   const settings = s3Settings(config);
-  const secrets = credentialSecrets(rt.env);
   let client: S3Client | undefined;
+  let sdk: Promise<SdkModules> | undefined;
+  const loadSdk = (): Promise<SdkModules> =>
+    (sdk ??= Promise.all([import('./s3-client.js'), import('./s3-ops.js')]).then(([c, o]) => ({ client: c, ops: o })));
 
-  function refFor(image: HostableImage): ObjectRef {
-    client ??= createS3Client(settings, rt.env);
-    return { client, bucket: settings.bucket, key: objectKey(settings.prefix, image.sha256, image.mediaType), secrets };
+  async function refFor(image: HostableImage): Promise<ObjectRef> {
+    const { client: c } = await loadSdk();
+    client ??= c.createS3Client(settings, rt.env);
+    return { client, bucket: settings.bucket, key: objectKey(settings.prefix, image.sha256, image.mediaType), secrets: c.credentialSecrets(rt.env) };
   }
 
   async function urlOf(ref: ObjectRef): Promise<{ url: string; expiresAt: number | null }> {
     if (settings.publicBaseUrl !== undefined) return { url: publicUrlFor(settings.publicBaseUrl, ref.key), expiresAt: null };
     const now = rt.now();
-    const url = await presignGet(ref, settings.presignTtlSeconds, now);
+    const url = await (await loadSdk()).ops.presignGet(ref, settings.presignTtlSeconds, now);
     return { url, expiresAt: now + settings.presignTtlSeconds * 1000 };
   }
 
@@ -48,12 +53,13 @@ export function createS3Strategy(config: S3HostingConfig, rt: Runtime): RemoteSt
     mode: 's3',
     identity: identityOf(settings),
     async host(image: HostableImage, signal: AbortSignal | undefined): Promise<HostResult> {
-      const ref = refFor(image);
+      const ref = await refFor(image);
+      const { ops } = await loadSdk();
       let bytesUploaded = 0;
-      const present = await objectExists(ref, await hostableFileSize(image.path), signal);
+      const present = await ops.objectExists(ref, await hostableFileSize(image.path), signal);
       if (!present) {
         const bytes = await verifyHostableFile(image, signal);
-        bytesUploaded = await putObject(ref, { ...image, bytes }, rt, signal);
+        bytesUploaded = await ops.putObject(ref, { ...image, bytes }, rt, signal);
       }
       return { ...(await urlOf(ref)), uploaded: !present, bytesUploaded };
     },

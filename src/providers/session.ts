@@ -6,8 +6,7 @@
 import type { HostingConfig, ProviderName } from '../recipe/types.js';
 import type { Runtime } from '../runtime.js';
 import type { Provider } from './types.js';
-import { allowedHosts, resolveBaseUrl, resolveToken } from './runcomfy/auth.js';
-import { createRunComfyProvider, type RunComfyOptions } from './runcomfy/client.js';
+import type { RunComfyOptions } from './runcomfy/client.js';
 
 export interface ProviderSession {
   readonly name: ProviderName;
@@ -25,6 +24,9 @@ export type SessionOptions = Pick<RunComfyOptions, 'deadlineMs' | 'onRetry' | 'p
 
 export async function openProviderSession(name: ProviderName, rt: Runtime, options: SessionOptions = {}): Promise<ProviderSession> {
   if (name === 'emulator') return openEmulatorSession(rt, options);
+  // Loaded on first use: a fully cached run never needs the HTTP client.
+  const { allowedHosts, resolveBaseUrl, resolveToken } = await import('./runcomfy/auth.js');
+  const { createRunComfyProvider } = await import('./runcomfy/client.js');
   const { token, warning } = await resolveToken(rt);
   const provider = createRunComfyProvider({ ...options, baseUrl: resolveBaseUrl(rt), token, rt, allowHosts: allowedHosts(rt) });
   return {
@@ -40,6 +42,7 @@ export async function openProviderSession(name: ProviderName, rt: Runtime, optio
 async function openEmulatorSession(rt: Runtime, options: SessionOptions): Promise<ProviderSession> {
   // Imported lazily: the emulator pulls in sharp, which `validate` and `plan` never need.
   const { startEmulator } = await import('../emulator/index.js');
+  const { createRunComfyProvider } = await import('./runcomfy/client.js');
   const queueMs = intFromEnv(rt, 'KONTEXT_EMULATOR_QUEUE_MS');
   const runMs = intFromEnv(rt, 'KONTEXT_EMULATOR_RUN_MS');
   const emulator = await startEmulator({

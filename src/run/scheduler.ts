@@ -2,6 +2,7 @@
  * The scheduler: every node is a promise that starts the moment its input exists (not level
  * by level); remote work runs under one p-limit of `jobs`. It emits events and never prints.
  */
+import { setMaxListeners } from 'node:events';
 import { stat } from 'node:fs/promises';
 import { dirname, relative, sep } from 'node:path';
 import pLimit, { type LimitFunction } from 'p-limit';
@@ -67,6 +68,8 @@ class Scheduler {
     this.#started = deps.rt.now();
     this.#signal = options.signal ?? new AbortController().signal;
     this.#stop = options.stopSignal ?? new AbortController().signal;
+    // Every in-flight node listens to these; -j 16 is not a leak.
+    setMaxListeners(0, this.#signal, this.#stop);
     this.#lock = deps.lockPath === null ? null : new LockWriter(deps.lockPath, { pid: deps.pid, isAlive: deps.isAlive });
     this.#limit = pLimit(Math.max(1, options.jobs));
     this.#inflight = deps.inflight ?? new InflightRegistry();

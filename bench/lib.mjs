@@ -1,0 +1,47 @@
+// Small helpers shared by the benchmarks (not a test framework: figures are printed, not judged).
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+export const bin = join(root, 'dist', 'cli', 'bin.js');
+
+/** A temp project folder (with `.git`, so it is the project root). */
+export function tempProject(name) {
+  const dir = mkdtempSync(join(tmpdir(), `kontext-bench-${name}-`));
+  mkdirSync(join(dir, '.git'));
+  return dir;
+}
+
+export function write(path, text) {
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, text);
+}
+
+export function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/** Wall time (ms) and max RSS (MB, via /usr/bin/time when present) of one CLI invocation. */
+export function timeCli(args, options = {}) {
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', maxBuffer: 1 << 30, ...options });
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  return { ms, status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+export function maxRssMb(args, options = {}) {
+  const r = spawnSync('/usr/bin/time', ['-f', '%M', process.execPath, bin, ...args], { encoding: 'utf8', ...options });
+  if (r.error) return null;
+  const kb = Number(r.stderr.trim().split('\n').pop());
+  return Number.isFinite(kb) ? kb / 1024 : null;
+}
+
+export function row(label, target, measured, ok) {
+  const mark = ok === undefined ? '' : ok ? '  ok' : '  MISSED';
+  console.log(`${label.padEnd(58)} ${String(target).padEnd(14)} ${measured}${mark}`);
+}

@@ -1,0 +1,45 @@
+#!/usr/bin/env node
+// Issue 2 targets: validate + plan of 1,000 glob instances × 10 passes (10,000 nodes) < 1 s;
+// `kontext --help` / `--version` < 150 ms (commands are imported lazily).
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { buildPlan, createRuntime, validateRecipeFile } from '../dist/index.js';
+import { median, row, tempProject, timeCli, write } from './lib.mjs';
+
+const dir = tempProject('recipe');
+for (let i = 0; i < 1000; i++) writeFileSync(join(dir, `shot-${String(i).padStart(4, '0')}.jpg`), 'x');
+const passes = Array.from({ length: 10 }, (_, k) =>
+  `  - id: step-${k + 1}\n    prompt: Keep the product and the lighting unchanged. Replace the background with plain color number ${k + 1}.\n`,
+).join('');
+write(join(dir, 'batch.yml'), `version: 1\nprovider: emulator\nsources:\n  shots: "*.jpg"\npasses:\n${passes}`);
+
+const rt = createRuntime({ cwd: dir });
+const times = [];
+let nodes = 0;
+for (let i = 0; i < 6; i++) {
+  const t0 = process.hrtime.bigint();
+  const result = await validateRecipeFile('batch.yml', { rt });
+  if (!result.recipe) throw new Error(result.problems.map((p) => p.message).join('\n'));
+  nodes = buildPlan(result.recipe).nodes.length;
+  times.push(Number(process.hrtime.bigint() - t0) / 1e6);
+}
+const warm = median(times.slice(1));
+const cold = timeCli(['plan', '--json', 'batch.yml'], { cwd: dir });
+
+const node0 = [];
+for (let i = 0; i < 7; i++) {
+  const t0 = process.hrtime.bigint();
+  spawnSync(process.execPath, ['-e', '0']);
+  node0.push(Number(process.hrtime.bigint() - t0) / 1e6);
+}
+const help = median(Array.from({ length: 9 }, () => timeCli(['--help']).ms));
+const version = median(Array.from({ length: 9 }, () => timeCli(['--version']).ms));
+
+console.log(`validate + plan: ${nodes} nodes`);
+row('validate + plan, 10,000 nodes (in process, first run)', '< 1000 ms', `${times[0].toFixed(0)} ms`, times[0] < 1000);
+row('validate + plan, 10,000 nodes (in process, median warm)', '< 1000 ms', `${warm.toFixed(0)} ms`, warm < 1000);
+row('`kontext plan --json` on it (whole process, cold)', '-', `${cold.ms.toFixed(0)} ms (exit ${cold.status})`);
+row('`kontext --help` (median of 9)', '< 150 ms', `${help.toFixed(0)} ms`, help < 150);
+row('`kontext --version` (median of 9)', '< 150 ms', `${version.toFixed(0)} ms`, version < 150);
+row('bare `node -e 0` on this machine, for scale (median of 7)', '-', `${median(node0).toFixed(0)} ms`);
