@@ -109,6 +109,7 @@ function runCommand(choose: (a: Action) => void): Command {
     .option('-j, --jobs <n>', 'concurrent remote requests', '4')
     .addOption(new Option('--provider <name>', 'override the recipe provider').choices(['runcomfy', 'emulator']))
     .addOption(new Option('--hosting <mode>', 'how local images reach the API').choices(['inline', 's3', 'command']))
+    .option('--trust-hosting-command', "run the recipe's own hosting command (read it first: it runs on this machine)")
     .option('--dry-run', 'show the plan with each node state and the billable requests; submit nothing')
     .option('--explain', 'say why each node will run')
     .option('--only <pass...>', 'run only these passes (and what they need)')

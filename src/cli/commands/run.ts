@@ -57,6 +57,7 @@ export function runOptionsFrom(opts: Record<string, unknown>, ctx: CliContext): 
     cacheDir: typeof opts['cacheDir'] === 'string' ? opts['cacheDir'] : undefined,
     strict: opts['strict'] === true,
     allowOutsideRoot: opts['allowOutsideRoot'] === true,
+    trustHostingCommand: opts['trustHostingCommand'] === true,
   };
 }
 
