@@ -115,7 +115,8 @@ class Scheduler {
     let upstream: UpstreamOutput | null = null;
     if (node.input.kind === 'node') {
       const up = await this.#outcomes.get(node.input.id);
-      if (!up || up.kind !== 'ok') return this.#skip(node, this.#halted() ?? 'upstream-failed');
+      // Downstream of a failure says so, even when the failure also stopped the run.
+      if (!up || up.kind !== 'ok') return this.#skip(node, up?.kind === 'failed' ? 'upstream-failed' : (this.#halted() ?? 'upstream-failed'));
       upstream = up.output;
     }
     const inputSha = upstream ? upstream.sha256 : state.inputSha;
