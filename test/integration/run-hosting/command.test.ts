@@ -1,0 +1,120 @@
+/**
+ * `hosting: command` end to end: a real upload script (test/fixtures/hosting/upload-to-folder.sh)
+ * copies each image into a folder that a local http server serves, and prints its URL; the
+ * emulator (as the RunComfy API) fetches it from there. A recipe's command runs only when the
+ * user trusts it: `--trust-hosting-command`, or the same command in the user config.
+ */
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { HostingError } from '../../../src/hosting/index.js';
+import type { HostingConfig } from '../../../src/index.js';
+import { createProject, failures, submittedUrls, summaryOf, type Project } from './harness.js';
+import { recipeYaml } from './recipe.js';
+import { startStaticServer, type StaticServer } from './static-server.js';
+
+const SCRIPT = fileURLToPath(new URL('../../fixtures/hosting/upload-to-folder.sh', import.meta.url));
+const COMMAND: HostingConfig = { mode: 'command', command: './scripts/upload.sh' };
+
+let served: string;
+let web: StaticServer;
+let project: Project;
+
+beforeEach(async () => {
+  served = await mkdtemp(join(tmpdir(), 'kontext-served-'));
+  web = await startStaticServer(served);
+  project = await createProject({ SERVE_DIR: served, SERVE_BASE_URL: `${web.origin}/files`, UPLOAD_LOG: join(served, 'uploads.log') });
+  await mkdir(join(project.root, 'scripts'));
+  await copyFile(SCRIPT, join(project.root, 'scripts', 'upload.sh'));
+});
+
+afterEach(async () => {
+  await project.close();
+  await web.close();
+  await rm(served, { recursive: true, force: true });
+});
+
+async function uploads(): Promise<string[]> {
+  const text = await readFile(join(served, 'uploads.log'), 'utf8').catch(() => '');
+  return text.split('\n').filter((l) => l !== '');
+}
+
+async function writeUserConfig(hosting: HostingConfig): Promise<void> {
+  await mkdir(project.configDir, { recursive: true });
+  await writeFile(join(project.configDir, 'config.json'), JSON.stringify({ hosting }));
+}
+
+describe('kontext run with hosting: command', () => {
+  it('runs the command once per distinct source, chains remote URLs, and again only after the URL TTL', async () => {
+    await project.writeRecipe(recipeYaml({ hosting: COMMAND }));
+    const first = await project.run({ options: { trustHostingCommand: true } });
+    expect(failures(first)).toEqual([]);
+    expect(summaryOf(first)).toMatchObject({ exitCode: 0, done: 5, submitted: 5 });
+    const calls = await uploads();
+    expect(calls).toHaveLength(3);
+    expect(calls.every((l) => / image\/jpeg \d+$/.test(l))).toBe(true);
+    expect(web.requests.filter((r) => r.status === 200)).toHaveLength(3);
+    const urls = submittedUrls(project).map((u) => u.url);
+    expect(urls.filter((u) => u.startsWith(`${web.origin}/files/`))).toHaveLength(3);
+    expect(urls.filter((u) => u.startsWith(`${project.emulator.origin}/files/`))).toHaveLength(2);
+
+    const second = await project.run({ options: { trustHostingCommand: true } });
+    expect(summaryOf(second)).toMatchObject({ exitCode: 0, cached: 5, submitted: 0 });
+    const forced = await project.run({ options: { trustHostingCommand: true, force: ['background'] } });
+    expect(summaryOf(forced)).toMatchObject({ exitCode: 0, submitted: 1 });
+    expect(await uploads()).toHaveLength(3);
+
+    // The command's URLs are trusted for 1 h by default: two hours on, it runs again.
+    const later = await project.run({ now: () => Date.now() + 2 * 3600_000, options: { trustHostingCommand: true, force: ['background'] } });
+    expect(summaryOf(later)).toMatchObject({ exitCode: 0, submitted: 1 });
+    expect(await uploads()).toHaveLength(4);
+  });
+
+  it("refuses to run a recipe's command that the user has not trusted: nothing runs, nothing is submitted", async () => {
+    await project.writeRecipe(recipeYaml({ hosting: COMMAND }));
+    const error = await project.run().then(() => null, (e: unknown) => e);
+    expect(error).toBeInstanceOf(HostingError);
+    expect(error).toMatchObject({ code: 'E_HOSTING_COMMAND_UNTRUSTED', exitCode: 77 });
+    expect((error as Error).message).not.toContain('upload.sh');
+    expect(await uploads()).toEqual([]);
+    expect(project.submits()).toEqual([]);
+
+    // A dry run executes nothing, so it needs no trust.
+    const dry = await project.run({ options: { dryRun: true } });
+    expect(dry.result.kind === 'dry-run' && dry.result.report.rows[0]?.input).toBe('will upload 32.9 kB (via hosting command)');
+    // Another command in the user config does not vouch for this one.
+    await writeUserConfig({ mode: 'command', command: ['./scripts/upload.sh'] });
+    await expect(project.run()).rejects.toMatchObject({ code: 'E_HOSTING_COMMAND_UNTRUSTED' });
+  });
+
+  it('runs a command from the user config, and a recipe command the user config names too', async () => {
+    await writeUserConfig(COMMAND);
+    await project.writeRecipe(recipeYaml());
+    const fromUser = await project.run();
+    expect(failures(fromUser)).toEqual([]);
+    expect(summaryOf(fromUser)).toMatchObject({ exitCode: 0, done: 5 });
+    expect(await uploads()).toHaveLength(3);
+
+    await project.writeRecipe(recipeYaml({ hosting: { ...COMMAND, timeout_seconds: 30 }, prompts: { label: 'Keep the object unchanged. Replace the background with light grey.' } }));
+    const same = await project.run();
+    expect(failures(same)).toEqual([]);
+    expect(summaryOf(same)).toMatchObject({ exitCode: 0, done: 2 });
+  });
+
+  it('kontext run: exit 77 with a one-line reason without --trust-hosting-command, exit 0 with it', async () => {
+    await project.writeRecipe(recipeYaml({ hosting: COMMAND }));
+    const refused = await project.cli(['run', project.recipePath]);
+    expect(refused.code).toBe(77);
+    expect(refused.stderr).toMatch(/the recipe's hosting command would run on this machine/);
+    expect(refused.stderr).toMatch(/--trust-hosting-command/);
+    expect(refused.stderr).not.toContain('upload.sh');
+    expect(await uploads()).toEqual([]);
+
+    const trusted = await project.cli(['run', project.recipePath, '--trust-hosting-command', '--json']);
+    expect(trusted.stderr).toBe('');
+    expect(trusted.code).toBe(0);
+    expect(await uploads()).toHaveLength(3);
+  });
+});

@@ -1,0 +1,41 @@
+/**
+ * A tiny static file server on 127.0.0.1 (port 0): what a hosting command's "bucket" looks
+ * like to the API. Serves files from one folder by name; records each request.
+ */
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { basename, join } from 'node:path';
+
+export interface StaticServer {
+  /** `http://127.0.0.1:<port>` */
+  readonly origin: string;
+  readonly requests: { readonly path: string; readonly status: number }[];
+  close(): Promise<void>;
+}
+
+export async function startStaticServer(dir: string): Promise<StaticServer> {
+  const requests: { path: string; status: number }[] = [];
+  const server = createServer((req, res) => {
+    const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
+    const file = join(dir, basename(decodeURIComponent(path)));
+    res.on('finish', () => requests.push({ path, status: res.statusCode }));
+    stat(file).then(
+      (info) => {
+        res.writeHead(200, { 'content-length': info.size, 'content-type': file.endsWith('.png') ? 'image/png' : 'image/jpeg' });
+        createReadStream(file).pipe(res);
+      },
+      () => {
+        res.writeHead(404).end();
+      },
+    );
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    origin: `http://127.0.0.1:${port}`,
+    requests,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
