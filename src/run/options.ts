@@ -8,6 +8,8 @@ import type { Runtime } from '../runtime.js';
 import type { Store } from '../store/types.js';
 import type { RunEvent } from './events.js';
 import type { InflightRegistry } from './inflight.js';
+import type { LockWriter } from './lock-writer.js';
+import type { WriteGate } from './write-gate.js';
 
 /** A pass selection flag: `'all'`, a list of pass ids, or absent. */
 export type PassSelection = readonly string[] | 'all' | undefined;
@@ -50,6 +52,10 @@ export interface RunDeps {
   readonly lockPath: string | null;
   /** Shared across watch cycles so a request still wanted is awaited, not submitted again. */
   readonly inflight?: InflightRegistry | undefined;
+  /** Watch mode: the cycle's lock writer, kept by the session so the next cycle can flush it. */
+  readonly lockWriter?: LockWriter | undefined;
+  /** Watch mode: output and lock writes as sections the next cycle can wait for (see WriteGate). */
+  readonly writes?: WriteGate | undefined;
   readonly onEvent: (event: RunEvent) => void;
   /** For the lock file's inter-process lock. */
   readonly pid: number;

@@ -21,7 +21,7 @@ export interface Prepared {
 
 export async function prepareRun(
   plan: Plan,
-  deps: { readonly store: Store; readonly providerName: string; readonly lock: LockFile; readonly draw: () => number },
+  deps: { readonly store: Store; readonly providerName: string; readonly lock: LockFile; readonly draw: () => number; readonly sessionSeeds?: ReadonlyMap<string, number> | undefined },
   options: Pick<RunOptions, 'only' | 'force' | 'reseed'>,
 ): Promise<Prepared> {
   const passes = new Set(plan.nodes.map((n) => n.pass));

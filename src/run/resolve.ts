@@ -35,6 +35,8 @@ export interface ResolveDeps {
   readonly draw: () => number;
   /** Node id → seed of a journaled (submitted, unrecorded) request; filled by {@link resolveStates}. */
   readonly journalSeeds?: ReadonlyMap<string, number> | undefined;
+  /** Watch mode: node id → the seed an earlier cycle of this session used (wins over the lock). */
+  readonly sessionSeeds?: ReadonlyMap<string, number> | undefined;
 }
 
 /** Content hash standing in for a remote source: the URL itself (we never fetch it locally). */
@@ -66,7 +68,7 @@ export async function resolveOne(
   options: Pick<RunOptions, 'force' | 'reseed'>,
 ): Promise<NodeState> {
   const locked = deps.lock.nodes[node.id];
-  const { seed, source } = chooseSeed(node, locked, options.reseed, deps.draw, deps.journalSeeds?.get(node.id));
+  const { seed, source } = chooseSeed(node, locked, options.reseed, deps.draw, deps.journalSeeds?.get(node.id), deps.sessionSeeds?.get(node.id));
   const forced = selects(options.force, node.pass);
   const key = inputSha === null ? null : keyFor(node, deps.providerName, inputSha, seed);
   const record = key !== null && !forced ? await deps.store.getRecord(key) : null;

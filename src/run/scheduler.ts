@@ -70,7 +70,7 @@ class Scheduler {
     this.#stop = options.stopSignal ?? new AbortController().signal;
     // Every in-flight node listens to these; -j 16 is not a leak.
     setMaxListeners(0, this.#signal, this.#stop);
-    this.#lock = deps.lockPath === null ? null : new LockWriter(deps.lockPath, { pid: deps.pid, isAlive: deps.isAlive });
+    this.#lock = deps.lockWriter ?? (deps.lockPath === null ? null : new LockWriter(deps.lockPath, { pid: deps.pid, isAlive: deps.isAlive }));
     this.#limit = pLimit(Math.max(1, options.jobs));
     this.#inflight = deps.inflight ?? new InflightRegistry();
     this.#exec = {
@@ -138,12 +138,13 @@ class Scheduler {
     this.#emit({ type: 'node-start', node: node.id, reason: existing ? 'reattach' : reason });
     try {
       const done = await (existing?.promise ?? this.#submit(node, key, state.seed, inputSha, upstream));
-      if (this.#stop.aborted) return this.#skip(node, 'stopped');
-      const { output } = await writeOutputs(this.deps.store.blobPath(done.record.output_sha256), this.prepared.plan.recipe.outDir, node.id, done.record.ext, node.save);
-      this.#record(node, done.record, output);
-      this.#counts.done++;
-      this.#emit({ type: 'node-done', node: node.id, output, request_id: done.record.request_id, seed: state.seed, ms: this.deps.rt.now() - t0 });
-      return { kind: 'ok', path: output, output: done.output };
+      return await this.#commit(node, async () => {
+        const { output } = await writeOutputs(this.deps.store.blobPath(done.record.output_sha256), this.prepared.plan.recipe.outDir, node.id, done.record.ext, node.save);
+        this.#record(node, done.record, output);
+        this.#counts.done++;
+        this.#emit({ type: 'node-done', node: node.id, output, request_id: done.record.request_id, seed: state.seed, ms: this.deps.rt.now() - t0 });
+        return { kind: 'ok', path: output, output: done.output };
+      });
     } catch (e) {
       const halted = this.#halted();
       return halted ? this.#skip(node, halted) : this.#fail(node, e);
@@ -161,15 +162,27 @@ class Scheduler {
     return promise;
   }
 
-  async #cached(node: PlanNode, hit: RunRecord): Promise<NodeOutcome> {
-    const blob = this.deps.store.blobPath(hit.output_sha256);
-    const { output, restored } = await writeOutputs(blob, this.prepared.plan.recipe.outDir, node.id, hit.ext, node.save);
-    this.#record(node, hit, output);
-    this.#counts.cached++;
-    this.#emit({ type: 'node-cached', node: node.id, output, restored });
-    const bytes = (await stat(blob)).size;
-    const urlAt = hit.output_url ? Date.parse(hit.finished_at) : null;
-    return { kind: 'ok', path: output, output: { sha256: hit.output_sha256, bytes, mediaType: hit.media_type, ext: hit.ext, url: hit.output_url ?? null, urlAt } };
+  #cached(node: PlanNode, hit: RunRecord): Promise<NodeOutcome> {
+    return this.#commit(node, async () => {
+      const blob = this.deps.store.blobPath(hit.output_sha256);
+      const { output, restored } = await writeOutputs(blob, this.prepared.plan.recipe.outDir, node.id, hit.ext, node.save);
+      this.#record(node, hit, output);
+      this.#counts.cached++;
+      this.#emit({ type: 'node-cached', node: node.id, output, restored });
+      const bytes = (await stat(blob)).size;
+      const urlAt = hit.output_url ? Date.parse(hit.finished_at) : null;
+      return { kind: 'ok', path: output, output: { sha256: hit.output_sha256, bytes, mediaType: hit.media_type, ext: hit.ext, url: hit.output_url ?? null, urlAt } };
+    });
+  }
+
+  /**
+   * Outputs and lock entries are written in a section that first checks the stop signal:
+   * a stopped (superseded, in watch mode) run never writes again, and the watch session can
+   * wait for the sections already begun before the next cycle reads the lock.
+   */
+  #commit(node: PlanNode, write: () => Promise<NodeOutcome>): Promise<NodeOutcome> {
+    const section = (): Promise<NodeOutcome> => (this.#stop.aborted ? Promise.resolve(this.#skip(node, 'stopped')) : write());
+    return this.deps.writes ? this.deps.writes.run(section) : section();
   }
 
   /** Write the node's lock entry, unless the lock already says exactly this. */

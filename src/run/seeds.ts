@@ -3,13 +3,15 @@
  * request still in the journal (submitted, paid for, never recorded: a crash or Ctrl-C hit
  * before the lock got it) so the next run keys the node the same way and re-attaches instead
  * of paying again; otherwise one is drawn. `--reseed` skips the lock and the journal for the
- * named passes (a recipe seed still wins: it is checked in).
+ * named passes (a recipe seed still wins: it is checked in). Watch mode: a seed the session
+ * already chose for the node wins over all but the recipe, so a request still in flight keeps
+ * its key across cycles (and `--reseed` is not undone by the lock before its result lands).
  */
 import type { PlanNode } from '../plan/types.js';
 import type { JournalEntry, LockEntry } from '../store/types.js';
 import { selects, type PassSelection } from './options.js';
 
-export type SeedSource = 'recipe' | 'lock' | 'journal' | 'drawn';
+export type SeedSource = 'recipe' | 'session' | 'lock' | 'journal' | 'drawn';
 
 export function chooseSeed(
   node: PlanNode,
@@ -17,8 +19,10 @@ export function chooseSeed(
   reseed: PassSelection,
   draw: () => number,
   journaled?: number,
+  session?: number,
 ): { readonly seed: number; readonly source: SeedSource } {
   if (node.seed !== null) return { seed: node.seed, source: 'recipe' };
+  if (session !== undefined) return { seed: session, source: 'session' };
   const reseeding = selects(reseed, node.pass);
   if (locked && !reseeding) return { seed: locked.seed, source: 'lock' };
   if (journaled !== undefined && !reseeding) return { seed: journaled, source: 'journal' };
