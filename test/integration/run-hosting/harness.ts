@@ -31,6 +31,8 @@ export interface RunSettings {
   readonly options?: Partial<RunRecipeOptions>;
   /** Open the provider inside runRecipe from the env (slow default polls) instead of a fast shared session. */
   readonly ownSession?: boolean;
+  /** Extra or replaced environment variables for this run only. */
+  readonly env?: Record<string, string>;
 }
 
 export interface Project {
@@ -79,7 +81,7 @@ export async function createProject(env: Record<string, string> = {}): Promise<P
     emulator,
     env: fullEnv,
     writeRecipe: (yaml) => writeFile(recipePath, yaml),
-    run: (settings = {}) => runOnce(recipePath, fullEnv, root, settings),
+    run: (settings = {}) => runOnce(recipePath, { ...fullEnv, ...settings.env }, root, settings),
     async cli(argv, now) {
       const sink = captureRuntime(root, fullEnv, now);
       const code = await main(argv, { rt: sink.rt });

@@ -1,0 +1,78 @@
+/**
+ * Secrets never leak: the AWS secret key, the API token and presigned query strings appear in
+ * no event, no CLI output (plain, JSON, dry run, errors), no lock file and no cache file —
+ * except the hosted-URL records, which hold presigned URLs and are readable by the owner only.
+ */
+import { readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { HostingConfig } from '../../../src/index.js';
+import { startS3Server, TEST_AWS_ENV, type TestS3Server } from '../../helpers/s3-server.js';
+import { createProject, TEST_TOKEN, type Project } from './harness.js';
+import { recipeYaml } from './recipe.js';
+
+let s3: TestS3Server;
+let project: Project;
+
+beforeEach(async () => {
+  s3 = await startS3Server();
+  project = await createProject({ ...TEST_AWS_ENV });
+});
+
+afterEach(async () => {
+  await project.close();
+  await s3.close();
+});
+
+const hosting = (): HostingConfig => ({ mode: 's3', bucket: s3.bucket, prefix: 'inputs', endpoint: s3.endpoint, force_path_style: true });
+
+const SECRETS = [TEST_AWS_ENV.AWS_SECRET_ACCESS_KEY, TEST_TOKEN, 'X-Amz-Signature', 'X-Amz-Credential', 'X-Amz-Security-Token'];
+
+function leaks(text: string): string[] {
+  return SECRETS.filter((s) => text.includes(s));
+}
+
+describe('secrets in a full s3-hosted run', () => {
+  it('stay out of events, output, the lock and the cache; only the 0600 hosted records hold signed URLs', async () => {
+    const texts: [string, string][] = [];
+    const cli = async (argv: string[], now?: () => number): Promise<number> => {
+      const r = await project.cli(argv, now);
+      texts.push([`${argv.join(' ')} (stdout)`, r.stdout], [`${argv.join(' ')} (stderr)`, r.stderr]);
+      return r.code;
+    };
+    await project.writeRecipe(recipeYaml({ hosting: hosting() }));
+    expect(await cli(['run', project.recipePath, '--json'])).toBe(0);
+    expect(await cli(['run', project.recipePath, '--dry-run', '--explain', '--force', 'background'])).toBe(0);
+
+    // The re-host path: the object vanished, the record still looks fresh.
+    const [put] = s3.requests.filter((r) => r.method === 'PUT');
+    await s3.deleteObject((put?.path ?? '').slice(`/${s3.bucket}/`.length));
+    await project.writeRecipe(recipeYaml({ hosting: hosting(), prompts: { background: 'Keep the person unchanged. Replace the background with a desert.' } }));
+    expect(await cli(['run', project.recipePath])).toBe(0);
+
+    // A remote failure whose text carries a signed URL, and a storage error (rejected key).
+    project.emulator.setScenario({ faults: [{ kind: 'remote-failed', error: { code: 'model_error', message: `bad input ${s3.endpoint}/x.jpg?X-Amz-Signature=feed&X-Amz-Credential=S3RVER` } }] });
+    expect(await cli(['run', project.recipePath, '--force', 'raincoat', '--json'])).toBe(1);
+    const denied = await project.run({ env: { AWS_ACCESS_KEY_ID: 'AKIAWRONGWRONGWRONG' }, now: () => Date.now() + 2 * 3600_000, options: { force: ['label'] } });
+    texts.push(['denied events', JSON.stringify(denied.events)]);
+    expect(denied.events.some((e) => e.type === 'node-failed' && e.code === 'E_HOSTING_DENIED')).toBe(true);
+
+    for (const [what, text] of texts) expect({ what, leaks: leaks(text) }).toEqual({ what, leaks: [] });
+    const files = await project.files({ skipHosted: true, skipImages: true });
+    expect(files.size).toBeGreaterThan(3);
+    expect([...files.keys()].some((f) => f.endsWith('.lock.json'))).toBe(true);
+    for (const [file, text] of files) expect({ file, leaks: leaks(text) }).toEqual({ file, leaks: [] });
+
+    const hostedDir = join(project.cacheDir, 'hosted');
+    const records = (await readdir(hostedDir, { recursive: true, withFileTypes: true })).filter((d) => d.isFile());
+    expect(records).toHaveLength(3);
+    for (const d of records) {
+      const path = join(d.parentPath, d.name);
+      expect((await stat(path)).mode & 0o777).toBe(0o600);
+      expect((await stat(d.parentPath)).mode & 0o077).toBe(0);
+    }
+    const hostedText = [...(await project.files()).entries()].filter(([f]) => f.startsWith(join('.kontext', 'hosted'))).map(([, t]) => t).join('\n');
+    expect(hostedText).toContain('X-Amz-Signature');
+    expect(hostedText).not.toContain(TEST_AWS_ENV.AWS_SECRET_ACCESS_KEY);
+  });
+});
