@@ -1,0 +1,63 @@
+/**
+ * `kontext edit` as a library call (`runEdit`): a one-off edit writes its output; with a seed a
+ * repeat is a cache hit (zero submits); a missing image fails with exit 66 before any request.
+ */
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { runEdit } from '../../../src/run/edit.js';
+import type { RunEvent } from '../../../src/index.js';
+import { createProject, eventsOf, isSubmit, sha256File, startRig, testRuntime, type Project, type Rig } from '../../helpers/run-fixtures.js';
+
+let project: Project;
+let rig: Rig;
+beforeEach(async () => {
+  project = await createProject('version: 1\n');
+  rig = await startRig();
+});
+afterEach(async () => {
+  await rig.close();
+  await project.cleanup();
+});
+
+async function edit(options: { seed?: number; image?: string; output?: string }): Promise<{ events: RunEvent[]; output: string | null; exitCode: number }> {
+  const rt = testRuntime(project.root, { RUNCOMFY_MODEL_API_BASE: rig.emulator.baseUrl, KONTEXT_ALLOW_HOSTS: '127.0.0.1', RUNCOMFY_TOKEN: 'test-token' });
+  const events: RunEvent[] = [];
+  const result = await runEdit(
+    {
+      image: options.image ?? 'assets/pet-chelsea.jpg',
+      prompt: 'Keep the cat unchanged. Add a small red bow tie.',
+      seed: options.seed,
+      aspectRatio: '1:1',
+      output: options.output ?? 'edited/cat.png',
+      provider: 'runcomfy',
+      hosting: 'inline',
+    },
+    { rt, onEvent: (e) => events.push(e), pid: process.pid, isAlive: () => true },
+  );
+  return { events, output: result.output, exitCode: result.summary.exitCode };
+}
+
+describe('kontext edit (runEdit)', () => {
+  it('writes the output; with --seed a repeat is a cache hit with zero submits', async () => {
+    const first = await edit({ seed: 11 });
+    expect(first.exitCode).toBe(0);
+    expect(first.output).toBe(join(project.root, 'edited', 'cat.png'));
+    expect((await stat(first.output ?? '')).size).toBeGreaterThan(0);
+    const submits = rig.submits();
+    expect(submits).toHaveLength(1);
+    expect(submits[0]?.body).toMatchObject({ seed: 11, aspect_ratio: '1:1' });
+    const sha = await sha256File(first.output ?? '');
+
+    const again = await edit({ seed: 11 });
+    expect(again.exitCode).toBe(0);
+    expect(rig.calls().filter(isSubmit)).toHaveLength(1);
+    expect(eventsOf(again.events, 'node-cached')).toHaveLength(1);
+    expect(await sha256File(again.output ?? '')).toBe(sha);
+  });
+
+  it('a missing image fails with exit 66 before any request', async () => {
+    await expect(edit({ image: 'assets/nope.jpg' })).rejects.toMatchObject({ exitCode: 66 });
+    expect(rig.calls()).toEqual([]);
+  });
+});
