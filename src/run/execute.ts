@@ -120,6 +120,8 @@ async function finish(job: Job, requestId: string, deps: ExecuteDeps): Promise<E
     });
   } catch (e) {
     if (deps.signal.aborted || stopQueued.signal.aborted) await cancelIfQueued(job, requestId, current, deps);
+    // Ended failed or cancelled: nothing left to re-attach to, and errors are never kept.
+    else if (isTerminalFailure(e)) await deps.store.journal.remove(job.key);
     throw e;
   } finally {
     job.abandoned?.removeEventListener('abort', onAbandon);
@@ -173,6 +175,11 @@ function phase(deps: ExecuteDeps, node: string, p: NodePhase, requestId?: string
 
 function throwIfAborted(signal: AbortSignal): void {
   if (signal.aborted) throw signal.reason instanceof Error ? signal.reason : new Error('aborted');
+}
+
+function isTerminalFailure(e: unknown): boolean {
+  const code = (e as { code?: string }).code;
+  return code === 'E_REMOTE_FAILED' || code === 'E_REMOTE_CANCELLED';
 }
 
 /** The remote run failed because the service could not fetch `image_url`. */
