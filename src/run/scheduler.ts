@@ -170,8 +170,10 @@ class Scheduler {
       this.#counts.cached++;
       this.#emit({ type: 'node-cached', node: node.id, output, restored });
       const bytes = (await stat(blob)).size;
-      const urlAt = hit.output_url ? Date.parse(hit.finished_at) : null;
-      return { kind: 'ok', path: output, output: { sha256: hit.output_sha256, bytes, mediaType: hit.media_type, ext: hit.ext, url: hit.output_url ?? null, urlAt } };
+      // The in-process emulator that served an earlier run's output is gone (new port each run): host the bytes instead.
+      const url = this.deps.providerName === 'emulator' ? null : (hit.output_url ?? null);
+      const urlAt = url ? Date.parse(hit.finished_at) : null;
+      return { kind: 'ok', path: output, output: { sha256: hit.output_sha256, bytes, mediaType: hit.media_type, ext: hit.ext, url, urlAt } };
     });
   }
 
