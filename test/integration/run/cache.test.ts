@@ -72,6 +72,17 @@ describe('cache and lock', () => {
     expect(lock.nodes['umbrella']?.seed).toBe(lockBefore.nodes['umbrella']?.seed);
   });
 
+  it('after the emulator that served a cached output is gone, its input is hosted again, not passed as a dead URL', async () => {
+    await runCounting();
+    await rig.close();
+    rig = await startRig(); // provider: emulator starts a new in-process emulator (new port) for every run
+    await project.writeRecipe(chain(JACKET2));
+    const { byPrompt, run } = await runCounting({}, 2);
+    expect(eventsOf(run.events, 'warning')).toEqual([]);
+    expect(Object.fromEntries(byPrompt)).toEqual({ [JACKET2]: 1, [UMBRELLA]: 1 });
+    expect(String(rig.submits().find((e) => e.body?.['prompt'] === JACKET2)?.body?.['image_url'])).toMatch(/^data:image\/png/);
+  });
+
   it('--reseed jacket re-runs only it and downstream; only its seed changes', async () => {
     await runCounting();
     const before = await project.readLock();

@@ -3,6 +3,7 @@
  * exact outputs of a fault-free run (no duplicate accepted submit); persistent 429/503 end
  * with the right exit code; stop-on-first-failure vs --keep-going.
  */
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ScenarioInput } from '../../../src/emulator/index.js';
@@ -81,6 +82,18 @@ const THREE = recipeYaml([
   ['z2', 'Keep everything else unchanged. Add a small bird.'],
 ]);
 const REMOTE_FAIL: ScenarioInput = { faults: [{ kind: 'remote-failed', nth: 1, error: { code: 'moderation', message: 'flagged' } }] };
+
+describe('a failed request is not kept', () => {
+  it('after a remote failure the next run submits again (the journal does not hold on to the failed request)', async () => {
+    const { project, rig } = await setup(recipeYaml([['a', 'Keep the face unchanged. Make the sky orange.']]), REMOTE_FAIL);
+    expect(summaryOf(await runIn(project, {}, { rig })).exitCode).toBe(1);
+    rig.emulator.setScenario({});
+    const again = await runIn(project, {}, { rig });
+    expect(summaryOf(again)).toMatchObject({ exitCode: 0, done: 1 });
+    expect(rig.submits().filter((e) => e.status === 200)).toHaveLength(2);
+    expect(await readdir(join(project.cacheDir, 'journal')).catch(() => [])).toEqual([]);
+  });
+});
 
 describe('stop on first failure and --keep-going', () => {
   it('without --keep-going the run stops submitting after a remote failure (exit 1)', async () => {
