@@ -3,7 +3,7 @@
  * runs it. Exit codes (DESIGN.md §4), error lines with file:line:col, plan formats, and a
  * real `run` of an example recipe on the built-in emulator, twice (the second all cached).
  */
-import { cp, mkdir, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -106,6 +106,16 @@ describe('kontext run / edit on the built-in emulator', () => {
     const second = await cli(['run', 'portrait.yml'], { cwd: project, env: env() });
     expect(second.code).toBe(0);
     expect(second.stderr).toMatch(/done 0 · cached 6 · failed 0 · skipped 0 · submitted 0/);
+
+    // Edit the middle pass: it and what depends on it run again (a new in-process emulator, so the cached input is re-hosted).
+    const recipe = join(project, 'portrait.yml');
+    await writeFile(recipe, (await readFile(recipe, 'utf8')).replace('yellow raincoat', 'green raincoat'));
+    const third = await cli(['run', 'portrait.yml'], { cwd: project, env: env() });
+    expect(third.code).toBe(0);
+    expect(third.stderr).toMatch(/cached\s+background/);
+    expect(third.stderr).toMatch(/start\s+raincoat\s+prompt changed/);
+    expect(third.stderr).toMatch(/done 5 · cached 1 · failed 0 · skipped 0 · submitted 5/);
+    expect(third.stderr).not.toMatch(/warning/);
   });
 
   it('run --dry-run --explain says why, submits nothing', async () => {

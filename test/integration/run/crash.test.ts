@@ -58,21 +58,24 @@ async function statusOf(e: EmulatorHandle, id: string): Promise<string> {
 
 describe('crash safety (built CLI child)', () => {
   it('kill -9 with requests in flight, then a re-run: no duplicate submits, every output complete', async () => {
-    emulator = await startEmulator({ queueMs: 50, runMs: 3_000 });
-    project = await createProject(recipeYaml([['a', P.a], ['b', P.b, 'from: photo'], ['c', P.c, 'from: a']], HEAD).replace('provider: emulator', 'provider: runcomfy'));
+    emulator = await startEmulator({ queueMs: 20, runMs: 50 });
+    project = await createProject(recipeYaml([['a', P.a], ['b', P.b], ['c', P.c, 'from: a']], HEAD).replace('provider: emulator', 'provider: runcomfy'));
     const env = runcomfyEnv(emulator);
-    const child = spawnRun(project, ['-j', '4', '--json'], env);
     const em = emulator;
-    await until(() => polledIds(em.requestLog()).size >= 2, 20_000, 'both submits polled', () => describeChild(child));
+    const child = spawnRun(project, ['-j', '4', '--json'], env);
+    await until(() => acceptedByPrompt(em.requestLog()).has(P.a), 20_000, 'the first submit', () => describeChild(child));
+    emulator.setScenario({ run_ms: 3_000 }); // a (already submitted) stays quick; b and c will still be running at the kill
+    await until(() => polledIds(em.requestLog()).size >= 3, 20_000, 'b and c polled', () => describeChild(child));
+    // The lock is written as each node finishes, not at the end.
+    expect(Object.keys((await project.readLock()).nodes)).toEqual(['a']);
     child.child.kill('SIGKILL');
     expect((await child.done).signal).toBe('SIGKILL');
     expect(await journalFiles(project)).toHaveLength(2);
-    emulator.setScenario({ run_ms: 50 }); // new requests (c) run fast; a and b keep their 3 s
 
     const rerun = await runIn(project, {}, { env });
-    expect(summaryOf(rerun)).toMatchObject({ exitCode: 0, done: 3, failed: 0 });
+    expect(summaryOf(rerun)).toMatchObject({ exitCode: 0, done: 2, cached: 1, failed: 0 });
     const reattached = eventsOf(rerun.events, 'node-state').filter((e) => e.phase === 'reattaching').map((e) => e.node);
-    expect(reattached.sort()).toEqual(['a', 'b']);
+    expect(reattached.sort()).toEqual(['b', 'c']);
     expect(Object.fromEntries(acceptedByPrompt(emulator.requestLog()))).toEqual({ [P.a]: 1, [P.b]: 1, [P.c]: 1 });
     const lock = await project.readLock();
     expect(Object.keys(lock.nodes).sort()).toEqual(['a', 'b', 'c']);
