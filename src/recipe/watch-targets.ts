@@ -1,32 +1,133 @@
 /**
- * What watch mode must watch for a recipe: the recipe file, each local source file, and for
- * each glob the folder its static prefix names (recursively when the pattern goes deeper),
- * so a new file is a new instance and a removed one drops its nodes.
+ * What watch mode must watch for a recipe, and which file events matter. Watched: the recipe
+ * file, each local source file, and for each glob the folder its static prefix names (deeper
+ * only when the pattern goes deeper), so a new file is a new instance and a removed one drops
+ * its nodes. Never a reason to re-run: what runs themselves write (outputs, `save:` copies,
+ * the lock, the cache), or a file no pattern matches — otherwise a run could trigger itself.
  */
-import { isAbsolute, join, resolve } from 'node:path';
-import { expandBraces, splitPattern } from './sources/glob-pattern.js';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { expandBraces, splitPattern, type Segment } from './sources/glob-pattern.js';
 import type { Recipe } from './types.js';
 
-export interface WatchTargets {
-  readonly files: readonly string[];
-  readonly dirs: readonly { readonly path: string; readonly recursive: boolean }[];
+export interface GlobTarget {
+  /** The pattern's static prefix: the folder to watch. */
+  readonly base: string;
+  /** Whether matches can lie below `base`'s direct children. */
+  readonly recursive: boolean;
+  readonly rest: readonly Segment[];
 }
 
-export function watchTargets(recipe: Recipe): WatchTargets {
+export interface WatchTargets {
+  /** The recipe and every local source file (absolute). */
+  readonly files: readonly string[];
+  readonly globs: readonly GlobTarget[];
+  /** Folders (and their contents) and path prefixes runs write to. */
+  readonly excluded: readonly string[];
+  /** `save:` templates as patterns (placeholders match any name). */
+  readonly savePatterns: readonly RegExp[];
+}
+
+/** A folder to hand to the file watcher. */
+export interface WatchRoot {
+  readonly path: string;
+  readonly recursive: boolean;
+}
+
+export interface WatchTargetOptions {
+  /** The cache dir in use (outside `.kontext` when `--cache-dir` says so). */
+  readonly cacheDir?: string | undefined;
+  /** The lock file: it and its `.lck` are written by runs. */
+  readonly lockPath?: string | undefined;
+}
+
+export function watchTargets(recipe: Recipe, options: WatchTargetOptions = {}): WatchTargets {
   const files = new Set<string>([recipe.file]);
-  const dirs = new Map<string, boolean>();
+  const globs: GlobTarget[] = [];
   for (const source of recipe.sources) {
     if (source.kind === 'file') for (const i of source.instances) if (i.path) files.add(i.path);
     if (source.kind !== 'glob') continue;
     for (const pattern of expandBraces(source.spec)) {
       const { base, rest, absolute } = splitPattern(pattern);
       const baseDir = absolute ? join('/', ...base) : resolve(recipe.dir, ...base);
-      const recursive = rest.length > 1 || rest.some((s) => s.kind === 'globstar');
-      dirs.set(baseDir, (dirs.get(baseDir) ?? false) || recursive);
+      globs.push({ base: baseDir, recursive: rest.length > 1 || rest.some((s) => s.kind === 'globstar'), rest });
     }
   }
+  const excluded = [recipe.outDir, ...(options.cacheDir ? [options.cacheDir] : []), ...(options.lockPath ? [options.lockPath] : [])];
+  const savePatterns = recipe.passes.flatMap((p) => (p.save ? [templatePattern(p.save)] : []));
+  return { files: [...files].filter((f) => isAbsolute(f)), globs, excluded, savePatterns };
+}
+
+/** Before the first valid load: only the recipe file itself. */
+export function recipeOnlyTargets(file: string): WatchTargets {
+  return { files: [file], globs: [], excluded: [], savePatterns: [] };
+}
+
+/** Folders to watch: each file's folder (its direct children only) and each glob base. */
+export function watchRoots(t: WatchTargets): WatchRoot[] {
+  const roots = new Map<string, boolean>();
+  for (const f of t.files) roots.set(dirname(f), roots.get(dirname(f)) ?? false);
+  for (const g of t.globs) roots.set(g.base, (roots.get(g.base) ?? false) || g.recursive);
+  return [...roots].map(([path, recursive]) => ({ path, recursive }));
+}
+
+export interface WatchFilter {
+  readonly roots: readonly WatchRoot[];
+  /**
+   * Whether a path the watcher reports (or is about to descend into) matters. `kind` is
+   * unknown before the watcher has stat'ed the path: a folder that could hold matches stays in.
+   */
+  relevant(path: string, kind: 'file' | 'dir' | undefined): boolean;
+}
+
+export function watchFilter(t: WatchTargets): WatchFilter {
+  const roots = watchRoots(t);
+  const rootPaths = new Set(roots.map((r) => r.path));
+  const files = new Set(t.files);
   return {
-    files: [...files].filter((f) => isAbsolute(f)),
-    dirs: [...dirs].map(([path, recursive]) => ({ path, recursive })),
+    roots,
+    relevant(path, kind) {
+      if (rootPaths.has(path)) return true;
+      if (isExcluded(t, path)) return false;
+      if (files.has(path)) return kind !== 'dir';
+      if (matchesGlob(t, path, kind)) return true;
+      // An ancestor of a root that does not exist yet: the watcher waits there for it to appear.
+      return kind !== 'file' && roots.some((r) => isInside(r.path, path));
+    },
   };
+}
+
+function matchesGlob(t: WatchTargets, path: string, kind: 'file' | 'dir' | undefined): boolean {
+  return t.globs.some((g) => {
+    if (!isInside(path, g.base)) return false;
+    const parts = relative(g.base, path).split(sep);
+    // Hidden folders are never descended into by the glob expander either.
+    if (kind !== 'file' && g.recursive && !parts.some((p) => p.startsWith('.'))) return true;
+    return kind !== 'dir' && matchSegments(g.rest, parts);
+  });
+}
+
+/** Full match of path segments against compiled glob segments (`**` spans zero or more, never hidden ones). */
+export function matchSegments(segs: readonly Segment[], parts: readonly string[]): boolean {
+  const [seg, ...more] = segs;
+  const [part, ...rest] = parts;
+  if (seg === undefined) return part === undefined;
+  if (seg.kind === 'globstar') return matchSegments(more, parts) || (part !== undefined && !part.startsWith('.') && matchSegments(segs, rest));
+  if (part === undefined) return false;
+  return (seg.kind === 'literal' ? seg.name === part : seg.re.test(part)) && matchSegments(more, rest);
+}
+
+function isExcluded(t: WatchTargets, path: string): boolean {
+  if (path.split(sep).includes('.kontext')) return true;
+  if (t.excluded.some((e) => path === e || path.startsWith(e + sep) || path.startsWith(e + '.'))) return true;
+  return t.savePatterns.some((re) => re.test(path));
+}
+
+function isInside(path: string, dir: string): boolean {
+  return path.startsWith(dir.endsWith(sep) ? dir : dir + sep);
+}
+
+/** `out/{source}-{pass}.{ext}` → a pattern where each placeholder matches one name's worth. */
+function templatePattern(template: string): RegExp {
+  const parts = template.split(/\{(?:source|pass|variant|ext)\}/);
+  return new RegExp(`^${parts.map((p) => p.replace(/[\\^$.*+?()[\]{}|/]/g, '\\$&')).join('[^/]*')}$`, 'u');
 }

@@ -32,11 +32,17 @@ export class InflightRegistry {
     promise.then(drop, drop);
   }
 
-  /** Abandon every in-flight request whose key is not in `wanted`. Returns the abandoned keys. */
+  /**
+   * Abandon every in-flight request whose key is not in `wanted`. Returns the abandoned keys.
+   * They are forgotten at once: a later cycle that wants the key again must not await a
+   * request that is being cancelled; it goes through the journal instead (re-attaching to a
+   * request that is still running, resubmitting one that was cancelled).
+   */
   abandonExcept(wanted: ReadonlySet<string>): string[] {
     const dropped: string[] = [];
     for (const [key, entry] of this.#entries) {
       if (wanted.has(key)) continue;
+      this.#entries.delete(key);
       entry.abandon();
       dropped.push(key);
     }

@@ -1,42 +1,77 @@
 /**
  * Watch mode's engine (no file watching here: `src/cli/watch` feeds it changes). Each cycle
  * reloads and validates the recipe (an invalid one keeps the last good plan in force),
- * re-plans, abandons in-flight requests the new plan no longer wants (cancelled while queued;
- * left to finish into the cache once running), and starts a run in which everything already
- * done is a cache hit and everything still in flight is awaited rather than resubmitted.
+ * stops the previous run softly, re-plans, abandons in-flight requests the new plan no longer
+ * wants (cancelled while queued; left to finish into the cache once running), and starts a
+ * run in which everything already done is a cache hit and everything still in flight is
+ * awaited rather than resubmitted. One provider session, store and hosting serve every cycle.
  */
 import { buildPlan } from '../plan/index.js';
 import type { SessionPool } from '../providers/session-pool.js';
-import { loadRecipe, loadUserConfig, watchTargets, type WatchTargets } from '../recipe/index.js';
+import { loadRecipe } from '../recipe/index.js';
+import { recipeOnlyTargets, watchTargets, type WatchTargets } from '../recipe/watch-targets.js';
 import type { Recipe } from '../recipe/types.js';
-import { formatProblem, isKontextError, RecipeError, type Problem } from '../errors.js';
-import { createHosting, type Hosting } from '../hosting/index.js';
-import { openStore, readLock } from '../store/index.js';
+import { isKontextError } from '../errors.js';
+import { readLock } from '../store/index.js';
+import type { RunEvent } from './events.js';
 import { InflightRegistry } from './inflight.js';
-import { prepareRun } from './prepare.js';
-import { cacheDirFor, chooseHosting, lockPathFor, type RunRecipeDeps, type RunRecipeOptions } from './run-recipe.js';
+import { LockWriter } from './lock-writer.js';
+import { prepareRun, type Prepared } from './prepare.js';
+import { cacheDirFor, lockPathFor, type RunRecipeDeps, type RunRecipeOptions } from './run-recipe.js';
 import { executePlan, type RunSummary } from './scheduler.js';
+import { problemLines, WatchResources, type CycleResources } from './watch-resources.js';
+import { WriteGate } from './write-gate.js';
+
+export type WatchDeps = Omit<RunRecipeDeps, 'session'> & { readonly sessions: SessionPool };
 
 export type CycleResult =
-  | { readonly kind: 'invalid'; readonly problems: readonly Problem[] }
-  | { readonly kind: 'started'; readonly toRun: number; readonly abandoned: number; readonly done: Promise<RunSummary> };
+  | { readonly kind: 'invalid'; readonly problems: readonly string[] }
+  | {
+      readonly kind: 'started';
+      readonly toRun: number;
+      readonly inFlight: number;
+      readonly abandoned: number;
+      readonly done: Promise<RunSummary>;
+    };
+
+export interface CycleHooks {
+  /** Runs after planning, before the run starts (the watcher follows the new targets here). */
+  readonly beforeStart?: () => Promise<void>;
+}
+
+interface CurrentRun {
+  readonly stop: AbortController;
+  readonly lock: LockWriter;
+  readonly done: Promise<RunSummary>;
+  /** Once superseded, the run's events (skips, its summary) are noise: only warnings pass. */
+  mute(): void;
+}
 
 export class WatchSession {
   readonly #inflight = new InflightRegistry();
-  #stop = new AbortController();
-  #running: Promise<RunSummary> | null = null;
+  readonly #writes = new WriteGate();
+  readonly #resources: WatchResources;
+  /** Seeds this session chose (drawn or from the lock): they keep in-flight keys stable. */
+  #seeds = new Map<string, number>();
+  readonly #runs = new Set<Promise<RunSummary>>();
+  #current: CurrentRun | null = null;
   #recipe: Recipe | null = null;
-  #hosting: Hosting | null = null;
+  #started = 0;
+  #closed = false;
 
   constructor(
     readonly path: string,
     readonly options: RunRecipeOptions,
-    readonly deps: Omit<RunRecipeDeps, 'session'> & { readonly sessions: SessionPool },
-  ) {}
+    readonly deps: WatchDeps,
+  ) {
+    this.#resources = new WatchResources(deps.rt, deps.sessions, options);
+  }
 
   /** What to watch: from the last good recipe (the recipe file alone before the first). */
-  targets(): WatchTargets | null {
-    return this.#recipe ? watchTargets(this.#recipe) : null;
+  targets(): WatchTargets {
+    const recipe = this.#recipe;
+    if (!recipe) return recipeOnlyTargets(this.#resources.absolute(this.path));
+    return watchTargets(recipe, { cacheDir: cacheDirFor(recipe, this.options.cacheDir, this.deps.rt), lockPath: lockPathFor(recipe) });
   }
 
   get recipe(): Recipe | null {
@@ -44,58 +79,96 @@ export class WatchSession {
   }
 
   /** Reload, re-plan and start a run of what changed. `changed`: the paths that triggered it. */
-  async cycle(changed: readonly string[]): Promise<CycleResult> {
-    const { rt } = this.deps;
+  async cycle(changed: readonly string[], hooks: CycleHooks = {}): Promise<CycleResult> {
+    if (this.#closed) return { kind: 'invalid', problems: ['watch session closed'] };
     let recipe: Recipe;
     try {
-      recipe = await loadRecipe(this.path, { rt, strict: this.options.strict ?? false, allowOutsideRoot: this.options.allowOutsideRoot ?? false });
+      recipe = await loadRecipe(this.path, { rt: this.deps.rt, strict: this.options.strict ?? false, allowOutsideRoot: this.options.allowOutsideRoot ?? false });
     } catch (e) {
-      if (!isKontextError(e)) throw e;
-      const problems = e instanceof RecipeError ? e.problems : [{ code: e.code, severity: 'error' as const, message: e.message, ...(e.hint ? { hint: e.hint } : {}) }];
-      this.deps.onEvent({ type: 'watch-error', t: 0, recipe: this.path, problems: problems.map((p) => formatProblem(p)) });
-      return { kind: 'invalid', problems };
+      return this.#invalid(e);
     }
     this.#recipe = recipe;
-    const providerName = this.options.provider ?? recipe.provider;
-    const session = await this.deps.sessions.get(providerName);
-    const store = await openStore(cacheDirFor(recipe, this.options.cacheDir, rt));
-    const lockPath = lockPathFor(recipe);
-    const prepared = await prepareRun(buildPlan(recipe), { store, providerName, lock: await readLock(lockPath), draw: rt.randomSeed }, this.options);
-    const wanted = new Set([...prepared.states.values()].flatMap((s) => (s.key === null ? [] : [s.key])));
-    this.#stop.abort();
-    const abandoned = this.#inflight.abandonExcept(wanted).length;
-    this.#stop = new AbortController();
-    const toRun = [...prepared.states.values()].filter((s) => s.status === 'run');
-    this.deps.onEvent({
-      type: 'watch-cycle',
-      t: 0,
-      recipe: this.path,
-      changed: [...changed],
-      to_run: toRun.map((s) => ({ node: s.node.id, reason: s.reason ?? 'not-cached' })),
-      cached: prepared.nodes.length - toRun.length,
-      abandoned,
-    });
-    await this.#hosting?.close?.();
-    const config = chooseHosting(recipe.hosting, this.options.hosting, await loadUserConfig(rt), providerName);
-    this.#hosting = config ? createHosting(config, { rt, cacheDir: store.root, projectRoot: recipe.projectRoot }) : null;
-    const done = executePlan(
-      prepared,
-      { rt, provider: session.provider, providerName, store, hosting: this.#hosting, lockPath, onEvent: this.deps.onEvent, pid: this.deps.pid, isAlive: this.deps.isAlive, inflight: this.#inflight },
-      { ...this.options, stopSignal: this.#stop.signal },
-    ).finally(() => store.flush());
-    this.#running = done;
-    return { kind: 'started', toRun: toRun.length, abandoned, done };
+    try {
+      const { prepared, run } = await this.#prepare(recipe);
+      await hooks.beforeStart?.();
+      return this.#start(prepared, run, changed);
+    } catch (e) {
+      return this.#invalid(e);
+    }
   }
 
   /** Wait for the current cycle's run (if any) to finish. */
   async idle(): Promise<void> {
-    await this.#running?.catch(() => undefined);
+    await this.#current?.done.catch(() => undefined);
   }
 
+  /** Stop watching: the current run stops softly; waits for every run (superseded ones too). */
   async close(): Promise<void> {
-    this.#stop.abort();
-    await this.idle();
-    await this.#hosting?.close?.();
+    this.#closed = true;
+    this.#current?.stop.abort();
+    while (this.#runs.size > 0) await Promise.allSettled([...this.#runs]);
+    await this.#resources.close();
+  }
+
+  async #prepare(recipe: Recipe): Promise<{ prepared: Prepared; run: CycleResources }> {
+    const run = await this.#resources.forRun(recipe, this.deps.onEvent);
+    // The old plan is superseded: it starts nothing new and writes nothing more. Its writes
+    // already under way land before the lock is read, so the new plan sees them.
+    this.#current?.stop.abort();
+    this.#current?.mute();
+    await this.#writes.settled();
+    await this.#current?.lock.flush().catch((e: unknown) => this.#warn(`lock: ${(e as Error).message}`));
+    // --force and --reseed are one-shot: later cycles re-run only what changed.
+    const once = this.#started === 0 ? this.options : { ...this.options, force: undefined, reseed: undefined };
+    const lock = await readLock(run.lockPath);
+    const prepared = await prepareRun(buildPlan(recipe), { store: run.store, providerName: run.providerName, lock, draw: this.deps.rt.randomSeed, sessionSeeds: this.#seeds }, once);
+    await run.check(prepared);
+    return { prepared, run };
+  }
+
+  #start(prepared: Prepared, run: CycleResources, changed: readonly string[]): CycleResult {
+    const states = [...prepared.states.values()];
+    const wanted = new Set(states.flatMap((s) => (s.key === null ? [] : [s.key])));
+    const abandoned = this.#inflight.abandonExcept(wanted).length;
+    const toRun = states.filter((s) => s.status === 'run');
+    const inFlight = toRun.filter((s) => s.key !== null && this.#inflight.get(s.key) !== undefined);
+    this.#seeds = new Map(states.flatMap((s) => (s.seedSource === 'recipe' ? [] : [[s.node.id, s.seed] as const])));
+    this.deps.onEvent({
+      type: 'watch-cycle',
+      t: 0,
+      recipe: prepared.plan.recipe.file,
+      changed: [...changed],
+      to_run: toRun.filter((s) => !inFlight.includes(s)).map((s) => ({ node: s.node.id, reason: s.reason ?? 'not-cached' })),
+      in_flight: inFlight.length,
+      cached: prepared.nodes.length - toRun.length,
+      abandoned,
+    });
+    const stop = new AbortController();
+    const lock = new LockWriter(run.lockPath, { pid: this.deps.pid, isAlive: this.deps.isAlive });
+    let muted = false;
+    const onEvent = (e: RunEvent): void => {
+      if (!muted || e.type === 'warning') this.deps.onEvent(e);
+    };
+    const done = executePlan(
+      prepared,
+      { ...run.deps, rt: this.deps.rt, lockPath: run.lockPath, lockWriter: lock, writes: this.#writes, inflight: this.#inflight, onEvent, pid: this.deps.pid, isAlive: this.deps.isAlive },
+      { ...this.options, stopSignal: stop.signal },
+    ).finally(() => run.store.flush());
+    this.#runs.add(done);
+    void done.catch(() => undefined).finally(() => this.#runs.delete(done));
+    this.#current = { stop, lock, done, mute: () => (muted = true) };
+    this.#started++;
+    return { kind: 'started', toRun: toRun.length - inFlight.length, inFlight: inFlight.length, abandoned, done };
+  }
+
+  #invalid(e: unknown): CycleResult {
+    if (!isKontextError(e)) throw e;
+    const problems = problemLines(e);
+    this.deps.onEvent({ type: 'watch-error', t: 0, recipe: this.#recipe?.file ?? this.#resources.absolute(this.path), problems });
+    return { kind: 'invalid', problems };
+  }
+
+  #warn(message: string): void {
+    this.deps.onEvent({ type: 'warning', t: 0, message });
   }
 }
-

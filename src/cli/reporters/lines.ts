@@ -65,8 +65,9 @@ export function watchCycleBody(e: RunEventOf<'watch-cycle'>): string {
   const shown = e.to_run.slice(0, 4).map((r) => `${r.node} ${reasonWords(r.reason)}`);
   const more = e.to_run.length > 4 ? `, +${e.to_run.length - 4} more` : '';
   const runs = e.to_run.length === 0 ? 'nothing to run' : `${formatCount(e.to_run.length)} to run (${shown.join(', ')}${more})`;
+  const inFlight = e.in_flight > 0 ? `, ${formatCount(e.in_flight)} still in flight` : '';
   const abandoned = e.abandoned > 0 ? `, ${formatCount(e.abandoned)} abandoned` : '';
-  return `${e.recipe}: ${what} → ${runs}, ${formatCount(e.cached)} cached${abandoned}`;
+  return `${e.recipe}: ${what} → ${runs}${inFlight}, ${formatCount(e.cached)} cached${abandoned}`;
 }
 
 export function watchErrorLines(e: RunEventOf<'watch-error'>): string[] {

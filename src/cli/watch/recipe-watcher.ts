@@ -1,86 +1,103 @@
 /**
- * One watched recipe: chokidar on the recipe and its local sources (glob folders included),
- * debounced, feeding a WatchSession. Cycles never overlap: a change during a reload waits
- * for it and then re-plans the final state once. The watched set follows the recipe.
+ * One watched recipe: chokidar on the folders holding the recipe and its local sources (glob
+ * folders included), filtered to the files that matter, debounced, feeding a WatchSession.
+ * Cycles never overlap: a change during a re-plan waits for it, then re-plans the final state
+ * once. The watched set follows the recipe: one chokidar watcher per folder, opened when a
+ * folder becomes relevant and closed when it stops being so (nothing accumulates). chokidar
+ * uses fs events (inotify/FSEvents), never polling: an idle watch costs no CPU.
  */
-import { resolve, sep } from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
+import type { Stats } from 'node:fs';
 import type { WatchSession } from '../../run/watch-session.js';
+import { watchFilter, type WatchFilter, type WatchRoot } from '../../recipe/watch-targets.js';
 import { debounce, type Debouncer } from './debounce.js';
 
 export interface RecipeWatcherOptions {
   readonly debounceMs?: number;
-  /** Paths never to react to (outputs, the cache dir, the lock file). */
-  readonly ignore: (path: string) => boolean;
+  /** A cycle threw something that is not a recipe problem (those are events), or chokidar failed. */
   readonly onCycleError: (e: unknown) => void;
 }
 
 export class RecipeWatcher {
   readonly #session: WatchSession;
   readonly #options: RecipeWatcherOptions;
-  readonly #watcher: FSWatcher;
   readonly #debounced: Debouncer<string>;
-  #watched = new Set<string>();
+  readonly #watchers = new Map<string, { readonly recursive: boolean; readonly watcher: FSWatcher }>();
+  #filter: WatchFilter;
   #busy: Promise<void> = Promise.resolve();
   #closed = false;
 
   constructor(session: WatchSession, options: RecipeWatcherOptions) {
     this.#session = session;
     this.#options = options;
-    this.#watcher = watch([], { ignoreInitial: true, ignored: (p: string) => options.ignore(p), awaitWriteFinish: false });
+    this.#filter = watchFilter(session.targets());
     this.#debounced = debounce(options.debounceMs ?? 100, (paths) => this.#enqueue(paths));
-    for (const ev of ['add', 'change', 'unlink'] as const) this.#watcher.on(ev, (p: string) => this.#onFs(p));
-    this.#watcher.on('error', (e) => options.onCycleError(e));
   }
 
-  /** Run the first cycle and start watching. */
+  /** Run the first cycle (watching from before its run starts). */
   async start(): Promise<void> {
-    this.#follow([resolve(this.#session.deps.rt.cwd, this.#session.path)]);
     this.#enqueue([]);
     await this.#busy;
   }
 
-  /** Resolves when the current cycle has been planned (its run may still be going). */
+  /** Resolves when the cycles queued so far have been planned (their runs may still be going). */
   get settled(): Promise<void> {
     return this.#busy;
   }
 
+  /** The folders being watched now. */
+  get roots(): WatchRoot[] {
+    return [...this.#watchers].map(([path, w]) => ({ path, recursive: w.recursive }));
+  }
+
+  /** Stop watching (the session is the caller's to close). */
   async close(): Promise<void> {
     this.#closed = true;
     this.#debounced.cancel();
-    await this.#watcher.close();
     await this.#busy;
-  }
-
-  #onFs(path: string): void {
-    if (!this.#closed) this.#debounced.push(path);
+    const all = [...this.#watchers.values()];
+    this.#watchers.clear();
+    await Promise.all(all.map((w) => w.watcher.close()));
   }
 
   #enqueue(paths: string[]): void {
     this.#busy = this.#busy.then(async () => {
       if (this.#closed) return;
       try {
-        await this.#session.cycle(paths);
-        this.#refollow();
+        const result = await this.#session.cycle(paths, { beforeStart: () => this.#follow() });
+        // Invalid: the last good recipe's targets (or the recipe alone) stay watched.
+        if (result.kind === 'invalid') await this.#follow();
       } catch (e) {
         this.#options.onCycleError(e);
       }
     });
   }
 
-  #refollow(): void {
-    const targets = this.#session.targets();
-    if (!targets) return;
-    this.#follow([...targets.files, ...targets.dirs.map((d) => d.path)]);
+  /** Watch exactly the folders the session's targets need; resolves once new ones are live. */
+  async #follow(): Promise<void> {
+    if (this.#closed) return;
+    this.#filter = watchFilter(this.#session.targets());
+    const next = new Map(this.#filter.roots.map((r) => [r.path, r.recursive]));
+    const dropped = [...this.#watchers].filter(([path, w]) => next.get(path) !== w.recursive);
+    for (const [path] of dropped) this.#watchers.delete(path);
+    await Promise.all(dropped.map(([, w]) => w.watcher.close()));
+    const added = [...next].filter(([path]) => !this.#watchers.has(path));
+    await Promise.all(added.map(([path, recursive]) => this.#open(path, recursive)));
   }
 
-  /** Watch exactly these paths: add the new ones, stop watching the dropped ones. */
-  #follow(paths: readonly string[]): void {
-    const next = new Set(paths);
-    const added = [...next].filter((p) => !this.#watched.has(p));
-    const removed = [...this.#watched].filter((p) => !next.has(p) && !added.some((a) => p.startsWith(a + sep)));
-    if (added.length > 0) this.#watcher.add(added);
-    if (removed.length > 0) this.#watcher.unwatch(removed);
-    this.#watched = next;
+  #open(path: string, recursive: boolean): Promise<void> {
+    const watcher = watch(path, {
+      ignoreInitial: true,
+      depth: recursive ? undefined : 0,
+      ignored: (p: string, stats?: Stats) => !this.#filter.relevant(p, stats === undefined ? undefined : stats.isDirectory() ? 'dir' : 'file'),
+    });
+    this.#watchers.set(path, { recursive, watcher });
+    for (const ev of ['add', 'change', 'unlink'] as const) watcher.on(ev, (p: string) => this.#onFs(p));
+    watcher.on('error', (e) => this.#options.onCycleError(e));
+    return new Promise((resolve) => watcher.once('ready', () => resolve()));
+  }
+
+  #onFs(path: string): void {
+    if (!this.#closed) this.#debounced.push(path);
   }
 }

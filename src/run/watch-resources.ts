@@ -1,0 +1,111 @@
+/**
+ * What watch cycles share instead of reopening each time: the store (per cache dir), the
+ * hosting (per configuration: a cycle must not close the hosting an earlier cycle's request
+ * is still uploading through), and the provider session (from the pool, opened only when a
+ * cycle has work, reused by every later cycle).
+ */
+import { basename, resolve } from 'node:path';
+import { formatProblem, RecipeError, type KontextError } from '../errors.js';
+import { createHosting, type Hosting } from '../hosting/index.js';
+import { lazySession } from '../providers/lazy.js';
+import type { SessionPool } from '../providers/session-pool.js';
+import type { Provider } from '../providers/types.js';
+import { loadUserConfig } from '../recipe/index.js';
+import type { ProviderName, Recipe } from '../recipe/types.js';
+import type { Runtime } from '../runtime.js';
+import { openStore } from '../store/index.js';
+import type { Store } from '../store/types.js';
+import type { RunEvent } from './events.js';
+import { checkHostingAvailable, checkHostingCommandTrusted } from './hosting-check.js';
+import { enforceMaxCost, type Prepared } from './prepare.js';
+import { cacheDirFor, chooseHosting, lockPathFor, type RunRecipeOptions } from './run-recipe.js';
+
+/** Everything one cycle's run needs from the shared resources. */
+export interface CycleResources {
+  readonly providerName: ProviderName;
+  readonly store: Store;
+  readonly lockPath: string;
+  readonly deps: { readonly provider: Provider; readonly providerName: ProviderName; readonly store: Store; readonly hosting: Hosting | null };
+  /** The checks a plain run makes before submitting (hosting, token, --max-cost); throws. */
+  check(prepared: Prepared): Promise<void>;
+}
+
+export class WatchResources {
+  readonly #stores = new Map<string, Promise<Store>>();
+  readonly #hostings = new Map<string, Hosting>();
+  readonly #warned = new Set<ProviderName>();
+
+  constructor(
+    readonly rt: Runtime,
+    readonly sessions: SessionPool,
+    readonly options: RunRecipeOptions,
+  ) {}
+
+  absolute(path: string): string {
+    return resolve(this.rt.cwd, path);
+  }
+
+  async forRun(recipe: Recipe, onEvent: (e: RunEvent) => void): Promise<CycleResources> {
+    const { rt, options } = this;
+    const providerName = options.provider ?? recipe.provider;
+    const store = await this.#store(cacheDirFor(recipe, options.cacheDir, rt));
+    const user = await loadUserConfig(rt);
+    const config = chooseHosting(recipe.hosting, options.hosting, user, providerName);
+    const hosting = config ? this.#hosting(JSON.stringify([config, store.root, recipe.projectRoot]), () => createHosting(config, { rt, cacheDir: store.root, projectRoot: recipe.projectRoot })) : null;
+    const session = lazySession(providerName, async () => {
+      const opened = await this.sessions.get(providerName);
+      if (!this.#warned.has(providerName)) for (const message of opened.warnings) onEvent({ type: 'warning', t: 0, message });
+      this.#warned.add(providerName);
+      return opened;
+    });
+    return {
+      providerName,
+      store,
+      lockPath: lockPathFor(recipe),
+      deps: { provider: session.provider, providerName, store, hosting },
+      check: async (prepared) => {
+        checkHostingAvailable(prepared, hosting);
+        checkHostingCommandTrusted(config, user, { trusted: options.trustHostingCommand ?? false, billable: prepared.billable, recipeFile: basename(recipe.file) });
+        if (prepared.billable === 0) return;
+        // Work ahead: open now, so a missing token is reported before anything else happens.
+        await session.get();
+        if (options.maxCostUsd !== undefined) await enforceMaxCost(prepared, session.provider, options.maxCostUsd, options.signal);
+      },
+    };
+  }
+
+  /** Close the hostings (the session pool belongs to the caller). */
+  async close(): Promise<void> {
+    const all = [...this.#hostings.values()];
+    this.#hostings.clear();
+    await Promise.all(all.map((h) => h.close?.()));
+  }
+
+  #store(root: string): Promise<Store> {
+    let store = this.#stores.get(root);
+    if (!store) {
+      store = openStore(root);
+      store.catch(() => this.#stores.delete(root));
+      this.#stores.set(root, store);
+    }
+    return store;
+  }
+
+  #hosting(key: string, create: () => Hosting): Hosting {
+    let hosting = this.#hostings.get(key);
+    if (!hosting) {
+      hosting = create();
+      this.#hostings.set(key, hosting);
+    }
+    return hosting;
+  }
+}
+
+/** A KontextError as the lines a `watch-error` event carries. */
+export function problemLines(e: KontextError): string[] {
+  if (e instanceof RecipeError) {
+    const errors = e.problems.filter((p) => p.severity === 'error');
+    return (errors.length > 0 ? errors : e.problems).map((p) => formatProblem(p));
+  }
+  return [formatProblem({ code: e.code, severity: 'error', message: e.message, ...(e.hint ? { hint: e.hint } : {}) })];
+}

@@ -1,0 +1,111 @@
+/**
+ * Watch mode, recipe edits (real chokidar on real files, the emulator's request log as truth):
+ * - edit a middle pass → exactly it and its dependents are submitted;
+ * - what runs write (outputs, lock, cache) never starts a cycle;
+ * - a broken edit shows errors as `watch-error` and keeps watching; the fix runs;
+ * - an invalid recipe at start: watched anyway, runs once fixed;
+ * - ten saves ~30 ms apart → one re-plan, one submit, for the final prompt.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterEach, describe, expect, it } from 'vitest';
+import { lockMatchesFiles } from '../../helpers/run-fixtures.js';
+import { startWatchRig, watchRecipe, type WatchRig } from './harness.js';
+
+const P = {
+  a: 'Keep the face unchanged. Make the sky orange.',
+  b: 'Keep the face unchanged. Add a red scarf.',
+  c: 'Keep everything else unchanged. Add falling snow.',
+  d: 'Keep the face unchanged. Add round glasses.',
+};
+/** a → b → c, and d branching from a. */
+const chain = (b = P.b): string => watchRecipe([['a', P.a], ['b', b], ['c', P.c], ['d', P.d, 'from: a']]);
+
+let rig: WatchRig | undefined;
+afterEach(async () => {
+  await rig?.close();
+  rig = undefined;
+});
+
+describe('watch: recipe edits', () => {
+  it('edit a middle pass: exactly it and its dependents are submitted, nothing else', async () => {
+    rig = await startWatchRig(chain());
+    await rig.cycleDone(1);
+    expect(Object.fromEntries(rig.submits())).toEqual({ [P.a]: 1, [P.b]: 1, [P.c]: 1, [P.d]: 1 });
+
+    const b2 = 'Keep the face unchanged. Add a blue scarf.';
+    await rig.project.writeRecipe(chain(b2));
+    const cycle = await rig.cycleDone(2);
+    expect(cycle.changed).toEqual([rig.project.recipe]);
+    expect(cycle.to_run.map((r) => [r.node, r.reason])).toEqual([['b', 'prompt-changed'], ['c', 'input-changed']]);
+    expect(cycle.cached).toBe(2);
+    // a and d untouched; b resubmitted with the new prompt; c again (its input changed).
+    expect(Object.fromEntries(rig.submits())).toEqual({ [P.a]: 1, [P.b]: 1, [b2]: 1, [P.c]: 2, [P.d]: 1 });
+    expect(rig.of('run-summary').at(-1)).toMatchObject({ done: 2, cached: 2, failed: 0, exit_code: 0 });
+    expect((await lockMatchesFiles(rig.project)).every((r) => r.ok)).toBe(true);
+
+    // The run wrote outputs, the lock and the cache: none of that is a change to react to.
+    await sleep(600);
+    expect(rig.of('watch-cycle')).toHaveLength(2);
+    expect(rig.errors).toEqual([]);
+  });
+
+  it('a broken edit is reported and watching goes on; the fix runs', async () => {
+    rig = await startWatchRig(chain());
+    await rig.cycleDone(1);
+    const before = rig.calls().length;
+
+    await rig.project.writeRecipe(chain().replace('    prompt: "Keep everything else', '    promt: "Keep everything else'));
+    await untilEvents(rig, 'watch-error', 1);
+    const error = rig.of('watch-error')[0];
+    expect(error?.recipe).toBe(rig.project.recipe);
+    expect(error?.problems.join('\n')).toMatch(/promt/);
+
+    await rig.project.writeRecipe('version: 1\npasses: [\n');
+    await untilEvents(rig, 'watch-error', 2);
+    expect(rig.of('watch-cycle')).toHaveLength(1);
+    expect(rig.calls().length).toBe(before); // the last good plan stayed in force: nothing new sent
+
+    const c2 = 'Keep everything else unchanged. Add light rain.';
+    await rig.project.writeRecipe(chain().replace(P.c, c2));
+    const cycle = await rig.cycleDone(2);
+    expect(cycle.to_run.map((r) => r.node)).toEqual(['c']);
+    expect(rig.submits().get(c2)).toBe(1);
+    expect(rig.errors).toEqual([]);
+  });
+
+  it('an invalid recipe at start is watched anyway and runs once fixed', async () => {
+    rig = await startWatchRig('version: 1\nname: test\npasses: [\n');
+    await untilEvents(rig, 'watch-error', 1);
+    expect(rig.of('watch-cycle')).toHaveLength(0);
+    expect(rig.watcher.roots).toEqual([{ path: rig.project.root, recursive: false }]);
+
+    await rig.project.writeRecipe(chain());
+    await rig.cycleDone(1);
+    expect(rig.of('run-summary').at(-1)).toMatchObject({ done: 4, failed: 0 });
+    expect(rig.watcher.roots.map((r) => r.path).sort()).toEqual([rig.project.root, `${rig.project.root}/assets`]);
+  });
+
+  it('ten saves within a second: one re-plan of the final state, one submit', async () => {
+    rig = await startWatchRig(chain());
+    await rig.cycleDone(1);
+    const prompts = Array.from({ length: 10 }, (_, i) => `Keep the face unchanged. Add a scarf in shade ${i + 1}.`);
+    for (const p of prompts) {
+      await rig.project.writeRecipe(chain(p));
+      await sleep(30);
+    }
+    await rig.cycleDone(2);
+    await sleep(400); // a late straggler cycle would show up here
+    expect(rig.of('watch-cycle')).toHaveLength(2);
+    const submits = rig.submits();
+    expect(prompts.map((p) => submits.get(p) ?? 0)).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 0, 1]);
+    expect(submits.get(P.c)).toBe(2);
+  });
+});
+
+async function untilEvents(r: WatchRig, type: 'watch-error' | 'watch-cycle', n: number): Promise<void> {
+  const end = Date.now() + 8_000;
+  while (r.of(type).length < n) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${n} ${type}: ${JSON.stringify(r.events.filter((e) => e.type.startsWith('watch')))}`);
+    await sleep(20);
+  }
+}
