@@ -1,17 +1,19 @@
 /**
  * Outputs are materialized from the store: `<out>/<node-id>.<ext>` plus `save:` copies.
- * Copies go through a temp file and a rename, so a half-written image never looks finished;
- * an existing output of the right size is left alone (a no-op run stays a no-op).
+ * Copies go through a temp file and a rename, so a half-written image never looks finished.
+ * An existing output of the right size is left alone (a no-op run stays a no-op, no hashing),
+ * unless the caller knows the file should now hold other bytes (`force`): a fresh result, or a
+ * cache hit the lock does not list for that node.
  */
 import { copyFile, mkdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { outputPathFor } from '../plan/index.js';
 import { tempPathFor } from '../store/atomic.js';
 
-/** Copy the blob to `dest` unless an output of that size is already there. Returns true when written. */
-export async function materialize(blob: string, dest: string): Promise<boolean> {
+/** Copy the blob to `dest` unless (without `force`) an output of that size is already there. Returns true when written. */
+export async function materialize(blob: string, dest: string, force = false): Promise<boolean> {
   const [source, existing] = await Promise.all([stat(blob), stat(dest).catch(() => null)]);
-  if (existing && existing.isFile() && existing.size === source.size) return false;
+  if (!force && existing && existing.isFile() && existing.size === source.size) return false;
   await mkdir(dirname(dest), { recursive: true });
   const tmp = tempPathFor(dest);
   try {
@@ -24,17 +26,18 @@ export async function materialize(blob: string, dest: string): Promise<boolean> 
   return true;
 }
 
-/** Materialize the node output and its `save:` copy. Returns the main output path and whether anything was restored. */
+/** Materialize the node output and its `save:` copy (rewritten when `force`). Returns the main output path and whether anything was written. */
 export async function writeOutputs(
   blob: string,
   outDir: string,
   nodeId: string,
   ext: string,
   save: string | null,
+  force = false,
 ): Promise<{ readonly output: string; readonly restored: boolean }> {
   const output = outputPathFor(outDir, nodeId, ext);
-  const wrote = await materialize(blob, output);
-  const savedCopy = save === null ? false : await materialize(blob, save.split('{ext}').join(ext));
+  const wrote = await materialize(blob, output, force);
+  const savedCopy = save === null ? false : await materialize(blob, save.split('{ext}').join(ext), force);
   return { output, restored: wrote || savedCopy };
 }
 

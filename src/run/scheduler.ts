@@ -139,7 +139,7 @@ class Scheduler {
     try {
       const done = await (existing?.promise ?? this.#submit(node, key, state.seed, inputSha, upstream));
       return await this.#commit(node, async () => {
-        const { output } = await writeOutputs(this.deps.store.blobPath(done.record.output_sha256), this.prepared.plan.recipe.outDir, node.id, done.record.ext, node.save);
+        const { output } = await writeOutputs(this.deps.store.blobPath(done.record.output_sha256), this.prepared.plan.recipe.outDir, node.id, done.record.ext, node.save, true);
         this.#record(node, done.record, output);
         this.#counts.done++;
         this.#emit({ type: 'node-done', node: node.id, output, request_id: done.record.request_id, seed: state.seed, ms: this.deps.rt.now() - t0 });
@@ -165,7 +165,9 @@ class Scheduler {
   #cached(node: PlanNode, hit: RunRecord): Promise<NodeOutcome> {
     return this.#commit(node, async () => {
       const blob = this.deps.store.blobPath(hit.output_sha256);
-      const { output, restored } = await writeOutputs(blob, this.prepared.plan.recipe.outDir, node.id, hit.ext, node.save);
+      // The size check only stands in for a hash when the lock already says this file holds this blob.
+      const changed = this.prepared.lock.nodes[node.id]?.output_sha256 !== hit.output_sha256;
+      const { output, restored } = await writeOutputs(blob, this.prepared.plan.recipe.outDir, node.id, hit.ext, node.save, changed);
       this.#record(node, hit, output);
       this.#counts.cached++;
       this.#emit({ type: 'node-cached', node: node.id, output, restored });
