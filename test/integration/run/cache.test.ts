@@ -3,7 +3,7 @@
  * submits nothing, an edit re-runs exactly its downstream, --reseed and --force behave, and a
  * deleted output comes back with no request.
  */
-import { rm } from 'node:fs/promises';
+import { rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { acceptedByPrompt, createProject, eventsOf, lockMatchesFiles, recipeYaml, runIn, sha256File, startRig, summaryOf, type Project, type Rig } from '../../helpers/run-fixtures.js';
@@ -108,6 +108,28 @@ describe('cache and lock', () => {
     const cached = Object.fromEntries(eventsOf(run.events, 'node-cached').map((e) => [e.node, e.restored]));
     expect(cached).toEqual({ background: false, jacket: true, umbrella: false });
     expect(await sha256File(jacketOut)).toBe(lock.nodes['jacket']?.output_sha256);
+  });
+
+  it('an output file of the same size but other content is replaced, after a changed cache hit and after a fresh result', async () => {
+    const single = (prompt: string): string => recipeYaml([['a', prompt, 'seed: 1']]);
+    await project.writeRecipe(single(JACKET));
+    await runCounting();
+    const out = join(project.root, 'out', 'test', 'a.png');
+    const x = await sha256File(out);
+    const junkOfSizeX = Buffer.alloc((await stat(out)).size, 7);
+
+    await project.writeRecipe(single(JACKET2)); // another result in out/ and the lock ...
+    await runCounting({}, 2);
+    await writeFile(out, junkOfSizeX); // ... then a file of x's size but other bytes
+    await project.writeRecipe(single(JACKET)); // back: a cache hit that the lock does not list
+    const back = await runCounting({}, 3);
+    expect(back.byPrompt.size).toBe(0);
+    expect(await sha256File(out)).toBe(x);
+
+    await writeFile(out, junkOfSizeX); // a fresh (forced) result over a same-size file
+    const forced = await runCounting({ force: 'all' }, 4);
+    expect(Object.fromEntries(forced.byPrompt)).toEqual({ [JACKET]: 1 });
+    expect(await sha256File(out)).toBe(x);
   });
 
   it('--force reuses the seeds in the lock (same seeds submitted again, same outputs)', async () => {
