@@ -83,6 +83,20 @@ describe('crash safety (built CLI child)', () => {
     expect(await journalFiles(project)).toEqual([]);
   }, 40_000);
 
+  it('provider: emulator, kill -9 mid-request: the next run finds the old request gone with its emulator and submits it anew', async () => {
+    project = await createProject(recipeYaml([['a', P.a]]));
+    const child = spawnRun(project, [], { KONTEXT_EMULATOR_QUEUE_MS: '10', KONTEXT_EMULATOR_RUN_MS: '30000' });
+    const p = project;
+    await until(async () => (await journalFiles(p)).length === 1, 20_000, 'the journal entry', () => describeChild(child));
+    child.child.kill('SIGKILL');
+    await child.done;
+    const rerun = await runIn(project, {}, { env: { KONTEXT_EMULATOR_QUEUE_MS: '5', KONTEXT_EMULATOR_RUN_MS: '10' } });
+    expect(summaryOf(rerun)).toMatchObject({ exitCode: 0, done: 1 });
+    expect(eventsOf(rerun.events, 'node-state').some((e) => e.node === 'a' && e.phase === 'reattaching')).toBe(true);
+    expect((await lockMatchesFiles(project)).every((r) => r.ok)).toBe(true);
+    expect(await journalFiles(project)).toEqual([]);
+  }, 40_000);
+
   it('SIGINT: exit 130, queued requests cancelled, lock valid, no partial image', async () => {
     emulator = await startEmulator({ queueMs: 20, runMs: 20 });
     const env = runcomfyEnv(emulator);
