@@ -42,15 +42,16 @@ export interface RigOptions {
   readonly queueMs?: number;
   readonly runMs?: number;
   readonly options?: Partial<RunRecipeOptions>;
-  /** Write more files before the watcher starts. */
-  readonly setup?: (p: Project) => Promise<void>;
+  /** Before the watcher starts (more files, a plain run against the emulator with `env`). */
+  readonly setup?: (p: Project, env: Record<string, string>, emulator: EmulatorHandle) => Promise<void>;
 }
 
 export async function startWatchRig(yaml: string, o: RigOptions = {}): Promise<WatchRig> {
   const project = await createProject(yaml);
-  await o.setup?.(project);
   const emulator = await startEmulator({ queueMs: o.queueMs ?? 10, runMs: o.runMs ?? 20 });
-  const rt = testRuntime(project.root, { RUNCOMFY_MODEL_API_BASE: emulator.baseUrl, KONTEXT_ALLOW_HOSTS: '127.0.0.1', RUNCOMFY_TOKEN: 'test-token' });
+  const env = { RUNCOMFY_MODEL_API_BASE: emulator.baseUrl, KONTEXT_ALLOW_HOSTS: '127.0.0.1', RUNCOMFY_TOKEN: 'test-token' };
+  await o.setup?.(project, env, emulator);
+  const rt = testRuntime(project.root, env);
   const sessions = new SessionPool(rt, {
     poll: { firstDelayMs: 10, factor: 1.5, maxDelayMs: 50 },
     retry: { maxAttempts: 6, baseMs: 5, capMs: 40, maxRetryAfterMs: 500 },
