@@ -17,6 +17,8 @@ export interface ExecuteDeps extends InputDeps {
   readonly providerName: string;
   readonly store: Store;
   readonly emit: (event: DistributiveOmit<RunEvent, 't'>) => void;
+  /** Told once per request the API accepted (a re-attach is not a submit). */
+  readonly onSubmitted?: (() => void) | undefined;
   readonly signal: AbortSignal;
   readonly deadlineMs?: number | undefined;
 }
@@ -62,6 +64,7 @@ async function submitAndFinish(job: Job, deps: ExecuteDeps, rehosted: boolean): 
     { model: node.model, prompt: node.prompt, imageUrl: input.url, seed: job.seed, aspectRatio: node.aspectRatio ?? undefined, params: node.params },
     deps.signal,
   );
+  deps.onSubmitted?.();
   await deps.store.journal.add({
     key: job.key,
     node: node.id,

@@ -80,6 +80,9 @@ class Scheduler {
       hosting: deps.hosting,
       now: deps.rt.now,
       emit: (e) => this.#emit(e),
+      onSubmitted: () => {
+        this.#counts.submitted++;
+      },
       signal: this.#signal,
       deadlineMs: options.deadlineMs,
     };
@@ -152,7 +155,6 @@ class Scheduler {
   }
 
   #submit(node: PlanNode, key: string, seed: number, inputSha: string, upstream: UpstreamOutput | null): Promise<Executed> {
-    this.#counts.submitted++;
     const abandon = new AbortController();
     const promise = executeNode({ node, key, seed, inputSha, upstream, abandoned: abandon.signal }, this.#exec).then(async (done) => {
       await this.deps.store.journal.remove(key);
