@@ -73,7 +73,7 @@ describe('crash safety (built CLI child)', () => {
     expect(await journalFiles(project)).toHaveLength(2);
 
     const rerun = await runIn(project, {}, { env });
-    expect(summaryOf(rerun)).toMatchObject({ exitCode: 0, done: 2, cached: 1, failed: 0 });
+    expect(summaryOf(rerun)).toMatchObject({ exitCode: 0, done: 2, cached: 1, failed: 0, submitted: 0 });
     const reattached = eventsOf(rerun.events, 'node-state').filter((e) => e.phase === 'reattaching').map((e) => e.node);
     expect(reattached.sort()).toEqual(['b', 'c']);
     expect(Object.fromEntries(acceptedByPrompt(emulator.requestLog()))).toEqual({ [P.a]: 1, [P.b]: 1, [P.c]: 1 });
@@ -91,7 +91,7 @@ describe('crash safety (built CLI child)', () => {
     child.child.kill('SIGKILL');
     await child.done;
     const rerun = await runIn(project, {}, { env: { KONTEXT_EMULATOR_QUEUE_MS: '5', KONTEXT_EMULATOR_RUN_MS: '10' } });
-    expect(summaryOf(rerun)).toMatchObject({ exitCode: 0, done: 1 });
+    expect(summaryOf(rerun)).toMatchObject({ exitCode: 0, done: 1, submitted: 1 });
     expect(eventsOf(rerun.events, 'node-state').some((e) => e.node === 'a' && e.phase === 'reattaching')).toBe(true);
     expect((await lockMatchesFiles(project)).every((r) => r.ok)).toBe(true);
     expect(await journalFiles(project)).toEqual([]);
@@ -137,7 +137,7 @@ describe('crash safety (built CLI child)', () => {
     expect(await project.outFiles().catch(() => [])).toEqual([]);
 
     const rerun = await runIn(project, {}, { env });
-    expect(summaryOf(rerun)).toMatchObject({ exitCode: 0, done: 2 });
+    expect(summaryOf(rerun)).toMatchObject({ exitCode: 0, done: 2, submitted: 0 });
     expect(Object.fromEntries(acceptedByPrompt(emulator.requestLog()))).toEqual({ [P.b]: 1, [P.c]: 1 });
     expect((await lockMatchesFiles(project)).every((r) => r.ok)).toBe(true);
     expect(await journalFiles(project)).toEqual([]);
