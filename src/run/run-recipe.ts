@@ -19,6 +19,7 @@ import type { RunOptions } from './options.js';
 import { enforceMaxCost, prepareRun } from './prepare.js';
 import { executePlan, type RunSummary } from './scheduler.js';
 import { checkHostingAvailable, checkHostingCommandTrusted } from './hosting-check.js';
+import { prefetchInputs } from './prefetch.js';
 
 export interface RunRecipeOptions extends RunOptions {
   readonly provider?: ProviderName | undefined;
@@ -68,12 +69,22 @@ export async function runRecipe(path: string, options: RunRecipeOptions, deps: R
       // Work ahead: open now, so a missing token fails before anything else happens.
       if (prepared.billable > 0) await session.get();
       if (options.maxCostUsd !== undefined && prepared.billable > 0) await enforceMaxCost(prepared, session.provider, options.maxCostUsd, options.signal);
-      const summary = await executePlan(
-        prepared,
-        { rt, provider: session.provider, providerName, store, hosting, lockPath, onEvent: deps.onEvent, pid: deps.pid, isAlive: deps.isAlive },
-        options,
-      );
-      return { kind: 'run', recipe, summary };
+      // Uploads start now, in the background, instead of inside each node's -j slot.
+      const prefetch = prefetchInputs(prepared, { hosting, store, concurrency: options.jobs, signal: options.signal, keepGoing: options.keepGoing });
+      const onEvent = (e: RunEvent): void => {
+        prefetch.observe(e);
+        deps.onEvent(e);
+      };
+      try {
+        const summary = await executePlan(
+          prepared,
+          { rt, provider: session.provider, providerName, store, hosting, lockPath, onEvent, pid: deps.pid, isAlive: deps.isAlive },
+          options,
+        );
+        return { kind: 'run', recipe, summary };
+      } finally {
+        await prefetch.stop();
+      }
     } finally {
       if (!shared) await session.close();
     }

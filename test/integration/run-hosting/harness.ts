@@ -33,6 +33,8 @@ export interface RunSettings {
   readonly ownSession?: boolean;
   /** Extra or replaced environment variables for this run only. */
   readonly env?: Record<string, string>;
+  /** Also called with each event as it happens. */
+  readonly onEvent?: (event: RunEvent) => unknown;
 }
 
 export interface Project {
@@ -115,7 +117,10 @@ async function runOnce(recipePath: string, env: Record<string, string>, cwd: str
   const events: RunEvent[] = [];
   const session = settings.ownSession ? undefined : await openProviderSession('runcomfy', rt, { poll: { firstDelayMs: 10, maxDelayMs: 40 } });
   try {
-    const result = await runRecipe(recipePath, { jobs: 4, ...settings.options }, { rt, onEvent: (e) => events.push(e), pid: process.pid, isAlive: () => false, session });
+    const result = await runRecipe(recipePath, { jobs: 4, ...settings.options }, { rt, onEvent: (e) => {
+      events.push(e);
+      settings.onEvent?.(e);
+    }, pid: process.pid, isAlive: () => false, session });
     return { result, events, stdout: sink.stdout(), stderr: sink.stderr() };
   } finally {
     await session?.close();

@@ -1,0 +1,65 @@
+/**
+ * Host local sources ahead of their nodes, so uploads overlap with remote work instead of
+ * holding one of the `-j` slots (bench/hosting.bench.mjs measures the difference).
+ * Each distinct source image that a running node needs is handed to the hosting strategy in
+ * the background, `concurrency` at a time, in plan order (the order slots are taken). When the
+ * node's own turn comes, `inputUrlFor` finds the URL recorded, or joins the upload in flight.
+ * A failure here is ignored: the node hosts again in its slot and reports it there.
+ */
+import pLimit from 'p-limit';
+import { mediaTypeFor, type Hosting } from '../hosting/index.js';
+import type { Store } from '../store/types.js';
+import type { RunEvent } from './events.js';
+import type { Prepared } from './prepare.js';
+
+export interface Prefetch {
+  /** Feed the run's events: after a failure that stops the run, nothing more is uploaded. */
+  observe(event: RunEvent): void;
+  /** Start nothing new, abort uploads under way, and wait for them to settle. */
+  stop(): Promise<void>;
+}
+
+export interface PrefetchDeps {
+  readonly hosting: Hosting | null;
+  readonly store: Store;
+  /** How many images are hosted at once (the run's `-j`). */
+  readonly concurrency: number;
+  /** The run's interrupt (Ctrl-C). */
+  readonly signal?: AbortSignal | undefined;
+  readonly keepGoing?: boolean | undefined;
+}
+
+const NOTHING: Prefetch = { observe: () => undefined, stop: async () => undefined };
+
+export function prefetchInputs(prepared: Prepared, deps: PrefetchDeps): Prefetch {
+  const { hosting, store } = deps;
+  // Inline "hosting" builds a data URI in memory: nothing to gain by doing it early.
+  if (!hosting || hosting.mode === 'inline') return NOTHING;
+  const stopper = new AbortController();
+  const signal = deps.signal ? AbortSignal.any([deps.signal, stopper.signal]) : stopper.signal;
+  const limit = pLimit(Math.max(1, deps.concurrency));
+  const seen = new Set<string>();
+  const tasks: Promise<void>[] = [];
+  for (const s of prepared.states.values()) {
+    const input = s.node.input;
+    if (s.status !== 'run' || input.kind !== 'source' || input.path === undefined || s.inputSha === null || seen.has(s.inputSha)) continue;
+    seen.add(s.inputSha);
+    const path = input.path;
+    const sha256 = s.inputSha;
+    const task = limit(async () => {
+      if (signal.aborted) return;
+      const { bytes } = await store.hashSource(path);
+      await hosting.urlFor({ path, sha256, mediaType: mediaTypeFor(path), bytes }, { signal });
+    });
+    tasks.push(task.catch(() => undefined));
+  }
+  return {
+    observe(event) {
+      if (event.type === 'node-failed' && !deps.keepGoing) stopper.abort();
+    },
+    async stop() {
+      stopper.abort();
+      await Promise.all(tasks);
+    },
+  };
+}

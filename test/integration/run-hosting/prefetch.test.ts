@@ -1,0 +1,61 @@
+/**
+ * Uploads overlap with remote work: local sources are hosted ahead of their nodes (outside the
+ * `-j` slots), and a URL hosted ahead is handed to its node even when it is too short-lived
+ * to be reused across runs — each image is hosted once per run.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { HostingConfig, RunEvent } from '../../../src/index.js';
+import { startS3Server, TEST_AWS_ENV, type TestS3Server } from '../../helpers/s3-server.js';
+import { createProject, failures, summaryOf, type Project } from './harness.js';
+import { recipeYaml } from './recipe.js';
+
+let s3: TestS3Server;
+let project: Project;
+
+beforeEach(async () => {
+  s3 = await startS3Server();
+  project = await createProject({ ...TEST_AWS_ENV });
+});
+
+afterEach(async () => {
+  await project.close();
+  await s3.close();
+});
+
+const hosting = (extra: Partial<Extract<HostingConfig, { mode: 's3' }>> = {}): HostingConfig => ({
+  mode: 's3',
+  bucket: s3.bucket,
+  prefix: 'inputs',
+  endpoint: s3.endpoint,
+  force_path_style: true,
+  ...extra,
+});
+
+describe('hosting ahead of the -j slots', () => {
+  it('-j 1: every source is uploaded while the first node is still at the API', async () => {
+    await project.writeRecipe(recipeYaml({ hosting: hosting() }));
+    // The first submit takes 1.5 s to answer: plenty of time for two ~30 kB uploads.
+    project.emulator.setScenario({ faults: [{ kind: 'slow', on: 'submit', nth: 1, delay_ms: 1500 }] });
+    const putsAtStart = new Map<string, number>();
+    const onEvent = (e: RunEvent): void => {
+      if (e.type === 'node-start') putsAtStart.set(e.node, s3.count('PUT'));
+    };
+    const run = await project.run({ options: { jobs: 1 }, onEvent });
+    expect(failures(run)).toEqual([]);
+    expect(summaryOf(run)).toMatchObject({ exitCode: 0, done: 5 });
+    // With -j 1 the glob nodes start only after `background` is done; their images are already up.
+    expect(putsAtStart.get('background')).toBeLessThanOrEqual(1);
+    expect(putsAtStart.get('label@cat')).toBe(3);
+    expect(putsAtStart.get('label@coffee')).toBe(3);
+    expect(s3.count('PUT')).toBe(3);
+  });
+
+  it('hands a short-lived URL hosted ahead to its node instead of hosting twice', async () => {
+    await project.writeRecipe(recipeYaml({ hosting: hosting({ presign_ttl_seconds: 60 }) }));
+    const run = await project.run({ options: { jobs: 1 } });
+    expect(summaryOf(run)).toMatchObject({ exitCode: 0, done: 5 });
+    expect(s3.count('HEAD')).toBe(3);
+    expect(s3.count('PUT')).toBe(3);
+    expect(s3.requests.filter((r) => r.method === 'GET' && r.presigned && r.status === 200)).toHaveLength(3);
+  });
+});
