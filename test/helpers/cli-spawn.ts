@@ -35,6 +35,9 @@ export async function ensureBuilt(): Promise<void> {
       await mkdir(lock);
       break;
     } catch {
+      // A lock left by a killed test process: older than any real build, so take it over.
+      const age = Date.now() - ((await stat(lock).catch(() => null))?.mtimeMs ?? Date.now());
+      if (age > 150_000) await rmdir(lock).catch(() => undefined);
       if (Date.now() > deadline) throw new Error(`build lock ${lock} held too long`);
       await new Promise((r) => setTimeout(r, 200));
     }
