@@ -1,0 +1,30 @@
+/** Seed precedence: recipe > lock > journal (a paid, unrecorded request) > drawn; --reseed skips lock and journal. */
+import { describe, expect, it } from 'vitest';
+import type { PlanNode } from '../../../src/plan/types.js';
+import { chooseSeed, journaledSeeds } from '../../../src/run/seeds.js';
+import type { JournalEntry, LockEntry } from '../../../src/store/types.js';
+
+const node = (seed: number | null): PlanNode =>
+  ({ id: 'jacket', pass: 'jacket', seed }) as unknown as PlanNode;
+const locked = { seed: 20 } as LockEntry;
+const draw = (): number => 99;
+
+describe('chooseSeed', () => {
+  it.each([
+    ['recipe wins over everything', node(7), locked, undefined, 30, { seed: 7, source: 'recipe' }],
+    ['recipe wins even when reseeding', node(7), locked, 'all', 30, { seed: 7, source: 'recipe' }],
+    ['lock before journal', node(null), locked, undefined, 30, { seed: 20, source: 'lock' }],
+    ['journal when the lock has none', node(null), undefined, undefined, 30, { seed: 30, source: 'journal' }],
+    ['drawn when neither', node(null), undefined, undefined, undefined, { seed: 99, source: 'drawn' }],
+    ['--reseed skips the lock', node(null), locked, ['jacket'], undefined, { seed: 99, source: 'drawn' }],
+    ['--reseed skips the journal', node(null), undefined, 'all', 30, { seed: 99, source: 'drawn' }],
+    ['--reseed of another pass keeps the lock', node(null), locked, ['umbrella'], 30, { seed: 20, source: 'lock' }],
+  ] as const)('%s', (_name, n, lock, reseed, journaled, expected) => {
+    expect(chooseSeed(n, lock, reseed, draw, journaled)).toEqual(expected);
+  });
+
+  it('journaledSeeds keeps the latest entry per node (the journal lists oldest first)', () => {
+    const entry = (node: string, seed: number): JournalEntry => ({ node, seed }) as JournalEntry;
+    expect(journaledSeeds([entry('a', 1), entry('b', 2), entry('a', 3)])).toEqual(new Map([['a', 3], ['b', 2]]));
+  });
+});
