@@ -5,6 +5,7 @@
  * the next run re-attaches to it instead of paying again.
  */
 import type { PlanNode } from '../plan/types.js';
+import { withRetryListener, type RetryNotice } from '../providers/retry-listener.js';
 import type { Provider, RemoteState } from '../providers/types.js';
 import type { RunRecord, Store } from '../store/types.js';
 import type { NodePhase, RunEvent } from './events.js';
@@ -44,6 +45,12 @@ export interface Executed {
 }
 
 export async function executeNode(job: Job, deps: ExecuteDeps): Promise<Executed> {
+  const onRetry = (n: RetryNotice): void =>
+    deps.emit({ type: 'node-retry', node: job.node.id, call: n.call, attempt: n.attempt, delay_ms: n.delayMs, reason: n.reason });
+  return withRetryListener(onRetry, () => executeOnce(job, deps));
+}
+
+async function executeOnce(job: Job, deps: ExecuteDeps): Promise<Executed> {
   const journaled = await deps.store.journal.get(job.key);
   if (journaled) {
     const attached = await attach(job, journaled.request_id, deps, 'reattaching');
@@ -60,10 +67,12 @@ async function submitAndFinish(job: Job, deps: ExecuteDeps, rehosted: boolean): 
   throwIfAborted(deps.signal);
   if (job.abandoned) throwIfAborted(job.abandoned);
   phase(deps, node.id, 'submitting');
-  const { requestId } = await deps.provider.submit(
-    { model: node.model, prompt: node.prompt, imageUrl: input.url, seed: job.seed, aspectRatio: node.aspectRatio ?? undefined, params: node.params },
-    deps.signal,
-  );
+  // A submit already on the wire when Ctrl-C comes is let finish (for a few seconds), so the
+  // request is journaled and then cancelled, rather than paid for and lost.
+  const grace = graceSignal(deps.signal, SUBMIT_GRACE_MS);
+  const { requestId } = await deps.provider
+    .submit({ model: node.model, prompt: node.prompt, imageUrl: input.url, seed: job.seed, aspectRatio: node.aspectRatio ?? undefined, params: node.params }, grace.signal)
+    .finally(grace.dispose);
   deps.onSubmitted?.();
   await deps.store.journal.add({
     key: job.key,
@@ -170,6 +179,27 @@ async function cancelIfQueued(job: Job, requestId: string, current: RemoteState[
   const outcome = await deps.provider.cancel(requestId, AbortSignal.timeout(10_000)).catch(() => 'not_cancellable' as const);
   // Cancelled: nothing was paid, nothing to re-attach to. Otherwise the journal keeps it.
   if (outcome === 'cancelled') await deps.store.journal.remove(job.key);
+}
+
+const SUBMIT_GRACE_MS = 5_000;
+
+/** A signal that aborts `ms` after `signal` does (and never if disposed first). */
+function graceSignal(signal: AbortSignal, ms: number): { readonly signal: AbortSignal; readonly dispose: () => void } {
+  const controller = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const onAbort = (): void => {
+    timer = setTimeout(() => controller.abort(signal.reason), ms);
+    timer.unref();
+  };
+  if (signal.aborted) onAbort();
+  else signal.addEventListener('abort', onAbort, { once: true });
+  return {
+    signal: controller.signal,
+    dispose: () => {
+      signal.removeEventListener('abort', onAbort);
+      if (timer) clearTimeout(timer);
+    },
+  };
 }
 
 function phase(deps: ExecuteDeps, node: string, p: NodePhase, requestId?: string): void {

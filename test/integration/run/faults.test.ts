@@ -51,6 +51,11 @@ describe('transient faults', () => {
     expect(faults.some((f) => f.startsWith('random'))).toBe(true);
 
     expect([...acceptedByPrompt(storm.rig.calls()).values()]).toEqual([1, 1, 1, 1]);
+    // Every retry reaches the reporters as a node-retry event naming the node and the call.
+    const retries = eventsOf(run.events, 'node-retry');
+    expect(retries.length).toBeGreaterThanOrEqual(faults.length - 1);
+    expect(retries.map((r) => r.call)).toEqual(expect.arrayContaining(['submit', 'download']));
+    for (const r of retries) expect(['a', 'a2', 'b', 'b2']).toContain(r.node);
     const lock = await storm.project.readLock();
     for (const node of ['a', 'a2', 'b', 'b2']) {
       expect(lock.nodes[node]?.output_sha256).toBe(reference.nodes[node]?.output_sha256);
