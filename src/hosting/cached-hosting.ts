@@ -4,11 +4,11 @@
  * recorded. Concurrent requests for the same bytes share one upload.
  */
 import { HostingError } from './errors.js';
-import { isHostedUrlReusable, isRecentlyHosted } from './freshness.js';
+import { isHostedUrlReusable } from './freshness.js';
 import { assertHostablePath, previewSize } from './guard.js';
 import { reusePreview } from './preview.js';
 import type { HostableImage, HostedUrl, Hosting, HostingPreview, UrlForOptions } from './types.js';
-import { fingerprint, readRecord, recordPath, writeRecord, type UrlRecord } from './url-cache.js';
+import { fingerprint, readRecord, recordPath, writeRecord } from './url-cache.js';
 import type { Runtime } from '../runtime.js';
 
 /** What a strategy returns after hosting: a URL and whether bytes were sent. */
@@ -43,25 +43,12 @@ export function createCachedHosting(
   const { rt, cacheDir, roots } = deps;
   const configId = fingerprint({ mode: strategy.mode, ...strategy.identity });
   const inflight = new Map<string, Promise<HostedUrl>>();
-  /** What this instance hosted: a node whose input was hosted ahead of it gets that URL. */
-  const recent = new Map<string, UrlRecord>();
 
-  async function hostAndRecord(image: HostableImage, file: string, sha: string, signal: AbortSignal | undefined): Promise<HostedUrl> {
+  async function hostAndRecord(image: HostableImage, file: string, signal: AbortSignal | undefined): Promise<HostedUrl> {
     const hostedAt = rt.now();
     const result = await strategy.host(image, signal);
-    const record = { url: result.url, hostedAt, expiresAt: result.expiresAt };
-    await writeRecord(file, record);
-    recent.set(sha, record);
+    await writeRecord(file, { url: result.url, hostedAt, expiresAt: result.expiresAt });
     return { ...result, via: strategy.mode };
-  }
-
-  /** A URL that may be handed out again without any network call, if there is one. */
-  async function reusable(file: string, sha: string): Promise<UrlRecord | null> {
-    const now = rt.now();
-    const rec = await readRecord(file);
-    if (rec && isHostedUrlReusable(rec.hostedAt, rec.expiresAt, now)) return rec;
-    const mine = recent.get(sha);
-    return mine && isRecentlyHosted(mine.hostedAt, mine.expiresAt, now) ? mine : null;
   }
 
   return {
@@ -71,12 +58,14 @@ export function createCachedHosting(
       const sha = checkedSha(image);
       const file = recordPath(cacheDir, strategy.mode, configId, sha);
       if (!options.forceRefresh) {
-        const rec = await reusable(file, sha);
-        if (rec) return { url: rec.url, expiresAt: rec.expiresAt, uploaded: false, bytesUploaded: 0, via: 'cache' };
+        const rec = await readRecord(file);
+        if (rec && isHostedUrlReusable(rec.hostedAt, rec.expiresAt, rt.now())) {
+          return { url: rec.url, expiresAt: rec.expiresAt, uploaded: false, bytesUploaded: 0, via: 'cache' };
+        }
       }
       let pending = inflight.get(sha);
       if (!pending) {
-        pending = hostAndRecord(image, file, sha, options.signal).finally(() => inflight.delete(sha));
+        pending = hostAndRecord(image, file, options.signal).finally(() => inflight.delete(sha));
         inflight.set(sha, pending);
       }
       return pending;

@@ -36,13 +36,3 @@ export function isHostedUrlReusable(hostedAtMs: number, expiresAtMs: number | nu
   if (nowMs < hostedAtMs) return false;
   return nowMs < expiresAtMs - reuseMarginMs(expiresAtMs - hostedAtMs);
 }
-
-/**
- * Whether a URL hosted moments ago in this same run may be handed to the node it was hosted
- * for (see src/run/prefetch.ts), even when it lives too briefly for {@link isHostedUrlReusable}:
- * it still has at least half its lifetime left.
- */
-export function isRecentlyHosted(hostedAtMs: number, expiresAtMs: number | null, nowMs: number): boolean {
-  if (expiresAtMs === null) return true;
-  return nowMs >= hostedAtMs && nowMs - hostedAtMs < (expiresAtMs - hostedAtMs) / 2;
-}

@@ -95,6 +95,7 @@ export const HostingSchema = z
         .union([z.string().min(1), z.array(z.string().min(1)).min(1)])
         .describe('Command (a string, or an argv array) that uploads one local image and prints its public https URL on stdout.'),
       timeout_seconds: z.number().positive().optional().describe('Give up on the command after this many seconds.'),
+      url_ttl_seconds: z.number().min(0).optional().describe('How long a URL the command printed is reused, in seconds (default 3600; 0: run the command every time).'),
     }),
   ])
   .describe('How local images are made reachable by URL for the provider (default: inline).');

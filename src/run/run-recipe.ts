@@ -70,7 +70,7 @@ export async function runRecipe(path: string, options: RunRecipeOptions, deps: R
       if (prepared.billable > 0) await session.get();
       if (options.maxCostUsd !== undefined && prepared.billable > 0) await enforceMaxCost(prepared, session.provider, options.maxCostUsd, options.signal);
       // Uploads start now, in the background, instead of inside each node's -j slot.
-      const prefetch = prefetchInputs(prepared, { hosting, store, concurrency: options.jobs, signal: options.signal, keepGoing: options.keepGoing });
+      const prefetch = prefetchInputs(prepared, { hosting, config: hostingConfig, store, concurrency: options.jobs, signal: options.signal, keepGoing: options.keepGoing });
       const onEvent = (e: RunEvent): void => {
         prefetch.observe(e);
         deps.onEvent(e);

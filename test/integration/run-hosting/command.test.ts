@@ -117,4 +117,13 @@ describe('kontext run with hosting: command', () => {
     expect(trusted.code).toBe(0);
     expect(await uploads()).toHaveLength(3);
   });
+
+  it('url_ttl_seconds: 0 in the recipe runs the command every time an image is needed, once per node', async () => {
+    await project.writeRecipe(recipeYaml({ hosting: { ...COMMAND, url_ttl_seconds: 0 } }));
+    expect(summaryOf(await project.run({ options: { trustHostingCommand: true } }))).toMatchObject({ exitCode: 0, done: 5 });
+    expect(await uploads()).toHaveLength(3);
+    const forced = await project.run({ options: { trustHostingCommand: true, force: ['background'] } });
+    expect(summaryOf(forced)).toMatchObject({ exitCode: 0, submitted: 1 });
+    expect(await uploads()).toHaveLength(4);
+  });
 });

@@ -1,7 +1,7 @@
 /**
  * Uploads overlap with remote work: local sources are hosted ahead of their nodes (outside the
- * `-j` slots), and a URL hosted ahead is handed to its node even when it is too short-lived
- * to be reused across runs — each image is hosted once per run.
+ * `-j` slots) when their URLs live long enough to be reused when the node's turn comes;
+ * shorter-lived ones are made in the node's slot. Either way each image is hosted once.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { HostingConfig, RunEvent } from '../../../src/index.js';
@@ -50,10 +50,17 @@ describe('hosting ahead of the -j slots', () => {
     expect(s3.count('PUT')).toBe(3);
   });
 
-  it('hands a short-lived URL hosted ahead to its node instead of hosting twice', async () => {
+  it('makes short-lived URLs (presign TTL under 10 min) in the node\'s slot, once per image', async () => {
     await project.writeRecipe(recipeYaml({ hosting: hosting({ presign_ttl_seconds: 60 }) }));
-    const run = await project.run({ options: { jobs: 1 } });
+    project.emulator.setScenario({ faults: [{ kind: 'slow', on: 'submit', nth: 1, delay_ms: 500 }] });
+    const putsAtStart = new Map<string, number>();
+    const onEvent = (e: RunEvent): void => {
+      if (e.type === 'node-start') putsAtStart.set(e.node, s3.count('PUT'));
+    };
+    const run = await project.run({ options: { jobs: 1 }, onEvent });
     expect(summaryOf(run)).toMatchObject({ exitCode: 0, done: 5 });
+    expect(putsAtStart.get('label@cat')).toBe(1);
+    expect(putsAtStart.get('label@coffee')).toBe(2);
     expect(s3.count('HEAD')).toBe(3);
     expect(s3.count('PUT')).toBe(3);
     expect(s3.requests.filter((r) => r.method === 'GET' && r.presigned && r.status === 200)).toHaveLength(3);
