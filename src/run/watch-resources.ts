@@ -1,8 +1,8 @@
 /**
  * What watch cycles share instead of reopening each time: the store (per cache dir), the
- * hosting (per configuration: a cycle must not close the hosting an earlier cycle's request
- * is still uploading through), and the provider session (from the pool, opened only when a
- * cycle has work, reused by every later cycle).
+ * hosting (per configuration; one the recipe no longer uses is closed once no run holds it:
+ * a cycle must not close the hosting an earlier cycle's request is still uploading through),
+ * and the provider session (from the pool, opened only when a cycle has work, then reused).
  */
 import { basename, resolve } from 'node:path';
 import { formatProblem, RecipeError, type KontextError } from '../errors.js';
@@ -28,11 +28,20 @@ export interface CycleResources {
   readonly deps: { readonly provider: Provider; readonly providerName: ProviderName; readonly store: Store; readonly hosting: Hosting | null };
   /** The checks a plain run makes before submitting (hosting, token, --max-cost); throws. */
   check(prepared: Prepared): Promise<void>;
+  /** Keep the hosting open until this run settles. */
+  hold(run: Promise<unknown>): void;
+}
+
+interface HostingEntry {
+  readonly hosting: Hosting;
+  runs: number;
 }
 
 export class WatchResources {
   readonly #stores = new Map<string, Promise<Store>>();
-  readonly #hostings = new Map<string, Hosting>();
+  readonly #hostings = new Map<string, HostingEntry>();
+  /** The hosting the latest cycle chose (`null`: none). */
+  #latest: string | null = null;
   readonly #warned = new Set<ProviderName>();
 
   constructor(
@@ -51,7 +60,11 @@ export class WatchResources {
     const store = await this.#store(cacheDirFor(recipe, options.cacheDir, rt));
     const user = await loadUserConfig(rt);
     const config = chooseHosting(recipe.hosting, options.hosting, user, providerName);
-    const hosting = config ? this.#hosting(JSON.stringify([config, store.root, recipe.projectRoot]), () => createHosting(config, { rt, cacheDir: store.root, projectRoot: recipe.projectRoot })) : null;
+    const key = config ? JSON.stringify([config, store.root, recipe.projectRoot]) : null;
+    const entry = key && config ? this.#hosting(key, () => createHosting(config, { rt, cacheDir: store.root, projectRoot: recipe.projectRoot })) : null;
+    const hosting = entry?.hosting ?? null;
+    this.#latest = key;
+    this.#sweep();
     const session = lazySession(providerName, async () => {
       const opened = await this.sessions.get(providerName);
       if (!this.#warned.has(providerName)) for (const message of opened.warnings) onEvent({ type: 'warning', t: 0, message });
@@ -71,6 +84,15 @@ export class WatchResources {
         await session.get();
         if (options.maxCostUsd !== undefined) await enforceMaxCost(prepared, session.provider, options.maxCostUsd, options.signal);
       },
+      hold: (run) => {
+        if (!entry) return;
+        entry.runs++;
+        const release = (): void => {
+          entry.runs--;
+          this.#sweep();
+        };
+        run.then(release, release);
+      },
     };
   }
 
@@ -78,7 +100,7 @@ export class WatchResources {
   async close(): Promise<void> {
     const all = [...this.#hostings.values()];
     this.#hostings.clear();
-    await Promise.all(all.map((h) => h.close?.()));
+    await Promise.all(all.map((e) => e.hosting.close?.()));
   }
 
   #store(root: string): Promise<Store> {
@@ -91,13 +113,22 @@ export class WatchResources {
     return store;
   }
 
-  #hosting(key: string, create: () => Hosting): Hosting {
-    let hosting = this.#hostings.get(key);
-    if (!hosting) {
-      hosting = create();
-      this.#hostings.set(key, hosting);
+  #hosting(key: string, create: () => Hosting): HostingEntry {
+    let entry = this.#hostings.get(key);
+    if (!entry) {
+      entry = { hosting: create(), runs: 0 };
+      this.#hostings.set(key, entry);
     }
-    return hosting;
+    return entry;
+  }
+
+  /** Close hostings the recipe no longer uses once no run holds them. */
+  #sweep(): void {
+    for (const [key, entry] of this.#hostings) {
+      if (key === this.#latest || entry.runs > 0) continue;
+      this.#hostings.delete(key);
+      void Promise.resolve(entry.hosting.close?.()).catch(() => undefined);
+    }
   }
 }
 

@@ -154,6 +154,7 @@ export class WatchSession {
       { ...run.deps, rt: this.deps.rt, lockPath: run.lockPath, lockWriter: lock, writes: this.#writes, inflight: this.#inflight, onEvent, pid: this.deps.pid, isAlive: this.deps.isAlive },
       { ...this.options, stopSignal: stop.signal },
     ).finally(() => run.store.flush());
+    run.hold(done);
     this.#runs.add(done);
     void done.catch(() => undefined).finally(() => this.#runs.delete(done));
     this.#current = { stop, lock, done, mute: () => (muted = true) };

@@ -12,7 +12,14 @@ import type { WatchSession } from '../../run/watch-session.js';
 import { watchFilter, type WatchFilter, type WatchRoot } from '../../recipe/watch-targets.js';
 import { debounce, type Debouncer } from './debounce.js';
 
+/**
+ * chokidar drops a file's repeated `change` events within 50 ms of the one it emitted; a quiet
+ * period longer than that guarantees the re-plan reads the file after the dropped write.
+ */
+const MIN_DEBOUNCE_MS = 60;
+
 export interface RecipeWatcherOptions {
+  /** Quiet period before a re-plan (default 100 ms; at least 60 ms). */
   readonly debounceMs?: number;
   /** A cycle threw something that is not a recipe problem (those are events), or chokidar failed. */
   readonly onCycleError: (e: unknown) => void;
@@ -31,7 +38,7 @@ export class RecipeWatcher {
     this.#session = session;
     this.#options = options;
     this.#filter = watchFilter(session.targets());
-    this.#debounced = debounce(options.debounceMs ?? 100, (paths) => this.#enqueue(paths));
+    this.#debounced = debounce(Math.max(MIN_DEBOUNCE_MS, options.debounceMs ?? 100), (paths) => this.#enqueue(paths));
   }
 
   /** Run the first cycle (watching from before its run starts). */

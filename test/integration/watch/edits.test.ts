@@ -8,7 +8,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
-import { lockMatchesFiles } from '../../helpers/run-fixtures.js';
+import { lockMatchesFiles, until } from '../../helpers/run-fixtures.js';
 import { startWatchRig, watchRecipe, type WatchRig } from './harness.js';
 
 const P = {
@@ -89,16 +89,28 @@ describe('watch: recipe edits', () => {
     rig = await startWatchRig(chain());
     await rig.cycleDone(1);
     const prompts = Array.from({ length: 10 }, (_, i) => `Keep the face unchanged. Add a scarf in shade ${i + 1}.`);
+    const at: number[] = [];
     for (const p of prompts) {
+      at.push(Date.now());
       await rig.project.writeRecipe(chain(p));
       await sleep(30);
     }
-    await rig.cycleDone(2);
+    const r = rig;
+    await until(() => r.submits().get(prompts[9] ?? '') !== undefined, 8_000, 'the final prompt submitted');
+    await rig.session.idle();
     await sleep(400); // a late straggler cycle would show up here
-    expect(rig.of('watch-cycle')).toHaveLength(2);
     const submits = rig.submits();
-    expect(prompts.map((p) => submits.get(p) ?? 0)).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 0, 1]);
-    expect(submits.get(P.c)).toBe(2);
+    // Whatever happened in between, the final state was planned once and submitted once.
+    expect(submits.get(prompts[9] ?? '')).toBe(1);
+    expect(rig.of('watch-cycle').at(-1)?.to_run.map((t) => t.node)).toEqual(['b', 'c']);
+    // The premise: every save came within the debounce of the previous one. On a starved
+    // machine (the test's own timers late by 100 ms) an early re-plan is correct behaviour.
+    const widest = Math.max(...at.slice(1).map((t, i) => t - (at[i] ?? t)));
+    if (widest < 90) {
+      expect(rig.of('watch-cycle')).toHaveLength(2);
+      expect(prompts.map((p) => submits.get(p) ?? 0)).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 0, 1]);
+      expect(submits.get(P.c)).toBe(2);
+    } else console.warn(`saves were up to ${widest} ms apart (machine starved): checked the final state only`);
   });
 });
 
