@@ -8,6 +8,7 @@
  * Only URLs that live at least {@link MIN_AHEAD_URL_LIFETIME_S} are made ahead: a shorter-lived
  * one could no longer be reused when the node's turn comes, and would be made twice.
  */
+import { setMaxListeners } from 'node:events';
 import pLimit from 'p-limit';
 import { DEFAULT_COMMAND_URL_TTL_SECONDS, DEFAULT_PRESIGN_TTL_SECONDS, mediaTypeFor, type Hosting, type HostingConfig } from '../hosting/index.js';
 import type { Store } from '../store/types.js';
@@ -56,6 +57,8 @@ export function prefetchInputs(prepared: Prepared, deps: PrefetchDeps): Prefetch
   if (!hosting || !config || config.mode === 'inline' || urlLifetimeSeconds(config) < MIN_AHEAD_URL_LIFETIME_S) return NOTHING;
   const stopper = new AbortController();
   const signal = deps.signal ? AbortSignal.any([deps.signal, stopper.signal]) : stopper.signal;
+  // Every upload under way listens on it (streams, the SDK): more than Node's default of 10.
+  setMaxListeners(0, signal);
   const limit = pLimit(Math.max(1, deps.concurrency));
   const seen = new Set<string>();
   const tasks: Promise<void>[] = [];
