@@ -114,8 +114,8 @@ export class WatchSession {
     const run = await this.#resources.forRun(recipe, this.deps.onEvent);
     // The old plan is superseded: it starts nothing new and writes nothing more. Its writes
     // already under way land before the lock is read, so the new plan sees them.
-    this.#current?.stop.abort();
     this.#current?.mute();
+    this.#current?.stop.abort();
     await this.#writes.settled();
     await this.#current?.lock.flush().catch((e: unknown) => this.#warn(`lock: ${(e as Error).message}`));
     // --force and --reseed are one-shot: later cycles re-run only what changed.
