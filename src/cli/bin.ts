@@ -5,6 +5,10 @@
  */
 import { main } from './main.js';
 
+// The AWS SDK (s3 hosting) warns on every Node 20 start that its 2027 releases need Node 22.
+// That is for us (the lock pins a version that supports 20), not for the person running a recipe.
+process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
+
 // `kontext run --json | head`: a closed pipe is the reader saying "enough", not a crash.
 for (const stream of [process.stdout, process.stderr]) {
   stream.on('error', (e: NodeJS.ErrnoException) => {
