@@ -1,10 +1,27 @@
 /**
  * Writes lock entries as nodes finish, coalescing bursts: while one update is on disk the
  * next entries gather and go in the following update. `flush` resolves when everything set
- * so far is written. Another process's entries are merged, never lost (updateLock re-reads).
+ * so far is written. Another process's entries are merged, never lost (updateLock re-reads
+ * whenever the file is not the one this writer last wrote, see LockCache).
  */
-import { updateLock } from '../store/index.js';
-import type { LockEntry } from '../store/types.js';
+import { dirname, relative, sep } from 'node:path';
+import { LockCache, updateLock } from '../store/index.js';
+import type { LockEntry, RunRecord } from '../store/types.js';
+
+/** A node's lock entry for this record, its output path relative to the lock file. */
+export function lockEntryFor(rec: RunRecord, output: string, lockPath: string): LockEntry {
+  return {
+    seed: rec.seed,
+    key: rec.key,
+    input_sha256: rec.input_sha256,
+    output_sha256: rec.output_sha256,
+    output: relative(dirname(lockPath), output).split(sep).join('/'),
+    provider: rec.provider,
+    model: rec.model,
+    request_id: rec.request_id,
+    finished_at: rec.finished_at,
+  };
+}
 
 export interface LockWriterOptions {
   readonly pid: number;
@@ -13,14 +30,14 @@ export interface LockWriterOptions {
 
 export class LockWriter {
   readonly #path: string;
-  readonly #options: LockWriterOptions;
+  readonly #options: LockWriterOptions & { readonly cache: LockCache };
   #pending = new Map<string, LockEntry>();
   #running: Promise<void> | null = null;
   #error: unknown = null;
 
   constructor(path: string, options: LockWriterOptions) {
     this.#path = path;
-    this.#options = options;
+    this.#options = { ...options, cache: new LockCache() };
   }
 
   set(nodeId: string, entry: LockEntry): void {

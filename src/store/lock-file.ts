@@ -4,18 +4,50 @@
  * Updates take `<lock>.lck`, re-read, mutate, write atomically: overlapping runs of one
  * recipe never tear the file or lose each other's entries. A file we cannot read is an error
  * (exit 65) and is never overwritten: it may hold the only record of a seed.
+ * A writer that passes a {@link LockCache} skips the re-read while the file is still the one it
+ * wrote (same size, mtime and inode): an update then costs O(changed entries) plus the write.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { isCode, writeFileAtomic } from './atomic.js';
-import { sortKeysDeep } from './canonical-json.js';
 import { LockFileError, StoreError } from './errors.js';
 import { withFileMutex, type FileMutexOptions } from './file-mutex.js';
 import { findJsonSyntaxError, lineCol } from './json-locate.js';
-import { LockFileSchema } from './schemas.js';
+import { LockFormatter } from './lock-format.js';
+import { LockEntrySchema, LockFileSchema } from './schemas.js';
 import type { LockEntry, LockFile } from './types.js';
 
+export { formatLock } from './lock-format.js';
+
 /** Options for writers: pass `pid: process.pid` and a `process.kill(pid, 0)`-based `isAlive`. */
-export type UpdateLockOptions = FileMutexOptions;
+export interface UpdateLockOptions extends FileMutexOptions {
+  /** The same object for every update of one file by one writer (see {@link LockCache}). */
+  readonly cache?: LockCache | undefined;
+}
+
+interface Snapshot {
+  readonly lock: LockFile;
+  readonly text: string | null;
+  /** size, mtime (ns) and inode of the file holding `text`; null when there is no file. */
+  readonly sig: string | null;
+}
+
+/**
+ * What one writer last read or wrote of a lock file. Every writer replaces the file by rename
+ * (a new inode), and people and git change its size or mtime, so a matching signature means
+ * nobody else wrote it since: the content we hold is the content on disk.
+ */
+export class LockCache {
+  #last: Snapshot | null = null;
+  readonly formatter = new LockFormatter();
+
+  lookup(sig: string): Snapshot | null {
+    return this.#last !== null && this.#last.sig === sig ? this.#last : null;
+  }
+
+  remember(snapshot: Snapshot): void {
+    this.#last = snapshot.sig === null ? null : snapshot;
+  }
+}
 
 const CONFLICT_MARKER = /^(<{7}|={7}|>{7})(\s|$)/m;
 
@@ -47,11 +79,6 @@ export function parseLock(text: string, file: string): LockFile {
   throw new LockFileError(message, { hint, location: { file, line, col } });
 }
 
-/** Pretty JSON (2 spaces), every object's keys sorted (so node ids too), trailing newline. */
-export function formatLock(lock: LockFile): string {
-  return `${JSON.stringify(sortKeysDeep(lock), null, 2)}\n`;
-}
-
 /**
  * Under the file lock: re-read the current file, let `mutate` change the nodes (add, replace,
  * delete), write it back atomically if anything changed. Returns the lock as written.
@@ -61,23 +88,63 @@ export async function updateLock(
   mutate: (nodes: Record<string, LockEntry>) => void,
   options: UpdateLockOptions = {},
 ): Promise<LockFile> {
+  const cache = options.cache ?? new LockCache();
   return withFileMutex(
     path,
     async () => {
-      const { lock, text } = await readLockText(path);
-      const nodes: Record<string, LockEntry> = { ...lock.nodes };
+      const base = await currentLock(path, cache);
+      const nodes: Record<string, LockEntry> = { ...base.lock.nodes };
       mutate(nodes);
-      const parsed = LockFileSchema.safeParse({ version: 1, nodes });
-      if (!parsed.success) {
-        const issue = parsed.error.issues[0];
-        throw new StoreError('E_LOCK_BAD_ENTRY', `refusing to write an invalid lock entry to ${path}: ${formatPath(issue?.path ?? [])}: ${issue?.message ?? ''}`);
+      const lock: LockFile = { version: 1, nodes: validateChanged(path, base.lock.nodes, nodes) };
+      const text = cache.formatter.format(lock.nodes);
+      if (text === base.text) {
+        cache.remember({ ...base, lock });
+        return lock;
       }
-      const out = formatLock(parsed.data);
-      if (out !== text) await writeFileAtomic(path, out);
-      return parsed.data;
+      await writeFileAtomic(path, text);
+      cache.remember({ lock, text, sig: await signature(path) });
+      return lock;
     },
     options,
   );
+}
+
+/** The lock as on disk (under the mutex): from the cache when the file is still the one it holds. */
+async function currentLock(path: string, cache: LockCache): Promise<Snapshot> {
+  const sig = await signature(path);
+  if (sig === null) return { lock: { version: 1, nodes: {} }, text: null, sig: null };
+  const known = cache.lookup(sig);
+  if (known) return known;
+  const { lock, text } = await readLockText(path);
+  return { lock, text, sig };
+}
+
+async function signature(path: string): Promise<string | null> {
+  try {
+    const s = await stat(path, { bigint: true });
+    return `${s.size}:${s.mtimeNs}:${s.ino}`;
+  } catch (e) {
+    if (isCode(e, 'ENOENT')) return null;
+    throw e;
+  }
+}
+
+/**
+ * Entries read from the file were validated by `parseLock`, cached ones when they were set:
+ * only entries `mutate` added or replaced are checked (and copied, so later changes to the
+ * caller's objects cannot reach the file).
+ */
+function validateChanged(path: string, before: Readonly<Record<string, LockEntry>>, nodes: Record<string, LockEntry>): Record<string, LockEntry> {
+  for (const [id, entry] of Object.entries(nodes)) {
+    if (before[id] === entry) continue;
+    const parsed = LockEntrySchema.safeParse(entry);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw new StoreError('E_LOCK_BAD_ENTRY', `refusing to write an invalid lock entry to ${path}: ${formatPath(['nodes', id, ...(issue?.path ?? [])])}: ${issue?.message ?? ''}`);
+    }
+    nodes[id] = parsed.data;
+  }
+  return nodes;
 }
 
 /** Drop these node ids from the lock (e.g. passes removed from the recipe). */

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { formatLock, readLock, removeLockEntries, updateLock, type LockEntry } from '../../../src/store/index.js';
+import { formatLock, LockCache, readLock, removeLockEntries, updateLock, type LockEntry } from '../../../src/store/index.js';
 
 const repo = resolve(import.meta.dirname, '../../..');
 const isAlive = (pid: number): boolean => {
@@ -115,6 +115,34 @@ describe('readLock / updateLock', () => {
     const err = await updateLock(lockPath, () => undefined, { pid: process.pid + 1, isAlive, timeoutMs: 200 }).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'E_LOCK_BUSY', exitCode: 75, hint: expect.stringContaining(`${lockPath}.lck`) });
     expect(await readFile(`${lockPath}.lck`, 'utf8')).toBe(held); // not ours to remove
+  });
+
+  it('with a cache, a write by someone else (rename or in-place edit) is read back, not overwritten', async () => {
+    const cache = new LockCache();
+    await updateLock(lockPath, (nodes) => void (nodes.a = entry(1)), { cache });
+    await updateLock(lockPath, (nodes) => void (nodes.b = entry(2)));
+    await updateLock(lockPath, (nodes) => void (nodes.c = entry(3)), { cache });
+    expect(Object.keys((await readLock(lockPath)).nodes)).toEqual(['a', 'b', 'c']);
+    // A person's in-place edit (same inode) changes the size: the cache must not hide it.
+    const edited = (await readFile(lockPath, 'utf8')).replace('"seed": 2', '"seed": 22');
+    await writeFile(lockPath, edited);
+    const lock = await updateLock(lockPath, (nodes) => void (nodes.d = entry(4)), { cache });
+    expect(lock.nodes.b?.seed).toBe(22);
+    expect(await readFile(lockPath, 'utf8')).toBe(formatLock(await readLock(lockPath)));
+    expect((await readLock(lockPath)).nodes.b?.seed).toBe(22);
+  });
+
+  it('with a cache, a deleted lock file starts empty again and an invalid entry is refused', async () => {
+    const cache = new LockCache();
+    await updateLock(lockPath, (nodes) => void (nodes.a = entry(1)), { cache });
+    await rm(lockPath);
+    await updateLock(lockPath, (nodes) => void (nodes.b = entry(2)), { cache });
+    expect(Object.keys((await readLock(lockPath)).nodes)).toEqual(['b']);
+    await expect(updateLock(lockPath, (nodes) => void (nodes.x = { ...entry(1), key: 'nope' }), { cache })).rejects.toMatchObject({
+      code: 'E_LOCK_BAD_ENTRY',
+      message: expect.stringContaining('nodes.x.key') as unknown,
+    });
+    expect(Object.keys((await readLock(lockPath)).nodes)).toEqual(['b']);
   });
 
   it('two processes adding 50 entries each at the same time lose nothing', async () => {

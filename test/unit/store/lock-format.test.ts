@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { LockFileError } from '../../../src/store/errors.js';
+import { LockFormatter } from '../../../src/store/lock-format.js';
 import { formatLock, parseLock } from '../../../src/store/lock-file.js';
 import type { LockEntry, LockFile } from '../../../src/store/types.js';
 
@@ -24,6 +25,21 @@ function parseError(text: string): LockFileError {
   }
   throw new Error('expected a LockFileError');
 }
+
+describe('LockFormatter', () => {
+  it('writes exactly what formatLock writes, integer-like and odd node ids included', () => {
+    const f = new LockFormatter();
+    const shared = entry(5);
+    const cases: Record<string, LockEntry>[] = [
+      {},
+      { only: entry(1) },
+      { b: entry(2), a: shared, '10': entry(3), '9': entry(4), 'z"q\\': entry(6), 'é/1': shared, '-1': entry(7), '01': entry(8) },
+    ];
+    for (const nodes of cases) expect(f.format(nodes)).toBe(formatLock({ version: 1, nodes }));
+    // Entries it has formatted before are reused: the text must still be the same.
+    expect(f.format({ ...cases[2], c: entry(9) })).toBe(formatLock({ version: 1, nodes: { ...cases[2], c: entry(9) } }));
+  });
+});
 
 describe('formatLock', () => {
   const lock: LockFile = { version: 1, nodes: { 'umbrella#2': entry(3), background: entry(1), 'umbrella#1': entry(2) } };
