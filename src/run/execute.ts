@@ -37,6 +37,8 @@ export interface Job {
    * cancel; once running, finish into the cache (it is paid for).
    */
   readonly abandoned?: AbortSignal | undefined;
+  /** Told once the remote part is over (the output is downloaded): the rest is local work. */
+  readonly remoteDone?: (() => void) | undefined;
 }
 
 export interface Executed {
@@ -151,6 +153,7 @@ async function download(job: Job, requestId: string, url: string, deps: ExecuteD
     signal: deps.signal,
     onProgress: (bytes, total) => deps.emit({ type: 'node-state', node: node.id, phase: 'downloading', bytes, ...(total === null ? {} : { total }) }),
   });
+  job.remoteDone?.();
   await deps.store.adoptBlob(got.path, got.sha256);
   const { ext, mediaType } = extensionFor(got.mediaType, url);
   const finishedAt = deps.now();

@@ -4,44 +4,26 @@
  */
 import { setMaxListeners } from 'node:events';
 import { stat } from 'node:fs/promises';
-import { dirname, relative, sep } from 'node:path';
 import pLimit, { type LimitFunction } from 'p-limit';
 import { ExitCode, worstExitCode, type ExitCode as Code } from '../errors.js';
 import type { PlanNode } from '../plan/types.js';
-import type { LockEntry, RunRecord } from '../store/types.js';
+import type { RunRecord } from '../store/types.js';
 import type { RunEvent } from './events.js';
 import { executeNode, type Executed, type ExecuteDeps } from './execute.js';
 import { InflightRegistry } from './inflight.js';
 import type { UpstreamOutput } from './inputs.js';
-import { LockWriter } from './lock-writer.js';
+import { lockEntryFor, LockWriter } from './lock-writer.js';
 import { keyFor } from './node-request.js';
 import type { RunDeps, RunOptions } from './options.js';
 import { writeOutputs } from './outputs.js';
+import type { NodeOutcome, RunCounts, RunSummary } from './outcome.js';
 import type { Prepared } from './prepare.js';
 import type { NodeState } from './resolve.js';
 
-export type NodeOutcome =
-  | { readonly kind: 'ok'; readonly output: UpstreamOutput; readonly path: string }
-  | { readonly kind: 'failed'; readonly exitCode: Code }
-  | { readonly kind: 'skipped' };
-
-export interface RunCounts {
-  done: number;
-  cached: number;
-  failed: number;
-  skipped: number;
-  submitted: number;
-}
-
-export interface RunSummary extends Readonly<RunCounts> {
-  readonly exitCode: Code;
-  readonly ms: number;
-  readonly outDir: string;
-  readonly outcomes: ReadonlyMap<string, NodeOutcome>;
-}
-
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 type SkipReason = 'upstream-failed' | 'stopped' | 'interrupted';
+
+export type { NodeOutcome, RunCounts, RunSummary } from './outcome.js';
 
 export async function executePlan(prepared: Prepared, deps: RunDeps, options: RunOptions): Promise<RunSummary> {
   return new Scheduler(prepared, deps, options).run();
@@ -129,18 +111,32 @@ class Scheduler {
     if (hit) return this.#cached(node, hit);
     const halted = this.#halted();
     if (halted) return this.#skip(node, halted);
-    return this.#limit(() => this.#remote(node, state, key, inputSha, upstream));
+    return this.#remote(node, state, key, inputSha, upstream);
   }
 
+  /**
+   * A `-j` slot is held for the remote part only (submit → wait → download); storing the
+   * output, the record, the out/ files and the lock entry happen after it is released, so the
+   * next node submits sooner. A failure in the remote part is settled inside the slot, so with
+   * stop-on-first-failure no queued node starts after it.
+   */
   async #remote(node: PlanNode, state: NodeState, key: string, inputSha: string, upstream: UpstreamOutput | null): Promise<NodeOutcome> {
-    const halted = this.#halted();
-    if (halted) return this.#skip(node, halted);
     const t0 = this.deps.rt.now();
-    const reason = state.key === key ? (state.reason ?? 'not-cached') : (state.reason ?? 'input-changed');
-    const existing = this.#inflight.get(key);
-    this.#emit({ type: 'node-start', node: node.id, reason: existing ? 'reattach' : reason });
+    const step = await this.#limit(async (): Promise<{ readonly outcome: NodeOutcome } | { readonly finished: Promise<Executed> }> => {
+      const halted = this.#halted();
+      if (halted) return { outcome: this.#skip(node, halted) };
+      const reason = state.key === key ? (state.reason ?? 'not-cached') : (state.reason ?? 'input-changed');
+      const existing = this.#inflight.get(key);
+      this.#emit({ type: 'node-start', node: node.id, reason: existing ? 'reattach' : reason });
+      try {
+        return await this.#remoteStage(node, key, state.seed, inputSha, upstream);
+      } catch (e) {
+        return { outcome: this.#failOrSkip(node, e) };
+      }
+    });
+    if ('outcome' in step) return step.outcome;
     try {
-      const done = await (existing?.promise ?? this.#submit(node, key, state.seed, inputSha, upstream));
+      const done = await step.finished;
       return await this.#commit(node, async () => {
         const { output } = await writeOutputs(this.deps.store.blobPath(done.record.output_sha256), this.prepared.plan.recipe.outDir, node.id, done.record.ext, node.save, true);
         this.#record(node, done.record, output);
@@ -149,14 +145,27 @@ class Scheduler {
         return { kind: 'ok', path: output, output: done.output };
       });
     } catch (e) {
-      const halted = this.#halted();
-      return halted ? this.#skip(node, halted) : this.#fail(node, e);
+      return this.#failOrSkip(node, e);
     }
   }
 
-  #submit(node: PlanNode, key: string, seed: number, inputSha: string, upstream: UpstreamOutput | null): Promise<Executed> {
+  /** Resolves when the remote part is over (or rejects if it fails); `finished` is the whole node. */
+  async #remoteStage(node: PlanNode, key: string, seed: number, inputSha: string, upstream: UpstreamOutput | null): Promise<{ readonly finished: Promise<Executed> }> {
+    const existing = this.#inflight.get(key);
+    if (existing) {
+      await existing.promise;
+      return { finished: existing.promise };
+    }
+    let release = (): void => undefined;
+    const remoteDone = new Promise<void>((resolve) => (release = resolve));
+    const finished = this.#submit(node, key, seed, inputSha, upstream, release);
+    await Promise.race([remoteDone, finished]);
+    return { finished };
+  }
+
+  #submit(node: PlanNode, key: string, seed: number, inputSha: string, upstream: UpstreamOutput | null, remoteDone: () => void): Promise<Executed> {
     const abandon = new AbortController();
-    const promise = executeNode({ node, key, seed, inputSha, upstream, abandoned: abandon.signal }, this.#exec).then(async (done) => {
+    const promise = executeNode({ node, key, seed, inputSha, upstream, abandoned: abandon.signal, remoteDone }, this.#exec).then(async (done) => {
       await this.deps.store.journal.remove(key);
       return done;
     });
@@ -194,17 +203,7 @@ class Scheduler {
   /** Write the node's lock entry, unless the lock already says exactly this. */
   #record(node: PlanNode, rec: RunRecord, output: string): void {
     if (!this.#lock || this.deps.lockPath === null) return;
-    const entry: LockEntry = {
-      seed: rec.seed,
-      key: rec.key,
-      input_sha256: rec.input_sha256,
-      output_sha256: rec.output_sha256,
-      output: relative(dirname(this.deps.lockPath), output).split(sep).join('/'),
-      provider: rec.provider,
-      model: rec.model,
-      request_id: rec.request_id,
-      finished_at: rec.finished_at,
-    };
+    const entry = lockEntryFor(rec, output, this.deps.lockPath);
     const old = this.prepared.lock.nodes[node.id];
     if (!old || old.key !== entry.key || old.output !== entry.output || old.output_sha256 !== entry.output_sha256) this.#lock.set(node.id, entry);
   }
@@ -220,6 +219,12 @@ class Scheduler {
     this.#counts.skipped++;
     this.#emit({ type: 'node-skipped', node: node.id, reason });
     return { kind: 'skipped' };
+  }
+
+  /** A failure while the run is being stopped or interrupted is a skip, not a failure. */
+  #failOrSkip(node: PlanNode, e: unknown): NodeOutcome {
+    const halted = this.#halted();
+    return halted ? this.#skip(node, halted) : this.#fail(node, e);
   }
 
   #fail(node: PlanNode, e: unknown): NodeOutcome {
