@@ -5,19 +5,19 @@
  * unless the caller knows the file should now hold other bytes (`force`): a fresh result, or a
  * cache hit the lock does not list for that node.
  */
-import { copyFile, mkdir, rename, rm, stat } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { copyFile, rename, rm, stat } from 'node:fs/promises';
 import { outputPathFor } from '../plan/index.js';
-import { tempPathFor } from '../store/atomic.js';
+import { tempPathFor, withParentDir } from '../store/atomic.js';
 
 /** Copy the blob to `dest` unless (without `force`) an output of that size is already there. Returns true when written. */
 export async function materialize(blob: string, dest: string, force = false): Promise<boolean> {
-  const [source, existing] = await Promise.all([stat(blob), stat(dest).catch(() => null)]);
-  if (!force && existing && existing.isFile() && existing.size === source.size) return false;
-  await mkdir(dirname(dest), { recursive: true });
+  if (!force) {
+    const [source, existing] = await Promise.all([stat(blob), stat(dest).catch(() => null)]);
+    if (existing && existing.isFile() && existing.size === source.size) return false;
+  }
   const tmp = tempPathFor(dest);
   try {
-    await copyFile(blob, tmp);
+    await withParentDir(dest, () => copyFile(blob, tmp));
     await rename(tmp, dest);
   } catch (e) {
     await rm(tmp, { force: true });

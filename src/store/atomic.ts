@@ -19,9 +19,8 @@ export interface WriteFileAtomicOptions {
 
 /** Write `data` to `target` atomically, creating parent folders. */
 export async function writeFileAtomic(target: string, data: string | Uint8Array, options: WriteFileAtomicOptions = {}): Promise<void> {
-  await mkdir(dirname(target), { recursive: true });
   const tmp = tempPathFor(target);
-  const handle = await open(tmp, 'wx', options.mode ?? 0o644);
+  const handle = await withParentDir(target, () => open(tmp, 'wx', options.mode ?? 0o644));
   try {
     await handle.writeFile(data);
     await handle.sync();
@@ -38,6 +37,21 @@ export async function writeFileAtomic(target: string, data: string | Uint8Array,
     throw e;
   }
   if (options.durable) await fsyncDir(dirname(target));
+}
+
+/**
+ * Run `fn` (which creates something in `path`'s folder); if the folder is missing, create it
+ * and run `fn` again. The folder almost always exists: trying first saves a `mkdir -p` per
+ * write on the hot path (a cache write is a few syscalls; mkdir was a fifth of them).
+ */
+export async function withParentDir<T>(path: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    if (!isCode(e, 'ENOENT')) throw e;
+    await mkdir(dirname(path), { recursive: true });
+    return fn();
+  }
 }
 
 /**

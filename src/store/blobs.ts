@@ -3,9 +3,9 @@
  * only complete (atomic write or rename), so "the file exists" means "the bytes are good".
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
-import { dirname, isAbsolute, join, relative } from 'node:path';
-import { isCode, writeFileAtomic } from './atomic.js';
+import { open, rename, rm, stat } from 'node:fs/promises';
+import { isAbsolute, join, relative } from 'node:path';
+import { isCode, withParentDir, writeFileAtomic } from './atomic.js';
 import { StoreError } from './errors.js';
 import { assertHex64, layout } from './layout.js';
 
@@ -50,8 +50,8 @@ export async function adoptBlob(root: string, tempFile: string, sha256: string):
     return target;
   }
   await syncFile(tempFile);
-  await mkdir(dirname(target), { recursive: true });
-  await rename(tempFile, target);
+  // A missing temp is ENOENT too: then the retry fails the same way and the error stands.
+  await withParentDir(target, () => rename(tempFile, target));
   return target;
 }
 

@@ -5,10 +5,9 @@
  * Library code never touches `process`: the caller passes its pid and a liveness check.
  */
 import { randomBytes, randomInt } from 'node:crypto';
-import { link, mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { link, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { setTimeout as delay } from 'node:timers/promises';
-import { isCode } from './atomic.js';
+import { isCode, withParentDir } from './atomic.js';
 import { LockBusyError } from './errors.js';
 
 export interface FileMutexOptions {
@@ -47,9 +46,8 @@ async function acquire(lck: string, options: FileMutexOptions): Promise<string> 
   const sleep = options.sleep ?? ((ms: number) => delay(ms));
   const token = randomBytes(12).toString('hex');
   const deadline = now() + (options.timeoutMs ?? 15_000);
-  await mkdir(dirname(lck), { recursive: true });
   for (let wait = 4; ; wait = Math.min(wait * 2, 64)) {
-    if (await tryCreate(lck, JSON.stringify({ pid: options.pid ?? null, created_at: now(), token }))) return token;
+    if (await withParentDir(lck, () => tryCreate(lck, JSON.stringify({ pid: options.pid ?? null, created_at: now(), token })))) return token;
     const holder = await readHolder(lck);
     if (holder === null) continue; // released between our attempt and our look: try again at once
     if (isStale(holder, now(), options)) {
@@ -124,7 +122,8 @@ async function breakStale(lck: string, holder: Holder, token: string): Promise<v
 }
 
 async function release(lck: string, token: string): Promise<void> {
-  const holder = await readHolder(lck).catch(() => null);
-  // Someone judged us stale and took over: their lock is not ours to remove.
-  if (holder?.token === token) await rm(lck, { force: true });
+  // Someone judged us stale and took over: their lock is not ours to remove. (Our own content
+  // is complete JSON naming the token, so the text alone tells; no stat needed.)
+  const raw = await readFile(lck, 'utf8').catch(() => '');
+  if (raw.includes(`"token":"${token}"`)) await rm(lck, { force: true });
 }

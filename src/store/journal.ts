@@ -4,7 +4,7 @@
  * and its folder before resolving, because it is what stops us paying twice after a crash.
  */
 import { readdir, rm } from 'node:fs/promises';
-import { fsyncDir, isCode, writeFileAtomic } from './atomic.js';
+import { isCode, writeFileAtomic } from './atomic.js';
 import { StoreError } from './errors.js';
 import { assertHex64, isSha256Hex, layout } from './layout.js';
 import { readJsonOrNull } from './read-json.js';
@@ -30,8 +30,10 @@ export function createJournal(root: string): Journal {
     get,
     async remove(key) {
       assertHex64(key, 'cache key');
+      // Not fsynced: an entry that comes back after a power cut is harmless (its record is a
+      // cache hit, or the next run re-attaches by id and pays nothing), while forcing the
+      // unlink to disk could only make it outlive a record that is not on disk yet.
       await rm(layout.journalEntry(root, key), { force: true });
-      await fsyncDir(dir);
     },
     async list() {
       let names: string[];
