@@ -32,6 +32,8 @@ export class LockWriter {
   readonly #path: string;
   readonly #options: LockWriterOptions & { readonly cache: LockCache };
   #pending = new Map<string, LockEntry>();
+  /** Resolvers of `set` calls whose entries are in `#pending`. */
+  #waiting: (() => void)[] = [];
   #running: Promise<void> | null = null;
   #error: unknown = null;
 
@@ -40,9 +42,12 @@ export class LockWriter {
     this.#options = { ...options, cache: new LockCache() };
   }
 
-  set(nodeId: string, entry: LockEntry): void {
+  /** Queue an entry; the promise resolves once it is on disk (or the write failed: see `flush`). */
+  set(nodeId: string, entry: LockEntry): Promise<void> {
     this.#pending.set(nodeId, entry);
+    const written = new Promise<void>((resolve) => this.#waiting.push(resolve));
     this.#kick();
+    return written;
   }
 
   /** Wait until every entry set so far is on disk; rethrows a write failure. */
@@ -61,7 +66,9 @@ export class LockWriter {
 
   async #drain(): Promise<void> {
     const batch = this.#pending;
+    const waiting = this.#waiting;
     this.#pending = new Map();
+    this.#waiting = [];
     try {
       await updateLock(
         this.#path,
@@ -72,6 +79,8 @@ export class LockWriter {
       );
     } catch (e) {
       this.#error ??= e;
+    } finally {
+      for (const resolve of waiting) resolve();
     }
   }
 }

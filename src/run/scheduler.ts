@@ -39,6 +39,7 @@ class Scheduler {
   readonly #exec: ExecuteDeps;
   readonly #outcomes = new Map<string, Promise<NodeOutcome>>();
   readonly #counts: RunCounts = { done: 0, cached: 0, failed: 0, skipped: 0, submitted: 0 };
+  readonly #journalDrops: Promise<void>[] = [];
   #exitCode: Code = ExitCode.OK;
   #failedStop = false;
 
@@ -87,6 +88,7 @@ class Scheduler {
     const settled = new Map<string, NodeOutcome>();
     for (const [id, p] of this.#outcomes) settled.set(id, await p);
     await this.#lock?.flush();
+    await Promise.all(this.#journalDrops);
     if (this.#signal.aborted) this.#exitCode = ExitCode.INTERRUPTED;
     const ms = this.deps.rt.now() - this.#started;
     const outDir = prepared.plan.recipe.outDir;
@@ -137,16 +139,25 @@ class Scheduler {
     if ('outcome' in step) return step.outcome;
     try {
       const done = await step.finished;
-      return await this.#commit(node, async () => {
+      let recorded: Promise<void> | null = null;
+      const outcome = await this.#commit(node, async () => {
         const { output } = await writeOutputs(this.deps.store.blobPath(done.record.output_sha256), this.prepared.plan.recipe.outDir, node.id, done.record.ext, node.save, true);
-        this.#record(node, done.record, output);
+        recorded = this.#record(node, done.record, output);
         this.#counts.done++;
         this.#emit({ type: 'node-done', node: node.id, output, request_id: done.record.request_id, seed: state.seed, ms: this.deps.rt.now() - t0 });
         return { kind: 'ok', path: output, output: done.output };
       });
+      this.#dropJournalAfter(key, recorded);
+      return outcome;
     } catch (e) {
       return this.#failOrSkip(node, e);
     }
+  }
+
+  /** Remove a finished request's journal entry once its lock entry is on disk (or at once, when there is none to wait for). */
+  #dropJournalAfter(key: string, recorded: Promise<void> | null): void {
+    const drop = (): Promise<void> => this.deps.store.journal.remove(key).catch(() => undefined);
+    this.#journalDrops.push(recorded ? recorded.then(drop) : drop());
   }
 
   /** Resolves when the remote part is over (or rejects if it fails); `finished` is the whole node. */
@@ -165,10 +176,9 @@ class Scheduler {
 
   #submit(node: PlanNode, key: string, seed: number, inputSha: string, upstream: UpstreamOutput | null, remoteDone: () => void): Promise<Executed> {
     const abandon = new AbortController();
-    const promise = executeNode({ node, key, seed, inputSha, upstream, abandoned: abandon.signal, remoteDone }, this.#exec).then(async (done) => {
-      await this.deps.store.journal.remove(key);
-      return done;
-    });
+    // The journal entry stays until the lock holds the node (see #remote): until then it is
+    // the only place a drawn seed survives a kill -9.
+    const promise = executeNode({ node, key, seed, inputSha, upstream, abandoned: abandon.signal, remoteDone }, this.#exec);
     this.#inflight.track(key, promise, () => abandon.abort());
     return promise;
   }
@@ -200,12 +210,13 @@ class Scheduler {
     return this.deps.writes ? this.deps.writes.run(section) : section();
   }
 
-  /** Write the node's lock entry, unless the lock already says exactly this. */
-  #record(node: PlanNode, rec: RunRecord, output: string): void {
-    if (!this.#lock || this.deps.lockPath === null) return;
+  /** Write the node's lock entry, unless the lock already says exactly this; resolves once written. */
+  #record(node: PlanNode, rec: RunRecord, output: string): Promise<void> | null {
+    if (!this.#lock || this.deps.lockPath === null) return null;
     const entry = lockEntryFor(rec, output, this.deps.lockPath);
     const old = this.prepared.lock.nodes[node.id];
-    if (!old || old.key !== entry.key || old.output !== entry.output || old.output_sha256 !== entry.output_sha256) this.#lock.set(node.id, entry);
+    if (!old || old.key !== entry.key || old.output !== entry.output || old.output_sha256 !== entry.output_sha256) return this.#lock.set(node.id, entry);
+    return null;
   }
 
   /** Why nothing new may start now, if so. */
