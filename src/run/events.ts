@@ -90,6 +90,9 @@ export const RunEvent = z.discriminatedUnion('type', [
 export type RunEvent = z.infer<typeof RunEvent>;
 export type RunEventOf<T extends RunEvent['type']> = Extract<RunEvent, { type: T }>;
 
+/** An event before the scheduler stamps its time `t` (Omit distributed over the union). */
+export type UntimedRunEvent = RunEvent extends infer E ? (E extends unknown ? Omit<E, 't'> : never) : never;
+
 /** A reporter receives every event in order; `close` runs once after the summary. */
 export interface Reporter {
   onEvent(event: RunEvent): void;

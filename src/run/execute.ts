@@ -8,7 +8,7 @@ import type { PlanNode } from '../plan/types.js';
 import { withRetryListener, type RetryNotice } from '../providers/retry-listener.js';
 import type { Provider, RemoteState } from '../providers/types.js';
 import type { RunRecord, Store } from '../store/types.js';
-import type { NodePhase, RunEvent } from './events.js';
+import type { NodePhase, UntimedRunEvent } from './events.js';
 import { inputUrlFor, type InputDeps, type UpstreamOutput } from './inputs.js';
 import { resolvedParams } from './node-request.js';
 import { extensionFor } from './outputs.js';
@@ -17,14 +17,13 @@ export interface ExecuteDeps extends InputDeps {
   readonly provider: Provider;
   readonly providerName: string;
   readonly store: Store;
-  readonly emit: (event: DistributiveOmit<RunEvent, 't'>) => void;
+  readonly emit: (event: UntimedRunEvent) => void;
   /** Told once per request the API accepted (a re-attach is not a submit). */
   readonly onSubmitted?: (() => void) | undefined;
   readonly signal: AbortSignal;
   readonly deadlineMs?: number | undefined;
 }
 
-type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
 export interface Job {
   readonly node: PlanNode;

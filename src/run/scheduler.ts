@@ -8,7 +8,7 @@ import pLimit, { type LimitFunction } from 'p-limit';
 import { ExitCode, worstExitCode, type ExitCode as Code } from '../errors.js';
 import type { PlanNode } from '../plan/types.js';
 import type { RunRecord } from '../store/types.js';
-import type { RunEvent } from './events.js';
+import type { RunEvent, UntimedRunEvent } from './events.js';
 import { executeNode, type Executed, type ExecuteDeps } from './execute.js';
 import { InflightRegistry } from './inflight.js';
 import type { UpstreamOutput } from './inputs.js';
@@ -20,7 +20,6 @@ import type { NodeOutcome, RunCounts, RunSummary } from './outcome.js';
 import type { Prepared } from './prepare.js';
 import type { NodeState } from './resolve.js';
 
-type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 type SkipReason = 'upstream-failed' | 'stopped' | 'interrupted';
 
 export type { NodeOutcome, RunCounts, RunSummary } from './outcome.js';
@@ -248,7 +247,7 @@ class Scheduler {
     return { kind: 'failed', exitCode: code };
   }
 
-  #emit(e: DistributiveOmit<RunEvent, 't'>): void {
+  #emit(e: UntimedRunEvent): void {
     this.deps.onEvent({ ...e, t: this.deps.rt.now() - this.#started } as RunEvent);
   }
 }
