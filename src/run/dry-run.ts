@@ -28,6 +28,8 @@ export interface DescribeDeps {
   readonly store: Store;
   readonly hosting: Hosting | null;
   readonly now: () => number;
+  /** The in-process emulator's output URLs die with it: its cached outputs are always hosted again. */
+  readonly providerName?: string | undefined;
 }
 
 export async function describeRun(prepared: Prepared, deps: DescribeDeps): Promise<DryRunReport> {
@@ -66,7 +68,7 @@ async function describeInput(prepared: Prepared, id: string, deps: DescribeDeps)
 async function describeCachedOutput(upstream: string, record: RunRecord, deps: DescribeDeps): Promise<string> {
   const at = Date.parse(record.finished_at);
   const now = deps.now();
-  if (record.output_url && isRemoteUrlFresh(at, now, REMOTE_OUTPUT_TTL_MS)) {
+  if (record.output_url && deps.providerName !== 'emulator' && isRemoteUrlFresh(at, now, REMOTE_OUTPUT_TTL_MS)) {
     return `reuse the API's output URL of ${upstream} (fresh for ${formatDuration(at + REMOTE_OUTPUT_TTL_MS - now)} more; no upload)`;
   }
   if (!deps.hosting) return `needs hosting for the cached output of ${upstream}: none configured`;

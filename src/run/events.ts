@@ -28,6 +28,8 @@ export const RunEvent = z.discriminatedUnion('type', [
     provider: z.string(),
   }),
   z.object({ type: z.literal('node-start'), ...base, node: z.string(), reason: RunReason }),
+  /** `--explain`: before the run, for each node that will run, why and how its input reaches the API. */
+  z.object({ type: z.literal('node-plan'), ...base, node: z.string(), reason: RunReason, input: z.string() }),
   z.object({
     type: z.literal('node-state'),
     ...base,

@@ -29,6 +29,8 @@ export interface RunRecipeOptions extends RunOptions {
   readonly allowOutsideRoot?: boolean | undefined;
   /** Run a `hosting: { mode: command }` taken from the recipe (`--trust-hosting-command`). */
   readonly trustHostingCommand?: boolean | undefined;
+  /** Before running, emit a `node-plan` event per node that will run: why, and how its input reaches the API. */
+  readonly explain?: boolean | undefined;
 }
 
 export interface RunRecipeDeps {
@@ -56,7 +58,13 @@ export async function runRecipe(path: string, options: RunRecipeOptions, deps: R
   const hostingConfig = chooseHosting(recipe.hosting, options.hosting, userConfig, providerName);
   const hosting = hostingConfig ? createHosting(hostingConfig, { rt, cacheDir: store.root, projectRoot: recipe.projectRoot }) : null;
   try {
-    if (options.dryRun) return { kind: 'dry-run', recipe, report: await describeRun(prepared, { store, hosting, now: rt.now }) };
+    const describe = { store, hosting, now: rt.now, providerName };
+    if (options.dryRun) return { kind: 'dry-run', recipe, report: await describeRun(prepared, describe) };
+    if (options.explain) {
+      for (const row of (await describeRun(prepared, describe)).rows) {
+        if (row.status === 'run') deps.onEvent({ type: 'node-plan', t: 0, node: row.node, reason: row.reason ?? 'not-cached', input: row.input ?? '' });
+      }
+    }
     checkHostingAvailable(prepared, hosting);
     checkHostingCommandTrusted(hostingConfig, userConfig, { trusted: options.trustHostingCommand ?? false, billable: prepared.billable, recipeFile: basename(recipe.file) });
     const { session: shared } = deps;

@@ -56,6 +56,7 @@ export function runOptionsFrom(opts: Record<string, unknown>, ctx: CliContext): 
     hosting: opts['hosting'] as HostingConfig['mode'] | undefined,
     cacheDir: typeof opts['cacheDir'] === 'string' ? opts['cacheDir'] : undefined,
     strict: opts['strict'] === true,
+    explain: opts['explain'] === true,
     allowOutsideRoot: opts['allowOutsideRoot'] === true,
     trustHostingCommand: opts['trustHostingCommand'] === true,
   };

@@ -19,6 +19,10 @@ export function startBody(e: RunEventOf<'node-start'>): string {
   return `${e.node}  ${reasonWords(e.reason)}`;
 }
 
+export function planBody(e: RunEventOf<'node-plan'>): string {
+  return `${e.node}  ${reasonWords(e.reason)}  ← ${redactUrlsIn(e.input)}`;
+}
+
 export function retryBody(e: RunEventOf<'node-retry'>): string {
   return `${e.node}  ${e.call} attempt ${e.attempt} in ${formatDuration(e.delay_ms)}: ${redactUrlsIn(e.reason)}`;
 }

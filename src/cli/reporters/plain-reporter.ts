@@ -10,7 +10,7 @@ import { createStyle, type Style } from './ansi.js';
 import { formatDuration } from './duration.js';
 import { FOLD_LIMIT, Fold } from './fold.js';
 import {
-  cachedBody, doneBody, failedBody, retryBody, runStartBody, skippedBody, startBody, summaryLine, warningBody, watchCycleBody, watchErrorLines } from './lines.js';
+  cachedBody, doneBody, failedBody, retryBody, runStartBody, skippedBody, startBody, summaryLine, warningBody, planBody, watchCycleBody, watchErrorLines } from './lines.js';
 import { LiveState } from './live-state.js';
 import { formatCount } from './numbers.js';
 import { realTimers, type IntervalTimers, type ReporterDeps } from './types.js';
@@ -18,7 +18,7 @@ import { realTimers, type IntervalTimers, type ReporterDeps } from './types.js';
 /** Silence after which a heartbeat line is printed, and how often that is checked. */
 export const HEARTBEAT_QUIET_MS = 30_000;
 export const HEARTBEAT_CHECK_MS = 5_000;
-const VERB_WIDTH = 7;
+const VERB_WIDTH = 7; // "explain" and "skipped" are the longest verbs
 const HEARTBEAT_NODES = 3;
 
 export function createPlainReporter(deps: ReporterDeps): Reporter {
@@ -51,6 +51,7 @@ class PlainReporter implements Reporter {
         if (this.timer === undefined) this.timer = this.timers.setInterval(() => this.heartbeat(), HEARTBEAT_CHECK_MS);
         return;
       case 'node-start': return this.line('start', s.dim, startBody(e));
+      case 'node-plan': return this.line('explain', s.dim, planBody(e));
       case 'node-state': return undefined;
       case 'node-retry': return this.line('retry', s.yellow, retryBody(e));
       case 'node-done': return this.line('done', s.green, doneBody(e));

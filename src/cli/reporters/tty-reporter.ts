@@ -7,7 +7,7 @@
 import type { Reporter, RunEvent } from '../../run/events.js';
 import { createStyle, cursor, type Style } from './ansi.js';
 import { Fold } from './fold.js';
-import { cachedBody, doneBody, failedBody, retryBody, skippedBody, startBody, summaryLine, warningBody, watchCycleBody, watchErrorLines } from './lines.js';
+import { cachedBody, doneBody, failedBody, retryBody, skippedBody, startBody, summaryLine, warningBody, planBody, watchCycleBody, watchErrorLines } from './lines.js';
 import { LiveState } from './live-state.js';
 import { renderFrame } from './tty-frame.js';
 import { realTimers, type IntervalTimers, type ReporterDeps } from './types.js';
@@ -64,6 +64,7 @@ class TtyReporter implements Reporter {
     switch (e.type) {
       case 'run-start': return this.fold.reset(e.cached);
       case 'node-start': return this.deps.explain === true ? this.push(`${s.dim('→')} ${startBody(e)}`) : undefined;
+      case 'node-plan': return this.push(`${s.dim('?')} ${planBody(e)}`);
       case 'node-retry': return this.state.running.has(e.node) ? undefined : this.push(`${s.yellow('↻')} ${retryBody(e)}`);
       case 'node-done': return this.push(`${s.green('✓')} ${doneBody(e)}`);
       case 'node-cached': return this.fold.admitCached(e) ? this.push(`${s.dim('·')} ${cachedBody(e)}`) : undefined;

@@ -98,6 +98,26 @@ describe('--dry-run and --explain', () => {
   });
 });
 
+describe('--explain on a real run', () => {
+  it('says, before submitting, why each node runs and how its input reaches the API', async () => {
+    await setup();
+    expect(summaryOf(await runIn(project, {}, { rig })).exitCode).toBe(0);
+    await project.writeRecipe(recipe({ jacket: "Keep the face and background unchanged. Change the jacket to a green raincoat." }));
+    const run = await runIn(project, { explain: true }, { rig });
+    const plans = eventsOf(run.events, 'node-plan');
+    expect(plans.map((p) => [p.node, p.reason])).toEqual([
+      ['jacket', 'prompt-changed'],
+      ['umbrella', 'input-changed'],
+    ]);
+    // jacket reads background's cached output; umbrella reads jacket's fresh output of this run.
+    expect(plans[0]?.input).toMatch(/background/);
+    expect(plans[1]?.input).toBe('output URL of jacket from this run (no upload)');
+    // The explanation comes before anything is submitted.
+    const firstStart = run.events.findIndex((e) => e.type === 'node-start');
+    expect(run.events.findIndex((e) => e.type === 'node-plan')).toBeLessThan(firstStart);
+  });
+});
+
 describe('--only', () => {
   it('runs the named pass and what it needs, nothing else', async () => {
     await setup();

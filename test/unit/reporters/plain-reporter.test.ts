@@ -117,3 +117,17 @@ describe('plain reporter: heartbeat', () => {
     expect(ft.active.size).toBe(0);
   });
 });
+
+describe('plain reporter: --explain and watch lines', () => {
+  it('prints node-plan, watch-cycle and watch-error events, scrubbing URL queries', () => {
+    const { err, reporter } = setup();
+    reporter.onEvent({ type: 'node-plan', t: 0, node: 'jacket', reason: 'prompt-changed', input: 'reuse hosted URL https://b.example/k.png?X-Amz-Signature=abc' });
+    reporter.onEvent({ type: 'watch-cycle', t: 0, recipe: 'r.yml', changed: ['/p/r.yml'], to_run: [{ node: 'jacket', reason: 'prompt-changed' }], in_flight: 0, cached: 3, abandoned: 1 });
+    reporter.onEvent({ type: 'watch-error', t: 0, recipe: 'r.yml', problems: ['r.yml:3:5: unknown key "promt"'] });
+    reporter.close();
+    const lines = err.lines();
+    expect(lines[0]).toBe('explain jacket  prompt changed  ← reuse hosted URL https://b.example/k.png?…');
+    expect(lines[1]).toMatch(/^watch {3}r\.yml: r\.yml changed → 1 to run \(jacket prompt changed\).*3 cached.*1 abandoned/);
+    expect(lines.slice(2)).toEqual(['invalid r.yml: invalid; keeping the last good plan and watching', '  r.yml:3:5: unknown key "promt"']);
+  });
+});
