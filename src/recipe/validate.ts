@@ -60,7 +60,9 @@ export async function validateRecipe(text: string, options: ValidateOptions): Pr
   const draft = makeDraft(data);
   const graph = buildGraph(draft);
   const schema = RecipeSchema.safeParse(data);
-  const checked = await resolveSources(draft, dir, report);
+  // A wildcard must not find the run's own outputs (`out/` beside the recipe, or `out:`) or the cache.
+  const ownFolders = new Set([path.resolve(dir, draft.out ?? 'out'), path.join(projectRoot, '.kontext')]);
+  const checked = await resolveSources(draft, dir, report, ownFolders);
   const sources = new Map(checked.sources.map((s) => [s.name, s]));
   const ctx = { draft, graph, dir, projectRoot, allowOutsideRoot: options.allowOutsideRoot ?? false, sources, report, locate };
   const specific = [...checked.problems, ...runRules(ctx)];

@@ -9,8 +9,12 @@ import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { expandBraces, splitPattern, type Segment } from './glob-pattern.js';
 
-/** Absolute paths of the files matching `pattern` (relative to `cwd`), sorted, unique. */
-export async function expandGlob(pattern: string, cwd: string): Promise<string[]> {
+/**
+ * Absolute paths of the files matching `pattern` (relative to `cwd`), sorted, unique.
+ * `exclude`: folders a wildcard never descends into (the run's own outputs and cache, so a
+ * `**\/*.png` glob does not pick up last run's results); `node_modules` is skipped by `**` too.
+ */
+export async function expandGlob(pattern: string, cwd: string, exclude: ReadonlySet<string> = new Set()): Promise<string[]> {
   const found = new Set<string>();
   const listings = new Map<string, Promise<Dirent[]>>();
   const list = (dir: string): Promise<Dirent[]> => {
@@ -24,7 +28,7 @@ export async function expandGlob(pattern: string, cwd: string): Promise<string[]
   for (const alt of expandBraces(pattern)) {
     const { base, rest, absolute } = splitPattern(alt);
     const root = absolute ? path.resolve('/', ...base) : path.resolve(cwd, ...base);
-    await walk(root, rest, 0, { list, found, viaGlobstar: false });
+    await walk(root, rest, 0, { list, found, viaGlobstar: false, exclude });
   }
   return [...found].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 }
@@ -33,6 +37,7 @@ interface WalkState {
   readonly list: (dir: string) => Promise<Dirent[]>;
   readonly found: Set<string>;
   readonly viaGlobstar: boolean;
+  readonly exclude: ReadonlySet<string>;
 }
 
 async function walk(dir: string, segs: readonly Segment[], i: number, st: WalkState): Promise<void> {
@@ -46,7 +51,7 @@ async function walk(dir: string, segs: readonly Segment[], i: number, st: WalkSt
   if (seg.kind === 'globstar') {
     await walk(dir, segs, i + 1, st);
     const entries = await st.list(dir);
-    const subdirs = entries.filter((e) => e.isDirectory() && !e.name.startsWith('.'));
+    const subdirs = entries.filter((e) => e.isDirectory() && !e.name.startsWith('.') && e.name !== 'node_modules' && !st.exclude.has(path.join(dir, e.name)));
     await Promise.all(subdirs.map((e) => walk(path.join(dir, e.name), segs, i, { ...st, viaGlobstar: true })));
     return;
   }
@@ -57,7 +62,7 @@ async function walk(dir: string, segs: readonly Segment[], i: number, st: WalkSt
     if (!matches(seg, e.name)) continue;
     const full = path.join(dir, e.name);
     if (last) work.push(addIfFile(e, full, st.found));
-    else if (e.isDirectory() || (e.isSymbolicLink() && !st.viaGlobstar)) work.push(walk(full, segs, i + 1, st));
+    else if ((e.isDirectory() || (e.isSymbolicLink() && !st.viaGlobstar)) && !(seg.kind === 'pattern' && st.exclude.has(full))) work.push(walk(full, segs, i + 1, st));
   }
   await Promise.all(work);
 }

@@ -23,10 +23,11 @@ export interface SourceCheck {
 
 type One = { source: Source } | { problem: Problem };
 
-export async function resolveSources(draft: Draft, dir: string, report: Report): Promise<SourceCheck> {
+/** `exclude`: folders globs never reach into (outputs, cache): see expandGlob. */
+export async function resolveSources(draft: Draft, dir: string, report: Report, exclude: ReadonlySet<string> = new Set()): Promise<SourceCheck> {
   const results = await Promise.all(
     // Non-strings and empty strings are the schema's to report.
-    draft.sources.map((s) => (s.spec === undefined || s.spec === '' ? Promise.resolve(undefined) : resolveOne(s.name, s.spec, dir, report))),
+    draft.sources.map((s) => (s.spec === undefined || s.spec === '' ? Promise.resolve(undefined) : resolveOne(s.name, s.spec, dir, report, exclude))),
   );
   const sources: Source[] = [];
   const problems: Problem[] = [];
@@ -38,7 +39,7 @@ export async function resolveSources(draft: Draft, dir: string, report: Report):
   return { sources, problems };
 }
 
-async function resolveOne(name: string, spec: string, dir: string, report: Report): Promise<One> {
+async function resolveOne(name: string, spec: string, dir: string, report: Report, exclude: ReadonlySet<string>): Promise<One> {
   const at = ['sources', name] as const;
   const kind = classifySource(spec);
   switch (kind.kind) {
@@ -47,17 +48,17 @@ async function resolveOne(name: string, spec: string, dir: string, report: Repor
     case 'url':
       return { source: { name, kind: 'url', spec, instances: [{ instance: null, url: kind.url }] } };
     case 'glob':
-      return resolveGlob(name, spec, dir, report);
+      return resolveGlob(name, spec, dir, report, exclude);
     case 'file':
       return resolveFile(name, spec, dir, report);
   }
 }
 
-async function resolveGlob(name: string, spec: string, dir: string, report: Report): Promise<One> {
+async function resolveGlob(name: string, spec: string, dir: string, report: Report, exclude: ReadonlySet<string>): Promise<One> {
   const at = ['sources', name] as const;
   let files: string[];
   try {
-    files = await expandGlob(spec, dir);
+    files = await expandGlob(spec, dir, exclude);
   } catch (e) {
     if (!(e instanceof GlobPatternError)) throw e;
     return { problem: report({ code: 'glob-pattern', path: at, message: `bad glob "${spec}": ${e.message}` }) };

@@ -198,3 +198,25 @@ describe('validateRecipe never throws for bad input', () => {
     expect(result.problems.map((p) => p.code)).toEqual(['name-format', 'seed-range']);
   });
 });
+
+describe('globs never pick up the run’s own files', () => {
+  it('`**` skips out/ (default and custom), the cache dir and node_modules', async () => {
+    await put('recipes/shots/a.png', 'a');
+    await put('recipes/shots/deep/b.png', 'b');
+    await put('recipes/out/batch/last-run.png', 'old output');
+    await put('recipes/renders/x.png', 'custom out');
+    await put('recipes/node_modules/pkg/icon.png', 'dep');
+    await put('.kontext/blobs/ab/cd.png', 'blob');
+    await put('recipes/batch.yml', 'version: 1\nsources:\n  shots: "**/*.png"\npasses:\n  - id: one\n    prompt: Keep the product unchanged. Replace the background with white.\n');
+    const recipe = await loadRecipe('recipes/batch.yml', { rt });
+    expect(recipe.sources[0]?.instances.map((i) => path.relative(root, i.path ?? ''))).toEqual([
+      'recipes/renders/x.png',
+      'recipes/shots/a.png',
+      'recipes/shots/deep/b.png',
+    ]);
+    await put('recipes/custom.yml', 'version: 1\nout: renders\nsources:\n  shots: "*/*.png"\npasses:\n  - id: one\n    prompt: Keep the product unchanged. Replace the background with white.\n');
+    const custom = await loadRecipe('recipes/custom.yml', { rt });
+    // With `out: renders` the recipe's own output folder is renders/, so a wildcard skips it.
+    expect(custom.sources[0]?.instances.map((i) => path.relative(root, i.path ?? ''))).toEqual(['recipes/shots/a.png']);
+  });
+});
