@@ -57,12 +57,26 @@ function attachSignals(proc: Proc, interrupt: AbortController): () => void {
   };
 }
 
+const HELP_EPILOGUE = `
+Examples:
+  kontext validate recipes/*.yml          check every recipe (file:line:col errors)
+  kontext plan recipe.yml --format mermaid
+  kontext run recipe.yml -j 8 --explain   run what changed, saying why
+  kontext run --watch recipe.yml          follow edits to the recipe and its images
+  kontext edit --image photo.jpg --prompt "Keep the face unchanged. Make the jacket red." -o red.png
+  kontext emulator                        a local RunComfy-compatible API (no account)
+
+Exit codes: 0 ok · 1 a pass failed remotely · 64 usage · 65 invalid recipe or input rejected ·
+66 source missing · 69 upstream unavailable · 70 internal error · 75 temporary failure ·
+77 not signed in · 130 interrupted`;
+
 function buildProgram(rt: Runtime, choose: (a: Action) => void): Command {
   const program = new Command('kontext')
     .description('Reproducible image-edit pipelines on Flux Kontext: YAML recipes run as a DAG.')
     .version(VERSION, '-V, --version')
     .option('--debug', 'print stack traces for errors')
     .showHelpAfterError('(run `kontext --help` for usage)')
+    .addHelpText('after', HELP_EPILOGUE)
     .exitOverride()
     .configureOutput({
       writeOut: (s) => rt.stdout.write(s),
