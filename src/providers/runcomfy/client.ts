@@ -10,6 +10,7 @@ import { cancelRequest, getModelInfo, submitRequest } from './endpoints.js';
 import { DEFAULT_DEADLINE_MS, resolvePollPolicy, type PollPolicy } from './poll.js';
 import { resolveRetryPolicy, type RetryPolicy } from './retry.js';
 import type { RetryInfo } from './retry-loop.js';
+import { CompletionTimes } from './completion-times.js';
 import { createDispatcher } from './transport.js';
 import { waitForOutputs } from './wait.js';
 
@@ -49,7 +50,7 @@ export function createRunComfyProvider(options: RunComfyOptions): RunComfyProvid
     retry,
     onRetry: options.onRetry,
   };
-  const waitCtx = { api, poll: resolvePollPolicy(options.poll), defaultDeadlineMs: options.deadlineMs ?? DEFAULT_DEADLINE_MS };
+  const waitCtx = { api, poll: resolvePollPolicy(options.poll), defaultDeadlineMs: options.deadlineMs ?? DEFAULT_DEADLINE_MS, learned: new CompletionTimes() };
   const downloadCtx: DownloadContext = {
     dispatcher,
     rt: options.rt,

@@ -7,6 +7,7 @@ import type { ApiContext, JsonObject } from './api-call.js';
 import { cancelRequest, getResult, getStatus } from './endpoints.js';
 import { DeadlineExceededError, RemoteCancelledError, RemoteFailedError } from './errors.js';
 import { errorTextOf } from './map-error.js';
+import { CompletionTimes, learnedPollDelay } from './completion-times.js';
 import { nextPollDelay, type PollPolicy } from './poll.js';
 import { pause } from './retry-loop.js';
 import { collectOutputUrls, readStatus } from './status.js';
@@ -15,7 +16,12 @@ export interface WaitContext {
   readonly api: ApiContext;
   readonly poll: PollPolicy;
   readonly defaultDeadlineMs: number;
+  /** Completion times of this client's earlier requests (polls aim at the expected finish). */
+  readonly learned?: CompletionTimes | undefined;
 }
+
+/** Polls are never closer together than this, however short jobs are. */
+const MIN_POLL_STEP_MS = 10;
 
 /** Poll until the request finishes; return its output URLs or throw a typed error. */
 export async function waitForOutputs(ctx: WaitContext, requestId: string, options: WaitOptions = {}): Promise<{ outputUrls: string[] }> {
@@ -24,11 +30,17 @@ export async function waitForOutputs(ctx: WaitContext, requestId: string, option
   const deadlineMs = options.deadlineMs ?? ctx.defaultDeadlineMs;
   const deadlineAt = rt.now() + deadlineMs;
   const report = stateReporter(options.onState);
+  const began = rt.now();
+  let lastNotDone = 0;
   for (let attempt = 0; ; attempt++) {
     const remaining = deadlineAt - rt.now();
     if (remaining <= 0) return timeout(ctx, requestId, deadlineMs);
-    await pause(rt, Math.min(nextPollDelay(attempt, ctx.poll), remaining), signal);
+    const delay = learnedPollDelay(nextPollDelay(attempt, ctx.poll), rt.now() - began, ctx.learned?.expectedMs() ?? null, MIN_POLL_STEP_MS);
+    await pause(rt, Math.min(delay, remaining), signal);
+    const askedAt = rt.now() - began;
     const status = readStatus(await getStatus(ctx.api, requestId, signal));
+    if (status.phase === 'done') ctx.learned?.record(lastNotDone, askedAt);
+    else lastNotDone = askedAt;
     if (status.phase === 'queued') report({ phase: 'queued', position: status.position });
     else if (status.phase === 'running') report({ phase: 'running' });
     else if (status.phase === 'cancelled') throw cancelled(ctx, requestId);
