@@ -34,6 +34,14 @@ describe('kontext CLI basics', () => {
     expect(version.stdout.trim()).toBe(pkg.version);
   });
 
+  it('--help is answered from the build-time cache, which matches what commander prints now', async () => {
+    const { renderHelp } = await import('../../src/cli/help-text.js');
+    const fresh = await renderHelp();
+    expect(fresh).toMatch(/Exit codes:/);
+    expect(await readFile(join(REPO_ROOT, 'dist', 'cli', 'help.txt'), 'utf8')).toBe(fresh);
+    expect((await inRepo(['-h'])).stdout).toBe(fresh);
+  });
+
   it.each([
     [['frobnicate']],
     [['run']],
