@@ -7,7 +7,33 @@ import { ExitCode, KontextError } from '../errors.js';
 import { HostingError, type Hosting } from '../hosting/index.js';
 import type { UserConfig } from '../recipe/user-config.js';
 import type { HostingConfig } from '../recipe/types.js';
-import type { Prepared } from './prepare.js';
+import type { LazySession } from '../providers/lazy.js';
+import { enforceMaxCost, type Prepared } from './prepare.js';
+
+/**
+ * What a run checks before its first request, in this order: hosting available, hosting
+ * command trusted, then (only when there is work) the provider session opened — so a missing
+ * token fails before anything else — and `--max-cost`. Plain runs and watch cycles share it.
+ */
+export async function preflight(
+  prepared: Prepared,
+  p: {
+    readonly hosting: Hosting | null;
+    readonly hostingConfig: HostingConfig | null;
+    readonly user: UserConfig;
+    readonly session: LazySession;
+    readonly recipeFile: string;
+    readonly trustHostingCommand?: boolean | undefined;
+    readonly maxCostUsd?: number | undefined;
+    readonly signal?: AbortSignal | undefined;
+  },
+): Promise<void> {
+  checkHostingAvailable(prepared, p.hosting);
+  checkHostingCommandTrusted(p.hostingConfig, p.user, { trusted: p.trustHostingCommand ?? false, billable: prepared.billable, recipeFile: p.recipeFile });
+  if (prepared.billable === 0) return;
+  await p.session.get();
+  if (p.maxCostUsd !== undefined) await enforceMaxCost(prepared, p.session.provider, p.maxCostUsd, p.signal);
+}
 
 export function checkHostingAvailable(prepared: Prepared, hosting: Hosting | null): void {
   if (hosting) return;

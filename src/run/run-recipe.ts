@@ -16,9 +16,9 @@ import { UsageError } from '../errors.js';
 import type { RunEvent } from './events.js';
 import { describeRun, type DryRunReport } from './dry-run.js';
 import type { RunOptions } from './options.js';
-import { enforceMaxCost, prepareRun } from './prepare.js';
+import { prepareRun } from './prepare.js';
 import { executePlan, type RunSummary } from './scheduler.js';
-import { checkHostingAvailable, checkHostingCommandTrusted } from './hosting-check.js';
+import { preflight } from './hosting-check.js';
 import { prefetchInputs } from './prefetch.js';
 
 export interface RunRecipeOptions extends RunOptions {
@@ -65,8 +65,6 @@ export async function runRecipe(path: string, options: RunRecipeOptions, deps: R
         if (row.status === 'run') deps.onEvent({ type: 'node-plan', t: 0, node: row.node, reason: row.reason ?? 'not-cached', input: row.input ?? '' });
       }
     }
-    checkHostingAvailable(prepared, hosting);
-    checkHostingCommandTrusted(hostingConfig, userConfig, { trusted: options.trustHostingCommand ?? false, billable: prepared.billable, recipeFile: basename(recipe.file) });
     const { session: shared } = deps;
     const session = lazySession(providerName, async () => {
       const opened = shared ?? (await openProviderSession(providerName, rt, { deadlineMs: options.deadlineMs }));
@@ -74,9 +72,7 @@ export async function runRecipe(path: string, options: RunRecipeOptions, deps: R
       return opened;
     });
     try {
-      // Work ahead: open now, so a missing token fails before anything else happens.
-      if (prepared.billable > 0) await session.get();
-      if (options.maxCostUsd !== undefined && prepared.billable > 0) await enforceMaxCost(prepared, session.provider, options.maxCostUsd, options.signal);
+      await preflight(prepared, { ...options, hosting, hostingConfig, user: userConfig, session, recipeFile: basename(recipe.file) });
       // Uploads start now, in the background, instead of inside each node's -j slot.
       const prefetch = prefetchInputs(prepared, { hosting, config: hostingConfig, store, concurrency: options.jobs, signal: options.signal, keepGoing: options.keepGoing });
       const onEvent = (e: RunEvent): void => {

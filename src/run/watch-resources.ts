@@ -16,8 +16,8 @@ import type { Runtime } from '../runtime.js';
 import { openStore } from '../store/index.js';
 import type { Store } from '../store/types.js';
 import type { RunEvent } from './events.js';
-import { checkHostingAvailable, checkHostingCommandTrusted } from './hosting-check.js';
-import { enforceMaxCost, type Prepared } from './prepare.js';
+import { preflight } from './hosting-check.js';
+import type { Prepared } from './prepare.js';
 import { cacheDirFor, chooseHosting, lockPathFor, type RunRecipeOptions } from './run-recipe.js';
 
 /** Everything one cycle's run needs from the shared resources. */
@@ -76,14 +76,7 @@ export class WatchResources {
       store,
       lockPath: lockPathFor(recipe),
       deps: { provider: session.provider, providerName, store, hosting },
-      check: async (prepared) => {
-        checkHostingAvailable(prepared, hosting);
-        checkHostingCommandTrusted(config, user, { trusted: options.trustHostingCommand ?? false, billable: prepared.billable, recipeFile: basename(recipe.file) });
-        if (prepared.billable === 0) return;
-        // Work ahead: open now, so a missing token is reported before anything else happens.
-        await session.get();
-        if (options.maxCostUsd !== undefined) await enforceMaxCost(prepared, session.provider, options.maxCostUsd, options.signal);
-      },
+      check: (prepared) => preflight(prepared, { ...options, hosting, hostingConfig: config, user, session, recipeFile: basename(recipe.file) }),
       hold: (run) => {
         if (!entry) return;
         entry.runs++;
