@@ -3,26 +3,20 @@
  * reuse a hosted URL, re-sign an expired one, pass the API's own output URL on, or host a
  * cached output whose URL is stale — worked out without a single request to the API or S3.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { DryRunReport, HostingConfig } from '../../../src/index.js';
-import { startS3Server, TEST_AWS_ENV, type TestS3Server } from '../../helpers/s3-server.js';
-import { createProject, summaryOf, type Project } from './harness.js';
+import type { TestS3Server } from '../../helpers/s3-server.js';
+import { s3Hosting, useS3Project, summaryOf, type Project } from './harness.js';
 import { recipeYaml } from './recipe.js';
 
 let s3: TestS3Server;
 let project: Project;
-
-beforeEach(async () => {
-  s3 = await startS3Server();
-  project = await createProject({ ...TEST_AWS_ENV });
+useS3Project((server, p) => {
+  s3 = server;
+  project = p;
 });
 
-afterEach(async () => {
-  await project.close();
-  await s3.close();
-});
-
-const hosting = (): HostingConfig => ({ mode: 's3', bucket: s3.bucket, prefix: 'inputs', endpoint: s3.endpoint, force_path_style: true });
+const hosting = (): HostingConfig => s3Hosting(s3);
 
 async function dryRun(settings: { now?: () => number; force?: string[] } = {}): Promise<Record<string, string | null>> {
   const requests = s3.requests.length;

@@ -9,7 +9,9 @@ import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createRuntime, openProviderSession, runRecipe, startEmulator, type EmulatorHandle, type RunEvent, type RunRecipeOptions, type RunRecipeResult, type Runtime } from '../../../src/index.js';
+import { afterEach, beforeEach } from 'vitest';
+import { startS3Server, TEST_AWS_ENV, type TestS3Server } from '../../helpers/s3-server.js';
+import { createRuntime, openProviderSession, runRecipe, startEmulator, type EmulatorHandle, type HostingConfig, type RunEvent, type RunRecipeOptions, type RunRecipeResult, type Runtime } from '../../../src/index.js';
 import type { RequestLogEntry } from '../../../src/emulator/index.js';
 import { main } from '../../../src/cli/main.js';
 
@@ -169,4 +171,27 @@ export function outputsOf(capture: RunCapture): Map<string, string> {
 /** The `image_url` (as the emulator logged it: query strings and data elided) of each submit, by prompt. */
 export function submittedUrls(project: Project, from = 0): { prompt: string; url: string }[] {
   return project.submits().slice(from).map((s) => ({ prompt: String(s.body?.['prompt']), url: String(s.body?.['image_url']) }));
+}
+
+/**
+ * A fresh s3rver and a project holding its test AWS credentials for every test of the calling
+ * file (registers the hooks; `use` receives them each time).
+ */
+export function useS3Project(use: (s3: TestS3Server, project: Project) => void): void {
+  let s3: TestS3Server | undefined;
+  let project: Project | undefined;
+  beforeEach(async () => {
+    s3 = await startS3Server();
+    project = await createProject({ ...TEST_AWS_ENV });
+    use(s3, project);
+  });
+  afterEach(async () => {
+    await project?.close();
+    await s3?.close();
+  });
+}
+
+/** The recipe `hosting:` block for that server: path-style, prefix `inputs`. */
+export function s3Hosting(s3: TestS3Server, extra: Partial<Extract<HostingConfig, { mode: 's3' }>> = {}): HostingConfig {
+  return { mode: 's3', bucket: s3.bucket, prefix: 'inputs', endpoint: s3.endpoint, force_path_style: true, ...extra };
 }

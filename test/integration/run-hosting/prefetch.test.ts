@@ -3,33 +3,20 @@
  * `-j` slots) when their URLs live long enough to be reused when the node's turn comes;
  * shorter-lived ones are made in the node's slot. Either way each image is hosted once.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { HostingConfig, RunEvent } from '../../../src/index.js';
-import { startS3Server, TEST_AWS_ENV, type TestS3Server } from '../../helpers/s3-server.js';
-import { createProject, failures, summaryOf, type Project } from './harness.js';
+import type { TestS3Server } from '../../helpers/s3-server.js';
+import { s3Hosting, useS3Project, failures, summaryOf, type Project } from './harness.js';
 import { recipeYaml } from './recipe.js';
 
 let s3: TestS3Server;
 let project: Project;
-
-beforeEach(async () => {
-  s3 = await startS3Server();
-  project = await createProject({ ...TEST_AWS_ENV });
+useS3Project((server, p) => {
+  s3 = server;
+  project = p;
 });
 
-afterEach(async () => {
-  await project.close();
-  await s3.close();
-});
-
-const hosting = (extra: Partial<Extract<HostingConfig, { mode: 's3' }>> = {}): HostingConfig => ({
-  mode: 's3',
-  bucket: s3.bucket,
-  prefix: 'inputs',
-  endpoint: s3.endpoint,
-  force_path_style: true,
-  ...extra,
-});
+const hosting = (extra: Partial<Extract<HostingConfig, { mode: 's3' }>> = {}): HostingConfig => s3Hosting(s3, extra);
 
 describe('hosting ahead of the -j slots', () => {
   it('-j 1: every source is uploaded while the first node is still at the API', async () => {

@@ -7,26 +7,20 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { HostingConfig } from '../../../src/index.js';
-import { startS3Server, TEST_AWS_ENV, type TestS3Server } from '../../helpers/s3-server.js';
-import { createProject, failures, outputsOf, submittedUrls, summaryOf, type Project } from './harness.js';
+import type { TestS3Server } from '../../helpers/s3-server.js';
+import { s3Hosting, useS3Project, failures, outputsOf, submittedUrls, summaryOf, type Project } from './harness.js';
 import { recipeYaml } from './recipe.js';
 
 let s3: TestS3Server;
 let project: Project;
-
-beforeEach(async () => {
-  s3 = await startS3Server();
-  project = await createProject({ ...TEST_AWS_ENV });
+useS3Project((server, p) => {
+  s3 = server;
+  project = p;
 });
 
-afterEach(async () => {
-  await project.close();
-  await s3.close();
-});
-
-const hosting = (): HostingConfig => ({ mode: 's3', bucket: s3.bucket, prefix: 'inputs', endpoint: s3.endpoint, force_path_style: true });
+const hosting = (): HostingConfig => s3Hosting(s3);
 
 async function sha256Of(path: string): Promise<string> {
   return createHash('sha256').update(await readFile(path)).digest('hex');

@@ -6,28 +6,20 @@
  */
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { HostingConfig } from '../../../src/index.js';
-import { startS3Server, TEST_AWS_ENV, type TestS3Server } from '../../helpers/s3-server.js';
-import { createProject, failures, submittedUrls, summaryOf, type Project } from './harness.js';
+import type { TestS3Server } from '../../helpers/s3-server.js';
+import { s3Hosting, useS3Project, failures, submittedUrls, summaryOf, type Project } from './harness.js';
 import { CHAIN, recipeYaml } from './recipe.js';
 
 let s3: TestS3Server;
 let project: Project;
-
-beforeEach(async () => {
-  s3 = await startS3Server();
-  project = await createProject({ ...TEST_AWS_ENV });
+useS3Project((server, p) => {
+  s3 = server;
+  project = p;
 });
 
-afterEach(async () => {
-  await project.close();
-  await s3.close();
-});
-
-function s3Hosting(extra: Partial<Extract<HostingConfig, { mode: 's3' }>> = {}): HostingConfig {
-  return { mode: 's3', bucket: s3.bucket, prefix: 'inputs', endpoint: s3.endpoint, force_path_style: true, ...extra };
-}
+const hosting = (extra: Partial<Extract<HostingConfig, { mode: 's3' }>> = {}): HostingConfig => s3Hosting(s3, extra);
 
 const presignedGets = (): number => s3.requests.filter((r) => r.method === 'GET' && r.presigned && r.status === 200).length;
 
@@ -39,7 +31,7 @@ async function hostedRecords(): Promise<{ url: string; hosted_at: string; expire
 
 describe('kontext run with hosting: s3 (presigned URLs)', () => {
   it('uploads each distinct source once, chains remote URLs, and a second run does nothing', async () => {
-    await project.writeRecipe(recipeYaml({ hosting: s3Hosting() }));
+    await project.writeRecipe(recipeYaml({ hosting: hosting() }));
     const first = await project.run();
     expect(failures(first)).toEqual([]);
     expect(summaryOf(first)).toMatchObject({ exitCode: 0, done: 5, submitted: 5 });
@@ -69,7 +61,7 @@ describe('kontext run with hosting: s3 (presigned URLs)', () => {
   });
 
   it('re-signs URLs whose records expired, without uploading again', async () => {
-    await project.writeRecipe(recipeYaml({ hosting: s3Hosting() }));
+    await project.writeRecipe(recipeYaml({ hosting: hosting() }));
     expect(summaryOf(await project.run()).exitCode).toBe(0);
     const firstRecords = await hostedRecords();
 
@@ -91,7 +83,7 @@ describe('kontext run with hosting: s3 (presigned URLs)', () => {
   });
 
   it('re-signs every time when the presign TTL is shorter than the reuse margin', async () => {
-    await project.writeRecipe(recipeYaml({ hosting: s3Hosting({ presign_ttl_seconds: 60 }) }));
+    await project.writeRecipe(recipeYaml({ hosting: hosting({ presign_ttl_seconds: 60 }) }));
     expect(summaryOf(await project.run()).exitCode).toBe(0);
     const again = await project.run({ options: { force: ['background'] } });
     expect(summaryOf(again)).toMatchObject({ exitCode: 0, submitted: 1 });
@@ -102,7 +94,7 @@ describe('kontext run with hosting: s3 (presigned URLs)', () => {
 
 describe('kontext run with hosting: s3 (public_base_url)', () => {
   it('passes public object URLs (no signature) that the API fetches anonymously', async () => {
-    await project.writeRecipe(recipeYaml({ hosting: s3Hosting({ public_base_url: `${s3.endpoint}/${s3.bucket}` }) }));
+    await project.writeRecipe(recipeYaml({ hosting: hosting({ public_base_url: `${s3.endpoint}/${s3.bucket}` }) }));
     const first = await project.run();
     expect(failures(first)).toEqual([]);
     expect(summaryOf(first)).toMatchObject({ exitCode: 0, done: 5 });

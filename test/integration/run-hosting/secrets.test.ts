@@ -5,26 +5,20 @@
  */
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { HostingConfig } from '../../../src/index.js';
-import { startS3Server, TEST_AWS_ENV, type TestS3Server } from '../../helpers/s3-server.js';
-import { createProject, TEST_TOKEN, type Project } from './harness.js';
+import { TEST_AWS_ENV, type TestS3Server } from '../../helpers/s3-server.js';
+import { s3Hosting, useS3Project, TEST_TOKEN, type Project } from './harness.js';
 import { recipeYaml } from './recipe.js';
 
 let s3: TestS3Server;
 let project: Project;
-
-beforeEach(async () => {
-  s3 = await startS3Server();
-  project = await createProject({ ...TEST_AWS_ENV });
+useS3Project((server, p) => {
+  s3 = server;
+  project = p;
 });
 
-afterEach(async () => {
-  await project.close();
-  await s3.close();
-});
-
-const hosting = (): HostingConfig => ({ mode: 's3', bucket: s3.bucket, prefix: 'inputs', endpoint: s3.endpoint, force_path_style: true });
+const hosting = (): HostingConfig => s3Hosting(s3);
 
 const SECRETS = [TEST_AWS_ENV.AWS_SECRET_ACCESS_KEY, TEST_TOKEN, 'X-Amz-Signature', 'X-Amz-Credential', 'X-Amz-Security-Token'];
 
