@@ -20,9 +20,6 @@ export { formatBytes, formatDuration } from './preview.js';
 export { DEFAULT_PRESIGN_TTL_SECONDS, MAX_PRESIGN_TTL_SECONDS } from './s3-settings.js';
 export { DEFAULT_COMMAND_TIMEOUT_SECONDS, DEFAULT_COMMAND_URL_TTL_SECONDS } from './command.js';
 
-/** The strategy a recipe gets when it says nothing about hosting. */
-export const DEFAULT_HOSTING: HostingConfig = { mode: 'inline' };
-
 /**
  * Build the hosting strategy for `config`. Throws `E_HOSTING_CONFIG` (exit 65) for a bad block;
  * touches no network and resolves no credentials until the first `urlFor`.

@@ -6,6 +6,7 @@ import { formatDuration, isRemoteUrlFresh, mediaTypeFor, REMOTE_OUTPUT_TTL_MS, t
 import type { RunRecord, Store } from '../store/types.js';
 import { redactUrl } from '../util/redact.js';
 import type { RunReason } from './events.js';
+import { outputUrlsOutliveRun } from './inputs.js';
 import type { Prepared } from './prepare.js';
 
 export interface DryRunRow {
@@ -28,7 +29,7 @@ export interface DescribeDeps {
   readonly store: Store;
   readonly hosting: Hosting | null;
   readonly now: () => number;
-  /** The in-process emulator's output URLs die with it: its cached outputs are always hosted again. */
+  /** Decides whether a cached output's provider URL may be reused (see outputUrlsOutliveRun). */
   readonly providerName?: string | undefined;
 }
 
@@ -68,7 +69,7 @@ async function describeInput(prepared: Prepared, id: string, deps: DescribeDeps)
 async function describeCachedOutput(upstream: string, record: RunRecord, deps: DescribeDeps): Promise<string> {
   const at = Date.parse(record.finished_at);
   const now = deps.now();
-  if (record.output_url && deps.providerName !== 'emulator' && isRemoteUrlFresh(at, now, REMOTE_OUTPUT_TTL_MS)) {
+  if (record.output_url && outputUrlsOutliveRun(deps.providerName ?? '') && isRemoteUrlFresh(at, now, REMOTE_OUTPUT_TTL_MS)) {
     return `reuse the API's output URL of ${upstream} (fresh for ${formatDuration(at + REMOTE_OUTPUT_TTL_MS - now)} more; no upload)`;
   }
   if (!deps.hosting) return `needs hosting for the cached output of ${upstream}: none configured`;

@@ -21,11 +21,18 @@ export interface UpstreamOutput {
   readonly urlAt: number | null;
 }
 
+/**
+ * Whether a cached output's provider URL can outlive the run that got it. The in-process
+ * emulator's cannot: it listens on a new port each run, so its old URLs point at nothing.
+ */
+export function outputUrlsOutliveRun(providerName: string): boolean {
+  return providerName !== 'emulator';
+}
+
 export interface InputDeps {
   readonly store: Store;
   readonly hosting: Hosting | null;
   readonly now: () => number;
-  readonly remoteTtlMs?: number;
 }
 
 export interface ResolvedInput {
@@ -45,8 +52,7 @@ export async function inputUrlFor(
   if (node.input.kind === 'source' && node.input.url !== undefined) {
     return { url: node.input.url, via: 'source-url', uploadedBytes: 0 };
   }
-  const ttl = deps.remoteTtlMs ?? REMOTE_OUTPUT_TTL_MS;
-  if (upstream?.url && upstream.urlAt !== null && !options.forceRefresh && isRemoteUrlFresh(upstream.urlAt, deps.now(), ttl)) {
+  if (upstream?.url && upstream.urlAt !== null && !options.forceRefresh && isRemoteUrlFresh(upstream.urlAt, deps.now(), REMOTE_OUTPUT_TTL_MS)) {
     return { url: upstream.url, via: 'remote-output', uploadedBytes: 0 };
   }
   const hosting = requireHosting(node, deps.hosting);

@@ -11,7 +11,7 @@ import type { RunRecord } from '../store/types.js';
 import type { RunEvent, UntimedRunEvent } from './events.js';
 import { executeNode, type Executed, type ExecuteDeps } from './execute.js';
 import { InflightRegistry } from './inflight.js';
-import type { UpstreamOutput } from './inputs.js';
+import { outputUrlsOutliveRun, type UpstreamOutput } from './inputs.js';
 import { lockEntryFor, LockWriter } from './lock-writer.js';
 import { keyFor } from './node-request.js';
 import type { RunDeps, RunOptions } from './options.js';
@@ -192,8 +192,8 @@ class Scheduler {
       this.#counts.cached++;
       this.#emit({ type: 'node-cached', node: node.id, output, restored });
       const bytes = (await stat(blob)).size;
-      // The in-process emulator that served an earlier run's output is gone (new port each run): host the bytes instead.
-      const url = this.deps.providerName === 'emulator' ? null : (hit.output_url ?? null);
+      // A URL that died with an earlier run is not passed on: the bytes get hosted instead.
+      const url = outputUrlsOutliveRun(this.deps.providerName) ? (hit.output_url ?? null) : null;
       const urlAt = url ? Date.parse(hit.finished_at) : null;
       return { kind: 'ok', path: output, output: { sha256: hit.output_sha256, bytes, mediaType: hit.media_type, ext: hit.ext, url, urlAt } };
     });
