@@ -8,6 +8,7 @@ import type { Runtime } from '../runtime.js';
 import type { Provider } from './types.js';
 import type { RunComfyOptions } from './runcomfy/client.js';
 import { notifyRetry } from './retry-listener.js';
+import { EMULATOR_POLL_POLICY } from './runcomfy/poll.js';
 
 export interface ProviderSession {
   readonly name: ProviderName;
@@ -52,7 +53,7 @@ async function openEmulatorSession(rt: Runtime, options: SessionOptions): Promis
   });
   const token = 'emulator';
   const provider = createRunComfyProvider({
-    poll: { firstDelayMs: 50, maxDelayMs: 250 },
+    poll: EMULATOR_POLL_POLICY,
     onRetry: notifyRetry,
     ...options,
     baseUrl: emulator.baseUrl,

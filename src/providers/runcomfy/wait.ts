@@ -1,14 +1,15 @@
 /**
- * Wait for a request to finish: poll status on the policy's schedule, report progress, fetch
- * the result once done, and enforce the overall deadline by cancelling the request.
+ * Wait for a request to finish: poll on the policy's schedule (or where this client's requests
+ * are expected to finish, see completion-times.ts), report progress, read the
+ * result once done, and enforce the overall deadline by cancelling the request.
  */
 import type { RemoteState, WaitOptions } from '../types.js';
 import type { ApiContext, JsonObject } from './api-call.js';
 import { cancelRequest, getResult, getStatus } from './endpoints.js';
 import { DeadlineExceededError, RemoteCancelledError, RemoteFailedError } from './errors.js';
 import { errorTextOf } from './map-error.js';
-import { CompletionTimes, learnedPollDelay } from './completion-times.js';
-import { nextPollDelay, type PollPolicy } from './poll.js';
+import { CompletionTimes, planPoll } from './completion-times.js';
+import type { PollPolicy } from './poll.js';
 import { pause } from './retry-loop.js';
 import { collectOutputUrls, readStatus } from './status.js';
 
@@ -35,25 +36,27 @@ export async function waitForOutputs(ctx: WaitContext, requestId: string, option
   for (let attempt = 0; ; attempt++) {
     const remaining = deadlineAt - rt.now();
     if (remaining <= 0) return timeout(ctx, requestId, deadlineMs);
-    const delay = learnedPollDelay(nextPollDelay(attempt, ctx.poll), rt.now() - began, ctx.learned?.expectedMs() ?? null, MIN_POLL_STEP_MS);
-    await pause(rt, Math.min(delay, remaining), signal);
+    const plan = planPoll(attempt, rt.now() - began, ctx.poll, ctx.learned?.expectedMs() ?? null, MIN_POLL_STEP_MS);
+    await pause(rt, Math.min(plan.delayMs, remaining), signal);
+    if (attempt === 0) await options.firstPollAfter;
     const askedAt = rt.now() - began;
-    const status = readStatus(await getStatus(ctx.api, requestId, signal));
-    if (status.phase === 'done') ctx.learned?.record(lastNotDone, askedAt);
+    const reply = plan.readResult ? await getResult(ctx.api, requestId, signal) : await getStatus(ctx.api, requestId, signal);
+    const status = readStatus(reply);
+    if (status.phase === 'done') ctx.learned?.record(lastNotDone, askedAt, MIN_POLL_STEP_MS);
     else lastNotDone = askedAt;
     if (status.phase === 'queued') report({ phase: 'queued', position: status.position });
     else if (status.phase === 'running') report({ phase: 'running' });
     else if (status.phase === 'cancelled') throw cancelled(ctx, requestId);
-    else if (status.phase === 'done' || status.phase === 'failed') {
-      const urls = await finish(ctx, requestId, signal);
+    // A result reply with an unknown word but output URLs is finished (as after a status poll).
+    else if (status.phase === 'done' || status.phase === 'failed' || (plan.readResult && status.phase === 'unknown')) {
+      const urls = outputsOf(ctx, requestId, plan.readResult ? reply : await getResult(ctx.api, requestId, signal));
       if (urls) return { outputUrls: urls };
     }
   }
 }
 
 /** Read the result of a finished request: URLs, or a typed error; `undefined` if not final yet. */
-async function finish(ctx: WaitContext, requestId: string, signal: AbortSignal | undefined): Promise<string[] | undefined> {
-  const result = await getResult(ctx.api, requestId, signal);
+function outputsOf(ctx: WaitContext, requestId: string, result: JsonObject): string[] | undefined {
   const { phase } = readStatus(result);
   const urls = collectOutputUrls(result['output']);
   if (phase === 'failed') throw failed(ctx, requestId, result);

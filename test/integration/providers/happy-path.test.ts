@@ -46,6 +46,29 @@ describe('RunComfy client against the emulator: happy path', () => {
     expect(await h.files()).toEqual(['out']);
   });
 
+  it('once it knows how long requests take, reads the result at the expected finish (no status poll there)', async () => {
+    h = await harness({ queueMs: 0, runMs: 200, client: { poll: { firstDelayMs: 50, factor: 1.3, maxDelayMs: 250 } } });
+    const ids: string[] = [];
+    for (let i = 0; i < 6; i++) {
+      const { requestId } = await h.provider.submit(await editRequest({ seed: i }));
+      const { outputUrls } = await h.provider.wait(requestId);
+      expect(outputUrls).toHaveLength(1);
+      ids.push(requestId);
+    }
+    const log = h.emulator.requestLog();
+    const calls = (id: string, kind: string): number => log.filter((e) => e.path === `/v1/requests/${id}/${kind}`).length;
+    // The first three learn on the plain backoff: status polls, then one result read.
+    for (const id of ids.slice(0, 3)) {
+      expect(calls(id, 'status')).toBeGreaterThanOrEqual(2);
+      expect(calls(id, 'result')).toBe(1);
+    }
+    // Then: one early look at the queue, and result reads from the expected finish on.
+    for (const id of ids.slice(3)) {
+      expect(calls(id, 'status')).toBe(1);
+      expect(calls(id, 'result')).toBeGreaterThanOrEqual(1);
+    }
+  });
+
   it('reads model info: price and input schema', async () => {
     h = await harness();
     const info = await h.provider.modelInfo(MODEL);
