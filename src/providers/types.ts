@@ -33,6 +33,12 @@ export interface WaitOptions {
   readonly onState?: ((state: RemoteState) => void) | undefined;
   /** Overall deadline in ms from now; on expiry the request is cancelled and a timeout error thrown. */
   readonly deadlineMs?: number | undefined;
+  /**
+   * No status or result request goes out before this settles, and if it rejects the wait
+   * rejects with its error: the caller journals the request id meanwhile (durably, before
+   * polling) without holding up the wait's first pause.
+   */
+  readonly firstPollAfter?: Promise<unknown> | undefined;
 }
 
 export interface DownloadResult {

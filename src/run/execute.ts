@@ -22,6 +22,8 @@ export interface ExecuteDeps extends InputDeps {
   readonly onSubmitted?: (() => void) | undefined;
   readonly signal: AbortSignal;
   readonly deadlineMs?: number | undefined;
+  /** Runs each download (outside the `-j` slot of its request) under its own limit. */
+  readonly limitDownload?: (<T>(fn: () => Promise<T>) => Promise<T>) | undefined;
 }
 
 
@@ -36,7 +38,7 @@ export interface Job {
    * cancel; once running, finish into the cache (it is paid for).
    */
   readonly abandoned?: AbortSignal | undefined;
-  /** Told once the remote part is over (the output is downloaded): the rest is local work. */
+  /** Told once the remote job is over (its output is ready to download): the rest is downloading and local work. */
   readonly remoteDone?: (() => void) | undefined;
 }
 
@@ -75,7 +77,9 @@ async function submitAndFinish(job: Job, deps: ExecuteDeps, rehosted: boolean): 
     .submit({ model: node.model, prompt: node.prompt, imageUrl: input.url, seed: job.seed, aspectRatio: node.aspectRatio ?? undefined, params: node.params }, grace.signal)
     .finally(grace.dispose);
   deps.onSubmitted?.();
-  await deps.store.journal.add({
+  // Durable before the first poll (the wait holds that poll back until it is), written while
+  // the wait's first pause runs.
+  const journaled = deps.store.journal.add({
     key: job.key,
     node: node.id,
     provider: deps.providerName,
@@ -85,8 +89,9 @@ async function submitAndFinish(job: Job, deps: ExecuteDeps, rehosted: boolean): 
     request_id: requestId,
     submitted_at: new Date(deps.now()).toISOString(),
   });
+  journaled.catch(() => undefined); // handled: finish() awaits it
   try {
-    return await finish(job, requestId, deps);
+    return await finish(job, requestId, deps, journaled);
   } catch (e) {
     // The provider could not fetch our input (an expired URL, a hosting hiccup): re-host once.
     if (!rehosted && input.via !== 'source-url' && isImageFetchFailure(e)) {
@@ -111,7 +116,7 @@ async function attach(job: Job, requestId: string, deps: ExecuteDeps, first: Nod
   }
 }
 
-async function finish(job: Job, requestId: string, deps: ExecuteDeps): Promise<Executed> {
+async function finish(job: Job, requestId: string, deps: ExecuteDeps, journaled?: Promise<void>): Promise<Executed> {
   const { node } = job;
   let current: RemoteState['phase'] = 'queued';
   let waited: { readonly outputUrls: readonly string[] };
@@ -126,12 +131,14 @@ async function finish(job: Job, requestId: string, deps: ExecuteDeps): Promise<E
     waited = await deps.provider.wait(requestId, {
       signal: AbortSignal.any([deps.signal, stopQueued.signal]),
       deadlineMs: deps.deadlineMs,
+      firstPollAfter: journaled,
       onState: (s) => {
         current = s.phase;
         deps.emit({ type: 'node-state', node: node.id, phase: s.phase, request_id: requestId, ...(s.phase === 'queued' && s.position !== undefined ? { position: s.position } : {}) });
       },
     });
   } catch (e) {
+    await journaled?.catch(() => undefined); // a journal entry is removed only after it is written
     if (deps.signal.aborted || stopQueued.signal.aborted) await cancelIfQueued(job, requestId, current, deps);
     // Ended failed or cancelled: nothing left to re-attach to, and errors are never kept.
     else if (isTerminalFailure(e)) await deps.store.journal.remove(job.key);
@@ -141,7 +148,9 @@ async function finish(job: Job, requestId: string, deps: ExecuteDeps): Promise<E
   }
   const url = waited.outputUrls[0];
   if (url === undefined) throw new Error(`request ${requestId} finished without an output URL`);
-  return download(job, requestId, url, deps);
+  // The remote job is over: its -j slot is free for the next submit while this downloads.
+  job.remoteDone?.();
+  return deps.limitDownload ? deps.limitDownload(() => download(job, requestId, url, deps)) : download(job, requestId, url, deps);
 }
 
 async function download(job: Job, requestId: string, url: string, deps: ExecuteDeps): Promise<Executed> {
@@ -152,7 +161,6 @@ async function download(job: Job, requestId: string, url: string, deps: ExecuteD
     signal: deps.signal,
     onProgress: (bytes, total) => deps.emit({ type: 'node-state', node: node.id, phase: 'downloading', bytes, ...(total === null ? {} : { total }) }),
   });
-  job.remoteDone?.();
   await deps.store.adoptBlob(got.path, got.sha256);
   const { ext, mediaType } = extensionFor(got.mediaType, url);
   const finishedAt = deps.now();

@@ -1,6 +1,7 @@
 /**
  * The scheduler: every node is a promise that starts the moment its input exists (not level
- * by level); remote work runs under one p-limit of `jobs`. It emits events and never prints.
+ * by level); requests to the API (submit → finished) run under one p-limit of `jobs`, their
+ * downloads under another of the same size. It emits events and never prints.
  */
 import { setMaxListeners } from 'node:events';
 import { stat } from 'node:fs/promises';
@@ -54,6 +55,7 @@ class Scheduler {
     setMaxListeners(0, this.#signal, this.#stop);
     this.#lock = deps.lockWriter ?? (deps.lockPath === null ? null : new LockWriter(deps.lockPath, { pid: deps.pid, isAlive: deps.isAlive }));
     this.#limit = pLimit(Math.max(1, options.jobs));
+    const downloads = pLimit(Math.max(1, options.jobs));
     this.#inflight = deps.inflight ?? new InflightRegistry();
     this.#exec = {
       provider: deps.provider,
@@ -67,6 +69,7 @@ class Scheduler {
       },
       signal: this.#signal,
       deadlineMs: options.deadlineMs,
+      limitDownload: (fn) => downloads(fn),
     };
   }
 
@@ -116,10 +119,11 @@ class Scheduler {
   }
 
   /**
-   * A `-j` slot is held for the remote part only (submit → wait → download); storing the
-   * output, the record, the out/ files and the lock entry happen after it is released, so the
-   * next node submits sooner. A failure in the remote part is settled inside the slot, so with
-   * stop-on-first-failure no queued node starts after it.
+   * A `-j` slot is held while the request is at the API (host the input, submit, wait until
+   * finished): that is what the limit protects (the service's concurrency, money in flight).
+   * Downloading, storing the output, the record, the out/ files and the lock entry happen after
+   * it is released, so the next node submits sooner. A failure at the API is settled inside the
+   * slot, so with stop-on-first-failure no queued node starts after it.
    */
   async #remote(node: PlanNode, state: NodeState, key: string, inputSha: string, upstream: UpstreamOutput | null): Promise<NodeOutcome> {
     const t0 = this.deps.rt.now();
@@ -159,7 +163,7 @@ class Scheduler {
     this.#journalDrops.push(recorded ? recorded.then(drop) : drop());
   }
 
-  /** Resolves when the remote part is over (or rejects if it fails); `finished` is the whole node. */
+  /** Resolves when the request is finished at the API (or rejects if it fails); `finished` is the whole node. */
   async #remoteStage(node: PlanNode, key: string, seed: number, inputSha: string, upstream: UpstreamOutput | null): Promise<{ readonly finished: Promise<Executed> }> {
     const existing = this.#inflight.get(key);
     if (existing) {
