@@ -32,6 +32,7 @@ export async function waitForOutputs(ctx: WaitContext, requestId: string, option
   const deadlineAt = rt.now() + deadlineMs;
   const report = stateReporter(options.onState);
   const began = rt.now();
+  options.firstPollAfter?.catch(() => undefined); // handled: awaited before the first poll
   let lastNotDone = 0;
   for (let attempt = 0; ; attempt++) {
     const remaining = deadlineAt - rt.now();

@@ -83,4 +83,20 @@ describe('request lifecycle faults', () => {
     expect((e as ProviderError).errorCode).toBe(404001);
     expect(h.count('GET', '/status')).toBe(1);
   });
+
+  it('firstPollAfter: no poll goes out before it settles, and its failure is the failure of the wait', async () => {
+    h = await harness();
+    const { requestId } = await h.provider.submit(await editRequest());
+    let released = 0;
+    const gate = new Promise<void>((resolve) => setTimeout(() => ((released = Date.now()), resolve()), 150));
+    await h.provider.wait(requestId, { firstPollAfter: gate });
+    const polls = h.emulator.requestLog().filter((e) => e.path.startsWith(`/v1/requests/${requestId}/`));
+    expect(polls.length).toBeGreaterThan(0);
+    expect(Math.min(...polls.map((e) => Date.parse(e.time)))).toBeGreaterThanOrEqual(released - 1);
+
+    const second = await h.provider.submit(await editRequest({ seed: 8 }));
+    const e = await rejection(h.provider.wait(second.requestId, { firstPollAfter: Promise.reject(new Error('journal write failed')) }));
+    expect((e as Error).message).toBe('journal write failed');
+    expect(h.emulator.requestLog().filter((x) => x.path.startsWith(`/v1/requests/${second.requestId}/`))).toHaveLength(0);
+  });
 });
