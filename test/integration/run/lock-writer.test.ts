@@ -45,3 +45,21 @@ it('each set() resolves after its entry is in the file, also when entries coales
   await Promise.all(seen);
   await writer.flush();
 });
+
+it('while entries keep coming, updates start at most every minIntervalMs; flush() writes at once', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'kontext-lockwriter-'));
+  dirs.push(dir);
+  const path = join(dir, 'r.lock.json');
+  const writer = new LockWriter(path, { pid: 1, isAlive: () => true, minIntervalMs: 60_000 });
+  const nodesOnDisk = async (): Promise<string[]> => Object.keys((JSON.parse(await readFile(path, 'utf8')) as { nodes: object }).nodes);
+  await writer.set('first', entry(1)); // the first update is immediate
+  expect(await nodesOnDisk()).toEqual(['first']);
+  let secondWritten = false;
+  const second = writer.set('second', entry(2)).then(() => (secondWritten = true));
+  await new Promise((r) => setTimeout(r, 150));
+  expect(secondWritten).toBe(false); // deferred: the next update may start a minute later
+  expect(await nodesOnDisk()).toEqual(['first']);
+  await writer.flush();
+  await second;
+  expect(await nodesOnDisk()).toEqual(['first', 'second']);
+});
