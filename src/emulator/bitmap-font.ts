@@ -1,7 +1,7 @@
 /**
- * "EMULATED" drawn as SVG rectangles from a 5x7 bitmap font. SVG `<text>` would depend on the
- * fonts installed on the machine (and so would the output bytes); rectangles render the same
- * everywhere, which keeps outputs byte-identical across machines with the same libvips.
+ * "EMULATED" from a 5x7 bitmap font, as font-pixel coordinates the painter scales up. Font
+ * rendering would depend on the fonts installed on the machine (and so would the output
+ * bytes); a bitmap draws the same everywhere, which keeps outputs byte-identical.
  */
 
 const GLYPHS: Record<string, readonly string[]> = {
@@ -24,24 +24,15 @@ export function badgeSize(word: string): { w: number; h: number } {
 }
 
 /**
- * SVG fragment: a dark plate with `word` in white, top-left corner at (x, y), `scale` screen
- * pixels per font pixel. Unknown letters are left blank.
+ * The lit font pixels of `word` as `[x, y]` pairs, relative to the badge's top-left corner
+ * (so the one-pixel margin is included). Unknown letters are left blank.
  */
-export function badgeSvg(word: string, x: number, y: number, scale: number): string {
-  const { w, h } = badgeSize(word);
-  const rects: string[] = [
-    `<rect x="${x}" y="${y}" width="${w * scale}" height="${h * scale}" fill="#000" fill-opacity="0.75"/>`,
-  ];
+export function badgePixels(word: string): Array<readonly [number, number]> {
+  const lit: Array<readonly [number, number]> = [];
   [...word].forEach((ch, i) => {
-    const rows = GLYPHS[ch] ?? [];
-    rows.forEach((row, r) => {
-      [...row].forEach((bit, c) => {
-        if (bit !== '1') return;
-        const px = x + (1 + i * ADVANCE + c) * scale;
-        const py = y + (1 + r) * scale;
-        rects.push(`<rect x="${px}" y="${py}" width="${scale}" height="${scale}" fill="#fff"/>`);
-      });
+    (GLYPHS[ch] ?? []).forEach((row, r) => {
+      for (let c = 0; c < row.length; c++) if (row[c] === '1') lit.push([1 + i * ADVANCE + c, 1 + r]);
     });
   });
-  return rects.join('');
+  return lit;
 }
