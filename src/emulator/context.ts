@@ -4,6 +4,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import { FaultEngine } from './faults.js';
+import { readInputImage } from './input-source.js';
 import { JobStore } from './jobs.js';
 import type { RequestLogEntry } from './request-log.js';
 import { parseScenario } from './errors.js';
@@ -30,15 +31,16 @@ export interface EmulatorContext {
 
 export function createContext(settings: EmulatorSettings, scenario: ScenarioInput | undefined): EmulatorContext {
   const timers = createTimerSet();
-  return {
+  const ctx: EmulatorContext = {
     settings,
     timers,
-    jobs: new JobStore(timers, () => new Date(settings.now()).toISOString()),
+    jobs: new JobStore(timers, () => new Date(settings.now()).toISOString(), (url, signal) => readInputImage(ctx, url, signal)),
     log: [],
     faults: new FaultEngine(parseScenario(scenario ?? {})),
     origin: '',
     closed: false,
   };
+  return ctx;
 }
 
 /** Queue/run durations: the scenario's, else the emulator's options. */

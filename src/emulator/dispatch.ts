@@ -2,7 +2,8 @@
  * One request, start to finish: match the route, log it, apply the scenario's call faults,
  * check the bearer token, then run the route. Every request to `/v1` and `/files` is logged,
  * faulted ones included (status 0 for a reset); control routes (`/__emulator`) are not.
- * An emulator's own input fetch from `/files/` is logged as `internal` and never faulted.
+ * An emulator's input fetch from `/files/` (another emulator chaining from our output; our own
+ * chained passes read the job table instead) is logged as `internal` and never faulted.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';

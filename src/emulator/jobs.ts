@@ -5,7 +5,6 @@
  */
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { fetchInputImage } from './fetch-input.js';
 import type { AspectRatio } from './model-info.js';
 import type { TimerSet } from './timers.js';
 import { renderEdit } from './transform.js';
@@ -43,6 +42,9 @@ export interface Job {
 
 type Outcome = { ok: true; output: Buffer } | { ok: false; error: unknown };
 
+/** Fetch (or look up) a submit's `image_url`; throws an error with a `code` when it cannot. */
+export type InputReader = (url: string, signal: AbortSignal) => Promise<Buffer>;
+
 export class JobStore {
   private readonly jobs = new Map<string, Job>();
   private closed = false;
@@ -50,6 +52,7 @@ export class JobStore {
   constructor(
     private readonly timers: TimerSet,
     private readonly isoNow: () => string,
+    private readonly readInput: InputReader,
   ) {}
 
   get(id: string): Job | undefined {
@@ -98,7 +101,7 @@ export class JobStore {
 
   private async produce(job: Job): Promise<Outcome> {
     try {
-      const image = await fetchInputImage(job.spec.imageUrl, job.abort.signal);
+      const image = await this.readInput(job.spec.imageUrl, job.abort.signal);
       const { prompt, seed, aspectRatio } = job.spec;
       return { ok: true, output: await renderEdit({ image, prompt, seed, aspectRatio }) };
     } catch (e) {

@@ -2,7 +2,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { api, dataUri, emulator, runToBytes, runToResult, settle, submit, testImage } from './helpers.js';
+import { api, dataUri, emulator, runToBytes, runToResult, settle, submit, testImage, type ResultBody } from './helpers.js';
 
 describe('emulator happy path', () => {
   it('submit → poll → result → download a PNG sized to the aspect ratio', async () => {
@@ -64,21 +64,47 @@ describe('emulator happy path', () => {
     expect(result.status).toBe('succeeded');
   });
 
-  it('fetches http image URLs, including its own output URLs (chained passes)', async () => {
+  it('chains from its own output URLs by reading its job table: same bytes, no extra download', async () => {
     const em = await emulator();
     const first = await runToResult(em, { prompt: 'one', image_url: dataUri(await testImage()), seed: 1 });
+    const firstBytes = Buffer.from(await (await fetch(first.output?.image ?? '')).arrayBuffer());
     const second = await runToResult(em, { prompt: 'two', image_url: first.output?.image, seed: 1, aspect_ratio: '1:1' });
     expect(second.status).toBe('succeeded');
-    const meta = await sharp(Buffer.from(await (await fetch(second.output?.image ?? '')).arrayBuffer())).metadata();
-    expect(meta.width).toBe(meta.height);
+    const secondBytes = Buffer.from(await (await fetch(second.output?.image ?? '')).arrayBuffer());
+    expect([(await sharp(secondBytes).metadata()).width, (await sharp(secondBytes).metadata()).height]).toEqual([80, 80]);
+    // The same input bytes another way in give the same output: the chain read the first output itself.
+    const viaDataUri = await runToBytes(em, { prompt: 'two', image_url: dataUri(firstBytes), seed: 1, aspect_ratio: '1:1' });
+    expect(secondBytes.equals(viaDataUri)).toBe(true);
     const downloads = em.requestLog().filter((e) => e.path.endsWith('/output.png'));
-    expect(downloads.map((e) => e.internal)).toEqual([true, undefined]); // its own input fetch, then ours
+    expect(downloads.filter((e) => e.path === `/files/${first.request_id}/output.png`)).toHaveLength(1); // our download only
+    expect(downloads).toHaveLength(3);
+    expect(downloads.some((e) => e.internal)).toBe(false);
   });
 
-  it("its own input fetches are never faulted, so download faults target the client's downloads", async () => {
-    const em = await emulator({ scenario: { faults: [{ kind: 'truncated-download' }] } });
-    const first = await runToResult(em, { prompt: 'one', image_url: dataUri(await testImage()), seed: 1 });
-    expect((await runToResult(em, { prompt: 'two', image_url: first.output?.image, seed: 1 })).status).toBe('succeeded');
+  it('fails a chain from an unknown or unfinished output of its own as a failed fetch would', async () => {
+    const em = await emulator({ runMs: 2000 });
+    const running = await submit(em, { prompt: 'slow', image_url: dataUri(await testImage()), seed: 1 });
+    const ids = ['00000000-0000-4000-8000-000000000000', running.request_id];
+    // Both chained jobs read their input as they start, long before the slow one has an output.
+    const chained = await Promise.all(ids.map((id) => submit(em, { prompt: 'p', image_url: `${em.origin}/files/${id}/output.png`, seed: 1 })));
+    for (const [i, id] of ids.entries()) {
+      const chainedId = chained[i]?.request_id ?? '';
+      expect(await settle(em, chainedId)).toBe('failed');
+      const r = (await (await api(em, 'GET', `/requests/${chainedId}/result`)).json()) as ResultBody;
+      expect(r.error).toEqual({ code: 'image_fetch_failed', message: `could not fetch image_url ${em.origin}/files/${id}/output.png: HTTP 404` });
+    }
+    expect(em.requestLog().filter((e) => e.path.startsWith('/files/'))).toEqual([]);
+  });
+
+  it("fetches another emulator's output URLs over HTTP, logged there as internal and never faulted", async () => {
+    const a = await emulator({ scenario: { faults: [{ kind: 'truncated-download' }] } });
+    const b = await emulator();
+    const first = await runToResult(a, { prompt: 'one', image_url: dataUri(await testImage()), seed: 1 });
+    expect((await runToResult(b, { prompt: 'two', image_url: first.output?.image, seed: 1 })).status).toBe('succeeded');
+    const fetched = a.requestLog().filter((e) => e.path.endsWith('/output.png'));
+    expect(fetched).toMatchObject([{ status: 200, internal: true }]);
+    expect(fetched[0]?.fault).toBeUndefined();
+    // The download fault was left for the client's own download.
     await expect(fetch(first.output?.image ?? '').then((r) => r.arrayBuffer())).rejects.toThrow();
   });
 
