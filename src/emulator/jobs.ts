@@ -47,6 +47,8 @@ export type InputReader = (url: string, signal: AbortSignal) => Promise<Buffer>;
 
 export class JobStore {
   private readonly jobs = new Map<string, Job>();
+  /** Jobs in `in_queue`, kept as a count so a submit does not scan every job ever made. */
+  private queued = 0;
   private closed = false;
 
   constructor(
@@ -60,13 +62,12 @@ export class JobStore {
   }
 
   create(spec: JobSpec): Job {
-    const queued = [...this.jobs.values()].filter((j) => j.phase === 'in_queue').length;
     const job: Job = {
       id: randomUUID(),
       spec,
       createdAt: this.isoNow(),
       phase: 'in_queue',
-      initialPosition: queued + 1,
+      initialPosition: ++this.queued,
       queuedAt: performance.now(),
       abort: new AbortController(),
     };
@@ -87,6 +88,7 @@ export class JobStore {
     if (job.phase === 'cancelled') return 'cancelled';
     if (job.phase !== 'in_queue') return 'not_cancellable';
     this.timers.cancel(job.timer);
+    this.queued--;
     job.phase = 'cancelled';
     job.finishedAt = this.isoNow();
     return 'cancelled';
@@ -94,6 +96,7 @@ export class JobStore {
 
   private start(job: Job): void {
     if (this.closed || job.phase !== 'in_queue') return;
+    this.queued--;
     job.phase = 'in_progress';
     const work = job.spec.failure !== undefined ? Promise.resolve<Outcome>({ ok: false, error: job.spec.failure }) : this.produce(job);
     void Promise.all([work, this.timers.sleep(job.spec.runMs)]).then(([outcome]) => this.finish(job, outcome));
