@@ -15,6 +15,11 @@ const MIN_SAMPLES = 3;
 const AIM_QUANTILE = 0.35;
 /** After the expected finish, polls come every this share of it (until twice the expectation). */
 const LATE_STEP = 0.1;
+/**
+ * The early look at the queue is for the person watching; a job expected to finish within a
+ * second has nothing to show in between, so it gets none (one request fewer per job).
+ */
+const EARLY_LOOK_MIN_MS = 1_000;
 
 export class CompletionTimes {
   readonly #samples: number[] = [];
@@ -28,7 +33,12 @@ export class CompletionTimes {
   record(lastNotDoneMs: number, doneMs: number, minStepMs = 0): void {
     const expected = this.expectedMs();
     const lo = expected === null ? lastNotDoneMs : Math.max(lastNotDoneMs, doneMs - Math.max(minStepMs, expected * LATE_STEP));
-    this.#samples.push((lo + doneMs) / 2);
+    this.recordDuration((lo + doneMs) / 2);
+  }
+
+  /** A request took `ms` from submit to finish (as the service measured it). */
+  recordDuration(ms: number): void {
+    this.#samples.push(ms);
     if (this.#samples.length > WINDOW) this.#samples.shift();
   }
 
@@ -52,7 +62,8 @@ export interface PollPlan {
 
 /**
  * When to poll next. With nothing learned: the policy's backoff. With an expected finish:
- * the policy's first poll (an early look at the queue), then polls no closer than half the
+ * the policy's first poll (an early look at the queue, for jobs expected to take a second or
+ * more), then polls no closer than half the
  * expectation (capped at the policy's largest interval) until a last one lands on the expected
  * finish; after it, every 10 % of the expectation (at most the policy's largest interval) until twice the expectation has passed
  * (then the plain backoff again). Polls are never closer than `minStepMs`.
@@ -62,7 +73,7 @@ export function planPoll(attempt: number, elapsedMs: number, policy: PollPolicy,
   if (expectedMs === null) return { delayMs: policyDelay, readResult: false };
   const untilExpected = expectedMs - elapsedMs;
   if (untilExpected > 0) {
-    const first = attempt === 0 ? policyDelay : Infinity;
+    const first = attempt === 0 && expectedMs >= EARLY_LOOK_MIN_MS ? policyDelay : Infinity;
     const step = Math.max(policyDelay, Math.min(expectedMs / 2, policy.maxDelayMs));
     if (first < untilExpected && first <= step) return { delayMs: Math.max(minStepMs, first), readResult: false };
     if (untilExpected <= 2 * step) return { delayMs: Math.max(minStepMs, untilExpected), readResult: true };

@@ -41,19 +41,42 @@ export async function waitForOutputs(ctx: WaitContext, requestId: string, option
     await pause(rt, Math.min(plan.delayMs, remaining), signal);
     if (attempt === 0) await options.firstPollAfter;
     const askedAt = rt.now() - began;
-    const reply = plan.readResult ? await getResult(ctx.api, requestId, signal) : await getStatus(ctx.api, requestId, signal);
+    const reply = plan.readResult ? await getResult(ctx.api, requestId, signal, options.onRetry) : await getStatus(ctx.api, requestId, signal, options.onRetry);
     const status = readStatus(reply);
-    if (status.phase === 'done') ctx.learned?.record(lastNotDone, askedAt, MIN_POLL_STEP_MS);
-    else lastNotDone = askedAt;
+    if (status.phase !== 'done') lastNotDone = askedAt;
     if (status.phase === 'queued') report({ phase: 'queued', position: status.position });
     else if (status.phase === 'running') report({ phase: 'running' });
     else if (status.phase === 'cancelled') throw cancelled(ctx, requestId);
     // A result reply with an unknown word but output URLs is finished (as after a status poll).
     else if (status.phase === 'done' || status.phase === 'failed' || (plan.readResult && status.phase === 'unknown')) {
-      const urls = outputsOf(ctx, requestId, plan.readResult ? reply : await getResult(ctx.api, requestId, signal));
-      if (urls) return { outputUrls: urls };
+      const result = plan.readResult ? reply : await getResult(ctx.api, requestId, signal, options.onRetry);
+      const urls = outputsOf(ctx, requestId, result);
+      if (urls) {
+        learn(ctx.learned, result, lastNotDone, askedAt);
+        return { outputUrls: urls };
+      }
     }
   }
+}
+
+/**
+ * Remember how long this request took. The service's own `created_at` → `finished_at` is best:
+ * it is the job's time, while our polls also measure how late our own timers fired, and on a
+ * busy client that lateness would feed back into ever later polls. Without both times, the
+ * polls that bracket the finish stand in.
+ */
+function learn(learned: CompletionTimes | undefined, result: JsonObject, lastNotDone: number, askedAt: number): void {
+  if (!learned) return;
+  const took = serviceDuration(result);
+  if (took !== null) learned.recordDuration(took);
+  else learned.record(lastNotDone, askedAt, MIN_POLL_STEP_MS);
+}
+
+function serviceDuration(result: JsonObject): number | null {
+  const created = typeof result['created_at'] === 'string' ? Date.parse(result['created_at']) : NaN;
+  const finished = typeof result['finished_at'] === 'string' ? Date.parse(result['finished_at']) : NaN;
+  const took = finished - created;
+  return Number.isFinite(took) && took >= 0 ? took : null;
 }
 
 /** Read the result of a finished request: URLs, or a typed error; `undefined` if not final yet. */

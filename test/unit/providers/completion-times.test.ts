@@ -15,6 +15,12 @@ describe('CompletionTimes', () => {
     expect(t.expectedMs()).toBe(2000); // 1, 2, 3, 4, 5 s → the second
   });
 
+  it('takes durations measured by the service as they are (no poll lateness in them)', () => {
+    const t = new CompletionTimes();
+    for (const ms of [210, 200, 205, 400, 199]) t.recordDuration(ms);
+    expect(t.expectedMs()).toBe(200); // 199, 200, 205, 210, 400 → the second
+  });
+
   it('forgets old samples (a window of 20)', () => {
     const t = new CompletionTimes();
     for (let i = 0; i < 20; i++) t.record(100, 100);
@@ -89,7 +95,7 @@ describe('planPoll', () => {
   it('late jobs: result reads every 10 % of the expectation, then the backoff after 2×', () => {
     const polls = schedule(emulator, 200, 300);
     expect(polls).toEqual([
-      { at: 50, result: false },
+      // no early look: a 0.2 s job has nothing to show before it finishes
       { at: 200, result: true },
       { at: 220, result: true },
       { at: 240, result: true },
