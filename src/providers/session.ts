@@ -7,7 +7,6 @@ import type { HostingConfig, ProviderName } from '../recipe/types.js';
 import type { Runtime } from '../runtime.js';
 import type { Provider } from './types.js';
 import type { RunComfyOptions } from './runcomfy/client.js';
-import { notifyRetry } from './retry-listener.js';
 import { EMULATOR_POLL_POLICY } from './runcomfy/poll.js';
 
 export interface ProviderSession {
@@ -30,7 +29,7 @@ export async function openProviderSession(name: ProviderName, rt: Runtime, optio
   const { allowedHosts, resolveBaseUrl, resolveToken } = await import('./runcomfy/auth.js');
   const { createRunComfyProvider } = await import('./runcomfy/client.js');
   const { token, warning } = await resolveToken(rt);
-  const provider = createRunComfyProvider({ onRetry: notifyRetry, ...options, baseUrl: resolveBaseUrl(rt), token, rt, allowHosts: allowedHosts(rt) });
+  const provider = createRunComfyProvider({ ...options, baseUrl: resolveBaseUrl(rt), token, rt, allowHosts: allowedHosts(rt) });
   return {
     name,
     provider,
@@ -54,7 +53,6 @@ async function openEmulatorSession(rt: Runtime, options: SessionOptions): Promis
   const token = 'emulator';
   const provider = createRunComfyProvider({
     poll: EMULATOR_POLL_POLICY,
-    onRetry: notifyRetry,
     ...options,
     baseUrl: emulator.baseUrl,
     token,

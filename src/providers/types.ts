@@ -28,8 +28,21 @@ export interface ModelInfo {
   readonly inputSchema?: unknown;
 }
 
+/** A retry about to happen inside a provider call (told to the caller, e.g. as a node event). */
+export interface RetryNotice {
+  readonly call: string;
+  /** The retry about to happen (1 = first retry). */
+  readonly attempt: number;
+  readonly delayMs: number;
+  readonly reason: string;
+}
+
+export type RetryListener = (notice: RetryNotice) => void;
+
 export interface WaitOptions {
   readonly signal?: AbortSignal | undefined;
+  /** Told about every retry of this wait's polls. */
+  readonly onRetry?: RetryListener | undefined;
   readonly onState?: ((state: RemoteState) => void) | undefined;
   /** Overall deadline in ms from now; on expiry the request is cancelled and a timeout error thrown. */
   readonly deadlineMs?: number | undefined;
@@ -53,11 +66,15 @@ export interface Provider {
   readonly name: string;
   modelInfo(model: string, signal?: AbortSignal): Promise<ModelInfo>;
   /** Submit once. Retries only when the server clearly refused it (no request id issued). */
-  submit(req: EditRequest, signal?: AbortSignal): Promise<{ readonly requestId: string }>;
+  submit(req: EditRequest, signal?: AbortSignal, onRetry?: RetryListener): Promise<{ readonly requestId: string }>;
   /** Poll until finished; returns the output URLs. Throws typed errors for failure/timeout. */
   wait(requestId: string, options?: WaitOptions): Promise<{ readonly outputUrls: readonly string[] }>;
   /** Cancel a request; only queued requests can be cancelled. */
   cancel(requestId: string, signal?: AbortSignal): Promise<'cancelled' | 'not_cancellable'>;
   /** Stream an output to `destPath` atomically (temp file + rename), hashing as it goes. */
-  download(url: string, destPath: string, options?: { readonly signal?: AbortSignal | undefined; readonly onProgress?: ((bytes: number, total: number | null) => void) | undefined }): Promise<DownloadResult>;
+  download(
+    url: string,
+    destPath: string,
+    options?: { readonly signal?: AbortSignal | undefined; readonly onProgress?: ((bytes: number, total: number | null) => void) | undefined; readonly onRetry?: RetryListener | undefined },
+  ): Promise<DownloadResult>;
 }

@@ -5,8 +5,7 @@
  * the next run re-attaches to it instead of paying again.
  */
 import type { PlanNode } from '../plan/types.js';
-import { withRetryListener, type RetryNotice } from '../providers/retry-listener.js';
-import type { Provider, RemoteState } from '../providers/types.js';
+import type { Provider, RemoteState, RetryListener } from '../providers/types.js';
 import type { RunRecord, Store } from '../store/types.js';
 import type { NodePhase, UntimedRunEvent } from './events.js';
 import { inputUrlFor, type InputDeps, type UpstreamOutput } from './inputs.js';
@@ -48,12 +47,15 @@ export interface Executed {
 }
 
 export async function executeNode(job: Job, deps: ExecuteDeps): Promise<Executed> {
-  const onRetry = (n: RetryNotice): void =>
+  // Every provider call of this node reports its retries as this node's events.
+  const onRetry: RetryListener = (n) =>
     deps.emit({ type: 'node-retry', node: job.node.id, call: n.call, attempt: n.attempt, delay_ms: n.delayMs, reason: n.reason });
-  return withRetryListener(onRetry, () => executeOnce(job, deps));
+  return executeOnce(job, { ...deps, onRetry });
 }
 
-async function executeOnce(job: Job, deps: ExecuteDeps): Promise<Executed> {
+type NodeDeps = ExecuteDeps & { readonly onRetry: RetryListener };
+
+async function executeOnce(job: Job, deps: NodeDeps): Promise<Executed> {
   const journaled = await deps.store.journal.get(job.key);
   if (journaled) {
     const attached = await attach(job, journaled.request_id, deps, 'reattaching');
@@ -63,7 +65,7 @@ async function executeOnce(job: Job, deps: ExecuteDeps): Promise<Executed> {
   return submitAndFinish(job, deps, false);
 }
 
-async function submitAndFinish(job: Job, deps: ExecuteDeps, rehosted: boolean): Promise<Executed> {
+async function submitAndFinish(job: Job, deps: NodeDeps, rehosted: boolean): Promise<Executed> {
   const { node } = job;
   phase(deps, node.id, 'hosting');
   const input = await inputUrlFor(node, job.inputSha, job.upstream, deps, { signal: deps.signal, forceRefresh: rehosted });
@@ -74,7 +76,7 @@ async function submitAndFinish(job: Job, deps: ExecuteDeps, rehosted: boolean): 
   // request is journaled and then cancelled, rather than paid for and lost.
   const grace = graceSignal(deps.signal, SUBMIT_GRACE_MS);
   const { requestId } = await deps.provider
-    .submit({ model: node.model, prompt: node.prompt, imageUrl: input.url, seed: job.seed, aspectRatio: node.aspectRatio ?? undefined, params: node.params }, grace.signal)
+    .submit({ model: node.model, prompt: node.prompt, imageUrl: input.url, seed: job.seed, aspectRatio: node.aspectRatio ?? undefined, params: node.params }, grace.signal, deps.onRetry)
     .finally(grace.dispose);
   deps.onSubmitted?.();
   // Durable before the first poll (the wait holds that poll back until it is), written while
@@ -104,7 +106,7 @@ async function submitAndFinish(job: Job, deps: ExecuteDeps, rehosted: boolean): 
 }
 
 /** Re-attach to a journaled request; `null` when it is gone (unknown id, cancelled) and must be resubmitted. */
-async function attach(job: Job, requestId: string, deps: ExecuteDeps, first: NodePhase): Promise<Executed | null> {
+async function attach(job: Job, requestId: string, deps: NodeDeps, first: NodePhase): Promise<Executed | null> {
   phase(deps, job.node.id, first, requestId);
   try {
     return await finish(job, requestId, deps);
@@ -116,7 +118,7 @@ async function attach(job: Job, requestId: string, deps: ExecuteDeps, first: Nod
   }
 }
 
-async function finish(job: Job, requestId: string, deps: ExecuteDeps, journaled?: Promise<void>): Promise<Executed> {
+async function finish(job: Job, requestId: string, deps: NodeDeps, journaled?: Promise<void>): Promise<Executed> {
   const { node } = job;
   let current: RemoteState['phase'] = 'queued';
   let waited: { readonly outputUrls: readonly string[] };
@@ -132,6 +134,7 @@ async function finish(job: Job, requestId: string, deps: ExecuteDeps, journaled?
       signal: AbortSignal.any([deps.signal, stopQueued.signal]),
       deadlineMs: deps.deadlineMs,
       firstPollAfter: journaled,
+      onRetry: deps.onRetry,
       onState: (s) => {
         current = s.phase;
         deps.emit({ type: 'node-state', node: node.id, phase: s.phase, request_id: requestId, ...(s.phase === 'queued' && s.position !== undefined ? { position: s.position } : {}) });
@@ -153,12 +156,13 @@ async function finish(job: Job, requestId: string, deps: ExecuteDeps, journaled?
   return deps.limitDownload ? deps.limitDownload(() => download(job, requestId, url, deps)) : download(job, requestId, url, deps);
 }
 
-async function download(job: Job, requestId: string, url: string, deps: ExecuteDeps): Promise<Executed> {
+async function download(job: Job, requestId: string, url: string, deps: NodeDeps): Promise<Executed> {
   const { node } = job;
   phase(deps, node.id, 'downloading', requestId);
   const tmp = deps.store.tempPath(node.id);
   const got = await deps.provider.download(url, tmp, {
     signal: deps.signal,
+    onRetry: deps.onRetry,
     onProgress: (bytes, total) => deps.emit({ type: 'node-state', node: node.id, phase: 'downloading', bytes, ...(total === null ? {} : { total }) }),
   });
   await deps.store.adoptBlob(got.path, got.sha256);

@@ -13,7 +13,6 @@ import { createRuntime, runRecipe, seededRandom, startEmulator, type EmulatorHan
 import type { RunRecipeOptions, RunRecipeResult, Runtime, TextSink } from '../../src/index.js';
 import type { RequestLogEntry, ScenarioInput } from '../../src/emulator/index.js';
 import { createRunComfyProvider } from '../../src/providers/runcomfy/client.js';
-import { notifyRetry } from '../../src/providers/retry-listener.js';
 import type { LockFile } from '../../src/store/types.js';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -112,7 +111,6 @@ export async function startRig(options: { queueMs?: number; runMs?: number; scen
     allowHosts: ['127.0.0.1'],
     poll: { firstDelayMs: 10, factor: 1.5, maxDelayMs: 50 },
     retry: { maxAttempts: 8, baseMs: 5, capMs: 40, maxRetryAfterMs: 500 },
-    onRetry: notifyRetry,
   });
   const session: ProviderSession = { name: 'emulator', provider, defaultHosting: { mode: 'inline' }, secrets: [], warnings: [], close: () => provider.close() };
   const calls = (): RequestLogEntry[] => emulator.requestLog().filter((e) => !e.internal);

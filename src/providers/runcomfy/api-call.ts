@@ -10,7 +10,7 @@ import { MalformedResponseError, NetworkError, SubmitUncertainError } from './er
 import { classifyError, effectiveStatus, errorCodeOf, errorFromReply, isErrorReply, isRetryableKind } from './map-error.js';
 import { isNotSentCode, isTimeoutCode, networkCodeOf } from './net-errors.js';
 import { parseRetryAfter, type RetryPolicy } from './retry.js';
-import { abortReason, withRetries, type AttemptOutcome, type RetryInfo } from './retry-loop.js';
+import { abortReason, bothListeners, withRetries, type AttemptOutcome, type RetryInfo } from './retry-loop.js';
 import { sendJson, type RawReply } from './transport.js';
 
 export interface ApiContext {
@@ -33,6 +33,8 @@ export interface ApiCall {
   readonly submit?: boolean;
   readonly requestId?: string | undefined;
   readonly signal?: AbortSignal | undefined;
+  /** This call's own retry listener (besides the client-wide one). */
+  readonly onRetry?: ((info: RetryInfo) => void) | undefined;
 }
 
 export type JsonObject = Readonly<Record<string, unknown>>;
@@ -42,7 +44,7 @@ const REFUSED = new Set([429, 503]);
 
 /** Make the call (with retries) and return the reply's JSON object. Throws typed errors. */
 export async function callApi(ctx: ApiContext, spec: ApiCall): Promise<JsonObject> {
-  const loop = { rt: ctx.rt, policy: ctx.retry, signal: spec.signal, onRetry: ctx.onRetry };
+  const loop = { rt: ctx.rt, policy: ctx.retry, signal: spec.signal, onRetry: bothListeners(ctx.onRetry, spec.onRetry) };
   return withRetries(spec.call, loop, () => attemptOnce(ctx, spec));
 }
 

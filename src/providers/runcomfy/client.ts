@@ -3,7 +3,7 @@
  * caller, see auth.ts) to the transport, retry, poll and download parts behind `Provider`.
  */
 import type { Runtime } from '../../runtime.js';
-import type { DownloadResult, EditRequest, ModelInfo, Provider, RemoteState, WaitOptions } from '../types.js';
+import type { DownloadResult, EditRequest, ModelInfo, Provider, RemoteState, RetryListener, WaitOptions } from '../types.js';
 import type { ApiContext } from './api-call.js';
 import { downloadToFile, type DownloadContext } from './download.js';
 import { cancelRequest, getModelInfo, submitRequest } from './endpoints.js';
@@ -63,13 +63,18 @@ export function createRunComfyProvider(options: RunComfyOptions): RunComfyProvid
   return {
     name: 'runcomfy',
     modelInfo: (model: string, signal?: AbortSignal): Promise<ModelInfo> => getModelInfo(api, model, signal),
-    submit: (req: EditRequest, signal?: AbortSignal) => submitRequest(api, req, signal),
+    submit: (req: EditRequest, signal?: AbortSignal, onRetry?: RetryListener) => submitRequest(api, req, signal, onRetry),
     wait: (requestId: string, waitOptions?: WaitOptions) => waitForOutputs(waitCtx, requestId, waitOptions),
     cancel: (requestId: string, signal?: AbortSignal) => cancelRequest(api, requestId, signal),
     download: (
       url: string,
       destPath: string,
-      dl?: { signal?: AbortSignal | undefined; onProgress?: ((bytes: number, total: number | null) => void) | undefined; onState?: ((state: RemoteState) => void) | undefined },
+      dl?: {
+        signal?: AbortSignal | undefined;
+        onProgress?: ((bytes: number, total: number | null) => void) | undefined;
+        onState?: ((state: RemoteState) => void) | undefined;
+        onRetry?: RetryListener | undefined;
+      },
     ): Promise<DownloadResult> => downloadToFile(downloadCtx, url, destPath, dl),
     close: () => dispatcher.close(),
   };

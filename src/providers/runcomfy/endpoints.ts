@@ -1,7 +1,7 @@
 /**
  * The five endpoints of runcomfy-api.md, each a thin typed wrapper over {@link callApi}.
  */
-import type { EditRequest, ModelInfo } from '../types.js';
+import type { EditRequest, ModelInfo, RetryListener } from '../types.js';
 import { callApi, type ApiContext, type JsonObject } from './api-call.js';
 import { SubmitUncertainError } from './errors.js';
 
@@ -22,20 +22,20 @@ export function submitBody(req: EditRequest): Record<string, unknown> {
   return body;
 }
 
-export async function submitRequest(ctx: ApiContext, req: EditRequest, signal?: AbortSignal): Promise<{ requestId: string }> {
-  const reply = await callApi(ctx, { call: 'submit', method: 'POST', path: modelPath(req.model), body: submitBody(req), submit: true, signal });
+export async function submitRequest(ctx: ApiContext, req: EditRequest, signal?: AbortSignal, onRetry?: RetryListener): Promise<{ requestId: string }> {
+  const reply = await callApi(ctx, { call: 'submit', method: 'POST', path: modelPath(req.model), body: submitBody(req), submit: true, signal, onRetry });
   const id = reply['request_id'];
   if (typeof id === 'string' && id.trim() !== '') return { requestId: id };
   if (typeof id === 'number' && Number.isFinite(id)) return { requestId: String(id) };
   throw new SubmitUncertainError('submit: the reply has no request_id; the request may have been submitted', { secrets: [ctx.token] });
 }
 
-export function getStatus(ctx: ApiContext, requestId: string, signal?: AbortSignal): Promise<JsonObject> {
-  return callApi(ctx, { call: 'status', method: 'GET', path: requestPath(requestId, 'status'), requestId, signal });
+export function getStatus(ctx: ApiContext, requestId: string, signal?: AbortSignal, onRetry?: RetryListener): Promise<JsonObject> {
+  return callApi(ctx, { call: 'status', method: 'GET', path: requestPath(requestId, 'status'), requestId, signal, onRetry });
 }
 
-export function getResult(ctx: ApiContext, requestId: string, signal?: AbortSignal): Promise<JsonObject> {
-  return callApi(ctx, { call: 'result', method: 'GET', path: requestPath(requestId, 'result'), requestId, signal });
+export function getResult(ctx: ApiContext, requestId: string, signal?: AbortSignal, onRetry?: RetryListener): Promise<JsonObject> {
+  return callApi(ctx, { call: 'result', method: 'GET', path: requestPath(requestId, 'result'), requestId, signal, onRetry });
 }
 
 /** Cancel; the reply's `outcome` (or, failing that, its `status`) says whether it worked. */

@@ -5,6 +5,7 @@
  */
 import { InterruptedError } from '../../errors.js';
 import type { Runtime } from '../../runtime.js';
+import type { RetryListener, RetryNotice } from '../types.js';
 import type { ProviderError } from './errors.js';
 import { retryDelay, type RetryPolicy } from './retry.js';
 
@@ -19,12 +20,15 @@ export type AttemptOutcome<T> =
       readonly retryAfterMs?: number | undefined;
     };
 
-export interface RetryInfo {
-  readonly call: string;
-  /** The retry about to happen (1 = first retry). */
-  readonly attempt: number;
-  readonly delayMs: number;
-  readonly reason: string;
+export type RetryInfo = RetryNotice;
+
+/** Both listeners (the client-wide one and a call's own), either possibly absent. */
+export function bothListeners(a: RetryListener | undefined, b: RetryListener | undefined): RetryListener | undefined {
+  if (!a || !b) return a ?? b;
+  return (info) => {
+    a(info);
+    b(info);
+  };
 }
 
 export interface RetryLoopContext {
