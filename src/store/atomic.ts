@@ -2,13 +2,13 @@
  * Atomic file writes: write a sibling temp file, fsync, rename over the target.
  * A reader sees the old file or the new one, never half of either.
  */
-import { randomBytes } from 'node:crypto';
 import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { uniqueSuffix } from '../util/unique-suffix.js';
 
 /** A temp path beside `target` (same folder, so the final rename stays on one filesystem). */
 export function tempPathFor(target: string): string {
-  return join(dirname(target), `.${basename(target)}.${randomBytes(8).toString('hex')}.tmp`);
+  return join(dirname(target), `.${basename(target)}.${uniqueSuffix()}.tmp`);
 }
 
 export interface WriteFileAtomicOptions {

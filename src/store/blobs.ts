@@ -2,12 +2,13 @@
  * Content-addressed blobs: bytes named by their sha256. A blob appears under its final name
  * only complete (atomic write or rename), so "the file exists" means "the bytes are good".
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { open, rename, rm, stat } from 'node:fs/promises';
 import { isAbsolute, join, relative } from 'node:path';
 import { isCode, withParentDir, writeFileAtomic } from './atomic.js';
 import { StoreError } from './errors.js';
 import { assertHex64, layout } from './layout.js';
+import { uniqueSuffix } from '../util/unique-suffix.js';
 
 export async function hasBlob(root: string, sha256: string): Promise<boolean> {
   assertHex64(sha256, 'blob digest');
@@ -28,7 +29,7 @@ export async function putBlob(root: string, bytes: Uint8Array): Promise<string> 
 /** A fresh, unused path in `<root>/tmp`; the hint (sanitized) only helps a person reading `ls`. */
 export function tempPath(root: string, hint = 'blob'): string {
   const safe = hint.replace(/[^A-Za-z0-9._-]+/g, '-').slice(0, 40) || 'blob';
-  return join(layout.tmp(root), `${safe}.${randomBytes(8).toString('hex')}.tmp`);
+  return join(layout.tmp(root), `${safe}.${uniqueSuffix()}.tmp`);
 }
 
 /**

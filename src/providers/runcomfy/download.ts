@@ -4,8 +4,8 @@
  * Truncated bodies and transient failures are retried; no partial file survives any failure.
  */
 import { createWriteStream } from 'node:fs';
-import { mkdir, rename, rm } from 'node:fs/promises';
-import { randomBytes } from 'node:crypto';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -17,8 +17,9 @@ import { DownloadFailedError, DownloadTooLargeError, NetworkError, ProviderError
 import { errorFromReply } from './map-error.js';
 import { isTimeoutCode, networkCodeOf } from './net-errors.js';
 import { parseRetryAfter, type RetryPolicy } from './retry.js';
-import { abortReason, withRetries, type AttemptOutcome, type RetryInfo } from './retry-loop.js';
+import { abortReason, bothListeners, withRetries, type AttemptOutcome, type RetryInfo } from './retry-loop.js';
 import { redactUrl } from '../../util/redact.js';
+import { uniqueSuffix } from '../../util/unique-suffix.js';
 
 export interface DownloadContext extends OpenContext {
   readonly rt: Runtime;
@@ -30,17 +31,18 @@ export interface DownloadOptions {
   readonly signal?: AbortSignal | undefined;
   readonly onProgress?: ((bytes: number, total: number | null) => void) | undefined;
   readonly onState?: ((state: RemoteState) => void) | undefined;
+  readonly onRetry?: ((info: RetryInfo) => void) | undefined;
 }
 
 /** A temp path in the destination's folder, so the final rename stays on one filesystem. */
 export function partPathFor(dest: string): string {
-  return join(dirname(dest), `.${basename(dest)}.${randomBytes(6).toString('hex')}.part`);
+  return join(dirname(dest), `.${basename(dest)}.${uniqueSuffix()}.part`);
 }
 
 /** Download `url` to `dest` atomically. Throws typed errors; never leaves a partial file. */
 export async function downloadToFile(ctx: DownloadContext, url: string, dest: string, options: DownloadOptions = {}): Promise<DownloadResult> {
   await mkdir(dirname(dest), { recursive: true });
-  const loop = { rt: ctx.rt, policy: ctx.retry, signal: options.signal, onRetry: ctx.onRetry };
+  const loop = { rt: ctx.rt, policy: ctx.retry, signal: options.signal, onRetry: bothListeners(ctx.onRetry, options.onRetry) };
   return withRetries('download', loop, () => attemptDownload(ctx, url, dest, options));
 }
 
@@ -50,7 +52,8 @@ async function attemptDownload(ctx: DownloadContext, url: string, dest: string, 
     const opened = await openDownload(ctx, url, options.signal);
     if (opened.status < 200 || opened.status >= 300) return await httpFailure(ctx, opened);
     options.onState?.({ phase: 'downloading', bytes: 0, total: opened.length ?? undefined });
-    const { sha256, bytes } = await streamToFile(ctx, opened, part, options);
+    const small = opened.length !== null && opened.length <= SMALL_BODY_BYTES;
+    const { sha256, bytes } = await (small ? bufferToFile(opened, part, options) : streamToFile(ctx, opened, part, options));
     if (opened.length !== null && bytes !== opened.length) {
       const error = new DownloadFailedError(`download truncated: got ${bytes} of ${opened.length} bytes from ${redactUrl(opened.url)}`, { secrets: ctx.secrets });
       await rm(part, { force: true });
@@ -68,6 +71,12 @@ async function attemptDownload(ctx: DownloadContext, url: string, dest: string, 
 
 /** Outputs at least this large are hashed on a worker thread (see hash-offload.ts). */
 const OFFLOAD_HASH_BYTES = 16 * 1024 * 1024;
+/**
+ * A body with a declared size up to this is read whole, hashed and written in one go: for the
+ * typical output (a few hundred KB to a few MB) the stream pipeline's per-chunk machinery cost
+ * more CPU than the bytes. The declared size is under the download cap (checked on open).
+ */
+const SMALL_BODY_BYTES = 8 * 1024 * 1024;
 /** Progress is reported at most once per this many bytes (and once at the end), not per chunk. */
 const PROGRESS_STEP_BYTES = 256 * 1024;
 
@@ -99,6 +108,14 @@ async function streamToFile(ctx: DownloadContext, opened: OpenedDownload, part: 
   } finally {
     hash.dispose();
   }
+}
+
+async function bufferToFile(opened: OpenedDownload, part: string, options: DownloadOptions): Promise<{ sha256: string; bytes: number }> {
+  const body = Buffer.from(await opened.body.arrayBuffer());
+  // A body cut short ends in a socket error (retried), or is caught by the caller's length check.
+  await writeFile(part, body, { flag: 'wx', mode: 0o644, ...(options.signal ? { signal: options.signal } : {}) });
+  options.onProgress?.(body.length, opened.length);
+  return { sha256: createHash('sha256').update(body).digest('hex'), bytes: body.length };
 }
 
 async function httpFailure(ctx: DownloadContext, opened: OpenedDownload): Promise<AttemptOutcome<DownloadResult>> {
