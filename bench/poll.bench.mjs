@@ -84,7 +84,7 @@ function learnedBatch(jobMs) {
     let t = 0;
     let lastNotDone = 0;
     for (let k = 0; ; k++) {
-      const plan = planPoll(k, t, DEFAULT_POLL_POLICY, times.expectedMs(), 10);
+      const plan = planPoll(k, t, DEFAULT_POLL_POLICY, times.expected(10), 10);
       t += plan.delayMs;
       const seenAt = t + RTT_MS / 2;
       t += RTT_MS;

@@ -99,7 +99,9 @@ async function measure(tag, poll) {
   await provider.close();
   const { cpuMs: emulatorCpuMs, replyMs, polls } = await emulator.close();
   if (result.kind !== 'run' || result.summary.exitCode !== 0) throw new Error(`run failed: ${JSON.stringify(result.kind === 'run' ? result.summary : result)}`);
-  return { ms, cpuMs, emulatorCpuMs, elu, replyMs, polls, submitted: result.summary.submitted, phases: phases([...timeline.values()], ms), calls: meanCalls(calls) };
+  const nodes = [...timeline.values()];
+  const edges = { 'start → first submit': Math.min(...nodes.map((t) => t.submitting)) - t0, 'last job done → end': t0 + ms - Math.max(...nodes.map((t) => t.downloading)) };
+  return { ms, cpuMs, emulatorCpuMs, elu, replyMs, polls, submitted: result.summary.submitted, phases: phases(nodes, ms), calls: meanCalls(calls), edges };
 }
 
 /** The same provider, timing its calls (submit, wait = the job plus its detection, download). */
@@ -150,4 +152,4 @@ row('  emulator reply time (mean)', '-', replies(r));
 row('  provider calls (mean)', '-', Object.entries(r.calls).map(([k, ms]) => `${k} ${ms.toFixed(1)}`).join(', ') + ` ms (the job itself: ${RUN_MS} ms)`);
 const { slotUse, ...stretches } = r.phases;
 row('  per node (mean)', '-', Object.entries(stretches).map(([k, ms]) => `${k} ${ms.toFixed(1)}`).join(', ') + ' ms');
-row('  -j slots busy', '-', `${(slotUse * 100).toFixed(0)} % of ${JOBS} × makespan`);
+row('  -j slots busy', '-', `${(slotUse * 100).toFixed(0)} % of ${JOBS} × makespan; ` + Object.entries(r.edges).map(([k, ms]) => `${k} ${ms.toFixed(0)} ms`).join(', '));

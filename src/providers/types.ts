@@ -52,6 +52,12 @@ export interface WaitOptions {
    * polling) without holding up the wait's first pause.
    */
   readonly firstPollAfter?: Promise<unknown> | undefined;
+  /**
+   * When the request was sent (`rt.now()` just before submit; default: now). Polls aimed at
+   * the expected finish count from here, as the service's own durations do; a reply that was
+   * slow to reach us then does not delay them.
+   */
+  readonly submittedAt?: number | undefined;
 }
 
 export interface DownloadResult {

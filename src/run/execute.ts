@@ -6,9 +6,9 @@
  */
 import type { PlanNode } from '../plan/types.js';
 import type { Provider, RemoteState, RetryListener } from '../providers/types.js';
-import type { RunRecord, Store } from '../store/types.js';
+import type { JournalEntry, RunRecord, Store } from '../store/types.js';
 import type { NodePhase, UntimedRunEvent } from './events.js';
-import { inputUrlFor, type InputDeps, type UpstreamOutput } from './inputs.js';
+import { inputUrlAhead, inputUrlFor, type InputDeps, type ResolvedInput, type UpstreamOutput } from './inputs.js';
 import { resolvedParams } from './node-request.js';
 import { extensionFor } from './outputs.js';
 
@@ -37,6 +37,8 @@ export interface Job {
    * cancel; once running, finish into the cache (it is paid for).
    */
   readonly abandoned?: AbortSignal | undefined;
+  /** Its journal entry or input URL, looked up ahead of its -j slot ({@link prepareNode}). */
+  readonly prepared?: Promise<PreparedNode> | undefined;
   /** Told once the remote job is over (its output is ready to download): the rest is downloading and local work. */
   readonly remoteDone?: (() => void) | undefined;
 }
@@ -55,26 +57,51 @@ export async function executeNode(job: Job, deps: ExecuteDeps): Promise<Executed
 
 type NodeDeps = ExecuteDeps & { readonly onRetry: RetryListener };
 
-async function executeOnce(job: Job, deps: NodeDeps): Promise<Executed> {
+/** What a node needs before it submits: a journaled request to re-attach to, or else its input URL. */
+export interface PreparedNode {
+  readonly journaled: JournalEntry | null;
+  /** `null`: made in the slot (an upload, see inputUrlAhead). */
+  readonly input: ResolvedInput | null;
+  /** When it was looked up (`now()`): an input older than {@link AHEAD_MAX_AGE_MS} is looked up again. */
+  readonly at: number;
+}
+
+/** A remote output URL looked up ahead is used only this soon after (it must still be fresh when sent). */
+const AHEAD_MAX_AGE_MS = 60_000;
+
+/**
+ * The node's look-ups before submitting (journal, hosting). The scheduler runs this ahead of
+ * the node's -j slot, so the slot goes straight to submitting; it emits no events (the node
+ * has not started).
+ */
+export async function prepareNode(job: Pick<Job, 'node' | 'key' | 'inputSha' | 'upstream'>, deps: ExecuteDeps): Promise<PreparedNode> {
   const journaled = await deps.store.journal.get(job.key);
-  if (journaled) {
-    const attached = await attach(job, journaled.request_id, deps, 'reattaching');
+  if (journaled) return { journaled, input: null, at: deps.now() };
+  return { journaled: null, input: await inputUrlAhead(job.node, job.inputSha, job.upstream, deps), at: deps.now() };
+}
+
+async function executeOnce(job: Job, deps: NodeDeps): Promise<Executed> {
+  const prepared = await (job.prepared ?? prepareNode(job, deps));
+  if (prepared.journaled) {
+    const attached = await attach(job, prepared.journaled.request_id, deps, 'reattaching');
     if (attached) return attached;
     await deps.store.journal.remove(job.key);
   }
-  return submitAndFinish(job, deps, false);
+  const fresh = deps.now() - prepared.at <= AHEAD_MAX_AGE_MS;
+  return submitAndFinish(job, deps, false, fresh ? prepared.input : null);
 }
 
-async function submitAndFinish(job: Job, deps: NodeDeps, rehosted: boolean): Promise<Executed> {
+async function submitAndFinish(job: Job, deps: NodeDeps, rehosted: boolean, hosted: ResolvedInput | null = null): Promise<Executed> {
   const { node } = job;
-  phase(deps, node.id, 'hosting');
-  const input = await inputUrlFor(node, job.inputSha, job.upstream, deps, { signal: deps.signal, forceRefresh: rehosted });
+  if (!hosted) phase(deps, node.id, 'hosting');
+  const input = hosted ?? (await inputUrlFor(node, job.inputSha, job.upstream, deps, { signal: deps.signal, forceRefresh: rehosted }));
   throwIfAborted(deps.signal);
   if (job.abandoned) throwIfAborted(job.abandoned);
   phase(deps, node.id, 'submitting');
   // A submit already on the wire when Ctrl-C comes is let finish (for a few seconds), so the
   // request is journaled and then cancelled, rather than paid for and lost.
   const grace = graceSignal(deps.signal, SUBMIT_GRACE_MS);
+  const submittedAt = deps.now();
   const { requestId } = await deps.provider
     .submit({ model: node.model, prompt: node.prompt, imageUrl: input.url, seed: job.seed, aspectRatio: node.aspectRatio ?? undefined, params: node.params }, grace.signal, deps.onRetry)
     .finally(grace.dispose);
@@ -93,7 +120,7 @@ async function submitAndFinish(job: Job, deps: NodeDeps, rehosted: boolean): Pro
   });
   journaled.catch(() => undefined); // handled: finish() awaits it
   try {
-    return await finish(job, requestId, deps, journaled);
+    return await finish(job, requestId, deps, { journaled, submittedAt });
   } catch (e) {
     // The provider could not fetch our input (an expired URL, a hosting hiccup): re-host once.
     if (!rehosted && input.via !== 'source-url' && isImageFetchFailure(e)) {
@@ -118,7 +145,8 @@ async function attach(job: Job, requestId: string, deps: NodeDeps, first: NodePh
   }
 }
 
-async function finish(job: Job, requestId: string, deps: NodeDeps, journaled?: Promise<void>): Promise<Executed> {
+async function finish(job: Job, requestId: string, deps: NodeDeps, fresh?: { readonly journaled: Promise<void>; readonly submittedAt: number }): Promise<Executed> {
+  const journaled = fresh?.journaled;
   const { node } = job;
   let current: RemoteState['phase'] = 'queued';
   let waited: { readonly outputUrls: readonly string[] };
@@ -134,6 +162,7 @@ async function finish(job: Job, requestId: string, deps: NodeDeps, journaled?: P
       signal: AbortSignal.any([deps.signal, stopQueued.signal]),
       deadlineMs: deps.deadlineMs,
       firstPollAfter: journaled,
+      submittedAt: fresh?.submittedAt,
       onRetry: deps.onRetry,
       onState: (s) => {
         current = s.phase;

@@ -49,12 +49,8 @@ export async function inputUrlFor(
   deps: InputDeps,
   options: { readonly signal?: AbortSignal | undefined; readonly forceRefresh?: boolean } = {},
 ): Promise<ResolvedInput> {
-  if (node.input.kind === 'source' && node.input.url !== undefined) {
-    return { url: node.input.url, via: 'source-url', uploadedBytes: 0 };
-  }
-  if (upstream?.url && upstream.urlAt !== null && !options.forceRefresh && isRemoteUrlFresh(upstream.urlAt, deps.now(), REMOTE_OUTPUT_TTL_MS)) {
-    return { url: upstream.url, via: 'remote-output', uploadedBytes: 0 };
-  }
+  const asIs = urlAsIs(node, upstream, deps, options.forceRefresh ?? false);
+  if (asIs) return asIs;
   const hosting = requireHosting(node, deps.hosting);
   const image =
     node.input.kind === 'source' && node.input.path !== undefined
@@ -62,6 +58,28 @@ export async function inputUrlFor(
       : { path: deps.store.blobPath(inputSha), sha256: inputSha, mediaType: upstream?.mediaType ?? 'image/png', bytes: upstream?.bytes ?? 0 };
   const hosted = await hosting.urlFor(image, { signal: options.signal, forceRefresh: options.forceRefresh ?? false });
   return { url: hosted.url, via: hosted.via, uploadedBytes: hosted.bytesUploaded };
+}
+
+/** A URL that needs no hosting: the source's own URL, or the upstream output's remote URL while fresh. */
+function urlAsIs(node: PlanNode, upstream: UpstreamOutput | null, deps: InputDeps, forceRefresh: boolean): ResolvedInput | null {
+  if (node.input.kind === 'source' && node.input.url !== undefined) {
+    return { url: node.input.url, via: 'source-url', uploadedBytes: 0 };
+  }
+  if (upstream?.url && upstream.urlAt !== null && !forceRefresh && isRemoteUrlFresh(upstream.urlAt, deps.now(), REMOTE_OUTPUT_TTL_MS)) {
+    return { url: upstream.url, via: 'remote-output', uploadedBytes: 0 };
+  }
+  return null;
+}
+
+/**
+ * The input URL ahead of the node's -j slot, when making it uploads nothing (a URL as is, or an
+ * inline data URI); `null` when S3 or a command must make it: such URLs may be short-lived, so
+ * they are made in the slot (prefetch.ts uploads long-lived ones early anyway).
+ */
+export async function inputUrlAhead(node: PlanNode, inputSha: string, upstream: UpstreamOutput | null, deps: InputDeps): Promise<ResolvedInput | null> {
+  const asIs = urlAsIs(node, upstream, deps, false);
+  if (asIs) return asIs;
+  return deps.hosting?.mode === 'inline' ? inputUrlFor(node, inputSha, upstream, deps) : null;
 }
 
 function requireHosting(node: PlanNode, hosting: Hosting | null): Hosting {

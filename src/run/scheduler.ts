@@ -10,7 +10,7 @@ import { ExitCode, worstExitCode, type ExitCode as Code } from '../errors.js';
 import type { PlanNode } from '../plan/types.js';
 import type { RunRecord } from '../store/types.js';
 import type { RunEvent, UntimedRunEvent } from './events.js';
-import { executeNode, type Executed, type ExecuteDeps } from './execute.js';
+import { executeNode, prepareNode, type Executed, type ExecuteDeps, type Job, type PreparedNode } from './execute.js';
 import { InflightRegistry } from './inflight.js';
 import { outputUrlsOutliveRun, type UpstreamOutput } from './inputs.js';
 import { lockEntryFor, LockWriter } from './lock-writer.js';
@@ -35,6 +35,8 @@ class Scheduler {
   readonly #stop: AbortSignal;
   readonly #lock: LockWriter | null;
   readonly #limit: LimitFunction;
+  /** Places for nodes looking up their journal entry and input ahead of their -j slot. */
+  readonly #ahead: LimitFunction;
   readonly #inflight: InflightRegistry;
   readonly #exec: ExecuteDeps;
   readonly #outcomes = new Map<string, Promise<NodeOutcome>>();
@@ -55,6 +57,7 @@ class Scheduler {
     setMaxListeners(0, this.#signal, this.#stop);
     this.#lock = deps.lockWriter ?? (deps.lockPath === null ? null : new LockWriter(deps.lockPath, { pid: deps.pid, isAlive: deps.isAlive }));
     this.#limit = pLimit(Math.max(1, options.jobs));
+    this.#ahead = pLimit(Math.max(1, options.jobs));
     const downloads = pLimit(Math.max(1, options.jobs));
     this.#inflight = deps.inflight ?? new InflightRegistry();
     this.#exec = {
@@ -127,14 +130,16 @@ class Scheduler {
    */
   async #remote(node: PlanNode, state: NodeState, key: string, inputSha: string, upstream: UpstreamOutput | null): Promise<NodeOutcome> {
     const t0 = this.deps.rt.now();
+    const ahead = this.#prepareAhead({ node, key, inputSha, upstream });
     const step = await this.#limit(async (): Promise<{ readonly outcome: NodeOutcome } | { readonly finished: Promise<Executed> }> => {
+      ahead.taken();
       const halted = this.#halted();
       if (halted) return { outcome: this.#skip(node, halted) };
       const reason = state.key === key ? (state.reason ?? 'not-cached') : (state.reason ?? 'input-changed');
       const existing = this.#inflight.get(key);
       this.#emit({ type: 'node-start', node: node.id, reason: existing ? 'reattach' : reason });
       try {
-        return await this.#remoteStage(node, key, state.seed, inputSha, upstream);
+        return await this.#remoteStage(node, key, state.seed, inputSha, upstream, ahead.ready);
       } catch (e) {
         return { outcome: this.#failOrSkip(node, e) };
       }
@@ -163,8 +168,37 @@ class Scheduler {
     this.#journalDrops.push(recorded ? recorded.then(drop) : drop());
   }
 
+  /**
+   * Look up the journal and host the input before the node's -j slot is free, at most `jobs`
+   * nodes ahead (a node keeps its place until it gets its slot), so a freed slot goes straight
+   * to submitting instead of spending its first milliseconds on look-ups.
+   */
+  #prepareAhead(job: Pick<Job, 'node' | 'key' | 'inputSha' | 'upstream'>): { readonly ready: Promise<PreparedNode>; readonly taken: () => void } {
+    let taken = (): void => undefined;
+    const slotTaken = new Promise<void>((resolve) => (taken = resolve));
+    const ready = new Promise<PreparedNode>((resolve, reject) => {
+      void this.#ahead(async () => {
+        try {
+          resolve(await prepareNode(job, this.#exec));
+        } catch (e) {
+          reject(e);
+        }
+        await slotTaken;
+      });
+    });
+    ready.catch(() => undefined); // handled: the node awaits it in its slot
+    return { ready, taken };
+  }
+
   /** Resolves when the request is finished at the API (or rejects if it fails); `finished` is the whole node. */
-  async #remoteStage(node: PlanNode, key: string, seed: number, inputSha: string, upstream: UpstreamOutput | null): Promise<{ readonly finished: Promise<Executed> }> {
+  async #remoteStage(
+    node: PlanNode,
+    key: string,
+    seed: number,
+    inputSha: string,
+    upstream: UpstreamOutput | null,
+    prepared: Promise<PreparedNode>,
+  ): Promise<{ readonly finished: Promise<Executed> }> {
     const existing = this.#inflight.get(key);
     if (existing) {
       await existing.promise;
@@ -172,17 +206,17 @@ class Scheduler {
     }
     let release = (): void => undefined;
     const remoteDone = new Promise<void>((resolve) => (release = resolve));
-    const finished = this.#submit(node, key, seed, inputSha, upstream, release);
+    const finished = this.#submit({ node, key, seed, inputSha, upstream, prepared, remoteDone: release });
     await Promise.race([remoteDone, finished]);
     return { finished };
   }
 
-  #submit(node: PlanNode, key: string, seed: number, inputSha: string, upstream: UpstreamOutput | null, remoteDone: () => void): Promise<Executed> {
+  #submit(job: Omit<Job, 'abandoned'>): Promise<Executed> {
     const abandon = new AbortController();
     // The journal entry stays until the lock holds the node (see #remote): until then it is
     // the only place a drawn seed survives a kill -9.
-    const promise = executeNode({ node, key, seed, inputSha, upstream, abandoned: abandon.signal, remoteDone }, this.#exec);
-    this.#inflight.track(key, promise, () => abandon.abort());
+    const promise = executeNode({ ...job, abandoned: abandon.signal }, this.#exec);
+    this.#inflight.track(job.key, promise, () => abandon.abort());
     return promise;
   }
 

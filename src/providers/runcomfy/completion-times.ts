@@ -8,18 +8,25 @@ import { nextPollDelay, type PollPolicy } from './poll.js';
 const WINDOW = 20;
 const MIN_SAMPLES = 3;
 /**
- * Polls aim a little before the typical finish (the 35th percentile of recent ones): on the
- * virtual-clock bench this detects 10 s jobs (±25 %) ~0.3 s sooner than aiming at the median,
- * for +0.1 requests.
+ * Result reads climb a ladder: where a quarter, half, three quarters and nine tenths of recent
+ * requests had finished. Rungs closer together than the minimum poll step merge into the later
+ * one, so a tight spread (the emulator's 200 ms ± a few) gets one read just past nearly all
+ * finishes, and a wide one (±25 %) reads along the spread.
  */
-const AIM_QUANTILE = 0.35;
-/** After the expected finish, polls come every this share of it (until twice the expectation). */
+const RUNGS = [0.25, 0.5, 0.75, 0.9];
+/** Past the ladder, polls come at most this share of the aim apart (and no further apart than the ladder's spread), until twice the aim. */
 const LATE_STEP = 0.1;
 /**
  * The early look at the queue is for the person watching; a job expected to finish within a
  * second has nothing to show in between, so it gets none (one request fewer per job).
  */
 const EARLY_LOOK_MIN_MS = 1_000;
+
+/** Where recent requests finished, counted from their submit. */
+export interface Expectation {
+  /** Where result reads go, ascending (see RUNGS); the first is the aim. */
+  readonly rungs: readonly number[];
+}
 
 export class CompletionTimes {
   readonly #samples: number[] = [];
@@ -31,8 +38,8 @@ export class CompletionTimes {
    * and the stretch's middle would drag the expectation far too early.
    */
   record(lastNotDoneMs: number, doneMs: number, minStepMs = 0): void {
-    const expected = this.expectedMs();
-    const lo = expected === null ? lastNotDoneMs : Math.max(lastNotDoneMs, doneMs - Math.max(minStepMs, expected * LATE_STEP));
+    const aim = this.expected()?.rungs[0] ?? null;
+    const lo = aim === null ? lastNotDoneMs : Math.max(lastNotDoneMs, doneMs - Math.max(minStepMs, aim * LATE_STEP));
     this.recordDuration((lo + doneMs) / 2);
   }
 
@@ -42,11 +49,13 @@ export class CompletionTimes {
     if (this.#samples.length > WINDOW) this.#samples.shift();
   }
 
-  /** When recent requests finished (an early quantile, AIM_QUANTILE), once there are enough to trust; else `null`. */
-  expectedMs(): number | null {
+  /** Where recent requests finished, once there are enough to trust; else `null`. */
+  expected(minStepMs = 0): Expectation | null {
     if (this.#samples.length < MIN_SAMPLES) return null;
     const sorted = [...this.#samples].sort((a, b) => a - b);
-    return sorted[Math.floor(sorted.length * AIM_QUANTILE)] ?? null;
+    const at = RUNGS.map((q) => sorted[Math.floor((sorted.length - 1) * q)] ?? 0);
+    const rungs = at.filter((ms, i) => i === at.length - 1 || (at[i + 1] ?? ms) - ms >= Math.max(minStepMs, Number.MIN_VALUE));
+    return { rungs };
   }
 }
 
@@ -61,24 +70,34 @@ export interface PollPlan {
 }
 
 /**
- * When to poll next. With nothing learned: the policy's backoff. With an expected finish:
- * the policy's first poll (an early look at the queue, for jobs expected to take a second or
- * more), then polls no closer than half the
- * expectation (capped at the policy's largest interval) until a last one lands on the expected
- * finish; after it, every 10 % of the expectation (at most the policy's largest interval) until twice the expectation has passed
+ * When to poll next. With nothing learned: the policy's backoff. With an expectation: the
+ * policy's first poll (an early look at the queue, for jobs expected to take a second or
+ * more), then status polls no closer than half the aim (at most the policy's largest interval)
+ * until a result read lands on the aim; after a miss, reads up the ladder's rungs, then
+ * every 10 % of the aim (at most the policy's largest interval) until twice the aim has passed
  * (then the plain backoff again). Polls are never closer than `minStepMs`.
  */
-export function planPoll(attempt: number, elapsedMs: number, policy: PollPolicy, expectedMs: number | null, minStepMs: number): PollPlan {
+export function planPoll(attempt: number, elapsedMs: number, policy: PollPolicy, expected: Expectation | null, minStepMs: number): PollPlan {
   const policyDelay = nextPollDelay(attempt, policy);
-  if (expectedMs === null) return { delayMs: policyDelay, readResult: false };
-  const untilExpected = expectedMs - elapsedMs;
-  if (untilExpected > 0) {
-    const first = attempt === 0 && expectedMs >= EARLY_LOOK_MIN_MS ? policyDelay : Infinity;
-    const step = Math.max(policyDelay, Math.min(expectedMs / 2, policy.maxDelayMs));
-    if (first < untilExpected && first <= step) return { delayMs: Math.max(minStepMs, first), readResult: false };
-    if (untilExpected <= 2 * step) return { delayMs: Math.max(minStepMs, untilExpected), readResult: true };
+  const aimMs = expected?.rungs[0];
+  if (!expected || aimMs === undefined) return { delayMs: policyDelay, readResult: false };
+  const untilAim = aimMs - elapsedMs;
+  if (untilAim > 0) {
+    const first = attempt === 0 && aimMs >= EARLY_LOOK_MIN_MS ? policyDelay : Infinity;
+    const step = Math.max(policyDelay, Math.min(aimMs / 2, policy.maxDelayMs));
+    if (first < untilAim && first <= step) return { delayMs: Math.max(minStepMs, first), readResult: false };
+    if (untilAim <= 2 * step) return { delayMs: Math.max(minStepMs, untilAim), readResult: true };
     return { delayMs: Math.max(minStepMs, step), readResult: false };
   }
-  if (elapsedMs < 2 * expectedMs) return { delayMs: Math.max(minStepMs, Math.min(policy.maxDelayMs, expectedMs * LATE_STEP)), readResult: true };
+  // Past the ladder the job is late: read again soon, the sooner the tighter recent finishes were.
+  const spread = (expected.rungs[expected.rungs.length - 1] ?? aimMs) - aimMs;
+  const lateStep = Math.min(policy.maxDelayMs, aimMs * LATE_STEP, Math.max(minStepMs, spread));
+  const nextRung = expected.rungs.find((ms) => ms > elapsedMs);
+  if (nextRung !== undefined) {
+    // Up the ladder; a far rung (a slow outlier) is approached in late steps.
+    const gap = nextRung - elapsedMs;
+    return { delayMs: Math.max(minStepMs, gap <= 1.5 * lateStep ? gap : lateStep), readResult: true };
+  }
+  if (elapsedMs < 2 * aimMs) return { delayMs: Math.max(minStepMs, lateStep), readResult: true };
   return { delayMs: policyDelay, readResult: false };
 }

@@ -31,13 +31,13 @@ export async function waitForOutputs(ctx: WaitContext, requestId: string, option
   const deadlineMs = options.deadlineMs ?? ctx.defaultDeadlineMs;
   const deadlineAt = rt.now() + deadlineMs;
   const report = stateReporter(options.onState);
-  const began = rt.now();
+  const began = Math.min(rt.now(), options.submittedAt ?? Infinity);
   options.firstPollAfter?.catch(() => undefined); // handled: awaited before the first poll
   let lastNotDone = 0;
   for (let attempt = 0; ; attempt++) {
     const remaining = deadlineAt - rt.now();
     if (remaining <= 0) return timeout(ctx, requestId, deadlineMs);
-    const plan = planPoll(attempt, rt.now() - began, ctx.poll, ctx.learned?.expectedMs() ?? null, MIN_POLL_STEP_MS);
+    const plan = planPoll(attempt, rt.now() - began, ctx.poll, ctx.learned?.expected(MIN_POLL_STEP_MS) ?? null, MIN_POLL_STEP_MS);
     await pause(rt, Math.min(plan.delayMs, remaining), signal);
     if (attempt === 0) await options.firstPollAfter;
     const askedAt = rt.now() - began;

@@ -53,4 +53,15 @@ describe('-j N', () => {
     const slowEnd = at(slow!) + slow!.ms;
     expect(submits.slice(1).every((s) => at(s) < slowEnd)).toBe(true);
   });
+
+  it('a node looks up its journal entry and builds its inline input before its slot: the slot goes straight to submitting', async () => {
+    const { project, rig } = await setup({ runMs: 30 });
+    const run = await runIn(project, { jobs: 1 }, { rig });
+    expect(summaryOf(run)).toMatchObject({ exitCode: 0, done: 3 });
+    for (const id of ['a', 'b', 'c']) {
+      const phases = run.events.filter((e) => (e.type === 'node-state' || e.type === 'node-start') && e.node === id).map((e) => (e.type === 'node-state' ? e.phase : e.type));
+      expect(phases.slice(0, 2)).toEqual(['node-start', 'submitting']);
+    }
+  });
 });
+
