@@ -77,7 +77,7 @@ export interface Provider {
   wait(requestId: string, options?: WaitOptions): Promise<{ readonly outputUrls: readonly string[] }>;
   /** Cancel a request; only queued requests can be cancelled. */
   cancel(requestId: string, signal?: AbortSignal): Promise<'cancelled' | 'not_cancellable'>;
-  /** Stream an output to `destPath` atomically (temp file + rename), hashing as it goes. */
+  /** Stream an output to `destPath` atomically (temp file, flushed to disk, then renamed), hashing as it goes. */
   download(
     url: string,
     destPath: string,

@@ -194,7 +194,7 @@ async function download(job: Job, requestId: string, url: string, deps: NodeDeps
     onRetry: deps.onRetry,
     onProgress: (bytes, total) => deps.emit({ type: 'node-state', node: node.id, phase: 'downloading', bytes, ...(total === null ? {} : { total }) }),
   });
-  await deps.store.adoptBlob(got.path, got.sha256);
+  await deps.store.adoptBlob(got.path, got.sha256, { synced: true }); // downloads are flushed before they are handed over
   const { ext, mediaType } = extensionFor(got.mediaType, url);
   const finishedAt = deps.now();
   const record = {

@@ -37,7 +37,7 @@ export function tempPath(root: string, hint = 'blob'): string {
  * writing). Only files from `<root>/tmp` are accepted: the rename must stay on one filesystem
  * and the store must never swallow a user's file. If the blob already exists the temp is dropped.
  */
-export async function adoptBlob(root: string, tempFile: string, sha256: string): Promise<string> {
+export async function adoptBlob(root: string, tempFile: string, sha256: string, options: { readonly synced?: boolean } = {}): Promise<string> {
   assertHex64(sha256, 'blob digest');
   const rel = relative(layout.tmp(root), tempFile);
   if (!isAbsolute(tempFile) || rel === '' || rel.startsWith('..') || isAbsolute(rel)) {
@@ -50,7 +50,7 @@ export async function adoptBlob(root: string, tempFile: string, sha256: string):
     await rm(tempFile, { force: true });
     return target;
   }
-  await syncFile(tempFile);
+  if (!options.synced) await syncFile(tempFile);
   // A missing temp is ENOENT too: then the retry fails the same way and the error stands.
   await withParentDir(target, () => rename(tempFile, target));
   return target;

@@ -3,7 +3,7 @@
  * One file each means no appends to tear and no rewrite of the others; `add` fsyncs the file
  * and its folder before resolving, because it is what stops us paying twice after a crash.
  */
-import { readdir, rm } from 'node:fs/promises';
+import { readdir, unlink } from 'node:fs/promises';
 import { isCode, writeFileAtomic } from './atomic.js';
 import { StoreError } from './errors.js';
 import { assertHex64, isSha256Hex, layout } from './layout.js';
@@ -33,7 +33,9 @@ export function createJournal(root: string): Journal {
       // Not fsynced: an entry that comes back after a power cut is harmless (its record is a
       // cache hit, or the next run re-attaches by id and pays nothing), while forcing the
       // unlink to disk could only make it outlive a record that is not on disk yet.
-      await rm(layout.journalEntry(root, key), { force: true });
+      await unlink(layout.journalEntry(root, key)).catch((e: unknown) => {
+        if (!isCode(e, 'ENOENT')) throw e;
+      });
     },
     async list() {
       let names: string[];

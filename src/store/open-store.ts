@@ -39,7 +39,7 @@ export async function openStore(root: string, options: OpenStoreOptions = {}): P
     },
     hasBlob: (sha256) => hasBlob(root, sha256),
     putBlob: (bytes) => putBlob(root, bytes),
-    adoptBlob: (tempFile, sha256) => adoptBlob(root, tempFile, sha256),
+    adoptBlob: (tempFile, sha256, options) => adoptBlob(root, tempFile, sha256, options),
     tempPath: (hint) => tempPath(root, hint),
     getRecord: (key) => getRecord(root, key),
     putRecord: (record) => putRecord(root, record),

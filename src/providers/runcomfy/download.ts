@@ -3,8 +3,8 @@
  * destination, hashed while streaming, size-capped and length-checked, then renamed into place.
  * Truncated bodies and transient failures are retried; no partial file survives any failure.
  */
-import { createWriteStream } from 'node:fs';
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { mkdir, open, rename, rm, writeFile } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
 import { Transform } from 'node:stream';
@@ -41,7 +41,6 @@ export function partPathFor(dest: string): string {
 
 /** Download `url` to `dest` atomically. Throws typed errors; never leaves a partial file. */
 export async function downloadToFile(ctx: DownloadContext, url: string, dest: string, options: DownloadOptions = {}): Promise<DownloadResult> {
-  await mkdir(dirname(dest), { recursive: true });
   const loop = { rt: ctx.rt, policy: ctx.retry, signal: options.signal, onRetry: bothListeners(ctx.onRetry, options.onRetry) };
   return withRetries('download', loop, () => attemptDownload(ctx, url, dest, options));
 }
@@ -102,7 +101,9 @@ async function streamToFile(ctx: DownloadContext, opened: OpenedDownload, part: 
     },
   });
   try {
-    await pipeline(opened.body, meter, createWriteStream(part, { flags: 'wx', mode: 0o644 }), options.signal ? { signal: options.signal } : {});
+    // flush: fsync before close, so the file is on disk when handed over (a paid output).
+    const file = await inFolder(part, () => createOpenWriteStream(part));
+    await pipeline(opened.body, meter, file, options.signal ? { signal: options.signal } : {});
     if (reported !== bytes) options.onProgress?.(bytes, opened.length);
     return { sha256: await hash.digest(), bytes };
   } finally {
@@ -113,9 +114,26 @@ async function streamToFile(ctx: DownloadContext, opened: OpenedDownload, part: 
 async function bufferToFile(opened: OpenedDownload, part: string, options: DownloadOptions): Promise<{ sha256: string; bytes: number }> {
   const body = Buffer.from(await opened.body.arrayBuffer());
   // A body cut short ends in a socket error (retried), or is caught by the caller's length check.
-  await writeFile(part, body, { flag: 'wx', mode: 0o644, ...(options.signal ? { signal: options.signal } : {}) });
+  await inFolder(part, () => writeFile(part, body, { flag: 'wx', mode: 0o644, flush: true, ...(options.signal ? { signal: options.signal } : {}) }));
   options.onProgress?.(body.length, opened.length);
   return { sha256: createHash('sha256').update(body).digest('hex'), bytes: body.length };
+}
+
+/** Create `path` with `create`; if its folder is missing, make it and try again (no mkdir per download). */
+async function inFolder<T>(path: string, create: () => Promise<T>): Promise<T> {
+  try {
+    return await create();
+  } catch (e) {
+    if ((e as { code?: unknown }).code !== 'ENOENT') throw e;
+    await mkdir(dirname(path), { recursive: true });
+    return create();
+  }
+}
+
+/** A write stream whose file is already open (so a missing folder fails here, where it can be created). */
+async function createOpenWriteStream(part: string): Promise<WriteStream> {
+  const handle = await open(part, 'wx', 0o644);
+  return createWriteStream(part, { fd: handle, flush: true });
 }
 
 async function httpFailure(ctx: DownloadContext, opened: OpenedDownload): Promise<AttemptOutcome<DownloadResult>> {
