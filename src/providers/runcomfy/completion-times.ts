@@ -59,21 +59,6 @@ export class CompletionTimes {
   }
 }
 
-/**
- * How long after our submit (`submittedAt`, epoch ms) a request finished, from the result's
- * `created_at` and `finished_at`: `finished_at − submittedAt` when that is plausible next to
- * the service's own `finished_at − created_at` (clocks close together), else the latter;
- * `null` without both times.
- */
-export function finishedAfterSubmit(createdAt: unknown, finishedAt: unknown, submittedAt: number): number | null {
-  const created = typeof createdAt === 'string' ? Date.parse(createdAt) : NaN;
-  const finished = typeof finishedAt === 'string' ? Date.parse(finishedAt) : NaN;
-  const took = finished - created;
-  if (!Number.isFinite(took) || took < 0) return null;
-  const sinceSubmit = finished - submittedAt;
-  return sinceSubmit >= took && sinceSubmit - took <= Math.max(1_000, took / 2) ? sinceSubmit : took;
-}
-
 export interface PollPlan {
   /** Wait this long before the next poll. */
   readonly delayMs: number;

@@ -8,7 +8,7 @@ import type { ApiContext, JsonObject } from './api-call.js';
 import { cancelRequest, getResult, getStatus } from './endpoints.js';
 import { DeadlineExceededError, RemoteCancelledError, RemoteFailedError } from './errors.js';
 import { errorTextOf } from './map-error.js';
-import { CompletionTimes, finishedAfterSubmit, planPoll } from './completion-times.js';
+import { CompletionTimes, planPoll } from './completion-times.js';
 import type { PollPolicy } from './poll.js';
 import { pause } from './retry-loop.js';
 import { collectOutputUrls, readStatus } from './status.js';
@@ -52,7 +52,7 @@ export async function waitForOutputs(ctx: WaitContext, requestId: string, option
       const result = plan.readResult ? reply : await getResult(ctx.api, requestId, signal, options.onRetry);
       const urls = outputsOf(ctx, requestId, result);
       if (urls) {
-        learn(ctx.learned, result, { lastNotDone, askedAt, began });
+        learn(ctx.learned, result, lastNotDone, askedAt);
         return { outputUrls: urls };
       }
     }
@@ -60,19 +60,23 @@ export async function waitForOutputs(ctx: WaitContext, requestId: string, option
 }
 
 /**
- * Remember how long this request took, counted from our submit. The service's `finished_at`
- * is best: our polls also measure how late our own timers fired, and on a busy client that
- * lateness would feed back into ever later polls. `finished_at` minus our submit time (epoch
- * ms) also covers the time the submit took to reach the service, which varies with how busy
- * we are; with clocks more than a little apart (or a fake clock) it is implausible next to
- * the service's own `created_at` → `finished_at`, which is used instead. Without those times,
- * the polls that bracket the finish stand in.
+ * Remember how long this request took. The service's own `created_at` → `finished_at` is best:
+ * it is the job's time, while our polls also measure how late our own timers fired, and on a
+ * busy client that lateness would feed back into ever later polls. Without both times, the
+ * polls that bracket the finish stand in.
  */
-function learn(learned: CompletionTimes | undefined, result: JsonObject, at: { readonly lastNotDone: number; readonly askedAt: number; readonly began: number }): void {
+function learn(learned: CompletionTimes | undefined, result: JsonObject, lastNotDone: number, askedAt: number): void {
   if (!learned) return;
-  const took = finishedAfterSubmit(result['created_at'], result['finished_at'], at.began);
-  if (took === null) learned.record(at.lastNotDone, at.askedAt, MIN_POLL_STEP_MS);
-  else learned.recordDuration(took);
+  const took = serviceDuration(result);
+  if (took !== null) learned.recordDuration(took);
+  else learned.record(lastNotDone, askedAt, MIN_POLL_STEP_MS);
+}
+
+function serviceDuration(result: JsonObject): number | null {
+  const created = typeof result['created_at'] === 'string' ? Date.parse(result['created_at']) : NaN;
+  const finished = typeof result['finished_at'] === 'string' ? Date.parse(result['finished_at']) : NaN;
+  const took = finished - created;
+  return Number.isFinite(took) && took >= 0 ? took : null;
 }
 
 /** Read the result of a finished request: URLs, or a typed error; `undefined` if not final yet. */

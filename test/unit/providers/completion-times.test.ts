@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CompletionTimes, finishedAfterSubmit, planPoll, type Expectation } from '../../../src/providers/runcomfy/completion-times.js';
+import { CompletionTimes, planPoll, type Expectation } from '../../../src/providers/runcomfy/completion-times.js';
 import type { PollPolicy } from '../../../src/providers/runcomfy/poll.js';
 
 const rungsOf = (t: CompletionTimes, minStep = 0): readonly number[] | undefined => t.expected(minStep)?.rungs;
@@ -125,23 +125,5 @@ describe('planPoll', () => {
   it('never polls closer than the minimum step', () => {
     expect(planPoll(3, 199, emulator, at(200), 10).delayMs).toBe(10);
     expect(planPoll(0, 0, { firstDelayMs: 0, factor: 1, maxDelayMs: 0 }, at(5), 10).delayMs).toBe(10);
-  });
-});
-
-describe('finishedAfterSubmit', () => {
-  const T = Date.parse('2026-11-27T02:00:00.000Z');
-  const iso = (ms: number): string => new Date(ms).toISOString();
-  it('counts from our submit when the clocks agree (so the time the submit took to arrive is in it)', () => {
-    expect(finishedAfterSubmit(iso(T + 7), iso(T + 207), T)).toBe(207);
-  });
-  it('falls back to the service duration when our clock and the service clock are far apart', () => {
-    expect(finishedAfterSubmit(iso(T + 7), iso(T + 207), T + 60_000)).toBe(200); // we are a minute ahead
-    expect(finishedAfterSubmit(iso(T + 7), iso(T + 207), T - 60_000)).toBe(200); // a minute behind
-    expect(finishedAfterSubmit(iso(T + 7), iso(T + 207), 1_000)).toBe(200); // a test's fake clock
-  });
-  it('is null without both times, or with a finish before the start', () => {
-    expect(finishedAfterSubmit(undefined, iso(T), T)).toBeNull();
-    expect(finishedAfterSubmit(iso(T), 'soon', T)).toBeNull();
-    expect(finishedAfterSubmit(iso(T + 10), iso(T), T)).toBeNull();
   });
 });
