@@ -46,13 +46,15 @@ async function makeProject(tag) {
 if (process.argv[2] === '--emulator') {
   const emulator = await startEmulator({ queueMs: 0, runMs: RUN_MS });
   const cpu0 = process.cpuUsage();
+  const elu0 = performance.eventLoopUtilization();
   process.send({ baseUrl: emulator.baseUrl });
   process.on('message', async () => {
     const cpu = process.cpuUsage(cpu0);
+    const elu = performance.eventLoopUtilization(elu0).utilization;
     const log = emulator.requestLog().filter((e) => !e.internal);
     await emulator.close();
     const polls = log.filter((e) => e.path.endsWith('/status') || e.path.endsWith('/result')).length;
-    process.send({ cpuMs: (cpu.user + cpu.system) / 1000, replyMs: replyTimes(log), polls }, () => process.exit(0));
+    process.send({ cpuMs: (cpu.user + cpu.system) / 1000, replyMs: replyTimes(log), polls, elu }, () => process.exit(0));
   });
   await new Promise(() => {});
 }
@@ -97,11 +99,11 @@ async function measure(tag, poll) {
   const cpu = process.cpuUsage(cpu0);
   const cpuMs = (cpu.user + cpu.system) / 1000;
   await provider.close();
-  const { cpuMs: emulatorCpuMs, replyMs, polls } = await emulator.close();
+  const { cpuMs: emulatorCpuMs, replyMs, polls, elu: emulatorElu } = await emulator.close();
   if (result.kind !== 'run' || result.summary.exitCode !== 0) throw new Error(`run failed: ${JSON.stringify(result.kind === 'run' ? result.summary : result)}`);
   const nodes = [...timeline.values()];
   const edges = { 'start → first submit': Math.min(...nodes.map((t) => t.submitting)) - t0, 'last job done → end': t0 + ms - Math.max(...nodes.map((t) => t.downloading)) };
-  return { ms, cpuMs, emulatorCpuMs, elu, replyMs, polls, submitted: result.summary.submitted, phases: phases(nodes, ms), calls: meanCalls(calls), edges };
+  return { ms, cpuMs, emulatorCpuMs, elu, emulatorElu, replyMs, polls, submitted: result.summary.submitted, phases: phases(nodes, ms), calls: meanCalls(calls), edges };
 }
 
 /** The same provider, timing its calls (submit, wait = the job plus its detection, download). */
@@ -139,7 +141,7 @@ function phases(nodes, makespan) {
 // Where the time goes on a small machine: both processes share its cores.
 const N = INSTANCES * PASSES;
 const perNode = (r) =>
-  `${(r.cpuMs / N).toFixed(1)} ms (emulator process ${(r.emulatorCpuMs / N).toFixed(1)} ms), ${(r.polls / N).toFixed(1)} status/result polls; client event loop ${(r.elu * 100).toFixed(0)} % busy`;
+  `${(r.cpuMs / N).toFixed(1)} ms (emulator process ${(r.emulatorCpuMs / N).toFixed(1)} ms), ${(r.polls / N).toFixed(1)} status/result polls; event loop busy: client ${(r.elu * 100).toFixed(0)} %, emulator ${(r.emulatorElu * 100).toFixed(0)} %`;
 const replies = (r) => Object.entries(r.replyMs).map(([k, ms]) => `${k} ${ms.toFixed(1)}`).join(', ') + ' ms';
 
 const ideal = idealMakespan(INSTANCES, PASSES, JOBS, RUN_MS);

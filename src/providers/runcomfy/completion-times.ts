@@ -8,12 +8,13 @@ import { nextPollDelay, type PollPolicy } from './poll.js';
 const WINDOW = 20;
 const MIN_SAMPLES = 3;
 /**
- * Result reads climb a ladder: where a quarter, half, three quarters and nine tenths of recent
+ * Result reads climb a ladder: where a tenth, a quarter, half and three quarters of recent
  * requests had finished. Rungs closer together than the minimum poll step merge into the later
- * one, so a tight spread (the emulator's 200 ms ± a few) gets one read just past nearly all
- * finishes, and a wide one (±25 %) reads along the spread.
+ * one, so a tight spread (the emulator's 200 ms ± a few) gets one read just past most finishes,
+ * and a wide one (±25 %) reads along the spread. Aiming early is cheap: a miss costs one more
+ * read a step later, while a read aimed late delays every request (scheduler bench, A/B).
  */
-const RUNGS = [0.25, 0.5, 0.75, 0.9];
+const RUNGS = [0.1, 0.25, 0.5, 0.75];
 /** Past the ladder, polls come at most this share of the aim apart (and no further apart than the ladder's spread), until twice the aim. */
 const LATE_STEP = 0.1;
 /**
