@@ -45,18 +45,43 @@ async function makeProject(tag) {
 // The emulator stands for the remote API: it gets its own process, as the real one would.
 if (process.argv[2] === '--emulator') {
   const emulator = await startEmulator({ queueMs: 0, runMs: RUN_MS });
+  // A hosted API is warm: take a few requests through it first, so its first jobs do not
+  // carry its own start-up (JIT, sharp's first pipeline) into the client's first wave.
+  await warmUp(emulator.baseUrl);
+  const skip = emulator.requestLog().length;
   const cpu0 = process.cpuUsage();
   const elu0 = performance.eventLoopUtilization();
   process.send({ baseUrl: emulator.baseUrl });
   process.on('message', async () => {
     const cpu = process.cpuUsage(cpu0);
     const elu = performance.eventLoopUtilization(elu0).utilization;
-    const log = emulator.requestLog().filter((e) => !e.internal);
+    const log = emulator.requestLog().slice(skip).filter((e) => !e.internal);
     await emulator.close();
     const polls = log.filter((e) => e.path.endsWith('/status') || e.path.endsWith('/result')).length;
     process.send({ cpuMs: (cpu.user + cpu.system) / 1000, replyMs: replyTimes(log), polls, elu }, () => process.exit(0));
   });
   await new Promise(() => {});
+}
+
+/** Four edits through the emulator's own HTTP API, chained as in the bench. */
+async function warmUp(baseUrl) {
+  const png = await sharp({ create: { width: 32, height: 32, channels: 3, background: '#808080' } }).png().toBuffer();
+  let imageUrl = `data:image/png;base64,${png.toString('base64')}`;
+  const headers = { authorization: 'Bearer bench', 'content-type': 'application/json' };
+  for (let i = 0; i < 4; i++) {
+    const submit = await fetch(`${baseUrl}/models/blackforestlabs/flux-1-kontext/pro/edit`, { method: 'POST', headers, body: JSON.stringify({ prompt: `warm up ${i}`, image_url: imageUrl, seed: i }) });
+    const { request_id: id } = await submit.json();
+    for (;;) {
+      const result = await (await fetch(`${baseUrl}/requests/${id}/result`, { headers })).json();
+      const url = JSON.stringify(result.output ?? '').match(/https?:[^"]+/)?.[0];
+      if (url) {
+        await (await fetch(url)).arrayBuffer();
+        imageUrl = url;
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
 }
 
 /** Mean time the emulator took to reply, per kind of call (its share of each node's latency). */
