@@ -50,7 +50,7 @@ export function createRunComfyProvider(options: RunComfyOptions): RunComfyProvid
     retry,
     onRetry: options.onRetry,
   };
-  const waitCtx = { api, poll: resolvePollPolicy(options.poll), defaultDeadlineMs: options.deadlineMs ?? DEFAULT_DEADLINE_MS, learned: new CompletionTimes() };
+  const waitCtx = { api, poll: resolvePollPolicy(options.poll), defaultDeadlineMs: options.deadlineMs ?? DEFAULT_DEADLINE_MS, learned: new CompletionTimes(), resultReads: { ok: true } };
   const downloadCtx: DownloadContext = {
     dispatcher,
     rt: options.rt,

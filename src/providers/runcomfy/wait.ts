@@ -3,10 +3,10 @@
  * are expected to finish, see completion-times.ts), report progress, read the
  * result once done, and enforce the overall deadline by cancelling the request.
  */
-import type { RemoteState, WaitOptions } from '../types.js';
+import type { RemoteState, RetryListener, WaitOptions } from '../types.js';
 import type { ApiContext, JsonObject } from './api-call.js';
 import { cancelRequest, getResult, getStatus } from './endpoints.js';
-import { DeadlineExceededError, RemoteCancelledError, RemoteFailedError } from './errors.js';
+import { DeadlineExceededError, InputRejectedError, RemoteCancelledError, RemoteFailedError } from './errors.js';
 import { errorTextOf } from './map-error.js';
 import { CompletionTimes, planPoll } from './completion-times.js';
 import type { PollPolicy } from './poll.js';
@@ -19,6 +19,8 @@ export interface WaitContext {
   readonly defaultDeadlineMs: number;
   /** Completion times of this client's earlier requests (polls aim at the expected finish). */
   readonly learned?: CompletionTimes | undefined;
+  /** Cleared for good when the service refuses a result read of an unfinished request. */
+  readonly resultReads?: { ok: boolean } | undefined;
 }
 
 /**
@@ -45,15 +47,15 @@ export async function waitForOutputs(ctx: WaitContext, requestId: string, option
     await pause(rt, Math.min(plan.delayMs, remaining), signal);
     if (attempt === 0) await options.firstPollAfter;
     const askedAt = rt.now() - began;
-    const reply = plan.readResult ? await getResult(ctx.api, requestId, signal, options.onRetry) : await getStatus(ctx.api, requestId, signal, options.onRetry);
+    const { reply, viaResult } = await read(ctx, requestId, plan.readResult, signal, options.onRetry);
     const status = readStatus(reply);
     if (status.phase !== 'done') lastNotDone = askedAt;
     if (status.phase === 'queued') report({ phase: 'queued', position: status.position });
     else if (status.phase === 'running') report({ phase: 'running' });
     else if (status.phase === 'cancelled') throw cancelled(ctx, requestId);
     // A result reply with an unknown word but output URLs is finished (as after a status poll).
-    else if (status.phase === 'done' || status.phase === 'failed' || (plan.readResult && status.phase === 'unknown')) {
-      const result = plan.readResult ? reply : await getResult(ctx.api, requestId, signal, options.onRetry);
+    else if (status.phase === 'done' || status.phase === 'failed' || (viaResult && status.phase === 'unknown')) {
+      const result = viaResult ? reply : await getResult(ctx.api, requestId, signal, options.onRetry);
       const urls = outputsOf(ctx, requestId, result);
       if (urls) {
         learn(ctx.learned, result, lastNotDone, askedAt);
@@ -61,6 +63,33 @@ export async function waitForOutputs(ctx: WaitContext, requestId: string, option
       }
     }
   }
+}
+
+/**
+ * One poll: a result read when aimed at the finish, else a status read. runcomfy-api.md says a
+ * result read of an unfinished request returns its state; should the service refuse it instead
+ * (a 4xx), this client polls status from then on rather than fail (or, worse, take it for an
+ * unknown request and pay for it again).
+ */
+async function read(
+  ctx: WaitContext,
+  requestId: string,
+  wantResult: boolean,
+  signal: AbortSignal | undefined,
+  onRetry: RetryListener | undefined,
+): Promise<{ readonly reply: JsonObject; readonly viaResult: boolean }> {
+  if (wantResult && ctx.resultReads?.ok !== false) {
+    try {
+      return { reply: await getResult(ctx.api, requestId, signal, onRetry), viaResult: true };
+    } catch (e) {
+      if (!(e instanceof InputRejectedError) || !ctx.resultReads) throw e;
+      // The request itself may be unknown (then status fails the same way, and says so).
+      const reply = await getStatus(ctx.api, requestId, signal, onRetry);
+      ctx.resultReads.ok = false;
+      return { reply, viaResult: false };
+    }
+  }
+  return { reply: await getStatus(ctx.api, requestId, signal, onRetry), viaResult: false };
 }
 
 /**

@@ -69,6 +69,26 @@ describe('RunComfy client against the emulator: happy path', () => {
     }
   });
 
+  it('if the service refuses a result read of an unfinished request, the client polls status from then on', async () => {
+    h = await harness({ queueMs: 0, runMs: 150, client: { poll: { firstDelayMs: 20, factor: 1.15, maxDelayMs: 250 } } });
+    const run = async (seed: number): Promise<string> => {
+      const { requestId } = await h!.provider.submit(await editRequest({ seed }));
+      const { outputUrls } = await h!.provider.wait(requestId);
+      expect(outputUrls).toHaveLength(1);
+      return requestId;
+    };
+    for (let i = 0; i < 3; i++) await run(i); // learned: the next waits read results
+    // From now on a result read answers 404 while the request is unfinished (status still works).
+    h.emulator.setScenario({ faults: [{ kind: 'http', on: 'result', nth: 1, status: 404, error_code: 404001 }] });
+    const id = await run(10);
+    const later = await run(11);
+    const log = h.emulator.requestLog();
+    const calls = (rid: string, kind: string): number => log.filter((e) => e.path === `/v1/requests/${rid}/${kind}`).length;
+    expect(calls(id, 'status')).toBeGreaterThanOrEqual(1); // fell back to status polls
+    expect(calls(later, 'status')).toBeGreaterThanOrEqual(1); // and stays with them
+    expect(calls(later, 'result')).toBe(1); // only the read of the finished request
+  });
+
   it('reads model info: price and input schema', async () => {
     h = await harness();
     const info = await h.provider.modelInfo(MODEL);
