@@ -85,7 +85,7 @@ async function executeOnce(job: Job, deps: NodeDeps): Promise<Executed> {
   if (prepared.journaled) {
     const attached = await attach(job, prepared.journaled.request_id, deps, 'reattaching');
     if (attached) return attached;
-    await deps.store.journal.remove(job.key);
+    await deps.store.journal.remove(job.key, prepared.journaled.request_id);
   }
   const fresh = deps.now() - prepared.at <= AHEAD_MAX_AGE_MS;
   return submitAndFinish(job, deps, false, fresh ? prepared.input : null);
@@ -124,7 +124,7 @@ async function submitAndFinish(job: Job, deps: NodeDeps, rehosted: boolean, host
   } catch (e) {
     // The provider could not fetch our input (an expired URL, a hosting hiccup): re-host once.
     if (!rehosted && input.via !== 'source-url' && isImageFetchFailure(e)) {
-      await deps.store.journal.remove(job.key);
+      await deps.store.journal.remove(job.key, requestId);
       deps.emit({ type: 'warning', node: node.id, message: 'the API could not fetch the input image; hosting it again and retrying once' });
       return submitAndFinish(job, deps, true);
     }
@@ -173,7 +173,7 @@ async function finish(job: Job, requestId: string, deps: NodeDeps, fresh?: { rea
     await journaled?.catch(() => undefined); // a journal entry is removed only after it is written
     if (deps.signal.aborted || stopQueued.signal.aborted) await cancelIfQueued(job, requestId, current, deps);
     // Ended failed or cancelled: nothing left to re-attach to, and errors are never kept.
-    else if (isTerminalFailure(e)) await deps.store.journal.remove(job.key);
+    else if (isTerminalFailure(e)) await deps.store.journal.remove(job.key, requestId);
     throw e;
   } finally {
     job.abandoned?.removeEventListener('abort', onAbandon);
@@ -221,7 +221,7 @@ async function cancelIfQueued(job: Job, requestId: string, current: RemoteState[
   if (current !== 'queued') return;
   const outcome = await deps.provider.cancel(requestId, AbortSignal.timeout(10_000)).catch(() => 'not_cancellable' as const);
   // Cancelled: nothing was paid, nothing to re-attach to. Otherwise the journal keeps it.
-  if (outcome === 'cancelled') await deps.store.journal.remove(job.key);
+  if (outcome === 'cancelled') await deps.store.journal.remove(job.key, requestId);
 }
 
 const SUBMIT_GRACE_MS = 5_000;

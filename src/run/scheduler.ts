@@ -155,7 +155,7 @@ class Scheduler {
         this.#emit({ type: 'node-done', node: node.id, output, request_id: done.record.request_id, seed: state.seed, ms: this.deps.rt.now() - t0 });
         return { kind: 'ok', path: output, output: done.output };
       });
-      this.#dropJournalAfter(key, recorded);
+      this.#dropJournalAfter(key, done.record.request_id, recorded);
       return outcome;
     } catch (e) {
       return this.#failOrSkip(node, e);
@@ -163,8 +163,8 @@ class Scheduler {
   }
 
   /** Remove a finished request's journal entry once its lock entry is on disk (or at once, when there is none to wait for). */
-  #dropJournalAfter(key: string, recorded: Promise<void> | null): void {
-    const drop = (): Promise<void> => this.deps.store.journal.remove(key).catch(() => undefined);
+  #dropJournalAfter(key: string, requestId: string, recorded: Promise<void> | null): void {
+    const drop = (): Promise<void> => this.deps.store.journal.remove(key, requestId).catch(() => undefined);
     this.#journalDrops.push(recorded ? recorded.then(drop) : drop());
   }
 

@@ -28,8 +28,9 @@ export function createJournal(root: string): Journal {
       await writeFileAtomic(layout.journalEntry(root, entry.key), `${JSON.stringify(parsed.data)}\n`, { durable: true });
     },
     get,
-    async remove(key) {
+    async remove(key, requestId) {
       assertHex64(key, 'cache key');
+      if (requestId !== undefined && (await get(key))?.request_id !== requestId) return;
       // Not fsynced: an entry that comes back after a power cut is harmless (its record is a
       // cache hit, or the next run re-attaches by id and pays nothing), while forcing the
       // unlink to disk could only make it outlive a record that is not on disk yet.

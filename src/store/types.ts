@@ -45,7 +45,11 @@ export interface Journal {
   /** Durably record a submitted request (fsync before resolving). */
   add(entry: JournalEntry): Promise<void>;
   get(key: string): Promise<JournalEntry | null>;
-  remove(key: string): Promise<void>;
+  /**
+   * Drop the entry for `key`; with `requestId`, only while it is that request's (a newer
+   * request for the same key, say from a later watch cycle, keeps its entry).
+   */
+  remove(key: string, requestId?: string): Promise<void>;
   list(): Promise<JournalEntry[]>;
 }
 

@@ -175,6 +175,17 @@ describe('journal', () => {
     expect(await store.journal.list()).toEqual([b]);
   });
 
+  it('removing with a request id leaves a newer request\'s entry for the same key alone', async () => {
+    const old = { ...entry(sha('w'), '2025-01-01T00:00:00.000Z'), request_id: 'req-old' };
+    const newer = { ...old, request_id: 'req-new', submitted_at: '2025-01-01T00:00:05.000Z' };
+    await store.journal.add(old);
+    await store.journal.add(newer); // a later cycle submitted again for the same key
+    await store.journal.remove(old.key, 'req-old'); // the old request's clean-up comes late
+    expect(await store.journal.get(old.key)).toEqual(newer);
+    await store.journal.remove(old.key, 'req-new');
+    expect(await store.journal.get(old.key)).toBeNull();
+  });
+
   it('survives a fresh openStore (another process, a later run)', async () => {
     const e = entry(sha('j2'), '2025-01-01T00:00:00.000Z');
     await store.journal.add(e);
