@@ -3,7 +3,9 @@ import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { mediaTypeFor, type HostableImage } from '../../../src/hosting/index.js';
+import { afterEach, beforeEach } from 'vitest';
+import { mediaTypeFor, type HostableImage, type Hosting } from '../../../src/hosting/index.js';
+import { startS3Server, type TestS3Server } from '../../helpers/s3-server.js';
 import { createRuntime, type Runtime } from '../../../src/runtime.js';
 
 export interface TestProject {
@@ -46,4 +48,30 @@ export function testClock(): { now(): number; advance(ms: number): void } {
 
 export function testRuntime(env: Record<string, string>, now: () => number = () => Date.now()): Runtime {
   return createRuntime({ env, now, sleep: async () => undefined });
+}
+
+/**
+ * The set-up S3 hosting tests share: a fresh s3rver and project for each test, and every
+ * hosting made through `track` closed after it. Read `fx.s3` / `fx.project` inside tests.
+ */
+export function useS3Fixture(): { s3: TestS3Server; project: TestProject; track(h: Hosting): Hosting } {
+  const open: Hosting[] = [];
+  const fx = {
+    s3: undefined as unknown as TestS3Server,
+    project: undefined as unknown as TestProject,
+    track(h: Hosting): Hosting {
+      open.push(h);
+      return h;
+    },
+  };
+  beforeEach(async () => {
+    fx.s3 = await startS3Server();
+    fx.project = await createTestProject();
+  });
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((h) => h.close?.()));
+    await fx.s3.close();
+    await fx.project.cleanup();
+  });
+  return fx;
 }

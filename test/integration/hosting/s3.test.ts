@@ -2,48 +2,34 @@
  * `s3` hosting against a real S3-compatible server on loopback (s3rver): uploads once, dedupes
  * by HEAD across runs, stores the right Content-Type, and hands out URLs that actually work.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createHosting, type Hosting, type HostingConfig } from '../../../src/hosting/index.js';
-import { startS3Server, TEST_AWS_ENV, type TestS3Server } from '../../helpers/s3-server.js';
-import { createTestProject, testClock, testRuntime, type TestProject } from './project.js';
+import { TEST_AWS_ENV } from '../../helpers/s3-server.js';
+import { createTestProject, testClock, testRuntime, useS3Fixture } from './project.js';
 
 const HOUR = 3_600_000;
 
-let s3: TestS3Server;
-let project: TestProject;
-const open: Hosting[] = [];
-
-beforeEach(async () => {
-  s3 = await startS3Server();
-  project = await createTestProject();
-});
-
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((h) => h.close?.()));
-  await s3.close();
-  await project.cleanup();
-});
+const fx = useS3Fixture();
 
 function s3Config(extra: Partial<Extract<HostingConfig, { mode: 's3' }>> = {}): HostingConfig {
-  return { mode: 's3', bucket: s3.bucket, prefix: '/inputs//kontext/', endpoint: s3.endpoint, force_path_style: true, ...extra };
+  return { mode: 's3', bucket: fx.s3.bucket, prefix: '/inputs//kontext/', endpoint: fx.s3.endpoint, force_path_style: true, ...extra };
 }
 
 function hosting(config: HostingConfig, options: { now?: () => number; cacheDir?: string; env?: Record<string, string> } = {}): Hosting {
   const rt = testRuntime(options.env ?? { ...TEST_AWS_ENV }, options.now);
-  const h = createHosting(config, { rt, cacheDir: options.cacheDir ?? project.cacheDir, projectRoot: project.root });
-  open.push(h);
-  return h;
+  const h = createHosting(config, { rt, cacheDir: options.cacheDir ?? fx.project.cacheDir, projectRoot: fx.project.root });
+  return fx.track(h);
 }
 
 describe('s3 hosting', () => {
   it('uploads once with the right key and Content-Type, and the presigned URL serves the bytes', async () => {
-    const img = await project.image('assets/portrait.jpg', 'jpeg bytes '.repeat(500));
+    const img = await fx.project.image('assets/portrait.jpg', 'jpeg bytes '.repeat(500));
     const hosted = await hosting(s3Config()).urlFor(img);
 
     expect(hosted).toMatchObject({ via: 's3', uploaded: true, bytesUploaded: img.bytes });
-    expect(hosted.url).toContain(`/${s3.bucket}/inputs/kontext/${img.sha256}.jpg?`);
+    expect(hosted.url).toContain(`/${fx.s3.bucket}/inputs/kontext/${img.sha256}.jpg?`);
     expect(hosted.expiresAt).toBeGreaterThan(Date.now() + HOUR - 60_000);
-    const stored = await s3.readObject(`inputs/kontext/${img.sha256}.jpg`);
+    const stored = await fx.s3.readObject(`inputs/kontext/${img.sha256}.jpg`);
     expect(stored?.contentType).toBe('image/jpeg');
     expect(stored?.body.equals(Buffer.from('jpeg bytes '.repeat(500)))).toBe(true);
 
@@ -53,15 +39,15 @@ describe('s3 hosting', () => {
   });
 
   it('never uploads an unchanged image twice: cache across runs, HEAD with a fresh cache', async () => {
-    const img = await project.image('a.png', 'png bytes');
+    const img = await fx.project.image('a.png', 'png bytes');
     const first = await hosting(s3Config()).urlFor(img);
-    expect(s3.count('PUT')).toBe(1);
+    expect(fx.s3.count('PUT')).toBe(1);
 
     // Second run, same cache dir: the recorded URL is reused without any request.
-    const before = s3.requests.length;
+    const before = fx.s3.requests.length;
     const second = await hosting(s3Config()).urlFor(img);
     expect(second).toMatchObject({ via: 'cache', uploaded: false, url: first.url });
-    expect(s3.requests.length).toBe(before);
+    expect(fx.s3.requests.length).toBe(before);
 
     // Third run with an empty cache (another machine): HEAD finds the object, no PUT.
     const other = await createTestProject();
@@ -71,22 +57,22 @@ describe('s3 hosting', () => {
     } finally {
       await other.cleanup();
     }
-    expect(s3.count('PUT')).toBe(1);
-    expect(s3.count('HEAD')).toBe(2);
+    expect(fx.s3.count('PUT')).toBe(1);
+    expect(fx.s3.count('HEAD')).toBe(2);
   });
 
   it('shares one upload between concurrent requests for the same bytes', async () => {
-    const img = await project.image('same.png', 'same bytes');
+    const img = await fx.project.image('same.png', 'same bytes');
     const h = hosting(s3Config());
     const results = await Promise.all([h.urlFor(img), h.urlFor(img), h.urlFor(img)]);
     expect(new Set(results.map((r) => r.url)).size).toBe(1);
-    expect(s3.count('PUT')).toBe(1);
-    expect(s3.count('HEAD')).toBe(1);
+    expect(fx.s3.count('PUT')).toBe(1);
+    expect(fx.s3.count('HEAD')).toBe(1);
   });
 
   it('re-signs an expired URL without uploading, and re-uploads an object that vanished', async () => {
     const clock = testClock();
-    const img = await project.image('b.webp', 'webp bytes');
+    const img = await fx.project.image('b.webp', 'webp bytes');
     const h = hosting(s3Config({ presign_ttl_seconds: 600 }), { now: clock.now });
     const first = await h.urlFor(img);
 
@@ -96,33 +82,33 @@ describe('s3 hosting', () => {
     const second = await h.urlFor(img);
     expect(second).toMatchObject({ via: 's3', uploaded: false });
     expect(second.url).not.toBe(first.url);
-    expect(s3.count('PUT')).toBe(1);
-    expect(s3.count('HEAD')).toBe(2);
+    expect(fx.s3.count('PUT')).toBe(1);
+    expect(fx.s3.count('HEAD')).toBe(2);
 
-    await s3.deleteObject(`inputs/kontext/${img.sha256}.webp`);
+    await fx.s3.deleteObject(`inputs/kontext/${img.sha256}.webp`);
     clock.advance(20 * 60_000);
     const third = await h.urlFor(img);
     expect(third).toMatchObject({ via: 's3', uploaded: true });
-    expect(s3.count('PUT')).toBe(2);
-    expect((await s3.readObject(`inputs/kontext/${img.sha256}.webp`))?.contentType).toBe('image/webp');
+    expect(fx.s3.count('PUT')).toBe(2);
+    expect((await fx.s3.readObject(`inputs/kontext/${img.sha256}.webp`))?.contentType).toBe('image/webp');
   });
 
   it('forceRefresh skips the cache and re-uploads when the object is gone', async () => {
-    const img = await project.image('c.png', 'c bytes');
+    const img = await fx.project.image('c.png', 'c bytes');
     const h = hosting(s3Config());
     await h.urlFor(img);
-    await s3.deleteObject(`inputs/kontext/${img.sha256}.png`);
+    await fx.s3.deleteObject(`inputs/kontext/${img.sha256}.png`);
     expect((await h.urlFor(img)).via).toBe('cache');
     const again = await h.urlFor(img, { forceRefresh: true });
     expect(again).toMatchObject({ via: 's3', uploaded: true });
-    expect(s3.count('PUT')).toBe(2);
+    expect(fx.s3.count('PUT')).toBe(2);
   });
 
   it('public_base_url gives a permanent URL = base + key, fetchable without signing', async () => {
-    const img = await project.image('d.jpeg', 'd bytes');
-    const h = hosting(s3Config({ public_base_url: `${s3.endpoint}/${s3.bucket}/` }));
+    const img = await fx.project.image('d.jpeg', 'd bytes');
+    const h = hosting(s3Config({ public_base_url: `${fx.s3.endpoint}/${fx.s3.bucket}/` }));
     const hosted = await h.urlFor(img);
-    expect(hosted.url).toBe(`${s3.endpoint}/${s3.bucket}/inputs/kontext/${img.sha256}.jpg`);
+    expect(hosted.url).toBe(`${fx.s3.endpoint}/${fx.s3.bucket}/inputs/kontext/${img.sha256}.jpg`);
     expect(hosted.expiresAt).toBeNull();
     const res = await fetch(hosted.url);
     expect(Buffer.from(await res.arrayBuffer()).toString()).toBe('d bytes');

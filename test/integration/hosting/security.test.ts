@@ -4,31 +4,17 @@
  */
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createHosting, HostingError, type Hosting, type HostingConfig, type HostableImage } from '../../../src/hosting/index.js';
-import { startS3Server, TEST_AWS_ENV, type TestS3Server } from '../../helpers/s3-server.js';
-import { createTestProject, testRuntime, type TestProject } from './project.js';
+import { TEST_AWS_ENV } from '../../helpers/s3-server.js';
+import { testRuntime, useS3Fixture } from './project.js';
 
-let s3: TestS3Server;
-let project: TestProject;
-const open: Hosting[] = [];
-
-beforeEach(async () => {
-  s3 = await startS3Server();
-  project = await createTestProject();
-});
-
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((h) => h.close?.()));
-  await s3.close();
-  await project.cleanup();
-});
+const fx = useS3Fixture();
 
 function hosting(extra: Partial<Extract<HostingConfig, { mode: 's3' }>> = {}, env: Record<string, string> = { ...TEST_AWS_ENV }): Hosting {
-  const config: HostingConfig = { mode: 's3', bucket: s3.bucket, endpoint: s3.endpoint, force_path_style: true, ...extra };
-  const h = createHosting(config, { rt: testRuntime(env), cacheDir: project.cacheDir, projectRoot: project.root });
-  open.push(h);
-  return h;
+  const config: HostingConfig = { mode: 's3', bucket: fx.s3.bucket, endpoint: fx.s3.endpoint, force_path_style: true, ...extra };
+  const h = createHosting(config, { rt: testRuntime(env), cacheDir: fx.project.cacheDir, projectRoot: fx.project.root });
+  return fx.track(h);
 }
 
 async function failure(p: Promise<unknown>): Promise<HostingError> {
@@ -39,10 +25,10 @@ async function failure(p: Promise<unknown>): Promise<HostingError> {
 
 describe('what may be hosted', () => {
   it('refuses paths outside the project root and the cache dir, before any request', async () => {
-    const img = await project.image('ok.png', 'ok');
+    const img = await fx.project.image('ok.png', 'ok');
     const outside: HostableImage[] = [
       { ...img, path: '/etc/passwd' },
-      { ...img, path: join(project.root, '..', 'elsewhere.png') },
+      { ...img, path: join(fx.project.root, '..', 'elsewhere.png') },
       { ...img, path: 'relative/ok.png' },
     ];
     for (const bad of outside) {
@@ -52,32 +38,32 @@ describe('what may be hosted', () => {
     }
     const e = await failure(hosting().urlFor({ ...img, sha256: '../../escape' }));
     expect(e.code).toBe('E_HOSTING_INPUT_REFUSED');
-    expect(s3.requests).toHaveLength(0);
+    expect(fx.s3.requests).toHaveLength(0);
   });
 
   it('hosts blobs from the cache dir, sized from disk when the caller does not know the size', async () => {
-    const blob = await project.image('.kontext/blobs/ab/cdef', 'blob bytes');
+    const blob = await fx.project.image('.kontext/blobs/ab/cdef', 'blob bytes');
     const h = hosting();
     const image = { ...blob, mediaType: 'image/png', bytes: 0 };
     expect((await h.describe(image)).text).toBe('will upload 10 B (unless already in the bucket)');
     const hosted = await h.urlFor(image);
     expect(hosted).toMatchObject({ uploaded: true, bytesUploaded: 10 });
-    expect((await s3.readObject(`${blob.sha256}.png`))?.body.toString()).toBe('blob bytes');
+    expect((await fx.s3.readObject(`${blob.sha256}.png`))?.body.toString()).toBe('blob bytes');
     expect(await h.urlFor(image, { forceRefresh: true })).toMatchObject({ uploaded: false });
-    expect(s3.count('PUT')).toBe(1);
+    expect(fx.s3.count('PUT')).toBe(1);
   });
 
   it('will not upload bytes that no longer match their sha256', async () => {
-    const img = await project.image('edited.png', 'original');
-    await project.image('edited.png', 'edited!!');
+    const img = await fx.project.image('edited.png', 'original');
+    await fx.project.image('edited.png', 'edited!!');
     const e = await failure(hosting().urlFor(img));
     expect(e.code).toBe('E_HOSTING_INPUT_CHANGED');
-    expect(s3.count('PUT')).toBe(0);
+    expect(fx.s3.count('PUT')).toBe(0);
   });
 
   it('reports a missing file as exit 66', async () => {
-    const img = await project.image('gone.png', 'gone');
-    const e = await failure(hosting().urlFor({ ...img, path: join(project.root, 'never-there.png') }));
+    const img = await fx.project.image('gone.png', 'gone');
+    const e = await failure(hosting().urlFor({ ...img, path: join(fx.project.root, 'never-there.png') }));
     expect(e.code).toBe('E_HOSTING_INPUT_MISSING');
     expect(e.exitCode).toBe(66);
   });
@@ -85,9 +71,9 @@ describe('what may be hosted', () => {
 
 describe('secrets and failures', () => {
   it('keeps secrets out of URL records, which are owner-only', async () => {
-    const img = await project.image('p.png', 'p');
+    const img = await fx.project.image('p.png', 'p');
     await hosting().urlFor(img);
-    const records = await project.hostedRecords();
+    const records = await fx.project.hostedRecords();
     expect(records).toHaveLength(1);
     for (const r of records) {
       expect(r.text).not.toContain(TEST_AWS_ENV.AWS_SECRET_ACCESS_KEY);
@@ -97,7 +83,7 @@ describe('secrets and failures', () => {
   });
 
   it('maps rejected credentials to exit 77 without echoing keys', async () => {
-    const img = await project.image('q.png', 'q');
+    const img = await fx.project.image('q.png', 'q');
     const env = { ...TEST_AWS_ENV, AWS_ACCESS_KEY_ID: 'AKIAKONTEXTUNKNOWN01' };
     const e = await failure(hosting({}, env).urlFor(img));
     expect(e.code).toBe('E_HOSTING_DENIED');
@@ -109,7 +95,7 @@ describe('secrets and failures', () => {
   });
 
   it('maps a missing bucket to exit 65 and an unreachable endpoint to 69', async () => {
-    const img = await project.image('r.png', 'r');
+    const img = await fx.project.image('r.png', 'r');
     const noBucket = await failure(hosting({ bucket: 'no-such-bucket' }).urlFor(img));
     expect(noBucket.code).toBe('E_HOSTING_BUCKET');
     expect(noBucket.exitCode).toBe(65);
