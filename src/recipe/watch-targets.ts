@@ -4,10 +4,17 @@
  * only when the pattern goes deeper), so a new file is a new instance and a removed one drops
  * its nodes. Never a reason to re-run: what runs themselves write (outputs, `save:` copies,
  * the lock, the cache), or a file no pattern matches — otherwise a run could trigger itself.
+ * Sources that do not exist yet are watched too: a recipe that fails to load still names them
+ * ({@link draftWatchTargets}), and a folder that is missing is watched from its nearest
+ * existing ancestor ({@link presentRoots}) until it appears.
  */
-import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { stat } from 'node:fs/promises';
+import { basename, dirname, extname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { makeDraft } from './draft.js';
+import { classifySource } from './sources/classify.js';
 import { expandBraces, splitPattern, type Segment } from './sources/glob-pattern.js';
 import type { Recipe } from './types.js';
+import { parseRecipeYaml } from './yaml/parse.js';
 
 export interface GlobTarget {
   /** The pattern's static prefix: the folder to watch. */
@@ -45,16 +52,61 @@ export function watchTargets(recipe: Recipe, options: WatchTargetOptions = {}): 
   const globs: GlobTarget[] = [];
   for (const source of recipe.sources) {
     if (source.kind === 'file') for (const i of source.instances) if (i.path) files.add(i.path);
-    if (source.kind !== 'glob') continue;
-    for (const pattern of expandBraces(source.spec)) {
-      const { base, rest, absolute } = splitPattern(pattern);
-      const baseDir = absolute ? join('/', ...base) : resolve(recipe.dir, ...base);
-      globs.push({ base: baseDir, recursive: rest.length > 1 || rest.some((s) => s.kind === 'globstar'), rest });
-    }
+    if (source.kind === 'glob') globs.push(...globTargets(source.spec, recipe.dir));
   }
   const excluded = [recipe.outDir, ...(options.cacheDir ? [options.cacheDir] : []), ...(options.lockPath ? [options.lockPath] : [])];
   const savePatterns = recipe.passes.flatMap((p) => (p.save ? [templatePattern(p.save)] : []));
   return { files: [...files].filter((f) => isAbsolute(f)), globs, excluded, savePatterns };
+}
+
+function globTargets(spec: string, dir: string): GlobTarget[] {
+  return expandBraces(spec).map((pattern) => {
+    const { base, rest, absolute } = splitPattern(pattern);
+    const baseDir = absolute ? join('/', ...base) : resolve(dir, ...base);
+    return { base: baseDir, recursive: rest.length > 1 || rest.some((s) => s.kind === 'globstar'), rest };
+  });
+}
+
+/**
+ * What a recipe that does not load names, read leniently from its text: the recipe, its local
+ * sources as written (a missing file or a glob with no match is watched, so creating it starts
+ * a cycle), and what runs would write. `null` when the YAML itself does not parse.
+ */
+export function draftWatchTargets(file: string, text: string): WatchTargets | null {
+  const yaml = parseRecipeYaml(text);
+  if (!yaml.ok) return null;
+  const draft = makeDraft(yaml.parsed.data);
+  const dir = dirname(file);
+  const files = new Set<string>([file]);
+  const globs: GlobTarget[] = [];
+  for (const { spec } of draft.sources) {
+    const kind = spec ? classifySource(spec).kind : 'invalid';
+    if (spec && kind === 'file') files.add(resolve(dir, spec));
+    if (spec && kind === 'glob') globs.push(...tryGlobTargets(spec, dir));
+  }
+  const saves = [draft.defaults.save, ...draft.passes.map((p) => p.save)].flatMap((s) => (s ? [templatePattern(resolve(dir, s))] : []));
+  const lockPath = join(dir, `${basename(file, extname(file))}.lock.json`);
+  return { files: [...files], globs, excluded: [resolve(dir, draft.out ?? 'out'), lockPath], savePatterns: saves };
+}
+
+/** A bad pattern is the recipe's error to report; here it just watches nothing. */
+function tryGlobTargets(spec: string, dir: string): GlobTarget[] {
+  try {
+    return globTargets(spec, dir);
+  } catch {
+    return [];
+  }
+}
+
+/** Both sets of targets at once (an invalid edit keeps the last good recipe's targets too). */
+export function mergeTargets(a: WatchTargets, b: WatchTargets | null): WatchTargets {
+  if (!b) return a;
+  return {
+    files: [...new Set([...a.files, ...b.files])],
+    globs: [...a.globs, ...b.globs],
+    excluded: [...new Set([...a.excluded, ...b.excluded])],
+    savePatterns: [...a.savePatterns, ...b.savePatterns],
+  };
 }
 
 /** Before the first valid load: only the recipe file itself. */
@@ -68,6 +120,29 @@ export function watchRoots(t: WatchTargets): WatchRoot[] {
   for (const f of t.files) roots.set(dirname(f), roots.get(dirname(f)) ?? false);
   for (const g of t.globs) roots.set(g.base, (roots.get(g.base) ?? false) || g.recursive);
   return [...roots].map(([path, recursive]) => ({ path, recursive }));
+}
+
+/**
+ * The folders to hand to the file watcher now. A root that is not an existing folder is
+ * watched from its nearest existing ancestor, recursively: the filter lets in only the folders
+ * on the way to a root, so creating the missing folder (or a matching file in it) is seen
+ * without polling. Roots inside a recursive one are covered by it and left out.
+ */
+export async function presentRoots(roots: readonly WatchRoot[]): Promise<WatchRoot[]> {
+  const present = new Map<string, boolean>();
+  for (const root of roots) {
+    const at = await nearestFolder(root.path);
+    present.set(at, (present.get(at) ?? false) || root.recursive || at !== root.path);
+  }
+  const deep = [...present].filter(([, recursive]) => recursive).map(([path]) => path);
+  return [...present].filter(([path]) => !deep.some((d) => isInside(path, d))).map(([path, recursive]) => ({ path, recursive }));
+}
+
+async function nearestFolder(path: string): Promise<string> {
+  for (let at = path; ; at = dirname(at)) {
+    const isDir = await stat(at).then((s) => s.isDirectory(), () => false);
+    if (isDir || dirname(at) === at) return at;
+  }
 }
 
 export interface WatchFilter {

@@ -8,10 +8,10 @@
  */
 import { buildPlan } from '../plan/index.js';
 import type { SessionPool } from '../providers/session-pool.js';
-import { loadRecipe } from '../recipe/index.js';
-import { recipeOnlyTargets, watchTargets, type WatchTargets } from '../recipe/watch-targets.js';
+import { readRecipeText, validateRecipe } from '../recipe/index.js';
+import { draftWatchTargets, mergeTargets, recipeOnlyTargets, watchTargets, type WatchTargets } from '../recipe/watch-targets.js';
 import type { Recipe } from '../recipe/types.js';
-import { isKontextError } from '../errors.js';
+import { isKontextError, RecipeError } from '../errors.js';
 import { readLock } from '../store/index.js';
 import type { RunEvent } from './events.js';
 import { InflightRegistry } from './inflight.js';
@@ -56,6 +56,8 @@ export class WatchSession {
   readonly #runs = new Set<Promise<RunSummary>>();
   #current: CurrentRun | null = null;
   #recipe: Recipe | null = null;
+  /** What the latest recipe text names while it does not load (missing sources among them). */
+  #draft: WatchTargets | null = null;
   #started = 0;
   #closed = false;
 
@@ -67,11 +69,17 @@ export class WatchSession {
     this.#resources = new WatchResources(deps.rt, deps.sessions, options);
   }
 
-  /** What to watch: from the last good recipe (the recipe file alone before the first). */
+  /**
+   * What to watch: the last good recipe's targets (the recipe file alone before the first),
+   * and while the latest text does not load, what it names too: a source that does not exist
+   * yet starts a cycle when it appears.
+   */
   targets(): WatchTargets {
     const recipe = this.#recipe;
-    if (!recipe) return recipeOnlyTargets(this.#resources.absolute(this.path));
-    return watchTargets(recipe, { cacheDir: cacheDirFor(recipe, this.options.cacheDir, this.deps.rt), lockPath: lockPathFor(recipe) });
+    const good = recipe
+      ? watchTargets(recipe, { cacheDir: cacheDirFor(recipe, this.options.cacheDir, this.deps.rt), lockPath: lockPathFor(recipe) })
+      : recipeOnlyTargets(this.#resources.absolute(this.path));
+    return mergeTargets(good, this.#draft);
   }
 
   get recipe(): Recipe | null {
@@ -81,12 +89,9 @@ export class WatchSession {
   /** Reload, re-plan and start a run of what changed. `changed`: the paths that triggered it. */
   async cycle(changed: readonly string[], hooks: CycleHooks = {}): Promise<CycleResult> {
     if (this.#closed) return { kind: 'invalid', problems: ['watch session closed'] };
-    let recipe: Recipe;
-    try {
-      recipe = await loadRecipe(this.path, { rt: this.deps.rt, strict: this.options.strict ?? false, allowOutsideRoot: this.options.allowOutsideRoot ?? false });
-    } catch (e) {
-      return this.#invalid(e);
-    }
+    const loaded = await this.#load();
+    if ('invalid' in loaded) return loaded.invalid;
+    const { recipe } = loaded;
     this.#recipe = recipe;
     try {
       const { prepared, run } = await this.#prepare(recipe);
@@ -94,6 +99,21 @@ export class WatchSession {
       return this.#start(prepared, run, changed);
     } catch (e) {
       return this.#invalid(e);
+    }
+  }
+
+  /** The recipe, or the cycle's result when it does not load (what its text names is then watched). */
+  async #load(): Promise<{ readonly recipe: Recipe } | { readonly invalid: CycleResult }> {
+    let read: { readonly file: string; readonly text: string } | null = null;
+    try {
+      read = await readRecipeText(this.path, this.deps.rt);
+      const result = await validateRecipe(read.text, { displayPath: this.path, file: read.file, rt: this.deps.rt, strict: this.options.strict ?? false, allowOutsideRoot: this.options.allowOutsideRoot ?? false });
+      if (result.recipe === null) throw new RecipeError(result.problems);
+      this.#draft = null;
+      return { recipe: result.recipe };
+    } catch (e) {
+      this.#draft = read ? draftWatchTargets(read.file, read.text) : null;
+      return { invalid: this.#invalid(e) };
     }
   }
 

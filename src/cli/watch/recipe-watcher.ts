@@ -3,13 +3,15 @@
  * folders included), filtered to the files that matter, debounced, feeding a WatchSession.
  * Cycles never overlap: a change during a re-plan waits for it, then re-plans the final state
  * once. The watched set follows the recipe: one chokidar watcher per folder, opened when a
- * folder becomes relevant and closed when it stops being so (nothing accumulates). chokidar
- * uses fs events (inotify/FSEvents), never polling: an idle watch costs no CPU.
+ * folder becomes relevant and closed when it stops being so (nothing accumulates). A folder
+ * that does not exist yet is watched from its nearest existing ancestor (chokidar alone does
+ * not notice a missing path appear). chokidar uses fs events (inotify/FSEvents), never
+ * polling: an idle watch costs no CPU.
  */
 import { watch, type FSWatcher } from 'chokidar';
 import type { Stats } from 'node:fs';
 import type { WatchSession } from '../../run/watch-session.js';
-import { watchFilter, type WatchFilter, type WatchRoot } from '../../recipe/watch-targets.js';
+import { presentRoots, watchFilter, type WatchFilter, type WatchRoot } from '../../recipe/watch-targets.js';
 import { debounce, type Debouncer } from './debounce.js';
 
 /**
@@ -80,28 +82,33 @@ export class RecipeWatcher {
     });
   }
 
-  /** Watch exactly the folders the session's targets need; resolves once new ones are live. */
+  /**
+   * Watch exactly the folders the session's targets need; resolves once new ones are live.
+   * New watchers are ready before the ones they replace close, so no event falls in between.
+   */
   async #follow(): Promise<void> {
     if (this.#closed) return;
     this.#filter = watchFilter(this.#session.targets());
-    const next = new Map(this.#filter.roots.map((r) => [r.path, r.recursive]));
-    const dropped = [...this.#watchers].filter(([path, w]) => next.get(path) !== w.recursive);
-    for (const [path] of dropped) this.#watchers.delete(path);
-    await Promise.all(dropped.map(([, w]) => w.watcher.close()));
-    const added = [...next].filter(([path]) => !this.#watchers.has(path));
-    await Promise.all(added.map(([path, recursive]) => this.#open(path, recursive)));
+    const next = new Map((await presentRoots(this.#filter.roots)).map((r) => [r.path, r.recursive]));
+    if (this.#closed) return;
+    const stale = [...this.#watchers].filter(([path, w]) => next.get(path) !== w.recursive);
+    const fresh = [...next].filter(([path, recursive]) => this.#watchers.get(path)?.recursive !== recursive);
+    const opened = await Promise.all(fresh.map(([path, recursive]) => this.#open(path, recursive)));
+    for (const [path] of stale) this.#watchers.delete(path);
+    fresh.forEach(([path, recursive], i) => this.#watchers.set(path, { recursive, watcher: opened[i] as FSWatcher }));
+    await Promise.all(stale.map(([, w]) => w.watcher.close()));
   }
 
-  #open(path: string, recursive: boolean): Promise<void> {
+  async #open(path: string, recursive: boolean): Promise<FSWatcher> {
     const watcher = watch(path, {
       ignoreInitial: true,
       depth: recursive ? undefined : 0,
       ignored: (p: string, stats?: Stats) => !this.#filter.relevant(p, stats === undefined ? undefined : stats.isDirectory() ? 'dir' : 'file'),
     });
-    this.#watchers.set(path, { recursive, watcher });
     for (const ev of ['add', 'change', 'unlink'] as const) watcher.on(ev, (p: string) => this.#onFs(p));
     watcher.on('error', (e) => this.#options.onCycleError(e));
-    return new Promise((resolve) => watcher.once('ready', () => resolve()));
+    await new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
+    return watcher;
   }
 
   #onFs(path: string): void {

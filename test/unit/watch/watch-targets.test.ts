@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Recipe, Source } from '../../../src/recipe/types.js';
-import { matchSegments, recipeOnlyTargets, watchFilter, watchTargets } from '../../../src/recipe/watch-targets.js';
+import { draftWatchTargets, matchSegments, mergeTargets, recipeOnlyTargets, watchFilter, watchTargets } from '../../../src/recipe/watch-targets.js';
 import { splitPattern } from '../../../src/recipe/sources/glob-pattern.js';
 
 function recipe(sources: readonly Source[], extra: Partial<Recipe> = {}): Recipe {
@@ -98,5 +98,45 @@ describe('watchTargets / watchFilter', () => {
     expect(matchSegments(rest, ['x', 'a.jpg'])).toBe(true);
     expect(matchSegments(rest, ['a', 'b', 'x', 'a.jpg'])).toBe(true);
     expect(matchSegments(rest, ['a', 'x', 'b', 'a.jpg'])).toBe(false);
+  });
+});
+
+describe('draftWatchTargets / mergeTargets (a recipe that does not load yet)', () => {
+  const text = [
+    'version: 1',
+    'out: results',
+    'defaults: { save: "final/{source}.{ext}" }',
+    'sources:',
+    '  one: incoming/new.jpg',
+    '  many: "drops/**/*.png"',
+    '  web: https://example.com/x.jpg',
+    '  bad: 12',
+    'passes:',
+    '  - id: a',
+    '    promt: typo',
+    '',
+  ].join('\n');
+
+  it('names the sources as written (missing ones included) and excludes what runs would write', () => {
+    const t = draftWatchTargets('/p/recipe.yml', text);
+    expect(t?.files).toEqual(['/p/recipe.yml', '/p/incoming/new.jpg']);
+    const f = watchFilter(t ?? recipeOnlyTargets('/p/recipe.yml'));
+    expect(f.roots).toEqual([{ path: '/p', recursive: false }, { path: '/p/incoming', recursive: false }, { path: '/p/drops', recursive: true }]);
+    expect(f.relevant('/p/incoming/new.jpg', 'file')).toBe(true);
+    expect(f.relevant('/p/drops/a/b.png', 'file')).toBe(true);
+    expect(f.relevant('/p/results/a.png', 'file')).toBe(false);
+    expect(f.relevant('/p/final/x.png', 'file')).toBe(false);
+    expect(f.relevant('/p/recipe.lock.json', 'file')).toBe(false);
+  });
+
+  it('YAML that does not parse names nothing', () => {
+    expect(draftWatchTargets('/p/recipe.yml', 'sources: [unclosed')).toBeNull();
+  });
+
+  it('merging keeps both: the last good recipe stays watched while an edit names new sources', () => {
+    const good = watchTargets(recipe([file('/p/assets/photo.jpg')]));
+    const merged = mergeTargets(good, draftWatchTargets('/p/recipe.yml', text));
+    expect(merged.files).toEqual(['/p/recipe.yml', '/p/assets/photo.jpg', '/p/incoming/new.jpg']);
+    expect(mergeTargets(good, null)).toBe(good);
   });
 });
