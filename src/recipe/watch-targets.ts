@@ -6,7 +6,7 @@
  * the lock, the cache), or a file no pattern matches — otherwise a run could trigger itself.
  * Sources that do not exist yet are watched too: a recipe that fails to load still names them
  * ({@link draftWatchTargets}), and a folder that is missing is watched from its nearest
- * existing ancestor ({@link presentRoots}) until it appears.
+ * existing ancestor ({@link surveyRoots}) until it appears.
  */
 import { stat } from 'node:fs/promises';
 import { basename, dirname, extname, isAbsolute, join, relative, resolve, sep } from 'node:path';
@@ -122,26 +122,43 @@ export function watchRoots(t: WatchTargets): WatchRoot[] {
   return [...roots].map(([path, recursive]) => ({ path, recursive }));
 }
 
+/** A folder handed to the file watcher, with the identity (device, inode, birth time) it had when looked at. */
+export interface PresentRoot extends WatchRoot {
+  readonly id: string;
+}
+
+export interface RootSurvey {
+  /** The folders to watch now. */
+  readonly present: readonly PresentRoot[];
+  /** Each root's identity now (`null`: missing): a folder deleted and made again has a new one. */
+  readonly ids: ReadonlyMap<string, string | null>;
+}
+
 /**
  * The folders to hand to the file watcher now. A root that is not an existing folder is
  * watched from its nearest existing ancestor, recursively: the filter lets in only the folders
  * on the way to a root, so creating the missing folder (or a matching file in it) is seen
  * without polling. Roots inside a recursive one are covered by it and left out.
  */
-export async function presentRoots(roots: readonly WatchRoot[]): Promise<WatchRoot[]> {
-  const present = new Map<string, boolean>();
+export async function surveyRoots(roots: readonly WatchRoot[]): Promise<RootSurvey> {
+  const present = new Map<string, { recursive: boolean; id: string }>();
+  const ids = new Map<string, string | null>();
   for (const root of roots) {
     const at = await nearestFolder(root.path);
-    present.set(at, (present.get(at) ?? false) || root.recursive || at !== root.path);
+    ids.set(root.path, at.path === root.path ? at.id : null);
+    const recursive = (present.get(at.path)?.recursive ?? false) || root.recursive || at.path !== root.path;
+    present.set(at.path, { recursive, id: at.id });
   }
-  const deep = [...present].filter(([, recursive]) => recursive).map(([path]) => path);
-  return [...present].filter(([path]) => !deep.some((d) => isInside(path, d))).map(([path, recursive]) => ({ path, recursive }));
+  const deep = [...present].filter(([, r]) => r.recursive).map(([path]) => path);
+  const kept = [...present].filter(([path]) => !deep.some((d) => isInside(path, d)));
+  return { present: kept.map(([path, r]) => ({ path, ...r })), ids };
 }
 
-async function nearestFolder(path: string): Promise<string> {
+async function nearestFolder(path: string): Promise<{ readonly path: string; readonly id: string }> {
   for (let at = path; ; at = dirname(at)) {
-    const isDir = await stat(at).then((s) => s.isDirectory(), () => false);
-    if (isDir || dirname(at) === at) return at;
+    const info = await stat(at).catch(() => null);
+    // Inode numbers are reused at once on ext4: the birth time tells a folder made again apart.
+    if (info?.isDirectory() || dirname(at) === at) return { path: at, id: info ? `${info.dev}:${info.ino}:${info.birthtimeMs}` : '' };
   }
 }
 

@@ -10,8 +10,9 @@
  */
 import { watch, type FSWatcher } from 'chokidar';
 import type { Stats } from 'node:fs';
+import { sep } from 'node:path';
 import type { WatchSession } from '../../run/watch-session.js';
-import { presentRoots, watchFilter, type WatchFilter, type WatchRoot } from '../../recipe/watch-targets.js';
+import { surveyRoots, watchFilter, type PresentRoot, type WatchFilter, type WatchRoot } from '../../recipe/watch-targets.js';
 import { debounce, type Debouncer } from './debounce.js';
 
 /**
@@ -31,7 +32,9 @@ export class RecipeWatcher {
   readonly #session: WatchSession;
   readonly #options: RecipeWatcherOptions;
   readonly #debounced: Debouncer<string>;
-  readonly #watchers = new Map<string, { readonly recursive: boolean; readonly watcher: FSWatcher }>();
+  readonly #watchers = new Map<string, { readonly recursive: boolean; readonly id: string; readonly watcher: FSWatcher }>();
+  /** Each root folder's identity when last looked at (`null`: missing). */
+  #ids: ReadonlyMap<string, string | null> = new Map();
   #filter: WatchFilter;
   #busy: Promise<void> = Promise.resolve();
   #closed = false;
@@ -85,33 +88,56 @@ export class RecipeWatcher {
   /**
    * Watch exactly the folders the session's targets need; resolves once new ones are live.
    * New watchers are ready before the ones they replace close, so no event falls in between.
+   * A folder deleted and made again is watched anew (the old watcher saw the old folder).
    */
   async #follow(): Promise<void> {
     if (this.#closed) return;
     this.#filter = watchFilter(this.#session.targets());
-    const next = new Map((await presentRoots(this.#filter.roots)).map((r) => [r.path, r.recursive]));
+    const { present, ids } = await surveyRoots(this.#filter.roots);
     if (this.#closed) return;
-    const stale = [...this.#watchers].filter(([path, w]) => next.get(path) !== w.recursive);
-    const fresh = [...next].filter(([path, recursive]) => this.#watchers.get(path)?.recursive !== recursive);
-    const opened = await Promise.all(fresh.map(([path, recursive]) => this.#open(path, recursive)));
+    const news = appeared(this.#ids, ids);
+    this.#ids = ids;
+    const fresh = present.filter((r) => {
+      const w = this.#watchers.get(r.path);
+      return w?.recursive !== r.recursive || w.id !== r.id;
+    });
+    const stale = [...this.#watchers].filter(([path]) => !present.some((r) => r.path === path) || fresh.some((r) => r.path === path));
+    const opened = await Promise.all(fresh.map((r) => this.#open(r, news)));
     for (const [path] of stale) this.#watchers.delete(path);
-    fresh.forEach(([path, recursive], i) => this.#watchers.set(path, { recursive, watcher: opened[i] as FSWatcher }));
+    fresh.forEach((r, i) => this.#watchers.set(r.path, { recursive: r.recursive, id: r.id, watcher: opened[i] as FSWatcher }));
     await Promise.all(stale.map(([, w]) => w.watcher.close()));
   }
 
-  async #open(path: string, recursive: boolean): Promise<FSWatcher> {
-    const watcher = watch(path, {
-      ignoreInitial: true,
-      depth: recursive ? undefined : 0,
+  /**
+   * `news`: folders whose files the watcher's first scan reports as changes (they appeared
+   * after we looked, or were made again); elsewhere the first scan is what the cycle loaded.
+   */
+  async #open(root: PresentRoot, news: readonly string[]): Promise<FSWatcher> {
+    const watcher = watch(root.path, {
+      ignoreInitial: news.length === 0,
+      depth: root.recursive ? undefined : 0,
       ignored: (p: string, stats?: Stats) => !this.#filter.relevant(p, stats === undefined ? undefined : stats.isDirectory() ? 'dir' : 'file'),
     });
-    for (const ev of ['add', 'change', 'unlink'] as const) watcher.on(ev, (p: string) => this.#onFs(p));
+    let ready = false;
+    const counts = (p: string): boolean => ready || news.some((n) => p === n || p.startsWith(n + sep));
+    for (const ev of ['add', 'change', 'unlink'] as const) watcher.on(ev, (p: string) => {
+        if (counts(p)) this.#onFs(p);
+      });
     watcher.on('error', (e) => this.#options.onCycleError(e));
     await new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
+    ready = true;
     return watcher;
   }
 
   #onFs(path: string): void {
     if (!this.#closed) this.#debounced.push(path);
   }
+}
+
+/** Roots missing now, or made again since last time (a folder that was missing was watched from its ancestor). */
+function appeared(before: ReadonlyMap<string, string | null>, now: ReadonlyMap<string, string | null>): string[] {
+  return [...now].flatMap(([path, id]) => {
+    const was = before.get(path);
+    return id === null || (typeof was === 'string' && was !== id) ? [path] : [];
+  });
 }

@@ -1,0 +1,48 @@
+/**
+ * surveyRoots on a real temp dir: an existing folder is watched as itself; a missing one from
+ * its nearest existing ancestor, recursively; roots inside a recursive one are left out; a
+ * folder deleted and made again has a new identity (so it is watched anew).
+ */
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { surveyRoots, type WatchRoot } from '../../../src/recipe/watch-targets.js';
+
+let root: string;
+beforeEach(async () => {
+  root = await mkdtemp(join(tmpdir(), 'kontext-roots-'));
+  await mkdir(join(root, 'shots'));
+  await writeFile(join(root, 'file.txt'), 'not a folder');
+});
+afterEach(() => rm(root, { recursive: true, force: true }));
+
+const flat = (path: string): WatchRoot => ({ path, recursive: false });
+async function watched(roots: readonly WatchRoot[]): Promise<WatchRoot[]> {
+  return (await surveyRoots(roots)).present.map(({ path, recursive }) => ({ path, recursive }));
+}
+
+describe('surveyRoots', () => {
+  it('existing folders as they are', async () => {
+    expect(await watched([flat(root), flat(join(root, 'shots'))])).toEqual([flat(root), flat(join(root, 'shots'))]);
+  });
+
+  it('a missing folder (or a file where a folder should be): its nearest existing ancestor, recursively, covering the roots below it', async () => {
+    expect(await watched([flat(root), flat(join(root, 'shots')), flat(join(root, 'a', 'b'))])).toEqual([{ path: root, recursive: true }]);
+    expect(await watched([flat(join(root, 'shots', 'x', 'y'))])).toEqual([{ path: join(root, 'shots'), recursive: true }]);
+    expect(await watched([flat(join(root, 'file.txt', 'sub'))])).toEqual([{ path: root, recursive: true }]);
+  });
+
+  it('identities: missing is null; a folder made again is a new one', async () => {
+    const shots = join(root, 'shots');
+    const before = await surveyRoots([flat(shots), flat(join(root, 'nope'))]);
+    expect(before.ids.get(join(root, 'nope'))).toBeNull();
+    expect(before.ids.get(shots)).toMatch(/^\d+:\d+:[\d.]+$/);
+    // ext4 hands the same inode number to the new folder: the identity must still differ.
+    await rm(shots, { recursive: true });
+    await mkdir(shots);
+    const after = await surveyRoots([flat(shots)]);
+    expect(after.ids.get(shots)).not.toBe(before.ids.get(shots));
+    expect(after.present.find((r) => r.path === shots)?.id).toBe(after.ids.get(shots));
+  });
+});
