@@ -18,8 +18,12 @@ import type { Prepared } from './prepare.js';
 export interface Prefetch {
   /** Feed the run's events: after a failure that stops the run, nothing more is uploaded. */
   observe(event: RunEvent): void;
-  /** Start nothing new, abort uploads under way, and wait for them to settle. */
-  stop(): Promise<void>;
+  /**
+   * Start nothing new, abort uploads under way, and wait for them to settle. `keep`: uploads
+   * of the images it names go on (a watch cycle hands them to the next one); a later call can
+   * still abort them.
+   */
+  stop(keep?: (sha256: string) => boolean): Promise<void>;
 }
 
 /** Ten minutes: a hosted URL stays reusable for at least 5 of them (freshness.ts). */
@@ -60,28 +64,47 @@ export function prefetchInputs(prepared: Prepared, deps: PrefetchDeps): Prefetch
   // Every upload under way listens on it (streams, the SDK): more than Node's default of 10.
   setMaxListeners(0, signal);
   const limit = pLimit(Math.max(1, deps.concurrency));
-  const seen = new Set<string>();
-  const tasks: Promise<void>[] = [];
-  for (const s of prepared.states.values()) {
-    const input = s.node.input;
-    if (s.status !== 'run' || input.kind !== 'source' || input.path === undefined || s.inputSha === null || seen.has(s.inputSha)) continue;
-    seen.add(s.inputSha);
-    const path = input.path;
-    const sha256 = s.inputSha;
-    const task = limit(async () => {
-      if (signal.aborted) return;
-      const { bytes } = await store.hashSource(path);
-      await hosting.urlFor({ path, sha256, mediaType: mediaTypeFor(path), bytes }, { signal });
-    });
-    tasks.push(task.catch(() => undefined));
-  }
+  /** Uploads under way, each abortable on its own (see `stop`'s `keep`). */
+  const underway = new Map<string, AbortController>();
+  let stopped = false;
+  const tasks = aheadImages(prepared).map(({ path, sha256 }) =>
+    limit(async () => {
+      if (signal.aborted || stopped) return;
+      const own = new AbortController();
+      const forward = (): void => own.abort(signal.reason);
+      signal.addEventListener('abort', forward, { once: true });
+      underway.set(sha256, own);
+      try {
+        const { bytes } = await store.hashSource(path);
+        await hosting.urlFor({ path, sha256, mediaType: mediaTypeFor(path), bytes }, { signal: own.signal });
+      } finally {
+        underway.delete(sha256);
+        signal.removeEventListener('abort', forward);
+      }
+    }).catch(() => undefined),
+  );
   return {
     observe(event) {
       if (event.type === 'node-failed' && !deps.keepGoing) stopper.abort();
     },
-    async stop() {
-      stopper.abort();
+    async stop(keep) {
+      stopped = true;
+      if (!keep) stopper.abort();
+      for (const [sha256, own] of underway) if (keep && !keep(sha256)) own.abort();
       await Promise.all(tasks);
     },
   };
+}
+
+/** The distinct local source images the nodes that run need, in plan order: what is hosted ahead. */
+export function aheadImages(prepared: Prepared): { readonly path: string; readonly sha256: string }[] {
+  const seen = new Set<string>();
+  const images: { readonly path: string; readonly sha256: string }[] = [];
+  for (const s of prepared.states.values()) {
+    const input = s.node.input;
+    if (s.status !== 'run' || input.kind !== 'source' || input.path === undefined || s.inputSha === null || seen.has(s.inputSha)) continue;
+    seen.add(s.inputSha);
+    images.push({ path: input.path, sha256: s.inputSha });
+  }
+  return images;
 }

@@ -11,7 +11,7 @@ import { lazySession } from '../providers/lazy.js';
 import type { SessionPool } from '../providers/session-pool.js';
 import type { Provider } from '../providers/types.js';
 import { loadUserConfig } from '../recipe/index.js';
-import type { ProviderName, Recipe } from '../recipe/types.js';
+import type { HostingConfig, ProviderName, Recipe } from '../recipe/types.js';
 import type { Runtime } from '../runtime.js';
 import { openStore } from '../store/index.js';
 import type { Store } from '../store/types.js';
@@ -26,6 +26,8 @@ export interface CycleResources {
   readonly store: Store;
   readonly lockPath: string;
   readonly deps: { readonly provider: Provider; readonly providerName: ProviderName; readonly store: Store; readonly hosting: Hosting | null };
+  /** The settings `deps.hosting` was built from (how long its URLs live decides what is hosted ahead). */
+  readonly hostingConfig: HostingConfig | null;
   /** The checks a plain run makes before submitting (hosting, token, --max-cost); throws. */
   check(prepared: Prepared): Promise<void>;
   /** Keep the hosting open until this run settles. */
@@ -76,6 +78,7 @@ export class WatchResources {
       store,
       lockPath: lockPathFor(recipe),
       deps: { provider: session.provider, providerName, store, hosting },
+      hostingConfig: config,
       check: (prepared) => preflight(prepared, { ...options, hosting, hostingConfig: config, user, session, recipeFile: basename(recipe.file) }),
       hold: (run) => {
         if (!entry) return;

@@ -5,6 +5,8 @@
  * wants (cancelled while queued; left to finish into the cache once running), and starts a
  * run in which everything already done is a cache hit and everything still in flight is
  * awaited rather than resubmitted. One provider session, store and hosting serve every cycle.
+ * Each cycle hosts its local sources ahead of the -j slots, as a plain run does
+ * (watch-prefetch.ts: what a superseded cycle was uploading goes on only if the new plan needs it).
  */
 import { buildPlan } from '../plan/index.js';
 import type { SessionPool } from '../providers/session-pool.js';
@@ -20,6 +22,7 @@ import { prepareRun, type Prepared } from './prepare.js';
 import { cacheDirFor, lockPathFor, type RunRecipeDeps, type RunRecipeOptions } from './run-recipe.js';
 import { executePlan, type RunSummary } from './scheduler.js';
 import { problemLines, WatchResources, type CycleResources } from './watch-resources.js';
+import { WatchPrefetches } from './watch-prefetch.js';
 import { WriteGate } from './write-gate.js';
 
 export type WatchDeps = Omit<RunRecipeDeps, 'session'> & { readonly sessions: SessionPool };
@@ -50,6 +53,8 @@ interface CurrentRun {
 export class WatchSession {
   readonly #inflight = new InflightRegistry();
   readonly #writes = new WriteGate();
+  /** Uploads of local sources ahead of the -j slots, per cycle (see watch-prefetch.ts). */
+  readonly #prefetches = new WatchPrefetches();
   readonly #resources: WatchResources;
   /** Seeds this session chose (drawn or from the lock): they keep in-flight keys stable. */
   #seeds = new Map<string, number>();
@@ -127,6 +132,7 @@ export class WatchSession {
     this.#closed = true;
     this.#current?.stop.abort();
     while (this.#runs.size > 0) await Promise.allSettled([...this.#runs]);
+    await this.#prefetches.close();
     await this.#resources.close();
   }
 
@@ -136,6 +142,7 @@ export class WatchSession {
     // already under way land before the lock is read, so the new plan sees them.
     this.#current?.mute();
     this.#current?.stop.abort();
+    this.#prefetches.pause();
     await this.#writes.settled();
     await this.#current?.lock.flush().catch((e: unknown) => this.#warn(`lock: ${(e as Error).message}`));
     // --force and --reseed are one-shot: later cycles re-run only what changed.
@@ -166,15 +173,24 @@ export class WatchSession {
     const stop = new AbortController();
     const lock = new LockWriter(run.lockPath, { pid: this.deps.pid, isAlive: this.deps.isAlive });
     let muted = false;
+    // Uploads start now, in the background, instead of inside each node's -j slot.
+    this.#prefetches.handOver(prepared, run.deps.hosting);
+    const ahead = this.#prefetches.start(prepared, { hosting: run.deps.hosting, config: run.hostingConfig, store: run.store, concurrency: this.options.jobs, signal: this.options.signal, keepGoing: this.options.keepGoing });
     const onEvent = (e: RunEvent): void => {
+      if (!muted) ahead.prefetch.observe(e);
       if (!muted || e.type === 'warning') this.deps.onEvent(e);
     };
     const done = executePlan(
       prepared,
       { ...run.deps, rt: this.deps.rt, lockPath: run.lockPath, lockWriter: lock, writes: this.#writes, inflight: this.#inflight, onEvent, pid: this.deps.pid, isAlive: this.deps.isAlive },
       { ...this.options, stopSignal: stop.signal },
-    ).finally(() => run.store.flush());
+    ).finally(() => {
+      // Superseded: the next cycle decided which of its uploads go on.
+      if (!muted) this.#prefetches.finish();
+      return run.store.flush();
+    });
     run.hold(done);
+    run.hold(ahead.settled);
     this.#runs.add(done);
     void done.catch(() => undefined).finally(() => this.#runs.delete(done));
     this.#current = { stop, lock, done, mute: () => (muted = true) };

@@ -42,6 +42,10 @@ export interface RigOptions {
   readonly queueMs?: number;
   readonly runMs?: number;
   readonly options?: Partial<RunRecipeOptions>;
+  /** Also called with each event as it happens. */
+  readonly onEvent?: (e: RunEvent) => void;
+  /** More environment for the runtime (AWS credentials for S3 hosting). */
+  readonly env?: Record<string, string>;
   /** Before the watcher starts (more files, a plain run against the emulator with `env`). */
   readonly setup?: (p: Project, env: Record<string, string>, emulator: EmulatorHandle) => Promise<void>;
 }
@@ -49,7 +53,7 @@ export interface RigOptions {
 export async function startWatchRig(yaml: string, o: RigOptions = {}): Promise<WatchRig> {
   const project = await createProject(yaml);
   const emulator = await startEmulator({ queueMs: o.queueMs ?? 10, runMs: o.runMs ?? 20 });
-  const env = { RUNCOMFY_MODEL_API_BASE: emulator.baseUrl, KONTEXT_ALLOW_HOSTS: '127.0.0.1', RUNCOMFY_TOKEN: 'test-token' };
+  const env = { RUNCOMFY_MODEL_API_BASE: emulator.baseUrl, KONTEXT_ALLOW_HOSTS: '127.0.0.1', RUNCOMFY_TOKEN: 'test-token', ...o.env };
   await o.setup?.(project, env, emulator);
   const rt = testRuntime(project.root, env);
   const sessions = new SessionPool(rt, {
@@ -59,7 +63,11 @@ export async function startWatchRig(yaml: string, o: RigOptions = {}): Promise<W
   const interrupt = new AbortController();
   const events: RunEvent[] = [];
   const errors: unknown[] = [];
-  const session = new WatchSession(project.recipe, { jobs: 4, signal: interrupt.signal, ...o.options }, { rt, onEvent: (e) => events.push(e), pid: process.pid, isAlive: () => true, sessions });
+  const onEvent = (e: RunEvent): void => {
+    events.push(e);
+    o.onEvent?.(e);
+  };
+  const session = new WatchSession(project.recipe, { jobs: 4, signal: interrupt.signal, ...o.options }, { rt, onEvent, pid: process.pid, isAlive: () => true, sessions });
   const watcher = new RecipeWatcher(session, { onCycleError: (e) => errors.push(e) });
   const calls = (): RequestLogEntry[] => emulator.requestLog().filter((e) => !e.internal);
   const rig: WatchRig = {
