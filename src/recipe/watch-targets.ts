@@ -32,6 +32,11 @@ export interface WatchTargets {
   readonly excluded: readonly string[];
   /** `save:` templates as patterns (placeholders match any name). */
   readonly savePatterns: readonly RegExp[];
+  /**
+   * The local source files the latest load found (none when it failed): a file in a folder
+   * that just appeared (or was made again) is a change unless it is one of these.
+   */
+  readonly loaded: readonly string[];
 }
 
 /** A folder to hand to the file watcher. */
@@ -50,13 +55,14 @@ export interface WatchTargetOptions {
 export function watchTargets(recipe: Recipe, options: WatchTargetOptions = {}): WatchTargets {
   const files = new Set<string>([recipe.file]);
   const globs: GlobTarget[] = [];
+  const loaded = recipe.sources.flatMap((s) => s.instances.flatMap((i) => (i.path ? [i.path] : [])));
   for (const source of recipe.sources) {
     if (source.kind === 'file') for (const i of source.instances) if (i.path) files.add(i.path);
     if (source.kind === 'glob') globs.push(...globTargets(source.spec, recipe.dir));
   }
   const excluded = [recipe.outDir, ...(options.cacheDir ? [options.cacheDir] : []), ...(options.lockPath ? [options.lockPath] : [])];
   const savePatterns = recipe.passes.flatMap((p) => (p.save ? [templatePattern(p.save)] : []));
-  return { files: [...files].filter((f) => isAbsolute(f)), globs, excluded, savePatterns };
+  return { files: [...files].filter((f) => isAbsolute(f)), globs, excluded, savePatterns, loaded };
 }
 
 function globTargets(spec: string, dir: string): GlobTarget[] {
@@ -86,7 +92,7 @@ export function draftWatchTargets(file: string, text: string): WatchTargets | nu
   }
   const saves = [draft.defaults.save, ...draft.passes.map((p) => p.save)].flatMap((s) => (s ? [templatePattern(resolve(dir, s))] : []));
   const lockPath = join(dir, `${basename(file, extname(file))}.lock.json`);
-  return { files: [...files], globs, excluded: [resolve(dir, draft.out ?? 'out'), lockPath], savePatterns: saves };
+  return { files: [...files], globs, excluded: [resolve(dir, draft.out ?? 'out'), lockPath], savePatterns: saves, loaded: [] };
 }
 
 /** A bad pattern is the recipe's error to report; here it just watches nothing. */
@@ -98,20 +104,25 @@ function tryGlobTargets(spec: string, dir: string): GlobTarget[] {
   }
 }
 
-/** Both sets of targets at once (an invalid edit keeps the last good recipe's targets too). */
-export function mergeTargets(a: WatchTargets, b: WatchTargets | null): WatchTargets {
-  if (!b) return a;
+/**
+ * The last good recipe's targets and, when the latest load failed, what its text names too
+ * (`draft`; `null` when the YAML itself does not parse). Nothing counts as loaded then.
+ */
+export function mergeTargets(good: WatchTargets, draft: WatchTargets | null, latestFailed = draft !== null): WatchTargets {
+  const b = draft ?? { files: [], globs: [], excluded: [], savePatterns: [], loaded: [] };
+  if (!latestFailed) return good;
   return {
-    files: [...new Set([...a.files, ...b.files])],
-    globs: [...a.globs, ...b.globs],
-    excluded: [...new Set([...a.excluded, ...b.excluded])],
-    savePatterns: [...a.savePatterns, ...b.savePatterns],
+    files: [...new Set([...good.files, ...b.files])],
+    globs: [...good.globs, ...b.globs],
+    excluded: [...new Set([...good.excluded, ...b.excluded])],
+    savePatterns: [...good.savePatterns, ...b.savePatterns],
+    loaded: [],
   };
 }
 
 /** Before the first valid load: only the recipe file itself. */
 export function recipeOnlyTargets(file: string): WatchTargets {
-  return { files: [file], globs: [], excluded: [], savePatterns: [] };
+  return { files: [file], globs: [], excluded: [], savePatterns: [], loaded: [] };
 }
 
 /** Folders to watch: each file's folder (its direct children only) and each glob base. */

@@ -63,6 +63,7 @@ export class WatchSession {
   #recipe: Recipe | null = null;
   /** What the latest recipe text names while it does not load (missing sources among them). */
   #draft: WatchTargets | null = null;
+  #latestFailed = false;
   #started = 0;
   #closed = false;
 
@@ -84,7 +85,7 @@ export class WatchSession {
     const good = recipe
       ? watchTargets(recipe, { cacheDir: cacheDirFor(recipe, this.options.cacheDir, this.deps.rt), lockPath: lockPathFor(recipe) })
       : recipeOnlyTargets(this.#resources.absolute(this.path));
-    return mergeTargets(good, this.#draft);
+    return mergeTargets(good, this.#draft, this.#latestFailed);
   }
 
   get recipe(): Recipe | null {
@@ -115,9 +116,11 @@ export class WatchSession {
       const result = await validateRecipe(read.text, { displayPath: this.path, file: read.file, rt: this.deps.rt, strict: this.options.strict ?? false, allowOutsideRoot: this.options.allowOutsideRoot ?? false });
       if (result.recipe === null) throw new RecipeError(result.problems);
       this.#draft = null;
+      this.#latestFailed = false;
       return { recipe: result.recipe };
     } catch (e) {
       this.#draft = read ? draftWatchTargets(read.file, read.text) : null;
+      this.#latestFailed = true;
       return { invalid: this.#invalid(e) };
     }
   }

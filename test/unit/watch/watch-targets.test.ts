@@ -137,6 +137,10 @@ describe('draftWatchTargets / mergeTargets (a recipe that does not load yet)', (
     const good = watchTargets(recipe([file('/p/assets/photo.jpg')]));
     const merged = mergeTargets(good, draftWatchTargets('/p/recipe.yml', text));
     expect(merged.files).toEqual(['/p/recipe.yml', '/p/assets/photo.jpg', '/p/incoming/new.jpg']);
+    // The latest load failed: nothing it found counts as loaded.
+    expect(good.loaded).toEqual(['/p/assets/photo.jpg']);
+    expect(merged.loaded).toEqual([]);
     expect(mergeTargets(good, null)).toBe(good);
+    expect(mergeTargets(good, null, true).loaded).toEqual([]);
   });
 });

@@ -1,0 +1,135 @@
+/**
+ * The chokidar watchers behind one RecipeWatcher: one per folder to watch, opened when a
+ * folder becomes relevant and closed when it stops being so (nothing accumulates). A folder
+ * that does not exist yet is watched from its nearest existing ancestor (chokidar alone does
+ * not notice a missing path appear); a folder deleted and made again is watched anew.
+ * chokidar uses fs events (inotify/FSEvents), never polling: an idle watch costs no CPU.
+ */
+import { watch, type FSWatcher } from 'chokidar';
+import type { Stats } from 'node:fs';
+import { readdir } from 'node:fs/promises';
+import { join, sep } from 'node:path';
+import { surveyRoots, type PresentRoot, type WatchFilter, type WatchRoot, type WatchTargets } from '../../recipe/watch-targets.js';
+
+export interface RootWatcherEvents {
+  /** A relevant path changed (or appeared, or went). */
+  readonly onPath: (path: string) => void;
+  /** A folder appeared while its watcher was starting: look again (call `follow` once more). */
+  readonly onMissed: () => void;
+  readonly onError: (e: unknown) => void;
+}
+
+interface Entry {
+  readonly recursive: boolean;
+  readonly id: string;
+  readonly watcher: FSWatcher;
+}
+
+/** Marks a root whose appearance a watcher missed: the next `follow` treats it as made again. */
+const MISSED = 'missed';
+
+export class RootWatchers {
+  readonly #watchers = new Map<string, Entry>();
+  /** Each root folder's identity when last looked at (`null`: missing). */
+  #ids: ReadonlyMap<string, string | null> = new Map();
+  #filter: WatchFilter;
+
+  constructor(
+    filter: WatchFilter,
+    readonly events: RootWatcherEvents,
+  ) {
+    this.#filter = filter;
+  }
+
+  /** The folders being watched now. */
+  get roots(): WatchRoot[] {
+    return [...this.#watchers].map(([path, w]) => ({ path, recursive: w.recursive }));
+  }
+
+  /**
+   * Watch exactly the folders `filter` needs; resolves once new watchers are live. `loaded`:
+   * the source files the latest load found (see {@link WatchTargets.loaded}).
+   */
+  async follow(filter: WatchFilter, loaded: ReadonlySet<string>): Promise<void> {
+    this.#filter = filter;
+    const { present, ids } = await surveyRoots(filter.roots);
+    const appearing = changedRoots(this.#ids, ids);
+    this.#ids = ids;
+    const fresh = present.filter((r) => {
+      const w = this.#watchers.get(r.path);
+      return w?.recursive !== r.recursive || w.id !== r.id;
+    });
+    const stale = [...this.#watchers].filter(([path]) => !present.some((r) => r.path === path) || fresh.some((r) => r.path === path));
+    // A watcher on a folder that is gone, made again or no longer wanted closes first: chokidar
+    // shares one fs watch per path across watchers, and a new one must not join a dead handle.
+    // One that only changes depth closes once its replacement is ready, so nothing falls between.
+    const later = stale.filter(([path, w]) => present.some((r) => r.path === path && r.id === w.id));
+    for (const [path] of stale) this.#watchers.delete(path);
+    await Promise.all(stale.filter((s) => !later.includes(s)).map(([, w]) => w.watcher.close()));
+    const opened = await Promise.all(fresh.map((r) => this.#open(r)));
+    fresh.forEach((r, i) => this.#watchers.set(r.path, { recursive: r.recursive, id: r.id, watcher: opened[i] as FSWatcher }));
+    await Promise.all(later.map(([, w]) => w.watcher.close()));
+    await this.#recheck(appearing, loaded);
+  }
+
+  async close(): Promise<void> {
+    const all = [...this.#watchers.values()];
+    this.#watchers.clear();
+    await Promise.all(all.map((w) => w.watcher.close()));
+  }
+
+  async #open(root: PresentRoot): Promise<FSWatcher> {
+    const watcher = watch(root.path, {
+      ignoreInitial: true,
+      depth: root.recursive ? undefined : 0,
+      ignored: (p: string, stats?: Stats) => !this.#filter.relevant(p, stats === undefined ? undefined : stats.isDirectory() ? 'dir' : 'file'),
+    });
+    for (const ev of ['add', 'change', 'unlink'] as const) watcher.on(ev, (p: string) => this.events.onPath(p));
+    // A missing root folder (or one on the way to it) appearing is a change too: chokidar lists
+    // a new folder before it watches it, so a file written right after the mkdir can go
+    // unreported; the cycle this starts reads the folder itself.
+    let ready = false;
+    watcher.on('addDir', (p: string) => {
+      if (ready && [...this.#ids].some(([r, id]) => id === null && (r === p || r.startsWith(p + sep)))) this.events.onPath(p);
+    });
+    watcher.on('error', (e) => this.events.onError(e));
+    await new Promise<void>((resolve) =>
+      watcher.once('ready', () => {
+        ready = true;
+        resolve();
+      }),
+    );
+    return watcher;
+  }
+
+  /**
+   * Root folders that just appeared, went, or were made again: while the watchers switched
+   * over (and chokidar lists a folder before it watches it) files may have come unreported.
+   * Now that the watchers are live, a relevant file there that the latest load did not find
+   * is a change; a folder no watcher knows is watched anew at the next `follow`.
+   */
+  async #recheck(dirs: readonly string[], loaded: ReadonlySet<string>): Promise<void> {
+    if (dirs.length === 0) return;
+    const known = new Set([...this.#watchers.values()].flatMap(({ watcher }) => Object.keys(watcher.getWatched())));
+    for (const dir of dirs) {
+      const recursive = this.#filter.roots.some((r) => r.path === dir && r.recursive);
+      const entries = await readdir(dir, { withFileTypes: true, recursive }).catch(() => null);
+      if (!entries) continue;
+      for (const e of entries) {
+        const path = join(e.parentPath, e.name);
+        if (e.isFile() && !loaded.has(path) && this.#filter.relevant(path, 'file')) this.events.onPath(path);
+      }
+      if (known.has(dir)) continue;
+      this.#ids = new Map([...this.#ids, [dir, MISSED]]);
+      this.events.onMissed();
+    }
+  }
+}
+
+/** Roots missing now, or whose folder differs from last time (appeared, or made again). */
+function changedRoots(before: ReadonlyMap<string, string | null>, now: ReadonlyMap<string, string | null>): string[] {
+  return [...now].flatMap(([path, id]) => {
+    const was = before.get(path);
+    return id === null || (was !== undefined && was !== id) ? [path] : [];
+  });
+}
