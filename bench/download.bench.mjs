@@ -42,7 +42,12 @@ async function child(kind, url, dest) {
   } else {
     const { createRunComfyProvider } = await import('../dist/providers/runcomfy/client.js');
     const { createRuntime } = await import('../dist/runtime.js');
-    const provider = createRunComfyProvider({ baseUrl: 'http://127.0.0.1:1/v1', token: 'bench', rt: createRuntime({ env: {} }), allowHosts: ['127.0.0.1'] });
+    const provider = createRunComfyProvider({
+      baseUrl: 'http://127.0.0.1:1/v1',
+      token: 'bench',
+      rt: createRuntime({ env: {} }),
+      allowHosts: ['127.0.0.1'],
+    });
     bytes = (await provider.download(url, dest)).bytes;
     await provider.close();
   }
@@ -52,7 +57,9 @@ async function child(kind, url, dest) {
 
 async function runChild(kind, url, dir, round) {
   const dest = join(dir, `${kind}-${round}.bin`);
-  const { stdout } = await promisify(execFile)(process.execPath, [self, '--child', kind, url, dest], { maxBuffer: 1 << 20 });
+  const { stdout } = await promisify(execFile)(process.execPath, [self, '--child', kind, url, dest], {
+    maxBuffer: 1 << 20,
+  });
   await rm(dest, { force: true });
   return JSON.parse(stdout);
 }
@@ -71,7 +78,9 @@ async function main() {
         const res = await runChild(kind, url, dir, r);
         if (res.bytes !== size) throw new Error(`${kind} downloaded ${res.bytes} of ${size} bytes`);
         runs[kind].push(res);
-        console.log(`round ${r + 1} ${kind.padEnd(8)} ${(res.ms / 1000).toFixed(2)} s  ${mbps(size, res.ms)} MB/s  peak RSS ${mb(res.maxRssKb)} MB`);
+        console.log(
+          `round ${r + 1} ${kind.padEnd(8)} ${(res.ms / 1000).toFixed(2)} s  ${mbps(size, res.ms)} MB/s  peak RSS ${mb(res.maxRssKb)} MB`,
+        );
       }
     }
   } finally {
@@ -84,11 +93,19 @@ async function main() {
   const ratio = bare.ms / client.ms;
   const rss = Math.max(...runs.client.map((x) => x.maxRssKb));
   console.log(`\n${(size / 1024 ** 3).toFixed(2)} GiB, best of ${rounds}:`);
-  console.log(`  bare undici stream-to-file : ${mbps(size, bare.ms)} MB/s, peak RSS ${mb(Math.max(...runs.bare.map((x) => x.maxRssKb)))} MB`);
+  console.log(
+    `  bare undici stream-to-file : ${mbps(size, bare.ms)} MB/s, peak RSS ${mb(Math.max(...runs.bare.map((x) => x.maxRssKb)))} MB`,
+  );
   const ref = best(runs['bare+sha']);
-  console.log(`  bare + inline sha256       : ${mbps(size, ref.ms)} MB/s (what the hash alone costs; client/this: ${((ref.ms / client.ms) * 100).toFixed(0)} %)`);
-  console.log(`  kontext client download    : ${mbps(size, client.ms)} MB/s, peak RSS ${mb(rss)} MB (sha256 + length check + rename)`);
-  console.log(`  throughput ratio client/bare: ${(ratio * 100).toFixed(0)} % (target ≥ 80 %: ${ratio >= 0.8 ? 'met' : 'MISSED'})`);
+  console.log(
+    `  bare + inline sha256       : ${mbps(size, ref.ms)} MB/s (what the hash alone costs; client/this: ${((ref.ms / client.ms) * 100).toFixed(0)} %)`,
+  );
+  console.log(
+    `  kontext client download    : ${mbps(size, client.ms)} MB/s, peak RSS ${mb(rss)} MB (sha256 + length check + rename)`,
+  );
+  console.log(
+    `  throughput ratio client/bare: ${(ratio * 100).toFixed(0)} % (target ≥ 80 %: ${ratio >= 0.8 ? 'met' : 'MISSED'})`,
+  );
   console.log(`  client peak RSS: ${mb(rss)} MB (target < 150 MB: ${rss / 1024 < 150 ? 'met' : 'MISSED'})`);
 }
 

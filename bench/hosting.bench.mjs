@@ -44,7 +44,9 @@ const AWS = { AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'bench-secret'
 /** A JPEG of 256×256 noise, padded to ~`bytes` with COM segments right after SOI. */
 async function paddedJpeg(bytes) {
   const w = 256;
-  const jpg = await sharp(randomBytes(w * w * 3), { raw: { width: w, height: w, channels: 3 } }).jpeg({ quality: 90 }).toBuffer();
+  const jpg = await sharp(randomBytes(w * w * 3), { raw: { width: w, height: w, channels: 3 } })
+    .jpeg({ quality: 90 })
+    .toBuffer();
   const parts = [jpg.subarray(0, 2)];
   let size = jpg.length;
   while (size < bytes) {
@@ -81,7 +83,13 @@ async function makeImages(dir) {
 async function child(role, arg) {
   let stats;
   if (role === 's3') {
-    const server = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory: arg, configureBuckets: [{ name: BUCKET }] });
+    const server = new S3rver({
+      address: '127.0.0.1',
+      port: 0,
+      silent: true,
+      directory: arg,
+      configureBuckets: [{ name: BUCKET }],
+    });
     const { port } = await server.run();
     const counts = { PUT: 0, HEAD: 0, GET: 0 };
     server.httpServer.prependListener('request', (req) => {
@@ -91,7 +99,11 @@ async function child(role, arg) {
     process.send({ ready: `http://127.0.0.1:${port}` });
   } else {
     const emulator = await startEmulator({ queueMs: 0, runMs: Number(arg) });
-    stats = () => ({ submits: emulator.requestLog().filter((e) => !e.internal && e.method === 'POST' && e.path.startsWith('/v1/models/')).length });
+    stats = () => ({
+      submits: emulator
+        .requestLog()
+        .filter((e) => !e.internal && e.method === 'POST' && e.path.startsWith('/v1/models/')).length,
+    });
     process.send({ ready: emulator.baseUrl });
   }
   process.on('message', (m) => (m === 'stats' ? process.send({ stats: stats() }) : process.exit(0)));
@@ -151,15 +163,19 @@ async function timedRun(root, recipe, cacheDir, env, s3, emulator) {
   const failures = [];
   const t0 = performance.now();
   try {
-    const result = await runRecipe(recipe, { jobs: JOBS, cacheDir }, {
-      rt,
-      session,
-      pid: process.pid,
-      isAlive: () => false,
-      onEvent: (e) => {
-        if (e.type === 'node-failed') failures.push(`${e.node}: ${e.message}`);
+    const result = await runRecipe(
+      recipe,
+      { jobs: JOBS, cacheDir },
+      {
+        rt,
+        session,
+        pid: process.pid,
+        isAlive: () => false,
+        onEvent: (e) => {
+          if (e.type === 'node-failed') failures.push(`${e.node}: ${e.message}`);
+        },
       },
-    });
+    );
     const ms = performance.now() - t0;
     const after = await s3.stats();
     if (failures.length) console.log(`  ${failures.length} failed, e.g. ${failures[0]}`);
@@ -190,7 +206,10 @@ async function warmUp(root, env, s3, emulator) {
 /** Host every image up front (what a user's own upload script would do before the run). */
 async function uploadOnly(root, images, cacheDir, env, s3, prefix) {
   const rt = runtime(root, env);
-  const hosting = createHosting({ mode: 's3', bucket: BUCKET, prefix, endpoint: s3.url, force_path_style: true }, { rt, cacheDir, projectRoot: root });
+  const hosting = createHosting(
+    { mode: 's3', bucket: BUCKET, prefix, endpoint: s3.url, force_path_style: true },
+    { rt, cacheDir, projectRoot: root },
+  );
   const files = (await readdir(images)).filter((f) => f.endsWith('.jpg')).sort();
   const limit = pLimit(JOBS);
   const before = await s3.stats();
@@ -226,9 +245,17 @@ async function main() {
     const images = join(root, 'images');
     const t0 = performance.now();
     const total = await makeImages(images);
-    console.log(`images: ${N} distinct JPEGs, ${(total / N / 1e6).toFixed(2)} MB each (${(total / 1e6).toFixed(0)} MB), generated in ${sec(performance.now() - t0)}`);
-    console.log(`API: emulator (own process), run time ${RUN_MS} ms per request; -j ${JOBS}; S3: s3rver on 127.0.0.1 (own process), presigned URLs`);
-    console.log(`machine: ${cpus().length} cores, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}; latency-bound floor ${sec(Math.ceil(N / JOBS) * RUN_MS)}`);
+    console.log(
+      `images: ${N} distinct JPEGs, ${(total / N / 1e6).toFixed(2)} MB each (${(total / 1e6).toFixed(0)} MB), generated in ${sec(performance.now() - t0)}`,
+    );
+    console.log(
+      `API: emulator (own process), run time ${RUN_MS} ms per request; -j ${JOBS}; S3: s3rver on 127.0.0.1 (own process), presigned URLs`,
+    );
+    console.log(
+      `machine: ${cpus().length} cores, load average ${loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' ')}; latency-bound floor ${sec(Math.ceil(N / JOBS) * RUN_MS)}`,
+    );
     const env = {
       PATH: process.env.PATH ?? '',
       HOME: root,
@@ -242,20 +269,30 @@ async function main() {
     const coldRecipe = join(root, 'cold.yml');
     await writeFile(coldRecipe, recipeYaml(s3, 'cold'));
     const cold = await timedRun(root, coldRecipe, join(root, 'cache-cold'), env, s3, emulator);
-    console.log(`cold run:        ${sec(cold.ms)}  (${cold.done} done, ${cold.puts} PUTs, ${cold.heads} HEADs, ${cold.submits} submits)`);
+    console.log(
+      `cold run:        ${sec(cold.ms)}  (${cold.done} done, ${cold.puts} PUTs, ${cold.heads} HEADs, ${cold.submits} submits)`,
+    );
     const again = await timedRun(root, coldRecipe, join(root, 'cache-cold'), env, s3, emulator);
-    console.log(`second run:      ${sec(again.ms)}  (${again.cached} cached, ${again.puts} PUTs, ${again.heads} HEADs, ${again.submits} submits)${again.puts === 0 ? '' : '  <-- expected 0 PUTs'}`);
+    console.log(
+      `second run:      ${sec(again.ms)}  (${again.cached} cached, ${again.puts} PUTs, ${again.heads} HEADs, ${again.submits} submits)${again.puts === 0 ? '' : '  <-- expected 0 PUTs'}`,
+    );
 
     const up = await uploadOnly(root, images, join(root, 'cache-pre'), env, s3, 'pre');
-    console.log(`upload only:     ${sec(up.ms)}  (${up.puts} PUTs at concurrency ${JOBS}, ${((total / 1e6) / (up.ms / 1000)).toFixed(0)} MB/s)`);
+    console.log(
+      `upload only:     ${sec(up.ms)}  (${up.puts} PUTs at concurrency ${JOBS}, ${(total / 1e6 / (up.ms / 1000)).toFixed(0)} MB/s)`,
+    );
     const preRecipe = join(root, 'pre.yml');
     await writeFile(preRecipe, recipeYaml(s3, 'pre'));
     const pre = await timedRun(root, preRecipe, join(root, 'cache-pre'), env, s3, emulator);
-    console.log(`pre-hosted run:  ${sec(pre.ms)}  (${pre.done} done, ${pre.puts} PUTs, ${pre.heads} HEADs, ${pre.submits} submits)`);
+    console.log(
+      `pre-hosted run:  ${sec(pre.ms)}  (${pre.done} done, ${pre.puts} PUTs, ${pre.heads} HEADs, ${pre.submits} submits)`,
+    );
 
     const serial = up.ms + pre.ms;
     const hidden = up.ms > 0 ? (serial - cold.ms) / up.ms : 0;
-    console.log(`cold vs pre-hosted: ${((cold.ms / pre.ms - 1) * 100).toFixed(1)} % longer; upload first then run: ${sec(serial)}`);
+    console.log(
+      `cold vs pre-hosted: ${((cold.ms / pre.ms - 1) * 100).toFixed(1)} % longer; upload first then run: ${sec(serial)}`,
+    );
     console.log(`upload time hidden behind remote work: ${(hidden * 100).toFixed(0)} %`);
   } finally {
     await emulator.close();

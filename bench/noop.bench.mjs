@@ -12,10 +12,20 @@ import { maxRssMb, median, row, tempProject, timeCli, write } from './lib.mjs';
 
 async function project(instances, passes) {
   const dir = tempProject(`noop-${instances}x${passes}`);
-  const png = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#336699' } }).png().toBuffer();
-  for (let i = 0; i < instances; i++) write(join(dir, 'in', `item-${String(i).padStart(5, '0')}.png`), Buffer.concat([png, Buffer.from(String(i))]));
-  const body = Array.from({ length: passes }, (_, k) => `  - id: pass-${k + 1}\n    prompt: Keep the object unchanged. Replace the background with color ${k + 1}.\n`).join('');
-  write(join(dir, 'r.yml'), `version: 1\nprovider: emulator\ndefaults: { seed: 11 }\nsources:\n  items: "in/*.png"\npasses:\n${body}`);
+  const png = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#336699' } })
+    .png()
+    .toBuffer();
+  for (let i = 0; i < instances; i++)
+    write(join(dir, 'in', `item-${String(i).padStart(5, '0')}.png`), Buffer.concat([png, Buffer.from(String(i))]));
+  const body = Array.from(
+    { length: passes },
+    (_, k) =>
+      `  - id: pass-${k + 1}\n    prompt: Keep the object unchanged. Replace the background with color ${k + 1}.\n`,
+  ).join('');
+  write(
+    join(dir, 'r.yml'),
+    `version: 1\nprovider: emulator\ndefaults: { seed: 11 }\nsources:\n  items: "in/*.png"\npasses:\n${body}`,
+  );
   return dir;
 }
 
@@ -27,17 +37,33 @@ async function fillCache(dir) {
   const store = await openStore(join(dir, '.kontext'));
   const out = new Map();
   for (const node of plan.nodes) {
-    const input = node.input.kind === 'node' ? out.get(node.input.id) : (await store.hashSource(node.input.path)).sha256;
+    const input =
+      node.input.kind === 'node' ? out.get(node.input.id) : (await store.hashSource(node.input.path)).sha256;
     const key = keyFor(node, 'emulator', input, node.seed);
     const sha = await store.putBlob(Buffer.from(`output of ${node.id}`));
-    await store.putRecord({ key, node: node.id, provider: 'emulator', model: node.model, seed: node.seed, input_sha256: input, output_sha256: sha, media_type: 'image/png', ext: 'png', request_id: `bench-${node.id}`, finished_at: new Date().toISOString() });
+    await store.putRecord({
+      key,
+      node: node.id,
+      provider: 'emulator',
+      model: node.model,
+      seed: node.seed,
+      input_sha256: input,
+      output_sha256: sha,
+      media_type: 'image/png',
+      ext: 'png',
+      request_id: `bench-${node.id}`,
+      finished_at: new Date().toISOString(),
+    });
     out.set(node.id, sha);
   }
   await store.flush();
   return plan.nodes.length;
 }
 
-for (const [instances, passes, target] of [[250, 4, 1500], [2500, 4, null]]) {
+for (const [instances, passes, target] of [
+  [250, 4, 1500],
+  [2500, 4, null],
+]) {
   const dir = await project(instances, passes);
   const nodes = await fillCache(dir);
   const first = timeCli(['run', 'r.yml'], { cwd: dir });
@@ -47,6 +73,16 @@ for (const [instances, passes, target] of [[250, 4, 1500], [2500, 4, null]]) {
   const rss = maxRssMb(['run', 'r.yml'], { cwd: dir });
   console.log(`${nodes} cached nodes (${instances} instances × ${passes} passes)`);
   row(`  first no-op run (writes outputs + lock)`, '-', `${first.ms.toFixed(0)} ms`);
-  row(`  no-op re-run, whole CLI process (median of 3)`, target ? `< ${target} ms` : '-', `${again.toFixed(0)} ms`, target ? again < target : undefined);
-  row(`  max RSS of the no-op re-run`, nodes >= 10000 ? '< 300 MB' : '-', rss === null ? 'n/a' : `${rss.toFixed(0)} MB`, nodes >= 10000 && rss !== null ? rss < 300 : undefined);
+  row(
+    `  no-op re-run, whole CLI process (median of 3)`,
+    target ? `< ${target} ms` : '-',
+    `${again.toFixed(0)} ms`,
+    target ? again < target : undefined,
+  );
+  row(
+    `  max RSS of the no-op re-run`,
+    nodes >= 10000 ? '< 300 MB' : '-',
+    rss === null ? 'n/a' : `${rss.toFixed(0)} MB`,
+    nodes >= 10000 && rss !== null ? rss < 300 : undefined,
+  );
 }

@@ -48,25 +48,36 @@ function sweep(policy, jobMs) {
 
 const s = (ms) => (ms / 1000).toFixed(2).padStart(6);
 const rows = [];
-console.log(`poll policy: first ${DEFAULT_POLL_POLICY.firstDelayMs} ms, x${DEFAULT_POLL_POLICY.factor}, cap ${DEFAULT_POLL_POLICY.maxDelayMs} ms; RTT ${RTT_MS} ms; job length swept ±25 %\n`);
+console.log(
+  `poll policy: first ${DEFAULT_POLL_POLICY.firstDelayMs} ms, x${DEFAULT_POLL_POLICY.factor}, cap ${DEFAULT_POLL_POLICY.maxDelayMs} ms; RTT ${RTT_MS} ms; job length swept ±25 %\n`,
+);
 console.log('job    policy                     mean delay  p95 delay  status requests');
 for (const jobS of JOBS_S) {
   const a = sweep(ours, jobS * 1000);
   const b = sweep(fixed, jobS * 1000);
   rows.push({ jobS, a, b });
-  for (const [p, r] of [[ours, a], [fixed, b]]) {
-    console.log(`${String(jobS).padStart(3)} s  ${p.name.padEnd(26)} ${s(r.mean)} s   ${s(r.p95)} s   ${r.requests.toFixed(1).padStart(6)}`);
+  for (const [p, r] of [
+    [ours, a],
+    [fixed, b],
+  ]) {
+    console.log(
+      `${String(jobS).padStart(3)} s  ${p.name.padEnd(26)} ${s(r.mean)} s   ${s(r.p95)} s   ${r.requests.toFixed(1).padStart(6)}`,
+    );
   }
 }
 console.log('\nratios (ours / fixed 2 s):');
 for (const { jobS, a, b } of rows) {
-  console.log(`${String(jobS).padStart(3)} s  delay ${(a.mean / b.mean).toFixed(2)}x   requests ${(a.requests / b.requests).toFixed(2)}x`);
+  console.log(
+    `${String(jobS).padStart(3)} s  delay ${(a.mean / b.mean).toFixed(2)}x   requests ${(a.requests / b.requests).toFixed(2)}x`,
+  );
 }
 const short = rows[0];
 const long = rows[rows.length - 1];
 const okShort = short.a.mean < short.b.mean;
 const okLong = long.a.requests < long.b.requests;
-console.log(`\ntarget: lower mean delay for ${short.jobS} s jobs: ${okShort ? 'met' : 'MISSED'}; fewer requests for ${long.jobS} s jobs: ${okLong ? 'met' : 'MISSED'}`);
+console.log(
+  `\ntarget: lower mean delay for ${short.jobS} s jobs: ${okShort ? 'met' : 'MISSED'}; fewer requests for ${long.jobS} s jobs: ${okLong ? 'met' : 'MISSED'}`,
+);
 
 // Within one run jobs are alike: the client learns when they finish (median of recent ones),
 // takes one early look at the queue, then reads the result where the job is expected to finish
@@ -103,5 +114,7 @@ function learnedBatch(jobMs) {
 console.log('\nlearned completion times (a batch of like jobs, one client; requests include the result read):');
 for (const { jobS, a, b } of rows) {
   const l = learnedBatch(jobS * 1000);
-  console.log(`${String(jobS).padStart(3)} s  mean delay ${s(l.mean)} s (backoff ${s(a.mean)} s, fixed 2 s ${s(b.mean)} s)   requests ${l.requests.toFixed(1).padStart(5)} (backoff ${(a.requests + 1).toFixed(1)}, fixed ${(b.requests + 1).toFixed(1)})`);
+  console.log(
+    `${String(jobS).padStart(3)} s  mean delay ${s(l.mean)} s (backoff ${s(a.mean)} s, fixed 2 s ${s(b.mean)} s)   requests ${l.requests.toFixed(1).padStart(5)} (backoff ${(a.requests + 1).toFixed(1)}, fixed ${(b.requests + 1).toFixed(1)})`,
+  );
 }

@@ -9,8 +9,10 @@ import { median, row, tempProject, timeCli, write } from './lib.mjs';
 
 const dir = tempProject('recipe');
 for (let i = 0; i < 1000; i++) writeFileSync(join(dir, `shot-${String(i).padStart(4, '0')}.jpg`), 'x');
-const passes = Array.from({ length: 10 }, (_, k) =>
-  `  - id: step-${k + 1}\n    prompt: Keep the product and the lighting unchanged. Replace the background with plain color number ${k + 1}.\n`,
+const passes = Array.from(
+  { length: 10 },
+  (_, k) =>
+    `  - id: step-${k + 1}\n    prompt: Keep the product and the lighting unchanged. Replace the background with plain color number ${k + 1}.\n`,
 ).join('');
 write(join(dir, 'batch.yml'), `version: 1\nprovider: emulator\nsources:\n  shots: "*.jpg"\npasses:\n${passes}`);
 
@@ -31,7 +33,7 @@ const cold = timeCli(['plan', '--json', 'batch.yml'], { cwd: dir });
 // the minimum (the machine's best case) and the median.
 const runs = { node: [], help: [], version: [] };
 for (let i = 0; i < 15; i++) {
-  let t0 = process.hrtime.bigint();
+  const t0 = process.hrtime.bigint();
   spawnSync(process.execPath, ['-e', '0']);
   runs.node.push(Number(process.hrtime.bigint() - t0) / 1e6);
   runs.help.push(timeCli(['--help']).ms);

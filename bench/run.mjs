@@ -20,7 +20,9 @@ for (const file of benches) {
   // The AWS SDK's Node-20 notice is for us, not a figure (the CLI silences it the same way).
   const env = { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
   const r = spawnSync(process.execPath, ['--expose-gc', join(here, file)], { stdio: 'inherit', env });
-  process.stdout.write(`(${file}: ${((Date.now() - t0) / 1000).toFixed(1)} s${r.status === 0 ? '' : `, exit ${r.status}`})\n`);
+  process.stdout.write(
+    `(${file}: ${((Date.now() - t0) / 1000).toFixed(1)} s${r.status === 0 ? '' : `, exit ${r.status}`})\n`,
+  );
   if (r.status !== 0) crashed++;
 }
 process.exitCode = crashed === 0 ? 0 : 1;

@@ -20,7 +20,9 @@ import { bin, median, row, tempProject, write } from './lib.mjs';
 const sink = { write: () => true, isTTY: false };
 
 async function png(color) {
-  return sharp({ create: { width: 16, height: 16, channels: 3, background: color } }).png().toBuffer();
+  return sharp({ create: { width: 16, height: 16, channels: 3, background: color } })
+    .png()
+    .toBuffer();
 }
 
 function recipe({ glob, prompt }) {
@@ -42,7 +44,9 @@ function recipe({ glob, prompt }) {
 
 /** `kontext emulator` as a child process: `{ baseUrl, submits(), close() }`. */
 async function childEmulator() {
-  const child = spawn(process.execPath, [bin, 'emulator', '--queue-ms', '0', '--run-ms', '5'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [bin, 'emulator', '--queue-ms', '0', '--run-ms', '5'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const baseUrl = await new Promise((resolve, reject) => {
     let out = '';
     child.stdout.on('data', (d) => {
@@ -67,7 +71,12 @@ async function childEmulator() {
 async function rig(dir, debounceMs, emulator) {
   const rt = createRuntime({
     cwd: dir,
-    env: { HOME: dir, RUNCOMFY_MODEL_API_BASE: emulator.baseUrl, KONTEXT_ALLOW_HOSTS: '127.0.0.1', RUNCOMFY_TOKEN: 'bench-token' },
+    env: {
+      HOME: dir,
+      RUNCOMFY_MODEL_API_BASE: emulator.baseUrl,
+      KONTEXT_ALLOW_HOSTS: '127.0.0.1',
+      RUNCOMFY_TOKEN: 'bench-token',
+    },
     stdout: sink,
     stderr: sink,
   });
@@ -78,7 +87,11 @@ async function rig(dir, debounceMs, emulator) {
     if (e.type === 'watch-cycle') cycles++;
     if (e.type === 'watch-error' || e.type === 'node-failed') console.error('unexpected:', JSON.stringify(e));
   };
-  const session = new WatchSession(join(dir, 'r.yml'), { jobs: 4, signal: interrupt.signal }, { rt, onEvent, pid: process.pid, isAlive: () => true, sessions });
+  const session = new WatchSession(
+    join(dir, 'r.yml'),
+    { jobs: 4, signal: interrupt.signal },
+    { rt, onEvent, pid: process.pid, isAlive: () => true, sessions },
+  );
   const watcher = new RecipeWatcher(session, { debounceMs, onCycleError: (e) => console.error('cycle error:', e) });
   await watcher.start();
   await session.idle();
@@ -107,9 +120,13 @@ async function until(check, ms, what) {
 async function saveToSubmit(n) {
   const dir = tempProject('watch-latency');
   write(join(dir, 'shots', 'one.png'), await png('#336699'));
-  write(join(dir, 'r.yml'), recipe({ glob: 'shots/*.png', prompt: 'Keep the object unchanged. Add a soft shadow, take 0.' }));
+  write(
+    join(dir, 'r.yml'),
+    recipe({ glob: 'shots/*.png', prompt: 'Keep the object unchanged. Add a soft shadow, take 0.' }),
+  );
   const emulator = await startEmulator({ queueMs: 0, runMs: 5 });
-  const submits = () => emulator.requestLog().filter((e) => e.method === 'POST' && e.path.startsWith('/v1/models/') && !e.internal);
+  const submits = () =>
+    emulator.requestLog().filter((e) => e.method === 'POST' && e.path.startsWith('/v1/models/') && !e.internal);
   const r = await rig(dir, 100, emulator);
   const ms = [];
   for (let i = 1; i <= n; i++) {
@@ -142,7 +159,11 @@ async function manyCycles(n) {
   const dir = tempProject('watch-cycles');
   write(join(dir, 'left', 'l.png'), await png('#aa3366'));
   write(join(dir, 'right', 'r.png'), await png('#33aa66'));
-  const at = (i) => recipe({ glob: `${i % 2 ? 'left' : 'right'}/*.png`, prompt: `Keep the object unchanged. Add a shadow, variant ${i}.` });
+  const at = (i) =>
+    recipe({
+      glob: `${i % 2 ? 'left' : 'right'}/*.png`,
+      prompt: `Keep the object unchanged. Add a shadow, variant ${i}.`,
+    });
   write(join(dir, 'r.yml'), at(0));
   const emulator = await childEmulator();
   const r = await rig(dir, 60, emulator);
@@ -179,12 +200,24 @@ const { marks, wall, idleCpuMs, submits } = await manyCycles(N);
 const first = marks[1];
 const mid = marks[Math.ceil(N / 2)];
 const last = marks[N];
-console.log(`${N} watch cycles (glob folder swapped and a prompt changed each cycle; ${submits} submits, ${(wall / 1000).toFixed(1)} s)`);
-console.log(`  ${''.padEnd(22)} ${'cycle 1'.padStart(10)} ${`cycle ${Math.ceil(N / 2)}`.padStart(10)} ${`cycle ${N}`.padStart(10)}`);
-console.log(`  ${'RSS (MB)'.padEnd(22)} ${first.rss.toFixed(1).padStart(10)} ${mid.rss.toFixed(1).padStart(10)} ${last.rss.toFixed(1).padStart(10)}`);
-console.log(`  ${'heap used (MB)'.padEnd(22)} ${first.heap.toFixed(1).padStart(10)} ${mid.heap.toFixed(1).padStart(10)} ${last.heap.toFixed(1).padStart(10)}`);
-console.log(`  ${'open fds'.padEnd(22)} ${String(first.fds).padStart(10)} ${String(mid.fds).padStart(10)} ${String(last.fds).padStart(10)}`);
-console.log(`  ${'watched folders'.padEnd(22)} ${String(first.roots).padStart(10)} ${String(mid.roots).padStart(10)} ${String(last.roots).padStart(10)}`);
+console.log(
+  `${N} watch cycles (glob folder swapped and a prompt changed each cycle; ${submits} submits, ${(wall / 1000).toFixed(1)} s)`,
+);
+console.log(
+  `  ${''.padEnd(22)} ${'cycle 1'.padStart(10)} ${`cycle ${Math.ceil(N / 2)}`.padStart(10)} ${`cycle ${N}`.padStart(10)}`,
+);
+console.log(
+  `  ${'RSS (MB)'.padEnd(22)} ${first.rss.toFixed(1).padStart(10)} ${mid.rss.toFixed(1).padStart(10)} ${last.rss.toFixed(1).padStart(10)}`,
+);
+console.log(
+  `  ${'heap used (MB)'.padEnd(22)} ${first.heap.toFixed(1).padStart(10)} ${mid.heap.toFixed(1).padStart(10)} ${last.heap.toFixed(1).padStart(10)}`,
+);
+console.log(
+  `  ${'open fds'.padEnd(22)} ${String(first.fds).padStart(10)} ${String(mid.fds).padStart(10)} ${String(last.fds).padStart(10)}`,
+);
+console.log(
+  `  ${'watched folders'.padEnd(22)} ${String(first.roots).padStart(10)} ${String(mid.roots).padStart(10)} ${String(last.roots).padStart(10)}`,
+);
 row('  open fds, last - first', 'flat (≤ 2)', `${last.fds - first.fds}`, last.fds - first.fds <= 2);
 row('  RSS, last - first', 'flat (< 20 MB)', `${(last.rss - first.rss).toFixed(1)} MB`, last.rss - first.rss < 20);
 row('  idle CPU over 2 s after the cycles', '~0', `${idleCpuMs.toFixed(1)} ms`, idleCpuMs < 50);

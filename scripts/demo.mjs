@@ -9,7 +9,9 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const examples = join(root, 'recipes', 'examples');
-const recipes = readdirSync(examples).filter((f) => f.endsWith('.yml')).sort();
+const recipes = readdirSync(examples)
+  .filter((f) => f.endsWith('.yml'))
+  .sort();
 const bin = join(root, 'dist', 'cli', 'bin.js');
 
 let failed = 0;

@@ -124,11 +124,11 @@ export class RecipeError extends KontextError {
       (acc, p) => worstExitCode(acc, p.exitCode ?? ExitCode.DATA_ERR),
       ExitCode.OK,
     );
-    super(
-      'E_RECIPE_INVALID',
-      first ? first.message : 'invalid recipe',
-      { ...options, exitCode: exitCode === ExitCode.OK ? ExitCode.DATA_ERR : exitCode, location: first?.location },
-    );
+    super('E_RECIPE_INVALID', first ? first.message : 'invalid recipe', {
+      ...options,
+      exitCode: exitCode === ExitCode.OK ? ExitCode.DATA_ERR : exitCode,
+      location: first?.location,
+    });
     this.problems = problems;
   }
 }

@@ -2,7 +2,16 @@
  * The programmatic API: exactly what the CLI itself uses. Explicit exports only.
  * Heavy parts (the emulator and its image library) load lazily on first use.
  */
-export { ExitCode, KontextError, RecipeError, UsageError, InterruptedError, formatProblem, worstExitCode, isKontextError } from './errors.js';
+export {
+  ExitCode,
+  KontextError,
+  RecipeError,
+  UsageError,
+  InterruptedError,
+  formatProblem,
+  worstExitCode,
+  isKontextError,
+} from './errors.js';
 export type { Problem, SourceLocation, KontextErrorOptions } from './errors.js';
 export { createRuntime, seededRandom } from './runtime.js';
 export type { Runtime, TextSink } from './runtime.js';

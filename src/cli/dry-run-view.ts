@@ -14,16 +14,24 @@ const REASON_WORDS: Readonly<Record<string, string>> = {
   reattach: 're-attaching to a paid request',
 };
 
-export function printDryRun(report: DryRunReport, options: { readonly out: TextSink; readonly json: boolean; readonly explain: boolean }): void {
+export function printDryRun(
+  report: DryRunReport,
+  options: { readonly out: TextSink; readonly json: boolean; readonly explain: boolean },
+): void {
   if (options.json) {
-    options.out.write(`${JSON.stringify({ type: 'dry-run', billable: report.billable, cached: report.cached, nodes: report.rows })}\n`);
+    options.out.write(
+      `${JSON.stringify({ type: 'dry-run', billable: report.billable, cached: report.cached, nodes: report.rows })}\n`,
+    );
     return;
   }
   const width = Math.min(48, Math.max(4, ...report.rows.map((r) => r.node.length)));
   for (const r of report.rows) {
-    const state = r.status === 'cached' ? 'cached' : `will run${r.reason ? `: ${REASON_WORDS[r.reason] ?? r.reason}` : ''}`;
+    const state =
+      r.status === 'cached' ? 'cached' : `will run${r.reason ? `: ${REASON_WORDS[r.reason] ?? r.reason}` : ''}`;
     const input = options.explain && r.input ? `  ← ${r.input}` : '';
     options.out.write(`${r.node.padEnd(width)}  ${state}  seed ${r.seed} (${r.seedSource})${input}\n`);
   }
-  options.out.write(`${report.billable} billable request${report.billable === 1 ? '' : 's'}, ${report.cached} cached; nothing was submitted (dry run)\n`);
+  options.out.write(
+    `${report.billable} billable request${report.billable === 1 ? '' : 's'}, ${report.cached} cached; nothing was submitted (dry run)\n`,
+  );
 }

@@ -26,7 +26,9 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
   setMaxListeners(0, interrupt.signal);
   const detach = options.process ? attachSignals(options.process, interrupt) : () => undefined;
   let chosen: Action | undefined;
-  const program = buildProgram(rt, (a) => { chosen = a; });
+  const program = buildProgram(rt, (a) => {
+    chosen = a;
+  });
   const debug = argv.includes('--debug');
   try {
     await program.parseAsync([...argv], { from: 'user' });

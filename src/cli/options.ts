@@ -16,7 +16,9 @@ export function numberOption(name: string, value: unknown, min: number, max = Nu
   const text = String(value).trim();
   const n = Number(text);
   if (text === '' || !Number.isFinite(n) || n < min || n > max) {
-    throw new UsageError(`${name} must be a number from ${min}${max === Number.MAX_VALUE ? '' : ` to ${max}`}, got "${text}"`);
+    throw new UsageError(
+      `${name} must be a number from ${min}${max === Number.MAX_VALUE ? '' : ` to ${max}`}, got "${text}"`,
+    );
   }
   return n;
 }

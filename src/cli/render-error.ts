@@ -39,7 +39,9 @@ function stackLines(error: unknown, scrub: (s: string) => string): string[] {
   const out: string[] = [];
   let current: unknown = error;
   for (let depth = 0; current instanceof Error && depth < 5; depth++) {
-    out.push(scrub(depth === 0 ? (current.stack ?? current.message) : `caused by: ${current.stack ?? current.message}`));
+    out.push(
+      scrub(depth === 0 ? (current.stack ?? current.message) : `caused by: ${current.stack ?? current.message}`),
+    );
     current = current.cause;
   }
   return out;

@@ -13,9 +13,15 @@ export interface CommandReporter {
   readonly onEvent: (event: RunEvent) => void;
 }
 
-export function reporterFor(ctx: CliContext, options: { readonly json: boolean; readonly explain?: boolean }): CommandReporter {
+export function reporterFor(
+  ctx: CliContext,
+  options: { readonly json: boolean; readonly explain?: boolean },
+): CommandReporter {
   const { rt } = ctx;
-  const kind = rt.env['TERM'] === 'dumb' && !options.json ? 'plain' : chooseReporterKind({ json: options.json, isTTY: rt.stderr.isTTY === true });
+  const kind =
+    rt.env['TERM'] === 'dumb' && !options.json
+      ? 'plain'
+      : chooseReporterKind({ json: options.json, isTTY: rt.stderr.isTTY === true });
   const reporter = createReporter(kind, {
     out: options.json ? rt.stdout : rt.stderr,
     err: rt.stderr,
@@ -24,6 +30,8 @@ export function reporterFor(ctx: CliContext, options: { readonly json: boolean; 
     ...(rt.stderr.columns === undefined ? {} : { columns: rt.stderr.columns }),
     explain: options.explain ?? false,
   });
-  const onEvent = options.json ? (e: RunEvent) => reporter.onEvent(e) : (e: RunEvent) => reporter.onEvent(relativizeEvent(e, rt.cwd));
+  const onEvent = options.json
+    ? (e: RunEvent) => reporter.onEvent(e)
+    : (e: RunEvent) => reporter.onEvent(relativizeEvent(e, rt.cwd));
   return { reporter, onEvent };
 }

@@ -9,7 +9,13 @@ import { loggableBody, type RequestLogEntry } from './request-log.js';
 
 export const UNKNOWN_REQUEST = 404001;
 
-export async function submit(ctx: EmulatorContext, req: IncomingMessage, res: ServerResponse, modelId: string, entry: RequestLogEntry): Promise<void> {
+export async function submit(
+  ctx: EmulatorContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  modelId: string,
+  entry: RequestLogEntry,
+): Promise<void> {
   const read = await readJsonBody(req);
   if (!read.ok) return sendError(res, read.status, 400000, read.message);
   const logged = loggableBody(read.value);
@@ -17,7 +23,8 @@ export async function submit(ctx: EmulatorContext, req: IncomingMessage, res: Se
   const parsed = SubmitBody.safeParse(read.value);
   if (!parsed.success) return sendError(res, 422, 422001, `Invalid input: ${describeIssues(parsed.error)}`);
   const { stuck, failure } = ctx.faults.onAccepted();
-  if (stuck || failure !== undefined) entry.fault = [stuck ? 'stuck' : '', failure !== undefined ? 'remote-failed' : ''].filter(Boolean).join('+');
+  if (stuck || failure !== undefined)
+    entry.fault = [stuck ? 'stuck' : '', failure !== undefined ? 'remote-failed' : ''].filter(Boolean).join('+');
   const body = parsed.data;
   const job = ctx.jobs.create({
     modelId,
@@ -30,7 +37,12 @@ export async function submit(ctx: EmulatorContext, req: IncomingMessage, res: Se
     failure,
   });
   const base = `${requestOrigin(ctx, req)}/v1/requests/${job.id}`;
-  sendJson(res, 200, { request_id: job.id, status_url: `${base}/status`, result_url: `${base}/result`, cancel_url: `${base}/cancel` });
+  sendJson(res, 200, {
+    request_id: job.id,
+    status_url: `${base}/status`,
+    result_url: `${base}/result`,
+    cancel_url: `${base}/cancel`,
+  });
 }
 
 function findJob(ctx: EmulatorContext, res: ServerResponse, id: string): Job | undefined {
@@ -55,12 +67,28 @@ export function outputUrl(ctx: EmulatorContext, req: IncomingMessage, job: Job):
   return `http://${host}/files/${job.id}/output.png`;
 }
 
-const RESULT_STATUS = { in_queue: 'in_queue', in_progress: 'in_progress', completed: 'succeeded', failed: 'failed', cancelled: 'cancelled' } as const;
+const RESULT_STATUS = {
+  in_queue: 'in_queue',
+  in_progress: 'in_progress',
+  completed: 'succeeded',
+  failed: 'failed',
+  cancelled: 'cancelled',
+} as const;
 
-export function result(ctx: EmulatorContext, req: IncomingMessage, res: ServerResponse, id: string, entry: RequestLogEntry): void {
+export function result(
+  ctx: EmulatorContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  id: string,
+  entry: RequestLogEntry,
+): void {
   const job = findJob(ctx, res, id);
   if (!job) return;
-  const body: Record<string, unknown> = { request_id: job.id, status: RESULT_STATUS[job.phase], created_at: job.createdAt };
+  const body: Record<string, unknown> = {
+    request_id: job.id,
+    status: RESULT_STATUS[job.phase],
+    created_at: job.createdAt,
+  };
   if (job.phase === 'completed') {
     body.output = { image: outputUrl(ctx, req, job) };
     if (ctx.faults.outputHost() !== undefined) entry.fault = 'untrusted-output-host';

@@ -34,7 +34,11 @@ export function createContext(settings: EmulatorSettings, scenario: ScenarioInpu
   const ctx: EmulatorContext = {
     settings,
     timers,
-    jobs: new JobStore(timers, () => new Date(settings.now()).toISOString(), (url, signal) => readInputImage(ctx, url, signal)),
+    jobs: new JobStore(
+      timers,
+      () => new Date(settings.now()).toISOString(),
+      (url, signal) => readInputImage(ctx, url, signal),
+    ),
     log: [],
     faults: new FaultEngine(parseScenario(scenario ?? {})),
     origin: '',

@@ -23,7 +23,12 @@ async function setScenario(ctx: EmulatorContext, req: IncomingMessage, res: Serv
   sendJson(res, 200, ctx.faults.scenario);
 }
 
-export async function handleControl(ctx: EmulatorContext, req: IncomingMessage, res: ServerResponse, route: Route): Promise<void> {
+export async function handleControl(
+  ctx: EmulatorContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  route: Route,
+): Promise<void> {
   switch (route.kind) {
     case 'log':
       return sendJson(res, 200, ctx.log);

@@ -48,7 +48,13 @@ export async function dispatch(ctx: EmulatorContext, req: IncomingMessage, res: 
   await runRoute(ctx, req, res, route, entry);
 }
 
-async function runRoute(ctx: EmulatorContext, req: IncomingMessage, res: ServerResponse, route: Route, entry: RequestLogEntry): Promise<void> {
+async function runRoute(
+  ctx: EmulatorContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  route: Route,
+  entry: RequestLogEntry,
+): Promise<void> {
   switch (route.kind) {
     case 'submit':
       return submit(ctx, req, res, route.modelId, entry);

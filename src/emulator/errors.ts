@@ -7,7 +7,11 @@ import { Scenario } from './scenario.js';
 export class ScenarioError extends KontextError {
   override readonly name = 'ScenarioError';
   constructor(message: string, options: { cause?: unknown; hint?: string } = {}) {
-    super('E_EMULATOR_SCENARIO', message, { exitCode: ExitCode.USAGE, hint: options.hint ?? 'see the scenario format in the README (emulator section)', cause: options.cause });
+    super('E_EMULATOR_SCENARIO', message, {
+      exitCode: ExitCode.USAGE,
+      hint: options.hint ?? 'see the scenario format in the README (emulator section)',
+      cause: options.cause,
+    });
   }
 }
 
@@ -15,7 +19,11 @@ export class ScenarioError extends KontextError {
 export class EmulatorListenError extends KontextError {
   override readonly name = 'EmulatorListenError';
   constructor(message: string, options: { cause?: unknown } = {}) {
-    super('E_EMULATOR_LISTEN', message, { exitCode: ExitCode.UNAVAILABLE, hint: 'choose another --port, or 0 for any free port', cause: options.cause });
+    super('E_EMULATOR_LISTEN', message, {
+      exitCode: ExitCode.UNAVAILABLE,
+      hint: 'choose another --port, or 0 for any free port',
+      cause: options.cause,
+    });
   }
 }
 
@@ -23,5 +31,7 @@ export class EmulatorListenError extends KontextError {
 export function parseScenario(input: unknown): Scenario {
   const parsed = Scenario.safeParse(input);
   if (parsed.success) return parsed.data;
-  throw new ScenarioError(`invalid emulator scenario: ${z.prettifyError(parsed.error).replace(/\n\s*/g, '; ')}`, { cause: parsed.error });
+  throw new ScenarioError(`invalid emulator scenario: ${z.prettifyError(parsed.error).replace(/\n\s*/g, '; ')}`, {
+    cause: parsed.error,
+  });
 }

@@ -25,7 +25,12 @@ function describe(fault: CallFault, source: CallPlan['source']): string {
   return source === 'random' ? `random ${what}` : what;
 }
 
-export function replyWithFault(req: IncomingMessage, res: ServerResponse, plan: CallPlan & { fault: CallFault }, entry: RequestLogEntry): void {
+export function replyWithFault(
+  req: IncomingMessage,
+  res: ServerResponse,
+  plan: CallPlan & { fault: CallFault },
+  entry: RequestLogEntry,
+): void {
   const { fault } = plan;
   entry.fault = [entry.fault, describe(fault, plan.source)].filter(Boolean).join('+');
   switch (fault.kind) {

@@ -30,7 +30,10 @@ export async function fetchInputImage(url: string, signal: AbortSignal): Promise
     throw new ImageFetchError(`could not fetch image_url ${what}: unsupported scheme ${parsed.protocol}`);
   }
   try {
-    const res = await fetch(parsed, { headers: { 'user-agent': INPUT_FETCH_USER_AGENT }, signal: AbortSignal.any([signal, AbortSignal.timeout(FETCH_TIMEOUT_MS)]) });
+    const res = await fetch(parsed, {
+      headers: { 'user-agent': INPUT_FETCH_USER_AGENT },
+      signal: AbortSignal.any([signal, AbortSignal.timeout(FETCH_TIMEOUT_MS)]),
+    });
     if (!res.ok) {
       await res.body?.cancel();
       throw new ImageFetchError(`could not fetch image_url ${what}: HTTP ${res.status}`);
@@ -55,7 +58,9 @@ function decodeDataUri(url: string, what: string): Buffer {
   const payload = url.slice(comma + 1);
   let bytes: Buffer;
   try {
-    bytes = meta.endsWith(';base64') ? Buffer.from(payload, 'base64') : Buffer.from(decodeURIComponent(payload), 'utf8');
+    bytes = meta.endsWith(';base64')
+      ? Buffer.from(payload, 'base64')
+      : Buffer.from(decodeURIComponent(payload), 'utf8');
   } catch {
     throw new ImageFetchError(`could not fetch image_url ${what}: malformed data URI`);
   }

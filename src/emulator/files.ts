@@ -38,7 +38,11 @@ function drained(res: ServerResponse): Promise<void> {
 }
 
 /** Write `count` bytes made by `slice(offset, length)`, waiting on backpressure. */
-async function pump(res: ServerResponse, count: number, slice: (offset: number, length: number) => Buffer): Promise<void> {
+async function pump(
+  res: ServerResponse,
+  count: number,
+  slice: (offset: number, length: number) => Buffer,
+): Promise<void> {
   let sent = 0;
   while (sent < count && !res.destroyed) {
     const chunk = slice(sent, Math.min(CHUNK, count - sent));
@@ -48,7 +52,15 @@ async function pump(res: ServerResponse, count: number, slice: (offset: number, 
 }
 
 /** Send `size` bytes with the current download fault applied. */
-async function sendBody(ctx: EmulatorContext, req: IncomingMessage, res: ServerResponse, size: number, type: string, slice: (offset: number, length: number) => Buffer, entry: RequestLogEntry): Promise<void> {
+async function sendBody(
+  ctx: EmulatorContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  size: number,
+  type: string,
+  slice: (offset: number, length: number) => Buffer,
+  entry: RequestLogEntry,
+): Promise<void> {
   const fault = entry.internal ? undefined : ctx.faults.downloadFault();
   const advertised = fault?.kind === 'oversized' ? fault.length : size;
   res.writeHead(200, { 'content-type': type, 'content-length': String(advertised) });
@@ -73,12 +85,32 @@ function cutConnection(res: ServerResponse): void {
   socket.end();
 }
 
-export async function serveOutput(ctx: EmulatorContext, req: IncomingMessage, res: ServerResponse, id: string, entry: RequestLogEntry): Promise<void> {
+export async function serveOutput(
+  ctx: EmulatorContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  id: string,
+  entry: RequestLogEntry,
+): Promise<void> {
   const output = ctx.jobs.get(id)?.output;
   if (!output) return sendError(res, 404, 404002, `No output for request ${id}`);
   await sendBody(ctx, req, res, output.length, 'image/png', (o, n) => output.subarray(o, o + n), entry);
 }
 
-export async function serveSynthetic(ctx: EmulatorContext, req: IncomingMessage, res: ServerResponse, bytes: number, entry: RequestLogEntry): Promise<void> {
-  await sendBody(ctx, req, res, bytes, 'application/octet-stream', (_o, n) => (n === CHUNK ? PATTERN : PATTERN.subarray(0, n)), entry);
+export async function serveSynthetic(
+  ctx: EmulatorContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  bytes: number,
+  entry: RequestLogEntry,
+): Promise<void> {
+  await sendBody(
+    ctx,
+    req,
+    res,
+    bytes,
+    'application/octet-stream',
+    (_o, n) => (n === CHUNK ? PATTERN : PATTERN.subarray(0, n)),
+    entry,
+  );
 }

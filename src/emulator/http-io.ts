@@ -4,7 +4,12 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 /** Bodies larger than this are refused: a data-URI image is a few MB at most. */
 const MAX_BODY_BYTES = 64 * 1024 * 1024;
 
-export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   if (res.destroyed || res.headersSent) return;
   const text = JSON.stringify(body);
   res.writeHead(status, {
@@ -16,7 +21,13 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
 }
 
 /** The error shape the client reads first: `{ error_code, error_message }`. */
-export function sendError(res: ServerResponse, status: number, errorCode: number, message: string, headers: Record<string, string> = {}): void {
+export function sendError(
+  res: ServerResponse,
+  status: number,
+  errorCode: number,
+  message: string,
+  headers: Record<string, string> = {},
+): void {
   sendJson(res, status, { error_code: errorCode, error_message: message }, headers);
 }
 

@@ -14,11 +14,25 @@ export interface Size {
 
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 /** Chunks that may precede IDAT and say nothing about orientation (unlike eXIf or ImageMagick's "Raw profile" text). */
-const PLAIN_CHUNKS = new Set(['IHDR', 'PLTE', 'tRNS', 'gAMA', 'cHRM', 'sRGB', 'iCCP', 'pHYs', 'sBIT', 'bKGD', 'tIME', 'tEXt']);
+const PLAIN_CHUNKS = new Set([
+  'IHDR',
+  'PLTE',
+  'tRNS',
+  'gAMA',
+  'cHRM',
+  'sRGB',
+  'iCCP',
+  'pHYs',
+  'sBIT',
+  'bKGD',
+  'tIME',
+  'tEXt',
+]);
 
 /** Size from a PNG's IHDR, or undefined when it is not a PNG or might be rotated. */
 export function plainPngSize(image: Buffer): Size | undefined {
-  if (image.length < 33 || !image.subarray(0, 8).equals(PNG_SIGNATURE) || image.toString('latin1', 12, 16) !== 'IHDR') return undefined;
+  if (image.length < 33 || !image.subarray(0, 8).equals(PNG_SIGNATURE) || image.toString('latin1', 12, 16) !== 'IHDR')
+    return undefined;
   for (let at = 8; at + 8 <= image.length; ) {
     const length = image.readUInt32BE(at);
     const type = image.toString('latin1', at + 4, at + 8);
@@ -28,7 +42,8 @@ export function plainPngSize(image: Buffer): Size | undefined {
       return width > 0 && height > 0 ? { width, height } : undefined;
     }
     if (!PLAIN_CHUNKS.has(type)) return undefined;
-    if (type === 'tEXt' && image.toString('latin1', at + 8, at + 8 + Math.min(length, 11)) === 'Raw profile') return undefined;
+    if (type === 'tEXt' && image.toString('latin1', at + 8, at + 8 + Math.min(length, 11)) === 'Raw profile')
+      return undefined;
     at += 12 + length;
   }
   return undefined;
@@ -48,5 +63,7 @@ export async function displayedSize(image: Buffer): Promise<Size> {
 }
 
 export function notAnImage(image: Buffer): ImageFetchError {
-  return new ImageFetchError(`could not fetch image_url: the fetched content is not a supported image (${image.length} bytes)`);
+  return new ImageFetchError(
+    `could not fetch image_url: the fetched content is not a supported image (${image.length} bytes)`,
+  );
 }

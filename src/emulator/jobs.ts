@@ -98,7 +98,10 @@ export class JobStore {
     if (this.closed || job.phase !== 'in_queue') return;
     this.queued--;
     job.phase = 'in_progress';
-    const work = job.spec.failure !== undefined ? Promise.resolve<Outcome>({ ok: false, error: job.spec.failure }) : this.produce(job);
+    const work =
+      job.spec.failure !== undefined
+        ? Promise.resolve<Outcome>({ ok: false, error: job.spec.failure })
+        : this.produce(job);
     void Promise.all([work, this.timers.sleep(job.spec.runMs)]).then(([outcome]) => this.finish(job, outcome));
   }
 

@@ -38,9 +38,7 @@ export function modelInfoBody(modelId: string, priceUsd: number): Record<string,
 
 /** Turn zod issues into one readable line for a 422 `error_message`. */
 export function describeIssues(error: z.ZodError): string {
-  return error.issues
-    .map((i) => `${i.path.length > 0 ? i.path.join('.') : 'body'}: ${i.message}`)
-    .join('; ');
+  return error.issues.map((i) => `${i.path.length > 0 ? i.path.join('.') : 'body'}: ${i.message}`).join('; ');
 }
 
 /** `"16:9"` → `[16, 9]`. */

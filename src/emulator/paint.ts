@@ -25,7 +25,11 @@ const WHITE: Rgb = [255, 255, 255];
 const rgbAt = (d: Buffer, at: number): Rgb => [d[at] ?? 0, d[at + 1] ?? 0, d[at + 2] ?? 0];
 
 /** A 3×3 colour matrix, row-major: output channel r = row 0 · (r, g, b). */
-export type ColourMatrix = readonly [readonly [number, number, number], readonly [number, number, number], readonly [number, number, number]];
+export type ColourMatrix = readonly [
+  readonly [number, number, number],
+  readonly [number, number, number],
+  readonly [number, number, number],
+];
 
 /** The digest's hue rotation (30..330°) followed by a 1.2× saturation boost, as one matrix. */
 export function colourMatrix(d: Buffer): ColourMatrix {
@@ -42,7 +46,8 @@ export function colourMatrix(d: Buffer): ColourMatrix {
     [0.213 - 0.213 * s, 0.715 + 0.285 * s, 0.072 - 0.072 * s],
     [0.213 - 0.213 * s, 0.715 - 0.715 * s, 0.072 + 0.928 * s],
   ];
-  const cell = (r: number, c: number): number => [0, 1, 2].reduce((sum, k) => sum + (sat[r]?.[k] ?? 0) * (hue[k]?.[c] ?? 0), 0);
+  const cell = (r: number, c: number): number =>
+    [0, 1, 2].reduce((sum, k) => sum + (sat[r]?.[k] ?? 0) * (hue[k]?.[c] ?? 0), 0);
   const row = (r: number): readonly [number, number, number] => [cell(r, 0), cell(r, 1), cell(r, 2)];
   return [row(0), row(1), row(2)];
 }

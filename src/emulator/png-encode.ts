@@ -48,7 +48,9 @@ export async function encodePng(img: RawImage, text: Readonly<Record<string, str
   const pixels = Buffer.from(img.data.buffer, img.data.byteOffset, img.data.byteLength);
   if (img.width * img.height > JS_ENCODE_MAX_PIXELS) {
     const { width, height, channels } = img;
-    const png = await sharp(pixels, { raw: { width, height, channels } }).png({ compressionLevel: LEVEL, adaptiveFiltering: false, palette: false }).toBuffer();
+    const png = await sharp(pixels, { raw: { width, height, channels } })
+      .png({ compressionLevel: LEVEL, adaptiveFiltering: false, palette: false })
+      .toBuffer();
     return Buffer.concat([png.subarray(0, AFTER_IHDR), ...texts, png.subarray(AFTER_IHDR)]);
   }
   const ihdr = Buffer.alloc(13);

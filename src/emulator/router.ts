@@ -24,7 +24,9 @@ function decodeSegments(segments: readonly string[]): string | undefined {
 }
 
 function byMethod(method: string, allowed: string, route: Route): Route {
-  return method === allowed || (allowed === 'GET' && method === 'HEAD') ? route : { kind: 'method-not-allowed', allow: allowed };
+  return method === allowed || (allowed === 'GET' && method === 'HEAD')
+    ? route
+    : { kind: 'method-not-allowed', allow: allowed };
 }
 
 function apiRoute(method: string, seg: readonly string[]): Route {
@@ -46,8 +48,10 @@ function apiRoute(method: string, seg: readonly string[]): Route {
 }
 
 function controlRoute(method: string, name: string | undefined): Route {
-  if (name === 'requests') return method === 'DELETE' ? { kind: 'clear-log' } : byMethod(method, 'GET', { kind: 'log' });
-  if (name === 'scenario') return method === 'POST' ? { kind: 'set-scenario' } : byMethod(method, 'GET', { kind: 'get-scenario' });
+  if (name === 'requests')
+    return method === 'DELETE' ? { kind: 'clear-log' } : byMethod(method, 'GET', { kind: 'log' });
+  if (name === 'scenario')
+    return method === 'POST' ? { kind: 'set-scenario' } : byMethod(method, 'GET', { kind: 'get-scenario' });
   return { kind: 'not-found' };
 }
 

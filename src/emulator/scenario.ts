@@ -37,11 +37,19 @@ export const Fault = z.discriminatedUnion('kind', [
   /** Requests submitted while set never leave the queue. */
   z.object({ kind: z.literal('stuck') }),
   /** The request ends `failed` with this error (e.g. moderation). `nth`: only the Nth submit. */
-  z.object({ kind: z.literal('remote-failed'), nth: z.number().int().min(1).optional(), error: z.unknown().optional() }),
+  z.object({
+    kind: z.literal('remote-failed'),
+    nth: z.number().int().min(1).optional(),
+    error: z.unknown().optional(),
+  }),
   /** Cancel always answers `not_cancellable`. */
   z.object({ kind: z.literal('not-cancellable') }),
   /** Output download sends only part of the body (Content-Length is the full size), then closes. */
-  z.object({ kind: z.literal('truncated-download'), nth: z.number().int().min(1).optional(), times: z.number().int().min(1).optional() }),
+  z.object({
+    kind: z.literal('truncated-download'),
+    nth: z.number().int().min(1).optional(),
+    times: z.number().int().min(1).optional(),
+  }),
   /** Output download advertises a Content-Length larger than the client's cap allows. */
   z.object({ kind: z.literal('oversized-download'), content_length: z.number().int().min(1) }),
   /** Output URLs point at a host outside the allow-list. */

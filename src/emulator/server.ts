@@ -44,13 +44,21 @@ export interface EmulatorHandle {
 
 /** Bound to every interface? Then tell clients the loopback address. */
 function originOf(address: AddressInfo): string {
-  const host = address.address === '0.0.0.0' ? '127.0.0.1' : address.address === '::' ? '[::1]' : address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const host =
+    address.address === '0.0.0.0'
+      ? '127.0.0.1'
+      : address.address === '::'
+        ? '[::1]'
+        : address.family === 'IPv6'
+          ? `[${address.address}]`
+          : address.address;
   return `http://${host}:${address.port}`;
 }
 
 function listen(server: Server, port: number, host: string): Promise<AddressInfo> {
   return new Promise((resolve, reject) => {
-    const onError = (e: Error): void => reject(new EmulatorListenError(`emulator could not listen on ${host}:${port}: ${e.message}`, { cause: e }));
+    const onError = (e: Error): void =>
+      reject(new EmulatorListenError(`emulator could not listen on ${host}:${port}: ${e.message}`, { cause: e }));
     server.once('error', onError);
     server.listen(port, host, () => {
       server.off('error', onError);
@@ -75,12 +83,19 @@ function closer(server: Server, ctx: EmulatorContext, sockets: Set<Socket>): () 
 
 export async function startEmulator(options: EmulatorOptions = {}): Promise<EmulatorHandle> {
   const ctx = createContext(
-    { queueMs: options.queueMs ?? 50, runMs: options.runMs ?? 100, priceUsd: options.priceUsd ?? 0.04, now: options.now ?? Date.now },
+    {
+      queueMs: options.queueMs ?? 50,
+      runMs: options.runMs ?? 100,
+      priceUsd: options.priceUsd ?? 0.04,
+      now: options.now ?? Date.now,
+    },
     options.scenario,
   );
   const sockets = new Set<Socket>();
   const server = createServer((req, res) => {
-    dispatch(ctx, req, res).catch((e: unknown) => sendError(res, 500, 500000, `emulator bug: ${e instanceof Error ? e.message : String(e)}`));
+    dispatch(ctx, req, res).catch((e: unknown) =>
+      sendError(res, 500, 500000, `emulator bug: ${e instanceof Error ? e.message : String(e)}`),
+    );
   });
   server.on('connection', (s) => {
     sockets.add(s);

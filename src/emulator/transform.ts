@@ -49,13 +49,23 @@ export function outputSize(width: number, height: number, ar?: AspectRatio): { w
 }
 
 /** Decode, apply the EXIF orientation, cover-crop to `width`×`height`, recolour by `matrix` if given, as 8-bit sRGB(A). */
-async function decodeTo(image: Buffer, width: number, height: number, matrix: ColourMatrix | undefined): Promise<RawImage> {
+async function decodeTo(
+  image: Buffer,
+  width: number,
+  height: number,
+  matrix: ColourMatrix | undefined,
+): Promise<RawImage> {
   try {
     const pipeline = sharp(image).rotate().resize(width, height, { fit: 'cover', position: 'centre' });
     if (matrix) pipeline.recomb([[...matrix[0]], [...matrix[1]], [...matrix[2]]]);
     const { data, info } = await pipeline.toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
     if (info.channels !== 3 && info.channels !== 4) throw new Error(`unexpected ${info.channels} channels`);
-    return { data: new Uint8ClampedArray(data.buffer, data.byteOffset, data.length), width: info.width, height: info.height, channels: info.channels };
+    return {
+      data: new Uint8ClampedArray(data.buffer, data.byteOffset, data.length),
+      width: info.width,
+      height: info.height,
+      channels: info.channels,
+    };
   } catch {
     throw notAnImage(image);
   }

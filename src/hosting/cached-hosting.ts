@@ -44,7 +44,11 @@ export function createCachedHosting(
   const configId = fingerprint({ mode: strategy.mode, ...strategy.identity });
   const inflight = new Map<string, Promise<HostedUrl>>();
 
-  async function hostAndRecord(image: HostableImage, file: string, signal: AbortSignal | undefined): Promise<HostedUrl> {
+  async function hostAndRecord(
+    image: HostableImage,
+    file: string,
+    signal: AbortSignal | undefined,
+  ): Promise<HostedUrl> {
     const hostedAt = rt.now();
     const result = await strategy.host(image, signal);
     await writeRecord(file, { url: result.url, hostedAt, expiresAt: result.expiresAt });
@@ -74,7 +78,8 @@ export function createCachedHosting(
       assertHostablePath(image.path, roots);
       const rec = await readRecord(recordPath(cacheDir, strategy.mode, configId, checkedSha(image)));
       const now = rt.now();
-      if (rec && isHostedUrlReusable(rec.hostedAt, rec.expiresAt, now)) return reusePreview(rec.url, rec.expiresAt, now);
+      if (rec && isHostedUrlReusable(rec.hostedAt, rec.expiresAt, now))
+        return reusePreview(rec.url, rec.expiresAt, now);
       return strategy.preview({ ...image, bytes: await previewSize(image) }, rec !== null);
     },
     async close(): Promise<void> {

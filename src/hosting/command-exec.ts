@@ -47,13 +47,20 @@ function killGroup(pid: number | undefined): void {
 
 /** Run to completion, timeout or abort. Never rejects: the caller interprets the outcome. */
 export function runCommand(command: string | readonly string[], options: RunCommandOptions): Promise<CommandOutcome> {
-  const [file, args, shell] = typeof command === 'string' ? [command, [], true] : [command[0] ?? '', command.slice(1), false];
+  const [file, args, shell] =
+    typeof command === 'string' ? [command, [], true] : [command[0] ?? '', command.slice(1), false];
   return new Promise((resolveOutcome) => {
     let stdout = '';
     let stderr = '';
     let timedOut = false;
     let spawnError: NodeJS.ErrnoException | null = null;
-    const child = spawn(file, args, { cwd: options.cwd, env: options.env, shell, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(file, args, {
+      cwd: options.cwd,
+      env: options.env,
+      shell,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const stop = (): void => {
       killGroup(child.pid);
       child.stdout.destroy();

@@ -34,7 +34,8 @@ function configError(message: string, hint: string): HostingError {
 
 function checkSeconds(field: string, value: number | undefined, fallback: number, min: number): number {
   const v = value ?? fallback;
-  if (!Number.isFinite(v) || v < min) throw configError(`${field} must be a number >= ${min}`, `the default is ${fallback}`);
+  if (!Number.isFinite(v) || v < min)
+    throw configError(`${field} must be a number >= ${min}`, `the default is ${fallback}`);
   return v;
 }
 
@@ -44,7 +45,10 @@ function checkCommand(command: string | readonly string[]): string | readonly st
   return command;
 }
 
-export function createCommandStrategy(config: CommandHostingConfig, deps: { readonly rt: Runtime; readonly cwd: string }): RemoteStrategy {
+export function createCommandStrategy(
+  config: CommandHostingConfig,
+  deps: { readonly rt: Runtime; readonly cwd: string },
+): RemoteStrategy {
   const command = checkCommand(config.command);
   const timeoutS = checkSeconds('timeout_seconds', config.timeout_seconds, DEFAULT_COMMAND_TIMEOUT_SECONDS, 0.001);
   const ttlS = checkSeconds('url_ttl_seconds', config.url_ttl_seconds, DEFAULT_COMMAND_URL_TTL_SECONDS, 0);
@@ -56,14 +60,22 @@ export function createCommandStrategy(config: CommandHostingConfig, deps: { read
     async host(image: HostableImage, signal: AbortSignal | undefined): Promise<HostResult> {
       const bytes = await verifyHostableFile(image, signal);
       if (signal?.aborted) throw signal.reason;
-      const outcome = await runCommand(command, { env: commandEnv(rt.env, { ...image, bytes }), cwd: deps.cwd, timeoutMs: timeoutS * 1000, signal });
+      const outcome = await runCommand(command, {
+        env: commandEnv(rt.env, { ...image, bytes }),
+        cwd: deps.cwd,
+        timeoutMs: timeoutS * 1000,
+        signal,
+      });
       if (signal?.aborted) throw signal.reason;
       const url = urlFromOutcome(outcome, timeoutS, secrets);
       return { url, expiresAt: rt.now() + ttlS * 1000, uploaded: true, bytesUploaded: bytes };
     },
     preview(image: HostableImage, hostedBefore: boolean): HostingPreview {
       if (!hostedBefore) return uploadPreview(image.bytes, 'via hosting command');
-      return rehostPreview(image.bytes, `hosted URL expired; will run the hosting command again (${uploadPreview(image.bytes).text})`);
+      return rehostPreview(
+        image.bytes,
+        `hosted URL expired; will run the hosting command again (${uploadPreview(image.bytes).text})`,
+      );
     },
   };
 }
@@ -80,7 +92,10 @@ function commandEnv(env: Readonly<Record<string, string | undefined>>, image: Ho
 }
 
 function lastLine(text: string): string {
-  const lines = text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== '');
+  const lines = text
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l !== '');
   return lines[lines.length - 1] ?? '';
 }
 
@@ -94,23 +109,37 @@ export function urlFromOutcome(outcome: CommandOutcome, timeoutS: number, secret
   const errLine = scrub(lastLine(outcome.stderr), secrets);
   const said = errLine ? `: ${errLine}` : '';
   if (outcome.spawnError) {
-    throw new HostingError('E_HOSTING_COMMAND_NOT_FOUND', `hosting command could not be started (${outcome.spawnError.code ?? 'error'})`, {
-      hint: 'check hosting.command: the program must exist and be executable',
-    });
+    throw new HostingError(
+      'E_HOSTING_COMMAND_NOT_FOUND',
+      `hosting command could not be started (${outcome.spawnError.code ?? 'error'})`,
+      {
+        hint: 'check hosting.command: the program must exist and be executable',
+      },
+    );
   }
   if (outcome.timedOut) {
-    throw new HostingError('E_HOSTING_COMMAND_TIMEOUT', `hosting command timed out after ${timeoutS} s and was stopped`, {
-      hint: 'raise hosting.timeout_seconds, or check that the command does not wait for input',
-    });
+    throw new HostingError(
+      'E_HOSTING_COMMAND_TIMEOUT',
+      `hosting command timed out after ${timeoutS} s and was stopped`,
+      {
+        hint: 'raise hosting.timeout_seconds, or check that the command does not wait for input',
+      },
+    );
   }
   if (outcome.exitCode === 127 || outcome.exitCode === 126) {
-    throw new HostingError('E_HOSTING_COMMAND_NOT_FOUND', `hosting command not found or not executable (exit ${outcome.exitCode})${said}`, {
-      hint: 'check hosting.command: the program must exist and be executable',
-    });
+    throw new HostingError(
+      'E_HOSTING_COMMAND_NOT_FOUND',
+      `hosting command not found or not executable (exit ${outcome.exitCode})${said}`,
+      {
+        hint: 'check hosting.command: the program must exist and be executable',
+      },
+    );
   }
   if (outcome.exitCode !== 0) {
     const how = outcome.exitCode === null ? 'was killed' : `failed (exit ${outcome.exitCode})`;
-    throw new HostingError('E_HOSTING_COMMAND_FAILED', `hosting command ${how}${said}`, { hint: 'run the command by hand with KONTEXT_FILE set to see why' });
+    throw new HostingError('E_HOSTING_COMMAND_FAILED', `hosting command ${how}${said}`, {
+      hint: 'run the command by hand with KONTEXT_FILE set to see why',
+    });
   }
   return parseUrlLine(lastLine(outcome.stdout), secrets);
 }
@@ -124,7 +153,11 @@ function parseUrlLine(line: string, secrets: readonly string[]): string {
   }
   if (url && (url.protocol === 'https:' || url.protocol === 'http:')) return line;
   const shown = line === '' ? 'nothing' : JSON.stringify(scrub(redactUrl(line), secrets).slice(0, 80));
-  throw new HostingError('E_HOSTING_COMMAND_OUTPUT', `hosting command must print an http(s) URL on its last line of output; it printed ${shown}`, {
-    hint: 'print only the URL last, e.g. `echo "https://cdn.example.com/$KONTEXT_SHA256"`',
-  });
+  throw new HostingError(
+    'E_HOSTING_COMMAND_OUTPUT',
+    `hosting command must print an http(s) URL on its last line of output; it printed ${shown}`,
+    {
+      hint: 'print only the URL last, e.g. `echo "https://cdn.example.com/$KONTEXT_SHA256"`',
+    },
+  );
 }

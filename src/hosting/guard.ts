@@ -20,15 +20,23 @@ function isInside(root: string, path: string): boolean {
 /** Throw unless `path` is absolute and lies inside one of `roots`. No file-system access. */
 export function assertHostablePath(path: string, roots: readonly string[]): void {
   if (!isAbsolute(path)) {
-    throw new HostingError('E_HOSTING_INPUT_REFUSED', `refusing to host ${JSON.stringify(path)}: not an absolute path`, {
-      hint: 'this is a bug in the caller: hosting takes absolute paths',
-    });
+    throw new HostingError(
+      'E_HOSTING_INPUT_REFUSED',
+      `refusing to host ${JSON.stringify(path)}: not an absolute path`,
+      {
+        hint: 'this is a bug in the caller: hosting takes absolute paths',
+      },
+    );
   }
   const normal = resolve(path);
   if (roots.some((root) => isInside(root, normal))) return;
-  throw new HostingError('E_HOSTING_INPUT_REFUSED', `refusing to host ${normal}: it is outside the project root and the cache dir`, {
-    hint: 'only the recipe\'s own sources and outputs are uploaded; move the file into the project',
-  });
+  throw new HostingError(
+    'E_HOSTING_INPUT_REFUSED',
+    `refusing to host ${normal}: it is outside the project root and the cache dir`,
+    {
+      hint: "only the recipe's own sources and outputs are uploaded; move the file into the project",
+    },
+  );
 }
 
 /**
@@ -57,9 +65,13 @@ export async function readHostableFile(image: HostableImage, signal?: AbortSigna
 
 function assertSameBytes(image: HostableImage, sha256: string): void {
   if (sha256 === image.sha256.toLowerCase()) return;
-  throw new HostingError('E_HOSTING_INPUT_CHANGED', `${image.path} changed while kontext was running (its bytes no longer match)`, {
-    hint: 'run again once the file is no longer being written',
-  });
+  throw new HostingError(
+    'E_HOSTING_INPUT_CHANGED',
+    `${image.path} changed while kontext was running (its bytes no longer match)`,
+    {
+      hint: 'run again once the file is no longer being written',
+    },
+  );
 }
 
 /** The size of a regular file; typed errors for a missing file or a folder/device. */
@@ -68,7 +80,11 @@ export async function hostableFileSize(path: string): Promise<number> {
   try {
     info = await stat(path);
   } catch (e) {
-    throw new HostingError('E_HOSTING_INPUT_MISSING', `cannot host ${path}: the file does not exist or cannot be read`, { cause: e });
+    throw new HostingError(
+      'E_HOSTING_INPUT_MISSING',
+      `cannot host ${path}: the file does not exist or cannot be read`,
+      { cause: e },
+    );
   }
   if (!info.isFile()) {
     throw new HostingError('E_HOSTING_INPUT_REFUSED', `refusing to host ${path}: not a regular file`);

@@ -15,7 +15,13 @@ export type { HostableImage, HostedUrl, Hosting, HostingDeps, HostingPreview, Ur
 export type { HostingConfig } from '../recipe/types.js';
 export { HostingError, HOSTING_EXIT_CODES, type HostingErrorCode } from './errors.js';
 export { extForMediaType, mediaTypeFor, FALLBACK_MEDIA_TYPE } from './media-type.js';
-export { isHostedUrlReusable, isRemoteUrlFresh, reuseMarginMs, REMOTE_OUTPUT_TTL_MS, MIN_REUSE_MARGIN_MS } from './freshness.js';
+export {
+  isHostedUrlReusable,
+  isRemoteUrlFresh,
+  reuseMarginMs,
+  REMOTE_OUTPUT_TTL_MS,
+  MIN_REUSE_MARGIN_MS,
+} from './freshness.js';
 export { formatBytes, formatDuration } from './preview.js';
 export { DEFAULT_PRESIGN_TTL_SECONDS, MAX_PRESIGN_TTL_SECONDS } from './s3-settings.js';
 export { DEFAULT_COMMAND_TIMEOUT_SECONDS, DEFAULT_COMMAND_URL_TTL_SECONDS } from './command.js';

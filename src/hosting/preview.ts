@@ -27,7 +27,13 @@ export function formatDuration(ms: number): string {
 }
 
 export function inlinePreview(dataUriLength: number): HostingPreview {
-  return { action: 'inline', bytes: dataUriLength, expiresAt: null, redactedUrl: null, text: `inline data URI (${formatBytes(dataUriLength)})` };
+  return {
+    action: 'inline',
+    bytes: dataUriLength,
+    expiresAt: null,
+    redactedUrl: null,
+    text: `inline data URI (${formatBytes(dataUriLength)})`,
+  };
 }
 
 export function reusePreview(url: string, expiresAt: number | null, nowMs: number): HostingPreview {
@@ -37,7 +43,13 @@ export function reusePreview(url: string, expiresAt: number | null, nowMs: numbe
 
 export function uploadPreview(bytes: number, note?: string): HostingPreview {
   const suffix = note ? ` (${note})` : '';
-  return { action: 'upload', bytes, expiresAt: null, redactedUrl: null, text: `will upload ${formatBytes(bytes)}${suffix}` };
+  return {
+    action: 'upload',
+    bytes,
+    expiresAt: null,
+    redactedUrl: null,
+    text: `will upload ${formatBytes(bytes)}${suffix}`,
+  };
 }
 
 export function rehostPreview(bytes: number, text: string): HostingPreview {

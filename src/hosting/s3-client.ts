@@ -30,7 +30,10 @@ export function credentialSecrets(env: Env): string[] {
 export function createS3Client(settings: S3Settings, env: Env): S3Client {
   const accessKeyId = env['AWS_ACCESS_KEY_ID'];
   const secretAccessKey = env['AWS_SECRET_ACCESS_KEY'];
-  const fromEnv = accessKeyId && secretAccessKey ? { accessKeyId, secretAccessKey, sessionToken: env['AWS_SESSION_TOKEN'] } : undefined;
+  const fromEnv =
+    accessKeyId && secretAccessKey
+      ? { accessKeyId, secretAccessKey, sessionToken: env['AWS_SESSION_TOKEN'] }
+      : undefined;
   return new S3Client({
     // Undefined lets the SDK take the region from the profile's shared config.
     region: settings.region ?? env['AWS_REGION'] ?? env['AWS_DEFAULT_REGION'],

@@ -5,13 +5,43 @@
 import { redactSecrets, redactUrlsIn } from '../util/redact.js';
 import { HostingError, type HostingErrorCode } from './errors.js';
 
-const DENIED = new Set(['AccessDenied', 'InvalidAccessKeyId', 'SignatureDoesNotMatch', 'ExpiredToken', 'InvalidToken', 'TokenRefreshRequired', 'Forbidden']);
-const BUCKET = new Set(['NoSuchBucket', 'PermanentRedirect', 'AuthorizationHeaderMalformed', 'IllegalLocationConstraintException']);
-const SLOW = new Set(['SlowDown', 'TimeoutError', 'RequestTimeout', 'RequestTimeTooSkewed', 'ThrottlingException', 'ETIMEDOUT']);
-const NETWORK = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_SOCKET']);
+const DENIED = new Set([
+  'AccessDenied',
+  'InvalidAccessKeyId',
+  'SignatureDoesNotMatch',
+  'ExpiredToken',
+  'InvalidToken',
+  'TokenRefreshRequired',
+  'Forbidden',
+]);
+const BUCKET = new Set([
+  'NoSuchBucket',
+  'PermanentRedirect',
+  'AuthorizationHeaderMalformed',
+  'IllegalLocationConstraintException',
+]);
+const SLOW = new Set([
+  'SlowDown',
+  'TimeoutError',
+  'RequestTimeout',
+  'RequestTimeTooSkewed',
+  'ThrottlingException',
+  'ETIMEDOUT',
+]);
+const NETWORK = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'UND_ERR_SOCKET',
+]);
 
 const HINTS: Readonly<Record<HostingErrorCode, string | undefined>> = {
-  E_HOSTING_CREDENTIALS: 'set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE / hosting.profile naming a profile in ~/.aws',
+  E_HOSTING_CREDENTIALS:
+    'set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE / hosting.profile naming a profile in ~/.aws',
   E_HOSTING_DENIED: 'check the keys, and that they may s3:PutObject and s3:GetObject on this bucket',
   E_HOSTING_BUCKET: 'check hosting.bucket, hosting.region and hosting.endpoint',
   E_HOSTING_CONFIG: 'check the hosting: block (region, endpoint, force_path_style)',
@@ -49,7 +79,8 @@ export function describeSdkError(e: unknown): { name: string; status: number | u
 
 /** Which hosting error an SDK failure is. */
 export function classifyS3Error(name: string, status: number | undefined, message: string): HostingErrorCode {
-  if (name === 'CredentialsProviderError' || /could not load credentials/i.test(message)) return 'E_HOSTING_CREDENTIALS';
+  if (name === 'CredentialsProviderError' || /could not load credentials/i.test(message))
+    return 'E_HOSTING_CREDENTIALS';
   if (/region is missing/i.test(message)) return 'E_HOSTING_CONFIG';
   if (DENIED.has(name) || status === 401 || status === 403) return 'E_HOSTING_DENIED';
   if (BUCKET.has(name) || status === 301) return 'E_HOSTING_BUCKET';

@@ -6,7 +6,7 @@ import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } 
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { createReadStream } from 'node:fs';
 import type { Runtime } from '../runtime.js';
-import { HostingError } from './errors.js';
+import type { HostingError } from './errors.js';
 import { describeSdkError, s3Error } from './s3-errors.js';
 
 export interface ObjectRef {
@@ -37,7 +37,9 @@ function throwIfAborted(signal: AbortSignal | undefined): void {
  */
 export async function objectExists(ref: ObjectRef, bytes: number, signal?: AbortSignal): Promise<boolean> {
   try {
-    const head = await ref.client.send(new HeadObjectCommand({ Bucket: ref.bucket, Key: ref.key }), { abortSignal: signal });
+    const head = await ref.client.send(new HeadObjectCommand({ Bucket: ref.bucket, Key: ref.key }), {
+      abortSignal: signal,
+    });
     return head.ContentLength === undefined || head.ContentLength === bytes;
   } catch (e) {
     throwIfAborted(signal);

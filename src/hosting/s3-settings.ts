@@ -38,26 +38,37 @@ function checkHttpUrl(field: string, value: string | undefined): string | undefi
   } catch {
     throw configError(`${field} is not a URL`, `write a full URL, e.g. https://cdn.example.com/images`);
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw configError(`${field} must be an http(s) URL`, 'use https://');
-  if (url.username || url.password || url.search) throw configError(`${field} must not carry credentials or a query string`, 'credentials come from the AWS environment, never the recipe');
+  if (url.protocol !== 'https:' && url.protocol !== 'http:')
+    throw configError(`${field} must be an http(s) URL`, 'use https://');
+  if (url.username || url.password || url.search)
+    throw configError(
+      `${field} must not carry credentials or a query string`,
+      'credentials come from the AWS environment, never the recipe',
+    );
   return value;
 }
 
 /** Split a prefix into clean segments; `.` and `..` are refused (URLs would normalise them away). */
 export function normalizePrefix(prefix: string | undefined): string {
   const parts = (prefix ?? '').split('/').filter((p) => p !== '');
-  if (parts.some((p) => p === '.' || p === '..')) throw configError('prefix must not contain "." or ".." segments', 'use a plain folder name such as kontext/inputs');
+  if (parts.some((p) => p === '.' || p === '..'))
+    throw configError('prefix must not contain "." or ".." segments', 'use a plain folder name such as kontext/inputs');
   return parts.join('/');
 }
 
 export function s3Settings(config: S3HostingConfig): S3Settings {
   const bucket = config.bucket.trim();
-  if (bucket === '' || bucket.includes('/')) throw configError('bucket must be a bucket name (no slashes)', 'put folders in `prefix`');
+  if (bucket === '' || bucket.includes('/'))
+    throw configError('bucket must be a bucket name (no slashes)', 'put folders in `prefix`');
   const ttl = config.presign_ttl_seconds ?? DEFAULT_PRESIGN_TTL_SECONDS;
   if (!Number.isInteger(ttl) || ttl < 1 || ttl > MAX_PRESIGN_TTL_SECONDS) {
-    throw configError(`presign_ttl_seconds must be a whole number from 1 to ${MAX_PRESIGN_TTL_SECONDS}`, 'presigned URLs live at most 7 days');
+    throw configError(
+      `presign_ttl_seconds must be a whole number from 1 to ${MAX_PRESIGN_TTL_SECONDS}`,
+      'presigned URLs live at most 7 days',
+    );
   }
-  if (config.region !== undefined && config.region.trim() === '') throw configError('region is empty', 'e.g. us-east-1, or auto for R2');
+  if (config.region !== undefined && config.region.trim() === '')
+    throw configError('region is empty', 'e.g. us-east-1, or auto for R2');
   return {
     bucket,
     prefix: normalizePrefix(config.prefix),

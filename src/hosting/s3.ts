@@ -39,11 +39,17 @@ export function createS3Strategy(config: S3HostingConfig, rt: Runtime): RemoteSt
   async function refFor(image: HostableImage): Promise<ObjectRef> {
     const { client: c } = await loadSdk();
     client ??= c.createS3Client(settings, rt.env);
-    return { client, bucket: settings.bucket, key: objectKey(settings.prefix, image.sha256, image.mediaType), secrets: c.credentialSecrets(rt.env) };
+    return {
+      client,
+      bucket: settings.bucket,
+      key: objectKey(settings.prefix, image.sha256, image.mediaType),
+      secrets: c.credentialSecrets(rt.env),
+    };
   }
 
   async function urlOf(ref: ObjectRef): Promise<{ url: string; expiresAt: number | null }> {
-    if (settings.publicBaseUrl !== undefined) return { url: publicUrlFor(settings.publicBaseUrl, ref.key), expiresAt: null };
+    if (settings.publicBaseUrl !== undefined)
+      return { url: publicUrlFor(settings.publicBaseUrl, ref.key), expiresAt: null };
     const now = rt.now();
     const url = await (await loadSdk()).ops.presignGet(ref, settings.presignTtlSeconds, now);
     return { url, expiresAt: now + settings.presignTtlSeconds * 1000 };

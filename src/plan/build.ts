@@ -51,20 +51,20 @@ function makeNode(info: PassInfo, inst: SourceInstance, variant: number | null):
     source: info.root.name,
     instance: inst.instance,
     variant,
-    input:
-      parent === null
-        ? sourceInput(info.root, inst)
-        : parentInput(parent, info.ownsVariants, inst, variant),
+    input: parent === null ? sourceInput(info.root, inst) : parentInput(parent, info.ownsVariants, inst, variant),
     prompt: pass.prompt,
     seed: seedFor(pass.seed, info.ownsVariants ? variant : null),
     aspectRatio: pass.aspectRatio ?? null,
     model: pass.model,
     params: pass.params,
-    save: pass.save === undefined ? null : fillSave(pass.save, {
-      source: inst.instance ?? info.root.name,
-      pass: pass.id,
-      variant,
-    }),
+    save:
+      pass.save === undefined
+        ? null
+        : fillSave(pass.save, {
+            source: inst.instance ?? info.root.name,
+            pass: pass.id,
+            variant,
+          }),
     depth: info.depth,
   };
 }
@@ -80,12 +80,7 @@ function sourceInput(source: Source, inst: SourceInstance): NodeInput {
 }
 
 /** The parent node on the same instance; the same variant when the fan-out is upstream. */
-function parentInput(
-  parent: PassInfo,
-  ownsVariants: boolean,
-  inst: SourceInstance,
-  variant: number | null,
-): NodeInput {
+function parentInput(parent: PassInfo, ownsVariants: boolean, inst: SourceInstance, variant: number | null): NodeInput {
   const parentVariant = ownsVariants ? null : variant;
   return { kind: 'node', id: nodeId(parent.pass.id, inst.instance, parentVariant) };
 }

@@ -24,7 +24,12 @@ export const planNodeJsonSchema = z.strictObject({
   input: z.string().nullable().describe('Id of the node whose output is the input; null for roots'),
   input_source: inputSourceSchema.nullable().describe('The source input of a root node; null otherwise'),
   prompt: z.string(),
-  seed: z.number().int().min(0).max(4294967295).nullable()
+  seed: z
+    .number()
+    .int()
+    .min(0)
+    .max(4294967295)
+    .nullable()
     .describe('Fixed seed (variant offset applied); null when taken from the lock or drawn'),
   aspect_ratio: z.string().nullable(),
   model: z.string(),

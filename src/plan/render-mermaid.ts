@@ -18,11 +18,16 @@ export function mermaidId(kind: 'node' | 'source', raw: string): string {
 
 function escapeIdChar(ch: string): string {
   switch (ch) {
-    case '_': return '__';
-    case '-': return '_h';
-    case '@': return '_a';
-    case '#': return '_v';
-    default: return `_u${(ch.codePointAt(0) ?? 0).toString(16)}_`;
+    case '_':
+      return '__';
+    case '-':
+      return '_h';
+    case '@':
+      return '_a';
+    case '#':
+      return '_v';
+    default:
+      return `_u${(ch.codePointAt(0) ?? 0).toString(16)}_`;
   }
 }
 

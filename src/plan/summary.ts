@@ -30,6 +30,8 @@ export function summarizePlan(plan: Plan): PlanSummary {
 /** `6 nodes from 1 source (1 input) · critical path depth 4` */
 export function formatSummary(s: PlanSummary): string {
   const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
-  return `${plural(s.nodes, 'node')} from ${plural(s.sources, 'source')} (${plural(s.inputs, 'input')})` +
-    ` · critical path depth ${s.criticalPathDepth}`;
+  return (
+    `${plural(s.nodes, 'node')} from ${plural(s.sources, 'source')} (${plural(s.inputs, 'input')})` +
+    ` · critical path depth ${s.criticalPathDepth}`
+  );
 }

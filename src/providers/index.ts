@@ -3,8 +3,20 @@
  * the built-in emulator). `createProvider(name)` is added by the run layer's session helper.
  */
 export type { DownloadResult, EditRequest, ModelInfo, Provider, RemoteState, WaitOptions } from './types.js';
-export { allowedHosts, configDir, DEFAULT_BASE_URL, resolveBaseUrl, resolveToken, type ResolvedToken } from './runcomfy/auth.js';
-export { createRunComfyProvider, DEFAULT_MAX_DOWNLOAD_BYTES, type RunComfyOptions, type RunComfyProvider } from './runcomfy/client.js';
+export {
+  allowedHosts,
+  configDir,
+  DEFAULT_BASE_URL,
+  resolveBaseUrl,
+  resolveToken,
+  type ResolvedToken,
+} from './runcomfy/auth.js';
+export {
+  createRunComfyProvider,
+  DEFAULT_MAX_DOWNLOAD_BYTES,
+  type RunComfyOptions,
+  type RunComfyProvider,
+} from './runcomfy/client.js';
 export { DEFAULT_POLL_POLICY, DEFAULT_DEADLINE_MS, nextPollDelay, type PollPolicy } from './runcomfy/poll.js';
 export { DEFAULT_RETRY_POLICY, parseRetryAfter, retryDelay, type RetryPolicy } from './runcomfy/retry.js';
 export type { RetryInfo } from './runcomfy/retry-loop.js';

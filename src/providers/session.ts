@@ -23,13 +23,23 @@ export interface ProviderSession {
 
 export type SessionOptions = Pick<RunComfyOptions, 'deadlineMs' | 'onRetry' | 'poll' | 'retry'>;
 
-export async function openProviderSession(name: ProviderName, rt: Runtime, options: SessionOptions = {}): Promise<ProviderSession> {
+export async function openProviderSession(
+  name: ProviderName,
+  rt: Runtime,
+  options: SessionOptions = {},
+): Promise<ProviderSession> {
   if (name === 'emulator') return openEmulatorSession(rt, options);
   // Loaded on first use: a fully cached run never needs the HTTP client.
   const { allowedHosts, resolveBaseUrl, resolveToken } = await import('./runcomfy/auth.js');
   const { createRunComfyProvider } = await import('./runcomfy/client.js');
   const { token, warning } = await resolveToken(rt);
-  const provider = createRunComfyProvider({ ...options, baseUrl: resolveBaseUrl(rt), token, rt, allowHosts: allowedHosts(rt) });
+  const provider = createRunComfyProvider({
+    ...options,
+    baseUrl: resolveBaseUrl(rt),
+    token,
+    rt,
+    allowHosts: allowedHosts(rt),
+  });
   return {
     name,
     provider,

@@ -81,6 +81,10 @@ export interface Provider {
   download(
     url: string,
     destPath: string,
-    options?: { readonly signal?: AbortSignal | undefined; readonly onProgress?: ((bytes: number, total: number | null) => void) | undefined; readonly onRetry?: RetryListener | undefined },
+    options?: {
+      readonly signal?: AbortSignal | undefined;
+      readonly onProgress?: ((bytes: number, total: number | null) => void) | undefined;
+      readonly onRetry?: RetryListener | undefined;
+    },
   ): Promise<DownloadResult>;
 }

@@ -57,7 +57,8 @@ function buildPass(input: BuildInput, p: PassDocument, index: number, dir: strin
   const d = input.doc.defaults ?? {};
   const from = input.graph.inputs[index];
   // Validation refuses unresolved inputs, so this is a bug, not a user error.
-  if (!from) throw new KontextError('E_INTERNAL', `pass "${p.id}" has no resolved input`, { exitCode: ExitCode.SOFTWARE });
+  if (!from)
+    throw new KontextError('E_INTERNAL', `pass "${p.id}" has no resolved input`, { exitCode: ExitCode.SOFTWARE });
   const save = p.save ?? d.save;
   const location = input.locate(['passes', index]);
   const promptLocation = input.locate(['passes', index, 'prompt']);

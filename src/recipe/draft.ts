@@ -86,9 +86,11 @@ export function setting<K extends SettingKey>(
   key: K,
 ): { readonly value: NonNullable<DraftSettings[K]>; readonly path: DocPath } | undefined {
   const own = pass[key];
-  if (own !== undefined && own !== null) return { value: own as NonNullable<DraftSettings[K]>, path: ['passes', pass.index, key] };
+  if (own !== undefined && own !== null)
+    return { value: own as NonNullable<DraftSettings[K]>, path: ['passes', pass.index, key] };
   const inherited = draft.defaults[key];
-  if (inherited !== undefined && inherited !== null) return { value: inherited as NonNullable<DraftSettings[K]>, path: ['defaults', key] };
+  if (inherited !== undefined && inherited !== null)
+    return { value: inherited as NonNullable<DraftSettings[K]>, path: ['defaults', key] };
   return undefined;
 }
 

@@ -23,7 +23,12 @@ export interface PassGraph {
   variantAncestor(index: number): number | undefined;
 }
 
-function resolveInput(draft: Draft, index: number, passIndex: ReadonlyMap<string, number>, sourceNames: ReadonlySet<string>): PassInput | null {
+function resolveInput(
+  draft: Draft,
+  index: number,
+  passIndex: ReadonlyMap<string, number>,
+  sourceNames: ReadonlySet<string>,
+): PassInput | null {
   const pass = draft.passes[index];
   if (!pass) return null;
   if (pass.from !== undefined) {
@@ -53,15 +58,25 @@ export function buildGraph(draft: Draft): PassGraph {
     const pass = draft.passes[i];
     return pass !== undefined && (setting(draft, pass, 'variants')?.value ?? 1) > 1;
   };
-  const roots = memoWalk<string | null>(inputs.length, upstream, (i, up) => {
-    if (up !== undefined) return up.value;
-    const input = inputs[i];
-    return input?.kind === 'source' ? input.name : null;
-  }, null);
-  const ancestors = memoWalk<number | undefined>(inputs.length, upstream, (_, up) => {
-    if (up === undefined) return undefined;
-    return hasVariants(up.index) ? up.index : up.value;
-  }, undefined);
+  const roots = memoWalk<string | null>(
+    inputs.length,
+    upstream,
+    (i, up) => {
+      if (up !== undefined) return up.value;
+      const input = inputs[i];
+      return input?.kind === 'source' ? input.name : null;
+    },
+    null,
+  );
+  const ancestors = memoWalk<number | undefined>(
+    inputs.length,
+    upstream,
+    (_, up) => {
+      if (up === undefined) return undefined;
+      return hasVariants(up.index) ? up.index : up.value;
+    },
+    undefined,
+  );
   return { inputs, passIndex, sourceNames, upstream, rootSource: roots, variantAncestor: ancestors };
 }
 

@@ -10,7 +10,8 @@ type Schema = z.core.$ZodType;
 
 function unwrap(s: Schema): Schema {
   let cur = s;
-  while (cur instanceof z.ZodOptional || cur instanceof z.ZodDefault || cur instanceof z.ZodNullable) cur = cur.unwrap() as Schema;
+  while (cur instanceof z.ZodOptional || cur instanceof z.ZodDefault || cur instanceof z.ZodNullable)
+    cur = cur.unwrap() as Schema;
   return cur;
 }
 

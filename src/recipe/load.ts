@@ -23,16 +23,30 @@ export async function readRecipeText(displayPath: string, rt: Runtime): Promise<
   const file = path.resolve(rt.cwd, displayPath);
   try {
     const info = await stat(file);
-    if (!info.isFile()) throw new KontextError('E_RECIPE_NOT_FILE', `${displayPath}: not a file`, { exitCode: ExitCode.NO_INPUT, hint: 'pass the path of a .yml recipe' });
+    if (!info.isFile())
+      throw new KontextError('E_RECIPE_NOT_FILE', `${displayPath}: not a file`, {
+        exitCode: ExitCode.NO_INPUT,
+        hint: 'pass the path of a .yml recipe',
+      });
     if (info.size > MAX_RECIPE_BYTES) {
-      throw new KontextError('E_RECIPE_TOO_LARGE', `${displayPath}: ${info.size} bytes is too large for a recipe`, { exitCode: ExitCode.DATA_ERR, hint: `recipes are small YAML files (at most ${MAX_RECIPE_BYTES} bytes)` });
+      throw new KontextError('E_RECIPE_TOO_LARGE', `${displayPath}: ${info.size} bytes is too large for a recipe`, {
+        exitCode: ExitCode.DATA_ERR,
+        hint: `recipes are small YAML files (at most ${MAX_RECIPE_BYTES} bytes)`,
+      });
     }
     return { file, text: new TextDecoder('utf-8').decode(await readFile(file)) };
   } catch (e) {
     if (e instanceof KontextError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
-    const message = code === 'ENOENT' || code === 'ENOTDIR' ? `${displayPath}: recipe not found` : `${displayPath}: cannot read the recipe (${code ?? 'error'})`;
-    throw new KontextError('E_RECIPE_NOT_FOUND', message, { exitCode: ExitCode.NO_INPUT, hint: `looked for ${file}`, cause: e });
+    const message =
+      code === 'ENOENT' || code === 'ENOTDIR'
+        ? `${displayPath}: recipe not found`
+        : `${displayPath}: cannot read the recipe (${code ?? 'error'})`;
+    throw new KontextError('E_RECIPE_NOT_FOUND', message, {
+      exitCode: ExitCode.NO_INPUT,
+      hint: `looked for ${file}`,
+      cause: e,
+    });
   }
 }
 

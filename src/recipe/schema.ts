@@ -23,10 +23,14 @@ const passSettings = {
     .int()
     .min(0)
     .max(4294967295)
-    .describe('Fixed seed (0..4294967295). Omit it to draw one and record it in the lock file; variants use seed, seed+1, ...'),
+    .describe(
+      'Fixed seed (0..4294967295). Omit it to draw one and record it in the lock file; variants use seed, seed+1, ...',
+    ),
   aspect_ratio: z
     .string()
-    .describe('Output aspect ratio W:H from the model\'s list (21:9, 16:9, 4:3, 3:2, 1:1, 2:3, 3:4, 9:16, 9:21). Omit it to keep the input\'s ratio.'),
+    .describe(
+      "Output aspect ratio W:H from the model's list (21:9, 16:9, 4:3, 3:2, 1:1, 2:3, 3:4, 9:16, 9:21). Omit it to keep the input's ratio.",
+    ),
   variants: z
     .number()
     .int()
@@ -36,21 +40,34 @@ const passSettings = {
   save: z
     .string()
     .min(1)
-    .describe('Extra copy of each output at this path, relative to the recipe. Placeholders: {source}, {pass}, {variant}, {ext}.'),
-  model: modelId.describe('Model for this pass, overriding the recipe\'s `model` (form owner/name/...).'),
+    .describe(
+      'Extra copy of each output at this path, relative to the recipe. Placeholders: {source}, {pass}, {variant}, {ext}.',
+    ),
+  model: modelId.describe("Model for this pass, overriding the recipe's `model` (form owner/name/...)."),
   params: z
     .record(z.string(), z.unknown())
-    .describe('Extra provider input fields, passed through as they are (prompt, image, seed and aspect_ratio have their own fields).'),
+    .describe(
+      'Extra provider input fields, passed through as they are (prompt, image, seed and aspect_ratio have their own fields).',
+    ),
 } as const;
 
 export const PassSchema = z
   .strictObject({
-    id: z.string().regex(NAME_PATTERN).describe('Unique pass id, kebab-case (e.g. background, jacket-yellow). Used in node ids and output file names.'),
-    prompt: z.string().describe('One edit instruction. Lead with what to keep ("Keep the face and pose unchanged."), then make one change.'),
+    id: z
+      .string()
+      .regex(NAME_PATTERN)
+      .describe('Unique pass id, kebab-case (e.g. background, jacket-yellow). Used in node ids and output file names.'),
+    prompt: z
+      .string()
+      .describe(
+        'One edit instruction. Lead with what to keep ("Keep the face and pose unchanged."), then make one change.',
+      ),
     from: z
       .string()
       .optional()
-      .describe('Input of this pass: a source name or another pass id. Default: the previous pass; for the first pass, the only source.'),
+      .describe(
+        'Input of this pass: a source name or another pass id. Default: the previous pass; for the first pass, the only source.',
+      ),
     seed: passSettings.seed.optional(),
     aspect_ratio: passSettings.aspect_ratio.optional(),
     variants: passSettings.variants.optional(),
@@ -85,17 +102,33 @@ export const HostingSchema = z
       region: optionalString('Bucket region (default: from the AWS environment).'),
       endpoint: optionalString('Endpoint URL of an S3-compatible service (MinIO, R2, ...).'),
       force_path_style: z.boolean().optional().describe('Use path-style URLs (needed by most S3-compatible services).'),
-      public_base_url: optionalString('Public URL prefix of the bucket; when set, objects are referenced by it instead of presigned URLs.'),
-      presign_ttl_seconds: z.number().int().min(1).max(604800).optional().describe('Lifetime of presigned URLs in seconds (1..604800).'),
+      public_base_url: optionalString(
+        'Public URL prefix of the bucket; when set, objects are referenced by it instead of presigned URLs.',
+      ),
+      presign_ttl_seconds: z
+        .number()
+        .int()
+        .min(1)
+        .max(604800)
+        .optional()
+        .describe('Lifetime of presigned URLs in seconds (1..604800).'),
       profile: optionalString('AWS profile name for credentials.'),
     }),
     z.strictObject({
       mode: z.literal('command').describe('Run your own command to upload an image; it prints the URL on stdout.'),
       command: z
         .union([z.string().min(1), z.array(z.string().min(1)).min(1)])
-        .describe('Command (a string, or an argv array) that uploads one local image and prints its public https URL on stdout.'),
+        .describe(
+          'Command (a string, or an argv array) that uploads one local image and prints its public https URL on stdout.',
+        ),
       timeout_seconds: z.number().positive().optional().describe('Give up on the command after this many seconds.'),
-      url_ttl_seconds: z.number().min(0).optional().describe('How long a URL the command printed is reused, in seconds (default 3600; 0: run the command every time).'),
+      url_ttl_seconds: z
+        .number()
+        .min(0)
+        .optional()
+        .describe(
+          'How long a URL the command printed is reused, in seconds (default 3600; 0: run the command every time).',
+        ),
     }),
   ])
   .describe('How local images are made reachable by URL for the provider (default: inline).');
@@ -103,19 +136,38 @@ export const HostingSchema = z
 export const RecipeSchema = z
   .strictObject({
     version: z.literal(1).describe('Recipe format version. Always 1.'),
-    name: z.string().min(1).optional().describe('Recipe name (default: the file name without extension). Used for the default output folder.'),
-    provider: z.enum(['runcomfy', 'emulator']).default('runcomfy').describe('Where passes run: runcomfy (RunComfy Model API, needs a token) or emulator (built-in, no account).'),
-    model: modelId.default(DEFAULT_MODEL).describe('Model for every pass (default blackforestlabs/flux-1-kontext/pro/edit), form owner/name/...'),
-    out: optionalString('Output folder, relative to the recipe (default: out/<name> next to the recipe). Must stay inside the project.'),
+    name: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('Recipe name (default: the file name without extension). Used for the default output folder.'),
+    provider: z
+      .enum(['runcomfy', 'emulator'])
+      .default('runcomfy')
+      .describe('Where passes run: runcomfy (RunComfy Model API, needs a token) or emulator (built-in, no account).'),
+    model: modelId
+      .default(DEFAULT_MODEL)
+      .describe('Model for every pass (default blackforestlabs/flux-1-kontext/pro/edit), form owner/name/...'),
+    out: optionalString(
+      'Output folder, relative to the recipe (default: out/<name> next to the recipe). Must stay inside the project.',
+    ),
     hosting: HostingSchema.optional(),
     defaults: DefaultsSchema.optional(),
     sources: z
       .record(
         z.string().regex(NAME_PATTERN).describe('Source name, kebab-case.'),
-        z.string().min(1).describe('A local file path (relative to the recipe), an https:// URL, or a glob (*, **, ?, [..], {a,b}) that fans out over files.'),
+        z
+          .string()
+          .min(1)
+          .describe(
+            'A local file path (relative to the recipe), an https:// URL, or a glob (*, **, ?, [..], {a,b}) that fans out over files.',
+          ),
       )
       .describe('Input images by name: local path, https URL or glob.'),
-    passes: z.array(PassSchema).min(1).describe('The edits, in order. Each takes one input (`from`) and produces one image per instance and variant.'),
+    passes: z
+      .array(PassSchema)
+      .min(1)
+      .describe('The edits, in order. Each takes one input (`from`) and produces one image per instance and variant.'),
   })
   .describe('A kontext recipe: a reproducible chain of single-instruction Flux Kontext edits, run as a DAG.');
 

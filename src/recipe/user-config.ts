@@ -39,19 +39,25 @@ export async function loadUserConfig(rt: Runtime): Promise<UserConfig> {
     text = await readFile(path, 'utf8');
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return {};
-    throw new KontextError('E_USER_CONFIG', `${path}: cannot read (${(e as Error).message})`, { exitCode: ExitCode.DATA_ERR });
+    throw new KontextError('E_USER_CONFIG', `${path}: cannot read (${(e as Error).message})`, {
+      exitCode: ExitCode.DATA_ERR,
+    });
   }
   let data: unknown;
   try {
     data = JSON.parse(text);
   } catch (e) {
-    throw new KontextError('E_USER_CONFIG', `${path}: not valid JSON (${(e as Error).message})`, { exitCode: ExitCode.DATA_ERR });
+    throw new KontextError('E_USER_CONFIG', `${path}: not valid JSON (${(e as Error).message})`, {
+      exitCode: ExitCode.DATA_ERR,
+    });
   }
   const parsed = UserConfigSchema.safeParse(data);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const where = issue?.path.length ? issue.path.join('.') : '(top level)';
-    throw new KontextError('E_USER_CONFIG', `${path}: ${where}: ${issue?.message ?? 'invalid'}`, { exitCode: ExitCode.DATA_ERR });
+    throw new KontextError('E_USER_CONFIG', `${path}: ${where}: ${issue?.message ?? 'invalid'}`, {
+      exitCode: ExitCode.DATA_ERR,
+    });
   }
   return parsed.data as UserConfig;
 }

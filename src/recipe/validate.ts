@@ -47,7 +47,14 @@ export async function validateRecipe(text: string, options: ValidateOptions): Pr
   if (!yaml.ok) {
     const problems = yaml.issues.map((i): Problem => {
       const location = makeLocation(displayPath, yaml.lines.linePos(i.offset));
-      return { code: i.code, severity: 'error', message: i.message, ...(i.hint ? { hint: i.hint } : {}), ...(location ? { location } : {}), exitCode: ExitCode.DATA_ERR };
+      return {
+        code: i.code,
+        severity: 'error',
+        message: i.message,
+        ...(i.hint ? { hint: i.hint } : {}),
+        ...(location ? { location } : {}),
+        exitCode: ExitCode.DATA_ERR,
+      };
     });
     return { recipe: null, problems };
   }
@@ -64,10 +71,23 @@ export async function validateRecipe(text: string, options: ValidateOptions): Pr
   const ownFolders = new Set([path.resolve(dir, draft.out ?? 'out'), path.join(projectRoot, '.kontext')]);
   const checked = await resolveSources(draft, dir, report, ownFolders);
   const sources = new Map(checked.sources.map((s) => [s.name, s]));
-  const ctx = { draft, graph, dir, projectRoot, allowOutsideRoot: options.allowOutsideRoot ?? false, sources, report, locate };
+  const ctx = {
+    draft,
+    graph,
+    dir,
+    projectRoot,
+    allowOutsideRoot: options.allowOutsideRoot ?? false,
+    sources,
+    report,
+    locate,
+  };
   const specific = [...checked.problems, ...runRules(ctx)];
   const lint = lintProblems({ draft, doc, lines, text, displayPath, strict: options.strict ?? false });
-  const problems = sortByPosition([...specific, ...withoutCovered(schema.success ? [] : schemaProblems(schema.error.issues, data, report), specific), ...lint]);
+  const problems = sortByPosition([
+    ...specific,
+    ...withoutCovered(schema.success ? [] : schemaProblems(schema.error.issues, data, report), specific),
+    ...lint,
+  ]);
   if (!schema.success || problems.some((p) => p.severity === 'error')) return { recipe: null, problems };
   const warnings = problems.filter((p) => p.severity === 'warning');
   const recipe = buildRecipe({ doc: schema.data, graph, sources, file, displayPath, projectRoot, warnings, locate });
@@ -83,5 +103,8 @@ function withoutCovered(schema: readonly Problem[], specific: readonly Problem[]
 /** File order (line, then column); problems without a position keep their place at the end. */
 function sortByPosition(problems: readonly Problem[]): Problem[] {
   const rank = (p: Problem) => (p.location ? p.location.line * 1e6 + p.location.col : Number.MAX_SAFE_INTEGER);
-  return problems.map((p, i) => ({ p, i })).sort((a, b) => rank(a.p) - rank(b.p) || a.i - b.i).map((x) => x.p);
+  return problems
+    .map((p, i) => ({ p, i }))
+    .sort((a, b) => rank(a.p) - rank(b.p) || a.i - b.i)
+    .map((x) => x.p);
 }

@@ -60,7 +60,11 @@ export function watchTargets(recipe: Recipe, options: WatchTargetOptions = {}): 
     if (source.kind === 'file') for (const i of source.instances) if (i.path) files.add(i.path);
     if (source.kind === 'glob') globs.push(...globTargets(source.spec, recipe.dir));
   }
-  const excluded = [recipe.outDir, ...(options.cacheDir ? [options.cacheDir] : []), ...(options.lockPath ? [options.lockPath] : [])];
+  const excluded = [
+    recipe.outDir,
+    ...(options.cacheDir ? [options.cacheDir] : []),
+    ...(options.lockPath ? [options.lockPath] : []),
+  ];
   const savePatterns = recipe.passes.flatMap((p) => (p.save ? [templatePattern(p.save)] : []));
   return { files: [...files].filter((f) => isAbsolute(f)), globs, excluded, savePatterns, loaded };
 }
@@ -90,9 +94,17 @@ export function draftWatchTargets(file: string, text: string): WatchTargets | nu
     if (spec && kind === 'file') files.add(resolve(dir, spec));
     if (spec && kind === 'glob') globs.push(...tryGlobTargets(spec, dir));
   }
-  const saves = [draft.defaults.save, ...draft.passes.map((p) => p.save)].flatMap((s) => (s ? [templatePattern(resolve(dir, s))] : []));
+  const saves = [draft.defaults.save, ...draft.passes.map((p) => p.save)].flatMap((s) =>
+    s ? [templatePattern(resolve(dir, s))] : [],
+  );
   const lockPath = join(dir, `${basename(file, extname(file))}.lock.json`);
-  return { files: [...files], globs, excluded: [resolve(dir, draft.out ?? 'out'), lockPath], savePatterns: saves, loaded: [] };
+  return {
+    files: [...files],
+    globs,
+    excluded: [resolve(dir, draft.out ?? 'out'), lockPath],
+    savePatterns: saves,
+    loaded: [],
+  };
 }
 
 /** A bad pattern is the recipe's error to report; here it just watches nothing. */
@@ -108,7 +120,11 @@ function tryGlobTargets(spec: string, dir: string): GlobTarget[] {
  * The last good recipe's targets and, when the latest load failed, what its text names too
  * (`draft`; `null` when the YAML itself does not parse). Nothing counts as loaded then.
  */
-export function mergeTargets(good: WatchTargets, draft: WatchTargets | null, latestFailed = draft !== null): WatchTargets {
+export function mergeTargets(
+  good: WatchTargets,
+  draft: WatchTargets | null,
+  latestFailed = draft !== null,
+): WatchTargets {
   const b = draft ?? { files: [], globs: [], excluded: [], savePatterns: [], loaded: [] };
   if (!latestFailed) return good;
   return {
@@ -169,7 +185,8 @@ async function nearestFolder(path: string): Promise<{ readonly path: string; rea
   for (let at = path; ; at = dirname(at)) {
     const info = await stat(at).catch(() => null);
     // Inode numbers are reused at once on ext4: the birth time tells a folder made again apart.
-    if (info?.isDirectory() || dirname(at) === at) return { path: at, id: info ? `${info.dev}:${info.ino}:${info.birthtimeMs}` : '' };
+    if (info?.isDirectory() || dirname(at) === at)
+      return { path: at, id: info ? `${info.dev}:${info.ino}:${info.birthtimeMs}` : '' };
   }
 }
 
@@ -214,14 +231,15 @@ export function matchSegments(segs: readonly Segment[], parts: readonly string[]
   const [seg, ...more] = segs;
   const [part, ...rest] = parts;
   if (seg === undefined) return part === undefined;
-  if (seg.kind === 'globstar') return matchSegments(more, parts) || (part !== undefined && !part.startsWith('.') && matchSegments(segs, rest));
+  if (seg.kind === 'globstar')
+    return matchSegments(more, parts) || (part !== undefined && !part.startsWith('.') && matchSegments(segs, rest));
   if (part === undefined) return false;
   return (seg.kind === 'literal' ? seg.name === part : seg.re.test(part)) && matchSegments(more, rest);
 }
 
 function isExcluded(t: WatchTargets, path: string): boolean {
   if (path.split(sep).includes('.kontext')) return true;
-  if (t.excluded.some((e) => path === e || path.startsWith(e + sep) || path.startsWith(e + '.'))) return true;
+  if (t.excluded.some((e) => path === e || path.startsWith(e + sep) || path.startsWith(`${e}.`))) return true;
   return t.savePatterns.some((re) => re.test(path));
 }
 

@@ -31,8 +31,13 @@ export function describeValue(v: unknown): string {
 }
 
 const TYPE_NAMES: Readonly<Record<string, string>> = {
-  string: 'a string', number: 'a number', int: 'an integer', boolean: 'true or false',
-  object: 'a mapping', array: 'a list', record: 'a mapping',
+  string: 'a string',
+  number: 'a number',
+  int: 'an integer',
+  boolean: 'true or false',
+  object: 'a mapping',
+  array: 'a list',
+  record: 'a mapping',
 };
 const typeName = (t: string): string => TYPE_NAMES[t] ?? t;
 
@@ -47,18 +52,41 @@ function issueProblems(issue: Issue, data: unknown, report: Report): Problem[] {
     case 'unrecognized_keys': {
       const known = knownKeysAt(RecipeSchema, data, path);
       return issue.keys.map((key) =>
-        report({ code: 'unknown-key', path: [...path, key], label: path, key: true, message: `unknown key "${key}"`, hint: didYouMean(key, known) ?? `allowed keys: ${known.join(', ')}` }),
+        report({
+          code: 'unknown-key',
+          path: [...path, key],
+          label: path,
+          key: true,
+          message: `unknown key "${key}"`,
+          hint: didYouMean(key, known) ?? `allowed keys: ${known.join(', ')}`,
+        }),
       );
     }
     case 'invalid_type':
       if (value === undefined) {
         const field = path.at(-1);
-        return [report({ code: 'missing-field', path, label: path.slice(0, -1), message: `required key "${String(field)}" is missing` })];
+        return [
+          report({
+            code: 'missing-field',
+            path,
+            label: path.slice(0, -1),
+            message: `required key "${String(field)}" is missing`,
+          }),
+        ];
       }
-      return [report({ code: 'invalid-type', path, message: `expected ${typeName(issue.expected)}, got ${describeValue(value)}` })];
+      return [
+        report({
+          code: 'invalid-type',
+          path,
+          message: `expected ${typeName(issue.expected)}, got ${describeValue(value)}`,
+        }),
+      ];
     case 'invalid_value': {
       const allowed = issue.values.map((v) => JSON.stringify(v));
-      const message = allowed.length === 1 ? `expected ${allowed[0]}, got ${describeValue(value)}` : `expected one of ${allowed.join(', ')}, got ${describeValue(value)}`;
+      const message =
+        allowed.length === 1
+          ? `expected ${allowed[0]}, got ${describeValue(value)}`
+          : `expected one of ${allowed.join(', ')}, got ${describeValue(value)}`;
       const hint = allowed.length === 1 ? undefined : didYouMean(String(value), issue.values.map(String));
       return [report({ code: 'invalid-value', path, message, hint })];
     }
@@ -68,9 +96,17 @@ function issueProblems(issue: Issue, data: unknown, report: Report): Problem[] {
     case 'too_big':
       return [report({ code: 'out-of-range', path, message: rangeMessage(issue, value) })];
     case 'invalid_key':
-      return issue.issues.map((inner) => report({ code: 'invalid-key', path, key: true, message: `invalid key: ${inner.message.toLowerCase()}` }));
+      return issue.issues.map((inner) =>
+        report({ code: 'invalid-key', path, key: true, message: `invalid key: ${inner.message.toLowerCase()}` }),
+      );
     default:
-      return [report({ code: 'invalid-value', path, message: issue.message.charAt(0).toLowerCase() + issue.message.slice(1) })];
+      return [
+        report({
+          code: 'invalid-value',
+          path,
+          message: issue.message.charAt(0).toLowerCase() + issue.message.slice(1),
+        }),
+      ];
   }
 }
 
@@ -79,10 +115,22 @@ function unionProblem(issue: z.core.$ZodIssueInvalidUnion, value: unknown, repor
   const options = (issue as { options?: readonly unknown[] }).options;
   if (options) {
     const allowed = options.map((o) => JSON.stringify(o));
-    const message = value === undefined ? `required key "${String(path.at(-1))}" is missing (one of ${allowed.join(', ')})` : `expected one of ${allowed.join(', ')}, got ${describeValue(value)}`;
-    return report({ code: value === undefined ? 'missing-field' : 'invalid-value', path, message, hint: didYouMean(String(value), options.map(String)) });
+    const message =
+      value === undefined
+        ? `required key "${String(path.at(-1))}" is missing (one of ${allowed.join(', ')})`
+        : `expected one of ${allowed.join(', ')}, got ${describeValue(value)}`;
+    return report({
+      code: value === undefined ? 'missing-field' : 'invalid-value',
+      path,
+      message,
+      hint: didYouMean(String(value), options.map(String)),
+    });
   }
-  const expected = [...new Set(issue.errors.flatMap((errs) => errs.map((e) => (e.code === 'invalid_type' ? typeName(e.expected) : undefined))))].filter((e) => e !== undefined);
+  const expected = [
+    ...new Set(
+      issue.errors.flatMap((errs) => errs.map((e) => (e.code === 'invalid_type' ? typeName(e.expected) : undefined))),
+    ),
+  ].filter((e) => e !== undefined);
   const what = expected.length > 0 ? expected.join(' or ') : 'one of the allowed forms';
   return report({ code: 'invalid-type', path, message: `expected ${what}, got ${describeValue(value)}` });
 }
@@ -91,6 +139,7 @@ function rangeMessage(issue: z.core.$ZodIssueTooSmall | z.core.$ZodIssueTooBig, 
   const small = issue.code === 'too_small';
   const bound = small ? (issue as z.core.$ZodIssueTooSmall).minimum : (issue as z.core.$ZodIssueTooBig).maximum;
   if (issue.origin === 'string' && small && Number(bound) === 1) return 'must not be empty';
-  if (issue.origin === 'array') return small ? `needs at least ${String(bound)} item(s)` : `allows at most ${String(bound)} item(s)`;
+  if (issue.origin === 'array')
+    return small ? `needs at least ${String(bound)} item(s)` : `allows at most ${String(bound)} item(s)`;
   return `must be ${small ? '>=' : '<='} ${String(bound)}, got ${describeValue(value)}`;
 }

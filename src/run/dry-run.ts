@@ -2,7 +2,13 @@
  * `--dry-run` / `--explain`: each node's state, why it would run, and how its input would
  * reach the API, with the number of billable requests. No request is made.
  */
-import { formatDuration, isRemoteUrlFresh, mediaTypeFor, REMOTE_OUTPUT_TTL_MS, type Hosting } from '../hosting/index.js';
+import {
+  formatDuration,
+  isRemoteUrlFresh,
+  mediaTypeFor,
+  REMOTE_OUTPUT_TTL_MS,
+  type Hosting,
+} from '../hosting/index.js';
 import type { RunRecord, Store } from '../store/types.js';
 import { redactUrl } from '../util/redact.js';
 import type { RunReason } from './events.js';
@@ -69,11 +75,20 @@ async function describeInput(prepared: Prepared, id: string, deps: DescribeDeps)
 async function describeCachedOutput(upstream: string, record: RunRecord, deps: DescribeDeps): Promise<string> {
   const at = Date.parse(record.finished_at);
   const now = deps.now();
-  if (record.output_url && outputUrlsOutliveRun(deps.providerName ?? '') && isRemoteUrlFresh(at, now, REMOTE_OUTPUT_TTL_MS)) {
+  if (
+    record.output_url &&
+    outputUrlsOutliveRun(deps.providerName ?? '') &&
+    isRemoteUrlFresh(at, now, REMOTE_OUTPUT_TTL_MS)
+  ) {
     return `reuse the API's output URL of ${upstream} (fresh for ${formatDuration(at + REMOTE_OUTPUT_TTL_MS - now)} more; no upload)`;
   }
   if (!deps.hosting) return `needs hosting for the cached output of ${upstream}: none configured`;
   const path = deps.store.blobPath(record.output_sha256);
-  const preview = await deps.hosting.describe({ path, sha256: record.output_sha256, mediaType: record.media_type, bytes: 0 });
+  const preview = await deps.hosting.describe({
+    path,
+    sha256: record.output_sha256,
+    mediaType: record.media_type,
+    bytes: 0,
+  });
   return `cached output of ${upstream}: ${preview.text}`;
 }

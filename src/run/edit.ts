@@ -32,10 +32,17 @@ export interface EditOptions {
   readonly signal?: AbortSignal | undefined;
 }
 
-export async function runEdit(options: EditOptions, deps: Omit<RunRecipeDeps, 'session'>): Promise<{ readonly summary: RunSummary; readonly output: string | null }> {
+export async function runEdit(
+  options: EditOptions,
+  deps: Omit<RunRecipeDeps, 'session'>,
+): Promise<{ readonly summary: RunSummary; readonly output: string | null }> {
   const { rt } = deps;
   const node = editNode(options, rt.cwd);
-  const outBase = resolve(rt.cwd, options.output ?? `${basename(options.image, extname(options.image)).replace(/[^\w.-]+/g, '-') || 'image'}-edited.png`);
+  const outBase = resolve(
+    rt.cwd,
+    options.output ??
+      `${basename(options.image, extname(options.image)).replace(/[^\w.-]+/g, '-') || 'image'}-edited.png`,
+  );
   const outDir = dirname(outBase);
   const id = basename(outBase, extname(outBase));
   const plan: Plan = {
@@ -45,8 +52,14 @@ export async function runEdit(options: EditOptions, deps: Omit<RunRecipeDeps, 's
     criticalPathDepth: 1,
   };
   const projectRoot = findProjectRoot(rt.cwd, rt.cwd);
-  const store = await openStore(resolve(rt.cwd, options.cacheDir ?? rt.env['KONTEXT_CACHE_DIR'] ?? join(projectRoot, '.kontext')));
-  const prepared = await prepareRun(plan, { store, providerName: options.provider, lock: { version: 1, nodes: {} }, draw: rt.randomSeed }, {});
+  const store = await openStore(
+    resolve(rt.cwd, options.cacheDir ?? rt.env['KONTEXT_CACHE_DIR'] ?? join(projectRoot, '.kontext')),
+  );
+  const prepared = await prepareRun(
+    plan,
+    { store, providerName: options.provider, lock: { version: 1, nodes: {} }, draw: rt.randomSeed },
+    {},
+  );
   const config = chooseHosting(undefined, options.hosting, await loadUserConfig(rt), options.provider);
   const extraRoots = node.input.kind === 'source' && node.input.path ? [dirname(node.input.path)] : [];
   const hosting = config ? createHosting(config, { rt, cacheDir: store.root, projectRoot, extraRoots }) : null;
@@ -56,7 +69,17 @@ export async function runEdit(options: EditOptions, deps: Omit<RunRecipeDeps, 's
     try {
       const summary = await executePlan(
         prepared,
-        { rt, provider: session.provider, providerName: options.provider, store, hosting, lockPath: null, onEvent: deps.onEvent, pid: deps.pid, isAlive: deps.isAlive },
+        {
+          rt,
+          provider: session.provider,
+          providerName: options.provider,
+          store,
+          hosting,
+          lockPath: null,
+          onEvent: deps.onEvent,
+          pid: deps.pid,
+          isAlive: deps.isAlive,
+        },
         { jobs: 1, signal: options.signal },
       );
       const outcome = summary.outcomes.get(id);
@@ -79,7 +102,9 @@ function editNode(options: EditOptions, cwd: string): PlanNode {
   const isUrl = /^https?:\/\//i.test(options.image);
   const path = isUrl ? undefined : resolve(cwd, options.image);
   if (path !== undefined && (!existsSync(path) || !statSync(path).isFile())) {
-    throw new KontextError('E_SOURCE_MISSING', `--image ${options.image}: no such file`, { exitCode: ExitCode.NO_INPUT });
+    throw new KontextError('E_SOURCE_MISSING', `--image ${options.image}: no such file`, {
+      exitCode: ExitCode.NO_INPUT,
+    });
   }
   return {
     id: 'edit',
@@ -87,7 +112,12 @@ function editNode(options: EditOptions, cwd: string): PlanNode {
     source: 'image',
     instance: null,
     variant: null,
-    input: { kind: 'source', source: 'image', instance: null, ...(isUrl ? { url: options.image } : { path: path as string }) },
+    input: {
+      kind: 'source',
+      source: 'image',
+      instance: null,
+      ...(isUrl ? { url: options.image } : { path: path as string }),
+    },
     prompt: options.prompt,
     seed: options.seed ?? null,
     aspectRatio: options.aspectRatio ?? null,

@@ -6,7 +6,17 @@ import { z } from 'zod';
 
 /** Why a node will run (for `--explain`, `--dry-run` and the events). */
 export const RunReason = z
-  .enum(['new', 'prompt-changed', 'params-changed', 'seed-changed', 'model-changed', 'input-changed', 'forced', 'not-cached', 'reattach'])
+  .enum([
+    'new',
+    'prompt-changed',
+    'params-changed',
+    'seed-changed',
+    'model-changed',
+    'input-changed',
+    'forced',
+    'not-cached',
+    'reattach',
+  ])
   .describe('Why a node runs');
 export type RunReason = z.infer<typeof RunReason>;
 
@@ -40,7 +50,15 @@ export const RunEvent = z.discriminatedUnion('type', [
     total: z.number().optional(),
     request_id: z.string().optional(),
   }),
-  z.object({ type: z.literal('node-retry'), ...base, node: z.string(), call: z.string(), attempt: z.number().int(), delay_ms: z.number(), reason: z.string() }),
+  z.object({
+    type: z.literal('node-retry'),
+    ...base,
+    node: z.string(),
+    call: z.string(),
+    attempt: z.number().int(),
+    delay_ms: z.number(),
+    reason: z.string(),
+  }),
   z.object({
     type: z.literal('node-done'),
     ...base,
@@ -60,7 +78,12 @@ export const RunEvent = z.discriminatedUnion('type', [
     message: z.string(),
     hint: z.string().optional(),
   }),
-  z.object({ type: z.literal('node-skipped'), ...base, node: z.string(), reason: z.enum(['upstream-failed', 'stopped', 'interrupted']) }),
+  z.object({
+    type: z.literal('node-skipped'),
+    ...base,
+    node: z.string(),
+    reason: z.enum(['upstream-failed', 'stopped', 'interrupted']),
+  }),
   z.object({ type: z.literal('warning'), ...base, message: z.string(), node: z.string().optional() }),
   /** Watch mode: a change was seen and the recipe re-planned. */
   z.object({
@@ -69,7 +92,10 @@ export const RunEvent = z.discriminatedUnion('type', [
     recipe: z.string(),
     changed: z.array(z.string()).describe('Paths whose change started this cycle (empty for the first)'),
     to_run: z.array(z.object({ node: z.string(), reason: RunReason })).describe('Nodes to submit, and why'),
-    in_flight: z.number().int().describe('Wanted nodes whose request (from an earlier cycle) is still running: awaited, not resubmitted'),
+    in_flight: z
+      .number()
+      .int()
+      .describe('Wanted nodes whose request (from an earlier cycle) is still running: awaited, not resubmitted'),
     cached: z.number().int(),
     abandoned: z.number().int().describe('In-flight requests the new plan no longer wants'),
   }),

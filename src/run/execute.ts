@@ -25,7 +25,6 @@ export interface ExecuteDeps extends InputDeps {
   readonly limitDownload?: (<T>(fn: () => Promise<T>) => Promise<T>) | undefined;
 }
 
-
 export interface Job {
   readonly node: PlanNode;
   readonly key: string;
@@ -51,7 +50,14 @@ export interface Executed {
 export async function executeNode(job: Job, deps: ExecuteDeps): Promise<Executed> {
   // Every provider call of this node reports its retries as this node's events.
   const onRetry: RetryListener = (n) =>
-    deps.emit({ type: 'node-retry', node: job.node.id, call: n.call, attempt: n.attempt, delay_ms: n.delayMs, reason: n.reason });
+    deps.emit({
+      type: 'node-retry',
+      node: job.node.id,
+      call: n.call,
+      attempt: n.attempt,
+      delay_ms: n.delayMs,
+      reason: n.reason,
+    });
   return executeOnce(job, { ...deps, onRetry });
 }
 
@@ -74,7 +80,10 @@ const AHEAD_MAX_AGE_MS = 60_000;
  * the node's -j slot, so the slot goes straight to submitting; it emits no events (the node
  * has not started).
  */
-export async function prepareNode(job: Pick<Job, 'node' | 'key' | 'inputSha' | 'upstream'>, deps: ExecuteDeps): Promise<PreparedNode> {
+export async function prepareNode(
+  job: Pick<Job, 'node' | 'key' | 'inputSha' | 'upstream'>,
+  deps: ExecuteDeps,
+): Promise<PreparedNode> {
   const journaled = await deps.store.journal.get(job.key);
   if (journaled) return { journaled, input: null, at: deps.now() };
   return { journaled: null, input: await inputUrlAhead(job.node, job.inputSha, job.upstream, deps), at: deps.now() };
@@ -91,10 +100,17 @@ async function executeOnce(job: Job, deps: NodeDeps): Promise<Executed> {
   return submitAndFinish(job, deps, false, fresh ? prepared.input : null);
 }
 
-async function submitAndFinish(job: Job, deps: NodeDeps, rehosted: boolean, hosted: ResolvedInput | null = null): Promise<Executed> {
+async function submitAndFinish(
+  job: Job,
+  deps: NodeDeps,
+  rehosted: boolean,
+  hosted: ResolvedInput | null = null,
+): Promise<Executed> {
   const { node } = job;
   if (!hosted) phase(deps, node.id, 'hosting');
-  const input = hosted ?? (await inputUrlFor(node, job.inputSha, job.upstream, deps, { signal: deps.signal, forceRefresh: rehosted }));
+  const input =
+    hosted ??
+    (await inputUrlFor(node, job.inputSha, job.upstream, deps, { signal: deps.signal, forceRefresh: rehosted }));
   throwIfAborted(deps.signal);
   if (job.abandoned) throwIfAborted(job.abandoned);
   phase(deps, node.id, 'submitting');
@@ -103,7 +119,18 @@ async function submitAndFinish(job: Job, deps: NodeDeps, rehosted: boolean, host
   const grace = graceSignal(deps.signal, SUBMIT_GRACE_MS);
   const submittedAt = deps.now();
   const { requestId } = await deps.provider
-    .submit({ model: node.model, prompt: node.prompt, imageUrl: input.url, seed: job.seed, aspectRatio: node.aspectRatio ?? undefined, params: node.params }, grace.signal, deps.onRetry)
+    .submit(
+      {
+        model: node.model,
+        prompt: node.prompt,
+        imageUrl: input.url,
+        seed: job.seed,
+        aspectRatio: node.aspectRatio ?? undefined,
+        params: node.params,
+      },
+      grace.signal,
+      deps.onRetry,
+    )
     .finally(grace.dispose);
   deps.onSubmitted?.();
   // Durable before the first poll (the wait holds that poll back until it is), written while
@@ -125,7 +152,11 @@ async function submitAndFinish(job: Job, deps: NodeDeps, rehosted: boolean, host
     // The provider could not fetch our input (an expired URL, a hosting hiccup): re-host once.
     if (!rehosted && input.via !== 'source-url' && isImageFetchFailure(e)) {
       await deps.store.journal.remove(job.key, requestId);
-      deps.emit({ type: 'warning', node: node.id, message: 'the API could not fetch the input image; hosting it again and retrying once' });
+      deps.emit({
+        type: 'warning',
+        node: node.id,
+        message: 'the API could not fetch the input image; hosting it again and retrying once',
+      });
       return submitAndFinish(job, deps, true);
     }
     throw e;
@@ -145,7 +176,12 @@ async function attach(job: Job, requestId: string, deps: NodeDeps, first: NodePh
   }
 }
 
-async function finish(job: Job, requestId: string, deps: NodeDeps, fresh?: { readonly journaled: Promise<void>; readonly submittedAt: number }): Promise<Executed> {
+async function finish(
+  job: Job,
+  requestId: string,
+  deps: NodeDeps,
+  fresh?: { readonly journaled: Promise<void>; readonly submittedAt: number },
+): Promise<Executed> {
   const journaled = fresh?.journaled;
   const { node } = job;
   let current: RemoteState['phase'] = 'queued';
@@ -166,7 +202,13 @@ async function finish(job: Job, requestId: string, deps: NodeDeps, fresh?: { rea
       onRetry: deps.onRetry,
       onState: (s) => {
         current = s.phase;
-        deps.emit({ type: 'node-state', node: node.id, phase: s.phase, request_id: requestId, ...(s.phase === 'queued' && s.position !== undefined ? { position: s.position } : {}) });
+        deps.emit({
+          type: 'node-state',
+          node: node.id,
+          phase: s.phase,
+          request_id: requestId,
+          ...(s.phase === 'queued' && s.position !== undefined ? { position: s.position } : {}),
+        });
       },
     });
   } catch (e) {
@@ -182,7 +224,9 @@ async function finish(job: Job, requestId: string, deps: NodeDeps, fresh?: { rea
   if (url === undefined) throw new Error(`request ${requestId} finished without an output URL`);
   // The remote job is over: its -j slot is free for the next submit while this downloads.
   job.remoteDone?.();
-  return deps.limitDownload ? deps.limitDownload(() => download(job, requestId, url, deps)) : download(job, requestId, url, deps);
+  return deps.limitDownload
+    ? deps.limitDownload(() => download(job, requestId, url, deps))
+    : download(job, requestId, url, deps);
 }
 
 async function download(job: Job, requestId: string, url: string, deps: NodeDeps): Promise<Executed> {
@@ -192,7 +236,14 @@ async function download(job: Job, requestId: string, url: string, deps: NodeDeps
   const got = await deps.provider.download(url, tmp, {
     signal: deps.signal,
     onRetry: deps.onRetry,
-    onProgress: (bytes, total) => deps.emit({ type: 'node-state', node: node.id, phase: 'downloading', bytes, ...(total === null ? {} : { total }) }),
+    onProgress: (bytes, total) =>
+      deps.emit({
+        type: 'node-state',
+        node: node.id,
+        phase: 'downloading',
+        bytes,
+        ...(total === null ? {} : { total }),
+      }),
   });
   await deps.store.adoptBlob(got.path, got.sha256, { synced: true }); // downloads are flushed before they are handed over
   const { ext, mediaType } = extensionFor(got.mediaType, url);
@@ -217,9 +268,16 @@ async function download(job: Job, requestId: string, url: string, deps: NodeDeps
   return { record, output: { sha256: got.sha256, bytes: got.bytes, mediaType, ext, url, urlAt: finishedAt } };
 }
 
-async function cancelIfQueued(job: Job, requestId: string, current: RemoteState['phase'], deps: ExecuteDeps): Promise<void> {
+async function cancelIfQueued(
+  job: Job,
+  requestId: string,
+  current: RemoteState['phase'],
+  deps: ExecuteDeps,
+): Promise<void> {
   if (current !== 'queued') return;
-  const outcome = await deps.provider.cancel(requestId, AbortSignal.timeout(10_000)).catch(() => 'not_cancellable' as const);
+  const outcome = await deps.provider
+    .cancel(requestId, AbortSignal.timeout(10_000))
+    .catch(() => 'not_cancellable' as const);
   // Cancelled: nothing was paid, nothing to re-attach to. Otherwise the journal keeps it.
   if (outcome === 'cancelled') await deps.store.journal.remove(job.key, requestId);
 }

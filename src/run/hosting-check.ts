@@ -29,7 +29,11 @@ export async function preflight(
   },
 ): Promise<void> {
   checkHostingAvailable(prepared, p.hosting);
-  checkHostingCommandTrusted(p.hostingConfig, p.user, { trusted: p.trustHostingCommand ?? false, billable: prepared.billable, recipeFile: p.recipeFile });
+  checkHostingCommandTrusted(p.hostingConfig, p.user, {
+    trusted: p.trustHostingCommand ?? false,
+    billable: prepared.billable,
+    recipeFile: p.recipeFile,
+  });
   if (prepared.billable === 0) return;
   await p.session.get();
   if (p.maxCostUsd !== undefined) await enforceMaxCost(prepared, p.session.provider, p.maxCostUsd, p.signal);
@@ -41,7 +45,7 @@ export function checkHostingAvailable(prepared: Prepared, hosting: Hosting | nul
     (s) => s.status === 'run' && s.node.input.kind === 'source' && s.node.input.path !== undefined,
   );
   const first = local[0];
-  if (!first || first.node.input.kind !== 'source') return;
+  if (first?.node.input.kind !== 'source') return;
   const sources = [...new Set(local.map((s) => (s.node.input.kind === 'source' ? s.node.input.source : '')))];
   throw new KontextError(
     'E_NO_HOSTING',

@@ -5,7 +5,13 @@
  *   passes the provider's own URL on, with no re-upload;
  * - local files and stale cached outputs go through the hosting strategy.
  */
-import { isRemoteUrlFresh, mediaTypeFor, REMOTE_OUTPUT_TTL_MS, type Hosting, type HostedUrl } from '../hosting/index.js';
+import {
+  isRemoteUrlFresh,
+  mediaTypeFor,
+  REMOTE_OUTPUT_TTL_MS,
+  type Hosting,
+  type HostedUrl,
+} from '../hosting/index.js';
 import { KontextError, ExitCode } from '../errors.js';
 import type { PlanNode } from '../plan/types.js';
 import type { Store } from '../store/types.js';
@@ -54,18 +60,38 @@ export async function inputUrlFor(
   const hosting = requireHosting(node, deps.hosting);
   const image =
     node.input.kind === 'source' && node.input.path !== undefined
-      ? { path: node.input.path, sha256: inputSha, mediaType: mediaTypeFor(node.input.path), bytes: (await deps.store.hashSource(node.input.path)).bytes }
-      : { path: deps.store.blobPath(inputSha), sha256: inputSha, mediaType: upstream?.mediaType ?? 'image/png', bytes: upstream?.bytes ?? 0 };
+      ? {
+          path: node.input.path,
+          sha256: inputSha,
+          mediaType: mediaTypeFor(node.input.path),
+          bytes: (await deps.store.hashSource(node.input.path)).bytes,
+        }
+      : {
+          path: deps.store.blobPath(inputSha),
+          sha256: inputSha,
+          mediaType: upstream?.mediaType ?? 'image/png',
+          bytes: upstream?.bytes ?? 0,
+        };
   const hosted = await hosting.urlFor(image, { signal: options.signal, forceRefresh: options.forceRefresh ?? false });
   return { url: hosted.url, via: hosted.via, uploadedBytes: hosted.bytesUploaded };
 }
 
 /** A URL that needs no hosting: the source's own URL, or the upstream output's remote URL while fresh. */
-function urlAsIs(node: PlanNode, upstream: UpstreamOutput | null, deps: InputDeps, forceRefresh: boolean): ResolvedInput | null {
+function urlAsIs(
+  node: PlanNode,
+  upstream: UpstreamOutput | null,
+  deps: InputDeps,
+  forceRefresh: boolean,
+): ResolvedInput | null {
   if (node.input.kind === 'source' && node.input.url !== undefined) {
     return { url: node.input.url, via: 'source-url', uploadedBytes: 0 };
   }
-  if (upstream?.url && upstream.urlAt !== null && !forceRefresh && isRemoteUrlFresh(upstream.urlAt, deps.now(), REMOTE_OUTPUT_TTL_MS)) {
+  if (
+    upstream?.url &&
+    upstream.urlAt !== null &&
+    !forceRefresh &&
+    isRemoteUrlFresh(upstream.urlAt, deps.now(), REMOTE_OUTPUT_TTL_MS)
+  ) {
     return { url: upstream.url, via: 'remote-output', uploadedBytes: 0 };
   }
   return null;
@@ -76,7 +102,12 @@ function urlAsIs(node: PlanNode, upstream: UpstreamOutput | null, deps: InputDep
  * inline data URI); `null` when S3 or a command must make it: such URLs may be short-lived, so
  * they are made in the slot (prefetch.ts uploads long-lived ones early anyway).
  */
-export async function inputUrlAhead(node: PlanNode, inputSha: string, upstream: UpstreamOutput | null, deps: InputDeps): Promise<ResolvedInput | null> {
+export async function inputUrlAhead(
+  node: PlanNode,
+  inputSha: string,
+  upstream: UpstreamOutput | null,
+  deps: InputDeps,
+): Promise<ResolvedInput | null> {
   const asIs = urlAsIs(node, upstream, deps, false);
   if (asIs) return asIs;
   return deps.hosting?.mode === 'inline' ? inputUrlFor(node, inputSha, upstream, deps) : null;
@@ -84,9 +115,16 @@ export async function inputUrlAhead(node: PlanNode, inputSha: string, upstream: 
 
 function requireHosting(node: PlanNode, hosting: Hosting | null): Hosting {
   if (hosting) return hosting;
-  const what = node.input.kind === 'source' ? `source "${node.input.source}" (${node.input.path ?? ''})` : `the cached output of ${node.input.id}`;
-  throw new KontextError('E_NO_HOSTING', `${node.id}: ${what} is a local file, and the RunComfy API can only fetch URLs`, {
-    exitCode: ExitCode.DATA_ERR,
-    hint: 'add a `hosting:` block to the recipe (mode: s3 | command | inline) or pass --hosting inline|s3|command; see README "Hosting your images"',
-  });
+  const what =
+    node.input.kind === 'source'
+      ? `source "${node.input.source}" (${node.input.path ?? ''})`
+      : `the cached output of ${node.input.id}`;
+  throw new KontextError(
+    'E_NO_HOSTING',
+    `${node.id}: ${what} is a local file, and the RunComfy API can only fetch URLs`,
+    {
+      exitCode: ExitCode.DATA_ERR,
+      hint: 'add a `hosting:` block to the recipe (mode: s3 | command | inline) or pass --hosting inline|s3|command; see README "Hosting your images"',
+    },
+  );
 }

@@ -13,7 +13,7 @@ import { tempPathFor, withParentDir } from '../store/atomic.js';
 export async function materialize(blob: string, dest: string, force = false): Promise<boolean> {
   if (!force) {
     const [source, existing] = await Promise.all([stat(blob), stat(dest).catch(() => null)]);
-    if (existing && existing.isFile() && existing.size === source.size) return false;
+    if (existing?.isFile() && existing.size === source.size) return false;
   }
   const tmp = tempPathFor(dest);
   try {
@@ -50,12 +50,15 @@ const EXT_BY_TYPE: Readonly<Record<string, string>> = {
 };
 
 /** File extension for a downloaded output: from its media type, else its URL, else png. */
-export function extensionFor(mediaType: string | null, url: string): { readonly ext: string; readonly mediaType: string } {
+export function extensionFor(
+  mediaType: string | null,
+  url: string,
+): { readonly ext: string; readonly mediaType: string } {
   const type = mediaType?.split(';')[0]?.trim().toLowerCase() ?? '';
   const fromType = EXT_BY_TYPE[type];
   if (fromType) return { ext: fromType, mediaType: type };
   const m = /\.([a-z0-9]{2,5})(?:$|[?#])/i.exec(new URL(url).pathname);
-  const ext = m?.[1]?.toLowerCase() === 'jpeg' ? 'jpg' : m?.[1]?.toLowerCase() ?? 'png';
+  const ext = m?.[1]?.toLowerCase() === 'jpeg' ? 'jpg' : (m?.[1]?.toLowerCase() ?? 'png');
   const byExt = Object.entries(EXT_BY_TYPE).find(([, e]) => e === ext)?.[0];
   return { ext, mediaType: byExt ?? 'application/octet-stream' };
 }

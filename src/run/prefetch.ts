@@ -10,7 +10,13 @@
  */
 import { setMaxListeners } from 'node:events';
 import pLimit from 'p-limit';
-import { DEFAULT_COMMAND_URL_TTL_SECONDS, DEFAULT_PRESIGN_TTL_SECONDS, mediaTypeFor, type Hosting, type HostingConfig } from '../hosting/index.js';
+import {
+  DEFAULT_COMMAND_URL_TTL_SECONDS,
+  DEFAULT_PRESIGN_TTL_SECONDS,
+  mediaTypeFor,
+  type Hosting,
+  type HostingConfig,
+} from '../hosting/index.js';
 import type { Store } from '../store/types.js';
 import type { RunEvent } from './events.js';
 import type { Prepared } from './prepare.js';
@@ -35,7 +41,9 @@ export function urlLifetimeSeconds(config: HostingConfig): number {
     case 'inline':
       return Infinity;
     case 's3':
-      return config.public_base_url !== undefined ? Infinity : (config.presign_ttl_seconds ?? DEFAULT_PRESIGN_TTL_SECONDS);
+      return config.public_base_url !== undefined
+        ? Infinity
+        : (config.presign_ttl_seconds ?? DEFAULT_PRESIGN_TTL_SECONDS);
     case 'command':
       return config.url_ttl_seconds ?? DEFAULT_COMMAND_URL_TTL_SECONDS;
   }
@@ -58,7 +66,8 @@ const NOTHING: Prefetch = { observe: () => undefined, stop: async () => undefine
 export function prefetchInputs(prepared: Prepared, deps: PrefetchDeps): Prefetch {
   const { hosting, store, config } = deps;
   // Inline "hosting" builds a data URI in memory: nothing to gain by doing it early.
-  if (!hosting || !config || config.mode === 'inline' || urlLifetimeSeconds(config) < MIN_AHEAD_URL_LIFETIME_S) return NOTHING;
+  if (!hosting || !config || config.mode === 'inline' || urlLifetimeSeconds(config) < MIN_AHEAD_URL_LIFETIME_S)
+    return NOTHING;
   const stopper = new AbortController();
   const signal = deps.signal ? AbortSignal.any([deps.signal, stopper.signal]) : stopper.signal;
   // Every upload under way listens on it (streams, the SDK): more than Node's default of 10.
@@ -102,7 +111,14 @@ export function aheadImages(prepared: Prepared): { readonly path: string; readon
   const images: { readonly path: string; readonly sha256: string }[] = [];
   for (const s of prepared.states.values()) {
     const input = s.node.input;
-    if (s.status !== 'run' || input.kind !== 'source' || input.path === undefined || s.inputSha === null || seen.has(s.inputSha)) continue;
+    if (
+      s.status !== 'run' ||
+      input.kind !== 'source' ||
+      input.path === undefined ||
+      s.inputSha === null ||
+      seen.has(s.inputSha)
+    )
+      continue;
     seen.add(s.inputSha);
     images.push({ path: input.path, sha256: s.inputSha });
   }

@@ -21,11 +21,21 @@ export interface Prepared {
 
 export async function prepareRun(
   plan: Plan,
-  deps: { readonly store: Store; readonly providerName: string; readonly lock: LockFile; readonly draw: () => number; readonly sessionSeeds?: ReadonlyMap<string, number> | undefined },
+  deps: {
+    readonly store: Store;
+    readonly providerName: string;
+    readonly lock: LockFile;
+    readonly draw: () => number;
+    readonly sessionSeeds?: ReadonlyMap<string, number> | undefined;
+  },
   options: Pick<RunOptions, 'only' | 'force' | 'reseed'>,
 ): Promise<Prepared> {
   const passes = new Set(plan.nodes.map((n) => n.pass));
-  for (const [flag, list] of [['--only', options.only], ['--force', options.force], ['--reseed', options.reseed]] as const) {
+  for (const [flag, list] of [
+    ['--only', options.only],
+    ['--force', options.force],
+    ['--reseed', options.reseed],
+  ] as const) {
     if (Array.isArray(list)) for (const p of list) if (!passes.has(p)) throw unknownPass(flag, p, passes);
   }
   const nodes = options.only ? selectWithAncestors(plan, new Set(options.only)) : plan.nodes;
@@ -36,9 +46,15 @@ export async function prepareRun(
 }
 
 /** Price the billable nodes with the provider's model info; throw when over the limit. */
-export async function enforceMaxCost(prepared: Prepared, provider: Provider, maxCostUsd: number, signal?: AbortSignal): Promise<number> {
+export async function enforceMaxCost(
+  prepared: Prepared,
+  provider: Provider,
+  maxCostUsd: number,
+  signal?: AbortSignal,
+): Promise<number> {
   const byModel = new Map<string, number>();
-  for (const s of prepared.states.values()) if (s.status === 'run') byModel.set(s.node.model, (byModel.get(s.node.model) ?? 0) + 1);
+  for (const s of prepared.states.values())
+    if (s.status === 'run') byModel.set(s.node.model, (byModel.get(s.node.model) ?? 0) + 1);
   let total = 0;
   for (const [model, count] of byModel) {
     const info = await provider.modelInfo(model, signal);

@@ -54,7 +54,12 @@ export async function resolveStates(
   const states = new Map<string, NodeState>();
   for (const node of plan.nodes) {
     const upstream = node.input.kind === 'node' ? states.get(node.input.id) : undefined;
-    const inputSha = node.input.kind === 'node' ? upstream?.status === 'cached' ? upstream.record?.output_sha256 ?? null : null : rootShas.get(node.id) ?? null;
+    const inputSha =
+      node.input.kind === 'node'
+        ? upstream?.status === 'cached'
+          ? (upstream.record?.output_sha256 ?? null)
+          : null
+        : (rootShas.get(node.id) ?? null);
     states.set(node.id, await resolveOne(node, inputSha, withJournal, options));
   }
   return states;
@@ -68,12 +73,20 @@ export async function resolveOne(
   options: Pick<RunOptions, 'force' | 'reseed'>,
 ): Promise<NodeState> {
   const locked = deps.lock.nodes[node.id];
-  const { seed, source } = chooseSeed(node, locked, options.reseed, deps.draw, deps.journalSeeds?.get(node.id), deps.sessionSeeds?.get(node.id));
+  const { seed, source } = chooseSeed(
+    node,
+    locked,
+    options.reseed,
+    deps.draw,
+    deps.journalSeeds?.get(node.id),
+    deps.sessionSeeds?.get(node.id),
+  );
   const forced = selects(options.force, node.pass);
   const key = inputSha === null ? null : keyFor(node, deps.providerName, inputSha, seed);
   const record = key !== null && !forced ? await deps.store.getRecord(key) : null;
   const status = record ? 'cached' : 'run';
-  const reason = status === 'cached' ? null : forced ? 'forced' : await whyRun(node, inputSha, seed, locked, deps.store);
+  const reason =
+    status === 'cached' ? null : forced ? 'forced' : await whyRun(node, inputSha, seed, locked, deps.store);
   return { node, seed, seedSource: source, inputSha, key, record, status, reason, forced };
 }
 
@@ -93,7 +106,13 @@ async function hashRoots(plan: Plan, store: Store): Promise<Map<string, string>>
 }
 
 /** Compare with what the lock recorded last time (and that run's record) to say why. */
-async function whyRun(node: PlanNode, inputSha: string | null, seed: number, locked: LockEntry | undefined, store: Store): Promise<RunReason> {
+async function whyRun(
+  node: PlanNode,
+  inputSha: string | null,
+  seed: number,
+  locked: LockEntry | undefined,
+  store: Store,
+): Promise<RunReason> {
   if (!locked) return 'new';
   if (inputSha === null || locked.input_sha256 !== inputSha) return 'input-changed';
   if (locked.seed !== seed) return 'seed-changed';
@@ -101,6 +120,7 @@ async function whyRun(node: PlanNode, inputSha: string | null, seed: number, loc
   if (!previous) return locked.model !== node.model ? 'model-changed' : 'not-cached';
   if (previous.model !== node.model) return 'model-changed';
   if (previous.prompt !== undefined && previous.prompt !== node.prompt.normalize('NFC').trim()) return 'prompt-changed';
-  if (previous.params !== undefined && canonicalJson(previous.params) !== canonicalJson(resolvedParams(node))) return 'params-changed';
+  if (previous.params !== undefined && canonicalJson(previous.params) !== canonicalJson(resolvedParams(node)))
+    return 'params-changed';
   return previous.prompt === undefined ? 'prompt-changed' : 'not-cached';
 }

@@ -46,23 +46,44 @@ export type RunRecipeResult =
   | { readonly kind: 'run'; readonly recipe: Recipe; readonly summary: RunSummary }
   | { readonly kind: 'dry-run'; readonly recipe: Recipe; readonly report: DryRunReport };
 
-export async function runRecipe(path: string, options: RunRecipeOptions, deps: RunRecipeDeps): Promise<RunRecipeResult> {
+export async function runRecipe(
+  path: string,
+  options: RunRecipeOptions,
+  deps: RunRecipeDeps,
+): Promise<RunRecipeResult> {
   const { rt } = deps;
-  const recipe = await loadRecipe(path, { rt, strict: options.strict ?? false, allowOutsideRoot: options.allowOutsideRoot ?? false });
+  const recipe = await loadRecipe(path, {
+    rt,
+    strict: options.strict ?? false,
+    allowOutsideRoot: options.allowOutsideRoot ?? false,
+  });
   const plan = buildPlan(recipe);
   const store = await openStore(cacheDirFor(recipe, options.cacheDir, rt));
   const lockPath = lockPathFor(recipe);
   const providerName = options.provider ?? recipe.provider;
-  const prepared = await prepareRun(plan, { store, providerName, lock: await readLock(lockPath), draw: rt.randomSeed }, options);
+  const prepared = await prepareRun(
+    plan,
+    { store, providerName, lock: await readLock(lockPath), draw: rt.randomSeed },
+    options,
+  );
   const userConfig = await loadUserConfig(rt);
   const hostingConfig = chooseHosting(recipe.hosting, options.hosting, userConfig, providerName);
-  const hosting = hostingConfig ? createHosting(hostingConfig, { rt, cacheDir: store.root, projectRoot: recipe.projectRoot }) : null;
+  const hosting = hostingConfig
+    ? createHosting(hostingConfig, { rt, cacheDir: store.root, projectRoot: recipe.projectRoot })
+    : null;
   try {
     const describe = { store, hosting, now: rt.now, providerName };
     if (options.dryRun) return { kind: 'dry-run', recipe, report: await describeRun(prepared, describe) };
     if (options.explain) {
       for (const row of (await describeRun(prepared, describe)).rows) {
-        if (row.status === 'run') deps.onEvent({ type: 'node-plan', t: 0, node: row.node, reason: row.reason ?? 'not-cached', input: row.input ?? '' });
+        if (row.status === 'run')
+          deps.onEvent({
+            type: 'node-plan',
+            t: 0,
+            node: row.node,
+            reason: row.reason ?? 'not-cached',
+            input: row.input ?? '',
+          });
       }
     }
     const { session: shared } = deps;
@@ -72,9 +93,23 @@ export async function runRecipe(path: string, options: RunRecipeOptions, deps: R
       return opened;
     });
     try {
-      await preflight(prepared, { ...options, hosting, hostingConfig, user: userConfig, session, recipeFile: basename(recipe.file) });
+      await preflight(prepared, {
+        ...options,
+        hosting,
+        hostingConfig,
+        user: userConfig,
+        session,
+        recipeFile: basename(recipe.file),
+      });
       // Uploads start now, in the background, instead of inside each node's -j slot.
-      const prefetch = prefetchInputs(prepared, { hosting, config: hostingConfig, store, concurrency: options.jobs, signal: options.signal, keepGoing: options.keepGoing });
+      const prefetch = prefetchInputs(prepared, {
+        hosting,
+        config: hostingConfig,
+        store,
+        concurrency: options.jobs,
+        signal: options.signal,
+        keepGoing: options.keepGoing,
+      });
       const onEvent = (e: RunEvent): void => {
         prefetch.observe(e);
         deps.onEvent(e);
@@ -82,7 +117,17 @@ export async function runRecipe(path: string, options: RunRecipeOptions, deps: R
       try {
         const summary = await executePlan(
           prepared,
-          { rt, provider: session.provider, providerName, store, hosting, lockPath, onEvent, pid: deps.pid, isAlive: deps.isAlive },
+          {
+            rt,
+            provider: session.provider,
+            providerName,
+            store,
+            hosting,
+            lockPath,
+            onEvent,
+            pid: deps.pid,
+            isAlive: deps.isAlive,
+          },
           options,
         );
         return { kind: 'run', recipe, summary };
@@ -124,9 +169,12 @@ export function chooseHosting(
   if (flag !== undefined) {
     if (recipeHosting?.mode === flag) return recipeHosting;
     if (user.hosting?.mode === flag) return user.hosting;
-    throw new UsageError(`--hosting ${flag}: no \`hosting: { mode: ${flag}, ... }\` settings in the recipe or the user config`, {
-      hint: 'add the block to the recipe or to ~/.config/kontext/config.json (see README "Hosting your images"), or use --hosting inline',
-    });
+    throw new UsageError(
+      `--hosting ${flag}: no \`hosting: { mode: ${flag}, ... }\` settings in the recipe or the user config`,
+      {
+        hint: 'add the block to the recipe or to ~/.config/kontext/config.json (see README "Hosting your images"), or use --hosting inline',
+      },
+    );
   }
   return recipeHosting ?? (provider === 'emulator' ? { mode: 'inline' } : (user.hosting ?? null));
 }

@@ -55,7 +55,9 @@ class Scheduler {
     this.#stop = options.stopSignal ?? new AbortController().signal;
     // Every in-flight node listens to these; -j 16 is not a leak.
     setMaxListeners(0, this.#signal, this.#stop);
-    this.#lock = deps.lockWriter ?? (deps.lockPath === null ? null : new LockWriter(deps.lockPath, { pid: deps.pid, isAlive: deps.isAlive }));
+    this.#lock =
+      deps.lockWriter ??
+      (deps.lockPath === null ? null : new LockWriter(deps.lockPath, { pid: deps.pid, isAlive: deps.isAlive }));
     this.#limit = pLimit(Math.max(1, options.jobs));
     this.#ahead = pLimit(Math.max(1, options.jobs));
     const downloads = pLimit(Math.max(1, options.jobs));
@@ -88,7 +90,10 @@ class Scheduler {
       provider: this.deps.providerName,
     });
     for (const node of prepared.nodes) {
-      this.#outcomes.set(node.id, this.#runNode(node).catch((e: unknown) => this.#fail(node, e)));
+      this.#outcomes.set(
+        node.id,
+        this.#runNode(node).catch((e: unknown) => this.#fail(node, e)),
+      );
     }
     const settled = new Map<string, NodeOutcome>();
     for (const [id, p] of this.#outcomes) settled.set(id, await p);
@@ -97,7 +102,14 @@ class Scheduler {
     if (this.#signal.aborted) this.#exitCode = ExitCode.INTERRUPTED;
     const ms = this.deps.rt.now() - this.#started;
     const outDir = prepared.plan.recipe.outDir;
-    this.#emit({ type: 'run-summary', recipe: prepared.plan.recipe.file, ...this.#counts, exit_code: this.#exitCode, ms, out_dir: outDir });
+    this.#emit({
+      type: 'run-summary',
+      recipe: prepared.plan.recipe.file,
+      ...this.#counts,
+      exit_code: this.#exitCode,
+      ms,
+      out_dir: outDir,
+    });
     return { ...this.#counts, exitCode: this.#exitCode, ms, outDir, outcomes: settled };
   }
 
@@ -108,7 +120,8 @@ class Scheduler {
     if (node.input.kind === 'node') {
       const up = await this.#outcomes.get(node.input.id);
       // Downstream of a failure says so, even when the failure also stopped the run.
-      if (!up || up.kind !== 'ok') return this.#skip(node, up?.kind === 'failed' ? 'upstream-failed' : (this.#halted() ?? 'upstream-failed'));
+      if (up?.kind !== 'ok')
+        return this.#skip(node, up?.kind === 'failed' ? 'upstream-failed' : (this.#halted() ?? 'upstream-failed'));
       upstream = up.output;
     }
     const inputSha = upstream ? upstream.sha256 : state.inputSha;
@@ -128,31 +141,53 @@ class Scheduler {
    * it is released, so the next node submits sooner. A failure at the API is settled inside the
    * slot, so with stop-on-first-failure no queued node starts after it.
    */
-  async #remote(node: PlanNode, state: NodeState, key: string, inputSha: string, upstream: UpstreamOutput | null): Promise<NodeOutcome> {
+  async #remote(
+    node: PlanNode,
+    state: NodeState,
+    key: string,
+    inputSha: string,
+    upstream: UpstreamOutput | null,
+  ): Promise<NodeOutcome> {
     const t0 = this.deps.rt.now();
     const ahead = this.#prepareAhead({ node, key, inputSha, upstream });
-    const step = await this.#limit(async (): Promise<{ readonly outcome: NodeOutcome } | { readonly finished: Promise<Executed> }> => {
-      ahead.taken();
-      const halted = this.#halted();
-      if (halted) return { outcome: this.#skip(node, halted) };
-      const reason = state.key === key ? (state.reason ?? 'not-cached') : (state.reason ?? 'input-changed');
-      const existing = this.#inflight.get(key);
-      this.#emit({ type: 'node-start', node: node.id, reason: existing ? 'reattach' : reason });
-      try {
-        return await this.#remoteStage(node, key, state.seed, inputSha, upstream, ahead.ready);
-      } catch (e) {
-        return { outcome: this.#failOrSkip(node, e) };
-      }
-    });
+    const step = await this.#limit(
+      async (): Promise<{ readonly outcome: NodeOutcome } | { readonly finished: Promise<Executed> }> => {
+        ahead.taken();
+        const halted = this.#halted();
+        if (halted) return { outcome: this.#skip(node, halted) };
+        const reason = state.key === key ? (state.reason ?? 'not-cached') : (state.reason ?? 'input-changed');
+        const existing = this.#inflight.get(key);
+        this.#emit({ type: 'node-start', node: node.id, reason: existing ? 'reattach' : reason });
+        try {
+          return await this.#remoteStage(node, key, state.seed, inputSha, upstream, ahead.ready);
+        } catch (e) {
+          return { outcome: this.#failOrSkip(node, e) };
+        }
+      },
+    );
     if ('outcome' in step) return step.outcome;
     try {
       const done = await step.finished;
       let recorded: Promise<void> | null = null;
       const outcome = await this.#commit(node, async () => {
-        const { output } = await writeOutputs(this.deps.store.blobPath(done.record.output_sha256), this.prepared.plan.recipe.outDir, node.id, done.record.ext, node.save, true);
+        const { output } = await writeOutputs(
+          this.deps.store.blobPath(done.record.output_sha256),
+          this.prepared.plan.recipe.outDir,
+          node.id,
+          done.record.ext,
+          node.save,
+          true,
+        );
         recorded = this.#record(node, done.record, output);
         this.#counts.done++;
-        this.#emit({ type: 'node-done', node: node.id, output, request_id: done.record.request_id, seed: state.seed, ms: this.deps.rt.now() - t0 });
+        this.#emit({
+          type: 'node-done',
+          node: node.id,
+          output,
+          request_id: done.record.request_id,
+          seed: state.seed,
+          ms: this.deps.rt.now() - t0,
+        });
         return { kind: 'ok', path: output, output: done.output };
       });
       this.#dropJournalAfter(key, done.record.request_id, recorded);
@@ -173,7 +208,10 @@ class Scheduler {
    * nodes ahead (a node keeps its place until it gets its slot), so a freed slot goes straight
    * to submitting instead of spending its first milliseconds on look-ups.
    */
-  #prepareAhead(job: Pick<Job, 'node' | 'key' | 'inputSha' | 'upstream'>): { readonly ready: Promise<PreparedNode>; readonly taken: () => void } {
+  #prepareAhead(job: Pick<Job, 'node' | 'key' | 'inputSha' | 'upstream'>): {
+    readonly ready: Promise<PreparedNode>;
+    readonly taken: () => void;
+  } {
     let taken = (): void => undefined;
     const slotTaken = new Promise<void>((resolve) => (taken = resolve));
     const ready = new Promise<PreparedNode>((resolve, reject) => {
@@ -225,7 +263,14 @@ class Scheduler {
       const blob = this.deps.store.blobPath(hit.output_sha256);
       // The size check only stands in for a hash when the lock already says this file holds this blob.
       const changed = this.prepared.lock.nodes[node.id]?.output_sha256 !== hit.output_sha256;
-      const { output, restored } = await writeOutputs(blob, this.prepared.plan.recipe.outDir, node.id, hit.ext, node.save, changed);
+      const { output, restored } = await writeOutputs(
+        blob,
+        this.prepared.plan.recipe.outDir,
+        node.id,
+        hit.ext,
+        node.save,
+        changed,
+      );
       this.#record(node, hit, output);
       this.#counts.cached++;
       this.#emit({ type: 'node-cached', node: node.id, output, restored });
@@ -233,7 +278,11 @@ class Scheduler {
       // A URL that died with an earlier run is not passed on: the bytes get hosted instead.
       const url = outputUrlsOutliveRun(this.deps.providerName) ? (hit.output_url ?? null) : null;
       const urlAt = url ? Date.parse(hit.finished_at) : null;
-      return { kind: 'ok', path: output, output: { sha256: hit.output_sha256, bytes, mediaType: hit.media_type, ext: hit.ext, url, urlAt } };
+      return {
+        kind: 'ok',
+        path: output,
+        output: { sha256: hit.output_sha256, bytes, mediaType: hit.media_type, ext: hit.ext, url, urlAt },
+      };
     });
   }
 
@@ -243,7 +292,8 @@ class Scheduler {
    * wait for the sections already begun before the next cycle reads the lock.
    */
   #commit(node: PlanNode, write: () => Promise<NodeOutcome>): Promise<NodeOutcome> {
-    const section = (): Promise<NodeOutcome> => (this.#stop.aborted ? Promise.resolve(this.#skip(node, 'stopped')) : write());
+    const section = (): Promise<NodeOutcome> =>
+      this.#stop.aborted ? Promise.resolve(this.#skip(node, 'stopped')) : write();
     return this.deps.writes ? this.deps.writes.run(section) : section();
   }
 
@@ -252,7 +302,8 @@ class Scheduler {
     if (!this.#lock || this.deps.lockPath === null) return null;
     const entry = lockEntryFor(rec, output, this.deps.lockPath);
     const old = this.prepared.lock.nodes[node.id];
-    if (!old || old.key !== entry.key || old.output !== entry.output || old.output_sha256 !== entry.output_sha256) return this.#lock.set(node.id, entry);
+    if (!old || old.key !== entry.key || old.output !== entry.output || old.output_sha256 !== entry.output_sha256)
+      return this.#lock.set(node.id, entry);
     return null;
   }
 
@@ -281,7 +332,14 @@ class Scheduler {
     this.#exitCode = worstExitCode(this.#exitCode, code);
     this.#counts.failed++;
     if (!this.options.keepGoing) this.#failedStop = true;
-    this.#emit({ type: 'node-failed', node: node.id, code: err.code ?? 'E_INTERNAL', exit_code: code, message: err.message ?? String(e), ...(err.hint ? { hint: err.hint } : {}) });
+    this.#emit({
+      type: 'node-failed',
+      node: node.id,
+      code: err.code ?? 'E_INTERNAL',
+      exit_code: code,
+      message: err.message ?? String(e),
+      ...(err.hint ? { hint: err.hint } : {}),
+    });
     return { kind: 'failed', exitCode: code };
   }
 

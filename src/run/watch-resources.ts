@@ -25,7 +25,12 @@ export interface CycleResources {
   readonly providerName: ProviderName;
   readonly store: Store;
   readonly lockPath: string;
-  readonly deps: { readonly provider: Provider; readonly providerName: ProviderName; readonly store: Store; readonly hosting: Hosting | null };
+  readonly deps: {
+    readonly provider: Provider;
+    readonly providerName: ProviderName;
+    readonly store: Store;
+    readonly hosting: Hosting | null;
+  };
   /** The settings `deps.hosting` was built from (how long its URLs live decides what is hosted ahead). */
   readonly hostingConfig: HostingConfig | null;
   /** The checks a plain run makes before submitting (hosting, token, --max-cost); throws. */
@@ -63,13 +68,17 @@ export class WatchResources {
     const user = await loadUserConfig(rt);
     const config = chooseHosting(recipe.hosting, options.hosting, user, providerName);
     const key = config ? JSON.stringify([config, store.root, recipe.projectRoot]) : null;
-    const entry = key && config ? this.#hosting(key, () => createHosting(config, { rt, cacheDir: store.root, projectRoot: recipe.projectRoot })) : null;
+    const entry =
+      key && config
+        ? this.#hosting(key, () => createHosting(config, { rt, cacheDir: store.root, projectRoot: recipe.projectRoot }))
+        : null;
     const hosting = entry?.hosting ?? null;
     this.#latest = key;
     this.#sweep();
     const session = lazySession(providerName, async () => {
       const opened = await this.sessions.get(providerName);
-      if (!this.#warned.has(providerName)) for (const message of opened.warnings) onEvent({ type: 'warning', t: 0, message });
+      if (!this.#warned.has(providerName))
+        for (const message of opened.warnings) onEvent({ type: 'warning', t: 0, message });
       this.#warned.add(providerName);
       return opened;
     });
@@ -79,7 +88,15 @@ export class WatchResources {
       lockPath: lockPathFor(recipe),
       deps: { provider: session.provider, providerName, store, hosting },
       hostingConfig: config,
-      check: (prepared) => preflight(prepared, { ...options, hosting, hostingConfig: config, user, session, recipeFile: basename(recipe.file) }),
+      check: (prepared) =>
+        preflight(prepared, {
+          ...options,
+          hosting,
+          hostingConfig: config,
+          user,
+          session,
+          recipeFile: basename(recipe.file),
+        }),
       hold: (run) => {
         if (!entry) return;
         entry.runs++;

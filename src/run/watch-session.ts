@@ -11,7 +11,13 @@
 import { buildPlan } from '../plan/index.js';
 import type { SessionPool } from '../providers/session-pool.js';
 import { readRecipeText, validateRecipe } from '../recipe/index.js';
-import { draftWatchTargets, mergeTargets, recipeOnlyTargets, watchTargets, type WatchTargets } from '../recipe/watch-targets.js';
+import {
+  draftWatchTargets,
+  mergeTargets,
+  recipeOnlyTargets,
+  watchTargets,
+  type WatchTargets,
+} from '../recipe/watch-targets.js';
 import type { Recipe } from '../recipe/types.js';
 import { isKontextError, RecipeError } from '../errors.js';
 import { readLock } from '../store/index.js';
@@ -83,7 +89,10 @@ export class WatchSession {
   targets(): WatchTargets {
     const recipe = this.#recipe;
     const good = recipe
-      ? watchTargets(recipe, { cacheDir: cacheDirFor(recipe, this.options.cacheDir, this.deps.rt), lockPath: lockPathFor(recipe) })
+      ? watchTargets(recipe, {
+          cacheDir: cacheDirFor(recipe, this.options.cacheDir, this.deps.rt),
+          lockPath: lockPathFor(recipe),
+        })
       : recipeOnlyTargets(this.#resources.absolute(this.path));
     return mergeTargets(good, this.#draft, this.#latestFailed);
   }
@@ -113,7 +122,13 @@ export class WatchSession {
     let read: { readonly file: string; readonly text: string } | null = null;
     try {
       read = await readRecipeText(this.path, this.deps.rt);
-      const result = await validateRecipe(read.text, { displayPath: this.path, file: read.file, rt: this.deps.rt, strict: this.options.strict ?? false, allowOutsideRoot: this.options.allowOutsideRoot ?? false });
+      const result = await validateRecipe(read.text, {
+        displayPath: this.path,
+        file: read.file,
+        rt: this.deps.rt,
+        strict: this.options.strict ?? false,
+        allowOutsideRoot: this.options.allowOutsideRoot ?? false,
+      });
       if (result.recipe === null) throw new RecipeError(result.problems);
       this.#draft = null;
       this.#latestFailed = false;
@@ -151,7 +166,17 @@ export class WatchSession {
     // --force and --reseed are one-shot: later cycles re-run only what changed.
     const once = this.#started === 0 ? this.options : { ...this.options, force: undefined, reseed: undefined };
     const lock = await readLock(run.lockPath);
-    const prepared = await prepareRun(buildPlan(recipe), { store: run.store, providerName: run.providerName, lock, draw: this.deps.rt.randomSeed, sessionSeeds: this.#seeds }, once);
+    const prepared = await prepareRun(
+      buildPlan(recipe),
+      {
+        store: run.store,
+        providerName: run.providerName,
+        lock,
+        draw: this.deps.rt.randomSeed,
+        sessionSeeds: this.#seeds,
+      },
+      once,
+    );
     await run.check(prepared);
     return { prepared, run };
   }
@@ -168,7 +193,9 @@ export class WatchSession {
       t: 0,
       recipe: prepared.plan.recipe.file,
       changed: [...changed],
-      to_run: toRun.filter((s) => !inFlight.includes(s)).map((s) => ({ node: s.node.id, reason: s.reason ?? 'not-cached' })),
+      to_run: toRun
+        .filter((s) => !inFlight.includes(s))
+        .map((s) => ({ node: s.node.id, reason: s.reason ?? 'not-cached' })),
       in_flight: inFlight.length,
       cached: prepared.nodes.length - toRun.length,
       abandoned,
@@ -178,14 +205,31 @@ export class WatchSession {
     let muted = false;
     // Uploads start now, in the background, instead of inside each node's -j slot.
     this.#prefetches.handOver(prepared, run.deps.hosting);
-    const ahead = this.#prefetches.start(prepared, { hosting: run.deps.hosting, config: run.hostingConfig, store: run.store, concurrency: this.options.jobs, signal: this.options.signal, keepGoing: this.options.keepGoing });
+    const ahead = this.#prefetches.start(prepared, {
+      hosting: run.deps.hosting,
+      config: run.hostingConfig,
+      store: run.store,
+      concurrency: this.options.jobs,
+      signal: this.options.signal,
+      keepGoing: this.options.keepGoing,
+    });
     const onEvent = (e: RunEvent): void => {
       if (!muted) ahead.prefetch.observe(e);
       if (!muted || e.type === 'warning') this.deps.onEvent(e);
     };
     const done = executePlan(
       prepared,
-      { ...run.deps, rt: this.deps.rt, lockPath: run.lockPath, lockWriter: lock, writes: this.#writes, inflight: this.#inflight, onEvent, pid: this.deps.pid, isAlive: this.deps.isAlive },
+      {
+        ...run.deps,
+        rt: this.deps.rt,
+        lockPath: run.lockPath,
+        lockWriter: lock,
+        writes: this.#writes,
+        inflight: this.#inflight,
+        onEvent,
+        pid: this.deps.pid,
+        isAlive: this.deps.isAlive,
+      },
       { ...this.options, stopSignal: stop.signal },
     ).finally(() => {
       // Superseded: the next cycle decided which of its uploads go on.
@@ -204,7 +248,12 @@ export class WatchSession {
   #invalid(e: unknown): CycleResult {
     if (!isKontextError(e)) throw e;
     const problems = problemLines(e);
-    this.deps.onEvent({ type: 'watch-error', t: 0, recipe: this.#recipe?.file ?? this.#resources.absolute(this.path), problems });
+    this.deps.onEvent({
+      type: 'watch-error',
+      t: 0,
+      recipe: this.#recipe?.file ?? this.#resources.absolute(this.path),
+      problems,
+    });
     return { kind: 'invalid', problems };
   }
 

@@ -18,7 +18,11 @@ export interface WriteFileAtomicOptions {
 }
 
 /** Write `data` to `target` atomically, creating parent folders. */
-export async function writeFileAtomic(target: string, data: string | Uint8Array, options: WriteFileAtomicOptions = {}): Promise<void> {
+export async function writeFileAtomic(
+  target: string,
+  data: string | Uint8Array,
+  options: WriteFileAtomicOptions = {},
+): Promise<void> {
   const tmp = tempPathFor(target);
   const handle = await withParentDir(target, () => open(tmp, 'wx', options.mode ?? 0o644));
   try {

@@ -37,7 +37,12 @@ export function tempPath(root: string, hint = 'blob'): string {
  * writing). Only files from `<root>/tmp` are accepted: the rename must stay on one filesystem
  * and the store must never swallow a user's file. If the blob already exists the temp is dropped.
  */
-export async function adoptBlob(root: string, tempFile: string, sha256: string, options: { readonly synced?: boolean } = {}): Promise<string> {
+export async function adoptBlob(
+  root: string,
+  tempFile: string,
+  sha256: string,
+  options: { readonly synced?: boolean } = {},
+): Promise<string> {
   assertHex64(sha256, 'blob digest');
   const rel = relative(layout.tmp(root), tempFile);
   if (!isAbsolute(tempFile) || rel === '' || rel.startsWith('..') || isAbsolute(rel)) {

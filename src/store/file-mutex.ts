@@ -47,7 +47,12 @@ async function acquire(lck: string, options: FileMutexOptions): Promise<string> 
   const token = randomBytes(12).toString('hex');
   const deadline = now() + (options.timeoutMs ?? 15_000);
   for (let wait = 4; ; wait = Math.min(wait * 2, 64)) {
-    if (await withParentDir(lck, () => tryCreate(lck, JSON.stringify({ pid: options.pid ?? null, created_at: now(), token })))) return token;
+    if (
+      await withParentDir(lck, () =>
+        tryCreate(lck, JSON.stringify({ pid: options.pid ?? null, created_at: now(), token })),
+      )
+    )
+      return token;
     const holder = await readHolder(lck);
     if (holder === null) continue; // released between our attempt and our look: try again at once
     if (isStale(holder, now(), options)) {

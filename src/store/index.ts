@@ -5,7 +5,15 @@
 export { openStore, type OpenStoreOptions } from './open-store.js';
 export { cacheKey, CACHE_KEY_VERSION, type CacheKeyParts } from './cache-key.js';
 export { canonicalJson, sortKeysDeep } from './canonical-json.js';
-export { formatLock, LockCache, parseLock, readLock, removeLockEntries, updateLock, type UpdateLockOptions } from './lock-file.js';
+export {
+  formatLock,
+  LockCache,
+  parseLock,
+  readLock,
+  removeLockEntries,
+  updateLock,
+  type UpdateLockOptions,
+} from './lock-file.js';
 export { withFileMutex, type FileMutexOptions } from './file-mutex.js';
 export { fsyncDir, tempPathFor, writeFileAtomic, type WriteFileAtomicOptions } from './atomic.js';
 export { isSha256Hex } from './layout.js';

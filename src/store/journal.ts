@@ -23,9 +23,14 @@ export function createJournal(root: string): Journal {
       assertHex64(entry.key, 'cache key');
       const parsed = JournalEntrySchema.safeParse(entry);
       if (!parsed.success) {
-        throw new StoreError('E_STORE_BAD_JOURNAL', `refusing to journal an invalid entry for ${entry.node}: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
+        throw new StoreError(
+          'E_STORE_BAD_JOURNAL',
+          `refusing to journal an invalid entry for ${entry.node}: ${parsed.error.issues[0]?.message ?? 'invalid'}`,
+        );
       }
-      await writeFileAtomic(layout.journalEntry(root, entry.key), `${JSON.stringify(parsed.data)}\n`, { durable: true });
+      await writeFileAtomic(layout.journalEntry(root, entry.key), `${JSON.stringify(parsed.data)}\n`, {
+        durable: true,
+      });
     },
     get,
     async remove(key, requestId) {
@@ -46,7 +51,10 @@ export function createJournal(root: string): Journal {
         if (isCode(e, 'ENOENT')) return [];
         throw e;
       }
-      const keys = names.filter((n) => n.endsWith('.json')).map((n) => n.slice(0, -5)).filter(isSha256Hex);
+      const keys = names
+        .filter((n) => n.endsWith('.json'))
+        .map((n) => n.slice(0, -5))
+        .filter(isSha256Hex);
       const entries = await Promise.all(keys.map(get));
       return entries
         .filter((e): e is JournalEntry => e !== null)

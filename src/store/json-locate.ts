@@ -11,7 +11,10 @@ export interface JsonSyntaxError {
 }
 
 class Located extends Error {
-  constructor(readonly offset: number, message: string) {
+  constructor(
+    readonly offset: number,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -52,7 +55,8 @@ class Scanner {
     if (c === '{') return this.members('}', () => this.member());
     if (c === '[') return this.members(']', () => this.value());
     if (c === '"') return this.string();
-    for (const lit of ['true', 'false', 'null']) if (this.text.startsWith(lit, this.i)) return void (this.i += lit.length);
+    for (const lit of ['true', 'false', 'null'])
+      if (this.text.startsWith(lit, this.i)) return void (this.i += lit.length);
     const num = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
     num.lastIndex = this.i;
     if (num.test(this.text)) return void (this.i = num.lastIndex);

@@ -21,7 +21,11 @@ export function isSha256Hex(value: string): boolean {
 
 /** Keys and digests become file names: anything but 64 hex chars is a bug, not a cache miss. */
 export function assertHex64(value: string, what: string): void {
-  if (!HEX64.test(value)) throw new StoreError('E_STORE_BAD_KEY', `${what} is not a sha256 hex digest: ${JSON.stringify(value.slice(0, 80))}`);
+  if (!HEX64.test(value))
+    throw new StoreError(
+      'E_STORE_BAD_KEY',
+      `${what} is not a sha256 hex digest: ${JSON.stringify(value.slice(0, 80))}`,
+    );
 }
 
 export const layout = {

@@ -68,7 +68,11 @@ export function parseLock(text: string, file: string): LockFile {
   } catch (e) {
     const found = findJsonSyntaxError(body) ?? { offset: 0, message: (e as Error).message };
     const { line, col } = lineCol(body, found.offset);
-    throw new LockFileError(`${file}:${line}:${col}: invalid JSON: ${found.message}`, { hint, location: { file, line, col }, cause: e });
+    throw new LockFileError(`${file}:${line}:${col}: invalid JSON: ${found.message}`, {
+      hint,
+      location: { file, line, col },
+      cause: e,
+    });
   }
   const parsed = LockFileSchema.safeParse(data);
   if (parsed.success) return parsed.data;
@@ -134,13 +138,20 @@ async function signature(path: string): Promise<string | null> {
  * only entries `mutate` added or replaced are checked (and copied, so later changes to the
  * caller's objects cannot reach the file).
  */
-function validateChanged(path: string, before: Readonly<Record<string, LockEntry>>, nodes: Record<string, LockEntry>): Record<string, LockEntry> {
+function validateChanged(
+  path: string,
+  before: Readonly<Record<string, LockEntry>>,
+  nodes: Record<string, LockEntry>,
+): Record<string, LockEntry> {
   for (const [id, entry] of Object.entries(nodes)) {
     if (before[id] === entry) continue;
     const parsed = LockEntrySchema.safeParse(entry);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
-      throw new StoreError('E_LOCK_BAD_ENTRY', `refusing to write an invalid lock entry to ${path}: ${formatPath(['nodes', id, ...(issue?.path ?? [])])}: ${issue?.message ?? ''}`);
+      throw new StoreError(
+        'E_LOCK_BAD_ENTRY',
+        `refusing to write an invalid lock entry to ${path}: ${formatPath(['nodes', id, ...(issue?.path ?? [])])}: ${issue?.message ?? ''}`,
+      );
     }
     nodes[id] = parsed.data;
   }
@@ -148,10 +159,18 @@ function validateChanged(path: string, before: Readonly<Record<string, LockEntry
 }
 
 /** Drop these node ids from the lock (e.g. passes removed from the recipe). */
-export async function removeLockEntries(path: string, ids: readonly string[], options: UpdateLockOptions = {}): Promise<LockFile> {
-  return updateLock(path, (nodes) => {
-    for (const id of ids) delete nodes[id];
-  }, options);
+export async function removeLockEntries(
+  path: string,
+  ids: readonly string[],
+  options: UpdateLockOptions = {},
+): Promise<LockFile> {
+  return updateLock(
+    path,
+    (nodes) => {
+      for (const id of ids) delete nodes[id];
+    },
+    options,
+  );
 }
 
 async function readLockText(path: string): Promise<{ lock: LockFile; text: string | null }> {
@@ -167,7 +186,13 @@ async function readLockText(path: string): Promise<{ lock: LockFile; text: strin
 
 function formatPath(path: readonly PropertyKey[]): string {
   return path
-    .map((p, i) => (typeof p === 'number' ? `[${p}]` : /^[A-Za-z_$][\w$]*$/.test(String(p)) ? `${i === 0 ? '' : '.'}${String(p)}` : `[${JSON.stringify(String(p))}]`))
+    .map((p, i) =>
+      typeof p === 'number'
+        ? `[${p}]`
+        : /^[A-Za-z_$][\w$]*$/.test(String(p))
+          ? `${i === 0 ? '' : '.'}${String(p)}`
+          : `[${JSON.stringify(String(p))}]`,
+    )
     .join('');
 }
 

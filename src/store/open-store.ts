@@ -22,11 +22,13 @@ export interface OpenStoreOptions {
 const STALE_TEMP_MS = 24 * 60 * 60 * 1000;
 
 /** Marks the folder as a cache for backup tools (https://bford.info/cachedir/). */
-const CACHEDIR_TAG = 'Signature: 8a477f597d28d172789f06886806bc55\n# This file marks a kontext cache directory; it can be deleted at any time.\n';
+const CACHEDIR_TAG =
+  'Signature: 8a477f597d28d172789f06886806bc55\n# This file marks a kontext cache directory; it can be deleted at any time.\n';
 
 /** `root` must be absolute (resolve `--cache-dir` against the runtime's cwd first). */
 export async function openStore(root: string, options: OpenStoreOptions = {}): Promise<Store> {
-  if (!isAbsolute(root)) throw new StoreError('E_STORE_RELATIVE_PATH', `cache dir must be an absolute path, got ${root}`);
+  if (!isAbsolute(root))
+    throw new StoreError('E_STORE_RELATIVE_PATH', `cache dir must be an absolute path, got ${root}`);
   const now = options.now ?? Date.now;
   await prepareRoot(root);
   await removeStaleTemps(layout.tmp(root), now());

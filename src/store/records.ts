@@ -22,7 +22,10 @@ export async function putRecord(root: string, record: RunRecord): Promise<void> 
   assertHex64(record.key, 'cache key');
   const parsed = RunRecordSchema.safeParse(record);
   if (!parsed.success) {
-    throw new StoreError('E_STORE_BAD_RECORD', `refusing to store an invalid run record for ${record.node}: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
+    throw new StoreError(
+      'E_STORE_BAD_RECORD',
+      `refusing to store an invalid run record for ${record.node}: ${parsed.error.issues[0]?.message ?? 'invalid'}`,
+    );
   }
   await writeFileAtomic(layout.record(root, record.key), `${JSON.stringify(parsed.data, null, 2)}\n`);
 }

@@ -56,7 +56,8 @@ export function createSourceHashMemo(file: string, now: () => number): SourceHas
 
   return {
     async hash(path) {
-      if (!isAbsolute(path)) throw new StoreError('E_STORE_RELATIVE_PATH', `hashSource needs an absolute path, got ${path}`);
+      if (!isAbsolute(path))
+        throw new StoreError('E_STORE_RELATIVE_PATH', `hashSource needs an absolute path, got ${path}`);
       const entries = await memo();
       const before = await statSource(path);
       const known = entries.get(path);
@@ -66,7 +67,12 @@ export function createSourceHashMemo(file: string, now: () => number): SourceHas
       const after = await statSource(path);
       const racy = Number(after.mtime_ns / 1_000_000n) > startedAt - RACY_WINDOW_MS;
       if (sameStat(before, after) && after.size === result.bytes && !racy) {
-        entries.set(path, { size: result.bytes, mtime_ns: String(after.mtime_ns), ino: String(after.ino), sha256: result.sha256 });
+        entries.set(path, {
+          size: result.bytes,
+          mtime_ns: String(after.mtime_ns),
+          ino: String(after.ino),
+          sha256: result.sha256,
+        });
         generation += 1;
       }
       return result;
@@ -87,11 +93,15 @@ interface SourceStat {
 async function statSource(path: string): Promise<SourceStat> {
   try {
     const s = await stat(path, { bigint: true });
-    if (!s.isFile()) throw new StoreError('E_SOURCE_NOT_FILE', `source is not a file: ${path}`, { exitCode: ExitCode.NO_INPUT });
+    if (!s.isFile())
+      throw new StoreError('E_SOURCE_NOT_FILE', `source is not a file: ${path}`, { exitCode: ExitCode.NO_INPUT });
     return { size: Number(s.size), mtime_ns: s.mtimeNs, ino: s.ino };
   } catch (e) {
     if (isCode(e, 'ENOENT', 'ENOTDIR')) {
-      throw new StoreError('E_SOURCE_MISSING', `source file is missing: ${path}`, { exitCode: ExitCode.NO_INPUT, cause: e });
+      throw new StoreError('E_SOURCE_MISSING', `source file is missing: ${path}`, {
+        exitCode: ExitCode.NO_INPUT,
+        cause: e,
+      });
     }
     throw e;
   }

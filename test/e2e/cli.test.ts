@@ -56,7 +56,9 @@ describe('kontext CLI basics', () => {
   });
 
   it('validate on every example exits 0', async () => {
-    const examples = (await readdir(EXAMPLES)).filter((f) => f.endsWith('.yml')).map((f) => join('recipes', 'examples', f));
+    const examples = (await readdir(EXAMPLES))
+      .filter((f) => f.endsWith('.yml'))
+      .map((f) => join('recipes', 'examples', f));
     expect(examples.length).toBeGreaterThanOrEqual(3);
     const r = await inRepo(['validate', ...examples]);
     expect(r.stderr).toBe('');
@@ -66,7 +68,9 @@ describe('kontext CLI basics', () => {
   it('validate of a broken recipe prints file:line:col on stderr and exits 65', async () => {
     const r = await inRepo(['validate', join('test', 'fixtures', 'recipes', 'unknown-from.yml')]);
     expect(r.code).toBe(65);
-    expect(r.stderr).toMatch(/^test\/fixtures\/recipes\/unknown-from\.yml:9:11: passes\[1\]\.from: .*"jackt".*"jacket"/m);
+    expect(r.stderr).toMatch(
+      /^test\/fixtures\/recipes\/unknown-from\.yml:9:11: passes\[1\]\.from: .*"jackt".*"jacket"/m,
+    );
   });
 
   it('a missing source exits 66 (validate and run)', async () => {
@@ -81,7 +85,9 @@ describe('kontext CLI basics', () => {
     const json = await inRepo(['plan', 'recipes/examples/portrait.yml', '--json']);
     expect(json.code).toBe(0);
     const plan = JSON.parse(json.stdout) as { nodes: { id: string }[] };
-    expect(plan.nodes.map((n) => n.id)).toEqual(expect.arrayContaining(['background', 'raincoat', 'umbrella', 'bag#1', 'bag#2', 'bag#3']));
+    expect(plan.nodes.map((n) => n.id)).toEqual(
+      expect.arrayContaining(['background', 'raincoat', 'umbrella', 'bag#1', 'bag#2', 'bag#3']),
+    );
     const mermaid = await inRepo(['plan', 'recipes/examples/portrait.yml', '--format', 'mermaid']);
     expect(mermaid.code).toBe(0);
     expect(mermaid.stdout.startsWith('flowchart')).toBe(true);
@@ -103,12 +109,17 @@ describe('kontext run / edit on the built-in emulator', () => {
     const first = await cli(['run', 'portrait.yml', '--json'], { cwd: project, env: env() });
     expect(first.stderr).toBe('');
     expect(first.code).toBe(0);
-    const events = first.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; [k: string]: unknown });
+    const events = first.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { type: string; [k: string]: unknown });
     expect(events.at(-1)).toMatchObject({ type: 'run-summary', done: 6, failed: 0, exit_code: 0 });
     const outputs = (await readdir(join(project, 'out', 'portrait'))).sort();
     expect(outputs).toEqual(['background.png', 'bag#1.png', 'bag#2.png', 'bag#3.png', 'raincoat.png', 'umbrella.png']);
     expect((await stat(join(project, 'out', 'final', 'astronaut-umbrella.png'))).size).toBeGreaterThan(0);
-    const lock = JSON.parse(await readFile(join(project, 'portrait.lock.json'), 'utf8')) as { nodes: Record<string, unknown> };
+    const lock = JSON.parse(await readFile(join(project, 'portrait.lock.json'), 'utf8')) as {
+      nodes: Record<string, unknown>;
+    };
     expect(Object.keys(lock.nodes)).toHaveLength(6);
 
     const second = await cli(['run', 'portrait.yml'], { cwd: project, env: env() });
@@ -136,14 +147,29 @@ describe('kontext run / edit on the built-in emulator', () => {
   });
 
   it('edit writes one output and prints its path; the same --seed again is cached', async () => {
-    const args = ['edit', '--image', 'assets/pet-chelsea.jpg', '--prompt', 'Keep the cat unchanged. Add a bow tie.', '--seed', '3', '--provider', 'emulator', '-o', 'cat.png'];
+    const args = [
+      'edit',
+      '--image',
+      'assets/pet-chelsea.jpg',
+      '--prompt',
+      'Keep the cat unchanged. Add a bow tie.',
+      '--seed',
+      '3',
+      '--provider',
+      'emulator',
+      '-o',
+      'cat.png',
+    ];
     const first = await cli(args, { cwd: project, env: env() });
     expect(first.code).toBe(0);
     expect(first.stdout.trim()).toBe(join(project, 'cat.png'));
     expect((await stat(join(project, 'cat.png'))).size).toBeGreaterThan(0);
     const again = await cli([...args, '--json'], { cwd: project, env: env() });
     expect(again.code).toBe(0);
-    const types = again.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { type: string }).type);
+    const types = again.stdout
+      .trim()
+      .split('\n')
+      .map((l) => (JSON.parse(l) as { type: string }).type);
     expect(types).toContain('node-cached');
     expect(types).not.toContain('node-start');
   });

@@ -15,7 +15,8 @@ const run = promisify(execFile);
 async function newestMtime(dir: string): Promise<number> {
   let newest = 0;
   for (const d of await readdir(dir, { recursive: true, withFileTypes: true })) {
-    if (d.isFile() && d.name.endsWith('.ts')) newest = Math.max(newest, (await stat(join(d.parentPath, d.name))).mtimeMs);
+    if (d.isFile() && d.name.endsWith('.ts'))
+      newest = Math.max(newest, (await stat(join(d.parentPath, d.name))).mtimeMs);
   }
   return newest;
 }
@@ -44,7 +45,9 @@ export async function ensureBuilt(): Promise<void> {
   }
   try {
     if (await isFresh()) return;
-    await run(process.execPath, [join(REPO_ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'], { cwd: REPO_ROOT }).catch(() => undefined);
+    await run(process.execPath, [join(REPO_ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'], {
+      cwd: REPO_ROOT,
+    }).catch(() => undefined);
     if (!(await stat(BIN).catch(() => null))) throw new Error('build did not produce dist/cli/bin.js');
   } finally {
     await rmdir(lock).catch(() => undefined);
@@ -67,11 +70,21 @@ export interface CliChild {
 
 /** A clean environment: no inherited tokens or config, HOME inside the project. */
 export function cliEnv(home: string, extra: Record<string, string> = {}): Record<string, string> {
-  return { PATH: process.env['PATH'] ?? '', HOME: home, XDG_CONFIG_HOME: join(home, '.config'), NO_COLOR: '1', ...extra };
+  return {
+    PATH: process.env['PATH'] ?? '',
+    HOME: home,
+    XDG_CONFIG_HOME: join(home, '.config'),
+    NO_COLOR: '1',
+    ...extra,
+  };
 }
 
 export function spawnCli(args: readonly string[], options: { cwd: string; env: Record<string, string> }): CliChild {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [BIN, ...args], {
+    cwd: options.cwd,
+    env: options.env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -84,6 +97,9 @@ export function spawnCli(args: readonly string[], options: { cwd: string; env: R
 }
 
 /** Run the CLI to completion. */
-export function cli(args: readonly string[], options: { cwd: string; env: Record<string, string> }): Promise<CliResult> {
+export function cli(
+  args: readonly string[],
+  options: { cwd: string; env: Record<string, string> },
+): Promise<CliResult> {
   return spawnCli(args, options).done;
 }

@@ -9,7 +9,15 @@ import { copyFile, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createRuntime, runRecipe, seededRandom, startEmulator, type EmulatorHandle, type ProviderSession, type RunEvent } from '../../src/index.js';
+import {
+  createRuntime,
+  runRecipe,
+  seededRandom,
+  startEmulator,
+  type EmulatorHandle,
+  type ProviderSession,
+  type RunEvent,
+} from '../../src/index.js';
 import type { RunRecipeOptions, RunRecipeResult, Runtime, TextSink } from '../../src/index.js';
 import type { RequestLogEntry, ScenarioInput } from '../../src/emulator/index.js';
 import { createRunComfyProvider } from '../../src/providers/runcomfy/client.js';
@@ -26,10 +34,21 @@ export function bufferSink(): TextSink & { text(): string } {
   return { write: (s: string) => parts.push(s), text: () => parts.join(''), isTTY: false };
 }
 
-export function testRuntime(cwd: string, env: Record<string, string> = {}, seed = 1): Runtime & { stdout: ReturnType<typeof bufferSink>; stderr: ReturnType<typeof bufferSink> } {
+export function testRuntime(
+  cwd: string,
+  env: Record<string, string> = {},
+  seed = 1,
+): Runtime & { stdout: ReturnType<typeof bufferSink>; stderr: ReturnType<typeof bufferSink> } {
   const stdout = bufferSink();
   const stderr = bufferSink();
-  const rt = createRuntime({ cwd, env: { HOME: cwd, ...env }, random: seededRandom(seed), randomSeed: seedDraw(seed), stdout, stderr });
+  const rt = createRuntime({
+    cwd,
+    env: { HOME: cwd, ...env },
+    random: seededRandom(seed),
+    randomSeed: seedDraw(seed),
+    stdout,
+    stderr,
+  });
   return { ...rt, stdout, stderr };
 }
 
@@ -59,7 +78,8 @@ export async function createProject(yaml: string, name = 'test'): Promise<Projec
   const root = await mkdtemp(join(tmpdir(), 'kontext-run-'));
   await mkdir(join(root, '.git'));
   await mkdir(join(root, 'assets'));
-  for (const f of await readdir(ASSETS)) if (f.endsWith('.jpg')) await copyFile(join(ASSETS, f), join(root, 'assets', f));
+  for (const f of await readdir(ASSETS))
+    if (f.endsWith('.jpg')) await copyFile(join(ASSETS, f), join(root, 'assets', f));
   const recipe = join(root, 'recipe.yml');
   await writeFile(recipe, yaml);
   const lockPath = join(root, 'recipe.lock.json');
@@ -71,14 +91,29 @@ export async function createProject(yaml: string, name = 'test'): Promise<Projec
     outDir: join(root, 'out', name),
     writeRecipe: (text) => writeFile(recipe, text),
     readLock: async () => JSON.parse(await readFile(lockPath, 'utf8')) as LockFile,
-    outFiles: async () => (await readdir(join(root, 'out'), { recursive: true, withFileTypes: true })).filter((d) => d.isFile()).map((d) => join(d.parentPath, d.name).slice(root.length + 1)).sort(),
+    outFiles: async () =>
+      (await readdir(join(root, 'out'), { recursive: true, withFileTypes: true }))
+        .filter((d) => d.isFile())
+        .map((d) => join(d.parentPath, d.name).slice(root.length + 1))
+        .sort(),
     cleanup: () => rm(root, { recursive: true, force: true }),
   };
 }
 
 /** A chain recipe: `passes` as [id, prompt, extra yaml lines...]; `from` defaults to the previous pass. */
-export function recipeYaml(passes: readonly (readonly [string, string, ...string[]])[], head: readonly string[] = []): string {
-  const lines = ['version: 1', 'name: test', 'provider: emulator', ...head, 'sources:', '  photo: assets/portrait-astronaut.jpg', 'passes:'];
+export function recipeYaml(
+  passes: readonly (readonly [string, string, ...string[]])[],
+  head: readonly string[] = [],
+): string {
+  const lines = [
+    'version: 1',
+    'name: test',
+    'provider: emulator',
+    ...head,
+    'sources:',
+    '  photo: assets/portrait-astronaut.jpg',
+    'passes:',
+  ];
   for (const [id, prompt, ...extra] of passes) {
     lines.push(`  - id: ${id}`, `    prompt: ${JSON.stringify(prompt)}`, ...extra.map((l) => `    ${l}`));
   }
@@ -96,7 +131,9 @@ export interface Rig {
 }
 
 /** A standalone emulator and a session on it with fast poll and retry policies. */
-export async function startRig(options: { queueMs?: number; runMs?: number; scenario?: ScenarioInput; priceUsd?: number } = {}): Promise<Rig> {
+export async function startRig(
+  options: { queueMs?: number; runMs?: number; scenario?: ScenarioInput; priceUsd?: number } = {},
+): Promise<Rig> {
   const emulator = await startEmulator({
     queueMs: options.queueMs ?? 10,
     runMs: options.runMs ?? 20,
@@ -112,7 +149,14 @@ export async function startRig(options: { queueMs?: number; runMs?: number; scen
     poll: { firstDelayMs: 10, factor: 1.5, maxDelayMs: 50 },
     retry: { maxAttempts: 8, baseMs: 5, capMs: 40, maxRetryAfterMs: 500 },
   });
-  const session: ProviderSession = { name: 'emulator', provider, defaultHosting: { mode: 'inline' }, secrets: [], warnings: [], close: () => provider.close() };
+  const session: ProviderSession = {
+    name: 'emulator',
+    provider,
+    defaultHosting: { mode: 'inline' },
+    secrets: [],
+    warnings: [],
+    close: () => provider.close(),
+  };
   const calls = (): RequestLogEntry[] => emulator.requestLog().filter((e) => !e.internal);
   return {
     emulator,
@@ -158,7 +202,13 @@ export async function runIn(
   const result = await runRecipe(
     project.recipe,
     { jobs: 4, ...options },
-    { rt, onEvent: (e) => events.push(e), pid: extra.pid ?? process.pid, isAlive: () => true, session: extra.rig?.session },
+    {
+      rt,
+      onEvent: (e) => events.push(e),
+      pid: extra.pid ?? process.pid,
+      isAlive: () => true,
+      session: extra.rig?.session,
+    },
   );
   return { result, events, rt };
 }
@@ -169,24 +219,37 @@ export function summaryOf(run: InProcessRun): Extract<RunRecipeResult, { kind: '
   return run.result.summary;
 }
 
-export function eventsOf<T extends RunEvent['type']>(events: readonly RunEvent[], type: T): Extract<RunEvent, { type: T }>[] {
+export function eventsOf<T extends RunEvent['type']>(
+  events: readonly RunEvent[],
+  type: T,
+): Extract<RunEvent, { type: T }>[] {
   return events.filter((e): e is Extract<RunEvent, { type: T }> => e.type === type);
 }
 
 export async function sha256File(path: string): Promise<string> {
-  return createHash('sha256').update(await readFile(path)).digest('hex');
+  return createHash('sha256')
+    .update(await readFile(path))
+    .digest('hex');
 }
 
 /** Every lock entry's output file exists and hashes to the recorded sha256. */
 export async function lockMatchesFiles(project: Project): Promise<{ node: string; ok: boolean }[]> {
   const lock = await project.readLock();
   return Promise.all(
-    Object.entries(lock.nodes).map(async ([node, e]) => ({ node, ok: (await sha256File(join(project.root, e.output)).catch(() => '')) === e.output_sha256 })),
+    Object.entries(lock.nodes).map(async ([node, e]) => ({
+      node,
+      ok: (await sha256File(join(project.root, e.output)).catch(() => '')) === e.output_sha256,
+    })),
   );
 }
 
 /** Poll `check` until it returns true (or throw after `ms`, with `detail()` in the message). */
-export async function until(check: () => boolean | Promise<boolean>, ms = 20_000, what = 'condition', detail: () => string = () => ''): Promise<void> {
+export async function until(
+  check: () => boolean | Promise<boolean>,
+  ms = 20_000,
+  what = 'condition',
+  detail: () => string = () => '',
+): Promise<void> {
   const end = Date.now() + ms;
   while (!(await check())) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what} ${detail()}`);

@@ -50,7 +50,10 @@ export const TEST_AWS_ENV = {
 } as const;
 
 interface S3rverStore {
-  getObject(bucket: string, key: string): Promise<{ content: NodeJS.ReadableStream | null; metadata: Record<string, string> } | null>;
+  getObject(
+    bucket: string,
+    key: string,
+  ): Promise<{ content: NodeJS.ReadableStream | null; metadata: Record<string, string> } | null>;
   deleteObject(bucket: string, key: string): Promise<void>;
 }
 
@@ -73,7 +76,13 @@ export async function startS3Server(options: { bucket?: string } = {}): Promise<
   const bucket = options.bucket ?? 'kontext-test';
   const directory = await mkdtemp(join(tmpdir(), 'kontext-s3-'));
   const Ctor = S3rver as unknown as S3rverCtor;
-  const server = new Ctor({ address: '127.0.0.1', port: 0, silent: true, directory, configureBuckets: [{ name: bucket }] });
+  const server = new Ctor({
+    address: '127.0.0.1',
+    port: 0,
+    silent: true,
+    directory,
+    configureBuckets: [{ name: bucket }],
+  });
   const address = await server.run();
   const requests: RecordedS3Request[] = [];
   server.httpServer.prependListener('request', (req: IncomingMessage, res: ServerResponse) => {
@@ -92,11 +101,18 @@ export async function startS3Server(options: { bucket?: string } = {}): Promise<
     endpoint: `http://127.0.0.1:${address.port}`,
     bucket,
     requests,
-    count: (method) => requests.filter((r) => r.method === method && r.path.startsWith(`/${bucket}/`) && r.path.length > bucket.length + 2).length,
+    count: (method) =>
+      requests.filter(
+        (r) => r.method === method && r.path.startsWith(`/${bucket}/`) && r.path.length > bucket.length + 2,
+      ).length,
     async readObject(key) {
       const object = await server.store.getObject(bucket, key);
-      if (!object || !object.content) return null;
-      return { body: await readAll(object.content), contentType: object.metadata['content-type'], metadata: object.metadata };
+      if (!object?.content) return null;
+      return {
+        body: await readAll(object.content),
+        contentType: object.metadata['content-type'],
+        metadata: object.metadata,
+      };
     },
     deleteObject: (key) => server.store.deleteObject(bucket, key),
     async close() {

@@ -32,4 +32,3 @@ export async function editCommand(opts: Record<string, unknown>, ctx: CliContext
     throw e;
   }
 }
-

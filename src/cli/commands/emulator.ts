@@ -27,12 +27,19 @@ async function loadScenario(path: string | undefined, rt: Runtime): Promise<Scen
   try {
     text = await readFile(full, 'utf8');
   } catch (e) {
-    throw new KontextError('E_EMULATOR_SCENARIO_MISSING', `cannot read scenario file ${path}`, { exitCode: ExitCode.NO_INPUT, cause: e });
+    throw new KontextError('E_EMULATOR_SCENARIO_MISSING', `cannot read scenario file ${path}`, {
+      exitCode: ExitCode.NO_INPUT,
+      cause: e,
+    });
   }
   try {
     return JSON.parse(text) as ScenarioInput;
   } catch (e) {
-    throw new KontextError('E_EMULATOR_SCENARIO', `scenario file ${path} is not valid JSON: ${e instanceof Error ? e.message : String(e)}`, { exitCode: ExitCode.USAGE, cause: e });
+    throw new KontextError(
+      'E_EMULATOR_SCENARIO',
+      `scenario file ${path} is not valid JSON: ${e instanceof Error ? e.message : String(e)}`,
+      { exitCode: ExitCode.USAGE, cause: e },
+    );
   }
 }
 
@@ -46,7 +53,8 @@ async function buildScenario(opts: EmulatorCommandOptions, rt: Runtime): Promise
 
 function describeScenario(s: Scenario): string | undefined {
   const parts: string[] = [];
-  if (s.faults.length > 0) parts.push(`${s.faults.length} scripted fault(s): ${s.faults.map((f) => f.kind).join(', ')}`);
+  if (s.faults.length > 0)
+    parts.push(`${s.faults.length} scripted fault(s): ${s.faults.map((f) => f.kind).join(', ')}`);
   if (s.fault_rate > 0) parts.push(`random fault rate ${s.fault_rate} (seed ${s.fault_seed})`);
   return parts.length > 0 ? `faults: ${parts.join('; ')}` : undefined;
 }
@@ -68,7 +76,9 @@ export async function emulatorCommand(opts: EmulatorCommandOptions, rt: Runtime,
     now: () => rt.now(),
   });
   rt.stdout.write(`kontext emulator listening on ${em.baseUrl}\n`);
-  rt.stdout.write(`export RUNCOMFY_MODEL_API_BASE=${em.baseUrl} KONTEXT_ALLOW_HOSTS=${new URL(em.origin).hostname} RUNCOMFY_TOKEN=anything\n`);
+  rt.stdout.write(
+    `export RUNCOMFY_MODEL_API_BASE=${em.baseUrl} KONTEXT_ALLOW_HOSTS=${new URL(em.origin).hostname} RUNCOMFY_TOKEN=anything\n`,
+  );
   const faults = describeScenario(scenario);
   if (faults) rt.stdout.write(`${faults}\n`);
   await aborted(signal);

@@ -1,5 +1,13 @@
 /** `kontext run <recipe...>`: flags → options, a reporter from the map, one run per recipe. */
-import { ExitCode, worstExitCode, formatProblem, runRecipe, type RunRecipeOptions, type HostingConfig, type ProviderName } from '../../index.js';
+import {
+  ExitCode,
+  worstExitCode,
+  formatProblem,
+  runRecipe,
+  type RunRecipeOptions,
+  type HostingConfig,
+  type ProviderName,
+} from '../../index.js';
 import { UsageError } from '../../errors.js';
 import type { CliContext } from '../context.js';
 import { isAlive } from '../pid.js';
@@ -7,7 +15,11 @@ import { intOption, numberOption, passListOption, splitRecipesFromPassList } fro
 import { reporterFor } from '../reporter-for.js';
 import { printDryRun } from '../dry-run-view.js';
 
-export async function runCommand(recipeArgs: readonly string[], opts: Record<string, unknown>, ctx: CliContext): Promise<number> {
+export async function runCommand(
+  recipeArgs: readonly string[],
+  opts: Record<string, unknown>,
+  ctx: CliContext,
+): Promise<number> {
   const recipes = [...recipeArgs];
   // Variadic flags may have swallowed the recipe path: `kontext run --force recipe.yml`.
   for (const flag of ['force', 'reseed', 'only']) opts[flag] = splitRecipesFromPassList(opts[flag], recipes);
@@ -25,7 +37,12 @@ export async function runCommand(recipeArgs: readonly string[], opts: Record<str
   return exit;
 }
 
-async function runOne(path: string, options: RunRecipeOptions, opts: Record<string, unknown>, ctx: CliContext): Promise<ExitCode> {
+async function runOne(
+  path: string,
+  options: RunRecipeOptions,
+  opts: Record<string, unknown>,
+  ctx: CliContext,
+): Promise<ExitCode> {
   const json = opts['json'] === true;
   const { reporter, onEvent } = reporterFor(ctx, { json, explain: opts['explain'] === true });
   try {
@@ -61,4 +78,3 @@ export function runOptionsFrom(opts: Record<string, unknown>, ctx: CliContext): 
     trustHostingCommand: opts['trustHostingCommand'] === true,
   };
 }
-

@@ -1,5 +1,13 @@
 /** `kontext validate <recipe...> [--json] [--strict]` */
-import { buildPlan, validateRecipeFile, ExitCode, worstExitCode, formatProblem, isKontextError, type Problem } from '../../index.js';
+import {
+  buildPlan,
+  validateRecipeFile,
+  ExitCode,
+  worstExitCode,
+  formatProblem,
+  isKontextError,
+  type Problem,
+} from '../../index.js';
 import type { CliContext } from '../context.js';
 
 interface FileResult {
@@ -9,7 +17,11 @@ interface FileResult {
   readonly problems: readonly Problem[];
 }
 
-export async function validateCommand(recipes: readonly string[], opts: Record<string, unknown>, ctx: CliContext): Promise<number> {
+export async function validateCommand(
+  recipes: readonly string[],
+  opts: Record<string, unknown>,
+  ctx: CliContext,
+): Promise<number> {
   const results: FileResult[] = [];
   for (const path of recipes) results.push(await validateOne(path, opts, ctx));
   const exit = results.reduce<ExitCode>((acc, r) => worstExitCode(acc, exitFor(r)), ExitCode.OK);
@@ -30,10 +42,20 @@ export async function validateCommand(recipes: readonly string[], opts: Record<s
 async function validateOne(path: string, opts: Record<string, unknown>, ctx: CliContext): Promise<FileResult> {
   let result: Awaited<ReturnType<typeof validateRecipeFile>>;
   try {
-    result = await validateRecipeFile(path, { rt: ctx.rt, strict: opts['strict'] === true, allowOutsideRoot: opts['allowOutsideRoot'] === true });
+    result = await validateRecipeFile(path, {
+      rt: ctx.rt,
+      strict: opts['strict'] === true,
+      allowOutsideRoot: opts['allowOutsideRoot'] === true,
+    });
   } catch (e) {
     if (!isKontextError(e)) throw e;
-    const problem: Problem = { code: e.code, severity: 'error', message: e.message, ...(e.hint ? { hint: e.hint } : {}), exitCode: e.exitCode };
+    const problem: Problem = {
+      code: e.code,
+      severity: 'error',
+      message: e.message,
+      ...(e.hint ? { hint: e.hint } : {}),
+      exitCode: e.exitCode,
+    };
     return { recipe: path, ok: false, nodes: null, problems: [problem] };
   }
   const ok = result.recipe !== null && !result.problems.some((p) => p.severity === 'error');

@@ -63,11 +63,16 @@ export class Fold {
     const lines: FoldedLine[] = [];
     if (this.cached > 0) {
       const restored = this.restored > 0 ? ` (${formatCount(this.restored)} restored from the cache)` : '';
-      lines.push({ kind: 'cached', body: `${formatCount(this.cached)} ${this.listedCached ? 'more ' : ''}${nodes(this.cached)} up to date${restored}` });
+      lines.push({
+        kind: 'cached',
+        body: `${formatCount(this.cached)} ${this.listedCached ? 'more ' : ''}${nodes(this.cached)} up to date${restored}`,
+      });
     }
     if (this.skipped.size > 0) {
       const total = [...this.skipped.values()].reduce((a, b) => a + b, 0);
-      const why = [...this.skipped].map(([r, n]) => (this.skipped.size === 1 ? skipWords(r) : `${formatCount(n)} ${skipWords(r)}`));
+      const why = [...this.skipped].map(([r, n]) =>
+        this.skipped.size === 1 ? skipWords(r) : `${formatCount(n)} ${skipWords(r)}`,
+      );
       lines.push({ kind: 'skipped', body: `${formatCount(total)} more ${nodes(total)} (${why.join(', ')})` });
     }
     this.cached = 0;

@@ -20,7 +20,11 @@ export function createJsonReporter(deps: Pick<ReporterDeps, 'out'>): Reporter {
 export function scrubEvent(e: RunEvent): RunEvent {
   switch (e.type) {
     case 'node-failed':
-      return { ...e, message: redactUrlsIn(e.message), ...(e.hint === undefined ? {} : { hint: redactUrlsIn(e.hint) }) };
+      return {
+        ...e,
+        message: redactUrlsIn(e.message),
+        ...(e.hint === undefined ? {} : { hint: redactUrlsIn(e.hint) }),
+      };
     case 'node-retry':
       return { ...e, reason: redactUrlsIn(e.reason) };
     case 'warning':

@@ -65,15 +65,25 @@ export function summaryLine(e: RunEventOf<'run-summary'>, style: Style): string 
 
 /** `portrait.yml: jacket.yml changed → 2 to run (jacket prompt changed, …), 3 cached, 1 abandoned` */
 export function watchCycleBody(e: RunEventOf<'watch-cycle'>): string {
-  const what = e.changed.length === 0 ? 'watching' : `${e.changed.map((c) => c.split('/').pop() ?? c).slice(0, 3).join(', ')}${e.changed.length > 3 ? ` +${e.changed.length - 3}` : ''} changed`;
+  const what =
+    e.changed.length === 0
+      ? 'watching'
+      : `${e.changed
+          .map((c) => c.split('/').pop() ?? c)
+          .slice(0, 3)
+          .join(', ')}${e.changed.length > 3 ? ` +${e.changed.length - 3}` : ''} changed`;
   const shown = e.to_run.slice(0, 4).map((r) => `${r.node} ${reasonWords(r.reason)}`);
   const more = e.to_run.length > 4 ? `, +${e.to_run.length - 4} more` : '';
-  const runs = e.to_run.length === 0 ? 'nothing to run' : `${formatCount(e.to_run.length)} to run (${shown.join(', ')}${more})`;
+  const runs =
+    e.to_run.length === 0 ? 'nothing to run' : `${formatCount(e.to_run.length)} to run (${shown.join(', ')}${more})`;
   const inFlight = e.in_flight > 0 ? `, ${formatCount(e.in_flight)} still in flight` : '';
   const abandoned = e.abandoned > 0 ? `, ${formatCount(e.abandoned)} abandoned` : '';
   return `${e.recipe}: ${what} → ${runs}${inFlight}, ${formatCount(e.cached)} cached${abandoned}`;
 }
 
 export function watchErrorLines(e: RunEventOf<'watch-error'>): string[] {
-  return [`${e.recipe}: invalid; keeping the last good plan and watching`, ...e.problems.map((p) => `  ${redactUrlsIn(p)}`)];
+  return [
+    `${e.recipe}: invalid; keeping the last good plan and watching`,
+    ...e.problems.map((p) => `  ${redactUrlsIn(p)}`),
+  ];
 }

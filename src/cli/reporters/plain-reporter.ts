@@ -10,7 +10,19 @@ import { createStyle, type Style } from './ansi.js';
 import { formatDuration } from './duration.js';
 import { FOLD_LIMIT, Fold } from './fold.js';
 import {
-  cachedBody, doneBody, failedBody, retryBody, runStartBody, skippedBody, startBody, summaryLine, warningBody, planBody, watchCycleBody, watchErrorLines } from './lines.js';
+  cachedBody,
+  doneBody,
+  failedBody,
+  retryBody,
+  runStartBody,
+  skippedBody,
+  startBody,
+  summaryLine,
+  warningBody,
+  planBody,
+  watchCycleBody,
+  watchErrorLines,
+} from './lines.js';
 import { LiveState } from './live-state.js';
 import { formatCount } from './numbers.js';
 import { realTimers, type IntervalTimers, type ReporterDeps } from './types.js';
@@ -50,16 +62,26 @@ class PlainReporter implements Reporter {
         this.line('run', s.bold, runStartBody(e));
         if (this.timer === undefined) this.timer = this.timers.setInterval(() => this.heartbeat(), HEARTBEAT_CHECK_MS);
         return;
-      case 'node-start': return this.line('start', s.dim, startBody(e));
-      case 'node-plan': return this.line('explain', s.dim, planBody(e));
-      case 'node-state': return undefined;
-      case 'node-retry': return this.line('retry', s.yellow, retryBody(e));
-      case 'node-done': return this.line('done', s.green, doneBody(e));
-      case 'node-cached': return this.fold.admitCached(e) ? this.line('cached', s.dim, cachedBody(e)) : undefined;
-      case 'node-failed': return this.line('failed', s.red, failedBody(e));
-      case 'node-skipped': return this.fold.admitSkipped(e) ? this.line('skipped', s.yellow, skippedBody(e)) : undefined;
-      case 'warning': return this.line('warning', s.yellow, warningBody(e));
-      case 'watch-cycle': return this.line('watch', s.bold, watchCycleBody(e));
+      case 'node-start':
+        return this.line('start', s.dim, startBody(e));
+      case 'node-plan':
+        return this.line('explain', s.dim, planBody(e));
+      case 'node-state':
+        return undefined;
+      case 'node-retry':
+        return this.line('retry', s.yellow, retryBody(e));
+      case 'node-done':
+        return this.line('done', s.green, doneBody(e));
+      case 'node-cached':
+        return this.fold.admitCached(e) ? this.line('cached', s.dim, cachedBody(e)) : undefined;
+      case 'node-failed':
+        return this.line('failed', s.red, failedBody(e));
+      case 'node-skipped':
+        return this.fold.admitSkipped(e) ? this.line('skipped', s.yellow, skippedBody(e)) : undefined;
+      case 'warning':
+        return this.line('warning', s.yellow, warningBody(e));
+      case 'watch-cycle':
+        return this.line('watch', s.bold, watchCycleBody(e));
       case 'watch-error': {
         const [first, ...rest] = watchErrorLines(e);
         this.line('invalid', s.red, first ?? '');
@@ -90,7 +112,8 @@ class PlainReporter implements Reporter {
   }
 
   private drainFold(): void {
-    for (const f of this.fold.drain()) this.write(`${this.style.dim(f.kind)}${' '.repeat(VERB_WIDTH + 1 - f.kind.length)}${f.body}`);
+    for (const f of this.fold.drain())
+      this.write(`${this.style.dim(f.kind)}${' '.repeat(VERB_WIDTH + 1 - f.kind.length)}${f.body}`);
   }
 
   private write(text: string): void {
@@ -103,7 +126,9 @@ class PlainReporter implements Reporter {
     const now = this.deps.now();
     const running = [...this.state.running.values()];
     if (running.length === 0 || now - this.lastWrite < HEARTBEAT_QUIET_MS) return;
-    const listed = running.slice(0, HEARTBEAT_NODES).map((n) => `${n.id} ${n.phase} (${formatDuration(now - n.startedAt)})`);
+    const listed = running
+      .slice(0, HEARTBEAT_NODES)
+      .map((n) => `${n.id} ${n.phase} (${formatDuration(now - n.startedAt)})`);
     if (running.length > HEARTBEAT_NODES) listed.push(`and ${formatCount(running.length - HEARTBEAT_NODES)} more`);
     const count = `${formatCount(running.length)} ${running.length === 1 ? 'node' : 'nodes'}`;
     this.line('running', this.style.dim, `${count}: ${listed.join(', ')}`);

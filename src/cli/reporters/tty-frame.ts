@@ -28,7 +28,8 @@ export function renderFrame(state: LiveState, o: FrameOptions): string[] {
 }
 
 function headerLine(state: LiveState, { now, style }: FrameOptions): string {
-  const done = state.toRun === undefined ? formatCount(state.done) : `${formatCount(state.done)}/${formatCount(state.toRun)}`;
+  const done =
+    state.toRun === undefined ? formatCount(state.done) : `${formatCount(state.done)}/${formatCount(state.toRun)}`;
   const parts = [
     state.done > 0 ? style.green(`${done} done`) : `${done} done`,
     `${formatCount(state.running.size)} running`,

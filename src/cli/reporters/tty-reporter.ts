@@ -7,7 +7,19 @@
 import type { Reporter, RunEvent } from '../../run/events.js';
 import { createStyle, cursor, type Style } from './ansi.js';
 import { Fold } from './fold.js';
-import { cachedBody, doneBody, failedBody, retryBody, skippedBody, startBody, summaryLine, warningBody, planBody, watchCycleBody, watchErrorLines } from './lines.js';
+import {
+  cachedBody,
+  doneBody,
+  failedBody,
+  retryBody,
+  skippedBody,
+  startBody,
+  summaryLine,
+  warningBody,
+  planBody,
+  watchCycleBody,
+  watchErrorLines,
+} from './lines.js';
 import { LiveState } from './live-state.js';
 import { renderFrame } from './tty-frame.js';
 import { realTimers, type IntervalTimers, type ReporterDeps } from './types.js';
@@ -62,17 +74,28 @@ class TtyReporter implements Reporter {
   private record(e: RunEvent): void {
     const s = this.style;
     switch (e.type) {
-      case 'run-start': return this.fold.reset(e.cached);
-      case 'node-start': return this.deps.explain === true ? this.push(`${s.dim('→')} ${startBody(e)}`) : undefined;
-      case 'node-plan': return this.push(`${s.dim('?')} ${planBody(e)}`);
-      case 'node-retry': return this.state.running.has(e.node) ? undefined : this.push(`${s.yellow('↻')} ${retryBody(e)}`);
-      case 'node-done': return this.push(`${s.green('✓')} ${doneBody(e)}`);
-      case 'node-cached': return this.fold.admitCached(e) ? this.push(`${s.dim('·')} ${cachedBody(e)}`) : undefined;
-      case 'node-failed': return this.push(`${s.red('✗')} ${failedBody(e)}`);
-      case 'node-skipped': return this.fold.admitSkipped(e) ? this.push(`${s.dim('-')} ${skippedBody(e)}`) : undefined;
-      case 'warning': return this.push(`${s.yellow('!')} warning: ${warningBody(e)}`);
-      case 'watch-cycle': return this.push(`${s.bold('⟳')} ${watchCycleBody(e)}`);
-      case 'watch-error': return watchErrorLines(e).forEach((l, i) => this.push(i === 0 ? `${s.red('✗')} ${l}` : l));
+      case 'run-start':
+        return this.fold.reset(e.cached);
+      case 'node-start':
+        return this.deps.explain === true ? this.push(`${s.dim('→')} ${startBody(e)}`) : undefined;
+      case 'node-plan':
+        return this.push(`${s.dim('?')} ${planBody(e)}`);
+      case 'node-retry':
+        return this.state.running.has(e.node) ? undefined : this.push(`${s.yellow('↻')} ${retryBody(e)}`);
+      case 'node-done':
+        return this.push(`${s.green('✓')} ${doneBody(e)}`);
+      case 'node-cached':
+        return this.fold.admitCached(e) ? this.push(`${s.dim('·')} ${cachedBody(e)}`) : undefined;
+      case 'node-failed':
+        return this.push(`${s.red('✗')} ${failedBody(e)}`);
+      case 'node-skipped':
+        return this.fold.admitSkipped(e) ? this.push(`${s.dim('-')} ${skippedBody(e)}`) : undefined;
+      case 'warning':
+        return this.push(`${s.yellow('!')} warning: ${warningBody(e)}`);
+      case 'watch-cycle':
+        return this.push(`${s.bold('⟳')} ${watchCycleBody(e)}`);
+      case 'watch-error':
+        return watchErrorLines(e).forEach((l, i) => this.push(i === 0 ? `${s.red('✗')} ${l}` : l));
       case 'node-state':
       case 'run-summary':
         return undefined;
@@ -94,7 +117,8 @@ class TtyReporter implements Reporter {
   }
 
   private drainFold(): void {
-    for (const f of this.fold.drain()) this.pending.push(`${this.style.dim(f.kind === 'cached' ? '·' : '-')} ${f.kind} ${f.body}`);
+    for (const f of this.fold.drain())
+      this.pending.push(`${this.style.dim(f.kind === 'cached' ? '·' : '-')} ${f.kind} ${f.body}`);
   }
 
   /** Erase the live block, write what finished, draw the block again: one write, no flicker. */

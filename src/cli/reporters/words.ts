@@ -10,27 +10,41 @@ type SkipReason = RunEventOf<'node-skipped'>['reason'];
 /** Why a node runs, in words. */
 export function reasonWords(reason: RunReason): string {
   switch (reason) {
-    case 'new': return 'new';
-    case 'prompt-changed': return 'prompt changed';
-    case 'params-changed': return 'params changed';
-    case 'seed-changed': return 'seed changed';
-    case 'model-changed': return 'model changed';
+    case 'new':
+      return 'new';
+    case 'prompt-changed':
+      return 'prompt changed';
+    case 'params-changed':
+      return 'params changed';
+    case 'seed-changed':
+      return 'seed changed';
+    case 'model-changed':
+      return 'model changed';
     // The event does not say which: an edited source file and a re-run upstream pass look alike.
-    case 'input-changed': return 'input changed (source file or upstream output changed)';
-    case 'forced': return 'forced';
-    case 'not-cached': return 'not in cache';
-    case 'reattach': return 're-attaching to a paid request';
-    default: return unreachable(reason);
+    case 'input-changed':
+      return 'input changed (source file or upstream output changed)';
+    case 'forced':
+      return 'forced';
+    case 'not-cached':
+      return 'not in cache';
+    case 'reattach':
+      return 're-attaching to a paid request';
+    default:
+      return unreachable(reason);
   }
 }
 
 /** Why a node was skipped, in words. */
 export function skipWords(reason: SkipReason): string {
   switch (reason) {
-    case 'upstream-failed': return 'upstream failed';
-    case 'stopped': return 'stopped after a failure';
-    case 'interrupted': return 'interrupted';
-    default: return unreachable(reason);
+    case 'upstream-failed':
+      return 'upstream failed';
+    case 'stopped':
+      return 'stopped after a failure';
+    case 'interrupted':
+      return 'interrupted';
+    default:
+      return unreachable(reason);
   }
 }
 
@@ -38,13 +52,20 @@ export function skipWords(reason: SkipReason): string {
 export function phaseWords(state: Pick<RunEventOf<'node-state'>, 'phase' | 'position' | 'bytes' | 'total'>): string {
   const phase: NodePhase = state.phase;
   switch (phase) {
-    case 'hosting': return 'hosting input';
-    case 'submitting': return 'submitting';
-    case 'queued': return state.position === undefined ? 'queued' : `queued #${state.position}`;
-    case 'running': return 'running';
-    case 'downloading': return `downloading ${formatProgress(state.bytes, state.total)}`.trimEnd();
-    case 'reattaching': return 're-attaching';
-    default: return unreachable(phase);
+    case 'hosting':
+      return 'hosting input';
+    case 'submitting':
+      return 'submitting';
+    case 'queued':
+      return state.position === undefined ? 'queued' : `queued #${state.position}`;
+    case 'running':
+      return 'running';
+    case 'downloading':
+      return `downloading ${formatProgress(state.bytes, state.total)}`.trimEnd();
+    case 'reattaching':
+      return 're-attaching';
+    default:
+      return unreachable(phase);
   }
 }
 

@@ -9,7 +9,13 @@ import { watch, type FSWatcher } from 'chokidar';
 import type { Stats } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join, sep } from 'node:path';
-import { surveyRoots, type PresentRoot, type WatchFilter, type WatchRoot, type WatchTargets } from '../../recipe/watch-targets.js';
+import {
+  surveyRoots,
+  type PresentRoot,
+  type WatchFilter,
+  type WatchRoot,
+  type WatchTargets,
+} from '../../recipe/watch-targets.js';
 
 export interface RootWatcherEvents {
   /** A relevant path changed (or appeared, or went). */
@@ -59,7 +65,9 @@ export class RootWatchers {
       const w = this.#watchers.get(r.path);
       return w?.recursive !== r.recursive || w.id !== r.id;
     });
-    const stale = [...this.#watchers].filter(([path]) => !present.some((r) => r.path === path) || fresh.some((r) => r.path === path));
+    const stale = [...this.#watchers].filter(
+      ([path]) => !present.some((r) => r.path === path) || fresh.some((r) => r.path === path),
+    );
     // A watcher on a folder that is gone, made again or no longer wanted closes first: chokidar
     // shares one fs watch per path across watchers, and a new one must not join a dead handle.
     // One that only changes depth closes once its replacement is ready, so nothing falls between.
@@ -67,7 +75,9 @@ export class RootWatchers {
     for (const [path] of stale) this.#watchers.delete(path);
     await Promise.all(stale.filter((s) => !later.includes(s)).map(([, w]) => w.watcher.close()));
     const opened = await Promise.all(fresh.map((r) => this.#open(r)));
-    fresh.forEach((r, i) => this.#watchers.set(r.path, { recursive: r.recursive, id: r.id, watcher: opened[i] as FSWatcher }));
+    fresh.forEach((r, i) =>
+      this.#watchers.set(r.path, { recursive: r.recursive, id: r.id, watcher: opened[i] as FSWatcher }),
+    );
     await Promise.all(later.map(([, w]) => w.watcher.close()));
     await this.#recheck(appearing, loaded);
   }
@@ -82,7 +92,8 @@ export class RootWatchers {
     const watcher = watch(root.path, {
       ignoreInitial: true,
       depth: root.recursive ? undefined : 0,
-      ignored: (p: string, stats?: Stats) => !this.#filter.relevant(p, stats === undefined ? undefined : stats.isDirectory() ? 'dir' : 'file'),
+      ignored: (p: string, stats?: Stats) =>
+        !this.#filter.relevant(p, stats === undefined ? undefined : stats.isDirectory() ? 'dir' : 'file'),
     });
     for (const ev of ['add', 'change', 'unlink'] as const) watcher.on(ev, (p: string) => this.events.onPath(p));
     // A missing root folder (or one on the way to it) appearing is a change too: chokidar lists
@@ -90,7 +101,8 @@ export class RootWatchers {
     // unreported; the cycle this starts reads the folder itself.
     let ready = false;
     watcher.on('addDir', (p: string) => {
-      if (ready && [...this.#ids].some(([r, id]) => id === null && (r === p || r.startsWith(p + sep)))) this.events.onPath(p);
+      if (ready && [...this.#ids].some(([r, id]) => id === null && (r === p || r.startsWith(p + sep))))
+        this.events.onPath(p);
     });
     watcher.on('error', (e) => this.events.onError(e));
     await new Promise<void>((resolve) =>

@@ -13,18 +13,28 @@ import { reporterFor } from '../reporter-for.js';
 import { renderError, secretsFromEnv } from '../render-error.js';
 import { RecipeWatcher } from './recipe-watcher.js';
 
-export async function watchCommand(recipes: readonly string[], options: RunRecipeOptions, opts: Record<string, unknown>, ctx: CliContext): Promise<number> {
+export async function watchCommand(
+  recipes: readonly string[],
+  options: RunRecipeOptions,
+  opts: Record<string, unknown>,
+  ctx: CliContext,
+): Promise<number> {
   if (options.dryRun) throw new UsageError('--watch and --dry-run do not go together');
   const json = opts['json'] === true;
   const { reporter, onEvent } = reporterFor(ctx, { json, explain: opts['explain'] === true });
   const sessions = new SessionPool(ctx.rt, { deadlineMs: options.deadlineMs });
   const pairs: { readonly session: WatchSession; readonly watcher: RecipeWatcher }[] = [];
   const onError = (e: unknown): void => {
-    for (const line of renderError(e, { debug: ctx.flags.debug, secrets: secretsFromEnv(ctx.rt.env) }).lines) ctx.rt.stderr.write(`${line}\n`);
+    for (const line of renderError(e, { debug: ctx.flags.debug, secrets: secretsFromEnv(ctx.rt.env) }).lines)
+      ctx.rt.stderr.write(`${line}\n`);
   };
   try {
     for (const path of recipes) {
-      const session = new WatchSession(path, { ...options, signal: ctx.signal }, { rt: ctx.rt, onEvent, pid: process.pid, isAlive, sessions });
+      const session = new WatchSession(
+        path,
+        { ...options, signal: ctx.signal },
+        { rt: ctx.rt, onEvent, pid: process.pid, isAlive, sessions },
+      );
       const watcher = new RecipeWatcher(session, { onCycleError: onError });
       pairs.push({ session, watcher });
       await watcher.start();

@@ -7,7 +7,14 @@
 import type { Dispatcher } from 'undici';
 import type { Runtime } from '../../runtime.js';
 import { MalformedResponseError, NetworkError, SubmitUncertainError } from './errors.js';
-import { classifyError, effectiveStatus, errorCodeOf, errorFromReply, isErrorReply, isRetryableKind } from './map-error.js';
+import {
+  classifyError,
+  effectiveStatus,
+  errorCodeOf,
+  errorFromReply,
+  isErrorReply,
+  isRetryableKind,
+} from './map-error.js';
 import { isNotSentCode, isTimeoutCode, networkCodeOf } from './net-errors.js';
 import { parseRetryAfter, type RetryPolicy } from './retry.js';
 import { abortReason, bothListeners, withRetries, type AttemptOutcome, type RetryInfo } from './retry-loop.js';
@@ -44,7 +51,12 @@ const REFUSED = new Set([429, 503]);
 
 /** Make the call (with retries) and return the reply's JSON object. Throws typed errors. */
 export async function callApi(ctx: ApiContext, spec: ApiCall): Promise<JsonObject> {
-  const loop = { rt: ctx.rt, policy: ctx.retry, signal: spec.signal, onRetry: bothListeners(ctx.onRetry, spec.onRetry) };
+  const loop = {
+    rt: ctx.rt,
+    policy: ctx.retry,
+    signal: spec.signal,
+    onRetry: bothListeners(ctx.onRetry, spec.onRetry),
+  };
   return withRetries(spec.call, loop, () => attemptOnce(ctx, spec));
 }
 
@@ -70,13 +82,25 @@ function networkFailure(ctx: ApiContext, spec: ApiCall, e: unknown): AttemptOutc
   const common = { cause: e, requestId: spec.requestId, secrets: [ctx.token] };
   if (code === undefined) {
     const msg = e instanceof Error ? e.message : String(e);
-    return { ok: false, retryable: false, reason: 'error', error: new NetworkError(`${spec.call}: request failed: ${msg}`, common) };
+    return {
+      ok: false,
+      retryable: false,
+      reason: 'error',
+      error: new NetworkError(`${spec.call}: request failed: ${msg}`, common),
+    };
   }
   if (spec.submit && !isNotSentCode(code)) {
-    const error = new SubmitUncertainError(`submit: the connection failed after the request was sent (${code}); it may have been submitted`, common);
+    const error = new SubmitUncertainError(
+      `submit: the connection failed after the request was sent (${code}); it may have been submitted`,
+      common,
+    );
     return { ok: false, retryable: false, reason: code, error };
   }
-  const error = new NetworkError(`${spec.call}: network error ${code}`, { ...common, netCode: code, timeout: isTimeoutCode(code) });
+  const error = new NetworkError(`${spec.call}: network error ${code}`, {
+    ...common,
+    netCode: code,
+    timeout: isTimeoutCode(code),
+  });
   return { ok: false, retryable: true, reason: code, error };
 }
 
@@ -88,7 +112,11 @@ function readReply(ctx: ApiContext, spec: ApiCall, reply: RawReply): AttemptOutc
     const kind = classifyError(reply.status, errorCode);
     const refused = REFUSED.has(effectiveStatus(reply.status, errorCode));
     const retryable = isRetryableKind(kind) && (!spec.submit || refused);
-    const error = errorFromReply(reply.status, body, reply.text, { call: spec.call, requestId: spec.requestId, secrets });
+    const error = errorFromReply(reply.status, body, reply.text, {
+      call: spec.call,
+      requestId: spec.requestId,
+      secrets,
+    });
     const retryAfterMs = parseRetryAfter(reply.headers['retry-after'], ctx.rt.now());
     return { ok: false, retryable, reason: `HTTP ${reply.status}`, error, retryAfterMs };
   }
@@ -96,7 +124,10 @@ function readReply(ctx: ApiContext, spec: ApiCall, reply: RawReply): AttemptOutc
   const what = body === undefined ? 'a reply that is not JSON' : 'JSON that is not an object';
   const common = { status: reply.status, requestId: spec.requestId, secrets };
   if (spec.submit) {
-    const error = new SubmitUncertainError(`submit: HTTP ${reply.status} with ${what}; the request may have been submitted`, common);
+    const error = new SubmitUncertainError(
+      `submit: HTTP ${reply.status} with ${what}; the request may have been submitted`,
+      common,
+    );
     return { ok: false, retryable: false, reason: 'malformed reply', error };
   }
   const error = new MalformedResponseError(`${spec.call}: HTTP ${reply.status} with ${what}`, common);

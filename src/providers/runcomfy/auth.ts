@@ -40,14 +40,18 @@ export async function resolveToken(rt: Runtime): Promise<ResolvedToken> {
   const fromEnv = rt.env['RUNCOMFY_TOKEN']?.trim();
   if (fromEnv) return { token: fromEnv, source: 'env' };
   const dir = configDir(rt);
-  if (!dir) throw new AuthError('not signed in: RUNCOMFY_TOKEN is not set and no config folder is known (HOME is unset)');
+  if (!dir)
+    throw new AuthError('not signed in: RUNCOMFY_TOKEN is not set and no config folder is known (HOME is unset)');
   const file = join(dir, 'token.json');
   let text: string;
   try {
     text = await readFile(file, 'utf8');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'RUNCOMFY_TOKEN is not set and there is no token file' : `cannot read the token file (${code ?? 'error'})`;
+    const why =
+      code === 'ENOENT'
+        ? 'RUNCOMFY_TOKEN is not set and there is no token file'
+        : `cannot read the token file (${code ?? 'error'})`;
     throw new AuthError(`not signed in: ${why} at ${file}`);
   }
   const token = accessTokenIn(text);

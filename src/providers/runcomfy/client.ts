@@ -3,7 +3,15 @@
  * caller, see auth.ts) to the transport, retry, poll and download parts behind `Provider`.
  */
 import type { Runtime } from '../../runtime.js';
-import type { DownloadResult, EditRequest, ModelInfo, Provider, RemoteState, RetryListener, WaitOptions } from '../types.js';
+import type {
+  DownloadResult,
+  EditRequest,
+  ModelInfo,
+  Provider,
+  RemoteState,
+  RetryListener,
+  WaitOptions,
+} from '../types.js';
 import type { ApiContext } from './api-call.js';
 import { downloadToFile, type DownloadContext } from './download.js';
 import { cancelRequest, getModelInfo, submitRequest } from './endpoints.js';
@@ -50,7 +58,13 @@ export function createRunComfyProvider(options: RunComfyOptions): RunComfyProvid
     retry,
     onRetry: options.onRetry,
   };
-  const waitCtx = { api, poll: resolvePollPolicy(options.poll), defaultDeadlineMs: options.deadlineMs ?? DEFAULT_DEADLINE_MS, learned: new CompletionTimes(), resultReads: { ok: true } };
+  const waitCtx = {
+    api,
+    poll: resolvePollPolicy(options.poll),
+    defaultDeadlineMs: options.deadlineMs ?? DEFAULT_DEADLINE_MS,
+    learned: new CompletionTimes(),
+    resultReads: { ok: true },
+  };
   const downloadCtx: DownloadContext = {
     dispatcher,
     rt: options.rt,
@@ -63,7 +77,8 @@ export function createRunComfyProvider(options: RunComfyOptions): RunComfyProvid
   return {
     name: 'runcomfy',
     modelInfo: (model: string, signal?: AbortSignal): Promise<ModelInfo> => getModelInfo(api, model, signal),
-    submit: (req: EditRequest, signal?: AbortSignal, onRetry?: RetryListener) => submitRequest(api, req, signal, onRetry),
+    submit: (req: EditRequest, signal?: AbortSignal, onRetry?: RetryListener) =>
+      submitRequest(api, req, signal, onRetry),
     wait: (requestId: string, waitOptions?: WaitOptions) => waitForOutputs(waitCtx, requestId, waitOptions),
     cancel: (requestId: string, signal?: AbortSignal) => cancelRequest(api, requestId, signal),
     download: (

@@ -55,7 +55,9 @@ export class CompletionTimes {
     if (this.#samples.length < MIN_SAMPLES) return null;
     const sorted = [...this.#samples].sort((a, b) => a - b);
     const at = RUNGS.map((q) => sorted[Math.floor((sorted.length - 1) * q)] ?? 0);
-    const rungs = at.filter((ms, i) => i === at.length - 1 || (at[i + 1] ?? ms) - ms >= Math.max(minStepMs, Number.MIN_VALUE));
+    const rungs = at.filter(
+      (ms, i) => i === at.length - 1 || (at[i + 1] ?? ms) - ms >= Math.max(minStepMs, Number.MIN_VALUE),
+    );
     return { rungs };
   }
 }
@@ -78,7 +80,13 @@ export interface PollPlan {
  * every 10 % of the aim (at most the policy's largest interval) until twice the aim has passed
  * (then the plain backoff again). Polls are never closer than `minStepMs`.
  */
-export function planPoll(attempt: number, elapsedMs: number, policy: PollPolicy, expected: Expectation | null, minStepMs: number): PollPlan {
+export function planPoll(
+  attempt: number,
+  elapsedMs: number,
+  policy: PollPolicy,
+  expected: Expectation | null,
+  minStepMs: number,
+): PollPlan {
   const policyDelay = nextPollDelay(attempt, policy);
   const aimMs = expected?.rungs[0];
   if (!expected || aimMs === undefined) return { delayMs: policyDelay, readResult: false };

@@ -31,9 +31,13 @@ export interface OpenedDownload {
 export function assertHostAllowed(url: string, ctx: Pick<OpenContext, 'allowHosts' | 'secrets'>): void {
   const verdict = checkHost(url, ctx.allowHosts);
   if (verdict.ok) return;
-  throw new DownloadHostRefusedError(verdict.host, `refusing to download from host "${verdict.host}": ${verdict.reason} (${redactUrl(url)})`, {
-    secrets: ctx.secrets,
-  });
+  throw new DownloadHostRefusedError(
+    verdict.host,
+    `refusing to download from host "${verdict.host}": ${verdict.reason} (${redactUrl(url)})`,
+    {
+      secrets: ctx.secrets,
+    },
+  );
 }
 
 /** GET the URL, following allowed redirects; the reply is a 2xx (or another non-redirect) with its body unread. */
@@ -46,16 +50,26 @@ export async function openDownload(ctx: OpenContext, url: string, signal?: Abort
       const length = contentLength(res.headers['content-length']);
       if (length !== null && length > ctx.maxBytes) {
         res.body.destroy();
-        throw new DownloadTooLargeError(`refusing to download ${redactUrl(current)}: Content-Length ${length} exceeds the cap of ${ctx.maxBytes} bytes`, {
-          secrets: ctx.secrets,
-        });
+        throw new DownloadTooLargeError(
+          `refusing to download ${redactUrl(current)}: Content-Length ${length} exceeds the cap of ${ctx.maxBytes} bytes`,
+          {
+            secrets: ctx.secrets,
+          },
+        );
       }
       return { url: current, status: res.statusCode, headers: res.headers, body: res.body, length };
     }
     await res.body.dump();
     const location = first(res.headers['location']);
-    if (!location) throw new DownloadFailedError(`download: HTTP ${res.statusCode} redirect without a Location header`, { status: res.statusCode, secrets: ctx.secrets });
-    if (hop >= MAX_REDIRECTS) throw new DownloadFailedError(`download: more than ${MAX_REDIRECTS} redirects from ${redactUrl(url)}`, { secrets: ctx.secrets });
+    if (!location)
+      throw new DownloadFailedError(`download: HTTP ${res.statusCode} redirect without a Location header`, {
+        status: res.statusCode,
+        secrets: ctx.secrets,
+      });
+    if (hop >= MAX_REDIRECTS)
+      throw new DownloadFailedError(`download: more than ${MAX_REDIRECTS} redirects from ${redactUrl(url)}`, {
+        secrets: ctx.secrets,
+      });
     current = resolveLocation(location, current, ctx.secrets);
   }
 }

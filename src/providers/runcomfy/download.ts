@@ -40,21 +40,41 @@ export function partPathFor(dest: string): string {
 }
 
 /** Download `url` to `dest` atomically. Throws typed errors; never leaves a partial file. */
-export async function downloadToFile(ctx: DownloadContext, url: string, dest: string, options: DownloadOptions = {}): Promise<DownloadResult> {
-  const loop = { rt: ctx.rt, policy: ctx.retry, signal: options.signal, onRetry: bothListeners(ctx.onRetry, options.onRetry) };
+export async function downloadToFile(
+  ctx: DownloadContext,
+  url: string,
+  dest: string,
+  options: DownloadOptions = {},
+): Promise<DownloadResult> {
+  const loop = {
+    rt: ctx.rt,
+    policy: ctx.retry,
+    signal: options.signal,
+    onRetry: bothListeners(ctx.onRetry, options.onRetry),
+  };
   return withRetries('download', loop, () => attemptDownload(ctx, url, dest, options));
 }
 
-async function attemptDownload(ctx: DownloadContext, url: string, dest: string, options: DownloadOptions): Promise<AttemptOutcome<DownloadResult>> {
+async function attemptDownload(
+  ctx: DownloadContext,
+  url: string,
+  dest: string,
+  options: DownloadOptions,
+): Promise<AttemptOutcome<DownloadResult>> {
   const part = partPathFor(dest);
   try {
     const opened = await openDownload(ctx, url, options.signal);
     if (opened.status < 200 || opened.status >= 300) return await httpFailure(ctx, opened);
     options.onState?.({ phase: 'downloading', bytes: 0, total: opened.length ?? undefined });
     const small = opened.length !== null && opened.length <= SMALL_BODY_BYTES;
-    const { sha256, bytes } = await (small ? bufferToFile(opened, part, options) : streamToFile(ctx, opened, part, options));
+    const { sha256, bytes } = await (small
+      ? bufferToFile(opened, part, options)
+      : streamToFile(ctx, opened, part, options));
     if (opened.length !== null && bytes !== opened.length) {
-      const error = new DownloadFailedError(`download truncated: got ${bytes} of ${opened.length} bytes from ${redactUrl(opened.url)}`, { secrets: ctx.secrets });
+      const error = new DownloadFailedError(
+        `download truncated: got ${bytes} of ${opened.length} bytes from ${redactUrl(opened.url)}`,
+        { secrets: ctx.secrets },
+      );
       await rm(part, { force: true });
       return { ok: false, retryable: true, reason: 'truncated body', error };
     }
@@ -80,7 +100,12 @@ const SMALL_BODY_BYTES = 8 * 1024 * 1024;
 const PROGRESS_STEP_BYTES = 256 * 1024;
 
 /** Stream the body through a counting, hashing, cap-enforcing stage into `part`. */
-async function streamToFile(ctx: DownloadContext, opened: OpenedDownload, part: string, options: DownloadOptions): Promise<{ sha256: string; bytes: number }> {
+async function streamToFile(
+  ctx: DownloadContext,
+  opened: OpenedDownload,
+  part: string,
+  options: DownloadOptions,
+): Promise<{ sha256: string; bytes: number }> {
   const hash = opened.length !== null && opened.length >= OFFLOAD_HASH_BYTES ? workerHash() : inlineHash();
   let bytes = 0;
   let reported = 0;
@@ -88,7 +113,12 @@ async function streamToFile(ctx: DownloadContext, opened: OpenedDownload, part: 
     transform(chunk: Buffer, _encoding, done) {
       bytes += chunk.length;
       if (bytes > ctx.maxBytes) {
-        done(new DownloadTooLargeError(`download of ${redactUrl(opened.url)} exceeded the cap of ${ctx.maxBytes} bytes; aborted`, { secrets: ctx.secrets }));
+        done(
+          new DownloadTooLargeError(
+            `download of ${redactUrl(opened.url)} exceeded the cap of ${ctx.maxBytes} bytes; aborted`,
+            { secrets: ctx.secrets },
+          ),
+        );
         return;
       }
       if (bytes - reported >= PROGRESS_STEP_BYTES) {
@@ -111,10 +141,21 @@ async function streamToFile(ctx: DownloadContext, opened: OpenedDownload, part: 
   }
 }
 
-async function bufferToFile(opened: OpenedDownload, part: string, options: DownloadOptions): Promise<{ sha256: string; bytes: number }> {
+async function bufferToFile(
+  opened: OpenedDownload,
+  part: string,
+  options: DownloadOptions,
+): Promise<{ sha256: string; bytes: number }> {
   const body = Buffer.from(await opened.body.arrayBuffer());
   // A body cut short ends in a socket error (retried), or is caught by the caller's length check.
-  await inFolder(part, () => writeFile(part, body, { flag: 'wx', mode: 0o644, flush: true, ...(options.signal ? { signal: options.signal } : {}) }));
+  await inFolder(part, () =>
+    writeFile(part, body, {
+      flag: 'wx',
+      mode: 0o644,
+      flush: true,
+      ...(options.signal ? { signal: options.signal } : {}),
+    }),
+  );
   options.onProgress?.(body.length, opened.length);
   return { sha256: createHash('sha256').update(body).digest('hex'), bytes: body.length };
 }

@@ -7,7 +7,11 @@ import { SubmitUncertainError } from './errors.js';
 
 /** `model_id` keeps its slashes (`blackforestlabs/flux-1-kontext/pro/edit`); each segment is escaped. */
 export function modelPath(model: string): string {
-  return `/models/${model.split('/').filter((s) => s !== '').map(encodeURIComponent).join('/')}`;
+  return `/models/${model
+    .split('/')
+    .filter((s) => s !== '')
+    .map(encodeURIComponent)
+    .join('/')}`;
 }
 
 function requestPath(requestId: string, action: 'status' | 'result' | 'cancel'): string {
@@ -22,26 +26,77 @@ export function submitBody(req: EditRequest): Record<string, unknown> {
   return body;
 }
 
-export async function submitRequest(ctx: ApiContext, req: EditRequest, signal?: AbortSignal, onRetry?: RetryListener): Promise<{ requestId: string }> {
-  const reply = await callApi(ctx, { call: 'submit', method: 'POST', path: modelPath(req.model), body: submitBody(req), submit: true, signal, onRetry });
+export async function submitRequest(
+  ctx: ApiContext,
+  req: EditRequest,
+  signal?: AbortSignal,
+  onRetry?: RetryListener,
+): Promise<{ requestId: string }> {
+  const reply = await callApi(ctx, {
+    call: 'submit',
+    method: 'POST',
+    path: modelPath(req.model),
+    body: submitBody(req),
+    submit: true,
+    signal,
+    onRetry,
+  });
   const id = reply['request_id'];
   if (typeof id === 'string' && id.trim() !== '') return { requestId: id };
   if (typeof id === 'number' && Number.isFinite(id)) return { requestId: String(id) };
-  throw new SubmitUncertainError('submit: the reply has no request_id; the request may have been submitted', { secrets: [ctx.token] });
+  throw new SubmitUncertainError('submit: the reply has no request_id; the request may have been submitted', {
+    secrets: [ctx.token],
+  });
 }
 
-export function getStatus(ctx: ApiContext, requestId: string, signal?: AbortSignal, onRetry?: RetryListener): Promise<JsonObject> {
-  return callApi(ctx, { call: 'status', method: 'GET', path: requestPath(requestId, 'status'), requestId, signal, onRetry });
+export function getStatus(
+  ctx: ApiContext,
+  requestId: string,
+  signal?: AbortSignal,
+  onRetry?: RetryListener,
+): Promise<JsonObject> {
+  return callApi(ctx, {
+    call: 'status',
+    method: 'GET',
+    path: requestPath(requestId, 'status'),
+    requestId,
+    signal,
+    onRetry,
+  });
 }
 
-export function getResult(ctx: ApiContext, requestId: string, signal?: AbortSignal, onRetry?: RetryListener): Promise<JsonObject> {
-  return callApi(ctx, { call: 'result', method: 'GET', path: requestPath(requestId, 'result'), requestId, signal, onRetry });
+export function getResult(
+  ctx: ApiContext,
+  requestId: string,
+  signal?: AbortSignal,
+  onRetry?: RetryListener,
+): Promise<JsonObject> {
+  return callApi(ctx, {
+    call: 'result',
+    method: 'GET',
+    path: requestPath(requestId, 'result'),
+    requestId,
+    signal,
+    onRetry,
+  });
 }
 
 /** Cancel; the reply's `outcome` (or, failing that, its `status`) says whether it worked. */
-export async function cancelRequest(ctx: ApiContext, requestId: string, signal?: AbortSignal): Promise<'cancelled' | 'not_cancellable'> {
-  const reply = await callApi(ctx, { call: 'cancel', method: 'POST', path: requestPath(requestId, 'cancel'), requestId, signal });
-  const word = String(reply['outcome'] ?? reply['status'] ?? '').trim().toLowerCase();
+export async function cancelRequest(
+  ctx: ApiContext,
+  requestId: string,
+  signal?: AbortSignal,
+): Promise<'cancelled' | 'not_cancellable'> {
+  const reply = await callApi(ctx, {
+    call: 'cancel',
+    method: 'POST',
+    path: requestPath(requestId, 'cancel'),
+    requestId,
+    signal,
+  });
+  const word = String(reply['outcome'] ?? reply['status'] ?? '')
+    .trim()
+    .toLowerCase();
   return word === 'cancelled' || word === 'canceled' ? 'cancelled' : 'not_cancellable';
 }
 

@@ -123,9 +123,14 @@ export class NetworkError extends ProviderError {
   override readonly name = 'NetworkError';
   /** The low-level code, e.g. `ECONNRESET`, `UND_ERR_HEADERS_TIMEOUT`. */
   readonly netCode: string | undefined;
-  constructor(message: string, options: Opts & { readonly netCode?: string | undefined; readonly timeout?: boolean } = {}) {
+  constructor(
+    message: string,
+    options: Opts & { readonly netCode?: string | undefined; readonly timeout?: boolean } = {},
+  ) {
     super('E_NETWORK', message, {
-      hint: options.timeout ? 'the API did not answer in time; run again later' : 'check your network connection, or run again later',
+      hint: options.timeout
+        ? 'the API did not answer in time; run again later'
+        : 'check your network connection, or run again later',
       ...options,
       exitCode: options.timeout ? ExitCode.TEMP_FAIL : ExitCode.UNAVAILABLE,
     });
@@ -179,7 +184,11 @@ export class RemoteFailedError extends ProviderError {
 export class RemoteCancelledError extends ProviderError {
   override readonly name = 'RemoteCancelledError';
   constructor(message: string, options: Opts = {}) {
-    super('E_REMOTE_CANCELLED', message, { hint: 'run again to resubmit', ...options, exitCode: ExitCode.REMOTE_FAILED });
+    super('E_REMOTE_CANCELLED', message, {
+      hint: 'run again to resubmit',
+      ...options,
+      exitCode: ExitCode.REMOTE_FAILED,
+    });
   }
 }
 

@@ -15,7 +15,10 @@ export type HostVerdict =
 
 /** Lower-case host without brackets or a trailing dot: the form both rules compare. */
 function canonicalHost(hostname: string): string {
-  return hostname.toLowerCase().replace(/^\[|\]$/g, '').replace(/\.$/, '');
+  return hostname
+    .toLowerCase()
+    .replace(/^\[|\]$/g, '')
+    .replace(/\.$/, '');
 }
 
 /** Normalise one `KONTEXT_ALLOW_HOSTS` entry: bare host, or `host:port` for a stricter match. */
@@ -35,8 +38,10 @@ export function checkHost(url: string, extraHosts: readonly string[] = []): Host
     return { ok: false, host: '(unparsable URL)', reason: 'the URL cannot be parsed' };
   }
   const host = canonicalHost(u.hostname);
-  if (u.protocol !== 'https:' && u.protocol !== 'http:') return { ok: false, host, reason: `scheme ${u.protocol} is not allowed` };
-  if (u.username !== '' || u.password !== '') return { ok: false, host, reason: 'URLs with credentials are not allowed' };
+  if (u.protocol !== 'https:' && u.protocol !== 'http:')
+    return { ok: false, host, reason: `scheme ${u.protocol} is not allowed` };
+  if (u.username !== '' || u.password !== '')
+    return { ok: false, host, reason: 'URLs with credentials are not allowed' };
   const extras = extraHosts.map(canonicalEntry).filter((e) => e !== '');
   const withPort = u.port ? `${host}:${u.port}` : host;
   if (extras.includes(host) || extras.includes(withPort)) return { ok: true, host };
@@ -44,7 +49,8 @@ export function checkHost(url: string, extraHosts: readonly string[] = []): Host
   if (!TRUSTED_SUFFIXES.some((s) => host.endsWith(s) && host.length > s.length)) {
     return { ok: false, host, reason: 'the host is not on the allow-list' };
   }
-  if (u.protocol !== 'https:') return { ok: false, host, reason: 'plain http is only allowed for hosts in KONTEXT_ALLOW_HOSTS' };
+  if (u.protocol !== 'https:')
+    return { ok: false, host, reason: 'plain http is only allowed for hosts in KONTEXT_ALLOW_HOSTS' };
   return { ok: true, host };
 }
 

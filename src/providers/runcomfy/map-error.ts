@@ -19,7 +19,8 @@ const MAX_TEXT = 300;
 export function errorCodeOf(body: unknown): number | undefined {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) return undefined;
   const raw = (body as Record<string, unknown>)['error_code'];
-  const n = typeof raw === 'number' ? raw : typeof raw === 'string' && /^\d+$/.test(raw.trim()) ? Number(raw) : undefined;
+  const n =
+    typeof raw === 'number' ? raw : typeof raw === 'string' && /^\d+$/.test(raw.trim()) ? Number(raw) : undefined;
   return n === undefined || n === 0 || !Number.isFinite(n) ? undefined : n;
 }
 

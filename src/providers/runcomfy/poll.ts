@@ -40,5 +40,9 @@ export function nextPollDelay(attempt: number, policy: PollPolicy): number {
 /** A policy with overrides applied and values forced into sane ranges. */
 export function resolvePollPolicy(overrides: Partial<PollPolicy> = {}): PollPolicy {
   const p = { ...DEFAULT_POLL_POLICY, ...overrides };
-  return { firstDelayMs: Math.max(0, p.firstDelayMs), factor: Math.max(1, p.factor), maxDelayMs: Math.max(0, p.maxDelayMs) };
+  return {
+    firstDelayMs: Math.max(0, p.firstDelayMs),
+    factor: Math.max(1, p.factor),
+    maxDelayMs: Math.max(0, p.maxDelayMs),
+  };
 }

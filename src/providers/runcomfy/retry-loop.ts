@@ -57,7 +57,11 @@ export async function pause(rt: Runtime, ms: number, signal: AbortSignal | undef
 }
 
 /** Run `attempt` until it succeeds, fails for good, or the policy's attempts are used up. */
-export async function withRetries<T>(call: string, ctx: RetryLoopContext, attempt: () => Promise<AttemptOutcome<T>>): Promise<T> {
+export async function withRetries<T>(
+  call: string,
+  ctx: RetryLoopContext,
+  attempt: () => Promise<AttemptOutcome<T>>,
+): Promise<T> {
   for (let n = 1; ; n++) {
     if (ctx.signal?.aborted) throw abortReason(ctx.signal);
     const outcome = await attempt();

@@ -26,7 +26,10 @@ const WORDS: Readonly<Record<string, StatusPhase>> = {
 /** Map a status word to a phase; anything unrecognised (or not a string) is `unknown`. */
 export function normalizeStatus(word: unknown): StatusPhase {
   if (typeof word !== 'string') return 'unknown';
-  const key = word.trim().toLowerCase().replace(/[\s-]+/g, '_');
+  const key = word
+    .trim()
+    .toLowerCase()
+    .replace(/[\s-]+/g, '_');
   return WORDS[key] ?? 'unknown';
 }
 

@@ -8,7 +8,7 @@ import type { ApiContext, JsonObject } from './api-call.js';
 import { cancelRequest, getResult, getStatus } from './endpoints.js';
 import { DeadlineExceededError, InputRejectedError, RemoteCancelledError, RemoteFailedError } from './errors.js';
 import { errorTextOf } from './map-error.js';
-import { CompletionTimes, planPoll } from './completion-times.js';
+import { type CompletionTimes, planPoll } from './completion-times.js';
 import type { PollPolicy } from './poll.js';
 import { pause } from './retry-loop.js';
 import { collectOutputUrls, readStatus } from './status.js';
@@ -31,7 +31,11 @@ export interface WaitContext {
 const MIN_POLL_STEP_MS = 5;
 
 /** Poll until the request finishes; return its output URLs or throw a typed error. */
-export async function waitForOutputs(ctx: WaitContext, requestId: string, options: WaitOptions = {}): Promise<{ outputUrls: string[] }> {
+export async function waitForOutputs(
+  ctx: WaitContext,
+  requestId: string,
+  options: WaitOptions = {},
+): Promise<{ outputUrls: string[] }> {
   const { rt } = ctx.api;
   const signal = options.signal;
   const deadlineMs = options.deadlineMs ?? ctx.defaultDeadlineMs;
@@ -43,7 +47,13 @@ export async function waitForOutputs(ctx: WaitContext, requestId: string, option
   for (let attempt = 0; ; attempt++) {
     const remaining = deadlineAt - rt.now();
     if (remaining <= 0) return timeout(ctx, requestId, deadlineMs);
-    const plan = planPoll(attempt, rt.now() - began, ctx.poll, ctx.learned?.expected(MIN_POLL_STEP_MS) ?? null, MIN_POLL_STEP_MS);
+    const plan = planPoll(
+      attempt,
+      rt.now() - began,
+      ctx.poll,
+      ctx.learned?.expected(MIN_POLL_STEP_MS) ?? null,
+      MIN_POLL_STEP_MS,
+    );
     await pause(rt, Math.min(plan.delayMs, remaining), signal);
     if (attempt === 0) await options.firstPollAfter;
     const askedAt = rt.now() - began;
@@ -139,7 +149,10 @@ function failed(ctx: WaitContext, requestId: string, result: JsonObject): Remote
 }
 
 function cancelled(ctx: WaitContext, requestId: string): RemoteCancelledError {
-  return new RemoteCancelledError(`request ${requestId} was cancelled remotely`, { requestId, secrets: [ctx.api.token] });
+  return new RemoteCancelledError(`request ${requestId} was cancelled remotely`, {
+    requestId,
+    secrets: [ctx.api.token],
+  });
 }
 
 /** The deadline passed: cancel (best effort, never masking the timeout) and throw exit 75. */
@@ -156,11 +169,14 @@ async function timeout(ctx: WaitContext, requestId: string, deadlineMs: number):
       : outcome === 'not_cancellable'
         ? 'it could not be cancelled (already running) and may still be billed'
         : 'cancelling it failed';
-  throw new DeadlineExceededError(`request ${requestId} did not finish within ${Math.round(deadlineMs / 1000)} s; ${what}`, {
-    requestId,
-    cancelOutcome: outcome,
-    secrets: [ctx.api.token],
-  });
+  throw new DeadlineExceededError(
+    `request ${requestId} did not finish within ${Math.round(deadlineMs / 1000)} s; ${what}`,
+    {
+      requestId,
+      cancelOutcome: outcome,
+      secrets: [ctx.api.token],
+    },
+  );
 }
 
 /** Call `onState` only when the state changes (phase or queue position). */

@@ -22,8 +22,27 @@ const STANDALONE =
 
 /** After an edit verb, these mark a real instruction ("change the …", "add a …"). */
 const DETERMINERS = new Set([
-  'the', 'a', 'an', 'her', 'his', 'their', 'its', 'it', 'them', 'him', 'this', 'that', 'these',
-  'those', 'all', 'every', 'some', 'only', 'my', 'your', 'our',
+  'the',
+  'a',
+  'an',
+  'her',
+  'his',
+  'their',
+  'its',
+  'it',
+  'them',
+  'him',
+  'this',
+  'that',
+  'these',
+  'those',
+  'all',
+  'every',
+  'some',
+  'only',
+  'my',
+  'your',
+  'our',
 ]);
 
 /**
@@ -52,7 +71,13 @@ export function preservationSpans(masked: string, actions: readonly WordHit[]): 
 }
 
 /** Offset of the first action from `actions[from]` on that ends the clause before `end`. */
-function cutAt(masked: string, actions: readonly WordHit[], from: number, end: number, closed: boolean): number | undefined {
+function cutAt(
+  masked: string,
+  actions: readonly WordHit[],
+  from: number,
+  end: number,
+  closed: boolean,
+): number | undefined {
   for (let i = from; i < actions.length; i++) {
     const a = actions[i];
     if (a === undefined || a.offset >= end) return undefined;
@@ -72,7 +97,8 @@ export function editsOutside(actions: readonly WordHit[], spans: readonly Span[]
   let i = 0;
   let coveredTo = -1;
   return actions.filter((a) => {
-    for (; i < spans.length && (spans[i]?.start ?? 0) <= a.offset; i++) coveredTo = Math.max(coveredTo, spans[i]?.end ?? 0);
+    for (; i < spans.length && (spans[i]?.start ?? 0) <= a.offset; i++)
+      coveredTo = Math.max(coveredTo, spans[i]?.end ?? 0);
     return a.offset >= coveredTo;
   });
 }

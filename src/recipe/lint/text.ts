@@ -14,7 +14,18 @@ export function maskQuoted(text: string): string {
 
 /** Words that may sit between a clause boundary and its verb ("and then also add …"). */
 const CONJUNCTIONS = new Set(['and', 'then', 'plus', 'but', 'while', 'whilst', 'also', 'next']);
-const ADVERBS = new Set(['please', 'now', 'just', 'simply', 'finally', 'lastly', 'first', 'afterwards', 'additionally', 'only']);
+const ADVERBS = new Set([
+  'please',
+  'now',
+  'just',
+  'simply',
+  'finally',
+  'lastly',
+  'first',
+  'afterwards',
+  'additionally',
+  'only',
+]);
 
 /** How far back to look for a clause boundary; bounded so huge prompts stay linear. */
 const LOOKBACK = 80;
@@ -31,7 +42,7 @@ export function isClauseStart(text: string, offset: number): boolean {
   for (;;) {
     prefix = prefix.trimEnd();
     if (prefix === '') return from === 0;
-    if (/[,;:.!?(\[\-–—•*]$/.test(prefix)) return true;
+    if (/[,;:.!?([\-–—•*]$/.test(prefix)) return true;
     const word = /\p{L}+$/u.exec(prefix)?.[0];
     if (word === undefined) return false;
     const lower = word.toLowerCase();

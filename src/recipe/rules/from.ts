@@ -3,7 +3,8 @@ import type { Problem } from '../../errors.js';
 import { didYouMean } from '../did-you-mean.js';
 import type { Rule } from './context.js';
 
-const list = (names: readonly string[]): string => (names.length > 8 ? `${names.slice(0, 8).join(', ')}, ...` : names.join(', '));
+const list = (names: readonly string[]): string =>
+  names.length > 8 ? `${names.slice(0, 8).join(', ')}, ...` : names.join(', ');
 
 /** `from:` names a pass or a source that exists. */
 export const fromKnown: Rule = (ctx) => {
@@ -13,8 +14,16 @@ export const fromKnown: Rule = (ctx) => {
     const from = pass.from;
     if (from === undefined || passIndex.has(from) || sourceNames.has(from)) continue;
     const candidates = [...passIndex.keys()].filter((id) => id !== pass.id).concat([...sourceNames]);
-    const hint = didYouMean(from, candidates) ?? (candidates.length > 0 ? `known names: ${list(candidates)}` : undefined);
-    out.push(ctx.report({ code: 'from-unknown', path: ['passes', pass.index, 'from'], message: `unknown pass or source "${from}"`, hint }));
+    const hint =
+      didYouMean(from, candidates) ?? (candidates.length > 0 ? `known names: ${list(candidates)}` : undefined);
+    out.push(
+      ctx.report({
+        code: 'from-unknown',
+        path: ['passes', pass.index, 'from'],
+        message: `unknown pass or source "${from}"`,
+        hint,
+      }),
+    );
   }
   return out;
 };

@@ -9,9 +9,13 @@ const PATH_CHARS = /[/\\]|^\.\.?$/;
 function nameProblem(ctx: RuleContext, what: string, name: string, path: DocPath, key: boolean): Problem | undefined {
   if (NAME_PATTERN.test(name)) return undefined;
   const suggestion = toKebab(name);
-  const hint = suggestion ? `${what}s are kebab-case and become file names; try "${suggestion}"` : `${what}s are kebab-case: lower-case letters, digits and dashes`;
+  const hint = suggestion
+    ? `${what}s are kebab-case and become file names; try "${suggestion}"`
+    : `${what}s are kebab-case: lower-case letters, digits and dashes`;
   if (name === '') return ctx.report({ code: 'name-format', path, key, message: `${what} is empty` });
-  const message = PATH_CHARS.test(name) ? `${what} "${name}" must not contain path characters` : `${what} "${name}" is not kebab-case`;
+  const message = PATH_CHARS.test(name)
+    ? `${what} "${name}" must not contain path characters`
+    : `${what} "${name}" is not kebab-case`;
   return ctx.report({ code: 'name-format', path, key, message, hint });
 }
 
@@ -30,7 +34,14 @@ export const passIds: Rule = (ctx) => {
       continue;
     }
     const where = ctx.locate(['passes', earlier, 'id']);
-    out.push(ctx.report({ code: 'duplicate-id', path, message: `duplicate pass id "${pass.id}"`, hint: `first used by passes[${earlier}]${where ? ` on line ${where.line}` : ''}; ids must be unique` }));
+    out.push(
+      ctx.report({
+        code: 'duplicate-id',
+        path,
+        message: `duplicate pass id "${pass.id}"`,
+        hint: `first used by passes[${earlier}]${where ? ` on line ${where.line}` : ''}; ids must be unique`,
+      }),
+    );
   }
   return out;
 };
@@ -43,11 +54,25 @@ export const sourceNames: Rule = (ctx) => {
     if (bad) out.push(bad);
     const clash = ctx.graph.passIndex.get(source.name);
     if (clash !== undefined) {
-      out.push(ctx.report({ code: 'name-clash', path: ['passes', clash, 'id'], message: `"${source.name}" is both a source and a pass id`, hint: 'rename one of them, so that from: names exactly one thing' }));
+      out.push(
+        ctx.report({
+          code: 'name-clash',
+          path: ['passes', clash, 'id'],
+          message: `"${source.name}" is both a source and a pass id`,
+          hint: 'rename one of them, so that from: names exactly one thing',
+        }),
+      );
     }
   }
   if (ctx.draft.sourcesIsMapping && ctx.draft.sources.length === 0) {
-    out.push(ctx.report({ code: 'no-sources', path: ['sources'], message: 'no sources', hint: 'add at least one input image, e.g. `photo: assets/photo.jpg`' }));
+    out.push(
+      ctx.report({
+        code: 'no-sources',
+        path: ['sources'],
+        message: 'no sources',
+        hint: 'add at least one input image, e.g. `photo: assets/photo.jpg`',
+      }),
+    );
   }
   return out;
 };
@@ -56,5 +81,12 @@ export const sourceNames: Rule = (ctx) => {
 export const recipeName: Rule = (ctx) => {
   const name = ctx.draft.name;
   if (name === undefined || !/[/\\]|^\.\.?$|[\u0000-\u001f]/.test(name)) return [];
-  return [ctx.report({ code: 'name-format', path: ['name'], message: `name "${name}" must not contain path characters`, hint: 'the name is used as the default output folder, out/<name>' })];
+  return [
+    ctx.report({
+      code: 'name-format',
+      path: ['name'],
+      message: `name "${name}" must not contain path characters`,
+      hint: 'the name is used as the default output folder, out/<name>',
+    }),
+  ];
 };

@@ -4,11 +4,11 @@ import type { DocPath } from '../yaml/locate.js';
 import type { Rule } from './context.js';
 
 const RESERVED: Readonly<Record<string, string>> = {
-  prompt: 'write the prompt as the pass\'s prompt:',
-  image: 'the input image comes from the pass\'s from:',
-  image_url: 'the input image comes from the pass\'s from:',
-  seed: 'use the pass\'s seed: field, or defaults.seed',
-  aspect_ratio: 'use the pass\'s aspect_ratio: field, or defaults.aspect_ratio',
+  prompt: "write the prompt as the pass's prompt:",
+  image: "the input image comes from the pass's from:",
+  image_url: "the input image comes from the pass's from:",
+  seed: "use the pass's seed: field, or defaults.seed",
+  aspect_ratio: "use the pass's aspect_ratio: field, or defaults.aspect_ratio",
 };
 
 export const reservedParams: Rule = (ctx) => {
@@ -20,7 +20,17 @@ export const reservedParams: Rule = (ctx) => {
   for (const { at, params } of places) {
     for (const key of Object.keys(params ?? {})) {
       const hint = RESERVED[key];
-      if (hint !== undefined) out.push(ctx.report({ code: 'params-reserved', path: [...at, key], label: at, key: true, message: `"${key}" has its own field`, hint }));
+      if (hint !== undefined)
+        out.push(
+          ctx.report({
+            code: 'params-reserved',
+            path: [...at, key],
+            label: at,
+            key: true,
+            message: `"${key}" has its own field`,
+            hint,
+          }),
+        );
     }
   }
   return out;

@@ -19,7 +19,10 @@ export function placeholderIssues(template: string): { message: string; hint: st
     if (name === undefined) out.push({ message: `unmatched "${m[0]}" in save path`, hint: ALLOWED });
     else if (!(SAVE_PLACEHOLDERS as readonly string[]).includes(name)) {
       const dym = didYouMean(name, SAVE_PLACEHOLDERS);
-      out.push({ message: `unknown placeholder "{${name}}"`, hint: dym ? `${dym.replace(/"(.*)"/, '"{$1}"')} ${ALLOWED}` : ALLOWED });
+      out.push({
+        message: `unknown placeholder "{${name}}"`,
+        hint: dym ? `${dym.replace(/"(.*)"/, '"{$1}"')} ${ALLOWED}` : ALLOWED,
+      });
     }
   }
   return out;
@@ -31,7 +34,9 @@ export const savePlaceholders: Rule = (ctx) => {
     ...ctx.draft.passes.map((p) => ({ at: ['passes', p.index, 'save'] as DocPath, save: p.save })),
   ];
   return places.flatMap(({ at, save }) =>
-    save === undefined ? [] : placeholderIssues(save).map((i) => ctx.report({ code: 'save-placeholder', path: at, ...i })),
+    save === undefined
+      ? []
+      : placeholderIssues(save).map((i) => ctx.report({ code: 'save-placeholder', path: at, ...i })),
   );
 };
 
@@ -40,11 +45,25 @@ function fanOutProblems(ctx: RuleContext, pass: DraftPass, save: string, at: Doc
   const root = ctx.graph.rootSource(pass.index);
   const source = root === null ? undefined : ctx.sources.get(root);
   if (source?.kind === 'glob' && source.instances.length > 1 && !save.includes('{source}')) {
-    out.push(ctx.report({ code: 'save-collision', path: at, message: `every file of the glob source "${root}" would be saved to the same path`, hint: 'add {source} (the file stem) to the save path' }));
+    out.push(
+      ctx.report({
+        code: 'save-collision',
+        path: at,
+        message: `every file of the glob source "${root}" would be saved to the same path`,
+        hint: 'add {source} (the file stem) to the save path',
+      }),
+    );
   }
   const own = (setting(ctx.draft, pass, 'variants')?.value ?? 1) > 1;
   if ((own || ctx.graph.variantAncestor(pass.index) !== undefined) && !save.includes('{variant}')) {
-    out.push(ctx.report({ code: 'save-collision', path: at, message: 'every variant would be saved to the same path', hint: 'add {variant} to the save path' }));
+    out.push(
+      ctx.report({
+        code: 'save-collision',
+        path: at,
+        message: 'every variant would be saved to the same path',
+        hint: 'add {variant} to the save path',
+      }),
+    );
   }
   return out;
 }
@@ -60,8 +79,18 @@ export const saveCollisions: Rule = (ctx) => {
     const earlier = byTemplate.get(save.value);
     if (earlier === undefined) byTemplate.set(save.value, pass.index);
     else {
-      const message = save.path[0] === 'defaults' ? 'every pass would be saved to the same path' : `same save path as passes[${earlier}]`;
-      out.push(ctx.report({ code: 'save-collision', path: save.path, message, hint: 'add {pass} to the save path, or make the paths differ' }));
+      const message =
+        save.path[0] === 'defaults'
+          ? 'every pass would be saved to the same path'
+          : `same save path as passes[${earlier}]`;
+      out.push(
+        ctx.report({
+          code: 'save-collision',
+          path: save.path,
+          message,
+          hint: 'add {pass} to the save path, or make the paths differ',
+        }),
+      );
     }
   }
   return out;

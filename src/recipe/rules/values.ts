@@ -11,7 +11,10 @@ const VARIANTS_MAX = 64;
 
 /** Every place a pass setting is written: `defaults:` and each pass. */
 function written(ctx: RuleContext): { readonly at: DocPath; readonly s: DraftSettings }[] {
-  return [{ at: ['defaults'], s: ctx.draft.defaults }, ...ctx.draft.passes.map((p) => ({ at: ['passes', p.index], s: p }))];
+  return [
+    { at: ['defaults'], s: ctx.draft.defaults },
+    ...ctx.draft.passes.map((p) => ({ at: ['passes', p.index], s: p })),
+  ];
 }
 
 const intIn = (v: number, min: number, max: number): boolean => Number.isInteger(v) && v >= min && v <= max;
@@ -20,14 +23,26 @@ export const seedRange: Rule = (ctx) =>
   written(ctx).flatMap(({ at, s }) =>
     s.seed === undefined || intIn(s.seed, 0, SEED_MAX)
       ? []
-      : [ctx.report({ code: 'seed-range', path: [...at, 'seed'], message: `seed must be an integer in 0..${SEED_MAX}, got ${s.seed}` })],
+      : [
+          ctx.report({
+            code: 'seed-range',
+            path: [...at, 'seed'],
+            message: `seed must be an integer in 0..${SEED_MAX}, got ${s.seed}`,
+          }),
+        ],
   );
 
 export const variantsRange: Rule = (ctx) =>
   written(ctx).flatMap(({ at, s }) =>
     s.variants === undefined || intIn(s.variants, 1, VARIANTS_MAX)
       ? []
-      : [ctx.report({ code: 'variants-range', path: [...at, 'variants'], message: `variants must be an integer in 1..${VARIANTS_MAX}, got ${s.variants}` })],
+      : [
+          ctx.report({
+            code: 'variants-range',
+            path: [...at, 'variants'],
+            message: `variants must be an integer in 1..${VARIANTS_MAX}, got ${s.variants}`,
+          }),
+        ],
   );
 
 export const modelForm: Rule = (ctx) => {
@@ -38,7 +53,14 @@ export const modelForm: Rule = (ctx) => {
   return models.flatMap(({ at, model }) =>
     model === undefined || MODEL_ID_PATTERN.test(model)
       ? []
-      : [ctx.report({ code: 'model-format', path: at, message: `model "${model}" is not of the form owner/name/...`, hint: `e.g. ${DEFAULT_MODEL}` })],
+      : [
+          ctx.report({
+            code: 'model-format',
+            path: at,
+            message: `model "${model}" is not of the form owner/name/...`,
+            hint: `e.g. ${DEFAULT_MODEL}`,
+          }),
+        ],
   );
 };
 
@@ -59,7 +81,14 @@ export const aspectRatio: Rule = (ctx) => {
     if (allowed.includes(ratio.value)) continue;
     const suggestion = suggestRatio(ratio.value, allowed);
     const hint = `${suggestion ? `did you mean "${suggestion}"? ` : ''}supported: ${allowed.join(', ')}`;
-    out.push(ctx.report({ code: 'aspect-ratio', path: ratio.path, message: `aspect ratio "${ratio.value}" is not supported by ${model}`, hint }));
+    out.push(
+      ctx.report({
+        code: 'aspect-ratio',
+        path: ratio.path,
+        message: `aspect ratio "${ratio.value}" is not supported by ${model}`,
+        hint,
+      }),
+    );
   }
   return out;
 };

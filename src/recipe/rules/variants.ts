@@ -3,7 +3,8 @@ import type { Problem } from '../../errors.js';
 import { setting } from '../draft.js';
 import type { Rule } from './context.js';
 
-const HINT = 'variants of variants are not supported, since the outputs would multiply; keep variants on one pass per chain, or fix the upstream seed';
+const HINT =
+  'variants of variants are not supported, since the outputs would multiply; keep variants on one pass per chain, or fix the upstream seed';
 
 export const nestedVariants: Rule = (ctx) => {
   const out: Problem[] = [];

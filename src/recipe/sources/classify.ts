@@ -16,7 +16,12 @@ export function classifySource(spec: string): SourceKind {
     try {
       return { kind: 'url', url: new URL(spec).href };
     } catch {
-      return { kind: 'invalid', code: 'source-url', message: `not a valid URL: "${redactUrl(spec)}"`, hint: 'write a full https:// URL' };
+      return {
+        kind: 'invalid',
+        code: 'source-url',
+        message: `not a valid URL: "${redactUrl(spec)}"`,
+        hint: 'write a full https:// URL',
+      };
     }
   }
   if (scheme === 'http') {
@@ -28,7 +33,12 @@ export function classifySource(spec: string): SourceKind {
     };
   }
   if (scheme !== undefined) {
-    return { kind: 'invalid', code: 'source-scheme', message: `unsupported URL scheme "${scheme}://"`, hint: 'use a local path, a glob or an https:// URL' };
+    return {
+      kind: 'invalid',
+      code: 'source-scheme',
+      message: `unsupported URL scheme "${scheme}://"`,
+      hint: 'use a local path, a glob or an https:// URL',
+    };
   }
   return isGlob(spec) ? { kind: 'glob' } : { kind: 'file' };
 }

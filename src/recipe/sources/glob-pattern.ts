@@ -24,7 +24,8 @@ export function expandBraces(pattern: string): string[] {
   for (const part of parts) {
     for (const rest of expandBraces(pattern.slice(0, start) + part + pattern.slice(end + 1))) {
       out.push(rest);
-      if (out.length > MAX_BRACE_EXPANSIONS) throw new GlobPatternError(`more than ${MAX_BRACE_EXPANSIONS} brace alternatives`);
+      if (out.length > MAX_BRACE_EXPANSIONS)
+        throw new GlobPatternError(`more than ${MAX_BRACE_EXPANSIONS} brace alternatives`);
     }
   }
   return out;
@@ -53,7 +54,10 @@ function findBraceGroup(p: string): { start: number; end: number; parts: string[
   return undefined;
 }
 
-export type Segment = { readonly kind: 'literal'; readonly name: string } | { readonly kind: 'globstar' } | { readonly kind: 'pattern'; readonly re: RegExp };
+export type Segment =
+  | { readonly kind: 'literal'; readonly name: string }
+  | { readonly kind: 'globstar' }
+  | { readonly kind: 'pattern'; readonly re: RegExp };
 
 /** Compile one path segment (no `/`, braces already expanded). */
 export function compileSegment(seg: string): Segment {

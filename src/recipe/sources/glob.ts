@@ -14,7 +14,11 @@ import { expandBraces, splitPattern, type Segment } from './glob-pattern.js';
  * `exclude`: folders a wildcard never descends into (the run's own outputs and cache, so a
  * `**\/*.png` glob does not pick up last run's results); `node_modules` is skipped by `**` too.
  */
-export async function expandGlob(pattern: string, cwd: string, exclude: ReadonlySet<string> = new Set()): Promise<string[]> {
+export async function expandGlob(
+  pattern: string,
+  cwd: string,
+  exclude: ReadonlySet<string> = new Set(),
+): Promise<string[]> {
   const found = new Set<string>();
   const listings = new Map<string, Promise<Dirent[]>>();
   const list = (dir: string): Promise<Dirent[]> => {
@@ -51,7 +55,13 @@ async function walk(dir: string, segs: readonly Segment[], i: number, st: WalkSt
   if (seg.kind === 'globstar') {
     await walk(dir, segs, i + 1, st);
     const entries = await st.list(dir);
-    const subdirs = entries.filter((e) => e.isDirectory() && !e.name.startsWith('.') && e.name !== 'node_modules' && !st.exclude.has(path.join(dir, e.name)));
+    const subdirs = entries.filter(
+      (e) =>
+        e.isDirectory() &&
+        !e.name.startsWith('.') &&
+        e.name !== 'node_modules' &&
+        !st.exclude.has(path.join(dir, e.name)),
+    );
     await Promise.all(subdirs.map((e) => walk(path.join(dir, e.name), segs, i, { ...st, viaGlobstar: true })));
     return;
   }
@@ -62,7 +72,11 @@ async function walk(dir: string, segs: readonly Segment[], i: number, st: WalkSt
     if (!matches(seg, e.name)) continue;
     const full = path.join(dir, e.name);
     if (last) work.push(addIfFile(e, full, st.found));
-    else if ((e.isDirectory() || (e.isSymbolicLink() && !st.viaGlobstar)) && !(seg.kind === 'pattern' && st.exclude.has(full))) work.push(walk(full, segs, i + 1, st));
+    else if (
+      (e.isDirectory() || (e.isSymbolicLink() && !st.viaGlobstar)) &&
+      !(seg.kind === 'pattern' && st.exclude.has(full))
+    )
+      work.push(walk(full, segs, i + 1, st));
   }
   await Promise.all(work);
 }

@@ -24,10 +24,19 @@ export interface SourceCheck {
 type One = { source: Source } | { problem: Problem };
 
 /** `exclude`: folders globs never reach into (outputs, cache): see expandGlob. */
-export async function resolveSources(draft: Draft, dir: string, report: Report, exclude: ReadonlySet<string> = new Set()): Promise<SourceCheck> {
+export async function resolveSources(
+  draft: Draft,
+  dir: string,
+  report: Report,
+  exclude: ReadonlySet<string> = new Set(),
+): Promise<SourceCheck> {
   const results = await Promise.all(
     // Non-strings and empty strings are the schema's to report.
-    draft.sources.map((s) => (s.spec === undefined || s.spec === '' ? Promise.resolve(undefined) : resolveOne(s.name, s.spec, dir, report, exclude))),
+    draft.sources.map((s) =>
+      s.spec === undefined || s.spec === ''
+        ? Promise.resolve(undefined)
+        : resolveOne(s.name, s.spec, dir, report, exclude),
+    ),
   );
   const sources: Source[] = [];
   const problems: Problem[] = [];
@@ -39,7 +48,13 @@ export async function resolveSources(draft: Draft, dir: string, report: Report, 
   return { sources, problems };
 }
 
-async function resolveOne(name: string, spec: string, dir: string, report: Report, exclude: ReadonlySet<string>): Promise<One> {
+async function resolveOne(
+  name: string,
+  spec: string,
+  dir: string,
+  report: Report,
+  exclude: ReadonlySet<string>,
+): Promise<One> {
   const at = ['sources', name] as const;
   const kind = classifySource(spec);
   switch (kind.kind) {
@@ -54,7 +69,13 @@ async function resolveOne(name: string, spec: string, dir: string, report: Repor
   }
 }
 
-async function resolveGlob(name: string, spec: string, dir: string, report: Report, exclude: ReadonlySet<string>): Promise<One> {
+async function resolveGlob(
+  name: string,
+  spec: string,
+  dir: string,
+  report: Report,
+  exclude: ReadonlySet<string>,
+): Promise<One> {
   const at = ['sources', name] as const;
   let files: string[];
   try {
@@ -65,7 +86,13 @@ async function resolveGlob(name: string, spec: string, dir: string, report: Repo
   }
   if (files.length === 0) {
     return {
-      problem: report({ code: 'glob-no-match', path: at, message: `no files match "${spec}"`, hint: `searched from ${dir}`, exitCode: ExitCode.NO_INPUT }),
+      problem: report({
+        code: 'glob-no-match',
+        path: at,
+        message: `no files match "${spec}"`,
+        hint: `searched from ${dir}`,
+        exitCode: ExitCode.NO_INPUT,
+      }),
     };
   }
   const names = instanceNames(files);
@@ -79,11 +106,23 @@ async function resolveFile(name: string, spec: string, dir: string, report: Repo
   try {
     const info = await stat(file);
     if (info.isFile()) return { source: { name, kind: 'file', spec, instances: [{ instance: null, path: file }] } };
-    const hint = info.isDirectory() ? `to use every image in it, write a glob such as ${path.posix.join(spec, '*.jpg')}` : undefined;
-    return { problem: report({ code: 'source-not-file', path: at, message: `not a file: "${spec}"`, hint, exitCode: ExitCode.NO_INPUT }) };
+    const hint = info.isDirectory()
+      ? `to use every image in it, write a glob such as ${path.posix.join(spec, '*.jpg')}`
+      : undefined;
+    return {
+      problem: report({
+        code: 'source-not-file',
+        path: at,
+        message: `not a file: "${spec}"`,
+        hint,
+        exitCode: ExitCode.NO_INPUT,
+      }),
+    };
   } catch (e) {
     const missing = (e as NodeJS.ErrnoException).code === 'ENOENT' || (e as NodeJS.ErrnoException).code === 'ENOTDIR';
-    const message = missing ? `file not found: "${spec}"` : `cannot read "${spec}": ${(e as NodeJS.ErrnoException).code ?? 'error'}`;
+    const message = missing
+      ? `file not found: "${spec}"`
+      : `cannot read "${spec}": ${(e as NodeJS.ErrnoException).code ?? 'error'}`;
     const hint = (await nearbyName(file, spec)) ?? `looked for ${file}; relative paths start at the recipe's folder`;
     return { problem: report({ code: 'source-missing', path: at, message, hint, exitCode: ExitCode.NO_INPUT }) };
   }

@@ -45,11 +45,21 @@ export function parseRecipeYaml(text: string): YamlOutcome {
   const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
   if (doc.errors.length > 0) return { ok: false, issues: doc.errors.map((e) => syntaxIssue(doc, e)), lines };
   if (doc.contents === null) {
-    return fail(lines, { code: 'yaml-empty', message: 'the recipe is empty', hint: 'start with `version: 1`, then `sources:` and `passes:`', offset: 0 });
+    return fail(lines, {
+      code: 'yaml-empty',
+      message: 'the recipe is empty',
+      hint: 'start with `version: 1`, then `sources:` and `passes:`',
+      offset: 0,
+    });
   }
   if (!isMap(doc.contents)) {
     const offset = doc.contents.range?.[0] ?? 0;
-    return fail(lines, { code: 'yaml-not-mapping', message: 'a recipe must be a YAML mapping', hint: 'start with `version: 1`, then `sources:` and `passes:`', offset });
+    return fail(lines, {
+      code: 'yaml-not-mapping',
+      message: 'a recipe must be a YAML mapping',
+      hint: 'start with `version: 1`, then `sources:` and `passes:`',
+      offset,
+    });
   }
   try {
     return { ok: true, parsed: { doc, lines, data: doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) } };
@@ -64,7 +74,14 @@ function fail(lines: LineCounter, issue: YamlIssue): YamlOutcome {
 
 function binaryIssue(text: string): YamlIssue | undefined {
   const binary = findBinaryContent(text);
-  return binary && { code: 'yaml-binary', message: binary.message, hint: 'a recipe is a UTF-8 YAML text file', offset: binary.offset };
+  return (
+    binary && {
+      code: 'yaml-binary',
+      message: binary.message,
+      hint: 'a recipe is a UTF-8 YAML text file',
+      offset: binary.offset,
+    }
+  );
 }
 
 function findAliasFlood(text: string): YamlIssue | undefined {
@@ -102,13 +119,21 @@ function aliasIssue(doc: Document, e: unknown): YamlIssue {
   const bomb = e instanceof Error && /alias count/i.test(e.message);
   return bomb
     ? { ...aliasLimit(`more than ${MAX_ALIAS_COUNT} expansions`), offset }
-    : { code: 'yaml-alias', message: e instanceof Error ? e.message : 'bad YAML alias', hint: 'define an anchor (&name) before using it as an alias (*name)', offset };
+    : {
+        code: 'yaml-alias',
+        message: e instanceof Error ? e.message : 'bad YAML alias',
+        hint: 'define an anchor (&name) before using it as an alias (*name)',
+        offset,
+      };
 }
 
 const HINTS: Readonly<Record<string, { code: string; hint: string }>> = {
   DUPLICATE_KEY: { code: 'yaml-duplicate-key', hint: 'a key may appear only once in a mapping; remove or rename one' },
   TAB_AS_INDENT: { code: 'yaml-tab', hint: 'indent with spaces; YAML does not allow tabs for indentation' },
-  MULTIPLE_DOCS: { code: 'yaml-multiple-documents', hint: 'a recipe file holds one YAML document; remove the `---` or `...` separator' },
+  MULTIPLE_DOCS: {
+    code: 'yaml-multiple-documents',
+    hint: 'a recipe file holds one YAML document; remove the `---` or `...` separator',
+  },
 };
 
 function syntaxIssue(doc: Document, e: YAMLError): YamlIssue {

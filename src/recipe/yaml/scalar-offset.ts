@@ -35,7 +35,13 @@ export function locateInString(
 }
 
 /** Literal block: content starts on the line after the `|` header, at the block's indent. */
-function inLiteralBlock(text: string, start: number, header: Position, value: string, offset: number): Position | undefined {
+function inLiteralBlock(
+  text: string,
+  start: number,
+  header: Position,
+  value: string,
+  offset: number,
+): Position | undefined {
   const bodyStart = text.indexOf('\n', start) + 1;
   if (bodyStart === 0) return undefined;
   const leading = /(?:[ ]*\r?\n)*([ ]*)/y;

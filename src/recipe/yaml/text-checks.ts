@@ -18,6 +18,11 @@ export function findBinaryContent(text: string): TextIssue | undefined {
   if (!match) return undefined;
   const ch = match[0];
   const code = ch.charCodeAt(0);
-  const what = code === 0xfffd ? 'invalid UTF-8' : code === 0 ? 'a NUL byte' : `control character U+${code.toString(16).toUpperCase().padStart(4, '0')}`;
+  const what =
+    code === 0xfffd
+      ? 'invalid UTF-8'
+      : code === 0
+        ? 'a NUL byte'
+        : `control character U+${code.toString(16).toUpperCase().padStart(4, '0')}`;
   return { offset: match.index, message: `not a text file: found ${what}` };
 }

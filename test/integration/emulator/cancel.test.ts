@@ -11,7 +11,11 @@ describe('emulator cancel', () => {
     expect(res.status).toBe(202);
     expect(await res.json()).toEqual({ request_id: id, status: 'cancelled', outcome: 'cancelled' });
     expect(await settle(em, id)).toBe('cancelled');
-    const result = (await (await api(em, 'GET', `/requests/${id}/result`)).json()) as { status: string; output?: unknown; finished_at?: string };
+    const result = (await (await api(em, 'GET', `/requests/${id}/result`)).json()) as {
+      status: string;
+      output?: unknown;
+      finished_at?: string;
+    };
     expect(result.status).toBe('cancelled');
     expect(result.output).toBeUndefined();
     expect(result.finished_at).toBeDefined();

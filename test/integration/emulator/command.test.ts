@@ -25,21 +25,32 @@ async function waitFor(check: () => boolean): Promise<void> {
 
 describe('kontext emulator command', () => {
   it('prints the base URL and env hint, serves until aborted, resolves 0', async () => {
-    await writeFile(join(dir, 'faults.json'), JSON.stringify({ faults: [{ kind: 'http', on: 'model', nth: 1, status: 503 }] }));
+    await writeFile(
+      join(dir, 'faults.json'),
+      JSON.stringify({ faults: [{ kind: 'http', on: 'model', nth: 1, status: 503 }] }),
+    );
     const { rt, out } = runtime();
     const ac = new AbortController();
-    const done = emulatorCommand({ port: 0, queueMs: 1, runMs: 1, faultRate: 0, faultSeed: 9, scenario: 'faults.json', price: 0.1 }, rt, ac.signal);
+    const done = emulatorCommand(
+      { port: 0, queueMs: 1, runMs: 1, faultRate: 0, faultSeed: 9, scenario: 'faults.json', price: 0.1 },
+      rt,
+      ac.signal,
+    );
     await waitFor(() => out().includes('\n'));
     const base = /listening on (\S+)/.exec(out())?.[1] ?? '';
     expect(base).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/v1$/);
-    expect(out()).toContain(`export RUNCOMFY_MODEL_API_BASE=${base} KONTEXT_ALLOW_HOSTS=127.0.0.1 RUNCOMFY_TOKEN=anything`);
+    expect(out()).toContain(
+      `export RUNCOMFY_MODEL_API_BASE=${base} KONTEXT_ALLOW_HOSTS=127.0.0.1 RUNCOMFY_TOKEN=anything`,
+    );
     expect(out()).toContain('faults: 1 scripted fault(s): http');
 
     const headers = { authorization: 'Bearer x' };
     expect((await fetch(`${base}/models/m/x`, { headers })).status).toBe(503);
     const info = (await (await fetch(`${base}/models/m/x`, { headers })).json()) as { base_price_usd: number };
     expect(info.base_price_usd).toBe(0.1);
-    const scenario = (await (await fetch(`${base.replace(/\/v1$/, '')}/__emulator/scenario`)).json()) as { fault_seed: number };
+    const scenario = (await (await fetch(`${base.replace(/\/v1$/, '')}/__emulator/scenario`)).json()) as {
+      fault_seed: number;
+    };
     expect(scenario.fault_seed).toBe(9);
 
     ac.abort();
@@ -52,9 +63,20 @@ describe('kontext emulator command', () => {
     const signal = new AbortController().signal;
     await writeFile(join(dir, 'bad.json'), JSON.stringify({ faults: [{ kind: 'explode' }] }));
     await writeFile(join(dir, 'broken.json'), '{');
-    await expect(emulatorCommand({ scenario: 'bad.json' }, rt, signal)).rejects.toMatchObject({ code: 'E_EMULATOR_SCENARIO', exitCode: 64 });
-    await expect(emulatorCommand({ scenario: 'broken.json' }, rt, signal)).rejects.toMatchObject({ code: 'E_EMULATOR_SCENARIO', exitCode: 64 });
-    await expect(emulatorCommand({ scenario: 'missing.json' }, rt, signal)).rejects.toMatchObject({ code: 'E_EMULATOR_SCENARIO_MISSING', exitCode: 66 });
-    await expect(emulatorCommand({ faultRate: 1.5 }, rt, signal)).rejects.toMatchObject({ code: 'E_EMULATOR_SCENARIO' });
+    await expect(emulatorCommand({ scenario: 'bad.json' }, rt, signal)).rejects.toMatchObject({
+      code: 'E_EMULATOR_SCENARIO',
+      exitCode: 64,
+    });
+    await expect(emulatorCommand({ scenario: 'broken.json' }, rt, signal)).rejects.toMatchObject({
+      code: 'E_EMULATOR_SCENARIO',
+      exitCode: 64,
+    });
+    await expect(emulatorCommand({ scenario: 'missing.json' }, rt, signal)).rejects.toMatchObject({
+      code: 'E_EMULATOR_SCENARIO_MISSING',
+      exitCode: 66,
+    });
+    await expect(emulatorCommand({ faultRate: 1.5 }, rt, signal)).rejects.toMatchObject({
+      code: 'E_EMULATOR_SCENARIO',
+    });
   });
 });

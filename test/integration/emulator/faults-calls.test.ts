@@ -12,7 +12,12 @@ describe('emulator call faults', () => {
     ['500', { kind: 'http', on: 'submit', status: 500 }, 500, 500000],
     ['502', { kind: 'http', on: 'submit', status: 502 }, 502, 502000],
     ['503', { kind: 'http', on: 'submit', status: 503 }, 503, 503000],
-    ['200 carrying error_code', { kind: 'http', on: 'submit', status: 200, error_code: 400002, message: 'balance exhausted' }, 200, 400002],
+    [
+      '200 carrying error_code',
+      { kind: 'http', on: 'submit', status: 200, error_code: 400002, message: 'balance exhausted' },
+      200,
+      400002,
+    ],
   ];
   it.each(httpCases)('http fault %s', async (_name, fault, status, errorCode) => {
     const em = await emulator({ scenario: { faults: [fault] } });
@@ -26,7 +31,10 @@ describe('emulator call faults', () => {
   });
 
   it('429 with Retry-After on the Nth status call only', async () => {
-    const em = await emulator({ queueMs: 5_000, scenario: { faults: [{ kind: 'http', on: 'status', nth: 2, status: 429, retry_after: 3 }] } });
+    const em = await emulator({
+      queueMs: 5_000,
+      scenario: { faults: [{ kind: 'http', on: 'status', nth: 2, status: 429, retry_after: 3 }] },
+    });
     const { request_id: id } = await submit(em, await body());
     const statuses: number[] = [];
     for (let i = 0; i < 4; i++) {
@@ -41,7 +49,8 @@ describe('emulator call faults', () => {
   it('nth + times fires on consecutive calls; on: any counts every call', async () => {
     const em = await emulator({ scenario: { faults: [{ kind: 'http', on: 'any', nth: 2, times: 2, status: 503 }] } });
     const statuses: number[] = [];
-    for (let i = 0; i < 5; i++) statuses.push((await api(em, 'GET', i % 2 ? `/models/${MODEL}` : '/requests/x/status')).status);
+    for (let i = 0; i < 5; i++)
+      statuses.push((await api(em, 'GET', i % 2 ? `/models/${MODEL}` : '/requests/x/status')).status);
     expect(statuses).toEqual([404, 503, 503, 200, 404]);
   });
 
@@ -49,7 +58,10 @@ describe('emulator call faults', () => {
     const em = await emulator({ scenario: { faults: [{ kind: 'reset', on: 'model', nth: 1 }] } });
     await expect(api(em, 'GET', `/models/${MODEL}`)).rejects.toThrow();
     expect((await api(em, 'GET', `/models/${MODEL}`)).status).toBe(200);
-    expect(em.requestLog().map((e) => [e.status, e.fault])).toEqual([[0, 'reset'], [200, undefined]]);
+    expect(em.requestLog().map((e) => [e.status, e.fault])).toEqual([
+      [0, 'reset'],
+      [200, undefined],
+    ]);
   });
 
   it('malformed-json answers 200 with a body that does not parse', async () => {
@@ -85,7 +97,8 @@ describe('emulator call faults', () => {
     expect(new Set(first)).toEqual(new Set([200, 429, 500, 503, 0]));
 
     const em = await emulator({ scenario: { fault_rate: 1, fault_seed: 3 } });
-    for (let i = 0; i < 10; i++) expect([429, 503]).toContain((await api(em, 'POST', `/models/${MODEL}`, await body())).status);
+    for (let i = 0; i < 10; i++)
+      expect([429, 503]).toContain((await api(em, 'POST', `/models/${MODEL}`, await body())).status);
     expect((await fetch(`${em.origin}/files/synthetic/10.bin`)).status).toBe(200); // downloads are spared by default
 
     em.setScenario({ fault_rate: 1, fault_targets: ['download'] });

@@ -3,7 +3,11 @@ import { describe, expect, it } from 'vitest';
 import { ScenarioError } from '../../../src/emulator/index.js';
 import { api, dataUri, emulator, runToResult, submit, testImage } from './helpers.js';
 
-const body = async (seed = 1): Promise<Record<string, unknown>> => ({ prompt: 'p', image_url: dataUri(await testImage()), seed });
+const body = async (seed = 1): Promise<Record<string, unknown>> => ({
+  prompt: 'p',
+  image_url: dataUri(await testImage()),
+  seed,
+});
 
 /** Raw GET: headers and every byte that arrived before the connection ended (fetch would throw them away). */
 function rawGet(url: string): Promise<{ status: number; length: number; received: number; complete: boolean }> {
@@ -12,7 +16,14 @@ function rawGet(url: string): Promise<{ status: number; length: number; received
       let received = 0;
       res.on('data', (c: Buffer) => (received += c.length));
       res.on('error', () => {});
-      res.on('close', () => resolve({ status: res.statusCode ?? 0, length: Number(res.headers['content-length']), received, complete: res.complete }));
+      res.on('close', () =>
+        resolve({
+          status: res.statusCode ?? 0,
+          length: Number(res.headers['content-length']),
+          received,
+          complete: res.complete,
+        }),
+      );
     }).on('error', reject);
   });
 }
@@ -22,9 +33,14 @@ describe('emulator request faults', () => {
     const em = await emulator({ scenario: { faults: [{ kind: 'stuck' }] } });
     const { request_id: id } = await submit(em, await body());
     await new Promise((r) => setTimeout(r, 100));
-    const s = (await (await api(em, 'GET', `/requests/${id}/status`)).json()) as { status: string; queue_position: number };
+    const s = (await (await api(em, 'GET', `/requests/${id}/status`)).json()) as {
+      status: string;
+      queue_position: number;
+    };
     expect(s).toEqual({ request_id: id, status: 'in_queue', queue_position: 1 });
-    expect(((await (await api(em, 'POST', `/requests/${id}/cancel`)).json()) as { outcome: string }).outcome).toBe('cancelled');
+    expect(((await (await api(em, 'POST', `/requests/${id}/cancel`)).json()) as { outcome: string }).outcome).toBe(
+      'cancelled',
+    );
   });
 
   it('remote-failed: the Nth submitted request ends failed with the moderation error', async () => {
@@ -74,20 +90,30 @@ describe('emulator request faults', () => {
     expect(url.port).toBe(new URL(em.origin).port);
     expect(url.pathname).toBe(`/files/${result.request_id}/output.png`);
     em.setScenario({ faults: [{ kind: 'untrusted-output-host', host: 'cdn.example.org:8443' }] });
-    const again = (await (await api(em, 'GET', `/requests/${result.request_id}/result`)).json()) as { output: { image: string } };
+    const again = (await (await api(em, 'GET', `/requests/${result.request_id}/result`)).json()) as {
+      output: { image: string };
+    };
     expect(new URL(again.output.image).host).toBe('cdn.example.org:8443');
   });
 
   it('POST /__emulator/scenario sets faults at run time and rejects a bad scenario with 422', async () => {
     const em = await emulator();
-    const set = await fetch(`${em.origin}/__emulator/scenario`, { method: 'POST', body: JSON.stringify({ faults: [{ kind: 'http', on: 'model', status: 503 }] }) });
+    const set = await fetch(`${em.origin}/__emulator/scenario`, {
+      method: 'POST',
+      body: JSON.stringify({ faults: [{ kind: 'http', on: 'model', status: 503 }] }),
+    });
     expect(set.status).toBe(200);
     expect(((await set.json()) as { fault_rate: number }).fault_rate).toBe(0);
     expect((await api(em, 'GET', '/models/a/b')).status).toBe(503);
 
-    const bad = await fetch(`${em.origin}/__emulator/scenario`, { method: 'POST', body: JSON.stringify({ faults: [{ kind: 'http', on: 'nowhere', status: 503 }] }) });
+    const bad = await fetch(`${em.origin}/__emulator/scenario`, {
+      method: 'POST',
+      body: JSON.stringify({ faults: [{ kind: 'http', on: 'nowhere', status: 503 }] }),
+    });
     expect(bad.status).toBe(422);
-    expect(((await bad.json()) as { error_message: string }).error_message).toMatch(/invalid emulator scenario.*faults/);
+    expect(((await bad.json()) as { error_message: string }).error_message).toMatch(
+      /invalid emulator scenario.*faults/,
+    );
     expect((await api(em, 'GET', '/models/a/b')).status).toBe(503); // the old scenario stays
 
     await fetch(`${em.origin}/__emulator/scenario`, { method: 'POST', body: '{}' });

@@ -2,19 +2,41 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { api, dataUri, emulator, runToBytes, runToResult, settle, submit, testImage, type ResultBody } from './helpers.js';
+import {
+  api,
+  dataUri,
+  emulator,
+  runToBytes,
+  runToResult,
+  settle,
+  submit,
+  testImage,
+  type ResultBody,
+} from './helpers.js';
 
 describe('emulator happy path', () => {
   it('submit → poll → result → download a PNG sized to the aspect ratio', async () => {
     const em = await emulator();
-    const sub = await submit(em, { prompt: 'Make the sky pink', image_url: dataUri(await testImage()), seed: 42, aspect_ratio: '16:9' });
+    const sub = await submit(em, {
+      prompt: 'Make the sky pink',
+      image_url: dataUri(await testImage()),
+      seed: 42,
+      aspect_ratio: '16:9',
+    });
     expect(sub.status_url).toBe(`${em.baseUrl}/requests/${sub.request_id}/status`);
     expect(sub.result_url).toBe(`${em.baseUrl}/requests/${sub.request_id}/result`);
     expect(sub.cancel_url).toBe(`${em.baseUrl}/requests/${sub.request_id}/cancel`);
     expect(await settle(em, sub.request_id)).toBe('completed');
 
-    const result = (await (await fetch(sub.result_url, { headers: { authorization: 'Bearer t' } })).json()) as Record<string, unknown>;
-    expect(result).toMatchObject({ request_id: sub.request_id, status: 'succeeded', output: { image: `${em.origin}/files/${sub.request_id}/output.png` } });
+    const result = (await (await fetch(sub.result_url, { headers: { authorization: 'Bearer t' } })).json()) as Record<
+      string,
+      unknown
+    >;
+    expect(result).toMatchObject({
+      request_id: sub.request_id,
+      status: 'succeeded',
+      output: { image: `${em.origin}/files/${sub.request_id}/output.png` },
+    });
     expect(Date.parse(String(result.created_at))).toBeLessThanOrEqual(Date.parse(String(result.finished_at)));
 
     const dl = await fetch((result.output as { image: string }).image); // no Authorization, like the CDN
@@ -30,9 +52,17 @@ describe('emulator happy path', () => {
 
   it('keeps the input ratio without aspect_ratio and caps the long side at 1024', async () => {
     const em = await emulator();
-    const small = await sharp(await runToBytes(em, { prompt: 'x', image_url: dataUri(await testImage('#884400', 120, 90)) })).metadata();
+    const small = await sharp(
+      await runToBytes(em, { prompt: 'x', image_url: dataUri(await testImage('#884400', 120, 90)) }),
+    ).metadata();
     expect([small.width, small.height]).toEqual([120, 90]);
-    const big = await sharp(await runToBytes(em, { prompt: 'x', image_url: dataUri(await testImage('#884400', 1500, 500)), aspect_ratio: '9:16' })).metadata();
+    const big = await sharp(
+      await runToBytes(em, {
+        prompt: 'x',
+        image_url: dataUri(await testImage('#884400', 1500, 500)),
+        aspect_ratio: '9:16',
+      }),
+    ).metadata();
     expect([big.width, big.height]).toEqual([576, 1024]);
   });
 
@@ -68,12 +98,24 @@ describe('emulator happy path', () => {
     const em = await emulator();
     const first = await runToResult(em, { prompt: 'one', image_url: dataUri(await testImage()), seed: 1 });
     const firstBytes = Buffer.from(await (await fetch(first.output?.image ?? '')).arrayBuffer());
-    const second = await runToResult(em, { prompt: 'two', image_url: first.output?.image, seed: 1, aspect_ratio: '1:1' });
+    const second = await runToResult(em, {
+      prompt: 'two',
+      image_url: first.output?.image,
+      seed: 1,
+      aspect_ratio: '1:1',
+    });
     expect(second.status).toBe('succeeded');
     const secondBytes = Buffer.from(await (await fetch(second.output?.image ?? '')).arrayBuffer());
-    expect([(await sharp(secondBytes).metadata()).width, (await sharp(secondBytes).metadata()).height]).toEqual([80, 80]);
+    expect([(await sharp(secondBytes).metadata()).width, (await sharp(secondBytes).metadata()).height]).toEqual([
+      80, 80,
+    ]);
     // The same input bytes another way in give the same output: the chain read the first output itself.
-    const viaDataUri = await runToBytes(em, { prompt: 'two', image_url: dataUri(firstBytes), seed: 1, aspect_ratio: '1:1' });
+    const viaDataUri = await runToBytes(em, {
+      prompt: 'two',
+      image_url: dataUri(firstBytes),
+      seed: 1,
+      aspect_ratio: '1:1',
+    });
     expect(secondBytes.equals(viaDataUri)).toBe(true);
     const downloads = em.requestLog().filter((e) => e.path.endsWith('/output.png'));
     expect(downloads.filter((e) => e.path === `/files/${first.request_id}/output.png`)).toHaveLength(1); // our download only
@@ -86,12 +128,17 @@ describe('emulator happy path', () => {
     const running = await submit(em, { prompt: 'slow', image_url: dataUri(await testImage()), seed: 1 });
     const ids = ['00000000-0000-4000-8000-000000000000', running.request_id];
     // Both chained jobs read their input as they start, long before the slow one has an output.
-    const chained = await Promise.all(ids.map((id) => submit(em, { prompt: 'p', image_url: `${em.origin}/files/${id}/output.png`, seed: 1 })));
+    const chained = await Promise.all(
+      ids.map((id) => submit(em, { prompt: 'p', image_url: `${em.origin}/files/${id}/output.png`, seed: 1 })),
+    );
     for (const [i, id] of ids.entries()) {
       const chainedId = chained[i]?.request_id ?? '';
       expect(await settle(em, chainedId)).toBe('failed');
       const r = (await (await api(em, 'GET', `/requests/${chainedId}/result`)).json()) as ResultBody;
-      expect(r.error).toEqual({ code: 'image_fetch_failed', message: `could not fetch image_url ${em.origin}/files/${id}/output.png: HTTP 404` });
+      expect(r.error).toEqual({
+        code: 'image_fetch_failed',
+        message: `could not fetch image_url ${em.origin}/files/${id}/output.png: HTTP 404`,
+      });
     }
     expect(em.requestLog().filter((e) => e.path.startsWith('/files/'))).toEqual([]);
   });
@@ -120,8 +167,14 @@ describe('emulator happy path', () => {
     await new Promise<void>((r) => host.listen(0, '127.0.0.1', r));
     const base = `http://127.0.0.1:${(host.address() as AddressInfo).port}`;
     try {
-      expect((await runToResult(em, { prompt: 'p', image_url: `${base}/ok.png?X-Amz-Signature=secret` })).status).toBe('succeeded');
-      for (const url of [`${base}/expired.png?X-Amz-Signature=secret`, `${base}/text`, 'http://127.0.0.1:1/closed.png']) {
+      expect((await runToResult(em, { prompt: 'p', image_url: `${base}/ok.png?X-Amz-Signature=secret` })).status).toBe(
+        'succeeded',
+      );
+      for (const url of [
+        `${base}/expired.png?X-Amz-Signature=secret`,
+        `${base}/text`,
+        'http://127.0.0.1:1/closed.png',
+      ]) {
         const r = await runToResult(em, { prompt: 'p', image_url: url });
         expect(r.status).toBe('failed');
         expect(r.error?.code).toBe('image_fetch_failed');
@@ -139,10 +192,16 @@ describe('emulator happy path', () => {
     const subs = [];
     for (let i = 0; i < 3; i++) subs.push(await submit(em, { prompt: `p${i}`, image_url, seed: i }));
     const last = subs[2]?.request_id ?? '';
-    const first = (await (await api(em, 'GET', `/requests/${last}/status`)).json()) as { status: string; queue_position: number };
+    const first = (await (await api(em, 'GET', `/requests/${last}/status`)).json()) as {
+      status: string;
+      queue_position: number;
+    };
     expect(first).toMatchObject({ status: 'in_queue', queue_position: 3 });
     await new Promise((r) => setTimeout(r, 450));
-    const later = (await (await api(em, 'GET', `/requests/${last}/status`)).json()) as { status: string; queue_position?: number };
+    const later = (await (await api(em, 'GET', `/requests/${last}/status`)).json()) as {
+      status: string;
+      queue_position?: number;
+    };
     if (later.status === 'in_queue') expect(later.queue_position).toBeLessThan(3);
     expect(await settle(em, last)).toBe('completed');
   });
@@ -151,7 +210,11 @@ describe('emulator happy path', () => {
     const em = await emulator({ priceUsd: 0.05 });
     const res = await api(em, 'GET', '/models/blackforestlabs/flux-1-kontext/pro/edit');
     expect(res.status).toBe(200);
-    const info = (await res.json()) as { model_id: string; base_price_usd: number; input_schema: { properties: Record<string, { enum?: string[] }>; required: string[] } };
+    const info = (await res.json()) as {
+      model_id: string;
+      base_price_usd: number;
+      input_schema: { properties: Record<string, { enum?: string[] }>; required: string[] };
+    };
     expect(info.model_id).toBe('blackforestlabs/flux-1-kontext/pro/edit');
     expect(info.base_price_usd).toBe(0.05);
     expect(Object.keys(info.input_schema.properties).sort()).toEqual(['aspect_ratio', 'image_url', 'prompt', 'seed']);

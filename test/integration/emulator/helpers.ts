@@ -20,14 +20,22 @@ export async function emulator(options: EmulatorOptions = {}): Promise<EmulatorH
 
 /** A small test image (PNG), distinct per colour. */
 export async function testImage(color = '#3366cc', width = 80, height = 60): Promise<Buffer> {
-  return sharp({ create: { width, height, channels: 3, background: color } }).png().toBuffer();
+  return sharp({ create: { width, height, channels: 3, background: color } })
+    .png()
+    .toBuffer();
 }
 
 export function dataUri(png: Buffer): string {
   return `data:image/png;base64,${png.toString('base64')}`;
 }
 
-export async function api(em: EmulatorHandle, method: string, path: string, body?: unknown, headers: Record<string, string> = AUTH): Promise<Response> {
+export async function api(
+  em: EmulatorHandle,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = AUTH,
+): Promise<Response> {
   return fetch(`${em.baseUrl}${path}`, { method, headers, ...(body !== undefined && { body: JSON.stringify(body) }) });
 }
 

@@ -9,13 +9,26 @@ describe('emulator lifecycle and request log', () => {
     const image_url = dataUri(await testImage());
     const result = await runToResult(em, { prompt: 'Make it rain', image_url, seed: 5, aspect_ratio: '1:1' });
     await (await fetch(result.output?.image ?? '')).arrayBuffer();
-    await api(em, 'POST', `/models/${MODEL}`, { prompt: 'p', image_url: 'https://bucket.example/in.png?X-Amz-Signature=topsecret' });
+    await api(em, 'POST', `/models/${MODEL}`, {
+      prompt: 'p',
+      image_url: 'https://bucket.example/in.png?X-Amz-Signature=topsecret',
+    });
 
     const log = (await (await fetch(`${em.origin}/__emulator/requests`)).json()) as ReturnType<typeof em.requestLog>;
     expect(log).toEqual(em.requestLog());
     const first = log[0];
-    expect(first).toMatchObject({ method: 'POST', path: `/v1/models/${MODEL}`, status: 200, time: '2030-01-02T03:04:05.000Z' });
-    expect(first?.body).toEqual({ prompt: 'Make it rain', image_url: `data:image/png;base64,… (${image_url.length} chars)`, seed: 5, aspect_ratio: '1:1' });
+    expect(first).toMatchObject({
+      method: 'POST',
+      path: `/v1/models/${MODEL}`,
+      status: 200,
+      time: '2030-01-02T03:04:05.000Z',
+    });
+    expect(first?.body).toEqual({
+      prompt: 'Make it rain',
+      image_url: `data:image/png;base64,… (${image_url.length} chars)`,
+      seed: 5,
+      aspect_ratio: '1:1',
+    });
     expect(log.some((e) => e.path.endsWith('/status'))).toBe(true);
     expect(log.filter((e) => e.path.endsWith('/output.png'))).toHaveLength(1);
     expect(log.at(-1)?.body?.image_url).toBe('https://bucket.example/in.png?…');
@@ -58,6 +71,9 @@ describe('emulator lifecycle and request log', () => {
 
   it('reports a typed error when the port is taken', async () => {
     const em = await emulator();
-    await expect(startEmulator({ port: Number(new URL(em.origin).port) })).rejects.toMatchObject({ code: 'E_EMULATOR_LISTEN', exitCode: 69 });
+    await expect(startEmulator({ port: Number(new URL(em.origin).port) })).rejects.toMatchObject({
+      code: 'E_EMULATOR_LISTEN',
+      exitCode: 69,
+    });
   });
 });

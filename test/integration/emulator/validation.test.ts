@@ -38,20 +38,34 @@ describe('emulator input checks', () => {
     const em = await emulator();
     const image_url = dataUri(await testImage());
     for (const aspect_ratio of ['21:9', '16:9', '4:3', '3:2', '1:1', '2:3', '3:4', '9:16', '9:21']) {
-      const res = await api(em, 'POST', `/models/${MODEL}`, { prompt: 'p', image_url, seed: 4294967295, aspect_ratio, output_format: 'png' });
+      const res = await api(em, 'POST', `/models/${MODEL}`, {
+        prompt: 'p',
+        image_url,
+        seed: 4294967295,
+        aspect_ratio,
+        output_format: 'png',
+      });
       expect(res.status).toBe(200);
     }
   });
 
   it('400 for a body that is not JSON', async () => {
     const em = await emulator();
-    const res = await fetch(`${em.baseUrl}/models/${MODEL}`, { method: 'POST', headers: { authorization: 'Bearer t' }, body: '{oops' });
+    const res = await fetch(`${em.baseUrl}/models/${MODEL}`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer t' },
+      body: '{oops',
+    });
     expect(res.status).toBe(400);
   });
 
   it('404 with error_code 404001 for unknown request ids', async () => {
     const em = await emulator();
-    for (const [method, action] of [['GET', 'status'], ['GET', 'result'], ['POST', 'cancel']] as const) {
+    for (const [method, action] of [
+      ['GET', 'status'],
+      ['GET', 'result'],
+      ['POST', 'cancel'],
+    ] as const) {
       const res = await api(em, method, `/requests/does-not-exist/${action}`);
       expect(res.status).toBe(404);
       expect(((await res.json()) as { error_code: number }).error_code).toBe(404001);

@@ -23,7 +23,11 @@ beforeEach(async () => {
 
 afterEach(() => project.cleanup());
 
-function hosting(config: Omit<Extract<HostingConfig, { mode: 'command' }>, 'mode'>, env: Record<string, string> = {}, now?: () => number): Hosting {
+function hosting(
+  config: Omit<Extract<HostingConfig, { mode: 'command' }>, 'mode'>,
+  env: Record<string, string> = {},
+  now?: () => number,
+): Hosting {
   const rt = testRuntime({ PATH: process.env['PATH'] ?? '/usr/bin:/bin', UPLOAD_DIR: uploadDir, ...env }, now);
   return createHosting({ mode: 'command', ...config }, { rt, cacheDir: project.cacheDir, projectRoot: project.root });
 }
@@ -34,7 +38,10 @@ async function invocations(): Promise<number> {
 }
 
 async function failure(p: Promise<unknown>): Promise<HostingError> {
-  const e = await p.then(() => null, (err: unknown) => err);
+  const e = await p.then(
+    () => null,
+    (err: unknown) => err,
+  );
   expect(e).toBeInstanceOf(HostingError);
   return e as HostingError;
 }
@@ -53,7 +60,12 @@ describe('command hosting', () => {
   it('passes the file through env vars and takes the last non-empty stdout line as the URL', async () => {
     const img = await project.image('assets/photo.png', 'png bytes');
     const hosted = await hosting({ command: `sh ${SCRIPT}` }).urlFor(img);
-    expect(hosted).toMatchObject({ url: `https://cdn.example.test/${img.sha256}.png`, via: 'command', uploaded: true, bytesUploaded: img.bytes });
+    expect(hosted).toMatchObject({
+      url: `https://cdn.example.test/${img.sha256}.png`,
+      via: 'command',
+      uploaded: true,
+      bytesUploaded: img.bytes,
+    });
     expect(await readFile(join(uploadDir, `${img.sha256}.png`), 'utf8')).toBe('png bytes');
     expect(await readFile(join(uploadDir, `${img.sha256}.type`), 'utf8')).toBe('image/png\n');
   });
@@ -100,7 +112,9 @@ describe('command hosting', () => {
   it('kills the whole process group on timeout', async () => {
     const img = await project.image('t.png', 't');
     const started = Date.now();
-    const e = await failure(hosting({ command: `sh ${SCRIPT}`, timeout_seconds: 0.5 }, { UPLOAD_MODE: 'hang' }).urlFor(img));
+    const e = await failure(
+      hosting({ command: `sh ${SCRIPT}`, timeout_seconds: 0.5 }, { UPLOAD_MODE: 'hang' }).urlFor(img),
+    );
     expect(e.code).toBe('E_HOSTING_COMMAND_TIMEOUT');
     expect(e.exitCode).toBe(75);
     expect(Date.now() - started).toBeLessThan(20_000);
@@ -112,8 +126,11 @@ describe('command hosting', () => {
     const img = await project.image('c.png', 'c');
     const controller = new AbortController();
     const reason = new Error('cancelled by test');
-    const pending = hosting({ command: `sh ${SCRIPT}` }, { UPLOAD_MODE: 'hang' }).urlFor(img, { signal: controller.signal });
-    for (let i = 0; i < 200 && !existsSync(join(uploadDir, 'child.pid')); i += 1) await new Promise((r) => setTimeout(r, 20));
+    const pending = hosting({ command: `sh ${SCRIPT}` }, { UPLOAD_MODE: 'hang' }).urlFor(img, {
+      signal: controller.signal,
+    });
+    for (let i = 0; i < 200 && !existsSync(join(uploadDir, 'child.pid')); i += 1)
+      await new Promise((r) => setTimeout(r, 20));
     controller.abort(reason);
     await expect(pending).rejects.toBe(reason);
     const pid = Number(await readFile(join(uploadDir, 'child.pid'), 'utf8'));

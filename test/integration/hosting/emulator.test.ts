@@ -37,11 +37,17 @@ afterEach(async () => {
 /** Submit one edit and wait for its result body. */
 async function edit(imageUrl: string): Promise<{ status: string; output?: { image: string }; error?: unknown }> {
   const headers = { authorization: 'Bearer test-token', 'content-type': 'application/json' };
-  const submitted = await fetch(`${em.baseUrl}/models/${MODEL}`, { method: 'POST', headers, body: JSON.stringify({ prompt: 'Make the sky pink', image_url: imageUrl, seed: 3 }) });
+  const submitted = await fetch(`${em.baseUrl}/models/${MODEL}`, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({ prompt: 'Make the sky pink', image_url: imageUrl, seed: 3 }),
+  });
   expect(submitted.status).toBe(200);
   const { request_id: id } = (await submitted.json()) as { request_id: string };
   for (let i = 0; i < 400; i += 1) {
-    const result = (await (await fetch(`${em.baseUrl}/requests/${id}/result`, { headers })).json()) as { status: string };
+    const result = (await (await fetch(`${em.baseUrl}/requests/${id}/result`, { headers })).json()) as {
+      status: string;
+    };
     if (result.status !== 'in_queue' && result.status !== 'in_progress') return result;
     await new Promise((r) => setTimeout(r, 10));
   }
@@ -50,7 +56,9 @@ async function edit(imageUrl: string): Promise<{ status: string; output?: { imag
 
 describe('hosted inputs reach the emulator', () => {
   it('fetches a presigned URL from the local S3 server', async () => {
-    const png = await sharp({ create: { width: 64, height: 48, channels: 3, background: '#3366cc' } }).png().toBuffer();
+    const png = await sharp({ create: { width: 64, height: 48, channels: 3, background: '#3366cc' } })
+      .png()
+      .toBuffer();
     const img = await project.image('assets/sky.png', png);
     const hosted = await hosting.urlFor(img);
 
@@ -61,7 +69,9 @@ describe('hosted inputs reach the emulator', () => {
   });
 
   it('fails on a vanished object, then succeeds after a forced re-host', async () => {
-    const png = await sharp({ create: { width: 32, height: 32, channels: 3, background: '#cc3366' } }).png().toBuffer();
+    const png = await sharp({ create: { width: 32, height: 32, channels: 3, background: '#cc3366' } })
+      .png()
+      .toBuffer();
     const img = await project.image('assets/red.png', png);
     const hosted = await hosting.urlFor(img);
     await s3.deleteObject(`inputs/${img.sha256}.png`);

@@ -21,14 +21,21 @@ describe('inline hosting', () => {
   it('returns a data URI of the exact bytes, caches nothing, never expires', async () => {
     const bytes = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 1, 2, 3, 255]);
     const img = await project.image('tiny.png', bytes);
-    const h = createHosting({ mode: 'inline' }, { rt: testRuntime({}), cacheDir: project.cacheDir, projectRoot: project.root });
+    const h = createHosting(
+      { mode: 'inline' },
+      { rt: testRuntime({}), cacheDir: project.cacheDir, projectRoot: project.root },
+    );
     const hosted = await h.urlFor(img);
     expect(hosted).toMatchObject({ via: 'inline', expiresAt: null, uploaded: false, bytesUploaded: 0 });
     expect(hosted.url.startsWith('data:image/png;base64,')).toBe(true);
     expect(Buffer.from(hosted.url.split(',')[1] ?? '', 'base64').equals(bytes)).toBe(true);
 
     const preview = await h.describe(img);
-    expect(preview).toMatchObject({ action: 'inline', bytes: hosted.url.length, text: `inline data URI (${hosted.url.length} B)` });
+    expect(preview).toMatchObject({
+      action: 'inline',
+      bytes: hosted.url.length,
+      text: `inline data URI (${hosted.url.length} B)`,
+    });
     expect(existsSync(join(project.cacheDir, 'hosted'))).toBe(false);
   });
 });
@@ -49,7 +56,11 @@ describe('describe() for --dry-run', () => {
     const h = createHosting(config, { rt, cacheDir: project.cacheDir, projectRoot: project.root });
     const img = await project.image('big.jpg', Buffer.alloc(1_234_567, 7));
 
-    expect(await h.describe(img)).toMatchObject({ action: 'upload', bytes: 1_234_567, text: 'will upload 1.2 MB (unless already in the bucket)' });
+    expect(await h.describe(img)).toMatchObject({
+      action: 'upload',
+      bytes: 1_234_567,
+      text: 'will upload 1.2 MB (unless already in the bucket)',
+    });
     expect(s3.requests).toHaveLength(0);
 
     await h.urlFor(img);
@@ -59,7 +70,10 @@ describe('describe() for --dry-run', () => {
     expect(reuse.redactedUrl).toBe(`${s3.endpoint}/${s3.bucket}/${img.sha256}.jpg?…`);
 
     clock.advance(40 * 60_000);
-    expect(await h.describe(img)).toMatchObject({ action: 'rehost', text: 'already uploaded; URL expired, will sign a new one' });
+    expect(await h.describe(img)).toMatchObject({
+      action: 'rehost',
+      text: 'already uploaded; URL expired, will sign a new one',
+    });
     const requestsAfterHosting = 2; // one HEAD, one PUT
     expect(s3.requests).toHaveLength(requestsAfterHosting);
     await h.close?.();

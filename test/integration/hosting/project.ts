@@ -29,12 +29,22 @@ export async function createTestProject(): Promise<TestProject> {
       await mkdir(dirname(path), { recursive: true });
       const bytes = typeof content === 'string' ? Buffer.from(content) : Buffer.from(content);
       await writeFile(path, bytes);
-      return { path, sha256: createHash('sha256').update(bytes).digest('hex'), mediaType: mediaTypeFor(path), bytes: bytes.length };
+      return {
+        path,
+        sha256: createHash('sha256').update(bytes).digest('hex'),
+        mediaType: mediaTypeFor(path),
+        bytes: bytes.length,
+      };
     },
     async hostedRecords() {
       const dir = join(cacheDir, 'hosted');
       const names = (await readdir(dir, { recursive: true, withFileTypes: true })).filter((d) => d.isFile());
-      return Promise.all(names.map(async (d) => ({ path: join(d.parentPath, d.name), text: await readFile(join(d.parentPath, d.name), 'utf8') })));
+      return Promise.all(
+        names.map(async (d) => ({
+          path: join(d.parentPath, d.name),
+          text: await readFile(join(d.parentPath, d.name), 'utf8'),
+        })),
+      );
     },
     cleanup: () => rm(root, { recursive: true, force: true }),
   };

@@ -12,12 +12,26 @@ const HOUR = 3_600_000;
 const fx = useS3Fixture();
 
 function s3Config(extra: Partial<Extract<HostingConfig, { mode: 's3' }>> = {}): HostingConfig {
-  return { mode: 's3', bucket: fx.s3.bucket, prefix: '/inputs//kontext/', endpoint: fx.s3.endpoint, force_path_style: true, ...extra };
+  return {
+    mode: 's3',
+    bucket: fx.s3.bucket,
+    prefix: '/inputs//kontext/',
+    endpoint: fx.s3.endpoint,
+    force_path_style: true,
+    ...extra,
+  };
 }
 
-function hosting(config: HostingConfig, options: { now?: () => number; cacheDir?: string; env?: Record<string, string> } = {}): Hosting {
+function hosting(
+  config: HostingConfig,
+  options: { now?: () => number; cacheDir?: string; env?: Record<string, string> } = {},
+): Hosting {
   const rt = testRuntime(options.env ?? { ...TEST_AWS_ENV }, options.now);
-  const h = createHosting(config, { rt, cacheDir: options.cacheDir ?? fx.project.cacheDir, projectRoot: fx.project.root });
+  const h = createHosting(config, {
+    rt,
+    cacheDir: options.cacheDir ?? fx.project.cacheDir,
+    projectRoot: fx.project.root,
+  });
   return fx.track(h);
 }
 

@@ -5,20 +5,42 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createHosting, HostingError, type Hosting, type HostingConfig, type HostableImage } from '../../../src/hosting/index.js';
+import {
+  createHosting,
+  HostingError,
+  type Hosting,
+  type HostingConfig,
+  type HostableImage,
+} from '../../../src/hosting/index.js';
 import { TEST_AWS_ENV } from '../../helpers/s3-server.js';
 import { testRuntime, useS3Fixture } from './project.js';
 
 const fx = useS3Fixture();
 
-function hosting(extra: Partial<Extract<HostingConfig, { mode: 's3' }>> = {}, env: Record<string, string> = { ...TEST_AWS_ENV }): Hosting {
-  const config: HostingConfig = { mode: 's3', bucket: fx.s3.bucket, endpoint: fx.s3.endpoint, force_path_style: true, ...extra };
-  const h = createHosting(config, { rt: testRuntime(env), cacheDir: fx.project.cacheDir, projectRoot: fx.project.root });
+function hosting(
+  extra: Partial<Extract<HostingConfig, { mode: 's3' }>> = {},
+  env: Record<string, string> = { ...TEST_AWS_ENV },
+): Hosting {
+  const config: HostingConfig = {
+    mode: 's3',
+    bucket: fx.s3.bucket,
+    endpoint: fx.s3.endpoint,
+    force_path_style: true,
+    ...extra,
+  };
+  const h = createHosting(config, {
+    rt: testRuntime(env),
+    cacheDir: fx.project.cacheDir,
+    projectRoot: fx.project.root,
+  });
   return fx.track(h);
 }
 
 async function failure(p: Promise<unknown>): Promise<HostingError> {
-  const e = await p.then(() => null, (err: unknown) => err);
+  const e = await p.then(
+    () => null,
+    (err: unknown) => err,
+  );
   expect(e).toBeInstanceOf(HostingError);
   return e as HostingError;
 }

@@ -6,7 +6,7 @@ import {
   InputRejectedError,
   MalformedResponseError,
   NetworkError,
-  ProviderError,
+  type ProviderError,
   RateLimitedError,
   SubmitUncertainError,
   UpstreamUnavailableError,
@@ -64,7 +64,11 @@ describe('auth and input errors are not retried', () => {
   });
 
   it('400002 balance exhausted has its own code', async () => {
-    h = await harness({ scenario: { faults: [{ kind: 'http', on: 'submit', status: 400, error_code: 400002, message: 'Insufficient balance' }] } });
+    h = await harness({
+      scenario: {
+        faults: [{ kind: 'http', on: 'submit', status: 400, error_code: 400002, message: 'Insufficient balance' }],
+      },
+    });
     const e = await rejection(h.provider.submit(await editRequest()));
     expect(e).toBeInstanceOf(BalanceExhaustedError);
     expect((e as ProviderError).code).toBe('E_BALANCE_EXHAUSTED');
@@ -81,7 +85,9 @@ describe('auth and input errors are not retried', () => {
 
 describe('submit retries only refusals', () => {
   it('429 with Retry-After on the first two submits → retried after the advertised wait, one accepted submit', async () => {
-    h = await harness({ scenario: { faults: [{ kind: 'http', on: 'submit', nth: 1, times: 2, status: 429, retry_after: 0.05 }] } });
+    h = await harness({
+      scenario: { faults: [{ kind: 'http', on: 'submit', nth: 1, times: 2, status: 429, retry_after: 0.05 }] },
+    });
     expect(await runOnce(h)).toHaveLength(1);
     expect(submits(h)).toEqual({ accepted: 1, seen: 3 });
     expect(h.retries.map((r) => [r.call, r.reason, r.delayMs])).toEqual([
@@ -136,7 +142,13 @@ describe('submit retries only refusals', () => {
     await h.emulator.close();
     const { createRunComfyProvider } = await import('../../../src/providers/runcomfy/client.js');
     const reasons: string[] = [];
-    const p = createRunComfyProvider({ baseUrl: closed, token: 'x-token-123', rt: h.rt, retry: { maxAttempts: 3, baseMs: 1, capMs: 2 }, onRetry: (r) => reasons.push(r.reason) });
+    const p = createRunComfyProvider({
+      baseUrl: closed,
+      token: 'x-token-123',
+      rt: h.rt,
+      retry: { maxAttempts: 3, baseMs: 1, capMs: 2 },
+      onRetry: (r) => reasons.push(r.reason),
+    });
     const e = await rejection(p.submit(await editRequest()));
     await p.close();
     expect(e).toBeInstanceOf(NetworkError);
@@ -195,7 +207,10 @@ describe('idempotent calls retry transient failures', () => {
   });
 
   it('slow replies within the timeouts succeed', async () => {
-    h = await harness({ scenario: { faults: [{ kind: 'slow', on: 'any', delay_ms: 150 }] }, client: { requestTimeoutMs: 2_000 } });
+    h = await harness({
+      scenario: { faults: [{ kind: 'slow', on: 'any', delay_ms: 150 }] },
+      client: { requestTimeoutMs: 2_000 },
+    });
     expect(await runOnce(h)).toHaveLength(1);
     expect(h.retries).toEqual([]);
   });

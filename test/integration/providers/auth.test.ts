@@ -33,7 +33,12 @@ describe('resolveToken', () => {
   });
 
   it('a blank RUNCOMFY_TOKEN falls through to the file', async () => {
-    const file = await tokenFile(join(dir, 'cfg'), { access_token: 'from-file', refresh_token: null, expires_at: null, user_email: null });
+    const file = await tokenFile(join(dir, 'cfg'), {
+      access_token: 'from-file',
+      refresh_token: null,
+      expires_at: null,
+      user_email: null,
+    });
     const got = await resolveToken(rtWith({ RUNCOMFY_TOKEN: '   ', RUNCOMFY_CONFIG_DIR: join(dir, 'cfg') }));
     expect(got).toEqual({ token: 'from-file', source: 'file', file });
   });
@@ -41,7 +46,9 @@ describe('resolveToken', () => {
   it('looks in RUNCOMFY_CONFIG_DIR, then $XDG_CONFIG_HOME/runcomfy, then $HOME/.config/runcomfy', async () => {
     await tokenFile(join(dir, 'xdg', 'runcomfy'), { access_token: 'xdg' });
     await tokenFile(join(dir, 'home', '.config', 'runcomfy'), { access_token: 'home' });
-    expect((await resolveToken(rtWith({ XDG_CONFIG_HOME: join(dir, 'xdg'), HOME: join(dir, 'home') }))).token).toBe('xdg');
+    expect((await resolveToken(rtWith({ XDG_CONFIG_HOME: join(dir, 'xdg'), HOME: join(dir, 'home') }))).token).toBe(
+      'xdg',
+    );
     expect((await resolveToken(rtWith({ HOME: join(dir, 'home') }))).token).toBe('home');
   });
 

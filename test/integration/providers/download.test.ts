@@ -9,7 +9,7 @@ import {
   DownloadFailedError,
   DownloadHostRefusedError,
   DownloadTooLargeError,
-  ProviderError,
+  type ProviderError,
 } from '../../../src/providers/runcomfy/errors.js';
 import { syntheticByte } from '../../../src/emulator/index.js';
 import { editRequest, harness, rejection, type Harness } from './harness.js';
@@ -98,7 +98,12 @@ describe('downloads from the emulator', () => {
     h = await harness();
     const ac = new AbortController();
     const url = `${h.emulator.origin}/files/synthetic/${256 * 1024 * 1024}.bin`;
-    const e = await rejection(h.provider.download(url, join(h.dir, 'big.bin'), { signal: ac.signal, onProgress: () => ac.abort(new Error('user stop')) }));
+    const e = await rejection(
+      h.provider.download(url, join(h.dir, 'big.bin'), {
+        signal: ac.signal,
+        onProgress: () => ac.abort(new Error('user stop')),
+      }),
+    );
     expect((e as Error).message).toBe('user stop');
     expect(h.retries).toEqual([]);
     expect(await h.files()).toEqual([]);

@@ -56,7 +56,8 @@ describe('RunComfy client against the emulator: happy path', () => {
       ids.push(requestId);
     }
     const log = h.emulator.requestLog();
-    const calls = (id: string, kind: string): number => log.filter((e) => e.path === `/v1/requests/${id}/${kind}`).length;
+    const calls = (id: string, kind: string): number =>
+      log.filter((e) => e.path === `/v1/requests/${id}/${kind}`).length;
     // The first three learn on the plain backoff: status polls, then one result read.
     for (const id of ids.slice(0, 3)) {
       expect(calls(id, 'status')).toBeGreaterThanOrEqual(2);
@@ -70,7 +71,11 @@ describe('RunComfy client against the emulator: happy path', () => {
   });
 
   it('if the service refuses a result read of an unfinished request, the client polls status from then on', async () => {
-    h = await harness({ queueMs: 0, runMs: 150, client: { poll: { firstDelayMs: 20, factor: 1.15, maxDelayMs: 250 } } });
+    h = await harness({
+      queueMs: 0,
+      runMs: 150,
+      client: { poll: { firstDelayMs: 20, factor: 1.15, maxDelayMs: 250 } },
+    });
     const run = async (seed: number): Promise<string> => {
       const { requestId } = await h!.provider.submit(await editRequest({ seed }));
       const { outputUrls } = await h!.provider.wait(requestId);
@@ -83,7 +88,8 @@ describe('RunComfy client against the emulator: happy path', () => {
     const id = await run(10);
     const later = await run(11);
     const log = h.emulator.requestLog();
-    const calls = (rid: string, kind: string): number => log.filter((e) => e.path === `/v1/requests/${rid}/${kind}`).length;
+    const calls = (rid: string, kind: string): number =>
+      log.filter((e) => e.path === `/v1/requests/${rid}/${kind}`).length;
     expect(calls(id, 'status')).toBeGreaterThanOrEqual(1); // fell back to status polls
     expect(calls(later, 'status')).toBeGreaterThanOrEqual(1); // and stays with them
     expect(calls(later, 'result')).toBe(1); // only the read of the finished request

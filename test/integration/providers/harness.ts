@@ -10,7 +10,11 @@ import sharp from 'sharp';
 import { afterAll } from 'vitest';
 import { createRuntime, seededRandom, type Runtime } from '../../../src/runtime.js';
 import { startEmulator, type EmulatorHandle, type ScenarioInput } from '../../../src/emulator/index.js';
-import { createRunComfyProvider, type RunComfyOptions, type RunComfyProvider } from '../../../src/providers/runcomfy/client.js';
+import {
+  createRunComfyProvider,
+  type RunComfyOptions,
+  type RunComfyProvider,
+} from '../../../src/providers/runcomfy/client.js';
 import type { RetryInfo } from '../../../src/providers/runcomfy/retry-loop.js';
 import type { EditRequest } from '../../../src/providers/types.js';
 
@@ -27,7 +31,9 @@ let imageDataUri: string | undefined;
 /** A small PNG as a data URI: the emulator fetches `image_url` like the real service. */
 export async function inputImage(): Promise<string> {
   imageDataUri ??= `data:image/png;base64,${(
-    await sharp({ create: { width: 32, height: 24, channels: 3, background: '#3377aa' } }).png().toBuffer()
+    await sharp({ create: { width: 32, height: 24, channels: 3, background: '#3377aa' } })
+      .png()
+      .toBuffer()
   ).toString('base64')}`;
   return imageDataUri;
 }
@@ -71,7 +77,11 @@ export async function rejection(p: Promise<unknown>): Promise<unknown> {
 export async function harness(
   options: { scenario?: ScenarioInput; queueMs?: number; runMs?: number; client?: Partial<RunComfyOptions> } = {},
 ): Promise<Harness> {
-  const emulator = await startEmulator({ queueMs: options.queueMs ?? 20, runMs: options.runMs ?? 30, ...(options.scenario ? { scenario: options.scenario } : {}) });
+  const emulator = await startEmulator({
+    queueMs: options.queueMs ?? 20,
+    runMs: options.runMs ?? 30,
+    ...(options.scenario ? { scenario: options.scenario } : {}),
+  });
   const dir = await mkdtemp(join(tmpdir(), 'kontext-provider-'));
   const rt = createRuntime({ env: {}, random: seededRandom(42) });
   const retries: RetryInfo[] = [];
@@ -91,7 +101,8 @@ export async function harness(
     rt,
     retries,
     files: async () => (await readdir(dir)).sort(),
-    count: (method, pathPart) => emulator.requestLog().filter((e) => e.method === method && e.path.includes(pathPart)).length,
+    count: (method, pathPart) =>
+      emulator.requestLog().filter((e) => e.method === method && e.path.includes(pathPart)).length,
     close: async () => {
       await provider.close();
       await emulator.close();

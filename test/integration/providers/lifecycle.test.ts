@@ -1,6 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ExitCode } from '../../../src/errors.js';
-import { DeadlineExceededError, ProviderError, RemoteCancelledError, RemoteFailedError } from '../../../src/providers/runcomfy/errors.js';
+import {
+  DeadlineExceededError,
+  type ProviderError,
+  RemoteCancelledError,
+  RemoteFailedError,
+} from '../../../src/providers/runcomfy/errors.js';
 import { editRequest, harness, rejection, type Harness } from './harness.js';
 
 let h: Harness | undefined;
@@ -15,7 +20,10 @@ describe('request lifecycle faults', () => {
     const { requestId } = await h.provider.submit(await editRequest());
     const positions: (number | undefined)[] = [];
     const e = await rejection(
-      h.provider.wait(requestId, { deadlineMs: 250, onState: (s) => s.phase === 'queued' && positions.push(s.position) }),
+      h.provider.wait(requestId, {
+        deadlineMs: 250,
+        onState: (s) => s.phase === 'queued' && positions.push(s.position),
+      }),
     );
     expect(e).toBeInstanceOf(DeadlineExceededError);
     expect((e as DeadlineExceededError).exitCode).toBe(ExitCode.TEMP_FAIL);
@@ -95,8 +103,12 @@ describe('request lifecycle faults', () => {
     expect(Math.min(...polls.map((e) => Date.parse(e.time)))).toBeGreaterThanOrEqual(released - 1);
 
     const second = await h.provider.submit(await editRequest({ seed: 8 }));
-    const e = await rejection(h.provider.wait(second.requestId, { firstPollAfter: Promise.reject(new Error('journal write failed')) }));
+    const e = await rejection(
+      h.provider.wait(second.requestId, { firstPollAfter: Promise.reject(new Error('journal write failed')) }),
+    );
     expect((e as Error).message).toBe('journal write failed');
-    expect(h.emulator.requestLog().filter((x) => x.path.startsWith(`/v1/requests/${second.requestId}/`))).toHaveLength(0);
+    expect(h.emulator.requestLog().filter((x) => x.path.startsWith(`/v1/requests/${second.requestId}/`))).toHaveLength(
+      0,
+    );
   });
 });

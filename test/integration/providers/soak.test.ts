@@ -30,7 +30,12 @@ describe('soak: seeded random faults', () => {
         }),
       ),
     );
-    for (const r of results) expect(createHash('sha256').update(await readFile(r.path)).digest('hex')).toBe(r.sha256);
+    for (const r of results)
+      expect(
+        createHash('sha256')
+          .update(await readFile(r.path))
+          .digest('hex'),
+      ).toBe(r.sha256);
     const log = hh.emulator.requestLog();
     const submits = log.filter((e) => e.method === 'POST' && e.path.startsWith('/v1/models/'));
     expect(submits.filter((e) => e.status === 200)).toHaveLength(30);

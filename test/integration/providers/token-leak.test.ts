@@ -30,7 +30,9 @@ describe('the token never leaks', () => {
     h.emulator.setScenario({ faults: [{ kind: 'remote-failed', error: { message: echo } }] });
     const second = await h.provider.submit(await editRequest());
     errors.push(await rejection(h.provider.wait(second.requestId)));
-    errors.push(await rejection(h.provider.download(`http://127.0.0.1:1/files/x.png?token=${TOKEN}`, join(h.dir, 'x.png'))));
+    errors.push(
+      await rejection(h.provider.download(`http://127.0.0.1:1/files/x.png?token=${TOKEN}`, join(h.dir, 'x.png'))),
+    );
 
     expect(errors).toHaveLength(7);
     for (const e of errors) {

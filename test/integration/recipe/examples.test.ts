@@ -31,7 +31,9 @@ describe('recipes/examples', () => {
   it('the portrait example branches and has variants; the batch fans out over files', async () => {
     const portrait = (await validateRecipeFile('recipes/examples/portrait.yml', { rt })).recipe!;
     // A branch: a pass whose input is a pass other than the one just before it.
-    expect(portrait.passes.some((p, i) => i > 0 && p.from.kind === 'pass' && p.from.id !== portrait.passes[i - 1]?.id)).toBe(true);
+    expect(
+      portrait.passes.some((p, i) => i > 0 && p.from.kind === 'pass' && p.from.id !== portrait.passes[i - 1]?.id),
+    ).toBe(true);
     expect(portrait.passes.some((p) => p.variants > 1)).toBe(true);
     const batch = (await validateRecipeFile('recipes/examples/product-batch.yml', { rt })).recipe!;
     expect(batch.sources[0]?.kind).toBe('glob');

@@ -61,7 +61,11 @@ describe('malformed recipe fixtures', () => {
   });
 
   it('gives actionable hints for typos', async () => {
-    const hints = await Promise.all(['unknown-key', 'unknown-from', 'bad-placeholder', 'missing-source'].map(async (n) => (await failure(`${DIR}/${n}.yml`)).problems[0]?.hint));
+    const hints = await Promise.all(
+      ['unknown-key', 'unknown-from', 'bad-placeholder', 'missing-source'].map(
+        async (n) => (await failure(`${DIR}/${n}.yml`)).problems[0]?.hint,
+      ),
+    );
     expect(hints).toEqual([
       'did you mean "seed"?',
       'did you mean "jacket"?',
@@ -102,13 +106,18 @@ describe('a 10,000-alias bomb', () => {
   let dir = '';
   beforeAll(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'kontext-bomb-'));
-    await writeFile(path.join(dir, 'bomb.yml'), `version: 1\nx: &x lol\nl: [${Array.from({ length: 10_000 }, () => '*x').join(', ')}]\n`);
+    await writeFile(
+      path.join(dir, 'bomb.yml'),
+      `version: 1\nx: &x lol\nl: [${Array.from({ length: 10_000 }, () => '*x').join(', ')}]\n`,
+    );
   });
   afterAll(() => rm(dir, { recursive: true, force: true }));
 
   it('fails with one clear error and a position', async () => {
     const err = await failure('bomb.yml', dir);
-    expect(err.problems.map((p) => `${p.code}@${p.location?.line}:${p.location?.col}`)).toEqual(['yaml-alias-limit@3:5']);
+    expect(err.problems.map((p) => `${p.code}@${p.location?.line}:${p.location?.col}`)).toEqual([
+      'yaml-alias-limit@3:5',
+    ]);
     expect(err.exitCode).toBe(ExitCode.DATA_ERR);
   });
 });

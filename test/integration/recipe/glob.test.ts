@@ -7,7 +7,17 @@ import { expandGlob } from '../../../src/recipe/sources/glob.js';
 
 let root = '';
 
-const FILES = ['a/x.jpg', 'a/y.png', 'a/.hidden.jpg', 'a/sub/z.jpg', 'a/sub/deep/w.jpg', 'a/.cache/c.jpg', 'b/x.jpg', 'b/notes.txt', 'top.jpg'];
+const FILES = [
+  'a/x.jpg',
+  'a/y.png',
+  'a/.hidden.jpg',
+  'a/sub/z.jpg',
+  'a/sub/deep/w.jpg',
+  'a/.cache/c.jpg',
+  'b/x.jpg',
+  'b/notes.txt',
+  'top.jpg',
+];
 
 beforeAll(async () => {
   root = await mkdtemp(path.join(os.tmpdir(), 'kontext-glob-'));

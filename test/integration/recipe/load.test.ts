@@ -68,9 +68,20 @@ describe('loadRecipe', () => {
       location: { file: 'recipes/portrait.yml', line: 11, col: 5 },
       promptLocation: { file: 'recipes/portrait.yml', line: 12, col: 13 },
     });
-    expect(two).toMatchObject({ from: { kind: 'pass', id: 'one' }, seed: 9, variants: 2, save: path.join(root, 'recipes/out/{pass}-{variant}.{ext}') });
+    expect(two).toMatchObject({
+      from: { kind: 'pass', id: 'one' },
+      seed: 9,
+      variants: 2,
+      save: path.join(root, 'recipes/out/{pass}-{variant}.{ext}'),
+    });
     expect(recipe.sources).toEqual([
-      { name: 'photo', kind: 'file', spec: 'assets/photo.jpg', instances: [{ instance: null, path: path.join(root, 'recipes/assets/photo.jpg') }], location: { file: 'recipes/portrait.yml', line: 9, col: 10 } },
+      {
+        name: 'photo',
+        kind: 'file',
+        spec: 'assets/photo.jpg',
+        instances: [{ instance: null, path: path.join(root, 'recipes/assets/photo.jpg') }],
+        location: { file: 'recipes/portrait.yml', line: 9, col: 10 },
+      },
     ]);
   });
 
@@ -88,24 +99,36 @@ describe('loadRecipe', () => {
   });
 
   it('invalid UTF-8 is reported at its line and column', async () => {
-    await put('recipes/bad.yml', Buffer.concat([Buffer.from('version: 1\nname: caf'), Buffer.from([0xc3, 0x28]), Buffer.from('\n')]));
+    await put(
+      'recipes/bad.yml',
+      Buffer.concat([Buffer.from('version: 1\nname: caf'), Buffer.from([0xc3, 0x28]), Buffer.from('\n')]),
+    );
     const err = (await rejection(loadRecipe('recipes/bad.yml', { rt }))) as RecipeError;
     expect(err.problems.map((p) => `${p.code}@${p.location?.line}:${p.location?.col}`)).toEqual(['yaml-binary@2:10']);
     expect(err.problems[0]?.message).toBe('not a text file: found invalid UTF-8');
   });
 
   it('a source folder instead of a file is exit 66 with a glob hint', async () => {
-    await put('recipes/r.yml', 'version: 1\nsources:\n  photo: assets\npasses:\n  - id: a\n    prompt: Keep it unchanged. Add a hat.\n');
+    await put(
+      'recipes/r.yml',
+      'version: 1\nsources:\n  photo: assets\npasses:\n  - id: a\n    prompt: Keep it unchanged. Add a hat.\n',
+    );
     const err = (await rejection(loadRecipe('recipes/r.yml', { rt }))) as RecipeError;
     expect(err.exitCode).toBe(ExitCode.NO_INPUT);
-    expect(err.problems[0]).toMatchObject({ code: 'source-not-file', hint: 'to use every image in it, write a glob such as assets/*.jpg' });
+    expect(err.problems[0]).toMatchObject({
+      code: 'source-not-file',
+      hint: 'to use every image in it, write a glob such as assets/*.jpg',
+    });
   });
 
   it('reads sources outside the project root without complaint', async () => {
     const outside = await mkdtemp(path.join(os.tmpdir(), 'kontext-outside-'));
     try {
       await writeFile(path.join(outside, 'x.jpg'), 'x');
-      await put('recipes/r.yml', `version: 1\nsources:\n  photo: ${path.join(outside, 'x.jpg')}\npasses:\n  - id: a\n    prompt: Keep it unchanged. Add a hat.\n`);
+      await put(
+        'recipes/r.yml',
+        `version: 1\nsources:\n  photo: ${path.join(outside, 'x.jpg')}\npasses:\n  - id: a\n    prompt: Keep it unchanged. Add a hat.\n`,
+      );
       const recipe = await loadRecipe('recipes/r.yml', { rt });
       expect(recipe.sources[0]?.instances[0]?.path).toBe(path.join(outside, 'x.jpg'));
     } finally {
@@ -114,14 +137,21 @@ describe('loadRecipe', () => {
   });
 
   it('keeps https sources as URLs', async () => {
-    await put('recipes/r.yml', 'version: 1\nsources:\n  photo: https://example.com/a b.jpg\npasses:\n  - id: a\n    prompt: Keep it unchanged. Add a hat.\n');
+    await put(
+      'recipes/r.yml',
+      'version: 1\nsources:\n  photo: https://example.com/a b.jpg\npasses:\n  - id: a\n    prompt: Keep it unchanged. Add a hat.\n',
+    );
     const recipe = await loadRecipe('recipes/r.yml', { rt });
-    expect(recipe.sources[0]).toMatchObject({ kind: 'url', instances: [{ instance: null, url: 'https://example.com/a%20b.jpg' }] });
+    expect(recipe.sources[0]).toMatchObject({
+      kind: 'url',
+      instances: [{ instance: null, url: 'https://example.com/a%20b.jpg' }],
+    });
   });
 });
 
 describe('project root and output confinement', () => {
-  const recipe = (out: string) => `version: 1\nout: ${out}\n${HEAD.slice('version: 1\n'.length)}  - id: a\n    prompt: Keep it unchanged. Add a hat.\n`;
+  const recipe = (out: string) =>
+    `version: 1\nout: ${out}\n${HEAD.slice('version: 1\n'.length)}  - id: a\n    prompt: Keep it unchanged. Add a hat.\n`;
 
   it('allows outputs anywhere inside the nearest .git folder', async () => {
     await put('recipes/r.yml', recipe('../build/out'));
@@ -180,7 +210,10 @@ describe('validateRecipe never throws for bad input', () => {
     ['null document', '~'],
     ['numbers for everything', 'version: 1\nsources: 5\npasses: 7\n'],
     ['passes of scalars', 'version: 1\nsources:\n  a: b\npasses: [1, "x", null]\n'],
-    ['deep nonsense', 'version: 1\nsources: { a: [ { b: c } ] }\npasses: [{ id: [1], prompt: {}, from: 3, seed: "x", variants: [], save: 1, model: {}, params: [] }]\n'],
+    [
+      'deep nonsense',
+      'version: 1\nsources: { a: [ { b: c } ] }\npasses: [{ id: [1], prompt: {}, from: 3, seed: "x", variants: [], save: 1, model: {}, params: [] }]\n',
+    ],
     ['an empty source', 'version: 1\nsources:\n  a: ""\npasses:\n  - id: a\n    prompt: x\n'],
     ['non-string keys', 'version: 1\nsources:\n  ? [a]\n  : b.jpg\npasses:\n  - id: a\n    prompt: x\n'],
   ])('%s', async (_name, text) => {
@@ -207,14 +240,20 @@ describe('globs never pick up the run’s own files', () => {
     await put('recipes/renders/x.png', 'custom out');
     await put('recipes/node_modules/pkg/icon.png', 'dep');
     await put('.kontext/blobs/ab/cd.png', 'blob');
-    await put('recipes/batch.yml', 'version: 1\nsources:\n  shots: "**/*.png"\npasses:\n  - id: one\n    prompt: Keep the product unchanged. Replace the background with white.\n');
+    await put(
+      'recipes/batch.yml',
+      'version: 1\nsources:\n  shots: "**/*.png"\npasses:\n  - id: one\n    prompt: Keep the product unchanged. Replace the background with white.\n',
+    );
     const recipe = await loadRecipe('recipes/batch.yml', { rt });
     expect(recipe.sources[0]?.instances.map((i) => path.relative(root, i.path ?? ''))).toEqual([
       'recipes/renders/x.png',
       'recipes/shots/a.png',
       'recipes/shots/deep/b.png',
     ]);
-    await put('recipes/custom.yml', 'version: 1\nout: renders\nsources:\n  shots: "*/*.png"\npasses:\n  - id: one\n    prompt: Keep the product unchanged. Replace the background with white.\n');
+    await put(
+      'recipes/custom.yml',
+      'version: 1\nout: renders\nsources:\n  shots: "*/*.png"\npasses:\n  - id: one\n    prompt: Keep the product unchanged. Replace the background with white.\n',
+    );
     const custom = await loadRecipe('recipes/custom.yml', { rt });
     // With `out: renders` the recipe's own output folder is renders/, so a wildcard skips it.
     expect(custom.sources[0]?.instances.map((i) => path.relative(root, i.path ?? ''))).toEqual(['recipes/shots/a.png']);

@@ -14,9 +14,20 @@ let root = '';
 beforeAll(async () => {
   root = await mkdtemp(path.join(os.tmpdir(), 'kontext-scale-'));
   await mkdir(path.join(root, 'shots'));
-  await Promise.all(Array.from({ length: 1000 }, (_, i) => writeFile(path.join(root, 'shots', `shot-${String(i).padStart(4, '0')}.jpg`), '')));
-  const passes = Array.from({ length: 10 }, (_, i) => `  - id: step-${i}\n    prompt: Keep the product and its label unchanged. Replace the background with color ${i}.\n`);
-  await writeFile(path.join(root, 'batch.yml'), `version: 1\nsources:\n  shots: shots/*.jpg\npasses:\n${passes.join('')}`);
+  await Promise.all(
+    Array.from({ length: 1000 }, (_, i) =>
+      writeFile(path.join(root, 'shots', `shot-${String(i).padStart(4, '0')}.jpg`), ''),
+    ),
+  );
+  const passes = Array.from(
+    { length: 10 },
+    (_, i) =>
+      `  - id: step-${i}\n    prompt: Keep the product and its label unchanged. Replace the background with color ${i}.\n`,
+  );
+  await writeFile(
+    path.join(root, 'batch.yml'),
+    `version: 1\nsources:\n  shots: shots/*.jpg\npasses:\n${passes.join('')}`,
+  );
 });
 afterAll(() => rm(root, { recursive: true, force: true }));
 

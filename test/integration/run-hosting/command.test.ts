@@ -25,7 +25,11 @@ let project: Project;
 beforeEach(async () => {
   served = await mkdtemp(join(tmpdir(), 'kontext-served-'));
   web = await startStaticServer(served);
-  project = await createProject({ SERVE_DIR: served, SERVE_BASE_URL: `${web.origin}/files`, UPLOAD_LOG: join(served, 'uploads.log') });
+  project = await createProject({
+    SERVE_DIR: served,
+    SERVE_BASE_URL: `${web.origin}/files`,
+    UPLOAD_LOG: join(served, 'uploads.log'),
+  });
   await mkdir(join(project.root, 'scripts'));
   await copyFile(SCRIPT, join(project.root, 'scripts', 'upload.sh'));
 });
@@ -67,14 +71,20 @@ describe('kontext run with hosting: command', () => {
     expect(await uploads()).toHaveLength(3);
 
     // The command's URLs are trusted for 1 h by default: two hours on, it runs again.
-    const later = await project.run({ now: () => Date.now() + 2 * 3600_000, options: { trustHostingCommand: true, force: ['background'] } });
+    const later = await project.run({
+      now: () => Date.now() + 2 * 3600_000,
+      options: { trustHostingCommand: true, force: ['background'] },
+    });
     expect(summaryOf(later)).toMatchObject({ exitCode: 0, submitted: 1 });
     expect(await uploads()).toHaveLength(4);
   });
 
   it("refuses to run a recipe's command that the user has not trusted: nothing runs, nothing is submitted", async () => {
     await project.writeRecipe(recipeYaml({ hosting: COMMAND }));
-    const error = await project.run().then(() => null, (e: unknown) => e);
+    const error = await project.run().then(
+      () => null,
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(HostingError);
     expect(error).toMatchObject({ code: 'E_HOSTING_COMMAND_UNTRUSTED', exitCode: 77 });
     expect((error as Error).message).not.toContain('upload.sh');
@@ -83,7 +93,9 @@ describe('kontext run with hosting: command', () => {
 
     // A dry run executes nothing, so it needs no trust.
     const dry = await project.run({ options: { dryRun: true } });
-    expect(dry.result.kind === 'dry-run' && dry.result.report.rows[0]?.input).toBe('will upload 32.9 kB (via hosting command)');
+    expect(dry.result.kind === 'dry-run' && dry.result.report.rows[0]?.input).toBe(
+      'will upload 32.9 kB (via hosting command)',
+    );
     // Another command in the user config does not vouch for this one.
     await writeUserConfig({ mode: 'command', command: ['./scripts/upload.sh'] });
     await expect(project.run()).rejects.toMatchObject({ code: 'E_HOSTING_COMMAND_UNTRUSTED' });
@@ -97,7 +109,12 @@ describe('kontext run with hosting: command', () => {
     expect(summaryOf(fromUser)).toMatchObject({ exitCode: 0, done: 5 });
     expect(await uploads()).toHaveLength(3);
 
-    await project.writeRecipe(recipeYaml({ hosting: { ...COMMAND, timeout_seconds: 30 }, prompts: { label: 'Keep the object unchanged. Replace the background with light grey.' } }));
+    await project.writeRecipe(
+      recipeYaml({
+        hosting: { ...COMMAND, timeout_seconds: 30 },
+        prompts: { label: 'Keep the object unchanged. Replace the background with light grey.' },
+      }),
+    );
     const same = await project.run();
     expect(failures(same)).toEqual([]);
     expect(summaryOf(same)).toMatchObject({ exitCode: 0, done: 2 });
@@ -120,7 +137,10 @@ describe('kontext run with hosting: command', () => {
 
   it('url_ttl_seconds: 0 in the recipe runs the command every time an image is needed, once per node', async () => {
     await project.writeRecipe(recipeYaml({ hosting: { ...COMMAND, url_ttl_seconds: 0 } }));
-    expect(summaryOf(await project.run({ options: { trustHostingCommand: true } }))).toMatchObject({ exitCode: 0, done: 5 });
+    expect(summaryOf(await project.run({ options: { trustHostingCommand: true } }))).toMatchObject({
+      exitCode: 0,
+      done: 5,
+    });
     expect(await uploads()).toHaveLength(3);
     const forced = await project.run({ options: { trustHostingCommand: true, force: ['background'] } });
     expect(summaryOf(forced)).toMatchObject({ exitCode: 0, submitted: 1 });

@@ -21,7 +21,10 @@ const hosting = (): HostingConfig => s3Hosting(s3);
 async function dryRun(settings: { now?: () => number; force?: string[] } = {}): Promise<Record<string, string | null>> {
   const requests = s3.requests.length;
   const submits = project.submits().length;
-  const capture = await project.run({ ...(settings.now ? { now: settings.now } : {}), options: { dryRun: true, ...(settings.force ? { force: settings.force } : {}) } });
+  const capture = await project.run({
+    ...(settings.now ? { now: settings.now } : {}),
+    options: { dryRun: true, ...(settings.force ? { force: settings.force } : {}) },
+  });
   if (capture.result.kind !== 'dry-run') throw new Error('expected a dry run');
   expect(s3.requests.length).toBe(requests);
   expect(project.submits().length).toBe(submits);
@@ -34,7 +37,7 @@ function inputs(report: DryRunReport): Record<string, string | null> {
 }
 
 describe('dry run: how each input reaches the API', () => {
-  it('before anything is hosted: uploads for sources, this run\'s output URLs for chained passes', async () => {
+  it("before anything is hosted: uploads for sources, this run's output URLs for chained passes", async () => {
     await project.writeRecipe(recipeYaml({ hosting: hosting() }));
     expect(await dryRun()).toEqual({
       background: 'will upload 32.9 kB (unless already in the bucket)',
@@ -50,8 +53,14 @@ describe('dry run: how each input reaches the API', () => {
     expect(summaryOf(await project.run()).exitCode).toBe(0);
 
     // Forcing `background` makes its downstream "will run" too: the dry run cannot know its output will not change.
-    const downstream = { raincoat: 'output URL of background from this run (no upload)', umbrella: 'output URL of raincoat from this run (no upload)' };
-    expect(await dryRun({ force: ['background'] })).toEqual({ background: expect.stringMatching(/^reuse hosted URL \(expires in 5\d min\)$/), ...downstream });
+    const downstream = {
+      raincoat: 'output URL of background from this run (no upload)',
+      umbrella: 'output URL of raincoat from this run (no upload)',
+    };
+    expect(await dryRun({ force: ['background'] })).toEqual({
+      background: expect.stringMatching(/^reuse hosted URL \(expires in 5\d min\)$/),
+      ...downstream,
+    });
     expect(await dryRun({ now: () => Date.now() + 2 * 3600_000, force: ['background'] })).toEqual({
       background: 'already uploaded; URL expired, will sign a new one',
       ...downstream,
@@ -59,19 +68,32 @@ describe('dry run: how each input reaches the API', () => {
 
     const umbrella = { umbrella: 'Keep everything else unchanged. Add a green umbrella in her hand.' };
     await project.writeRecipe(recipeYaml({ hosting: hosting(), prompts: umbrella }));
-    expect(await dryRun()).toEqual({ umbrella: expect.stringMatching(/^reuse the API's output URL of raincoat \(fresh for \d min more; no upload\)$/) });
+    expect(await dryRun()).toEqual({
+      umbrella: expect.stringMatching(/^reuse the API's output URL of raincoat \(fresh for \d min more; no upload\)$/),
+    });
     expect(await dryRun({ now: () => Date.now() + 20 * 60_000 })).toEqual({
-      umbrella: expect.stringMatching(/^cached output of raincoat: will upload \d+(\.\d)? kB \(unless already in the bucket\)$/),
+      umbrella: expect.stringMatching(
+        /^cached output of raincoat: will upload \d+(\.\d)? kB \(unless already in the bucket\)$/,
+      ),
     });
   });
 
   it('prints the input column with --explain (no signed URL), and the rows with --json', async () => {
     await project.writeRecipe(recipeYaml({ hosting: hosting() }));
     expect(summaryOf(await project.run()).exitCode).toBe(0);
-    const { code, stdout, stderr } = await project.cli(['run', project.recipePath, '--dry-run', '--explain', '--force', 'background']);
+    const { code, stdout, stderr } = await project.cli([
+      'run',
+      project.recipePath,
+      '--dry-run',
+      '--explain',
+      '--force',
+      'background',
+    ]);
     expect(stderr).toBe('');
     expect(code).toBe(0);
-    expect(stdout).toMatch(/^background\s+will run: forced\s+seed 11 \(recipe\)\s+← reuse hosted URL \(expires in 5\d min\)$/m);
+    expect(stdout).toMatch(
+      /^background\s+will run: forced\s+seed 11 \(recipe\)\s+← reuse hosted URL \(expires in 5\d min\)$/m,
+    );
     expect(stdout).toContain('3 billable requests, 2 cached; nothing was submitted (dry run)');
     expect(stdout).not.toMatch(/X-Amz|127\.0\.0\.1/);
     const json = await project.cli(['run', project.recipePath, '--dry-run', '--json']);

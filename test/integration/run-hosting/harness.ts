@@ -11,7 +11,18 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach } from 'vitest';
 import { startS3Server, TEST_AWS_ENV, type TestS3Server } from '../../helpers/s3-server.js';
-import { createRuntime, openProviderSession, runRecipe, startEmulator, type EmulatorHandle, type HostingConfig, type RunEvent, type RunRecipeOptions, type RunRecipeResult, type Runtime } from '../../../src/index.js';
+import {
+  createRuntime,
+  openProviderSession,
+  runRecipe,
+  startEmulator,
+  type EmulatorHandle,
+  type HostingConfig,
+  type RunEvent,
+  type RunRecipeOptions,
+  type RunRecipeResult,
+  type Runtime,
+} from '../../../src/index.js';
 import type { RequestLogEntry } from '../../../src/emulator/index.js';
 import { main } from '../../../src/cli/main.js';
 
@@ -91,7 +102,8 @@ export async function createProject(env: Record<string, string> = {}): Promise<P
       const code = await main(argv, { rt: sink.rt });
       return { code, stdout: sink.stdout(), stderr: sink.stderr() };
     },
-    submits: () => emulator.requestLog().filter((e) => !e.internal && e.method === 'POST' && e.path.startsWith('/v1/models/')),
+    submits: () =>
+      emulator.requestLog().filter((e) => !e.internal && e.method === 'POST' && e.path.startsWith('/v1/models/')),
     files: (options = {}) => readTree(root, options),
     async close() {
       await emulator.close();
@@ -100,7 +112,11 @@ export async function createProject(env: Record<string, string> = {}): Promise<P
   };
 }
 
-function captureRuntime(cwd: string, env: Record<string, string>, now: (() => number) | undefined): { rt: Runtime; stdout(): string; stderr(): string } {
+function captureRuntime(
+  cwd: string,
+  env: Record<string, string>,
+  now: (() => number) | undefined,
+): { rt: Runtime; stdout(): string; stderr(): string } {
   let out = '';
   let err = '';
   const rt = createRuntime({
@@ -113,16 +129,33 @@ function captureRuntime(cwd: string, env: Record<string, string>, now: (() => nu
   return { rt, stdout: () => out, stderr: () => err };
 }
 
-async function runOnce(recipePath: string, env: Record<string, string>, cwd: string, settings: RunSettings): Promise<RunCapture> {
+async function runOnce(
+  recipePath: string,
+  env: Record<string, string>,
+  cwd: string,
+  settings: RunSettings,
+): Promise<RunCapture> {
   const sink = captureRuntime(cwd, env, settings.now);
   const { rt } = sink;
   const events: RunEvent[] = [];
-  const session = settings.ownSession ? undefined : await openProviderSession('runcomfy', rt, { poll: { firstDelayMs: 10, maxDelayMs: 40 } });
+  const session = settings.ownSession
+    ? undefined
+    : await openProviderSession('runcomfy', rt, { poll: { firstDelayMs: 10, maxDelayMs: 40 } });
   try {
-    const result = await runRecipe(recipePath, { jobs: 4, ...settings.options }, { rt, onEvent: (e) => {
-      events.push(e);
-      settings.onEvent?.(e);
-    }, pid: process.pid, isAlive: () => false, session });
+    const result = await runRecipe(
+      recipePath,
+      { jobs: 4, ...settings.options },
+      {
+        rt,
+        onEvent: (e) => {
+          events.push(e);
+          settings.onEvent?.(e);
+        },
+        pid: process.pid,
+        isAlive: () => false,
+        session,
+      },
+    );
     return { result, events, stdout: sink.stdout(), stderr: sink.stderr() };
   } finally {
     await session?.close();
@@ -131,7 +164,10 @@ async function runOnce(recipePath: string, env: Record<string, string>, cwd: str
 
 const IMAGE = /\.(jpe?g|png|webp)$/i;
 
-async function readTree(root: string, options: { readonly skipHosted?: boolean; readonly skipImages?: boolean }): Promise<Map<string, string>> {
+async function readTree(
+  root: string,
+  options: { readonly skipHosted?: boolean; readonly skipImages?: boolean },
+): Promise<Map<string, string>> {
   const out = new Map<string, string>();
   const entries = await readdir(root, { recursive: true, withFileTypes: true });
   for (const d of entries) {
@@ -147,7 +183,12 @@ async function readTree(root: string, options: { readonly skipHosted?: boolean; 
 
 /** The node's `node-done` or `node-cached` event, or a clear failure. */
 export function outcomeOf(events: readonly RunEvent[], node: string): RunEvent['type'] | undefined {
-  return events.find((e) => 'node' in e && e.node === node && (e.type === 'node-done' || e.type === 'node-cached' || e.type === 'node-failed'))?.type;
+  return events.find(
+    (e) =>
+      'node' in e &&
+      e.node === node &&
+      (e.type === 'node-done' || e.type === 'node-cached' || e.type === 'node-failed'),
+  )?.type;
 }
 
 /** The run summary, asserting the run actually ran (not a dry run). */
@@ -170,7 +211,10 @@ export function outputsOf(capture: RunCapture): Map<string, string> {
 
 /** The `image_url` (as the emulator logged it: query strings and data elided) of each submit, by prompt. */
 export function submittedUrls(project: Project, from = 0): { prompt: string; url: string }[] {
-  return project.submits().slice(from).map((s) => ({ prompt: String(s.body?.['prompt']), url: String(s.body?.['image_url']) }));
+  return project
+    .submits()
+    .slice(from)
+    .map((s) => ({ prompt: String(s.body?.['prompt']), url: String(s.body?.['image_url']) }));
 }
 
 /**
@@ -192,6 +236,9 @@ export function useS3Project(use: (s3: TestS3Server, project: Project) => void):
 }
 
 /** The recipe `hosting:` block for that server: path-style, prefix `inputs`. */
-export function s3Hosting(s3: TestS3Server, extra: Partial<Extract<HostingConfig, { mode: 's3' }>> = {}): HostingConfig {
+export function s3Hosting(
+  s3: TestS3Server,
+  extra: Partial<Extract<HostingConfig, { mode: 's3' }>> = {},
+): HostingConfig {
   return { mode: 's3', bucket: s3.bucket, prefix: 'inputs', endpoint: s3.endpoint, force_path_style: true, ...extra };
 }

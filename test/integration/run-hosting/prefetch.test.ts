@@ -37,7 +37,7 @@ describe('hosting ahead of the -j slots', () => {
     expect(s3.count('PUT')).toBe(3);
   });
 
-  it('makes short-lived URLs (presign TTL under 10 min) in the node\'s slot, once per image', async () => {
+  it("makes short-lived URLs (presign TTL under 10 min) in the node's slot, once per image", async () => {
     await project.writeRecipe(recipeYaml({ hosting: hosting({ presign_ttl_seconds: 60 }) }));
     project.emulator.setScenario({ faults: [{ kind: 'slow', on: 'submit', nth: 1, delay_ms: 500 }] });
     const putsAtStart = new Map<string, number>();

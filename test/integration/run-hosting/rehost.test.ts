@@ -23,7 +23,9 @@ useS3Project((server, p) => {
 const hosting = (): HostingConfig => s3Hosting(s3);
 
 async function sha256Of(path: string): Promise<string> {
-  return createHash('sha256').update(await readFile(path)).digest('hex');
+  return createHash('sha256')
+    .update(await readFile(path))
+    .digest('hex');
 }
 
 describe('re-hosting during a run', () => {
@@ -33,7 +35,12 @@ describe('re-hosting during a run', () => {
     const portraitSha = await sha256Of(join(project.root, 'assets', 'portrait.jpg'));
     await s3.deleteObject(`inputs/${portraitSha}.jpg`);
 
-    await project.writeRecipe(recipeYaml({ hosting: hosting(), prompts: { background: 'Keep the person unchanged. Replace the background with a snowy forest.' } }));
+    await project.writeRecipe(
+      recipeYaml({
+        hosting: hosting(),
+        prompts: { background: 'Keep the person unchanged. Replace the background with a snowy forest.' },
+      }),
+    );
     const seen = project.submits().length;
     const run = await project.run();
     expect(failures(run)).toEqual([]);
@@ -43,10 +50,14 @@ describe('re-hosting during a run', () => {
     expect(retries).toHaveLength(1);
     const background = submittedUrls(project, seen).filter((u) => u.prompt.includes('snowy forest'));
     expect(background).toHaveLength(2);
-    expect(s3.requests.filter((r) => r.method === 'PUT' && r.path === `/kontext-test/inputs/${portraitSha}.jpg`)).toHaveLength(2);
+    expect(
+      s3.requests.filter((r) => r.method === 'PUT' && r.path === `/kontext-test/inputs/${portraitSha}.jpg`),
+    ).toHaveLength(2);
     expect(s3.count('PUT')).toBe(4);
     // The downstream passes ran on the retried output, passed on by URL.
-    expect(submittedUrls(project, seen).filter((u) => u.url.startsWith(`${project.emulator.origin}/files/`))).toHaveLength(2);
+    expect(
+      submittedUrls(project, seen).filter((u) => u.url.startsWith(`${project.emulator.origin}/files/`)),
+    ).toHaveLength(2);
     const out = outputsOf(run).get('umbrella');
     expect(out).toBeDefined();
     expect((await sharp(out ?? '').metadata()).width).toBeGreaterThan(0);
@@ -56,7 +67,9 @@ describe('re-hosting during a run', () => {
     await project.writeRecipe(recipeYaml({ hosting: hosting() }));
     expect(summaryOf(await project.run()).exitCode).toBe(0);
     // Every request now ends `failed` with the emulator's fetch error code.
-    project.emulator.setScenario({ faults: [{ kind: 'remote-failed', error: { code: 'image_fetch_failed', message: 'could not fetch image_url' } }] });
+    project.emulator.setScenario({
+      faults: [{ kind: 'remote-failed', error: { code: 'image_fetch_failed', message: 'could not fetch image_url' } }],
+    });
     const seen = project.submits().length;
     const run = await project.run({ options: { force: ['background'] } });
     expect(summaryOf(run).exitCode).toBe(1);
@@ -71,15 +84,27 @@ describe('re-hosting during a run', () => {
     const raincoatSha = await sha256Of(outputsOf(first).get('raincoat') ?? '');
 
     // A minute later the emulator's output URL is still fresh: passed on, nothing uploaded.
-    await project.writeRecipe(recipeYaml({ hosting: hosting(), prompts: { umbrella: 'Keep everything else unchanged. Add a green umbrella in her hand.' } }));
+    await project.writeRecipe(
+      recipeYaml({
+        hosting: hosting(),
+        prompts: { umbrella: 'Keep everything else unchanged. Add a green umbrella in her hand.' },
+      }),
+    );
     let seen = project.submits().length;
     const soon = await project.run({ now: () => Date.now() + 60_000 });
     expect(summaryOf(soon)).toMatchObject({ exitCode: 0, done: 1 });
-    expect(submittedUrls(project, seen).map((u) => u.url)).toEqual([expect.stringMatching(new RegExp(`^${project.emulator.origin}/files/`))]);
+    expect(submittedUrls(project, seen).map((u) => u.url)).toEqual([
+      expect.stringMatching(new RegExp(`^${project.emulator.origin}/files/`)),
+    ]);
     expect(s3.count('PUT')).toBe(3);
 
     // Twenty minutes later it is stale (default TTL 10 min): the cached bytes go to the bucket.
-    await project.writeRecipe(recipeYaml({ hosting: hosting(), prompts: { umbrella: 'Keep everything else unchanged. Add a red umbrella in her hand.' } }));
+    await project.writeRecipe(
+      recipeYaml({
+        hosting: hosting(),
+        prompts: { umbrella: 'Keep everything else unchanged. Add a red umbrella in her hand.' },
+      }),
+    );
     seen = project.submits().length;
     const late = await project.run({ now: () => Date.now() + 20 * 60_000 });
     expect(failures(late)).toEqual([]);

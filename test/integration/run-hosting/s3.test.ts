@@ -21,12 +21,22 @@ useS3Project((server, p) => {
 
 const hosting = (extra: Partial<Extract<HostingConfig, { mode: 's3' }>> = {}): HostingConfig => s3Hosting(s3, extra);
 
-const presignedGets = (): number => s3.requests.filter((r) => r.method === 'GET' && r.presigned && r.status === 200).length;
+const presignedGets = (): number =>
+  s3.requests.filter((r) => r.method === 'GET' && r.presigned && r.status === 200).length;
 
 async function hostedRecords(): Promise<{ url: string; hosted_at: string; expires_at: string | null }[]> {
   const dir = join(project.cacheDir, 'hosted');
   const files = (await readdir(dir, { recursive: true, withFileTypes: true })).filter((d) => d.isFile());
-  return Promise.all(files.map(async (d) => JSON.parse(await readFile(join(d.parentPath, d.name), 'utf8')) as { url: string; hosted_at: string; expires_at: string | null }));
+  return Promise.all(
+    files.map(
+      async (d) =>
+        JSON.parse(await readFile(join(d.parentPath, d.name), 'utf8')) as {
+          url: string;
+          hosted_at: string;
+          expires_at: string | null;
+        },
+    ),
+  );
 }
 
 describe('kontext run with hosting: s3 (presigned URLs)', () => {
@@ -46,7 +56,9 @@ describe('kontext run with hosting: s3 (presigned URLs)', () => {
     // The emulator fetched each source through its presigned URL; chained passes used its own output URLs.
     expect(presignedGets()).toBe(3);
     const urls = submittedUrls(project);
-    expect(urls.filter((u) => u.url.startsWith(`${s3.endpoint}/kontext-test/inputs/`) && u.url.endsWith('?…'))).toHaveLength(3);
+    expect(
+      urls.filter((u) => u.url.startsWith(`${s3.endpoint}/kontext-test/inputs/`) && u.url.endsWith('?…')),
+    ).toHaveLength(3);
     expect(urls.filter((u) => u.url.startsWith(`${project.emulator.origin}/files/`))).toHaveLength(CHAIN.length - 1);
 
     const records = await hostedRecords();

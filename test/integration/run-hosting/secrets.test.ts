@@ -20,7 +20,13 @@ useS3Project((server, p) => {
 
 const hosting = (): HostingConfig => s3Hosting(s3);
 
-const SECRETS = [TEST_AWS_ENV.AWS_SECRET_ACCESS_KEY, TEST_TOKEN, 'X-Amz-Signature', 'X-Amz-Credential', 'X-Amz-Security-Token'];
+const SECRETS = [
+  TEST_AWS_ENV.AWS_SECRET_ACCESS_KEY,
+  TEST_TOKEN,
+  'X-Amz-Signature',
+  'X-Amz-Credential',
+  'X-Amz-Security-Token',
+];
 
 function leaks(text: string): string[] {
   return SECRETS.filter((s) => text.includes(s));
@@ -41,13 +47,32 @@ describe('secrets in a full s3-hosted run', () => {
     // The re-host path: the object vanished, the record still looks fresh.
     const [put] = s3.requests.filter((r) => r.method === 'PUT');
     await s3.deleteObject((put?.path ?? '').slice(`/${s3.bucket}/`.length));
-    await project.writeRecipe(recipeYaml({ hosting: hosting(), prompts: { background: 'Keep the person unchanged. Replace the background with a desert.' } }));
+    await project.writeRecipe(
+      recipeYaml({
+        hosting: hosting(),
+        prompts: { background: 'Keep the person unchanged. Replace the background with a desert.' },
+      }),
+    );
     expect(await cli(['run', project.recipePath])).toBe(0);
 
     // A remote failure whose text carries a signed URL, and a storage error (rejected key).
-    project.emulator.setScenario({ faults: [{ kind: 'remote-failed', error: { code: 'model_error', message: `bad input ${s3.endpoint}/x.jpg?X-Amz-Signature=feed&X-Amz-Credential=S3RVER` } }] });
+    project.emulator.setScenario({
+      faults: [
+        {
+          kind: 'remote-failed',
+          error: {
+            code: 'model_error',
+            message: `bad input ${s3.endpoint}/x.jpg?X-Amz-Signature=feed&X-Amz-Credential=S3RVER`,
+          },
+        },
+      ],
+    });
     expect(await cli(['run', project.recipePath, '--force', 'raincoat', '--json'])).toBe(1);
-    const denied = await project.run({ env: { AWS_ACCESS_KEY_ID: 'AKIAWRONGWRONGWRONG' }, now: () => Date.now() + 2 * 3600_000, options: { force: ['label'] } });
+    const denied = await project.run({
+      env: { AWS_ACCESS_KEY_ID: 'AKIAWRONGWRONGWRONG' },
+      now: () => Date.now() + 2 * 3600_000,
+      options: { force: ['label'] },
+    });
     texts.push(['denied events', JSON.stringify(denied.events)]);
     expect(denied.events.some((e) => e.type === 'node-failed' && e.code === 'E_HOSTING_DENIED')).toBe(true);
 
@@ -65,7 +90,10 @@ describe('secrets in a full s3-hosted run', () => {
       expect((await stat(path)).mode & 0o777).toBe(0o600);
       expect((await stat(d.parentPath)).mode & 0o077).toBe(0);
     }
-    const hostedText = [...(await project.files()).entries()].filter(([f]) => f.startsWith(join('.kontext', 'hosted'))).map(([, t]) => t).join('\n');
+    const hostedText = [...(await project.files()).entries()]
+      .filter(([f]) => f.startsWith(join('.kontext', 'hosted')))
+      .map(([, t]) => t)
+      .join('\n');
     expect(hostedText).toContain('X-Amz-Signature');
     expect(hostedText).not.toContain(TEST_AWS_ENV.AWS_SECRET_ACCESS_KEY);
   });

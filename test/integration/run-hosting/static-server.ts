@@ -23,7 +23,10 @@ export async function startStaticServer(dir: string): Promise<StaticServer> {
     res.on('finish', () => requests.push({ path, status: res.statusCode }));
     stat(file).then(
       (info) => {
-        res.writeHead(200, { 'content-length': info.size, 'content-type': file.endsWith('.png') ? 'image/png' : 'image/jpeg' });
+        res.writeHead(200, {
+          'content-length': info.size,
+          'content-type': file.endsWith('.png') ? 'image/png' : 'image/jpeg',
+        });
         createReadStream(file).pipe(res);
       },
       () => {

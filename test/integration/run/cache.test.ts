@@ -6,7 +6,19 @@
 import { rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { acceptedByPrompt, createProject, eventsOf, lockMatchesFiles, recipeYaml, runIn, sha256File, startRig, summaryOf, type Project, type Rig } from '../../helpers/run-fixtures.js';
+import {
+  acceptedByPrompt,
+  createProject,
+  eventsOf,
+  lockMatchesFiles,
+  recipeYaml,
+  runIn,
+  sha256File,
+  startRig,
+  summaryOf,
+  type Project,
+  type Rig,
+} from '../../helpers/run-fixtures.js';
 
 const BG = 'Keep the face unchanged. Replace the background with a rainy street.';
 const JACKET = 'Keep the face and background unchanged. Change the jacket to a yellow raincoat.';
@@ -33,7 +45,10 @@ afterEach(async () => {
 });
 
 /** Run, then return the accepted submits this run made, by prompt. */
-async function runCounting(options: Parameters<typeof runIn>[1] = {}, seed = 1): Promise<{ byPrompt: Map<string, number>; run: Awaited<ReturnType<typeof runIn>> }> {
+async function runCounting(
+  options: Parameters<typeof runIn>[1] = {},
+  seed = 1,
+): Promise<{ byPrompt: Map<string, number>; run: Awaited<ReturnType<typeof runIn>> }> {
   const before = rig.submits().length;
   const run = await runIn(project, options, { rig, seed });
   return { byPrompt: acceptedByPrompt(rig.submits().slice(before)), run };
@@ -46,7 +61,9 @@ describe('cache and lock', () => {
     expect([...first.byPrompt.values()]).toEqual([1, 1, 1]);
     const lockBefore = await project.readLock();
     expect(Object.keys(lockBefore.nodes).sort()).toEqual(['background', 'jacket', 'umbrella']);
-    expect(await lockMatchesFiles(project)).toEqual(expect.not.arrayContaining([expect.objectContaining({ ok: false })]));
+    expect(await lockMatchesFiles(project)).toEqual(
+      expect.not.arrayContaining([expect.objectContaining({ ok: false })]),
+    );
 
     const callsBefore = rig.calls().length;
     const second = await runCounting({}, 2);
@@ -80,7 +97,9 @@ describe('cache and lock', () => {
     const { byPrompt, run } = await runCounting({}, 2);
     expect(eventsOf(run.events, 'warning')).toEqual([]);
     expect(Object.fromEntries(byPrompt)).toEqual({ [JACKET2]: 1, [UMBRELLA]: 1 });
-    expect(String(rig.submits().find((e) => e.body?.['prompt'] === JACKET2)?.body?.['image_url'])).toMatch(/^data:image\/png/);
+    expect(String(rig.submits().find((e) => e.body?.['prompt'] === JACKET2)?.body?.['image_url'])).toMatch(
+      /^data:image\/png/,
+    );
   });
 
   it('--reseed jacket re-runs only it and downstream; only its seed changes', async () => {
@@ -93,7 +112,10 @@ describe('cache and lock', () => {
     expect(after.nodes['background']?.seed).toBe(before.nodes['background']?.seed);
     expect(after.nodes['umbrella']?.seed).toBe(before.nodes['umbrella']?.seed);
     expect(after.nodes['background']).toEqual(before.nodes['background']);
-    const seedsSent = rig.submits().filter((e) => e.body?.['prompt'] === JACKET).map((e) => e.body?.['seed']);
+    const seedsSent = rig
+      .submits()
+      .filter((e) => e.body?.['prompt'] === JACKET)
+      .map((e) => e.body?.['seed']);
     expect(seedsSent).toEqual([before.nodes['jacket']?.seed, after.nodes['jacket']?.seed]);
   });
 
@@ -139,7 +161,11 @@ describe('cache and lock', () => {
     expect(Object.fromEntries(byPrompt)).toEqual({ [BG]: 1, [JACKET]: 1, [UMBRELLA]: 1 });
     expect(eventsOf(run.events, 'node-start').every((e) => e.reason === 'forced')).toBe(true);
     const submits = rig.submits();
-    for (const [prompt, node] of [[BG, 'background'], [JACKET, 'jacket'], [UMBRELLA, 'umbrella']] as const) {
+    for (const [prompt, node] of [
+      [BG, 'background'],
+      [JACKET, 'jacket'],
+      [UMBRELLA, 'umbrella'],
+    ] as const) {
       const seeds = submits.filter((e) => e.body?.['prompt'] === prompt).map((e) => e.body?.['seed']);
       expect(seeds).toEqual([before.nodes[node]?.seed, before.nodes[node]?.seed]);
     }

@@ -5,7 +5,16 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RequestLogEntry } from '../../../src/emulator/index.js';
-import { createProject, isSubmit, recipeYaml, runIn, startRig, summaryOf, type Project, type Rig } from '../../helpers/run-fixtures.js';
+import {
+  createProject,
+  isSubmit,
+  recipeYaml,
+  runIn,
+  startRig,
+  summaryOf,
+  type Project,
+  type Rig,
+} from '../../helpers/run-fixtures.js';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -25,13 +34,19 @@ async function setup(scenario: Parameters<typeof startRig>[0]): Promise<{ projec
     ]),
   );
   const rig = await startRig(scenario);
-  cleanups.push(() => project.cleanup(), () => rig.close());
+  cleanups.push(
+    () => project.cleanup(),
+    () => rig.close(),
+  );
   return { project, rig };
 }
 
 describe('-j N', () => {
   it('-j 1: one request at the API at a time, but a slow download does not hold the slot', async () => {
-    const { project, rig } = await setup({ runMs: 30, scenario: { faults: [{ kind: 'slow', on: 'download', nth: 1, delay_ms: 1_500 }] } });
+    const { project, rig } = await setup({
+      runMs: 30,
+      scenario: { faults: [{ kind: 'slow', on: 'download', nth: 1, delay_ms: 1_500 }] },
+    });
     const run = await runIn(project, { jobs: 1 }, { rig });
     expect(summaryOf(run)).toMatchObject({ exitCode: 0, done: 3 });
 
@@ -59,9 +74,10 @@ describe('-j N', () => {
     const run = await runIn(project, { jobs: 1 }, { rig });
     expect(summaryOf(run)).toMatchObject({ exitCode: 0, done: 3 });
     for (const id of ['a', 'b', 'c']) {
-      const phases = run.events.filter((e) => (e.type === 'node-state' || e.type === 'node-start') && e.node === id).map((e) => (e.type === 'node-state' ? e.phase : e.type));
+      const phases = run.events
+        .filter((e) => (e.type === 'node-state' || e.type === 'node-start') && e.node === id)
+        .map((e) => (e.type === 'node-state' ? e.phase : e.type));
       expect(phases.slice(0, 2)).toEqual(['node-start', 'submitting']);
     }
   });
 });
-

@@ -13,10 +13,25 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type EmulatorHandle } from '../../../src/index.js';
 import type { RequestLogEntry } from '../../../src/emulator/index.js';
 import { cliEnv, ensureBuilt, spawnCli, type CliChild } from '../../helpers/cli-spawn.js';
-import { acceptedByPrompt, createProject, eventsOf, lockMatchesFiles, recipeYaml, runIn, summaryOf, until, type Project } from '../../helpers/run-fixtures.js';
+import {
+  acceptedByPrompt,
+  createProject,
+  eventsOf,
+  lockMatchesFiles,
+  recipeYaml,
+  runIn,
+  summaryOf,
+  until,
+  type Project,
+} from '../../helpers/run-fixtures.js';
 
 const HEAD = ['hosting: { mode: inline }'];
-const P = { a: 'Keep the face unchanged. Make the sky orange.', b: 'Keep the face unchanged. Add a red scarf.', c: 'Keep everything else unchanged. Add falling snow.', d: 'Keep the face unchanged. Add round glasses.' };
+const P = {
+  a: 'Keep the face unchanged. Make the sky orange.',
+  b: 'Keep the face unchanged. Add a red scarf.',
+  c: 'Keep everything else unchanged. Add falling snow.',
+  d: 'Keep the face unchanged. Add round glasses.',
+};
 
 let emulator: EmulatorHandle | undefined;
 let project: Project | undefined;
@@ -29,22 +44,30 @@ function spawnRun(p: Project, args: readonly string[], env: Record<string, strin
   return child;
 }
 
-const describeChild = (c: CliChild): string => `child exit ${String(c.child.exitCode ?? c.child.signalCode)}, output: ${c.output()}`;
+const describeChild = (c: CliChild): string =>
+  `child exit ${String(c.child.exitCode ?? c.child.signalCode)}, output: ${c.output()}`;
 
 beforeAll(ensureBuilt, 180_000);
 afterEach(async () => {
-  for (const c of children.splice(0)) if (c.child.exitCode === null && c.child.signalCode === null) c.child.kill('SIGKILL');
+  for (const c of children.splice(0))
+    if (c.child.exitCode === null && c.child.signalCode === null) c.child.kill('SIGKILL');
   await emulator?.close();
   await project?.cleanup();
   emulator = undefined;
   project = undefined;
 });
 
-const runcomfyEnv = (e: EmulatorHandle): Record<string, string> => ({ RUNCOMFY_MODEL_API_BASE: e.baseUrl, KONTEXT_ALLOW_HOSTS: '127.0.0.1', RUNCOMFY_TOKEN: 'test-token' });
+const runcomfyEnv = (e: EmulatorHandle): Record<string, string> => ({
+  RUNCOMFY_MODEL_API_BASE: e.baseUrl,
+  KONTEXT_ALLOW_HOSTS: '127.0.0.1',
+  RUNCOMFY_TOKEN: 'test-token',
+});
 
 /** Request ids that have been polled at least once: their journal entry is on disk (it is written before polling). */
 function polledIds(log: readonly RequestLogEntry[]): Set<string> {
-  return new Set(log.filter((e) => e.method === 'GET' && e.path.endsWith('/status')).map((e) => e.path.split('/')[3] ?? ''));
+  return new Set(
+    log.filter((e) => e.method === 'GET' && e.path.endsWith('/status')).map((e) => e.path.split('/')[3] ?? ''),
+  );
 }
 
 async function journalFiles(p: Project): Promise<string[]> {
@@ -59,13 +82,32 @@ async function statusOf(e: EmulatorHandle, id: string): Promise<string> {
 describe('crash safety (built CLI child)', () => {
   it('kill -9 with requests in flight, then a re-run: no duplicate submits, every output complete', async () => {
     emulator = await startEmulator({ queueMs: 20, runMs: 50 });
-    project = await createProject(recipeYaml([['a', P.a], ['b', P.b], ['c', P.c, 'from: a']], HEAD).replace('provider: emulator', 'provider: runcomfy'));
+    project = await createProject(
+      recipeYaml(
+        [
+          ['a', P.a],
+          ['b', P.b],
+          ['c', P.c, 'from: a'],
+        ],
+        HEAD,
+      ).replace('provider: emulator', 'provider: runcomfy'),
+    );
     const env = runcomfyEnv(emulator);
     const em = emulator;
     const child = spawnRun(project, ['-j', '4', '--json'], env);
-    await until(() => acceptedByPrompt(em.requestLog()).has(P.a), 20_000, 'the first submit', () => describeChild(child));
+    await until(
+      () => acceptedByPrompt(em.requestLog()).has(P.a),
+      20_000,
+      'the first submit',
+      () => describeChild(child),
+    );
     emulator.setScenario({ run_ms: 3_000 }); // a (already submitted) stays quick; b and c will still be running at the kill
-    await until(() => polledIds(em.requestLog()).size >= 3, 20_000, 'b and c polled', () => describeChild(child));
+    await until(
+      () => polledIds(em.requestLog()).size >= 3,
+      20_000,
+      'b and c polled',
+      () => describeChild(child),
+    );
     // The lock is written as each node finishes, not at the end.
     expect(Object.keys((await project.readLock()).nodes)).toEqual(['a']);
     child.child.kill('SIGKILL');
@@ -74,7 +116,9 @@ describe('crash safety (built CLI child)', () => {
 
     const rerun = await runIn(project, {}, { env });
     expect(summaryOf(rerun)).toMatchObject({ exitCode: 0, done: 2, cached: 1, failed: 0, submitted: 0 });
-    const reattached = eventsOf(rerun.events, 'node-state').filter((e) => e.phase === 'reattaching').map((e) => e.node);
+    const reattached = eventsOf(rerun.events, 'node-state')
+      .filter((e) => e.phase === 'reattaching')
+      .map((e) => e.node);
     expect(reattached.sort()).toEqual(['b', 'c']);
     expect(Object.fromEntries(acceptedByPrompt(emulator.requestLog()))).toEqual({ [P.a]: 1, [P.b]: 1, [P.c]: 1 });
     const lock = await project.readLock();
@@ -87,7 +131,12 @@ describe('crash safety (built CLI child)', () => {
     project = await createProject(recipeYaml([['a', P.a]]));
     const child = spawnRun(project, [], { KONTEXT_EMULATOR_QUEUE_MS: '10', KONTEXT_EMULATOR_RUN_MS: '30000' });
     const p = project;
-    await until(async () => (await journalFiles(p)).length === 1, 20_000, 'the journal entry', () => describeChild(child));
+    await until(
+      async () => (await journalFiles(p)).length === 1,
+      20_000,
+      'the journal entry',
+      () => describeChild(child),
+    );
     child.child.kill('SIGKILL');
     await child.done;
     const rerun = await runIn(project, {}, { env: { KONTEXT_EMULATOR_QUEUE_MS: '5', KONTEXT_EMULATOR_RUN_MS: '10' } });
@@ -103,12 +152,27 @@ describe('crash safety (built CLI child)', () => {
     project = await createProject(recipeYaml([['a', P.a]], HEAD).replace('provider: emulator', 'provider: runcomfy'));
     expect(summaryOf(await runIn(project, {}, { env })).exitCode).toBe(0);
     const lockBefore = await project.readLock();
-    await project.writeRecipe(recipeYaml([['a', P.a], ['b', P.b, 'from: photo'], ['c', P.c, 'from: photo'], ['d', P.d, 'from: photo']], HEAD).replace('provider: emulator', 'provider: runcomfy'));
+    await project.writeRecipe(
+      recipeYaml(
+        [
+          ['a', P.a],
+          ['b', P.b, 'from: photo'],
+          ['c', P.c, 'from: photo'],
+          ['d', P.d, 'from: photo'],
+        ],
+        HEAD,
+      ).replace('provider: emulator', 'provider: runcomfy'),
+    );
     emulator.setScenario({ queue_ms: 60_000 });
     const start = emulator.requestLog().length;
     const child = spawnRun(project, ['-j', '8'], env);
     const em = emulator;
-    await until(() => polledIds(em.requestLog().slice(start)).size >= 3, 20_000, 'three submits polled', () => describeChild(child));
+    await until(
+      () => polledIds(em.requestLog().slice(start)).size >= 3,
+      20_000,
+      'three submits polled',
+      () => describeChild(child),
+    );
     child.child.kill('SIGINT');
     const result = await child.done;
     expect(result.code).toBe(130);
@@ -126,10 +190,23 @@ describe('crash safety (built CLI child)', () => {
   it('SIGINT with requests that cannot be cancelled: they stay journaled and the next run re-attaches', async () => {
     emulator = await startEmulator({ queueMs: 1_500, runMs: 20, scenario: { faults: [{ kind: 'not-cancellable' }] } });
     const env = runcomfyEnv(emulator);
-    project = await createProject(recipeYaml([['b', P.b], ['c', P.c, 'from: photo']], HEAD).replace('provider: emulator', 'provider: runcomfy'));
+    project = await createProject(
+      recipeYaml(
+        [
+          ['b', P.b],
+          ['c', P.c, 'from: photo'],
+        ],
+        HEAD,
+      ).replace('provider: emulator', 'provider: runcomfy'),
+    );
     const child = spawnRun(project, ['-j', '8'], env);
     const em = emulator;
-    await until(() => polledIds(em.requestLog()).size >= 2, 20_000, 'two submits polled', () => describeChild(child));
+    await until(
+      () => polledIds(em.requestLog()).size >= 2,
+      20_000,
+      'two submits polled',
+      () => describeChild(child),
+    );
     child.child.kill('SIGINT');
     expect((await child.done).code).toBe(130);
     expect(emulator.requestLog().filter((e) => e.path.endsWith('/cancel'))).toHaveLength(2);

@@ -7,7 +7,16 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runEdit } from '../../../src/run/edit.js';
 import type { RunEvent } from '../../../src/index.js';
-import { createProject, eventsOf, isSubmit, sha256File, startRig, testRuntime, type Project, type Rig } from '../../helpers/run-fixtures.js';
+import {
+  createProject,
+  eventsOf,
+  isSubmit,
+  sha256File,
+  startRig,
+  testRuntime,
+  type Project,
+  type Rig,
+} from '../../helpers/run-fixtures.js';
 
 let project: Project;
 let rig: Rig;
@@ -20,8 +29,16 @@ afterEach(async () => {
   await project.cleanup();
 });
 
-async function edit(options: { seed?: number; image?: string; output?: string }): Promise<{ events: RunEvent[]; output: string | null; exitCode: number }> {
-  const rt = testRuntime(project.root, { RUNCOMFY_MODEL_API_BASE: rig.emulator.baseUrl, KONTEXT_ALLOW_HOSTS: '127.0.0.1', RUNCOMFY_TOKEN: 'test-token' });
+async function edit(options: {
+  seed?: number;
+  image?: string;
+  output?: string;
+}): Promise<{ events: RunEvent[]; output: string | null; exitCode: number }> {
+  const rt = testRuntime(project.root, {
+    RUNCOMFY_MODEL_API_BASE: rig.emulator.baseUrl,
+    KONTEXT_ALLOW_HOSTS: '127.0.0.1',
+    RUNCOMFY_TOKEN: 'test-token',
+  });
   const events: RunEvent[] = [];
   const result = await runEdit(
     {

@@ -7,7 +7,19 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ScenarioInput } from '../../../src/emulator/index.js';
-import { acceptedByPrompt, createProject, eventsOf, lockMatchesFiles, recipeYaml, runIn, sha256File, startRig, summaryOf, type Project, type Rig } from '../../helpers/run-fixtures.js';
+import {
+  acceptedByPrompt,
+  createProject,
+  eventsOf,
+  lockMatchesFiles,
+  recipeYaml,
+  runIn,
+  sha256File,
+  startRig,
+  summaryOf,
+  type Project,
+  type Rig,
+} from '../../helpers/run-fixtures.js';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -17,7 +29,10 @@ afterEach(async () => {
 async function setup(yaml: string, scenario?: ScenarioInput): Promise<{ project: Project; rig: Rig }> {
   const project = await createProject(yaml);
   const rig = await startRig(scenario ? { scenario } : {});
-  cleanups.push(() => project.cleanup(), () => rig.close());
+  cleanups.push(
+    () => project.cleanup(),
+    () => rig.close(),
+  );
   return { project, rig };
 }
 
@@ -46,7 +61,10 @@ describe('transient faults', () => {
     });
     const run = await runIn(storm.project, { jobs: 4 }, { rig: storm.rig });
     expect(summaryOf(run)).toMatchObject({ exitCode: 0, done: 4, failed: 0 });
-    const faults = storm.rig.calls().map((e) => e.fault).filter((f): f is string => f !== undefined);
+    const faults = storm.rig
+      .calls()
+      .map((e) => e.fault)
+      .filter((f): f is string => f !== undefined);
     expect(faults).toEqual(expect.arrayContaining(['http 429', 'http 502', 'truncated-download']));
     expect(faults.some((f) => f.startsWith('random'))).toBe(true);
 
@@ -59,7 +77,9 @@ describe('transient faults', () => {
     const lock = await storm.project.readLock();
     for (const node of ['a', 'a2', 'b', 'b2']) {
       expect(lock.nodes[node]?.output_sha256).toBe(reference.nodes[node]?.output_sha256);
-      expect(await sha256File(join(storm.project.root, lock.nodes[node]?.output ?? ''))).toBe(reference.nodes[node]?.output_sha256);
+      expect(await sha256File(join(storm.project.root, lock.nodes[node]?.output ?? ''))).toBe(
+        reference.nodes[node]?.output_sha256,
+      );
     }
     expect((await lockMatchesFiles(storm.project)).every((r) => r.ok)).toBe(true);
   });
@@ -68,7 +88,9 @@ describe('transient faults', () => {
     [429, 75],
     [503, 69],
   ])('a submit answered %i every time ends with exit %i and nothing accepted', async (status, exit) => {
-    const { project, rig } = await setup(recipeYaml([['a', 'Keep the face unchanged. Make the sky orange.']]), { faults: [{ kind: 'http', on: 'submit', status }] });
+    const { project, rig } = await setup(recipeYaml([['a', 'Keep the face unchanged. Make the sky orange.']]), {
+      faults: [{ kind: 'http', on: 'submit', status }],
+    });
     const run = await runIn(project, {}, { rig });
     expect(summaryOf(run)).toMatchObject({ exitCode: exit, failed: 1, done: 0 });
     expect(rig.submits().length).toBeGreaterThan(1);
@@ -86,11 +108,16 @@ const THREE = recipeYaml([
   ['z', 'Keep the face unchanged. Add a blue hat.', 'from: photo'],
   ['z2', 'Keep everything else unchanged. Add a small bird.'],
 ]);
-const REMOTE_FAIL: ScenarioInput = { faults: [{ kind: 'remote-failed', nth: 1, error: { code: 'moderation', message: 'flagged' } }] };
+const REMOTE_FAIL: ScenarioInput = {
+  faults: [{ kind: 'remote-failed', nth: 1, error: { code: 'moderation', message: 'flagged' } }],
+};
 
 describe('a failed request is not kept', () => {
   it('after a remote failure the next run submits again (the journal does not hold on to the failed request)', async () => {
-    const { project, rig } = await setup(recipeYaml([['a', 'Keep the face unchanged. Make the sky orange.']]), REMOTE_FAIL);
+    const { project, rig } = await setup(
+      recipeYaml([['a', 'Keep the face unchanged. Make the sky orange.']]),
+      REMOTE_FAIL,
+    );
     expect(summaryOf(await runIn(project, {}, { rig })).exitCode).toBe(1);
     rig.emulator.setScenario({});
     const again = await runIn(project, {}, { rig });
@@ -115,7 +142,11 @@ describe('stop on first failure and --keep-going', () => {
     const { project, rig } = await setup(THREE, REMOTE_FAIL);
     const run = await runIn(project, { jobs: 1, keepGoing: true }, { rig });
     expect(summaryOf(run)).toMatchObject({ exitCode: 1, failed: 1, done: 4, skipped: 1 });
-    expect(eventsOf(run.events, 'node-done').map((e) => e.node).sort()).toEqual(['y', 'y2', 'z', 'z2']);
+    expect(
+      eventsOf(run.events, 'node-done')
+        .map((e) => e.node)
+        .sort(),
+    ).toEqual(['y', 'y2', 'z', 'z2']);
     expect(eventsOf(run.events, 'node-skipped').map((e) => [e.node, e.reason])).toEqual([['x2', 'upstream-failed']]);
     expect(Object.keys((await project.readLock()).nodes).sort()).toEqual(['y', 'y2', 'z', 'z2']);
     expect((await lockMatchesFiles(project)).every((r) => r.ok)).toBe(true);
@@ -123,10 +154,22 @@ describe('stop on first failure and --keep-going', () => {
   });
 
   it('with --keep-going the most severe exit code wins (remote failure 1 + rejected input 65 → 65)', async () => {
-    const { project, rig } = await setup(THREE, { faults: [...(REMOTE_FAIL.faults ?? []), { kind: 'http', on: 'submit', nth: 2, status: 422, message: 'bad input' }] });
+    const { project, rig } = await setup(THREE, {
+      faults: [
+        ...(REMOTE_FAIL.faults ?? []),
+        { kind: 'http', on: 'submit', nth: 2, status: 422, message: 'bad input' },
+      ],
+    });
     const run = await runIn(project, { jobs: 1, keepGoing: true }, { rig });
     expect(summaryOf(run)).toMatchObject({ exitCode: 65, failed: 2, done: 2 });
-    expect(Object.fromEntries(eventsOf(run.events, 'node-failed').map((e) => [e.node, e.exit_code]))).toEqual({ x: 1, y: 65 });
-    expect(eventsOf(run.events, 'node-done').map((e) => e.node).sort()).toEqual(['z', 'z2']);
+    expect(Object.fromEntries(eventsOf(run.events, 'node-failed').map((e) => [e.node, e.exit_code]))).toEqual({
+      x: 1,
+      y: 65,
+    });
+    expect(
+      eventsOf(run.events, 'node-done')
+        .map((e) => e.node)
+        .sort(),
+    ).toEqual(['z', 'z2']);
   });
 });

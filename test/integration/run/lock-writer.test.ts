@@ -51,7 +51,8 @@ it('while entries keep coming, updates start at most every minIntervalMs; flush(
   dirs.push(dir);
   const path = join(dir, 'r.lock.json');
   const writer = new LockWriter(path, { pid: 1, isAlive: () => true, minIntervalMs: 60_000 });
-  const nodesOnDisk = async (): Promise<string[]> => Object.keys((JSON.parse(await readFile(path, 'utf8')) as { nodes: object }).nodes);
+  const nodesOnDisk = async (): Promise<string[]> =>
+    Object.keys((JSON.parse(await readFile(path, 'utf8')) as { nodes: object }).nodes);
   await writer.set('first', entry(1)); // the first update is immediate
   expect(await nodesOnDisk()).toEqual(['first']);
   let secondWritten = false;

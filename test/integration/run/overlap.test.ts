@@ -4,7 +4,16 @@
  * no torn file, no lost entry — and each entry matches its output file.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createProject, lockMatchesFiles, recipeYaml, runIn, startRig, summaryOf, type Project, type Rig } from '../../helpers/run-fixtures.js';
+import {
+  createProject,
+  lockMatchesFiles,
+  recipeYaml,
+  runIn,
+  startRig,
+  summaryOf,
+  type Project,
+  type Rig,
+} from '../../helpers/run-fixtures.js';
 
 let project: Project;
 let rig: Rig;
@@ -46,7 +55,10 @@ describe('overlapping runs of one recipe', () => {
         ['scarf', 'Keep the face unchanged. Add a red scarf.', 'from: photo', 'seed: 30', 'variants: 3'],
       ]),
     );
-    const runs = await Promise.all([runIn(project, { jobs: 4 }, { rig, pid: 424_301, seed: 3 }), runIn(project, { jobs: 3 }, { rig, pid: 424_302, seed: 4 })]);
+    const runs = await Promise.all([
+      runIn(project, { jobs: 4 }, { rig, pid: 424_301, seed: 3 }),
+      runIn(project, { jobs: 3 }, { rig, pid: 424_302, seed: 4 }),
+    ]);
     for (const r of runs) expect(summaryOf(r).exitCode).toBe(0);
     const expected = [...nodes('sky', 4), ...nodes('snow', 4), ...nodes('scarf', 3)].sort();
     const lock = await project.readLock();

@@ -19,10 +19,16 @@ afterEach(async () => {
 });
 
 const PASSES = [['sky', 'Keep the face unchanged. Make the sky orange.']] as const;
-const runcomfy = (head: readonly string[] = []): string => recipeYaml(PASSES, head).replace('provider: emulator', 'provider: runcomfy');
-const apiEnv = (): Record<string, string> => ({ RUNCOMFY_MODEL_API_BASE: emulator.baseUrl, KONTEXT_ALLOW_HOSTS: '127.0.0.1' });
+const runcomfy = (head: readonly string[] = []): string =>
+  recipeYaml(PASSES, head).replace('provider: emulator', 'provider: runcomfy');
+const apiEnv = (): Record<string, string> => ({
+  RUNCOMFY_MODEL_API_BASE: emulator.baseUrl,
+  KONTEXT_ALLOW_HOSTS: '127.0.0.1',
+});
 
-async function failure(p: Promise<unknown>): Promise<{ code?: string; exitCode?: number; message?: string; hint?: string }> {
+async function failure(
+  p: Promise<unknown>,
+): Promise<{ code?: string; exitCode?: number; message?: string; hint?: string }> {
   return p.then(
     () => {
       throw new Error('expected the run to fail');

@@ -4,7 +4,17 @@
  * and --only (the pass and what it needs, nothing else).
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { acceptedByPrompt, createProject, eventsOf, recipeYaml, runIn, startRig, summaryOf, type Project, type Rig } from '../../helpers/run-fixtures.js';
+import {
+  acceptedByPrompt,
+  createProject,
+  eventsOf,
+  recipeYaml,
+  runIn,
+  startRig,
+  summaryOf,
+  type Project,
+  type Rig,
+} from '../../helpers/run-fixtures.js';
 import type { DryRunReport } from '../../../src/index.js';
 
 const P = {
@@ -49,7 +59,10 @@ function reportOf(run: Awaited<ReturnType<typeof runIn>>): DryRunReport {
 describe('--max-cost', () => {
   it('aborts before any submit when the billable total is over the limit (exit 65)', async () => {
     await setup(recipe(), 0.04);
-    const err = await runIn(project, { maxCostUsd: 0.2 }, { rig }).then(() => null, (e: unknown) => e as { code?: string; exitCode?: number; message?: string });
+    const err = await runIn(project, { maxCostUsd: 0.2 }, { rig }).then(
+      () => null,
+      (e: unknown) => e as { code?: string; exitCode?: number; message?: string },
+    );
     expect(err).toMatchObject({ code: 'E_MAX_COST', exitCode: 65 });
     expect(err?.message).toContain('6 billable requests');
     expect(rig.submits()).toEqual([]);
@@ -68,7 +81,11 @@ describe('--max-cost', () => {
 describe('--dry-run and --explain', () => {
   it('makes no request and opens no session (a runcomfy recipe with no token still plans)', async () => {
     await setup(recipe().replace('provider: emulator', 'provider: runcomfy'));
-    const run = await runIn(project, { dryRun: true }, { env: { RUNCOMFY_MODEL_API_BASE: rig.emulator.baseUrl, KONTEXT_ALLOW_HOSTS: '127.0.0.1' } });
+    const run = await runIn(
+      project,
+      { dryRun: true },
+      { env: { RUNCOMFY_MODEL_API_BASE: rig.emulator.baseUrl, KONTEXT_ALLOW_HOSTS: '127.0.0.1' } },
+    );
     const report = reportOf(run);
     expect(report).toMatchObject({ billable: 6, cached: 0 });
     expect(report.rows.every((r) => r.status === 'run' && r.reason === 'new')).toBe(true);
@@ -81,7 +98,14 @@ describe('--dry-run and --explain', () => {
     await setup();
     await runIn(project, {}, { rig });
     const callsAfterRun = rig.calls().length;
-    await project.writeRecipe(recipe({ jacket: 'Keep the face and background unchanged. Change the jacket to a red raincoat.', hatSeed: 6, glassesRatio: '1:1', extra: true }));
+    await project.writeRecipe(
+      recipe({
+        jacket: 'Keep the face and background unchanged. Change the jacket to a red raincoat.',
+        hatSeed: 6,
+        glassesRatio: '1:1',
+        extra: true,
+      }),
+    );
     const report = reportOf(await runIn(project, { dryRun: true, force: ['scarf'] }, { rig }));
     expect(Object.fromEntries(report.rows.map((r) => [r.node, r.status === 'cached' ? 'cached' : r.reason]))).toEqual({
       background: 'cached',
@@ -102,7 +126,9 @@ describe('--explain on a real run', () => {
   it('says, before submitting, why each node runs and how its input reaches the API', async () => {
     await setup();
     expect(summaryOf(await runIn(project, {}, { rig })).exitCode).toBe(0);
-    await project.writeRecipe(recipe({ jacket: "Keep the face and background unchanged. Change the jacket to a green raincoat." }));
+    await project.writeRecipe(
+      recipe({ jacket: 'Keep the face and background unchanged. Change the jacket to a green raincoat.' }),
+    );
     const run = await runIn(project, { explain: true }, { rig });
     const plans = eventsOf(run.events, 'node-plan');
     expect(plans.map((p) => [p.node, p.reason])).toEqual([

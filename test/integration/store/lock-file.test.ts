@@ -4,7 +4,14 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { formatLock, LockCache, readLock, removeLockEntries, updateLock, type LockEntry } from '../../../src/store/index.js';
+import {
+  formatLock,
+  LockCache,
+  readLock,
+  removeLockEntries,
+  updateLock,
+  type LockEntry,
+} from '../../../src/store/index.js';
 
 const repo = resolve(import.meta.dirname, '../../..');
 const isAlive = (pid: number): boolean => {
@@ -38,7 +45,10 @@ afterEach(async () => {
 });
 
 /** Spawn node (with the tsx loader by default); `done` resolves with its exit code and stderr. */
-function run(args: string[], loader = ['--import', 'tsx']): { done: Promise<{ code: number | null; stderr: string }>; pid: number | undefined } {
+function run(
+  args: string[],
+  loader = ['--import', 'tsx'],
+): { done: Promise<{ code: number | null; stderr: string }>; pid: number | undefined } {
   const child = spawn(process.execPath, [...loader, ...args], { cwd: repo, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
@@ -72,14 +82,18 @@ describe('readLock / updateLock', () => {
   });
 
   it('releases the .lck when the mutation throws, and writes nothing', async () => {
-    await expect(updateLock(lockPath, () => {
-      throw new Error('boom');
-    })).rejects.toThrow('boom');
+    await expect(
+      updateLock(lockPath, () => {
+        throw new Error('boom');
+      }),
+    ).rejects.toThrow('boom');
     expect(await readdir(dir)).toEqual([]);
   });
 
   it('refuses to write an invalid entry', async () => {
-    await expect(updateLock(lockPath, (nodes) => void (nodes.x = { ...entry(1), seed: -1 }))).rejects.toMatchObject({ code: 'E_LOCK_BAD_ENTRY' });
+    await expect(updateLock(lockPath, (nodes) => void (nodes.x = { ...entry(1), seed: -1 }))).rejects.toMatchObject({
+      code: 'E_LOCK_BAD_ENTRY',
+    });
     expect(await readdir(dir)).toEqual([]);
   });
 
@@ -112,7 +126,9 @@ describe('readLock / updateLock', () => {
   it('gives up on a live, fresh lock after the timeout with exit 75 and a hint', async () => {
     const held = JSON.stringify({ pid: process.pid, created_at: Date.now(), token: 'someone-else' });
     await writeFile(`${lockPath}.lck`, held);
-    const err = await updateLock(lockPath, () => undefined, { pid: process.pid + 1, isAlive, timeoutMs: 200 }).catch((e: unknown) => e);
+    const err = await updateLock(lockPath, () => undefined, { pid: process.pid + 1, isAlive, timeoutMs: 200 }).catch(
+      (e: unknown) => e,
+    );
     expect(err).toMatchObject({ code: 'E_LOCK_BUSY', exitCode: 75, hint: expect.stringContaining(`${lockPath}.lck`) });
     expect(await readFile(`${lockPath}.lck`, 'utf8')).toBe(held); // not ours to remove
   });
@@ -138,7 +154,9 @@ describe('readLock / updateLock', () => {
     await rm(lockPath);
     await updateLock(lockPath, (nodes) => void (nodes.b = entry(2)), { cache });
     expect(Object.keys((await readLock(lockPath)).nodes)).toEqual(['b']);
-    await expect(updateLock(lockPath, (nodes) => void (nodes.x = { ...entry(1), key: 'nope' }), { cache })).rejects.toMatchObject({
+    await expect(
+      updateLock(lockPath, (nodes) => void (nodes.x = { ...entry(1), key: 'nope' }), { cache }),
+    ).rejects.toMatchObject({
       code: 'E_LOCK_BAD_ENTRY',
       message: expect.stringContaining('nodes.x.key') as unknown,
     });
@@ -148,7 +166,9 @@ describe('readLock / updateLock', () => {
   it('two processes adding 50 entries each at the same time lose nothing', async () => {
     const script = join(repo, 'test/integration/store/fixtures/lock-writer.ts');
     const go = join(dir, 'go');
-    const children = ['left', 'right'].map((prefix) => run([script, lockPath, prefix, '50', join(dir, `ready-${prefix}`), go]));
+    const children = ['left', 'right'].map((prefix) =>
+      run([script, lockPath, prefix, '50', join(dir, `ready-${prefix}`), go]),
+    );
     await Promise.all(['left', 'right'].map((p) => waitFor(join(dir, `ready-${p}`))));
     await writeFile(go, '');
     const results = await Promise.all(children.map((c) => c.done));

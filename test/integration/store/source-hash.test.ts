@@ -61,7 +61,10 @@ describe('hashSource', () => {
     await writeOld(file, 'AAAA');
     await store.hashSource(file);
     await store.flush();
-    const memo = JSON.parse(await readFile(join(store.root, 'sources.json'), 'utf8')) as { version: number; entries: Record<string, unknown> };
+    const memo = JSON.parse(await readFile(join(store.root, 'sources.json'), 'utf8')) as {
+      version: number;
+      entries: Record<string, unknown>;
+    };
     expect(memo.version).toBe(1);
     expect(memo.entries[file]).toMatchObject({ size: 4, sha256: sha('AAAA') });
     await writeOld(file, 'BBBB');
@@ -78,7 +81,9 @@ describe('hashSource', () => {
     await other.hashSource(b);
     await other.flush();
     await store.flush();
-    const memo = JSON.parse(await readFile(join(store.root, 'sources.json'), 'utf8')) as { entries: Record<string, unknown> };
+    const memo = JSON.parse(await readFile(join(store.root, 'sources.json'), 'utf8')) as {
+      entries: Record<string, unknown>;
+    };
     expect(Object.keys(memo.entries).sort()).toEqual([a, b].sort());
   });
 
@@ -103,7 +108,10 @@ describe('hashSource', () => {
   });
 
   it('a missing source is exit 66; a relative path is refused', async () => {
-    await expect(store.hashSource(join(dir, 'nope.png'))).rejects.toMatchObject({ code: 'E_SOURCE_MISSING', exitCode: 66 });
+    await expect(store.hashSource(join(dir, 'nope.png'))).rejects.toMatchObject({
+      code: 'E_SOURCE_MISSING',
+      exitCode: 66,
+    });
     await expect(store.hashSource(dir)).rejects.toMatchObject({ code: 'E_SOURCE_NOT_FILE', exitCode: 66 });
     await expect(store.hashSource('a.png')).rejects.toMatchObject({ code: 'E_STORE_RELATIVE_PATH' });
   });

@@ -35,9 +35,18 @@ function record(key: string, output: string): RunRecord {
 
 describe('openStore', () => {
   it('creates the layout, marks the folder as a cache and keeps it out of git', async () => {
-    expect((await readdir(store.root)).sort()).toEqual(['.gitignore', 'CACHEDIR.TAG', 'blobs', 'journal', 'records', 'tmp']);
+    expect((await readdir(store.root)).sort()).toEqual([
+      '.gitignore',
+      'CACHEDIR.TAG',
+      'blobs',
+      'journal',
+      'records',
+      'tmp',
+    ]);
     expect(await readFile(join(store.root, '.gitignore'), 'utf8')).toBe('*\n');
-    expect(await readFile(join(store.root, 'CACHEDIR.TAG'), 'utf8')).toMatch(/^Signature: 8a477f597d28d172789f06886806bc55/);
+    expect(await readFile(join(store.root, 'CACHEDIR.TAG'), 'utf8')).toMatch(
+      /^Signature: 8a477f597d28d172789f06886806bc55/,
+    );
   });
 
   it('refuses a relative root', async () => {
@@ -46,7 +55,10 @@ describe('openStore', () => {
 
   it('reports an unusable cache dir with a hint', async () => {
     await writeFile(join(dir, 'file'), 'x');
-    await expect(openStore(join(dir, 'file', '.kontext'))).rejects.toMatchObject({ code: 'E_CACHE_DIR', hint: expect.stringMatching(/--cache-dir/) });
+    await expect(openStore(join(dir, 'file', '.kontext'))).rejects.toMatchObject({
+      code: 'E_CACHE_DIR',
+      hint: expect.stringMatching(/--cache-dir/),
+    });
   });
 
   it('removes temp files a crashed run left over a day ago, and keeps fresh ones', async () => {
@@ -96,7 +108,9 @@ describe('blobs', () => {
     const outside = join(dir, 'user-photo.png');
     await writeFile(outside, 'precious');
     await expect(store.adoptBlob(outside, sha('precious'))).rejects.toMatchObject({ code: 'E_STORE_FOREIGN_TEMP' });
-    await expect(store.adoptBlob(join(store.root, 'tmp', '..', 'x'), sha('x'))).rejects.toMatchObject({ code: 'E_STORE_FOREIGN_TEMP' });
+    await expect(store.adoptBlob(join(store.root, 'tmp', '..', 'x'), sha('x'))).rejects.toMatchObject({
+      code: 'E_STORE_FOREIGN_TEMP',
+    });
     expect(await readFile(outside, 'utf8')).toBe('precious');
   });
 
@@ -122,7 +136,13 @@ describe('records', () => {
     expect(await store.getRecord(key)).toBeNull();
     const file = join(store.root, 'records', key.slice(0, 2), `${key}.json`);
     await mkdir(join(store.root, 'records', key.slice(0, 2)), { recursive: true });
-    for (const bad of ['{"key":', '', 'null', JSON.stringify({ ...record(key, out), seed: 'x' }), JSON.stringify(record(sha('other'), out))]) {
+    for (const bad of [
+      '{"key":',
+      '',
+      'null',
+      JSON.stringify({ ...record(key, out), seed: 'x' }),
+      JSON.stringify(record(sha('other'), out)),
+    ]) {
       await writeFile(file, bad);
       expect(await store.getRecord(key)).toBeNull();
     }
@@ -137,7 +157,9 @@ describe('records', () => {
   });
 
   it('refuses to write an invalid record', async () => {
-    await expect(store.putRecord({ ...record(sha('k4'), sha('o')), ext: '../x' })).rejects.toMatchObject({ code: 'E_STORE_BAD_RECORD' });
+    await expect(store.putRecord({ ...record(sha('k4'), sha('o')), ext: '../x' })).rejects.toMatchObject({
+      code: 'E_STORE_BAD_RECORD',
+    });
   });
 });
 
@@ -175,7 +197,7 @@ describe('journal', () => {
     expect(await store.journal.list()).toEqual([b]);
   });
 
-  it('removing with a request id leaves a newer request\'s entry for the same key alone', async () => {
+  it("removing with a request id leaves a newer request's entry for the same key alone", async () => {
     const old = { ...entry(sha('w'), '2025-01-01T00:00:00.000Z'), request_id: 'req-old' };
     const newer = { ...old, request_id: 'req-new', submitted_at: '2025-01-01T00:00:05.000Z' };
     await store.journal.add(old);

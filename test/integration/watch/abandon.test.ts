@@ -21,7 +21,12 @@ const P = {
 };
 const X = 'Keep the face unchanged. Add a green scarf.';
 const Y = 'Keep the face unchanged. Add a yellow scarf.';
-const chain = (b = P.b): string => watchRecipe([['a', P.a], ['b', b], ['c', P.c]]);
+const chain = (b = P.b): string =>
+  watchRecipe([
+    ['a', P.a],
+    ['b', b],
+    ['c', P.c],
+  ]);
 
 let rig: WatchRig | undefined;
 afterEach(async () => {
@@ -29,11 +34,17 @@ afterEach(async () => {
   rig = undefined;
 });
 
-const cancels = (r: WatchRig): string[] => r.calls().filter((e) => e.method === 'POST' && e.path.endsWith('/cancel')).map((e) => e.path.split('/')[3] ?? '');
+const cancels = (r: WatchRig): string[] =>
+  r
+    .calls()
+    .filter((e) => e.method === 'POST' && e.path.endsWith('/cancel'))
+    .map((e) => e.path.split('/')[3] ?? '');
 
 /** Node states of `node` seen after event index `from`. */
 function statesSince(r: WatchRig, from: number, node: string): Extract<RunEvent, { type: 'node-state' }>[] {
-  return r.events.slice(from).filter((e): e is Extract<RunEvent, { type: 'node-state' }> => e.type === 'node-state' && e.node === node);
+  return r.events
+    .slice(from)
+    .filter((e): e is Extract<RunEvent, { type: 'node-state' }> => e.type === 'node-state' && e.node === node);
 }
 
 /** Wait until `node` reaches `phase` in the cycle that started at event index `from`; its request id. */
@@ -51,7 +62,9 @@ async function records(r: WatchRig): Promise<RunRecord[]> {
 }
 
 async function journal(r: WatchRig): Promise<string[]> {
-  return (await readdir(join(r.project.cacheDir, 'journal')).catch(() => [] as string[])).filter((f) => f.endsWith('.json'));
+  return (await readdir(join(r.project.cacheDir, 'journal')).catch(() => [] as string[])).filter((f) =>
+    f.endsWith('.json'),
+  );
 }
 
 describe('watch: in-flight requests of a superseded cycle', () => {
@@ -75,7 +88,9 @@ describe('watch: in-flight requests of a superseded cycle', () => {
     expect(submitsOf(rig.calls(), Y)).toHaveLength(1);
     expect(submitsOf(rig.calls(), P.c)).toHaveLength(2); // cycle 1, then on Y's output; never on X's
     expect((await records(rig)).some((rec) => rec.prompt === X)).toBe(false);
-    expect((await rig.project.readLock()).nodes['b']?.request_id).toBe(statesSince(rig, await rig.cycleStarted(3), 'b').find((e) => e.request_id)?.request_id);
+    expect((await rig.project.readLock()).nodes['b']?.request_id).toBe(
+      statesSince(rig, await rig.cycleStarted(3), 'b').find((e) => e.request_id)?.request_id,
+    );
     expect((await lockMatchesFiles(rig.project)).every((e) => e.ok)).toBe(true);
     await until(async () => (await journal(r)).length === 0, 8_000, 'journal emptied');
   });
@@ -97,7 +112,11 @@ describe('watch: in-flight requests of a superseded cycle', () => {
     expect(yId).not.toBe(runningId);
 
     // The abandoned request ends, is downloaded and recorded (paid for, so kept)...
-    await until(async () => (await records(r)).some((rec) => rec.request_id === runningId), 8_000, 'abandoned request recorded');
+    await until(
+      async () => (await records(r)).some((rec) => rec.request_id === runningId),
+      8_000,
+      'abandoned request recorded',
+    );
     await rig.session.close(); // every run settled, superseded ones included
     const xRecord = (await records(rig)).find((rec) => rec.request_id === runningId);
     expect(xRecord?.prompt).toBe(X);
@@ -114,14 +133,32 @@ describe('watch: in-flight requests of a superseded cycle', () => {
   });
 
   it('a request the new plan still wants is awaited, not submitted again', async () => {
-    rig = await startWatchRig(watchRecipe([['a', P.a], ['b', P.b], ['d', 'Keep the face unchanged. Add round glasses.', 'from: a']]));
+    rig = await startWatchRig(
+      watchRecipe([
+        ['a', P.a],
+        ['b', P.b],
+        ['d', 'Keep the face unchanged. Add round glasses.', 'from: a'],
+      ]),
+    );
     await rig.cycleDone(1);
     rig.emulator.setScenario({ queue_ms: 0, run_ms: 800 });
     // Change d only: a and b are untouched. Then, while d runs, change b: d must be awaited.
-    await rig.project.writeRecipe(watchRecipe([['a', P.a], ['b', P.b], ['d', 'Keep the face unchanged. Add square glasses.', 'from: a']]));
+    await rig.project.writeRecipe(
+      watchRecipe([
+        ['a', P.a],
+        ['b', P.b],
+        ['d', 'Keep the face unchanged. Add square glasses.', 'from: a'],
+      ]),
+    );
     await reach(rig, await rig.cycleStarted(2), 'd', 'running');
     rig.emulator.setScenario({ queue_ms: 0, run_ms: 20 });
-    await rig.project.writeRecipe(watchRecipe([['a', P.a], ['b', X], ['d', 'Keep the face unchanged. Add square glasses.', 'from: a']]));
+    await rig.project.writeRecipe(
+      watchRecipe([
+        ['a', P.a],
+        ['b', X],
+        ['d', 'Keep the face unchanged. Add square glasses.', 'from: a'],
+      ]),
+    );
     const cycle = await rig.cycleDone(3);
     expect(cycle.abandoned).toBe(0);
     expect(cycle.in_flight).toBe(1);

@@ -12,10 +12,19 @@ import { cliEnv, ensureBuilt, spawnCli, type CliChild } from '../../helpers/cli-
 import { acceptedByPrompt, createProject, lockMatchesFiles, until, type Project } from '../../helpers/run-fixtures.js';
 import { submitsOf, watchRecipe } from './harness.js';
 
-const P = { a: 'Keep the face unchanged. Make the sky orange.', b: 'Keep the face unchanged. Add a red scarf.', c: 'Keep everything else unchanged. Add falling snow.' };
+const P = {
+  a: 'Keep the face unchanged. Make the sky orange.',
+  b: 'Keep the face unchanged. Add a red scarf.',
+  c: 'Keep everything else unchanged. Add falling snow.',
+};
 const B2 = 'Keep the face unchanged. Add a blue scarf.';
 const B3 = 'Keep the face unchanged. Add a purple scarf.';
-const chain = (b = P.b): string => watchRecipe([['a', P.a], ['b', b], ['c', P.c]]);
+const chain = (b = P.b): string =>
+  watchRecipe([
+    ['a', P.a],
+    ['b', b],
+    ['c', P.c],
+  ]);
 
 let emulator: EmulatorHandle | undefined;
 let project: Project | undefined;
@@ -31,7 +40,10 @@ afterEach(async () => {
 
 /** NDJSON lines so far, each parsed with the wire schema (a malformed line fails the test). */
 function events(c: CliChild): RunEvent[] {
-  const text = c.output().split('\n').filter((l) => l.startsWith('{'));
+  const text = c
+    .output()
+    .split('\n')
+    .filter((l) => l.startsWith('{'));
   return text.map((l) => RunEvent.parse(JSON.parse(l)));
 }
 const count = (c: CliChild, type: RunEvent['type']): number => events(c).filter((e) => e.type === type).length;
@@ -40,29 +52,62 @@ describe('kontext run --watch (built CLI)', () => {
   it('NDJSON cycles: an edit re-runs what changed; Ctrl-C with a queued request exits 130, cancelled, lock valid', async () => {
     emulator = await startEmulator({ queueMs: 10, runMs: 20 });
     project = await createProject(chain());
-    const env = cliEnv(project.root, { RUNCOMFY_MODEL_API_BASE: emulator.baseUrl, KONTEXT_ALLOW_HOSTS: '127.0.0.1', RUNCOMFY_TOKEN: 'test-token' });
+    const env = cliEnv(project.root, {
+      RUNCOMFY_MODEL_API_BASE: emulator.baseUrl,
+      KONTEXT_ALLOW_HOSTS: '127.0.0.1',
+      RUNCOMFY_TOKEN: 'test-token',
+    });
     const c = spawnCli(['run', '--watch', project.recipe, '--json'], { cwd: project.root, env });
     child = c;
     const detail = (): string => `output: ${c.output()}`;
     await until(() => count(c, 'run-summary') >= 1, 9_000, 'first run', detail);
-    expect(events(c)[0]).toMatchObject({ type: 'watch-cycle', changed: [], to_run: [{ node: 'a' }, { node: 'b' }, { node: 'c' }] });
-    expect(events(c).find((e) => e.type === 'run-summary'), detail()).toMatchObject({ done: 3, exit_code: 0 });
+    expect(events(c)[0]).toMatchObject({
+      type: 'watch-cycle',
+      changed: [],
+      to_run: [{ node: 'a' }, { node: 'b' }, { node: 'c' }],
+    });
+    expect(
+      events(c).find((e) => e.type === 'run-summary'),
+      detail(),
+    ).toMatchObject({ done: 3, exit_code: 0 });
 
     await project.writeRecipe(chain(B2));
     await until(() => count(c, 'run-summary') >= 2, 9_000, 'second run', detail);
     const second = events(c).filter((e) => e.type === 'watch-cycle')[1];
-    expect(second).toMatchObject({ changed: [project.recipe], to_run: [{ node: 'b', reason: 'prompt-changed' }, { node: 'c', reason: 'input-changed' }] });
-    expect(Object.fromEntries(acceptedByPrompt(emulator.requestLog()))).toEqual({ [P.a]: 1, [P.b]: 1, [B2]: 1, [P.c]: 2 });
+    expect(second).toMatchObject({
+      changed: [project.recipe],
+      to_run: [
+        { node: 'b', reason: 'prompt-changed' },
+        { node: 'c', reason: 'input-changed' },
+      ],
+    });
+    expect(Object.fromEntries(acceptedByPrompt(emulator.requestLog()))).toEqual({
+      [P.a]: 1,
+      [P.b]: 1,
+      [B2]: 1,
+      [P.c]: 2,
+    });
 
     // A request stuck in the queue when Ctrl-C comes: cancelled, unpaid, nothing journaled.
     emulator.setScenario({ queue_ms: 30_000 });
     await project.writeRecipe(chain(B3));
     const em = emulator;
-    await until(() => submitsOf(em.requestLog(), B3).length === 1 && events(c).some((e) => e.type === 'node-state' && e.node === 'b' && e.phase === 'queued' && e.request_id !== undefined), 9_000, 'b queued', detail);
+    await until(
+      () =>
+        submitsOf(em.requestLog(), B3).length === 1 &&
+        events(c).some(
+          (e) => e.type === 'node-state' && e.node === 'b' && e.phase === 'queued' && e.request_id !== undefined,
+        ),
+      9_000,
+      'b queued',
+      detail,
+    );
     c.child.kill('SIGINT');
     const result = await c.done;
     expect(result.code, detail()).toBe(130);
-    expect(emulator.requestLog().filter((e) => e.method === 'POST' && e.path.endsWith('/cancel') && e.status < 300)).toHaveLength(1);
+    expect(
+      emulator.requestLog().filter((e) => e.method === 'POST' && e.path.endsWith('/cancel') && e.status < 300),
+    ).toHaveLength(1);
     expect(await readdir(join(project.cacheDir, 'journal'))).toEqual([]);
     const lock = await project.readLock();
     expect(Object.keys(lock.nodes).sort()).toEqual(['a', 'b', 'c']);

@@ -18,7 +18,13 @@ const P = {
   d: 'Keep the face unchanged. Add round glasses.',
 };
 /** a → b → c, and d branching from a. */
-const chain = (b = P.b): string => watchRecipe([['a', P.a], ['b', b], ['c', P.c], ['d', P.d, 'from: a']]);
+const chain = (b = P.b): string =>
+  watchRecipe([
+    ['a', P.a],
+    ['b', b],
+    ['c', P.c],
+    ['d', P.d, 'from: a'],
+  ]);
 
 let rig: WatchRig | undefined;
 afterEach(async () => {
@@ -36,7 +42,10 @@ describe('watch: recipe edits', () => {
     await rig.project.writeRecipe(chain(b2));
     const cycle = await rig.cycleDone(2);
     expect(cycle.changed).toEqual([rig.project.recipe]);
-    expect(cycle.to_run.map((r) => [r.node, r.reason])).toEqual([['b', 'prompt-changed'], ['c', 'input-changed']]);
+    expect(cycle.to_run.map((r) => [r.node, r.reason])).toEqual([
+      ['b', 'prompt-changed'],
+      ['c', 'input-changed'],
+    ]);
     expect(cycle.cached).toBe(2);
     // a and d untouched; b resubmitted with the new prompt; c again (its input changed).
     expect(Object.fromEntries(rig.submits())).toEqual({ [P.a]: 1, [P.b]: 1, [b2]: 1, [P.c]: 2, [P.d]: 1 });
@@ -54,7 +63,9 @@ describe('watch: recipe edits', () => {
     await rig.cycleDone(1);
     const before = rig.calls().length;
 
-    await rig.project.writeRecipe(chain().replace('    prompt: "Keep everything else', '    promt: "Keep everything else'));
+    await rig.project.writeRecipe(
+      chain().replace('    prompt: "Keep everything else', '    promt: "Keep everything else'),
+    );
     await untilEvents(rig, 'watch-error', 1);
     const error = rig.of('watch-error')[0];
     expect(error?.recipe).toBe(rig.project.recipe);
@@ -102,7 +113,12 @@ describe('watch: recipe edits', () => {
     const submits = rig.submits();
     // Whatever happened in between, the final state was planned once and submitted once.
     expect(submits.get(prompts[9] ?? '')).toBe(1);
-    expect(rig.of('watch-cycle').at(-1)?.to_run.map((t) => t.node)).toEqual(['b', 'c']);
+    expect(
+      rig
+        .of('watch-cycle')
+        .at(-1)
+        ?.to_run.map((t) => t.node),
+    ).toEqual(['b', 'c']);
     // The premise: every save came within the debounce of the previous one. On a starved
     // machine (the test's own timers late by 100 ms) an early re-plan is correct behaviour.
     const widest = Math.max(...at.slice(1).map((t, i) => t - (at[i] ?? t)));
@@ -117,7 +133,10 @@ describe('watch: recipe edits', () => {
 async function untilEvents(r: WatchRig, type: 'watch-error' | 'watch-cycle', n: number): Promise<void> {
   const end = Date.now() + 8_000;
   while (r.of(type).length < n) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${n} ${type}: ${JSON.stringify(r.events.filter((e) => e.type.startsWith('watch')))}`);
+    if (Date.now() > end)
+      throw new Error(
+        `timed out waiting for ${n} ${type}: ${JSON.stringify(r.events.filter((e) => e.type.startsWith('watch')))}`,
+      );
     await sleep(20);
   }
 }

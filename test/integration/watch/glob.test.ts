@@ -46,24 +46,50 @@ afterEach(async () => {
 describe('watch: glob sources', () => {
   it('a new file is a new instance (only its nodes run); a removed file drops its nodes', async () => {
     // Outputs go inside the watched folder: writing them must not start cycles.
-    rig = await startWatchRig(globRecipe('shots/*.jpg', 'shots/out'), { setup: (p) => shots(p.root, ['pet-chelsea', 'product-coffee']) });
+    rig = await startWatchRig(globRecipe('shots/*.jpg', 'shots/out'), {
+      setup: (p) => shots(p.root, ['pet-chelsea', 'product-coffee']),
+    });
     await rig.cycleDone(1);
     expect(rig.of('run-start')[0]).toMatchObject({ nodes: 4 });
-    expect(rig.submits()).toEqual(new Map([[A, 2], [B, 2]]));
+    expect(rig.submits()).toEqual(
+      new Map([
+        [A, 2],
+        [B, 2],
+      ]),
+    );
 
     await copyFile(join(ASSETS, 'scene-rocket.jpg'), join(rig.project.root, 'shots', 'scene-rocket.jpg'));
     const added = await rig.cycleDone(2);
     expect(added.changed).toEqual([join(rig.project.root, 'shots', 'scene-rocket.jpg')]);
-    expect(added.to_run.map((r) => [r.node, r.reason])).toEqual([['a@scene-rocket', 'new'], ['b@scene-rocket', 'new']]);
+    expect(added.to_run.map((r) => [r.node, r.reason])).toEqual([
+      ['a@scene-rocket', 'new'],
+      ['b@scene-rocket', 'new'],
+    ]);
     expect(added.cached).toBe(4);
-    expect(rig.submits()).toEqual(new Map([[A, 3], [B, 3]]));
+    expect(rig.submits()).toEqual(
+      new Map([
+        [A, 3],
+        [B, 3],
+      ]),
+    );
 
     await rm(join(rig.project.root, 'shots', 'pet-chelsea.jpg'));
     const removed = await rig.cycleDone(3);
     expect(removed.to_run).toEqual([]);
     expect(rig.of('run-start').at(-1)).toMatchObject({ nodes: 4, to_run: 0 });
-    expect(rig.of('node-cached').slice(-4).map((e) => e.node).sort()).toEqual(['a@product-coffee', 'a@scene-rocket', 'b@product-coffee', 'b@scene-rocket']);
-    expect(rig.submits()).toEqual(new Map([[A, 3], [B, 3]]));
+    expect(
+      rig
+        .of('node-cached')
+        .slice(-4)
+        .map((e) => e.node)
+        .sort(),
+    ).toEqual(['a@product-coffee', 'a@scene-rocket', 'b@product-coffee', 'b@scene-rocket']);
+    expect(rig.submits()).toEqual(
+      new Map([
+        [A, 3],
+        [B, 3],
+      ]),
+    );
     expect((await lockMatchesFiles(rig.project)).every((r) => r.ok)).toBe(true);
 
     // Not matched by the pattern: no cycle.

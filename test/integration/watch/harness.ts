@@ -9,7 +9,16 @@ import { RecipeWatcher } from '../../../src/cli/watch/recipe-watcher.js';
 import { WatchSession } from '../../../src/run/watch-session.js';
 import { startEmulator, type EmulatorHandle, type RunEvent, type RunRecipeOptions } from '../../../src/index.js';
 import type { RequestLogEntry } from '../../../src/emulator/index.js';
-import { acceptedByPrompt, createProject, eventsOf, isSubmit, recipeYaml, testRuntime, until, type Project } from '../../helpers/run-fixtures.js';
+import {
+  acceptedByPrompt,
+  createProject,
+  eventsOf,
+  isSubmit,
+  recipeYaml,
+  testRuntime,
+  until,
+  type Project,
+} from '../../helpers/run-fixtures.js';
 
 export const HEAD = ['hosting: { mode: inline }'];
 
@@ -53,7 +62,12 @@ export interface RigOptions {
 export async function startWatchRig(yaml: string, o: RigOptions = {}): Promise<WatchRig> {
   const project = await createProject(yaml);
   const emulator = await startEmulator({ queueMs: o.queueMs ?? 10, runMs: o.runMs ?? 20 });
-  const env = { RUNCOMFY_MODEL_API_BASE: emulator.baseUrl, KONTEXT_ALLOW_HOSTS: '127.0.0.1', RUNCOMFY_TOKEN: 'test-token', ...o.env };
+  const env = {
+    RUNCOMFY_MODEL_API_BASE: emulator.baseUrl,
+    KONTEXT_ALLOW_HOSTS: '127.0.0.1',
+    RUNCOMFY_TOKEN: 'test-token',
+    ...o.env,
+  };
   await o.setup?.(project, env, emulator);
   const rt = testRuntime(project.root, env);
   const sessions = new SessionPool(rt, {
@@ -67,7 +81,11 @@ export async function startWatchRig(yaml: string, o: RigOptions = {}): Promise<W
     events.push(e);
     o.onEvent?.(e);
   };
-  const session = new WatchSession(project.recipe, { jobs: 4, signal: interrupt.signal, ...o.options }, { rt, onEvent, pid: process.pid, isAlive: () => true, sessions });
+  const session = new WatchSession(
+    project.recipe,
+    { jobs: 4, signal: interrupt.signal, ...o.options },
+    { rt, onEvent, pid: process.pid, isAlive: () => true, sessions },
+  );
   const watcher = new RecipeWatcher(session, { onCycleError: (e) => errors.push(e) });
   const calls = (): RequestLogEntry[] => emulator.requestLog().filter((e) => !e.internal);
   const rig: WatchRig = {
@@ -81,7 +99,12 @@ export async function startWatchRig(yaml: string, o: RigOptions = {}): Promise<W
     submits: () => acceptedByPrompt(calls().filter(isSubmit)),
     of: (type) => eventsOf(events, type),
     async cycleStarted(n, ms = 8_000) {
-      await until(() => eventsOf(events, 'watch-cycle').length >= n, ms, `watch cycle ${n}`, () => JSON.stringify(events.filter((e) => e.type.startsWith('watch'))));
+      await until(
+        () => eventsOf(events, 'watch-cycle').length >= n,
+        ms,
+        `watch cycle ${n}`,
+        () => JSON.stringify(events.filter((e) => e.type.startsWith('watch'))),
+      );
       let seen = 0;
       return events.findIndex((e) => e.type === 'watch-cycle' && ++seen === n);
     },

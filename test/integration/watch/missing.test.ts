@@ -16,7 +16,18 @@ import { HEAD, startWatchRig, type WatchRig } from './harness.js';
 const A = 'Keep the product unchanged. Replace the background with white.';
 
 function recipe(source: string): string {
-  return ['version: 1', 'name: test', 'provider: runcomfy', ...HEAD, 'sources:', `  shot: ${source}`, 'passes:', '  - id: a', `    prompt: ${JSON.stringify(A)}`, ''].join('\n');
+  return [
+    'version: 1',
+    'name: test',
+    'provider: runcomfy',
+    ...HEAD,
+    'sources:',
+    `  shot: ${source}`,
+    'passes:',
+    '  - id: a',
+    `    prompt: ${JSON.stringify(A)}`,
+    '',
+  ].join('\n');
 }
 
 let rig: WatchRig | undefined;
@@ -26,14 +37,21 @@ afterEach(async () => {
 });
 
 async function errors(r: WatchRig, n: number): Promise<void> {
-  await until(() => r.of('watch-error').length >= n, 8_000, `watch-error ${n}`, () => JSON.stringify(r.events.filter((e) => e.type.startsWith('watch'))));
+  await until(
+    () => r.of('watch-error').length >= n,
+    8_000,
+    `watch-error ${n}`,
+    () => JSON.stringify(r.events.filter((e) => e.type.startsWith('watch'))),
+  );
 }
 
 describe('watch: sources that appear later', () => {
   it('a missing source file: reported once; creating it runs the pass (the recipe untouched)', async () => {
     rig = await startWatchRig(recipe('incoming/new-shot.jpg'));
     await errors(rig, 1);
-    expect(rig.of('watch-error')[0]?.problems).toEqual([expect.stringMatching(/file not found: "incoming\/new-shot\.jpg"/)]);
+    expect(rig.of('watch-error')[0]?.problems).toEqual([
+      expect.stringMatching(/file not found: "incoming\/new-shot\.jpg"/),
+    ]);
     expect(rig.of('watch-cycle')).toHaveLength(0);
 
     // The folder does not exist either: it and the file appear together.
@@ -52,7 +70,9 @@ describe('watch: sources that appear later', () => {
   it('a glob whose folder is created after start: a matching file in it runs its nodes', async () => {
     rig = await startWatchRig(recipe('drops/today/*.jpg'));
     await errors(rig, 1);
-    expect(rig.of('watch-error')[0]?.problems).toEqual([expect.stringMatching(/no files match "drops\/today\/\*\.jpg"/)]);
+    expect(rig.of('watch-error')[0]?.problems).toEqual([
+      expect.stringMatching(/no files match "drops\/today\/\*\.jpg"/),
+    ]);
 
     // The folder appearing is looked at (still nothing to match: one more one-line report)...
     await mkdir(join(rig.project.root, 'drops', 'today'), { recursive: true });
@@ -96,7 +116,8 @@ describe('watch: sources that appear later', () => {
   });
 
   it('a glob folder deleted and restored again and again: every restore is seen', async () => {
-    const drops = (p: string): Promise<void> => mkdir(join(p, 'drops')).then(() => copyFile(join(ASSETS, 'pet-chelsea.jpg'), join(p, 'drops', 'cat.jpg')));
+    const drops = (p: string): Promise<void> =>
+      mkdir(join(p, 'drops')).then(() => copyFile(join(ASSETS, 'pet-chelsea.jpg'), join(p, 'drops', 'cat.jpg')));
     rig = await startWatchRig(recipe('drops/*.jpg'), { setup: (p) => drops(p.root) });
     await rig.cycleDone(1);
     const delays = [0, 0, 5, 10, 20, 40, 0, 15];

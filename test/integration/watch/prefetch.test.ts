@@ -16,7 +16,18 @@ const A = 'Keep the subject unchanged. Replace the background with white.';
 
 function recipe(glob: string, endpoint: string, bucket: string): string {
   const hosting: HostingConfig = { mode: 's3', bucket, prefix: 'inputs', endpoint, force_path_style: true };
-  return ['version: 1', 'name: test', 'provider: runcomfy', `hosting: ${JSON.stringify(hosting)}`, 'sources:', `  shots: ${glob}`, 'passes:', '  - id: a', `    prompt: ${JSON.stringify(A)}`, ''].join('\n');
+  return [
+    'version: 1',
+    'name: test',
+    'provider: runcomfy',
+    `hosting: ${JSON.stringify(hosting)}`,
+    'sources:',
+    `  shots: ${glob}`,
+    'passes:',
+    '  - id: a',
+    `    prompt: ${JSON.stringify(A)}`,
+    '',
+  ].join('\n');
 }
 
 let rig: WatchRig | undefined;
@@ -39,7 +50,8 @@ describe('watch: hosting ahead of the -j slots', () => {
       env: { ...TEST_AWS_ENV },
       options: { jobs: 1 },
       // The first submit takes 1.5 s to answer: plenty of time for four small uploads.
-      setup: async (_p, _env, emulator) => emulator.setScenario({ faults: [{ kind: 'slow', on: 'submit', nth: 1, delay_ms: 1500 }] }),
+      setup: async (_p, _env, emulator) =>
+        emulator.setScenario({ faults: [{ kind: 'slow', on: 'submit', nth: 1, delay_ms: 1500 }] }),
       onEvent: (e) => {
         if (e.type === 'node-start') putsAtStart.set(e.node, server.count('PUT'));
       },
@@ -90,7 +102,12 @@ describe('watch: hosting ahead of the -j slots', () => {
     expect(rig.of('run-summary').at(-1)).toMatchObject({ failed: 0, exit_code: 0 });
     expect(slow.puts.map((p) => p.fate)).toEqual(['forwarded', 'forwarded', 'forwarded']);
     expect(server.count('PUT')).toBe(3);
-    expect(rig.submits()).toEqual(new Map([[A, 3], [B, 3]]));
+    expect(rig.submits()).toEqual(
+      new Map([
+        [A, 3],
+        [B, 3],
+      ]),
+    );
     expect(rig.errors).toEqual([]);
   });
 });

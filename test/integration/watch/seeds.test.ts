@@ -8,9 +8,20 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { runIn, until, type Project } from '../../helpers/run-fixtures.js';
 import { startWatchRig, watchRecipe, type WatchRig } from './harness.js';
 
-const P = { a: 'Keep the face unchanged. Make the sky orange.', b: 'Keep the face unchanged. Add a red scarf.', c: 'Keep the face unchanged. Add round glasses.' };
-const two = watchRecipe([['a', P.a], ['b', P.b]]);
-const three = watchRecipe([['a', P.a], ['b', P.b], ['c', P.c, 'from: photo']]);
+const P = {
+  a: 'Keep the face unchanged. Make the sky orange.',
+  b: 'Keep the face unchanged. Add a red scarf.',
+  c: 'Keep the face unchanged. Add round glasses.',
+};
+const two = watchRecipe([
+  ['a', P.a],
+  ['b', P.b],
+]);
+const three = watchRecipe([
+  ['a', P.a],
+  ['b', P.b],
+  ['c', P.c, 'from: photo'],
+]);
 
 let rig: WatchRig | undefined;
 afterEach(async () => {
@@ -37,7 +48,11 @@ describe('watch: seeds and one-shot flags', () => {
     const first = await rig.cycleStarted(1);
     expect(rig.events[first]).toMatchObject({ to_run: [{ node: 'a', reason: 'seed-changed' }, { node: 'b' }] });
     const r = rig;
-    await until(() => r.events.slice(first).some((e) => e.type === 'node-state' && e.node === 'a' && e.phase === 'running'), 8_000, 'a running');
+    await until(
+      () => r.events.slice(first).some((e) => e.type === 'node-state' && e.node === 'a' && e.phase === 'running'),
+      8_000,
+      'a running',
+    );
 
     rig.emulator.setScenario({ queue_ms: 0, run_ms: 20 });
     await rig.project.writeRecipe(three);

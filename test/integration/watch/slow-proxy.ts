@@ -17,16 +17,22 @@ export async function startSlowProxy(target: string, holdMs: (nth: number) => nu
   const upstream = new URL(target);
   const puts: SlowProxy['puts'] = [];
   const forward = (req: IncomingMessage, res: ServerResponse): void => {
-    const out = request({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers }, (up) => {
-      res.writeHead(up.statusCode ?? 502, up.headers);
-      up.pipe(res);
-    });
+    const out = request(
+      { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers },
+      (up) => {
+        res.writeHead(up.statusCode ?? 502, up.headers);
+        up.pipe(res);
+      },
+    );
     out.on('error', () => res.destroy());
     req.pipe(out);
   };
   const server = createServer((req, res) => {
     if (req.method !== 'PUT') return forward(req, res);
-    const put = { path: new URL(req.url ?? '/', 'http://x').pathname, fate: 'held' as SlowProxy['puts'][number]['fate'] };
+    const put = {
+      path: new URL(req.url ?? '/', 'http://x').pathname,
+      fate: 'held' as SlowProxy['puts'][number]['fate'],
+    };
     puts.push(put);
     const timer = setTimeout(() => {
       put.fate = 'forwarded';
@@ -43,9 +49,10 @@ export async function startSlowProxy(target: string, holdMs: (nth: number) => nu
   return {
     endpoint: `http://127.0.0.1:${port}`,
     puts,
-    close: () => new Promise((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }

@@ -28,8 +28,12 @@ describe('surveyRoots', () => {
   });
 
   it('a missing folder (or a file where a folder should be): its nearest existing ancestor, recursively, covering the roots below it', async () => {
-    expect(await watched([flat(root), flat(join(root, 'shots')), flat(join(root, 'a', 'b'))])).toEqual([{ path: root, recursive: true }]);
-    expect(await watched([flat(join(root, 'shots', 'x', 'y'))])).toEqual([{ path: join(root, 'shots'), recursive: true }]);
+    expect(await watched([flat(root), flat(join(root, 'shots')), flat(join(root, 'a', 'b'))])).toEqual([
+      { path: root, recursive: true },
+    ]);
+    expect(await watched([flat(join(root, 'shots', 'x', 'y'))])).toEqual([
+      { path: join(root, 'shots'), recursive: true },
+    ]);
     expect(await watched([flat(join(root, 'file.txt', 'sub'))])).toEqual([{ path: root, recursive: true }]);
   });
 

@@ -6,8 +6,23 @@ import { createTimerSet } from '../../../src/emulator/timers.js';
 const timers = createTimerSet();
 afterEach(() => timers.clearAll());
 
-const spec = (over: Partial<JobSpec> = {}): JobSpec => ({ modelId: 'm', prompt: 'p', imageUrl: 'data:,x', seed: 1, queueMs: 60_000, runMs: 0, stuck: false, failure: { code: 'test' }, ...over });
-const store = (): JobStore => new JobStore(timers, () => '2025-01-01T00:00:00.000Z', () => Promise.reject(new Error('no input in this test')));
+const spec = (over: Partial<JobSpec> = {}): JobSpec => ({
+  modelId: 'm',
+  prompt: 'p',
+  imageUrl: 'data:,x',
+  seed: 1,
+  queueMs: 60_000,
+  runMs: 0,
+  stuck: false,
+  failure: { code: 'test' },
+  ...over,
+});
+const store = (): JobStore =>
+  new JobStore(
+    timers,
+    () => '2025-01-01T00:00:00.000Z',
+    () => Promise.reject(new Error('no input in this test')),
+  );
 
 describe('JobStore queue positions', () => {
   it('counts queued and stuck requests, not cancelled or started ones', async () => {

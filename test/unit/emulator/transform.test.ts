@@ -13,7 +13,10 @@ import { colourMatrix } from '../../../src/emulator/paint.js';
 import { editDigest, outputSize, renderEdit, type EditInput } from '../../../src/emulator/transform.js';
 
 const BLUE = { r: 0x33, g: 0x66, b: 0xcc };
-const flat = (width: number, height: number, colour = BLUE): Promise<Buffer> => sharp({ create: { width, height, channels: 3, background: colour } }).png().toBuffer();
+const flat = (width: number, height: number, colour = BLUE): Promise<Buffer> =>
+  sharp({ create: { width, height, channels: 3, background: colour } })
+    .png()
+    .toBuffer();
 
 async function pixels(png: Buffer): Promise<{ data: Buffer; width: number; height: number; channels: number }> {
   const { data, info } = await sharp(png).raw().toBuffer({ resolveWithObject: true });
@@ -63,7 +66,9 @@ describe('renderEdit', () => {
   ])('recolours %i×%i by the digest colour matrix (%s)', async (w, h, prompt, seed) => {
     const input: EditInput = { image: await flat(w, h), prompt, seed };
     const m = colourMatrix(editDigest(input));
-    const expected = m.map((row) => Math.min(255, Math.max(0, Math.round(row[0] * BLUE.r + row[1] * BLUE.g + row[2] * BLUE.b))));
+    const expected = m.map((row) =>
+      Math.min(255, Math.max(0, Math.round(row[0] * BLUE.r + row[1] * BLUE.g + row[2] * BLUE.b))),
+    );
     const got = modeColour(await pixels(await renderEdit(input)));
     got.forEach((v, i) => expect(Math.abs(v - (expected[i] ?? -99))).toBeLessThanOrEqual(2));
     expect(got).not.toEqual([BLUE.r, BLUE.g, BLUE.b]);
@@ -73,12 +78,19 @@ describe('renderEdit', () => {
     const input: EditInput = { image: await flat(32, 32, { r: 20, g: 30, b: 90 }), prompt: 'p', seed: 1 };
     const d = editDigest(input);
     const p = await pixels(await renderEdit(input));
-    for (const [x, y] of [[0, 0], [63, 0], [0, 63], [63, 63], [1, 32]] as const) {
+    for (const [x, y] of [
+      [0, 0],
+      [63, 0],
+      [0, 63],
+      [63, 63],
+      [1, 32],
+    ] as const) {
       const at = (y * p.width + x) * p.channels;
       expect([...p.data.subarray(at, at + 3)]).toEqual([d[4], d[5], d[6]]);
     }
     let white = 0;
-    for (let i = 0; i < p.data.length; i += p.channels) if (p.data[i] === 255 && p.data[i + 1] === 255 && p.data[i + 2] === 255) white++;
+    for (let i = 0; i < p.data.length; i += p.channels)
+      if (p.data[i] === 255 && p.data[i + 1] === 255 && p.data[i + 2] === 255) white++;
     expect(white).toBe(badgePixels('EMULATED').length); // scale 1 at 64×64: one screen pixel per font pixel
   });
 
@@ -87,26 +99,46 @@ describe('renderEdit', () => {
     const meta = await sharp(await renderEdit(input)).metadata();
     expect(meta.comments).toEqual([
       { keyword: 'Software', text: 'kontext emulator' },
-      { keyword: 'Comment', text: `EMULATED output (not a real model result); digest ${editDigest(input).toString('hex').slice(0, 16)}` },
+      {
+        keyword: 'Comment',
+        text: `EMULATED output (not a real model result); digest ${editDigest(input).toString('hex').slice(0, 16)}`,
+      },
     ]);
   });
 
   it('honours EXIF orientation in JPEG and PNG inputs', async () => {
     const base = sharp({ create: { width: 120, height: 60, channels: 3, background: BLUE } });
-    for (const image of [await base.clone().jpeg().withMetadata({ orientation: 6 }).toBuffer(), await base.clone().png().withMetadata({ orientation: 6 }).toBuffer()]) {
+    for (const image of [
+      await base.clone().jpeg().withMetadata({ orientation: 6 }).toBuffer(),
+      await base.clone().png().withMetadata({ orientation: 6 }).toBuffer(),
+    ]) {
       const meta = await sharp(await renderEdit({ image, prompt: 'p', seed: 1 })).metadata();
       expect([meta.width, meta.height, meta.orientation]).toEqual([60, 120, undefined]);
     }
   });
 
   it('keeps transparency and accepts grey and 16-bit inputs', async () => {
-    const rgba = await sharp({ create: { width: 80, height: 60, channels: 4, background: { ...BLUE, alpha: 0.5 } } }).png().toBuffer();
+    const rgba = await sharp({ create: { width: 80, height: 60, channels: 4, background: { ...BLUE, alpha: 0.5 } } })
+      .png()
+      .toBuffer();
     const p = await pixels(await renderEdit({ image: rgba, prompt: 'p', seed: 1 }));
     expect(p.channels).toBe(4);
     expect(p.data[(30 * p.width + 20) * 4 + 3]).toBe(128);
-    const grey = await sharp(await flat(50, 40)).toColourspace('b-w').png().toBuffer();
-    const deep = await sharp(await flat(50, 40)).toColourspace('rgb16').png().toBuffer();
-    for (const image of [grey, deep]) expect(await sharp(await renderEdit({ image, prompt: 'p', seed: 1 })).metadata()).toMatchObject({ format: 'png', width: 64, channels: 3, depth: 'uchar' });
+    const grey = await sharp(await flat(50, 40))
+      .toColourspace('b-w')
+      .png()
+      .toBuffer();
+    const deep = await sharp(await flat(50, 40))
+      .toColourspace('rgb16')
+      .png()
+      .toBuffer();
+    for (const image of [grey, deep])
+      expect(await sharp(await renderEdit({ image, prompt: 'p', seed: 1 })).metadata()).toMatchObject({
+        format: 'png',
+        width: 64,
+        channels: 3,
+        depth: 'uchar',
+      });
   });
 
   it('throws ImageFetchError for bytes that are not an image, or a PNG cut short', async () => {

@@ -22,10 +22,15 @@ describe('classifyS3Error', () => {
   });
 
   it('scrubs credentials and presigned query strings from the message and the cause', () => {
-    const sdk = Object.assign(new Error('denied for AKIAEXAMPLEKEY1 at https://b.s3.amazonaws.com/k.png?X-Amz-Signature=abc123 using s3cr3t-value'), {
-      name: 'AccessDenied',
-      $metadata: { httpStatusCode: 403 },
-    });
+    const sdk = Object.assign(
+      new Error(
+        'denied for AKIAEXAMPLEKEY1 at https://b.s3.amazonaws.com/k.png?X-Amz-Signature=abc123 using s3cr3t-value',
+      ),
+      {
+        name: 'AccessDenied',
+        $metadata: { httpStatusCode: 403 },
+      },
+    );
     const e = s3Error(sdk, 'upload to s3://b/k.png', ['s3cr3t-value', 'AKIAEXAMPLEKEY1']);
     expect(e).toBeInstanceOf(HostingError);
     expect(e.exitCode).toBe(77);
@@ -42,7 +47,9 @@ function outcome(over: Partial<CommandOutcome>): CommandOutcome {
 
 describe('urlFromOutcome', () => {
   it('takes the last non-empty stdout line', () => {
-    expect(urlFromOutcome(outcome({ stdout: 'uploading\nhttps://cdn.test/a.png  \n\n\n' }), 120, [])).toBe('https://cdn.test/a.png');
+    expect(urlFromOutcome(outcome({ stdout: 'uploading\nhttps://cdn.test/a.png  \n\n\n' }), 120, [])).toBe(
+      'https://cdn.test/a.png',
+    );
   });
 
   it.each([
@@ -67,6 +74,8 @@ describe('urlFromOutcome', () => {
   it('scrubs secret env values from the echoed stderr line', () => {
     const secrets = envSecrets({ RCLONE_TOKEN: 'tok-123456', HOME: '/home/me', AWS_SECRET_ACCESS_KEY: 'abcdefgh' });
     expect(secrets.sort()).toEqual(['abcdefgh', 'tok-123456']);
-    expect(() => urlFromOutcome(outcome({ exitCode: 1, stderr: 'auth tok-123456 rejected' }), 120, secrets)).toThrow('auth *** rejected');
+    expect(() => urlFromOutcome(outcome({ exitCode: 1, stderr: 'auth tok-123456 rejected' }), 120, secrets)).toThrow(
+      'auth *** rejected',
+    );
   });
 });

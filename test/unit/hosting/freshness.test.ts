@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { isHostedUrlReusable, isRemoteUrlFresh, REMOTE_OUTPUT_TTL_MS, reuseMarginMs } from '../../../src/hosting/freshness.js';
+import {
+  isHostedUrlReusable,
+  isRemoteUrlFresh,
+  REMOTE_OUTPUT_TTL_MS,
+  reuseMarginMs,
+} from '../../../src/hosting/freshness.js';
 
 const MIN = 60_000;
 const T0 = 1_750_000_000_000;

@@ -43,12 +43,16 @@ describe('object keys and URLs', () => {
 
   it('joins public_base_url and key with exactly one slash, encoding segments', () => {
     expect(publicUrlFor('https://cdn.example.com/', `p/${SHA}.png`)).toBe(`https://cdn.example.com/p/${SHA}.png`);
-    expect(publicUrlFor('https://cdn.example.com/img//', 'my dir/x.png')).toBe('https://cdn.example.com/img/my%20dir/x.png');
+    expect(publicUrlFor('https://cdn.example.com/img//', 'my dir/x.png')).toBe(
+      'https://cdn.example.com/img/my%20dir/x.png',
+    );
   });
 
   it('defaults presigned URLs to one hour and rejects credentials in URLs', () => {
     expect(s3Settings({ mode: 's3', bucket: 'b' }).presignTtlSeconds).toBe(3600);
-    expect(() => s3Settings({ mode: 's3', bucket: 'b', endpoint: 'https://key:secret@s3.example.com' })).toThrow(/credentials/);
+    expect(() => s3Settings({ mode: 's3', bucket: 'b', endpoint: 'https://key:secret@s3.example.com' })).toThrow(
+      /credentials/,
+    );
     expect(() => s3Settings({ mode: 's3', bucket: 'b/c' })).toThrow(/bucket/);
     expect(() => s3Settings({ mode: 's3', bucket: 'b', presign_ttl_seconds: 0 })).toThrow(/presign_ttl_seconds/);
   });

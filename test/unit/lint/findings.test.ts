@@ -30,7 +30,9 @@ describe('finding offsets point at the offending text', () => {
 
   it('reports every passive phrase, in order', () => {
     const prompt = 'The sky should be replaced, and the jacket is changed to red.';
-    const offsets = lintPrompt(prompt).filter((f) => f.rule === 'passive-voice').map((f) => f.offset);
+    const offsets = lintPrompt(prompt)
+      .filter((f) => f.rule === 'passive-voice')
+      .map((f) => f.offset);
     expect(offsets).toEqual([prompt.indexOf('should'), prompt.indexOf('is changed')]);
   });
 
@@ -46,7 +48,14 @@ describe('the rule table', () => {
   it('has unique kebab-case ids and a description for each rule', () => {
     const ids = LINT_RULES.map((r) => r.id);
     expect(new Set(ids).size).toBe(ids.length);
-    expect(ids).toEqual(['empty-prompt', 'long-prompt', 'compound-edit', 'passive-voice', 'missing-preservation', 'multiple-images']);
+    expect(ids).toEqual([
+      'empty-prompt',
+      'long-prompt',
+      'compound-edit',
+      'passive-voice',
+      'missing-preservation',
+      'multiple-images',
+    ]);
     for (const r of LINT_RULES) {
       expect(r.id).toMatch(/^[a-z]+(-[a-z]+)*$/);
       expect(r.description.length).toBeGreaterThan(10);
@@ -54,7 +63,14 @@ describe('the rule table', () => {
   });
 
   it('every finding names its rule and carries a message, a hint and an offset inside the prompt', () => {
-    const prompts = ['', 'change A and add B and remove C', 'The sky should be replaced', 'Make her hair blond', 'Combine both images', 'x '.repeat(100)];
+    const prompts = [
+      '',
+      'change A and add B and remove C',
+      'The sky should be replaced',
+      'Make her hair blond',
+      'Combine both images',
+      'x '.repeat(100),
+    ];
     for (const prompt of prompts) {
       for (const f of lintPrompt(prompt)) {
         expect(LINT_RULES.map((r) => r.id)).toContain(f.rule);

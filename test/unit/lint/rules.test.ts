@@ -41,7 +41,7 @@ const REALISTIC_GOOD = [
   'Keep the perfume bottle, cap, and reflections as they are. Change the background to a soft pink gradient.',
   'Keep her face, pose and clothing the same. Add two framed photos on the wall behind her.',
   'Keep the portrait exactly as in the original photo. Blur the background slightly, like a shallow depth of field.',
-  "Keep the person's face unchanged. Add a sign that appears to be painted by hand, reading \"OPEN\".",
+  'Keep the person\'s face unchanged. Add a sign that appears to be painted by hand, reading "OPEN".',
   'Replace the hat with a straw cap. Change nothing else.',
   'The woman is dressed in a red coat and her bag is made of leather.',
   'Keep the face, pose and turn of the head unchanged. Make the sky orange.',
@@ -97,7 +97,11 @@ const PER_RULE: [string, string[], string[]][] = [
   ],
   [
     'compound-edit',
-    ['Add a hat and make it red', 'Please change the sky to dusk and then also add stars', '- add a hat\n- remove the glasses'],
+    [
+      'Add a hat and make it red',
+      'Please change the sky to dusk and then also add stars',
+      '- add a hat\n- remove the glasses',
+    ],
     [
       'Add an orange umbrella in her left hand and a slight smile.',
       'Keep the face, pose, and clothing unchanged. Remove the glasses.',
@@ -108,7 +112,12 @@ const PER_RULE: [string, string[], string[]][] = [
   ],
   [
     'passive-voice',
-    ['The background should be replaced with a beach', 'The logo has been moved left', 'The text is being replaced', 'The face should be kept unchanged'],
+    [
+      'The background should be replaced with a beach',
+      'The logo has been moved left',
+      'The text is being replaced',
+      'The face should be kept unchanged',
+    ],
     [
       'Keep the face unchanged.',
       'She is now holding an orange umbrella',
@@ -131,7 +140,13 @@ const PER_RULE: [string, string[], string[]][] = [
   ],
   [
     'multiple-images',
-    ['Take the dress from the second image', 'Use the pose from image 2', 'Put @image2 next to @image1', 'Merge the two input photos', 'Combine both images'],
+    [
+      'Take the dress from the second image',
+      'Use the pose from image 2',
+      'Put @image2 next to @image1',
+      'Merge the two input photos',
+      'Combine both images',
+    ],
     [
       'Keep the subject as in image 1.',
       'Add another photo frame to the wall.',

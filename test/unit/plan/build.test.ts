@@ -16,7 +16,12 @@ describe('buildPlan: DESIGN.md §1 example', () => {
 
   it('has exactly the expected ids, edges and depths', () => {
     expect(ids(plan)).toEqual([
-      'background', 'jacket', 'umbrella', 'umbrella-blue#1', 'umbrella-blue#2', 'umbrella-blue#3',
+      'background',
+      'jacket',
+      'umbrella',
+      'umbrella-blue#1',
+      'umbrella-blue#2',
+      'umbrella-blue#3',
     ]);
     expect(plan.edges).toEqual([
       ['background', 'jacket'],
@@ -31,7 +36,10 @@ describe('buildPlan: DESIGN.md §1 example', () => {
 
   it('reads the source at the root and the matching node downstream', () => {
     expect(node(plan, 'background').input).toEqual({
-      kind: 'source', source: 'portrait', instance: null, path: `${DIR}/assets/portrait.jpg`,
+      kind: 'source',
+      source: 'portrait',
+      instance: null,
+      path: `${DIR}/assets/portrait.jpg`,
     });
     expect(node(plan, 'umbrella-blue#2').input).toEqual({ kind: 'node', id: 'jacket' });
     expect(node(plan, 'umbrella-blue#2')).toMatchObject({ variant: 2, source: 'portrait', instance: null });
@@ -43,25 +51,43 @@ describe('buildPlan: DESIGN.md §1 example', () => {
   });
 
   it('carries the recipe header', () => {
-    expect(plan.recipe).toEqual({ name: 'test', file: `${DIR}/test.yml`, provider: 'emulator', outDir: '/proj/out/test' });
+    expect(plan.recipe).toEqual({
+      name: 'test',
+      file: `${DIR}/test.yml`,
+      provider: 'emulator',
+      outDir: '/proj/out/test',
+    });
   });
 });
 
 describe('buildPlan: glob × variants × downstream inheritance', () => {
-  const plan = buildPlan(makeRecipe({ shoes: ['shoe-01', 'shoe-02'] }, [
-    { id: 'clean', seed: 7 },
-    { id: 'recolor', variants: 2, seed: 100 },
-    { id: 'umbrella', seed: 5, save: '/proj/final/{source}-{pass}-{variant}.{ext}' },
-  ]));
+  const plan = buildPlan(
+    makeRecipe({ shoes: ['shoe-01', 'shoe-02'] }, [
+      { id: 'clean', seed: 7 },
+      { id: 'recolor', variants: 2, seed: 100 },
+      { id: 'umbrella', seed: 5, save: '/proj/final/{source}-{pass}-{variant}.{ext}' },
+    ]),
+  );
 
   it('fans out per instance, then per variant, and downstream inherits #k', () => {
     expect(ids(plan)).toEqual([
-      'clean@shoe-01', 'clean@shoe-02',
-      'recolor@shoe-01#1', 'recolor@shoe-01#2', 'recolor@shoe-02#1', 'recolor@shoe-02#2',
-      'umbrella@shoe-01#1', 'umbrella@shoe-01#2', 'umbrella@shoe-02#1', 'umbrella@shoe-02#2',
+      'clean@shoe-01',
+      'clean@shoe-02',
+      'recolor@shoe-01#1',
+      'recolor@shoe-01#2',
+      'recolor@shoe-02#1',
+      'recolor@shoe-02#2',
+      'umbrella@shoe-01#1',
+      'umbrella@shoe-01#2',
+      'umbrella@shoe-02#1',
+      'umbrella@shoe-02#2',
     ]);
     expect(node(plan, 'umbrella@shoe-01#2')).toMatchObject({
-      pass: 'umbrella', source: 'shoes', instance: 'shoe-01', variant: 2, depth: 3,
+      pass: 'umbrella',
+      source: 'shoes',
+      instance: 'shoe-01',
+      variant: 2,
+      depth: 3,
       input: { kind: 'node', id: 'recolor@shoe-01#2' },
     });
     expect(node(plan, 'recolor@shoe-02#1').input).toEqual({ kind: 'node', id: 'clean@shoe-02' });
@@ -98,33 +124,63 @@ describe('buildPlan: seeds', () => {
 
 describe('buildPlan: structure', () => {
   it('places a pass after a later-declared parent (stable otherwise)', () => {
-    const plan = buildPlan(makeRecipe({ s: 'a.jpg' }, [
-      { id: 'x', from: 's' }, { id: 'late-child', from: 'late-parent' }, { id: 'late-parent', from: 'x' }, { id: 'y', from: 's' },
-    ]));
+    const plan = buildPlan(
+      makeRecipe({ s: 'a.jpg' }, [
+        { id: 'x', from: 's' },
+        { id: 'late-child', from: 'late-parent' },
+        { id: 'late-parent', from: 'x' },
+        { id: 'y', from: 's' },
+      ]),
+    );
     expect(ids(plan)).toEqual(['x', 'late-parent', 'late-child', 'y']);
     expect(node(plan, 'late-child').depth).toBe(3);
   });
 
   it('keeps multiple sources apart and reads URLs as URLs', () => {
-    const plan = buildPlan(makeRecipe({ a: 'a.jpg', logo: 'https://example.com/logo.png' }, [
-      { id: 'one', from: 'a' }, { id: 'two', from: 'logo' },
-    ]));
-    expect(node(plan, 'two').input).toEqual({ kind: 'source', source: 'logo', instance: null, url: 'https://example.com/logo.png' });
+    const plan = buildPlan(
+      makeRecipe({ a: 'a.jpg', logo: 'https://example.com/logo.png' }, [
+        { id: 'one', from: 'a' },
+        { id: 'two', from: 'logo' },
+      ]),
+    );
+    expect(node(plan, 'two').input).toEqual({
+      kind: 'source',
+      source: 'logo',
+      instance: null,
+      url: 'https://example.com/logo.png',
+    });
     expect(plan.edges).toEqual([]);
     expect(plan.criticalPathDepth).toBe(1);
   });
 
   it('passes aspect ratio, model and params through', () => {
     const plan = buildPlan(makeRecipe({ s: 'a.jpg' }, [{ id: 'p', aspectRatio: '3:4', params: { guidance: 3 } }]));
-    expect(plan.nodes[0]).toMatchObject({ aspectRatio: '3:4', params: { guidance: 3 }, model: 'blackforestlabs/flux-1-kontext/pro/edit' });
+    expect(plan.nodes[0]).toMatchObject({
+      aspectRatio: '3:4',
+      params: { guidance: 3 },
+      model: 'blackforestlabs/flux-1-kontext/pro/edit',
+    });
   });
 
   const topoCases = [
     { name: 'design example', recipe: designExample() },
-    { name: 'glob branches', recipe: makeRecipe({ g: ['a', 'b', 'c'] }, [
-      { id: 'p1' }, { id: 'p2', variants: 2 }, { id: 'p3', from: 'p1', variants: 3 }, { id: 'p4', from: 'p2' }, { id: 'p5', from: 'p4' },
-    ]) },
-    { name: 'forward reference', recipe: makeRecipe({ s: 'a.jpg' }, [{ id: 'b', from: 'a' }, { id: 'a', from: 's' }]) },
+    {
+      name: 'glob branches',
+      recipe: makeRecipe({ g: ['a', 'b', 'c'] }, [
+        { id: 'p1' },
+        { id: 'p2', variants: 2 },
+        { id: 'p3', from: 'p1', variants: 3 },
+        { id: 'p4', from: 'p2' },
+        { id: 'p5', from: 'p4' },
+      ]),
+    },
+    {
+      name: 'forward reference',
+      recipe: makeRecipe({ s: 'a.jpg' }, [
+        { id: 'b', from: 'a' },
+        { id: 'a', from: 's' },
+      ]),
+    },
   ];
   it.each(topoCases)('topological order: $name', ({ recipe }) => {
     const plan = buildPlan(recipe);
@@ -140,9 +196,27 @@ describe('buildPlan: structure', () => {
 
 describe('buildPlan: recipes validation should have refused', () => {
   const cases = [
-    { name: 'nested variants', recipe: makeRecipe({ s: 'a.jpg' }, [{ id: 'a', variants: 2 }, { id: 'b', variants: 2 }]), text: /nested variants/ },
-    { name: 'cycle', recipe: makeRecipe({ s: 'a.jpg' }, [{ id: 'a', from: 'b' }, { id: 'b', from: 'a' }]), text: /cycle/ },
-    { name: 'unknown pass', recipe: makeRecipe({ s: 'a.jpg' }, [{ id: 'a', from: 'nope' }]), text: /unknown pass "nope"/ },
+    {
+      name: 'nested variants',
+      recipe: makeRecipe({ s: 'a.jpg' }, [
+        { id: 'a', variants: 2 },
+        { id: 'b', variants: 2 },
+      ]),
+      text: /nested variants/,
+    },
+    {
+      name: 'cycle',
+      recipe: makeRecipe({ s: 'a.jpg' }, [
+        { id: 'a', from: 'b' },
+        { id: 'b', from: 'a' },
+      ]),
+      text: /cycle/,
+    },
+    {
+      name: 'unknown pass',
+      recipe: makeRecipe({ s: 'a.jpg' }, [{ id: 'a', from: 'nope' }]),
+      text: /unknown pass "nope"/,
+    },
     { name: 'duplicate ids', recipe: makeRecipe({ s: 'a.jpg' }, [{ id: 'a' }, { id: 'a' }]), text: /duplicate/ },
   ];
   it.each(cases)('$name throws E_INTERNAL (exit 70)', ({ recipe, text }) => {

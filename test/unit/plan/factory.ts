@@ -66,8 +66,16 @@ function makeSource(name: string, spec: SourceSpec): Source {
 /** The DESIGN.md §1 example: background -> jacket -> umbrella, umbrella-blue (×3) from jacket. */
 export function designExample(): Recipe {
   return makeRecipe({ portrait: 'assets/portrait.jpg' }, [
-    { id: 'background', prompt: "Keep the person's face, pose and clothing unchanged. Replace the background with a rainy street at night." },
-    { id: 'jacket', prompt: 'Keep the face, pose and background unchanged. Change her jacket to a yellow raincoat.', seed: 42 },
+    {
+      id: 'background',
+      prompt:
+        "Keep the person's face, pose and clothing unchanged. Replace the background with a rainy street at night.",
+    },
+    {
+      id: 'jacket',
+      prompt: 'Keep the face, pose and background unchanged. Change her jacket to a yellow raincoat.',
+      seed: 42,
+    },
     { id: 'umbrella', prompt: 'She is now holding an orange umbrella and smiling', save: '/proj/final/{source}.{ext}' },
     { id: 'umbrella-blue', from: 'jacket', prompt: 'She is now holding a blue umbrella', variants: 3 },
   ]);

@@ -13,9 +13,13 @@ describe('renderPlanMermaid', () => {
     expect(lines).toContain('  s_portrait[("portrait")]');
     expect(lines).toContain('  n_umbrella_hblue_v2["umbrella-blue#35;2<br/>She is now holding a blue umbrella"]');
     for (const edge of [
-      's_portrait --> n_background', 'n_background --> n_jacket', 'n_jacket --> n_umbrella',
-      'n_jacket --> n_umbrella_hblue_v1', 'n_jacket --> n_umbrella_hblue_v3',
-    ]) expect(lines).toContain(`  ${edge}`);
+      's_portrait --> n_background',
+      'n_background --> n_jacket',
+      'n_jacket --> n_umbrella',
+      'n_jacket --> n_umbrella_hblue_v1',
+      'n_jacket --> n_umbrella_hblue_v3',
+    ])
+      expect(lines).toContain(`  ${edge}`);
     expect(lines.filter((l) => l.includes(' --> '))).toHaveLength(6);
   });
 
@@ -36,9 +40,11 @@ describe('renderPlanMermaid', () => {
   });
 
   it('escapes labels so quotes and brackets cannot break the syntax', () => {
-    const plan = buildPlan(makeRecipe({ 'odd': ['a "b" <c> & #1'] }, [{ id: 'p', prompt: 'Say "hi" <b>' }]));
+    const plan = buildPlan(makeRecipe({ odd: ['a "b" <c> & #1'] }, [{ id: 'p', prompt: 'Say "hi" <b>' }]));
     const out = renderPlanMermaid(plan);
-    expect(out).toContain('s_odd_aa_u20__u22_b_u22__u20__u3c_c_u3e__u20__u26__u20__v1[("odd@a #quot;b#quot; #lt;c#gt; #38; #35;1")]');
+    expect(out).toContain(
+      's_odd_aa_u20__u22_b_u22__u20__u3c_c_u3e__u20__u26__u20__v1[("odd@a #quot;b#quot; #lt;c#gt; #38; #35;1")]',
+    );
     expect(out).toContain('<br/>Say #quot;hi#quot; #lt;b#gt;"]');
   });
 });

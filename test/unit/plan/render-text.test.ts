@@ -21,13 +21,15 @@ describe('renderPlanText', () => {
   });
 
   it('draws one tree per source, with continuation bars under a non-last branch', () => {
-    const plan = buildPlan(makeRecipe({ shoes: ['a', 'b'], logo: 'https://cdn.example.com/l.png?sig=SECRET' }, [
-      { id: 'p1', from: 'shoes', seed: 4294967295, variants: 2 },
-      { id: 'p2', from: 'p1' },
-      { id: 'p3', from: 'p2' },
-      { id: 'p4', from: 'p1', prompt: 'Multi\n  line   prompt' },
-      { id: 'q', from: 'logo' },
-    ]));
+    const plan = buildPlan(
+      makeRecipe({ shoes: ['a', 'b'], logo: 'https://cdn.example.com/l.png?sig=SECRET' }, [
+        { id: 'p1', from: 'shoes', seed: 4294967295, variants: 2 },
+        { id: 'p2', from: 'p1' },
+        { id: 'p3', from: 'p2' },
+        { id: 'p4', from: 'p1', prompt: 'Multi\n  line   prompt' },
+        { id: 'q', from: 'logo' },
+      ]),
+    );
     expect(renderPlanText(plan)).toBe(
       [
         'shoes  2 instances: a, b',

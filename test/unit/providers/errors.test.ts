@@ -5,7 +5,7 @@ import {
   DeadlineExceededError,
   DownloadHostRefusedError,
   NetworkError,
-  ProviderError,
+  type ProviderError,
   RemoteFailedError,
   SubmitUncertainError,
   scrubCause,

@@ -46,7 +46,10 @@ describe('the error table of runcomfy-api.md', () => {
   });
 
   it('retries only rate limits and upstream failures', () => {
-    expect(['auth', 'balance', 'input', 'rate', 'unavailable'].filter((k) => isRetryableKind(k as never))).toEqual(['rate', 'unavailable']);
+    expect(['auth', 'balance', 'input', 'rate', 'unavailable'].filter((k) => isRetryableKind(k as never))).toEqual([
+      'rate',
+      'unavailable',
+    ]);
   });
 
   it('effectiveStatus borrows the error_code prefix only for non-error HTTP statuses', () => {
@@ -87,7 +90,10 @@ describe('errorTextOf', () => {
     [{ error_message: '', detail: 'd' }, 'd'],
     [{ error: { message: 'nested' } }, 'nested'],
     [{ error: { kind: 'moderation' } }, '{"kind":"moderation"}'],
-    [{ detail: [{ loc: ['body', 'prompt'], msg: 'field required' }] }, '[{"loc":["body","prompt"],"msg":"field required"}]'],
+    [
+      { detail: [{ loc: ['body', 'prompt'], msg: 'field required' }] },
+      '[{"loc":["body","prompt"],"msg":"field required"}]',
+    ],
     [{ other: 1 }, undefined],
   ])('%j → %j', (body, text) => {
     expect(errorTextOf(body)).toBe(text);

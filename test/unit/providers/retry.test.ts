@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_RETRY_POLICY, parseRetryAfter, resolveRetryPolicy, retryDelay, type RetryPolicy } from '../../../src/providers/runcomfy/retry.js';
+import {
+  DEFAULT_RETRY_POLICY,
+  parseRetryAfter,
+  resolveRetryPolicy,
+  retryDelay,
+  type RetryPolicy,
+} from '../../../src/providers/runcomfy/retry.js';
 
 const policy: RetryPolicy = { maxAttempts: 5, baseMs: 100, capMs: 1_000, maxRetryAfterMs: 5_000 };
 

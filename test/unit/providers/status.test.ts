@@ -30,7 +30,11 @@ describe('normalizeStatus', () => {
 
 describe('readStatus', () => {
   it('reads the queue position only when it is a sane number', () => {
-    expect(readStatus({ status: 'in_queue', queue_position: 3 })).toEqual({ phase: 'queued', word: 'in_queue', position: 3 });
+    expect(readStatus({ status: 'in_queue', queue_position: 3 })).toEqual({
+      phase: 'queued',
+      word: 'in_queue',
+      position: 3,
+    });
     expect(readStatus({ status: 'in_queue', queue_position: '3' }).position).toBeUndefined();
     expect(readStatus({ status: 'in_queue', queue_position: -1 }).position).toBeUndefined();
     expect(readStatus({}).phase).toBe('unknown');
@@ -40,10 +44,16 @@ describe('readStatus', () => {
 describe('collectOutputUrls', () => {
   it.each([
     [{ image: 'https://a.runcomfy.net/1.png' }, ['https://a.runcomfy.net/1.png']],
-    [{ images: ['https://a.runcomfy.net/1.png', 'https://a.runcomfy.net/2.png'] }, ['https://a.runcomfy.net/1.png', 'https://a.runcomfy.net/2.png']],
+    [
+      { images: ['https://a.runcomfy.net/1.png', 'https://a.runcomfy.net/2.png'] },
+      ['https://a.runcomfy.net/1.png', 'https://a.runcomfy.net/2.png'],
+    ],
     [{ images: [{ url: 'http://127.0.0.1:9/x.png', width: 3 }] }, ['http://127.0.0.1:9/x.png']],
     ['https://a.runcomfy.net/only.png', ['https://a.runcomfy.net/only.png']],
-    [{ a: 'HTTPS://A.runcomfy.net/u.png', b: 'https://A.runcomfy.net/u.png' }, ['HTTPS://A.runcomfy.net/u.png', 'https://A.runcomfy.net/u.png']],
+    [
+      { a: 'HTTPS://A.runcomfy.net/u.png', b: 'https://A.runcomfy.net/u.png' },
+      ['HTTPS://A.runcomfy.net/u.png', 'https://A.runcomfy.net/u.png'],
+    ],
     [{ a: 'https://x.runcomfy.net/d.png', b: ['https://x.runcomfy.net/d.png'] }, ['https://x.runcomfy.net/d.png']],
     [{ note: 'see ftp://x and data:image/png;base64,AA', n: 3, t: null }, []],
     [undefined, []],

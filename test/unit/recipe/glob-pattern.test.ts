@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { GlobPatternError, compileSegment, expandBraces, isGlob, splitPattern } from '../../../src/recipe/sources/glob-pattern.js';
+import {
+  GlobPatternError,
+  compileSegment,
+  expandBraces,
+  isGlob,
+  splitPattern,
+} from '../../../src/recipe/sources/glob-pattern.js';
 
 function matches(seg: string, name: string): boolean {
   const c = compileSegment(seg);

@@ -24,7 +24,10 @@ export function contextFrom(text: string, options: FakeOptions = {}): RuleContex
   const sources = new Map<string, Source>();
   for (const s of draft.sources) {
     const n = options.globs?.[s.name];
-    const instances = n === undefined ? [{ instance: null, path: `/p/${s.name}.jpg` }] : Array.from({ length: n }, (_, i) => ({ instance: `f${i}`, path: `/p/f${i}.jpg` }));
+    const instances =
+      n === undefined
+        ? [{ instance: null, path: `/p/${s.name}.jpg` }]
+        : Array.from({ length: n }, (_, i) => ({ instance: `f${i}`, path: `/p/f${i}.jpg` }));
     sources.set(s.name, { name: s.name, kind: n === undefined ? 'file' : 'glob', spec: s.spec ?? '', instances });
   }
   return {

@@ -14,7 +14,8 @@ function properties(node: unknown, at = '#'): { at: string; schema: Record<strin
   const out: { at: string; schema: Record<string, unknown> }[] = [];
   for (const [key, value] of Object.entries(node)) {
     if (key === 'properties' && typeof value === 'object' && value !== null) {
-      for (const [name, prop] of Object.entries(value)) out.push({ at: `${at}/properties/${name}`, schema: prop as Record<string, unknown> });
+      for (const [name, prop] of Object.entries(value))
+        out.push({ at: `${at}/properties/${name}`, schema: prop as Record<string, unknown> });
     }
     out.push(...properties(value, `${at}/${key}`));
   }

@@ -25,7 +25,11 @@ describe('parseRecipeYaml: one clear error per broken file', () => {
     ['unclosed flow', 'version: 1\nsources: {a: b\n', 'yaml-syntax@3:1'],
     ['two documents', 'version: 1\n---\nversion: 1\n', 'yaml-multiple-documents@2:1'],
     ['unknown alias', 'version: 1\nname: *nope\n', 'yaml-alias@2:7'],
-    ['billion laughs', 'a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n', 'yaml-alias-limit@2:8'],
+    [
+      'billion laughs',
+      'a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n',
+      'yaml-alias-limit@2:8',
+    ],
     ['a few aliases are fine', 'keep: &keep Keep the face unchanged.\nname: *keep\n', 'ok'],
   ])('%s', (_name, text, expected) => {
     expect(firstIssue(text)).toBe(expected);
@@ -49,7 +53,8 @@ describe('parseRecipeYaml: one clear error per broken file', () => {
 });
 
 describe('locatePath', () => {
-  const text = 'version: 1\nsources:\n  photo: a.jpg\npasses:\n  - id: a\n    prompt: x\n  - id: b\n    from:\n    prompt: y\n';
+  const text =
+    'version: 1\nsources:\n  photo: a.jpg\npasses:\n  - id: a\n    prompt: x\n  - id: b\n    from:\n    prompt: y\n';
   const r = parseRecipeYaml(text);
   if (!r.ok) throw new Error('fixture must parse');
   const { doc, lines } = r.parsed;

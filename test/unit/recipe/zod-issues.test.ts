@@ -19,16 +19,52 @@ const OK_TAIL = 'sources:\n  photo: a.jpg\npasses:\n  - id: a\n    prompt: x\n';
 
 describe('schema problems read like advice', () => {
   it.each([
-    ['unknown top-level key', `version: 1\nsourcs: {}\n${OK_TAIL}`, 'unknown-key@2:1 unknown key "sourcs" (did you mean "sources"?)'],
-    ['unknown pass key', 'version: 1\nsources:\n  photo: a.jpg\npasses:\n  - id: a\n    promt: x\n', 'missing-field@5:5 passes[0]: required key "prompt" is missing'],
-    ['unknown pass key, hint', 'version: 1\nsources:\n  photo: a.jpg\npasses:\n  - id: a\n    prompt: x\n    sead: 1\n', 'unknown-key@7:5 passes[0]: unknown key "sead" (did you mean "seed"?)'],
-    ['unknown hosting key per mode', `version: 1\nhosting:\n  mode: s3\n  bucket: b\n  regoin: x\n${OK_TAIL}`, 'unknown-key@5:3 hosting: unknown key "regoin" (did you mean "region"?)'],
+    [
+      'unknown top-level key',
+      `version: 1\nsourcs: {}\n${OK_TAIL}`,
+      'unknown-key@2:1 unknown key "sourcs" (did you mean "sources"?)',
+    ],
+    [
+      'unknown pass key',
+      'version: 1\nsources:\n  photo: a.jpg\npasses:\n  - id: a\n    promt: x\n',
+      'missing-field@5:5 passes[0]: required key "prompt" is missing',
+    ],
+    [
+      'unknown pass key, hint',
+      'version: 1\nsources:\n  photo: a.jpg\npasses:\n  - id: a\n    prompt: x\n    sead: 1\n',
+      'unknown-key@7:5 passes[0]: unknown key "sead" (did you mean "seed"?)',
+    ],
+    [
+      'unknown hosting key per mode',
+      `version: 1\nhosting:\n  mode: s3\n  bucket: b\n  regoin: x\n${OK_TAIL}`,
+      'unknown-key@5:3 hosting: unknown key "regoin" (did you mean "region"?)',
+    ],
     ['wrong version', `version: 2\n${OK_TAIL}`, 'invalid-value@1:10 version: expected 1, got 2'],
-    ['provider typo', `version: 1\nprovider: emulater\n${OK_TAIL}`, 'invalid-value@2:11 provider: expected one of "runcomfy", "emulator", got "emulater" (did you mean "emulator"?)'],
-    ['hosting mode', `version: 1\nhosting:\n  mode: ftp\n${OK_TAIL}`, 'invalid-value@3:9 hosting.mode: expected one of "inline", "s3", "command", got "ftp"'],
-    ['wrong type', 'version: 1\nsources:\n  photo: a.jpg\npasses:\n  - id: a\n    prompt: [x]\n', 'invalid-type@6:13 passes[0].prompt: expected a string, got a list'],
-    ['union type', `version: 1\nhosting:\n  mode: command\n  command: 5\n${OK_TAIL}`, 'invalid-type@4:12 hosting.command: expected a string or a list, got 5'],
-    ['no passes', 'version: 1\nsources:\n  photo: a.jpg\npasses: []\n', 'out-of-range@4:9 passes: needs at least 1 item(s)'],
+    [
+      'provider typo',
+      `version: 1\nprovider: emulater\n${OK_TAIL}`,
+      'invalid-value@2:11 provider: expected one of "runcomfy", "emulator", got "emulater" (did you mean "emulator"?)',
+    ],
+    [
+      'hosting mode',
+      `version: 1\nhosting:\n  mode: ftp\n${OK_TAIL}`,
+      'invalid-value@3:9 hosting.mode: expected one of "inline", "s3", "command", got "ftp"',
+    ],
+    [
+      'wrong type',
+      'version: 1\nsources:\n  photo: a.jpg\npasses:\n  - id: a\n    prompt: [x]\n',
+      'invalid-type@6:13 passes[0].prompt: expected a string, got a list',
+    ],
+    [
+      'union type',
+      `version: 1\nhosting:\n  mode: command\n  command: 5\n${OK_TAIL}`,
+      'invalid-type@4:12 hosting.command: expected a string or a list, got 5',
+    ],
+    [
+      'no passes',
+      'version: 1\nsources:\n  photo: a.jpg\npasses: []\n',
+      'out-of-range@4:9 passes: needs at least 1 item(s)',
+    ],
     ['empty out', `version: 1\nout: ""\n${OK_TAIL}`, 'out-of-range@2:6 out: must not be empty'],
   ])('%s', (_name, text, expected) => {
     expect(problems(text)[0]).toBe(expected);

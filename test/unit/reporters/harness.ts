@@ -18,7 +18,11 @@ export function bufferSink(): BufferSink {
       return true;
     },
     text: () => chunks.join(''),
-    lines: () => chunks.join('').split('\n').filter((l, i, all) => i < all.length - 1 || l !== ''),
+    lines: () =>
+      chunks
+        .join('')
+        .split('\n')
+        .filter((l, i, all) => i < all.length - 1 || l !== ''),
   };
 }
 
@@ -101,7 +105,12 @@ export const SCENARIO: Script = [
   { type: 'node-state', t: 3, node: 'jacket', phase: 'submitting' },
   { advance: 500 },
   {
-    type: 'node-retry', t: 500, node: 'jacket', call: 'submit', attempt: 2, delay_ms: 1500,
+    type: 'node-retry',
+    t: 500,
+    node: 'jacket',
+    call: 'submit',
+    attempt: 2,
+    delay_ms: 1500,
     reason: 'HTTP 429 from https://api.example.test/v1/x?sig=SECRET123',
   },
   { advance: 1500 },
@@ -109,18 +118,40 @@ export const SCENARIO: Script = [
   { type: 'node-state', t: 2000, node: 'hair', phase: 'running' },
   { advance: 1000 },
   {
-    type: 'node-failed', t: 3000, node: 'hair', code: 'E_REMOTE_FAILED', exit_code: 1,
-    message: 'the model failed', hint: 'reword the prompt',
+    type: 'node-failed',
+    t: 3000,
+    node: 'hair',
+    code: 'E_REMOTE_FAILED',
+    exit_code: 1,
+    message: 'the model failed',
+    hint: 'reword the prompt',
   },
   { type: 'node-state', t: 3000, node: 'jacket', phase: 'downloading', bytes: 420, total: 1000 },
   { advance: 9345 },
-  { type: 'node-done', t: 12345, node: 'jacket', output: 'out/portrait/jacket.png', request_id: 'r-1', seed: 7, ms: 12345 },
+  {
+    type: 'node-done',
+    t: 12345,
+    node: 'jacket',
+    output: 'out/portrait/jacket.png',
+    request_id: 'r-1',
+    seed: 7,
+    ms: 12345,
+  },
   { type: 'node-skipped', t: 12345, node: 'shoes', reason: 'upstream-failed' },
   { type: 'warning', t: 12346, node: 'jacket', message: 'prompt asks for two edits at once' },
   { advance: 1655 },
   {
-    type: 'run-summary', t: 14000, recipe: 'portrait', done: 1, cached: 2, failed: 1, skipped: 1,
-    submitted: 2, exit_code: 1, ms: 14000, out_dir: 'out/portrait',
+    type: 'run-summary',
+    t: 14000,
+    recipe: 'portrait',
+    done: 1,
+    cached: 2,
+    failed: 1,
+    skipped: 1,
+    submitted: 2,
+    exit_code: 1,
+    ms: 14000,
+    out_dir: 'out/portrait',
   },
 ];
 

@@ -17,7 +17,8 @@ describe('json reporter', () => {
     expect(lines).toHaveLength(sent.length);
     const parsed = lines.map((l) => RunEvent.parse(JSON.parse(l)));
     parsed.forEach((e, i) => {
-      if (e.type === 'node-retry') expect(e).toEqual({ ...sent[i], reason: 'HTTP 429 from https://api.example.test/v1/x?…' });
+      if (e.type === 'node-retry')
+        expect(e).toEqual({ ...sent[i], reason: 'HTTP 429 from https://api.example.test/v1/x?…' });
       else expect(e).toEqual(sent[i]);
     });
     expect(out.chunks.every((c) => c.endsWith('\n') && c.indexOf('\n') === c.length - 1)).toBe(true);

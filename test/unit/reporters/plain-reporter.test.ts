@@ -14,8 +14,18 @@ function setup(color = false) {
 }
 
 const summary = (over: Partial<Extract<RunEvent, { type: 'run-summary' }>> = {}): RunEvent => ({
-  type: 'run-summary', t: 0, recipe: 'big', done: 1, cached: 0, failed: 0, skipped: 0,
-  submitted: 1, exit_code: 0, ms: 900, out_dir: 'out/big', ...over,
+  type: 'run-summary',
+  t: 0,
+  recipe: 'big',
+  done: 1,
+  cached: 0,
+  failed: 0,
+  skipped: 0,
+  submitted: 1,
+  exit_code: 0,
+  ms: 900,
+  out_dir: 'out/big',
+  ...over,
 });
 
 describe('plain reporter: a small run', () => {
@@ -54,12 +64,29 @@ describe('plain reporter: a small run', () => {
 describe('plain reporter: folding', () => {
   it('prints one count line for 10,000 cached nodes, and the rest individually', () => {
     const { err, reporter } = setup();
-    reporter.onEvent({ type: 'run-start', t: 0, recipe: 'big', nodes: 10_001, to_run: 1, cached: 10_000, jobs: 4, provider: 'emulator' });
+    reporter.onEvent({
+      type: 'run-start',
+      t: 0,
+      recipe: 'big',
+      nodes: 10_001,
+      to_run: 1,
+      cached: 10_000,
+      jobs: 4,
+      provider: 'emulator',
+    });
     for (let i = 0; i < 10_000; i++) {
       reporter.onEvent({ type: 'node-cached', t: 1, node: `p@${i}`, output: `out/big/p@${i}.png`, restored: i < 5 });
     }
     reporter.onEvent({ type: 'node-start', t: 2, node: 'q', reason: 'new' });
-    reporter.onEvent({ type: 'node-done', t: 900, node: 'q', output: 'out/big/q.png', request_id: 'r', seed: 1, ms: 898 });
+    reporter.onEvent({
+      type: 'node-done',
+      t: 900,
+      node: 'q',
+      output: 'out/big/q.png',
+      request_id: 'r',
+      seed: 1,
+      ms: 898,
+    });
     reporter.onEvent(summary({ cached: 10_000 }));
     reporter.close();
     expect(err.lines()).toEqual([
@@ -73,10 +100,25 @@ describe('plain reporter: folding', () => {
 
   it('lists a few cached and skipped nodes, then counts the rest', () => {
     const { err, reporter } = setup();
-    reporter.onEvent({ type: 'run-start', t: 0, recipe: 'big', nodes: 40, to_run: 28, cached: 3, jobs: 4, provider: 'emulator' });
-    for (let i = 0; i < 12; i++) reporter.onEvent({ type: 'node-cached', t: 1, node: `c${i}`, output: `o/c${i}.png`, restored: false });
+    reporter.onEvent({
+      type: 'run-start',
+      t: 0,
+      recipe: 'big',
+      nodes: 40,
+      to_run: 28,
+      cached: 3,
+      jobs: 4,
+      provider: 'emulator',
+    });
+    for (let i = 0; i < 12; i++)
+      reporter.onEvent({ type: 'node-cached', t: 1, node: `c${i}`, output: `o/c${i}.png`, restored: false });
     for (let i = 0; i < 15; i++) {
-      reporter.onEvent({ type: 'node-skipped', t: 2, node: `s${i}`, reason: i < 13 ? 'upstream-failed' : 'interrupted' });
+      reporter.onEvent({
+        type: 'node-skipped',
+        t: 2,
+        node: `s${i}`,
+        reason: i < 13 ? 'upstream-failed' : 'interrupted',
+      });
     }
     reporter.close();
     const lines = err.lines();
@@ -91,7 +133,16 @@ describe('plain reporter: folding', () => {
 describe('plain reporter: heartbeat', () => {
   it('names what is still running after a long silence, then stops its timer', () => {
     const { err, clock, ft, reporter } = setup();
-    reporter.onEvent({ type: 'run-start', t: 0, recipe: 'r', nodes: 1, to_run: 1, cached: 0, jobs: 1, provider: 'emulator' });
+    reporter.onEvent({
+      type: 'run-start',
+      t: 0,
+      recipe: 'r',
+      nodes: 1,
+      to_run: 1,
+      cached: 0,
+      jobs: 1,
+      provider: 'emulator',
+    });
     reporter.onEvent({ type: 'node-start', t: 0, node: 'slow', reason: 'new' });
     reporter.onEvent({ type: 'node-state', t: 0, node: 'slow', phase: 'queued', position: 2 });
     expect(ft.active.size).toBe(1);
@@ -109,11 +160,29 @@ describe('plain reporter: heartbeat', () => {
 
   it('clears its timer on close even without a summary', () => {
     const { ft, reporter } = setup();
-    reporter.onEvent({ type: 'run-start', t: 0, recipe: 'r', nodes: 1, to_run: 1, cached: 0, jobs: 1, provider: 'emulator' });
+    reporter.onEvent({
+      type: 'run-start',
+      t: 0,
+      recipe: 'r',
+      nodes: 1,
+      to_run: 1,
+      cached: 0,
+      jobs: 1,
+      provider: 'emulator',
+    });
     expect(ft.active.size).toBe(1);
     reporter.close();
     expect(ft.active.size).toBe(0);
-    reporter.onEvent({ type: 'run-start', t: 0, recipe: 'r', nodes: 1, to_run: 1, cached: 0, jobs: 1, provider: 'emulator' });
+    reporter.onEvent({
+      type: 'run-start',
+      t: 0,
+      recipe: 'r',
+      nodes: 1,
+      to_run: 1,
+      cached: 0,
+      jobs: 1,
+      provider: 'emulator',
+    });
     expect(ft.active.size).toBe(0);
   });
 });
@@ -121,13 +190,33 @@ describe('plain reporter: heartbeat', () => {
 describe('plain reporter: --explain and watch lines', () => {
   it('prints node-plan, watch-cycle and watch-error events, scrubbing URL queries', () => {
     const { err, reporter } = setup();
-    reporter.onEvent({ type: 'node-plan', t: 0, node: 'jacket', reason: 'prompt-changed', input: 'reuse hosted URL https://b.example/k.png?X-Amz-Signature=abc' });
-    reporter.onEvent({ type: 'watch-cycle', t: 0, recipe: 'r.yml', changed: ['/p/r.yml'], to_run: [{ node: 'jacket', reason: 'prompt-changed' }], in_flight: 0, cached: 3, abandoned: 1 });
+    reporter.onEvent({
+      type: 'node-plan',
+      t: 0,
+      node: 'jacket',
+      reason: 'prompt-changed',
+      input: 'reuse hosted URL https://b.example/k.png?X-Amz-Signature=abc',
+    });
+    reporter.onEvent({
+      type: 'watch-cycle',
+      t: 0,
+      recipe: 'r.yml',
+      changed: ['/p/r.yml'],
+      to_run: [{ node: 'jacket', reason: 'prompt-changed' }],
+      in_flight: 0,
+      cached: 3,
+      abandoned: 1,
+    });
     reporter.onEvent({ type: 'watch-error', t: 0, recipe: 'r.yml', problems: ['r.yml:3:5: unknown key "promt"'] });
     reporter.close();
     const lines = err.lines();
     expect(lines[0]).toBe('explain jacket  prompt changed  ← reuse hosted URL https://b.example/k.png?…');
-    expect(lines[1]).toMatch(/^watch {3}r\.yml: r\.yml changed → 1 to run \(jacket prompt changed\).*3 cached.*1 abandoned/);
-    expect(lines.slice(2)).toEqual(['invalid r.yml: invalid; keeping the last good plan and watching', '  r.yml:3:5: unknown key "promt"']);
+    expect(lines[1]).toMatch(
+      /^watch {3}r\.yml: r\.yml changed → 1 to run \(jacket prompt changed\).*3 cached.*1 abandoned/,
+    );
+    expect(lines.slice(2)).toEqual([
+      'invalid r.yml: invalid; keeping the last good plan and watching',
+      '  r.yml:3:5: unknown key "promt"',
+    ]);
   });
 });

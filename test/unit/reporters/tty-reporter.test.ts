@@ -13,14 +13,28 @@ function setup(opts: { color?: boolean; columns?: number; rows?: number; explain
   const clock = fakeClock();
   const ft = fakeTimers();
   const reporter = createReporter('tty', {
-    out, err, color: opts.color ?? false, now: clock.now, timers: ft.timers,
-    columns: opts.columns ?? 60, rows: opts.rows, explain: opts.explain,
+    out,
+    err,
+    color: opts.color ?? false,
+    now: clock.now,
+    timers: ft.timers,
+    columns: opts.columns ?? 60,
+    rows: opts.rows,
+    explain: opts.explain,
   });
   return { out, err, clock, ft, reporter };
 }
 
-const start = (n: number): RunEvent =>
-  ({ type: 'run-start', t: 0, recipe: 'portrait', nodes: n, to_run: n, cached: 0, jobs: 16, provider: 'emulator' });
+const start = (n: number): RunEvent => ({
+  type: 'run-start',
+  t: 0,
+  recipe: 'portrait',
+  nodes: n,
+  to_run: n,
+  cached: 0,
+  jobs: 16,
+  provider: 'emulator',
+});
 
 describe('tty reporter: the scripted run', () => {
   const { out, err, clock, ft, reporter } = setup();
@@ -33,7 +47,9 @@ describe('tty reporter: the scripted run', () => {
   reporter.close();
 
   it('shows a header with counts and one live line per running node with its phase', () => {
-    const midRun = screens.find((s) => s.some((l) => l.includes('queued #3')) && s.some((l) => l.includes('hair    running')));
+    const midRun = screens.find(
+      (s) => s.some((l) => l.includes('queued #3')) && s.some((l) => l.includes('hair    running')),
+    );
     expect(midRun).toBeDefined();
     expect(midRun).toContain('portrait  2.0 s  0/3 done · 2 running · 0 failed · 2 cached');
     expect(midRun).toContain('  jacket  queued #3  2.0 s');
@@ -75,7 +91,15 @@ describe('tty reporter: throttling and timers', () => {
     reporter.onEvent(start(500));
     for (let i = 0; i < 500; i++) reporter.onEvent({ type: 'node-start', t: 1, node: `n${i}`, reason: 'new' });
     for (let i = 0; i < 100; i++) {
-      reporter.onEvent({ type: 'node-done', t: 2, node: `n${i}`, output: `o/n${i}.png`, request_id: 'r', seed: 1, ms: 5 });
+      reporter.onEvent({
+        type: 'node-done',
+        t: 2,
+        node: `n${i}`,
+        output: `o/n${i}.png`,
+        request_id: 'r',
+        seed: 1,
+        ms: 5,
+      });
     }
     expect(err.chunks).toHaveLength(0);
     expect([...ft.active.values()].map((t) => t.ms)).toEqual([REDRAW_MS]);
@@ -107,8 +131,17 @@ describe('tty reporter: throttling and timers', () => {
       ft.tick();
       reporter.onEvent({ type: 'node-done', t: ms, node: 'a', output: 'o/a.png', request_id: 'r', seed: 1, ms });
       reporter.onEvent({
-        type: 'run-summary', t: ms, recipe: 'portrait', done: 1, cached: 0, failed: 0, skipped: 0,
-        submitted: 1, exit_code: 0, ms, out_dir: 'o',
+        type: 'run-summary',
+        t: ms,
+        recipe: 'portrait',
+        done: 1,
+        cached: 0,
+        failed: 0,
+        skipped: 0,
+        submitted: 1,
+        exit_code: 0,
+        ms,
+        out_dir: 'o',
       });
       expect(ft.active.size).toBe(0);
     }
@@ -127,7 +160,12 @@ describe('tty reporter: layout', () => {
     for (const color of [false, true]) {
       const { err, ft, clock, reporter } = setup({ color, columns: 40 });
       reporter.onEvent(start(3));
-      reporter.onEvent({ type: 'node-start', t: 1, node: `${'very-long-pass-name'.repeat(3)}@img_0001#3`, reason: 'new' });
+      reporter.onEvent({
+        type: 'node-start',
+        t: 1,
+        node: `${'very-long-pass-name'.repeat(3)}@img_0001#3`,
+        reason: 'new',
+      });
       reporter.onEvent({ type: 'node-state', t: 1, node: 'x', phase: 'downloading', bytes: 12_345_678 });
       clock.advance(123_000);
       ft.tick();
@@ -141,7 +179,10 @@ describe('tty reporter: layout', () => {
   });
 
   it('lists at most 8 running nodes, then "… and N more"; fewer on a short terminal', () => {
-    for (const [rows, shown] of [[undefined, 8], [6, 3]] as const) {
+    for (const [rows, shown] of [
+      [undefined, 8],
+      [6, 3],
+    ] as const) {
       const { err, ft, reporter } = setup({ rows });
       reporter.onEvent(start(12));
       for (let i = 0; i < 12; i++) reporter.onEvent({ type: 'node-start', t: 1, node: `n${i}`, reason: 'new' });

@@ -4,8 +4,7 @@ import type { PlanNode } from '../../../src/plan/types.js';
 import { chooseSeed, journaledSeeds } from '../../../src/run/seeds.js';
 import type { JournalEntry, LockEntry } from '../../../src/store/types.js';
 
-const node = (seed: number | null): PlanNode =>
-  ({ id: 'jacket', pass: 'jacket', seed }) as unknown as PlanNode;
+const node = (seed: number | null): PlanNode => ({ id: 'jacket', pass: 'jacket', seed }) as unknown as PlanNode;
 const locked = { seed: 20 } as LockEntry;
 const draw = (): number => 99;
 
@@ -25,6 +24,11 @@ describe('chooseSeed', () => {
 
   it('journaledSeeds keeps the latest entry per node (the journal lists oldest first)', () => {
     const entry = (node: string, seed: number): JournalEntry => ({ node, seed }) as JournalEntry;
-    expect(journaledSeeds([entry('a', 1), entry('b', 2), entry('a', 3)])).toEqual(new Map([['a', 3], ['b', 2]]));
+    expect(journaledSeeds([entry('a', 1), entry('b', 2), entry('a', 3)])).toEqual(
+      new Map([
+        ['a', 3],
+        ['b', 2],
+      ]),
+    );
   });
 });

@@ -11,7 +11,12 @@ describe('urlLifetimeSeconds', () => {
     ['s3, presigned, default TTL', s3, 3600, true],
     ['s3, presigned, 5 min', { ...s3, presign_ttl_seconds: 300 }, 300, false],
     ['s3, presigned, exactly 10 min', { ...s3, presign_ttl_seconds: 600 }, 600, true],
-    ['s3, public_base_url (even with a short presign TTL)', { ...s3, public_base_url: 'https://cdn.example.com', presign_ttl_seconds: 60 }, Infinity, true],
+    [
+      's3, public_base_url (even with a short presign TTL)',
+      { ...s3, public_base_url: 'https://cdn.example.com', presign_ttl_seconds: 60 },
+      Infinity,
+      true,
+    ],
     ['command, default', { mode: 'command', command: 'up' }, 3600, true],
     ['command, url_ttl_seconds 0', { mode: 'command', command: 'up', url_ttl_seconds: 0 }, 0, false],
   ])('%s', (_what, config, seconds, ahead) => {

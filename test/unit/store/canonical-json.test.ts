@@ -5,7 +5,11 @@ import { CanonicalJsonError } from '../../../src/store/errors.js';
 describe('canonicalJson', () => {
   it.each([
     ['key order does not matter', { b: 1, a: 2 }, '{"a":2,"b":1}'],
-    ['nested objects are sorted too', { z: { y: 1, x: [{ d: 1, c: 2 }] }, a: null }, '{"a":null,"z":{"x":[{"c":2,"d":1}],"y":1}}'],
+    [
+      'nested objects are sorted too',
+      { z: { y: 1, x: [{ d: 1, c: 2 }] }, a: null },
+      '{"a":null,"z":{"x":[{"c":2,"d":1}],"y":1}}',
+    ],
     ['array order is kept', [3, 1, 2], '[3,1,2]'],
     ['undefined object values are dropped, like JSON.stringify', { a: undefined, b: true }, '{"b":true}'],
     ['-0 is 0', { n: -0 }, '{"n":0}'],
@@ -17,7 +21,9 @@ describe('canonicalJson', () => {
   });
 
   it('is equal for differently ordered equal values', () => {
-    expect(canonicalJson({ a: 1, b: { c: [1, { e: 1, d: 2 }] } })).toBe(canonicalJson({ b: { c: [1, { d: 2, e: 1 }] }, a: 1 }));
+    expect(canonicalJson({ a: 1, b: { c: [1, { e: 1, d: 2 }] } })).toBe(
+      canonicalJson({ b: { c: [1, { d: 2, e: 1 }] }, a: 1 }),
+    );
   });
 
   const cyclic: Record<string, unknown> = { a: 1 };

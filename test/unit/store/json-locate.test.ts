@@ -27,10 +27,13 @@ describe('findJsonSyntaxError', () => {
     expect(found?.message).toMatch(message);
   });
 
-  it.each(['[1,2]', '{"a":{"b":null,"c":"d\\u00e9"}}', ' -1.5e+3 ', '"\\/"', '{}', '[]', 'true'])('%j is valid', (text) => {
-    expect(() => JSON.parse(text)).not.toThrow();
-    expect(findJsonSyntaxError(text)).toBeNull();
-  });
+  it.each(['[1,2]', '{"a":{"b":null,"c":"d\\u00e9"}}', ' -1.5e+3 ', '"\\/"', '{}', '[]', 'true'])(
+    '%j is valid',
+    (text) => {
+      expect(() => JSON.parse(text)).not.toThrow();
+      expect(findJsonSyntaxError(text)).toBeNull();
+    },
+  );
 });
 
 describe('lineCol', () => {

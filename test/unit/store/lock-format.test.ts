@@ -33,16 +33,30 @@ describe('LockFormatter', () => {
     const cases: Record<string, LockEntry>[] = [
       {},
       { only: entry(1) },
-      { b: entry(2), a: shared, '10': entry(3), '9': entry(4), 'z"q\\': entry(6), 'é/1': shared, '-1': entry(7), '01': entry(8) },
+      {
+        b: entry(2),
+        a: shared,
+        '10': entry(3),
+        '9': entry(4),
+        'z"q\\': entry(6),
+        'é/1': shared,
+        '-1': entry(7),
+        '01': entry(8),
+      },
     ];
     for (const nodes of cases) expect(f.format(nodes)).toBe(formatLock({ version: 1, nodes }));
     // Entries it has formatted before are reused: the text must still be the same.
-    expect(f.format({ ...cases[2], c: entry(9) })).toBe(formatLock({ version: 1, nodes: { ...cases[2], c: entry(9) } }));
+    expect(f.format({ ...cases[2], c: entry(9) })).toBe(
+      formatLock({ version: 1, nodes: { ...cases[2], c: entry(9) } }),
+    );
   });
 });
 
 describe('formatLock', () => {
-  const lock: LockFile = { version: 1, nodes: { 'umbrella#2': entry(3), background: entry(1), 'umbrella#1': entry(2) } };
+  const lock: LockFile = {
+    version: 1,
+    nodes: { 'umbrella#2': entry(3), background: entry(1), 'umbrella#1': entry(2) },
+  };
   const text = formatLock(lock);
 
   it('puts node ids in sorted order and sorts every key', () => {
@@ -61,7 +75,10 @@ describe('formatLock', () => {
   });
 
   it('does not depend on insertion order', () => {
-    const reordered: LockFile = { nodes: { 'umbrella#1': entry(2), background: entry(1), 'umbrella#2': entry(3) }, version: 1 };
+    const reordered: LockFile = {
+      nodes: { 'umbrella#1': entry(2), background: entry(1), 'umbrella#2': entry(3) },
+      version: 1,
+    };
     expect(formatLock(reordered)).toBe(text);
   });
 

@@ -5,7 +5,14 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Recipe, Source } from '../../../src/recipe/types.js';
-import { draftWatchTargets, matchSegments, mergeTargets, recipeOnlyTargets, watchFilter, watchTargets } from '../../../src/recipe/watch-targets.js';
+import {
+  draftWatchTargets,
+  matchSegments,
+  mergeTargets,
+  recipeOnlyTargets,
+  watchFilter,
+  watchTargets,
+} from '../../../src/recipe/watch-targets.js';
 import { splitPattern } from '../../../src/recipe/sources/glob-pattern.js';
 
 function recipe(sources: readonly Source[], extra: Partial<Recipe> = {}): Recipe {
@@ -29,8 +36,18 @@ const file = (path: string): Source => ({ name: 'f', kind: 'file', spec: path, i
 
 describe('watchTargets / watchFilter', () => {
   it('watches the folders of the recipe and its source files, non-recursively, and only those files', () => {
-    const f = watchFilter(watchTargets(recipe([file('/p/assets/photo.jpg'), { name: 'u', kind: 'url', spec: 'https://x/y.jpg', instances: [{ instance: null, url: 'https://x/y.jpg' }] }])));
-    expect(f.roots).toEqual([{ path: '/p', recursive: false }, { path: '/p/assets', recursive: false }]);
+    const f = watchFilter(
+      watchTargets(
+        recipe([
+          file('/p/assets/photo.jpg'),
+          { name: 'u', kind: 'url', spec: 'https://x/y.jpg', instances: [{ instance: null, url: 'https://x/y.jpg' }] },
+        ]),
+      ),
+    );
+    expect(f.roots).toEqual([
+      { path: '/p', recursive: false },
+      { path: '/p/assets', recursive: false },
+    ]);
     expect(f.relevant('/p/recipe.yml', 'file')).toBe(true);
     expect(f.relevant('/p/assets/photo.jpg', undefined)).toBe(true);
     expect(f.relevant('/p/assets/other.jpg', 'file')).toBe(false);
@@ -66,7 +83,17 @@ describe('watchTargets / watchFilter', () => {
   it('never reacts to what runs write: outputs, save copies, the lock and its .lck, the cache', () => {
     const r = recipe([glob('**/*.png')], {
       outDir: '/p/out/r',
-      passes: [{ id: 'x', prompt: 'p', from: { kind: 'source', name: 'g' }, variants: 1, model: 'm', params: {}, save: '/p/final/{source}-{pass}.{ext}' }],
+      passes: [
+        {
+          id: 'x',
+          prompt: 'p',
+          from: { kind: 'source', name: 'g' },
+          variants: 1,
+          model: 'm',
+          params: {},
+          save: '/p/final/{source}-{pass}.{ext}',
+        },
+      ],
     });
     const f = watchFilter(watchTargets(r, { cacheDir: '/p/cache', lockPath: '/p/recipe.lock.json' }));
     expect(f.relevant('/p/photos/a.png', 'file')).toBe(true);
@@ -121,7 +148,11 @@ describe('draftWatchTargets / mergeTargets (a recipe that does not load yet)', (
     const t = draftWatchTargets('/p/recipe.yml', text);
     expect(t?.files).toEqual(['/p/recipe.yml', '/p/incoming/new.jpg']);
     const f = watchFilter(t ?? recipeOnlyTargets('/p/recipe.yml'));
-    expect(f.roots).toEqual([{ path: '/p', recursive: false }, { path: '/p/incoming', recursive: false }, { path: '/p/drops', recursive: true }]);
+    expect(f.roots).toEqual([
+      { path: '/p', recursive: false },
+      { path: '/p/incoming', recursive: false },
+      { path: '/p/drops', recursive: true },
+    ]);
     expect(f.relevant('/p/incoming/new.jpg', 'file')).toBe(true);
     expect(f.relevant('/p/drops/a/b.png', 'file')).toBe(true);
     expect(f.relevant('/p/results/a.png', 'file')).toBe(false);

@@ -33,7 +33,9 @@ export const longPrompt: LintRule = {
     const extra = words[LONG_PROMPT_MAX_WORDS];
     if (extra === undefined && prompt.length <= LONG_PROMPT_MAX_CHARS) return [];
     const size =
-      extra !== undefined ? `${words.length} words (limit ${LONG_PROMPT_MAX_WORDS})` : `${prompt.length} characters (limit ${LONG_PROMPT_MAX_CHARS})`;
+      extra !== undefined
+        ? `${words.length} words (limit ${LONG_PROMPT_MAX_WORDS})`
+        : `${prompt.length} characters (limit ${LONG_PROMPT_MAX_CHARS})`;
     return [
       {
         rule: 'long-prompt',

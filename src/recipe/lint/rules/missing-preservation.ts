@@ -38,7 +38,7 @@ export const missingPreservation: LintRule = {
     if (subject === null) return [];
     const lead =
       person !== null
-        ? 'Keep the person\'s face, pose, and clothing unchanged.'
+        ? "Keep the person's face, pose, and clothing unchanged."
         : 'Keep the product shape, label, and lighting exactly as in the input.';
     return [
       {

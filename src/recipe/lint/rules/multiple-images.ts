@@ -27,7 +27,10 @@ interface Signal {
 /** Where the prompt first shows it is written for several images, if it does. */
 function firstSignal(prompt: string): Signal | undefined {
   const masked = maskQuoted(prompt);
-  const signals: Signal[] = PHRASES.flatMap((re) => [...masked.matchAll(re)]).map((m) => ({ text: m[0], offset: m.index }));
+  const signals: Signal[] = PHRASES.flatMap((re) => [...masked.matchAll(re)]).map((m) => ({
+    text: m[0],
+    offset: m.index,
+  }));
   // "image 2" implies an image 1; a lone "image 1" does not imply an image 2.
   const beyondFirst = [...masked.matchAll(NUMBERED)].find((m) => Number(m[1]) >= 2);
   if (beyondFirst !== undefined) signals.push({ text: beyondFirst[0], offset: beyondFirst.index });
@@ -51,7 +54,7 @@ export const multipleImages: LintRule = {
       {
         rule: 'multiple-images',
         message: `refers to several images ("${signal.text}"); Kontext edits a single input image per pass`,
-        hint: 'make the primary image this pass\'s input (`from`) and describe the rest in words, or chain passes; multi-image compositing needs a multi-image model (e.g. Nano Banana Edit)',
+        hint: "make the primary image this pass's input (`from`) and describe the rest in words, or chain passes; multi-image compositing needs a multi-image model (e.g. Nano Banana Edit)",
         offset: signal.offset,
       },
     ];
