@@ -1,0 +1,53 @@
+/**
+ * `npm pack` makes a package that installs and runs on its own: every file the CLI needs is
+ * in `files`, the bin entry works, and the runtime dependencies are the declared ones. The
+ * install is offline (`npm ci --offline` from the npm cache that installing this repo filled),
+ * so the test never reaches the network.
+ */
+import { execFile } from 'node:child_process';
+import { copyFile, mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+import { cliEnv, ensureBuilt } from '../helpers/cli-spawn.js';
+import { REPO_ROOT } from '../helpers/run-fixtures.js';
+
+const run = promisify(execFile);
+const dirs: string[] = [];
+
+afterAll(async () => {
+  for (const d of dirs) await rm(d, { recursive: true, force: true });
+});
+
+describe('npm pack', () => {
+  it('produces a package that installs from the lock file and runs an example recipe', {
+    timeout: 180_000,
+  }, async () => {
+    await ensureBuilt();
+    const dir = await mkdtemp(join(tmpdir(), 'kontext-pack-'));
+    dirs.push(dir);
+    await run('npm', ['pack', '--silent', '--pack-destination', dir], { cwd: REPO_ROOT });
+    const tarball = (await readdir(dir)).find((f) => f.endsWith('.tgz'));
+    expect(tarball).toBeDefined();
+    const pkg = join(dir, 'pkg');
+    await mkdir(pkg);
+    await run('tar', ['-xzf', join(dir, tarball ?? ''), '-C', pkg, '--strip-components=1']);
+    await copyFile(join(REPO_ROOT, 'package-lock.json'), join(pkg, 'package-lock.json'));
+    await run('npm', ['ci', '--omit=dev', '--offline', '--no-audit', '--no-fund'], { cwd: pkg, timeout: 150_000 });
+
+    const env = cliEnv(join(dir, 'home'), { KONTEXT_CACHE_DIR: join(dir, 'cache') });
+    const bin = join(pkg, 'dist', 'cli', 'bin.js');
+    const version = await run(process.execPath, [bin, '--version'], { cwd: pkg, env });
+    expect(version.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
+    const recipe = join('recipes', 'examples', 'brand-swap.yml');
+    const result = await run(process.execPath, [bin, 'run', recipe, '--json'], { cwd: pkg, env });
+    const summary = result.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { type: string; failed?: number; done?: number })
+      .find((e) => e.type === 'run-summary');
+    expect(summary?.failed).toBe(0);
+    expect(summary?.done).toBeGreaterThan(0);
+  });
+});
