@@ -1,6 +1,6 @@
 /**
  * Typed errors, thrown by library code and rendered once by `src/cli`.
- * Every error carries a stable `code`, the process exit code it maps to (sysexits, DESIGN.md §4)
+ * Every error carries a stable `code`, the process exit code it maps to (sysexits, docs/architecture.md#exit-codes)
  * and an optional hint a person can act on.
  */
 

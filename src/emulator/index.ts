@@ -1,5 +1,5 @@
 /**
- * The RunComfy-compatible emulator (DESIGN.md §5): a real HTTP server speaking the Model API,
+ * The RunComfy-compatible emulator (docs/architecture.md#the-emulator): a real HTTP server speaking the Model API,
  * with deterministic emulated edits and faults on demand. Public surface of `src/emulator/`.
  */
 export { startEmulator, type EmulatorHandle, type EmulatorOptions } from './server.js';

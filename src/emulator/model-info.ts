@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 
-/** The common Kontext list (runcomfy-api.md marks the real one unconfirmed). */
+/** The common Kontext list (RunComfy has not confirmed the real one: docs/architecture.md#the-runcomfy-api). */
 export const ASPECT_RATIOS = ['21:9', '16:9', '4:3', '3:2', '1:1', '2:3', '3:4', '9:16', '9:21'] as const;
 export type AspectRatio = (typeof ASPECT_RATIOS)[number];
 

@@ -1,5 +1,5 @@
 /**
- * Input hosting: make a local image reachable by URL for the provider (DESIGN.md §3).
+ * Input hosting: make a local image reachable by URL for the provider (docs/architecture.md#hosting).
  * `createHosting` picks the strategy from the recipe's `hosting:` block; remote strategies
  * record their URLs in the cache dir and reuse them until shortly before they expire.
  */

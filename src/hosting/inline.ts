@@ -1,7 +1,7 @@
 /**
  * `inline`: the image travels inside the request as a `data:` URI. Nothing is uploaded or
  * cached, and the URL never expires. (Whether RunComfy accepts data URIs is unconfirmed —
- * runcomfy-api.md — so this suits the emulator and small images best.)
+ * docs/architecture.md#the-runcomfy-api — so this suits the emulator and small images best.)
  */
 import { assertHostablePath, previewSize, readHostableFile } from './guard.js';
 import { inlinePreview } from './preview.js';

@@ -73,7 +73,7 @@ export interface HostingDeps {
   readonly projectRoot: string;
   /**
    * More folders whose files may be hosted: for sources the user explicitly allowed outside the
-   * project root (DESIGN.md §1). Empty by default.
+   * project root (docs/architecture.md#the-recipe). Empty by default.
    */
   readonly extraRoots?: readonly string[] | undefined;
 }

@@ -1,4 +1,4 @@
-/** Where a node's output lives: `<outDir>/<node-id>.<ext>` (DESIGN.md §1). */
+/** Where a node's output lives: `<outDir>/<node-id>.<ext>` (docs/architecture.md#the-recipe). */
 import { join } from 'node:path';
 import type { Plan } from './types.js';
 

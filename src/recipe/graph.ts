@@ -1,5 +1,5 @@
 /**
- * The pass graph as the rules see it: each pass's input after default chaining (DESIGN.md §1:
+ * The pass graph as the rules see it: each pass's input after default chaining (docs/architecture.md#the-recipe:
  * the previous pass; for the first pass, the only source), plus what follows from it — the
  * root source of each pass and the nearest upstream pass with variants. Linear in passes; a
  * cycle or an unresolved input simply leaves `null`s (rules report those).

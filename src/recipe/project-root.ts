@@ -1,4 +1,4 @@
-/** The project root: outputs must stay inside it (DESIGN.md §1). */
+/** The project root: outputs must stay inside it (docs/architecture.md#the-recipe). */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 

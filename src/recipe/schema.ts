@@ -1,5 +1,5 @@
 /**
- * The recipe document as the user writes it (DESIGN.md §1): the single source of truth for
+ * The recipe document as the user writes it (docs/architecture.md#the-recipe): the single source of truth for
  * its shape. `schemas/recipe.schema.json` is generated from this file (`npm run schema`), so
  * every `.describe()` text below becomes an editor tooltip.
  * Semantic checks (from-resolution, cycles, paths, aspect ratios…) live in `rules/`.

@@ -1,7 +1,8 @@
 /**
- * The cache key of one remote edit (DESIGN.md §2): sha256 of the canonical JSON of everything
- * that decides the output. The input is keyed by the *content* hash of the image bytes, so a
- * changed upstream output invalidates exactly its downstream and nothing else.
+ * The cache key of one remote edit (docs/architecture.md#cache-lock-and-journal): sha256 of
+ * the canonical JSON of everything that decides the output. The input is keyed by the
+ * *content* hash of the image bytes, so a changed upstream output invalidates exactly its
+ * downstream and nothing else.
  */
 import { createHash } from 'node:crypto';
 import { canonicalJson } from './canonical-json.js';

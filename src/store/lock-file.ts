@@ -1,5 +1,5 @@
 /**
- * `<recipe-stem>.lock.json`: the committed record of seeds and outputs (DESIGN.md §2).
+ * `<recipe-stem>.lock.json`: the committed record of seeds and outputs (docs/architecture.md#cache-lock-and-journal).
  * Written pretty, keys sorted, nodes in sorted order, so diffs and merges stay small.
  * Updates take `<lock>.lck`, re-read, mutate, write atomically: overlapping runs of one
  * recipe never tear the file or lose each other's entries. A file we cannot read is an error

@@ -1,6 +1,6 @@
 /**
  * End to end: the BUILT CLI (`node dist/cli/bin.js`) spawned as a child process, as a user
- * runs it. Exit codes (DESIGN.md §4), error lines with file:line:col, plan formats, and a
+ * runs it. Exit codes (docs/architecture.md#exit-codes), error lines with file:line:col, plan formats, and a
  * real `run` of an example recipe on the built-in emulator, twice (the second all cached).
  */
 import { cp, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';

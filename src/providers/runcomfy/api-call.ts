@@ -1,5 +1,5 @@
 /**
- * One API call with the retry rules of runcomfy-api.md: idempotent calls (status, result,
+ * One API call with the retry rules of docs/architecture.md#the-runcomfy-api: idempotent calls (status, result,
  * cancel, model info) retry on 408/429/5xx, network errors and unreadable replies; a submit
  * retries only when the server clearly refused it (429/503, or no connection was ever made),
  * because anything else may already have been accepted and billed.

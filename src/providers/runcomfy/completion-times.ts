@@ -67,7 +67,7 @@ export interface PollPlan {
   readonly delayMs: number;
   /**
    * The poll is aimed at (or after) the expected finish: ask for the result directly, which
-   * carries the state too (runcomfy-api.md), so a finished request costs one request, not two.
+   * carries the state too (docs/architecture.md#the-runcomfy-api), so a finished request costs one request, not two.
    */
   readonly readResult: boolean;
 }

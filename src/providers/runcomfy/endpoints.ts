@@ -1,5 +1,5 @@
 /**
- * The five endpoints of runcomfy-api.md, each a thin typed wrapper over {@link callApi}.
+ * The five endpoints of docs/architecture.md#the-runcomfy-api, each a thin typed wrapper over {@link callApi}.
  */
 import type { EditRequest, ModelInfo, RetryListener } from '../types.js';
 import { callApi, type ApiContext, type JsonObject } from './api-call.js';

@@ -1,7 +1,8 @@
 /**
  * Typed errors of the RunComfy client. Each has a stable `code`, the exit code it maps to
- * (runcomfy-api.md, DESIGN.md §4) and a hint. Messages are scrubbed of the token and of URL
- * query strings (presigned signatures) at construction, so no caller can leak them by accident.
+ * (docs/architecture.md#the-runcomfy-api, docs/architecture.md#exit-codes) and a hint.
+ * Messages are scrubbed of the token and of URL query strings (presigned signatures) at
+ * construction, so no caller can leak them by accident.
  */
 import { ExitCode, KontextError } from '../../errors.js';
 import { redactSecrets, redactUrlsIn } from '../../util/redact.js';

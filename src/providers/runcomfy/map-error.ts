@@ -1,5 +1,5 @@
 /**
- * The error table of runcomfy-api.md as pure functions: which replies are errors, what their
+ * The error table of docs/architecture.md#the-runcomfy-api as pure functions: which replies are errors, what their
  * text and code are, whether a retry may help, and which typed error they become.
  */
 import {

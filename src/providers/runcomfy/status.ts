@@ -1,6 +1,6 @@
 /**
  * Tolerant reading of status and result replies. The wire words are not fully pinned down
- * (runcomfy-api.md), so compare case-insensitively, accept known synonyms, and let an unknown
+ * (docs/architecture.md#the-runcomfy-api), so compare case-insensitively, accept known synonyms, and let an unknown
  * word mean "keep polling" rather than fail a paid request.
  */
 

@@ -76,10 +76,10 @@ export async function waitForOutputs(
 }
 
 /**
- * One poll: a result read when aimed at the finish, else a status read. runcomfy-api.md says a
- * result read of an unfinished request returns its state; should the service refuse it instead
- * (a 4xx), this client polls status from then on rather than fail (or, worse, take it for an
- * unknown request and pay for it again).
+ * One poll: a result read when aimed at the finish, else a status read. A result read of an
+ * unfinished request returns its state (docs/architecture.md#the-runcomfy-api); should the
+ * service refuse it instead (a 4xx), this client polls status from then on rather than fail
+ * (or, worse, take it for an unknown request and pay for it again).
  */
 async function read(
   ctx: WaitContext,

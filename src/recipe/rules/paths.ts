@@ -1,5 +1,5 @@
 /**
- * Output paths stay inside the project root (DESIGN.md §1): a shared recipe must not write to
+ * Output paths stay inside the project root (docs/architecture.md#the-recipe): a shared recipe must not write to
  * `../../etc`. Reading sources from outside is fine. The check is lexical (after resolving
  * `..`), which is what a reviewer reading the recipe sees.
  */

@@ -9,7 +9,7 @@ const rule = (id: string): LintRule => {
   return found;
 };
 
-/** The seed's verified prompts (flux-kontext-skill.txt "Sample prompts" and "How to invoke"). */
+/** The seed's verified prompts (the Flux Kontext prompting guide's "Sample prompts" and "How to invoke"). */
 const SEED_GOOD = [
   // The page example: declarative "is now …", no preservation lead-in, deliberately NOT flagged.
   'She is now holding an orange umbrella and smiling',

@@ -11,7 +11,7 @@ const node = (plan: Plan, id: string) => {
   return found;
 };
 
-describe('buildPlan: DESIGN.md §1 example', () => {
+describe('buildPlan: the example of docs/architecture.md#the-recipe', () => {
   const plan = buildPlan(designExample());
 
   it('has exactly the expected ids, edges and depths', () => {

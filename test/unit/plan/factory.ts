@@ -63,7 +63,10 @@ function makeSource(name: string, spec: SourceSpec): Source {
   return { name, kind: 'file', spec, instances: [{ instance: null, path: `${DIR}/${spec}` }] };
 }
 
-/** The DESIGN.md §1 example: background -> jacket -> umbrella, umbrella-blue (×3) from jacket. */
+/**
+ * The example of docs/architecture.md#the-recipe: background -> jacket -> umbrella,
+ * umbrella-blue (×3) from jacket.
+ */
 export function designExample(): Recipe {
   return makeRecipe({ portrait: 'assets/portrait.jpg' }, [
     {

@@ -5,7 +5,7 @@ import { designExample, makeRecipe } from './factory.js';
 const stripAnsi = (s: string): string => s.replace(/\u001b\[[0-9;]*m/g, '');
 
 describe('renderPlanText', () => {
-  it('draws the DESIGN.md example as a tree with its branch and variants', () => {
+  it('draws the architecture doc example as a tree with its branch and variants', () => {
     expect(renderPlanText(buildPlan(designExample()))).toBe(
       [
         'portrait  assets/portrait.jpg',

@@ -10,7 +10,7 @@ import {
   isRetryableKind,
 } from '../../../src/providers/runcomfy/map-error.js';
 
-describe('the error table of runcomfy-api.md', () => {
+describe('the error table of docs/architecture.md#the-runcomfy-api', () => {
   it.each([
     // status, error_code, kind, exit code, error code
     [401, undefined, 'auth', ExitCode.NO_PERM, 'E_AUTH'],
