@@ -34,7 +34,10 @@ async function child(kind, url, dest) {
       const out = createWriteStream(dest);
       if (kind === 'bare') return out;
       const write = out.write.bind(out);
-      out.write = (chunk, ...rest) => (hash.update(chunk), write(chunk, ...rest));
+      out.write = (chunk, ...rest) => {
+        hash.update(chunk);
+        return write(chunk, ...rest);
+      };
       return out;
     });
     await agent.close();

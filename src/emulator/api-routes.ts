@@ -63,7 +63,8 @@ export function status(ctx: EmulatorContext, res: ServerResponse, id: string): v
 export function outputUrl(ctx: EmulatorContext, req: IncomingMessage, job: Job): string {
   const origin = new URL(requestOrigin(ctx, req));
   const evil = ctx.faults.outputHost();
-  const host = evil === undefined ? origin.host : evil.includes(':') ? evil : `${evil}:${origin.port}`;
+  let host = origin.host;
+  if (evil !== undefined) host = evil.includes(':') ? evil : `${evil}:${origin.port}`;
   return `http://${host}/files/${job.id}/output.png`;
 }
 

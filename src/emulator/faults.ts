@@ -78,8 +78,7 @@ export class FaultEngine {
     const pick = this.dice();
     if (target === 'submit') return { kind: 'http', on: target, status: pick < 0.5 ? 429 : 503 };
     if (pick < 0.25) return { kind: 'reset', on: target };
-    const status = pick < 0.5 ? 429 : pick < 0.75 ? 500 : 503;
-    return { kind: 'http', on: target, status };
+    return { kind: 'http', on: target, status: transientStatus(pick) };
   }
 
   /** Called once per accepted submit: does the new request get stuck, or fail remotely? */
@@ -115,6 +114,12 @@ export class FaultEngine {
     for (const f of this.scenario.faults) if (f.kind === 'untrusted-output-host') return f.host;
     return undefined;
   }
+}
+
+/** A random transient HTTP failure for a non-submit call (`pick` ≥ 0.25): 429, 500 or 503 in equal measure. */
+function transientStatus(pick: number): 429 | 500 | 503 {
+  if (pick < 0.5) return 429;
+  return pick < 0.75 ? 500 : 503;
 }
 
 /** What a moderated request reports when the scenario gives no error of its own. */

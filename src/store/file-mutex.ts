@@ -5,7 +5,7 @@
  * Library code never touches `process`: the caller passes its pid and a liveness check.
  */
 import { randomBytes, randomInt } from 'node:crypto';
-import { link, open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { type FileHandle, link, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { setTimeout as delay } from 'node:timers/promises';
 import { isCode, withParentDir } from './atomic.js';
 import { LockBusyError } from './errors.js';
@@ -70,7 +70,7 @@ async function acquire(lck: string, options: FileMutexOptions): Promise<string> 
 }
 
 async function tryCreate(lck: string, content: string): Promise<boolean> {
-  let handle;
+  let handle: FileHandle;
   try {
     handle = await open(lck, 'wx');
   } catch (e) {

@@ -3,7 +3,7 @@ import { maskQuoted } from '../text.js';
 
 const B = String.raw`(?<![\p{L}\p{N}'’-])`;
 const E = String.raw`(?![\p{L}\p{N}'’-])`;
-const QUALIFIER = String.raw`(?:input|reference|source|uploaded|attached)`;
+const QUALIFIER = '(?:input|reference|source|uploaded|attached)';
 
 /** Phrases that only make sense with several input images. */
 const PHRASES = [

@@ -71,7 +71,7 @@ const WEAK = [
   'extended',
 ];
 const MODAL = String.raw`(?:should|must|shall|will|would|could|can|may|might|needs? to|has to|have to|ought to)\s+(?:also\s+|then\s+|now\s+|still\s+|all\s+)?be|(?:has|have|had) been`;
-const FINITE = String.raw`is|are|was|were|being|gets?|got|getting|to be|be`;
+const FINITE = 'is|are|was|were|being|gets?|got|getting|to be|be';
 const BETWEEN = String.raw`(?:(?:\p{L}+ly|now|also|then|all|just|not|still|then)\s+)?`;
 const B = String.raw`(?<![\p{L}'’-])`;
 const E = String.raw`(?![\p{L}'’-])`;
