@@ -13,7 +13,9 @@ import { LockBusyError } from './errors.js';
 export interface FileMutexOptions {
   /** This process's id, written into the `.lck` file so others can check it. */
   readonly pid?: number;
-  /** Whether a pid is alive (e.g. `process.kill(pid, 0)` not throwing ESRCH). Without it, only age makes a lock stale. */
+  /**
+   * Whether a pid is alive (e.g. `process.kill(pid, 0)` not throwing ESRCH). Without it, only age makes a lock stale.
+   */
   readonly isAlive?: (pid: number) => boolean;
   readonly now?: () => number;
   readonly sleep?: (ms: number) => Promise<void>;

@@ -148,9 +148,10 @@ function validateChanged(
     const parsed = LockEntrySchema.safeParse(entry);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
+      const where = formatPath(['nodes', id, ...(issue?.path ?? [])]);
       throw new StoreError(
         'E_LOCK_BAD_ENTRY',
-        `refusing to write an invalid lock entry to ${path}: ${formatPath(['nodes', id, ...(issue?.path ?? [])])}: ${issue?.message ?? ''}`,
+        `refusing to write an invalid lock entry to ${path}: ${where}: ${issue?.message ?? ''}`,
       );
     }
     nodes[id] = parsed.data;

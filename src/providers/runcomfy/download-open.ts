@@ -50,8 +50,9 @@ export async function openDownload(ctx: OpenContext, url: string, signal?: Abort
       const length = contentLength(res.headers['content-length']);
       if (length !== null && length > ctx.maxBytes) {
         res.body.destroy();
+        const url = redactUrl(current);
         throw new DownloadTooLargeError(
-          `refusing to download ${redactUrl(current)}: Content-Length ${length} exceeds the cap of ${ctx.maxBytes} bytes`,
+          `refusing to download ${url}: Content-Length ${length} exceeds the cap of ${ctx.maxBytes} bytes`,
           {
             secrets: ctx.secrets,
           },

@@ -26,7 +26,9 @@ export const outputsInsideRoot: Rule = (ctx) => {
         code: 'outside-root',
         path: at,
         message: `${what} "${value}" is outside the project root ${ctx.projectRoot}`,
-        hint: "keep outputs inside the project; relative paths start at the recipe's folder. To allow it anyway, pass --allow-outside-root",
+        hint:
+          "keep outputs inside the project; relative paths start at the recipe's folder. " +
+          'To allow it anyway, pass --allow-outside-root',
       }),
     ];
   });
