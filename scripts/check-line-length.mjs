@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 
 const MAX_COLUMNS = 120;
-const CHECKED = /\.(?:ts|mts|cts|js|mjs|cjs|json)$/;
+const CHECKED = /\.(?:ts|mts|cts|js|mjs|cjs|json|jsonc)$/;
 const EXEMPT = [/^package-lock\.json$/, /^schemas\//];
 
 // Files under restructuring on another branch: remove when the refactor lands.

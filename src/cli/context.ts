@@ -4,7 +4,7 @@
  */
 import type { Runtime } from '../runtime.js';
 
-export interface GlobalFlags {
+interface GlobalFlags {
   readonly debug: boolean;
   readonly color: boolean;
 }

@@ -24,7 +24,7 @@ const DEFAULT_RANDOM_TARGETS: readonly FaultTarget[] = ['submit', 'status', 'res
 type Windowed = { readonly nth?: number | undefined; readonly times?: number | undefined };
 
 /** Does a fault with this nth/times window fire on the `count`-th matching call? */
-export function inWindow(w: Windowed, count: number): boolean {
+function inWindow(w: Windowed, count: number): boolean {
   if (w.nth === undefined) return w.times === undefined || count <= w.times;
   return count >= w.nth && count < w.nth + (w.times ?? 1);
 }
@@ -123,7 +123,7 @@ function transientStatus(pick: number): 429 | 500 | 503 {
 }
 
 /** What a moderated request reports when the scenario gives no error of its own. */
-export const DEFAULT_REMOTE_ERROR = {
+const DEFAULT_REMOTE_ERROR = {
   code: 'content_moderated',
   message: 'Request moderated: the input or output was flagged by the safety filter (emulated)',
 };

@@ -54,7 +54,7 @@ const passSettings = {
     ),
 } as const;
 
-export const PassSchema = z
+const PassSchema = z
   .strictObject({
     id: z
       .string()
@@ -81,7 +81,7 @@ export const PassSchema = z
   })
   .describe('One single-instruction edit. Its output feeds the next pass unless that pass says otherwise with `from`.');
 
-export const DefaultsSchema = z
+const DefaultsSchema = z
   .strictObject({
     seed: passSettings.seed.optional(),
     aspect_ratio: passSettings.aspect_ratio.optional(),

@@ -20,7 +20,7 @@ export interface ProviderErrorOptions {
 }
 
 /** Scrub secrets and URL query strings from free text. */
-export function scrub(text: string, secrets: readonly string[] = []): string {
+function scrub(text: string, secrets: readonly string[] = []): string {
   return redactUrlsIn(redactSecrets(text, secrets));
 }
 

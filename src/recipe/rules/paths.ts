@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { DocPath } from '../yaml/locate.js';
 import type { Rule } from './context.js';
 
-export function isInside(root: string, target: string): boolean {
+function isInside(root: string, target: string): boolean {
   const rel = path.relative(root, target);
   return rel === '' || (rel !== '..' && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel));
 }
