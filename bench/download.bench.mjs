@@ -2,8 +2,9 @@
 /**
  * Download benchmark: a 1 GiB output from the emulator, fetched by the kontext client (streamed,
  * hashed, size-checked, temp file + rename) vs a bare undici stream-to-file of the same URL,
- * and a bare stream that also hashes (the cost of sha256 alone), each in its own child process so peak RSS (`process.resourceUsage().maxRSS`) is the
- * download's alone. Rounds alternate bare/client; the best round of each is compared.
+ * and a bare stream that also hashes (the cost of sha256 alone), each in its own child process
+ * so peak RSS (`process.resourceUsage().maxRSS`) is the download's alone. Rounds alternate
+ * bare/client; the best round of each is compared.
  * Targets: client peak RSS < 150 MB, client throughput ≥ 80 % of bare.
  *
  * Run after `npx tsc -p tsconfig.json`:  node bench/download.bench.mjs [bytes] [rounds]
@@ -34,7 +35,10 @@ async function child(kind, url, dest) {
       const out = createWriteStream(dest);
       if (kind === 'bare') return out;
       const write = out.write.bind(out);
-      out.write = (chunk, ...rest) => (hash.update(chunk), write(chunk, ...rest));
+      out.write = (chunk, ...rest) => {
+        hash.update(chunk);
+        return write(chunk, ...rest);
+      };
       return out;
     });
     await agent.close();
@@ -79,7 +83,8 @@ async function main() {
         if (res.bytes !== size) throw new Error(`${kind} downloaded ${res.bytes} of ${size} bytes`);
         runs[kind].push(res);
         console.log(
-          `round ${r + 1} ${kind.padEnd(8)} ${(res.ms / 1000).toFixed(2)} s  ${mbps(size, res.ms)} MB/s  peak RSS ${mb(res.maxRssKb)} MB`,
+          `round ${r + 1} ${kind.padEnd(8)} ${(res.ms / 1000).toFixed(2)} s  ${mbps(size, res.ms)} MB/s  peak RSS ` +
+            `${mb(res.maxRssKb)} MB`,
         );
       }
     }
@@ -94,17 +99,21 @@ async function main() {
   const rss = Math.max(...runs.client.map((x) => x.maxRssKb));
   console.log(`\n${(size / 1024 ** 3).toFixed(2)} GiB, best of ${rounds}:`);
   console.log(
-    `  bare undici stream-to-file : ${mbps(size, bare.ms)} MB/s, peak RSS ${mb(Math.max(...runs.bare.map((x) => x.maxRssKb)))} MB`,
+    `  bare undici stream-to-file : ${mbps(size, bare.ms)} MB/s, peak RSS ` +
+      `${mb(Math.max(...runs.bare.map((x) => x.maxRssKb)))} MB`,
   );
   const ref = best(runs['bare+sha']);
   console.log(
-    `  bare + inline sha256       : ${mbps(size, ref.ms)} MB/s (what the hash alone costs; client/this: ${((ref.ms / client.ms) * 100).toFixed(0)} %)`,
+    `  bare + inline sha256       : ${mbps(size, ref.ms)} MB/s (what the hash alone costs; client/this: ` +
+      `${((ref.ms / client.ms) * 100).toFixed(0)} %)`,
   );
   console.log(
-    `  kontext client download    : ${mbps(size, client.ms)} MB/s, peak RSS ${mb(rss)} MB (sha256 + length check + rename)`,
+    `  kontext client download    : ${mbps(size, client.ms)} MB/s, peak RSS ${mb(rss)} MB ` +
+      '(sha256 + length check + rename)',
   );
   console.log(
-    `  throughput ratio client/bare: ${(ratio * 100).toFixed(0)} % (target ≥ 80 %: ${ratio >= 0.8 ? 'met' : 'MISSED'})`,
+    `  throughput ratio client/bare: ${(ratio * 100).toFixed(0)} % (target ≥ 80 %: ` +
+      `${ratio >= 0.8 ? 'met' : 'MISSED'})`,
   );
   console.log(`  client peak RSS: ${mb(rss)} MB (target < 150 MB: ${rss / 1024 < 150 ? 'met' : 'MISSED'})`);
 }

@@ -246,10 +246,12 @@ async function main() {
     const t0 = performance.now();
     const total = await makeImages(images);
     console.log(
-      `images: ${N} distinct JPEGs, ${(total / N / 1e6).toFixed(2)} MB each (${(total / 1e6).toFixed(0)} MB), generated in ${sec(performance.now() - t0)}`,
+      `images: ${N} distinct JPEGs, ${(total / N / 1e6).toFixed(2)} MB each (${(total / 1e6).toFixed(0)} MB), ` +
+        `generated in ${sec(performance.now() - t0)}`,
     );
     console.log(
-      `API: emulator (own process), run time ${RUN_MS} ms per request; -j ${JOBS}; S3: s3rver on 127.0.0.1 (own process), presigned URLs`,
+      `API: emulator (own process), run time ${RUN_MS} ms per request; -j ${JOBS}; ` +
+        'S3: s3rver on 127.0.0.1 (own process), presigned URLs',
     );
     console.log(
       `machine: ${cpus().length} cores, load average ${loadavg()
@@ -270,28 +272,33 @@ async function main() {
     await writeFile(coldRecipe, recipeYaml(s3, 'cold'));
     const cold = await timedRun(root, coldRecipe, join(root, 'cache-cold'), env, s3, emulator);
     console.log(
-      `cold run:        ${sec(cold.ms)}  (${cold.done} done, ${cold.puts} PUTs, ${cold.heads} HEADs, ${cold.submits} submits)`,
+      `cold run:        ${sec(cold.ms)}  (${cold.done} done, ${cold.puts} PUTs, ${cold.heads} HEADs, ` +
+        `${cold.submits} submits)`,
     );
     const again = await timedRun(root, coldRecipe, join(root, 'cache-cold'), env, s3, emulator);
     console.log(
-      `second run:      ${sec(again.ms)}  (${again.cached} cached, ${again.puts} PUTs, ${again.heads} HEADs, ${again.submits} submits)${again.puts === 0 ? '' : '  <-- expected 0 PUTs'}`,
+      `second run:      ${sec(again.ms)}  (${again.cached} cached, ${again.puts} PUTs, ${again.heads} HEADs, ` +
+        `${again.submits} submits)${again.puts === 0 ? '' : '  <-- expected 0 PUTs'}`,
     );
 
     const up = await uploadOnly(root, images, join(root, 'cache-pre'), env, s3, 'pre');
     console.log(
-      `upload only:     ${sec(up.ms)}  (${up.puts} PUTs at concurrency ${JOBS}, ${(total / 1e6 / (up.ms / 1000)).toFixed(0)} MB/s)`,
+      `upload only:     ${sec(up.ms)}  (${up.puts} PUTs at concurrency ${JOBS}, ` +
+        `${(total / 1e6 / (up.ms / 1000)).toFixed(0)} MB/s)`,
     );
     const preRecipe = join(root, 'pre.yml');
     await writeFile(preRecipe, recipeYaml(s3, 'pre'));
     const pre = await timedRun(root, preRecipe, join(root, 'cache-pre'), env, s3, emulator);
     console.log(
-      `pre-hosted run:  ${sec(pre.ms)}  (${pre.done} done, ${pre.puts} PUTs, ${pre.heads} HEADs, ${pre.submits} submits)`,
+      `pre-hosted run:  ${sec(pre.ms)}  (${pre.done} done, ${pre.puts} PUTs, ${pre.heads} HEADs, ` +
+        `${pre.submits} submits)`,
     );
 
     const serial = up.ms + pre.ms;
     const hidden = up.ms > 0 ? (serial - cold.ms) / up.ms : 0;
     console.log(
-      `cold vs pre-hosted: ${((cold.ms / pre.ms - 1) * 100).toFixed(1)} % longer; upload first then run: ${sec(serial)}`,
+      `cold vs pre-hosted: ${((cold.ms / pre.ms - 1) * 100).toFixed(1)} % longer; upload first then run: ` +
+        `${sec(serial)}`,
     );
     console.log(`upload time hidden behind remote work: ${(hidden * 100).toFixed(0)} %`);
   } finally {

@@ -42,6 +42,7 @@ export function maxRssMb(args, options = {}) {
 }
 
 export function row(label, target, measured, ok) {
-  const mark = ok === undefined ? '' : ok ? '  ok' : '  MISSED';
+  let mark = '';
+  if (ok !== undefined) mark = ok ? '  ok' : '  MISSED';
   console.log(`${label.padEnd(58)} ${String(target).padEnd(14)} ${measured}${mark}`);
 }

@@ -49,7 +49,8 @@ function sweep(policy, jobMs) {
 const s = (ms) => (ms / 1000).toFixed(2).padStart(6);
 const rows = [];
 console.log(
-  `poll policy: first ${DEFAULT_POLL_POLICY.firstDelayMs} ms, x${DEFAULT_POLL_POLICY.factor}, cap ${DEFAULT_POLL_POLICY.maxDelayMs} ms; RTT ${RTT_MS} ms; job length swept ±25 %\n`,
+  `poll policy: first ${DEFAULT_POLL_POLICY.firstDelayMs} ms, x${DEFAULT_POLL_POLICY.factor}, cap ` +
+    `${DEFAULT_POLL_POLICY.maxDelayMs} ms; RTT ${RTT_MS} ms; job length swept ±25 %\n`,
 );
 console.log('job    policy                     mean delay  p95 delay  status requests');
 for (const jobS of JOBS_S) {
@@ -61,14 +62,16 @@ for (const jobS of JOBS_S) {
     [fixed, b],
   ]) {
     console.log(
-      `${String(jobS).padStart(3)} s  ${p.name.padEnd(26)} ${s(r.mean)} s   ${s(r.p95)} s   ${r.requests.toFixed(1).padStart(6)}`,
+      `${String(jobS).padStart(3)} s  ${p.name.padEnd(26)} ${s(r.mean)} s   ${s(r.p95)} s   ` +
+        `${r.requests.toFixed(1).padStart(6)}`,
     );
   }
 }
 console.log('\nratios (ours / fixed 2 s):');
 for (const { jobS, a, b } of rows) {
   console.log(
-    `${String(jobS).padStart(3)} s  delay ${(a.mean / b.mean).toFixed(2)}x   requests ${(a.requests / b.requests).toFixed(2)}x`,
+    `${String(jobS).padStart(3)} s  delay ${(a.mean / b.mean).toFixed(2)}x   requests ` +
+      `${(a.requests / b.requests).toFixed(2)}x`,
   );
 }
 const short = rows[0];
@@ -76,7 +79,8 @@ const long = rows[rows.length - 1];
 const okShort = short.a.mean < short.b.mean;
 const okLong = long.a.requests < long.b.requests;
 console.log(
-  `\ntarget: lower mean delay for ${short.jobS} s jobs: ${okShort ? 'met' : 'MISSED'}; fewer requests for ${long.jobS} s jobs: ${okLong ? 'met' : 'MISSED'}`,
+  `\ntarget: lower mean delay for ${short.jobS} s jobs: ${okShort ? 'met' : 'MISSED'}; fewer requests for ` +
+    `${long.jobS} s jobs: ${okLong ? 'met' : 'MISSED'}`,
 );
 
 // Within one run jobs are alike: the client learns when they finish (median of recent ones),
@@ -115,6 +119,8 @@ console.log('\nlearned completion times (a batch of like jobs, one client; reque
 for (const { jobS, a, b } of rows) {
   const l = learnedBatch(jobS * 1000);
   console.log(
-    `${String(jobS).padStart(3)} s  mean delay ${s(l.mean)} s (backoff ${s(a.mean)} s, fixed 2 s ${s(b.mean)} s)   requests ${l.requests.toFixed(1).padStart(5)} (backoff ${(a.requests + 1).toFixed(1)}, fixed ${(b.requests + 1).toFixed(1)})`,
+    `${String(jobS).padStart(3)} s  mean delay ${s(l.mean)} s (backoff ${s(a.mean)} s, fixed 2 s ${s(b.mean)} s)   ` +
+      `requests ${l.requests.toFixed(1).padStart(5)} (backoff ${(a.requests + 1).toFixed(1)}, fixed ` +
+      `${(b.requests + 1).toFixed(1)})`,
   );
 }

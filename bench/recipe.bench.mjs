@@ -12,7 +12,9 @@ for (let i = 0; i < 1000; i++) writeFileSync(join(dir, `shot-${String(i).padStar
 const passes = Array.from(
   { length: 10 },
   (_, k) =>
-    `  - id: step-${k + 1}\n    prompt: Keep the product and the lighting unchanged. Replace the background with plain color number ${k + 1}.\n`,
+    `  - id: step-${k + 1}\n` +
+    '    prompt: Keep the product and the lighting unchanged. ' +
+    `Replace the background with plain color number ${k + 1}.\n`,
 ).join('');
 write(join(dir, 'batch.yml'), `version: 1\nprovider: emulator\nsources:\n  shots: "*.jpg"\npasses:\n${passes}`);
 

@@ -52,7 +52,8 @@ async function makeProject(tag) {
   ).join('');
   write(
     join(dir, 'r.yml'),
-    `version: 1\nprovider: runcomfy\nhosting: { mode: inline }\ndefaults: { seed: 7 }\nsources:\n  items: "in/*.png"\npasses:\n${passes}`,
+    'version: 1\nprovider: runcomfy\nhosting: { mode: inline }\ndefaults: { seed: 7 }\nsources:\n' +
+      `  items: "in/*.png"\npasses:\n${passes}`,
   );
   return dir;
 }
@@ -253,7 +254,9 @@ function phases(nodes, makespan) {
 // Where the time goes on a small machine: both processes share its cores.
 const N = INSTANCES * PASSES;
 const perNode = (r) =>
-  `${(r.cpuMs / N).toFixed(1)} ms (emulator process ${(r.emulatorCpuMs / N).toFixed(1)} ms), ${(r.polls / N).toFixed(1)} status/result polls; event loop busy: client ${(r.elu * 100).toFixed(0)} %, emulator ${(r.emulatorElu * 100).toFixed(0)} %`;
+  `${(r.cpuMs / N).toFixed(1)} ms (emulator process ${(r.emulatorCpuMs / N).toFixed(1)} ms), ` +
+  `${(r.polls / N).toFixed(1)} status/result polls; event loop busy: client ${(r.elu * 100).toFixed(0)} %, ` +
+  `emulator ${(r.emulatorElu * 100).toFixed(0)} %`;
 const replies = (r) =>
   `${Object.entries(r.replyMs)
     .map(([k, ms]) => `${k} ${ms.toFixed(1)}`)

@@ -154,7 +154,10 @@ function measure() {
   return { rss: process.memoryUsage().rss / 2 ** 20, heap: process.memoryUsage().heapUsed / 2 ** 20, fds: fds() };
 }
 
-/** `n` cycles; each moves the glob between two folders (a chokidar watcher closed, one opened) and changes a prompt (one submit). */
+/**
+ * `n` cycles; each moves the glob between two folders (a chokidar watcher closed, one opened)
+ * and changes a prompt (one submit).
+ */
 async function manyCycles(n) {
   const dir = tempProject('watch-cycles');
   write(join(dir, 'left', 'l.png'), await png('#aa3366'));
@@ -201,22 +204,28 @@ const first = marks[1];
 const mid = marks[Math.ceil(N / 2)];
 const last = marks[N];
 console.log(
-  `${N} watch cycles (glob folder swapped and a prompt changed each cycle; ${submits} submits, ${(wall / 1000).toFixed(1)} s)`,
+  `${N} watch cycles (glob folder swapped and a prompt changed each cycle; ${submits} submits, ` +
+    `${(wall / 1000).toFixed(1)} s)`,
 );
 console.log(
-  `  ${''.padEnd(22)} ${'cycle 1'.padStart(10)} ${`cycle ${Math.ceil(N / 2)}`.padStart(10)} ${`cycle ${N}`.padStart(10)}`,
+  `  ${''.padEnd(22)} ${'cycle 1'.padStart(10)} ${`cycle ${Math.ceil(N / 2)}`.padStart(10)} ` +
+    `${`cycle ${N}`.padStart(10)}`,
 );
 console.log(
-  `  ${'RSS (MB)'.padEnd(22)} ${first.rss.toFixed(1).padStart(10)} ${mid.rss.toFixed(1).padStart(10)} ${last.rss.toFixed(1).padStart(10)}`,
+  `  ${'RSS (MB)'.padEnd(22)} ${first.rss.toFixed(1).padStart(10)} ${mid.rss.toFixed(1).padStart(10)} ` +
+    `${last.rss.toFixed(1).padStart(10)}`,
 );
 console.log(
-  `  ${'heap used (MB)'.padEnd(22)} ${first.heap.toFixed(1).padStart(10)} ${mid.heap.toFixed(1).padStart(10)} ${last.heap.toFixed(1).padStart(10)}`,
+  `  ${'heap used (MB)'.padEnd(22)} ${first.heap.toFixed(1).padStart(10)} ${mid.heap.toFixed(1).padStart(10)} ` +
+    `${last.heap.toFixed(1).padStart(10)}`,
 );
 console.log(
-  `  ${'open fds'.padEnd(22)} ${String(first.fds).padStart(10)} ${String(mid.fds).padStart(10)} ${String(last.fds).padStart(10)}`,
+  `  ${'open fds'.padEnd(22)} ${String(first.fds).padStart(10)} ${String(mid.fds).padStart(10)} ` +
+    `${String(last.fds).padStart(10)}`,
 );
 console.log(
-  `  ${'watched folders'.padEnd(22)} ${String(first.roots).padStart(10)} ${String(mid.roots).padStart(10)} ${String(last.roots).padStart(10)}`,
+  `  ${'watched folders'.padEnd(22)} ${String(first.roots).padStart(10)} ${String(mid.roots).padStart(10)} ` +
+    `${String(last.roots).padStart(10)}`,
 );
 row('  open fds, last - first', 'flat (≤ 2)', `${last.fds - first.fds}`, last.fds - first.fds <= 2);
 row('  RSS, last - first', 'flat (< 20 MB)', `${(last.rss - first.rss).toFixed(1)} MB`, last.rss - first.rss < 20);

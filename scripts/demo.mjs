@@ -22,9 +22,8 @@ for (const file of recipes) {
   if (r.status !== 0) failed++;
 }
 const out = relative(process.cwd(), join(examples, 'out'));
-process.stderr.write(
-  failed === 0
-    ? `\nDone. The edited images are in ${out}/<recipe>/ (one file per node; open them: each is marked EMULATED).\nRun \`npm run demo\` again: everything comes from the cache, with zero requests.\n`
-    : `\n${failed} recipe(s) failed; see the messages above.\n`,
-);
+const done =
+  `\nDone. The edited images are in ${out}/<recipe>/ (one file per node; open them: each is marked EMULATED).\n` +
+  'Run `npm run demo` again: everything comes from the cache, with zero requests.\n';
+process.stderr.write(failed === 0 ? done : `\n${failed} recipe(s) failed; see the messages above.\n`);
 process.exitCode = failed === 0 ? 0 : 1;

@@ -4,7 +4,7 @@
  */
 import type { Runtime } from '../runtime.js';
 
-export interface GlobalFlags {
+interface GlobalFlags {
   readonly debug: boolean;
   readonly color: boolean;
 }
@@ -16,7 +16,10 @@ export interface CliContext {
   readonly signal: AbortSignal;
 }
 
-/** Whether colour is wanted: stderr (where people read progress) is a TTY, and `NO_COLOR` not set (https://no-color.org). */
+/**
+ * Whether colour is wanted: stderr (where people read progress) is a TTY, and `NO_COLOR` not set
+ * (https://no-color.org).
+ */
 export function wantsColor(rt: Runtime): boolean {
   const noColor = rt.env['NO_COLOR'];
   if (noColor !== undefined && noColor !== '') return false;

@@ -5,10 +5,12 @@
 import { isAbsolute, relative } from 'node:path';
 import type { RunEvent } from '../run/events.js';
 
-export function displayPath(path: string, cwd: string): string {
+function displayPath(path: string, cwd: string): string {
   if (!isAbsolute(path)) return path;
   const rel = relative(cwd, path);
-  return rel === '' ? '.' : rel.startsWith('..') && rel.split('/').filter((s) => s === '..').length > 2 ? path : rel;
+  if (rel === '') return '.';
+  const upLevels = rel.split('/').filter((s) => s === '..').length;
+  return upLevels > 2 ? path : rel;
 }
 
 export function relativizeEvent(e: RunEvent, cwd: string): RunEvent {

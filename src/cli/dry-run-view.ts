@@ -31,7 +31,6 @@ export function printDryRun(
     const input = options.explain && r.input ? `  ← ${r.input}` : '';
     options.out.write(`${r.node.padEnd(width)}  ${state}  seed ${r.seed} (${r.seedSource})${input}\n`);
   }
-  options.out.write(
-    `${report.billable} billable request${report.billable === 1 ? '' : 's'}, ${report.cached} cached; nothing was submitted (dry run)\n`,
-  );
+  const billable = `${report.billable} billable request${report.billable === 1 ? '' : 's'}`;
+  options.out.write(`${billable}, ${report.cached} cached; nothing was submitted (dry run)\n`);
 }

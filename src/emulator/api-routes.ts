@@ -7,7 +7,7 @@ import type { Job } from './jobs.js';
 import { describeIssues, modelInfoBody, SEED_MAX, SubmitBody } from './model-info.js';
 import { loggableBody, type RequestLogEntry } from './request-log.js';
 
-export const UNKNOWN_REQUEST = 404001;
+const UNKNOWN_REQUEST = 404001;
 
 export async function submit(
   ctx: EmulatorContext,
@@ -60,10 +60,11 @@ export function status(ctx: EmulatorContext, res: ServerResponse, id: string): v
 }
 
 /** Where the output is served; the untrusted-host fault swaps the host (keeping our port unless it names one). */
-export function outputUrl(ctx: EmulatorContext, req: IncomingMessage, job: Job): string {
+function outputUrl(ctx: EmulatorContext, req: IncomingMessage, job: Job): string {
   const origin = new URL(requestOrigin(ctx, req));
   const evil = ctx.faults.outputHost();
-  const host = evil === undefined ? origin.host : evil.includes(':') ? evil : `${evil}:${origin.port}`;
+  let host = origin.host;
+  if (evil !== undefined) host = evil.includes(':') ? evil : `${evil}:${origin.port}`;
   return `http://${host}/files/${job.id}/output.png`;
 }
 

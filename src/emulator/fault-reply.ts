@@ -17,7 +17,9 @@ const DEFAULT_MESSAGES: Record<number, string> = {
   503: 'Service unavailable',
 };
 
-/** Default `error_code` per status when the scenario gives none (an auth failure as HTTP 400 must say 400004 itself). */
+/**
+ * Default `error_code` per status when the scenario gives none (an auth failure as HTTP 400 must say 400004 itself).
+ */
 const DEFAULT_CODES: Record<number, number> = { 200: 500001, 400: 400001, 403: 403001, 404: 404001 };
 
 function describe(fault: CallFault, source: CallPlan['source']): string {

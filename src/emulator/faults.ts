@@ -24,7 +24,7 @@ const DEFAULT_RANDOM_TARGETS: readonly FaultTarget[] = ['submit', 'status', 'res
 type Windowed = { readonly nth?: number | undefined; readonly times?: number | undefined };
 
 /** Does a fault with this nth/times window fire on the `count`-th matching call? */
-export function inWindow(w: Windowed, count: number): boolean {
+function inWindow(w: Windowed, count: number): boolean {
   if (w.nth === undefined) return w.times === undefined || count <= w.times;
   return count >= w.nth && count < w.nth + (w.times ?? 1);
 }
@@ -78,8 +78,7 @@ export class FaultEngine {
     const pick = this.dice();
     if (target === 'submit') return { kind: 'http', on: target, status: pick < 0.5 ? 429 : 503 };
     if (pick < 0.25) return { kind: 'reset', on: target };
-    const status = pick < 0.5 ? 429 : pick < 0.75 ? 500 : 503;
-    return { kind: 'http', on: target, status };
+    return { kind: 'http', on: target, status: transientStatus(pick) };
   }
 
   /** Called once per accepted submit: does the new request get stuck, or fail remotely? */
@@ -117,8 +116,14 @@ export class FaultEngine {
   }
 }
 
+/** A random transient HTTP failure for a non-submit call (`pick` ≥ 0.25): 429, 500 or 503 in equal measure. */
+function transientStatus(pick: number): 429 | 500 | 503 {
+  if (pick < 0.5) return 429;
+  return pick < 0.75 ? 500 : 503;
+}
+
 /** What a moderated request reports when the scenario gives no error of its own. */
-export const DEFAULT_REMOTE_ERROR = {
+const DEFAULT_REMOTE_ERROR = {
   code: 'content_moderated',
   message: 'Request moderated: the input or output was flagged by the safety filter (emulated)',
 };

@@ -8,7 +8,10 @@ import { describeImageUrl } from './request-log.js';
 /** Inputs larger than this are refused (the real service has limits too). */
 const MAX_INPUT_BYTES = 50 * 1024 * 1024;
 const FETCH_TIMEOUT_MS = 30_000;
-/** Marks an emulator's input fetches, so when they reach an emulator's `/files/` they skip faults and are flagged in its log. */
+/**
+ * Marks an emulator's input fetches, so when they reach an emulator's `/files/` they skip faults and are flagged in its
+ * log.
+ */
 export const INPUT_FETCH_USER_AGENT = 'kontext-emulator/1 (input fetch)';
 
 /** The input image could not be fetched or is not an image; `code` is `image_fetch_failed`. */

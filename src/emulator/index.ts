@@ -4,7 +4,6 @@
  */
 export { startEmulator, type EmulatorHandle, type EmulatorOptions } from './server.js';
 export type { RequestLogEntry } from './request-log.js';
-export { Fault, FaultTarget, Scenario, type ScenarioInput } from './scenario.js';
-export { EmulatorListenError, ScenarioError, parseScenario } from './errors.js';
-export { ASPECT_RATIOS, type AspectRatio } from './model-info.js';
+export { Fault, Scenario, type ScenarioInput } from './scenario.js';
+export { ScenarioError, parseScenario } from './errors.js';
 export { syntheticByte } from './files.js';

@@ -11,7 +11,7 @@ import { describeImageUrl } from './request-log.js';
 import { matchRoute } from './router.js';
 
 /** The request id when `url` is an output URL of the emulator at `origin`. */
-export function ownOutputId(origin: string, url: string): string | undefined {
+function ownOutputId(origin: string, url: string): string | undefined {
   // Cheap reject first: a data URI can be megabytes long.
   if (origin === '' || !url.startsWith(`${origin}/files/`)) return undefined;
   let parsed: URL;

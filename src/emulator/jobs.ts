@@ -9,7 +9,7 @@ import type { AspectRatio } from './model-info.js';
 import type { TimerSet } from './timers.js';
 import { renderEdit } from './transform.js';
 
-export type JobPhase = 'in_queue' | 'in_progress' | 'completed' | 'failed' | 'cancelled';
+type JobPhase = 'in_queue' | 'in_progress' | 'completed' | 'failed' | 'cancelled';
 
 export interface JobSpec {
   readonly modelId: string;

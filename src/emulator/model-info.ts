@@ -5,7 +5,7 @@
 import { z } from 'zod';
 
 /** The common Kontext list (RunComfy has not confirmed the real one: docs/architecture.md#the-runcomfy-api). */
-export const ASPECT_RATIOS = ['21:9', '16:9', '4:3', '3:2', '1:1', '2:3', '3:4', '9:16', '9:21'] as const;
+const ASPECT_RATIOS = ['21:9', '16:9', '4:3', '3:2', '1:1', '2:3', '3:4', '9:16', '9:21'] as const;
 export type AspectRatio = (typeof ASPECT_RATIOS)[number];
 
 export const SEED_MAX = 4294967295;
@@ -22,7 +22,7 @@ export const SubmitBody = z.looseObject(fields);
 export type SubmitBody = z.infer<typeof SubmitBody>;
 
 /** JSON Schema of the model input, as `GET /v1/models/{id}` reports it. */
-export function inputJsonSchema(): Record<string, unknown> {
+function inputJsonSchema(): Record<string, unknown> {
   return z.toJSONSchema(z.object(fields), { io: 'input' }) as Record<string, unknown>;
 }
 

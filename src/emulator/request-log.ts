@@ -18,7 +18,10 @@ export interface RequestLogEntry {
   body?: Record<string, unknown>;
   /** The injected fault, when one fired: e.g. `http 429`, `reset`, `random http 503`, `truncated-download`. */
   fault?: string;
-  /** True for an emulator's input fetch of one of our outputs (another emulator's chained pass; our own read memory): not a client call, never faulted. */
+  /**
+   * True for an emulator's input fetch of one of our outputs (another emulator's chained pass; our own read memory):
+   * not a client call, never faulted.
+   */
   internal?: true;
 }
 

@@ -12,7 +12,7 @@ export type Route =
   | { kind: 'method-not-allowed'; allow: string };
 
 /** Synthetic benchmark downloads are capped at 4 GiB. */
-export const SYNTHETIC_MAX_BYTES = 4 * 1024 ** 3;
+const SYNTHETIC_MAX_BYTES = 4 * 1024 ** 3;
 
 function decodeSegments(segments: readonly string[]): string | undefined {
   try {

@@ -19,7 +19,10 @@ const when = {
 };
 
 export const Fault = z.discriminatedUnion('kind', [
-  /** An HTTP error reply: 401, 400 (+error_code 400004), 422, 429 (+Retry-After), 500/502/503, or 200 carrying `error_code`. */
+  /**
+   * An HTTP error reply: 401, 400 (+error_code 400004), 422, 429 (+Retry-After), 500/502/503, or 200 carrying
+   * `error_code`.
+   */
   z.object({
     kind: z.literal('http'),
     ...when,
@@ -65,7 +68,10 @@ export const Scenario = z
      * a submit only gets refusals (429/503), which a client may safely retry.
      */
     fault_rate: z.number().min(0).max(1).default(0),
-    /** Which calls the random faults hit. Omitted: every API call (submit, status, result, cancel, model), not downloads. */
+    /**
+     * Which calls the random faults hit. Omitted: every API call (submit, status, result, cancel, model), not
+     * downloads.
+     */
     fault_targets: z
       .array(FaultTarget)
       .optional()

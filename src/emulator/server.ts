@@ -44,15 +44,13 @@ export interface EmulatorHandle {
 
 /** Bound to every interface? Then tell clients the loopback address. */
 function originOf(address: AddressInfo): string {
-  const host =
-    address.address === '0.0.0.0'
-      ? '127.0.0.1'
-      : address.address === '::'
-        ? '[::1]'
-        : address.family === 'IPv6'
-          ? `[${address.address}]`
-          : address.address;
-  return `http://${host}:${address.port}`;
+  return `http://${hostOf(address)}:${address.port}`;
+}
+
+function hostOf(address: AddressInfo): string {
+  if (address.address === '0.0.0.0') return '127.0.0.1';
+  if (address.address === '::') return '[::1]';
+  return address.family === 'IPv6' ? `[${address.address}]` : address.address;
 }
 
 function listen(server: Server, port: number, host: string): Promise<AddressInfo> {

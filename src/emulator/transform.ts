@@ -48,7 +48,9 @@ export function outputSize(width: number, height: number, ar?: AspectRatio): { w
   return { width: Math.max(1, Math.round((long * rw) / rh)), height: long };
 }
 
-/** Decode, apply the EXIF orientation, cover-crop to `width`×`height`, recolour by `matrix` if given, as 8-bit sRGB(A). */
+/**
+ * Decode, apply the EXIF orientation, cover-crop to `width`×`height`, recolour by `matrix` if given, as 8-bit sRGB(A).
+ */
 async function decodeTo(
   image: Buffer,
   width: number,

@@ -18,7 +18,7 @@ import type { HostableImage, HostingPreview } from './types.js';
 
 export type CommandHostingConfig = Extract<HostingConfig, { readonly mode: 'command' }>;
 
-export const DEFAULT_COMMAND_TIMEOUT_SECONDS = 120;
+const DEFAULT_COMMAND_TIMEOUT_SECONDS = 120;
 export const DEFAULT_COMMAND_URL_TTL_SECONDS = 3600;
 
 const SECRET_NAME = /TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|_KEY$|^KEY/i;

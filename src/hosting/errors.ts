@@ -5,7 +5,7 @@
 import { ExitCode, KontextError } from '../errors.js';
 
 /** Why hosting failed, and so what a person should do about it. */
-export const HOSTING_EXIT_CODES = {
+const HOSTING_EXIT_CODES = {
   /** The `hosting:` block is wrong (missing bucket, bad URL, bad TTL). */
   E_HOSTING_CONFIG: ExitCode.DATA_ERR,
   /** A path outside the project root and the cache dir, or not a regular file. */

@@ -12,7 +12,7 @@ const MINUTE_MS = 60_000;
 export const REMOTE_OUTPUT_TTL_MS = 10 * MINUTE_MS;
 
 /** The least time a reused URL must still have: the provider may fetch it after queueing. */
-export const MIN_REUSE_MARGIN_MS = 5 * MINUTE_MS;
+const MIN_REUSE_MARGIN_MS = 5 * MINUTE_MS;
 
 /**
  * Whether a remote URL recorded at `recordedAtMs` may still be used at `nowMs`. A clock that

@@ -6,7 +6,7 @@
  * stops recipes from naming `../../etc/passwd`, not the user from organising their disk.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { createReadStream, type Stats } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { HostingError } from './errors.js';
@@ -76,7 +76,7 @@ function assertSameBytes(image: HostableImage, sha256: string): void {
 
 /** The size of a regular file; typed errors for a missing file or a folder/device. */
 export async function hostableFileSize(path: string): Promise<number> {
-  let info;
+  let info: Stats;
   try {
     info = await stat(path);
   } catch (e) {

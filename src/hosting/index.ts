@@ -11,20 +11,14 @@ import { createInlineHosting } from './inline.js';
 import { createS3Strategy } from './s3.js';
 import type { Hosting, HostingDeps } from './types.js';
 
-export type { HostableImage, HostedUrl, Hosting, HostingDeps, HostingPreview, UrlForOptions } from './types.js';
+export type { HostableImage, HostedUrl, Hosting, HostingDeps } from './types.js';
 export type { HostingConfig } from '../recipe/types.js';
-export { HostingError, HOSTING_EXIT_CODES, type HostingErrorCode } from './errors.js';
-export { extForMediaType, mediaTypeFor, FALLBACK_MEDIA_TYPE } from './media-type.js';
-export {
-  isHostedUrlReusable,
-  isRemoteUrlFresh,
-  reuseMarginMs,
-  REMOTE_OUTPUT_TTL_MS,
-  MIN_REUSE_MARGIN_MS,
-} from './freshness.js';
-export { formatBytes, formatDuration } from './preview.js';
-export { DEFAULT_PRESIGN_TTL_SECONDS, MAX_PRESIGN_TTL_SECONDS } from './s3-settings.js';
-export { DEFAULT_COMMAND_TIMEOUT_SECONDS, DEFAULT_COMMAND_URL_TTL_SECONDS } from './command.js';
+export { HostingError } from './errors.js';
+export { mediaTypeFor } from './media-type.js';
+export { isRemoteUrlFresh, REMOTE_OUTPUT_TTL_MS } from './freshness.js';
+export { formatDuration } from './preview.js';
+export { DEFAULT_PRESIGN_TTL_SECONDS } from './s3-settings.js';
+export { DEFAULT_COMMAND_URL_TTL_SECONDS } from './command.js';
 
 /**
  * Build the hosting strategy for `config`. Throws `E_HOSTING_CONFIG` (exit 65) for a bad block;

@@ -8,7 +8,7 @@ import { inlinePreview } from './preview.js';
 import type { HostableImage, HostedUrl, Hosting, HostingPreview, UrlForOptions } from './types.js';
 
 /** Length of `data:<type>;base64,<payload>` for `bytes` bytes, without building it. */
-export function dataUriLength(mediaType: string, bytes: number): number {
+function dataUriLength(mediaType: string, bytes: number): number {
   return `data:${mediaType};base64,`.length + 4 * Math.ceil(bytes / 3);
 }
 

@@ -31,7 +31,7 @@ const EXT_BY_TYPE: Readonly<Record<string, string>> = {
 };
 
 /** Unknown bytes: providers will sniff them, and S3 stores them faithfully. */
-export const FALLBACK_MEDIA_TYPE = 'application/octet-stream';
+const FALLBACK_MEDIA_TYPE = 'application/octet-stream';
 
 /**
  * The media type for a path (`a/b.JPG`), an extension with or without the dot (`.png`, `webp`).

@@ -12,7 +12,7 @@ export type S3HostingConfig = Extract<HostingConfig, { readonly mode: 's3' }>;
 /** Presigned URLs live an hour unless the recipe says otherwise. */
 export const DEFAULT_PRESIGN_TTL_SECONDS = 3600;
 /** SigV4 presigned URLs cannot live longer than 7 days. */
-export const MAX_PRESIGN_TTL_SECONDS = 604_800;
+const MAX_PRESIGN_TTL_SECONDS = 604_800;
 
 export interface S3Settings {
   readonly bucket: string;

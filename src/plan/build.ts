@@ -89,7 +89,7 @@ function parentInput(parent: PassInfo, ownsVariants: boolean, inst: SourceInstan
  * Variant k of a pass with a fixed seed uses seed + k - 1, wrapped into 0..2^32-1 (the
  * model's seed range). Passes downstream of a fan-out keep their own seed unchanged.
  */
-export function seedFor(seed: number | undefined, ownVariant: number | null): number | null {
+function seedFor(seed: number | undefined, ownVariant: number | null): number | null {
   if (seed === undefined) return null;
   if (ownVariant === null) return seed;
   return (seed + ownVariant - 1) % SEED_SPACE;

@@ -20,7 +20,7 @@ export interface PassInfo {
 }
 
 /** Validation should have caught this: it is our bug, not the user's (exit 70). */
-export function internal(message: string): KontextError {
+function internal(message: string): KontextError {
   return new KontextError('E_INTERNAL', `planner: ${message}`, {
     exitCode: ExitCode.SOFTWARE,
     hint: 'the recipe passed validation but cannot be planned; please report this',

@@ -15,7 +15,7 @@ const inputSourceSchema = z
   })
   .describe('The source file or URL a root node reads');
 
-export const planNodeJsonSchema = z.strictObject({
+const planNodeJsonSchema = z.strictObject({
   id: z.string().describe('Node id: pass, pass@instance, pass#k, pass@instance#k'),
   pass: z.string(),
   source: z.string().describe('Root source this node descends from'),
@@ -51,7 +51,7 @@ export const planJsonSchema = z.strictObject({
 });
 
 export type PlanJson = z.infer<typeof planJsonSchema>;
-export type PlanNodeJson = z.infer<typeof planNodeJsonSchema>;
+type PlanNodeJson = z.infer<typeof planNodeJsonSchema>;
 
 export function planToJson(plan: Plan): PlanJson {
   const { recipe } = plan;

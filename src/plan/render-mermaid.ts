@@ -32,7 +32,7 @@ function escapeIdChar(ch: string): string {
 }
 
 /** Label text safe inside `["..."]`: Mermaid entity codes for the characters it would parse. */
-export function mermaidText(text: string): string {
+function mermaidText(text: string): string {
   return text
     .replace(/#/g, '#35;')
     .replace(/&/g, '#38;')

@@ -15,7 +15,7 @@ export interface RenderTextOptions {
 }
 
 /** Instance names are listed in full up to this many; beyond it: first three, …, last. */
-export const MAX_LISTED_INSTANCES = 5;
+const MAX_LISTED_INSTANCES = 5;
 const PROMPT_WIDTH = 60;
 
 type Paint = (code: string, text: string) => string;
@@ -47,7 +47,7 @@ function renderTree(tree: SourceTree, recipeDir: string, paint: Paint): string[]
 }
 
 /** The source's path or URL, or its glob instances (listed when few). */
-export function describeInputs(tree: SourceTree, recipeDir: string): string {
+function describeInputs(tree: SourceTree, recipeDir: string): string {
   const names = tree.instances.filter((i): i is string => i !== null);
   if (names.length === 0) {
     if (tree.input.url !== undefined) return redactUrl(tree.input.url);

@@ -22,7 +22,7 @@ export interface DraftPass extends DraftSettings {
   readonly from?: string | undefined;
 }
 
-export interface DraftSource {
+interface DraftSource {
   readonly name: string;
   readonly spec?: string | undefined;
 }

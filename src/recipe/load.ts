@@ -10,7 +10,7 @@ import type { Recipe } from './types.js';
 import { validateRecipe, type ValidationResult } from './validate.js';
 
 /** Bigger than any hand-written recipe: refuse before reading a huge (binary) file into memory. */
-export const MAX_RECIPE_BYTES = 1024 * 1024;
+const MAX_RECIPE_BYTES = 1024 * 1024;
 
 export interface LoadOptions {
   readonly rt: Runtime;

@@ -6,17 +6,7 @@
 export const DEFAULT_MODEL = 'blackforestlabs/flux-1-kontext/pro/edit';
 
 /** The common Kontext list; also used for models we have no table for. */
-export const DEFAULT_ASPECT_RATIOS: readonly string[] = [
-  '21:9',
-  '16:9',
-  '4:3',
-  '3:2',
-  '1:1',
-  '2:3',
-  '3:4',
-  '9:16',
-  '9:21',
-];
+const DEFAULT_ASPECT_RATIOS: readonly string[] = ['21:9', '16:9', '4:3', '3:2', '1:1', '2:3', '3:4', '9:16', '9:21'];
 
 const MODEL_ASPECT_RATIOS: Readonly<Record<string, readonly string[]>> = {
   [DEFAULT_MODEL]: DEFAULT_ASPECT_RATIOS,

@@ -6,7 +6,7 @@ import type { Document, LineCounter } from 'yaml';
 import { ExitCode, type Problem, type SourceLocation } from '../errors.js';
 import { locatePath, type DocPath } from './yaml/locate.js';
 
-export interface ProblemSpec {
+interface ProblemSpec {
   readonly code: string;
   readonly path: DocPath;
   readonly message: string;

@@ -29,7 +29,8 @@ const passSettings = {
   aspect_ratio: z
     .string()
     .describe(
-      "Output aspect ratio W:H from the model's list (21:9, 16:9, 4:3, 3:2, 1:1, 2:3, 3:4, 9:16, 9:21). Omit it to keep the input's ratio.",
+      "Output aspect ratio W:H from the model's list (21:9, 16:9, 4:3, 3:2, 1:1, 2:3, 3:4, 9:16, 9:21). " +
+        "Omit it to keep the input's ratio.",
     ),
   variants: z
     .number()
@@ -41,17 +42,19 @@ const passSettings = {
     .string()
     .min(1)
     .describe(
-      'Extra copy of each output at this path, relative to the recipe. Placeholders: {source}, {pass}, {variant}, {ext}.',
+      'Extra copy of each output at this path, relative to the recipe. ' +
+        'Placeholders: {source}, {pass}, {variant}, {ext}.',
     ),
   model: modelId.describe("Model for this pass, overriding the recipe's `model` (form owner/name/...)."),
   params: z
     .record(z.string(), z.unknown())
     .describe(
-      'Extra provider input fields, passed through as they are (prompt, image, seed and aspect_ratio have their own fields).',
+      'Extra provider input fields, passed through as they are ' +
+        '(prompt, image, seed and aspect_ratio have their own fields).',
     ),
 } as const;
 
-export const PassSchema = z
+const PassSchema = z
   .strictObject({
     id: z
       .string()
@@ -66,7 +69,8 @@ export const PassSchema = z
       .string()
       .optional()
       .describe(
-        'Input of this pass: a source name or another pass id. Default: the previous pass; for the first pass, the only source.',
+        'Input of this pass: a source name or another pass id. ' +
+          'Default: the previous pass; for the first pass, the only source.',
       ),
     seed: passSettings.seed.optional(),
     aspect_ratio: passSettings.aspect_ratio.optional(),
@@ -77,7 +81,7 @@ export const PassSchema = z
   })
   .describe('One single-instruction edit. Its output feeds the next pass unless that pass says otherwise with `from`.');
 
-export const DefaultsSchema = z
+const DefaultsSchema = z
   .strictObject({
     seed: passSettings.seed.optional(),
     aspect_ratio: passSettings.aspect_ratio.optional(),
@@ -119,7 +123,8 @@ export const HostingSchema = z
       command: z
         .union([z.string().min(1), z.array(z.string().min(1)).min(1)])
         .describe(
-          'Command (a string, or an argv array) that uploads one local image and prints its public https URL on stdout.',
+          'Command (a string, or an argv array) that uploads one local image ' +
+            'and prints its public https URL on stdout.',
         ),
       timeout_seconds: z.number().positive().optional().describe('Give up on the command after this many seconds.'),
       url_ttl_seconds: z
@@ -160,7 +165,8 @@ export const RecipeSchema = z
           .string()
           .min(1)
           .describe(
-            'A local file path (relative to the recipe), an https:// URL, or a glob (*, **, ?, [..], {a,b}) that fans out over files.',
+            'A local file path (relative to the recipe), an https:// URL, ' +
+              'or a glob (*, **, ?, [..], {a,b}) that fans out over files.',
           ),
       )
       .describe('Input images by name: local path, https URL or glob.'),

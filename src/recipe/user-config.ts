@@ -11,7 +11,7 @@ import type { Runtime } from '../runtime.js';
 import { HostingSchema } from './schema.js';
 import type { HostingConfig } from './types.js';
 
-export const UserConfigSchema = z
+const UserConfigSchema = z
   .object({
     hosting: HostingSchema.optional().describe('Default hosting for recipes (and `kontext edit`) that name none'),
   })
@@ -21,7 +21,7 @@ export interface UserConfig {
   readonly hosting?: HostingConfig | undefined;
 }
 
-export function userConfigPath(rt: Runtime): string | null {
+function userConfigPath(rt: Runtime): string | null {
   const explicit = rt.env['KONTEXT_CONFIG_DIR'];
   if (explicit) return join(explicit, 'config.json');
   const xdg = rt.env['XDG_CONFIG_HOME'];

@@ -12,7 +12,7 @@ import type { DocPath } from './yaml/locate.js';
 
 type Issue = z.core.$ZodIssue;
 
-export function valueAt(data: unknown, path: DocPath): unknown {
+function valueAt(data: unknown, path: DocPath): unknown {
   let cur = data;
   for (const seg of path) {
     if (typeof cur !== 'object' || cur === null) return undefined;
@@ -22,7 +22,7 @@ export function valueAt(data: unknown, path: DocPath): unknown {
 }
 
 /** "a number", "a list", … for messages. */
-export function describeValue(v: unknown): string {
+function describeValue(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'a list';
   if (typeof v === 'object') return 'a mapping';

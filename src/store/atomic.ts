@@ -2,7 +2,7 @@
  * Atomic file writes: write a sibling temp file, fsync, rename over the target.
  * A reader sees the old file or the new one, never half of either.
  */
-import { mkdir, open, rename, rm } from 'node:fs/promises';
+import { type FileHandle, mkdir, open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { uniqueSuffix } from '../util/unique-suffix.js';
 
@@ -62,8 +62,8 @@ export async function withParentDir<T>(path: string, fn: () => Promise<T>): Prom
  * fsync a folder so renames and unlinks in it are durable. Some platforms (Windows) cannot
  * open a folder for syncing; there the rename is as durable as the OS makes it, so we go on.
  */
-export async function fsyncDir(dir: string): Promise<void> {
-  let handle;
+async function fsyncDir(dir: string): Promise<void> {
+  let handle: FileHandle;
   try {
     handle = await open(dir, 'r');
   } catch (e) {

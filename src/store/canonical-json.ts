@@ -32,7 +32,11 @@ function encodeObject(value: object, path: string, seen: Set<object>): string {
   seen.add(value);
   try {
     if (Array.isArray(value)) {
-      return `[${value.map((v, i) => (v === undefined ? fail(`${path}[${i}]`, 'undefined in an array') : encode(v, `${path}[${i}]`, seen))).join(',')}]`;
+      const items = value.map((v, i) => {
+        const at = `${path}[${i}]`;
+        return v === undefined ? fail(at, 'undefined in an array') : encode(v, at, seen);
+      });
+      return `[${items.join(',')}]`;
     }
     if (!isPlainObject(value)) fail(path, `${value.constructor?.name ?? 'object'} is not a plain object`);
     const record = value as Record<string, unknown>;

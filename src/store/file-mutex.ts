@@ -5,7 +5,7 @@
  * Library code never touches `process`: the caller passes its pid and a liveness check.
  */
 import { randomBytes, randomInt } from 'node:crypto';
-import { link, open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { type FileHandle, link, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { setTimeout as delay } from 'node:timers/promises';
 import { isCode, withParentDir } from './atomic.js';
 import { LockBusyError } from './errors.js';
@@ -13,7 +13,9 @@ import { LockBusyError } from './errors.js';
 export interface FileMutexOptions {
   /** This process's id, written into the `.lck` file so others can check it. */
   readonly pid?: number;
-  /** Whether a pid is alive (e.g. `process.kill(pid, 0)` not throwing ESRCH). Without it, only age makes a lock stale. */
+  /**
+   * Whether a pid is alive (e.g. `process.kill(pid, 0)` not throwing ESRCH). Without it, only age makes a lock stale.
+   */
   readonly isAlive?: (pid: number) => boolean;
   readonly now?: () => number;
   readonly sleep?: (ms: number) => Promise<void>;
@@ -70,7 +72,7 @@ async function acquire(lck: string, options: FileMutexOptions): Promise<string> 
 }
 
 async function tryCreate(lck: string, content: string): Promise<boolean> {
-  let handle;
+  let handle: FileHandle;
   try {
     handle = await open(lck, 'wx');
   } catch (e) {

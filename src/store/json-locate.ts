@@ -55,11 +55,18 @@ class Scanner {
     if (c === '{') return this.members('}', () => this.member());
     if (c === '[') return this.members(']', () => this.value());
     if (c === '"') return this.string();
-    for (const lit of ['true', 'false', 'null'])
-      if (this.text.startsWith(lit, this.i)) return void (this.i += lit.length);
+    for (const lit of ['true', 'false', 'null']) {
+      if (this.text.startsWith(lit, this.i)) {
+        this.i += lit.length;
+        return;
+      }
+    }
     const num = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
     num.lastIndex = this.i;
-    if (num.test(this.text)) return void (this.i = num.lastIndex);
+    if (num.test(this.text)) {
+      this.i = num.lastIndex;
+      return;
+    }
     this.fail(`unexpected ${this.here()}`);
   }
 

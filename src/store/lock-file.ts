@@ -148,9 +148,10 @@ function validateChanged(
     const parsed = LockEntrySchema.safeParse(entry);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
+      const where = formatPath(['nodes', id, ...(issue?.path ?? [])]);
       throw new StoreError(
         'E_LOCK_BAD_ENTRY',
-        `refusing to write an invalid lock entry to ${path}: ${formatPath(['nodes', id, ...(issue?.path ?? [])])}: ${issue?.message ?? ''}`,
+        `refusing to write an invalid lock entry to ${path}: ${where}: ${issue?.message ?? ''}`,
       );
     }
     nodes[id] = parsed.data;
@@ -185,15 +186,15 @@ async function readLockText(path: string): Promise<{ lock: LockFile; text: strin
 }
 
 function formatPath(path: readonly PropertyKey[]): string {
-  return path
-    .map((p, i) =>
-      typeof p === 'number'
-        ? `[${p}]`
-        : /^[A-Za-z_$][\w$]*$/.test(String(p))
-          ? `${i === 0 ? '' : '.'}${String(p)}`
-          : `[${JSON.stringify(String(p))}]`,
-    )
-    .join('');
+  return path.map(formatPathStep).join('');
+}
+
+/** `[0]` for an index, `.name` for an identifier key (no dot first), `["a b"]` for any other key. */
+function formatPathStep(p: PropertyKey, i: number): string {
+  if (typeof p === 'number') return `[${p}]`;
+  const key = String(p);
+  if (!/^[A-Za-z_$][\w$]*$/.test(key)) return `[${JSON.stringify(key)}]`;
+  return i === 0 ? key : `.${key}`;
 }
 
 /** Best effort for pretty-printed files: the offset of the deepest key of `path` found in order. */

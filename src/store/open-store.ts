@@ -23,7 +23,8 @@ const STALE_TEMP_MS = 24 * 60 * 60 * 1000;
 
 /** Marks the folder as a cache for backup tools (https://bford.info/cachedir/). */
 const CACHEDIR_TAG =
-  'Signature: 8a477f597d28d172789f06886806bc55\n# This file marks a kontext cache directory; it can be deleted at any time.\n';
+  'Signature: 8a477f597d28d172789f06886806bc55\n' +
+  '# This file marks a kontext cache directory; it can be deleted at any time.\n';
 
 /** `root` must be absolute (resolve `--cache-dir` against the runtime's cwd first). */
 export async function openStore(root: string, options: OpenStoreOptions = {}): Promise<Store> {

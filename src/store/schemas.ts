@@ -62,6 +62,10 @@ type Assert<T extends true> = T;
 /** Exact type equality (optional and readonly modifiers included). */
 type Equals<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
 type DeepReadonly<T> = T extends object ? { readonly [K in keyof T]: DeepReadonly<T[K]> } : T;
+/**
+ * Fails to compile when a schema and its hand-written type drift apart; exported only so it is not an unused local.
+ * @public
+ */
 export type SchemasMatchTypes = [
   Assert<Equals<DeepReadonly<z.infer<typeof RunRecordSchema>>, RunRecord>>,
   Assert<Equals<DeepReadonly<z.infer<typeof JournalEntrySchema>>, JournalEntry>>,

@@ -27,7 +27,7 @@ type MemoEntry = z.infer<typeof MemoEntrySchema>;
  */
 const RACY_WINDOW_MS = 2_000;
 
-export interface SourceHash {
+interface SourceHash {
   readonly sha256: string;
   readonly bytes: number;
 }

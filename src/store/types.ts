@@ -61,7 +61,10 @@ export interface Store {
   hasBlob(sha256: string): Promise<boolean>;
   /** Store bytes; returns their sha256. */
   putBlob(bytes: Uint8Array): Promise<string>;
-  /** Move a complete temp file (from {@link Store.tempPath}) with a known sha256 into the store; `synced`: the writer already flushed it to disk (else it is fsynced here). */
+  /**
+   * Move a complete temp file (from {@link Store.tempPath}) with a known sha256 into the store; `synced`: the writer
+   * already flushed it to disk (else it is fsynced here).
+   */
   adoptBlob(tempFile: string, sha256: string, options?: { readonly synced?: boolean }): Promise<string>;
   /** A fresh temp path inside the store (same filesystem as the blobs). */
   tempPath(hint?: string): string;

@@ -126,7 +126,8 @@ describe('kontext run / edit on the built-in emulator', () => {
     expect(second.code).toBe(0);
     expect(second.stderr).toMatch(/done 0 · cached 6 · failed 0 · skipped 0 · submitted 0/);
 
-    // Edit the middle pass: it and what depends on it run again (a new in-process emulator, so the cached input is re-hosted).
+    // Edit the middle pass: it and what depends on it run again
+    // (a new in-process emulator, so the cached input is re-hosted).
     const recipe = join(project, 'portrait.yml');
     await writeFile(recipe, (await readFile(recipe, 'utf8')).replace('yellow raincoat', 'green raincoat'));
     const third = await cli(['run', 'portrait.yml'], { cwd: project, env: env() });

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { REPO_ROOT } from './run-fixtures.js';
 
-export const BIN = join(REPO_ROOT, 'dist', 'cli', 'bin.js');
+const BIN = join(REPO_ROOT, 'dist', 'cli', 'bin.js');
 const run = promisify(execFile);
 
 async function newestMtime(dir: string): Promise<number> {

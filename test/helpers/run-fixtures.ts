@@ -26,7 +26,6 @@ import type { LockFile } from '../../src/store/types.js';
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const EXAMPLES = join(REPO_ROOT, 'recipes', 'examples');
 export const ASSETS = join(EXAMPLES, 'assets');
-export const MODEL = 'blackforestlabs/flux-1-kontext/pro/edit';
 
 /** A text sink that keeps everything written to it. */
 export function bufferSink(): TextSink & { text(): string } {

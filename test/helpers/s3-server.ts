@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import S3rver from 's3rver';
 
-export interface RecordedS3Request {
+interface RecordedS3Request {
   readonly method: string;
   /** Path without the query string, e.g. `/bucket/prefix/abc.png`. */
   readonly path: string;
@@ -22,7 +22,7 @@ export interface RecordedS3Request {
   readonly contentType: string | undefined;
 }
 
-export interface StoredObject {
+interface StoredObject {
   readonly body: Buffer;
   readonly contentType: string | undefined;
   readonly metadata: Readonly<Record<string, string>>;

@@ -76,8 +76,9 @@ export async function emulatorCommand(opts: EmulatorCommandOptions, rt: Runtime,
     now: () => rt.now(),
   });
   rt.stdout.write(`kontext emulator listening on ${em.baseUrl}\n`);
+  const allowHost = new URL(em.origin).hostname;
   rt.stdout.write(
-    `export RUNCOMFY_MODEL_API_BASE=${em.baseUrl} KONTEXT_ALLOW_HOSTS=${new URL(em.origin).hostname} RUNCOMFY_TOKEN=anything\n`,
+    `export RUNCOMFY_MODEL_API_BASE=${em.baseUrl} KONTEXT_ALLOW_HOSTS=${allowHost} RUNCOMFY_TOKEN=anything\n`,
   );
   const faults = describeScenario(scenario);
   if (faults) rt.stdout.write(`${faults}\n`);

@@ -63,9 +63,10 @@ export class Fold {
     const lines: FoldedLine[] = [];
     if (this.cached > 0) {
       const restored = this.restored > 0 ? ` (${formatCount(this.restored)} restored from the cache)` : '';
+      const more = this.listedCached ? 'more ' : '';
       lines.push({
         kind: 'cached',
-        body: `${formatCount(this.cached)} ${this.listedCached ? 'more ' : ''}${nodes(this.cached)} up to date${restored}`,
+        body: `${formatCount(this.cached)} ${more}${nodes(this.cached)} up to date${restored}`,
       });
     }
     if (this.skipped.size > 0) {

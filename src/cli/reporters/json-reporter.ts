@@ -17,7 +17,7 @@ export function createJsonReporter(deps: Pick<ReporterDeps, 'out'>): Reporter {
 }
 
 /** The event with URL query strings and userinfo removed from its free-text fields. */
-export function scrubEvent(e: RunEvent): RunEvent {
+function scrubEvent(e: RunEvent): RunEvent {
   switch (e.type) {
     case 'node-failed':
       return {

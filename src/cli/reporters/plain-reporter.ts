@@ -29,7 +29,7 @@ import { realTimers, type IntervalTimers, type ReporterDeps } from './types.js';
 
 /** Silence after which a heartbeat line is printed, and how often that is checked. */
 export const HEARTBEAT_QUIET_MS = 30_000;
-export const HEARTBEAT_CHECK_MS = 5_000;
+const HEARTBEAT_CHECK_MS = 5_000;
 const VERB_WIDTH = 7; // "explain" and "skipped" are the longest verbs
 const HEARTBEAT_NODES = 3;
 

@@ -8,7 +8,7 @@ import type { LiveState } from './live-state.js';
 import { formatCount } from './numbers.js';
 
 /** Running nodes listed at most (the rest become "… and N more"). */
-export const MAX_NODE_LINES = 8;
+const MAX_NODE_LINES = 8;
 const MAX_ID_WIDTH = 32;
 const MAX_PHASE_WIDTH = 28;
 

@@ -15,7 +15,10 @@ const MIN_SAMPLES = 3;
  * read a step later, while a read aimed late delays every request (scheduler bench, A/B).
  */
 const RUNGS = [0.1, 0.25, 0.5, 0.75];
-/** Past the ladder, polls come at most this share of the aim apart (and no further apart than the ladder's spread), until twice the aim. */
+/**
+ * Past the ladder, polls come at most this share of the aim apart (and no further apart than the ladder's spread),
+ * until twice the aim.
+ */
 const LATE_STEP = 0.1;
 /**
  * The early look at the queue is for the person watching; a job expected to finish within a

@@ -8,7 +8,7 @@ import { DownloadFailedError, DownloadHostRefusedError, DownloadTooLargeError } 
 import { checkHost } from './host-allow.js';
 import { redactUrl } from '../../util/redact.js';
 
-export const MAX_REDIRECTS = 5;
+const MAX_REDIRECTS = 5;
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 
 export interface OpenContext {
@@ -28,7 +28,7 @@ export interface OpenedDownload {
 }
 
 /** Throw {@link DownloadHostRefusedError} unless `url` may be fetched. */
-export function assertHostAllowed(url: string, ctx: Pick<OpenContext, 'allowHosts' | 'secrets'>): void {
+function assertHostAllowed(url: string, ctx: Pick<OpenContext, 'allowHosts' | 'secrets'>): void {
   const verdict = checkHost(url, ctx.allowHosts);
   if (verdict.ok) return;
   throw new DownloadHostRefusedError(
@@ -50,8 +50,9 @@ export async function openDownload(ctx: OpenContext, url: string, signal?: Abort
       const length = contentLength(res.headers['content-length']);
       if (length !== null && length > ctx.maxBytes) {
         res.body.destroy();
+        const url = redactUrl(current);
         throw new DownloadTooLargeError(
-          `refusing to download ${redactUrl(current)}: Content-Length ${length} exceeds the cap of ${ctx.maxBytes} bytes`,
+          `refusing to download ${url}: Content-Length ${length} exceeds the cap of ${ctx.maxBytes} bytes`,
           {
             secrets: ctx.secrets,
           },

@@ -35,7 +35,7 @@ export interface DownloadOptions {
 }
 
 /** A temp path in the destination's folder, so the final rename stays on one filesystem. */
-export function partPathFor(dest: string): string {
+function partPathFor(dest: string): string {
   return join(dirname(dest), `.${basename(dest)}.${uniqueSuffix()}.part`);
 }
 

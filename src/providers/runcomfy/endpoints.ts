@@ -6,7 +6,7 @@ import { callApi, type ApiContext, type JsonObject } from './api-call.js';
 import { SubmitUncertainError } from './errors.js';
 
 /** `model_id` keeps its slashes (`blackforestlabs/flux-1-kontext/pro/edit`); each segment is escaped. */
-export function modelPath(model: string): string {
+function modelPath(model: string): string {
   return `/models/${model
     .split('/')
     .filter((s) => s !== '')
@@ -19,7 +19,7 @@ function requestPath(requestId: string, action: 'status' | 'result' | 'cancel'):
 }
 
 /** The submit body: the model's input object itself; explicit fields win over `params`. */
-export function submitBody(req: EditRequest): Record<string, unknown> {
+function submitBody(req: EditRequest): Record<string, unknown> {
   const body: Record<string, unknown> = { ...(req.params ?? {}), prompt: req.prompt, image_url: req.imageUrl };
   if (req.seed !== undefined) body['seed'] = req.seed;
   if (req.aspectRatio !== undefined) body['aspect_ratio'] = req.aspectRatio;

@@ -21,7 +21,7 @@ export interface ProviderErrorOptions {
 }
 
 /** Scrub secrets and URL query strings from free text. */
-export function scrub(text: string, secrets: readonly string[] = []): string {
+function scrub(text: string, secrets: readonly string[] = []): string {
   return redactUrlsIn(redactSecrets(text, secrets));
 }
 
@@ -217,7 +217,9 @@ export class DownloadHostRefusedError extends ProviderError {
   readonly host: string;
   constructor(host: string, message: string, options: Opts = {}) {
     super('E_DOWNLOAD_HOST_REFUSED', message, {
-      hint: `outputs are only downloaded from *.runcomfy.net / *.runcomfy.com; if you trust "${host}", add it to KONTEXT_ALLOW_HOSTS`,
+      hint:
+        'outputs are only downloaded from *.runcomfy.net / *.runcomfy.com; ' +
+        `if you trust "${host}", add it to KONTEXT_ALLOW_HOSTS`,
       ...options,
       exitCode: ExitCode.DATA_ERR,
     });

@@ -19,8 +19,9 @@ const MAX_TEXT = 300;
 export function errorCodeOf(body: unknown): number | undefined {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) return undefined;
   const raw = (body as Record<string, unknown>)['error_code'];
-  const n =
-    typeof raw === 'number' ? raw : typeof raw === 'string' && /^\d+$/.test(raw.trim()) ? Number(raw) : undefined;
+  let n: number | undefined;
+  if (typeof raw === 'number') n = raw;
+  else if (typeof raw === 'string' && /^\d+$/.test(raw.trim())) n = Number(raw);
   return n === undefined || n === 0 || !Number.isFinite(n) ? undefined : n;
 }
 

@@ -4,8 +4,8 @@
  */
 import { Agent, request, type Dispatcher } from 'undici';
 
-export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
-export const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
+const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
 /** API replies are small JSON; anything bigger is a broken or hostile server. */
 const MAX_REPLY_BYTES = 8 * 1024 * 1024;
 

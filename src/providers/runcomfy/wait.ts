@@ -156,6 +156,12 @@ function cancelled(ctx: WaitContext, requestId: string): RemoteCancelledError {
 }
 
 /** The deadline passed: cancel (best effort, never masking the timeout) and throw exit 75. */
+const CANCEL_OUTCOME_WORDS = {
+  cancelled: 'it was cancelled',
+  not_cancellable: 'it could not be cancelled (already running) and may still be billed',
+  failed: 'cancelling it failed',
+} as const;
+
 async function timeout(ctx: WaitContext, requestId: string, deadlineMs: number): Promise<never> {
   let outcome: 'cancelled' | 'not_cancellable' | 'failed';
   try {
@@ -163,12 +169,7 @@ async function timeout(ctx: WaitContext, requestId: string, deadlineMs: number):
   } catch {
     outcome = 'failed';
   }
-  const what =
-    outcome === 'cancelled'
-      ? 'it was cancelled'
-      : outcome === 'not_cancellable'
-        ? 'it could not be cancelled (already running) and may still be billed'
-        : 'cancelling it failed';
+  const what = CANCEL_OUTCOME_WORDS[outcome];
   throw new DeadlineExceededError(
     `request ${requestId} did not finish within ${Math.round(deadlineMs / 1000)} s; ${what}`,
     {

@@ -6,7 +6,7 @@ import { isClauseStart, nextWord } from './text.js';
  * are more often nouns in prompts ("color", "set", "dress", "light", "cover") are left out:
  * they would turn preservation lists like "shape, size and color" into edits.
  */
-export const EDIT_VERBS: readonly string[] = [
+const EDIT_VERBS: readonly string[] = [
   'add',
   'adjust',
   'alter',

@@ -1,24 +1,45 @@
 import type { Span, WordHit } from './types.js';
 import { isClauseStart, nextWord, sentenceEnd } from './text.js';
 
+/** Any of `alternatives` as whole words: not glued to a letter, an apostrophe or a hyphen. */
+function wholeWords(flags: string, ...alternatives: string[]): RegExp {
+  return new RegExp(String.raw`(?<![\p{L}'’-])(?:${alternatives.join('|')})(?![\p{L}'’-])`, flags);
+}
+
 /** Imperatives that open a preservation clause; only count at the start of a clause. */
-const LEAD_IMPERATIVE =
-  /(?<![\p{L}'’-])(?:keep|preserve|maintain|retain|leave|(?:do not|don['’]?t|never)\s+(?:change|alter|modify|touch|move|edit)|(?:change|alter|modify|touch|edit)\s+nothing)(?![\p{L}'’-])/giu;
+const LEAD_IMPERATIVE = wholeWords(
+  'giu',
+  'keep|preserve|maintain|retain|leave',
+  String.raw`(?:do not|don['’]?t|never)\s+(?:change|alter|modify|touch|move|edit)`,
+  String.raw`(?:change|alter|modify|touch|edit)\s+nothing`,
+);
 
 /** Gerunds that open a preservation clause anywhere ("…, keeping her pose", "without altering"). */
-const LEAD_GERUND =
-  /(?<![\p{L}'’-])(?:keeping|preserving|maintaining|retaining|leaving|without\s+(?:changing|altering|modifying|touching|moving|editing))(?![\p{L}'’-])/giu;
+const LEAD_GERUND = wholeWords(
+  'giu',
+  'keeping|preserving|maintaining|retaining|leaving',
+  String.raw`without\s+(?:changing|altering|modifying|touching|moving|editing)`,
+);
 
 /** Words that close a preservation clause ("Keep X, Y and Z unchanged"). */
-const CLOSER =
-  /(?<![\p{L}'’-])(?:unchanged|untouched|unaltered|unmodified|intact|identical|as[ -]is|as (?:it|they) (?:is|are)|(?:exactly )?as (?:it is |they are )?in the (?:input|original|source|reference)(?: image| photo| picture)?|the same|in place)(?![\p{L}'’-])/iu;
+const CLOSER = wholeWords(
+  'iu',
+  'unchanged|untouched|unaltered|unmodified|intact|identical',
+  'as[ -]is|as (?:it|they) (?:is|are)',
+  '(?:exactly )?as (?:it is |they are )?in the (?:input|original|source|reference)(?: image| photo| picture)?',
+  'the same|in place',
+);
 
 /** Longer than this is not one clause; the bound also keeps huge prompts linear. */
 const MAX_CLAUSE = 300;
 
 /** Preservation said without a lead verb ("Everything else stays the same."). */
-const STANDALONE =
-  /(?<![\p{L}'’-])(?:unchanged|untouched|unaltered|unmodified|intact|as in the (?:input|original|source)|(?:stays?|remains?|staying|remaining|looks?)\s+(?:exactly\s+)?(?:the same|identical|as is))(?![\p{L}'’-])/iu;
+const STANDALONE = wholeWords(
+  'iu',
+  'unchanged|untouched|unaltered|unmodified|intact',
+  'as in the (?:input|original|source)',
+  String.raw`(?:stays?|remains?|staying|remaining|looks?)\s+(?:exactly\s+)?(?:the same|identical|as is)`,
+);
 
 /** After an edit verb, these mark a real instruction ("change the …", "add a …"). */
 const DETERMINERS = new Set([

@@ -4,8 +4,18 @@
  */
 
 /** Quoted text, e.g. label copy ("ADD TO CART"), is content, not instructions. */
-const QUOTED =
-  /"[^"\n]{0,200}"|“[^”\n]{0,200}”|‘[^’\n]{0,200}’|`[^`\n]{0,200}`|(?<![\p{L}\p{N}])'[^'\n]{1,200}'(?![\p{L}\p{N}])/gu;
+const QUOTED = new RegExp(
+  [
+    /"[^"\n]{0,200}"/u,
+    /“[^”\n]{0,200}”/u,
+    /‘[^’\n]{0,200}’/u,
+    /`[^`\n]{0,200}`/u,
+    /(?<![\p{L}\p{N}])'[^'\n]{1,200}'(?![\p{L}\p{N}])/u,
+  ]
+    .map((re) => re.source)
+    .join('|'),
+  'gu',
+);
 
 /** Blank out the inside of quotes (keeping the quote marks and the length). */
 export function maskQuoted(text: string): string {

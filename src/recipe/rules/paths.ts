@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { DocPath } from '../yaml/locate.js';
 import type { Rule } from './context.js';
 
-export function isInside(root: string, target: string): boolean {
+function isInside(root: string, target: string): boolean {
   const rel = path.relative(root, target);
   return rel === '' || (rel !== '..' && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel));
 }
@@ -26,7 +26,9 @@ export const outputsInsideRoot: Rule = (ctx) => {
         code: 'outside-root',
         path: at,
         message: `${what} "${value}" is outside the project root ${ctx.projectRoot}`,
-        hint: "keep outputs inside the project; relative paths start at the recipe's folder. To allow it anyway, pass --allow-outside-root",
+        hint:
+          "keep outputs inside the project; relative paths start at the recipe's folder. " +
+          'To allow it anyway, pass --allow-outside-root',
       }),
     ];
   });

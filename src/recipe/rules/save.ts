@@ -8,11 +8,11 @@ import { setting, type DraftPass } from '../draft.js';
 import type { DocPath } from '../yaml/locate.js';
 import type { Rule, RuleContext } from './context.js';
 
-export const SAVE_PLACEHOLDERS = ['source', 'pass', 'variant', 'ext'] as const;
+const SAVE_PLACEHOLDERS = ['source', 'pass', 'variant', 'ext'] as const;
 const ALLOWED = `allowed: ${SAVE_PLACEHOLDERS.map((p) => `{${p}}`).join(', ')}`;
 
 /** Problems in one template: unknown `{names}` and stray braces. */
-export function placeholderIssues(template: string): { message: string; hint: string }[] {
+function placeholderIssues(template: string): { message: string; hint: string }[] {
   const out: { message: string; hint: string }[] = [];
   for (const m of template.matchAll(/\{([^{}]*)\}|[{}]/g)) {
     const name = m[1];

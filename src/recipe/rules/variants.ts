@@ -4,7 +4,8 @@ import { setting } from '../draft.js';
 import type { Rule } from './context.js';
 
 const HINT =
-  'variants of variants are not supported, since the outputs would multiply; keep variants on one pass per chain, or fix the upstream seed';
+  'variants of variants are not supported, since the outputs would multiply; ' +
+  'keep variants on one pass per chain, or fix the upstream seed';
 
 export const nestedVariants: Rule = (ctx) => {
   const out: Problem[] = [];

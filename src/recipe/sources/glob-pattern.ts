@@ -6,7 +6,7 @@
  */
 
 /** More alternatives than this is a mistake (or an attack), not a recipe. */
-export const MAX_BRACE_EXPANSIONS = 1024;
+const MAX_BRACE_EXPANSIONS = 1024;
 
 export class GlobPatternError extends Error {}
 

@@ -34,7 +34,8 @@ export async function expandGlob(
     const root = absolute ? path.resolve('/', ...base) : path.resolve(cwd, ...base);
     await walk(root, rest, 0, { list, found, viaGlobstar: false, exclude });
   }
-  return [...found].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  // The default sort compares UTF-16 code units: stable across locales, like `<`.
+  return [...found].sort();
 }
 
 interface WalkState {

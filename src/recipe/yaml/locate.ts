@@ -60,7 +60,7 @@ export function findNode(doc: Document, path: DocPath): Found {
 }
 
 /** Offset of the node (or key) at `path`; `undefined` for an empty document. */
-export function offsetOf(doc: Document, path: DocPath, options: { key?: boolean } = {}): number | undefined {
+function offsetOf(doc: Document, path: DocPath, options: { key?: boolean } = {}): number | undefined {
   const found = findNode(doc, path);
   const target = options.key && found.complete && found.key ? found.key : found.node;
   return target?.range?.[0];

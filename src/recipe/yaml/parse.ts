@@ -7,7 +7,7 @@ import { LineCounter, isMap, parseDocument, visit, type Document, type YAMLError
 import { findBinaryContent } from './text-checks.js';
 
 /** More alias expansions than this is a "billion laughs" bomb, not a recipe. */
-export const MAX_ALIAS_COUNT = 100;
+const MAX_ALIAS_COUNT = 100;
 
 /**
  * Alias-like tokens (`*name`) counted before parsing. The parser itself needs ~0.3 s for 10,000
@@ -16,14 +16,14 @@ export const MAX_ALIAS_COUNT = 100;
 export const MAX_ALIAS_TOKENS = 1000;
 const ALIAS_TOKEN = /(?:^|[\s,[{:?-])\*[^\s,[\]{}]+/gm;
 
-export interface YamlIssue {
+interface YamlIssue {
   readonly code: string;
   readonly message: string;
   readonly hint?: string;
   readonly offset: number;
 }
 
-export interface ParsedYaml {
+interface ParsedYaml {
   readonly doc: Document;
   readonly lines: LineCounter;
   readonly data: unknown;

@@ -18,11 +18,11 @@ export function findBinaryContent(text: string): TextIssue | undefined {
   if (!match) return undefined;
   const ch = match[0];
   const code = ch.charCodeAt(0);
-  const what =
-    code === 0xfffd
-      ? 'invalid UTF-8'
-      : code === 0
-        ? 'a NUL byte'
-        : `control character U+${code.toString(16).toUpperCase().padStart(4, '0')}`;
-  return { offset: match.index, message: `not a text file: found ${what}` };
+  return { offset: match.index, message: `not a text file: found ${describeCharacter(code)}` };
+}
+
+function describeCharacter(code: number): string {
+  if (code === 0xfffd) return 'invalid UTF-8';
+  if (code === 0) return 'a NUL byte';
+  return `control character U+${code.toString(16).toUpperCase().padStart(4, '0')}`;
 }

@@ -68,7 +68,8 @@ describe('emulator request faults', () => {
     expect(cut.length).toBe(full.length);
     expect(cut.complete).toBe(false);
     expect(cut.received).toBeLessThan(full.length);
-    await expect(fetch(url).then((r) => r.arrayBuffer())).resolves.toHaveProperty('byteLength', full.length); // 2nd download: whole
+    // 2nd download: whole
+    await expect(fetch(url).then((r) => r.arrayBuffer())).resolves.toHaveProperty('byteLength', full.length);
     expect(em.requestLog().filter((e) => e.fault === 'truncated-download')).toHaveLength(1);
   });
 

@@ -118,7 +118,8 @@ describe('emulator happy path', () => {
     });
     expect(secondBytes.equals(viaDataUri)).toBe(true);
     const downloads = em.requestLog().filter((e) => e.path.endsWith('/output.png'));
-    expect(downloads.filter((e) => e.path === `/files/${first.request_id}/output.png`)).toHaveLength(1); // our download only
+    // our download only
+    expect(downloads.filter((e) => e.path === `/files/${first.request_id}/output.png`)).toHaveLength(1);
     expect(downloads).toHaveLength(3);
     expect(downloads.some((e) => e.internal)).toBe(false);
   });

@@ -4,7 +4,7 @@ import { afterEach } from 'vitest';
 import { startEmulator, type EmulatorHandle, type EmulatorOptions } from '../../../src/emulator/index.js';
 
 export const MODEL = 'blackforestlabs/flux-1-kontext/pro/edit';
-export const AUTH = { authorization: 'Bearer test-token', 'content-type': 'application/json' };
+const AUTH = { authorization: 'Bearer test-token', 'content-type': 'application/json' };
 
 const started: EmulatorHandle[] = [];
 afterEach(async () => {

@@ -84,7 +84,7 @@ describe('auth and input errors are not retried', () => {
 });
 
 describe('submit retries only refusals', () => {
-  it('429 with Retry-After on the first two submits → retried after the advertised wait, one accepted submit', async () => {
+  it('429 + Retry-After on the first two submits → waits as advertised, then one accepted submit', async () => {
     h = await harness({
       scenario: { faults: [{ kind: 'http', on: 'submit', nth: 1, times: 2, status: 429, retry_after: 0.05 }] },
     });

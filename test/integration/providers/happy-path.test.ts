@@ -70,7 +70,7 @@ describe('RunComfy client against the emulator: happy path', () => {
     }
   });
 
-  it('if the service refuses a result read of an unfinished request, the client polls status from then on', async () => {
+  it('a refused result read of an unfinished request makes the client poll status from then on', async () => {
     h = await harness({
       queueMs: 0,
       runMs: 150,

@@ -21,7 +21,7 @@ import type { EditRequest } from '../../../src/providers/types.js';
 export const TOKEN = 'rc-test-SECRET-token-5f2a9c71';
 export const MODEL = 'blackforestlabs/flux-1-kontext/pro/edit';
 
-export const FAST = {
+const FAST = {
   poll: { firstDelayMs: 10, factor: 1.5, maxDelayMs: 40 },
   retry: { maxAttempts: 4, baseMs: 5, capMs: 20, maxRetryAfterMs: 1_000 },
 } as const;
@@ -29,7 +29,7 @@ export const FAST = {
 let imageDataUri: string | undefined;
 
 /** A small PNG as a data URI: the emulator fetches `image_url` like the real service. */
-export async function inputImage(): Promise<string> {
+async function inputImage(): Promise<string> {
   imageDataUri ??= `data:image/png;base64,${(
     await sharp({ create: { width: 32, height: 24, channels: 3, background: '#3377aa' } })
       .png()
@@ -55,7 +55,7 @@ export interface Harness {
 }
 
 /** Every error any test caught, for the token-leak check. */
-export const caughtErrors: unknown[] = [];
+const caughtErrors: unknown[] = [];
 
 // Every test file using the harness also proves that none of the errors it provoked leaks the token.
 afterAll(() => {

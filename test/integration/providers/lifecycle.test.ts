@@ -96,7 +96,12 @@ describe('request lifecycle faults', () => {
     h = await harness();
     const { requestId } = await h.provider.submit(await editRequest());
     let released = 0;
-    const gate = new Promise<void>((resolve) => setTimeout(() => ((released = Date.now()), resolve()), 150));
+    const gate = new Promise<void>((resolve) =>
+      setTimeout(() => {
+        released = Date.now();
+        resolve();
+      }, 150),
+    );
     await h.provider.wait(requestId, { firstPollAfter: gate });
     const polls = h.emulator.requestLog().filter((e) => e.path.startsWith(`/v1/requests/${requestId}/`));
     expect(polls.length).toBeGreaterThan(0);

@@ -40,7 +40,11 @@ describe('loadRecipe', () => {
   it('resolves defaults, inputs and paths', async () => {
     await put(
       'recipes/portrait.yml',
-      `version: 1\ndefaults:\n  seed: 5\n  aspect_ratio: "3:4"\n  model: acme/kontext/edit\n  params: { a: 1, b: 1 }\n  save: out/{pass}.{ext}\nsources:\n  photo: assets/photo.jpg\npasses:\n  - id: one\n    prompt: "  Keep the face unchanged. Add a hat.  "\n    params: { b: 2 }\n  - id: two\n    prompt: Keep the face unchanged. Add a scarf.\n    seed: 9\n    variants: 2\n    save: out/{pass}-{variant}.{ext}\n`,
+      'version: 1\ndefaults:\n  seed: 5\n  aspect_ratio: "3:4"\n  model: acme/kontext/edit\n' +
+        '  params: { a: 1, b: 1 }\n  save: out/{pass}.{ext}\nsources:\n  photo: assets/photo.jpg\npasses:\n' +
+        '  - id: one\n    prompt: "  Keep the face unchanged. Add a hat.  "\n    params: { b: 2 }\n  - id: two\n' +
+        '    prompt: Keep the face unchanged. Add a scarf.\n    seed: 9\n    variants: 2\n' +
+        '    save: out/{pass}-{variant}.{ext}\n',
     );
     const recipe = await loadRecipe('recipes/portrait.yml', { rt });
     expect(recipe).toMatchObject({
@@ -127,7 +131,8 @@ describe('loadRecipe', () => {
       await writeFile(path.join(outside, 'x.jpg'), 'x');
       await put(
         'recipes/r.yml',
-        `version: 1\nsources:\n  photo: ${path.join(outside, 'x.jpg')}\npasses:\n  - id: a\n    prompt: Keep it unchanged. Add a hat.\n`,
+        `version: 1\nsources:\n  photo: ${path.join(outside, 'x.jpg')}\npasses:\n  - id: a\n` +
+          '    prompt: Keep it unchanged. Add a hat.\n',
       );
       const recipe = await loadRecipe('recipes/r.yml', { rt });
       expect(recipe.sources[0]?.instances[0]?.path).toBe(path.join(outside, 'x.jpg'));
@@ -139,7 +144,8 @@ describe('loadRecipe', () => {
   it('keeps https sources as URLs', async () => {
     await put(
       'recipes/r.yml',
-      'version: 1\nsources:\n  photo: https://example.com/a b.jpg\npasses:\n  - id: a\n    prompt: Keep it unchanged. Add a hat.\n',
+      'version: 1\nsources:\n  photo: https://example.com/a b.jpg\npasses:\n  - id: a\n' +
+        '    prompt: Keep it unchanged. Add a hat.\n',
     );
     const recipe = await loadRecipe('recipes/r.yml', { rt });
     expect(recipe.sources[0]).toMatchObject({
@@ -151,7 +157,8 @@ describe('loadRecipe', () => {
 
 describe('project root and output confinement', () => {
   const recipe = (out: string) =>
-    `version: 1\nout: ${out}\n${HEAD.slice('version: 1\n'.length)}  - id: a\n    prompt: Keep it unchanged. Add a hat.\n`;
+    `version: 1\nout: ${out}\n${HEAD.slice('version: 1\n'.length)}  - id: a\n` +
+    '    prompt: Keep it unchanged. Add a hat.\n';
 
   it('allows outputs anywhere inside the nearest .git folder', async () => {
     await put('recipes/r.yml', recipe('../build/out'));
@@ -183,7 +190,9 @@ describe('project root and output confinement', () => {
 });
 
 describe('prompt lint in validation', () => {
-  const text = `${HEAD}  - id: a\n    prompt: |\n      Keep the face unchanged.\n      Change the jacket to red and add a hat.\n`;
+  const text =
+    `${HEAD}  - id: a\n    prompt: |\n      Keep the face unchanged.\n` +
+    '      Change the jacket to red and add a hat.\n';
 
   it('reports findings as warnings at the offending line, and still returns the recipe', async () => {
     const file = await put('recipes/r.yml', text);
@@ -212,7 +221,8 @@ describe('validateRecipe never throws for bad input', () => {
     ['passes of scalars', 'version: 1\nsources:\n  a: b\npasses: [1, "x", null]\n'],
     [
       'deep nonsense',
-      'version: 1\nsources: { a: [ { b: c } ] }\npasses: [{ id: [1], prompt: {}, from: 3, seed: "x", variants: [], save: 1, model: {}, params: [] }]\n',
+      'version: 1\nsources: { a: [ { b: c } ] }\npasses: [{ id: [1], prompt: {}, from: 3, seed: "x", variants: [], ' +
+        'save: 1, model: {}, params: [] }]\n',
     ],
     ['an empty source', 'version: 1\nsources:\n  a: ""\npasses:\n  - id: a\n    prompt: x\n'],
     ['non-string keys', 'version: 1\nsources:\n  ? [a]\n  : b.jpg\npasses:\n  - id: a\n    prompt: x\n'],
@@ -242,7 +252,8 @@ describe('globs never pick up the run’s own files', () => {
     await put('.kontext/blobs/ab/cd.png', 'blob');
     await put(
       'recipes/batch.yml',
-      'version: 1\nsources:\n  shots: "**/*.png"\npasses:\n  - id: one\n    prompt: Keep the product unchanged. Replace the background with white.\n',
+      'version: 1\nsources:\n  shots: "**/*.png"\npasses:\n  - id: one\n' +
+        '    prompt: Keep the product unchanged. Replace the background with white.\n',
     );
     const recipe = await loadRecipe('recipes/batch.yml', { rt });
     expect(recipe.sources[0]?.instances.map((i) => path.relative(root, i.path ?? ''))).toEqual([
@@ -252,7 +263,8 @@ describe('globs never pick up the run’s own files', () => {
     ]);
     await put(
       'recipes/custom.yml',
-      'version: 1\nout: renders\nsources:\n  shots: "*/*.png"\npasses:\n  - id: one\n    prompt: Keep the product unchanged. Replace the background with white.\n',
+      'version: 1\nout: renders\nsources:\n  shots: "*/*.png"\npasses:\n  - id: one\n' +
+        '    prompt: Keep the product unchanged. Replace the background with white.\n',
     );
     const custom = await loadRecipe('recipes/custom.yml', { rt });
     // With `out: renders` the recipe's own output folder is renders/, so a wildcard skips it.

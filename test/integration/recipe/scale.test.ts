@@ -22,7 +22,8 @@ beforeAll(async () => {
   const passes = Array.from(
     { length: 10 },
     (_, i) =>
-      `  - id: step-${i}\n    prompt: Keep the product and its label unchanged. Replace the background with color ${i}.\n`,
+      `  - id: step-${i}\n` +
+      `    prompt: Keep the product and its label unchanged. Replace the background with color ${i}.\n`,
   );
   await writeFile(
     path.join(root, 'batch.yml'),

@@ -79,7 +79,7 @@ describe('kontext run with hosting: command', () => {
     expect(await uploads()).toHaveLength(4);
   });
 
-  it("refuses to run a recipe's command that the user has not trusted: nothing runs, nothing is submitted", async () => {
+  it("refuses a recipe's command the user has not trusted: nothing runs, nothing is submitted", async () => {
     await project.writeRecipe(recipeYaml({ hosting: COMMAND }));
     const error = await project.run().then(
       () => null,

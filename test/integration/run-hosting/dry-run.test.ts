@@ -48,7 +48,7 @@ describe('dry run: how each input reaches the API', () => {
     });
   });
 
-  it('after a run: hosted URLs reused, expired ones re-signed, fresh output URLs passed on, stale ones hosted', async () => {
+  it('after a run: hosted URLs reused, expired re-signed, fresh output URLs passed on, stale ones hosted', async () => {
     await project.writeRecipe(recipeYaml({ hosting: hosting() }));
     expect(summaryOf(await project.run()).exitCode).toBe(0);
 

@@ -38,7 +38,7 @@ export interface RunCapture {
   readonly stderr: string;
 }
 
-export interface RunSettings {
+interface RunSettings {
   /** The runtime clock (default: real time). */
   readonly now?: () => number;
   readonly options?: Partial<RunRecipeOptions>;
@@ -179,16 +179,6 @@ async function readTree(
     out.set(rel, await readFile(path, 'utf8'));
   }
   return out;
-}
-
-/** The node's `node-done` or `node-cached` event, or a clear failure. */
-export function outcomeOf(events: readonly RunEvent[], node: string): RunEvent['type'] | undefined {
-  return events.find(
-    (e) =>
-      'node' in e &&
-      e.node === node &&
-      (e.type === 'node-done' || e.type === 'node-cached' || e.type === 'node-failed'),
-  )?.type;
 }
 
 /** The run summary, asserting the run actually ran (not a dry run). */

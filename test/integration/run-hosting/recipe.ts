@@ -13,7 +13,7 @@ export interface RecipeVariant {
 }
 
 export const CHAIN = ['background', 'raincoat', 'umbrella'] as const;
-export const GLOB_NODES = ['label@cat', 'label@coffee'] as const;
+const GLOB_NODES = ['label@cat', 'label@coffee'] as const;
 export const ALL_NODES = [...CHAIN, ...GLOB_NODES];
 
 export function recipeYaml(variant: RecipeVariant = {}): string {

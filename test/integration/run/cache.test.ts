@@ -89,7 +89,7 @@ describe('cache and lock', () => {
     expect(lock.nodes['umbrella']?.seed).toBe(lockBefore.nodes['umbrella']?.seed);
   });
 
-  it('after the emulator that served a cached output is gone, its input is hosted again, not passed as a dead URL', async () => {
+  it('when the emulator behind a cached output is gone, its input is re-hosted, not passed as a dead URL', async () => {
     await runCounting();
     await rig.close();
     rig = await startRig(); // provider: emulator starts a new in-process emulator (new port) for every run
@@ -132,7 +132,7 @@ describe('cache and lock', () => {
     expect(await sha256File(jacketOut)).toBe(lock.nodes['jacket']?.output_sha256);
   });
 
-  it('an output file of the same size but other content is replaced, after a changed cache hit and after a fresh result', async () => {
+  it('a same-size output with other content is replaced, after a changed cache hit and a fresh result', async () => {
     const single = (prompt: string): string => recipeYaml([['a', prompt, 'seed: 1']]);
     await project.writeRecipe(single(JACKET));
     await runCounting();

@@ -69,7 +69,7 @@ describe('-j N', () => {
     expect(submits.slice(1).every((s) => at(s) < slowEnd)).toBe(true);
   });
 
-  it('a node looks up its journal entry and builds its inline input before its slot: the slot goes straight to submitting', async () => {
+  it('journal look-up and inline input come before the slot: the slot goes straight to submitting', async () => {
     const { project, rig } = await setup({ runMs: 30 });
     const run = await runIn(project, { jobs: 1 }, { rig });
     expect(summaryOf(run)).toMatchObject({ exitCode: 0, done: 3 });

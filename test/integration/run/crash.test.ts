@@ -101,7 +101,8 @@ describe('crash safety (built CLI child)', () => {
       'the first submit',
       () => describeChild(child),
     );
-    emulator.setScenario({ run_ms: 3_000 }); // a (already submitted) stays quick; b and c will still be running at the kill
+    // a (already submitted) stays quick; b and c will still be running at the kill
+    emulator.setScenario({ run_ms: 3_000 });
     await until(
       () => polledIds(em.requestLog()).size >= 3,
       20_000,
@@ -127,7 +128,7 @@ describe('crash safety (built CLI child)', () => {
     expect(await journalFiles(project)).toEqual([]);
   }, 40_000);
 
-  it('provider: emulator, kill -9 mid-request: the next run finds the old request gone with its emulator and submits it anew', async () => {
+  it('provider: emulator, kill -9 mid-request: the request died with the emulator; the run resubmits', async () => {
     project = await createProject(recipeYaml([['a', P.a]]));
     const child = spawnRun(project, [], { KONTEXT_EMULATOR_QUEUE_MS: '10', KONTEXT_EMULATOR_RUN_MS: '30000' });
     const p = project;

@@ -45,7 +45,7 @@ const BRANCHES = recipeYaml([
 ]);
 
 describe('transient faults', () => {
-  it('a 429/5xx storm with Retry-After and truncated downloads gives the fault-free outputs, each accepted once', async () => {
+  it('a 429/5xx storm with Retry-After and truncated downloads: fault-free outputs, each accepted once', async () => {
     const clean = await setup(BRANCHES);
     expect(summaryOf(await runIn(clean.project, {}, { rig: clean.rig })).exitCode).toBe(0);
     const reference = await clean.project.readLock();
@@ -113,7 +113,7 @@ const REMOTE_FAIL: ScenarioInput = {
 };
 
 describe('a failed request is not kept', () => {
-  it('after a remote failure the next run submits again (the journal does not hold on to the failed request)', async () => {
+  it('after a remote failure the next run submits again (the journal does not keep the failed request)', async () => {
     const { project, rig } = await setup(
       recipeYaml([['a', 'Keep the face unchanged. Make the sky orange.']]),
       REMOTE_FAIL,

@@ -38,7 +38,7 @@ async function failure(
 }
 
 describe('runcomfy provider pre-flight', () => {
-  it('a local source with no hosting fails before any request (exit 65), naming the source and the options', async () => {
+  it('a local source with no hosting fails before any request (exit 65), naming the source and options', async () => {
     project = await createProject(runcomfy());
     const err = await failure(runIn(project, {}, { env: { ...apiEnv(), RUNCOMFY_TOKEN: 'test-token' } }));
     expect(err).toMatchObject({ code: 'E_NO_HOSTING', exitCode: 65 });

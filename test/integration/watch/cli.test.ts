@@ -49,7 +49,7 @@ function events(c: CliChild): RunEvent[] {
 const count = (c: CliChild, type: RunEvent['type']): number => events(c).filter((e) => e.type === type).length;
 
 describe('kontext run --watch (built CLI)', () => {
-  it('NDJSON cycles: an edit re-runs what changed; Ctrl-C with a queued request exits 130, cancelled, lock valid', async () => {
+  it('NDJSON: an edit re-runs what changed; Ctrl-C with a queued request: exit 130, cancelled, lock ok', async () => {
     emulator = await startEmulator({ queueMs: 10, runMs: 20 });
     project = await createProject(chain());
     const env = cliEnv(project.root, {

@@ -88,7 +88,7 @@ describe('watch: hosting ahead of the -j slots', () => {
     expect(rig.errors).toEqual([]);
   });
 
-  it('an upload the new plan still needs goes on: the node waiting on it finishes, each image is uploaded once', async () => {
+  it('an upload the new plan still needs goes on: its waiting node finishes, each image is uploaded once', async () => {
     const server = (s3 = await startS3Server());
     const slow = (proxy = await startSlowProxy(server.endpoint, (n) => (n === 2 ? 1000 : 0)));
     const v1 = recipe('assets/p*.jpg', slow.endpoint, server.bucket);

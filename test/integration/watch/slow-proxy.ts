@@ -1,7 +1,7 @@
 /**
  * A real HTTP proxy on 127.0.0.1 in front of the test S3 server that holds PUTs for a while
- * (`holdMs(n)` for the n-th, 1-based) before passing them on, so a test can act while an upload is under way. It records
- * each PUT's fate: forwarded, or given up by the client (an aborted upload) while held.
+ * (`holdMs(n)` for the n-th, 1-based) before passing them on, so a test can act while an upload
+ * is under way. It records each PUT's fate: forwarded, or given up by the client (an aborted upload) while held.
  */
 import { createServer, request, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';

@@ -27,7 +27,7 @@ describe('surveyRoots', () => {
     expect(await watched([flat(root), flat(join(root, 'shots'))])).toEqual([flat(root), flat(join(root, 'shots'))]);
   });
 
-  it('a missing folder (or a file where a folder should be): its nearest existing ancestor, recursively, covering the roots below it', async () => {
+  it('a missing folder (or a file in its place): nearest existing ancestor, recursive, covers roots', async () => {
     expect(await watched([flat(root), flat(join(root, 'shots')), flat(join(root, 'a', 'b'))])).toEqual([
       { path: root, recursive: true },
     ]);

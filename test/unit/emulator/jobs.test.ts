@@ -1,4 +1,7 @@
-/** Queue positions at submit: one more than the requests still queued (stuck ones included), whatever left the queue before. */
+/**
+ * Queue positions at submit: one more than the requests still queued (stuck ones included),
+ * whatever left the queue before.
+ */
 import { afterEach, describe, expect, it } from 'vitest';
 import { JobStore, type JobSpec } from '../../../src/emulator/jobs.js';
 import { createTimerSet } from '../../../src/emulator/timers.js';

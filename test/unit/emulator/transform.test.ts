@@ -70,7 +70,7 @@ describe('renderEdit', () => {
       Math.min(255, Math.max(0, Math.round(row[0] * BLUE.r + row[1] * BLUE.g + row[2] * BLUE.b))),
     );
     const got = modeColour(await pixels(await renderEdit(input)));
-    got.forEach((v, i) => expect(Math.abs(v - (expected[i] ?? -99))).toBeLessThanOrEqual(2));
+    for (const [i, v] of got.entries()) expect(Math.abs(v - (expected[i] ?? -99))).toBeLessThanOrEqual(2);
     expect(got).not.toEqual([BLUE.r, BLUE.g, BLUE.b]);
   });
 

@@ -14,18 +14,22 @@ const SEED_GOOD = [
   // The page example: declarative "is now …", no preservation lead-in, deliberately NOT flagged.
   'She is now holding an orange umbrella and smiling',
   "Keep the person's face, pose, and clothing unchanged. Add an orange umbrella in her left hand and a slight smile.",
-  'Keep the bottle silhouette, table, and lighting exactly as in the input.\nReplace only the brand text on the label, from "ALPHA" to "AURA".\nSame font weight, white on black, centered.',
-  "Keep the person's face, pose, and clothing unchanged. Add a leather\nshoulder bag, dark brown, hanging on the right shoulder.",
+  'Keep the bottle silhouette, table, and lighting exactly as in the input.\n' +
+    'Replace only the brand text on the label, from "ALPHA" to "AURA".\nSame font weight, white on black, centered.',
+  "Keep the person's face, pose, and clothing unchanged. Add a leather\n" +
+    'shoulder bag, dark brown, hanging on the right shoulder.',
   'Keep the bottle, label, and lighting unchanged. Replace the brand text on the label from "ALPHA" to "AURA".',
 ];
 
 /** Realistic well-written prompts: warnings here would only annoy users. */
 const REALISTIC_GOOD = [
   'Replace the background with a plain white studio backdrop.',
-  'Change the background to a sunny beach at golden hour, keeping the person in the exact same position, scale, and pose.',
+  'Change the background to a sunny beach at golden hour, keeping the person in the exact same position, scale, ' +
+    'and pose.',
   "Keep the woman's face, hairstyle, and pose unchanged. Change her jacket to a deep red wool coat.",
   "Change the woman's jacket to red while keeping her face, hair, and pose exactly the same.",
-  'Keep the bottle shape, cap, and lighting exactly as in the input. Replace the text on the label from "CITRUS" to "LEMON".',
+  'Keep the bottle shape, cap, and lighting exactly as in the input. Replace the text on the label from "CITRUS" ' +
+    'to "LEMON".',
   'Replace the "SALE" sign with one that reads "NEW". Keep everything else unchanged.',
   'Keep the product and its label unchanged. Relight the scene with soft, warm studio light from the left.',
   'Relight the product with a single softbox from the top right; keep the label and the bottle shape intact.',

@@ -132,7 +132,8 @@ const CASES: readonly Case[] = [
     name: 'cycle: three passes, reported once',
     rule: fromCycles,
     text: p(
-      '  - id: a\n    prompt: x\n  - id: b\n    from: c\n    prompt: x\n  - id: c\n    prompt: x\n  - id: d\n    prompt: x\n',
+      '  - id: a\n    prompt: x\n  - id: b\n    from: c\n    prompt: x\n  - id: c\n    prompt: x\n  - id: d\n' +
+        '    prompt: x\n',
     ),
     expect: ['from-cycle@8:11'],
     message: 'cycle: b -> c -> b',
@@ -141,7 +142,8 @@ const CASES: readonly Case[] = [
     name: 'forward reference without a cycle is fine',
     rule: fromCycles,
     text: p(
-      '  - id: a\n    from: c\n    prompt: x\n  - id: b\n    from: photo\n    prompt: x\n  - id: c\n    from: photo\n    prompt: x\n',
+      '  - id: a\n    from: c\n    prompt: x\n  - id: b\n    from: photo\n    prompt: x\n  - id: c\n' +
+        '    from: photo\n    prompt: x\n',
     ),
     expect: [],
   },
@@ -156,7 +158,8 @@ const CASES: readonly Case[] = [
     name: 'variants: branches may each have variants',
     rule: nestedVariants,
     text: p(
-      '  - id: a\n    prompt: x\n  - id: b\n    prompt: x\n    variants: 2\n  - id: c\n    from: a\n    prompt: x\n    variants: 2\n',
+      '  - id: a\n    prompt: x\n  - id: b\n    prompt: x\n    variants: 2\n  - id: c\n    from: a\n    prompt: x\n' +
+        '    variants: 2\n',
     ),
     expect: [],
   },
@@ -164,7 +167,8 @@ const CASES: readonly Case[] = [
     name: 'variants: nested is refused',
     rule: nestedVariants,
     text: p(
-      '  - id: a\n    prompt: x\n    variants: 2\n  - id: b\n    prompt: x\n  - id: c\n    prompt: x\n    variants: 3\n',
+      '  - id: a\n    prompt: x\n    variants: 2\n  - id: b\n    prompt: x\n  - id: c\n    prompt: x\n' +
+        '    variants: 3\n',
     ),
     expect: ['nested-variants@12:15'],
     message: 'already fans out into variants at "a"',
@@ -173,7 +177,9 @@ const CASES: readonly Case[] = [
   {
     name: 'variants: from defaults, reported once',
     rule: nestedVariants,
-    text: 'version: 1\ndefaults:\n  variants: 2\nsources:\n  photo: a.jpg\npasses:\n  - id: a\n    prompt: x\n  - id: b\n    prompt: x\n  - id: c\n    prompt: x\n',
+    text:
+      'version: 1\ndefaults:\n  variants: 2\nsources:\n  photo: a.jpg\npasses:\n  - id: a\n    prompt: x\n' +
+      '  - id: b\n    prompt: x\n  - id: c\n    prompt: x\n',
     expect: ['nested-variants@3:13', 'nested-variants@3:13'],
   },
   // values
@@ -226,7 +232,9 @@ const CASES: readonly Case[] = [
   {
     name: 'aspect ratio: from defaults, unknown model uses the default list',
     rule: aspectRatio,
-    text: 'version: 1\nmodel: acme/other/edit\ndefaults:\n  aspect_ratio: "5:4"\nsources:\n  photo: a.jpg\npasses:\n  - id: a\n    prompt: x\n',
+    text:
+      'version: 1\nmodel: acme/other/edit\ndefaults:\n  aspect_ratio: "5:4"\nsources:\n  photo: a.jpg\npasses:\n' +
+      '  - id: a\n    prompt: x\n',
     expect: ['aspect-ratio@4:17'],
     message: 'not supported by acme/other/edit',
   },
@@ -329,7 +337,8 @@ describe('semantic rules', () => {
 
   it('runRules collects the problems of every rule and drops exact repeats', () => {
     const text =
-      'version: 1\ndefaults:\n  variants: 2\nsources:\n  photo: a.jpg\npasses:\n  - id: A\n    prompt: x\n    seed: -3\n  - id: b\n    from: nope\n    prompt: x\n  - id: c\n    prompt: x\n';
+      'version: 1\ndefaults:\n  variants: 2\nsources:\n  photo: a.jpg\npasses:\n  - id: A\n    prompt: x\n' +
+      '    seed: -3\n  - id: b\n    from: nope\n    prompt: x\n  - id: c\n    prompt: x\n';
     const problems = runRules(contextFrom(text));
     expect(problems.map(brief)).toEqual([
       'name-format@7:9',

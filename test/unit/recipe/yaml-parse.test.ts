@@ -27,7 +27,8 @@ describe('parseRecipeYaml: one clear error per broken file', () => {
     ['unknown alias', 'version: 1\nname: *nope\n', 'yaml-alias@2:7'],
     [
       'billion laughs',
-      'a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n',
+      'a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\n' +
+        'c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n',
       'yaml-alias-limit@2:8',
     ],
     ['a few aliases are fine', 'keep: &keep Keep the face unchanged.\nname: *keep\n', 'ok'],

@@ -20,7 +20,7 @@ describe('reasonWords', () => {
   it('gives every reason in the schema distinct words, never the raw enum spelling', () => {
     const words = RunReason.options.map((r) => reasonWords(r));
     expect(new Set(words).size).toBe(RunReason.options.length);
-    RunReason.options.filter((r) => r.includes('-')).forEach((r) => expect(reasonWords(r)).not.toBe(r));
+    for (const r of RunReason.options.filter((o) => o.includes('-'))) expect(reasonWords(r)).not.toBe(r);
   });
 });
 

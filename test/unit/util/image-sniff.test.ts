@@ -1,6 +1,6 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { extensionOfKind, mediaTypeOfKind, sniffImage } from '../../../src/util/image-sniff.js';
+import { extensionOfKind, mediaTypeOfKind, SNIFF_BYTES, sniffImage } from '../../../src/util/image-sniff.js';
 
 const pixel = () => sharp({ create: { width: 2, height: 2, channels: 3, background: '#808080' } });
 
@@ -11,6 +11,14 @@ describe('sniffImage', () => {
     expect(sniffImage(await pixel().webp().toBuffer())).toBe('webp');
     expect(sniffImage(await pixel().gif().toBuffer())).toBe('gif');
     expect(sniffImage(await pixel().avif().toBuffer())).toBe('avif');
+  });
+
+  it('needs only the first SNIFF_BYTES bytes', async () => {
+    const formats = ['png', 'jpeg', 'webp', 'gif', 'avif'] as const;
+    for (const format of formats) {
+      const bytes = await pixel().toFormat(format).toBuffer();
+      expect(sniffImage(bytes.subarray(0, SNIFF_BYTES))).toBe(format);
+    }
   });
 
   it('recognises HEIC by its ftyp brand', () => {

@@ -5,9 +5,9 @@ import type { LintRule } from '../types.js';
  * verified prompts are 9–33 words, and a lead-in plus a detailed single change fits in ~50.
  * Longer prompts almost always carry several edits or a scene description (a generator's job).
  */
-export const LONG_PROMPT_MAX_WORDS = 80;
+const LONG_PROMPT_MAX_WORDS = 80;
 /** Catches long text without spaces (pasted data, long URLs) that the word count misses. */
-export const LONG_PROMPT_MAX_CHARS = 600;
+const LONG_PROMPT_MAX_CHARS = 600;
 
 export const emptyPrompt: LintRule = {
   id: 'empty-prompt',

@@ -5,16 +5,25 @@ const WORD = (words: string) => new RegExp(`(?<![\\p{L}'’-])(?:${words})(?![\\
 
 /** Words that say the image shows a person, whose identity drifts without a lead-in. */
 const PERSON = WORD(
-  'person|people|face|faces|woman|women|man|men|girl|boy|child|children|kid|she|he|her|hers|him|his|model|models|portrait|selfie|subject|hair|skin|identity|bride|groom',
+  [
+    'person|people|face|faces|woman|women|man|men|girl|boy|child|children|kid',
+    'she|he|her|hers|him|his|model|models|portrait|selfie|subject|hair|skin|identity|bride|groom',
+  ].join('|'),
 );
 /** Words that say the image shows a product, whose shape and branding drift without one. */
 const PRODUCT = WORD(
-  'bottles?|labels?|products?|packages?|packaging|packshot|shoes?|sneakers?|cups?|mugs?|logos?|brands?|branding|jars?|cartons?|perfume|cosmetics',
+  [
+    'bottles?|labels?|products?|packages?|packaging|packshot|shoes?|sneakers?',
+    'cups?|mugs?|logos?|brands?|branding|jars?|cartons?|perfume|cosmetics',
+  ].join('|'),
 );
 
 /** Edits written in the passive still edit ("Her hair should be changed to blond"). */
-const PASSIVE_EDIT =
-  /(?<![\p{L}'’-])(?:is|are|was|were|be|been)\s+(?:\p{L}+ly\s+)?(?:changed|replaced|removed|added|swapped|altered|modified|recolou?red|transformed|converted|erased|deleted)(?![\p{L}-])/iu;
+const EDITED = [
+  'changed|replaced|removed|added|swapped|altered|modified',
+  'recolou?red|transformed|converted|erased|deleted',
+].join('|');
+const PASSIVE_EDIT = WORD(String.raw`(?:is|are|was|were|be|been)\s+(?:\p{L}+ly\s+)?(?:${EDITED})`);
 
 /**
  * An edit of a person or product with no "Keep … unchanged" lead-in. Only imperative edits
@@ -43,7 +52,9 @@ export const missingPreservation: LintRule = {
     return [
       {
         rule: 'missing-preservation',
-        message: `edits a ${person !== null ? 'person' : 'product'} ("${subject[0]}") without saying what to keep; identity and details may drift`,
+        message:
+          `edits a ${person !== null ? 'person' : 'product'} ("${subject[0]}") without saying what to keep; ` +
+          'identity and details may drift',
         hint: `lead with what must not change, e.g. "${lead}"`,
         offset: at,
       },

@@ -3,13 +3,14 @@ import { maskQuoted } from '../text.js';
 
 const B = String.raw`(?<![\p{L}\p{N}'’-])`;
 const E = String.raw`(?![\p{L}\p{N}'’-])`;
-const QUALIFIER = String.raw`(?:input|reference|source|uploaded|attached)`;
+const QUALIFIER = '(?:input|reference|source|uploaded|attached)';
+const ORDINAL = 'second|third|fourth|fifth|2nd|3rd|4th|5th|other|another';
 
 /** Phrases that only make sense with several input images. */
 const PHRASES = [
   // "the second image", "the other input photo": bare photo/picture may be scene content
   // ("another photo frame"), so those need a qualifier.
-  String.raw`(?:second|third|fourth|fifth|2nd|3rd|4th|5th|other|another)\s+(?:(?:${QUALIFIER}\s+)?(?:image|img)|${QUALIFIER}\s+(?:photo|picture))`,
+  String.raw`(?:${ORDINAL})\s+(?:(?:${QUALIFIER}\s+)?(?:image|img)|${QUALIFIER}\s+(?:photo|picture))`,
   String.raw`(?:both|these|those|all|multiple|several|two|three|four)\s+(?:${QUALIFIER}\s+)?(?:images|imgs)`,
   String.raw`${QUALIFIER}\s+(?:images|photos|pictures)`,
   String.raw`both\s+(?:photos|pictures)`,
@@ -54,7 +55,9 @@ export const multipleImages: LintRule = {
       {
         rule: 'multiple-images',
         message: `refers to several images ("${signal.text}"); Kontext edits a single input image per pass`,
-        hint: "make the primary image this pass's input (`from`) and describe the rest in words, or chain passes; multi-image compositing needs a multi-image model (e.g. Nano Banana Edit)",
+        hint:
+          "make the primary image this pass's input (`from`) and describe the rest in words, or chain passes; " +
+          'multi-image compositing needs a multi-image model (e.g. Nano Banana Edit)',
         offset: signal.offset,
       },
     ];

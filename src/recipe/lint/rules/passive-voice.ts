@@ -70,8 +70,9 @@ const WEAK = [
   'written',
   'extended',
 ];
-const MODAL = String.raw`(?:should|must|shall|will|would|could|can|may|might|needs? to|has to|have to|ought to)\s+(?:also\s+|then\s+|now\s+|still\s+|all\s+)?be|(?:has|have|had) been`;
-const FINITE = String.raw`is|are|was|were|being|gets?|got|getting|to be|be`;
+const MODAL_VERB = 'should|must|shall|will|would|could|can|may|might|needs? to|has to|have to|ought to';
+const MODAL = String.raw`(?:${MODAL_VERB})\s+(?:also\s+|then\s+|now\s+|still\s+|all\s+)?be|(?:has|have|had) been`;
+const FINITE = 'is|are|was|were|being|gets?|got|getting|to be|be';
 const BETWEEN = String.raw`(?:(?:\p{L}+ly|now|also|then|all|just|not|still|then)\s+)?`;
 const B = String.raw`(?<![\p{L}'’-])`;
 const E = String.raw`(?![\p{L}'’-])`;
@@ -96,7 +97,9 @@ export const passiveVoice: LintRule = {
       (m): LintFinding => ({
         rule: 'passive-voice',
         message: `passive voice: "${m[0].replace(/\s+/g, ' ')}"; Kontext follows active instructions more reliably`,
-        hint: 'write it as an instruction ("Replace the background with a beach") or describe the result ("She is now holding …")',
+        hint:
+          'write it as an instruction ("Replace the background with a beach") ' +
+          'or describe the result ("She is now holding …")',
         offset: m.index,
       }),
     );
