@@ -38,7 +38,3 @@ export function stripComments(text: string): string {
   return text.replace(/\/\*[\s\S]*?\*\//g, (c) => c.replace(/[^\n]/g, ' ')).replace(/(^|[^:'"`\\])\/\/.*$/gm, '$1');
 }
 
-/** Comments only: the text of `//` and `/* … *\/` comments, so claims made in prose can be checked. */
-export function commentsOf(text: string): string[] {
-  return [...text.matchAll(/\/\*[\s\S]*?\*\/|(?:^|[^:'"`\\])(\/\/.*)$/gm)].map((m) => m[1] ?? m[0]);
-}
