@@ -70,7 +70,7 @@ async function main() {
   const { startEmulator } = await import('../dist/emulator/index.js');
   const emulator = await startEmulator();
   const dir = await mkdtemp(join(tmpdir(), 'kontext-bench-'));
-  const url = `${emulator.origin}/files/synthetic/${size}.bin`;
+  const url = `${emulator.origin}/files/synthetic/${size}.png`;
   const runs = { bare: [], 'bare+sha': [], client: [] };
   try {
     for (let r = 0; r < rounds; r++) {
