@@ -17,6 +17,7 @@ export {
 export { withFileMutex, type FileMutexOptions } from './file-mutex.js';
 export { fsyncDir, tempPathFor, writeFileAtomic, type WriteFileAtomicOptions } from './atomic.js';
 export { isSha256Hex } from './layout.js';
+export { BlobCorruptError, isBlobCorrupt, verifyBlobCopy } from './blobs.js';
 export { CanonicalJsonError, LockBusyError, LockFileError, StoreError } from './errors.js';
 export { JournalEntrySchema, LockEntrySchema, LockFileSchema, RunRecordSchema } from './schemas.js';
 export type { Journal, JournalEntry, LockEntry, LockFile, RunRecord, Store } from './types.js';
