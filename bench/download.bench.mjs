@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
- * Download benchmark: a 1 GiB output from the emulator, fetched by the kontext client (streamed,
- * hashed, size-checked, temp file + rename) vs a bare undici stream-to-file of the same URL,
+ * Download benchmark: a 1 GiB output from the emulator (a synthetic PNG, so the client's image
+ * check runs), fetched by the kontext client (streamed, hashed, size-checked, temp file +
+ * rename) vs a bare undici stream-to-file of the same URL,
  * and a bare stream that also hashes (the cost of sha256 alone), each in its own child process so peak RSS (`process.resourceUsage().maxRSS`) is the
  * download's alone. Rounds alternate bare/client; the best round of each is compared.
  * Targets: client peak RSS < 150 MB, client throughput ≥ 80 % of bare.
