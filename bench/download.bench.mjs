@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 /**
- * Download benchmark: a 1 GiB output from the emulator, fetched by the kontext client (streamed,
- * hashed, size-checked, temp file + rename) vs a bare undici stream-to-file of the same URL,
- * and a bare stream that also hashes (the cost of sha256 alone), each in its own child process
- * so peak RSS (`process.resourceUsage().maxRSS`) is the download's alone. Rounds alternate
- * bare/client; the best round of each is compared.
+ * Download benchmark: a 1 GiB output from the emulator (a synthetic PNG, so the client's image
+ * check runs), fetched by the kontext client (streamed, hashed, size-checked, temp file +
+ * rename) vs a bare undici stream-to-file of the same URL, and a bare stream that also hashes
+ * (the cost of sha256 alone), each in its own child process so peak RSS
+ * (`process.resourceUsage().maxRSS`) is the download's alone. Rounds alternate bare/client;
+ * the best round of each is compared.
  * Targets: client peak RSS < 150 MB, client throughput ≥ 80 % of bare.
  *
  * Run after `npx tsc -p tsconfig.json`:  node bench/download.bench.mjs [bytes] [rounds]
@@ -74,7 +75,7 @@ async function main() {
   const { startEmulator } = await import('../dist/emulator/index.js');
   const emulator = await startEmulator();
   const dir = await mkdtemp(join(tmpdir(), 'kontext-bench-'));
-  const url = `${emulator.origin}/files/synthetic/${size}.bin`;
+  const url = `${emulator.origin}/files/synthetic/${size}.png`;
   const runs = { bare: [], 'bare+sha': [], client: [] };
   try {
     for (let r = 0; r < rounds; r++) {

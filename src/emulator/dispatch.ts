@@ -69,7 +69,7 @@ async function runRoute(
     case 'output':
       return serveOutput(ctx, req, res, route.id, entry);
     case 'synthetic':
-      return serveSynthetic(ctx, req, res, route.bytes, entry);
+      return serveSynthetic(ctx, req, res, route.bytes, route.format, entry);
     default:
       return handleControl(ctx, req, res, route);
   }

@@ -18,6 +18,15 @@ export interface CallPlan {
   readonly source: 'scenario' | 'random' | undefined;
 }
 
+/** A fault of one output download (files.ts applies it). */
+export type DownloadFault =
+  | { readonly kind: 'truncated' }
+  | { readonly kind: 'html' }
+  | { readonly kind: 'gzip' }
+  | { readonly kind: 'overlong' }
+  | { readonly kind: 'oversized'; readonly length: number }
+  | { readonly kind: 'drip'; readonly bytes: number; readonly intervalMs: number };
+
 /** Random faults hit API calls by default; downloads only when a scenario opts in. */
 const DEFAULT_RANDOM_TARGETS: readonly FaultTarget[] = ['submit', 'status', 'result', 'cancel', 'model'];
 
@@ -100,10 +109,15 @@ export class FaultEngine {
   }
 
   /** Fault for the current output download (call after `onCall('download')`). */
-  downloadFault(): { kind: 'truncated' } | { kind: 'oversized'; length: number } | undefined {
+  downloadFault(): DownloadFault | undefined {
     const n = this.count('download');
     for (const f of this.scenario.faults) {
       if (f.kind === 'truncated-download' && inWindow(f, n)) return { kind: 'truncated' };
+      if (f.kind === 'html-download' && inWindow(f, n)) return { kind: 'html' };
+      if (f.kind === 'gzip-download' && inWindow(f, n)) return { kind: 'gzip' };
+      if (f.kind === 'overlong-download' && inWindow(f, n)) return { kind: 'overlong' };
+      if (f.kind === 'drip-download' && inWindow(f, n))
+        return { kind: 'drip', bytes: f.bytes, intervalMs: f.interval_ms };
       if (f.kind === 'oversized-download') return { kind: 'oversized', length: f.content_length };
     }
     return undefined;

@@ -1,13 +1,18 @@
 /**
  * Output downloads (`/files/<id>/output.png`) and synthetic benchmark downloads
- * (`/files/synthetic/<bytes>.bin`), with the download faults: truncated body, oversized
- * Content-Length. No auth, like the real CDN. Bodies are streamed with backpressure.
+ * (`/files/synthetic/<bytes>.bin`, or `.png`: a valid PNG of that size), with the download
+ * faults: truncated body, oversized Content-Length, an HTML page with a 200, an unasked-for
+ * gzip encoding, a body longer than its Content-Length, a drip feed. No auth, like the real
+ * CDN. Bodies are streamed with backpressure.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { gzipSync } from 'node:zlib';
 import { seededRandom } from '../runtime.js';
 import type { EmulatorContext } from './context.js';
+import type { DownloadFault } from './faults.js';
 import { sendError } from './http-io.js';
 import type { RequestLogEntry } from './request-log.js';
+import { syntheticPng } from './synthetic-png.js';
 
 const CHUNK = 1024 * 1024;
 
@@ -62,6 +67,18 @@ async function sendBody(
   entry: RequestLogEntry,
 ): Promise<void> {
   const fault = entry.internal ? undefined : ctx.faults.downloadFault();
+  if (fault !== undefined && req.method !== 'HEAD') {
+    switch (fault.kind) {
+      case 'html':
+      case 'gzip':
+      case 'overlong':
+      case 'drip':
+        entry.fault = `${fault.kind}-download`;
+        return sendHostileBody(res, fault, size, type, slice);
+      default:
+        break;
+    }
+  }
   const advertised = fault?.kind === 'oversized' ? fault.length : size;
   res.writeHead(200, { 'content-type': type, 'content-length': String(advertised) });
   if (req.method === 'HEAD') return void res.end();
@@ -75,6 +92,64 @@ async function sendBody(
   res.flushHeaders();
   await pump(res, partial, slice);
   cutConnection(res);
+}
+
+/** Bodies past this size are not served by the faults that need the whole body in memory. */
+const HOSTILE_MAX_BYTES = 64 * 1024 * 1024;
+
+const HTML_PAGE =
+  '<!DOCTYPE html>\n<html><head><title>Sign in</title></head><body><h1>Session expired</h1>' +
+  '<p>Please sign in to continue (emulated fault).</p></body></html>\n';
+
+/** The faults that lie about the body: an HTML page, gzip, a short Content-Length, a drip feed. */
+async function sendHostileBody(
+  res: ServerResponse,
+  fault: Extract<DownloadFault, { kind: 'html' | 'gzip' | 'overlong' | 'drip' }>,
+  size: number,
+  type: string,
+  slice: (offset: number, length: number) => Buffer,
+): Promise<void> {
+  if (fault.kind === 'html') {
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-length': String(HTML_PAGE.length) });
+    return void res.end(HTML_PAGE);
+  }
+  if (size > HOSTILE_MAX_BYTES) return sendError(res, 500, 500001, 'body too large for this fault');
+  const body = Buffer.concat(
+    Array.from({ length: Math.ceil(size / CHUNK) }, (_, i) => slice(i * CHUNK, Math.min(CHUNK, size - i * CHUNK))),
+  );
+  if (fault.kind === 'gzip') {
+    const gz = gzipSync(body);
+    res.writeHead(200, { 'content-type': type, 'content-encoding': 'gzip', 'content-length': String(gz.length) });
+    return void res.end(gz);
+  }
+  if (fault.kind === 'overlong') {
+    // Written on the socket by hand: Node's ServerResponse would not send more than it declared.
+    const declared = Math.floor(size / 2);
+    const head = `HTTP/1.1 200 OK\r\ncontent-type: ${type}\r\ncontent-length: ${declared}\r\nconnection: close\r\n\r\n`;
+    const socket = res.socket;
+    if (!socket || socket.destroyed) return;
+    socket.end(Buffer.concat([Buffer.from(head, 'latin1'), body]));
+    return;
+  }
+  res.writeHead(200, { 'content-type': type, 'content-length': String(size) });
+  res.flushHeaders();
+  await new Promise<void>((resolve) => {
+    let sent = 0;
+    const timer = setInterval(() => {
+      if (res.destroyed || sent >= size) {
+        clearInterval(timer);
+        if (!res.destroyed) res.end();
+        return resolve();
+      }
+      const n = Math.min(fault.bytes, size - sent);
+      res.write(body.subarray(sent, sent + n));
+      sent += n;
+    }, fault.intervalMs);
+    res.once('close', () => {
+      clearInterval(timer);
+      resolve();
+    });
+  });
 }
 
 /** Flush what was written, then close the socket: the client sees fewer bytes than promised. */
@@ -102,8 +177,13 @@ export async function serveSynthetic(
   req: IncomingMessage,
   res: ServerResponse,
   bytes: number,
+  format: 'bin' | 'png',
   entry: RequestLogEntry,
 ): Promise<void> {
+  if (format === 'png') {
+    await sendBody(ctx, req, res, bytes, 'image/png', syntheticPng(bytes, PATTERN), entry);
+    return;
+  }
   await sendBody(
     ctx,
     req,

@@ -1,12 +1,13 @@
 /** Map a method + path onto an emulator route. Pure, so the table is easy to test and read. */
 import type { CallTarget } from './faults.js';
+import { isSyntheticPngSize } from './synthetic-png.js';
 
 export type Route =
   | { kind: 'submit'; modelId: string }
   | { kind: 'model'; modelId: string }
   | { kind: 'status' | 'result' | 'cancel'; id: string }
   | { kind: 'output'; id: string }
-  | { kind: 'synthetic'; bytes: number }
+  | { kind: 'synthetic'; bytes: number; format: 'bin' | 'png' }
   | { kind: 'log' | 'clear-log' | 'get-scenario' | 'set-scenario' }
   | { kind: 'not-found' }
   | { kind: 'method-not-allowed'; allow: string };
@@ -58,10 +59,12 @@ function controlRoute(method: string, name: string | undefined): Route {
 function fileRoute(method: string, seg: readonly string[]): Route {
   const [dir, file, ...extra] = seg;
   if (dir === undefined || file === undefined || extra.length > 0) return { kind: 'not-found' };
-  const synthetic = dir === 'synthetic' ? /^(\d{1,10})\.bin$/.exec(file) : null;
+  const synthetic = dir === 'synthetic' ? /^(\d{1,10})\.(bin|png)$/.exec(file) : null;
   if (synthetic) {
     const bytes = Number(synthetic[1]);
-    return bytes <= SYNTHETIC_MAX_BYTES ? byMethod(method, 'GET', { kind: 'synthetic', bytes }) : { kind: 'not-found' };
+    const format = synthetic[2] === 'png' ? 'png' : 'bin';
+    const fits = bytes <= SYNTHETIC_MAX_BYTES && (format === 'bin' || isSyntheticPngSize(bytes));
+    return fits ? byMethod(method, 'GET', { kind: 'synthetic', bytes, format }) : { kind: 'not-found' };
   }
   return file === 'output.png' ? byMethod(method, 'GET', { kind: 'output', id: dir }) : { kind: 'not-found' };
 }

@@ -55,6 +55,32 @@ export const Fault = z.discriminatedUnion('kind', [
   }),
   /** Output download advertises a Content-Length larger than the client's cap allows. */
   z.object({ kind: z.literal('oversized-download'), content_length: z.number().int().min(1) }),
+  /** Output download answers 200 `text/html`: an HTML page instead of the image (a portal, a CDN error page). */
+  z.object({
+    kind: z.literal('html-download'),
+    nth: z.number().int().min(1).optional(),
+    times: z.number().int().min(1).optional(),
+  }),
+  /** Output download sends the body gzip-compressed (`Content-Encoding: gzip`), though identity was asked for. */
+  z.object({
+    kind: z.literal('gzip-download'),
+    nth: z.number().int().min(1).optional(),
+    times: z.number().int().min(1).optional(),
+  }),
+  /** Output download sends the whole body but declares a Content-Length of only half of it. */
+  z.object({
+    kind: z.literal('overlong-download'),
+    nth: z.number().int().min(1).optional(),
+    times: z.number().int().min(1).optional(),
+  }),
+  /** Output download sends its body `bytes` at a time every `interval_ms` (a drip feed that never times out). */
+  z.object({
+    kind: z.literal('drip-download'),
+    nth: z.number().int().min(1).optional(),
+    times: z.number().int().min(1).optional(),
+    bytes: z.number().int().min(1).default(1),
+    interval_ms: z.number().int().min(1).default(1000),
+  }),
   /** Output URLs point at a host outside the allow-list. */
   z.object({ kind: z.literal('untrusted-output-host'), host: z.string().default('evil.example.com') }),
 ]);

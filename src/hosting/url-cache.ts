@@ -5,10 +5,11 @@
  * Records may hold presigned URLs: files are 0600 in a 0700 folder, and nothing else is in them.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { writeFileAtomic } from '../store/atomic.js';
+import { READ_CAPS, readBoundedText } from '../util/read-bounded.js';
 
 const RECORD_VERSION = 1;
 
@@ -41,7 +42,7 @@ export function recordPath(cacheDir: string, mode: string, configFingerprint: st
 export async function readRecord(file: string): Promise<UrlRecord | null> {
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    text = await readBoundedText(file, READ_CAPS.urlRecord);
   } catch {
     return null;
   }

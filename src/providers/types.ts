@@ -1,6 +1,7 @@
 /**
  * The one small interface every image-edit provider implements. The runner only talks to this.
  */
+import type { ImageInfo } from '../util/image-probe.js';
 
 /** One edit request, provider-neutral. */
 export interface EditRequest {
@@ -64,8 +65,10 @@ export interface DownloadResult {
   readonly path: string;
   readonly sha256: string;
   readonly bytes: number;
-  /** From Content-Type, when given. */
+  /** From the bytes (the sniffed image kind) when checked as an image, else from Content-Type. */
   readonly mediaType: string | null;
+  /** What the bytes were checked to be: kind, extension, dimensions (absent with `expect: 'bytes'`). */
+  readonly image?: ImageInfo | undefined;
 }
 
 export interface Provider {
@@ -85,6 +88,8 @@ export interface Provider {
       readonly signal?: AbortSignal | undefined;
       readonly onProgress?: ((bytes: number, total: number | null) => void) | undefined;
       readonly onRetry?: RetryListener | undefined;
+      /** `image` (default): refuse anything but a complete image; `bytes`: any bytes. */
+      readonly expect?: 'image' | 'bytes' | undefined;
     },
   ): Promise<DownloadResult>;
 }

@@ -2,12 +2,13 @@
  * Reading a recipe file: the path is kept as typed for messages, the bytes are decoded as
  * UTF-8 (invalid sequences become U+FFFD, which validation reports with a position).
  */
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { ExitCode, KontextError, RecipeError } from '../errors.js';
 import type { Runtime } from '../runtime.js';
 import type { Recipe } from './types.js';
 import { validateRecipe, type ValidationResult } from './validate.js';
+import { readBounded } from '../util/read-bounded.js';
 
 /** Bigger than any hand-written recipe: refuse before reading a huge (binary) file into memory. */
 const MAX_RECIPE_BYTES = 1024 * 1024;
@@ -34,7 +35,8 @@ export async function readRecipeText(displayPath: string, rt: Runtime): Promise<
         hint: `recipes are small YAML files (at most ${MAX_RECIPE_BYTES} bytes)`,
       });
     }
-    return { file, text: new TextDecoder('utf-8').decode(await readFile(file)) };
+    // Bounded and regular-files-only on the opened descriptor: the stat above may be stale.
+    return { file, text: new TextDecoder('utf-8').decode(await readBounded(file, MAX_RECIPE_BYTES)) };
   } catch (e) {
     if (e instanceof KontextError) throw e;
     const code = (e as NodeJS.ErrnoException).code;

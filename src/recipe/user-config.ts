@@ -3,13 +3,13 @@
  * `$XDG_CONFIG_HOME/kontext`, else `~/.config/kontext`): defaults that belong to a person's
  * machine rather than a shared recipe, such as where to host local images.
  */
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { ExitCode, KontextError } from '../errors.js';
 import type { Runtime } from '../runtime.js';
 import { HostingSchema } from './schema.js';
 import type { HostingConfig } from './types.js';
+import { READ_CAPS, readBoundedText } from '../util/read-bounded.js';
 
 const UserConfigSchema = z
   .object({
@@ -36,11 +36,13 @@ export async function loadUserConfig(rt: Runtime): Promise<UserConfig> {
   if (path === null) return {};
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    text = await readBoundedText(path, READ_CAPS.userConfig);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return {};
     throw new KontextError('E_USER_CONFIG', `${path}: cannot read (${(e as Error).message})`, {
       exitCode: ExitCode.DATA_ERR,
+      ...(e instanceof KontextError && e.hint ? { hint: e.hint } : {}),
+      cause: e,
     });
   }
   let data: unknown;

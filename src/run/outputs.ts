@@ -8,6 +8,7 @@
 import { copyFile, rename, rm, stat } from 'node:fs/promises';
 import { outputPathFor } from '../plan/index.js';
 import { tempPathFor, withParentDir } from '../store/atomic.js';
+import { verifyBlobCopy } from '../store/index.js';
 
 /** Copy the blob to `dest` unless (without `force`) an output of that size is already there. Returns true when written. */
 export async function materialize(blob: string, dest: string, force = false): Promise<boolean> {
@@ -18,6 +19,7 @@ export async function materialize(blob: string, dest: string, force = false): Pr
   const tmp = tempPathFor(dest);
   try {
     await withParentDir(dest, () => copyFile(blob, tmp));
+    await verifyBlobCopy(blob, tmp); // a damaged blob never reaches out/ (it is dropped; BlobCorruptError)
     await rename(tmp, dest);
   } catch (e) {
     await rm(tmp, { force: true });
@@ -47,6 +49,7 @@ const EXT_BY_TYPE: Readonly<Record<string, string>> = {
   'image/webp': 'webp',
   'image/gif': 'gif',
   'image/avif': 'avif',
+  'image/heic': 'heic',
 };
 
 /** File extension for a downloaded output: from its media type, else its URL, else png. */

@@ -58,7 +58,9 @@ export async function runRecipe(
     allowOutsideRoot: options.allowOutsideRoot ?? false,
   });
   const plan = buildPlan(recipe);
-  const store = await openStore(cacheDirFor(recipe, options.cacheDir, rt));
+  const store = await openStore(cacheDirFor(recipe, options.cacheDir, rt), {
+    onWarning: (message) => deps.onEvent({ type: 'warning', t: 0, message }), // a damaged cached output was dropped
+  });
   const lockPath = lockPathFor(recipe);
   const providerName = options.provider ?? recipe.provider;
   const prepared = await prepareRun(

@@ -9,6 +9,7 @@ import pLimit, { type LimitFunction } from 'p-limit';
 import { ExitCode, worstExitCode, type ExitCode as Code } from '../errors.js';
 import type { PlanNode } from '../plan/types.js';
 import type { RunRecord } from '../store/types.js';
+import { isBlobCorrupt } from '../store/index.js';
 import type { RunEvent, UntimedRunEvent } from './events.js';
 import { executeNode, prepareNode, type Executed, type ExecuteDeps, type Job, type PreparedNode } from './execute.js';
 import { InflightRegistry } from './inflight.js';
@@ -128,7 +129,12 @@ class Scheduler {
     if (inputSha === null) throw new Error(`no input hash for ${node.id}`);
     const key = keyFor(node, this.deps.providerName, inputSha, state.seed);
     const hit = state.forced ? null : state.key === key ? state.record : await this.deps.store.getRecord(key);
-    if (hit) return this.#cached(node, hit);
+    if (hit) {
+      // A cached blob found damaged while being copied out was dropped: fetch it again, with a warning.
+      const cached = await this.#cached(node, hit).catch((e: unknown) => (isBlobCorrupt(e) ? e : Promise.reject(e)));
+      if (!isBlobCorrupt(cached)) return cached;
+      this.#emit({ type: 'warning', node: node.id, message: `${cached.message}; the node runs again` });
+    }
     const halted = this.#halted();
     if (halted) return this.#skip(node, halted);
     return this.#remote(node, state, key, inputSha, upstream);

@@ -1,10 +1,23 @@
 /**
  * Content-addressed blobs: bytes named by their sha256. A blob appears under its final name
- * only complete (atomic write or rename), so "the file exists" means "the bytes are good".
+ * only complete (atomic write or rename), so "the file exists" means "the bytes were good".
+ *
+ * Bytes rot, and other programs write where they should not, so a blob is checked against its
+ * name before it is trusted:
+ * - as a cache hit (`checkBlob`, from getRecord): hashed once and then remembered in the
+ *   source-hash memo by (size, mtime, inode), so an unchanged cache costs no reading. A blob
+ *   rewritten in place with its size and mtime put back passes this check;
+ * - when copied into out/ (`verifyBlobCopy`): the copy itself is hashed before it is renamed
+ *   into place, every time. That catches the case above at the latest moment it matters, for
+ *   the price of reading each restored output once more (from the page cache, just written);
+ * - when hosted as an input: hosting hashes what it uploads (hosting/guard.ts).
+ * A blob that fails is deleted, so the next look-up is a miss and the node is fetched again.
  */
 import { createHash } from 'node:crypto';
 import { open, rename, rm, stat } from 'node:fs/promises';
-import { isAbsolute, join, relative } from 'node:path';
+import { createReadStream } from 'node:fs';
+import { basename, isAbsolute, join, relative } from 'node:path';
+import { ExitCode } from '../errors.js';
 import { isCode, withParentDir, writeFileAtomic } from './atomic.js';
 import { StoreError } from './errors.js';
 import { assertHex64, layout } from './layout.js';
@@ -69,4 +82,67 @@ async function syncFile(path: string): Promise<void> {
   } finally {
     await handle.close();
   }
+}
+
+/** A blob whose bytes no longer match its name; it has been deleted. Exit 75: a run fetches it again. */
+export class BlobCorruptError extends StoreError {
+  override readonly name = 'BlobCorruptError';
+  readonly sha256: string;
+  constructor(sha256: string, actual: string) {
+    super(
+      'E_STORE_BLOB_CORRUPT',
+      `cached output ${sha256.slice(0, 12)}… is damaged (its bytes hash to ${actual.slice(0, 12)}…); ` +
+        'dropped from the cache',
+      { exitCode: ExitCode.TEMP_FAIL, hint: 'run again: the node is fetched anew' },
+    );
+    this.sha256 = sha256;
+  }
+}
+
+export function isBlobCorrupt(e: unknown): e is BlobCorruptError {
+  return e instanceof BlobCorruptError;
+}
+
+async function sha256Of(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path) as AsyncIterable<Buffer>) hash.update(chunk);
+  return hash.digest('hex');
+}
+
+/**
+ * Check a copy of a blob (about to be renamed into out/) against the blob's name. On a
+ * mismatch the copy and the blob are both deleted and {@link BlobCorruptError} is thrown.
+ */
+export async function verifyBlobCopy(blob: string, copy: string): Promise<void> {
+  const expected = basename(blob);
+  assertHex64(expected, 'blob digest');
+  const actual = await sha256Of(copy);
+  if (actual === expected) return;
+  await Promise.all([rm(copy, { force: true }), rm(blob, { force: true })]);
+  throw new BlobCorruptError(expected, actual);
+}
+
+/**
+ * Is the blob there and do its bytes match its name? `hash` is the memoised hasher (see the
+ * header). A damaged blob is deleted and reported through `onDropped`; the answer is then false.
+ */
+export async function checkBlob(
+  root: string,
+  sha256: string,
+  hash: (path: string) => Promise<{ readonly sha256: string }>,
+  onDropped?: (error: BlobCorruptError) => void,
+): Promise<boolean> {
+  if (!(await hasBlob(root, sha256))) return false;
+  const path = layout.blob(root, sha256);
+  let actual: string;
+  try {
+    actual = (await hash(path)).sha256;
+  } catch (e) {
+    if ((e as { code?: unknown }).code === 'E_SOURCE_MISSING') return false;
+    throw e;
+  }
+  if (actual === sha256) return true;
+  await rm(path, { force: true });
+  onDropped?.(new BlobCorruptError(sha256, actual));
+  return false;
 }

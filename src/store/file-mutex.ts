@@ -5,10 +5,11 @@
  * Library code never touches `process`: the caller passes its pid and a liveness check.
  */
 import { randomBytes, randomInt } from 'node:crypto';
-import { type FileHandle, link, open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { type FileHandle, link, open, rename, rm, stat } from 'node:fs/promises';
 import { setTimeout as delay } from 'node:timers/promises';
 import { isCode, withParentDir } from './atomic.js';
 import { LockBusyError } from './errors.js';
+import { READ_CAPS, readBoundedText } from '../util/read-bounded.js';
 
 export interface FileMutexOptions {
   /** This process's id, written into the `.lck` file so others can check it. */
@@ -90,7 +91,7 @@ async function tryCreate(lck: string, content: string): Promise<boolean> {
 /** `null` when there is no lock file. Unparsable content (a holder mid-write) ages by mtime. */
 async function readHolder(lck: string): Promise<Holder | null> {
   try {
-    const [raw, s] = await Promise.all([readFile(lck, 'utf8'), stat(lck)]);
+    const [raw, s] = await Promise.all([readBoundedText(lck, READ_CAPS.mutex), stat(lck)]);
     try {
       const data = JSON.parse(raw) as { pid?: unknown; created_at?: unknown; token?: unknown };
       const pid = typeof data.pid === 'number' ? data.pid : undefined;
@@ -123,7 +124,7 @@ async function breakStale(lck: string, holder: Holder, token: string): Promise<v
     if (isCode(e, 'ENOENT')) return;
     throw e;
   }
-  const moved = await readFile(aside, 'utf8').catch(() => holder.raw);
+  const moved = await readBoundedText(aside, READ_CAPS.mutex).catch(() => holder.raw);
   if (moved !== holder.raw) await link(aside, lck).catch(() => undefined);
   await rm(aside, { force: true });
 }
@@ -131,6 +132,6 @@ async function breakStale(lck: string, holder: Holder, token: string): Promise<v
 async function release(lck: string, token: string): Promise<void> {
   // Someone judged us stale and took over: their lock is not ours to remove. (Our own content
   // is complete JSON naming the token, so the text alone tells; no stat needed.)
-  const raw = await readFile(lck, 'utf8').catch(() => '');
+  const raw = await readBoundedText(lck, READ_CAPS.mutex).catch(() => '');
   if (raw.includes(`"token":"${token}"`)) await rm(lck, { force: true });
 }

@@ -7,7 +7,7 @@
  * A writer that passes a {@link LockCache} skips the re-read while the file is still the one it
  * wrote (same size, mtime and inode): an update then costs O(changed entries) plus the write.
  */
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { isCode, writeFileAtomic } from './atomic.js';
 import { LockFileError, StoreError } from './errors.js';
 import { withFileMutex, type FileMutexOptions } from './file-mutex.js';
@@ -15,6 +15,7 @@ import { findJsonSyntaxError, lineCol } from './json-locate.js';
 import { LockFormatter } from './lock-format.js';
 import { LockEntrySchema, LockFileSchema } from './schemas.js';
 import type { LockEntry, LockFile } from './types.js';
+import { isBoundedReadError, READ_CAPS, readBoundedText } from '../util/read-bounded.js';
 
 export { formatLock } from './lock-format.js';
 
@@ -177,9 +178,15 @@ export async function removeLockEntries(
 async function readLockText(path: string): Promise<{ lock: LockFile; text: string | null }> {
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    text = await readBoundedText(path, READ_CAPS.lock);
   } catch (e) {
     if (isCode(e, 'ENOENT')) return { lock: { version: 1, nodes: {} }, text: null };
+    if (isBoundedReadError(e)) {
+      throw new LockFileError(`lock file ${e.message}`, {
+        hint: `a lock file is small JSON written by kontext; move ${path} aside (the cache still has the outputs)`,
+        cause: e,
+      });
+    }
     throw e;
   }
   return { lock: parseLock(text, path), text };

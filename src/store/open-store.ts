@@ -16,6 +16,8 @@ import type { Store } from './types.js';
 export interface OpenStoreOptions {
   /** Clock (ms since epoch) for the racy-mtime guard and temp cleanup; defaults to `Date.now`. */
   readonly now?: () => number;
+  /** Told when a cached output is found damaged and dropped (the node then runs again). */
+  readonly onWarning?: ((message: string) => void) | undefined;
 }
 
 /** Temp files older than this are leftovers of a crashed run (a live download is never this slow). */
@@ -44,7 +46,11 @@ export async function openStore(root: string, options: OpenStoreOptions = {}): P
     putBlob: (bytes) => putBlob(root, bytes),
     adoptBlob: (tempFile, sha256, options) => adoptBlob(root, tempFile, sha256, options),
     tempPath: (hint) => tempPath(root, hint),
-    getRecord: (key) => getRecord(root, key),
+    getRecord: (key) =>
+      getRecord(root, key, {
+        hash: (path) => memo.hash(path),
+        onDropped: (e) => options.onWarning?.(`${e.message}; the node runs again`),
+      }),
     putRecord: (record) => putRecord(root, record),
     hashSource: (path) => memo.hash(path),
     journal: createJournal(root),

@@ -2,17 +2,33 @@
  * Read a small JSON file through a zod schema, for cache entries: missing, unparsable or
  * mis-shaped all read as `null` (a miss). Other I/O errors (EMFILE, EACCES) are thrown: a
  * transient failure must not look like a miss, or we would pay for a run we already have.
+ * The read is bounded (regular files only, at most `max` bytes): an entry that is a device,
+ * a FIFO or far too large was not written by us, so it is a clear error naming the file, not
+ * a miss that would silently pay again.
  */
-import { readFile } from 'node:fs/promises';
 import type { z } from 'zod';
+import { ExitCode } from '../errors.js';
+import { isBoundedReadError, READ_CAPS, readBoundedText } from '../util/read-bounded.js';
 import { isCode } from './atomic.js';
+import { StoreError } from './errors.js';
 
-export async function readJsonOrNull<S extends z.ZodType>(path: string, schema: S): Promise<z.infer<S> | null> {
+export async function readJsonOrNull<S extends z.ZodType>(
+  path: string,
+  schema: S,
+  max: number = READ_CAPS.record,
+): Promise<z.infer<S> | null> {
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    text = await readBoundedText(path, max);
   } catch (e) {
     if (isCode(e, 'ENOENT', 'ENOTDIR', 'EISDIR')) return null;
+    if (isBoundedReadError(e)) {
+      throw new StoreError('E_STORE_ENTRY_REFUSED', `cache entry ${e.message}`, {
+        exitCode: ExitCode.DATA_ERR,
+        hint: `kontext never writes such a file: delete ${path} (cache entries can be removed; a run then repeats)`,
+        cause: e,
+      });
+    }
     throw e;
   }
   let data: unknown;

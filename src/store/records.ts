@@ -3,18 +3,24 @@
  * a half-deleted cache must cost a re-run, never a missing output.
  */
 import { writeFileAtomic } from './atomic.js';
-import { hasBlob } from './blobs.js';
+import { checkBlob, type BlobCorruptError } from './blobs.js';
 import { StoreError } from './errors.js';
 import { assertHex64, layout } from './layout.js';
 import { readJsonOrNull } from './read-json.js';
 import { RunRecordSchema } from './schemas.js';
 import type { RunRecord } from './types.js';
 
-export async function getRecord(root: string, key: string): Promise<RunRecord | null> {
+/** How getRecord checks the output blob (blobs.ts `checkBlob`): the memoised hasher, who hears of a drop. */
+export interface BlobCheck {
+  readonly hash: (path: string) => Promise<{ readonly sha256: string }>;
+  readonly onDropped?: ((error: BlobCorruptError) => void) | undefined;
+}
+
+export async function getRecord(root: string, key: string, check: BlobCheck): Promise<RunRecord | null> {
   assertHex64(key, 'cache key');
   const record = await readJsonOrNull(layout.record(root, key), RunRecordSchema);
   if (record === null || record.key !== key) return null;
-  return (await hasBlob(root, record.output_sha256)) ? record : null;
+  return (await checkBlob(root, record.output_sha256, check.hash, check.onDropped)) ? record : null;
 }
 
 /** Write a record (after its blob): validated first, so a bug cannot poison the cache. */

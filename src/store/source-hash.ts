@@ -6,12 +6,13 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { isAbsolute } from 'node:path';
 import { z } from 'zod';
 import { isCode, writeFileAtomic } from './atomic.js';
 import { ExitCode } from '../errors.js';
 import { StoreError } from './errors.js';
+import { isBoundedReadError, READ_CAPS, readBoundedText } from '../util/read-bounded.js';
 
 const MemoEntrySchema = z.object({
   size: z.number().int().min(0),
@@ -129,9 +130,10 @@ async function loadMemo(file: string): Promise<Map<string, MemoEntry>> {
   const map = new Map<string, MemoEntry>();
   let data: unknown;
   try {
-    data = JSON.parse(await readFile(file, 'utf8'));
+    data = JSON.parse(await readBoundedText(file, READ_CAPS.sourceMemo));
   } catch (e) {
-    if (e instanceof SyntaxError || isCode(e, 'ENOENT', 'ENOTDIR', 'EISDIR')) return map;
+    // A memo that is not a regular file or is far too large is ignored like a corrupt one (a re-hash).
+    if (e instanceof SyntaxError || isBoundedReadError(e) || isCode(e, 'ENOENT', 'ENOTDIR', 'EISDIR')) return map;
     throw e;
   }
   if (typeof data !== 'object' || data === null) return map;

@@ -2,11 +2,11 @@
  * `kontext emulator`: run the RunComfy-compatible emulator standalone until `signal` aborts
  * (the entry point wires Ctrl-C to it), then close it and report success.
  */
-import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { ExitCode, KontextError } from '../../errors.js';
 import { parseScenario, startEmulator, type Scenario, type ScenarioInput } from '../../emulator/index.js';
 import type { Runtime } from '../../runtime.js';
+import { READ_CAPS, readBoundedText } from '../../util/read-bounded.js';
 
 export interface EmulatorCommandOptions {
   port?: number;
@@ -25,8 +25,9 @@ async function loadScenario(path: string | undefined, rt: Runtime): Promise<Scen
   const full = resolve(rt.cwd, path);
   let text: string;
   try {
-    text = await readFile(full, 'utf8');
+    text = await readBoundedText(full, READ_CAPS.scenario);
   } catch (e) {
+    if (e instanceof KontextError) throw e;
     throw new KontextError('E_EMULATOR_SCENARIO_MISSING', `cannot read scenario file ${path}`, {
       exitCode: ExitCode.NO_INPUT,
       cause: e,

@@ -2,12 +2,13 @@
  * Token, base URL and download allow-list from the environment, compatible with the official
  * RunComfy CLI (same env names, same `token.json`). Reads env only through the Runtime.
  */
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { platform } from 'node:os';
 import { join } from 'node:path';
 import type { Runtime } from '../../runtime.js';
 import { AuthError } from './errors.js';
 import { parseAllowHosts } from './host-allow.js';
+import { isBoundedReadError, READ_CAPS, readBoundedText } from '../../util/read-bounded.js';
 
 export const DEFAULT_BASE_URL = 'https://model-api.runcomfy.net/v1';
 
@@ -45,8 +46,16 @@ export async function resolveToken(rt: Runtime): Promise<ResolvedToken> {
   const file = join(dir, 'token.json');
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    // Bounded: a token.json that is a symlink to /dev/zero, a FIFO or a huge file is refused at once.
+    text = await readBoundedText(file, READ_CAPS.token);
   } catch (e) {
+    if (isBoundedReadError(e)) {
+      const what = e.refusal === 'too-large' ? `larger than ${READ_CAPS.token} bytes` : 'not a regular file';
+      throw new AuthError(`not signed in: the token file ${file} is ${what}; refusing to read it`, {
+        hint: `replace ${file} with the token.json written by \`runcomfy login\`, or set RUNCOMFY_TOKEN`,
+        cause: e,
+      });
+    }
     const code = (e as NodeJS.ErrnoException).code;
     const why =
       code === 'ENOENT'

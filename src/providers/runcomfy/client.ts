@@ -14,6 +14,7 @@ import type {
 } from '../types.js';
 import type { ApiContext } from './api-call.js';
 import { downloadToFile, type DownloadContext } from './download.js';
+import { resolveDownloadLimits, type DownloadLimits } from './download-limits.js';
 import { cancelRequest, getModelInfo, submitRequest } from './endpoints.js';
 import { DEFAULT_DEADLINE_MS, resolvePollPolicy, type PollPolicy } from './poll.js';
 import { resolveRetryPolicy, type RetryPolicy } from './retry.js';
@@ -38,6 +39,11 @@ export interface RunComfyOptions {
   readonly deadlineMs?: number | undefined;
   /** Download cap, default 2 GiB. */
   readonly maxDownloadBytes?: number | undefined;
+  /**
+   * Download deadline and throughput rule; unset fields come from the environment, then the
+   * defaults (download-limits.ts).
+   */
+  readonly downloadLimits?: Partial<DownloadLimits> | undefined;
   readonly connectTimeoutMs?: number | undefined;
   readonly requestTimeoutMs?: number | undefined;
   /** Told about every retry (the token never appears in `reason`). */
@@ -73,6 +79,7 @@ export function createRunComfyProvider(options: RunComfyOptions): RunComfyProvid
     allowHosts: options.allowHosts ?? [],
     maxBytes: options.maxDownloadBytes ?? DEFAULT_MAX_DOWNLOAD_BYTES,
     secrets,
+    limits: resolveDownloadLimits(options.rt.env, options.downloadLimits),
   };
   return {
     name: 'runcomfy',
@@ -89,6 +96,7 @@ export function createRunComfyProvider(options: RunComfyOptions): RunComfyProvid
         onProgress?: ((bytes: number, total: number | null) => void) | undefined;
         onState?: ((state: RemoteState) => void) | undefined;
         onRetry?: RetryListener | undefined;
+        expect?: 'image' | 'bytes' | undefined;
       },
     ): Promise<DownloadResult> => downloadToFile(downloadCtx, url, destPath, dl),
     close: () => dispatcher.close(),

@@ -45,7 +45,13 @@ export async function openDownload(ctx: OpenContext, url: string, signal?: Abort
   let current = url;
   for (let hop = 0; ; hop++) {
     assertHostAllowed(current, ctx);
-    const res = await request(current, { dispatcher: ctx.dispatcher, method: 'GET', ...(signal ? { signal } : {}) });
+    // identity: an encoded body is refused (download.ts), so ask for none.
+    const res = await request(current, {
+      dispatcher: ctx.dispatcher,
+      method: 'GET',
+      headers: { 'accept-encoding': 'identity' },
+      ...(signal ? { signal } : {}),
+    });
     if (!REDIRECTS.has(res.statusCode)) {
       const length = contentLength(res.headers['content-length']);
       if (length !== null && length > ctx.maxBytes) {

@@ -253,3 +253,41 @@ export class DownloadFailedError extends ProviderError {
     });
   }
 }
+
+/**
+ * The output URL answered with something that is not the image we were promised: an HTML page
+ * or other non-image bytes with a 200, or a Content-Encoding (gzip...) we did not ask for.
+ * Nothing is stored. Exit 65: the same URL will answer the same way, so a retry cannot help.
+ */
+export class DownloadRefusedError extends ProviderError {
+  override readonly name = 'DownloadRefusedError';
+  constructor(message: string, options: Opts = {}) {
+    super('E_DOWNLOAD_REFUSED', message, {
+      hint:
+        'the output URL did not serve an image; nothing was stored or cached. ' +
+        'Check the provider (or a proxy in between)',
+      ...options,
+      exitCode: ExitCode.DATA_ERR,
+    });
+  }
+}
+
+/**
+ * A download that was too slow: under the minimum throughput for a whole window (retried on a
+ * new connection), or past its overall deadline (not retried). Exit 75: it may pass later.
+ */
+export class DownloadTimeoutError extends ProviderError {
+  override readonly name = 'DownloadTimeoutError';
+  /** `stalled`: the throughput rule; `deadline`: the overall per-download deadline. */
+  readonly reason: 'stalled' | 'deadline';
+  constructor(message: string, options: Opts & { readonly reason: 'stalled' | 'deadline' }) {
+    super('E_DOWNLOAD_TIMEOUT', message, {
+      hint:
+        'the output arrived too slowly; run again later (limits: KONTEXT_DOWNLOAD_DEADLINE_MS, ' +
+        'KONTEXT_DOWNLOAD_MIN_BYTES per KONTEXT_DOWNLOAD_WINDOW_MS)',
+      ...options,
+      exitCode: ExitCode.TEMP_FAIL,
+    });
+    this.reason = options.reason;
+  }
+}

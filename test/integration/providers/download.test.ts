@@ -80,7 +80,7 @@ describe('downloads from the emulator', () => {
     h = await harness({ scenario: { faults: [{ kind: 'truncated-download', nth: 1 }] } });
     const size = 17 * 1024 * 1024 + 123; // above the 16 MiB off-thread threshold
     const url = `${h.emulator.origin}/files/synthetic/${size}.bin`;
-    const got = await h.provider.download(url, join(h.dir, 'big.bin'));
+    const got = await h.provider.download(url, join(h.dir, 'big.bin'), { expect: 'bytes' });
     const MiB = 1024 * 1024;
     const pattern = Buffer.alloc(MiB);
     for (let i = 0; i < MiB; i++) pattern[i] = syntheticByte(i);
@@ -101,6 +101,7 @@ describe('downloads from the emulator', () => {
     const e = await rejection(
       h.provider.download(url, join(h.dir, 'big.bin'), {
         signal: ac.signal,
+        expect: 'bytes',
         onProgress: () => ac.abort(new Error('user stop')),
       }),
     );
@@ -164,7 +165,7 @@ describe('downloads: redirects, caps and headers', () => {
   it('follows up to five redirects, never sending Authorization', async () => {
     h = await harness();
     hits.length = 0;
-    const got = await h.provider.download(`${origin}/redirect/5`, join(h.dir, 'r.txt'));
+    const got = await h.provider.download(`${origin}/redirect/5`, join(h.dir, 'r.txt'), { expect: 'bytes' });
     expect(await readFile(got.path, 'utf8')).toBe('hello');
     expect(hits).toHaveLength(6);
     expect(hits.every((x) => x.headers.authorization === undefined)).toBe(true);
@@ -188,9 +189,11 @@ describe('downloads: redirects, caps and headers', () => {
 
   it('aborts and deletes the partial file when a body without Content-Length exceeds the cap', async () => {
     h = await harness({ client: { maxDownloadBytes: 100_000 } });
-    const small = await h.provider.download(`${origin}/chunked/100000`, join(h.dir, 'fits.bin'));
+    const small = await h.provider.download(`${origin}/chunked/100000`, join(h.dir, 'fits.bin'), { expect: 'bytes' });
     expect(small.bytes).toBe(100_000);
-    const e = await rejection(h.provider.download(`${origin}/chunked/300000`, join(h.dir, 'big.bin')));
+    const e = await rejection(
+      h.provider.download(`${origin}/chunked/300000`, join(h.dir, 'big.bin'), { expect: 'bytes' }),
+    );
     expect(e).toBeInstanceOf(DownloadTooLargeError);
     expect(await h.files()).toEqual(['fits.bin']);
   });
@@ -203,7 +206,7 @@ describe('downloads: redirects, caps and headers', () => {
     expect((e as ProviderError).status).toBe(404);
     expect(hits).toHaveLength(1);
     flaky = 0;
-    const got = await h.provider.download(`${origin}/flaky/2`, join(h.dir, 'f.txt'));
+    const got = await h.provider.download(`${origin}/flaky/2`, join(h.dir, 'f.txt'), { expect: 'bytes' });
     expect(got.bytes).toBe(2);
     expect(h.retries.map((r) => r.reason)).toEqual(['HTTP 503', 'HTTP 503']);
     expect(await h.files()).toEqual(['f.txt']);

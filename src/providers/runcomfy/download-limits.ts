@@ -1,0 +1,70 @@
+/**
+ * Time limits of a download. Without them a server that drips one byte every 20 s (always
+ * inside the dispatcher's body timeout) keeps a download, and its run, alive for ever.
+ *
+ * - `deadlineMs`: the whole download, every attempt and retry pause included (default 30 min:
+ *   a 2 GiB output, the size cap, at 1.2 MB/s). Past it the download fails (exit 75), not retried.
+ * - `minBytes` per `windowMs`: once the reply's headers are in, every window of `windowMs`
+ *   (default 30 s) must bring at least `minBytes` (default 64 KiB, about 2 KiB/s) or the attempt
+ *   is abandoned and retried on a new connection (exit 75 when the retries run out).
+ *
+ * Overridable per client (`RunComfyOptions.downloadLimits`) and through the environment
+ * (`KONTEXT_DOWNLOAD_DEADLINE_MS`, `KONTEXT_DOWNLOAD_MIN_BYTES`, `KONTEXT_DOWNLOAD_WINDOW_MS`),
+ * so tests can use small deadlines instead of waiting.
+ */
+
+export interface DownloadLimits {
+  readonly deadlineMs: number;
+  readonly minBytes: number;
+  readonly windowMs: number;
+}
+
+export const DEFAULT_DOWNLOAD_LIMITS: DownloadLimits = {
+  deadlineMs: 30 * 60 * 1000,
+  minBytes: 64 * 1024,
+  windowMs: 30_000,
+};
+
+const ENV: Readonly<Record<keyof DownloadLimits, string>> = {
+  deadlineMs: 'KONTEXT_DOWNLOAD_DEADLINE_MS',
+  minBytes: 'KONTEXT_DOWNLOAD_MIN_BYTES',
+  windowMs: 'KONTEXT_DOWNLOAD_WINDOW_MS',
+};
+
+function positiveInt(v: string | number | undefined): number | undefined {
+  if (typeof v === 'string' && v.trim() === '') return undefined;
+  const n = typeof v === 'string' ? Number(v) : v;
+  return n !== undefined && Number.isSafeInteger(n) && n > 0 ? n : undefined;
+}
+
+/** Options win over the environment, which wins over the defaults; invalid values are ignored. */
+export function resolveDownloadLimits(
+  env: Readonly<Record<string, string | undefined>>,
+  overrides: Partial<DownloadLimits> = {},
+): DownloadLimits {
+  const pick = (k: keyof DownloadLimits): number =>
+    positiveInt(overrides[k]) ?? positiveInt(env[ENV[k]]) ?? DEFAULT_DOWNLOAD_LIMITS[k];
+  return { deadlineMs: pick('deadlineMs'), minBytes: pick('minBytes'), windowMs: pick('windowMs') };
+}
+
+/**
+ * Watch an attempt's byte count: call `onStall` when a window of `windowMs` brought fewer than
+ * `minBytes`. Returns the stop function (call it when the attempt ends, however it ends).
+ */
+export function watchThroughput(
+  limits: DownloadLimits,
+  bytes: () => number,
+  onStall: (got: number) => void,
+): () => void {
+  let last = bytes();
+  const timer = setInterval(() => {
+    const now = bytes();
+    if (now - last < limits.minBytes) {
+      clearInterval(timer);
+      onStall(now - last);
+    }
+    last = now;
+  }, limits.windowMs);
+  timer.unref();
+  return () => clearInterval(timer);
+}

@@ -1,0 +1,103 @@
+/**
+ * Bounded reads of the small files we parse (lock, journal, records, configs, token, recipe).
+ * A file named by a shared recipe or a planted symlink may be `/dev/zero`, a FIFO or a huge
+ * file: each would hang the process or read until memory runs out. `readBounded` opens the
+ * path without blocking (a FIFO with no writer does not stall the open), checks with fstat on
+ * that same descriptor that it is a regular file no larger than `max`, and reads at most
+ * `max + 1` bytes, so a file that grows after the check is still caught.
+ *
+ * File-system errors (ENOENT, EACCES...) are thrown as they are, so callers keep treating a
+ * missing file their own way; the two refusals are a typed {@link BoundedReadError}.
+ */
+import { constants } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { ExitCode, KontextError, type KontextErrorOptions } from '../errors.js';
+
+/** Caps of the files kontext parses; each far above anything a real file of that kind needs. */
+export const READ_CAPS = {
+  /** `token.json`: a token and a few fields. */
+  token: 64 * 1024,
+  /** A recipe lock file: about 400 bytes per node, so room for ~80,000 nodes. */
+  lock: 32 * 1024 * 1024,
+  /** One journal entry (a submitted request). */
+  journal: 64 * 1024,
+  /** One run record (prompt and params included). */
+  record: 1024 * 1024,
+  /** The user config (`config.json`). */
+  userConfig: 1024 * 1024,
+  /** An emulator scenario file. */
+  scenario: 1024 * 1024,
+  /** The source-hash memo: about 200 bytes per file, so room for ~500,000 files. */
+  sourceMemo: 128 * 1024 * 1024,
+  /** One hosted-URL record (a URL and two dates). */
+  urlRecord: 64 * 1024,
+  /** A file mutex's `.lck` (a pid and a host name). */
+  mutex: 64 * 1024,
+} as const;
+
+/** Why a bounded read refused a file. */
+export type BoundedReadRefusal = 'not-regular' | 'too-large';
+
+/** The file is not a regular file, or is larger than the cap (exit 65 unless the caller says otherwise). */
+export class BoundedReadError extends KontextError {
+  override readonly name = 'BoundedReadError';
+  readonly path: string;
+  readonly refusal: BoundedReadRefusal;
+  readonly max: number;
+  constructor(path: string, refusal: BoundedReadRefusal, max: number, options: KontextErrorOptions = {}) {
+    const message =
+      refusal === 'not-regular'
+        ? `${path} is not a regular file (a device, FIFO, socket or folder); refusing to read it`
+        : `${path} is larger than ${max} bytes; refusing to read it`;
+    super(refusal === 'not-regular' ? 'E_NOT_REGULAR_FILE' : 'E_FILE_TOO_LARGE', message, {
+      exitCode: ExitCode.DATA_ERR,
+      hint:
+        refusal === 'not-regular'
+          ? 'replace it with an ordinary file (a symlink to /dev/zero or a named pipe is refused)'
+          : 'the file is far larger than any valid one; check what wrote it, or remove it',
+      ...options,
+    });
+    this.path = path;
+    this.refusal = refusal;
+    this.max = max;
+  }
+}
+
+export function isBoundedReadError(e: unknown): e is BoundedReadError {
+  return e instanceof BoundedReadError;
+}
+
+/** Read a regular file of at most `max` bytes. Throws {@link BoundedReadError}, or the fs error. */
+export async function readBounded(path: string, max: number): Promise<Buffer> {
+  // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer forever.
+  const handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  try {
+    const info = await handle.stat();
+    if (!info.isFile()) throw new BoundedReadError(path, 'not-regular', max);
+    if (info.size > max) throw new BoundedReadError(path, 'too-large', max);
+    // Sized from fstat but read to the end, up to one byte past the cap: a file that grows
+    // meanwhile (or a /proc-style file reporting size 0) is read whole or refused.
+    let buf = Buffer.allocUnsafe(Math.min(max, info.size) + 1);
+    let filled = 0;
+    for (;;) {
+      if (filled === buf.length) {
+        if (filled > max) throw new BoundedReadError(path, 'too-large', max);
+        const grown = Buffer.allocUnsafe(Math.min(max + 1, buf.length * 2));
+        buf.copy(grown, 0, 0, filled);
+        buf = grown;
+      }
+      const { bytesRead } = await handle.read(buf, filled, buf.length - filled, null);
+      if (bytesRead === 0) break;
+      filled += bytesRead;
+    }
+    if (filled > max) throw new BoundedReadError(path, 'too-large', max);
+    return buf.subarray(0, filled);
+  } finally {
+    await handle.close();
+  }
+}
+
+/** {@link readBounded} decoded as UTF-8. */
+export async function readBoundedText(path: string, max: number): Promise<string> {
+  return (await readBounded(path, max)).toString('utf8');
+}
