@@ -8,6 +8,7 @@
 import { copyFile, rename, rm, stat } from 'node:fs/promises';
 import { outputPathFor } from '../plan/index.js';
 import { tempPathFor, withParentDir } from '../store/atomic.js';
+import { ownValue } from '../util/own.js';
 
 /** Copy the blob to `dest` unless (without `force`) an output of that size is already there. Returns true when written. */
 export async function materialize(blob: string, dest: string, force = false): Promise<boolean> {
@@ -55,7 +56,7 @@ export function extensionFor(
   url: string,
 ): { readonly ext: string; readonly mediaType: string } {
   const type = mediaType?.split(';')[0]?.trim().toLowerCase() ?? '';
-  const fromType = EXT_BY_TYPE[type];
+  const fromType = ownValue(EXT_BY_TYPE, type);
   if (fromType) return { ext: fromType, mediaType: type };
   const m = /\.([a-z0-9]{2,5})(?:$|[?#])/i.exec(new URL(url).pathname);
   const ext = m?.[1]?.toLowerCase() === 'jpeg' ? 'jpg' : (m?.[1]?.toLowerCase() ?? 'png');
