@@ -74,6 +74,7 @@ class Scheduler {
       },
       signal: this.#signal,
       deadlineMs: options.deadlineMs,
+      submitGraceMs: options.submitGraceMs,
       limitDownload: (fn) => downloads(fn),
     };
   }
