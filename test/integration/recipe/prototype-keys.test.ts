@@ -42,7 +42,7 @@ describe('prototype-named keys', () => {
   it('defaults.params constructor passes through too; a real reserved name is still refused', async () => {
     await writeFile(
       path.join(root, 'defaults.yml'),
-      `version: 1\nprovider: emulator\ndefaults:\n  params: { constructor: 1, seed: 2 }\nsources:\n  a: a.jpg\npasses:\n  - id: one\n    prompt: Keep it. Add a hat.\n`,
+      head.replace('sources:', 'defaults:\n  params: { constructor: 1, seed: 2 }\nsources:'),
     );
     const result = await validateRecipeFile('defaults.yml', { rt: rt() });
     expect(result.problems.map((p) => p.code)).toEqual(['params-reserved']);

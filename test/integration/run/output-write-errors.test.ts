@@ -33,7 +33,7 @@ afterEach(async () => {
 const PROMPT = 'Keep the face unchanged. Make the sky orange.';
 
 describe('output write failures', () => {
-  it('a file where the out folder should be: exit 73 naming the path; fixed, the next run submits nothing', async () => {
+  it('a file where the out folder should be: exit 73 naming the path; fixed, nothing is submitted again', async () => {
     rig = await startRig();
     project = await createProject(recipeYaml([['a', PROMPT]]));
     await writeFile(join(project.root, 'out'), 'not a folder');
