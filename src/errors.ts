@@ -19,6 +19,8 @@ export const ExitCode = {
   UNAVAILABLE: 69,
   /** Internal error. */
   SOFTWARE: 70,
+  /** An output file cannot be written (permissions, read-only or full disk, a file where a folder should be). */
+  CANT_CREAT: 73,
   /** Temporary failure (429 / timeout after retries). */
   TEMP_FAIL: 75,
   /** Not signed in, or token rejected. */
@@ -39,6 +41,7 @@ const SEVERITY: readonly ExitCode[] = [
   ExitCode.UNAVAILABLE,
   ExitCode.DATA_ERR,
   ExitCode.NO_INPUT,
+  ExitCode.CANT_CREAT,
   ExitCode.USAGE,
   ExitCode.NO_PERM,
   ExitCode.SOFTWARE,

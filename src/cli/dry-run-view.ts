@@ -24,7 +24,10 @@ export function printDryRun(
     );
     return;
   }
-  const width = Math.min(48, Math.max(4, ...report.rows.map((r) => r.node.length)));
+  // A loop, not Math.max(...rows): spreading 100k+ arguments overflows the stack.
+  let width = 4;
+  for (const r of report.rows) width = Math.max(width, r.node.length);
+  width = Math.min(48, width);
   for (const r of report.rows) {
     const state =
       r.status === 'cached' ? 'cached' : `will run${r.reason ? `: ${REASON_WORDS[r.reason] ?? r.reason}` : ''}`;

@@ -69,8 +69,8 @@ Examples:
   kontext emulator                        a local RunComfy-compatible API (no account)
 
 Exit codes: 0 ok · 1 a pass failed remotely · 64 usage · 65 invalid recipe or input rejected ·
-66 source missing · 69 upstream unavailable · 70 internal error · 75 temporary failure ·
-77 not signed in · 130 interrupted`;
+66 source missing · 69 upstream unavailable · 70 internal error · 73 cannot write output ·
+75 temporary failure · 77 not signed in · 130 interrupted`;
 
 function buildProgram(rt: Runtime, choose: (a: Action) => void): Command {
   const program = new Command('kontext')

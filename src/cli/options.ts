@@ -43,6 +43,6 @@ const RECIPE_FILE = /\.(ya?ml)$/i;
 export function splitRecipesFromPassList(value: unknown, recipes: string[]): unknown {
   if (!Array.isArray(value)) return value;
   const passes = value.filter((v) => !RECIPE_FILE.test(String(v)));
-  recipes.push(...value.filter((v) => RECIPE_FILE.test(String(v))).map(String));
+  for (const v of value) if (RECIPE_FILE.test(String(v))) recipes.push(String(v));
   return passes.length === 0 ? true : passes;
 }

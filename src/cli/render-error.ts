@@ -1,8 +1,10 @@
 /**
  * Errors are rendered here and nowhere else: one line a person can act on, the hint in
- * parentheses, the stack only with `--debug`, and every known secret scrubbed.
+ * parentheses, the stack only with `--debug`, every known secret scrubbed and control
+ * characters escaped (a server's message must not drive the terminal).
  */
 import { ExitCode, formatProblem, isKontextError, RecipeError, type ExitCode as Code } from '../errors.js';
+import { escapeControls } from '../util/control-chars.js';
 import { redactSecrets, redactUrlsIn } from '../util/redact.js';
 
 export interface RenderedError {
@@ -17,7 +19,7 @@ export function secretsFromEnv(env: Readonly<Record<string, string | undefined>>
 }
 
 export function renderError(error: unknown, options: { debug: boolean; secrets: readonly string[] }): RenderedError {
-  const scrub = (s: string): string => redactUrlsIn(redactSecrets(s, options.secrets));
+  const scrub = (s: string): string => escapeControls(redactUrlsIn(redactSecrets(s, options.secrets)));
   if (error instanceof RecipeError) {
     return { lines: error.problems.map((p) => scrub(formatProblem(p))), exitCode: error.exitCode };
   }

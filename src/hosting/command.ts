@@ -9,10 +9,10 @@ import type { HostingConfig } from '../recipe/types.js';
 import type { Runtime } from '../runtime.js';
 import { redactSecrets, redactUrl, redactUrlsIn } from '../util/redact.js';
 import type { HostResult, RemoteStrategy } from './cached-hosting.js';
+import { commandEnv } from './command-env.js';
 import { runCommand, type CommandOutcome } from './command-exec.js';
 import { HostingError } from './errors.js';
 import { verifyHostableFile } from './guard.js';
-import { extForMediaType } from './media-type.js';
 import { rehostPreview, uploadPreview } from './preview.js';
 import type { HostableImage, HostingPreview } from './types.js';
 
@@ -78,17 +78,6 @@ export function createCommandStrategy(
       );
     },
   };
-}
-
-function commandEnv(env: Readonly<Record<string, string | undefined>>, image: HostableImage): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(env)) if (v !== undefined) out[k] = v;
-  out['KONTEXT_FILE'] = image.path;
-  out['KONTEXT_SHA256'] = image.sha256.toLowerCase();
-  out['KONTEXT_MEDIA_TYPE'] = image.mediaType;
-  out['KONTEXT_EXT'] = extForMediaType(image.mediaType);
-  out['KONTEXT_BYTES'] = String(image.bytes);
-  return out;
 }
 
 function lastLine(text: string): string {

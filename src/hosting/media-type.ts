@@ -3,6 +3,7 @@
  * sent as `Content-Type` on upload and in data URIs; the extension names the S3 object.
  */
 import { extname } from 'node:path';
+import { ownValue } from '../util/own.js';
 
 const BY_EXT: Readonly<Record<string, string>> = {
   jpg: 'image/jpeg',
@@ -40,11 +41,11 @@ const FALLBACK_MEDIA_TYPE = 'application/octet-stream';
 export function mediaTypeFor(pathOrExt: string): string {
   const ext = extname(pathOrExt) || pathOrExt;
   const key = ext.replace(/^\./, '').toLowerCase();
-  return BY_EXT[key] ?? FALLBACK_MEDIA_TYPE;
+  return ownValue(BY_EXT, key) ?? FALLBACK_MEDIA_TYPE;
 }
 
 /** The canonical extension (no dot) for a media type; `bin` when unknown. Parameters are ignored. */
 export function extForMediaType(mediaType: string): string {
   const base = mediaType.split(';')[0]?.trim().toLowerCase() ?? '';
-  return EXT_BY_TYPE[base] ?? 'bin';
+  return ownValue(EXT_BY_TYPE, base) ?? 'bin';
 }

@@ -58,7 +58,7 @@ export function watchTargets(recipe: Recipe, options: WatchTargetOptions = {}): 
   const loaded = recipe.sources.flatMap((s) => s.instances.flatMap((i) => (i.path ? [i.path] : [])));
   for (const source of recipe.sources) {
     if (source.kind === 'file') for (const i of source.instances) if (i.path) files.add(i.path);
-    if (source.kind === 'glob') globs.push(...globTargets(source.spec, recipe.dir));
+    if (source.kind === 'glob') for (const g of globTargets(source.spec, recipe.dir)) globs.push(g);
   }
   const excluded = [
     recipe.outDir,
@@ -92,7 +92,7 @@ export function draftWatchTargets(file: string, text: string): WatchTargets | nu
   for (const { spec } of draft.sources) {
     const kind = spec ? classifySource(spec).kind : 'invalid';
     if (spec && kind === 'file') files.add(resolve(dir, spec));
-    if (spec && kind === 'glob') globs.push(...tryGlobTargets(spec, dir));
+    if (spec && kind === 'glob') for (const g of tryGlobTargets(spec, dir)) globs.push(g);
   }
   const saves = [draft.defaults.save, ...draft.passes.map((p) => p.save)].flatMap((s) =>
     s ? [templatePattern(resolve(dir, s))] : [],

@@ -21,6 +21,8 @@ export interface ExecuteDeps extends InputDeps {
   readonly onSubmitted?: (() => void) | undefined;
   readonly signal: AbortSignal;
   readonly deadlineMs?: number | undefined;
+  /** How long a submit on the wire at Ctrl-C may finish; default {@link SUBMIT_GRACE_MS}. */
+  readonly submitGraceMs?: number | undefined;
   /** Runs each download (outside the `-j` slot of its request) under its own limit. */
   readonly limitDownload?: (<T>(fn: () => Promise<T>) => Promise<T>) | undefined;
 }
@@ -116,7 +118,9 @@ async function submitAndFinish(
   phase(deps, node.id, 'submitting');
   // A submit already on the wire when Ctrl-C comes is let finish (for a few seconds), so the
   // request is journaled and then cancelled, rather than paid for and lost.
-  const grace = graceSignal(deps.signal, SUBMIT_GRACE_MS);
+  const grace = graceSignal(deps.signal, deps.submitGraceMs ?? SUBMIT_GRACE_MS, () =>
+    deps.emit(submitLostWarning(node.id, deps.submitGraceMs ?? SUBMIT_GRACE_MS)),
+  );
   const submittedAt = deps.now();
   const { requestId } = await deps.provider
     .submit(
@@ -284,12 +288,19 @@ async function cancelIfQueued(
 
 const SUBMIT_GRACE_MS = 5_000;
 
-/** A signal that aborts `ms` after `signal` does (and never if disposed first). */
-function graceSignal(signal: AbortSignal, ms: number): { readonly signal: AbortSignal; readonly dispose: () => void } {
+/** A signal that aborts `ms` after `signal` does, telling `onExpire` first (never if disposed first). */
+function graceSignal(
+  signal: AbortSignal,
+  ms: number,
+  onExpire: () => void,
+): { readonly signal: AbortSignal; readonly dispose: () => void } {
   const controller = new AbortController();
   let timer: NodeJS.Timeout | undefined;
   const onAbort = (): void => {
-    timer = setTimeout(() => controller.abort(signal.reason), ms);
+    timer = setTimeout(() => {
+      onExpire();
+      controller.abort(signal.reason);
+    }, ms);
     timer.unref();
   };
   if (signal.aborted) onAbort();
@@ -300,6 +311,18 @@ function graceSignal(signal: AbortSignal, ms: number): { readonly signal: AbortS
       signal.removeEventListener('abort', onAbort);
       if (timer) clearTimeout(timer);
     },
+  };
+}
+
+/** The submit was given up with no reply: no request id, so nothing was journaled to re-attach to. */
+function submitLostWarning(node: string, ms: number): UntimedRunEvent {
+  return {
+    type: 'warning',
+    node,
+    message:
+      `the submit for ${node} was still on the wire ${ms / 1000} s after Ctrl-C and was abandoned; ` +
+      'it may have been accepted and billed, but no request id came back, so it is not journaled and ' +
+      "the next run cannot re-attach to it: check the provider's request history",
   };
 }
 

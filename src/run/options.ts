@@ -38,6 +38,8 @@ export interface RunOptions {
    * go on (the next cycle may still want them) but no longer write outputs or the lock.
    */
   readonly stopSignal?: AbortSignal | undefined;
+  /** How long a submit already on the wire at Ctrl-C may finish (default 5 s); tests shorten it. */
+  readonly submitGraceMs?: number | undefined;
 }
 
 export interface RunDeps {

@@ -9,6 +9,8 @@ import { copyFile, rename, rm, stat } from 'node:fs/promises';
 import { outputPathFor } from '../plan/index.js';
 import { tempPathFor, withParentDir } from '../store/atomic.js';
 import { verifyBlobCopy } from '../store/index.js';
+import { ownValue } from '../util/own.js';
+import { outputWriteError } from './output-errors.js';
 
 /** Copy the blob to `dest` unless (without `force`) an output of that size is already there. Returns true when written. */
 export async function materialize(blob: string, dest: string, force = false): Promise<boolean> {
@@ -38,9 +40,18 @@ export async function writeOutputs(
   force = false,
 ): Promise<{ readonly output: string; readonly restored: boolean }> {
   const output = outputPathFor(outDir, nodeId, ext);
-  const wrote = await materialize(blob, output, force);
-  const savedCopy = save === null ? false : await materialize(blob, save.split('{ext}').join(ext), force);
+  const wrote = await materializeOrExplain(blob, output, force);
+  const savedCopy = save === null ? false : await materializeOrExplain(blob, save.split('{ext}').join(ext), force);
   return { output, restored: wrote || savedCopy };
+}
+
+/** {@link materialize}, with a permission, disk or path failure turned into an error naming `dest`. */
+async function materializeOrExplain(blob: string, dest: string, force: boolean): Promise<boolean> {
+  try {
+    return await materialize(blob, dest, force);
+  } catch (e) {
+    throw outputWriteError(e, dest);
+  }
 }
 
 const EXT_BY_TYPE: Readonly<Record<string, string>> = {
@@ -58,7 +69,7 @@ export function extensionFor(
   url: string,
 ): { readonly ext: string; readonly mediaType: string } {
   const type = mediaType?.split(';')[0]?.trim().toLowerCase() ?? '';
-  const fromType = EXT_BY_TYPE[type];
+  const fromType = ownValue(EXT_BY_TYPE, type);
   if (fromType) return { ext: fromType, mediaType: type };
   const m = /\.([a-z0-9]{2,5})(?:$|[?#])/i.exec(new URL(url).pathname);
   const ext = m?.[1]?.toLowerCase() === 'jpeg' ? 'jpg' : (m?.[1]?.toLowerCase() ?? 'png');

@@ -35,6 +35,8 @@ export interface ResolveDeps {
   readonly draw: () => number;
   /** Node id → seed of a journaled (submitted, unrecorded) request; filled by {@link resolveStates}. */
   readonly journalSeeds?: ReadonlyMap<string, number> | undefined;
+  /** Cache keys of journaled requests: a node with one of these keys re-attaches instead of submitting. */
+  readonly journalKeys?: ReadonlySet<string> | undefined;
   /** Watch mode: node id → the seed an earlier cycle of this session used (wins over the lock). */
   readonly sessionSeeds?: ReadonlyMap<string, number> | undefined;
 }
@@ -50,7 +52,11 @@ export async function resolveStates(
   options: Pick<RunOptions, 'force' | 'reseed'>,
 ): Promise<Map<string, NodeState>> {
   const [rootShas, journal] = await Promise.all([hashRoots(plan, deps.store), deps.store.journal.list()]);
-  const withJournal: ResolveDeps = { ...deps, journalSeeds: journaledSeeds(journal) };
+  const withJournal: ResolveDeps = {
+    ...deps,
+    journalSeeds: journaledSeeds(journal),
+    journalKeys: new Set(journal.map((e) => e.key)),
+  };
   const states = new Map<string, NodeState>();
   for (const node of plan.nodes) {
     const upstream = node.input.kind === 'node' ? states.get(node.input.id) : undefined;
@@ -85,8 +91,7 @@ export async function resolveOne(
   const key = inputSha === null ? null : keyFor(node, deps.providerName, inputSha, seed);
   const record = key !== null && !forced ? await deps.store.getRecord(key) : null;
   const status = record ? 'cached' : 'run';
-  const reason =
-    status === 'cached' ? null : forced ? 'forced' : await whyRun(node, inputSha, seed, locked, deps.store);
+  const reason = status === 'cached' ? null : await runReason(node, key, forced, inputSha, seed, locked, deps);
   return { node, seed, seedSource: source, inputSha, key, record, status, reason, forced };
 }
 
@@ -103,6 +108,20 @@ async function hashRoots(plan: Plan, store: Store): Promise<Map<string, string>>
     ),
   );
   return out;
+}
+
+/** Why a node that is not cached runs: a journaled request of its key is re-attached to, whatever else changed. */
+async function runReason(
+  node: PlanNode,
+  key: string | null,
+  forced: boolean,
+  inputSha: string | null,
+  seed: number,
+  locked: LockEntry | undefined,
+  deps: ResolveDeps,
+): Promise<RunReason> {
+  if (key !== null && deps.journalKeys?.has(key) === true) return 'reattach';
+  return forced ? 'forced' : whyRun(node, inputSha, seed, locked, deps.store);
 }
 
 /** Compare with what the lock recorded last time (and that run's record) to say why. */

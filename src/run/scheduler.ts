@@ -75,6 +75,7 @@ class Scheduler {
       },
       signal: this.#signal,
       deadlineMs: options.deadlineMs,
+      submitGraceMs: options.submitGraceMs,
       limitDownload: (fn) => downloads(fn),
     };
   }

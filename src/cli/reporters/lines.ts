@@ -1,9 +1,11 @@
 /**
  * One line per event, shared by the plain and tty reporters: each reporter adds its own
  * marker (`done   ` in a log, `✓` on a terminal). Free text from events (messages, hints,
- * retry reasons) has URLs scrubbed: a presigned query string must never reach a log.
+ * retry reasons) has URLs scrubbed (a presigned query string must never reach a log) and
+ * control characters escaped (a server's message must not drive the terminal).
  */
 import type { RunEventOf } from '../../run/events.js';
+import { escapeControls } from '../../util/control-chars.js';
 import { redactUrlsIn } from '../../util/redact.js';
 import type { Style } from './ansi.js';
 import { formatDuration } from './duration.js';
@@ -20,11 +22,11 @@ export function startBody(e: RunEventOf<'node-start'>): string {
 }
 
 export function planBody(e: RunEventOf<'node-plan'>): string {
-  return `${e.node}  ${reasonWords(e.reason)}  ← ${redactUrlsIn(e.input)}`;
+  return `${e.node}  ${reasonWords(e.reason)}  ← ${clean(e.input)}`;
 }
 
 export function retryBody(e: RunEventOf<'node-retry'>): string {
-  return `${e.node}  ${e.call} attempt ${e.attempt} in ${formatDuration(e.delay_ms)}: ${redactUrlsIn(e.reason)}`;
+  return `${e.node}  ${e.call} attempt ${e.attempt} in ${formatDuration(e.delay_ms)}: ${clean(e.reason)}`;
 }
 
 export function doneBody(e: RunEventOf<'node-done'>): string {
@@ -36,8 +38,8 @@ export function cachedBody(e: RunEventOf<'node-cached'>): string {
 }
 
 export function failedBody(e: RunEventOf<'node-failed'>): string {
-  const hint = e.hint === undefined ? '' : ` (${redactUrlsIn(e.hint)})`;
-  return `${e.node}  ${e.code}: ${redactUrlsIn(e.message)}${hint}`;
+  const hint = e.hint === undefined ? '' : ` (${clean(e.hint)})`;
+  return `${e.node}  ${clean(e.code)}: ${clean(e.message)}${hint}`;
 }
 
 export function skippedBody(e: RunEventOf<'node-skipped'>): string {
@@ -45,7 +47,7 @@ export function skippedBody(e: RunEventOf<'node-skipped'>): string {
 }
 
 export function warningBody(e: RunEventOf<'warning'>): string {
-  return `${e.node === undefined ? '' : `${e.node}: `}${redactUrlsIn(e.message)}`;
+  return `${e.node === undefined ? '' : `${e.node}: `}${clean(e.message)}`;
 }
 
 /** `done 3 · cached 120 · failed 1 · skipped 2 · submitted 4 · 12.3 s · outputs in out/portrait` */
@@ -82,8 +84,10 @@ export function watchCycleBody(e: RunEventOf<'watch-cycle'>): string {
 }
 
 export function watchErrorLines(e: RunEventOf<'watch-error'>): string[] {
-  return [
-    `${e.recipe}: invalid; keeping the last good plan and watching`,
-    ...e.problems.map((p) => `  ${redactUrlsIn(p)}`),
-  ];
+  return [`${e.recipe}: invalid; keeping the last good plan and watching`, ...e.problems.map((p) => `  ${clean(p)}`)];
+}
+
+/** Free text from events, safe to print. */
+function clean(text: string): string {
+  return escapeControls(redactUrlsIn(text));
 }

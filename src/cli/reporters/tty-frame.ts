@@ -40,13 +40,18 @@ function headerLine(state: LiveState, { now, style }: FrameOptions): string {
   return `${style.bold(state.recipe || 'kontext')}  ${formatDuration(now - state.startedAt)}  ${parts.join(' · ')}`;
 }
 
+/** The longest string's length (0 for none), without spreading the list into arguments. */
+function longest(list: readonly string[]): number {
+  return list.reduce((max, s) => Math.max(max, s.length), 0);
+}
+
 function nodeLines(state: LiveState, { now, rows, style }: FrameOptions): string[] {
   const cap = rows === undefined ? MAX_NODE_LINES : Math.max(1, Math.min(MAX_NODE_LINES, rows - 3));
   const nodes = [...state.running.values()];
   const shown = nodes.length > cap ? nodes.slice(0, cap) : nodes;
   const phases = shown.map((n) => (n.retry === undefined ? n.phase : `${n.phase} · ${n.retry}`));
-  const idWidth = Math.min(MAX_ID_WIDTH, Math.max(0, ...shown.map((n) => n.id.length)));
-  const phaseWidth = Math.min(MAX_PHASE_WIDTH, Math.max(0, ...phases.map((p) => p.length)));
+  const idWidth = Math.min(MAX_ID_WIDTH, longest(shown.map((n) => n.id)));
+  const phaseWidth = Math.min(MAX_PHASE_WIDTH, longest(phases));
   const lines = shown.map((n, i) => {
     const id = truncate(n.id, idWidth).padEnd(idWidth);
     const phase = truncate(phases[i] ?? '', phaseWidth).padEnd(phaseWidth);

@@ -4,6 +4,8 @@
  * word mean "keep polling" rather than fail a paid request.
  */
 
+import { ownValue } from '../../util/own.js';
+
 export type StatusPhase = 'queued' | 'running' | 'done' | 'failed' | 'cancelled' | 'unknown';
 
 const WORDS: Readonly<Record<string, StatusPhase>> = {
@@ -30,7 +32,7 @@ export function normalizeStatus(word: unknown): StatusPhase {
     .trim()
     .toLowerCase()
     .replace(/[\s-]+/g, '_');
-  return WORDS[key] ?? 'unknown';
+  return ownValue(WORDS, key) ?? 'unknown';
 }
 
 export interface StatusReading {

@@ -65,7 +65,7 @@ export const fromCycles: Rule = (ctx) => {
 
 function cycleProblem(ctx: Parameters<Rule>[0], cycle: readonly number[]): Problem {
   // Start the printed cycle at its earliest pass, so the message does not depend on walk order.
-  const startAt = cycle.indexOf(Math.min(...cycle));
+  const startAt = cycle.indexOf(cycle.reduce((min, i) => Math.min(min, i), Number.POSITIVE_INFINITY));
   const ordered = [...cycle.slice(startAt), ...cycle.slice(0, startAt)];
   const ids = ordered.map((i) => ctx.draft.passes[i]?.id ?? `passes[${i}]`);
   const at = ordered.find((i) => ctx.draft.passes[i]?.from !== undefined) ?? ordered[0] ?? 0;

@@ -2,6 +2,7 @@
 import type { Problem } from '../../errors.js';
 import type { DocPath } from '../yaml/locate.js';
 import type { Rule } from './context.js';
+import { ownValue } from '../../util/own.js';
 
 const RESERVED: Readonly<Record<string, string>> = {
   prompt: "write the prompt as the pass's prompt:",
@@ -19,7 +20,7 @@ export const reservedParams: Rule = (ctx) => {
   const out: Problem[] = [];
   for (const { at, params } of places) {
     for (const key of Object.keys(params ?? {})) {
-      const hint = RESERVED[key];
+      const hint = ownValue(RESERVED, key);
       if (hint !== undefined)
         out.push(
           ctx.report({

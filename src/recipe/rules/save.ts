@@ -74,7 +74,7 @@ export const saveCollisions: Rule = (ctx) => {
   for (const pass of ctx.draft.passes) {
     const save = setting(ctx.draft, pass, 'save');
     if (!save) continue;
-    out.push(...fanOutProblems(ctx, pass, save.value, save.path));
+    for (const p of fanOutProblems(ctx, pass, save.value, save.path)) out.push(p);
     if (save.value.includes('{pass}')) continue;
     const earlier = byTemplate.get(save.value);
     if (earlier === undefined) byTemplate.set(save.value, pass.index);

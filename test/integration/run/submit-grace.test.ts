@@ -1,0 +1,59 @@
+/**
+ * Ctrl-C while a submit is on the wire: the submit gets a grace period to come back (then it
+ * is journaled and cancelled). When the grace runs out first, the request may still have been
+ * accepted and billed with no id to re-attach to: the run warns, naming the node.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { runRecipe, type RunEvent } from '../../../src/index.js';
+import {
+  createProject,
+  eventsOf,
+  recipeYaml,
+  startRig,
+  testRuntime,
+  type Project,
+  type Rig,
+} from '../../helpers/run-fixtures.js';
+
+let rig: Rig | undefined;
+let project: Project | undefined;
+afterEach(async () => {
+  await rig?.close();
+  await project?.cleanup();
+  rig = undefined;
+  project = undefined;
+});
+
+async function interruptWhileSubmitting(submitDelayMs: number, graceMs: number): Promise<RunEvent[]> {
+  rig = await startRig({ scenario: { faults: [{ kind: 'slow', on: 'submit', delay_ms: submitDelayMs }] } });
+  project = await createProject(recipeYaml([['a', 'Keep the face unchanged. Make the sky orange.']]));
+  const stop = new AbortController();
+  const events: RunEvent[] = [];
+  const onEvent = (e: RunEvent): void => {
+    events.push(e);
+    if (e.type === 'node-state' && e.phase === 'submitting') setTimeout(() => stop.abort(), 50);
+  };
+  const result = await runRecipe(
+    project.recipe,
+    { jobs: 1, signal: stop.signal, submitGraceMs: graceMs },
+    { rt: testRuntime(project.root), onEvent, pid: process.pid, isAlive: () => true, session: rig.session },
+  );
+  expect(result.kind === 'run' && result.summary.exitCode).toBe(130);
+  return events;
+}
+
+describe('submit grace at Ctrl-C', () => {
+  it('warns that a submit still on the wire when the grace ran out may have been billed', async () => {
+    const events = await interruptWhileSubmitting(3_000, 200);
+    const warnings = eventsOf(events, 'warning');
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]?.node).toBe('a');
+    expect(warnings[0]?.message).toMatch(/submit for a was still on the wire .* may have been accepted and billed/);
+    expect(eventsOf(events, 'node-skipped').map((e) => [e.node, e.reason])).toEqual([['a', 'interrupted']]);
+  }, 20_000);
+
+  it('says nothing when the submit comes back within the grace', async () => {
+    const events = await interruptWhileSubmitting(300, 5_000);
+    expect(eventsOf(events, 'warning')).toEqual([]);
+  }, 20_000);
+});
