@@ -8,7 +8,7 @@ import { extForMediaType } from './media-type.js';
 import type { HostableImage } from './types.js';
 
 /** API tokens never passed to a hosting command: ours, and those of the other Kontext providers. */
-export const WITHHELD_ENV: readonly string[] = ['RUNCOMFY_TOKEN', 'BFL_API_KEY', 'FAL_KEY', 'REPLICATE_API_TOKEN'];
+const WITHHELD_ENV: readonly string[] = ['RUNCOMFY_TOKEN', 'BFL_API_KEY', 'FAL_KEY', 'REPLICATE_API_TOKEN'];
 
 export function commandEnv(
   env: Readonly<Record<string, string | undefined>>,

@@ -21,7 +21,7 @@ export function createJsonReporter(deps: Pick<ReporterDeps, 'out'>): Reporter {
 const DEL_AND_C1 = /[\u007f-\u009f]/g;
 
 /** `JSON.stringify`, with DEL and C1 written as `\u00XX` escapes (same value once parsed). */
-export function jsonLine(value: unknown): string {
+function jsonLine(value: unknown): string {
   return JSON.stringify(value).replace(DEL_AND_C1, (c) => `\\u00${c.charCodeAt(0).toString(16)}`);
 }
 
