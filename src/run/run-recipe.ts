@@ -27,8 +27,10 @@ export interface RunRecipeOptions extends RunOptions {
   readonly cacheDir?: string | undefined;
   readonly strict?: boolean | undefined;
   readonly allowOutsideRoot?: boolean | undefined;
-  /** Run a `hosting: { mode: command }` taken from the recipe (`--trust-hosting-command`). */
+  /** @deprecated the old name of `trustRecipeHosting` (`--trust-hosting-command`); still honoured. */
   readonly trustHostingCommand?: boolean | undefined;
+  /** Use the recipe's own hosting destination (command, S3 bucket/endpoint) (`--trust-recipe-hosting`). */
+  readonly trustRecipeHosting?: boolean | undefined;
   /** Before running, emit a `node-plan` event per node that will run: why, and how its input reaches the API. */
   readonly explain?: boolean | undefined;
 }
