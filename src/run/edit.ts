@@ -17,6 +17,7 @@ import { chooseHosting } from './run-recipe.js';
 import { checkHostingAvailable } from './hosting-check.js';
 import { prepareRun } from './prepare.js';
 import { executePlan, type RunSummary } from './scheduler.js';
+import { assertImageFile } from '../recipe/sources/image-file.js';
 
 export interface EditOptions {
   readonly image: string;
@@ -38,6 +39,8 @@ export async function runEdit(
 ): Promise<{ readonly summary: RunSummary; readonly output: string | null }> {
   const { rt } = deps;
   const node = editNode(options, rt.cwd);
+  if (node.input.kind === 'source' && node.input.path !== undefined)
+    await assertImageFile(node.input.path, options.image);
   const outBase = resolve(
     rt.cwd,
     options.output ??
