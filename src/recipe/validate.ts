@@ -7,7 +7,8 @@
 import path from 'node:path';
 import { ExitCode, type Problem } from '../errors.js';
 import type { Runtime } from '../runtime.js';
-import { buildRecipe } from './build.js';
+import { buildRecipe, recipeStem } from './build.js';
+import { collectRealPaths } from './write-paths.js';
 import { makeDraft } from './draft.js';
 import { buildGraph } from './graph.js';
 import { lintProblems } from './lint-problems.js';
@@ -77,11 +78,15 @@ export async function validateRecipe(text: string, options: ValidateOptions): Pr
   const roots = await withRealRoots([projectRoot, ...extraRoots]);
   const checked = await resolveSources(draft, dir, report, ownFolders, { projectRoot, roots });
   const sources = new Map(checked.sources.map((s) => [s.name, s]));
+  const realPaths = await collectRealPaths(draft, dir, projectRoot, checked.sources);
   const ctx = {
     draft,
     graph,
     dir,
     projectRoot,
+    file,
+    lockPath: path.join(dir, `${recipeStem(file)}.lock.json`),
+    real: (p: string) => realPaths.get(p) ?? p,
     allowOutsideRoot: options.allowOutsideRoot ?? false,
     sources,
     report,

@@ -18,6 +18,7 @@ import { checkHostingAvailable } from './hosting-check.js';
 import { prepareRun } from './prepare.js';
 import { executePlan, type RunSummary } from './scheduler.js';
 import { assertImageFile } from '../recipe/sources/image-file.js';
+import { buildWriteGuard } from '../store/write-guard.js';
 
 export interface EditOptions {
   readonly image: string;
@@ -79,6 +80,13 @@ export async function runEdit(
           store,
           hosting,
           lockPath: null,
+          // The output path is the user's own choice (-o), so it may be anywhere but onto the image itself.
+          writeGuard: await buildWriteGuard({
+            projectRoot,
+            allowOutsideRoot: true,
+            protectedFiles: node.input.kind === 'source' && node.input.path ? [node.input.path] : [],
+            cacheDir: store.root,
+          }),
           onEvent: deps.onEvent,
           pid: deps.pid,
           isAlive: deps.isAlive,

@@ -20,6 +20,7 @@ import { prepareRun } from './prepare.js';
 import { executePlan, type RunSummary } from './scheduler.js';
 import { preflight } from './hosting-check.js';
 import { prefetchInputs } from './prefetch.js';
+import { writeGuardFor } from './write-guard-for.js';
 
 export interface RunRecipeOptions extends RunOptions {
   readonly provider?: ProviderName | undefined;
@@ -126,6 +127,11 @@ export async function runRecipe(
             store,
             hosting,
             lockPath,
+            writeGuard: await writeGuardFor(recipe, {
+              lockPath,
+              cacheDir: store.root,
+              allowOutsideRoot: options.allowOutsideRoot ?? false,
+            }),
             onEvent,
             pid: deps.pid,
             isAlive: deps.isAlive,

@@ -177,6 +177,7 @@ class Scheduler {
           done.record.ext,
           node.save,
           true,
+          this.deps.writeGuard,
         );
         recorded = this.#record(node, done.record, output);
         this.#counts.done++;
@@ -270,6 +271,7 @@ class Scheduler {
         hit.ext,
         node.save,
         changed,
+        this.deps.writeGuard,
       );
       this.#record(node, hit, output);
       this.#counts.cached++;
