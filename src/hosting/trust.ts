@@ -89,9 +89,12 @@ export function checkRecipeHostingTrusted(
   const code = field === 'command' ? 'E_HOSTING_COMMAND_UNTRUSTED' : 'E_HOSTING_UNTRUSTED';
   throw new HostingError(
     code,
-    `${options.recipeFile}: hosting.${field}: ${describeField(chosen, field)}, and kontext uses a recipe's own hosting only when you trust it`,
+    `${options.recipeFile}: hosting.${field}: ${describeField(chosen, field)}, ` +
+      "and kontext uses a recipe's own hosting only when you trust it",
     {
-      hint: `read hosting.${field} in the recipe, then pass ${TRUST_FLAG}, or put the same hosting block in your user config (~/.config/kontext/config.json)`,
+      hint:
+        `read hosting.${field} in the recipe, then pass ${TRUST_FLAG}, ` +
+        'or put the same hosting block in your user config (~/.config/kontext/config.json)',
     },
   );
 }

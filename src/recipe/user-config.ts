@@ -18,7 +18,8 @@ export const UserConfigSchema = z
       .array(z.string().min(1))
       .optional()
       .describe(
-        'Folders outside a project that recipe sources may live in (or link into); `~/` is your home, relative paths start at this file',
+        'Folders outside a project that recipe sources may live in (or link into); ' +
+          '`~/` is your home, relative paths start at this file',
       ),
   })
   .strict();

@@ -98,7 +98,9 @@ export const writeTargets: Rule = (ctx) => {
         code: 'write-protected',
         path: t.at,
         message: `${t.kind === 'out' ? 'output folder' : 'save path'} "${t.value}" would write into ${hit}`,
-        hint: 'outputs never overwrite .git, the recipe, its lock, its sources or the cache (not even with --allow-outside-root); choose a folder of their own',
+        hint:
+          'outputs never overwrite .git, the recipe, its lock, its sources or the cache ' +
+          '(not even with --allow-outside-root); choose a folder of their own',
       }),
     );
   }

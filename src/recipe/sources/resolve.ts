@@ -59,7 +59,7 @@ export async function resolveSources(
   return { sources, problems };
 }
 
-/** A resolved local source whose files are not all images inside the allowed roots becomes a problem (the first file). */
+/** A local source with a file that is not an image inside the allowed roots becomes a problem (the first such file). */
 async function guarded(one: One, dir: string, report: Report, allowed: SourceRoots): Promise<One> {
   if (!('source' in one) || one.source.kind === 'url') return one;
   const files = one.source.instances.flatMap((i) => (i.path === undefined ? [] : [i.path]));

@@ -36,14 +36,20 @@ export function sourceVerdictText(
 ): { readonly message: string; readonly hint: string } {
   if (verdict.code === 'source-not-image') {
     return {
-      message: `"${shown}" is not an image (its first bytes are not ${SOURCE_KINDS}); kontext uploads sources, so it refuses to read it`,
+      message:
+        `"${shown}" is not an image (its first bytes are not ${SOURCE_KINDS}); ` +
+        'kontext uploads sources, so it refuses to read it',
       hint: 'point the source at an image file',
     };
   }
   const where = verdict.linked ? `is a symlink to ${verdict.real}, which is` : 'is';
   return {
-    message: `"${shown}" ${where} outside the project root ${projectRoot}; kontext uploads sources, so they must live in the project`,
-    hint: 'move or copy the image into the project, or add its folder to allowed_source_roots in your user config (~/.config/kontext/config.json)',
+    message:
+      `"${shown}" ${where} outside the project root ${projectRoot}; ` +
+      'kontext uploads sources, so they must live in the project',
+    hint:
+      'move or copy the image into the project, or add its folder to allowed_source_roots ' +
+      'in your user config (~/.config/kontext/config.json)',
   };
 }
 
