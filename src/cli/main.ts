@@ -125,7 +125,11 @@ function runCommand(choose: (a: Action) => void): Command {
     .option('-j, --jobs <n>', 'concurrent remote requests', '4')
     .addOption(new Option('--provider <name>', 'override the recipe provider').choices(['runcomfy', 'emulator']))
     .addOption(new Option('--hosting <mode>', 'how local images reach the API').choices(['inline', 's3', 'command']))
-    .option('--trust-hosting-command', "run the recipe's own hosting command (read it first: it runs on this machine)")
+    .option(
+      '--trust-recipe-hosting',
+      "use the recipe's own hosting block (command, S3 bucket or endpoint): read it first, it decides where images go",
+    )
+    .addOption(new Option('--trust-hosting-command', 'old name of --trust-recipe-hosting').hideHelp())
     .option('--dry-run', 'show the plan with each node state and the billable requests; submit nothing')
     .option('--explain', 'say why each node will run')
     .option('--only <pass...>', 'run only these passes (and what they need)')

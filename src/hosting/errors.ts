@@ -34,6 +34,8 @@ const HOSTING_EXIT_CODES = {
   E_HOSTING_COMMAND_OUTPUT: ExitCode.DATA_ERR,
   /** A recipe's own hosting command, not trusted by the user (flag or user config): not run. */
   E_HOSTING_COMMAND_UNTRUSTED: ExitCode.NO_PERM,
+  /** A recipe's own S3 destination (bucket, endpoint, public base URL), not trusted by the user: nothing uploaded. */
+  E_HOSTING_UNTRUSTED: ExitCode.NO_PERM,
 } as const satisfies Record<string, ExitCode>;
 
 export type HostingErrorCode = keyof typeof HOSTING_EXIT_CODES;

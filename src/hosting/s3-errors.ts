@@ -55,6 +55,7 @@ const HINTS: Readonly<Record<HostingErrorCode, string | undefined>> = {
   E_HOSTING_COMMAND_TIMEOUT: undefined,
   E_HOSTING_COMMAND_OUTPUT: undefined,
   E_HOSTING_COMMAND_UNTRUSTED: undefined,
+  E_HOSTING_UNTRUSTED: undefined,
 };
 
 interface SdkErrorShape {

@@ -22,7 +22,7 @@ export interface BuildInput {
 }
 
 /** `portrait.yml` → `portrait`. */
-function recipeStem(file: string): string {
+export function recipeStem(file: string): string {
   const base = path.basename(file);
   const dot = base.lastIndexOf('.');
   return dot > 0 ? base.slice(0, dot) : base;

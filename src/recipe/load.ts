@@ -17,6 +17,8 @@ export interface LoadOptions {
   readonly rt: Runtime;
   readonly strict?: boolean;
   readonly allowOutsideRoot?: boolean;
+  /** Folders outside the project sources may live in; default: the user config's `allowed_source_roots`. */
+  readonly allowedSourceRoots?: readonly string[];
 }
 
 /** Read a recipe file's text; a missing or unreadable file is exit 66. */

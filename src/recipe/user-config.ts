@@ -3,7 +3,7 @@
  * `$XDG_CONFIG_HOME/kontext`, else `~/.config/kontext`): defaults that belong to a person's
  * machine rather than a shared recipe, such as where to host local images.
  */
-import { join } from 'node:path';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { ExitCode, KontextError } from '../errors.js';
 import type { Runtime } from '../runtime.js';
@@ -14,11 +14,30 @@ import { READ_CAPS, readBoundedText } from '../util/read-bounded.js';
 const UserConfigSchema = z
   .object({
     hosting: HostingSchema.optional().describe('Default hosting for recipes (and `kontext edit`) that name none'),
+    allowed_source_roots: z
+      .array(z.string().min(1))
+      .optional()
+      .describe(
+        'Folders outside a project that recipe sources may live in (or link into); ' +
+          '`~/` is your home, relative paths start at this file',
+      ),
   })
   .strict();
 
 export interface UserConfig {
   readonly hosting?: HostingConfig | undefined;
+  /** As written; see {@link allowedSourceRoots}. */
+  readonly allowed_source_roots?: readonly string[] | undefined;
+}
+
+/** The user's `allowed_source_roots` as absolute paths (`~/` expanded, relative to the config file). */
+export function allowedSourceRoots(config: UserConfig, rt: Runtime): string[] {
+  const home = rt.env['HOME'];
+  const base = dirname(userConfigPath(rt) ?? join(rt.cwd, 'config.json'));
+  return (config.allowed_source_roots ?? []).map((r) => {
+    if ((r === '~' || r.startsWith('~/')) && home) return join(home, r.slice(1));
+    return isAbsolute(r) ? resolve(r) : resolve(base, r);
+  });
 }
 
 function userConfigPath(rt: Runtime): string | null {

@@ -7,7 +7,8 @@
 import path from 'node:path';
 import { ExitCode, type Problem } from '../errors.js';
 import type { Runtime } from '../runtime.js';
-import { buildRecipe } from './build.js';
+import { buildRecipe, recipeStem } from './build.js';
+import { collectRealPaths } from './write-paths.js';
 import { makeDraft } from './draft.js';
 import { buildGraph } from './graph.js';
 import { lintProblems } from './lint-problems.js';
@@ -20,6 +21,8 @@ import type { Recipe } from './types.js';
 import { locatePath, type DocPath } from './yaml/locate.js';
 import { parseRecipeYaml } from './yaml/parse.js';
 import { schemaProblems } from './zod-issues.js';
+import { allowedSourceRoots, loadUserConfig } from './user-config.js';
+import { withRealRoots } from '../util/real-path.js';
 
 export interface ValidateOptions {
   /** The recipe path as the user typed it: used in every message. */
@@ -31,6 +34,8 @@ export interface ValidateOptions {
   readonly strict?: boolean;
   /** Allow `out:` and `save:` outside the project root. */
   readonly allowOutsideRoot?: boolean;
+  /** Folders outside the project sources may live in; default: the user config's `allowed_source_roots`. */
+  readonly allowedSourceRoots?: readonly string[];
 }
 
 export interface ValidationResult {
@@ -69,13 +74,19 @@ export async function validateRecipe(text: string, options: ValidateOptions): Pr
   const schema = RecipeSchema.safeParse(data);
   // A wildcard must not find the run's own outputs (`out/` beside the recipe, or `out:`) or the cache.
   const ownFolders = new Set([path.resolve(dir, draft.out ?? 'out'), path.join(projectRoot, '.kontext')]);
-  const checked = await resolveSources(draft, dir, report, ownFolders);
+  const extraRoots = options.allowedSourceRoots ?? allowedSourceRoots(await loadUserConfig(options.rt), options.rt);
+  const roots = await withRealRoots([projectRoot, ...extraRoots]);
+  const checked = await resolveSources(draft, dir, report, ownFolders, { projectRoot, roots });
   const sources = new Map(checked.sources.map((s) => [s.name, s]));
+  const realPaths = await collectRealPaths(draft, dir, projectRoot, checked.sources);
   const ctx = {
     draft,
     graph,
     dir,
     projectRoot,
+    file,
+    lockPath: path.join(dir, `${recipeStem(file)}.lock.json`),
+    real: (p: string) => realPaths.get(p) ?? p,
     allowOutsideRoot: options.allowOutsideRoot ?? false,
     sources,
     report,

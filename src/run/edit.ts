@@ -17,6 +17,8 @@ import { chooseHosting } from './run-recipe.js';
 import { checkHostingAvailable } from './hosting-check.js';
 import { prepareRun } from './prepare.js';
 import { executePlan, type RunSummary } from './scheduler.js';
+import { assertImageFile } from '../recipe/sources/image-file.js';
+import { buildWriteGuard } from '../store/write-guard.js';
 
 export interface EditOptions {
   readonly image: string;
@@ -38,6 +40,8 @@ export async function runEdit(
 ): Promise<{ readonly summary: RunSummary; readonly output: string | null }> {
   const { rt } = deps;
   const node = editNode(options, rt.cwd);
+  if (node.input.kind === 'source' && node.input.path !== undefined)
+    await assertImageFile(node.input.path, options.image);
   const outBase = resolve(
     rt.cwd,
     options.output ??
@@ -76,6 +80,13 @@ export async function runEdit(
           store,
           hosting,
           lockPath: null,
+          // The output path is the user's own choice (-o), so it may be anywhere but onto the image itself.
+          writeGuard: await buildWriteGuard({
+            projectRoot,
+            allowOutsideRoot: true,
+            protectedFiles: node.input.kind === 'source' && node.input.path ? [node.input.path] : [],
+            cacheDir: store.root,
+          }),
           onEvent: deps.onEvent,
           pid: deps.pid,
           isAlive: deps.isAlive,

@@ -1,18 +1,19 @@
 /**
  * Checks before any request is made: a node that will run needs a local file hosted and no
  * hosting is configured (RunComfy fetches image URLs itself; it cannot read this machine's
- * disk); or the hosting command comes from a recipe the user has not said they trust.
+ * disk); or the hosting destination comes from a recipe the user has not said they trust.
  */
 import { ExitCode, KontextError } from '../errors.js';
-import { HostingError, type Hosting } from '../hosting/index.js';
+import type { Hosting } from '../hosting/index.js';
 import type { UserConfig } from '../recipe/user-config.js';
 import type { HostingConfig } from '../recipe/types.js';
 import type { LazySession } from '../providers/lazy.js';
+import { checkRecipeHostingTrusted } from '../hosting/trust.js';
 import { enforceMaxCost, type Prepared } from './prepare.js';
 
 /**
- * What a run checks before its first request, in this order: hosting available, hosting
- * command trusted, then (only when there is work) the provider session opened — so a missing
+ * What a run checks before its first request, in this order: hosting available, recipe
+ * hosting trusted, then (only when there is work) the provider session opened — so a missing
  * token fails before anything else — and `--max-cost`. Plain runs and watch cycles share it.
  */
 export async function preflight(
@@ -24,13 +25,14 @@ export async function preflight(
     readonly session: LazySession;
     readonly recipeFile: string;
     readonly trustHostingCommand?: boolean | undefined;
+    readonly trustRecipeHosting?: boolean | undefined;
     readonly maxCostUsd?: number | undefined;
     readonly signal?: AbortSignal | undefined;
   },
 ): Promise<void> {
   checkHostingAvailable(prepared, p.hosting);
-  checkHostingCommandTrusted(p.hostingConfig, p.user, {
-    trusted: p.trustHostingCommand ?? false,
+  checkRecipeHostingTrusted(p.hostingConfig, p.user.hosting, {
+    trusted: p.trustRecipeHosting === true || p.trustHostingCommand === true,
     billable: prepared.billable,
     recipeFile: p.recipeFile,
   });
@@ -53,34 +55,6 @@ export function checkHostingAvailable(prepared: Prepared, hosting: Hosting | nul
     {
       exitCode: ExitCode.DATA_ERR,
       hint: 'add `hosting: { mode: s3, bucket: ... }` or `hosting: { mode: command, command: ... }` to the recipe, pass --hosting inline (data URI; unconfirmed by RunComfy), or use an https URL source',
-    },
-  );
-}
-
-/** Whether two `command:` values are the same program and arguments. */
-function sameCommand(a: string | readonly string[], b: string | readonly string[]): boolean {
-  return JSON.stringify(typeof a === 'string' ? a : [...a]) === JSON.stringify(typeof b === 'string' ? b : [...b]);
-}
-
-/**
- * `hosting: { mode: command }` runs a program on this machine. From a shared recipe that is
- * someone else's code, so it runs only when the user's own config names the same command, or
- * the user passed `--trust-hosting-command` after reading it. Checked only when something will
- * run (a dry run or an all-cached run executes nothing). The command text is never echoed: it
- * may carry a token.
- */
-export function checkHostingCommandTrusted(
-  chosen: HostingConfig | null,
-  user: UserConfig,
-  options: { readonly trusted: boolean; readonly billable: number; readonly recipeFile: string },
-): void {
-  if (chosen?.mode !== 'command' || options.trusted || options.billable === 0) return;
-  if (user.hosting?.mode === 'command' && sameCommand(user.hosting.command, chosen.command)) return;
-  throw new HostingError(
-    'E_HOSTING_COMMAND_UNTRUSTED',
-    `${options.recipeFile}: the recipe's hosting command would run on this machine, and kontext runs a recipe's command only when you trust it`,
-    {
-      hint: 'read hosting.command in the recipe, then pass --trust-hosting-command, or put the same hosting block in your user config (~/.config/kontext/config.json)',
     },
   );
 }

@@ -6,6 +6,7 @@ import type { Hosting } from '../hosting/index.js';
 import type { Provider } from '../providers/types.js';
 import type { Runtime } from '../runtime.js';
 import type { Store } from '../store/types.js';
+import type { WriteGuard } from '../store/write-guard.js';
 import type { RunEvent } from './events.js';
 import type { InflightRegistry } from './inflight.js';
 import type { LockWriter } from './lock-writer.js';
@@ -50,6 +51,8 @@ export interface RunDeps {
   readonly store: Store;
   /** How local files and stale outputs reach the API; `null` when none is configured. */
   readonly hosting: Hosting | null;
+  /** What outputs and `save:` copies may not overwrite; default: only `.git` and lock files. */
+  readonly writeGuard?: WriteGuard | undefined;
   /** `<recipe-stem>.lock.json` beside the recipe; `null` for one-off edits (no lock). */
   readonly lockPath: string | null;
   /** Shared across watch cycles so a request still wanted is awaited, not submitted again. */

@@ -1,33 +1,30 @@
 /**
  * Outputs are materialized from the store: `<out>/<node-id>.<ext>` plus `save:` copies.
- * Copies go through a temp file and a rename, so a half-written image never looks finished.
+ * Copies go through a temp file and a rename, so a half-written image never looks finished, and
+ * never through a symlink or onto the recipe, its lock, its sources, `.git` or the cache.
  * An existing output of the right size is left alone (a no-op run stays a no-op, no hashing),
  * unless the caller knows the file should now hold other bytes (`force`): a fresh result, or a
  * cache hit the lock does not list for that node.
  */
-import { copyFile, rename, rm, stat } from 'node:fs/promises';
 import { outputPathFor } from '../plan/index.js';
-import { tempPathFor, withParentDir } from '../store/atomic.js';
-import { verifyBlobCopy } from '../store/index.js';
+import { copyFileSafely } from '../store/safe-write.js';
+import { BASE_WRITE_GUARD, type WriteGuard } from '../store/write-guard.js';
 import { ownValue } from '../util/own.js';
 import { outputWriteError } from './output-errors.js';
 
-/** Copy the blob to `dest` unless (without `force`) an output of that size is already there. Returns true when written. */
-export async function materialize(blob: string, dest: string, force = false): Promise<boolean> {
-  if (!force) {
-    const [source, existing] = await Promise.all([stat(blob), stat(dest).catch(() => null)]);
-    if (existing?.isFile() && existing.size === source.size) return false;
-  }
-  const tmp = tempPathFor(dest);
-  try {
-    await withParentDir(dest, () => copyFile(blob, tmp));
-    await verifyBlobCopy(blob, tmp); // a damaged blob never reaches out/ (it is dropped; BlobCorruptError)
-    await rename(tmp, dest);
-  } catch (e) {
-    await rm(tmp, { force: true });
-    throw e;
-  }
-  return true;
+/**
+ * Copy the blob to `dest` unless (without `force`) an output of that size is already there.
+ * Returns true when written. The guard says what may not be overwritten (see safe-write.ts);
+ * the copy is checked against the blob's sha256 before it lands, so a damaged blob never
+ * reaches out/ (it is dropped: BlobCorruptError).
+ */
+export async function materialize(
+  blob: string,
+  dest: string,
+  force = false,
+  guard: WriteGuard = BASE_WRITE_GUARD,
+): Promise<boolean> {
+  return copyFileSafely(blob, dest, guard, force);
 }
 
 /** Materialize the node output and its `save:` copy (rewritten when `force`). Returns the main output path and whether anything was written. */
@@ -38,17 +35,19 @@ export async function writeOutputs(
   ext: string,
   save: string | null,
   force = false,
+  guard: WriteGuard = BASE_WRITE_GUARD,
 ): Promise<{ readonly output: string; readonly restored: boolean }> {
   const output = outputPathFor(outDir, nodeId, ext);
-  const wrote = await materializeOrExplain(blob, output, force);
-  const savedCopy = save === null ? false : await materializeOrExplain(blob, save.split('{ext}').join(ext), force);
+  const wrote = await materializeOrExplain(blob, output, force, guard);
+  const savedCopy =
+    save === null ? false : await materializeOrExplain(blob, save.split('{ext}').join(ext), force, guard);
   return { output, restored: wrote || savedCopy };
 }
 
 /** {@link materialize}, with a permission, disk or path failure turned into an error naming `dest`. */
-async function materializeOrExplain(blob: string, dest: string, force: boolean): Promise<boolean> {
+async function materializeOrExplain(blob: string, dest: string, force: boolean, guard: WriteGuard): Promise<boolean> {
   try {
-    return await materialize(blob, dest, force);
+    return await materialize(blob, dest, force, guard);
   } catch (e) {
     throw outputWriteError(e, dest);
   }

@@ -20,6 +20,7 @@ import { prepareRun } from './prepare.js';
 import { executePlan, type RunSummary } from './scheduler.js';
 import { preflight } from './hosting-check.js';
 import { prefetchInputs } from './prefetch.js';
+import { writeGuardFor } from './write-guard-for.js';
 
 export interface RunRecipeOptions extends RunOptions {
   readonly provider?: ProviderName | undefined;
@@ -27,8 +28,10 @@ export interface RunRecipeOptions extends RunOptions {
   readonly cacheDir?: string | undefined;
   readonly strict?: boolean | undefined;
   readonly allowOutsideRoot?: boolean | undefined;
-  /** Run a `hosting: { mode: command }` taken from the recipe (`--trust-hosting-command`). */
+  /** @deprecated the old name of `trustRecipeHosting` (`--trust-hosting-command`); still honoured. */
   readonly trustHostingCommand?: boolean | undefined;
+  /** Use the recipe's own hosting destination (command, S3 bucket/endpoint) (`--trust-recipe-hosting`). */
+  readonly trustRecipeHosting?: boolean | undefined;
   /** Before running, emit a `node-plan` event per node that will run: why, and how its input reaches the API. */
   readonly explain?: boolean | undefined;
 }
@@ -126,6 +129,11 @@ export async function runRecipe(
             store,
             hosting,
             lockPath,
+            writeGuard: await writeGuardFor(recipe, {
+              lockPath,
+              cacheDir: store.root,
+              allowOutsideRoot: options.allowOutsideRoot ?? false,
+            }),
             onEvent,
             pid: deps.pid,
             isAlive: deps.isAlive,

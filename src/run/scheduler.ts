@@ -184,6 +184,7 @@ class Scheduler {
           done.record.ext,
           node.save,
           true,
+          this.deps.writeGuard,
         );
         recorded = this.#record(node, done.record, output);
         this.#counts.done++;
@@ -277,6 +278,7 @@ class Scheduler {
         hit.ext,
         node.save,
         changed,
+        this.deps.writeGuard,
       );
       this.#record(node, hit, output);
       this.#counts.cached++;

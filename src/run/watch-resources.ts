@@ -17,6 +17,8 @@ import { openStore } from '../store/index.js';
 import type { Store } from '../store/types.js';
 import type { RunEvent } from './events.js';
 import { preflight } from './hosting-check.js';
+import { writeGuardFor } from './write-guard-for.js';
+import type { WriteGuard } from '../store/write-guard.js';
 import type { Prepared } from './prepare.js';
 import { cacheDirFor, chooseHosting, lockPathFor, type RunRecipeOptions } from './run-recipe.js';
 
@@ -30,6 +32,7 @@ export interface CycleResources {
     readonly providerName: ProviderName;
     readonly store: Store;
     readonly hosting: Hosting | null;
+    readonly writeGuard: WriteGuard;
   };
   /** The settings `deps.hosting` was built from (how long its URLs live decides what is hosted ahead). */
   readonly hostingConfig: HostingConfig | null;
@@ -86,7 +89,17 @@ export class WatchResources {
       providerName,
       store,
       lockPath: lockPathFor(recipe),
-      deps: { provider: session.provider, providerName, store, hosting },
+      deps: {
+        provider: session.provider,
+        providerName,
+        store,
+        hosting,
+        writeGuard: await writeGuardFor(recipe, {
+          lockPath: lockPathFor(recipe),
+          cacheDir: store.root,
+          allowOutsideRoot: options.allowOutsideRoot ?? false,
+        }),
+      },
       hostingConfig: config,
       check: (prepared) =>
         preflight(prepared, {

@@ -6,5 +6,5 @@ export { openStore } from './open-store.js';
 export { cacheKey } from './cache-key.js';
 export { canonicalJson } from './canonical-json.js';
 export { formatLock, LockCache, readLock, removeLockEntries, updateLock } from './lock-file.js';
-export { isBlobCorrupt, verifyBlobCopy } from './blobs.js';
+export { isBlobCorrupt } from './blobs.js';
 export type { JournalEntry, LockEntry, RunRecord, Store } from './types.js';

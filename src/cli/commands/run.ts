@@ -75,6 +75,6 @@ export function runOptionsFrom(opts: Record<string, unknown>, ctx: CliContext): 
     strict: opts['strict'] === true,
     explain: opts['explain'] === true,
     allowOutsideRoot: opts['allowOutsideRoot'] === true,
-    trustHostingCommand: opts['trustHostingCommand'] === true,
+    trustRecipeHosting: opts['trustRecipeHosting'] === true || opts['trustHostingCommand'] === true,
   };
 }

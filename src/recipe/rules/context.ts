@@ -12,6 +12,11 @@ export interface RuleContext {
   /** Folder of the recipe file: relative paths resolve against it. */
   readonly dir: string;
   readonly projectRoot: string;
+  /** Absolute path of the recipe file, and of its lock beside it. */
+  readonly file: string;
+  readonly lockPath: string;
+  /** Where a path really leads through symlinks (gathered before the rules, see write-paths.ts); else itself. */
+  readonly real: (abs: string) => string;
   readonly allowOutsideRoot: boolean;
   /** Sources that resolved (exist, matched), by name. */
   readonly sources: ReadonlyMap<string, Source>;

@@ -8,6 +8,7 @@ import { outputsInsideRoot } from './paths.js';
 import { saveCollisions, savePlaceholders } from './save.js';
 import { aspectRatio, modelForm, seedRange, variantsRange } from './values.js';
 import { nestedVariants } from './variants.js';
+import { writeTargets } from './write-targets.js';
 
 export type { Rule, RuleContext } from './context.js';
 
@@ -26,6 +27,7 @@ export const RULES: readonly Rule[] = [
   savePlaceholders,
   saveCollisions,
   outputsInsideRoot,
+  writeTargets,
   reservedParams,
 ];
 

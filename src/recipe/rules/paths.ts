@@ -1,15 +1,23 @@
 /**
- * Output paths stay inside the project root (docs/architecture.md#the-recipe): a shared recipe must not write to
- * `../../etc`. Reading sources from outside is fine. The check is lexical (after resolving
- * `..`), which is what a reviewer reading the recipe sees.
+ * Output paths stay inside the project root (docs/architecture.md#the-recipe): a shared recipe
+ * must not write to `../../etc`. Checked on the path as written (what a reviewer reading the
+ * recipe sees) and on where it really leads through symlinks (`save: homelink/.bashrc` with
+ * `homelink` linking out of the project).
  */
 import path from 'node:path';
 import type { DocPath } from '../yaml/locate.js';
-import type { Rule } from './context.js';
+import type { Rule, RuleContext } from './context.js';
+import { realForm } from '../write-paths.js';
 
-function isInside(root: string, target: string): boolean {
+export function isInside(root: string, target: string): boolean {
   const rel = path.relative(root, target);
   return rel === '' || (rel !== '..' && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel));
+}
+
+/** Where `abs` really leads (see write-paths.ts) is inside the project root, as written or as it really is. */
+function insideReally(ctx: RuleContext, abs: string, isFolder: boolean): boolean {
+  const real = realForm(abs, isFolder, ctx.real);
+  return isInside(ctx.projectRoot, real) || isInside(ctx.real(ctx.projectRoot), real);
 }
 
 export const outputsInsideRoot: Rule = (ctx) => {
@@ -20,7 +28,9 @@ export const outputsInsideRoot: Rule = (ctx) => {
     ...ctx.draft.passes.map((p) => ({ at: ['passes', p.index, 'save'] as DocPath, value: p.save, what: 'save path' })),
   ];
   return outputs.flatMap(({ at, value, what }) => {
-    if (value === undefined || isInside(ctx.projectRoot, path.resolve(ctx.dir, value))) return [];
+    if (value === undefined) return [];
+    const abs = path.resolve(ctx.dir, value);
+    if (isInside(ctx.projectRoot, abs) && insideReally(ctx, abs, what === 'output folder')) return [];
     return [
       ctx.report({
         code: 'outside-root',

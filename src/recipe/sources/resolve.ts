@@ -1,7 +1,9 @@
 /**
  * Sources → concrete inputs, with the file-system checks: a local file must exist (exit 66
- * otherwise), a glob must match at least one file (66), a URL must be https. Sources outside
- * the project root may be read. All sources are checked in parallel.
+ * otherwise), a glob must match at least one file (66), a URL must be https. Files (after
+ * following symlinks) outside
+ * the project root are refused, and so is a file that is not an image (source-guard.ts). All
+ * sources are checked in parallel.
  */
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
@@ -14,6 +16,14 @@ import { classifySource } from './classify.js';
 import { expandGlob } from './glob.js';
 import { GlobPatternError } from './glob-pattern.js';
 import { instanceNames } from './instance-names.js';
+import { checkSourceFiles, sourceVerdictText } from './source-guard.js';
+
+/** Where local sources may really live: see source-guard.ts. */
+export interface SourceRoots {
+  readonly projectRoot: string;
+  /** Absolute; each as written and as realpath. */
+  readonly roots: readonly string[];
+}
 
 export interface SourceCheck {
   /** Resolvable sources, in recipe order (without `location`; the caller adds it). */
@@ -28,14 +38,15 @@ export async function resolveSources(
   draft: Draft,
   dir: string,
   report: Report,
-  exclude: ReadonlySet<string> = new Set(),
+  exclude: ReadonlySet<string>,
+  allowed: SourceRoots,
 ): Promise<SourceCheck> {
   const results = await Promise.all(
     // Non-strings and empty strings are the schema's to report.
     draft.sources.map((s) =>
       s.spec === undefined || s.spec === ''
         ? Promise.resolve(undefined)
-        : resolveOne(s.name, s.spec, dir, report, exclude),
+        : resolveOne(s.name, s.spec, dir, report, exclude).then((one) => guarded(one, dir, report, allowed)),
     ),
   );
   const sources: Source[] = [];
@@ -46,6 +57,29 @@ export async function resolveSources(
     else problems.push(r.problem);
   }
   return { sources, problems };
+}
+
+/** A local source with a file that is not an image inside the allowed roots becomes a problem (the first such file). */
+async function guarded(one: One, dir: string, report: Report, allowed: SourceRoots): Promise<One> {
+  if (!('source' in one) || one.source.kind === 'url') return one;
+  const files = one.source.instances.flatMap((i) => (i.path === undefined ? [] : [i.path]));
+  const verdicts = await checkSourceFiles(files, allowed.roots);
+  const bad = verdicts.findIndex((v) => !v.ok);
+  const verdict = verdicts[bad];
+  if (verdict === undefined || verdict.ok) return one;
+  const file = files[bad] as string;
+  const shown = one.source.kind === 'file' ? one.source.spec : path.relative(dir, file) || file;
+  const text = sourceVerdictText(verdict, shown, allowed.projectRoot);
+  const more = verdicts.filter((v) => !v.ok).length - 1;
+  return {
+    problem: report({
+      code: verdict.code,
+      path: ['sources', one.source.name],
+      message:
+        more > 0 ? `${text.message} (and ${more} more ${more === 1 ? 'file' : 'files'} of this glob)` : text.message,
+      hint: text.hint,
+    }),
+  };
 }
 
 async function resolveOne(

@@ -10,10 +10,14 @@ import { createRuntime, type Runtime } from '../../../src/runtime.js';
 let root = '';
 let rt: Runtime;
 
+/** The PNG signature: sources must be images by their first bytes, whatever the test writes after it. */
+const PNG_MAGIC = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+
 async function put(rel: string, content: string | Uint8Array = ''): Promise<string> {
   const file = path.join(root, rel);
   await mkdir(path.dirname(file), { recursive: true });
-  await writeFile(file, content);
+  const image = typeof content === 'string' && /\.(png|jpe?g)$/.test(rel);
+  await writeFile(file, image ? Buffer.concat([PNG_MAGIC, Buffer.from(content)]) : content);
   return file;
 }
 
@@ -125,16 +129,19 @@ describe('loadRecipe', () => {
     });
   });
 
-  it('reads sources outside the project root without complaint', async () => {
+  it('refuses a source outside the project root, unless its folder is in allowed_source_roots', async () => {
     const outside = await mkdtemp(path.join(os.tmpdir(), 'kontext-outside-'));
     try {
-      await writeFile(path.join(outside, 'x.jpg'), 'x');
+      await writeFile(path.join(outside, 'x.jpg'), Buffer.concat([PNG_MAGIC, Buffer.from('x')]));
       await put(
         'recipes/r.yml',
         `version: 1\nsources:\n  photo: ${path.join(outside, 'x.jpg')}\npasses:\n  - id: a\n` +
           '    prompt: Keep it unchanged. Add a hat.\n',
       );
-      const recipe = await loadRecipe('recipes/r.yml', { rt });
+      const err = (await rejection(loadRecipe('recipes/r.yml', { rt }))) as RecipeError;
+      expect(err.exitCode).toBe(ExitCode.DATA_ERR);
+      expect(err.problems[0]).toMatchObject({ code: 'source-outside-root', location: { line: 3, col: 10 } });
+      const recipe = await loadRecipe('recipes/r.yml', { rt, allowedSourceRoots: [outside] });
       expect(recipe.sources[0]?.instances[0]?.path).toBe(path.join(outside, 'x.jpg'));
     } finally {
       await rm(outside, { recursive: true, force: true });

@@ -10,13 +10,15 @@ import { loadRecipe } from '../../../src/recipe/index.js';
 import { createRuntime } from '../../../src/runtime.js';
 
 let root = '';
+/** Sources must be images by their first bytes; nothing reads further. */
+const JPEG_MAGIC = Buffer.from([0xff, 0xd8, 0xff, 0xe0]);
 
 beforeAll(async () => {
   root = await mkdtemp(path.join(os.tmpdir(), 'kontext-scale-'));
   await mkdir(path.join(root, 'shots'));
   await Promise.all(
     Array.from({ length: 1000 }, (_, i) =>
-      writeFile(path.join(root, 'shots', `shot-${String(i).padStart(4, '0')}.jpg`), ''),
+      writeFile(path.join(root, 'shots', `shot-${String(i).padStart(4, '0')}.jpg`), JPEG_MAGIC),
     ),
   );
   const passes = Array.from(

@@ -120,12 +120,12 @@ describe('kontext run with hosting: command', () => {
     expect(summaryOf(same)).toMatchObject({ exitCode: 0, done: 2 });
   });
 
-  it('kontext run: exit 77 with a one-line reason without --trust-hosting-command, exit 0 with it', async () => {
+  it('run: exit 77 with a one-line reason without trust, exit 0 with --trust-hosting-command (old name)', async () => {
     await project.writeRecipe(recipeYaml({ hosting: COMMAND }));
     const refused = await project.cli(['run', project.recipePath]);
     expect(refused.code).toBe(77);
-    expect(refused.stderr).toMatch(/the recipe's hosting command would run on this machine/);
-    expect(refused.stderr).toMatch(/--trust-hosting-command/);
+    expect(refused.stderr).toMatch(/hosting\.command: the hosting command would run on this machine/);
+    expect(refused.stderr).toMatch(/--trust-recipe-hosting/);
     expect(refused.stderr).not.toContain('upload.sh');
     expect(await uploads()).toEqual([]);
 

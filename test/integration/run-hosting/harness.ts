@@ -217,6 +217,9 @@ export function useS3Project(use: (s3: TestS3Server, project: Project) => void):
   beforeEach(async () => {
     s3 = await startS3Server();
     project = await createProject({ ...TEST_AWS_ENV });
+    // The user's own bucket: a recipe naming the same destination needs no --trust-recipe-hosting.
+    await mkdir(project.configDir, { recursive: true });
+    await writeFile(join(project.configDir, 'config.json'), JSON.stringify({ hosting: s3Hosting(s3) }));
     use(s3, project);
   });
   afterEach(async () => {

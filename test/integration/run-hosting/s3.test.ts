@@ -107,7 +107,8 @@ describe('kontext run with hosting: s3 (presigned URLs)', () => {
 describe('kontext run with hosting: s3 (public_base_url)', () => {
   it('passes public object URLs (no signature) that the API fetches anonymously', async () => {
     await project.writeRecipe(recipeYaml({ hosting: hosting({ public_base_url: `${s3.endpoint}/${s3.bucket}` }) }));
-    const first = await project.run();
+    // A base URL the user config does not name: the recipe's choice, so trusted explicitly.
+    const first = await project.run({ options: { trustRecipeHosting: true } });
     expect(failures(first)).toEqual([]);
     expect(summaryOf(first)).toMatchObject({ exitCode: 0, done: 5 });
     expect(s3.count('PUT')).toBe(3);
@@ -122,7 +123,10 @@ describe('kontext run with hosting: s3 (public_base_url)', () => {
 
     // Public URLs never expire: a much later run reuses the records without any S3 request.
     const before = s3.requests.length;
-    const later = await project.run({ now: () => Date.now() + 30 * 86_400_000, options: { force: ['background'] } });
+    const later = await project.run({
+      now: () => Date.now() + 30 * 86_400_000,
+      options: { force: ['background'], trustRecipeHosting: true },
+    });
     expect(summaryOf(later)).toMatchObject({ exitCode: 0, submitted: 1 });
     expect(s3.requests.slice(before).filter((r) => r.method !== 'GET')).toEqual([]);
   });

@@ -2,7 +2,7 @@
  * `kontext edit` as a library call (`runEdit`): a one-off edit writes its output; with a seed a
  * repeat is a cache hit (zero submits); a missing image fails with exit 66 before any request.
  */
-import { stat } from 'node:fs/promises';
+import { stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runEdit } from '../../../src/run/edit.js';
@@ -71,6 +71,13 @@ describe('kontext edit (runEdit)', () => {
     expect(rig.calls().filter(isSubmit)).toHaveLength(1);
     expect(eventsOf(again.events, 'node-cached')).toHaveLength(1);
     expect(await sha256File(again.output ?? '')).toBe(sha);
+  });
+
+  it('an --image that is not an image (a dotenv file) fails with exit 65 naming it, before any request', async () => {
+    await writeFile(join(project.root, '.env'), 'RUNCOMFY_TOKEN=secret\n');
+    await expect(edit({ image: '.env' })).rejects.toMatchObject({ exitCode: 65, code: 'E_SOURCE_NOT_IMAGE' });
+    await expect(edit({ image: '.env' })).rejects.toThrow(/--image \.env: not an image/);
+    expect(rig.calls()).toEqual([]);
   });
 
   it('a missing image fails with exit 66 before any request', async () => {

@@ -48,7 +48,7 @@ describe('watch: hosting ahead of the -j slots', () => {
     const putsAtStart = new Map<string, number>();
     rig = await startWatchRig(recipe('assets/*.jpg', server.endpoint, server.bucket), {
       env: { ...TEST_AWS_ENV },
-      options: { jobs: 1 },
+      options: { jobs: 1, trustRecipeHosting: true },
       // The first submit takes 1.5 s to answer: plenty of time for four small uploads.
       setup: async (_p, _env, emulator) =>
         emulator.setScenario({ faults: [{ kind: 'slow', on: 'submit', nth: 1, delay_ms: 1500 }] }),
@@ -70,7 +70,10 @@ describe('watch: hosting ahead of the -j slots', () => {
     const server = (s3 = await startS3Server());
     const slow = (proxy = await startSlowProxy(server.endpoint, (n) => (n === 2 ? 1500 : 0)));
     const write = (glob: string): string => recipe(glob, slow.endpoint, server.bucket);
-    rig = await startWatchRig(write('assets/p*.jpg'), { env: { ...TEST_AWS_ENV }, options: { jobs: 1 } });
+    rig = await startWatchRig(write('assets/p*.jpg'), {
+      env: { ...TEST_AWS_ENV },
+      options: { jobs: 1, trustRecipeHosting: true },
+    });
     // The first image is up and its node done; the second image's PUT is being held.
     await until(() => slow.puts.length >= 2, 8_000, 'a second PUT');
     expect(slow.puts[0]?.fate).toBe('forwarded');
@@ -92,7 +95,7 @@ describe('watch: hosting ahead of the -j slots', () => {
     const server = (s3 = await startS3Server());
     const slow = (proxy = await startSlowProxy(server.endpoint, (n) => (n === 2 ? 1000 : 0)));
     const v1 = recipe('assets/p*.jpg', slow.endpoint, server.bucket);
-    rig = await startWatchRig(v1, { env: { ...TEST_AWS_ENV }, options: { jobs: 1 } });
+    rig = await startWatchRig(v1, { env: { ...TEST_AWS_ENV }, options: { jobs: 1, trustRecipeHosting: true } });
     await until(() => slow.puts.length >= 2, 8_000, 'a second PUT');
     // A pass added downstream: the `a` nodes keep their keys; the one in flight is awaited.
     const B = 'Keep everything else unchanged. Add a soft shadow.';

@@ -14,6 +14,8 @@ export interface FakeOptions {
   readonly projectRoot?: string;
   readonly dir?: string;
   readonly allowOutsideRoot?: boolean;
+  /** Where paths really lead (symlinks), lexical → real; the rest lead where they say. */
+  readonly real?: Readonly<Record<string, string>>;
 }
 
 export function contextFrom(text: string, options: FakeOptions = {}): RuleContext {
@@ -35,6 +37,9 @@ export function contextFrom(text: string, options: FakeOptions = {}): RuleContex
     graph: buildGraph(draft),
     dir: options.dir ?? '/proj/recipes',
     projectRoot: options.projectRoot ?? '/proj',
+    file: `${options.dir ?? '/proj/recipes'}/r.yml`,
+    lockPath: `${options.dir ?? '/proj/recipes'}/r.lock.json`,
+    real: (p) => options.real?.[p] ?? p,
     allowOutsideRoot: options.allowOutsideRoot ?? false,
     sources,
     report: makeReport('r.yml', doc, lines),

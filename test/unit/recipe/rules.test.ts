@@ -4,6 +4,7 @@ import { RULES, runRules } from '../../../src/recipe/rules/index.js';
 import { passIds, recipeName, sourceNames } from '../../../src/recipe/rules/names.js';
 import { reservedParams } from '../../../src/recipe/rules/params.js';
 import { outputsInsideRoot } from '../../../src/recipe/rules/paths.js';
+import { writeTargets } from '../../../src/recipe/rules/write-targets.js';
 import { saveCollisions, savePlaceholders } from '../../../src/recipe/rules/save.js';
 import { aspectRatio, modelForm, seedRange, variantsRange } from '../../../src/recipe/rules/values.js';
 import { nestedVariants } from '../../../src/recipe/rules/variants.js';
@@ -309,6 +310,62 @@ const CASES: readonly Case[] = [
     options: { allowOutsideRoot: true },
     text: 'version: 1\nout: ../../etc\n',
     expect: [],
+  },
+  {
+    name: 'save: through a symlinked folder that leads out of the root (homelink/.bashrc)',
+    rule: outputsInsideRoot,
+    options: { real: { '/proj/recipes/homelink': '/home/someone' } },
+    text: p('  - id: a\n    prompt: x\n    save: homelink/.bashrc\n'),
+    expect: ['outside-root@7:11'],
+  },
+  // write targets
+  {
+    name: 'save: a folder of its own',
+    rule: writeTargets,
+    text: p('  - id: a\n    prompt: x\n    save: final/{source}.{ext}\n'),
+    expect: [],
+  },
+  {
+    name: 'save: onto the recipe',
+    rule: writeTargets,
+    text: p('  - id: a\n    prompt: x\n    save: r.yml\n'),
+    expect: ['write-protected@7:11'],
+    message: 'the recipe itself',
+  },
+  {
+    name: 'save: onto the lock',
+    rule: writeTargets,
+    text: p('  - id: a\n    prompt: x\n    save: r.lock.json\n'),
+    expect: ['write-protected@7:11'],
+  },
+  {
+    name: 'save: into .git, even with --allow-outside-root',
+    rule: writeTargets,
+    options: { allowOutsideRoot: true },
+    text: p('  - id: a\n    prompt: x\n    save: ../.git/config\n'),
+    expect: ['write-protected@7:11'],
+    message: 'a .git folder',
+  },
+  {
+    name: 'save: a template that can produce a source file',
+    rule: writeTargets,
+    text: p('  - id: a\n    prompt: x\n    save: /p/{source}.{ext}\n'),
+    expect: ['write-protected@7:11'],
+    message: 'the source "photo"',
+  },
+  {
+    name: 'save: onto the recipe through a symlinked folder',
+    rule: writeTargets,
+    options: { real: { '/proj/recipes/alias': '/proj/recipes' } },
+    text: p('  - id: a\n    prompt: x\n    save: alias/r.yml\n'),
+    expect: ['write-protected@7:11'],
+  },
+  {
+    name: 'out: into the cache dir',
+    rule: writeTargets,
+    text: 'version: 1\nout: ../.kontext/x\n',
+    expect: ['write-protected@2:6'],
+    message: 'the cache dir',
   },
   // params
   {

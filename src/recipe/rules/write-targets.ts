@@ -1,0 +1,108 @@
+/**
+ * `out:` and `save:` must not point at what a run must never overwrite: a `.git` folder, the
+ * recipe, its lock (any `*.lock.json`), its sources (glob matches included: a source overwritten
+ * by its own output changes, re-runs and is paid for on every run) or the cache dir. Checked on
+ * the paths as written and as they really are through symlinks (`ctx.real`); the run checks
+ * again when it writes, because links can change in between. `--allow-outside-root` never
+ * lifts these.
+ */
+import path from 'node:path';
+import type { Problem } from '../../errors.js';
+import type { DocPath } from '../yaml/locate.js';
+import type { Rule, RuleContext } from './context.js';
+import { isInside } from './paths.js';
+import { realForm } from '../write-paths.js';
+
+const EXTS = '(?:png|jpg|jpeg|webp|gif|avif|heic)';
+
+function escapeRegex(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+function alternatives(values: readonly string[]): string {
+  return values.length === 0 ? '[^/]*' : `(?:${values.map(escape).join('|')})`;
+}
+
+/** A regex for every file an absolute `save:` template can produce (an empty `{variant}` may drop a separator). */
+function templateRegex(template: string, ctx: RuleContext): RegExp {
+  const passes = ctx.draft.passes.flatMap((p) => (p.id === undefined ? [] : [String(p.id)]));
+  const sources = [...ctx.sources.values()].flatMap((s) => [s.name, ...s.instances.flatMap((i) => i.instance ?? [])]);
+  const parts = template.split(/(\{(?:pass|source|variant|ext)\})/);
+  let out = '';
+  for (const part of parts) {
+    if (part === '{pass}') out += alternatives(passes);
+    else if (part === '{source}') out += alternatives(sources);
+    else if (part === '{variant}') out += '[^/]*';
+    else if (part === '{ext}') out += EXTS;
+    else out += escapeRegex(part).replace(/[-_. ]$/, (c) => (template.includes(`${c}{variant}`) ? `${c}?` : c));
+  }
+  return new RegExp(`^${out}$`);
+}
+
+interface Target {
+  readonly at: DocPath;
+  readonly value: string;
+  readonly kind: 'out' | 'save';
+}
+
+function targets(ctx: RuleContext): Target[] {
+  const out: Target[] = ctx.draft.out === undefined ? [] : [{ at: ['out'], value: ctx.draft.out, kind: 'out' }];
+  const saves: Target[] = [
+    ...(ctx.draft.defaults.save === undefined
+      ? []
+      : [{ at: ['defaults', 'save'] as DocPath, value: ctx.draft.defaults.save, kind: 'save' as const }]),
+    ...ctx.draft.passes.flatMap((p) =>
+      p.save === undefined
+        ? []
+        : [{ at: ['passes', p.index, 'save'] as DocPath, value: p.save, kind: 'save' as const }],
+    ),
+  ];
+  return [...out, ...saves];
+}
+
+/** What `abs` (a folder for `out:`, a template for `save:`) would overwrite, or null. */
+function clash(
+  abs: string,
+  kind: Target['kind'],
+  ctx: RuleContext,
+  protectedFiles: ReadonlyMap<string, string>,
+): string | null {
+  if (abs.split(path.sep).includes('.git')) return 'a .git folder';
+  if (isInside(path.join(ctx.projectRoot, '.kontext'), abs)) return 'the cache dir';
+  if (kind === 'out') return null;
+  if (abs.endsWith('.lock.json')) return 'a lock file';
+  const re = templateRegex(abs, ctx);
+  for (const [file, what] of protectedFiles) if (re.test(file)) return what;
+  return null;
+}
+
+export const writeTargets: Rule = (ctx) => {
+  const protectedFiles = new Map<string, string>();
+  const add = (file: string, what: string): void => {
+    protectedFiles.set(file, what);
+    protectedFiles.set(ctx.real(file), what);
+  };
+  add(ctx.file, 'the recipe itself');
+  add(ctx.lockPath, "the recipe's lock file");
+  for (const s of ctx.sources.values())
+    for (const i of s.instances) if (i.path !== undefined) add(i.path, `the source "${s.name}" (${i.path})`);
+  const out: Problem[] = [];
+  for (const t of targets(ctx)) {
+    const abs = path.resolve(ctx.dir, t.value);
+    const hit =
+      clash(abs, t.kind, ctx, protectedFiles) ??
+      clash(realForm(abs, t.kind === 'out', ctx.real), t.kind, ctx, protectedFiles);
+    if (hit === null) continue;
+    out.push(
+      ctx.report({
+        code: 'write-protected',
+        path: t.at,
+        message: `${t.kind === 'out' ? 'output folder' : 'save path'} "${t.value}" would write into ${hit}`,
+        hint:
+          'outputs never overwrite .git, the recipe, its lock, its sources or the cache ' +
+          '(not even with --allow-outside-root); choose a folder of their own',
+      }),
+    );
+  }
+  return out;
+};

@@ -1,0 +1,14 @@
+/** `kontext edit --image FILE`: the one local input must be an image too (source-guard.ts). */
+import { ExitCode, KontextError } from '../../errors.js';
+import { sniffImageFile } from '../../util/sniff-file.js';
+import { SOURCE_KINDS } from './source-guard.js';
+
+/** Throw exit 65 naming the file unless its first bytes are an image kind we accept. */
+export async function assertImageFile(file: string, shown: string): Promise<void> {
+  if ((await sniffImageFile(file)) !== null) return;
+  throw new KontextError(
+    'E_SOURCE_NOT_IMAGE',
+    `--image ${shown}: not an image (its first bytes are not ${SOURCE_KINDS}); kontext would upload it`,
+    { exitCode: ExitCode.DATA_ERR, hint: 'pass an image file' },
+  );
+}

@@ -1,0 +1,72 @@
+/**
+ * A local source is what kontext uploads, so a recipe must not be able to point one at a
+ * secret: each source file (and every glob match) must really be an image — judged by its
+ * magic bytes, not its name — and must really live inside the project root or a folder the
+ * user allowed (`allowed_source_roots` in the user config), after following symlinks. A
+ * "photo" that is a link to `~/.ssh/id_rsa`, or `.env` named as a source, is refused before
+ * anything is hashed or hosted.
+ */
+import path from 'node:path';
+import { isWithin, realPathDeep } from '../../util/real-path.js';
+import { sniffImageFile } from '../../util/sniff-file.js';
+
+/** Image kinds a source may be, for messages. */
+export const SOURCE_KINDS = 'PNG, JPEG, WebP, GIF, AVIF or HEIC';
+
+export type SourceVerdict =
+  | { readonly ok: true }
+  | { readonly ok: false; readonly code: 'source-outside-root'; readonly real: string; readonly linked: boolean }
+  | { readonly ok: false; readonly code: 'source-not-image' };
+
+/** `roots`: absolute, each as written and as realpath (see withRealRoots). */
+async function checkSourceFile(file: string, roots: readonly string[]): Promise<SourceVerdict> {
+  const lexical = path.resolve(file);
+  const real = await realPathDeep(lexical);
+  if (!roots.some((root) => isWithin(root, real))) {
+    return { ok: false, code: 'source-outside-root', real, linked: real !== lexical };
+  }
+  return (await sniffImageFile(real)) === null ? { ok: false, code: 'source-not-image' } : { ok: true };
+}
+
+/** The message for a refused source: `shown` is the file as the recipe names it. */
+export function sourceVerdictText(
+  verdict: Exclude<SourceVerdict, { ok: true }>,
+  shown: string,
+  projectRoot: string,
+): { readonly message: string; readonly hint: string } {
+  if (verdict.code === 'source-not-image') {
+    return {
+      message:
+        `"${shown}" is not an image (its first bytes are not ${SOURCE_KINDS}); ` +
+        'kontext uploads sources, so it refuses to read it',
+      hint: 'point the source at an image file',
+    };
+  }
+  const where = verdict.linked ? `is a symlink to ${verdict.real}, which is` : 'is';
+  return {
+    message:
+      `"${shown}" ${where} outside the project root ${projectRoot}; ` +
+      'kontext uploads sources, so they must live in the project',
+    hint:
+      'move or copy the image into the project, or add its folder to allowed_source_roots ' +
+      'in your user config (~/.config/kontext/config.json)',
+  };
+}
+
+/** Check many files, a bounded number at a time (a glob may match thousands). */
+export async function checkSourceFiles(
+  files: readonly string[],
+  roots: readonly string[],
+  limit = 32,
+): Promise<SourceVerdict[]> {
+  const out: SourceVerdict[] = new Array(files.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < files.length) {
+      const i = next++;
+      out[i] = await checkSourceFile(files[i] as string, roots);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, files.length) }, worker));
+  return out;
+}

@@ -1,0 +1,59 @@
+/**
+ * Copy a finished output into place without letting a symlink redirect it: the target's
+ * folders are resolved and checked (write-guard.ts), the bytes go to a temp file in the
+ * resolved folder, and a rename puts them in place — a rename replaces a symlink at the final
+ * name instead of writing through it. Checked again at write time (not only when the recipe
+ * was validated) because links can change in between.
+ */
+import { constants } from 'node:fs';
+import { copyFile, lstat, rename, rm, stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { verifyBlobCopy } from './blobs.js';
+import { ExitCode } from '../errors.js';
+import { realPathDeep } from '../util/real-path.js';
+import { tempPathFor, withParentDir } from './atomic.js';
+import { StoreError } from './errors.js';
+import { checkWriteTarget, type WriteGuard } from './write-guard.js';
+
+/**
+ * Copy `blob` to `target` unless (without `force`) a regular file of the same size is already
+ * there. A symlink at `target` is replaced, never followed; a folder there is an error.
+ * Returns true when written.
+ */
+export async function copyFileSafely(
+  blob: string,
+  target: string,
+  guard: WriteGuard,
+  force: boolean,
+): Promise<boolean> {
+  const real = await checkWriteTarget(target, guard);
+  const existing = await lstat(real).catch(() => null);
+  if (existing?.isDirectory()) {
+    throw new StoreError('E_WRITE_REFUSED', `refusing to write ${target}: it is a folder`, {
+      exitCode: ExitCode.DATA_ERR,
+      hint: 'move the folder away, or change out: or save: in the recipe',
+    });
+  }
+  if (!force && existing?.isFile() && existing.size === (await stat(blob)).size) return false;
+  const tmp = tempPathFor(real);
+  try {
+    await withParentDir(real, () => copyFile(blob, tmp, constants.COPYFILE_EXCL));
+    await verifyBlobCopy(blob, tmp); // a damaged blob never lands (it is dropped: BlobCorruptError)
+    await rename(tmp, real);
+  } catch (e) {
+    await rm(tmp, { force: true });
+    throw e;
+  }
+  await verifyLanded(target, real);
+  return true;
+}
+
+/** After the rename: a regular file at `real`, in a folder that still resolves to the one checked. */
+async function verifyLanded(target: string, real: string): Promise<void> {
+  const [info, folder] = await Promise.all([lstat(real), realPathDeep(dirname(real))]);
+  if (info.isFile() && folder === dirname(real)) return;
+  throw new StoreError('E_WRITE_RACED', `${target}: its folder changed while kontext wrote it`, {
+    exitCode: ExitCode.DATA_ERR,
+    hint: 'something replaced a folder on the output path with a link during the run; check it and run again',
+  });
+}

@@ -1,0 +1,66 @@
+/**
+ * What an output or `save:` copy may overwrite. Checked on where a write really lands (the
+ * realpath of its deepest existing folder), because a recipe's `save: homelink/.bashrc` reads
+ * harmless while `homelink` links out of the project. Never written, whatever the flags: a
+ * `.git` folder, any `*.lock.json`, the recipe, its sources (a source overwritten by its own
+ * output changes, so it re-runs and is paid for on every run), the cache dir. Outside the
+ * project root only with `--allow-outside-root`.
+ */
+import { basename, dirname, join, sep } from 'node:path';
+import { ExitCode } from '../errors.js';
+import { isWithin, realPathDeep, withRealRoots } from '../util/real-path.js';
+import { StoreError } from './errors.js';
+
+export interface WriteGuard {
+  /** The project root, as written and as realpath; `null`: writes may go anywhere (`--allow-outside-root`). */
+  readonly roots: readonly string[] | null;
+  /** Realpaths (and paths as written) of files never overwritten: the recipe, its lock, its sources. */
+  readonly files: ReadonlySet<string>;
+  /** Folders never written into: the cache dir, as written and as realpath. */
+  readonly dirs: readonly string[];
+}
+
+export interface WriteGuardInput {
+  readonly projectRoot: string;
+  readonly allowOutsideRoot: boolean;
+  readonly protectedFiles: readonly string[];
+  readonly cacheDir?: string | undefined;
+}
+
+/** A guard with only the rules that need no context (`.git`, `*.lock.json`). */
+export const BASE_WRITE_GUARD: WriteGuard = { roots: null, files: new Set(), dirs: [] };
+
+export async function buildWriteGuard(input: WriteGuardInput): Promise<WriteGuard> {
+  const files = await Promise.all(input.protectedFiles.map(async (f) => [f, await realPathDeep(f)]));
+  return {
+    roots: input.allowOutsideRoot ? null : await withRealRoots([input.projectRoot]),
+    files: new Set(files.flat()),
+    dirs: input.cacheDir === undefined ? [] : await withRealRoots([input.cacheDir]),
+  };
+}
+
+/** Why `real` (an absolute path whose folders are resolved) must not be written, or null. */
+function writeRefusal(real: string, guard: WriteGuard): string | null {
+  if (real.split(sep).includes('.git')) return 'it is inside a .git folder';
+  if (basename(real).endsWith('.lock.json')) return 'it is a lock file';
+  if (guard.files.has(real)) return 'it is the recipe or one of its sources';
+  if (guard.dirs.some((d) => isWithin(d, real))) return 'it is inside the cache dir';
+  if (guard.roots !== null && !guard.roots.some((r) => isWithin(r, real))) return 'it is outside the project root';
+  return null;
+}
+
+/** The path a write to `target` really lands on (its folders resolved, the final name kept), or a typed refusal. */
+export async function checkWriteTarget(target: string, guard: WriteGuard): Promise<string> {
+  // The folders are resolved; the final name is not: a link there is replaced, never followed.
+  const real = join(await realPathDeep(dirname(target)), basename(target));
+  const why = writeRefusal(real, guard);
+  if (why === null) return real;
+  const via = real === target ? '' : ` (it leads to ${real})`;
+  throw new StoreError('E_WRITE_REFUSED', `refusing to write ${target}${via}: ${why}`, {
+    exitCode: ExitCode.DATA_ERR,
+    hint:
+      why === 'it is outside the project root'
+        ? 'keep out: and save: inside the project, or pass --allow-outside-root'
+        : 'change out: or save: in the recipe so outputs land in a folder of their own',
+  });
+}

@@ -1,0 +1,36 @@
+/**
+ * Where a path really leads, through symlinks: the realpath of its deepest existing ancestor
+ * plus the rest, as written. A check on the text of a path (`homelink/.bashrc`) says nothing
+ * about where a write or a read lands when `homelink` is a symlink; this does.
+ */
+import { realpath } from 'node:fs/promises';
+import path from 'node:path';
+
+export async function realPathDeep(target: string): Promise<string> {
+  const absolute = path.resolve(target);
+  const rest: string[] = [];
+  let current = absolute;
+  for (;;) {
+    try {
+      const real = await realpath(current);
+      return rest.length === 0 ? real : path.join(real, ...rest.reverse());
+    } catch {
+      const parent = path.dirname(current);
+      if (parent === current) return absolute;
+      rest.push(path.basename(current));
+      current = parent;
+    }
+  }
+}
+
+/** Whether `target` is `root` itself or lies below it (both absolute and normalised). */
+export function isWithin(root: string, target: string): boolean {
+  const rel = path.relative(root, target);
+  return rel === '' || (rel !== '..' && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel));
+}
+
+/** Each root as written and as it really is (a project reached through a symlinked folder). */
+export async function withRealRoots(roots: readonly string[]): Promise<string[]> {
+  const all = await Promise.all(roots.map(async (r) => [path.resolve(r), await realPathDeep(r)]));
+  return [...new Set(all.flat())];
+}

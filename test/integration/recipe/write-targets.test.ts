@@ -1,0 +1,82 @@
+/**
+ * Hostile `out:` / `save:` in a shared recipe, on a real disk with real symlinks: refused when
+ * the recipe is validated, at the field's line:col, before anything runs.
+ */
+import { copyFile, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { formatProblem } from '../../../src/errors.js';
+import { validateRecipeFile } from '../../../src/recipe/index.js';
+import { createRuntime, type Runtime } from '../../../src/runtime.js';
+import { ASSETS } from '../../helpers/run-fixtures.js';
+
+let root = '';
+let home = '';
+let rt: Runtime;
+
+beforeEach(async () => {
+  root = await mkdtemp(path.join(os.tmpdir(), 'kontext-wt-'));
+  home = await mkdtemp(path.join(os.tmpdir(), 'kontext-someone-'));
+  await mkdir(path.join(root, '.git'));
+  await writeFile(path.join(root, '.git', 'config'), '[core]\n');
+  await mkdir(path.join(root, 'shots'));
+  await copyFile(path.join(ASSETS, 'pet-chelsea.jpg'), path.join(root, 'shots', 'cat.jpg'));
+  await copyFile(path.join(ASSETS, 'product-coffee.jpg'), path.join(root, 'shots', 'coffee.jpg'));
+  await writeFile(path.join(home, '.bashrc'), 'precious\n');
+  await symlink(home, path.join(root, 'homelink'));
+  rt = createRuntime({ cwd: root, env: { HOME: root } });
+});
+afterEach(async () => {
+  await rm(root, { recursive: true, force: true });
+  await rm(home, { recursive: true, force: true });
+});
+
+async function problemsFor(save: string): Promise<string[]> {
+  await writeFile(
+    path.join(root, 'r.yml'),
+    `version: 1\nsources:\n  shots: shots/*.jpg\npasses:\n  - id: hat\n` +
+      `    prompt: Keep it unchanged. Add a hat.\n    save: ${save}\n`,
+  );
+  const result = await validateRecipeFile('r.yml', { rt });
+  return result.problems.filter((p) => p.severity === 'error').map(formatProblem);
+}
+
+describe('write targets at validate time', () => {
+  it('`save: homelink/.bashrc` with homelink → a home folder is outside the root', async () => {
+    const line = (await problemsFor('homelink/.bashrc')).find((l) => l.includes('outside'));
+    expect(line).toMatch(/^r\.yml:7:11: passes\[0\]\.save: save path "homelink\/\.bashrc" is outside the project root/);
+    expect(await readFile(path.join(home, '.bashrc'), 'utf8')).toBe('precious\n');
+  });
+
+  it.each([
+    ['.git/config', 'a .git folder'],
+    ['r.yml', 'the recipe itself'],
+    ['r.lock.json', 'lock file'],
+    ['shots/{source}.{ext}', 'the source "shots"'],
+    ['homelink/../shots/cat.jpg', 'the source "shots"'],
+  ])('`save: %s` is refused with line:col (%s)', async (save, what) => {
+    const line = (await problemsFor(save)).find((l) => l.includes('would write into'));
+    expect(line).toMatch(/^r\.yml:7:11: passes\[0\]\.save: save path ".*" would write into /);
+    expect(line).toContain(what);
+  });
+
+  it('--allow-outside-root lets homelink through, but never .git', async () => {
+    await writeFile(
+      path.join(root, 'r.yml'),
+      'version: 1\nsources:\n  shots: shots/*.jpg\npasses:\n  - id: hat\n' +
+        '    prompt: Keep it unchanged. Add a hat.\n' +
+        '    save: homelink/{source}.{ext}\n',
+    );
+    expect((await validateRecipeFile('r.yml', { rt, allowOutsideRoot: true })).recipe).not.toBeNull();
+    await writeFile(
+      path.join(root, 'r.yml'),
+      'version: 1\nout: .git/hooks\nsources:\n  a: shots/cat.jpg\npasses:\n' +
+        '  - id: hat\n    prompt: Keep it unchanged. Add a hat.\n',
+    );
+    const result = await validateRecipeFile('r.yml', { rt, allowOutsideRoot: true });
+    expect(result.problems.map(formatProblem)[0]).toMatch(
+      /^r\.yml:2:6: out: output folder "\.git\/hooks" would write into a \.git folder/,
+    );
+  });
+});
