@@ -26,15 +26,24 @@ export async function materialize(blob: string, dest: string, force = false): Pr
   return true;
 }
 
-/** Materialize the node output and its `save:` copy (rewritten when `force`). Returns the main output path and whether anything was written. */
+/** Where a node's output goes. */
+export interface OutputTarget {
+  readonly outDir: string;
+  readonly nodeId: string;
+  readonly ext: string;
+  /** The node's `save:` path (`{ext}` placeholder), or `null`. */
+  readonly save: string | null;
+  /** Rewrite the files even when they look current (default: only restore missing ones). */
+  readonly rewrite?: boolean;
+}
+
+/** Materialize the node output and its `save:` copy. Returns the main output path and whether anything was written. */
 export async function writeOutputs(
   blob: string,
-  outDir: string,
-  nodeId: string,
-  ext: string,
-  save: string | null,
-  force = false,
+  target: OutputTarget,
 ): Promise<{ readonly output: string; readonly restored: boolean }> {
+  const { outDir, nodeId, ext, save } = target;
+  const force = target.rewrite ?? false;
   const output = outputPathFor(outDir, nodeId, ext);
   const wrote = await materialize(blob, output, force);
   const savedCopy = save === null ? false : await materialize(blob, save.split('{ext}').join(ext), force);

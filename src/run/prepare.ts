@@ -8,6 +8,7 @@ import type { Provider } from '../providers/types.js';
 import type { LockFile, Store } from '../store/types.js';
 import type { RunOptions } from './options.js';
 import { resolveStates, type NodeState } from './resolve.js';
+import { closest } from '../util/did-you-mean.js';
 
 export interface Prepared {
   readonly plan: Plan;
@@ -92,7 +93,7 @@ function selectWithAncestors(plan: Plan, passes: ReadonlySet<string>): PlanNode[
 
 function unknownPass(flag: string, name: string, passes: ReadonlySet<string>): UsageError {
   const known = [...passes];
-  const close = known.find((p) => p.startsWith(name.slice(0, 3)));
+  const close = closest(name, known);
   return new UsageError(`${flag}: no pass "${name}" in this recipe`, {
     hint: close ? `did you mean "${close}"? passes: ${known.join(', ')}` : `passes: ${known.join(', ')}`,
   });

@@ -17,6 +17,7 @@ import { lockEntryFor, LockWriter } from './lock-writer.js';
 import { keyFor } from './node-request.js';
 import type { RunDeps, RunOptions } from './options.js';
 import { writeOutputs } from './outputs.js';
+import { deferred } from '../util/deferred.js';
 import type { NodeOutcome, RunCounts, RunSummary } from './outcome.js';
 import type { Prepared } from './prepare.js';
 import type { NodeState } from './resolve.js';
@@ -170,14 +171,13 @@ class Scheduler {
       const done = await step.finished;
       let recorded: Promise<void> | null = null;
       const outcome = await this.#commit(node, async () => {
-        const { output } = await writeOutputs(
-          this.deps.store.blobPath(done.record.output_sha256),
-          this.prepared.plan.recipe.outDir,
-          node.id,
-          done.record.ext,
-          node.save,
-          true,
-        );
+        const { output } = await writeOutputs(this.deps.store.blobPath(done.record.output_sha256), {
+          outDir: this.prepared.plan.recipe.outDir,
+          nodeId: node.id,
+          ext: done.record.ext,
+          save: node.save,
+          rewrite: true,
+        });
         recorded = this.#record(node, done.record, output);
         this.#counts.done++;
         this.#emit({
@@ -212,20 +212,18 @@ class Scheduler {
     readonly ready: Promise<PreparedNode>;
     readonly taken: () => void;
   } {
-    let taken = (): void => undefined;
-    const slotTaken = new Promise<void>((resolve) => (taken = resolve));
-    const ready = new Promise<PreparedNode>((resolve, reject) => {
-      void this.#ahead(async () => {
-        try {
-          resolve(await prepareNode(job, this.#exec));
-        } catch (e) {
-          reject(e);
-        }
-        await slotTaken;
-      });
+    const slotTaken = deferred<void>();
+    const ready = deferred<PreparedNode>();
+    void this.#ahead(async () => {
+      try {
+        ready.resolve(await prepareNode(job, this.#exec));
+      } catch (e) {
+        ready.reject(e);
+      }
+      await slotTaken.promise;
     });
-    ready.catch(() => undefined); // handled: the node awaits it in its slot
-    return { ready, taken };
+    ready.promise.catch(() => undefined); // handled: the node awaits it in its slot
+    return { ready: ready.promise, taken: () => slotTaken.resolve() };
   }
 
   /** Resolves when the request is finished at the API (or rejects if it fails); `finished` is the whole node. */
@@ -242,10 +240,17 @@ class Scheduler {
       await existing.promise;
       return { finished: existing.promise };
     }
-    let release = (): void => undefined;
-    const remoteDone = new Promise<void>((resolve) => (release = resolve));
-    const finished = this.#submit({ node, key, seed, inputSha, upstream, prepared, remoteDone: release });
-    await Promise.race([remoteDone, finished]);
+    const remoteDone = deferred<void>();
+    const finished = this.#submit({
+      node,
+      key,
+      seed,
+      inputSha,
+      upstream,
+      prepared,
+      remoteDone: () => remoteDone.resolve(),
+    });
+    await Promise.race([remoteDone.promise, finished]);
     return { finished };
   }
 
@@ -263,14 +268,13 @@ class Scheduler {
       const blob = this.deps.store.blobPath(hit.output_sha256);
       // The size check only stands in for a hash when the lock already says this file holds this blob.
       const changed = this.prepared.lock.nodes[node.id]?.output_sha256 !== hit.output_sha256;
-      const { output, restored } = await writeOutputs(
-        blob,
-        this.prepared.plan.recipe.outDir,
-        node.id,
-        hit.ext,
-        node.save,
-        changed,
-      );
+      const { output, restored } = await writeOutputs(blob, {
+        outDir: this.prepared.plan.recipe.outDir,
+        nodeId: node.id,
+        ext: hit.ext,
+        save: node.save,
+        rewrite: changed,
+      });
       this.#record(node, hit, output);
       this.#counts.cached++;
       this.#emit({ type: 'node-cached', node: node.id, output, restored });
