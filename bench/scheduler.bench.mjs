@@ -162,8 +162,6 @@ async function measure(tag, poll) {
   const session = {
     name: 'runcomfy',
     provider,
-    defaultHosting: null,
-    secrets: [],
     warnings: [],
     close: () => provider.close(),
   };

@@ -23,10 +23,6 @@ export function numberOption(name: string, value: unknown, min: number, max = Nu
   return n;
 }
 
-export function boolOption(value: unknown): boolean {
-  return value === true;
-}
-
 /**
  * A `[pass...]` option: `true` when given with no names (meaning "all"), a list when names
  * follow, `undefined` when absent.

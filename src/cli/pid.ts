@@ -7,5 +7,3 @@ export function isAlive(pid: number): boolean {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
-
-export const ownPid = (): number => process.pid;

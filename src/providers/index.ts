@@ -1,6 +1,6 @@
 /**
  * Providers: the `Provider` interface and the RunComfy client (also used, unchanged, against
- * the built-in emulator). `createProvider(name)` is added by the run layer's session helper.
+ * the built-in emulator). A run opens one by name with `openProviderSession` (session.ts).
  */
 export type { DownloadResult, EditRequest, ModelInfo, Provider, RemoteState, WaitOptions } from './types.js';
 export {
@@ -19,7 +19,6 @@ export {
 } from './runcomfy/client.js';
 export { DEFAULT_POLL_POLICY, DEFAULT_DEADLINE_MS, nextPollDelay, type PollPolicy } from './runcomfy/poll.js';
 export { DEFAULT_RETRY_POLICY, parseRetryAfter, retryDelay, type RetryPolicy } from './runcomfy/retry.js';
-export type { RetryInfo } from './runcomfy/retry-loop.js';
 export { checkHost, TRUSTED_SUFFIXES } from './runcomfy/host-allow.js';
 export { collectOutputUrls, normalizeStatus } from './runcomfy/status.js';
 export * from './runcomfy/errors.js';

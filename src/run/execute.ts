@@ -6,10 +6,11 @@
  */
 import type { PlanNode } from '../plan/types.js';
 import type { Provider, RemoteState, RetryListener } from '../providers/types.js';
+import { InputRejectedError, RemoteCancelledError, RemoteFailedError } from '../providers/runcomfy/errors.js';
 import type { JournalEntry, RunRecord, Store } from '../store/types.js';
 import type { NodePhase, UntimedRunEvent } from './events.js';
 import { inputUrlAhead, inputUrlFor, type InputDeps, type ResolvedInput, type UpstreamOutput } from './inputs.js';
-import { resolvedParams } from './node-request.js';
+import { editRequestFor, normalizedPrompt, resolvedParams } from './node-request.js';
 import { extensionFor } from './outputs.js';
 
 export interface ExecuteDeps extends InputDeps {
@@ -120,14 +121,7 @@ async function submitAndFinish(
   const submittedAt = deps.now();
   const { requestId } = await deps.provider
     .submit(
-      {
-        model: node.model,
-        prompt: node.prompt,
-        imageUrl: input.url,
-        seed: job.seed,
-        aspectRatio: node.aspectRatio ?? undefined,
-        params: node.params,
-      },
+      editRequestFor(node, { imageUrl: input.url, seed: job.seed }),
       grace.signal,
       deps.onRetry,
     )
@@ -169,9 +163,7 @@ async function attach(job: Job, requestId: string, deps: NodeDeps, first: NodePh
   try {
     return await finish(job, requestId, deps);
   } catch (e) {
-    const code = (e as { code?: string }).code;
-    const status = (e as { status?: number }).status;
-    if (code === 'E_REMOTE_CANCELLED' || (code === 'E_INPUT_REJECTED' && status === 404)) return null;
+    if (e instanceof RemoteCancelledError || (e instanceof InputRejectedError && e.status === 404)) return null;
     throw e;
   }
 }
@@ -261,7 +253,7 @@ async function download(job: Job, requestId: string, url: string, deps: NodeDeps
     request_id: requestId,
     output_url: url,
     finished_at: new Date(finishedAt).toISOString(),
-    prompt: node.prompt.normalize('NFC').trim(),
+    prompt: normalizedPrompt(node),
     params: resolvedParams(node),
   };
   await deps.store.putRecord(record);
@@ -312,13 +304,10 @@ function throwIfAborted(signal: AbortSignal): void {
 }
 
 function isTerminalFailure(e: unknown): boolean {
-  const code = (e as { code?: string }).code;
-  return code === 'E_REMOTE_FAILED' || code === 'E_REMOTE_CANCELLED';
+  return e instanceof RemoteFailedError || e instanceof RemoteCancelledError;
 }
 
 /** The remote run failed because the service could not fetch `image_url`. */
 export function isImageFetchFailure(e: unknown): boolean {
-  if ((e as { code?: string }).code !== 'E_REMOTE_FAILED') return false;
-  const remote = JSON.stringify((e as { remoteError?: unknown }).remoteError ?? '') + String((e as Error).message);
-  return /image_fetch_failed|could not (fetch|download)|fetch(ing)? (the )?image/i.test(remote);
+  return e instanceof RemoteFailedError && e.inputFetchFailed;
 }

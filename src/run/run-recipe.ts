@@ -7,7 +7,7 @@ import { basename, extname, join, resolve } from 'node:path';
 import { createHosting } from '../hosting/index.js';
 import { buildPlan } from '../plan/index.js';
 import { lazySession } from '../providers/lazy.js';
-import { openProviderSession, type ProviderSession } from '../providers/session.js';
+import { openProviderSession, providerTraits, type ProviderSession } from '../providers/session.js';
 import { loadRecipe, loadUserConfig, type UserConfig } from '../recipe/index.js';
 import type { HostingConfig, ProviderName, Recipe } from '../recipe/types.js';
 import type { Runtime } from '../runtime.js';
@@ -176,5 +176,5 @@ export function chooseHosting(
       },
     );
   }
-  return recipeHosting ?? (provider === 'emulator' ? { mode: 'inline' } : (user.hosting ?? null));
+  return recipeHosting ?? providerTraits(provider).defaultHosting ?? user.hosting ?? null;
 }

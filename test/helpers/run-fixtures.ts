@@ -152,8 +152,6 @@ export async function startRig(
   const session: ProviderSession = {
     name: 'emulator',
     provider,
-    defaultHosting: { mode: 'inline' },
-    secrets: [],
     warnings: [],
     close: () => provider.close(),
   };

@@ -17,21 +17,22 @@ import { DownloadFailedError, DownloadTooLargeError, NetworkError, ProviderError
 import { errorFromReply } from './map-error.js';
 import { isTimeoutCode, networkCodeOf } from './net-errors.js';
 import { parseRetryAfter, type RetryPolicy } from './retry.js';
-import { abortReason, bothListeners, withRetries, type AttemptOutcome, type RetryInfo } from './retry-loop.js';
+import type { RetryNotice } from '../types.js';
+import { abortReason, bothListeners, withRetries, type AttemptOutcome } from './retry-loop.js';
 import { redactUrl } from '../../util/redact.js';
 import { uniqueSuffix } from '../../util/unique-suffix.js';
 
 export interface DownloadContext extends OpenContext {
   readonly rt: Runtime;
   readonly retry: RetryPolicy;
-  readonly onRetry?: ((info: RetryInfo) => void) | undefined;
+  readonly onRetry?: ((info: RetryNotice) => void) | undefined;
 }
 
 export interface DownloadOptions {
   readonly signal?: AbortSignal | undefined;
   readonly onProgress?: ((bytes: number, total: number | null) => void) | undefined;
   readonly onState?: ((state: RemoteState) => void) | undefined;
-  readonly onRetry?: ((info: RetryInfo) => void) | undefined;
+  readonly onRetry?: ((info: RetryNotice) => void) | undefined;
 }
 
 /** A temp path in the destination's folder, so the final rename stays on one filesystem. */
