@@ -179,7 +179,7 @@ async function measure(tag, poll) {
   const result = await runRecipe(
     'r.yml',
     { jobs: JOBS },
-    { rt, onEvent, pid: process.pid, isAlive: () => true, session },
+    { rt, onEvent, session },
   );
   const ms = performance.now() - t0;
   const elu = performance.eventLoopUtilization(elu0).utilization;

@@ -90,7 +90,7 @@ async function rig(dir, debounceMs, emulator) {
   const session = new WatchSession(
     join(dir, 'r.yml'),
     { jobs: 4, signal: interrupt.signal },
-    { rt, onEvent, pid: process.pid, isAlive: () => true, sessions },
+    { rt, onEvent, sessions },
   );
   const watcher = new RecipeWatcher(session, { debounceMs, onCycleError: (e) => console.error('cycle error:', e) });
   await watcher.start();

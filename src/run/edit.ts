@@ -77,8 +77,6 @@ export async function runEdit(
           hosting,
           lockPath: null,
           onEvent: deps.onEvent,
-          pid: deps.pid,
-          isAlive: deps.isAlive,
         },
         { jobs: 1, signal: options.signal },
       );

@@ -57,9 +57,6 @@ export interface RunDeps {
   /** Watch mode: output and lock writes as sections the next cycle can wait for (see WriteGate). */
   readonly writes?: WriteGate | undefined;
   readonly onEvent: (event: RunEvent) => void;
-  /** For the lock file's inter-process lock. */
-  readonly pid: number;
-  readonly isAlive: (pid: number) => boolean;
 }
 
 /** True when `pass` is selected by a `[pass...]` flag. */

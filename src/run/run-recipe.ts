@@ -36,8 +36,6 @@ export interface RunRecipeOptions extends RunOptions {
 export interface RunRecipeDeps {
   readonly rt: Runtime;
   readonly onEvent: (event: RunEvent) => void;
-  readonly pid: number;
-  readonly isAlive: (pid: number) => boolean;
   /** Reuse an open provider session (watch mode); otherwise one is opened and closed here. */
   readonly session?: ProviderSession | undefined;
 }
@@ -125,8 +123,6 @@ export async function runRecipe(
             hosting,
             lockPath,
             onEvent,
-            pid: deps.pid,
-            isAlive: deps.isAlive,
           },
           options,
         );

@@ -58,7 +58,9 @@ class Scheduler {
     setMaxListeners(0, this.#signal, this.#stop);
     this.#lock =
       deps.lockWriter ??
-      (deps.lockPath === null ? null : new LockWriter(deps.lockPath, { pid: deps.pid, isAlive: deps.isAlive }));
+      (deps.lockPath === null
+        ? null
+        : new LockWriter(deps.lockPath, { pid: deps.rt.pid, isAlive: (pid) => deps.rt.isAlive(pid) }));
     this.#limit = pLimit(Math.max(1, options.jobs));
     this.#ahead = pLimit(Math.max(1, options.jobs));
     const downloads = pLimit(Math.max(1, options.jobs));

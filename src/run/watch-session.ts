@@ -201,7 +201,7 @@ export class WatchSession {
       abandoned,
     });
     const stop = new AbortController();
-    const lock = new LockWriter(run.lockPath, { pid: this.deps.pid, isAlive: this.deps.isAlive });
+    const lock = new LockWriter(run.lockPath, { pid: this.deps.rt.pid, isAlive: (pid) => this.deps.rt.isAlive(pid) });
     let muted = false;
     // Uploads start now, in the background, instead of inside each node's -j slot.
     this.#prefetches.handOver(prepared, run.deps.hosting);
@@ -227,8 +227,6 @@ export class WatchSession {
         writes: this.#writes,
         inflight: this.#inflight,
         onEvent,
-        pid: this.deps.pid,
-        isAlive: this.deps.isAlive,
       },
       { ...this.options, stopSignal: stop.signal },
     ).finally(() => {

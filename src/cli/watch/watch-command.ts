@@ -8,7 +8,6 @@ import { SessionPool } from '../../providers/session-pool.js';
 import { ExitCode, UsageError } from '../../errors.js';
 import { WatchSession } from '../../run/watch-session.js';
 import type { CliContext } from '../context.js';
-import { isAlive } from '../pid.js';
 import { reporterFor } from '../reporter-for.js';
 import { renderError, secretsFromEnv } from '../render-error.js';
 import { RecipeWatcher } from './recipe-watcher.js';
@@ -30,11 +29,7 @@ export async function watchCommand(
   };
   try {
     for (const path of recipes) {
-      const session = new WatchSession(
-        path,
-        { ...options, signal: ctx.signal },
-        { rt: ctx.rt, onEvent, pid: process.pid, isAlive, sessions },
-      );
+      const session = new WatchSession(path, { ...options, signal: ctx.signal }, { rt: ctx.rt, onEvent, sessions });
       const watcher = new RecipeWatcher(session, { onCycleError: onError });
       pairs.push({ session, watcher });
       await watcher.start();

@@ -84,7 +84,7 @@ export async function startWatchRig(yaml: string, o: RigOptions = {}): Promise<W
   const session = new WatchSession(
     project.recipe,
     { jobs: 4, signal: interrupt.signal, ...o.options },
-    { rt, onEvent, pid: process.pid, isAlive: () => true, sessions },
+    { rt, onEvent, sessions },
   );
   const watcher = new RecipeWatcher(session, { onCycleError: (e) => errors.push(e) });
   const calls = (): RequestLogEntry[] => emulator.requestLog().filter((e) => !e.internal);
