@@ -2,8 +2,8 @@
  * Errors are rendered here and nowhere else: one line a person can act on, the hint in
  * parentheses, the stack only with `--debug`, and every known secret scrubbed.
  */
-import { ExitCode, formatProblem, isKontextError, RecipeError, type ExitCode as Code } from '../errors.js';
-import { redactSecrets, redactUrlsIn } from '../util/redact.js';
+import { ExitCode, formatProblem, isKontextError, RecipeError, type ExitCode as Code } from '../index.js';
+import { redactSecrets, redactUrlsIn } from '../index.js';
 
 export interface RenderedError {
   readonly lines: readonly string[];

@@ -11,11 +11,10 @@ import type { PlanNode } from '../plan/types.js';
 import type { RunRecord } from '../store/types.js';
 import type { RunEvent, UntimedRunEvent } from './events.js';
 import { executeNode, prepareNode, type Executed, type ExecuteDeps, type Job, type PreparedNode } from './execute.js';
-import { InflightRegistry } from './inflight.js';
 import { outputUrlsOutliveRun, type UpstreamOutput } from './inputs.js';
 import { lockEntryFor, LockWriter } from './lock-writer.js';
 import { keyFor } from './node-request.js';
-import type { RunDeps, RunOptions } from './options.js';
+import type { InflightRequests, RunDeps, RunOptions } from './options.js';
 import { writeOutputs } from './outputs.js';
 import { deferred } from '../util/deferred.js';
 import type { NodeOutcome, RunCounts, RunSummary } from './outcome.js';
@@ -38,7 +37,7 @@ class Scheduler {
   readonly #limit: LimitFunction;
   /** Places for nodes looking up their journal entry and input ahead of their -j slot. */
   readonly #ahead: LimitFunction;
-  readonly #inflight: InflightRegistry;
+  readonly #inflight: InflightRequests;
   readonly #exec: ExecuteDeps;
   readonly #outcomes = new Map<string, Promise<NodeOutcome>>();
   readonly #counts: RunCounts = { done: 0, cached: 0, failed: 0, skipped: 0, submitted: 0 };
@@ -53,18 +52,15 @@ class Scheduler {
   ) {
     this.#started = deps.rt.now();
     this.#signal = options.signal ?? new AbortController().signal;
-    this.#stop = options.stopSignal ?? new AbortController().signal;
+    const { coordination } = deps;
+    this.#stop = coordination?.stop ?? new AbortController().signal;
     // Every in-flight node listens to these; -j 16 is not a leak.
     setMaxListeners(0, this.#signal, this.#stop);
-    this.#lock =
-      deps.lockWriter ??
-      (deps.lockPath === null
-        ? null
-        : new LockWriter(deps.lockPath, { pid: deps.rt.pid, isAlive: (pid) => deps.rt.isAlive(pid) }));
+    this.#lock = coordination?.lockWriter ?? ownLockWriter(deps);
     this.#limit = pLimit(Math.max(1, options.jobs));
     this.#ahead = pLimit(Math.max(1, options.jobs));
     const downloads = pLimit(Math.max(1, options.jobs));
-    this.#inflight = deps.inflight ?? new InflightRegistry();
+    this.#inflight = coordination?.inflight ?? new RunInflight();
     this.#exec = {
       provider: deps.provider,
       providerName: deps.providerName,
@@ -130,7 +126,7 @@ class Scheduler {
     const inputSha = upstream ? upstream.sha256 : state.inputSha;
     if (inputSha === null) throw new Error(`no input hash for ${node.id}`);
     const key = keyFor(node, this.deps.providerName, inputSha, state.seed);
-    const hit = state.forced ? null : state.key === key ? state.record : await this.deps.store.getRecord(key);
+    const hit = state.forced ? null : await this.#recordFor(state, key);
     if (hit) return this.#cached(node, hit);
     const halted = this.#halted();
     if (halted) return this.#skip(node, halted);
@@ -197,6 +193,11 @@ class Scheduler {
     } catch (e) {
       return this.#failOrSkip(node, e);
     }
+  }
+
+  /** The cached record for `key`: the one resolved ahead when the key is the same, else looked up. */
+  async #recordFor(state: NodeState, key: string): Promise<RunRecord | null> {
+    return state.key === key ? state.record : this.deps.store.getRecord(key);
   }
 
   /** Remove a finished request's journal entry once its lock entry is on disk (or at once, when there is none to wait for). */
@@ -300,7 +301,8 @@ class Scheduler {
   #commit(node: PlanNode, write: () => Promise<NodeOutcome>): Promise<NodeOutcome> {
     const section = (): Promise<NodeOutcome> =>
       this.#stop.aborted ? Promise.resolve(this.#skip(node, 'stopped')) : write();
-    return this.deps.writes ? this.deps.writes.run(section) : section();
+    const writes = this.deps.coordination?.writes;
+    return writes ? writes.run(section) : section();
   }
 
   /** Write the node's lock entry, unless the lock already says exactly this; resolves once written. */
@@ -351,5 +353,27 @@ class Scheduler {
 
   #emit(e: UntimedRunEvent): void {
     this.deps.onEvent({ ...e, t: this.deps.rt.now() - this.#started } as RunEvent);
+  }
+}
+
+function ownLockWriter(deps: RunDeps): LockWriter | null {
+  if (deps.lockPath === null) return null;
+  return new LockWriter(deps.lockPath, { pid: deps.rt.pid, isAlive: (pid) => deps.rt.isAlive(pid) });
+}
+
+/** A lone run's requests in flight by key (nodes of one run that share a key share the request). */
+class RunInflight implements InflightRequests {
+  readonly #entries = new Map<string, { readonly promise: Promise<Executed> }>();
+
+  get(key: string): { readonly promise: Promise<Executed> } | undefined {
+    return this.#entries.get(key);
+  }
+
+  track(key: string, promise: Promise<Executed>): void {
+    this.#entries.set(key, { promise });
+    const drop = (): void => {
+      if (this.#entries.get(key)?.promise === promise) this.#entries.delete(key);
+    };
+    promise.then(drop, drop);
   }
 }

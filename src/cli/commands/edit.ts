@@ -1,5 +1,5 @@
 /** `kontext edit --image PATH|URL --prompt "..." [--seed N] [--aspect-ratio R] [-o FILE]` */
-import { runEdit } from '../../run/edit.js';
+import { runEdit } from '../../index.js';
 import type { HostingConfig, ProviderName } from '../../index.js';
 import type { CliContext } from '../context.js';
 import { intOption } from '../options.js';

@@ -4,9 +4,9 @@
  */
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { ExitCode, KontextError } from '../../errors.js';
-import { parseScenario, startEmulator, type Scenario, type ScenarioInput } from '../../emulator/index.js';
-import type { Runtime } from '../../runtime.js';
+import { ExitCode, KontextError } from '../../index.js';
+import { parseScenario, startEmulator, type Scenario, type ScenarioInput } from '../../index.js';
+import type { Runtime } from '../../index.js';
 
 export interface EmulatorCommandOptions {
   port?: number;

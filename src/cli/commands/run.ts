@@ -8,7 +8,7 @@ import {
   type HostingConfig,
   type ProviderName,
 } from '../../index.js';
-import { UsageError } from '../../errors.js';
+import { UsageError } from '../../index.js';
 import type { CliContext } from '../context.js';
 import { intOption, numberOption, passListOption, splitRecipesFromPassList } from '../options.js';
 import { reporterFor } from '../reporter-for.js';

@@ -3,8 +3,8 @@
  * --json | jq` always parses. The event shape is the zod `RunEvent` schema (validated in
  * tests, not per event: the hot path is a 10,000-node re-run). Free text is URL-scrubbed.
  */
-import type { Reporter, RunEvent } from '../../run/events.js';
-import { redactUrlsIn } from '../../util/redact.js';
+import type { Reporter, RunEvent } from '../../index.js';
+import { redactUrlsIn } from '../../index.js';
 import type { ReporterDeps } from './types.js';
 
 export function createJsonReporter(deps: Pick<ReporterDeps, 'out'>): Reporter {

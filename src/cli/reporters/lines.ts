@@ -3,8 +3,8 @@
  * marker (`done   ` in a log, `✓` on a terminal). Free text from events (messages, hints,
  * retry reasons) has URLs scrubbed: a presigned query string must never reach a log.
  */
-import type { RunEventOf } from '../../run/events.js';
-import { redactUrlsIn } from '../../util/redact.js';
+import type { RunEventOf } from '../../index.js';
+import { redactUrlsIn } from '../../index.js';
 import type { Style } from './ansi.js';
 import { formatDuration } from './duration.js';
 import { formatCount } from './numbers.js';

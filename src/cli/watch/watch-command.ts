@@ -3,14 +3,10 @@
  * runs until Ctrl-C, then stops watching, stops submitting, cancels queued requests, leaves
  * running ones journaled, flushes the lock, and exits 130 (the guarantees of a plain run).
  */
-import type { RunRecipeOptions } from '../../index.js';
-import { SessionPool } from '../../providers/session-pool.js';
-import { ExitCode, UsageError } from '../../errors.js';
-import { WatchSession } from '../../run/watch-session.js';
+import { ExitCode, RecipeWatcher, SessionPool, UsageError, WatchSession, type RunRecipeOptions } from '../../index.js';
 import type { CliContext } from '../context.js';
 import { reporterFor } from '../reporter-for.js';
 import { renderError, secretsFromEnv } from '../render-error.js';
-import { RecipeWatcher } from './recipe-watcher.js';
 
 export async function watchCommand(
   recipes: readonly string[],

@@ -5,8 +5,8 @@
  * fast poll/retry policies. Tests wait for conditions (events, log entries), never for time.
  */
 import { SessionPool } from '../../../src/providers/session-pool.js';
-import { RecipeWatcher } from '../../../src/cli/watch/recipe-watcher.js';
-import { WatchSession } from '../../../src/run/watch-session.js';
+import { RecipeWatcher } from '../../../src/watch/recipe-watcher.js';
+import { WatchSession } from '../../../src/watch/watch-session.js';
 import { startEmulator, type EmulatorHandle, type RunEvent, type RunRecipeOptions } from '../../../src/index.js';
 import type { RequestLogEntry } from '../../../src/emulator/index.js';
 import {

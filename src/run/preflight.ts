@@ -1,42 +1,34 @@
 /**
  * Checks before any request is made: a node that will run needs a local file hosted and no
  * hosting is configured (RunComfy fetches image URLs itself; it cannot read this machine's
- * disk); or the hosting command comes from a recipe the user has not said they trust.
+ * disk); the hosting command comes from a recipe the user has not said they trust; the run
+ * would cost more than `--max-cost`. The run context (context.ts) makes them in order, opening
+ * the provider session between the hosting checks and the price check.
  */
 import { ExitCode, KontextError } from '../errors.js';
 import { HostingError, type Hosting } from '../hosting/index.js';
+import type { Provider } from '../providers/types.js';
 import type { UserConfig } from '../recipe/user-config.js';
 import type { HostingConfig } from '../recipe/types.js';
-import type { LazySession } from '../providers/lazy.js';
-import { enforceMaxCost, type Prepared } from './prepare.js';
+import type { Prepared } from './prepare.js';
 
-/**
- * What a run checks before its first request, in this order: hosting available, hosting
- * command trusted, then (only when there is work) the provider session opened — so a missing
- * token fails before anything else — and `--max-cost`. Plain runs and watch cycles share it.
- */
-export async function preflight(
+/** The hosting checks: a hosting for local sources, and a recipe's hosting command only when trusted. */
+export function checkHosting(
   prepared: Prepared,
   p: {
     readonly hosting: Hosting | null;
     readonly hostingConfig: HostingConfig | null;
     readonly user: UserConfig;
-    readonly session: LazySession;
     readonly recipeFile: string;
     readonly trustHostingCommand?: boolean | undefined;
-    readonly maxCostUsd?: number | undefined;
-    readonly signal?: AbortSignal | undefined;
   },
-): Promise<void> {
+): void {
   checkHostingAvailable(prepared, p.hosting);
   checkHostingCommandTrusted(p.hostingConfig, p.user, {
     trusted: p.trustHostingCommand ?? false,
     billable: prepared.billable,
     recipeFile: p.recipeFile,
   });
-  if (prepared.billable === 0) return;
-  await p.session.get();
-  if (p.maxCostUsd !== undefined) await enforceMaxCost(prepared, p.session.provider, p.maxCostUsd, p.signal);
 }
 
 export function checkHostingAvailable(prepared: Prepared, hosting: Hosting | null): void {
@@ -83,4 +75,34 @@ export function checkHostingCommandTrusted(
       hint: 'read hosting.command in the recipe, then pass --trust-hosting-command, or put the same hosting block in your user config (~/.config/kontext/config.json)',
     },
   );
+}
+
+/** Price the billable nodes with the provider's model info; throw when over the limit. */
+export async function enforceMaxCost(
+  prepared: Prepared,
+  limit: { readonly provider: Provider; readonly maxCostUsd: number; readonly signal?: AbortSignal | undefined },
+): Promise<number> {
+  const { provider, maxCostUsd, signal } = limit;
+  const byModel = new Map<string, number>();
+  for (const s of prepared.states.values())
+    if (s.status === 'run') byModel.set(s.node.model, (byModel.get(s.node.model) ?? 0) + 1);
+  let total = 0;
+  for (const [model, count] of byModel) {
+    const info = await provider.modelInfo(model, signal);
+    if (info.priceUsd === null) {
+      throw new KontextError('E_MAX_COST_UNKNOWN_PRICE', `--max-cost: the provider reports no price for ${model}`, {
+        exitCode: ExitCode.DATA_ERR,
+        hint: 'drop --max-cost, or use a model with a published price',
+      });
+    }
+    total += info.priceUsd * count;
+  }
+  if (total > maxCostUsd + 1e-9) {
+    throw new KontextError(
+      'E_MAX_COST',
+      `this run would cost about $${total.toFixed(2)} (${prepared.billable} billable request${prepared.billable === 1 ? '' : 's'}), over --max-cost $${maxCostUsd.toFixed(2)}; nothing was submitted`,
+      { exitCode: ExitCode.DATA_ERR, hint: 'raise --max-cost, or narrow the run with --only' },
+    );
+  }
+  return total;
 }
