@@ -23,6 +23,9 @@ import type { NodeState } from './resolve.js';
 
 type SkipReason = 'upstream-failed' | 'stopped' | 'interrupted';
 
+/** A node that goes to the API: what its request is keyed and built from. */
+type RemoteJob = Pick<Job, 'node' | 'key' | 'seed' | 'inputSha' | 'upstream'>;
+
 export type { NodeOutcome, RunCounts, RunSummary } from './outcome.js';
 
 export async function executePlan(prepared: Prepared, deps: RunDeps, options: RunOptions): Promise<RunSummary> {
@@ -130,7 +133,7 @@ class Scheduler {
     if (hit) return this.#cached(node, hit);
     const halted = this.#halted();
     if (halted) return this.#skip(node, halted);
-    return this.#remote(node, state, key, inputSha, upstream);
+    return this.#remote(state, { node, key, seed: state.seed, inputSha, upstream });
   }
 
   /**
@@ -140,15 +143,10 @@ class Scheduler {
    * it is released, so the next node submits sooner. A failure at the API is settled inside the
    * slot, so with stop-on-first-failure no queued node starts after it.
    */
-  async #remote(
-    node: PlanNode,
-    state: NodeState,
-    key: string,
-    inputSha: string,
-    upstream: UpstreamOutput | null,
-  ): Promise<NodeOutcome> {
+  async #remote(state: NodeState, job: RemoteJob): Promise<NodeOutcome> {
+    const { node, key } = job;
     const t0 = this.deps.rt.now();
-    const ahead = this.#prepareAhead({ node, key, inputSha, upstream });
+    const ahead = this.#prepareAhead(job);
     const step = await this.#limit(
       async (): Promise<{ readonly outcome: NodeOutcome } | { readonly finished: Promise<Executed> }> => {
         ahead.taken();
@@ -158,7 +156,7 @@ class Scheduler {
         const existing = this.#inflight.get(key);
         this.#emit({ type: 'node-start', node: node.id, reason: existing ? 'reattach' : reason });
         try {
-          return await this.#remoteStage(node, key, state.seed, inputSha, upstream, ahead.ready);
+          return await this.#remoteStage({ ...job, prepared: ahead.ready });
         } catch (e) {
           return { outcome: this.#failOrSkip(node, e) };
         }
@@ -231,28 +229,15 @@ class Scheduler {
 
   /** Resolves when the request is finished at the API (or rejects if it fails); `finished` is the whole node. */
   async #remoteStage(
-    node: PlanNode,
-    key: string,
-    seed: number,
-    inputSha: string,
-    upstream: UpstreamOutput | null,
-    prepared: Promise<PreparedNode>,
+    job: RemoteJob & { readonly prepared: Promise<PreparedNode> },
   ): Promise<{ readonly finished: Promise<Executed> }> {
-    const existing = this.#inflight.get(key);
+    const existing = this.#inflight.get(job.key);
     if (existing) {
       await existing.promise;
       return { finished: existing.promise };
     }
     const remoteDone = deferred<void>();
-    const finished = this.#submit({
-      node,
-      key,
-      seed,
-      inputSha,
-      upstream,
-      prepared,
-      remoteDone: () => remoteDone.resolve(),
-    });
+    const finished = this.#submit({ ...job, remoteDone: () => remoteDone.resolve() });
     await Promise.race([remoteDone.promise, finished]);
     return { finished };
   }
