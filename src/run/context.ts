@@ -285,7 +285,7 @@ export function cacheDirFor(at: { readonly projectRoot: string }, flag: string |
  * user config); otherwise the recipe's block; otherwise the provider's default (inline for the
  * emulator), else the user config's; otherwise none (a local source with RunComfy then fails early).
  */
-export function chooseHosting(
+function chooseHosting(
   recipeHosting: HostingConfig | undefined,
   flag: HostingConfig['mode'] | undefined,
   user: UserConfig,

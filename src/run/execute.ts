@@ -120,11 +120,7 @@ async function submitAndFinish(
   const grace = graceSignal(deps.signal, SUBMIT_GRACE_MS);
   const submittedAt = deps.now();
   const { requestId } = await deps.provider
-    .submit(
-      editRequestFor(node, { imageUrl: input.url, seed: job.seed }),
-      grace.signal,
-      deps.onRetry,
-    )
+    .submit(editRequestFor(node, { imageUrl: input.url, seed: job.seed }), grace.signal, deps.onRetry)
     .finally(grace.dispose);
   deps.onSubmitted?.();
   // Durable before the first poll (the wait holds that poll back until it is), written while
@@ -308,6 +304,6 @@ function isTerminalFailure(e: unknown): boolean {
 }
 
 /** The remote run failed because the service could not fetch `image_url`. */
-export function isImageFetchFailure(e: unknown): boolean {
+function isImageFetchFailure(e: unknown): boolean {
   return e instanceof RemoteFailedError && e.inputFetchFailed;
 }

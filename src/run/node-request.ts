@@ -15,7 +15,10 @@ export function normalizedPrompt(node: Pick<PlanNode, 'prompt'>): string {
 }
 
 /** What is submitted for `node` (the prompt goes as written: the key ignores only its form). */
-export function editRequestFor(node: PlanNode, input: { readonly imageUrl: string; readonly seed: number }): EditRequest {
+export function editRequestFor(
+  node: PlanNode,
+  input: { readonly imageUrl: string; readonly seed: number },
+): EditRequest {
   return {
     model: node.model,
     prompt: node.prompt,

@@ -10,7 +10,7 @@ import { outputPathFor } from '../plan/index.js';
 import { tempPathFor, withParentDir } from '../store/atomic.js';
 
 /** Copy the blob to `dest` unless (without `force`) an output of that size is already there. Returns true when written. */
-export async function materialize(blob: string, dest: string, force = false): Promise<boolean> {
+async function materialize(blob: string, dest: string, force = false): Promise<boolean> {
   if (!force) {
     const [source, existing] = await Promise.all([stat(blob), stat(dest).catch(() => null)]);
     if (existing?.isFile() && existing.size === source.size) return false;

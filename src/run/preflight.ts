@@ -31,7 +31,7 @@ export function checkHosting(
   });
 }
 
-export function checkHostingAvailable(prepared: Prepared, hosting: Hosting | null): void {
+function checkHostingAvailable(prepared: Prepared, hosting: Hosting | null): void {
   if (hosting) return;
   const local = [...prepared.states.values()].filter(
     (s) => s.status === 'run' && s.node.input.kind === 'source' && s.node.input.path !== undefined,
@@ -61,7 +61,7 @@ function sameCommand(a: string | readonly string[], b: string | readonly string[
  * run (a dry run or an all-cached run executes nothing). The command text is never echoed: it
  * may carry a token.
  */
-export function checkHostingCommandTrusted(
+function checkHostingCommandTrusted(
   chosen: HostingConfig | null,
   user: UserConfig,
   options: { readonly trusted: boolean; readonly billable: number; readonly recipeFile: string },

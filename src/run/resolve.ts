@@ -40,7 +40,7 @@ export interface ResolveDeps {
 }
 
 /** Content hash standing in for a remote source: the URL itself (we never fetch it locally). */
-export function urlInputSha(url: string): string {
+function urlInputSha(url: string): string {
   return createHash('sha256').update(`url:${url}`).digest('hex');
 }
 
@@ -66,7 +66,7 @@ function cachedOutputSha(upstream: NodeState | undefined): string | null {
 }
 
 /** Resolve one node once its input hash is known (or `null`: upstream will run). */
-export async function resolveOne(
+async function resolveOne(
   node: PlanNode,
   inputSha: string | null,
   deps: ResolveDeps,

@@ -18,8 +18,6 @@ import type { RunOptions } from './options.js';
 import { prepareRun } from './prepare.js';
 import { executePlan, type RunSummary } from './scheduler.js';
 
-export { cacheDirFor, chooseHosting } from './context.js';
-
 export interface RunRecipeOptions extends RunOptions, RunContextOptions {
   readonly jobs: number;
   readonly strict?: boolean | undefined;

@@ -26,7 +26,7 @@ type SkipReason = 'upstream-failed' | 'stopped' | 'interrupted';
 /** A node that goes to the API: what its request is keyed and built from. */
 type RemoteJob = Pick<Job, 'node' | 'key' | 'seed' | 'inputSha' | 'upstream'>;
 
-export type { NodeOutcome, RunCounts, RunSummary } from './outcome.js';
+export type { RunSummary } from './outcome.js';
 
 export async function executePlan(prepared: Prepared, deps: RunDeps, options: RunOptions): Promise<RunSummary> {
   return new Scheduler(prepared, deps, options).run();
