@@ -28,6 +28,11 @@ export interface Runtime {
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
   readonly stdout: TextSink;
   readonly stderr: TextSink;
+  /**
+   * Test hook: told when a run passes a named point of a submit (`after-intent`, ...). Only the
+   * CLI sets it (to kill its own process there, for crash tests); library code just calls it.
+   */
+  readonly crashPoint?: ((point: string) => void) | undefined;
 }
 
 const SEED_LIMIT = 2 ** 32;
@@ -43,6 +48,7 @@ export function createRuntime(overrides: Partial<Runtime> = {}): Runtime {
     sleep: overrides.sleep ?? sleep,
     stdout: overrides.stdout ?? process.stdout,
     stderr: overrides.stderr ?? process.stderr,
+    crashPoint: overrides.crashPoint,
   };
 }
 

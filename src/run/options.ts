@@ -38,6 +38,12 @@ export interface RunOptions {
    * go on (the next cycle may still want them) but no longer write outputs or the lock.
    */
   readonly stopSignal?: AbortSignal | undefined;
+  /**
+   * Submit again the nodes an earlier run may already have paid for (it ended between writing
+   * its intent and journaling the request id); they reuse that intent's seed. Default: such
+   * nodes fail (exit 75) and are listed in the summary.
+   */
+  readonly resubmitUncertain?: boolean | undefined;
 }
 
 export interface RunDeps {

@@ -1,20 +1,32 @@
 /**
  * Outputs are materialized from the store: `<out>/<node-id>.<ext>` plus `save:` copies.
  * Copies go through a temp file and a rename, so a half-written image never looks finished.
- * An existing output of the right size is left alone (a no-op run stays a no-op, no hashing),
- * unless the caller knows the file should now hold other bytes (`force`): a fresh result, or a
- * cache hit the lock does not list for that node.
+ * An existing output is left alone only when its sha256 is the blob's (a same-size file with
+ * other bytes, say a torn or hand-damaged copy, is restored). Hashing goes through the store's
+ * source-hash memo (size, mtime, inode), so a no-op re-run reads no image bytes; the caller can
+ * skip even that when it knows the file must now hold other bytes (`force`).
  */
 import { copyFile, rename, rm, stat } from 'node:fs/promises';
 import { outputPathFor } from '../plan/index.js';
 import { tempPathFor, withParentDir } from '../store/atomic.js';
 
-/** Copy the blob to `dest` unless (without `force`) an output of that size is already there. Returns true when written. */
-export async function materialize(blob: string, dest: string, force = false): Promise<boolean> {
-  if (!force) {
-    const [source, existing] = await Promise.all([stat(blob), stat(dest).catch(() => null)]);
-    if (existing?.isFile() && existing.size === source.size) return false;
-  }
+/** How an existing output is checked: the blob it should hold, and a (memoized) hasher. */
+export interface OutputCheck {
+  readonly sha256: string;
+  readonly hash: (path: string) => Promise<{ readonly sha256: string }>;
+}
+
+/**
+ * Copy the blob to `dest` unless (without `force`) `dest` already holds it: the same sha256
+ * with `check`, else (no hasher at hand) the same size. Returns true when written.
+ */
+export async function materialize(
+  blob: string,
+  dest: string,
+  force = false,
+  check?: OutputCheck | undefined,
+): Promise<boolean> {
+  if (!force && (await holdsBlob(blob, dest, check))) return false;
   const tmp = tempPathFor(dest);
   try {
     await withParentDir(dest, () => copyFile(blob, tmp));
@@ -26,6 +38,13 @@ export async function materialize(blob: string, dest: string, force = false): Pr
   return true;
 }
 
+async function holdsBlob(blob: string, dest: string, check: OutputCheck | undefined): Promise<boolean> {
+  const existing = await stat(dest).catch(() => null);
+  if (!existing?.isFile()) return false;
+  if (check) return (await check.hash(dest).catch(() => null))?.sha256 === check.sha256;
+  return existing.size === (await stat(blob)).size;
+}
+
 /** Materialize the node output and its `save:` copy (rewritten when `force`). Returns the main output path and whether anything was written. */
 export async function writeOutputs(
   blob: string,
@@ -34,10 +53,11 @@ export async function writeOutputs(
   ext: string,
   save: string | null,
   force = false,
+  check?: OutputCheck | undefined,
 ): Promise<{ readonly output: string; readonly restored: boolean }> {
   const output = outputPathFor(outDir, nodeId, ext);
-  const wrote = await materialize(blob, output, force);
-  const savedCopy = save === null ? false : await materialize(blob, save.split('{ext}').join(ext), force);
+  const wrote = await materialize(blob, output, force, check);
+  const savedCopy = save === null ? false : await materialize(blob, save.split('{ext}').join(ext), force, check);
   return { output, restored: wrote || savedCopy };
 }
 

@@ -20,6 +20,7 @@ import { prepareRun } from './prepare.js';
 import { executePlan, type RunSummary } from './scheduler.js';
 import { preflight } from './hosting-check.js';
 import { prefetchInputs } from './prefetch.js';
+import { holdRunLock, waitingMessage } from './run-lock.js';
 
 export interface RunRecipeOptions extends RunOptions {
   readonly provider?: ProviderName | undefined;
@@ -60,86 +61,99 @@ export async function runRecipe(
   const plan = buildPlan(recipe);
   const store = await openStore(cacheDirFor(recipe, options.cacheDir, rt));
   const lockPath = lockPathFor(recipe);
-  const providerName = options.provider ?? recipe.provider;
-  const prepared = await prepareRun(
-    plan,
-    { store, providerName, lock: await readLock(lockPath), draw: rt.randomSeed },
-    options,
-  );
-  const userConfig = await loadUserConfig(rt);
-  const hostingConfig = chooseHosting(recipe.hosting, options.hosting, userConfig, providerName);
-  const hosting = hostingConfig
-    ? createHosting(hostingConfig, { rt, cacheDir: store.root, projectRoot: recipe.projectRoot })
-    : null;
-  try {
-    const describe = { store, hosting, now: rt.now, providerName };
-    if (options.dryRun) return { kind: 'dry-run', recipe, report: await describeRun(prepared, describe) };
-    if (options.explain) {
-      for (const row of (await describeRun(prepared, describe)).rows) {
-        if (row.status === 'run')
-          deps.onEvent({
-            type: 'node-plan',
-            t: 0,
-            node: row.node,
-            reason: row.reason ?? 'not-cached',
-            input: row.input ?? '',
-          });
-      }
-    }
-    const { session: shared } = deps;
-    const session = lazySession(providerName, async () => {
-      const opened = shared ?? (await openProviderSession(providerName, rt, { deadlineMs: options.deadlineMs }));
-      for (const w of opened.warnings) deps.onEvent({ type: 'warning', t: 0, message: w });
-      return opened;
-    });
-    try {
-      await preflight(prepared, {
-        ...options,
-        hosting,
-        hostingConfig,
-        user: userConfig,
-        session,
-        recipeFile: basename(recipe.file),
-      });
-      // Uploads start now, in the background, instead of inside each node's -j slot.
-      const prefetch = prefetchInputs(prepared, {
-        hosting,
-        config: hostingConfig,
-        store,
-        concurrency: options.jobs,
+  // One run of a recipe at a time (see run-lock.ts); a dry run only reads.
+  const releaseRun = options.dryRun
+    ? null
+    : await holdRunLock(lockPath, {
+        pid: deps.pid,
+        isAlive: deps.isAlive,
         signal: options.signal,
-        keepGoing: options.keepGoing,
+        onWait: (pid) => deps.onEvent({ type: 'warning', t: 0, message: waitingMessage(pid, recipe.file) }),
       });
-      const onEvent = (e: RunEvent): void => {
-        prefetch.observe(e);
-        deps.onEvent(e);
-      };
+  try {
+    const providerName = options.provider ?? recipe.provider;
+    const prepared = await prepareRun(
+      plan,
+      { store, providerName, lock: await readLock(lockPath), draw: rt.randomSeed },
+      options,
+    );
+    const userConfig = await loadUserConfig(rt);
+    const hostingConfig = chooseHosting(recipe.hosting, options.hosting, userConfig, providerName);
+    const hosting = hostingConfig
+      ? createHosting(hostingConfig, { rt, cacheDir: store.root, projectRoot: recipe.projectRoot })
+      : null;
+    try {
+      const describe = { store, hosting, now: rt.now, providerName };
+      if (options.dryRun) return { kind: 'dry-run', recipe, report: await describeRun(prepared, describe) };
+      if (options.explain) {
+        for (const row of (await describeRun(prepared, describe)).rows) {
+          if (row.status === 'run')
+            deps.onEvent({
+              type: 'node-plan',
+              t: 0,
+              node: row.node,
+              reason: row.reason ?? 'not-cached',
+              input: row.input ?? '',
+            });
+        }
+      }
+      const { session: shared } = deps;
+      const session = lazySession(providerName, async () => {
+        const opened = shared ?? (await openProviderSession(providerName, rt, { deadlineMs: options.deadlineMs }));
+        for (const w of opened.warnings) deps.onEvent({ type: 'warning', t: 0, message: w });
+        return opened;
+      });
       try {
-        const summary = await executePlan(
-          prepared,
-          {
-            rt,
-            provider: session.provider,
-            providerName,
-            store,
-            hosting,
-            lockPath,
-            onEvent,
-            pid: deps.pid,
-            isAlive: deps.isAlive,
-          },
-          options,
-        );
-        return { kind: 'run', recipe, summary };
+        await preflight(prepared, {
+          ...options,
+          hosting,
+          hostingConfig,
+          user: userConfig,
+          session,
+          recipeFile: basename(recipe.file),
+        });
+        // Uploads start now, in the background, instead of inside each node's -j slot.
+        const prefetch = prefetchInputs(prepared, {
+          hosting,
+          config: hostingConfig,
+          store,
+          concurrency: options.jobs,
+          signal: options.signal,
+          keepGoing: options.keepGoing,
+        });
+        const onEvent = (e: RunEvent): void => {
+          prefetch.observe(e);
+          deps.onEvent(e);
+        };
+        try {
+          const summary = await executePlan(
+            prepared,
+            {
+              rt,
+              provider: session.provider,
+              providerName,
+              store,
+              hosting,
+              lockPath,
+              onEvent,
+              pid: deps.pid,
+              isAlive: deps.isAlive,
+            },
+            options,
+          );
+          return { kind: 'run', recipe, summary };
+        } finally {
+          await prefetch.stop();
+        }
       } finally {
-        await prefetch.stop();
+        if (!shared) await session.close();
       }
     } finally {
-      if (!shared) await session.close();
+      await hosting?.close?.();
+      await store.flush();
     }
   } finally {
-    await hosting?.close?.();
-    await store.flush();
+    await releaseRun?.();
   }
 }
 

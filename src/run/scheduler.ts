@@ -17,6 +17,7 @@ import { lockEntryFor, LockWriter } from './lock-writer.js';
 import { keyFor } from './node-request.js';
 import type { RunDeps, RunOptions } from './options.js';
 import { writeOutputs } from './outputs.js';
+import { beginRun, endRun, UncertainSubmitError, UNCERTAIN_CODE } from './submit-claim.js';
 import type { NodeOutcome, RunCounts, RunSummary } from './outcome.js';
 import type { Prepared } from './prepare.js';
 import type { NodeState } from './resolve.js';
@@ -42,6 +43,9 @@ class Scheduler {
   readonly #outcomes = new Map<string, Promise<NodeOutcome>>();
   readonly #counts: RunCounts = { done: 0, cached: 0, failed: 0, skipped: 0, submitted: 0 };
   readonly #journalDrops: Promise<void>[] = [];
+  /** This run's token in journal intents (see submit-claim.ts). */
+  readonly #run = beginRun();
+  readonly #uncertain: string[] = [];
   #exitCode: Code = ExitCode.OK;
   #failedStop = false;
 
@@ -75,10 +79,26 @@ class Scheduler {
       signal: this.#signal,
       deadlineMs: options.deadlineMs,
       limitDownload: (fn) => downloads(fn),
+      intents: {
+        pid: deps.pid,
+        isAlive: deps.isAlive,
+        run: this.#run,
+        resubmitUncertain: options.resubmitUncertain === true,
+        sleep: deps.rt.sleep,
+        crashPoint: deps.rt.crashPoint,
+      },
     };
   }
 
   async run(): Promise<RunSummary> {
+    try {
+      return await this.#runAll();
+    } finally {
+      endRun(this.#run);
+    }
+  }
+
+  async #runAll(): Promise<RunSummary> {
     const { prepared } = this;
     this.#emit({
       type: 'run-start',
@@ -100,6 +120,12 @@ class Scheduler {
     await this.#lock?.flush();
     await Promise.all(this.#journalDrops);
     if (this.#signal.aborted) this.#exitCode = ExitCode.INTERRUPTED;
+    const uncertain = [...this.#uncertain].sort();
+    if (uncertain.length > 0)
+      this.#emit({
+        type: 'warning',
+        message: `maybe paid, not submitted again: ${uncertain.join(', ')} (a run ended before the API's reply reached the journal; --resubmit-uncertain submits them again with the same seeds)`,
+      });
     const ms = this.deps.rt.now() - this.#started;
     const outDir = prepared.plan.recipe.outDir;
     this.#emit({
@@ -109,8 +135,9 @@ class Scheduler {
       exit_code: this.#exitCode,
       ms,
       out_dir: outDir,
+      ...(uncertain.length > 0 ? { uncertain } : {}),
     });
-    return { ...this.#counts, exitCode: this.#exitCode, ms, outDir, outcomes: settled };
+    return { ...this.#counts, exitCode: this.#exitCode, ms, outDir, outcomes: settled, uncertain };
   }
 
   async #runNode(node: PlanNode): Promise<NodeOutcome> {
@@ -159,7 +186,7 @@ class Scheduler {
         const existing = this.#inflight.get(key);
         this.#emit({ type: 'node-start', node: node.id, reason: existing ? 'reattach' : reason });
         try {
-          return await this.#remoteStage(node, key, state.seed, inputSha, upstream, ahead.ready);
+          return await this.#remoteStage(node, key, state, inputSha, upstream, ahead.ready);
         } catch (e) {
           return { outcome: this.#failOrSkip(node, e) };
         }
@@ -232,11 +259,12 @@ class Scheduler {
   async #remoteStage(
     node: PlanNode,
     key: string,
-    seed: number,
+    state: NodeState,
     inputSha: string,
     upstream: UpstreamOutput | null,
     prepared: Promise<PreparedNode>,
   ): Promise<{ readonly finished: Promise<Executed> }> {
+    const { seed, forced } = state;
     const existing = this.#inflight.get(key);
     if (existing) {
       await existing.promise;
@@ -244,7 +272,7 @@ class Scheduler {
     }
     let release = (): void => undefined;
     const remoteDone = new Promise<void>((resolve) => (release = resolve));
-    const finished = this.#submit({ node, key, seed, inputSha, upstream, prepared, remoteDone: release });
+    const finished = this.#submit({ node, key, seed, forced, inputSha, upstream, prepared, remoteDone: release });
     await Promise.race([remoteDone, finished]);
     return { finished };
   }
@@ -261,7 +289,7 @@ class Scheduler {
   #cached(node: PlanNode, hit: RunRecord): Promise<NodeOutcome> {
     return this.#commit(node, async () => {
       const blob = this.deps.store.blobPath(hit.output_sha256);
-      // The size check only stands in for a hash when the lock already says this file holds this blob.
+      // An existing file is kept only if it hashes to the blob (memoized by size, mtime and inode).
       const changed = this.prepared.lock.nodes[node.id]?.output_sha256 !== hit.output_sha256;
       const { output, restored } = await writeOutputs(
         blob,
@@ -270,6 +298,7 @@ class Scheduler {
         hit.ext,
         node.save,
         changed,
+        { sha256: hit.output_sha256, hash: (path) => this.deps.store.hashSource(path) },
       );
       this.#record(node, hit, output);
       this.#counts.cached++;
@@ -331,7 +360,9 @@ class Scheduler {
     const code = typeof err.exitCode === 'number' ? err.exitCode : ExitCode.SOFTWARE;
     this.#exitCode = worstExitCode(this.#exitCode, code);
     this.#counts.failed++;
-    if (!this.options.keepGoing) this.#failedStop = true;
+    if (err.code === UNCERTAIN_CODE) this.#uncertain.push(node.id);
+    // A leftover of an earlier run is not a new failure: it does not stop the others.
+    if (!this.options.keepGoing && !(e instanceof UncertainSubmitError)) this.#failedStop = true;
     this.#emit({
       type: 'node-failed',
       node: node.id,

@@ -14,9 +14,9 @@ export {
   updateLock,
   type UpdateLockOptions,
 } from './lock-file.js';
-export { withFileMutex, type FileMutexOptions } from './file-mutex.js';
+export { acquireFileMutex, withFileMutex, type FileMutexOptions } from './file-mutex.js';
 export { fsyncDir, tempPathFor, writeFileAtomic, type WriteFileAtomicOptions } from './atomic.js';
 export { isSha256Hex } from './layout.js';
 export { CanonicalJsonError, LockBusyError, LockFileError, StoreError } from './errors.js';
 export { JournalEntrySchema, LockEntrySchema, LockFileSchema, RunRecordSchema } from './schemas.js';
-export type { Journal, JournalEntry, LockEntry, LockFile, RunRecord, Store } from './types.js';
+export type { Journal, JournalClaim, JournalEntry, LockEntry, LockFile, RunRecord, Store } from './types.js';

@@ -195,7 +195,13 @@ export interface InProcessRun {
 export async function runIn(
   project: Project,
   options: Partial<RunRecipeOptions> = {},
-  extra: { rig?: Rig | null; env?: Record<string, string>; pid?: number; seed?: number } = {},
+  extra: {
+    rig?: Rig | null;
+    env?: Record<string, string>;
+    pid?: number;
+    seed?: number;
+    isAlive?: (pid: number) => boolean;
+  } = {},
 ): Promise<InProcessRun> {
   const rt = testRuntime(project.root, extra.env, extra.seed);
   const events: RunEvent[] = [];
@@ -206,11 +212,22 @@ export async function runIn(
       rt,
       onEvent: (e) => events.push(e),
       pid: extra.pid ?? process.pid,
-      isAlive: () => true,
+      // A made-up pid is taken as alive; otherwise liveness is real (a killed CLI child's locks go stale).
+      isAlive: extra.isAlive ?? (extra.pid === undefined ? pidAlive : () => true),
       session: extra.rig?.session,
     },
   );
   return { result, events, rt };
+}
+
+/** Whether a process exists (the CLI's own check, for in-process runs). */
+export function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /** The run summary, failing the test when the result was a dry run. */

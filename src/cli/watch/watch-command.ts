@@ -7,6 +7,7 @@ import type { RunRecipeOptions } from '../../index.js';
 import { SessionPool } from '../../providers/session-pool.js';
 import { ExitCode, UsageError } from '../../errors.js';
 import { WatchSession } from '../../run/watch-session.js';
+import { holdRunLock, lockPathOfRecipeFile, waitingMessage } from '../../run/run-lock.js';
 import type { CliContext } from '../context.js';
 import { isAlive } from '../pid.js';
 import { reporterFor } from '../reporter-for.js';
@@ -28,8 +29,14 @@ export async function watchCommand(
     for (const line of renderError(e, { debug: ctx.flags.debug, secrets: secretsFromEnv(ctx.rt.env) }).lines)
       ctx.rt.stderr.write(`${line}\n`);
   };
+  const runLocks: (() => Promise<void>)[] = [];
   try {
     for (const path of recipes) {
+      // A watch session holds its recipe's run lock until it ends: a plain run waits for it.
+      const lockPath = lockPathOfRecipeFile(path, ctx.rt.cwd);
+      const onWait = (pid: number | undefined): void =>
+        onEvent({ type: 'warning', t: 0, message: waitingMessage(pid, path) });
+      runLocks.push(await holdRunLock(lockPath, { pid: process.pid, isAlive, signal: ctx.signal, onWait }));
       const session = new WatchSession(
         path,
         { ...options, signal: ctx.signal },
@@ -50,6 +57,7 @@ export async function watchCommand(
     await Promise.all(pairs.map((p) => p.watcher.close()));
     await Promise.all(pairs.map((p) => p.session.close()));
     await sessions.closeAll();
+    for (const release of runLocks) await release();
     reporter.close();
   }
 }

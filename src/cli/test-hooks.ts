@@ -1,0 +1,23 @@
+/**
+ * Crash-test hooks, honoured only when `KONTEXT_TEST_HOOKS=1`: `KONTEXT_TEST_CRASH_AT=<point>`
+ * ends the process with SIGKILL (as `kill -9` would) the n-th time (`KONTEXT_TEST_CRASH_COUNT`,
+ * default 1) a run reaches that point of a submit: `after-intent`, `after-submit-sent`,
+ * `after-submit-response`, `after-request-id`. Library code only calls `rt.crashPoint`.
+ */
+import type { Runtime } from '../runtime.js';
+
+export const CRASH_POINTS = ['after-intent', 'after-submit-sent', 'after-submit-response', 'after-request-id'] as const;
+
+export function withTestHooks(rt: Runtime, kill: () => void): Runtime {
+  const at = rt.env['KONTEXT_TEST_CRASH_AT'];
+  if (rt.env['KONTEXT_TEST_HOOKS'] !== '1' || at === undefined || at === '') return rt;
+  let left = Math.max(1, Number.parseInt(rt.env['KONTEXT_TEST_CRASH_COUNT'] ?? '1', 10) || 1);
+  return {
+    ...rt,
+    crashPoint: (point) => {
+      if (point !== at) return;
+      left -= 1;
+      if (left === 0) kill();
+    },
+  };
+}
