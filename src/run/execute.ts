@@ -31,7 +31,10 @@ export interface IntentDeps {
   /** Submit again a node a dead run may have paid for (`--resubmit-uncertain`). */
   readonly resubmitUncertain: boolean;
   readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
-  /** Test hook (the CLI may end the process here): `after-intent`, `after-submit-sent`, `after-submit-response`, `after-request-id`. */
+  /**
+   * Test hook (the CLI may end the process here): `after-intent`, `after-submit-sent`,
+   * `after-submit-response`, `after-request-id`.
+   */
   readonly crashPoint?: ((point: string) => void) | undefined;
 }
 

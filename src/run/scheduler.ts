@@ -124,7 +124,9 @@ class Scheduler {
     if (uncertain.length > 0)
       this.#emit({
         type: 'warning',
-        message: `maybe paid, not submitted again: ${uncertain.join(', ')} (a run ended before the API's reply reached the journal; --resubmit-uncertain submits them again with the same seeds)`,
+        message:
+          `maybe paid, not known to be accepted: ${uncertain.join(', ')} (the API's reply never reached the ` +
+          'journal); check the RunComfy dashboard; --resubmit-uncertain submits them again with the same seeds',
       });
     const ms = this.deps.rt.now() - this.#started;
     const outDir = prepared.plan.recipe.outDir;
