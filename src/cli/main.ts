@@ -7,6 +7,7 @@ import { setMaxListeners } from 'node:events';
 import { Command, CommanderError, Option } from 'commander';
 import { createRuntime, type Runtime } from '../index.js';
 import { InterruptedError } from '../index.js';
+import { withTestHooks } from './test-hooks.js';
 import { wantsColor, type CliContext } from './context.js';
 import { renderError, secretsFromEnv } from './render-error.js';
 import { VERSION } from './version.js';
@@ -21,7 +22,9 @@ export interface MainOptions {
 }
 
 export async function main(argv: readonly string[], options: MainOptions = {}): Promise<number> {
-  const rt = options.rt ?? createRuntime();
+  const base = options.rt ?? createRuntime();
+  // Crash tests (KONTEXT_TEST_HOOKS=1) may end the real process at a named point of a submit.
+  const rt = options.process ? withTestHooks(base, () => process.kill(process.pid, 'SIGKILL')) : base;
   const interrupt = new AbortController();
   setMaxListeners(0, interrupt.signal);
   const detach = options.process ? attachSignals(options.process, interrupt) : () => undefined;
@@ -136,6 +139,7 @@ function runCommand(choose: (a: Action) => void): Command {
     .option('--force [pass...]', 'ignore the cache for these passes (all when none named)')
     .option('--reseed [pass...]', 'draw new seeds for these passes (all when none named)')
     .option('--keep-going', 'after a failure, run everything not downstream of it')
+    .option('--resubmit-uncertain', 'submit again nodes an interrupted run may already have paid for (same seed)')
     .option('--watch', 'keep running: re-run what changes when the recipe or its sources change')
     .option('--json', 'print one JSON event per line (NDJSON)')
     .option('--cache-dir <dir>', 'cache folder (default .kontext at the project root; env KONTEXT_CACHE_DIR)')

@@ -18,6 +18,7 @@ import { keyFor } from './node-request.js';
 import type { InflightRequests, RunDeps, RunOptions } from './options.js';
 import { writeOutputs } from './outputs.js';
 import { deferred } from '../util/deferred.js';
+import { beginRun, endRun, UncertainSubmitError, UNCERTAIN_CODE } from './submit-claim.js';
 import type { NodeOutcome, RunCounts, RunSummary } from './outcome.js';
 import type { Prepared } from './prepare.js';
 import type { NodeState } from './resolve.js';
@@ -25,7 +26,7 @@ import type { NodeState } from './resolve.js';
 type SkipReason = 'upstream-failed' | 'stopped' | 'interrupted';
 
 /** A node that goes to the API: what its request is keyed and built from. */
-type RemoteJob = Pick<Job, 'node' | 'key' | 'seed' | 'inputSha' | 'upstream'>;
+type RemoteJob = Pick<Job, 'node' | 'key' | 'seed' | 'forced' | 'inputSha' | 'upstream'>;
 
 export type { RunSummary } from './outcome.js';
 
@@ -46,6 +47,9 @@ class Scheduler {
   readonly #outcomes = new Map<string, Promise<NodeOutcome>>();
   readonly #counts: RunCounts = { done: 0, cached: 0, failed: 0, skipped: 0, submitted: 0 };
   readonly #journalDrops: Promise<void>[] = [];
+  /** This run's token in journal intents (see submit-claim.ts). */
+  readonly #run = beginRun();
+  readonly #uncertain: string[] = [];
   #exitCode: Code = ExitCode.OK;
   #failedStop = false;
 
@@ -79,10 +83,26 @@ class Scheduler {
       deadlineMs: options.deadlineMs,
       submitGraceMs: options.submitGraceMs,
       limitDownload: (fn) => downloads(fn),
+      intents: {
+        pid: deps.rt.pid,
+        isAlive: (pid) => deps.rt.isAlive(pid),
+        run: this.#run,
+        resubmitUncertain: options.resubmitUncertain === true,
+        sleep: deps.rt.sleep,
+        crashPoint: deps.rt.crashPoint,
+      },
     };
   }
 
   async run(): Promise<RunSummary> {
+    try {
+      return await this.#runAll();
+    } finally {
+      endRun(this.#run);
+    }
+  }
+
+  async #runAll(): Promise<RunSummary> {
     const { prepared } = this;
     this.#emit({
       type: 'run-start',
@@ -104,6 +124,14 @@ class Scheduler {
     await this.#lock?.flush();
     await Promise.all(this.#journalDrops);
     if (this.#signal.aborted) this.#exitCode = ExitCode.INTERRUPTED;
+    const uncertain = [...this.#uncertain].sort();
+    if (uncertain.length > 0)
+      this.#emit({
+        type: 'warning',
+        message:
+          `maybe paid, not known to be accepted: ${uncertain.join(', ')} (the API's reply never reached the ` +
+          'journal); check the RunComfy dashboard; --resubmit-uncertain submits them again with the same seeds',
+      });
     const ms = this.deps.rt.now() - this.#started;
     const outDir = prepared.plan.recipe.outDir;
     this.#emit({
@@ -113,8 +141,9 @@ class Scheduler {
       exit_code: this.#exitCode,
       ms,
       out_dir: outDir,
+      ...(uncertain.length > 0 ? { uncertain } : {}),
     });
-    return { ...this.#counts, exitCode: this.#exitCode, ms, outDir, outcomes: settled };
+    return { ...this.#counts, exitCode: this.#exitCode, ms, outDir, outcomes: settled, uncertain };
   }
 
   async #runNode(node: PlanNode): Promise<NodeOutcome> {
@@ -140,7 +169,7 @@ class Scheduler {
     }
     const halted = this.#halted();
     if (halted) return this.#skip(node, halted);
-    return this.#remote(state, { node, key, seed: state.seed, inputSha, upstream });
+    return this.#remote(state, { node, key, seed: state.seed, forced: state.forced, inputSha, upstream });
   }
 
   /**
@@ -262,7 +291,7 @@ class Scheduler {
   #cached(node: PlanNode, hit: RunRecord): Promise<NodeOutcome> {
     return this.#commit(node, async () => {
       const blob = this.deps.store.blobPath(hit.output_sha256);
-      // The size check only stands in for a hash when the lock already says this file holds this blob.
+      // An existing file is kept only if it hashes to the blob (memoized by size, mtime and inode).
       const changed = this.prepared.lock.nodes[node.id]?.output_sha256 !== hit.output_sha256;
       const { output, restored } = await writeOutputs(blob, {
         outDir: this.prepared.plan.recipe.outDir,
@@ -271,6 +300,7 @@ class Scheduler {
         save: node.save,
         rewrite: changed,
         guard: this.deps.writeGuard,
+        check: { sha256: hit.output_sha256, hash: (path) => this.deps.store.hashSource(path) },
       });
       this.#record(node, hit, output);
       this.#counts.cached++;
@@ -333,7 +363,9 @@ class Scheduler {
     const code = typeof err.exitCode === 'number' ? err.exitCode : ExitCode.SOFTWARE;
     this.#exitCode = worstExitCode(this.#exitCode, code);
     this.#counts.failed++;
-    if (!this.options.keepGoing) this.#failedStop = true;
+    if (err.code === UNCERTAIN_CODE) this.#uncertain.push(node.id);
+    // A leftover of an earlier run is not a new failure: it does not stop the others.
+    if (!this.options.keepGoing && !(e instanceof UncertainSubmitError)) this.#failedStop = true;
     this.#emit({
       type: 'node-failed',
       node: node.id,

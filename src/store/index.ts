@@ -7,4 +7,5 @@ export { cacheKey } from './cache-key.js';
 export { canonicalJson } from './canonical-json.js';
 export { formatLock, LockCache, readLock, removeLockEntries, updateLock } from './lock-file.js';
 export { isBlobCorrupt } from './blobs.js';
+export { acquireFileMutex } from './file-mutex.js';
 export type { JournalEntry, LockEntry, RunRecord, Store } from './types.js';

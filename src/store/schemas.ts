@@ -35,7 +35,10 @@ export const JournalEntrySchema = z.object({
   model: z.string(),
   seed,
   input_sha256: sha256,
-  request_id: z.string().min(1),
+  request_id: z.string().min(1).optional(),
+  body_sha256: sha256.optional(),
+  pid: z.number().int().optional(),
+  run: z.string().optional(),
   submitted_at: z.string(),
 });
 

@@ -66,6 +66,7 @@ export function runOptionsFrom(opts: Record<string, unknown>, ctx: CliContext): 
     force: passListOption(opts['force']),
     reseed: passListOption(opts['reseed']),
     keepGoing: opts['keepGoing'] === true,
+    resubmitUncertain: opts['resubmitUncertain'] === true,
     maxCostUsd: numberOption('--max-cost', opts['maxCost'], 0),
     signal: ctx.signal,
     provider: opts['provider'] as ProviderName | undefined,
