@@ -4,14 +4,14 @@
  * recipe to sit beside. With `--seed`, a repeat of the same edit comes from the cache.
  */
 import { existsSync, statSync } from 'node:fs';
-import { basename, dirname, extname, join, resolve } from 'node:path';
+import { basename, dirname, extname, resolve } from 'node:path';
 import { ExitCode, KontextError, UsageError } from '../errors.js';
 import { createHosting } from '../hosting/index.js';
 import type { Plan, PlanNode } from '../plan/types.js';
 import { openProviderSession } from '../providers/session.js';
 import { aspectRatiosFor, DEFAULT_MODEL, findProjectRoot, loadUserConfig } from '../recipe/index.js';
 import type { HostingConfig, ProviderName } from '../recipe/types.js';
-import { openStore } from '../store/index.js';
+import { openStore, resolveCacheDir } from '../store/index.js';
 import type { RunRecipeDeps } from './run-recipe.js';
 import { chooseHosting } from './run-recipe.js';
 import { checkHostingAvailable } from './hosting-check.js';
@@ -52,9 +52,7 @@ export async function runEdit(
     criticalPathDepth: 1,
   };
   const projectRoot = findProjectRoot(rt.cwd, rt.cwd);
-  const store = await openStore(
-    resolve(rt.cwd, options.cacheDir ?? rt.env['KONTEXT_CACHE_DIR'] ?? join(projectRoot, '.kontext')),
-  );
+  const store = await openStore(resolveCacheDir({ flag: options.cacheDir, env: rt.env, cwd: rt.cwd }));
   const prepared = await prepareRun(
     plan,
     { store, providerName: options.provider, lock: { version: 1, nodes: {} }, draw: rt.randomSeed },

@@ -3,7 +3,7 @@
  * lock, resolve states, then either describe (`--dry-run`) or execute. The programmatic API
  * and the CLI both call this.
  */
-import { basename, extname, join, resolve } from 'node:path';
+import { basename, extname, join } from 'node:path';
 import { createHosting } from '../hosting/index.js';
 import { buildPlan } from '../plan/index.js';
 import { lazySession } from '../providers/lazy.js';
@@ -11,7 +11,7 @@ import { openProviderSession, type ProviderSession } from '../providers/session.
 import { loadRecipe, loadUserConfig, type UserConfig } from '../recipe/index.js';
 import type { HostingConfig, ProviderName, Recipe } from '../recipe/types.js';
 import type { Runtime } from '../runtime.js';
-import { openStore, readLock } from '../store/index.js';
+import { openStore, readLock, resolveCacheDir } from '../store/index.js';
 import { UsageError } from '../errors.js';
 import type { RunEvent } from './events.js';
 import { describeRun, type DryRunReport } from './dry-run.js';
@@ -20,6 +20,7 @@ import { prepareRun } from './prepare.js';
 import { executePlan, type RunSummary } from './scheduler.js';
 import { preflight } from './hosting-check.js';
 import { prefetchInputs } from './prefetch.js';
+import { migrateProjectCache } from './open-cache.js';
 
 export interface RunRecipeOptions extends RunOptions {
   readonly provider?: ProviderName | undefined;
@@ -59,6 +60,8 @@ export async function runRecipe(
   });
   const plan = buildPlan(recipe);
   const store = await openStore(cacheDirFor(recipe, options.cacheDir, rt));
+  const migrated = await migrateProjectCache(recipe, store);
+  if (migrated !== null) deps.onEvent({ type: 'warning', t: 0, message: migrated });
   const lockPath = lockPathFor(recipe);
   const providerName = options.provider ?? recipe.provider;
   const prepared = await prepareRun(
@@ -143,10 +146,9 @@ export async function runRecipe(
   }
 }
 
-/** `--cache-dir`, else `KONTEXT_CACHE_DIR`, else `.kontext` at the project root. */
-export function cacheDirFor(recipe: Recipe, flag: string | undefined, rt: Runtime): string {
-  const chosen = flag ?? rt.env['KONTEXT_CACHE_DIR'];
-  return chosen ? resolve(rt.cwd, chosen) : join(recipe.projectRoot, '.kontext');
+/** The user's cache dir (see {@link resolveCacheDir}); the same for every recipe and working directory. */
+export function cacheDirFor(_recipe: Recipe, flag: string | undefined, rt: Runtime): string {
+  return resolveCacheDir({ flag, env: rt.env, cwd: rt.cwd });
 }
 
 /** `<recipe-stem>.lock.json` beside the recipe. */

@@ -14,6 +14,7 @@ import { loadUserConfig } from '../recipe/index.js';
 import type { HostingConfig, ProviderName, Recipe } from '../recipe/types.js';
 import type { Runtime } from '../runtime.js';
 import { openStore } from '../store/index.js';
+import { migrateProjectCache } from './open-cache.js';
 import type { Store } from '../store/types.js';
 import type { RunEvent } from './events.js';
 import { preflight } from './hosting-check.js';
@@ -65,6 +66,8 @@ export class WatchResources {
     const { rt, options } = this;
     const providerName = options.provider ?? recipe.provider;
     const store = await this.#store(cacheDirFor(recipe, options.cacheDir, rt));
+    const migrated = await migrateProjectCache(recipe, store);
+    if (migrated !== null) onEvent({ type: 'warning', t: 0, message: migrated });
     const user = await loadUserConfig(rt);
     const config = chooseHosting(recipe.hosting, options.hosting, user, providerName);
     const key = config ? JSON.stringify([config, store.root, recipe.projectRoot]) : null;

@@ -2,6 +2,8 @@
  * The store: content-addressed cache (blobs, run records, journal, source-hash memo) and the
  * lock file. The runner uses exactly these exports.
  */
+export { resolveCacheDir, type CacheDirInputs } from './cache-dir.js';
+export { migrateOldStore, type MigrationResult } from './migrate.js';
 export { openStore, type OpenStoreOptions } from './open-store.js';
 export { cacheKey, CACHE_KEY_VERSION, type CacheKeyParts } from './cache-key.js';
 export { canonicalJson, sortKeysDeep } from './canonical-json.js';
