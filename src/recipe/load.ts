@@ -16,6 +16,8 @@ export interface LoadOptions {
   readonly rt: Runtime;
   readonly strict?: boolean;
   readonly allowOutsideRoot?: boolean;
+  /** See `ValidateOptions.saveInSources`. */
+  readonly saveInSources?: 'error' | 'warning';
 }
 
 /** Read a recipe file's text; a missing or unreadable file is exit 66. */

@@ -8,13 +8,14 @@ import path from 'node:path';
 import { ExitCode, type Problem } from '../errors.js';
 import type { Runtime } from '../runtime.js';
 import { buildRecipe } from './build.js';
-import { makeDraft } from './draft.js';
+import { makeDraft, setting } from './draft.js';
 import { buildGraph } from './graph.js';
 import { lintProblems } from './lint-problems.js';
 import { findProjectRoot } from './project-root.js';
 import { makeLocation, makeReport } from './report.js';
 import { runRules } from './rules/index.js';
 import { RecipeSchema } from './schema.js';
+import { saveTargetMatcher } from './sources/own-outputs.js';
 import { resolveSources } from './sources/resolve.js';
 import type { Recipe } from './types.js';
 import { locatePath, type DocPath } from './yaml/locate.js';
@@ -31,6 +32,11 @@ export interface ValidateOptions {
   readonly strict?: boolean;
   /** Allow `out:` and `save:` outside the project root. */
   readonly allowOutsideRoot?: boolean;
+  /**
+   * A `save:` path a source glob would match: `kontext validate` makes it an error; a run only
+   * warns (its save targets are excluded from its globs either way).
+   */
+  readonly saveInSources?: 'error' | 'warning';
 }
 
 export interface ValidationResult {
@@ -69,7 +75,9 @@ export async function validateRecipe(text: string, options: ValidateOptions): Pr
   const schema = RecipeSchema.safeParse(data);
   // A wildcard must not find the run's own outputs (`out/` beside the recipe, or `out:`) or the cache.
   const ownFolders = new Set([path.resolve(dir, draft.out ?? 'out'), path.join(projectRoot, '.kontext')]);
-  const checked = await resolveSources(draft, dir, report, ownFolders);
+  // ... nor the files its `save:` paths write.
+  const saves = draft.passes.flatMap((p) => setting(draft, p, 'save')?.value ?? []);
+  const checked = await resolveSources(draft, dir, report, ownFolders, saveTargetMatcher(saves, dir));
   const sources = new Map(checked.sources.map((s) => [s.name, s]));
   const ctx = {
     draft,
@@ -77,6 +85,7 @@ export async function validateRecipe(text: string, options: ValidateOptions): Pr
     dir,
     projectRoot,
     allowOutsideRoot: options.allowOutsideRoot ?? false,
+    saveInSources: options.saveInSources ?? 'warning',
     sources,
     report,
     locate,

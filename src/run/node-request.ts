@@ -3,7 +3,7 @@
  * fields count, so keys, records and requests never disagree.
  */
 import type { PlanNode } from '../plan/types.js';
-import { cacheKey } from '../store/index.js';
+import { cacheKey, requestHash } from '../store/index.js';
 
 /** Params that reach the provider and the key: pass-through params plus aspect_ratio. */
 export function resolvedParams(node: PlanNode): Record<string, unknown> {
@@ -20,5 +20,16 @@ export function keyFor(node: PlanNode, provider: string, inputSha256: string, se
     input_sha256: inputSha256,
     params: resolvedParams(node),
     seed,
+  });
+}
+
+/** The node's request hash (its key without the seed): what a renamed node is matched by. */
+export function requestShaFor(node: PlanNode, provider: string, inputSha256: string): string {
+  return requestHash({
+    provider,
+    model: node.model,
+    prompt: node.prompt,
+    input_sha256: inputSha256,
+    params: resolvedParams(node),
   });
 }

@@ -1,12 +1,12 @@
 /**
- * Outputs are materialized from the store: `<out>/<node-id>.<ext>` plus `save:` copies.
+ * Outputs are materialized from the store: `<out>/<pass>/<instance>[-v<k>].<ext>` plus `save:` copies.
  * Copies go through a temp file and a rename, so a half-written image never looks finished.
  * An existing output of the right size is left alone (a no-op run stays a no-op, no hashing),
  * unless the caller knows the file should now hold other bytes (`force`): a fresh result, or a
  * cache hit the lock does not list for that node.
  */
 import { copyFile, rename, rm, stat } from 'node:fs/promises';
-import { outputPathFor } from '../plan/index.js';
+import { outputPathFor, type OutputNaming } from '../plan/index.js';
 import { tempPathFor, withParentDir } from '../store/atomic.js';
 
 /** Copy the blob to `dest` unless (without `force`) an output of that size is already there. Returns true when written. */
@@ -30,12 +30,12 @@ export async function materialize(blob: string, dest: string, force = false): Pr
 export async function writeOutputs(
   blob: string,
   outDir: string,
-  nodeId: string,
+  node: OutputNaming,
   ext: string,
   save: string | null,
   force = false,
 ): Promise<{ readonly output: string; readonly restored: boolean }> {
-  const output = outputPathFor(outDir, nodeId, ext);
+  const output = outputPathFor(outDir, node, ext);
   const wrote = await materialize(blob, output, force);
   const savedCopy = save === null ? false : await materialize(blob, save.split('{ext}').join(ext), force);
   return { output, restored: wrote || savedCopy };

@@ -3,7 +3,7 @@
  * lock, resolve states, then either describe (`--dry-run`) or execute. The programmatic API
  * and the CLI both call this.
  */
-import { basename, extname, join } from 'node:path';
+import { basename, dirname, extname, join } from 'node:path';
 import { createHosting } from '../hosting/index.js';
 import { buildPlan } from '../plan/index.js';
 import { lazySession } from '../providers/lazy.js';
@@ -66,7 +66,7 @@ export async function runRecipe(
   const providerName = options.provider ?? recipe.provider;
   const prepared = await prepareRun(
     plan,
-    { store, providerName, lock: await readLock(lockPath), draw: rt.randomSeed },
+    { store, providerName, lock: await readLock(lockPath), draw: rt.randomSeed, lockDir: dirname(lockPath) },
     options,
   );
   const userConfig = await loadUserConfig(rt);

@@ -5,7 +5,7 @@
 export { resolveCacheDir, type CacheDirInputs } from './cache-dir.js';
 export { migrateOldStore, type MigrationResult } from './migrate.js';
 export { openStore, type OpenStoreOptions } from './open-store.js';
-export { cacheKey, CACHE_KEY_VERSION, type CacheKeyParts } from './cache-key.js';
+export { cacheKey, CACHE_KEY_VERSION, requestHash, type CacheKeyParts } from './cache-key.js';
 export { canonicalJson, sortKeysDeep } from './canonical-json.js';
 export {
   formatLock,

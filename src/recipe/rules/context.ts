@@ -13,6 +13,8 @@ export interface RuleContext {
   readonly dir: string;
   readonly projectRoot: string;
   readonly allowOutsideRoot: boolean;
+  /** Severity of a `save:` path inside a source glob (an error for `kontext validate`). */
+  readonly saveInSources: 'error' | 'warning';
   /** Sources that resolved (exist, matched), by name. */
   readonly sources: ReadonlyMap<string, Source>;
   readonly report: Report;

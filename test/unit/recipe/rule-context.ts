@@ -36,6 +36,7 @@ export function contextFrom(text: string, options: FakeOptions = {}): RuleContex
     dir: options.dir ?? '/proj/recipes',
     projectRoot: options.projectRoot ?? '/proj',
     allowOutsideRoot: options.allowOutsideRoot ?? false,
+    saveInSources: 'error',
     sources,
     report: makeReport('r.yml', doc, lines),
     locate: (p) => makeLocation('r.yml', locatePath(doc, lines, p)),
