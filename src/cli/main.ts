@@ -142,7 +142,10 @@ function runCommand(choose: (a: Action) => void): Command {
     .option('--resubmit-uncertain', 'submit again nodes an interrupted run may already have paid for (same seed)')
     .option('--watch', 'keep running: re-run what changes when the recipe or its sources change')
     .option('--json', 'print one JSON event per line (NDJSON)')
-    .option('--cache-dir <dir>', 'cache folder (default .kontext at the project root; env KONTEXT_CACHE_DIR)')
+    .option(
+      '--cache-dir <dir>',
+      'cache folder (default $XDG_CACHE_HOME/kontext, else ~/.cache/kontext; env KONTEXT_CACHE_DIR)',
+    )
     .option('--max-cost <usd>', 'abort before submitting when the billable total exceeds this')
     .option('--strict', 'treat prompt-lint warnings as errors')
     .option('--allow-outside-root', 'allow output paths outside the project root')

@@ -4,7 +4,7 @@
  * recipe to sit beside. With `--seed`, a repeat of the same edit comes from the cache.
  */
 import { existsSync, statSync } from 'node:fs';
-import { basename, dirname, extname, resolve } from 'node:path';
+import { basename, dirname, extname, join, resolve } from 'node:path';
 import { ExitCode, KontextError, UsageError } from '../errors.js';
 import type { Plan, PlanNode } from '../plan/types.js';
 import { aspectRatiosFor, DEFAULT_MODEL, findProjectRoot } from '../recipe/index.js';
@@ -47,7 +47,7 @@ export async function runEdit(
   const id = basename(outBase, extname(outBase));
   const plan: Plan = {
     recipe: { name: 'edit', file: '(kontext edit)', provider: options.provider, outDir },
-    nodes: [{ ...node, id }],
+    nodes: [{ ...node, id, output: join(outDir, id) }],
     edges: [],
     criticalPathDepth: 1,
   };

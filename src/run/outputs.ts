@@ -1,5 +1,5 @@
 /**
- * Outputs are materialized from the store: `<out>/<node-id>.<ext>` plus `save:` copies.
+ * Outputs are materialized from the store: `<out>/<pass>/<instance>[-v<k>].<ext>` plus `save:` copies.
  * Copies go through a temp file and a rename, so a half-written image never looks finished, and
  * never through a symlink or onto the recipe, its lock, its sources, `.git` or the cache.
  * An existing output is left alone only when its sha256 is the blob's (a same-size file with
@@ -8,7 +8,7 @@
  * skip even that when it knows the file must now hold other bytes (`force`).
  */
 import { stat } from 'node:fs/promises';
-import { outputPathFor } from '../plan/index.js';
+import { outputPathFor, type OutputNaming } from '../plan/index.js';
 import { verifyBlobCopy } from '../store/blobs.js';
 import { copyFileSafely } from '../store/safe-write.js';
 import { BASE_WRITE_GUARD, type WriteGuard } from '../store/write-guard.js';
@@ -51,7 +51,8 @@ async function holdsBlob(dest: string, check: OutputCheck): Promise<boolean> {
 /** Where a node's output goes. */
 export interface OutputTarget {
   readonly outDir: string;
-  readonly nodeId: string;
+  /** The node (its id, pass, instance and variant name the file). */
+  readonly node: OutputNaming;
   readonly ext: string;
   /** The node's `save:` path (`{ext}` placeholder), or `null`. */
   readonly save: string | null;
@@ -68,9 +69,9 @@ export async function writeOutputs(
   blob: string,
   target: OutputTarget,
 ): Promise<{ readonly output: string; readonly restored: boolean }> {
-  const { outDir, nodeId, ext, save } = target;
+  const { outDir, node, ext, save } = target;
   const how = { force: target.rewrite ?? false, guard: target.guard ?? BASE_WRITE_GUARD, check: target.check };
-  const output = outputPathFor(outDir, nodeId, ext);
+  const output = outputPathFor(outDir, node, ext);
   const wrote = await materializeOrExplain(blob, output, how);
   const savedCopy = save === null ? false : await materializeOrExplain(blob, save.split('{ext}').join(ext), how);
   return { output, restored: wrote || savedCopy };

@@ -27,6 +27,8 @@ export async function prepareRun(
     readonly lock: LockFile;
     readonly draw: () => number;
     readonly sessionSeeds?: ReadonlyMap<string, number> | undefined;
+    /** The lock file's folder: outputs the lock still vouches for are adopted into the cache. */
+    readonly lockDir?: string | undefined;
   },
   options: Pick<RunOptions, 'only' | 'force' | 'reseed'>,
 ): Promise<Prepared> {
@@ -40,7 +42,7 @@ export async function prepareRun(
   }
   const nodes = options.only ? selectWithAncestors(plan, new Set(options.only)) : plan.nodes;
   const selected: Plan = nodes === plan.nodes ? plan : { ...plan, nodes };
-  const states = await resolveStates(selected, deps, options);
+  const states = await resolveStates(selected, { ...deps, planIds: new Set(plan.nodes.map((n) => n.id)) }, options);
   const billable = [...states.values()].filter((s) => s.status === 'run').length;
   return { plan, nodes, states, lock: deps.lock, billable };
 }

@@ -4,7 +4,7 @@
  * describe (`--dry-run`) or check (preflight) and execute. The programmatic API and the CLI
  * both call this.
  */
-import { basename, extname, join } from 'node:path';
+import { basename, dirname, extname, join } from 'node:path';
 import { buildPlan } from '../plan/index.js';
 import type { ProviderSession } from '../providers/session.js';
 import { loadRecipe } from '../recipe/index.js';
@@ -82,7 +82,13 @@ async function runInContext(
   const run = await context.scope(runTargetFor(recipe));
   const prepared = await prepareRun(
     plan,
-    { store: run.store, providerName: run.providerName, lock: await readLock(lockPath), draw: rt.randomSeed },
+    {
+      store: run.store,
+      providerName: run.providerName,
+      lock: await readLock(lockPath),
+      draw: rt.randomSeed,
+      lockDir: dirname(lockPath),
+    },
     options,
   );
   const describe = { store: run.store, hosting: run.hosting, now: rt.now, providerName: run.providerName };

@@ -5,16 +5,19 @@
  */
 import { setMaxListeners } from 'node:events';
 import { stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { outputPathFor } from '../plan/index.js';
+import { moveLegacyOutput } from './adopt.js';
 import pLimit, { type LimitFunction } from 'p-limit';
 import { ExitCode, worstExitCode, type ExitCode as Code } from '../errors.js';
 import type { PlanNode } from '../plan/types.js';
-import type { RunRecord } from '../store/types.js';
+import type { LockEntry, RunRecord } from '../store/types.js';
 import { isBlobCorrupt } from '../store/index.js';
 import type { RunEvent, UntimedRunEvent } from './events.js';
 import { executeNode, prepareNode, type Executed, type ExecuteDeps, type Job, type PreparedNode } from './execute.js';
 import { outputUrlsOutliveRun, type UpstreamOutput } from './inputs.js';
 import { lockEntryFor, LockWriter } from './lock-writer.js';
-import { keyFor } from './node-request.js';
+import { keyFor, requestShaFor } from './node-request.js';
 import type { InflightRequests, RunDeps, RunOptions } from './options.js';
 import { writeOutputs } from './outputs.js';
 import { deferred } from '../util/deferred.js';
@@ -205,7 +208,7 @@ class Scheduler {
       const outcome = await this.#commit(node, async () => {
         const { output } = await writeOutputs(this.deps.store.blobPath(done.record.output_sha256), {
           outDir: this.prepared.plan.recipe.outDir,
-          nodeId: node.id,
+          node,
           ext: done.record.ext,
           save: node.save,
           rewrite: true,
@@ -291,11 +294,17 @@ class Scheduler {
   #cached(node: PlanNode, hit: RunRecord): Promise<NodeOutcome> {
     return this.#commit(node, async () => {
       const blob = this.deps.store.blobPath(hit.output_sha256);
+      const locked = this.prepared.lock.nodes[node.id];
+      if (this.deps.lockPath !== null) {
+        const outDir = this.prepared.plan.recipe.outDir;
+        const paths = { lockDir: dirname(this.deps.lockPath), outDir, output: outputPathFor(outDir, node, hit.ext) };
+        await moveLegacyOutput(node, locked, paths, this.deps.store);
+      }
       // An existing file is kept only if it hashes to the blob (memoized by size, mtime and inode).
-      const changed = this.prepared.lock.nodes[node.id]?.output_sha256 !== hit.output_sha256;
+      const changed = locked?.output_sha256 !== hit.output_sha256;
       const { output, restored } = await writeOutputs(blob, {
         outDir: this.prepared.plan.recipe.outDir,
-        nodeId: node.id,
+        node,
         ext: hit.ext,
         save: node.save,
         rewrite: changed,
@@ -332,10 +341,10 @@ class Scheduler {
   /** Write the node's lock entry, unless the lock already says exactly this; resolves once written. */
   #record(node: PlanNode, rec: RunRecord, output: string): Promise<void> | null {
     if (!this.#lock || this.deps.lockPath === null) return null;
-    const entry = lockEntryFor(rec, output, this.deps.lockPath);
+    const requestSha = requestShaFor(node, this.deps.providerName, rec.input_sha256);
+    const entry = lockEntryFor(rec, output, this.deps.lockPath, requestSha);
     const old = this.prepared.lock.nodes[node.id];
-    if (!old || old.key !== entry.key || old.output !== entry.output || old.output_sha256 !== entry.output_sha256)
-      return this.#lock.set(node.id, entry);
+    if (!old || !sameLockEntry(old, entry)) return this.#lock.set(node.id, entry);
     return null;
   }
 
@@ -402,4 +411,14 @@ class RunInflight implements InflightRequests {
     };
     promise.then(drop, drop);
   }
+}
+
+/** The fields a run decides; an entry equal in these is not rewritten (a no-op run leaves the lock alone). */
+function sameLockEntry(a: LockEntry, b: LockEntry): boolean {
+  return (
+    a.key === b.key &&
+    a.output === b.output &&
+    a.output_sha256 === b.output_sha256 &&
+    a.request_sha256 === b.request_sha256
+  );
 }

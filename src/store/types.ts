@@ -111,6 +111,11 @@ export interface LockEntry {
   readonly model: string;
   readonly request_id: string;
   readonly finished_at: string;
+  /**
+   * Hash of the request without its seed (provider, model, prompt, input, params): lets a
+   * renamed node take over this entry's seed. Absent in locks written before it existed.
+   */
+  readonly request_sha256?: string | undefined;
 }
 
 export interface LockFile {

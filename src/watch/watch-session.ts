@@ -9,7 +9,7 @@
  * Each cycle hosts its local sources ahead of the -j slots, as a plain run does
  * (watch-prefetch.ts: what a superseded cycle was uploading goes on only if the new plan needs it).
  */
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { buildPlan } from '../plan/index.js';
 import type { SessionPool } from '../providers/session-pool.js';
 import { readRecipeText, validateRecipe } from '../recipe/index.js';
@@ -202,6 +202,7 @@ export class WatchSession {
         lock,
         draw: this.deps.rt.randomSeed,
         sessionSeeds: this.#seeds,
+        lockDir: dirname(run.lockPath),
       },
       once,
     );

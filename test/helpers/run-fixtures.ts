@@ -42,7 +42,7 @@ export function testRuntime(
   const stderr = bufferSink();
   const rt = createRuntime({
     cwd,
-    env: { HOME: cwd, ...env },
+    env: { HOME: cwd, XDG_CACHE_HOME: join(cwd, '.cache'), ...env },
     random: seededRandom(seed),
     randomSeed: seedDraw(seed),
     stdout,
@@ -86,7 +86,7 @@ export async function createProject(yaml: string, name = 'test'): Promise<Projec
     root,
     recipe,
     lockPath,
-    cacheDir: join(root, '.kontext'),
+    cacheDir: join(root, '.cache', 'kontext'),
     outDir: join(root, 'out', name),
     writeRecipe: (text) => writeFile(recipe, text),
     readLock: async () => JSON.parse(await readFile(lockPath, 'utf8')) as LockFile,

@@ -195,7 +195,7 @@ describe('crash safety (built CLI child)', () => {
     expect(cancels.map((e) => e.path.split('/')[3]).sort()).toEqual([...submitted].sort());
     for (const id of submitted) expect(await statusOf(emulator, id)).toBe('cancelled');
     expect(await project.readLock()).toEqual(lockBefore);
-    expect(await project.outFiles()).toEqual(['out/test/a.png']);
+    expect(await project.outFiles()).toEqual(['out/test/a/photo.png']);
     expect(await journalFiles(project)).toEqual([]);
   }, 40_000);
 
