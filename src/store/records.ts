@@ -3,18 +3,28 @@
  * a half-deleted cache must cost a re-run, never a missing output.
  */
 import { writeFileAtomic } from './atomic.js';
-import { hasBlob } from './blobs.js';
 import { StoreError } from './errors.js';
 import { assertHex64, layout } from './layout.js';
 import { readJsonOrNull } from './read-json.js';
 import { RunRecordSchema } from './schemas.js';
+import { fileInfo, touchIfStale } from './touch.js';
 import type { RunRecord } from './types.js';
 
-export async function getRecord(root: string, key: string): Promise<RunRecord | null> {
+/** With `now`, a hit marks the record and its blob as used (`touch.ts`), which is what `kontext gc` ages by. */
+export async function getRecord(root: string, key: string, now?: () => number): Promise<RunRecord | null> {
   assertHex64(key, 'cache key');
-  const record = await readJsonOrNull(layout.record(root, key), RunRecordSchema);
+  const path = layout.record(root, key);
+  const record = await readJsonOrNull(path, RunRecordSchema);
   if (record === null || record.key !== key) return null;
-  return (await hasBlob(root, record.output_sha256)) ? record : null;
+  assertHex64(record.output_sha256, 'blob digest');
+  const blobPath = layout.blob(root, record.output_sha256);
+  const [blob, own] = await Promise.all([fileInfo(blobPath), now ? fileInfo(path) : null]);
+  if (blob === null) return null;
+  if (now) {
+    const t = now();
+    await Promise.all([touchIfStale(blobPath, blob.mtimeMs, t), own ? touchIfStale(path, own.mtimeMs, t) : null]);
+  }
+  return record;
 }
 
 /** Write a record (after its blob): validated first, so a bug cannot poison the cache. */
