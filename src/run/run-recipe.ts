@@ -144,7 +144,7 @@ export async function runRecipe(
 }
 
 /** `--cache-dir`, else `KONTEXT_CACHE_DIR`, else `.kontext` at the project root. */
-export function cacheDirFor(recipe: Recipe, flag: string | undefined, rt: Runtime): string {
+export function cacheDirFor(recipe: Pick<Recipe, 'projectRoot'>, flag: string | undefined, rt: Runtime): string {
   const chosen = flag ?? rt.env['KONTEXT_CACHE_DIR'];
   return chosen ? resolve(rt.cwd, chosen) : join(recipe.projectRoot, '.kontext');
 }
