@@ -9,7 +9,7 @@ import { stat, utimes } from 'node:fs/promises';
 import { isCode } from './atomic.js';
 
 /** How stale an mtime may be before a use bumps it: "last used" is exact to this. */
-export const TOUCH_AFTER_MS = 60_000;
+const TOUCH_AFTER_MS = 60_000;
 
 /** Size and mtime of a regular file, or null when it is missing (or not a file). */
 export async function fileInfo(path: string): Promise<{ readonly size: number; readonly mtimeMs: number } | null> {
