@@ -58,3 +58,10 @@ export async function startEmulator(options?: EmulatorOptions): Promise<Emulator
   const emulator = await import('./emulator/index.js');
   return emulator.startEmulator(options);
 }
+
+export { cleanRecipe } from './run/clean.js';
+export type { CleanOptions, CleanDeps, CleanReport } from './run/clean.js';
+export { gcCache, findLockFiles } from './run/gc.js';
+export type { GcCacheOptions, GcCacheDeps, GcCacheReport } from './run/gc.js';
+export type { GcReport, GcTally } from './store/gc.js';
+export { parseDuration, parseSize, formatBytes } from './util/units.js';

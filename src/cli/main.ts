@@ -70,6 +70,8 @@ Examples:
   kontext run --watch recipe.yml          follow edits to the recipe and its images
   kontext edit --image photo.jpg --prompt "Keep the face unchanged. Make the jacket red." -o red.png
   kontext emulator                        a local RunComfy-compatible API (no account)
+  kontext clean recipe.yml --dry-run      list outputs and lock entries of removed passes
+  kontext gc --older-than 30d             prune the cache (keeps what lock files need)
 
 Exit codes: 0 ok · 1 a pass failed remotely · 64 usage · 65 invalid recipe or input rejected ·
 66 source missing · 69 upstream unavailable · 70 internal error · 73 cannot write output ·
@@ -92,6 +94,8 @@ function buildProgram(rt: Runtime, choose: (a: Action) => void): Command {
   program.addCommand(runCommand(choose));
   program.addCommand(editCommand(choose));
   program.addCommand(emulatorCommand(choose));
+  program.addCommand(cleanCommand(choose));
+  program.addCommand(gcCommand(choose));
   for (const c of program.commands) c.exitOverride().configureOutput(program.configureOutput());
   return program;
 }
@@ -184,5 +188,31 @@ function emulatorCommand(choose: (a: Action) => void): Command {
     .option('--price <usd>', 'price per request reported by model info')
     .action((opts: Record<string, unknown>) => {
       choose(async (ctx) => (await import('./commands/emulator-cli.js')).emulatorCli(opts, ctx));
+    });
+}
+
+function cleanCommand(choose: (a: Action) => void): Command {
+  return new Command('clean')
+    .description('remove outputs and lock entries of nodes no longer in the recipe')
+    .argument('<recipe>', 'recipe file')
+    .option('--dry-run', 'print what would be removed; change nothing')
+    .option('--json', 'print the result as JSON')
+    .option('--allow-outside-root', 'allow output paths outside the project root')
+    .action((recipe: string, opts: Record<string, unknown>) => {
+      choose(async (ctx) => (await import('./commands/clean.js')).cleanCommand(recipe, opts, ctx));
+    });
+}
+
+function gcCommand(choose: (a: Action) => void): Command {
+  return new Command('gc')
+    .description('prune the cache by age and/or size, keeping what lock files and the journal need')
+    .option('--older-than <duration>', 'remove entries not used for this long: 30d, 12h, 90m')
+    .option('--max-size <size>', 'then remove least recently used entries down to this size: 500MB, 2GB, 1.5GiB')
+    .option('--project <dir...>', 'folders whose *.lock.json files protect entries (default: the project root)')
+    .option('--dry-run', 'print what would be removed; change nothing')
+    .option('--json', 'print the result as JSON')
+    .option('--cache-dir <dir>', 'cache folder (default: the one `kontext run` uses; env KONTEXT_CACHE_DIR)')
+    .action((opts: Record<string, unknown>) => {
+      choose(async (ctx) => (await import('./commands/gc.js')).gcCommand(opts, ctx));
     });
 }
