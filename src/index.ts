@@ -27,6 +27,8 @@ export { runRecipe, cacheDirFor, lockPathFor } from './run/run-recipe.js';
 export type { RunRecipeOptions, RunRecipeDeps, RunRecipeResult } from './run/run-recipe.js';
 export type { RunSummary } from './run/scheduler.js';
 export type { DryRunReport, DryRunRow } from './run/dry-run.js';
+export { recipeStatus } from './run/status.js';
+export type { RecipeStatus, NodeStatus, NodeStatusState, OrphanStatus, StatusOptions } from './run/status.js';
 export { RunEvent } from './run/events.js';
 export type { Reporter, RunReason } from './run/events.js';
 

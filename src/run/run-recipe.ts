@@ -12,7 +12,7 @@ import { loadRecipe, loadUserConfig, type UserConfig } from '../recipe/index.js'
 import type { HostingConfig, ProviderName, Recipe } from '../recipe/types.js';
 import type { Runtime } from '../runtime.js';
 import { openStore, readLock } from '../store/index.js';
-import { UsageError } from '../errors.js';
+import { type KontextError, UsageError } from '../errors.js';
 import type { RunEvent } from './events.js';
 import { describeRun, type DryRunReport } from './dry-run.js';
 import type { RunOptions } from './options.js';
@@ -21,6 +21,8 @@ import { executePlan, type RunSummary } from './scheduler.js';
 import { preflight } from './hosting-check.js';
 import { prefetchInputs } from './prefetch.js';
 import { writeGuardFor } from './write-guard-for.js';
+import { emitWarnings } from './lint-warnings.js';
+import { previewRun } from './preview.js';
 
 export interface RunRecipeOptions extends RunOptions {
   readonly provider?: ProviderName | undefined;
@@ -47,7 +49,13 @@ export interface RunRecipeDeps {
 
 export type RunRecipeResult =
   | { readonly kind: 'run'; readonly recipe: Recipe; readonly summary: RunSummary }
-  | { readonly kind: 'dry-run'; readonly recipe: Recipe; readonly report: DryRunReport };
+  | {
+      readonly kind: 'dry-run';
+      readonly recipe: Recipe;
+      readonly report: DryRunReport;
+      /** What the real run would stop with before its first request (same error, same exit code). */
+      readonly failure: KontextError | null;
+    };
 
 export async function runRecipe(
   path: string,
@@ -60,6 +68,7 @@ export async function runRecipe(
     strict: options.strict ?? false,
     allowOutsideRoot: options.allowOutsideRoot ?? false,
   });
+  emitWarnings(recipe.warnings, deps.onEvent); // lint before money: before any request
   const plan = buildPlan(recipe);
   const store = await openStore(cacheDirFor(recipe, options.cacheDir, rt), {
     onWarning: (message) => deps.onEvent({ type: 'warning', t: 0, message }), // a damaged cached output was dropped
@@ -78,7 +87,6 @@ export async function runRecipe(
     : null;
   try {
     const describe = { store, hosting, now: rt.now, providerName };
-    if (options.dryRun) return { kind: 'dry-run', recipe, report: await describeRun(prepared, describe) };
     if (options.explain) {
       for (const row of (await describeRun(prepared, describe)).rows) {
         if (row.status === 'run')
@@ -98,14 +106,20 @@ export async function runRecipe(
       return opened;
     });
     try {
-      await preflight(prepared, {
-        ...options,
-        hosting,
-        hostingConfig,
-        user: userConfig,
-        session,
-        recipeFile: basename(recipe.file),
-      });
+      const checks = (): Promise<void> =>
+        preflight(prepared, {
+          ...options,
+          hosting,
+          hostingConfig,
+          user: userConfig,
+          session,
+          recipeFile: basename(recipe.file),
+        });
+      if (options.dryRun) {
+        const preview = { preflight: checks, provider: session.provider, signal: options.signal };
+        return { kind: 'dry-run', recipe, ...(await previewRun(prepared, describe, preview)) };
+      }
+      await checks();
       // Uploads start now, in the background, instead of inside each node's -j slot.
       const prefetch = prefetchInputs(prepared, {
         hosting,
