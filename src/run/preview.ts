@@ -38,11 +38,7 @@ export async function previewRun(prepared: Prepared, describe: DescribeDeps, che
 }
 
 /** Price of the nodes that will run, from the provider's model info; `null` when a price is unknown. */
-async function estimateCost(
-  prepared: Prepared,
-  provider: Provider,
-  signal?: AbortSignal,
-): Promise<number | null> {
+async function estimateCost(prepared: Prepared, provider: Provider, signal?: AbortSignal): Promise<number | null> {
   const byModel = new Map<string, number>();
   for (const s of prepared.states.values())
     if (s.status === 'run') byModel.set(s.node.model, (byModel.get(s.node.model) ?? 0) + 1);
