@@ -17,7 +17,8 @@ import type { LockEntry, Store } from '../store/types.js';
 import type { RunReason } from './events.js';
 import { prepareRun } from './prepare.js';
 import type { NodeState } from './resolve.js';
-import { cacheDirFor, lockPathFor } from './run-recipe.js';
+import { cacheDirFor } from './context.js';
+import { lockPathFor } from './run-recipe.js';
 
 export type NodeStatusState = 'up-to-date' | 'will-run' | 'modified' | 'missing';
 

@@ -7,9 +7,8 @@ import {
   type HostingConfig,
   type ProviderName,
 } from '../../index.js';
-import { UsageError } from '../../errors.js';
+import { UsageError } from '../../index.js';
 import type { CliContext } from '../context.js';
-import { isAlive } from '../pid.js';
 import { intOption, numberOption, passListOption, splitRecipesFromPassList } from '../options.js';
 import { reporterFor } from '../reporter-for.js';
 import { printDryRun } from '../dry-run-view.js';
@@ -45,7 +44,7 @@ async function runOne(
   const json = opts['json'] === true;
   const { reporter, onEvent } = reporterFor(ctx, { json, explain: opts['explain'] === true });
   try {
-    const result = await runRecipe(path, options, { rt: ctx.rt, onEvent, pid: process.pid, isAlive });
+    const result = await runRecipe(path, options, { rt: ctx.rt, onEvent });
     if (result.kind === 'dry-run') {
       printDryRun(result.report, { out: ctx.rt.stdout, json, explain: opts['explain'] === true });
       // The real run would stop here: same message, same exit code.

@@ -86,7 +86,7 @@ describe('lint before money', () => {
     expect(emulator.requestLog()).toEqual([]);
   });
 
-  it('edit: a blank --prompt is exit 65; --strict turns a warning into exit 65; warnings come before the submit', async () => {
+  it('edit: blank --prompt → 65; --strict makes a warning exit 65; warnings precede the submit', async () => {
     project = await createProject(yaml());
     const image = join('assets', 'portrait-astronaut.jpg');
     const edit = ['edit', '--image', image, '--provider', 'runcomfy', '--hosting', 'inline', '-o', 'out.png'];
@@ -117,7 +117,7 @@ describe('a true dry run', () => {
     expect(first.stdout).toMatch(/hat\s+will run: new\s+seed drawn at run time/);
     const json = lines((await cli(['run', '--dry-run', '--json', 'recipe.yml'])).stdout).at(-1);
     const seeds = (r: Record<string, unknown> | undefined): Record<string, unknown> =>
-      Object.fromEntries((r?.['nodes'] as { node: string; seed: unknown }[]).map((n) => [n.node, n.seed]));
+      Object.fromEntries(((r?.['nodes'] ?? []) as { node: string; seed: unknown }[]).map((n) => [n.node, n.seed]));
     expect(seeds(json)).toEqual({ sky: 42, hat: null, scarf: null });
     expect(submits()).toBe(0);
 
