@@ -36,6 +36,8 @@ export { runEdit } from './run/edit.js';
 export type { EditOptions } from './run/edit.js';
 export type { RunSummary } from './run/scheduler.js';
 export type { DryRunReport, DryRunRow } from './run/dry-run.js';
+export { recipeStatus } from './run/status.js';
+export type { RecipeStatus, NodeStatus, NodeStatusState, OrphanStatus, StatusOptions } from './run/status.js';
 export { RunEvent, NodePhase, RunReason } from './run/events.js';
 export type { Reporter, RunEventOf } from './run/events.js';
 

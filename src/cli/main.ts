@@ -68,6 +68,7 @@ Examples:
   kontext plan recipe.yml --format mermaid
   kontext run recipe.yml -j 8 --explain   run what changed, saying why
   kontext run --watch recipe.yml          follow edits to the recipe and its images
+  kontext status recipe.yml --exit-code   what would run, and why (exit 1 when anything would)
   kontext edit --image photo.jpg --prompt "Keep the face unchanged. Make the jacket red." -o red.png
   kontext emulator                        a local RunComfy-compatible API (no account)
   kontext clean recipe.yml --dry-run      list outputs and lock entries of removed passes
@@ -92,6 +93,7 @@ function buildProgram(rt: Runtime, choose: (a: Action) => void): Command {
   program.addCommand(validateCommand(choose));
   program.addCommand(planCommand(choose));
   program.addCommand(runCommand(choose));
+  program.addCommand(statusCommand(choose));
   program.addCommand(editCommand(choose));
   program.addCommand(emulatorCommand(choose));
   program.addCommand(cleanCommand(choose));
@@ -158,6 +160,21 @@ function runCommand(choose: (a: Action) => void): Command {
     });
 }
 
+function statusCommand(choose: (a: Action) => void): Command {
+  return new Command('status')
+    .description('what a run would do: up to date, will run (and why), outputs modified or missing, orphans')
+    .argument('<recipe>', 'recipe file')
+    .option('--exit-code', 'exit 1 when anything would run or an output is modified or missing')
+    .option('--json', 'print one JSON object')
+    .addOption(new Option('--provider <name>', 'override the recipe provider').choices(['runcomfy', 'emulator']))
+    .option('--cache-dir <dir>', 'cache folder (default .kontext at the project root; env KONTEXT_CACHE_DIR)')
+    .option('--strict', 'treat prompt-lint warnings as errors')
+    .option('--allow-outside-root', 'allow output paths outside the project root')
+    .action((recipe: string, opts: Record<string, unknown>) => {
+      choose(async (ctx) => (await import('./commands/status.js')).statusCommand(recipe, opts, ctx));
+    });
+}
+
 function editCommand(choose: (a: Action) => void): Command {
   return new Command('edit')
     .description('one quick edit of one image, with the same cache, retries and hosting')
@@ -170,6 +187,7 @@ function editCommand(choose: (a: Action) => void): Command {
     .addOption(new Option('--hosting <mode>', 'how a local image reaches the API').choices(['inline', 's3', 'command']))
     .option('--cache-dir <dir>', 'cache folder')
     .option('--json', 'print NDJSON events')
+    .option('--strict', 'treat prompt-lint warnings as errors')
     .action((opts: Record<string, unknown>) => {
       choose(async (ctx) => (await import('./commands/edit.js')).editCommand(opts, ctx));
     });

@@ -11,6 +11,7 @@ import { loadRecipe } from '../recipe/index.js';
 import type { Plan } from '../plan/types.js';
 import type { Recipe } from '../recipe/types.js';
 import type { Runtime } from '../runtime.js';
+import type { KontextError } from '../errors.js';
 import { readLock } from '../store/index.js';
 import { type RunContext, withRunContext, type RunContextOptions, type RunTarget } from './context.js';
 import type { RunEvent } from './events.js';
@@ -20,6 +21,8 @@ import { prepareRun } from './prepare.js';
 import { executePlan, type RunSummary } from './scheduler.js';
 import { writeGuardFor } from './write-guard-for.js';
 import { holdRunLock, waitingMessage } from './run-lock.js';
+import { emitWarnings } from './lint-warnings.js';
+import { previewRun } from './preview.js';
 
 export interface RunRecipeOptions extends RunOptions, RunContextOptions {
   readonly jobs: number;
@@ -38,7 +41,13 @@ export interface RunRecipeDeps {
 
 export type RunRecipeResult =
   | { readonly kind: 'run'; readonly recipe: Recipe; readonly summary: RunSummary }
-  | { readonly kind: 'dry-run'; readonly recipe: Recipe; readonly report: DryRunReport };
+  | {
+      readonly kind: 'dry-run';
+      readonly recipe: Recipe;
+      readonly report: DryRunReport;
+      /** What the real run would stop with before its first request (same error, same exit code). */
+      readonly failure: KontextError | null;
+    };
 
 export async function runRecipe(
   path: string,
@@ -51,6 +60,7 @@ export async function runRecipe(
     strict: options.strict ?? false,
     allowOutsideRoot: options.allowOutsideRoot ?? false,
   });
+  emitWarnings(recipe.warnings, deps.onEvent); // lint before money: before any request
   const plan = buildPlan(recipe);
   const lockPath = lockPathFor(recipe);
   // One run of a recipe at a time (see run-lock.ts); a dry run only reads.
@@ -92,7 +102,11 @@ async function runInContext(
     options,
   );
   const describe = { store: run.store, hosting: run.hosting, now: rt.now, providerName: run.providerName };
-  if (options.dryRun) return { kind: 'dry-run', recipe, report: await describeRun(prepared, describe) };
+  if (options.dryRun) {
+    // The same checks as a real run (token, hosting, trust, --max-cost); nothing is hosted or submitted.
+    const checks = { preflight: () => run.preflight(prepared), provider: run.provider, signal: options.signal };
+    return { kind: 'dry-run', recipe, ...(await previewRun(prepared, describe, checks)) };
+  }
   if (options.explain) {
     for (const row of (await describeRun(prepared, describe)).rows) {
       if (row.status === 'run')

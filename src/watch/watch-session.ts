@@ -29,6 +29,7 @@ import type { RunEvent } from '../run/events.js';
 import { LockWriter } from '../run/lock-writer.js';
 import { prepareRun, type Prepared } from '../run/prepare.js';
 import { lockPathFor, runTargetFor, type RunRecipeOptions } from '../run/run-recipe.js';
+import { emitWarnings } from '../run/lint-warnings.js';
 import { writeGuardFor } from '../run/write-guard-for.js';
 import type { WriteGuard } from '../store/write-guard.js';
 import { executePlan, type RunSummary } from '../run/scheduler.js';
@@ -206,6 +207,7 @@ export class WatchSession {
       },
       once,
     );
+    emitWarnings(recipe.warnings, this.deps.onEvent); // every cycle's lint, before its first request
     await run.scope.preflight(prepared);
     return { prepared, run };
   }

@@ -153,7 +153,7 @@ describe('kontext run / edit on the built-in emulator', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/label\s+will run: new\s+seed 7 \(recipe\)/);
     expect(r.stdout).toMatch(/aura\s+will run: new/);
-    expect(r.stdout).toMatch(/3 billable requests, 0 cached; nothing was submitted \(dry run\)/);
+    expect(r.stdout).toMatch(/3 billable requests \(about \$0\.12\), 0 cached; nothing was submitted \(dry run\)/);
     await expect(stat(join(project, 'out', 'brand-swap'))).rejects.toThrow();
   });
 
