@@ -95,7 +95,13 @@ describe('kontext clean', () => {
     await project.writeRecipe(withoutBag);
     const lockBefore = await readFile(project.lockPath, 'utf8');
     const before = await outState(project.root);
-    const orphans = ['out/test/bag#1.png', 'out/test/bag#2.png', 'out/test/bags/bag-1.png', 'out/test/bags/bag-2.png'];
+    // Outputs are named <out>/<pass>/<source>[-v<k>].<ext>: the bag variants of the source "photo".
+    const orphans = [
+      'out/test/bag/photo-v1.png',
+      'out/test/bag/photo-v2.png',
+      'out/test/bags/bag-1.png',
+      'out/test/bags/bag-2.png',
+    ];
     for (const f of orphans) expect(before.has(f), f).toBe(true);
 
     const dry = await kontext(['clean', 'recipe.yml', '--dry-run']);
@@ -103,8 +109,9 @@ describe('kontext clean', () => {
     expect(dry.code).toBe(0);
     expect(dry.stdout).toContain('would remove lock entry bag#1 (recipe.lock.json)');
     for (const f of orphans) expect(dry.stdout).toContain(`would remove ${f}\n`);
-    expect(dry.stdout).toContain('would remove empty folder out/test/bags/');
-    expect(dry.stdout).toMatch(/would remove 2 lock entries, 4 files, 1 folder \(nothing changed\)/);
+    expect(dry.stdout).toContain('would remove empty folder out/test/bag/\n');
+    expect(dry.stdout).toContain('would remove empty folder out/test/bags/\n');
+    expect(dry.stdout).toMatch(/would remove 2 lock entries, 4 files, 2 folders \(nothing changed\)/);
     expect(await outState(project.root)).toEqual(before);
     expect(await readFile(project.lockPath, 'utf8')).toBe(lockBefore);
 
@@ -113,14 +120,15 @@ describe('kontext clean', () => {
 
     const real = await kontext(['clean', 'recipe.yml']);
     expect(real.code).toBe(0);
-    expect(real.stdout).toContain('removed out/test/bag#2.png\n');
-    expect(real.stdout).toMatch(/clean: removed 2 lock entries, 4 files, 1 folder/);
+    expect(real.stdout).toContain('removed out/test/bag/photo-v2.png\n');
+    expect(real.stdout).toMatch(/clean: removed 2 lock entries, 4 files, 2 folders/);
     const after = await outState(project.root);
     const expected = new Map([...before].filter(([p]) => !orphans.includes(p)));
     expect(after).toEqual(expected); // the rest byte-identical, symlinks and the note included
     expect(await readFile(outside, 'utf8')).toBe('not an output');
     expect(await readFile(join(outsideDir, 'keep.png'), 'utf8')).toBe('not an output either');
     expect(await stat(join(project.outDir, 'bags')).catch(() => null)).toBeNull();
+    expect(await stat(join(project.outDir, 'bag')).catch(() => null)).toBeNull();
     const lock = await project.readLock();
     expect(Object.keys(lock.nodes).sort()).toEqual(['background', 'jacket']);
     const oldLock = JSON.parse(lockBefore) as typeof lock;
@@ -150,6 +158,18 @@ describe('kontext gc', () => {
       for (const d of await readdir(join(cache, sub), { recursive: true, withFileTypes: true }))
         if (d.isFile()) await utimes(join(d.parentPath, d.name), t, t);
     }
+  }
+
+  /**
+   * Is the cache entry of `p`'s only node (its run record and output blob) in the cache? A
+   * removed one costs nothing while the lock and the out/ file still hold it: the next run
+   * adopts them back into the cache.
+   */
+  async function cached(p: Project): Promise<{ record: boolean; blob: boolean }> {
+    const [entry] = Object.values((await p.readLock()).nodes);
+    if (entry === undefined) throw new Error('no lock entry');
+    const store = await openStore(cache);
+    return { record: (await store.getRecord(entry.key)) !== null, blob: await store.hasBlob(entry.output_sha256) };
   }
 
   async function cacheFiles(): Promise<string[]> {
@@ -198,8 +218,11 @@ describe('kontext gc', () => {
       });
       expect(await store.hasBlob(input)).toBe(true);
       expect(await store.journal.list()).toHaveLength(1);
+      // What went is the other recipe's entry; it comes back, free, from its lock and out/ file.
+      expect(await cached(other)).toEqual({ record: false, blob: false });
       expect(await run()).toBe(0);
-      expect(await run(other)).toBe(1);
+      expect(await run(other)).toBe(0);
+      expect(await cached(other)).toEqual({ record: true, blob: true });
     } finally {
       await other.cleanup();
     }
@@ -214,9 +237,11 @@ describe('kontext gc', () => {
       expect(r.code).toBe(0);
       expect(r.stdout).toMatch(/^gc: removed 1 record and 1 blob, freed /);
       expect(r.stdout).toContain('still over --max-size');
+      expect(await cached(other)).toEqual({ record: false, blob: false });
       expect(await run()).toBe(0);
-      // Both projects named: nothing of either goes.
-      expect(await run(other)).toBe(1);
+      // Both projects named: nothing of either goes (the other's entry adopted back first).
+      expect(await run(other)).toBe(0);
+      expect(await cached(other)).toEqual({ record: true, blob: true });
       const both = await kontext(['gc', '--max-size', '1B', '--project', project.root, other.root]);
       expect(both.stdout).toMatch(/^gc: removed 0 records and 0 blobs/);
     } finally {

@@ -7,6 +7,8 @@ import { didYouMean } from '../../util/did-you-mean.js';
 import { setting, type DraftPass } from '../draft.js';
 import type { DocPath } from '../yaml/locate.js';
 import type { Rule, RuleContext } from './context.js';
+import { classifySource } from '../sources/classify.js';
+import { GlobPatternError } from '../sources/glob-pattern.js';
 import { globMatchesPath, sampleSaveTarget } from '../sources/own-outputs.js';
 
 const SAVE_PLACEHOLDERS = ['source', 'pass', 'variant', 'ext'] as const;
@@ -100,19 +102,42 @@ export const saveCollisions: Rule = (ctx) => {
 const SAMPLE_EXTS = ['png', 'jpg', 'jpeg', 'webp'] as const;
 
 /**
+ * The glob sources as written, resolved or not: a glob whose every match a `save:` path
+ * writes matches nothing once those are left out, and the overlap is still the problem to name.
+ */
+function globSources(ctx: RuleContext): { readonly name: string; readonly spec: string }[] {
+  return ctx.draft.sources.flatMap(({ name, spec }) => {
+    if (spec === undefined) return [];
+    const resolved = ctx.sources.get(name);
+    const glob = resolved ? resolved.kind === 'glob' : classifySource(spec).kind === 'glob';
+    return glob ? [{ name, spec: resolved?.spec ?? spec }] : [];
+  });
+}
+
+function globMatches(spec: string, dir: string, file: string): boolean {
+  try {
+    return globMatchesPath(spec, dir, file);
+  } catch (e) {
+    // A bad pattern is reported where the source is resolved.
+    if (e instanceof GlobPatternError) return false;
+    throw e;
+  }
+}
+
+/**
  * A `save:` path a source glob would match: the run excludes those files from the glob (a
  * recipe's outputs never become its sources), but the overlap is almost always a mistake,
  * so it is reported with the positions of both.
  */
 export const saveInSources: Rule = (ctx) => {
   const out: Problem[] = [];
+  const globs = globSources(ctx);
   for (const pass of ctx.draft.passes) {
     const save = setting(ctx.draft, pass, 'save');
     if (!save) continue;
-    for (const source of ctx.sources.values()) {
-      if (source.kind !== 'glob') continue;
+    for (const source of globs) {
       const samples = SAMPLE_EXTS.map((ext) => sampleSaveTarget(save.value, ctx.dir, pass.id ?? 'pass', ext));
-      if (!samples.some((file) => globMatchesPath(source.spec, ctx.dir, file))) continue;
+      if (!samples.some((file) => globMatches(source.spec, ctx.dir, file))) continue;
       const at = ctx.locate(['sources', source.name]);
       const where = at ? ` (${at.file}:${at.line}:${at.col})` : '';
       out.push(

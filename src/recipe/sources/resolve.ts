@@ -118,6 +118,18 @@ async function resolveGlob(name: string, spec: string, dir: string, report: Repo
     return { problem: report({ code: 'glob-pattern', path: at, message: `bad glob "${spec}": ${e.message}` }) };
   }
   if (files.length === 0) {
+    // Matches that are all `save:` targets: the files are there, the recipe is what is wrong.
+    const saved = (await expandGlob(spec, dir, ex.exclude)).length;
+    if (saved > 0) {
+      return {
+        problem: report({
+          code: 'glob-no-match',
+          path: at,
+          message: `every file "${spec}" matches is one a save: path writes (${saved} left out)`,
+          hint: "a recipe's outputs never become its sources; save outside the glob, or narrow the glob",
+        }),
+      };
+    }
     return {
       problem: report({
         code: 'glob-no-match',

@@ -32,13 +32,14 @@ afterEach(async () => {
   await rm(home, { recursive: true, force: true });
 });
 
-async function problemsFor(save: string): Promise<string[]> {
+/** The errors of `save: <save>`; `saveInSources: 'error'` is what `kontext validate` passes. */
+async function problemsFor(save: string, saveInSources: 'error' | 'warning' = 'warning'): Promise<string[]> {
   await writeFile(
     path.join(root, 'r.yml'),
     `version: 1\nsources:\n  shots: shots/*.jpg\npasses:\n  - id: hat\n` +
       `    prompt: Keep it unchanged. Add a hat.\n    save: ${save}\n`,
   );
-  const result = await validateRecipeFile('r.yml', { rt });
+  const result = await validateRecipeFile('r.yml', { rt, saveInSources });
   return result.problems.filter((p) => p.severity === 'error').map(formatProblem);
 }
 
@@ -53,12 +54,35 @@ describe('write targets at validate time', () => {
     ['.git/config', 'a .git folder'],
     ['r.yml', 'the recipe itself'],
     ['r.lock.json', 'lock file'],
-    ['shots/{source}.{ext}', 'the source "shots"'],
-    ['homelink/../shots/cat.jpg', 'the source "shots"'],
   ])('`save: %s` is refused with line:col (%s)', async (save, what) => {
     const line = (await problemsFor(save)).find((l) => l.includes('would write into'));
     expect(line).toMatch(/^r\.yml:7:11: passes\[0\]\.save: save path ".*" would write into /);
     expect(line).toContain(what);
+  });
+
+  // A save: target is never a source (the glob leaves it out), so it is not "the source" that
+  // would be overwritten: the overlap itself is the problem, an error for `kontext validate`
+  // (save-in-sources) with the line:col of the save: and of the glob. The originals stay as they are.
+  it.each([['shots/{source}.{ext}'], ['homelink/../shots/cat.jpg']])(
+    '`save: %s` is refused with line:col (matched by the source glob "shots")',
+    async (save) => {
+      const problems = await problemsFor(save, 'error');
+      const line = problems.find((l) => l.includes('matched by the source glob'));
+      expect(line).toMatch(/^r\.yml:7:11: passes\[0\]\.save: save path ".*" is matched by the source glob /);
+      expect(line).toContain('"shots/*.jpg" (r.yml:3:10)');
+      expect(await readFile(path.join(root, 'shots', 'cat.jpg'))).toEqual(
+        await readFile(path.join(ASSETS, 'pet-chelsea.jpg')),
+      );
+    },
+  );
+
+  it('`save: shots/{source}.{ext}` leaves the glob nothing: refused for a run too, saying why', async () => {
+    const problems = await problemsFor('shots/{source}.{ext}');
+    expect(problems).toEqual([
+      expect.stringMatching(
+        /^r\.yml:3:10: sources\.shots: every file "shots\/\*\.jpg" matches is one a save: path writes \(2 left out\)/,
+      ),
+    ]);
   });
 
   it('--allow-outside-root lets homelink through, but never .git', async () => {

@@ -28,12 +28,27 @@ const target = (over: Partial<RunTarget> = {}): RunTarget => ({
 });
 
 describe('run context', () => {
-  it('resolves the cache dir the same way for every run: flag, then KONTEXT_CACHE_DIR, then .kontext', () => {
-    const rt = createRuntime({ cwd: dir, env: {} });
-    expect(cacheDirFor({ projectRoot: dir }, undefined, rt)).toBe(join(dir, '.kontext'));
-    expect(cacheDirFor({ projectRoot: dir }, 'c', rt)).toBe(join(dir, 'c'));
-    const withEnv = createRuntime({ cwd: dir, env: { KONTEXT_CACHE_DIR: 'e' } });
+  it('resolves the cache dir the same way for every run: flag, then KONTEXT_CACHE_DIR, then the per-user cache', () => {
+    const home = join(dir, 'home');
+    const rt = createRuntime({ cwd: dir, env: { HOME: home } });
+    expect(cacheDirFor({ projectRoot: dir }, undefined, rt)).toBe(join(home, '.cache', 'kontext'));
+    // One per user: neither the project nor the working directory changes the default.
+    const elsewhere = createRuntime({ cwd: join(dir, 'sub'), env: { HOME: home } });
+    expect(cacheDirFor({ projectRoot: join(dir, 'other') }, undefined, elsewhere)).toBe(
+      join(home, '.cache', 'kontext'),
+    );
+    const xdg = createRuntime({ cwd: dir, env: { HOME: home, XDG_CACHE_HOME: join(dir, 'xdg') } });
+    expect(cacheDirFor({ projectRoot: dir }, undefined, xdg)).toBe(join(dir, 'xdg', 'kontext'));
+    // A relative XDG_CACHE_HOME is invalid and ignored.
+    const relXdg = createRuntime({ cwd: dir, env: { HOME: home, XDG_CACHE_HOME: 'xdg' } });
+    expect(cacheDirFor({ projectRoot: dir }, undefined, relXdg)).toBe(join(home, '.cache', 'kontext'));
+    expect(cacheDirFor({ projectRoot: dir }, 'c', xdg)).toBe(join(dir, 'c'));
+    const withEnv = createRuntime({
+      cwd: dir,
+      env: { HOME: home, XDG_CACHE_HOME: join(dir, 'xdg'), KONTEXT_CACHE_DIR: 'e' },
+    });
     expect(cacheDirFor({ projectRoot: dir }, undefined, withEnv)).toBe(join(dir, 'e'));
+    expect(cacheDirFor({ projectRoot: dir }, 'c', withEnv)).toBe(join(dir, 'c'));
   });
 
   it('reuses the store and hosting across scopes, and takes the provider default hosting', async () => {
@@ -45,7 +60,7 @@ describe('run context', () => {
     try {
       const a = await context.scope(target());
       const b = await context.scope(target());
-      expect(a.store.root).toBe(join(dir, '.kontext'));
+      expect(a.store.root).toBe(join(dir, '.cache', 'kontext'));
       expect(b.store).toBe(a.store);
       expect(a.hostingConfig).toEqual({ mode: 'inline' });
       expect(b.hosting).toBe(a.hosting);

@@ -40,11 +40,13 @@ describe('output links', () => {
     const valid = await validateRecipeFile(project.recipe, { rt: testRuntime(project.root) });
     expect(valid.recipe).not.toBeNull();
     await writeFile(join(outside, 'victim'), 'precious\n');
-    await mkdir(project.outDir, { recursive: true });
-    await symlink(join(outside, 'victim'), join(project.outDir, 'hat.png'));
+    // The output's name: <out>/<pass>/<source>.<ext>.
+    const output = join(project.outDir, 'hat', 'cat.png');
+    await mkdir(join(project.outDir, 'hat'), { recursive: true });
+    await symlink(join(outside, 'victim'), output);
     const run = await runIn(project, {}, { rig });
     expect(summaryOf(run)).toMatchObject({ exitCode: 0, done: 1 });
     expect(await readFile(join(outside, 'victim'), 'utf8')).toBe('precious\n');
-    expect((await lstat(join(project.outDir, 'hat.png'))).isFile()).toBe(true);
+    expect((await lstat(output)).isFile()).toBe(true);
   });
 });

@@ -41,7 +41,8 @@ describe('output write failures', () => {
     expect(summaryOf(run).exitCode).toBe(ExitCode.CANT_CREAT);
     const [failed] = eventsOf(run.events, 'node-failed');
     expect(failed).toMatchObject({ node: 'a', code: 'E_OUTPUT_WRITE', exit_code: 73 });
-    expect(failed?.message).toContain(join(project.outDir, 'a.png'));
+    // The output's name: <out>/<pass>/<source>.<ext>.
+    expect(failed?.message).toContain(join(project.outDir, 'a', 'photo.png'));
     expect(failed?.message).toContain('ENOTDIR');
     expect(failed?.hint).toContain('kept in the cache');
 

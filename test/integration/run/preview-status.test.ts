@@ -202,26 +202,27 @@ describe('kontext status', () => {
     });
     await project.writeRecipe(yaml());
 
-    await appendFile(join(project.outDir, 'sky.png'), 'touched by hand');
-    await rm(join(project.outDir, 'scarf.png'));
+    // Outputs are <out>/<pass>/<source>.<ext>, the source being "photo".
+    await appendFile(join(project.outDir, 'sky', 'photo.png'), 'touched by hand');
+    await rm(join(project.outDir, 'scarf', 'photo.png'));
     const human = await cli(['status', 'recipe.yml', '--exit-code']);
     expect(human.code).toBe(1);
-    expect(human.stdout).toMatch(/Modified by hand \(1\):[\s\S]*sky\s+out\/test\/sky\.png/);
+    expect(human.stdout).toMatch(/Modified by hand \(1\):[\s\S]*sky\s+out\/test\/sky\/photo\.png/);
     expect(human.stdout).toMatch(
-      /Output missing \(1\):[\s\S]*scarf\s+out\/test\/scarf\.png\s+\(restorable from cache\)/,
+      /Output missing \(1\):[\s\S]*scarf\s+out\/test\/scarf\/photo\.png\s+\(restorable from cache\)/,
     );
     expect(states(await status())).toEqual({ sky: 'modified', hat: 'up-to-date', scarf: 'missing' });
 
     await project.writeRecipe(yaml(PASSES.slice(0, 2)));
     const removed = await status();
     expect(removed.json['orphaned']).toEqual([
-      { node: 'scarf', output: join(project.outDir, 'scarf.png'), inLock: true, exists: false },
+      { node: 'scarf', output: join(project.outDir, 'scarf', 'photo.png'), inLock: true, exists: false },
     ]);
     expect((await cli(['status', 'recipe.yml'])).stdout).toMatch(/Orphaned \(1\):[\s\S]*scarf/);
 
     // Status never submits and never writes the lock or outputs.
     expect(submits()).toBe(3);
     expect(await readFile(project.lockPath, 'utf8')).toBe(lockText);
-    expect(await project.outFiles()).toEqual(['out/test/hat.png', 'out/test/sky.png']);
+    expect(await project.outFiles()).toEqual(['out/test/hat/photo.png', 'out/test/sky/photo.png']);
   });
 });

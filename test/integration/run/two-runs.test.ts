@@ -113,9 +113,10 @@ describe('two runs at once', () => {
     expect([...accepted.values()].every((n) => n === 1)).toBe(true);
     expect(accepted.size).toBe(passes(true).length);
     expect((await lockMatchesFiles(project)).every((r) => r.ok)).toBe(true);
+    // Outputs are <out>/<pass>/<source>.<ext>, the source being "photo".
     for (const id of ['a1', 'b2'])
-      expect(await sha256File(join(project.root, 'out', 'other', `${id}.png`))).toBe(
-        await sha256File(join(project.outDir, `${id}.png`)),
+      expect(await sha256File(join(project.root, 'out', 'other', id, 'photo.png'))).toBe(
+        await sha256File(join(project.outDir, id, 'photo.png')),
       );
   }, 60_000);
 
@@ -142,7 +143,7 @@ describe('two runs at once', () => {
     project = await createProject(recipe(true));
     const env = envFor(emulator);
     expect(summaryOf(await runIn(project, { jobs: 4 }, { env })).exitCode).toBe(0);
-    const out = join(project.outDir, 'b1.png');
+    const out = join(project.outDir, 'b1', 'photo.png');
     const good = await sha256File(out);
     const backup = join(project.root, 'b1.bak');
     await copyFile(out, backup);

@@ -76,6 +76,9 @@ describe('outputs are verified', () => {
     const old = new Date(Date.now() - 3_600_000);
     await utimes(blob, old, old);
     expect(summaryOf(await runIn(project, {}, { rig }))).toMatchObject({ cached: 1, exitCode: 0 });
+    // That hit also marked the blob as used (its mtime bumped for `kontext gc`, store/touch.ts):
+    // put back the mtime the memo remembers, so only the flipped byte differs.
+    await utimes(blob, old, old);
     await flipByte(blob, keepMtime);
     await rm(join(project.root, entry.output));
     const submits = rig.submits().length;
