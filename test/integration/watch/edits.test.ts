@@ -113,16 +113,17 @@ describe('watch: recipe edits', () => {
     const submits = rig.submits();
     // Whatever happened in between, the final state was planned once and submitted once.
     expect(submits.get(prompts[9] ?? '')).toBe(1);
-    expect(
-      rig
-        .of('watch-cycle')
-        .at(-1)
-        ?.to_run.map((t) => t.node),
-    ).toEqual(['b', 'c']);
     // The premise: every save came within the debounce of the previous one. On a starved
-    // machine (the test's own timers late by 100 ms) an early re-plan is correct behaviour.
+    // machine (the test's own timers late by 100 ms) an early re-plan is correct behaviour,
+    // and so is a last cycle that finds `b` already done by an earlier one (to_run: ['c']).
     const widest = Math.max(...at.slice(1).map((t, i) => t - (at[i] ?? t)));
     if (widest < 90) {
+      expect(
+        rig
+          .of('watch-cycle')
+          .at(-1)
+          ?.to_run.map((t) => t.node),
+      ).toEqual(['b', 'c']);
       expect(rig.of('watch-cycle')).toHaveLength(2);
       expect(prompts.map((p) => submits.get(p) ?? 0)).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 0, 1]);
       expect(submits.get(P.c)).toBe(2);
