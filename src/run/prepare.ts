@@ -1,13 +1,14 @@
 /**
- * Before a run: select nodes (`--only`), check pass names, resolve seeds, keys and states,
- * count billable requests, and enforce `--max-cost`. Nothing is submitted here.
+ * Before a run: select nodes (`--only`, `--force`, `--reseed` patterns: selection.ts), resolve
+ * seeds, keys and states, count billable requests, and enforce `--max-cost`. Nothing is submitted here.
  */
-import { KontextError, ExitCode, UsageError } from '../errors.js';
+import { KontextError, ExitCode } from '../errors.js';
 import type { Plan, PlanNode } from '../plan/types.js';
 import type { Provider } from '../providers/types.js';
 import type { LockFile, Store } from '../store/types.js';
 import type { RunOptions } from './options.js';
 import { resolveStates, type NodeState } from './resolve.js';
+import { resolveSelections } from './selection.js';
 
 export interface Prepared {
   readonly plan: Plan;
@@ -30,17 +31,11 @@ export async function prepareRun(
   },
   options: Pick<RunOptions, 'only' | 'force' | 'reseed'>,
 ): Promise<Prepared> {
-  const passes = new Set(plan.nodes.map((n) => n.pass));
-  for (const [flag, list] of [
-    ['--only', options.only],
-    ['--force', options.force],
-    ['--reseed', options.reseed],
-  ] as const) {
-    if (Array.isArray(list)) for (const p of list) if (!passes.has(p)) throw unknownPass(flag, p, passes);
-  }
-  const nodes = options.only ? selectWithAncestors(plan, new Set(options.only)) : plan.nodes;
+  const selection = resolveSelections(plan, options);
+  const { nodes } = selection;
   const selected: Plan = nodes === plan.nodes ? plan : { ...plan, nodes };
-  const states = await resolveStates(selected, deps, options);
+  // Resolve sees node ids: --force/--reseed act on the nodes they name, never on their upstream.
+  const states = await resolveStates(selected, deps, { force: selection.force, reseed: selection.reseed });
   const billable = [...states.values()].filter((s) => s.status === 'run').length;
   return { plan, nodes, states, lock: deps.lock, billable };
 }
@@ -74,26 +69,4 @@ export async function enforceMaxCost(
     );
   }
   return total;
-}
-
-function selectWithAncestors(plan: Plan, passes: ReadonlySet<string>): PlanNode[] {
-  const byId = new Map(plan.nodes.map((n) => [n.id, n]));
-  const keep = new Set<string>();
-  for (const n of plan.nodes) {
-    if (!passes.has(n.pass)) continue;
-    let cur: PlanNode | undefined = n;
-    while (cur && !keep.has(cur.id)) {
-      keep.add(cur.id);
-      cur = cur.input.kind === 'node' ? byId.get(cur.input.id) : undefined;
-    }
-  }
-  return plan.nodes.filter((n) => keep.has(n.id));
-}
-
-function unknownPass(flag: string, name: string, passes: ReadonlySet<string>): UsageError {
-  const known = [...passes];
-  const close = known.find((p) => p.startsWith(name.slice(0, 3)));
-  return new UsageError(`${flag}: no pass "${name}" in this recipe`, {
-    hint: close ? `did you mean "${close}"? passes: ${known.join(', ')}` : `passes: ${known.join(', ')}`,
-  });
 }

@@ -87,7 +87,7 @@ export async function resolveOne(
     deps.journalSeeds?.get(node.id),
     deps.sessionSeeds?.get(node.id),
   );
-  const forced = selects(options.force, node.pass);
+  const forced = selects(options.force, node.id);
   const key = inputSha === null ? null : keyFor(node, deps.providerName, inputSha, seed);
   const record = key !== null && !forced ? await deps.store.getRecord(key) : null;
   const status = record ? 'cached' : 'run';

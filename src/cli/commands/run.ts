@@ -11,7 +11,8 @@ import {
 import { UsageError } from '../../errors.js';
 import type { CliContext } from '../context.js';
 import { isAlive } from '../pid.js';
-import { intOption, numberOption, passListOption, splitRecipesFromPassList } from '../options.js';
+import { intOption, numberOption } from '../options.js';
+import { selectionsFrom } from '../selection-flags.js';
 import { reporterFor } from '../reporter-for.js';
 import { printDryRun } from '../dry-run-view.js';
 
@@ -21,10 +22,10 @@ export async function runCommand(
   ctx: CliContext,
 ): Promise<number> {
   const recipes = [...recipeArgs];
-  // Variadic flags may have swallowed the recipe path: `kontext run --force recipe.yml`.
-  for (const flag of ['force', 'reseed', 'only']) opts[flag] = splitRecipesFromPassList(opts[flag], recipes);
+  // `--force catalog.yml`: an existing .yml/.yaml file given to a selection flag is a recipe.
+  const selections = selectionsFrom(opts, recipes, ctx.rt.cwd);
   if (recipes.length === 0) throw new UsageError('no recipe given', { hint: 'kontext run <recipe.yml...>' });
-  const options = runOptionsFrom(opts, ctx);
+  const options = { ...runOptionsFrom(opts, ctx), ...selections };
   if (opts['watch'] === true) {
     const { watchCommand } = await import('../watch/watch-command.js');
     return watchCommand(recipes, options, opts, ctx);
@@ -59,13 +60,9 @@ async function runOne(
 }
 
 export function runOptionsFrom(opts: Record<string, unknown>, ctx: CliContext): RunRecipeOptions {
-  const only = passListOption(opts['only']);
   return {
     jobs: intOption('-j/--jobs', opts['jobs'], 1, 256) ?? 4,
     dryRun: opts['dryRun'] === true,
-    only: only === 'all' ? undefined : only,
-    force: passListOption(opts['force']),
-    reseed: passListOption(opts['reseed']),
     keepGoing: opts['keepGoing'] === true,
     maxCostUsd: numberOption('--max-cost', opts['maxCost'], 0),
     signal: ctx.signal,
