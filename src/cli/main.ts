@@ -145,6 +145,7 @@ function runCommand(choose: (a: Action) => void): Command {
         .argParser(collectSelection),
     )
     .option('--keep-going', 'after a failure, run everything not downstream of it')
+    .option('--overwrite', 'replace outputs changed by hand (by default they are kept and the node fails)')
     .option('--watch', 'keep running: re-run what changes when the recipe or its sources change')
     .option('--json', 'print one JSON event per line (NDJSON)')
     .option('--cache-dir <dir>', 'cache folder (default .kontext at the project root; env KONTEXT_CACHE_DIR)')

@@ -29,6 +29,8 @@ export interface RunOptions {
   readonly force?: PassSelection;
   /** Draw new seeds for the nodes these patterns match (`'all'` as for `force`). */
   readonly reseed?: PassSelection;
+  /** Replace outputs and `save:` copies changed by hand (or not written by kontext); default: refuse (hand-edits.ts). */
+  readonly overwrite?: boolean | undefined;
   /** After a failure, keep running everything not downstream of it. */
   readonly keepGoing?: boolean | undefined;
   /** Abort before submitting when billable requests × price exceed this. */

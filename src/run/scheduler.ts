@@ -18,6 +18,7 @@ import { lockEntryFor, LockWriter } from './lock-writer.js';
 import { keyFor } from './node-request.js';
 import type { RunDeps, RunOptions } from './options.js';
 import { writeOutputs } from './outputs.js';
+import { checkTargets, isHandEdited, lockedTargets, outputTargets } from './hand-edits.js';
 import type { NodeOutcome, RunCounts, RunSummary } from './outcome.js';
 import type { Prepared } from './prepare.js';
 import type { NodeState } from './resolve.js';
@@ -138,6 +139,8 @@ class Scheduler {
     }
     const halted = this.#halted();
     if (halted) return this.#skip(node, halted);
+    // A hand-edited output is refused before anything is paid for (hand-edits.ts).
+    await this.#checkOutputs(node, lockedTargets(node, this.prepared.lock.nodes[node.id], this.deps.lockPath));
     return this.#remote(node, state, key, inputSha, upstream);
   }
 
@@ -177,6 +180,8 @@ class Scheduler {
       const done = await step.finished;
       let recorded: Promise<void> | null = null;
       const outcome = await this.#commit(node, async () => {
+        const targets = outputTargets(this.prepared.plan.recipe.outDir, node, done.record.ext);
+        await this.#checkOutputs(node, targets, done.record.output_sha256);
         const { output } = await writeOutputs(
           this.deps.store.blobPath(done.record.output_sha256),
           this.prepared.plan.recipe.outDir,
@@ -271,13 +276,15 @@ class Scheduler {
       const blob = this.deps.store.blobPath(hit.output_sha256);
       // The size check only stands in for a hash when the lock already says this file holds this blob.
       const changed = this.prepared.lock.nodes[node.id]?.output_sha256 !== hit.output_sha256;
+      const targets = outputTargets(this.prepared.plan.recipe.outDir, node, hit.ext);
+      const differs = await this.#checkOutputs(node, targets, hit.output_sha256);
       const { output, restored } = await writeOutputs(
         blob,
         this.prepared.plan.recipe.outDir,
         node.id,
         hit.ext,
         node.save,
-        changed,
+        changed || differs,
         this.deps.writeGuard,
       );
       this.#record(node, hit, output);
@@ -316,6 +323,14 @@ class Scheduler {
     return null;
   }
 
+  /** Refuse to overwrite what the user changed (see hand-edits.ts); true when a target must be rewritten. */
+  #checkOutputs(node: PlanNode, targets: readonly string[], blobSha?: string): Promise<boolean> {
+    const locked = this.prepared.lock.nodes[node.id];
+    // No lock (`kontext edit`): the user named the output path (-o) for this very write.
+    const overwrite = this.options.overwrite === true || this.deps.lockPath === null;
+    return checkTargets(targets, { blobSha, locked, overwrite, hash: (p) => this.deps.store.hashSource(p) });
+  }
+
   /** Why nothing new may start now, if so. */
   #halted(): SkipReason | null {
     if (this.#signal.aborted) return 'interrupted';
@@ -340,7 +355,8 @@ class Scheduler {
     const code = typeof err.exitCode === 'number' ? err.exitCode : ExitCode.SOFTWARE;
     this.#exitCode = worstExitCode(this.#exitCode, code);
     this.#counts.failed++;
-    if (!this.options.keepGoing) this.#failedStop = true;
+    // A refused hand-edited output fails its own node only: the others still run.
+    if (!this.options.keepGoing && !isHandEdited(e)) this.#failedStop = true;
     this.#emit({
       type: 'node-failed',
       node: node.id,

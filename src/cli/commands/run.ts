@@ -64,6 +64,7 @@ export function runOptionsFrom(opts: Record<string, unknown>, ctx: CliContext): 
     jobs: intOption('-j/--jobs', opts['jobs'], 1, 256) ?? 4,
     dryRun: opts['dryRun'] === true,
     keepGoing: opts['keepGoing'] === true,
+    overwrite: opts['overwrite'] === true,
     maxCostUsd: numberOption('--max-cost', opts['maxCost'], 0),
     signal: ctx.signal,
     provider: opts['provider'] as ProviderName | undefined,
