@@ -106,14 +106,32 @@ function withUpstream(plan: Plan, targets: ReadonlySet<string>): PlanNode[] {
 
 function noMatch(flag: string, pattern: string, plan: Plan): UsageError {
   const passes = [...new Set(plan.nodes.map((n) => n.pass))];
-  const near =
-    closest(pattern, passes) ??
-    closest(
-      pattern,
-      plan.nodes.map((n) => n.id),
-    );
+  const near = suggestion(pattern, plan, passes);
   const recipeLike = /\.ya?ml$/i.test(pattern) ? '; a recipe path must name an existing file' : '';
   return new UsageError(`${flag}: "${pattern}" matches no node of this recipe${recipeLike}`, {
     hint: `${near === undefined ? '' : `did you mean "${near}"? `}passes: ${passes.join(', ')}`,
   });
+}
+
+/** The pattern with its misspelled part (pass, else instance) replaced by the closest name, else the closest node id. */
+function suggestion(pattern: string, plan: Plan, passes: readonly string[]): string | undefined {
+  const m = /^([^@#]*)(@[^#]*)?(#.*)?$/.exec(pattern);
+  const [pass = '', at = '', hash = ''] = [m?.[1], m?.[2], m?.[3]];
+  if (!passes.some((p) => globRegex(pass).test(p))) {
+    const near = closest(pass, passes);
+    return near === undefined
+      ? closest(
+          pattern,
+          plan.nodes.map((n) => n.id),
+        )
+      : `${near}${at}${hash}`;
+  }
+  const instances = [...new Set(plan.nodes.map((n) => n.instance).filter((i): i is string => i !== null))];
+  const near = at === '' ? undefined : closest(at.slice(1), instances);
+  return near === undefined
+    ? closest(
+        pattern,
+        plan.nodes.map((n) => n.id),
+      )
+    : `${pass}@${near}${hash}`;
 }
