@@ -169,8 +169,6 @@ async function timedRun(root, recipe, cacheDir, env, s3, emulator) {
       {
         rt,
         session,
-        pid: process.pid,
-        isAlive: () => false,
         onEvent: (e) => {
           if (e.type === 'node-failed') failures.push(`${e.node}: ${e.message}`);
         },

@@ -163,8 +163,6 @@ async function measure(tag, poll) {
   const session = {
     name: 'runcomfy',
     provider,
-    defaultHosting: null,
-    secrets: [],
     warnings: [],
     close: () => provider.close(),
   };
@@ -179,11 +177,7 @@ async function measure(tag, poll) {
     t[mark] ??= performance.now();
     if (mark === 'downloading') t.downloaded = performance.now();
   };
-  const result = await runRecipe(
-    'r.yml',
-    { jobs: JOBS },
-    { rt, onEvent, pid: process.pid, isAlive: () => true, session },
-  );
+  const result = await runRecipe('r.yml', { jobs: JOBS }, { rt, onEvent, session });
   const ms = performance.now() - t0;
   const elu = performance.eventLoopUtilization(elu0).utilization;
   const cpu = process.cpuUsage(cpu0);

@@ -12,9 +12,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import sharp from 'sharp';
 import { createRuntime, startEmulator } from '../dist/index.js';
-import { RecipeWatcher } from '../dist/cli/watch/recipe-watcher.js';
-import { SessionPool } from '../dist/providers/session-pool.js';
-import { WatchSession } from '../dist/run/watch-session.js';
+import { RecipeWatcher, SessionPool, WatchSession } from '../dist/index.js';
 import { bin, median, row, tempProject, write } from './lib.mjs';
 
 const sink = { write: () => true, isTTY: false };
@@ -90,7 +88,7 @@ async function rig(dir, debounceMs, emulator) {
   const session = new WatchSession(
     join(dir, 'r.yml'),
     { jobs: 4, signal: interrupt.signal },
-    { rt, onEvent, pid: process.pid, isAlive: () => true, sessions },
+    { rt, onEvent, sessions },
   );
   const watcher = new RecipeWatcher(session, { debounceMs, onCycleError: (e) => console.error('cycle error:', e) });
   await watcher.start();

@@ -1,6 +1,7 @@
 /**
- * The programmatic API: exactly what the CLI itself uses. Explicit exports only.
- * Heavy parts (the emulator and its image library) load lazily on first use.
+ * The programmatic API: exactly what the CLI itself uses (src/cli imports library code only
+ * from here; test/unit/cli-imports.test.ts holds it to that). Explicit exports only.
+ * Heavy parts (the emulator and its image library, chokidar) load lazily on first use.
  */
 export {
   ExitCode,
@@ -15,6 +16,9 @@ export {
 export type { Problem, SourceLocation, KontextErrorOptions } from './errors.js';
 export { createRuntime, seededRandom } from './runtime.js';
 export type { Runtime, TextSink } from './runtime.js';
+export { redactSecrets, redactUrlsIn } from './util/redact.js';
+export { escapeControls } from './util/control-chars.js';
+export { READ_CAPS, readBoundedText } from './util/read-bounded.js';
 
 export { loadRecipe, validateRecipe, validateRecipeFile, findProjectRoot, recipeJsonSchema } from './recipe/index.js';
 export type { ValidateOptions, ValidationResult } from './recipe/index.js';
@@ -23,18 +27,29 @@ export type { Recipe, Pass, Source, SourceInstance, HostingConfig, ProviderName 
 export { buildPlan, planToJson, renderPlanMermaid, renderPlanText } from './plan/index.js';
 export type { Plan, PlanNode, NodeInput } from './plan/types.js';
 
-export { runRecipe, cacheDirFor, lockPathFor } from './run/run-recipe.js';
+export { runRecipe, lockPathFor } from './run/run-recipe.js';
 export type { RunRecipeOptions, RunRecipeDeps, RunRecipeResult } from './run/run-recipe.js';
+export { cacheDirFor, openRunContext, withRunContext, RunContext } from './run/context.js';
+export type { RunContextOptions, RunContextDeps, RunTarget, RunScope } from './run/context.js';
+export { runEdit } from './run/edit.js';
+export type { EditOptions } from './run/edit.js';
 export type { RunSummary } from './run/scheduler.js';
 export type { DryRunReport, DryRunRow } from './run/dry-run.js';
-export { RunEvent } from './run/events.js';
-export type { Reporter, RunReason } from './run/events.js';
+export { RunEvent, NodePhase, RunReason } from './run/events.js';
+export type { Reporter, RunEventOf } from './run/events.js';
 
-export { openProviderSession } from './providers/session.js';
-export type { ProviderSession } from './providers/session.js';
+export { WatchSession, problemLines } from './watch/watch-session.js';
+export type { WatchDeps, CycleResult, CycleHooks } from './watch/watch-session.js';
+export { RecipeWatcher } from './watch/recipe-watcher.js';
+export type { RecipeWatcherOptions } from './watch/recipe-watcher.js';
+
+export { openProviderSession, providerTraits } from './providers/session.js';
+export type { ProviderSession, ProviderTraits, SessionOptions } from './providers/session.js';
+export { SessionPool } from './providers/session-pool.js';
 export type { Provider, EditRequest, ModelInfo } from './providers/types.js';
 
-export type { EmulatorOptions, EmulatorHandle } from './emulator/index.js';
+export type { EmulatorOptions, EmulatorHandle, Scenario, ScenarioInput } from './emulator/index.js';
+export { parseScenario } from './emulator/errors.js';
 import type { EmulatorOptions, EmulatorHandle } from './emulator/index.js';
 
 /** Start the RunComfy-compatible emulator (loaded on first use). */

@@ -1,5 +1,6 @@
 /**
- * The one runtime object: clock, randomness, environment, file root and output streams.
+ * The one runtime object: clock, randomness, environment, file root, output streams and the
+ * process identity (pid, liveness) the lock file's inter-process lock needs.
  * Library code takes it as a parameter instead of reaching for `process`, `Date.now` or
  * `Math.random`, so tests are deterministic and never touch the real world by accident.
  */
@@ -28,6 +29,10 @@ export interface Runtime {
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
   readonly stdout: TextSink;
   readonly stderr: TextSink;
+  /** This process's id: recorded as the owner of the lock file's inter-process lock. */
+  readonly pid: number;
+  /** Whether a process is alive on this machine: a lock held by a dead one is stale. */
+  isAlive(pid: number): boolean;
 }
 
 const SEED_LIMIT = 2 ** 32;
@@ -43,7 +48,19 @@ export function createRuntime(overrides: Partial<Runtime> = {}): Runtime {
     sleep: overrides.sleep ?? sleep,
     stdout: overrides.stdout ?? process.stdout,
     stderr: overrides.stderr ?? process.stderr,
+    pid: overrides.pid ?? process.pid,
+    isAlive: overrides.isAlive ?? isAlive,
   };
+}
+
+/** `process.kill(pid, 0)` probes without signalling; EPERM means alive but someone else's. */
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /** Wait `ms`; on abort, reject with the signal's own reason (as documented on Runtime). */

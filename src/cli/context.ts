@@ -2,7 +2,7 @@
  * What every command receives: the runtime, global flags, and the interrupt signal.
  * Built once by `main`; the only place that turns process signals into an AbortSignal.
  */
-import type { Runtime } from '../runtime.js';
+import type { Runtime } from '../index.js';
 
 interface GlobalFlags {
   readonly debug: boolean;

@@ -3,7 +3,7 @@
  * relative to where they stand, so the human reporters get them relative to the cwd.
  */
 import { isAbsolute, relative } from 'node:path';
-import type { RunEvent } from '../run/events.js';
+import type { RunEvent } from '../index.js';
 
 function displayPath(path: string, cwd: string): string {
   if (!isAbsolute(path)) return path;

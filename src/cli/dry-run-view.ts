@@ -1,6 +1,6 @@
 /** Rendering of `kontext run --dry-run` (and `--explain`): a table, or JSON with `--json`. */
 import type { DryRunReport } from '../index.js';
-import type { TextSink } from '../runtime.js';
+import type { TextSink } from '../index.js';
 
 const REASON_WORDS: Readonly<Record<string, string>> = {
   new: 'new',

@@ -1,5 +1,5 @@
 /** The top-level help exactly as commander prints it (80 columns): for the build-time cache. */
-import { createRuntime } from '../runtime.js';
+import { createRuntime } from '../index.js';
 import { main } from './main.js';
 
 export async function renderHelp(): Promise<string> {

@@ -5,8 +5,8 @@
  */
 import { setMaxListeners } from 'node:events';
 import { Command, CommanderError, Option } from 'commander';
-import { createRuntime, type Runtime } from '../runtime.js';
-import { InterruptedError } from '../errors.js';
+import { createRuntime, type Runtime } from '../index.js';
+import { InterruptedError } from '../index.js';
 import { wantsColor, type CliContext } from './context.js';
 import { renderError, secretsFromEnv } from './render-error.js';
 import { BARE, collectSelection } from './selection-values.js';

@@ -1,5 +1,5 @@
 /** Parsing of command-line option values into typed values, with usage errors (exit 64). */
-import { UsageError } from '../errors.js';
+import { UsageError } from '../index.js';
 
 export function intOption(name: string, value: unknown, min: number, max: number): number | undefined {
   if (value === undefined) return undefined;

@@ -3,7 +3,7 @@
  * terminal (human output goes to stderr; stdout stays for data). Human reporters see paths
  * relative to the working directory.
  */
-import type { Reporter, RunEvent } from '../run/events.js';
+import type { Reporter, RunEvent } from '../index.js';
 import type { CliContext } from './context.js';
 import { relativizeEvent } from './display-paths.js';
 import { chooseReporterKind, createReporter } from './reporters/index.js';

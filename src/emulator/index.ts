@@ -5,5 +5,5 @@
 export { startEmulator, type EmulatorHandle, type EmulatorOptions } from './server.js';
 export type { RequestLogEntry } from './request-log.js';
 export { Fault, Scenario, type ScenarioInput } from './scenario.js';
-export { ScenarioError, parseScenario } from './errors.js';
+export { ScenarioError } from './errors.js';
 export { syntheticByte } from './files.js';

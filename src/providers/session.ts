@@ -9,13 +9,28 @@ import type { Provider } from './types.js';
 import type { RunComfyOptions } from './runcomfy/client.js';
 import { EMULATOR_POLL_POLICY } from './runcomfy/poll.js';
 
+/** What a run needs to know about a provider before (or without) opening a session to it. */
+export interface ProviderTraits {
+  /** Hosting to use when neither the recipe nor the user config names one. */
+  readonly defaultHosting: HostingConfig | null;
+  /**
+   * Whether an output URL it returned still works in a later run. The in-process emulator's
+   * do not: it listens on a new port each run, so its old URLs point at nothing.
+   */
+  readonly outputUrlsOutliveRun: boolean;
+}
+
+const RUNCOMFY_TRAITS: ProviderTraits = { defaultHosting: null, outputUrlsOutliveRun: true };
+const EMULATOR_TRAITS: ProviderTraits = { defaultHosting: { mode: 'inline' }, outputUrlsOutliveRun: false };
+
+/** The traits of a provider by name (any name but the emulator's speaks to a real RunComfy API). */
+export function providerTraits(name: string): ProviderTraits {
+  return name === 'emulator' ? EMULATOR_TRAITS : RUNCOMFY_TRAITS;
+}
+
 export interface ProviderSession {
   readonly name: ProviderName;
   readonly provider: Provider;
-  /** Hosting to use when the recipe names none: inline data URIs for the emulator, none for RunComfy. */
-  readonly defaultHosting: HostingConfig | null;
-  /** Values to scrub from anything printed (the token). */
-  readonly secrets: readonly string[];
   /** A one-line note for the user (e.g. a token file readable by others). */
   readonly warnings: readonly string[];
   close(): Promise<void>;
@@ -43,8 +58,6 @@ export async function openProviderSession(
   return {
     name,
     provider,
-    defaultHosting: null,
-    secrets: [token],
     warnings: warning ? [warning] : [],
     close: () => provider.close(),
   };
@@ -72,8 +85,6 @@ async function openEmulatorSession(rt: Runtime, options: SessionOptions): Promis
   return {
     name: 'emulator',
     provider,
-    defaultHosting: { mode: 'inline' },
-    secrets: [],
     warnings: [],
     close: async () => {
       await provider.close();

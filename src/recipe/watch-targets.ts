@@ -6,9 +6,8 @@
  * the lock, the cache), or a file no pattern matches — otherwise a run could trigger itself.
  * Sources that do not exist yet are watched too: a recipe that fails to load still names them
  * ({@link draftWatchTargets}), and a folder that is missing is watched from its nearest
- * existing ancestor ({@link surveyRoots}) until it appears.
+ * existing ancestor (src/watch/survey-roots.ts looks on disk) until it appears. Pure: no I/O.
  */
-import { stat } from 'node:fs/promises';
 import { basename, dirname, extname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { makeDraft } from './draft.js';
 import { classifySource } from './sources/classify.js';
@@ -16,7 +15,7 @@ import { expandBraces, splitPattern, type Segment } from './sources/glob-pattern
 import type { Recipe } from './types.js';
 import { parseRecipeYaml } from './yaml/parse.js';
 
-export interface GlobTarget {
+interface GlobTarget {
   /** The pattern's static prefix: the folder to watch. */
   readonly base: string;
   /** Whether matches can lie below `base`'s direct children. */
@@ -142,7 +141,7 @@ export function recipeOnlyTargets(file: string): WatchTargets {
 }
 
 /** Folders to watch: each file's folder (its direct children only) and each glob base. */
-export function watchRoots(t: WatchTargets): WatchRoot[] {
+function watchRoots(t: WatchTargets): WatchRoot[] {
   const roots = new Map<string, boolean>();
   for (const f of t.files) roots.set(dirname(f), roots.get(dirname(f)) ?? false);
   for (const g of t.globs) roots.set(g.base, (roots.get(g.base) ?? false) || g.recursive);
@@ -150,46 +149,6 @@ export function watchRoots(t: WatchTargets): WatchRoot[] {
 }
 
 /** A folder handed to the file watcher, with the identity (device, inode, birth time) it had when looked at. */
-export interface PresentRoot extends WatchRoot {
-  readonly id: string;
-}
-
-export interface RootSurvey {
-  /** The folders to watch now. */
-  readonly present: readonly PresentRoot[];
-  /** Each root's identity now (`null`: missing): a folder deleted and made again has a new one. */
-  readonly ids: ReadonlyMap<string, string | null>;
-}
-
-/**
- * The folders to hand to the file watcher now. A root that is not an existing folder is
- * watched from its nearest existing ancestor, recursively: the filter lets in only the folders
- * on the way to a root, so creating the missing folder (or a matching file in it) is seen
- * without polling. Roots inside a recursive one are covered by it and left out.
- */
-export async function surveyRoots(roots: readonly WatchRoot[]): Promise<RootSurvey> {
-  const present = new Map<string, { recursive: boolean; id: string }>();
-  const ids = new Map<string, string | null>();
-  for (const root of roots) {
-    const at = await nearestFolder(root.path);
-    ids.set(root.path, at.path === root.path ? at.id : null);
-    const recursive = (present.get(at.path)?.recursive ?? false) || root.recursive || at.path !== root.path;
-    present.set(at.path, { recursive, id: at.id });
-  }
-  const deep = [...present].filter(([, r]) => r.recursive).map(([path]) => path);
-  const kept = [...present].filter(([path]) => !deep.some((d) => isInside(path, d)));
-  return { present: kept.map(([path, r]) => ({ path, ...r })), ids };
-}
-
-async function nearestFolder(path: string): Promise<{ readonly path: string; readonly id: string }> {
-  for (let at = path; ; at = dirname(at)) {
-    const info = await stat(at).catch(() => null);
-    // Inode numbers are reused at once on ext4: the birth time tells a folder made again apart.
-    if (info?.isDirectory() || dirname(at) === at)
-      return { path: at, id: info ? `${info.dev}:${info.ino}:${info.birthtimeMs}` : '' };
-  }
-}
-
 export interface WatchFilter {
   readonly roots: readonly WatchRoot[];
   /**
@@ -243,7 +202,8 @@ function isExcluded(t: WatchTargets, path: string): boolean {
   return t.savePatterns.some((re) => re.test(path));
 }
 
-function isInside(path: string, dir: string): boolean {
+/** Whether `path` is `dir` or inside it. */
+export function isInside(path: string, dir: string): boolean {
   return path.startsWith(dir.endsWith(sep) ? dir : dir + sep);
 }
 

@@ -4,7 +4,7 @@
  */
 import type { z } from 'zod';
 import type { Problem } from '../errors.js';
-import { didYouMean } from './did-you-mean.js';
+import { didYouMean } from '../util/did-you-mean.js';
 import { knownKeysAt } from './known-keys.js';
 import type { Report } from './report.js';
 import { RecipeSchema } from './schema.js';

@@ -80,7 +80,8 @@ async function describeCachedOutput(upstream: string, record: RunRecord, deps: D
     outputUrlsOutliveRun(deps.providerName ?? '') &&
     isRemoteUrlFresh(at, now, REMOTE_OUTPUT_TTL_MS)
   ) {
-    return `reuse the API's output URL of ${upstream} (fresh for ${formatDuration(at + REMOTE_OUTPUT_TTL_MS - now)} more; no upload)`;
+    const fresh = formatDuration(at + REMOTE_OUTPUT_TTL_MS - now);
+    return `reuse the API's output URL of ${upstream} (fresh for ${fresh} more; no upload)`;
   }
   if (!deps.hosting) return `needs hosting for the cached output of ${upstream}: none configured`;
   const path = deps.store.blobPath(record.output_sha256);

@@ -4,18 +4,14 @@
  * recipe to sit beside. With `--seed`, a repeat of the same edit comes from the cache.
  */
 import { existsSync, statSync } from 'node:fs';
-import { basename, dirname, extname, join, resolve } from 'node:path';
+import { basename, dirname, extname, resolve } from 'node:path';
 import { ExitCode, KontextError, UsageError } from '../errors.js';
-import { createHosting } from '../hosting/index.js';
 import type { Plan, PlanNode } from '../plan/types.js';
-import { openProviderSession } from '../providers/session.js';
-import { aspectRatiosFor, DEFAULT_MODEL, findProjectRoot, loadUserConfig } from '../recipe/index.js';
+import { aspectRatiosFor, DEFAULT_MODEL, findProjectRoot } from '../recipe/index.js';
 import type { HostingConfig, ProviderName } from '../recipe/types.js';
-import { openStore } from '../store/index.js';
-import type { RunRecipeDeps } from './run-recipe.js';
-import { chooseHosting } from './run-recipe.js';
-import { checkHostingAvailable } from './hosting-check.js';
+import { withRunContext } from './context.js';
 import { prepareRun } from './prepare.js';
+import type { RunRecipeDeps } from './run-recipe.js';
 import { executePlan, type RunSummary } from './scheduler.js';
 import { assertImageFile } from '../recipe/sources/image-file.js';
 import { buildWriteGuard } from '../store/write-guard.js';
@@ -36,7 +32,7 @@ export interface EditOptions {
 
 export async function runEdit(
   options: EditOptions,
-  deps: Omit<RunRecipeDeps, 'session'>,
+  deps: RunRecipeDeps,
 ): Promise<{ readonly summary: RunSummary; readonly output: string | null }> {
   const { rt } = deps;
   const node = editNode(options, rt.cwd);
@@ -55,53 +51,40 @@ export async function runEdit(
     edges: [],
     criticalPathDepth: 1,
   };
-  const projectRoot = findProjectRoot(rt.cwd, rt.cwd);
-  const store = await openStore(
-    resolve(rt.cwd, options.cacheDir ?? rt.env['KONTEXT_CACHE_DIR'] ?? join(projectRoot, '.kontext')),
-  );
-  const prepared = await prepareRun(
-    plan,
-    { store, providerName: options.provider, lock: { version: 1, nodes: {} }, draw: rt.randomSeed },
-    {},
-  );
-  const config = chooseHosting(undefined, options.hosting, await loadUserConfig(rt), options.provider);
-  const extraRoots = node.input.kind === 'source' && node.input.path ? [dirname(node.input.path)] : [];
-  const hosting = config ? createHosting(config, { rt, cacheDir: store.root, projectRoot, extraRoots }) : null;
-  try {
-    checkHostingAvailable(prepared, hosting);
-    const session = await openProviderSession(options.provider, rt);
-    try {
-      const summary = await executePlan(
-        prepared,
-        {
-          rt,
-          provider: session.provider,
-          providerName: options.provider,
-          store,
-          hosting,
-          lockPath: null,
-          // The output path is the user's own choice (-o), so it may be anywhere but onto the image itself.
-          writeGuard: await buildWriteGuard({
-            projectRoot,
-            allowOutsideRoot: true,
-            protectedFiles: node.input.kind === 'source' && node.input.path ? [node.input.path] : [],
-            cacheDir: store.root,
-          }),
-          onEvent: deps.onEvent,
-          pid: deps.pid,
-          isAlive: deps.isAlive,
-        },
-        { jobs: 1, signal: options.signal },
-      );
-      const outcome = summary.outcomes.get(id);
-      return { summary, output: outcome?.kind === 'ok' ? outcome.path : null };
-    } finally {
-      await session.close();
-    }
-  } finally {
-    await hosting?.close?.();
-    await store.flush();
-  }
+  const contextOptions = {
+    provider: options.provider,
+    hosting: options.hosting,
+    cacheDir: options.cacheDir,
+    signal: options.signal,
+    jobs: 1,
+  };
+  return withRunContext(deps, contextOptions, async (context) => {
+    const run = await context.scope({
+      provider: options.provider,
+      projectRoot: findProjectRoot(rt.cwd, rt.cwd),
+      extraRoots: node.input.kind === 'source' && node.input.path ? [dirname(node.input.path)] : [],
+      recipeFile: plan.recipe.file,
+    });
+    const prepared = await prepareRun(
+      plan,
+      { store: run.store, providerName: run.providerName, lock: { version: 1, nodes: {} }, draw: rt.randomSeed },
+      {},
+    );
+    await run.preflight(prepared);
+    // The output path is the user's own choice (-o), so it may be anywhere but onto the image itself.
+    const writeGuard = await buildWriteGuard({
+      projectRoot: findProjectRoot(rt.cwd, rt.cwd),
+      allowOutsideRoot: true,
+      protectedFiles: node.input.kind === 'source' && node.input.path ? [node.input.path] : [],
+      cacheDir: run.store.root,
+    });
+    const summary = await executePlan(prepared, run.runDeps({ lockPath: null, onEvent: deps.onEvent, writeGuard }), {
+      jobs: 1,
+      signal: options.signal,
+    });
+    const outcome = summary.outcomes.get(id);
+    return { summary, output: outcome?.kind === 'ok' ? outcome.path : null };
+  });
 }
 
 function editNode(options: EditOptions, cwd: string): PlanNode {

@@ -6,10 +6,11 @@
  */
 import type { PlanNode } from '../plan/types.js';
 import type { Provider, RemoteState, RetryListener } from '../providers/types.js';
+import { InputRejectedError, RemoteCancelledError, RemoteFailedError } from '../providers/runcomfy/errors.js';
 import type { JournalEntry, RunRecord, Store } from '../store/types.js';
 import type { NodePhase, UntimedRunEvent } from './events.js';
 import { inputUrlAhead, inputUrlFor, type InputDeps, type ResolvedInput, type UpstreamOutput } from './inputs.js';
-import { resolvedParams } from './node-request.js';
+import { editRequestFor, normalizedPrompt, resolvedParams } from './node-request.js';
 import { extensionFor } from './outputs.js';
 
 export interface ExecuteDeps extends InputDeps {
@@ -123,18 +124,7 @@ async function submitAndFinish(
   );
   const submittedAt = deps.now();
   const { requestId } = await deps.provider
-    .submit(
-      {
-        model: node.model,
-        prompt: node.prompt,
-        imageUrl: input.url,
-        seed: job.seed,
-        aspectRatio: node.aspectRatio ?? undefined,
-        params: node.params,
-      },
-      grace.signal,
-      deps.onRetry,
-    )
+    .submit(editRequestFor(node, { imageUrl: input.url, seed: job.seed }), grace.signal, deps.onRetry)
     .finally(grace.dispose);
   deps.onSubmitted?.();
   // Durable before the first poll (the wait holds that poll back until it is), written while
@@ -173,9 +163,7 @@ async function attach(job: Job, requestId: string, deps: NodeDeps, first: NodePh
   try {
     return await finish(job, requestId, deps);
   } catch (e) {
-    const code = (e as { code?: string }).code;
-    const status = (e as { status?: number }).status;
-    if (code === 'E_REMOTE_CANCELLED' || (code === 'E_INPUT_REJECTED' && status === 404)) return null;
+    if (e instanceof RemoteCancelledError || (e instanceof InputRejectedError && e.status === 404)) return null;
     throw e;
   }
 }
@@ -249,7 +237,8 @@ async function download(job: Job, requestId: string, url: string, deps: NodeDeps
         ...(total === null ? {} : { total }),
       }),
   });
-  await deps.store.adoptBlob(got.path, got.sha256, { synced: true }); // downloads are flushed before they are handed over
+  // Downloads are flushed to disk before they are handed over.
+  await deps.store.adoptBlob(got.path, got.sha256, { synced: true });
   const { ext, mediaType } = extensionFor(got.mediaType, url);
   const finishedAt = deps.now();
   const record = {
@@ -265,7 +254,7 @@ async function download(job: Job, requestId: string, url: string, deps: NodeDeps
     request_id: requestId,
     output_url: url,
     finished_at: new Date(finishedAt).toISOString(),
-    prompt: node.prompt.normalize('NFC').trim(),
+    prompt: normalizedPrompt(node),
     params: resolvedParams(node),
   };
   await deps.store.putRecord(record);
@@ -335,13 +324,10 @@ function throwIfAborted(signal: AbortSignal): void {
 }
 
 function isTerminalFailure(e: unknown): boolean {
-  const code = (e as { code?: string }).code;
-  return code === 'E_REMOTE_FAILED' || code === 'E_REMOTE_CANCELLED';
+  return e instanceof RemoteFailedError || e instanceof RemoteCancelledError;
 }
 
 /** The remote run failed because the service could not fetch `image_url`. */
-export function isImageFetchFailure(e: unknown): boolean {
-  if ((e as { code?: string }).code !== 'E_REMOTE_FAILED') return false;
-  const remote = JSON.stringify((e as { remoteError?: unknown }).remoteError ?? '') + String((e as Error).message);
-  return /image_fetch_failed|could not (fetch|download)|fetch(ing)? (the )?image/i.test(remote);
+function isImageFetchFailure(e: unknown): boolean {
+  return e instanceof RemoteFailedError && e.inputFetchFailed;
 }

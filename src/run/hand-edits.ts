@@ -31,7 +31,9 @@ export class HandEditedOutputError extends KontextError {
         : `${path} was changed by hand since kontext wrote it (sha256 ${short(actualSha)} ≠ lock ${short(lockSha)})`;
     super('E_OUTPUT_CHANGED', `${what}; it was left as it is`, {
       exitCode: ExitCode.DATA_ERR,
-      hint: 'keep it by moving it elsewhere (the next run writes kontext’s own output there), or pass --overwrite to replace it',
+      hint:
+        'keep it by moving it elsewhere (the next run writes kontext’s own output there), ' +
+        'or pass --overwrite to replace it',
     });
   }
 }

@@ -5,6 +5,7 @@
  *   passes the provider's own URL on, with no re-upload;
  * - local files and stale cached outputs go through the hosting strategy.
  */
+import { providerTraits } from '../providers/session.js';
 import {
   isRemoteUrlFresh,
   mediaTypeFor,
@@ -27,12 +28,9 @@ export interface UpstreamOutput {
   readonly urlAt: number | null;
 }
 
-/**
- * Whether a cached output's provider URL can outlive the run that got it. The in-process
- * emulator's cannot: it listens on a new port each run, so its old URLs point at nothing.
- */
+/** Whether a cached output's provider URL can outlive the run that got it (see ProviderTraits). */
 export function outputUrlsOutliveRun(providerName: string): boolean {
-  return providerName !== 'emulator';
+  return providerTraits(providerName).outputUrlsOutliveRun;
 }
 
 export interface InputDeps {
@@ -124,7 +122,9 @@ function requireHosting(node: PlanNode, hosting: Hosting | null): Hosting {
     `${node.id}: ${what} is a local file, and the RunComfy API can only fetch URLs`,
     {
       exitCode: ExitCode.DATA_ERR,
-      hint: 'add a `hosting:` block to the recipe (mode: s3 | command | inline) or pass --hosting inline|s3|command; see README "Hosting your images"',
+      hint:
+        'add a `hosting:` block to the recipe (mode: s3 | command | inline) or pass ' +
+        '--hosting inline|s3|command; see README "Hosting your images"',
     },
   );
 }

@@ -1,9 +1,33 @@
 /**
  * The provider-facing description of a node, and its cache key. One place decides which
- * fields count, so keys, records and requests never disagree.
+ * fields count and how the prompt is normalised, so keys, records and requests never disagree.
  */
 import type { PlanNode } from '../plan/types.js';
+import type { EditRequest } from '../providers/types.js';
 import { cacheKey } from '../store/index.js';
+
+/**
+ * The prompt as keys and records hold it: NFC, without surrounding whitespace (an editor's
+ * trailing newline or a decomposed accent is the same edit).
+ */
+export function normalizedPrompt(node: Pick<PlanNode, 'prompt'>): string {
+  return node.prompt.normalize('NFC').trim();
+}
+
+/** What is submitted for `node` (the prompt goes as written: the key ignores only its form). */
+export function editRequestFor(
+  node: PlanNode,
+  input: { readonly imageUrl: string; readonly seed: number },
+): EditRequest {
+  return {
+    model: node.model,
+    prompt: node.prompt,
+    imageUrl: input.imageUrl,
+    seed: input.seed,
+    aspectRatio: node.aspectRatio ?? undefined,
+    params: node.params,
+  };
+}
 
 /** Params that reach the provider and the key: pass-through params plus aspect_ratio. */
 export function resolvedParams(node: PlanNode): Record<string, unknown> {
@@ -16,7 +40,7 @@ export function keyFor(node: PlanNode, provider: string, inputSha256: string, se
   return cacheKey({
     provider,
     model: node.model,
-    prompt: node.prompt,
+    prompt: normalizedPrompt(node),
     input_sha256: inputSha256,
     params: resolvedParams(node),
     seed,

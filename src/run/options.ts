@@ -8,9 +8,8 @@ import type { Runtime } from '../runtime.js';
 import type { Store } from '../store/types.js';
 import type { WriteGuard } from '../store/write-guard.js';
 import type { RunEvent } from './events.js';
-import type { InflightRegistry } from './inflight.js';
+import type { Executed } from './execute.js';
 import type { LockWriter } from './lock-writer.js';
-import type { WriteGate } from './write-gate.js';
 
 /**
  * A selection flag: `'all'`, a list of node patterns (`pass`, `pass@inst-*`, `pass#2`; see
@@ -29,7 +28,7 @@ export interface RunOptions {
   readonly force?: PassSelection;
   /** Draw new seeds for the nodes these patterns match (`'all'` as for `force`). */
   readonly reseed?: PassSelection;
-  /** Replace outputs and `save:` copies changed by hand (or not written by kontext); default: refuse (hand-edits.ts). */
+  /** Replace outputs and `save:` copies changed by hand (or not written by kontext); default: refuse */
   readonly overwrite?: boolean | undefined;
   /** After a failure, keep running everything not downstream of it. */
   readonly keepGoing?: boolean | undefined;
@@ -39,11 +38,6 @@ export interface RunOptions {
   readonly signal?: AbortSignal | undefined;
   /** Per-request overall deadline passed to the provider. */
   readonly deadlineMs?: number | undefined;
-  /**
-   * Watch mode: aborting it stops this run softly — nothing new starts, in-flight requests
-   * go on (the next cycle may still want them) but no longer write outputs or the lock.
-   */
-  readonly stopSignal?: AbortSignal | undefined;
   /** How long a submit already on the wire at Ctrl-C may finish (default 5 s); tests shorten it. */
   readonly submitGraceMs?: number | undefined;
 }
@@ -60,16 +54,40 @@ export interface RunDeps {
   readonly writeGuard?: WriteGuard | undefined;
   /** `<recipe-stem>.lock.json` beside the recipe; `null` for one-off edits (no lock). */
   readonly lockPath: string | null;
-  /** Shared across watch cycles so a request still wanted is awaited, not submitted again. */
-  readonly inflight?: InflightRegistry | undefined;
-  /** Watch mode: the cycle's lock writer, kept by the session so the next cycle can flush it. */
-  readonly lockWriter?: LockWriter | undefined;
-  /** Watch mode: output and lock writes as sections the next cycle can wait for (see WriteGate). */
-  readonly writes?: WriteGate | undefined;
   readonly onEvent: (event: RunEvent) => void;
-  /** For the lock file's inter-process lock. */
-  readonly pid: number;
-  readonly isAlive: (pid: number) => boolean;
+  /** Runs that overlap in time (watch cycles) coordinate through this; a lone run has none. */
+  readonly coordination?: RunCoordination | undefined;
+}
+
+/**
+ * What a run shares with the runs it overlaps (watch mode's cycles; src/watch provides it).
+ * A later run supersedes an earlier one: it stops it softly, waits for the writes it had begun,
+ * flushes its lock writer, and then awaits (rather than resubmits) the requests it still wants.
+ */
+export interface RunCoordination {
+  /**
+   * Aborting it stops this run softly: nothing new starts, in-flight requests go on (the next
+   * run may still want them) but no longer write outputs or the lock.
+   */
+  readonly stop: AbortSignal;
+  /** Requests in flight by cache key, across runs. */
+  readonly inflight: InflightRequests;
+  /** The run's lock writer, kept by the coordinator so the next run can flush it. */
+  readonly lockWriter: LockWriter;
+  /** Output and lock writes run as sections the next run can wait for. */
+  readonly writes: WriteSections;
+}
+
+/** Requests in flight by cache key: a run that wants a key already in flight awaits it. */
+export interface InflightRequests {
+  get(key: string): { readonly promise: Promise<Executed> } | undefined;
+  /** Track `promise` under `key` until it settles; `abandon` cancels it if it is still queued. */
+  track(key: string, promise: Promise<Executed>, abandon: () => void): void;
+}
+
+/** Runs write sections; each must check its run's stop signal synchronously, first. */
+export interface WriteSections {
+  run<T>(section: () => Promise<T>): Promise<T>;
 }
 
 /** True when the node `id` is selected by a resolved selection (node ids, see selection.ts). */

@@ -7,6 +7,7 @@
  * cache hit the lock does not list for that node.
  */
 import { outputPathFor } from '../plan/index.js';
+import { verifyBlobCopy } from '../store/blobs.js';
 import { copyFileSafely } from '../store/safe-write.js';
 import { BASE_WRITE_GUARD, type WriteGuard } from '../store/write-guard.js';
 import { ownValue } from '../util/own.js';
@@ -18,25 +19,31 @@ import { outputWriteError } from './output-errors.js';
  * the copy is checked against the blob's sha256 before it lands, so a damaged blob never
  * reaches out/ (it is dropped: BlobCorruptError).
  */
-export async function materialize(
-  blob: string,
-  dest: string,
-  force = false,
-  guard: WriteGuard = BASE_WRITE_GUARD,
-): Promise<boolean> {
-  return copyFileSafely(blob, dest, guard, force);
+function materialize(blob: string, dest: string, force: boolean, guard: WriteGuard): Promise<boolean> {
+  return copyFileSafely(blob, dest, guard, force, { verify: (copy) => verifyBlobCopy(blob, copy) });
 }
 
-/** Materialize the node output and its `save:` copy (rewritten when `force`). Returns the main output path and whether anything was written. */
+/** Where a node's output goes. */
+export interface OutputTarget {
+  readonly outDir: string;
+  readonly nodeId: string;
+  readonly ext: string;
+  /** The node's `save:` path (`{ext}` placeholder), or `null`. */
+  readonly save: string | null;
+  /** Rewrite the files even when they look current (default: only restore missing ones). */
+  readonly rewrite?: boolean;
+  /** What may not be overwritten (default: nothing but the basic rules, see store/write-guard.ts). */
+  readonly guard?: WriteGuard | undefined;
+}
+
+/** Materialize the node output and its `save:` copy. Returns the main output path and whether anything was written. */
 export async function writeOutputs(
   blob: string,
-  outDir: string,
-  nodeId: string,
-  ext: string,
-  save: string | null,
-  force = false,
-  guard: WriteGuard = BASE_WRITE_GUARD,
+  target: OutputTarget,
 ): Promise<{ readonly output: string; readonly restored: boolean }> {
+  const { outDir, nodeId, ext, save } = target;
+  const force = target.rewrite ?? false;
+  const guard = target.guard ?? BASE_WRITE_GUARD;
   const output = outputPathFor(outDir, nodeId, ext);
   const wrote = await materializeOrExplain(blob, output, force, guard);
   const savedCopy =

@@ -10,7 +10,7 @@ import type { Plan, PlanNode } from '../plan/types.js';
 import { canonicalJson } from '../store/index.js';
 import type { LockEntry, LockFile, RunRecord, Store } from '../store/types.js';
 import type { RunReason } from './events.js';
-import { keyFor, resolvedParams } from './node-request.js';
+import { keyFor, normalizedPrompt, resolvedParams } from './node-request.js';
 import { selects, type RunOptions } from './options.js';
 import { chooseSeed, journaledSeeds, type SeedSource } from './seeds.js';
 
@@ -42,7 +42,7 @@ export interface ResolveDeps {
 }
 
 /** Content hash standing in for a remote source: the URL itself (we never fetch it locally). */
-export function urlInputSha(url: string): string {
+function urlInputSha(url: string): string {
   return createHash('sha256').update(`url:${url}`).digest('hex');
 }
 
@@ -60,38 +60,38 @@ export async function resolveStates(
   const states = new Map<string, NodeState>();
   for (const node of plan.nodes) {
     const upstream = node.input.kind === 'node' ? states.get(node.input.id) : undefined;
-    const inputSha =
-      node.input.kind === 'node'
-        ? upstream?.status === 'cached'
-          ? (upstream.record?.output_sha256 ?? null)
-          : null
-        : (rootShas.get(node.id) ?? null);
+    const inputSha = node.input.kind === 'node' ? cachedOutputSha(upstream) : (rootShas.get(node.id) ?? null);
     states.set(node.id, await resolveOne(node, inputSha, withJournal, options));
   }
   return states;
 }
 
+/** The output hash of a cached upstream node; `null` while it has yet to run. */
+function cachedOutputSha(upstream: NodeState | undefined): string | null {
+  return upstream?.status === 'cached' ? (upstream.record?.output_sha256 ?? null) : null;
+}
+
 /** Resolve one node once its input hash is known (or `null`: upstream will run). */
-export async function resolveOne(
+async function resolveOne(
   node: PlanNode,
   inputSha: string | null,
   deps: ResolveDeps,
   options: Pick<RunOptions, 'force' | 'reseed'>,
 ): Promise<NodeState> {
   const locked = deps.lock.nodes[node.id];
-  const { seed, source } = chooseSeed(
-    node,
+  const { seed, source } = chooseSeed(node, {
     locked,
-    options.reseed,
-    deps.draw,
-    deps.journalSeeds?.get(node.id),
-    deps.sessionSeeds?.get(node.id),
-  );
+    reseed: options.reseed,
+    draw: deps.draw,
+    journaled: deps.journalSeeds?.get(node.id),
+    session: deps.sessionSeeds?.get(node.id),
+  });
   const forced = selects(options.force, node.id);
   const key = inputSha === null ? null : keyFor(node, deps.providerName, inputSha, seed);
   const record = key !== null && !forced ? await deps.store.getRecord(key) : null;
   const status = record ? 'cached' : 'run';
-  const reason = status === 'cached' ? null : await runReason(node, key, forced, inputSha, seed, locked, deps);
+  let reason: RunReason | null = null;
+  if (status === 'run') reason = await runReason(node, { key, forced, inputSha, seed, locked, deps });
   return { node, seed, seedSource: source, inputSha, key, record, status, reason, forced };
 }
 
@@ -111,34 +111,41 @@ async function hashRoots(plan: Plan, store: Store): Promise<Map<string, string>>
 }
 
 /** Why a node that is not cached runs: a journaled request of its key is re-attached to, whatever else changed. */
+/** Why a node runs: re-attaching to a journaled request, forced, or what changed since the lock. */
 async function runReason(
   node: PlanNode,
-  key: string | null,
-  forced: boolean,
-  inputSha: string | null,
-  seed: number,
-  locked: LockEntry | undefined,
-  deps: ResolveDeps,
+  now: {
+    readonly key: string | null;
+    readonly forced: boolean;
+    readonly inputSha: string | null;
+    readonly seed: number;
+    readonly locked: LockEntry | undefined;
+    readonly deps: ResolveDeps;
+  },
 ): Promise<RunReason> {
+  const { key, forced, inputSha, seed, locked, deps } = now;
   if (key !== null && deps.journalKeys?.has(key) === true) return 'reattach';
-  return forced ? 'forced' : whyRun(node, inputSha, seed, locked, deps.store);
+  return forced ? 'forced' : whyRun(node, { inputSha, seed, locked, store: deps.store });
 }
 
 /** Compare with what the lock recorded last time (and that run's record) to say why. */
 async function whyRun(
   node: PlanNode,
-  inputSha: string | null,
-  seed: number,
-  locked: LockEntry | undefined,
-  store: Store,
+  now: {
+    readonly inputSha: string | null;
+    readonly seed: number;
+    readonly locked: LockEntry | undefined;
+    readonly store: Store;
+  },
 ): Promise<RunReason> {
+  const { inputSha, seed, locked, store } = now;
   if (!locked) return 'new';
   if (inputSha === null || locked.input_sha256 !== inputSha) return 'input-changed';
   if (locked.seed !== seed) return 'seed-changed';
   const previous = await store.getRecord(locked.key);
   if (!previous) return locked.model !== node.model ? 'model-changed' : 'not-cached';
   if (previous.model !== node.model) return 'model-changed';
-  if (previous.prompt !== undefined && previous.prompt !== node.prompt.normalize('NFC').trim()) return 'prompt-changed';
+  if (previous.prompt !== undefined && previous.prompt !== normalizedPrompt(node)) return 'prompt-changed';
   if (previous.params !== undefined && canonicalJson(previous.params) !== canonicalJson(resolvedParams(node)))
     return 'params-changed';
   return previous.prompt === undefined ? 'prompt-changed' : 'not-cached';

@@ -12,20 +12,23 @@ import type { RunRecord } from '../store/types.js';
 import { isBlobCorrupt } from '../store/index.js';
 import type { RunEvent, UntimedRunEvent } from './events.js';
 import { executeNode, prepareNode, type Executed, type ExecuteDeps, type Job, type PreparedNode } from './execute.js';
-import { InflightRegistry } from './inflight.js';
 import { outputUrlsOutliveRun, type UpstreamOutput } from './inputs.js';
 import { lockEntryFor, LockWriter } from './lock-writer.js';
 import { keyFor } from './node-request.js';
-import type { RunDeps, RunOptions } from './options.js';
+import type { InflightRequests, RunDeps, RunOptions } from './options.js';
 import { writeOutputs } from './outputs.js';
 import { checkTargets, isHandEdited, lockedTargets, outputTargets } from './hand-edits.js';
+import { deferred } from '../util/deferred.js';
 import type { NodeOutcome, RunCounts, RunSummary } from './outcome.js';
 import type { Prepared } from './prepare.js';
 import type { NodeState } from './resolve.js';
 
 type SkipReason = 'upstream-failed' | 'stopped' | 'interrupted';
 
-export type { NodeOutcome, RunCounts, RunSummary } from './outcome.js';
+/** A node that goes to the API: what its request is keyed and built from. */
+type RemoteJob = Pick<Job, 'node' | 'key' | 'seed' | 'inputSha' | 'upstream'>;
+
+export type { RunSummary } from './outcome.js';
 
 export async function executePlan(prepared: Prepared, deps: RunDeps, options: RunOptions): Promise<RunSummary> {
   return new Scheduler(prepared, deps, options).run();
@@ -39,7 +42,7 @@ class Scheduler {
   readonly #limit: LimitFunction;
   /** Places for nodes looking up their journal entry and input ahead of their -j slot. */
   readonly #ahead: LimitFunction;
-  readonly #inflight: InflightRegistry;
+  readonly #inflight: InflightRequests;
   readonly #exec: ExecuteDeps;
   readonly #outcomes = new Map<string, Promise<NodeOutcome>>();
   readonly #counts: RunCounts = { done: 0, cached: 0, failed: 0, skipped: 0, submitted: 0 };
@@ -54,16 +57,15 @@ class Scheduler {
   ) {
     this.#started = deps.rt.now();
     this.#signal = options.signal ?? new AbortController().signal;
-    this.#stop = options.stopSignal ?? new AbortController().signal;
+    const { coordination } = deps;
+    this.#stop = coordination?.stop ?? new AbortController().signal;
     // Every in-flight node listens to these; -j 16 is not a leak.
     setMaxListeners(0, this.#signal, this.#stop);
-    this.#lock =
-      deps.lockWriter ??
-      (deps.lockPath === null ? null : new LockWriter(deps.lockPath, { pid: deps.pid, isAlive: deps.isAlive }));
+    this.#lock = coordination?.lockWriter ?? ownLockWriter(deps);
     this.#limit = pLimit(Math.max(1, options.jobs));
     this.#ahead = pLimit(Math.max(1, options.jobs));
     const downloads = pLimit(Math.max(1, options.jobs));
-    this.#inflight = deps.inflight ?? new InflightRegistry();
+    this.#inflight = coordination?.inflight ?? new RunInflight();
     this.#exec = {
       provider: deps.provider,
       providerName: deps.providerName,
@@ -130,7 +132,7 @@ class Scheduler {
     const inputSha = upstream ? upstream.sha256 : state.inputSha;
     if (inputSha === null) throw new Error(`no input hash for ${node.id}`);
     const key = keyFor(node, this.deps.providerName, inputSha, state.seed);
-    const hit = state.forced ? null : state.key === key ? state.record : await this.deps.store.getRecord(key);
+    const hit = state.forced ? null : await this.#recordFor(state, key);
     if (hit) {
       // A cached blob found damaged while being copied out was dropped: fetch it again, with a warning.
       const cached = await this.#cached(node, hit).catch((e: unknown) => (isBlobCorrupt(e) ? e : Promise.reject(e)));
@@ -141,7 +143,7 @@ class Scheduler {
     if (halted) return this.#skip(node, halted);
     // A hand-edited output is refused before anything is paid for (hand-edits.ts).
     await this.#checkOutputs(node, lockedTargets(node, this.prepared.lock.nodes[node.id], this.deps.lockPath));
-    return this.#remote(node, state, key, inputSha, upstream);
+    return this.#remote(state, { node, key, seed: state.seed, inputSha, upstream });
   }
 
   /**
@@ -151,15 +153,10 @@ class Scheduler {
    * it is released, so the next node submits sooner. A failure at the API is settled inside the
    * slot, so with stop-on-first-failure no queued node starts after it.
    */
-  async #remote(
-    node: PlanNode,
-    state: NodeState,
-    key: string,
-    inputSha: string,
-    upstream: UpstreamOutput | null,
-  ): Promise<NodeOutcome> {
+  async #remote(state: NodeState, job: RemoteJob): Promise<NodeOutcome> {
+    const { node, key } = job;
     const t0 = this.deps.rt.now();
-    const ahead = this.#prepareAhead({ node, key, inputSha, upstream });
+    const ahead = this.#prepareAhead(job);
     const step = await this.#limit(
       async (): Promise<{ readonly outcome: NodeOutcome } | { readonly finished: Promise<Executed> }> => {
         ahead.taken();
@@ -169,7 +166,7 @@ class Scheduler {
         const existing = this.#inflight.get(key);
         this.#emit({ type: 'node-start', node: node.id, reason: existing ? 'reattach' : reason });
         try {
-          return await this.#remoteStage(node, key, state.seed, inputSha, upstream, ahead.ready);
+          return await this.#remoteStage({ ...job, prepared: ahead.ready });
         } catch (e) {
           return { outcome: this.#failOrSkip(node, e) };
         }
@@ -182,15 +179,14 @@ class Scheduler {
       const outcome = await this.#commit(node, async () => {
         const targets = outputTargets(this.prepared.plan.recipe.outDir, node, done.record.ext);
         await this.#checkOutputs(node, targets, done.record.output_sha256);
-        const { output } = await writeOutputs(
-          this.deps.store.blobPath(done.record.output_sha256),
-          this.prepared.plan.recipe.outDir,
-          node.id,
-          done.record.ext,
-          node.save,
-          true,
-          this.deps.writeGuard,
-        );
+        const { output } = await writeOutputs(this.deps.store.blobPath(done.record.output_sha256), {
+          outDir: this.prepared.plan.recipe.outDir,
+          nodeId: node.id,
+          ext: done.record.ext,
+          save: node.save,
+          rewrite: true,
+          guard: this.deps.writeGuard,
+        });
         recorded = this.#record(node, done.record, output);
         this.#counts.done++;
         this.#emit({
@@ -210,7 +206,12 @@ class Scheduler {
     }
   }
 
-  /** Remove a finished request's journal entry once its lock entry is on disk (or at once, when there is none to wait for). */
+  /** The cached record for `key`: the one resolved ahead when the key is the same, else looked up. */
+  async #recordFor(state: NodeState, key: string): Promise<RunRecord | null> {
+    return state.key === key ? state.record : this.deps.store.getRecord(key);
+  }
+
+  /** Remove a finished request's journal entry once its lock entry is on disk (at once when there is none). */
   #dropJournalAfter(key: string, requestId: string, recorded: Promise<void> | null): void {
     const drop = (): Promise<void> => this.deps.store.journal.remove(key, requestId).catch(() => undefined);
     this.#journalDrops.push(recorded ? recorded.then(drop) : drop());
@@ -225,40 +226,32 @@ class Scheduler {
     readonly ready: Promise<PreparedNode>;
     readonly taken: () => void;
   } {
-    let taken = (): void => undefined;
-    const slotTaken = new Promise<void>((resolve) => (taken = resolve));
-    const ready = new Promise<PreparedNode>((resolve, reject) => {
-      void this.#ahead(async () => {
-        try {
-          resolve(await prepareNode(job, this.#exec));
-        } catch (e) {
-          reject(e);
-        }
-        await slotTaken;
-      });
+    const slotTaken = deferred<void>();
+    const ready = deferred<PreparedNode>();
+    void this.#ahead(async () => {
+      try {
+        ready.resolve(await prepareNode(job, this.#exec));
+      } catch (e) {
+        ready.reject(e);
+      }
+      await slotTaken.promise;
     });
-    ready.catch(() => undefined); // handled: the node awaits it in its slot
-    return { ready, taken };
+    ready.promise.catch(() => undefined); // handled: the node awaits it in its slot
+    return { ready: ready.promise, taken: () => slotTaken.resolve() };
   }
 
   /** Resolves when the request is finished at the API (or rejects if it fails); `finished` is the whole node. */
   async #remoteStage(
-    node: PlanNode,
-    key: string,
-    seed: number,
-    inputSha: string,
-    upstream: UpstreamOutput | null,
-    prepared: Promise<PreparedNode>,
+    job: RemoteJob & { readonly prepared: Promise<PreparedNode> },
   ): Promise<{ readonly finished: Promise<Executed> }> {
-    const existing = this.#inflight.get(key);
+    const existing = this.#inflight.get(job.key);
     if (existing) {
       await existing.promise;
       return { finished: existing.promise };
     }
-    let release = (): void => undefined;
-    const remoteDone = new Promise<void>((resolve) => (release = resolve));
-    const finished = this.#submit({ node, key, seed, inputSha, upstream, prepared, remoteDone: release });
-    await Promise.race([remoteDone, finished]);
+    const remoteDone = deferred<void>();
+    const finished = this.#submit({ ...job, remoteDone: () => remoteDone.resolve() });
+    await Promise.race([remoteDone.promise, finished]);
     return { finished };
   }
 
@@ -278,15 +271,14 @@ class Scheduler {
       const changed = this.prepared.lock.nodes[node.id]?.output_sha256 !== hit.output_sha256;
       const targets = outputTargets(this.prepared.plan.recipe.outDir, node, hit.ext);
       const differs = await this.#checkOutputs(node, targets, hit.output_sha256);
-      const { output, restored } = await writeOutputs(
-        blob,
-        this.prepared.plan.recipe.outDir,
-        node.id,
-        hit.ext,
-        node.save,
-        changed || differs,
-        this.deps.writeGuard,
-      );
+      const { output, restored } = await writeOutputs(blob, {
+        outDir: this.prepared.plan.recipe.outDir,
+        nodeId: node.id,
+        ext: hit.ext,
+        save: node.save,
+        rewrite: changed || differs,
+        guard: this.deps.writeGuard,
+      });
       this.#record(node, hit, output);
       this.#counts.cached++;
       this.#emit({ type: 'node-cached', node: node.id, output, restored });
@@ -310,7 +302,8 @@ class Scheduler {
   #commit(node: PlanNode, write: () => Promise<NodeOutcome>): Promise<NodeOutcome> {
     const section = (): Promise<NodeOutcome> =>
       this.#stop.aborted ? Promise.resolve(this.#skip(node, 'stopped')) : write();
-    return this.deps.writes ? this.deps.writes.run(section) : section();
+    const writes = this.deps.coordination?.writes;
+    return writes ? writes.run(section) : section();
   }
 
   /** Write the node's lock entry, unless the lock already says exactly this; resolves once written. */
@@ -370,5 +363,27 @@ class Scheduler {
 
   #emit(e: UntimedRunEvent): void {
     this.deps.onEvent({ ...e, t: this.deps.rt.now() - this.#started } as RunEvent);
+  }
+}
+
+function ownLockWriter(deps: RunDeps): LockWriter | null {
+  if (deps.lockPath === null) return null;
+  return new LockWriter(deps.lockPath, { pid: deps.rt.pid, isAlive: (pid) => deps.rt.isAlive(pid) });
+}
+
+/** A lone run's requests in flight by key (nodes of one run that share a key share the request). */
+class RunInflight implements InflightRequests {
+  readonly #entries = new Map<string, { readonly promise: Promise<Executed> }>();
+
+  get(key: string): { readonly promise: Promise<Executed> } | undefined {
+    return this.#entries.get(key);
+  }
+
+  track(key: string, promise: Promise<Executed>): void {
+    this.#entries.set(key, { promise });
+    const drop = (): void => {
+      if (this.#entries.get(key)?.promise === promise) this.#entries.delete(key);
+    };
+    promise.then(drop, drop);
   }
 }

@@ -13,14 +13,22 @@ import { selects, type PassSelection } from './options.js';
 
 export type SeedSource = 'recipe' | 'session' | 'lock' | 'journal' | 'drawn';
 
+/** Where a node's seed may come from, besides the recipe. */
+export interface SeedChoices {
+  readonly locked?: LockEntry | undefined;
+  readonly reseed?: PassSelection;
+  readonly draw: () => number;
+  /** The seed of the node's latest journaled request. */
+  readonly journaled?: number | undefined;
+  /** The seed this watch session already chose for the node. */
+  readonly session?: number | undefined;
+}
+
 export function chooseSeed(
   node: PlanNode,
-  locked: LockEntry | undefined,
-  reseed: PassSelection,
-  draw: () => number,
-  journaled?: number,
-  session?: number,
+  choices: SeedChoices,
 ): { readonly seed: number; readonly source: SeedSource } {
+  const { locked, reseed, draw, journaled, session } = choices;
   if (node.seed !== null) return { seed: node.seed, source: 'recipe' };
   if (session !== undefined) return { seed: session, source: 'session' };
   const reseeding = selects(reseed, node.id);

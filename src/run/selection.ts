@@ -15,7 +15,7 @@
  */
 import { UsageError } from '../errors.js';
 import type { Plan, PlanNode } from '../plan/types.js';
-import { closest } from '../recipe/did-you-mean.js';
+import { closest } from '../util/did-you-mean.js';
 import type { PassSelection } from './options.js';
 
 /** The three selection flags as node ids: what runs, what ignores the cache, what gets new seeds. */
@@ -113,7 +113,7 @@ function noMatch(flag: string, pattern: string, plan: Plan): UsageError {
   });
 }
 
-/** The pattern with its misspelled part (pass, else instance) replaced by the closest name, else the closest node id. */
+/** The pattern with its misspelled part (pass, else instance) replaced by the closest name, else the closest id. */
 function suggestion(pattern: string, plan: Plan, passes: readonly string[]): string | undefined {
   const m = /^([^@#]*)(@[^#]*)?(#.*)?$/.exec(pattern);
   const [pass = '', at = '', hash = ''] = [m?.[1], m?.[2], m?.[3]];

@@ -17,7 +17,7 @@ export const CACHE_KEY_VERSION = 1;
 export interface CacheKeyParts {
   readonly provider: string;
   readonly model: string;
-  /** Normalized here (NFC, trimmed), so invisible Unicode differences do not miss the cache. */
+  /** Normalised by the caller (run/node-request.ts: NFC, trimmed), so invisible differences do not miss the cache. */
   readonly prompt: string;
   /** sha256 (hex) of the actual input image bytes. */
   readonly input_sha256: string;
@@ -32,7 +32,7 @@ export function cacheKey(parts: CacheKeyParts): string {
     v: CACHE_KEY_VERSION,
     provider: parts.provider,
     model: parts.model,
-    prompt: parts.prompt.normalize('NFC').trim(),
+    prompt: parts.prompt,
     input_sha256: parts.input_sha256,
     params: parts.params,
     seed: parts.seed,

@@ -19,7 +19,7 @@ import { isBoundedReadError, READ_CAPS, readBoundedText } from '../util/read-bou
 
 export { formatLock } from './lock-format.js';
 
-/** Options for writers: pass `pid: process.pid` and a `process.kill(pid, 0)`-based `isAlive`. */
+/** Options for writers: the runtime's `pid` and `isAlive` (see Runtime). */
 export interface UpdateLockOptions extends FileMutexOptions {
   /** The same object for every update of one file by one writer (see {@link LockCache}). */
   readonly cache?: LockCache | undefined;

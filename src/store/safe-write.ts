@@ -8,7 +8,6 @@
 import { constants } from 'node:fs';
 import { copyFile, lstat, rename, rm, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { verifyBlobCopy } from './blobs.js';
 import { ExitCode } from '../errors.js';
 import { realPathDeep } from '../util/real-path.js';
 import { tempPathFor, withParentDir } from './atomic.js';
@@ -25,6 +24,10 @@ export async function copyFileSafely(
   target: string,
   guard: WriteGuard,
   force: boolean,
+  options: {
+    /** Check the temp copy before it is renamed into place (throws to refuse it). */
+    readonly verify?: ((copy: string) => Promise<void>) | undefined;
+  } = {},
 ): Promise<boolean> {
   const real = await checkWriteTarget(target, guard);
   const existing = await lstat(real).catch(() => null);
@@ -38,7 +41,7 @@ export async function copyFileSafely(
   const tmp = tempPathFor(real);
   try {
     await withParentDir(real, () => copyFile(blob, tmp, constants.COPYFILE_EXCL));
-    await verifyBlobCopy(blob, tmp); // a damaged blob never lands (it is dropped: BlobCorruptError)
+    await options.verify?.(tmp);
     await rename(tmp, real);
   } catch (e) {
     await rm(tmp, { force: true });

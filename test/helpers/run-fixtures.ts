@@ -151,8 +151,6 @@ export async function startRig(
   const session: ProviderSession = {
     name: 'emulator',
     provider,
-    defaultHosting: { mode: 'inline' },
-    secrets: [],
     warnings: [],
     close: () => provider.close(),
   };
@@ -198,16 +196,12 @@ export async function runIn(
 ): Promise<InProcessRun> {
   const rt = testRuntime(project.root, extra.env, extra.seed);
   const events: RunEvent[] = [];
+  // Overlapping runs in one process stand for separate processes: their own (made-up) pids, all alive.
+  const asProcess = { ...rt, pid: extra.pid ?? process.pid, isAlive: () => true };
   const result = await runRecipe(
     project.recipe,
     { jobs: 4, ...options },
-    {
-      rt,
-      onEvent: (e) => events.push(e),
-      pid: extra.pid ?? process.pid,
-      isAlive: () => true,
-      session: extra.rig?.session,
-    },
+    { rt: asProcess, onEvent: (e) => events.push(e), session: extra.rig?.session },
   );
   return { result, events, rt };
 }

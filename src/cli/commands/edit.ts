@@ -1,8 +1,7 @@
 /** `kontext edit --image PATH|URL --prompt "..." [--seed N] [--aspect-ratio R] [-o FILE]` */
-import { runEdit } from '../../run/edit.js';
+import { runEdit } from '../../index.js';
 import type { HostingConfig, ProviderName } from '../../index.js';
 import type { CliContext } from '../context.js';
-import { isAlive } from '../pid.js';
 import { intOption } from '../options.js';
 import { reporterFor } from '../reporter-for.js';
 
@@ -22,7 +21,7 @@ export async function editCommand(opts: Record<string, unknown>, ctx: CliContext
         cacheDir: typeof opts['cacheDir'] === 'string' ? opts['cacheDir'] : undefined,
         signal: ctx.signal,
       },
-      { rt: ctx.rt, onEvent, pid: process.pid, isAlive },
+      { rt: ctx.rt, onEvent },
     );
     reporter.close();
     if (result.output !== null && !json) ctx.rt.stdout.write(`${result.output}\n`);

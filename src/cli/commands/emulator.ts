@@ -3,10 +3,10 @@
  * (the entry point wires Ctrl-C to it), then close it and report success.
  */
 import { resolve } from 'node:path';
-import { ExitCode, KontextError } from '../../errors.js';
-import { parseScenario, startEmulator, type Scenario, type ScenarioInput } from '../../emulator/index.js';
-import type { Runtime } from '../../runtime.js';
-import { READ_CAPS, readBoundedText } from '../../util/read-bounded.js';
+import { ExitCode, KontextError } from '../../index.js';
+import { parseScenario, startEmulator, type Scenario, type ScenarioInput } from '../../index.js';
+import type { Runtime } from '../../index.js';
+import { READ_CAPS, readBoundedText } from '../../index.js';
 
 export interface EmulatorCommandOptions {
   port?: number;

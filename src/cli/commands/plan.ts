@@ -1,5 +1,5 @@
 /** `kontext plan <recipe> [--json | --format text|json|mermaid]` */
-import { UsageError } from '../../errors.js';
+import { UsageError } from '../../index.js';
 import { buildPlan, loadRecipe, planToJson, renderPlanMermaid, renderPlanText, formatProblem } from '../../index.js';
 import type { CliContext } from '../context.js';
 

@@ -8,9 +8,8 @@ import {
   type HostingConfig,
   type ProviderName,
 } from '../../index.js';
-import { UsageError } from '../../errors.js';
+import { UsageError } from '../../index.js';
 import type { CliContext } from '../context.js';
-import { isAlive } from '../pid.js';
 import { intOption, numberOption } from '../options.js';
 import { selectionsFrom } from '../selection-flags.js';
 import { reporterFor } from '../reporter-for.js';
@@ -47,7 +46,7 @@ async function runOne(
   const json = opts['json'] === true;
   const { reporter, onEvent } = reporterFor(ctx, { json, explain: opts['explain'] === true });
   try {
-    const result = await runRecipe(path, options, { rt: ctx.rt, onEvent, pid: process.pid, isAlive });
+    const result = await runRecipe(path, options, { rt: ctx.rt, onEvent });
     for (const w of result.recipe.warnings) ctx.rt.stderr.write(`${formatProblem(w)}\n`);
     if (result.kind === 'dry-run') {
       printDryRun(result.report, { out: ctx.rt.stdout, json, explain: opts['explain'] === true });

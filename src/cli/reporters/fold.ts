@@ -3,7 +3,7 @@
  * 10,000 "cached" lines. A few are listed one by one; beyond that they become a count line,
  * flushed before the next line printed (so the log stays in order) and at the summary.
  */
-import type { RunEventOf } from '../../run/events.js';
+import type { RunEventOf } from '../../index.js';
 import { formatCount } from './numbers.js';
 import { skipWords } from './words.js';
 

@@ -2,7 +2,7 @@
  * Run progress reporters, chosen from a map (knip-style): the scheduler emits `RunEvent`s
  * and never prints; the CLI picks one reporter and feeds it every event, then `close()`.
  */
-import type { Reporter } from '../../run/events.js';
+import type { Reporter } from '../../index.js';
 import { createJsonReporter } from './json-reporter.js';
 import { createPlainReporter } from './plain-reporter.js';
 import { createTtyReporter } from './tty-reporter.js';

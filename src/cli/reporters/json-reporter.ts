@@ -5,8 +5,8 @@
  * Server text is kept as data: JSON escapes C0 controls, and DEL and C1 are escaped here too,
  * so a line shown on a terminal carries no raw control character.
  */
-import type { Reporter, RunEvent } from '../../run/events.js';
-import { redactUrlsIn } from '../../util/redact.js';
+import type { Reporter, RunEvent } from '../../index.js';
+import { redactUrlsIn } from '../../index.js';
 import type { ReporterDeps } from './types.js';
 
 export function createJsonReporter(deps: Pick<ReporterDeps, 'out'>): Reporter {

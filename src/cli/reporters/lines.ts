@@ -4,9 +4,8 @@
  * retry reasons) has URLs scrubbed (a presigned query string must never reach a log) and
  * control characters escaped (a server's message must not drive the terminal).
  */
-import type { RunEventOf } from '../../run/events.js';
-import { escapeControls } from '../../util/control-chars.js';
-import { redactUrlsIn } from '../../util/redact.js';
+import type { RunEventOf } from '../../index.js';
+import { escapeControls, redactUrlsIn } from '../../index.js';
 import type { Style } from './ansi.js';
 import { formatDuration } from './duration.js';
 import { formatCount } from './numbers.js';

@@ -4,7 +4,7 @@
  * Times are taken from the reporter's clock when an event arrives (events carry run-relative
  * `t`, but the live view needs "now" between events too).
  */
-import type { RunEvent } from '../../run/events.js';
+import type { RunEvent } from '../../index.js';
 import { phaseWords } from './words.js';
 
 export interface RunningNode {

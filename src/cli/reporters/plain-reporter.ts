@@ -5,7 +5,7 @@
  * heartbeat naming what is still running, so a slow queue does not look like a hang.
  * Everything goes to `err`, in one stream so a merged CI log keeps its order.
  */
-import type { Reporter, RunEvent } from '../../run/events.js';
+import type { Reporter, RunEvent } from '../../index.js';
 import { createStyle, type Style } from './ansi.js';
 import { formatDuration } from './duration.js';
 import { FOLD_LIMIT, Fold } from './fold.js';

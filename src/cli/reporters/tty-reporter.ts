@@ -4,7 +4,7 @@
  * run's summary the block is replaced by the summary line, so watch mode's cycles stack up
  * as a readable history. Everything goes to `err`: stdout stays free for data.
  */
-import type { Reporter, RunEvent } from '../../run/events.js';
+import type { Reporter, RunEvent } from '../../index.js';
 import { createStyle, cursor, type Style } from './ansi.js';
 import { Fold } from './fold.js';
 import {
@@ -95,7 +95,8 @@ class TtyReporter implements Reporter {
       case 'watch-cycle':
         return this.push(`${s.bold('⟳')} ${watchCycleBody(e)}`);
       case 'watch-error':
-        return watchErrorLines(e).forEach((l, i) => this.push(i === 0 ? `${s.red('✗')} ${l}` : l));
+        for (const [i, l] of watchErrorLines(e).entries()) this.push(i === 0 ? `${s.red('✗')} ${l}` : l);
+        return undefined;
       case 'node-state':
       case 'run-summary':
         return undefined;

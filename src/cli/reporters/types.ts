@@ -1,5 +1,5 @@
 /** What every reporter is built from: sinks, colour, clock, terminal size and timers. */
-import type { TextSink } from '../../runtime.js';
+import type { TextSink } from '../../index.js';
 
 /** `setInterval`/`clearInterval`, injectable so tests drive redraws and prove timers end. */
 export interface IntervalTimers {

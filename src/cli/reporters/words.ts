@@ -2,7 +2,7 @@
  * Event enums in words, for `--explain`, skipped nodes and the live phase column.
  * Exhaustive switches: a new enum value in `src/run/events.ts` fails the typecheck here.
  */
-import type { NodePhase, RunEventOf, RunReason } from '../../run/events.js';
+import type { NodePhase, RunEventOf, RunReason } from '../../index.js';
 import { formatProgress } from './numbers.js';
 
 type SkipReason = RunEventOf<'node-skipped'>['reason'];

@@ -3,15 +3,10 @@
  * runs until Ctrl-C, then stops watching, stops submitting, cancels queued requests, leaves
  * running ones journaled, flushes the lock, and exits 130 (the guarantees of a plain run).
  */
-import type { RunRecipeOptions } from '../../index.js';
-import { SessionPool } from '../../providers/session-pool.js';
-import { ExitCode, UsageError } from '../../errors.js';
-import { WatchSession } from '../../run/watch-session.js';
+import { ExitCode, RecipeWatcher, SessionPool, UsageError, WatchSession, type RunRecipeOptions } from '../../index.js';
 import type { CliContext } from '../context.js';
-import { isAlive } from '../pid.js';
 import { reporterFor } from '../reporter-for.js';
 import { renderError, secretsFromEnv } from '../render-error.js';
-import { RecipeWatcher } from './recipe-watcher.js';
 
 export async function watchCommand(
   recipes: readonly string[],
@@ -30,11 +25,7 @@ export async function watchCommand(
   };
   try {
     for (const path of recipes) {
-      const session = new WatchSession(
-        path,
-        { ...options, signal: ctx.signal },
-        { rt: ctx.rt, onEvent, pid: process.pid, isAlive, sessions },
-      );
+      const session = new WatchSession(path, { ...options, signal: ctx.signal }, { rt: ctx.rt, onEvent, sessions });
       const watcher = new RecipeWatcher(session, { onCycleError: onError });
       pairs.push({ session, watcher });
       await watcher.start();

@@ -17,7 +17,8 @@ import {
 } from './map-error.js';
 import { isNotSentCode, isTimeoutCode, networkCodeOf } from './net-errors.js';
 import { parseRetryAfter, type RetryPolicy } from './retry.js';
-import { abortReason, bothListeners, withRetries, type AttemptOutcome, type RetryInfo } from './retry-loop.js';
+import type { RetryNotice } from '../types.js';
+import { abortReason, bothListeners, withRetries, type AttemptOutcome } from './retry-loop.js';
 import { sendJson, type RawReply } from './transport.js';
 
 export interface ApiContext {
@@ -26,7 +27,7 @@ export interface ApiContext {
   readonly dispatcher: Dispatcher;
   readonly rt: Runtime;
   readonly retry: RetryPolicy;
-  readonly onRetry?: ((info: RetryInfo) => void) | undefined;
+  readonly onRetry?: ((info: RetryNotice) => void) | undefined;
 }
 
 export interface ApiCall {
@@ -41,7 +42,7 @@ export interface ApiCall {
   readonly requestId?: string | undefined;
   readonly signal?: AbortSignal | undefined;
   /** This call's own retry listener (besides the client-wide one). */
-  readonly onRetry?: ((info: RetryInfo) => void) | undefined;
+  readonly onRetry?: ((info: RetryNotice) => void) | undefined;
 }
 
 export type JsonObject = Readonly<Record<string, unknown>>;

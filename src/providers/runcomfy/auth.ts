@@ -10,7 +10,7 @@ import { AuthError } from './errors.js';
 import { parseAllowHosts } from './host-allow.js';
 import { isBoundedReadError, READ_CAPS, readBoundedText } from '../../util/read-bounded.js';
 
-export const DEFAULT_BASE_URL = 'https://model-api.runcomfy.net/v1';
+const DEFAULT_BASE_URL = 'https://model-api.runcomfy.net/v1';
 
 export interface ResolvedToken {
   readonly token: string;
@@ -22,7 +22,7 @@ export interface ResolvedToken {
 }
 
 /** Where the official CLI keeps `token.json`; `undefined` when no home is known. */
-export function configDir(rt: Runtime): string | undefined {
+function configDir(rt: Runtime): string | undefined {
   const env = rt.env;
   const explicit = env['RUNCOMFY_CONFIG_DIR']?.trim();
   if (explicit) return explicit;

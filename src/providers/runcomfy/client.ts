@@ -18,13 +18,13 @@ import { resolveDownloadLimits, type DownloadLimits } from './download-limits.js
 import { cancelRequest, getModelInfo, submitRequest } from './endpoints.js';
 import { DEFAULT_DEADLINE_MS, resolvePollPolicy, type PollPolicy } from './poll.js';
 import { resolveRetryPolicy, type RetryPolicy } from './retry.js';
-import type { RetryInfo } from './retry-loop.js';
+import type { RetryNotice } from '../types.js';
 import { CompletionTimes } from './completion-times.js';
 import { createDispatcher } from './transport.js';
 import { waitForOutputs } from './wait.js';
 
 /** Default download cap: 2 GiB. */
-export const DEFAULT_MAX_DOWNLOAD_BYTES = 2 * 1024 ** 3;
+const DEFAULT_MAX_DOWNLOAD_BYTES = 2 * 1024 ** 3;
 
 export interface RunComfyOptions {
   /** API base including `/v1`, e.g. from {@link resolveBaseUrl}. */
@@ -47,7 +47,7 @@ export interface RunComfyOptions {
   readonly connectTimeoutMs?: number | undefined;
   readonly requestTimeoutMs?: number | undefined;
   /** Told about every retry (the token never appears in `reason`). */
-  readonly onRetry?: ((info: RetryInfo) => void) | undefined;
+  readonly onRetry?: ((info: RetryNotice) => void) | undefined;
 }
 
 export type RunComfyProvider = Provider & { close(): Promise<void> };

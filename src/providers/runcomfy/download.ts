@@ -36,14 +36,15 @@ import { bufferReader, probeImage, type ByteReader, type ImageInfo } from '../..
 import { errorFromReply } from './map-error.js';
 import { isTimeoutCode, networkCodeOf } from './net-errors.js';
 import { parseRetryAfter, type RetryPolicy } from './retry.js';
-import { abortReason, bothListeners, withRetries, type AttemptOutcome, type RetryInfo } from './retry-loop.js';
+import type { RetryNotice } from '../types.js';
+import { abortReason, bothListeners, withRetries, type AttemptOutcome } from './retry-loop.js';
 import { redactUrl } from '../../util/redact.js';
 import { uniqueSuffix } from '../../util/unique-suffix.js';
 
 export interface DownloadContext extends OpenContext {
   readonly rt: Runtime;
   readonly retry: RetryPolicy;
-  readonly onRetry?: ((info: RetryInfo) => void) | undefined;
+  readonly onRetry?: ((info: RetryNotice) => void) | undefined;
   /** Deadline and throughput rule; defaults: {@link DEFAULT_DOWNLOAD_LIMITS}. */
   readonly limits?: DownloadLimits | undefined;
 }
@@ -52,7 +53,7 @@ export interface DownloadOptions {
   readonly signal?: AbortSignal | undefined;
   readonly onProgress?: ((bytes: number, total: number | null) => void) | undefined;
   readonly onState?: ((state: RemoteState) => void) | undefined;
-  readonly onRetry?: ((info: RetryInfo) => void) | undefined;
+  readonly onRetry?: ((info: RetryNotice) => void) | undefined;
   /**
    * `image` (default): the body must be a complete image of a supported kind (see verifyOutput).
    * `bytes`: any bytes (benchmarks and transport tests); length and size checks still apply.

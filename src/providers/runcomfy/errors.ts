@@ -171,6 +171,8 @@ export class RemoteFailedError extends ProviderError {
   override readonly name = 'RemoteFailedError';
   /** The remote `error` value as sent (any JSON). */
   readonly remoteError: unknown;
+  /** The service could not fetch the input image (an expired URL, a hosting hiccup): hosting it again may help. */
+  readonly inputFetchFailed: boolean;
   constructor(message: string, options: Opts & { readonly remoteError?: unknown } = {}) {
     super('E_REMOTE_FAILED', message, {
       hint: 'the model refused or failed on this input; change the prompt or the image',
@@ -178,7 +180,14 @@ export class RemoteFailedError extends ProviderError {
       exitCode: ExitCode.REMOTE_FAILED,
     });
     this.remoteError = options.remoteError;
+    this.inputFetchFailed = saysInputFetchFailed(options.remoteError, message);
   }
+}
+
+/** The service reports its failure as free text or any JSON: this reads the input-fetch failure out of it. */
+function saysInputFetchFailed(remoteError: unknown, message: string): boolean {
+  const text = JSON.stringify(remoteError ?? '') + message;
+  return /image_fetch_failed|could not (fetch|download)|fetch(ing)? (the )?image/i.test(text);
 }
 
 /** The remote request was cancelled by someone else (not by this client's deadline). Exit 1. */

@@ -7,7 +7,7 @@
 import { isIP } from 'node:net';
 
 /** Domains whose subdomains serve RunComfy outputs. */
-export const TRUSTED_SUFFIXES: readonly string[] = ['.runcomfy.net', '.runcomfy.com'];
+const TRUSTED_SUFFIXES: readonly string[] = ['.runcomfy.net', '.runcomfy.com'];
 
 export type HostVerdict =
   | { readonly ok: true; readonly host: string }

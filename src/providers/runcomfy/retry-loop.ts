@@ -20,8 +20,6 @@ export type AttemptOutcome<T> =
       readonly retryAfterMs?: number | undefined;
     };
 
-export type RetryInfo = RetryNotice;
-
 /** Both listeners (the client-wide one and a call's own), either possibly absent. */
 export function bothListeners(a: RetryListener | undefined, b: RetryListener | undefined): RetryListener | undefined {
   if (!a || !b) return a ?? b;
@@ -35,7 +33,7 @@ export interface RetryLoopContext {
   readonly rt: Runtime;
   readonly policy: RetryPolicy;
   readonly signal?: AbortSignal | undefined;
-  readonly onRetry?: ((info: RetryInfo) => void) | undefined;
+  readonly onRetry?: ((info: RetryNotice) => void) | undefined;
 }
 
 /** The error to throw when `signal` fired: its reason if it is an Error, else an interruption. */

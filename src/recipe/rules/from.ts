@@ -1,6 +1,6 @@
 /** Rules on `from:`: names must exist, the first pass must know its source, no cycles. */
 import type { Problem } from '../../errors.js';
-import { didYouMean } from '../did-you-mean.js';
+import { didYouMean } from '../../util/did-you-mean.js';
 import type { Rule } from './context.js';
 
 const list = (names: readonly string[]): string =>

@@ -3,7 +3,7 @@
  * file (a glob or variants fan-out needs {source} / {variant}; several passes need {pass}).
  */
 import type { Problem } from '../../errors.js';
-import { didYouMean } from '../did-you-mean.js';
+import { didYouMean } from '../../util/did-you-mean.js';
 import { setting, type DraftPass } from '../draft.js';
 import type { DocPath } from '../yaml/locate.js';
 import type { Rule, RuleContext } from './context.js';

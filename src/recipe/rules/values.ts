@@ -1,6 +1,6 @@
 /** Rules on single values: seed and variants ranges, the model id form, aspect ratios. */
 import type { Problem } from '../../errors.js';
-import { closest } from '../did-you-mean.js';
+import { closest } from '../../util/did-you-mean.js';
 import { passModel, setting, type DraftSettings } from '../draft.js';
 import { DEFAULT_MODEL, MODEL_ID_PATTERN, aspectRatiosFor } from '../models.js';
 import type { DocPath } from '../yaml/locate.js';

@@ -8,7 +8,7 @@
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { ExitCode, type Problem } from '../../errors.js';
-import { closest } from '../did-you-mean.js';
+import { closest } from '../../util/did-you-mean.js';
 import type { Draft } from '../draft.js';
 import type { Report } from '../report.js';
 import type { Source } from '../types.js';

@@ -15,7 +15,7 @@ import {
   type RunComfyOptions,
   type RunComfyProvider,
 } from '../../../src/providers/runcomfy/client.js';
-import type { RetryInfo } from '../../../src/providers/runcomfy/retry-loop.js';
+import type { RetryNotice } from '../../../src/providers/types.js';
 import type { EditRequest } from '../../../src/providers/types.js';
 
 export const TOKEN = 'rc-test-SECRET-token-5f2a9c71';
@@ -47,7 +47,7 @@ export interface Harness {
   readonly provider: RunComfyProvider;
   readonly dir: string;
   readonly rt: Runtime;
-  readonly retries: RetryInfo[];
+  readonly retries: RetryNotice[];
   /** Files left in `dir` (hidden temp files included). */
   files(): Promise<string[]>;
   count(method: string, pathPart: string): number;
@@ -84,7 +84,7 @@ export async function harness(
   });
   const dir = await mkdtemp(join(tmpdir(), 'kontext-provider-'));
   const rt = createRuntime({ env: {}, random: seededRandom(42) });
-  const retries: RetryInfo[] = [];
+  const retries: RetryNotice[] = [];
   const provider = createRunComfyProvider({
     baseUrl: emulator.baseUrl,
     token: TOKEN,

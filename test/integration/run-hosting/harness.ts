@@ -151,8 +151,6 @@ async function runOnce(
           events.push(e);
           settings.onEvent?.(e);
         },
-        pid: process.pid,
-        isAlive: () => false,
         session,
       },
     );

@@ -50,7 +50,7 @@ async function edit(options: {
       provider: 'runcomfy',
       hosting: 'inline',
     },
-    { rt, onEvent: (e) => events.push(e), pid: process.pid, isAlive: () => true },
+    { rt, onEvent: (e) => events.push(e) },
   );
   return { events, output: result.output, exitCode: result.summary.exitCode };
 }

@@ -36,7 +36,7 @@ async function interruptWhileSubmitting(submitDelayMs: number, graceMs: number):
   const result = await runRecipe(
     project.recipe,
     { jobs: 1, signal: stop.signal, submitGraceMs: graceMs },
-    { rt: testRuntime(project.root), onEvent, pid: process.pid, isAlive: () => true, session: rig.session },
+    { rt: testRuntime(project.root), onEvent, session: rig.session },
   );
   expect(result.kind === 'run' && result.summary.exitCode).toBe(130);
   return events;

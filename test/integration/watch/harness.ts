@@ -5,8 +5,8 @@
  * fast poll/retry policies. Tests wait for conditions (events, log entries), never for time.
  */
 import { SessionPool } from '../../../src/providers/session-pool.js';
-import { RecipeWatcher } from '../../../src/cli/watch/recipe-watcher.js';
-import { WatchSession } from '../../../src/run/watch-session.js';
+import { RecipeWatcher } from '../../../src/watch/recipe-watcher.js';
+import { WatchSession } from '../../../src/watch/watch-session.js';
 import { startEmulator, type EmulatorHandle, type RunEvent, type RunRecipeOptions } from '../../../src/index.js';
 import type { RequestLogEntry } from '../../../src/emulator/index.js';
 import {
@@ -84,7 +84,7 @@ export async function startWatchRig(yaml: string, o: RigOptions = {}): Promise<W
   const session = new WatchSession(
     project.recipe,
     { jobs: 4, signal: interrupt.signal, ...o.options },
-    { rt, onEvent, pid: process.pid, isAlive: () => true, sessions },
+    { rt, onEvent, sessions },
   );
   const watcher = new RecipeWatcher(session, { onCycleError: (e) => errors.push(e) });
   const calls = (): RequestLogEntry[] => emulator.requestLog().filter((e) => !e.internal);

@@ -7,7 +7,8 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { surveyRoots, type WatchRoot } from '../../../src/recipe/watch-targets.js';
+import type { WatchRoot } from '../../../src/recipe/watch-targets.js';
+import { surveyRoots } from '../../../src/watch/survey-roots.js';
 
 let root: string;
 beforeEach(async () => {

@@ -8,21 +8,6 @@ import { join, posix } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { listFiles, readRepoFile, REPO_ROOT } from './repo.js';
 
-/**
- * Paths the docs describe that the run-context refactor creates (docs/architecture.md already
- * describes the layout after it). The lead empties this list when that refactor merges; a path
- * here that exists already fails the last test below, so the list cannot go stale.
- * Claims that hold only after the refactor and are not paths (so not checked here): `pid` and
- * `isAlive` live on the Runtime object; `openRunContext` is what run, watch cycles and edit use.
- */
-const PENDING_REFACTOR_PATHS: readonly string[] = [
-  'src/run/context.ts',
-  'src/run/preflight.ts',
-  'src/watch/',
-  'src/util/deferred.ts',
-  'src/util/did-you-mean.ts',
-];
-
 const ARCHITECTURE = 'docs/architecture.md';
 const DOCS = ['README.md', 'src/README.md', ...listFiles('docs', (p) => p.endsWith('.md'))];
 /** Top-level folders whose paths a doc may name (other backticked text is not a repo path). */
@@ -40,10 +25,6 @@ function slug(heading: string): string {
 function anchorsOf(markdown: string): Set<string> {
   const withoutCode = markdown.replace(/^```[\s\S]*?^```/gm, '');
   return new Set([...withoutCode.matchAll(/^#{1,6}\s+(.+)$/gm)].map((m) => slug(m[1] ?? '')));
-}
-
-function isPending(path: string): boolean {
-  return PENDING_REFACTOR_PATHS.some((p) => path === p || (p.endsWith('/') && path.startsWith(p)));
 }
 
 function exists(path: string): boolean {
@@ -86,7 +67,7 @@ function srcMapPaths(): string[] {
       const token = m[1] ?? '';
       if (!looksLikePath(token)) continue;
       const candidates = [base + token, `src/${token}`, token];
-      out.push(candidates.find(exists) ?? candidates.find(isPending) ?? candidates[0] ?? token);
+      out.push(candidates.find(exists) ?? candidates[0] ?? token);
     }
   }
   return out;
@@ -129,7 +110,7 @@ describe('cited sections and paths (docs/architecture.md)', () => {
       ...srcMapPaths().map((p) => ({ d: 'src/README.md', p })),
     ];
     expect(named.length).toBeGreaterThan(60);
-    const missing = named.filter(({ p }) => !exists(p) && !isPending(p)).map(({ d, p }) => `${d}: ${p}`);
+    const missing = named.filter(({ p }) => !exists(p)).map(({ d, p }) => `${d}: ${p}`);
     expect(missing).toEqual([]);
   });
 
@@ -148,9 +129,5 @@ describe('cited sections and paths (docs/architecture.md)', () => {
       return outside.filter((o) => text.includes(o)).map((o) => `${f}: ${o}`);
     });
     expect(hits).toEqual([]);
-  });
-
-  it('PENDING_REFACTOR_PATHS lists only paths that do not exist yet (empty it once they do)', () => {
-    expect(PENDING_REFACTOR_PATHS.filter(exists)).toEqual([]);
   });
 });

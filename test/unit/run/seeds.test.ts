@@ -19,7 +19,7 @@ describe('chooseSeed', () => {
     ['--reseed skips the journal', node(null), undefined, 'all', 30, { seed: 99, source: 'drawn' }],
     ['--reseed of another pass keeps the lock', node(null), locked, ['umbrella'], 30, { seed: 20, source: 'lock' }],
   ] as const)('%s', (_name, n, lock, reseed, journaled, expected) => {
-    expect(chooseSeed(n, lock, reseed, draw, journaled)).toEqual(expected);
+    expect(chooseSeed(n, { locked: lock, reseed, draw, journaled })).toEqual(expected);
   });
 
   it('journaledSeeds keeps the latest entry per node (the journal lists oldest first)', () => {

@@ -4,7 +4,8 @@
  * a cycle that no longer wants it can abandon it: cancelled if still queued, otherwise left
  * to finish into the cache (it was paid for) without feeding the new plan.
  */
-import type { Executed } from './execute.js';
+import type { Executed } from '../run/execute.js';
+import type { InflightRequests } from '../run/options.js';
 
 export interface InflightEntry {
   readonly promise: Promise<Executed>;
@@ -12,7 +13,7 @@ export interface InflightEntry {
   abandon(): void;
 }
 
-export class InflightRegistry {
+export class InflightRegistry implements InflightRequests {
   readonly #entries = new Map<string, InflightEntry>();
 
   get(key: string): InflightEntry | undefined {

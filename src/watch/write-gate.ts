@@ -5,7 +5,9 @@
  * `settled()` waits for the sections it had already begun. The next cycle stops the old run,
  * waits here, and only then reads the lock: nothing stale can land after a newer write.
  */
-export class WriteGate {
+import type { WriteSections } from '../run/options.js';
+
+export class WriteGate implements WriteSections {
   readonly #open = new Set<Promise<unknown>>();
 
   /** Run one write section. `section` must check its run's stop signal synchronously, first. */

@@ -5,8 +5,8 @@
  * the final state once. The watched set follows the recipe (and the sources it names while
  * it does not load), including folders that do not exist yet.
  */
-import type { WatchSession } from '../../run/watch-session.js';
-import { watchFilter, type WatchRoot } from '../../recipe/watch-targets.js';
+import type { WatchSession } from './watch-session.js';
+import { watchFilter, type WatchRoot } from '../recipe/watch-targets.js';
 import { debounce, type Debouncer } from './debounce.js';
 import { RootWatchers } from './root-watchers.js';
 

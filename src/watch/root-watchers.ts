@@ -5,17 +5,12 @@
  * not notice a missing path appear); a folder deleted and made again is watched anew.
  * chokidar uses fs events (inotify/FSEvents), never polling: an idle watch costs no CPU.
  */
-import { watch, type FSWatcher } from 'chokidar';
+import type { FSWatcher } from 'chokidar';
 import type { Stats } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join, sep } from 'node:path';
-import {
-  surveyRoots,
-  type PresentRoot,
-  type WatchFilter,
-  type WatchRoot,
-  type WatchTargets,
-} from '../../recipe/watch-targets.js';
+import type { WatchFilter, WatchRoot, WatchTargets } from '../recipe/watch-targets.js';
+import { surveyRoots, type PresentRoot } from './survey-roots.js';
 
 export interface RootWatcherEvents {
   /** A relevant path changed (or appeared, or went). */
@@ -74,10 +69,9 @@ export class RootWatchers {
     const later = stale.filter(([path, w]) => present.some((r) => r.path === path && r.id === w.id));
     for (const [path] of stale) this.#watchers.delete(path);
     await Promise.all(stale.filter((s) => !later.includes(s)).map(([, w]) => w.watcher.close()));
-    const opened = await Promise.all(fresh.map((r) => this.#open(r)));
-    fresh.forEach((r, i) =>
-      this.#watchers.set(r.path, { recursive: r.recursive, id: r.id, watcher: opened[i] as FSWatcher }),
-    );
+    const opened = await Promise.all(fresh.map(async (r) => ({ root: r, watcher: await this.#open(r) })));
+    for (const { root, watcher } of opened)
+      this.#watchers.set(root.path, { recursive: root.recursive, id: root.id, watcher });
     await Promise.all(later.map(([, w]) => w.watcher.close()));
     await this.#recheck(appearing, loaded);
   }
@@ -89,11 +83,12 @@ export class RootWatchers {
   }
 
   async #open(root: PresentRoot): Promise<FSWatcher> {
+    // Loaded on first use: the CLI's other commands import this module through src/index.ts.
+    const { watch } = await import('chokidar');
     const watcher = watch(root.path, {
       ignoreInitial: true,
       depth: root.recursive ? undefined : 0,
-      ignored: (p: string, stats?: Stats) =>
-        !this.#filter.relevant(p, stats === undefined ? undefined : stats.isDirectory() ? 'dir' : 'file'),
+      ignored: (p: string, stats?: Stats) => !this.#filter.relevant(p, kindOf(stats)),
     });
     for (const ev of ['add', 'change', 'unlink'] as const) watcher.on(ev, (p: string) => this.events.onPath(p));
     // A missing root folder (or one on the way to it) appearing is a change too: chokidar lists
@@ -144,4 +139,10 @@ function changedRoots(before: ReadonlyMap<string, string | null>, now: ReadonlyM
     const was = before.get(path);
     return id === null || (was !== undefined && was !== id) ? [path] : [];
   });
+}
+
+/** What the watcher has stat'ed: unknown until it has. */
+function kindOf(stats: Stats | undefined): 'dir' | 'file' | undefined {
+  if (stats === undefined) return undefined;
+  return stats.isDirectory() ? 'dir' : 'file';
 }

@@ -1,13 +1,14 @@
 /**
- * Watch cycles host local sources ahead of their `-j` slots, as plain runs do (prefetch.ts,
+ * Watch cycles host local sources ahead of their `-j` slots, as plain runs do (run/prefetch.ts,
  * one prefetch per cycle). A cycle's uploads stop when a newer cycle supersedes it, when its
  * run ends, and when watching ends. On a supersede, uploads of images the new plan still needs
  * go on: a node (of either cycle) may already be waiting on one, and aborting it would fail
  * that node; the new cycle's prefetch joins them instead of uploading again.
  */
 import type { Hosting } from '../hosting/index.js';
-import { aheadImages, prefetchInputs, type Prefetch, type PrefetchDeps } from './prefetch.js';
-import type { Prepared } from './prepare.js';
+import { aheadImages, type Prefetch } from '../run/prefetch.js';
+import type { Prepared } from '../run/prepare.js';
+import { deferred } from '../util/deferred.js';
 
 interface Live {
   readonly prefetch: Prefetch;
@@ -21,13 +22,12 @@ interface Live {
 export class WatchPrefetches {
   readonly #live = new Set<Live>();
 
-  /** Start a cycle's uploads. `settled` resolves once they are over: hold the hosting until then. */
-  start(prepared: Prepared, deps: PrefetchDeps): { readonly prefetch: Prefetch; readonly settled: Promise<void> } {
-    const prefetch = prefetchInputs(prepared, deps);
-    let settle = (_: Promise<void>): void => undefined;
-    const settled = new Promise<void>((resolve) => (settle = (over) => void over.then(resolve, resolve)));
-    this.#live.add({ prefetch, hosting: deps.hosting, settle, over: null });
-    return { prefetch, settled };
+  /** Track a cycle's uploads. `settled` resolves once they are over: hold the hosting until then. */
+  start(prefetch: Prefetch, hosting: Hosting | null): { readonly prefetch: Prefetch; readonly settled: Promise<void> } {
+    const settled = deferred<void>();
+    const settle = (over: Promise<void>): void => void over.then(settled.resolve, settled.resolve);
+    this.#live.add({ prefetch, hosting, settle, over: null });
+    return { prefetch, settled: settled.promise };
   }
 
   /** A newer cycle is being planned: nothing new starts; uploads under way go on for now. */

@@ -1,13 +1,15 @@
 /**
- * Watch mode's engine (no file watching here: `src/cli/watch` feeds it changes). Each cycle
+ * Watch mode's engine (no file watching here: recipe-watcher.ts feeds it changes). Each cycle
  * reloads and validates the recipe (an invalid one keeps the last good plan in force),
  * stops the previous run softly, re-plans, abandons in-flight requests the new plan no longer
  * wants (cancelled while queued; left to finish into the cache once running), and starts a
  * run in which everything already done is a cache hit and everything still in flight is
- * awaited rather than resubmitted. One provider session, store and hosting serve every cycle.
+ * awaited rather than resubmitted. One run context (run/context.ts) serves every cycle: its
+ * provider session, stores and hostings are reused, and closed when watching ends.
  * Each cycle hosts its local sources ahead of the -j slots, as a plain run does
  * (watch-prefetch.ts: what a superseded cycle was uploading goes on only if the new plan needs it).
  */
+import { resolve } from 'node:path';
 import { buildPlan } from '../plan/index.js';
 import type { SessionPool } from '../providers/session-pool.js';
 import { readRecipeText, validateRecipe } from '../recipe/index.js';
@@ -19,19 +21,34 @@ import {
   type WatchTargets,
 } from '../recipe/watch-targets.js';
 import type { Recipe } from '../recipe/types.js';
-import { isKontextError, RecipeError } from '../errors.js';
+import { formatProblem, isKontextError, RecipeError, type KontextError } from '../errors.js';
+import type { Runtime } from '../runtime.js';
 import { readLock } from '../store/index.js';
-import type { RunEvent } from './events.js';
+import { cacheDirFor, openRunContext, type RunContext, type RunScope } from '../run/context.js';
+import type { RunEvent } from '../run/events.js';
+import { LockWriter } from '../run/lock-writer.js';
+import { prepareRun, type Prepared } from '../run/prepare.js';
+import { lockPathFor, runTargetFor, type RunRecipeOptions } from '../run/run-recipe.js';
+import { writeGuardFor } from '../run/write-guard-for.js';
+import type { WriteGuard } from '../store/write-guard.js';
+import { executePlan, type RunSummary } from '../run/scheduler.js';
 import { InflightRegistry } from './inflight.js';
-import { LockWriter } from './lock-writer.js';
-import { prepareRun, type Prepared } from './prepare.js';
-import { cacheDirFor, lockPathFor, type RunRecipeDeps, type RunRecipeOptions } from './run-recipe.js';
-import { executePlan, type RunSummary } from './scheduler.js';
-import { problemLines, WatchResources, type CycleResources } from './watch-resources.js';
 import { WatchPrefetches } from './watch-prefetch.js';
 import { WriteGate } from './write-gate.js';
 
-export type WatchDeps = Omit<RunRecipeDeps, 'session'> & { readonly sessions: SessionPool };
+export interface WatchDeps {
+  readonly rt: Runtime;
+  readonly onEvent: (event: RunEvent) => void;
+  /** Provider sessions shared with other watch sessions (the caller closes them); otherwise its own. */
+  readonly sessions?: SessionPool | undefined;
+}
+
+/** One cycle's share of the run context, and where its lock is. */
+interface CycleRun {
+  readonly scope: RunScope;
+  readonly lockPath: string;
+  readonly writeGuard: WriteGuard;
+}
 
 export type CycleResult =
   | { readonly kind: 'invalid'; readonly problems: readonly string[] }
@@ -61,7 +78,7 @@ export class WatchSession {
   readonly #writes = new WriteGate();
   /** Uploads of local sources ahead of the -j slots, per cycle (see watch-prefetch.ts). */
   readonly #prefetches = new WatchPrefetches();
-  readonly #resources: WatchResources;
+  readonly #context: RunContext;
   /** Seeds this session chose (drawn or from the lock): they keep in-flight keys stable. */
   #seeds = new Map<string, number>();
   readonly #runs = new Set<Promise<RunSummary>>();
@@ -78,7 +95,7 @@ export class WatchSession {
     readonly options: RunRecipeOptions,
     readonly deps: WatchDeps,
   ) {
-    this.#resources = new WatchResources(deps.rt, deps.sessions, options);
+    this.#context = openRunContext(deps, options);
   }
 
   /**
@@ -93,7 +110,7 @@ export class WatchSession {
           cacheDir: cacheDirFor(recipe, this.options.cacheDir, this.deps.rt),
           lockPath: lockPathFor(recipe),
         })
-      : recipeOnlyTargets(this.#resources.absolute(this.path));
+      : recipeOnlyTargets(this.#absolute(this.path));
     return mergeTargets(good, this.#draft, this.#latestFailed);
   }
 
@@ -151,11 +168,22 @@ export class WatchSession {
     this.#current?.stop.abort();
     while (this.#runs.size > 0) await Promise.allSettled([...this.#runs]);
     await this.#prefetches.close();
-    await this.#resources.close();
+    await this.#context.close();
   }
 
-  async #prepare(recipe: Recipe): Promise<{ prepared: Prepared; run: CycleResources }> {
-    const run = await this.#resources.forRun(recipe, this.deps.onEvent);
+  #absolute(path: string): string {
+    return resolve(this.deps.rt.cwd, path);
+  }
+
+  async #prepare(recipe: Recipe): Promise<{ prepared: Prepared; run: CycleRun }> {
+    const scope = await this.#context.scope(runTargetFor(recipe));
+    const lockPath = lockPathFor(recipe);
+    const writeGuard = await writeGuardFor(recipe, {
+      lockPath,
+      cacheDir: scope.store.root,
+      allowOutsideRoot: this.options.allowOutsideRoot ?? false,
+    });
+    const run: CycleRun = { scope, lockPath, writeGuard };
     // The old plan is superseded: it starts nothing new and writes nothing more. Its writes
     // already under way land before the lock is read, so the new plan sees them.
     this.#current?.mute();
@@ -169,19 +197,19 @@ export class WatchSession {
     const prepared = await prepareRun(
       buildPlan(recipe),
       {
-        store: run.store,
-        providerName: run.providerName,
+        store: run.scope.store,
+        providerName: run.scope.providerName,
         lock,
         draw: this.deps.rt.randomSeed,
         sessionSeeds: this.#seeds,
       },
       once,
     );
-    await run.check(prepared);
+    await run.scope.preflight(prepared);
     return { prepared, run };
   }
 
-  #start(prepared: Prepared, run: CycleResources, changed: readonly string[]): CycleResult {
+  #start(prepared: Prepared, run: CycleRun, changed: readonly string[]): CycleResult {
     const states = [...prepared.states.values()];
     const wanted = new Set(states.flatMap((s) => (s.key === null ? [] : [s.key])));
     const abandoned = this.#inflight.abandonExcept(wanted).length;
@@ -201,43 +229,29 @@ export class WatchSession {
       abandoned,
     });
     const stop = new AbortController();
-    const lock = new LockWriter(run.lockPath, { pid: this.deps.pid, isAlive: this.deps.isAlive });
+    const { rt } = this.deps;
+    const lock = new LockWriter(run.lockPath, { pid: rt.pid, isAlive: (pid) => rt.isAlive(pid) });
+    const { scope } = run;
     let muted = false;
     // Uploads start now, in the background, instead of inside each node's -j slot.
-    this.#prefetches.handOver(prepared, run.deps.hosting);
-    const ahead = this.#prefetches.start(prepared, {
-      hosting: run.deps.hosting,
-      config: run.hostingConfig,
-      store: run.store,
-      concurrency: this.options.jobs,
-      signal: this.options.signal,
-      keepGoing: this.options.keepGoing,
-    });
+    this.#prefetches.handOver(prepared, scope.hosting);
+    const ahead = this.#prefetches.start(scope.prefetch(prepared), scope.hosting);
     const onEvent = (e: RunEvent): void => {
       if (!muted) ahead.prefetch.observe(e);
       if (!muted || e.type === 'warning') this.deps.onEvent(e);
     };
+    const coordination = { stop: stop.signal, inflight: this.#inflight, lockWriter: lock, writes: this.#writes };
     const done = executePlan(
       prepared,
-      {
-        ...run.deps,
-        rt: this.deps.rt,
-        lockPath: run.lockPath,
-        lockWriter: lock,
-        writes: this.#writes,
-        inflight: this.#inflight,
-        onEvent,
-        pid: this.deps.pid,
-        isAlive: this.deps.isAlive,
-      },
-      { ...this.options, stopSignal: stop.signal },
+      scope.runDeps({ lockPath: run.lockPath, onEvent, coordination, writeGuard: run.writeGuard }),
+      this.options,
     ).finally(() => {
       // Superseded: the next cycle decided which of its uploads go on.
       if (!muted) this.#prefetches.finish();
-      return run.store.flush();
+      return scope.store.flush();
     });
-    run.hold(done);
-    run.hold(ahead.settled);
+    scope.hold(done);
+    scope.hold(ahead.settled);
     this.#runs.add(done);
     void done.catch(() => undefined).finally(() => this.#runs.delete(done));
     this.#current = { stop, lock, done, mute: () => (muted = true) };
@@ -251,7 +265,7 @@ export class WatchSession {
     this.deps.onEvent({
       type: 'watch-error',
       t: 0,
-      recipe: this.#recipe?.file ?? this.#resources.absolute(this.path),
+      recipe: this.#recipe?.file ?? this.#absolute(this.path),
       problems,
     });
     return { kind: 'invalid', problems };
@@ -260,4 +274,13 @@ export class WatchSession {
   #warn(message: string): void {
     this.deps.onEvent({ type: 'warning', t: 0, message });
   }
+}
+
+/** A KontextError as the lines a `watch-error` event carries. */
+export function problemLines(e: KontextError): string[] {
+  if (e instanceof RecipeError) {
+    const errors = e.problems.filter((p) => p.severity === 'error');
+    return (errors.length > 0 ? errors : e.problems).map((p) => formatProblem(p));
+  }
+  return [formatProblem({ code: e.code, severity: 'error', message: e.message, ...(e.hint ? { hint: e.hint } : {}) })];
 }

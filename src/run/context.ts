@@ -1,0 +1,316 @@
+/**
+ * What a run needs open, opened in one place and closed by one `close()`: the store (per cache
+ * dir), the user config, the hosting chosen for the run (per configuration) and the provider
+ * session (opened only when there is work, so a fully cached run never reads a token or starts
+ * the emulator). `runRecipe`, `runEdit` and watch mode all run through it; watch mode keeps one
+ * context for every cycle, so the session, stores and hostings are reused, and a hosting the
+ * recipe no longer uses is closed once no run holds it (a cycle must not close the hosting an
+ * earlier cycle's request is still uploading through).
+ */
+import { join, resolve } from 'node:path';
+import { UsageError } from '../errors.js';
+import { createHosting, type Hosting } from '../hosting/index.js';
+import { lazySession } from '../providers/lazy.js';
+import { SessionPool } from '../providers/session-pool.js';
+import { providerTraits, type ProviderSession } from '../providers/session.js';
+import type { Provider } from '../providers/types.js';
+import { loadUserConfig, type UserConfig } from '../recipe/index.js';
+import type { HostingConfig, ProviderName } from '../recipe/types.js';
+import type { Runtime } from '../runtime.js';
+import { openStore } from '../store/index.js';
+import type { Store } from '../store/types.js';
+import type { WriteGuard } from '../store/write-guard.js';
+import type { RunEvent } from './events.js';
+import type { RunCoordination, RunDeps } from './options.js';
+import { checkHosting, enforceMaxCost } from './preflight.js';
+import { prefetchInputs, type Prefetch, type PrefetchDeps } from './prefetch.js';
+import type { Prepared } from './prepare.js';
+
+/** The flags that shape what a run opens and checks. */
+export interface RunContextOptions {
+  /** `--provider`: overrides the recipe's. */
+  readonly provider?: ProviderName | undefined;
+  /** `--hosting`: picks a mode (see chooseHosting). */
+  readonly hosting?: HostingConfig['mode'] | undefined;
+  /** `--cache-dir` (see cacheDirFor). */
+  readonly cacheDir?: string | undefined;
+  /** Per-request overall deadline, for the sessions the context opens. */
+  readonly deadlineMs?: number | undefined;
+  /** @deprecated the old name of `trustRecipeHosting` (`--trust-hosting-command`); still honoured. */
+  readonly trustHostingCommand?: boolean | undefined;
+  /** Use the recipe's own hosting destination (command, S3 bucket/endpoint) (`--trust-recipe-hosting`). */
+  readonly trustRecipeHosting?: boolean | undefined;
+  readonly maxCostUsd?: number | undefined;
+  /** The run's interrupt (Ctrl-C). */
+  readonly signal?: AbortSignal | undefined;
+  /** `-j`: also how many images are hosted ahead at once. */
+  readonly jobs?: number | undefined;
+  readonly keepGoing?: boolean | undefined;
+}
+
+export interface RunContextDeps {
+  readonly rt: Runtime;
+  /** Where the context's own events go (a session's warnings). */
+  readonly onEvent: (event: RunEvent) => void;
+  /** An open session to use for every provider (the caller closes it). */
+  readonly session?: ProviderSession | undefined;
+  /** Sessions shared beyond this context (the caller closes them); otherwise the context keeps its own. */
+  readonly sessions?: SessionPool | undefined;
+}
+
+/** What a run is about: the recipe's (or the edit's) place and choices. */
+export interface RunTarget {
+  /** The recipe's provider (`--provider` wins). */
+  readonly provider: ProviderName;
+  readonly projectRoot: string;
+  /** The recipe's `hosting:` block, if any. */
+  readonly hosting?: HostingConfig | undefined;
+  /** Folders besides the project root whose files the hosting may read. */
+  readonly extraRoots?: readonly string[] | undefined;
+  /** How messages name the recipe (the untrusted hosting command). */
+  readonly recipeFile: string;
+}
+
+/** One run's share of the context. */
+export interface RunScope {
+  readonly providerName: ProviderName;
+  readonly store: Store;
+  readonly user: UserConfig;
+  readonly hosting: Hosting | null;
+  /** The settings `hosting` was built from (how long its URLs live decides what is hosted ahead). */
+  readonly hostingConfig: HostingConfig | null;
+  /** The provider; the session behind it opens on first use. */
+  readonly provider: Provider;
+  /**
+   * The checks before the first request, in order: hosting available, hosting command trusted,
+   * then (only when there is work) the session opened, so a missing token fails before anything
+   * is submitted, and `--max-cost`. Throws.
+   */
+  preflight(prepared: Prepared): Promise<void>;
+  /** Host the run's local sources ahead of the `-j` slots, in the background. */
+  prefetch(prepared: Prepared): Prefetch;
+  /** What `executePlan` needs. `lockPath: null`: no lock (a one-off edit). */
+  runDeps(p: {
+    readonly lockPath: string | null;
+    readonly onEvent: (event: RunEvent) => void;
+    readonly coordination?: RunCoordination | undefined;
+    /** What the run may not overwrite (see store/safe-write.ts). */
+    readonly writeGuard?: WriteGuard | undefined;
+  }): RunDeps;
+  /** Keep the hosting open until `run` settles (even if a later scope stops using it). */
+  hold(run: Promise<unknown>): void;
+}
+
+interface HostingEntry {
+  readonly hosting: Hosting;
+  runs: number;
+}
+
+export class RunContext {
+  readonly #stores = new Map<string, Promise<Store>>();
+  readonly #hostings = new Map<string, HostingEntry>();
+  /** The hosting the latest scope chose (`null`: none). */
+  #latest: string | null = null;
+  readonly #warned = new Set<ProviderName>();
+  /** The sessions this context opened itself (closed with it). */
+  readonly #ownSessions: SessionPool | null = null;
+  readonly #open: (name: ProviderName) => Promise<ProviderSession>;
+  #closed = false;
+
+  constructor(
+    readonly deps: RunContextDeps,
+    readonly options: RunContextOptions,
+  ) {
+    const { session, sessions } = deps;
+    if (session) this.#open = async () => session;
+    else if (sessions) this.#open = (name) => sessions.get(name);
+    else {
+      const own = new SessionPool(deps.rt, { deadlineMs: options.deadlineMs });
+      this.#ownSessions = own;
+      this.#open = (name) => own.get(name);
+    }
+  }
+
+  /** Open (or reuse) what a run of `target` needs. */
+  async scope(target: RunTarget): Promise<RunScope> {
+    const { rt } = this.deps;
+    const { options } = this;
+    const providerName = options.provider ?? target.provider;
+    const store = await this.#store(cacheDirFor(target, options.cacheDir, rt));
+    const user = await loadUserConfig(rt);
+    const config = chooseHosting(target.hosting, options.hosting, user, providerName);
+    const entry = config ? this.#hosting(config, store, target) : null;
+    const hosting = entry?.hosting ?? null;
+    this.#latest = entry ? hostingKey(config, store, target) : null;
+    this.#sweep();
+    // A fresh lazy session per scope: a failed open (no token) is tried again by the next one.
+    const session = lazySession(providerName, () => this.#session(providerName));
+    const prefetchDeps: PrefetchDeps = {
+      hosting,
+      config,
+      store,
+      concurrency: options.jobs ?? 4,
+      signal: options.signal,
+      keepGoing: options.keepGoing,
+    };
+    return {
+      providerName,
+      store,
+      user,
+      hosting,
+      hostingConfig: config,
+      provider: session.provider,
+      preflight: async (prepared) => {
+        checkHosting(prepared, {
+          hosting,
+          hostingConfig: config,
+          user,
+          recipeFile: target.recipeFile,
+          trustHostingCommand: options.trustHostingCommand,
+          trustRecipeHosting: options.trustRecipeHosting,
+        });
+        if (prepared.billable === 0) return;
+        await session.get();
+        if (options.maxCostUsd !== undefined)
+          await enforceMaxCost(prepared, {
+            provider: session.provider,
+            maxCostUsd: options.maxCostUsd,
+            signal: options.signal,
+          });
+      },
+      prefetch: (prepared) => prefetchInputs(prepared, prefetchDeps),
+      runDeps: (p) => ({
+        rt,
+        provider: session.provider,
+        providerName,
+        store,
+        hosting,
+        lockPath: p.lockPath,
+        onEvent: p.onEvent,
+        coordination: p.coordination,
+        writeGuard: p.writeGuard,
+      }),
+      hold: (run) => {
+        if (!entry) return;
+        entry.runs++;
+        const release = (): void => {
+          entry.runs--;
+          this.#sweep();
+        };
+        run.then(release, release);
+      },
+    };
+  }
+
+  /** Close what the context opened: sessions, then hostings, then the stores (flushed). */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#ownSessions?.closeAll();
+    const hostings = [...this.#hostings.values()];
+    this.#hostings.clear();
+    await Promise.all(hostings.map((e) => e.hosting.close?.()));
+    const stores = await Promise.all([...this.#stores.values()].map((s) => s.catch(() => null)));
+    await Promise.all(stores.map((s) => s?.flush()));
+  }
+
+  async #session(name: ProviderName): Promise<ProviderSession> {
+    const opened = await this.#open(name);
+    if (!this.#warned.has(name))
+      for (const message of opened.warnings) this.deps.onEvent({ type: 'warning', t: 0, message });
+    this.#warned.add(name);
+    return opened;
+  }
+
+  #store(root: string): Promise<Store> {
+    let store = this.#stores.get(root);
+    if (!store) {
+      // A damaged cached output found while opening is dropped, with a warning.
+      store = openStore(root, { onWarning: (message) => this.deps.onEvent({ type: 'warning', t: 0, message }) });
+      store.catch(() => this.#stores.delete(root));
+      this.#stores.set(root, store);
+    }
+    return store;
+  }
+
+  #hosting(config: HostingConfig, store: Store, target: RunTarget): HostingEntry {
+    const key = hostingKey(config, store, target);
+    let entry = this.#hostings.get(key);
+    if (!entry) {
+      const hosting = createHosting(config, {
+        rt: this.deps.rt,
+        cacheDir: store.root,
+        projectRoot: target.projectRoot,
+        ...(target.extraRoots ? { extraRoots: [...target.extraRoots] } : {}),
+      });
+      entry = { hosting, runs: 0 };
+      this.#hostings.set(key, entry);
+    }
+    return entry;
+  }
+
+  /** Close hostings no longer chosen once no run holds them. */
+  #sweep(): void {
+    for (const [key, entry] of this.#hostings) {
+      if (key === this.#latest || entry.runs > 0) continue;
+      this.#hostings.delete(key);
+      void Promise.resolve(entry.hosting.close?.()).catch(() => undefined);
+    }
+  }
+}
+
+/** Open a run context; `close()` it when the run (or watching) ends. */
+export function openRunContext(deps: RunContextDeps, options: RunContextOptions): RunContext {
+  return new RunContext(deps, options);
+}
+
+/** Run `fn` with a context that is closed afterwards, however `fn` ends. */
+export async function withRunContext<T>(
+  deps: RunContextDeps,
+  options: RunContextOptions,
+  fn: (context: RunContext) => Promise<T>,
+): Promise<T> {
+  const context = openRunContext(deps, options);
+  try {
+    return await fn(context);
+  } finally {
+    await context.close();
+  }
+}
+
+function hostingKey(config: HostingConfig | null, store: Store, target: RunTarget): string {
+  return JSON.stringify([config, store.root, target.projectRoot, target.extraRoots ?? []]);
+}
+
+/** `--cache-dir`, else `KONTEXT_CACHE_DIR`, else `.kontext` at the project root. */
+export function cacheDirFor(at: { readonly projectRoot: string }, flag: string | undefined, rt: Runtime): string {
+  const chosen = flag ?? rt.env['KONTEXT_CACHE_DIR'];
+  return chosen ? resolve(rt.cwd, chosen) : join(at.projectRoot, '.kontext');
+}
+
+/**
+ * Which hosting a run uses: `--hosting` picks a mode (its settings from the recipe, else the
+ * user config); otherwise the recipe's block; otherwise the provider's default (inline for the
+ * emulator), else the user config's; otherwise none (a local source with RunComfy then fails early).
+ */
+function chooseHosting(
+  recipeHosting: HostingConfig | undefined,
+  flag: HostingConfig['mode'] | undefined,
+  user: UserConfig,
+  provider: ProviderName,
+): HostingConfig | null {
+  if (flag === 'inline') return { mode: 'inline' };
+  if (flag !== undefined) {
+    if (recipeHosting?.mode === flag) return recipeHosting;
+    if (user.hosting?.mode === flag) return user.hosting;
+    throw new UsageError(
+      `--hosting ${flag}: no \`hosting: { mode: ${flag}, ... }\` settings in the recipe or the user config`,
+      {
+        hint:
+          'add the block to the recipe or to ~/.config/kontext/config.json ' +
+          '(see README "Hosting your images"), or use --hosting inline',
+      },
+    );
+  }
+  return recipeHosting ?? providerTraits(provider).defaultHosting ?? user.hosting ?? null;
+}

@@ -1,0 +1,88 @@
+/**
+ * Checks before any request is made: a node that will run needs a local file hosted and no
+ * hosting is configured (RunComfy fetches image URLs itself; it cannot read this machine's
+ * disk); the hosting destination comes from a recipe the user has not said they trust; the run
+ * would cost more than `--max-cost`. The run context (context.ts) makes them in order, opening
+ * the provider session between the hosting checks and the price check.
+ */
+import { ExitCode, KontextError } from '../errors.js';
+import type { Hosting } from '../hosting/index.js';
+import { checkRecipeHostingTrusted } from '../hosting/trust.js';
+import type { Provider } from '../providers/types.js';
+import type { UserConfig } from '../recipe/user-config.js';
+import type { HostingConfig } from '../recipe/types.js';
+import type { Prepared } from './prepare.js';
+
+/** The hosting checks: a hosting for local sources, and a recipe's own hosting destination only when trusted. */
+export function checkHosting(
+  prepared: Prepared,
+  p: {
+    readonly hosting: Hosting | null;
+    readonly hostingConfig: HostingConfig | null;
+    readonly user: UserConfig;
+    readonly recipeFile: string;
+    readonly trustHostingCommand?: boolean | undefined;
+    readonly trustRecipeHosting?: boolean | undefined;
+  },
+): void {
+  checkHostingAvailable(prepared, p.hosting);
+  checkRecipeHostingTrusted(p.hostingConfig, p.user.hosting, {
+    trusted: p.trustRecipeHosting === true || p.trustHostingCommand === true,
+    billable: prepared.billable,
+    recipeFile: p.recipeFile,
+  });
+}
+
+function checkHostingAvailable(prepared: Prepared, hosting: Hosting | null): void {
+  if (hosting) return;
+  const local = [...prepared.states.values()].filter(
+    (s) => s.status === 'run' && s.node.input.kind === 'source' && s.node.input.path !== undefined,
+  );
+  const first = local[0];
+  if (first?.node.input.kind !== 'source') return;
+  const sources = [...new Set(local.map((s) => (s.node.input.kind === 'source' ? s.node.input.source : '')))];
+  throw new KontextError(
+    'E_NO_HOSTING',
+    `${sources.length === 1 ? 'source' : 'sources'} ${sources.map((s) => `"${s}"`).join(', ')} ` +
+      `${sources.length === 1 ? 'is a local file' : 'are local files'} (e.g. ${first.node.input.path ?? ''}), ` +
+      'and the RunComfy API can only fetch image URLs',
+    {
+      exitCode: ExitCode.DATA_ERR,
+      hint:
+        'add `hosting: { mode: s3, bucket: ... }` or `hosting: { mode: command, command: ... }` to the recipe, ' +
+        'pass --hosting inline (data URI; unconfirmed by RunComfy), or use an https URL source',
+    },
+  );
+}
+
+/** Price the billable nodes with the provider's model info; throw when over the limit. */
+export async function enforceMaxCost(
+  prepared: Prepared,
+  limit: { readonly provider: Provider; readonly maxCostUsd: number; readonly signal?: AbortSignal | undefined },
+): Promise<number> {
+  const { provider, maxCostUsd, signal } = limit;
+  const byModel = new Map<string, number>();
+  for (const s of prepared.states.values())
+    if (s.status === 'run') byModel.set(s.node.model, (byModel.get(s.node.model) ?? 0) + 1);
+  let total = 0;
+  for (const [model, count] of byModel) {
+    const info = await provider.modelInfo(model, signal);
+    if (info.priceUsd === null) {
+      throw new KontextError('E_MAX_COST_UNKNOWN_PRICE', `--max-cost: the provider reports no price for ${model}`, {
+        exitCode: ExitCode.DATA_ERR,
+        hint: 'drop --max-cost, or use a model with a published price',
+      });
+    }
+    total += info.priceUsd * count;
+  }
+  if (total > maxCostUsd + 1e-9) {
+    throw new KontextError(
+      'E_MAX_COST',
+      `this run would cost about $${total.toFixed(2)} ` +
+        `(${prepared.billable} billable request${prepared.billable === 1 ? '' : 's'}), ` +
+        `over --max-cost $${maxCostUsd.toFixed(2)}; nothing was submitted`,
+      { exitCode: ExitCode.DATA_ERR, hint: 'raise --max-cost, or narrow the run with --only' },
+    );
+  }
+  return total;
+}
