@@ -26,16 +26,30 @@ export function median(xs) {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
+/** Benchmarks never touch the real ~/.cache: the user cache lives in the project unless set. */
+function withBenchCache(options) {
+  const env = options.env ?? process.env;
+  if (env.KONTEXT_CACHE_DIR) return options;
+  return { ...options, env: { ...env, KONTEXT_CACHE_DIR: join(options.cwd ?? process.cwd(), '.bench-cache') } };
+}
+
 /** Wall time (ms) and max RSS (MB, via /usr/bin/time when present) of one CLI invocation. */
 export function timeCli(args, options = {}) {
   const t0 = process.hrtime.bigint();
-  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', maxBuffer: 1 << 30, ...options });
+  const r = spawnSync(process.execPath, [bin, ...args], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 30,
+    ...withBenchCache(options),
+  });
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
   return { ms, status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
 export function maxRssMb(args, options = {}) {
-  const r = spawnSync('/usr/bin/time', ['-f', '%M', process.execPath, bin, ...args], { encoding: 'utf8', ...options });
+  const r = spawnSync('/usr/bin/time', ['-f', '%M', process.execPath, bin, ...args], {
+    encoding: 'utf8',
+    ...withBenchCache(options),
+  });
   if (r.error) return null;
   const kb = Number(r.stderr.trim().split('\n').pop());
   return Number.isFinite(kb) ? kb / 1024 : null;

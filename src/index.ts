@@ -28,6 +28,7 @@ export { buildPlan, planToJson, renderPlanMermaid, renderPlanText } from './plan
 export type { Plan, PlanNode, NodeInput } from './plan/types.js';
 
 export { runRecipe, lockPathFor } from './run/run-recipe.js';
+export { holdRunLock, lockPathOfRecipeFile, waitingMessage } from './run/run-lock.js';
 export type { RunRecipeOptions, RunRecipeDeps, RunRecipeResult } from './run/run-recipe.js';
 export { cacheDirFor, openRunContext, withRunContext, RunContext } from './run/context.js';
 export type { RunContextOptions, RunContextDeps, RunTarget, RunScope } from './run/context.js';
@@ -35,6 +36,8 @@ export { runEdit } from './run/edit.js';
 export type { EditOptions } from './run/edit.js';
 export type { RunSummary } from './run/scheduler.js';
 export type { DryRunReport, DryRunRow } from './run/dry-run.js';
+export { recipeStatus } from './run/status.js';
+export type { RecipeStatus, NodeStatus, NodeStatusState, OrphanStatus, StatusOptions } from './run/status.js';
 export { RunEvent, NodePhase, RunReason } from './run/events.js';
 export type { Reporter, RunEventOf } from './run/events.js';
 
@@ -57,3 +60,10 @@ export async function startEmulator(options?: EmulatorOptions): Promise<Emulator
   const emulator = await import('./emulator/index.js');
   return emulator.startEmulator(options);
 }
+
+export { cleanRecipe } from './run/clean.js';
+export type { CleanOptions, CleanDeps, CleanReport } from './run/clean.js';
+export { gcCache, findLockFiles } from './run/gc.js';
+export type { GcCacheOptions, GcCacheDeps, GcCacheReport } from './run/gc.js';
+export type { GcReport, GcTally } from './store/gc.js';
+export { parseDuration, parseSize, formatBytes } from './util/units.js';

@@ -33,6 +33,11 @@ export interface Runtime {
   readonly pid: number;
   /** Whether a process is alive on this machine: a lock held by a dead one is stale. */
   isAlive(pid: number): boolean;
+  /**
+   * Test hook: told when a run passes a named point of a submit (`after-intent`, ...). Only the
+   * CLI sets it (to kill its own process there, for crash tests); library code just calls it.
+   */
+  readonly crashPoint?: ((point: string) => void) | undefined;
 }
 
 const SEED_LIMIT = 2 ** 32;
@@ -50,6 +55,7 @@ export function createRuntime(overrides: Partial<Runtime> = {}): Runtime {
     stderr: overrides.stderr ?? process.stderr,
     pid: overrides.pid ?? process.pid,
     isAlive: overrides.isAlive ?? isAlive,
+    crashPoint: overrides.crashPoint,
   };
 }
 

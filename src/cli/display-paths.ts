@@ -5,7 +5,7 @@
 import { isAbsolute, relative } from 'node:path';
 import type { RunEvent } from '../index.js';
 
-function displayPath(path: string, cwd: string): string {
+export function displayPath(path: string, cwd: string): string {
   if (!isAbsolute(path)) return path;
   const rel = relative(cwd, path);
   if (rel === '') return '.';

@@ -2,7 +2,7 @@
 import type { DryRunReport } from '../index.js';
 import type { TextSink } from '../index.js';
 
-const REASON_WORDS: Readonly<Record<string, string>> = {
+export const REASON_WORDS: Readonly<Record<string, string>> = {
   new: 'new',
   'prompt-changed': 'prompt changed',
   'params-changed': 'params changed',
@@ -20,7 +20,13 @@ export function printDryRun(
 ): void {
   if (options.json) {
     options.out.write(
-      `${JSON.stringify({ type: 'dry-run', billable: report.billable, cached: report.cached, nodes: report.rows })}\n`,
+      `${JSON.stringify({
+        type: 'dry-run',
+        billable: report.billable,
+        cached: report.cached,
+        cost_usd: report.costUsd ?? null,
+        nodes: report.rows,
+      })}\n`,
     );
     return;
   }
@@ -32,8 +38,10 @@ export function printDryRun(
     const state =
       r.status === 'cached' ? 'cached' : `will run${r.reason ? `: ${REASON_WORDS[r.reason] ?? r.reason}` : ''}`;
     const input = options.explain && r.input ? `  ← ${r.input}` : '';
-    options.out.write(`${r.node.padEnd(width)}  ${state}  seed ${r.seed} (${r.seedSource})${input}\n`);
+    const seed = r.seed === null ? 'seed drawn at run time' : `seed ${r.seed} (${r.seedSource})`;
+    options.out.write(`${r.node.padEnd(width)}  ${state}  ${seed}${input}\n`);
   }
   const billable = `${report.billable} billable request${report.billable === 1 ? '' : 's'}`;
-  options.out.write(`${billable}, ${report.cached} cached; nothing was submitted (dry run)\n`);
+  const cost = typeof report.costUsd === 'number' ? ` (about $${report.costUsd.toFixed(2)})` : '';
+  options.out.write(`${billable}${cost}, ${report.cached} cached; nothing was submitted (dry run)\n`);
 }

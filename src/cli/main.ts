@@ -7,6 +7,7 @@ import { setMaxListeners } from 'node:events';
 import { Command, CommanderError, Option } from 'commander';
 import { createRuntime, type Runtime } from '../index.js';
 import { InterruptedError } from '../index.js';
+import { withTestHooks } from './test-hooks.js';
 import { wantsColor, type CliContext } from './context.js';
 import { renderError, secretsFromEnv } from './render-error.js';
 import { BARE, collectSelection } from './selection-values.js';
@@ -22,7 +23,9 @@ export interface MainOptions {
 }
 
 export async function main(argv: readonly string[], options: MainOptions = {}): Promise<number> {
-  const rt = options.rt ?? createRuntime();
+  const base = options.rt ?? createRuntime();
+  // Crash tests (KONTEXT_TEST_HOOKS=1) may end the real process at a named point of a submit.
+  const rt = options.process ? withTestHooks(base, () => process.kill(process.pid, 'SIGKILL')) : base;
   const interrupt = new AbortController();
   setMaxListeners(0, interrupt.signal);
   const detach = options.process ? attachSignals(options.process, interrupt) : () => undefined;
@@ -66,8 +69,11 @@ Examples:
   kontext plan recipe.yml --format mermaid
   kontext run recipe.yml -j 8 --explain   run what changed, saying why
   kontext run --watch recipe.yml          follow edits to the recipe and its images
+  kontext status recipe.yml --exit-code   what would run, and why (exit 1 when anything would)
   kontext edit --image photo.jpg --prompt "Keep the face unchanged. Make the jacket red." -o red.png
   kontext emulator                        a local RunComfy-compatible API (no account)
+  kontext clean recipe.yml --dry-run      list outputs and lock entries of removed passes
+  kontext gc --older-than 30d             prune the cache (keeps what lock files need)
 
 Exit codes: 0 ok · 1 a pass failed remotely · 64 usage · 65 invalid recipe or input rejected ·
 66 source missing · 69 upstream unavailable · 70 internal error · 73 cannot write output ·
@@ -88,8 +94,11 @@ function buildProgram(rt: Runtime, choose: (a: Action) => void): Command {
   program.addCommand(validateCommand(choose));
   program.addCommand(planCommand(choose));
   program.addCommand(runCommand(choose));
+  program.addCommand(statusCommand(choose));
   program.addCommand(editCommand(choose));
   program.addCommand(emulatorCommand(choose));
+  program.addCommand(cleanCommand(choose));
+  program.addCommand(gcCommand(choose));
   for (const c of program.commands) c.exitOverride().configureOutput(program.configureOutput());
   return program;
 }
@@ -146,14 +155,33 @@ function runCommand(choose: (a: Action) => void): Command {
     )
     .option('--keep-going', 'after a failure, run everything not downstream of it')
     .option('--overwrite', 'replace outputs changed by hand (by default they are kept and the node fails)')
+    .option('--resubmit-uncertain', 'submit again nodes an interrupted run may already have paid for (same seed)')
     .option('--watch', 'keep running: re-run what changes when the recipe or its sources change')
     .option('--json', 'print one JSON event per line (NDJSON)')
-    .option('--cache-dir <dir>', 'cache folder (default .kontext at the project root; env KONTEXT_CACHE_DIR)')
+    .option(
+      '--cache-dir <dir>',
+      'cache folder (default $XDG_CACHE_HOME/kontext, else ~/.cache/kontext; env KONTEXT_CACHE_DIR)',
+    )
     .option('--max-cost <usd>', 'abort before submitting when the billable total exceeds this')
     .option('--strict', 'treat prompt-lint warnings as errors')
     .option('--allow-outside-root', 'allow output paths outside the project root')
     .action((recipes: string[], opts: Record<string, unknown>) => {
       choose(async (ctx) => (await import('./commands/run.js')).runCommand(recipes, opts, ctx));
+    });
+}
+
+function statusCommand(choose: (a: Action) => void): Command {
+  return new Command('status')
+    .description('what a run would do: up to date, will run (and why), outputs modified or missing, orphans')
+    .argument('<recipe>', 'recipe file')
+    .option('--exit-code', 'exit 1 when anything would run or an output is modified or missing')
+    .option('--json', 'print one JSON object')
+    .addOption(new Option('--provider <name>', 'override the recipe provider').choices(['runcomfy', 'emulator']))
+    .option('--cache-dir <dir>', 'cache folder (default .kontext at the project root; env KONTEXT_CACHE_DIR)')
+    .option('--strict', 'treat prompt-lint warnings as errors')
+    .option('--allow-outside-root', 'allow output paths outside the project root')
+    .action((recipe: string, opts: Record<string, unknown>) => {
+      choose(async (ctx) => (await import('./commands/status.js')).statusCommand(recipe, opts, ctx));
     });
 }
 
@@ -169,6 +197,7 @@ function editCommand(choose: (a: Action) => void): Command {
     .addOption(new Option('--hosting <mode>', 'how a local image reaches the API').choices(['inline', 's3', 'command']))
     .option('--cache-dir <dir>', 'cache folder')
     .option('--json', 'print NDJSON events')
+    .option('--strict', 'treat prompt-lint warnings as errors')
     .action((opts: Record<string, unknown>) => {
       choose(async (ctx) => (await import('./commands/edit.js')).editCommand(opts, ctx));
     });
@@ -187,5 +216,31 @@ function emulatorCommand(choose: (a: Action) => void): Command {
     .option('--price <usd>', 'price per request reported by model info')
     .action((opts: Record<string, unknown>) => {
       choose(async (ctx) => (await import('./commands/emulator-cli.js')).emulatorCli(opts, ctx));
+    });
+}
+
+function cleanCommand(choose: (a: Action) => void): Command {
+  return new Command('clean')
+    .description('remove outputs and lock entries of nodes no longer in the recipe')
+    .argument('<recipe>', 'recipe file')
+    .option('--dry-run', 'print what would be removed; change nothing')
+    .option('--json', 'print the result as JSON')
+    .option('--allow-outside-root', 'allow output paths outside the project root')
+    .action((recipe: string, opts: Record<string, unknown>) => {
+      choose(async (ctx) => (await import('./commands/clean.js')).cleanCommand(recipe, opts, ctx));
+    });
+}
+
+function gcCommand(choose: (a: Action) => void): Command {
+  return new Command('gc')
+    .description('prune the cache by age and/or size, keeping what lock files and the journal need')
+    .option('--older-than <duration>', 'remove entries not used for this long: 30d, 12h, 90m')
+    .option('--max-size <size>', 'then remove least recently used entries down to this size: 500MB, 2GB, 1.5GiB')
+    .option('--project <dir...>', 'folders whose *.lock.json files protect entries (default: the project root)')
+    .option('--dry-run', 'print what would be removed; change nothing')
+    .option('--json', 'print the result as JSON')
+    .option('--cache-dir <dir>', 'cache folder (default: the one `kontext run` uses; env KONTEXT_CACHE_DIR)')
+    .action((opts: Record<string, unknown>) => {
+      choose(async (ctx) => (await import('./commands/gc.js')).gcCommand(opts, ctx));
     });
 }

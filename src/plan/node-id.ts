@@ -1,6 +1,6 @@
 /**
  * Node ids: `<pass>`, plus `@<instance>` for a glob instance, plus `#<k>` for a variant.
- * They name output files (`<out>/<node-id>.<ext>`) and lock entries, so they must be stable.
+ * They name lock entries (and, in older versions, output files), so they must be stable.
  */
 
 /** The id of the node for `pass` on `instance` (glob file stem or null) and `variant` (1-based or null). */

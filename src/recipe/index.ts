@@ -7,3 +7,4 @@ export { recipeJsonSchema } from './json-schema.js';
 export { DEFAULT_MODEL, aspectRatiosFor } from './models.js';
 export { loadUserConfig } from './user-config.js';
 export type { UserConfig } from './user-config.js';
+export { promptProblems } from './lint-problems.js';

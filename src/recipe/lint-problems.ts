@@ -29,7 +29,7 @@ export function lintProblems(input: LintInput): Problem[] {
       const location = makeLocation(input.displayPath, pos);
       out.push({
         code: `lint/${f.rule}`,
-        severity: input.strict ? 'error' : 'warning',
+        severity: input.strict || f.error === true ? 'error' : 'warning',
         message: `${formatPath(path)}: ${f.message}`,
         ...(f.hint === undefined ? {} : { hint: f.hint }),
         ...(location === undefined ? {} : { location }),
@@ -39,4 +39,18 @@ export function lintProblems(input: LintInput): Problem[] {
     }
   }
   return out;
+}
+
+/** Lint a prompt given on the command line (`kontext edit --prompt`): problems named after the flag, no location. */
+export function promptProblems(
+  prompt: string,
+  options: { readonly strict: boolean; readonly label: string },
+): Problem[] {
+  return lintPrompt(prompt).map((f) => ({
+    code: `lint/${f.rule}`,
+    severity: options.strict || f.error === true ? 'error' : 'warning',
+    message: `${options.label}: ${f.message}`,
+    ...(f.hint === undefined ? {} : { hint: f.hint }),
+    exitCode: ExitCode.DATA_ERR,
+  }));
 }

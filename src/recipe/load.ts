@@ -19,6 +19,8 @@ export interface LoadOptions {
   readonly allowOutsideRoot?: boolean;
   /** Folders outside the project sources may live in; default: the user config's `allowed_source_roots`. */
   readonly allowedSourceRoots?: readonly string[];
+  /** See `ValidateOptions.saveInSources`. */
+  readonly saveInSources?: 'error' | 'warning';
 }
 
 /** Read a recipe file's text; a missing or unreadable file is exit 66. */

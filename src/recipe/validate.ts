@@ -9,13 +9,14 @@ import { ExitCode, type Problem } from '../errors.js';
 import type { Runtime } from '../runtime.js';
 import { buildRecipe, recipeStem } from './build.js';
 import { collectRealPaths } from './write-paths.js';
-import { makeDraft } from './draft.js';
+import { makeDraft, setting } from './draft.js';
 import { buildGraph } from './graph.js';
 import { lintProblems } from './lint-problems.js';
 import { findProjectRoot } from './project-root.js';
 import { makeLocation, makeReport } from './report.js';
 import { runRules } from './rules/index.js';
 import { RecipeSchema } from './schema.js';
+import { saveTargetMatcher } from './sources/own-outputs.js';
 import { resolveSources } from './sources/resolve.js';
 import type { Recipe } from './types.js';
 import { locatePath, type DocPath } from './yaml/locate.js';
@@ -36,6 +37,11 @@ export interface ValidateOptions {
   readonly allowOutsideRoot?: boolean;
   /** Folders outside the project sources may live in; default: the user config's `allowed_source_roots`. */
   readonly allowedSourceRoots?: readonly string[];
+  /**
+   * A `save:` path a source glob would match: `kontext validate` makes it an error; a run only
+   * warns (its save targets are excluded from its globs either way).
+   */
+  readonly saveInSources?: 'error' | 'warning';
 }
 
 export interface ValidationResult {
@@ -76,7 +82,16 @@ export async function validateRecipe(text: string, options: ValidateOptions): Pr
   const ownFolders = new Set([path.resolve(dir, draft.out ?? 'out'), path.join(projectRoot, '.kontext')]);
   const extraRoots = options.allowedSourceRoots ?? allowedSourceRoots(await loadUserConfig(options.rt), options.rt);
   const roots = await withRealRoots([projectRoot, ...extraRoots]);
-  const checked = await resolveSources(draft, dir, report, ownFolders, { projectRoot, roots });
+  // ... nor the files its `save:` paths write.
+  const saves = draft.passes.flatMap((p) => setting(draft, p, 'save')?.value ?? []);
+  const checked = await resolveSources(
+    draft,
+    dir,
+    report,
+    ownFolders,
+    { projectRoot, roots },
+    saveTargetMatcher(saves, dir),
+  );
   const sources = new Map(checked.sources.map((s) => [s.name, s]));
   const realPaths = await collectRealPaths(draft, dir, projectRoot, checked.sources);
   const ctx = {
@@ -88,6 +103,7 @@ export async function validateRecipe(text: string, options: ValidateOptions): Pr
     lockPath: path.join(dir, `${recipeStem(file)}.lock.json`),
     real: (p: string) => realPaths.get(p) ?? p,
     allowOutsideRoot: options.allowOutsideRoot ?? false,
+    saveInSources: options.saveInSources ?? 'warning',
     sources,
     report,
     locate,

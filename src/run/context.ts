@@ -7,7 +7,6 @@
  * recipe no longer uses is closed once no run holds it (a cycle must not close the hosting an
  * earlier cycle's request is still uploading through).
  */
-import { join, resolve } from 'node:path';
 import { UsageError } from '../errors.js';
 import { createHosting, type Hosting } from '../hosting/index.js';
 import { lazySession } from '../providers/lazy.js';
@@ -17,13 +16,14 @@ import type { Provider } from '../providers/types.js';
 import { loadUserConfig, type UserConfig } from '../recipe/index.js';
 import type { HostingConfig, ProviderName } from '../recipe/types.js';
 import type { Runtime } from '../runtime.js';
-import { openStore } from '../store/index.js';
+import { openStore, resolveCacheDir } from '../store/index.js';
 import type { Store } from '../store/types.js';
 import type { WriteGuard } from '../store/write-guard.js';
 import type { RunEvent } from './events.js';
 import type { RunCoordination, RunDeps } from './options.js';
 import { checkHosting, enforceMaxCost } from './preflight.js';
 import { prefetchInputs, type Prefetch, type PrefetchDeps } from './prefetch.js';
+import { migrateProjectCache } from './open-cache.js';
 import type { Prepared } from './prepare.js';
 
 /** The flags that shape what a run opens and checks. */
@@ -112,6 +112,7 @@ export class RunContext {
   /** The hosting the latest scope chose (`null`: none). */
   #latest: string | null = null;
   readonly #warned = new Set<ProviderName>();
+  readonly #migrated = new Set<string>();
   /** The sessions this context opened itself (closed with it). */
   readonly #ownSessions: SessionPool | null = null;
   readonly #open: (name: ProviderName) => Promise<ProviderSession>;
@@ -137,6 +138,7 @@ export class RunContext {
     const { options } = this;
     const providerName = options.provider ?? target.provider;
     const store = await this.#store(cacheDirFor(target, options.cacheDir, rt));
+    await this.#migrate(target, store);
     const user = await loadUserConfig(rt);
     const config = chooseHosting(target.hosting, options.hosting, user, providerName);
     const entry = config ? this.#hosting(config, store, target) : null;
@@ -222,6 +224,15 @@ export class RunContext {
     return opened;
   }
 
+  /** Once per project: move an old per-project `.kontext/` cache into the user's (no request paid again). */
+  async #migrate(target: RunTarget, store: Store): Promise<void> {
+    const key = `${target.projectRoot}\0${store.root}`;
+    if (this.#migrated.has(key)) return;
+    this.#migrated.add(key);
+    const notice = await migrateProjectCache(target, store);
+    if (notice !== null) this.deps.onEvent({ type: 'warning', t: 0, message: notice });
+  }
+
   #store(root: string): Promise<Store> {
     let store = this.#stores.get(root);
     if (!store) {
@@ -282,10 +293,13 @@ function hostingKey(config: HostingConfig | null, store: Store, target: RunTarge
   return JSON.stringify([config, store.root, target.projectRoot, target.extraRoots ?? []]);
 }
 
-/** `--cache-dir`, else `KONTEXT_CACHE_DIR`, else `.kontext` at the project root. */
-export function cacheDirFor(at: { readonly projectRoot: string }, flag: string | undefined, rt: Runtime): string {
-  const chosen = flag ?? rt.env['KONTEXT_CACHE_DIR'];
-  return chosen ? resolve(rt.cwd, chosen) : join(at.projectRoot, '.kontext');
+/**
+ * The user's cache dir: `--cache-dir`, else `KONTEXT_CACHE_DIR`, else `$XDG_CACHE_HOME/kontext`,
+ * else `~/.cache/kontext` (see resolveCacheDir). The same for every recipe and working directory;
+ * the first argument is kept so callers may pass the recipe (it no longer decides).
+ */
+export function cacheDirFor(_at: { readonly projectRoot: string }, flag: string | undefined, rt: Runtime): string {
+  return resolveCacheDir({ flag, env: rt.env, cwd: rt.cwd });
 }
 
 /**

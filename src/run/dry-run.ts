@@ -19,7 +19,8 @@ export interface DryRunRow {
   readonly node: string;
   readonly status: 'cached' | 'run';
   readonly reason: RunReason | null;
-  readonly seed: number;
+  /** The seed the run will use; `null` when it is drawn at run time (no recipe, lock or journal seed). */
+  readonly seed: number | null;
   readonly seedSource: string;
   /** How the input reaches the API (only for nodes that run). */
   readonly input: string | null;
@@ -29,6 +30,8 @@ export interface DryRunReport {
   readonly rows: readonly DryRunRow[];
   readonly billable: number;
   readonly cached: number;
+  /** Estimated price of the billable requests in USD; `null` when the provider gives no price. */
+  readonly costUsd?: number | null | undefined;
 }
 
 export interface DescribeDeps {
@@ -45,7 +48,9 @@ export async function describeRun(prepared: Prepared, deps: DescribeDeps): Promi
     const s = prepared.states.get(node.id);
     if (!s) continue;
     const input = s.status === 'run' ? await describeInput(prepared, node.id, deps) : null;
-    rows.push({ node: node.id, status: s.status, reason: s.reason, seed: s.seed, seedSource: s.seedSource, input });
+    // A drawn seed is only a placeholder here: the real run draws its own.
+    const seed = s.seedSource === 'drawn' ? null : s.seed;
+    rows.push({ node: node.id, status: s.status, reason: s.reason, seed, seedSource: s.seedSource, input });
   }
   return { rows, billable: prepared.billable, cached: rows.length - prepared.billable };
 }

@@ -4,8 +4,9 @@
  * recipe to sit beside. With `--seed`, a repeat of the same edit comes from the cache.
  */
 import { existsSync, statSync } from 'node:fs';
-import { basename, dirname, extname, resolve } from 'node:path';
+import { basename, dirname, extname, join, resolve } from 'node:path';
 import { ExitCode, KontextError, UsageError } from '../errors.js';
+import { checkPromptLint } from './lint-warnings.js';
 import type { Plan, PlanNode } from '../plan/types.js';
 import { aspectRatiosFor, DEFAULT_MODEL, findProjectRoot } from '../recipe/index.js';
 import type { HostingConfig, ProviderName } from '../recipe/types.js';
@@ -28,6 +29,8 @@ export interface EditOptions {
   readonly hosting?: HostingConfig['mode'] | undefined;
   readonly cacheDir?: string | undefined;
   readonly signal?: AbortSignal | undefined;
+  /** Prompt-lint warnings are errors (`--strict`). */
+  readonly strict?: boolean | undefined;
 }
 
 export async function runEdit(
@@ -35,6 +38,8 @@ export async function runEdit(
   deps: RunRecipeDeps,
 ): Promise<{ readonly summary: RunSummary; readonly output: string | null }> {
   const { rt } = deps;
+  // Before anything is hosted or paid for: an empty prompt (or, with --strict, any finding) stops here.
+  checkPromptLint(options.prompt, { strict: options.strict ?? false, label: '--prompt' }, deps.onEvent);
   const node = editNode(options, rt.cwd);
   if (node.input.kind === 'source' && node.input.path !== undefined)
     await assertImageFile(node.input.path, options.image);
@@ -47,7 +52,7 @@ export async function runEdit(
   const id = basename(outBase, extname(outBase));
   const plan: Plan = {
     recipe: { name: 'edit', file: '(kontext edit)', provider: options.provider, outDir },
-    nodes: [{ ...node, id }],
+    nodes: [{ ...node, id, output: join(outDir, id) }],
     edges: [],
     criticalPathDepth: 1,
   };
@@ -89,7 +94,6 @@ export async function runEdit(
 
 function editNode(options: EditOptions, cwd: string): PlanNode {
   const model = options.model ?? DEFAULT_MODEL;
-  if (options.prompt.trim() === '') throw new UsageError('--prompt is empty');
   if (options.aspectRatio !== undefined && !aspectRatiosFor(model).includes(options.aspectRatio)) {
     throw new UsageError(`--aspect-ratio ${options.aspectRatio} is not one of ${aspectRatiosFor(model).join(', ')}`);
   }

@@ -113,6 +113,8 @@ export const RunEvent = z.discriminatedUnion('type', [
     exit_code: z.number().int(),
     ms: z.number(),
     out_dir: z.string(),
+    /** Nodes that may have been paid for without a request id on record (see `--resubmit-uncertain`). */
+    uncertain: z.array(z.string()).optional(),
   }),
 ]);
 export type RunEvent = z.infer<typeof RunEvent>;

@@ -1,17 +1,43 @@
 /**
- * The remote half of one node: host the input, submit (or re-attach to a journaled request),
- * journal the request id durably before polling, wait, download into the store, record.
- * On interruption a queued request is cancelled; one that cannot be is left in the journal so
- * the next run re-attaches to it instead of paying again.
+ * The remote half of one node: host the input, journal an intent (key, seed, body hash)
+ * durably, submit (or re-attach to a journaled request), journal the request id durably
+ * before polling, wait, download into the store, record. On interruption a queued request is
+ * cancelled; one that cannot be is left in the journal so the next run re-attaches to it
+ * instead of paying again. An intent without a request id is "maybe paid" (submit-claim.ts).
  */
+import { stat } from 'node:fs/promises';
 import type { PlanNode } from '../plan/types.js';
-import type { Provider, RemoteState, RetryListener } from '../providers/types.js';
+import type { EditRequest, Provider, RemoteState, RetryListener } from '../providers/types.js';
 import { InputRejectedError, RemoteCancelledError, RemoteFailedError } from '../providers/runcomfy/errors.js';
 import type { JournalEntry, RunRecord, Store } from '../store/types.js';
 import type { NodePhase, UntimedRunEvent } from './events.js';
-import { inputUrlAhead, inputUrlFor, type InputDeps, type ResolvedInput, type UpstreamOutput } from './inputs.js';
+import {
+  inputUrlAhead,
+  inputUrlFor,
+  outputUrlsOutliveRun,
+  type InputDeps,
+  type ResolvedInput,
+  type UpstreamOutput,
+} from './inputs.js';
 import { editRequestFor, normalizedPrompt, resolvedParams } from './node-request.js';
 import { extensionFor } from './outputs.js';
+import { bodySha256, claimSubmit, provesNotAccepted } from './submit-claim.js';
+
+/** Who this run is, for the journal's intents (see submit-claim.ts). */
+interface IntentDeps {
+  readonly pid: number;
+  readonly isAlive: (pid: number) => boolean;
+  /** This run's token (beginRun). */
+  readonly run: string;
+  /** Submit again a node a dead run may have paid for (`--resubmit-uncertain`). */
+  readonly resubmitUncertain: boolean;
+  readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /**
+   * Test hook (the CLI may end the process here): `after-intent`, `after-submit-sent`,
+   * `after-submit-response`, `after-request-id`.
+   */
+  readonly crashPoint?: ((point: string) => void) | undefined;
+}
 
 export interface ExecuteDeps extends InputDeps {
   readonly provider: Provider;
@@ -26,6 +52,7 @@ export interface ExecuteDeps extends InputDeps {
   readonly submitGraceMs?: number | undefined;
   /** Runs each download (outside the `-j` slot of its request) under its own limit. */
   readonly limitDownload?: (<T>(fn: () => Promise<T>) => Promise<T>) | undefined;
+  readonly intents: IntentDeps;
 }
 
 export interface Job {
@@ -41,6 +68,8 @@ export interface Job {
   readonly abandoned?: AbortSignal | undefined;
   /** Its journal entry or input URL, looked up ahead of its -j slot ({@link prepareNode}). */
   readonly prepared?: Promise<PreparedNode> | undefined;
+  /** `--force`: a result another run records meanwhile is not taken in place of submitting. */
+  readonly forced?: boolean | undefined;
   /** Told once the remote job is over (its output is ready to download): the rest is downloading and local work. */
   readonly remoteDone?: (() => void) | undefined;
 }
@@ -88,16 +117,18 @@ export async function prepareNode(
   deps: ExecuteDeps,
 ): Promise<PreparedNode> {
   const journaled = await deps.store.journal.get(job.key);
-  if (journaled) return { journaled, input: null, at: deps.now() };
+  // An intent (no request id yet) is settled by the claim right before submitting.
+  if (journaled?.request_id !== undefined) return { journaled, input: null, at: deps.now() };
   return { journaled: null, input: await inputUrlAhead(job.node, job.inputSha, job.upstream, deps), at: deps.now() };
 }
 
 async function executeOnce(job: Job, deps: NodeDeps): Promise<Executed> {
   const prepared = await (job.prepared ?? prepareNode(job, deps));
-  if (prepared.journaled) {
-    const attached = await attach(job, prepared.journaled.request_id, deps, 'reattaching');
+  const journaledId = prepared.journaled?.request_id;
+  if (journaledId !== undefined) {
+    const attached = await attach(job, journaledId, deps, 'reattaching');
     if (attached) return attached;
-    await deps.store.journal.remove(job.key, prepared.journaled.request_id);
+    await deps.store.journal.remove(job.key, journaledId);
   }
   const fresh = deps.now() - prepared.at <= AHEAD_MAX_AGE_MS;
   return submitAndFinish(job, deps, false, fresh ? prepared.input : null);
@@ -117,28 +148,41 @@ async function submitAndFinish(
   throwIfAborted(deps.signal);
   if (job.abandoned) throwIfAborted(job.abandoned);
   phase(deps, node.id, 'submitting');
+  const request = editRequestFor(node, { imageUrl: input.url, seed: job.seed });
+  const intent = intentFor(job, request, deps);
+  const claim = await claimSubmit(intent, claimDeps(job, deps));
+  if (claim.kind === 'record') return fromRecord(job, claim.record, deps);
+  if (claim.kind === 'attach') {
+    const attached = await attach(job, claim.requestId, deps, 'reattaching');
+    if (attached) return attached;
+    await deps.store.journal.remove(job.key, claim.requestId);
+    return submitAndFinish(job, deps, rehosted, input);
+  }
+  const hook = deps.intents.crashPoint;
+  hook?.('after-intent');
   // A submit already on the wire when Ctrl-C comes is let finish (for a few seconds), so the
   // request is journaled and then cancelled, rather than paid for and lost.
   const grace = graceSignal(deps.signal, deps.submitGraceMs ?? SUBMIT_GRACE_MS, () =>
     deps.emit(submitLostWarning(node.id, deps.submitGraceMs ?? SUBMIT_GRACE_MS)),
   );
   const submittedAt = deps.now();
-  const { requestId } = await deps.provider
-    .submit(editRequestFor(node, { imageUrl: input.url, seed: job.seed }), grace.signal, deps.onRetry)
-    .finally(grace.dispose);
+  const sending = deps.provider.submit(request, grace.signal, deps.onRetry).finally(grace.dispose);
+  hook?.('after-submit-sent');
+  let requestId: string;
+  try {
+    ({ requestId } = await sending);
+  } catch (e) {
+    // Only an error proving the API took nothing clears the intent; any other stays "maybe paid".
+    if (provesNotAccepted(e)) await deps.store.journal.remove(job.key, null, deps.intents.run);
+    throw e;
+  }
+  hook?.('after-submit-response');
   deps.onSubmitted?.();
   // Durable before the first poll (the wait holds that poll back until it is), written while
   // the wait's first pause runs.
-  const journaled = deps.store.journal.add({
-    key: job.key,
-    node: node.id,
-    provider: deps.providerName,
-    model: node.model,
-    seed: job.seed,
-    input_sha256: job.inputSha,
-    request_id: requestId,
-    submitted_at: new Date(deps.now()).toISOString(),
-  });
+  const journaled = deps.store.journal
+    .add({ ...intent, request_id: requestId, submitted_at: new Date(deps.now()).toISOString() })
+    .then(() => hook?.('after-request-id'));
   journaled.catch(() => undefined); // handled: finish() awaits it
   try {
     return await finish(job, requestId, deps, { journaled, submittedAt });
@@ -155,6 +199,60 @@ async function submitAndFinish(
     }
     throw e;
   }
+}
+
+function intentFor(job: Job, request: EditRequest, deps: NodeDeps): JournalEntry {
+  return {
+    key: job.key,
+    node: job.node.id,
+    provider: deps.providerName,
+    model: job.node.model,
+    seed: job.seed,
+    input_sha256: job.inputSha,
+    body_sha256: bodySha256(request),
+    pid: deps.intents.pid,
+    run: deps.intents.run,
+    submitted_at: new Date(deps.now()).toISOString(),
+  };
+}
+
+function claimDeps(job: Job, deps: NodeDeps): Parameters<typeof claimSubmit>[1] {
+  const { intents } = deps;
+  return {
+    store: deps.store,
+    pid: intents.pid,
+    isAlive: intents.isAlive,
+    run: intents.run,
+    providerDiesWithRun: !outputUrlsOutliveRun(deps.providerName),
+    resubmitUncertain: intents.resubmitUncertain,
+    acceptRecords: job.forced !== true,
+    sleep: intents.sleep,
+    signal: deps.signal,
+    onWait: (holder) =>
+      deps.emit({
+        type: 'warning',
+        node: job.node.id,
+        message: `waiting for another kontext run (pid ${String(holder.pid)}) that is submitting this node`,
+      }),
+  };
+}
+
+/** Another run finished this key while we waited: its record is our result (nothing submitted). */
+async function fromRecord(job: Job, record: RunRecord, deps: NodeDeps): Promise<Executed> {
+  job.remoteDone?.();
+  const bytes = (await stat(deps.store.blobPath(record.output_sha256))).size;
+  const url = outputUrlsOutliveRun(deps.providerName) ? (record.output_url ?? null) : null;
+  return {
+    record,
+    output: {
+      sha256: record.output_sha256,
+      bytes,
+      mediaType: record.media_type,
+      ext: record.ext,
+      url,
+      urlAt: url === null ? null : Date.parse(record.finished_at),
+    },
+  };
 }
 
 /** Re-attach to a journaled request; `null` when it is gone (unknown id, cancelled) and must be resubmitted. */

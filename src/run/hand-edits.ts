@@ -53,7 +53,7 @@ export interface OutputCheck {
 
 /** Where a node with this extension writes: its output, then its `save:` copy. */
 export function outputTargets(outDir: string, node: PlanNode, ext: string): string[] {
-  const out = [outputPathFor(outDir, node.id, ext)];
+  const out = [outputPathFor(outDir, node, ext)];
   if (node.save !== null) out.push(node.save.split('{ext}').join(ext));
   return out;
 }

@@ -11,9 +11,10 @@ import { dirname, relative, sep } from 'node:path';
 import { LockCache, updateLock } from '../store/index.js';
 import type { LockEntry, RunRecord } from '../store/types.js';
 
-/** A node's lock entry for this record, its output path relative to the lock file. */
-export function lockEntryFor(rec: RunRecord, output: string, lockPath: string): LockEntry {
+/** A node's lock entry for this record, its output path relative to the lock file (so a moved folder still works). */
+export function lockEntryFor(rec: RunRecord, output: string, lockPath: string, requestSha?: string): LockEntry {
   return {
+    ...(requestSha === undefined ? {} : { request_sha256: requestSha }),
     seed: rec.seed,
     key: rec.key,
     input_sha256: rec.input_sha256,

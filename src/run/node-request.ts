@@ -4,7 +4,7 @@
  */
 import type { PlanNode } from '../plan/types.js';
 import type { EditRequest } from '../providers/types.js';
-import { cacheKey } from '../store/index.js';
+import { cacheKey, requestHash } from '../store/index.js';
 
 /**
  * The prompt as keys and records hold it: NFC, without surrounding whitespace (an editor's
@@ -44,5 +44,16 @@ export function keyFor(node: PlanNode, provider: string, inputSha256: string, se
     input_sha256: inputSha256,
     params: resolvedParams(node),
     seed,
+  });
+}
+
+/** The node's request hash (its key without the seed): what a renamed node is matched by. */
+export function requestShaFor(node: PlanNode, provider: string, inputSha256: string): string {
+  return requestHash({
+    provider,
+    model: node.model,
+    prompt: node.prompt,
+    input_sha256: inputSha256,
+    params: resolvedParams(node),
   });
 }

@@ -40,6 +40,12 @@ export interface RunOptions {
   readonly deadlineMs?: number | undefined;
   /** How long a submit already on the wire at Ctrl-C may finish (default 5 s); tests shorten it. */
   readonly submitGraceMs?: number | undefined;
+  /**
+   * Submit again the nodes an earlier run may already have paid for (it ended between writing
+   * its intent and journaling the request id); they reuse that intent's seed. Default: such
+   * nodes fail (exit 75) and are listed in the summary.
+   */
+  readonly resubmitUncertain?: boolean | undefined;
 }
 
 export interface RunDeps {

@@ -20,4 +20,6 @@ export interface RunSummary extends Readonly<RunCounts> {
   readonly ms: number;
   readonly outDir: string;
   readonly outcomes: ReadonlyMap<string, NodeOutcome>;
+  /** Nodes whose submit may have been accepted without its request id reaching the journal (maybe paid). */
+  readonly uncertain: readonly string[];
 }

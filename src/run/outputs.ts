@@ -1,39 +1,67 @@
 /**
- * Outputs are materialized from the store: `<out>/<node-id>.<ext>` plus `save:` copies.
+ * Outputs are materialized from the store: `<out>/<pass>/<instance>[-v<k>].<ext>` plus `save:` copies.
  * Copies go through a temp file and a rename, so a half-written image never looks finished, and
  * never through a symlink or onto the recipe, its lock, its sources, `.git` or the cache.
- * An existing output of the right size is left alone (a no-op run stays a no-op, no hashing),
- * unless the caller knows the file should now hold other bytes (`force`): a fresh result, or a
- * cache hit the lock does not list for that node.
+ * An existing output is left alone only when its sha256 is the blob's (a same-size file with
+ * other bytes, say a torn or hand-damaged copy, is restored). Hashing goes through the store's
+ * source-hash memo (size, mtime, inode), so a no-op re-run reads no image bytes; the caller can
+ * skip even that when it knows the file must now hold other bytes (`force`).
  */
-import { outputPathFor } from '../plan/index.js';
+import { stat } from 'node:fs/promises';
+import { outputPathFor, type OutputNaming } from '../plan/index.js';
 import { verifyBlobCopy } from '../store/blobs.js';
 import { copyFileSafely } from '../store/safe-write.js';
 import { BASE_WRITE_GUARD, type WriteGuard } from '../store/write-guard.js';
 import { ownValue } from '../util/own.js';
 import { outputWriteError } from './output-errors.js';
 
+/** How an existing output is checked: the blob it should hold, and a (memoized) hasher. */
+interface OutputCheck {
+  readonly sha256: string;
+  readonly hash: (path: string) => Promise<{ readonly sha256: string }>;
+}
+
+interface MaterializeHow {
+  readonly force: boolean;
+  readonly guard: WriteGuard;
+  readonly check: OutputCheck | undefined;
+}
+
 /**
- * Copy the blob to `dest` unless (without `force`) an output of that size is already there.
- * Returns true when written. The guard says what may not be overwritten (see safe-write.ts);
- * the copy is checked against the blob's sha256 before it lands, so a damaged blob never
- * reaches out/ (it is dropped: BlobCorruptError).
+ * Copy the blob to `dest` unless (without `force`) `dest` already holds it: the same sha256
+ * with `check`, else (no hasher at hand) the same size. Returns true when written. The guard
+ * says what may not be overwritten (see safe-write.ts); the copy is checked against the blob's
+ * sha256 before it lands, so a damaged blob never reaches out/ (it is dropped: BlobCorruptError).
  */
-function materialize(blob: string, dest: string, force: boolean, guard: WriteGuard): Promise<boolean> {
-  return copyFileSafely(blob, dest, guard, force, { verify: (copy) => verifyBlobCopy(blob, copy) });
+async function materialize(blob: string, dest: string, how: MaterializeHow): Promise<boolean> {
+  let { force } = how;
+  if (!force && how.check) {
+    if (await holdsBlob(dest, how.check)) return false;
+    force = true; // same size perhaps, but other bytes: restore it
+  }
+  return copyFileSafely(blob, dest, how.guard, force, { verify: (copy) => verifyBlobCopy(blob, copy) });
+}
+
+async function holdsBlob(dest: string, check: OutputCheck): Promise<boolean> {
+  const existing = await stat(dest).catch(() => null);
+  if (!existing?.isFile()) return false;
+  return (await check.hash(dest).catch(() => null))?.sha256 === check.sha256;
 }
 
 /** Where a node's output goes. */
 export interface OutputTarget {
   readonly outDir: string;
-  readonly nodeId: string;
+  /** The node (its id, pass, instance and variant name the file). */
+  readonly node: OutputNaming;
   readonly ext: string;
   /** The node's `save:` path (`{ext}` placeholder), or `null`. */
   readonly save: string | null;
-  /** Rewrite the files even when they look current (default: only restore missing ones). */
+  /** Rewrite the files even when they look current (default: only restore missing or different ones). */
   readonly rewrite?: boolean;
   /** What may not be overwritten (default: nothing but the basic rules, see store/write-guard.ts). */
   readonly guard?: WriteGuard | undefined;
+  /** Check an existing file by sha256 (else by size). */
+  readonly check?: OutputCheck | undefined;
 }
 
 /** Materialize the node output and its `save:` copy. Returns the main output path and whether anything was written. */
@@ -41,20 +69,18 @@ export async function writeOutputs(
   blob: string,
   target: OutputTarget,
 ): Promise<{ readonly output: string; readonly restored: boolean }> {
-  const { outDir, nodeId, ext, save } = target;
-  const force = target.rewrite ?? false;
-  const guard = target.guard ?? BASE_WRITE_GUARD;
-  const output = outputPathFor(outDir, nodeId, ext);
-  const wrote = await materializeOrExplain(blob, output, force, guard);
-  const savedCopy =
-    save === null ? false : await materializeOrExplain(blob, save.split('{ext}').join(ext), force, guard);
+  const { outDir, node, ext, save } = target;
+  const how = { force: target.rewrite ?? false, guard: target.guard ?? BASE_WRITE_GUARD, check: target.check };
+  const output = outputPathFor(outDir, node, ext);
+  const wrote = await materializeOrExplain(blob, output, how);
+  const savedCopy = save === null ? false : await materializeOrExplain(blob, save.split('{ext}').join(ext), how);
   return { output, restored: wrote || savedCopy };
 }
 
 /** {@link materialize}, with a permission, disk or path failure turned into an error naming `dest`. */
-async function materializeOrExplain(blob: string, dest: string, force: boolean, guard: WriteGuard): Promise<boolean> {
+async function materializeOrExplain(blob: string, dest: string, how: MaterializeHow): Promise<boolean> {
   try {
-    return await materialize(blob, dest, force, guard);
+    return await materialize(blob, dest, how);
   } catch (e) {
     throw outputWriteError(e, dest);
   }

@@ -27,6 +27,8 @@ export async function prepareRun(
     readonly lock: LockFile;
     readonly draw: () => number;
     readonly sessionSeeds?: ReadonlyMap<string, number> | undefined;
+    /** The lock file's folder: outputs the lock still vouches for are adopted into the cache. */
+    readonly lockDir?: string | undefined;
   },
   options: Pick<RunOptions, 'only' | 'force' | 'reseed'>,
 ): Promise<Prepared> {
@@ -34,7 +36,8 @@ export async function prepareRun(
   const { nodes } = selection;
   const selected: Plan = nodes === plan.nodes ? plan : { ...plan, nodes };
   // Resolve sees node ids: --force/--reseed act on the nodes they name, never on their upstream.
-  const states = await resolveStates(selected, deps, { force: selection.force, reseed: selection.reseed });
+  const selections = { force: selection.force, reseed: selection.reseed };
+  const states = await resolveStates(selected, { ...deps, planIds: new Set(plan.nodes.map((n) => n.id)) }, selections);
   const billable = [...states.values()].filter((s) => s.status === 'run').length;
   return { plan, nodes, states, lock: deps.lock, billable };
 }

@@ -13,6 +13,8 @@ import type { RunReason } from './events.js';
 import { keyFor, normalizedPrompt, resolvedParams } from './node-request.js';
 import { selects, type RunOptions } from './options.js';
 import { chooseSeed, journaledSeeds, type SeedSource } from './seeds.js';
+import { adoptFromLock } from './adopt.js';
+import { orphanPool, type OrphanPool } from './orphans.js';
 
 export interface NodeState {
   readonly node: PlanNode;
@@ -39,6 +41,12 @@ export interface ResolveDeps {
   readonly journalKeys?: ReadonlySet<string> | undefined;
   /** Watch mode: node id → the seed an earlier cycle of this session used (wins over the lock). */
   readonly sessionSeeds?: ReadonlyMap<string, number> | undefined;
+  /** The lock file's folder: lock entries whose output files still match are adopted into the cache. */
+  readonly lockDir?: string | undefined;
+  /** Ids of the whole plan (not just `--only`'s selection): lock entries of other ids are orphans. */
+  readonly planIds?: ReadonlySet<string> | undefined;
+  /** Entries of nodes that left the plan, for new nodes to take over; filled by {@link resolveStates}. */
+  readonly orphans?: OrphanPool | undefined;
 }
 
 /** Content hash standing in for a remote source: the URL itself (we never fetch it locally). */
@@ -52,10 +60,13 @@ export async function resolveStates(
   options: Pick<RunOptions, 'force' | 'reseed'>,
 ): Promise<Map<string, NodeState>> {
   const [rootShas, journal] = await Promise.all([hashRoots(plan, deps.store), deps.store.journal.list()]);
+  const planIds = deps.planIds ?? new Set(plan.nodes.map((n) => n.id));
+  const orphans = deps.orphans ?? orphanPool(deps.lock, planIds, deps.providerName, deps.store);
   const withJournal: ResolveDeps = {
     ...deps,
     journalSeeds: journaledSeeds(journal),
     journalKeys: new Set(journal.map((e) => e.key)),
+    orphans,
   };
   const states = new Map<string, NodeState>();
   for (const node of plan.nodes) {
@@ -79,8 +90,9 @@ async function resolveOne(
   options: Pick<RunOptions, 'force' | 'reseed'>,
 ): Promise<NodeState> {
   const locked = deps.lock.nodes[node.id];
+  const inherited = locked ? undefined : await inheritedEntry(node, inputSha, deps, options);
   const { seed, source } = chooseSeed(node, {
-    locked,
+    locked: locked ?? inherited,
     reseed: options.reseed,
     draw: deps.draw,
     journaled: deps.journalSeeds?.get(node.id),
@@ -88,11 +100,30 @@ async function resolveOne(
   });
   const forced = selects(options.force, node.id);
   const key = inputSha === null ? null : keyFor(node, deps.providerName, inputSha, seed);
-  const record = key !== null && !forced ? await deps.store.getRecord(key) : null;
+  let record = key !== null && !forced ? await deps.store.getRecord(key) : null;
+  const truth = locked ?? inherited;
+  if (record === null && key !== null && !forced && truth && deps.lockDir !== undefined)
+    record = await adoptFromLock(node, key, truth, deps.lockDir, deps.store);
   const status = record ? 'cached' : 'run';
   let reason: RunReason | null = null;
   if (status === 'run') reason = await runReason(node, { key, forced, inputSha, seed, locked, deps });
   return { node, seed, seedSource: source, inputSha, key, record, status, reason, forced };
+}
+
+/**
+ * A new node with nothing pinning its seed takes the lock entry of a node that left the plan
+ * and asked the same thing (see orphans.ts); `undefined` otherwise.
+ */
+async function inheritedEntry(
+  node: PlanNode,
+  inputSha: string | null,
+  deps: ResolveDeps,
+  options: Pick<RunOptions, 'reseed'>,
+): Promise<LockEntry | undefined> {
+  if (node.seed !== null || inputSha === null || deps.orphans === undefined) return undefined;
+  if (deps.sessionSeeds?.has(node.id) || deps.journalSeeds?.has(node.id)) return undefined;
+  if (selects(options.reseed, node.pass)) return undefined;
+  return (await deps.orphans.claim(node, inputSha)) ?? undefined;
 }
 
 async function hashRoots(plan: Plan, store: Store): Promise<Map<string, string>> {

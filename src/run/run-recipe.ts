@@ -4,20 +4,25 @@
  * describe (`--dry-run`) or check (preflight) and execute. The programmatic API and the CLI
  * both call this.
  */
-import { basename, extname, join } from 'node:path';
+import { basename, dirname, extname, join } from 'node:path';
 import { buildPlan } from '../plan/index.js';
 import type { ProviderSession } from '../providers/session.js';
 import { loadRecipe } from '../recipe/index.js';
+import type { Plan } from '../plan/types.js';
 import type { Recipe } from '../recipe/types.js';
 import type { Runtime } from '../runtime.js';
+import type { KontextError } from '../errors.js';
 import { readLock } from '../store/index.js';
-import { withRunContext, type RunContextOptions, type RunTarget } from './context.js';
+import { type RunContext, withRunContext, type RunContextOptions, type RunTarget } from './context.js';
 import type { RunEvent } from './events.js';
 import { describeRun, type DryRunReport } from './dry-run.js';
 import type { RunOptions } from './options.js';
 import { prepareRun } from './prepare.js';
 import { executePlan, type RunSummary } from './scheduler.js';
 import { writeGuardFor } from './write-guard-for.js';
+import { holdRunLock, waitingMessage } from './run-lock.js';
+import { emitWarnings } from './lint-warnings.js';
+import { previewRun } from './preview.js';
 
 export interface RunRecipeOptions extends RunOptions, RunContextOptions {
   readonly jobs: number;
@@ -36,7 +41,13 @@ export interface RunRecipeDeps {
 
 export type RunRecipeResult =
   | { readonly kind: 'run'; readonly recipe: Recipe; readonly summary: RunSummary }
-  | { readonly kind: 'dry-run'; readonly recipe: Recipe; readonly report: DryRunReport };
+  | {
+      readonly kind: 'dry-run';
+      readonly recipe: Recipe;
+      readonly report: DryRunReport;
+      /** What the real run would stop with before its first request (same error, same exit code). */
+      readonly failure: KontextError | null;
+    };
 
 export async function runRecipe(
   path: string,
@@ -49,48 +60,83 @@ export async function runRecipe(
     strict: options.strict ?? false,
     allowOutsideRoot: options.allowOutsideRoot ?? false,
   });
+  emitWarnings(recipe.warnings, deps.onEvent); // lint before money: before any request
   const plan = buildPlan(recipe);
-  return withRunContext(deps, options, async (context) => {
-    const run = await context.scope(runTargetFor(recipe));
-    const lockPath = lockPathFor(recipe);
-    const prepared = await prepareRun(
-      plan,
-      { store: run.store, providerName: run.providerName, lock: await readLock(lockPath), draw: rt.randomSeed },
-      options,
-    );
-    const describe = { store: run.store, hosting: run.hosting, now: rt.now, providerName: run.providerName };
-    if (options.dryRun) return { kind: 'dry-run', recipe, report: await describeRun(prepared, describe) };
-    if (options.explain) {
-      for (const row of (await describeRun(prepared, describe)).rows) {
-        if (row.status === 'run')
-          deps.onEvent({
-            type: 'node-plan',
-            t: 0,
-            node: row.node,
-            reason: row.reason ?? 'not-cached',
-            input: row.input ?? '',
-          });
-      }
-    }
-    await run.preflight(prepared);
-    // Uploads start now, in the background, instead of inside each node's -j slot.
-    const prefetch = run.prefetch(prepared);
-    const onEvent = (e: RunEvent): void => {
-      prefetch.observe(e);
-      deps.onEvent(e);
-    };
-    try {
-      const writeGuard = await writeGuardFor(recipe, {
-        lockPath,
-        cacheDir: run.store.root,
-        allowOutsideRoot: options.allowOutsideRoot ?? false,
+  const lockPath = lockPathFor(recipe);
+  // One run of a recipe at a time (see run-lock.ts); a dry run only reads.
+  const releaseRun = options.dryRun
+    ? null
+    : await holdRunLock(lockPath, {
+        pid: rt.pid,
+        isAlive: (pid) => rt.isAlive(pid),
+        signal: options.signal,
+        onWait: (pid) => deps.onEvent({ type: 'warning', t: 0, message: waitingMessage(pid, recipe.file) }),
       });
-      const summary = await executePlan(prepared, run.runDeps({ lockPath, onEvent, writeGuard }), options);
-      return { kind: 'run', recipe, summary };
-    } finally {
-      await prefetch.stop();
+  try {
+    return await withRunContext(deps, options, (context) =>
+      runInContext(context, { recipe, plan, lockPath }, options, deps),
+    );
+  } finally {
+    await releaseRun?.();
+  }
+}
+
+async function runInContext(
+  context: RunContext,
+  p: { readonly recipe: Recipe; readonly plan: Plan; readonly lockPath: string },
+  options: RunRecipeOptions,
+  deps: RunRecipeDeps,
+): Promise<RunRecipeResult> {
+  const { recipe, plan, lockPath } = p;
+  const { rt } = deps;
+  const run = await context.scope(runTargetFor(recipe));
+  const prepared = await prepareRun(
+    plan,
+    {
+      store: run.store,
+      providerName: run.providerName,
+      lock: await readLock(lockPath),
+      draw: rt.randomSeed,
+      lockDir: dirname(lockPath),
+    },
+    options,
+  );
+  const describe = { store: run.store, hosting: run.hosting, now: rt.now, providerName: run.providerName };
+  if (options.dryRun) {
+    // The same checks as a real run (token, hosting, trust, --max-cost); nothing is hosted or submitted.
+    const checks = { preflight: () => run.preflight(prepared), provider: run.provider, signal: options.signal };
+    return { kind: 'dry-run', recipe, ...(await previewRun(prepared, describe, checks)) };
+  }
+  if (options.explain) {
+    for (const row of (await describeRun(prepared, describe)).rows) {
+      if (row.status === 'run')
+        deps.onEvent({
+          type: 'node-plan',
+          t: 0,
+          node: row.node,
+          reason: row.reason ?? 'not-cached',
+          input: row.input ?? '',
+        });
     }
-  });
+  }
+  await run.preflight(prepared);
+  // Uploads start now, in the background, instead of inside each node's -j slot.
+  const prefetch = run.prefetch(prepared);
+  const onEvent = (e: RunEvent): void => {
+    prefetch.observe(e);
+    deps.onEvent(e);
+  };
+  try {
+    const writeGuard = await writeGuardFor(recipe, {
+      lockPath,
+      cacheDir: run.store.root,
+      allowOutsideRoot: options.allowOutsideRoot ?? false,
+    });
+    const summary = await executePlan(prepared, run.runDeps({ lockPath, onEvent, writeGuard }), options);
+    return { kind: 'run', recipe, summary };
+  } finally {
+    await prefetch.stop();
+  }
 }
 
 /** What the run context needs to know about a recipe. */

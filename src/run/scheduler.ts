@@ -5,20 +5,24 @@
  */
 import { setMaxListeners } from 'node:events';
 import { stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { outputPathFor } from '../plan/index.js';
+import { moveLegacyOutput } from './adopt.js';
 import pLimit, { type LimitFunction } from 'p-limit';
 import { ExitCode, worstExitCode, type ExitCode as Code } from '../errors.js';
 import type { PlanNode } from '../plan/types.js';
-import type { RunRecord } from '../store/types.js';
+import type { LockEntry, RunRecord } from '../store/types.js';
 import { isBlobCorrupt } from '../store/index.js';
 import type { RunEvent, UntimedRunEvent } from './events.js';
 import { executeNode, prepareNode, type Executed, type ExecuteDeps, type Job, type PreparedNode } from './execute.js';
 import { outputUrlsOutliveRun, type UpstreamOutput } from './inputs.js';
 import { lockEntryFor, LockWriter } from './lock-writer.js';
-import { keyFor } from './node-request.js';
+import { keyFor, requestShaFor } from './node-request.js';
 import type { InflightRequests, RunDeps, RunOptions } from './options.js';
 import { writeOutputs } from './outputs.js';
 import { checkTargets, isHandEdited, lockedTargets, outputTargets } from './hand-edits.js';
 import { deferred } from '../util/deferred.js';
+import { beginRun, endRun, UncertainSubmitError, UNCERTAIN_CODE } from './submit-claim.js';
 import type { NodeOutcome, RunCounts, RunSummary } from './outcome.js';
 import type { Prepared } from './prepare.js';
 import type { NodeState } from './resolve.js';
@@ -26,7 +30,7 @@ import type { NodeState } from './resolve.js';
 type SkipReason = 'upstream-failed' | 'stopped' | 'interrupted';
 
 /** A node that goes to the API: what its request is keyed and built from. */
-type RemoteJob = Pick<Job, 'node' | 'key' | 'seed' | 'inputSha' | 'upstream'>;
+type RemoteJob = Pick<Job, 'node' | 'key' | 'seed' | 'forced' | 'inputSha' | 'upstream'>;
 
 export type { RunSummary } from './outcome.js';
 
@@ -47,6 +51,9 @@ class Scheduler {
   readonly #outcomes = new Map<string, Promise<NodeOutcome>>();
   readonly #counts: RunCounts = { done: 0, cached: 0, failed: 0, skipped: 0, submitted: 0 };
   readonly #journalDrops: Promise<void>[] = [];
+  /** This run's token in journal intents (see submit-claim.ts). */
+  readonly #run = beginRun();
+  readonly #uncertain: string[] = [];
   #exitCode: Code = ExitCode.OK;
   #failedStop = false;
 
@@ -80,10 +87,26 @@ class Scheduler {
       deadlineMs: options.deadlineMs,
       submitGraceMs: options.submitGraceMs,
       limitDownload: (fn) => downloads(fn),
+      intents: {
+        pid: deps.rt.pid,
+        isAlive: (pid) => deps.rt.isAlive(pid),
+        run: this.#run,
+        resubmitUncertain: options.resubmitUncertain === true,
+        sleep: deps.rt.sleep,
+        crashPoint: deps.rt.crashPoint,
+      },
     };
   }
 
   async run(): Promise<RunSummary> {
+    try {
+      return await this.#runAll();
+    } finally {
+      endRun(this.#run);
+    }
+  }
+
+  async #runAll(): Promise<RunSummary> {
     const { prepared } = this;
     this.#emit({
       type: 'run-start',
@@ -105,6 +128,14 @@ class Scheduler {
     await this.#lock?.flush();
     await Promise.all(this.#journalDrops);
     if (this.#signal.aborted) this.#exitCode = ExitCode.INTERRUPTED;
+    const uncertain = [...this.#uncertain].sort();
+    if (uncertain.length > 0)
+      this.#emit({
+        type: 'warning',
+        message:
+          `maybe paid, not known to be accepted: ${uncertain.join(', ')} (the API's reply never reached the ` +
+          'journal); check the RunComfy dashboard; --resubmit-uncertain submits them again with the same seeds',
+      });
     const ms = this.deps.rt.now() - this.#started;
     const outDir = prepared.plan.recipe.outDir;
     this.#emit({
@@ -114,8 +145,9 @@ class Scheduler {
       exit_code: this.#exitCode,
       ms,
       out_dir: outDir,
+      ...(uncertain.length > 0 ? { uncertain } : {}),
     });
-    return { ...this.#counts, exitCode: this.#exitCode, ms, outDir, outcomes: settled };
+    return { ...this.#counts, exitCode: this.#exitCode, ms, outDir, outcomes: settled, uncertain };
   }
 
   async #runNode(node: PlanNode): Promise<NodeOutcome> {
@@ -143,7 +175,7 @@ class Scheduler {
     if (halted) return this.#skip(node, halted);
     // A hand-edited output is refused before anything is paid for (hand-edits.ts).
     await this.#checkOutputs(node, lockedTargets(node, this.prepared.lock.nodes[node.id], this.deps.lockPath));
-    return this.#remote(state, { node, key, seed: state.seed, inputSha, upstream });
+    return this.#remote(state, { node, key, seed: state.seed, forced: state.forced, inputSha, upstream });
   }
 
   /**
@@ -181,7 +213,7 @@ class Scheduler {
         await this.#checkOutputs(node, targets, done.record.output_sha256);
         const { output } = await writeOutputs(this.deps.store.blobPath(done.record.output_sha256), {
           outDir: this.prepared.plan.recipe.outDir,
-          nodeId: node.id,
+          node,
           ext: done.record.ext,
           save: node.save,
           rewrite: true,
@@ -267,17 +299,24 @@ class Scheduler {
   #cached(node: PlanNode, hit: RunRecord): Promise<NodeOutcome> {
     return this.#commit(node, async () => {
       const blob = this.deps.store.blobPath(hit.output_sha256);
-      // The size check only stands in for a hash when the lock already says this file holds this blob.
-      const changed = this.prepared.lock.nodes[node.id]?.output_sha256 !== hit.output_sha256;
+      const locked = this.prepared.lock.nodes[node.id];
+      if (this.deps.lockPath !== null) {
+        const outDir = this.prepared.plan.recipe.outDir;
+        const paths = { lockDir: dirname(this.deps.lockPath), outDir, output: outputPathFor(outDir, node, hit.ext) };
+        await moveLegacyOutput(node, locked, paths, this.deps.store);
+      }
+      // An existing file is kept only if it hashes to the blob (memoized by size, mtime and inode).
+      const changed = locked?.output_sha256 !== hit.output_sha256;
       const targets = outputTargets(this.prepared.plan.recipe.outDir, node, hit.ext);
       const differs = await this.#checkOutputs(node, targets, hit.output_sha256);
       const { output, restored } = await writeOutputs(blob, {
         outDir: this.prepared.plan.recipe.outDir,
-        nodeId: node.id,
+        node,
         ext: hit.ext,
         save: node.save,
         rewrite: changed || differs,
         guard: this.deps.writeGuard,
+        check: { sha256: hit.output_sha256, hash: (path) => this.deps.store.hashSource(path) },
       });
       this.#record(node, hit, output);
       this.#counts.cached++;
@@ -309,10 +348,10 @@ class Scheduler {
   /** Write the node's lock entry, unless the lock already says exactly this; resolves once written. */
   #record(node: PlanNode, rec: RunRecord, output: string): Promise<void> | null {
     if (!this.#lock || this.deps.lockPath === null) return null;
-    const entry = lockEntryFor(rec, output, this.deps.lockPath);
+    const requestSha = requestShaFor(node, this.deps.providerName, rec.input_sha256);
+    const entry = lockEntryFor(rec, output, this.deps.lockPath, requestSha);
     const old = this.prepared.lock.nodes[node.id];
-    if (!old || old.key !== entry.key || old.output !== entry.output || old.output_sha256 !== entry.output_sha256)
-      return this.#lock.set(node.id, entry);
+    if (!old || !sameLockEntry(old, entry)) return this.#lock.set(node.id, entry);
     return null;
   }
 
@@ -348,8 +387,10 @@ class Scheduler {
     const code = typeof err.exitCode === 'number' ? err.exitCode : ExitCode.SOFTWARE;
     this.#exitCode = worstExitCode(this.#exitCode, code);
     this.#counts.failed++;
-    // A refused hand-edited output fails its own node only: the others still run.
-    if (!this.options.keepGoing && !isHandEdited(e)) this.#failedStop = true;
+    if (err.code === UNCERTAIN_CODE) this.#uncertain.push(node.id);
+    // A leftover of an earlier run is not a new failure, and a refused hand-edited output fails its own
+    // node only: neither stops the others.
+    if (!this.options.keepGoing && !(e instanceof UncertainSubmitError) && !isHandEdited(e)) this.#failedStop = true;
     this.#emit({
       type: 'node-failed',
       node: node.id,
@@ -386,4 +427,14 @@ class RunInflight implements InflightRequests {
     };
     promise.then(drop, drop);
   }
+}
+
+/** The fields a run decides; an entry equal in these is not rewritten (a no-op run leaves the lock alone). */
+function sameLockEntry(a: LockEntry, b: LockEntry): boolean {
+  return (
+    a.key === b.key &&
+    a.output === b.output &&
+    a.output_sha256 === b.output_sha256 &&
+    a.request_sha256 === b.request_sha256
+  );
 }

@@ -62,7 +62,7 @@ export async function withParentDir<T>(path: string, fn: () => Promise<T>): Prom
  * fsync a folder so renames and unlinks in it are durable. Some platforms (Windows) cannot
  * open a folder for syncing; there the rename is as durable as the OS makes it, so we go on.
  */
-async function fsyncDir(dir: string): Promise<void> {
+export async function fsyncDir(dir: string): Promise<void> {
   let handle: FileHandle;
   try {
     handle = await open(dir, 'r');

@@ -21,6 +21,7 @@ import { ExitCode } from '../errors.js';
 import { isCode, withParentDir, writeFileAtomic } from './atomic.js';
 import { StoreError } from './errors.js';
 import { assertHex64, layout } from './layout.js';
+import { fileInfo, touchIfStale } from './touch.js';
 import { uniqueSuffix } from '../util/unique-suffix.js';
 
 export async function hasBlob(root: string, sha256: string): Promise<boolean> {
@@ -33,10 +34,21 @@ export async function hasBlob(root: string, sha256: string): Promise<boolean> {
   }
 }
 
-export async function putBlob(root: string, bytes: Uint8Array): Promise<string> {
+/** With `now`, an existing blob is marked as used again (see `touch.ts`). */
+export async function putBlob(root: string, bytes: Uint8Array, now?: () => number): Promise<string> {
   const sha256 = createHash('sha256').update(bytes).digest('hex');
-  if (!(await hasBlob(root, sha256))) await writeFileAtomic(layout.blob(root, sha256), bytes);
+  if (!(await reuseBlob(root, sha256, now))) await writeFileAtomic(layout.blob(root, sha256), bytes);
   return sha256;
+}
+
+/** Whether the blob exists; with `now`, a blob found is bumped so `kontext gc` sees it as just used. */
+async function reuseBlob(root: string, sha256: string, now: (() => number) | undefined): Promise<boolean> {
+  if (!now) return hasBlob(root, sha256);
+  assertHex64(sha256, 'blob digest');
+  const path = layout.blob(root, sha256);
+  const info = await fileInfo(path);
+  if (info !== null) await touchIfStale(path, info.mtimeMs, now());
+  return info !== null;
 }
 
 /** A fresh, unused path in `<root>/tmp`; the hint (sanitized) only helps a person reading `ls`. */
@@ -54,7 +66,7 @@ export async function adoptBlob(
   root: string,
   tempFile: string,
   sha256: string,
-  options: { readonly synced?: boolean } = {},
+  options: { readonly synced?: boolean; readonly now?: (() => number) | undefined } = {},
 ): Promise<string> {
   assertHex64(sha256, 'blob digest');
   const rel = relative(layout.tmp(root), tempFile);
@@ -64,7 +76,7 @@ export async function adoptBlob(
     });
   }
   const target = layout.blob(root, sha256);
-  if (await hasBlob(root, sha256)) {
+  if (await reuseBlob(root, sha256, options.now)) {
     await rm(tempFile, { force: true });
     return target;
   }

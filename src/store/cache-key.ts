@@ -39,3 +39,20 @@ export function cacheKey(parts: CacheKeyParts): string {
   });
   return createHash('sha256').update(canonical, 'utf8').digest('hex');
 }
+
+/**
+ * sha256 of what is asked, without the seed: provider, model, prompt, input bytes and params.
+ * Two lock entries with the same request hash differ only by seed, so a node that left the
+ * plan (a renamed pass or file) can hand its seed to the new node asking the same thing.
+ */
+export function requestHash(parts: Omit<CacheKeyParts, 'seed'>): string {
+  const canonical = canonicalJson({
+    v: CACHE_KEY_VERSION,
+    provider: parts.provider,
+    model: parts.model,
+    prompt: parts.prompt.normalize('NFC').trim(),
+    input_sha256: parts.input_sha256,
+    params: parts.params,
+  });
+  return createHash('sha256').update(canonical, 'utf8').digest('hex');
+}

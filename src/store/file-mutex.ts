@@ -24,6 +24,10 @@ export interface FileMutexOptions {
   readonly staleMs?: number;
   /** How long to wait for a busy lock before giving up. Default 15 s. */
   readonly timeoutMs?: number;
+  /** Told once, the first time the lock is found held by a live holder (before waiting). */
+  readonly onWait?: ((holder: { readonly pid: number | undefined }) => void) | undefined;
+  /** Stops waiting (rejects with its reason). */
+  readonly signal?: AbortSignal | undefined;
 }
 
 interface Holder {
@@ -31,6 +35,13 @@ interface Holder {
   readonly pid: number | undefined;
   readonly createdAt: number;
   readonly token: string | undefined;
+}
+
+/** Take `<file>.lck` and return its release; for a lock held longer than one call. */
+export async function acquireFileMutex(file: string, options: FileMutexOptions = {}): Promise<() => Promise<void>> {
+  const lck = `${file}.lck`;
+  const token = await acquire(lck, options);
+  return () => release(lck, token);
 }
 
 /** Run `fn` while holding `<file>.lck`; the lock is released however `fn` ends. */
@@ -49,7 +60,9 @@ async function acquire(lck: string, options: FileMutexOptions): Promise<string> 
   const sleep = options.sleep ?? ((ms: number) => delay(ms));
   const token = randomBytes(12).toString('hex');
   const deadline = now() + (options.timeoutMs ?? 15_000);
+  let told = false;
   for (let wait = 4; ; wait = Math.min(wait * 2, 64)) {
+    if (options.signal?.aborted) throw options.signal.reason;
     if (
       await withParentDir(lck, () =>
         tryCreate(lck, JSON.stringify({ pid: options.pid ?? null, created_at: now(), token })),
@@ -61,6 +74,10 @@ async function acquire(lck: string, options: FileMutexOptions): Promise<string> 
     if (isStale(holder, now(), options)) {
       await breakStale(lck, holder, token);
       continue;
+    }
+    if (!told) {
+      told = true;
+      options.onWait?.({ pid: holder.pid });
     }
     if (now() > deadline) {
       const who = holder.pid === undefined ? 'another process' : `process ${holder.pid}`;

@@ -2,9 +2,11 @@
  * The store: content-addressed cache (blobs, run records, journal, source-hash memo) and the
  * lock file. The runner uses exactly these exports.
  */
+export { resolveCacheDir } from './cache-dir.js';
 export { openStore } from './open-store.js';
-export { cacheKey } from './cache-key.js';
+export { cacheKey, requestHash } from './cache-key.js';
 export { canonicalJson } from './canonical-json.js';
 export { formatLock, LockCache, readLock, removeLockEntries, updateLock } from './lock-file.js';
 export { isBlobCorrupt } from './blobs.js';
+export { acquireFileMutex } from './file-mutex.js';
 export type { JournalEntry, LockEntry, RunRecord, Store } from './types.js';

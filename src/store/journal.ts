@@ -2,13 +2,17 @@
  * The journal: one small file per submitted-but-unrecorded request, named by cache key.
  * One file each means no appends to tear and no rewrite of the others; `add` fsyncs the file
  * and its folder before resolving, because it is what stops us paying twice after a crash.
+ * `claim` writes an intent (before the submit leaves) only where no entry exists: the complete,
+ * flushed temp file is hard-linked to the entry's name, which fails if another run got there
+ * first, so two processes never both believe they own a key.
  */
-import { readdir, unlink } from 'node:fs/promises';
-import { isCode, writeFileAtomic } from './atomic.js';
+import { link, open, readdir, rm, unlink } from 'node:fs/promises';
+import { fsyncDir, isCode, tempPathFor, withParentDir, writeFileAtomic } from './atomic.js';
 import { StoreError } from './errors.js';
 import { assertHex64, isSha256Hex, layout } from './layout.js';
 import { readJsonOrNull } from './read-json.js';
 import { JournalEntrySchema } from './schemas.js';
+import { dirname } from 'node:path';
 import type { Journal, JournalEntry } from './types.js';
 
 export function createJournal(root: string): Journal {
@@ -20,22 +24,34 @@ export function createJournal(root: string): Journal {
   };
   return {
     async add(entry) {
-      assertHex64(entry.key, 'cache key');
-      const parsed = JournalEntrySchema.safeParse(entry);
-      if (!parsed.success) {
-        throw new StoreError(
-          'E_STORE_BAD_JOURNAL',
-          `refusing to journal an invalid entry for ${entry.node}: ${parsed.error.issues[0]?.message ?? 'invalid'}`,
-        );
+      await writeFileAtomic(layout.journalEntry(root, entry.key), serialize(entry), { durable: true });
+    },
+    async claim(entry) {
+      const target = layout.journalEntry(root, entry.key);
+      const text = serialize(entry);
+      for (let attempt = 0; ; attempt++) {
+        if (await createExclusive(target, text)) return { claimed: true };
+        const holder = await get(entry.key);
+        if (holder) return { claimed: false, holder };
+        // Removed between our link and our read, or unreadable: replace an unreadable one.
+        if (attempt >= 2) {
+          await writeFileAtomic(target, text, { durable: true });
+          return { claimed: true };
+        }
       }
-      await writeFileAtomic(layout.journalEntry(root, entry.key), `${JSON.stringify(parsed.data)}\n`, {
-        durable: true,
-      });
     },
     get,
-    async remove(key, requestId) {
+    async remove(key, requestId, run) {
       assertHex64(key, 'cache key');
-      if (requestId !== undefined && (await get(key))?.request_id !== requestId) return;
+      if (requestId !== undefined) {
+        const current = await get(key);
+        if (
+          requestId === null
+            ? current?.request_id !== undefined || current?.run !== run
+            : current?.request_id !== requestId
+        )
+          return;
+      }
       // Not fsynced: an entry that comes back after a power cut is harmless (its record is a
       // cache hit, or the next run re-attaches by id and pays nothing), while forcing the
       // unlink to disk could only make it outlive a record that is not on disk yet.
@@ -61,6 +77,42 @@ export function createJournal(root: string): Journal {
         .sort((a, b) => cmp(a.submitted_at, b.submitted_at) || cmp(a.key, b.key));
     },
   };
+}
+
+function serialize(entry: JournalEntry): string {
+  assertHex64(entry.key, 'cache key');
+  const parsed = JournalEntrySchema.safeParse(entry);
+  if (!parsed.success) {
+    throw new StoreError(
+      'E_STORE_BAD_JOURNAL',
+      `refusing to journal an invalid entry for ${entry.node}: ${parsed.error.issues[0]?.message ?? 'invalid'}`,
+    );
+  }
+  return `${JSON.stringify(parsed.data)}\n`;
+}
+
+/** Write `text` to a flushed temp file, then link it to `target` unless `target` exists; durable when true. */
+async function createExclusive(target: string, text: string): Promise<boolean> {
+  const tmp = tempPathFor(target);
+  const handle = await withParentDir(target, () => open(tmp, 'wx', 0o644));
+  try {
+    try {
+      await handle.writeFile(text);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    try {
+      await link(tmp, target);
+    } catch (e) {
+      if (isCode(e, 'EEXIST')) return false;
+      throw e;
+    }
+  } finally {
+    await rm(tmp, { force: true });
+  }
+  await fsyncDir(dirname(target));
+  return true;
 }
 
 function cmp(a: string, b: string): number {

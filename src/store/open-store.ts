@@ -43,13 +43,14 @@ export async function openStore(root: string, options: OpenStoreOptions = {}): P
       return layout.blob(root, sha256);
     },
     hasBlob: (sha256) => hasBlob(root, sha256),
-    putBlob: (bytes) => putBlob(root, bytes),
-    adoptBlob: (tempFile, sha256, options) => adoptBlob(root, tempFile, sha256, options),
+    putBlob: (bytes) => putBlob(root, bytes, now),
+    adoptBlob: (tempFile, sha256, options) => adoptBlob(root, tempFile, sha256, { ...options, now }),
     tempPath: (hint) => tempPath(root, hint),
     getRecord: (key) =>
       getRecord(root, key, {
         hash: (path) => memo.hash(path),
         onDropped: (e) => options.onWarning?.(`${e.message}; the node runs again`),
+        now,
       }),
     putRecord: (record) => putRecord(root, record),
     hashSource: (path) => memo.hash(path),

@@ -8,19 +8,34 @@ import { StoreError } from './errors.js';
 import { assertHex64, layout } from './layout.js';
 import { readJsonOrNull } from './read-json.js';
 import { RunRecordSchema } from './schemas.js';
+import { fileInfo, touchIfStale } from './touch.js';
 import type { RunRecord } from './types.js';
 
 /** How getRecord checks the output blob (blobs.ts `checkBlob`): the memoised hasher, who hears of a drop. */
 export interface BlobCheck {
   readonly hash: (path: string) => Promise<{ readonly sha256: string }>;
   readonly onDropped?: ((error: BlobCorruptError) => void) | undefined;
+  /** With `now`, a hit marks the record and its blob as used (`touch.ts`), which is what `kontext gc` ages by. */
+  readonly now?: (() => number) | undefined;
 }
 
 export async function getRecord(root: string, key: string, check: BlobCheck): Promise<RunRecord | null> {
   assertHex64(key, 'cache key');
-  const record = await readJsonOrNull(layout.record(root, key), RunRecordSchema);
+  const path = layout.record(root, key);
+  const record = await readJsonOrNull(path, RunRecordSchema);
   if (record === null || record.key !== key) return null;
-  return (await checkBlob(root, record.output_sha256, check.hash, check.onDropped)) ? record : null;
+  if (!(await checkBlob(root, record.output_sha256, check.hash, check.onDropped))) return null;
+  const { now } = check;
+  if (now) {
+    const blobPath = layout.blob(root, record.output_sha256);
+    const [blob, own] = await Promise.all([fileInfo(blobPath), fileInfo(path)]);
+    const t = now();
+    await Promise.all([
+      blob ? touchIfStale(blobPath, blob.mtimeMs, t) : null,
+      own ? touchIfStale(path, own.mtimeMs, t) : null,
+    ]);
+  }
+  return record;
 }
 
 /** Write a record (after its blob): validated first, so a bug cannot poison the cache. */

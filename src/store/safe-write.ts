@@ -33,7 +33,7 @@ export async function copyFileSafely(
   const existing = await lstat(real).catch(() => null);
   if (existing?.isDirectory()) {
     throw new StoreError('E_WRITE_REFUSED', `refusing to write ${target}: it is a folder`, {
-      exitCode: ExitCode.DATA_ERR,
+      exitCode: ExitCode.CANT_CREAT,
       hint: 'move the folder away, or change out: or save: in the recipe',
     });
   }

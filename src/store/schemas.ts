@@ -35,7 +35,10 @@ export const JournalEntrySchema = z.object({
   model: z.string(),
   seed,
   input_sha256: sha256,
-  request_id: z.string().min(1),
+  request_id: z.string().min(1).optional(),
+  body_sha256: sha256.optional(),
+  pid: z.number().int().optional(),
+  run: z.string().optional(),
   submitted_at: z.string(),
 });
 
@@ -50,6 +53,7 @@ export const LockEntrySchema = z
     model: z.string(),
     request_id: z.string(),
     finished_at: z.string().describe('ISO-8601 time the node finished'),
+    request_sha256: sha256.optional().describe('sha256 of the request without its seed (follows renames)'),
   })
   .describe('One node of the recipe, as last produced');
 

@@ -28,7 +28,11 @@ export interface RunRecord {
   readonly params?: Readonly<Record<string, unknown>> | undefined;
 }
 
-/** A request that was submitted (and paid for) but not yet recorded. Written durably before polling. */
+/**
+ * A request about to be, or already, submitted (and paid for) but not yet recorded. Written
+ * durably twice: as an intent (no `request_id`) before the submit leaves, then with the
+ * request id before polling. An intent left by a dead process means "maybe paid".
+ */
 export interface JournalEntry {
   readonly key: string;
   readonly node: string;
@@ -36,20 +40,35 @@ export interface JournalEntry {
   readonly model: string;
   readonly seed: number;
   readonly input_sha256: string;
-  readonly request_id: string;
-  /** ISO-8601. */
+  /** Absent while it is an intent: the submit has not (yet) returned an id. */
+  readonly request_id?: string | undefined;
+  /** sha256 of the canonical submit body (model, prompt, image URL, seed, params). */
+  readonly body_sha256?: string | undefined;
+  /** The process that wrote it, and its run within that process: a live owner is waited for, never raced. */
+  readonly pid?: number | undefined;
+  readonly run?: string | undefined;
+  /** ISO-8601: when the intent (or the submit) was written. */
   readonly submitted_at: string;
 }
 
+/** What {@link Journal.claim} found: the key was free and the intent is ours, or who holds it. */
+type JournalClaim = { readonly claimed: true } | { readonly claimed: false; readonly holder: JournalEntry };
+
 export interface Journal {
-  /** Durably record a submitted request (fsync before resolving). */
+  /** Durably record a submitted request, or replace an entry (fsync before resolving). */
   add(entry: JournalEntry): Promise<void>;
+  /**
+   * Durably create the entry only if the key has none (exclusive, across processes); otherwise
+   * report the entry that is there.
+   */
+  claim(entry: JournalEntry): Promise<JournalClaim>;
   get(key: string): Promise<JournalEntry | null>;
   /**
    * Drop the entry for `key`; with `requestId`, only while it is that request's (a newer
-   * request for the same key, say from a later watch cycle, keeps its entry).
+   * request for the same key, say from a later watch cycle, keeps its entry); with `null`,
+   * only while it is an intent written by `run` (no request id yet).
    */
-  remove(key: string, requestId?: string): Promise<void>;
+  remove(key: string, requestId?: string | null, run?: string): Promise<void>;
   list(): Promise<JournalEntry[]>;
 }
 
@@ -92,6 +111,11 @@ export interface LockEntry {
   readonly model: string;
   readonly request_id: string;
   readonly finished_at: string;
+  /**
+   * Hash of the request without its seed (provider, model, prompt, input, params): lets a
+   * renamed node take over this entry's seed. Absent in locks written before it existed.
+   */
+  readonly request_sha256?: string | undefined;
 }
 
 export interface LockFile {

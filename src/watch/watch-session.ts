@@ -9,7 +9,7 @@
  * Each cycle hosts its local sources ahead of the -j slots, as a plain run does
  * (watch-prefetch.ts: what a superseded cycle was uploading goes on only if the new plan needs it).
  */
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { buildPlan } from '../plan/index.js';
 import type { SessionPool } from '../providers/session-pool.js';
 import { readRecipeText, validateRecipe } from '../recipe/index.js';
@@ -29,6 +29,7 @@ import type { RunEvent } from '../run/events.js';
 import { LockWriter } from '../run/lock-writer.js';
 import { prepareRun, type Prepared } from '../run/prepare.js';
 import { lockPathFor, runTargetFor, type RunRecipeOptions } from '../run/run-recipe.js';
+import { emitWarnings } from '../run/lint-warnings.js';
 import { writeGuardFor } from '../run/write-guard-for.js';
 import type { WriteGuard } from '../store/write-guard.js';
 import { executePlan, type RunSummary } from '../run/scheduler.js';
@@ -202,9 +203,11 @@ export class WatchSession {
         lock,
         draw: this.deps.rt.randomSeed,
         sessionSeeds: this.#seeds,
+        lockDir: dirname(run.lockPath),
       },
       once,
     );
+    emitWarnings(recipe.warnings, this.deps.onEvent); // every cycle's lint, before its first request
     await run.scope.preflight(prepared);
     return { prepared, run };
   }

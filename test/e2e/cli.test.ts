@@ -114,8 +114,18 @@ describe('kontext run / edit on the built-in emulator', () => {
       .split('\n')
       .map((l) => JSON.parse(l) as { type: string; [k: string]: unknown });
     expect(events.at(-1)).toMatchObject({ type: 'run-summary', done: 6, failed: 0, exit_code: 0 });
-    const outputs = (await readdir(join(project, 'out', 'portrait'))).sort();
-    expect(outputs).toEqual(['background.png', 'bag#1.png', 'bag#2.png', 'bag#3.png', 'raincoat.png', 'umbrella.png']);
+    const outputs = (await readdir(join(project, 'out', 'portrait'), { recursive: true }))
+      .filter((f) => f.endsWith('.png'))
+      .sort();
+    // URL-safe names: <out>/<pass>/<source>[-v<k>].<ext>
+    expect(outputs).toEqual([
+      'background/astronaut.png',
+      'bag/astronaut-v1.png',
+      'bag/astronaut-v2.png',
+      'bag/astronaut-v3.png',
+      'raincoat/astronaut.png',
+      'umbrella/astronaut.png',
+    ]);
     expect((await stat(join(project, 'out', 'final', 'astronaut-umbrella.png'))).size).toBeGreaterThan(0);
     const lock = JSON.parse(await readFile(join(project, 'portrait.lock.json'), 'utf8')) as {
       nodes: Record<string, unknown>;
@@ -143,7 +153,7 @@ describe('kontext run / edit on the built-in emulator', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/label\s+will run: new\s+seed 7 \(recipe\)/);
     expect(r.stdout).toMatch(/aura\s+will run: new/);
-    expect(r.stdout).toMatch(/3 billable requests, 0 cached; nothing was submitted \(dry run\)/);
+    expect(r.stdout).toMatch(/3 billable requests \(about \$0\.12\), 0 cached; nothing was submitted \(dry run\)/);
     await expect(stat(join(project, 'out', 'brand-swap'))).rejects.toThrow();
   });
 

@@ -68,12 +68,14 @@ export interface CliChild {
   output(): string;
 }
 
-/** A clean environment: no inherited tokens or config, HOME inside the project. */
+/** A clean environment: no inherited tokens or config, HOME (and so the cache) inside the project. */
 export function cliEnv(home: string, extra: Record<string, string> = {}): Record<string, string> {
   return {
     PATH: process.env['PATH'] ?? '',
     HOME: home,
     XDG_CONFIG_HOME: join(home, '.config'),
+    // Never the real ~/.cache: the user-wide store lives inside the test's temp HOME.
+    XDG_CACHE_HOME: join(home, '.cache'),
     NO_COLOR: '1',
     ...extra,
   };

@@ -42,7 +42,7 @@ export function testRuntime(
   const stderr = bufferSink();
   const rt = createRuntime({
     cwd,
-    env: { HOME: cwd, ...env },
+    env: { HOME: cwd, XDG_CACHE_HOME: join(cwd, '.cache'), ...env },
     random: seededRandom(seed),
     randomSeed: seedDraw(seed),
     stdout,
@@ -86,7 +86,7 @@ export async function createProject(yaml: string, name = 'test'): Promise<Projec
     root,
     recipe,
     lockPath,
-    cacheDir: join(root, '.kontext'),
+    cacheDir: join(root, '.cache', 'kontext'),
     outDir: join(root, 'out', name),
     writeRecipe: (text) => writeFile(recipe, text),
     readLock: async () => JSON.parse(await readFile(lockPath, 'utf8')) as LockFile,
@@ -192,18 +192,36 @@ export interface InProcessRun {
 export async function runIn(
   project: Project,
   options: Partial<RunRecipeOptions> = {},
-  extra: { rig?: Rig | null; env?: Record<string, string>; pid?: number; seed?: number } = {},
+  extra: {
+    rig?: Rig | null;
+    env?: Record<string, string>;
+    pid?: number;
+    seed?: number;
+    isAlive?: (pid: number) => boolean;
+  } = {},
 ): Promise<InProcessRun> {
   const rt = testRuntime(project.root, extra.env, extra.seed);
   const events: RunEvent[] = [];
-  // Overlapping runs in one process stand for separate processes: their own (made-up) pids, all alive.
-  const asProcess = { ...rt, pid: extra.pid ?? process.pid, isAlive: () => true };
+  // Overlapping runs in one process stand for separate processes: their own (made-up) pids, all
+  // alive. Without a made-up pid, liveness is real (a killed CLI child's locks go stale).
+  const isAlive = extra.isAlive ?? (extra.pid === undefined ? pidAlive : () => true);
+  const asProcess = { ...rt, pid: extra.pid ?? process.pid, isAlive };
   const result = await runRecipe(
     project.recipe,
     { jobs: 4, ...options },
     { rt: asProcess, onEvent: (e) => events.push(e), session: extra.rig?.session },
   );
   return { result, events, rt };
+}
+
+/** Whether a process exists (the CLI's own check, for in-process runs). */
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /** The run summary, failing the test when the result was a dry run. */

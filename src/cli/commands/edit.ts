@@ -20,6 +20,7 @@ export async function editCommand(opts: Record<string, unknown>, ctx: CliContext
         hosting: opts['hosting'] as HostingConfig['mode'] | undefined,
         cacheDir: typeof opts['cacheDir'] === 'string' ? opts['cacheDir'] : undefined,
         signal: ctx.signal,
+        strict: opts['strict'] === true,
       },
       { rt: ctx.rt, onEvent },
     );

@@ -2,7 +2,6 @@
 import {
   ExitCode,
   worstExitCode,
-  formatProblem,
   runRecipe,
   type RunRecipeOptions,
   type HostingConfig,
@@ -47,9 +46,10 @@ async function runOne(
   const { reporter, onEvent } = reporterFor(ctx, { json, explain: opts['explain'] === true });
   try {
     const result = await runRecipe(path, options, { rt: ctx.rt, onEvent });
-    for (const w of result.recipe.warnings) ctx.rt.stderr.write(`${formatProblem(w)}\n`);
     if (result.kind === 'dry-run') {
       printDryRun(result.report, { out: ctx.rt.stdout, json, explain: opts['explain'] === true });
+      // The real run would stop here: same message, same exit code.
+      if (result.failure) throw result.failure;
       return ExitCode.OK;
     }
     return result.summary.exitCode as ExitCode;
@@ -64,6 +64,7 @@ export function runOptionsFrom(opts: Record<string, unknown>, ctx: CliContext): 
     dryRun: opts['dryRun'] === true,
     keepGoing: opts['keepGoing'] === true,
     overwrite: opts['overwrite'] === true,
+    resubmitUncertain: opts['resubmitUncertain'] === true,
     maxCostUsd: numberOption('--max-cost', opts['maxCost'], 0),
     signal: ctx.signal,
     provider: opts['provider'] as ProviderName | undefined,

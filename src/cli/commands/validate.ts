@@ -46,6 +46,7 @@ async function validateOne(path: string, opts: Record<string, unknown>, ctx: Cli
       rt: ctx.rt,
       strict: opts['strict'] === true,
       allowOutsideRoot: opts['allowOutsideRoot'] === true,
+      saveInSources: 'error',
     });
   } catch (e) {
     if (!isKontextError(e)) throw e;

@@ -3,7 +3,17 @@
  * runs until Ctrl-C, then stops watching, stops submitting, cancels queued requests, leaves
  * running ones journaled, flushes the lock, and exits 130 (the guarantees of a plain run).
  */
-import { ExitCode, RecipeWatcher, SessionPool, UsageError, WatchSession, type RunRecipeOptions } from '../../index.js';
+import {
+  ExitCode,
+  holdRunLock,
+  lockPathOfRecipeFile,
+  RecipeWatcher,
+  SessionPool,
+  UsageError,
+  WatchSession,
+  waitingMessage,
+  type RunRecipeOptions,
+} from '../../index.js';
 import type { CliContext } from '../context.js';
 import { reporterFor } from '../reporter-for.js';
 import { renderError, secretsFromEnv } from '../render-error.js';
@@ -23,8 +33,21 @@ export async function watchCommand(
     for (const line of renderError(e, { debug: ctx.flags.debug, secrets: secretsFromEnv(ctx.rt.env) }).lines)
       ctx.rt.stderr.write(`${line}\n`);
   };
+  const runLocks: (() => Promise<void>)[] = [];
   try {
     for (const path of recipes) {
+      // A watch session holds its recipe's run lock until it ends: a plain run waits for it.
+      const lockPath = lockPathOfRecipeFile(path, ctx.rt.cwd);
+      const onWait = (pid: number | undefined): void =>
+        onEvent({ type: 'warning', t: 0, message: waitingMessage(pid, path) });
+      runLocks.push(
+        await holdRunLock(lockPath, {
+          pid: ctx.rt.pid,
+          isAlive: (pid) => ctx.rt.isAlive(pid),
+          signal: ctx.signal,
+          onWait,
+        }),
+      );
       const session = new WatchSession(path, { ...options, signal: ctx.signal }, { rt: ctx.rt, onEvent, sessions });
       const watcher = new RecipeWatcher(session, { onCycleError: onError });
       pairs.push({ session, watcher });
@@ -41,6 +64,7 @@ export async function watchCommand(
     await Promise.all(pairs.map((p) => p.watcher.close()));
     await Promise.all(pairs.map((p) => p.session.close()));
     await sessions.closeAll();
+    for (const release of runLocks) await release();
     reporter.close();
   }
 }

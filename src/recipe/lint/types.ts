@@ -8,6 +8,8 @@ export interface LintFinding {
   hint?: string;
   /** Char index in the prompt where the problem is (the caller maps it to a line). */
   offset?: number;
+  /** An error even without `--strict` (an empty prompt: nothing to send). */
+  error?: boolean;
 }
 
 /** A lint rule: a small pure function over the prompt text, listed in `LINT_RULES`. */

@@ -18,6 +18,8 @@ export interface RuleContext {
   /** Where a path really leads through symlinks (gathered before the rules, see write-paths.ts); else itself. */
   readonly real: (abs: string) => string;
   readonly allowOutsideRoot: boolean;
+  /** Severity of a `save:` path inside a source glob (an error for `kontext validate`). */
+  readonly saveInSources: 'error' | 'warning';
   /** Sources that resolved (exist, matched), by name. */
   readonly sources: ReadonlyMap<string, Source>;
   readonly report: Report;

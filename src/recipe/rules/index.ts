@@ -5,7 +5,7 @@ import { firstPassInput, fromCycles, fromKnown } from './from.js';
 import { passIds, recipeName, sourceNames } from './names.js';
 import { reservedParams } from './params.js';
 import { outputsInsideRoot } from './paths.js';
-import { saveCollisions, savePlaceholders } from './save.js';
+import { saveCollisions, saveInSources, savePlaceholders } from './save.js';
 import { aspectRatio, modelForm, seedRange, variantsRange } from './values.js';
 import { nestedVariants } from './variants.js';
 import { writeTargets } from './write-targets.js';
@@ -26,6 +26,7 @@ export const RULES: readonly Rule[] = [
   aspectRatio,
   savePlaceholders,
   saveCollisions,
+  saveInSources,
   outputsInsideRoot,
   writeTargets,
   reservedParams,

@@ -7,6 +7,7 @@ import { didYouMean } from '../../util/did-you-mean.js';
 import { setting, type DraftPass } from '../draft.js';
 import type { DocPath } from '../yaml/locate.js';
 import type { Rule, RuleContext } from './context.js';
+import { globMatchesPath, sampleSaveTarget } from '../sources/own-outputs.js';
 
 const SAVE_PLACEHOLDERS = ['source', 'pass', 'variant', 'ext'] as const;
 const ALLOWED = `allowed: ${SAVE_PLACEHOLDERS.map((p) => `{${p}}`).join(', ')}`;
@@ -89,6 +90,38 @@ export const saveCollisions: Rule = (ctx) => {
           path: save.path,
           message,
           hint: 'add {pass} to the save path, or make the paths differ',
+        }),
+      );
+    }
+  }
+  return out;
+};
+
+const SAMPLE_EXTS = ['png', 'jpg', 'jpeg', 'webp'] as const;
+
+/**
+ * A `save:` path a source glob would match: the run excludes those files from the glob (a
+ * recipe's outputs never become its sources), but the overlap is almost always a mistake,
+ * so it is reported with the positions of both.
+ */
+export const saveInSources: Rule = (ctx) => {
+  const out: Problem[] = [];
+  for (const pass of ctx.draft.passes) {
+    const save = setting(ctx.draft, pass, 'save');
+    if (!save) continue;
+    for (const source of ctx.sources.values()) {
+      if (source.kind !== 'glob') continue;
+      const samples = SAMPLE_EXTS.map((ext) => sampleSaveTarget(save.value, ctx.dir, pass.id ?? 'pass', ext));
+      if (!samples.some((file) => globMatchesPath(source.spec, ctx.dir, file))) continue;
+      const at = ctx.locate(['sources', source.name]);
+      const where = at ? ` (${at.file}:${at.line}:${at.col})` : '';
+      out.push(
+        ctx.report({
+          code: 'save-in-sources',
+          path: save.path,
+          severity: ctx.saveInSources,
+          message: `save path "${save.value}" is matched by the source glob "${source.spec}"${where}`,
+          hint: 'kontext never reads its own outputs back as sources; save outside the glob, or narrow the glob',
         }),
       );
     }

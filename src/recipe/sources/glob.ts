@@ -13,11 +13,13 @@ import { expandBraces, splitPattern, type Segment } from './glob-pattern.js';
  * Absolute paths of the files matching `pattern` (relative to `cwd`), sorted, unique.
  * `exclude`: folders a wildcard never descends into (the run's own outputs and cache, so a
  * `**\/*.png` glob does not pick up last run's results); `node_modules` is skipped by `**` too.
+ * `excludeFile`: files never returned (the recipe's `save:` targets).
  */
 export async function expandGlob(
   pattern: string,
   cwd: string,
   exclude: ReadonlySet<string> = new Set(),
+  excludeFile: (file: string) => boolean = () => false,
 ): Promise<string[]> {
   const found = new Set<string>();
   const listings = new Map<string, Promise<Dirent[]>>();
@@ -35,7 +37,7 @@ export async function expandGlob(
     await walk(root, rest, 0, { list, found, viaGlobstar: false, exclude });
   }
   // The default sort compares UTF-16 code units: stable across locales, like `<`.
-  return [...found].sort();
+  return [...found].filter((f) => !excludeFile(f)).sort();
 }
 
 interface WalkState {

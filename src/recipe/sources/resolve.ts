@@ -33,20 +33,26 @@ export interface SourceCheck {
 
 type One = { source: Source } | { problem: Problem };
 
-/** `exclude`: folders globs never reach into (outputs, cache): see expandGlob. */
+/**
+ * `exclude`: folders globs never reach into (outputs, cache); `excludeFile`: files they never
+ * return (save targets).
+ */
 export async function resolveSources(
   draft: Draft,
   dir: string,
   report: Report,
   exclude: ReadonlySet<string>,
   allowed: SourceRoots,
+  excludeFile: (file: string) => boolean = () => false,
 ): Promise<SourceCheck> {
   const results = await Promise.all(
     // Non-strings and empty strings are the schema's to report.
     draft.sources.map((s) =>
       s.spec === undefined || s.spec === ''
         ? Promise.resolve(undefined)
-        : resolveOne(s.name, s.spec, dir, report, exclude).then((one) => guarded(one, dir, report, allowed)),
+        : resolveOne(s.name, s.spec, dir, report, { exclude, excludeFile }).then((one) =>
+            guarded(one, dir, report, allowed),
+          ),
     ),
   );
   const sources: Source[] = [];
@@ -82,13 +88,12 @@ async function guarded(one: One, dir: string, report: Report, allowed: SourceRoo
   };
 }
 
-async function resolveOne(
-  name: string,
-  spec: string,
-  dir: string,
-  report: Report,
-  exclude: ReadonlySet<string>,
-): Promise<One> {
+interface Exclusions {
+  readonly exclude: ReadonlySet<string>;
+  readonly excludeFile: (file: string) => boolean;
+}
+
+async function resolveOne(name: string, spec: string, dir: string, report: Report, ex: Exclusions): Promise<One> {
   const at = ['sources', name] as const;
   const kind = classifySource(spec);
   switch (kind.kind) {
@@ -97,23 +102,17 @@ async function resolveOne(
     case 'url':
       return { source: { name, kind: 'url', spec, instances: [{ instance: null, url: kind.url }] } };
     case 'glob':
-      return resolveGlob(name, spec, dir, report, exclude);
+      return resolveGlob(name, spec, dir, report, ex);
     case 'file':
       return resolveFile(name, spec, dir, report);
   }
 }
 
-async function resolveGlob(
-  name: string,
-  spec: string,
-  dir: string,
-  report: Report,
-  exclude: ReadonlySet<string>,
-): Promise<One> {
+async function resolveGlob(name: string, spec: string, dir: string, report: Report, ex: Exclusions): Promise<One> {
   const at = ['sources', name] as const;
   let files: string[];
   try {
-    files = await expandGlob(spec, dir, exclude);
+    files = await expandGlob(spec, dir, ex.exclude, ex.excludeFile);
   } catch (e) {
     if (!(e instanceof GlobPatternError)) throw e;
     return { problem: report({ code: 'glob-pattern', path: at, message: `bad glob "${spec}": ${e.message}` }) };

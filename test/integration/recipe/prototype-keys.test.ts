@@ -4,6 +4,7 @@
  * status words, media types and extensions from outside never resolve to a prototype member.
  */
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import sharp from 'sharp';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -22,7 +23,13 @@ const head =
 beforeAll(async () => {
   root = await mkdtemp(path.join(os.tmpdir(), 'kontext-proto-'));
   await mkdir(path.join(root, '.git'));
-  await writeFile(path.join(root, 'a.jpg'), '');
+  // A real JPEG: sources must be images by their bytes.
+  await writeFile(
+    path.join(root, 'a.jpg'),
+    await sharp({ create: { width: 2, height: 2, channels: 3, background: '#888' } })
+      .jpeg()
+      .toBuffer(),
+  );
 });
 afterAll(() => rm(root, { recursive: true, force: true }));
 

@@ -94,7 +94,7 @@ describe('dry run: how each input reaches the API', () => {
     expect(stdout).toMatch(
       /^background\s+will run: forced\s+seed 11 \(recipe\)\s+← reuse hosted URL \(expires in 5\d min\)$/m,
     );
-    expect(stdout).toContain('3 billable requests, 2 cached; nothing was submitted (dry run)');
+    expect(stdout).toContain('3 billable requests (about $0.12), 2 cached; nothing was submitted (dry run)');
     expect(stdout).not.toMatch(/X-Amz|127\.0\.0\.1/);
     const json = await project.cli(['run', project.recipePath, '--dry-run', '--json']);
     expect(JSON.parse(json.stdout)).toMatchObject({ type: 'dry-run', billable: 0, cached: 5 });

@@ -91,7 +91,7 @@ export async function createProject(env: Record<string, string> = {}): Promise<P
   return {
     root,
     recipePath,
-    cacheDir: join(root, '.kontext'),
+    cacheDir: join(root, '.cache', 'kontext'),
     configDir,
     emulator,
     env: fullEnv,
@@ -172,8 +172,8 @@ async function readTree(
     if (!d.isFile()) continue;
     const path = join(d.parentPath, d.name);
     const rel = path.slice(root.length + 1);
-    if (options.skipHosted && rel.startsWith(join('.kontext', 'hosted'))) continue;
-    if (options.skipImages && (IMAGE.test(rel) || rel.includes(join('.kontext', 'blobs')))) continue;
+    if (options.skipHosted && rel.startsWith(join('.cache', 'kontext', 'hosted'))) continue;
+    if (options.skipImages && (IMAGE.test(rel) || rel.includes(join('.cache', 'kontext', 'blobs')))) continue;
     out.set(rel, await readFile(path, 'utf8'));
   }
   return out;

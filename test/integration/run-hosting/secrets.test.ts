@@ -91,7 +91,7 @@ describe('secrets in a full s3-hosted run', () => {
       expect((await stat(d.parentPath)).mode & 0o077).toBe(0);
     }
     const hostedText = [...(await project.files()).entries()]
-      .filter(([f]) => f.startsWith(join('.kontext', 'hosted')))
+      .filter(([f]) => f.startsWith(join('.cache', 'kontext', 'hosted')))
       .map(([, t]) => t)
       .join('\n');
     expect(hostedText).toContain('X-Amz-Signature');

@@ -136,7 +136,7 @@ describe('cache and lock', () => {
     const single = (prompt: string): string => recipeYaml([['a', prompt, 'seed: 1']]);
     await project.writeRecipe(single(JACKET));
     await runCounting();
-    const out = join(project.root, 'out', 'test', 'a.png');
+    const out = join(project.root, 'out', 'test', 'a', 'photo.png');
     const x = await sha256File(out);
     const junkOfSizeX = Buffer.alloc((await stat(out)).size, 7);
 

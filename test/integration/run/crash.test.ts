@@ -7,7 +7,7 @@
  * - SIGINT with requests the API will not cancel: they stay journaled and the next run
  *   re-attaches to them instead of paying again.
  */
-import { readdir } from 'node:fs/promises';
+import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type EmulatorHandle } from '../../../src/index.js';
@@ -74,6 +74,17 @@ async function journalFiles(p: Project): Promise<string[]> {
   return (await readdir(join(p.cacheDir, 'journal')).catch(() => [] as string[])).filter((n) => n.endsWith('.json'));
 }
 
+/** Journal entries that hold a request id (an intent written before the submit has none yet). */
+async function journaledIds(p: Project): Promise<string[]> {
+  const ids: string[] = [];
+  for (const name of await journalFiles(p)) {
+    const text = await readFile(join(p.cacheDir, 'journal', name), 'utf8').catch(() => '{}');
+    const id = (JSON.parse(text) as { request_id?: unknown }).request_id;
+    if (typeof id === 'string') ids.push(id);
+  }
+  return ids;
+}
+
 async function statusOf(e: EmulatorHandle, id: string): Promise<string> {
   const res = await fetch(`${e.baseUrl}/requests/${id}/status`, { headers: { authorization: 'Bearer test-token' } });
   return String(((await res.json()) as { status?: unknown }).status);
@@ -133,9 +144,9 @@ describe('crash safety (built CLI child)', () => {
     const child = spawnRun(project, [], { KONTEXT_EMULATOR_QUEUE_MS: '10', KONTEXT_EMULATOR_RUN_MS: '30000' });
     const p = project;
     await until(
-      async () => (await journalFiles(p)).length === 1,
+      async () => (await journaledIds(p)).length === 1,
       20_000,
-      'the journal entry',
+      'the journal entry with its request id',
       () => describeChild(child),
     );
     child.child.kill('SIGKILL');
@@ -184,7 +195,7 @@ describe('crash safety (built CLI child)', () => {
     expect(cancels.map((e) => e.path.split('/')[3]).sort()).toEqual([...submitted].sort());
     for (const id of submitted) expect(await statusOf(emulator, id)).toBe('cancelled');
     expect(await project.readLock()).toEqual(lockBefore);
-    expect(await project.outFiles()).toEqual(['out/test/a.png']);
+    expect(await project.outFiles()).toEqual(['out/test/a/photo.png']);
     expect(await journalFiles(project)).toEqual([]);
   }, 40_000);
 

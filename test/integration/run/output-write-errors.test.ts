@@ -57,7 +57,8 @@ describe('output write failures', () => {
     const run = await runIn(project, {}, { rig });
     expect(summaryOf(run).exitCode).toBe(ExitCode.CANT_CREAT);
     const [failed] = eventsOf(run.events, 'node-failed');
-    expect(failed?.code).toBe('E_OUTPUT_WRITE');
+    // Refused before writing (the safe-write check sees the folder): same exit code, the path named.
+    expect(failed?.code).toBe('E_WRITE_REFUSED');
     expect(failed?.message).toContain(join(project.root, 'final', 'a.png'));
   }, 30_000);
 

@@ -61,7 +61,7 @@ describe('watch: sources that appear later', () => {
     expect(cycle.changed).toContain(join(rig.project.root, 'incoming', 'new-shot.jpg'));
     expect(cycle.to_run.map((r) => r.node)).toEqual(['a']);
     expect(rig.submits().get(A)).toBe(1);
-    expect(await rig.project.outFiles()).toEqual([join('out', 'test', 'a.png')]);
+    expect(await rig.project.outFiles()).toEqual([join('out', 'test', 'a', 'shot.png')]);
     // Each report of the missing source is one line (the folder's own appearance may add one).
     expect(rig.of('watch-error').every((e) => e.problems.length === 1)).toBe(true);
     expect(rig.errors).toEqual([]);

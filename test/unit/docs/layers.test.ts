@@ -44,7 +44,7 @@ const RULES: Readonly<Record<string, Rule>> = {
   'emulator/': { layers: LEAVES },
   'errors.ts': { layers: [] },
   'runtime.ts': { layers: [] },
-  'util/': { layers: [] },
+  'util/': { layers: ['errors.ts'] },
 };
 
 /** Library files allowed to touch `process` (see docs/architecture.md#layers). */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildPlan, outputPathFor } from '../../../src/plan/index.js';
+import { buildPlan, legacyOutputPathFor, outputPathFor } from '../../../src/plan/index.js';
 import type { Plan } from '../../../src/plan/index.js';
 import { KontextError } from '../../../src/errors.js';
 import { designExample, makeRecipe, DIR } from './factory.js';
@@ -246,10 +246,31 @@ describe('buildPlan: scale', () => {
 
 describe('outputPathFor', () => {
   const plan = buildPlan(designExample());
+  const naming = (pass: string, instance: string | null, variant: number | null) => ({
+    pass,
+    source: 'photo',
+    instance,
+    variant,
+  });
   it.each([
-    { dir: plan as Plan | string, id: 'umbrella-blue#2', ext: 'png', expected: '/proj/out/test/umbrella-blue#2.png' },
-    { dir: '/tmp/out', id: 'p@shoe-01#1', ext: '.jpg', expected: '/tmp/out/p@shoe-01#1.jpg' },
-  ])('$id.$ext', ({ dir, id, ext, expected }) => {
-    expect(outputPathFor(dir, id, ext)).toBe(expected);
+    {
+      dir: plan as Plan | string,
+      n: naming('umbrella-blue', null, 2),
+      ext: 'png',
+      expected: '/proj/out/test/umbrella-blue/photo-v2.png',
+    },
+    { dir: '/tmp/out', n: naming('p', 'shoe-01', 1), ext: '.jpg', expected: '/tmp/out/p/shoe-01-v1.jpg' },
+    { dir: '/tmp/out', n: naming('p', 'shoe-01', null), ext: 'png', expected: '/tmp/out/p/shoe-01.png' },
+  ])('$expected', ({ dir, n, ext, expected }) => {
+    expect(outputPathFor(dir, n, ext)).toBe(expected);
+    expect(expected).not.toMatch(/[#@ ]/);
+  });
+  it('keeps the old layout known for migration', () => {
+    expect(legacyOutputPathFor('/tmp/out', 'p@shoe-01#1', 'jpg')).toBe('/tmp/out/p@shoe-01#1.jpg');
+  });
+  it('an explicit output (kontext edit) wins', () => {
+    expect(outputPathFor('/tmp/out', { ...naming('edit', null, null), output: '/w/x-edited' }, 'png')).toBe(
+      '/w/x-edited.png',
+    );
   });
 });

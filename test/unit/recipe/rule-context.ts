@@ -41,6 +41,7 @@ export function contextFrom(text: string, options: FakeOptions = {}): RuleContex
     lockPath: `${options.dir ?? '/proj/recipes'}/r.lock.json`,
     real: (p) => options.real?.[p] ?? p,
     allowOutsideRoot: options.allowOutsideRoot ?? false,
+    saveInSources: 'error',
     sources,
     report: makeReport('r.yml', doc, lines),
     locate: (p) => makeLocation('r.yml', locatePath(doc, lines, p)),

@@ -5,7 +5,7 @@ import { passIds, recipeName, sourceNames } from '../../../src/recipe/rules/name
 import { reservedParams } from '../../../src/recipe/rules/params.js';
 import { outputsInsideRoot } from '../../../src/recipe/rules/paths.js';
 import { writeTargets } from '../../../src/recipe/rules/write-targets.js';
-import { saveCollisions, savePlaceholders } from '../../../src/recipe/rules/save.js';
+import { saveCollisions, saveInSources, savePlaceholders } from '../../../src/recipe/rules/save.js';
 import { aspectRatio, modelForm, seedRange, variantsRange } from '../../../src/recipe/rules/values.js';
 import { nestedVariants } from '../../../src/recipe/rules/variants.js';
 import type { Rule } from '../../../src/recipe/rules/context.js';
@@ -287,6 +287,25 @@ const CASES: readonly Case[] = [
     name: 'save: a single-file source needs no {source}',
     rule: saveCollisions,
     text: p('  - id: a\n    prompt: x\n    save: out/final.png\n'),
+    expect: [],
+  },
+  {
+    name: 'save: a path the source glob would match (both positions)',
+    rule: saveInSources,
+    options: { globs: { photos: 2 } },
+    text:
+      'version: 1\nsources:\n  photos: "photos/**/*.{jpg,png}"\n' +
+      'passes:\n  - id: a\n    prompt: x\n    save: photos/final/{source}.{ext}\n',
+    expect: ['save-in-sources@7:11'],
+    message: 'matched by the source glob "photos/**/*.{jpg,png}" (r.yml:3:11)',
+  },
+  {
+    name: 'save: outside the glob is fine',
+    rule: saveInSources,
+    options: { globs: { photos: 2 } },
+    text:
+      'version: 1\nsources:\n  photos: "photos/*.jpg"\n' +
+      'passes:\n  - id: a\n    prompt: x\n    save: photos/final/{source}.{ext}\n',
     expect: [],
   },
   // paths

@@ -20,6 +20,7 @@ export const emptyPrompt: LintRule = {
         message: 'the prompt is empty; Kontext needs one edit instruction',
         hint: 'say the one change to make, e.g. "Keep the person\'s face unchanged. Add a red scarf."',
         offset: 0,
+        error: true,
       },
     ];
   },

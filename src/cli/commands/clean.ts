@@ -1,0 +1,54 @@
+/** `kontext clean <recipe> [--dry-run] [--json]`: remove outputs and lock entries of nodes no longer in the recipe. */
+import { relative } from 'node:path';
+import { cleanRecipe, type CleanReport } from '../../index.js';
+import type { CliContext } from '../context.js';
+import { displayPath } from '../display-paths.js';
+
+export async function cleanCommand(path: string, opts: Record<string, unknown>, ctx: CliContext): Promise<number> {
+  const report = await cleanRecipe(
+    path,
+    { dryRun: opts['dryRun'] === true, allowOutsideRoot: opts['allowOutsideRoot'] === true },
+    { rt: ctx.rt },
+  );
+  const out = ctx.rt.stdout;
+  if (opts['json'] === true) {
+    out.write(`${JSON.stringify(toJson(report), null, 2)}\n`);
+    return 0;
+  }
+  const verb = report.dryRun ? 'would remove' : 'removed';
+  const lockName = displayPath(report.lockPath, ctx.rt.cwd);
+  for (const id of report.lockEntries) out.write(`${verb} lock entry ${id} (${lockName})\n`);
+  for (const f of report.files) out.write(`${verb} ${displayPath(f, ctx.rt.cwd)}\n`);
+  for (const d of report.dirs) out.write(`${verb} empty folder ${displayPath(d, ctx.rt.cwd)}/\n`);
+  out.write(`${summary(report)}\n`);
+  return 0;
+}
+
+function summary(r: CleanReport): string {
+  const parts = [
+    count(r.lockEntries.length, 'lock entry', 'lock entries'),
+    count(r.files.length, 'file', 'files'),
+    count(r.dirs.length, 'folder', 'folders'),
+  ];
+  if (r.lockEntries.length + r.files.length + r.dirs.length === 0) return 'clean: nothing to remove';
+  return r.dryRun
+    ? `clean --dry-run: would remove ${parts.join(', ')} (nothing changed)`
+    : `clean: removed ${parts.join(', ')}`;
+}
+
+function count(n: number, one: string, many: string): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+function toJson(r: CleanReport): Record<string, unknown> {
+  const rel = (p: string): string => relative(r.recipe.dir, p).split('\\').join('/');
+  return {
+    recipe: r.recipe.file,
+    lock: r.lockPath,
+    out_dir: r.recipe.outDir,
+    dry_run: r.dryRun,
+    lock_entries: r.lockEntries,
+    files: r.files.map(rel),
+    dirs: r.dirs.map(rel),
+  };
+}

@@ -1,0 +1,64 @@
+/** `kontext gc [--older-than D] [--max-size S] [--project DIR...] [--dry-run] [--json] [--cache-dir DIR]` */
+import { formatBytes, gcCache, parseDuration, parseSize, UsageError, type GcCacheReport } from '../../index.js';
+import type { CliContext } from '../context.js';
+import { displayPath } from '../display-paths.js';
+
+export async function gcCommand(opts: Record<string, unknown>, ctx: CliContext): Promise<number> {
+  const olderThanMs = parsed('--older-than', opts['olderThan'], parseDuration, 'a duration such as 30d, 12h or 90m');
+  const maxBytes = parsed('--max-size', opts['maxSize'], parseSize, 'a size such as 500MB, 2GB or 1.5GiB');
+  const projects = Array.isArray(opts['project']) ? opts['project'].map(String) : undefined;
+  const cacheDir = typeof opts['cacheDir'] === 'string' ? opts['cacheDir'] : undefined;
+  const report = await gcCache(
+    { olderThanMs, maxBytes, projects, cacheDir, dryRun: opts['dryRun'] === true },
+    { rt: ctx.rt },
+  );
+  if (opts['json'] === true) {
+    ctx.rt.stdout.write(`${JSON.stringify(toJson(report), null, 2)}\n`);
+    return 0;
+  }
+  for (const line of describe(report, ctx.rt.cwd)) ctx.rt.stdout.write(`${line}\n`);
+  return 0;
+}
+
+function parsed(flag: string, value: unknown, parse: (s: string) => number | null, what: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = parse(String(value));
+  if (n === null) throw new UsageError(`${flag}: expected ${what}, got ${JSON.stringify(String(value))}`);
+  return n;
+}
+
+function describe(r: GcCacheReport, cwd: string): string[] {
+  const { removed, after } = r;
+  const what = `${plural(removed.records, 'record')} and ${plural(removed.blobs, 'blob')}`;
+  const head = r.dryRun
+    ? `gc --dry-run: would remove ${what}, freeing ${formatBytes(removed.bytes)} (nothing changed)`
+    : `gc: removed ${what}, freed ${formatBytes(removed.bytes)}`;
+  const kept = plural(r.protected.records + r.protected.blobs, 'entry', 'entries');
+  const journal = plural(r.journalEntries, 'journal entry', 'journal entries');
+  const roots = `${plural(r.lockFiles.length, 'lock file')} and ${journal}`;
+  const size = `${formatBytes(after.bytes)} in ${plural(after.records, 'record')} and ${plural(after.blobs, 'blob')}`;
+  const lines = [head, `cache ${displayPath(r.cacheDir, cwd)}: ${size}; ${kept} kept for ${roots}`];
+  if (r.inUse > 0) lines.push(`${plural(r.inUse, 'entry', 'entries')} used while gc ran: kept`);
+  if (r.overLimit) lines.push('still over --max-size: what remains is needed by a lock file, the journal or a run');
+  return lines;
+}
+
+function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+function toJson(r: GcCacheReport): Record<string, unknown> {
+  return {
+    cache_dir: r.cacheDir,
+    dry_run: r.dryRun,
+    projects: r.projects,
+    lock_files: r.lockFiles,
+    journal_entries: r.journalEntries,
+    before: r.before,
+    removed: r.removed,
+    after: r.after,
+    protected: r.protected,
+    in_use: r.inUse,
+    over_limit: r.overLimit,
+  };
+}

@@ -1,0 +1,82 @@
+/** `kontext status <recipe> [--exit-code] [--json]`: grouped like `git status`, paths relative to the cwd. */
+import { recipeStatus, type NodeStatus, type ProviderName, type RecipeStatus, type TextSink } from '../../index.js';
+import type { CliContext } from '../context.js';
+import { REASON_WORDS } from '../dry-run-view.js';
+import { displayPath } from '../display-paths.js';
+
+export async function statusCommand(path: string, opts: Record<string, unknown>, ctx: CliContext): Promise<number> {
+  const status = await recipeStatus(
+    path,
+    {
+      provider: opts['provider'] as ProviderName | undefined,
+      cacheDir: typeof opts['cacheDir'] === 'string' ? opts['cacheDir'] : undefined,
+      strict: opts['strict'] === true,
+      allowOutsideRoot: opts['allowOutsideRoot'] === true,
+    },
+    { rt: ctx.rt },
+  );
+  if (opts['json'] === true) ctx.rt.stdout.write(`${JSON.stringify(statusJson(status))}\n`);
+  else printStatus(status, ctx.rt.stdout, ctx.rt.cwd, path);
+  return opts['exitCode'] === true && status.dirty ? 1 : 0;
+}
+
+function statusJson(s: RecipeStatus): Record<string, unknown> {
+  const count = (state: NodeStatus['state']): number => s.nodes.filter((n) => n.state === state).length;
+  return {
+    type: 'status',
+    recipe: s.recipe,
+    lock: s.lock,
+    clean: !s.dirty,
+    counts: {
+      up_to_date: count('up-to-date'),
+      will_run: count('will-run'),
+      modified: count('modified'),
+      missing: count('missing'),
+      orphaned: s.orphaned.length,
+    },
+    nodes: s.nodes,
+    orphaned: s.orphaned,
+  };
+}
+
+function printStatus(s: RecipeStatus, out: TextSink, cwd: string, recipeArg: string): void {
+  const rel = (p: string | null): string => (p === null ? '' : displayPath(p, cwd));
+  const group = (title: string, hint: string, lines: readonly string[]): void => {
+    if (lines.length === 0) return;
+    out.write(`${title} (${lines.length}):\n  (${hint})\n`);
+    for (const line of lines) out.write(`\t${line}\n`);
+    out.write('\n');
+  };
+  const of = (state: NodeStatus['state']): NodeStatus[] => s.nodes.filter((n) => n.state === state);
+  let width = 4;
+  for (const n of s.nodes) width = Math.min(48, Math.max(width, n.node.length));
+  out.write(`Recipe ${rel(s.recipe)}, lock ${rel(s.lock)}\n\n`);
+  group(
+    'Will run',
+    `use "kontext run ${recipeArg}" to run them; "kontext run --dry-run" for seeds and cost`,
+    of('will-run').map((n) => `${n.node.padEnd(width)}  ${REASON_WORDS[n.reason ?? ''] ?? n.reason ?? ''}`),
+  );
+  group(
+    'Modified by hand',
+    "the output no longer matches the lock's output_sha256",
+    of('modified').map((n) => `${n.node.padEnd(width)}  ${rel(n.output)}`),
+  );
+  group(
+    'Output missing',
+    'a run restores them from the cache, without a request',
+    of('missing').map(
+      (n) => `${n.node.padEnd(width)}  ${rel(n.output)}${n.restorable ? '  (restorable from cache)' : ''}`,
+    ),
+  );
+  group(
+    'Orphaned',
+    'no longer in the recipe: lock entries and output files of removed nodes',
+    s.orphaned.map((o) => {
+      const where = o.output === null ? '' : `  ${rel(o.output)}${o.exists ? '' : ' (file gone)'}`;
+      return `${o.node ?? '(file)'}${where}${o.inLock ? '  [lock entry]' : ''}`;
+    }),
+  );
+  const upToDate = of('up-to-date').length;
+  if (!s.dirty) out.write(`nothing to run: all ${upToDate} node${upToDate === 1 ? '' : 's'} up to date\n`);
+  else out.write(`${upToDate} of ${s.nodes.length} node${s.nodes.length === 1 ? '' : 's'} up to date\n`);
+}

@@ -1,0 +1,56 @@
+/**
+ * A recipe's outputs never become its own sources. Its out folder is excluded from globs as a
+ * folder (see expandGlob); `save:` targets, which may sit beside the sources, are excluded as
+ * file patterns: each placeholder matches any part of one path segment.
+ */
+import path from 'node:path';
+import { expandBraces, splitPattern, type Segment } from './glob-pattern.js';
+
+const PLACEHOLDER = /\{(?:source|pass|variant|ext)\}/;
+
+function escapeRe(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+}
+
+/** Is `file` (absolute) a path one of these `save:` templates (relative to `dir`) can produce? */
+export function saveTargetMatcher(templates: readonly string[], dir: string): (file: string) => boolean {
+  const res = templates.map((t) => {
+    const parts = path.resolve(dir, t).split(new RegExp(PLACEHOLDER.source, 'g'));
+    return new RegExp(`^${parts.map(escapeRe).join('[^/]*')}$`, 'u');
+  });
+  return (file) => res.some((re) => re.test(file));
+}
+
+/** Does the glob `pattern` (relative to `dir`) match the absolute path `file`? Pure: no file system. */
+export function globMatchesPath(pattern: string, dir: string, file: string): boolean {
+  return expandBraces(pattern).some((alt) => {
+    const { base, rest, absolute } = splitPattern(alt);
+    const root = absolute ? path.resolve('/', ...base) : path.resolve(dir, ...base);
+    const rel = path.relative(root, file);
+    if (rel === '' || rel.startsWith('..') || path.isAbsolute(rel)) return false;
+    return matchSegments(rest, 0, rel.split(path.sep), 0);
+  });
+}
+
+function matchSegments(segs: readonly Segment[], i: number, parts: readonly string[], j: number): boolean {
+  const seg = segs[i];
+  if (seg === undefined) return j === parts.length;
+  const part = parts[j];
+  if (seg.kind === 'globstar') {
+    if (matchSegments(segs, i + 1, parts, j)) return true;
+    return part !== undefined && !part.startsWith('.') && matchSegments(segs, i, parts, j + 1);
+  }
+  if (part === undefined) return false;
+  const ok = seg.kind === 'literal' ? seg.name === part : seg.re.test(part);
+  return ok && matchSegments(segs, i + 1, parts, j + 1);
+}
+
+/** A concrete file a `save:` template would write (placeholders filled with sample values). */
+export function sampleSaveTarget(template: string, dir: string, pass: string, ext: string): string {
+  const filled = template
+    .replace(/\{source\}/g, 'sample')
+    .replace(/\{pass\}/g, pass)
+    .replace(/\{variant\}/g, '1')
+    .replace(/\{ext\}/g, ext);
+  return path.resolve(dir, filled);
+}

@@ -1,0 +1,104 @@
+/**
+ * The lock and the output files are the truth; the cache only accelerates. A node whose key
+ * equals its lock entry's and whose output file still has the entry's sha256 is up to date
+ * without any cache: the file is adopted into the store (blob, plus a run record rebuilt from
+ * the entry) so this run and downstream nodes hit. So a deleted cache, a fresh clone with its
+ * lock and outputs, or a moved folder costs no request. Files are hashed through the store's
+ * (path, size, mtime, inode) memo, so a re-run does not re-read them.
+ */
+import { copyFile, rename, rm, stat } from 'node:fs/promises';
+import { extname, resolve } from 'node:path';
+import { legacyOutputPathFor } from '../plan/index.js';
+import type { PlanNode } from '../plan/types.js';
+import { withParentDir } from '../store/atomic.js';
+import type { LockEntry, RunRecord, Store } from '../store/types.js';
+import { resolvedParams } from './node-request.js';
+
+const TYPE_BY_EXT: Readonly<Record<string, string>> = {
+  png: 'image/png',
+  jpg: 'image/jpeg',
+  jpeg: 'image/jpeg',
+  webp: 'image/webp',
+  gif: 'image/gif',
+  avif: 'image/avif',
+};
+
+/** sha256 of the file at `path` (memoized), or null when it is missing or unreadable. */
+async function fileSha(store: Store, path: string): Promise<string | null> {
+  try {
+    return (await store.hashSource(path)).sha256;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Rebuild the cache entry for `key` from `entry` (the node's own lock entry, or the entry of a
+ * renamed node it took its seed from) when the entry's output file still holds its bytes.
+ * Returns the record now in the store, or null (keys differ, file missing or changed).
+ */
+export async function adoptFromLock(
+  node: PlanNode,
+  key: string,
+  entry: LockEntry,
+  lockDir: string,
+  store: Store,
+): Promise<RunRecord | null> {
+  if (entry.key !== key) return null;
+  const file = resolve(lockDir, entry.output);
+  const ext = extname(file).slice(1).toLowerCase();
+  if (!/^[a-z0-9]{1,10}$/.test(ext)) return null;
+  if ((await fileSha(store, file)) !== entry.output_sha256) return null;
+  if (!(await store.hasBlob(entry.output_sha256))) {
+    const tmp = store.tempPath('adopt');
+    try {
+      await copyFile(file, tmp);
+      await store.adoptBlob(tmp, entry.output_sha256);
+    } catch {
+      await rm(tmp, { force: true });
+      return null;
+    }
+  }
+  const record: RunRecord = {
+    key,
+    node: node.id,
+    provider: entry.provider,
+    model: entry.model,
+    seed: entry.seed,
+    input_sha256: entry.input_sha256,
+    output_sha256: entry.output_sha256,
+    media_type: TYPE_BY_EXT[ext] ?? 'application/octet-stream',
+    ext,
+    request_id: entry.request_id,
+    finished_at: entry.finished_at,
+    prompt: node.prompt.normalize('NFC').trim(),
+    params: resolvedParams(node),
+  };
+  await store.putRecord(record);
+  return record;
+}
+
+/**
+ * Older versions wrote `<out>/<node-id>.<ext>`. When the lock names that file for this node,
+ * it still holds the locked bytes, and nothing is at the new path yet, move it there (the
+ * caller then rewrites the lock entry). Anything else is left alone. Returns true when moved.
+ */
+export async function moveLegacyOutput(
+  node: PlanNode,
+  entry: LockEntry | undefined,
+  paths: { readonly lockDir: string; readonly outDir: string; readonly output: string },
+  store: Store,
+): Promise<boolean> {
+  if (!entry) return false;
+  const old = resolve(paths.lockDir, entry.output);
+  const ext = extname(old).slice(1);
+  if (old === paths.output || old !== legacyOutputPathFor(paths.outDir, node.id, ext)) return false;
+  if ((await stat(paths.output).catch(() => null)) !== null) return false;
+  if ((await fileSha(store, old)) !== entry.output_sha256) return false;
+  try {
+    await withParentDir(paths.output, () => rename(old, paths.output));
+    return true;
+  } catch {
+    return false;
+  }
+}

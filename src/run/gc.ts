@@ -1,0 +1,82 @@
+/**
+ * `kontext gc` as a library call: which cache, which lock files protect what, then
+ * `gcStore` (src/store/gc.ts) does the pruning. The cache dir is the one `kontext run` uses
+ * from the working directory (`cacheDirFor`), unless given.
+ */
+import { readdir, stat } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { UsageError } from '../errors.js';
+import { findProjectRoot } from '../recipe/index.js';
+import type { Runtime } from '../runtime.js';
+import { gcStore, type GcReport } from '../store/gc.js';
+import { cacheDirFor } from './context.js';
+
+export interface GcCacheOptions {
+  readonly olderThanMs?: number | undefined;
+  readonly maxBytes?: number | undefined;
+  /** Folders searched for `*.lock.json` (default: the project root of the working directory). */
+  readonly projects?: readonly string[] | undefined;
+  readonly cacheDir?: string | undefined;
+  readonly dryRun?: boolean | undefined;
+}
+
+export interface GcCacheDeps {
+  readonly rt: Runtime;
+}
+
+export interface GcCacheReport extends GcReport {
+  readonly projects: readonly string[];
+}
+
+/** Folders never searched for lock files: tools' and VCS folders, and output folders. */
+const SKIP_DIRS = new Set(['node_modules', '.git', 'out']);
+
+export async function gcCache(options: GcCacheOptions, deps: GcCacheDeps): Promise<GcCacheReport> {
+  const { rt } = deps;
+  if (options.olderThanMs === undefined && options.maxBytes === undefined)
+    throw new UsageError('gc: nothing to do without --older-than or --max-size', {
+      hint: 'e.g. kontext gc --older-than 30d, or --max-size 2GB',
+    });
+  const projectRoot = findProjectRoot(rt.cwd, rt.cwd);
+  const projects = (options.projects?.length ? options.projects : [projectRoot]).map((p) => resolve(rt.cwd, p));
+  for (const p of projects) {
+    const isDir = await stat(p).then(
+      (s) => s.isDirectory(),
+      () => false,
+    );
+    if (!isDir) throw new UsageError(`--project ${p}: not a folder`);
+  }
+  const cacheDir = cacheDirFor({ projectRoot }, options.cacheDir, rt);
+  const lockFiles = await findLockFiles(projects, cacheDir);
+  const report = await gcStore(cacheDir, {
+    olderThanMs: options.olderThanMs,
+    maxBytes: options.maxBytes,
+    lockFiles,
+    dryRun: options.dryRun,
+    now: rt.now,
+    pid: rt.pid,
+    isAlive: (pid) => rt.isAlive(pid),
+  });
+  return { ...report, projects };
+}
+
+/**
+ * Every `*.lock.json` under these folders, sorted. Symlinks are not followed; `node_modules`,
+ * `.git`, folders named `out` and cache dirs (holding `CACHEDIR.TAG`) are skipped.
+ */
+export async function findLockFiles(roots: readonly string[], cacheDir: string): Promise<string[]> {
+  const found = new Set<string>();
+  const pending = [...roots];
+  const seen = new Set<string>();
+  for (let dir = pending.pop(); dir !== undefined; dir = pending.pop()) {
+    if (seen.has(dir) || dir === cacheDir) continue;
+    seen.add(dir);
+    const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+    if (entries.some((e) => e.name === 'CACHEDIR.TAG' && e.isFile())) continue;
+    for (const e of entries) {
+      if (e.isDirectory() && !SKIP_DIRS.has(e.name)) pending.push(join(dir, e.name));
+      else if (e.isFile() && e.name.endsWith('.lock.json')) found.add(join(dir, e.name));
+    }
+  }
+  return [...found].sort();
+}

@@ -1,0 +1,56 @@
+/**
+ * A seed follows content, not names: lock entries whose node left the plan (a renamed pass,
+ * a renamed image file) are kept as "orphans", and a new node (no lock entry, no pinned seed)
+ * asking exactly what an orphan asked (same provider, model, prompt, input bytes and params)
+ * takes its entry, so its seed, key and output are reused and the rename costs nothing.
+ * Each orphan is taken at most once (variants of a renamed pass each take one, in id order).
+ */
+import type { PlanNode } from '../plan/types.js';
+import type { LockEntry, LockFile, Store } from '../store/types.js';
+import { requestHash } from '../store/index.js';
+import { requestShaFor } from './node-request.js';
+
+export interface OrphanPool {
+  /** The orphan entry asking what `node` asks on `inputSha`, removed from the pool; else null. */
+  claim(node: PlanNode, inputSha: string): Promise<LockEntry | null>;
+}
+
+export function orphanPool(
+  lock: LockFile,
+  planIds: ReadonlySet<string>,
+  providerName: string,
+  store: Store,
+): OrphanPool {
+  const free = Object.keys(lock.nodes)
+    .filter((id) => !planIds.has(id))
+    .sort()
+    .map((id) => lock.nodes[id] as LockEntry);
+  return {
+    async claim(node, inputSha) {
+      if (free.length === 0) return null;
+      const wanted = requestShaFor(node, providerName, inputSha);
+      for (let i = 0; i < free.length; i++) {
+        const entry = free[i] as LockEntry;
+        if (entry.input_sha256 !== inputSha || entry.model !== node.model || entry.provider !== providerName) continue;
+        if ((await entryRequestSha(entry, store)) !== wanted) continue;
+        free.splice(i, 1);
+        return entry;
+      }
+      return null;
+    },
+  };
+}
+
+/** The entry's request hash: written in the lock, else (older locks) rebuilt from its cached record. */
+async function entryRequestSha(entry: LockEntry, store: Store): Promise<string | null> {
+  if (entry.request_sha256 !== undefined) return entry.request_sha256;
+  const record = await store.getRecord(entry.key).catch(() => null);
+  if (record?.prompt === undefined || record.params === undefined) return null;
+  return requestHash({
+    provider: record.provider,
+    model: record.model,
+    prompt: record.prompt,
+    input_sha256: record.input_sha256,
+    params: record.params,
+  });
+}

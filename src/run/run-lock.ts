@@ -1,0 +1,42 @@
+/**
+ * One run per recipe at a time: a run (and a whole `--watch` session) holds
+ * `<recipe-stem>.lock.json.run.lck` (the store's inter-process file mutex) from before it reads
+ * the lock file until it ends. A second run of the same recipe waits for it (it is told, once,
+ * which pid it waits for), then finds the first one's results as cache hits: it never submits
+ * a key the first is paying for, and `out/` and the lock end up written by one run at a time.
+ * A lock whose pid is dead (kill -9) is taken over; the age of a lock never makes it stale.
+ */
+import { basename, dirname, extname, join, resolve } from 'node:path';
+import { acquireFileMutex } from '../store/index.js';
+
+export interface RunLockDeps {
+  readonly pid: number;
+  readonly isAlive: (pid: number) => boolean;
+  /** Stops waiting (Ctrl-C). */
+  readonly signal?: AbortSignal | undefined;
+  /** Told once when another live run holds the lock, before waiting for it. */
+  readonly onWait?: ((pid: number | undefined) => void) | undefined;
+}
+
+/** Wait for and take the run lock of the recipe whose lock file is `lockPath`; returns its release. */
+export function holdRunLock(lockPath: string, deps: RunLockDeps): Promise<() => Promise<void>> {
+  return acquireFileMutex(`${lockPath}.run`, {
+    pid: deps.pid,
+    isAlive: deps.isAlive,
+    staleMs: Number.MAX_SAFE_INTEGER,
+    timeoutMs: Number.MAX_SAFE_INTEGER,
+    signal: deps.signal,
+    onWait: (holder) => deps.onWait?.(holder.pid),
+  });
+}
+
+/** The lock file of the recipe at `path` (as `lockPathFor` names it once loaded), without loading it. */
+export function lockPathOfRecipeFile(path: string, cwd: string): string {
+  const file = resolve(cwd, path);
+  return join(dirname(file), `${basename(file, extname(file))}.lock.json`);
+}
+
+/** The one-line warning a waiting run prints. */
+export function waitingMessage(pid: number | undefined, recipe: string): string {
+  return `waiting for another kontext run (pid ${pid === undefined ? '?' : String(pid)}) on ${recipe}`;
+}

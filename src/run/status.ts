@@ -1,0 +1,160 @@
+/**
+ * `kontext status`: what a run of the recipe would do, without doing any of it. Node states
+ * come from the run's own resolve code (`prepareRun` → `resolveStates`: seeds, keys, cache
+ * hits, reasons); on top of that the outputs on disk are compared with the lock (modified by
+ * hand, missing and restorable from the cache) and the lock and out folder are searched for
+ * nodes the recipe no longer has. Never submits, never writes outputs or the lock.
+ */
+import { readdir, stat } from 'node:fs/promises';
+import { dirname, extname, join, resolve } from 'node:path';
+import { buildPlan, outputPathFor } from '../plan/index.js';
+import type { Plan } from '../plan/types.js';
+import { loadRecipe } from '../recipe/index.js';
+import type { ProviderName, Recipe } from '../recipe/types.js';
+import type { Runtime } from '../runtime.js';
+import { openStore, readLock } from '../store/index.js';
+import type { LockEntry, Store } from '../store/types.js';
+import type { RunReason } from './events.js';
+import { prepareRun } from './prepare.js';
+import type { NodeState } from './resolve.js';
+import { cacheDirFor } from './context.js';
+import { lockPathFor } from './run-recipe.js';
+
+export type NodeStatusState = 'up-to-date' | 'will-run' | 'modified' | 'missing';
+
+export interface NodeStatus {
+  readonly node: string;
+  readonly pass: string;
+  readonly state: NodeStatusState;
+  /** Why it will run (`will-run` only). */
+  readonly reason: RunReason | null;
+  /** The output file (absolute), when known: from the lock or the cache record. */
+  readonly output: string | null;
+  /** `missing`: the cache holds the output, so a run restores it without a request. */
+  readonly restorable: boolean;
+}
+
+export interface OrphanStatus {
+  /** The node id, when the lock names it (`null`: an output file no node of the recipe writes). */
+  readonly node: string | null;
+  /** Absolute path of its output file, if known. */
+  readonly output: string | null;
+  readonly inLock: boolean;
+  readonly exists: boolean;
+}
+
+export interface RecipeStatus {
+  readonly recipe: string;
+  readonly lock: string;
+  /** Every node of the recipe, topological order. */
+  readonly nodes: readonly NodeStatus[];
+  readonly orphaned: readonly OrphanStatus[];
+  /** Something would run, or an output was modified or is missing (orphans do not count). */
+  readonly dirty: boolean;
+}
+
+export interface StatusOptions {
+  readonly provider?: ProviderName | undefined;
+  readonly cacheDir?: string | undefined;
+  readonly strict?: boolean | undefined;
+  readonly allowOutsideRoot?: boolean | undefined;
+}
+
+export async function recipeStatus(
+  path: string,
+  options: StatusOptions,
+  deps: { readonly rt: Runtime },
+): Promise<RecipeStatus> {
+  const { rt } = deps;
+  const recipe = await loadRecipe(path, {
+    rt,
+    strict: options.strict ?? false,
+    allowOutsideRoot: options.allowOutsideRoot ?? false,
+  });
+  const plan = buildPlan(recipe);
+  // Reading only: the store is never flushed, so not even the source-hash memo is written.
+  const store = await openStore(cacheDirFor(recipe, options.cacheDir, rt));
+  const lockPath = lockPathFor(recipe);
+  const lock = await readLock(lockPath);
+  const prepared = await prepareRun(
+    plan,
+    {
+      store,
+      providerName: options.provider ?? recipe.provider,
+      lock,
+      draw: rt.randomSeed,
+      lockDir: dirname(lockPath),
+    },
+    {},
+  );
+  const nodes: NodeStatus[] = [];
+  for (const node of plan.nodes) {
+    const state = prepared.states.get(node.id);
+    if (state) nodes.push(await nodeStatus(state, lock.nodes[node.id], { plan, recipe, store }));
+  }
+  const orphaned = await orphans(plan, recipe, lock.nodes);
+  return { recipe: recipe.file, lock: lockPath, nodes, orphaned, dirty: nodes.some((n) => n.state !== 'up-to-date') };
+}
+
+async function nodeStatus(
+  s: NodeState,
+  locked: LockEntry | undefined,
+  at: { readonly plan: Plan; readonly recipe: Recipe; readonly store: Store },
+): Promise<NodeStatus> {
+  const base = { node: s.node.id, pass: s.node.pass, reason: null, restorable: false };
+  const lockedOutput = locked ? resolve(at.recipe.dir, locked.output) : null;
+  if (s.status === 'run' || !s.record) return { ...base, state: 'will-run', reason: s.reason, output: lockedOutput };
+  // The file the lock describes when it describes this result; else where the run would write it.
+  const current = locked?.key === s.key ? locked : undefined;
+  const output = current && lockedOutput ? lockedOutput : outputPathFor(at.plan, s.node, s.record.ext);
+  const expected = current?.output_sha256 ?? s.record.output_sha256;
+  const saved = s.node.save === null ? null : s.node.save.split('{ext}').join(s.record.ext);
+  if (!(await isFile(output)) || (saved !== null && !(await isFile(saved))))
+    return { ...base, state: 'missing', output, restorable: true };
+  const actual = (await at.store.hashSource(output)).sha256;
+  return { ...base, state: actual === expected ? 'up-to-date' : 'modified', output };
+}
+
+/** Lock entries of nodes the recipe no longer has, and files in the out folder no node writes. */
+async function orphans(
+  plan: Plan,
+  recipe: Recipe,
+  lockNodes: Readonly<Record<string, LockEntry>>,
+): Promise<OrphanStatus[]> {
+  const ids = new Set(plan.nodes.map((n) => n.id));
+  const out: OrphanStatus[] = [];
+  const claimed = new Set<string>();
+  for (const [id, entry] of Object.entries(lockNodes)) {
+    const output = resolve(recipe.dir, entry.output);
+    claimed.add(output);
+    if (!ids.has(id)) out.push({ node: id, output, inLock: true, exists: await isFile(output) });
+  }
+  // A node's output is `<out>/<name>.<ext>` with the extension known only once it ran: compare without it.
+  const stems = new Set<string>();
+  for (const n of plan.nodes) {
+    stems.add(stem(outputPathFor(plan, n, 'x')));
+    if (n.save !== null) stems.add(stem(n.save.split('{ext}').join('x')));
+  }
+  for (const file of await filesUnder(plan.recipe.outDir)) {
+    if (claimed.has(file) || stems.has(stem(file))) continue;
+    out.push({ node: null, output: file, inLock: false, exists: true });
+  }
+  return out;
+}
+
+function stem(path: string): string {
+  return path.slice(0, path.length - extname(path).length);
+}
+
+/** Regular files under `dir` (hidden temp files left out); none when it does not exist. */
+async function filesUnder(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
+  return entries
+    .filter((d) => d.isFile() && !d.name.startsWith('.'))
+    .map((d) => join(d.parentPath, d.name))
+    .sort();
+}
+
+async function isFile(path: string): Promise<boolean> {
+  return (await stat(path).catch(() => null))?.isFile() === true;
+}

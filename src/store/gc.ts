@@ -1,0 +1,282 @@
+/**
+ * Pruning the cache (`kontext gc`): run records and blobs that no lock file and no journal entry
+ * needs, by age ("last used", see `touch.ts`) and/or down to a size, least recently used first.
+ *
+ * - Protected: every run record whose key a given lock file or the journal names, every blob a
+ *   lock names (output and input sha256), the output blob of every protected record, and the
+ *   input blob of every journal entry (an in-flight request may need it hosted again). Journal
+ *   entries themselves are never removed. A lock file that cannot be read stops gc (exit 65):
+ *   what it references is unknown.
+ * - A record goes before its blob, and a blob goes only when no remaining record points to it,
+ *   so no record is left pointing to a missing blob.
+ * - Safe beside a running `kontext run`: only final names (`<hex>` blobs, `<hex>.json` records)
+ *   are candidates, never temp files (downloads in `tmp/`, atomic-write siblings); just before
+ *   each unlink the file is stat'ed again and kept if its mtime moved since the scan (a cache
+ *   hit or a reuse bumped it). Two gcs on one cache serialize on `<cache>/gc.lck`. What remains
+ *   is a window of microseconds in which a hit on an unprotected entry could lose its blob: that
+ *   run then fails to restore one output, and the next run re-runs it.
+ */
+import { readdir, stat, unlink } from 'node:fs/promises';
+import { isAbsolute, join } from 'node:path';
+import { isCode } from './atomic.js';
+import { StoreError } from './errors.js';
+import { withFileMutex, type FileMutexOptions } from './file-mutex.js';
+import { isSha256Hex, layout } from './layout.js';
+import { readLock } from './lock-file.js';
+import { readJsonOrNull } from './read-json.js';
+import { JournalEntrySchema, RunRecordSchema } from './schemas.js';
+import { fileInfo } from './touch.js';
+
+export interface GcOptions extends FileMutexOptions {
+  /** Remove unprotected entries not used for this long. */
+  readonly olderThanMs?: number | undefined;
+  /** Then remove unprotected entries, least recently used first, until blobs + records take at most this. */
+  readonly maxBytes?: number | undefined;
+  /** Lock files whose references are kept (absolute paths). */
+  readonly lockFiles: readonly string[];
+  /** Report what would go; remove nothing. */
+  readonly dryRun?: boolean | undefined;
+  readonly now: () => number;
+}
+
+export interface GcTally {
+  readonly records: number;
+  readonly blobs: number;
+  readonly bytes: number;
+}
+
+export interface GcReport {
+  readonly cacheDir: string;
+  readonly dryRun: boolean;
+  readonly lockFiles: readonly string[];
+  /** Journal entries found: requests in flight, kept with what they need. */
+  readonly journalEntries: number;
+  readonly before: GcTally;
+  readonly removed: GcTally;
+  readonly after: GcTally;
+  /** Kept because a lock file or the journal needs them. */
+  readonly protected: GcTally;
+  /** Candidates kept because they were used while gc ran. */
+  readonly inUse: number;
+  /** `maxBytes` was given and what remains is still larger (it is protected or in use). */
+  readonly overLimit: boolean;
+}
+
+interface Item {
+  readonly path: string;
+  readonly size: number;
+  readonly mtimeMs: number;
+  protected: boolean;
+  removed: boolean;
+}
+
+interface RecordItem extends Item {
+  readonly kind: 'record';
+  /** Output blob, null when the record cannot be read (then it is a miss anyway). */
+  readonly blob: string | null;
+}
+
+interface BlobItem extends Item {
+  readonly kind: 'blob';
+  /** Remaining records pointing to it. */
+  refs: number;
+}
+
+const EMPTY: GcTally = { records: 0, blobs: 0, bytes: 0 };
+/** gc holds its mutex for as long as the scan and the unlinks take. */
+const GC_STALE_MS = 10 * 60_000;
+
+/** Prune the cache at `root` (absolute). A missing cache dir is an empty one. */
+export async function gcStore(root: string, options: GcOptions): Promise<GcReport> {
+  if (!isAbsolute(root))
+    throw new StoreError('E_STORE_RELATIVE_PATH', `cache dir must be an absolute path, got ${root}`);
+  const exists = await stat(root).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );
+  const run = (): Promise<GcReport> => new Collector(root, options).run();
+  if (!exists) {
+    const empty = { before: EMPTY, removed: EMPTY, after: EMPTY, protected: EMPTY };
+    return {
+      cacheDir: root,
+      dryRun: options.dryRun === true,
+      lockFiles: options.lockFiles,
+      journalEntries: 0,
+      ...empty,
+      inUse: 0,
+      overLimit: false,
+    };
+  }
+  if (options.dryRun) return run();
+  return withFileMutex(join(root, 'gc'), run, { ...options, staleMs: options.staleMs ?? GC_STALE_MS });
+}
+
+class Collector {
+  readonly #records = new Map<string, RecordItem>();
+  readonly #blobs = new Map<string, BlobItem>();
+  #removedRecords = 0;
+  #removedBlobs = 0;
+  #freed = 0;
+  #inUse = 0;
+
+  constructor(
+    readonly root: string,
+    readonly options: GcOptions,
+  ) {}
+
+  async run(): Promise<GcReport> {
+    const keep = await this.#protectedRoots();
+    await this.#scan(keep);
+    const before = this.#tally(() => true);
+    const { olderThanMs, maxBytes } = this.options;
+    if (olderThanMs !== undefined) await this.#byAge(this.options.now() - olderThanMs);
+    if (maxBytes !== undefined) await this.#bySize(maxBytes);
+    const after = this.#tally((i) => !i.removed);
+    return {
+      cacheDir: this.root,
+      dryRun: this.options.dryRun === true,
+      lockFiles: this.options.lockFiles,
+      journalEntries: keep.journal,
+      before,
+      removed: { records: this.#removedRecords, blobs: this.#removedBlobs, bytes: this.#freed },
+      after,
+      protected: this.#tally((i) => i.protected && !i.removed),
+      inUse: this.#inUse,
+      overLimit: maxBytes !== undefined && after.bytes > maxBytes,
+    };
+  }
+
+  /** Keys and blobs the lock files and the journal need. */
+  async #protectedRoots(): Promise<{ keys: Set<string>; blobs: Set<string>; journal: number }> {
+    const keys = new Set<string>();
+    const blobs = new Set<string>();
+    for (const file of this.options.lockFiles) {
+      for (const entry of Object.values((await readLock(file)).nodes)) {
+        keys.add(entry.key);
+        blobs.add(entry.output_sha256);
+        blobs.add(entry.input_sha256);
+      }
+    }
+    // By file name: even an entry we cannot read keeps its key (and so its record).
+    const names = (await listDir(layout.journal(this.root))).filter((n) => isSha256Hex(n.replace(/\.json$/, '')));
+    for (const name of names) {
+      const key = name.slice(0, -'.json'.length);
+      keys.add(key);
+      const entry = await readJsonOrNull(join(layout.journal(this.root), name), JournalEntrySchema);
+      if (entry) blobs.add(entry.input_sha256);
+    }
+    return { keys, blobs, journal: names.length };
+  }
+
+  async #scan(keep: { keys: Set<string>; blobs: Set<string> }): Promise<void> {
+    for (const { name, path } of await listFanOut(layout.records(this.root))) {
+      if (!name.endsWith('.json') || !isSha256Hex(name.slice(0, -5))) continue;
+      const key = name.slice(0, -5);
+      const info = await fileInfo(path);
+      if (!info) continue;
+      const record = await readJsonOrNull(path, RunRecordSchema);
+      const blob = record !== null && record.key === key ? record.output_sha256 : null;
+      const isProtected = keep.keys.has(key);
+      if (isProtected && blob !== null) keep.blobs.add(blob);
+      this.#records.set(key, { kind: 'record', path, ...info, blob, protected: isProtected, removed: false });
+    }
+    for (const { name, path } of await listFanOut(layout.blobs(this.root))) {
+      if (!isSha256Hex(name)) continue;
+      const info = await fileInfo(path);
+      if (info)
+        this.#blobs.set(name, {
+          kind: 'blob',
+          path,
+          ...info,
+          refs: 0,
+          protected: keep.blobs.has(name),
+          removed: false,
+        });
+    }
+    for (const r of this.#records.values()) {
+      const blob = r.blob === null ? undefined : this.#blobs.get(r.blob);
+      if (blob) blob.refs++;
+    }
+  }
+
+  async #byAge(cutoffMs: number): Promise<void> {
+    const old = (i: Item): boolean => !i.protected && !i.removed && i.mtimeMs < cutoffMs;
+    for (const r of sortedByUse([...this.#records.values()].filter(old))) await this.#dropRecord(r, old);
+    for (const b of sortedByUse([...this.#blobs.values()].filter((b) => old(b) && b.refs === 0))) await this.#drop(b);
+  }
+
+  async #bySize(maxBytes: number): Promise<void> {
+    let total = this.#tally((i) => !i.removed).bytes;
+    if (total <= maxBytes) return;
+    const candidates = sortedByUse<RecordItem | BlobItem>([
+      ...[...this.#records.values()].filter((r) => !r.protected && !r.removed),
+      ...[...this.#blobs.values()].filter((b) => !b.protected && !b.removed && b.refs === 0),
+    ]);
+    for (const item of candidates) {
+      if (total <= maxBytes) return;
+      const freedBefore = this.#freed;
+      if (item.kind === 'record') await this.#dropRecord(item, () => true);
+      else if (!item.removed && item.refs === 0) await this.#drop(item);
+      total -= this.#freed - freedBefore;
+    }
+  }
+
+  /** The record, then its blob when nothing else needs it and `blobMayGo` says so. */
+  async #dropRecord(r: RecordItem, blobMayGo: (b: BlobItem) => boolean): Promise<void> {
+    if (!(await this.#drop(r))) return;
+    const blob = r.blob === null ? undefined : this.#blobs.get(r.blob);
+    if (!blob) return;
+    blob.refs--;
+    if (blob.refs === 0 && !blob.protected && !blob.removed && blobMayGo(blob)) await this.#drop(blob);
+  }
+
+  /** Unlink one item unless it was used since the scan. Returns whether it is gone. */
+  async #drop(item: RecordItem | BlobItem): Promise<boolean> {
+    if (!this.options.dryRun) {
+      const now = await fileInfo(item.path);
+      if (now !== null && now.mtimeMs !== item.mtimeMs) {
+        this.#inUse++;
+        return false;
+      }
+      if (now !== null)
+        await unlink(item.path).catch((e: unknown) => {
+          if (!isCode(e, 'ENOENT')) throw e;
+        });
+    }
+    item.removed = true;
+    this.#freed += item.size;
+    if (item.kind === 'record') this.#removedRecords++;
+    else this.#removedBlobs++;
+    return true;
+  }
+
+  #tally(which: (i: Item) => boolean): GcTally {
+    const records = [...this.#records.values()].filter(which);
+    const blobs = [...this.#blobs.values()].filter(which);
+    const bytes = [...records, ...blobs].reduce((n, i) => n + i.size, 0);
+    return { records: records.length, blobs: blobs.length, bytes };
+  }
+}
+
+/** Least recently used first; ties by path, so a dry run and the real one pick the same. */
+function sortedByUse<T extends Item>(items: T[]): T[] {
+  return items.sort((a, b) => a.mtimeMs - b.mtimeMs || Number(a.path > b.path) - Number(a.path < b.path));
+}
+
+async function listDir(dir: string): Promise<string[]> {
+  try {
+    return await readdir(dir);
+  } catch (e) {
+    if (isCode(e, 'ENOENT', 'ENOTDIR')) return [];
+    throw e;
+  }
+}
+
+/** The files of `<dir>/<ab>/…` (two-hex-char fan-out folders). */
+async function listFanOut(dir: string): Promise<{ name: string; path: string }[]> {
+  const out: { name: string; path: string }[] = [];
+  for (const sub of (await listDir(dir)).filter((n) => /^[0-9a-f]{2}$/.test(n)).sort()) {
+    for (const name of (await listDir(join(dir, sub))).sort()) out.push({ name, path: join(dir, sub, name) });
+  }
+  return out;
+}

@@ -1,0 +1,241 @@
+/**
+ * `kontext clean` and `kontext gc`, run as the built CLI. Runs that fill the cache happen
+ * in-process on a standalone emulator, so its request log proves what a later run submits.
+ * Every CLI call gets KONTEXT_CACHE_DIR pointing at the test's own cache.
+ */
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { openStore } from '../../src/store/index.js';
+import { cli, cliEnv, ensureBuilt } from '../helpers/cli-spawn.js';
+import {
+  createProject,
+  recipeYaml,
+  runIn,
+  sha256File,
+  startRig,
+  summaryOf,
+  type Project,
+  type Rig,
+} from '../helpers/run-fixtures.js';
+
+const DAY = 86_400_000;
+const BG = 'Keep the face unchanged. Replace the background with a rainy street.';
+const JACKET = 'Keep the face and background unchanged. Change the jacket to a yellow raincoat.';
+const BAG = 'Keep the face and clothing unchanged. Add a brown leather shoulder bag.';
+const HAT = 'Keep the face and clothing unchanged. Add a red wool hat.';
+
+const withBag = recipeYaml([
+  ['background', BG],
+  ['jacket', JACKET, 'save: out/test/final/{source}.{ext}'],
+  ['bag', BAG, 'from: jacket', 'variants: 2', 'save: out/test/bags/{pass}-{variant}.{ext}'],
+]);
+const withoutBag = recipeYaml([
+  ['background', BG],
+  ['jacket', JACKET, 'save: out/test/final/{source}.{ext}'],
+]);
+
+let home: string;
+let cache: string;
+let rig: Rig;
+let project: Project;
+
+beforeAll(async () => {
+  home = await mkdtemp(join(tmpdir(), 'kontext-clean-home-'));
+  await ensureBuilt();
+}, 180_000);
+afterAll(() => rm(home, { recursive: true, force: true }));
+
+beforeEach(async () => {
+  cache = await mkdtemp(join(tmpdir(), 'kontext-clean-cache-'));
+  rig = await startRig();
+  project = await createProject(withBag);
+});
+afterEach(async () => {
+  await rig.close();
+  await project.cleanup();
+  await rm(cache, { recursive: true, force: true });
+});
+
+const env = (): Record<string, string> => cliEnv(home, { KONTEXT_CACHE_DIR: cache });
+const kontext = (args: readonly string[], cwd = project.root) => cli(args, { cwd, env: env() });
+
+/** A run in-process on the rig with this test's cache; returns how many requests it submitted. */
+async function run(p: Project = project): Promise<number> {
+  const before = rig.submits().length;
+  const result = await runIn(p, {}, { rig, env: { KONTEXT_CACHE_DIR: cache } });
+  expect(summaryOf(result).exitCode).toBe(0);
+  return rig.submits().length - before;
+}
+
+/** Path → sha256 of every file under the project's out/, symlinks as their target text. */
+async function outState(root: string): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  for (const d of await readdir(join(root, 'out'), { recursive: true, withFileTypes: true })) {
+    const p = join(d.parentPath, d.name);
+    if (d.isFile()) out.set(p.slice(root.length + 1), await sha256File(p));
+    else if (d.isSymbolicLink()) out.set(p.slice(root.length + 1), 'symlink');
+  }
+  return out;
+}
+
+describe('kontext clean', () => {
+  it('removes exactly the outputs and lock entries of a removed pass; --dry-run changes nothing', async () => {
+    expect(await run()).toBe(4);
+    // Things clean must leave alone: a symlink out of out/ (file and folder), a user's note.
+    const outside = join(project.root, 'outside.png');
+    const outsideDir = join(project.root, 'elsewhere');
+    await writeFile(outside, 'not an output');
+    await mkdir(outsideDir);
+    await writeFile(join(outsideDir, 'keep.png'), 'not an output either');
+    await symlink(outside, join(project.outDir, 'link.png'));
+    await symlink(outsideDir, join(project.outDir, 'linked-dir'));
+    await writeFile(join(project.outDir, 'notes.txt'), 'mine');
+    await project.writeRecipe(withoutBag);
+    const lockBefore = await readFile(project.lockPath, 'utf8');
+    const before = await outState(project.root);
+    const orphans = ['out/test/bag#1.png', 'out/test/bag#2.png', 'out/test/bags/bag-1.png', 'out/test/bags/bag-2.png'];
+    for (const f of orphans) expect(before.has(f), f).toBe(true);
+
+    const dry = await kontext(['clean', 'recipe.yml', '--dry-run']);
+    expect(dry.stderr).toBe('');
+    expect(dry.code).toBe(0);
+    expect(dry.stdout).toContain('would remove lock entry bag#1 (recipe.lock.json)');
+    for (const f of orphans) expect(dry.stdout).toContain(`would remove ${f}\n`);
+    expect(dry.stdout).toContain('would remove empty folder out/test/bags/');
+    expect(dry.stdout).toMatch(/would remove 2 lock entries, 4 files, 1 folder \(nothing changed\)/);
+    expect(await outState(project.root)).toEqual(before);
+    expect(await readFile(project.lockPath, 'utf8')).toBe(lockBefore);
+
+    const json = await kontext(['clean', 'recipe.yml', '--dry-run', '--json']);
+    expect(JSON.parse(json.stdout)).toMatchObject({ dry_run: true, lock_entries: ['bag#1', 'bag#2'], files: orphans });
+
+    const real = await kontext(['clean', 'recipe.yml']);
+    expect(real.code).toBe(0);
+    expect(real.stdout).toContain('removed out/test/bag#2.png\n');
+    expect(real.stdout).toMatch(/clean: removed 2 lock entries, 4 files, 1 folder/);
+    const after = await outState(project.root);
+    const expected = new Map([...before].filter(([p]) => !orphans.includes(p)));
+    expect(after).toEqual(expected); // the rest byte-identical, symlinks and the note included
+    expect(await readFile(outside, 'utf8')).toBe('not an output');
+    expect(await readFile(join(outsideDir, 'keep.png'), 'utf8')).toBe('not an output either');
+    expect(await stat(join(project.outDir, 'bags')).catch(() => null)).toBeNull();
+    const lock = await project.readLock();
+    expect(Object.keys(lock.nodes).sort()).toEqual(['background', 'jacket']);
+    const oldLock = JSON.parse(lockBefore) as typeof lock;
+    expect(lock.nodes['jacket']).toEqual(oldLock.nodes['jacket']);
+    expect(lock.nodes['background']).toEqual(oldLock.nodes['background']);
+
+    expect((await kontext(['clean', 'recipe.yml'])).stdout).toBe('clean: nothing to remove\n');
+    expect(await run()).toBe(0);
+  }, 60_000);
+
+  it('an invalid recipe exits 65, as validate does, and touches nothing', async () => {
+    expect(await run()).toBe(4);
+    const before = await outState(project.root);
+    await project.writeRecipe(`${withoutBag}  - id: x\n    prompt: y\n    from: nowhere\n`);
+    const r = await kontext(['clean', 'recipe.yml']);
+    expect(r.code).toBe(65);
+    expect(r.stderr).toMatch(/^recipe\.yml:\d+:\d+: .*nowhere/m);
+    expect(await outState(project.root)).toEqual(before);
+  }, 60_000);
+});
+
+describe('kontext gc', () => {
+  /** Make every record and blob in the cache look last used `ms` ago. */
+  async function ageCache(ms: number): Promise<void> {
+    const t = (Date.now() - ms) / 1000;
+    for (const sub of ['records', 'blobs']) {
+      for (const d of await readdir(join(cache, sub), { recursive: true, withFileTypes: true }))
+        if (d.isFile()) await utimes(join(d.parentPath, d.name), t, t);
+    }
+  }
+
+  async function cacheFiles(): Promise<string[]> {
+    return (await readdir(cache, { recursive: true, withFileTypes: true }))
+      .filter((d) => d.isFile())
+      .map((d) => join(d.parentPath, d.name))
+      .sort();
+  }
+
+  it('--older-than keeps what the project lock and the journal need; a re-run submits nothing', async () => {
+    expect(await run()).toBe(4);
+    // Another recipe, outside this project, sharing the cache: not protected.
+    const other = await createProject(recipeYaml([['hat', HAT]]), 'other');
+    try {
+      expect(await run(other)).toBe(1);
+      // A request in flight whose input is a cached blob nothing else needs.
+      const store = await openStore(cache);
+      const input = await store.putBlob(Buffer.from('input of a request in flight'));
+      await store.journal.add({
+        key: 'f'.repeat(64),
+        node: 'x',
+        provider: 'emulator',
+        model: 'm',
+        seed: 1,
+        input_sha256: input,
+        request_id: 'req-in-flight',
+        submitted_at: new Date().toISOString(),
+      });
+      await ageCache(40 * DAY);
+      const before = await cacheFiles();
+
+      const dry = await kontext(['gc', '--older-than', '30d', '--dry-run']);
+      expect(dry.code).toBe(0);
+      expect(dry.stdout).toMatch(/^gc --dry-run: would remove 1 record and 1 blob, freeing .* \(nothing changed\)/);
+      expect(await cacheFiles()).toEqual(before);
+
+      const r = await kontext(['gc', '--older-than', '30d', '--json']);
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      const report = JSON.parse(r.stdout) as Record<string, unknown>;
+      expect(report).toMatchObject({
+        dry_run: false,
+        lock_files: [project.lockPath],
+        journal_entries: 1,
+        removed: { records: 1, blobs: 1 },
+      });
+      expect(await store.hasBlob(input)).toBe(true);
+      expect(await store.journal.list()).toHaveLength(1);
+      expect(await run()).toBe(0);
+      expect(await run(other)).toBe(1);
+    } finally {
+      await other.cleanup();
+    }
+  }, 90_000);
+
+  it('--max-size removes the least recently used down to the limit, never what a lock needs', async () => {
+    expect(await run()).toBe(4);
+    const other = await createProject(recipeYaml([['hat', HAT]]), 'other');
+    try {
+      expect(await run(other)).toBe(1);
+      const r = await kontext(['gc', '--max-size', '1B', '--project', project.root]);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(/^gc: removed 1 record and 1 blob, freed /);
+      expect(r.stdout).toContain('still over --max-size');
+      expect(await run()).toBe(0);
+      // Both projects named: nothing of either goes.
+      expect(await run(other)).toBe(1);
+      const both = await kontext(['gc', '--max-size', '1B', '--project', project.root, other.root]);
+      expect(both.stdout).toMatch(/^gc: removed 0 records and 0 blobs/);
+    } finally {
+      await other.cleanup();
+    }
+  }, 90_000);
+
+  it.each([
+    [['gc', '--older-than', '30x']],
+    [['gc', '--older-than', '30']],
+    [['gc', '--max-size', '2 GB']],
+    [['gc', '--max-size', 'lots']],
+    [['gc', '--max-size', '-1GB']],
+    [['gc']],
+    [['gc', '--older-than', '1d', '--project', '/nonexistent/kontext-project']],
+  ])('%j exits 64 with one line', async (args) => {
+    const r = await kontext(args);
+    expect(r.code).toBe(64);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stdout).toBe('');
+  });
+});

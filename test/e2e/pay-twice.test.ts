@@ -1,0 +1,249 @@
+/**
+ * Never pay twice (issue 12), end to end: the BUILT CLI against a standalone emulator whose
+ * request log (`GET /__emulator/requests`) counts every paid submit. The lock and the output
+ * files are the truth: a deleted cache, a teammate's clone, another working directory, a
+ * renamed pass or image, an old project `.kontext/` and old output names all cost nothing;
+ * a glob never feeds the recipe its own `save:` outputs.
+ */
+import { cp, mkdir, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startEmulator, type EmulatorHandle } from '../../src/index.js';
+import { cli, cliEnv, ensureBuilt, type CliResult } from '../helpers/cli-spawn.js';
+import { ASSETS, sha256File } from '../helpers/run-fixtures.js';
+
+let emulator: EmulatorHandle;
+const dirs: string[] = [];
+
+beforeAll(async () => {
+  await ensureBuilt();
+  emulator = await startEmulator({ queueMs: 5, runMs: 10 });
+}, 180_000);
+afterAll(async () => {
+  await emulator.close();
+});
+afterEach(async () => {
+  for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true });
+});
+
+async function tempDir(name: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), `kontext-pay-${name}-`));
+  dirs.push(dir);
+  return dir;
+}
+
+/** Paid submits the emulator received so far (GET /__emulator/requests). */
+async function submits(): Promise<number> {
+  const res = await fetch(`${emulator.origin}/__emulator/requests`);
+  const log = (await res.json()) as { method: string; path: string; internal?: boolean; status?: number }[];
+  return log.filter((e) => e.method === 'POST' && e.path.startsWith('/v1/models/') && !e.internal).length;
+}
+
+/** A user-wide cache under `home` (XDG_CACHE_HOME), the runcomfy provider pointed at the emulator. */
+function envFor(home: string, extra: Record<string, string> = {}): Record<string, string> {
+  return cliEnv(home, {
+    RUNCOMFY_MODEL_API_BASE: emulator.baseUrl,
+    KONTEXT_ALLOW_HOSTS: '127.0.0.1',
+    RUNCOMFY_TOKEN: 'test-token',
+    ...extra,
+  });
+}
+
+/** Run the CLI and return how many submits it paid for. */
+async function paid(args: readonly string[], cwd: string, env: Record<string, string>): Promise<number> {
+  const before = await submits();
+  const r: CliResult = await cli(args, { cwd, env });
+  expect(r.code, `${args.join(' ')}\n${r.stdout}\n${r.stderr}`).toBe(0);
+  return (await submits()) - before;
+}
+
+const CHAIN = `version: 1
+name: chain
+provider: runcomfy
+hosting: { mode: inline }
+sources:
+  photo: assets/portrait-astronaut.jpg
+passes:
+  - id: crop
+    prompt: "Crop the photo to a square around the face"
+  - id: tint
+    prompt: "Tint the whole image blue"
+`;
+
+/** A project folder (a git root) with one image and the chain recipe. */
+async function project(yaml = CHAIN): Promise<string> {
+  const root = await tempDir('proj');
+  await mkdir(join(root, '.git'));
+  await mkdir(join(root, 'assets'));
+  await cp(join(ASSETS, 'portrait-astronaut.jpg'), join(root, 'assets', 'portrait-astronaut.jpg'));
+  await writeFile(join(root, 'recipe.yml'), yaml);
+  return root;
+}
+
+async function files(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
+  return entries
+    .filter((d) => d.isFile())
+    .map((d) => join(d.parentPath, d.name).slice(dir.length + 1))
+    .sort();
+}
+
+interface Lock {
+  nodes: Record<string, { output: string; output_sha256: string; seed: number; key: string }>;
+}
+const readLock = async (root: string): Promise<Lock> =>
+  JSON.parse(await readFile(join(root, 'recipe.lock.json'), 'utf8')) as Lock;
+
+describe('never pay twice (built CLI, counted at the emulator)', () => {
+  it('outputs use URL-safe names; deleting the cache costs nothing; outputs are adopted back', async () => {
+    const root = await project();
+    const home = await tempDir('home');
+    const env = envFor(home);
+    expect(await paid(['run', 'recipe.yml'], root, env)).toBe(2);
+    expect(await files(join(root, 'out'))).toEqual(['chain/crop/photo.png', 'chain/tint/photo.png']);
+    const lock = await readLock(root);
+    expect(lock.nodes['crop']?.output).toBe('out/chain/crop/photo.png');
+    expect(await stat(join(home, '.cache', 'kontext', 'blobs'))).toBeTruthy();
+    expect(await stat(join(root, '.kontext')).catch(() => null)).toBeNull();
+
+    await rm(join(home, '.cache', 'kontext'), { recursive: true });
+    expect(await paid(['run', 'recipe.yml'], root, env)).toBe(0);
+    // The outputs were adopted: deleting them now restores them from the cache, still for free.
+    await rm(join(root, 'out'), { recursive: true });
+    expect(await paid(['run', 'recipe.yml'], root, env)).toBe(0);
+    expect(await sha256File(join(root, 'out/chain/tint/photo.png'))).toBe(lock.nodes['tint']?.output_sha256);
+    expect(await readLock(root)).toEqual(lock);
+  });
+
+  it('a teammate clone (recipe + lock + outputs, fresh empty cache) and a moved folder cost nothing', async () => {
+    const root = await project();
+    expect(await paid(['run', 'recipe.yml'], root, envFor(await tempDir('home')))).toBe(2);
+    const clone = join(await tempDir('clone'), 'moved-here');
+    await cp(root, clone, { recursive: true });
+    await rm(root, { recursive: true });
+    expect(await paid(['run', 'recipe.yml'], clone, envFor(await tempDir('teammate')))).toBe(0);
+  });
+
+  it('one cache per user: another working directory outside git finds it (KONTEXT_CACHE_DIR too)', async () => {
+    const parent = await tempDir('nogit');
+    const root = join(parent, 'proj');
+    await cp(await project(), root, { recursive: true });
+    await rm(join(root, '.git'), { recursive: true });
+    const home = await tempDir('home');
+    expect(await paid(['run', 'recipe.yml'], root, envFor(home))).toBe(2);
+    await rm(join(root, 'out'), { recursive: true });
+    expect(await paid(['run', 'proj/recipe.yml'], parent, envFor(home))).toBe(0);
+    expect(await files(join(root, 'out'))).toEqual(['chain/crop/photo.png', 'chain/tint/photo.png']);
+    // An explicit KONTEXT_CACHE_DIR is just another store: empty here, so the lock+files are adopted into it.
+    const other = join(await tempDir('explicit'), 'store');
+    expect(await paid(['run', 'proj/recipe.yml'], parent, envFor(home, { KONTEXT_CACHE_DIR: other }))).toBe(0);
+    expect((await files(join(other, 'records'))).length).toBe(2);
+  });
+
+  it('a glob never feeds back its own save: outputs (2, 0, 0 submits); validate refuses the overlap', async () => {
+    const yaml = `version: 1
+name: feedback
+provider: runcomfy
+hosting: { mode: inline }
+sources:
+  photos: "photos/**/*.{jpg,png}"
+passes:
+  - id: crop
+    prompt: "Crop the photo to a square"
+    save: photos/final/{source}.{ext}
+`;
+    const root = await project(yaml);
+    await mkdir(join(root, 'photos'));
+    await cp(join(ASSETS, 'portrait-astronaut.jpg'), join(root, 'photos', 'a.jpg'));
+    await cp(join(ASSETS, 'portrait-astronaut.jpg'), join(root, 'photos', 'b.jpg'));
+    const env = envFor(await tempDir('home'));
+    expect(await paid(['run', 'recipe.yml'], root, env)).toBe(2);
+    expect(await files(join(root, 'photos', 'final'))).toEqual(['a.png', 'b.png']);
+    expect(await paid(['run', 'recipe.yml'], root, env)).toBe(0);
+    expect(await paid(['run', 'recipe.yml'], root, env)).toBe(0);
+    expect(Object.keys((await readLock(root)).nodes).sort()).toEqual(['crop@a', 'crop@b']);
+
+    const v = await cli(['validate', 'recipe.yml'], { cwd: root, env });
+    expect(v.code).toBe(65);
+    expect(v.stderr).toMatch(/recipe\.yml:10:11: .*save path "photos\/final\/\{source\}\.\{ext\}" is matched by/);
+    expect(v.stderr).toContain('recipe.yml:6:11');
+  });
+
+  it('renaming a pass or an image file is free: seeds follow content', async () => {
+    const yaml = `version: 1
+name: ren
+provider: runcomfy
+hosting: { mode: inline }
+sources:
+  photos: "photos/*.jpg"
+passes:
+  - id: crop
+    prompt: "Crop the photo to a square"
+  - id: tint
+    prompt: "Tint the whole image blue"
+`;
+    const root = await project(yaml);
+    await mkdir(join(root, 'photos'));
+    await cp(join(ASSETS, 'portrait-astronaut.jpg'), join(root, 'photos', 'a.jpg'));
+    const env = envFor(await tempDir('home'));
+    expect(await paid(['run', 'recipe.yml'], root, env)).toBe(2);
+    const before = await readLock(root);
+
+    await writeFile(join(root, 'recipe.yml'), yaml.replace('id: crop', 'id: square'));
+    expect(await paid(['run', 'recipe.yml'], root, env)).toBe(0);
+    const renamed = await readLock(root);
+    expect(renamed.nodes['square@a']?.seed).toBe(before.nodes['crop@a']?.seed);
+    expect(renamed.nodes['tint@a']?.key).toBe(before.nodes['tint@a']?.key);
+
+    await rename(join(root, 'photos', 'a.jpg'), join(root, 'photos', 'portrait.jpg'));
+    expect(await paid(['run', 'recipe.yml'], root, env)).toBe(0);
+    const moved = await readLock(root);
+    expect(moved.nodes['tint@portrait']?.key).toBe(before.nodes['tint@a']?.key);
+
+    // Renamed with an empty cache too (another user): the orphan entries' files are adopted.
+    await writeFile(join(root, 'recipe.yml'), yaml.replace('id: tint', 'id: blue'));
+    const home2 = await tempDir('home2');
+    expect(await paid(['run', 'recipe.yml'], root, envFor(home2))).toBe(0);
+  });
+
+  it('an old project .kontext/ and old output names migrate without paying', async () => {
+    const root = await project();
+    const env = envFor(await tempDir('home'));
+    // Produce an old-style project: the store at <project>/.kontext, outputs at <out>/<node-id>.<ext>.
+    expect(await paid(['run', 'recipe.yml'], root, { ...env, KONTEXT_CACHE_DIR: join(root, '.kontext') })).toBe(2);
+    const lock = await readLock(root);
+    for (const [id, e] of Object.entries(lock.nodes)) {
+      const legacy = `out/chain/${id}.png`;
+      await rename(join(root, e.output), join(root, legacy));
+      e.output = legacy;
+    }
+    await rm(join(root, 'out', 'chain', 'crop'), { recursive: true });
+    await rm(join(root, 'out', 'chain', 'tint'), { recursive: true });
+    await writeFile(join(root, 'recipe.lock.json'), `${JSON.stringify(lock, null, 2)}\n`);
+
+    const r = await cli(['run', 'recipe.yml'], { cwd: root, env });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout + r.stderr).toMatch(/moved the old project cache/);
+    expect(await stat(join(root, '.kontext')).catch(() => null)).toBeNull();
+    expect(await files(join(root, 'out'))).toEqual(['chain/crop/photo.png', 'chain/tint/photo.png']);
+    const after = await readLock(root);
+    expect(after.nodes['crop']?.output).toBe('out/chain/crop/photo.png');
+    expect(after.nodes['crop']?.key).toBe(lock.nodes['crop']?.key);
+    expect(await paid(['run', 'recipe.yml'], root, env)).toBe(0);
+  });
+
+  it('old output names migrate with an empty cache too (adopted from the old path, then moved)', async () => {
+    const root = await project();
+    const env = envFor(await tempDir('home'));
+    expect(await paid(['run', 'recipe.yml'], root, env)).toBe(2);
+    const lock = await readLock(root);
+    for (const [id, e] of Object.entries(lock.nodes)) {
+      await rename(join(root, e.output), join(root, `out/chain/${id}.png`));
+      e.output = `out/chain/${id}.png`;
+    }
+    await writeFile(join(root, 'recipe.lock.json'), `${JSON.stringify(lock, null, 2)}\n`);
+    expect(await paid(['run', 'recipe.yml'], root, envFor(await tempDir('fresh')))).toBe(0);
+    expect(await files(join(root, 'out'))).toEqual(['chain/crop/photo.png', 'chain/tint/photo.png']);
+  });
+});

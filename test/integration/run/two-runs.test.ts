@@ -1,0 +1,167 @@
+/**
+ * Two runs at once, as real CLI processes against one standalone emulator:
+ * - the same recipe twice (random seeds, fixed seeds): the second waits for the first (and says
+ *   so), total paid == node count, no key accepted twice, out/ matches the lock afterwards;
+ * - two recipes with the same passes sharing a store: each key is paid once (the per-key claim);
+ * - a run lock left by a killed run is taken over; an out/ file of the right size but other
+ *   bytes is restored from the cache.
+ */
+import { copyFile, readFile, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startEmulator, type EmulatorHandle } from '../../../src/index.js';
+import type { RequestLogEntry } from '../../../src/emulator/index.js';
+import { cliEnv, ensureBuilt, spawnCli, type CliChild } from '../../helpers/cli-spawn.js';
+import {
+  createProject,
+  eventsOf,
+  lockMatchesFiles,
+  recipeYaml,
+  runIn,
+  sha256File,
+  summaryOf,
+  until,
+  type Project,
+} from '../../helpers/run-fixtures.js';
+
+let emulator: EmulatorHandle | undefined;
+let project: Project | undefined;
+const children: CliChild[] = [];
+
+beforeAll(ensureBuilt, 180_000);
+afterEach(async () => {
+  for (const c of children.splice(0))
+    if (c.child.exitCode === null && c.child.signalCode === null) c.child.kill('SIGKILL');
+  await emulator?.close();
+  await project?.cleanup();
+  emulator = undefined;
+  project = undefined;
+});
+
+function passes(fixedSeeds: boolean): [string, string, ...string[]][] {
+  const seed = (n: number): string[] => (fixedSeeds ? [`seed: ${n}`] : []);
+  return [
+    ['a1', 'Keep the face unchanged. Make the sky orange.', 'from: photo', ...seed(11)],
+    ['a2', 'Keep the face unchanged. Add a red scarf.', 'from: photo', ...seed(12)],
+    ['a3', 'Keep the face unchanged. Add round glasses.', 'from: photo', ...seed(13)],
+    ['b1', 'Keep everything else unchanged. Add falling snow.', 'from: a1', ...seed(14)],
+    ['b2', 'Keep everything else unchanged. Add falling rain.', 'from: a2', ...seed(15)],
+  ];
+}
+
+function recipe(fixedSeeds: boolean, name = 'test'): string {
+  return recipeYaml(passes(fixedSeeds), ['hosting: { mode: inline }'])
+    .replace('provider: emulator', 'provider: runcomfy')
+    .replace('name: test', `name: ${name}`);
+}
+
+const envFor = (e: EmulatorHandle): Record<string, string> => ({
+  RUNCOMFY_MODEL_API_BASE: e.baseUrl,
+  KONTEXT_ALLOW_HOSTS: '127.0.0.1',
+  RUNCOMFY_TOKEN: 'test-token',
+});
+
+function spawnRun(p: Project, recipePath: string, env: Record<string, string>): CliChild {
+  const child = spawnCli(['run', recipePath, '-j', '4'], { cwd: p.root, env: cliEnv(p.root, env) });
+  children.push(child);
+  return child;
+}
+
+/** Accepted submits per (prompt, input, seed). */
+function acceptedByBody(log: readonly RequestLogEntry[]): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const e of log) {
+    if (e.internal || e.method !== 'POST' || !e.path.startsWith('/v1/models/') || e.status !== 200) continue;
+    const b = e.body ?? {};
+    const k = JSON.stringify([b['prompt'], b['image_url'], b['seed']]);
+    out.set(k, (out.get(k) ?? 0) + 1);
+  }
+  return out;
+}
+
+describe('two runs at once', () => {
+  for (const fixedSeeds of [false, true]) {
+    it(`same recipe twice (${fixedSeeds ? 'fixed' : 'random'} seeds): one payment per node, out/ = lock`, async () => {
+      emulator = await startEmulator({ queueMs: 20, runMs: 300 });
+      project = await createProject(recipe(fixedSeeds));
+      const env = envFor(emulator);
+      const first = spawnRun(project, project.recipe, env);
+      const second = spawnRun(project, project.recipe, env);
+      const [r1, r2] = await Promise.all([first.done, second.done]);
+      expect([r1.code, r2.code], first.output() + second.output()).toEqual([0, 0]);
+      expect(first.output() + second.output()).toMatch(/waiting for another kontext run \(pid \d+\) on /);
+      const accepted = acceptedByBody(emulator.requestLog());
+      expect([...accepted.values()].reduce((a, b) => a + b, 0)).toBe(passes(fixedSeeds).length);
+      expect([...accepted.values()].every((n) => n === 1)).toBe(true);
+      expect(Object.keys((await project.readLock()).nodes)).toHaveLength(passes(fixedSeeds).length);
+      expect((await lockMatchesFiles(project)).every((r) => r.ok)).toBe(true);
+    }, 60_000);
+  }
+
+  it('two recipes with the same passes sharing a store: each key is paid for once', async () => {
+    emulator = await startEmulator({ queueMs: 20, runMs: 300 });
+    project = await createProject(recipe(true));
+    const other = join(project.root, 'other.yml');
+    await writeFile(other, recipe(true, 'other'));
+    const env = envFor(emulator);
+    const [r1, r2] = await Promise.all([
+      spawnRun(project, project.recipe, env).done,
+      spawnRun(project, other, env).done,
+    ]);
+    expect([r1.code, r2.code], r1.stderr + r2.stderr).toEqual([0, 0]);
+    const accepted = acceptedByBody(emulator.requestLog());
+    expect([...accepted.values()].every((n) => n === 1)).toBe(true);
+    expect(accepted.size).toBe(passes(true).length);
+    expect((await lockMatchesFiles(project)).every((r) => r.ok)).toBe(true);
+    for (const id of ['a1', 'b2'])
+      expect(await sha256File(join(project.root, 'out', 'other', `${id}.png`))).toBe(
+        await sha256File(join(project.outDir, `${id}.png`)),
+      );
+  }, 60_000);
+
+  it('a run lock left by a killed run is taken over', async () => {
+    emulator = await startEmulator({ queueMs: 20, runMs: 5_000 });
+    project = await createProject(recipe(true));
+    const env = envFor(emulator);
+    const child = spawnRun(project, project.recipe, env);
+    const lck = `${project.lockPath}.run.lck`;
+    await until(async () => (await stat(lck).catch(() => null)) !== null, 20_000, 'the run lock', child.output);
+    expect(JSON.parse(await readFile(lck, 'utf8'))).toMatchObject({ pid: child.child.pid });
+    child.child.kill('SIGKILL');
+    await child.done;
+    emulator.setScenario({ run_ms: 20 });
+    const rerun = await runIn(project, { jobs: 4 }, { env });
+    expect(summaryOf(rerun).exitCode).toBe(0);
+    expect(eventsOf(rerun.events, 'warning').some((w) => w.message.startsWith('waiting for another'))).toBe(false);
+    expect((await lockMatchesFiles(project)).every((r) => r.ok)).toBe(true);
+    expect(await stat(lck).catch(() => null)).toBeNull();
+  }, 60_000);
+
+  it('an out/ file of the right size but other bytes is restored from the cache, with no request', async () => {
+    emulator = await startEmulator({ queueMs: 5, runMs: 10 });
+    project = await createProject(recipe(true));
+    const env = envFor(emulator);
+    expect(summaryOf(await runIn(project, { jobs: 4 }, { env })).exitCode).toBe(0);
+    const out = join(project.outDir, 'b1.png');
+    const good = await sha256File(out);
+    const backup = join(project.root, 'b1.bak');
+    await copyFile(out, backup);
+    const bytes = await readFile(out);
+    bytes[bytes.length >> 1] = (bytes[bytes.length >> 1] ?? 0) ^ 0xff; // same size, other content
+    await writeFile(out, bytes);
+    const before = emulator.requestLog().length;
+    const rerun = await runIn(project, { jobs: 4 }, { env });
+    expect(summaryOf(rerun)).toMatchObject({ exitCode: 0, submitted: 0 });
+    expect(eventsOf(rerun.events, 'node-cached').find((e) => e.node === 'b1')?.restored).toBe(true);
+    expect(await sha256File(out)).toBe(good);
+    expect(
+      emulator
+        .requestLog()
+        .slice(before)
+        .filter((e) => !e.internal && e.method === 'POST'),
+    ).toEqual([]);
+    // A no-op re-run leaves every file alone.
+    const noop = await runIn(project, { jobs: 4 }, { env });
+    expect(eventsOf(noop.events, 'node-cached').every((e) => !e.restored)).toBe(true);
+  }, 60_000);
+});

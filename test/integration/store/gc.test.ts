@@ -1,0 +1,267 @@
+/**
+ * `gcStore` on a real cache dir: what a lock file or the journal needs survives, age and size
+ * limits remove the rest (least recently used first), a record never outlives its blob, temp
+ * files are never touched, and a cache hit marks its entry as used.
+ */
+import { createHash } from 'node:crypto';
+import { mkdtemp, readdir, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { gcStore, type GcOptions } from '../../../src/store/gc.js';
+import { openStore, updateLock, type LockEntry, type RunRecord, type Store } from '../../../src/store/index.js';
+
+const DAY = 86_400_000;
+const sha = (s: string | Uint8Array): string => createHash('sha256').update(s).digest('hex');
+let dir: string;
+let store: Store;
+let lockFile: string;
+const now = Date.now();
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'kontext-gc-'));
+  store = await openStore(join(dir, 'cache'));
+  lockFile = join(dir, 'recipe.lock.json');
+});
+afterEach(() => rm(dir, { recursive: true, force: true }));
+
+interface Entry {
+  readonly key: string;
+  readonly blob: string;
+  readonly recordPath: string;
+  readonly blobPath: string;
+}
+
+/** A record named `name` whose output blob holds `size` bytes (or the given bytes). */
+async function put(name: string, size: number, bytes?: Uint8Array): Promise<Entry> {
+  const blob = await store.putBlob(bytes ?? Buffer.alloc(size, name));
+  const key = sha(`key:${name}`);
+  const rec: RunRecord = {
+    key,
+    node: name,
+    provider: 'emulator',
+    model: 'm',
+    seed: 1,
+    input_sha256: sha(`in:${name}`),
+    output_sha256: blob,
+    media_type: 'image/png',
+    ext: 'png',
+    request_id: `req-${name}`,
+    finished_at: '2025-01-01T00:00:00.000Z',
+  };
+  await store.putRecord(rec);
+  return {
+    key,
+    blob,
+    recordPath: join(store.root, 'records', key.slice(0, 2), `${key}.json`),
+    blobPath: store.blobPath(blob),
+  };
+}
+
+async function age(paths: readonly string[], ms: number): Promise<void> {
+  const t = (now - ms) / 1000;
+  for (const p of paths) await utimes(p, t, t);
+}
+
+async function lockOn(entries: Record<string, { key: string; output: string; input: string }>): Promise<void> {
+  await updateLock(lockFile, (nodes) => {
+    for (const [id, e] of Object.entries(entries)) {
+      const entry: LockEntry = {
+        seed: 1,
+        key: e.key,
+        input_sha256: e.input,
+        output_sha256: e.output,
+        output: `out/${id}.png`,
+        provider: 'emulator',
+        model: 'm',
+        request_id: `req-${id}`,
+        finished_at: '2025-01-01T00:00:00.000Z',
+      };
+      nodes[id] = entry;
+    }
+  });
+}
+
+async function exists(path: string): Promise<boolean> {
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
+}
+
+/** Every file under the cache with its mtime: a dry run must leave this unchanged. */
+async function snapshot(): Promise<string[]> {
+  const out: string[] = [];
+  for (const d of await readdir(store.root, { recursive: true, withFileTypes: true })) {
+    if (!d.isFile()) continue;
+    const p = join(d.parentPath, d.name);
+    out.push(`${p} ${(await stat(p)).mtimeMs}`);
+  }
+  return out.sort();
+}
+
+/** No remaining record points to a missing blob. */
+async function noDanglingRecords(): Promise<void> {
+  for (const d of await readdir(join(store.root, 'records'), { recursive: true, withFileTypes: true })) {
+    if (!d.isFile() || !d.name.endsWith('.json') || d.name.startsWith('.')) continue;
+    const rec = await store.getRecord(d.name.slice(0, -5));
+    expect(rec, `record ${d.name} lost its blob`).not.toBeNull();
+  }
+}
+
+const gc = (options: Partial<GcOptions>) => gcStore(store.root, { lockFiles: [lockFile], now: () => now, ...options });
+
+describe('gcStore', () => {
+  it('by age: removes what is old and unneeded; keeps locked, journaled, recent and in-progress data', async () => {
+    const locked = await put('locked', 100);
+    const input = await store.putBlob(Buffer.from('an upstream output the lock names as input'));
+    const stale = await put('stale', 200);
+    const recent = await put('recent', 300);
+    // A blob shared by a locked record and an unlocked one: the unlocked record goes, the blob stays.
+    const sharedBytes = Buffer.alloc(50, 's');
+    const sharedLocked = await put('shared-locked', 0, sharedBytes);
+    const sharedOld = await put('shared-old', 0, sharedBytes);
+    const orphan = await store.putBlob(Buffer.from('a blob no record uses'));
+    // In flight: a journal entry whose record does not exist yet, and whose input is a cached blob.
+    const journalInput = await store.putBlob(Buffer.from('input of a request in flight'));
+    const inFlightKey = sha('key:in-flight');
+    await store.journal.add({
+      key: inFlightKey,
+      node: 'in-flight',
+      provider: 'emulator',
+      model: 'm',
+      seed: 1,
+      input_sha256: journalInput,
+      request_id: 'req-x',
+      submitted_at: new Date(now - 40 * DAY).toISOString(),
+    });
+    // A journaled request that did get its record (crash before the journal entry was removed).
+    const journaled = await put('journaled', 70);
+    await store.journal.add({
+      key: journaled.key,
+      node: 'journaled',
+      provider: 'emulator',
+      model: 'm',
+      seed: 1,
+      input_sha256: sha('in:journaled'),
+      request_id: 'req-journaled',
+      submitted_at: new Date(now - 40 * DAY).toISOString(),
+    });
+    await lockOn({
+      locked: { key: locked.key, output: locked.blob, input },
+      'shared-locked': { key: sharedLocked.key, output: sharedLocked.blob, input: sha('a source file') },
+    });
+    // Temp files: a download in progress and an atomic-write sibling; both old, both untouchable.
+    const download = join(store.root, 'tmp', 'dl.abc-1.tmp');
+    const sibling = join(store.root, 'blobs', stale.blob.slice(0, 2), `.${stale.blob}.abc-2.tmp`);
+    await writeFile(download, 'partial');
+    await writeFile(sibling, 'partial');
+    const everything = [locked, stale, sharedLocked, sharedOld, journaled].flatMap((e) => [e.recordPath, e.blobPath]);
+    await age(
+      [...everything, store.blobPath(input), store.blobPath(orphan), store.blobPath(journalInput), download, sibling],
+      40 * DAY,
+    );
+    await age([recent.recordPath, recent.blobPath], 2 * DAY);
+
+    const report = await gc({ olderThanMs: 30 * DAY });
+
+    for (const p of [locked.recordPath, locked.blobPath, store.blobPath(input), recent.recordPath, recent.blobPath])
+      expect(await exists(p), p).toBe(true);
+    for (const p of [sharedLocked.recordPath, sharedLocked.blobPath, journaled.recordPath, journaled.blobPath])
+      expect(await exists(p), p).toBe(true);
+    expect(await exists(store.blobPath(journalInput))).toBe(true);
+    expect(await store.journal.list()).toHaveLength(2);
+    for (const p of [stale.recordPath, stale.blobPath, sharedOld.recordPath, store.blobPath(orphan)])
+      expect(await exists(p), p).toBe(false);
+    expect(await exists(download)).toBe(true);
+    expect(await exists(sibling)).toBe(true);
+    await noDanglingRecords();
+    expect(report.removed).toEqual({ records: 2, blobs: 2, bytes: expect.any(Number) });
+    expect(report.journalEntries).toBe(2);
+    expect(report.overLimit).toBe(false);
+    expect(report.after.bytes).toBe(report.before.bytes - report.removed.bytes);
+  });
+
+  it('--dry-run reports the same and changes nothing', async () => {
+    const a = await put('a', 100);
+    const b = await put('b', 100);
+    await age([a.recordPath, a.blobPath, b.recordPath, b.blobPath], 40 * DAY);
+    await lockOn({ a: { key: a.key, output: a.blob, input: sha('src') } });
+    const before = await snapshot();
+    const dry = await gc({ olderThanMs: 30 * DAY, dryRun: true });
+    expect(await snapshot()).toEqual(before);
+    expect(await exists(join(store.root, 'gc.lck'))).toBe(false);
+    const real = await gc({ olderThanMs: 30 * DAY });
+    expect({ ...dry, dryRun: false }).toEqual(real);
+    expect(real.removed.records).toBe(1);
+    expect(await exists(b.blobPath)).toBe(false);
+  });
+
+  it('by size: least recently used first, down to the limit; protected data may leave it over', async () => {
+    const entries: Entry[] = [];
+    for (let i = 0; i < 5; i++) entries.push(await put(`e${i}`, 1000));
+    // e0 is the oldest ... e4 the newest; e1 is locked.
+    for (const [i, e] of entries.entries()) await age([e.recordPath, e.blobPath], (10 - i) * DAY);
+    const [e0, e1, e2, e3, e4] = entries as [Entry, Entry, Entry, Entry, Entry];
+    await lockOn({ e1: { key: e1.key, output: e1.blob, input: sha('src') } });
+    const recordBytes = (await stat(e0.recordPath)).size;
+    // Room for three entries: e0 and e2 go (oldest unprotected), e1 (locked), e3 and e4 stay.
+    const report = await gc({ maxBytes: 3 * (1000 + recordBytes) + 10 });
+    expect(await exists(e0.blobPath)).toBe(false);
+    expect(await exists(e2.blobPath)).toBe(false);
+    for (const e of [e1, e3, e4]) expect(await exists(e.blobPath)).toBe(true);
+    expect(report.removed.records).toBe(2);
+    expect(report.overLimit).toBe(false);
+    await noDanglingRecords();
+
+    // Below what the lock needs: everything unprotected goes and it says it is still over.
+    const tight = await gc({ maxBytes: 10 });
+    expect(tight.overLimit).toBe(true);
+    expect(await exists(e1.blobPath)).toBe(true);
+    expect(await exists(e1.recordPath)).toBe(true);
+    expect(await exists(e4.blobPath)).toBe(false);
+    expect(tight.after.records).toBe(1);
+  });
+
+  it('both limits: age first, then size', async () => {
+    const old = await put('old', 1000);
+    const mid = await put('mid', 1000);
+    const fresh = await put('fresh', 1000);
+    await age([old.recordPath, old.blobPath], 40 * DAY);
+    await age([mid.recordPath, mid.blobPath], 5 * DAY);
+    await lockOn({});
+    const report = await gc({ olderThanMs: 30 * DAY, maxBytes: 1500 });
+    expect(await exists(old.blobPath)).toBe(false);
+    expect(await exists(mid.blobPath)).toBe(false);
+    expect(await exists(fresh.blobPath)).toBe(true);
+    expect(report.removed.records).toBe(2);
+  });
+
+  it('a cache hit marks the record and its blob as used, so age counts from the last use', async () => {
+    const e = await put('hit', 100);
+    await age([e.recordPath, e.blobPath], 40 * DAY);
+    expect(await store.getRecord(e.key)).not.toBeNull();
+    for (const p of [e.recordPath, e.blobPath]) expect((await stat(p)).mtimeMs).toBeGreaterThan(now - DAY);
+    await lockOn({});
+    expect((await gc({ olderThanMs: 30 * DAY })).removed.records).toBe(0);
+    // Storing bytes that are already there is a use of that blob too.
+    await age([e.blobPath], 40 * DAY);
+    await store.putBlob(Buffer.alloc(100, 'hit'));
+    expect((await stat(e.blobPath)).mtimeMs).toBeGreaterThan(now - DAY);
+  });
+
+  it('a lock file that cannot be read stops gc before anything is removed (exit 65)', async () => {
+    const e = await put('x', 100);
+    await age([e.recordPath, e.blobPath], 40 * DAY);
+    await writeFile(lockFile, '{"version": 1, "nodes": {<<<<<<< HEAD\n');
+    await expect(gc({ olderThanMs: 0 })).rejects.toMatchObject({ code: 'E_LOCK_INVALID', exitCode: 65 });
+    expect(await exists(e.blobPath)).toBe(true);
+  });
+
+  it('a missing cache dir is an empty one and is not created', async () => {
+    const missing = join(dir, 'nope');
+    const report = await gcStore(missing, { lockFiles: [], now: () => now, maxBytes: 0 });
+    expect(report.before).toEqual({ records: 0, blobs: 0, bytes: 0 });
+    expect(await exists(missing)).toBe(false);
+  });
+});
