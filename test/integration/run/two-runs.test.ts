@@ -137,7 +137,7 @@ describe('two runs at once', () => {
     expect(await stat(lck).catch(() => null)).toBeNull();
   }, 60_000);
 
-  it('an out/ file of the right size but other bytes is a hand edit: kept (exit 65); --overwrite restores it', async () => {
+  it('a same-size out/ file with other bytes is a hand edit: kept (exit 65); --overwrite restores it', async () => {
     emulator = await startEmulator({ queueMs: 5, runMs: 10 });
     project = await createProject(recipe(true));
     const env = envFor(emulator);
