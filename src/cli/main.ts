@@ -10,6 +10,7 @@ import { InterruptedError } from '../index.js';
 import { withTestHooks } from './test-hooks.js';
 import { wantsColor, type CliContext } from './context.js';
 import { renderError, secretsFromEnv } from './render-error.js';
+import { BARE, collectSelection } from './selection-values.js';
 import { VERSION } from './version.js';
 
 type Proc = Pick<NodeJS.Process, 'on' | 'off' | 'exit'>;
@@ -130,7 +131,7 @@ function planCommand(choose: (a: Action) => void): Command {
 function runCommand(choose: (a: Action) => void): Command {
   return new Command('run')
     .description('run recipes: only what changed is submitted; results go to out/ and the lock file')
-    .argument('<recipe...>', 'recipe files')
+    .argument('[recipe...]', 'recipe files')
     .option('-j, --jobs <n>', 'concurrent remote requests', '4')
     .addOption(new Option('--provider <name>', 'override the recipe provider').choices(['runcomfy', 'emulator']))
     .addOption(new Option('--hosting <mode>', 'how local images reach the API').choices(['inline', 's3', 'command']))
@@ -141,10 +142,19 @@ function runCommand(choose: (a: Action) => void): Command {
     .addOption(new Option('--trust-hosting-command', 'old name of --trust-recipe-hosting').hideHelp())
     .option('--dry-run', 'show the plan with each node state and the billable requests; submit nothing')
     .option('--explain', 'say why each node will run')
-    .option('--only <pass...>', 'run only these passes (and what they need)')
-    .option('--force [pass...]', 'ignore the cache for these passes (all when none named)')
-    .option('--reseed [pass...]', 'draw new seeds for these passes (all when none named)')
+    .option('--only <nodes>', 'run only these nodes (and what they need, from cache when up to date)', collectSelection)
+    .addOption(
+      new Option('--force [nodes]', 'ignore the cache for just these nodes (alone: the --only nodes, else all)')
+        .preset(BARE)
+        .argParser(collectSelection),
+    )
+    .addOption(
+      new Option('--reseed [nodes]', 'draw new seeds for just these nodes (alone: the --only nodes, else all)')
+        .preset(BARE)
+        .argParser(collectSelection),
+    )
     .option('--keep-going', 'after a failure, run everything not downstream of it')
+    .option('--overwrite', 'replace outputs changed by hand (by default they are kept and the node fails)')
     .option('--resubmit-uncertain', 'submit again nodes an interrupted run may already have paid for (same seed)')
     .option('--watch', 'keep running: re-run what changes when the recipe or its sources change')
     .option('--json', 'print one JSON event per line (NDJSON)')

@@ -22,27 +22,3 @@ export function numberOption(name: string, value: unknown, min: number, max = Nu
   }
   return n;
 }
-
-/**
- * A `[pass...]` option: `true` when given with no names (meaning "all"), a list when names
- * follow, `undefined` when absent.
- */
-export function passListOption(value: unknown): readonly string[] | 'all' | undefined {
-  if (value === undefined || value === false) return undefined;
-  if (value === true) return 'all';
-  if (Array.isArray(value)) return value.length === 0 ? 'all' : value.map(String);
-  return [String(value)];
-}
-
-const RECIPE_FILE = /\.(ya?ml)$/i;
-
-/**
- * Variadic options swallow following words, so `kontext run --force recipe.yml` would read
- * the recipe as a pass name. Recipe files are recognisable by extension: move them back.
- */
-export function splitRecipesFromPassList(value: unknown, recipes: string[]): unknown {
-  if (!Array.isArray(value)) return value;
-  const passes = value.filter((v) => !RECIPE_FILE.test(String(v)));
-  for (const v of value) if (RECIPE_FILE.test(String(v))) recipes.push(String(v));
-  return passes.length === 0 ? true : passes;
-}

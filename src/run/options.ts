@@ -11,7 +11,10 @@ import type { RunEvent } from './events.js';
 import type { Executed } from './execute.js';
 import type { LockWriter } from './lock-writer.js';
 
-/** A pass selection flag: `'all'`, a list of pass ids, or absent. */
+/**
+ * A selection flag: `'all'`, a list of node patterns (`pass`, `pass@inst-*`, `pass#2`; see
+ * selection.ts), or absent. Once prepared (prepare.ts), the run layer sees node ids.
+ */
 export type PassSelection = readonly string[] | 'all' | undefined;
 
 export interface RunOptions {
@@ -19,12 +22,14 @@ export interface RunOptions {
   readonly jobs: number;
   /** Compute states and the billable count; submit nothing. */
   readonly dryRun?: boolean | undefined;
-  /** Run only these passes, plus the passes they need. */
+  /** Run only the nodes these patterns match, plus what they need (taken from the cache when up to date). */
   readonly only?: readonly string[] | undefined;
-  /** Ignore the cache for these passes. */
+  /** Ignore the cache for the nodes these patterns match (`'all'`: the `--only` targets, else every node). */
   readonly force?: PassSelection;
-  /** Draw new seeds for these passes. */
+  /** Draw new seeds for the nodes these patterns match (`'all'` as for `force`). */
   readonly reseed?: PassSelection;
+  /** Replace outputs and `save:` copies changed by hand (or not written by kontext); default: refuse */
+  readonly overwrite?: boolean | undefined;
   /** After a failure, keep running everything not downstream of it. */
   readonly keepGoing?: boolean | undefined;
   /** Abort before submitting when billable requests × price exceed this. */
@@ -91,8 +96,8 @@ export interface WriteSections {
   run<T>(section: () => Promise<T>): Promise<T>;
 }
 
-/** True when `pass` is selected by a `[pass...]` flag. */
-export function selects(selection: PassSelection, pass: string): boolean {
+/** True when the node `id` is selected by a resolved selection (node ids, see selection.ts). */
+export function selects(selection: PassSelection, id: string): boolean {
   if (selection === undefined) return false;
-  return selection === 'all' || selection.includes(pass);
+  return selection === 'all' || selection.includes(id);
 }

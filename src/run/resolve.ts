@@ -98,7 +98,7 @@ async function resolveOne(
     journaled: deps.journalSeeds?.get(node.id),
     session: deps.sessionSeeds?.get(node.id),
   });
-  const forced = selects(options.force, node.pass);
+  const forced = selects(options.force, node.id);
   const key = inputSha === null ? null : keyFor(node, deps.providerName, inputSha, seed);
   let record = key !== null && !forced ? await deps.store.getRecord(key) : null;
   const truth = locked ?? inherited;

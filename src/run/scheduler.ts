@@ -20,6 +20,7 @@ import { lockEntryFor, LockWriter } from './lock-writer.js';
 import { keyFor, requestShaFor } from './node-request.js';
 import type { InflightRequests, RunDeps, RunOptions } from './options.js';
 import { writeOutputs } from './outputs.js';
+import { checkTargets, isHandEdited, lockedTargets, outputTargets } from './hand-edits.js';
 import { deferred } from '../util/deferred.js';
 import { beginRun, endRun, UncertainSubmitError, UNCERTAIN_CODE } from './submit-claim.js';
 import type { NodeOutcome, RunCounts, RunSummary } from './outcome.js';
@@ -172,6 +173,8 @@ class Scheduler {
     }
     const halted = this.#halted();
     if (halted) return this.#skip(node, halted);
+    // A hand-edited output is refused before anything is paid for (hand-edits.ts).
+    await this.#checkOutputs(node, lockedTargets(node, this.prepared.lock.nodes[node.id], this.deps.lockPath));
     return this.#remote(state, { node, key, seed: state.seed, forced: state.forced, inputSha, upstream });
   }
 
@@ -206,6 +209,8 @@ class Scheduler {
       const done = await step.finished;
       let recorded: Promise<void> | null = null;
       const outcome = await this.#commit(node, async () => {
+        const targets = outputTargets(this.prepared.plan.recipe.outDir, node, done.record.ext);
+        await this.#checkOutputs(node, targets, done.record.output_sha256);
         const { output } = await writeOutputs(this.deps.store.blobPath(done.record.output_sha256), {
           outDir: this.prepared.plan.recipe.outDir,
           node,
@@ -302,12 +307,14 @@ class Scheduler {
       }
       // An existing file is kept only if it hashes to the blob (memoized by size, mtime and inode).
       const changed = locked?.output_sha256 !== hit.output_sha256;
+      const targets = outputTargets(this.prepared.plan.recipe.outDir, node, hit.ext);
+      const differs = await this.#checkOutputs(node, targets, hit.output_sha256);
       const { output, restored } = await writeOutputs(blob, {
         outDir: this.prepared.plan.recipe.outDir,
         node,
         ext: hit.ext,
         save: node.save,
-        rewrite: changed,
+        rewrite: changed || differs,
         guard: this.deps.writeGuard,
         check: { sha256: hit.output_sha256, hash: (path) => this.deps.store.hashSource(path) },
       });
@@ -348,6 +355,14 @@ class Scheduler {
     return null;
   }
 
+  /** Refuse to overwrite what the user changed (see hand-edits.ts); true when a target must be rewritten. */
+  #checkOutputs(node: PlanNode, targets: readonly string[], blobSha?: string): Promise<boolean> {
+    const locked = this.prepared.lock.nodes[node.id];
+    // No lock (`kontext edit`): the user named the output path (-o) for this very write.
+    const overwrite = this.options.overwrite === true || this.deps.lockPath === null;
+    return checkTargets(targets, { blobSha, locked, overwrite, hash: (p) => this.deps.store.hashSource(p) });
+  }
+
   /** Why nothing new may start now, if so. */
   #halted(): SkipReason | null {
     if (this.#signal.aborted) return 'interrupted';
@@ -373,8 +388,9 @@ class Scheduler {
     this.#exitCode = worstExitCode(this.#exitCode, code);
     this.#counts.failed++;
     if (err.code === UNCERTAIN_CODE) this.#uncertain.push(node.id);
-    // A leftover of an earlier run is not a new failure: it does not stop the others.
-    if (!this.options.keepGoing && !(e instanceof UncertainSubmitError)) this.#failedStop = true;
+    // A leftover of an earlier run is not a new failure, and a refused hand-edited output fails its own
+    // node only: neither stops the others.
+    if (!this.options.keepGoing && !(e instanceof UncertainSubmitError) && !isHandEdited(e)) this.#failedStop = true;
     this.#emit({
       type: 'node-failed',
       node: node.id,

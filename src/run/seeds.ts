@@ -3,7 +3,7 @@
  * request still in the journal (submitted, paid for, never recorded: a crash or Ctrl-C hit
  * before the lock got it) so the next run keys the node the same way and re-attaches instead
  * of paying again; otherwise one is drawn. `--reseed` skips the lock and the journal for the
- * named passes (a recipe seed still wins: it is checked in). Watch mode: a seed the session
+ * named nodes (a recipe seed still wins: it is checked in). Watch mode: a seed the session
  * already chose for the node wins over all but the recipe, so a request still in flight keeps
  * its key across cycles (and `--reseed` is not undone by the lock before its result lands).
  */
@@ -31,7 +31,7 @@ export function chooseSeed(
   const { locked, reseed, draw, journaled, session } = choices;
   if (node.seed !== null) return { seed: node.seed, source: 'recipe' };
   if (session !== undefined) return { seed: session, source: 'session' };
-  const reseeding = selects(reseed, node.pass);
+  const reseeding = selects(reseed, node.id);
   if (locked && !reseeding) return { seed: locked.seed, source: 'lock' };
   if (journaled !== undefined && !reseeding) return { seed: journaled, source: 'journal' };
   return { seed: draw(), source: 'drawn' };

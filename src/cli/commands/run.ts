@@ -9,7 +9,8 @@ import {
 } from '../../index.js';
 import { UsageError } from '../../index.js';
 import type { CliContext } from '../context.js';
-import { intOption, numberOption, passListOption, splitRecipesFromPassList } from '../options.js';
+import { intOption, numberOption } from '../options.js';
+import { selectionsFrom } from '../selection-flags.js';
 import { reporterFor } from '../reporter-for.js';
 import { printDryRun } from '../dry-run-view.js';
 
@@ -19,10 +20,10 @@ export async function runCommand(
   ctx: CliContext,
 ): Promise<number> {
   const recipes = [...recipeArgs];
-  // Variadic flags may have swallowed the recipe path: `kontext run --force recipe.yml`.
-  for (const flag of ['force', 'reseed', 'only']) opts[flag] = splitRecipesFromPassList(opts[flag], recipes);
+  // `--force catalog.yml`: an existing .yml/.yaml file given to a selection flag is a recipe.
+  const selections = selectionsFrom(opts, recipes, ctx.rt.cwd);
   if (recipes.length === 0) throw new UsageError('no recipe given', { hint: 'kontext run <recipe.yml...>' });
-  const options = runOptionsFrom(opts, ctx);
+  const options = { ...runOptionsFrom(opts, ctx), ...selections };
   if (opts['watch'] === true) {
     const { watchCommand } = await import('../watch/watch-command.js');
     return watchCommand(recipes, options, opts, ctx);
@@ -58,14 +59,11 @@ async function runOne(
 }
 
 export function runOptionsFrom(opts: Record<string, unknown>, ctx: CliContext): RunRecipeOptions {
-  const only = passListOption(opts['only']);
   return {
     jobs: intOption('-j/--jobs', opts['jobs'], 1, 256) ?? 4,
     dryRun: opts['dryRun'] === true,
-    only: only === 'all' ? undefined : only,
-    force: passListOption(opts['force']),
-    reseed: passListOption(opts['reseed']),
     keepGoing: opts['keepGoing'] === true,
+    overwrite: opts['overwrite'] === true,
     resubmitUncertain: opts['resubmitUncertain'] === true,
     maxCostUsd: numberOption('--max-cost', opts['maxCost'], 0),
     signal: ctx.signal,

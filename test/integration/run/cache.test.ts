@@ -3,7 +3,7 @@
  * submits nothing, an edit re-runs exactly its downstream, --reseed and --force behave, and a
  * deleted output comes back with no request.
  */
-import { rm, stat, writeFile } from 'node:fs/promises';
+import { readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
@@ -132,7 +132,7 @@ describe('cache and lock', () => {
     expect(await sha256File(jacketOut)).toBe(lock.nodes['jacket']?.output_sha256);
   });
 
-  it('a same-size output with other content is replaced, after a changed cache hit and a fresh result', async () => {
+  it('a same-size output with other content is kept (exit 65) and replaced only with --overwrite', async () => {
     const single = (prompt: string): string => recipeYaml([['a', prompt, 'seed: 1']]);
     await project.writeRecipe(single(JACKET));
     await runCounting();
@@ -142,14 +142,19 @@ describe('cache and lock', () => {
 
     await project.writeRecipe(single(JACKET2)); // another result in out/ and the lock ...
     await runCounting({}, 2);
-    await writeFile(out, junkOfSizeX); // ... then a file of x's size but other bytes
+    await writeFile(out, junkOfSizeX); // ... then a file of x's size but other bytes: a hand edit
     await project.writeRecipe(single(JACKET)); // back: a cache hit that the lock does not list
-    const back = await runCounting({}, 3);
+    const kept = await runCounting({}, 3);
+    expect(summaryOf(kept.run)).toMatchObject({ exitCode: 65, failed: 1 });
+    expect(await readFile(out)).toEqual(junkOfSizeX);
+    const back = await runCounting({ overwrite: true }, 3);
     expect(back.byPrompt.size).toBe(0);
     expect(await sha256File(out)).toBe(x);
 
-    await writeFile(out, junkOfSizeX); // a fresh (forced) result over a same-size file
-    const forced = await runCounting({ force: 'all' }, 4);
+    await writeFile(out, junkOfSizeX); // a forced node over a hand-edited file: refused before paying
+    const refused = await runCounting({ force: 'all' }, 4);
+    expect(summaryOf(refused.run)).toMatchObject({ exitCode: 65, submitted: 0 });
+    const forced = await runCounting({ force: 'all', overwrite: true }, 4);
     expect(Object.fromEntries(forced.byPrompt)).toEqual({ [JACKET]: 1 });
     expect(await sha256File(out)).toBe(x);
   });

@@ -6,7 +6,7 @@
  * - a run lock left by a killed run is taken over; an out/ file of the right size but other
  *   bytes is restored from the cache.
  */
-import { copyFile, readFile, stat, writeFile } from 'node:fs/promises';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type EmulatorHandle } from '../../../src/index.js';
@@ -138,20 +138,21 @@ describe('two runs at once', () => {
     expect(await stat(lck).catch(() => null)).toBeNull();
   }, 60_000);
 
-  it('an out/ file of the right size but other bytes is restored from the cache, with no request', async () => {
+  it('a same-size out/ file with other bytes is a hand edit: kept (exit 65); --overwrite restores it', async () => {
     emulator = await startEmulator({ queueMs: 5, runMs: 10 });
     project = await createProject(recipe(true));
     const env = envFor(emulator);
     expect(summaryOf(await runIn(project, { jobs: 4 }, { env })).exitCode).toBe(0);
     const out = join(project.outDir, 'b1', 'photo.png');
     const good = await sha256File(out);
-    const backup = join(project.root, 'b1.bak');
-    await copyFile(out, backup);
     const bytes = await readFile(out);
     bytes[bytes.length >> 1] = (bytes[bytes.length >> 1] ?? 0) ^ 0xff; // same size, other content
     await writeFile(out, bytes);
     const before = emulator.requestLog().length;
-    const rerun = await runIn(project, { jobs: 4 }, { env });
+    const kept = await runIn(project, { jobs: 4 }, { env });
+    expect(summaryOf(kept)).toMatchObject({ exitCode: 65, submitted: 0 });
+    expect(await readFile(out)).toEqual(bytes);
+    const rerun = await runIn(project, { jobs: 4, overwrite: true }, { env });
     expect(summaryOf(rerun)).toMatchObject({ exitCode: 0, submitted: 0 });
     expect(eventsOf(rerun.events, 'node-cached').find((e) => e.node === 'b1')?.restored).toBe(true);
     expect(await sha256File(out)).toBe(good);
