@@ -13,6 +13,7 @@ import { loadRecipe } from '../recipe/index.js';
 import type { ProviderName, Recipe } from '../recipe/types.js';
 import type { Runtime } from '../runtime.js';
 import { openStore, readLock } from '../store/index.js';
+import { writeGuardFor } from './write-guard-for.js';
 import type { LockEntry, Store } from '../store/types.js';
 import type { RunReason } from './events.js';
 import { prepareRun } from './prepare.js';
@@ -75,7 +76,12 @@ export async function recipeStatus(
   // Reading only: the store is never flushed, so not even the source-hash memo is written.
   const store = await openStore(cacheDirFor(recipe, options.cacheDir, rt));
   const lockPath = lockPathFor(recipe);
-  const lock = await readLock(lockPath);
+  const guard = await writeGuardFor(recipe, {
+    lockPath,
+    cacheDir: store.root,
+    allowOutsideRoot: options.allowOutsideRoot ?? false,
+  });
+  const lock = await readLock(lockPath, { outputs: guard });
   const prepared = await prepareRun(
     plan,
     {
