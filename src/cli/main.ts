@@ -41,7 +41,7 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
     return await chosen(ctx);
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 64;
-    const rendered = renderError(e, { debug, secrets: secretsFromEnv(rt.env) });
+    const rendered = renderError(e, { debug, secrets: secretsFromEnv(rt.env), cwd: rt.cwd });
     for (const line of rendered.lines) rt.stderr.write(`${line}\n`);
     return rendered.exitCode;
   } finally {

@@ -5,6 +5,7 @@
  */
 import { ExitCode, formatProblem, isKontextError, RecipeError, type ExitCode as Code } from '../index.js';
 import { escapeControls, redactSecrets, redactUrlsIn } from '../index.js';
+import { displayPath } from './display-paths.js';
 
 export interface RenderedError {
   readonly lines: readonly string[];
@@ -17,15 +18,22 @@ export function secretsFromEnv(env: Readonly<Record<string, string | undefined>>
   return names.map((n) => env[n]).filter((v): v is string => typeof v === 'string' && v.length > 0);
 }
 
-export function renderError(error: unknown, options: { debug: boolean; secrets: readonly string[] }): RenderedError {
+export function renderError(
+  error: unknown,
+  options: {
+    debug: boolean;
+    secrets: readonly string[];
+    /** Where the user stands: a location's file is shown relative to it. */
+    cwd?: string | undefined;
+  },
+): RenderedError {
   const scrub = (s: string): string => escapeControls(redactUrlsIn(redactSecrets(s, options.secrets)));
   if (error instanceof RecipeError) {
     return { lines: error.problems.map((p) => scrub(formatProblem(p))), exitCode: error.exitCode };
   }
   if (isKontextError(error)) {
-    const where = error.location ? `${error.location.file}:${error.location.line}:${error.location.col}: ` : '';
     const hint = error.hint ? ` (${error.hint})` : '';
-    const lines = [scrub(`kontext: ${where}${error.message}${hint}`)];
+    const lines = [scrub(`kontext: ${located(error.message, error.location, options.cwd)}${hint}`)];
     if (options.debug) lines.push(...stackLines(error, scrub));
     return { lines, exitCode: error.exitCode };
   }
@@ -34,6 +42,19 @@ export function renderError(error: unknown, options: { debug: boolean; secrets: 
   lines.push(options.debug ? '' : 'run again with --debug for the stack trace, and please report it');
   if (options.debug) lines.push(...stackLines(error, scrub));
   return { lines: lines.filter((l) => l !== ''), exitCode: ExitCode.SOFTWARE };
+}
+
+/** `file:line:col: message`, the file relative to `cwd`, said once even when the message starts with it. */
+function located(
+  message: string,
+  location: { readonly file: string; readonly line: number; readonly col: number } | undefined,
+  cwd: string | undefined,
+): string {
+  if (!location) return message;
+  const { file, line, col } = location;
+  const raw = `${file}:${line}:${col}: `;
+  const rest = message.startsWith(raw) ? message.slice(raw.length) : message;
+  return `${cwd === undefined ? file : displayPath(file, cwd)}:${line}:${col}: ${rest}`;
 }
 
 function stackLines(error: unknown, scrub: (s: string) => string): string[] {

@@ -13,8 +13,9 @@ import { buildPlan, outputPathFor } from '../plan/index.js';
 import { loadRecipe } from '../recipe/index.js';
 import type { Recipe } from '../recipe/types.js';
 import type { Runtime } from '../runtime.js';
-import { readLock, removeLockEntries } from '../store/index.js';
+import { readLock, removeLockEntries, resolveCacheDir } from '../store/index.js';
 import { lockPathFor } from './run-recipe.js';
+import { writeGuardFor } from './write-guard-for.js';
 
 export interface CleanOptions {
   readonly dryRun?: boolean | undefined;
@@ -48,7 +49,12 @@ export async function cleanRecipe(path: string, options: CleanOptions, deps: Cle
   const recipe = await loadRecipe(path, { rt, strict: false, allowOutsideRoot: options.allowOutsideRoot ?? false });
   const plan = buildPlan(recipe);
   const lockPath = lockPathFor(recipe);
-  const lock = await readLock(lockPath);
+  const guard = await writeGuardFor(recipe, {
+    lockPath,
+    cacheDir: resolveCacheDir({ flag: undefined, env: rt.env, cwd: rt.cwd }),
+    allowOutsideRoot: options.allowOutsideRoot ?? false,
+  });
+  const lock = await readLock(lockPath, { outputs: guard });
   const current = new Set(plan.nodes.map((n) => n.id));
   const lockEntries = Object.keys(lock.nodes)
     .filter((id) => !current.has(id))

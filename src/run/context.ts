@@ -16,14 +16,14 @@ import type { Provider } from '../providers/types.js';
 import { loadUserConfig, type UserConfig } from '../recipe/index.js';
 import type { HostingConfig, ProviderName } from '../recipe/types.js';
 import type { Runtime } from '../runtime.js';
-import { openStore, resolveCacheDir } from '../store/index.js';
+import { resolveCacheDir } from '../store/index.js';
 import type { Store } from '../store/types.js';
 import type { WriteGuard } from '../store/write-guard.js';
 import type { RunEvent } from './events.js';
 import type { RunCoordination, RunDeps } from './options.js';
 import { checkHosting, enforceMaxCost } from './preflight.js';
 import { prefetchInputs, type Prefetch, type PrefetchDeps } from './prefetch.js';
-import { migrateProjectCache } from './open-cache.js';
+import { migrateProjectCache, openStoreOrStandIn, type OpenedStore } from './open-cache.js';
 import type { Prepared } from './prepare.js';
 
 /** The flags that shape what a run opens and checks. */
@@ -107,7 +107,7 @@ interface HostingEntry {
 }
 
 export class RunContext {
-  readonly #stores = new Map<string, Promise<Store>>();
+  readonly #stores = new Map<string, Promise<OpenedStore>>();
   readonly #hostings = new Map<string, HostingEntry>();
   /** The hosting the latest scope chose (`null`: none). */
   #latest: string | null = null;
@@ -213,7 +213,12 @@ export class RunContext {
     this.#hostings.clear();
     await Promise.all(hostings.map((e) => e.hosting.close?.()));
     const stores = await Promise.all([...this.#stores.values()].map((s) => s.catch(() => null)));
-    await Promise.all(stores.map((s) => s?.flush()));
+    await Promise.all(
+      stores.map(async (s) => {
+        await s?.store.flush();
+        await s?.discard();
+      }),
+    );
   }
 
   async #session(name: ProviderName): Promise<ProviderSession> {
@@ -233,15 +238,20 @@ export class RunContext {
     if (notice !== null) this.deps.onEvent({ type: 'warning', t: 0, message: notice });
   }
 
-  #store(root: string): Promise<Store> {
-    let store = this.#stores.get(root);
-    if (!store) {
+  /** The store for `root`, opened once; an unwritable cache dir is replaced by a per-run one, with one warning. */
+  async #store(root: string): Promise<Store> {
+    let opened = this.#stores.get(root);
+    if (!opened) {
+      const warn = (message: string): void => this.deps.onEvent({ type: 'warning', t: 0, message });
       // A damaged cached output found while opening is dropped, with a warning.
-      store = openStore(root, { onWarning: (message) => this.deps.onEvent({ type: 'warning', t: 0, message }) });
-      store.catch(() => this.#stores.delete(root));
-      this.#stores.set(root, store);
+      opened = openStoreOrStandIn(root, { onWarning: warn }).then((o) => {
+        if (o.warning !== null) warn(o.warning);
+        return o;
+      });
+      opened.catch(() => this.#stores.delete(root));
+      this.#stores.set(root, opened);
     }
-    return store;
+    return (await opened).store;
   }
 
   #hosting(config: HostingConfig, store: Store, target: RunTarget): HostingEntry {

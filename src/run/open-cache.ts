@@ -2,10 +2,61 @@
  * The store a recipe run uses, and the one-time move of an old per-project `.kontext/` cache
  * into it (so upgrading costs no request).
  */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { isKontextError } from '../errors.js';
 import type { Recipe } from '../recipe/types.js';
+import { openStore } from '../store/index.js';
 import { migrateOldStore } from '../store/migrate.js';
 import type { Store } from '../store/types.js';
+
+/** An open store, and the stand-in's removal when the cache dir could not be used. */
+export interface OpenedStore {
+  readonly store: Store;
+  /** The warning to show once, or null when the cache dir itself is used. */
+  readonly warning: string | null;
+  /** Remove a stand-in store (after its last use); nothing for the cache dir itself. */
+  discard(): Promise<void>;
+}
+
+/**
+ * The cache dir at `root`, or, when it cannot be created or written (read-only, a file in the
+ * way), a fresh store in the system temp folder for this run only, removed by `discard()`. The
+ * rest of the run is unchanged: the lock and the output files are the truth (see adopt.ts), so
+ * an up-to-date node is adopted into the stand-in and nothing is paid again.
+ */
+export async function openStoreOrStandIn(
+  root: string,
+  options: { readonly onWarning?: ((message: string) => void) | undefined } = {},
+): Promise<OpenedStore> {
+  try {
+    const store = await openStore(root, options);
+    return { store, warning: null, discard: async () => undefined };
+  } catch (e) {
+    if (!isKontextError(e) || e.code !== 'E_CACHE_DIR') throw e;
+    const temp = await mkdtemp(join(tmpdir(), 'kontext-cache-'));
+    try {
+      const store = await openStore(temp, options);
+      return {
+        store,
+        warning:
+          `cache dir ${root} is not writable (${reasonOf(e.cause)}): running without a cache; ` +
+          'results are still written to out/ and the lock',
+        discard: () => rm(temp, { recursive: true, force: true }),
+      };
+    } catch {
+      await rm(temp, { recursive: true, force: true });
+      throw e;
+    }
+  }
+}
+
+/** `ENOTDIR: not a directory` of `ENOTDIR: not a directory, mkdir '/x/y'`. */
+function reasonOf(cause: unknown): string {
+  const message = cause instanceof Error ? cause.message : String(cause);
+  return message.split(',')[0] ?? message;
+}
 
 /** Merge `<projectRoot>/.kontext/` into `store` when it is an old cache; the notice to show, or null. */
 export async function migrateProjectCache(recipe: Pick<Recipe, 'projectRoot'>, store: Store): Promise<string | null> {

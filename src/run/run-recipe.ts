@@ -90,12 +90,18 @@ async function runInContext(
   const { recipe, plan, lockPath } = p;
   const { rt } = deps;
   const run = await context.scope(runTargetFor(recipe));
+  const writeGuard = await writeGuardFor(recipe, {
+    lockPath,
+    cacheDir: run.store.root,
+    allowOutsideRoot: options.allowOutsideRoot ?? false,
+  });
   const prepared = await prepareRun(
     plan,
     {
       store: run.store,
       providerName: run.providerName,
-      lock: await readLock(lockPath),
+      // A lock naming files outside the project (or its recipe, sources, .git) is refused here.
+      lock: await readLock(lockPath, { outputs: writeGuard }),
       draw: rt.randomSeed,
       lockDir: dirname(lockPath),
     },
@@ -127,11 +133,6 @@ async function runInContext(
     deps.onEvent(e);
   };
   try {
-    const writeGuard = await writeGuardFor(recipe, {
-      lockPath,
-      cacheDir: run.store.root,
-      allowOutsideRoot: options.allowOutsideRoot ?? false,
-    });
     const summary = await executePlan(prepared, run.runDeps({ lockPath, onEvent, writeGuard }), options);
     return { kind: 'run', recipe, summary };
   } finally {

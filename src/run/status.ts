@@ -12,7 +12,9 @@ import type { Plan } from '../plan/types.js';
 import { loadRecipe } from '../recipe/index.js';
 import type { ProviderName, Recipe } from '../recipe/types.js';
 import type { Runtime } from '../runtime.js';
-import { openStore, readLock } from '../store/index.js';
+import { readLock } from '../store/index.js';
+import { openStoreOrStandIn } from './open-cache.js';
+import { writeGuardFor } from './write-guard-for.js';
 import type { LockEntry, Store } from '../store/types.js';
 import type { RunReason } from './events.js';
 import { prepareRun } from './prepare.js';
@@ -71,11 +73,29 @@ export async function recipeStatus(
     strict: options.strict ?? false,
     allowOutsideRoot: options.allowOutsideRoot ?? false,
   });
-  const plan = buildPlan(recipe);
   // Reading only: the store is never flushed, so not even the source-hash memo is written.
-  const store = await openStore(cacheDirFor(recipe, options.cacheDir, rt));
+  // An unwritable cache dir gives a stand-in for this call (adopting from the lock writes to it).
+  const opened = await openStoreOrStandIn(cacheDirFor(recipe, options.cacheDir, rt));
+  try {
+    return await statusWith(opened.store, { recipe, options, rt });
+  } finally {
+    await opened.discard();
+  }
+}
+
+async function statusWith(
+  store: Store,
+  p: { readonly recipe: Recipe; readonly options: StatusOptions; readonly rt: Runtime },
+): Promise<RecipeStatus> {
+  const { recipe, options, rt } = p;
+  const plan = buildPlan(recipe);
   const lockPath = lockPathFor(recipe);
-  const lock = await readLock(lockPath);
+  const guard = await writeGuardFor(recipe, {
+    lockPath,
+    cacheDir: store.root,
+    allowOutsideRoot: options.allowOutsideRoot ?? false,
+  });
+  const lock = await readLock(lockPath, { outputs: guard });
   const prepared = await prepareRun(
     plan,
     {

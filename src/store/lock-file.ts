@@ -8,6 +8,7 @@
  * wrote (same size, mtime and inode): an update then costs O(changed entries) plus the write.
  */
 import { stat } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { isCode, writeFileAtomic } from './atomic.js';
 import { LockFileError, StoreError } from './errors.js';
 import { withFileMutex, type FileMutexOptions } from './file-mutex.js';
@@ -16,6 +17,8 @@ import { LockFormatter } from './lock-format.js';
 import { LockEntrySchema, LockFileSchema } from './schemas.js';
 import type { LockEntry, LockFile } from './types.js';
 import { isBoundedReadError, READ_CAPS, readBoundedText } from '../util/read-bounded.js';
+import { realPathDeep } from '../util/real-path.js';
+import { lockedFileRefusal, type WriteGuard } from './write-guard.js';
 
 export { formatLock } from './lock-format.js';
 
@@ -52,9 +55,52 @@ export class LockCache {
 
 const CONFLICT_MARKER = /^(<{7}|={7}|>{7})(\s|$)/m;
 
+export interface ReadLockOptions {
+  /**
+   * What the run may not touch (see write-guard.ts): every entry's `output` is checked against
+   * it, so a lock from someone else cannot make kontext read, adopt or overwrite a file outside
+   * the project, in `.git/`, or the recipe, a lock or a source. One bad entry refuses the lock.
+   */
+  readonly outputs?: WriteGuard | undefined;
+}
+
 /** The lock file, or an empty one when it does not exist yet. */
-export async function readLock(path: string): Promise<LockFile> {
-  return (await readLockText(path)).lock;
+export async function readLock(path: string, options: ReadLockOptions = {}): Promise<LockFile> {
+  const { lock, text } = await readLockText(path);
+  if (options.outputs !== undefined && text !== null) await checkLockOutputs(lock, text, path, options.outputs);
+  return lock;
+}
+
+/** Throws {@link LockFileError} (exit 65) at the first entry, by node id, whose output the guard refuses. */
+async function checkLockOutputs(lock: LockFile, text: string, path: string, guard: WriteGuard): Promise<void> {
+  const dirs = new Map<string, Promise<string>>();
+  const realDir = (dir: string): Promise<string> => {
+    let real = dirs.get(dir);
+    if (real === undefined) {
+      real = realPathDeep(dir);
+      dirs.set(dir, real);
+    }
+    return real;
+  };
+  const ids = Object.keys(lock.nodes).sort();
+  const refusals = await Promise.all(
+    ids.map((id) => lockedFileRefusal(resolve(dirname(path), lock.nodes[id]?.output ?? ''), guard, realDir)),
+  );
+  const at = refusals.findIndex((r) => r !== null);
+  const refusal = refusals[at];
+  const id = ids[at];
+  if (refusal === undefined || refusal === null || id === undefined) return;
+  const output = lock.nodes[id]?.output ?? '';
+  const { line, col } = lineCol(text, locatePath(text, ['nodes', id, 'output']));
+  const where = formatPath(['nodes', id, 'output']);
+  throw new LockFileError(
+    `${path}:${line}:${col}: node ${JSON.stringify(id)}: ${where} ${JSON.stringify(output)} ` +
+      `leads to ${refusal.real}: ${refusal.why}`,
+    {
+      hint: `a lock only names outputs of its recipe inside the project; restore ${path} from git or delete that entry`,
+      location: { file: path, line, col },
+    },
+  );
 }
 
 /** Parse lock file text; throws {@link LockFileError} naming the file, line and column. */

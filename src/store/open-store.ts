@@ -2,7 +2,7 @@
  * Open (creating if needed) the content-addressed cache dir. See `layout.ts` for what lives
  * where. Opening is cheap: nothing is read until it is asked for.
  */
-import { mkdir, readdir, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
 import { isCode, writeFileAtomic } from './atomic.js';
 import { adoptBlob, hasBlob, putBlob, tempPath } from './blobs.js';
@@ -67,6 +67,11 @@ async function prepareRoot(root: string): Promise<void> {
     await writeIfMissing(join(root, 'CACHEDIR.TAG'), CACHEDIR_TAG);
     // The cache is per machine: never let `git add .` pick it up.
     await writeIfMissing(join(root, '.gitignore'), '*\n');
+    // Folders that exist may still refuse writes (read-only mount, permissions): find out now,
+    // not halfway through storing a paid result.
+    const probe = tempPath(root, 'probe');
+    await writeFile(probe, '', { flag: 'wx' });
+    await rm(probe, { force: true });
   } catch (e) {
     throw new StoreError('E_CACHE_DIR', `cannot use cache dir ${root}: ${(e as Error).message}`, {
       hint: 'choose another with --cache-dir or KONTEXT_CACHE_DIR',

@@ -6,6 +6,7 @@
  * output changes, so it re-runs and is paid for on every run), the cache dir. Outside the
  * project root only with `--allow-outside-root`.
  */
+import { lstat } from 'node:fs/promises';
 import { basename, dirname, join, sep } from 'node:path';
 import { ExitCode } from '../errors.js';
 import { isWithin, realPathDeep, withRealRoots } from '../util/real-path.js';
@@ -47,6 +48,25 @@ function writeRefusal(real: string, guard: WriteGuard): string | null {
   if (guard.dirs.some((d) => isWithin(d, real))) return 'it is inside the cache dir';
   if (guard.roots !== null && !guard.roots.some((r) => isWithin(r, real))) return 'it is outside the project root';
   return null;
+}
+
+/**
+ * Where a file a lock entry names really is (its folders resolved; a link at the final name
+ * followed too, since reading it follows the link) and why kontext must neither read nor write
+ * it; null when it is fine. `realDir` resolves folders (callers memoize it: many entries share one).
+ */
+export async function lockedFileRefusal(
+  target: string,
+  guard: WriteGuard,
+  realDir: (dir: string) => Promise<string>,
+): Promise<{ readonly real: string; readonly why: string } | null> {
+  const real = join(await realDir(dirname(target)), basename(target));
+  const why = writeRefusal(real, guard);
+  if (why !== null) return { real, why };
+  if (!(await lstat(real).catch(() => null))?.isSymbolicLink()) return null;
+  const linked = await realPathDeep(real);
+  const viaLink = writeRefusal(linked, guard);
+  return viaLink === null ? null : { real: linked, why: viaLink };
 }
 
 /** The path a write to `target` really lands on (its folders resolved, the final name kept), or a typed refusal. */

@@ -194,7 +194,7 @@ export class WatchSession {
     await this.#current?.lock.flush().catch((e: unknown) => this.#warn(`lock: ${(e as Error).message}`));
     // --force and --reseed are one-shot: later cycles re-run only what changed.
     const once = this.#started === 0 ? this.options : { ...this.options, force: undefined, reseed: undefined };
-    const lock = await readLock(run.lockPath);
+    const lock = await readLock(run.lockPath, { outputs: run.writeGuard });
     const prepared = await prepareRun(
       buildPlan(recipe),
       {

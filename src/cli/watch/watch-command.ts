@@ -30,7 +30,11 @@ export async function watchCommand(
   const sessions = new SessionPool(ctx.rt, { deadlineMs: options.deadlineMs });
   const pairs: { readonly session: WatchSession; readonly watcher: RecipeWatcher }[] = [];
   const onError = (e: unknown): void => {
-    for (const line of renderError(e, { debug: ctx.flags.debug, secrets: secretsFromEnv(ctx.rt.env) }).lines)
+    for (const line of renderError(e, {
+      debug: ctx.flags.debug,
+      secrets: secretsFromEnv(ctx.rt.env),
+      cwd: ctx.rt.cwd,
+    }).lines)
       ctx.rt.stderr.write(`${line}\n`);
   };
   const runLocks: (() => Promise<void>)[] = [];

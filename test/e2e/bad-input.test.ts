@@ -1,0 +1,224 @@
+/**
+ * Bad input (issue 12), end to end through the BUILT CLI against a standalone emulator whose
+ * request log counts paid submits: each case gives one clear line, the right exit code, and
+ * loses nothing (other nodes' outputs and the lock stay right; a bad lock is never rewritten).
+ */
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startEmulator, type EmulatorHandle } from '../../src/index.js';
+import { cli, cliEnv, ensureBuilt, type CliResult } from '../helpers/cli-spawn.js';
+import { ASSETS, sha256File } from '../helpers/run-fixtures.js';
+
+let emulator: EmulatorHandle;
+const dirs: string[] = [];
+
+beforeAll(async () => {
+  await ensureBuilt();
+  emulator = await startEmulator({ queueMs: 5, runMs: 10 });
+}, 180_000);
+afterAll(async () => {
+  await emulator.close();
+});
+afterEach(async () => {
+  for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true });
+});
+
+async function tempDir(name: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), `kontext-bad-${name}-`));
+  dirs.push(dir);
+  return dir;
+}
+
+async function submits(): Promise<number> {
+  const res = await fetch(`${emulator.origin}/__emulator/requests`);
+  const log = (await res.json()) as { method: string; path: string; internal?: boolean }[];
+  return log.filter((e) => e.method === 'POST' && e.path.startsWith('/v1/models/') && !e.internal).length;
+}
+
+function envFor(home: string, extra: Record<string, string> = {}): Record<string, string> {
+  return cliEnv(home, {
+    RUNCOMFY_MODEL_API_BASE: emulator.baseUrl,
+    KONTEXT_ALLOW_HOSTS: '127.0.0.1',
+    RUNCOMFY_TOKEN: 'test-token',
+    ...extra,
+  });
+}
+
+/** Prompts that raise no lint warning, so stderr holds only what the case prints. */
+const CHAIN = `version: 1
+name: chain
+provider: runcomfy
+hosting: { mode: inline }
+sources:
+  photo: assets/portrait-astronaut.jpg
+passes:
+  - id: tint
+    prompt: "Tint the whole image blue"
+  - id: frame
+    prompt: "Add a thin white frame around the image"
+`;
+
+async function project(): Promise<string> {
+  const root = await tempDir('proj');
+  await mkdir(join(root, '.git'));
+  await mkdir(join(root, 'assets'));
+  await cp(join(ASSETS, 'portrait-astronaut.jpg'), join(root, 'assets', 'portrait-astronaut.jpg'));
+  await writeFile(join(root, 'recipe.yml'), CHAIN);
+  return root;
+}
+
+/** Run the CLI; the submits it paid for and its result. */
+async function run(args: readonly string[], cwd: string, env: Record<string, string>) {
+  const before = await submits();
+  const r: CliResult = await cli(args, { cwd, env });
+  return { ...r, paid: (await submits()) - before, lines: r.stderr.trim().split('\n') };
+}
+
+const lockOf = (root: string): Promise<string> => readFile(join(root, 'recipe.lock.json'), 'utf8');
+
+interface Lock {
+  nodes: Record<string, { output: string; output_sha256: string }>;
+}
+
+/** A project run once (two nodes paid), its lock text and its environment. */
+async function ranOnce(): Promise<{ root: string; env: Record<string, string>; lock: string }> {
+  const root = await project();
+  const env = envFor(await tempDir('home'));
+  const first = await run(['run', 'recipe.yml'], root, env);
+  expect(first.code, first.stderr).toBe(0);
+  expect(first.paid).toBe(2);
+  return { root, env, lock: await lockOf(root) };
+}
+
+/** The lock with `frame`'s output replaced by `output`. */
+function pointFrameAt(lock: string, output: string): string {
+  const parsed = JSON.parse(lock) as Lock;
+  const entry = parsed.nodes['frame'];
+  if (!entry) throw new Error('no frame entry');
+  return lock.replace(JSON.stringify(entry.output), JSON.stringify(output));
+}
+
+describe('a lock entry pointing outside the project is refused (exit 65, lock:line:col, node id)', () => {
+  it('outside the root, via a link at the output, into .git, onto a source: nothing read, written, paid', async () => {
+    const { root, env, lock } = await ranOnce();
+    const outside = await tempDir('outside');
+    await writeFile(join(outside, 'secret.png'), 'not yours');
+    await symlink(join(outside, 'secret.png'), join(root, 'out', 'link.png'));
+    const cases: [string, RegExp][] = [
+      [`../${outside.split('/').pop()}/secret.png`, /it is outside the project root/],
+      ['out/link.png', /it is outside the project root/],
+      ['.git/config.png', /it is inside a \.git folder/],
+      ['assets/portrait-astronaut.jpg', /it is the recipe or one of its sources/],
+      ['recipe.yml', /it is the recipe or one of its sources/],
+    ];
+    for (const [output, why] of cases) {
+      const bad = pointFrameAt(lock, output);
+      await writeFile(join(root, 'recipe.lock.json'), bad);
+      for (const command of ['run', 'status']) {
+        const r = await run([command, 'recipe.yml'], root, env);
+        expect(r.code, `${command} ${output}: ${r.stderr}`).toBe(65);
+        expect(r.lines).toHaveLength(1);
+        expect(r.lines[0]).toMatch(/^kontext: recipe\.lock\.json:\d+:\d+: node "frame": nodes\.frame\.output /);
+        expect(r.lines[0]).toMatch(why);
+        expect(r.paid).toBe(0);
+        expect(await lockOf(root)).toBe(bad);
+      }
+    }
+    expect(await readFile(join(outside, 'secret.png'), 'utf8')).toBe('not yours');
+    expect(await readdir(outside)).toEqual(['secret.png']);
+    // The line is the entry's `output` line.
+    await writeFile(join(root, 'recipe.lock.json'), pointFrameAt(lock, '.git/x.png'));
+    const r = await run(['run', 'recipe.yml'], root, env);
+    const line = Number(/recipe\.lock\.json:(\d+):/.exec(r.stderr)?.[1]);
+    expect((await lockOf(root)).split('\n')[line - 1]).toContain('"output": ".git/x.png"');
+    // Restored from git: back to a free, all-cached run.
+    await writeFile(join(root, 'recipe.lock.json'), lock);
+    const ok = await run(['run', 'recipe.yml'], root, env);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(ok.paid).toBe(0);
+  }, 60_000);
+});
+
+describe('an output path in the way', () => {
+  it('a folder at an output: exit 73 naming it; the other node and the lock stay right', async () => {
+    const root = await project();
+    const env = envFor(await tempDir('home'));
+    await mkdir(join(root, 'out', 'chain', 'frame', 'photo.png'), { recursive: true });
+    const r = await run(['run', 'recipe.yml'], root, env);
+    expect(r.code, r.stderr).toBe(73);
+    const errors = r.lines.filter((l) => l.includes('photo.png: it is a folder'));
+    expect(errors).toHaveLength(1);
+    const lock = JSON.parse(await lockOf(root)) as Lock;
+    expect(Object.keys(lock.nodes)).toEqual(['tint']);
+    expect(await sha256File(join(root, 'out/chain/tint/photo.png'))).toBe(lock.nodes['tint']?.output_sha256);
+    // Folder moved away: the paid result comes from the cache, nothing is submitted again.
+    await rm(join(root, 'out', 'chain', 'frame', 'photo.png'), { recursive: true });
+    const again = await run(['run', 'recipe.yml'], root, env);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.paid).toBe(0);
+  }, 60_000);
+
+  it('an output folder that links out of the project: exit 65 naming it; nothing written outside', async () => {
+    const root = await project();
+    const env = envFor(await tempDir('home'));
+    const outside = await tempDir('elsewhere');
+    await mkdir(join(root, 'out', 'chain'), { recursive: true });
+    await symlink(outside, join(root, 'out', 'chain', 'frame'));
+    const r = await run(['run', 'recipe.yml'], root, env);
+    expect(r.code, r.stderr).toBe(65);
+    const errors = r.lines.filter((l) => l.includes('it is outside the project root'));
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toContain('frame/photo.png');
+    expect(await readdir(outside)).toEqual([]);
+    const lock = JSON.parse(await lockOf(root)) as Lock;
+    expect(Object.keys(lock.nodes)).toEqual(['tint']);
+    expect(await sha256File(join(root, 'out/chain/tint/photo.png'))).toBe(lock.nodes['tint']?.output_sha256);
+  }, 60_000);
+});
+
+describe('a corrupt lock', () => {
+  it('truncated: exit 65, one line recipe.lock.json:LINE:COL, the file byte-identical, nothing paid', async () => {
+    const { root, env, lock } = await ranOnce();
+    const truncated = lock.slice(0, Math.floor(lock.length / 2));
+    await writeFile(join(root, 'recipe.lock.json'), truncated);
+    const r = await run(['run', 'recipe.yml'], root, env);
+    expect(r.code, r.stderr).toBe(65);
+    expect(r.lines).toHaveLength(1);
+    expect(r.lines[0]).toMatch(/^kontext: recipe\.lock\.json:\d+:\d+: invalid JSON: /);
+    expect(r.paid).toBe(0);
+    expect(await lockOf(root)).toBe(truncated);
+  }, 60_000);
+});
+
+describe('a cache dir that cannot be written', () => {
+  it('one warning, exit 0, outputs and lock right; a second run pays nothing', async () => {
+    const root = await project();
+    const home = await tempDir('home');
+    const file = join(home, 'a-file');
+    await writeFile(file, 'in the way');
+    const env = envFor(home, { KONTEXT_CACHE_DIR: join(file, 'cache') });
+    const before = (await readdir(tmpdir())).filter((n) => n.startsWith('kontext-cache-')).length;
+    const first = await run(['run', 'recipe.yml'], root, env);
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.paid).toBe(2);
+    const warnings = first.lines.filter((l) => l.includes('is not writable'));
+    expect(warnings).toEqual([
+      `warning cache dir ${join(file, 'cache')} is not writable (ENOTDIR: not a directory): running without a ` +
+        'cache; results are still written to out/ and the lock',
+    ]);
+    const lock = JSON.parse(await lockOf(root)) as Lock;
+    expect(Object.keys(lock.nodes).sort()).toEqual(['frame', 'tint']);
+    for (const id of ['frame', 'tint'])
+      expect(await sha256File(join(root, `out/chain/${id}/photo.png`))).toBe(lock.nodes[id]?.output_sha256);
+
+    const second = await run(['run', 'recipe.yml'], root, env);
+    expect(second.code, second.stderr).toBe(0);
+    expect(second.paid).toBe(0);
+    expect(second.lines.filter((l) => l.includes('is not writable'))).toHaveLength(1);
+    expect(JSON.parse(await lockOf(root))).toEqual(lock);
+    // The stand-in stores are gone.
+    expect((await readdir(tmpdir())).filter((n) => n.startsWith('kontext-cache-')).length).toBeLessThanOrEqual(before);
+  }, 60_000);
+});

@@ -1,0 +1,92 @@
+/**
+ * A lock read with the run's write guard refuses entries whose `output` leads outside the
+ * project (through links too), into `.git`, or onto a protected file: exit 65, the lock's
+ * line of that `output` and the node id (issue 12).
+ */
+import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { formatLock, readLock, type LockEntry } from '../../../src/store/index.js';
+import { buildWriteGuard } from '../../../src/store/write-guard.js';
+
+const entry = (output: string): LockEntry => ({
+  seed: 1,
+  key: 'a'.repeat(64),
+  input_sha256: 'b'.repeat(64),
+  output_sha256: 'c'.repeat(64),
+  output,
+  provider: 'emulator',
+  model: 'm',
+  request_id: 'r1',
+  finished_at: '2025-01-01T00:00:00.000Z',
+});
+
+let base: string;
+let root: string;
+let lockPath: string;
+
+beforeEach(async () => {
+  base = await mkdtemp(join(tmpdir(), 'kontext-lockout-'));
+  root = join(base, 'proj');
+  await mkdir(join(root, '.git'), { recursive: true });
+  await mkdir(join(root, 'out'));
+  lockPath = join(root, 'r.lock.json');
+});
+afterEach(async () => {
+  await rm(base, { recursive: true, force: true });
+});
+
+async function writeLock(outputs: Record<string, string>): Promise<string> {
+  const nodes = Object.fromEntries(Object.entries(outputs).map(([id, o]) => [id, entry(o)]));
+  const text = formatLock({ version: 1, nodes });
+  await writeFile(lockPath, text);
+  return text;
+}
+
+const guard = (allowOutsideRoot = false) =>
+  buildWriteGuard({ projectRoot: root, allowOutsideRoot, protectedFiles: [join(root, 'r.yml'), lockPath] });
+
+describe('readLock with an outputs guard', () => {
+  it('accepts outputs inside the project, and reads without a guard as before', async () => {
+    await writeLock({ a: 'out/a.png', b: 'out/deep/b.png' });
+    expect(Object.keys((await readLock(lockPath, { outputs: await guard() })).nodes)).toEqual(['a', 'b']);
+    await writeLock({ a: '../elsewhere.png' });
+    expect(Object.keys((await readLock(lockPath)).nodes)).toEqual(['a']);
+  });
+
+  it('refuses the first bad entry by node id, at the line of its output', async () => {
+    const text = await writeLock({ a: 'out/a.png', b: '../../etc/passwd.png', c: '.git/x.png' });
+    const err = await readLock(lockPath, { outputs: await guard() }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'E_LOCK_INVALID', exitCode: 65 });
+    const { message, location } = err as { message: string; location: { line: number } };
+    expect(message).toContain('node "b": nodes.b.output "../../etc/passwd.png"');
+    expect(message).toContain('it is outside the project root');
+    expect(text.split('\n')[location.line - 1]).toContain('"output": "../../etc/passwd.png"');
+  });
+
+  it('follows links: a linked folder or a link at the output name leading out is refused', async () => {
+    const outside = join(base, 'outside');
+    await mkdir(outside);
+    await writeFile(join(outside, 'secret.png'), 'x');
+    await symlink(outside, join(root, 'out', 'linked'));
+    await writeLock({ a: 'out/linked/secret.png' });
+    await expect(readLock(lockPath, { outputs: await guard() })).rejects.toThrow(/outside the project root/);
+    await symlink(join(outside, 'secret.png'), join(root, 'out', 'a.png'));
+    await writeLock({ a: 'out/a.png' });
+    await expect(readLock(lockPath, { outputs: await guard() })).rejects.toThrow(/leads to .*secret\.png/);
+  });
+
+  it('never .git, the recipe or a lock; outside the root only with --allow-outside-root', async () => {
+    for (const [output, why] of [
+      ['.git/hooks/x.png', /inside a \.git folder/],
+      ['r.yml', /the recipe or one of its sources/],
+      ['other.lock.json', /it is a lock file/],
+    ] as const) {
+      await writeLock({ a: output });
+      await expect(readLock(lockPath, { outputs: await guard(true) })).rejects.toThrow(why);
+    }
+    await writeLock({ a: '../beside.png' });
+    expect(Object.keys((await readLock(lockPath, { outputs: await guard(true) })).nodes)).toEqual(['a']);
+  });
+});
