@@ -5,6 +5,20 @@
  * the entry) so this run and downstream nodes hit. So a deleted cache, a fresh clone with its
  * lock and outputs, or a moved folder costs no request. Files are hashed through the store's
  * (path, size, mtime, inode) memo, so a re-run does not re-read them.
+ *
+ * Durability: an adopted blob and its rebuilt record are written atomically but not fsynced
+ * (two fsyncs per node made adopting 1,000 outputs take half a minute). Nothing is lost that
+ * the lock and out/ do not still hold: after a power cut a record may be missing or torn (it
+ * reads as a miss) and a blob may be missing or short (its bytes no longer hash to its name, so
+ * `checkBlob` drops it, and `verifyBlobCopy` checks every copy into out/), and the next run
+ * adopts the node again, for no request. Downloaded outputs, which exist nowhere else, are
+ * still fsynced (execute.ts).
+ *
+ * The blob is a copy, not a hard link to the out/ file: a link shares the inode, so a program
+ * editing out/ in place would change the blob too; the store would then drop the blob as
+ * damaged, and the hand-edited file no longer matches the lock, so the node would be paid for
+ * again instead of simply restored from the cache. On Linux `copyFile` uses copy_file_range
+ * (often a reflink), so the copy is cheap.
  */
 import { copyFile, rename, rm, stat } from 'node:fs/promises';
 import { extname, resolve } from 'node:path';
@@ -53,7 +67,7 @@ export async function adoptFromLock(
     const tmp = store.tempPath('adopt');
     try {
       await copyFile(file, tmp);
-      await store.adoptBlob(tmp, entry.output_sha256);
+      await store.adoptBlob(tmp, entry.output_sha256, { synced: true }); // rebuildable: see above
     } catch {
       await rm(tmp, { force: true });
       return null;
@@ -74,7 +88,7 @@ export async function adoptFromLock(
     prompt: node.prompt.normalize('NFC').trim(),
     params: resolvedParams(node),
   };
-  await store.putRecord(record);
+  await store.putRecord(record, { rebuildable: true });
   return record;
 }
 

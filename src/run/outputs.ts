@@ -7,7 +7,6 @@
  * source-hash memo (size, mtime, inode), so a no-op re-run reads no image bytes; the caller can
  * skip even that when it knows the file must now hold other bytes (`force`).
  */
-import { stat } from 'node:fs/promises';
 import { outputPathFor, type OutputNaming } from '../plan/index.js';
 import { verifyBlobCopy } from '../store/blobs.js';
 import { copyFileSafely } from '../store/safe-write.js';
@@ -42,9 +41,8 @@ async function materialize(blob: string, dest: string, how: MaterializeHow): Pro
   return copyFileSafely(blob, dest, how.guard, force, { verify: (copy) => verifyBlobCopy(blob, copy) });
 }
 
+/** The hasher stats `dest` first: missing or not a file rejects, which reads as "does not hold it". */
 async function holdsBlob(dest: string, check: OutputCheck): Promise<boolean> {
-  const existing = await stat(dest).catch(() => null);
-  if (!existing?.isFile()) return false;
   return (await check.hash(dest).catch(() => null))?.sha256 === check.sha256;
 }
 

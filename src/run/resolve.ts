@@ -54,6 +54,9 @@ function urlInputSha(url: string): string {
   return createHash('sha256').update(`url:${url}`).digest('hex');
 }
 
+/** Look-ups (record reads, adoptions) in flight at once: enough to keep the disk and thread pool busy. */
+const LOOKUP_CONCURRENCY = 16;
+
 export async function resolveStates(
   plan: Plan,
   deps: ResolveDeps,
@@ -68,11 +71,29 @@ export async function resolveStates(
     journalKeys: new Set(journal.map((e) => e.key)),
     orphans,
   };
-  const states = new Map<string, NodeState>();
+  // Seeds are chosen one node at a time in plan order (draws and orphan claims stay
+  // deterministic); the look-ups after that (record, adoption, why it runs) overlap, bounded.
+  const limit = pLimit(LOOKUP_CONCURRENCY);
+  const pending = new Map<string, Promise<NodeState>>();
+  let previous: Promise<unknown> = Promise.resolve();
   for (const node of plan.nodes) {
-    const upstream = node.input.kind === 'node' ? states.get(node.input.id) : undefined;
-    const inputSha = node.input.kind === 'node' ? cachedOutputSha(upstream) : (rootShas.get(node.id) ?? null);
-    states.set(node.id, await resolveOne(node, inputSha, withJournal, options));
+    const upstream = node.input.kind === 'node' ? pending.get(node.input.id) : undefined;
+    const seeded = Promise.all([upstream, previous]).then(async ([up]) => {
+      const inputSha = node.input.kind === 'node' ? cachedOutputSha(up) : (rootShas.get(node.id) ?? null);
+      return seedOf(node, inputSha, withJournal, options);
+    });
+    previous = seeded;
+    pending.set(
+      node.id,
+      seeded.then((seed) => limit(() => lookUp(node, seed, withJournal, options))),
+    );
+  }
+  // Every look-up settles before the first failure (in plan order) is thrown: none is left running.
+  const settled = await Promise.allSettled(pending.values());
+  const states = new Map<string, NodeState>();
+  for (const result of settled) {
+    if (result.status === 'rejected') throw result.reason;
+    states.set(result.value.node.id, result.value);
   }
   return states;
 }
@@ -82,26 +103,45 @@ function cachedOutputSha(upstream: NodeState | undefined): string | null {
   return upstream?.status === 'cached' ? (upstream.record?.output_sha256 ?? null) : null;
 }
 
-/** Resolve one node once its input hash is known (or `null`: upstream will run). */
-async function resolveOne(
+/** A node's seed (and the lock entry behind it), once its input hash is known (or `null`: upstream will run). */
+interface Seeded {
+  readonly inputSha: string | null;
+  readonly locked: LockEntry | undefined;
+  readonly truth: LockEntry | undefined;
+  readonly seed: number;
+  readonly source: SeedSource;
+}
+
+async function seedOf(
   node: PlanNode,
   inputSha: string | null,
   deps: ResolveDeps,
-  options: Pick<RunOptions, 'force' | 'reseed'>,
-): Promise<NodeState> {
+  options: Pick<RunOptions, 'reseed'>,
+): Promise<Seeded> {
   const locked = deps.lock.nodes[node.id];
   const inherited = locked ? undefined : await inheritedEntry(node, inputSha, deps, options);
+  const truth = locked ?? inherited;
   const { seed, source } = chooseSeed(node, {
-    locked: locked ?? inherited,
+    locked: truth,
     reseed: options.reseed,
     draw: deps.draw,
     journaled: deps.journalSeeds?.get(node.id),
     session: deps.sessionSeeds?.get(node.id),
   });
+  return { inputSha, locked, truth, seed, source };
+}
+
+/** Resolve one node once its seed is chosen: its cache hit (or the lock adopted) or why it runs. */
+async function lookUp(
+  node: PlanNode,
+  seeded: Seeded,
+  deps: ResolveDeps,
+  options: Pick<RunOptions, 'force'>,
+): Promise<NodeState> {
+  const { inputSha, locked, truth, seed, source } = seeded;
   const forced = selects(options.force, node.id);
   const key = inputSha === null ? null : keyFor(node, deps.providerName, inputSha, seed);
   let record = key !== null && !forced ? await deps.store.getRecord(key) : null;
-  const truth = locked ?? inherited;
   if (record === null && key !== null && !forced && truth && deps.lockDir !== undefined)
     record = await adoptFromLock(node, key, truth, deps.lockDir, deps.store);
   const status = record ? 'cached' : 'run';
@@ -122,7 +162,7 @@ async function inheritedEntry(
 ): Promise<LockEntry | undefined> {
   if (node.seed !== null || inputSha === null || deps.orphans === undefined) return undefined;
   if (deps.sessionSeeds?.has(node.id) || deps.journalSeeds?.has(node.id)) return undefined;
-  if (selects(options.reseed, node.pass)) return undefined;
+  if (selects(options.reseed, node.id)) return undefined;
   return (await deps.orphans.claim(node, inputSha)) ?? undefined;
 }
 

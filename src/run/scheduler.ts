@@ -34,6 +34,9 @@ type RemoteJob = Pick<Job, 'node' | 'key' | 'seed' | 'forced' | 'inputSha' | 'up
 
 export type { RunSummary } from './outcome.js';
 
+/** See `Scheduler.#local`: enough to keep the thread pool busy, few enough to stay small. */
+const LOCAL_CONCURRENCY = 32;
+
 export async function executePlan(prepared: Prepared, deps: RunDeps, options: RunOptions): Promise<RunSummary> {
   return new Scheduler(prepared, deps, options).run();
 }
@@ -44,6 +47,12 @@ class Scheduler {
   readonly #stop: AbortSignal;
   readonly #lock: LockWriter | null;
   readonly #limit: LimitFunction;
+  /**
+   * Cache hits materialized at once (a stat or two and perhaps a copy each). Unbounded, 10,000
+   * hits queued 10,000 file operations and their promises at once: the no-op run's heap peaked
+   * near 200 MB, most of it garbage waiting for a full GC.
+   */
+  readonly #local = pLimit(LOCAL_CONCURRENCY);
   /** Places for nodes looking up their journal entry and input ahead of their -j slot. */
   readonly #ahead: LimitFunction;
   readonly #inflight: InflightRequests;
@@ -167,7 +176,9 @@ class Scheduler {
     const hit = state.forced ? null : await this.#recordFor(state, key);
     if (hit) {
       // A cached blob found damaged while being copied out was dropped: fetch it again, with a warning.
-      const cached = await this.#cached(node, hit).catch((e: unknown) => (isBlobCorrupt(e) ? e : Promise.reject(e)));
+      const cached = await this.#local(() => this.#cached(node, hit)).catch((e: unknown) =>
+        isBlobCorrupt(e) ? e : Promise.reject(e),
+      );
       if (!isBlobCorrupt(cached)) return cached;
       this.#emit({ type: 'warning', node: node.id, message: `${cached.message}; the node runs again` });
     }

@@ -15,6 +15,11 @@ export interface WriteFileAtomicOptions {
   mode?: number;
   /** Also fsync the parent folder after the rename, so the new name itself survives a power cut. */
   durable?: boolean;
+  /**
+   * fsync the file before the rename (default true). Only for files that can be rebuilt from
+   * elsewhere (see run/adopt.ts): without it a power cut may leave the new name with no bytes.
+   */
+  sync?: boolean;
 }
 
 /** Write `data` to `target` atomically, creating parent folders. */
@@ -27,7 +32,7 @@ export async function writeFileAtomic(
   const handle = await withParentDir(target, () => open(tmp, 'wx', options.mode ?? 0o644));
   try {
     await handle.writeFile(data);
-    await handle.sync();
+    if (options.sync !== false) await handle.sync();
   } catch (e) {
     await handle.close().catch(() => undefined);
     await rm(tmp, { force: true });

@@ -144,13 +144,15 @@ export async function checkBlob(
   hash: (path: string) => Promise<{ readonly sha256: string }>,
   onDropped?: (error: BlobCorruptError) => void,
 ): Promise<boolean> {
-  if (!(await hasBlob(root, sha256))) return false;
+  assertHex64(sha256, 'blob digest');
   const path = layout.blob(root, sha256);
   let actual: string;
   try {
+    // The hasher stats the file first (missing or not a file: no blob), so no separate stat.
     actual = (await hash(path)).sha256;
   } catch (e) {
-    if ((e as { code?: unknown }).code === 'E_SOURCE_MISSING') return false;
+    const code = (e as { code?: unknown }).code;
+    if (code === 'E_SOURCE_MISSING' || code === 'E_SOURCE_NOT_FILE') return false;
     throw e;
   }
   if (actual === sha256) return true;

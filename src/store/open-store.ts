@@ -52,7 +52,7 @@ export async function openStore(root: string, options: OpenStoreOptions = {}): P
         onDropped: (e) => options.onWarning?.(`${e.message}; the node runs again`),
         now,
       }),
-    putRecord: (record) => putRecord(root, record),
+    putRecord: (record, options) => putRecord(root, record, options),
     hashSource: (path) => memo.hash(path),
     journal: createJournal(root),
     flush: () => memo.flush(),

@@ -38,8 +38,15 @@ export async function getRecord(root: string, key: string, check: BlobCheck): Pr
   return record;
 }
 
-/** Write a record (after its blob): validated first, so a bug cannot poison the cache. */
-export async function putRecord(root: string, record: RunRecord): Promise<void> {
+/**
+ * Write a record (after its blob): validated first, so a bug cannot poison the cache. A
+ * `rebuildable` record (adopted from the lock) is not fsynced: see run/adopt.ts.
+ */
+export async function putRecord(
+  root: string,
+  record: RunRecord,
+  options: { readonly rebuildable?: boolean } = {},
+): Promise<void> {
   assertHex64(record.key, 'cache key');
   const parsed = RunRecordSchema.safeParse(record);
   if (!parsed.success) {
@@ -48,5 +55,6 @@ export async function putRecord(root: string, record: RunRecord): Promise<void> 
       `refusing to store an invalid run record for ${record.node}: ${parsed.error.issues[0]?.message ?? 'invalid'}`,
     );
   }
-  await writeFileAtomic(layout.record(root, record.key), `${JSON.stringify(parsed.data, null, 2)}\n`);
+  const text = `${JSON.stringify(parsed.data, null, 2)}\n`;
+  await writeFileAtomic(layout.record(root, record.key), text, { sync: options.rebuildable !== true });
 }

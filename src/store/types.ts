@@ -82,13 +82,14 @@ export interface Store {
   putBlob(bytes: Uint8Array): Promise<string>;
   /**
    * Move a complete temp file (from {@link Store.tempPath}) with a known sha256 into the store; `synced`: the writer
-   * already flushed it to disk (else it is fsynced here).
+   * already flushed it to disk, or the blob can be rebuilt from elsewhere (run/adopt.ts); else it is fsynced here.
    */
   adoptBlob(tempFile: string, sha256: string, options?: { readonly synced?: boolean }): Promise<string>;
   /** A fresh temp path inside the store (same filesystem as the blobs). */
   tempPath(hint?: string): string;
   getRecord(key: string): Promise<RunRecord | null>;
-  putRecord(record: RunRecord): Promise<void>;
+  /** `rebuildable`: the record is rebuilt from the lock (run/adopt.ts), so it is not fsynced. */
+  putRecord(record: RunRecord, options?: { readonly rebuildable?: boolean }): Promise<void>;
   /** sha256 and size of a local file, remembered by (path, size, mtime) so unchanged files are not re-read. */
   hashSource(path: string): Promise<{ readonly sha256: string; readonly bytes: number }>;
   readonly journal: Journal;

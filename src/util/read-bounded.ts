@@ -86,9 +86,12 @@ export async function readBounded(path: string, max: number): Promise<Buffer> {
         buf.copy(grown, 0, 0, filled);
         buf = grown;
       }
-      const { bytesRead } = await handle.read(buf, filled, buf.length - filled, null);
-      if (bytesRead === 0) break;
+      const wanted = buf.length - filled;
+      const { bytesRead } = await handle.read(buf, filled, wanted, null);
       filled += bytesRead;
+      // A short read of a regular file is its end (a file growing after it is as if it grew after
+      // we returned); one that reported size 0 (/proc-style) is read until a read returns nothing.
+      if (bytesRead === 0 || (bytesRead < wanted && info.size > 0)) break;
     }
     if (filled > max) throw new BoundedReadError(path, 'too-large', max);
     return buf.subarray(0, filled);
