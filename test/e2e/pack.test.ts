@@ -33,6 +33,9 @@ describe('npm pack', () => {
     const pkg = join(dir, 'pkg');
     await mkdir(pkg);
     await run('tar', ['-xzf', join(dir, tarball ?? ''), '-C', pkg, '--strip-components=1']);
+    // Only the recipes and their photos ship: no outputs or lock files of a local demo run.
+    const examples = await readdir(join(pkg, 'recipes', 'examples'));
+    expect(examples.filter((f) => f === 'out' || f.endsWith('.lock.json'))).toEqual([]);
     await copyFile(join(REPO_ROOT, 'package-lock.json'), join(pkg, 'package-lock.json'));
     await run('npm', ['ci', '--omit=dev', '--offline', '--no-audit', '--no-fund'], { cwd: pkg, timeout: 150_000 });
 
