@@ -15,7 +15,7 @@ import type { RunRecord } from './types.js';
 export interface BlobCheck {
   readonly hash: (path: string) => Promise<{ readonly sha256: string }>;
   readonly onDropped?: ((error: BlobCorruptError) => void) | undefined;
-  /** With `now`, a hit marks the record and its blob as used (`touch.ts`), which is what `kontext gc` ages by. */
+  /** With `now`, a hit marks the record as used (`touch.ts`), which is what `kontext gc` ages by. */
   readonly now?: (() => number) | undefined;
 }
 
@@ -26,15 +26,11 @@ export async function getRecord(root: string, key: string, check: BlobCheck): Pr
   if (record === null || record.key !== key) return null;
   if (!(await checkBlob(root, record.output_sha256, check.hash, check.onDropped))) return null;
   const { now } = check;
-  if (now) {
-    const blobPath = layout.blob(root, record.output_sha256);
-    const [blob, own] = await Promise.all([fileInfo(blobPath), fileInfo(path)]);
-    const t = now();
-    await Promise.all([
-      blob ? touchIfStale(blobPath, blob.mtimeMs, t) : null,
-      own ? touchIfStale(path, own.mtimeMs, t) : null,
-    ]);
-  }
+  // Only the record is marked used: gc keeps a blob while any record needs it, so the blob's
+  // own mtime need not move — and must not, since the hash memo keys on it (a bumped blob
+  // would be re-read and re-hashed by the next run).
+  const own = now ? await fileInfo(path) : null;
+  if (now && own) await touchIfStale(path, own.mtimeMs, now());
   return record;
 }
 

@@ -1,9 +1,11 @@
 /**
  * "Last used" for `kontext gc` (docs/architecture.md#cache-lock-and-journal): the mtime of a run
- * record and of its blob. atime is no guide (noatime and relatime mounts), so a cache hit bumps
- * both mtimes itself, at most once per {@link TOUCH_AFTER_MS}: a hit costs a stat of each file,
- * and a utimes only when the last bump is older than that. An existing blob that a new record
- * reuses (a download with the same bytes) is bumped too, so gc never takes it as unused.
+ * record (a blob lives while any record needs it). atime is no guide (noatime and relatime
+ * mounts), so a cache hit bumps the record's mtime itself, at most once per
+ * {@link TOUCH_AFTER_MS}: a hit costs a stat, and a utimes only when the last bump is older than
+ * that. A hit never touches the blob: the source-hash memo keys on its mtime, and a bump would
+ * make the next run re-hash it. An existing blob that a new record reuses (a download with the
+ * same bytes) is bumped, so gc never takes it as unused.
  */
 import { stat, utimes } from 'node:fs/promises';
 import { isCode } from './atomic.js';

@@ -237,13 +237,18 @@ describe('gcStore', () => {
     expect(report.removed.records).toBe(2);
   });
 
-  it('a cache hit marks the record and its blob as used, so age counts from the last use', async () => {
+  it('a cache hit marks the record as used (not the blob), so age counts from the last use', async () => {
     const e = await put('hit', 100);
     await age([e.recordPath, e.blobPath], 40 * DAY);
+    const blobBefore = (await stat(e.blobPath)).mtimeMs;
     expect(await store.getRecord(e.key)).not.toBeNull();
-    for (const p of [e.recordPath, e.blobPath]) expect((await stat(p)).mtimeMs).toBeGreaterThan(now - DAY);
+    expect((await stat(e.recordPath)).mtimeMs).toBeGreaterThan(now - DAY);
+    // The blob's mtime is what the hash memo keys on: a hit must not make the next run re-hash it.
+    expect((await stat(e.blobPath)).mtimeMs).toBe(blobBefore);
     await lockOn({});
-    expect((await gc({ olderThanMs: 30 * DAY })).removed.records).toBe(0);
+    // The old blob stays: a used record still needs it.
+    expect((await gc({ olderThanMs: 30 * DAY })).removed).toMatchObject({ records: 0, blobs: 0 });
+    expect(await exists(e.blobPath)).toBe(true);
     // Storing bytes that are already there is a use of that blob too.
     await age([e.blobPath], 40 * DAY);
     await store.putBlob(Buffer.alloc(100, 'hit'));
