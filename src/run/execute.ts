@@ -5,7 +5,6 @@
  * cancelled; one that cannot be is left in the journal so the next run re-attaches to it
  * instead of paying again. An intent without a request id is "maybe paid" (submit-claim.ts).
  */
-import { stat } from 'node:fs/promises';
 import type { PlanNode } from '../plan/types.js';
 import type { EditRequest, Provider, RemoteState, RetryListener } from '../providers/types.js';
 import { InputRejectedError, RemoteCancelledError, RemoteFailedError } from '../providers/runcomfy/errors.js';
@@ -15,6 +14,7 @@ import {
   inputUrlAhead,
   inputUrlFor,
   outputUrlsOutliveRun,
+  upstreamFromRecord,
   type InputDeps,
   type ResolvedInput,
   type UpstreamOutput,
@@ -22,6 +22,7 @@ import {
 import { editRequestFor, normalizedPrompt, resolvedParams } from './node-request.js';
 import { extensionFor } from './outputs.js';
 import { bodySha256, claimSubmit, provesNotAccepted } from './submit-claim.js';
+import { graceSignal, SUBMIT_GRACE_MS, submitLostWarning } from './submit-grace.js';
 
 /** Who this run is, for the journal's intents (see submit-claim.ts). */
 interface IntentDeps {
@@ -162,9 +163,8 @@ async function submitAndFinish(
   hook?.('after-intent');
   // A submit already on the wire when Ctrl-C comes is let finish (for a few seconds), so the
   // request is journaled and then cancelled, rather than paid for and lost.
-  const grace = graceSignal(deps.signal, deps.submitGraceMs ?? SUBMIT_GRACE_MS, () =>
-    deps.emit(submitLostWarning(node.id, deps.submitGraceMs ?? SUBMIT_GRACE_MS)),
-  );
+  const graceMs = deps.submitGraceMs ?? SUBMIT_GRACE_MS;
+  const grace = graceSignal(deps.signal, graceMs, () => deps.emit(submitLostWarning(node.id, graceMs)));
   const submittedAt = deps.now();
   const sending = deps.provider.submit(request, grace.signal, deps.onRetry).finally(grace.dispose);
   hook?.('after-submit-sent');
@@ -240,19 +240,8 @@ function claimDeps(job: Job, deps: NodeDeps): Parameters<typeof claimSubmit>[1] 
 /** Another run finished this key while we waited: its record is our result (nothing submitted). */
 async function fromRecord(job: Job, record: RunRecord, deps: NodeDeps): Promise<Executed> {
   job.remoteDone?.();
-  const bytes = (await stat(deps.store.blobPath(record.output_sha256))).size;
-  const url = outputUrlsOutliveRun(deps.providerName) ? (record.output_url ?? null) : null;
-  return {
-    record,
-    output: {
-      sha256: record.output_sha256,
-      bytes,
-      mediaType: record.media_type,
-      ext: record.ext,
-      url,
-      urlAt: url === null ? null : Date.parse(record.finished_at),
-    },
-  };
+  const blobPath = deps.store.blobPath(record.output_sha256);
+  return { record, output: await upstreamFromRecord(record, { blobPath, providerName: deps.providerName }) };
 }
 
 /** Re-attach to a journaled request; `null` when it is gone (unknown id, cancelled) and must be resubmitted. */
@@ -371,46 +360,6 @@ async function cancelIfQueued(
     .catch(() => 'not_cancellable' as const);
   // Cancelled: nothing was paid, nothing to re-attach to. Otherwise the journal keeps it.
   if (outcome === 'cancelled') await deps.store.journal.remove(job.key, requestId);
-}
-
-const SUBMIT_GRACE_MS = 5_000;
-
-/** A signal that aborts `ms` after `signal` does, telling `onExpire` first (never if disposed first). */
-function graceSignal(
-  signal: AbortSignal,
-  ms: number,
-  onExpire: () => void,
-): { readonly signal: AbortSignal; readonly dispose: () => void } {
-  const controller = new AbortController();
-  let timer: NodeJS.Timeout | undefined;
-  const onAbort = (): void => {
-    timer = setTimeout(() => {
-      onExpire();
-      controller.abort(signal.reason);
-    }, ms);
-    timer.unref();
-  };
-  if (signal.aborted) onAbort();
-  else signal.addEventListener('abort', onAbort, { once: true });
-  return {
-    signal: controller.signal,
-    dispose: () => {
-      signal.removeEventListener('abort', onAbort);
-      if (timer) clearTimeout(timer);
-    },
-  };
-}
-
-/** The submit was given up with no reply: no request id, so nothing was journaled to re-attach to. */
-function submitLostWarning(node: string, ms: number): UntimedRunEvent {
-  return {
-    type: 'warning',
-    node,
-    message:
-      `the submit for ${node} was still on the wire ${ms / 1000} s after Ctrl-C and was abandoned; ` +
-      'it may have been accepted and billed, but no request id came back, so it is not journaled and ' +
-      "the next run cannot re-attach to it: check the provider's request history",
-  };
 }
 
 function phase(deps: ExecuteDeps, node: string, p: NodePhase, requestId?: string): void {

@@ -5,6 +5,7 @@
  *   passes the provider's own URL on, with no re-upload;
  * - local files and stale cached outputs go through the hosting strategy.
  */
+import { stat } from 'node:fs/promises';
 import { providerTraits } from '../providers/session.js';
 import {
   isRemoteUrlFresh,
@@ -15,7 +16,7 @@ import {
 } from '../hosting/index.js';
 import { KontextError, ExitCode } from '../errors.js';
 import type { PlanNode } from '../plan/types.js';
-import type { Store } from '../store/types.js';
+import type { RunRecord, Store } from '../store/types.js';
 
 /** What is known about a finished upstream node's output. */
 export interface UpstreamOutput {
@@ -26,6 +27,27 @@ export interface UpstreamOutput {
   /** The provider's output URL and when it was obtained (epoch ms). */
   readonly url: string | null;
   readonly urlAt: number | null;
+}
+
+/**
+ * A cached result as an upstream output: its blob's size, and the provider URL only when URLs
+ * outlive the run that got them (one that died with an earlier run is not passed on: the bytes
+ * get hosted instead).
+ */
+export async function upstreamFromRecord(
+  record: RunRecord,
+  p: { readonly blobPath: string; readonly providerName: string },
+): Promise<UpstreamOutput> {
+  const bytes = (await stat(p.blobPath)).size;
+  const url = outputUrlsOutliveRun(p.providerName) ? (record.output_url ?? null) : null;
+  return {
+    sha256: record.output_sha256,
+    bytes,
+    mediaType: record.media_type,
+    ext: record.ext,
+    url,
+    urlAt: url === null ? null : Date.parse(record.finished_at),
+  };
 }
 
 /** Whether a cached output's provider URL can outlive the run that got it (see ProviderTraits). */

@@ -10,6 +10,7 @@
 import { dirname, relative, sep } from 'node:path';
 import { LockCache, updateLock } from '../store/index.js';
 import type { LockEntry, RunRecord } from '../store/types.js';
+import type { RunDeps } from './options.js';
 
 /** A node's lock entry for this record, its output path relative to the lock file (so a moved folder still works). */
 export function lockEntryFor(rec: RunRecord, output: string, lockPath: string, requestSha?: string): LockEntry {
@@ -107,4 +108,20 @@ export class LockWriter {
       for (const resolve of waiting) resolve();
     }
   }
+}
+
+/** The fields a run decides; an entry equal in these is not rewritten (a no-op run leaves the lock alone). */
+export function sameLockEntry(a: LockEntry, b: LockEntry): boolean {
+  return (
+    a.key === b.key &&
+    a.output === b.output &&
+    a.output_sha256 === b.output_sha256 &&
+    a.request_sha256 === b.request_sha256
+  );
+}
+
+/** The lock writer of a run that has none handed to it (watch mode shares one across cycles); none for `edit`. */
+export function ownLockWriter(deps: Pick<RunDeps, 'lockPath' | 'rt'>): LockWriter | null {
+  if (deps.lockPath === null) return null;
+  return new LockWriter(deps.lockPath, { pid: deps.rt.pid, isAlive: (pid) => deps.rt.isAlive(pid) });
 }

@@ -4,21 +4,22 @@
  * downloads under another of the same size. It emits events and never prints.
  */
 import { setMaxListeners } from 'node:events';
-import { stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { outputPathFor } from '../plan/index.js';
 import { moveLegacyOutput } from './adopt.js';
 import pLimit, { type LimitFunction } from 'p-limit';
 import { ExitCode, worstExitCode, type ExitCode as Code } from '../errors.js';
 import type { PlanNode } from '../plan/types.js';
-import type { LockEntry, RunRecord } from '../store/types.js';
+import type { RunRecord } from '../store/types.js';
 import { isBlobCorrupt } from '../store/index.js';
 import type { RunEvent, UntimedRunEvent } from './events.js';
 import { executeNode, prepareNode, type Executed, type ExecuteDeps, type Job, type PreparedNode } from './execute.js';
-import { outputUrlsOutliveRun, type UpstreamOutput } from './inputs.js';
-import { lockEntryFor, LockWriter } from './lock-writer.js';
+import { type UpstreamOutput, upstreamFromRecord } from './inputs.js';
+import { lockEntryFor, type LockWriter, ownLockWriter, sameLockEntry } from './lock-writer.js';
 import { keyFor, requestShaFor } from './node-request.js';
 import type { InflightRequests, RunDeps, RunOptions } from './options.js';
+import { RunInflight } from './run-inflight.js';
+import { executeDepsFor } from './execute-deps.js';
 import { writeOutputs } from './outputs.js';
 import { checkTargets, isHandEdited, lockedTargets, outputTargets } from './hand-edits.js';
 import { deferred } from '../util/deferred.js';
@@ -80,31 +81,15 @@ class Scheduler {
     this.#lock = coordination?.lockWriter ?? ownLockWriter(deps);
     this.#limit = pLimit(Math.max(1, options.jobs));
     this.#ahead = pLimit(Math.max(1, options.jobs));
-    const downloads = pLimit(Math.max(1, options.jobs));
     this.#inflight = coordination?.inflight ?? new RunInflight();
-    this.#exec = {
-      provider: deps.provider,
-      providerName: deps.providerName,
-      store: deps.store,
-      hosting: deps.hosting,
-      now: deps.rt.now,
+    this.#exec = executeDepsFor(deps, options, {
       emit: (e) => this.#emit(e),
       onSubmitted: () => {
         this.#counts.submitted++;
       },
       signal: this.#signal,
-      deadlineMs: options.deadlineMs,
-      submitGraceMs: options.submitGraceMs,
-      limitDownload: (fn) => downloads(fn),
-      intents: {
-        pid: deps.rt.pid,
-        isAlive: (pid) => deps.rt.isAlive(pid),
-        run: this.#run,
-        resubmitUncertain: options.resubmitUncertain === true,
-        sleep: deps.rt.sleep,
-        crashPoint: deps.rt.crashPoint,
-      },
-    };
+      run: this.#run,
+    });
   }
 
   async run(): Promise<RunSummary> {
@@ -332,15 +317,8 @@ class Scheduler {
       this.#record(node, hit, output);
       this.#counts.cached++;
       this.#emit({ type: 'node-cached', node: node.id, output, restored });
-      const bytes = (await stat(blob)).size;
-      // A URL that died with an earlier run is not passed on: the bytes get hosted instead.
-      const url = outputUrlsOutliveRun(this.deps.providerName) ? (hit.output_url ?? null) : null;
-      const urlAt = url ? Date.parse(hit.finished_at) : null;
-      return {
-        kind: 'ok',
-        path: output,
-        output: { sha256: hit.output_sha256, bytes, mediaType: hit.media_type, ext: hit.ext, url, urlAt },
-      };
+      const upstream = await upstreamFromRecord(hit, { blobPath: blob, providerName: this.deps.providerName });
+      return { kind: 'ok', path: output, output: upstream };
     });
   }
 
@@ -416,36 +394,4 @@ class Scheduler {
   #emit(e: UntimedRunEvent): void {
     this.deps.onEvent({ ...e, t: this.deps.rt.now() - this.#started } as RunEvent);
   }
-}
-
-function ownLockWriter(deps: RunDeps): LockWriter | null {
-  if (deps.lockPath === null) return null;
-  return new LockWriter(deps.lockPath, { pid: deps.rt.pid, isAlive: (pid) => deps.rt.isAlive(pid) });
-}
-
-/** A lone run's requests in flight by key (nodes of one run that share a key share the request). */
-class RunInflight implements InflightRequests {
-  readonly #entries = new Map<string, { readonly promise: Promise<Executed> }>();
-
-  get(key: string): { readonly promise: Promise<Executed> } | undefined {
-    return this.#entries.get(key);
-  }
-
-  track(key: string, promise: Promise<Executed>): void {
-    this.#entries.set(key, { promise });
-    const drop = (): void => {
-      if (this.#entries.get(key)?.promise === promise) this.#entries.delete(key);
-    };
-    promise.then(drop, drop);
-  }
-}
-
-/** The fields a run decides; an entry equal in these is not rewritten (a no-op run leaves the lock alone). */
-function sameLockEntry(a: LockEntry, b: LockEntry): boolean {
-  return (
-    a.key === b.key &&
-    a.output === b.output &&
-    a.output_sha256 === b.output_sha256 &&
-    a.request_sha256 === b.request_sha256
-  );
 }

@@ -164,7 +164,13 @@ describe('watch: in-flight requests of a superseded cycle', () => {
     expect(cycle.in_flight).toBe(1);
     expect(cycle.to_run.map((t) => t.node)).toEqual(['b']);
     expect(submitsOf(rig.calls(), 'Keep the face unchanged. Add square glasses.')).toHaveLength(1);
-    expect(rig.of('node-start').at(-1)).toMatchObject({ node: 'd', reason: 'reattach' });
+    // b and d start side by side in the last cycle (which comes first is I/O timing): d re-attaches.
+    expect(
+      rig
+        .of('node-start')
+        .filter((e) => e.node === 'd')
+        .at(-1),
+    ).toMatchObject({ node: 'd', reason: 'reattach' });
     expect(rig.of('run-summary').at(-1)).toMatchObject({ done: 2, cached: 1, failed: 0 });
     expect((await lockMatchesFiles(rig.project)).every((e) => e.ok)).toBe(true);
   });

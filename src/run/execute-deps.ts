@@ -1,0 +1,41 @@
+/** What every node of a run hands `executeNode` (execute.ts): the run's provider, store, limits and intents. */
+import pLimit from 'p-limit';
+import type { UntimedRunEvent } from './events.js';
+import type { ExecuteDeps } from './execute.js';
+import type { RunDeps, RunOptions } from './options.js';
+
+export function executeDepsFor(
+  deps: RunDeps,
+  options: RunOptions,
+  p: {
+    readonly emit: (e: UntimedRunEvent) => void;
+    readonly onSubmitted: () => void;
+    readonly signal: AbortSignal;
+    /** This run's token in journal intents (see submit-claim.ts). */
+    readonly run: string;
+  },
+): ExecuteDeps {
+  // Downloads run beside the -j slots under their own limit of the same size.
+  const downloads = pLimit(Math.max(1, options.jobs));
+  return {
+    provider: deps.provider,
+    providerName: deps.providerName,
+    store: deps.store,
+    hosting: deps.hosting,
+    now: deps.rt.now,
+    emit: p.emit,
+    onSubmitted: p.onSubmitted,
+    signal: p.signal,
+    deadlineMs: options.deadlineMs,
+    submitGraceMs: options.submitGraceMs,
+    limitDownload: (fn) => downloads(fn),
+    intents: {
+      pid: deps.rt.pid,
+      isAlive: (pid) => deps.rt.isAlive(pid),
+      run: p.run,
+      resubmitUncertain: options.resubmitUncertain === true,
+      sleep: deps.rt.sleep,
+      crashPoint: deps.rt.crashPoint,
+    },
+  };
+}

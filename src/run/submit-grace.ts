@@ -1,0 +1,50 @@
+/**
+ * How long a submit already on the wire at Ctrl-C may still finish (so its request id can be
+ * journaled and the request cancelled or re-attached to), and the warning when it does not.
+ */
+import type { UntimedRunEvent } from './events.js';
+
+/** How long a submit on the wire at Ctrl-C may finish, unless the run says otherwise. */
+export const SUBMIT_GRACE_MS = 5_000;
+
+/** A signal that aborts `ms` after `signal` does, telling `onExpire` first (never if disposed first). */
+export function graceSignal(
+  signal: AbortSignal,
+  ms: number,
+  onExpire: () => void,
+): { readonly signal: AbortSignal; readonly dispose: () => void } {
+  const controller = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const onAbort = (): void => {
+    timer = setTimeout(() => {
+      onExpire();
+      controller.abort(signal.reason);
+    }, ms);
+    timer.unref();
+  };
+  if (signal.aborted) onAbort();
+  else signal.addEventListener('abort', onAbort, { once: true });
+  return {
+    signal: controller.signal,
+    dispose: () => {
+      signal.removeEventListener('abort', onAbort);
+      if (timer) clearTimeout(timer);
+    },
+  };
+}
+
+/**
+ * The submit was given up with no reply: no request id to re-attach to. Its intent stays in the
+ * journal, so the next run reports the node as maybe paid instead of paying again unasked.
+ */
+export function submitLostWarning(node: string, ms: number): UntimedRunEvent {
+  return {
+    type: 'warning',
+    node,
+    message:
+      `the submit for ${node} was still on the wire ${ms / 1000} s after Ctrl-C and was abandoned; ` +
+      'it may have been accepted and billed, but no request id came back, so the next run cannot ' +
+      "re-attach to it: it reports the node as maybe paid (check the provider's request history, " +
+      'then pass --resubmit-uncertain to submit it again)',
+  };
+}
