@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../../src/cli/main.js';
+import { secretsFromEnv } from '../../../src/cli/render-error.js';
 import { createRuntime } from '../../../src/runtime.js';
 
 let home = '';
@@ -89,5 +90,12 @@ describe('kontext providers', () => {
       'fal',
       'replicate',
     ]);
+  });
+});
+
+describe('errors scrub every provider credential', () => {
+  it('secretsFromEnv covers the BFL, fal and Replicate variables', () => {
+    const found = secretsFromEnv({ ...SECRETS, FAL_KEY: 'fal-SECRET-0007', OTHER: 'not-a-secret' });
+    expect(found.sort()).toEqual([...Object.values(SECRETS), 'fal-SECRET-0007'].sort());
   });
 });
