@@ -69,9 +69,9 @@ function surgicalEdit(text: string, pass: YAMLMap, pair: Pair | undefined, varia
   const indent = ' '.repeat(anchor.keyStart - lineStart);
   let lineEnd = text.indexOf('\n', anchor.valueEnd);
   if (lineEnd < 0) lineEnd = text.length;
-  const crlf = text[lineEnd - 1] === '\r';
-  if (crlf) lineEnd -= 1;
-  return splice(text, lineEnd, lineEnd, `${crlf ? '\r\n' : '\n'}${indent}pick: ${variant}`);
+  if (text[lineEnd - 1] === '\r') lineEnd -= 1;
+  const eol = text.includes('\r\n') ? '\r\n' : '\n';
+  return splice(text, lineEnd, lineEnd, `${eol}${indent}pick: ${variant}`);
 }
 
 /** A `key: scalar` pair written on one line (so a new line can follow it). */
