@@ -153,6 +153,13 @@ describe('kontext pick (built CLI, counted at the emulator)', () => {
     expect(await recipeText(root)).toBe(RECIPE);
     const missing = await cli(['pick', 'nope.yml', 'bag#2'], { cwd: root, env });
     expect(missing.code).toBe(66);
+    // An invalid recipe is refused as validate refuses it, and not touched.
+    const broken = RECIPE.replace('prompt: "Add a soft shadow"', 'prompt: "Add a soft shadow"\n    seed: -1');
+    await writeFile(join(root, 'recipe.yml'), broken);
+    const invalid = await cli(['pick', 'recipe.yml', 'bag#2'], { cwd: root, env });
+    expect(invalid.code).toBe(65);
+    expect(invalid.stderr).toMatch(/recipe\.yml:14:11/);
+    expect(await recipeText(root)).toBe(broken);
   }, 120_000);
 
   it('validate: from: bag#4 and pick: 5 are exit 65 with file:line:col and a suggestion', async () => {

@@ -87,10 +87,23 @@ describe('setPickInText', () => {
   it('a hostile pass: a block-scalar id falls back to a safe spot and still parses to the right document', () => {
     const text = 'passes:\n  - id: |\n      bag\n    prompt: x\n';
     const edit = setPickInText(text, 0, 2);
+    expect(edit.method).toBe('reprinted');
     expect((parse(edit.text) as { passes: { id: string; pick: number }[] }).passes[0]).toEqual({
       id: 'bag\n',
       prompt: 'x',
       pick: 2,
     });
+  });
+
+  it('an anchor before the first key: whichever way it is written, the document is the intended one', () => {
+    const text = 'passes:\n  - &a id: bag\n    variants: 2\n  - id: s\n    prompt: *a\n';
+    const edit = setPickInText(text, 0, 2);
+    expect(parse(edit.text)).toEqual({
+      passes: [
+        { id: 'bag', variants: 2, pick: 2 },
+        { id: 's', prompt: 'id' },
+      ],
+    });
+    expect(edit.text).toContain('&a id: bag');
   });
 });
