@@ -105,6 +105,11 @@ describe('kontext pick (built CLI, counted at the emulator)', () => {
     // Both branches keep their own output files.
     for (const f of ['shade/photo-v1.png', 'shade/photo-v2.png', 'bag/photo-v3.png'])
       expect((await lstat(join(root, 'out', 'bags', f))).isFile()).toBe(true);
+    // clean keeps the branch that is not picked now, so picking it again stays free.
+    const clean = await cli(['clean', 'recipe.yml'], { cwd: root, env });
+    expect(clean.stdout).toContain('clean: nothing to remove');
+    expect(await paid(['pick', 'recipe.yml', 'bag#2'], root, env)).toBe(0);
+    expect(await paid(['run', 'recipe.yml'], root, env)).toBe(0);
   }, 120_000);
 
   it('a first run without a pick fans out over every variant; picking after it costs nothing', async () => {
