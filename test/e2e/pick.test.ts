@@ -108,6 +108,9 @@ describe('kontext pick (built CLI, counted at the emulator)', () => {
     // clean keeps the branch that is not picked now, so picking it again stays free.
     const clean = await cli(['clean', 'recipe.yml'], { cwd: root, env });
     expect(clean.stdout).toContain('clean: nothing to remove');
+    const status = await cli(['status', 'recipe.yml', '--json', '--exit-code'], { cwd: root, env });
+    expect(status.code, status.stdout).toBe(0);
+    expect((JSON.parse(status.stdout) as { orphaned: unknown[] }).orphaned).toEqual([]);
     expect(await paid(['pick', 'recipe.yml', 'bag#2'], root, env)).toBe(0);
     expect(await paid(['run', 'recipe.yml'], root, env)).toBe(0);
   }, 120_000);
