@@ -57,13 +57,16 @@ const sha256 = (bytes: Uint8Array | string): string => createHash('sha256').upda
 /** Write `pick:` for the variant `nodeId` names (`bag#2`, `bag@product-1#2`) into the recipe at `recipePath`. */
 export async function writePick(recipePath: string, nodeId: string, options: WritePickOptions): Promise<PickResult> {
   const { rt } = options;
+  // Validated where it is named (as a run loads it: a symlinked recipe's paths resolve beside
+  // the link), written where it really is (the rename replaces the file, not the link).
+  const named = resolve(rt.cwd, recipePath);
   const file = await realRecipePath(recipePath, rt.cwd);
   return withFileMutex(
-    `${lockPathOfRecipeFile(file, rt.cwd)}.pick`,
+    `${lockPathOfRecipeFile(named, rt.cwd)}.pick`,
     async () => {
       const before = await readRecipe(file, recipePath);
       if (options.expectSha256 !== undefined && options.expectSha256 !== before.sha256) throw changedOnDisk(recipePath);
-      const recipe = await validated(before.text, recipePath, file, rt);
+      const recipe = await validated(before.text, recipePath, named, rt);
       const target = pickTarget(buildPlan(recipe), recipe, nodeId);
       const passIndex = recipe.passes.findIndex((p) => p.id === target.pass);
       const base = { file, pass: target.pass, variant: target.variant, instance: target.instance };
