@@ -143,7 +143,7 @@ describe('kontext pick (built CLI, counted at the emulator)', () => {
     expect(await paid(['run', 'recipe.yml', '--reseed', 'bag#2'], root, env)).toBe(2);
   }, 120_000);
 
-  it('refuses a node that does not exist (did-you-mean), a pass without variants, and leaves the recipe alone', async () => {
+  it('refuses an unknown node (did-you-mean), a pass without variants, an invalid recipe; writes nothing', async () => {
     const root = await project();
     const env = envFor(await tempDir('home'));
     const cases: [string, RegExp][] = [

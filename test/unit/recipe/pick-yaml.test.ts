@@ -52,7 +52,8 @@ describe('setPickInText', () => {
 
   it('a flow-map pass gets ", pick: k" before its closing brace', () => {
     const text =
-      'version: 1\nsources: {a: a.jpg}\npasses:\n  - {id: bag, prompt: "x, y", variants: 3}  # flow\n  - {id: s, prompt: z}\n';
+      'version: 1\nsources: {a: a.jpg}\npasses:\n' +
+      '  - {id: bag, prompt: "x, y", variants: 3}  # flow\n  - {id: s, prompt: z}\n';
     const edit = setPickInText(text, 0, 3);
     expect(edit.text).toBe(text.replace('variants: 3}', 'variants: 3, pick: 3}'));
     expect(picksOf(edit.text)).toEqual([3, undefined]);
