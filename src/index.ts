@@ -61,6 +61,8 @@ export async function startEmulator(options?: EmulatorOptions): Promise<Emulator
   return emulator.startEmulator(options);
 }
 
+export { writePick } from './run/pick.js';
+export type { PickResult, WritePickOptions } from './run/pick.js';
 export { cleanRecipe } from './run/clean.js';
 export type { CleanOptions, CleanDeps, CleanReport } from './run/clean.js';
 export { gcCache, findLockFiles } from './run/gc.js';
