@@ -66,6 +66,7 @@ function makeNode(info: PassInfo, inst: SourceInstance, variant: number | null):
             variant,
           }),
     depth: info.depth,
+    ...(pass.maxChange === undefined ? {} : { maxChange: pass.maxChange }),
   };
 }
 

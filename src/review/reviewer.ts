@@ -1,0 +1,73 @@
+/**
+ * One node's review: its output against its input (this pass's change) and against the chain's
+ * original source (the change so far), each as the share of pixels over the threshold, plus the
+ * change map (this pass's) stored as a content-addressed blob. See
+ * docs/architecture.md#change-maps-and-drift.
+ *
+ * A reviewer lives for one run and remembers the last few decoded images, so a chain decodes
+ * its source once and each output once (as the node's output, then as the next node's input).
+ */
+import type { RunReview, Store } from '../store/types.js';
+import { encodeChangeMap } from './change-map.js';
+import { displayedSize, labAt, reviewBox, type Box } from './images.js';
+import { CHANGE_THRESHOLD, changedPercent, deltaE, METRIC, type LabImage } from './metric.js';
+
+/** The image files of one review. */
+export interface ReviewFiles {
+  readonly output: string;
+  readonly input: string;
+  /** The chain's original source, `null` when there is no local file (a URL source). */
+  readonly source: string | null;
+}
+
+/** Decoded images kept per reviewer (about 0.8 MB each at 256 x 256). */
+const MEMO_SIZE = 8;
+
+export class Reviewer {
+  readonly #memo = new Map<string, Promise<LabImage>>();
+
+  constructor(private readonly store: Pick<Store, 'putBlob'>) {}
+
+  async review(files: ReviewFiles): Promise<RunReview> {
+    const box = await displayedSize(files.output).then((s) => reviewBox(s.width, s.height));
+    const [output, input, source] = await Promise.all([
+      this.#lab(files.output, box),
+      this.#lab(files.input, box),
+      files.source === null || files.source === files.input ? null : this.#lab(files.source, box),
+    ]);
+    const delta = deltaE(input, output);
+    const changed = changedPercent(delta, CHANGE_THRESHOLD);
+    let chain: number | null = null;
+    if (files.source === files.input) chain = changed;
+    else if (source !== null) chain = changedPercent(deltaE(source, output), CHANGE_THRESHOLD);
+    const map = await encodeChangeMap(delta, box, CHANGE_THRESHOLD);
+    return {
+      metric: METRIC,
+      threshold: CHANGE_THRESHOLD,
+      changed_pct: changed,
+      chain_changed_pct: chain,
+      map_sha256: await this.store.putBlob(map),
+      width: box.width,
+      height: box.height,
+    };
+  }
+
+  #lab(path: string, box: Box): Promise<LabImage> {
+    const key = `${box.width}x${box.height}:${path}`;
+    const hit = this.#memo.get(key);
+    if (hit) {
+      this.#memo.delete(key); // most recently used goes last
+      this.#memo.set(key, hit);
+      return hit;
+    }
+    const decoding = labAt(path, box);
+    this.#memo.set(key, decoding);
+    decoding.catch(() => this.#memo.delete(key));
+    while (this.#memo.size > MEMO_SIZE) {
+      const oldest = this.#memo.keys().next().value;
+      if (oldest === undefined) break;
+      this.#memo.delete(oldest);
+    }
+    return decoding;
+  }
+}
