@@ -47,7 +47,7 @@ describe('Reviewer', () => {
     expect(review.chain_changed_pct).toBe(100);
   });
 
-  it('stores the change map as a PNG blob with alpha, at the review size, transparent where nothing changed', async () => {
+  it('stores the change map as a PNG blob with alpha at the review size, clear where unchanged', async () => {
     const review = await new Reviewer(store).review({ output: half, input: source, source });
     expect(review.chain_changed_pct).toBe(review.changed_pct);
     expect(await store.hasBlob(review.map_sha256)).toBe(true);
