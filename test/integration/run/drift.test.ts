@@ -103,7 +103,7 @@ describe('drift', () => {
     for (const word of ['review', 'changed_pct', 'map_sha256', 'cie76']) expect(lock).not.toContain(word);
   });
 
-  it('a cached re-run warns again (plain), status names the node, and old or damaged reviews are redone free', async () => {
+  it('cached re-run: warns again (plain), status names the node, old or damaged reviews redone free', async () => {
     expect((await cli(['run', 'recipe.yml'])).code).toBe(0);
     expect(submits()).toBe(3);
 
