@@ -67,5 +67,5 @@ export { gcCache, findLockFiles } from './run/gc.js';
 export type { GcCacheOptions, GcCacheDeps, GcCacheReport } from './run/gc.js';
 export type { GcReport, GcTally } from './store/gc.js';
 export type { RunReview } from './store/types.js';
-export type { DriftOver } from './run/drift.js';
+export { NodeReviews, type DriftOver } from './run/drift.js';
 export { parseDuration, parseSize, formatBytes } from './util/units.js';

@@ -34,6 +34,6 @@ export async function encodeChangeMap(delta: Float32Array, box: Box, threshold: 
   const sharp = await loadSharp();
   const raw = Buffer.from(heatPixels(delta, threshold).buffer);
   return sharp(raw, { raw: { width: box.width, height: box.height, channels: 4 } })
-    .png({ compressionLevel: 6 })
+    .png({ compressionLevel: 1, adaptiveFiltering: false })
     .toBuffer();
 }

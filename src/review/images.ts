@@ -8,7 +8,7 @@
  * stretched ("fill" would count every pixel of an honest re-framing as changed); what the crop
  * cuts away is not compared. See docs/architecture.md#change-maps-and-drift.
  */
-import { toLab, type LabImage } from './metric.js';
+import type { LabImage } from './metric.js';
 
 /** Longest side of the review size, in pixels. */
 const REVIEW_SIDE = 256;
@@ -43,14 +43,21 @@ export async function displayedSize(path: string): Promise<Box> {
   return { width: meta.autoOrient.width, height: meta.autoOrient.height };
 }
 
-/** Decode, orient, flatten onto white, centre-crop and resize to `box`, then to Lab. */
+/**
+ * Decode, orient, flatten onto white, centre-crop and resize to `box`, then convert to CIELAB
+ * (D65) as floats — all in libvips, on its threads, so the event loop only sees the result.
+ */
 export async function labAt(path: string, box: Box): Promise<LabImage> {
   const sharp = await loadSharp();
   const { data, info } = await sharp(path, { autoOrient: true })
     .resize(box.width, box.height, { fit: 'cover', position: 'centre' })
     .flatten({ background: '#ffffff' })
-    .toColourspace('srgb')
-    .raw()
+    .toColourspace('lab')
+    .raw({ depth: 'float' })
     .toBuffer({ resolveWithObject: true });
-  return toLab(data, info.width, info.height, info.channels);
+  if (info.channels !== 3) throw new Error(`expected 3 Lab channels, got ${info.channels}`);
+  // A small result may sit in Node's shared pool at an offset a Float32Array cannot start at.
+  const bytes = data.byteOffset % 4 === 0 ? data : Buffer.from(data);
+  const lab = new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
+  return { width: info.width, height: info.height, lab };
 }

@@ -7,10 +7,12 @@
  * A reviewer lives for one run and remembers the last few decoded images, so a chain decodes
  * its source once and each output once (as the node's output, then as the next node's input).
  */
+import { createHash } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
 import type { RunReview, Store } from '../store/types.js';
 import { encodeChangeMap } from './change-map.js';
 import { displayedSize, labAt, reviewBox, type Box } from './images.js';
-import { CHANGE_THRESHOLD, changedPercent, deltaE, METRIC, type LabImage } from './metric.js';
+import { CHANGE_THRESHOLD, changedPercent, changedPercentBetween, deltaE, METRIC, type LabImage } from './metric.js';
 
 /** The image files of one review. */
 export interface ReviewFiles {
@@ -26,7 +28,7 @@ const MEMO_SIZE = 8;
 export class Reviewer {
   readonly #memo = new Map<string, Promise<LabImage>>();
 
-  constructor(private readonly store: Pick<Store, 'putBlob'>) {}
+  constructor(private readonly store: Pick<Store, 'tempPath' | 'adoptBlob'>) {}
 
   async review(files: ReviewFiles): Promise<RunReview> {
     const box = await displayedSize(files.output).then((s) => reviewBox(s.width, s.height));
@@ -39,17 +41,26 @@ export class Reviewer {
     const changed = changedPercent(delta, CHANGE_THRESHOLD);
     let chain: number | null = null;
     if (files.source === files.input) chain = changed;
-    else if (source !== null) chain = changedPercent(deltaE(source, output), CHANGE_THRESHOLD);
+    else if (source !== null) chain = changedPercentBetween(source, output, CHANGE_THRESHOLD);
     const map = await encodeChangeMap(delta, box, CHANGE_THRESHOLD);
     return {
       metric: METRIC,
       threshold: CHANGE_THRESHOLD,
       changed_pct: changed,
       chain_changed_pct: chain,
-      map_sha256: await this.store.putBlob(map),
+      map_sha256: await this.#putMap(map),
       width: box.width,
       height: box.height,
     };
+  }
+
+  /** A blob like any other but not fsynced: a power cut costs only the picture (the figures stay in the record). */
+  async #putMap(png: Buffer): Promise<string> {
+    const sha256 = createHash('sha256').update(png).digest('hex');
+    const tmp = this.store.tempPath('change-map');
+    await writeFile(tmp, png);
+    await this.store.adoptBlob(tmp, sha256, { synced: true });
+    return sha256;
   }
 
   #lab(path: string, box: Box): Promise<LabImage> {

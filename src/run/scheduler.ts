@@ -323,7 +323,7 @@ class Scheduler {
       this.#record(node, hit, output);
       this.#counts.cached++;
       this.#emit({ type: 'node-cached', node: node.id, output, restored });
-      this.#drift.check(node, hit);
+      this.#drift.check(node, hit, true);
       const upstream = await upstreamFromRecord(hit, { blobPath: blob, providerName: this.deps.providerName });
       return { kind: 'ok', path: output, output: upstream };
     });

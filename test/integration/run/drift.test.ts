@@ -9,7 +9,15 @@ import { readFile, writeFile } from 'node:fs/promises';
 import sharp from 'sharp';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { main } from '../../../src/cli/main.js';
-import { RunEvent, startEmulator, type EmulatorHandle } from '../../../src/index.js';
+import {
+  buildPlan,
+  loadRecipe,
+  NodeReviews,
+  RunEvent,
+  startEmulator,
+  type EmulatorHandle,
+} from '../../../src/index.js';
+import { openStore } from '../../../src/store/index.js';
 import { layout } from '../../../src/store/layout.js';
 import type { RunRecord } from '../../../src/store/types.js';
 import { createProject, isSubmit, recipeYaml, testRuntime, type Project } from '../../helpers/run-fixtures.js';
@@ -143,6 +151,20 @@ describe('drift', () => {
     expect(warned.map((e) => e.type === 'warning' && e.node)).toEqual(['sky']);
     expect((await recordOf('sky')).review).toEqual(before);
     expect((await recordOf('hat')).review?.changed_pct).toEqual(expect.any(Number));
+
+    // Without max_change, a cache hit is not reviewed (a no-op run decodes nothing)…
+    await rewriteRecord('scarf', (r) => delete r['review']);
+    expect((await cli(['run', 'recipe.yml'])).code).toBe(0);
+    expect((await recordOf('scarf')).review).toBeUndefined();
+    // …but the API reviews it on demand (what a report does), and keeps it.
+    const rt = testRuntime(project.root);
+    const plan = buildPlan(await loadRecipe(project.recipe, { rt }));
+    const store = await openStore(project.cacheDir);
+    const scarf = plan.nodes.find((n) => n.id === 'scarf');
+    if (!scarf) throw new Error('no scarf');
+    const review = await new NodeReviews(plan.nodes, store).reviewOf(scarf, await recordOf('scarf'));
+    expect(review?.chain_changed_pct).toEqual(expect.any(Number));
+    expect((await recordOf('scarf')).review).toEqual(review);
   });
 
   it('no max_change anywhere: reviews are stored, but nothing warns and the summary has no drift', async () => {

@@ -10,7 +10,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PlanNode } from '../../../src/plan/types.js';
 import type { UntimedRunEvent } from '../../../src/run/events.js';
-import { DriftCheck, driftOf } from '../../../src/run/drift.js';
+import { DriftCheck, driftOf, NodeReviews } from '../../../src/run/drift.js';
 import { gcStore } from '../../../src/store/gc.js';
 import { openStore } from '../../../src/store/index.js';
 import type { RunRecord, Store } from '../../../src/store/types.js';
@@ -158,6 +158,25 @@ describe('DriftCheck', () => {
       'remote: max_change not checked: the input is a remote URL, with no local copy to compare against',
     ]);
     expect((await store.getRecord(hex('6')))?.review).toBeUndefined();
+  });
+
+  it('a cache hit without a review is reviewed only for a max_change; NodeReviews reviews it on demand', async () => {
+    const first = node('grey', { kind: 'source', source: 'photo', instance: null, path: sourcePath });
+    const watched = node('red', { kind: 'node', id: 'grey' }, 99);
+    const plain = node('red2', { kind: 'node', id: 'grey' });
+    const recs = [record(hex('8'), watched, greyBlob, redBlob), record(hex('9'), plain, greyBlob, redBlob)];
+    for (const r of recs) await store.putRecord(r);
+    const { check, events } = checker([first, watched, plain]);
+    check.check(watched, recs[0] as RunRecord, true);
+    check.check(plain, recs[1] as RunRecord, true);
+    expect(await check.settle()).toEqual(['red']);
+    expect(warnings(events).map((w) => w.node)).toEqual(['red']);
+    expect((await store.getRecord(hex('8')))?.review?.changed_pct).toBe(100);
+    expect((await store.getRecord(hex('9')))?.review).toBeUndefined();
+    const reviews = new NodeReviews([first, watched, plain], store);
+    const review = await reviews.reviewOf(plain, recs[1] as RunRecord);
+    expect(review).toMatchObject({ changed_pct: 100, chain_changed_pct: 100 });
+    expect((await store.getRecord(hex('9')))?.review).toEqual(review);
   });
 
   it('driftOf: only strictly over a declared max_change', () => {

@@ -3,7 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { changedPercent, CHANGE_THRESHOLD, deltaE, toLab } from '../../../src/review/metric.js';
+import {
+  changedPercent,
+  changedPercentBetween,
+  CHANGE_THRESHOLD,
+  deltaE,
+  type LabImage,
+} from '../../../src/review/metric.js';
 import { labAt, reviewBox } from '../../../src/review/images.js';
 
 let dir: string;
@@ -54,22 +60,41 @@ async function changed(a: string, b: string, box = { width: 256, height: 256 }):
   return changedPercent(deltaE(await labAt(a, box), await labAt(b, box)));
 }
 
-describe('toLab / deltaE (CIE76)', () => {
-  it('maps white, black and sRGB red to their known Lab values', () => {
-    const { lab } = toLab(Uint8Array.from([255, 255, 255, 0, 0, 0, 255, 0, 0]), 3, 1);
-    expect(lab[0]).toBeCloseTo(100, 1);
-    expect(lab[1]).toBeCloseTo(0, 1);
-    expect(lab[3]).toBeCloseTo(0, 1);
-    expect(lab[6]).toBeCloseTo(53.24, 1);
+describe('Lab and deltaE (CIE76)', () => {
+  it('decodes white, black and sRGB red to their known Lab values (D65)', async () => {
+    const path = await png('wbr.png', 3, 1, Buffer.from([255, 255, 255, 0, 0, 0, 255, 0, 0]));
+    const { lab } = await labAt(path, { width: 3, height: 1 });
+    expect(lab[0]).toBeCloseTo(100, 0);
+    expect(lab[1]).toBeCloseTo(0, 0);
+    expect(lab[3]).toBeCloseTo(0, 0);
+    expect(lab[6]).toBeCloseTo(53.24, 0);
     expect(lab[7]).toBeCloseTo(80.09, 0);
     expect(lab[8]).toBeCloseTo(67.2, 0);
   });
 
   it('is 0 for the same pixels and refuses images of different sizes', () => {
-    const a = toLab(pixels(4, 4, photo), 4, 4);
-    expect([...deltaE(a, a)].every((d) => d === 0)).toBe(true);
-    expect(() => deltaE(a, toLab(pixels(4, 2, photo), 4, 2))).toThrow(/size mismatch/);
-    expect(() => toLab(new Uint8Array(5), 4, 4)).toThrow(RangeError);
+    const lab = (w: number, h: number): LabImage => ({ width: w, height: h, lab: new Float32Array(w * h * 3).fill(3) });
+    expect([...deltaE(lab(4, 4), lab(4, 4))].every((d) => d === 0)).toBe(true);
+    expect(() => deltaE(lab(4, 4), lab(4, 2))).toThrow(/size mismatch/);
+    const a: LabImage = { width: 1, height: 1, lab: Float32Array.from([50, 0, 0]) };
+    const b: LabImage = { width: 1, height: 1, lab: Float32Array.from([53, 4, 0]) };
+    expect(deltaE(a, b)[0]).toBeCloseTo(5, 5);
+  });
+
+  it('counts the same without keeping the differences', () => {
+    let seed = 3;
+    const rand = (): number => {
+      seed = (seed * 16807) % 2147483647;
+      return seed / 2147483647;
+    };
+    const a: LabImage = { width: 50, height: 40, lab: Float32Array.from({ length: 6000 }, () => rand() * 100) };
+    const b: LabImage = { width: 50, height: 40, lab: a.lab.map((v) => v + (rand() - 0.5) * 20) };
+    const pct = changedPercent(deltaE(a, b));
+    expect(pct).toBeGreaterThan(5);
+    expect(pct).toBeLessThan(95);
+    expect(changedPercentBetween(a, b)).toBe(pct);
+    expect(changedPercentBetween(a, a)).toBe(0);
+    expect(() => changedPercentBetween(a, { ...a, height: 20 })).toThrow(/size mismatch/);
   });
 
   it('counts pixels strictly above the threshold', () => {
