@@ -22,11 +22,18 @@ export interface ReviewFiles {
   readonly source: string | null;
 }
 
-/** Decoded images kept per reviewer (about 0.8 MB each at 256 x 256). */
-const MEMO_SIZE = 8;
+/** Bytes of decoded images kept per reviewer: about 40 at 256 x 256 (0.8 MB each), thousands of small ones. */
+const MEMO_BYTES = 32 * 1024 * 1024;
+
+interface Memo {
+  readonly lab: Promise<LabImage>;
+  readonly bytes: number;
+}
 
 export class Reviewer {
-  readonly #memo = new Map<string, Promise<LabImage>>();
+  /** By `<box>:<path>`, least recently used first. */
+  readonly #memo = new Map<string, Memo>();
+  #memoBytes = 0;
 
   constructor(private readonly store: Pick<Store, 'tempPath' | 'adoptBlob'>) {}
 
@@ -69,16 +76,22 @@ export class Reviewer {
     if (hit) {
       this.#memo.delete(key); // most recently used goes last
       this.#memo.set(key, hit);
-      return hit;
+      return hit.lab;
     }
-    const decoding = labAt(path, box);
-    this.#memo.set(key, decoding);
-    decoding.catch(() => this.#memo.delete(key));
-    while (this.#memo.size > MEMO_SIZE) {
-      const oldest = this.#memo.keys().next().value;
-      if (oldest === undefined) break;
-      this.#memo.delete(oldest);
+    const entry = { lab: labAt(path, box), bytes: box.width * box.height * 12 };
+    this.#memo.set(key, entry);
+    this.#memoBytes += entry.bytes;
+    entry.lab.catch(() => this.#forget(key, entry));
+    for (const [oldest, old] of this.#memo) {
+      if (this.#memoBytes <= MEMO_BYTES || old === entry) break;
+      this.#forget(oldest, old);
     }
-    return decoding;
+    return entry.lab;
+  }
+
+  #forget(key: string, entry: Memo): void {
+    if (this.#memo.get(key) !== entry) return;
+    this.#memo.delete(key);
+    this.#memoBytes -= entry.bytes;
   }
 }

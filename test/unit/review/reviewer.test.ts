@@ -64,6 +64,25 @@ describe('Reviewer', () => {
     expect(review.chain_changed_pct).toBeNull();
   });
 
+  it('decodes each image of a chain once: the previous output and the source come from memory', async () => {
+    const reviewer = new Reviewer(store);
+    const copy = async (from: string, name: string): Promise<string> => {
+      const to = join(dir, name);
+      await writeFile(to, await readFile(from));
+      return to;
+    };
+    const src = await copy(source, 'chain-source.png');
+    const mid = await copy(half, 'chain-mid.png');
+    await reviewer.review({ output: mid, input: src, source: src });
+    await rm(src);
+    await rm(mid);
+    // Both files are gone: only the reviewer's memory can supply them.
+    const review = await reviewer.review({ output: full, input: mid, source: src });
+    expect(review.changed_pct).toBeCloseTo(50, 0);
+    expect(review.chain_changed_pct).toBe(100);
+    await expect(new Reviewer(store).review({ output: full, input: mid, source: src })).rejects.toThrow();
+  });
+
   it('rejects (never hangs) when an image cannot be decoded, and recovers for the next review', async () => {
     const reviewer = new Reviewer(store);
     const junk = join(dir, 'junk.png');
