@@ -8,6 +8,7 @@
  * stretched ("fill" would count every pixel of an honest re-framing as changed); what the crop
  * cuts away is not compared. See docs/architecture.md#change-maps-and-drift.
  */
+import type { Sharp } from 'sharp';
 import type { LabImage } from './metric.js';
 
 /** Longest side of the review size, in pixels. */
@@ -28,29 +29,24 @@ export function loadSharp(): Promise<SharpFactory> {
   return loading;
 }
 
-/** The review size for an output of `width` x `height` (as displayed, EXIF orientation applied). */
-export function reviewBox(width: number, height: number, side = REVIEW_SIDE): Box {
-  const longest = Math.max(width, height);
-  if (!(longest > 0)) throw new RangeError(`not an image size: ${width}x${height}`);
-  const scale = Math.min(side, longest) / longest;
-  return { width: Math.max(1, Math.round(width * scale)), height: Math.max(1, Math.round(height * scale)) };
+/** The output, shrunk to fit {@link REVIEW_SIDE} (never enlarged), in Lab: its size is the review's box. */
+export async function labInside(path: string, side = REVIEW_SIDE): Promise<LabImage> {
+  const sharp = await loadSharp();
+  return toLab(sharp(path, { autoOrient: true }).resize(side, side, { fit: 'inside', withoutEnlargement: true }));
 }
 
-/** Displayed size of an image file (header only). */
-export async function displayedSize(path: string): Promise<Box> {
+/** Another image at exactly `box`: centre-cropped to its aspect ratio, then resized. */
+export async function labAt(path: string, box: Box): Promise<LabImage> {
   const sharp = await loadSharp();
-  const meta = await sharp(path).metadata();
-  return { width: meta.autoOrient.width, height: meta.autoOrient.height };
+  return toLab(sharp(path, { autoOrient: true }).resize(box.width, box.height, { fit: 'cover', position: 'centre' }));
 }
 
 /**
- * Decode, orient, flatten onto white, centre-crop and resize to `box`, then convert to CIELAB
- * (D65) as floats — all in libvips, on its threads, so the event loop only sees the result.
+ * Flatten onto white and convert to CIELAB (D65) as floats — all in libvips, on its threads, so
+ * the event loop only sees the result.
  */
-export async function labAt(path: string, box: Box): Promise<LabImage> {
-  const sharp = await loadSharp();
-  const { data, info } = await sharp(path, { autoOrient: true })
-    .resize(box.width, box.height, { fit: 'cover', position: 'centre' })
+async function toLab(pipeline: Sharp): Promise<LabImage> {
+  const { data, info } = await pipeline
     .flatten({ background: '#ffffff' })
     .toColourspace('lab')
     .raw({ depth: 'float' })

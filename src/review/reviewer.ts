@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import type { RunReview, Store } from '../store/types.js';
 import { encodeChangeMap } from './change-map.js';
-import { displayedSize, labAt, reviewBox, type Box } from './images.js';
+import { labAt, labInside, type Box } from './images.js';
 import { CHANGE_THRESHOLD, changedPercent, changedPercentBetween, deltaE, METRIC, type LabImage } from './metric.js';
 
 /** The image files of one review. */
@@ -38,9 +38,10 @@ export class Reviewer {
   constructor(private readonly store: Pick<Store, 'tempPath' | 'adoptBlob'>) {}
 
   async review(files: ReviewFiles): Promise<RunReview> {
-    const box = await displayedSize(files.output).then((s) => reviewBox(s.width, s.height));
-    const [output, input, source] = await Promise.all([
-      this.#lab(files.output, box),
+    // The output decides the box; a fresh output is decoded here for the first time.
+    const output = await this.#outputLab(files.output);
+    const box = { width: output.width, height: output.height };
+    const [input, source] = await Promise.all([
       this.#lab(files.input, box),
       files.source === null || files.source === files.input ? null : this.#lab(files.source, box),
     ]);
@@ -70,6 +71,13 @@ export class Reviewer {
     return sha256;
   }
 
+  /** Decoded to fit the review size, and remembered at that box (as the next node's input, say). */
+  async #outputLab(path: string): Promise<LabImage> {
+    const lab = await labInside(path);
+    this.#remember(`${lab.width}x${lab.height}:${path}`, { lab: Promise.resolve(lab), bytes: lab.lab.byteLength });
+    return lab;
+  }
+
   #lab(path: string, box: Box): Promise<LabImage> {
     const key = `${box.width}x${box.height}:${path}`;
     const hit = this.#memo.get(key);
@@ -79,14 +87,20 @@ export class Reviewer {
       return hit.lab;
     }
     const entry = { lab: labAt(path, box), bytes: box.width * box.height * 12 };
+    this.#remember(key, entry);
+    entry.lab.catch(() => this.#forget(key, entry));
+    return entry.lab;
+  }
+
+  #remember(key: string, entry: Memo): void {
+    const old = this.#memo.get(key);
+    if (old) this.#forget(key, old);
     this.#memo.set(key, entry);
     this.#memoBytes += entry.bytes;
-    entry.lab.catch(() => this.#forget(key, entry));
-    for (const [oldest, old] of this.#memo) {
-      if (this.#memoBytes <= MEMO_BYTES || old === entry) break;
-      this.#forget(oldest, old);
+    for (const [oldest, first] of this.#memo) {
+      if (this.#memoBytes <= MEMO_BYTES || first === entry) break;
+      this.#forget(oldest, first);
     }
-    return entry.lab;
   }
 
   #forget(key: string, entry: Memo): void {
