@@ -4,8 +4,9 @@
  * (The raw document shape lives in `schema.ts`, generated into schemas/recipe.schema.json.)
  */
 import type { Problem, SourceLocation } from '../errors.js';
+import type { ProviderName } from '../models/types.js';
 
-export type ProviderName = 'runcomfy' | 'emulator';
+export type { ProviderName } from '../models/types.js';
 
 /** The `hosting:` block, as validated (strategies live in src/hosting). */
 export type HostingConfig =
@@ -65,7 +66,13 @@ export interface Pass {
   readonly pick?: number | undefined;
   /** `save:` template, resolved against the recipe folder; placeholders still in it. */
   readonly save?: string | undefined;
+  /** Our model id (an alias or endpoint id in the recipe is resolved: see src/models/registry.ts). */
   readonly model: string;
+  /**
+   * Where this pass runs: its own `provider:`, else `defaults.provider`, else the recipe's
+   * (always set by loading; absent only on hand-built passes, which run on the recipe's).
+   */
+  readonly provider?: ProviderName | undefined;
   readonly params: Readonly<Record<string, unknown>>;
   /** `max_change` (after defaults) as a percentage 0..100: more changed pixels is a drift warning. */
   readonly maxChange?: number | undefined;
