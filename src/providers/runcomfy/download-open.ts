@@ -14,6 +14,8 @@ const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 export interface OpenContext {
   readonly dispatcher: Dispatcher;
   readonly allowHosts: readonly string[];
+  /** Another provider's own output hosts (host-allow.ts); default RunComfy's. */
+  readonly trustedHosts?: readonly string[] | undefined;
   readonly maxBytes: number;
   readonly secrets: readonly string[];
 }
@@ -28,14 +30,21 @@ export interface OpenedDownload {
 }
 
 /** Throw {@link DownloadHostRefusedError} unless `url` may be fetched. */
-function assertHostAllowed(url: string, ctx: Pick<OpenContext, 'allowHosts' | 'secrets'>): void {
-  const verdict = checkHost(url, ctx.allowHosts);
+function assertHostAllowed(url: string, ctx: Pick<OpenContext, 'allowHosts' | 'secrets' | 'trustedHosts'>): void {
+  const verdict = checkHost(url, ctx.allowHosts, ctx.trustedHosts);
   if (verdict.ok) return;
   throw new DownloadHostRefusedError(
     verdict.host,
     `refusing to download from host "${verdict.host}": ${verdict.reason} (${redactUrl(url)})`,
     {
       secrets: ctx.secrets,
+      ...(ctx.trustedHosts
+        ? {
+            hint:
+              `outputs are only downloaded from ${ctx.trustedHosts.map((h) => (h.startsWith('.') ? `*${h}` : h))}; ` +
+              `if you trust "${verdict.host}", add it to KONTEXT_ALLOW_HOSTS`,
+          }
+        : {}),
     },
   );
 }

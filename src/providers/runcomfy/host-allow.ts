@@ -30,7 +30,12 @@ function canonicalEntry(entry: string): string {
 }
 
 /** Check a URL against the allow-list. Never throws; unparsable URLs are refused. */
-export function checkHost(url: string, extraHosts: readonly string[] = []): HostVerdict {
+export function checkHost(
+  url: string,
+  extraHosts: readonly string[] = [],
+  /** Another provider's output hosts: `.example.com` for its subdomains, `example.com` for itself. */
+  trusted: readonly string[] = TRUSTED_SUFFIXES,
+): HostVerdict {
   let u: URL;
   try {
     u = new URL(url);
@@ -46,7 +51,7 @@ export function checkHost(url: string, extraHosts: readonly string[] = []): Host
   const withPort = u.port ? `${host}:${u.port}` : host;
   if (extras.includes(host) || extras.includes(withPort)) return { ok: true, host };
   if (isIP(host) !== 0) return { ok: false, host, reason: 'IP addresses are not on the allow-list' };
-  if (!TRUSTED_SUFFIXES.some((s) => host.endsWith(s) && host.length > s.length)) {
+  if (!trusted.some((s) => (s.startsWith('.') ? host.endsWith(s) && host.length > s.length : host === s))) {
     return { ok: false, host, reason: 'the host is not on the allow-list' };
   }
   if (u.protocol !== 'https:')
