@@ -4,8 +4,9 @@
  * (The raw document shape lives in `schema.ts`, generated into schemas/recipe.schema.json.)
  */
 import type { Problem, SourceLocation } from '../errors.js';
+import type { ProviderName } from '../models/types.js';
 
-export type ProviderName = 'runcomfy' | 'emulator';
+export type { ProviderName } from '../models/types.js';
 
 /** The `hosting:` block, as validated (strategies live in src/hosting). */
 export type HostingConfig =

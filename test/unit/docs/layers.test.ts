@@ -27,7 +27,7 @@ interface Rule {
 }
 
 const LEAVES = ['errors.ts', 'runtime.ts', 'util/'];
-const BELOW_RUN = ['plan/', 'providers/', 'hosting/', 'store/', 'recipe/', ...LEAVES];
+const BELOW_RUN = ['plan/', 'providers/', 'hosting/', 'store/', 'recipe/', 'models/', ...LEAVES];
 const ALL = ['cli/', 'index.ts', 'watch/', 'run/', 'emulator/', ...BELOW_RUN];
 
 /** The table of docs/architecture.md#layers. `watch/` exists once the run-context refactor lands. */
@@ -37,9 +37,10 @@ const RULES: Readonly<Record<string, Rule>> = {
   'watch/': { layers: ['run/', ...BELOW_RUN], typeOnly: ['index.ts'] },
   'run/': { layers: BELOW_RUN, files: ['watch/inflight.ts', 'watch/write-gate.ts'] },
   'plan/': { layers: ['errors.ts', 'util/'], typeOnly: ['recipe/types.ts'] },
-  'providers/': { layers: LEAVES, typeOnly: ['recipe/types.ts'], dynamicOnly: ['emulator/'] },
+  'providers/': { layers: ['models/', ...LEAVES], typeOnly: ['recipe/types.ts'], dynamicOnly: ['emulator/'] },
   'hosting/': { layers: ['store/', ...LEAVES], typeOnly: ['recipe/types.ts'] },
-  'recipe/': { layers: LEAVES },
+  'recipe/': { layers: ['models/', ...LEAVES] },
+  'models/': { layers: ['errors.ts', 'util/'] },
   'store/': { layers: ['errors.ts', 'util/'] },
   'emulator/': { layers: LEAVES },
   'errors.ts': { layers: [] },

@@ -1,0 +1,32 @@
+/**
+ * Which environment variables hold each provider's credentials. `kontext providers` reports
+ * them as set or missing — never their values.
+ */
+import type { ProviderName } from './types.js';
+
+export interface ProviderCredentials {
+  /** Any one group fully set (non-blank) is enough; `[]`: no credentials needed. */
+  readonly envGroups: readonly (readonly string[])[];
+  /** Other places a credential may come from. */
+  readonly note?: string | undefined;
+}
+
+export const PROVIDER_CREDENTIALS: Readonly<Record<ProviderName, ProviderCredentials>> = {
+  runcomfy: {
+    envGroups: [['RUNCOMFY_TOKEN']],
+    note: 'or token.json in $RUNCOMFY_CONFIG_DIR, $XDG_CONFIG_HOME/runcomfy or ~/.config/runcomfy',
+  },
+  emulator: { envGroups: [] },
+  bfl: { envGroups: [['BFL_API_KEY']] },
+  fal: { envGroups: [['FAL_KEY'], ['FAL_KEY_ID', 'FAL_KEY_SECRET']] },
+  replicate: { envGroups: [['REPLICATE_API_TOKEN']] },
+};
+
+/** The first env group of `provider` whose variables are all set and non-blank, or `null`. */
+export function credentialEnvSet(
+  provider: ProviderName,
+  env: Readonly<Record<string, string | undefined>>,
+): readonly string[] | null {
+  const groups = PROVIDER_CREDENTIALS[provider].envGroups;
+  return groups.find((g) => g.every((name) => (env[name] ?? '').trim() !== '')) ?? null;
+}
