@@ -8,7 +8,8 @@
  *
  * Run after `npx tsc -p tsconfig.json`:  node bench/poll.bench.mjs
  */
-import { DEFAULT_POLL_POLICY, nextPollDelay } from '../dist/providers/runcomfy/poll.js';
+import { nextPollDelay } from '../dist/providers/polling/backoff.js';
+import { DEFAULT_POLL_POLICY } from '../dist/providers/runcomfy/poll.js';
 import { CompletionTimes, planPoll } from '../dist/providers/runcomfy/completion-times.js';
 
 const RTT_MS = 100; // one status round trip; the state is read when the request arrives (RTT/2)

@@ -36,7 +36,7 @@ export interface ProviderSession {
   close(): Promise<void>;
 }
 
-export type SessionOptions = Pick<RunComfyOptions, 'deadlineMs' | 'onRetry' | 'poll' | 'retry'>;
+export type SessionOptions = Pick<RunComfyOptions, 'deadlineMs' | 'onRetry' | 'poll' | 'pollTimesDir' | 'retry'>;
 
 export async function openProviderSession(
   name: ProviderName,
@@ -76,6 +76,7 @@ async function openEmulatorSession(rt: Runtime, options: SessionOptions): Promis
   const token = 'emulator';
   const provider = createRunComfyProvider({
     poll: EMULATOR_POLL_POLICY,
+    providerName: 'emulator',
     ...options,
     baseUrl: emulator.baseUrl,
     token,
