@@ -140,3 +140,11 @@ export function originOf(ctx: EmulatorContext, req: IncomingMessage, fallback: s
   const host = req.headers.host;
   return host && /^[\w.\-:[\]]+$/.test(host) ? `http://${host}` : fallback || ctx.origin;
 }
+
+/** The host output URLs name: ours, or the untrusted-host fault's (keeping our port unless it names one). */
+export function outputHost(ctx: EmulatorContext, origin: string): string {
+  const url = new URL(origin);
+  const evil = ctx.faults.outputHost();
+  if (evil === undefined) return url.host;
+  return evil.includes(':') ? evil : `${evil}:${url.port}`;
+}

@@ -25,6 +25,7 @@ import {
   findJob,
   loggableSubmit,
   mediaTypeOf,
+  outputHost,
   outputIn,
   type OutputFormat,
   type ProtocolRoute,
@@ -157,9 +158,7 @@ function messageOf(error: unknown): string {
 function readyResult(ctx: EmulatorContext, job: Job): Record<string, unknown> {
   const format = formats.get(job) ?? 'png';
   const expires = ctx.settings.now() + ctx.settings.deliveryTtlMs;
-  const evil = ctx.faults.outputHost();
-  const origin = new URL(ctx.origin);
-  const host = evil === undefined ? origin.host : evil.includes(':') ? evil : `${evil}:${origin.port}`;
+  const host = outputHost(ctx, ctx.origin);
   const sample =
     `http://${host}/bfl-delivery/${job.id}/sample.${extensionOf(format)}` +
     `?se=${expires}&sig=${signature(job.id, expires)}`;

@@ -27,6 +27,7 @@ import {
   loggableSubmit,
   mediaTypeOf,
   originOf,
+  outputHost,
   outputIn,
   type OutputFormat,
   type ProtocolRoute,
@@ -216,9 +217,7 @@ async function result(ctx: EmulatorContext, req: IncomingMessage, res: ServerRes
 async function completedBody(ctx: EmulatorContext, req: IncomingMessage, job: Job): Promise<Record<string, unknown>> {
   const format = formats.get(job) ?? 'jpeg';
   const bytes = await outputIn(job, format);
-  const origin = new URL(originOf(ctx, req, ctx.origin));
-  const evil = ctx.faults.outputHost();
-  const host = evil === undefined ? origin.host : evil.includes(':') ? evil : `${evil}:${origin.port}`;
+  const host = outputHost(ctx, originOf(ctx, req, ctx.origin));
   const ext = extensionOf(format);
   const image = {
     url: `http://${host}/fal-media/files/${job.id}/output.${ext}`,

@@ -10,8 +10,11 @@ import { AuthError } from '../runcomfy/errors.js';
 const DEFAULT_BASE_URL = 'https://api.replicate.com';
 export const REPLICATE_AUTH_HINT = 'set REPLICATE_API_TOKEN (an API token from replicate.com/account/api-tokens)';
 
-/** Hosts Replicate serves outputs from: the apex and (leading dot) every subdomain. */
-export const REPLICATE_OUTPUT_HOSTS: readonly string[] = ['replicate.delivery', '.replicate.delivery'];
+/** Hosts Replicate serves outputs from: `replicate.delivery` and its subdomains. */
+export const REPLICATE_OUTPUT_HOSTS = {
+  test: (host: string): boolean => host === 'replicate.delivery' || host.endsWith('.replicate.delivery'),
+  hint: 'outputs are only downloaded from replicate.delivery and *.replicate.delivery',
+} as const;
 
 /** The API token; throws {@link AuthError} (exit 77) when unset, before any request. */
 export function resolveReplicateToken(rt: Runtime): string {

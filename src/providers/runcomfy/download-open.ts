@@ -14,10 +14,10 @@ const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 export interface OpenContext {
   readonly dispatcher: Dispatcher;
   readonly allowHosts: readonly string[];
-  /** Another provider's own output hosts (host-allow.ts); default RunComfy's. */
-  readonly trustedHosts?: readonly string[] | undefined;
   readonly maxBytes: number;
   readonly secrets: readonly string[];
+  /** The provider's own output hosts (default: RunComfy's), and the hint naming them when a host is refused. */
+  readonly trustedHosts?: { readonly test: (host: string) => boolean; readonly hint: string } | undefined;
 }
 
 export interface OpenedDownload {
@@ -31,7 +31,7 @@ export interface OpenedDownload {
 
 /** Throw {@link DownloadHostRefusedError} unless `url` may be fetched. */
 function assertHostAllowed(url: string, ctx: Pick<OpenContext, 'allowHosts' | 'secrets' | 'trustedHosts'>): void {
-  const verdict = checkHost(url, ctx.allowHosts, ctx.trustedHosts);
+  const verdict = checkHost(url, ctx.allowHosts, ctx.trustedHosts?.test);
   if (verdict.ok) return;
   throw new DownloadHostRefusedError(
     verdict.host,
@@ -39,11 +39,7 @@ function assertHostAllowed(url: string, ctx: Pick<OpenContext, 'allowHosts' | 's
     {
       secrets: ctx.secrets,
       ...(ctx.trustedHosts
-        ? {
-            hint:
-              `outputs are only downloaded from ${ctx.trustedHosts.map((h) => (h.startsWith('.') ? `*${h}` : h))}; ` +
-              `if you trust "${verdict.host}", add it to KONTEXT_ALLOW_HOSTS`,
-          }
+        ? { hint: `${ctx.trustedHosts.hint}; if you trust "${verdict.host}", add it to KONTEXT_ALLOW_HOSTS` }
         : {}),
     },
   );
