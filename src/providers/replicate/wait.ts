@@ -10,7 +10,7 @@ import type { PollPolicy } from '../polling/backoff.js';
 import type { CompletionTimes } from '../polling/completion-times.js';
 import { pollUntil, type ReadOutcome } from '../polling/poll-loop.js';
 import { DEFAULT_MAX_GAP_MS } from '../polling/schedule.js';
-import { ModeratedError } from '../moderated-error.js';
+import { ModeratedError } from '../wire/moderated.js';
 import { DeadlineExceededError, RemoteCancelledError, RemoteFailedError } from '../runcomfy/errors.js';
 import type { JsonObject, ReplicateApi } from './api-call.js';
 import { cancelPrediction, getPrediction } from './endpoints.js';
@@ -76,8 +76,7 @@ function settle(ctx: ReplicateWaitContext, id: string, p: JsonObject): ReadOutco
     case 'failed': {
       const text = errorTextOf(p);
       const options = { requestId: id, remoteError: p['error'] ?? null, secrets };
-      if (isModeration(text))
-        throw new ModeratedError(`prediction ${id} was moderated: ${text}`, { ...options, provider: 'Replicate' });
+      if (isModeration(text)) throw new ModeratedError(`prediction ${id} was moderated: ${text}`, options);
       throw new RemoteFailedError(`prediction ${id} failed remotely: ${text}`, options);
     }
     case 'succeeded': {

@@ -7,9 +7,10 @@
  * to finish.
  */
 import type { Runtime } from '../../runtime.js';
-import { CompletionTimes, planPoll } from '../runcomfy/completion-times.js';
+import type { PollPolicy } from '../polling/backoff.js';
+import { CompletionTimes } from '../polling/completion-times.js';
+import { DEFAULT_MAX_GAP_MS, planRead } from '../polling/schedule.js';
 import { DeadlineExceededError } from '../runcomfy/errors.js';
-import type { PollPolicy } from '../runcomfy/poll.js';
 import { pause } from '../runcomfy/retry-loop.js';
 import type { RemoteState, WaitOptions } from '../types.js';
 
@@ -29,7 +30,11 @@ export function learnedSchedule(policy: PollPolicy): PollSchedule {
   const learned = new CompletionTimes();
   return {
     delayBefore: (attempt, elapsedMs) =>
-      planPoll(attempt, elapsedMs, policy, learned.expected(MIN_POLL_STEP_MS), MIN_POLL_STEP_MS).delayMs,
+      planRead(attempt, elapsedMs, learned.sorted(), {
+        policy,
+        minStepMs: MIN_POLL_STEP_MS,
+        maxGapMs: DEFAULT_MAX_GAP_MS,
+      }).delayMs,
     learn: (ms) => learned.recordDuration(ms),
   };
 }

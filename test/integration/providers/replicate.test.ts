@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ExitCode, type KontextError } from '../../../src/errors.js';
-import { ModeratedError } from '../../../src/providers/moderated-error.js';
+import { ModeratedError } from '../../../src/providers/wire/moderated.js';
 import {
   AuthError,
   BalanceExhaustedError,
