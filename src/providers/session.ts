@@ -44,6 +44,8 @@ export async function openProviderSession(
   options: SessionOptions = {},
 ): Promise<ProviderSession> {
   if (name === 'emulator') return openEmulatorSession(rt, options);
+  if (name === 'bfl') return (await import('./bfl/session.js')).openBflSession(rt, options);
+  if (name === 'fal') return (await import('./fal/session.js')).openFalSession(rt, options);
   // Loaded on first use: a fully cached run never needs the HTTP client.
   const { allowedHosts, resolveBaseUrl, resolveToken } = await import('./runcomfy/auth.js');
   const { createRunComfyProvider } = await import('./runcomfy/client.js');
