@@ -10,7 +10,7 @@ import { InputRejectedError } from '../runcomfy/errors.js';
 /** Decoded size of a base64 payload (padding aware). */
 function base64Bytes(payload: string): number {
   const clean = payload.replace(/\s+/g, '');
-  const pad = clean.endsWith('==') ? 2 : clean.endsWith('=') ? 1 : 0;
+  const pad = /=*$/.exec(clean)?.[0].length ?? 0;
   return Math.max(0, Math.floor((clean.length * 3) / 4) - pad);
 }
 

@@ -125,7 +125,9 @@ const caught: unknown[] = [];
 
 // Every test file using this harness also proves none of the errors it provoked carries a key.
 afterAll(() => {
-  const leaky = caught.filter((e) => [BFL_KEY, FAL_KEY, 'SECRET'].some((k) => errorTexts(e).includes(k)));
+  const leaky = caught.filter((e) =>
+    [BFL_KEY, FAL_KEY, FAL_KEY.split(':')[1] ?? FAL_KEY].some((k) => errorTexts(e).includes(k)),
+  );
   if (leaky.length > 0) throw new Error(`${leaky.length} error(s) carried an API key`);
 });
 
