@@ -7,7 +7,7 @@
  */
 import { ownValue } from '../../util/own.js';
 
-export type BflPhase = 'running' | 'done' | 'failed' | 'moderated' | 'not-found';
+type BflPhase = 'running' | 'done' | 'failed' | 'moderated' | 'not-found';
 
 const WORDS: Readonly<Record<string, BflPhase>> = {
   pending: 'running',

@@ -15,7 +15,7 @@ import type { EditRequest, Provider, RetryNotice } from '../../../src/providers/
 import { createRuntime, seededRandom, type Runtime } from '../../../src/runtime.js';
 import { errorTexts } from './harness.js';
 
-export const BFL_KEY = 'bfl-test-SECRET-key-8d1e7a42';
+const BFL_KEY = 'bfl-test-SECRET-key-8d1e7a42';
 export const FAL_KEY = 'fal-id-3c9b:fal-SECRET-4e0f77aa';
 
 export const FAST = {
@@ -25,7 +25,7 @@ export const FAST = {
 
 let png: Buffer | undefined;
 
-export async function inputPng(): Promise<Buffer> {
+async function inputPng(): Promise<Buffer> {
   png ??= await sharp({ create: { width: 32, height: 24, channels: 3, background: '#3377aa' } })
     .png()
     .toBuffer();
