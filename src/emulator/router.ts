@@ -2,6 +2,7 @@
 import type { CallTarget } from './faults.js';
 import { matchBfl } from './protocols/bfl.js';
 import { matchFal } from './protocols/fal.js';
+import { matchReplicate } from './protocols/replicate.js';
 import type { ProtocolRoute } from './protocols/bfl-fal-wire.js';
 import { isSyntheticPngSize } from './synthetic-png.js';
 
@@ -76,7 +77,7 @@ function fileRoute(method: string, seg: readonly string[]): Route {
 
 export function matchRoute(method: string, pathname: string): Route {
   const [root, ...seg] = pathname.split('/').slice(1);
-  const protocol = matchBfl(method, root, seg) ?? matchFal(method, root, seg);
+  const protocol = matchBfl(method, root, seg) ?? matchFal(method, root, seg) ?? matchReplicate(method, root, seg);
   if (protocol) return protocol;
   if (root === 'v1') return apiRoute(method, seg);
   if (root === 'files') return fileRoute(method, seg);

@@ -21,10 +21,13 @@ export interface ProviderTraits {
 }
 
 const RUNCOMFY_TRAITS: ProviderTraits = { defaultHosting: null, outputUrlsOutliveRun: true };
+/** Replicate takes data URIs (up to the model table's cap) and deletes outputs after an hour. */
+const REPLICATE_TRAITS: ProviderTraits = { defaultHosting: { mode: 'inline' }, outputUrlsOutliveRun: false };
 const EMULATOR_TRAITS: ProviderTraits = { defaultHosting: { mode: 'inline' }, outputUrlsOutliveRun: false };
 
 /** The traits of a provider by name (any name but the emulator's speaks to a real RunComfy API). */
 export function providerTraits(name: string): ProviderTraits {
+  if (name === 'replicate') return REPLICATE_TRAITS;
   return name === 'emulator' ? EMULATOR_TRAITS : RUNCOMFY_TRAITS;
 }
 
@@ -46,6 +49,11 @@ export async function openProviderSession(
   if (name === 'emulator') return openEmulatorSession(rt, options);
   if (name === 'bfl') return (await import('./bfl/session.js')).openBflSession(rt, options);
   if (name === 'fal') return (await import('./fal/session.js')).openFalSession(rt, options);
+  if (name === 'replicate') {
+    const { openReplicate } = await import('./replicate/session.js');
+    const provider = openReplicate(rt, options);
+    return { name, provider, warnings: [], close: () => provider.close() };
+  }
   // Loaded on first use: a fully cached run never needs the HTTP client.
   const { allowedHosts, resolveBaseUrl, resolveToken } = await import('./runcomfy/auth.js');
   const { createRunComfyProvider } = await import('./runcomfy/client.js');
