@@ -47,6 +47,8 @@ export async function openProviderSession(
   options: SessionOptions = {},
 ): Promise<ProviderSession> {
   if (name === 'emulator') return openEmulatorSession(rt, options);
+  if (name === 'bfl') return (await import('./bfl/session.js')).openBflSession(rt, options);
+  if (name === 'fal') return (await import('./fal/session.js')).openFalSession(rt, options);
   if (name === 'replicate') {
     const { openReplicate } = await import('./replicate/session.js');
     const provider = openReplicate(rt, options);

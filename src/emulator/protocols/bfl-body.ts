@@ -2,10 +2,21 @@
  * The BFL Kontext submit body (`FluxKontextProInputs`) as the emulator checks it. Loose like a
  * FastAPI model: unknown fields pass. Where BFL has not confirmed a rule, the emulator is strict
  * so a client bug shows: `input_image` must be raw base64 or an http(s) URL (a `data:` prefix is
- * unconfirmed, docs/architecture.md#the-emulator), and the aspect ratio one of the common list.
+ * unconfirmed, docs/architecture.md#the-emulator).
  */
 import { z } from 'zod';
-import { ASPECT_RATIOS, SEED_MAX } from '../model-info.js';
+import { type AspectRatio, SEED_MAX } from '../model-info.js';
+
+/** "Aspect ratio of the image between 21:9 and 9:21" (BFL's OpenAPI): any `W:H` in that range. */
+const bflRatio = z
+  .string()
+  .regex(/^[1-9]\d{0,2}:[1-9]\d{0,2}$/, 'must be W:H')
+  .refine((r) => {
+    const [w, h] = r.split(':').map(Number);
+    const v = (w ?? 1) / (h ?? 1);
+    return v <= 21 / 9 + 1e-9 && v >= 9 / 21 - 1e-9;
+  }, 'must be between 21:9 and 9:21')
+  .transform((r) => r as AspectRatio);
 
 const image = z.string().min(1).nullish();
 
@@ -16,7 +27,7 @@ export const BflSubmitBody = z.looseObject({
   input_image_3: image,
   input_image_4: image,
   seed: z.number().int().min(0).max(SEED_MAX).nullish(),
-  aspect_ratio: z.enum(ASPECT_RATIOS).nullish(),
+  aspect_ratio: bflRatio.nullish(),
   output_format: z.enum(['jpeg', 'png', 'webp']).nullish(),
   webhook_url: z.string().min(1).max(2083).nullish(),
   webhook_secret: z.string().nullish(),

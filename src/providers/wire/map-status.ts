@@ -63,7 +63,7 @@ export function detailText(body: unknown, rawText = ''): string | undefined {
 }
 
 /** Whether a body names a content-policy (moderation) failure. */
-export function isModeration(body: unknown): boolean {
+function isModeration(body: unknown): boolean {
   return detailList(body).some((i) => i['type'] === 'content_policy_violation');
 }
 
