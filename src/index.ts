@@ -49,6 +49,8 @@ export type { RecipeWatcherOptions } from './watch/recipe-watcher.js';
 export { openProviderSession, providerTraits } from './providers/session.js';
 export type { ProviderSession, ProviderTraits, SessionOptions } from './providers/session.js';
 export { SessionPool } from './providers/session-pool.js';
+export { listProviders, type ProviderListing } from './providers/listing.js';
+export { PROVIDER_NAMES } from './models/types.js';
 export type { Provider, EditRequest, ModelInfo } from './providers/types.js';
 
 export type { EmulatorOptions, EmulatorHandle, Scenario, ScenarioInput } from './emulator/index.js';
