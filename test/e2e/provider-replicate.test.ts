@@ -99,7 +99,7 @@ describe('provider: replicate through the CLI', () => {
     expect(bodies.map((b) => b?.['seed'])).toContain(42);
   }, 60_000);
 
-  it('outputs are downloaded at once: a re-run with out/ deleted takes them from the cache, no request at all', async () => {
+  it('outputs are downloaded at once: a re-run with out/ deleted takes them from the cache, no request', async () => {
     const p = await project(CHAIN);
     expectExit(await cli(['run', 'recipe.yml'], { cwd: p.root, env: env(p) }), 0);
     await rm(join(p.root, 'out'), { recursive: true, force: true });
@@ -110,7 +110,7 @@ describe('provider: replicate through the CLI', () => {
     expect(await readdir(join(p.root, 'out', 'test'))).toHaveLength(3);
   }, 60_000);
 
-  it('a moderated prediction (E005) fails its pass: exit 1, E_MODERATED, nothing downloaded, downstream skipped', async () => {
+  it('a moderated prediction (E005) fails its pass: exit 1, nothing downloaded, downstream skipped', async () => {
     const p = await project(CHAIN);
     emulator.setScenario({ faults: [{ kind: 'remote-failed' }] });
     const from = emulator.requestLog().length;
