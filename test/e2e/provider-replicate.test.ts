@@ -97,6 +97,9 @@ describe('provider: replicate through the CLI', () => {
     // Replicate does not report seeds: every create carries an explicit one (the lock's).
     expect(bodies.every((b) => typeof b?.['seed'] === 'number')).toBe(true);
     expect(bodies.map((b) => b?.['seed'])).toContain(42);
+    // What the run learned about completion times is kept for the next run (per provider + model).
+    const saved = await readdir(join(p.root, '.cache', 'kontext', 'poll-times'));
+    expect(saved.filter((f) => f.startsWith('replicate-'))).toHaveLength(1);
   }, 60_000);
 
   it('outputs are downloaded at once: a re-run with out/ deleted takes them from the cache, no request', async () => {
