@@ -12,6 +12,7 @@ import { wantsColor, type CliContext } from './context.js';
 import { renderError, secretsFromEnv } from './render-error.js';
 import { BARE, collectSelection } from './selection-values.js';
 import { VERSION } from './version.js';
+import { PROVIDER_NAMES } from '../models/types.js';
 
 type Proc = Pick<NodeJS.Process, 'on' | 'off' | 'exit'>;
 type Action = (ctx: CliContext) => Promise<number>;
@@ -133,7 +134,7 @@ function runCommand(choose: (a: Action) => void): Command {
     .description('run recipes: only what changed is submitted; results go to out/ and the lock file')
     .argument('[recipe...]', 'recipe files')
     .option('-j, --jobs <n>', 'concurrent remote requests', '4')
-    .addOption(new Option('--provider <name>', 'override the recipe provider').choices(['runcomfy', 'emulator']))
+    .addOption(new Option('--provider <name>', 'override the recipe provider').choices(PROVIDER_NAMES))
     .addOption(new Option('--hosting <mode>', 'how local images reach the API').choices(['inline', 's3', 'command']))
     .option(
       '--trust-recipe-hosting',
@@ -176,7 +177,7 @@ function statusCommand(choose: (a: Action) => void): Command {
     .argument('<recipe>', 'recipe file')
     .option('--exit-code', 'exit 1 when anything would run or an output is modified or missing')
     .option('--json', 'print one JSON object')
-    .addOption(new Option('--provider <name>', 'override the recipe provider').choices(['runcomfy', 'emulator']))
+    .addOption(new Option('--provider <name>', 'override the recipe provider').choices(PROVIDER_NAMES))
     .option('--cache-dir <dir>', 'cache folder (default .kontext at the project root; env KONTEXT_CACHE_DIR)')
     .option('--strict', 'treat prompt-lint warnings as errors')
     .option('--allow-outside-root', 'allow output paths outside the project root')
@@ -193,7 +194,7 @@ function editCommand(choose: (a: Action) => void): Command {
     .option('--seed <n>', 'seed (drawn when omitted)')
     .option('--aspect-ratio <ratio>', 'e.g. 3:4')
     .option('-o, --output <file>', 'where to write the result')
-    .addOption(new Option('--provider <name>', 'provider').choices(['runcomfy', 'emulator']).default('runcomfy'))
+    .addOption(new Option('--provider <name>', 'provider').choices(PROVIDER_NAMES).default('runcomfy'))
     .addOption(new Option('--hosting <mode>', 'how a local image reaches the API').choices(['inline', 's3', 'command']))
     .option('--cache-dir <dir>', 'cache folder')
     .option('--json', 'print NDJSON events')

@@ -14,7 +14,15 @@ export interface RenderedError {
 
 /** Values that must never be printed: tokens and keys from the environment. */
 export function secretsFromEnv(env: Readonly<Record<string, string | undefined>>): string[] {
-  const names = ['RUNCOMFY_TOKEN', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_ACCESS_KEY_ID'];
+  const names = [
+    'RUNCOMFY_TOKEN',
+    'BFL_API_KEY',
+    'FAL_KEY',
+    'FAL_KEY_SECRET',
+    'AWS_SECRET_ACCESS_KEY',
+    'AWS_SESSION_TOKEN',
+    'AWS_ACCESS_KEY_ID',
+  ];
   return names.map((n) => env[n]).filter((v): v is string => typeof v === 'string' && v.length > 0);
 }
 

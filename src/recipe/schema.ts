@@ -5,6 +5,7 @@
  * Semantic checks (from-resolution, cycles, paths, aspect ratios…) live in `rules/`.
  */
 import { z } from 'zod';
+import { PROVIDER_NAMES } from '../models/types.js';
 import { DEFAULT_MODEL, MODEL_ID_PATTERN } from './models.js';
 import type { HostingConfig } from './types.js';
 
@@ -147,9 +148,12 @@ export const RecipeSchema = z
       .optional()
       .describe('Recipe name (default: the file name without extension). Used for the default output folder.'),
     provider: z
-      .enum(['runcomfy', 'emulator'])
+      .enum(PROVIDER_NAMES)
       .default('runcomfy')
-      .describe('Where passes run: runcomfy (RunComfy Model API, needs a token) or emulator (built-in, no account).'),
+      .describe(
+        'Where passes run: runcomfy (RunComfy Model API), bfl (Black Forest Labs), fal (fal.ai), replicate ' +
+          '(each needs its key) or emulator (built-in, no account).',
+      ),
     model: modelId
       .default(DEFAULT_MODEL)
       .describe('Model for every pass (default blackforestlabs/flux-1-kontext/pro/edit), form owner/name/...'),
