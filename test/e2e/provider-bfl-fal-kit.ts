@@ -51,7 +51,7 @@ export function run(root: string, env: Record<string, string>, args: readonly st
   return cli(['run', 'recipe.yml', ...args], { cwd: root, env });
 }
 
-export interface LogEntry {
+interface LogEntry {
   readonly method: string;
   readonly path: string;
   readonly status: number;

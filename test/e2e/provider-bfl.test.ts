@@ -88,7 +88,7 @@ describe('BFL through the CLI', () => {
   it('the delivery URL expires (10 min; here 300 ms): the output was downloaded at once and a re-run re-derives it from the cache, never re-paid', async () => {
     const short = await startEmulator({ queueMs: 5, runMs: 10, deliveryTtlMs: 300 });
     try {
-      const root = await project(CHAIN.replace(/  - id: tint[\s\S]*$/, ''));
+      const root = await project(CHAIN.replace(/ {2}- id: tint[\s\S]*$/, ''));
       const env = envFor(short, await tempDir('home'));
       expect((await run(root, env)).code).toBe(0);
       const sample = short.requestLog().find((e) => e.path.startsWith('/bfl-delivery/'));
@@ -138,7 +138,7 @@ describe('BFL through the CLI', () => {
 
   it('a 5xx storm on polls is ridden out by retries: one submit, the run succeeds', async () => {
     emulator.setScenario({ faults: [{ kind: 'http', on: 'status', nth: 1, times: 3, status: 503 }] });
-    const root = await project(CHAIN.replace(/  - id: tint[\s\S]*$/, ''));
+    const root = await project(CHAIN.replace(/ {2}- id: tint[\s\S]*$/, ''));
     const env = envFor(emulator, await tempDir('home'));
     const r = await run(root, env);
     expect(r.code, r.stdout + r.stderr).toBe(0);
@@ -148,7 +148,7 @@ describe('BFL through the CLI', () => {
 
   it('Ctrl-C while BFL works: nothing to cancel, the request stays journaled, the next run re-attaches for free', async () => {
     emulator.setScenario({ queue_ms: 2_000 });
-    const root = await project(CHAIN.replace(/  - id: tint[\s\S]*$/, ''));
+    const root = await project(CHAIN.replace(/ {2}- id: tint[\s\S]*$/, ''));
     const env = envFor(emulator, await tempDir('home'));
     const { spawnCli } = await import('../helpers/cli-spawn.js');
     const child = spawnCli(['run', 'recipe.yml'], { cwd: root, env });

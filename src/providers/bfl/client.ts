@@ -1,5 +1,5 @@
 /**
- * The Black Forest Labs provider (docs/architecture.md#other-providers): submit through the model
+ * The Black Forest Labs provider (docs/architecture.md#the-bfl-api): submit through the model
  * table, wait on the returned `polling_url` through the shared poll loop, download `result.sample`
  * at once (its URL lives ~10 minutes) from `delivery*.bfl.ai`, and report `result.seed`. BFL has
  * no cancel endpoint: `cancel` answers `not_cancellable` (the request stays journaled and a
