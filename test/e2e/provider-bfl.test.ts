@@ -52,7 +52,7 @@ passes:
 `;
 
 describe('BFL through the CLI', () => {
-  it('a 3-pass chain: each pass submitted once, polled on the polling host, downloaded once; re-runs are free', async () => {
+  it('a 3-pass chain: one submit, polls on the polling host, one download per pass; re-runs are free', async () => {
     const root = await project(CHAIN);
     const home = await tempDir('home');
     const env = envFor(emulator, home);
@@ -85,7 +85,7 @@ describe('BFL through the CLI', () => {
     expect(calls(emulator).length).toBe(before);
   });
 
-  it('the delivery URL expires (10 min; here 300 ms): the output was downloaded at once and a re-run re-derives it from the cache, never re-paid', async () => {
+  it('an expired delivery URL (10 min; here 300 ms) costs nothing: downloaded at once, then cached', async () => {
     const short = await startEmulator({ queueMs: 5, runMs: 10, deliveryTtlMs: 300 });
     try {
       const root = await project(CHAIN.replace(/ {2}- id: tint[\s\S]*$/, ''));
@@ -111,7 +111,7 @@ describe('BFL through the CLI', () => {
     }
   });
 
-  it('moderation fails its pass (exit 1, E_MODERATED), the passes before it stay, the ones after are skipped', async () => {
+  it('moderation fails its pass (exit 1, E_MODERATED); passes before it stay, later ones are skipped', async () => {
     emulator.setScenario({ faults: [{ kind: 'remote-failed', nth: 2 }] });
     const root = await project(CHAIN);
     const r = await run(root, envFor(emulator, await tempDir('home')));
@@ -146,7 +146,7 @@ describe('BFL through the CLI', () => {
     expect(countBy(emulator)['POST /v1/flux-kontext-pro 200']).toBe(1);
   }, 60_000);
 
-  it('Ctrl-C while BFL works: nothing to cancel, the request stays journaled, the next run re-attaches for free', async () => {
+  it('Ctrl-C while BFL works: nothing to cancel, journaled, the next run re-attaches for free', async () => {
     emulator.setScenario({ queue_ms: 2_000 });
     const root = await project(CHAIN.replace(/ {2}- id: tint[\s\S]*$/, ''));
     const env = envFor(emulator, await tempDir('home'));

@@ -81,7 +81,8 @@ export function createBflProvider(options: BflOptions): BflProvider {
       },
       onDeadline: () => {
         throw new DeadlineExceededError(
-          `BFL task ${task} did not finish within ${Math.round(deadlineMs / 1000)} s; BFL cannot cancel it, so it may still be billed`,
+          `BFL task ${task} did not finish within ${Math.round(deadlineMs / 1000)} s; ` +
+            'BFL cannot cancel it, so it may still be billed',
           { requestId: task, cancelOutcome: 'not_cancellable', secrets },
         );
       },
