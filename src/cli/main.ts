@@ -6,13 +6,12 @@
 import { setMaxListeners } from 'node:events';
 import { Command, CommanderError, Option } from 'commander';
 import { createRuntime, type Runtime } from '../index.js';
-import { InterruptedError } from '../index.js';
+import { InterruptedError, PROVIDER_NAMES } from '../index.js';
 import { withTestHooks } from './test-hooks.js';
 import { wantsColor, type CliContext } from './context.js';
 import { renderError, secretsFromEnv } from './render-error.js';
 import { BARE, collectSelection } from './selection-values.js';
 import { VERSION } from './version.js';
-import { PROVIDER_NAMES } from '../models/types.js';
 
 type Proc = Pick<NodeJS.Process, 'on' | 'off' | 'exit'>;
 type Action = (ctx: CliContext) => Promise<number>;

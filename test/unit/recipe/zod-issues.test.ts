@@ -43,7 +43,8 @@ describe('schema problems read like advice', () => {
     [
       'provider typo',
       `version: 1\nprovider: emulater\n${OK_TAIL}`,
-      'invalid-value@2:11 provider: expected one of "runcomfy", "emulator", got "emulater" (did you mean "emulator"?)',
+      'invalid-value@2:11 provider: expected one of "runcomfy", "emulator", "bfl", "fal", "replicate", ' +
+        'got "emulater" (did you mean "emulator"?)',
     ],
     [
       'hosting mode',
