@@ -23,7 +23,6 @@ export { READ_CAPS, readBoundedText } from './util/read-bounded.js';
 export { loadRecipe, validateRecipe, validateRecipeFile, findProjectRoot, recipeJsonSchema } from './recipe/index.js';
 export type { ValidateOptions, ValidationResult } from './recipe/index.js';
 export type { Recipe, Pass, Source, SourceInstance, HostingConfig, ProviderName } from './recipe/types.js';
-export { PROVIDER_NAMES } from './models/types.js';
 
 export { buildPlan, planToJson, renderPlanMermaid, renderPlanText } from './plan/index.js';
 export type { Plan, PlanNode, NodeInput } from './plan/types.js';
@@ -50,6 +49,9 @@ export type { RecipeWatcherOptions } from './watch/recipe-watcher.js';
 export { openProviderSession, providerTraits } from './providers/session.js';
 export type { ProviderSession, ProviderTraits, SessionOptions } from './providers/session.js';
 export { SessionPool } from './providers/session-pool.js';
+export { listProviders, type ProviderListing } from './providers/listing.js';
+export { PROVIDER_NAMES } from './models/types.js';
+export { PROVIDER_CREDENTIALS } from './models/credentials.js';
 export type { Provider, EditRequest, ModelInfo } from './providers/types.js';
 
 export type { EmulatorOptions, EmulatorHandle, Scenario, ScenarioInput } from './emulator/index.js';

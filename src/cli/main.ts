@@ -99,6 +99,7 @@ function buildProgram(rt: Runtime, choose: (a: Action) => void): Command {
   program.addCommand(emulatorCommand(choose));
   program.addCommand(cleanCommand(choose));
   program.addCommand(gcCommand(choose));
+  program.addCommand(providersCommand(choose));
   for (const c of program.commands) c.exitOverride().configureOutput(program.configureOutput());
   return program;
 }
@@ -133,7 +134,7 @@ function runCommand(choose: (a: Action) => void): Command {
     .description('run recipes: only what changed is submitted; results go to out/ and the lock file')
     .argument('[recipe...]', 'recipe files')
     .option('-j, --jobs <n>', 'concurrent remote requests', '4')
-    .addOption(new Option('--provider <name>', 'override the recipe provider').choices(PROVIDER_NAMES))
+    .addOption(new Option('--provider <name>', 'run every pass on this provider').choices(PROVIDER_NAMES))
     .addOption(new Option('--hosting <mode>', 'how local images reach the API').choices(['inline', 's3', 'command']))
     .option(
       '--trust-recipe-hosting',
@@ -176,7 +177,7 @@ function statusCommand(choose: (a: Action) => void): Command {
     .argument('<recipe>', 'recipe file')
     .option('--exit-code', 'exit 1 when anything would run or an output is modified or missing')
     .option('--json', 'print one JSON object')
-    .addOption(new Option('--provider <name>', 'override the recipe provider').choices(PROVIDER_NAMES))
+    .addOption(new Option('--provider <name>', 'run every pass on this provider').choices(PROVIDER_NAMES))
     .option('--cache-dir <dir>', 'cache folder (default .kontext at the project root; env KONTEXT_CACHE_DIR)')
     .option('--strict', 'treat prompt-lint warnings as errors')
     .option('--allow-outside-root', 'allow output paths outside the project root')
@@ -228,6 +229,15 @@ function cleanCommand(choose: (a: Action) => void): Command {
     .option('--allow-outside-root', 'allow output paths outside the project root')
     .action((recipe: string, opts: Record<string, unknown>) => {
       choose(async (ctx) => (await import('./commands/clean.js')).cleanCommand(recipe, opts, ctx));
+    });
+}
+
+function providersCommand(choose: (a: Action) => void): Command {
+  return new Command('providers')
+    .description('list providers, their models and prices, and which credentials are set (never their values)')
+    .option('--json', 'print one JSON object')
+    .action((opts: Record<string, unknown>) => {
+      choose(async (ctx) => (await import('./commands/providers.js')).providersCommand(opts, ctx));
     });
 }
 

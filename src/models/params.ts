@@ -12,7 +12,10 @@ export interface ParamIssue {
   readonly key: string;
   /** The key itself is unknown (point at the key), as opposed to a bad value (point at the value). */
   readonly unknownKey: boolean;
+  /** The whole finding, naming the key (`params.seed: ...`, `unknown param "x" for ...`). */
   readonly message: string;
+  /** The same without the key, for messages already prefixed with its path. */
+  readonly reason: string;
   readonly hint?: string | undefined;
 }
 
@@ -32,15 +35,18 @@ export function checkParams(entry: ModelEntry, params: Readonly<Record<string, u
       return issue.keys.map((key) => {
         const near = closest(key, known);
         const list = known.length > 0 ? `known: ${known.join(', ')}` : 'it takes no params';
+        const reason = `unknown param "${key}" for ${where}`;
         return {
           key,
           unknownKey: true,
-          message: `unknown param "${key}" for ${where}`,
+          message: reason,
+          reason,
           hint: `${near === undefined ? '' : `did you mean "${near}"? `}${list}`,
         };
       });
     const key = String(issue.path[0] ?? '');
-    return [{ key, unknownKey: false, message: `params.${key}: ${valueReason(issue)}` }];
+    const reason = `${valueReason(issue)} (${where})`;
+    return [{ key, unknownKey: false, message: `params.${key}: ${reason}`, reason }];
   });
 }
 

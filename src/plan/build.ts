@@ -56,6 +56,7 @@ function makeNode(info: PassInfo, inst: SourceInstance, variant: number | null):
     seed: seedFor(pass.seed, info.ownsVariants ? variant : null),
     aspectRatio: pass.aspectRatio ?? null,
     model: pass.model,
+    provider: pass.provider,
     params: pass.params,
     save:
       pass.save === undefined

@@ -2,6 +2,7 @@
  * The plan: a pure DAG of nodes built from a Recipe. No I/O; cache keys and node states
  * (which need input content hashes) are resolved later by the runner.
  */
+import type { ProviderName } from '../recipe/types.js';
 
 export type NodeInput =
   /** A source file or URL (a root of the DAG). */
@@ -31,6 +32,8 @@ export interface PlanNode {
   readonly seed: number | null;
   readonly aspectRatio: string | null;
   readonly model: string;
+  /** Where this node runs (its pass's provider); absent on hand-built nodes: the run's provider. */
+  readonly provider?: ProviderName | undefined;
   readonly params: Readonly<Record<string, unknown>>;
   /** `save:` path with `{source}`, `{pass}`, `{variant}` filled in; `{ext}` stays for the runner. */
   readonly save: string | null;

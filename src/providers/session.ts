@@ -1,8 +1,11 @@
 /**
- * Opening a provider for a run: `runcomfy` (token and base URL from the environment, checked
- * before any request) or `emulator` (the built-in server started in-process on an ephemeral
- * loopback port, spoken to by the very same RunComfy client). Closing stops both.
+ * Opening a provider for a run, by name through one table of openers (OPENERS): `runcomfy`
+ * (token and base URL from the environment, checked before any request) or `emulator` (the
+ * built-in server started in-process on an ephemeral loopback port, spoken to by the very same
+ * RunComfy client). Closing stops both. A provider with no client in this build fails to open
+ * with a clear error (exit 69), before any request.
  */
+import { ExitCode, KontextError } from '../errors.js';
 import type { HostingConfig, ProviderName } from '../recipe/types.js';
 import type { Runtime } from '../runtime.js';
 import type { Provider } from './types.js';
@@ -25,9 +28,17 @@ const RUNCOMFY_TRAITS: ProviderTraits = { defaultHosting: null, outputUrlsOutliv
 const REPLICATE_TRAITS: ProviderTraits = { defaultHosting: { mode: 'inline' }, outputUrlsOutliveRun: false };
 const EMULATOR_TRAITS: ProviderTraits = { defaultHosting: { mode: 'inline' }, outputUrlsOutliveRun: false };
 
+/**
+ * BFL and fal.ai take an inline image (raw base64 / a data URI, up to the model table's cap). Their
+ * output URLs outlive the run (BFL's only 10 minutes: the reuse window of src/hosting/freshness.ts
+ * is no longer); a dead run's intent stays "maybe paid" (src/run/submit-claim.ts).
+ */
+const BFL_FAL_TRAITS: ProviderTraits = { defaultHosting: { mode: 'inline' }, outputUrlsOutliveRun: true };
+
 /** The traits of a provider by name (any name but the emulator's speaks to a real RunComfy API). */
 export function providerTraits(name: string): ProviderTraits {
   if (name === 'replicate') return REPLICATE_TRAITS;
+  if (name === 'bfl' || name === 'fal') return BFL_FAL_TRAITS;
   return name === 'emulator' ? EMULATOR_TRAITS : RUNCOMFY_TRAITS;
 }
 
@@ -41,19 +52,49 @@ export interface ProviderSession {
 
 export type SessionOptions = Pick<RunComfyOptions, 'deadlineMs' | 'onRetry' | 'poll' | 'pollTimesDir' | 'retry'>;
 
+/** Opens one provider's session: credentials from `rt`, the client loaded lazily (`import()`). */
+type SessionOpener = (rt: Runtime, options: SessionOptions) => Promise<ProviderSession>;
+
+/**
+ * One opener per provider name (docs/architecture.md#adding-a-provider): a new client adds its
+ * entry here, e.g. `bfl: (rt, o) => import('./bfl/session.js').then((m) => m.openBflSession(rt, o))`.
+ * `null`: no client in this build yet.
+ */
+const OPENERS: Readonly<Record<ProviderName, SessionOpener | null>> = {
+  runcomfy: (rt, options) => openRunComfySession(rt, options),
+
+  emulator: (rt, options) => openEmulatorSession(rt, options),
+
+  bfl: (rt, options) => import('./bfl/session.js').then((m) => m.openBflSession(rt, options)),
+
+  fal: (rt, options) => import('./fal/session.js').then((m) => m.openFalSession(rt, options)),
+
+  replicate: async (rt, options) => {
+    const provider = (await import('./replicate/session.js')).openReplicate(rt, options);
+    return { name: 'replicate', provider, warnings: [], close: () => provider.close() };
+  },
+};
+
+/** Whether this build has a client for `name`. */
+export function hasSessionOpener(name: ProviderName): boolean {
+  return Object.hasOwn(OPENERS, name) && OPENERS[name] !== null;
+}
+
 export async function openProviderSession(
   name: ProviderName,
   rt: Runtime,
   options: SessionOptions = {},
 ): Promise<ProviderSession> {
-  if (name === 'emulator') return openEmulatorSession(rt, options);
-  if (name === 'bfl') return (await import('./bfl/session.js')).openBflSession(rt, options);
-  if (name === 'fal') return (await import('./fal/session.js')).openFalSession(rt, options);
-  if (name === 'replicate') {
-    const { openReplicate } = await import('./replicate/session.js');
-    const provider = openReplicate(rt, options);
-    return { name, provider, warnings: [], close: () => provider.close() };
-  }
+  const open = Object.hasOwn(OPENERS, name) ? OPENERS[name] : null;
+  if (!open)
+    throw new KontextError('E_PROVIDER_UNAVAILABLE', `provider ${name} has no client in this build of kontext`, {
+      exitCode: ExitCode.UNAVAILABLE,
+      hint: 'run these passes on runcomfy or emulator (provider: / --provider); `kontext providers` lists them',
+    });
+  return open(rt, options);
+}
+
+async function openRunComfySession(rt: Runtime, options: SessionOptions): Promise<ProviderSession> {
   // Loaded on first use: a fully cached run never needs the HTTP client.
   const { allowedHosts, resolveBaseUrl, resolveToken } = await import('./runcomfy/auth.js');
   const { createRunComfyProvider } = await import('./runcomfy/client.js');
@@ -66,7 +107,7 @@ export async function openProviderSession(
     allowHosts: allowedHosts(rt),
   });
   return {
-    name,
+    name: 'runcomfy',
     provider,
     warnings: warning ? [warning] : [],
     close: () => provider.close(),

@@ -4,6 +4,7 @@
  */
 import path from 'node:path';
 import { ExitCode, KontextError, type Problem, type SourceLocation } from '../errors.js';
+import { canonicalModelId } from '../models/registry.js';
 import type { PassGraph } from './graph.js';
 import type { PassDocument, RecipeDocument } from './schema.js';
 import type { Pass, Recipe, Source } from './types.js';
@@ -44,7 +45,7 @@ export function buildRecipe(input: BuildInput): Recipe {
     projectRoot: input.projectRoot,
     name,
     provider: doc.provider,
-    model: doc.model,
+    model: canonicalModelId(doc.provider, doc.model),
     outDir: doc.out === undefined ? path.join(dir, 'out', name) : path.resolve(dir, doc.out),
     hosting: doc.hosting,
     sources,
@@ -62,6 +63,7 @@ function buildPass(input: BuildInput, p: PassDocument, index: number, dir: strin
   const save = p.save ?? d.save;
   const location = input.locate(['passes', index]);
   const promptLocation = input.locate(['passes', index, 'prompt']);
+  const provider = p.provider ?? d.provider ?? input.doc.provider;
   return {
     id: p.id,
     prompt: p.prompt.trim(),
@@ -70,7 +72,8 @@ function buildPass(input: BuildInput, p: PassDocument, index: number, dir: strin
     aspectRatio: p.aspect_ratio ?? d.aspect_ratio,
     variants: p.variants ?? d.variants ?? 1,
     save: save === undefined ? undefined : path.resolve(dir, save),
-    model: p.model ?? d.model ?? input.doc.model,
+    model: canonicalModelId(provider, p.model ?? d.model ?? input.doc.model),
+    provider,
     params: { ...d.params, ...p.params },
     ...(location ? { location } : {}),
     ...(promptLocation ? { promptLocation } : {}),

@@ -3,6 +3,8 @@
  * when it has the right primitive type (the zod schema reports the others), so the rules can
  * run — and report — even when the schema check fails elsewhere in the file.
  */
+import { isProviderName } from '../models/registry.js';
+import type { ProviderName } from '../models/types.js';
 import { DEFAULT_MODEL } from './models.js';
 import type { DocPath } from './yaml/locate.js';
 
@@ -12,6 +14,7 @@ export interface DraftSettings {
   readonly variants?: number | undefined;
   readonly save?: string | undefined;
   readonly model?: string | undefined;
+  readonly provider?: string | undefined;
   readonly params?: Readonly<Record<string, unknown>> | undefined;
 }
 
@@ -31,6 +34,8 @@ export interface Draft {
   readonly name?: string | undefined;
   /** Top-level model (the default when absent or not a string). */
   readonly model: string;
+  /** Top-level provider as written (`runcomfy` when absent or not a string). */
+  readonly provider: string;
   readonly out?: string | undefined;
   readonly defaults: DraftSettings;
   readonly sources: readonly DraftSource[];
@@ -55,6 +60,7 @@ function settings(o: Obj): DraftSettings {
     variants: num(o, 'variants'),
     save: str(o, 'save'),
     model: str(o, 'model'),
+    provider: str(o, 'provider'),
     params: isObj(params) ? params : undefined,
   };
 }
@@ -66,6 +72,7 @@ export function makeDraft(data: unknown): Draft {
   return {
     name: str(root, 'name'),
     model: str(root, 'model') ?? DEFAULT_MODEL,
+    provider: str(root, 'provider') ?? 'runcomfy',
     out: str(root, 'out'),
     defaults: isObj(root['defaults']) ? settings(root['defaults']) : {},
     sources: sources.map(([name, spec]) => ({ name, spec: typeof spec === 'string' ? spec : undefined })),
@@ -97,4 +104,13 @@ export function setting<K extends SettingKey>(
 /** The model a pass runs on: its own, else `defaults.model`, else the recipe's. */
 export function passModel(draft: Draft, pass: DraftPass): string {
   return setting(draft, pass, 'model')?.value ?? draft.model;
+}
+
+/**
+ * The provider a pass runs on (its own, else `defaults.provider`, else the recipe's);
+ * `undefined` when that is not a known name (the schema reports it).
+ */
+export function passProvider(draft: Draft, pass: DraftPass): ProviderName | undefined {
+  const name = setting(draft, pass, 'provider')?.value ?? draft.provider;
+  return isProviderName(name) ? name : undefined;
 }

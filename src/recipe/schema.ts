@@ -5,17 +5,12 @@
  * Semantic checks (from-resolution, cycles, paths, aspect ratios…) live in `rules/`.
  */
 import { z } from 'zod';
-import { PROVIDER_NAMES } from '../models/types.js';
-import { DEFAULT_MODEL, MODEL_ID_PATTERN } from './models.js';
+import { aspectRatioField, modelField, paramsField, providerField } from './model-fields.js';
+import { DEFAULT_MODEL } from './models.js';
 import type { HostingConfig } from './types.js';
 
 /** Pass ids and source names: kebab-case, so they are safe in node ids and file names. */
 export const NAME_PATTERN = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
-
-const modelId = z
-  .string()
-  .regex(MODEL_ID_PATTERN)
-  .describe('RunComfy model id, of the form owner/name/... (e.g. blackforestlabs/flux-1-kontext/pro/edit).');
 
 /** Fields a pass shares with `defaults:`. */
 const passSettings = {
@@ -27,12 +22,7 @@ const passSettings = {
     .describe(
       'Fixed seed (0..4294967295). Omit it to draw one and record it in the lock file; variants use seed, seed+1, ...',
     ),
-  aspect_ratio: z
-    .string()
-    .describe(
-      "Output aspect ratio W:H from the model's list (21:9, 16:9, 4:3, 3:2, 1:1, 2:3, 3:4, 9:16, 9:21). " +
-        "Omit it to keep the input's ratio.",
-    ),
+  aspect_ratio: aspectRatioField,
   variants: z
     .number()
     .int()
@@ -46,13 +36,9 @@ const passSettings = {
       'Extra copy of each output at this path, relative to the recipe. ' +
         'Placeholders: {source}, {pass}, {variant}, {ext}.',
     ),
-  model: modelId.describe("Model for this pass, overriding the recipe's `model` (form owner/name/...)."),
-  params: z
-    .record(z.string(), z.unknown())
-    .describe(
-      'Extra provider input fields, passed through as they are ' +
-        '(prompt, image, seed and aspect_ratio have their own fields).',
-    ),
+  model: modelField.describe("Model for this pass, overriding the recipe's `model` (an id, alias or endpoint id)."),
+  provider: providerField.describe("Provider for this pass, overriding the recipe's `provider`."),
+  params: paramsField,
 } as const;
 
 const PassSchema = z
@@ -78,6 +64,7 @@ const PassSchema = z
     variants: passSettings.variants.optional(),
     save: passSettings.save.optional(),
     model: passSettings.model.optional(),
+    provider: passSettings.provider.optional(),
     params: passSettings.params.optional(),
   })
   .describe('One single-instruction edit. Its output feeds the next pass unless that pass says otherwise with `from`.');
@@ -89,6 +76,7 @@ const DefaultsSchema = z
     variants: passSettings.variants.optional(),
     save: passSettings.save.optional(),
     model: passSettings.model.optional(),
+    provider: passSettings.provider.optional(),
     params: passSettings.params.optional(),
   })
   .describe('Pass fields applied to every pass that does not set them itself (params are merged, the pass winning).');
@@ -147,16 +135,10 @@ export const RecipeSchema = z
       .min(1)
       .optional()
       .describe('Recipe name (default: the file name without extension). Used for the default output folder.'),
-    provider: z
-      .enum(PROVIDER_NAMES)
-      .default('runcomfy')
-      .describe(
-        'Where passes run: runcomfy (RunComfy Model API), bfl (Black Forest Labs), fal (fal.ai), replicate ' +
-          '(each needs its key) or emulator (built-in, no account).',
-      ),
-    model: modelId
+    provider: providerField.default('runcomfy'),
+    model: modelField
       .default(DEFAULT_MODEL)
-      .describe('Model for every pass (default blackforestlabs/flux-1-kontext/pro/edit), form owner/name/...'),
+      .describe('Model for every pass (default blackforestlabs/flux-1-kontext/pro/edit): an id, alias or endpoint id.'),
     out: optionalString(
       'Output folder, relative to the recipe (default: out/<name> next to the recipe). Must stay inside the project.',
     ),

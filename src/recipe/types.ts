@@ -63,7 +63,13 @@ export interface Pass {
   readonly variants: number;
   /** `save:` template, resolved against the recipe folder; placeholders still in it. */
   readonly save?: string | undefined;
+  /** Our model id (an alias or endpoint id in the recipe is resolved: see src/models/registry.ts). */
   readonly model: string;
+  /**
+   * Where this pass runs: its own `provider:`, else `defaults.provider`, else the recipe's
+   * (always set by loading; absent only on hand-built passes, which run on the recipe's).
+   */
+  readonly provider?: ProviderName | undefined;
   readonly params: Readonly<Record<string, unknown>>;
   /** Where the pass starts in the recipe (its `- id:` line). */
   readonly location?: SourceLocation;

@@ -10,7 +10,7 @@
 import { join } from 'node:path';
 import { UsageError } from '../errors.js';
 import { createHosting, type Hosting } from '../hosting/index.js';
-import { lazySession } from '../providers/lazy.js';
+import { lazySession, type LazySession } from '../providers/lazy.js';
 import { SessionPool } from '../providers/session-pool.js';
 import { providerTraits, type ProviderSession } from '../providers/session.js';
 import type { Provider } from '../providers/types.js';
@@ -22,6 +22,7 @@ import type { Store } from '../store/types.js';
 import type { WriteGuard } from '../store/write-guard.js';
 import type { RunEvent } from './events.js';
 import type { RunCoordination, RunDeps } from './options.js';
+import { billableByProvider, checkRunnable } from './node-provider.js';
 import { checkHosting, enforceMaxCost } from './preflight.js';
 import { prefetchInputs, type Prefetch, type PrefetchDeps } from './prefetch.js';
 import { migrateProjectCache, openStoreOrStandIn, type OpenedStore } from './open-cache.js';
@@ -82,6 +83,8 @@ export interface RunScope {
   readonly hostingConfig: HostingConfig | null;
   /** The provider; the session behind it opens on first use. */
   readonly provider: Provider;
+  /** The provider of nodes whose pass names another; its session opens on first use. */
+  readonly providerFor: (name: string) => Provider;
   /**
    * The checks before the first request, in order: hosting available, hosting command trusted,
    * then (only when there is work) the session opened, so a missing token fails before anything
@@ -147,8 +150,17 @@ export class RunContext {
     const hosting = entry?.hosting ?? null;
     this.#latest = entry ? hostingKey(config, store, target) : null;
     this.#sweep();
-    // A fresh lazy session per scope: a failed open (no token) is tried again by the next one.
-    const session = lazySession(providerName, () => this.#session(providerName));
+    // Fresh lazy sessions per scope: a failed open (no token) is tried again by the next one.
+    const sessions = new Map<string, LazySession>();
+    const sessionFor = (name: string): LazySession => {
+      let s = sessions.get(name);
+      if (!s) {
+        s = lazySession(name, () => this.#session(name as ProviderName));
+        sessions.set(name, s);
+      }
+      return s;
+    };
+    const session = sessionFor(providerName);
     const prefetchDeps: PrefetchDeps = {
       hosting,
       config,
@@ -164,7 +176,10 @@ export class RunContext {
       hosting,
       hostingConfig: config,
       provider: session.provider,
+      providerFor: (name) => sessionFor(name).provider,
       preflight: async (prepared) => {
+        // A node moved (by --provider) to a host without its model or with other params: say that first.
+        checkRunnable(prepared, providerName);
         checkHosting(prepared, {
           hosting,
           hostingConfig: config,
@@ -174,10 +189,13 @@ export class RunContext {
           trustRecipeHosting: options.trustRecipeHosting,
         });
         if (prepared.billable === 0) return;
-        await session.get();
+        // Every provider some node will use, opened now: a missing key fails before any request.
+        for (const name of billableByProvider(prepared, providerName).keys()) await sessionFor(name).get();
         if (options.maxCostUsd !== undefined)
           await enforceMaxCost(prepared, {
             provider: session.provider,
+            providerFor: (name) => sessionFor(name).provider,
+            providerName,
             maxCostUsd: options.maxCostUsd,
             signal: options.signal,
           });
@@ -187,6 +205,7 @@ export class RunContext {
         rt,
         provider: session.provider,
         providerName,
+        providerFor: (name) => sessionFor(name).provider,
         store,
         hosting,
         lockPath: p.lockPath,

@@ -50,9 +50,12 @@ export interface RunOptions {
 
 export interface RunDeps {
   readonly rt: Runtime;
+  /** The provider of nodes on `providerName` (every node, when `providerFor` is absent). */
   readonly provider: Provider;
-  /** Recorded in keys, records and the lock (`runcomfy` | `emulator`). */
+  /** The run's provider: recorded in keys, records and the lock of nodes that name no other. */
   readonly providerName: string;
+  /** The provider of a node whose pass names another (per-pass `provider:`); opened on first use. */
+  readonly providerFor?: ((name: string) => Provider) | undefined;
   readonly store: Store;
   /** How local files and stale outputs reach the API; `null` when none is configured. */
   readonly hosting: Hosting | null;

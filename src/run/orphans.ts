@@ -5,6 +5,7 @@
  * takes its entry, so its seed, key and output are reused and the rename costs nothing.
  * Each orphan is taken at most once (variants of a renamed pass each take one, in id order).
  */
+import { providerOf } from './node-provider.js';
 import type { PlanNode } from '../plan/types.js';
 import type { LockEntry, LockFile, Store } from '../store/types.js';
 import { requestHash } from '../store/index.js';
@@ -28,10 +29,11 @@ export function orphanPool(
   return {
     async claim(node, inputSha) {
       if (free.length === 0) return null;
-      const wanted = requestShaFor(node, providerName, inputSha);
+      const provider = providerOf(node, providerName);
+      const wanted = requestShaFor(node, provider, inputSha);
       for (let i = 0; i < free.length; i++) {
         const entry = free[i] as LockEntry;
-        if (entry.input_sha256 !== inputSha || entry.model !== node.model || entry.provider !== providerName) continue;
+        if (entry.input_sha256 !== inputSha || entry.model !== node.model || entry.provider !== provider) continue;
         if ((await entryRequestSha(entry, store)) !== wanted) continue;
         free.splice(i, 1);
         return entry;

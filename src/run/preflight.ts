@@ -8,10 +8,10 @@
 import { ExitCode, KontextError } from '../errors.js';
 import type { Hosting } from '../hosting/index.js';
 import { checkRecipeHostingTrusted } from '../hosting/trust.js';
-import type { Provider } from '../providers/types.js';
 import type { UserConfig } from '../recipe/user-config.js';
 import type { HostingConfig } from '../recipe/types.js';
 import type { Prepared } from './prepare.js';
+import { priceRun, type PriceSources } from './prices.js';
 
 /** The hosting checks: a hosting for local sources, and a recipe's own hosting destination only when trusted. */
 export function checkHosting(
@@ -55,26 +55,21 @@ function checkHostingAvailable(prepared: Prepared, hosting: Hosting | null): voi
   );
 }
 
-/** Price the billable nodes with the provider's model info; throw when over the limit. */
+/** Price the billable nodes (model table, else each provider's model info); throw when over the limit. */
 export async function enforceMaxCost(
   prepared: Prepared,
-  limit: { readonly provider: Provider; readonly maxCostUsd: number; readonly signal?: AbortSignal | undefined },
+  limit: PriceSources & { readonly maxCostUsd: number },
 ): Promise<number> {
-  const { provider, maxCostUsd, signal } = limit;
-  const byModel = new Map<string, number>();
-  for (const s of prepared.states.values())
-    if (s.status === 'run') byModel.set(s.node.model, (byModel.get(s.node.model) ?? 0) + 1);
-  let total = 0;
-  for (const [model, count] of byModel) {
-    const info = await provider.modelInfo(model, signal);
-    if (info.priceUsd === null) {
-      throw new KontextError('E_MAX_COST_UNKNOWN_PRICE', `--max-cost: the provider reports no price for ${model}`, {
-        exitCode: ExitCode.DATA_ERR,
-        hint: 'drop --max-cost, or use a model with a published price',
-      });
-    }
-    total += info.priceUsd * count;
+  const { maxCostUsd } = limit;
+  const price = await priceRun(prepared, limit);
+  if (!price.known) {
+    throw new KontextError(
+      'E_MAX_COST_UNKNOWN_PRICE',
+      `--max-cost: ${price.provider} reports no price for ${price.model}`,
+      { exitCode: ExitCode.DATA_ERR, hint: 'drop --max-cost, or use a model with a published price' },
+    );
   }
+  const total = price.totalUsd;
   if (total > maxCostUsd + 1e-9) {
     throw new KontextError(
       'E_MAX_COST',

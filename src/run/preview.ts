@@ -5,16 +5,13 @@
  * with the real error. Nothing is hosted, uploaded or submitted: only model info is read.
  */
 import { isKontextError, type KontextError } from '../errors.js';
-import type { Provider } from '../providers/types.js';
 import { describeRun, type DescribeDeps, type DryRunReport } from './dry-run.js';
 import type { Prepared } from './prepare.js';
+import { priceRun, type PriceSources } from './prices.js';
 
-export interface PreviewChecks {
+export interface PreviewChecks extends PriceSources {
   /** The real run's preflight (throws what the run would throw). */
   readonly preflight: () => Promise<void>;
-  /** Asked for model prices once the preflight has passed (its session is open by then). */
-  readonly provider: Provider;
-  readonly signal?: AbortSignal | undefined;
 }
 
 export interface Preview {
@@ -32,24 +29,16 @@ export async function previewRun(prepared: Prepared, describe: DescribeDeps, che
     return { report, failure: e };
   }
   return {
-    report: { ...report, costUsd: await estimateCost(prepared, checks.provider, checks.signal) },
+    report: { ...report, costUsd: await estimateCost(prepared, checks) },
     failure: null,
   };
 }
 
-/** Price of the nodes that will run, from the provider's model info; `null` when a price is unknown. */
-async function estimateCost(prepared: Prepared, provider: Provider, signal?: AbortSignal): Promise<number | null> {
-  const byModel = new Map<string, number>();
-  for (const s of prepared.states.values())
-    if (s.status === 'run') byModel.set(s.node.model, (byModel.get(s.node.model) ?? 0) + 1);
-  let total = 0;
-  for (const [model, count] of byModel) {
-    const info = await provider.modelInfo(model, signal).catch((e: unknown) => {
-      if (isKontextError(e)) return null;
-      throw e;
-    });
-    if (info === null || info.priceUsd === null) return null;
-    total += info.priceUsd * count;
-  }
-  return total;
+/** Price of the nodes that will run (model table, else provider model info); `null` when a price is unknown. */
+async function estimateCost(prepared: Prepared, checks: PreviewChecks): Promise<number | null> {
+  const price = await priceRun(prepared, checks).catch((e: unknown) => {
+    if (isKontextError(e)) return null;
+    throw e;
+  });
+  return price?.known ? price.totalUsd : null;
 }

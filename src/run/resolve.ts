@@ -4,6 +4,7 @@
  * are not looked up again). Downstream of a node that will run, the input is not known yet:
  * such nodes are "will run (input changes)" until their upstream has finished.
  */
+import { providerOf } from './node-provider.js';
 import { createHash } from 'node:crypto';
 import pLimit from 'p-limit';
 import type { Plan, PlanNode } from '../plan/types.js';
@@ -140,7 +141,7 @@ async function lookUp(
 ): Promise<NodeState> {
   const { inputSha, locked, truth, seed, source } = seeded;
   const forced = selects(options.force, node.id);
-  const key = inputSha === null ? null : keyFor(node, deps.providerName, inputSha, seed);
+  const key = inputSha === null ? null : keyFor(node, providerOf(node, deps.providerName), inputSha, seed);
   let record = key !== null && !forced ? await deps.store.getRecord(key) : null;
   if (record === null && key !== null && !forced && truth && deps.lockDir !== undefined)
     record = await adoptFromLock(node, key, truth, deps.lockDir, deps.store);

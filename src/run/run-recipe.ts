@@ -4,6 +4,7 @@
  * describe (`--dry-run`) or check (preflight) and execute. The programmatic API and the CLI
  * both call this.
  */
+import { overrideProvider } from './node-provider.js';
 import { basename, dirname, extname, join } from 'node:path';
 import { buildPlan } from '../plan/index.js';
 import type { ProviderSession } from '../providers/session.js';
@@ -61,7 +62,7 @@ export async function runRecipe(
     allowOutsideRoot: options.allowOutsideRoot ?? false,
   });
   emitWarnings(recipe.warnings, deps.onEvent); // lint before money: before any request
-  const plan = buildPlan(recipe);
+  const plan = overrideProvider(buildPlan(recipe), options.provider);
   const lockPath = lockPathFor(recipe);
   // One run of a recipe at a time (see run-lock.ts); a dry run only reads.
   const releaseRun = options.dryRun
@@ -110,7 +111,13 @@ async function runInContext(
   const describe = { store: run.store, hosting: run.hosting, now: rt.now, providerName: run.providerName };
   if (options.dryRun) {
     // The same checks as a real run (token, hosting, trust, --max-cost); nothing is hosted or submitted.
-    const checks = { preflight: () => run.preflight(prepared), provider: run.provider, signal: options.signal };
+    const checks = {
+      preflight: () => run.preflight(prepared),
+      provider: run.provider,
+      providerName: run.providerName,
+      providerFor: run.providerFor,
+      signal: options.signal,
+    };
     return { kind: 'dry-run', recipe, ...(await previewRun(prepared, describe, checks)) };
   }
   if (options.explain) {

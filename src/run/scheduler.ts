@@ -3,6 +3,7 @@
  * by level); requests to the API (submit → finished) run under one p-limit of `jobs`, their
  * downloads under another of the same size. It emits events and never prints.
  */
+import { providerOf } from './node-provider.js';
 import { setMaxListeners } from 'node:events';
 import { dirname } from 'node:path';
 import { outputPathFor } from '../plan/index.js';
@@ -157,7 +158,7 @@ class Scheduler {
     }
     const inputSha = upstream ? upstream.sha256 : state.inputSha;
     if (inputSha === null) throw new Error(`no input hash for ${node.id}`);
-    const key = keyFor(node, this.deps.providerName, inputSha, state.seed);
+    const key = keyFor(node, providerOf(node, this.deps.providerName), inputSha, state.seed);
     const hit = state.forced ? null : await this.#recordFor(state, key);
     if (hit) {
       // A cached blob found damaged while being copied out was dropped: fetch it again, with a warning.
@@ -181,6 +182,15 @@ class Scheduler {
    * it is released, so the next node submits sooner. A failure at the API is settled inside the
    * slot, so with stop-on-first-failure no queued node starts after it.
    */
+  /** The execute deps of `node`: the run's, with the node's own provider when it names another. */
+  #execFor(node: PlanNode): ExecuteDeps {
+    const name = providerOf(node, this.deps.providerName);
+    const { providerFor } = this.deps;
+    if (name === this.deps.providerName) return this.#exec;
+    // Without `providerFor` (hand-wired deps) the one provider serves every node, under the node's name.
+    return { ...this.#exec, ...(providerFor ? { provider: providerFor(name) } : {}), providerName: name };
+  }
+
   async #remote(state: NodeState, job: RemoteJob): Promise<NodeOutcome> {
     const { node, key } = job;
     const t0 = this.deps.rt.now();
@@ -258,7 +268,7 @@ class Scheduler {
     const ready = deferred<PreparedNode>();
     void this.#ahead(async () => {
       try {
-        ready.resolve(await prepareNode(job, this.#exec));
+        ready.resolve(await prepareNode(job, this.#execFor(job.node)));
       } catch (e) {
         ready.reject(e);
       }
@@ -287,7 +297,7 @@ class Scheduler {
     const abandon = new AbortController();
     // The journal entry stays until the lock holds the node (see #remote): until then it is
     // the only place a drawn seed survives a kill -9.
-    const promise = executeNode({ ...job, abandoned: abandon.signal }, this.#exec);
+    const promise = executeNode({ ...job, abandoned: abandon.signal }, this.#execFor(job.node));
     this.#inflight.track(job.key, promise, () => abandon.abort());
     return promise;
   }
@@ -317,7 +327,7 @@ class Scheduler {
       this.#record(node, hit, output);
       this.#counts.cached++;
       this.#emit({ type: 'node-cached', node: node.id, output, restored });
-      const upstream = await upstreamFromRecord(hit, { blobPath: blob, providerName: this.deps.providerName });
+      const upstream = await upstreamFromRecord(hit, { blobPath: blob, providerName: hit.provider });
       return { kind: 'ok', path: output, output: upstream };
     });
   }
@@ -337,7 +347,7 @@ class Scheduler {
   /** Write the node's lock entry, unless the lock already says exactly this; resolves once written. */
   #record(node: PlanNode, rec: RunRecord, output: string): Promise<void> | null {
     if (!this.#lock || this.deps.lockPath === null) return null;
-    const requestSha = requestShaFor(node, this.deps.providerName, rec.input_sha256);
+    const requestSha = requestShaFor(node, providerOf(node, this.deps.providerName), rec.input_sha256);
     const entry = lockEntryFor(rec, output, this.deps.lockPath, requestSha);
     const old = this.prepared.lock.nodes[node.id];
     if (!old || !sameLockEntry(old, entry)) return this.#lock.set(node.id, entry);

@@ -5,6 +5,7 @@
  * hand, missing and restorable from the cache) and the lock and out folder are searched for
  * nodes the recipe no longer has. Never submits, never writes outputs or the lock.
  */
+import { overrideProvider } from './node-provider.js';
 import { readdir, stat } from 'node:fs/promises';
 import { dirname, extname, join, resolve } from 'node:path';
 import { buildPlan, outputPathFor } from '../plan/index.js';
@@ -88,7 +89,7 @@ async function statusWith(
   p: { readonly recipe: Recipe; readonly options: StatusOptions; readonly rt: Runtime },
 ): Promise<RecipeStatus> {
   const { recipe, options, rt } = p;
-  const plan = buildPlan(recipe);
+  const plan = overrideProvider(buildPlan(recipe), options.provider);
   const lockPath = lockPathFor(recipe);
   const guard = await writeGuardFor(recipe, {
     lockPath,

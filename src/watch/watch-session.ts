@@ -9,6 +9,7 @@
  * Each cycle hosts its local sources ahead of the -j slots, as a plain run does
  * (watch-prefetch.ts: what a superseded cycle was uploading goes on only if the new plan needs it).
  */
+import { overrideProvider } from '../run/node-provider.js';
 import { dirname, resolve } from 'node:path';
 import { buildPlan } from '../plan/index.js';
 import type { SessionPool } from '../providers/session-pool.js';
@@ -196,7 +197,7 @@ export class WatchSession {
     const once = this.#started === 0 ? this.options : { ...this.options, force: undefined, reseed: undefined };
     const lock = await readLock(run.lockPath, { outputs: run.writeGuard });
     const prepared = await prepareRun(
-      buildPlan(recipe),
+      overrideProvider(buildPlan(recipe), this.options.provider),
       {
         store: run.scope.store,
         providerName: run.scope.providerName,

@@ -3,6 +3,7 @@ import type { Problem } from '../../errors.js';
 import type { Rule, RuleContext } from './context.js';
 import { firstPassInput, fromCycles, fromKnown } from './from.js';
 import { passIds, recipeName, sourceNames } from './names.js';
+import { modelOnProvider, paramsForModel } from './model-params.js';
 import { reservedParams } from './params.js';
 import { outputsInsideRoot } from './paths.js';
 import { saveCollisions, saveInSources, savePlaceholders } from './save.js';
@@ -30,6 +31,8 @@ export const RULES: readonly Rule[] = [
   outputsInsideRoot,
   writeTargets,
   reservedParams,
+  modelOnProvider,
+  paramsForModel,
 ];
 
 /** Run every rule; the same finding reached twice (e.g. through `defaults:`) is kept once. */

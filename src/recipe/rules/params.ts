@@ -4,7 +4,7 @@ import type { DocPath } from '../yaml/locate.js';
 import type { Rule } from './context.js';
 import { ownValue } from '../../util/own.js';
 
-const RESERVED: Readonly<Record<string, string>> = {
+export const RESERVED_PARAMS: Readonly<Record<string, string>> = {
   prompt: "write the prompt as the pass's prompt:",
   image: "the input image comes from the pass's from:",
   image_url: "the input image comes from the pass's from:",
@@ -20,7 +20,7 @@ export const reservedParams: Rule = (ctx) => {
   const out: Problem[] = [];
   for (const { at, params } of places) {
     for (const key of Object.keys(params ?? {})) {
-      const hint = ownValue(RESERVED, key);
+      const hint = ownValue(RESERVED_PARAMS, key);
       if (hint !== undefined)
         out.push(
           ctx.report({

@@ -1,7 +1,9 @@
 /** Rules on single values: seed and variants ranges, the model id form, aspect ratios. */
 import type { Problem } from '../../errors.js';
 import { closest } from '../../util/did-you-mean.js';
-import { passModel, setting, type DraftSettings } from '../draft.js';
+import { nearestRatio } from '../../models/aspect-ratios.js';
+import { MODEL_TABLE } from '../../models/registry.js';
+import { passModel, passProvider, setting, type DraftSettings } from '../draft.js';
 import { DEFAULT_MODEL, MODEL_ID_PATTERN, aspectRatiosFor } from '../models.js';
 import type { DocPath } from '../yaml/locate.js';
 import type { Rule, RuleContext } from './context.js';
@@ -50,25 +52,26 @@ export const modelForm: Rule = (ctx) => {
     { at: ['model'], model: ctx.draft.model },
     ...written(ctx).map(({ at, s }) => ({ at: [...at, 'model'], model: s.model })),
   ];
+  const names = new Set(MODEL_TABLE.flatMap((m) => [m.id, ...m.aliases]));
   return models.flatMap(({ at, model }) =>
-    model === undefined || MODEL_ID_PATTERN.test(model)
+    model === undefined || MODEL_ID_PATTERN.test(model) || names.has(model)
       ? []
       : [
           ctx.report({
             code: 'model-format',
             path: at,
-            message: `model "${model}" is not of the form owner/name/...`,
-            hint: `e.g. ${DEFAULT_MODEL}`,
+            message: `model "${model}" is not of the form owner/name/... nor a known alias`,
+            hint: `e.g. ${DEFAULT_MODEL} or flux-kontext-pro`,
           }),
         ],
   );
 };
 
-/** `4x3`, `4/3`, `4 : 3` → `4:3` when that is in the list. */
+/** `4x3`, `4/3`, `4 : 3` → `4:3` when that is in the list; else the nearest by value and orientation. */
 function suggestRatio(value: string, allowed: readonly string[]): string | undefined {
   const normal = value.replace(/\s+/g, '').replace(/[x×/_-]/i, ':');
   if (allowed.includes(normal)) return normal;
-  return closest(value, allowed);
+  return nearestRatio(value, allowed) ?? closest(value, allowed);
 }
 
 export const aspectRatio: Rule = (ctx) => {
@@ -77,7 +80,8 @@ export const aspectRatio: Rule = (ctx) => {
     const ratio = setting(ctx.draft, pass, 'aspect_ratio');
     if (!ratio) continue;
     const model = passModel(ctx.draft, pass);
-    const allowed = aspectRatiosFor(model);
+    const provider = passProvider(ctx.draft, pass) ?? 'runcomfy';
+    const allowed = aspectRatiosFor(model, provider);
     if (allowed.includes(ratio.value)) continue;
     const suggestion = suggestRatio(ratio.value, allowed);
     const hint = `${suggestion ? `did you mean "${suggestion}"? ` : ''}supported: ${allowed.join(', ')}`;
@@ -85,7 +89,7 @@ export const aspectRatio: Rule = (ctx) => {
       ctx.report({
         code: 'aspect-ratio',
         path: ratio.path,
-        message: `aspect ratio "${ratio.value}" is not supported by ${model}`,
+        message: `aspect ratio "${ratio.value}" is not supported by ${model} on ${provider}`,
         hint,
       }),
     );

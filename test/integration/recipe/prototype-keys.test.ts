@@ -1,6 +1,7 @@
 /**
  * Keys that name `Object.prototype` members (`toString`, `constructor`) are ordinary keys:
- * as params they pass through to the request, as pass fields they are unknown keys, and
+ * as params of a catalog model they pass through to the request, as params of a table model
+ * they are unknown params, as pass fields they are unknown keys, and
  * status words, media types and extensions from outside never resolve to a prototype member.
  */
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -39,17 +40,24 @@ async function validate(name: string, body: string) {
 }
 
 describe('prototype-named keys', () => {
-  it('params toString / constructor pass through to the plan', async () => {
-    const result = await validate('params.yml', '    params: { toString: 1, constructor: 2, hasOwnProperty: 3 }\n');
+  it('params toString / constructor pass through to the plan (catalog model)', async () => {
+    const params = '    params: { toString: 1, constructor: 2, hasOwnProperty: 3 }\n';
+    const result = await validate('params.yml', `    model: acme/other/edit\n${params}`);
     expect(result.problems).toEqual([]);
     const node = buildPlan(result.recipe!).nodes[0];
     expect(node?.params).toEqual({ toString: 1, constructor: 2, hasOwnProperty: 3 });
   });
 
+  it('params toString / constructor of a table model are unknown params, not a crash', async () => {
+    const result = await validate('params-table.yml', '    params: { toString: 1, constructor: 2 }\n');
+    expect(result.problems.map((p) => p.code)).toEqual(['params-unknown', 'params-unknown']);
+    expect(result.problems.map((p) => p.message).join('\n')).toContain('"constructor"');
+  });
+
   it('defaults.params constructor passes through too; a real reserved name is still refused', async () => {
     await writeFile(
       path.join(root, 'defaults.yml'),
-      head.replace('sources:', 'defaults:\n  params: { constructor: 1, seed: 2 }\nsources:'),
+      head.replace('sources:', 'defaults:\n  model: acme/other/edit\n  params: { constructor: 1, seed: 2 }\nsources:'),
     );
     const result = await validateRecipeFile('defaults.yml', { rt: rt() });
     expect(result.problems.map((p) => p.code)).toEqual(['params-reserved']);

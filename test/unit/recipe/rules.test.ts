@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { firstPassInput, fromCycles, fromKnown } from '../../../src/recipe/rules/from.js';
 import { RULES, runRules } from '../../../src/recipe/rules/index.js';
 import { passIds, recipeName, sourceNames } from '../../../src/recipe/rules/names.js';
+import { modelOnProvider, paramsForModel } from '../../../src/recipe/rules/model-params.js';
 import { reservedParams } from '../../../src/recipe/rules/params.js';
 import { outputsInsideRoot } from '../../../src/recipe/rules/paths.js';
 import { writeTargets } from '../../../src/recipe/rules/write-targets.js';
@@ -399,6 +400,35 @@ const CASES: readonly Case[] = [
     text: p('  - id: a\n    prompt: x\n    params:\n      seed: 3\n'),
     expect: ['params-reserved@8:7'],
     hint: 'seed:',
+  },
+  {
+    name: 'model on provider: a catalog id runs on RunComfy only',
+    rule: modelOnProvider,
+    text:
+      'version: 1\nprovider: fal\nmodel: acme/other/edit\nsources:\n  photo: a.jpg\npasses:\n' +
+      '  - id: a\n    prompt: x\n',
+    expect: ['model-provider@3:8'],
+    hint: 'fal offers: flux-kontext-pro',
+  },
+  {
+    name: 'model on provider: dev is RunComfy-only',
+    rule: modelOnProvider,
+    text: p('  - id: a\n    prompt: x\n    provider: bfl\n    model: flux-kontext-dev\n'),
+    expect: ['model-provider@8:12'],
+    hint: 'did you mean "flux-kontext-pro"?',
+  },
+  {
+    name: 'params for the model: unknown key at the key, bad value at the value',
+    rule: paramsForModel,
+    text: p('  - id: a\n    prompt: x\n    params: { output_format: jpg, guidance: 3 }\n'),
+    expect: ['params-value@7:30', 'params-unknown@7:35'],
+    message: 'must be one of "jpeg", "png", "webp"',
+  },
+  {
+    name: 'params for the model: a catalog model is not checked',
+    rule: paramsForModel,
+    text: p('  - id: a\n    prompt: x\n    model: acme/other/edit\n    params: { anything: 1 }\n'),
+    expect: [],
   },
 ];
 

@@ -1,0 +1,44 @@
+/** `kontext providers [--json]`: providers, models, prices, and which credentials are set (never their values). */
+import { listProviders, type ProviderListing } from '../../index.js';
+import type { CliContext } from '../context.js';
+
+export async function providersCommand(opts: Record<string, unknown>, ctx: CliContext): Promise<number> {
+  const providers = await listProviders(ctx.rt);
+  const out =
+    opts['json'] === true
+      ? `${JSON.stringify({ providers: providers.map(toJson) }, null, 2)}\n`
+      : `${providers.flatMap(describe).join('\n')}\n`;
+  ctx.rt.stdout.write(out);
+  return 0;
+}
+
+function describe(p: ProviderListing): string[] {
+  const { credentials: c } = p;
+  const names = c.env.map((g) => g.join(' + ')).join(' or ');
+  const creds =
+    c.state === 'not-needed'
+      ? 'no credentials needed'
+      : `credentials ${c.state}${c.from.length > 0 ? ` (${c.from.join(' + ')})` : ` (set ${names})`}`;
+  const head = `${p.name}: ${p.available ? creds : `no client in this build; ${creds}`}`;
+  const price = (usd: number | null): string => {
+    if (usd !== null) return `$${usd.toFixed(2)}/image`;
+    return p.name === 'emulator' ? 'price from the emulator' : 'price from catalog';
+  };
+  const models = p.models.map((m) => {
+    const aliases = m.aliases.length > 0 ? ` (${m.aliases.join(', ')})` : '';
+    const endpoint = m.endpoint === m.id ? '' : `, endpoint ${m.endpoint}`;
+    return `  ${m.id}${aliases}${endpoint}, ${price(m.priceUsd)}`;
+  });
+  const catalog = p.name === 'runcomfy' || p.name === 'emulator' ? ['  any other owner/name/... catalog id'] : [];
+  return [head, ...models, ...catalog];
+}
+
+function toJson(p: ProviderListing): Record<string, unknown> {
+  const { credentials: c } = p;
+  return {
+    name: p.name,
+    available: p.available,
+    credentials: { state: c.state, env: c.env, from: c.from, ...(c.note ? { note: c.note } : {}) },
+    models: p.models.map((m) => ({ id: m.id, aliases: m.aliases, endpoint: m.endpoint, price_usd: m.priceUsd })),
+  };
+}

@@ -1,0 +1,43 @@
+/**
+ * The price of the requests a run will make, per (provider, model): the model table's price
+ * where it has one (BFL, fal, Replicate), else the provider's catalog (RunComfy's
+ * `GET /v1/models/{id}`, the emulator's copy of it) through the node's provider session.
+ */
+import { isProviderName, lookupModel } from '../models/registry.js';
+import type { Provider } from '../providers/types.js';
+import { billableByProvider } from './node-provider.js';
+import type { Prepared } from './prepare.js';
+
+export interface PriceSources {
+  /** The run's provider, asked about nodes on `providerName`. */
+  readonly provider: Provider;
+  readonly providerName?: string | undefined;
+  /** The provider of nodes on another provider (absent: `provider` for all). */
+  readonly providerFor?: ((name: string) => Provider) | undefined;
+  readonly signal?: AbortSignal | undefined;
+}
+
+/** The billable requests' total in USD, or the first (provider, model) with no known price. */
+export type RunPrice =
+  | { readonly known: true; readonly totalUsd: number }
+  | { readonly known: false; readonly provider: string; readonly model: string };
+
+export async function priceRun(prepared: Prepared, src: PriceSources): Promise<RunPrice> {
+  const fallback = src.providerName ?? src.provider.name;
+  let total = 0;
+  for (const [provider, models] of billableByProvider(prepared, fallback)) {
+    for (const [model, count] of models) {
+      const price = await priceOf(provider, model, src, fallback);
+      if (price === null) return { known: false, provider, model };
+      total += price * count;
+    }
+  }
+  return { known: true, totalUsd: total };
+}
+
+async function priceOf(provider: string, model: string, src: PriceSources, fallback: string): Promise<number | null> {
+  const listed = isProviderName(provider) ? lookupModel(provider, model)?.priceUsd : undefined;
+  if (typeof listed === 'number') return listed;
+  const client = provider === fallback || !src.providerFor ? src.provider : src.providerFor(provider);
+  return (await client.modelInfo(model, src.signal)).priceUsd;
+}
