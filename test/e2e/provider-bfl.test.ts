@@ -166,4 +166,45 @@ describe('BFL through the CLI', () => {
     expect(counts['POST /v1/flux-kontext-pro 200']).toBe(1);
     expect(Object.keys(counts).some((k) => k.includes('cancel'))).toBe(false);
   }, 60_000);
+
+  it('a mixed-provider recipe: BFL, then fal.ai, then RunComfy, each pass on its own host, each submitted once', async () => {
+    const root = await project(`version: 1
+name: mixed
+provider: bfl
+hosting: { mode: inline }
+sources:
+  photo: assets/portrait-astronaut.jpg
+passes:
+  - id: crop
+    prompt: "Crop the photo to a square around the face"
+  - id: tint
+    provider: fal
+    model: flux-kontext-pro
+    prompt: "Tint the whole image blue"
+  - id: frame
+    provider: runcomfy
+    prompt: "Add a thin white frame"
+`);
+    const env = envFor(emulator, await tempDir('home'));
+    const r = await run(root, env);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const counts = countBy(emulator);
+    expect(Object.entries(counts).filter(([k]) => k.startsWith('POST'))).toEqual([
+      ['POST /v1/flux-kontext-pro 200', 1],
+      ['POST /fal-ai/flux-pro/kontext 200', 1],
+      ['POST /v1/models/blackforestlabs/flux-1-kontext/pro/edit 200', 1],
+    ]);
+    expect(calls(emulator).filter((c) => / [45]\d\d$/.test(c))).toEqual([]);
+    const lock = JSON.parse(await readFile(join(root, 'recipe.lock.json'), 'utf8')) as {
+      nodes: Record<string, { provider?: string }>;
+    };
+    expect(Object.fromEntries(Object.entries(lock.nodes).map(([id, n]) => [id, n.provider]))).toEqual({
+      crop: 'bfl',
+      tint: 'fal',
+      frame: 'runcomfy',
+    });
+    const before = calls(emulator).length;
+    expect((await run(root, env)).code).toBe(0);
+    expect(calls(emulator).length).toBe(before);
+  });
 });
