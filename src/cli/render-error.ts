@@ -4,7 +4,7 @@
  * characters escaped (a server's message must not drive the terminal).
  */
 import { ExitCode, formatProblem, isKontextError, RecipeError, type ExitCode as Code } from '../index.js';
-import { escapeControls, redactSecrets, redactUrlsIn } from '../index.js';
+import { escapeControls, PROVIDER_CREDENTIALS, redactSecrets, redactUrlsIn } from '../index.js';
 import { displayPath } from './display-paths.js';
 
 export interface RenderedError {
@@ -14,7 +14,9 @@ export interface RenderedError {
 
 /** Values that must never be printed: tokens and keys from the environment. */
 export function secretsFromEnv(env: Readonly<Record<string, string | undefined>>): string[] {
-  const names = ['RUNCOMFY_TOKEN', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_ACCESS_KEY_ID'];
+  // Every provider's credential variables (RUNCOMFY_TOKEN, BFL_API_KEY, FAL_KEY, ...) and the AWS ones.
+  const providers = Object.values(PROVIDER_CREDENTIALS).flatMap((c) => c.envGroups.flat());
+  const names = [...providers, 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_ACCESS_KEY_ID'];
   return names.map((n) => env[n]).filter((v): v is string => typeof v === 'string' && v.length > 0);
 }
 

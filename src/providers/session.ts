@@ -28,9 +28,17 @@ const RUNCOMFY_TRAITS: ProviderTraits = { defaultHosting: null, outputUrlsOutliv
 const REPLICATE_TRAITS: ProviderTraits = { defaultHosting: { mode: 'inline' }, outputUrlsOutliveRun: false };
 const EMULATOR_TRAITS: ProviderTraits = { defaultHosting: { mode: 'inline' }, outputUrlsOutliveRun: false };
 
+/**
+ * BFL and fal.ai take an inline image (raw base64 / a data URI, up to the model table's cap). Their
+ * output URLs outlive the run (BFL's only 10 minutes: the reuse window of src/hosting/freshness.ts
+ * is no longer); a dead run's intent stays "maybe paid" (src/run/submit-claim.ts).
+ */
+const BFL_FAL_TRAITS: ProviderTraits = { defaultHosting: { mode: 'inline' }, outputUrlsOutliveRun: true };
+
 /** The traits of a provider by name (any name but the emulator's speaks to a real RunComfy API). */
 export function providerTraits(name: string): ProviderTraits {
   if (name === 'replicate') return REPLICATE_TRAITS;
+  if (name === 'bfl' || name === 'fal') return BFL_FAL_TRAITS;
   return name === 'emulator' ? EMULATOR_TRAITS : RUNCOMFY_TRAITS;
 }
 

@@ -178,6 +178,8 @@ export class RunContext {
       provider: session.provider,
       providerFor: (name) => sessionFor(name).provider,
       preflight: async (prepared) => {
+        // A node moved (by --provider) to a host without its model or with other params: say that first.
+        checkRunnable(prepared, providerName);
         checkHosting(prepared, {
           hosting,
           hostingConfig: config,
@@ -187,7 +189,6 @@ export class RunContext {
           trustRecipeHosting: options.trustRecipeHosting,
         });
         if (prepared.billable === 0) return;
-        checkRunnable(prepared, providerName);
         // Every provider some node will use, opened now: a missing key fails before any request.
         for (const name of billableByProvider(prepared, providerName).keys()) await sessionFor(name).get();
         if (options.maxCostUsd !== undefined)

@@ -5,6 +5,7 @@
  * cancelled; one that cannot be is left in the journal so the next run re-attaches to it
  * instead of paying again. An intent without a request id is "maybe paid" (submit-claim.ts).
  */
+import { outputFormatMismatch } from './output-format-check.js';
 import type { PlanNode } from '../plan/types.js';
 import type { EditRequest, Provider, RemoteState, RetryListener } from '../providers/types.js';
 import { InputRejectedError, RemoteCancelledError, RemoteFailedError } from '../providers/runcomfy/errors.js';
@@ -329,6 +330,8 @@ async function download(job: Job, requestId: string, url: string, deps: NodeDeps
   // Downloads are flushed to disk before they are handed over.
   await deps.store.adoptBlob(got.path, got.sha256, { synced: true });
   const { ext, mediaType } = extensionFor(got.mediaType, url);
+  const mismatch = outputFormatMismatch(node, deps.providerName, { mediaType, ext });
+  if (mismatch !== null) deps.emit({ type: 'warning', node: node.id, message: mismatch });
   const finishedAt = deps.now();
   const record = {
     key: job.key,

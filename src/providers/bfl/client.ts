@@ -1,5 +1,5 @@
 /**
- * The Black Forest Labs provider (docs/architecture.md#other-providers): submit through the model
+ * The Black Forest Labs provider (docs/architecture.md#the-bfl-api): submit through the model
  * table, wait on the returned `polling_url` through the shared poll loop, download `result.sample`
  * at once (its URL lives ~10 minutes) from `delivery*.bfl.ai`, and report `result.seed`. BFL has
  * no cancel endpoint: `cancel` answers `not_cancellable` (the request stays journaled and a
@@ -81,7 +81,8 @@ export function createBflProvider(options: BflOptions): BflProvider {
       },
       onDeadline: () => {
         throw new DeadlineExceededError(
-          `BFL task ${task} did not finish within ${Math.round(deadlineMs / 1000)} s; BFL cannot cancel it, so it may still be billed`,
+          `BFL task ${task} did not finish within ${Math.round(deadlineMs / 1000)} s; ` +
+            'BFL cannot cancel it, so it may still be billed',
           { requestId: task, cancelOutcome: 'not_cancellable', secrets },
         );
       },

@@ -1,5 +1,5 @@
 /**
- * The fal.ai provider (docs/architecture.md#other-providers): submit to the queue through the
+ * The fal.ai provider (docs/architecture.md#the-fal-queue-api): submit to the queue through the
  * model table, wait on the returned `status_url` / `response_url` through the shared poll loop,
  * cancel with `PUT cancel_url` (Ctrl-C, deadlines), download `images[0].url` from `*.fal.media`,
  * and report the `seed` fal used.

@@ -24,7 +24,7 @@ export interface HostedClientOptions {
   /** API base without a trailing `/` (`https://api.bfl.ai`, `https://queue.fal.run`). */
   readonly baseUrl: string;
   readonly rt: Runtime;
-  /** Exact extra hosts (`KONTEXT_ALLOW_HOSTS`) trusted for downloads and, for API URLs the API returned, with the key. */
+  /** `KONTEXT_ALLOW_HOSTS`: trusted for downloads, and with the key for API URLs the API returned. */
   readonly allowHosts?: readonly string[] | undefined;
   readonly retry?: Partial<RetryPolicy> | undefined;
   readonly poll?: Partial<PollPolicy> | undefined;

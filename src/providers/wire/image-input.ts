@@ -23,7 +23,8 @@ function refuse(message: string, hint: string): InputRejectedError {
 }
 
 const HOSTING_HINT =
-  'give the image a URL instead: add a `hosting:` block to the recipe (mode: s3 or command) or pass --hosting s3|command';
+  'give the image a URL instead: add a `hosting:` block to the recipe (mode: s3 or command) ' +
+  'or pass --hosting s3|command';
 
 export function imageForEntry(entry: ModelEntry, imageUrl: string, label: string): string {
   const { accepts, inlineMaxBytes } = entry.image;

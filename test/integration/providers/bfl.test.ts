@@ -30,7 +30,7 @@ const SUBMIT = '/v1/flux-kontext-';
 const POLL = '/v1/get_result';
 
 describe('BFL: submit, poll the polling_url as given, download at once', () => {
-  it('polls the regional polling_url (another port), reports the seed, downloads a JPEG from the delivery URL', async () => {
+  it('polls the regional polling_url (another port), reports the seed, downloads a JPEG', async () => {
     h = await bflHarness();
     const { requestId } = await h.provider.submit(await editRequest({ params: { output_format: 'jpeg' } }));
     // The request id is the polling URL, on the emulator's second listener.
@@ -53,7 +53,7 @@ describe('BFL: submit, poll the polling_url as given, download at once', () => {
     expect(body).toMatchObject({ seed: 7, output_format: 'jpeg', prompt_upsampling: false, safety_tolerance: 2 });
   });
 
-  it('max goes to /v1/flux-kontext-max; modelInfo prices from the table; cancel is not_cancellable with no request', async () => {
+  it('max goes to /v1/flux-kontext-max; table prices; cancel is not_cancellable, no request', async () => {
     h = await bflHarness();
     const { requestId } = await h.provider.submit(await editRequest({ model: 'flux-kontext-max' }));
     expect(h.count('POST', '/v1/flux-kontext-max')).toBe(1);
@@ -155,7 +155,7 @@ describe('BFL: failures map onto exit codes', () => {
     expect((e as ProviderError).hint).toMatch(/BFL_API_KEY/);
   });
 
-  it('429 with Retry-After waits as told; without it, backs off; both then succeed with one accepted submit', async () => {
+  it('429 with Retry-After waits as told, without it backs off; then one accepted submit', async () => {
     h = await bflHarness({
       scenario: {
         faults: [

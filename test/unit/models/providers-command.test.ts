@@ -1,0 +1,101 @@
+/** `kontext providers`: what is listed, and that no credential value ever reaches the output. */
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../../../src/cli/main.js';
+import { secretsFromEnv } from '../../../src/cli/render-error.js';
+import { createRuntime } from '../../../src/runtime.js';
+
+let home = '';
+beforeAll(async () => {
+  home = await mkdtemp(path.join(os.tmpdir(), 'kontext-providers-'));
+});
+afterAll(() => rm(home, { recursive: true, force: true }));
+
+async function run(args: string[], env: Record<string, string>): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const stdout = { write: (s: string) => (out += s), isTTY: false, columns: 100 };
+  const stderr = { write: (s: string) => (err += s), isTTY: false, columns: 100 };
+  const rt = createRuntime({ stdout, stderr, env: { HOME: home, ...env }, cwd: home });
+  const code = await main(['providers', ...args], { rt });
+  return { code, out, err };
+}
+
+const SECRETS = {
+  RUNCOMFY_TOKEN: 'rc-SECRET-0001',
+  BFL_API_KEY: 'bfl-SECRET-0002',
+  FAL_KEY_ID: 'falid-SECRET-0003',
+  FAL_KEY_SECRET: 'falsec-SECRET-0004',
+  REPLICATE_API_TOKEN: 'r8_SECRET-0005',
+};
+
+describe('kontext providers', () => {
+  it('lists every provider with its models, prices and credential state; no value is printed', async () => {
+    const { code, out, err } = await run([], SECRETS);
+    expect(code).toBe(0);
+    expect(err).toBe('');
+    for (const v of Object.values(SECRETS)) expect(out).not.toContain(v);
+    expect(out).not.toMatch(/SECRET-000/);
+    expect(out).toMatch(/^runcomfy: credentials set \(RUNCOMFY_TOKEN\)$/m);
+    expect(out).toMatch(/^fal: .*credentials set \(FAL_KEY_ID \+ FAL_KEY_SECRET\)$/m);
+    expect(out).toMatch(/^emulator: no credentials needed$/m);
+    expect(out).toContain('blackforestlabs/flux-1-kontext/max/edit (flux-kontext-max), endpoint /v1/flux-kontext-max');
+    expect(out).toContain('$0.08/image');
+    expect(out).toContain('price from catalog');
+  });
+
+  it('--json: the same, as data', async () => {
+    const { code, out } = await run(['--json'], { BFL_API_KEY: SECRETS.BFL_API_KEY });
+    expect(code).toBe(0);
+    expect(out).not.toContain(SECRETS.BFL_API_KEY);
+    const json = JSON.parse(out) as {
+      providers: { name: string; credentials: { state: string }; models: unknown[] }[];
+    };
+    const states = Object.fromEntries(json.providers.map((p) => [p.name, p.credentials.state]));
+    expect(states).toEqual({
+      runcomfy: 'missing',
+      emulator: 'not-needed',
+      bfl: 'set',
+      fal: 'missing',
+      replicate: 'missing',
+    });
+    const fal = json.providers.find((p) => p.name === 'fal');
+    expect(fal?.models).toContainEqual({
+      id: 'blackforestlabs/flux-1-kontext/pro/edit',
+      aliases: ['flux-kontext-pro'],
+      endpoint: 'fal-ai/flux-pro/kontext',
+      price_usd: 0.04,
+    });
+  });
+
+  it("RunComfy's token file counts as set, and its content stays unprinted", async () => {
+    const dir = path.join(home, 'rc');
+    await mkdir(dir, { recursive: true });
+    await writeFile(path.join(dir, 'token.json'), JSON.stringify({ access_token: 'file-SECRET-0006' }), {
+      mode: 0o600,
+    });
+    const { out } = await run([], { RUNCOMFY_CONFIG_DIR: dir });
+    expect(out).toMatch(/^runcomfy: credentials set \(token file\)$/m);
+    expect(out).not.toContain('file-SECRET-0006');
+  });
+
+  it('blank values and half a pair are missing', async () => {
+    const { out } = await run(['--json'], { RUNCOMFY_TOKEN: '   ', FAL_KEY_ID: 'x' });
+    const json = JSON.parse(out) as { providers: { name: string; credentials: { state: string } }[] };
+    expect(json.providers.filter((p) => p.credentials.state === 'missing').map((p) => p.name)).toEqual([
+      'runcomfy',
+      'bfl',
+      'fal',
+      'replicate',
+    ]);
+  });
+});
+
+describe('errors scrub every provider credential', () => {
+  it('secretsFromEnv covers the BFL, fal and Replicate variables', () => {
+    const found = secretsFromEnv({ ...SECRETS, FAL_KEY: 'fal-SECRET-0007', OTHER: 'not-a-secret' });
+    expect(found.sort()).toEqual([...Object.values(SECRETS), 'fal-SECRET-0007'].sort());
+  });
+});
