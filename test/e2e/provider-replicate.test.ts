@@ -3,7 +3,7 @@
  * 127.0.0.1 (REPLICATE_API_BASE), counting every request per route in its request log to prove
  * nothing is created twice.
  */
-import { readdir, rm } from 'node:fs/promises';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type EmulatorHandle } from '../../src/index.js';
@@ -159,6 +159,26 @@ describe('provider: replicate through the CLI', () => {
     expect(routes(from)).toMatchObject({ create: 1, created: 1, cancel: 1, download: 0 });
     const journal = await readdir(join(p.root, '.cache', 'kontext', 'journal')).catch(() => []);
     expect(journal).toEqual([]); // cancelled: nothing paid, nothing to re-attach to
+  }, 60_000);
+
+  it('kill -9 after the create answered: the next run re-attaches to the prediction, never creates again', async () => {
+    const p = await project(CHAIN.split('\n  - id: jacket')[0] ?? CHAIN);
+    emulator.setScenario({ queue_ms: 1500 });
+    const from = emulator.requestLog().length;
+    const run = spawnCli(['run', 'recipe.yml'], { cwd: p.root, env: env(p, { KONTEXT_REPLICATE_WAIT_S: '0' }) });
+    const journal = join(p.root, '.cache', 'kontext', 'journal');
+    let journaled = false;
+    for (let i = 0; i < 400 && !journaled; i++) {
+      await new Promise((r) => setTimeout(r, 25));
+      for (const f of await readdir(journal).catch(() => [] as string[]))
+        if ((await readFile(join(journal, f), 'utf8').catch(() => '')).includes('request_id')) journaled = true;
+    }
+    expect(journaled).toBe(true);
+    run.child.kill('SIGKILL');
+    await run.done;
+    expectExit(await cli(['run', 'recipe.yml'], { cwd: p.root, env: env(p) }), 0);
+    expect(routes(from)).toMatchObject({ create: 1, created: 1, download: 1 });
+    expect(routes(from).read).toBeGreaterThan(0);
   }, 60_000);
 
   it('a mixed recipe: one pass on replicate, the next on runcomfy (the emulator), chained', async () => {
