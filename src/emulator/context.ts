@@ -16,6 +16,8 @@ export interface EmulatorSettings {
   readonly runMs: number;
   readonly priceUsd: number;
   readonly now: () => number;
+  /** Lifetime of an emulated BFL delivery URL, ms. */
+  readonly deliveryTtlMs: number;
 }
 
 export interface EmulatorContext {
@@ -26,6 +28,8 @@ export interface EmulatorContext {
   faults: FaultEngine;
   /** `http://host:port` the server listens on (loopback when bound to every interface). */
   origin: string;
+  /** The second listener's origin (BFL `polling_url`s point there). */
+  pollOrigin: string;
   closed: boolean;
 }
 
@@ -42,6 +46,7 @@ export function createContext(settings: EmulatorSettings, scenario: ScenarioInpu
     log: [],
     faults: new FaultEngine(parseScenario(scenario ?? {})),
     origin: '',
+    pollOrigin: '',
     closed: false,
   };
   return ctx;

@@ -41,6 +41,7 @@ export async function dispatch(ctx: EmulatorContext, req: IncomingMessage, res: 
     await ctx.timers.sleep(plan.delayMs);
     if (ctx.closed || res.destroyed) return;
   }
+  if (route.kind === 'protocol') return route.serve(ctx, req, res, entry, plan);
   if (plan.fault) return replyWithFault(req, res, { ...plan, fault: plan.fault }, entry);
   if (target !== 'download' && !hasBearer(req)) {
     return sendError(res, 401, 400004, 'Unauthorized: send Authorization: Bearer <token>');

@@ -57,7 +57,7 @@ async function pump(
 }
 
 /** Send `size` bytes with the current download fault applied. */
-async function sendBody(
+export async function sendBody(
   ctx: EmulatorContext,
   req: IncomingMessage,
   res: ServerResponse,

@@ -5,7 +5,7 @@
 import { z } from 'zod';
 
 /** The common Kontext list (RunComfy has not confirmed the real one: docs/architecture.md#the-runcomfy-api). */
-const ASPECT_RATIOS = ['21:9', '16:9', '4:3', '3:2', '1:1', '2:3', '3:4', '9:16', '9:21'] as const;
+export const ASPECT_RATIOS = ['21:9', '16:9', '4:3', '3:2', '1:1', '2:3', '3:4', '9:16', '9:21'] as const;
 export type AspectRatio = (typeof ASPECT_RATIOS)[number];
 
 export const SEED_MAX = 4294967295;

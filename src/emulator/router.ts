@@ -1,5 +1,9 @@
 /** Map a method + path onto an emulator route. Pure, so the table is easy to test and read. */
 import type { CallTarget } from './faults.js';
+import { matchBfl } from './protocols/bfl.js';
+import { matchFal } from './protocols/fal.js';
+import { matchReplicate } from './protocols/replicate.js';
+import type { ProtocolRoute } from './protocols/bfl-fal-wire.js';
 import { isSyntheticPngSize } from './synthetic-png.js';
 
 export type Route =
@@ -10,7 +14,9 @@ export type Route =
   | { kind: 'synthetic'; bytes: number; format: 'bin' | 'png' }
   | { kind: 'log' | 'clear-log' | 'get-scenario' | 'set-scenario' }
   | { kind: 'not-found' }
-  | { kind: 'method-not-allowed'; allow: string };
+  | { kind: 'method-not-allowed'; allow: string }
+  /** Another provider's wire protocol (src/emulator/protocols/): it serves itself, faults and auth included. */
+  | ProtocolRoute;
 
 /** Synthetic benchmark downloads are capped at 4 GiB. */
 const SYNTHETIC_MAX_BYTES = 4 * 1024 ** 3;
@@ -71,6 +77,8 @@ function fileRoute(method: string, seg: readonly string[]): Route {
 
 export function matchRoute(method: string, pathname: string): Route {
   const [root, ...seg] = pathname.split('/').slice(1);
+  const protocol = matchBfl(method, root, seg) ?? matchFal(method, root, seg) ?? matchReplicate(method, root, seg);
+  if (protocol) return protocol;
   if (root === 'v1') return apiRoute(method, seg);
   if (root === 'files') return fileRoute(method, seg);
   if (root === '__emulator' && seg.length === 1) return controlRoute(method, seg[0]);
@@ -89,6 +97,8 @@ export function targetOf(route: Route): CallTarget | undefined {
     case 'output':
     case 'synthetic':
       return 'download';
+    case 'protocol':
+      return route.target;
     case 'log':
     case 'clear-log':
     case 'get-scenario':

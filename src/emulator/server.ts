@@ -28,6 +28,8 @@ export interface EmulatorOptions {
   scenario?: ScenarioInput;
   /** Clock for timestamps (`created_at`, log times); default `Date.now`. */
   now?: () => number;
+  /** How long an emulated BFL delivery URL works, ms; default 10 minutes (as BFL's). */
+  deliveryTtlMs?: number;
 }
 
 export interface EmulatorHandle {
@@ -35,6 +37,8 @@ export interface EmulatorHandle {
   readonly origin: string;
   /** `origin + '/v1'`: what `RUNCOMFY_MODEL_API_BASE` should be. */
   readonly baseUrl: string;
+  /** A second listener (same emulator, another port): where BFL `polling_url`s point, as BFL's regional hosts. */
+  readonly pollOrigin: string;
   /** A copy of the request log (API calls and downloads, oldest first). */
   requestLog(): RequestLogEntry[];
   /** Replace the fault scenario (counters restart); throws ScenarioError when invalid. */
@@ -65,14 +69,15 @@ function listen(server: Server, port: number, host: string): Promise<AddressInfo
   });
 }
 
-function closer(server: Server, ctx: EmulatorContext, sockets: Set<Socket>): () => Promise<void> {
+function closer(servers: readonly Server[], ctx: EmulatorContext, sockets: Set<Socket>): () => Promise<void> {
   let closing: Promise<void> | undefined;
   return () => {
     closing ??= new Promise<void>((resolve) => {
       ctx.closed = true;
       ctx.timers.clearAll();
       ctx.jobs.close();
-      server.close(() => resolve());
+      let open = servers.length;
+      for (const server of servers) server.close(() => --open === 0 && resolve());
       for (const s of sockets) s.destroy();
     });
     return closing;
@@ -86,26 +91,38 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       runMs: options.runMs ?? 100,
       priceUsd: options.priceUsd ?? 0.04,
       now: options.now ?? Date.now,
+      deliveryTtlMs: options.deliveryTtlMs ?? 10 * 60_000,
     },
     options.scenario,
   );
   const sockets = new Set<Socket>();
-  const server = createServer((req, res) => {
-    dispatch(ctx, req, res).catch((e: unknown) =>
-      sendError(res, 500, 500000, `emulator bug: ${e instanceof Error ? e.message : String(e)}`),
-    );
+  const serve = (): Server => {
+    const server = createServer((req, res) => {
+      dispatch(ctx, req, res).catch((e: unknown) =>
+        sendError(res, 500, 500000, `emulator bug: ${e instanceof Error ? e.message : String(e)}`),
+      );
+    });
+    server.on('connection', (s) => {
+      sockets.add(s);
+      s.once('close', () => sockets.delete(s));
+    });
+    return server;
+  };
+  const [server, pollServer] = [serve(), serve()];
+  const host = options.host ?? '127.0.0.1';
+  const address = await listen(server, options.port ?? 0, host);
+  const pollAddress = await listen(pollServer, 0, host).catch(async (e: unknown) => {
+    await new Promise((r) => server.close(r));
+    throw e;
   });
-  server.on('connection', (s) => {
-    sockets.add(s);
-    s.once('close', () => sockets.delete(s));
-  });
-  const address = await listen(server, options.port ?? 0, options.host ?? '127.0.0.1');
   ctx.origin = originOf(address);
+  ctx.pollOrigin = originOf(pollAddress);
   return {
     origin: ctx.origin,
     baseUrl: `${ctx.origin}/v1`,
+    pollOrigin: ctx.pollOrigin,
     requestLog: () => ctx.log.map((e) => ({ ...e })),
     setScenario: (s) => applyScenario(ctx, s),
-    close: closer(server, ctx, sockets),
+    close: closer([server, pollServer], ctx, sockets),
   };
 }

@@ -24,10 +24,21 @@ export interface ProviderTraits {
 }
 
 const RUNCOMFY_TRAITS: ProviderTraits = { defaultHosting: null, outputUrlsOutliveRun: true };
+/** Replicate takes data URIs (up to the model table's cap) and deletes outputs after an hour. */
+const REPLICATE_TRAITS: ProviderTraits = { defaultHosting: { mode: 'inline' }, outputUrlsOutliveRun: false };
 const EMULATOR_TRAITS: ProviderTraits = { defaultHosting: { mode: 'inline' }, outputUrlsOutliveRun: false };
+
+/**
+ * BFL and fal.ai take an inline image (raw base64 / a data URI, up to the model table's cap). Their
+ * output URLs outlive the run (BFL's only 10 minutes: the reuse window of src/hosting/freshness.ts
+ * is no longer); a dead run's intent stays "maybe paid" (src/run/submit-claim.ts).
+ */
+const BFL_FAL_TRAITS: ProviderTraits = { defaultHosting: { mode: 'inline' }, outputUrlsOutliveRun: true };
 
 /** The traits of a provider by name (any name but the emulator's speaks to a real RunComfy API). */
 export function providerTraits(name: string): ProviderTraits {
+  if (name === 'replicate') return REPLICATE_TRAITS;
+  if (name === 'bfl' || name === 'fal') return BFL_FAL_TRAITS;
   return name === 'emulator' ? EMULATOR_TRAITS : RUNCOMFY_TRAITS;
 }
 
@@ -39,7 +50,7 @@ export interface ProviderSession {
   close(): Promise<void>;
 }
 
-export type SessionOptions = Pick<RunComfyOptions, 'deadlineMs' | 'onRetry' | 'poll' | 'retry'>;
+export type SessionOptions = Pick<RunComfyOptions, 'deadlineMs' | 'onRetry' | 'poll' | 'pollTimesDir' | 'retry'>;
 
 /** Opens one provider's session: credentials from `rt`, the client loaded lazily (`import()`). */
 type SessionOpener = (rt: Runtime, options: SessionOptions) => Promise<ProviderSession>;
@@ -54,11 +65,14 @@ const OPENERS: Readonly<Record<ProviderName, SessionOpener | null>> = {
 
   emulator: (rt, options) => openEmulatorSession(rt, options),
 
-  bfl: null,
+  bfl: (rt, options) => import('./bfl/session.js').then((m) => m.openBflSession(rt, options)),
 
-  fal: null,
+  fal: (rt, options) => import('./fal/session.js').then((m) => m.openFalSession(rt, options)),
 
-  replicate: null,
+  replicate: async (rt, options) => {
+    const provider = (await import('./replicate/session.js')).openReplicate(rt, options);
+    return { name: 'replicate', provider, warnings: [], close: () => provider.close() };
+  },
 };
 
 /** Whether this build has a client for `name`. */
@@ -113,6 +127,7 @@ async function openEmulatorSession(rt: Runtime, options: SessionOptions): Promis
   const token = 'emulator';
   const provider = createRunComfyProvider({
     poll: EMULATOR_POLL_POLICY,
+    providerName: 'emulator',
     ...options,
     baseUrl: emulator.baseUrl,
     token,

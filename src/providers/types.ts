@@ -76,8 +76,14 @@ export interface Provider {
   modelInfo(model: string, signal?: AbortSignal): Promise<ModelInfo>;
   /** Submit once. Retries only when the server clearly refused it (no request id issued). */
   submit(req: EditRequest, signal?: AbortSignal, onRetry?: RetryListener): Promise<{ readonly requestId: string }>;
-  /** Poll until finished; returns the output URLs. Throws typed errors for failure/timeout. */
-  wait(requestId: string, options?: WaitOptions): Promise<{ readonly outputUrls: readonly string[] }>;
+  /**
+   * Poll until finished; returns the output URLs, and the seed the provider says it used when it
+   * says one (BFL, fal). Throws typed errors for failure/timeout.
+   */
+  wait(
+    requestId: string,
+    options?: WaitOptions,
+  ): Promise<{ readonly outputUrls: readonly string[]; readonly seed?: number | undefined }>;
   /** Cancel a request; only queued requests can be cancelled. */
   cancel(requestId: string, signal?: AbortSignal): Promise<'cancelled' | 'not_cancellable'>;
   /** Stream an output to `destPath` atomically (temp file, flushed to disk, then renamed), hashing as it goes. */

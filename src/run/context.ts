@@ -7,6 +7,7 @@
  * recipe no longer uses is closed once no run holds it (a cycle must not close the hosting an
  * earlier cycle's request is still uploading through).
  */
+import { join } from 'node:path';
 import { UsageError } from '../errors.js';
 import { createHosting, type Hosting } from '../hosting/index.js';
 import { lazySession, type LazySession } from '../providers/lazy.js';
@@ -129,7 +130,8 @@ export class RunContext {
     if (session) this.#open = async () => session;
     else if (sessions) this.#open = (name) => sessions.get(name);
     else {
-      const own = new SessionPool(deps.rt, { deadlineMs: options.deadlineMs });
+      const pollTimesDir = join(cacheDirFor({ projectRoot: '' }, options.cacheDir, deps.rt), 'poll-times');
+      const own = new SessionPool(deps.rt, { deadlineMs: options.deadlineMs, pollTimesDir });
       this.#ownSessions = own;
       this.#open = (name) => own.get(name);
     }

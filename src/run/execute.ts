@@ -265,7 +265,7 @@ async function finish(
   const journaled = fresh?.journaled;
   const { node } = job;
   let current: RemoteState['phase'] = 'queued';
-  let waited: { readonly outputUrls: readonly string[] };
+  let waited: Awaited<ReturnType<Provider['wait']>>;
   // Abandoning stops the wait only while queued (then the request is cancelled, unpaid).
   const stopQueued = new AbortController();
   const onAbandon = (): void => {
@@ -302,6 +302,8 @@ async function finish(
   }
   const url = waited.outputUrls[0];
   if (url === undefined) throw new Error(`request ${requestId} finished without an output URL`);
+  // A provider that reports the seed it used (BFL, fal) must report the one we sent: the key and lock record it.
+  if (waited.seed !== undefined && waited.seed !== job.seed) deps.emit(seedMismatch(node.id, job.seed, waited.seed));
   // The remote job is over: its -j slot is free for the next submit while this downloads.
   job.remoteDone?.();
   return deps.limitDownload
@@ -363,6 +365,11 @@ async function cancelIfQueued(
     .catch(() => 'not_cancellable' as const);
   // Cancelled: nothing was paid, nothing to re-attach to. Otherwise the journal keeps it.
   if (outcome === 'cancelled') await deps.store.journal.remove(job.key, requestId);
+}
+
+function seedMismatch(node: string, sent: number, used: number): UntimedRunEvent {
+  const message = `the provider reports seed ${used}, not the ${sent} sent; the lock keeps ${sent}`;
+  return { type: 'warning', node, message };
 }
 
 function phase(deps: ExecuteDeps, node: string, p: NodePhase, requestId?: string): void {

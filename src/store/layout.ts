@@ -8,6 +8,7 @@
  * <root>/journal/<key>.json        submitted, not yet recorded requests (one file each)
  * <root>/tmp/                      downloads in progress (same filesystem as blobs)
  * <root>/sources.json              source-file hash memo
+ * <root>/poll-times/<provider>-<hash>.json   learned completion times (src/providers/polling/)
  * ```
  */
 import { join } from 'node:path';

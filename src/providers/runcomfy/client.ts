@@ -16,10 +16,12 @@ import type { ApiContext } from './api-call.js';
 import { downloadToFile, type DownloadContext } from './download.js';
 import { resolveDownloadLimits, type DownloadLimits } from './download-limits.js';
 import { cancelRequest, getModelInfo, submitRequest } from './endpoints.js';
-import { DEFAULT_DEADLINE_MS, resolvePollPolicy, type PollPolicy } from './poll.js';
+import type { PollPolicy } from '../polling/backoff.js';
+import { DEFAULT_DEADLINE_MS, resolvePollPolicy } from './poll.js';
 import { resolveRetryPolicy, type RetryPolicy } from './retry.js';
 import type { RetryNotice } from '../types.js';
-import { CompletionTimes } from './completion-times.js';
+import type { CompletionTimes } from '../polling/completion-times.js';
+import { LearnedTimesBook } from '../polling/learned-file.js';
 import { createDispatcher } from './transport.js';
 import { waitForOutputs } from './wait.js';
 
@@ -46,6 +48,12 @@ export interface RunComfyOptions {
   readonly downloadLimits?: Partial<DownloadLimits> | undefined;
   readonly connectTimeoutMs?: number | undefined;
   readonly requestTimeoutMs?: number | undefined;
+  /** Completion times for requests of unknown model (tests); this client adds to them. */
+  readonly learned?: CompletionTimes | undefined;
+  /** Where learned completion times are loaded from and saved to (the cache dir's `poll-times/`). */
+  readonly pollTimesDir?: string | undefined;
+  /** The name the learned times are saved under (default `runcomfy`). */
+  readonly providerName?: string | undefined;
   /** Told about every retry (the token never appears in `reason`). */
   readonly onRetry?: ((info: RetryNotice) => void) | undefined;
 }
@@ -68,9 +76,9 @@ export function createRunComfyProvider(options: RunComfyOptions): RunComfyProvid
     api,
     poll: resolvePollPolicy(options.poll),
     defaultDeadlineMs: options.deadlineMs ?? DEFAULT_DEADLINE_MS,
-    learned: new CompletionTimes(),
     resultReads: { ok: true },
   };
+  const book = new LearnedTimesBook(options.providerName ?? 'runcomfy', options.pollTimesDir, options.learned);
   const downloadCtx: DownloadContext = {
     dispatcher,
     rt: options.rt,
@@ -84,9 +92,14 @@ export function createRunComfyProvider(options: RunComfyOptions): RunComfyProvid
   return {
     name: 'runcomfy',
     modelInfo: (model: string, signal?: AbortSignal): Promise<ModelInfo> => getModelInfo(api, model, signal),
-    submit: (req: EditRequest, signal?: AbortSignal, onRetry?: RetryListener) =>
-      submitRequest(api, req, signal, onRetry),
-    wait: (requestId: string, waitOptions?: WaitOptions) => waitForOutputs(waitCtx, requestId, waitOptions),
+    submit: async (req: EditRequest, signal?: AbortSignal, onRetry?: RetryListener) => {
+      await book.forModel(req.model);
+      const submitted = await submitRequest(api, req, signal, onRetry);
+      book.note(submitted.requestId, req.model);
+      return submitted;
+    },
+    wait: (requestId: string, waitOptions?: WaitOptions) =>
+      waitForOutputs({ ...waitCtx, learned: book.forRequest(requestId) }, requestId, waitOptions),
     cancel: (requestId: string, signal?: AbortSignal) => cancelRequest(api, requestId, signal),
     download: (
       url: string,
@@ -99,6 +112,9 @@ export function createRunComfyProvider(options: RunComfyOptions): RunComfyProvid
         expect?: 'image' | 'bytes' | undefined;
       },
     ): Promise<DownloadResult> => downloadToFile(downloadCtx, url, destPath, dl),
-    close: () => dispatcher.close(),
+    close: async () => {
+      await book.save();
+      await dispatcher.close();
+    },
   };
 }

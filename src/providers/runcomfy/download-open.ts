@@ -16,6 +16,8 @@ export interface OpenContext {
   readonly allowHosts: readonly string[];
   readonly maxBytes: number;
   readonly secrets: readonly string[];
+  /** The provider's own output hosts (default: RunComfy's), and the hint naming them when a host is refused. */
+  readonly trustedHosts?: { readonly test: (host: string) => boolean; readonly hint: string } | undefined;
 }
 
 export interface OpenedDownload {
@@ -28,14 +30,17 @@ export interface OpenedDownload {
 }
 
 /** Throw {@link DownloadHostRefusedError} unless `url` may be fetched. */
-function assertHostAllowed(url: string, ctx: Pick<OpenContext, 'allowHosts' | 'secrets'>): void {
-  const verdict = checkHost(url, ctx.allowHosts);
+function assertHostAllowed(url: string, ctx: Pick<OpenContext, 'allowHosts' | 'secrets' | 'trustedHosts'>): void {
+  const verdict = checkHost(url, ctx.allowHosts, ctx.trustedHosts?.test);
   if (verdict.ok) return;
   throw new DownloadHostRefusedError(
     verdict.host,
     `refusing to download from host "${verdict.host}": ${verdict.reason} (${redactUrl(url)})`,
     {
       secrets: ctx.secrets,
+      ...(ctx.trustedHosts
+        ? { hint: `${ctx.trustedHosts.hint}; if you trust "${verdict.host}", add it to KONTEXT_ALLOW_HOSTS` }
+        : {}),
     },
   );
 }

@@ -168,13 +168,13 @@ export class SubmitUncertainError extends ProviderError {
 
 /** The remote request ended `failed` (model error, moderation). Exit 1. */
 export class RemoteFailedError extends ProviderError {
-  override readonly name = 'RemoteFailedError';
+  override readonly name: string = 'RemoteFailedError';
   /** The remote `error` value as sent (any JSON). */
   readonly remoteError: unknown;
   /** The service could not fetch the input image (an expired URL, a hosting hiccup): hosting it again may help. */
   readonly inputFetchFailed: boolean;
-  constructor(message: string, options: Opts & { readonly remoteError?: unknown } = {}) {
-    super('E_REMOTE_FAILED', message, {
+  constructor(message: string, options: Opts & { readonly remoteError?: unknown; readonly code?: string } = {}) {
+    super(options.code ?? 'E_REMOTE_FAILED', message, {
       hint: 'the model refused or failed on this input; change the prompt or the image',
       ...options,
       exitCode: ExitCode.REMOTE_FAILED,

@@ -29,8 +29,20 @@ function canonicalEntry(entry: string): string {
   return e.replace(/\.$/, '').replace(/\.:/, ':');
 }
 
-/** Check a URL against the allow-list. Never throws; unparsable URLs are refused. */
-export function checkHost(url: string, extraHosts: readonly string[] = []): HostVerdict {
+/** RunComfy's own rule: a subdomain of `runcomfy.net` / `runcomfy.com`. */
+function isRunComfyHost(host: string): boolean {
+  return TRUSTED_SUFFIXES.some((s) => host.endsWith(s) && host.length > s.length);
+}
+
+/**
+ * Check a URL against the allow-list. Never throws; unparsable URLs are refused. `trusted` is
+ * the provider's own rule for its hosts (https only); RunComfy's by default.
+ */
+export function checkHost(
+  url: string,
+  extraHosts: readonly string[] = [],
+  trusted: (host: string) => boolean = isRunComfyHost,
+): HostVerdict {
   let u: URL;
   try {
     u = new URL(url);
@@ -46,7 +58,7 @@ export function checkHost(url: string, extraHosts: readonly string[] = []): Host
   const withPort = u.port ? `${host}:${u.port}` : host;
   if (extras.includes(host) || extras.includes(withPort)) return { ok: true, host };
   if (isIP(host) !== 0) return { ok: false, host, reason: 'IP addresses are not on the allow-list' };
-  if (!TRUSTED_SUFFIXES.some((s) => host.endsWith(s) && host.length > s.length)) {
+  if (!trusted(host)) {
     return { ok: false, host, reason: 'the host is not on the allow-list' };
   }
   if (u.protocol !== 'https:')

@@ -45,7 +45,7 @@ export function abortReason(signal: AbortSignal): Error {
  * `rt.sleep`, but an abort always surfaces as {@link abortReason} (Node's timer rejects with a
  * generic AbortError, which would hide why the wait was stopped).
  */
-export async function pause(rt: Runtime, ms: number, signal: AbortSignal | undefined): Promise<void> {
+async function pause(rt: Runtime, ms: number, signal: AbortSignal | undefined): Promise<void> {
   try {
     await rt.sleep(ms, signal);
   } catch (e) {

@@ -32,9 +32,11 @@ export interface RawReply {
 }
 
 export interface SendOptions {
-  readonly method: 'GET' | 'POST';
+  readonly method: 'GET' | 'POST' | 'PUT';
   readonly url: string;
   readonly token: string;
+  /** The auth header(s) to send instead of `Authorization: Bearer <token>` (other providers' schemes). */
+  readonly auth?: Readonly<Record<string, string>> | undefined;
   /** JSON body; omitted for GET and for the body-less cancel POST. */
   readonly body?: unknown;
   readonly signal?: AbortSignal | undefined;
@@ -42,7 +44,10 @@ export interface SendOptions {
 
 /** Send one request and read the whole (small) reply as text. Network failures are thrown as-is. */
 export async function sendJson(dispatcher: Dispatcher, options: SendOptions): Promise<RawReply> {
-  const headers: Record<string, string> = { authorization: `Bearer ${options.token}`, accept: 'application/json' };
+  const headers: Record<string, string> = {
+    ...(options.auth ?? { authorization: `Bearer ${options.token}` }),
+    accept: 'application/json',
+  };
   const hasBody = options.body !== undefined;
   if (hasBody) headers['content-type'] = 'application/json';
   const res = await request(options.url, {

@@ -1,78 +1,80 @@
 /**
- * Wait for a request to finish: poll on the policy's schedule (or where this client's requests
- * are expected to finish, see completion-times.ts), report progress, read the
- * result once done, and enforce the overall deadline by cancelling the request.
+ * Wait for a RunComfy request to finish: the provider-neutral loop of src/providers/polling/
+ * does the timing (reads aimed where this client's requests are expected to finish); this file
+ * says what a read is, reads the result once done, and cancels on the deadline.
  */
-import type { RemoteState, RetryListener, WaitOptions } from '../types.js';
+import type { RetryListener, WaitOptions } from '../types.js';
 import type { ApiContext, JsonObject } from './api-call.js';
 import { cancelRequest, getResult, getStatus } from './endpoints.js';
 import { DeadlineExceededError, InputRejectedError, RemoteCancelledError, RemoteFailedError } from './errors.js';
 import { errorTextOf } from './map-error.js';
-import { type CompletionTimes, planPoll } from './completion-times.js';
-import type { PollPolicy } from './poll.js';
-import { pause } from './retry-loop.js';
+import type { CompletionTimes } from '../polling/completion-times.js';
+import type { PollPolicy } from '../polling/backoff.js';
+import { isoDuration, pollUntil, type ReadOutcome } from '../polling/poll-loop.js';
+import { DEFAULT_MAX_GAP_MS } from '../polling/schedule.js';
 import { collectOutputUrls, readStatus } from './status.js';
 
 export interface WaitContext {
   readonly api: ApiContext;
   readonly poll: PollPolicy;
   readonly defaultDeadlineMs: number;
-  /** Completion times of this client's earlier requests (polls aim at the expected finish). */
+  /** Completion times of this client's earlier requests (reads aim at the expected finish). */
   readonly learned?: CompletionTimes | undefined;
   /** Cleared for good when the service refuses a result read of an unfinished request. */
   readonly resultReads?: { ok: boolean } | undefined;
+  /** Largest gap between reads inside the learned spread (default {@link DEFAULT_MAX_GAP_MS}). */
+  readonly maxGapMs?: number | undefined;
 }
 
 /**
- * Polls are never closer together than this, however short jobs are. It only matters for
+ * Reads are never closer together than this, however short jobs are. It only matters for
  * sub-second jobs (the emulator's): A/B on the scheduler bench, 5 ms gave 1.087× against
  * 1.101× for 10 ms, with the same number of reads per request.
  */
 const MIN_POLL_STEP_MS = 5;
 
 /** Poll until the request finishes; return its output URLs or throw a typed error. */
-export async function waitForOutputs(
+export function waitForOutputs(
   ctx: WaitContext,
   requestId: string,
   options: WaitOptions = {},
 ): Promise<{ outputUrls: string[] }> {
-  const { rt } = ctx.api;
-  const signal = options.signal;
-  const deadlineMs = options.deadlineMs ?? ctx.defaultDeadlineMs;
-  const deadlineAt = rt.now() + deadlineMs;
-  const report = stateReporter(options.onState);
-  const began = Math.min(rt.now(), options.submittedAt ?? Infinity);
-  options.firstPollAfter?.catch(() => undefined); // handled: awaited before the first poll
-  let lastNotDone = 0;
-  for (let attempt = 0; ; attempt++) {
-    const remaining = deadlineAt - rt.now();
-    if (remaining <= 0) return timeout(ctx, requestId, deadlineMs);
-    const plan = planPoll(
-      attempt,
-      rt.now() - began,
-      ctx.poll,
-      ctx.learned?.expected(MIN_POLL_STEP_MS) ?? null,
-      MIN_POLL_STEP_MS,
-    );
-    await pause(rt, Math.min(plan.delayMs, remaining), signal);
-    if (attempt === 0) await options.firstPollAfter;
-    const askedAt = rt.now() - began;
-    const { reply, viaResult } = await read(ctx, requestId, plan.readResult, signal, options.onRetry);
-    const status = readStatus(reply);
-    if (status.phase !== 'done') lastNotDone = askedAt;
-    if (status.phase === 'queued') report({ phase: 'queued', position: status.position });
-    else if (status.phase === 'running') report({ phase: 'running' });
-    else if (status.phase === 'cancelled') throw cancelled(ctx, requestId);
-    // A result reply with an unknown word but output URLs is finished (as after a status poll).
-    else if (status.phase === 'done' || status.phase === 'failed' || (viaResult && status.phase === 'unknown')) {
-      const result = viaResult ? reply : await getResult(ctx.api, requestId, signal, options.onRetry);
-      const urls = outputsOf(ctx, requestId, result);
-      if (urls) {
-        learn(ctx.learned, result, lastNotDone, askedAt);
-        return { outputUrls: urls };
-      }
-    }
+  return pollUntil({
+    rt: ctx.api.rt,
+    schedule: {
+      policy: ctx.poll,
+      minStepMs: MIN_POLL_STEP_MS,
+      maxGapMs: ctx.maxGapMs ?? ctx.poll.maxGapMs ?? DEFAULT_MAX_GAP_MS,
+    },
+    learned: ctx.learned,
+    signal: options.signal,
+    deadlineMs: options.deadlineMs ?? ctx.defaultDeadlineMs,
+    submittedAt: options.submittedAt,
+    firstPollAfter: options.firstPollAfter,
+    onState: options.onState,
+    read: (aimed) => readOnce(ctx, requestId, aimed, options),
+    onDeadline: () => timeout(ctx, requestId, options.deadlineMs ?? ctx.defaultDeadlineMs),
+  });
+}
+
+async function readOnce(
+  ctx: WaitContext,
+  requestId: string,
+  aimed: boolean,
+  options: WaitOptions,
+): Promise<ReadOutcome<{ outputUrls: string[] }>> {
+  const { reply, viaResult } = await read(ctx, requestId, aimed, options.signal, options.onRetry);
+  const status = readStatus(reply);
+  if (status.phase === 'queued') return { state: { phase: 'queued', position: status.position } };
+  if (status.phase === 'running') return { state: { phase: 'running' } };
+  if (status.phase === 'cancelled') throw cancelled(ctx, requestId);
+  // A result reply with an unknown word but output URLs is finished (as after a status poll).
+  if (status.phase === 'done' || status.phase === 'failed' || viaResult) {
+    const result = viaResult ? reply : await getResult(ctx.api, requestId, options.signal, options.onRetry);
+    const urls = outputsOf(ctx, requestId, result);
+    if (urls) return { done: { outputUrls: urls }, tookMs: isoDuration(result['created_at'], result['finished_at']) };
   }
+  return {};
 }
 
 /**
@@ -100,26 +102,6 @@ async function read(
     }
   }
   return { reply: await getStatus(ctx.api, requestId, signal, onRetry), viaResult: false };
-}
-
-/**
- * Remember how long this request took. The service's own `created_at` → `finished_at` is best:
- * it is the job's time, while our polls also measure how late our own timers fired, and on a
- * busy client that lateness would feed back into ever later polls. Without both times, the
- * polls that bracket the finish stand in.
- */
-function learn(learned: CompletionTimes | undefined, result: JsonObject, lastNotDone: number, askedAt: number): void {
-  if (!learned) return;
-  const took = serviceDuration(result);
-  if (took !== null) learned.recordDuration(took);
-  else learned.record(lastNotDone, askedAt, MIN_POLL_STEP_MS);
-}
-
-function serviceDuration(result: JsonObject): number | null {
-  const created = typeof result['created_at'] === 'string' ? Date.parse(result['created_at']) : NaN;
-  const finished = typeof result['finished_at'] === 'string' ? Date.parse(result['finished_at']) : NaN;
-  const took = finished - created;
-  return Number.isFinite(took) && took >= 0 ? took : null;
 }
 
 /** Read the result of a finished request: URLs, or a typed error; `undefined` if not final yet. */
@@ -178,15 +160,4 @@ async function timeout(ctx: WaitContext, requestId: string, deadlineMs: number):
       secrets: [ctx.api.token],
     },
   );
-}
-
-/** Call `onState` only when the state changes (phase or queue position). */
-function stateReporter(onState: ((state: RemoteState) => void) | undefined): (state: RemoteState) => void {
-  let last = '';
-  return (state) => {
-    const key = JSON.stringify(state);
-    if (key === last || !onState) return;
-    last = key;
-    onState(state);
-  };
 }

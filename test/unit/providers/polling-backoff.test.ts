@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_POLL_POLICY, nextPollDelay, resolvePollPolicy } from '../../../src/providers/runcomfy/poll.js';
+import { nextPollDelay } from '../../../src/providers/polling/backoff.js';
+import { DEFAULT_POLL_POLICY, resolvePollPolicy } from '../../../src/providers/runcomfy/poll.js';
 
 describe('nextPollDelay', () => {
   it('starts at ~0.5 s and grows to a 5 s cap by default', () => {

@@ -1,0 +1,124 @@
+/**
+ * BFL's two calls: submit (`POST {base}/v1/flux-kontext-pro|max`, body from the model table) and
+ * one read of the `polling_url` it returned — used exactly as given (it names the region that
+ * holds the task; the host is checked before the key is sent there). The request id kontext
+ * journals is that `polling_url`: it is all a later run needs to re-attach.
+ */
+import { buildInput } from '../../models/params.js';
+import { lookupModel } from '../../models/registry.js';
+import type { ModelEntry } from '../../models/types.js';
+import { InputRejectedError, RemoteFailedError, SubmitUncertainError } from '../runcomfy/errors.js';
+import type { EditRequest, RetryListener } from '../types.js';
+import { assertApiUrl, type ApiHostRule } from '../wire/hosts.js';
+import { imageForEntry } from '../wire/image-input.js';
+import { callJson, type JsonApi, type JsonObject } from '../wire/json-call.js';
+import { detailText } from '../wire/map-status.js';
+import { ModeratedError } from '../wire/moderated.js';
+import { readBflStatus } from './status.js';
+
+export function bflEntry(model: string): ModelEntry {
+  const entry = lookupModel('bfl', model);
+  if (entry) return entry;
+  throw new InputRejectedError(`BFL does not serve the model "${model}"`, {
+    status: 404,
+    hint: 'use flux-kontext-pro or flux-kontext-max (`kontext providers` lists them)',
+  });
+}
+
+export async function submitBfl(
+  api: JsonApi,
+  baseUrl: string,
+  req: EditRequest,
+  signal?: AbortSignal,
+  onRetry?: RetryListener,
+): Promise<{ requestId: string; model: string }> {
+  const entry = bflEntry(req.model);
+  const body = buildInput(entry, {
+    prompt: req.prompt,
+    image: imageForEntry(entry, req.imageUrl, 'BFL'),
+    seed: req.seed,
+    aspectRatio: req.aspectRatio,
+    params: req.params,
+  });
+  const { body: reply } = await callJson(api, {
+    call: 'submit',
+    method: 'POST',
+    url: `${baseUrl}${entry.endpoint}`,
+    body,
+    submit: true,
+    signal,
+    onRetry,
+  });
+  const pollingUrl = reply['polling_url'];
+  if (typeof pollingUrl === 'string' && /^https?:\/\//i.test(pollingUrl))
+    return { requestId: pollingUrl, model: entry.id };
+  const id = typeof reply['id'] === 'string' ? ` (id ${reply['id']})` : '';
+  throw new SubmitUncertainError(`BFL submit: the reply has no polling_url${id}; the request may have been submitted`, {
+    secrets: api.secrets,
+    hint: 'the request may have been submitted (and billed); check your BFL dashboard before running again',
+  });
+}
+
+/** The task id inside a polling URL, for messages (the URL's query is scrubbed from them). */
+export function taskIdOf(pollingUrl: string): string {
+  try {
+    return new URL(pollingUrl).searchParams.get('id') ?? pollingUrl;
+  } catch {
+    return pollingUrl;
+  }
+}
+
+export type BflRead = { readonly phase: 'running' } | { readonly phase: 'done'; readonly result: JsonObject };
+
+/** One read of the polling URL; failures, moderation and unknown tasks are thrown as typed errors. */
+export async function readBfl(
+  api: JsonApi,
+  rule: ApiHostRule,
+  pollingUrl: string,
+  signal?: AbortSignal,
+  onRetry?: RetryListener,
+): Promise<BflRead> {
+  assertApiUrl(pollingUrl, rule, 'polling_url');
+  const task = taskIdOf(pollingUrl);
+  const { body } = await callJson(api, {
+    call: 'status',
+    method: 'GET',
+    url: pollingUrl,
+    requestId: task,
+    signal,
+    onRetry,
+  });
+  const status = readBflStatus(body);
+  const common = { requestId: task, secrets: api.secrets };
+  switch (status.phase) {
+    case 'running':
+      return { phase: 'running' };
+    case 'done':
+      return { phase: 'done', result: body };
+    case 'moderated':
+      throw new ModeratedError(`BFL task ${task}: ${status.word}${reasons(body)}`, {
+        ...common,
+        remoteError: body['details'] ?? null,
+      });
+    case 'failed':
+      throw new RemoteFailedError(`BFL task ${task} failed: ${detailText(body['details']) ?? status.word}`, {
+        ...common,
+        remoteError: body['details'] ?? null,
+        hint: 'the model failed on this input; change the prompt or the image, or run again',
+      });
+    case 'not-found':
+      // 404 semantics: a re-attach to an expired task submits anew (src/run/execute.ts).
+      throw new InputRejectedError(`BFL task ${task}: Task not found (expired or unknown)`, { ...common, status: 404 });
+    default: {
+      const never: never = status.phase;
+      throw new Error(`unhandled BFL phase ${String(never)}`);
+    }
+  }
+}
+
+function reasons(body: JsonObject): string {
+  const details = body['details'];
+  const list =
+    details !== null && typeof details === 'object' ? (details as Record<string, unknown>)['Moderation Reasons'] : null;
+  return Array.isArray(list) && list.length > 0 ? ` (${list.map(String).join('; ').slice(0, 200)})` : '';
+}

@@ -1,0 +1,102 @@
+/**
+ * The fal.ai provider (docs/architecture.md#the-fal-queue-api): submit to the queue through the
+ * model table, wait on the returned `status_url` / `response_url` through the shared poll loop,
+ * cancel with `PUT cancel_url` (Ctrl-C, deadlines), download `images[0].url` from `*.fal.media`,
+ * and report the `seed` fal used.
+ */
+import { pollUntil } from '../polling/poll-loop.js';
+import { DEFAULT_MAX_GAP_MS } from '../polling/schedule.js';
+import { DeadlineExceededError } from '../runcomfy/errors.js';
+import type { Provider, WaitOptions } from '../types.js';
+import { clientBase, type HostedClientOptions } from '../wire/client-base.js';
+import { type ApiHostRule, hostPatterns } from '../wire/hosts.js';
+import { FAL_AUTH_HINT } from './auth.js';
+import { cancelFal, falEntry, type FalUrls, type ReadSpec, rebuiltUrls, submitFal } from './endpoints.js';
+import { type FalDone, readFal } from './wait.js';
+
+export interface FalOptions extends HostedClientOptions {
+  /** `FAL_KEY` (`key_id:key_secret`), sent as `Authorization: Key …`. */
+  readonly key: string;
+}
+
+export type FalProvider = Provider & { close(): Promise<void> };
+
+const API_HOSTS = ['*.fal.run', 'fal.run'];
+const MEDIA_HOSTS = ['*.fal.media', 'fal.media'];
+const MIN_STEP_MS = 5;
+
+export function createFalProvider(options: FalOptions): FalProvider {
+  const secrets = [options.key];
+  const base = clientBase(options, {
+    providerName: 'fal',
+    auth: { authorization: `Key ${options.key}` },
+    secrets,
+    voice: {
+      label: 'fal.ai',
+      authHint: FAL_AUTH_HINT,
+      balanceHint: 'top up at https://fal.ai/dashboard/billing, then run again (finished passes are cached)',
+    },
+    cdn: { test: hostPatterns(MEDIA_HOSTS), hint: `fal.ai outputs are downloaded only from ${MEDIA_HOSTS[0]}` },
+  });
+  const rule: ApiHostRule = {
+    trusted: hostPatterns(API_HOSTS),
+    baseUrl: base.baseUrl,
+    allowHosts: base.allowHosts,
+    label: 'fal.ai',
+    patterns: API_HOSTS[0] ?? '',
+    secrets,
+  };
+  const known = new Map<string, { readonly urls: FalUrls; readonly model: string }>();
+  const urlsOf = (id: string): FalUrls => known.get(id)?.urls ?? rebuiltUrls(base.baseUrl, id);
+  const spec = (requestId: string, signal?: AbortSignal, onRetry?: WaitOptions['onRetry']): ReadSpec => ({
+    api: base.api,
+    rule,
+    requestId,
+    signal,
+    onRetry,
+  });
+  const cancel = (id: string, signal?: AbortSignal): Promise<'cancelled' | 'not_cancellable'> =>
+    cancelFal(spec(id, signal), urlsOf(id).cancel);
+  const wait = (id: string, o: WaitOptions = {}): Promise<FalDone> => {
+    // Every fal Kontext entry reads its result alike; a re-attached request's model is not known.
+    const entry = falEntry(known.get(id)?.model ?? 'flux-kontext-pro');
+    const deadlineMs = o.deadlineMs ?? base.defaultDeadlineMs;
+    return pollUntil({
+      rt: options.rt,
+      schedule: { policy: base.poll, minStepMs: MIN_STEP_MS, maxGapMs: DEFAULT_MAX_GAP_MS },
+      learned: base.book.forRequest(id),
+      signal: o.signal,
+      deadlineMs,
+      submittedAt: o.submittedAt,
+      firstPollAfter: o.firstPollAfter,
+      onState: o.onState,
+      read: (aimed) => readFal(spec(id, o.signal, o.onRetry), urlsOf(id), entry, aimed),
+      onDeadline: async () => {
+        const outcome = await cancel(id, AbortSignal.timeout(10_000)).catch(() => 'failed' as const);
+        const what = outcome === 'cancelled' ? 'it was cancelled' : 'it could not be cancelled and may still be billed';
+        throw new DeadlineExceededError(
+          `fal.ai request ${id} did not finish within ${Math.round(deadlineMs / 1000)} s; ${what}`,
+          { requestId: id, cancelOutcome: outcome, secrets },
+        );
+      },
+    });
+  };
+  return {
+    name: 'fal',
+    modelInfo: async (model) => {
+      const entry = falEntry(model);
+      return { model: entry.id, priceUsd: typeof entry.priceUsd === 'number' ? entry.priceUsd : null };
+    },
+    submit: async (req, signal, onRetry) => {
+      await base.book.forModel(falEntry(req.model).id);
+      const { requestId, model, urls } = await submitFal(base.api, base.baseUrl, req, signal, onRetry);
+      known.set(requestId, { urls, model });
+      base.book.note(requestId, model);
+      return { requestId };
+    },
+    wait,
+    cancel,
+    download: (url, dest, dl) => base.download(url, dest, dl),
+    close: () => base.close(),
+  };
+}

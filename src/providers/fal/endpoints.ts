@@ -1,0 +1,128 @@
+/**
+ * fal.ai's queue calls: submit (`POST {base}/fal-ai/flux-pro/kontext`, body from the model table),
+ * then the URLs it returned: `status_url`, `response_url` (the result) and `cancel_url`, whose
+ * paths drop the `/kontext` subpath (`fal-ai/flux-pro/requests/{id}`). A request re-attached by a
+ * later run has only its id: its URLs are rebuilt as fal's own clients build them, from the base
+ * and the endpoint's `owner/alias`. Every URL is host-checked before the key is sent to it.
+ */
+import { buildInput } from '../../models/params.js';
+import { lookupModel } from '../../models/registry.js';
+import type { ModelEntry } from '../../models/types.js';
+import { InputRejectedError, SubmitUncertainError } from '../runcomfy/errors.js';
+import type { EditRequest, RetryListener } from '../types.js';
+import { assertApiUrl, type ApiHostRule } from '../wire/hosts.js';
+import { imageForEntry } from '../wire/image-input.js';
+import { callJson, type JsonApi, type JsonReply } from '../wire/json-call.js';
+
+export interface FalUrls {
+  readonly status: string;
+  readonly response: string;
+  readonly cancel: string;
+}
+
+export function falEntry(model: string): ModelEntry {
+  const entry = lookupModel('fal', model);
+  if (entry) return entry;
+  throw new InputRejectedError(`fal.ai does not serve the model "${model}"`, {
+    status: 404,
+    hint: 'use flux-kontext-pro or flux-kontext-max (`kontext providers` lists them)',
+  });
+}
+
+/** `fal-ai/flux-pro` of `fal-ai/flux-pro/kontext[/max]`: where requests of every Kontext endpoint live. */
+const KONTEXT_APP = 'fal-ai/flux-pro';
+
+export function rebuiltUrls(baseUrl: string, requestId: string): FalUrls {
+  const response = `${baseUrl}/${KONTEXT_APP}/requests/${encodeURIComponent(requestId)}`;
+  return { status: `${response}/status`, response, cancel: `${response}/cancel` };
+}
+
+export async function submitFal(
+  api: JsonApi,
+  baseUrl: string,
+  req: EditRequest,
+  signal?: AbortSignal,
+  onRetry?: RetryListener,
+): Promise<{ requestId: string; model: string; urls: FalUrls }> {
+  const entry = falEntry(req.model);
+  const body = buildInput(entry, {
+    prompt: req.prompt,
+    image: imageForEntry(entry, req.imageUrl, 'fal.ai'),
+    seed: req.seed,
+    aspectRatio: req.aspectRatio,
+    params: req.params,
+  });
+  const { body: reply } = await callJson(api, {
+    call: 'submit',
+    method: 'POST',
+    url: `${baseUrl}/${entry.endpoint}`,
+    body,
+    submit: true,
+    signal,
+    onRetry,
+  });
+  const id = reply['request_id'];
+  if (typeof id !== 'string' || id.trim() === '') {
+    throw new SubmitUncertainError('fal.ai submit: the reply has no request_id; the request may have been submitted', {
+      secrets: api.secrets,
+      hint: 'the request may have been submitted (and billed); check your fal.ai dashboard before running again',
+    });
+  }
+  const fallback = rebuiltUrls(baseUrl, id);
+  const urlAt = (key: string, or: string): string => {
+    const v = reply[key];
+    return typeof v === 'string' && /^https?:\/\//i.test(v) ? v : or;
+  };
+  const urls = {
+    status: urlAt('status_url', fallback.status),
+    response: urlAt('response_url', fallback.response),
+    cancel: urlAt('cancel_url', fallback.cancel),
+  };
+  return { requestId: id, model: entry.id, urls };
+}
+
+export interface ReadSpec {
+  readonly api: JsonApi;
+  readonly rule: ApiHostRule;
+  readonly requestId: string;
+  readonly signal?: AbortSignal | undefined;
+  readonly onRetry?: RetryListener | undefined;
+}
+
+export function getStatus(spec: ReadSpec, url: string): Promise<JsonReply> {
+  assertApiUrl(url, spec.rule, 'status_url');
+  return callJson(spec.api, { call: 'status', method: 'GET', url, ...common(spec) });
+}
+
+/** The result; a 400 (fal answers "still in progress" for an unfinished request) comes back as an answer. */
+export function getResult(spec: ReadSpec, url: string): Promise<JsonReply> {
+  assertApiUrl(url, spec.rule, 'response_url');
+  return callJson(spec.api, {
+    call: 'result',
+    method: 'GET',
+    url,
+    answers: (s) => s === 400 || s === 202,
+    ...common(spec),
+  });
+}
+
+export async function cancelFal(spec: ReadSpec, url: string): Promise<'cancelled' | 'not_cancellable'> {
+  assertApiUrl(url, spec.rule, 'cancel_url');
+  const { body } = await callJson(spec.api, {
+    call: 'cancel',
+    method: 'PUT',
+    url,
+    answers: (s) => s === 400 || s === 404 || s === 409,
+    ...common(spec),
+  });
+  const word = String(body['status'] ?? '').toUpperCase();
+  return word === 'CANCELLATION_REQUESTED' || word === 'OK' ? 'cancelled' : 'not_cancellable';
+}
+
+function common(spec: ReadSpec): { requestId: string; signal?: AbortSignal; onRetry?: RetryListener } {
+  return {
+    requestId: spec.requestId,
+    ...(spec.signal ? { signal: spec.signal } : {}),
+    ...(spec.onRetry ? { onRetry: spec.onRetry } : {}),
+  };
+}

@@ -1,0 +1,68 @@
+/**
+ * One read of a fal.ai request for the shared poll loop. A read aimed at the expected finish asks
+ * for the result straight away (a finished request then costs one request, not two); otherwise
+ * the status: IN_QUEUE (with its position), IN_PROGRESS, COMPLETED — any other word means "still
+ * working". A failed request is COMPLETED too: its failure comes with the result, as an HTTP
+ * error — 422 `content_policy_violation` is a moderation, another 4xx a remote failure, 499 a
+ * cancellation, 404 an unknown request (a re-attach then submits anew).
+ */
+import type { ModelEntry } from '../../models/types.js';
+import type { ReadOutcome } from '../polling/poll-loop.js';
+import { InputRejectedError, RemoteCancelledError, RemoteFailedError } from '../runcomfy/errors.js';
+import type { JsonObject } from '../wire/json-call.js';
+import { ModeratedError } from '../wire/moderated.js';
+import { type FalUrls, getResult, getStatus, type ReadSpec } from './endpoints.js';
+
+export interface FalDone {
+  readonly outputUrls: string[];
+  readonly seed?: number;
+}
+
+type Outcome = ReadOutcome<FalDone>;
+
+export async function readFal(spec: ReadSpec, urls: FalUrls, entry: ModelEntry, aimed: boolean): Promise<Outcome> {
+  if (aimed) {
+    const early = await result(spec, urls, entry);
+    if (early) return early;
+  }
+  const { body } = await getStatus(spec, urls.status);
+  const word = String(body['status'] ?? '').toUpperCase();
+  if (word === 'IN_QUEUE') return { state: { phase: 'queued', position: position(body) } };
+  if (word !== 'COMPLETED') return { state: { phase: 'running' } };
+  return (await result(spec, urls, entry)) ?? { state: { phase: 'running' } };
+}
+
+function position(body: JsonObject): number | undefined {
+  const p = body['queue_position'];
+  return typeof p === 'number' && Number.isFinite(p) && p >= 0 ? p : undefined;
+}
+
+/** The result when the request is over; `null` when fal says it is still in progress. */
+async function result(spec: ReadSpec, urls: FalUrls, entry: ModelEntry): Promise<Outcome | null> {
+  let reply: { status: number; body: JsonObject };
+  try {
+    reply = await getResult(spec, urls.response);
+  } catch (e) {
+    throw asRemoteFailure(spec, e);
+  }
+  if (reply.status !== 200) return null;
+  const read = entry.readResult(reply.body);
+  if (read.outputUrls.length === 0) {
+    const word = typeof reply.body['status'] === 'string' ? reply.body['status'].toUpperCase() : '';
+    if (word === 'IN_QUEUE' || word === 'IN_PROGRESS') return null;
+    throw new RemoteFailedError(`fal.ai request ${spec.requestId} finished without an image URL`, {
+      requestId: spec.requestId,
+      remoteError: reply.body,
+      secrets: spec.api.secrets,
+    });
+  }
+  return { done: { outputUrls: [...read.outputUrls], ...(read.seed === undefined ? {} : { seed: read.seed }) } };
+}
+
+/** A result read's 4xx is the request's own failure (fal bills it), not a refusal of our call. */
+function asRemoteFailure(spec: ReadSpec, e: unknown): unknown {
+  if (e instanceof ModeratedError || !(e instanceof InputRejectedError) || e.status === 404) return e;
+  const common = { requestId: spec.requestId, secrets: spec.api.secrets };
+  if (e.status === 499) return new RemoteCancelledError(`fal.ai request ${spec.requestId} was cancelled`, common);
+  return new RemoteFailedError(`fal.ai request ${spec.requestId} failed: ${e.message}`, { ...common, cause: e });
+}

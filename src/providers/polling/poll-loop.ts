@@ -1,0 +1,95 @@
+/**
+ * The one wait loop every provider client uses: pause as the schedule says, read, report the
+ * state, learn how long the request took, enforce the overall deadline. What a read is (a status
+ * or result GET, a prediction GET) and how a finished or failed reply is read stay with each
+ * provider, in its `read` callback; this loop only does the timing.
+ */
+import { InterruptedError } from '../../errors.js';
+import type { Runtime } from '../../runtime.js';
+import type { RemoteState } from '../types.js';
+import type { CompletionTimes } from './completion-times.js';
+import { planRead, type ScheduleOptions } from './schedule.js';
+
+/** What one read found. */
+export interface ReadOutcome<T> {
+  /** Set when the request finished with outputs (a failure is thrown by `read`). */
+  readonly done?: T | undefined;
+  /** Progress to report when not done. */
+  readonly state?: RemoteState | undefined;
+  /** When done: the request's duration as the service measured it (better than our bracket). */
+  readonly tookMs?: number | null | undefined;
+}
+
+export interface PollLoopOptions<T> {
+  readonly rt: Runtime;
+  readonly schedule: ScheduleOptions;
+  /** Shared by every wait of one client (and saved between runs): where reads are aimed. */
+  readonly learned?: CompletionTimes | undefined;
+  readonly signal?: AbortSignal | undefined;
+  /** Overall deadline, ms from the start of this wait. */
+  readonly deadlineMs: number;
+  /** When the request was sent (default: now); the schedule counts from here. */
+  readonly submittedAt?: number | undefined;
+  /** No read before this settles; if it rejects, the wait rejects with its error. */
+  readonly firstPollAfter?: Promise<unknown> | undefined;
+  readonly onState?: ((state: RemoteState) => void) | undefined;
+  /** One read; `aimed` when the schedule aims it at the expected finish. Throws typed errors. */
+  read(aimed: boolean): Promise<ReadOutcome<T>>;
+  /** The deadline passed: cancel if possible and throw. */
+  onDeadline(): Promise<never>;
+}
+
+/** Read until `read` reports done (or throws), or the deadline passes. */
+export async function pollUntil<T>(o: PollLoopOptions<T>): Promise<T> {
+  const { rt, signal } = o;
+  const deadlineAt = rt.now() + o.deadlineMs;
+  const began = Math.min(rt.now(), o.submittedAt ?? Infinity);
+  const report = stateReporter(o.onState);
+  o.firstPollAfter?.catch(() => undefined); // handled: awaited before the first read
+  let lastNotDone = 0;
+  for (let attempt = 0; ; attempt++) {
+    const remaining = deadlineAt - rt.now();
+    if (remaining <= 0) return o.onDeadline();
+    const plan = planRead(attempt, rt.now() - began, o.learned?.sorted() ?? null, o.schedule);
+    await pause(rt, Math.min(plan.delayMs, remaining), signal);
+    if (attempt === 0) await o.firstPollAfter;
+    const askedAt = rt.now() - began;
+    const outcome = await o.read(plan.aimed);
+    if (outcome.done !== undefined) {
+      if (typeof outcome.tookMs === 'number') o.learned?.recordDuration(outcome.tookMs);
+      else o.learned?.record(lastNotDone, askedAt, o.schedule.maxGapMs);
+      return outcome.done;
+    }
+    lastNotDone = askedAt;
+    if (outcome.state) report(outcome.state);
+  }
+}
+
+/** `rt.sleep`, an abort surfacing as the signal's reason (or an interruption). */
+async function pause(rt: Runtime, ms: number, signal: AbortSignal | undefined): Promise<void> {
+  try {
+    await rt.sleep(ms, signal);
+  } catch (e) {
+    if (signal?.aborted) throw signal.reason instanceof Error ? signal.reason : new InterruptedError();
+    throw e;
+  }
+}
+
+/** Call `onState` only when the state changes (phase or queue position). */
+function stateReporter(onState: ((state: RemoteState) => void) | undefined): (state: RemoteState) => void {
+  let last = '';
+  return (state) => {
+    const key = JSON.stringify(state);
+    if (key === last || !onState) return;
+    last = key;
+    onState(state);
+  };
+}
+
+/** Duration between two ISO timestamps of a reply, ms; `null` unless both parse and are ordered. */
+export function isoDuration(from: unknown, to: unknown): number | null {
+  const a = typeof from === 'string' ? Date.parse(from) : Number.NaN;
+  const b = typeof to === 'string' ? Date.parse(to) : Number.NaN;
+  const took = b - a;
+  return Number.isFinite(took) && took >= 0 ? took : null;
+}

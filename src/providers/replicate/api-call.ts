@@ -1,0 +1,161 @@
+/**
+ * One call to Replicate's API with the retry rules of docs/architecture.md#the-replicate-api:
+ * reads and cancels retry on 408/429/5xx, network errors and unreadable replies; a create retries
+ * only when Replicate clearly refused it (429 — its official client retries a POST on nothing
+ * else — or 503, or no connection was ever made), because anything else may have started a
+ * prediction that is billed. `Retry-After` is honoured (bounded by the retry policy).
+ */
+import { request, type Dispatcher } from 'undici';
+import type { Runtime } from '../../runtime.js';
+import type { RetryNotice } from '../types.js';
+import { MalformedResponseError, NetworkError, SubmitUncertainError } from '../runcomfy/errors.js';
+import { isNotSentCode, isTimeoutCode, networkCodeOf } from '../runcomfy/net-errors.js';
+import { parseRetryAfter, type RetryPolicy } from '../runcomfy/retry.js';
+import { abortReason, bothListeners, withRetries, type AttemptOutcome } from '../runcomfy/retry-loop.js';
+import { classifyReplicate, replicateErrorFrom } from './map-error.js';
+
+export interface ReplicateApi {
+  /** Origin (and any path prefix) without `/v1`. */
+  readonly baseUrl: string;
+  readonly token: string;
+  readonly dispatcher: Dispatcher;
+  readonly rt: Runtime;
+  readonly retry: RetryPolicy;
+  readonly onRetry?: ((info: RetryNotice) => void) | undefined;
+}
+
+export interface ReplicateCall {
+  readonly call: string;
+  readonly method: 'GET' | 'POST';
+  /** Below the base, starting with `/v1/`. */
+  readonly path: string;
+  readonly body?: unknown;
+  /** A create: retried only when refused. */
+  readonly submit?: boolean;
+  /** Extra request headers (`Prefer: wait=N`). */
+  readonly headers?: Readonly<Record<string, string>> | undefined;
+  readonly requestId?: string | undefined;
+  readonly signal?: AbortSignal | undefined;
+  readonly onRetry?: ((info: RetryNotice) => void) | undefined;
+}
+
+export type JsonObject = Readonly<Record<string, unknown>>;
+
+/** Replies are small JSON; anything bigger is a broken or hostile server. */
+const MAX_REPLY_BYTES = 8 * 1024 * 1024;
+const REFUSED = new Set([429, 503]);
+
+export function callReplicate(api: ReplicateApi, spec: ReplicateCall): Promise<JsonObject> {
+  const loop = {
+    rt: api.rt,
+    policy: api.retry,
+    signal: spec.signal,
+    onRetry: bothListeners(api.onRetry, spec.onRetry),
+  };
+  return withRetries(spec.call, loop, () => attempt(api, spec));
+}
+
+async function attempt(api: ReplicateApi, spec: ReplicateCall): Promise<AttemptOutcome<JsonObject>> {
+  let status: number;
+  let headers: Dispatcher.ResponseData['headers'];
+  let text: string;
+  try {
+    const res = await request(`${api.baseUrl}${spec.path}`, {
+      dispatcher: api.dispatcher,
+      method: spec.method,
+      headers: {
+        authorization: `Bearer ${api.token}`,
+        accept: 'application/json',
+        ...(spec.body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...spec.headers,
+      },
+      ...(spec.body === undefined ? {} : { body: JSON.stringify(spec.body) }),
+      ...(spec.signal ? { signal: spec.signal } : {}),
+    });
+    status = res.statusCode;
+    headers = res.headers;
+    text = await readCapped(res.body);
+  } catch (e) {
+    if (spec.signal?.aborted) throw abortReason(spec.signal);
+    return networkFailure(api, spec, e);
+  }
+  return readReply(api, spec, status, headers, text);
+}
+
+async function readCapped(body: Dispatcher.ResponseData['body']): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_REPLY_BYTES) {
+      body.destroy();
+      return '';
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function networkFailure(api: ReplicateApi, spec: ReplicateCall, e: unknown): AttemptOutcome<JsonObject> {
+  const code = networkCodeOf(e);
+  const common = { cause: e, requestId: spec.requestId, secrets: [api.token] };
+  if (code === undefined) {
+    const msg = e instanceof Error ? e.message : String(e);
+    const error = new NetworkError(`${spec.call}: request failed: ${msg}`, common);
+    return { ok: false, retryable: false, reason: 'error', error };
+  }
+  if (spec.submit && !isNotSentCode(code)) {
+    const error = new SubmitUncertainError(
+      `submit: the connection failed after the request was sent (${code}); a prediction may have been created`,
+      { ...common, hint: UNCERTAIN_HINT },
+    );
+    return { ok: false, retryable: false, reason: code, error };
+  }
+  const error = new NetworkError(`${spec.call}: network error ${code}`, {
+    ...common,
+    netCode: code,
+    timeout: isTimeoutCode(code),
+  });
+  return { ok: false, retryable: true, reason: code, error };
+}
+
+const UNCERTAIN_HINT =
+  'a prediction may have been created (and billed); check replicate.com/predictions before running again';
+
+function readReply(
+  api: ReplicateApi,
+  spec: ReplicateCall,
+  status: number,
+  headers: Dispatcher.ResponseData['headers'],
+  text: string,
+): AttemptOutcome<JsonObject> {
+  const body = parseJson(text);
+  const secrets = [api.token];
+  if (status < 200 || status >= 300) {
+    const kind = classifyReplicate(status);
+    const retryable = (kind === 'rate' || kind === 'unavailable') && (!spec.submit || REFUSED.has(status));
+    const error = replicateErrorFrom(status, body, text, { call: spec.call, requestId: spec.requestId, secrets });
+    const retryAfterMs = parseRetryAfter(headers['retry-after'], api.rt.now());
+    return { ok: false, retryable, reason: `HTTP ${status}`, error, retryAfterMs };
+  }
+  if (body !== null && typeof body === 'object' && !Array.isArray(body)) return { ok: true, value: body as JsonObject };
+  const what = body === undefined ? 'a reply that is not JSON' : 'JSON that is not an object';
+  const common = { status, requestId: spec.requestId, secrets };
+  if (spec.submit) {
+    const error = new SubmitUncertainError(`submit: HTTP ${status} with ${what}; a prediction may have been created`, {
+      ...common,
+      hint: UNCERTAIN_HINT,
+    });
+    return { ok: false, retryable: false, reason: 'malformed reply', error };
+  }
+  const error = new MalformedResponseError(`${spec.call}: HTTP ${status} with ${what}`, common);
+  return { ok: false, retryable: true, reason: 'malformed reply', error };
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}

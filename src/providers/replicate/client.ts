@@ -1,0 +1,134 @@
+/**
+ * The Replicate provider (docs/architecture.md#the-replicate-api): wires the model table (body
+ * field names, image passing, output reading), the create/get/cancel calls, the polling seam and
+ * the shared download (outputs only from `replicate.delivery`) behind `Provider`.
+ */
+import { lookupModel } from '../../models/registry.js';
+import { buildInput } from '../../models/params.js';
+import type { ModelEntry } from '../../models/types.js';
+import type { Runtime } from '../../runtime.js';
+import type { EditRequest, Provider, RetryListener, RetryNotice, WaitOptions } from '../types.js';
+import { resolvePollPolicy, type PollPolicy } from '../polling/backoff.js';
+import { LearnedTimesBook } from '../polling/learned-file.js';
+import { downloadToFile, type DownloadContext } from '../runcomfy/download.js';
+import { resolveDownloadLimits } from '../runcomfy/download-limits.js';
+import { InputRejectedError } from '../runcomfy/errors.js';
+import { DEFAULT_DEADLINE_MS } from '../runcomfy/poll.js';
+import { resolveRetryPolicy, type RetryPolicy } from '../runcomfy/retry.js';
+import { createDispatcher } from '../runcomfy/transport.js';
+import type { JsonObject, ReplicateApi } from './api-call.js';
+import { REPLICATE_OUTPUT_HOSTS } from './auth.js';
+import { cancelPrediction, createPrediction } from './endpoints.js';
+import { checkInlineImage } from './input-image.js';
+import { isTerminal, phaseOf } from './prediction.js';
+import { waitForPrediction } from './wait.js';
+
+/**
+ * How long a create is held (`Prefer: wait=N`). Replicate allows 60 s, but until the reply comes
+ * the prediction id is unknown: a Ctrl-C could not cancel it, nor a crash re-attach to it. 4 s
+ * fits inside the run's Ctrl-C grace for a submit on the wire (5 s), so a short job costs no read
+ * at all and nothing is ever lost; longer ones are read on the learned schedule.
+ */
+const DEFAULT_HOLD_S = 4;
+
+/** Blind backoff until completion times are learned: as RunComfy's. */
+const REPLICATE_POLL_POLICY: PollPolicy = { firstDelayMs: 500, factor: 1.3, maxDelayMs: 5_000 };
+
+export interface ReplicateOptions {
+  readonly baseUrl: string;
+  readonly token: string;
+  readonly rt: Runtime;
+  /** Exact extra hosts outputs may come from (`KONTEXT_ALLOW_HOSTS`). */
+  readonly allowHosts?: readonly string[] | undefined;
+  readonly retry?: Partial<RetryPolicy> | undefined;
+  readonly poll?: Partial<PollPolicy> | undefined;
+  readonly deadlineMs?: number | undefined;
+  /** `Prefer: wait=N` on create, 0..60 s (default {@link DEFAULT_HOLD_S}). */
+  readonly holdS?: number | undefined;
+  /** Where learned completion times are kept (the cache dir's `poll-times/`). */
+  readonly pollTimesDir?: string | undefined;
+  readonly onRetry?: ((info: RetryNotice) => void) | undefined;
+}
+
+export type ReplicateProvider = Provider & { close(): Promise<void> };
+
+export function createReplicateProvider(options: ReplicateOptions): ReplicateProvider {
+  const dispatcher = createDispatcher({ requestTimeoutMs: 90_000 });
+  const retry = resolveRetryPolicy(options.retry);
+  const api: ReplicateApi = {
+    baseUrl: options.baseUrl.replace(/\/+$/, ''),
+    token: options.token,
+    dispatcher,
+    rt: options.rt,
+    retry,
+    onRetry: options.onRetry,
+  };
+  const holdS = Math.min(60, Math.max(0, Math.floor(options.holdS ?? DEFAULT_HOLD_S)));
+  const book = new LearnedTimesBook('replicate', options.pollTimesDir);
+  const entries = new Map<string, ModelEntry>();
+  /** Predictions the held create returned already final, by id (read once by their wait). */
+  const finals = new Map<string, JsonObject>();
+  const download: DownloadContext = {
+    dispatcher,
+    rt: options.rt,
+    retry,
+    onRetry: options.onRetry,
+    allowHosts: options.allowHosts ?? [],
+    trustedHosts: REPLICATE_OUTPUT_HOSTS,
+    maxBytes: 2 * 1024 ** 3,
+    secrets: [options.token],
+    limits: resolveDownloadLimits(options.rt.env, undefined),
+  };
+  const waitBase = { api, poll: resolvePollPolicy(REPLICATE_POLL_POLICY, options.poll) };
+  return {
+    name: 'replicate',
+    modelInfo: async (model) => ({ model, priceUsd: priceOf(entryFor(model)) }),
+    submit: async (req: EditRequest, signal?: AbortSignal, onRetry?: RetryListener) => {
+      const entry = entryFor(req.model);
+      checkInlineImage(entry, req.imageUrl);
+      const input = buildInput(entry, {
+        prompt: req.prompt,
+        image: req.imageUrl,
+        seed: req.seed,
+        aspectRatio: req.aspectRatio,
+        params: req.params,
+      });
+      await book.forModel(entry.id);
+      const { id, prediction } = await createPrediction(api, entry.endpoint, input, holdS, signal, onRetry);
+      book.note(id, entry.id);
+      entries.set(id, entry);
+      if (isTerminal(phaseOf(prediction))) finals.set(id, prediction);
+      return { requestId: id };
+    },
+    wait: (requestId: string, waitOptions?: WaitOptions) => {
+      const final = finals.get(requestId);
+      finals.delete(requestId);
+      const ctx = {
+        ...waitBase,
+        defaultDeadlineMs: options.deadlineMs ?? DEFAULT_DEADLINE_MS,
+        learned: book.forRequest(requestId),
+        entry: entries.get(requestId),
+        final,
+      };
+      return waitForPrediction(ctx, requestId, waitOptions);
+    },
+    cancel: (requestId: string, signal?: AbortSignal) => cancelPrediction(api, requestId, signal),
+    download: (url, destPath, dl) => downloadToFile(download, url, destPath, dl),
+    close: async () => {
+      await book.save();
+      await dispatcher.close();
+    },
+  };
+}
+
+function entryFor(model: string): ModelEntry {
+  const entry = lookupModel('replicate', model);
+  if (entry) return entry;
+  throw new InputRejectedError(`model "${model}" is not available on Replicate`, {
+    hint: 'Replicate runs flux-kontext-pro and flux-kontext-max (see `kontext providers`)',
+  });
+}
+
+function priceOf(entry: ModelEntry): number | null {
+  return typeof entry.priceUsd === 'number' ? entry.priceUsd : null;
+}

@@ -1,0 +1,74 @@
+/**
+ * Replicate's three prediction calls: create (on the official model route, holding the reply
+ * with `Prefer: wait=N`), get and cancel. Reads and cancels are built from the base URL and the
+ * id, never from the reply's `urls`: a reply must not be able to send our token elsewhere.
+ */
+import type { RetryListener } from '../types.js';
+import { SubmitUncertainError } from '../runcomfy/errors.js';
+import { callReplicate, type JsonObject, type ReplicateApi } from './api-call.js';
+
+const predictionPath = (id: string): string => `/v1/predictions/${encodeURIComponent(id)}`;
+
+/** `owner/name` → `/v1/models/owner/name/predictions`, each segment escaped. */
+function createPath(endpoint: string): string {
+  const segs = endpoint.split('/').filter((s) => s !== '');
+  return `/v1/models/${segs.map(encodeURIComponent).join('/')}/predictions`;
+}
+
+export async function createPrediction(
+  api: ReplicateApi,
+  endpoint: string,
+  input: Readonly<Record<string, unknown>>,
+  holdS: number,
+  signal?: AbortSignal,
+  onRetry?: RetryListener,
+): Promise<{ readonly id: string; readonly prediction: JsonObject }> {
+  const prediction = await callReplicate(api, {
+    call: 'submit',
+    method: 'POST',
+    path: createPath(endpoint),
+    body: { input },
+    submit: true,
+    headers: holdS > 0 ? { prefer: `wait=${holdS}` } : undefined,
+    signal,
+    onRetry,
+  });
+  const id = prediction['id'];
+  if (typeof id === 'string' && id.trim() !== '') return { id, prediction };
+  throw new SubmitUncertainError('submit: the reply has no prediction id; a prediction may have been created', {
+    secrets: [api.token],
+  });
+}
+
+export function getPrediction(
+  api: ReplicateApi,
+  id: string,
+  signal?: AbortSignal,
+  onRetry?: RetryListener,
+): Promise<JsonObject> {
+  return callReplicate(api, {
+    call: 'status',
+    method: 'GET',
+    path: predictionPath(id),
+    requestId: id,
+    signal,
+    onRetry,
+  });
+}
+
+/** Cancel (running predictions too); the prediction it answers says whether it took. */
+export async function cancelPrediction(
+  api: ReplicateApi,
+  id: string,
+  signal?: AbortSignal,
+): Promise<'cancelled' | 'not_cancellable'> {
+  const reply = await callReplicate(api, {
+    call: 'cancel',
+    method: 'POST',
+    path: `${predictionPath(id)}/cancel`,
+    requestId: id,
+    signal,
+  });
+  const word = String(reply['status'] ?? '').toLowerCase();
+  return word === 'canceled' || word === 'cancelled' || word === 'aborted' ? 'cancelled' : 'not_cancellable';
+}

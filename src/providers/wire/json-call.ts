@@ -1,0 +1,144 @@
+/**
+ * One JSON API call of the BFL or fal.ai client, with the retry rules of RunComfy's
+ * (docs/architecture.md#the-runcomfy-api): reads and cancels retry on 408/429/5xx, network
+ * errors and unreadable replies; a submit only when the server clearly refused it (429, 503,
+ * or no connection was made), because anything else may already have been accepted and billed.
+ * The URL is absolute (BFL's `polling_url` and fal's `status_url` come from the API) and the
+ * auth header is the provider's own.
+ */
+import type { Dispatcher } from 'undici';
+import type { Runtime } from '../../runtime.js';
+import { MalformedResponseError, NetworkError, SubmitUncertainError } from '../runcomfy/errors.js';
+import { isNotSentCode, isTimeoutCode, networkCodeOf } from '../runcomfy/net-errors.js';
+import { parseRetryAfter, type RetryPolicy } from '../runcomfy/retry.js';
+import { abortReason, type AttemptOutcome, bothListeners, withRetries } from '../runcomfy/retry-loop.js';
+import { type RawReply, sendJson } from '../runcomfy/transport.js';
+import type { RetryListener } from '../types.js';
+import { classifyHttpError, httpError, isRetryableHttpKind, type ProviderVoice } from './map-status.js';
+
+export interface JsonApi {
+  readonly dispatcher: Dispatcher;
+  readonly rt: Runtime;
+  readonly retry: RetryPolicy;
+  /** The auth header(s) every call carries. */
+  readonly auth: Readonly<Record<string, string>>;
+  /** Scrubbed from every message (the key). */
+  readonly secrets: readonly string[];
+  readonly voice: ProviderVoice;
+  readonly onRetry?: RetryListener | undefined;
+}
+
+export interface JsonCall {
+  /** `submit`, `status`, `result`, `cancel`: for messages and `onRetry`. */
+  readonly call: string;
+  readonly method: 'GET' | 'POST' | 'PUT';
+  readonly url: string;
+  readonly body?: unknown;
+  readonly submit?: boolean;
+  readonly requestId?: string | undefined;
+  readonly signal?: AbortSignal | undefined;
+  readonly onRetry?: RetryListener | undefined;
+  /**
+   * Error replies this call reads as answers rather than failures (e.g. fal's cancel: 400
+   * ALREADY_COMPLETED): their parsed body is returned as the value, with the status.
+   */
+  readonly answers?: (status: number) => boolean;
+}
+
+export type JsonObject = Readonly<Record<string, unknown>>;
+
+export interface JsonReply {
+  readonly status: number;
+  readonly body: JsonObject;
+}
+
+/** Statuses with which a server says it did not take the request: safe to resubmit. */
+const REFUSED = new Set([429, 503]);
+
+export function callJson(api: JsonApi, spec: JsonCall): Promise<JsonReply> {
+  const loop = {
+    rt: api.rt,
+    policy: api.retry,
+    signal: spec.signal,
+    onRetry: bothListeners(api.onRetry, spec.onRetry),
+  };
+  return withRetries(spec.call, loop, () => attemptOnce(api, spec));
+}
+
+async function attemptOnce(api: JsonApi, spec: JsonCall): Promise<AttemptOutcome<JsonReply>> {
+  let reply: RawReply;
+  try {
+    reply = await sendJson(api.dispatcher, {
+      method: spec.method,
+      url: spec.url,
+      token: '',
+      auth: api.auth,
+      body: spec.body,
+      signal: spec.signal,
+    });
+  } catch (e) {
+    if (spec.signal?.aborted) throw abortReason(spec.signal);
+    return networkFailure(api, spec, e);
+  }
+  return readReply(api, spec, reply);
+}
+
+function networkFailure(api: JsonApi, spec: JsonCall, e: unknown): AttemptOutcome<JsonReply> {
+  const code = networkCodeOf(e);
+  const common = { cause: e, requestId: spec.requestId, secrets: api.secrets };
+  const label = `${api.voice.label} ${spec.call}`;
+  if (code === undefined) {
+    const msg = e instanceof Error ? e.message : String(e);
+    const error = new NetworkError(`${label}: request failed: ${msg}`, common);
+    return { ok: false, retryable: false, reason: 'error', error };
+  }
+  if (spec.submit && !isNotSentCode(code)) {
+    const error = new SubmitUncertainError(
+      `${label}: the connection failed after the request was sent (${code}); it may have been submitted`,
+      { ...common, hint: `the request may have been submitted (and billed); check your ${api.voice.label} dashboard` },
+    );
+    return { ok: false, retryable: false, reason: code, error };
+  }
+  const error = new NetworkError(`${label}: network error ${code}`, {
+    ...common,
+    netCode: code,
+    timeout: isTimeoutCode(code),
+  });
+  return { ok: false, retryable: true, reason: code, error };
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+function readReply(api: JsonApi, spec: JsonCall, reply: RawReply): AttemptOutcome<JsonReply> {
+  const body = parseJson(reply.text);
+  const isObject = body !== null && typeof body === 'object' && !Array.isArray(body);
+  const ok = reply.status >= 200 && reply.status < 300;
+  if ((ok || spec.answers?.(reply.status)) && isObject) {
+    return { ok: true, value: { status: reply.status, body: body as JsonObject } };
+  }
+  const common = { status: reply.status, requestId: spec.requestId, secrets: api.secrets };
+  const label = `${api.voice.label} ${spec.call}`;
+  if (!ok) {
+    const kind = classifyHttpError(reply.status, body, reply.text);
+    const retryable = isRetryableHttpKind(kind) && (!spec.submit || REFUSED.has(reply.status));
+    const error = httpError(reply.status, body, reply.text, { ...spec, voice: api.voice, secrets: api.secrets });
+    const retryAfterMs = parseRetryAfter(reply.headers['retry-after'], api.rt.now());
+    return { ok: false, retryable, reason: `HTTP ${reply.status}`, error, retryAfterMs };
+  }
+  const what = body === undefined ? 'a reply that is not JSON' : 'JSON that is not an object';
+  if (spec.submit) {
+    const error = new SubmitUncertainError(
+      `${label}: HTTP ${reply.status} with ${what}; the request may have been submitted`,
+      { ...common, hint: `the request may have been submitted (and billed); check your ${api.voice.label} dashboard` },
+    );
+    return { ok: false, retryable: false, reason: 'malformed reply', error };
+  }
+  const error = new MalformedResponseError(`${label}: HTTP ${reply.status} with ${what}`, common);
+  return { ok: false, retryable: true, reason: 'malformed reply', error };
+}

@@ -1,0 +1,203 @@
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ExitCode } from '../../../src/errors.js';
+import { createFalProvider } from '../../../src/providers/fal/client.js';
+import { resolveFalKey } from '../../../src/providers/fal/auth.js';
+import {
+  AuthError,
+  BalanceExhaustedError,
+  DeadlineExceededError,
+  DownloadHostRefusedError,
+  InputRejectedError,
+  type ProviderError,
+  RateLimitedError,
+  RemoteFailedError,
+  UpstreamUnavailableError,
+} from '../../../src/providers/runcomfy/errors.js';
+import type { Provider } from '../../../src/providers/types.js';
+import { ModeratedError } from '../../../src/providers/wire/moderated.js';
+import { createRuntime } from '../../../src/runtime.js';
+import { editRequest, FAL_KEY, FAST, falHarness, type HostedHarness, rejection } from './bfl-fal-harness.js';
+
+let h: HostedHarness<Provider> | undefined;
+afterEach(async () => {
+  await h?.close();
+  h = undefined;
+});
+
+const SUBMIT = '/fal-ai/flux-pro/kontext';
+const REQUESTS = '/fal-ai/flux-pro/requests/';
+
+describe('fal.ai: queue submit, status, result, download', () => {
+  it('follows the returned URLs (no /kontext in them), reports the seed, downloads the default JPEG', async () => {
+    h = await falHarness();
+    const { requestId } = await h.provider.submit(await editRequest());
+    const done = await h.provider.wait(requestId);
+    expect(done.seed).toBe(7);
+    expect(done.outputUrls[0]).toMatch(/\/fal-media\/files\/[^/]+\/output\.jpg$/);
+    const got = await h.provider.download(done.outputUrls[0] ?? '', join(h.dir, 'out.jpg'));
+    expect(got.mediaType).toBe('image/jpeg');
+    const log = h.emulator.requestLog();
+    expect(log.filter((e) => e.method === 'POST').map((e) => e.path)).toEqual([SUBMIT]);
+    expect(
+      log.filter((e) => e.method === 'GET' && e.path.includes(REQUESTS)).every((e) => !e.path.includes('kontext')),
+    ).toBe(true);
+    // The result was read once it was there: no failed reads.
+    expect(log.filter((e) => e.status >= 400)).toEqual([]);
+    const body = log[0]?.body ?? {};
+    expect(String(body['image_url'])).toMatch(/^data:image\/png;base64,… \(\d+ chars\)$/);
+    expect(body).toMatchObject({ seed: 7, output_format: 'jpeg', safety_tolerance: '2', num_images: 1 });
+  });
+
+  it('max submits to /kontext/max; png when asked; a re-attach by id alone rebuilds the URLs', async () => {
+    h = await falHarness();
+    const { requestId } = await h.provider.submit(
+      await editRequest({ model: 'flux-kontext-max', params: { output_format: 'png' } }),
+    );
+    expect(h.count('POST', `${SUBMIT}/max`)).toBe(1);
+    // Another client (a later run) knows only the request id.
+    const other = createFalProvider({ key: FAL_KEY, baseUrl: h.emulator.origin, rt: h.rt, ...FAST });
+    try {
+      const done = await other.wait(requestId);
+      expect(done.outputUrls[0]).toMatch(/output\.png$/);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('cancels a queued request (PUT cancel_url); a finished one is not_cancellable', async () => {
+    h = await falHarness({ scenario: { faults: [{ kind: 'stuck' }] } });
+    const { requestId } = await h.provider.submit(await editRequest());
+    expect(await h.provider.cancel(requestId)).toBe('cancelled');
+    expect(h.count('PUT', `${REQUESTS}${requestId}/cancel`, 202)).toBe(1);
+    const e = await rejection(h.provider.wait(requestId));
+    expect((e as ProviderError).code).toBe('E_REMOTE_CANCELLED');
+    h.emulator.setScenario({ faults: [{ kind: 'not-cancellable' }] });
+    const next = await h.provider.submit(await editRequest({ seed: 9 }));
+    expect(await h.provider.cancel(next.requestId)).toBe('not_cancellable');
+  });
+
+  it('the deadline cancels a stuck request (exit 75)', async () => {
+    h = await falHarness({ scenario: { faults: [{ kind: 'stuck' }] } });
+    const { requestId } = await h.provider.submit(await editRequest());
+    const e = await rejection(h.provider.wait(requestId, { deadlineMs: 120 }));
+    expect(e).toBeInstanceOf(DeadlineExceededError);
+    expect((e as DeadlineExceededError).cancelOutcome).toBe('cancelled');
+  });
+
+  it('an output host outside *.fal.media is refused (65)', async () => {
+    h = await falHarness({ scenario: { faults: [{ kind: 'untrusted-output-host', host: 'v3.fal.media.evil.test' }] } });
+    const { requestId } = await h.provider.submit(await editRequest());
+    const { outputUrls } = await h.provider.wait(requestId);
+    const e = await rejection(h.provider.download(outputUrls[0] ?? '', join(h.dir, 'x.jpg')));
+    expect(e).toBeInstanceOf(DownloadHostRefusedError);
+    expect((e as ProviderError).hint).toMatch(/\*\.fal\.media/);
+  });
+});
+
+describe('fal.ai: failures map onto exit codes', () => {
+  it('content_policy_violation on the result → ModeratedError (E_MODERATED, exit 1)', async () => {
+    h = await falHarness({ scenario: { faults: [{ kind: 'remote-failed' }] } });
+    const { requestId } = await h.provider.submit(await editRequest());
+    const e = await rejection(h.provider.wait(requestId));
+    expect(e).toBeInstanceOf(ModeratedError);
+    expect((e as ProviderError).code).toBe('E_MODERATED');
+    expect((e as ProviderError).exitCode).toBe(ExitCode.REMOTE_FAILED);
+    expect(h.count('GET', REQUESTS, 422)).toBe(1);
+  });
+
+  it('an input fal could not fetch → RemoteFailedError that asks for re-hosting', async () => {
+    h = await falHarness();
+    const { requestId } = await h.provider.submit(await editRequest({ imageUrl: 'http://127.0.0.1:9/missing.png' }));
+    const e = await rejection(h.provider.wait(requestId));
+    expect(e).toBeInstanceOf(RemoteFailedError);
+    expect((e as RemoteFailedError).inputFetchFailed).toBe(true);
+  });
+
+  it.each([
+    [401, AuthError, ExitCode.NO_PERM],
+    [402, BalanceExhaustedError, ExitCode.DATA_ERR],
+    [422, InputRejectedError, ExitCode.DATA_ERR],
+  ] as const)('submit HTTP %i → %o, exit %i, never retried', async (status, type, exit) => {
+    h = await falHarness({ scenario: { faults: [{ kind: 'http', on: 'submit', status }] } });
+    const e = await rejection(h.provider.submit(await editRequest()));
+    expect(e).toBeInstanceOf(type);
+    expect((e as ProviderError).exitCode).toBe(exit);
+    expect(h.count('POST', SUBMIT)).toBe(1);
+  });
+
+  it('403 "User is locked. Reason: Exhausted balance" is a balance problem (65), not auth', async () => {
+    h = await falHarness({
+      scenario: {
+        faults: [
+          {
+            kind: 'http',
+            on: 'submit',
+            status: 403,
+            message: 'User is locked. Reason: Exhausted balance. Top up your balance at fal.ai/dashboard/billing',
+          },
+        ],
+      },
+    });
+    const e = await rejection(h.provider.submit(await editRequest()));
+    expect(e).toBeInstanceOf(BalanceExhaustedError);
+    expect((e as ProviderError).hint).toMatch(/fal\.ai\/dashboard\/billing/);
+  });
+
+  it('429 with and without Retry-After on status reads: retried, then done; the submit is never repeated', async () => {
+    h = await falHarness({
+      queueMs: 60,
+      scenario: {
+        faults: [
+          { kind: 'http', on: 'status', nth: 1, status: 429, retry_after: 0.03 },
+          { kind: 'http', on: 'status', nth: 2, status: 429 },
+        ],
+      },
+    });
+    const { requestId } = await h.provider.submit(await editRequest());
+    await h.provider.wait(requestId);
+    expect(h.retries.slice(0, 2).map((r) => [r.call, r.reason])).toEqual([
+      ['status', 'HTTP 429'],
+      ['status', 'HTTP 429'],
+    ]);
+    expect(h.retries[0]?.delayMs).toBe(30);
+    expect(h.count('POST', SUBMIT)).toBe(1);
+  });
+
+  it('429 forever on submit → RateLimitedError 75 after the attempts; a 5xx storm on results → 69', async () => {
+    h = await falHarness({ scenario: { faults: [{ kind: 'http', on: 'submit', status: 429 }] } });
+    const e = await rejection(h.provider.submit(await editRequest()));
+    expect(e).toBeInstanceOf(RateLimitedError);
+    expect((e as ProviderError).exitCode).toBe(ExitCode.TEMP_FAIL);
+    h.emulator.setScenario({ faults: [{ kind: 'http', on: 'result', status: 503 }] });
+    const { requestId } = await h.provider.submit(await editRequest());
+    const f = await rejection(h.provider.wait(requestId));
+    expect(f).toBeInstanceOf(UpstreamUnavailableError);
+    expect((f as ProviderError).exitCode).toBe(ExitCode.UNAVAILABLE);
+  });
+});
+
+describe('fal.ai: the key', () => {
+  it('FAL_KEY wins; else FAL_KEY_ID + FAL_KEY_SECRET; else a 77 naming the variables', () => {
+    expect(resolveFalKey(createRuntime({ env: { FAL_KEY: ' a:b ' } }))).toBe('a:b');
+    expect(resolveFalKey(createRuntime({ env: { FAL_KEY_ID: 'i', FAL_KEY_SECRET: 's' } }))).toBe('i:s');
+    let e: unknown;
+    try {
+      resolveFalKey(createRuntime({ env: { FAL_KEY_ID: 'i' } }));
+    } catch (err) {
+      e = err;
+    }
+    expect(e).toBeInstanceOf(AuthError);
+    expect((e as ProviderError).hint).toMatch(/FAL_KEY_ID/);
+  });
+
+  it('the API answers 401 without "Authorization: Key" (a wrong scheme is not accepted)', async () => {
+    h = await falHarness();
+    const res = await fetch(`${h.emulator.origin}${SUBMIT}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${FAL_KEY}`, 'content-type': 'application/json' },
+      body: '{}',
+    });
+    expect(res.status).toBe(401);
+  });
+});
