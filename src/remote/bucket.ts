@@ -56,10 +56,10 @@ export function openBucket(location: RemoteLocation, env: Env): RemoteBucket {
   );
   const secrets = credentialSecrets(env);
   const Bucket = location.bucket;
-  const fail = (e: unknown, what: string, key: string, signal?: AbortSignal): never => {
+  const fail = (e: unknown, what: string, signal?: AbortSignal): never => {
     if (signal?.aborted) throw signal.reason;
     if (e instanceof RemoteCacheError) throw e;
-    throw remoteError(e, `${what} s3://${Bucket}/${key}`, secrets);
+    throw remoteError(e, what, secrets);
   };
   const get = async (key: string, max: number, signal?: AbortSignal): Promise<Readable | null> => {
     try {
@@ -68,12 +68,12 @@ export function openBucket(location: RemoteLocation, env: Env): RemoteBucket {
       if (!body) return null;
       if (out.ContentLength !== undefined && out.ContentLength > max) {
         body.destroy();
-        throw new RemoteCacheError('unavailable', `s3://${Bucket}/${key} is ${out.ContentLength} bytes (cap ${max})`);
+        throw new RemoteCacheError('refused', `s3://${Bucket}/${key} is ${out.ContentLength} bytes (cap ${max})`);
       }
       return body;
     } catch (e) {
       if (isMissing(e)) return null;
-      return fail(e, 'read', key, signal);
+      return fail(e, 'read', signal);
     }
   };
   return {
@@ -86,12 +86,12 @@ export function openBucket(location: RemoteLocation, env: Env): RemoteBucket {
       try {
         for await (const chunk of body as AsyncIterable<Buffer>) {
           size += chunk.length;
-          if (size > max) throw new RemoteCacheError('unavailable', `s3://${Bucket}/${key} exceeds ${max} bytes`);
+          if (size > max) throw new RemoteCacheError('refused', `s3://${Bucket}/${key} exceeds ${max} bytes`);
           chunks.push(chunk);
         }
       } catch (e) {
         body.destroy();
-        return fail(e, 'read', key, signal);
+        return fail(e, 'read', signal);
       }
       return Buffer.concat(chunks);
     },
@@ -104,7 +104,7 @@ export function openBucket(location: RemoteLocation, env: Env): RemoteBucket {
       async function* tap(source: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
         for await (const chunk of source) {
           bytes += chunk.length;
-          if (bytes > max) throw new RemoteCacheError('unavailable', `s3://${Bucket}/${key} exceeds ${max} bytes`);
+          if (bytes > max) throw new RemoteCacheError('refused', `s3://${Bucket}/${key} exceeds ${max} bytes`);
           if (bytes - chunk.length < 64) heads.push(chunk);
           hash.update(chunk);
           yield chunk;
@@ -114,7 +114,7 @@ export function openBucket(location: RemoteLocation, env: Env): RemoteBucket {
         await pipeline(body, tap, createWriteStream(path, { flags: 'wx' }), { signal });
       } catch (e) {
         await rm(path, { force: true });
-        return fail(e, 'read', key, signal);
+        return fail(e, 'read', signal);
       }
       return { sha256: hash.digest('hex'), bytes, head: Buffer.concat(heads).subarray(0, 64) };
     },
@@ -124,9 +124,9 @@ export function openBucket(location: RemoteLocation, env: Env): RemoteBucket {
         return true;
       } catch (e) {
         if (isMissing(e)) return false;
-        const err = remoteError(e, `check s3://${Bucket}/${key}`, secrets);
+        const err = remoteError(e, 'check', secrets);
         if (err.kind === 'denied' && !signal?.aborted) return false;
-        return fail(e, 'check', key, signal);
+        return fail(e, 'check', signal);
       }
     },
     async write(key, body, contentType, signal) {
@@ -141,7 +141,7 @@ export function openBucket(location: RemoteLocation, env: Env): RemoteBucket {
         });
         await client.send(command, { abortSignal: signal });
       } catch (e) {
-        fail(e, 'write', key, signal);
+        fail(e, 'write', signal);
       }
     },
     close: () => client.destroy(),

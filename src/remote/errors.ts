@@ -7,7 +7,8 @@ import { ExitCode, KontextError } from '../errors.js';
 import { describeSdkError } from '../hosting/s3-errors.js';
 import { redactSecrets, redactUrlsIn } from '../util/redact.js';
 
-export type RemoteFailureKind = 'denied' | 'credentials' | 'unavailable';
+/** `refused`: an object we will not take (over its size cap): a miss for that key only. */
+export type RemoteFailureKind = 'denied' | 'credentials' | 'unavailable' | 'refused';
 
 const CREDENTIALS = new Set([
   'InvalidAccessKeyId',

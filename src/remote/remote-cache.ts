@@ -130,6 +130,10 @@ export class RemoteCache {
       );
       return;
     }
+    if (e.kind === 'refused') {
+      this.deps.warn(`remote cache ${this.url}: ${e.message}; not used`);
+      return;
+    }
     if (e.kind !== 'denied') {
       if (this.#off) return;
       this.#off = true;
