@@ -122,7 +122,9 @@ describe('a remote cache that fails', () => {
     await w.run(w.a);
     const proxy = await startS3Proxy(w.s3.endpoint, { denyWrites: true });
     try {
-      const more = `${RECIPE}  - id: hat\n    prompt: "Add a hat"\n    from: photo\n    seed: 16\n  - id: cap\n    prompt: "Add a cap"\n    from: photo\n    seed: 17\n`;
+      const extra = (id: string, seed: number): string =>
+        `  - id: ${id}\n    prompt: "Add a ${id}"\n    from: photo\n    seed: ${seed}\n`;
+      const more = `${RECIPE}${extra('hat', 16)}${extra('cap', 17)}`;
       await w.b.writeRecipe(more);
       const puts = putKeys(w.s3).length;
       const run = await w.run(w.b, {}, w.env({}, proxy.endpoint));
