@@ -57,6 +57,8 @@ class TtyReporter implements Reporter {
       this.stopTimer();
       this.drainFold();
       this.draw([summaryLine(e, this.style)]);
+    } else if (e.type === 'notice' && this.timer === undefined) {
+      this.draw(); // e.g. "uploading N to remote cache…" after the summary: shown now, not at close
     } else if (this.state.active && this.timer === undefined) {
       this.timer = this.timers.setInterval(() => this.draw(), REDRAW_MS);
     }
