@@ -152,7 +152,7 @@ const again = await timeCli(['run', 'r.yml'], { cwd: dir, env });
 if (again.status !== 0) throw new Error(`re-run failed: ${again.stderr.slice(-400)}`);
 row('  re-run (now local hits)', '-', `${again.ms.toFixed(0)} ms, ${requests} S3 requests`);
 
-// The server's own ceiling on this machine: the same GETs from a bare SDK loop, 32 at a time.
+// The server's own ceiling on this machine: 1,000 of the same GETs from a bare SDK loop, 16 at a time.
 const keys = [];
 for (let token; ; ) {
   const page = await client.send(
@@ -162,15 +162,16 @@ for (let token; ; ) {
   if (!page.IsTruncated) break;
   token = page.NextContinuationToken;
 }
-const limit = pLimit(32);
+const limit = pLimit(16);
+const sample = keys.slice(0, 1000);
 const t0 = process.hrtime.bigint();
 await Promise.all(
-  keys.map((Key) =>
+  sample.map((Key) =>
     limit(async () => (await client.send(new GetObjectCommand({ Bucket: BUCKET, Key }))).Body.transformToByteArray()),
   ),
 );
 const rawMs = Number(process.hrtime.bigint() - t0) / 1e6;
-const perSecond = (keys.length * 1000) / rawMs;
+const perSecond = (sample.length * 1000) / rawMs;
 row(
   '  s3rver ceiling: the same GETs from a bare SDK loop',
   '-',
