@@ -50,7 +50,8 @@ export interface Source {
 
 export type PassInput =
   | { readonly kind: 'source'; readonly name: string }
-  | { readonly kind: 'pass'; readonly id: string };
+  /** `variant`: `from: <pass>#<k>` takes only variant k of that pass. */
+  | { readonly kind: 'pass'; readonly id: string; readonly variant?: number | undefined };
 
 export interface Pass {
   readonly id: string;
@@ -60,10 +61,14 @@ export interface Pass {
   readonly seed?: number | undefined;
   readonly aspectRatio?: string | undefined;
   readonly variants: number;
+  /** `pick: k`: passes that take their input from this one get only variant k. */
+  readonly pick?: number | undefined;
   /** `save:` template, resolved against the recipe folder; placeholders still in it. */
   readonly save?: string | undefined;
   readonly model: string;
   readonly params: Readonly<Record<string, unknown>>;
+  /** `max_change` (after defaults) as a percentage 0..100: more changed pixels is a drift warning. */
+  readonly maxChange?: number | undefined;
   /** Where the pass starts in the recipe (its `- id:` line). */
   readonly location?: SourceLocation;
   /** Where the prompt value starts (for lint warnings). */

@@ -94,7 +94,7 @@ class TtyReporter implements Reporter {
       case 'node-skipped':
         return this.fold.admitSkipped(e) ? this.push(`${s.dim('-')} ${skippedBody(e)}`) : undefined;
       case 'warning':
-        return this.push(`${s.yellow('!')} warning: ${warningBody(e)}`);
+        return this.push(`${s.yellow('!')} ${e.drift ? 'drift' : 'warning'}: ${warningBody(e)}`);
       case 'notice':
         return this.push(`${s.dim('·')} ${noticeBody(e)}`);
       case 'watch-cycle':
