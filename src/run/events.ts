@@ -98,6 +98,8 @@ export const RunEvent = z.discriminatedUnion('type', [
       })
       .optional(),
   }),
+  /** Information a person may want, not a problem (e.g. the remote cache's pending uploads). */
+  z.object({ type: z.literal('notice'), ...base, message: z.string() }),
   /** Watch mode: a change was seen and the recipe re-planned. */
   z.object({
     type: z.literal('watch-cycle'),
