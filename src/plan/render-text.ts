@@ -24,18 +24,18 @@ type Paint = (code: string, text: string) => string;
 export function renderPlanText(plan: Plan, options: RenderTextOptions = {}): string {
   const paint: Paint = options.color === true ? (c, t) => `\u001b[${c}m${t}\u001b[0m` : (_c, t) => t;
   const recipeDir = dirname(plan.recipe.file);
-  const blocks = passForest(plan).map((tree) => renderTree(tree, recipeDir, paint).join('\n'));
+  const blocks = passForest(plan).map((tree) => renderTree(tree, recipeDir, paint, plan.recipe.provider).join('\n'));
   if (blocks.length === 0) blocks.push('(no nodes)');
   return `${blocks.join('\n\n')}\n\n${formatSummary(summarizePlan(plan))}\n`;
 }
 
-function renderTree(tree: SourceTree, recipeDir: string, paint: Paint): string[] {
+function renderTree(tree: SourceTree, recipeDir: string, paint: Paint, provider: string): string[] {
   const lines = [`${paint('1', tree.source)}  ${describeInputs(tree, recipeDir)}`];
   // Explicit stack: a long chain of passes must not exhaust the call stack.
   const stack = tree.roots.map((b, i, all) => ({ branch: b, indent: '', last: i === all.length - 1 })).reverse();
   for (let item = stack.pop(); item !== undefined; item = stack.pop()) {
     const { branch, indent, last } = item;
-    lines.push(`${paint('2', `${indent}${last ? '└─' : '├─'}`)} ${describePass(branch, paint)}`);
+    lines.push(`${paint('2', `${indent}${last ? '└─' : '├─'}`)} ${describePass(branch, paint, provider)}`);
     const childIndent = `${indent}${last ? '   ' : '│  '}`;
     const kids = branch.children;
     for (let i = kids.length - 1; i >= 0; i--) {
@@ -58,8 +58,8 @@ function describeInputs(tree: SourceTree, recipeDir: string): string {
   return `${head}${names.slice(0, 3).join(', ')}, …, ${names[names.length - 1] ?? ''}`;
 }
 
-/** `umbrella-blue #1..#3  seed 42..44  "She is now holding…"` */
-function describePass(b: PassBranch, paint: Paint): string {
+/** `umbrella-blue #1..#3  seed 42..44  on fal  "She is now holding…"` (the provider when not the recipe's). */
+function describePass(b: PassBranch, paint: Paint, provider: string): string {
   const parts = [paint('1', b.pass)];
   if (b.variants > 0) parts[0] += ` ${paint('36', `#1..#${b.variants}`)}`;
   const seed = b.first.seed;
@@ -67,6 +67,8 @@ function describePass(b: PassBranch, paint: Paint): string {
     const lastSeed = b.ownsVariants && b.variants > 1 ? (seed + b.variants - 1) % 0x1_0000_0000 : null;
     parts.push(paint('36', lastSeed === null ? `seed ${seed}` : `seed ${seed}..${lastSeed}`));
   }
+  const own = b.first.provider;
+  if (own !== undefined && own !== provider) parts.push(paint('35', `on ${own}`));
   parts.push(paint('2', JSON.stringify(shorten(b.first.prompt, PROMPT_WIDTH))));
   return parts.join('  ');
 }

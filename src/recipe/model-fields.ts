@@ -15,7 +15,7 @@ export const providerField = z
       'fal (fal.ai, FAL_KEY), replicate (Replicate, REPLICATE_API_TOKEN) or emulator (built-in, no account).',
   );
 
-const TABLE_NAMES = [...new Set(MODEL_TABLE.flatMap((m) => [m.id, ...m.aliases]))] as [string, ...string[]];
+const TABLE_NAMES = [...new Set(MODEL_TABLE.flatMap((m) => [m.id, ...m.aliases, m.endpoint]))] as [string, ...string[]];
 
 export const modelField = z
   .union([z.enum(TABLE_NAMES), z.string().regex(MODEL_ID_PATTERN)])

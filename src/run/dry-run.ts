@@ -80,11 +80,7 @@ async function describeInput(prepared: Prepared, id: string, deps: DescribeDeps)
 async function describeCachedOutput(upstream: string, record: RunRecord, deps: DescribeDeps): Promise<string> {
   const at = Date.parse(record.finished_at);
   const now = deps.now();
-  if (
-    record.output_url &&
-    outputUrlsOutliveRun(deps.providerName ?? '') &&
-    isRemoteUrlFresh(at, now, REMOTE_OUTPUT_TTL_MS)
-  ) {
+  if (record.output_url && outputUrlsOutliveRun(record.provider) && isRemoteUrlFresh(at, now, REMOTE_OUTPUT_TTL_MS)) {
     const fresh = formatDuration(at + REMOTE_OUTPUT_TTL_MS - now);
     return `reuse the API's output URL of ${upstream} (fresh for ${fresh} more; no upload)`;
   }

@@ -5,7 +5,14 @@
  */
 import type { Problem } from '../../errors.js';
 import { checkParams } from '../../models/params.js';
-import { lookupModel, modelNamesOf, modelsOf, providerRuns } from '../../models/registry.js';
+import {
+  MODEL_ID_PATTERN,
+  MODEL_TABLE,
+  lookupModel,
+  modelNamesOf,
+  modelsOf,
+  providerRuns,
+} from '../../models/registry.js';
 import { closest } from '../../util/did-you-mean.js';
 import { passModel, passProvider, setting, type DraftPass } from '../draft.js';
 import type { DocPath } from '../yaml/locate.js';
@@ -17,12 +24,16 @@ function modelPath(ctx: RuleContext, pass: DraftPass): DocPath {
   return setting(ctx.draft, pass, 'model')?.path ?? ['model'];
 }
 
+/** Names any provider knows a model by: a name that is none of these nor an id is modelForm's to report. */
+const ALL_NAMES = new Set(MODEL_TABLE.flatMap((m) => [m.id, ...m.aliases, m.endpoint]));
+
 export const modelOnProvider: Rule = (ctx) => {
   const out: Problem[] = [];
   for (const pass of ctx.draft.passes) {
     const provider = passProvider(ctx.draft, pass);
     const model = passModel(ctx.draft, pass);
     if (provider === undefined || providerRuns(provider, model)) continue;
+    if (!MODEL_ID_PATTERN.test(model) && !ALL_NAMES.has(model)) continue;
     const near = closest(model, modelNamesOf(provider));
     const offered = modelsOf(provider).map((m) => `${m.aliases[0] ?? m.id} (${m.id})`);
     out.push(

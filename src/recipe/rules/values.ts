@@ -52,7 +52,7 @@ export const modelForm: Rule = (ctx) => {
     { at: ['model'], model: ctx.draft.model },
     ...written(ctx).map(({ at, s }) => ({ at: [...at, 'model'], model: s.model })),
   ];
-  const names = new Set(MODEL_TABLE.flatMap((m) => [m.id, ...m.aliases]));
+  const names = new Set(MODEL_TABLE.flatMap((m) => [m.id, ...m.aliases, m.endpoint]));
   return models.flatMap(({ at, model }) =>
     model === undefined || MODEL_ID_PATTERN.test(model) || names.has(model)
       ? []
@@ -61,11 +61,16 @@ export const modelForm: Rule = (ctx) => {
             code: 'model-format',
             path: at,
             message: `model "${model}" is not of the form owner/name/... nor a known alias`,
-            hint: `e.g. ${DEFAULT_MODEL} or flux-kontext-pro`,
+            hint: `${didYouMeanModel(model, names)}e.g. ${DEFAULT_MODEL} or flux-kontext-pro`,
           }),
         ],
   );
 };
+
+function didYouMeanModel(model: string, names: ReadonlySet<string>): string {
+  const near = closest(model, names);
+  return near === undefined ? '' : `did you mean "${near}"? `;
+}
 
 /** `4x3`, `4/3`, `4 : 3` → `4:3` when that is in the list; else the nearest by value and orientation. */
 function suggestRatio(value: string, allowed: readonly string[]): string | undefined {

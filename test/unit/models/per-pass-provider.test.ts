@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isKontextError } from '../../../src/errors.js';
-import { buildPlan } from '../../../src/plan/index.js';
+import { buildPlan, planToJson, renderPlanText } from '../../../src/plan/index.js';
 import type { Plan } from '../../../src/plan/types.js';
 import type { Provider } from '../../../src/providers/types.js';
 import { validateRecipe } from '../../../src/recipe/validate.js';
@@ -70,6 +70,11 @@ describe('per-pass provider in the plan and the key', () => {
       ['a', 'emulator'],
       ['b', 'fal'],
     ]);
+    // `kontext plan` names a provider only where it is not the recipe's; the JSON always does.
+    const text = renderPlanText(plan);
+    expect(text).toMatch(/b {2}on fal {2}"Keep the hat/);
+    expect(text).not.toContain('on emulator');
+    expect(planToJson(plan).nodes.map((n) => n.provider)).toEqual(['emulator', 'fal']);
   });
 
   it("changing one pass's provider changes its key only", async () => {

@@ -104,6 +104,14 @@ describe('provider and model per pass', () => {
     ]);
   });
 
+  it("BFL's endpoint path is a model name too, on BFL only", async () => {
+    const ok = await validate(`${HEAD}  - id: a\n    prompt: x\n    provider: bfl\n    model: /v1/flux-kontext-max\n`);
+    expect(brief(ok.problems)).toEqual([]);
+    expect(ok.recipe?.passes[0]?.model).toBe('blackforestlabs/flux-1-kontext/max/edit');
+    const bad = await validate(`${HEAD}  - id: a\n    prompt: x\n    model: /v1/flux-kontext-max\n`);
+    expect(brief(bad.problems)).toEqual(['model-provider@7:12']);
+  });
+
   it('a model the pass provider does not run is refused where the model is written', async () => {
     const r = await validate(
       'version: 1\nmodel: flux-kontext-dev\nsources:\n  photo: a.png\npasses:\n' +
@@ -143,5 +151,37 @@ describe('aspect ratios per provider', () => {
     const r = await validate(`${HEAD}  - id: a\n    prompt: x\n    aspect_ratio: "3:1"\n`);
     expect(brief(r.problems)).toEqual(['aspect-ratio@7:19']);
     expect(r.problems[0]?.hint).toContain('did you mean "21:9"?');
+  });
+});
+
+describe('hostile values', () => {
+  it('NaN, infinity, lists and objects as param values are bad values, not crashes', async () => {
+    const r = await validate(
+      `${HEAD}  - id: a\n    prompt: x\n    provider: bfl\n` +
+        '    params: { safety_tolerance: .nan, output_format: [png], prompt_upsampling: { a: 1 } }\n' +
+        '  - id: b\n    prompt: x\n    provider: bfl\n    params: { safety_tolerance: .inf }\n',
+    );
+    expect(brief(r.problems).map((p) => p.split('@')[0])).toEqual([
+      'params-value',
+      'params-value',
+      'params-value',
+      'params-value',
+    ]);
+    expect(r.recipe).toBeNull();
+  });
+
+  it('params or provider of the wrong type are schema errors; the per-model rules stay quiet', async () => {
+    const r = await validate(
+      `${HEAD}  - id: a\n    prompt: x\n    params: 3\n  - id: b\n    prompt: x\n    provider: [bfl]\n`,
+    );
+    expect(r.recipe).toBeNull();
+    expect(r.problems.filter((p) => p.code.startsWith('params-') || p.code === 'model-provider')).toEqual([]);
+    expect(brief(r.problems)).toHaveLength(2);
+  });
+
+  it('a misspelt alias gets a did-you-mean', async () => {
+    const r = await validate(`${HEAD}  - id: a\n    prompt: x\n    model: flux-kontex-max\n`);
+    expect(brief(r.problems)).toEqual(['model-format@7:12']);
+    expect(r.problems[0]?.hint).toContain('did you mean "flux-kontext-max"?');
   });
 });
