@@ -12,6 +12,11 @@ export interface PollPolicy {
   readonly factor: number;
   /** Largest interval. */
   readonly maxDelayMs: number;
+  /**
+   * Once finishing times are learned, the largest gap between reads inside their spread (see
+   * schedule.ts; default 650 ms). Sub-second jobs on loopback (the emulator) want far less.
+   */
+  readonly maxGapMs?: number | undefined;
 }
 
 /** Wait before read number `attempt` (0 = the first). */
@@ -28,5 +33,6 @@ export function resolvePollPolicy(base: PollPolicy, overrides: Partial<PollPolic
     firstDelayMs: Math.max(0, p.firstDelayMs),
     factor: Math.max(1, p.factor),
     maxDelayMs: Math.max(0, p.maxDelayMs),
+    ...(p.maxGapMs === undefined ? {} : { maxGapMs: Math.max(1, p.maxGapMs) }),
   };
 }

@@ -11,9 +11,10 @@ export const DEFAULT_POLL_POLICY: PollPolicy = { firstDelayMs: 500, factor: 1.3,
 /**
  * The built-in emulator's jobs take a fraction of a second and it sits on loopback: poll it
  * soon and often (a 0.15–0.2 s job is seen within ~25 ms; once a few have finished, learned
- * completion times aim the reads).
+ * completion times aim the reads, at most 20 ms apart: a tenth of a job, where a busy loopback's
+ * jitter is as wide as the job itself).
  */
-export const EMULATOR_POLL_POLICY: PollPolicy = { firstDelayMs: 20, factor: 1.15, maxDelayMs: 250 };
+export const EMULATOR_POLL_POLICY: PollPolicy = { firstDelayMs: 20, factor: 1.15, maxDelayMs: 250, maxGapMs: 20 };
 
 /** Default overall deadline of one request: 30 minutes. */
 export const DEFAULT_DEADLINE_MS = 30 * 60 * 1000;

@@ -41,7 +41,11 @@ export function waitForOutputs(
 ): Promise<{ outputUrls: string[] }> {
   return pollUntil({
     rt: ctx.api.rt,
-    schedule: { policy: ctx.poll, minStepMs: MIN_POLL_STEP_MS, maxGapMs: ctx.maxGapMs ?? DEFAULT_MAX_GAP_MS },
+    schedule: {
+      policy: ctx.poll,
+      minStepMs: MIN_POLL_STEP_MS,
+      maxGapMs: ctx.maxGapMs ?? ctx.poll.maxGapMs ?? DEFAULT_MAX_GAP_MS,
+    },
     learned: ctx.learned,
     signal: options.signal,
     deadlineMs: options.deadlineMs ?? ctx.defaultDeadlineMs,

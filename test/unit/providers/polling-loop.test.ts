@@ -1,0 +1,112 @@
+import { describe, expect, it } from 'vitest';
+import { InterruptedError } from '../../../src/errors.js';
+import { CompletionTimes } from '../../../src/providers/polling/completion-times.js';
+import { isoDuration, pollUntil, type PollLoopOptions } from '../../../src/providers/polling/poll-loop.js';
+import { createRuntime, type Runtime } from '../../../src/runtime.js';
+
+/** A runtime whose clock only moves when the loop sleeps. */
+function virtual(): Runtime & { t: number } {
+  const rt = createRuntime({ env: {} }) as Runtime & { t: number };
+  rt.t = 0;
+  return Object.assign(rt, {
+    now: () => rt.t,
+    sleep: async (ms: number, signal?: AbortSignal) => {
+      if (signal?.aborted) throw signal.reason;
+      rt.t += ms;
+    },
+  });
+}
+
+const schedule = { policy: { firstDelayMs: 500, factor: 1.3, maxDelayMs: 5000 }, minStepMs: 5, maxGapMs: 650 };
+
+function loop(
+  rt: Runtime,
+  doneAt: number,
+  extra: Partial<PollLoopOptions<string>> = {},
+): { reads: number[]; run: Promise<string> } {
+  const reads: number[] = [];
+  const run = pollUntil<string>({
+    rt,
+    schedule,
+    deadlineMs: 60_000,
+    read: async () => {
+      reads.push(rt.now());
+      return rt.now() >= doneAt ? { done: 'out', tookMs: doneAt } : { state: { phase: 'running' } };
+    },
+    onDeadline: async () => {
+      throw new Error('deadline');
+    },
+    ...extra,
+  });
+  return { reads, run };
+}
+
+describe('pollUntil', () => {
+  it('reads on the backoff, reports each state once, and learns the service duration', async () => {
+    const rt = virtual();
+    const learned = new CompletionTimes();
+    const states: string[] = [];
+    const { reads, run } = loop(rt, 2000, { learned, onState: (s) => states.push(s.phase) });
+    await expect(run).resolves.toBe('out');
+    expect(reads).toEqual([500, 1150, 1995, 3094]);
+    expect(states).toEqual(['running']);
+    expect(learned.snapshot()).toEqual([2000]);
+  });
+
+  it('once times are learned, nothing is read before the spread (less one sample spacing)', async () => {
+    const rt = virtual();
+    const learned = new CompletionTimes([20_000, 21_000, 22_000]);
+    const { reads, run } = loop(rt, 21_500, { learned });
+    await run;
+    expect(reads[0]).toBeGreaterThanOrEqual(19_000);
+    expect(reads.length).toBeLessThanOrEqual(6); // the backoff would have read ~10 times by then
+  });
+
+  it('without a service duration, learns from the bracket of its last two reads', async () => {
+    const rt = virtual();
+    const learned = new CompletionTimes();
+    const run = pollUntil<string>({
+      rt,
+      schedule,
+      learned,
+      deadlineMs: 60_000,
+      read: async () => (rt.now() >= 1000 ? { done: 'x' } : {}),
+      onDeadline: async () => {
+        throw new Error('deadline');
+      },
+    });
+    await run;
+    expect(learned.snapshot()).toEqual([(500 + 1150) / 2]);
+  });
+
+  it('holds the first read until firstPollAfter settles, and fails with its error', async () => {
+    const rt = virtual();
+    const failed = Promise.reject(new Error('journal write failed'));
+    const { reads, run } = loop(rt, 0, { firstPollAfter: failed });
+    await expect(run).rejects.toThrow('journal write failed');
+    expect(reads).toEqual([]);
+  });
+
+  it('the deadline ends the wait through onDeadline (the client cancels there)', async () => {
+    const rt = virtual();
+    const { run } = loop(rt, Infinity, { deadlineMs: 10_000 });
+    await expect(run).rejects.toThrow('deadline');
+    expect(rt.t).toBe(10_000);
+  });
+
+  it('an abort surfaces as the reason of the signal (the run interruption)', async () => {
+    const rt = virtual();
+    const ac = new AbortController();
+    const why = new InterruptedError();
+    ac.abort(why);
+    const { reads, run } = loop(rt, 1000, { signal: ac.signal });
+    await expect(run).rejects.toBe(why);
+    expect(reads).toEqual([]);
+  });
+
+  it('isoDuration reads ordered ISO times only', () => {
+    expect(isoDuration('2026-01-01T00:00:00Z', '2026-01-01T00:00:01.5Z')).toBe(1500);
+    expect(isoDuration('2026-01-01T00:00:01Z', '2026-01-01T00:00:00Z')).toBeNull();
+    expect(isoDuration(undefined, 'x')).toBeNull();
+  });
+});
