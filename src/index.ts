@@ -64,9 +64,13 @@ export async function startEmulator(options?: EmulatorOptions): Promise<Emulator
   return emulator.startEmulator(options);
 }
 
+export { writePick } from './run/pick.js';
+export type { PickResult, WritePickOptions } from './run/pick.js';
 export { cleanRecipe } from './run/clean.js';
 export type { CleanOptions, CleanDeps, CleanReport } from './run/clean.js';
 export { gcCache, findLockFiles } from './run/gc.js';
 export type { GcCacheOptions, GcCacheDeps, GcCacheReport } from './run/gc.js';
 export type { GcReport, GcTally } from './store/gc.js';
+export type { RunReview } from './store/types.js';
+export { NodeReviews, type DriftOver } from './run/drift.js';
 export { parseDuration, parseSize, formatBytes } from './util/units.js';

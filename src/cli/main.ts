@@ -72,6 +72,7 @@ Examples:
   kontext status recipe.yml --exit-code   what would run, and why (exit 1 when anything would)
   kontext edit --image photo.jpg --prompt "Keep the face unchanged. Make the jacket red." -o red.png
   kontext emulator                        a local RunComfy-compatible API (no account)
+  kontext pick recipe.yml bag#2           passes after bag take only its variant 2 (pick: 2)
   kontext clean recipe.yml --dry-run      list outputs and lock entries of removed passes
   kontext gc --older-than 30d             prune the cache (keeps what lock files need)
 
@@ -97,6 +98,7 @@ function buildProgram(rt: Runtime, choose: (a: Action) => void): Command {
   program.addCommand(statusCommand(choose));
   program.addCommand(editCommand(choose));
   program.addCommand(emulatorCommand(choose));
+  program.addCommand(pickCommand(choose));
   program.addCommand(cleanCommand(choose));
   program.addCommand(gcCommand(choose));
   program.addCommand(providersCommand(choose));
@@ -217,6 +219,17 @@ function emulatorCommand(choose: (a: Action) => void): Command {
     .option('--price <usd>', 'price per request reported by model info')
     .action((opts: Record<string, unknown>) => {
       choose(async (ctx) => (await import('./commands/emulator-cli.js')).emulatorCli(opts, ctx));
+    });
+}
+
+function pickCommand(choose: (a: Action) => void): Command {
+  return new Command('pick')
+    .description('choose one variant: write pick: <k> into its pass, so the passes after it take only that one')
+    .argument('<recipe>', 'recipe file')
+    .argument('<node>', 'a variant node id: <pass>#<k> or <pass>@<instance>#<k> (the pick is per pass)')
+    .option('--json', 'print the result as JSON')
+    .action((recipe: string, node: string, opts: Record<string, unknown>) => {
+      choose(async (ctx) => (await import('./commands/pick.js')).pickCommand(recipe, node, opts, ctx));
     });
 }
 

@@ -71,11 +71,19 @@ function buildPass(input: BuildInput, p: PassDocument, index: number, dir: strin
     seed: p.seed ?? d.seed,
     aspectRatio: p.aspect_ratio ?? d.aspect_ratio,
     variants: p.variants ?? d.variants ?? 1,
+    ...(p.pick === undefined ? {} : { pick: p.pick }),
     save: save === undefined ? undefined : path.resolve(dir, save),
     model: canonicalModelId(provider, p.model ?? d.model ?? input.doc.model),
     provider,
     params: { ...d.params, ...p.params },
+    ...maxChangeOf(p.max_change ?? d.max_change),
     ...(location ? { location } : {}),
     ...(promptLocation ? { promptLocation } : {}),
   };
+}
+
+/** `max_change: 25%` or `25` → `{ maxChange: 25 }` (the schema checked the form and range). */
+function maxChangeOf(value: number | string | undefined): { maxChange?: number } {
+  if (value === undefined) return {};
+  return { maxChange: typeof value === 'number' ? value : Number.parseFloat(value) };
 }

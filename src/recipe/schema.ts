@@ -38,6 +38,15 @@ const passSettings = {
     ),
   model: modelField.describe("Model for this pass, overriding the recipe's `model` (an id, alias or endpoint id)."),
   provider: providerField.describe("Provider for this pass, overriding the recipe's `provider`."),
+  max_change: z
+    .union([
+      z.number().min(0).max(100),
+      z.string().regex(/^(?:100(?:\.0+)?|\d{1,2}(?:\.\d+)?)%$/, 'a percentage from 0% to 100%, e.g. 25%'),
+    ])
+    .describe(
+      'Warn (a drift warning, named in the run summary and by `kontext status`) when the pass changes more than ' +
+        'this share of the image: "25%" or 25 (0..100). Measured per pixel at low resolution, see the README.',
+    ),
   params: paramsField,
 } as const;
 
@@ -56,16 +65,27 @@ const PassSchema = z
       .string()
       .optional()
       .describe(
-        'Input of this pass: a source name or another pass id. ' +
+        'Input of this pass: a source name, another pass id, or <pass>#<k> for variant k of a pass with variants. ' +
           'Default: the previous pass; for the first pass, the only source.',
       ),
     seed: passSettings.seed.optional(),
     aspect_ratio: passSettings.aspect_ratio.optional(),
     variants: passSettings.variants.optional(),
+    pick: z
+      .number()
+      .int()
+      .min(1)
+      .max(64)
+      .optional()
+      .describe(
+        'The chosen variant (1..variants) of a pass with variants: passes after it take only this one ' +
+          '(the other variants stay cached). Set it with `kontext pick <recipe> <pass>#<k>`.',
+      ),
     save: passSettings.save.optional(),
     model: passSettings.model.optional(),
     provider: passSettings.provider.optional(),
     params: passSettings.params.optional(),
+    max_change: passSettings.max_change.optional(),
   })
   .describe('One single-instruction edit. Its output feeds the next pass unless that pass says otherwise with `from`.');
 
@@ -78,6 +98,7 @@ const DefaultsSchema = z
     model: passSettings.model.optional(),
     provider: passSettings.provider.optional(),
     params: passSettings.params.optional(),
+    max_change: passSettings.max_change.optional(),
   })
   .describe('Pass fields applied to every pass that does not set them itself (params are merged, the pass winning).');
 

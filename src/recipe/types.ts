@@ -51,7 +51,8 @@ export interface Source {
 
 export type PassInput =
   | { readonly kind: 'source'; readonly name: string }
-  | { readonly kind: 'pass'; readonly id: string };
+  /** `variant`: `from: <pass>#<k>` takes only variant k of that pass. */
+  | { readonly kind: 'pass'; readonly id: string; readonly variant?: number | undefined };
 
 export interface Pass {
   readonly id: string;
@@ -61,6 +62,8 @@ export interface Pass {
   readonly seed?: number | undefined;
   readonly aspectRatio?: string | undefined;
   readonly variants: number;
+  /** `pick: k`: passes that take their input from this one get only variant k. */
+  readonly pick?: number | undefined;
   /** `save:` template, resolved against the recipe folder; placeholders still in it. */
   readonly save?: string | undefined;
   /** Our model id (an alias or endpoint id in the recipe is resolved: see src/models/registry.ts). */
@@ -71,6 +74,8 @@ export interface Pass {
    */
   readonly provider?: ProviderName | undefined;
   readonly params: Readonly<Record<string, unknown>>;
+  /** `max_change` (after defaults) as a percentage 0..100: more changed pixels is a drift warning. */
+  readonly maxChange?: number | undefined;
   /** Where the pass starts in the recipe (its `- id:` line). */
   readonly location?: SourceLocation;
   /** Where the prompt value starts (for lint warnings). */

@@ -167,7 +167,7 @@ describe('BFL through the CLI', () => {
     expect(Object.keys(counts).some((k) => k.includes('cancel'))).toBe(false);
   }, 60_000);
 
-  it('mixed providers: BFL, then fal.ai, then RunComfy, each pass on its host, each submitted once', async () => {
+  it('a mixed-provider recipe: BFL, then fal.ai, then RunComfy, each on its own host, submitted once', async () => {
     const root = await project(`version: 1
 name: mixed
 provider: bfl
