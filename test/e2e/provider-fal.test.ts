@@ -63,6 +63,9 @@ describe('fal.ai through the CLI', () => {
     expect(counts['GET /fal-media/files/<id>/output.jpg 200']).toBe(1);
     expect(counts['GET /fal-media/files/<id>/output.png 200']).toBe(1);
     expect(calls(emulator).filter((c) => / [45]\d\d$/.test(c))).toEqual([]);
+    // Each wait was one status stream and one result read: no polling.
+    expect(counts['GET /fal-ai/flux-pro/requests/<id>/status/stream 200']).toBe(2);
+    expect(counts['GET /fal-ai/flux-pro/requests/<id>/status 200']).toBeUndefined();
     const out = await files(join(root, 'out'));
     expect(out.map((f) => f.split('/')[1])).toEqual(['crop', 'tint']);
     const crop = out.find((f) => f.startsWith('chain/crop/')) ?? '';
@@ -121,9 +124,11 @@ describe('fal.ai through the CLI', () => {
     const env = envFor(emulator, await tempDir('home'));
     const child = spawnCli(['run', 'recipe.yml'], { cwd: root, env });
     const deadline = Date.now() + 20_000;
-    while (!calls(emulator).some((c) => c.includes('/status 200')) && Date.now() < deadline) {
+    while (!calls(emulator).some((c) => c.startsWith(SUBMIT)) && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 20));
     }
+    // The wait is on the status stream now (logged when it closes).
+    await new Promise((r) => setTimeout(r, 300));
     child.child.kill('SIGINT');
     const r = await child.done;
     expect(r.code, child.output()).toBe(130);

@@ -7,7 +7,8 @@
  * `GET …/requests/{id}`: 422 `content_policy_violation` for moderation (a `remote-failed`
  * fault), 422 `image_load_error` when the input could not be fetched, 500 otherwise;
  * `PUT …/cancel` cancels a queued request (202 CANCELLATION_REQUESTED, else 400
- * ALREADY_COMPLETED). Outputs are
+ * ALREADY_COMPLETED). `GET …/status/stream` is the status as server-sent events
+ * (fal-stream.ts). Outputs are
  * served from `/fal-media/files/{id}/output.{ext}` (fal: `*.fal.media`). Unconfirmed by fal
  * and chosen here: reading the result early is a 400 "Request is still in progress"; a
  * cancelled request's result is a 499 `client_cancelled`.
@@ -36,6 +37,7 @@ import {
   sendDetail,
 } from './bfl-fal-wire.js';
 import { FalSubmitBody } from './fal-body.js';
+import { streamStatus } from './fal-stream.js';
 
 const OWNER = 'fal-ai';
 const ALIAS = 'flux-pro';
@@ -58,6 +60,9 @@ export function matchFal(method: string, root: string | undefined, seg: readonly
   if (action === undefined && method === 'GET') return route('result', (c, req, r) => result(c, req, r, id));
   if (action === 'status' && extra === undefined && method === 'GET')
     return route('status', (c, q, r) => status(c, q, r, id));
+  if (action === 'status' && extra === 'stream' && method === 'GET') {
+    return route('status', (c, q, r) => streamStatus(c, q, r, id, (job) => statusBody(c, q, job)));
+  }
   if (action === 'cancel' && extra === undefined && method === 'PUT')
     return route('cancel', (c, _q, r, e) => cancel(c, r, e, id));
   return undefined;

@@ -1,6 +1,7 @@
 /**
  * The fal.ai provider (docs/architecture.md#the-fal-queue-api): submit to the queue through the
- * model table, wait on the returned `status_url` / `response_url` through the shared poll loop,
+ * model table, wait on the status stream (server-sent events: one request, no poll delay) or,
+ * when it breaks, on the returned `status_url` / `response_url` through the shared poll loop,
  * cancel with `PUT cancel_url` (Ctrl-C, deadlines), download `images[0].url` from `*.fal.media`,
  * and report the `seed` fal used.
  */
@@ -12,11 +13,14 @@ import { clientBase, type HostedClientOptions } from '../wire/client-base.js';
 import { type ApiHostRule, hostPatterns } from '../wire/hosts.js';
 import { FAL_AUTH_HINT } from './auth.js';
 import { cancelFal, falEntry, type FalUrls, type ReadSpec, rebuiltUrls, submitFal } from './endpoints.js';
+import { followStatusStream } from './stream.js';
 import { type FalDone, readFal } from './wait.js';
 
 export interface FalOptions extends HostedClientOptions {
   /** `FAL_KEY` (`key_id:key_secret`), sent as `Authorization: Key …`. */
   readonly key: string;
+  /** Wait on the status stream first (default true); polling is the fallback either way. */
+  readonly statusStream?: boolean | undefined;
 }
 
 export type FalProvider = Provider & { close(): Promise<void> };
@@ -57,16 +61,32 @@ export function createFalProvider(options: FalOptions): FalProvider {
   });
   const cancel = (id: string, signal?: AbortSignal): Promise<'cancelled' | 'not_cancellable'> =>
     cancelFal(spec(id, signal), urlsOf(id).cancel);
-  const wait = (id: string, o: WaitOptions = {}): Promise<FalDone> => {
+  /** The status stream first (one request, no poll delay); polling when it breaks, or is off. */
+  const wait = async (id: string, o: WaitOptions = {}): Promise<FalDone> => {
     // Every fal Kontext entry reads its result alike; a re-attached request's model is not known.
     const entry = falEntry(known.get(id)?.model ?? 'flux-kontext-pro');
     const deadlineMs = o.deadlineMs ?? base.defaultDeadlineMs;
+    const deadlineAt = options.rt.now() + deadlineMs;
+    if (options.statusStream !== false) {
+      await o.firstPollAfter; // no request before the journal has the id
+      const streamed = await followStatusStream(
+        spec(id, o.signal, o.onRetry),
+        urlsOf(id).status,
+        o.onState,
+        AbortSignal.timeout(deadlineMs),
+      );
+      if (streamed) {
+        const got = await readFal(spec(id, o.signal, o.onRetry), urlsOf(id), entry, true);
+        if (got.done) return got.done;
+      }
+    }
+    const remainingMs = Math.max(0, deadlineAt - options.rt.now());
     return pollUntil({
       rt: options.rt,
       schedule: { policy: base.poll, minStepMs: MIN_STEP_MS, maxGapMs: DEFAULT_MAX_GAP_MS },
       learned: base.book.forRequest(id),
       signal: o.signal,
-      deadlineMs,
+      deadlineMs: remainingMs,
       submittedAt: o.submittedAt,
       firstPollAfter: o.firstPollAfter,
       onState: o.onState,

@@ -95,6 +95,37 @@ describe('fal.ai: queue submit, status, result, download', () => {
   });
 });
 
+describe('fal.ai: the status stream', () => {
+  it('one stream request tells COMPLETED: no status polls, one result read, progress reported', async () => {
+    h = await falHarness({ queueMs: 60, runMs: 60 });
+    const { requestId } = await h.provider.submit(await editRequest());
+    const states: string[] = [];
+    const done = await h.provider.wait(requestId, { onState: (s) => states.push(s.phase) });
+    expect(done.outputUrls).toHaveLength(1);
+    expect(h.count('GET', '/status/stream', 200)).toBe(1);
+    expect(h.count('GET', `${requestId}/status`) - h.count('GET', '/status/stream')).toBe(0);
+    expect(h.count('GET', `${REQUESTS}${requestId}`) - h.count('GET', '/status')).toBe(1);
+    expect(states).toEqual(['queued', 'running']);
+  });
+
+  it('a broken stream (reset) falls back to polling, which finishes the wait', async () => {
+    h = await falHarness({ scenario: { faults: [{ kind: 'reset', on: 'status', nth: 1 }] } });
+    const { requestId } = await h.provider.submit(await editRequest());
+    const done = await h.provider.wait(requestId);
+    expect(done.outputUrls).toHaveLength(1);
+    expect(h.count('GET', '/status/stream', 0)).toBe(1);
+    expect(h.count('POST', SUBMIT)).toBe(1);
+  });
+
+  it('a refused stream (401) falls back to polling, where the error is met for what it is (77)', async () => {
+    h = await falHarness({ scenario: { faults: [{ kind: 'http', on: 'status', status: 401 }] } });
+    const { requestId } = await h.provider.submit(await editRequest());
+    const e = await rejection(h.provider.wait(requestId));
+    expect(e).toBeInstanceOf(AuthError);
+    expect(h.count('GET', '/status/stream', 401)).toBe(1);
+  });
+});
+
 describe('fal.ai: failures map onto exit codes', () => {
   it('content_policy_violation on the result → ModeratedError (E_MODERATED, exit 1)', async () => {
     h = await falHarness({ scenario: { faults: [{ kind: 'remote-failed' }] } });
@@ -147,6 +178,7 @@ describe('fal.ai: failures map onto exit codes', () => {
   it('429 with and without Retry-After on status reads: retried, then done; the submit is never repeated', async () => {
     h = await falHarness({
       queueMs: 60,
+      client: { statusStream: false },
       scenario: {
         faults: [
           { kind: 'http', on: 'status', nth: 1, status: 429, retry_after: 0.03 },
