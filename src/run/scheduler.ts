@@ -27,6 +27,7 @@ import { beginRun, endRun, UncertainSubmitError, UNCERTAIN_CODE } from './submit
 import type { NodeOutcome, RunCounts, RunSummary } from './outcome.js';
 import type { Prepared } from './prepare.js';
 import type { NodeState } from './resolve.js';
+import { type LockCurrent, LockCurrentNodes } from './lock-current.js';
 
 type SkipReason = 'upstream-failed' | 'stopped' | 'interrupted';
 
@@ -64,6 +65,8 @@ class Scheduler {
   /** This run's token in journal intents (see submit-claim.ts). */
   readonly #run = beginRun();
   readonly #uncertain: string[] = [];
+  /** Nodes served from the lock alone (lock-current.ts). */
+  readonly #current: LockCurrentNodes;
   #exitCode: Code = ExitCode.OK;
   #failedStop = false;
 
@@ -82,6 +85,7 @@ class Scheduler {
     this.#limit = pLimit(Math.max(1, options.jobs));
     this.#ahead = pLimit(Math.max(1, options.jobs));
     this.#inflight = coordination?.inflight ?? new RunInflight();
+    this.#current = new LockCurrentNodes(deps);
     this.#exec = executeDepsFor(deps, options, {
       emit: (e) => this.#emit(e),
       onSubmitted: () => {
@@ -141,6 +145,7 @@ class Scheduler {
       out_dir: outDir,
       ...(uncertain.length > 0 ? { uncertain } : {}),
     });
+    await this.#current.markUsed();
     return { ...this.#counts, exitCode: this.#exitCode, ms, outDir, outcomes: settled, uncertain };
   }
 
@@ -158,6 +163,7 @@ class Scheduler {
     const inputSha = upstream ? upstream.sha256 : state.inputSha;
     if (inputSha === null) throw new Error(`no input hash for ${node.id}`);
     const key = keyFor(node, this.deps.providerName, inputSha, state.seed);
+    if (state.current && state.key === key) return this.#lockCurrent(node, state.current);
     const hit = state.forced ? null : await this.#recordFor(state, key);
     if (hit) {
       // A cached blob found damaged while being copied out was dropped: fetch it again, with a warning.
@@ -169,6 +175,7 @@ class Scheduler {
     }
     const halted = this.#halted();
     if (halted) return this.#skip(node, halted);
+    if (node.input.kind === 'node' && upstream) upstream = await this.#current.forRun(node.input.id, upstream);
     // A hand-edited output is refused before anything is paid for (hand-edits.ts).
     await this.#checkOutputs(node, lockedTargets(node, this.prepared.lock.nodes[node.id], this.deps.lockPath));
     return this.#remote(state, { node, key, seed: state.seed, forced: state.forced, inputSha, upstream });
@@ -319,6 +326,18 @@ class Scheduler {
       this.#emit({ type: 'node-cached', node: node.id, output, restored });
       const upstream = await upstreamFromRecord(hit, { blobPath: blob, providerName: this.deps.providerName });
       return { kind: 'ok', path: output, output: upstream };
+    });
+  }
+
+  /** A node the lock proves current: nothing to read or write (unless its entry lacks the request hash). */
+  #lockCurrent(node: PlanNode, current: LockCurrent): Promise<NodeOutcome> {
+    return this.#commit(node, async () => {
+      const output = outputPathFor(this.prepared.plan.recipe.outDir, node, current.record.ext);
+      if (current.entry.request_sha256 === undefined) this.#record(node, current.record, output);
+      this.#current.served(node, current);
+      this.#counts.cached++;
+      this.#emit({ type: 'node-cached', node: node.id, output, restored: false });
+      return { kind: 'ok', path: output, output: LockCurrentNodes.upstream(current) };
     });
   }
 

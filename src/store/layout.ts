@@ -8,6 +8,7 @@
  * <root>/journal/<key>.json        submitted, not yet recorded requests (one file each)
  * <root>/tmp/                      downloads in progress (same filesystem as blobs)
  * <root>/sources.json              source-file hash memo
+ * <root>/used/<sha256>             stamps: this set of records was marked used (touch.ts)
  * ```
  */
 import { join } from 'node:path';
