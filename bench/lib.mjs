@@ -6,7 +6,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-export const bin = join(root, 'dist', 'cli', 'bin.js');
+/** The CLI under test (`BENCH_BIN`: another build, e.g. to measure a "before"). */
+export const bin = process.env.BENCH_BIN ?? join(root, 'dist', 'cli', 'bin.js');
 
 /** A temp project folder (with `.git`, so it is the project root). */
 export function tempProject(name) {

@@ -4,9 +4,7 @@
  * downloads under another of the same size. It emits events and never prints.
  */
 import { setMaxListeners } from 'node:events';
-import { dirname } from 'node:path';
 import { outputPathFor } from '../plan/index.js';
-import { moveLegacyOutput } from './adopt.js';
 import pLimit, { type LimitFunction } from 'p-limit';
 import { ExitCode, worstExitCode, type ExitCode as Code } from '../errors.js';
 import type { PlanNode } from '../plan/types.js';
@@ -22,6 +20,7 @@ import { RunInflight } from './run-inflight.js';
 import { executeDepsFor } from './execute-deps.js';
 import { writeOutputs } from './outputs.js';
 import { checkTargets, isHandEdited, lockedTargets, outputTargets } from './hand-edits.js';
+import { materializeHit } from './cache-hit.js';
 import { deferred } from '../util/deferred.js';
 import { beginRun, endRun, UncertainSubmitError, UNCERTAIN_CODE } from './submit-claim.js';
 import type { NodeOutcome, RunCounts, RunSummary } from './outcome.js';
@@ -162,7 +161,8 @@ class Scheduler {
     }
     const inputSha = upstream ? upstream.sha256 : state.inputSha;
     if (inputSha === null) throw new Error(`no input hash for ${node.id}`);
-    const key = keyFor(node, this.deps.providerName, inputSha, state.seed);
+    const known = state.key !== null && inputSha === state.inputSha; // resolve keyed this very input
+    const key = known && state.key !== null ? state.key : keyFor(node, this.deps.providerName, inputSha, state.seed);
     if (state.current && state.key === key) return this.#lockCurrent(node, state.current);
     const hit = state.forced ? null : await this.#recordFor(state, key);
     if (hit) {
@@ -301,30 +301,16 @@ class Scheduler {
 
   #cached(node: PlanNode, hit: RunRecord): Promise<NodeOutcome> {
     return this.#commit(node, async () => {
-      const blob = this.deps.store.blobPath(hit.output_sha256);
+      const { store, lockPath, writeGuard: guard } = this.deps;
+      const overwrite = this.options.overwrite === true || lockPath === null;
       const locked = this.prepared.lock.nodes[node.id];
-      if (this.deps.lockPath !== null) {
-        const outDir = this.prepared.plan.recipe.outDir;
-        const paths = { lockDir: dirname(this.deps.lockPath), outDir, output: outputPathFor(outDir, node, hit.ext) };
-        await moveLegacyOutput(node, locked, paths, this.deps.store);
-      }
-      // An existing file is kept only if it hashes to the blob (memoized by size, mtime and inode).
-      const changed = locked?.output_sha256 !== hit.output_sha256;
-      const targets = outputTargets(this.prepared.plan.recipe.outDir, node, hit.ext);
-      const differs = await this.#checkOutputs(node, targets, hit.output_sha256);
-      const { output, restored } = await writeOutputs(blob, {
-        outDir: this.prepared.plan.recipe.outDir,
-        node,
-        ext: hit.ext,
-        save: node.save,
-        rewrite: changed || differs,
-        guard: this.deps.writeGuard,
-        check: { sha256: hit.output_sha256, hash: (path) => this.deps.store.hashSource(path) },
-      });
+      const at = { store, lockPath, outDir: this.prepared.plan.recipe.outDir, locked, overwrite, guard };
+      const { output, restored } = await materializeHit(node, hit, at);
       this.#record(node, hit, output);
       this.#counts.cached++;
       this.#emit({ type: 'node-cached', node: node.id, output, restored });
-      const upstream = await upstreamFromRecord(hit, { blobPath: blob, providerName: this.deps.providerName });
+      const blobPath = store.blobPath(hit.output_sha256);
+      const upstream = await upstreamFromRecord(hit, { blobPath, providerName: this.deps.providerName });
       return { kind: 'ok', path: output, output: upstream };
     });
   }
