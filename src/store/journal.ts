@@ -4,8 +4,8 @@
  * and its folder before resolving, because it is what stops us paying twice after a crash.
  * `claim` writes an intent (before the submit leaves) only where no entry exists: the complete,
  * flushed temp file is hard-linked to the entry's name, which fails if another run got there
- * first, so two processes never both believe they own a key. Claims made at about the same time
- * (a burst of freed -j slots) share the folder's fsync (group commit, {@link groupSync}): each
+ * first, so two processes never both believe they own a key. Claims and adds made at about the
+ * same time (a burst of freed -j slots) share the folder's fsync (group commit, {@link groupSync}): each
  * still resolves only once its own link is on disk.
  */
 import { link, open, readdir, rm, unlink } from 'node:fs/promises';
@@ -26,7 +26,9 @@ export function createJournal(root: string): Journal {
   };
   return {
     async add(entry) {
-      await writeFileAtomic(layout.journalEntry(root, entry.key), serialize(entry), { durable: true });
+      // The folder's fsync (the rename made durable) is shared with claims and adds under way.
+      await writeFileAtomic(layout.journalEntry(root, entry.key), serialize(entry));
+      await syncDir();
     },
     async claim(entry) {
       const target = layout.journalEntry(root, entry.key);
