@@ -55,7 +55,7 @@ export function touchRecords(
   const digest = createHash('sha256');
   for (const { key } of used) digest.update(key);
   const stamp = join(folder, digest.digest('hex'));
-  const last = statSync(stamp, { throwIfNoEntry: false });
+  const last = statOrNull(stamp);
   if (last && nowMs - last.mtimeMs < TOUCH_AFTER_MS && last.mtimeMs <= nowMs) return [];
   const t = nowMs / 1000;
   const missing: string[] = [];
@@ -78,11 +78,26 @@ export function touchRecords(
   return missing;
 }
 
+/** A stamp's stat; null when it is missing or cannot be read (then the batch runs: best effort). */
+function statOrNull(path: string): { readonly mtimeMs: number } | null {
+  try {
+    return statSync(path, { throwIfNoEntry: false }) ?? null;
+  } catch {
+    return null;
+  }
+}
+
 /** A stamp older than {@link TOUCH_AFTER_MS} says nothing any more. */
 function dropOldStamps(folder: string, nowMs: number): void {
   for (const name of readdirSync(folder)) {
     const path = join(folder, name);
-    const s = statSync(path, { throwIfNoEntry: false });
-    if (s?.isFile() && nowMs - s.mtimeMs >= TOUCH_AFTER_MS) unlinkSync(path);
+    const s = statOrNull(path);
+    if (s !== null && nowMs - s.mtimeMs >= TOUCH_AFTER_MS) {
+      try {
+        unlinkSync(path);
+      } catch {
+        // another run removed it first
+      }
+    }
   }
 }
