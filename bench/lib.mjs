@@ -6,7 +6,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-export const bin = join(root, 'dist', 'cli', 'bin.js');
+/** The CLI under test (`BENCH_BIN`: another build, e.g. to measure a "before"). */
+export const bin = process.env.BENCH_BIN ?? join(root, 'dist', 'cli', 'bin.js');
 
 /** A temp project folder (with `.git`, so it is the project root). */
 export function tempProject(name) {
@@ -46,13 +47,23 @@ export function timeCli(args, options = {}) {
 }
 
 export function maxRssMb(args, options = {}) {
-  const r = spawnSync('/usr/bin/time', ['-f', '%M', process.execPath, bin, ...args], {
+  return rusage(args, options)?.rssMb ?? null;
+}
+
+/**
+ * Max RSS (MB) and CPU time (user + system, ms) of one CLI invocation via /usr/bin/time, or
+ * null without it. CPU time moves far less than wall time when the machine is shared.
+ */
+export function rusage(args, options = {}) {
+  const r = spawnSync('/usr/bin/time', ['-f', '%M %U %S', process.execPath, bin, ...args], {
     encoding: 'utf8',
+    maxBuffer: 1 << 30,
     ...withBenchCache(options),
   });
   if (r.error) return null;
-  const kb = Number(r.stderr.trim().split('\n').pop());
-  return Number.isFinite(kb) ? kb / 1024 : null;
+  const [kb, user, sys] = r.stderr.trim().split('\n').pop().split(' ').map(Number);
+  if (![kb, user, sys].every(Number.isFinite)) return null;
+  return { rssMb: kb / 1024, cpuMs: (user + sys) * 1000, status: r.status, stderr: r.stderr };
 }
 
 export function row(label, target, measured, ok) {

@@ -13,7 +13,7 @@ import sharp from 'sharp';
 import { buildPlan, createRuntime, loadRecipe } from '../dist/index.js';
 import { keyFor } from '../dist/run/node-request.js';
 import { openStore } from '../dist/store/index.js';
-import { maxRssMb, median, row, tempProject, timeCli, write } from './lib.mjs';
+import { maxRssMb, median, row, rusage, tempProject, timeCli, write } from './lib.mjs';
 
 async function project(instances, passes) {
   const dir = tempProject(`noop-${instances}x${passes}`);
@@ -118,6 +118,8 @@ for (const [instances, passes, target] of [
   const first = measured(1, () => noop(dir, 'first run'));
   const again = measured(3, () => noop(dir, 're-run'));
   const rss = maxRssMb(['run', 'r.yml'], optionsFor(dir));
+  const cpu = median([1, 2, 3].map(() => rusage(['run', 'r.yml'], optionsFor(dir))?.cpuMs ?? Number.NaN));
+  const nodeCpu = rusage(['--version'], {})?.cpuMs;
   const deleted = measured(1, () => {
     rmSync(cacheOf(dir), { recursive: true, force: true });
     return noop(dir, 'cache deleted');
@@ -131,6 +133,11 @@ for (const [instances, passes, target] of [
     `<= ${2 * target} ms`,
     figure(deleted, 2 * target),
     deleted.ms <= 2 * target,
+  );
+  row(
+    `  CPU (user + system) of the no-op re-run (median of 3)`,
+    '-',
+    `${cpu.toFixed(0)} ms (\`kontext --version\`: ${nodeCpu?.toFixed(0) ?? 'n/a'} ms)`,
   );
   row(`  re-run after adoption`, `<= ${target} ms`, figure(afterAdopt, target), afterAdopt.ms <= target);
   row(

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Issue 4 target: emulator with a fixed 200 ms per request; 100 glob instances × 3 chained
-// passes at -j 16 → makespan within 10 % of the ideal schedule for that DAG and limit.
+// passes at -j 16 → makespan within 10 % of the ideal schedule for that DAG and limit (issue 13:
+// within 5 %, with the durable intent before every submit and the output checks).
 // The ideal is computed here (Hu's algorithm: optimal for unit-time in-forests such as these
 // chains). Polling is part of the provider, not the scheduler: the figure uses the poll policy
 // `kontext run` uses with the built-in emulator (EMULATOR_POLL_POLICY; learned completion
@@ -268,9 +269,9 @@ const r = await measure('run', EMULATOR_POLL_POLICY);
 const schedule = r.ms - r.edges['start → first submit'];
 row(
   'makespan (first submit → run done)',
-  '≤ 1.10 × ideal',
+  '≤ 1.05 × ideal',
   `${schedule.toFixed(0)} ms = ${(schedule / ideal).toFixed(3)} × ideal`,
-  schedule / ideal <= 1.1,
+  schedule / ideal <= 1.05,
 );
 row('  whole runRecipe call (+ load, hash, plan)', '-', `${r.ms.toFixed(0)} ms = ${(r.ms / ideal).toFixed(3)} × ideal`);
 row('  CPU per node: client', '-', perNode(r));

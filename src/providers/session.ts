@@ -21,19 +21,36 @@ export interface ProviderTraits {
    * do not: it listens on a new port each run, so its old URLs point at nothing.
    */
   readonly outputUrlsOutliveRun: boolean;
+  /**
+   * Whether its requests end with the run (only the in-process emulator's): a dead run's intent
+   * is then known unpaid and resubmitted; for every real API it stays "maybe paid".
+   */
+  readonly diesWithRun: boolean;
 }
 
-const RUNCOMFY_TRAITS: ProviderTraits = { defaultHosting: null, outputUrlsOutliveRun: true };
+const RUNCOMFY_TRAITS: ProviderTraits = { defaultHosting: null, outputUrlsOutliveRun: true, diesWithRun: false };
 /** Replicate takes data URIs (up to the model table's cap) and deletes outputs after an hour. */
-const REPLICATE_TRAITS: ProviderTraits = { defaultHosting: { mode: 'inline' }, outputUrlsOutliveRun: false };
-const EMULATOR_TRAITS: ProviderTraits = { defaultHosting: { mode: 'inline' }, outputUrlsOutliveRun: false };
+const REPLICATE_TRAITS: ProviderTraits = {
+  defaultHosting: { mode: 'inline' },
+  outputUrlsOutliveRun: false,
+  diesWithRun: false,
+};
+const EMULATOR_TRAITS: ProviderTraits = {
+  defaultHosting: { mode: 'inline' },
+  outputUrlsOutliveRun: false,
+  diesWithRun: true,
+};
 
 /**
  * BFL and fal.ai take an inline image (raw base64 / a data URI, up to the model table's cap). Their
  * output URLs outlive the run (BFL's only 10 minutes: the reuse window of src/hosting/freshness.ts
  * is no longer); a dead run's intent stays "maybe paid" (src/run/submit-claim.ts).
  */
-const BFL_FAL_TRAITS: ProviderTraits = { defaultHosting: { mode: 'inline' }, outputUrlsOutliveRun: true };
+const BFL_FAL_TRAITS: ProviderTraits = {
+  defaultHosting: { mode: 'inline' },
+  outputUrlsOutliveRun: true,
+  diesWithRun: false,
+};
 
 /** The traits of a provider by name (any name but the emulator's speaks to a real RunComfy API). */
 export function providerTraits(name: string): ProviderTraits {

@@ -37,6 +37,11 @@ const TYPE_BY_EXT: Readonly<Record<string, string>> = {
   avif: 'image/avif',
 };
 
+/** The media type an output file's extension stands for. */
+export function mediaTypeForExt(ext: string): string {
+  return (Object.hasOwn(TYPE_BY_EXT, ext) ? TYPE_BY_EXT[ext] : undefined) ?? 'application/octet-stream';
+}
+
 /** sha256 of the file at `path` (memoized), or null when it is missing or unreadable. */
 async function fileSha(store: Store, path: string): Promise<string | null> {
   try {
@@ -81,7 +86,7 @@ export async function adoptFromLock(
     seed: entry.seed,
     input_sha256: entry.input_sha256,
     output_sha256: entry.output_sha256,
-    media_type: TYPE_BY_EXT[ext] ?? 'application/octet-stream',
+    media_type: mediaTypeForExt(ext),
     ext,
     request_id: entry.request_id,
     finished_at: entry.finished_at,

@@ -64,7 +64,9 @@ async function describeInput(prepared: Prepared, id: string, deps: DescribeDeps)
   if (input.kind === 'node') {
     const up = prepared.states.get(input.id);
     if (!up || up.status === 'run' || !up.record) return `output URL of ${input.id} from this run (no upload)`;
-    return describeCachedOutput(input.id, up.record, deps);
+    // Served from the lock alone, the record (the provider URL) was not read: read it now.
+    const record = up.current && up.key !== null ? ((await deps.store.getRecord(up.key)) ?? up.record) : up.record;
+    return describeCachedOutput(input.id, record, deps);
   }
   if (!deps.hosting) return 'needs hosting: none configured';
   const path = input.path ?? '';

@@ -7,6 +7,7 @@
  */
 import { outputFormatMismatch } from './output-format-check.js';
 import type { PlanNode } from '../plan/types.js';
+import { providerTraits } from '../providers/session.js';
 import type { EditRequest, Provider, RemoteState, RetryListener } from '../providers/types.js';
 import { InputRejectedError, RemoteCancelledError, RemoteFailedError } from '../providers/runcomfy/errors.js';
 import type { JournalEntry, RunRecord, Store } from '../store/types.js';
@@ -14,7 +15,6 @@ import type { NodePhase, UntimedRunEvent } from './events.js';
 import {
   inputUrlAhead,
   inputUrlFor,
-  outputUrlsOutliveRun,
   upstreamFromRecord,
   type InputDeps,
   type ResolvedInput,
@@ -224,7 +224,7 @@ function claimDeps(job: Job, deps: NodeDeps): Parameters<typeof claimSubmit>[1] 
     pid: intents.pid,
     isAlive: intents.isAlive,
     run: intents.run,
-    providerDiesWithRun: !outputUrlsOutliveRun(deps.providerName),
+    providerDiesWithRun: providerTraits(deps.providerName).diesWithRun,
     resubmitUncertain: intents.resubmitUncertain,
     acceptRecords: job.forced !== true,
     sleep: intents.sleep,

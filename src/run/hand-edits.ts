@@ -77,6 +77,22 @@ export async function checkTargets(targets: readonly string[], check: OutputChec
   return rewrite;
 }
 
+/**
+ * `hash`, asked once per path: the hand-edit check and the copy-out check of one node look at
+ * the same files, and a second look (a stat each) would tell nothing new.
+ */
+export function hashingOnce(hash: OutputCheck['hash']): OutputCheck['hash'] {
+  const seen = new Map<string, ReturnType<OutputCheck['hash']>>();
+  return (path) => {
+    let got = seen.get(path);
+    if (!got) {
+      got = hash(path);
+      seen.set(path, got);
+    }
+    return got;
+  };
+}
+
 /** Before paying for a node: its files as the lock knows them (output path and extension). */
 export function lockedTargets(node: PlanNode, locked: LockEntry | undefined, lockPath: string | null): string[] {
   if (!locked || lockPath === null) return [];

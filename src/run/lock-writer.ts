@@ -2,8 +2,11 @@
  * Writes lock entries as nodes finish, coalescing bursts: while one update is on disk the
  * next entries gather and go in the following update, and updates start at most every
  * `minIntervalMs` (an update rewrites the whole file: a few ms of CPU for a few hundred nodes,
- * which at -j 16 on short jobs was a quarter of the runner's CPU). An entry waits at most that
- * long; its journal entry stays until then, so a crash loses nothing. `flush` writes at once
+ * which at -j 16 on short jobs was a quarter of the runner's CPU), and at most every
+ * {@link UPDATE_SHARE}⁻¹ times as long as the last update took: a 10,000-entry lock takes far
+ * longer to rewrite than a 100-entry one, so the gap grows with it and rewriting the lock stays a
+ * small share of the run however big it gets (no O(n²) in the number of nodes). An entry waits
+ * at most that long; its journal entry stays until then, so a crash loses nothing. `flush` writes at once
  * and resolves when everything set so far is written. Another process's entries are merged,
  * never lost (updateLock re-reads whenever the file is not the one this writer last wrote).
  */
@@ -36,6 +39,8 @@ export interface LockWriterOptions {
 }
 
 const DEFAULT_MIN_INTERVAL_MS = 200;
+/** Updates take at most this share of the time while entries keep coming. */
+const UPDATE_SHARE = 0.05;
 
 export class LockWriter {
   readonly #path: string;
@@ -47,6 +52,8 @@ export class LockWriter {
   #error: unknown = null;
   /** When the last update started (performance.now()), and the timer of a deferred one. */
   #lastStart = -Infinity;
+  /** How long the last update took (ms). */
+  #lastMs = 0;
   #deferred: NodeJS.Timeout | null = null;
 
   constructor(path: string, options: LockWriterOptions) {
@@ -74,7 +81,8 @@ export class LockWriter {
 
   #kick(): void {
     if (this.#running || this.#deferred) return;
-    const wait = this.#lastStart + (this.#options.minIntervalMs ?? DEFAULT_MIN_INTERVAL_MS) - performance.now();
+    const gap = Math.max(this.#options.minIntervalMs ?? DEFAULT_MIN_INTERVAL_MS, this.#lastMs / UPDATE_SHARE);
+    const wait = this.#lastStart + gap - performance.now();
     if (wait > 0) this.#deferred = setTimeout(() => this.#start(), wait);
     else this.#start();
   }
@@ -84,6 +92,7 @@ export class LockWriter {
     this.#deferred = null;
     this.#lastStart = performance.now();
     this.#running = this.#drain().finally(() => {
+      this.#lastMs = performance.now() - this.#lastStart;
       this.#running = null;
       if (this.#pending.size > 0 && !this.#error) this.#kick();
     });

@@ -16,6 +16,7 @@ import { selects, type RunOptions } from './options.js';
 import { chooseSeed, journaledSeeds, type SeedSource } from './seeds.js';
 import { adoptFromLock } from './adopt.js';
 import { orphanPool, type OrphanPool } from './orphans.js';
+import { lockCurrent, type LockCurrent, type LockCurrentPaths } from './lock-current.js';
 
 export interface NodeState {
   readonly node: PlanNode;
@@ -29,6 +30,8 @@ export interface NodeState {
   readonly status: 'cached' | 'run';
   readonly reason: RunReason | null;
   readonly forced: boolean;
+  /** Set when the lock alone proves the node current (lock-current.ts): `record` is rebuilt from its entry. */
+  readonly current?: LockCurrent | undefined;
 }
 
 export interface ResolveDeps {
@@ -75,6 +78,7 @@ export async function resolveStates(
   // Seeds are chosen one node at a time in plan order (draws and orphan claims stay
   // deterministic); the look-ups after that (record, adoption, why it runs) overlap, bounded.
   const limit = pLimit(LOOKUP_CONCURRENCY);
+  const paths = deps.lockDir === undefined ? null : { lockDir: deps.lockDir, outDir: plan.recipe.outDir };
   const pending = new Map<string, Promise<NodeState>>();
   let previous: Promise<unknown> = Promise.resolve();
   for (const node of plan.nodes) {
@@ -86,7 +90,7 @@ export async function resolveStates(
     previous = seeded;
     pending.set(
       node.id,
-      seeded.then((seed) => limit(() => lookUp(node, seed, withJournal, options))),
+      seeded.then((seed) => limit(() => lookUp(node, seed, withJournal, options, paths))),
     );
   }
   // Every look-up settles before the first failure (in plan order) is thrown: none is left running.
@@ -138,10 +142,17 @@ async function lookUp(
   seeded: Seeded,
   deps: ResolveDeps,
   options: Pick<RunOptions, 'force'>,
+  paths: LockCurrentPaths | null,
 ): Promise<NodeState> {
   const { inputSha, locked, truth, seed, source } = seeded;
   const forced = selects(options.force, node.id);
   const key = inputSha === null ? null : keyFor(node, providerOf(node, deps.providerName), inputSha, seed);
+  const current =
+    key !== null && !forced && locked && paths ? await lockCurrent(node, key, locked, paths, deps.store) : null;
+  if (current) {
+    const { record } = current;
+    return { node, seed, seedSource: source, inputSha, key, record, status: 'cached', reason: null, forced, current };
+  }
   let record = key !== null && !forced ? await deps.store.getRecord(key) : null;
   if (record === null && key !== null && !forced && truth && deps.lockDir !== undefined)
     record = await adoptFromLock(node, key, truth, deps.lockDir, deps.store);

@@ -5,9 +5,7 @@
  */
 import { providerOf } from './node-provider.js';
 import { setMaxListeners } from 'node:events';
-import { dirname } from 'node:path';
 import { outputPathFor } from '../plan/index.js';
-import { moveLegacyOutput } from './adopt.js';
 import pLimit, { type LimitFunction } from 'p-limit';
 import { ExitCode, worstExitCode, type ExitCode as Code } from '../errors.js';
 import type { PlanNode } from '../plan/types.js';
@@ -24,11 +22,13 @@ import { executeDepsFor } from './execute-deps.js';
 import { DriftCheck } from './drift.js';
 import { writeOutputs } from './outputs.js';
 import { checkTargets, isHandEdited, lockedTargets, outputTargets } from './hand-edits.js';
+import { materializeHit } from './cache-hit.js';
 import { deferred } from '../util/deferred.js';
 import { beginRun, endRun, UncertainSubmitError, UNCERTAIN_CODE } from './submit-claim.js';
 import type { NodeOutcome, RunCounts, RunSummary } from './outcome.js';
 import type { Prepared } from './prepare.js';
 import type { NodeState } from './resolve.js';
+import { type LockCurrent, LockCurrentNodes } from './lock-current.js';
 
 type SkipReason = 'upstream-failed' | 'stopped' | 'interrupted';
 
@@ -67,6 +67,8 @@ class Scheduler {
   readonly #run = beginRun();
   readonly #uncertain: string[] = [];
   readonly #drift: DriftCheck;
+  /** Nodes served from the lock alone (lock-current.ts). */
+  readonly #current: LockCurrentNodes;
   #exitCode: Code = ExitCode.OK;
   #failedStop = false;
 
@@ -85,6 +87,7 @@ class Scheduler {
     this.#limit = pLimit(Math.max(1, options.jobs));
     this.#ahead = pLimit(Math.max(1, options.jobs));
     this.#inflight = coordination?.inflight ?? new RunInflight();
+    this.#current = new LockCurrentNodes(deps);
     this.#exec = executeDepsFor(deps, options, {
       emit: (e) => this.#emit(e),
       onSubmitted: () => {
@@ -147,6 +150,7 @@ class Scheduler {
       ...(uncertain.length > 0 ? { uncertain } : {}),
       ...(drift.length > 0 ? { drift } : {}),
     });
+    await this.#current.markUsed();
     return { ...this.#counts, exitCode: this.#exitCode, ms, outDir, outcomes: settled, uncertain, drift };
   }
 
@@ -163,7 +167,12 @@ class Scheduler {
     }
     const inputSha = upstream ? upstream.sha256 : state.inputSha;
     if (inputSha === null) throw new Error(`no input hash for ${node.id}`);
-    const key = keyFor(node, providerOf(node, this.deps.providerName), inputSha, state.seed);
+    const known = state.key !== null && inputSha === state.inputSha; // resolve keyed this very input
+    const key =
+      known && state.key !== null
+        ? state.key
+        : keyFor(node, providerOf(node, this.deps.providerName), inputSha, state.seed);
+    if (state.current && state.key === key) return this.#lockCurrent(node, state.current);
     const hit = state.forced ? null : await this.#recordFor(state, key);
     if (hit) {
       // A cached blob found damaged while being copied out was dropped: fetch it again, with a warning.
@@ -175,6 +184,7 @@ class Scheduler {
     }
     const halted = this.#halted();
     if (halted) return this.#skip(node, halted);
+    if (node.input.kind === 'node' && upstream) upstream = await this.#current.forRun(node.input.id, upstream);
     // A hand-edited output is refused before anything is paid for (hand-edits.ts).
     await this.#checkOutputs(node, lockedTargets(node, this.prepared.lock.nodes[node.id], this.deps.lockPath));
     return this.#remote(state, { node, key, seed: state.seed, forced: state.forced, inputSha, upstream });
@@ -310,32 +320,30 @@ class Scheduler {
 
   #cached(node: PlanNode, hit: RunRecord): Promise<NodeOutcome> {
     return this.#commit(node, async () => {
-      const blob = this.deps.store.blobPath(hit.output_sha256);
+      const { store, lockPath, writeGuard: guard } = this.deps;
+      const overwrite = this.options.overwrite === true || lockPath === null;
       const locked = this.prepared.lock.nodes[node.id];
-      if (this.deps.lockPath !== null) {
-        const outDir = this.prepared.plan.recipe.outDir;
-        const paths = { lockDir: dirname(this.deps.lockPath), outDir, output: outputPathFor(outDir, node, hit.ext) };
-        await moveLegacyOutput(node, locked, paths, this.deps.store);
-      }
-      // An existing file is kept only if it hashes to the blob (memoized by size, mtime and inode).
-      const changed = locked?.output_sha256 !== hit.output_sha256;
-      const targets = outputTargets(this.prepared.plan.recipe.outDir, node, hit.ext);
-      const differs = await this.#checkOutputs(node, targets, hit.output_sha256);
-      const { output, restored } = await writeOutputs(blob, {
-        outDir: this.prepared.plan.recipe.outDir,
-        node,
-        ext: hit.ext,
-        save: node.save,
-        rewrite: changed || differs,
-        guard: this.deps.writeGuard,
-        check: { sha256: hit.output_sha256, hash: (path) => this.deps.store.hashSource(path) },
-      });
+      const at = { store, lockPath, outDir: this.prepared.plan.recipe.outDir, locked, overwrite, guard };
+      const { output, restored } = await materializeHit(node, hit, at);
       this.#record(node, hit, output);
       this.#counts.cached++;
       this.#emit({ type: 'node-cached', node: node.id, output, restored });
       this.#drift.check(node, hit, true);
-      const upstream = await upstreamFromRecord(hit, { blobPath: blob, providerName: hit.provider });
+      const blobPath = store.blobPath(hit.output_sha256);
+      const upstream = await upstreamFromRecord(hit, { blobPath, providerName: hit.provider });
       return { kind: 'ok', path: output, output: upstream };
+    });
+  }
+
+  /** A node the lock proves current: nothing to read or write (unless its entry lacks the request hash). */
+  #lockCurrent(node: PlanNode, current: LockCurrent): Promise<NodeOutcome> {
+    return this.#commit(node, async () => {
+      const output = outputPathFor(this.prepared.plan.recipe.outDir, node, current.record.ext);
+      if (current.entry.request_sha256 === undefined) this.#record(node, current.record, output);
+      this.#current.served(node, current);
+      this.#counts.cached++;
+      this.#emit({ type: 'node-cached', node: node.id, output, restored: false });
+      return { kind: 'ok', path: output, output: LockCurrentNodes.upstream(current) };
     });
   }
 

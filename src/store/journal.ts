@@ -4,7 +4,9 @@
  * and its folder before resolving, because it is what stops us paying twice after a crash.
  * `claim` writes an intent (before the submit leaves) only where no entry exists: the complete,
  * flushed temp file is hard-linked to the entry's name, which fails if another run got there
- * first, so two processes never both believe they own a key.
+ * first, so two processes never both believe they own a key. Claims and adds made at about the
+ * same time (a burst of freed -j slots) share the folder's fsync (group commit, {@link groupSync}): each
+ * still resolves only once its own link is on disk.
  */
 import { link, open, readdir, rm, unlink } from 'node:fs/promises';
 import { fsyncDir, isCode, tempPathFor, withParentDir, writeFileAtomic } from './atomic.js';
@@ -12,11 +14,11 @@ import { StoreError } from './errors.js';
 import { assertHex64, isSha256Hex, layout } from './layout.js';
 import { readJsonOrNull } from './read-json.js';
 import { JournalEntrySchema } from './schemas.js';
-import { dirname } from 'node:path';
 import type { Journal, JournalEntry } from './types.js';
 
 export function createJournal(root: string): Journal {
   const dir = layout.journal(root);
+  const syncDir = groupSync(() => fsyncDir(dir));
   const get = async (key: string): Promise<JournalEntry | null> => {
     assertHex64(key, 'cache key');
     const entry = await readJsonOrNull(layout.journalEntry(root, key), JournalEntrySchema);
@@ -24,13 +26,15 @@ export function createJournal(root: string): Journal {
   };
   return {
     async add(entry) {
-      await writeFileAtomic(layout.journalEntry(root, entry.key), serialize(entry), { durable: true });
+      // The folder's fsync (the rename made durable) is shared with claims and adds under way.
+      await writeFileAtomic(layout.journalEntry(root, entry.key), serialize(entry));
+      await syncDir();
     },
     async claim(entry) {
       const target = layout.journalEntry(root, entry.key);
       const text = serialize(entry);
       for (let attempt = 0; ; attempt++) {
-        if (await createExclusive(target, text)) return { claimed: true };
+        if (await createExclusive(target, text, syncDir)) return { claimed: true };
         const holder = await get(entry.key);
         if (holder) return { claimed: false, holder };
         // Removed between our link and our read, or unreadable: replace an unreadable one.
@@ -91,8 +95,34 @@ function serialize(entry: JournalEntry): string {
   return `${JSON.stringify(parsed.data)}\n`;
 }
 
+/**
+ * Group commit: `sync` runs at most once at a time; a caller arriving while one runs waits for
+ * the next one (which starts after its link, so covers it), shared with everyone who arrived
+ * meanwhile. A failed sync fails the callers it was for.
+ */
+function groupSync(sync: () => Promise<void>): () => Promise<void> {
+  let running: Promise<void> | null = null;
+  let next: Promise<void> | null = null;
+  const start = (): Promise<void> => {
+    running = sync().finally(() => {
+      running = null;
+    });
+    return running;
+  };
+  return () => {
+    if (running === null) return start();
+    next ??= running
+      .catch(() => undefined)
+      .then(() => {
+        next = null;
+        return running ?? start();
+      });
+    return next;
+  };
+}
+
 /** Write `text` to a flushed temp file, then link it to `target` unless `target` exists; durable when true. */
-async function createExclusive(target: string, text: string): Promise<boolean> {
+async function createExclusive(target: string, text: string, syncDir: () => Promise<void>): Promise<boolean> {
   const tmp = tempPathFor(target);
   const handle = await withParentDir(target, () => open(tmp, 'wx', 0o644));
   try {
@@ -111,7 +141,7 @@ async function createExclusive(target: string, text: string): Promise<boolean> {
   } finally {
     await rm(tmp, { force: true });
   }
-  await fsyncDir(dirname(target));
+  await syncDir();
   return true;
 }
 

@@ -9,6 +9,7 @@
  * <root>/tmp/                      downloads in progress (same filesystem as blobs)
  * <root>/sources.json              source-file hash memo
  * <root>/poll-times/<provider>-<hash>.json   learned completion times (src/providers/polling/)
+ * <root>/used/<sha256>             stamps: this set of records was marked used (touch.ts)
  * ```
  */
 import { join } from 'node:path';

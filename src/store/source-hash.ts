@@ -5,8 +5,7 @@
  * other's new entries (last writer wins) but never tear the file (atomic rename).
  */
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { createReadStream, statSync } from 'node:fs';
 import { isAbsolute } from 'node:path';
 import { isCode, writeFileAtomic } from './atomic.js';
 import { ExitCode } from '../errors.js';
@@ -60,12 +59,12 @@ export function createSourceHashMemo(file: string, now: () => number): SourceHas
       if (!isAbsolute(path))
         throw new StoreError('E_STORE_RELATIVE_PATH', `hashSource needs an absolute path, got ${path}`);
       const entries = await memo();
-      const before = await statSource(path);
+      const before = statSource(path);
       const known = entries.get(path);
       if (known && sameFile(known, before)) return { sha256: known.sha256, bytes: known.size };
       const startedAt = now();
       const result = await hashFile(path);
-      const after = await statSource(path);
+      const after = statSource(path);
       const racy = Number(after.mtime_ns / 1_000_000n) > startedAt - RACY_WINDOW_MS;
       if (sameStat(before, after) && after.size === result.bytes && !racy) {
         entries.set(path, {
@@ -91,9 +90,15 @@ interface SourceStat {
   readonly ino: bigint;
 }
 
-async function statSource(path: string): Promise<SourceStat> {
+/**
+ * Synchronous on purpose: the memo's answer for an unchanged file is this one stat, asked for
+ * every source and output of a run (30,000 times for a 10,000-node no-op re-run), where a
+ * promise and a thread-pool round trip cost several times the syscall itself.
+ */
+function statSource(path: string): SourceStat {
   try {
-    const s = await stat(path, { bigint: true });
+    const s = statSync(path, { bigint: true, throwIfNoEntry: false });
+    if (s === undefined) throw Object.assign(new Error(`ENOENT: ${path}`), { code: 'ENOENT' });
     if (!s.isFile())
       throw new StoreError('E_SOURCE_NOT_FILE', `source is not a file: ${path}`, { exitCode: ExitCode.NO_INPUT });
     return { size: Number(s.size), mtime_ns: s.mtimeNs, ino: s.ino };

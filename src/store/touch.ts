@@ -6,9 +6,18 @@
  * that. A hit never touches the blob: the source-hash memo keys on its mtime, and a bump would
  * make the next run re-hash it. An existing blob that a new record reuses (a download with the
  * same bytes) is bumped, so gc never takes it as unused.
+ *
+ * Nodes the lock proves current (run/lock-current.ts) read no record at all: their records are
+ * bumped together after the run by {@link touchRecords}, which remembers (a stamp file named by
+ * the hash of the set of keys, in `<cache>/used/`) that exactly this set was bumped, so a re-run
+ * within {@link TOUCH_AFTER_MS} costs one stat instead of one per record.
  */
+import { createHash } from 'node:crypto';
+import { mkdirSync, readdirSync, statSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { stat, utimes } from 'node:fs/promises';
+import { join } from 'node:path';
 import { isCode } from './atomic.js';
+import { layout } from './layout.js';
 
 /** How stale an mtime may be before a use bumps it: "last used" is exact to this. */
 const TOUCH_AFTER_MS = 60_000;
@@ -29,4 +38,66 @@ export async function touchIfStale(path: string, mtimeMs: number, nowMs: number)
   if (nowMs - mtimeMs < TOUCH_AFTER_MS) return;
   const t = nowMs / 1000;
   await utimes(path, t, t).catch(() => undefined);
+}
+
+/**
+ * Bump the mtime of the records of `used` (a batch of cache hits) unless this very set of keys
+ * was bumped less than {@link TOUCH_AFTER_MS} ago. Returns the keys whose record or output blob
+ * is missing (the caller may rebuild them). Synchronous: one syscall per record, run after the
+ * summary, where a promise per record would cost more than the syscall. Best effort.
+ */
+export function touchRecords(
+  root: string,
+  used: readonly { readonly key: string; readonly blob: string }[],
+  nowMs: number,
+): string[] {
+  const folder = join(root, 'used');
+  const digest = createHash('sha256');
+  for (const { key } of used) digest.update(key);
+  const stamp = join(folder, digest.digest('hex'));
+  const last = statOrNull(stamp);
+  if (last && nowMs - last.mtimeMs < TOUCH_AFTER_MS && last.mtimeMs <= nowMs) return [];
+  const t = nowMs / 1000;
+  const missing: string[] = [];
+  for (const { key, blob } of used) {
+    try {
+      utimesSync(layout.record(root, key), t, t);
+      if (!statSync(layout.blob(root, blob), { throwIfNoEntry: false })?.isFile()) missing.push(key);
+    } catch {
+      missing.push(key);
+    }
+  }
+  try {
+    mkdirSync(folder, { recursive: true });
+    dropOldStamps(folder, nowMs);
+    writeFileSync(stamp, '');
+    utimesSync(stamp, t, t);
+  } catch {
+    // no stamp: the next run bumps the records again
+  }
+  return missing;
+}
+
+/** A stamp's stat; null when it is missing or cannot be read (then the batch runs: best effort). */
+function statOrNull(path: string): { readonly mtimeMs: number } | null {
+  try {
+    return statSync(path, { throwIfNoEntry: false }) ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/** A stamp older than {@link TOUCH_AFTER_MS} says nothing any more. */
+function dropOldStamps(folder: string, nowMs: number): void {
+  for (const name of readdirSync(folder)) {
+    const path = join(folder, name);
+    const s = statOrNull(path);
+    if (s !== null && nowMs - s.mtimeMs >= TOUCH_AFTER_MS) {
+      try {
+        unlinkSync(path);
+      } catch {
+        // another run removed it first
+      }
+    }
+  }
 }

@@ -72,12 +72,14 @@ describe('outputs are verified', () => {
     expect(summaryOf(await runIn(project, {}, { rig }))).toMatchObject({ done: 1, exitCode: 0 });
     const entry = (await project.readLock()).nodes['background']!;
     const blob = join(project.cacheDir, 'blobs', entry.output_sha256.slice(0, 2), entry.output_sha256);
-    // An old mtime, so the next (no-op) run remembers the blob's hash in the memo by size/mtime/inode.
+    // An old mtime, so the next run remembers the blob's hash in the memo by size/mtime/inode: it
+    // restores the deleted output from the cache (a node the lock alone proves current would not
+    // look at the blob at all, run/lock-current.ts).
     const old = new Date(Date.now() - 3_600_000);
     await utimes(blob, old, old);
+    await rm(join(project.root, entry.output));
     expect(summaryOf(await runIn(project, {}, { rig }))).toMatchObject({ cached: 1, exitCode: 0 });
-    // That hit also marked the blob as used (its mtime bumped for `kontext gc`, store/touch.ts):
-    // put back the mtime the memo remembers, so only the flipped byte differs.
+    // Put back the mtime the memo remembers, so only the flipped byte differs.
     await utimes(blob, old, old);
     await flipByte(blob, keepMtime);
     await rm(join(project.root, entry.output));
