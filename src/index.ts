@@ -61,6 +61,9 @@ export async function startEmulator(options?: EmulatorOptions): Promise<Emulator
   return emulator.startEmulator(options);
 }
 
+export { writeReport } from './report/index.js';
+export type { ReportOptions, WrittenReport, ReportData } from './report/index.js';
+
 export { cleanRecipe } from './run/clean.js';
 export type { CleanOptions, CleanDeps, CleanReport } from './run/clean.js';
 export { gcCache, findLockFiles } from './run/gc.js';
