@@ -61,8 +61,8 @@ export async function startEmulator(options?: EmulatorOptions): Promise<Emulator
   return emulator.startEmulator(options);
 }
 
-export { writeReport } from './report/index.js';
-export type { ReportOptions, WrittenReport, ReportData } from './report/index.js';
+export { writeReport, startReportServer, DEFAULT_REPORT_PORT } from './report/index.js';
+export type { ReportOptions, WrittenReport, ReportData, ReportServer, ReportServerOptions } from './report/index.js';
 
 export { cleanRecipe } from './run/clean.js';
 export type { CleanOptions, CleanDeps, CleanReport } from './run/clean.js';

@@ -2,3 +2,5 @@
 export { writeReport, writeReportFor } from './write.js';
 export type { ReportOptions, WrittenReport } from './write.js';
 export type { ReportData, ReportNode, ReportPass, ReportRow, CellState } from './types.js';
+export { startReportServer, DEFAULT_REPORT_PORT } from './serve/server.js';
+export type { ReportServer, ReportServerOptions } from './serve/server.js';
