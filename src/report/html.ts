@@ -19,7 +19,7 @@ export interface LivePage {
 }
 
 /** JSON safe inside a `<script type="application/json">` element. */
-export function jsonForScript(value: unknown): string {
+function jsonForScript(value: unknown): string {
   return JSON.stringify(value)
     .replace(/</g, '\\u003c')
     .replace(/>/g, '\\u003e')
@@ -29,7 +29,7 @@ export function jsonForScript(value: unknown): string {
 }
 
 /** Text for HTML content or a double-quoted attribute. */
-export function escapeHtml(text: string): string {
+function escapeHtml(text: string): string {
   return text.replace(
     /[&<>"']/g,
     (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c,

@@ -75,7 +75,7 @@ export interface ReportNode {
   readonly drift: boolean;
 }
 
-export interface ReportCounts {
+interface ReportCounts {
   readonly nodes: number;
   readonly 'up-to-date': number;
   readonly cached: number;

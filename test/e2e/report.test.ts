@@ -34,7 +34,7 @@ function dataOf(html: string): ReportData {
 }
 
 describe('kontext report (built CLI)', () => {
-  it('writes the page and thumbnails after a run, escapes prompts, reuses thumbnails; status and clean keep it', async () => {
+  it('writes the page and thumbnails, escapes prompts, reuses thumbnails; status and clean keep it', async () => {
     const p = (project = await createProject(YAML));
     const env = cliEnv(p.root);
     expect((await cli(['run', p.recipe], { cwd: p.root, env })).code).toBe(0);
@@ -79,7 +79,7 @@ describe('kontext report (built CLI)', () => {
     expect((await readdir(join(p.outDir, 'report', 'thumbs'))).length).toBe(5); // 4 outputs + the source
   });
 
-  it('reads local state only: a runcomfy recipe with no token, never run, reports every node as not run yet', async () => {
+  it('reads local state only: a runcomfy recipe, no token, never run: every node not run yet', async () => {
     const p = (project = await createProject(YAML.replace('provider: emulator', 'provider: runcomfy')));
     const r = await cli(['report', p.recipe, '--json'], { cwd: p.root, env: cliEnv(p.root) });
     expect(r.code, r.stderr).toBe(0);

@@ -43,7 +43,7 @@ function renderTop(){
   document.documentElement.style.setProperty('--toph',top.offsetHeight+'px');
 }
 function widthOf(p){var m=1;D.nodes.forEach(function(n){if(n.p===p&&n.variant)m=Math.max(m,n.variant)});
-  return m*148+(m-1)*6+18}
+  return m*168+(m-1)*6+18}
 function structureOf(d){return JSON.stringify([d.passes.map(function(p){return [p.id,p.from,p.prompt]}),d.rows,
   d.nodes.map(function(n){return n.id})])}
 function renderGrid(){
@@ -80,10 +80,11 @@ function tile(n){
   if(n.thumb){var im=el('img');im.loading='lazy';im.decoding='async';im.alt=n.id;im.src=n.thumb;th.appendChild(im)}
   else th.appendChild(el('span','none',n.state==='running'?'running\u2026':'no image yet'));
   if(n.drift)th.appendChild(el('span','drift-mark','DRIFT'));
+  th.appendChild(el('span','chip s-'+n.state,WORDS[n.state]));
   t.appendChild(th);
   var m=el('div','meta'),l1=el('div','l1');l1.appendChild(el('span','nid mono',nodeLabel(n)));
   if(n.review)l1.appendChild(el('span','pct'+(n.drift?' bad':''),'Δ '+pct(n.review.changed_pct)));m.appendChild(l1);
-  var l2=el('div','l2');l2.appendChild(el('span','chip s-'+n.state,WORDS[n.state]));
+  var l2=el('div','l2');
   var bits=[];if(n.seed!=null)bits.push('seed '+n.seed);if(n.ms!=null)bits.push(dur(n.ms));
   if(n.costUsd!=null)bits.push(usd(n.costUsd));if(n.state==='not-run'&&n.why)bits.push(why(n));
   if(n.state==='failed'&&n.why)bits.push(n.why);

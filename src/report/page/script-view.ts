@@ -62,8 +62,7 @@ function showViewer(id){
     base.alt=mode==='before'?'input':'output';st.appendChild(base);
     if(mode==='split'){var a=el('img','after');a.src=after;a.alt='output';a.style.clipPath='inset(0 0 0 '+VIEW.pos+'%)';
       st.appendChild(a);var bar=el('div','bar');bar.style.left=VIEW.pos+'%';st.appendChild(bar);
-      st.appendChild(el('span','tag','before')).style.left='8px';
-      st.appendChild(el('span','tag','after')).style.right='8px'}
+      bar.appendChild(el('span','tag tl','before'));bar.appendChild(el('span','tag tr','after'))}
     else st.appendChild(el('span','tag',mode)).style.left='8px';
     if(VIEW.map&&n.review&&n.review.map){var mp=el('img','map');mp.src=n.review.map;mp.alt='change map';
       st.appendChild(mp)}

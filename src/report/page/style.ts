@@ -1,7 +1,7 @@
 /** The review sheet's stylesheet, inlined in the page (no external fonts or files). */
 export const PAGE_STYLE = `
 :root{--bg:#eef0f3;--panel:#fff;--line:#dfe2e6;--line2:#eceef1;--ink:#1c2128;--ink2:#5c6570;--ink3:#8a929b;
---acc:#2f6feb;--tile:148px;--thumb:104px;
+--acc:#2f6feb;--tile:168px;--thumb:104px;
 font:12.5px/1.4 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;color:var(--ink);}
 *{box-sizing:border-box}
 body{margin:0;background:var(--bg)}
@@ -49,6 +49,7 @@ overflow:hidden;outline:none;transition:box-shadow .12s,border-color .12s;positi
 .tile .th{height:var(--thumb);background:#f2f3f5;display:flex;align-items:center;justify-content:center;
 position:relative}
 .tile .th img{max-width:100%;max-height:100%;display:block}
+.tile .th .chip{position:absolute;left:5px;bottom:5px;box-shadow:0 0 0 1px #ffffffb0}
 .tile .th .none{color:var(--ink3);font-size:11px}
 .tile.stale .th img{opacity:.45;filter:grayscale(.6)}
 .tile .meta{padding:5px 7px 6px;display:flex;flex-direction:column;gap:2px}
@@ -80,7 +81,7 @@ font-weight:700;padding:1px 5px;letter-spacing:.03em}
 .pick{margin-top:3px;font:inherit;font-size:11px;border:1px solid var(--line);border-radius:4px;background:#f6f8fa;
 cursor:pointer;padding:1px 6px}
 .pick:hover{background:#eef1f4}
-.viewer{position:fixed;inset:0;z-index:20;background:#0e1116f2;display:flex;flex-direction:column;color:#e6edf3}
+.viewer{position:fixed;inset:0;z-index:20;background:#0e1116;display:flex;flex-direction:column;color:#e6edf3}
 .viewer[hidden]{display:none}
 .viewer .vh{display:flex;align-items:center;gap:10px;padding:10px 16px;border-bottom:1px solid #30363d;flex-wrap:wrap}
 .viewer .vh .nid{font-weight:650;font-size:14px}
@@ -92,13 +93,15 @@ border-radius:5px;padding:3px 9px;cursor:pointer}
 .viewer .seg button{border-radius:0}
 .viewer .seg button:first-child{border-radius:5px 0 0 5px}
 .viewer .seg button:last-child{border-radius:0 5px 5px 0}
-.viewer .stagewrap{flex:1;min-height:0;display:flex;align-items:center;justify-content:center;padding:14px}
-.stage{position:relative;max-width:100%;max-height:100%;user-select:none}
-.stage img{display:block;max-width:calc(100vw - 40px);max-height:calc(100vh - 190px)}
-.stage .after,.stage .map{position:absolute;inset:0;width:100%;height:100%}
-.stage .map{opacity:.6;mix-blend-mode:screen;pointer-events:none}
+.viewer .stagewrap{flex:1;min-height:0;display:flex;align-items:center;justify-content:center;padding:8px}
+.stage{position:relative;width:calc(100vw - 40px);height:calc(100vh - 150px);user-select:none}
+.stage img{position:absolute;inset:0;width:100%;height:100%;object-fit:contain}
+.stage .map{opacity:.85;pointer-events:none}
 .stage .bar{position:absolute;top:0;bottom:0;width:2px;background:#fff;box-shadow:0 0 0 1px #0006;pointer-events:none}
-.stage .tag{position:absolute;top:8px;background:#000a;color:#fff;border-radius:4px;padding:1px 6px;font-size:11px}
+.stage .tl{right:8px}
+.stage .tr{left:8px}
+.stage .tag{position:absolute;top:8px;white-space:nowrap;background:#000a;color:#fff;border-radius:4px;padding:1px 6px;
+font-size:11px}
 .viewer .vf{padding:8px 16px 12px;border-top:1px solid #30363d;color:#c9d1d9;display:flex;gap:18px;flex-wrap:wrap}
 .viewer .vf .prompt{flex:1 1 420px}
 .viewer input[type=range]{width:220px}

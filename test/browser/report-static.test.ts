@@ -1,0 +1,103 @@
+/// <reference lib="dom" />
+/// <reference lib="dom.iterable" />
+// Page functions run in the browser: DOM types for the code inside page.evaluate().
+/**
+ * The static review sheet in Chromium, opened from `file://` after a run of the portrait example
+ * (a chain, a branch, three variants) plus a pass with a hostile prompt: every image loads, one
+ * tile per node, no script error or CSP violation, no dialog from the prompt, arrows move
+ * between tiles, Enter opens the before/after viewer (both images load), Esc closes it and gives
+ * focus back. Saves screenshots to test-artifacts/.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildPlan, loadRecipe, writeReport } from '../../src/index.js';
+import { createProject, EXAMPLES, runIn, testRuntime, type Project } from '../helpers/run-fixtures.js';
+import { ARTIFACTS, launchChromium } from './chromium.js';
+
+const HOSTILE =
+  'Keep the face unchanged. Add a sign reading "<img src=x onerror=alert(1)></script><script>alert(2)</script>"';
+
+let browser: Browser | undefined;
+let project: Project | undefined;
+beforeAll(async () => {
+  browser = await launchChromium();
+}, 120_000);
+afterAll(async () => {
+  await browser?.close();
+  await project?.cleanup();
+});
+
+const activeId = (page: Page): Promise<string | null> =>
+  page.evaluate(() => (document.activeElement as HTMLElement | null)?.dataset['id'] ?? null);
+
+describe('the static report in Chromium (file://)', () => {
+  it('loads every image, one tile per node; arrows, Enter and Esc work; prompts stay text', async () => {
+    const example = await readFile(join(EXAMPLES, 'portrait.yml'), 'utf8');
+    const yaml = `${example}  - id: sign\n    from: umbrella\n    prompt: ${JSON.stringify(HOSTILE)}\n`;
+    const p = (project = await createProject(yaml, 'portrait'));
+    await runIn(p);
+    const rt = testRuntime(p.root);
+    const nodes = buildPlan(await loadRecipe(p.recipe, { rt })).nodes.length;
+    const report = await writeReport(p.recipe, {}, { rt });
+    expect(report.data.counts).toMatchObject({ nodes, 'up-to-date': nodes });
+
+    const page = await (browser as Browser).newPage({ viewport: { width: 1500, height: 900 } });
+    const problems: string[] = [];
+    page.on('console', (m) => {
+      if (m.type() === 'error' || m.type() === 'warning') problems.push(m.text());
+    });
+    page.on('pageerror', (e) => problems.push(e.message));
+    page.on('dialog', (d) => {
+      problems.push(`dialog: ${d.message()}`);
+      void d.dismiss();
+    });
+    await page.goto(pathToFileURL(report.index).href);
+    await page.waitForFunction((n) => document.querySelectorAll('.tile').length === n, nodes);
+    expect(await page.locator('.tile').count()).toBe(nodes);
+    await page.waitForFunction(() => [...document.images].every((i) => i.complete), undefined, { timeout: 20_000 });
+    const images = await page.evaluate(() => [...document.images].map((i) => [i.getAttribute('src'), i.naturalWidth]));
+    expect(images.length).toBe(nodes + 1); // each node and the source
+    for (const [src, width] of images) expect(width, String(src)).toBeGreaterThan(0);
+    await expect.poll(() => page.locator('.colh .prompt').nth(3).textContent()).toBe(HOSTILE);
+    await page.screenshot({ path: join(ARTIFACTS, 'report.png'), fullPage: true });
+
+    // Arrows: along the row (a branch's variants side by side), then Enter opens the viewer.
+    await page.focus('.tile[data-id="background"]');
+    const path: (string | null)[] = [];
+    for (const key of ['ArrowRight', 'ArrowRight', 'ArrowRight', 'ArrowRight', 'ArrowLeft']) {
+      await page.keyboard.press(key);
+      path.push(await activeId(page));
+    }
+    expect(path).toEqual(['raincoat', 'umbrella', 'sign', 'bag#1', 'sign']);
+    await page.keyboard.press('ArrowRight');
+    await page.keyboard.press('ArrowRight');
+    await page.keyboard.press('Enter');
+    const viewer = page.locator('#viewer');
+    await expect.poll(() => viewer.isVisible()).toBe(true);
+    await page.waitForFunction(() => {
+      const imgs = [...document.querySelectorAll<HTMLImageElement>('#v-stage img')];
+      return imgs.length === 2 && imgs.every((i) => i.complete && i.naturalWidth > 0);
+    });
+    expect(await page.locator('#v-head .nid').textContent()).toBe('bag#2');
+    expect(await page.locator('#v-stage img.after').getAttribute('src')).toBe('../bag/astronaut-v2.png');
+    expect(await page.locator('#v-stage img.base').getAttribute('src')).toBe('../raincoat/astronaut.png');
+    await page.screenshot({ path: join(ARTIFACTS, 'report-viewer.png') });
+    // The toggle shows the input alone.
+    await page.getByRole('button', { name: 'before', exact: true }).click();
+    expect(await page.locator('#v-stage img').getAttribute('src')).toBe('../raincoat/astronaut.png');
+    await page.keyboard.press('Escape');
+    await expect.poll(() => viewer.isVisible()).toBe(false);
+    expect(await activeId(page)).toBe('bag#2');
+
+    // A click opens it too; Esc closes.
+    await page.click('.tile[data-id="umbrella"]');
+    await expect.poll(() => viewer.isVisible()).toBe(true);
+    await page.keyboard.press('Escape');
+    await expect.poll(() => viewer.isVisible()).toBe(false);
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+});
