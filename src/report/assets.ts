@@ -6,7 +6,7 @@
  * temp name in its folder and renamed into place: a half-written image never exists.
  * Folders no longer referenced lose their files (`prune`).
  */
-import { copyFile, readdir, rename, rm, stat } from 'node:fs/promises';
+import { copyFile, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import pLimit from 'p-limit';
 import { REPORT_ASSET_DIRS } from '../plan/report-paths.js';
@@ -29,7 +29,12 @@ export function assetName(job: AssetJob): string {
 }
 
 export async function makeAssets(reportDir: string, jobs: readonly AssetJob[]): Promise<AssetResult> {
-  for (const dir of REPORT_ASSET_DIRS) await ensureRealDir(join(reportDir, dir), reportDir);
+  const existing = new Set<string>();
+  for (const dir of REPORT_ASSET_DIRS) {
+    await ensureRealDir(join(reportDir, dir), reportDir);
+    for (const e of await readdir(join(reportDir, dir), { withFileTypes: true }))
+      if (e.isFile()) existing.add(`${dir}/${e.name}`);
+  }
   const unique = new Map(jobs.map((j) => [assetName(j), j] as const));
   const failed = new Set<string>();
   let made = 0;
@@ -39,7 +44,7 @@ export async function makeAssets(reportDir: string, jobs: readonly AssetJob[]): 
     [...unique].map(([name, job]) =>
       limit(async () => {
         const target = join(reportDir, name);
-        if ((await stat(target).catch(() => null))?.isFile()) {
+        if (existing.has(name)) {
           reused++;
           return;
         }

@@ -147,7 +147,8 @@ async function cellOf(node: PlanNode, c: CellContext): Promise<Cell> {
   // The result this cell shows: the current one, else (it has to run again) the lock's older one.
   const record = state?.record ?? (locked ? await c.store.getRecord(locked.key).catch(() => null) : null);
   const file = status?.output ?? null;
-  const onDisk = file !== null && cellState !== 'cached' ? await hashOf(c.store, file) : null;
+  const onDisk =
+    file === null || cellState === 'cached' ? null : await shaOnDisk(c.store, file, cellState, record, locked);
   const sha = onDisk ?? record?.output_sha256 ?? null;
   let from: string | null = null;
   if (onDisk !== null && file !== null) from = file;
@@ -167,7 +168,19 @@ async function cellOf(node: PlanNode, c: CellContext): Promise<Cell> {
   };
 }
 
-async function hashOf(store: Store, file: string): Promise<string | null> {
+/**
+ * The sha256 of the output file: an up-to-date one holds what status just checked (the lock's
+ * or the record's), so only a modified or stale file is hashed (through the store's memo).
+ */
+async function shaOnDisk(
+  store: Store,
+  file: string,
+  state: CellState,
+  record: RunRecord | null,
+  locked: LockEntry | undefined,
+): Promise<string | null> {
+  if (state === 'up-to-date')
+    return locked?.key === record?.key ? (locked?.output_sha256 ?? null) : (record?.output_sha256 ?? null);
   return store.hashSource(file).then(
     (h) => h.sha256,
     () => null,
