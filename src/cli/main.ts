@@ -73,6 +73,7 @@ Examples:
   kontext report recipe.yml --open        a review sheet of every output, side by side
   kontext edit --image photo.jpg --prompt "Keep the face unchanged. Make the jacket red." -o red.png
   kontext emulator                        a local RunComfy-compatible API (no account)
+  kontext pick recipe.yml bag#2           passes after bag take only its variant 2 (pick: 2)
   kontext clean recipe.yml --dry-run      list outputs and lock entries of removed passes
   kontext gc --older-than 30d             prune the cache (keeps what lock files need)
 
@@ -99,6 +100,7 @@ function buildProgram(rt: Runtime, choose: (a: Action) => void): Command {
   program.addCommand(reportCommand(choose));
   program.addCommand(editCommand(choose));
   program.addCommand(emulatorCommand(choose));
+  program.addCommand(pickCommand(choose));
   program.addCommand(cleanCommand(choose));
   program.addCommand(gcCommand(choose));
   for (const c of program.commands) c.exitOverride().configureOutput(program.configureOutput());
@@ -234,6 +236,17 @@ function emulatorCommand(choose: (a: Action) => void): Command {
     .option('--price <usd>', 'price per request reported by model info')
     .action((opts: Record<string, unknown>) => {
       choose(async (ctx) => (await import('./commands/emulator-cli.js')).emulatorCli(opts, ctx));
+    });
+}
+
+function pickCommand(choose: (a: Action) => void): Command {
+  return new Command('pick')
+    .description('choose one variant: write pick: <k> into its pass, so the passes after it take only that one')
+    .argument('<recipe>', 'recipe file')
+    .argument('<node>', 'a variant node id: <pass>#<k> or <pass>@<instance>#<k> (the pick is per pass)')
+    .option('--json', 'print the result as JSON')
+    .action((recipe: string, node: string, opts: Record<string, unknown>) => {
+      choose(async (ctx) => (await import('./commands/pick.js')).pickCommand(recipe, node, opts, ctx));
     });
 }
 

@@ -19,9 +19,8 @@ export function buildPlan(recipe: Recipe): Plan {
   const edges: [string, string][] = [];
   let criticalPathDepth = 0;
   for (const info of orderPasses(recipe)) {
-    const variants = variantsOf(info);
     for (const inst of info.root.instances) {
-      for (const variant of variants) {
+      for (const variant of info.variants) {
         const node = makeNode(info, inst, variant);
         nodes.push(node);
         if (node.input.kind === 'node') edges.push([node.input.id, node.id]);
@@ -35,12 +34,6 @@ export function buildPlan(recipe: Recipe): Plan {
     edges,
     criticalPathDepth,
   };
-}
-
-/** `[null]` without fan-out, else `[1..fan]`. */
-function variantsOf(info: PassInfo): (number | null)[] {
-  if (info.fan <= 1) return [null];
-  return Array.from({ length: info.fan }, (_, i) => i + 1);
 }
 
 function makeNode(info: PassInfo, inst: SourceInstance, variant: number | null): PlanNode {
@@ -66,6 +59,7 @@ function makeNode(info: PassInfo, inst: SourceInstance, variant: number | null):
             variant,
           }),
     depth: info.depth,
+    ...(info.ownsVariants && variant !== null && variant === pass.pick ? { picked: true } : {}),
   };
 }
 

@@ -2,6 +2,7 @@
 export type { Plan } from './types.js';
 export { buildPlan } from './build.js';
 export { fillSave } from './save.js';
+export { withoutPicks } from './unpicked.js';
 export { legacyOutputPathFor, outputPathFor, type OutputNaming } from './output-path.js';
 export { renderPlanText } from './render-text.js';
 export { planToJson, planJsonSchema } from './plan-json.js';

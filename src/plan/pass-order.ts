@@ -11,8 +11,12 @@ export interface PassInfo {
   readonly parent: PassInfo | null;
   /** The source at the top of this pass's chain. */
   readonly root: Source;
-  /** How many variants each instance of this pass has (1 = none). */
-  readonly fan: number;
+  /**
+   * The variant of each node per instance: `[null]` without fan-out, `[1..n]` below a pass
+   * with variants, `[k]` below a `pick: k` or a `from: <pass>#k` (the node keeps the variant's
+   * number, so its id, seed and cache entry stay the same whichever variant is picked).
+   */
+  readonly variants: readonly (number | null)[];
   /** True when the fan-out starts at this pass (its seeds get the variant offset). */
   readonly ownsVariants: boolean;
   /** Roots are 1. */
@@ -73,17 +77,27 @@ function describePass(pass: Pass, done: Map<string, PassInfo>, sources: Map<stri
   if (pass.from.kind === 'source') root = sources.get(pass.from.name);
   else root = parent?.root;
   if (root === undefined) throw internal(`pass "${pass.id}" has no resolvable input`);
-  const inherited = parent?.fan ?? 1;
+  const inherited = inheritedVariants(pass, parent);
   const ownsVariants = pass.variants > 1;
-  if (ownsVariants && inherited > 1) {
+  if (ownsVariants && inherited.some((v) => v !== null)) {
     throw internal(`nested variants: pass "${pass.id}" has variants downstream of other variants`);
   }
   return {
     pass,
     parent,
     root,
-    fan: ownsVariants ? pass.variants : inherited,
+    variants: ownsVariants ? Array.from({ length: pass.variants }, (_, i) => i + 1) : inherited,
     ownsVariants,
     depth: (parent?.depth ?? 0) + 1,
   };
+}
+
+/** The variants a pass takes from its parent: one when `from: <pass>#k` or the parent's `pick:` chose it. */
+function inheritedVariants(pass: Pass, parent: PassInfo | null): readonly (number | null)[] {
+  if (parent === null) return [null];
+  const chosen = pass.from.kind === 'pass' ? (pass.from.variant ?? parent.pass.pick) : undefined;
+  if (chosen === undefined || !parent.ownsVariants) return parent.variants;
+  if (!parent.variants.includes(chosen))
+    throw internal(`pass "${pass.id}" takes variant ${chosen} of "${parent.pass.id}"`);
+  return [chosen];
 }

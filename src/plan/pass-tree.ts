@@ -11,6 +11,8 @@ export interface PassBranch {
   readonly first: PlanNode;
   /** Highest variant index among its nodes; 0 when it has none. */
   variants: number;
+  /** The variant its `pick:` chose, or null. */
+  picked: number | null;
   /** True when the fan-out starts here (its seeds are offset per variant). */
   readonly ownsVariants: boolean;
   readonly children: PassBranch[];
@@ -36,6 +38,7 @@ export function passForest(plan: Plan): SourceTree[] {
     const parentPass = node.input.kind === 'node' ? passOfNode.get(node.input.id) : undefined;
     const branch = branches.get(node.pass) ?? addBranch(node, parentPass, branches, trees);
     if (node.variant !== null) branch.variants = Math.max(branch.variants, node.variant);
+    if (node.picked === true) branch.picked = node.variant;
     if (node.input.kind === 'source') {
       const seen = instancesSeen.get(node.source) ?? new Set();
       instancesSeen.set(node.source, seen);
@@ -56,7 +59,7 @@ function addBranch(
 ): PassBranch {
   const parent = parentPass === undefined ? undefined : branches.get(parentPass);
   const ownsVariants = node.variant !== null && (parent === undefined || parent.variants === 0);
-  const branch: PassBranch = { pass: node.pass, first: node, variants: 0, ownsVariants, children: [] };
+  const branch: PassBranch = { pass: node.pass, first: node, variants: 0, picked: null, ownsVariants, children: [] };
   branches.set(node.pass, branch);
   if (parent !== undefined) {
     parent.children.push(branch);

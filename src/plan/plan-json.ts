@@ -36,6 +36,7 @@ const planNodeJsonSchema = z.strictObject({
   params: z.record(z.string(), z.unknown()).describe('Extra provider fields, passed through'),
   save: z.string().nullable().describe('Extra copy path; {ext} is filled by the runner'),
   depth: z.number().int().min(1).describe('Distance from a root; roots are 1'),
+  picked: z.boolean().describe("True on the variant its pass's pick: chose (the one passes after it take)"),
 });
 
 export const planJsonSchema = z.strictObject({
@@ -79,6 +80,7 @@ function nodeToJson(node: PlanNode): PlanNodeJson {
     params: { ...node.params },
     save: node.save,
     depth: node.depth,
+    picked: node.picked === true,
   };
 }
 

@@ -69,7 +69,8 @@ export function renderPlanMermaid(plan: Plan): string {
       prompt = mermaidText(shorten(node.prompt, LABEL_PROMPT_WIDTH));
       prompts.set(node.prompt, prompt);
     }
-    lines.push(`  ${id}["${mermaidText(node.id)}<br/>${prompt}"]`);
+    const picked = node.picked === true ? ' ✓ picked' : '';
+    lines.push(`  ${id}["${mermaidText(node.id)}${picked}<br/>${prompt}"]`);
     edges.push(`  ${from} --> ${id}`);
   }
   return `${[...lines, ...edges].join('\n')}\n`;

@@ -58,10 +58,12 @@ function describeInputs(tree: SourceTree, recipeDir: string): string {
   return `${head}${names.slice(0, 3).join(', ')}, …, ${names[names.length - 1] ?? ''}`;
 }
 
-/** `umbrella-blue #1..#3  seed 42..44  "She is now holding…"` */
+/** `umbrella-blue #1..#3 (pick #2)  seed 42..44  "She is now holding…"`; below a pick: `shade #2`. */
 function describePass(b: PassBranch, paint: Paint): string {
   const parts = [paint('1', b.pass)];
-  if (b.variants > 0) parts[0] += ` ${paint('36', `#1..#${b.variants}`)}`;
+  const from = b.first.variant ?? 1;
+  if (b.variants > 0) parts[0] += ` ${paint('36', from === b.variants ? `#${from}` : `#${from}..#${b.variants}`)}`;
+  if (b.picked !== null) parts[0] += ` ${paint('32', `(pick #${b.picked})`)}`;
   const seed = b.first.seed;
   if (seed !== null) {
     const lastSeed = b.ownsVariants && b.variants > 1 ? (seed + b.variants - 1) % 0x1_0000_0000 : null;

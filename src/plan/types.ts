@@ -36,6 +36,8 @@ export interface PlanNode {
   readonly save: string | null;
   /** Longest distance from a root (roots are depth 1). */
   readonly depth: number;
+  /** True on the variant its pass's `pick:` chose (the one passes after it take). */
+  readonly picked?: true;
   /** An explicit output path without its extension (`kontext edit`); else the default layout applies. */
   readonly output?: string | undefined;
 }

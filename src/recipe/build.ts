@@ -69,6 +69,7 @@ function buildPass(input: BuildInput, p: PassDocument, index: number, dir: strin
     seed: p.seed ?? d.seed,
     aspectRatio: p.aspect_ratio ?? d.aspect_ratio,
     variants: p.variants ?? d.variants ?? 1,
+    ...(p.pick === undefined ? {} : { pick: p.pick }),
     save: save === undefined ? undefined : path.resolve(dir, save),
     model: p.model ?? d.model ?? input.doc.model,
     params: { ...d.params, ...p.params },

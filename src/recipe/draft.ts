@@ -20,6 +20,8 @@ export interface DraftPass extends DraftSettings {
   readonly id?: string | undefined;
   readonly prompt?: string | undefined;
   readonly from?: string | undefined;
+  /** `pick:` (pass only, never in `defaults:`). */
+  readonly pick?: number | undefined;
 }
 
 interface DraftSource {
@@ -72,7 +74,14 @@ export function makeDraft(data: unknown): Draft {
     sourcesIsMapping: isObj(root['sources']),
     passes: passes.map((p, index) => {
       const o: Obj = isObj(p) ? p : {};
-      return { index, id: str(o, 'id'), prompt: str(o, 'prompt'), from: str(o, 'from'), ...settings(o) };
+      return {
+        index,
+        id: str(o, 'id'),
+        prompt: str(o, 'prompt'),
+        from: str(o, 'from'),
+        pick: num(o, 'pick'),
+        ...settings(o),
+      };
     }),
   };
 }

@@ -6,6 +6,7 @@
  */
 import type { Draft } from './draft.js';
 import { setting } from './draft.js';
+import { parseFromRef } from './from-ref.js';
 import type { PassInput } from './types.js';
 
 export interface PassGraph {
@@ -32,7 +33,9 @@ function resolveInput(
   const pass = draft.passes[index];
   if (!pass) return null;
   if (pass.from !== undefined) {
-    if (passIndex.has(pass.from)) return { kind: 'pass', id: pass.from };
+    const ref = parseFromRef(pass.from);
+    if (ref.badVariant !== undefined) return null;
+    if (passIndex.has(ref.name)) return { kind: 'pass', id: ref.name, variant: ref.variant };
     return sourceNames.has(pass.from) ? { kind: 'source', name: pass.from } : null;
   }
   if (index > 0) {

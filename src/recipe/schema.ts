@@ -69,12 +69,22 @@ const PassSchema = z
       .string()
       .optional()
       .describe(
-        'Input of this pass: a source name or another pass id. ' +
+        'Input of this pass: a source name, another pass id, or <pass>#<k> for variant k of a pass with variants. ' +
           'Default: the previous pass; for the first pass, the only source.',
       ),
     seed: passSettings.seed.optional(),
     aspect_ratio: passSettings.aspect_ratio.optional(),
     variants: passSettings.variants.optional(),
+    pick: z
+      .number()
+      .int()
+      .min(1)
+      .max(64)
+      .optional()
+      .describe(
+        'The chosen variant (1..variants) of a pass with variants: passes after it take only this one ' +
+          '(the other variants stay cached). Set it with `kontext pick <recipe> <pass>#<k>`.',
+      ),
     save: passSettings.save.optional(),
     model: passSettings.model.optional(),
     params: passSettings.params.optional(),

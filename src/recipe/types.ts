@@ -50,7 +50,8 @@ export interface Source {
 
 export type PassInput =
   | { readonly kind: 'source'; readonly name: string }
-  | { readonly kind: 'pass'; readonly id: string };
+  /** `variant`: `from: <pass>#<k>` takes only variant k of that pass. */
+  | { readonly kind: 'pass'; readonly id: string; readonly variant?: number | undefined };
 
 export interface Pass {
   readonly id: string;
@@ -60,6 +61,8 @@ export interface Pass {
   readonly seed?: number | undefined;
   readonly aspectRatio?: string | undefined;
   readonly variants: number;
+  /** `pick: k`: passes that take their input from this one get only variant k. */
+  readonly pick?: number | undefined;
   /** `save:` template, resolved against the recipe folder; placeholders still in it. */
   readonly save?: string | undefined;
   readonly model: string;

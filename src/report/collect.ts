@@ -83,6 +83,7 @@ export async function collectReport(
       p: indexOf.get(node.pass) ?? 0,
       r: row,
       variant: node.variant,
+      picked: node.picked === true,
       seed: cell.seed ?? node.seed,
       state: over?.state ?? cell.state,
       why: over ? over.why : cell.why,

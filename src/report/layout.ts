@@ -24,6 +24,8 @@ export function columnsOf(
       depth,
       branch: parent === null ? previous !== null : previous !== parent,
       maxChange: pass ? maxChangeOf(pass) : null,
+      ownsVariants: b.ownsVariants,
+      picked: b.picked,
     });
     for (const child of b.children) visit(child, b.pass, source, depth + 1);
   };

@@ -34,6 +34,10 @@ export interface ReportPass {
   readonly branch: boolean;
   /** The pass's `max_change` (percent), when set: a node over it has drift. */
   readonly maxChange: number | null;
+  /** True when the variants start at this pass (one of them can be picked). */
+  readonly ownsVariants: boolean;
+  /** The variant its `pick:` chose, or null. */
+  readonly picked: number | null;
 }
 
 export interface ReportRow {
@@ -53,6 +57,8 @@ export interface ReportNode {
   /** Index into `rows`. */
   readonly r: number;
   readonly variant: number | null;
+  /** The variant its pass's `pick:` chose (the passes after it take this one). */
+  readonly picked: boolean;
   readonly seed: number | null;
   readonly state: CellState;
   /** Why it will run (`not-run`), or the failure message (`failed`). */

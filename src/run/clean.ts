@@ -9,7 +9,7 @@
  */
 import { lstat, readdir, rmdir, unlink } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
-import { buildPlan, outputPathFor } from '../plan/index.js';
+import { buildPlan, outputPathFor, withoutPicks } from '../plan/index.js';
 import { isReportFile } from '../plan/report-paths.js';
 import { loadRecipe } from '../recipe/index.js';
 import type { Recipe } from '../recipe/types.js';
@@ -48,7 +48,8 @@ const STALE_TEMP_MS = 24 * 60 * 60 * 1000;
 export async function cleanRecipe(path: string, options: CleanOptions, deps: CleanDeps): Promise<CleanReport> {
   const { rt } = deps;
   const recipe = await loadRecipe(path, { rt, strict: false, allowOutsideRoot: options.allowOutsideRoot ?? false });
-  const plan = buildPlan(recipe);
+  // Every branch below every variant, picked or not: picking another one later stays free.
+  const plan = buildPlan(withoutPicks(recipe));
   const lockPath = lockPathFor(recipe);
   const guard = await writeGuardFor(recipe, {
     lockPath,

@@ -17,6 +17,7 @@ import { UsageError } from '../errors.js';
 import type { Plan, PlanNode } from '../plan/types.js';
 import { closest } from '../util/did-you-mean.js';
 import type { PassSelection } from './options.js';
+import { guardPickedReseed } from './pick-reseed.js';
 
 /** The three selection flags as node ids: what runs, what ignores the cache, what gets new seeds. */
 export interface NodeSelection {
@@ -43,7 +44,9 @@ export function resolveSelections(plan: Plan, flags: SelectionFlags): NodeSelect
     if (sel === 'all') return targets === undefined ? nodes.map((n) => n.id) : [...targets];
     return [...matchPatterns(plan, flag, sel)];
   };
-  return { nodes, force: idsFor('--force', flags.force), reseed: idsFor('--reseed', flags.reseed) };
+  const reseed = idsFor('--reseed', flags.reseed);
+  guardPickedReseed(plan, flags.reseed, reseed, compilePattern);
+  return { nodes, force: idsFor('--force', flags.force), reseed };
 }
 
 /** Node ids matched by any of `patterns` (comma lists allowed), in plan order. */

@@ -7,7 +7,7 @@
  */
 import { readdir, stat } from 'node:fs/promises';
 import { dirname, extname, join, resolve } from 'node:path';
-import { buildPlan, outputPathFor } from '../plan/index.js';
+import { buildPlan, outputPathFor, withoutPicks } from '../plan/index.js';
 import { isReportFile } from '../plan/report-paths.js';
 import type { Plan } from '../plan/types.js';
 import { loadRecipe } from '../recipe/index.js';
@@ -122,7 +122,8 @@ export async function statusDetail(
     const state = prepared.states.get(node.id);
     if (state) nodes.push(await nodeStatus(state, lock.nodes[node.id], { plan, recipe, store }));
   }
-  const orphaned = await orphans(plan, recipe, lock.nodes);
+  // Branches a pick left out are not orphans: picking them again is free (as `clean` keeps them).
+  const orphaned = await orphans(buildPlan(withoutPicks(recipe)), recipe, lock.nodes);
   const dirty = nodes.some((n) => n.state !== 'up-to-date');
   return {
     status: { recipe: recipe.file, lock: lockPath, nodes, orphaned, dirty },

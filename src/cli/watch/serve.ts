@@ -2,7 +2,7 @@
  * `kontext run --watch --serve [--port N]`: the live review sheet of each watched recipe, from
  * `startReportServer` (src/report/serve/), fed with the recipe's run events. Prints its URL.
  */
-import { startReportServer, type RunEvent, type RunRecipeOptions } from '../../index.js';
+import { startReportServer, writePick, type RunEvent, type RunRecipeOptions } from '../../index.js';
 import type { CliContext } from '../context.js';
 import { intOption } from '../options.js';
 
@@ -21,7 +21,13 @@ export async function serveFor(
   const port = intOption('--port', opts['port'], 0, 65535);
   const server = await startReportServer(
     path,
-    { port, cacheDir: options.cacheDir, allowOutsideRoot: options.allowOutsideRoot },
+    {
+      port,
+      cacheDir: options.cacheDir,
+      allowOutsideRoot: options.allowOutsideRoot,
+      // The page's pick button: the recipe changes on disk, and the watcher re-plans from it.
+      pick: (recipe, node) => writePick(recipe, node, { rt: ctx.rt }),
+    },
     { rt: ctx.rt },
   );
   ctx.rt.stderr.write(`review sheet for ${path}: ${server.url}\n`);

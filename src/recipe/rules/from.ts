@@ -1,6 +1,7 @@
 /** Rules on `from:`: names must exist, the first pass must know its source, no cycles. */
 import type { Problem } from '../../errors.js';
-import { didYouMean } from '../../util/did-you-mean.js';
+import { closest } from '../../util/did-you-mean.js';
+import { parseFromRef } from '../from-ref.js';
 import type { Rule } from './context.js';
 
 const list = (names: readonly string[]): string =>
@@ -11,11 +12,15 @@ export const fromKnown: Rule = (ctx) => {
   const out: Problem[] = [];
   const { passIndex, sourceNames } = ctx.graph;
   for (const pass of ctx.draft.passes) {
-    const from = pass.from;
-    if (from === undefined || passIndex.has(from) || sourceNames.has(from)) continue;
+    if (pass.from === undefined) continue;
+    // `bag#2`: the name is checked here, the variant by rules/picks.ts.
+    const { name: from, variant } = parseFromRef(pass.from);
+    if (passIndex.has(from) || sourceNames.has(from)) continue;
     const candidates = [...passIndex.keys()].filter((id) => id !== pass.id).concat([...sourceNames]);
-    const hint =
-      didYouMean(from, candidates) ?? (candidates.length > 0 ? `known names: ${list(candidates)}` : undefined);
+    const suffix = variant === undefined ? '' : `#${variant}`;
+    const near = closest(from, candidates);
+    let hint = candidates.length > 0 ? `known names: ${list(candidates)}` : undefined;
+    if (near !== undefined) hint = `did you mean "${near}${suffix}"?`;
     out.push(
       ctx.report({
         code: 'from-unknown',

@@ -8,6 +8,7 @@ import { outputsInsideRoot } from './paths.js';
 import { saveCollisions, saveInSources, savePlaceholders } from './save.js';
 import { aspectRatio, modelForm, seedRange, variantsRange } from './values.js';
 import { nestedVariants } from './variants.js';
+import { fromVariant, pickRange } from './picks.js';
 import { writeTargets } from './write-targets.js';
 
 export type { Rule, RuleContext } from './context.js';
@@ -20,6 +21,8 @@ export const RULES: readonly Rule[] = [
   firstPassInput,
   fromCycles,
   nestedVariants,
+  fromVariant,
+  pickRange,
   seedRange,
   variantsRange,
   modelForm,

@@ -42,8 +42,8 @@ function renderTop(){
     top.appendChild(w)}
   document.documentElement.style.setProperty('--toph',top.offsetHeight+'px');
 }
-function widthOf(p){var m=1;D.nodes.forEach(function(n){if(n.p===p&&n.variant)m=Math.max(m,n.variant)});
-  return m*168+(m-1)*6+18}
+function widthOf(p){var per={},m=1;D.nodes.forEach(function(n){if(n.p===p){per[n.r]=(per[n.r]||0)+1;
+  m=Math.max(m,per[n.r])}});return m*168+(m-1)*6+18}
 function structureOf(d){return JSON.stringify([d.passes.map(function(p){return [p.id,p.from,p.prompt]}),d.rows,
   d.nodes.map(function(n){return n.id})])}
 function renderGrid(){
@@ -58,6 +58,7 @@ function renderGrid(){
     var fork=p.branch&&!p.fromSource;
     h.appendChild(el('span','from'+(fork?' fork':''),(fork?'\u21b3 branch of ':'\u2190 ')+p.from));
     if(p.maxChange!=null)h.appendChild(el('span','from','max '+p.maxChange+'%'));
+    if(p.picked!=null)h.appendChild(el('span','from','pick #'+p.picked));
     var pr=el('div','prompt',p.prompt);pr.title=p.prompt;h.appendChild(pr);g.appendChild(h)});
   D.rows.forEach(function(r,ri){
     var rh=el('div','rowh');rh.appendChild(el('span','inst mono',r.instance==null?r.source:r.instance));
@@ -73,7 +74,7 @@ function renderGrid(){
   cellEls.forEach(function(c){if(!c.children.length)c.classList.add('empty')});
 }
 function tile(n){
-  var t=el('div','tile '+n.state+(n.stale?' stale':'')+(n.drift?' drift':''));t.tabIndex=-1;
+  var t=el('div','tile '+n.state+(n.stale?' stale':'')+(n.drift?' drift':'')+(n.picked?' picked':''));t.tabIndex=-1;
   t.setAttribute('role','button');t.dataset.id=n.id;
   t.setAttribute('aria-label',n.id+', '+WORDS[n.state]);
   var th=el('div','th');
@@ -92,8 +93,9 @@ function tile(n){
   var pr=el('div','pr',D.passes[n.p].prompt);pr.title=D.passes[n.p].prompt;m.appendChild(pr);
   if(n.review&&n.review.chain_changed_pct!=null)m.appendChild(el('div','chg','chain \u0394 '+
     pct(n.review.chain_changed_pct)+' since the source'));
-  if(PICK&&n.variant&&(n.state==='up-to-date'||n.state==='cached')){var b=el('button','pick','pick #'+n.variant);
-    b.type='button';b.dataset.pick=n.id;m.appendChild(b)}
+  if(n.picked)th.appendChild(el('span','picked-mark','\u2605 picked'));
+  if(PICK&&!n.picked&&D.passes[n.p].ownsVariants&&n.variant&&n.state!=='running'){
+    var b=el('button','pick','pick #'+n.variant);b.type='button';b.dataset.pick=n.id;m.appendChild(b)}
   t.appendChild(m);tiles[n.id]=t;sigs[n.id]=JSON.stringify(n);byId[n.id]=n;return t;
 }
 function apply(next){

@@ -31,8 +31,8 @@ export interface ReportServerOptions {
   readonly port?: number | undefined;
   readonly cacheDir?: string | undefined;
   readonly allowOutsideRoot?: boolean | undefined;
-  /** Write `pick: <variant>` for a node's pass into the recipe; absent: the page has no pick button. */
-  readonly pick?: ((recipePath: string, nodeId: string) => Promise<void>) | undefined;
+  /** Write `pick: <variant>` for a node's pass into the recipe (`writePick`); absent: the page has no pick button. */
+  readonly pick?: ((recipePath: string, nodeId: string) => Promise<unknown>) | undefined;
 }
 
 export interface ReportServer {
@@ -208,8 +208,14 @@ class ServerState {
     if (pick === undefined) return end(res, 404, 'picking is not available');
     const node = await readPick(req);
     const known = this.#data?.nodes.find((n) => n.id === node);
-    if (node === null || known === undefined || known.variant === null) return end(res, 400, 'not a variant node');
-    await pick(this.path, node);
+    if (node === null || known === undefined || known.variant === null || !this.#data?.passes[known.p]?.ownsVariants)
+      return end(res, 400, 'not a variant node');
+    try {
+      await pick(this.path, node);
+    } catch (e) {
+      // The recipe changed on disk meanwhile, or is invalid: say so; the next save re-plans anyway.
+      return end(res, 409, e instanceof Error ? e.message : String(e));
+    }
     end(res, 200, 'picked');
   }
 

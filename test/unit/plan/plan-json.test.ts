@@ -28,6 +28,7 @@ describe('planToJson', () => {
       'params',
       'save',
       'depth',
+      'picked',
     ]);
     expect(json.critical_path_depth).toBe(3);
     expect(json.edges[0]).toEqual(['background', 'jacket']);

@@ -8,6 +8,7 @@ import { writeTargets } from '../../../src/recipe/rules/write-targets.js';
 import { saveCollisions, saveInSources, savePlaceholders } from '../../../src/recipe/rules/save.js';
 import { aspectRatio, modelForm, seedRange, variantsRange } from '../../../src/recipe/rules/values.js';
 import { nestedVariants } from '../../../src/recipe/rules/variants.js';
+import { fromVariant, pickRange } from '../../../src/recipe/rules/picks.js';
 import type { Rule } from '../../../src/recipe/rules/context.js';
 import { HEAD, brief, contextFrom, run, type FakeOptions } from './rule-context.js';
 
@@ -385,6 +386,19 @@ const CASES: readonly Case[] = [
     text: 'version: 1\nout: ../.kontext/x\n',
     expect: ['write-protected@2:6'],
     message: 'the cache dir',
+  },
+  // picks (more in pick-rules.test.ts)
+  {
+    name: 'from: a variant out of range',
+    rule: fromVariant,
+    text: p('  - id: a\n    prompt: x\n    variants: 3\n  - id: b\n    from: a#4\n    prompt: y\n'),
+    expect: ['from-variant@9:11'],
+  },
+  {
+    name: 'pick: on a pass without variants',
+    rule: pickRange,
+    text: p('  - id: a\n    prompt: x\n    pick: 2\n'),
+    expect: ['pick-no-variants@7:11'],
   },
   // params
   {

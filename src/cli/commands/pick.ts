@@ -1,0 +1,45 @@
+/** `kontext pick <recipe> <node-id> [--json]`: write `pick: <k>` into the pass the node id names. */
+import { type PickResult, writePick } from '../../index.js';
+import type { CliContext } from '../context.js';
+import { displayPath } from '../display-paths.js';
+
+export async function pickCommand(
+  recipe: string,
+  nodeId: string,
+  opts: Record<string, unknown>,
+  ctx: CliContext,
+): Promise<number> {
+  const result = await writePick(recipe, nodeId, { rt: ctx.rt });
+  if (opts['json'] === true) {
+    ctx.rt.stdout.write(`${JSON.stringify(toJson(result))}\n`);
+    return 0;
+  }
+  ctx.rt.stdout.write(`${pickMessage(result, displayPath(result.file, ctx.rt.cwd))}\n`);
+  return 0;
+}
+
+/** One line: what was written, and that a pick is per pass even when an instance was named. */
+function pickMessage(r: PickResult, file: string): string {
+  const head = r.changed
+    ? `${file}: ${r.pass} now has pick: ${r.variant}${r.previous === null ? '' : ` (was ${r.previous})`}`
+    : `${file}: ${r.pass} already has pick: ${r.variant}; nothing changed`;
+  const scope =
+    r.instance === null
+      ? ''
+      : `; pick is per pass, so variant ${r.variant} is picked on every instance, not only ${r.instance}`;
+  const layout = r.method === 'reprinted' ? ' (the YAML was printed again; check its layout)' : '';
+  return `${head}${scope}${layout}`;
+}
+
+function toJson(r: PickResult): Record<string, unknown> {
+  return {
+    file: r.file,
+    pass: r.pass,
+    variant: r.variant,
+    previous: r.previous,
+    changed: r.changed,
+    instance: r.instance,
+    sha256: r.sha256,
+    method: r.method,
+  };
+}

@@ -1,0 +1,89 @@
+/**
+ * Writing `pick: <k>` into a recipe's text (`kontext pick`). Pure: text in, text out. The edit
+ * is made on the text itself at the positions the YAML parser reports, so comments, quoting,
+ * blank lines, flow maps and anchors keep their bytes; only when that edit does not parse back
+ * to the intended document does it fall back to the yaml library's own printing (which keeps
+ * comments but may re-indent).
+ */
+import { isDeepStrictEqual } from 'node:util';
+import { isMap, isScalar, isSeq, type Node, type Pair, parseDocument, Scalar, type YAMLMap } from 'yaml';
+import { ExitCode, KontextError } from '../errors.js';
+
+export interface PickEdit {
+  /** The new recipe text. */
+  readonly text: string;
+  /** The `pick:` the pass had before, if any. */
+  readonly previous: number | undefined;
+  /** `surgical`: only the `pick:` bytes changed; `reprinted`: the yaml library printed the file. */
+  readonly method: 'surgical' | 'reprinted';
+}
+
+function cannot(message: string, hint?: string): KontextError {
+  return new KontextError('E_PICK_WRITE', message, { exitCode: ExitCode.DATA_ERR, ...(hint ? { hint } : {}) });
+}
+
+/** Set `pick: variant` on the pass at `passIndex` of `passes:` in `text`. */
+export function setPickInText(text: string, passIndex: number, variant: number): PickEdit {
+  const doc = parseDocument(text);
+  if (doc.errors.length > 0) throw cannot(`the recipe is not valid YAML: ${doc.errors[0]?.message ?? ''}`);
+  const passes = doc.get('passes', true);
+  const pass = isSeq(passes) ? passes.items[passIndex] : undefined;
+  if (!isMap(pass))
+    throw cannot(
+      `passes[${passIndex}] is not a mapping written in place`,
+      'a pass written as a YAML alias: add pick: by hand',
+    );
+  const pair = pass.items.find((p) => isScalar(p.key) && p.key.value === 'pick');
+  const old = pair !== undefined && isScalar(pair.value) ? pair.value.value : undefined;
+  const previous = typeof old === 'number' ? old : undefined;
+  const wanted = doc.toJS() as { passes: Record<string, unknown>[] };
+  const target = wanted.passes[passIndex];
+  if (target !== undefined) target['pick'] = variant;
+
+  const surgical = surgicalEdit(text, pass, pair, variant);
+  if (surgical !== undefined && parsesTo(surgical, wanted)) return { text: surgical, previous, method: 'surgical' };
+  doc.setIn(['passes', passIndex, 'pick'], variant);
+  const reprinted = doc.toString();
+  if (parsesTo(reprinted, wanted)) return { text: reprinted, previous, method: 'reprinted' };
+  throw cannot(`could not write pick: into passes[${passIndex}]`, 'add pick: by hand');
+}
+
+function parsesTo(text: string, wanted: unknown): boolean {
+  const doc = parseDocument(text);
+  return doc.errors.length === 0 && isDeepStrictEqual(doc.toJS(), wanted);
+}
+
+/** The text with the pick written in place, or undefined when no safe spot is found. */
+function surgicalEdit(text: string, pass: YAMLMap, pair: Pair | undefined, variant: number): string | undefined {
+  const value = pair?.value as Node | null | undefined;
+  if (value?.range) return splice(text, value.range[0], value.range[1], String(variant));
+  if (pair !== undefined) return undefined; // `pick:` with an empty value
+  if (pass.flow) {
+    const last = pass.items[pass.items.length - 1];
+    const end = (last?.value as Node | null | undefined)?.range?.[1];
+    return end === undefined ? undefined : splice(text, end, end, `, pick: ${variant}`);
+  }
+  const anchor = oneLinePair(pass, 'variants') ?? oneLinePair(pass, 'id');
+  if (anchor === undefined) return undefined;
+  const lineStart = text.lastIndexOf('\n', anchor.keyStart - 1) + 1;
+  const indent = ' '.repeat(anchor.keyStart - lineStart);
+  let lineEnd = text.indexOf('\n', anchor.valueEnd);
+  if (lineEnd < 0) lineEnd = text.length;
+  if (text[lineEnd - 1] === '\r') lineEnd -= 1;
+  const eol = text.includes('\r\n') ? '\r\n' : '\n';
+  return splice(text, lineEnd, lineEnd, `${eol}${indent}pick: ${variant}`);
+}
+
+/** A `key: scalar` pair written on one line (so a new line can follow it). */
+function oneLinePair(map: YAMLMap, key: string): { keyStart: number; valueEnd: number } | undefined {
+  const pair = map.items.find((p) => isScalar(p.key) && p.key.value === key);
+  const k = pair?.key as Scalar | undefined;
+  const v = pair?.value;
+  if (!k?.range || !isScalar(v) || !v.range) return undefined;
+  if (v.type === Scalar.BLOCK_FOLDED || v.type === Scalar.BLOCK_LITERAL) return undefined;
+  return { keyStart: k.range[0], valueEnd: v.range[1] };
+}
+
+function splice(text: string, start: number, end: number, insert: string): string {
+  return text.slice(0, start) + insert + text.slice(end);
+}

@@ -1,0 +1,132 @@
+/**
+ * `writePick`: choose one variant of a pass by writing `pick: <k>` into the recipe
+ * (`kontext pick`, and the served report's pick button). The recipe is validated and planned
+ * first, so only a variant the plan really has can be picked; the file is rewritten atomically
+ * (temp + rename, its mode kept) under a short inter-process mutex, and only when its bytes
+ * are still the ones that were read (an editor saving meanwhile wins: we refuse, exit 75).
+ * `pick:` is per pass: naming an instance (`bag@product-1#2`) picks variant 2 on every
+ * instance, and the result says so.
+ */
+import { createHash } from 'node:crypto';
+import { realpath, stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { ExitCode, KontextError, RecipeError } from '../errors.js';
+import { buildPlan } from '../plan/index.js';
+import { validateRecipe } from '../recipe/index.js';
+import { setPickInText } from '../recipe/pick.js';
+import type { Recipe } from '../recipe/types.js';
+import type { Runtime } from '../runtime.js';
+import { withFileMutex } from '../store/file-mutex.js';
+import { writeFileAtomic } from '../store/atomic.js';
+import { readBounded } from '../util/read-bounded.js';
+import { lockPathOfRecipeFile } from './run-lock.js';
+import { pickTarget } from './pick-target.js';
+
+const MAX_RECIPE_BYTES = 1024 * 1024;
+const BOM = '\uFEFF';
+
+export interface WritePickOptions {
+  readonly rt: Runtime;
+  /**
+   * sha256 (hex) of the recipe bytes the caller showed the user: refuse (exit 75) when the
+   * file no longer has them (a report page older than the recipe).
+   */
+  readonly expectSha256?: string | undefined;
+}
+
+/** What {@link writePick} did. */
+export interface PickResult {
+  /** Absolute path of the recipe written (symlinks followed). */
+  readonly file: string;
+  readonly pass: string;
+  readonly variant: number;
+  /** The pass's `pick:` before, or null. */
+  readonly previous: number | null;
+  /** False when the pass already had this pick (the file was not touched). */
+  readonly changed: boolean;
+  /** The instance the node id named, or null: the pick applies to every instance all the same. */
+  readonly instance: string | null;
+  /** sha256 (hex) of the recipe bytes now on disk. */
+  readonly sha256: string;
+  /** How the text was edited: in place, or printed again by the yaml library (may re-indent). */
+  readonly method: 'surgical' | 'reprinted' | 'unchanged';
+}
+
+const sha256 = (bytes: Uint8Array | string): string => createHash('sha256').update(bytes).digest('hex');
+
+/** Write `pick:` for the variant `nodeId` names (`bag#2`, `bag@product-1#2`) into the recipe at `recipePath`. */
+export async function writePick(recipePath: string, nodeId: string, options: WritePickOptions): Promise<PickResult> {
+  const { rt } = options;
+  // Validated where it is named (as a run loads it: a symlinked recipe's paths resolve beside
+  // the link), written where it really is (the rename replaces the file, not the link).
+  const named = resolve(rt.cwd, recipePath);
+  const file = await realRecipePath(recipePath, rt.cwd);
+  return withFileMutex(
+    `${lockPathOfRecipeFile(named, rt.cwd)}.pick`,
+    async () => {
+      const before = await readRecipe(file, recipePath);
+      if (options.expectSha256 !== undefined && options.expectSha256 !== before.sha256) throw changedOnDisk(recipePath);
+      const recipe = await validated(before.text, recipePath, named, rt);
+      const target = pickTarget(buildPlan(recipe), recipe, nodeId);
+      const passIndex = recipe.passes.findIndex((p) => p.id === target.pass);
+      const base = { file, pass: target.pass, variant: target.variant, instance: target.instance };
+      const previous = recipe.passes[passIndex]?.pick ?? null;
+      if (previous === target.variant)
+        return { ...base, previous, changed: false, sha256: before.sha256, method: 'unchanged' };
+      const edit = setPickInText(before.text, passIndex, target.variant);
+      const bytes = Buffer.from(before.bom + edit.text, 'utf8');
+      const now = await readRecipe(file, recipePath);
+      if (now.sha256 !== before.sha256) throw changedOnDisk(recipePath);
+      await writeFileAtomic(file, bytes, { mode: before.mode, durable: true });
+      return { ...base, previous, changed: true, sha256: sha256(bytes), method: edit.method };
+    },
+    { pid: rt.pid, isAlive: rt.isAlive },
+  );
+}
+
+async function realRecipePath(recipePath: string, cwd: string): Promise<string> {
+  try {
+    return await realpath(resolve(cwd, recipePath));
+  } catch (e) {
+    throw new KontextError('E_RECIPE_NOT_FOUND', `${recipePath}: recipe not found`, {
+      exitCode: ExitCode.NO_INPUT,
+      cause: e,
+    });
+  }
+}
+
+interface RecipeBytes {
+  readonly text: string;
+  readonly bom: string;
+  readonly sha256: string;
+  readonly mode: number;
+}
+
+async function readRecipe(file: string, displayPath: string): Promise<RecipeBytes> {
+  const bytes = await readBounded(file, MAX_RECIPE_BYTES);
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
+  } catch (e) {
+    throw new KontextError('E_PICK_WRITE', `${displayPath}: not valid UTF-8; refusing to rewrite it`, {
+      exitCode: ExitCode.DATA_ERR,
+      cause: e,
+    });
+  }
+  const bom = text.startsWith(BOM) ? BOM : '';
+  const mode = (await stat(file)).mode & 0o7777;
+  return { text: text.slice(bom.length), bom, sha256: sha256(bytes), mode };
+}
+
+async function validated(text: string, displayPath: string, file: string, rt: Runtime): Promise<Recipe> {
+  const result = await validateRecipe(text, { displayPath, file, rt });
+  if (result.recipe === null) throw new RecipeError(result.problems);
+  return result.recipe;
+}
+
+function changedOnDisk(displayPath: string): KontextError {
+  return new KontextError('E_RECIPE_CHANGED', `${displayPath} changed on disk since it was read; nothing written`, {
+    exitCode: ExitCode.TEMP_FAIL,
+    hint: 'look at the recipe again, then pick again',
+  });
+}
