@@ -5,11 +5,13 @@
  * The live review sheet in Chromium: `kontext run --watch --serve --port 0` (the BUILT CLI)
  * against a standalone emulator. Editing a prompt on disk turns its tile and the one downstream
  * to "running" and then to their new images, on the same page (Server-Sent Events, no
- * reload); only those two are submitted again. Ctrl-C still exits 130.
+ * reload); only those two are submitted again. Ctrl-C still exits 130. The pick button writes
+ * `pick:` into the recipe and the pass after it runs for that variant only (requests counted).
  */
 import type { Browser } from 'playwright-core';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readFile } from 'node:fs/promises';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type EmulatorHandle } from '../../src/index.js';
 import { cliEnv, ensureBuilt, spawnCli, type CliChild } from '../helpers/cli-spawn.js';
 import { acceptedByPrompt, createProject, until, type Project } from '../helpers/run-fixtures.js';
@@ -35,32 +37,49 @@ beforeAll(async () => {
   await ensureBuilt();
   browser = await launchChromium();
 }, 180_000);
-afterAll(async () => {
+afterEach(async () => {
   if (child && child.child.exitCode === null && child.child.signalCode === null) child.child.kill('SIGKILL');
-  await browser?.close();
   await emulator?.close();
   await project?.cleanup();
+  child = emulator = project = undefined;
 });
+afterAll(async () => {
+  await browser?.close();
+});
+
+/** A watch session with the page served, against a fresh emulator; resolves once the first run is done. */
+async function serve(
+  yaml: string,
+  firstRun: RegExp,
+): Promise<{ p: Project; em: EmulatorHandle; c: CliChild; url: string }> {
+  const em = (emulator = await startEmulator({ queueMs: 10, runMs: 700 }));
+  const p = (project = await createProject(yaml));
+  const env = cliEnv(p.root, {
+    RUNCOMFY_MODEL_API_BASE: em.baseUrl,
+    KONTEXT_ALLOW_HOSTS: '127.0.0.1',
+    RUNCOMFY_TOKEN: 'test-token',
+  });
+  const c = (child = spawnCli(['run', '--watch', '--serve', '--port', '0', p.recipe], { cwd: p.root, env }));
+  await until(
+    () => firstRun.test(c.output()),
+    20_000,
+    'the first run',
+    () => c.output(),
+  );
+  const url = /review sheet for .*: (http:\/\/127\.0\.0\.1:\d+\/report\/)/.exec(c.output())?.[1];
+  if (url === undefined) throw new Error(`no URL printed: ${c.output()}`);
+  return { p, em, c, url };
+}
 
 describe('run --watch --serve in Chromium', () => {
   it('an edited prompt: its cells and those downstream run, then show new images, with no reload', async () => {
-    const em = (emulator = await startEmulator({ queueMs: 10, runMs: 700 }));
-    const p = (project = await createProject(chain(B)));
-    const env = cliEnv(p.root, {
-      RUNCOMFY_MODEL_API_BASE: em.baseUrl,
-      KONTEXT_ALLOW_HOSTS: '127.0.0.1',
-      RUNCOMFY_TOKEN: 'test-token',
-    });
-    const c = (child = spawnCli(['run', '--watch', '--serve', '--port', '0', p.recipe], { cwd: p.root, env }));
+    const { p, em, c, url } = await serve(chain(B), /done 3 · cached 0/);
     const detail = (): string => `output: ${c.output()}`;
-    await until(() => /done 3 · cached 0/.test(c.output()), 20_000, 'the first run', detail);
-    const url = /review sheet for .*: (http:\/\/127\.0\.0\.1:\d+\/report\/)/.exec(c.output())?.[1];
-    expect(url, detail()).toBeDefined();
 
     const page = await (browser as Browser).newPage({ viewport: { width: 1300, height: 700 } });
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(url ?? '');
+    await page.goto(url);
     const upToDate = (): Promise<boolean> =>
       page.evaluate(() =>
         ['a', 'b', 'c'].every((id) =>
@@ -111,5 +130,32 @@ describe('run --watch --serve in Chromium', () => {
 
     c.child.kill('SIGINT');
     expect((await c.done).code).toBe(130);
+  });
+
+  it('pick button: pick: in the recipe, the next pass runs for that variant, variants not paid again', async () => {
+    const BAG = 'Keep the face unchanged. Add a brown bag.';
+    const SHADE = 'Keep everything else unchanged. Add sunglasses.';
+    const yaml = watchRecipe([
+      ['a', A],
+      ['bag', BAG, 'variants: 2', 'pick: 1'],
+      ['shade', SHADE],
+    ]);
+    const { p, em, c } = await serve(yaml, /done 4 · cached 0/);
+    const url = /review sheet for .*: (http:\/\/127\.0\.0\.1:\d+\/report\/)/.exec(c.output())?.[1] ?? '';
+    const page = await (browser as Browser).newPage({ viewport: { width: 1300, height: 700 } });
+    await page.goto(url);
+    await page.waitForSelector('.tile[data-id="shade#1"].up-to-date');
+    expect(await page.locator('.tile[data-id="bag#1"] .picked-mark').count()).toBe(1);
+    expect(await page.locator('.tile[data-id="bag#1"] button.pick').count()).toBe(0);
+    expect(await page.locator('.tile[data-id="shade#1"] button.pick').count()).toBe(0); // its variants come from bag
+    await page.click('.tile[data-id="bag#2"] button.pick');
+    await until(async () => /pick: 2/.test(await readFile(p.recipe, 'utf8')), 10_000, 'pick: 2 in the recipe');
+    await page.waitForSelector('.tile[data-id="shade#2"].up-to-date', { timeout: 20_000 });
+    expect(await page.locator('.tile[data-id="shade#1"]').count()).toBe(0);
+    expect(await page.locator('.tile[data-id="bag#2"] .picked-mark').count()).toBe(1);
+    await page.screenshot({ path: join(ARTIFACTS, 'report-pick.png') });
+    // bag's two variants were paid once; shade ran for variant 1, then for variant 2 after the pick.
+    expect(Object.fromEntries(acceptedByPrompt(em.requestLog()))).toEqual({ [A]: 1, [BAG]: 2, [SHADE]: 2 });
+    await page.close();
   });
 });
