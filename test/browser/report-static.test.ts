@@ -85,6 +85,11 @@ describe('the static report in Chromium (file://)', () => {
     expect(await page.locator('#v-stage img.after').getAttribute('src')).toBe('../bag/astronaut-v2.png');
     expect(await page.locator('#v-stage img.base').getAttribute('src')).toBe('../raincoat/astronaut.png');
     await page.screenshot({ path: join(ARTIFACTS, 'report-viewer.png') });
+    // In the viewer the arrows move the split between input and output.
+    await page.keyboard.press('ArrowLeft');
+    expect(await page.locator('#v-stage img.after').evaluate((e) => (e as HTMLElement).style.clipPath)).toBe(
+      'inset(0px 0px 0px 45%)',
+    );
     // The toggle shows the input alone.
     await page.getByRole('button', { name: 'before', exact: true }).click();
     expect(await page.locator('#v-stage img').getAttribute('src')).toBe('../raincoat/astronaut.png');

@@ -23,6 +23,7 @@ document.addEventListener('keydown',function(e){
   if(VIEW.id){if(e.key==='Escape'){e.preventDefault();closeViewer()}
     else if(e.key==='b'){setMode(VIEW.mode==='before'?'after':'before')}
     else if(e.key==='m'){VIEW.map=!VIEW.map;showViewer(VIEW.id)}
+    else if(e.key==='ArrowLeft'||e.key==='ArrowRight'){e.preventDefault();split(VIEW.pos+(e.key==='ArrowLeft'?-5:5))}
     return}
   var t=document.activeElement,id=t&&t.dataset?t.dataset.id:null;
   if(/^Arrow/.test(e.key)){e.preventDefault();if(!id){if(D.nodes.length)focusTile(D.nodes[0].id);return}
@@ -74,10 +75,19 @@ function showViewer(id){
   if(n.review){foot.appendChild(el('span',null,'changed '+pct(n.review.changed_pct)+(n.review.chain_changed_pct!=null?
     ' \u00b7 chain '+pct(n.review.chain_changed_pct):'')+' ('+n.review.metric+', threshold '+n.review.threshold+')'))}
   if(mode==='split'&&after){var r=el('input');r.type='range';r.min='0';r.max='100';r.value=String(VIEW.pos);
-    r.setAttribute('aria-label','before/after split');r.addEventListener('input',function(){VIEW.pos=+r.value;
-    var a=st.querySelector('.after'),b=st.querySelector('.bar');if(a)a.style.clipPath='inset(0 0 0 '+VIEW.pos+'%)';
-    if(b)b.style.left=VIEW.pos+'%'});foot.appendChild(r)}
+    r.setAttribute('aria-label','before/after split');r.addEventListener('input',function(){split(+r.value)});
+    foot.appendChild(r)}
 }
+function split(pos){VIEW.pos=Math.max(0,Math.min(100,pos));var st=document.getElementById('v-stage');
+  var a=st.querySelector('.after'),b=st.querySelector('.bar'),r=document.querySelector('#v-foot input');
+  if(a)a.style.clipPath='inset(0 0 0 '+VIEW.pos+'%)';if(b)b.style.left=VIEW.pos+'%';if(r)r.value=String(VIEW.pos)}
+var dragging=false;
+function dragTo(e){var box=document.getElementById('v-stage').getBoundingClientRect();
+  split((e.clientX-box.left)/box.width*100)}
+document.getElementById('v-stage').addEventListener('pointerdown',function(e){if(VIEW.mode!=='split')return;
+  dragging=true;dragTo(e)});
+document.addEventListener('pointermove',function(e){if(dragging)dragTo(e)});
+document.addEventListener('pointerup',function(){dragging=false});
 V.addEventListener('click',function(e){if(e.target===V||e.target.id==='v-wrap')closeViewer()});
 function pick(id,b){b.disabled=true;b.textContent='picking\u2026';
   fetch('/api/pick',{method:'POST',headers:{'content-type':'application/json','x-kontext-token':TOKEN},
