@@ -8,12 +8,14 @@
  * between tiles, Enter opens the before/after viewer (both images load), Esc closes it and gives
  * focus back. Saves screenshots to test-artifacts/.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
+import sharp from 'sharp';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildPlan, loadRecipe, writeReport } from '../../src/index.js';
+import { buildPlan, loadRecipe, writeReport, type ReportData } from '../../src/index.js';
+import { renderPage } from '../../src/report/html.js';
 import { createProject, EXAMPLES, runIn, testRuntime, type Project } from '../helpers/run-fixtures.js';
 import { ARTIFACTS, launchChromium } from './chromium.js';
 
@@ -103,6 +105,63 @@ describe('the static report in Chromium (file://)', () => {
     await page.keyboard.press('Escape');
     await expect.poll(() => viewer.isVisible()).toBe(false);
     expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it('a change review: its figures, a red drift mark over max_change, the change map as an overlay', async () => {
+    // The page as the report renders it for a record with a review (the shape of RunRecord.review).
+    const p = project as Project;
+    const report = await writeReport(p.recipe, {}, { rt: testRuntime(p.root) });
+    const map = `maps/${'c'.repeat(64)}.png`;
+    const red = { r: 255, g: 0, b: 0, alpha: 0.6 };
+    await sharp({ create: { width: 64, height: 80, channels: 4, background: red } })
+      .png()
+      .toFile(join(report.dir, map));
+    const review = {
+      metric: 'cie76-lab',
+      threshold: 10,
+      changed_pct: 34.5,
+      chain_changed_pct: 61.25,
+      width: 64,
+      height: 80,
+    };
+    const data: ReportData = {
+      ...report.data,
+      counts: { ...report.data.counts, drift: 1 },
+      passes: report.data.passes.map((x) => (x.id === 'bag' ? { ...x, maxChange: 25 } : x)),
+      nodes: report.data.nodes.map((n) =>
+        n.id === 'bag#2' ? { ...n, drift: true, review: { ...review, map, map_sha256: 'c'.repeat(64) } } : n,
+      ),
+    };
+    const file = join(report.dir, 'review.html');
+    await writeFile(file, renderPage(data));
+    const page = await (browser as Browser).newPage({ viewport: { width: 1500, height: 900 } });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(pathToFileURL(file).href);
+    const tile = page.locator('.tile[data-id="bag#2"]');
+    await tile.waitFor();
+    expect(await tile.locator('.drift-mark').textContent()).toBe('DRIFT');
+    expect(await tile.locator('.pct.bad').textContent()).toBe('\u0394 34.5%');
+    expect(await tile.locator('.chg').textContent()).toBe('chain \u0394 61.3%');
+    expect(await page.locator('.top .s-drift').textContent()).toBe('1 drift');
+    expect(await page.locator('.colh', { hasText: 'max 25%' }).count()).toBe(1);
+    expect(await page.locator('.drift-mark').count()).toBe(1);
+    await page.screenshot({ path: join(ARTIFACTS, 'report-drift.png') });
+    await tile.focus();
+    await page.keyboard.press('Enter');
+    await page.getByRole('button', { name: 'change map' }).click();
+    await page.waitForFunction(() => {
+      const m = document.querySelector<HTMLImageElement>('#v-stage img.map');
+      return m?.complete === true && m.naturalWidth === 64;
+    });
+    expect(await page.locator('#v-foot').textContent()).toContain(
+      'changed 34.5% \u00b7 chain 61.3% (cie76-lab, threshold 10)',
+    );
+    await page.screenshot({ path: join(ARTIFACTS, 'report-drift-viewer.png') });
+    await page.keyboard.press('m');
+    expect(await page.locator('#v-stage img.map').count()).toBe(0);
+    expect(errors).toEqual([]);
     await page.close();
   });
 });

@@ -91,8 +91,8 @@ function tile(n){
   if(n.state==='failed'&&n.why)bits.push(n.why);
   l2.appendChild(el('span','bits',bits.join(' \u00b7 ')));l2.title=bits.join(' \u00b7 ');m.appendChild(l2);
   var pr=el('div','pr',D.passes[n.p].prompt);pr.title=D.passes[n.p].prompt;m.appendChild(pr);
-  if(n.review&&n.review.chain_changed_pct!=null)m.appendChild(el('div','chg','chain \u0394 '+
-    pct(n.review.chain_changed_pct)+' since the source'));
+  if(n.review&&n.review.chain_changed_pct!=null){var ch=el('div','chg','chain \u0394 '+pct(n.review.chain_changed_pct));
+    ch.title='changed since the source image';m.appendChild(ch)}
   if(n.picked)th.appendChild(el('span','picked-mark','\u2605 picked'));
   if(PICK&&!n.picked&&D.passes[n.p].ownsVariants&&n.variant&&n.state!=='running'){
     var b=el('button','pick','pick #'+n.variant);b.type='button';b.dataset.pick=n.id;m.appendChild(b)}

@@ -61,7 +61,7 @@ gap:5px;align-items:center}
 .tile .pct{font-size:11px;color:var(--ink2);white-space:nowrap}
 .tile .pct.bad{color:#c21f2c;font-weight:700}
 .tile .pr{color:var(--ink3);font-size:11px;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}
-.tile .chg{display:flex;gap:4px;align-items:center;font-size:11px;color:var(--ink2)}
+.tile .chg{font-size:11px;color:var(--ink2);white-space:nowrap}
 .chip{display:inline-block;border-radius:999px;padding:0 7px;font-size:10.5px;font-weight:600;line-height:17px;
 white-space:nowrap}
 .s-up-to-date{background:#e6f4ea;color:#1a7f37}
