@@ -11,10 +11,10 @@ import type { PlanNode } from '../plan/types.js';
 import type { Recipe } from '../recipe/types.js';
 import type { Runtime } from '../runtime.js';
 import type { NodeState } from '../run/resolve.js';
+import { driftOf } from '../run/drift.js';
 import { statusDetail, type NodeStatus, type StatusDetail } from '../run/status.js';
-import type { LockEntry, RunRecord, Store } from '../store/types.js';
+import type { LockEntry, RunRecord, RunReview, Store } from '../store/types.js';
 import { columnsOf, rowKey, rowsOf } from './layout.js';
-import { readReview } from './review.js';
 import type { CellState, ReportData, ReportNode, ReportRow } from './types.js';
 
 /** One image the report needs: read `from`, write `<dir>/<sha256>.<ext>` under the report folder. */
@@ -46,7 +46,7 @@ export async function collectReport(
     jobs.push({ kind, sha256, from });
     return `${kind}/${sha256}.${ext}`;
   };
-  const { passes, indexOf } = columnsOf(detail.plan, recipe);
+  const { passes, indexOf } = columnsOf(detail.plan);
   const rowList = rowsOf(detail.plan);
   const rows: ReportRow[] = [];
   for (const r of rowList) {
@@ -76,8 +76,6 @@ export async function collectReport(
     const inputNode = node.input.kind === 'node' ? node.input.id : null;
     const row = rowIndex.get(rowKey(node.source, node.instance)) ?? 0;
     const over = p.live?.states.get(node.id);
-    const review = cell.review;
-    const maxChange = passes[indexOf.get(node.pass) ?? 0]?.maxChange ?? null;
     nodes.push({
       id: node.id,
       p: indexOf.get(node.pass) ?? 0,
@@ -95,8 +93,9 @@ export async function collectReport(
       finishedAt: cell.finishedAt,
       ms: p.live?.ms.get(node.id) ?? null,
       costUsd: cell.costUsd,
-      review,
-      drift: review !== null && maxChange !== null && review.changed_pct > maxChange,
+      review: cell.review,
+      // As `kontext status` and the run's drift warning judge it.
+      drift: driftOf(node, cell.reviewed) !== null,
     });
   }
   const data: ReportData = {
@@ -123,6 +122,7 @@ interface Cell {
   readonly finishedAt: string | null;
   readonly costUsd: number | null;
   readonly review: ReportNode['review'];
+  readonly reviewed: RunReview | undefined;
 }
 
 interface CellContext {
@@ -154,7 +154,8 @@ async function cellOf(node: PlanNode, c: CellContext): Promise<Cell> {
   let from: string | null = null;
   if (onDisk !== null && file !== null) from = file;
   else if (sha !== null) from = await blobIf(c.store, sha);
-  const review = readReview(record);
+  // Only a review the record already has: making one would write to the cache (the report reads only).
+  const review = record?.review ?? null;
   const mapFrom = review === null ? null : await blobIf(c.store, review.map_sha256);
   return {
     state: cellState,
@@ -166,6 +167,7 @@ async function cellOf(node: PlanNode, c: CellContext): Promise<Cell> {
     finishedAt: record?.finished_at ?? locked?.finished_at ?? null,
     costUsd: costOf(record),
     review: review && { ...review, map: mapFrom === null ? null : c.job('maps', review.map_sha256, mapFrom, 'png') },
+    reviewed: review ?? undefined,
   };
 }
 

@@ -4,17 +4,14 @@
  */
 import { passForest, type PassBranch } from '../plan/pass-tree.js';
 import type { Plan, PlanNode } from '../plan/types.js';
-import type { Pass, Recipe } from '../recipe/types.js';
 import type { ReportPass } from './types.js';
 
-export function columnsOf(
-  plan: Plan,
-  recipe: Recipe,
-): { readonly passes: ReportPass[]; readonly indexOf: ReadonlyMap<string, number> } {
-  const byId = new Map(recipe.passes.map((p) => [p.id, p] as const));
+export function columnsOf(plan: Plan): {
+  readonly passes: ReportPass[];
+  readonly indexOf: ReadonlyMap<string, number>;
+} {
   const passes: ReportPass[] = [];
   const visit = (b: PassBranch, parent: string | null, source: string, depth: number): void => {
-    const pass = byId.get(b.pass);
     const previous = passes[passes.length - 1]?.id ?? null;
     passes.push({
       id: b.pass,
@@ -23,7 +20,7 @@ export function columnsOf(
       fromSource: parent === null,
       depth,
       branch: parent === null ? previous !== null : previous !== parent,
-      maxChange: pass ? maxChangeOf(pass) : null,
+      maxChange: b.first.maxChange ?? null,
       ownsVariants: b.ownsVariants,
       picked: b.picked,
     });
@@ -53,14 +50,4 @@ export function rowsOf(plan: Plan): GridRow[] {
 
 export function rowKey(source: string, instance: string | null): string {
   return `${source}\u0000${instance ?? ''}`;
-}
-
-/**
- * A pass's `max_change` (percent of pixels a pass may change before it is marked as drift).
- * Read defensively: the setting comes with the change review and older recipes have none.
- */
-function maxChangeOf(pass: Pass): number | null {
-  const p = pass as Pass & { readonly maxChange?: unknown; readonly max_change?: unknown };
-  const v = p.maxChange ?? p.max_change;
-  return typeof v === 'number' && Number.isFinite(v) ? v : null;
 }

@@ -8,8 +8,8 @@
 /** A cell's state: the run's resolved states (src/run/status.ts) plus what a live run reports. */
 export type CellState = 'up-to-date' | 'cached' | 'not-run' | 'modified' | 'running' | 'failed';
 
-/** A node's change review (drift branch: `RunRecord.review`), when its run record has one. */
-export interface CellReview {
+/** A node's change review (`RunRecord.review`), when its run record has one. */
+interface CellReview {
   readonly metric: string;
   readonly threshold: number;
   readonly changed_pct: number;

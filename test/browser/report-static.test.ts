@@ -38,7 +38,9 @@ const activeId = (page: Page): Promise<string | null> =>
 describe('the static report in Chromium (file://)', () => {
   it('loads every image, one tile per node; arrows, Enter and Esc work; prompts stay text', async () => {
     const example = await readFile(join(EXAMPLES, 'portrait.yml'), 'utf8');
-    const yaml = `${example}  - id: sign\n    from: umbrella\n    prompt: ${JSON.stringify(HOSTILE)}\n`;
+    // The hostile pass may change at most 1 % of the image: its review (made by the run) is drift.
+    const sign = ['  - id: sign', '    from: umbrella', '    max_change: 1%', `    prompt: ${JSON.stringify(HOSTILE)}`];
+    const yaml = `${example}${sign.join('\n')}\n`;
     const p = (project = await createProject(yaml, 'portrait'));
     await runIn(p);
     const rt = testRuntime(p.root);
@@ -64,6 +66,12 @@ describe('the static report in Chromium (file://)', () => {
     expect(images.length).toBe(nodes + 1); // each node and the source
     for (const [src, width] of images) expect(width, String(src)).toBeGreaterThan(0);
     await expect.poll(() => page.locator('.colh .prompt').nth(3).textContent()).toBe(HOSTILE);
+    // Every node's run record has a change review: its figure on the tile, and drift only where max_change is set.
+    expect(await page.locator('.tile .pct').count()).toBe(nodes);
+    expect(await page.locator('.drift-mark').count()).toBe(1);
+    expect(await page.locator('.tile[data-id="sign"] .drift-mark').textContent()).toBe('DRIFT');
+    expect(report.data.counts.drift).toBe(1);
+    expect(report.data.nodes.every((n) => n.review?.map?.startsWith('maps/'))).toBe(true);
     await page.screenshot({ path: join(ARTIFACTS, 'report.png'), fullPage: true });
 
     // Arrows: along the row (a branch's variants side by side), then Enter opens the viewer.
@@ -92,6 +100,13 @@ describe('the static report in Chromium (file://)', () => {
     expect(await page.locator('#v-stage img.after').evaluate((e) => (e as HTMLElement).style.clipPath)).toBe(
       'inset(0px 0px 0px 45%)',
     );
+    // The change map (the run's blob, copied into the report) over the image.
+    await page.keyboard.press('m');
+    await page.waitForFunction(() => {
+      const m = document.querySelector<HTMLImageElement>('#v-stage img.map');
+      return m?.complete === true && m.naturalWidth > 0;
+    });
+    await page.keyboard.press('m');
     // The toggle shows the input alone.
     await page.getByRole('button', { name: 'before', exact: true }).click();
     expect(await page.locator('#v-stage img').getAttribute('src')).toBe('../raincoat/astronaut.png');
@@ -127,7 +142,7 @@ describe('the static report in Chromium (file://)', () => {
     };
     const data: ReportData = {
       ...report.data,
-      counts: { ...report.data.counts, drift: 1 },
+      counts: { ...report.data.counts, drift: report.data.counts.drift + 1 },
       passes: report.data.passes.map((x) => (x.id === 'bag' ? { ...x, maxChange: 25 } : x)),
       nodes: report.data.nodes.map((n) =>
         n.id === 'bag#2' ? { ...n, drift: true, review: { ...review, map, map_sha256: 'c'.repeat(64) } } : n,
@@ -144,9 +159,9 @@ describe('the static report in Chromium (file://)', () => {
     expect(await tile.locator('.drift-mark').textContent()).toBe('DRIFT');
     expect(await tile.locator('.pct.bad').textContent()).toBe('\u0394 34.5%');
     expect(await tile.locator('.chg').textContent()).toBe('chain \u0394 61.3%');
-    expect(await page.locator('.top .s-drift').textContent()).toBe('1 drift');
+    expect(await page.locator('.top .s-drift').textContent()).toBe('2 drift'); // and sign's, from the run
     expect(await page.locator('.colh', { hasText: 'max 25%' }).count()).toBe(1);
-    expect(await page.locator('.drift-mark').count()).toBe(1);
+    expect(await page.locator('.drift-mark').count()).toBe(2);
     await page.screenshot({ path: join(ARTIFACTS, 'report-drift.png') });
     await tile.focus();
     await page.keyboard.press('Enter');

@@ -79,7 +79,7 @@ class PlainReporter implements Reporter {
       case 'node-skipped':
         return this.fold.admitSkipped(e) ? this.line('skipped', s.yellow, skippedBody(e)) : undefined;
       case 'warning':
-        return this.line('warning', s.yellow, warningBody(e));
+        return this.line(e.drift ? 'drift' : 'warning', s.yellow, warningBody(e));
       case 'watch-cycle':
         return this.line('watch', s.bold, watchCycleBody(e));
       case 'watch-error': {

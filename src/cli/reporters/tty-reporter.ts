@@ -91,7 +91,7 @@ class TtyReporter implements Reporter {
       case 'node-skipped':
         return this.fold.admitSkipped(e) ? this.push(`${s.dim('-')} ${skippedBody(e)}`) : undefined;
       case 'warning':
-        return this.push(`${s.yellow('!')} warning: ${warningBody(e)}`);
+        return this.push(`${s.yellow('!')} ${e.drift ? 'drift' : 'warning'}: ${warningBody(e)}`);
       case 'watch-cycle':
         return this.push(`${s.bold('⟳')} ${watchCycleBody(e)}`);
       case 'watch-error':
