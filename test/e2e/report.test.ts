@@ -41,7 +41,7 @@ describe('kontext report (built CLI)', () => {
     const first = await cli(['report', p.recipe], { cwd: p.root, env });
     expect(first.code, first.stderr).toBe(0);
     expect(first.stdout).toMatch(
-      /report: out\/test\/report\/index\.html \(4 nodes, 4 up to date; 6 images made, 0 reused\)/,
+      /report: out\/test\/report\/index\.html \(4 nodes, 4 up to date; 10 images made, 0 reused\)/,
     );
     const html = await readFile(join(p.outDir, 'report', 'index.html'), 'utf8');
     // The hostile prompt is data, never markup: it cannot close the blob or open a tag.
@@ -70,13 +70,14 @@ describe('kontext report (built CLI)', () => {
     expect(data.nodes[0]?.input).toMatch(/^inputs\/[0-9a-f]{64}\.webp$/);
 
     const second = await cli(['report', p.recipe, '--json'], { cwd: p.root, env });
-    expect(JSON.parse(second.stdout)).toMatchObject({ type: 'report', images: { made: 0, reused: 6 } });
+    expect(JSON.parse(second.stdout)).toMatchObject({ type: 'report', images: { made: 0, reused: 10 } });
 
     const status = await cli(['status', p.recipe, '--json'], { cwd: p.root, env });
     expect(JSON.parse(status.stdout)).toMatchObject({ clean: true, orphaned: [] });
     const clean = await cli(['clean', p.recipe, '--json'], { cwd: p.root, env });
     expect(JSON.parse(clean.stdout)).toMatchObject({ files: [], dirs: [] });
     expect((await readdir(join(p.outDir, 'report', 'thumbs'))).length).toBe(5); // 4 outputs + the source
+    expect((await readdir(join(p.outDir, 'report', 'maps'))).length).toBe(4); // each node's change map
   });
 
   it('reads local state only: a runcomfy recipe, no token, never run: every node not run yet', async () => {
