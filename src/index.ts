@@ -66,6 +66,10 @@ export async function startEmulator(options?: EmulatorOptions): Promise<Emulator
 
 export { writePick } from './run/pick.js';
 export type { PickResult, WritePickOptions } from './run/pick.js';
+
+export { writeReport, startReportServer, DEFAULT_REPORT_PORT } from './report/index.js';
+export type { ReportOptions, WrittenReport, ReportData, ReportServer, ReportServerOptions } from './report/index.js';
+
 export { cleanRecipe } from './run/clean.js';
 export type { CleanOptions, CleanDeps, CleanReport } from './run/clean.js';
 export { gcCache, findLockFiles } from './run/gc.js';

@@ -70,6 +70,7 @@ Examples:
   kontext run recipe.yml -j 8 --explain   run what changed, saying why
   kontext run --watch recipe.yml          follow edits to the recipe and its images
   kontext status recipe.yml --exit-code   what would run, and why (exit 1 when anything would)
+  kontext report recipe.yml --open        a review sheet of every output, side by side
   kontext edit --image photo.jpg --prompt "Keep the face unchanged. Make the jacket red." -o red.png
   kontext emulator                        a local RunComfy-compatible API (no account)
   kontext pick recipe.yml bag#2           passes after bag take only its variant 2 (pick: 2)
@@ -96,6 +97,7 @@ function buildProgram(rt: Runtime, choose: (a: Action) => void): Command {
   program.addCommand(planCommand(choose));
   program.addCommand(runCommand(choose));
   program.addCommand(statusCommand(choose));
+  program.addCommand(reportCommand(choose));
   program.addCommand(editCommand(choose));
   program.addCommand(emulatorCommand(choose));
   program.addCommand(pickCommand(choose));
@@ -160,6 +162,8 @@ function runCommand(choose: (a: Action) => void): Command {
     .option('--overwrite', 'replace outputs changed by hand (by default they are kept and the node fails)')
     .option('--resubmit-uncertain', 'submit again nodes an interrupted run may already have paid for (same seed)')
     .option('--watch', 'keep running: re-run what changes when the recipe or its sources change')
+    .option('--serve', 'with --watch: serve the live review sheet on 127.0.0.1 (prints the URL)')
+    .option('--port <n>', 'with --serve: the port (default 4780, else any free one)')
     .option('--json', 'print one JSON event per line (NDJSON)')
     .option(
       '--cache-dir <dir>',
@@ -186,6 +190,20 @@ function statusCommand(choose: (a: Action) => void): Command {
     .option('--allow-outside-root', 'allow output paths outside the project root')
     .action((recipe: string, opts: Record<string, unknown>) => {
       choose(async (ctx) => (await import('./commands/status.js')).statusCommand(recipe, opts, ctx));
+    });
+}
+
+function reportCommand(choose: (a: Action) => void): Command {
+  return new Command('report')
+    .description('write a review sheet of the outputs to <out>/report/index.html (reads local state only)')
+    .argument('<recipe>', 'recipe file')
+    .option('--open', 'open it in the browser (xdg-open, open or start; else print the path)')
+    .option('--json', 'print the result as JSON')
+    .option('--cache-dir <dir>', 'cache folder (default: the one `kontext run` uses; env KONTEXT_CACHE_DIR)')
+    .option('--strict', 'treat prompt-lint warnings as errors')
+    .option('--allow-outside-root', 'allow output paths outside the project root')
+    .action((recipe: string, opts: Record<string, unknown>) => {
+      choose(async (ctx) => (await import('./commands/report.js')).reportCommand(recipe, opts, ctx));
     });
 }
 

@@ -10,6 +10,7 @@
 import { lstat, readdir, rmdir, unlink } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { buildPlan, outputPathFor, withoutPicks } from '../plan/index.js';
+import { isReportFile } from '../plan/report-paths.js';
 import { loadRecipe } from '../recipe/index.js';
 import type { Recipe } from '../recipe/types.js';
 import type { Runtime } from '../runtime.js';
@@ -73,7 +74,7 @@ export async function cleanRecipe(path: string, options: CleanOptions, deps: Cle
   }
   const orphanOutputs = new Set(lockEntries.map((id) => fromLock(lock.nodes[id]?.output ?? '')));
   const isArtefact = async (file: string): Promise<boolean> => {
-    if (keep.has(file)) return false;
+    if (keep.has(file) || isReportFile(recipe.outDir, file)) return false; // `kontext report` output
     const name = basename(file);
     if (TEMP_NAME.test(name)) return rt.now() - (await lstat(file)).mtimeMs > STALE_TEMP_MS;
     return orphanOutputs.has(file) || IMAGE_EXTS.includes(extname(name).slice(1).toLowerCase());

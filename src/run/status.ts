@@ -9,6 +9,7 @@ import { overrideProvider } from './node-provider.js';
 import { readdir, stat } from 'node:fs/promises';
 import { dirname, extname, join, resolve } from 'node:path';
 import { buildPlan, outputPathFor, withoutPicks } from '../plan/index.js';
+import { isReportFile } from '../plan/report-paths.js';
 import type { Plan } from '../plan/types.js';
 import { loadRecipe } from '../recipe/index.js';
 import type { ProviderName, Recipe } from '../recipe/types.js';
@@ -16,7 +17,7 @@ import type { Runtime } from '../runtime.js';
 import { readLock } from '../store/index.js';
 import { openStoreOrStandIn } from './open-cache.js';
 import { writeGuardFor } from './write-guard-for.js';
-import type { LockEntry, Store } from '../store/types.js';
+import type { LockEntry, LockFile, Store } from '../store/types.js';
 import type { RunReason } from './events.js';
 import { prepareRun } from './prepare.js';
 import type { NodeState } from './resolve.js';
@@ -81,16 +82,25 @@ export async function recipeStatus(
   // An unwritable cache dir gives a stand-in for this call (adopting from the lock writes to it).
   const opened = await openStoreOrStandIn(cacheDirFor(recipe, options.cacheDir, rt));
   try {
-    return await statusWith(opened.store, { recipe, options, rt });
+    return (await statusDetail(opened.store, { recipe, options, rt })).status;
   } finally {
     await opened.discard();
   }
 }
 
-async function statusWith(
+/** What `kontext status` and the review report (src/report/) read: the status, the resolved states and the lock. */
+export interface StatusDetail {
+  readonly status: RecipeStatus;
+  readonly plan: Plan;
+  readonly states: ReadonlyMap<string, NodeState>;
+  readonly lock: LockFile;
+}
+
+/** The status of a loaded recipe against an open store (reads only). */
+export async function statusDetail(
   store: Store,
   p: { readonly recipe: Recipe; readonly options: StatusOptions; readonly rt: Runtime },
-): Promise<RecipeStatus> {
+): Promise<StatusDetail> {
   const { recipe, options, rt } = p;
   const plan = overrideProvider(buildPlan(recipe), options.provider);
   const lockPath = lockPathFor(recipe);
@@ -118,7 +128,13 @@ async function statusWith(
   }
   // Branches a pick left out are not orphans: picking them again is free (as `clean` keeps them).
   const orphaned = await orphans(buildPlan(withoutPicks(recipe)), recipe, lock.nodes);
-  return { recipe: recipe.file, lock: lockPath, nodes, orphaned, dirty: nodes.some((n) => n.state !== 'up-to-date') };
+  const dirty = nodes.some((n) => n.state !== 'up-to-date');
+  return {
+    status: { recipe: recipe.file, lock: lockPath, nodes, orphaned, dirty },
+    plan,
+    states: prepared.states,
+    lock,
+  };
 }
 
 async function nodeStatus(
@@ -162,7 +178,7 @@ async function orphans(
     if (n.save !== null) stems.add(stem(n.save.split('{ext}').join('x')));
   }
   for (const file of await filesUnder(plan.recipe.outDir)) {
-    if (claimed.has(file) || stems.has(stem(file))) continue;
+    if (claimed.has(file) || stems.has(stem(file)) || isReportFile(plan.recipe.outDir, file)) continue;
     out.push({ node: null, output: file, inLock: false, exists: true });
   }
   return out;

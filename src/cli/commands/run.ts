@@ -24,6 +24,8 @@ export async function runCommand(
   const selections = selectionsFrom(opts, recipes, ctx.rt.cwd);
   if (recipes.length === 0) throw new UsageError('no recipe given', { hint: 'kontext run <recipe.yml...>' });
   const options = { ...runOptionsFrom(opts, ctx), ...selections };
+  if (opts['serve'] === true && opts['watch'] !== true) throw new UsageError('--serve needs --watch');
+  if (opts['port'] !== undefined && opts['serve'] !== true) throw new UsageError('--port needs --serve');
   if (opts['watch'] === true) {
     const { watchCommand } = await import('../watch/watch-command.js');
     return watchCommand(recipes, options, opts, ctx);

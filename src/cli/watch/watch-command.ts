@@ -17,6 +17,7 @@ import {
 import type { CliContext } from '../context.js';
 import { reporterFor } from '../reporter-for.js';
 import { renderError, secretsFromEnv } from '../render-error.js';
+import { serveFor, type Served } from './serve.js';
 
 export async function watchCommand(
   recipes: readonly string[],
@@ -38,6 +39,7 @@ export async function watchCommand(
       ctx.rt.stderr.write(`${line}\n`);
   };
   const runLocks: (() => Promise<void>)[] = [];
+  const served: Served[] = [];
   try {
     for (const path of recipes) {
       // A watch session holds its recipe's run lock until it ends: a plain run waits for it.
@@ -52,7 +54,14 @@ export async function watchCommand(
           onWait,
         }),
       );
-      const session = new WatchSession(path, { ...options, signal: ctx.signal }, { rt: ctx.rt, onEvent, sessions });
+      const serve = opts['serve'] === true ? await serveFor(path, options, opts, ctx) : null;
+      if (serve) served.push(serve);
+      const events = serve ? serve.tee(onEvent) : onEvent;
+      const session = new WatchSession(
+        path,
+        { ...options, signal: ctx.signal },
+        { rt: ctx.rt, onEvent: events, sessions },
+      );
       const watcher = new RecipeWatcher(session, { onCycleError: onError });
       pairs.push({ session, watcher });
       await watcher.start();
@@ -68,6 +77,7 @@ export async function watchCommand(
     await Promise.all(pairs.map((p) => p.watcher.close()));
     await Promise.all(pairs.map((p) => p.session.close()));
     await sessions.closeAll();
+    for (const s of served) await s.close();
     for (const release of runLocks) await release();
     reporter.close();
   }

@@ -1,0 +1,41 @@
+/**
+ * `kontext run --watch --serve [--port N]`: the live review sheet of each watched recipe, from
+ * `startReportServer` (src/report/serve/), fed with the recipe's run events. Prints its URL.
+ */
+import { startReportServer, writePick, type RunEvent, type RunRecipeOptions } from '../../index.js';
+import type { CliContext } from '../context.js';
+import { intOption } from '../options.js';
+
+export interface Served {
+  /** The reporter's event sink, with the server fed too. */
+  tee(onEvent: (e: RunEvent) => void): (e: RunEvent) => void;
+  close(): Promise<void>;
+}
+
+export async function serveFor(
+  path: string,
+  options: RunRecipeOptions,
+  opts: Record<string, unknown>,
+  ctx: CliContext,
+): Promise<Served> {
+  const port = intOption('--port', opts['port'], 0, 65535);
+  const server = await startReportServer(
+    path,
+    {
+      port,
+      cacheDir: options.cacheDir,
+      allowOutsideRoot: options.allowOutsideRoot,
+      // The page's pick button: the recipe changes on disk, and the watcher re-plans from it.
+      pick: (recipe, node) => writePick(recipe, node, { rt: ctx.rt }),
+    },
+    { rt: ctx.rt },
+  );
+  ctx.rt.stderr.write(`review sheet for ${path}: ${server.url}\n`);
+  return {
+    tee: (onEvent) => (e) => {
+      onEvent(e);
+      server.onEvent(e);
+    },
+    close: () => server.close(),
+  };
+}

@@ -1,0 +1,97 @@
+/**
+ * The report's images, each named by the sha256 of what it shows, so a second report (or the
+ * next watch update) reuses every one already made: thumbnails (`thumbs/`, WebP, 320 px),
+ * input previews (`inputs/`, WebP, at most 2048 px: any source format a browser cannot show,
+ * HEIC say, still opens) and change maps (`maps/`, the PNG blob as stored). Each is written to a
+ * temp name in its folder and renamed into place: a half-written image never exists.
+ * Folders no longer referenced lose their files (`prune`).
+ */
+import { copyFile, readdir, rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import pLimit from 'p-limit';
+import { REPORT_ASSET_DIRS } from '../plan/report-paths.js';
+import { uniqueSuffix } from '../util/unique-suffix.js';
+import type { AssetJob } from './collect.js';
+import { ensureRealDir } from './safe-dir.js';
+
+const THUMB_PX = 320;
+const PREVIEW_PX = 2048;
+
+export interface AssetResult {
+  /** `<kind>/<sha256>.<ext>` of each job that could not be made (an unreadable image). */
+  readonly failed: ReadonlySet<string>;
+  readonly made: number;
+  readonly reused: number;
+}
+
+export function assetName(job: AssetJob): string {
+  return `${job.kind}/${job.sha256}.${job.kind === 'maps' ? 'png' : 'webp'}`;
+}
+
+export async function makeAssets(reportDir: string, jobs: readonly AssetJob[]): Promise<AssetResult> {
+  const existing = new Set<string>();
+  for (const dir of REPORT_ASSET_DIRS) {
+    await ensureRealDir(join(reportDir, dir), reportDir);
+    for (const e of await readdir(join(reportDir, dir), { withFileTypes: true }))
+      if (e.isFile()) existing.add(`${dir}/${e.name}`);
+  }
+  const unique = new Map(jobs.map((j) => [assetName(j), j] as const));
+  const failed = new Set<string>();
+  let made = 0;
+  let reused = 0;
+  const limit = pLimit(4);
+  await Promise.all(
+    [...unique].map(([name, job]) =>
+      limit(async () => {
+        const target = join(reportDir, name);
+        if (existing.has(name)) {
+          reused++;
+          return;
+        }
+        try {
+          await writeAsset(job, target);
+          made++;
+        } catch {
+          failed.add(name);
+        }
+      }),
+    ),
+  );
+  return { failed, made, reused };
+}
+
+async function writeAsset(job: AssetJob, target: string): Promise<void> {
+  const tmp = join(target, '..', `.${job.sha256}.${uniqueSuffix()}.tmp`);
+  try {
+    if (job.kind === 'maps') await copyFile(job.from, tmp);
+    else {
+      const { default: sharp } = await import('sharp');
+      const px = job.kind === 'thumbs' ? THUMB_PX : PREVIEW_PX;
+      await sharp(job.from, { failOn: 'error' })
+        .rotate()
+        .resize({ width: px, height: px, fit: 'inside', withoutEnlargement: true })
+        .webp({ quality: job.kind === 'thumbs' ? 74 : 88 })
+        .toFile(tmp);
+    }
+    await rename(tmp, target);
+  } catch (e) {
+    await rm(tmp, { force: true });
+    throw e;
+  }
+}
+
+/** Remove asset files no job of this report names (and temp files of a crashed one). */
+export async function pruneAssets(reportDir: string, keep: ReadonlySet<string>): Promise<number> {
+  let removed = 0;
+  for (const dir of REPORT_ASSET_DIRS) {
+    const entries = await readdir(join(reportDir, dir), { withFileTypes: true }).catch(() => []);
+    for (const e of entries) {
+      if (!e.isFile() || keep.has(`${dir}/${e.name}`)) continue;
+      // Another report writing beside this one may have a temp file open: leave fresh ones.
+      if (e.name.endsWith('.tmp')) continue;
+      await rm(join(reportDir, dir, e.name), { force: true });
+      removed++;
+    }
+  }
+  return removed;
+}

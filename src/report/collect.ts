@@ -1,0 +1,219 @@
+/**
+ * The review sheet's data from local state only: the recipe, its plan, the lock, the run
+ * records in the cache and the files in `<out>/` (docs/architecture.md#the-review-report).
+ * Node states are `kontext status`'s (src/run/status.ts); nothing is submitted, hosted or paid.
+ * Returns the data and the image work it needs (thumbnails, input previews, change maps), each
+ * named by the sha256 of its bytes so a second report reuses it.
+ */
+import { relative, sep } from 'node:path';
+import { formatProblem } from '../errors.js';
+import type { PlanNode } from '../plan/types.js';
+import type { Recipe } from '../recipe/types.js';
+import type { Runtime } from '../runtime.js';
+import type { NodeState } from '../run/resolve.js';
+import { driftOf } from '../run/drift.js';
+import { statusDetail, type NodeStatus, type StatusDetail } from '../run/status.js';
+import type { LockEntry, RunRecord, RunReview, Store } from '../store/types.js';
+import { columnsOf, rowKey, rowsOf } from './layout.js';
+import type { CellState, ReportData, ReportNode, ReportRow } from './types.js';
+
+/** One image the report needs: read `from`, write `<dir>/<sha256>.<ext>` under the report folder. */
+export interface AssetJob {
+  readonly kind: 'thumbs' | 'inputs' | 'maps';
+  readonly sha256: string;
+  readonly from: string;
+}
+
+export interface Collected {
+  readonly data: ReportData;
+  readonly jobs: readonly AssetJob[];
+}
+
+/** What a live run knows that the files do not (yet): running and failed nodes, request times. */
+export interface LiveOverrides {
+  readonly states: ReadonlyMap<string, { readonly state: 'running' | 'failed'; readonly why: string | null }>;
+  readonly ms: ReadonlyMap<string, number>;
+}
+
+export async function collectReport(
+  recipe: Recipe,
+  p: { readonly store: Store; readonly rt: Runtime; readonly live?: LiveOverrides | undefined },
+): Promise<Collected> {
+  const { store, rt } = p;
+  const detail = await statusDetail(store, { recipe, options: {}, rt });
+  const jobs: AssetJob[] = [];
+  const job = (kind: AssetJob['kind'], sha256: string, from: string, ext: string): string => {
+    jobs.push({ kind, sha256, from });
+    return `${kind}/${sha256}.${ext}`;
+  };
+  const { passes, indexOf } = columnsOf(detail.plan);
+  const rowList = rowsOf(detail.plan);
+  const rows: ReportRow[] = [];
+  for (const r of rowList) {
+    const path = r.root.input.kind === 'source' ? r.root.input.path : undefined;
+    const sha =
+      path === undefined
+        ? null
+        : await store.hashSource(path).then(
+            (h) => h.sha256,
+            () => null,
+          );
+    const local = sha !== null && path !== undefined;
+    rows.push({
+      source: r.source,
+      instance: r.instance,
+      input: local ? job('inputs', sha, path, 'webp') : null,
+      thumb: local ? job('thumbs', sha, path, 'webp') : null,
+    });
+  }
+  const rowIndex = new Map(rowList.map((r, i) => [rowKey(r.source, r.instance), i] as const));
+  const statuses = new Map(detail.status.nodes.map((n) => [n.node, n] as const));
+  const nodes: ReportNode[] = [];
+  const imgOf = new Map<string, string | null>();
+  for (const node of detail.plan.nodes) {
+    const cell = await cellOf(node, { detail, store, statuses, job, outDir: recipe.outDir });
+    imgOf.set(node.id, cell.img ?? cell.thumb);
+    const inputNode = node.input.kind === 'node' ? node.input.id : null;
+    const row = rowIndex.get(rowKey(node.source, node.instance)) ?? 0;
+    const over = p.live?.states.get(node.id);
+    nodes.push({
+      id: node.id,
+      p: indexOf.get(node.pass) ?? 0,
+      r: row,
+      variant: node.variant,
+      picked: node.picked === true,
+      seed: cell.seed ?? node.seed,
+      state: over?.state ?? cell.state,
+      why: over ? over.why : cell.why,
+      img: cell.img,
+      thumb: cell.thumb,
+      stale: cell.stale || over?.state === 'running',
+      input: inputNode === null ? (rows[row]?.input ?? null) : (imgOf.get(inputNode) ?? null),
+      from: inputNode,
+      finishedAt: cell.finishedAt,
+      ms: p.live?.ms.get(node.id) ?? null,
+      costUsd: cell.costUsd,
+      review: cell.review,
+      // As `kontext status` and the run's drift warning judge it.
+      drift: driftOf(node, cell.reviewed) !== null,
+    });
+  }
+  const data: ReportData = {
+    v: 1,
+    recipe: { name: recipe.name, file: relative(rt.cwd, recipe.file) || recipe.file, provider: recipe.provider },
+    generatedAt: new Date(rt.now()).toISOString(),
+    counts: countsOf(nodes),
+    costUsd: totalCost(nodes),
+    warnings: recipe.warnings.map((w) => formatProblem(w).replace(/^warning: /, '')),
+    passes,
+    rows,
+    nodes,
+  };
+  return { data, jobs };
+}
+
+interface Cell {
+  readonly state: CellState;
+  readonly why: string | null;
+  readonly img: string | null;
+  readonly thumb: string | null;
+  readonly stale: boolean;
+  readonly seed: number | null;
+  readonly finishedAt: string | null;
+  readonly costUsd: number | null;
+  readonly review: ReportNode['review'];
+  readonly reviewed: RunReview | undefined;
+}
+
+interface CellContext {
+  readonly detail: StatusDetail;
+  readonly store: Store;
+  readonly statuses: ReadonlyMap<string, NodeStatus>;
+  readonly job: (kind: AssetJob['kind'], sha256: string, from: string, ext: string) => string;
+  readonly outDir: string;
+}
+
+const STATE_OF: Readonly<Record<NodeStatus['state'], CellState>> = {
+  'up-to-date': 'up-to-date',
+  'will-run': 'not-run',
+  modified: 'modified',
+  missing: 'cached',
+};
+
+async function cellOf(node: PlanNode, c: CellContext): Promise<Cell> {
+  const status = c.statuses.get(node.id);
+  const state: NodeState | undefined = c.detail.states.get(node.id);
+  const locked: LockEntry | undefined = c.detail.lock.nodes[node.id];
+  const cellState = status ? STATE_OF[status.state] : 'not-run';
+  // The result this cell shows: the current one, else (it has to run again) the lock's older one.
+  const record = state?.record ?? (locked ? await c.store.getRecord(locked.key).catch(() => null) : null);
+  const file = status?.output ?? null;
+  const onDisk =
+    file === null || cellState === 'cached' ? null : await shaOnDisk(c.store, file, cellState, record, locked);
+  const sha = onDisk ?? record?.output_sha256 ?? null;
+  let from: string | null = null;
+  if (onDisk !== null && file !== null) from = file;
+  else if (sha !== null) from = await blobIf(c.store, sha);
+  // Only a review the record already has: making one would write to the cache (the report reads only).
+  const review = record?.review ?? null;
+  const mapFrom = review === null ? null : await blobIf(c.store, review.map_sha256);
+  return {
+    state: cellState,
+    why: status?.reason ?? null,
+    img: onDisk !== null && file !== null ? urlUnder(c.outDir, file) : null,
+    thumb: sha !== null && from !== null ? c.job('thumbs', sha, from, 'webp') : null,
+    stale: cellState === 'not-run' && sha !== null,
+    seed: record?.seed ?? locked?.seed ?? null,
+    finishedAt: record?.finished_at ?? locked?.finished_at ?? null,
+    costUsd: costOf(record),
+    review: review && { ...review, map: mapFrom === null ? null : c.job('maps', review.map_sha256, mapFrom, 'png') },
+    reviewed: review ?? undefined,
+  };
+}
+
+/**
+ * The sha256 of the output file: an up-to-date one holds what status just checked (the lock's
+ * or the record's), so only a modified or stale file is hashed (through the store's memo).
+ */
+async function shaOnDisk(
+  store: Store,
+  file: string,
+  state: CellState,
+  record: RunRecord | null,
+  locked: LockEntry | undefined,
+): Promise<string | null> {
+  if (state === 'up-to-date')
+    return locked?.key === record?.key ? (locked?.output_sha256 ?? null) : (record?.output_sha256 ?? null);
+  return store.hashSource(file).then(
+    (h) => h.sha256,
+    () => null,
+  );
+}
+
+async function blobIf(store: Store, sha: string): Promise<string | null> {
+  return (await store.hasBlob(sha).catch(() => false)) ? store.blobPath(sha) : null;
+}
+
+/** `../<pass>/<file>` relative to `<out>/report/`, each segment URL-encoded; `null` outside `<out>/`. */
+function urlUnder(outDir: string, file: string): string | null {
+  const rel = relative(outDir, file);
+  if (rel === '' || rel.startsWith('..') || rel.startsWith(sep)) return null;
+  return `../${rel.split(sep).map(encodeURIComponent).join('/')}`;
+}
+
+/** A record's price, when one was recorded (`cost_usd`, read defensively: older records have none). */
+function costOf(record: RunRecord | null): number | null {
+  const v = (record as { readonly cost_usd?: unknown } | null)?.cost_usd;
+  return typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : null;
+}
+
+function countsOf(nodes: readonly ReportNode[]): ReportData['counts'] {
+  const counts = { 'up-to-date': 0, cached: 0, 'not-run': 0, modified: 0, running: 0, failed: 0 };
+  for (const n of nodes) counts[n.state]++;
+  return { nodes: nodes.length, ...counts, drift: nodes.filter((n) => n.drift).length };
+}
+
+function totalCost(nodes: readonly ReportNode[]): number | null {
+  const known = nodes.filter((n) => n.costUsd !== null);
+  return known.length === 0 ? null : known.reduce((sum, n) => sum + (n.costUsd ?? 0), 0);
+}

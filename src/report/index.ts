@@ -1,0 +1,6 @@
+/** The review report: `kontext report` and the page `kontext run --watch --serve` serves. */
+export { writeReport } from './write.js';
+export type { ReportOptions, WrittenReport } from './write.js';
+export type { ReportData } from './types.js';
+export { startReportServer, DEFAULT_REPORT_PORT } from './serve/server.js';
+export type { ReportServer, ReportServerOptions } from './serve/server.js';

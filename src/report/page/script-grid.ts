@@ -1,0 +1,111 @@
+/**
+ * The page script, part 1: the header and the grid, built from the embedded JSON with
+ * `textContent` only (never HTML from data), and updated in place when a live page receives a
+ * new model: tiles whose data did not change are kept (focus and scroll stay).
+ */
+export const SCRIPT_GRID = String.raw`
+var WORDS={'up-to-date':'up to date',cached:'cached','not-run':'not run yet',modified:'modified',running:'running',
+failed:'failed'};
+var REASONS={'new':'new','prompt-changed':'prompt changed','params-changed':'params changed','seed-changed':
+'seed changed','model-changed':'model changed','input-changed':'input changed','forced':'forced','not-cached':
+'not in cache','reattach':'re-attaching'};
+function el(tag,cls,text){var e=document.createElement(tag);if(cls)e.className=cls;if(text!=null)e.textContent=text;
+return e}
+function pct(x){return (Math.round(x*10)/10)+'%'}
+function dur(ms){return ms<1000?Math.round(ms)+' ms':(ms/1000).toFixed(1)+' s'}
+function usd(x){return '$'+x.toFixed(x<0.1?3:2)}
+function nodeLabel(n){return D.passes[n.p].id+(n.variant?' #'+n.variant:'')}
+function shaOf(n){var m=/([0-9a-f]{64})/.exec(n.thumb||'');return m?m[1]:''}
+function fullUrl(n){if(!n.img)return n.thumb;return LIVE?n.img+'?v='+shaOf(n).slice(0,16):n.img}
+function why(n){if(!n.why)return '';return REASONS[n.why]||n.why}
+var tiles={},sigs={},byId={},cells=[],structure='';
+function renderTop(){
+  var top=document.getElementById('top');top.textContent='';
+  top.appendChild(el('h1',null,D.recipe.name));
+  top.appendChild(el('span','file mono',D.recipe.file+' \u00b7 '+D.recipe.provider));
+  var c=D.counts,counts=el('span','counts');
+  var s=el('span','sum');s.appendChild(el('b',null,String(c.nodes)));s.appendChild(document.createTextNode(' nodes'));
+  counts.appendChild(s);
+  ['up-to-date','cached','running','not-run','modified','failed'].forEach(function(k){
+    if(c[k]>0)counts.appendChild(el('span','chip s-'+k,c[k]+' '+WORDS[k]))});
+  if(c.drift>0)counts.appendChild(el('span','chip s-drift',c.drift+' drift'));
+  top.appendChild(counts);
+  var cost=el('span','sum');cost.appendChild(document.createTextNode('cost '));
+  cost.appendChild(el('b',null,D.costUsd==null?'\u2014':usd(D.costUsd)));top.appendChild(cost);
+  top.appendChild(el('span','spacer'));
+  if(LIVE){var d=el('span','livedot'+(CONNECTED?' on':''),CONNECTED?'live':'reconnecting\u2026');d.id='livedot';
+    top.appendChild(d)}
+  else top.appendChild(el('span','sum','generated '+D.generatedAt.replace('T',' ').slice(0,19)+' UTC'));
+  if(D.warnings.length){var w=el('details','warn');
+    w.appendChild(el('summary',null,D.warnings.length+' prompt-lint warning'+(D.warnings.length>1?'s':'')));
+    var ul=el('ul');D.warnings.forEach(function(t){ul.appendChild(el('li','mono',t))});w.appendChild(ul);
+    top.appendChild(w)}
+  document.documentElement.style.setProperty('--toph',top.offsetHeight+'px');
+}
+function widthOf(p){var per={},m=1;D.nodes.forEach(function(n){if(n.p===p){per[n.r]=(per[n.r]||0)+1;
+  m=Math.max(m,per[n.r])}});return m*168+(m-1)*6+18}
+function structureOf(d){return JSON.stringify([d.passes.map(function(p){return [p.id,p.from,p.prompt]}),d.rows,
+  d.nodes.map(function(n){return n.id})])}
+function renderGrid(){
+  var g=document.getElementById('grid');g.textContent='';tiles={};sigs={};cells=[];
+  if(!D.nodes.length){g.appendChild(el('div','empty-note','This recipe has no nodes.'));return}
+  var widths=D.passes.map(function(p,i){return widthOf(i)});
+  g.style.gridTemplateColumns='190px '+widths.map(function(w){return w+'px'}).join(' ');
+  g.appendChild(el('div','corner','source'));
+  D.passes.forEach(function(p,i){
+    var h=el('div','colh'+(p.branch?' branch':''));h.style.setProperty('--w',widths[i]+'px');
+    h.appendChild(el('span','pid mono',p.id));
+    var fork=p.branch&&!p.fromSource;
+    h.appendChild(el('span','from'+(fork?' fork':''),(fork?'\u21b3 branch of ':'\u2190 ')+p.from));
+    if(p.maxChange!=null)h.appendChild(el('span','from','max '+p.maxChange+'%'));
+    if(p.picked!=null)h.appendChild(el('span','from','pick #'+p.picked));
+    var pr=el('div','prompt',p.prompt);pr.title=p.prompt;h.appendChild(pr);g.appendChild(h)});
+  D.rows.forEach(function(r,ri){
+    var rh=el('div','rowh');rh.appendChild(el('span','inst mono',r.instance==null?r.source:r.instance));
+    if(r.instance!=null)rh.appendChild(el('span','src','from '+r.source));
+    if(r.thumb){var im=el('img');im.loading='lazy';im.decoding='async';im.alt=r.instance||r.source;im.src=r.thumb;
+      rh.appendChild(im)}
+    g.appendChild(rh);cells[ri]=[];
+    D.passes.forEach(function(p,pi){
+      var c=el('div','cell'+(p.branch?' branch':''));cells[ri][pi]=[];g.appendChild(c)})});
+  var cellEls=g.querySelectorAll('.cell');
+  D.nodes.forEach(function(n){var c=cellEls[n.r*D.passes.length+n.p];var t=tile(n);c.appendChild(t);
+    cells[n.r][n.p].push(n.id)});
+  cellEls.forEach(function(c){if(!c.children.length)c.classList.add('empty')});
+}
+function tile(n){
+  var t=el('div','tile '+n.state+(n.stale?' stale':'')+(n.drift?' drift':'')+(n.picked?' picked':''));t.tabIndex=-1;
+  t.setAttribute('role','button');t.dataset.id=n.id;
+  t.setAttribute('aria-label',n.id+', '+WORDS[n.state]);
+  var th=el('div','th');
+  if(n.thumb){var im=el('img');im.loading='lazy';im.decoding='async';im.alt=n.id;im.src=n.thumb;th.appendChild(im)}
+  else th.appendChild(el('span','none',n.state==='running'?'running\u2026':'no image yet'));
+  if(n.drift)th.appendChild(el('span','drift-mark','DRIFT'));
+  th.appendChild(el('span','chip s-'+n.state,WORDS[n.state]));
+  t.appendChild(th);
+  var m=el('div','meta'),l1=el('div','l1');l1.appendChild(el('span','nid mono',nodeLabel(n)));
+  if(n.review)l1.appendChild(el('span','pct'+(n.drift?' bad':''),'Δ '+pct(n.review.changed_pct)));m.appendChild(l1);
+  var l2=el('div','l2');
+  var bits=[];if(n.seed!=null)bits.push('seed '+n.seed);if(n.ms!=null)bits.push(dur(n.ms));
+  if(n.costUsd!=null)bits.push(usd(n.costUsd));if(n.state==='not-run'&&n.why)bits.push(why(n));
+  if(n.state==='failed'&&n.why)bits.push(n.why);
+  l2.appendChild(el('span','bits',bits.join(' \u00b7 ')));l2.title=bits.join(' \u00b7 ');m.appendChild(l2);
+  var pr=el('div','pr',D.passes[n.p].prompt);pr.title=D.passes[n.p].prompt;m.appendChild(pr);
+  if(n.review&&n.review.chain_changed_pct!=null){var ch=el('div','chg','chain \u0394 '+pct(n.review.chain_changed_pct));
+    ch.title='changed since the source image';m.appendChild(ch)}
+  if(n.picked)th.appendChild(el('span','picked-mark','\u2605 picked'));
+  if(PICK&&!n.picked&&D.passes[n.p].ownsVariants&&n.variant&&n.state!=='running'){
+    var b=el('button','pick','pick #'+n.variant);b.type='button';b.dataset.pick=n.id;m.appendChild(b)}
+  t.appendChild(m);tiles[n.id]=t;sigs[n.id]=JSON.stringify(n);byId[n.id]=n;return t;
+}
+function apply(next){
+  var old=document.activeElement&&document.activeElement.dataset?document.activeElement.dataset.id:null;
+  var s=structureOf(next);D=next;byId={};D.nodes.forEach(function(n){byId[n.id]=n});
+  renderTop();
+  if(s!==structure){structure=s;renderGrid()}
+  else D.nodes.forEach(function(n){var j=JSON.stringify(n);if(sigs[n.id]===j)return;
+    var o=tiles[n.id],t=tile(n);o.parentNode.replaceChild(t,o)});
+  if(old&&tiles[old]){tiles[old].tabIndex=0;tiles[old].focus({preventScroll:true})}
+  if(VIEW.id&&byId[VIEW.id])showViewer(VIEW.id);
+}
+`;

@@ -1,0 +1,102 @@
+/**
+ * The page script, part 2: keyboard navigation (arrows between tiles, Enter opens, Esc closes),
+ * the before/after viewer (split slider or toggle, change map overlay) and, on a served page,
+ * the live updates (Server-Sent Events) and the pick button.
+ */
+export const SCRIPT_VIEW = String.raw`
+var VIEW={id:null,mode:'split',map:false,pos:50,back:null};
+function focusTile(id){var t=tiles[id];if(!t)return;Object.keys(tiles).forEach(function(k){tiles[k].tabIndex=-1});
+  t.tabIndex=0;t.focus();t.scrollIntoView({block:'nearest',inline:'nearest'})}
+function firstIn(r,p,k,dir){
+  for(var i=r;i>=0&&i<cells.length;i+=dir){var ids=cells[i][p];if(ids&&ids.length)return ids[Math.min(k,ids.length-1)]}
+  return null}
+function move(id,key){
+  var n=byId[id],ids=cells[n.r][n.p],k=ids.indexOf(id),row=cells[n.r],p,j;
+  if(key==='ArrowRight'){if(k+1<ids.length)return ids[k+1];
+    for(p=n.p+1;p<row.length;p++)if(row[p].length)return row[p][0];return null}
+  if(key==='ArrowLeft'){if(k>0)return ids[k-1];for(p=n.p-1;p>=0;p--)if(row[p].length)return row[p][row[p].length-1];
+    return null}
+  if(key==='ArrowDown')return firstIn(n.r+1,n.p,k,1);
+  if(key==='ArrowUp')return firstIn(n.r-1,n.p,k,-1);
+  j=null;return j}
+document.addEventListener('keydown',function(e){
+  if(VIEW.id){if(e.key==='Escape'){e.preventDefault();closeViewer()}
+    else if(e.key==='b'){setMode(VIEW.mode==='before'?'after':'before')}
+    else if(e.key==='m'){VIEW.map=!VIEW.map;showViewer(VIEW.id)}
+    else if(e.key==='ArrowLeft'||e.key==='ArrowRight'){e.preventDefault();split(VIEW.pos+(e.key==='ArrowLeft'?-5:5))}
+    return}
+  var t=document.activeElement,id=t&&t.dataset?t.dataset.id:null;
+  if(/^Arrow/.test(e.key)){e.preventDefault();if(!id){if(D.nodes.length)focusTile(D.nodes[0].id);return}
+    var to=move(id,e.key);if(to)focusTile(to)}
+  else if(e.key==='Enter'&&id){e.preventDefault();openViewer(id)}});
+document.getElementById('grid').addEventListener('click',function(e){
+  var b=e.target.closest('button[data-pick]');if(b){e.stopPropagation();pick(b.dataset.pick,b);return}
+  var t=e.target.closest('.tile');if(t){focusTile(t.dataset.id);openViewer(t.dataset.id)}});
+var V=document.getElementById('viewer');
+function openViewer(id){VIEW.back=id;VIEW.pos=50;showViewer(id);V.hidden=false;
+  document.getElementById('v-close').focus()}
+function closeViewer(){V.hidden=true;var back=VIEW.id;VIEW.id=null;document.getElementById('v-stage').textContent='';
+  if(back)focusTile(back)}
+function setMode(m){VIEW.mode=m;showViewer(VIEW.id)}
+function showViewer(id){
+  var n=byId[id];VIEW.id=id;if(!n)return;
+  var head=document.getElementById('v-head');head.textContent='';
+  head.appendChild(el('span','nid mono',n.id));head.appendChild(el('span','chip s-'+n.state,WORDS[n.state]));
+  if(n.drift)head.appendChild(el('span','chip s-drift','drift'));
+  var meta=[];if(n.seed!=null)meta.push('seed '+n.seed);if(n.ms!=null)meta.push(dur(n.ms));
+  if(n.costUsd!=null)meta.push(usd(n.costUsd));if(n.finishedAt)meta.push(n.finishedAt.replace('T',' ').slice(0,19));
+  head.appendChild(el('span','meta',meta.join(' \u00b7 ')));head.appendChild(el('span','spacer'));
+  var hasBefore=!!n.input,after=fullUrl(n);
+  var seg=el('span','seg');['split','before','after'].forEach(function(m){var b=el('button',null,m);b.type='button';
+    b.setAttribute('aria-pressed',String(VIEW.mode===m));b.disabled=!hasBefore&&m!=='after';
+    b.addEventListener('click',function(){setMode(m)});seg.appendChild(b)});head.appendChild(seg);
+  if(n.review&&n.review.map){var tg=el('button',null,'change map');tg.type='button';
+    tg.setAttribute('aria-pressed',String(VIEW.map));tg.addEventListener('click',function(){VIEW.map=!VIEW.map;
+    showViewer(VIEW.id)});head.appendChild(tg)}
+  var x=el('button',null,'close (Esc)');x.type='button';x.id='v-close';x.addEventListener('click',closeViewer);
+  head.appendChild(x);
+  var st=document.getElementById('v-stage');st.textContent='';
+  var mode=hasBefore?VIEW.mode:'after';
+  if(!after){st.appendChild(el('div','empty-note','No image for this node yet.'))}
+  else{
+    var base=el('img',mode==='before'?'before':'base');base.src=mode==='before'?n.input:(mode==='after'?after:n.input);
+    base.alt=mode==='before'?'input':'output';st.appendChild(base);
+    if(mode==='split'){var a=el('img','after');a.src=after;a.alt='output';a.style.clipPath='inset(0 0 0 '+VIEW.pos+'%)';
+      st.appendChild(a);var bar=el('div','bar');bar.style.left=VIEW.pos+'%';st.appendChild(bar);
+      bar.appendChild(el('span','tag tl','before'));bar.appendChild(el('span','tag tr','after'))}
+    else st.appendChild(el('span','tag',mode)).style.left='8px';
+    if(VIEW.map&&n.review&&n.review.map){var mp=el('img','map');mp.src=n.review.map;mp.alt='change map';
+      st.appendChild(mp)}
+  }
+  var foot=document.getElementById('v-foot');foot.textContent='';
+  var pr=el('div','prompt');pr.appendChild(el('b',null,D.passes[n.p].id+': '));
+  pr.appendChild(document.createTextNode(D.passes[n.p].prompt));foot.appendChild(pr);
+  foot.appendChild(el('span',null,'input: '+(n.from||(D.rows[n.r].instance||D.rows[n.r].source))));
+  if(n.review){foot.appendChild(el('span',null,'changed '+pct(n.review.changed_pct)+(n.review.chain_changed_pct!=null?
+    ' \u00b7 chain '+pct(n.review.chain_changed_pct):'')+' ('+n.review.metric+', threshold '+n.review.threshold+')'))}
+  if(mode==='split'&&after){var r=el('input');r.type='range';r.min='0';r.max='100';r.value=String(VIEW.pos);
+    r.setAttribute('aria-label','before/after split');r.addEventListener('input',function(){split(+r.value)});
+    foot.appendChild(r)}
+}
+function split(pos){VIEW.pos=Math.max(0,Math.min(100,pos));var st=document.getElementById('v-stage');
+  var a=st.querySelector('.after'),b=st.querySelector('.bar'),r=document.querySelector('#v-foot input');
+  if(a)a.style.clipPath='inset(0 0 0 '+VIEW.pos+'%)';if(b)b.style.left=VIEW.pos+'%';if(r)r.value=String(VIEW.pos)}
+var dragging=false;
+function dragTo(e){var box=document.getElementById('v-stage').getBoundingClientRect();
+  split((e.clientX-box.left)/box.width*100)}
+document.getElementById('v-stage').addEventListener('pointerdown',function(e){if(VIEW.mode!=='split')return;
+  dragging=true;dragTo(e)});
+document.addEventListener('pointermove',function(e){if(dragging)dragTo(e)});
+document.addEventListener('pointerup',function(){dragging=false});
+V.addEventListener('click',function(e){if(e.target===V||e.target.id==='v-wrap')closeViewer()});
+function pick(id,b){b.disabled=true;b.textContent='picking\u2026';
+  fetch('/api/pick',{method:'POST',headers:{'content-type':'application/json','x-kontext-token':TOKEN},
+    body:JSON.stringify({node:id})}).then(function(r){b.textContent=r.ok?'picked':'pick failed ('+r.status+')'},
+    function(){b.textContent='pick failed'})}
+if(LIVE){var es=new EventSource('/events');
+  es.addEventListener('model',function(e){CONNECTED=true;apply(JSON.parse(e.data))});
+  es.onopen=function(){CONNECTED=true;var d=document.getElementById('livedot');if(d){d.className='livedot on';
+    d.textContent='live'}};
+  es.onerror=function(){CONNECTED=false;var d=document.getElementById('livedot');if(d){d.className='livedot';
+    d.textContent='reconnecting\u2026'}}}
+`;

@@ -1,0 +1,36 @@
+/**
+ * The report writes only inside `<out>/report/`: each folder it writes into must be a real
+ * folder where it stands (no symlink leading elsewhere), checked right before writing.
+ */
+import { lstat, mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { ExitCode, KontextError } from '../errors.js';
+import { isWithin, realPathDeep } from '../util/real-path.js';
+
+function refused(path: string, why: string): KontextError {
+  return new KontextError('E_REPORT_PATH', `refusing to write the report into ${path}: ${why}`, {
+    exitCode: ExitCode.CANT_CREAT,
+    hint: 'move it away (the report only writes real folders under <out>/report/)',
+  });
+}
+
+/** Make `dir` (its parent `inside` must already be checked) unless it exists as a real folder. */
+export async function ensureRealDir(dir: string, inside: string): Promise<void> {
+  if (dirname(dir) !== inside) throw refused(dir, 'not directly inside the report folder');
+  await mkdir(dir).catch((e: unknown) => {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+  });
+  const info = await lstat(dir);
+  if (info.isSymbolicLink()) throw refused(dir, 'it is a symlink');
+  if (!info.isDirectory()) throw refused(dir, 'it is not a folder');
+  if ((await realPathDeep(dir)) !== (await realPathDeep(inside)) + dir.slice(inside.length))
+    throw refused(dir, 'it leads somewhere else');
+}
+
+/** `<out>` (made when missing) must lie inside the project root, after symlinks, unless allowed. */
+export async function checkOutDir(outDir: string, projectRoot: string, allowOutsideRoot: boolean): Promise<void> {
+  await mkdir(outDir, { recursive: true });
+  if (allowOutsideRoot) return;
+  const [real, root] = await Promise.all([realPathDeep(outDir), realPathDeep(projectRoot)]);
+  if (!isWithin(root, real)) throw refused(outDir, `it leads outside the project root (${real})`);
+}

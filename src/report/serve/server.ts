@@ -1,0 +1,240 @@
+/**
+ * The watch server (`kontext run --watch --serve`): the review page of one recipe over
+ * `node:http` on 127.0.0.1, kept current from the watch session's run events
+ * (docs/architecture.md#the-review-report). Each change rebuilds the report from local state
+ * (coalesced: one rebuild at a time, the last change always included), writes it to
+ * `<out>/report/` as `kontext report` would, and pushes the new data to every open page as a
+ * Server-Sent Event. Serves only the files that data names; never contacts a provider.
+ */
+import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ExitCode, KontextError } from '../../errors.js';
+import type { RunEvent } from '../../run/events.js';
+import { cacheDirFor } from '../../run/context.js';
+import { openStoreOrStandIn, type OpenedStore } from '../../run/open-cache.js';
+import { loadRecipe } from '../../recipe/index.js';
+import type { Runtime } from '../../runtime.js';
+import { renderPage } from '../html.js';
+import type { ReportData } from '../types.js';
+import { writeReportFor } from '../write.js';
+import { requestedFile, sendFile, servableFiles } from './files.js';
+import { hostAllowed, hostsFor, writeAllowed } from './guard.js';
+import { LiveState } from './live.js';
+import { readPick } from './pick-body.js';
+
+/** The fixed default port; when it is taken the server falls back to any free port. */
+export const DEFAULT_REPORT_PORT = 4780;
+
+export interface ReportServerOptions {
+  /** A port to listen on; without it {@link DEFAULT_REPORT_PORT}, else any free one. */
+  readonly port?: number | undefined;
+  readonly cacheDir?: string | undefined;
+  readonly allowOutsideRoot?: boolean | undefined;
+  /** Write `pick: <variant>` for a node's pass into the recipe (`writePick`); absent: the page has no pick button. */
+  readonly pick?: ((recipePath: string, nodeId: string) => Promise<unknown>) | undefined;
+}
+
+export interface ReportServer {
+  /** `http://127.0.0.1:<port>/report/` */
+  readonly url: string;
+  /** Feed every run event of the recipe's watch session. */
+  onEvent(event: RunEvent): void;
+  /** Rebuild now (and wait for it). */
+  refresh(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startReportServer(
+  recipePath: string,
+  options: ReportServerOptions,
+  deps: { readonly rt: Runtime },
+): Promise<ReportServer> {
+  const state = new ServerState(recipePath, options, deps.rt);
+  await state.rebuild();
+  const server = createServer((req, res) => {
+    state.handle(req, res).catch(() => {
+      if (!res.headersSent) res.writeHead(500);
+      res.end();
+    });
+  });
+  const port = await listen(server, options.port);
+  state.hosts = hostsFor(port);
+  return {
+    url: `http://127.0.0.1:${port}/report/`,
+    onEvent: (e) => state.onEvent(e),
+    refresh: () => state.rebuild(),
+    close: async () => {
+      state.closeClients();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await state.close();
+    },
+  };
+}
+
+async function listen(server: Server, port: number | undefined): Promise<number> {
+  const tryPort = (p: number): Promise<number> =>
+    new Promise((resolve, reject) => {
+      const onError = (e: Error): void => reject(e);
+      server.once('error', onError);
+      server.listen(p, '127.0.0.1', () => {
+        server.off('error', onError);
+        resolve((server.address() as AddressInfo).port);
+      });
+    });
+  try {
+    return await tryPort(port ?? DEFAULT_REPORT_PORT);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE' && port === undefined) return tryPort(0);
+    throw new KontextError('E_SERVE_PORT', `cannot serve the report on 127.0.0.1:${port}: ${(e as Error).message}`, {
+      exitCode: ExitCode.UNAVAILABLE,
+      hint: 'choose another --port, or leave it out for a free one',
+      cause: e,
+    });
+  }
+}
+
+class ServerState {
+  readonly #live = new LiveState();
+  readonly #token = randomBytes(24).toString('hex');
+  readonly #clients = new Set<ServerResponse>();
+  #opened: OpenedStore | null = null;
+  #data: ReportData | null = null;
+  #outDir = '';
+  #allowed: ReadonlySet<string> = new Set();
+  #running: Promise<void> | null = null;
+  #again = false;
+  hosts: ReadonlySet<string> = new Set();
+
+  constructor(
+    private readonly path: string,
+    private readonly options: ReportServerOptions,
+    private readonly rt: Runtime,
+  ) {}
+
+  onEvent(e: RunEvent): void {
+    if (this.#live.apply(e)) void this.rebuild().catch(() => undefined);
+  }
+
+  /** One rebuild at a time; a request meanwhile runs once more after it (with every change so far). */
+  rebuild(): Promise<void> {
+    if (this.#running) {
+      this.#again = true;
+      return this.#running;
+    }
+    this.#running = (async () => {
+      do {
+        this.#again = false;
+        await this.#build().catch((e: unknown) => this.#keepLast(e));
+      } while (this.#again);
+    })().finally(() => {
+      this.#running = null;
+    });
+    return this.#running;
+  }
+
+  async #build(): Promise<void> {
+    const allowOutsideRoot = this.options.allowOutsideRoot ?? false;
+    const recipe = await loadRecipe(this.path, { rt: this.rt, strict: false, allowOutsideRoot });
+    this.#opened ??= await openStoreOrStandIn(cacheDirFor(recipe, this.options.cacheDir, this.rt));
+    const written = await writeReportFor(recipe, {
+      store: this.#opened.store,
+      rt: this.rt,
+      allowOutsideRoot,
+      live: this.#live,
+    });
+    const problems = this.#live.problems;
+    this.#publish(problems.length === 0 ? written.data : withWarnings(written.data, problems), recipe.outDir);
+  }
+
+  /** The recipe is mid-edit (invalid) or a file is in the way: the page keeps its last data, with the problem. */
+  #keepLast(e: unknown): void {
+    if (this.#data === null) throw e;
+    const message = e instanceof Error ? e.message : String(e);
+    this.#publish(withWarnings(this.#data, [...this.#live.problems, message]), this.#outDir);
+  }
+
+  #publish(data: ReportData, outDir: string): void {
+    this.#data = data;
+    this.#outDir = outDir;
+    this.#allowed = servableFiles(data);
+    const frame = `event: model\ndata: ${JSON.stringify(data)}\n\n`;
+    for (const res of this.#clients) res.write(frame);
+  }
+
+  async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    res.setHeader('x-frame-options', 'DENY');
+    res.setHeader('referrer-policy', 'no-referrer');
+    if (!hostAllowed(req, this.hosts)) return end(res, 421, 'wrong host');
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const method = req.method ?? 'GET';
+    if (method === 'POST' && url.pathname === '/api/pick') return this.#pick(req, res);
+    if (method !== 'GET' && method !== 'HEAD') return end(res, 405, 'method not allowed');
+    if (url.pathname === '/') {
+      res.writeHead(302, { location: '/report/' });
+      return void res.end();
+    }
+    if (url.pathname === '/report/' || url.pathname === '/report/index.html') return this.#page(res);
+    if (url.pathname === '/events') return this.#events(req, res);
+    const rel = requestedFile(url.pathname);
+    const sent =
+      rel !== null &&
+      (await sendFile(res, { outDir: this.#outDir, rel, allowed: this.#allowed, head: method === 'HEAD' }));
+    if (!sent) end(res, 404, 'not found');
+  }
+
+  #page(res: ServerResponse): void {
+    if (this.#data === null) return end(res, 503, 'not ready');
+    const html = renderPage(this.#data, { token: this.#token, pick: this.options.pick !== undefined });
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
+    res.end(html);
+  }
+
+  #events(req: IncomingMessage, res: ServerResponse): void {
+    res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-store',
+      connection: 'keep-alive',
+    });
+    res.write(`retry: 1000\n\n`);
+    if (this.#data !== null) res.write(`event: model\ndata: ${JSON.stringify(this.#data)}\n\n`);
+    this.#clients.add(res);
+    req.once('close', () => this.#clients.delete(res));
+  }
+
+  async #pick(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (!writeAllowed(req, this.hosts, this.#token)) return end(res, 403, 'forbidden');
+    const pick = this.options.pick;
+    if (pick === undefined) return end(res, 404, 'picking is not available');
+    const node = await readPick(req);
+    const known = this.#data?.nodes.find((n) => n.id === node);
+    if (node === null || known === undefined || known.variant === null || !this.#data?.passes[known.p]?.ownsVariants)
+      return end(res, 400, 'not a variant node');
+    try {
+      await pick(this.path, node);
+    } catch (e) {
+      // The recipe changed on disk meanwhile, or is invalid: say so; the next save re-plans anyway.
+      return end(res, 409, e instanceof Error ? e.message : String(e));
+    }
+    end(res, 200, 'picked');
+  }
+
+  closeClients(): void {
+    for (const res of this.#clients) res.end();
+    this.#clients.clear();
+  }
+
+  async close(): Promise<void> {
+    await this.#running?.catch(() => undefined);
+    await this.#opened?.discard();
+  }
+}
+
+function end(res: ServerResponse, status: number, text: string): void {
+  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'x-content-type-options': 'nosniff' });
+  res.end(`${text}\n`);
+}
+
+function withWarnings(data: ReportData, extra: readonly string[]): ReportData {
+  return { ...data, warnings: [...extra, ...data.warnings] };
+}

@@ -1,0 +1,107 @@
+/**
+ * The review sheet's data: one JSON object, embedded once in the page and rendered by its small
+ * inline script (docs/architecture.md#the-review-report). Compact on purpose: 1,000 nodes must
+ * stay well under 2 MB, so a pass's prompt is stored once and nodes point at their pass and row.
+ * Every URL is relative to `<out>/report/` (works from `file://` and from the watch server).
+ */
+
+/** A cell's state: the run's resolved states (src/run/status.ts) plus what a live run reports. */
+export type CellState = 'up-to-date' | 'cached' | 'not-run' | 'modified' | 'running' | 'failed';
+
+/** A node's change review (`RunRecord.review`), when its run record has one. */
+interface CellReview {
+  readonly metric: string;
+  readonly threshold: number;
+  readonly changed_pct: number;
+  readonly chain_changed_pct: number | null;
+  /** The change map copied into the report (`maps/<sha256>.png`), when the blob is in the cache. */
+  readonly map: string | null;
+  readonly map_sha256: string;
+  readonly width: number;
+  readonly height: number;
+}
+
+export interface ReportPass {
+  readonly id: string;
+  readonly prompt: string;
+  /** The pass or source it reads. */
+  readonly from: string;
+  /** True when `from` is a source, not a pass. */
+  readonly fromSource: boolean;
+  /** Roots are 1. */
+  readonly depth: number;
+  /** True when this column does not continue the column before it: a branch of the pass tree starts here. */
+  readonly branch: boolean;
+  /** The pass's `max_change` (percent), when set: a node over it has drift. */
+  readonly maxChange: number | null;
+  /** True when the variants start at this pass (one of them can be picked). */
+  readonly ownsVariants: boolean;
+  /** The variant its `pick:` chose, or null. */
+  readonly picked: number | null;
+}
+
+export interface ReportRow {
+  readonly source: string;
+  /** Glob instance, `null` for a single file or URL source. */
+  readonly instance: string | null;
+  /** The source image as the report shows it (`inputs/<sha256>.webp`), when local. */
+  readonly input: string | null;
+  /** Its thumbnail (`thumbs/<sha256>.webp`). */
+  readonly thumb: string | null;
+}
+
+export interface ReportNode {
+  readonly id: string;
+  /** Index into `passes`. */
+  readonly p: number;
+  /** Index into `rows`. */
+  readonly r: number;
+  readonly variant: number | null;
+  /** The variant its pass's `pick:` chose (the passes after it take this one). */
+  readonly picked: boolean;
+  readonly seed: number | null;
+  readonly state: CellState;
+  /** Why it will run (`not-run`), or the failure message (`failed`). */
+  readonly why: string | null;
+  /** The full image (`../<pass>/<file>`), when it is in the out folder. */
+  readonly img: string | null;
+  /** The thumbnail (`thumbs/<sha256>.webp`). */
+  readonly thumb: string | null;
+  /** True when the image shown is an older result (the node has to run again). */
+  readonly stale: boolean;
+  /** The image this pass edited: the upstream node's output or the source. */
+  readonly input: string | null;
+  /** The upstream node's id, `null` for a root. */
+  readonly from: string | null;
+  readonly finishedAt: string | null;
+  /** Wall time of its request in ms, when a live run reported it. */
+  readonly ms: number | null;
+  readonly costUsd: number | null;
+  readonly review: CellReview | null;
+  readonly drift: boolean;
+}
+
+interface ReportCounts {
+  readonly nodes: number;
+  readonly 'up-to-date': number;
+  readonly cached: number;
+  readonly 'not-run': number;
+  readonly modified: number;
+  readonly running: number;
+  readonly failed: number;
+  readonly drift: number;
+}
+
+export interface ReportData {
+  readonly v: 1;
+  readonly recipe: { readonly name: string; readonly file: string; readonly provider: string };
+  readonly generatedAt: string;
+  readonly counts: ReportCounts;
+  /** Sum of the known costs; `null` when no node's cost is known. */
+  readonly costUsd: number | null;
+  /** Prompt-lint warnings, one line each (`file:line:col: message [rule]`). */
+  readonly warnings: readonly string[];
+  readonly passes: readonly ReportPass[];
+  readonly rows: readonly ReportRow[];
+  readonly nodes: readonly ReportNode[];
+}

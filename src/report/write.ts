@@ -1,0 +1,98 @@
+/**
+ * `kontext report`: the review sheet of a recipe, written to `<out>/report/` from local state
+ * only (docs/architecture.md#the-review-report). Writes nothing outside that folder: images go to
+ * temp names and are renamed into place, `index.html` is replaced atomically last, so a reader
+ * sees the old report or the new one. Never submits, hosts or pays.
+ */
+import { join } from 'node:path';
+import { loadRecipe } from '../recipe/index.js';
+import type { Recipe } from '../recipe/types.js';
+import type { Runtime } from '../runtime.js';
+import { cacheDirFor } from '../run/context.js';
+import { openStoreOrStandIn } from '../run/open-cache.js';
+import { writeFileAtomic } from '../store/atomic.js';
+import type { Store } from '../store/types.js';
+import { REPORT_DIR, REPORT_INDEX } from '../plan/report-paths.js';
+import { assetName, makeAssets, pruneAssets } from './assets.js';
+import { collectReport, type LiveOverrides } from './collect.js';
+import { renderPage } from './html.js';
+import { checkOutDir, ensureRealDir } from './safe-dir.js';
+import type { ReportData } from './types.js';
+
+export interface ReportOptions {
+  readonly cacheDir?: string | undefined;
+  readonly strict?: boolean | undefined;
+  readonly allowOutsideRoot?: boolean | undefined;
+}
+
+export interface WrittenReport {
+  /** `<out>/report/`. */
+  readonly dir: string;
+  /** `<out>/report/index.html`. */
+  readonly index: string;
+  readonly data: ReportData;
+  /** Images made for this report, and reused from an earlier one. */
+  readonly made: number;
+  readonly reused: number;
+}
+
+/** Load the recipe and write its report (the `kontext report` command). */
+export async function writeReport(
+  path: string,
+  options: ReportOptions,
+  deps: { readonly rt: Runtime },
+): Promise<WrittenReport> {
+  const recipe = await loadRecipe(path, {
+    rt: deps.rt,
+    strict: options.strict ?? false,
+    allowOutsideRoot: options.allowOutsideRoot ?? false,
+  });
+  const opened = await openStoreOrStandIn(cacheDirFor(recipe, options.cacheDir, deps.rt));
+  try {
+    return await writeReportFor(recipe, {
+      store: opened.store,
+      rt: deps.rt,
+      allowOutsideRoot: options.allowOutsideRoot ?? false,
+    });
+  } finally {
+    await opened.discard();
+  }
+}
+
+/** Write the report of a loaded recipe with an open store (the watch server calls this on each update). */
+export async function writeReportFor(
+  recipe: Recipe,
+  p: {
+    readonly store: Store;
+    readonly rt: Runtime;
+    readonly allowOutsideRoot: boolean;
+    readonly live?: LiveOverrides | undefined;
+  },
+): Promise<WrittenReport> {
+  const { data: collected, jobs } = await collectReport(recipe, p);
+  await checkOutDir(recipe.outDir, recipe.projectRoot, p.allowOutsideRoot);
+  const dir = join(recipe.outDir, REPORT_DIR);
+  await ensureRealDir(dir, recipe.outDir);
+  const assets = await makeAssets(dir, jobs);
+  const data = assets.failed.size === 0 ? collected : withoutFailed(collected, assets.failed);
+  const index = join(dir, REPORT_INDEX);
+  // Rebuildable at any time from local state: no fsync.
+  await writeFileAtomic(index, renderPage(data), { sync: false });
+  await pruneAssets(dir, new Set(jobs.map(assetName)));
+  return { dir, index, data, made: assets.made, reused: assets.reused };
+}
+
+/** Images that could not be made (an unreadable file) are left out rather than shown broken. */
+function withoutFailed(data: ReportData, failed: ReadonlySet<string>): ReportData {
+  const ok = (url: string | null): string | null => (url !== null && failed.has(url) ? null : url);
+  return {
+    ...data,
+    rows: data.rows.map((r) => ({ ...r, input: ok(r.input), thumb: ok(r.thumb) })),
+    nodes: data.nodes.map((n) => ({
+      ...n,
+      thumb: ok(n.thumb),
+      input: ok(n.input),
+      review: n.review && { ...n.review, map: ok(n.review.map) },
+    })),
+  };
+}

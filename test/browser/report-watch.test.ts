@@ -1,0 +1,161 @@
+/// <reference lib="dom" />
+/// <reference lib="dom.iterable" />
+// Page functions run in the browser: DOM types for the code inside page.evaluate().
+/**
+ * The live review sheet in Chromium: `kontext run --watch --serve --port 0` (the BUILT CLI)
+ * against a standalone emulator. Editing a prompt on disk turns its tile and the one downstream
+ * to "running" and then to their new images, on the same page (Server-Sent Events, no
+ * reload); only those two are submitted again. Ctrl-C still exits 130. The pick button writes
+ * `pick:` into the recipe and the pass after it runs for that variant only (requests counted).
+ */
+import type { Browser } from 'playwright-core';
+import { join } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startEmulator, type EmulatorHandle } from '../../src/index.js';
+import { cliEnv, ensureBuilt, spawnCli, type CliChild } from '../helpers/cli-spawn.js';
+import { acceptedByPrompt, createProject, until, type Project } from '../helpers/run-fixtures.js';
+import { watchRecipe } from '../integration/watch/harness.js';
+import { ARTIFACTS, launchChromium } from './chromium.js';
+
+const A = 'Keep the face unchanged. Make the sky orange.';
+const B = 'Keep the face unchanged. Add a red scarf.';
+const B2 = 'Keep the face unchanged. Add a blue scarf.';
+const C = 'Keep everything else unchanged. Add falling snow.';
+const chain = (b: string): string =>
+  watchRecipe([
+    ['a', A],
+    ['b', b],
+    ['c', C],
+  ]);
+
+let browser: Browser | undefined;
+let emulator: EmulatorHandle | undefined;
+let project: Project | undefined;
+let child: CliChild | undefined;
+beforeAll(async () => {
+  await ensureBuilt();
+  browser = await launchChromium();
+}, 180_000);
+afterEach(async () => {
+  if (child && child.child.exitCode === null && child.child.signalCode === null) child.child.kill('SIGKILL');
+  await emulator?.close();
+  await project?.cleanup();
+  child = emulator = project = undefined;
+});
+afterAll(async () => {
+  await browser?.close();
+});
+
+/** A watch session with the page served, against a fresh emulator; resolves once the first run is done. */
+async function serve(
+  yaml: string,
+  firstRun: RegExp,
+): Promise<{ p: Project; em: EmulatorHandle; c: CliChild; url: string }> {
+  const em = (emulator = await startEmulator({ queueMs: 10, runMs: 700 }));
+  const p = (project = await createProject(yaml));
+  const env = cliEnv(p.root, {
+    RUNCOMFY_MODEL_API_BASE: em.baseUrl,
+    KONTEXT_ALLOW_HOSTS: '127.0.0.1',
+    RUNCOMFY_TOKEN: 'test-token',
+  });
+  const c = (child = spawnCli(['run', '--watch', '--serve', '--port', '0', p.recipe], { cwd: p.root, env }));
+  await until(
+    () => firstRun.test(c.output()),
+    20_000,
+    'the first run',
+    () => c.output(),
+  );
+  const url = /review sheet for .*: (http:\/\/127\.0\.0\.1:\d+\/report\/)/.exec(c.output())?.[1];
+  if (url === undefined) throw new Error(`no URL printed: ${c.output()}`);
+  return { p, em, c, url };
+}
+
+describe('run --watch --serve in Chromium', () => {
+  it('an edited prompt: its cells and those downstream run, then show new images, with no reload', async () => {
+    const { p, em, c, url } = await serve(chain(B), /done 3 · cached 0/);
+    const detail = (): string => `output: ${c.output()}`;
+
+    const page = await (browser as Browser).newPage({ viewport: { width: 1300, height: 700 } });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(url);
+    const upToDate = (): Promise<boolean> =>
+      page.evaluate(() =>
+        ['a', 'b', 'c'].every((id) =>
+          document.querySelector(`.tile[data-id="${id}"]`)?.classList.contains('up-to-date'),
+        ),
+      );
+    await until(upToDate, 10_000, 'three up-to-date tiles');
+    await page.waitForFunction(() => document.querySelector('#livedot')?.classList.contains('on') === true);
+    const thumbs = (): Promise<(string | null)[]> =>
+      page.evaluate(() =>
+        ['a', 'b', 'c'].map((id) => document.querySelector(`.tile[data-id="${id}"] img`)?.getAttribute('src') ?? null),
+      );
+    const before = await thumbs();
+    // Record every state each tile shows from now on, and mark this document: a reload would lose both.
+    await page.evaluate(() => {
+      const w = window as unknown as { seen: Record<string, string[]>; marker: number };
+      w.marker = 42;
+      w.seen = { a: [], b: [], c: [] };
+      const note = (): void => {
+        for (const id of ['a', 'b', 'c']) {
+          const state = document.querySelector(`.tile[data-id="${id}"]`)?.className.split(' ')[1] ?? '';
+          const list = w.seen[id] ?? [];
+          if (list[list.length - 1] !== state) list.push(state);
+        }
+      };
+      new MutationObserver(note).observe(document.getElementById('grid') as HTMLElement, {
+        childList: true,
+        subtree: true,
+      });
+    });
+
+    await p.writeRecipe(chain(B2));
+    await until(async () => (await upToDate()) && (await thumbs())[2] !== before[2], 20_000, 'the new images', detail);
+    const seen = await page.evaluate(() => (window as unknown as { seen: Record<string, string[]> }).seen);
+    expect(seen['a']).toEqual(['up-to-date']); // never ran again
+    expect(seen['b']).toContain('running');
+    expect(seen['c']).toContain('running');
+    expect(seen['b']?.at(-1)).toBe('up-to-date');
+    const after = await thumbs();
+    expect(after[0]).toBe(before[0]);
+    expect(after[1]).not.toBe(before[1]);
+    expect(await page.evaluate(() => (window as unknown as { marker?: number }).marker)).toBe(42);
+    await page.waitForFunction(() => [...document.images].every((i) => i.complete && i.naturalWidth > 0));
+    await page.screenshot({ path: join(ARTIFACTS, 'report-live.png') });
+    expect(Object.fromEntries(acceptedByPrompt(em.requestLog()))).toEqual({ [A]: 1, [B]: 1, [B2]: 1, [C]: 2 });
+    expect(errors).toEqual([]);
+    await page.close();
+
+    c.child.kill('SIGINT');
+    expect((await c.done).code).toBe(130);
+  });
+
+  it('pick button: pick: in the recipe, the next pass runs for that variant, variants not paid again', async () => {
+    const BAG = 'Keep the face unchanged. Add a brown bag.';
+    const SHADE = 'Keep everything else unchanged. Add sunglasses.';
+    const yaml = watchRecipe([
+      ['a', A],
+      ['bag', BAG, 'variants: 2', 'pick: 1'],
+      ['shade', SHADE],
+    ]);
+    const { p, em, c } = await serve(yaml, /done 4 · cached 0/);
+    const url = /review sheet for .*: (http:\/\/127\.0\.0\.1:\d+\/report\/)/.exec(c.output())?.[1] ?? '';
+    const page = await (browser as Browser).newPage({ viewport: { width: 1300, height: 700 } });
+    await page.goto(url);
+    await page.waitForSelector('.tile[data-id="shade#1"].up-to-date');
+    expect(await page.locator('.tile[data-id="bag#1"] .picked-mark').count()).toBe(1);
+    expect(await page.locator('.tile[data-id="bag#1"] button.pick').count()).toBe(0);
+    expect(await page.locator('.tile[data-id="shade#1"] button.pick').count()).toBe(0); // its variants come from bag
+    await page.click('.tile[data-id="bag#2"] button.pick');
+    await until(async () => /pick: 2/.test(await readFile(p.recipe, 'utf8')), 10_000, 'pick: 2 in the recipe');
+    await page.waitForSelector('.tile[data-id="shade#2"].up-to-date', { timeout: 20_000 });
+    expect(await page.locator('.tile[data-id="shade#1"]').count()).toBe(0);
+    expect(await page.locator('.tile[data-id="bag#2"] .picked-mark').count()).toBe(1);
+    await page.screenshot({ path: join(ARTIFACTS, 'report-pick.png') });
+    // bag's two variants were paid once; shade ran for variant 1, then for variant 2 after the pick.
+    expect(Object.fromEntries(acceptedByPrompt(em.requestLog()))).toEqual({ [A]: 1, [BAG]: 2, [SHADE]: 2 });
+    await page.close();
+  });
+});

@@ -1,0 +1,140 @@
+/**
+ * The watch server's guards, in-process against a real run on the emulator: it answers only
+ * its own Host (DNS rebinding), serves only files the report names and whose real path stays in
+ * the out folder (`..`, `%2e%2e`, absolute paths, backslashes, a symlink leading out: 404), and
+ * a pick needs the page's token and a same-origin Origin. Run events turn a node to running.
+ */
+import { request } from 'node:http';
+import { rm, symlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startReportServer, type ReportData, type ReportServer } from '../../src/index.js';
+import { createProject, recipeYaml, runIn, testRuntime, type Project } from '../helpers/run-fixtures.js';
+
+let project: Project | undefined;
+let server: ReportServer | undefined;
+afterEach(async () => {
+  await server?.close();
+  await project?.cleanup();
+  project = server = undefined;
+});
+
+interface Reply {
+  readonly status: number;
+  readonly body: string;
+  readonly type: string | undefined;
+}
+
+function call(
+  url: string,
+  path: string,
+  options: { method?: string; headers?: Record<string, string>; body?: string } = {},
+): Promise<Reply> {
+  const u = new URL(url);
+  return new Promise((resolve, reject) => {
+    const req = request(
+      { host: '127.0.0.1', port: u.port, path, method: options.method ?? 'GET', headers: options.headers },
+      (res) => {
+        let body = '';
+        res.setEncoding('latin1');
+        res.on('data', (d: string) => (body += d));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body, type: res.headers['content-type'] }));
+      },
+    );
+    req.once('error', reject);
+    req.end(options.body);
+  });
+}
+
+async function setUp(): Promise<{ p: Project; s: ReportServer; host: string }> {
+  const p = (project = await createProject(
+    recipeYaml([
+      ['sky', 'Keep the face unchanged. Make the sky orange.'],
+      ['bag', 'Keep the face unchanged. Add a brown bag.', 'variants: 2'],
+    ]),
+  ));
+  await runIn(p);
+  const s = (server = await startReportServer(p.recipe, { port: 0 }, { rt: testRuntime(p.root) }));
+  return { p, s, host: new URL(s.url).host };
+}
+
+const dataOf = (html: string): ReportData =>
+  JSON.parse(/id="kontext-data">([\s\S]*?)<\/script>/.exec(html)?.[1] ?? 'null') as ReportData;
+
+describe('report server (run --watch --serve)', () => {
+  it('answers only its own Host; serves only the files the page names, never outside the out folder', async () => {
+    const { p, s, host } = await setUp();
+    const h = { host };
+    expect((await call(s.url, '/report/', { headers: { host: 'evil.example:80' } })).status).toBe(421);
+    expect((await call(s.url, '/report/', { headers: { host: `attacker.test:${new URL(s.url).port}` } })).status).toBe(
+      421,
+    );
+    const page = await call(s.url, '/report/', { headers: h });
+    expect(page.status).toBe(200);
+    expect(page.body).toMatch(/<meta name="kontext-token" content="[0-9a-f]{48}">/);
+    const data = dataOf(page.body);
+    expect(data.nodes.map((n) => n.state)).toEqual(['up-to-date', 'up-to-date', 'up-to-date']);
+    const img = data.nodes[1]?.img?.replace(/^\.\./, '') ?? '';
+    const got = await call(s.url, img, { headers: h });
+    expect([got.status, got.type]).toEqual([200, 'image/png']);
+    expect((await call(s.url, `/report/${data.nodes[1]?.thumb}`, { headers: h })).type).toBe('image/webp');
+
+    // Each of these names the recipe, the lock or a system file: none is served.
+    await writeFile(join(p.outDir, 'notes.png'), 'not named by the report');
+    for (const path of [
+      '/../recipe.yml',
+      '/report/../../../recipe.yml',
+      '/%2e%2e/%2e%2e/recipe.yml',
+      '/report/%2e%2e%2f%2e%2e%2frecipe.lock.json',
+      '/%2F..%2F..%2Frecipe.yml',
+      `/${encodeURIComponent(p.recipe)}`,
+      '//etc/passwd',
+      '/sky/..%5c..%5crecipe.yml',
+      '/sky/photo.png%00.png',
+      '/notes.png',
+      '/report/index.html/../../recipe.yml',
+      '/%E0%A4%A',
+    ]) {
+      const r = await call(s.url, path, { headers: h });
+      expect(r.status, path).toBe(404);
+      expect(r.body, path).not.toMatch(/version: 1|"nodes"|root:/);
+    }
+
+    // An output replaced by a symlink to a file outside the out folder: refused, even though the page names it.
+    const out = join(p.outDir, 'sky', 'photo.png');
+    expect((await call(s.url, '/sky/photo.png', { headers: h })).status).toBe(200);
+    await rm(out);
+    await symlink(p.recipe, out);
+    await s.refresh();
+    expect((await call(s.url, '/sky/photo.png', { headers: h })).status).toBe(404);
+  });
+
+  it('a pick needs the token and this origin; run events mark nodes as running', async () => {
+    const { s, host } = await setUp();
+    const page = await call(s.url, '/report/', { headers: { host } });
+    const token = /name="kontext-token" content="([0-9a-f]+)"/.exec(page.body)?.[1] ?? '';
+    const body = JSON.stringify({ node: 'bag#1' });
+    const json = { host, 'content-type': 'application/json' };
+    const origin = `http://${host}`;
+    const post = (headers: Record<string, string>): Promise<Reply> =>
+      call(s.url, '/api/pick', { method: 'POST', headers, body });
+    expect((await post({ ...json, origin })).status).toBe(403); // no token
+    expect((await post({ ...json, origin, 'x-kontext-token': 'f'.repeat(48) })).status).toBe(403);
+    expect((await post({ ...json, origin: 'http://evil.example', 'x-kontext-token': token })).status).toBe(403);
+    expect((await post({ ...json, 'x-kontext-token': token })).status).toBe(403); // no Origin at all
+    expect((await post({ ...json, host: 'evil.example', origin, 'x-kontext-token': token })).status).toBe(421);
+    // Token and origin right, but this server was started without a pick function.
+    expect((await post({ ...json, origin, 'x-kontext-token': token })).status).toBe(404);
+    expect((await call(s.url, '/report/', { method: 'DELETE', headers: { host } })).status).toBe(405);
+
+    s.onEvent({ type: 'node-start', t: 1, node: 'bag#2', reason: 'prompt-changed' });
+    await s.refresh();
+    const after = dataOf((await call(s.url, '/report/', { headers: { host } })).body);
+    expect(after.nodes.find((n) => n.id === 'bag#2')).toMatchObject({ state: 'running', stale: true });
+    expect(after.counts).toMatchObject({ running: 1, 'up-to-date': 2 });
+    s.onEvent({ type: 'node-failed', t: 2, node: 'bag#2', code: 'E_X', exit_code: 1, message: 'moderation' });
+    await s.refresh();
+    const failed = dataOf((await call(s.url, '/report/', { headers: { host } })).body);
+    expect(failed.nodes.find((n) => n.id === 'bag#2')).toMatchObject({ state: 'failed', why: 'moderation' });
+  });
+});

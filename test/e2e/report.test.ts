@@ -1,0 +1,137 @@
+/**
+ * `kontext report` as a real process (the BUILT CLI): the page and its thumbnails after a run,
+ * thumbnails reused on a second report, hostile prompts escaped, a hostile pass id refused
+ * with nothing written, no provider contacted (a runcomfy recipe with no token works), a
+ * symlink in place of `<out>/report` refused (nothing written where it leads), `--open` with
+ * no opener, and `status`/`clean` leaving the report's files alone.
+ */
+import { lstat, mkdir, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { ReportData } from '../../src/index.js';
+import { cli, cliEnv, ensureBuilt } from '../helpers/cli-spawn.js';
+import { createProject, recipeYaml, type Project } from '../helpers/run-fixtures.js';
+
+const HOSTILE = 'Keep the face unchanged. Add a sign reading "</script><script>alert(1)</script><!--" & <b>x</b>';
+const YAML = recipeYaml([
+  ['sky', 'Keep the face unchanged. Make the sky orange.'],
+  ['sign', HOSTILE, 'variants: 2'],
+  ['snow', 'Keep everything else unchanged. Add falling snow.', 'from: sky'],
+]);
+
+let project: Project | undefined;
+beforeAll(ensureBuilt, 180_000);
+afterEach(async () => {
+  await project?.cleanup();
+  project = undefined;
+});
+
+/** The JSON blob of a written page. */
+function dataOf(html: string): ReportData {
+  const m = /<script type="application\/json" id="kontext-data">([\s\S]*?)<\/script>/.exec(html);
+  if (!m?.[1]) throw new Error('no data blob in the page');
+  return JSON.parse(m[1]) as ReportData;
+}
+
+describe('kontext report (built CLI)', () => {
+  it('writes the page and thumbnails, escapes prompts, reuses thumbnails; status and clean keep it', async () => {
+    const p = (project = await createProject(YAML));
+    const env = cliEnv(p.root);
+    expect((await cli(['run', p.recipe], { cwd: p.root, env })).code).toBe(0);
+    const first = await cli(['report', p.recipe], { cwd: p.root, env });
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stdout).toMatch(
+      /report: out\/test\/report\/index\.html \(4 nodes, 4 up to date; 10 images made, 0 reused\)/,
+    );
+    const html = await readFile(join(p.outDir, 'report', 'index.html'), 'utf8');
+    // The hostile prompt is data, never markup: it cannot close the blob or open a tag.
+    expect(html).not.toContain('</script><script>alert(1)');
+    expect(html).not.toContain('<b>x</b>');
+    expect(html.match(/<script/g)).toHaveLength(2);
+    const data = dataOf(html);
+    expect(data.passes.map((x) => [x.id, x.from, x.branch])).toEqual([
+      ['sky', 'photo', false],
+      ['sign', 'sky', false],
+      ['snow', 'sky', true],
+    ]);
+    expect(data.passes[1]?.prompt).toBe(HOSTILE);
+    expect(data.nodes.map((n) => [n.id, n.state])).toEqual([
+      ['sky', 'up-to-date'],
+      ['sign#1', 'up-to-date'],
+      ['sign#2', 'up-to-date'],
+      ['snow', 'up-to-date'],
+    ]);
+    for (const n of data.nodes) {
+      expect(n.seed).toEqual(expect.any(Number));
+      expect(n.img).toMatch(/^\.\.\/[a-z]+\/photo(-v\d)?\.png$/);
+      expect(await lstat(join(p.outDir, 'report', n.thumb ?? 'missing'))).toBeTruthy();
+    }
+    expect(data.nodes.find((n) => n.id === 'sign#2')?.input).toBe(data.nodes[0]?.img);
+    expect(data.nodes[0]?.input).toMatch(/^inputs\/[0-9a-f]{64}\.webp$/);
+
+    const second = await cli(['report', p.recipe, '--json'], { cwd: p.root, env });
+    expect(JSON.parse(second.stdout)).toMatchObject({ type: 'report', images: { made: 0, reused: 10 } });
+
+    const status = await cli(['status', p.recipe, '--json'], { cwd: p.root, env });
+    expect(JSON.parse(status.stdout)).toMatchObject({ clean: true, orphaned: [] });
+    const clean = await cli(['clean', p.recipe, '--json'], { cwd: p.root, env });
+    expect(JSON.parse(clean.stdout)).toMatchObject({ files: [], dirs: [] });
+    expect((await readdir(join(p.outDir, 'report', 'thumbs'))).length).toBe(5); // 4 outputs + the source
+    expect((await readdir(join(p.outDir, 'report', 'maps'))).length).toBe(4); // each node's change map
+  });
+
+  it('reads local state only: a runcomfy recipe, no token, never run: every node not run yet', async () => {
+    const p = (project = await createProject(YAML.replace('provider: emulator', 'provider: runcomfy')));
+    const r = await cli(['report', p.recipe, '--json'], { cwd: p.root, env: cliEnv(p.root) });
+    expect(r.code, r.stderr).toBe(0);
+    const data = dataOf(await readFile(join(p.outDir, 'report', 'index.html'), 'utf8'));
+    expect(data.nodes.map((n) => n.state)).toEqual(['not-run', 'not-run', 'not-run', 'not-run']);
+    expect(data.nodes.map((n) => n.why)).toEqual(['new', 'new', 'new', 'new']);
+    expect(data.counts).toMatchObject({ nodes: 4, 'not-run': 4 });
+  });
+
+  it('a pass id with markup is refused (exit 65) and nothing is written', async () => {
+    const p = (project = await createProject(YAML.replace('id: snow', 'id: "<script>alert(1)</script>"')));
+    const r = await cli(['report', p.recipe], { cwd: p.root, env: cliEnv(p.root) });
+    expect(r.code).toBe(65);
+    expect(r.stderr).toMatch(/recipe\.yml:\d+:\d+: .*kebab-case/);
+    expect(await lstat(join(p.root, 'out')).catch(() => null)).toBeNull();
+  });
+
+  it('refuses a symlink at <out>/report (exit 73) and writes nothing where it leads', async () => {
+    const p = (project = await createProject(YAML));
+    const elsewhere = join(p.root, 'elsewhere');
+    await mkdir(elsewhere);
+    await mkdir(p.outDir, { recursive: true });
+    await symlink(elsewhere, join(p.outDir, 'report'));
+    const r = await cli(['report', p.recipe], { cwd: p.root, env: cliEnv(p.root) });
+    expect(r.code).toBe(73);
+    expect(r.stderr).toMatch(/refusing to write the report into .*report: it is a symlink/);
+    expect(await readdir(elsewhere)).toEqual([]);
+  });
+
+  it('--open with no opener on PATH prints where the page is', async () => {
+    const p = (project = await createProject(YAML));
+    const bin = join(p.root, 'bin');
+    await mkdir(bin);
+    const env = { ...cliEnv(p.root), PATH: bin };
+    const r = await cli(['report', p.recipe, '--open'], { cwd: p.root, env });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain(
+      `no program to open it found (xdg-open, open, start): ${join(p.outDir, 'report', 'index.html')}`,
+    );
+    // With an opener: it is started with the page's path.
+    await writeFile(join(bin, 'xdg-open'), `#!/bin/sh\necho "$1" > "${join(p.root, 'opened.txt')}"\n`, { mode: 0o755 });
+    await rm(join(p.root, 'opened.txt'), { force: true });
+    expect(
+      (await cli(['report', p.recipe, '--open'], { cwd: p.root, env: { ...env, PATH: `${bin}:/usr/bin:/bin` } })).code,
+    ).toBe(0);
+    const { until } = await import('../helpers/run-fixtures.js');
+    await until(
+      async () => (await readFile(join(p.root, 'opened.txt'), 'utf8').catch(() => '')) !== '',
+      5_000,
+      'the opener',
+    );
+    expect((await readFile(join(p.root, 'opened.txt'), 'utf8')).trim()).toBe(join(p.outDir, 'report', 'index.html'));
+  });
+});
