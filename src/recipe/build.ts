@@ -47,6 +47,7 @@ export function buildRecipe(input: BuildInput): Recipe {
     model: doc.model,
     outDir: doc.out === undefined ? path.join(dir, 'out', name) : path.resolve(dir, doc.out),
     hosting: doc.hosting,
+    ...(doc.cache?.remote === undefined ? {} : { remote: doc.cache.remote }),
     sources,
     passes: doc.passes.map((p, i) => buildPass(input, p, i, dir)),
     warnings: input.warnings,

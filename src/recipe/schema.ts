@@ -148,6 +148,20 @@ export const HostingSchema = z
   ])
   .describe('How local images are made reachable by URL for the provider (default: inline).');
 
+/** `cache:` — where results are shared beyond this machine (README "Remote cache"). */
+export const CacheSchema = z
+  .strictObject({
+    remote: z
+      .string()
+      .regex(/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?$/, 'expected s3://<bucket>/<prefix>')
+      .optional()
+      .describe(
+        'Shared remote cache on an S3-compatible bucket, s3://<bucket>/<prefix>: results are looked up there ' +
+          "before paying and uploaded after. A recipe's remote is read-only unless trusted.",
+      ),
+  })
+  .describe('Cache settings.');
+
 export const RecipeSchema = z
   .strictObject({
     version: z.literal(1).describe('Recipe format version. Always 1.'),
@@ -167,6 +181,7 @@ export const RecipeSchema = z
       'Output folder, relative to the recipe (default: out/<name> next to the recipe). Must stay inside the project.',
     ),
     hosting: HostingSchema.optional(),
+    cache: CacheSchema.optional(),
     defaults: DefaultsSchema.optional(),
     sources: z
       .record(

@@ -88,6 +88,8 @@ export interface Recipe {
   /** Absolute output folder. */
   readonly outDir: string;
   readonly hosting?: HostingConfig | undefined;
+  /** `cache.remote`: the recipe's shared remote cache, `s3://bucket/prefix` (src/remote). */
+  readonly remote?: string | undefined;
   readonly sources: readonly Source[];
   /** In recipe order. */
   readonly passes: readonly Pass[];

@@ -7,13 +7,16 @@ import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { ExitCode, KontextError } from '../errors.js';
 import type { Runtime } from '../runtime.js';
-import { HostingSchema } from './schema.js';
+import { CacheSchema, HostingSchema } from './schema.js';
 import type { HostingConfig } from './types.js';
 import { READ_CAPS, readBoundedText } from '../util/read-bounded.js';
 
 const UserConfigSchema = z
   .object({
     hosting: HostingSchema.optional().describe('Default hosting for recipes (and `kontext edit`) that name none'),
+    cache: CacheSchema.optional().describe(
+      '`remote`: the shared remote cache for every recipe (README "Remote cache")',
+    ),
     allowed_source_roots: z
       .array(z.string().min(1))
       .optional()
@@ -26,6 +29,8 @@ const UserConfigSchema = z
 
 export interface UserConfig {
   readonly hosting?: HostingConfig | undefined;
+  /** `cache.remote`: the user's shared remote cache (`s3://bucket/prefix`). */
+  readonly cache?: { readonly remote?: string | undefined } | undefined;
   /** As written; see {@link allowedSourceRoots}. */
   readonly allowed_source_roots?: readonly string[] | undefined;
 }

@@ -15,6 +15,7 @@ import { providerTraits, type ProviderSession } from '../providers/session.js';
 import type { Provider } from '../providers/types.js';
 import { loadUserConfig, type UserConfig } from '../recipe/index.js';
 import type { HostingConfig, ProviderName } from '../recipe/types.js';
+import { RemotePool } from '../remote/index.js';
 import type { Runtime } from '../runtime.js';
 import { resolveCacheDir } from '../store/index.js';
 import type { Store } from '../store/types.js';
@@ -46,6 +47,8 @@ export interface RunContextOptions {
   /** `-j`: also how many images are hosted ahead at once. */
   readonly jobs?: number | undefined;
   readonly keepGoing?: boolean | undefined;
+  /** `--no-remote`: no remote cache for this run. */
+  readonly noRemote?: boolean | undefined;
 }
 
 export interface RunContextDeps {
@@ -69,6 +72,8 @@ export interface RunTarget {
   readonly extraRoots?: readonly string[] | undefined;
   /** How messages name the recipe (the untrusted hosting command). */
   readonly recipeFile: string;
+  /** The recipe's `cache.remote` (src/remote decides which remote is used, and for what). */
+  readonly remote?: string | undefined;
 }
 
 /** One run's share of the context. */
@@ -116,6 +121,7 @@ export class RunContext {
   /** The sessions this context opened itself (closed with it). */
   readonly #ownSessions: SessionPool | null = null;
   readonly #open: (name: ProviderName) => Promise<ProviderSession>;
+  readonly #remotes: RemotePool;
   #closed = false;
 
   constructor(
@@ -123,6 +129,12 @@ export class RunContext {
     readonly options: RunContextOptions,
   ) {
     const { session, sessions } = deps;
+    this.#remotes = new RemotePool({
+      rt: deps.rt,
+      warn: (message) => deps.onEvent({ type: 'warning', t: 0, message }),
+      notice: (message) => deps.onEvent({ type: 'notice', t: 0, message }),
+      signal: options.signal,
+    });
     if (session) this.#open = async () => session;
     else if (sessions) this.#open = (name) => sessions.get(name);
     else {
@@ -137,9 +149,17 @@ export class RunContext {
     const { rt } = this.deps;
     const { options } = this;
     const providerName = options.provider ?? target.provider;
-    const store = await this.#store(cacheDirFor(target, options.cacheDir, rt));
-    await this.#migrate(target, store);
+    const local = await this.#store(cacheDirFor(target, options.cacheDir, rt));
+    await this.#migrate(target, local);
     const user = await loadUserConfig(rt);
+    // Local store first, then the shared remote cache (src/remote), when one is configured.
+    const store = await this.#remotes.wrap(local, {
+      recipe: target.remote,
+      user: user.cache?.remote,
+      off: options.noRemote,
+      trustRecipe: options.trustRecipeHosting === true || options.trustHostingCommand === true,
+      recipeFile: target.recipeFile,
+    });
     const config = chooseHosting(target.hosting, options.hosting, user, providerName);
     const entry = config ? this.#hosting(config, store, target) : null;
     const hosting = entry?.hosting ?? null;
@@ -212,6 +232,7 @@ export class RunContext {
     const hostings = [...this.#hostings.values()];
     this.#hostings.clear();
     await Promise.all(hostings.map((e) => e.hosting.close?.()));
+    await this.#remotes.close();
     const stores = await Promise.all([...this.#stores.values()].map((s) => s.catch(() => null)));
     await Promise.all(
       stores.map(async (s) => {

@@ -85,6 +85,8 @@ export const RunEvent = z.discriminatedUnion('type', [
     reason: z.enum(['upstream-failed', 'stopped', 'interrupted']),
   }),
   z.object({ type: z.literal('warning'), ...base, message: z.string(), node: z.string().optional() }),
+  /** Information a person may want, not a problem (e.g. the remote cache's pending uploads). */
+  z.object({ type: z.literal('notice'), ...base, message: z.string() }),
   /** Watch mode: a change was seen and the recipe re-planned. */
   z.object({
     type: z.literal('watch-cycle'),

@@ -147,6 +147,7 @@ export function runTargetFor(recipe: Recipe): RunTarget {
     projectRoot: recipe.projectRoot,
     hosting: recipe.hosting,
     recipeFile: basename(recipe.file),
+    remote: recipe.remote,
   };
 }
 

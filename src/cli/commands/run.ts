@@ -74,5 +74,6 @@ export function runOptionsFrom(opts: Record<string, unknown>, ctx: CliContext): 
     explain: opts['explain'] === true,
     allowOutsideRoot: opts['allowOutsideRoot'] === true,
     trustRecipeHosting: opts['trustRecipeHosting'] === true || opts['trustHostingCommand'] === true,
+    noRemote: opts['remote'] === false,
   };
 }

@@ -37,6 +37,7 @@ function scrubEvent(e: RunEvent): RunEvent {
     case 'node-retry':
       return { ...e, reason: redactUrlsIn(e.reason) };
     case 'warning':
+    case 'notice':
       return { ...e, message: redactUrlsIn(e.message) };
     default:
       return e;

@@ -49,6 +49,10 @@ export function warningBody(e: RunEventOf<'warning'>): string {
   return `${e.node === undefined ? '' : `${e.node}: `}${clean(e.message)}`;
 }
 
+export function noticeBody(e: RunEventOf<'notice'>): string {
+  return clean(e.message);
+}
+
 /** `done 3 · cached 120 · failed 1 · skipped 2 · submitted 4 · 12.3 s · outputs in out/portrait` */
 export function summaryLine(e: RunEventOf<'run-summary'>, style: Style): string {
   const part = (n: number, label: string, paint: (s: string) => string) =>

@@ -61,6 +61,7 @@ export class LiveState {
         this.finish(e.node, 'skipped');
         break;
       case 'warning':
+      case 'notice':
       case 'node-plan':
       case 'watch-cycle':
       case 'watch-error':

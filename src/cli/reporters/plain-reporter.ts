@@ -18,6 +18,7 @@ import {
   skippedBody,
   startBody,
   summaryLine,
+  noticeBody,
   warningBody,
   planBody,
   watchCycleBody,
@@ -80,6 +81,8 @@ class PlainReporter implements Reporter {
         return this.fold.admitSkipped(e) ? this.line('skipped', s.yellow, skippedBody(e)) : undefined;
       case 'warning':
         return this.line('warning', s.yellow, warningBody(e));
+      case 'notice':
+        return this.line('note', s.dim, noticeBody(e));
       case 'watch-cycle':
         return this.line('watch', s.bold, watchCycleBody(e));
       case 'watch-error': {

@@ -15,6 +15,7 @@ import {
   skippedBody,
   startBody,
   summaryLine,
+  noticeBody,
   warningBody,
   planBody,
   watchCycleBody,
@@ -92,6 +93,8 @@ class TtyReporter implements Reporter {
         return this.fold.admitSkipped(e) ? this.push(`${s.dim('-')} ${skippedBody(e)}`) : undefined;
       case 'warning':
         return this.push(`${s.yellow('!')} warning: ${warningBody(e)}`);
+      case 'notice':
+        return this.push(`${s.dim('·')} ${noticeBody(e)}`);
       case 'watch-cycle':
         return this.push(`${s.bold('⟳')} ${watchCycleBody(e)}`);
       case 'watch-error':

@@ -28,14 +28,15 @@ interface Rule {
 
 const LEAVES = ['errors.ts', 'runtime.ts', 'util/'];
 const BELOW_RUN = ['plan/', 'providers/', 'hosting/', 'store/', 'recipe/', ...LEAVES];
-const ALL = ['cli/', 'index.ts', 'watch/', 'run/', 'emulator/', ...BELOW_RUN];
+const ALL = ['cli/', 'index.ts', 'watch/', 'run/', 'remote/', 'emulator/', ...BELOW_RUN];
 
 /** The table of docs/architecture.md#layers. `watch/` exists once the run-context refactor lands. */
 const RULES: Readonly<Record<string, Rule>> = {
   'cli/': { layers: ALL },
   'index.ts': { layers: ALL.filter((l) => l !== 'cli/') },
-  'watch/': { layers: ['run/', ...BELOW_RUN], typeOnly: ['index.ts'] },
-  'run/': { layers: BELOW_RUN, files: ['watch/inflight.ts', 'watch/write-gate.ts'] },
+  'watch/': { layers: ['run/', 'remote/', ...BELOW_RUN], typeOnly: ['index.ts'] },
+  'run/': { layers: ['remote/', ...BELOW_RUN], files: ['watch/inflight.ts', 'watch/write-gate.ts'] },
+  'remote/': { layers: ['store/', 'hosting/', ...LEAVES] },
   'plan/': { layers: ['errors.ts', 'util/'], typeOnly: ['recipe/types.ts'] },
   'providers/': { layers: LEAVES, typeOnly: ['recipe/types.ts'], dynamicOnly: ['emulator/'] },
   'hosting/': { layers: ['store/', ...LEAVES], typeOnly: ['recipe/types.ts'] },

@@ -1,0 +1,47 @@
+/**
+ * What a failed S3 call means for the remote cache. None of them fails a run: a missing object
+ * is a miss, AccessDenied on a write means read-only credentials, and anything else (bad
+ * credentials, no bucket, the service down) turns the remote off for the rest of the run.
+ */
+import { ExitCode, KontextError } from '../errors.js';
+import { describeSdkError } from '../hosting/s3-errors.js';
+import { redactSecrets, redactUrlsIn } from '../util/redact.js';
+
+/** `refused`: an object we will not take (over its size cap): a miss for that key only. */
+export type RemoteFailureKind = 'denied' | 'credentials' | 'unavailable' | 'refused';
+
+const CREDENTIALS = new Set([
+  'InvalidAccessKeyId',
+  'SignatureDoesNotMatch',
+  'ExpiredToken',
+  'InvalidToken',
+  'TokenRefreshRequired',
+  'CredentialsProviderError',
+]);
+
+/** A remote-cache call that failed; never thrown out of src/remote (it becomes a warning). */
+export class RemoteCacheError extends KontextError {
+  override readonly name = 'RemoteCacheError';
+  constructor(
+    readonly kind: RemoteFailureKind,
+    message: string,
+  ) {
+    super(`E_REMOTE_${kind.toUpperCase()}`, message, { exitCode: ExitCode.UNAVAILABLE });
+  }
+}
+
+/** Is it "no such object"? */
+export function isMissing(e: unknown): boolean {
+  const { name, status } = describeSdkError(e);
+  return status === 404 || name === 'NoSuchKey' || name === 'NotFound';
+}
+
+/** Classify an SDK failure; `what` names the call (`read s3://b/k`); `secrets` are scrubbed. */
+export function remoteError(e: unknown, what: string, secrets: readonly string[]): RemoteCacheError {
+  const { name, status, message } = describeSdkError(e);
+  let kind: RemoteFailureKind = 'unavailable';
+  if (CREDENTIALS.has(name) || /could not load credentials/i.test(message)) kind = 'credentials';
+  else if (name === 'AccessDenied' || name === 'Forbidden' || status === 403 || status === 401) kind = 'denied';
+  const clean = redactUrlsIn(redactSecrets(message, secrets)).slice(0, 200);
+  return new RemoteCacheError(kind, `${what}: ${name}${status === undefined ? '' : ` (HTTP ${status})`}: ${clean}`);
+}

@@ -1,0 +1,87 @@
+/**
+ * Take one result from the remote cache into the local store. A remote record is untrusted
+ * input: it is read with a size cap, parsed with the local records' schema, and used only when
+ * its request fields (provider, model, prompt, input, params, seed) hash to the very cache key
+ * asked for — so a record can only ever answer the request it claims to answer. Its blob must
+ * hash to the record's `output_sha256` and be an image of the record's kind; a mismatch is a
+ * miss, reported, and nothing of it is kept.
+ */
+import { rm } from 'node:fs/promises';
+import { cacheKey } from '../store/index.js';
+import { RunRecordSchema } from '../store/schemas.js';
+import type { RunRecord, Store } from '../store/types.js';
+import { extensionOfKind, sniffImage } from '../util/image-sniff.js';
+import type { RemoteBucket } from './bucket.js';
+import { blobObject, recordObject } from './location.js';
+
+/** A record is a few hundred bytes; a prompt and params leave room to spare. */
+const MAX_RECORD_BYTES = 256 * 1024;
+/** The providers' own download cap. */
+const MAX_BLOB_BYTES = 2 * 1024 ** 3;
+
+export type Fetch =
+  | { readonly kind: 'hit'; readonly record: RunRecord }
+  | { readonly kind: 'miss' }
+  /** Something there, but not usable: `why` says what (a warning). */
+  | { readonly kind: 'rejected'; readonly why: string };
+
+export async function fetchRemote(
+  bucket: RemoteBucket,
+  key: string,
+  store: Store,
+  signal?: AbortSignal,
+): Promise<Fetch> {
+  const where = `${bucket.location.url} record ${key.slice(0, 12)}…`;
+  const text = await bucket.read(recordObject(bucket.location, key), MAX_RECORD_BYTES, signal);
+  if (text === null) return { kind: 'miss' };
+  const record = parseRecord(text, key);
+  if (typeof record === 'string') return { kind: 'rejected', why: `${where}: ${record}; not used` };
+  const tmp = store.tempPath('remote');
+  const got = await bucket.download(blobObject(bucket.location, record.output_sha256), tmp, MAX_BLOB_BYTES, signal);
+  if (got === null) return { kind: 'rejected', why: `${where}: its output blob is missing; not used` };
+  const kind = sniffImage(got.head);
+  let why: string | null = null;
+  if (got.sha256 !== record.output_sha256)
+    why = `output blob does not match its record (sha256 ${short(got.sha256)} ≠ ${short(record.output_sha256)})`;
+  else if (kind === null) why = 'output blob is not an image';
+  else if (!sameExt(record.ext, extensionOfKind(kind))) why = `output blob is ${kind}, its record says .${record.ext}`;
+  if (why !== null) {
+    await rm(tmp, { force: true });
+    return { kind: 'rejected', why: `${where}: ${why}; not used` };
+  }
+  // Rebuildable from the remote: like an adopted output (run/adopt.ts), not fsynced one by one.
+  await store.adoptBlob(tmp, got.sha256, { synced: true });
+  await store.putRecord(record, { rebuildable: true });
+  return { kind: 'hit', record };
+}
+
+function short(sha: string): string {
+  return `${sha.slice(0, 12)}…`;
+}
+
+function sameExt(a: string, b: string): boolean {
+  const norm = (e: string): string => (e.toLowerCase() === 'jpeg' ? 'jpg' : e.toLowerCase());
+  return norm(a) === norm(b);
+}
+
+/** The record, or why it is refused. The provider's output URL is never taken from a remote. */
+function parseRecord(bytes: Buffer, key: string): RunRecord | string {
+  let data: unknown;
+  try {
+    data = JSON.parse(bytes.toString('utf8'));
+  } catch {
+    return 'not JSON';
+  }
+  const parsed = RunRecordSchema.safeParse(data);
+  if (!parsed.success) return `not a run record (${parsed.error.issues[0]?.path.join('.') ?? ''})`;
+  const { output_url: _dropped, ...record } = parsed.data;
+  if (record.key !== key) return 'it is filed under another key';
+  if (record.prompt === undefined || record.params === undefined) return 'it lacks the prompt or params';
+  let actual: string;
+  try {
+    actual = cacheKey({ ...record, prompt: record.prompt, params: record.params });
+  } catch {
+    return 'its params are not plain JSON';
+  }
+  return actual === key ? record : 'its request fields do not hash to its key';
+}

@@ -1,0 +1,53 @@
+/**
+ * Where a remote cache lives (`s3://bucket/prefix`) and how objects are named in it
+ * (docs/architecture.md#remote-cache): content-addressed blobs and records by cache key,
+ * under a format version so a later layout can live beside this one.
+ *
+ * ```
+ * <prefix>/v1/blobs/ab/ab12…ef           image bytes, named by their sha256
+ * <prefix>/v1/records/cd/cd34….json      run record, named by its cache key
+ * ```
+ */
+import { KontextError, ExitCode } from '../errors.js';
+
+export interface RemoteLocation {
+  readonly bucket: string;
+  /** No leading, trailing or doubled slashes; `''` for none. */
+  readonly prefix: string;
+  /** `s3://bucket/prefix`, normalised: how messages name it. */
+  readonly url: string;
+}
+
+/** S3 bucket names (R2, MinIO and Backblaze follow the same rules). */
+const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+const SEGMENT = /^[A-Za-z0-9._=+-]+$/;
+
+/** Parse `s3://bucket[/prefix]`; `where` names the setting in the error (`KONTEXT_REMOTE_CACHE`, `cache.remote`). */
+export function parseRemoteUrl(text: string, where: string): RemoteLocation {
+  const bad = (why: string): KontextError =>
+    new KontextError('E_REMOTE_CONFIG', `${where}: ${why}: ${JSON.stringify(text.slice(0, 200))}`, {
+      exitCode: ExitCode.USAGE,
+      hint: 'write s3://<bucket>/<prefix>, e.g. s3://team-cache/kontext; the endpoint comes from AWS_ENDPOINT_URL_S3',
+    });
+  const m = /^s3:\/\/([^/]+)(?:\/(.*))?$/.exec(text.trim());
+  if (!m) throw bad('not an s3:// URL');
+  const bucket = m[1] ?? '';
+  if (!BUCKET.test(bucket)) throw bad('not a bucket name (3-63 lowercase letters, digits, dots, hyphens)');
+  const parts = (m[2] ?? '').split('/').filter((p) => p !== '');
+  if (parts.some((p) => p === '.' || p === '..' || !SEGMENT.test(p)))
+    throw bad('the prefix may hold only letters, digits and ._=+- between slashes');
+  const prefix = parts.join('/');
+  return { bucket, prefix, url: `s3://${bucket}${prefix === '' ? '' : `/${prefix}`}` };
+}
+
+function under(loc: RemoteLocation, rest: string): string {
+  return loc.prefix === '' ? `v1/${rest}` : `${loc.prefix}/v1/${rest}`;
+}
+
+export function blobObject(loc: RemoteLocation, sha256: string): string {
+  return under(loc, `blobs/${sha256.slice(0, 2)}/${sha256}`);
+}
+
+export function recordObject(loc: RemoteLocation, key: string): string {
+  return under(loc, `records/${key.slice(0, 2)}/${key}.json`);
+}

@@ -1,0 +1,48 @@
+/**
+ * The remote caches a run context has open (one per remote and upload permission; watch mode
+ * keeps them across cycles), how a run's store is wrapped with one, and the end of the
+ * context: wait for the uploads still going, saying so, then close.
+ */
+import type { Runtime } from '../runtime.js';
+import type { Store } from '../store/types.js';
+import { chooseRemote, type RemoteInputs } from './choose.js';
+import { openRemote } from './open.js';
+import type { RemoteCache } from './remote-cache.js';
+import { withRemote } from './remote-store.js';
+
+export interface RemotePoolDeps {
+  readonly rt: Runtime;
+  readonly warn: (message: string) => void;
+  readonly notice: (message: string) => void;
+  /** Ctrl-C: stop uploading (the local store keeps everything). */
+  readonly signal?: AbortSignal | undefined;
+}
+
+export class RemotePool {
+  readonly #open = new Map<string, Promise<RemoteCache>>();
+
+  constructor(readonly deps: RemotePoolDeps) {}
+
+  /** `store` as the run sees it: with the chosen remote behind it, or as it is when there is none. */
+  async wrap(store: Store, inputs: Omit<RemoteInputs, 'env'>): Promise<Store> {
+    const choice = chooseRemote({ ...inputs, env: this.deps.rt.env });
+    if (choice === null) return store;
+    const id = `${choice.location.url}\0${String(choice.upload)}`;
+    let remote = this.#open.get(id);
+    if (!remote) {
+      remote = openRemote(choice, this.deps);
+      this.#open.set(id, remote);
+    }
+    return withRemote(store, await remote);
+  }
+
+  /** Wait for pending uploads (one progress line when there are any), then close the clients. */
+  async close(): Promise<void> {
+    const remotes = await Promise.all([...this.#open.values()].map((r) => r.catch(() => null)));
+    this.#open.clear();
+    const pending = remotes.reduce((n, r) => n + (r?.pending ?? 0), 0);
+    if (pending > 0 && this.deps.signal?.aborted !== true) this.deps.notice(`uploading ${pending} to remote cache…`);
+    await Promise.all(remotes.map((r) => r?.drain()));
+    for (const r of remotes) r?.close();
+  }
+}

@@ -1,0 +1,158 @@
+/**
+ * One remote cache for a run context: look-ups (bounded, deduplicated by key) and uploads in
+ * the background (bounded), with the rules that keep it from ever failing a run:
+ * - a missing object is a miss; a rejected record or blob is a miss with a warning;
+ * - AccessDenied on a read is a miss (S3 answers 403 for a missing key without s3:ListBucket),
+ *   said once; on a write, the credentials are read-only: uploads stop, said once;
+ * - anything else (bad credentials, no bucket, the service down) turns the remote off for the
+ *   rest of the context, with one warning.
+ * Ctrl-C (the context's signal) aborts what is on the wire and drops what is queued: the local
+ * store already holds everything.
+ */
+import pLimit from 'p-limit';
+import type { RunRecord, Store } from '../store/types.js';
+import type { RemoteBucket } from './bucket.js';
+import { RemoteCacheError } from './errors.js';
+import { fetchRemote } from './fetch.js';
+import { uploadResult } from './upload.js';
+
+/** Look-ups at once: S3 answers small GETs in parallel well; the local disk is the other bound. */
+const LOOKUP_CONCURRENCY = 32;
+const UPLOAD_CONCURRENCY = 4;
+/** A key that just missed is not asked again this soon (a claim waiting on another run polls every 100 ms). */
+const MISS_RECHECK_MS = 1000;
+
+export interface RemoteCacheDeps {
+  readonly bucket: RemoteBucket;
+  readonly upload: boolean;
+  readonly warn: (message: string) => void;
+  readonly notice: (message: string) => void;
+  readonly now: () => number;
+  readonly signal?: AbortSignal | undefined;
+}
+
+export interface RemoteStats {
+  hits: number;
+  misses: number;
+  rejected: number;
+  uploaded: number;
+}
+
+export class RemoteCache {
+  readonly stats: RemoteStats = { hits: 0, misses: 0, rejected: 0, uploaded: 0 };
+  readonly #lookups = pLimit(LOOKUP_CONCURRENCY);
+  readonly #uploads = pLimit(UPLOAD_CONCURRENCY);
+  readonly #inflight = new Map<string, Promise<RunRecord | null>>();
+  readonly #missedAt = new Map<string, number>();
+  readonly #pending = new Set<Promise<void>>();
+  #off = false;
+  #readOnly: boolean;
+  #deniedRead = false;
+
+  constructor(readonly deps: RemoteCacheDeps) {
+    this.#readOnly = !deps.upload;
+  }
+
+  get url(): string {
+    return this.deps.bucket.location.url;
+  }
+
+  /** The result for `key` from the remote, stored locally first; `null` on a miss or whatever went wrong. */
+  lookup(key: string, store: Store): Promise<RunRecord | null> {
+    if (this.#off || this.deps.signal?.aborted) return Promise.resolve(null);
+    const missed = this.#missedAt.get(key);
+    if (missed !== undefined && this.deps.now() - missed < MISS_RECHECK_MS) return Promise.resolve(null);
+    let running = this.#inflight.get(key);
+    if (!running) {
+      running = this.#lookups(() => this.#fetch(key, store)).finally(() => this.#inflight.delete(key));
+      this.#inflight.set(key, running);
+    }
+    return running;
+  }
+
+  async #fetch(key: string, store: Store): Promise<RunRecord | null> {
+    if (this.#off || this.deps.signal?.aborted) return null;
+    try {
+      const got = await fetchRemote(this.deps.bucket, key, store, this.deps.signal);
+      if (got.kind === 'hit') {
+        this.stats.hits++;
+        this.#missedAt.delete(key);
+        return got.record;
+      }
+      if (got.kind === 'rejected') {
+        this.stats.rejected++;
+        this.deps.warn(got.why);
+      } else this.stats.misses++;
+    } catch (e) {
+      this.#failed(e, 'read');
+    }
+    this.#missedAt.set(key, this.deps.now());
+    return null;
+  }
+
+  /** Upload a paid result in the background (see {@link drain}). */
+  upload(record: RunRecord, store: Store): void {
+    if (this.#off || this.#readOnly || this.deps.signal?.aborted) return;
+    const job = this.#uploads(async () => {
+      if (this.#off || this.#readOnly || this.deps.signal?.aborted) return;
+      try {
+        const done = await uploadResult(this.deps.bucket, record, store, this.deps.signal);
+        if (done.sent) this.stats.uploaded++;
+        else if (done.why) this.deps.warn(`not uploaded to ${this.url}: ${record.node}: ${done.why}`);
+      } catch (e) {
+        this.#failed(e, 'write');
+      }
+    });
+    this.#pending.add(job);
+    void job.finally(() => this.#pending.delete(job));
+  }
+
+  /** Uploads not yet finished. */
+  get pending(): number {
+    return this.#pending.size;
+  }
+
+  /** Wait for the uploads still going (none are started after Ctrl-C). */
+  async drain(): Promise<void> {
+    while (this.#pending.size > 0) await Promise.all([...this.#pending]);
+  }
+
+  close(): void {
+    this.deps.bucket.close();
+  }
+
+  #failed(e: unknown, op: 'read' | 'write'): void {
+    if (this.deps.signal?.aborted) return;
+    // A local failure (the blob gone, a full disk) concerns this result only.
+    if (!(e instanceof RemoteCacheError)) {
+      this.deps.warn(
+        `remote cache ${this.url}: ${op === 'read' ? 'a look-up' : 'an upload'} failed here: ${message(e)}`,
+      );
+      return;
+    }
+    if (e.kind === 'refused') {
+      this.deps.warn(`remote cache ${this.url}: ${e.message}; not used`);
+      return;
+    }
+    if (e.kind !== 'denied') {
+      if (this.#off) return;
+      this.#off = true;
+      this.deps.warn(`remote cache ${this.url} is not usable (${message(e)}); going on without it`);
+      return;
+    }
+    if (op === 'write') {
+      if (this.#readOnly) return;
+      this.#readOnly = true;
+      this.deps.notice(`remote cache ${this.url}: uploads denied (read-only credentials); results stay local`);
+    } else if (!this.#deniedRead) {
+      this.#deniedRead = true;
+      this.deps.notice(
+        `remote cache ${this.url}: a read was denied; treated as a miss (grant s3:GetObject and s3:ListBucket)`,
+      );
+    }
+  }
+}
+
+function message(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}

@@ -1,0 +1,27 @@
+/**
+ * The store a run sees when a remote cache is configured: a record missing locally is looked
+ * up remotely (and then kept locally), and every result the run paid for is uploaded in the
+ * background. Records rebuilt locally (adopted from the lock, taken from the remote) are not
+ * uploaded: only what this machine downloaded from the provider itself.
+ */
+import type { Store } from '../store/types.js';
+import type { RemoteCache } from './remote-cache.js';
+
+export function withRemote(store: Store, remote: RemoteCache): Store {
+  return {
+    root: store.root,
+    blobPath: (sha256) => store.blobPath(sha256),
+    hasBlob: (sha256) => store.hasBlob(sha256),
+    putBlob: (bytes) => store.putBlob(bytes),
+    adoptBlob: (tempFile, sha256, options) => store.adoptBlob(tempFile, sha256, options),
+    tempPath: (hint) => store.tempPath(hint),
+    getRecord: async (key) => (await store.getRecord(key)) ?? remote.lookup(key, store),
+    putRecord: async (record, options) => {
+      await store.putRecord(record, options);
+      if (options?.rebuildable !== true) remote.upload(record, store);
+    },
+    hashSource: (path) => store.hashSource(path),
+    journal: store.journal,
+    flush: () => store.flush(),
+  };
+}

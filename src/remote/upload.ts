@@ -1,0 +1,61 @@
+/**
+ * Send one paid result to the remote cache: the blob, then its record, so a record never
+ * names a blob that is not there. Both are content-addressed and idempotent (HEAD before PUT;
+ * an existing record is never replaced: the first writer wins). What leaves the machine is
+ * checked here: the blob is read once, hashed against its name and must be an image; the
+ * record is rebuilt from an allow-list of its fields (no provider output URL, which may carry a
+ * signature, and nothing else a later field might add, such as a local path).
+ */
+import { createHash } from 'node:crypto';
+import { readBounded } from '../util/read-bounded.js';
+import type { RunRecord, Store } from '../store/types.js';
+import { sniffImage } from '../util/image-sniff.js';
+import type { RemoteBucket } from './bucket.js';
+import { blobObject, recordObject } from './location.js';
+
+/** Larger outputs stay local (nothing a Kontext model returns comes close). */
+const MAX_UPLOAD_BYTES = 256 * 1024 * 1024;
+
+/** The record as uploaded, or `null` when it cannot be checked by others (an old record without prompt/params). */
+function remoteRecordOf(r: RunRecord): RunRecord | null {
+  if (r.prompt === undefined || r.params === undefined) return null;
+  return {
+    key: r.key,
+    node: r.node,
+    provider: r.provider,
+    model: r.model,
+    seed: r.seed,
+    input_sha256: r.input_sha256,
+    output_sha256: r.output_sha256,
+    media_type: r.media_type,
+    ext: r.ext,
+    request_id: r.request_id,
+    finished_at: r.finished_at,
+    prompt: r.prompt,
+    params: r.params,
+  };
+}
+
+/** Upload `record` and its blob; `false` when there was nothing fit to upload (said by `why`). */
+export async function uploadResult(
+  bucket: RemoteBucket,
+  record: RunRecord,
+  store: Store,
+  signal?: AbortSignal,
+): Promise<{ readonly sent: boolean; readonly why?: string }> {
+  const shaped = remoteRecordOf(record);
+  if (shaped === null) return { sent: false, why: 'its record has no prompt or params' };
+  const { location } = bucket;
+  const recordKey = recordObject(location, record.key);
+  if (await bucket.exists(recordKey, signal)) return { sent: false };
+  const blobKey = blobObject(location, record.output_sha256);
+  if (!(await bucket.exists(blobKey, signal))) {
+    const bytes = await readBounded(store.blobPath(record.output_sha256), MAX_UPLOAD_BYTES);
+    if (createHash('sha256').update(bytes).digest('hex') !== record.output_sha256)
+      return { sent: false, why: 'its local blob does not match its name' };
+    if (sniffImage(bytes.subarray(0, 64)) === null) return { sent: false, why: 'its blob is not an image' };
+    await bucket.write(blobKey, bytes, record.media_type, signal);
+  }
+  await bucket.write(recordKey, Buffer.from(`${JSON.stringify(shaped, null, 2)}\n`), 'application/json', signal);
+  return { sent: true };
+}

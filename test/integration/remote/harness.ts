@@ -1,0 +1,100 @@
+/**
+ * Two project copies with separate local caches (each its own HOME) and one remote cache on a
+ * real s3rver, for the remote-cache tests. Runs are in-process (`runRecipe`) against one
+ * standalone emulator, whose request log counts what was paid for.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, beforeEach } from 'vitest';
+import type { RunRecipeOptions } from '../../../src/index.js';
+import {
+  createProject,
+  recipeYaml,
+  runIn,
+  startRig,
+  type InProcessRun,
+  type Project,
+  type Rig,
+} from '../../helpers/run-fixtures.js';
+import { startS3Server, TEST_AWS_ENV, type TestS3Server } from '../../helpers/s3-server.js';
+
+/** Five nodes: three from the photo, two downstream; fixed seeds, so both copies ask the same. */
+export const RECIPE = recipeYaml([
+  ['sky', 'Keep the face unchanged. Make the sky orange.', 'from: photo', 'seed: 11'],
+  ['scarf', 'Keep the face unchanged. Add a red scarf.', 'from: photo', 'seed: 12'],
+  ['glasses', 'Keep the face unchanged. Add round glasses.', 'from: photo', 'seed: 13'],
+  ['snow', 'Keep everything else unchanged. Add falling snow.', 'from: sky', 'seed: 14'],
+  ['rain', 'Keep everything else unchanged. Add falling rain.', 'from: scarf', 'seed: 15'],
+]);
+export const NODES = ['glasses', 'rain', 'scarf', 'sky', 'snow'];
+
+export interface World {
+  readonly s3: TestS3Server;
+  readonly rig: Rig;
+  /** Two copies of one project, each with its own cache. */
+  readonly a: Project;
+  readonly b: Project;
+  /** `rt.env` for a run using the remote `s3://<bucket>/team` on s3rver (or `endpoint`). */
+  env(extra?: Record<string, string>, endpoint?: string): Record<string, string>;
+  run(p: Project, options?: Partial<RunRecipeOptions>, env?: Record<string, string>): Promise<InProcessRun>;
+}
+
+export function useWorld(recipe: string = RECIPE): () => World {
+  let world: World | undefined;
+  beforeEach(async () => {
+    const s3 = await startS3Server();
+    const rig = await startRig();
+    const a = await createProject(recipe);
+    const b = await createProject(recipe);
+    const env = (extra: Record<string, string> = {}, endpoint = s3.endpoint): Record<string, string> => ({
+      ...TEST_AWS_ENV,
+      AWS_ENDPOINT_URL_S3: endpoint,
+      KONTEXT_REMOTE_CACHE: `s3://${s3.bucket}/team`,
+      ...extra,
+    });
+    world = {
+      s3,
+      rig,
+      a,
+      b,
+      env,
+      run: (p, options = {}, e = env()) => runIn(p, options, { rig, env: e }),
+    };
+  });
+  afterEach(async () => {
+    if (!world) return;
+    await world.rig.close();
+    await world.s3.close();
+    await world.a.cleanup();
+    await world.b.cleanup();
+    world = undefined;
+  });
+  return () => {
+    if (!world) throw new Error('no world');
+    return world;
+  };
+}
+
+/** Each node's output bytes, by node id, read through the lock. */
+export async function outputsOf(p: Project): Promise<Map<string, Buffer>> {
+  const lock = await p.readLock();
+  const out = new Map<string, Buffer>();
+  for (const [id, e] of Object.entries(lock.nodes)) out.set(id, await readFile(join(p.root, e.output)));
+  return out;
+}
+
+/** Object keys under the remote, from the PUTs that succeeded. */
+export function putKeys(s3: TestS3Server): string[] {
+  return s3.requests
+    .filter((r) => r.method === 'PUT' && r.status === 200)
+    .map((r) => r.path.slice(s3.bucket.length + 2))
+    .sort();
+}
+
+export function warnings(run: InProcessRun): string[] {
+  return run.events.flatMap((e) => (e.type === 'warning' ? [e.message] : []));
+}
+
+export function notices(run: InProcessRun): string[] {
+  return run.events.flatMap((e) => (e.type === 'notice' ? [e.message] : []));
+}

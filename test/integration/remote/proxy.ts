@@ -1,0 +1,58 @@
+/**
+ * A real HTTP proxy in front of s3rver, for what s3rver cannot do itself: answer writes with
+ * AccessDenied (read-only credentials, as a bucket policy would) and hold writes back (slow
+ * uploads, to interrupt them). Requests are forwarded byte for byte; nothing is faked but the
+ * refusal itself, which is S3's own XML error.
+ */
+import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface S3Proxy {
+  readonly endpoint: string;
+  /** Requests seen, as `METHOD /path`. */
+  readonly seen: string[];
+  close(): Promise<void>;
+}
+
+const DENIED =
+  '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>';
+
+export async function startS3Proxy(
+  target: string,
+  options: { readonly denyWrites?: boolean; readonly holdWritesMs?: number } = {},
+): Promise<S3Proxy> {
+  const to = new URL(target);
+  const seen: string[] = [];
+  const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    seen.push(`${req.method ?? ''} ${(req.url ?? '').split('?')[0] ?? ''}`);
+    if (req.method === 'PUT' && options.denyWrites) {
+      req.resume();
+      res.writeHead(403, { 'content-type': 'application/xml' }).end(DENIED);
+      return;
+    }
+    const forward = (): void => {
+      const up = request(
+        { host: to.hostname, port: to.port, method: req.method, path: req.url, headers: req.headers },
+        (answer) => {
+          res.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.pipe(res);
+        },
+      );
+      up.on('error', () => res.destroy());
+      req.pipe(up);
+    };
+    if (req.method === 'PUT' && options.holdWritesMs) setTimeout(forward, options.holdWritesMs);
+    else forward();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    seen,
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
