@@ -159,6 +159,8 @@ function runCommand(choose: (a: Action) => void): Command {
     .option('--overwrite', 'replace outputs changed by hand (by default they are kept and the node fails)')
     .option('--resubmit-uncertain', 'submit again nodes an interrupted run may already have paid for (same seed)')
     .option('--watch', 'keep running: re-run what changes when the recipe or its sources change')
+    .option('--shard <i/n>', 'CI: run only share i of n of the source instances (results go to the caches)')
+    .option('--frozen', 'CI: fail (exit 65) instead of submitting anything the lock and caches cannot satisfy')
     .option('--json', 'print one JSON event per line (NDJSON)')
     .option(
       '--cache-dir <dir>',

@@ -7,7 +7,7 @@ import {
   type HostingConfig,
   type ProviderName,
 } from '../../index.js';
-import { UsageError } from '../../index.js';
+import { UsageError, checkCiFlags, parseShard } from '../../index.js';
 import type { CliContext } from '../context.js';
 import { intOption, numberOption } from '../options.js';
 import { selectionsFrom } from '../selection-flags.js';
@@ -24,6 +24,7 @@ export async function runCommand(
   const selections = selectionsFrom(opts, recipes, ctx.rt.cwd);
   if (recipes.length === 0) throw new UsageError('no recipe given', { hint: 'kontext run <recipe.yml...>' });
   const options = { ...runOptionsFrom(opts, ctx), ...selections };
+  checkCiFlags(options, { watch: opts['watch'] === true });
   if (opts['watch'] === true) {
     const { watchCommand } = await import('../watch/watch-command.js');
     return watchCommand(recipes, options, opts, ctx);
@@ -75,5 +76,7 @@ export function runOptionsFrom(opts: Record<string, unknown>, ctx: CliContext): 
     allowOutsideRoot: opts['allowOutsideRoot'] === true,
     trustRecipeHosting: opts['trustRecipeHosting'] === true || opts['trustHostingCommand'] === true,
     noRemote: opts['remote'] === false,
+    shard: typeof opts['shard'] === 'string' ? parseShard(opts['shard']) : undefined,
+    frozen: opts['frozen'] === true,
   };
 }
