@@ -85,7 +85,7 @@ describe('CI flags: usage errors', () => {
 });
 
 describe('--frozen', () => {
-  it('green from the cache alone; a new source image → exit 65 listing its nodes, zero requests, nothing written', async () => {
+  it('green from the cache alone; a new image → exit 65 listing its nodes, no requests, nothing written', async () => {
     const first = await run([]);
     expect(first.code, first.stderr).toBe(0);
     expect(submits()).toBe(12);

@@ -78,7 +78,7 @@ function ran(stderr: string): string[] {
 }
 
 describe('--shard across processes, then the assemble run', () => {
-  it('three concurrent shards pay each node once; a fresh assemble run pays 0 and writes the same lock and bytes', async () => {
+  it('three concurrent shards pay each node once; a fresh assemble pays 0, same lock and bytes', async () => {
     const a = await shardProject();
     projects.push(a);
     const runShard = (i: number): ReturnType<typeof cli> =>
