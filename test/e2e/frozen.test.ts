@@ -5,7 +5,7 @@
  * without a token; `--dry-run --frozen` shows the same; bad `--shard` values and flag clashes
  * are exit 64 with one line.
  */
-import { copyFile, readFile, readdir, rm } from 'node:fs/promises';
+import { chmod, copyFile, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type EmulatorHandle } from '../../src/index.js';
@@ -138,4 +138,26 @@ describe('--frozen', () => {
     expect(calls()).toBe(afterDry);
     expect(await readdir(join(project.root, 'out', 'test', 'square'))).toHaveLength(4);
   }, 120_000);
+
+  it('a damaged cached image is dropped and listed (65), never paid for', async () => {
+    await project.writeRecipe(YAML);
+    const ok = await run([]);
+    expect(ok.code, ok.stderr).toBe(0);
+    const paid = submits();
+    const victim = (await project.readLock()).nodes['backdrop@pet-chelsea']?.output_sha256 ?? '';
+    await rm(project.lockPath);
+    await rm(join(project.root, 'out'), { recursive: true });
+    // Same size, other bytes: the store's hash check catches it and drops it; frozen lists the node.
+    const blob = join(project.root, '.cache', 'kontext', 'blobs', victim.slice(0, 2), victim);
+    const bytes = await readFile(blob);
+    bytes.fill(0x55, 100, 200);
+    await chmod(blob, 0o644);
+    await writeFile(blob, bytes);
+    const r = await run(['--frozen']);
+    expect(r.code, r.stderr).toBe(65);
+    expect(r.stderr).toMatch(/cached output .* is damaged/);
+    expect(r.stderr).toContain('  backdrop@pet-chelsea: new, would need a request');
+    expect(r.stderr).toContain('  square@pet-chelsea: blocked by backdrop@pet-chelsea');
+    expect(submits()).toBe(paid);
+  }, 60_000);
 });

@@ -130,5 +130,17 @@ describe('--shard across processes, then the assemble run', () => {
     expect(frozen.code, frozen.stderr).toBe(0);
     expect(submits().length).toBe(before);
     expect(Object.keys((await c.readLock()).nodes).length).toBe(NODES);
+
+    // One more photo: --frozen lists its chain and makes no request to the API nor any upload.
+    await copyFile(join(c.root, 'assets', 'product-coffee.jpg'), join(c.root, 'assets', 'zz-new.jpg'));
+    const puts = (): number => s3.requests.filter((r) => r.method === 'PUT').length;
+    const apiCalls = (): number => emulator.requestLog().filter((e) => !e.internal).length;
+    const [putsBefore, callsBefore] = [puts(), apiCalls()];
+    const red = await cli(['run', 'recipe.yml', '--frozen'], { cwd: c.root, env: env(c) });
+    expect(red.code, red.stderr).toBe(65);
+    expect(red.stderr).toContain('  backdrop@zz-new: new, would need a request');
+    expect(red.stderr).toContain('  shadow@zz-new: blocked by backdrop@zz-new');
+    expect(red.stderr).toContain('  square@zz-new: blocked by backdrop@zz-new');
+    expect([puts(), apiCalls()]).toEqual([putsBefore, callsBefore]);
   }, 180_000);
 });
