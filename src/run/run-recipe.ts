@@ -24,7 +24,7 @@ import { holdRunLock, waitingMessage } from './run-lock.js';
 import { emitWarnings } from './lint-warnings.js';
 import { previewRun } from './preview.js';
 import { frozenDeps, frozenFailure } from './frozen.js';
-import { shardLockBase } from './shard.js';
+import { emptyShardMessage, shardLockBase } from './shard.js';
 
 export interface RunRecipeOptions extends RunOptions, RunContextOptions {
   readonly jobs: number;
@@ -110,6 +110,8 @@ async function runInContext(
     },
     options,
   );
+  if (options.shard && prepared.nodes.length === 0)
+    deps.onEvent({ type: 'notice', t: 0, message: emptyShardMessage(plan.nodes, options.shard) });
   const describe = { store: run.store, hosting: run.hosting, now: rt.now, providerName: run.providerName };
   const frozen = options.frozen ? frozenFailure(prepared) : null;
   if (options.dryRun) {

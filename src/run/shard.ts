@@ -78,3 +78,10 @@ export function shardNodes(all: readonly PlanNode[], selected: readonly PlanNode
 export function shardLockBase(lockPath: string, shard: ShardSpec): string {
   return `${lockPath}.shard-${shard.index}-of-${shard.count}`;
 }
+
+/** Said when a shard has nothing to run (fewer instances than shards, or `--only` elsewhere): exit 0. */
+export function emptyShardMessage(all: readonly PlanNode[], shard: ShardSpec): string {
+  const n = new Set(all.map(instanceOf)).size;
+  const instances = `${n} source instance${n === 1 ? '' : 's'}`;
+  return `shard ${shard.index}/${shard.count}: nothing to run here (${instances} over ${shard.count} shards)`;
+}

@@ -84,6 +84,16 @@ describe('CI flags: usage errors', () => {
   );
 });
 
+describe('an empty shard', () => {
+  it('exit 0 with a note: four photos over seven shards leave the seventh empty', async () => {
+    const before = calls();
+    const r = await run(['--shard', '7/7']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('shard 7/7: nothing to run here (4 source instances over 7 shards)');
+    expect(calls()).toBe(before);
+  }, 30_000);
+});
+
 describe('--frozen', () => {
   it('green from the cache alone; a new image → exit 65 listing its nodes, no requests, nothing written', async () => {
     const first = await run([]);
