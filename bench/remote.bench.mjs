@@ -5,7 +5,10 @@
 // request it answers is counted on the server side); the CLI runs as its own process. The
 // remote is seeded the way a first machine's uploads would leave it: one blob and one record
 // per node, keyed by the runner's own key function (500 instances × 4 chained passes).
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+// s3rver itself (one Node process, two files read per GET) sets a ceiling on a small machine, so the
+// same GETs from a bare SDK loop are timed too: nodes/s is to be read against that.
+import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,9 +19,9 @@ import sharp from 'sharp';
 import { buildPlan, createRuntime, loadRecipe } from '../dist/index.js';
 import { keyFor, normalizedPrompt, resolvedParams } from '../dist/run/node-request.js';
 import { openStore } from '../dist/store/index.js';
-import { row, tempProject, timeCli, write } from './lib.mjs';
+import { bin, row, tempProject, write } from './lib.mjs';
 
-const INSTANCES = 500;
+const INSTANCES = Number(process.env.BENCH_INSTANCES ?? 500);
 const PASSES = 4;
 const BUCKET = 'kontext-bench';
 const CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
@@ -49,6 +52,7 @@ async function seedRemote(dir, png, client) {
   const out = new Map();
   const limit = pLimit(32);
   const puts = [];
+  const keys = [];
   for (const node of plan.nodes) {
     const input =
       node.input.kind === 'node' ? out.get(node.input.id) : (await scratch.hashSource(node.input.path)).sha256;
@@ -72,12 +76,26 @@ async function seedRemote(dir, png, client) {
       params: resolvedParams(node),
     };
     const put = (Key, Body) => limit(() => client.send(new PutObjectCommand({ Bucket: BUCKET, Key, Body })));
-    puts.push(put(`bench/v1/blobs/${sha.slice(0, 2)}/${sha}`, bytes));
-    puts.push(put(`bench/v1/records/${key.slice(0, 2)}/${key}.json`, JSON.stringify(record)));
+    keys.push(`bench/v1/blobs/${sha.slice(0, 2)}/${sha}`, `bench/v1/records/${key.slice(0, 2)}/${key}.json`);
+    puts.push(put(keys.at(-2), bytes));
+    puts.push(put(keys.at(-1), JSON.stringify(record)));
   }
   await Promise.all(puts);
   rmSync(scratch.root, { recursive: true, force: true });
-  return plan.nodes.length;
+  return { nodes: plan.nodes.length, keys };
+}
+
+/** The CLI as a child process, asynchronously: s3rver answers from this process's event loop. */
+function timeCli(args, options) {
+  const t0 = process.hrtime.bigint();
+  const child = spawn(process.execPath, [bin, ...args], { ...options, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d) => {
+    stderr += d;
+  });
+  return new Promise((resolve) =>
+    child.on('close', (status) => resolve({ ms: Number(process.hrtime.bigint() - t0) / 1e6, status, stderr })),
+  );
 }
 
 const data = mkdtempSync(join(tmpdir(), 'kontext-bench-s3-'));
@@ -99,8 +117,7 @@ server.httpServer.prependListener('request', (req) => {
 const client = new S3Client({ endpoint, forcePathStyle: true, region: 'us-east-1', credentials: CREDENTIALS });
 
 const { dir, png } = await project();
-const nodes = await seedRemote(dir, png, client);
-client.destroy();
+const { nodes, keys } = await seedRemote(dir, png, client);
 const env = {
   ...process.env,
   KONTEXT_CACHE_DIR: join(dir, '.bench-cache'),
@@ -113,9 +130,11 @@ const env = {
 
 requests = 0;
 byMethod.clear();
-const hit = timeCli(['run', 'r.yml'], { cwd: dir, env });
+const hit = await timeCli(['run', 'r.yml'], { cwd: dir, env });
 if (hit.status !== 0 || !/submitted 0/.test(hit.stderr))
   throw new Error(`remote-hit run failed: ${hit.stderr.slice(-400)}`);
+const summary = /done \d+ · cached .*/.exec(hit.stderr)?.[0] ?? '';
+console.log(`  summary: ${summary}`);
 const methods = [...byMethod].map(([m, n]) => `${n} ${m}`).join(', ');
 console.log(
   `${nodes} nodes (${INSTANCES} instances × ${PASSES} chained passes), every one a remote hit, local cache empty`,
@@ -131,9 +150,30 @@ row(
 );
 
 requests = 0;
-const again = timeCli(['run', 'r.yml'], { cwd: dir, env });
+const again = await timeCli(['run', 'r.yml'], { cwd: dir, env });
 if (again.status !== 0) throw new Error(`re-run failed: ${again.stderr.slice(-400)}`);
 row('  re-run (now local hits)', '-', `${again.ms.toFixed(0)} ms, ${requests} S3 requests`);
+
+// The server's own ceiling on this machine: 1,000 of the same GETs from a bare SDK loop, 16 at a time.
+const limit = pLimit(16);
+const sample = keys.slice(0, 1000);
+const t0 = process.hrtime.bigint();
+try {
+  await Promise.all(
+    sample.map((Key) =>
+      limit(async () => (await client.send(new GetObjectCommand({ Bucket: BUCKET, Key }))).Body.transformToByteArray()),
+    ),
+  );
+  const perSecond = (sample.length * 1000) / (Number(process.hrtime.bigint() - t0) / 1e6);
+  row(
+    '  s3rver ceiling: the same GETs from a bare SDK loop',
+    '-',
+    `${perSecond.toFixed(0)} GET/s = ${(perSecond / 2).toFixed(0)} nodes/s at 2 GETs per node`,
+  );
+} catch (e) {
+  row('  s3rver ceiling: the same GETs from a bare SDK loop', '-', `n/a (${e.name}: ${e.message})`);
+}
+client.destroy();
 
 await server.close();
 rmSync(data, { recursive: true, force: true });

@@ -72,4 +72,6 @@ export type { CleanOptions, CleanDeps, CleanReport } from './run/clean.js';
 export { gcCache, findLockFiles } from './run/gc.js';
 export type { GcCacheOptions, GcCacheDeps, GcCacheReport } from './run/gc.js';
 export type { GcReport, GcTally } from './store/gc.js';
+export type { RunReview } from './store/types.js';
+export { NodeReviews, type DriftOver } from './run/drift.js';
 export { parseDuration, parseSize, formatBytes } from './util/units.js';

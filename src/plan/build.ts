@@ -60,6 +60,7 @@ function makeNode(info: PassInfo, inst: SourceInstance, variant: number | null):
           }),
     depth: info.depth,
     ...(info.ownsVariants && variant !== null && variant === pass.pick ? { picked: true } : {}),
+    ...(pass.maxChange === undefined ? {} : { maxChange: pass.maxChange }),
   };
 }
 

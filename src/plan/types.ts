@@ -38,6 +38,8 @@ export interface PlanNode {
   readonly depth: number;
   /** True on the variant its pass's `pick:` chose (the one passes after it take). */
   readonly picked?: true;
+  /** The pass's `max_change` (0..100): more changed pixels is a drift warning (src/review/). */
+  readonly maxChange?: number | undefined;
   /** An explicit output path without its extension (`kontext edit`); else the default layout applies. */
   readonly output?: string | undefined;
 }

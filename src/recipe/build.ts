@@ -74,7 +74,14 @@ function buildPass(input: BuildInput, p: PassDocument, index: number, dir: strin
     save: save === undefined ? undefined : path.resolve(dir, save),
     model: p.model ?? d.model ?? input.doc.model,
     params: { ...d.params, ...p.params },
+    ...maxChangeOf(p.max_change ?? d.max_change),
     ...(location ? { location } : {}),
     ...(promptLocation ? { promptLocation } : {}),
   };
+}
+
+/** `max_change: 25%` or `25` → `{ maxChange: 25 }` (the schema checked the form and range). */
+function maxChangeOf(value: number | string | undefined): { maxChange?: number } {
+  if (value === undefined) return {};
+  return { maxChange: typeof value === 'number' ? value : Number.parseFloat(value) };
 }

@@ -46,6 +46,15 @@ const passSettings = {
         'Placeholders: {source}, {pass}, {variant}, {ext}.',
     ),
   model: modelId.describe("Model for this pass, overriding the recipe's `model` (form owner/name/...)."),
+  max_change: z
+    .union([
+      z.number().min(0).max(100),
+      z.string().regex(/^(?:100(?:\.0+)?|\d{1,2}(?:\.\d+)?)%$/, 'a percentage from 0% to 100%, e.g. 25%'),
+    ])
+    .describe(
+      'Warn (a drift warning, named in the run summary and by `kontext status`) when the pass changes more than ' +
+        'this share of the image: "25%" or 25 (0..100). Measured per pixel at low resolution, see the README.',
+    ),
   params: z
     .record(z.string(), z.unknown())
     .describe(
@@ -88,6 +97,7 @@ const PassSchema = z
     save: passSettings.save.optional(),
     model: passSettings.model.optional(),
     params: passSettings.params.optional(),
+    max_change: passSettings.max_change.optional(),
   })
   .describe('One single-instruction edit. Its output feeds the next pass unless that pass says otherwise with `from`.');
 
@@ -99,6 +109,7 @@ const DefaultsSchema = z
     save: passSettings.save.optional(),
     model: passSettings.model.optional(),
     params: passSettings.params.optional(),
+    max_change: passSettings.max_change.optional(),
   })
   .describe('Pass fields applied to every pass that does not set them itself (params are merged, the pass winning).');
 

@@ -67,6 +67,8 @@ export interface Pass {
   readonly save?: string | undefined;
   readonly model: string;
   readonly params: Readonly<Record<string, unknown>>;
+  /** `max_change` (after defaults) as a percentage 0..100: more changed pixels is a drift warning. */
+  readonly maxChange?: number | undefined;
   /** Where the pass starts in the recipe (its `- id:` line). */
   readonly location?: SourceLocation;
   /** Where the prompt value starts (for lint warnings). */

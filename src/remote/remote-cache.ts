@@ -44,6 +44,8 @@ export class RemoteCache {
   readonly #uploads = pLimit(UPLOAD_CONCURRENCY);
   readonly #inflight = new Map<string, Promise<RunRecord | null>>();
   readonly #missedAt = new Map<string, number>();
+  /** Keys whose remote record or blob was refused: not fetched (nor reported) again. */
+  readonly #refused = new Set<string>();
   readonly #pending = new Set<Promise<void>>();
   #off = false;
   #readOnly: boolean;
@@ -59,7 +61,7 @@ export class RemoteCache {
 
   /** The result for `key` from the remote, stored locally first; `null` on a miss or whatever went wrong. */
   lookup(key: string, store: Store): Promise<RunRecord | null> {
-    if (this.#off || this.deps.signal?.aborted) return Promise.resolve(null);
+    if (this.#off || this.deps.signal?.aborted || this.#refused.has(key)) return Promise.resolve(null);
     const missed = this.#missedAt.get(key);
     if (missed !== undefined && this.deps.now() - missed < MISS_RECHECK_MS) return Promise.resolve(null);
     let running = this.#inflight.get(key);
@@ -80,10 +82,12 @@ export class RemoteCache {
         return got.record;
       }
       if (got.kind === 'rejected') {
+        this.#refused.add(key);
         this.stats.rejected++;
         this.deps.warn(got.why);
       } else this.stats.misses++;
     } catch (e) {
+      if (e instanceof RemoteCacheError && e.kind === 'refused') this.#refused.add(key);
       this.#failed(e, 'read');
     }
     this.#missedAt.set(key, this.deps.now());

@@ -84,7 +84,20 @@ export const RunEvent = z.discriminatedUnion('type', [
     node: z.string(),
     reason: z.enum(['upstream-failed', 'stopped', 'interrupted']),
   }),
-  z.object({ type: z.literal('warning'), ...base, message: z.string(), node: z.string().optional() }),
+  z.object({
+    type: z.literal('warning'),
+    ...base,
+    message: z.string(),
+    node: z.string().optional(),
+    /** A drift warning: the node changed more of the image than its pass's `max_change` allows. */
+    drift: z
+      .object({
+        changed_pct: z.number().describe('% of pixels changed against the input'),
+        chain_changed_pct: z.number().nullable().describe('% changed against the original source'),
+        max_change: z.number().describe("The pass's max_change, %"),
+      })
+      .optional(),
+  }),
   /** Information a person may want, not a problem (e.g. the remote cache's pending uploads). */
   z.object({ type: z.literal('notice'), ...base, message: z.string() }),
   /** Watch mode: a change was seen and the recipe re-planned. */
@@ -117,6 +130,8 @@ export const RunEvent = z.discriminatedUnion('type', [
     out_dir: z.string(),
     /** Nodes that may have been paid for without a request id on record (see `--resubmit-uncertain`). */
     uncertain: z.array(z.string()).optional(),
+    /** Nodes over their pass's `max_change` (drift warnings). */
+    drift: z.array(z.string()).optional(),
   }),
 ]);
 export type RunEvent = z.infer<typeof RunEvent>;

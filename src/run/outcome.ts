@@ -22,4 +22,6 @@ export interface RunSummary extends Readonly<RunCounts> {
   readonly outcomes: ReadonlyMap<string, NodeOutcome>;
   /** Nodes whose submit may have been accepted without its request id reaching the journal (maybe paid). */
   readonly uncertain: readonly string[];
+  /** Nodes over their pass's `max_change` (see run/drift.ts). */
+  readonly drift?: readonly string[] | undefined;
 }

@@ -20,6 +20,7 @@ import { keyFor, requestShaFor } from './node-request.js';
 import type { InflightRequests, RunDeps, RunOptions } from './options.js';
 import { RunInflight } from './run-inflight.js';
 import { executeDepsFor } from './execute-deps.js';
+import { DriftCheck } from './drift.js';
 import { writeOutputs } from './outputs.js';
 import { checkTargets, isHandEdited, lockedTargets, outputTargets } from './hand-edits.js';
 import { deferred } from '../util/deferred.js';
@@ -64,6 +65,7 @@ class Scheduler {
   /** This run's token in journal intents (see submit-claim.ts). */
   readonly #run = beginRun();
   readonly #uncertain: string[] = [];
+  readonly #drift: DriftCheck;
   #exitCode: Code = ExitCode.OK;
   #failedStop = false;
 
@@ -90,6 +92,7 @@ class Scheduler {
       signal: this.#signal,
       run: this.#run,
     });
+    this.#drift = new DriftCheck(prepared.plan.nodes, { store: deps.store, emit: (e) => this.#emit(e) });
   }
 
   async run(): Promise<RunSummary> {
@@ -121,6 +124,7 @@ class Scheduler {
     for (const [id, p] of this.#outcomes) settled.set(id, await p);
     await this.#lock?.flush();
     await Promise.all(this.#journalDrops);
+    const drift = await this.#drift.settle();
     if (this.#signal.aborted) this.#exitCode = ExitCode.INTERRUPTED;
     const uncertain = [...this.#uncertain].sort();
     if (uncertain.length > 0)
@@ -140,8 +144,9 @@ class Scheduler {
       ms,
       out_dir: outDir,
       ...(uncertain.length > 0 ? { uncertain } : {}),
+      ...(drift.length > 0 ? { drift } : {}),
     });
-    return { ...this.#counts, exitCode: this.#exitCode, ms, outDir, outcomes: settled, uncertain };
+    return { ...this.#counts, exitCode: this.#exitCode, ms, outDir, outcomes: settled, uncertain, drift };
   }
 
   async #runNode(node: PlanNode): Promise<NodeOutcome> {
@@ -225,6 +230,7 @@ class Scheduler {
           seed: state.seed,
           ms: this.deps.rt.now() - t0,
         });
+        this.#drift.check(node, done.record);
         return { kind: 'ok', path: output, output: done.output };
       });
       this.#dropJournalAfter(key, done.record.request_id, recorded);
@@ -317,6 +323,7 @@ class Scheduler {
       this.#record(node, hit, output);
       this.#counts.cached++;
       this.#emit({ type: 'node-cached', node: node.id, output, restored });
+      this.#drift.check(node, hit, true);
       const upstream = await upstreamFromRecord(hit, { blobPath: blob, providerName: this.deps.providerName });
       return { kind: 'ok', path: output, output: upstream };
     });

@@ -20,6 +20,7 @@ import type { RunReason } from './events.js';
 import { prepareRun } from './prepare.js';
 import type { NodeState } from './resolve.js';
 import { cacheDirFor } from './context.js';
+import { driftOf, type DriftOver } from './drift.js';
 import { lockPathFor } from './run-recipe.js';
 
 export type NodeStatusState = 'up-to-date' | 'will-run' | 'modified' | 'missing';
@@ -34,6 +35,8 @@ export interface NodeStatus {
   readonly output: string | null;
   /** `missing`: the cache holds the output, so a run restores it without a request. */
   readonly restorable: boolean;
+  /** Over its pass's `max_change`, by the cached record's review (none yet: `null`). */
+  readonly drift: DriftOver | null;
 }
 
 export interface OrphanStatus {
@@ -122,18 +125,19 @@ async function nodeStatus(
   locked: LockEntry | undefined,
   at: { readonly plan: Plan; readonly recipe: Recipe; readonly store: Store },
 ): Promise<NodeStatus> {
-  const base = { node: s.node.id, pass: s.node.pass, reason: null, restorable: false };
+  const base = { node: s.node.id, pass: s.node.pass, reason: null, restorable: false, drift: null };
   const lockedOutput = locked ? resolve(at.recipe.dir, locked.output) : null;
   if (s.status === 'run' || !s.record) return { ...base, state: 'will-run', reason: s.reason, output: lockedOutput };
+  const drift = driftOf(s.node, s.record.review);
   // The file the lock describes when it describes this result; else where the run would write it.
   const current = locked?.key === s.key ? locked : undefined;
   const output = current && lockedOutput ? lockedOutput : outputPathFor(at.plan, s.node, s.record.ext);
   const expected = current?.output_sha256 ?? s.record.output_sha256;
   const saved = s.node.save === null ? null : s.node.save.split('{ext}').join(s.record.ext);
   if (!(await isFile(output)) || (saved !== null && !(await isFile(saved))))
-    return { ...base, state: 'missing', output, restorable: true };
+    return { ...base, state: 'missing', output, restorable: true, drift };
   const actual = (await at.store.hashSource(output)).sha256;
-  return { ...base, state: actual === expected ? 'up-to-date' : 'modified', output };
+  return { ...base, state: actual === expected ? 'up-to-date' : 'modified', output, drift };
 }
 
 /** Lock entries of nodes the recipe no longer has, and files in the out folder no node writes. */

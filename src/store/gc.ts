@@ -3,7 +3,7 @@
  * needs, by age ("last used", see `touch.ts`) and/or down to a size, least recently used first.
  *
  * - Protected: every run record whose key a given lock file or the journal names, every blob a
- *   lock names (output and input sha256), the output blob of every protected record, and the
+ *   lock names (output and input sha256), the output blob and change map of every protected record, and the
  *   input blob of every journal entry (an in-flight request may need it hosted again). Journal
  *   entries themselves are never removed. A lock file that cannot be read stops gc (exit 65):
  *   what it references is unknown.
@@ -26,6 +26,7 @@ import { readLock } from './lock-file.js';
 import { readJsonOrNull } from './read-json.js';
 import { JournalEntrySchema, RunRecordSchema } from './schemas.js';
 import { fileInfo } from './touch.js';
+import type { RunRecord } from './types.js';
 
 export interface GcOptions extends FileMutexOptions {
   /** Remove unprotected entries not used for this long. */
@@ -72,14 +73,20 @@ interface Item {
 
 interface RecordItem extends Item {
   readonly kind: 'record';
-  /** Output blob, null when the record cannot be read (then it is a miss anyway). */
-  readonly blob: string | null;
+  /** Output blob and change map (review), none when the record cannot be read (then it is a miss anyway). */
+  readonly blobs: readonly string[];
 }
 
 interface BlobItem extends Item {
   readonly kind: 'blob';
   /** Remaining records pointing to it. */
   refs: number;
+}
+
+/** The blobs a record needs: its output and its change map (a record and its map share a blob only by accident). */
+function recordBlobs(record: RunRecord): string[] {
+  const map = record.review?.map_sha256;
+  return map === undefined || map === record.output_sha256 ? [record.output_sha256] : [record.output_sha256, map];
 }
 
 const EMPTY: GcTally = { records: 0, blobs: 0, bytes: 0 };
@@ -175,10 +182,10 @@ class Collector {
       const info = await fileInfo(path);
       if (!info) continue;
       const record = await readJsonOrNull(path, RunRecordSchema);
-      const blob = record !== null && record.key === key ? record.output_sha256 : null;
+      const blobs = record !== null && record.key === key ? recordBlobs(record) : [];
       const isProtected = keep.keys.has(key);
-      if (isProtected && blob !== null) keep.blobs.add(blob);
-      this.#records.set(key, { kind: 'record', path, ...info, blob, protected: isProtected, removed: false });
+      if (isProtected) for (const b of blobs) keep.blobs.add(b);
+      this.#records.set(key, { kind: 'record', path, ...info, blobs, protected: isProtected, removed: false });
     }
     for (const { name, path } of await listFanOut(layout.blobs(this.root))) {
       if (!isSha256Hex(name)) continue;
@@ -194,8 +201,10 @@ class Collector {
         });
     }
     for (const r of this.#records.values()) {
-      const blob = r.blob === null ? undefined : this.#blobs.get(r.blob);
-      if (blob) blob.refs++;
+      for (const b of r.blobs) {
+        const blob = this.#blobs.get(b);
+        if (blob) blob.refs++;
+      }
     }
   }
 
@@ -224,10 +233,12 @@ class Collector {
   /** The record, then its blob when nothing else needs it and `blobMayGo` says so. */
   async #dropRecord(r: RecordItem, blobMayGo: (b: BlobItem) => boolean): Promise<void> {
     if (!(await this.#drop(r))) return;
-    const blob = r.blob === null ? undefined : this.#blobs.get(r.blob);
-    if (!blob) return;
-    blob.refs--;
-    if (blob.refs === 0 && !blob.protected && !blob.removed && blobMayGo(blob)) await this.#drop(blob);
+    for (const b of r.blobs) {
+      const blob = this.#blobs.get(b);
+      if (!blob) continue;
+      blob.refs--;
+      if (blob.refs === 0 && !blob.protected && !blob.removed && blobMayGo(blob)) await this.#drop(blob);
+    }
   }
 
   /** Unlink one item unless it was used since the scan. Returns whether it is gone. */

@@ -26,6 +26,19 @@ export const RunRecordSchema = z.object({
   prompt: z.string().optional(),
   /** The params as keyed: lets `--explain` say "params changed". */
   params: z.record(z.string(), z.unknown()).optional(),
+  /** A damaged review is dropped, never the record: a miss would cost a paid request. */
+  review: z
+    .object({
+      metric: z.string(),
+      threshold: z.number(),
+      changed_pct: z.number().min(0).max(100),
+      chain_changed_pct: z.number().min(0).max(100).nullable(),
+      map_sha256: sha256,
+      width: z.number().int().positive(),
+      height: z.number().int().positive(),
+    })
+    .optional()
+    .catch(undefined),
 });
 
 export const JournalEntrySchema = z.object({

@@ -26,6 +26,25 @@ export interface RunRecord {
   readonly prompt?: string | undefined;
   /** The params as keyed (aspect_ratio included). */
   readonly params?: Readonly<Record<string, unknown>> | undefined;
+  /** How much the output changed (src/review/); absent in records written before it existed. */
+  readonly review?: RunReview | undefined;
+}
+
+/** A node's change review (docs/architecture.md#change-maps-and-drift). Never part of the lock. */
+export interface RunReview {
+  /** e.g. `cie76-lab`: the per-pixel difference measured. */
+  readonly metric: string;
+  /** A pixel counts as changed above this difference. */
+  readonly threshold: number;
+  /** % of pixels changed against this node's input (0–100). */
+  readonly changed_pct: number;
+  /** % changed against the chain's original source; `null` when that is not a local file. */
+  readonly chain_changed_pct: number | null;
+  /** The change map (a PNG heat map with alpha) as a blob in the store. */
+  readonly map_sha256: string;
+  /** Size the images were compared at (and of the map). */
+  readonly width: number;
+  readonly height: number;
 }
 
 /**

@@ -203,7 +203,8 @@ describe('kontext gc', () => {
 
       const dry = await kontext(['gc', '--older-than', '30d', '--dry-run']);
       expect(dry.code).toBe(0);
-      expect(dry.stdout).toMatch(/^gc --dry-run: would remove 1 record and 1 blob, freeing .* \(nothing changed\)/);
+      // The other recipe's record, its output and its change map (review.map_sha256).
+      expect(dry.stdout).toMatch(/^gc --dry-run: would remove 1 record and 2 blobs, freeing .* \(nothing changed\)/);
       expect(await cacheFiles()).toEqual(before);
 
       const r = await kontext(['gc', '--older-than', '30d', '--json']);
@@ -214,7 +215,7 @@ describe('kontext gc', () => {
         dry_run: false,
         lock_files: [project.lockPath],
         journal_entries: 1,
-        removed: { records: 1, blobs: 1 },
+        removed: { records: 1, blobs: 2 },
       });
       expect(await store.hasBlob(input)).toBe(true);
       expect(await store.journal.list()).toHaveLength(1);
@@ -235,7 +236,7 @@ describe('kontext gc', () => {
       expect(await run(other)).toBe(1);
       const r = await kontext(['gc', '--max-size', '1B', '--project', project.root]);
       expect(r.code).toBe(0);
-      expect(r.stdout).toMatch(/^gc: removed 1 record and 1 blob, freed /);
+      expect(r.stdout).toMatch(/^gc: removed 1 record and 2 blobs, freed /); // output and change map
       expect(r.stdout).toContain('still over --max-size');
       expect(await cached(other)).toEqual({ record: false, blob: false });
       expect(await run()).toBe(0);

@@ -33,6 +33,7 @@ function statusJson(s: RecipeStatus): Record<string, unknown> {
       modified: count('modified'),
       missing: count('missing'),
       orphaned: s.orphaned.length,
+      drift: s.nodes.filter((n) => n.drift !== null).length,
     },
     nodes: s.nodes,
     orphaned: s.orphaned,
@@ -76,7 +77,20 @@ function printStatus(s: RecipeStatus, out: TextSink, cwd: string, recipeArg: str
       return `${o.node ?? '(file)'}${where}${o.inLock ? '  [lock entry]' : ''}`;
     }),
   );
+  group(
+    'Over max_change',
+    'changed more of the image than the pass allows; pixel-level, see README "Drift"',
+    s.nodes.flatMap((n) =>
+      n.drift === null
+        ? []
+        : [`${n.node.padEnd(width)}  changed ${pct(n.drift.changed_pct)}, max_change ${pct(n.drift.max_change)}`],
+    ),
+  );
   const upToDate = of('up-to-date').length;
   if (!s.dirty) out.write(`nothing to run: all ${upToDate} node${upToDate === 1 ? '' : 's'} up to date\n`);
   else out.write(`${upToDate} of ${s.nodes.length} node${s.nodes.length === 1 ? '' : 's'} up to date\n`);
+}
+
+function pct(n: number): string {
+  return `${Number.isInteger(n) ? n : n.toFixed(1)}%`;
 }

@@ -63,9 +63,17 @@ export function summaryLine(e: RunEventOf<'run-summary'>, style: Style): string 
     part(e.failed, 'failed', style.red),
     part(e.skipped, 'skipped', style.yellow),
     `submitted ${formatCount(e.submitted)}`,
+    ...(e.drift?.length ? [style.yellow(driftPart(e.drift))] : []),
     formatDuration(e.ms),
     `outputs in ${e.out_dir}`,
   ].join(' · ');
+}
+
+/** `drift 2 (jacket, umbrella)`: nodes over their pass's max_change, the first few by name. */
+function driftPart(nodes: readonly string[]): string {
+  const shown = nodes.slice(0, 3).map((n) => clean(n));
+  const more = nodes.length > 3 ? `, +${formatCount(nodes.length - 3)} more` : '';
+  return `drift ${formatCount(nodes.length)} (${shown.join(', ')}${more})`;
 }
 
 /** `portrait.yml: jacket.yml changed → 2 to run (jacket prompt changed, …), 3 cached, 1 abandoned` */

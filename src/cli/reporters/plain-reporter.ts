@@ -80,7 +80,7 @@ class PlainReporter implements Reporter {
       case 'node-skipped':
         return this.fold.admitSkipped(e) ? this.line('skipped', s.yellow, skippedBody(e)) : undefined;
       case 'warning':
-        return this.line('warning', s.yellow, warningBody(e));
+        return this.line(e.drift ? 'drift' : 'warning', s.yellow, warningBody(e));
       case 'notice':
         return this.line('note', s.dim, noticeBody(e));
       case 'watch-cycle':

@@ -57,6 +57,8 @@ class TtyReporter implements Reporter {
       this.stopTimer();
       this.drainFold();
       this.draw([summaryLine(e, this.style)]);
+    } else if (e.type === 'notice' && this.timer === undefined) {
+      this.draw(); // e.g. "uploading N to remote cache…" after the summary: shown now, not at close
     } else if (this.state.active && this.timer === undefined) {
       this.timer = this.timers.setInterval(() => this.draw(), REDRAW_MS);
     }
@@ -92,7 +94,7 @@ class TtyReporter implements Reporter {
       case 'node-skipped':
         return this.fold.admitSkipped(e) ? this.push(`${s.dim('-')} ${skippedBody(e)}`) : undefined;
       case 'warning':
-        return this.push(`${s.yellow('!')} warning: ${warningBody(e)}`);
+        return this.push(`${s.yellow('!')} ${e.drift ? 'drift' : 'warning'}: ${warningBody(e)}`);
       case 'notice':
         return this.push(`${s.dim('·')} ${noticeBody(e)}`);
       case 'watch-cycle':

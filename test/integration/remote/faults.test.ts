@@ -85,16 +85,22 @@ describe('a remote cache that lies', () => {
     expect((await w.b.readLock()).nodes['glasses']?.seed).toBe(13);
   });
 
-  it('a record too large or not JSON is a miss, reported', async () => {
+  it('a record too large, not JSON, or with a hostile request id is a miss, reported', async () => {
     const w = world();
     await w.run(w.a);
     const glasses = await entryOf(w, 'glasses');
     const scarf = await entryOf(w, 'scarf');
+    const rain = await entryOf(w, 'rain');
     await overwrite(w, recordKey(glasses.key), Buffer.alloc(300 * 1024, 32));
     await overwrite(w, recordKey(scarf.key), Buffer.from('{"key": '));
+    // Not part of the key, but it would reach the lock file as it is.
+    const text = (await w.s3.readObject(recordKey(rain.key)))?.body.toString('utf8') ?? '{}';
+    const forged = { ...(JSON.parse(text) as Record<string, unknown>), request_id: 'x\n\u001b[2Jy' };
+    await overwrite(w, recordKey(rain.key), Buffer.from(JSON.stringify(forged)));
     const second = await w.run(w.b);
-    expect(summaryOf(second)).toMatchObject({ exitCode: 0, submitted: 2, cached: 3 });
-    expect(warnings(second)).toHaveLength(2);
+    expect(summaryOf(second)).toMatchObject({ exitCode: 0, submitted: 3, cached: 2 });
+    expect(warnings(second)).toHaveLength(3);
+    expect(JSON.stringify(await w.b.readLock())).not.toContain('\\u001b');
   });
 });
 

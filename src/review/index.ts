@@ -1,0 +1,2 @@
+/** Change maps and the changed-area metric (docs/architecture.md#change-maps-and-drift). */
+export { Reviewer } from './reviewer.js';

@@ -1,0 +1,97 @@
+/**
+ * One node's review: its output against its input (this pass's change) and against the chain's
+ * original source (the change so far), each as the share of pixels over the threshold, plus the
+ * change map (this pass's) stored as a content-addressed blob. See
+ * docs/architecture.md#change-maps-and-drift.
+ *
+ * A reviewer lives for one run and remembers the last few decoded images, so a chain decodes
+ * its source once and each output once (as the node's output, then as the next node's input).
+ */
+import { createHash } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import type { RunReview, Store } from '../store/types.js';
+import { encodeChangeMap } from './change-map.js';
+import { displayedSize, labAt, reviewBox, type Box } from './images.js';
+import { CHANGE_THRESHOLD, changedPercent, changedPercentBetween, deltaE, METRIC, type LabImage } from './metric.js';
+
+/** The image files of one review. */
+export interface ReviewFiles {
+  readonly output: string;
+  readonly input: string;
+  /** The chain's original source, `null` when there is no local file (a URL source). */
+  readonly source: string | null;
+}
+
+/** Bytes of decoded images kept per reviewer: about 40 at 256 x 256 (0.8 MB each), thousands of small ones. */
+const MEMO_BYTES = 32 * 1024 * 1024;
+
+interface Memo {
+  readonly lab: Promise<LabImage>;
+  readonly bytes: number;
+}
+
+export class Reviewer {
+  /** By `<box>:<path>`, least recently used first. */
+  readonly #memo = new Map<string, Memo>();
+  #memoBytes = 0;
+
+  constructor(private readonly store: Pick<Store, 'tempPath' | 'adoptBlob'>) {}
+
+  async review(files: ReviewFiles): Promise<RunReview> {
+    const box = await displayedSize(files.output).then((s) => reviewBox(s.width, s.height));
+    const [output, input, source] = await Promise.all([
+      this.#lab(files.output, box),
+      this.#lab(files.input, box),
+      files.source === null || files.source === files.input ? null : this.#lab(files.source, box),
+    ]);
+    const delta = deltaE(input, output);
+    const changed = changedPercent(delta, CHANGE_THRESHOLD);
+    let chain: number | null = null;
+    if (files.source === files.input) chain = changed;
+    else if (source !== null) chain = changedPercentBetween(source, output, CHANGE_THRESHOLD);
+    const map = await encodeChangeMap(delta, box, CHANGE_THRESHOLD);
+    return {
+      metric: METRIC,
+      threshold: CHANGE_THRESHOLD,
+      changed_pct: changed,
+      chain_changed_pct: chain,
+      map_sha256: await this.#putMap(map),
+      width: box.width,
+      height: box.height,
+    };
+  }
+
+  /** A blob like any other but not fsynced: a power cut costs only the picture (the figures stay in the record). */
+  async #putMap(png: Buffer): Promise<string> {
+    const sha256 = createHash('sha256').update(png).digest('hex');
+    const tmp = this.store.tempPath('change-map');
+    await writeFile(tmp, png);
+    await this.store.adoptBlob(tmp, sha256, { synced: true });
+    return sha256;
+  }
+
+  #lab(path: string, box: Box): Promise<LabImage> {
+    const key = `${box.width}x${box.height}:${path}`;
+    const hit = this.#memo.get(key);
+    if (hit) {
+      this.#memo.delete(key); // most recently used goes last
+      this.#memo.set(key, hit);
+      return hit.lab;
+    }
+    const entry = { lab: labAt(path, box), bytes: box.width * box.height * 12 };
+    this.#memo.set(key, entry);
+    this.#memoBytes += entry.bytes;
+    entry.lab.catch(() => this.#forget(key, entry));
+    for (const [oldest, old] of this.#memo) {
+      if (this.#memoBytes <= MEMO_BYTES || old === entry) break;
+      this.#forget(oldest, old);
+    }
+    return entry.lab;
+  }
+
+  #forget(key: string, entry: Memo): void {
+    if (this.#memo.get(key) !== entry) return;
+    this.#memo.delete(key);
+    this.#memoBytes -= entry.bytes;
+  }
+}

@@ -1,0 +1,131 @@
+/**
+ * Drift (docs/architecture.md#change-maps-and-drift): every node a run executes is reviewed after
+ * its outputs are written — off the `-j` slots, a few at a time, on sharp's thread pool — and the
+ * review is stored with its run record (never in the lock). A cache hit whose record has no
+ * review yet (written before reviews existed, or rebuilt from the lock) is reviewed only when its
+ * pass declares `max_change`, so a no-op run decodes nothing; `NodeReviews` gives anyone else
+ * (a report) the review of any cached node. A node over its pass's `max_change` gets a drift
+ * warning, and the run summary names it. A review that cannot be made is a warning; it never
+ * fails the node.
+ */
+import pLimit from 'p-limit';
+import type { PlanNode } from '../plan/types.js';
+import { Reviewer } from '../review/index.js';
+import type { RunRecord, RunReview, Store } from '../store/types.js';
+import type { UntimedRunEvent } from './events.js';
+
+/** Reviews at once: each is mostly sharp decoding on its own thread pool. */
+const REVIEW_CONCURRENCY = 2;
+
+/** A node over its `max_change`: by how much. */
+export interface DriftOver {
+  readonly changed_pct: number;
+  readonly chain_changed_pct: number | null;
+  readonly max_change: number;
+}
+
+/** How far `review` is over the node's `max_change`; `null` when it is not (or either is unknown). */
+export function driftOf(node: Pick<PlanNode, 'maxChange'>, review: RunReview | undefined): DriftOver | null {
+  const max = node.maxChange;
+  if (max === undefined || review === undefined || !(review.changed_pct > max)) return null;
+  return { changed_pct: review.changed_pct, chain_changed_pct: review.chain_changed_pct, max_change: max };
+}
+
+/** The reviews of one plan's nodes, sharing one reviewer (and its decoded images). */
+export class NodeReviews {
+  readonly #reviewer: Reviewer;
+  readonly #limit = pLimit(REVIEW_CONCURRENCY);
+  readonly #nodes: ReadonlyMap<string, PlanNode>;
+
+  constructor(
+    nodes: readonly PlanNode[],
+    private readonly store: Store,
+  ) {
+    this.#nodes = new Map(nodes.map((n) => [n.id, n]));
+    this.#reviewer = new Reviewer(store);
+  }
+
+  /**
+   * The record's review, else one made now and stored with the record; `null` when the node's
+   * input is a URL (no local copy to compare against). Rejects when an image cannot be decoded.
+   */
+  async reviewOf(node: PlanNode, record: RunRecord): Promise<RunReview | null> {
+    if (record.review) return record.review;
+    const input = node.input.kind === 'node' ? this.store.blobPath(record.input_sha256) : (node.input.path ?? null);
+    if (input === null) return null;
+    const output = this.store.blobPath(record.output_sha256);
+    const source = this.#sourceOf(node);
+    const review = await this.#limit(() => this.#reviewer.review({ output, input, source }));
+    await this.store.putRecord({ ...record, review });
+    return review;
+  }
+
+  /** The local file at the root of the node's chain, if it is one. */
+  #sourceOf(node: PlanNode): string | null {
+    let at: PlanNode | undefined = node;
+    for (let hops = 0; at && hops <= this.#nodes.size; hops++) {
+      if (at.input.kind === 'source') return at.input.path ?? null;
+      at = this.#nodes.get(at.input.id);
+    }
+    return null;
+  }
+}
+
+export class DriftCheck {
+  readonly #reviews: NodeReviews;
+  readonly #pending: Promise<void>[] = [];
+  readonly #over = new Set<string>();
+
+  constructor(
+    nodes: readonly PlanNode[],
+    private readonly deps: { readonly store: Store; readonly emit: (e: UntimedRunEvent) => void },
+  ) {
+    this.#reviews = new NodeReviews(nodes, deps.store);
+  }
+
+  /**
+   * Call once the node's outputs are written (`cached`: a cache hit, reviewed only for a
+   * `max_change`); returns at once, see {@link DriftCheck.settle}.
+   */
+  check(node: PlanNode, record: RunRecord, cached = false): void {
+    if (cached && !record.review && node.maxChange === undefined) return;
+    const done = this.#check(node, record).catch((e: unknown) =>
+      this.deps.emit({
+        type: 'warning',
+        node: node.id,
+        message: `no change map: ${e instanceof Error ? e.message : String(e)}`,
+      }),
+    );
+    this.#pending.push(done);
+  }
+
+  /** Waits for every review begun; the nodes over `max_change`, sorted. */
+  async settle(): Promise<string[]> {
+    await Promise.all(this.#pending);
+    return [...this.#over].sort();
+  }
+
+  async #check(node: PlanNode, record: RunRecord): Promise<void> {
+    const review = await this.#reviews.reviewOf(node, record);
+    if (review === null && node.maxChange !== undefined)
+      this.deps.emit({
+        type: 'warning',
+        node: node.id,
+        message: 'max_change not checked: the input is a remote URL, with no local copy to compare against',
+      });
+    const over = driftOf(node, review ?? undefined);
+    if (over === null) return;
+    this.#over.add(node.id);
+    const chain = over.chain_changed_pct === null ? '' : `; ${pct(over.chain_changed_pct)} since the source`;
+    this.deps.emit({
+      type: 'warning',
+      node: node.id,
+      message: `changed ${pct(over.changed_pct)} of the image, over max_change ${pct(over.max_change)}${chain}`,
+      drift: over,
+    });
+  }
+}
+
+function pct(n: number): string {
+  return `${Number.isInteger(n) ? n : n.toFixed(1)}%`;
+}

@@ -1,0 +1,211 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  changedPercent,
+  changedPercentBetween,
+  CHANGE_THRESHOLD,
+  deltaE,
+  type LabImage,
+} from '../../../src/review/metric.js';
+import { labAt, reviewBox } from '../../../src/review/images.js';
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'kontext-metric-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** A w x h RGB image, every pixel from `at(x, y)`. */
+function pixels(w: number, h: number, at: (x: number, y: number) => readonly [number, number, number]): Buffer {
+  const buf = Buffer.alloc(w * h * 3);
+  for (let y = 0; y < h; y++)
+    for (let x = 0; x < w; x++) {
+      const [r, g, b] = at(x, y);
+      buf.set([r, g, b], 3 * (y * w + x));
+    }
+  return buf;
+}
+
+async function png(name: string, w: number, h: number, px: Buffer): Promise<string> {
+  const path = join(dir, name);
+  await writeFile(
+    path,
+    await sharp(px, { raw: { width: w, height: h, channels: 3 } })
+      .png()
+      .toBuffer(),
+  );
+  return path;
+}
+
+/** A smooth, textured photo stand-in (gradients plus a pattern), so resampling has something to blur. */
+const photo = (x: number, y: number): [number, number, number] => [
+  (x * 7 + y) % 256,
+  (y * 3 + 40) % 256,
+  Math.round(128 + 100 * Math.sin(x / 9) * Math.cos(y / 13)),
+];
+
+/** Smooth like most photos (no hard colour edges, which JPEG's chroma subsampling smears: see the docs). */
+const smooth = (x: number, y: number): [number, number, number] => [
+  Math.round(128 + 90 * Math.sin(x / 23) * Math.cos(y / 31)),
+  Math.round(100 + 60 * Math.cos((x + y) / 41)),
+  Math.round(128 + 100 * Math.sin(x / 9) * Math.cos(y / 13)),
+];
+
+async function changed(a: string, b: string, box = { width: 256, height: 256 }): Promise<number> {
+  return changedPercent(deltaE(await labAt(a, box), await labAt(b, box)));
+}
+
+describe('Lab and deltaE (CIE76)', () => {
+  it('decodes white, black and sRGB red to their known Lab values (D65)', async () => {
+    const path = await png('wbr.png', 3, 1, Buffer.from([255, 255, 255, 0, 0, 0, 255, 0, 0]));
+    const { lab } = await labAt(path, { width: 3, height: 1 });
+    expect(lab[0]).toBeCloseTo(100, 0);
+    expect(lab[1]).toBeCloseTo(0, 0);
+    expect(lab[3]).toBeCloseTo(0, 0);
+    expect(lab[6]).toBeCloseTo(53.24, 0);
+    expect(lab[7]).toBeCloseTo(80.09, 0);
+    expect(lab[8]).toBeCloseTo(67.2, 0);
+  });
+
+  it('is 0 for the same pixels and refuses images of different sizes', () => {
+    const lab = (w: number, h: number): LabImage => ({ width: w, height: h, lab: new Float32Array(w * h * 3).fill(3) });
+    expect([...deltaE(lab(4, 4), lab(4, 4))].every((d) => d === 0)).toBe(true);
+    expect(() => deltaE(lab(4, 4), lab(4, 2))).toThrow(/size mismatch/);
+    const a: LabImage = { width: 1, height: 1, lab: Float32Array.from([50, 0, 0]) };
+    const b: LabImage = { width: 1, height: 1, lab: Float32Array.from([53, 4, 0]) };
+    expect(deltaE(a, b)[0]).toBeCloseTo(5, 5);
+  });
+
+  it('counts the same without keeping the differences', () => {
+    let seed = 3;
+    const rand = (): number => {
+      seed = (seed * 16807) % 2147483647;
+      return seed / 2147483647;
+    };
+    const a: LabImage = { width: 50, height: 40, lab: Float32Array.from({ length: 6000 }, () => rand() * 100) };
+    const b: LabImage = { width: 50, height: 40, lab: a.lab.map((v) => v + (rand() - 0.5) * 20) };
+    const pct = changedPercent(deltaE(a, b));
+    expect(pct).toBeGreaterThan(5);
+    expect(pct).toBeLessThan(95);
+    expect(changedPercentBetween(a, b)).toBe(pct);
+    expect(changedPercentBetween(a, a)).toBe(0);
+    expect(() => changedPercentBetween(a, { ...a, height: 20 })).toThrow(/size mismatch/);
+  });
+
+  it('counts pixels strictly above the threshold', () => {
+    const d = Float32Array.from([0, CHANGE_THRESHOLD, CHANGE_THRESHOLD + 0.01, 50]);
+    expect(changedPercent(d)).toBe(50);
+    expect(changedPercent(new Float32Array(0))).toBe(0);
+  });
+});
+
+describe('changed area on generated images', () => {
+  it('is 0% for an image against itself', async () => {
+    const a = await png('a.png', 512, 512, pixels(512, 512, photo));
+    expect(await changed(a, a)).toBe(0);
+  });
+
+  it('is about 10% for a square painted over 10% of the image', async () => {
+    const side = Math.round(512 * Math.sqrt(0.1)); // 162 px: 10.01% of 512 x 512
+    const a = await png('base.png', 512, 512, pixels(512, 512, photo));
+    const b = await png(
+      'square.png',
+      512,
+      512,
+      pixels(512, 512, (x, y) =>
+        x >= 100 && x < 100 + side && y >= 200 && y < 200 + side ? [0, 255, 0] : photo(x, y),
+      ),
+    );
+    const pct = await changed(a, b);
+    expect(pct).toBeGreaterThan(9);
+    expect(pct).toBeLessThan(11.5);
+  });
+
+  it('is 100% for an image replaced by a very different one', async () => {
+    const a = await png(
+      'white.png',
+      300,
+      200,
+      pixels(300, 200, () => [250, 250, 250]),
+    );
+    const b = await png(
+      'dark.png',
+      300,
+      200,
+      pixels(300, 200, (x, y) => [(x + y) % 60, 20, 40]),
+    );
+    expect(await changed(a, b, reviewBox(300, 200))).toBe(100);
+  });
+
+  it('counts a global colour shift as (nearly) everything changed', async () => {
+    const a = await png('shift-a.png', 256, 256, pixels(256, 256, photo));
+    const b = await png(
+      'shift-b.png',
+      256,
+      256,
+      pixels(256, 256, (x, y) => {
+        const [r, g, bl] = photo(x, y);
+        return [Math.min(255, r + 40), g, Math.max(0, bl - 40)];
+      }),
+    );
+    expect(await changed(a, b)).toBeGreaterThan(95);
+  });
+
+  it('ignores tiny noise and JPEG recompression (~0%)', async () => {
+    let seed = 7;
+    const rand = (): number => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed / 2147483648;
+    };
+    const base = pixels(512, 512, smooth);
+    const noisy = Buffer.from(base.map((v) => Math.max(0, Math.min(255, v + Math.round((rand() - 0.5) * 12)))));
+    const a = await png('clean.png', 512, 512, base);
+    const b = await png('noisy.png', 512, 512, noisy);
+    expect(await changed(a, b)).toBeLessThan(0.5);
+    const jpeg = join(dir, 'recompressed.jpg');
+    await sharp(base, { raw: { width: 512, height: 512, channels: 3 } })
+      .jpeg({ quality: 80 })
+      .toFile(jpeg);
+    expect(await changed(a, jpeg)).toBeLessThan(0.5);
+  });
+
+  it('compares inputs of another size and aspect ratio at the output aspect (centre crop, not stretch)', async () => {
+    // The output is the centre 512 x 512 of a 1024 x 512 input, at half the size: nothing changed.
+    const wide = pixels(1024, 512, photo);
+    const input = await png('wide.png', 1024, 512, wide);
+    const centre = await sharp(wide, { raw: { width: 1024, height: 512, channels: 3 } })
+      .extract({ left: 256, top: 0, width: 512, height: 512 })
+      .resize(256, 256)
+      .png()
+      .toBuffer();
+    const output = join(dir, 'centre.png');
+    await writeFile(output, centre);
+    const box = reviewBox(256, 256);
+    expect(box).toEqual({ width: 256, height: 256 });
+    expect(await changed(input, output, box)).toBeLessThan(1);
+    // A smaller input than the output is scaled up to the same box.
+    const small = await png(
+      'small.png',
+      128,
+      128,
+      pixels(128, 128, (x, y) => photo(x * 4, y * 4)),
+    );
+    const big = await png('big.png', 512, 512, pixels(512, 512, photo));
+    const pct = await changed(small, big);
+    expect(pct).toBeGreaterThanOrEqual(0);
+    expect(pct).toBeLessThanOrEqual(100);
+  });
+
+  it('sizes the review box from the output: longest side 256, never upscaled', () => {
+    expect(reviewBox(1024, 768)).toEqual({ width: 256, height: 192 });
+    expect(reviewBox(768, 1024)).toEqual({ width: 192, height: 256 });
+    expect(reviewBox(100, 50)).toEqual({ width: 100, height: 50 });
+    expect(reviewBox(4000, 1)).toEqual({ width: 256, height: 1 });
+    expect(() => reviewBox(0, 0)).toThrow(RangeError);
+  });
+});
