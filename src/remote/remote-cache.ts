@@ -47,6 +47,8 @@ export class RemoteCache {
   /** Keys whose remote record or blob was refused: not fetched (nor reported) again. */
   readonly #refused = new Set<string>();
   readonly #pending = new Set<Promise<void>>();
+  /** Keys queued for upload in this context: a record stored again (say, with its review added) is not sent twice. */
+  readonly #queued = new Set<string>();
   #off = false;
   #readOnly: boolean;
   #deniedRead = false;
@@ -96,7 +98,8 @@ export class RemoteCache {
 
   /** Upload a paid result in the background (see {@link drain}). */
   upload(record: RunRecord, store: Store): void {
-    if (this.#off || this.#readOnly || this.deps.signal?.aborted) return;
+    if (this.#off || this.#readOnly || this.deps.signal?.aborted || this.#queued.has(record.key)) return;
+    this.#queued.add(record.key);
     const job = this.#uploads(async () => {
       if (this.#off || this.#readOnly || this.deps.signal?.aborted) return;
       try {

@@ -2,7 +2,8 @@
  * The store a run sees when a remote cache is configured: a record missing locally is looked
  * up remotely (and then kept locally), and every result the run paid for is uploaded in the
  * background. Records rebuilt locally (adopted from the lock, taken from the remote) are not
- * uploaded: only what this machine downloaded from the provider itself.
+ * uploaded, nor a record stored again with its change review (src/run/drift.ts): only a result
+ * this machine has just downloaded from the provider.
  */
 import type { Store } from '../store/types.js';
 import type { RemoteCache } from './remote-cache.js';
@@ -18,7 +19,7 @@ export function withRemote(store: Store, remote: RemoteCache): Store {
     getRecord: async (key) => (await store.getRecord(key)) ?? remote.lookup(key, store),
     putRecord: async (record, options) => {
       await store.putRecord(record, options);
-      if (options?.rebuildable !== true) remote.upload(record, store);
+      if (options?.rebuildable !== true && record.review === undefined) remote.upload(record, store);
     },
     hashSource: (path) => store.hashSource(path),
     journal: store.journal,
