@@ -32,6 +32,10 @@ export { holdRunLock, lockPathOfRecipeFile, waitingMessage } from './run/run-loc
 export type { RunRecipeOptions, RunRecipeDeps, RunRecipeResult } from './run/run-recipe.js';
 export { cacheDirFor, openRunContext, withRunContext, RunContext } from './run/context.js';
 export type { RunContextOptions, RunContextDeps, RunTarget, RunScope } from './run/context.js';
+export { parseShard, assignShards } from './run/shard.js';
+export type { ShardSpec } from './run/shard.js';
+export { checkCiFlags, FrozenError } from './run/frozen.js';
+export type { FrozenMiss } from './run/frozen.js';
 export { runEdit } from './run/edit.js';
 export type { EditOptions } from './run/edit.js';
 export type { RunSummary } from './run/scheduler.js';

@@ -164,6 +164,8 @@ function runCommand(choose: (a: Action) => void): Command {
     .option('--watch', 'keep running: re-run what changes when the recipe or its sources change')
     .option('--serve', 'with --watch: serve the live review sheet on 127.0.0.1 (prints the URL)')
     .option('--port <n>', 'with --serve: the port (default 4780, else any free one)')
+    .option('--shard <i/n>', 'CI: run only share i of n of the source instances (results go to the caches)')
+    .option('--frozen', 'CI: fail (exit 65) instead of submitting anything the lock and caches cannot satisfy')
     .option('--json', 'print one JSON event per line (NDJSON)')
     .option(
       '--cache-dir <dir>',

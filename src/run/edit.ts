@@ -72,7 +72,13 @@ export async function runEdit(
     });
     const prepared = await prepareRun(
       plan,
-      { store: run.store, providerName: run.providerName, lock: { version: 1, nodes: {} }, draw: rt.randomSeed },
+      {
+        store: run.store,
+        providerName: run.providerName,
+        lock: { version: 1, nodes: {} },
+        draw: rt.randomSeed,
+        deriveSeeds: false, // a repeated edit without --seed is a new draw
+      },
       {},
     );
     await run.preflight(prepared);

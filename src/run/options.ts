@@ -10,6 +10,7 @@ import type { WriteGuard } from '../store/write-guard.js';
 import type { RunEvent } from './events.js';
 import type { Executed } from './execute.js';
 import type { LockWriter } from './lock-writer.js';
+import type { ShardSpec } from './shard.js';
 
 /**
  * A selection flag: `'all'`, a list of node patterns (`pass`, `pass@inst-*`, `pass#2`; see
@@ -46,6 +47,10 @@ export interface RunOptions {
    * nodes fail (exit 75) and are listed in the summary.
    */
   readonly resubmitUncertain?: boolean | undefined;
+  /** `--shard i/n`: run only this share of the source instances (shard.ts). */
+  readonly shard?: ShardSpec | undefined;
+  /** `--frozen`: fail (exit 65) instead of submitting anything the lock and caches cannot satisfy (frozen.ts). */
+  readonly frozen?: boolean | undefined;
 }
 
 export interface RunDeps {

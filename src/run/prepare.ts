@@ -8,6 +8,7 @@ import type { LockFile, Store } from '../store/types.js';
 import type { RunOptions } from './options.js';
 import { resolveStates, type NodeState } from './resolve.js';
 import { resolveSelections } from './selection.js';
+import { shardNodes } from './shard.js';
 
 export interface Prepared {
   readonly plan: Plan;
@@ -29,15 +30,19 @@ export async function prepareRun(
     readonly sessionSeeds?: ReadonlyMap<string, number> | undefined;
     /** The lock file's folder: outputs the lock still vouches for are adopted into the cache. */
     readonly lockDir?: string | undefined;
+    /** A new node's seed is derived from the node (default; derived-seed.ts), or drawn (`false`: one-off edits). */
+    readonly deriveSeeds?: boolean | undefined;
   },
-  options: Pick<RunOptions, 'only' | 'force' | 'reseed'>,
+  options: Pick<RunOptions, 'only' | 'force' | 'reseed' | 'shard'>,
 ): Promise<Prepared> {
   const selection = resolveSelections(plan, options);
-  const { nodes } = selection;
+  // --shard keeps its share of the source instances of the whole plan (shard.ts), after --only.
+  const nodes = options.shard ? shardNodes(plan.nodes, selection.nodes, options.shard) : selection.nodes;
   const selected: Plan = nodes === plan.nodes ? plan : { ...plan, nodes };
   // Resolve sees node ids: --force/--reseed act on the nodes they name, never on their upstream.
   const selections = { force: selection.force, reseed: selection.reseed };
-  const states = await resolveStates(selected, { ...deps, planIds: new Set(plan.nodes.map((n) => n.id)) }, selections);
+  const planIds = new Set(plan.nodes.map((n) => n.id));
+  const states = await resolveStates(selected, { deriveSeeds: true, ...deps, planIds }, selections);
   const billable = [...states.values()].filter((s) => s.status === 'run').length;
   return { plan, nodes, states, lock: deps.lock, billable };
 }

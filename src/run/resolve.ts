@@ -17,6 +17,7 @@ import { chooseSeed, journaledSeeds, type SeedSource } from './seeds.js';
 import { adoptFromLock } from './adopt.js';
 import { orphanPool, type OrphanPool } from './orphans.js';
 import { lockCurrent, type LockCurrent, type LockCurrentPaths } from './lock-current.js';
+import { derivedSeed } from './derived-seed.js';
 
 export interface NodeState {
   readonly node: PlanNode;
@@ -51,6 +52,8 @@ export interface ResolveDeps {
   readonly planIds?: ReadonlySet<string> | undefined;
   /** Entries of nodes that left the plan, for new nodes to take over; filled by {@link resolveStates}. */
   readonly orphans?: OrphanPool | undefined;
+  /** Recipe runs: a new node's seed is derived from the node (derived-seed.ts), the same on every machine. */
+  readonly deriveSeeds?: boolean | undefined;
 }
 
 /** Content hash standing in for a remote source: the URL itself (we never fetch it locally). */
@@ -132,6 +135,7 @@ async function seedOf(
     draw: deps.draw,
     journaled: deps.journalSeeds?.get(node.id),
     session: deps.sessionSeeds?.get(node.id),
+    derived: deps.deriveSeeds === true ? derivedSeed(node) : undefined,
   });
   return { inputSha, locked, truth, seed, source };
 }

@@ -24,6 +24,8 @@ import { writeGuardFor } from './write-guard-for.js';
 import { holdRunLock, waitingMessage } from './run-lock.js';
 import { emitWarnings } from './lint-warnings.js';
 import { previewRun } from './preview.js';
+import { frozenDeps, frozenFailure } from './frozen.js';
+import { emptyShardMessage, shardLockBase } from './shard.js';
 
 export interface RunRecipeOptions extends RunOptions, RunContextOptions {
   readonly jobs: number;
@@ -64,10 +66,11 @@ export async function runRecipe(
   emitWarnings(recipe.warnings, deps.onEvent); // lint before money: before any request
   const plan = overrideProvider(buildPlan(recipe), options.provider);
   const lockPath = lockPathFor(recipe);
-  // One run of a recipe at a time (see run-lock.ts); a dry run only reads.
+  // One run of a recipe at a time (see run-lock.ts); a dry run only reads. Shards of one recipe run
+  // side by side (their nodes differ; the lock file merges their entries under its own mutex).
   const releaseRun = options.dryRun
     ? null
-    : await holdRunLock(lockPath, {
+    : await holdRunLock(options.shard ? shardLockBase(lockPath, options.shard) : lockPath, {
         pid: rt.pid,
         isAlive: (pid) => rt.isAlive(pid),
         signal: options.signal,
@@ -108,7 +111,10 @@ async function runInContext(
     },
     options,
   );
+  if (options.shard && prepared.nodes.length === 0)
+    deps.onEvent({ type: 'notice', t: 0, message: emptyShardMessage(plan.nodes, options.shard) });
   const describe = { store: run.store, hosting: run.hosting, now: rt.now, providerName: run.providerName };
+  const frozen = options.frozen ? frozenFailure(prepared) : null;
   if (options.dryRun) {
     // The same checks as a real run (token, hosting, trust, --max-cost); nothing is hosted or submitted.
     const checks = {
@@ -118,8 +124,10 @@ async function runInContext(
       providerFor: run.providerFor,
       signal: options.signal,
     };
-    return { kind: 'dry-run', recipe, ...(await previewRun(prepared, describe, checks)) };
+    const preview = await previewRun(prepared, describe, checks);
+    return { kind: 'dry-run', recipe, ...preview, failure: frozen ?? preview.failure };
   }
+  if (frozen) throw frozen; // before preflight: a CI job without a token still lists what is missing
   if (options.explain) {
     for (const row of (await describeRun(prepared, describe)).rows) {
       if (row.status === 'run')
@@ -140,7 +148,8 @@ async function runInContext(
     deps.onEvent(e);
   };
   try {
-    const summary = await executePlan(prepared, run.runDeps({ lockPath, onEvent, writeGuard }), options);
+    const runDeps = run.runDeps({ lockPath, onEvent, writeGuard });
+    const summary = await executePlan(prepared, options.frozen ? frozenDeps(runDeps) : runDeps, options);
     return { kind: 'run', recipe, summary };
   } finally {
     await prefetch.stop();

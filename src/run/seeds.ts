@@ -2,7 +2,8 @@
  * Seeds: a seed in the recipe wins; otherwise the lock's is reused; otherwise the seed of a
  * request still in the journal (submitted, paid for, never recorded: a crash or Ctrl-C hit
  * before the lock got it) so the next run keys the node the same way and re-attaches instead
- * of paying again; otherwise one is drawn. `--reseed` skips the lock and the journal for the
+ * of paying again; otherwise (recipe runs) one derived from the node, the same on every machine
+ * (derived-seed.ts), else one is drawn. `--reseed` skips the lock and the journal for the
  * named nodes (a recipe seed still wins: it is checked in). Watch mode: a seed the session
  * already chose for the node wins over all but the recipe, so a request still in flight keeps
  * its key across cycles (and `--reseed` is not undone by the lock before its result lands).
@@ -11,7 +12,7 @@ import type { PlanNode } from '../plan/types.js';
 import type { JournalEntry, LockEntry } from '../store/types.js';
 import { selects, type PassSelection } from './options.js';
 
-export type SeedSource = 'recipe' | 'session' | 'lock' | 'journal' | 'drawn';
+export type SeedSource = 'recipe' | 'session' | 'lock' | 'journal' | 'derived' | 'drawn';
 
 /** Where a node's seed may come from, besides the recipe. */
 export interface SeedChoices {
@@ -22,18 +23,21 @@ export interface SeedChoices {
   readonly journaled?: number | undefined;
   /** The seed this watch session already chose for the node. */
   readonly session?: number | undefined;
+  /** The node's derived seed (derived-seed.ts), taken instead of a draw unless reseeding. */
+  readonly derived?: number | undefined;
 }
 
 export function chooseSeed(
   node: PlanNode,
   choices: SeedChoices,
 ): { readonly seed: number; readonly source: SeedSource } {
-  const { locked, reseed, draw, journaled, session } = choices;
+  const { locked, reseed, draw, journaled, session, derived } = choices;
   if (node.seed !== null) return { seed: node.seed, source: 'recipe' };
   if (session !== undefined) return { seed: session, source: 'session' };
   const reseeding = selects(reseed, node.id);
   if (locked && !reseeding) return { seed: locked.seed, source: 'lock' };
   if (journaled !== undefined && !reseeding) return { seed: journaled, source: 'journal' };
+  if (derived !== undefined && !reseeding) return { seed: derived, source: 'derived' };
   return { seed: draw(), source: 'drawn' };
 }
 

@@ -7,7 +7,7 @@ import {
   type HostingConfig,
   type ProviderName,
 } from '../../index.js';
-import { UsageError } from '../../index.js';
+import { UsageError, checkCiFlags, parseShard } from '../../index.js';
 import type { CliContext } from '../context.js';
 import { intOption, numberOption } from '../options.js';
 import { selectionsFrom } from '../selection-flags.js';
@@ -26,6 +26,7 @@ export async function runCommand(
   const options = { ...runOptionsFrom(opts, ctx), ...selections };
   if (opts['serve'] === true && opts['watch'] !== true) throw new UsageError('--serve needs --watch');
   if (opts['port'] !== undefined && opts['serve'] !== true) throw new UsageError('--port needs --serve');
+  checkCiFlags(options, { watch: opts['watch'] === true });
   if (opts['watch'] === true) {
     const { watchCommand } = await import('../watch/watch-command.js');
     return watchCommand(recipes, options, opts, ctx);
@@ -77,5 +78,7 @@ export function runOptionsFrom(opts: Record<string, unknown>, ctx: CliContext): 
     allowOutsideRoot: opts['allowOutsideRoot'] === true,
     trustRecipeHosting: opts['trustRecipeHosting'] === true || opts['trustHostingCommand'] === true,
     noRemote: opts['remote'] === false,
+    shard: typeof opts['shard'] === 'string' ? parseShard(opts['shard']) : undefined,
+    frozen: opts['frozen'] === true,
   };
 }

@@ -114,14 +114,19 @@ describe('a true dry run', () => {
     const first = await cli(['run', '--dry-run', 'recipe.yml']);
     expect(first.code).toBe(0);
     expect(first.stdout).toMatch(/sky\s+will run: new\s+seed 42 \(recipe\)/);
-    expect(first.stdout).toMatch(/hat\s+will run: new\s+seed drawn at run time/);
+    // A new node's seed is derived from the node (the same on every machine): known before the run.
+    expect(first.stdout).toMatch(/hat\s+will run: new\s+seed \d+ \(derived\)/);
     const json = lines((await cli(['run', '--dry-run', '--json', 'recipe.yml'])).stdout).at(-1);
     const seeds = (r: Record<string, unknown> | undefined): Record<string, unknown> =>
       Object.fromEntries(((r?.['nodes'] ?? []) as { node: string; seed: unknown }[]).map((n) => [n.node, n.seed]));
-    expect(seeds(json)).toEqual({ sky: 42, hat: null, scarf: null });
+    const previewed = seeds(json);
+    expect(previewed).toEqual({ sky: 42, hat: expect.any(Number), scarf: expect.any(Number) });
     expect(submits()).toBe(0);
 
     expect((await cli(['run', 'recipe.yml'])).code).toBe(0);
+    expect(
+      seeds({ nodes: Object.entries((await project.readLock()).nodes).map(([node, e]) => ({ node, seed: e.seed })) }),
+    ).toEqual(previewed);
     await project.writeRecipe(yaml().replace('blue scarf', 'green scarf'));
     const again = lines((await cli(['run', '--dry-run', '--json', 'recipe.yml'])).stdout).at(-1);
     expect(again?.['billable']).toBe(1);

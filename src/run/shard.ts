@@ -1,0 +1,87 @@
+/**
+ * `--shard i/n`: one of n CI runners takes a deterministic, balanced share of the *source
+ * instances* (docs/ci.md). Every node descends from exactly one source instance (a glob match,
+ * or a single file or URL source), so a shard holds whole chains and never waits on another.
+ *
+ * The split depends only on the plan (source names, instance names, node counts): not on the
+ * working directory, readdir order, the machine or the time. Instances are sorted (largest
+ * first, then by name in UTF-16 code-unit order, as the glob sorts: no locale) and each goes to
+ * the shard with the fewest nodes so far (lowest number on a tie). So shard sizes in nodes differ
+ * by at most one instance's worth: the shard that ends largest got its last instance while it
+ * was the smallest. Adding a source image may move other instances between shards; that costs
+ * cache hits only (docs/ci.md#how-the-split-moves).
+ */
+import { UsageError } from '../errors.js';
+import type { PlanNode } from '../plan/types.js';
+
+/** Shard `index` (1-based) of `count`. */
+export interface ShardSpec {
+  readonly index: number;
+  readonly count: number;
+}
+
+/** The largest `n` accepted: far more runners than any CI matrix allows. */
+const MAX_SHARDS = 1000;
+
+/** `2/5` → `{ index: 2, count: 5 }`; anything else is a usage error (exit 64). */
+export function parseShard(value: string): ShardSpec {
+  const m = /^(\d{1,4})\/(\d{1,4})$/.exec(value.trim());
+  const index = m ? Number(m[1]) : Number.NaN;
+  const count = m ? Number(m[2]) : Number.NaN;
+  if (!(count >= 1 && count <= MAX_SHARDS && index >= 1 && index <= count))
+    throw new UsageError(`--shard: "${value}" is not i/n with 1 ≤ i ≤ n ≤ ${MAX_SHARDS}`, {
+      hint: 'e.g. --shard 2/5 runs the second of five shares',
+    });
+  return { index, count };
+}
+
+/** The source instance a node belongs to: its root source and glob instance. */
+function instanceOf(node: PlanNode): string {
+  return node.instance === null ? node.source : `${node.source}@${node.instance}`;
+}
+
+/** Source instance → shard number (1-based), for every instance of `nodes`. */
+export function assignShards(nodes: readonly PlanNode[], count: number): Map<string, number> {
+  const sizes = new Map<string, number>();
+  for (const node of nodes) {
+    const unit = instanceOf(node);
+    sizes.set(unit, (sizes.get(unit) ?? 0) + 1);
+  }
+  const units = [...sizes].sort(([a, sa], [b, sb]) => sb - sa || codeUnitOrder(a, b));
+  const loads = new Array<number>(count).fill(0);
+  const out = new Map<string, number>();
+  for (const [unit, size] of units) {
+    let best = 0;
+    for (let i = 1; i < count; i++) if ((loads[i] ?? 0) < (loads[best] ?? 0)) best = i;
+    loads[best] = (loads[best] ?? 0) + size;
+    out.set(unit, best + 1);
+  }
+  return out;
+}
+
+/** `<` on UTF-16 code units: the same on every machine (localeCompare depends on the ICU build and locale). */
+function codeUnitOrder(a: string, b: string): number {
+  if (a === b) return 0;
+  return a < b ? -1 : 1;
+}
+
+/**
+ * The nodes of `selected` that fall in `shard` of the whole plan's split (`all`): the split never
+ * depends on `--only`, so `--only` and `--shard` intersect.
+ */
+export function shardNodes(all: readonly PlanNode[], selected: readonly PlanNode[], shard: ShardSpec): PlanNode[] {
+  const assigned = assignShards(all, shard.count);
+  return selected.filter((n) => assigned.get(instanceOf(n)) === shard.index);
+}
+
+/** The run lock a shard takes instead of the recipe's (shards of one recipe run side by side). */
+export function shardLockBase(lockPath: string, shard: ShardSpec): string {
+  return `${lockPath}.shard-${shard.index}-of-${shard.count}`;
+}
+
+/** Said when a shard has nothing to run (fewer instances than shards, or `--only` elsewhere): exit 0. */
+export function emptyShardMessage(all: readonly PlanNode[], shard: ShardSpec): string {
+  const n = new Set(all.map(instanceOf)).size;
+  const instances = `${n} source instance${n === 1 ? '' : 's'}`;
+  return `shard ${shard.index}/${shard.count}: nothing to run here (${instances} over ${shard.count} shards)`;
+}

@@ -1,0 +1,146 @@
+/**
+ * `--shard i/n` with real CLI processes: three shards of one checkout run at once, each with its
+ * own local cache and one shared remote (s3rver), against ONE emulator whose request log counts
+ * what was paid. Then a fresh copy of the project with a fresh cache (the CI assemble job)
+ * pays nothing and writes the whole lock and byte-identical outputs, and `--frozen` passes.
+ */
+import { copyFile, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startEmulator, type EmulatorHandle } from '../../src/index.js';
+import { cli, cliEnv, ensureBuilt } from '../helpers/cli-spawn.js';
+import { createProject, isSubmit, type Project } from '../helpers/run-fixtures.js';
+import { startS3Server, TEST_AWS_ENV, type TestS3Server } from '../helpers/s3-server.js';
+
+/** A glob over six photos (two are byte copies: distinct instances, distinct node ids), a chain and a branch. */
+const SHARD_YAML = `version: 1
+name: test
+provider: runcomfy
+hosting: { mode: inline }
+sources:
+  shots: assets/*.jpg
+passes:
+  - id: backdrop
+    prompt: Keep the subject unchanged. Replace the background with a grey studio backdrop.
+  - id: shadow
+    prompt: Keep the subject and the backdrop unchanged. Add a soft contact shadow.
+  - id: square
+    from: backdrop
+    prompt: Keep the subject and the backdrop unchanged. Extend the backdrop to a square frame.
+    aspect_ratio: "1:1"
+`;
+const INSTANCES = 6;
+const NODES = INSTANCES * 3;
+
+/** A project with the sample photos plus two copies under other names. */
+async function shardProject(): Promise<Project> {
+  const p = await createProject(SHARD_YAML);
+  await copyFile(join(p.root, 'assets', 'pet-chelsea.jpg'), join(p.root, 'assets', 'zz-copy-1.jpg'));
+  await copyFile(join(p.root, 'assets', 'scene-rocket.jpg'), join(p.root, 'assets', 'zz-copy-2.jpg'));
+  return p;
+}
+
+let s3: TestS3Server;
+let emulator: EmulatorHandle;
+const projects: Project[] = [];
+
+beforeAll(async () => {
+  await ensureBuilt();
+  s3 = await startS3Server();
+  emulator = await startEmulator({ queueMs: 10, runMs: 40 });
+}, 180_000);
+afterAll(async () => {
+  await emulator?.close();
+  await s3?.close();
+  for (const p of projects.splice(0)) await p.cleanup();
+});
+
+function env(p: Project): Record<string, string> {
+  return cliEnv(p.root, {
+    RUNCOMFY_MODEL_API_BASE: emulator.baseUrl,
+    KONTEXT_ALLOW_HOSTS: '127.0.0.1',
+    RUNCOMFY_TOKEN: 'test-token',
+    ...TEST_AWS_ENV,
+    AWS_ENDPOINT_URL_S3: s3.endpoint,
+    KONTEXT_REMOTE_CACHE: `s3://${s3.bucket}/team`,
+  });
+}
+
+function submits(): { prompt: string; seed: number }[] {
+  return emulator
+    .requestLog()
+    .filter(isSubmit)
+    .map((e) => e.body as { prompt: string; seed: number });
+}
+
+function ran(stderr: string): string[] {
+  return [...stderr.matchAll(/^done\s+(\S+@\S+)/gm)].map((m) => m[1] ?? '').sort();
+}
+
+describe('--shard across processes, then the assemble run', () => {
+  it('three concurrent shards pay each node once; a fresh assemble pays 0, same lock and bytes', async () => {
+    const a = await shardProject();
+    projects.push(a);
+    const runShard = (i: number): ReturnType<typeof cli> =>
+      cli(['run', 'recipe.yml', '--shard', `${i}/3`, '--cache-dir', join(a.root, `.cache-${i}`)], {
+        cwd: a.root,
+        env: env(a),
+      });
+    const results = await Promise.all([runShard(1), runShard(2), runShard(3)]);
+    for (const r of results) expect(r.code, r.stderr).toBe(0);
+
+    // Paid: every node exactly once, no key twice (the derived seeds make each request distinct).
+    const paid = submits();
+    expect(paid.length).toBe(NODES);
+    expect(new Set(paid.map((b) => `${b.prompt}|${b.seed}`)).size).toBe(NODES);
+    // Each shard ran whole chains, 3 nodes per instance, two instances each, and no node twice.
+    const perShard = results.map((r) => ran(r.stderr));
+    expect(perShard.map((s) => s.length)).toEqual([6, 6, 6]);
+    expect(new Set(perShard.flat()).size).toBe(NODES);
+    for (const s of perShard) {
+      const instances = new Set(s.map((id) => id.split('@')[1]));
+      expect(instances.size).toBe(2);
+      for (const inst of instances) expect(s.filter((id) => id.endsWith(`@${inst}`)).length).toBe(3);
+    }
+    // On one checkout the shards' lock entries merge into one lock.
+    expect(Object.keys((await a.readLock()).nodes).length).toBe(NODES);
+
+    // The assemble job: a fresh clone (no lock, no out/) and a fresh local cache.
+    const b = await shardProject();
+    projects.push(b);
+    const before = submits().length;
+    const assemble = await cli(['run', 'recipe.yml'], { cwd: b.root, env: env(b) });
+    expect(assemble.code, assemble.stderr).toBe(0);
+    expect(assemble.stderr).toMatch(/submitted 0\b/);
+    expect(submits().length).toBe(before);
+    const lockA = await a.readLock();
+    const lockB = await b.readLock();
+    expect(Object.keys(lockB.nodes).sort()).toEqual(Object.keys(lockA.nodes).sort());
+    for (const [id, entry] of Object.entries(lockA.nodes)) {
+      expect(lockB.nodes[id]).toMatchObject({ seed: entry.seed, key: entry.key, output_sha256: entry.output_sha256 });
+      const bytesA = await readFile(join(a.root, entry.output));
+      const bytesB = await readFile(join(b.root, lockB.nodes[id]?.output ?? ''));
+      expect(bytesB.equals(bytesA)).toBe(true);
+    }
+
+    // --frozen in yet another fresh clone and cache: everything resolves from the remote, exit 0, 0 requests.
+    const c = await shardProject();
+    projects.push(c);
+    const frozen = await cli(['run', 'recipe.yml', '--frozen'], { cwd: c.root, env: env(c) });
+    expect(frozen.code, frozen.stderr).toBe(0);
+    expect(submits().length).toBe(before);
+    expect(Object.keys((await c.readLock()).nodes).length).toBe(NODES);
+
+    // One more photo: --frozen lists its chain and makes no request to the API nor any upload.
+    await copyFile(join(c.root, 'assets', 'product-coffee.jpg'), join(c.root, 'assets', 'zz-new.jpg'));
+    const puts = (): number => s3.requests.filter((r) => r.method === 'PUT').length;
+    const apiCalls = (): number => emulator.requestLog().filter((e) => !e.internal).length;
+    const [putsBefore, callsBefore] = [puts(), apiCalls()];
+    const red = await cli(['run', 'recipe.yml', '--frozen'], { cwd: c.root, env: env(c) });
+    expect(red.code, red.stderr).toBe(65);
+    expect(red.stderr).toContain('  backdrop@zz-new: new, would need a request');
+    expect(red.stderr).toContain('  shadow@zz-new: blocked by backdrop@zz-new');
+    expect(red.stderr).toContain('  square@zz-new: blocked by backdrop@zz-new');
+    expect([puts(), apiCalls()]).toEqual([putsBefore, callsBefore]);
+  }, 180_000);
+});
