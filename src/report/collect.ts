@@ -12,6 +12,7 @@ import type { Recipe } from '../recipe/types.js';
 import type { Runtime } from '../runtime.js';
 import type { NodeState } from '../run/resolve.js';
 import { driftOf } from '../run/drift.js';
+import { storedRecord } from '../run/lock-current.js';
 import { statusDetail, type NodeStatus, type StatusDetail } from '../run/status.js';
 import type { LockEntry, RunRecord, RunReview, Store } from '../store/types.js';
 import { columnsOf, rowKey, rowsOf } from './layout.js';
@@ -146,7 +147,8 @@ async function cellOf(node: PlanNode, c: CellContext): Promise<Cell> {
   const locked: LockEntry | undefined = c.detail.lock.nodes[node.id];
   const cellState = status ? STATE_OF[status.state] : 'not-run';
   // The result this cell shows: the current one, else (it has to run again) the lock's older one.
-  const record = state?.record ?? (locked ? await c.store.getRecord(locked.key).catch(() => null) : null);
+  const current = state ? await storedRecord(state, c.store) : null;
+  const record = current ?? (locked ? await c.store.getRecord(locked.key).catch(() => null) : null);
   const file = status?.output ?? null;
   const onDisk =
     file === null || cellState === 'cached' ? null : await shaOnDisk(c.store, file, cellState, record, locked);

@@ -161,3 +161,15 @@ export class LockCurrentNodes {
     await Promise.all(served.filter((s) => missing.has(s.current.record.key)).map(adopt));
   }
 }
+
+/**
+ * The node's run record as the cache holds it (with its change review) when resolve served it
+ * from the lock alone; else the record resolve found. Readers that need the review call this.
+ */
+export async function storedRecord(
+  state: { readonly key: string | null; readonly record: RunRecord | null; readonly current?: LockCurrent | undefined },
+  store: Store,
+): Promise<RunRecord | null> {
+  if (!state.current || state.key === null) return state.record;
+  return (await store.getRecord(state.key).catch(() => null)) ?? state.record;
+}

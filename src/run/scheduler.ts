@@ -343,6 +343,10 @@ class Scheduler {
       this.#current.served(node, current);
       this.#counts.cached++;
       this.#emit({ type: 'node-cached', node: node.id, output, restored: false });
+      if (node.maxChange !== undefined) {
+        const stored = await this.deps.store.getRecord(current.record.key).catch(() => null);
+        if (stored) this.#drift.check(node, stored, true);
+      }
       return { kind: 'ok', path: output, output: LockCurrentNodes.upstream(current) };
     });
   }

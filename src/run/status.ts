@@ -23,6 +23,7 @@ import { prepareRun } from './prepare.js';
 import type { NodeState } from './resolve.js';
 import { cacheDirFor } from './context.js';
 import { driftOf, type DriftOver } from './drift.js';
+import { storedRecord } from './lock-current.js';
 import { lockPathFor } from './run-recipe.js';
 
 export type NodeStatusState = 'up-to-date' | 'will-run' | 'modified' | 'missing';
@@ -145,7 +146,9 @@ async function nodeStatus(
   const base = { node: s.node.id, pass: s.node.pass, reason: null, restorable: false, drift: null };
   const lockedOutput = locked ? resolve(at.recipe.dir, locked.output) : null;
   if (s.status === 'run' || !s.record) return { ...base, state: 'will-run', reason: s.reason, output: lockedOutput };
-  const drift = driftOf(s.node, s.record.review);
+  // A node served from the lock alone carries no review: read its record when a max_change asks.
+  const reviewed = s.current && s.node.maxChange !== undefined ? await storedRecord(s, at.store) : s.record;
+  const drift = driftOf(s.node, reviewed?.review);
   // The file the lock describes when it describes this result; else where the run would write it.
   const current = locked?.key === s.key ? locked : undefined;
   const output = current && lockedOutput ? lockedOutput : outputPathFor(at.plan, s.node, s.record.ext);

@@ -56,15 +56,14 @@ describe('a provider per pass', () => {
     expect(after.nodes['hat']?.provider).toBe('emulator');
   });
 
-  it('a pass on a provider without a client fails at preflight: exit 69, nothing sent or written', async () => {
+  it('a pass on a provider whose credentials are missing fails at preflight: exit 77, nothing sent or written', async () => {
     project = await createProject(recipeYaml([SKY, HAT('bfl')]));
-    const err = await runIn(project, {}, { env: { ...env(), BFL_API_KEY: 'bfl-key-value' } }).then(
+    const err = await runIn(project, {}, { env: env() }).then(
       () => null,
       (e: unknown) => e as { code?: string; exitCode?: number; message?: string },
     );
-    expect(err).toMatchObject({ code: 'E_PROVIDER_UNAVAILABLE', exitCode: 69 });
-    expect(err?.message).toContain('bfl');
-    expect(err?.message).not.toContain('bfl-key-value');
+    expect(err).toMatchObject({ code: 'E_AUTH', exitCode: 77 });
+    expect(err?.message).toContain('BFL_API_KEY');
     expect(existsSync(project.lockPath)).toBe(false);
     expect(existsSync(project.outDir)).toBe(false);
     expect(remote.requestLog()).toEqual([]);
@@ -74,7 +73,8 @@ describe('a provider per pass', () => {
     project = await createProject(recipeYaml([SKY, HAT('fal')]));
     const run = await runIn(project, { dryRun: true }, { env: env() });
     if (run.result.kind !== 'dry-run') throw new Error('expected a dry run');
-    expect(run.result.failure).toMatchObject({ code: 'E_PROVIDER_UNAVAILABLE', exitCode: 69 });
+    expect(run.result.failure).toMatchObject({ code: 'E_AUTH', exitCode: 77 });
+    expect(remote.requestLog()).toEqual([]);
   });
 
   it('--provider runs every pass there (the lock says so)', async () => {
