@@ -56,7 +56,7 @@ describe('a provider per pass', () => {
     expect(after.nodes['hat']?.provider).toBe('emulator');
   });
 
-  it('a pass on a provider whose credentials are missing fails at preflight: exit 77, nothing sent or written', async () => {
+  it('a pass on a provider without its credentials fails at preflight: exit 77, nothing sent', async () => {
     project = await createProject(recipeYaml([SKY, HAT('bfl')]));
     const err = await runIn(project, {}, { env: env() }).then(
       () => null,
