@@ -4,11 +4,16 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
+import sharp from 'sharp';
 import { buildPlan, createRuntime, validateRecipeFile } from '../dist/index.js';
 import { median, row, tempProject, timeCli, write } from './lib.mjs';
 
 const dir = tempProject('recipe');
-for (let i = 0; i < 1000; i++) writeFileSync(join(dir, `shot-${String(i).padStart(4, '0')}.jpg`), 'x');
+// Sources must be real images (validation sniffs them): one tiny PNG, written 1,000 times.
+const png = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#888' } })
+  .png()
+  .toBuffer();
+for (let i = 0; i < 1000; i++) writeFileSync(join(dir, `shot-${String(i).padStart(4, '0')}.png`), png);
 const passes = Array.from(
   { length: 10 },
   (_, k) =>
@@ -16,7 +21,7 @@ const passes = Array.from(
     '    prompt: Keep the product and the lighting unchanged. ' +
     `Replace the background with plain color number ${k + 1}.\n`,
 ).join('');
-write(join(dir, 'batch.yml'), `version: 1\nprovider: emulator\nsources:\n  shots: "*.jpg"\npasses:\n${passes}`);
+write(join(dir, 'batch.yml'), `version: 1\nprovider: emulator\nsources:\n  shots: "*.png"\npasses:\n${passes}`);
 
 const rt = createRuntime({ cwd: dir });
 const times = [];
