@@ -12,18 +12,18 @@ import type { PlanNode } from '../plan/types.js';
 import type { RunRecord } from '../store/types.js';
 import { isBlobCorrupt } from '../store/index.js';
 import type { RunEvent, UntimedRunEvent } from './events.js';
-import { executeNode, prepareNode, type Executed, type ExecuteDeps, type Job, type PreparedNode } from './execute.js';
+import type { Executed, ExecuteDeps } from './execute.js';
+import { RemoteStage, type RemoteJob } from './remote-stage.js';
 import { type UpstreamOutput, upstreamFromRecord } from './inputs.js';
 import { lockEntryFor, type LockWriter, ownLockWriter, sameLockEntry } from './lock-writer.js';
 import { keyFor, requestShaFor } from './node-request.js';
-import type { InflightRequests, RunDeps, RunOptions } from './options.js';
+import type { RunDeps, RunOptions } from './options.js';
 import { RunInflight } from './run-inflight.js';
 import { executeDepsFor } from './execute-deps.js';
 import { DriftCheck } from './drift.js';
 import { writeOutputs } from './outputs.js';
 import { checkTargets, isHandEdited, lockedTargets, outputTargets } from './hand-edits.js';
 import { materializeHit } from './cache-hit.js';
-import { deferred } from '../util/deferred.js';
 import { beginRun, endRun, UncertainSubmitError, UNCERTAIN_CODE } from './submit-claim.js';
 import type { NodeOutcome, RunCounts, RunSummary } from './outcome.js';
 import type { Prepared } from './prepare.js';
@@ -31,9 +31,6 @@ import type { NodeState } from './resolve.js';
 import { type LockCurrent, LockCurrentNodes } from './lock-current.js';
 
 type SkipReason = 'upstream-failed' | 'stopped' | 'interrupted';
-
-/** A node that goes to the API: what its request is keyed and built from. */
-type RemoteJob = Pick<Job, 'node' | 'key' | 'seed' | 'forced' | 'inputSha' | 'upstream'>;
 
 export type { RunSummary } from './outcome.js';
 
@@ -56,9 +53,8 @@ class Scheduler {
    * near 200 MB, most of it garbage waiting for a full GC.
    */
   readonly #local = pLimit(LOCAL_CONCURRENCY);
-  /** Places for nodes looking up their journal entry and input ahead of their -j slot. */
-  readonly #ahead: LimitFunction;
-  readonly #inflight: InflightRequests;
+  /** Submitting (or joining an in-flight request) and waiting at the API; input prepared ahead of the slot. */
+  readonly #stage: RemoteStage;
   readonly #exec: ExecuteDeps;
   readonly #outcomes = new Map<string, Promise<NodeOutcome>>();
   readonly #counts: RunCounts = { done: 0, cached: 0, failed: 0, skipped: 0, submitted: 0 };
@@ -85,8 +81,9 @@ class Scheduler {
     setMaxListeners(0, this.#signal, this.#stop);
     this.#lock = coordination?.lockWriter ?? ownLockWriter(deps);
     this.#limit = pLimit(Math.max(1, options.jobs));
-    this.#ahead = pLimit(Math.max(1, options.jobs));
-    this.#inflight = coordination?.inflight ?? new RunInflight();
+    this.#stage = new RemoteStage(options.jobs, coordination?.inflight ?? new RunInflight(), (node) =>
+      this.#execFor(node),
+    );
     this.#current = new LockCurrentNodes(deps);
     this.#exec = executeDepsFor(deps, options, {
       emit: (e) => this.#emit(e),
@@ -136,7 +133,7 @@ class Scheduler {
         type: 'warning',
         message:
           `maybe paid, not known to be accepted: ${uncertain.join(', ')} (the API's reply never reached the ` +
-          'journal); check the RunComfy dashboard; --resubmit-uncertain submits them again with the same seeds',
+          "journal); check the provider's dashboard; --resubmit-uncertain submits them again with the same seeds",
       });
     const ms = this.deps.rt.now() - this.#started;
     const outDir = prepared.plan.recipe.outDir;
@@ -190,13 +187,6 @@ class Scheduler {
     return this.#remote(state, { node, key, seed: state.seed, forced: state.forced, inputSha, upstream });
   }
 
-  /**
-   * A `-j` slot is held while the request is at the API (host the input, submit, wait until
-   * finished): that is what the limit protects (the service's concurrency, money in flight).
-   * Downloading, storing the output, the record, the out/ files and the lock entry happen after
-   * it is released, so the next node submits sooner. A failure at the API is settled inside the
-   * slot, so with stop-on-first-failure no queued node starts after it.
-   */
   /** The execute deps of `node`: the run's, with the node's own provider when it names another. */
   #execFor(node: PlanNode): ExecuteDeps {
     const name = providerOf(node, this.deps.providerName);
@@ -206,20 +196,26 @@ class Scheduler {
     return { ...this.#exec, ...(providerFor ? { provider: providerFor(name) } : {}), providerName: name };
   }
 
+  /**
+   * A `-j` slot is held while the request is at the API (host the input, submit, wait until
+   * finished): that is what the limit protects (the service's concurrency, money in flight).
+   * Downloading, storing the output, the record, the out/ files and the lock entry happen after
+   * it is released, so the next node submits sooner. A failure at the API is settled inside the
+   * slot, so with stop-on-first-failure no queued node starts after it.
+   */
   async #remote(state: NodeState, job: RemoteJob): Promise<NodeOutcome> {
     const { node, key } = job;
     const t0 = this.deps.rt.now();
-    const ahead = this.#prepareAhead(job);
+    const ahead = this.#stage.prepareAhead(job);
     const step = await this.#limit(
       async (): Promise<{ readonly outcome: NodeOutcome } | { readonly finished: Promise<Executed> }> => {
         ahead.taken();
         const halted = this.#halted();
         if (halted) return { outcome: this.#skip(node, halted) };
         const reason = state.key === key ? (state.reason ?? 'not-cached') : (state.reason ?? 'input-changed');
-        const existing = this.#inflight.get(key);
-        this.#emit({ type: 'node-start', node: node.id, reason: existing ? 'reattach' : reason });
+        this.#emit({ type: 'node-start', node: node.id, reason: this.#stage.isInflight(key) ? 'reattach' : reason });
         try {
-          return await this.#remoteStage({ ...job, prepared: ahead.ready });
+          return await this.#stage.run({ ...job, prepared: ahead.ready });
         } catch (e) {
           return { outcome: this.#failOrSkip(node, e) };
         }
@@ -269,53 +265,6 @@ class Scheduler {
   #dropJournalAfter(key: string, requestId: string, recorded: Promise<void> | null): void {
     const drop = (): Promise<void> => this.deps.store.journal.remove(key, requestId).catch(() => undefined);
     this.#journalDrops.push(recorded ? recorded.then(drop) : drop());
-  }
-
-  /**
-   * Look up the journal and host the input before the node's -j slot is free, at most `jobs`
-   * nodes ahead (a node keeps its place until it gets its slot), so a freed slot goes straight
-   * to submitting instead of spending its first milliseconds on look-ups.
-   */
-  #prepareAhead(job: Pick<Job, 'node' | 'key' | 'inputSha' | 'upstream'>): {
-    readonly ready: Promise<PreparedNode>;
-    readonly taken: () => void;
-  } {
-    const slotTaken = deferred<void>();
-    const ready = deferred<PreparedNode>();
-    void this.#ahead(async () => {
-      try {
-        ready.resolve(await prepareNode(job, this.#execFor(job.node)));
-      } catch (e) {
-        ready.reject(e);
-      }
-      await slotTaken.promise;
-    });
-    ready.promise.catch(() => undefined); // handled: the node awaits it in its slot
-    return { ready: ready.promise, taken: () => slotTaken.resolve() };
-  }
-
-  /** Resolves when the request is finished at the API (or rejects if it fails); `finished` is the whole node. */
-  async #remoteStage(
-    job: RemoteJob & { readonly prepared: Promise<PreparedNode> },
-  ): Promise<{ readonly finished: Promise<Executed> }> {
-    const existing = this.#inflight.get(job.key);
-    if (existing) {
-      await existing.promise;
-      return { finished: existing.promise };
-    }
-    const remoteDone = deferred<void>();
-    const finished = this.#submit({ ...job, remoteDone: () => remoteDone.resolve() });
-    await Promise.race([remoteDone.promise, finished]);
-    return { finished };
-  }
-
-  #submit(job: Omit<Job, 'abandoned'>): Promise<Executed> {
-    const abandon = new AbortController();
-    // The journal entry stays until the lock holds the node (see #remote): until then it is
-    // the only place a drawn seed survives a kill -9.
-    const promise = executeNode({ ...job, abandoned: abandon.signal }, this.#execFor(job.node));
-    this.#inflight.track(job.key, promise, () => abandon.abort());
-    return promise;
   }
 
   #cached(node: PlanNode, hit: RunRecord): Promise<NodeOutcome> {

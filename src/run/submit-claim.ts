@@ -102,12 +102,12 @@ export class UncertainSubmitError extends KontextError {
       'E_SUBMIT_UNCERTAIN',
       `a run${entry.pid === undefined ? '' : ` (pid ${entry.pid})`} ended while submitting this node at ` +
         `${entry.submitted_at} (seed ${entry.seed}) before the API's reply reached the journal: ` +
-        'the request may have been accepted and paid for, and RunComfy offers no way to look it up; ' +
+        `the request may have been accepted and paid for, and ${entry.provider} offers no way to look it up; ` +
         'not submitted again',
       {
         exitCode: ExitCode.TEMP_FAIL,
         hint:
-          'check the RunComfy dashboard; to submit it again with the same seed (it may be paid twice), ' +
+          `check the ${entry.provider} dashboard; to submit it again with the same seed (it may be paid twice), ` +
           'run with --resubmit-uncertain',
       },
     );

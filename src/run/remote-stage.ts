@@ -1,0 +1,78 @@
+/**
+ * The API side of the scheduler's nodes (scheduler.ts): a node's input is prepared ahead of its
+ * `-j` slot, then inside the slot it is submitted — or it joins a request for the same key that
+ * is already in flight — and the slot is held until the request is finished at the API.
+ */
+import pLimit, { type LimitFunction } from 'p-limit';
+import type { PlanNode } from '../plan/types.js';
+import { deferred } from '../util/deferred.js';
+import { executeNode, prepareNode, type Executed, type ExecuteDeps, type Job, type PreparedNode } from './execute.js';
+import type { InflightRequests } from './options.js';
+
+/** A node that goes to the API: what its request is keyed and built from. */
+export type RemoteJob = Pick<Job, 'node' | 'key' | 'seed' | 'forced' | 'inputSha' | 'upstream'>;
+
+export class RemoteStage {
+  /** Places for nodes looking up their journal entry and input ahead of their -j slot. */
+  readonly #ahead: LimitFunction;
+
+  constructor(
+    jobs: number,
+    private readonly inflight: InflightRequests,
+    private readonly execFor: (node: PlanNode) => ExecuteDeps,
+  ) {
+    this.#ahead = pLimit(Math.max(1, jobs));
+  }
+
+  /** Whether a request for `key` is already in flight (this node will re-attach to it). */
+  isInflight(key: string): boolean {
+    return this.inflight.get(key) !== undefined;
+  }
+
+  /**
+   * Look up the journal and host the input before the node's -j slot is free, at most `jobs`
+   * nodes ahead (a node keeps its place until it gets its slot), so a freed slot goes straight
+   * to submitting instead of spending its first milliseconds on look-ups.
+   */
+  prepareAhead(job: Pick<Job, 'node' | 'key' | 'inputSha' | 'upstream'>): {
+    readonly ready: Promise<PreparedNode>;
+    readonly taken: () => void;
+  } {
+    const slotTaken = deferred<void>();
+    const ready = deferred<PreparedNode>();
+    void this.#ahead(async () => {
+      try {
+        ready.resolve(await prepareNode(job, this.execFor(job.node)));
+      } catch (e) {
+        ready.reject(e);
+      }
+      await slotTaken.promise;
+    });
+    ready.promise.catch(() => undefined); // handled: the node awaits it in its slot
+    return { ready: ready.promise, taken: () => slotTaken.resolve() };
+  }
+
+  /** Resolves when the request is finished at the API (or rejects if it fails); `finished` is the whole node. */
+  async run(
+    job: RemoteJob & { readonly prepared: Promise<PreparedNode> },
+  ): Promise<{ readonly finished: Promise<Executed> }> {
+    const existing = this.inflight.get(job.key);
+    if (existing) {
+      await existing.promise;
+      return { finished: existing.promise };
+    }
+    const remoteDone = deferred<void>();
+    const finished = this.#submit({ ...job, remoteDone: () => remoteDone.resolve() });
+    await Promise.race([remoteDone.promise, finished]);
+    return { finished };
+  }
+
+  #submit(job: Omit<Job, 'abandoned'>): Promise<Executed> {
+    const abandon = new AbortController();
+    // The journal entry stays until the lock holds the node (scheduler.ts): until then it is the
+    // only place a drawn seed survives a kill -9.
+    const promise = executeNode({ ...job, abandoned: abandon.signal }, this.execFor(job.node));
+    this.inflight.track(job.key, promise, () => abandon.abort());
+    return promise;
+  }
+}
