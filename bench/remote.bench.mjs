@@ -5,8 +5,9 @@
 // request it answers is counted on the server side); the CLI runs as its own process. The
 // remote is seeded the way a first machine's uploads would leave it: one blob and one record
 // per node, keyed by the runner's own key function (500 instances × 4 chained passes).
-// s3rver itself (one Node process, two files read per GET) sets a ceiling on a small machine, so the
-// same GETs from a bare SDK loop are timed too: nodes/s is to be read against that.
+// s3rver itself (one Node process, two files read per GET) sets a ceiling on a small machine, so
+// the same GETs from bare loops are timed too, with each side's CPU time per GET: the SDK loop
+// is bound by the SDK's CPU, not by s3rver (see the rows), so s3rver's CPU per GET is the ceiling.
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -178,15 +179,18 @@ if (again.status !== 0) throw new Error(`re-run failed: ${again.stderr.slice(-40
 row('  re-run (now local hits)', '-', `${again.ms.toFixed(0)} ms, ${requests} S3 requests`);
 row('  re-run CPU time', '-', `CLI ${again.cliCpuMs.toFixed(0)} ms`);
 
-// The same GETs from a bare SDK loop in its own process (as the CLI is), at a few concurrencies:
-// wall rate, and CPU per GET on each side, to tell which side bounds the rate.
+// The same GETs from a bare loop in its own process (as the CLI is): the AWS SDK at a few
+// concurrencies, and the remote cache's own client. Wall rate and CPU per GET on each side
+// tell which side bounds the rate: s3rver's CPU per GET is the server's real ceiling.
 const sample = keys.slice(0, 1000);
 const keysFile = join(dir, 'bench-keys.txt');
 writeFileSync(keysFile, sample.join('\n'));
-for (const c of (process.env.BENCH_CEILING_CONCURRENCY ?? '1,4,16').split(',').map(Number)) {
+const loops = (process.env.BENCH_CEILING_CONCURRENCY ?? '1,4,16').split(',').map(Number);
+for (const [kind, c] of [...loops.map((c) => ['sdk', c]), ['kontext', 16]]) {
   const cpu0 = process.cpuUsage();
+  const script = join(root, 'bench', 'remote-get-loop.mjs');
   const out = await new Promise((resolve) => {
-    const child = spawn(process.execPath, [join(root, 'bench', 'remote-get-loop.mjs'), endpoint, BUCKET, keysFile, c], {
+    const child = spawn(process.execPath, [script, endpoint, BUCKET, keysFile, c, kind], {
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -197,7 +201,7 @@ for (const c of (process.env.BENCH_CEILING_CONCURRENCY ?? '1,4,16').split(',').m
     child.on('close', (status) => resolve(status === 0 ? JSON.parse(text) : null));
   });
   const server = process.cpuUsage(cpu0);
-  const label = `  bare SDK GET loop, own process, ${c} at a time`;
+  const label = `  bare ${kind === 'sdk' ? 'AWS SDK' : "remote cache's own"} GET loop, ${c} at a time`;
   if (out === null) {
     row(label, '-', 'n/a (the loop failed)');
     continue;
