@@ -24,7 +24,7 @@ export function fastPolicies(maxRetryAfterMs: number) {
 let png: Buffer | undefined;
 
 /** A small PNG as a data URI: the emulator fetches `image_url` like a real service. */
-export async function inputDataUri(): Promise<string> {
+async function inputDataUri(): Promise<string> {
   png ??= await sharp({ create: { width: 32, height: 24, channels: 3, background: '#3377aa' } })
     .png()
     .toBuffer();
