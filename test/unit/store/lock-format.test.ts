@@ -52,6 +52,28 @@ describe('LockFormatter', () => {
   });
 });
 
+describe('LockFormatter.sameText', () => {
+  it('is true exactly when format() would give the same text', () => {
+    const f = new LockFormatter();
+    const nodes = { a: entry(1), b: entry(2) };
+    const cases: Record<string, LockEntry>[] = [
+      { a: entry(1), b: entry(2) },
+      { b: entry(2), a: entry(1) },
+      { a: entry(1), b: entry(3) },
+      { a: entry(1) },
+      { a: entry(1), b: entry(2), c: entry(3) },
+      { a: entry(1), constructor: entry(2) },
+      { a: { ...entry(1), request_sha256: 'd'.repeat(64) }, b: entry(2) },
+    ];
+    for (const other of cases) {
+      const same = f.format(nodes) === f.format(other);
+      expect(f.sameText(nodes, other)).toBe(same);
+      expect(f.sameText(other, nodes)).toBe(same);
+    }
+    expect(cases.map((other) => f.sameText(nodes, other))).toEqual([true, true, false, false, false, false, false]);
+  });
+});
+
 describe('formatLock', () => {
   const lock: LockFile = {
     version: 1,
