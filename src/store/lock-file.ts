@@ -158,12 +158,11 @@ export async function updateLock(
         cache.remember({ ...base, lock });
         return lock;
       }
-      const text = cache.formatter.format(lock.nodes);
-      if (text === base.text) {
+      if (base.text !== null && cache.formatter.isText(lock.nodes, base.text)) {
         cache.remember({ lock, text: null, formatted: true, sig: base.sig });
         return lock;
       }
-      await writeFileAtomic(path, text);
+      await writeFileAtomic(path, cache.formatter.pieces(lock.nodes));
       cache.remember({ lock, text: null, formatted: true, sig: await signature(path) });
       return lock;
     },

@@ -52,6 +52,23 @@ describe('LockFormatter', () => {
   });
 });
 
+describe('LockFormatter.pieces and isText', () => {
+  it('pieces join to format()\'s text; isText accepts exactly that text', () => {
+    const f = new LockFormatter();
+    for (const size of [0, 1, 400]) {
+      const nodes: Record<string, LockEntry> = {};
+      for (let i = 0; i < size; i++) nodes[`pass@item-${i}`] = entry(i);
+      const text = formatLock({ version: 1, nodes });
+      const pieces = [...f.pieces(nodes)];
+      expect(pieces.join('')).toBe(text);
+      if (size === 400) expect(pieces.length).toBeGreaterThan(2); // ~180 KB in pieces of ~64 KiB
+      expect(f.isText(nodes, text)).toBe(true);
+      const others = [`${text} `, text.slice(0, -1), text.replace('"seed": 0', '"seed": 9')];
+      for (const other of others.filter((o) => o !== text)) expect(f.isText(nodes, other)).toBe(false);
+    }
+  });
+});
+
 describe('LockFormatter.sameText', () => {
   it('is true exactly when format() would give the same text', () => {
     const f = new LockFormatter();
