@@ -53,7 +53,7 @@ describe('LockFormatter', () => {
 });
 
 describe('LockFormatter.pieces and isText', () => {
-  it('pieces join to format()\'s text; isText accepts exactly that text', () => {
+  it("pieces join to format()'s text; isText accepts exactly that text", () => {
     const f = new LockFormatter();
     for (const size of [0, 1, 400]) {
       const nodes: Record<string, LockEntry> = {};
