@@ -25,7 +25,10 @@ let loading: Promise<SharpFactory> | null = null;
 
 /** sharp, imported once on first use. */
 export function loadSharp(): Promise<SharpFactory> {
-  loading ??= import('sharp').then((m) => m.default);
+  loading ??= import('sharp').then((m) => {
+    m.default.cache(false);
+    return m.default;
+  });
   return loading;
 }
 

@@ -22,8 +22,13 @@ export interface ReviewFiles {
   readonly source: string | null;
 }
 
-/** Bytes of decoded images kept per reviewer: about 40 at 256 x 256 (0.8 MB each), thousands of small ones. */
-const MEMO_BYTES = 32 * 1024 * 1024;
+/**
+ * Bytes of decoded images kept per reviewer: about 15 at 256 x 256 (0.8 MB each), enough for a
+ * chain's source and last output to outlive the reviews in between at the default -j 4. More buys
+ * little: with many chains a pass runs after the whole wave before it (2,500 images in the
+ * 10,000-node scale bench, far past any memo), and every byte kept stays in the process's RSS.
+ */
+const MEMO_BYTES = 12 * 1024 * 1024;
 
 interface Memo {
   readonly lab: Promise<LabImage>;

@@ -22,16 +22,21 @@ export interface WriteFileAtomicOptions {
   sync?: boolean;
 }
 
-/** Write `data` to `target` atomically, creating parent folders. */
+/**
+ * Write `data` to `target` atomically, creating parent folders. Pieces (`Iterable<string>`) are
+ * written one after another, so a large text never has to exist as one string and one buffer.
+ */
 export async function writeFileAtomic(
   target: string,
-  data: string | Uint8Array,
+  data: string | Uint8Array | Iterable<string>,
   options: WriteFileAtomicOptions = {},
 ): Promise<void> {
   const tmp = tempPathFor(target);
   const handle = await withParentDir(target, () => open(tmp, 'wx', options.mode ?? 0o644));
   try {
-    await handle.writeFile(data);
+    if (typeof data === 'string' || data instanceof Uint8Array) await handle.writeFile(data);
+    // Each writeFile on a handle goes on from where the last one ended.
+    else for (const piece of data) await handle.writeFile(piece);
     if (options.sync !== false) await handle.sync();
   } catch (e) {
     await handle.close().catch(() => undefined);

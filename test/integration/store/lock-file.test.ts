@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { access, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { access, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -146,6 +146,21 @@ describe('readLock / updateLock', () => {
     expect(lock.nodes.b?.seed).toBe(22);
     expect(await readFile(lockPath, 'utf8')).toBe(formatLock(await readLock(lockPath)));
     expect((await readLock(lockPath)).nodes.b?.seed).toBe(22);
+  });
+
+  it('with a cache, an update that changes no text leaves the file alone; one that does rewrites it', async () => {
+    const cache = new LockCache();
+    await updateLock(lockPath, (nodes) => void Object.assign(nodes, { a: entry(1), b: entry(2) }), { cache });
+    const before = await stat(lockPath, { bigint: true });
+    // Equal entries, new objects: the same text, so no write (same inode and mtime).
+    await updateLock(lockPath, (nodes) => void Object.assign(nodes, { a: entry(1), b: entry(2) }), { cache });
+    const same = await stat(lockPath, { bigint: true });
+    expect([same.ino, same.mtimeNs]).toEqual([before.ino, before.mtimeNs]);
+    await updateLock(lockPath, (nodes) => void (nodes.b = { ...entry(2), seed: 3 }), { cache });
+    expect((await readLock(lockPath)).nodes.b?.seed).toBe(3);
+    await removeLockEntries(lockPath, ['a'], { cache });
+    expect(Object.keys((await readLock(lockPath)).nodes)).toEqual(['b']);
+    expect(await readFile(lockPath, 'utf8')).toBe(formatLock(await readLock(lockPath)));
   });
 
   it('with a cache, a deleted lock file starts empty again and an invalid entry is refused', async () => {

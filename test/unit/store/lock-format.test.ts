@@ -52,6 +52,45 @@ describe('LockFormatter', () => {
   });
 });
 
+describe('LockFormatter.pieces and isText', () => {
+  it("pieces join to format()'s text; isText accepts exactly that text", () => {
+    const f = new LockFormatter();
+    for (const size of [0, 1, 400]) {
+      const nodes: Record<string, LockEntry> = {};
+      for (let i = 0; i < size; i++) nodes[`pass@item-${i}`] = entry(i);
+      const text = formatLock({ version: 1, nodes });
+      const pieces = [...f.pieces(nodes)];
+      expect(pieces.join('')).toBe(text);
+      if (size === 400) expect(pieces.length).toBeGreaterThan(2); // ~180 KB in pieces of ~64 KiB
+      expect(f.isText(nodes, text)).toBe(true);
+      const others = [`${text} `, text.slice(0, -1), text.replace('"seed": 0', '"seed": 9')];
+      for (const other of others.filter((o) => o !== text)) expect(f.isText(nodes, other)).toBe(false);
+    }
+  });
+});
+
+describe('LockFormatter.sameText', () => {
+  it('is true exactly when format() would give the same text', () => {
+    const f = new LockFormatter();
+    const nodes = { a: entry(1), b: entry(2) };
+    const cases: Record<string, LockEntry>[] = [
+      { a: entry(1), b: entry(2) },
+      { b: entry(2), a: entry(1) },
+      { a: entry(1), b: entry(3) },
+      { a: entry(1) },
+      { a: entry(1), b: entry(2), c: entry(3) },
+      { a: entry(1), constructor: entry(2) },
+      { a: { ...entry(1), request_sha256: 'd'.repeat(64) }, b: entry(2) },
+    ];
+    for (const other of cases) {
+      const same = f.format(nodes) === f.format(other);
+      expect(f.sameText(nodes, other)).toBe(same);
+      expect(f.sameText(other, nodes)).toBe(same);
+    }
+    expect(cases.map((other) => f.sameText(nodes, other))).toEqual([true, true, false, false, false, false, false]);
+  });
+});
+
 describe('formatLock', () => {
   const lock: LockFile = {
     version: 1,
