@@ -50,7 +50,7 @@ export class Reviewer {
     let chain: number | null = null;
     if (files.source === files.input) chain = changed;
     else if (source !== null) chain = changedPercentBetween(source, output, CHANGE_THRESHOLD);
-    const map = await encodeChangeMap(delta, box, CHANGE_THRESHOLD);
+    const map = encodeChangeMap(delta, box, CHANGE_THRESHOLD);
     return {
       metric: METRIC,
       threshold: CHANGE_THRESHOLD,
