@@ -25,7 +25,7 @@ type SharpFactory = typeof import('sharp')['default'];
 let loading: Promise<SharpFactory> | null = null;
 
 /** sharp, imported once on first use. */
-export function loadSharp(): Promise<SharpFactory> {
+function loadSharp(): Promise<SharpFactory> {
   loading ??= import('sharp').then((m) => m.default);
   return loading;
 }

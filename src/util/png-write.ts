@@ -1,9 +1,9 @@
 /**
  * A PNG written in JS with zlib, for small images: 8-bit RGB, RGBA or indexed colour (a palette
- * of up to 256 RGBA entries), unfiltered rows, optional `tEXt` chunks. A sharp encode has a fixed cost of ~1.3 ms (a pipeline on its thread pool);
- * this costs ~0.05 ms at 64 x 64 and ~0.4 ms at 256 x 256 RGBA at level 1. Deterministic: the
- * same pixels and options give the same bytes. Large images belong to a real encoder (their
- * rows are copied here on the event loop).
+ * of up to 256 RGBA entries), unfiltered rows, optional `tEXt` chunks. A sharp encode has a fixed
+ * cost of ~1.3 ms (a pipeline on its thread pool); this costs ~0.05 ms at 64 x 64 and ~0.4 ms at
+ * 256 x 256 RGBA at level 1. Deterministic: the same pixels and options give the same bytes.
+ * Large images belong to a real encoder (their rows are copied here on the event loop).
  */
 import { crc32, deflateSync } from 'node:zlib';
 
@@ -22,6 +22,8 @@ export type PngPixels = Pixels & ({ readonly channels: 3 | 4 } | { readonly pale
 export interface PngWriteOptions {
   /** zlib level, 0-9. */
   readonly level: number;
+  /** zlib strategy (`constants.Z_RLE`: ~2.5x faster than the default on noisy palette indices, as small). */
+  readonly strategy?: number;
   /** `tEXt` chunks (keywords: 1-79 Latin-1 characters), written before the pixels. */
   readonly text?: Readonly<Record<string, string>>;
 }
@@ -84,6 +86,9 @@ export function writePng(img: PngPixels, options: PngWriteOptions): Buffer {
     head.push(chunk('IHDR', ihdr));
   }
   const texts = Object.entries(options.text ?? {}).map(([k, v]) => textChunk(k, v));
-  const idat = deflateSync(scanlines(img, channels), { level: options.level });
+  const idat = deflateSync(scanlines(img, channels), {
+    level: options.level,
+    ...(options.strategy === undefined ? {} : { strategy: options.strategy }),
+  });
   return Buffer.concat([...head, ...texts, chunk('IDAT', idat), chunk('IEND', Buffer.alloc(0))]);
 }
