@@ -5,11 +5,12 @@
 // request it answers is counted on the server side); the CLI runs as its own process. The
 // remote is seeded the way a first machine's uploads would leave it: one blob and one record
 // per node, keyed by the runner's own key function (500 instances × 4 chained passes).
-// s3rver itself (one Node process, two files read per GET) sets a ceiling on a small machine, so the
-// same GETs from a bare SDK loop are timed too: nodes/s is to be read against that.
-import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+// s3rver itself (one Node process, two files read per GET) sets a ceiling on a small machine, so
+// the same GETs from bare loops are timed too, with each side's CPU time per GET: the SDK loop
+// is bound by the SDK's CPU, not by s3rver (see the rows), so s3rver's CPU per GET is the ceiling.
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
@@ -19,9 +20,10 @@ import sharp from 'sharp';
 import { buildPlan, createRuntime, loadRecipe } from '../dist/index.js';
 import { keyFor, normalizedPrompt, resolvedParams } from '../dist/run/node-request.js';
 import { openStore } from '../dist/store/index.js';
-import { bin, row, tempProject, write } from './lib.mjs';
+import { bin, root, row, tempProject, write } from './lib.mjs';
 
 const INSTANCES = Number(process.env.BENCH_INSTANCES ?? 500);
+// BENCH_NODE_ARGS: node flags for the CLI process (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`).
 const PASSES = 4;
 const BUCKET = 'kontext-bench';
 const CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
@@ -85,18 +87,39 @@ async function seedRemote(dir, png, client) {
   return { nodes: plan.nodes.length, keys };
 }
 
-/** The CLI as a child process, asynchronously: s3rver answers from this process's event loop. */
+/**
+ * The CLI as a child process, asynchronously: s3rver answers from this process's event loop.
+ * Besides wall time: the CLI's CPU time (user + system, via /usr/bin/time) and this process's
+ * CPU time over the same span (s3rver's side of every request).
+ */
 function timeCli(args, options) {
+  const usage = join(tmpdir(), `kontext-bench-rusage-${process.pid}`);
   const t0 = process.hrtime.bigint();
-  const child = spawn(process.execPath, [bin, ...args], { ...options, stdio: ['ignore', 'ignore', 'pipe'] });
+  const cpu0 = process.cpuUsage();
+  const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn('/usr/bin/time', ['-o', usage, '-f', '%U %S', process.execPath, ...nodeArgs, bin, ...args], {
+    ...options,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let stderr = '';
   child.stderr.on('data', (d) => {
     stderr += d;
   });
   return new Promise((resolve) =>
-    child.on('close', (status) => resolve({ ms: Number(process.hrtime.bigint() - t0) / 1e6, status, stderr })),
+    child.on('close', (status) => {
+      const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+      const server = process.cpuUsage(cpu0);
+      const [user, sys] = readFileSync(usage, 'utf8').trim().split('\n').pop().split(' ').map(Number);
+      rmSync(usage, { force: true });
+      const serverCpuMs = (server.user + server.system) / 1000;
+      resolve({ ms, status, stderr, cliCpuMs: (user + sys) * 1000, serverCpuMs });
+    }),
   );
 }
+
+const cpuRow = (r, nodes) =>
+  `CLI ${r.cliCpuMs.toFixed(0)} ms (${(r.cliCpuMs / nodes).toFixed(2)} ms/node), ` +
+  `s3rver ${r.serverCpuMs.toFixed(0)} ms (${(r.serverCpuMs / nodes).toFixed(2)} ms/node)`;
 
 const data = mkdtempSync(join(tmpdir(), 'kontext-bench-s3-'));
 const server = new S3rver({
@@ -148,30 +171,49 @@ row(
   `${(requests / nodes).toFixed(2)} (${methods})`,
   requests / nodes <= 3,
 );
+row('  CPU time (user + system) of each process', '-', cpuRow(hit, nodes));
 
 requests = 0;
 const again = await timeCli(['run', 'r.yml'], { cwd: dir, env });
 if (again.status !== 0) throw new Error(`re-run failed: ${again.stderr.slice(-400)}`);
 row('  re-run (now local hits)', '-', `${again.ms.toFixed(0)} ms, ${requests} S3 requests`);
+row('  re-run CPU time', '-', `CLI ${again.cliCpuMs.toFixed(0)} ms`);
 
-// The server's own ceiling on this machine: 1,000 of the same GETs from a bare SDK loop, 16 at a time.
-const limit = pLimit(16);
+// The same GETs from a bare loop in its own process (as the CLI is): the AWS SDK at a few
+// concurrencies, and the remote cache's own client. Wall rate and CPU per GET on each side
+// tell which side bounds the rate: s3rver's CPU per GET is the server's real ceiling.
 const sample = keys.slice(0, 1000);
-const t0 = process.hrtime.bigint();
-try {
-  await Promise.all(
-    sample.map((Key) =>
-      limit(async () => (await client.send(new GetObjectCommand({ Bucket: BUCKET, Key }))).Body.transformToByteArray()),
-    ),
-  );
-  const perSecond = (sample.length * 1000) / (Number(process.hrtime.bigint() - t0) / 1e6);
+const keysFile = join(dir, 'bench-keys.txt');
+writeFileSync(keysFile, sample.join('\n'));
+const loops = (process.env.BENCH_CEILING_CONCURRENCY ?? '1,4,16').split(',').map(Number);
+for (const [kind, c] of [...loops.map((c) => ['sdk', c]), ['kontext', 16]]) {
+  const cpu0 = process.cpuUsage();
+  const script = join(root, 'bench', 'remote-get-loop.mjs');
+  const out = await new Promise((resolve) => {
+    const child = spawn(process.execPath, [script, endpoint, BUCKET, keysFile, c, kind], {
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let text = '';
+    child.stdout.on('data', (d) => {
+      text += d;
+    });
+    child.on('close', (status) => resolve(status === 0 ? JSON.parse(text) : null));
+  });
+  const server = process.cpuUsage(cpu0);
+  const label = `  bare ${kind === 'sdk' ? 'AWS SDK' : "remote cache's own"} GET loop, ${c} at a time`;
+  if (out === null) {
+    row(label, '-', 'n/a (the loop failed)');
+    continue;
+  }
+  const perSecond = (sample.length * 1000) / out.ms;
+  const serverMs = (server.user + server.system) / 1000 / sample.length;
   row(
-    '  s3rver ceiling: the same GETs from a bare SDK loop',
+    label,
     '-',
-    `${perSecond.toFixed(0)} GET/s = ${(perSecond / 2).toFixed(0)} nodes/s at 2 GETs per node`,
+    `${perSecond.toFixed(0)} GET/s; CPU per GET: client ${(out.cpuMs / sample.length).toFixed(2)} ms, ` +
+      `s3rver ${serverMs.toFixed(2)} ms`,
   );
-} catch (e) {
-  row('  s3rver ceiling: the same GETs from a bare SDK loop', '-', `n/a (${e.name}: ${e.message})`);
 }
 client.destroy();
 

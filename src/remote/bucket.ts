@@ -1,19 +1,21 @@
 /**
  * The S3 calls the remote cache makes, on any S3-compatible service: GET (bounded, into memory
- * or streamed to a file and hashed on the way), HEAD and PUT. The endpoint comes from the
- * SDK's standard `AWS_ENDPOINT_URL_S3` (else `AWS_ENDPOINT_URL`), read from the runtime's
- * environment; a custom endpoint is addressed path-style (MinIO, R2 and most others need it).
- * Credentials come from the SDK's standard chain (hosting/s3-client.ts), never from a recipe.
+ * or streamed to a file and hashed on the way), HEAD and PUT, sent by s3-http.ts. The endpoint
+ * comes from the SDK's standard `AWS_ENDPOINT_URL_S3` (else `AWS_ENDPOINT_URL`), read from the
+ * runtime's environment; a custom endpoint is addressed path-style (MinIO, R2 and most others
+ * need it). Credentials are `AWS_ACCESS_KEY_ID`/`AWS_SECRET_ACCESS_KEY`(/`AWS_SESSION_TOKEN`)
+ * when set; otherwise the AWS SDK loads (on the first request) for its standard chain
+ * (hosting/s3-client.ts: profiles, SSO, roles) and the region of the profile. Never from a recipe.
  */
-import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { createS3Client, credentialSecrets } from '../hosting/s3-client.js';
 import { isMissing, RemoteCacheError, remoteError } from './errors.js';
 import type { RemoteLocation } from './location.js';
+import { openS3Http, type S3Http } from './s3-http.js';
+import { resolveTarget, secretsOf } from './s3-target.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -40,21 +42,16 @@ export interface RemoteBucket {
 const IMMUTABLE = 'public, max-age=31536000, immutable';
 
 export function openBucket(location: RemoteLocation, env: Env): RemoteBucket {
-  const endpoint = env['AWS_ENDPOINT_URL_S3'] || env['AWS_ENDPOINT_URL'] || undefined;
-  const client: S3Client = createS3Client(
-    {
-      bucket: location.bucket,
-      prefix: location.prefix,
-      region: env['AWS_REGION'] ?? env['AWS_DEFAULT_REGION'] ?? (endpoint ? 'us-east-1' : undefined),
-      endpoint,
-      forcePathStyle: endpoint !== undefined,
-      publicBaseUrl: undefined,
-      presignTtlSeconds: 3600,
-      profile: undefined,
-    },
-    env,
-  );
-  const secrets = credentialSecrets(env);
+  let opened: Promise<{ readonly http: S3Http; readonly close: () => void }> | null = null;
+  /** Opened on the first call, so that an SDK chain that fails is a failed call, not a failed run. */
+  const client = async (): Promise<S3Http> => {
+    opened ??= resolveTarget(location, env).then(({ target, close }) => {
+      const http = openS3Http(target);
+      return { http, close: () => void http.close().finally(close) };
+    });
+    return (await opened).http;
+  };
+  const secrets = secretsOf(env);
   const Bucket = location.bucket;
   const fail = (e: unknown, what: string, signal?: AbortSignal): never => {
     if (signal?.aborted) throw signal.reason;
@@ -63,14 +60,13 @@ export function openBucket(location: RemoteLocation, env: Env): RemoteBucket {
   };
   const get = async (key: string, max: number, signal?: AbortSignal): Promise<Readable | null> => {
     try {
-      const out = await client.send(new GetObjectCommand({ Bucket, Key: key }), { abortSignal: signal });
-      const body = out.Body as Readable | undefined;
-      if (!body) return null;
-      if (out.ContentLength !== undefined && out.ContentLength > max) {
-        body.destroy();
-        throw new RemoteCacheError('refused', `s3://${Bucket}/${key} is ${out.ContentLength} bytes (cap ${max})`);
+      const out = await (await client()).get(key, signal);
+      if (out === null) return null;
+      if (out.length !== undefined && out.length > max) {
+        out.body.destroy();
+        throw new RemoteCacheError('refused', `s3://${Bucket}/${key} is ${out.length} bytes (cap ${max})`);
       }
-      return body;
+      return out.body;
     } catch (e) {
       if (isMissing(e)) return null;
       return fail(e, 'read', signal);
@@ -120,8 +116,7 @@ export function openBucket(location: RemoteLocation, env: Env): RemoteBucket {
     },
     async exists(key, signal) {
       try {
-        await client.send(new HeadObjectCommand({ Bucket, Key: key }), { abortSignal: signal });
-        return true;
+        return await (await client()).head(key, signal);
       } catch (e) {
         if (isMissing(e)) return false;
         const err = remoteError(e, 'check', secrets);
@@ -131,19 +126,14 @@ export function openBucket(location: RemoteLocation, env: Env): RemoteBucket {
     },
     async write(key, body, contentType, signal) {
       try {
-        const command = new PutObjectCommand({
-          Bucket,
-          Key: key,
-          Body: body,
-          ContentLength: body.length,
-          ContentType: contentType,
-          CacheControl: IMMUTABLE,
-        });
-        await client.send(command, { abortSignal: signal });
+        const headers = { 'content-type': contentType, 'cache-control': IMMUTABLE };
+        await (await client()).put(key, body, headers, signal);
       } catch (e) {
         fail(e, 'write', signal);
       }
     },
-    close: () => client.destroy(),
+    close: () => {
+      void opened?.then((o) => o.close()).catch(() => undefined);
+    },
   };
 }

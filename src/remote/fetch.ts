@@ -6,7 +6,7 @@
  * hash to the record's `output_sha256` and be an image of the record's kind; a mismatch is a
  * miss, reported, and nothing of it is kept.
  */
-import { rm } from 'node:fs/promises';
+import { type FileHandle, open, rm } from 'node:fs/promises';
 import { cacheKey } from '../store/index.js';
 import { RunRecordSchema } from '../store/schemas.js';
 import type { RunRecord, Store } from '../store/types.js';
@@ -36,15 +36,23 @@ export async function fetchRemote(
   if (text === null) return { kind: 'miss' };
   const record = parseRecord(text, key);
   if (typeof record === 'string') return { kind: 'rejected', why: `${where}: ${record}; not used` };
+  // The same bytes already here (another key's output, a record dropped): no blob GET. The
+  // local blob is as good as a downloaded one that hashes to the record's sha256; its kind is
+  // still checked against the record.
+  const local = await localHead(store, record.output_sha256);
+  if (local !== null) {
+    const why = kindMismatch(local, record);
+    if (why !== null) return { kind: 'rejected', why: `${where}: ${why}; not used` };
+    await store.putRecord(record, { rebuildable: true });
+    return { kind: 'hit', record };
+  }
   const tmp = store.tempPath('remote');
   const got = await bucket.download(blobObject(bucket.location, record.output_sha256), tmp, MAX_BLOB_BYTES, signal);
   if (got === null) return { kind: 'rejected', why: `${where}: its output blob is missing; not used` };
-  const kind = sniffImage(got.head);
-  let why: string | null = null;
-  if (got.sha256 !== record.output_sha256)
-    why = `output blob does not match its record (sha256 ${short(got.sha256)} ≠ ${short(record.output_sha256)})`;
-  else if (kind === null) why = 'output blob is not an image';
-  else if (!sameExt(record.ext, extensionOfKind(kind))) why = `output blob is ${kind}, its record says .${record.ext}`;
+  const why =
+    got.sha256 !== record.output_sha256
+      ? `output blob does not match its record (sha256 ${short(got.sha256)} ≠ ${short(record.output_sha256)})`
+      : kindMismatch(got.head, record);
   if (why !== null) {
     await rm(tmp, { force: true });
     return { kind: 'rejected', why: `${where}: ${why}; not used` };
@@ -53,6 +61,29 @@ export async function fetchRemote(
   await store.adoptBlob(tmp, got.sha256, { synced: true });
   await store.putRecord(record, { rebuildable: true });
   return { kind: 'hit', record };
+}
+
+/** The first bytes of the local blob `sha256`, or `null` when the store has none. */
+async function localHead(store: Store, sha256: string): Promise<Buffer | null> {
+  if (!(await store.hasBlob(sha256))) return null;
+  let handle: FileHandle | undefined;
+  try {
+    handle = await open(store.blobPath(sha256), 'r');
+    const { buffer, bytesRead } = await handle.read(Buffer.alloc(64), 0, 64, 0);
+    return buffer.subarray(0, bytesRead);
+  } catch {
+    return null;
+  } finally {
+    await handle?.close();
+  }
+}
+
+/** Why the blob (its first bytes) cannot be the record's output, or `null` when it can. */
+function kindMismatch(head: Buffer, record: RunRecord): string | null {
+  const kind = sniffImage(head);
+  if (kind === null) return 'output blob is not an image';
+  if (!sameExt(record.ext, extensionOfKind(kind))) return `output blob is ${kind}, its record says .${record.ext}`;
+  return null;
 }
 
 function short(sha: string): string {

@@ -1,6 +1,6 @@
 /**
  * The shared remote cache (docs/architecture.md#remote-cache): results on any S3-compatible
  * bucket, looked up before paying and uploaded after. A run context opens it through
- * {@link RemotePool}; the AWS SDK loads only when a remote is configured.
+ * {@link RemotePool}.
  */
 export { RemotePool } from './pool.js';

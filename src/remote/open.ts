@@ -1,4 +1,4 @@
-/** Open a remote cache; the AWS SDK loads here, only when a remote is configured. */
+/** Open a remote cache; its S3 client loads here, only when a remote is configured. */
 import type { Runtime } from '../runtime.js';
 import type { RemoteChoice } from './choose.js';
 import { RemoteCache } from './remote-cache.js';

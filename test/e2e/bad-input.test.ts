@@ -3,48 +3,17 @@
  * request log counts paid submits: each case gives one clear line, the right exit code, and
  * loses nothing (other nodes' outputs and the lock stay right; a bad lock is never rewritten).
  */
-import { cp, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startEmulator, type EmulatorHandle } from '../../src/index.js';
-import { cli, cliEnv, ensureBuilt, type CliResult } from '../helpers/cli-spawn.js';
-import { ASSETS, sha256File } from '../helpers/run-fixtures.js';
+import { describe, expect, it } from 'vitest';
+import { cli, type CliResult } from '../helpers/cli-spawn.js';
+import { sha256File } from '../helpers/run-fixtures.js';
+import { project as projectWith, runcomfyEnv, submits, tempDir, useEmulator } from '../helpers/e2e-kit.js';
 
-let emulator: EmulatorHandle;
-const dirs: string[] = [];
-
-beforeAll(async () => {
-  await ensureBuilt();
-  emulator = await startEmulator({ queueMs: 5, runMs: 10 });
-}, 180_000);
-afterAll(async () => {
-  await emulator.close();
-});
-afterEach(async () => {
-  for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true });
-});
-
-async function tempDir(name: string): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), `kontext-bad-${name}-`));
-  dirs.push(dir);
-  return dir;
-}
-
-async function submits(): Promise<number> {
-  const res = await fetch(`${emulator.origin}/__emulator/requests`);
-  const log = (await res.json()) as { method: string; path: string; internal?: boolean }[];
-  return log.filter((e) => e.method === 'POST' && e.path.startsWith('/v1/models/') && !e.internal).length;
-}
-
-function envFor(home: string, extra: Record<string, string> = {}): Record<string, string> {
-  return cliEnv(home, {
-    RUNCOMFY_MODEL_API_BASE: emulator.baseUrl,
-    KONTEXT_ALLOW_HOSTS: '127.0.0.1',
-    RUNCOMFY_TOKEN: 'test-token',
-    ...extra,
-  });
-}
+const emulator = useEmulator();
+const envFor = (home: string, extra: Record<string, string> = {}): Record<string, string> =>
+  runcomfyEnv(emulator(), home, extra);
 
 /** Prompts that raise no lint warning, so stderr holds only what the case prints. */
 const CHAIN = `version: 1
@@ -60,20 +29,13 @@ passes:
     prompt: "Add a thin white frame around the image"
 `;
 
-async function project(): Promise<string> {
-  const root = await tempDir('proj');
-  await mkdir(join(root, '.git'));
-  await mkdir(join(root, 'assets'));
-  await cp(join(ASSETS, 'portrait-astronaut.jpg'), join(root, 'assets', 'portrait-astronaut.jpg'));
-  await writeFile(join(root, 'recipe.yml'), CHAIN);
-  return root;
-}
+const project = (yaml = CHAIN): Promise<string> => projectWith(yaml);
 
 /** Run the CLI; the submits it paid for and its result. */
 async function run(args: readonly string[], cwd: string, env: Record<string, string>) {
-  const before = await submits();
+  const before = submits(emulator());
   const r: CliResult = await cli(args, { cwd, env });
-  return { ...r, paid: (await submits()) - before, lines: r.stderr.trim().split('\n') };
+  return { ...r, paid: submits(emulator()) - before, lines: r.stderr.trim().split('\n') };
 }
 
 const lockOf = (root: string): Promise<string> => readFile(join(root, 'recipe.lock.json'), 'utf8');

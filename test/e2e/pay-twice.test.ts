@@ -5,58 +5,26 @@
  * renamed pass or image, an old project `.kontext/` and old output names all cost nothing;
  * a glob never feeds the recipe its own `save:` outputs.
  */
-import { cp, mkdir, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cp, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startEmulator, type EmulatorHandle } from '../../src/index.js';
-import { cli, cliEnv, ensureBuilt, type CliResult } from '../helpers/cli-spawn.js';
+import { describe, expect, it } from 'vitest';
+import { cli } from '../helpers/cli-spawn.js';
 import { ASSETS, sha256File } from '../helpers/run-fixtures.js';
+import {
+  files,
+  paid as paidOn,
+  project as projectWith,
+  runcomfyEnv,
+  tempDir,
+  useEmulator,
+} from '../helpers/e2e-kit.js';
 
-let emulator: EmulatorHandle;
-const dirs: string[] = [];
+const emulator = useEmulator();
+const envFor = (home: string, extra: Record<string, string> = {}): Record<string, string> =>
+  runcomfyEnv(emulator(), home, extra);
 
-beforeAll(async () => {
-  await ensureBuilt();
-  emulator = await startEmulator({ queueMs: 5, runMs: 10 });
-}, 180_000);
-afterAll(async () => {
-  await emulator.close();
-});
-afterEach(async () => {
-  for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true });
-});
-
-async function tempDir(name: string): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), `kontext-pay-${name}-`));
-  dirs.push(dir);
-  return dir;
-}
-
-/** Paid submits the emulator received so far (GET /__emulator/requests). */
-async function submits(): Promise<number> {
-  const res = await fetch(`${emulator.origin}/__emulator/requests`);
-  const log = (await res.json()) as { method: string; path: string; internal?: boolean; status?: number }[];
-  return log.filter((e) => e.method === 'POST' && e.path.startsWith('/v1/models/') && !e.internal).length;
-}
-
-/** A user-wide cache under `home` (XDG_CACHE_HOME), the runcomfy provider pointed at the emulator. */
-function envFor(home: string, extra: Record<string, string> = {}): Record<string, string> {
-  return cliEnv(home, {
-    RUNCOMFY_MODEL_API_BASE: emulator.baseUrl,
-    KONTEXT_ALLOW_HOSTS: '127.0.0.1',
-    RUNCOMFY_TOKEN: 'test-token',
-    ...extra,
-  });
-}
-
-/** Run the CLI and return how many submits it paid for. */
-async function paid(args: readonly string[], cwd: string, env: Record<string, string>): Promise<number> {
-  const before = await submits();
-  const r: CliResult = await cli(args, { cwd, env });
-  expect(r.code, `${args.join(' ')}\n${r.stdout}\n${r.stderr}`).toBe(0);
-  return (await submits()) - before;
-}
+const paid = (args: readonly string[], cwd: string, env: Record<string, string>): Promise<number> =>
+  paidOn(emulator(), args, cwd, env);
 
 const CHAIN = `version: 1
 name: chain
@@ -71,23 +39,7 @@ passes:
     prompt: "Tint the whole image blue"
 `;
 
-/** A project folder (a git root) with one image and the chain recipe. */
-async function project(yaml = CHAIN): Promise<string> {
-  const root = await tempDir('proj');
-  await mkdir(join(root, '.git'));
-  await mkdir(join(root, 'assets'));
-  await cp(join(ASSETS, 'portrait-astronaut.jpg'), join(root, 'assets', 'portrait-astronaut.jpg'));
-  await writeFile(join(root, 'recipe.yml'), yaml);
-  return root;
-}
-
-async function files(dir: string): Promise<string[]> {
-  const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
-  return entries
-    .filter((d) => d.isFile())
-    .map((d) => join(d.parentPath, d.name).slice(dir.length + 1))
-    .sort();
-}
+const project = (yaml = CHAIN): Promise<string> => projectWith(yaml);
 
 interface Lock {
   nodes: Record<string, { output: string; output_sha256: string; seed: number; key: string }>;

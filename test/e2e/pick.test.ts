@@ -3,47 +3,24 @@
  * request log counts every paid submit. Picking never pays again: the other variants stay
  * cached, and switching the pick back and forth costs nothing once each branch has run.
  */
-import { cp, mkdir, mkdtemp, readFile, rm, symlink, writeFile, lstat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cp, mkdir, readFile, rm, symlink, writeFile, lstat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createRuntime, startEmulator, writePick, type EmulatorHandle } from '../../src/index.js';
-import { cli, cliEnv, ensureBuilt } from '../helpers/cli-spawn.js';
+import { describe, expect, it } from 'vitest';
+import { createRuntime, writePick } from '../../src/index.js';
+import { cli } from '../helpers/cli-spawn.js';
 import { ASSETS } from '../helpers/run-fixtures.js';
+import {
+  paid as paidOn,
+  project as projectWith,
+  runcomfyEnv,
+  submits,
+  tempDir,
+  useEmulator,
+} from '../helpers/e2e-kit.js';
 
-let emulator: EmulatorHandle;
-const dirs: string[] = [];
-
-beforeAll(async () => {
-  await ensureBuilt();
-  emulator = await startEmulator({ queueMs: 5, runMs: 10 });
-}, 180_000);
-afterAll(async () => {
-  await emulator.close();
-});
-afterEach(async () => {
-  for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true });
-});
-
-async function tempDir(name: string): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), `kontext-pick-${name}-`));
-  dirs.push(dir);
-  return dir;
-}
-
-async function submits(): Promise<number> {
-  const res = await fetch(`${emulator.origin}/__emulator/requests`);
-  const log = (await res.json()) as { method: string; path: string; internal?: boolean }[];
-  return log.filter((e) => e.method === 'POST' && e.path.startsWith('/v1/models/') && !e.internal).length;
-}
-
-function envFor(home: string): Record<string, string> {
-  return cliEnv(home, {
-    RUNCOMFY_MODEL_API_BASE: emulator.baseUrl,
-    KONTEXT_ALLOW_HOSTS: '127.0.0.1',
-    RUNCOMFY_TOKEN: 'test-token',
-  });
-}
+const emulator = useEmulator();
+const envFor = (home: string, extra: Record<string, string> = {}): Record<string, string> =>
+  runcomfyEnv(emulator(), home, extra);
 
 const RECIPE = `version: 1
 name: bags   # the catalog
@@ -60,22 +37,10 @@ passes:
     prompt: "Add a soft shadow"
 `;
 
-async function project(yaml = RECIPE): Promise<string> {
-  const root = await tempDir('proj');
-  await mkdir(join(root, '.git'));
-  await mkdir(join(root, 'assets'));
-  await cp(join(ASSETS, 'portrait-astronaut.jpg'), join(root, 'assets', 'portrait-astronaut.jpg'));
-  await writeFile(join(root, 'recipe.yml'), yaml);
-  return root;
-}
+const project = (yaml = RECIPE): Promise<string> => projectWith(yaml);
 
-/** Run the CLI (exit 0 expected) and return how many submits it paid for. */
-async function paid(args: readonly string[], cwd: string, env: Record<string, string>): Promise<number> {
-  const before = await submits();
-  const r = await cli(args, { cwd, env });
-  expect(r.code, `${args.join(' ')}\n${r.stdout}\n${r.stderr}`).toBe(0);
-  return (await submits()) - before;
-}
+const paid = (args: readonly string[], cwd: string, env: Record<string, string>): Promise<number> =>
+  paidOn(emulator(), args, cwd, env);
 
 const recipeText = (root: string): Promise<string> => readFile(join(root, 'recipe.yml'), 'utf8');
 
@@ -131,12 +96,12 @@ describe('kontext pick (built CLI, counted at the emulator)', () => {
     const root = await project(RECIPE.replace('variants: 3 ', 'variants: 3\n    pick: 2\n'));
     const env = envFor(await tempDir('home'));
     expect(await paid(['run', 'recipe.yml'], root, env)).toBe(4);
-    const before = await submits();
+    const before = submits(emulator());
     const refused = await cli(['run', 'recipe.yml', '--reseed', 'bag'], { cwd: root, env });
     expect(refused.code).toBe(64);
     expect(refused.stderr).toContain('re-draw bag#2, the variant its pass picked');
     expect(refused.stderr).toContain('--reseed bag#1,bag#3');
-    expect(await submits()).toBe(before);
+    expect(submits(emulator())).toBe(before);
     expect((await cli(['run', 'recipe.yml', '--reseed'], { cwd: root, env })).code).toBe(64);
     expect(await paid(['run', 'recipe.yml', '--reseed', 'bag#3'], root, env)).toBe(1);
     // Named explicitly, the picked one may be re-drawn: it and what reads it run again.

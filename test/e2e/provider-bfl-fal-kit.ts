@@ -3,36 +3,15 @@
  * RunComfy's), project folders with the example photo, the built CLI with the provider's key
  * and base URL pointed at the emulator, and request counts per route from its log.
  */
-import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { EmulatorHandle } from '../../src/index.js';
 import { cli, cliEnv, type CliResult } from '../helpers/cli-spawn.js';
-import { ASSETS } from '../helpers/run-fixtures.js';
+import { files } from '../helpers/e2e-kit.js';
 
 export const KEYS = { bfl: 'bfl-e2e-SECRET-0c41f9d2', fal: 'fal-e2e-id:fal-e2e-SECRET-77b1e0c3' } as const;
 
-const dirs: string[] = [];
-
-export async function cleanDirs(): Promise<void> {
-  for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true });
-}
-
-export async function tempDir(name: string): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), `kontext-${name}-`));
-  dirs.push(dir);
-  return dir;
-}
-
-/** A project (a git root) with the example portrait and `recipe.yml`. */
-export async function project(yaml: string): Promise<string> {
-  const root = await tempDir('proj');
-  await mkdir(join(root, '.git'));
-  await mkdir(join(root, 'assets'));
-  await cp(join(ASSETS, 'portrait-astronaut.jpg'), join(root, 'assets', 'portrait-astronaut.jpg'));
-  await writeFile(join(root, 'recipe.yml'), yaml);
-  return root;
-}
+export { files, project, tempDir } from '../helpers/e2e-kit.js';
 
 /** The CLI's environment: a temp HOME (so its own cache), every provider pointed at `emulator`. */
 export function envFor(emulator: EmulatorHandle, home: string): Record<string, string> {
@@ -71,15 +50,6 @@ export function countBy(emulator: EmulatorHandle): Record<string, number> {
   const out: Record<string, number> = {};
   for (const c of calls(emulator)) out[c] = (out[c] ?? 0) + 1;
   return out;
-}
-
-/** Every file under `dir` (relative, sorted). */
-export async function files(dir: string): Promise<string[]> {
-  const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
-  return entries
-    .filter((d) => d.isFile())
-    .map((d) => join(d.parentPath, d.name).slice(dir.length + 1))
-    .sort();
 }
 
 /** Whether `needle` appears in any file under `dir` (the lock, the cache, the journal...). */

@@ -4,35 +4,21 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type EmulatorHandle, startEmulator } from '../../src/index.js';
-import { ensureBuilt, spawnCli } from '../helpers/cli-spawn.js';
-import {
-  anyFileContains,
-  calls,
-  cleanDirs,
-  countBy,
-  envFor,
-  files,
-  KEYS,
-  project,
-  run,
-  tempDir,
-} from './provider-bfl-fal-kit.js';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { EmulatorHandle } from '../../src/index.js';
+import { useEmulator } from '../helpers/e2e-kit.js';
+import { spawnCli } from '../helpers/cli-spawn.js';
+import { anyFileContains, calls, countBy, envFor, files, KEYS, project, run, tempDir } from './provider-bfl-fal-kit.js';
 
+const started = useEmulator();
 let emulator: EmulatorHandle;
 
-beforeAll(async () => {
-  await ensureBuilt();
-  emulator = await startEmulator({ queueMs: 5, runMs: 10 });
-}, 180_000);
-afterAll(async () => {
-  await emulator.close();
+beforeAll(() => {
+  emulator = started();
 });
 afterEach(async () => {
   emulator.setScenario({});
   await fetch(`${emulator.origin}/__emulator/requests`, { method: 'DELETE' });
-  await cleanDirs();
 });
 
 const CHAIN = `version: 1

@@ -68,6 +68,26 @@ describe('remote cache between two machines', () => {
     expect(w.s3.requests.length).toBe(before + used.length);
   });
 
+  it('a blob already in the local store is not fetched again: only its record is', async () => {
+    const w = world();
+    await w.run(w.a);
+    await w.run(w.b);
+    // b keeps its blobs but loses its records, lock and outputs.
+    const cache = join(w.b.root, '.cache', 'kontext');
+    await rm(join(cache, 'records'), { recursive: true, force: true });
+    await rm(w.b.lockPath, { force: true });
+    await rm(join(w.b.root, 'out'), { recursive: true, force: true });
+    const before = w.s3.requests.length;
+    const again = await w.run(w.b);
+    expect(summaryOf(again)).toMatchObject({ exitCode: 0, cached: 5, submitted: 0 });
+    expect(warnings(again)).toEqual([]);
+    const gets = w.s3.requests.slice(before).map((r) => `${r.method} ${r.path.split('/')[4] ?? ''}`);
+    expect(gets).toEqual(Array(5).fill('GET records'));
+    const a = await outputsOf(w.a);
+    const b = await outputsOf(w.b);
+    for (const id of NODES) expect(b.get(id)?.equals(a.get(id) ?? Buffer.alloc(0))).toBe(true);
+  });
+
   it('uploads only our own record fields and verified image bytes, no paths or secrets', async () => {
     const w = world();
     await w.run(w.a);

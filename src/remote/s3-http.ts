@@ -1,0 +1,195 @@
+/**
+ * The three S3 calls the remote cache makes (GET, HEAD, PUT of one object), signed with SigV4
+ * (sigv4.ts) and sent over undici with kept-alive connections. The AWS SDK cost about 2.8 ms
+ * of CPU per GET (middleware stack, endpoint rules, serde) — more than the server's side —
+ * and bounded a run's remote hits; this costs a fraction of that. Failures are thrown in the
+ * shape the SDK's have (`name` = the S3 error code, `$metadata.httpStatusCode`), so
+ * errors.ts classifies both alike. The signature and credentials never reach a message.
+ */
+import { createHash } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import { Agent, request, type Dispatcher } from 'undici';
+import { amzDate, authorization, type Credentials, EMPTY_SHA256, encodeKeyPath } from './sigv4.js';
+
+const CONNECT_TIMEOUT_MS = 10_000;
+/** Time allowed for the reply headers, and between body chunks. */
+const IDLE_TIMEOUT_MS = 60_000;
+/** As the SDK: a failed call is tried three times in all (network errors, 5xx, throttling). */
+const MAX_ATTEMPTS = 3;
+const RETRY_BASE_MS = 100;
+/** An S3 error body is a few hundred bytes of XML. */
+const MAX_ERROR_BYTES = 64 * 1024;
+
+export interface S3Target {
+  /** `https://s3.<region>.amazonaws.com` when undefined. */
+  readonly endpoint: string | undefined;
+  readonly region: string;
+  readonly bucket: string;
+  readonly forcePathStyle: boolean;
+  /** Resolved before each request (a chain may refresh them). */
+  readonly credentials: () => Promise<Credentials>;
+}
+
+/** A failed S3 call, shaped as the SDK's errors are. */
+export class S3HttpError extends Error {
+  readonly $metadata: { readonly httpStatusCode: number };
+  constructor(code: string, status: number, message: string) {
+    super(message);
+    this.name = code;
+    this.$metadata = { httpStatusCode: status };
+  }
+}
+
+interface S3Object {
+  readonly length: number | undefined;
+  readonly body: Readable;
+}
+
+export interface S3Http {
+  /** The object's body (to be read or destroyed), or `null` for a 404. */
+  get(key: string, signal?: AbortSignal): Promise<S3Object | null>;
+  /** Whether it exists: `false` for a 404; other failures are thrown. */
+  head(key: string, signal?: AbortSignal): Promise<boolean>;
+  put(key: string, body: Buffer, headers: Readonly<Record<string, string>>, signal?: AbortSignal): Promise<void>;
+  close(): Promise<void>;
+}
+
+interface Address {
+  readonly origin: string;
+  readonly host: string;
+  /** The path up to the key, with a trailing slash. */
+  readonly base: string;
+}
+
+function addressOf(t: S3Target): Address {
+  // Dots in a bucket name break the TLS name of virtual-hosted style, so those go path-style too.
+  const pathStyle = t.forcePathStyle || t.endpoint !== undefined || t.bucket.includes('.');
+  const url = new URL(t.endpoint ?? `https://s3.${t.region}.amazonaws.com`);
+  const prefix = url.pathname.replace(/\/+$/, '');
+  if (pathStyle) return { origin: url.origin, host: url.host, base: `${prefix}/${encodeKeyPath(t.bucket)}/` };
+  const host = `${t.bucket}.${url.host}`;
+  return { origin: `${url.protocol}//${host}`, host, base: `${prefix}/` };
+}
+
+export function openS3Http(target: S3Target): S3Http {
+  const at = addressOf(target);
+  const dispatcher: Dispatcher = new Agent({
+    connect: { timeout: CONNECT_TIMEOUT_MS },
+    headersTimeout: IDLE_TIMEOUT_MS,
+    bodyTimeout: IDLE_TIMEOUT_MS,
+  });
+
+  async function once(
+    method: 'GET' | 'HEAD' | 'PUT',
+    key: string,
+    body: Buffer | undefined,
+    extra: Readonly<Record<string, string>>,
+    credentials: Credentials,
+    signal: AbortSignal | undefined,
+  ): Promise<Dispatcher.ResponseData> {
+    const path = `${at.base}${encodeKeyPath(key)}`;
+    const date = amzDate(Date.now());
+    const payloadHash = body === undefined ? EMPTY_SHA256 : createHash('sha256').update(body).digest('hex');
+    const signed: Record<string, string> = {
+      host: at.host,
+      'x-amz-content-sha256': payloadHash,
+      'x-amz-date': date,
+      ...extra,
+    };
+    if (credentials.sessionToken) signed['x-amz-security-token'] = credentials.sessionToken;
+    const auth = authorization(
+      { method, path, query: '', headers: signed, payloadHash, amzDate: date, region: target.region, service: 's3' },
+      credentials,
+    );
+    return request(`${at.origin}${path}`, {
+      dispatcher,
+      method,
+      headers: { ...signed, authorization: auth },
+      ...(body === undefined ? {} : { body }),
+      ...(signal ? { signal } : {}),
+    });
+  }
+
+  /** One call, tried again on what may pass (network errors, 5xx, 429); a 404 is `null`. */
+  async function call(
+    method: 'GET' | 'HEAD' | 'PUT',
+    key: string,
+    body: Buffer | undefined,
+    extra: Readonly<Record<string, string>>,
+    signal: AbortSignal | undefined,
+  ): Promise<Dispatcher.ResponseData | null> {
+    const credentials = await target.credentials();
+    for (let attempt = 1; ; attempt++) {
+      let failure: unknown;
+      try {
+        const res = await once(method, key, body, extra, credentials, signal);
+        if (res.statusCode >= 200 && res.statusCode < 300) return res;
+        const text = await readError(res.body);
+        if (res.statusCode === 404) return null;
+        failure = errorOf(res.statusCode, text);
+      } catch (e) {
+        if (signal?.aborted) throw e;
+        failure = e;
+      }
+      if (failure instanceof S3HttpError && !retryable(failure.$metadata.httpStatusCode)) throw failure;
+      if (attempt >= MAX_ATTEMPTS) throw failure;
+      await sleep(RETRY_BASE_MS * 2 ** (attempt - 1) * (0.5 + Math.random()), signal);
+      if (signal?.aborted) throw signal.reason;
+    }
+  }
+
+  return {
+    async get(key, signal) {
+      const res = await call('GET', key, undefined, {}, signal);
+      if (res === null) return null;
+      const length = Number(res.headers['content-length']);
+      return { length: Number.isFinite(length) ? length : undefined, body: res.body };
+    },
+    async head(key, signal) {
+      const res = await call('HEAD', key, undefined, {}, signal);
+      if (res === null) return false;
+      await res.body.dump();
+      return true;
+    },
+    async put(key, body, headers, signal) {
+      const extra = { ...headers, 'content-length': String(body.length) };
+      const res = await call('PUT', key, body, extra, signal);
+      if (res === null) throw new S3HttpError('NoSuchBucket', 404, 'the bucket does not exist');
+      await res.body.dump();
+    },
+    close: () => dispatcher.close(),
+  };
+}
+
+function retryable(status: number): boolean {
+  return status >= 500 || status === 429;
+}
+
+async function readError(body: Readable): Promise<string> {
+  let text = '';
+  for await (const chunk of body as AsyncIterable<Buffer>) {
+    if (text.length < MAX_ERROR_BYTES) text += chunk.toString('utf8');
+  }
+  return text.slice(0, MAX_ERROR_BYTES);
+}
+
+/** S3's XML error (`<Code>`, `<Message>`); a HEAD has no body, so its status names it. */
+function errorOf(status: number, xml: string): S3HttpError {
+  const tag = (name: string): string | undefined =>
+    new RegExp(`<${name}>([^<]{1,300})</${name}>`).exec(xml)?.[1]?.trim();
+  const byStatus: Readonly<Record<number, string>> = { 301: 'PermanentRedirect', 403: 'Forbidden', 404: 'NotFound' };
+  const code = tag('Code') ?? byStatus[status] ?? `HTTP${status}`;
+  return new S3HttpError(code, status, tag('Message') ?? `HTTP ${status}`);
+}
+
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
