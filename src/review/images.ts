@@ -1,7 +1,7 @@
 /**
  * Decoding for the review: an image file → CIELAB at a small common size. sharp is loaded on
  * first use (a fully cached run never pays for it) and does the decoding, orientation and
- * resizing on its thread pool; only the colour conversion runs in JS.
+ * resizing on its thread pool into 8-bit sRGB; the colour conversion to Lab runs in JS (lab.ts).
  *
  * The common size follows the OUTPUT: its aspect ratio, longest side {@link REVIEW_SIDE} (or less
  * for a smaller output). An input of another aspect ratio is centre-cropped to it ("cover"), never
@@ -9,6 +9,7 @@
  * cuts away is not compared. See docs/architecture.md#change-maps-and-drift.
  */
 import type { Sharp } from 'sharp';
+import { srgbToLab } from './lab.js';
 import type { LabImage } from './metric.js';
 
 /** Longest side of the review size, in pixels. */
@@ -23,8 +24,11 @@ type SharpFactory = typeof import('sharp')['default'];
 
 let loading: Promise<SharpFactory> | null = null;
 
-/** sharp, imported once on first use. */
-export function loadSharp(): Promise<SharpFactory> {
+/**
+ * sharp, imported once on first use, with libvips' operation cache off: each review decodes
+ * distinct files once, and the cache kept up to 50 MB of their pixels.
+ */
+function loadSharp(): Promise<SharpFactory> {
   loading ??= import('sharp').then((m) => {
     m.default.cache(false);
     return m.default;
@@ -45,18 +49,15 @@ export async function labAt(path: string, box: Box): Promise<LabImage> {
 }
 
 /**
- * Flatten onto white and convert to CIELAB (D65) as floats — all in libvips, on its threads, so
- * the event loop only sees the result.
+ * Flatten onto white and come out as 8-bit sRGB (one pipeline, on sharp's threads); the small
+ * result goes to Lab in JS (lab.ts), cheaper than a float Lab pipeline in libvips.
  */
 async function toLab(pipeline: Sharp): Promise<LabImage> {
   const { data, info } = await pipeline
     .flatten({ background: '#ffffff' })
-    .toColourspace('lab')
-    .raw({ depth: 'float' })
+    .toColourspace('srgb')
+    .raw()
     .toBuffer({ resolveWithObject: true });
-  if (info.channels !== 3) throw new Error(`expected 3 Lab channels, got ${info.channels}`);
-  // A small result may sit in Node's shared pool at an offset a Float32Array cannot start at.
-  const bytes = data.byteOffset % 4 === 0 ? data : Buffer.from(data);
-  const lab = new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
-  return { width: info.width, height: info.height, lab };
+  if (info.channels !== 3) throw new Error(`expected 3 sRGB channels, got ${info.channels}`);
+  return { width: info.width, height: info.height, lab: srgbToLab(data) };
 }

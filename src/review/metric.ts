@@ -47,7 +47,7 @@ export function deltaE(a: LabImage, b: LabImage): Float32Array {
 export function changedPercent(delta: Float32Array, threshold = CHANGE_THRESHOLD): number {
   if (delta.length === 0) return 0;
   let over = 0;
-  for (const d of delta) if (d > threshold) over++;
+  for (let i = 0; i < delta.length; i++) if ((delta[i] as number) > threshold) over++;
   return Math.round((over / delta.length) * 10_000) / 100;
 }
 

@@ -39,6 +39,8 @@ export class Reviewer {
   /** By `<box>:<path>`, least recently used first. */
   readonly #memo = new Map<string, Memo>();
   #memoBytes = 0;
+  /** Outputs being decoded (to fit the review size), by path. */
+  readonly #decoding = new Map<string, Promise<LabImage>>();
 
   constructor(private readonly store: Pick<Store, 'tempPath' | 'adoptBlob'>) {}
 
@@ -55,7 +57,7 @@ export class Reviewer {
     let chain: number | null = null;
     if (files.source === files.input) chain = changed;
     else if (source !== null) chain = changedPercentBetween(source, output, CHANGE_THRESHOLD);
-    const map = await encodeChangeMap(delta, box, CHANGE_THRESHOLD);
+    const map = encodeChangeMap(delta, box, CHANGE_THRESHOLD);
     return {
       metric: METRIC,
       threshold: CHANGE_THRESHOLD,
@@ -76,11 +78,21 @@ export class Reviewer {
     return sha256;
   }
 
-  /** Decoded to fit the review size, and remembered at that box (as the next node's input, say). */
+  /**
+   * Decoded to fit the review size, and remembered at that box (as the next node's input, say).
+   * While it decodes, a review that needs the same file at the same box waits for it instead of
+   * decoding it again (the next node's review may start before this one is done).
+   */
   async #outputLab(path: string): Promise<LabImage> {
-    const lab = await labInside(path);
-    this.#remember(`${lab.width}x${lab.height}:${path}`, { lab: Promise.resolve(lab), bytes: lab.lab.byteLength });
-    return lab;
+    const decoding = labInside(path);
+    this.#decoding.set(path, decoding);
+    try {
+      const lab = await decoding;
+      this.#remember(`${lab.width}x${lab.height}:${path}`, { lab: decoding, bytes: lab.lab.byteLength });
+      return lab;
+    } finally {
+      if (this.#decoding.get(path) === decoding) this.#decoding.delete(path);
+    }
   }
 
   #lab(path: string, box: Box): Promise<LabImage> {
@@ -91,7 +103,11 @@ export class Reviewer {
       this.#memo.set(key, hit);
       return hit.lab;
     }
-    const entry = { lab: labAt(path, box), bytes: box.width * box.height * 12 };
+    const decoding = this.#decoding.get(path);
+    const lab = decoding
+      ? decoding.then((d) => (d.width === box.width && d.height === box.height ? d : labAt(path, box)))
+      : labAt(path, box);
+    const entry = { lab, bytes: box.width * box.height * 12 };
     this.#remember(key, entry);
     entry.lab.catch(() => this.#forget(key, entry));
     return entry.lab;

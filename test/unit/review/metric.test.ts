@@ -72,6 +72,32 @@ describe('Lab and deltaE (CIE76)', () => {
     expect(lab[8]).toBeCloseTo(67.2, 0);
   });
 
+  it('decodes 16-bit, grey and transparent images as sRGB flattened on white', async () => {
+    const grey16 = join(dir, 'grey16.png');
+    await sharp(Buffer.alloc(4 * 4 * 3, 128), { raw: { width: 4, height: 4, channels: 3 } })
+      .toColourspace('rgb16')
+      .png()
+      .toFile(grey16);
+    const grey = join(dir, 'grey.png');
+    await sharp(Buffer.alloc(4 * 4, 128), { raw: { width: 4, height: 4, channels: 1 } })
+      .png()
+      .toFile(grey);
+    const clear = join(dir, 'clear.png');
+    await sharp(Buffer.alloc(4 * 4 * 4, 0), { raw: { width: 4, height: 4, channels: 4 } })
+      .png()
+      .toFile(clear);
+    for (const [path, l] of [
+      [grey16, 53.59],
+      [grey, 53.59],
+      [clear, 100],
+    ] as const) {
+      const { lab } = await labInside(path);
+      expect(lab).toHaveLength(4 * 4 * 3);
+      expect(lab[0]).toBeCloseTo(l, 0);
+      expect(Math.abs(lab[1] as number) + Math.abs(lab[2] as number)).toBeLessThan(0.1);
+    }
+  });
+
   it('is 0 for the same pixels and refuses images of different sizes', () => {
     const lab = (w: number, h: number): LabImage => ({ width: w, height: h, lab: new Float32Array(w * h * 3).fill(3) });
     expect([...deltaE(lab(4, 4), lab(4, 4))].every((d) => d === 0)).toBe(true);

@@ -83,6 +83,17 @@ describe('Reviewer', () => {
     await expect(new Reviewer(store).review({ output: full, input: mid, source: src })).rejects.toThrow();
   });
 
+  it('gives the same figures when the next review starts while the previous output is still decoding', async () => {
+    const reviewer = new Reviewer(store);
+    const [first, second] = await Promise.all([
+      reviewer.review({ output: half, input: source, source }),
+      reviewer.review({ output: full, input: half, source }),
+    ]);
+    expect(first.changed_pct).toBeCloseTo(50, 0);
+    expect(second.changed_pct).toBeCloseTo(50, 0);
+    expect(second.chain_changed_pct).toBe(100);
+  });
+
   it('rejects (never hangs) when an image cannot be decoded, and recovers for the next review', async () => {
     const reviewer = new Reviewer(store);
     const junk = join(dir, 'junk.png');
