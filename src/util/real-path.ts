@@ -25,6 +25,13 @@ export async function realPathDeep(target: string): Promise<string> {
 
 /** Whether `target` is `root` itself or lies below it (both absolute and normalised). */
 export function isWithin(root: string, target: string): boolean {
+  // The common case without relative()'s two resolves: a path below the root with no `..` in the rest.
+  if (
+    target.startsWith(root) &&
+    target[root.length] === path.sep &&
+    !/(^|\/)\.\.(\/|$)/.test(target.slice(root.length))
+  )
+    return true;
   const rel = path.relative(root, target);
   return rel === '' || (rel !== '..' && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel));
 }
