@@ -41,9 +41,13 @@ export async function buildWriteGuard(input: WriteGuardInput): Promise<WriteGuar
   };
 }
 
+/** A `.git` segment anywhere in a path (a regex, not a split: a lock's every output is checked). */
+const SEP = sep === '/' ? '/' : '[\\\\/]';
+const GIT_SEGMENT = new RegExp(`(^|${SEP})\\.git(${SEP}|$)`);
+
 /** Why `real` (an absolute path whose folders are resolved) must not be written, or null. */
 function writeRefusal(real: string, guard: WriteGuard): string | null {
-  if (real.split(sep).includes('.git')) return 'it is inside a .git folder';
+  if (GIT_SEGMENT.test(real)) return 'it is inside a .git folder';
   if (basename(real).endsWith('.lock.json')) return 'it is a lock file';
   if (guard.files.has(real)) return 'it is the recipe or one of its sources';
   if (guard.dirs.some((d) => isWithin(d, real))) return 'it is inside the cache dir';
