@@ -22,7 +22,7 @@ describe('chooseSeed', () => {
     expect(chooseSeed(n, { locked: lock, reseed, draw, journaled })).toEqual(expected);
   });
 
-  it('derives a seed only when nothing else pins one (the derivation hashes the node: not for every cached node)', () => {
+  it('derives a seed only when nothing else pins one (it hashes the node: not for every cached node)', () => {
     let derivations = 0;
     const derive = (): number => {
       derivations += 1;
