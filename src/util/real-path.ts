@@ -3,7 +3,7 @@
  * plus the rest, as written. A check on the text of a path (`homelink/.bashrc`) says nothing
  * about where a write or a read lands when `homelink` is a symlink; this does.
  */
-import { realpath } from 'node:fs/promises';
+import { realpathSync } from 'node:fs';
 import path from 'node:path';
 
 export async function realPathDeep(target: string): Promise<string> {
@@ -12,7 +12,9 @@ export async function realPathDeep(target: string): Promise<string> {
   let current = absolute;
   for (;;) {
     try {
-      const real = await realpath(current);
+      // Synchronous (the same realpath(3) as the async form): called for every source, up to three
+      // times per run, where a thread-pool round trip each cost more than the call.
+      const real = realpathSync.native(current);
       return rest.length === 0 ? real : path.join(real, ...rest.reverse());
     } catch {
       const parent = path.dirname(current);
