@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Build dist/ only when something it is made from changed since the last build: `npm run demo`
 // (and `npm run bench`) start at once on a second run. `npm run build` always rebuilds.
-// Inputs: src/**, scripts/gen-help.mjs, tsconfig.json, package.json, package-lock.json.
+// Inputs: src/**, scripts/gen-help.mjs, scripts/bundle-cli.mjs, tsconfig.json, package.json, package-lock.json.
 // A failed build leaves the stamp old, so it is retried next time.
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
@@ -28,7 +28,14 @@ function newest(paths) {
   return max;
 }
 
-const inputs = ['src', 'scripts/gen-help.mjs', 'tsconfig.json', 'package.json', 'package-lock.json'];
+const inputs = [
+  'src',
+  'scripts/gen-help.mjs',
+  'scripts/bundle-cli.mjs',
+  'tsconfig.json',
+  'package.json',
+  'package-lock.json',
+];
 const built = statSync(stamp, { throwIfNoEntry: false })?.mtimeMs ?? 0;
 if (built > 0 && built >= newest(inputs.map((p) => join(root, p)))) {
   process.stderr.write('dist/ is up to date (npm run build forces a rebuild)\n');

@@ -20,7 +20,8 @@
  * again instead of simply restored from the cache. On Linux `copyFile` uses copy_file_range
  * (often a reflink), so the copy is cheap.
  */
-import { copyFile, rename, rm, stat } from 'node:fs/promises';
+import { copyFileSync } from 'node:fs';
+import { rename, rm, stat } from 'node:fs/promises';
 import { extname, resolve } from 'node:path';
 import { legacyOutputPathFor } from '../plan/index.js';
 import type { PlanNode } from '../plan/types.js';
@@ -71,7 +72,7 @@ export async function adoptFromLock(
   if (!(await store.hasBlob(entry.output_sha256))) {
     const tmp = store.tempPath('adopt');
     try {
-      await copyFile(file, tmp);
+      copyFileSync(file, tmp); // synchronous: thousands after a deleted cache, each cheaper than a thread-pool trip
       await store.adoptBlob(tmp, entry.output_sha256, { synced: true }); // rebuildable: see above
     } catch {
       await rm(tmp, { force: true });

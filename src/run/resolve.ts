@@ -135,7 +135,7 @@ async function seedOf(
     draw: deps.draw,
     journaled: deps.journalSeeds?.get(node.id),
     session: deps.sessionSeeds?.get(node.id),
-    derived: deps.deriveSeeds === true ? derivedSeed(node) : undefined,
+    derive: deps.deriveSeeds === true ? () => derivedSeed(node) : undefined,
   });
   return { inputSha, locked, truth, seed, source };
 }

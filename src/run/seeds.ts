@@ -23,21 +23,21 @@ export interface SeedChoices {
   readonly journaled?: number | undefined;
   /** The seed this watch session already chose for the node. */
   readonly session?: number | undefined;
-  /** The node's derived seed (derived-seed.ts), taken instead of a draw unless reseeding. */
-  readonly derived?: number | undefined;
+  /** The node's derived seed (derived-seed.ts), taken instead of a draw unless reseeding; computed only then. */
+  readonly derive?: (() => number) | undefined;
 }
 
 export function chooseSeed(
   node: PlanNode,
   choices: SeedChoices,
 ): { readonly seed: number; readonly source: SeedSource } {
-  const { locked, reseed, draw, journaled, session, derived } = choices;
+  const { locked, reseed, draw, journaled, session, derive } = choices;
   if (node.seed !== null) return { seed: node.seed, source: 'recipe' };
   if (session !== undefined) return { seed: session, source: 'session' };
   const reseeding = selects(reseed, node.id);
   if (locked && !reseeding) return { seed: locked.seed, source: 'lock' };
   if (journaled !== undefined && !reseeding) return { seed: journaled, source: 'journal' };
-  if (derived !== undefined && !reseeding) return { seed: derived, source: 'derived' };
+  if (derive !== undefined && !reseeding) return { seed: derive(), source: 'derived' };
   return { seed: draw(), source: 'drawn' };
 }
 

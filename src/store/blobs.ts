@@ -14,8 +14,8 @@
  * A blob that fails is deleted, so the next look-up is a miss and the node is fetched again.
  */
 import { createHash } from 'node:crypto';
-import { open, rename, rm, stat } from 'node:fs/promises';
-import { createReadStream } from 'node:fs';
+import { open, rename, rm } from 'node:fs/promises';
+import { createReadStream, statSync } from 'node:fs';
 import { basename, isAbsolute, join, relative } from 'node:path';
 import { ExitCode } from '../errors.js';
 import { isCode, withParentDir, writeFileAtomic } from './atomic.js';
@@ -26,10 +26,11 @@ import { uniqueSuffix } from '../util/unique-suffix.js';
 
 export async function hasBlob(root: string, sha256: string): Promise<boolean> {
   assertHex64(sha256, 'blob digest');
+  // One synchronous stat: asked once per cache hit and per adoption, in batches of thousands.
   try {
-    return (await stat(layout.blob(root, sha256))).isFile();
+    return statSync(layout.blob(root, sha256), { throwIfNoEntry: false })?.isFile() === true;
   } catch (e) {
-    if (isCode(e, 'ENOENT', 'ENOTDIR')) return false;
+    if (isCode(e, 'ENOTDIR')) return false;
     throw e;
   }
 }

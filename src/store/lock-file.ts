@@ -15,11 +15,12 @@ import { LockFileError, StoreError } from './errors.js';
 import { withFileMutex, type FileMutexOptions } from './file-mutex.js';
 import { findJsonSyntaxError, lineCol } from './json-locate.js';
 import { LockFormatter } from './lock-format.js';
+import { quickLock } from './lock-check.js';
 import { LockEntrySchema, LockFileSchema } from './schemas.js';
 import type { LockEntry, LockFile } from './types.js';
 import { isBoundedReadError, READ_CAPS, readBoundedText } from '../util/read-bounded.js';
 import { realPathDeep } from '../util/real-path.js';
-import { lockedFileRefusal, type WriteGuard } from './write-guard.js';
+import { lockedFileRefusal, symlinkChecker, type WriteGuard } from './write-guard.js';
 
 export { formatLock } from './lock-format.js';
 
@@ -88,9 +89,10 @@ async function checkLockOutputs(lock: LockFile, text: string, path: string, guar
     }
     return real;
   };
+  const isLink = symlinkChecker();
   const ids = Object.keys(lock.nodes).sort();
   const refusals = await Promise.all(
-    ids.map((id) => lockedFileRefusal(resolve(dirname(path), lock.nodes[id]?.output ?? ''), guard, realDir)),
+    ids.map((id) => lockedFileRefusal(resolve(dirname(path), lock.nodes[id]?.output ?? ''), guard, realDir, isLink)),
   );
   const at = refusals.findIndex((r) => r !== null);
   const refusal = refusals[at];
@@ -127,6 +129,8 @@ export function parseLock(text: string, file: string): LockFile {
       cause: e,
     });
   }
+  const quick = quickLock(data);
+  if (quick !== null) return quick;
   const parsed = LockFileSchema.safeParse(data);
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0];

@@ -5,7 +5,7 @@
  * other's new entries (last writer wins) but never tear the file (atomic rename).
  */
 import { createHash } from 'node:crypto';
-import { createReadStream, statSync } from 'node:fs';
+import { createReadStream, readFileSync, statSync } from 'node:fs';
 import { isAbsolute } from 'node:path';
 import { isCode, writeFileAtomic } from './atomic.js';
 import { ExitCode } from '../errors.js';
@@ -63,7 +63,7 @@ export function createSourceHashMemo(file: string, now: () => number): SourceHas
       const known = entries.get(path);
       if (known && sameFile(known, before)) return { sha256: known.sha256, bytes: known.size };
       const startedAt = now();
-      const result = await hashFile(path);
+      const result = await hashFile(path, before.size);
       const after = statSource(path);
       const racy = Number(after.mtime_ns / 1_000_000n) > startedAt - RACY_WINDOW_MS;
       if (sameStat(before, after) && after.size === result.bytes && !racy) {
@@ -121,7 +121,17 @@ function sameStat(a: SourceStat, b: SourceStat): boolean {
   return a.size === b.size && a.mtime_ns === b.mtime_ns && a.ino === b.ino;
 }
 
-async function hashFile(path: string): Promise<SourceHash> {
+/**
+ * Files up to this size are read in one synchronous call: after a deleted cache every source and
+ * output misses the memo, and a stream per small file cost several times the read.
+ */
+const READ_AT_ONCE_BYTES = 1 << 20;
+
+async function hashFile(path: string, size: number): Promise<SourceHash> {
+  if (size <= READ_AT_ONCE_BYTES) {
+    const bytes = readFileSync(path);
+    return { sha256: createHash('sha256').update(bytes).digest('hex'), bytes: bytes.length };
+  }
   const hash = createHash('sha256');
   let bytes = 0;
   for await (const chunk of createReadStream(path) as AsyncIterable<Buffer>) {

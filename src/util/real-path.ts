@@ -3,7 +3,7 @@
  * plus the rest, as written. A check on the text of a path (`homelink/.bashrc`) says nothing
  * about where a write or a read lands when `homelink` is a symlink; this does.
  */
-import { realpath } from 'node:fs/promises';
+import { realpathSync } from 'node:fs';
 import path from 'node:path';
 
 export async function realPathDeep(target: string): Promise<string> {
@@ -12,7 +12,9 @@ export async function realPathDeep(target: string): Promise<string> {
   let current = absolute;
   for (;;) {
     try {
-      const real = await realpath(current);
+      // Synchronous (the same realpath(3) as the async form): called for every source, up to three
+      // times per run, where a thread-pool round trip each cost more than the call.
+      const real = realpathSync.native(current);
       return rest.length === 0 ? real : path.join(real, ...rest.reverse());
     } catch {
       const parent = path.dirname(current);
@@ -25,6 +27,13 @@ export async function realPathDeep(target: string): Promise<string> {
 
 /** Whether `target` is `root` itself or lies below it (both absolute and normalised). */
 export function isWithin(root: string, target: string): boolean {
+  // The common case without relative()'s two resolves: a path below the root with no `..` in the rest.
+  if (
+    target.startsWith(root) &&
+    target[root.length] === path.sep &&
+    !/(^|\/)\.\.(\/|$)/.test(target.slice(root.length))
+  )
+    return true;
   const rel = path.relative(root, target);
   return rel === '' || (rel !== '..' && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel));
 }

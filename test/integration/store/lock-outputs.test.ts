@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { formatLock, readLock, type LockEntry } from '../../../src/store/index.js';
-import { buildWriteGuard } from '../../../src/store/write-guard.js';
+import { buildWriteGuard, symlinkChecker } from '../../../src/store/write-guard.js';
 
 const entry = (output: string): LockEntry => ({
   seed: 1,
@@ -88,5 +88,18 @@ describe('readLock with an outputs guard', () => {
     }
     await writeLock({ a: '../beside.png' });
     expect(Object.keys((await readLock(lockPath, { outputs: await guard(true) })).nodes)).toEqual(['a']);
+  });
+
+  it('finds links among many outputs with one listing per folder, as an lstat of each would', async () => {
+    await writeFile(join(root, 'out', 'file.png'), 'x');
+    await symlink(join(root, 'out', 'file.png'), join(root, 'out', 'link.png'));
+    await writeFile(join(root, 'plain'), 'x');
+    const isLink = symlinkChecker();
+    const answers = await Promise.all(
+      ['out/link.png', 'out/file.png', 'out/missing.png', 'missing-dir/a.png', 'plain/a.png'].map((p) =>
+        isLink(join(root, p)),
+      ),
+    );
+    expect(answers).toEqual([true, false, false, false, false]);
   });
 });

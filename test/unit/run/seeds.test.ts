@@ -22,6 +22,20 @@ describe('chooseSeed', () => {
     expect(chooseSeed(n, { locked: lock, reseed, draw, journaled })).toEqual(expected);
   });
 
+  it('derives a seed only when nothing else pins one (it hashes the node: not for every cached node)', () => {
+    let derivations = 0;
+    const derive = (): number => {
+      derivations += 1;
+      return 55;
+    };
+    expect(chooseSeed(node(7), { locked, draw, derive })).toEqual({ seed: 7, source: 'recipe' });
+    expect(chooseSeed(node(null), { locked, draw, derive })).toEqual({ seed: 20, source: 'lock' });
+    expect(derivations).toBe(0);
+    expect(chooseSeed(node(null), { draw, derive })).toEqual({ seed: 55, source: 'derived' });
+    expect(chooseSeed(node(null), { draw, derive, reseed: 'all' })).toEqual({ seed: 99, source: 'drawn' });
+    expect(derivations).toBe(1);
+  });
+
   it('journaledSeeds keeps the latest entry per node (the journal lists oldest first)', () => {
     const entry = (node: string, seed: number): JournalEntry => ({ node, seed }) as JournalEntry;
     expect(journaledSeeds([entry('a', 1), entry('b', 2), entry('a', 3)])).toEqual(

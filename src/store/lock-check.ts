@@ -1,0 +1,60 @@
+/**
+ * A lock file checked by hand before zod: the lock is read on every run and holds an entry per
+ * node, and zod's parse of 10,000 entries was a tenth of a no-op run. This check only accepts
+ * what `LockFileSchema` accepts and returns what its parse returns (the same keys in the same
+ * order); anything else, however slightly off, returns null and is left to zod, whose issue
+ * becomes the error a person reads (lock-file.ts). `types.ts` stays the contract.
+ */
+import type { LockEntry, LockFile } from './types.js';
+
+const SHA256_HEX = /^[0-9a-f]{64}$/;
+const REQUIRED = ['seed', 'key', 'input_sha256', 'output_sha256', 'output', 'provider', 'model', 'request_id'];
+const STRINGS = ['output', 'provider', 'model', 'request_id', 'finished_at'] as const;
+const HASHES = ['key', 'input_sha256', 'output_sha256'] as const;
+
+/** The lock as `LockFileSchema` would parse it when it certainly passes; null otherwise. */
+export function quickLock(data: unknown): LockFile | null {
+  if (!isPlain(data)) return null;
+  const keys = Object.keys(data);
+  if (keys.length !== 2 || !Object.hasOwn(data, 'nodes') || data['version'] !== 1) return null;
+  const nodes = data['nodes'];
+  if (!isPlain(nodes)) return null;
+  const out: Record<string, LockEntry> = {};
+  for (const id of Object.keys(nodes)) {
+    const entry = id === '__proto__' ? null : quickEntry(nodes[id]);
+    if (entry === null) return null;
+    out[id] = entry;
+  }
+  return { version: 1, nodes: out };
+}
+
+function quickEntry(raw: unknown): LockEntry | null {
+  if (!isPlain(raw)) return null;
+  const n = Object.keys(raw).length;
+  const hasRequestSha = Object.hasOwn(raw, 'request_sha256');
+  if (n !== REQUIRED.length + 1 + (hasRequestSha ? 1 : 0) || !Object.hasOwn(raw, 'finished_at')) return null;
+  for (const k of REQUIRED) if (!Object.hasOwn(raw, k)) return null;
+  const seed = raw['seed'];
+  if (typeof seed !== 'number' || !Number.isSafeInteger(seed) || seed < 0) return null;
+  for (const k of STRINGS) if (typeof raw[k] !== 'string') return null;
+  for (const k of HASHES) if (typeof raw[k] !== 'string' || !SHA256_HEX.test(raw[k] as string)) return null;
+  const requestSha = raw['request_sha256'];
+  if (hasRequestSha && (typeof requestSha !== 'string' || !SHA256_HEX.test(requestSha))) return null;
+  const s = raw as Record<string, string>;
+  const entry: LockEntry = {
+    seed,
+    key: s['key'] as string,
+    input_sha256: s['input_sha256'] as string,
+    output_sha256: s['output_sha256'] as string,
+    output: s['output'] as string,
+    provider: s['provider'] as string,
+    model: s['model'] as string,
+    request_id: s['request_id'] as string,
+    finished_at: s['finished_at'] as string,
+  };
+  return hasRequestSha ? { ...entry, request_sha256: requestSha as string } : entry;
+}
+
+function isPlain(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}

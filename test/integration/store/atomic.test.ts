@@ -1,0 +1,35 @@
+/** writeFileAtomic without fsync (rebuildable files, written synchronously) behaves as the synced form. */
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { writeFileAtomic } from '../../../src/store/atomic.js';
+
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'kontext-atomic-'));
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('writeFileAtomic with sync: false', () => {
+  it('creates missing folders, replaces a file whole, keeps the mode and leaves no temp file', async () => {
+    const target = join(dir, 'a', 'b', 'rec.json');
+    await writeFileAtomic(target, 'one', { sync: false });
+    await writeFileAtomic(target, new TextEncoder().encode('two'), { sync: false, mode: 0o600 });
+    expect(await readFile(target, 'utf8')).toBe('two');
+    expect((await stat(target)).mode & 0o777).toBe(0o600);
+    expect(await readdir(join(dir, 'a', 'b'))).toEqual(['rec.json']);
+  });
+
+  it('fails on a folder in the way without leaving a temp file', async () => {
+    await writeFile(join(dir, 'file'), 'x');
+    await expect(writeFileAtomic(join(dir, 'file', 'rec.json'), 'x', { sync: false })).rejects.toThrow();
+    await rm(join(dir, 'file'));
+    await writeFileAtomic(join(dir, 'rec.json'), 'x', { sync: false });
+    await mkdir(join(dir, 'taken'));
+    await expect(writeFileAtomic(join(dir, 'taken'), 'x', { sync: false })).rejects.toThrow();
+    expect((await readdir(dir)).sort()).toEqual(['rec.json', 'taken']);
+  });
+});
