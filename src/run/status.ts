@@ -6,7 +6,8 @@
  * nodes the recipe no longer has. Never submits, never writes outputs or the lock.
  */
 import { overrideProvider } from './node-provider.js';
-import { readdir, stat } from 'node:fs/promises';
+import { statSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
 import { dirname, extname, join, resolve } from 'node:path';
 import { buildPlan, outputPathFor, withoutPicks } from '../plan/index.js';
 import { isReportFile } from '../plan/report-paths.js';
@@ -154,7 +155,7 @@ async function nodeStatus(
   const output = current && lockedOutput ? lockedOutput : outputPathFor(at.plan, s.node, s.record.ext);
   const expected = current?.output_sha256 ?? s.record.output_sha256;
   const saved = s.node.save === null ? null : s.node.save.split('{ext}').join(s.record.ext);
-  if (!(await isFile(output)) || (saved !== null && !(await isFile(saved))))
+  if (!isFile(output) || (saved !== null && !isFile(saved)))
     return { ...base, state: 'missing', output, restorable: true, drift };
   const actual = (await at.store.hashSource(output)).sha256;
   return { ...base, state: actual === expected ? 'up-to-date' : 'modified', output, drift };
@@ -172,7 +173,7 @@ async function orphans(
   for (const [id, entry] of Object.entries(lockNodes)) {
     const output = resolve(recipe.dir, entry.output);
     claimed.add(output);
-    if (!ids.has(id)) out.push({ node: id, output, inLock: true, exists: await isFile(output) });
+    if (!ids.has(id)) out.push({ node: id, output, inLock: true, exists: isFile(output) });
   }
   // A node's output is `<out>/<name>.<ext>` with the extension known only once it ran: compare without it.
   const stems = new Set<string>();
@@ -200,6 +201,11 @@ async function filesUnder(dir: string): Promise<string[]> {
     .sort();
 }
 
-async function isFile(path: string): Promise<boolean> {
-  return (await stat(path).catch(() => null))?.isFile() === true;
+/** Synchronous: asked for every output (1,000 times for a 1,000-node report), where a promise costs more than the stat. */
+function isFile(path: string): boolean {
+  try {
+    return statSync(path, { throwIfNoEntry: false })?.isFile() === true;
+  } catch {
+    return false;
+  }
 }
