@@ -10,7 +10,7 @@ import { statSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { dirname, extname, join, resolve } from 'node:path';
 import { buildPlan, outputPathFor, withoutPicks } from '../plan/index.js';
-import { isReportFile } from '../plan/report-paths.js';
+import { isReportFile, reportAssetDirs } from '../plan/report-paths.js';
 import type { Plan } from '../plan/types.js';
 import { loadRecipe } from '../recipe/index.js';
 import type { ProviderName, Recipe } from '../recipe/types.js';
@@ -150,6 +150,9 @@ async function nodeStatus(
   // A node served from the lock alone carries no review: read its record when a max_change asks.
   const reviewed = s.current && s.node.maxChange !== undefined ? await storedRecord(s, at.store) : s.record;
   const drift = driftOf(s.node, reviewed?.review);
+  // Lock-current (lock-current.ts): resolve has just found the output and its save: copy holding the entry's bytes.
+  if (s.current && locked?.key === s.key && lockedOutput !== null)
+    return { ...base, state: 'up-to-date', output: lockedOutput, drift };
   // The file the lock describes when it describes this result; else where the run would write it.
   const current = locked?.key === s.key ? locked : undefined;
   const output = current && lockedOutput ? lockedOutput : outputPathFor(at.plan, s.node, s.record.ext);
@@ -181,7 +184,7 @@ async function orphans(
     stems.add(stem(outputPathFor(plan, n, 'x')));
     if (n.save !== null) stems.add(stem(n.save.split('{ext}').join('x')));
   }
-  for (const file of await filesUnder(plan.recipe.outDir)) {
+  for (const file of await filesUnder(plan.recipe.outDir, new Set(reportAssetDirs(plan.recipe.outDir)))) {
     if (claimed.has(file) || stems.has(stem(file)) || isReportFile(plan.recipe.outDir, file)) continue;
     out.push({ node: null, output: file, inLock: false, exists: true });
   }
@@ -192,16 +195,25 @@ function stem(path: string): string {
   return path.slice(0, path.length - extname(path).length);
 }
 
-/** Regular files under `dir` (hidden temp files left out); none when it does not exist. */
-async function filesUnder(dir: string): Promise<string[]> {
-  const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
-  return entries
-    .filter((d) => d.isFile() && !d.name.startsWith('.'))
-    .map((d) => join(d.parentPath, d.name))
-    .sort();
+/**
+ * Regular files under `dir` (hidden temp files left out), not looking inside the folders `skip`
+ * names (the report's images: a thousand files that are never orphans); none when it does not exist.
+ */
+async function filesUnder(dir: string, skip: ReadonlySet<string>): Promise<string[]> {
+  const files: string[] = [];
+  const walk = async (folder: string): Promise<void> => {
+    for (const e of await readdir(folder, { withFileTypes: true }).catch(() => [])) {
+      const path = join(folder, e.name);
+      if (e.isDirectory()) {
+        if (!skip.has(path)) await walk(path);
+      } else if (e.isFile() && !e.name.startsWith('.')) files.push(path);
+    }
+  };
+  await walk(dir);
+  return files.sort();
 }
 
-/** Synchronous: asked for every output (1,000 times for a 1,000-node report), where a promise costs more than the stat. */
+/** Synchronous: asked for every output (1,000 times in a 1,000-node report), where a promise costs more than a stat. */
 function isFile(path: string): boolean {
   try {
     return statSync(path, { throwIfNoEntry: false })?.isFile() === true;

@@ -19,15 +19,19 @@ export async function readJsonOrNull<S extends z.ZodType>(
   schema: S,
   max: number = READ_CAPS.record,
 ): Promise<z.infer<S> | null> {
-  return (await readJsonEntry(path, schema, max))?.value ?? null;
+  const parse = (data: unknown): z.infer<S> | null => {
+    const parsed = schema.safeParse(data);
+    return parsed.success ? parsed.data : null;
+  };
+  return (await readJsonEntry(path, parse, max))?.value ?? null;
 }
 
-/** {@link readJsonOrNull} with the file's mtime as read (from the same descriptor). */
-export async function readJsonEntry<S extends z.ZodType>(
+/** {@link readJsonOrNull} with its own check (`null`: a miss), and the file's mtime as read (same descriptor). */
+export async function readJsonEntry<T>(
   path: string,
-  schema: S,
+  parse: (data: unknown) => T | null,
   max: number = READ_CAPS.record,
-): Promise<{ readonly value: z.infer<S>; readonly mtimeMs: number } | null> {
+): Promise<{ readonly value: T; readonly mtimeMs: number } | null> {
   let read: ReturnType<typeof readBoundedSync>;
   try {
     read = readBoundedSync(path, max);
@@ -48,6 +52,6 @@ export async function readJsonEntry<S extends z.ZodType>(
   } catch {
     return null;
   }
-  const parsed = schema.safeParse(data);
-  return parsed.success ? { value: parsed.data, mtimeMs: read.stat.mtimeMs } : null;
+  const value = parse(data);
+  return value === null ? null : { value, mtimeMs: read.stat.mtimeMs };
 }

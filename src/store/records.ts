@@ -7,6 +7,7 @@ import { checkBlob, type BlobCorruptError } from './blobs.js';
 import { StoreError } from './errors.js';
 import { assertHex64, layout } from './layout.js';
 import { readJsonEntry } from './read-json.js';
+import { parseRunRecord } from './record-parse.js';
 import { RunRecordSchema } from './schemas.js';
 import { touchIfStale } from './touch.js';
 import type { RunRecord } from './types.js';
@@ -22,7 +23,7 @@ export interface BlobCheck {
 export async function getRecord(root: string, key: string, check: BlobCheck): Promise<RunRecord | null> {
   assertHex64(key, 'cache key');
   const path = layout.record(root, key);
-  const entry = await readJsonEntry(path, RunRecordSchema);
+  const entry = await readJsonEntry(path, parseRunRecord);
   if (entry === null || entry.value.key !== key) return null;
   const record = entry.value;
   if (!(await checkBlob(root, record.output_sha256, check.hash, check.onDropped))) return null;

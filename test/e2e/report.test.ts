@@ -89,6 +89,18 @@ describe('kontext report (built CLI)', () => {
     expect(JSON.parse(clean.stdout)).toMatchObject({ files: [], dirs: [] });
     expect((await readdir(join(p.outDir, 'report', 'thumbs'))).length).toBe(5); // 4 outputs + the source
     expect((await readdir(join(p.outDir, 'report', 'maps'))).length).toBe(4); // each node's change map
+
+    // Files no node writes are orphans at any depth; what lies in the report's image folders is the report's.
+    await mkdir(join(p.outDir, 'report', 'thumbs', 'sub'), { recursive: true });
+    await writeFile(join(p.outDir, 'report', 'thumbs', 'sub', 'x.webp'), 'x');
+    await mkdir(join(p.outDir, 'old', 'deep'), { recursive: true });
+    await writeFile(join(p.outDir, 'old', 'deep', 'x.png'), 'x');
+    await writeFile(join(p.outDir, 'report', 'notes.txt'), 'x');
+    const after = await cli(['status', p.recipe, '--json'], { cwd: p.root, env });
+    expect((JSON.parse(after.stdout) as { orphaned: { output: string }[] }).orphaned.map((o) => o.output)).toEqual([
+      join(p.outDir, 'old', 'deep', 'x.png'),
+      join(p.outDir, 'report', 'notes.txt'),
+    ]);
   });
 
   it('reads local state only: a runcomfy recipe, no token, never run: every node not run yet', async () => {
