@@ -57,7 +57,8 @@ export async function writeReport(
     // The outputs (and blobs) hashed to judge them are remembered in the cache's source-hash memo,
     // as a run does: a run leaves just-written outputs out of it (too new to trust their mtime),
     // so without this every report would read and hash them all again. Only new entries write.
-    await opened.store.flush();
+    // Best effort: the page is written; a memo that could not be saved costs a re-hash next time.
+    await opened.store.flush().catch(() => undefined);
     return written;
   } finally {
     await opened.discard();
