@@ -11,6 +11,11 @@ export const REPORT_INDEX = 'index.html';
 /** Sub-folders of the report, each content-addressed (`<sha256>.<ext>`). */
 export const REPORT_ASSET_DIRS = ['thumbs', 'inputs', 'maps'] as const;
 
+/** The report's image folders under `outDir` (every file inside them is the report's). */
+export function reportAssetDirs(outDir: string): string[] {
+  return REPORT_ASSET_DIRS.map((d) => join(outDir, REPORT_DIR, d));
+}
+
 /** True when `file` (absolute) is the report page or one of its assets under `outDir`. */
 export function isReportFile(outDir: string, file: string): boolean {
   const rel = relative(join(outDir, REPORT_DIR), file);

@@ -49,11 +49,17 @@ export async function writeReport(
   });
   const opened = await openStoreOrStandIn(cacheDirFor(recipe, options.cacheDir, deps.rt));
   try {
-    return await writeReportFor(recipe, {
+    const written = await writeReportFor(recipe, {
       store: opened.store,
       rt: deps.rt,
       allowOutsideRoot: options.allowOutsideRoot ?? false,
     });
+    // The outputs (and blobs) hashed to judge them are remembered in the cache's source-hash memo,
+    // as a run does: a run leaves just-written outputs out of it (too new to trust their mtime),
+    // so without this every report would read and hash them all again. Only new entries write.
+    // Best effort: the page is written; a memo that could not be saved costs a re-hash next time.
+    await opened.store.flush().catch(() => undefined);
+    return written;
   } finally {
     await opened.discard();
   }

@@ -6,9 +6,10 @@ import { writeFileAtomic } from './atomic.js';
 import { checkBlob, type BlobCorruptError } from './blobs.js';
 import { StoreError } from './errors.js';
 import { assertHex64, layout } from './layout.js';
-import { readJsonOrNull } from './read-json.js';
+import { readJsonEntry } from './read-json.js';
+import { parseRunRecord } from './record-parse.js';
 import { RunRecordSchema } from './schemas.js';
-import { fileInfo, touchIfStale } from './touch.js';
+import { touchIfStale } from './touch.js';
 import type { RunRecord } from './types.js';
 
 /** How getRecord checks the output blob (blobs.ts `checkBlob`): the memoised hasher, who hears of a drop. */
@@ -22,15 +23,14 @@ export interface BlobCheck {
 export async function getRecord(root: string, key: string, check: BlobCheck): Promise<RunRecord | null> {
   assertHex64(key, 'cache key');
   const path = layout.record(root, key);
-  const record = await readJsonOrNull(path, RunRecordSchema);
-  if (record === null || record.key !== key) return null;
+  const entry = await readJsonEntry(path, parseRunRecord);
+  if (entry === null || entry.value.key !== key) return null;
+  const record = entry.value;
   if (!(await checkBlob(root, record.output_sha256, check.hash, check.onDropped))) return null;
-  const { now } = check;
   // Only the record is marked used: gc keeps a blob while any record needs it, so the blob's
   // own mtime need not move — and must not, since the hash memo keys on it (a bumped blob
-  // would be re-read and re-hashed by the next run).
-  const own = now ? await fileInfo(path) : null;
-  if (now && own) await touchIfStale(path, own.mtimeMs, now());
+  // would be re-read and re-hashed by the next run). The mtime is the one read with the record.
+  if (check.now) await touchIfStale(path, entry.mtimeMs, check.now());
   return record;
 }
 

@@ -14,7 +14,7 @@
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, statSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
-import { stat, utimes } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isCode } from './atomic.js';
 import { layout } from './layout.js';
@@ -33,11 +33,19 @@ export async function fileInfo(path: string): Promise<{ readonly size: number; r
   }
 }
 
-/** Set the mtime (and atime) to `nowMs` when it is older than {@link TOUCH_AFTER_MS}. Best effort. */
+/**
+ * Set the mtime (and atime) to `nowMs` when it is older than {@link TOUCH_AFTER_MS}. Best effort.
+ * Synchronous, like {@link touchRecords}: a report reads every node's record, and a promise
+ * per utimes costs more than the syscall.
+ */
 export async function touchIfStale(path: string, mtimeMs: number, nowMs: number): Promise<void> {
   if (nowMs - mtimeMs < TOUCH_AFTER_MS) return;
   const t = nowMs / 1000;
-  await utimes(path, t, t).catch(() => undefined);
+  try {
+    utimesSync(path, t, t);
+  } catch {
+    // best effort: the record is bumped on its next use
+  }
 }
 
 /**

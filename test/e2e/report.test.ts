@@ -3,10 +3,11 @@
  * thumbnails reused on a second report, hostile prompts escaped, a hostile pass id refused
  * with nothing written, no provider contacted (a runcomfy recipe with no token works), a
  * symlink in place of `<out>/report` refused (nothing written where it leads), `--open` with
- * no opener, and `status`/`clean` leaving the report's files alone.
+ * no opener, and `status`/`clean` leaving the report's files alone; the outputs' hashes kept in
+ * the cache's memo for the next report.
  */
-import { lstat, mkdir, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { lstat, mkdir, readdir, readFile, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ReportData } from '../../src/index.js';
 import { cli, cliEnv, ensureBuilt } from '../helpers/cli-spawn.js';
@@ -38,8 +39,18 @@ describe('kontext report (built CLI)', () => {
     const p = (project = await createProject(YAML));
     const env = cliEnv(p.root);
     expect((await cli(['run', p.recipe], { cwd: p.root, env })).code).toBe(0);
+    // A run leaves outputs it just wrote out of the hash memo (too new to trust their mtime); an
+    // hour old, the report remembers their hashes, so the next report reads none of them again.
+    const hourAgo = new Date(Date.now() - 3_600_000);
+    const outputs = Object.values((await p.readLock()).nodes).map((e) => join(dirname(p.lockPath), e.output));
+    for (const f of outputs) await utimes(f, hourAgo, hourAgo);
     const first = await cli(['report', p.recipe], { cwd: p.root, env });
     expect(first.code, first.stderr).toBe(0);
+    const memo = JSON.parse(await readFile(join(p.cacheDir, 'sources.json'), 'utf8')) as {
+      entries: Record<string, { mtime_ns: string }>;
+    };
+    for (const f of outputs)
+      expect(memo.entries[f]?.mtime_ns, f).toBe(String((await stat(f, { bigint: true })).mtimeNs));
     expect(first.stdout).toMatch(
       /report: out\/test\/report\/index\.html \(4 nodes, 4 up to date; 10 images made, 0 reused\)/,
     );
@@ -78,6 +89,18 @@ describe('kontext report (built CLI)', () => {
     expect(JSON.parse(clean.stdout)).toMatchObject({ files: [], dirs: [] });
     expect((await readdir(join(p.outDir, 'report', 'thumbs'))).length).toBe(5); // 4 outputs + the source
     expect((await readdir(join(p.outDir, 'report', 'maps'))).length).toBe(4); // each node's change map
+
+    // Files no node writes are orphans at any depth; what lies in the report's image folders is the report's.
+    await mkdir(join(p.outDir, 'report', 'thumbs', 'sub'), { recursive: true });
+    await writeFile(join(p.outDir, 'report', 'thumbs', 'sub', 'x.webp'), 'x');
+    await mkdir(join(p.outDir, 'old', 'deep'), { recursive: true });
+    await writeFile(join(p.outDir, 'old', 'deep', 'x.png'), 'x');
+    await writeFile(join(p.outDir, 'report', 'notes.txt'), 'x');
+    const after = await cli(['status', p.recipe, '--json'], { cwd: p.root, env });
+    expect((JSON.parse(after.stdout) as { orphaned: { output: string }[] }).orphaned.map((o) => o.output)).toEqual([
+      join(p.outDir, 'old', 'deep', 'x.png'),
+      join(p.outDir, 'report', 'notes.txt'),
+    ]);
   });
 
   it('reads local state only: a runcomfy recipe, no token, never run: every node not run yet', async () => {

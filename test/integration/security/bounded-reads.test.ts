@@ -10,7 +10,7 @@ import { loadUserConfig } from '../../../src/recipe/user-config.js';
 import { createRuntime } from '../../../src/runtime.js';
 import { LockFileError } from '../../../src/store/errors.js';
 import { openStore, readLock } from '../../../src/store/index.js';
-import { BoundedReadError, READ_CAPS, readBounded } from '../../../src/util/read-bounded.js';
+import { BoundedReadError, READ_CAPS, readBounded, readBoundedSync } from '../../../src/util/read-bounded.js';
 
 let dir: string;
 beforeEach(async () => {
@@ -54,6 +54,40 @@ describe('readBounded', () => {
 
   it('passes a missing file through as ENOENT', async () => {
     expect(((await rejection(readBounded(join(dir, 'nope'), 10))) as NodeJS.ErrnoException).code).toBe('ENOENT');
+  });
+});
+
+describe('readBoundedSync', () => {
+  function thrown(f: () => unknown): unknown {
+    try {
+      f();
+    } catch (e) {
+      return e;
+    }
+    throw new Error('expected a throw');
+  }
+
+  it('reads a regular file within the cap, with its fstat', async () => {
+    await writeFile(join(dir, 'a.json'), '{"a":1}');
+    const read = readBoundedSync(join(dir, 'a.json'), 7);
+    expect(read.bytes.toString()).toBe('{"a":1}');
+    expect(read.stat.size).toBe(7);
+    expect(read.stat.isFile()).toBe(true);
+  });
+
+  it('refuses a file over the cap, a symlink to /dev/zero and a FIFO (without waiting for a writer)', async () => {
+    await writeFile(join(dir, 'big'), Buffer.alloc(100));
+    expect((thrown(() => readBoundedSync(join(dir, 'big'), 99)) as BoundedReadError).refusal).toBe('too-large');
+    await symlink('/dev/zero', join(dir, 'zero'));
+    const zero = thrown(() => readBoundedSync(join(dir, 'zero'), 1024));
+    expect(zero).toBeInstanceOf(BoundedReadError);
+    expect((zero as BoundedReadError).refusal).toBe('not-regular');
+    fifo(join(dir, 'pipe'));
+    expect((thrown(() => readBoundedSync(join(dir, 'pipe'), 1024)) as BoundedReadError).refusal).toBe('not-regular');
+  });
+
+  it('passes a missing file through as ENOENT', () => {
+    expect((thrown(() => readBoundedSync(join(dir, 'nope'), 10)) as NodeJS.ErrnoException).code).toBe('ENOENT');
   });
 });
 
@@ -116,6 +150,9 @@ describe('files we parse are capped', () => {
     const r = await rejection(store.getRecord(key));
     expect((r as KontextError).code).toBe('E_STORE_ENTRY_REFUSED');
     expect((r as KontextError).hint).toMatch(/delete/);
+    await rm(join(dir, 'cache', 'records', 'aa', `${key}.json`));
+    fifo(join(dir, 'cache', 'records', 'aa', `${key}.json`));
+    expect(((await rejection(store.getRecord(key))) as KontextError).code).toBe('E_STORE_ENTRY_REFUSED');
   });
 
   it('an oversized or device user config is a clear error (exit 65)', async () => {
