@@ -246,7 +246,7 @@ class Scheduler {
           seed: state.seed,
           ms: this.deps.rt.now() - t0,
         });
-        this.#drift.check(node, done.record);
+        this.#drift.check(node, done.record, false, { lockHolds: this.#lockHolds(recorded) });
         return { kind: 'ok', path: output, output: done.output };
       });
       this.#dropJournalAfter(key, done.record.request_id, recorded);
@@ -320,6 +320,15 @@ class Scheduler {
     const old = this.prepared.lock.nodes[node.id];
     if (!old || !sameLockEntry(old, entry)) return this.#lock.set(node.id, entry);
     return null;
+  }
+
+  /**
+   * Settles once the lock on disk names the node's record (`recorded`: its entry being written;
+   * `null`: the lock already said the same); `undefined` when there is no lock (`kontext edit`).
+   */
+  #lockHolds(recorded: Promise<void> | null): Promise<void> | undefined {
+    if (!this.#lock || this.deps.lockPath === null) return undefined;
+    return recorded ?? Promise.resolve();
   }
 
   /** Refuse to overwrite what the user changed (see hand-edits.ts); true when a target must be rewritten. */
