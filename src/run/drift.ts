@@ -36,13 +36,14 @@ export function driftOf(node: Pick<PlanNode, 'maxChange'>, review: RunReview | u
 /** How a review is stored with its record. */
 export interface ReviewOptions {
   /**
-   * Settles once the node's lock entry, naming this record's output, is on disk. The record is
-   * then rewritten with its review without an fsync, as `src/run/adopt.ts` writes a record it
-   * rebuilt: a power cut can tear only this rewrite, the torn record reads as a miss, and the
-   * next run rebuilds it from the lock and its output file for no request (and reviews it again
-   * when asked). Without it the rewrite is fsynced: the record may be the only copy of the result.
+   * Settles `true` once the node's lock entry, naming this record's output, is on disk. The
+   * record is then rewritten with its review without an fsync, as `src/run/adopt.ts` writes a
+   * record it rebuilt: a power cut can tear only this rewrite, the torn record reads as a miss,
+   * and the next run rebuilds it from the lock and its output file for no request (and reviews
+   * it again when asked). Without it, or `false` (the lock could not be written), the rewrite is
+   * fsynced: the record may be the only copy of the result.
    */
-  readonly lockHolds?: Promise<void> | undefined;
+  readonly lockHolds?: Promise<boolean> | undefined;
 }
 
 /** The reviews of one plan's nodes, sharing one reviewer (and its decoded images). */
@@ -70,9 +71,8 @@ export class NodeReviews {
     const output = this.store.blobPath(record.output_sha256);
     const source = this.#sourceOf(node);
     const review = await this.#limit(() => this.#reviewer.review({ output, input, source }));
-    const { lockHolds } = options;
-    if (lockHolds) await lockHolds;
-    await this.store.putRecord({ ...record, review }, { rebuildable: lockHolds !== undefined });
+    const rebuildable = options.lockHolds ? await options.lockHolds : false;
+    await this.store.putRecord({ ...record, review }, { rebuildable });
     return review;
   }
 

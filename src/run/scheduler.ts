@@ -323,12 +323,13 @@ class Scheduler {
   }
 
   /**
-   * Settles once the lock on disk names the node's record (`recorded`: its entry being written;
-   * `null`: the lock already said the same); `undefined` when there is no lock (`kontext edit`).
+   * Whether the lock on disk names the node's record, once known (`recorded`: its entry being
+   * written; `null`: the lock already said the same); `undefined` when there is no lock (`kontext edit`).
    */
-  #lockHolds(recorded: Promise<void> | null): Promise<void> | undefined {
-    if (!this.#lock || this.deps.lockPath === null) return undefined;
-    return recorded ?? Promise.resolve();
+  #lockHolds(recorded: Promise<void> | null): Promise<boolean> | undefined {
+    const lock = this.#lock;
+    if (!lock || this.deps.lockPath === null) return undefined;
+    return (recorded ?? Promise.resolve()).then(() => !lock.failed);
   }
 
   /** Refuse to overwrite what the user changed (see hand-edits.ts); true when a target must be rewritten. */

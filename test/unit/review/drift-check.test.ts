@@ -186,7 +186,7 @@ describe('DriftCheck', () => {
     const waiting = record(hex('c'), second, greyBlob, redBlob);
     const alike = record(hex('d'), second, greyBlob, redBlob);
     for (const r of [waiting, alike]) await store.putRecord(r);
-    const lock = deferred<void>();
+    const lock = deferred<boolean>();
     const { check, events } = checker([first, second]);
     check.check(second, waiting, false, { lockHolds: lock.promise });
     // The same review, made by another reviewer with nothing to wait for, is done and stored...
@@ -195,7 +195,7 @@ describe('DriftCheck', () => {
     await new Promise((r) => setTimeout(r, 50));
     // ...while this one's record is left as it is until the lock entry is on disk.
     expect((await store.getRecord(hex('c')))?.review).toBeUndefined();
-    lock.resolve();
+    lock.resolve(true);
     expect(await check.settle()).toEqual([]);
     expect(warnings(events)).toEqual([]);
     expect((await store.getRecord(hex('c')))?.review?.changed_pct).toBe(100);
