@@ -1,7 +1,9 @@
 /**
  * Drift (docs/architecture.md#change-maps-and-drift): every node a run executes is reviewed after
  * its outputs are written — off the `-j` slots, a few at a time, on sharp's thread pool — and the
- * review is stored with its run record (never in the lock). A cache hit whose record has no
+ * review is stored with its run record (never in the lock); that second write of the record is
+ * not fsynced once the node's lock entry is on disk (see {@link ReviewOptions.lockHolds}). A
+ * cache hit whose record has no
  * review yet (written before reviews existed, or rebuilt from the lock) is reviewed only when its
  * pass declares `max_change`, so a no-op run decodes nothing; `NodeReviews` gives anyone else
  * (a report) the review of any cached node. A node over its pass's `max_change` gets a drift
@@ -31,6 +33,19 @@ export function driftOf(node: Pick<PlanNode, 'maxChange'>, review: RunReview | u
   return { changed_pct: review.changed_pct, chain_changed_pct: review.chain_changed_pct, max_change: max };
 }
 
+/** How a review is stored with its record. */
+export interface ReviewOptions {
+  /**
+   * Settles `true` once the node's lock entry, naming this record's output, is on disk. The
+   * record is then rewritten with its review without an fsync, as `src/run/adopt.ts` writes a
+   * record it rebuilt: a power cut can tear only this rewrite, the torn record reads as a miss,
+   * and the next run rebuilds it from the lock and its output file for no request (and reviews
+   * it again when asked). Without it, or `false` (the lock could not be written), the rewrite is
+   * fsynced: the record may be the only copy of the result.
+   */
+  readonly lockHolds?: Promise<boolean> | undefined;
+}
+
 /** The reviews of one plan's nodes, sharing one reviewer (and its decoded images). */
 export class NodeReviews {
   readonly #reviewer: Reviewer;
@@ -49,14 +64,15 @@ export class NodeReviews {
    * The record's review, else one made now and stored with the record; `null` when the node's
    * input is a URL (no local copy to compare against). Rejects when an image cannot be decoded.
    */
-  async reviewOf(node: PlanNode, record: RunRecord): Promise<RunReview | null> {
+  async reviewOf(node: PlanNode, record: RunRecord, options: ReviewOptions = {}): Promise<RunReview | null> {
     if (record.review) return record.review;
     const input = node.input.kind === 'node' ? this.store.blobPath(record.input_sha256) : (node.input.path ?? null);
     if (input === null) return null;
     const output = this.store.blobPath(record.output_sha256);
     const source = this.#sourceOf(node);
     const review = await this.#limit(() => this.#reviewer.review({ output, input, source }));
-    await this.store.putRecord({ ...record, review });
+    const rebuildable = options.lockHolds ? await options.lockHolds : false;
+    await this.store.putRecord({ ...record, review }, { rebuildable });
     return review;
   }
 
@@ -87,9 +103,9 @@ export class DriftCheck {
    * Call once the node's outputs are written (`cached`: a cache hit, reviewed only for a
    * `max_change`); returns at once, see {@link DriftCheck.settle}.
    */
-  check(node: PlanNode, record: RunRecord, cached = false): void {
+  check(node: PlanNode, record: RunRecord, cached = false, options: ReviewOptions = {}): void {
     if (cached && !record.review && node.maxChange === undefined) return;
-    const done = this.#check(node, record).catch((e: unknown) =>
+    const done = this.#check(node, record, options).catch((e: unknown) =>
       this.deps.emit({
         type: 'warning',
         node: node.id,
@@ -105,8 +121,8 @@ export class DriftCheck {
     return [...this.#over].sort();
   }
 
-  async #check(node: PlanNode, record: RunRecord): Promise<void> {
-    const review = await this.#reviews.reviewOf(node, record);
+  async #check(node: PlanNode, record: RunRecord, options: ReviewOptions): Promise<void> {
+    const review = await this.#reviews.reviewOf(node, record, options);
     if (review === null && node.maxChange !== undefined)
       this.deps.emit({
         type: 'warning',

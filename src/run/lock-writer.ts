@@ -69,6 +69,11 @@ export class LockWriter {
     return written;
   }
 
+  /** Whether an update of the lock failed (then `set` promises resolved without their entries on disk). */
+  get failed(): boolean {
+    return this.#error !== null;
+  }
+
   /** Write what is pending now, and wait until every entry set so far is on disk; rethrows a write failure. */
   async flush(): Promise<void> {
     if (this.#deferred) this.#start();

@@ -246,7 +246,7 @@ class Scheduler {
           seed: state.seed,
           ms: this.deps.rt.now() - t0,
         });
-        this.#drift.check(node, done.record);
+        this.#drift.check(node, done.record, false, { lockHolds: this.#lockHolds(recorded) });
         return { kind: 'ok', path: output, output: done.output };
       });
       this.#dropJournalAfter(key, done.record.request_id, recorded);
@@ -320,6 +320,16 @@ class Scheduler {
     const old = this.prepared.lock.nodes[node.id];
     if (!old || !sameLockEntry(old, entry)) return this.#lock.set(node.id, entry);
     return null;
+  }
+
+  /**
+   * Whether the lock on disk names the node's record, once known (`recorded`: its entry being
+   * written; `null`: the lock already said the same); `undefined` when there is no lock (`kontext edit`).
+   */
+  #lockHolds(recorded: Promise<void> | null): Promise<boolean> | undefined {
+    const lock = this.#lock;
+    if (!lock || this.deps.lockPath === null) return undefined;
+    return (recorded ?? Promise.resolve()).then(() => !lock.failed);
   }
 
   /** Refuse to overwrite what the user changed (see hand-edits.ts); true when a target must be rewritten. */

@@ -121,10 +121,15 @@ function groupSync(sync: () => Promise<void>): () => Promise<void> {
   };
 }
 
-/** Write `text` to a flushed temp file, then link it to `target` unless `target` exists; durable when true. */
+/**
+ * Write `text` to a flushed temp file, then link it to `target` unless `target` exists; durable
+ * when true. A claim sits between a freed -j slot and its submit: once linked, the temp name is
+ * unlinked while the folder is synced rather than before (the link is what the sync must cover).
+ */
 async function createExclusive(target: string, text: string, syncDir: () => Promise<void>): Promise<boolean> {
   const tmp = tempPathFor(target);
   const handle = await withParentDir(target, () => open(tmp, 'wx', 0o644));
+  let linked = false;
   try {
     try {
       await handle.writeFile(text);
@@ -134,14 +139,18 @@ async function createExclusive(target: string, text: string, syncDir: () => Prom
     }
     try {
       await link(tmp, target);
+      linked = true;
     } catch (e) {
       if (isCode(e, 'EEXIST')) return false;
       throw e;
     }
   } finally {
-    await rm(tmp, { force: true });
+    if (!linked) await rm(tmp, { force: true });
   }
-  await syncDir();
+  const dropTemp = unlink(tmp).catch((e: unknown) => {
+    if (!isCode(e, 'ENOENT')) throw e;
+  });
+  await Promise.all([syncDir(), dropTemp]);
   return true;
 }
 

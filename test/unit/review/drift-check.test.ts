@@ -14,6 +14,7 @@ import { DriftCheck, driftOf, NodeReviews } from '../../../src/run/drift.js';
 import { gcStore } from '../../../src/store/gc.js';
 import { openStore } from '../../../src/store/index.js';
 import type { RunRecord, Store } from '../../../src/store/types.js';
+import { deferred } from '../../../src/util/deferred.js';
 
 let dir: string;
 let store: Store;
@@ -177,6 +178,27 @@ describe('DriftCheck', () => {
     const review = await reviews.reviewOf(plain, recs[1] as RunRecord);
     expect(review).toMatchObject({ changed_pct: 100, chain_changed_pct: 100 });
     expect((await store.getRecord(hex('9')))?.review).toEqual(review);
+  });
+
+  it('stores a review with its record only once the lock holds the node', async () => {
+    const first = node('grey', { kind: 'source', source: 'photo', instance: null, path: sourcePath });
+    const second = node('red', { kind: 'node', id: 'grey' });
+    const waiting = record(hex('c'), second, greyBlob, redBlob);
+    const alike = record(hex('d'), second, greyBlob, redBlob);
+    for (const r of [waiting, alike]) await store.putRecord(r);
+    const lock = deferred<boolean>();
+    const { check, events } = checker([first, second]);
+    check.check(second, waiting, false, { lockHolds: lock.promise });
+    // The same review, made by another reviewer with nothing to wait for, is done and stored...
+    await new NodeReviews([first, second], store).reviewOf(second, alike);
+    expect((await store.getRecord(hex('d')))?.review?.changed_pct).toBe(100);
+    await new Promise((r) => setTimeout(r, 50));
+    // ...while this one's record is left as it is until the lock entry is on disk.
+    expect((await store.getRecord(hex('c')))?.review).toBeUndefined();
+    lock.resolve(true);
+    expect(await check.settle()).toEqual([]);
+    expect(warnings(events)).toEqual([]);
+    expect((await store.getRecord(hex('c')))?.review?.changed_pct).toBe(100);
   });
 
   it('driftOf: only strictly over a declared max_change', () => {
