@@ -2,7 +2,7 @@
  * Atomic file writes: write a sibling temp file, fsync, rename over the target.
  * A reader sees the old file or the new one, never half of either.
  */
-import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { type FileHandle, mkdir, open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { uniqueSuffix } from '../util/unique-suffix.js';
@@ -60,10 +60,11 @@ export async function writeFileAtomic(
  * records adopted after a deleted cache) where each async call's thread-pool round trip cost
  * more than the syscall. Still atomic: a temp file, then a rename.
  */
-function writeUnsynced(target: string, tmp: string, data: string | Uint8Array, mode = 0o644): void {
+function writeUnsynced(target: string, tmp: string, data: string | Uint8Array | Iterable<string>, mode = 0o644): void {
   const write = (): void => {
     try {
-      writeFileSync(tmp, data, { flag: 'wx', mode });
+      if (typeof data === 'string' || data instanceof Uint8Array) writeFileSync(tmp, data, { flag: 'wx', mode });
+      else writePieces(tmp, data, mode);
     } catch (e) {
       if (!isCode(e, 'ENOENT')) rmSync(tmp, { force: true }); // ENOENT: the folder is missing, no temp exists
       throw e;
@@ -81,6 +82,16 @@ function writeUnsynced(target: string, tmp: string, data: string | Uint8Array, m
   } catch (e) {
     rmSync(tmp, { force: true });
     throw e;
+  }
+}
+
+/** Write `pieces` one after another to a new file `path` (exclusive create). */
+function writePieces(path: string, pieces: Iterable<string>, mode: number): void {
+  const fd = openSync(path, 'wx', mode);
+  try {
+    for (const piece of pieces) writeFileSync(fd, piece);
+  } finally {
+    closeSync(fd);
   }
 }
 

@@ -32,4 +32,13 @@ describe('writeFileAtomic with sync: false', () => {
     await expect(writeFileAtomic(join(dir, 'taken'), 'x', { sync: false })).rejects.toThrow();
     expect((await readdir(dir)).sort()).toEqual(['rec.json', 'taken']);
   });
+
+  it('writes pieces one after another, synced or not', async () => {
+    const pieces = (): Iterable<string> => ['{"a":', '1', ',"b":"é"}'];
+    await writeFileAtomic(join(dir, 'n', 'x.json'), pieces(), { sync: false });
+    await writeFileAtomic(join(dir, 's', 'x.json'), pieces());
+    expect(await readFile(join(dir, 'n', 'x.json'), 'utf8')).toBe('{"a":1,"b":"é"}');
+    expect(await readFile(join(dir, 's', 'x.json'), 'utf8')).toBe('{"a":1,"b":"é"}');
+    expect(await readdir(join(dir, 'n'))).toEqual(['x.json']);
+  });
 });
