@@ -5,27 +5,19 @@
  * while the bytes stay cheap to serve. Served in 1 MiB slices: past the first one, every full
  * slice is the same precomputed chunk (no copy per request), then a small tail with IEND.
  */
-import { crc32, deflateSync } from 'node:zlib';
+import { deflateSync } from 'node:zlib';
+import { pngChunk } from '../util/png-write.js';
 
 const SLICE = 1024 * 1024;
 const SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 const FILL_TYPE = 'syNt';
-
-function chunk(type: string, data: Buffer): Buffer {
-  const head = Buffer.alloc(8);
-  head.writeUInt32BE(data.length, 0);
-  head.write(type, 4, 'latin1');
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(crc32(data, crc32(head.subarray(4))) >>> 0);
-  return Buffer.concat([head, data, crc]);
-}
 
 /** A `syNt` chunk of exactly `total` bytes (at least 12), its data a fixed byte pattern. */
 function fill(total: number, pattern: Buffer): Buffer {
   const data = Buffer.alloc(total - 12);
   for (let o = 0; o < data.length; o += pattern.length)
     pattern.copy(data, o, 0, Math.min(pattern.length, data.length - o));
-  return chunk(FILL_TYPE, data);
+  return pngChunk(FILL_TYPE, data);
 }
 
 /** Fill chunks totalling exactly `bytes` (0, or at least 12). */
@@ -46,10 +38,10 @@ const IHDR = (() => {
   d.writeUInt32BE(1, 0);
   d.writeUInt32BE(1, 4);
   d[8] = 8; // bit depth; colour type 0 (grey), no interlace
-  return chunk('IHDR', d);
+  return pngChunk('IHDR', d);
 })();
-const IDAT = chunk('IDAT', deflateSync(Buffer.from([0, 0x80])));
-const IEND = chunk('IEND', Buffer.alloc(0));
+const IDAT = pngChunk('IDAT', deflateSync(Buffer.from([0, 0x80])));
+const IEND = pngChunk('IEND', Buffer.alloc(0));
 const HEAD = Buffer.concat([SIGNATURE, IHDR, IDAT]);
 
 /** The smallest synthetic PNG: the 1×1 image with no padding. */

@@ -28,7 +28,8 @@ export interface PngWriteOptions {
   readonly text?: Readonly<Record<string, string>>;
 }
 
-function chunk(type: string, data: Buffer): Buffer {
+/** One PNG chunk: length, type, data and the CRC of type + data. */
+export function pngChunk(type: string, data: Buffer): Buffer {
   const head = Buffer.alloc(8);
   head.writeUInt32BE(data.length, 0);
   head.write(type, 4, 'latin1');
@@ -39,7 +40,10 @@ function chunk(type: string, data: Buffer): Buffer {
 
 /** A `tEXt` chunk, ready to insert after IHDR. */
 export function textChunk(keyword: string, text: string): Buffer {
-  return chunk('tEXt', Buffer.concat([Buffer.from(keyword, 'latin1'), Buffer.from([0]), Buffer.from(text, 'latin1')]));
+  return pngChunk(
+    'tEXt',
+    Buffer.concat([Buffer.from(keyword, 'latin1'), Buffer.from([0]), Buffer.from(text, 'latin1')]),
+  );
 }
 
 /** PLTE (the colours) and tRNS (their alphas) of RGBA palette entries. */
@@ -52,7 +56,7 @@ function paletteChunks(rgba: Uint8Array): Buffer[] {
     rgb.set(rgba.subarray(4 * i, 4 * i + 3), 3 * i);
     alpha[i] = rgba[4 * i + 3] as number;
   }
-  return [chunk('PLTE', rgb), chunk('tRNS', alpha)];
+  return [pngChunk('PLTE', rgb), pngChunk('tRNS', alpha)];
 }
 
 /** Each row prefixed with filter type 0 (None), as the PNG format requires. */
@@ -79,16 +83,16 @@ export function writePng(img: PngPixels, options: PngWriteOptions): Buffer {
   let channels = 1;
   if ('palette' in img) {
     ihdr[9] = 3; // colour type: indexed; compression, filter and interlace stay 0
-    head.push(chunk('IHDR', ihdr), ...paletteChunks(img.palette));
+    head.push(pngChunk('IHDR', ihdr), ...paletteChunks(img.palette));
   } else {
     channels = img.channels;
     ihdr[9] = channels === 4 ? 6 : 2; // colour type RGBA or RGB
-    head.push(chunk('IHDR', ihdr));
+    head.push(pngChunk('IHDR', ihdr));
   }
   const texts = Object.entries(options.text ?? {}).map(([k, v]) => textChunk(k, v));
   const idat = deflateSync(scanlines(img, channels), {
     level: options.level,
     ...(options.strategy === undefined ? {} : { strategy: options.strategy }),
   });
-  return Buffer.concat([...head, ...texts, chunk('IDAT', idat), chunk('IEND', Buffer.alloc(0))]);
+  return Buffer.concat([...head, ...texts, pngChunk('IDAT', idat), pngChunk('IEND', Buffer.alloc(0))]);
 }

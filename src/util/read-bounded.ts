@@ -69,34 +69,64 @@ export function isBoundedReadError(e: unknown): e is BoundedReadError {
   return e instanceof BoundedReadError;
 }
 
+/**
+ * The buffer both readers fill: checked against the descriptor's fstat, sized from it and read
+ * to the end, grown up to one byte past the cap: a file that grows meanwhile (or a /proc-style
+ * file reporting size 0) is read whole or refused.
+ */
+class BoundedBuffer {
+  #buf: Buffer;
+  #filled = 0;
+  #wanted = 0;
+
+  constructor(
+    private readonly path: string,
+    private readonly max: number,
+    private readonly stat: Stats,
+  ) {
+    if (!stat.isFile()) throw new BoundedReadError(path, 'not-regular', max);
+    if (stat.size > max) throw new BoundedReadError(path, 'too-large', max);
+    this.#buf = Buffer.allocUnsafe(Math.min(max, stat.size) + 1);
+  }
+
+  /** Where the next read goes: the buffer, its offset and how many bytes fit. */
+  next(): readonly [Buffer, number, number] {
+    if (this.#filled === this.#buf.length) {
+      if (this.#filled > this.max) throw new BoundedReadError(this.path, 'too-large', this.max);
+      const grown = Buffer.allocUnsafe(Math.min(this.max + 1, this.#buf.length * 2));
+      this.#buf.copy(grown, 0, 0, this.#filled);
+      this.#buf = grown;
+    }
+    this.#wanted = this.#buf.length - this.#filled;
+    return [this.#buf, this.#filled, this.#wanted];
+  }
+
+  /**
+   * Count a read; true once the file is read whole. A short read of a regular file is its end (a
+   * file growing after it is as if it grew after we returned); one that reported size 0
+   * (/proc-style) is read until a read returns nothing.
+   */
+  took(bytesRead: number): boolean {
+    this.#filled += bytesRead;
+    return bytesRead === 0 || (bytesRead < this.#wanted && this.stat.size > 0);
+  }
+
+  bytes(): Buffer {
+    if (this.#filled > this.max) throw new BoundedReadError(this.path, 'too-large', this.max);
+    return this.#buf.subarray(0, this.#filled);
+  }
+}
+
 /** Read a regular file of at most `max` bytes. Throws {@link BoundedReadError}, or the fs error. */
 export async function readBounded(path: string, max: number): Promise<Buffer> {
   // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer forever.
   const handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
   try {
-    const info = await handle.stat();
-    if (!info.isFile()) throw new BoundedReadError(path, 'not-regular', max);
-    if (info.size > max) throw new BoundedReadError(path, 'too-large', max);
-    // Sized from fstat but read to the end, up to one byte past the cap: a file that grows
-    // meanwhile (or a /proc-style file reporting size 0) is read whole or refused.
-    let buf = Buffer.allocUnsafe(Math.min(max, info.size) + 1);
-    let filled = 0;
+    const into = new BoundedBuffer(path, max, await handle.stat());
     for (;;) {
-      if (filled === buf.length) {
-        if (filled > max) throw new BoundedReadError(path, 'too-large', max);
-        const grown = Buffer.allocUnsafe(Math.min(max + 1, buf.length * 2));
-        buf.copy(grown, 0, 0, filled);
-        buf = grown;
-      }
-      const wanted = buf.length - filled;
-      const { bytesRead } = await handle.read(buf, filled, wanted, null);
-      filled += bytesRead;
-      // A short read of a regular file is its end (a file growing after it is as if it grew after
-      // we returned); one that reported size 0 (/proc-style) is read until a read returns nothing.
-      if (bytesRead === 0 || (bytesRead < wanted && info.size > 0)) break;
+      const [buf, offset, length] = into.next();
+      if (into.took((await handle.read(buf, offset, length, null)).bytesRead)) return into.bytes();
     }
-    if (filled > max) throw new BoundedReadError(path, 'too-large', max);
-    return buf.subarray(0, filled);
   } finally {
     await handle.close();
   }
@@ -116,24 +146,11 @@ export function readBoundedSync(path: string, max: number): { readonly bytes: Bu
   const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
   try {
     const stat = fstatSync(fd);
-    if (!stat.isFile()) throw new BoundedReadError(path, 'not-regular', max);
-    if (stat.size > max) throw new BoundedReadError(path, 'too-large', max);
-    let buf = Buffer.allocUnsafe(Math.min(max, stat.size) + 1);
-    let filled = 0;
+    const into = new BoundedBuffer(path, max, stat);
     for (;;) {
-      if (filled === buf.length) {
-        if (filled > max) throw new BoundedReadError(path, 'too-large', max);
-        const grown = Buffer.allocUnsafe(Math.min(max + 1, buf.length * 2));
-        buf.copy(grown, 0, 0, filled);
-        buf = grown;
-      }
-      const wanted = buf.length - filled;
-      const bytesRead = readSync(fd, buf, filled, wanted, null);
-      filled += bytesRead;
-      if (bytesRead === 0 || (bytesRead < wanted && stat.size > 0)) break;
+      const [buf, offset, length] = into.next();
+      if (into.took(readSync(fd, buf, offset, length, null))) return { bytes: into.bytes(), stat };
     }
-    if (filled > max) throw new BoundedReadError(path, 'too-large', max);
-    return { bytes: buf.subarray(0, filled), stat };
   } finally {
     closeSync(fd);
   }
