@@ -34,8 +34,19 @@ export function isWithin(root: string, target: string): boolean {
     !/(^|\/)\.\.(\/|$)/.test(target.slice(root.length))
   )
     return true;
+  // Both clean (absolute, no `.`/`..` segment, no `//`, no trailing `/`): relative() would change
+  // neither, so a prefix test decides (a write guard asks this of every output against the cache dir).
+  if (path.sep === '/' && isCleanAbsolute(root) && isCleanAbsolute(target))
+    return target === root || root === '/' || (target.startsWith(root) && target[root.length] === '/');
   const rel = path.relative(root, target);
   return rel === '' || (rel !== '..' && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel));
+}
+
+const UNCLEAN = /\/\/|(^|\/)\.\.?(\/|$)/;
+
+/** A POSIX absolute path that path.resolve leaves as it is (no `.`/`..` segment, no `//`, no trailing `/`). */
+export function isCleanAbsolute(p: string): boolean {
+  return p.startsWith('/') && (p === '/' || !p.endsWith('/')) && !UNCLEAN.test(p);
 }
 
 /** Each root as written and as it really is (a project reached through a symlinked folder). */
