@@ -7,6 +7,14 @@ import { realpathSync } from 'node:fs';
 import path from 'node:path';
 
 export async function realPathDeep(target: string): Promise<string> {
+  return realPathDeepSync(target);
+}
+
+/**
+ * {@link realPathDeep} without the promise: a lock's check resolves the folder of every output
+ * (memoized per folder), where the promises cost more than the calls.
+ */
+export function realPathDeepSync(target: string): string {
   const absolute = path.resolve(target);
   const rest: string[] = [];
   let current = absolute;
