@@ -6,7 +6,8 @@
  * Files written by older versions at `<out>/<node-id>.<ext>` ({@link legacyOutputPathFor}) are
  * moved to the new names by the runner when their bytes still match the lock.
  */
-import { join } from 'node:path';
+import { join, sep } from 'node:path';
+import { isCleanAbsolute } from '../util/real-path.js';
 import type { Plan, PlanNode } from './types.js';
 
 /** What names an output file (a {@link PlanNode} is one). */
@@ -24,7 +25,10 @@ export function outputPathFor(planOrOutDir: Plan | string, node: OutputNaming, e
   if (node.output !== undefined) return `${node.output}.${bare}`;
   const outDir = typeof planOrOutDir === 'string' ? planOrOutDir : planOrOutDir.recipe.outDir;
   const variant = node.variant === null ? '' : `-v${node.variant}`;
-  return join(outDir, node.pass, `${node.instance ?? node.source}${variant}.${bare}`);
+  const name = `${node.instance ?? node.source}${variant}.${bare}`;
+  // What join() gives when it has nothing to normalise: asked for every node by status and resolve.
+  const joined = `${outDir}/${node.pass}/${name}`;
+  return sep === '/' && isCleanAbsolute(joined) ? joined : join(outDir, node.pass, name);
 }
 
 /** Where versions before the URL-safe layout wrote the output of `nodeId`: `<out>/<node-id>.<ext>`. */

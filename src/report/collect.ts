@@ -15,6 +15,7 @@ import { driftOf } from '../run/drift.js';
 import { storedRecord } from '../run/lock-current.js';
 import { statusDetail, type NodeStatus, type StatusDetail } from '../run/status.js';
 import type { LockEntry, RunRecord, RunReview, Store } from '../store/types.js';
+import { isCleanAbsolute } from '../util/real-path.js';
 import { columnsOf, rowKey, rowsOf } from './layout.js';
 import type { CellState, ReportData, ReportNode, ReportRow } from './types.js';
 
@@ -198,7 +199,9 @@ async function blobIf(store: Store, sha: string): Promise<string | null> {
 
 /** `../<pass>/<file>` relative to `<out>/report/`, each segment URL-encoded; `null` outside `<out>/`. */
 function urlUnder(outDir: string, file: string): string | null {
-  const rel = relative(outDir, file);
+  // Both clean and `file` below `outDir`: relative() would return the rest as it is (1,000 calls a report).
+  const below = sep === '/' && file.startsWith(`${outDir}/`) && isCleanAbsolute(outDir) && isCleanAbsolute(file);
+  const rel = below ? file.slice(outDir.length + 1) : relative(outDir, file);
   if (rel === '' || rel.startsWith('..') || rel.startsWith(sep)) return null;
   return `../${rel.split(sep).map(encodeURIComponent).join('/')}`;
 }

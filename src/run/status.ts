@@ -129,7 +129,9 @@ export async function statusDetail(
     if (state) nodes.push(await nodeStatus(state, lock.nodes[node.id], { plan, recipe, store }));
   }
   // Branches a pick left out are not orphans: picking them again is free (as `clean` keeps them).
-  const orphaned = await orphans(buildPlan(withoutPicks(recipe)), recipe, lock.nodes);
+  // Without picks that is the plan itself (a provider override changes no id or output path).
+  const unpicked = withoutPicks(recipe);
+  const orphaned = await orphans(unpicked === recipe ? plan : buildPlan(unpicked), recipe, lock.nodes);
   const dirty = nodes.some((n) => n.state !== 'up-to-date');
   return {
     status: { recipe: recipe.file, lock: lockPath, nodes, orphaned, dirty },

@@ -4,7 +4,7 @@
  * *content* hash of the image bytes, so a changed upstream output invalidates exactly its
  * downstream and nothing else.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { canonicalJson } from './canonical-json.js';
 
 /**
@@ -37,7 +37,8 @@ export function cacheKey(parts: CacheKeyParts): string {
     params: parts.params,
     seed: parts.seed,
   });
-  return createHash('sha256').update(canonical, 'utf8').digest('hex');
+  // One-shot (no Hash object): a status or report keys every node of the recipe.
+  return hash('sha256', canonical, 'hex');
 }
 
 /**
@@ -54,5 +55,5 @@ export function requestHash(parts: Omit<CacheKeyParts, 'seed'>): string {
     input_sha256: parts.input_sha256,
     params: parts.params,
   });
-  return createHash('sha256').update(canonical, 'utf8').digest('hex');
+  return hash('sha256', canonical, 'hex');
 }

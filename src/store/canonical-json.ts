@@ -8,45 +8,55 @@ import { CanonicalJsonError } from './errors.js';
 
 /** Serialize `value` canonically; throws {@link CanonicalJsonError} naming the offending path. */
 export function canonicalJson(value: unknown): string {
-  return encode(value, '', new Set());
+  return encode(value, null, new Set());
 }
 
-function encode(value: unknown, path: string, seen: Set<object>): string {
+/**
+ * Where a value sits, as links to its parent: its text (`params.list[1]`) is only built for an
+ * error. Every cache key of a run is encoded, and building each key's path text up front (a
+ * regex test and a concatenation per key) cost more than the encoding.
+ */
+interface At {
+  readonly up: At | null;
+  readonly key: string | number;
+}
+
+function encode(value: unknown, at: At | null, seen: Set<object>): string {
   if (value === null) return 'null';
   switch (typeof value) {
     case 'string':
     case 'boolean':
       return JSON.stringify(value);
     case 'number':
-      if (!Number.isFinite(value)) fail(path, `${String(value)} is not a finite number`);
+      if (!Number.isFinite(value)) fail(at, `${String(value)} is not a finite number`);
       return JSON.stringify(value);
     case 'object':
-      return encodeObject(value, path, seen);
+      return encodeObject(value, at, seen);
     default:
-      return fail(path, `${typeof value} is not a JSON value`);
+      return fail(at, `${typeof value} is not a JSON value`);
   }
 }
 
-function encodeObject(value: object, path: string, seen: Set<object>): string {
-  if (seen.has(value)) fail(path, 'circular reference');
+function encodeObject(value: object, at: At | null, seen: Set<object>): string {
+  if (seen.has(value)) fail(at, 'circular reference');
   seen.add(value);
   try {
     if (Array.isArray(value)) {
       const items = value.map((v, i) => {
-        const at = `${path}[${i}]`;
-        return v === undefined ? fail(at, 'undefined in an array') : encode(v, at, seen);
+        const item = { up: at, key: i };
+        return v === undefined ? fail(item, 'undefined in an array') : encode(v, item, seen);
       });
       return `[${items.join(',')}]`;
     }
-    if (!isPlainObject(value)) fail(path, `${value.constructor?.name ?? 'object'} is not a plain object`);
+    if (!isPlainObject(value)) fail(at, `${value.constructor?.name ?? 'object'} is not a plain object`);
     const record = value as Record<string, unknown>;
-    const parts: string[] = [];
+    let out = '';
     for (const key of Object.keys(record).sort()) {
       const v = record[key];
       if (v === undefined) continue; // as JSON.stringify: an absent key and an undefined one are the same
-      parts.push(`${JSON.stringify(key)}:${encode(v, joinKey(path, key), seen)}`);
+      out += `${out === '' ? '' : ','}${JSON.stringify(key)}:${encode(v, { up: at, key }, seen)}`;
     }
-    return `{${parts.join(',')}}`;
+    return `{${out}}`;
   } finally {
     seen.delete(value);
   }
@@ -67,11 +77,16 @@ function isPlainObject(value: object): boolean {
   return proto === Object.prototype || proto === null;
 }
 
-function joinKey(path: string, key: string): string {
-  if (/^[A-Za-z_$][\w$]*$/.test(key)) return path === '' ? key : `${path}.${key}`;
-  return `${path}[${JSON.stringify(key)}]`;
+/** `params.list[1]`, `["aspect-ratio"]`: the path text of `at`, or '' at the root. */
+function pathText(at: At | null): string {
+  if (at === null) return '';
+  const path = pathText(at.up);
+  if (typeof at.key === 'number') return `${path}[${at.key}]`;
+  if (/^[A-Za-z_$][\w$]*$/.test(at.key)) return path === '' ? at.key : `${path}.${at.key}`;
+  return `${path}[${JSON.stringify(at.key)}]`;
 }
 
-function fail(path: string, reason: string): never {
+function fail(at: At | null, reason: string): never {
+  const path = pathText(at);
   throw new CanonicalJsonError(path === '' ? '(root)' : path, reason);
 }

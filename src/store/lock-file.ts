@@ -19,7 +19,7 @@ import { quickLock } from './lock-check.js';
 import { LockEntrySchema, LockFileSchema } from './schemas.js';
 import type { LockEntry, LockFile } from './types.js';
 import { isBoundedReadError, READ_CAPS, readBoundedText } from '../util/read-bounded.js';
-import { realPathDeep } from '../util/real-path.js';
+import { realPathDeepSync } from '../util/real-path.js';
 import { lockedFileRefusal, symlinkChecker, type WriteGuard } from './write-guard.js';
 
 export { formatLock } from './lock-format.js';
@@ -74,25 +74,26 @@ export interface ReadLockOptions {
 /** The lock file, or an empty one when it does not exist yet. */
 export async function readLock(path: string, options: ReadLockOptions = {}): Promise<LockFile> {
   const { lock, text } = await readLockText(path);
-  if (options.outputs !== undefined && text !== null) await checkLockOutputs(lock, text, path, options.outputs);
+  if (options.outputs !== undefined && text !== null) checkLockOutputs(lock, text, path, options.outputs);
   return lock;
 }
 
 /** Throws {@link LockFileError} (exit 65) at the first entry, by node id, whose output the guard refuses. */
-async function checkLockOutputs(lock: LockFile, text: string, path: string, guard: WriteGuard): Promise<void> {
-  const dirs = new Map<string, Promise<string>>();
-  const realDir = (dir: string): Promise<string> => {
+function checkLockOutputs(lock: LockFile, text: string, path: string, guard: WriteGuard): void {
+  const dirs = new Map<string, string>();
+  const realDir = (dir: string): string => {
     let real = dirs.get(dir);
     if (real === undefined) {
-      real = realPathDeep(dir);
+      real = realPathDeepSync(dir);
       dirs.set(dir, real);
     }
     return real;
   };
   const isLink = symlinkChecker();
   const ids = Object.keys(lock.nodes).sort();
-  const refusals = await Promise.all(
-    ids.map((id) => lockedFileRefusal(resolve(dirname(path), lock.nodes[id]?.output ?? ''), guard, realDir, isLink)),
+  const lockDir = dirname(path);
+  const refusals = ids.map((id) =>
+    lockedFileRefusal(resolve(lockDir, lock.nodes[id]?.output ?? ''), guard, realDir, isLink),
   );
   const at = refusals.findIndex((r) => r !== null);
   const refusal = refusals[at];

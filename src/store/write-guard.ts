@@ -6,11 +6,10 @@
  * output changes, so it re-runs and is paid for on every run), the cache dir. Outside the
  * project root only with `--allow-outside-root`.
  */
-import type { Dirent } from 'node:fs';
-import { lstat, readdir } from 'node:fs/promises';
+import { type Dirent, lstatSync, readdirSync } from 'node:fs';
 import { basename, dirname, join, sep } from 'node:path';
 import { ExitCode } from '../errors.js';
-import { isWithin, realPathDeep, withRealRoots } from '../util/real-path.js';
+import { isWithin, realPathDeep, realPathDeepSync, withRealRoots } from '../util/real-path.js';
 import { StoreError } from './errors.js';
 
 export interface WriteGuard {
@@ -59,25 +58,31 @@ function writeRefusal(real: string, guard: WriteGuard): string | null {
  * Where a file a lock entry names really is (its folders resolved; a link at the final name
  * followed too, since reading it follows the link) and why kontext must neither read nor write
  * it; null when it is fine. `realDir` resolves folders (callers memoize it: many entries share one).
+ * Synchronous: a lock's every entry is checked (1,000 for a 1,000-node recipe) and a promise per
+ * entry cost more than the memoized calls.
  */
-export async function lockedFileRefusal(
+export function lockedFileRefusal(
   target: string,
   guard: WriteGuard,
-  realDir: (dir: string) => Promise<string>,
-  isLink: (real: string) => Promise<boolean> = isSymlink,
-): Promise<{ readonly real: string; readonly why: string } | null> {
-  const real = join(await realDir(dirname(target)), basename(target));
+  realDir: (dir: string) => string,
+  isLink: (real: string) => boolean = isSymlink,
+): { readonly real: string; readonly why: string } | null {
+  const real = join(realDir(dirname(target)), basename(target));
   const why = writeRefusal(real, guard);
   if (why !== null) return { real, why };
-  if (!(await isLink(real))) return null;
-  const linked = await realPathDeep(real);
+  if (!isLink(real)) return null;
+  const linked = realPathDeepSync(real);
   const viaLink = writeRefusal(linked, guard);
   return viaLink === null ? null : { real: linked, why: viaLink };
 }
 
 /** Whether `path` is a symlink itself (false when it is missing or cannot be read). */
-async function isSymlink(path: string): Promise<boolean> {
-  return (await lstat(path).catch(() => null))?.isSymbolicLink() === true;
+function isSymlink(path: string): boolean {
+  try {
+    return lstatSync(path, { throwIfNoEntry: false })?.isSymbolicLink() === true;
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -85,19 +90,19 @@ async function isSymlink(path: string): Promise<boolean> {
  * gives every entry's type, instead of an lstat per file (10,000 of them for a 10,000-node lock).
  * A folder that cannot be listed, or a filesystem that reports no types, falls back to lstat.
  */
-export function symlinkChecker(): (path: string) => Promise<boolean> {
-  const listings = new Map<string, Promise<Map<string, Dirent> | null>>();
-  return async (path) => {
+export function symlinkChecker(): (path: string) => boolean {
+  const listings = new Map<string, Map<string, Dirent> | null>();
+  return (path) => {
     const dir = dirname(path);
-    let listing = listings.get(dir);
-    if (listing === undefined) {
-      listing = readdir(dir, { withFileTypes: true }).then(
-        (entries) => new Map(entries.map((d) => [d.name, d])),
-        () => null,
-      );
-      listings.set(dir, listing);
+    let found = listings.get(dir);
+    if (found === undefined) {
+      try {
+        found = new Map(readdirSync(dir, { withFileTypes: true }).map((d) => [d.name, d]));
+      } catch {
+        found = null;
+      }
+      listings.set(dir, found);
     }
-    const found = await listing;
     if (found === null) return isSymlink(path);
     const entry = found.get(basename(path));
     if (entry === undefined) return false; // missing: nothing to follow

@@ -7,6 +7,14 @@ import { realpathSync } from 'node:fs';
 import path from 'node:path';
 
 export async function realPathDeep(target: string): Promise<string> {
+  return realPathDeepSync(target);
+}
+
+/**
+ * {@link realPathDeep} without the promise: a lock's check resolves the folder of every output
+ * (memoized per folder), where the promises cost more than the calls.
+ */
+export function realPathDeepSync(target: string): string {
   const absolute = path.resolve(target);
   const rest: string[] = [];
   let current = absolute;
@@ -34,8 +42,19 @@ export function isWithin(root: string, target: string): boolean {
     !/(^|\/)\.\.(\/|$)/.test(target.slice(root.length))
   )
     return true;
+  // Both clean (absolute, no `.`/`..` segment, no `//`, no trailing `/`): relative() would change
+  // neither, so a prefix test decides (a write guard asks this of every output against the cache dir).
+  if (path.sep === '/' && isCleanAbsolute(root) && isCleanAbsolute(target))
+    return target === root || root === '/' || (target.startsWith(root) && target[root.length] === '/');
   const rel = path.relative(root, target);
   return rel === '' || (rel !== '..' && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel));
+}
+
+const UNCLEAN = /\/\/|(^|\/)\.\.?(\/|$)/;
+
+/** A POSIX absolute path that path.resolve leaves as it is (no `.`/`..` segment, no `//`, no trailing `/`). */
+export function isCleanAbsolute(p: string): boolean {
+  return p.startsWith('/') && (p === '/' || !p.endsWith('/')) && !UNCLEAN.test(p);
 }
 
 /** Each root as written and as it really is (a project reached through a symlinked folder). */

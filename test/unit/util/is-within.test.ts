@@ -10,7 +10,7 @@ function viaRelative(root: string, target: string): boolean {
 
 describe('isWithin', () => {
   it('agrees with path.relative inside, at, beside and above the root', () => {
-    const roots = ['/p', '/p/q', '/'];
+    const roots = ['/p', '/p/q', '/', '/p/', '/p/./q', '/p//q', '/p/q/..', 'p', '/pq'];
     const targets = [
       '/p',
       '/p/a.png',
@@ -22,6 +22,15 @@ describe('isWithin', () => {
       '/p/a/..',
       '/',
       '/x',
+      '/p/',
+      '/p//q/a',
+      '/p/./q/a',
+      '/p/.',
+      '/p/q/.',
+      '/pq',
+      '/p/q.png',
+      'p/a',
+      '',
     ];
     for (const root of roots)
       for (const target of targets)
