@@ -8,43 +8,53 @@ import { CanonicalJsonError } from './errors.js';
 
 /** Serialize `value` canonically; throws {@link CanonicalJsonError} naming the offending path. */
 export function canonicalJson(value: unknown): string {
-  return encode(value, '', new Set());
+  return encode(value, null, new Set());
 }
 
-function encode(value: unknown, path: string, seen: Set<object>): string {
+/**
+ * Where a value sits, as a chain of keys: spelled out (`params.size[2]`) only for an error.
+ * Every node's cache key is canonical JSON, so building each key's path text up front was a
+ * regex test and a string per key, 10,000 times per run, for a message almost never shown.
+ */
+interface At {
+  readonly parent: At | null;
+  readonly key: string | number;
+}
+
+function encode(value: unknown, at: At | null, seen: Set<object>): string {
   if (value === null) return 'null';
   switch (typeof value) {
     case 'string':
     case 'boolean':
       return JSON.stringify(value);
     case 'number':
-      if (!Number.isFinite(value)) fail(path, `${String(value)} is not a finite number`);
+      if (!Number.isFinite(value)) fail(at, `${String(value)} is not a finite number`);
       return JSON.stringify(value);
     case 'object':
-      return encodeObject(value, path, seen);
+      return encodeObject(value, at, seen);
     default:
-      return fail(path, `${typeof value} is not a JSON value`);
+      return fail(at, `${typeof value} is not a JSON value`);
   }
 }
 
-function encodeObject(value: object, path: string, seen: Set<object>): string {
-  if (seen.has(value)) fail(path, 'circular reference');
+function encodeObject(value: object, at: At | null, seen: Set<object>): string {
+  if (seen.has(value)) fail(at, 'circular reference');
   seen.add(value);
   try {
     if (Array.isArray(value)) {
       const items = value.map((v, i) => {
-        const at = `${path}[${i}]`;
-        return v === undefined ? fail(at, 'undefined in an array') : encode(v, at, seen);
+        const item = { parent: at, key: i };
+        return v === undefined ? fail(item, 'undefined in an array') : encode(v, item, seen);
       });
       return `[${items.join(',')}]`;
     }
-    if (!isPlainObject(value)) fail(path, `${value.constructor?.name ?? 'object'} is not a plain object`);
+    if (!isPlainObject(value)) fail(at, `${value.constructor?.name ?? 'object'} is not a plain object`);
     const record = value as Record<string, unknown>;
     const parts: string[] = [];
     for (const key of Object.keys(record).sort()) {
       const v = record[key];
       if (v === undefined) continue; // as JSON.stringify: an absent key and an undefined one are the same
-      parts.push(`${JSON.stringify(key)}:${encode(v, joinKey(path, key), seen)}`);
+      parts.push(`${JSON.stringify(key)}:${encode(v, { parent: at, key }, seen)}`);
     }
     return `{${parts.join(',')}}`;
   } finally {
@@ -67,11 +77,16 @@ function isPlainObject(value: object): boolean {
   return proto === Object.prototype || proto === null;
 }
 
-function joinKey(path: string, key: string): string {
-  if (/^[A-Za-z_$][\w$]*$/.test(key)) return path === '' ? key : `${path}.${key}`;
-  return `${path}[${JSON.stringify(key)}]`;
+/** `a.b[2]["odd key"]`: the path as the error names it. */
+function pathText(at: At | null): string {
+  if (at === null) return '';
+  const parent = pathText(at.parent);
+  if (typeof at.key === 'number') return `${parent}[${at.key}]`;
+  if (/^[A-Za-z_$][\w$]*$/.test(at.key)) return parent === '' ? at.key : `${parent}.${at.key}`;
+  return `${parent}[${JSON.stringify(at.key)}]`;
 }
 
-function fail(path: string, reason: string): never {
+function fail(at: At | null, reason: string): never {
+  const path = pathText(at);
   throw new CanonicalJsonError(path === '' ? '(root)' : path, reason);
 }
