@@ -25,15 +25,17 @@ export async function realPathDeep(target: string): Promise<string> {
   }
 }
 
+/** A `//`, `.` or `..` segment, or a trailing `/`: a path that string comparison alone cannot judge. */
+const NOT_PLAIN = /\/\.{0,2}(\/|$)/;
+
 /** Whether `target` is `root` itself or lies below it (both absolute and normalised). */
 export function isWithin(root: string, target: string): boolean {
-  // The common case without relative()'s two resolves: a path below the root with no `..` in the rest.
-  if (
-    target.startsWith(root) &&
-    target[root.length] === path.sep &&
-    !/(^|\/)\.\.(\/|$)/.test(target.slice(root.length))
-  )
-    return true;
+  // Plain absolute POSIX paths compare as strings, inside or not, without relative()'s two
+  // resolves: a lock's every output is checked against the project root and the cache dir.
+  if (path.sep === '/' && root.length > 1 && root[0] === '/' && target[0] === '/') {
+    if (!NOT_PLAIN.test(root) && !NOT_PLAIN.test(target))
+      return target === root || (target.startsWith(root) && target[root.length] === '/');
+  }
   const rel = path.relative(root, target);
   return rel === '' || (rel !== '..' && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel));
 }

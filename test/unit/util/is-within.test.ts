@@ -1,4 +1,4 @@
-/** isWithin's shortcut for paths below the root gives what the path.relative rule gives. */
+/** isWithin's shortcut for plain paths (inside or not) gives what the path.relative rule gives. */
 import { isAbsolute, relative, sep } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isWithin } from '../../../src/util/real-path.js';
@@ -10,7 +10,7 @@ function viaRelative(root: string, target: string): boolean {
 
 describe('isWithin', () => {
   it('agrees with path.relative inside, at, beside and above the root', () => {
-    const roots = ['/p', '/p/q', '/'];
+    const roots = ['/p', '/p/q', '/', '/p/', '/p/./q', '/p//q', '/p/q/..'];
     const targets = [
       '/p',
       '/p/a.png',
@@ -22,6 +22,15 @@ describe('isWithin', () => {
       '/p/a/..',
       '/',
       '/x',
+      '/p/q',
+      '/p/qr',
+      '/p//q/r',
+      '/p/./q/r',
+      '/p/q/',
+      '/p/q/.',
+      '/p/.hidden/a',
+      '/p/...',
+      '/p/q/..z',
     ];
     for (const root of roots)
       for (const target of targets)
