@@ -89,8 +89,9 @@ export async function adoptBlob(
 
 /**
  * Copy a local file the caller has hashed into the store as blob `sha256`, unless the blob is
- * there (then it is marked used, as {@link putBlob} does): synchronous and not fsynced, so only for blobs that can be rebuilt (run/adopt.ts). The
- * blob is a copy, never a hard link (see run/adopt.ts), and appears under its name only complete.
+ * there (then it is marked used, as {@link putBlob} does): synchronous and not fsynced, so only
+ * for blobs that can be rebuilt (run/adopt.ts). The blob is a copy, never a hard link (see
+ * run/adopt.ts), and appears under its name only complete.
  */
 export function copyInBlob(root: string, file: string, sha256: string, now: () => number): void {
   assertHex64(sha256, 'blob digest');
