@@ -15,6 +15,7 @@ export function withRemote(store: Store, remote: RemoteCache): Store {
     hasBlob: (sha256) => store.hasBlob(sha256),
     putBlob: (bytes) => store.putBlob(bytes),
     adoptBlob: (tempFile, sha256, options) => store.adoptBlob(tempFile, sha256, options),
+    copyInBlob: (path, sha256) => store.copyInBlob(path, sha256),
     tempPath: (hint) => store.tempPath(hint),
     getRecord: async (key) => (await store.getRecord(key)) ?? remote.lookup(key, store),
     putRecord: async (record, options) => {

@@ -18,10 +18,12 @@
  * editing out/ in place would change the blob too; the store would then drop the blob as
  * damaged, and the hand-edited file no longer matches the lock, so the node would be paid for
  * again instead of simply restored from the cache. On Linux `copyFile` uses copy_file_range
- * (often a reflink), so the copy is cheap.
+ * (often a reflink), so the copy is cheap. It is written beside the blob and renamed into place
+ * (synchronously: thousands come at once after a deleted cache, and a thread-pool round trip per
+ * file cost more than the syscalls; a temp in the store's one `tmp/` folder also made that
+ * folder's 10,000 creates and renames slow).
  */
-import { copyFileSync } from 'node:fs';
-import { rename, rm, stat } from 'node:fs/promises';
+import { rename, stat } from 'node:fs/promises';
 import { extname, resolve } from 'node:path';
 import { legacyOutputPathFor } from '../plan/index.js';
 import type { PlanNode } from '../plan/types.js';
@@ -69,15 +71,10 @@ export async function adoptFromLock(
   const ext = extname(file).slice(1).toLowerCase();
   if (!/^[a-z0-9]{1,10}$/.test(ext)) return null;
   if ((await fileSha(store, file)) !== entry.output_sha256) return null;
-  if (!(await store.hasBlob(entry.output_sha256))) {
-    const tmp = store.tempPath('adopt');
-    try {
-      copyFileSync(file, tmp); // synchronous: thousands after a deleted cache, each cheaper than a thread-pool trip
-      await store.adoptBlob(tmp, entry.output_sha256, { synced: true }); // rebuildable: see above
-    } catch {
-      await rm(tmp, { force: true });
-      return null;
-    }
+  try {
+    store.copyInBlob(file, entry.output_sha256); // synchronous and unsynced: rebuildable, see above
+  } catch {
+    return null;
   }
   const record: RunRecord = {
     key,

@@ -13,7 +13,6 @@
  *   should the file be deleted later.
  */
 import { dirname, extname, resolve } from 'node:path';
-import pLimit from 'p-limit';
 import { outputPathFor } from '../plan/index.js';
 import type { PlanNode } from '../plan/types.js';
 import { touchRecords } from '../store/touch.js';
@@ -22,9 +21,6 @@ import { ExitCode, KontextError } from '../errors.js';
 import { adoptFromLock, mediaTypeForExt } from './adopt.js';
 import { type UpstreamOutput, upstreamFromRecord } from './inputs.js';
 import type { RunDeps } from './options.js';
-
-/** Adoptions (a copy and a record write each) in flight at once after a run that found the cache gone. */
-const ADOPT_CONCURRENCY = 16;
 
 /** A lock-current node as resolve found it: the record rebuilt from the entry, and the output's size. */
 export interface LockCurrent {
@@ -155,10 +151,12 @@ export class LockCurrentNodes {
     const served = [...this.#served.values()];
     const used = served.map(({ current }) => ({ key: current.record.key, blob: current.record.output_sha256 }));
     const missing = new Set(touchRecords(store.root, used, this.deps.rt.now()));
-    const limit = pLimit(ADOPT_CONCURRENCY);
-    const adopt = ({ node, current }: (typeof served)[number]) =>
-      limit(() => adoptFromLock(node, current.record.key, current.entry, dirname(lockPath), store).catch(() => null));
-    await Promise.all(served.filter((s) => missing.has(s.current.record.key)).map(adopt));
+    // One after another: an adoption is synchronous file work (adopt.ts), so overlapping them gains nothing.
+    const lockDir = dirname(lockPath);
+    for (const { node, current } of served) {
+      if (missing.has(current.record.key))
+        await adoptFromLock(node, current.record.key, current.entry, lockDir, store).catch(() => null);
+    }
   }
 }
 

@@ -18,7 +18,7 @@ import { open, rename, rm } from 'node:fs/promises';
 import { createReadStream, statSync } from 'node:fs';
 import { basename, isAbsolute, join, relative } from 'node:path';
 import { ExitCode } from '../errors.js';
-import { isCode, withParentDir, writeFileAtomic } from './atomic.js';
+import { copyFileAtomicUnsynced, isCode, withParentDir, writeFileAtomic } from './atomic.js';
 import { StoreError } from './errors.js';
 import { assertHex64, layout } from './layout.js';
 import { fileInfo, touchIfStale } from './touch.js';
@@ -85,6 +85,21 @@ export async function adoptBlob(
   // A missing temp is ENOENT too: then the retry fails the same way and the error stands.
   await withParentDir(target, () => rename(tempFile, target));
   return target;
+}
+
+/**
+ * Copy a local file the caller has hashed into the store as blob `sha256`, unless the blob is
+ * there (then it is marked used, as {@link putBlob} does): synchronous and not fsynced, so only
+ * for blobs that can be rebuilt (run/adopt.ts). The blob is a copy, never a hard link (see
+ * run/adopt.ts), and appears under its name only complete.
+ */
+export function copyInBlob(root: string, file: string, sha256: string, now: () => number): void {
+  assertHex64(sha256, 'blob digest');
+  const target = layout.blob(root, sha256);
+  const found = statSync(target, { throwIfNoEntry: false });
+  if (found?.isFile() !== true) return copyFileAtomicUnsynced(file, target);
+  // Reused like `putBlob` reuses a blob: bumped, so a gc running now sees it as used and keeps it.
+  void touchIfStale(target, found.mtimeMs, now()); // synchronous inside (touch.ts)
 }
 
 /** The writer may not have fsynced; a blob must not turn into zeros after a power cut. */

@@ -5,7 +5,7 @@
 import { mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
 import { isCode, writeFileAtomic } from './atomic.js';
-import { adoptBlob, hasBlob, putBlob, tempPath } from './blobs.js';
+import { adoptBlob, copyInBlob, hasBlob, putBlob, tempPath } from './blobs.js';
 import { StoreError } from './errors.js';
 import { createJournal } from './journal.js';
 import { assertHex64, layout } from './layout.js';
@@ -45,6 +45,7 @@ export async function openStore(root: string, options: OpenStoreOptions = {}): P
     hasBlob: (sha256) => hasBlob(root, sha256),
     putBlob: (bytes) => putBlob(root, bytes, now),
     adoptBlob: (tempFile, sha256, options) => adoptBlob(root, tempFile, sha256, { ...options, now }),
+    copyInBlob: (path, sha256) => copyInBlob(root, path, sha256, now),
     tempPath: (hint) => tempPath(root, hint),
     getRecord: (key) =>
       getRecord(root, key, {

@@ -67,7 +67,14 @@ export function touchRecords(
   if (last && nowMs - last.mtimeMs < TOUCH_AFTER_MS && last.mtimeMs <= nowMs) return [];
   const t = nowMs / 1000;
   const missing: string[] = [];
+  // One listing of the records' fan-out folders: after a deleted cache every record is missing,
+  // and 10,000 failing utimes (an exception each) cost more than the adoptions they lead to.
+  const folders = fanOutFolders(join(root, 'records'));
   for (const { key, blob } of used) {
+    if (folders !== null && !folders.has(key.slice(0, 2))) {
+      missing.push(key);
+      continue;
+    }
     try {
       utimesSync(layout.record(root, key), t, t);
       if (!statSync(layout.blob(root, blob), { throwIfNoEntry: false })?.isFile()) missing.push(key);
@@ -84,6 +91,15 @@ export function touchRecords(
     // no stamp: the next run bumps the records again
   }
   return missing;
+}
+
+/** The names in `dir` (the two-character fan-out folders), or null when it cannot be listed. */
+function fanOutFolders(dir: string): Set<string> | null {
+  try {
+    return new Set(readdirSync(dir));
+  } catch {
+    return null;
+  }
 }
 
 /** A stamp's stat; null when it is missing or cannot be read (then the batch runs: best effort). */

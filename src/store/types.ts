@@ -104,6 +104,11 @@ export interface Store {
    * already flushed it to disk, or the blob can be rebuilt from elsewhere (run/adopt.ts); else it is fsynced here.
    */
   adoptBlob(tempFile: string, sha256: string, options?: { readonly synced?: boolean }): Promise<string>;
+  /**
+   * Copy a local file whose sha256 the caller knows into the store, unless that blob is there.
+   * Synchronous and not fsynced: only for results that can be rebuilt (run/adopt.ts).
+   */
+  copyInBlob(path: string, sha256: string): void;
   /** A fresh temp path inside the store (same filesystem as the blobs). */
   tempPath(hint?: string): string;
   getRecord(key: string): Promise<RunRecord | null>;

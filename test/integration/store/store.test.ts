@@ -114,6 +114,38 @@ describe('blobs', () => {
     expect(await readFile(outside, 'utf8')).toBe('precious');
   });
 
+  it('copyInBlob copies a file in (a copy, not a link: editing the file later leaves the blob alone)', async () => {
+    const output = join(dir, 'out.png');
+    await writeFile(output, 'adopted bytes');
+    const digest = sha('adopted bytes');
+    store.copyInBlob(output, digest); // its folder blobs/<xx>/ does not exist yet
+    expect(await readFile(store.blobPath(digest), 'utf8')).toBe('adopted bytes');
+    expect((await stat(store.blobPath(digest))).ino).not.toBe((await stat(output)).ino);
+    await writeFile(output, 'edited by hand');
+    expect(await readFile(store.blobPath(digest), 'utf8')).toBe('adopted bytes');
+    // Only the blob is in its folder: the temp beside it was renamed, not left behind.
+    expect(await readdir(join(store.root, 'blobs', digest.slice(0, 2)))).toEqual([digest]);
+  });
+
+  it('copyInBlob keeps an existing blob (and marks it used) instead of copying again', async () => {
+    const digest = await store.putBlob(new TextEncoder().encode('kept'));
+    await utimes(store.blobPath(digest), 1_000, 1_000);
+    const output = join(dir, 'out.png');
+    await writeFile(output, 'kept');
+    store.copyInBlob(output, digest);
+    const after = await stat(store.blobPath(digest));
+    expect(after.mtimeMs).toBeGreaterThan(1_000_000);
+    expect(after.ino).not.toBe((await stat(output)).ino);
+    expect(await readdir(join(store.root, 'blobs', digest.slice(0, 2)))).toEqual([digest]);
+  });
+
+  it('copyInBlob throws for a missing file and leaves no blob or temp', async () => {
+    const digest = sha('never');
+    expect(() => store.copyInBlob(join(dir, 'missing.png'), digest)).toThrow(/ENOENT/);
+    expect(await store.hasBlob(digest)).toBe(false);
+    expect(await readdir(join(store.root, 'blobs', digest.slice(0, 2)))).toEqual([]);
+  });
+
   it('rejects digests that are not sha256 hex (they become file names)', async () => {
     expect(() => store.blobPath('../../etc/passwd')).toThrow(/not a sha256/);
     await expect(store.hasBlob('ABC')).rejects.toMatchObject({ code: 'E_STORE_BAD_KEY' });

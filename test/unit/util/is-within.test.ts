@@ -1,4 +1,4 @@
-/** isWithin's shortcut for paths below the root gives what the path.relative rule gives. */
+/** isWithin's shortcut for plain paths (inside or not) gives what the path.relative rule gives. */
 import { isAbsolute, relative, sep } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isWithin } from '../../../src/util/real-path.js';
@@ -31,6 +31,15 @@ describe('isWithin', () => {
       '/p/q.png',
       'p/a',
       '',
+      '/p/q',
+      '/p/qr',
+      '/p//q/r',
+      '/p/./q/r',
+      '/p/q/',
+      '/p/q/.',
+      '/p/.hidden/a',
+      '/p/...',
+      '/p/q/..z',
     ];
     for (const root of roots)
       for (const target of targets)
