@@ -5,11 +5,8 @@
  */
 import { setMaxListeners } from 'node:events';
 import { Command, CommanderError, Option } from 'commander';
-// Straight from the modules, not the library's index: that would load (and run) every module
-// it re-exports, the emulator's and the providers' included, before any command starts.
-import { InterruptedError } from '../errors.js';
-import { PROVIDER_NAMES } from '../models/types.js';
-import { createRuntime, type Runtime } from '../runtime.js';
+import { createRuntime, type Runtime } from '../index.js';
+import { InterruptedError, PROVIDER_NAMES } from '../index.js';
 import { withTestHooks } from './test-hooks.js';
 import { wantsColor, type CliContext } from './context.js';
 import { renderError, secretsFromEnv } from './render-error.js';

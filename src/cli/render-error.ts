@@ -3,10 +3,8 @@
  * parentheses, the stack only with `--debug`, every known secret scrubbed and control
  * characters escaped (a server's message must not drive the terminal).
  */
-import { ExitCode, formatProblem, isKontextError, RecipeError, type ExitCode as Code } from '../errors.js';
-import { PROVIDER_CREDENTIALS } from '../models/credentials.js';
-import { escapeControls } from '../util/control-chars.js';
-import { redactSecrets, redactUrlsIn } from '../util/redact.js';
+import { ExitCode, formatProblem, isKontextError, RecipeError, type ExitCode as Code } from '../index.js';
+import { escapeControls, PROVIDER_CREDENTIALS, redactSecrets, redactUrlsIn } from '../index.js';
 import { displayPath } from './display-paths.js';
 
 export interface RenderedError {

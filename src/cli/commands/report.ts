@@ -5,7 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { pathToFileURL } from 'node:url';
-import { writeReport, type WrittenReport } from '../../report/write.js';
+import { writeReport, type WrittenReport } from '../../index.js';
 import type { CliContext } from '../context.js';
 import { displayPath } from '../display-paths.js';
 

@@ -1,7 +1,5 @@
 /** `kontext status <recipe> [--exit-code] [--json]`: grouped like `git status`, paths relative to the cwd. */
-import type { ProviderName } from '../../recipe/types.js';
-import { recipeStatus, type NodeStatus, type RecipeStatus } from '../../run/status.js';
-import type { TextSink } from '../../runtime.js';
+import { recipeStatus, type NodeStatus, type ProviderName, type RecipeStatus, type TextSink } from '../../index.js';
 import type { CliContext } from '../context.js';
 import { REASON_WORDS } from '../dry-run-view.js';
 import { displayPath } from '../display-paths.js';
