@@ -170,8 +170,10 @@ describe('provider: replicate through the CLI', () => {
     let journaled = false;
     for (let i = 0; i < 400 && !journaled; i++) {
       await new Promise((r) => setTimeout(r, 25));
+      // Only entries under their final name: a `.tmp` being written is not in the journal yet.
       for (const f of await readdir(journal).catch(() => [] as string[]))
-        if ((await readFile(join(journal, f), 'utf8').catch(() => '')).includes('request_id')) journaled = true;
+        if (!f.startsWith('.') && (await readFile(join(journal, f), 'utf8').catch(() => '')).includes('request_id'))
+          journaled = true;
     }
     expect(journaled).toBe(true);
     run.child.kill('SIGKILL');
