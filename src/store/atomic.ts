@@ -61,28 +61,11 @@ export async function writeFileAtomic(
  * more than the syscall. Still atomic: a temp file, then a rename.
  */
 function writeUnsynced(target: string, tmp: string, data: string | Uint8Array | Iterable<string>, mode = 0o644): void {
-  const write = (): void => {
-    try {
-      if (typeof data === 'string' || data instanceof Uint8Array) writeFileSync(tmp, data, { flag: 'wx', mode });
-      else writePieces(tmp, data, mode);
-    } catch (e) {
-      if (!isCode(e, 'ENOENT')) rmSync(tmp, { force: true }); // ENOENT: the folder is missing, no temp exists
-      throw e;
-    }
-  };
-  try {
-    write();
-  } catch (e) {
-    if (!isCode(e, 'ENOENT')) throw e;
-    mkdirSync(dirname(target), { recursive: true });
-    write();
-  }
-  try {
-    renameSync(tmp, target);
-  } catch (e) {
-    rmSync(tmp, { force: true });
-    throw e;
-  }
+  // ENOENT: the folder is missing, no temp exists.
+  replaceViaTemp(target, tmp, ['ENOENT'], () => {
+    if (typeof data === 'string' || data instanceof Uint8Array) writeFileSync(tmp, data, { flag: 'wx', mode });
+    else writePieces(tmp, data, mode);
+  });
 }
 
 /**
@@ -93,22 +76,25 @@ function writeUnsynced(target: string, tmp: string, data: string | Uint8Array | 
  */
 export function copyFileAtomicUnsynced(source: string, target: string): void {
   const tmp = tempPathFor(target);
-  const copy = (): void => {
+  // ENOENT: the folder (or the source) is missing, and a missing source fails again the same way
+  // after the mkdir; EEXIST: the temp is not ours. Any other failure may leave a half copy.
+  replaceViaTemp(target, tmp, ['ENOENT', 'EEXIST'], () => copyFileSync(source, tmp, constants.COPYFILE_EXCL));
+}
+
+/**
+ * Make `tmp` with `create` (creating `target`'s folder if it is missing) and rename it over
+ * `target`, synchronously. A failed `create` removes the temp unless it failed with one of
+ * `noTemp` (codes that mean no temp of ours exists); a failed rename always removes it.
+ */
+function replaceViaTemp(target: string, tmp: string, noTemp: readonly string[], create: () => void): void {
+  withParentDirSync(target, () => {
     try {
-      copyFileSync(source, tmp, constants.COPYFILE_EXCL);
+      create();
     } catch (e) {
-      if (!isCode(e, 'ENOENT', 'EEXIST')) rmSync(tmp, { force: true }); // a copy that failed half way
+      if (!isCode(e, ...noTemp)) rmSync(tmp, { force: true });
       throw e;
     }
-  };
-  try {
-    copy();
-  } catch (e) {
-    // ENOENT: the folder (or the source) is missing; a missing source fails again the same way.
-    if (!isCode(e, 'ENOENT')) throw e;
-    mkdirSync(dirname(target), { recursive: true });
-    copy();
-  }
+  });
   try {
     renameSync(tmp, target);
   } catch (e) {
@@ -138,6 +124,17 @@ export async function withParentDir<T>(path: string, fn: () => Promise<T>): Prom
   } catch (e) {
     if (!isCode(e, 'ENOENT')) throw e;
     await mkdir(dirname(path), { recursive: true });
+    return fn();
+  }
+}
+
+/** {@link withParentDir} in synchronous calls (the unsynced writes above). */
+function withParentDirSync<T>(path: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (!isCode(e, 'ENOENT')) throw e;
+    mkdirSync(dirname(path), { recursive: true });
     return fn();
   }
 }

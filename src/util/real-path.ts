@@ -35,13 +35,6 @@ export function realPathDeepSync(target: string): string {
 
 /** Whether `target` is `root` itself or lies below it (both absolute and normalised). */
 export function isWithin(root: string, target: string): boolean {
-  // The common case without relative()'s two resolves: a path below the root with no `..` in the rest.
-  if (
-    target.startsWith(root) &&
-    target[root.length] === path.sep &&
-    !/(^|\/)\.\.(\/|$)/.test(target.slice(root.length))
-  )
-    return true;
   // Both clean (absolute, no `.`/`..` segment, no `//`, no trailing `/`): relative() would change
   // neither, so a prefix test decides (a write guard asks this of every output against the cache dir).
   if (path.sep === '/' && isCleanAbsolute(root) && isCleanAbsolute(target))

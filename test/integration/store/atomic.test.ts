@@ -1,9 +1,12 @@
-/** writeFileAtomic without fsync (rebuildable files, written synchronously) behaves as the synced form. */
+/**
+ * writeFileAtomic without fsync (rebuildable files, written synchronously) behaves as the synced
+ * form; copyFileAtomicUnsynced creates the folder, replaces whole and leaves no temp on failure.
+ */
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { writeFileAtomic } from '../../../src/store/atomic.js';
+import { copyFileAtomicUnsynced, writeFileAtomic } from '../../../src/store/atomic.js';
 
 let dir: string;
 beforeEach(async () => {
@@ -40,5 +43,30 @@ describe('writeFileAtomic with sync: false', () => {
     expect(await readFile(join(dir, 'n', 'x.json'), 'utf8')).toBe('{"a":1,"b":"é"}');
     expect(await readFile(join(dir, 's', 'x.json'), 'utf8')).toBe('{"a":1,"b":"é"}');
     expect(await readdir(join(dir, 'n'))).toEqual(['x.json']);
+  });
+});
+
+describe('copyFileAtomicUnsynced', () => {
+  it('creates a missing parent folder, replaces a file whole and leaves no temp file', async () => {
+    await writeFile(join(dir, 'src1'), 'first');
+    await writeFile(join(dir, 'src2'), 'second, longer');
+    const target = join(dir, 'a', 'b', 'blob');
+    copyFileAtomicUnsynced(join(dir, 'src1'), target);
+    expect(await readFile(target, 'utf8')).toBe('first');
+    copyFileAtomicUnsynced(join(dir, 'src2'), target);
+    expect(await readFile(target, 'utf8')).toBe('second, longer');
+    expect(await readdir(join(dir, 'a', 'b'))).toEqual(['blob']);
+  });
+
+  it('fails on a missing source, a file or a folder in the way, without leaving a temp file', async () => {
+    expect(() => copyFileAtomicUnsynced(join(dir, 'missing'), join(dir, 'new', 'blob'))).toThrow(/ENOENT/);
+    expect(await readdir(join(dir, 'new'))).toEqual([]); // the folder was made for the retry; no temp in it
+    await writeFile(join(dir, 'src'), 'x');
+    await writeFile(join(dir, 'file'), 'x');
+    expect(() => copyFileAtomicUnsynced(join(dir, 'src'), join(dir, 'file', 'blob'))).toThrow(/ENOTDIR/);
+    await mkdir(join(dir, 'taken'));
+    expect(() => copyFileAtomicUnsynced(join(dir, 'src'), join(dir, 'taken'))).toThrow();
+    expect((await readdir(dir)).sort()).toEqual(['file', 'new', 'src', 'taken']);
+    expect(await readdir(join(dir, 'taken'))).toEqual([]);
   });
 });
