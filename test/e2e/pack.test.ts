@@ -5,7 +5,7 @@
  * so the test never reaches the network.
  */
 import { execFile } from 'node:child_process';
-import { copyFile, mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -27,6 +27,9 @@ describe('npm pack', () => {
     await ensureBuilt();
     const dir = await mkdtemp(join(tmpdir(), 'kontext-pack-'));
     dirs.push(dir);
+    // A code cache the CLI made here (dist/cli/.code-cache) belongs to this machine, not the package.
+    await mkdir(join(REPO_ROOT, 'dist', 'cli', '.code-cache'), { recursive: true });
+    await writeFile(join(REPO_ROOT, 'dist', 'cli', '.code-cache', 'pack-test.bin'), 'local');
     await run('npm', ['pack', '--silent', '--pack-destination', dir], { cwd: REPO_ROOT });
     const tarball = (await readdir(dir)).find((f) => f.endsWith('.tgz'));
     expect(tarball).toBeDefined();
@@ -36,6 +39,7 @@ describe('npm pack', () => {
     // Only the recipes and their photos ship: no outputs or lock files of a local demo run.
     const examples = await readdir(join(pkg, 'recipes', 'examples'));
     expect(examples.filter((f) => f === 'out' || f.endsWith('.lock.json'))).toEqual([]);
+    expect(await readdir(join(pkg, 'dist', 'cli'))).not.toContain('.code-cache');
     await copyFile(join(REPO_ROOT, 'package-lock.json'), join(pkg, 'package-lock.json'));
     await run('npm', ['ci', '--omit=dev', '--offline', '--no-audit', '--no-fund'], { cwd: pkg, timeout: 150_000 });
 

@@ -1,0 +1,36 @@
+/**
+ * What both CLI entry points do: answer `--version`/`--help` before anything loads, set up
+ * the process, then load `main` (how is the entry point's choice) and run one command.
+ */
+import { fastAnswer } from './fast-path.js';
+import type { main } from './main.js';
+
+export interface LoadedMain {
+  readonly main: typeof main;
+  /** Called once the command has returned (the bundle saves its code cache then). */
+  readonly done?: () => void;
+}
+
+export async function launch(load: () => Promise<LoadedMain> | LoadedMain): Promise<void> {
+  const argv = process.argv.slice(2);
+  const quick = fastAnswer(argv);
+  if (quick !== null) {
+    process.stdout.write(quick);
+    return;
+  }
+  // The AWS SDK (s3 hosting) warns on every Node 20 start that its 2027 releases need Node 22.
+  // That is for us (the lock pins a version that supports 20), not for the person running a recipe.
+  process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
+
+  // `kontext run --json | head`: a closed pipe is the reader saying "enough", not a crash.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+      throw e;
+    });
+  }
+
+  const loaded = await load();
+  process.exitCode = await loaded.main(argv, { process });
+  loaded.done?.();
+}
