@@ -7,7 +7,7 @@
  * <root>/records/ab/ab34….json     run record, named by its cache key
  * <root>/journal/<key>.json        submitted, not yet recorded requests (one file each)
  * <root>/tmp/                      downloads in progress (same filesystem as blobs)
- * <root>/sources.json              source-file hash memo
+ * <root>/sources/<hash>.json       source-file hash memo, one per folder of hashed files (source-hash.ts)
  * <root>/poll-times/<provider>-<hash>.json   learned completion times (src/providers/polling/)
  * <root>/used/<sha256>             stamps: this set of records was marked used (touch.ts)
  * ```
@@ -35,7 +35,6 @@ export const layout = {
   records: (root: string) => join(root, 'records'),
   journal: (root: string) => join(root, 'journal'),
   tmp: (root: string) => join(root, 'tmp'),
-  sources: (root: string) => join(root, 'sources.json'),
   blob: (root: string, sha256: string) => join(root, 'blobs', sha256.slice(0, 2), sha256),
   record: (root: string, key: string) => join(root, 'records', key.slice(0, 2), `${key}.json`),
   journalEntry: (root: string, key: string) => join(root, 'journal', `${key}.json`),

@@ -35,7 +35,7 @@ export async function openStore(root: string, options: OpenStoreOptions = {}): P
   const now = options.now ?? Date.now;
   await prepareRoot(root);
   await removeStaleTemps(layout.tmp(root), now());
-  const memo = createSourceHashMemo(layout.sources(root), now);
+  const memo = createSourceHashMemo(root, now);
   return {
     root,
     blobPath: (sha256) => {

@@ -1,12 +1,17 @@
 /**
- * Source-file hashing with a memo keyed by (absolute path, size, mtime, inode), persisted in
- * `<root>/sources.json`, so re-running an unchanged 1,000-file batch reads no image bytes.
+ * Source-file hashing with a memo keyed by (absolute path, size, mtime, inode), so re-running an
+ * unchanged 1,000-file batch reads no image bytes. The memo is kept per folder, in
+ * `<root>/sources/<hash of the folder>.json`: the cache is one per machine, and one memo file for
+ * every folder of every project ever run grew without bound (~5 MB per 10,000-node recipe: its
+ * sources and outputs), parsed whole by every command. A command now reads the memos of the
+ * folders it hashes in, and nothing else.
  * The memo is a cache: a corrupt file reads as empty, and concurrent writers may drop each
  * other's new entries (last writer wins) but never tear the file (atomic rename).
  */
 import { createHash } from 'node:crypto';
 import { createReadStream, readFileSync, statSync } from 'node:fs';
-import { isAbsolute } from 'node:path';
+import { rm } from 'node:fs/promises';
+import { basename, dirname, isAbsolute, join } from 'node:path';
 import { isCode, writeFileAtomic } from './atomic.js';
 import { ExitCode } from '../errors.js';
 import { StoreError } from './errors.js';
@@ -37,43 +42,73 @@ export interface SourceHashMemo {
   flush(): Promise<void>;
 }
 
-export function createSourceHashMemo(file: string, now: () => number): SourceHashMemo {
-  let loaded: Promise<Map<string, MemoEntry>> | null = null;
-  let generation = 0;
-  let flushedGeneration = 0;
+/** One folder's memo: its file, its entries by file name, and whether we added any since the last flush. */
+interface Shard {
+  readonly folder: string;
+  readonly file: string;
+  readonly entries: Promise<Map<string, MemoEntry>>;
+  generation: number;
+  flushed: number;
+}
+
+/**
+ * The memo of the cache dir `root` (its files in `<root>/sources/`). The memo file of the layout
+ * before per-folder memos, `<root>/sources.json`, is removed at the first flush (a cache: its
+ * folders are hashed once more).
+ */
+export function createSourceHashMemo(root: string, now: () => number): SourceHashMemo {
+  const shards = new Map<string, Shard>();
   let flushing: Promise<void> = Promise.resolve();
-  const memo = () => (loaded ??= loadMemo(file));
+  let legacyRemoved = false;
+  const shardOf = (folder: string): Shard => {
+    let shard = shards.get(folder);
+    if (!shard) {
+      const file = join(root, 'sources', `${createHash('sha256').update(folder).digest('hex').slice(0, 32)}.json`);
+      shard = { folder, file, entries: loadMemo(file, folder), generation: 0, flushed: 0 };
+      shards.set(folder, shard);
+    }
+    return shard;
+  };
 
   const flushNow = async (): Promise<void> => {
-    if (generation === flushedGeneration || loaded === null) return;
-    const target = generation;
-    const ours = await memo();
-    const merged = await loadMemo(file); // keep what other processes wrote meanwhile
-    for (const [path, entry] of ours) merged.set(path, entry);
-    await writeFileAtomic(file, `${JSON.stringify({ version: 1, entries: Object.fromEntries(merged) })}\n`);
-    flushedGeneration = target;
+    for (const shard of shards.values()) {
+      if (shard.generation === shard.flushed) continue;
+      const target = shard.generation;
+      const ours = await shard.entries;
+      const merged = await loadMemo(shard.file, shard.folder); // keep what other processes wrote meanwhile
+      for (const [name, entry] of ours) merged.set(name, entry);
+      const text = JSON.stringify({ version: 2, folder: shard.folder, entries: Object.fromEntries(merged) });
+      await writeFileAtomic(shard.file, `${text}\n`);
+      shard.flushed = target;
+      if (!legacyRemoved) {
+        legacyRemoved = true;
+        await rm(join(root, 'sources.json'), { force: true });
+      }
+    }
   };
 
   return {
     async hash(path) {
       if (!isAbsolute(path))
         throw new StoreError('E_STORE_RELATIVE_PATH', `hashSource needs an absolute path, got ${path}`);
-      const entries = await memo();
+      const shard = shardOf(dirname(path));
+      const name = basename(path);
+      const entries = await shard.entries;
       const before = statSource(path);
-      const known = entries.get(path);
+      const known = entries.get(name);
       if (known && sameFile(known, before)) return { sha256: known.sha256, bytes: known.size };
       const startedAt = now();
       const result = await hashFile(path, before.size);
       const after = statSource(path);
       const racy = Number(after.mtime_ns / 1_000_000n) > startedAt - RACY_WINDOW_MS;
       if (sameStat(before, after) && after.size === result.bytes && !racy) {
-        entries.set(path, {
+        entries.set(name, {
           size: result.bytes,
           mtime_ns: String(after.mtime_ns),
           ino: String(after.ino),
           sha256: result.sha256,
         });
-        generation += 1;
+        shard.generation += 1;
       }
       return result;
     },
@@ -141,7 +176,8 @@ async function hashFile(path: string, size: number): Promise<SourceHash> {
   return { sha256: hash.digest('hex'), bytes };
 }
 
-async function loadMemo(file: string): Promise<Map<string, MemoEntry>> {
+/** The entries of `folder`'s memo file, by file name (empty when missing, corrupt or another folder's). */
+async function loadMemo(file: string, folder: string): Promise<Map<string, MemoEntry>> {
   const map = new Map<string, MemoEntry>();
   let data: unknown;
   try {
@@ -152,10 +188,10 @@ async function loadMemo(file: string): Promise<Map<string, MemoEntry>> {
     throw e;
   }
   if (typeof data !== 'object' || data === null) return map;
-  const { version, entries } = data as { version?: unknown; entries?: unknown };
-  if (version !== 1 || typeof entries !== 'object' || entries === null) return map;
-  for (const [path, raw] of Object.entries(entries)) {
-    if (isMemoEntry(raw)) map.set(path, { size: raw.size, mtime_ns: raw.mtime_ns, ino: raw.ino, sha256: raw.sha256 });
+  const { version, entries, folder: of } = data as { version?: unknown; entries?: unknown; folder?: unknown };
+  if (version !== 2 || of !== folder || typeof entries !== 'object' || entries === null) return map;
+  for (const [name, raw] of Object.entries(entries)) {
+    if (isMemoEntry(raw)) map.set(name, { size: raw.size, mtime_ns: raw.mtime_ns, ino: raw.ino, sha256: raw.sha256 });
   }
   return map;
 }

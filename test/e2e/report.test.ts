@@ -6,8 +6,9 @@
  * no opener, and `status`/`clean` leaving the report's files alone; the outputs' hashes kept in
  * the cache's memo for the next report.
  */
+import { createHash } from 'node:crypto';
 import { lstat, mkdir, readdir, readFile, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ReportData } from '../../src/index.js';
 import { cli, cliEnv, ensureBuilt } from '../helpers/cli-spawn.js';
@@ -46,11 +47,15 @@ describe('kontext report (built CLI)', () => {
     for (const f of outputs) await utimes(f, hourAgo, hourAgo);
     const first = await cli(['report', p.recipe], { cwd: p.root, env });
     expect(first.code, first.stderr).toBe(0);
-    const memo = JSON.parse(await readFile(join(p.cacheDir, 'sources.json'), 'utf8')) as {
-      entries: Record<string, { mtime_ns: string }>;
-    };
-    for (const f of outputs)
-      expect(memo.entries[f]?.mtime_ns, f).toBe(String((await stat(f, { bigint: true })).mtimeNs));
+    for (const f of outputs) {
+      const file = join(
+        p.cacheDir,
+        'sources',
+        `${createHash('sha256').update(dirname(f)).digest('hex').slice(0, 32)}.json`,
+      );
+      const memo = JSON.parse(await readFile(file, 'utf8')) as { entries: Record<string, { mtime_ns: string }> };
+      expect(memo.entries[basename(f)]?.mtime_ns, f).toBe(String((await stat(f, { bigint: true })).mtimeNs));
+    }
     expect(first.stdout).toMatch(
       /report: out\/test\/report\/index\.html \(4 nodes, 4 up to date; 10 images made, 0 reused\)/,
     );

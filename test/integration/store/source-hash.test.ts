@@ -1,11 +1,13 @@
 import { createHash } from 'node:crypto';
-import { mkdtemp, readFile, rm, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openStore, type Store } from '../../../src/store/index.js';
 
 const sha = (text: string) => createHash('sha256').update(text).digest('hex');
+/** The memo file of the folder `folder` in the cache dir `root`. */
+const memoFile = (root: string, folder: string) => join(root, 'sources', `${sha(folder).slice(0, 32)}.json`);
 /** Well outside the racy-mtime window, so the memo may remember the file. */
 const OLD = new Date('2024-01-01T00:00:00Z');
 let dir: string;
@@ -61,12 +63,13 @@ describe('hashSource', () => {
     await writeOld(file, 'AAAA');
     await store.hashSource(file);
     await store.flush();
-    const memo = JSON.parse(await readFile(join(store.root, 'sources.json'), 'utf8')) as {
+    const memo = JSON.parse(await readFile(memoFile(store.root, dir), 'utf8')) as {
       version: number;
+      folder: string;
       entries: Record<string, unknown>;
     };
-    expect(memo.version).toBe(1);
-    expect(memo.entries[file]).toMatchObject({ size: 4, sha256: sha('AAAA') });
+    expect(memo).toMatchObject({ version: 2, folder: dir });
+    expect(memo.entries['a.png']).toMatchObject({ size: 4, sha256: sha('AAAA') });
     await writeOld(file, 'BBBB');
     const next = await openStore(store.root);
     expect((await next.hashSource(file)).sha256).toBe(sha('AAAA'));
@@ -81,10 +84,10 @@ describe('hashSource', () => {
     await other.hashSource(b);
     await other.flush();
     await store.flush();
-    const memo = JSON.parse(await readFile(join(store.root, 'sources.json'), 'utf8')) as {
+    const memo = JSON.parse(await readFile(memoFile(store.root, dir), 'utf8')) as {
       entries: Record<string, unknown>;
     };
-    expect(Object.keys(memo.entries).sort()).toEqual([a, b].sort());
+    expect(Object.keys(memo.entries).sort()).toEqual(['a.png', 'b.png']);
   });
 
   it('does not remember a file modified just now (its mtime tick may not be over)', async () => {
@@ -98,13 +101,56 @@ describe('hashSource', () => {
   });
 
   it('treats a corrupt memo file as empty', async () => {
-    await writeFile(join(store.root, 'sources.json'), '{"version":1,"entries":{"/x":{"size":"no"}');
+    await mkdir(join(store.root, 'sources'), { recursive: true });
+    await writeFile(memoFile(store.root, dir), '{"version":2,"entries":{"a.png":{"size":"no"}');
     const file = join(dir, 'a.png');
     await writeOld(file, 'AAAA');
     const fresh = await openStore(store.root);
     expect((await fresh.hashSource(file)).sha256).toBe(sha('AAAA'));
     await fresh.flush();
-    expect(JSON.parse(await readFile(join(store.root, 'sources.json'), 'utf8'))).toMatchObject({ version: 1 });
+    expect(JSON.parse(await readFile(memoFile(store.root, dir), 'utf8'))).toMatchObject({ version: 2, folder: dir });
+  });
+
+  it('keeps one memo per folder: a command reads only the memos of the folders it hashes in', async () => {
+    const [x, y] = [join(dir, 'project-x'), join(dir, 'project-y')];
+    for (const f of [x, y]) await mkdir(f);
+    await writeOld(join(x, 'a.png'), 'AAAA');
+    await writeOld(join(y, 'b.png'), 'BBBB');
+    await store.hashSource(join(x, 'a.png'));
+    await store.hashSource(join(y, 'b.png'));
+    await store.flush();
+    expect((await readdir(join(store.root, 'sources'))).sort()).toEqual(
+      [memoFile(store.root, x), memoFile(store.root, y)].map((f) => f.slice(f.lastIndexOf('/') + 1)).sort(),
+    );
+    // Project y's memo is damaged: project x, which never reads it, still has its memo.
+    await writeFile(memoFile(store.root, y), 'not json');
+    await writeOld(join(x, 'a.png'), 'CCCC'); // same size and mtime: only a memo hit returns the old hash
+    const next = await openStore(store.root);
+    expect((await next.hashSource(join(x, 'a.png'))).sha256).toBe(sha('AAAA'));
+    expect((await next.hashSource(join(y, 'b.png'))).sha256).toBe(sha('BBBB')); // read again, not remembered
+  });
+
+  it("another folder's memo under the same name is not used (the file names its folder)", async () => {
+    const file = join(dir, 'a.png');
+    await writeOld(file, 'AAAA');
+    await mkdir(join(store.root, 'sources'), { recursive: true });
+    const entry = { size: 4, mtime_ns: String(BigInt(OLD.getTime()) * 1_000_000n), sha256: sha('EVIL') };
+    const { ino } = await stat(file, { bigint: true });
+    await writeFile(
+      memoFile(store.root, dir),
+      JSON.stringify({ version: 2, folder: '/elsewhere', entries: { 'a.png': { ...entry, ino: String(ino) } } }),
+    );
+    expect((await (await openStore(store.root)).hashSource(file)).sha256).toBe(sha('AAAA'));
+  });
+
+  it('removes the single memo file of the older layout at its first flush', async () => {
+    await writeFile(join(store.root, 'sources.json'), JSON.stringify({ version: 1, entries: {} }));
+    const file = join(dir, 'a.png');
+    await writeOld(file, 'AAAA');
+    const fresh = await openStore(store.root);
+    await fresh.hashSource(file);
+    await fresh.flush();
+    expect(await readdir(store.root)).not.toContain('sources.json');
   });
 
   it('a missing source is exit 66; a relative path is refused', async () => {
