@@ -11,8 +11,8 @@ import { createHash } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import type { RunReview, Store } from '../store/types.js';
 import { encodeChangeMap } from './change-map.js';
-import { labAt, labInside, type Box } from './images.js';
-import { CHANGE_THRESHOLD, changedPercent, changedPercentBetween, deltaE, METRIC, type LabImage } from './metric.js';
+import { type Box, labOf, type RgbImage, rgbAt, rgbInside } from './images.js';
+import { CHANGE_THRESHOLD, changedPercent, changedPercentBetween, deltaE, type LabImage, METRIC } from './metric.js';
 
 /** The image files of one review. */
 export interface ReviewFiles {
@@ -23,35 +23,47 @@ export interface ReviewFiles {
 }
 
 /**
- * Bytes of decoded images kept per reviewer: about 15 at 256 x 256 (0.8 MB each), enough for a
- * chain's source and last output to outlive the reviews in between at the default -j 4. More buys
- * little: with many chains a pass runs after the whole wave before it (2,500 images in the
- * 10,000-node scale bench, far past any memo), and every byte kept stays in the process's RSS.
+ * Bytes of decoded images kept per reviewer. Each image is kept as 8-bit sRGB (3 bytes a pixel)
+ * and, while there is room, also as Lab (12 more): when the bytes run out, the Labs go first,
+ * least recently used first (one costs ~0.1 ms at 64 x 64 and 1-3 ms at 256 x 256 to make again
+ * from its sRGB, a decode ~1.5 ms up to ~25 ms for a 1024 px PNG), then whole images. So a few
+ * chains at 256 px (the default -j 4) keep their source's and last output's Lab from one review
+ * to the next, and up to about 60 images at 256 x 256 (1,000 at 64 x 64: 100 chains of 64 px run
+ * in waves, the scheduler bench) keep their pixels. More buys little: with many chains a pass
+ * runs after the whole wave before it (2,500 images in the 10,000-node scale bench, far past any
+ * memo), and every byte kept stays in the process's RSS.
  */
 const MEMO_BYTES = 12 * 1024 * 1024;
 
 interface Memo {
-  readonly lab: Promise<LabImage>;
+  readonly key: string;
+  readonly rgb: Promise<RgbImage>;
+  /** Of the sRGB pixels. */
   readonly bytes: number;
+  /** The same in Lab, while there is room (see {@link MEMO_BYTES}). */
+  lab: LabImage | null;
 }
 
 export class Reviewer {
   /** By `<box>:<path>`, least recently used first. */
   readonly #memo = new Map<string, Memo>();
+  /** Of the sRGB pixels and the Labs kept. */
   #memoBytes = 0;
   /** Outputs being decoded (to fit the review size), by path. */
-  readonly #decoding = new Map<string, Promise<LabImage>>();
+  readonly #decoding = new Map<string, Promise<RgbImage>>();
 
   constructor(private readonly store: Pick<Store, 'tempPath' | 'adoptBlob'>) {}
 
   async review(files: ReviewFiles): Promise<RunReview> {
     // The output decides the box; a fresh output is decoded here for the first time.
-    const output = await this.#outputLab(files.output);
+    const decoded = await this.#output(files.output);
+    const output = this.#lab(decoded.entry, decoded.rgb);
     const box = { width: output.width, height: output.height };
-    const [input, source] = await Promise.all([
-      this.#lab(files.input, box),
-      files.source === null || files.source === files.input ? null : this.#lab(files.source, box),
-    ]);
+    const inputEntry = this.#image(files.input, box);
+    const sourceEntry = files.source === null || files.source === files.input ? null : this.#image(files.source, box);
+    const [inputRgb, sourceRgb] = await Promise.all([inputEntry.rgb, sourceEntry?.rgb]);
+    const input = this.#lab(inputEntry, inputRgb);
+    const source = sourceEntry && sourceRgb ? this.#lab(sourceEntry, sourceRgb) : null;
     const delta = deltaE(input, output);
     const changed = changedPercent(delta, CHANGE_THRESHOLD);
     let chain: number | null = null;
@@ -83,50 +95,77 @@ export class Reviewer {
    * While it decodes, a review that needs the same file at the same box waits for it instead of
    * decoding it again (the next node's review may start before this one is done).
    */
-  async #outputLab(path: string): Promise<LabImage> {
-    const decoding = labInside(path);
+  async #output(path: string): Promise<{ entry: Memo; rgb: RgbImage }> {
+    const decoding = rgbInside(path);
     this.#decoding.set(path, decoding);
     try {
-      const lab = await decoding;
-      this.#remember(`${lab.width}x${lab.height}:${path}`, { lab: decoding, bytes: lab.lab.byteLength });
-      return lab;
+      const rgb = await decoding;
+      const key = `${rgb.width}x${rgb.height}:${path}`;
+      const entry: Memo = { key, rgb: decoding, bytes: rgb.rgb.byteLength, lab: null };
+      this.#remember(entry);
+      return { entry, rgb };
     } finally {
       if (this.#decoding.get(path) === decoding) this.#decoding.delete(path);
     }
   }
 
-  #lab(path: string, box: Box): Promise<LabImage> {
+  /** The image at `box`: remembered, being decoded as an output, or decoded now. */
+  #image(path: string, box: Box): Memo {
     const key = `${box.width}x${box.height}:${path}`;
     const hit = this.#memo.get(key);
     if (hit) {
       this.#memo.delete(key); // most recently used goes last
       this.#memo.set(key, hit);
-      return hit.lab;
+      return hit;
     }
     const decoding = this.#decoding.get(path);
-    const lab = decoding
-      ? decoding.then((d) => (d.width === box.width && d.height === box.height ? d : labAt(path, box)))
-      : labAt(path, box);
-    const entry = { lab, bytes: box.width * box.height * 12 };
-    this.#remember(key, entry);
-    entry.lab.catch(() => this.#forget(key, entry));
-    return entry.lab;
+    const rgb = decoding
+      ? decoding.then((d) => (d.width === box.width && d.height === box.height ? d : rgbAt(path, box)))
+      : rgbAt(path, box);
+    const entry: Memo = { key, rgb, bytes: box.width * box.height * 3, lab: null };
+    this.#remember(entry);
+    entry.rgb.catch(() => this.#forget(entry));
+    return entry;
   }
 
-  #remember(key: string, entry: Memo): void {
-    const old = this.#memo.get(key);
-    if (old) this.#forget(key, old);
-    this.#memo.set(key, entry);
+  /** The entry's Lab: kept, else converted from its sRGB `rgb` (and kept while there is room). */
+  #lab(entry: Memo, rgb: RgbImage): LabImage {
+    if (entry.lab) return entry.lab;
+    const lab = labOf(rgb);
+    if (this.#memo.get(entry.key) === entry) {
+      entry.lab = lab;
+      this.#memoBytes += lab.lab.byteLength;
+      this.#trim(entry);
+    }
+    return lab;
+  }
+
+  #remember(entry: Memo): void {
+    const old = this.#memo.get(entry.key);
+    if (old) this.#forget(old);
+    this.#memo.set(entry.key, entry);
     this.#memoBytes += entry.bytes;
-    for (const [oldest, first] of this.#memo) {
-      if (this.#memoBytes <= MEMO_BYTES || first === entry) break;
-      this.#forget(oldest, first);
+    this.#trim(entry);
+  }
+
+  /** Back under {@link MEMO_BYTES}: Labs first, then images, least recently used first; never `keep`. */
+  #trim(keep: Memo): void {
+    for (const entry of this.#memo.values()) {
+      if (this.#memoBytes <= MEMO_BYTES) return;
+      if (entry !== keep && entry.lab) {
+        this.#memoBytes -= entry.lab.lab.byteLength;
+        entry.lab = null;
+      }
+    }
+    for (const entry of this.#memo.values()) {
+      if (this.#memoBytes <= MEMO_BYTES) return;
+      if (entry !== keep) this.#forget(entry);
     }
   }
 
-  #forget(key: string, entry: Memo): void {
-    if (this.#memo.get(key) !== entry) return;
-    this.#memo.delete(key);
-    this.#memoBytes -= entry.bytes;
+  #forget(entry: Memo): void {
+    if (this.#memo.get(entry.key) !== entry) return;
+    this.#memo.delete(entry.key);
+    this.#memoBytes -= entry.bytes + (entry.lab?.lab.byteLength ?? 0);
   }
 }

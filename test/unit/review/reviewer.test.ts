@@ -83,6 +83,30 @@ describe('Reviewer', () => {
     await expect(new Reviewer(store).review({ output: full, input: mid, source: src })).rejects.toThrow();
   });
 
+  it('remembers a whole wave of chains until their next pass (12 chains at 256 x 192: 24 images)', async () => {
+    // Kept as 8-bit sRGB (147 KB each here); as Lab (590 KB each) 24 would not fit the memo.
+    const reviewer = new Reviewer(store);
+    const copy = async (from: string, name: string): Promise<string> => {
+      const to = join(dir, name);
+      await writeFile(to, await readFile(from));
+      return to;
+    };
+    const chains = await Promise.all(
+      Array.from({ length: 12 }, async (_, i) => ({
+        src: await copy(source, `wave-source-${i}.png`),
+        mid: await copy(half, `wave-mid-${i}.png`),
+      })),
+    );
+    for (const { src, mid } of chains) await reviewer.review({ output: mid, input: src, source: src });
+    for (const { src, mid } of chains) await Promise.all([rm(src), rm(mid)]);
+    // Every file of the first wave is gone: the second wave's inputs and sources come from memory.
+    for (const { src, mid } of chains) {
+      const review = await reviewer.review({ output: full, input: mid, source: src });
+      expect(review.changed_pct).toBeCloseTo(50, 0);
+      expect(review.chain_changed_pct).toBe(100);
+    }
+  });
+
   it('gives the same figures when the next review starts while the previous output is still decoding', async () => {
     const reviewer = new Reviewer(store);
     const [first, second] = await Promise.all([
