@@ -78,7 +78,7 @@ export { cleanRecipe } from './run/clean.js';
 export type { CleanOptions, CleanDeps, CleanReport } from './run/clean.js';
 export { gcCache, findLockFiles } from './run/gc.js';
 export type { GcCacheOptions, GcCacheDeps, GcCacheReport } from './run/gc.js';
-export type { GcReport, GcTally } from './store/gc.js';
+export type { GcReport, GcTally, GcTemps } from './store/gc.js';
 export type { RunReview } from './store/types.js';
 export { NodeReviews, type DriftOver } from './run/drift.js';
 export { parseDuration, parseSize, formatBytes } from './util/units.js';

@@ -9,8 +9,12 @@
  *   what it references is unknown.
  * - A record goes before its blob, and a blob goes only when no remaining record points to it,
  *   so no record is left pointing to a missing blob.
+ * - Temp files left by a crash (atomic-write siblings `.<name>.<suffix>.tmp` beside records,
+ *   blobs, journal entries and memos; anything in `tmp/`) go once they are a day old, whatever
+ *   the limits (no write takes that long; opening a store sweeps only `tmp/`). A younger one may
+ *   be a write in progress and is never touched.
  * - Safe beside a running `kontext run`: only final names (`<hex>` blobs, `<hex>.json` records)
- *   are candidates, never temp files (downloads in `tmp/`, atomic-write siblings); just before
+ *   and day-old temps are candidates; just before
  *   each unlink the file is stat'ed again and kept if its mtime moved since the scan (a cache
  *   hit or a reuse bumped it). Two gcs on one cache serialize on `<cache>/gc.lck`. What remains
  *   is a window of microseconds in which a hit on an unprotected entry could lose its blob: that
@@ -40,6 +44,12 @@ export interface GcOptions extends FileMutexOptions {
   readonly now: () => number;
 }
 
+/** Temp files of crashed writes removed (or, in a dry run, that would be). */
+export interface GcTemps {
+  readonly files: number;
+  readonly bytes: number;
+}
+
 export interface GcTally {
   readonly records: number;
   readonly blobs: number;
@@ -61,6 +71,8 @@ export interface GcReport {
   readonly inUse: number;
   /** `maxBytes` was given and what remains is still larger (it is protected or in use). */
   readonly overLimit: boolean;
+  /** Day-old temp files of crashed writes (not counted in the tallies). */
+  readonly staleTemps: GcTemps;
 }
 
 interface Item {
@@ -90,6 +102,10 @@ function recordBlobs(record: RunRecord): string[] {
 }
 
 const EMPTY: GcTally = { records: 0, blobs: 0, bytes: 0 };
+/** A temp file this old is a crash's leftover (the same rule as the store's sweep of `tmp/`). */
+const STALE_TEMP_MS = 24 * 60 * 60 * 1000;
+/** An atomic write's sibling (`tempPathFor` in atomic.ts). */
+const TEMP_SIBLING = /^\..+\.tmp$/;
 /** gc holds its mutex for as long as the scan and the unlinks take. */
 const GC_STALE_MS = 10 * 60_000;
 
@@ -112,6 +128,7 @@ export async function gcStore(root: string, options: GcOptions): Promise<GcRepor
       ...empty,
       inUse: 0,
       overLimit: false,
+      staleTemps: { files: 0, bytes: 0 },
     };
   }
   if (options.dryRun) return run();
@@ -139,6 +156,7 @@ class Collector {
     if (olderThanMs !== undefined) await this.#byAge(this.options.now() - olderThanMs);
     if (maxBytes !== undefined) await this.#bySize(maxBytes);
     const after = this.#tally((i) => !i.removed);
+    const staleTemps = await this.#staleTemps();
     return {
       cacheDir: this.root,
       dryRun: this.options.dryRun === true,
@@ -150,7 +168,32 @@ class Collector {
       protected: this.#tally((i) => i.protected && !i.removed),
       inUse: this.#inUse,
       overLimit: maxBytes !== undefined && after.bytes > maxBytes,
+      staleTemps,
     };
+  }
+
+  /** Remove (or count, in a dry run) the day-old temp files of crashed writes. */
+  async #staleTemps(): Promise<GcTemps> {
+    const cutoff = this.options.now() - STALE_TEMP_MS;
+    const found = [
+      ...(await listFanOut(layout.records(this.root))),
+      ...(await listFanOut(layout.blobs(this.root))),
+      ...(await listIn(layout.journal(this.root))),
+      ...(await listIn(join(this.root, 'sources'))),
+    ].filter(({ name }) => TEMP_SIBLING.test(name));
+    let files = 0;
+    let bytes = 0;
+    for (const { path } of [...found, ...(await listIn(layout.tmp(this.root)))]) {
+      const info = await fileInfo(path);
+      if (info === null || info.mtimeMs >= cutoff) continue;
+      if (!this.options.dryRun)
+        await unlink(path).catch((e: unknown) => {
+          if (!isCode(e, 'ENOENT')) throw e;
+        });
+      files++;
+      bytes += info.size;
+    }
+    return { files, bytes };
   }
 
   /** Keys and blobs the lock files and the journal need. */
@@ -281,6 +324,11 @@ async function listDir(dir: string): Promise<string[]> {
     if (isCode(e, 'ENOENT', 'ENOTDIR')) return [];
     throw e;
   }
+}
+
+/** The entries of `dir`, with their paths. */
+async function listIn(dir: string): Promise<{ name: string; path: string }[]> {
+  return (await listDir(dir)).map((name) => ({ name, path: join(dir, name) }));
 }
 
 /** The files of `<dir>/<ab>/…` (two-hex-char fan-out folders). */

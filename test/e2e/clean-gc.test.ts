@@ -5,7 +5,7 @@
  */
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { openStore } from '../../src/store/index.js';
 import { cli, cliEnv, ensureBuilt } from '../helpers/cli-spawn.js';
@@ -234,9 +234,16 @@ describe('kontext gc', () => {
     const other = await createProject(recipeYaml([['hat', HAT]]), 'other');
     try {
       expect(await run(other)).toBe(1);
+      // A crash's leftover: an adoption's temp copy beside the blobs, two days old.
+      const leftover = join(cache, 'blobs', 'ab', `.${'ab'.repeat(32)}.k1-2.tmp`);
+      await mkdir(dirname(leftover), { recursive: true });
+      await writeFile(leftover, 'half a copy');
+      await utimes(leftover, new Date(Date.now() - 2 * DAY), new Date(Date.now() - 2 * DAY));
       const r = await kontext(['gc', '--max-size', '1B', '--project', project.root]);
       expect(r.code).toBe(0);
       expect(r.stdout).toMatch(/^gc: removed 1 record and 2 blobs, freed /); // output and change map
+      expect(r.stdout).toContain('removed 1 temp file of crashed writes (11 B)');
+      await expect(stat(leftover)).rejects.toMatchObject({ code: 'ENOENT' });
       expect(r.stdout).toContain('still over --max-size');
       expect(await cached(other)).toEqual({ record: false, blob: false });
       expect(await run()).toBe(0);

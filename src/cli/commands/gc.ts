@@ -38,6 +38,10 @@ function describe(r: GcCacheReport, cwd: string): string[] {
   const roots = `${plural(r.lockFiles.length, 'lock file')} and ${journal}`;
   const size = `${formatBytes(after.bytes)} in ${plural(after.records, 'record')} and ${plural(after.blobs, 'blob')}`;
   const lines = [head, `cache ${displayPath(r.cacheDir, cwd)}: ${size}; ${kept} kept for ${roots}`];
+  if (r.staleTemps.files > 0) {
+    const temps = `${plural(r.staleTemps.files, 'temp file')} of crashed writes (${formatBytes(r.staleTemps.bytes)})`;
+    lines.push(r.dryRun ? `would remove ${temps}` : `removed ${temps}`);
+  }
   if (r.inUse > 0) lines.push(`${plural(r.inUse, 'entry', 'entries')} used while gc ran: kept`);
   if (r.overLimit) lines.push('still over --max-size: what remains is needed by a lock file, the journal or a run');
   return lines;
@@ -60,5 +64,6 @@ function toJson(r: GcCacheReport): Record<string, unknown> {
     protected: r.protected,
     in_use: r.inUse,
     over_limit: r.overLimit,
+    stale_temps: r.staleTemps,
   };
 }

@@ -1,10 +1,10 @@
 /**
  * `gcStore` on a real cache dir: what a lock file or the journal needs survives, age and size
  * limits remove the rest (least recently used first), a record never outlives its blob, temp
- * files are never touched, and a cache hit marks its entry as used.
+ * files go only when a day old (a crash's leftovers), and a cache hit marks its entry as used.
  */
 import { createHash } from 'node:crypto';
-import { mkdtemp, readdir, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -151,11 +151,20 @@ describe('gcStore', () => {
       locked: { key: locked.key, output: locked.blob, input },
       'shared-locked': { key: sharedLocked.key, output: sharedLocked.blob, input: sha('a source file') },
     });
-    // Temp files: a download in progress and an atomic-write sibling; both old, both untouchable.
+    // Temp files: a download and atomic-write siblings of a blob, a record, a journal entry and a
+    // memo. Day-old ones are a crash's leftovers and go; a younger one may be a write in progress.
     const download = join(store.root, 'tmp', 'dl.abc-1.tmp');
     const sibling = join(store.root, 'blobs', stale.blob.slice(0, 2), `.${stale.blob}.abc-2.tmp`);
-    await writeFile(download, 'partial');
-    await writeFile(sibling, 'partial');
+    const recordSibling = join(store.root, 'records', locked.key.slice(0, 2), `.${locked.key}.json.abc-3.tmp`);
+    const journalSibling = join(store.root, 'journal', `.${inFlightKey}.json.abc-4.tmp`);
+    const memoSibling = join(store.root, 'sources', '.0123.json.abc-5.tmp');
+    const writing = join(store.root, 'blobs', locked.blob.slice(0, 2), `.${locked.blob}.abc-6.tmp`);
+    const notATemp = join(store.root, 'blobs', locked.blob.slice(0, 2), 'notes.txt');
+    await mkdir(join(store.root, 'sources'), { recursive: true });
+    for (const f of [download, sibling, recordSibling, journalSibling, memoSibling, writing, notATemp])
+      await writeFile(f, 'partial');
+    await age([recordSibling, journalSibling, memoSibling, notATemp], 2 * DAY);
+    await age([writing], DAY / 2);
     const everything = [locked, stale, sharedLocked, sharedOld, journaled].flatMap((e) => [e.recordPath, e.blobPath]);
     await age(
       [...everything, store.blobPath(input), store.blobPath(orphan), store.blobPath(journalInput), download, sibling],
@@ -173,8 +182,11 @@ describe('gcStore', () => {
     expect(await store.journal.list()).toHaveLength(2);
     for (const p of [stale.recordPath, stale.blobPath, sharedOld.recordPath, store.blobPath(orphan)])
       expect(await exists(p), p).toBe(false);
-    expect(await exists(download)).toBe(true);
-    expect(await exists(sibling)).toBe(true);
+    for (const p of [download, sibling, recordSibling, journalSibling, memoSibling])
+      expect(await exists(p), p).toBe(false);
+    expect(await exists(writing)).toBe(true);
+    expect(await exists(notATemp)).toBe(true);
+    expect(report.staleTemps).toEqual({ files: 5, bytes: 5 * 'partial'.length });
     await noDanglingRecords();
     expect(report.removed).toEqual({ records: 2, blobs: 2, bytes: expect.any(Number) });
     expect(report.journalEntries).toBe(2);
@@ -185,7 +197,9 @@ describe('gcStore', () => {
   it('--dry-run reports the same and changes nothing', async () => {
     const a = await put('a', 100);
     const b = await put('b', 100);
-    await age([a.recordPath, a.blobPath, b.recordPath, b.blobPath], 40 * DAY);
+    const leftover = join(store.root, 'blobs', b.blob.slice(0, 2), `.${b.blob}.abc-1.tmp`);
+    await writeFile(leftover, 'partial');
+    await age([a.recordPath, a.blobPath, b.recordPath, b.blobPath, leftover], 40 * DAY);
     await lockOn({ a: { key: a.key, output: a.blob, input: sha('src') } });
     const before = await snapshot();
     const dry = await gc({ olderThanMs: 30 * DAY, dryRun: true });
@@ -194,7 +208,9 @@ describe('gcStore', () => {
     const real = await gc({ olderThanMs: 30 * DAY });
     expect({ ...dry, dryRun: false }).toEqual(real);
     expect(real.removed.records).toBe(1);
+    expect(real.staleTemps).toEqual({ files: 1, bytes: 'partial'.length });
     expect(await exists(b.blobPath)).toBe(false);
+    expect(await exists(leftover)).toBe(false);
   });
 
   it('by size: least recently used first, down to the limit; protected data may leave it over', async () => {
