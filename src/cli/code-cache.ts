@@ -29,10 +29,25 @@ export interface CachedModule<T> {
   save(): void;
 }
 
-/** A command name as a file-name part: argv's first word when it is one, else `other`. */
+/** The commands that get a cache of their own (a test checks this against commander's help). */
+export const CACHED_COMMANDS: ReadonlySet<string> = new Set([
+  'validate',
+  'plan',
+  'run',
+  'status',
+  'report',
+  'edit',
+  'emulator',
+  'pick',
+  'clean',
+  'gc',
+  'providers',
+]);
+
+/** A command name as a file-name part: argv's first word when it names a command, else `other` (a typo makes no file). */
 export function cacheTag(argv: readonly string[]): string {
   const first = argv[0] ?? '';
-  return /^[a-z][a-z-]{0,23}$/.test(first) ? first : 'other';
+  return CACHED_COMMANDS.has(first) ? first : 'other';
 }
 
 /** Load the CommonJS file `file` (its `module.exports`) with the code cache for `tag`. */

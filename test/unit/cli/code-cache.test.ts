@@ -7,7 +7,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, w
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { cacheTag, loadWithCodeCache } from '../../../src/cli/code-cache.js';
+import { CACHED_COMMANDS, cacheTag, loadWithCodeCache } from '../../../src/cli/code-cache.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -116,12 +116,23 @@ describe('loadWithCodeCache', () => {
 });
 
 describe('cacheTag', () => {
-  it('is the command word, or `other` for anything that is not a plain word', () => {
+  it('is the command word, or `other` for anything that does not name a command', () => {
     expect(cacheTag(['run', 'r.yml'])).toBe('run');
     expect(cacheTag(['emulator'])).toBe('emulator');
     expect(cacheTag(['--json', 'run'])).toBe('other');
     expect(cacheTag(['../../etc/passwd'])).toBe('other');
     expect(cacheTag(['Run'])).toBe('other');
+    expect(cacheTag(['frobnicate'])).toBe('other'); // a typo must not leave a 1.3 MB file
     expect(cacheTag([])).toBe('other');
+  });
+
+  it('knows every command commander offers', async () => {
+    const { renderHelp } = await import('../../../src/cli/help-text.js');
+    const help = await renderHelp();
+    const from = help.indexOf('Commands:');
+    const section = help.slice(from, help.indexOf('\n\n', from));
+    const names = [...section.matchAll(/^ {2}([a-z][a-z-]*)\b/gm)].map((m) => m[1]).filter((n) => n !== 'help');
+    expect(names.length).toBeGreaterThan(8);
+    expect(new Set(names)).toEqual(CACHED_COMMANDS);
   });
 });
