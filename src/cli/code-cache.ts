@@ -44,7 +44,7 @@ export const CACHED_COMMANDS: ReadonlySet<string> = new Set([
   'providers',
 ]);
 
-/** A command name as a file-name part: argv's first word when it names a command, else `other` (a typo makes no file). */
+/** A command name as a file-name part: the first word when it names a command, else `other` (a typo makes no file). */
 export function cacheTag(argv: readonly string[]): string {
   const first = argv[0] ?? '';
   return CACHED_COMMANDS.has(first) ? first : 'other';
