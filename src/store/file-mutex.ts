@@ -55,6 +55,9 @@ export async function withFileMutex<T>(file: string, fn: () => Promise<T>, optio
   }
 }
 
+/** The back-off step at which a holder whose content is still unreadable is reported without a pid (~60 ms). */
+const UNREADABLE_ROUNDS_WAIT = 64;
+
 async function acquire(lck: string, options: FileMutexOptions): Promise<string> {
   const now = options.now ?? Date.now;
   const sleep = options.sleep ?? ((ms: number) => delay(ms));
@@ -75,7 +78,9 @@ async function acquire(lck: string, options: FileMutexOptions): Promise<string> 
       await breakStale(lck, holder, token);
       continue;
     }
-    if (!told) {
+    // A holder's file exists a moment before its content (create, then write): tell who holds
+    // the lock once its pid can be read, or once it has stayed unreadable for a few rounds.
+    if (!told && (holder.pid !== undefined || wait >= UNREADABLE_ROUNDS_WAIT)) {
       told = true;
       options.onWait?.({ pid: holder.pid });
     }

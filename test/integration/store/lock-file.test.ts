@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
+  acquireFileMutex,
   formatLock,
   LockCache,
   readLock,
@@ -121,6 +122,42 @@ describe('readLock / updateLock', () => {
     await writeFile(`${lockPath}.lck`, JSON.stringify({ pid: 1, created_at: Date.now() - 60_000, token: 'x' }));
     await updateLock(lockPath, (nodes) => void (nodes.a = entry(1)), { timeoutMs: 5_000 });
     expect(Object.keys((await readLock(lockPath)).nodes)).toEqual(['a']);
+  });
+
+  it('names the holder once its file has content: a holder caught between create and write is not "pid ?"', async () => {
+    const lck = `${lockPath}.lck`;
+    await writeFile(lck, ''); // created, not yet written
+    const told: (number | undefined)[] = [];
+    let naps = 0;
+    const release = await acquireFileMutex(lockPath, {
+      pid: process.pid,
+      isAlive: () => true,
+      onWait: (holder) => told.push(holder.pid),
+      sleep: async () => {
+        naps++;
+        if (naps === 1) await writeFile(lck, JSON.stringify({ pid: 4242, created_at: Date.now(), token: 'other' }));
+        if (naps === 3) await rm(lck); // the holder is done
+      },
+    });
+    await release();
+    expect(told).toEqual([4242]);
+  });
+
+  it('a holder whose file stays unreadable is reported without a pid after a few rounds', async () => {
+    const lck = `${lockPath}.lck`;
+    await writeFile(lck, 'not json');
+    const told: (number | undefined)[] = [];
+    let naps = 0;
+    const release = await acquireFileMutex(lockPath, {
+      pid: process.pid,
+      onWait: (holder) => told.push(holder.pid),
+      sleep: async () => {
+        naps++;
+        if (naps === 8) await rm(lck);
+      },
+    });
+    await release();
+    expect(told).toEqual([undefined]);
   });
 
   it('gives up on a live, fresh lock after the timeout with exit 75 and a hint', async () => {
