@@ -124,7 +124,7 @@ describe('readLock / updateLock', () => {
     expect(Object.keys((await readLock(lockPath)).nodes)).toEqual(['a']);
   });
 
-  it('names the holder once its file has content: a holder caught between create and write is not "pid ?"', async () => {
+  it('names the holder once its file has content (one caught between create and write is not "pid ?")', async () => {
     const lck = `${lockPath}.lck`;
     await writeFile(lck, ''); // created, not yet written
     const told: (number | undefined)[] = [];
