@@ -14,7 +14,7 @@ import { isReportFile } from '../plan/report-paths.js';
 import { loadRecipe } from '../recipe/index.js';
 import type { Recipe } from '../recipe/types.js';
 import type { Runtime } from '../runtime.js';
-import { readLock, removeLockEntries, resolveCacheDir } from '../store/index.js';
+import { isTempName, readLock, removeLockEntries, resolveCacheDir, STALE_TEMP_MS } from '../store/index.js';
 import { lockPathFor } from './run-recipe.js';
 import { writeGuardFor } from './write-guard-for.js';
 
@@ -41,9 +41,6 @@ export interface CleanReport {
 
 /** Extensions of the images kontext writes (`extensionFor` in outputs.ts, plus `jpeg`). */
 const IMAGE_EXTS = ['png', 'jpg', 'jpeg', 'webp', 'gif', 'avif'];
-/** `tempPathFor`'s names: `.<name>.<suffix>.tmp`. Younger ones may belong to a run in progress. */
-const TEMP_NAME = /^\..+\.tmp$/;
-const STALE_TEMP_MS = 24 * 60 * 60 * 1000;
 
 export async function cleanRecipe(path: string, options: CleanOptions, deps: CleanDeps): Promise<CleanReport> {
   const { rt } = deps;
@@ -76,7 +73,7 @@ export async function cleanRecipe(path: string, options: CleanOptions, deps: Cle
   const isArtefact = async (file: string): Promise<boolean> => {
     if (keep.has(file) || isReportFile(recipe.outDir, file)) return false; // `kontext report` output
     const name = basename(file);
-    if (TEMP_NAME.test(name)) return rt.now() - (await lstat(file)).mtimeMs > STALE_TEMP_MS;
+    if (isTempName(name)) return rt.now() - (await lstat(file)).mtimeMs > STALE_TEMP_MS;
     return orphanOutputs.has(file) || IMAGE_EXTS.includes(extname(name).slice(1).toLowerCase());
   };
 

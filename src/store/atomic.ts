@@ -12,6 +12,20 @@ export function tempPathFor(target: string): string {
   return join(dirname(target), `.${basename(target)}.${uniqueSuffix()}.tmp`);
 }
 
+const TEMP_NAME = /^\..+\.tmp$/;
+
+/** Whether a file name is one {@link tempPathFor} makes (`.<name>.<suffix>.tmp`). */
+export function isTempName(name: string): boolean {
+  return TEMP_NAME.test(name);
+}
+
+/**
+ * A temp file (one of {@link tempPathFor}'s, or anything in the store's `tmp/`) older than this is
+ * the leftover of a crashed write: no write or download takes that long. A younger one may be
+ * in progress and is never removed.
+ */
+export const STALE_TEMP_MS = 24 * 60 * 60 * 1000;
+
 export interface WriteFileAtomicOptions {
   mode?: number;
   /** Also fsync the parent folder after the rename, so the new name itself survives a power cut. */

@@ -22,7 +22,7 @@
  */
 import { readdir, stat, unlink } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
-import { isCode } from './atomic.js';
+import { isCode, isTempName, STALE_TEMP_MS } from './atomic.js';
 import { StoreError } from './errors.js';
 import { withFileMutex, type FileMutexOptions } from './file-mutex.js';
 import { isSha256Hex, layout } from './layout.js';
@@ -102,10 +102,6 @@ function recordBlobs(record: RunRecord): string[] {
 }
 
 const EMPTY: GcTally = { records: 0, blobs: 0, bytes: 0 };
-/** A temp file this old is a crash's leftover (the same rule as the store's sweep of `tmp/`). */
-const STALE_TEMP_MS = 24 * 60 * 60 * 1000;
-/** An atomic write's sibling (`tempPathFor` in atomic.ts). */
-const TEMP_SIBLING = /^\..+\.tmp$/;
 /** gc holds its mutex for as long as the scan and the unlinks take. */
 const GC_STALE_MS = 10 * 60_000;
 
@@ -138,6 +134,8 @@ export async function gcStore(root: string, options: GcOptions): Promise<GcRepor
 class Collector {
   readonly #records = new Map<string, RecordItem>();
   readonly #blobs = new Map<string, BlobItem>();
+  /** Temp files met by the scan of records and blobs (candidates for {@link #staleTemps}). */
+  readonly #temps: string[] = [];
   #removedRecords = 0;
   #removedBlobs = 0;
   #freed = 0;
@@ -175,15 +173,15 @@ class Collector {
   /** Remove (or count, in a dry run) the day-old temp files of crashed writes. */
   async #staleTemps(): Promise<GcTemps> {
     const cutoff = this.options.now() - STALE_TEMP_MS;
-    const found = [
-      ...(await listFanOut(layout.records(this.root))),
-      ...(await listFanOut(layout.blobs(this.root))),
+    const siblings = [
       ...(await listIn(layout.journal(this.root))),
       ...(await listIn(join(this.root, 'sources'))),
-    ].filter(({ name }) => TEMP_SIBLING.test(name));
+    ].filter(({ name }) => isTempName(name));
+    const candidates = [...this.#temps, ...siblings.map((t) => t.path)];
+    for (const { path } of await listIn(layout.tmp(this.root))) candidates.push(path);
     let files = 0;
     let bytes = 0;
-    for (const { path } of [...found, ...(await listIn(layout.tmp(this.root)))]) {
+    for (const path of candidates) {
       const info = await fileInfo(path);
       if (info === null || info.mtimeMs >= cutoff) continue;
       if (!this.options.dryRun)
@@ -220,6 +218,7 @@ class Collector {
 
   async #scan(keep: { keys: Set<string>; blobs: Set<string> }): Promise<void> {
     for (const { name, path } of await listFanOut(layout.records(this.root))) {
+      if (isTempName(name)) this.#temps.push(path);
       if (!name.endsWith('.json') || !isSha256Hex(name.slice(0, -5))) continue;
       const key = name.slice(0, -5);
       const info = await fileInfo(path);
@@ -231,6 +230,7 @@ class Collector {
       this.#records.set(key, { kind: 'record', path, ...info, blobs, protected: isProtected, removed: false });
     }
     for (const { name, path } of await listFanOut(layout.blobs(this.root))) {
+      if (isTempName(name)) this.#temps.push(path);
       if (!isSha256Hex(name)) continue;
       const info = await fileInfo(path);
       if (info)

@@ -4,7 +4,7 @@
  */
 import { mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
-import { isCode, writeFileAtomic } from './atomic.js';
+import { isCode, STALE_TEMP_MS, writeFileAtomic } from './atomic.js';
 import { adoptBlob, copyInBlob, hasBlob, putBlob, tempPath } from './blobs.js';
 import { StoreError } from './errors.js';
 import { createJournal } from './journal.js';
@@ -19,9 +19,6 @@ export interface OpenStoreOptions {
   /** Told when a cached output is found damaged and dropped (the node then runs again). */
   readonly onWarning?: ((message: string) => void) | undefined;
 }
-
-/** Temp files older than this are leftovers of a crashed run (a live download is never this slow). */
-const STALE_TEMP_MS = 24 * 60 * 60 * 1000;
 
 /** Marks the folder as a cache for backup tools (https://bford.info/cachedir/). */
 const CACHEDIR_TAG =
