@@ -7,9 +7,10 @@
 //   ~0.1 s more, which the code cache saves from the second run of a command on.
 // - dist/cli/bin.js: the entry point (src/cli/bin-bundle.ts), small: `--version`/`--help`
 //   answered without loading main.cjs.
-// zod, yaml, commander and p-limit are bundled (plain JS, loaded by every command); every other
-// package stays an import (sharp is native; the AWS SDK, undici, chokidar and playwright load
-// only when used). Re-running tsc (a test's `ensureBuilt`) leaves a working unbundled CLI.
+// zod, yaml, commander and p-limit are bundled (plain JS, loaded by every command), and chokidar
+// (ES modules only: see below); every other package is required by name when first used (sharp
+// is native; the AWS SDK, undici and playwright are large). Re-running tsc (a test's
+// `ensureBuilt`) leaves a working unbundled CLI.
 // zod's `locales` namespace (its error messages in ~50 languages) is cut to English, the one
 // zod sets and kontext uses: the other 49 were half of zod's 755 kB, which V8 parsed on every
 // command start (about 25 ms of CPU of a 1,000-node `kontext report`).
@@ -63,7 +64,7 @@ await build({
   banner: { js: `'use strict';\n${MARK}` },
 });
 if (/\bimport\([^)]/.test(readFileSync(join(outDir, 'main.cjs'), 'utf8'))) {
-  console.error('dist/cli/main.cjs still has an import(): it would fail when run from the code cache');
+  console.error(`${join(outDir, 'main.cjs')} still has an import(): it would fail when run from the code cache`);
   process.exit(1);
 }
 await build({

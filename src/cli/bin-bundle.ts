@@ -8,8 +8,8 @@ import { cacheTag, loadWithCodeCache } from './code-cache.js';
 import { launch } from './launch.js';
 import type { main } from './main.js';
 
-await launch(() => {
+await launch((argv) => {
   const bundle = fileURLToPath(new URL('./main.cjs', import.meta.url));
-  const loaded = loadWithCodeCache<{ main: typeof main }>(bundle, cacheTag(process.argv.slice(2)));
+  const loaded = loadWithCodeCache<{ main: typeof main }>(bundle, cacheTag(argv));
   return { main: loaded.exports.main, done: loaded.save };
 });

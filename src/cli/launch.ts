@@ -11,7 +11,7 @@ export interface LoadedMain {
   readonly done?: () => void;
 }
 
-export async function launch(load: () => Promise<LoadedMain> | LoadedMain): Promise<void> {
+export async function launch(load: (argv: readonly string[]) => Promise<LoadedMain> | LoadedMain): Promise<void> {
   const argv = process.argv.slice(2);
   const quick = fastAnswer(argv);
   if (quick !== null) {
@@ -30,7 +30,7 @@ export async function launch(load: () => Promise<LoadedMain> | LoadedMain): Prom
     });
   }
 
-  const loaded = await load();
+  const loaded = await load(argv);
   process.exitCode = await loaded.main(argv, { process });
   loaded.done?.();
 }

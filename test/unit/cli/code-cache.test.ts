@@ -105,6 +105,17 @@ describe('loadWithCodeCache', () => {
     expect(loadWithCodeCache<Exports>(file, 'run').hit).toBe(true);
   });
 
+  it('writing a cache also drops a temp that a killed writer left behind', () => {
+    const file = bundle(4);
+    loadWithCodeCache<Exports>(file, 'run').save();
+    const [saved] = cacheFiles(file);
+    const leftover = join(file, '..', '.code-cache', `${saved ?? ''}.999999.tmp`);
+    writeFileSync(leftover, 'half');
+    loadWithCodeCache<Exports>(file, 'status').save();
+    expect(cacheFiles(file).filter((n) => n.endsWith('.tmp'))).toEqual([]);
+    expect(cacheFiles(file)).toHaveLength(2);
+  });
+
   it('a cache folder that cannot be made costs only the cache, and leaves no temp file', () => {
     const file = bundle(3);
     writeFileSync(join(file, '..', '.code-cache'), 'not a folder');
