@@ -1,8 +1,8 @@
 // Small helpers shared by the benchmarks (not a test framework: figures are printed, not judged).
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -14,6 +14,40 @@ export function tempProject(name) {
   const dir = mkdtempSync(join(tmpdir(), `kontext-bench-${name}-`));
   mkdirSync(join(dir, '.git'));
   return dir;
+}
+
+/**
+ * The filesystem the bench's temp projects live on (Linux: from /proc/self/mountinfo), e.g.
+ * `ext4 on /dev/vda, no journal`, or null elsewhere. Creating files is the cost of adopting a
+ * deleted cache, and on ext4 *without* a journal it depends on what was deleted lately: the
+ * inode allocator then passes over every inode freed in the last minutes (the kernel's
+ * `recently_deleted`, checked only when there is no journal), ~0.1-0.4 ms per new file after an
+ * `rm -rf` of thousands. Point TMPDIR at another filesystem to compare.
+ */
+export function benchFilesystem() {
+  try {
+    const dir = realpathSync(tmpdir());
+    let best = null;
+    for (const line of readFileSync('/proc/self/mountinfo', 'utf8').split('\n')) {
+      const [left, right] = line.split(' - ');
+      const mountPoint = left?.split(' ')[4];
+      if (!mountPoint || !right) continue;
+      const inside = dir === mountPoint || dir.startsWith(mountPoint === '/' ? '/' : `${mountPoint}/`);
+      if (inside && (best === null || mountPoint.length > best.mountPoint.length)) {
+        const [type, source] = right.split(' ');
+        best = { mountPoint, type, source };
+      }
+    }
+    if (best === null) return null;
+    let journal = '';
+    if (best.type === 'ext4') {
+      const task = readFileSync(`/sys/fs/ext4/${basename(best.source)}/journal_task`, 'utf8').trim();
+      journal = task === '<none>' ? ', no journal' : ', journaled';
+    }
+    return `${best.type} on ${best.source}${journal} (${dir})`;
+  } catch {
+    return null;
+  }
 }
 
 export function write(path, text) {

@@ -13,7 +13,7 @@ import sharp from 'sharp';
 import { buildPlan, createRuntime, loadRecipe } from '../dist/index.js';
 import { keyFor } from '../dist/run/node-request.js';
 import { openStore } from '../dist/store/index.js';
-import { maxRssMb, median, row, rusage, tempProject, timeCli, write } from './lib.mjs';
+import { benchFilesystem, maxRssMb, median, row, rusage, tempProject, timeCli, write } from './lib.mjs';
 
 async function project(instances, passes) {
   const dir = tempProject(`noop-${instances}x${passes}`);
@@ -109,6 +109,14 @@ function figure({ ms, node }, target) {
 
 const startNode = measured(3, () => 0).node;
 console.log(`bare \`node -e 0\` on this machine: ${startNode.toFixed(0)} ms (median of 3)`);
+const filesystem = benchFilesystem();
+if (filesystem !== null) console.log(`temp projects and their caches on: ${filesystem}`);
+if (filesystem?.includes('no journal'))
+  console.log(
+    '  (ext4 without a journal skips inodes freed in the last minutes when it creates a file, so the\n' +
+      '   deleted-cache rows, which create two files per node right after an rm -rf, pay for that scan;\n' +
+      '   set TMPDIR to a journaled filesystem to compare)',
+  );
 for (const [instances, passes, target] of [
   [250, 4, 500],
   [2500, 4, 1500],
