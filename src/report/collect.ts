@@ -11,7 +11,7 @@ import type { PlanNode } from '../plan/types.js';
 import type { Recipe } from '../recipe/types.js';
 import type { Runtime } from '../runtime.js';
 import type { NodeState } from '../run/resolve.js';
-import { driftOf } from '../run/drift.js';
+import { driftOf, NodeReviews } from '../run/drift.js';
 import { storedRecord } from '../run/lock-current.js';
 import { statusDetail, type NodeStatus, type StatusDetail } from '../run/status.js';
 import type { LockEntry, RunRecord, RunReview, Store } from '../store/types.js';
@@ -71,9 +71,12 @@ export async function collectReport(
   const rowIndex = new Map(rowList.map((r, i) => [rowKey(r.source, r.instance), i] as const));
   const statuses = new Map(detail.status.nodes.map((n) => [n.node, n] as const));
   const nodes: ReportNode[] = [];
+  const unreviewed: { readonly at: number; readonly node: PlanNode; readonly cell: Cell }[] = [];
   const imgOf = new Map<string, string | null>();
   for (const node of detail.plan.nodes) {
     const cell = await cellOf(node, { detail, store, statuses, job, outDir: recipe.outDir });
+    if (cell.review === null && cell.record !== null && !p.live?.states.has(node.id))
+      unreviewed.push({ at: nodes.length, node, cell });
     imgOf.set(node.id, cell.img ?? cell.thumb);
     const inputNode = node.input.kind === 'node' ? node.input.id : null;
     const row = rowIndex.get(rowKey(node.source, node.instance)) ?? 0;
@@ -100,6 +103,7 @@ export async function collectReport(
       drift: driftOf(node, cell.reviewed) !== null,
     });
   }
+  await reviewMissing(unreviewed, nodes, { plan: detail.plan.nodes, store, job });
   const data: ReportData = {
     v: 1,
     recipe: { name: recipe.name, file: relative(rt.cwd, recipe.file) || recipe.file, provider: recipe.provider },
@@ -125,6 +129,10 @@ interface Cell {
   readonly costUsd: number | null;
   readonly review: ReportNode['review'];
   readonly reviewed: RunReview | undefined;
+  /** The run record whose output the cell shows, if any. */
+  readonly record: RunRecord | null;
+  /** The lock and the output file hold that output (the record is rebuildable from them). */
+  readonly lockHolds: boolean;
 }
 
 interface CellContext {
@@ -157,9 +165,9 @@ async function cellOf(node: PlanNode, c: CellContext): Promise<Cell> {
   let from: string | null = null;
   if (onDisk !== null && file !== null) from = file;
   else if (sha !== null) from = await blobIf(c.store, sha);
-  // Only a review the record already has: making one would write to the cache (the report reads only).
+  // A record without a review (rebuilt from a lock, a remote hit, written before reviews) gets
+  // one after the cells are read: reviewMissing.
   const review = record?.review ?? null;
-  const mapFrom = review === null ? null : await blobIf(c.store, review.map_sha256);
   return {
     state: cellState,
     why: status?.reason ?? null,
@@ -169,9 +177,54 @@ async function cellOf(node: PlanNode, c: CellContext): Promise<Cell> {
     seed: record?.seed ?? locked?.seed ?? null,
     finishedAt: record?.finished_at ?? locked?.finished_at ?? null,
     costUsd: costOf(record),
-    review: review && { ...review, map: mapFrom === null ? null : c.job('maps', review.map_sha256, mapFrom, 'png') },
+    review: review && (await reviewField(review, c.store, c.job)),
     reviewed: review ?? undefined,
+    record,
+    lockHolds: cellState === 'up-to-date' && record !== null && locked?.key === record.key,
   };
+}
+
+type JobFn = (kind: AssetJob['kind'], sha256: string, from: string, ext: string) => string;
+
+/** A review as the page shows it: its change map as an asset, when the map's blob is there. */
+async function reviewField(review: RunReview, store: Store, job: JobFn): Promise<NonNullable<ReportNode['review']>> {
+  const mapFrom = await blobIf(store, review.map_sha256);
+  return { ...review, map: mapFrom === null ? null : job('maps', review.map_sha256, mapFrom, 'png') };
+}
+
+/**
+ * Review the shown results that have no review yet, a few at a time (run/drift.ts's
+ * `NodeReviews`, one reviewer for the report so a chain decodes each image once), and store each
+ * review with its record, as a run does for the nodes it executes: so a teammate's clone, a
+ * rebuilt cache or remote hits get change maps too, once. The record is rewritten without an
+ * fsync when the lock and the file hold its output, and only if it is unchanged meanwhile. A
+ * review that cannot be made (a blob or the input is missing, an undecodable image, a read-only
+ * cache) leaves the cell without one, as before.
+ */
+async function reviewMissing(
+  unreviewed: readonly { readonly at: number; readonly node: PlanNode; readonly cell: Cell }[],
+  nodes: ReportNode[],
+  c: { readonly plan: readonly PlanNode[]; readonly store: Store; readonly job: JobFn },
+): Promise<void> {
+  if (unreviewed.length === 0) return;
+  const reviews = new NodeReviews(c.plan, c.store);
+  await Promise.all(
+    unreviewed.map(async ({ at, node, cell }) => {
+      const record = cell.record;
+      const shown = nodes[at];
+      const has = (sha: string): Promise<boolean> => c.store.hasBlob(sha).catch(() => false);
+      if (record === null || shown === undefined || !(await has(record.output_sha256))) return;
+      if (node.input.kind === 'node' && !(await has(record.input_sha256))) return;
+      const options = { lockHolds: Promise.resolve(cell.lockHolds), ifUnchanged: true };
+      const review = await reviews.reviewOf(node, record, options).catch(() => null);
+      if (review === null) return;
+      nodes[at] = {
+        ...shown,
+        review: await reviewField(review, c.store, c.job),
+        drift: driftOf(node, review) !== null,
+      };
+    }),
+  );
 }
 
 /**

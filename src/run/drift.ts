@@ -5,8 +5,9 @@
  * not fsynced once the node's lock entry is on disk (see {@link ReviewOptions.lockHolds}). A
  * cache hit whose record has no
  * review yet (written before reviews existed, or rebuilt from the lock) is reviewed only when its
- * pass declares `max_change`, so a no-op run decodes nothing; `NodeReviews` gives anyone else
- * (a report) the review of any cached node. A node over its pass's `max_change` gets a drift
+ * pass declares `max_change`, so a no-op run decodes nothing; `NodeReviews` gives anyone
+ * else the review of any cached node (`kontext report` asks it for each result it shows
+ * without one). A node over its pass's `max_change` gets a drift
  * warning, and the run summary names it. A review that cannot be made is a warning; it never
  * fails the node.
  */
@@ -44,6 +45,12 @@ export interface ReviewOptions {
    * fsynced: the record may be the only copy of the result.
    */
   readonly lockHolds?: Promise<boolean> | undefined;
+  /**
+   * Rewrite the record only if it still names the same output and has no review when the review
+   * is done (a report made beside a running `kontext run`, which may write a newer record for the
+   * key meanwhile); the review is returned either way.
+   */
+  readonly ifUnchanged?: boolean | undefined;
 }
 
 /** The reviews of one plan's nodes, sharing one reviewer (and its decoded images). */
@@ -71,6 +78,10 @@ export class NodeReviews {
     const output = this.store.blobPath(record.output_sha256);
     const source = this.#sourceOf(node);
     const review = await this.#limit(() => this.#reviewer.review({ output, input, source }));
+    if (options.ifUnchanged) {
+      const now = await this.store.getRecord(record.key);
+      if (now === null || now.output_sha256 !== record.output_sha256 || now.review) return review;
+    }
     const rebuildable = options.lockHolds ? await options.lockHolds : false;
     await this.store.putRecord({ ...record, review }, { rebuildable });
     return review;

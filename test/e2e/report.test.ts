@@ -11,6 +11,8 @@ import { lstat, mkdir, readdir, readFile, rm, stat, symlink, utimes, writeFile }
 import { basename, dirname, join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ReportData } from '../../src/index.js';
+import { layout } from '../../src/store/layout.js';
+import type { RunRecord } from '../../src/store/types.js';
 import { cli, cliEnv, ensureBuilt } from '../helpers/cli-spawn.js';
 import { createProject, recipeYaml, type Project } from '../helpers/run-fixtures.js';
 
@@ -106,6 +108,35 @@ describe('kontext report (built CLI)', () => {
       join(p.outDir, 'old', 'deep', 'x.png'),
       join(p.outDir, 'report', 'notes.txt'),
     ]);
+  });
+
+  it('a cache rebuilt from the lock gets its change maps on the first report, the same as the run made', async () => {
+    const p = (project = await createProject(YAML));
+    const env = cliEnv(p.root);
+    expect((await cli(['run', p.recipe], { cwd: p.root, env })).code).toBe(0);
+    const recordOf = async (key: string): Promise<RunRecord> =>
+      JSON.parse(await readFile(layout.record(p.cacheDir, key), 'utf8')) as RunRecord;
+    const keys = Object.values((await p.readLock()).nodes).map((e) => e.key);
+    const made = await Promise.all(keys.map(async (k) => (await recordOf(k)).review));
+    expect(made.every((r) => r !== undefined)).toBe(true);
+    // A teammate's clone, a deleted cache: the next run adopts every node from the lock and the
+    // files (no request), and the records it rebuilds have no review.
+    await rm(p.cacheDir, { recursive: true, force: true });
+    const again = await cli(['run', p.recipe], { cwd: p.root, env });
+    expect(again.stderr).toMatch(/submitted 0/);
+    expect((await Promise.all(keys.map(recordOf))).map((r) => r.review)).toEqual(keys.map(() => undefined));
+
+    const first = await cli(['report', p.recipe, '--json'], { cwd: p.root, env });
+    expect(first.code, first.stderr).toBe(0);
+    const data = dataOf(await readFile(join(p.outDir, 'report', 'index.html'), 'utf8'));
+    for (const n of data.nodes) {
+      expect(n.review?.map, n.id).toMatch(/^maps\/[0-9a-f]{64}\.png$/);
+      expect(await lstat(join(p.outDir, 'report', n.review?.map ?? 'missing'))).toBeTruthy();
+    }
+    // Stored with the records, and the very reviews the original run made (same images, same metric).
+    expect((await Promise.all(keys.map(recordOf))).map((r) => r.review)).toEqual(made);
+    const second = await cli(['report', p.recipe, '--json'], { cwd: p.root, env });
+    expect(JSON.parse(second.stdout)).toMatchObject({ type: 'report', images: { made: 0 } });
   });
 
   it('reads local state only: a runcomfy recipe, no token, never run: every node not run yet', async () => {

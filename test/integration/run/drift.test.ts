@@ -165,6 +165,26 @@ describe('drift', () => {
     const review = await new NodeReviews(plan.nodes, store).reviewOf(scarf, await recordOf('scarf'));
     expect(review?.chain_changed_pct).toEqual(expect.any(Number));
     expect((await recordOf('scarf')).review).toEqual(review);
+
+    // `ifUnchanged` (a report beside a run): a record that names another output by the time the
+    // review is done is not overwritten with the old one; the review is still returned.
+    const old = await recordOf('scarf');
+    await rewriteRecord('scarf', (r) => {
+      delete r['review'];
+      r['output_sha256'] = r['input_sha256'];
+    });
+    const newer = await recordOf('scarf');
+    const { review: _dropped, ...unreviewed } = old;
+    const stale = await new NodeReviews(plan.nodes, store).reviewOf(scarf, unreviewed, { ifUnchanged: true });
+    expect(stale).toEqual(review);
+    expect(await recordOf('scarf')).toEqual(newer);
+    // Unchanged, it is stored as without the option.
+    await rewriteRecord('scarf', (r) => {
+      delete r['review'];
+      r['output_sha256'] = old.output_sha256;
+    });
+    await new NodeReviews(plan.nodes, store).reviewOf(scarf, unreviewed, { ifUnchanged: true });
+    expect((await recordOf('scarf')).review).toEqual(review);
   });
 
   it('no max_change anywhere: reviews are stored, but nothing warns and the summary has no drift', async () => {
