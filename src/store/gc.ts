@@ -13,6 +13,8 @@
  *   blobs, journal entries and memos; anything in `tmp/`) go once they are a day old, whatever
  *   the limits (no write takes that long; opening a store sweeps only `tmp/`). A younger one may
  *   be a write in progress and is never touched.
+ * - Source-hash memo files (`sources/`) of folders that no longer exist, and day-old ones no run
+ *   can read, go whatever the limits (`gc-memos.ts`); a kept memo is not rewritten.
  * - Safe beside a running `kontext run`: only final names (`<hex>` blobs, `<hex>.json` records)
  *   and day-old temps are candidates; just before
  *   each unlink the file is stat'ed again and kept if its mtime moved since the scan (a cache
@@ -25,6 +27,7 @@ import { isAbsolute, join } from 'node:path';
 import { isCode, isTempName, STALE_TEMP_MS } from './atomic.js';
 import { StoreError } from './errors.js';
 import { withFileMutex, type FileMutexOptions } from './file-mutex.js';
+import { pruneMemos } from './gc-memos.js';
 import { isSha256Hex, layout } from './layout.js';
 import { readLock } from './lock-file.js';
 import { readJsonOrNull } from './read-json.js';
@@ -44,7 +47,7 @@ export interface GcOptions extends FileMutexOptions {
   readonly now: () => number;
 }
 
-/** Temp files of crashed writes removed (or, in a dry run, that would be). */
+/** Files removed (or, in a dry run, that would be) outside the tallies: crash-left temps, memo files. */
 export interface GcTemps {
   readonly files: number;
   readonly bytes: number;
@@ -73,6 +76,8 @@ export interface GcReport {
   readonly overLimit: boolean;
   /** Day-old temp files of crashed writes (not counted in the tallies). */
   readonly staleTemps: GcTemps;
+  /** Source-hash memo files of folders that no longer exist, or unreadable and a day old (`gc-memos.ts`). */
+  readonly staleMemos: GcTemps;
 }
 
 interface Item {
@@ -125,6 +130,7 @@ export async function gcStore(root: string, options: GcOptions): Promise<GcRepor
       inUse: 0,
       overLimit: false,
       staleTemps: { files: 0, bytes: 0 },
+      staleMemos: { files: 0, bytes: 0 },
     };
   }
   if (options.dryRun) return run();
@@ -155,6 +161,7 @@ class Collector {
     if (maxBytes !== undefined) await this.#bySize(maxBytes);
     const after = this.#tally((i) => !i.removed);
     const staleTemps = await this.#staleTemps();
+    const staleMemos = await pruneMemos(this.root, { now: this.options.now, dryRun: this.options.dryRun === true });
     return {
       cacheDir: this.root,
       dryRun: this.options.dryRun === true,
@@ -167,6 +174,7 @@ class Collector {
       inUse: this.#inUse,
       overLimit: maxBytes !== undefined && after.bytes > maxBytes,
       staleTemps,
+      staleMemos,
     };
   }
 

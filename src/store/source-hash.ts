@@ -51,6 +51,16 @@ interface Shard {
   flushed: number;
 }
 
+/** The folder of the memo files in the cache dir `root`. */
+export function memoDirOf(root: string): string {
+  return join(root, 'sources');
+}
+
+/** The memo file of `folder` (absolute): `<root>/sources/<first 32 hex chars of sha256(folder)>.json`. */
+export function memoFileOf(root: string, folder: string): string {
+  return join(memoDirOf(root), `${createHash('sha256').update(folder).digest('hex').slice(0, 32)}.json`);
+}
+
 /**
  * The memo of the cache dir `root` (its files in `<root>/sources/`). The memo file of the layout
  * before per-folder memos, `<root>/sources.json`, is removed at the first flush (a cache: its
@@ -63,7 +73,7 @@ export function createSourceHashMemo(root: string, now: () => number): SourceHas
   const shardOf = (folder: string): Shard => {
     let shard = shards.get(folder);
     if (!shard) {
-      const file = join(root, 'sources', `${createHash('sha256').update(folder).digest('hex').slice(0, 32)}.json`);
+      const file = memoFileOf(root, folder);
       shard = { folder, file, entries: loadMemo(file, folder), generation: 0, flushed: 0 };
       shards.set(folder, shard);
     }

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { openStore } from '../../src/store/index.js';
+import { memoFileOf } from '../../src/store/source-hash.js';
 import { cli, cliEnv, ensureBuilt } from '../helpers/cli-spawn.js';
 import {
   createProject,
@@ -172,6 +173,23 @@ describe('kontext gc', () => {
     return { record: (await store.getRecord(entry.key)) !== null, blob: await store.hasBlob(entry.output_sha256) };
   }
 
+  /**
+   * The source-hash memo file of a folder hashed in (a two-day-old file in it, through the
+   * store's memo) and then deleted, as a removed temp project or out/ folder leaves it.
+   */
+  async function memoOfDeletedFolder(): Promise<{ memo: string; bytes: number }> {
+    const folder = await mkdtemp(join(tmpdir(), 'kontext-gone-'));
+    const file = join(folder, 'photo.png');
+    await writeFile(file, 'pixels');
+    await utimes(file, new Date(Date.now() - 2 * DAY), new Date(Date.now() - 2 * DAY));
+    const store = await openStore(cache);
+    await store.hashSource(file);
+    await store.flush();
+    await rm(folder, { recursive: true });
+    const memo = memoFileOf(cache, folder);
+    return { memo, bytes: (await stat(memo)).size };
+  }
+
   async function cacheFiles(): Promise<string[]> {
     return (await readdir(cache, { recursive: true, withFileTypes: true }))
       .filter((d) => d.isFile())
@@ -199,12 +217,14 @@ describe('kontext gc', () => {
         submitted_at: new Date().toISOString(),
       });
       await ageCache(40 * DAY);
+      const gone = await memoOfDeletedFolder();
       const before = await cacheFiles();
 
       const dry = await kontext(['gc', '--older-than', '30d', '--dry-run']);
       expect(dry.code).toBe(0);
       // The other recipe's record, its output and its change map (review.map_sha256).
       expect(dry.stdout).toMatch(/^gc --dry-run: would remove 1 record and 2 blobs, freeing .* \(nothing changed\)/);
+      expect(dry.stdout).toContain(`would remove 1 memo file of a folder that no longer exists (${gone.bytes} B)\n`);
       expect(await cacheFiles()).toEqual(before);
 
       const r = await kontext(['gc', '--older-than', '30d', '--json']);
@@ -216,7 +236,9 @@ describe('kontext gc', () => {
         lock_files: [project.lockPath],
         journal_entries: 1,
         removed: { records: 1, blobs: 2 },
+        stale_memos: { files: 1, bytes: gone.bytes },
       });
+      await expect(stat(gone.memo)).rejects.toMatchObject({ code: 'ENOENT' });
       expect(await store.hasBlob(input)).toBe(true);
       expect(await store.journal.list()).toHaveLength(1);
       // What went is the other recipe's entry; it comes back, free, from its lock and out/ file.
@@ -239,10 +261,14 @@ describe('kontext gc', () => {
       await mkdir(dirname(leftover), { recursive: true });
       await writeFile(leftover, 'half a copy');
       await utimes(leftover, new Date(Date.now() - 2 * DAY), new Date(Date.now() - 2 * DAY));
+      const gone = [await memoOfDeletedFolder(), await memoOfDeletedFolder()];
       const r = await kontext(['gc', '--max-size', '1B', '--project', project.root]);
       expect(r.code).toBe(0);
       expect(r.stdout).toMatch(/^gc: removed 1 record and 2 blobs, freed /); // output and change map
       expect(r.stdout).toContain('removed 1 temp file of crashed writes (11 B)');
+      const memoBytes = gone.reduce((n, g) => n + g.bytes, 0);
+      expect(r.stdout).toContain(`removed 2 memo files of folders that no longer exist (${memoBytes} B)\n`);
+      for (const { memo } of gone) await expect(stat(memo)).rejects.toMatchObject({ code: 'ENOENT' });
       await expect(stat(leftover)).rejects.toMatchObject({ code: 'ENOENT' });
       expect(r.stdout).toContain('still over --max-size');
       expect(await cached(other)).toEqual({ record: false, blob: false });

@@ -42,6 +42,11 @@ function describe(r: GcCacheReport, cwd: string): string[] {
     const temps = `${plural(r.staleTemps.files, 'temp file')} of crashed writes (${formatBytes(r.staleTemps.bytes)})`;
     lines.push(r.dryRun ? `would remove ${temps}` : `removed ${temps}`);
   }
+  if (r.staleMemos.files > 0) {
+    const of = r.staleMemos.files === 1 ? 'a folder that no longer exists' : 'folders that no longer exist';
+    const memos = `${plural(r.staleMemos.files, 'memo file')} of ${of} (${formatBytes(r.staleMemos.bytes)})`;
+    lines.push(r.dryRun ? `would remove ${memos}` : `removed ${memos}`);
+  }
   if (r.inUse > 0) lines.push(`${plural(r.inUse, 'entry', 'entries')} used while gc ran: kept`);
   if (r.overLimit) lines.push('still over --max-size: what remains is needed by a lock file, the journal or a run');
   return lines;
@@ -65,5 +70,6 @@ function toJson(r: GcCacheReport): Record<string, unknown> {
     in_use: r.inUse,
     over_limit: r.overLimit,
     stale_temps: r.staleTemps,
+    stale_memos: r.staleMemos,
   };
 }

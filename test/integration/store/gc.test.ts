@@ -2,14 +2,16 @@
  * `gcStore` on a real cache dir: what a lock file or the journal needs survives, age and size
  * limits remove the rest (least recently used first), a record never outlives its blob, temp
  * files go only when a day old (a crash's leftovers), and a cache hit marks its entry as used.
+ * Source-hash memo files go when their folder is gone, or when unreadable and a day old.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, mkdtemp, readdir, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { gcStore, type GcOptions } from '../../../src/store/gc.js';
 import { openStore, updateLock, type LockEntry, type RunRecord, type Store } from '../../../src/store/index.js';
+import { memoFileOf } from '../../../src/store/source-hash.js';
 
 const DAY = 86_400_000;
 const sha = (s: string | Uint8Array): string => createHash('sha256').update(s).digest('hex');
@@ -283,6 +285,109 @@ describe('gcStore', () => {
     const missing = join(dir, 'nope');
     const report = await gcStore(missing, { lockFiles: [], now: () => now, maxBytes: 0 });
     expect(report.before).toEqual({ records: 0, blobs: 0, bytes: 0 });
+    expect(report.staleMemos).toEqual({ files: 0, bytes: 0 });
     expect(await exists(missing)).toBe(false);
+  });
+});
+
+describe('gcStore: source-hash memo files', () => {
+  /** One memo file per folder, written by the store's own memo: a two-day-old file in each, hashed and flushed. */
+  async function memosOf(folders: readonly string[]): Promise<string[]> {
+    for (const folder of folders) {
+      await mkdir(folder, { recursive: true });
+      const file = join(folder, 'a.png');
+      await writeFile(file, folder);
+      await age([file], 2 * DAY); // outside the memo's racy-mtime window, so it is remembered
+      await store.hashSource(file);
+    }
+    await store.flush();
+    const memos = folders.map((f) => memoFileOf(store.root, f));
+    for (const m of memos) expect(await exists(m), m).toBe(true);
+    return memos;
+  }
+
+  const sizes = async (paths: readonly string[]): Promise<number> => {
+    let n = 0;
+    for (const p of paths) n += (await stat(p)).size;
+    return n;
+  };
+
+  /** A file with a memo's name (`<32 hex>.json`) in `sources/`, `ageMs` old. */
+  async function memoNamed(seed: string, text: string, ageMs: number): Promise<string> {
+    const path = join(store.root, 'sources', `${sha(seed).slice(0, 32)}.json`);
+    await mkdir(join(store.root, 'sources'), { recursive: true });
+    await writeFile(path, text);
+    await age([path], ageMs);
+    return path;
+  }
+
+  it('removes the memos of folders that are gone; keeps, unchanged, those of folders that exist', async () => {
+    const photos = join(dir, 'project', 'photos');
+    const tempOut = join(dir, 'temp-project', 'out', 'pass');
+    const underAFile = join(dir, 'was-a-folder', 'sub');
+    const nowAFile = join(dir, 'was-a-folder');
+    const [kept, ...gone] = await memosOf([photos, tempOut, underAFile, nowAFile]);
+    await rm(join(dir, 'temp-project'), { recursive: true });
+    await rm(nowAFile, { recursive: true });
+    await writeFile(nowAFile, 'a file now'); // its own memo's folder is not a folder; `sub` is ENOTDIR
+    const keptBefore = `${await readFile(kept as string, 'utf8')} ${(await stat(kept as string)).mtimeMs}`;
+    const bytes = await sizes(gone);
+
+    const report = await gc({ olderThanMs: 30 * DAY, lockFiles: [] });
+
+    expect(report.staleMemos).toEqual({ files: 3, bytes });
+    for (const m of gone) expect(await exists(m), m).toBe(false);
+    expect(`${await readFile(kept as string, 'utf8')} ${(await stat(kept as string)).mtimeMs}`).toBe(keptBefore);
+    // The limits do not apply to memos, and they are not in the tallies.
+    expect(report.removed).toEqual({ records: 0, blobs: 0, bytes: 0 });
+    // A second gc, with a size limit this time, finds nothing more to remove.
+    expect((await gc({ maxBytes: 0, lockFiles: [] })).staleMemos).toEqual({ files: 0, bytes: 0 });
+    expect(await exists(kept as string)).toBe(true);
+  });
+
+  it('removes a memo no run reads (torn, no folder, foreign) a day old; a younger one may be mid-write', async () => {
+    const folder = join(dir, 'exists');
+    await mkdir(folder);
+    const body = (f: unknown) => JSON.stringify({ version: 2, folder: f, entries: {} });
+    const old = [
+      await memoNamed('torn', '{"version":2,"folder":"/x","entr', 2 * DAY),
+      await memoNamed('no folder', '{"version":2,"entries":{}}', 2 * DAY),
+      await memoNamed('relative', body('project/out'), 2 * DAY),
+      await memoNamed('not json at all', '\u0000\u0001', 2 * DAY),
+      // An existing folder, but not under the name its memo would have: never read.
+      await memoNamed('wrong name', body(folder), 2 * DAY),
+    ];
+    const young = [
+      await memoNamed('young torn', '{"version":2,"fol', DAY / 2),
+      await memoNamed('young foreign', body(folder), DAY / 2),
+    ];
+    const notAMemoName = join(store.root, 'sources', 'notes.json');
+    await writeFile(notAMemoName, 'not json');
+    await age([notAMemoName], 2 * DAY);
+    // A valid memo of a folder that exists stays however old it is.
+    const [valid] = await memosOf([folder]);
+    await age([valid as string], 400 * DAY);
+    const bytes = await sizes(old);
+
+    const report = await gc({ olderThanMs: 30 * DAY, lockFiles: [] });
+
+    expect(report.staleMemos).toEqual({ files: old.length, bytes });
+    for (const p of old) expect(await exists(p), p).toBe(false);
+    for (const p of [...young, notAMemoName, valid as string]) expect(await exists(p), p).toBe(true);
+  });
+
+  it('--dry-run counts the memo files that would go and removes nothing', async () => {
+    const gone = await memosOf([join(dir, 'deleted', 'out')]);
+    await rm(join(dir, 'deleted'), { recursive: true });
+    const torn = await memoNamed('torn', '{"version":2,', 2 * DAY);
+    const before = await snapshot();
+
+    const dry = await gc({ maxBytes: 1e12, lockFiles: [], dryRun: true });
+
+    expect(dry.staleMemos).toEqual({ files: 2, bytes: await sizes([...gone, torn]) });
+    expect(await snapshot()).toEqual(before);
+    const real = await gc({ maxBytes: 1e12, lockFiles: [] });
+    expect({ ...dry, dryRun: false }).toEqual(real);
+    for (const p of [...gone, torn]) expect(await exists(p), p).toBe(false);
   });
 });
