@@ -11,5 +11,5 @@ import type { main } from './main.js';
 await launch((argv) => {
   const bundle = fileURLToPath(new URL('./main.cjs', import.meta.url));
   const loaded = loadWithCodeCache<{ main: typeof main }>(bundle, cacheTag(argv));
-  return { main: loaded.exports.main, done: loaded.save };
+  return { main: loaded.exports.main, done: (exitCode) => loaded.save(exitCode) };
 });

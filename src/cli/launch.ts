@@ -7,8 +7,8 @@ import type { main } from './main.js';
 
 export interface LoadedMain {
   readonly main: typeof main;
-  /** Called once the command has returned (the bundle saves its code cache then). */
-  readonly done?: () => void;
+  /** Called once the command has returned, with its exit code (the bundle saves its code cache then). */
+  readonly done?: (exitCode: number) => void;
 }
 
 export async function launch(load: (argv: readonly string[]) => Promise<LoadedMain> | LoadedMain): Promise<void> {
@@ -31,6 +31,7 @@ export async function launch(load: (argv: readonly string[]) => Promise<LoadedMa
   }
 
   const loaded = await load(argv);
-  process.exitCode = await loaded.main(argv, { process });
-  loaded.done?.();
+  const exitCode = await loaded.main(argv, { process });
+  process.exitCode = exitCode;
+  loaded.done?.(exitCode);
 }

@@ -3,6 +3,7 @@
  * code, a rebuilt file never meets the cache of the old one (V8 checks only the length), a bad
  * or unwritable cache costs only the cache.
  */
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -114,6 +115,68 @@ describe('loadWithCodeCache', () => {
     loadWithCodeCache<Exports>(file, 'status').save();
     expect(cacheFiles(file).filter((n) => n.endsWith('.tmp'))).toEqual([]);
     expect(cacheFiles(file)).toHaveLength(2);
+  });
+
+  it('a failed run saves a provisional cache, which the next successful run replaces', () => {
+    const file = bundle(6);
+    loadWithCodeCache<Exports>(file, 'run').save(66); // e.g. a mistyped recipe path
+    expect(cacheFiles(file)).toEqual([expect.stringMatching(/\.partial\.bin$/)]);
+    const failedAgain = loadWithCodeCache<Exports>(file, 'run');
+    expect(failedAgain.hit).toBe(true); // still better than nothing
+    failedAgain.save(1);
+    expect(cacheFiles(file)).toEqual([expect.stringMatching(/\.partial\.bin$/)]);
+    const ok = loadWithCodeCache<Exports>(file, 'run');
+    expect(ok.hit).toBe(true);
+    ok.save(0);
+    const [complete] = cacheFiles(file);
+    expect(cacheFiles(file)).toHaveLength(1);
+    expect(complete).not.toMatch(/partial/);
+    // From then on a failing run leaves the complete cache alone.
+    const later = loadWithCodeCache<Exports>(file, 'run');
+    expect(later.hit).toBe(true);
+    later.save(1);
+    expect(cacheFiles(file)).toEqual([complete]);
+  });
+
+  it('keeps what a long run compiled: bytecode is not flushed before the cache is saved', () => {
+    // V8 drops the bytecode of functions not run for a while; --stress-flush-code makes it do
+    // so at every GC. A cache saved after GCs must still hold the start-up functions.
+    const file = bundle(2);
+    const names = Array.from({ length: 40 }, (_, i) => `f${i}`);
+    const fns = names.map(
+      (f, i) => `function ${f}(x) { let s = 0; for (let k = 0; k < x; k++) s += k * ${i}; return s; }`,
+    );
+    const calls = names.map((f) => `${f}(3)`).join(', ');
+    writeFileSync(file, `'use strict';\n${fns.join('\n')}\nexports.start = () => [${calls}].length;\n`);
+    const child = join(file, '..', 'child.mjs');
+    writeFileSync(
+      child,
+      `const { loadWithCodeCache } = await import(process.argv[2]);
+const loaded = loadWithCodeCache(process.argv[3], process.argv[4]);
+loaded.exports.start();
+if (process.argv[4] === 'run')
+  for (let i = 0; i < 5; i++) {
+    const junk = [];
+    for (let k = 0; k < 1e5; k++) junk.push({ k });
+    globalThis.gc();
+    await new Promise((r) => setTimeout(r, 1));
+  }
+loaded.save(0);
+`,
+    );
+    const codeCache = join(import.meta.dirname, '../../../src/cli/code-cache.ts');
+    const size = (tag: string): number => {
+      const r = spawnSync(
+        process.execPath,
+        ['--expose-gc', '--stress-flush-code', '--import', 'tsx', child, codeCache, file, tag],
+        { encoding: 'utf8' },
+      );
+      expect(r.status, r.stderr).toBe(0);
+      const name = cacheFiles(file).find((n) => n.startsWith(`${tag}-`));
+      return statSync(join(file, '..', '.code-cache', name ?? 'missing')).size;
+    };
+    const short = size('status'); // saved right after start-up
+    expect(size('run')).toBeGreaterThanOrEqual(short * 0.9); // flushed, it was about a tenth
   });
 
   it('a cache folder that cannot be made costs only the cache, and leaves no temp file', () => {
