@@ -60,7 +60,7 @@ await build({
   // ES-module-only package (with readdirp), is bundled too.
   external: external.filter((name) => !ESM_ONLY.has(name)),
   supported: { 'dynamic-import': false },
-  plugins: [englishOnlyZodLocales()],
+  plugins: [englishOnlyZodLocales(), lazyChildProcessForCommander()],
   banner: { js: `'use strict';\n${MARK}` },
 });
 if (/\bimport\([^)]/.test(readFileSync(join(outDir, 'main.cjs'), 'utf8'))) {
@@ -89,6 +89,31 @@ function englishOnlyZodLocales() {
       b.onLoad({ filter: /.*/, namespace: 'zod-locales-en' }, (args) => ({
         contents: "export { default as en } from './en.js';\n",
         resolveDir: join(args.path, '..'),
+        loader: 'js',
+      }));
+    },
+  };
+}
+
+/**
+ * commander requires `node:child_process` when it loads, for subcommands that are separate
+ * executables, which kontext has none of: loading it (with `net` and the rest) cost every
+ * command start ~12 ms of CPU. Inside commander it is a stand-in that requires the real module
+ * on first use.
+ */
+function lazyChildProcessForCommander() {
+  return {
+    name: 'commander-lazy-child-process',
+    setup(b) {
+      b.onResolve({ filter: /^(node:)?child_process$/ }, (args) =>
+        /[\\/]node_modules[\\/]commander[\\/]/.test(args.importer)
+          ? { path: 'child_process', namespace: 'lazy-child-process' }
+          : undefined,
+      );
+      b.onLoad({ filter: /.*/, namespace: 'lazy-child-process' }, () => ({
+        contents:
+          "let real;\nconst load = () => (real ??= require('node:child_process'));\n" +
+          'module.exports = new Proxy({}, { get: (_, key) => load()[key], has: (_, key) => key in load() });\n',
         loader: 'js',
       }));
     },

@@ -4,8 +4,6 @@
  * variables, so a file named `a;$(rm -rf ~).jpg` is data, never code. The command runs in its
  * own process group so a timeout or cancel stops everything it started.
  */
-import { spawn } from 'node:child_process';
-
 export interface CommandOutcome {
   /** `null` when killed by a signal. */
   readonly exitCode: number | null;
@@ -46,7 +44,12 @@ function killGroup(pid: number | undefined): void {
 }
 
 /** Run to completion, timeout or abort. Never rejects: the caller interprets the outcome. */
-export function runCommand(command: string | readonly string[], options: RunCommandOptions): Promise<CommandOutcome> {
+export async function runCommand(
+  command: string | readonly string[],
+  options: RunCommandOptions,
+): Promise<CommandOutcome> {
+  // Loaded on first use: every command imports hosting, few run an upload command.
+  const { spawn } = await import('node:child_process');
   const [file, args, shell] =
     typeof command === 'string' ? [command, [], true] : [command[0] ?? '', command.slice(1), false];
   return new Promise((resolveOutcome) => {

@@ -126,4 +126,39 @@ describe('the bundled CLI', () => {
       await p.cleanup();
     }
   });
+
+  it('a command start loads neither child_process nor http (commander and the API import them)', {
+    timeout: 60_000,
+  }, async () => {
+    const p = await createProject(recipeYaml([['blue', 'Make the background blue.']]));
+    try {
+      const env = cliEnv(join(p.root, 'home'));
+      // Node's own list of the built-in modules this process loaded, written when it exits.
+      const probe = join(p.root, 'probe.cjs');
+      const loaded = join(p.root, 'loaded.json');
+      await writeFile(
+        probe,
+        `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(loaded)}, ` +
+          'JSON.stringify(process.moduleLoadList)));\n',
+      );
+      // The first run edits on the in-process emulator (a node:http server); the next ones are no-ops.
+      expect((await node(bundled(['run', 'recipe.yml']), p.root, env)).code).toBe(0);
+      for (const args of [
+        ['run', 'recipe.yml'],
+        ['status', 'recipe.yml'],
+        ['validate', 'recipe.yml'],
+      ]) {
+        const r = await node(['--require', probe, ...bundled(args)], p.root, env);
+        expect(r.code, r.stderr).toBe(0);
+        const list = JSON.parse(await readFile(loaded, 'utf8')) as string[];
+        expect(list.length).toBeGreaterThan(20); // the probe saw the process
+        expect(
+          list.filter((m) => /^NativeModule (child_process|http)$/.test(m)),
+          args.join(' '),
+        ).toEqual([]);
+      }
+    } finally {
+      await p.cleanup();
+    }
+  });
 });

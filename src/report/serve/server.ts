@@ -7,7 +7,7 @@
  * Server-Sent Event. Serves only the files that data names; never contacts a provider.
  */
 import { randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ExitCode, KontextError } from '../../errors.js';
 import type { RunEvent } from '../../run/events.js';
@@ -52,6 +52,8 @@ export async function startReportServer(
 ): Promise<ReportServer> {
   const state = new ServerState(recipePath, options, deps.rt);
   await state.rebuild();
+  // Loaded here, not with the module: every command imports the API that exports this file.
+  const { createServer } = await import('node:http');
   const server = createServer((req, res) => {
     state.handle(req, res).catch(() => {
       if (!res.headersSent) res.writeHead(500);
