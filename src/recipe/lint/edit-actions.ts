@@ -54,7 +54,7 @@ const EDIT_VERBS: readonly string[] = [
   'update',
 ];
 
-const VERB_RE = new RegExp(`(?<![\\p{L}\\p{N}'’-])(?:${EDIT_VERBS.join('|')})(?![\\p{L}\\p{N}'’-])`, 'giu');
+const VERB_RE = new RegExp(`(?<![\\p{L}\\p{N}'’-])(?:${EDIT_VERBS.join('|')})(?![\\p{L}\\p{N}'’-])`, 'gu');
 
 /**
  * A verb followed by one of these is a noun or not an edit: "the turn of the head",

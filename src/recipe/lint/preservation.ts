@@ -8,7 +8,7 @@ function wholeWords(flags: string, ...alternatives: string[]): RegExp {
 
 /** Imperatives that open a preservation clause; only count at the start of a clause. */
 const LEAD_IMPERATIVE = wholeWords(
-  'giu',
+  'gu',
   'keep|preserve|maintain|retain|leave',
   String.raw`(?:do not|don['’]?t|never)\s+(?:change|alter|modify|touch|move|edit)`,
   String.raw`(?:change|alter|modify|touch|edit)\s+nothing`,
@@ -16,14 +16,14 @@ const LEAD_IMPERATIVE = wholeWords(
 
 /** Gerunds that open a preservation clause anywhere ("…, keeping her pose", "without altering"). */
 const LEAD_GERUND = wholeWords(
-  'giu',
+  'gu',
   'keeping|preserving|maintaining|retaining|leaving',
   String.raw`without\s+(?:changing|altering|modifying|touching|moving|editing)`,
 );
 
 /** Words that close a preservation clause ("Keep X, Y and Z unchanged"). */
 const CLOSER = wholeWords(
-  'iu',
+  'u',
   'unchanged|untouched|unaltered|unmodified|intact|identical',
   'as[ -]is|as (?:it|they) (?:is|are)',
   '(?:exactly )?as (?:it is |they are )?in the (?:input|original|source|reference)(?: image| photo| picture)?',
@@ -35,7 +35,7 @@ const MAX_CLAUSE = 300;
 
 /** Preservation said without a lead verb ("Everything else stays the same."). */
 const STANDALONE = wholeWords(
-  'iu',
+  'u',
   'unchanged|untouched|unaltered|unmodified|intact',
   'as in the (?:input|original|source)',
   String.raw`(?:stays?|remains?|staying|remaining|looks?)\s+(?:exactly\s+)?(?:the same|identical|as is)`,

@@ -22,6 +22,30 @@ describe('finding offsets point at the offending text', () => {
     expect(finding?.offset).toBe(prompt.indexOf(text));
   });
 
+  it('is case-insensitive, and quotes the prompt as written', () => {
+    // The rules match a copy lower-cased in ASCII (offsets unchanged); messages quote the original.
+    const prompts = [
+      'The Background SHOULD BE REPLACED with a beach. ADD a hat and Remove the scarf from her.',
+      'Put the woman from IMAGE 1 into Image 2',
+      'A studio PORTRAIT. Make her Hair blond.',
+    ];
+    for (const prompt of prompts) {
+      const upper = lintPrompt(prompt);
+      const lower = lintPrompt(prompt.toLowerCase());
+      expect(upper.map((f) => [f.rule, f.offset])).toEqual(lower.map((f) => [f.rule, f.offset]));
+      expect(upper.length).toBeGreaterThan(0);
+    }
+    const [first, second, third] = prompts.map((p) =>
+      lintPrompt(p)
+        .map((f) => f.message)
+        .join(' | '),
+    );
+    expect(first).toContain('passive voice: "SHOULD BE REPLACED"');
+    expect(first).toContain('2 edits in one pass ("add", "remove")');
+    expect(second).toContain('("Image 2")');
+    expect(third).toContain('("PORTRAIT")');
+  });
+
   it('long-prompt points at the first word past the limit', () => {
     const words = Array.from({ length: 90 }, (_, i) => `w${i}`);
     const finding = lintPrompt(words.join(' ')).find((f) => f.rule === 'long-prompt');

@@ -1,7 +1,8 @@
 import type { LintRule } from '../types.js';
 import { analyzePrompt } from '../analysis.js';
+import { quoted } from '../text.js';
 
-const WORD = (words: string) => new RegExp(`(?<![\\p{L}'’-])(?:${words})(?![\\p{L}-])`, 'iu');
+const WORD = (words: string) => new RegExp(`(?<![\\p{L}'’-])(?:${words})(?![\\p{L}-])`, 'u');
 
 /** Words that say the image shows a person, whose identity drifts without a lead-in. */
 const PERSON = WORD(
@@ -53,8 +54,8 @@ export const missingPreservation: LintRule = {
       {
         rule: 'missing-preservation',
         message:
-          `edits a ${person !== null ? 'person' : 'product'} ("${subject[0]}") without saying what to keep; ` +
-          'identity and details may drift',
+          `edits a ${person !== null ? 'person' : 'product'} ("${quoted(prompt, subject)}") ` +
+          'without saying what to keep; identity and details may drift',
         hint: `lead with what must not change, e.g. "${lead}"`,
         offset: at,
       },

@@ -1,5 +1,5 @@
 import type { LintRule } from '../types.js';
-import { maskQuoted } from '../text.js';
+import { maskQuoted, quoted } from '../text.js';
 
 const B = String.raw`(?<![\p{L}\p{N}'’-])`;
 const E = String.raw`(?![\p{L}\p{N}'’-])`;
@@ -14,10 +14,10 @@ const PHRASES = [
   String.raw`(?:both|these|those|all|multiple|several|two|three|four)\s+(?:${QUALIFIER}\s+)?(?:images|imgs)`,
   String.raw`${QUALIFIER}\s+(?:images|photos|pictures)`,
   String.raw`both\s+(?:photos|pictures)`,
-].map((p) => new RegExp(`${B}${p}${E}`, 'giu'));
+].map((p) => new RegExp(`${B}${p}${E}`, 'gu'));
 
 /** Numbered references: "image 2", "img2", "photo #3", "@image2". */
-const NUMBERED = new RegExp(`${B}@?(?:image|img|photo|picture|pic)[ _#-]?(\\d{1,2})(?!\\d)`, 'giu');
+const NUMBERED = new RegExp(`${B}@?(?:image|img|photo|picture|pic)[ _#-]?(\\d{1,2})(?!\\d)`, 'gu');
 const URL = /\bhttps?:\/\/[^\s"'<>]+|\bdata:image\//giu;
 
 interface Signal {
@@ -29,12 +29,12 @@ interface Signal {
 function firstSignal(prompt: string): Signal | undefined {
   const masked = maskQuoted(prompt);
   const signals: Signal[] = PHRASES.flatMap((re) => [...masked.matchAll(re)]).map((m) => ({
-    text: m[0],
+    text: quoted(prompt, m),
     offset: m.index,
   }));
   // "image 2" implies an image 1; a lone "image 1" does not imply an image 2.
   const beyondFirst = [...masked.matchAll(NUMBERED)].find((m) => Number(m[1]) >= 2);
-  if (beyondFirst !== undefined) signals.push({ text: beyondFirst[0], offset: beyondFirst.index });
+  if (beyondFirst !== undefined) signals.push({ text: quoted(prompt, beyondFirst), offset: beyondFirst.index });
   // URLs are read from the raw prompt: they are often quoted.
   const second = [...prompt.matchAll(URL)][1];
   if (second !== undefined) signals.push({ text: 'several image URLs', offset: second.index });

@@ -1,5 +1,5 @@
 import type { LintFinding, LintRule } from '../types.js';
-import { maskQuoted } from '../text.js';
+import { maskQuoted, quoted } from '../text.js';
 
 /** Participles of edit verbs: passive with any form of "be" ("the jacket is changed to red"). */
 const STRONG = [
@@ -78,8 +78,8 @@ const B = String.raw`(?<![\p{L}'’-])`;
 const E = String.raw`(?![\p{L}'’-])`;
 
 const PASSIVE = [
-  new RegExp(`${B}(?:${MODAL}|${FINITE})\\s+${BETWEEN}(?:${STRONG.join('|')})${E}`, 'giu'),
-  new RegExp(`${B}(?:${MODAL})\\s+${BETWEEN}(?:${WEAK.join('|')})${E}`, 'giu'),
+  new RegExp(`${B}(?:${MODAL}|${FINITE})\\s+${BETWEEN}(?:${STRONG.join('|')})${E}`, 'gu'),
+  new RegExp(`${B}(?:${MODAL})\\s+${BETWEEN}(?:${WEAK.join('|')})${E}`, 'gu'),
 ];
 
 /**
@@ -96,7 +96,9 @@ export const passiveVoice: LintRule = {
     return hits.map(
       (m): LintFinding => ({
         rule: 'passive-voice',
-        message: `passive voice: "${m[0].replace(/\s+/g, ' ')}"; Kontext follows active instructions more reliably`,
+        message:
+          `passive voice: "${quoted(prompt, m).replace(/\s+/g, ' ')}"; ` +
+          'Kontext follows active instructions more reliably',
         hint:
           'write it as an instruction ("Replace the background with a beach") ' +
           'or describe the result ("She is now holding …")',
