@@ -126,8 +126,16 @@ describe('two runs at once', () => {
     const env = envFor(emulator);
     const child = spawnRun(project, project.recipe, env);
     const lck = `${project.lockPath}.run.lck`;
-    await until(async () => (await stat(lck).catch(() => null)) !== null, 20_000, 'the run lock', child.output);
-    expect(JSON.parse(await readFile(lck, 'utf8'))).toMatchObject({ pid: child.child.pid });
+    // The holder creates the file, then writes its pid into it: wait for the content, not the name.
+    const holder = async (): Promise<unknown> => {
+      try {
+        return JSON.parse(await readFile(lck, 'utf8'));
+      } catch {
+        return null;
+      }
+    };
+    await until(async () => (await holder()) !== null, 20_000, 'the run lock', child.output);
+    expect(await holder()).toMatchObject({ pid: child.child.pid });
     child.child.kill('SIGKILL');
     await child.done;
     emulator.setScenario({ run_ms: 20 });
