@@ -208,11 +208,11 @@ async function reviewMissing(
 ): Promise<void> {
   if (unreviewed.length === 0) return;
   const reviews = new NodeReviews(c.plan, c.store);
+  const has = (sha: string): Promise<boolean> => c.store.hasBlob(sha).catch(() => false);
   await Promise.all(
     unreviewed.map(async ({ at, node, cell }) => {
       const record = cell.record;
       const shown = nodes[at];
-      const has = (sha: string): Promise<boolean> => c.store.hasBlob(sha).catch(() => false);
       if (record === null || shown === undefined || !(await has(record.output_sha256))) return;
       if (node.input.kind === 'node' && !(await has(record.input_sha256))) return;
       const options = { lockHolds: Promise.resolve(cell.lockHolds), ifUnchanged: true };

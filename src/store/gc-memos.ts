@@ -100,7 +100,8 @@ async function lstatOrNull(path: string): Promise<Stats | null> {
   }
 }
 
-async function listDir(dir: string): Promise<string[]> {
+/** The names in `dir`; none when it is missing or not a folder (gc.ts lists with it too). */
+export async function listDir(dir: string): Promise<string[]> {
   try {
     return await readdir(dir);
   } catch (e) {

@@ -22,15 +22,16 @@
  *   is a window of microseconds in which a hit on an unprotected entry could lose its blob: that
  *   run then fails to restore one output, and the next run re-runs it.
  */
-import { readdir, stat, unlink } from 'node:fs/promises';
+import { stat, unlink } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
 import { isCode, isTempName, STALE_TEMP_MS } from './atomic.js';
 import { StoreError } from './errors.js';
 import { withFileMutex, type FileMutexOptions } from './file-mutex.js';
-import { pruneMemos } from './gc-memos.js';
+import { listDir, pruneMemos } from './gc-memos.js';
 import { isSha256Hex, layout } from './layout.js';
 import { readLock } from './lock-file.js';
 import { readJsonOrNull } from './read-json.js';
+import { memoDirOf } from './source-hash.js';
 import { JournalEntrySchema, RunRecordSchema } from './schemas.js';
 import { fileInfo } from './touch.js';
 import type { RunRecord } from './types.js';
@@ -181,10 +182,9 @@ class Collector {
   /** Remove (or count, in a dry run) the day-old temp files of crashed writes. */
   async #staleTemps(): Promise<GcTemps> {
     const cutoff = this.options.now() - STALE_TEMP_MS;
-    const siblings = [
-      ...(await listIn(layout.journal(this.root))),
-      ...(await listIn(join(this.root, 'sources'))),
-    ].filter(({ name }) => isTempName(name));
+    const siblings = [...(await listIn(layout.journal(this.root))), ...(await listIn(memoDirOf(this.root)))].filter(
+      ({ name }) => isTempName(name),
+    );
     const candidates = [...this.#temps, ...siblings.map((t) => t.path)];
     for (const { path } of await listIn(layout.tmp(this.root))) candidates.push(path);
     let files = 0;
@@ -323,15 +323,6 @@ class Collector {
 /** Least recently used first; ties by path, so a dry run and the real one pick the same. */
 function sortedByUse<T extends Item>(items: T[]): T[] {
   return items.sort((a, b) => a.mtimeMs - b.mtimeMs || Number(a.path > b.path) - Number(a.path < b.path));
-}
-
-async function listDir(dir: string): Promise<string[]> {
-  try {
-    return await readdir(dir);
-  } catch (e) {
-    if (isCode(e, 'ENOENT', 'ENOTDIR')) return [];
-    throw e;
-  }
 }
 
 /** The entries of `dir`, with their paths. */
