@@ -4,7 +4,8 @@
  * its request fields (provider, model, prompt, input, params, seed) hash to the very cache key
  * asked for — so a record can only ever answer the request it claims to answer. Its blob must
  * hash to the record's `output_sha256` and be an image of the record's kind; a mismatch is a
- * miss, reported, and nothing of it is kept.
+ * miss, reported, and nothing of it is kept. Of a used record, only the fields an upload of
+ * ours writes are kept (no output URL, no change review).
  */
 import { type FileHandle, open, rm } from 'node:fs/promises';
 import { cacheKey } from '../store/index.js';
@@ -95,7 +96,11 @@ function sameExt(a: string, b: string): boolean {
   return norm(a) === norm(b);
 }
 
-/** The record, or why it is refused. The provider's output URL is never taken from a remote. */
+/**
+ * The record, or why it is refused. The provider's output URL is never taken from a remote, nor
+ * a change review (our uploads carry none): one would stand for this machine's own judgement of
+ * drift and name a change map in the local store; the result is reviewed here when asked.
+ */
 function parseRecord(bytes: Buffer, key: string): RunRecord | string {
   let data: unknown;
   try {
@@ -105,7 +110,7 @@ function parseRecord(bytes: Buffer, key: string): RunRecord | string {
   }
   const parsed = RunRecordSchema.safeParse(data);
   if (!parsed.success) return `not a run record (${parsed.error.issues[0]?.path.join('.') ?? ''})`;
-  const { output_url: _dropped, ...record } = parsed.data;
+  const { output_url: _url, review: _review, ...record } = parsed.data;
   if (record.key !== key) return 'it is filed under another key';
   if (record.prompt === undefined || record.params === undefined) return 'it lacks the prompt or params';
   // What reaches the lock file as it is: short, printable, a real time.

@@ -3,7 +3,6 @@
  * blob or record is detected, reported and re-paid (never used); a remote that is down, that
  * rejects the credentials, or that only lets us read, leaves the run to go on with one line.
  */
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
@@ -12,30 +11,27 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { summaryOf } from '../../helpers/run-fixtures.js';
 import { TEST_AWS_ENV } from '../../helpers/s3-server.js';
-import { notices, outputsOf, putKeys, RECIPE, useWorld, warnings, type World } from './harness.js';
+import {
+  blobKey,
+  notices,
+  outputsOf,
+  overwrite,
+  putKeys,
+  RECIPE,
+  recordKey,
+  useWorld,
+  warnings,
+  type World,
+} from './harness.js';
 import { startS3Proxy } from './proxy.js';
 
 const world = useWorld();
-
-async function overwrite(w: World, key: string, body: Buffer): Promise<void> {
-  const client = new S3Client({
-    endpoint: w.s3.endpoint,
-    forcePathStyle: true,
-    region: TEST_AWS_ENV.AWS_REGION,
-    credentials: { accessKeyId: TEST_AWS_ENV.AWS_ACCESS_KEY_ID, secretAccessKey: TEST_AWS_ENV.AWS_SECRET_ACCESS_KEY },
-  });
-  await client.send(new PutObjectCommand({ Bucket: w.s3.bucket, Key: key, Body: body }));
-  client.destroy();
-}
 
 async function entryOf(w: World, node: string): Promise<{ key: string; output_sha256: string }> {
   const e = (await w.a.readLock()).nodes[node];
   if (!e) throw new Error(`no lock entry for ${node}`);
   return e;
 }
-
-const blobKey = (sha: string): string => `team/v1/blobs/${sha.slice(0, 2)}/${sha}`;
-const recordKey = (key: string): string => `team/v1/records/${key.slice(0, 2)}/${key}.json`;
 
 async function localBlobs(root: string): Promise<string[]> {
   const dir = join(root, '.cache', 'kontext', 'blobs');

@@ -3,6 +3,7 @@
  * real s3rver, for the remote-cache tests. Runs are in-process (`runRecipe`) against one
  * standalone emulator, whose request log counts what was paid for.
  */
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach } from 'vitest';
@@ -98,3 +99,18 @@ export function warnings(run: InProcessRun): string[] {
 export function notices(run: InProcessRun): string[] {
   return run.events.flatMap((e) => (e.type === 'notice' ? [e.message] : []));
 }
+
+/** Write an object to the remote behind kontext's back (a hostile or damaged remote). */
+export async function overwrite(w: World, key: string, body: Buffer): Promise<void> {
+  const client = new S3Client({
+    endpoint: w.s3.endpoint,
+    forcePathStyle: true,
+    region: TEST_AWS_ENV.AWS_REGION,
+    credentials: { accessKeyId: TEST_AWS_ENV.AWS_ACCESS_KEY_ID, secretAccessKey: TEST_AWS_ENV.AWS_SECRET_ACCESS_KEY },
+  });
+  await client.send(new PutObjectCommand({ Bucket: w.s3.bucket, Key: key, Body: body }));
+  client.destroy();
+}
+
+export const blobKey = (sha: string): string => `team/v1/blobs/${sha.slice(0, 2)}/${sha}`;
+export const recordKey = (key: string): string => `team/v1/records/${key.slice(0, 2)}/${key}.json`;

@@ -1,0 +1,53 @@
+/**
+ * A hostile remote cache: records that carry fields no upload of ours ever holds, and servers
+ * that misbehave on the wire. None of it may reach the local store, the lock or out/ as if it
+ * were ours, nor hold the run, nor leak a credential.
+ */
+import { readFile } from 'node:fs/promises';
+import { describe, expect, it } from 'vitest';
+import { layout } from '../../../src/store/layout.js';
+import type { RunRecord } from '../../../src/store/types.js';
+import { recipeYaml, summaryOf } from '../../helpers/run-fixtures.js';
+import { overwrite, recordKey, useWorld } from './harness.js';
+
+// The emulator's outputs change nearly every pixel: 5% is exceeded by any honest review.
+const world = useWorld(
+  recipeYaml([
+    ['sky', 'Keep the face unchanged. Make the sky orange.', 'from: photo', 'seed: 11', 'max_change: 5%'],
+    ['hat', 'Keep the face unchanged. Add a red hat.', 'from: photo', 'seed: 12'],
+  ]),
+);
+
+async function localRecord(cacheDir: string, key: string): Promise<RunRecord> {
+  return JSON.parse(await readFile(layout.record(cacheDir, key), 'utf8')) as RunRecord;
+}
+
+describe('a hostile remote record', () => {
+  it("a change review in a remote record is not taken: the node's drift is judged here", async () => {
+    const w = world();
+    const first = await w.run(w.a);
+    expect(first.events.filter((e) => e.type === 'warning' && e.drift !== undefined)).toHaveLength(1);
+    const sky = (await w.a.readLock()).nodes['sky'];
+    if (!sky) throw new Error('no lock entry for sky');
+    const text = (await w.s3.readObject(recordKey(sky.key)))?.body.toString('utf8') ?? '{}';
+    // Our uploads never carry a review: this one says "nothing changed", with a map of its choosing.
+    const review = {
+      metric: 'cie76-lab',
+      threshold: 10,
+      changed_pct: 0,
+      chain_changed_pct: 0,
+      map_sha256: sky.output_sha256,
+      width: 1,
+      height: 1,
+    };
+    await overwrite(w, recordKey(sky.key), Buffer.from(JSON.stringify({ ...JSON.parse(text), review })));
+
+    const second = await w.run(w.b);
+    expect(summaryOf(second)).toMatchObject({ exitCode: 0, cached: 2, submitted: 0 });
+    const drift = second.events.filter((e) => e.type === 'warning' && e.drift !== undefined);
+    expect(drift.map((e) => e.type === 'warning' && e.node)).toEqual(['sky']);
+    const kept = await localRecord(w.b.cacheDir, sky.key);
+    expect(kept.review?.changed_pct).toBeGreaterThan(5);
+    expect(kept.review?.map_sha256).not.toBe(sky.output_sha256);
+  });
+});
