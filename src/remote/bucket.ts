@@ -16,6 +16,7 @@ import { isMissing, RemoteCacheError, remoteError } from './errors.js';
 import type { RemoteLocation } from './location.js';
 import { openS3Http, type S3Http } from './s3-http.js';
 import { resolveTarget, secretsOf } from './s3-target.js';
+import type { Credentials } from './sigv4.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -43,15 +44,21 @@ const IMMUTABLE = 'public, max-age=31536000, immutable';
 
 export function openBucket(location: RemoteLocation, env: Env): RemoteBucket {
   let opened: Promise<{ readonly http: S3Http; readonly close: () => void }> | null = null;
+  /** Scrubbed from messages: the keys in `env`, and those an SDK chain (a profile, a role) resolves. */
+  const secrets = secretsOf(env);
+  const remember = (c: Credentials): Credentials => {
+    for (const v of [c.secretAccessKey, c.sessionToken, c.accessKeyId])
+      if (v !== undefined && v !== '' && !secrets.includes(v)) secrets.push(v);
+    return c;
+  };
   /** Opened on the first call, so that an SDK chain that fails is a failed call, not a failed run. */
   const client = async (): Promise<S3Http> => {
     opened ??= resolveTarget(location, env).then(({ target, close }) => {
-      const http = openS3Http(target);
+      const http = openS3Http({ ...target, credentials: async () => remember(await target.credentials()) });
       return { http, close: () => void http.close().finally(close) };
     });
     return (await opened).http;
   };
-  const secrets = secretsOf(env);
   const Bucket = location.bucket;
   const fail = (e: unknown, what: string, signal?: AbortSignal): never => {
     if (signal?.aborted) throw signal.reason;
