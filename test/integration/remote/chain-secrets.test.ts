@@ -44,9 +44,17 @@ async function echoingS3(): Promise<string> {
 describe('credentials from the SDK chain', () => {
   it('a server echoing the request in its error leaks no key id, secret or session token', async () => {
     emulator = await startEmulator({ queueMs: 10, runMs: 10 });
-    project = await createProject(RECIPE.replace('provider: emulator', 'provider: runcomfy\nhosting: { mode: inline }'));
+    project = await createProject(
+      RECIPE.replace('provider: emulator', 'provider: runcomfy\nhosting: { mode: inline }'),
+    );
     await mkdir(join(project.root, '.aws'));
-    const profile = `[default]\naws_access_key_id = ${KEY_ID}\naws_secret_access_key = ${SECRET}\naws_session_token = ${TOKEN}\n`;
+    const profile = [
+      '[default]',
+      `aws_access_key_id = ${KEY_ID}`,
+      `aws_secret_access_key = ${SECRET}`,
+      `aws_session_token = ${TOKEN}`,
+      '',
+    ].join('\n');
     await writeFile(join(project.root, '.aws', 'credentials'), profile);
     const env = cliEnv(project.root, {
       RUNCOMFY_MODEL_API_BASE: emulator.baseUrl,
