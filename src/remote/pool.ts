@@ -1,7 +1,8 @@
 /**
  * The remote caches a run context has open (one per remote and upload permission; watch mode
- * keeps them across cycles), how a run's store is wrapped with one, and the end of the
- * context: wait for the uploads still going, saying so, then close.
+ * keeps them across cycles), how a run's store is wrapped with one (queueing again the uploads an
+ * earlier run left, pending.ts), and the end of the context: wait for the uploads still going,
+ * saying so, and say how many were left for a later run, then close.
  */
 import type { Runtime } from '../runtime.js';
 import type { Store } from '../store/types.js';
@@ -33,7 +34,9 @@ export class RemotePool {
       remote = openRemote(choice, this.deps);
       this.#open.set(id, remote);
     }
-    return withRemote(store, await remote);
+    const opened = await remote;
+    await opened.resume(store);
+    return withRemote(store, opened);
   }
 
   /** Wait for pending uploads (one progress line when there are any), then close the clients. */
@@ -43,6 +46,13 @@ export class RemotePool {
     const pending = remotes.reduce((n, r) => n + (r?.pending ?? 0), 0);
     if (pending > 0 && this.deps.signal?.aborted !== true) this.deps.notice(`uploading ${pending} to remote cache…`);
     await Promise.all(remotes.map((r) => r?.drain()));
-    for (const r of remotes) r?.close();
+    for (const r of remotes) {
+      if (r && r.unsent > 0)
+        this.deps.notice(
+          `remote cache ${r.url}: ${r.unsent} result${r.unsent === 1 ? '' : 's'} not uploaded; ` +
+            'the next run with this remote uploads them',
+        );
+      r?.close();
+    }
   }
 }

@@ -7,13 +7,15 @@
  * - anything else (bad credentials, no bucket, the service down) turns the remote off for the
  *   rest of the context, with one warning.
  * Ctrl-C (the context's signal) aborts what is on the wire and drops what is queued: the local
- * store already holds everything.
+ * store already holds everything, and the results not sent are noted there for the next run
+ * (pending.ts).
  */
 import pLimit from 'p-limit';
 import type { RunRecord, Store } from '../store/types.js';
 import type { RemoteBucket } from './bucket.js';
 import { RemoteCacheError } from './errors.js';
 import { fetchRemote } from './fetch.js';
+import { PendingUploads } from './pending.js';
 import { uploadResult } from './upload.js';
 
 /** Look-ups at once: S3 answers small GETs in parallel well; the local disk is the other bound. */
@@ -49,12 +51,17 @@ export class RemoteCache {
   readonly #pending = new Set<Promise<void>>();
   /** Keys queued for upload in this context: a record stored again (say, with its review added) is not sent twice. */
   readonly #queued = new Set<string>();
+  readonly #notes: PendingUploads;
+  /** Local stores whose notes were read ({@link resume}). */
+  readonly #resumed = new Set<string>();
+  #unsent = 0;
   #off = false;
   #readOnly: boolean;
   #deniedRead = false;
 
   constructor(readonly deps: RemoteCacheDeps) {
     this.#readOnly = !deps.upload;
+    this.#notes = new PendingUploads(deps.bucket.location.url);
   }
 
   get url(): string {
@@ -96,22 +103,61 @@ export class RemoteCache {
     return null;
   }
 
-  /** Upload a paid result in the background (see {@link drain}). */
+  /**
+   * Upload a paid result in the background (see {@link drain}). It is noted in the local cache
+   * first (pending.ts): until the remote has it, a later run with this remote sends it.
+   */
   upload(record: RunRecord, store: Store): void {
-    if (this.#off || this.#readOnly || this.deps.signal?.aborted || this.#queued.has(record.key)) return;
+    if (this.#readOnly || this.#queued.has(record.key)) return;
     this.#queued.add(record.key);
-    const job = this.#uploads(async () => {
-      if (this.#off || this.#readOnly || this.deps.signal?.aborted) return;
-      try {
-        const done = await uploadResult(this.deps.bucket, record, store, this.deps.signal);
-        if (done.sent) this.stats.uploaded++;
-        else if (done.why) this.deps.warn(`not uploaded to ${this.url}: ${record.node}: ${done.why}`);
-      } catch (e) {
-        this.#failed(e, 'write');
-      }
-    });
+    const job = this.#notes
+      .mark(store, record.key)
+      .then(() => this.#uploads(() => this.#send(record, store)))
+      .then(async (settled) => {
+        if (settled) await this.#notes.clear(store, record.key);
+        else this.#unsent++;
+      });
     this.#pending.add(job);
     void job.finally(() => this.#pending.delete(job));
+  }
+
+  /** Whether the result needs no later upload (sent, there already, unfit, or uploads denied). */
+  async #send(record: RunRecord, store: Store): Promise<boolean> {
+    if (this.#readOnly) return true;
+    if (this.#off || this.deps.signal?.aborted) return false;
+    try {
+      const done = await uploadResult(this.deps.bucket, record, store, this.deps.signal);
+      if (done.sent) this.stats.uploaded++;
+      else if (done.why) this.deps.warn(`not uploaded to ${this.url}: ${record.node}: ${done.why}`);
+      return true;
+    } catch (e) {
+      this.#failed(e, 'write');
+      return this.#readOnly;
+    }
+  }
+
+  /**
+   * Queue again the results an earlier run with this remote noted and did not upload (once per
+   * local store); said in one line when there are any.
+   */
+  async resume(store: Store): Promise<void> {
+    if (this.#readOnly || this.#resumed.has(store.root)) return;
+    this.#resumed.add(store.root);
+    let queued = 0;
+    for (const key of await this.#notes.list(store)) {
+      const record = await store.getRecord(key).catch(() => null);
+      if (record === null) await this.#notes.clear(store, key);
+      else {
+        this.upload(record, store);
+        queued++;
+      }
+    }
+    if (queued > 0) this.deps.notice(`remote cache ${this.url}: uploading ${plural(queued)} an earlier run left`);
+  }
+
+  /** Results queued for upload that ended without it (Ctrl-C, the remote off): a later run sends them. */
+  get unsent(): number {
+    return this.#unsent;
   }
 
   /** Uploads not yet finished. */
@@ -158,6 +204,10 @@ export class RemoteCache {
       );
     }
   }
+}
+
+function plural(n: number): string {
+  return `${n} result${n === 1 ? '' : 's'}`;
 }
 
 function message(e: unknown): string {

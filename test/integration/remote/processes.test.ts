@@ -63,7 +63,7 @@ function submittedOf(output: string): number {
 }
 
 describe('remote cache across processes', () => {
-  it('Ctrl-C while uploading: exit 130, everything kept locally, no record without its blob', async () => {
+  it('Ctrl-C while uploading: exit 130, all kept locally, no record without its blob; next run uploads', async () => {
     s3 = await startS3Server();
     emulator = await startEmulator({ queueMs: 20, runMs: 20 });
     proxy = await startS3Proxy(s3.endpoint, { holdWritesMs: 60_000 });
@@ -81,6 +81,21 @@ describe('remote cache across processes', () => {
     expect((await lockMatchesFiles(a)).map((r) => r.ok)).toEqual([true, true, true, true, true]);
     const again = await runIn(a, { noRemote: true }, { env });
     expect(summaryOf(again)).toMatchObject({ exitCode: 0, cached: 5, submitted: 0 });
+    // It said so, and the next run with the remote (all local hits) uploads what was missing.
+    expect(result.stderr).toContain('5 results not uploaded; the next run with this remote uploads them');
+    const resumed = await runIn(a, {}, { env: envFor(emulator, s3) });
+    expect(summaryOf(resumed)).toMatchObject({ exitCode: 0, cached: 5, submitted: 0 });
+    expect(resumed.events).toContainEqual(
+      expect.objectContaining({ type: 'notice', message: expect.stringContaining('uploading 5 results an earlier') }),
+    );
+    expect(recordPuts(s3)).toBe(5);
+    const b = await project();
+    const fromRemote = await runIn(b, {}, { env: envFor(emulator, s3) });
+    expect(summaryOf(fromRemote)).toMatchObject({ exitCode: 0, cached: 5, submitted: 0 });
+    // Nothing is left to catch up: a further run asks the remote nothing.
+    const before = s3.requests.length;
+    await runIn(a, {}, { env: envFor(emulator, s3) });
+    expect(s3.requests.length).toBe(before);
   }, 60_000);
 
   it('a second machine started a few seconds later pays only for what the first has not finished', async () => {
