@@ -13,12 +13,10 @@ import { RunRecordSchema } from '../store/schemas.js';
 import type { RunRecord, Store } from '../store/types.js';
 import { extensionOfKind, sniffImage } from '../util/image-sniff.js';
 import type { RemoteBucket } from './bucket.js';
-import { blobObject, recordObject } from './location.js';
+import { blobObject, MAX_BLOB_BYTES, recordObject } from './location.js';
 
 /** A record is a few hundred bytes; a prompt and params leave room to spare. */
 const MAX_RECORD_BYTES = 256 * 1024;
-/** The providers' own download cap. */
-const MAX_BLOB_BYTES = 2 * 1024 ** 3;
 
 export type Fetch =
   | { readonly kind: 'hit'; readonly record: RunRecord }

@@ -18,6 +18,12 @@ export interface RemoteLocation {
   readonly url: string;
 }
 
+/**
+ * The largest blob in a remote cache: a larger output is never uploaded (it stays local), so a
+ * larger object was not written by kontext and is refused unread.
+ */
+export const MAX_BLOB_BYTES = 256 * 1024 * 1024;
+
 /** S3 bucket names (R2, MinIO and Backblaze follow the same rules). */
 const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 const SEGMENT = /^[A-Za-z0-9._=+-]+$/;

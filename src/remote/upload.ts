@@ -11,10 +11,7 @@ import { readBounded } from '../util/read-bounded.js';
 import type { RunRecord, Store } from '../store/types.js';
 import { sniffImage } from '../util/image-sniff.js';
 import type { RemoteBucket } from './bucket.js';
-import { blobObject, recordObject } from './location.js';
-
-/** Larger outputs stay local (nothing a Kontext model returns comes close). */
-const MAX_UPLOAD_BYTES = 256 * 1024 * 1024;
+import { blobObject, MAX_BLOB_BYTES, recordObject } from './location.js';
 
 /** The record as uploaded, or `null` when it cannot be checked by others (an old record without prompt/params). */
 function remoteRecordOf(r: RunRecord): RunRecord | null {
@@ -50,7 +47,7 @@ export async function uploadResult(
   if (await bucket.exists(recordKey, signal)) return { sent: false };
   const blobKey = blobObject(location, record.output_sha256);
   if (!(await bucket.exists(blobKey, signal))) {
-    const bytes = await readBounded(store.blobPath(record.output_sha256), MAX_UPLOAD_BYTES);
+    const bytes = await readBounded(store.blobPath(record.output_sha256), MAX_BLOB_BYTES);
     if (createHash('sha256').update(bytes).digest('hex') !== record.output_sha256)
       return { sent: false, why: 'its local blob does not match its name' };
     if (sniffImage(bytes.subarray(0, 64)) === null) return { sent: false, why: 'its blob is not an image' };

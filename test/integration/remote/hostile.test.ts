@@ -8,7 +8,8 @@ import { describe, expect, it } from 'vitest';
 import { layout } from '../../../src/store/layout.js';
 import type { RunRecord } from '../../../src/store/types.js';
 import { recipeYaml, summaryOf } from '../../helpers/run-fixtures.js';
-import { overwrite, recordKey, useWorld } from './harness.js';
+import { blobKey, overwrite, recordKey, useWorld, warnings } from './harness.js';
+import { startS3Proxy } from './proxy.js';
 
 // The emulator's outputs change nearly every pixel: 5% is exceeded by any honest review.
 const world = useWorld(
@@ -49,5 +50,42 @@ describe('a hostile remote record', () => {
     const kept = await localRecord(w.b.cacheDir, sky.key);
     expect(kept.review?.changed_pct).toBeGreaterThan(5);
     expect(kept.review?.map_sha256).not.toBe(sky.output_sha256);
+  });
+});
+
+describe('a hostile remote server', () => {
+  it('a blob larger than any upload of ours is refused from its Content-Length, not downloaded', async () => {
+    const w = world();
+    await w.run(w.a);
+    const sky = (await w.a.readLock()).nodes['sky'];
+    if (!sky) throw new Error('no lock entry for sky');
+    let sent = 0;
+    const proxy = await startS3Proxy(w.s3.endpoint, {
+      answer: (req, res) => {
+        if (req.method !== 'GET' || !(req.url ?? '').includes(blobKey(sky.output_sha256))) return false;
+        // 300 MiB announced (over the 256 MiB upload cap), zeros sent for as long as they are read.
+        res.writeHead(200, { 'content-type': 'image/png', 'content-length': String(300 * 1024 ** 2) });
+        const chunk = Buffer.alloc(1024 ** 2);
+        const more = (): void => {
+          while (!res.destroyed && sent < 300 * 1024 ** 2) {
+            sent += chunk.length;
+            if (!res.write(chunk)) return void res.once('drain', more);
+          }
+          res.end();
+        };
+        more();
+        return true;
+      },
+    });
+    try {
+      const second = await w.run(w.b, {}, w.env({}, proxy.endpoint));
+      expect(summaryOf(second)).toMatchObject({ exitCode: 0, cached: 1, submitted: 1 });
+      const told = warnings(second).filter((m) => !m.includes('max_change'));
+      expect(told).toEqual([expect.stringMatching(/is 314572800 bytes \(cap 268435456\); not used$/)]);
+      // Refused from its headers: at most what the socket buffers took before the client hung up.
+      expect(sent).toBeLessThan(32 * 1024 ** 2);
+    } finally {
+      await proxy.close();
+    }
   });
 });

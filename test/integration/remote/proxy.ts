@@ -1,8 +1,8 @@
 /**
  * A real HTTP proxy in front of s3rver, for what s3rver cannot do itself: answer writes with
  * AccessDenied (read-only credentials, as a bucket policy would) and hold writes back (slow
- * uploads, to interrupt them). Requests are forwarded byte for byte; nothing is faked but the
- * refusal itself, which is S3's own XML error.
+ * uploads, to interrupt them), or let a test answer some requests itself (a hostile server).
+ * Other requests are forwarded byte for byte.
  */
 import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -19,12 +19,18 @@ const DENIED =
 
 export async function startS3Proxy(
   target: string,
-  options: { readonly denyWrites?: boolean; readonly holdWritesMs?: number } = {},
+  options: {
+    readonly denyWrites?: boolean;
+    readonly holdWritesMs?: number;
+    /** Answer a request here instead of forwarding it (a hostile server); `true` when it did. */
+    readonly answer?: (req: IncomingMessage, res: ServerResponse) => boolean;
+  } = {},
 ): Promise<S3Proxy> {
   const to = new URL(target);
   const seen: string[] = [];
   const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
     seen.push(`${req.method ?? ''} ${(req.url ?? '').split('?')[0] ?? ''}`);
+    if (options.answer?.(req, res)) return;
     if (req.method === 'PUT' && options.denyWrites) {
       req.resume();
       res.writeHead(403, { 'content-type': 'application/xml' }).end(DENIED);
