@@ -1,8 +1,8 @@
 /**
  * The remote caches a run context has open (one per remote and upload permission; watch mode
- * keeps them across cycles), how a run's store is wrapped with one (queueing again the uploads an
- * earlier run left, pending.ts), and the end of the context: wait for the uploads still going,
- * saying so, and say how many were left for a later run, then close.
+ * keeps them across cycles), how a run's store is wrapped with one (and the uploads an earlier
+ * run left queued again, pending.ts), and the end of the context: wait for the uploads still
+ * going, saying so, and say how many were left for a later run, then close.
  */
 import type { Runtime } from '../runtime.js';
 import type { Store } from '../store/types.js';
@@ -24,10 +24,16 @@ export class RemotePool {
 
   constructor(readonly deps: RemotePoolDeps) {}
 
-  /** `store` as the run sees it: with the chosen remote behind it, or as it is when there is none. */
-  async wrap(store: Store, inputs: Omit<RemoteInputs, 'env'>): Promise<Store> {
+  /**
+   * `store` as the run sees it: with the chosen remote behind it, or as it is when there is none;
+   * `resume` queues the uploads an earlier run left (a run that executes calls it, a dry run not).
+   */
+  async wrap(
+    store: Store,
+    inputs: Omit<RemoteInputs, 'env'>,
+  ): Promise<{ readonly store: Store; readonly resume: () => Promise<void> }> {
     const choice = chooseRemote({ ...inputs, env: this.deps.rt.env });
-    if (choice === null) return store;
+    if (choice === null) return { store, resume: async () => undefined };
     const id = `${choice.location.url}\0${String(choice.upload)}`;
     let remote = this.#open.get(id);
     if (!remote) {
@@ -35,8 +41,7 @@ export class RemotePool {
       this.#open.set(id, remote);
     }
     const opened = await remote;
-    await opened.resume(store);
-    return withRemote(store, opened);
+    return { store: withRemote(store, opened), resume: () => opened.resume(store) };
   }
 
   /** Wait for pending uploads (one progress line when there are any), then close the clients. */

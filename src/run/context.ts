@@ -82,6 +82,8 @@ export interface RunTarget {
 export interface RunScope {
   readonly providerName: ProviderName;
   readonly store: Store;
+  /** Upload what an earlier run with this remote left unsent (src/remote/pending.ts): a run that executes. */
+  resumeUploads(): Promise<void>;
   readonly user: UserConfig;
   readonly hosting: Hosting | null;
   /** The settings `hosting` was built from (how long its URLs live decides what is hosted ahead). */
@@ -158,7 +160,7 @@ export class RunContext {
     await this.#migrate(target, local);
     const user = await loadUserConfig(rt);
     // Local store first, then the shared remote cache (src/remote), when one is configured.
-    const store = await this.#remotes.wrap(local, {
+    const { store, resume: resumeUploads } = await this.#remotes.wrap(local, {
       recipe: target.remote,
       user: user.cache?.remote,
       off: options.noRemote,
@@ -192,6 +194,7 @@ export class RunContext {
     return {
       providerName,
       store,
+      resumeUploads,
       user,
       hosting,
       hostingConfig: config,

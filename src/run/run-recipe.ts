@@ -128,6 +128,7 @@ async function runInContext(
     return { kind: 'dry-run', recipe, ...preview, failure: frozen ?? preview.failure };
   }
   if (frozen) throw frozen; // before preflight: a CI job without a token still lists what is missing
+  await run.resumeUploads();
   if (options.explain) {
     for (const row of (await describeRun(prepared, describe)).rows) {
       if (row.status === 'run')

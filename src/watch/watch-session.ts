@@ -179,6 +179,7 @@ export class WatchSession {
 
   async #prepare(recipe: Recipe): Promise<{ prepared: Prepared; run: CycleRun }> {
     const scope = await this.#context.scope(runTargetFor(recipe));
+    await scope.resumeUploads();
     const lockPath = lockPathFor(recipe);
     const writeGuard = await writeGuardFor(recipe, {
       lockPath,

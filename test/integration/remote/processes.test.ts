@@ -83,6 +83,9 @@ describe('remote cache across processes', () => {
     expect(summaryOf(again)).toMatchObject({ exitCode: 0, cached: 5, submitted: 0 });
     // It said so, and the next run with the remote (all local hits) uploads what was missing.
     expect(result.stderr).toContain('5 results not uploaded; the next run with this remote uploads them');
+    // A dry run writes nothing, to the remote neither.
+    await runIn(a, { dryRun: true }, { env: envFor(emulator, s3) });
+    expect(s3.requests.filter((r) => r.method === 'PUT')).toEqual([]);
     const resumed = await runIn(a, {}, { env: envFor(emulator, s3) });
     expect(summaryOf(resumed)).toMatchObject({ exitCode: 0, cached: 5, submitted: 0 });
     expect(resumed.events).toContainEqual(
