@@ -1,6 +1,6 @@
 /**
- * The S3 calls the remote cache makes, on any S3-compatible service: GET (bounded, into memory
- * or streamed to a file and hashed on the way), HEAD and PUT, sent by s3-http.ts. The endpoint
+ * The S3 calls the remote cache makes, on any S3-compatible service: GET (bounded in size and
+ * pace, into memory or streamed to a file and hashed on the way), HEAD and PUT, sent by s3-http.ts. The endpoint
  * comes from the SDK's standard `AWS_ENDPOINT_URL_S3` (else `AWS_ENDPOINT_URL`), read from the
  * runtime's environment; a custom endpoint is addressed path-style (MinIO, R2 and most others
  * need it). Credentials are `AWS_ACCESS_KEY_ID`/`AWS_SECRET_ACCESS_KEY`(/`AWS_SESSION_TOKEN`)
@@ -42,6 +42,24 @@ export interface RemoteBucket {
 /** Content-addressed objects never change. */
 const IMMUTABLE = 'public, max-age=31536000, immutable';
 
+/**
+ * Past the grace, a body must have come at this average rate since its request: undici's
+ * timeouts are per chunk, so a server trickling a byte now and then would hold the run (and
+ * each of its look-ups) without end. A trickle is the remote unusable, not a miss.
+ */
+const MIN_BYTES_PER_S = 16 * 1024;
+const SLOW_GRACE_MS = 10_000;
+
+function checkPace(startedAt: number, bytes: number, url: string): void {
+  const elapsed = performance.now() - startedAt;
+  const late = elapsed - SLOW_GRACE_MS;
+  if (late > 0 && bytes < (late / 1000) * MIN_BYTES_PER_S)
+    throw new RemoteCacheError(
+      'unavailable',
+      `${url} arrives too slowly (${bytes} bytes in ${Math.round(elapsed / 1000)} s)`,
+    );
+}
+
 export function openBucket(location: RemoteLocation, env: Env): RemoteBucket {
   let opened: Promise<{ readonly http: S3Http; readonly close: () => void }> | null = null;
   /** Scrubbed from messages: the keys in `env`, and those an SDK chain (a profile, a role) resolves. */
@@ -82,6 +100,7 @@ export function openBucket(location: RemoteLocation, env: Env): RemoteBucket {
   return {
     location,
     async read(key, max, signal) {
+      const startedAt = performance.now();
       const body = await get(key, max, signal);
       if (body === null) return null;
       const chunks: Buffer[] = [];
@@ -90,6 +109,7 @@ export function openBucket(location: RemoteLocation, env: Env): RemoteBucket {
         for await (const chunk of body as AsyncIterable<Buffer>) {
           size += chunk.length;
           if (size > max) throw new RemoteCacheError('refused', `s3://${Bucket}/${key} exceeds ${max} bytes`);
+          checkPace(startedAt, size, `s3://${Bucket}/${key}`);
           chunks.push(chunk);
         }
       } catch (e) {
@@ -99,6 +119,7 @@ export function openBucket(location: RemoteLocation, env: Env): RemoteBucket {
       return Buffer.concat(chunks);
     },
     async download(key, path, max, signal) {
+      const startedAt = performance.now();
       const body = await get(key, max, signal);
       if (body === null) return null;
       const hash = createHash('sha256');
@@ -108,6 +129,7 @@ export function openBucket(location: RemoteLocation, env: Env): RemoteBucket {
         for await (const chunk of source) {
           bytes += chunk.length;
           if (bytes > max) throw new RemoteCacheError('refused', `s3://${Bucket}/${key} exceeds ${max} bytes`);
+          checkPace(startedAt, bytes, `s3://${Bucket}/${key}`);
           if (bytes - chunk.length < 64) heads.push(chunk);
           hash.update(chunk);
           yield chunk;

@@ -88,4 +88,33 @@ describe('a hostile remote server', () => {
       await proxy.close();
     }
   });
+
+  it('a server trickling a record byte by byte is given up after a grace, and the run goes on', async () => {
+    const w = world();
+    await w.run(w.a);
+    const sky = (await w.a.readLock()).nodes['sky'];
+    if (!sky) throw new Error('no lock entry for sky');
+    const proxy = await startS3Proxy(w.s3.endpoint, {
+      answer: (req, res) => {
+        if (req.method !== 'GET' || !(req.url ?? '').includes(recordKey(sky.key))) return false;
+        // undici's timeouts are per chunk: a byte every 200 ms keeps each of them from firing.
+        const body = Buffer.alloc(4096, 32);
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(body.length) });
+        let at = 0;
+        const timer = setInterval(() => {
+          if (at < body.length) res.write(body.subarray(at, ++at));
+        }, 200);
+        res.on('close', () => clearInterval(timer));
+        return true;
+      },
+    });
+    try {
+      const second = await w.run(w.b, {}, w.env({}, proxy.endpoint));
+      expect(summaryOf(second)).toMatchObject({ exitCode: 0, cached: 1, submitted: 1 });
+      const told = warnings(second).filter((m) => !m.includes('max_change'));
+      expect(told).toEqual([expect.stringMatching(/is not usable \(.*too slowly.*\); going on without it$/)]);
+    } finally {
+      await proxy.close();
+    }
+  }, 40_000);
 });
