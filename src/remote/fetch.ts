@@ -81,17 +81,13 @@ async function localHead(store: Store, sha256: string): Promise<Buffer | null> {
 function kindMismatch(head: Buffer, record: RunRecord): string | null {
   const kind = sniffImage(head);
   if (kind === null) return 'output blob is not an image';
-  if (!sameExt(record.ext, extensionOfKind(kind))) return `output blob is ${kind}, its record says .${record.ext}`;
+  // Exactly the extension a run gives that kind (`png`, `jpg`): the record's names out/'s file.
+  if (record.ext !== extensionOfKind(kind)) return `output blob is ${kind}, its record says .${record.ext}`;
   return null;
 }
 
 function short(sha: string): string {
   return `${sha.slice(0, 12)}…`;
-}
-
-function sameExt(a: string, b: string): boolean {
-  const norm = (e: string): string => (e.toLowerCase() === 'jpeg' ? 'jpg' : e.toLowerCase());
-  return norm(a) === norm(b);
 }
 
 /**

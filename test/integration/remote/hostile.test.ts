@@ -51,6 +51,21 @@ describe('a hostile remote record', () => {
     expect(kept.review?.changed_pct).toBeGreaterThan(5);
     expect(kept.review?.map_sha256).not.toBe(sky.output_sha256);
   });
+  it("a record whose extension is not exactly its image's (PNG for png) is refused: out/ names stay the payer's", async () => {
+    const w = world();
+    await w.run(w.a);
+    const hat = (await w.a.readLock()).nodes['hat'];
+    if (!hat) throw new Error('no lock entry for hat');
+    const text = (await w.s3.readObject(recordKey(hat.key)))?.body.toString('utf8') ?? '{}';
+    await overwrite(w, recordKey(hat.key), Buffer.from(JSON.stringify({ ...JSON.parse(text), ext: 'PNG' })));
+
+    const second = await w.run(w.b);
+    expect(summaryOf(second)).toMatchObject({ exitCode: 0, cached: 1, submitted: 1 });
+    expect(warnings(second).filter((m) => !m.includes('max_change'))).toEqual([
+      expect.stringContaining('its record says .PNG'),
+    ]);
+    expect((await w.b.readLock()).nodes['hat']?.output).toBe(hat.output);
+  });
 });
 
 describe('a hostile remote server', () => {
