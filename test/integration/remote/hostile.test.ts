@@ -51,7 +51,7 @@ describe('a hostile remote record', () => {
     expect(kept.review?.changed_pct).toBeGreaterThan(5);
     expect(kept.review?.map_sha256).not.toBe(sky.output_sha256);
   });
-  it("a record whose extension is not exactly its image's (PNG for png) is refused: out/ names stay the payer's", async () => {
+  it("a record's extension not exactly its image's (PNG for png) is refused: out/ keeps the payer's", async () => {
     const w = world();
     await w.run(w.a);
     const hat = (await w.a.readLock()).nodes['hat'];
