@@ -31,7 +31,7 @@ const SEGMENT = /^[A-Za-z0-9._=+-]+$/;
 /** Parse `s3://bucket[/prefix]`; `where` names the setting in the error (`KONTEXT_REMOTE_CACHE`, `cache.remote`). */
 export function parseRemoteUrl(text: string, where: string): RemoteLocation {
   const bad = (why: string): KontextError =>
-    new KontextError('E_REMOTE_CONFIG', `${where}: ${why}: ${JSON.stringify(text.slice(0, 200))}`, {
+    new KontextError('E_REMOTE_CONFIG', `${where}: ${why}: ${JSON.stringify(shown(text))}`, {
       exitCode: ExitCode.USAGE,
       hint: 'write s3://<bucket>/<prefix>, e.g. s3://team-cache/kontext; the endpoint comes from AWS_ENDPOINT_URL_S3',
     });
@@ -44,6 +44,11 @@ export function parseRemoteUrl(text: string, where: string): RemoteLocation {
     throw bad('the prefix may hold only letters, digits and ._=+- between slashes');
   const prefix = parts.join('/');
   return { bucket, prefix, url: `s3://${bucket}${prefix === '' ? '' : `/${prefix}`}` };
+}
+
+/** `text` as an error quotes it: credentials written into it (`s3://key:secret@…`) left out. */
+function shown(text: string): string {
+  return text.slice(0, 200).replace(/^(\s*[A-Za-z][\w+.-]*:\/\/)[^/]*@/, '$1***@');
 }
 
 function under(loc: RemoteLocation, rest: string): string {

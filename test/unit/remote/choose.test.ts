@@ -33,6 +33,13 @@ describe('parseRemoteUrl', () => {
     );
   });
 
+  it('does not echo the credentials of a URL written with them', () => {
+    for (const text of ['s3://AKIAEXAMPLE:wJalrSecret@team-cache/x', 's3://tok3n-secret@team-cache', 'https://u:pw9@h/x'])
+      expect(() => parseRemoteUrl(text, 'KONTEXT_REMOTE_CACHE')).toThrow(
+        expect.objectContaining({ message: expect.not.stringMatching(/AKIAEXAMPLE|wJalrSecret|tok3n-secret|pw9/) }),
+      );
+  });
+
   it('names objects under <prefix>/v1, fanned out by two hex characters', () => {
     const loc = parseRemoteUrl('s3://team-cache/k', 'X');
     expect(blobObject(loc, KEY)).toBe(`k/v1/blobs/ab/${KEY}`);
