@@ -34,7 +34,11 @@ describe('parseRemoteUrl', () => {
   });
 
   it('does not echo the credentials of a URL written with them', () => {
-    for (const text of ['s3://AKIAEXAMPLE:wJalrSecret@team-cache/x', 's3://tok3n-secret@team-cache', 'https://u:pw9@h/x'])
+    for (const text of [
+      's3://AKIAEXAMPLE:wJalrSecret@team-cache/x',
+      's3://tok3n-secret@team-cache',
+      'https://u:pw9@h/x',
+    ])
       expect(() => parseRemoteUrl(text, 'KONTEXT_REMOTE_CACHE')).toThrow(
         expect.objectContaining({ message: expect.not.stringMatching(/AKIAEXAMPLE|wJalrSecret|tok3n-secret|pw9/) }),
       );
