@@ -27,6 +27,27 @@ export function credentialSecrets(env: Env): string[] {
   );
 }
 
+/** The access key id in a SigV4 `Authorization` header (`Credential=<id>/<date>/…`). */
+const CREDENTIAL_ID = /Credential=([^/,\s]+)\//;
+
+/**
+ * Add to `secrets` what each signed request carries of its credentials, whatever found them (the
+ * environment, a profile, SSO, a role): the session token and the access key id, the values a
+ * server can echo back in an error (the secret key itself is never sent). Runs in the
+ * `deserialize` step, after signing, so it sees every attempt as sent.
+ */
+export function rememberSentCredentials(client: S3Client, secrets: string[]): void {
+  client.middlewareStack.add(
+    (next) => async (args) => {
+      const headers = (args.request as { headers?: Record<string, string | undefined> }).headers ?? {};
+      const sent = [headers['x-amz-security-token'], CREDENTIAL_ID.exec(headers['authorization'] ?? '')?.[1]];
+      for (const v of sent) if (v !== undefined && v !== '' && !secrets.includes(v)) secrets.push(v);
+      return next(args);
+    },
+    { step: 'deserialize', name: 'kontextRememberSentCredentials' },
+  );
+}
+
 export function createS3Client(settings: S3Settings, env: Env): S3Client {
   const accessKeyId = env['AWS_ACCESS_KEY_ID'];
   const secretAccessKey = env['AWS_SECRET_ACCESS_KEY'];

@@ -32,19 +32,20 @@ type SdkModules = { readonly client: typeof import('./s3-client.js'); readonly o
 export function createS3Strategy(config: S3HostingConfig, rt: Runtime): RemoteStrategy {
   const settings = s3Settings(config);
   let client: S3Client | undefined;
+  /** Scrubbed from messages: the environment's keys, and what the client's requests carried. */
+  let secrets: string[] = [];
   let sdk: Promise<SdkModules> | undefined;
   const loadSdk = (): Promise<SdkModules> =>
     (sdk ??= Promise.all([import('./s3-client.js'), import('./s3-ops.js')]).then(([c, o]) => ({ client: c, ops: o })));
 
   async function refFor(image: HostableImage): Promise<ObjectRef> {
     const { client: c } = await loadSdk();
-    client ??= c.createS3Client(settings, rt.env);
-    return {
-      client,
-      bucket: settings.bucket,
-      key: objectKey(settings.prefix, image.sha256, image.mediaType),
-      secrets: c.credentialSecrets(rt.env),
-    };
+    if (client === undefined) {
+      client = c.createS3Client(settings, rt.env);
+      secrets = c.credentialSecrets(rt.env);
+      c.rememberSentCredentials(client, secrets);
+    }
+    return { client, bucket: settings.bucket, key: objectKey(settings.prefix, image.sha256, image.mediaType), secrets };
   }
 
   async function urlOf(ref: ObjectRef): Promise<{ url: string; expiresAt: number | null }> {
