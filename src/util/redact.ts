@@ -29,7 +29,13 @@ export function redactUrl(url: string): string {
   }
 }
 
-/** Scrub every http(s) URL inside free text with {@link redactUrl}. */
+/** A SigV4 signature outside a URL (an S3 error echoing the request's `Authorization` header). */
+const SIGNATURE = /\bSignature=[0-9a-f]{64}\b/g;
+
+/**
+ * Scrub every http(s) URL inside free text with {@link redactUrl}, and SigV4 signatures: one
+ * authorizes only the request it signed, but that request could be replayed for minutes.
+ */
 export function redactUrlsIn(text: string): string {
-  return text.replace(/\bhttps?:\/\/[^\s"'<>]+/g, (m) => redactUrl(m));
+  return text.replace(/\bhttps?:\/\/[^\s"'<>]+/g, (m) => redactUrl(m)).replace(SIGNATURE, 'Signature=***');
 }

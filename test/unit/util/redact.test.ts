@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import { redactSecrets, redactUrlsIn } from '../../../src/util/redact.js';
+
+describe('redactUrlsIn', () => {
+  it('drops query strings and userinfo of URLs in text', () => {
+    const text = 'failed: https://user:pw@b.s3.example.com/k.png?X-Amz-Signature=abc&X-Amz-Credential=x then';
+    expect(redactUrlsIn(text)).toBe('failed: https://b.s3.example.com/k.png?… then');
+  });
+
+  it('drops a SigV4 signature echoed outside a URL (an Authorization header in an error)', () => {
+    const sig = 'a1'.repeat(32);
+    const text = `auth AWS4-HMAC-SHA256 Credential=***/20261203/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=${sig}`;
+    const out = redactUrlsIn(text);
+    expect(out).not.toContain(sig);
+    expect(out).toContain('Signature=***');
+    expect(out).toContain('SignedHeaders=host');
+  });
+
+  it('leaves other text alone', () => {
+    expect(redactUrlsIn('Signature=short is not one')).toBe('Signature=short is not one');
+  });
+});
+
+describe('redactSecrets', () => {
+  it('replaces every secret, longest first, and ignores values too short to be one', () => {
+    expect(redactSecrets('token abcdef and abcdefgh, id ab', ['abcdef', 'abcdefgh', 'ab'])).toBe(
+      'token *** and ***, id ab',
+    );
+  });
+});
