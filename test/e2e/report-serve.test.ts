@@ -2,14 +2,16 @@
  * The watch server's guards, in-process against a real run on the emulator: it answers only
  * its own Host (DNS rebinding), serves only files the report names and whose real path stays in
  * the out folder (`..`, `%2e%2e`, absolute paths, backslashes, a symlink leading out: 404), and
- * a pick needs the page's token and a same-origin Origin. Run events turn a node to running.
+ * a pick needs the page's token and a same-origin Origin. Run events turn a node to running. A
+ * page that never reads its event stream is not queued every model (only the newest when it reads).
  */
 import { request } from 'node:http';
+import { connect } from 'node:net';
 import { rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startReportServer, type ReportData, type ReportServer } from '../../src/index.js';
-import { createProject, recipeYaml, runIn, testRuntime, type Project } from '../helpers/run-fixtures.js';
+import { createProject, recipeYaml, runIn, testRuntime, until, type Project } from '../helpers/run-fixtures.js';
 
 let project: Project | undefined;
 let server: ReportServer | undefined;
@@ -136,5 +138,37 @@ describe('report server (run --watch --serve)', () => {
     await s.refresh();
     const failed = dataOf((await call(s.url, '/report/', { headers: { host } })).body);
     expect(failed.nodes.find((n) => n.id === 'bag#2')).toMatchObject({ state: 'failed', why: 'moderation' });
+  });
+
+  it('a page that never reads its events holds one model, not every one: it gets the newest when it reads', async () => {
+    // A big model (a long prompt, never run: no images to make) so the socket's buffers fill fast.
+    const long = `Keep the face unchanged. ${'Add a small red dot. '.repeat(5000)}`;
+    const p = (project = await createProject(recipeYaml([['bag', long, 'variants: 2']])));
+    const s = (server = await startReportServer(p.recipe, { port: 0 }, { rt: testRuntime(p.root) }));
+    const u = new URL(s.url);
+    const socket = connect(Number(u.port), '127.0.0.1');
+    await new Promise((resolve) => socket.once('connect', resolve));
+    socket.write(`GET /events HTTP/1.0\r\nhost: ${u.host}\r\n\r\n`);
+    socket.pause(); // a page that never reads
+    const updates = 80;
+    for (let i = 0; i < updates; i++) {
+      if (i === updates - 1) s.onEvent({ type: 'node-start', t: 1, node: 'bag#2', reason: 'new' });
+      await s.refresh();
+    }
+    let text = '';
+    socket.setEncoding('utf8');
+    socket.on('data', (d: string) => (text += d));
+    socket.resume();
+    const frames = (): string[] => text.split('event: model\n').slice(1);
+    const newest = (): ReportData | null => {
+      const last = frames().at(-1);
+      return last?.endsWith('\n\n') ? (JSON.parse(last.slice('data: '.length)) as ReportData) : null;
+    };
+    await until(() => newest()?.nodes.find((n) => n.id === 'bag#2')?.state === 'running', 10_000, 'the newest model');
+    socket.destroy();
+    // Each update is ~150 KB: every one queued for this socket would be 12 MB held by the server
+    // (and all 81 models sent once it reads); the socket's own buffers take a few MB.
+    expect(frames().length).toBeGreaterThan(1);
+    expect(frames().length).toBeLessThan(updates * 0.75);
   });
 });

@@ -4,7 +4,7 @@
  * (docs/architecture.md#the-review-report). Each change rebuilds the report from local state
  * (coalesced: one rebuild at a time, the last change always included), writes it to
  * `<out>/report/` as `kontext report` would, and pushes the new data to every open page as a
- * Server-Sent Event. Serves only the files that data names; never contacts a provider.
+ * Server-Sent Event (`sse.ts`). Serves only the files that data names; never contacts a provider.
  */
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
@@ -22,6 +22,7 @@ import { requestedFile, sendFile, servableFiles } from './files.js';
 import { hostAllowed, hostsFor, writeAllowed } from './guard.js';
 import { LiveState } from './live.js';
 import { readPick } from './pick-body.js';
+import { EventStreams } from './sse.js';
 
 /** The fixed default port; when it is taken the server falls back to any free port. */
 export const DEFAULT_REPORT_PORT = 4780;
@@ -99,7 +100,7 @@ async function listen(server: Server, port: number | undefined): Promise<number>
 class ServerState {
   readonly #live = new LiveState();
   readonly #token = randomBytes(24).toString('hex');
-  readonly #clients = new Set<ServerResponse>();
+  readonly #streams = new EventStreams();
   #opened: OpenedStore | null = null;
   #data: ReportData | null = null;
   #outDir = '';
@@ -160,8 +161,7 @@ class ServerState {
     this.#data = data;
     this.#outDir = outDir;
     this.#allowed = servableFiles(data);
-    const frame = `event: model\ndata: ${JSON.stringify(data)}\n\n`;
-    for (const res of this.#clients) res.write(frame);
+    this.#streams.publish(data);
   }
 
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -177,7 +177,7 @@ class ServerState {
       return void res.end();
     }
     if (url.pathname === '/report/' || url.pathname === '/report/index.html') return this.#page(res);
-    if (url.pathname === '/events') return this.#events(req, res);
+    if (url.pathname === '/events') return this.#streams.open(req, res);
     const rel = requestedFile(url.pathname);
     const sent =
       rel !== null &&
@@ -190,18 +190,6 @@ class ServerState {
     const html = renderPage(this.#data, { token: this.#token, pick: this.options.pick !== undefined });
     res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
     res.end(html);
-  }
-
-  #events(req: IncomingMessage, res: ServerResponse): void {
-    res.writeHead(200, {
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-store',
-      connection: 'keep-alive',
-    });
-    res.write(`retry: 1000\n\n`);
-    if (this.#data !== null) res.write(`event: model\ndata: ${JSON.stringify(this.#data)}\n\n`);
-    this.#clients.add(res);
-    req.once('close', () => this.#clients.delete(res));
   }
 
   async #pick(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -222,8 +210,7 @@ class ServerState {
   }
 
   closeClients(): void {
-    for (const res of this.#clients) res.end();
-    this.#clients.clear();
+    this.#streams.closeAll();
   }
 
   async close(): Promise<void> {
