@@ -108,7 +108,7 @@ describe('kontext pick (built CLI, counted at the emulator)', () => {
     expect(await paid(['run', 'recipe.yml', '--reseed', 'bag#2'], root, env)).toBe(2);
   }, 120_000);
 
-  it('refuses an unknown node (did-you-mean), a pass without variants, an invalid or read-only recipe; writes nothing', async () => {
+  it('refuses an unknown node (did-you-mean), a pass without variants, an invalid or read-only recipe', async () => {
     const root = await project();
     const env = envFor(await tempDir('home'));
     const cases: [string, RegExp][] = [

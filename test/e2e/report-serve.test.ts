@@ -7,7 +7,7 @@
  */
 import { request } from 'node:http';
 import { connect } from 'node:net';
-import { rm, symlink, writeFile } from 'node:fs/promises';
+import { readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startReportServer, type ReportData, type ReportServer } from '../../src/index.js';
@@ -140,7 +140,43 @@ describe('report server (run --watch --serve)', () => {
     expect(failed.nodes.find((n) => n.id === 'bag#2')).toMatchObject({ state: 'failed', why: 'moderation' });
   });
 
-  it('a page that never reads its events holds one model, not every one: it gets the newest when it reads', async () => {
+  it('a recipe saved invalid: the page keeps the last good plan and says why, once, until it is fixed', async () => {
+    const { p, s, host } = await setUp();
+    const page = async (): Promise<ReportData> => dataOf((await call(s.url, '/report/', { headers: { host } })).body);
+    const good = await page();
+    expect(good.errors).toBeUndefined();
+    const text = await readFile(p.recipe, 'utf8');
+    await writeFile(p.recipe, text.replace('variants: 2', 'variants: 2\n    seed: -1'));
+    // Every run event rebuilds the page; each failed rebuild used to add its error again.
+    for (let i = 0; i < 3; i++) await s.refresh();
+    const invalid = await page();
+    expect(invalid.errors).toEqual([
+      `${p.recipe}:12:11: passes[1].seed: seed must be an integer in 0..4294967295, got -1`,
+    ]);
+    expect(invalid.warnings).toEqual(good.warnings);
+    expect(invalid.nodes).toEqual(good.nodes);
+    // The watch session's own report of the problems is what the page shows, once.
+    s.onEvent({ type: 'watch-error', t: 1, recipe: p.recipe, problems: ['recipe.yml:9:11: seed must be >= 0'] });
+    await s.refresh();
+    expect((await page()).errors).toEqual(['recipe.yml:9:11: seed must be >= 0']);
+    await writeFile(p.recipe, text);
+    s.onEvent({
+      type: 'watch-cycle',
+      t: 2,
+      recipe: p.recipe,
+      changed: [p.recipe],
+      to_run: [],
+      in_flight: 0,
+      cached: 3,
+      abandoned: 0,
+    });
+    await s.refresh();
+    const fixed = await page();
+    expect(fixed.errors).toBeUndefined();
+    expect(fixed.nodes.map((n) => n.state)).toEqual(['up-to-date', 'up-to-date', 'up-to-date']);
+  });
+
+  it('a page that never reads its events is not queued every model: it gets the newest when it reads', async () => {
     // A big model (a long prompt, never run: no images to make) so the socket's buffers fill fast.
     const long = `Keep the face unchanged. ${'Add a small red dot. '.repeat(5000)}`;
     const p = (project = await createProject(recipeYaml([['bag', long, 'variants: 2']])));

@@ -36,6 +36,10 @@ function renderTop(){
   if(LIVE){var d=el('span','livedot'+(CONNECTED?' on':''),CONNECTED?'live':'reconnecting\u2026');d.id='livedot';
     top.appendChild(d)}
   else top.appendChild(el('span','sum','generated '+D.generatedAt.replace('T',' ').slice(0,19)+' UTC'));
+  if(D.errors&&D.errors.length){var er=el('div','errs');er.setAttribute('role','alert');
+    er.appendChild(el('b',null,D.recipe.file+' cannot be used as saved; this page shows its last good plan'));
+    var eu=el('ul');D.errors.forEach(function(t){eu.appendChild(el('li','mono',t))});er.appendChild(eu);
+    top.appendChild(er)}
   if(D.warnings.length){var w=el('details','warn');
     w.appendChild(el('summary',null,D.warnings.length+' prompt-lint warning'+(D.warnings.length>1?'s':'')));
     var ul=el('ul');D.warnings.forEach(function(t){ul.appendChild(el('li','mono',t))});w.appendChild(ul);

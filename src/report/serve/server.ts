@@ -9,7 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ExitCode, KontextError } from '../../errors.js';
+import { ExitCode, isKontextError, KontextError, problemLines } from '../../errors.js';
 import type { RunEvent } from '../../run/events.js';
 import { cacheDirFor } from '../../run/context.js';
 import { openStoreOrStandIn, type OpenedStore } from '../../run/open-cache.js';
@@ -103,6 +103,8 @@ class ServerState {
   readonly #streams = new EventStreams();
   #opened: OpenedStore | null = null;
   #data: ReportData | null = null;
+  /** The last data built from a usable recipe (what an invalid recipe's page keeps showing). */
+  #good: ReportData | null = null;
   #outDir = '';
   #allowed: ReadonlySet<string> = new Set();
   #running: Promise<void> | null = null;
@@ -147,14 +149,19 @@ class ServerState {
       live: this.#live,
     });
     const problems = this.#live.problems;
-    this.#publish(problems.length === 0 ? written.data : withWarnings(written.data, problems), recipe.outDir);
+    this.#good = written.data;
+    this.#publish(problems.length === 0 ? written.data : { ...written.data, errors: problems }, recipe.outDir);
   }
 
-  /** The recipe is mid-edit (invalid) or a file is in the way: the page keeps its last data, with the problem. */
+  /**
+   * The recipe is mid-edit (invalid) or a file is in the way: the page keeps the last good data,
+   * with why: the watch session's problems for the recipe, else this load's (with positions).
+   */
   #keepLast(e: unknown): void {
-    if (this.#data === null) throw e;
-    const message = e instanceof Error ? e.message : String(e);
-    this.#publish(withWarnings(this.#data, [...this.#live.problems, message]), this.#outDir);
+    if (this.#good === null) throw e;
+    const own = isKontextError(e) ? problemLines(e) : [e instanceof Error ? e.message : String(e)];
+    const errors = this.#live.problems.length > 0 ? this.#live.problems : own;
+    this.#publish({ ...this.#good, errors }, this.#outDir);
   }
 
   #publish(data: ReportData, outDir: string): void {
@@ -222,8 +229,4 @@ class ServerState {
 function end(res: ServerResponse, status: number, text: string): void {
   res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'x-content-type-options': 'nosniff' });
   res.end(`${text}\n`);
-}
-
-function withWarnings(data: ReportData, extra: readonly string[]): ReportData {
-  return { ...data, warnings: [...extra, ...data.warnings] };
 }
