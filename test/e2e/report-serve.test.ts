@@ -7,11 +7,11 @@
  */
 import { request } from 'node:http';
 import { connect } from 'node:net';
-import { readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startReportServer, type ReportData, type ReportServer } from '../../src/index.js';
-import { createProject, recipeYaml, runIn, testRuntime, until, type Project } from '../helpers/run-fixtures.js';
+import { ASSETS, createProject, recipeYaml, runIn, testRuntime, until, type Project } from '../helpers/run-fixtures.js';
 
 let project: Project | undefined;
 let server: ReportServer | undefined;
@@ -174,6 +174,27 @@ describe('report server (run --watch --serve)', () => {
     const fixed = await page();
     expect(fixed.errors).toBeUndefined();
     expect(fixed.nodes.map((n) => n.state)).toEqual(['up-to-date', 'up-to-date', 'up-to-date']);
+  });
+
+  it('a recipe that cannot be used yet at start (a source not there yet): served, filled in once it can', async () => {
+    const yaml = recipeYaml([['sky', 'Keep the face unchanged. Make the sky orange.']]).replace(
+      'assets/portrait-astronaut.jpg',
+      'later/photo.jpg',
+    );
+    const p = (project = await createProject(yaml));
+    // As `run --watch` without --serve goes on watching (the watch tests), the server starts.
+    const s = (server = await startReportServer(p.recipe, { port: 0 }, { rt: testRuntime(p.root) }));
+    const host = new URL(s.url).host;
+    const page = async (): Promise<ReportData> => dataOf((await call(s.url, '/report/', { headers: { host } })).body);
+    const waiting = await page();
+    expect(waiting.errors).toEqual([expect.stringMatching(/recipe\.yml:5:10: sources\.photo: file not found/)]);
+    expect([waiting.passes, waiting.nodes]).toEqual([[], []]);
+    await mkdir(join(p.root, 'later'));
+    await copyFile(join(ASSETS, 'portrait-astronaut.jpg'), join(p.root, 'later', 'photo.jpg'));
+    await s.refresh();
+    const ready = await page();
+    expect(ready.errors).toBeUndefined();
+    expect(ready.nodes.map((n) => [n.id, n.state])).toEqual([['sky', 'not-run']]);
   });
 
   it('a page that never reads its events is not queued every model: it gets the newest when it reads', async () => {

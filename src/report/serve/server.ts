@@ -9,6 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { basename, extname, relative, resolve } from 'node:path';
 import { ExitCode, isKontextError, KontextError, problemLines } from '../../errors.js';
 import type { RunEvent } from '../../run/events.js';
 import { cacheDirFor } from '../../run/context.js';
@@ -158,10 +159,12 @@ class ServerState {
    * with why: the watch session's problems for the recipe, else this load's (with positions).
    */
   #keepLast(e: unknown): void {
-    if (this.#good === null) throw e;
+    // No good data yet: a recipe that cannot be used from the start (mid-edit, a source not
+    // there yet) is served as `run --watch` goes on watching it: a page with no plan and why.
+    if (this.#good === null && !isKontextError(e)) throw e;
     const own = isKontextError(e) ? problemLines(e) : [e instanceof Error ? e.message : String(e)];
     const errors = this.#live.problems.length > 0 ? this.#live.problems : own;
-    this.#publish({ ...this.#good, errors }, this.#outDir);
+    this.#publish({ ...(this.#good ?? noPlan(this.path, this.rt)), errors }, this.#outDir);
   }
 
   #publish(data: ReportData, outDir: string): void {
@@ -224,6 +227,26 @@ class ServerState {
     await this.#running?.catch(() => undefined);
     await this.#opened?.discard();
   }
+}
+
+/** The data of a recipe never loaded: no passes, nothing to serve but the page. */
+function noPlan(path: string, rt: Runtime): ReportData {
+  const none = { 'up-to-date': 0, cached: 0, 'not-run': 0, modified: 0, running: 0, failed: 0, drift: 0 };
+  return {
+    v: 1,
+    recipe: {
+      name: basename(path, extname(path)),
+      file: relative(rt.cwd, resolve(rt.cwd, path)) || path,
+      provider: '',
+    },
+    generatedAt: new Date(rt.now()).toISOString(),
+    counts: { nodes: 0, ...none },
+    costUsd: null,
+    warnings: [],
+    passes: [],
+    rows: [],
+    nodes: [],
+  };
 }
 
 function end(res: ServerResponse, status: number, text: string): void {
