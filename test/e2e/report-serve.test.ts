@@ -7,10 +7,11 @@
  */
 import { request } from 'node:http';
 import { connect } from 'node:net';
-import { copyFile, mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startReportServer, type ReportData, type ReportServer } from '../../src/index.js';
+import { cli, cliEnv, ensureBuilt } from '../helpers/cli-spawn.js';
 import { ASSETS, createProject, recipeYaml, runIn, testRuntime, until, type Project } from '../helpers/run-fixtures.js';
 
 let project: Project | undefined;
@@ -228,4 +229,16 @@ describe('report server (run --watch --serve)', () => {
     expect(frames().length).toBeGreaterThan(1);
     expect(frames().length).toBeLessThan(updates * 0.75);
   });
+
+  it('run --watch --serve --port N with two recipes: a usage error before anything starts (exit 64)', async () => {
+    await ensureBuilt();
+    const p = (project = await createProject(recipeYaml([['sky', 'Keep the face unchanged. Make the sky orange.']])));
+    await writeFile(join(p.root, 'second.yml'), recipeYaml([['hat', 'Keep the face unchanged. Add a hat.']]));
+    const args = ['run', '--watch', '--serve', '--port', '4789', p.recipe, join(p.root, 'second.yml')];
+    const r = await cli(args, { cwd: p.root, env: cliEnv(p.root) });
+    expect(r.code, r.stderr).toBe(64);
+    expect(r.stderr).toMatch(/--port serves one recipe/);
+    expect(r.stderr).not.toMatch(/review sheet for/);
+    expect(await readdir(p.root)).not.toContain('out');
+  }, 60_000);
 });
