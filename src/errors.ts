@@ -147,3 +147,12 @@ export function formatProblem(p: Problem): string {
 export function isKontextError(e: unknown): e is KontextError {
   return e instanceof KontextError;
 }
+
+/** A KontextError as lines, one per problem (a `watch-error` event's, the served report's errors). */
+export function problemLines(e: KontextError): string[] {
+  if (e instanceof RecipeError) {
+    const errors = e.problems.filter((p) => p.severity === 'error');
+    return (errors.length > 0 ? errors : e.problems).map((p) => formatProblem(p));
+  }
+  return [formatProblem({ code: e.code, severity: 'error', message: e.message, ...(e.hint ? { hint: e.hint } : {}) })];
+}

@@ -45,7 +45,8 @@ export type { RecipeStatus, NodeStatus, NodeStatusState, OrphanStatus, StatusOpt
 export { RunEvent, NodePhase, RunReason } from './run/events.js';
 export type { Reporter, RunEventOf } from './run/events.js';
 
-export { WatchSession, problemLines } from './watch/watch-session.js';
+export { WatchSession } from './watch/watch-session.js';
+export { problemLines } from './errors.js';
 export type { WatchDeps, CycleResult, CycleHooks } from './watch/watch-session.js';
 export { RecipeWatcher } from './watch/recipe-watcher.js';
 export type { RecipeWatcherOptions } from './watch/recipe-watcher.js';

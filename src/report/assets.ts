@@ -6,10 +6,11 @@
  * temp name in its folder and renamed into place: a half-written image never exists.
  * Folders no longer referenced lose their files (`prune`).
  */
-import { copyFile, readdir, rename, rm } from 'node:fs/promises';
+import { copyFile, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import pLimit from 'p-limit';
 import { REPORT_ASSET_DIRS } from '../plan/report-paths.js';
+import { isTempName, STALE_TEMP_MS } from '../store/atomic.js';
 import { uniqueSuffix } from '../util/unique-suffix.js';
 import type { AssetJob } from './collect.js';
 import { ensureRealDir } from './safe-dir.js';
@@ -76,16 +77,22 @@ async function writeAsset(job: AssetJob, target: string): Promise<void> {
   }
 }
 
-/** Remove asset files no job of this report names (and temp files of a crashed one). */
-export async function pruneAssets(reportDir: string, keep: ReadonlySet<string>): Promise<number> {
+/**
+ * Remove asset files no job of this report names, and the temp files of a crashed report (in
+ * the image folders and beside `index.html`) once they are {@link STALE_TEMP_MS} old: another
+ * report writing beside this one may have a fresh one open.
+ */
+export async function pruneAssets(reportDir: string, keep: ReadonlySet<string>, now: number): Promise<number> {
   let removed = 0;
-  for (const dir of REPORT_ASSET_DIRS) {
+  const staleTemp = async (path: string): Promise<boolean> =>
+    now - ((await stat(path).catch(() => null))?.mtimeMs ?? now) > STALE_TEMP_MS;
+  for (const dir of ['', ...REPORT_ASSET_DIRS]) {
     const entries = await readdir(join(reportDir, dir), { withFileTypes: true }).catch(() => []);
     for (const e of entries) {
-      if (!e.isFile() || keep.has(`${dir}/${e.name}`)) continue;
-      // Another report writing beside this one may have a temp file open: leave fresh ones.
-      if (e.name.endsWith('.tmp')) continue;
-      await rm(join(reportDir, dir, e.name), { force: true });
+      if (!e.isFile()) continue;
+      const path = join(reportDir, dir, e.name);
+      if (isTempName(e.name) ? !(await staleTemp(path)) : dir === '' || keep.has(`${dir}/${e.name}`)) continue;
+      await rm(path, { force: true });
       removed++;
     }
   }

@@ -101,6 +101,11 @@ export interface ReportData {
   readonly costUsd: number | null;
   /** Prompt-lint warnings, one line each (`file:line:col: message [rule]`). */
   readonly warnings: readonly string[];
+  /**
+   * Served pages only, while the recipe on disk cannot be used (mid-edit, invalid) or the report
+   * cannot be rebuilt: why, one line each (`file:line:col: message`); the rest is the last good data.
+   */
+  readonly errors?: readonly string[];
   readonly passes: readonly ReportPass[];
   readonly rows: readonly ReportRow[];
   readonly nodes: readonly ReportNode[];

@@ -84,7 +84,7 @@ export async function writeReportFor(
   const index = join(dir, REPORT_INDEX);
   // Rebuildable at any time from local state: no fsync.
   await writeFileAtomic(index, renderPage(data), { sync: false });
-  await pruneAssets(dir, new Set(jobs.map(assetName)));
+  await pruneAssets(dir, new Set(jobs.map(assetName)), p.rt.now());
   return { dir, index, data, made: assets.made, reused: assets.reused };
 }
 

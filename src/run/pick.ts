@@ -3,12 +3,14 @@
  * (`kontext pick`, and the served report's pick button). The recipe is validated and planned
  * first, so only a variant the plan really has can be picked; the file is rewritten atomically
  * (temp + rename, its mode kept) under a short inter-process mutex, and only when its bytes
- * are still the ones that were read (an editor saving meanwhile wins: we refuse, exit 75).
+ * are still the ones that were read (an editor saving meanwhile wins: we refuse, exit 75) and
+ * it is not read-only (exit 73).
  * `pick:` is per pass: naming an instance (`bag@product-1#2`) picks variant 2 on every
  * instance, and the result says so.
  */
 import { createHash } from 'node:crypto';
-import { realpath, stat } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, realpath, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { ExitCode, KontextError, RecipeError } from '../errors.js';
 import { buildPlan } from '../plan/index.js';
@@ -73,6 +75,7 @@ export async function writePick(recipePath: string, nodeId: string, options: Wri
       const previous = recipe.passes[passIndex]?.pick ?? null;
       if (previous === target.variant)
         return { ...base, previous, changed: false, sha256: before.sha256, method: 'unchanged' };
+      await writable(file, before.mode, recipePath);
       const edit = setPickInText(before.text, passIndex, target.variant);
       const bytes = Buffer.from(before.bom + edit.text, 'utf8');
       const now = await readRecipe(file, recipePath);
@@ -122,6 +125,25 @@ async function validated(text: string, displayPath: string, file: string, rt: Ru
   const result = await validateRecipe(text, { displayPath, file, rt });
   if (result.recipe === null) throw new RecipeError(result.problems);
   return result.recipe;
+}
+
+/**
+ * The recipe may be rewritten: it has a write bit and this process may write it. The rename
+ * that replaces it would succeed on a read-only file (it needs only the folder), and as root
+ * `access` always allows: the mode bits are what the user set.
+ */
+async function writable(file: string, mode: number, displayPath: string): Promise<void> {
+  const allowed =
+    (mode & 0o222) !== 0 &&
+    (await access(file, constants.W_OK).then(
+      () => true,
+      () => false,
+    ));
+  if (!allowed)
+    throw new KontextError('E_PICK_WRITE', `${displayPath} is read-only; nothing written`, {
+      exitCode: ExitCode.CANT_CREAT,
+      hint: 'make it writable (chmod u+w), then pick again; or add pick: by hand',
+    });
 }
 
 function changedOnDisk(displayPath: string): KontextError {

@@ -5,6 +5,7 @@
  */
 import { providerOf } from './node-provider.js';
 import { setMaxListeners } from 'node:events';
+import { dirname } from 'node:path';
 import { outputPathFor } from '../plan/index.js';
 import pLimit, { type LimitFunction } from 'p-limit';
 import { ExitCode, worstExitCode, type ExitCode as Code } from '../errors.js';
@@ -29,6 +30,7 @@ import type { NodeOutcome, RunCounts, RunSummary } from './outcome.js';
 import type { Prepared } from './prepare.js';
 import type { NodeState } from './resolve.js';
 import { type LockCurrent, LockCurrentNodes } from './lock-current.js';
+import { adoptFromLock } from './adopt.js';
 
 type SkipReason = 'upstream-failed' | 'stopped' | 'interrupted';
 
@@ -293,7 +295,15 @@ class Scheduler {
       this.#counts.cached++;
       this.#emit({ type: 'node-cached', node: node.id, output, restored: false });
       if (node.maxChange !== undefined) {
-        const stored = await this.deps.store.getRecord(current.record.key).catch(() => null);
+        // A record not in the cache (deleted, or dropped with a damaged blob) is rebuilt from the
+        // lock and the file it proves, so max_change is still checked.
+        const { store, lockPath } = this.deps;
+        const key = current.record.key;
+        const stored =
+          (await store.getRecord(key).catch(() => null)) ??
+          (lockPath === null
+            ? null
+            : await adoptFromLock(node, key, current.entry, dirname(lockPath), store).catch(() => null));
         if (stored) this.#drift.check(node, stored, true);
       }
       return { kind: 'ok', path: output, output: LockCurrentNodes.upstream(current) };

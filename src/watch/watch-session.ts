@@ -22,7 +22,7 @@ import {
   type WatchTargets,
 } from '../recipe/watch-targets.js';
 import type { Recipe } from '../recipe/types.js';
-import { formatProblem, isKontextError, RecipeError, type KontextError } from '../errors.js';
+import { isKontextError, problemLines, RecipeError } from '../errors.js';
 import type { Runtime } from '../runtime.js';
 import { readLock } from '../store/index.js';
 import { cacheDirFor, openRunContext, type RunContext, type RunScope } from '../run/context.js';
@@ -279,13 +279,4 @@ export class WatchSession {
   #warn(message: string): void {
     this.deps.onEvent({ type: 'warning', t: 0, message });
   }
-}
-
-/** A KontextError as the lines a `watch-error` event carries. */
-export function problemLines(e: KontextError): string[] {
-  if (e instanceof RecipeError) {
-    const errors = e.problems.filter((p) => p.severity === 'error');
-    return (errors.length > 0 ? errors : e.problems).map((p) => formatProblem(p));
-  }
-  return [formatProblem({ code: e.code, severity: 'error', message: e.message, ...(e.hint ? { hint: e.hint } : {}) })];
 }

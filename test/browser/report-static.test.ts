@@ -6,7 +6,8 @@
  * (a chain, a branch, three variants) plus a pass with a hostile prompt: every image loads, one
  * tile per node, no script error or CSP violation, no dialog from the prompt, arrows move
  * between tiles, Enter opens the before/after viewer (both images load), Esc closes it and gives
- * focus back. Saves screenshots to test-artifacts/.
+ * focus back. A served page's errors (a recipe saved invalid) show above the grid as text.
+ * Saves screenshots to test-artifacts/.
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import sharp from 'sharp';
@@ -177,6 +178,42 @@ describe('the static report in Chromium (file://)', () => {
     await page.keyboard.press('m');
     expect(await page.locator('#v-stage img.map').count()).toBe(0);
     expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it("a served page's errors (a recipe saved invalid): named above the last good plan, as text", async () => {
+    const p = project as Project;
+    const report = await writeReport(p.recipe, {}, { rt: testRuntime(p.root) });
+    const hostile = 'recipe.yml:3:1: unknown key "<img src=x onerror=alert(1)>"';
+    const page = await (browser as Browser).newPage({ viewport: { width: 1500, height: 900 } });
+    const problems: string[] = [];
+    page.on('pageerror', (e) => problems.push(e.message));
+    page.on('dialog', (d) => {
+      problems.push(`dialog: ${d.message()}`);
+      void d.dismiss();
+    });
+    const show = async (data: ReportData): Promise<void> => {
+      const file = join(report.dir, 'errors.html');
+      await writeFile(file, renderPage(data));
+      await page.goto(pathToFileURL(file).href);
+      await page.locator('.errs').waitFor();
+    };
+    await show({ ...report.data, errors: [hostile, 'recipe.yml:9:5: passes[0].seed: expected a number'] });
+    const box = page.getByRole('alert');
+    expect(await box.locator('b').textContent()).toMatch(
+      /cannot be used as saved; this page shows its last good plan$/,
+    );
+    expect(await box.locator('li').allTextContents()).toEqual([
+      hostile,
+      'recipe.yml:9:5: passes[0].seed: expected a number',
+    ]);
+    expect(await page.locator('.tile').count()).toBe(report.data.nodes.length);
+    await page.screenshot({ path: join(ARTIFACTS, 'report-errors.png') });
+    // A recipe never usable since the server started: no plan yet.
+    await show({ ...report.data, passes: [], rows: [], nodes: [], errors: [hostile] });
+    expect(await page.getByRole('alert').locator('b').textContent()).toMatch(/this page fills in once it can$/);
+    expect(await page.locator('.empty-note').textContent()).toBe('No plan yet.');
+    expect(problems).toEqual([]);
     await page.close();
   });
 });

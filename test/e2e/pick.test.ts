@@ -3,7 +3,7 @@
  * request log counts every paid submit. Picking never pays again: the other variants stay
  * cached, and switching the pick back and forth costs nothing once each branch has run.
  */
-import { cp, mkdir, readFile, rm, symlink, writeFile, lstat } from 'node:fs/promises';
+import { chmod, cp, mkdir, readFile, rm, stat, symlink, writeFile, lstat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createRuntime, writePick } from '../../src/index.js';
@@ -108,7 +108,7 @@ describe('kontext pick (built CLI, counted at the emulator)', () => {
     expect(await paid(['run', 'recipe.yml', '--reseed', 'bag#2'], root, env)).toBe(2);
   }, 120_000);
 
-  it('refuses an unknown node (did-you-mean), a pass without variants, an invalid recipe; writes nothing', async () => {
+  it('refuses an unknown node (did-you-mean), a pass without variants, an invalid or read-only recipe', async () => {
     const root = await project();
     const env = envFor(await tempDir('home'));
     const cases: [string, RegExp][] = [
@@ -133,6 +133,14 @@ describe('kontext pick (built CLI, counted at the emulator)', () => {
     expect(invalid.code).toBe(65);
     expect(invalid.stderr).toMatch(/recipe\.yml:14:11/);
     expect(await recipeText(root)).toBe(broken);
+    // A recipe made read-only is not replaced behind the user's back (the rename would, even as root).
+    await writeFile(join(root, 'recipe.yml'), RECIPE);
+    await chmod(join(root, 'recipe.yml'), 0o444);
+    const readOnly = await cli(['pick', 'recipe.yml', 'bag#2'], { cwd: root, env });
+    expect(readOnly.code).toBe(73);
+    expect(readOnly.stderr).toMatch(/recipe\.yml is read-only; nothing written/);
+    expect(await recipeText(root)).toBe(RECIPE);
+    expect((await stat(join(root, 'recipe.yml'))).mode & 0o777).toBe(0o444);
   }, 120_000);
 
   it('validate: from: bag#4 and pick: 5 are exit 65 with file:line:col and a suggestion', async () => {

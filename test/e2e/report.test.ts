@@ -149,6 +149,39 @@ describe('kontext report (built CLI)', () => {
     expect(data.counts).toMatchObject({ nodes: 4, 'not-run': 4 });
   });
 
+  it("a crashed report's temp files are removed once a day old; a fresh one (a report beside it) is kept", async () => {
+    const p = (project = await createProject(YAML));
+    const env = cliEnv(p.root);
+    expect((await cli(['report', p.recipe], { cwd: p.root, env })).code).toBe(0);
+    const dir = join(p.outDir, 'report');
+    const old = [
+      join(dir, 'thumbs', `.${'a'.repeat(64)}.0123456789ab-1.tmp`),
+      join(dir, '.index.html.0123456789ab-2.tmp'),
+    ];
+    const fresh = join(dir, 'maps', `.${'b'.repeat(64)}.0123456789ab-3.tmp`);
+    const twoDaysAgo = new Date(Date.now() - 2 * 86_400_000);
+    for (const f of old) {
+      await writeFile(f, 'half an image');
+      await utimes(f, twoDaysAgo, twoDaysAgo);
+    }
+    await writeFile(fresh, 'being written');
+    expect((await cli(['report', p.recipe], { cwd: p.root, env })).code).toBe(0);
+    for (const f of old) expect(await lstat(f).catch(() => null), f).toBeNull();
+    expect((await lstat(fresh)).isFile()).toBe(true);
+  });
+
+  it('an out folder named with control characters is printed escaped, never obeyed by the terminal', async () => {
+    const p = (project = await createProject(
+      YAML.replace('provider: emulator', 'provider: emulator\nout: "out/\\e]0;pwned\\a\\e[2J"'),
+    ));
+    const env = cliEnv(p.root);
+    const r = await cli(['report', p.recipe], { cwd: p.root, env });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('report: out/\\x1b]0;pwned\\x07\\x1b[2J/report/index.html (4 nodes');
+    const opened = await cli(['report', p.recipe, '--open'], { cwd: p.root, env: { ...env, PATH: p.root } });
+    expect(`${opened.stdout}${opened.stderr}`).not.toMatch(/[\u0000-\u0008\u000b-\u001f]/);
+  });
+
   it('a pass id with markup is refused (exit 65) and nothing is written', async () => {
     const p = (project = await createProject(YAML.replace('id: snow', 'id: "<script>alert(1)</script>"')));
     const r = await cli(['report', p.recipe], { cwd: p.root, env: cliEnv(p.root) });

@@ -5,7 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { pathToFileURL } from 'node:url';
-import { writeReport, type WrittenReport } from '../../index.js';
+import { escapeControls, writeReport, type WrittenReport } from '../../index.js';
 import type { CliContext } from '../context.js';
 import { displayPath } from '../display-paths.js';
 
@@ -21,10 +21,12 @@ export async function reportCommand(path: string, opts: Record<string, unknown>,
   );
   const out = ctx.rt.stdout;
   if (opts['json'] === true) out.write(`${JSON.stringify(toJson(report))}\n`);
-  else out.write(`${summary(report, ctx.rt.cwd)}\n`);
+  // The out folder is the recipe's to name: a control character in it must not drive the terminal.
+  else out.write(`${escapeControls(summary(report, ctx.rt.cwd))}\n`);
   if (opts['open'] === true) {
     const opener = await openWith(report.index, ctx.rt.env);
-    if (opener === null) ctx.rt.stderr.write(`no program to open it found (xdg-open, open, start): ${report.index}\n`);
+    if (opener === null)
+      ctx.rt.stderr.write(`no program to open it found (xdg-open, open, start): ${escapeControls(report.index)}\n`);
   }
   return 0;
 }

@@ -26,6 +26,12 @@ export async function runCommand(
   const options = { ...runOptionsFrom(opts, ctx), ...selections };
   if (opts['serve'] === true && opts['watch'] !== true) throw new UsageError('--serve needs --watch');
   if (opts['port'] !== undefined && opts['serve'] !== true) throw new UsageError('--port needs --serve');
+  // Each recipe's page is its own server: a fixed port fits one (the second would fail to listen
+  // only after the first recipe's watch had started, and maybe paid for a run).
+  if (opts['serve'] === true && recipes.length > 1 && opts['port'] !== undefined && Number(opts['port']) !== 0)
+    throw new UsageError('--port serves one recipe; each recipe given needs its own page', {
+      hint: 'leave --port out (or use --port 0): each page gets a free port, and its URL is printed',
+    });
   checkCiFlags(options, { watch: opts['watch'] === true });
   if (opts['watch'] === true) {
     const { watchCommand } = await import('../watch/watch-command.js');

@@ -22,7 +22,7 @@ var tiles={},sigs={},byId={},cells=[],structure='';
 function renderTop(){
   var top=document.getElementById('top');top.textContent='';
   top.appendChild(el('h1',null,D.recipe.name));
-  top.appendChild(el('span','file mono',D.recipe.file+' \u00b7 '+D.recipe.provider));
+  top.appendChild(el('span','file mono',D.recipe.file+(D.recipe.provider?' \u00b7 '+D.recipe.provider:'')));
   var c=D.counts,counts=el('span','counts');
   var s=el('span','sum');s.appendChild(el('b',null,String(c.nodes)));s.appendChild(document.createTextNode(' nodes'));
   counts.appendChild(s);
@@ -36,6 +36,11 @@ function renderTop(){
   if(LIVE){var d=el('span','livedot'+(CONNECTED?' on':''),CONNECTED?'live':'reconnecting\u2026');d.id='livedot';
     top.appendChild(d)}
   else top.appendChild(el('span','sum','generated '+D.generatedAt.replace('T',' ').slice(0,19)+' UTC'));
+  if(D.errors&&D.errors.length){var er=el('div','errs');er.setAttribute('role','alert');
+    er.appendChild(el('b',null,D.recipe.file+' cannot be used as saved; '+(D.passes.length?
+      'this page shows its last good plan':'this page fills in once it can')));
+    var eu=el('ul');D.errors.forEach(function(t){eu.appendChild(el('li','mono',t))});er.appendChild(eu);
+    top.appendChild(er)}
   if(D.warnings.length){var w=el('details','warn');
     w.appendChild(el('summary',null,D.warnings.length+' prompt-lint warning'+(D.warnings.length>1?'s':'')));
     var ul=el('ul');D.warnings.forEach(function(t){ul.appendChild(el('li','mono',t))});w.appendChild(ul);
@@ -48,7 +53,8 @@ function structureOf(d){return JSON.stringify([d.passes.map(function(p){return [
   d.nodes.map(function(n){return n.id})])}
 function renderGrid(){
   var g=document.getElementById('grid');g.textContent='';tiles={};sigs={};cells=[];
-  if(!D.nodes.length){g.appendChild(el('div','empty-note','This recipe has no nodes.'));return}
+  if(!D.nodes.length){g.appendChild(el('div','empty-note',D.passes.length?'This recipe has no nodes.':
+    'No plan yet.'));return}
   var widths=D.passes.map(function(p,i){return widthOf(i)});
   g.style.gridTemplateColumns='190px '+widths.map(function(w){return w+'px'}).join(' ');
   g.appendChild(el('div','corner','source'));

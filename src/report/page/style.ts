@@ -20,6 +20,8 @@ padding:10px 16px;display:flex;flex-wrap:wrap;align-items:center;gap:6px 16px}
 details.warn{width:100%;background:#fff8e6;border:1px solid #f0d48a;border-radius:6px;padding:4px 10px;color:#6b4e00}
 details.warn summary{cursor:pointer;font-weight:600}
 details.warn ul{margin:4px 0 2px;padding-left:18px}
+.errs{width:100%;background:#fdecec;border:1px solid #e8a3a3;border-radius:6px;padding:4px 10px;color:#8a1c1c}
+.errs ul{margin:4px 0 2px;padding-left:18px}
 main{padding:12px 16px 40px}
 .grid{display:grid;gap:0;background:var(--panel);border:1px solid var(--line);border-radius:8px;width:max-content}
 .grid>div{border-bottom:1px solid var(--line2)}

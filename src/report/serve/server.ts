@@ -4,12 +4,13 @@
  * (docs/architecture.md#the-review-report). Each change rebuilds the report from local state
  * (coalesced: one rebuild at a time, the last change always included), writes it to
  * `<out>/report/` as `kontext report` would, and pushes the new data to every open page as a
- * Server-Sent Event. Serves only the files that data names; never contacts a provider.
+ * Server-Sent Event (`sse.ts`). Serves only the files that data names; never contacts a provider.
  */
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ExitCode, KontextError } from '../../errors.js';
+import { basename, extname, relative, resolve } from 'node:path';
+import { ExitCode, isKontextError, KontextError, problemLines } from '../../errors.js';
 import type { RunEvent } from '../../run/events.js';
 import { cacheDirFor } from '../../run/context.js';
 import { openStoreOrStandIn, type OpenedStore } from '../../run/open-cache.js';
@@ -22,6 +23,7 @@ import { requestedFile, sendFile, servableFiles } from './files.js';
 import { hostAllowed, hostsFor, writeAllowed } from './guard.js';
 import { LiveState } from './live.js';
 import { readPick } from './pick-body.js';
+import { EventStreams } from './sse.js';
 
 /** The fixed default port; when it is taken the server falls back to any free port. */
 export const DEFAULT_REPORT_PORT = 4780;
@@ -99,9 +101,11 @@ async function listen(server: Server, port: number | undefined): Promise<number>
 class ServerState {
   readonly #live = new LiveState();
   readonly #token = randomBytes(24).toString('hex');
-  readonly #clients = new Set<ServerResponse>();
+  readonly #streams = new EventStreams();
   #opened: OpenedStore | null = null;
   #data: ReportData | null = null;
+  /** The last data built from a usable recipe (what an invalid recipe's page keeps showing). */
+  #good: ReportData | null = null;
   #outDir = '';
   #allowed: ReadonlySet<string> = new Set();
   #running: Promise<void> | null = null;
@@ -146,22 +150,28 @@ class ServerState {
       live: this.#live,
     });
     const problems = this.#live.problems;
-    this.#publish(problems.length === 0 ? written.data : withWarnings(written.data, problems), recipe.outDir);
+    this.#good = written.data;
+    this.#publish(problems.length === 0 ? written.data : { ...written.data, errors: problems }, recipe.outDir);
   }
 
-  /** The recipe is mid-edit (invalid) or a file is in the way: the page keeps its last data, with the problem. */
+  /**
+   * The recipe is mid-edit (invalid) or a file is in the way: the page keeps the last good data,
+   * with why: the watch session's problems for the recipe, else this load's (with positions).
+   */
   #keepLast(e: unknown): void {
-    if (this.#data === null) throw e;
-    const message = e instanceof Error ? e.message : String(e);
-    this.#publish(withWarnings(this.#data, [...this.#live.problems, message]), this.#outDir);
+    // No good data yet: a recipe that cannot be used from the start (mid-edit, a source not
+    // there yet) is served as `run --watch` goes on watching it: a page with no plan and why.
+    if (this.#good === null && !isKontextError(e)) throw e;
+    const own = isKontextError(e) ? problemLines(e) : [e instanceof Error ? e.message : String(e)];
+    const errors = this.#live.problems.length > 0 ? this.#live.problems : own;
+    this.#publish({ ...(this.#good ?? noPlan(this.path, this.rt)), errors }, this.#outDir);
   }
 
   #publish(data: ReportData, outDir: string): void {
     this.#data = data;
     this.#outDir = outDir;
     this.#allowed = servableFiles(data);
-    const frame = `event: model\ndata: ${JSON.stringify(data)}\n\n`;
-    for (const res of this.#clients) res.write(frame);
+    this.#streams.publish(data);
   }
 
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -177,7 +187,7 @@ class ServerState {
       return void res.end();
     }
     if (url.pathname === '/report/' || url.pathname === '/report/index.html') return this.#page(res);
-    if (url.pathname === '/events') return this.#events(req, res);
+    if (url.pathname === '/events') return this.#streams.open(req, res);
     const rel = requestedFile(url.pathname);
     const sent =
       rel !== null &&
@@ -190,18 +200,6 @@ class ServerState {
     const html = renderPage(this.#data, { token: this.#token, pick: this.options.pick !== undefined });
     res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
     res.end(html);
-  }
-
-  #events(req: IncomingMessage, res: ServerResponse): void {
-    res.writeHead(200, {
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-store',
-      connection: 'keep-alive',
-    });
-    res.write(`retry: 1000\n\n`);
-    if (this.#data !== null) res.write(`event: model\ndata: ${JSON.stringify(this.#data)}\n\n`);
-    this.#clients.add(res);
-    req.once('close', () => this.#clients.delete(res));
   }
 
   async #pick(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -222,8 +220,7 @@ class ServerState {
   }
 
   closeClients(): void {
-    for (const res of this.#clients) res.end();
-    this.#clients.clear();
+    this.#streams.closeAll();
   }
 
   async close(): Promise<void> {
@@ -232,11 +229,27 @@ class ServerState {
   }
 }
 
+/** The data of a recipe never loaded: no passes, nothing to serve but the page. */
+function noPlan(path: string, rt: Runtime): ReportData {
+  const none = { 'up-to-date': 0, cached: 0, 'not-run': 0, modified: 0, running: 0, failed: 0, drift: 0 };
+  return {
+    v: 1,
+    recipe: {
+      name: basename(path, extname(path)),
+      file: relative(rt.cwd, resolve(rt.cwd, path)) || path,
+      provider: '',
+    },
+    generatedAt: new Date(rt.now()).toISOString(),
+    counts: { nodes: 0, ...none },
+    costUsd: null,
+    warnings: [],
+    passes: [],
+    rows: [],
+    nodes: [],
+  };
+}
+
 function end(res: ServerResponse, status: number, text: string): void {
   res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'x-content-type-options': 'nosniff' });
   res.end(`${text}\n`);
-}
-
-function withWarnings(data: ReportData, extra: readonly string[]): ReportData {
-  return { ...data, warnings: [...extra, ...data.warnings] };
 }

@@ -5,7 +5,7 @@
  * status` names it; the lock never holds a review. The emulator's edits (a hue rotation plus
  * marks) change nearly every pixel, so a low `max_change` is exceeded.
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import sharp from 'sharp';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { main } from '../../../src/cli/main.js';
@@ -20,7 +20,14 @@ import {
 import { openStore } from '../../../src/store/index.js';
 import { layout } from '../../../src/store/layout.js';
 import type { RunRecord } from '../../../src/store/types.js';
-import { createProject, isSubmit, recipeYaml, testRuntime, type Project } from '../../helpers/run-fixtures.js';
+import {
+  createProject,
+  isSubmit,
+  recipeYaml,
+  sha256File,
+  testRuntime,
+  type Project,
+} from '../../helpers/run-fixtures.js';
 
 let emulator: EmulatorHandle;
 let project: Project;
@@ -185,6 +192,29 @@ describe('drift', () => {
     });
     await new NodeReviews(plan.nodes, store).reviewOf(scarf, unreviewed, { ifUnchanged: true });
     expect((await recordOf('scarf')).review).toEqual(review);
+  });
+
+  it('a lock-current node whose cached record is damaged or gone is still checked against max_change', async () => {
+    expect((await cli(['run', 'recipe.yml'])).code).toBe(0);
+    const sky = await recordOf('sky');
+    await rewriteRecord('sky', (r) => delete r['review']);
+    const blob = layout.blob(project.cacheDir, sky.output_sha256);
+    await writeFile(blob, (await readFile(blob)).subarray(0, 100)); // a torn blob; out/ still holds the output
+    const again = await cli(['run', '--json', 'recipe.yml']);
+    expect(again.code).toBe(0);
+    expect(submits()).toBe(3);
+    const warned = events(again.stdout).filter((e) => e.type === 'warning' && e.drift !== undefined);
+    expect(warned.map((e) => e.type === 'warning' && e.node)).toEqual(['sky']);
+    const summary = events(again.stdout).at(-1);
+    expect(summary?.type === 'run-summary' && summary.drift).toEqual(['sky']);
+    // The blob is back from the output file (the lock proves its bytes), with the review.
+    expect(await sha256File(blob)).toBe(sky.output_sha256);
+    expect((await recordOf('sky')).review).toEqual(sky.review);
+    // A deleted record (a teammate's clone, a cleared cache): rebuilt from the lock, checked again.
+    await rm(layout.record(project.cacheDir, sky.key));
+    const cleared = await cli(['run', '--json', 'recipe.yml']);
+    expect(events(cleared.stdout).at(-1)).toMatchObject({ type: 'run-summary', drift: ['sky'] });
+    expect(submits()).toBe(3);
   });
 
   it('no max_change anywhere: reviews are stored, but nothing warns and the summary has no drift', async () => {
