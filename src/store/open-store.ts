@@ -16,7 +16,10 @@ import type { Store } from './types.js';
 export interface OpenStoreOptions {
   /** Clock (ms since epoch) for the racy-mtime guard and temp cleanup; defaults to `Date.now`. */
   readonly now?: () => number;
-  /** Told when a cached output is found damaged and dropped (the node then runs again). */
+  /**
+   * Told when a cached output is found damaged and dropped: the node then runs again, unless
+   * its lock entry and output file prove it current (run/lock-current.ts), which need no cache.
+   */
   readonly onWarning?: ((message: string) => void) | undefined;
 }
 
@@ -47,7 +50,10 @@ export async function openStore(root: string, options: OpenStoreOptions = {}): P
     getRecord: (key) =>
       getRecord(root, key, {
         hash: (path) => memo.hash(path),
-        onDropped: (e) => options.onWarning?.(`${e.message}; the node runs again`),
+        onDropped: (e) =>
+          options.onWarning?.(
+            `${e.message}; dropped from the cache (the node runs again unless its lock entry and output file prove it current)`,
+          ),
         now,
       }),
     putRecord: (record, options) => putRecord(root, record, options),
