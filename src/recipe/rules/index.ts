@@ -5,7 +5,7 @@ import { firstPassInput, fromCycles, fromKnown } from './from.js';
 import { passIds, recipeName, sourceNames } from './names.js';
 import { modelOnProvider, paramsForModel } from './model-params.js';
 import { reservedParams } from './params.js';
-import { outputsInsideRoot } from './paths.js';
+import { outputPathText, outputsInsideRoot } from './paths.js';
 import { saveCollisions, saveInSources, savePlaceholders } from './save.js';
 import { aspectRatio, modelForm, seedRange, variantsRange } from './values.js';
 import { nestedVariants } from './variants.js';
@@ -31,6 +31,7 @@ export const RULES: readonly Rule[] = [
   savePlaceholders,
   saveCollisions,
   saveInSources,
+  outputPathText,
   outputsInsideRoot,
   writeTargets,
   reservedParams,

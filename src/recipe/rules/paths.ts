@@ -2,7 +2,8 @@
  * Output paths stay inside the project root (docs/architecture.md#the-recipe): a shared recipe
  * must not write to `../../etc`. Checked on the path as written (what a reviewer reading the
  * recipe sees) and on where it really leads through symlinks (`save: homelink/.bashrc` with
- * `homelink` linking out of the project).
+ * `homelink` linking out of the project). And they hold no control characters: every command
+ * prints output paths, and an escape sequence in `out:` would retitle or clear the terminal.
  */
 import path from 'node:path';
 import type { DocPath } from '../yaml/locate.js';
@@ -20,14 +21,35 @@ function insideReally(ctx: RuleContext, abs: string, isFolder: boolean): boolean
   return isInside(ctx.projectRoot, real) || isInside(ctx.real(ctx.projectRoot), real);
 }
 
-export const outputsInsideRoot: Rule = (ctx) => {
-  if (ctx.allowOutsideRoot) return [];
-  const outputs: { at: DocPath; value: string | undefined; what: string }[] = [
+function outputPaths(ctx: RuleContext): { at: DocPath; value: string | undefined; what: string }[] {
+  return [
     { at: ['out'], value: ctx.draft.out, what: 'output folder' },
     { at: ['defaults', 'save'], value: ctx.draft.defaults.save, what: 'save path' },
     ...ctx.draft.passes.map((p) => ({ at: ['passes', p.index, 'save'] as DocPath, value: p.save, what: 'save path' })),
   ];
-  return outputs.flatMap(({ at, value, what }) => {
+}
+
+/** C0 and C1 controls and DEL. */
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/u;
+
+export const outputPathText: Rule = (ctx) =>
+  outputPaths(ctx).flatMap(({ at, value, what }) => {
+    const c = value === undefined ? undefined : CONTROL.exec(value)?.[0];
+    if (c === undefined) return [];
+    const code = `U+${(c.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}`;
+    return [
+      ctx.report({
+        code: 'control-character',
+        path: at,
+        message: `${what} holds a control character (${code})`,
+        hint: 'output paths are printed by every command; use printable characters only',
+      }),
+    ];
+  });
+
+export const outputsInsideRoot: Rule = (ctx) => {
+  if (ctx.allowOutsideRoot) return [];
+  return outputPaths(ctx).flatMap(({ at, value, what }) => {
     if (value === undefined) return [];
     const abs = path.resolve(ctx.dir, value);
     if (isInside(ctx.projectRoot, abs) && insideReally(ctx, abs, what === 'output folder')) return [];

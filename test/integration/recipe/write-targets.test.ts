@@ -103,4 +103,26 @@ describe('write targets at validate time', () => {
       /^r\.yml:2:6: out: output folder "\.git\/hooks" would write into a \.git folder/,
     );
   });
+
+  it('an escape sequence in out: or save: is refused at its line:col, even with --allow-outside-root', async () => {
+    // "\u001b]0;pwned\u0007" would retitle the terminal wherever the path is printed.
+    await writeFile(
+      path.join(root, 'r.yml'),
+      'version: 1\nout: "out/\\e]0;pwned\\a"\nsources:\n  shots: shots/*.jpg\npasses:\n  - id: hat\n' +
+        '    prompt: Keep it unchanged. Add a hat.\n    save: "final/{source}\\x9b2J.{ext}"\n',
+    );
+    for (const allowOutsideRoot of [false, true]) {
+      const result = await validateRecipeFile('r.yml', { rt, allowOutsideRoot });
+      expect(result.recipe).toBeNull();
+      const lines = result.problems.map(formatProblem);
+      expect(lines).toContainEqual(
+        expect.stringMatching(/^r\.yml:2:6: out: output folder holds a control character \(U\+001B\)/),
+      );
+      expect(lines).toContainEqual(
+        expect.stringMatching(/^r\.yml:8:11: passes\[0\]\.save: save path holds a control character \(U\+009B\)/),
+      );
+      // The message names the character, never prints it.
+      for (const line of lines) expect(line).not.toMatch(/[\u0000-\u001f\u007f-\u009f]/u);
+    }
+  });
 });
