@@ -80,7 +80,7 @@ export const sourceNames: Rule = (ctx) => {
 /** The recipe name becomes the default output folder `out/<name>`: no path characters. */
 export const recipeName: Rule = (ctx) => {
   const name = ctx.draft.name;
-  if (name === undefined || !/[/\\]|^\.\.?$|[\u0000-\u001f]/.test(name)) return [];
+  if (name === undefined || !/[/\\]|^\.\.?$|[\u0000-\u001f\u007f-\u009f]/u.test(name)) return [];
   return [
     ctx.report({
       code: 'name-format',

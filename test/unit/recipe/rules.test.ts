@@ -4,7 +4,7 @@ import { RULES, runRules } from '../../../src/recipe/rules/index.js';
 import { passIds, recipeName, sourceNames } from '../../../src/recipe/rules/names.js';
 import { modelOnProvider, paramsForModel } from '../../../src/recipe/rules/model-params.js';
 import { reservedParams } from '../../../src/recipe/rules/params.js';
-import { outputsInsideRoot } from '../../../src/recipe/rules/paths.js';
+import { outputPathText, outputsInsideRoot } from '../../../src/recipe/rules/paths.js';
 import { writeTargets } from '../../../src/recipe/rules/write-targets.js';
 import { saveCollisions, saveInSources, savePlaceholders } from '../../../src/recipe/rules/save.js';
 import { aspectRatio, modelForm, seedRange, variantsRange } from '../../../src/recipe/rules/values.js';
@@ -80,6 +80,9 @@ const CASES: readonly Case[] = [
   },
   { name: 'name: path characters', rule: recipeName, text: 'version: 1\nname: a/b\n', expect: ['name-format@2:7'] },
   { name: 'name: plain', rule: recipeName, text: 'version: 1\nname: My Portrait\n', expect: [] },
+  // A C1 control (CSI) or DEL would reach the terminal through the default folder out/<name>.
+  { name: 'name: C1 control', rule: recipeName, text: 'version: 1\nname: "a\\x9b2J"\n', expect: ['name-format@2:7'] },
+  { name: 'name: DEL', rule: recipeName, text: 'version: 1\nname: "a\\x7f"\n', expect: ['name-format@2:7'] },
   // from
   {
     name: 'from: a known pass or source',
@@ -311,6 +314,20 @@ const CASES: readonly Case[] = [
     expect: [],
   },
   // paths
+  { name: 'out: printable', rule: outputPathText, text: 'version: 1\nout: out/é x\n', expect: [] },
+  {
+    name: 'out: an escape sequence',
+    rule: outputPathText,
+    text: 'version: 1\nout: "out/\\e]0;x\\a"\n',
+    expect: ['control-character@2:6'],
+    message: '(U+001B)',
+  },
+  {
+    name: 'save: DEL',
+    rule: outputPathText,
+    text: p('  - id: a\n    prompt: x\n    save: "a\\x7f/{source}.{ext}"\n'),
+    expect: ['control-character@7:11'],
+  },
   { name: 'out: inside the root', rule: outputsInsideRoot, text: 'version: 1\nout: ../out/x\n', expect: [] },
   {
     name: 'out: outside the root',
