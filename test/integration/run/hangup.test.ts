@@ -25,6 +25,8 @@ import {
 } from '../../helpers/run-fixtures.js';
 
 const HEAD = ['hosting: { mode: inline }'];
+/** util-linux script(1): runs a command on a new pseudo-terminal. */
+const SCRIPT = '/usr/bin/script';
 const A = 'Keep the face unchanged. Make the sky orange.';
 const B = 'Keep the face unchanged. Add a red scarf.';
 
@@ -116,7 +118,7 @@ describe('terminal closed (SIGHUP) during a run', () => {
     await expectCleanRerun(em, env, p);
   }, 40_000);
 
-  it.skipIf(!existsSync('/proc/self/task'))(
+  it.skipIf(!existsSync(SCRIPT) || !existsSync('/proc/self/task'))(
     'the pseudo-terminal closed while submits are on the wire: the run still winds down',
     async () => {
       const { em, env, p } = await slowSubmitProject();
@@ -124,7 +126,7 @@ describe('terminal closed (SIGHUP) during a run', () => {
       const command = ['exec', process.execPath, bin, 'run', p.recipe, '-j', '4'].map((s) => `'${s}'`).join(' ');
       // `script` runs the CLI on a new pseudo-terminal (the CLI leads its session); killing `script`
       // closes the master side: the terminal hangs up (SIGHUP), and later writes to it fail (EIO).
-      const term = spawn('script', ['-qfec', command, '/dev/null'], {
+      const term = spawn(SCRIPT, ['-qfec', command, '/dev/null'], {
         cwd: p.root,
         env: cliEnv(p.root, { ...env, TERM: 'xterm' }),
         stdio: ['pipe', 'pipe', 'pipe'],
