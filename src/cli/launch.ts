@@ -23,9 +23,12 @@ export async function launch(load: (argv: readonly string[]) => Promise<LoadedMa
   process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
 
   // `kontext run --json | head`: a closed pipe is the reader saying "enough", not a crash.
+  // A closed terminal (EIO on every write after its SIGHUP) is not one either: the run winds
+  // down as at Ctrl-C (main.ts) and must not be killed by its own progress output.
   for (const stream of [process.stdout, process.stderr]) {
     stream.on('error', (e: NodeJS.ErrnoException) => {
       if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+      if (e.code === 'EIO') return;
       throw e;
     });
   }

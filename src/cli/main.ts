@@ -49,17 +49,28 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
   }
 }
 
-/** First SIGINT: abort (commands wind down and exit 130). Second: exit 130 at once. */
+/** What ended a command, as its interruption says. */
+const SIGNAL_CAUSE: Partial<Record<NodeJS.Signals, string>> = {
+  SIGINT: 'Ctrl-C',
+  SIGTERM: 'SIGTERM',
+  SIGHUP: 'the terminal closing (SIGHUP)',
+};
+
+/**
+ * First SIGINT, SIGTERM or SIGHUP (the terminal closed): abort (commands wind down and exit
+ * 130: a submit on the wire is let finish and journaled, queued requests are cancelled).
+ * Node's default for SIGHUP is to die at once, leaving such a submit "maybe paid". A second
+ * signal: exit 130 at once.
+ */
 function attachSignals(proc: Proc, interrupt: AbortController): () => void {
-  const onSignal = (): void => {
+  const onSignal = (signal: NodeJS.Signals): void => {
     if (interrupt.signal.aborted) proc.exit(130);
-    interrupt.abort(new InterruptedError('interrupted by Ctrl-C'));
+    interrupt.abort(new InterruptedError(`interrupted by ${SIGNAL_CAUSE[signal] ?? signal}`));
   };
-  proc.on('SIGINT', onSignal);
-  proc.on('SIGTERM', onSignal);
+  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+  for (const s of signals) proc.on(s, onSignal);
   return () => {
-    proc.off('SIGINT', onSignal);
-    proc.off('SIGTERM', onSignal);
+    for (const s of signals) proc.off(s, onSignal);
   };
 }
 
