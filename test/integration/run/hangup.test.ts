@@ -3,7 +3,8 @@
  * standalone emulator: it winds down as at Ctrl-C (a submit on the wire gets its grace and is
  * journaled, queued requests are cancelled, exit 130), so nothing is left "maybe paid".
  * Under a real pseudo-terminal (util-linux `script`), closing it also makes every later write
- * to the terminal fail (EIO): the wind-down must survive that too.
+ * to the terminal fail (EIO): the wind-down must survive that too. So must a closed pipe
+ * (EPIPE: the reader of `kontext run --json | head` went away), which counts as Ctrl-C too.
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -142,6 +143,18 @@ describe('terminal closed (SIGHUP) during a run', () => {
     },
     40_000,
   );
+
+  it('the reader of its output goes away (`run --json | head`): wound down the same, nothing maybe-paid', async () => {
+    const { em, env, p } = await slowSubmitProject();
+    const child = spawnCli(['run', p.recipe, '-j', '4', '--json'], { cwd: p.root, env: cliEnv(p.root, env) });
+    children.push(child);
+    await whileOnTheWire(p, () => child.output());
+    // The reader closes its end: the run's next event line (a submit answered) meets EPIPE.
+    child.child.stdout?.destroy();
+    const result = await child.done;
+    expect({ code: result.code, signal: result.signal }, child.output()).toEqual({ code: 130, signal: null });
+    await expectCleanRerun(em, env, p);
+  }, 40_000);
 });
 
 function alive(pid: number): boolean {
