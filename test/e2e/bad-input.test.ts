@@ -140,6 +140,25 @@ describe('an output path in the way', () => {
   }, 60_000);
 });
 
+describe('two nodes writing one file', () => {
+  it("a save: onto another pass's output: validate and run exit 65 naming both, before any request", async () => {
+    const root = await project(`${CHAIN}    save: out/chain/tint/photo.{ext}\n`);
+    const env = envFor(await tempDir('home'));
+    for (const command of ['validate', 'run']) {
+      const r = await run([command, 'recipe.yml'], root, env);
+      expect(r.code, r.stderr).toBe(65);
+      expect(r.lines.filter((l) => l.includes('output-collision') || l.includes('same file'))).toEqual([
+        expect.stringContaining(
+          'recipe.yml:12:11: passes[1].save: node "frame" (save: path out/chain/tint/photo.{ext}) ' +
+            'would write the same file as node "tint" (output out/chain/tint/photo.{ext})',
+        ),
+      ]);
+      expect(r.paid).toBe(0);
+    }
+    expect(await readdir(root)).not.toContain('out');
+  }, 60_000);
+});
+
 describe('a corrupt lock', () => {
   it('truncated: exit 65, one line recipe.lock.json:LINE:COL, the file byte-identical, nothing paid', async () => {
     const { root, env, lock } = await ranOnce();

@@ -7,6 +7,7 @@ import { reservedParams } from '../../../src/recipe/rules/params.js';
 import { outputsInsideRoot } from '../../../src/recipe/rules/paths.js';
 import { writeTargets } from '../../../src/recipe/rules/write-targets.js';
 import { saveCollisions, saveInSources, savePlaceholders } from '../../../src/recipe/rules/save.js';
+import { outputCollisions } from '../../../src/recipe/rules/output-collisions.js';
 import { aspectRatio, modelForm, seedRange, variantsRange } from '../../../src/recipe/rules/values.js';
 import { nestedVariants } from '../../../src/recipe/rules/variants.js';
 import { fromVariant, pickRange } from '../../../src/recipe/rules/picks.js';
@@ -284,6 +285,13 @@ const CASES: readonly Case[] = [
     text: p('  - id: a\n    prompt: x\n    save: out/x.png\n  - id: b\n    prompt: x\n    save: out/x.png\n'),
     expect: ['save-collision@10:11'],
     message: 'same save path as passes[0]',
+  },
+  {
+    name: "save: onto another pass's output (more in output-collisions.test.ts)",
+    rule: outputCollisions,
+    text: p('  - id: a\n    prompt: x\n  - id: b\n    prompt: x\n    save: out/r/a/photo.png\n'),
+    expect: ['output-collision@9:11'],
+    message: 'would write the same file as node "a"',
   },
   {
     name: 'save: a single-file source needs no {source}',
