@@ -173,6 +173,24 @@ describe('a corrupt lock', () => {
   }, 60_000);
 });
 
+describe('a lock from someone else with terminal escapes', () => {
+  it('status, clean and run refuse it (exit 65, lock:line:col): no escape printed, nothing paid', async () => {
+    const { root, env, lock } = await ranOnce();
+    const evil = lock.replace('"out/chain/frame/photo.png"', '"out/chain/frame/\\u001b]0;owned\\u0007.png"');
+    expect(evil).not.toBe(lock);
+    await writeFile(join(root, 'recipe.lock.json'), evil);
+    for (const command of [['status'], ['clean'], ['run']]) {
+      const r = await run([...command, 'recipe.yml'], root, env);
+      expect(r.code, r.stderr).toBe(65);
+      expect(r.lines).toHaveLength(1);
+      expect(r.lines[0]).toMatch(/^kontext: recipe\.lock\.json:\d+:\d+: nodes/);
+      expect(r.stdout + r.stderr).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f]/);
+      expect(r.paid).toBe(0);
+      expect(await lockOf(root)).toBe(evil);
+    }
+  }, 60_000);
+});
+
 describe('a cache dir that cannot be written', () => {
   it('one warning, exit 0, outputs and lock right; a second run pays nothing', async () => {
     const root = await project();
