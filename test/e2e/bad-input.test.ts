@@ -173,6 +173,20 @@ describe('a corrupt lock', () => {
   }, 60_000);
 });
 
+describe('an out folder holding the sources', () => {
+  it('out: . is refused (exit 65, recipe:line:col): clean removed the source image under it', async () => {
+    const root = await project(CHAIN.replace('name: chain\n', 'name: chain\nout: .\n'));
+    const env = envFor(await tempDir('home'));
+    for (const command of ['validate', 'clean', 'run']) {
+      const r = await run([command, 'recipe.yml'], root, env);
+      expect(r.code, r.stderr).toBe(65);
+      expect(r.stderr).toContain('recipe.yml:3:6: out: output folder "." would write into a folder holding the recipe');
+      expect(r.paid).toBe(0);
+    }
+    expect(await readdir(join(root, 'assets'))).toEqual(['portrait-astronaut.jpg']);
+  }, 60_000);
+});
+
 describe('a lock from someone else with terminal escapes', () => {
   it('status, clean and run refuse it (exit 65, lock:line:col): no escape printed, nothing paid', async () => {
     const { root, env, lock } = await ranOnce();

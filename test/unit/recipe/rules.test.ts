@@ -355,6 +355,21 @@ const CASES: readonly Case[] = [
     expect: [],
   },
   {
+    name: 'out: the recipe folder (clean would remove the sources under it)',
+    rule: writeTargets,
+    text: p('  - id: a\n    prompt: x\n').replace('version: 1\n', 'version: 1\nout: .\n'),
+    expect: ['write-protected@2:6'],
+    message: 'a folder holding the recipe itself',
+  },
+  {
+    name: 'out: a folder holding a source, even with --allow-outside-root',
+    rule: writeTargets,
+    options: { allowOutsideRoot: true },
+    text: p('  - id: a\n    prompt: x\n').replace('version: 1\n', 'version: 1\nout: /p\n'),
+    expect: ['write-protected@2:6'],
+    message: 'a folder holding the source "photo"',
+  },
+  {
     name: 'save: onto the recipe',
     rule: writeTargets,
     text: p('  - id: a\n    prompt: x\n    save: r.yml\n'),
