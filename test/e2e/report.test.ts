@@ -170,16 +170,21 @@ describe('kontext report (built CLI)', () => {
     expect((await lstat(fresh)).isFile()).toBe(true);
   });
 
-  it('an out folder named with control characters is printed escaped, never obeyed by the terminal', async () => {
+  it('an out folder named with control characters is refused at its line:col, never obeyed by the terminal', async () => {
     const p = (project = await createProject(
       YAML.replace('provider: emulator', 'provider: emulator\nout: "out/\\e]0;pwned\\a\\e[2J"'),
     ));
     const env = cliEnv(p.root);
-    const r = await cli(['report', p.recipe], { cwd: p.root, env });
-    expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toContain('report: out/\\x1b]0;pwned\\x07\\x1b[2J/report/index.html (4 nodes');
-    const opened = await cli(['report', p.recipe, '--open'], { cwd: p.root, env: { ...env, PATH: p.root } });
-    expect(`${opened.stdout}${opened.stderr}`).not.toMatch(/[\u0000-\u0008\u000b-\u001f]/);
+    for (const argv of [
+      ['report', p.recipe],
+      ['report', p.recipe, '--open'],
+    ]) {
+      const r = await cli(argv, { cwd: p.root, env: { ...env, PATH: p.root } });
+      expect(r.code, r.stderr).toBe(65);
+      expect(r.stderr).toMatch(/recipe\.yml:\d+:6: out: output folder holds a control character \(U\+001B\)/);
+      expect(`${r.stdout}${r.stderr}`).not.toMatch(/[\u0000-\u0008\u000b-\u001f]/);
+    }
+    expect(await lstat(join(p.root, 'out')).catch(() => null)).toBeNull();
   });
 
   it('a pass id with markup is refused (exit 65) and nothing is written', async () => {
