@@ -170,7 +170,7 @@ describe('kontext report (built CLI)', () => {
     expect((await lstat(fresh)).isFile()).toBe(true);
   });
 
-  it('an out folder named with control characters is refused at its line:col, never obeyed by the terminal', async () => {
+  it('an out folder named with control characters is refused at its line:col, never printed raw', async () => {
     const p = (project = await createProject(
       YAML.replace('provider: emulator', 'provider: emulator\nout: "out/\\e]0;pwned\\a\\e[2J"'),
     ));
