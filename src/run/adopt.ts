@@ -25,7 +25,7 @@
  */
 import { rename, stat } from 'node:fs/promises';
 import { extname, resolve } from 'node:path';
-import { legacyOutputPathFor } from '../plan/index.js';
+import { legacyOutputPathFor, outputPathFor } from '../plan/index.js';
 import type { PlanNode } from '../plan/types.js';
 import { withParentDir } from '../store/atomic.js';
 import type { LockEntry, RunRecord, Store } from '../store/types.js';
@@ -57,6 +57,9 @@ async function fileSha(store: Store, path: string): Promise<string | null> {
 /**
  * Rebuild the cache entry for `key` from `entry` (the node's own lock entry, or the entry of a
  * renamed node it took its seed from) when the entry's output file still holds its bytes.
+ * Given `outDir`, an entry naming the node's legacy output (`<out>/<node-id>.<ext>`) is also
+ * adopted from the node's current output path: a run killed after moving the file there
+ * (moveLegacyOutput) and before rewriting the entry left them apart.
  * Returns the record now in the store, or null (keys differ, file missing or changed).
  */
 export async function adoptFromLock(
@@ -65,12 +68,17 @@ export async function adoptFromLock(
   entry: LockEntry,
   lockDir: string,
   store: Store,
+  outDir?: string,
 ): Promise<RunRecord | null> {
   if (entry.key !== key) return null;
-  const file = resolve(lockDir, entry.output);
+  let file = resolve(lockDir, entry.output);
   const ext = extname(file).slice(1).toLowerCase();
   if (!/^[a-z0-9]{1,10}$/.test(ext)) return null;
-  if ((await fileSha(store, file)) !== entry.output_sha256) return null;
+  if ((await fileSha(store, file)) !== entry.output_sha256) {
+    const moved = outDir === undefined ? null : movedLegacyOutput(node, file, outDir, extname(file).slice(1));
+    if (moved === null || (await fileSha(store, moved)) !== entry.output_sha256) return null;
+    file = moved;
+  }
   try {
     store.copyInBlob(file, entry.output_sha256); // synchronous and unsynced: rebuildable, see above
   } catch {
@@ -93,6 +101,13 @@ export async function adoptFromLock(
   };
   await store.putRecord(record, { rebuildable: true });
   return record;
+}
+
+/** Where moveLegacyOutput puts the node's legacy output `file`, or null when `file` is not that. */
+function movedLegacyOutput(node: PlanNode, file: string, outDir: string, ext: string): string | null {
+  if (file !== legacyOutputPathFor(outDir, node.id, ext)) return null;
+  const current = resolve(outputPathFor(outDir, node, ext));
+  return current === file ? null : current;
 }
 
 /**

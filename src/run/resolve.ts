@@ -162,7 +162,7 @@ async function lookUp(
   }
   let record = key !== null && !forced ? await deps.store.getRecord(key) : null;
   if (record === null && key !== null && !forced && truth && deps.lockDir !== undefined)
-    record = await adoptFromLock(node, key, truth, deps.lockDir, deps.store);
+    record = await adoptFromLock(node, key, truth, deps.lockDir, deps.store, paths?.outDir);
   const status = record ? 'cached' : 'run';
   let reason: RunReason | null = null;
   if (status === 'run') reason = await runReason(node, { key, forced, inputSha, seed, locked, deps });

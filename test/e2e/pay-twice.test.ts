@@ -185,6 +185,20 @@ passes:
     expect(await paid(['run', 'recipe.yml'], root, env)).toBe(0);
   });
 
+  it('a legacy output moved before a kill -9 rewrote its lock entry, then the cache lost: not paid', async () => {
+    const root = await project();
+    const env = envFor(await tempDir('home'));
+    expect(await paid(['run', 'recipe.yml'], root, env)).toBe(2);
+    // What the kill -9 left: the files already at their new names, the lock still naming the old ones.
+    const lock = await readLock(root);
+    for (const [id, e] of Object.entries(lock.nodes)) e.output = `out/chain/${id}.png`;
+    await writeFile(join(root, 'recipe.lock.json'), `${JSON.stringify(lock, null, 2)}\n`);
+    // And a teammate's machine, or a deleted cache: no record, no blob.
+    expect(await paid(['run', 'recipe.yml'], root, envFor(await tempDir('home2')))).toBe(0);
+    expect(await files(join(root, 'out'))).toEqual(['chain/crop/photo.png', 'chain/tint/photo.png']);
+    expect((await readLock(root)).nodes['crop']?.output).toBe('out/chain/crop/photo.png');
+  });
+
   it('an old project .kontext/ is not moved into a throwaway stand-in when the cache dir is not writable', async () => {
     const root = await project();
     const old = join(root, '.kontext');
