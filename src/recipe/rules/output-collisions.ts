@@ -129,6 +129,10 @@ function problemFor(ctx: RuleContext, earlier: Target, later: Target): Problem {
 }
 
 export const outputCollisions: Rule = (ctx) => {
+  // Default outputs alone never share a file: pass folders are unique lower-case ids, and the
+  // names in one are unique instance names (ignoring case) with distinct variant suffixes. Only a
+  // `save:` can land on another node's file, so a recipe without one costs nothing here.
+  if (!ctx.draft.passes.some((p) => setting(ctx.draft, p, 'save') !== undefined)) return [];
   const outDir =
     ctx.draft.out === undefined
       ? path.join(ctx.dir, 'out', ctx.draft.name ?? recipeStem(ctx.file))
