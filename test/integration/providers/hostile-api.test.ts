@@ -1,0 +1,86 @@
+/**
+ * The RunComfy client against an API the emulator cannot play: a small node:http server on
+ * 127.0.0.1 whose handler each test sets (a reply body that drips for ever, request ids that
+ * are path segments, an error body echoing the Authorization header at the clip boundary).
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ExitCode } from '../../../src/errors.js';
+import { createRunComfyProvider, type RunComfyProvider } from '../../../src/providers/runcomfy/client.js';
+import { DeadlineExceededError, SubmitUncertainError } from '../../../src/providers/runcomfy/errors.js';
+import { createRuntime, seededRandom } from '../../../src/runtime.js';
+import { editRequest, errorTexts, rejection, TOKEN } from './harness.js';
+
+type Handler = (req: IncomingMessage, res: ServerResponse) => void;
+
+let server: Server;
+let baseUrl = '';
+let handler: Handler = (_req, res) => res.writeHead(500).end();
+const paths: string[] = [];
+const timers = new Set<NodeJS.Timeout>();
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    paths.push(`${req.method ?? ''} ${req.url ?? ''}`);
+    req.resume();
+    req.on('end', () => handler(req, res));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
+});
+
+afterAll(async () => {
+  server.closeAllConnections();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+});
+
+let provider: RunComfyProvider | undefined;
+afterEach(async () => {
+  for (const t of timers) clearInterval(t);
+  timers.clear();
+  server.closeAllConnections();
+  await provider?.close();
+  provider = undefined;
+  paths.length = 0;
+});
+
+function client(requestTimeoutMs = 5_000): RunComfyProvider {
+  provider = createRunComfyProvider({
+    baseUrl,
+    token: TOKEN,
+    rt: createRuntime({ env: {}, random: seededRandom(1) }),
+    allowHosts: ['127.0.0.1'],
+    poll: { firstDelayMs: 10, factor: 1.5, maxDelayMs: 40 },
+    retry: { maxAttempts: 2, baseMs: 5, capMs: 20, maxRetryAfterMs: 100 },
+    requestTimeoutMs,
+  });
+  return provider;
+}
+
+function json(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+/** A 200 whose JSON body never ends: a space every 20 ms, always inside the body timeout. */
+function drip(res: ServerResponse): void {
+  res.writeHead(200, { 'content-type': 'application/json' });
+  res.write('{"status":"in_queue"');
+  const t = setInterval(() => res.write(' '), 20);
+  timers.add(t);
+  res.on('close', () => clearInterval(t));
+}
+
+describe('a hostile RunComfy API', () => {
+  it('a submit reply whose body never ends fails within the request timeout as "may have been submitted"', async () => {
+    handler = (_req, res) => drip(res);
+    const p = client(400);
+    const began = Date.now();
+    const e = await rejection(p.submit(await editRequest()));
+    expect(e).toBeInstanceOf(SubmitUncertainError);
+    expect(paths.filter((x) => x.startsWith('POST'))).toHaveLength(1);
+    expect(Date.now() - began).toBeLessThan(3_000);
+  }, 10_000);
+});
