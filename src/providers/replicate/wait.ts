@@ -56,7 +56,7 @@ export async function waitForPrediction(
     submittedAt: options.submittedAt,
     firstPollAfter: options.firstPollAfter,
     onState: options.onState,
-    read: async () => settle(ctx, id, await getPrediction(ctx.api, id, options.signal, options.onRetry)),
+    read: async (_aimed, signal) => settle(ctx, id, await getPrediction(ctx.api, id, signal, options.onRetry)),
     onDeadline: () => timeout(ctx, id, deadlineMs),
   });
 }
@@ -74,7 +74,7 @@ function settle(ctx: ReplicateWaitContext, id: string, p: JsonObject): ReadOutco
     case 'canceled':
       throw new RemoteCancelledError(`prediction ${id} was canceled`, { requestId: id, secrets });
     case 'failed': {
-      const text = errorTextOf(p);
+      const text = errorTextOf(p, secrets);
       const options = { requestId: id, remoteError: p['error'] ?? null, secrets };
       if (isModeration(text)) throw new ModeratedError(`prediction ${id} was moderated: ${text}`, options);
       throw new RemoteFailedError(`prediction ${id} failed remotely: ${text}`, options);

@@ -52,7 +52,7 @@ export function waitForOutputs(
     submittedAt: options.submittedAt,
     firstPollAfter: options.firstPollAfter,
     onState: options.onState,
-    read: (aimed) => readOnce(ctx, requestId, aimed, options),
+    read: (aimed, signal) => readOnce(ctx, requestId, aimed, { ...options, signal }),
     onDeadline: () => timeout(ctx, requestId, options.deadlineMs ?? ctx.defaultDeadlineMs),
   });
 }
@@ -122,7 +122,7 @@ function outputsOf(ctx: WaitContext, requestId: string, result: JsonObject): str
 }
 
 function failed(ctx: WaitContext, requestId: string, result: JsonObject): RemoteFailedError {
-  const text = errorTextOf(result) ?? 'no reason given';
+  const text = errorTextOf(result, '', [ctx.api.token]) ?? 'no reason given';
   return new RemoteFailedError(`request ${requestId} failed remotely: ${text}`, {
     requestId,
     remoteError: result['error'] ?? null,

@@ -74,6 +74,21 @@ function drip(res: ServerResponse): void {
 }
 
 describe('a hostile RunComfy API', () => {
+  it('a status reply whose body never ends cannot hold the wait past its deadline', async () => {
+    handler = (req, res) => {
+      if (req.method === 'POST' && req.url?.endsWith('/cancel')) json(res, 200, { outcome: 'cancelled' });
+      else if (req.method === 'POST') json(res, 200, { request_id: 'r-1' });
+      else drip(res);
+    };
+    const p = client();
+    const { requestId } = await p.submit(await editRequest());
+    const began = Date.now();
+    const e = await rejection(p.wait(requestId, { deadlineMs: 300 }));
+    expect(e).toBeInstanceOf(DeadlineExceededError);
+    expect((e as DeadlineExceededError).exitCode).toBe(ExitCode.TEMP_FAIL);
+    expect(Date.now() - began).toBeLessThan(3_000);
+  }, 10_000);
+
   it('a submit reply whose body never ends fails within the request timeout as "may have been submitted"', async () => {
     handler = (_req, res) => drip(res);
     const p = client(400);
