@@ -98,4 +98,17 @@ describe('a hostile RunComfy API', () => {
     expect(paths.filter((x) => x.startsWith('POST'))).toHaveLength(1);
     expect(Date.now() - began).toBeLessThan(3_000);
   }, 10_000);
+
+  for (const id of ['..', '.', 'x'.repeat(5_000), 'r-1\nX-Injected: 1']) {
+    it(`a request id ${JSON.stringify(id.slice(0, 12))}… (length ${id.length}) is refused, not used in a URL`, async () => {
+      handler = (req, res) => {
+        if (req.method === 'POST') json(res, 200, { request_id: id });
+        else json(res, 404, { error_message: 'no such endpoint' });
+      };
+      const p = client();
+      const e = await rejection(p.submit(await editRequest()));
+      expect(e).toBeInstanceOf(SubmitUncertainError);
+      expect(errorTexts(e)).toContain('request_id');
+    });
+  }
 });
