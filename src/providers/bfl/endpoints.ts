@@ -15,6 +15,7 @@ import { callJson, type JsonApi, type JsonObject } from '../wire/json-call.js';
 import { detailText } from '../wire/map-status.js';
 import { ModeratedError } from '../wire/moderated.js';
 import { readBflStatus } from './status.js';
+import { clipRedacted } from '../../util/redact.js';
 
 export function bflEntry(model: string): ModelEntry {
   const entry = lookupModel('bfl', model);
@@ -96,12 +97,12 @@ export async function readBfl(
     case 'done':
       return { phase: 'done', result: body };
     case 'moderated':
-      throw new ModeratedError(`BFL task ${task}: ${status.word}${reasons(body)}`, {
+      throw new ModeratedError(`BFL task ${task}: ${status.word}${reasons(body, api.secrets)}`, {
         ...common,
         remoteError: body['details'] ?? null,
       });
     case 'failed':
-      throw new RemoteFailedError(`BFL task ${task} failed: ${detailText(body['details']) ?? status.word}`, {
+      throw new RemoteFailedError(`BFL task ${task} failed: ${detailText(body['details'], '', api.secrets) ?? status.word}`, {
         ...common,
         remoteError: body['details'] ?? null,
         hint: 'the model failed on this input; change the prompt or the image, or run again',
@@ -116,9 +117,9 @@ export async function readBfl(
   }
 }
 
-function reasons(body: JsonObject): string {
+function reasons(body: JsonObject, secrets: readonly string[]): string {
   const details = body['details'];
   const list =
     details !== null && typeof details === 'object' ? (details as Record<string, unknown>)['Moderation Reasons'] : null;
-  return Array.isArray(list) && list.length > 0 ? ` (${list.map(String).join('; ').slice(0, 200)})` : '';
+  return Array.isArray(list) && list.length > 0 ? ` (${clipRedacted(list.map(String).join('; '), 200, secrets)})` : '';
 }

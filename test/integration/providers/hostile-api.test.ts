@@ -111,4 +111,16 @@ describe('a hostile RunComfy API', () => {
       expect(errorTexts(e)).toContain('request_id');
     });
   }
+
+  it('an error body echoing the Authorization header across the 300-character clip leaks no part of the token', async () => {
+    // The echo starts where the clip cuts the token in two: its first half would survive.
+    const pad = 'x'.repeat(299 - ' Bearer '.length - 12);
+    handler = (req, res) =>
+      json(res, 401, { error_message: `${pad} ${String(req.headers['authorization'])} rejected` });
+    const p = client();
+    const e = await rejection(p.submit(await editRequest()));
+    const text = errorTexts(e);
+    expect(text).toContain('HTTP 401');
+    expect(text).not.toContain(TOKEN.slice(0, 12));
+  });
 });
