@@ -57,7 +57,7 @@ export async function waitForPrediction(
     firstPollAfter: options.firstPollAfter,
     onState: options.onState,
     read: async (_aimed, signal) => settle(ctx, id, await getPrediction(ctx.api, id, signal, options.onRetry)),
-    onDeadline: () => timeout(ctx, id, deadlineMs),
+    onDeadline: () => timeout(ctx, id, deadlineMs, options.signal),
   });
 }
 
@@ -97,10 +97,19 @@ function settle(ctx: ReplicateWaitContext, id: string, p: JsonObject): ReadOutco
   }
 }
 
-async function timeout(ctx: ReplicateWaitContext, id: string, deadlineMs: number): Promise<never> {
+/** How long the cancel at the deadline may take (as a Ctrl-C's, src/run/execute.ts); Ctrl-C ends it too. */
+const DEADLINE_CANCEL_MS = 10_000;
+
+async function timeout(
+  ctx: ReplicateWaitContext,
+  id: string,
+  deadlineMs: number,
+  signal: AbortSignal | undefined,
+): Promise<never> {
   let outcome: 'cancelled' | 'not_cancellable' | 'failed';
+  const bound = AbortSignal.timeout(DEADLINE_CANCEL_MS);
   try {
-    outcome = await cancelPrediction(ctx.api, id);
+    outcome = await cancelPrediction(ctx.api, id, signal ? AbortSignal.any([signal, bound]) : bound);
   } catch {
     outcome = 'failed';
   }

@@ -53,7 +53,7 @@ export function waitForOutputs(
     firstPollAfter: options.firstPollAfter,
     onState: options.onState,
     read: (aimed, signal) => readOnce(ctx, requestId, aimed, { ...options, signal }),
-    onDeadline: () => timeout(ctx, requestId, options.deadlineMs ?? ctx.defaultDeadlineMs),
+    onDeadline: () => timeout(ctx, requestId, options.deadlineMs ?? ctx.defaultDeadlineMs, options.signal),
   });
 }
 
@@ -144,10 +144,22 @@ const CANCEL_OUTCOME_WORDS = {
   failed: 'cancelling it failed',
 } as const;
 
-async function timeout(ctx: WaitContext, requestId: string, deadlineMs: number): Promise<never> {
+/**
+ * How long the cancel at the deadline may take, as a Ctrl-C's (src/run/execute.ts): a cancel
+ * endpoint that never answers must not hold the wait (request timeout x retries) past it.
+ */
+const DEADLINE_CANCEL_MS = 10_000;
+
+async function timeout(
+  ctx: WaitContext,
+  requestId: string,
+  deadlineMs: number,
+  signal: AbortSignal | undefined,
+): Promise<never> {
   let outcome: 'cancelled' | 'not_cancellable' | 'failed';
+  const bound = AbortSignal.timeout(DEADLINE_CANCEL_MS);
   try {
-    outcome = await cancelRequest(ctx.api, requestId);
+    outcome = await cancelRequest(ctx.api, requestId, signal ? AbortSignal.any([signal, bound]) : bound);
   } catch {
     outcome = 'failed';
   }

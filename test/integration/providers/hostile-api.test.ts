@@ -99,6 +99,26 @@ describe('a hostile RunComfy API', () => {
     expect(Date.now() - began).toBeLessThan(3_000);
   }, 10_000);
 
+  it('Ctrl-C during the deadline cancel of a request whose cancel endpoint never answers ends the wait', async () => {
+    handler = (req, res) => {
+      if (req.method === 'POST' && req.url?.endsWith('/cancel')) return; // never answers
+      if (req.method === 'POST') json(res, 200, { request_id: 'r-2' });
+      else json(res, 200, { status: 'in_queue' });
+    };
+    const p = client();
+    const { requestId } = await p.submit(await editRequest());
+    const ctrlC = new AbortController();
+    const began = Date.now();
+    const waiting = rejection(p.wait(requestId, { deadlineMs: 200, signal: ctrlC.signal }));
+    await new Promise((r) => setTimeout(r, 600));
+    expect(paths.some((x) => x.endsWith('/cancel'))).toBe(true);
+    ctrlC.abort();
+    const e = await waiting;
+    expect(e).toBeInstanceOf(DeadlineExceededError);
+    expect((e as DeadlineExceededError).cancelOutcome).toBe('failed');
+    expect(Date.now() - began).toBeLessThan(2_500);
+  }, 15_000);
+
   for (const id of ['..', '.', 'x'.repeat(5_000), 'r-1\nX-Injected: 1']) {
     it(`a request id ${JSON.stringify(id.slice(0, 12))}… (length ${id.length}) is refused, not used in a URL`, async () => {
       handler = (req, res) => {
