@@ -8,7 +8,7 @@
  */
 
 /** Longer than any real id (a UUID is 36 characters). */
-export const MAX_REQUEST_ID_CHARS = 256;
+const MAX_REQUEST_ID_CHARS = 256;
 
 /** Why `id` cannot be used as a request id, or `undefined` when it can. */
 export function requestIdProblem(id: string): string | undefined {

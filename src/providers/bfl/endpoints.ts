@@ -102,11 +102,14 @@ export async function readBfl(
         remoteError: body['details'] ?? null,
       });
     case 'failed':
-      throw new RemoteFailedError(`BFL task ${task} failed: ${detailText(body['details'], '', api.secrets) ?? status.word}`, {
-        ...common,
-        remoteError: body['details'] ?? null,
-        hint: 'the model failed on this input; change the prompt or the image, or run again',
-      });
+      throw new RemoteFailedError(
+        `BFL task ${task} failed: ${detailText(body['details'], '', api.secrets) ?? status.word}`,
+        {
+          ...common,
+          remoteError: body['details'] ?? null,
+          hint: 'the model failed on this input; change the prompt or the image, or run again',
+        },
+      );
     case 'not-found':
       // 404 semantics: a re-attach to an expired task submits anew (src/run/execute.ts).
       throw new InputRejectedError(`BFL task ${task}: Task not found (expired or unknown)`, { ...common, status: 404 });

@@ -120,7 +120,7 @@ describe('a hostile RunComfy API', () => {
   }, 15_000);
 
   for (const id of ['..', '.', 'x'.repeat(5_000), 'r-1\nX-Injected: 1']) {
-    it(`a request id ${JSON.stringify(id.slice(0, 12))}… (length ${id.length}) is refused, not used in a URL`, async () => {
+    it(`request id ${JSON.stringify(id.slice(0, 12))}… (${id.length} chars) is refused, not in a URL`, async () => {
       handler = (req, res) => {
         if (req.method === 'POST') json(res, 200, { request_id: id });
         else json(res, 404, { error_message: 'no such endpoint' });
@@ -132,7 +132,7 @@ describe('a hostile RunComfy API', () => {
     });
   }
 
-  it('an error body echoing the Authorization header across the 300-character clip leaks no part of the token', async () => {
+  it('an error echoing the Authorization header across the 300-character clip leaks no part of the token', async () => {
     // The echo starts where the clip cuts the token in two: its first half would survive.
     const pad = 'x'.repeat(299 - ' Bearer '.length - 12);
     handler = (req, res) =>
