@@ -3,6 +3,7 @@
  * the process, then load `main` (how is the entry point's choice) and run one command.
  */
 import { fastAnswer } from './fast-path.js';
+import { OUTPUT_CLOSED } from './output-closed.js';
 import type { main } from './main.js';
 
 export interface LoadedMain {
@@ -22,10 +23,21 @@ export async function launch(load: (argv: readonly string[]) => Promise<LoadedMa
   // That is for us (the lock pins a version that supports 20), not for the person running a recipe.
   process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
 
-  // `kontext run --json | head`: a closed pipe is the reader saying "enough", not a crash.
+  // `kontext run --json | head`: a closed pipe is the reader saying "enough", not a crash. A
+  // command winds down as at Ctrl-C (main.ts: a submit on the wire is let finish and journaled,
+  // queued requests are cancelled), its later output going nowhere; exiting at once would leave
+  // that submit "maybe paid". With no command listening, exit. A closed terminal (EIO on every
+  // write after its SIGHUP) winds down the same way and must not be killed by its own output.
+  let closed = false;
   for (const stream of [process.stdout, process.stderr]) {
     stream.on('error', (e: NodeJS.ErrnoException) => {
-      if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+      if (e.code === 'EPIPE' || (closed && e.code === 'ERR_STREAM_DESTROYED')) {
+        if (closed) return;
+        closed = true;
+        if (!(process as NodeJS.EventEmitter).emit(OUTPUT_CLOSED)) process.exit(process.exitCode ?? 0);
+        return;
+      }
+      if (e.code === 'EIO') return;
       throw e;
     });
   }

@@ -8,6 +8,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { createRuntime, type Runtime } from '../index.js';
 import { InterruptedError, PROVIDER_NAMES } from '../index.js';
 import { withTestHooks } from './test-hooks.js';
+import { OUTPUT_CLOSED } from './output-closed.js';
 import { wantsColor, type CliContext } from './context.js';
 import { renderError, secretsFromEnv } from './render-error.js';
 import { BARE, collectSelection } from './selection-values.js';
@@ -49,17 +50,33 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
   }
 }
 
-/** First SIGINT: abort (commands wind down and exit 130). Second: exit 130 at once. */
+/** What ended a command, as its interruption says. */
+const SIGNAL_CAUSE: Partial<Record<NodeJS.Signals, string>> = {
+  SIGINT: 'Ctrl-C',
+  SIGTERM: 'SIGTERM',
+  SIGHUP: 'the terminal closing (SIGHUP)',
+};
+
+/**
+ * First SIGINT, SIGTERM or SIGHUP (the terminal closed), or the output's reader gone (a closed
+ * pipe, launch.ts): abort (commands wind down and exit 130: a submit on the wire is let finish
+ * and journaled, queued requests are cancelled). Node's default for SIGHUP is to die at once,
+ * leaving such a submit "maybe paid". A second signal: exit 130 at once.
+ */
 function attachSignals(proc: Proc, interrupt: AbortController): () => void {
-  const onSignal = (): void => {
+  const onSignal = (signal: NodeJS.Signals): void => {
     if (interrupt.signal.aborted) proc.exit(130);
-    interrupt.abort(new InterruptedError('interrupted by Ctrl-C'));
+    interrupt.abort(new InterruptedError(`interrupted by ${SIGNAL_CAUSE[signal] ?? signal}`));
   };
-  proc.on('SIGINT', onSignal);
-  proc.on('SIGTERM', onSignal);
+  const onClosed = (): void => {
+    if (!interrupt.signal.aborted) interrupt.abort(new InterruptedError('interrupted: its output was closed'));
+  };
+  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+  for (const s of signals) proc.on(s, onSignal);
+  proc.on(OUTPUT_CLOSED, onClosed);
   return () => {
-    proc.off('SIGINT', onSignal);
-    proc.off('SIGTERM', onSignal);
+    for (const s of signals) proc.off(s, onSignal);
+    proc.off(OUTPUT_CLOSED, onClosed);
   };
 }
 

@@ -5,7 +5,7 @@
 import type { Recipe, Source, SourceInstance } from '../recipe/types.js';
 import { nodeId } from './node-id.js';
 import { orderPasses, type PassInfo } from './pass-order.js';
-import { fillSave } from './save.js';
+import { fillSave } from '../util/save-template.js';
 import type { NodeInput, Plan, PlanNode } from './types.js';
 
 const SEED_SPACE = 0x1_0000_0000;

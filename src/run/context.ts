@@ -156,8 +156,11 @@ export class RunContext {
     const { rt } = this.deps;
     const { options } = this;
     const providerName = options.provider ?? target.provider;
-    const local = await this.#store(cacheDirFor(target, options.cacheDir, rt));
-    await this.#migrate(target, local);
+    const opened = await this.#store(cacheDirFor(target, options.cacheDir, rt));
+    const local = opened.store;
+    // Never into a stand-in (an unwritable cache dir): it is deleted after the run, and the old
+    // cache with it (results no lock names, journaled requests). It waits for a usable cache dir.
+    if (opened.warning === null) await this.#migrate(target, local);
     const user = await loadUserConfig(rt);
     // Local store first, then the shared remote cache (src/remote), when one is configured.
     const { store, resume: resumeUploads } = await this.#remotes.wrap(local, {
@@ -284,7 +287,7 @@ export class RunContext {
   }
 
   /** The store for `root`, opened once; an unwritable cache dir is replaced by a per-run one, with one warning. */
-  async #store(root: string): Promise<Store> {
+  async #store(root: string): Promise<OpenedStore> {
     let opened = this.#stores.get(root);
     if (!opened) {
       const warn = (message: string): void => this.deps.onEvent({ type: 'warning', t: 0, message });
@@ -296,7 +299,7 @@ export class RunContext {
       opened.catch(() => this.#stores.delete(root));
       this.#stores.set(root, opened);
     }
-    return (await opened).store;
+    return opened;
   }
 
   #hosting(config: HostingConfig, store: Store, target: RunTarget): HostingEntry {

@@ -18,6 +18,7 @@ import { adoptFromLock } from './adopt.js';
 import { orphanPool, type OrphanPool } from './orphans.js';
 import { lockCurrent, type LockCurrent, type LockCurrentPaths } from './lock-current.js';
 import { derivedSeed } from './derived-seed.js';
+import { settledEntries } from './journal-settled.js';
 
 export interface NodeState {
   readonly node: PlanNode;
@@ -69,7 +70,9 @@ export async function resolveStates(
   deps: ResolveDeps,
   options: Pick<RunOptions, 'force' | 'reseed'>,
 ): Promise<Map<string, NodeState>> {
-  const [rootShas, journal] = await Promise.all([hashRoots(plan, deps.store), deps.store.journal.list()]);
+  const [rootShas, listed] = await Promise.all([hashRoots(plan, deps.store), deps.store.journal.list()]);
+  const finished = settledEntries(listed, deps.lock);
+  const journal = finished.length === 0 ? listed : listed.filter((e) => !finished.includes(e));
   const planIds = deps.planIds ?? new Set(plan.nodes.map((n) => n.id));
   const orphans = deps.orphans ?? orphanPool(deps.lock, planIds, deps.providerName, deps.store);
   const withJournal: ResolveDeps = {

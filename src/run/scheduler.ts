@@ -21,6 +21,7 @@ import { keyFor, requestShaFor } from './node-request.js';
 import type { RunDeps, RunOptions } from './options.js';
 import { RunInflight } from './run-inflight.js';
 import { executeDepsFor } from './execute-deps.js';
+import { dropSettledEntries } from './journal-settled.js';
 import { DriftCheck } from './drift.js';
 import { writeOutputs } from './outputs.js';
 import { checkTargets, isHandEdited, lockedTargets, outputTargets } from './hand-edits.js';
@@ -40,6 +41,7 @@ export type { RunSummary } from './outcome.js';
 const LOCAL_CONCURRENCY = 32;
 
 export async function executePlan(prepared: Prepared, deps: RunDeps, options: RunOptions): Promise<RunSummary> {
+  await dropSettledEntries(deps.store, prepared.lock);
   return new Scheduler(prepared, deps, options).run();
 }
 

@@ -21,6 +21,9 @@
  *   hit or a reuse bumped it). Two gcs on one cache serialize on `<cache>/gc.lck`. What remains
  *   is a window of microseconds in which a hit on an unprotected entry could lose its blob: that
  *   run then fails to restore one output, and the next run re-runs it.
+ * - A blob no record names is a crash's leftover, or a run's download between its blob and its
+ *   record (execute.ts stores the blob first): one younger than {@link UNRECORDED_BLOB_MS} is kept
+ *   (counted in use), or `--max-size` beside a downloading run would delete a paid output.
  */
 import { stat, unlink } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
@@ -71,7 +74,7 @@ export interface GcReport {
   readonly after: GcTally;
   /** Kept because a lock file or the journal needs them. */
   readonly protected: GcTally;
-  /** Candidates kept because they were used while gc ran. */
+  /** Candidates kept because they were used while gc ran, or are recent blobs no record names yet (see above). */
   readonly inUse: number;
   /** `maxBytes` was given and what remains is still larger (it is protected or in use). */
   readonly overLimit: boolean;
@@ -99,6 +102,8 @@ interface BlobItem extends Item {
   readonly kind: 'blob';
   /** Remaining records pointing to it. */
   refs: number;
+  /** Unrecorded and recent: perhaps a download whose record is being written (never removed). */
+  pending?: true;
 }
 
 /** The blobs a record needs: its output and its change map (a record and its map share a blob only by accident). */
@@ -110,6 +115,8 @@ function recordBlobs(record: RunRecord): string[] {
 const EMPTY: GcTally = { records: 0, blobs: 0, bytes: 0 };
 /** gc holds its mutex for as long as the scan and the unlinks take. */
 const GC_STALE_MS = 10 * 60_000;
+/** A blob no record names, younger than this, may be a run's download about to get its record. */
+const UNRECORDED_BLOB_MS = 10 * 60_000;
 
 /** Prune the cache at `root` (absolute). A missing cache dir is an empty one. */
 export async function gcStore(root: string, options: GcOptions): Promise<GcReport> {
@@ -257,12 +264,19 @@ class Collector {
         if (blob) blob.refs++;
       }
     }
+    const recent = this.options.now() - UNRECORDED_BLOB_MS;
+    for (const b of this.#blobs.values()) {
+      if (b.refs > 0 || b.protected || b.mtimeMs < recent) continue;
+      b.pending = true;
+      this.#inUse++;
+    }
   }
 
   async #byAge(cutoffMs: number): Promise<void> {
     const old = (i: Item): boolean => !i.protected && !i.removed && i.mtimeMs < cutoffMs;
     for (const r of sortedByUse([...this.#records.values()].filter(old))) await this.#dropRecord(r, old);
-    for (const b of sortedByUse([...this.#blobs.values()].filter((b) => old(b) && b.refs === 0))) await this.#drop(b);
+    const unused = (b: BlobItem): boolean => old(b) && b.refs === 0 && !b.pending;
+    for (const b of sortedByUse([...this.#blobs.values()].filter(unused))) await this.#drop(b);
   }
 
   async #bySize(maxBytes: number): Promise<void> {
@@ -270,7 +284,7 @@ class Collector {
     if (total <= maxBytes) return;
     const candidates = sortedByUse<RecordItem | BlobItem>([
       ...[...this.#records.values()].filter((r) => !r.protected && !r.removed),
-      ...[...this.#blobs.values()].filter((b) => !b.protected && !b.removed && b.refs === 0),
+      ...[...this.#blobs.values()].filter((b) => !b.protected && !b.removed && !b.pending && b.refs === 0),
     ]);
     for (const item of candidates) {
       if (total <= maxBytes) return;

@@ -8,6 +8,12 @@ import type { JournalEntry, LockEntry, LockFile, RunRecord } from './types.js';
 
 const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'expected a lowercase sha256 hex digest');
 const seed = z.number().int().min(0).describe('Seed sent to the model');
+/**
+ * A lock's node ids and strings never hold control characters: kontext writes none, and a lock
+ * from someone else must not make `status` or `clean` print escape sequences to a terminal.
+ */
+export const NO_CONTROL_CHARS = /^[^\u0000-\u001f\u007f-\u009f]*$/;
+const text = z.string().regex(NO_CONTROL_CHARS, 'must not contain control characters (kontext writes none)');
 
 export const RunRecordSchema = z.object({
   key: sha256,
@@ -61,18 +67,18 @@ export const LockEntrySchema = z
     key: sha256.describe('Cache key of the run that produced the output'),
     input_sha256: sha256.describe('sha256 of the input image bytes'),
     output_sha256: sha256.describe('sha256 of the output image bytes'),
-    output: z.string().describe('Output path relative to the lock file, `/` separators'),
-    provider: z.string(),
-    model: z.string(),
-    request_id: z.string(),
-    finished_at: z.string().describe('ISO-8601 time the node finished'),
+    output: text.describe('Output path relative to the lock file, `/` separators'),
+    provider: text,
+    model: text,
+    request_id: text,
+    finished_at: text.describe('ISO-8601 time the node finished'),
     request_sha256: sha256.optional().describe('sha256 of the request without its seed (follows renames)'),
   })
   .describe('One node of the recipe, as last produced');
 
 export const LockFileSchema = z.strictObject({
   version: z.literal(1),
-  nodes: z.record(z.string(), LockEntrySchema),
+  nodes: z.record(text, LockEntrySchema),
 });
 
 type Assert<T extends true> = T;

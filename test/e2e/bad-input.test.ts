@@ -140,6 +140,25 @@ describe('an output path in the way', () => {
   }, 60_000);
 });
 
+describe('two nodes writing one file', () => {
+  it("a save: onto another pass's output: validate and run exit 65 naming both, before any request", async () => {
+    const root = await project(`${CHAIN}    save: out/chain/tint/photo.{ext}\n`);
+    const env = envFor(await tempDir('home'));
+    for (const command of ['validate', 'run']) {
+      const r = await run([command, 'recipe.yml'], root, env);
+      expect(r.code, r.stderr).toBe(65);
+      expect(r.lines.filter((l) => l.includes('output-collision') || l.includes('same file'))).toEqual([
+        expect.stringContaining(
+          'recipe.yml:12:11: passes[1].save: node "frame" (save: path out/chain/tint/photo.{ext}) ' +
+            'would write the same file as node "tint" (output out/chain/tint/photo.{ext})',
+        ),
+      ]);
+      expect(r.paid).toBe(0);
+    }
+    expect(await readdir(root)).not.toContain('out');
+  }, 60_000);
+});
+
 describe('a corrupt lock', () => {
   it('truncated: exit 65, one line recipe.lock.json:LINE:COL, the file byte-identical, nothing paid', async () => {
     const { root, env, lock } = await ranOnce();
@@ -151,6 +170,38 @@ describe('a corrupt lock', () => {
     expect(r.lines[0]).toMatch(/^kontext: recipe\.lock\.json:\d+:\d+: invalid JSON: /);
     expect(r.paid).toBe(0);
     expect(await lockOf(root)).toBe(truncated);
+  }, 60_000);
+});
+
+describe('an out folder holding the sources', () => {
+  it('out: . is refused (exit 65, recipe:line:col): clean removed the source image under it', async () => {
+    const root = await project(CHAIN.replace('name: chain\n', 'name: chain\nout: .\n'));
+    const env = envFor(await tempDir('home'));
+    for (const command of ['validate', 'clean', 'run']) {
+      const r = await run([command, 'recipe.yml'], root, env);
+      expect(r.code, r.stderr).toBe(65);
+      expect(r.stderr).toContain('recipe.yml:3:6: out: output folder "." would write into a folder holding the recipe');
+      expect(r.paid).toBe(0);
+    }
+    expect(await readdir(join(root, 'assets'))).toEqual(['portrait-astronaut.jpg']);
+  }, 60_000);
+});
+
+describe('a lock from someone else with terminal escapes', () => {
+  it('status, clean and run refuse it (exit 65, lock:line:col): no escape printed, nothing paid', async () => {
+    const { root, env, lock } = await ranOnce();
+    const evil = lock.replace('"out/chain/frame/photo.png"', '"out/chain/frame/\\u001b]0;owned\\u0007.png"');
+    expect(evil).not.toBe(lock);
+    await writeFile(join(root, 'recipe.lock.json'), evil);
+    for (const command of [['status'], ['clean'], ['run']]) {
+      const r = await run([...command, 'recipe.yml'], root, env);
+      expect(r.code, r.stderr).toBe(65);
+      expect(r.lines).toHaveLength(1);
+      expect(r.lines[0]).toMatch(/^kontext: recipe\.lock\.json:\d+:\d+: nodes/);
+      expect(r.stdout + r.stderr).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f]/);
+      expect(r.paid).toBe(0);
+      expect(await lockOf(root)).toBe(evil);
+    }
   }, 60_000);
 });
 

@@ -185,6 +185,31 @@ passes:
     expect(await paid(['run', 'recipe.yml'], root, env)).toBe(0);
   });
 
+  it('an old project .kontext/ is not moved into a throwaway stand-in when the cache dir is not writable', async () => {
+    const root = await project();
+    const old = join(root, '.kontext');
+    // The old cache holds a result the lock no longer names (the tint prompt was changed after).
+    expect(await paid(['run', 'recipe.yml'], root, envFor(await tempDir('home'), { KONTEXT_CACHE_DIR: old }))).toBe(2);
+    const changed = CHAIN.replace('Tint the whole image blue', 'Tint the whole image green');
+    await writeFile(join(root, 'recipe.yml'), changed);
+    expect(await paid(['run', 'recipe.yml'], root, envFor(await tempDir('home'), { KONTEXT_CACHE_DIR: old }))).toBe(1);
+
+    // The user's cache dir cannot be created (a file in the way): the run uses a stand-in in the
+    // temp folder, removed when it ends. The old cache must not go with it.
+    const blocked = await tempDir('blocked');
+    await writeFile(join(blocked, 'file'), 'in the way');
+    const env = envFor(blocked, { KONTEXT_CACHE_DIR: join(blocked, 'file', 'cache') });
+    const r = await cli(['run', 'recipe.yml'], { cwd: root, env });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout + r.stderr).toMatch(/not writable/);
+    expect(await stat(join(old, 'records')).catch(() => null)).not.toBeNull();
+
+    // Back to the first prompt with a writable cache: the old cache is migrated then, and pays nothing.
+    await writeFile(join(root, 'recipe.yml'), CHAIN);
+    expect(await paid(['run', 'recipe.yml'], root, envFor(await tempDir('home')))).toBe(0);
+    expect(await stat(old).catch(() => null)).toBeNull();
+  });
+
   it('old output names migrate with an empty cache too (adopted from the old path, then moved)', async () => {
     const root = await project();
     const env = envFor(await tempDir('home'));

@@ -5,6 +5,7 @@ import { firstPassInput, fromCycles, fromKnown } from './from.js';
 import { passIds, recipeName, sourceNames } from './names.js';
 import { modelOnProvider, paramsForModel } from './model-params.js';
 import { reservedParams } from './params.js';
+import { outputCollisions } from './output-collisions.js';
 import { outputPathText, outputsInsideRoot } from './paths.js';
 import { saveCollisions, saveInSources, savePlaceholders } from './save.js';
 import { aspectRatio, modelForm, seedRange, variantsRange } from './values.js';
@@ -30,6 +31,7 @@ export const RULES: readonly Rule[] = [
   aspectRatio,
   savePlaceholders,
   saveCollisions,
+  outputCollisions,
   saveInSources,
   outputPathText,
   outputsInsideRoot,

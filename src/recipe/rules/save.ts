@@ -43,7 +43,7 @@ export const savePlaceholders: Rule = (ctx) => {
   );
 };
 
-function fanOutProblems(ctx: RuleContext, pass: DraftPass, save: string, at: DocPath): Problem[] {
+export function fanOutProblems(ctx: RuleContext, pass: DraftPass, save: string, at: DocPath): Problem[] {
   const out: Problem[] = [];
   const root = ctx.graph.rootSource(pass.index);
   const source = root === null ? undefined : ctx.sources.get(root);

@@ -255,6 +255,52 @@ describe('gcStore', () => {
     expect(report.removed.records).toBe(2);
   });
 
+  it('--max-size beside a run that has stored a download but not yet its record: the paid blob stays', async () => {
+    // What run/execute.ts does for a node: journal the request id, download into tmp/, adopt the
+    // blob, write the record. gc runs between the blob and the record.
+    const key = sha('key:downloading');
+    const input = await store.putBlob(Buffer.from('the input'));
+    await store.journal.add({
+      key,
+      node: 'downloading',
+      provider: 'emulator',
+      model: 'm',
+      seed: 1,
+      input_sha256: input,
+      request_id: 'req-downloading',
+      submitted_at: new Date(now).toISOString(),
+    });
+    const bytes = Buffer.alloc(1000, 'paid output');
+    const tmp = store.tempPath('downloading');
+    await writeFile(tmp, bytes);
+    const blob = sha(bytes);
+    await store.adoptBlob(tmp, blob, { synced: false });
+    // A crash's leftover from long ago, which no record names either, still goes.
+    const leftover = await store.putBlob(Buffer.from('a blob a crashed run left, a month ago'));
+    await age([store.blobPath(leftover)], 30 * DAY);
+    await lockOn({});
+
+    const report = await gc({ maxBytes: 1 });
+
+    expect(await exists(store.blobPath(blob))).toBe(true);
+    expect(await exists(store.blobPath(leftover))).toBe(false);
+    expect(report.overLimit).toBe(true);
+    await store.putRecord({
+      key,
+      node: 'downloading',
+      provider: 'emulator',
+      model: 'm',
+      seed: 1,
+      input_sha256: input,
+      output_sha256: blob,
+      media_type: 'image/png',
+      ext: 'png',
+      request_id: 'req-downloading',
+      finished_at: new Date(now).toISOString(),
+    });
+    expect((await store.getRecord(key))?.output_sha256).toBe(blob);
+  });
+
   it('a cache hit marks the record as used (not the blob), so age counts from the last use', async () => {
     const e = await put('hit', 100);
     await age([e.recordPath, e.blobPath], 40 * DAY);

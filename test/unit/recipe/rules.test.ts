@@ -7,6 +7,7 @@ import { reservedParams } from '../../../src/recipe/rules/params.js';
 import { outputPathText, outputsInsideRoot } from '../../../src/recipe/rules/paths.js';
 import { writeTargets } from '../../../src/recipe/rules/write-targets.js';
 import { saveCollisions, saveInSources, savePlaceholders } from '../../../src/recipe/rules/save.js';
+import { outputCollisions } from '../../../src/recipe/rules/output-collisions.js';
 import { aspectRatio, modelForm, seedRange, variantsRange } from '../../../src/recipe/rules/values.js';
 import { nestedVariants } from '../../../src/recipe/rules/variants.js';
 import { fromVariant, pickRange } from '../../../src/recipe/rules/picks.js';
@@ -289,6 +290,13 @@ const CASES: readonly Case[] = [
     message: 'same save path as passes[0]',
   },
   {
+    name: "save: onto another pass's output (more in output-collisions.test.ts)",
+    rule: outputCollisions,
+    text: p('  - id: a\n    prompt: x\n  - id: b\n    prompt: x\n    save: out/r/a/photo.png\n'),
+    expect: ['output-collision@9:11'],
+    message: 'would write the same file as node "a"',
+  },
+  {
     name: 'save: a single-file source needs no {source}',
     rule: saveCollisions,
     text: p('  - id: a\n    prompt: x\n    save: out/final.png\n'),
@@ -362,6 +370,21 @@ const CASES: readonly Case[] = [
     rule: writeTargets,
     text: p('  - id: a\n    prompt: x\n    save: final/{source}.{ext}\n'),
     expect: [],
+  },
+  {
+    name: 'out: the recipe folder (clean would remove the sources under it)',
+    rule: writeTargets,
+    text: p('  - id: a\n    prompt: x\n').replace('version: 1\n', 'version: 1\nout: .\n'),
+    expect: ['write-protected@2:6'],
+    message: 'a folder holding the recipe itself',
+  },
+  {
+    name: 'out: a folder holding a source, even with --allow-outside-root',
+    rule: writeTargets,
+    options: { allowOutsideRoot: true },
+    text: p('  - id: a\n    prompt: x\n').replace('version: 1\n', 'version: 1\nout: /p\n'),
+    expect: ['write-protected@2:6'],
+    message: 'a folder holding the source "photo"',
   },
   {
     name: 'save: onto the recipe',

@@ -38,6 +38,10 @@ const ENTRIES = {
   upperHash: variant((e) => Object.assign(e, { key: h('A') })),
   numberOutput: variant((e) => Object.assign(e, { output: 3 })),
   emptyModel: variant((e) => Object.assign(e, { model: '' })),
+  escapeOutput: variant((e) => Object.assign(e, { output: 'out/\u001b[2J.png' })),
+  nulOutput: variant((e) => Object.assign(e, { output: 'out/a.png\u0000.txt' })),
+  bellRequestId: variant((e) => Object.assign(e, { request_id: 'r\u0007' })),
+  c1Model: variant((e) => Object.assign(e, { model: 'm\u009b2J' })),
   seedLast: (() => {
     const { seed, ...rest } = base();
     return { ...rest, seed };
@@ -67,5 +71,16 @@ describe('quickLock', () => {
       expect(quickLock(data)).toBeNull();
     expect(quickLock({ version: 1, nodes: {}, x: 1 })).toBeNull();
     expect(quickLock({ version: 1, nodes: {} })).toEqual({ version: 1, nodes: {} });
+  });
+
+  it('refuses control characters in node ids and strings, on both paths (status printed them raw)', () => {
+    for (const name of ['escapeOutput', 'nulOutput', 'bellRequestId', 'c1Model'] as const) {
+      const data = { version: 1, nodes: { a: ENTRIES[name] } };
+      expect(quickLock(data), name).toBeNull();
+      expect(LockFileSchema.safeParse(data).success, name).toBe(false);
+    }
+    const evilId = { version: 1, nodes: { 'a\u001b]0;title\u0007': base() } };
+    expect(quickLock(evilId)).toBeNull();
+    expect(LockFileSchema.safeParse(evilId).success).toBe(false);
   });
 });

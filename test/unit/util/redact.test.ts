@@ -9,7 +9,9 @@ describe('redactUrlsIn', () => {
 
   it('drops a SigV4 signature echoed outside a URL (an Authorization header in an error)', () => {
     const sig = 'a1'.repeat(32);
-    const text = `auth AWS4-HMAC-SHA256 Credential=***/20261203/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=${sig}`;
+    const text =
+      'auth AWS4-HMAC-SHA256 Credential=***/20261203/us-east-1/s3/aws4_request, ' +
+      `SignedHeaders=host, Signature=${sig}`;
     const out = redactUrlsIn(text);
     expect(out).not.toContain(sig);
     expect(out).toContain('Signature=***');

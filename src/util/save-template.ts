@@ -1,6 +1,7 @@
 /**
  * `save:` placeholder filling. `{source}`, `{pass}` and `{variant}` are filled per node;
  * `{ext}` stays for the runner, which only knows the extension once the image is downloaded.
+ * Shared by the planner and the recipe rule that checks no two nodes write one file.
  */
 
 export interface SaveValues {

@@ -1,0 +1,23 @@
+/**
+ * Journal entries whose result is already recorded and locked. The scheduler drops a node's
+ * entry only once the lock holds the node (until then the entry is where a drawn seed survives a
+ * kill -9), so a kill -9 between the lock write and that removal leaves one behind. When this
+ * plan's lock names the same key and request id, nothing is in flight: resolve treats the entry
+ * as absent and a run removes it. Else `--force` of that node would re-attach to the old request
+ * instead of submitting, and `kontext gc` would keep its record as in flight for ever. Entries
+ * the lock does not name that way (another recipe's, a seed not locked yet) are left alone.
+ */
+import type { JournalEntry, LockFile, Store } from '../store/types.js';
+
+/** The entries of `entries` that `lock` proves finished (same key and request id). */
+export function settledEntries(entries: readonly JournalEntry[], lock: LockFile): JournalEntry[] {
+  if (entries.length === 0) return [];
+  const locked = new Set(Object.values(lock.nodes).map((e) => `${e.key}:${e.request_id}`));
+  return entries.filter((e) => e.request_id !== undefined && locked.has(`${e.key}:${e.request_id}`));
+}
+
+/** Remove the journal entries `lock` proves finished (each only if it still names that request). */
+export async function dropSettledEntries(store: Store, lock: LockFile): Promise<void> {
+  const settled = settledEntries(await store.journal.list(), lock);
+  await Promise.all(settled.map((e) => store.journal.remove(e.key, e.request_id ?? null)));
+}

@@ -1,0 +1,87 @@
+/**
+ * A journal entry left behind after its result was recorded and locked (a kill -9 between the
+ * lock write and the entry's removal): the lock names the same key and request id, so it is not
+ * in flight. The next run removes it, and `--force` submits anew instead of re-attaching to the
+ * old request. An entry the lock does not prove finished stays.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { openStore } from '../../../src/store/index.js';
+import type { JournalEntry } from '../../../src/store/types.js';
+import {
+  createProject,
+  recipeYaml,
+  runIn,
+  startRig,
+  summaryOf,
+  type Project,
+  type Rig,
+} from '../../helpers/run-fixtures.js';
+
+const BG = 'Keep the face unchanged. Replace the background with a rainy street.';
+
+let project: Project | undefined;
+let rig: Rig | undefined;
+afterEach(async () => {
+  await rig?.close();
+  await project?.cleanup();
+  rig = undefined;
+  project = undefined;
+});
+
+/** What the killed run's journal held for the node: its locked request, with the lock's fields. */
+async function leaveEntry(p: Project, requestId?: string): Promise<JournalEntry> {
+  const locked = (await p.readLock()).nodes['background'];
+  if (!locked) throw new Error('no lock entry');
+  const entry: JournalEntry = {
+    key: locked.key,
+    node: 'background',
+    provider: locked.provider,
+    model: locked.model,
+    seed: locked.seed,
+    input_sha256: locked.input_sha256,
+    request_id: requestId ?? locked.request_id,
+    pid: 999_999_999,
+    submitted_at: locked.finished_at,
+  };
+  await (await openStore(p.cacheDir)).journal.add(entry);
+  return entry;
+}
+
+async function journal(p: Project): Promise<JournalEntry[]> {
+  return (await openStore(p.cacheDir)).journal.list();
+}
+
+describe('a journal entry whose request the lock already holds', () => {
+  it('is removed by the next run, which pays nothing', async () => {
+    project = await createProject(recipeYaml([['background', BG]]));
+    rig = await startRig();
+    expect(summaryOf(await runIn(project, {}, { rig }))).toMatchObject({ done: 1, exitCode: 0 });
+    await leaveEntry(project);
+    const submits = rig.submits().length;
+    expect(summaryOf(await runIn(project, {}, { rig }))).toMatchObject({ cached: 1, exitCode: 0 });
+    expect(rig.submits().length).toBe(submits);
+    expect(await journal(project)).toEqual([]);
+  });
+
+  it('does not make --force re-attach to the old request: it submits anew', async () => {
+    project = await createProject(recipeYaml([['background', BG]]));
+    rig = await startRig();
+    expect(summaryOf(await runIn(project, {}, { rig }))).toMatchObject({ done: 1, exitCode: 0 });
+    await leaveEntry(project);
+    const submits = rig.submits().length;
+    const forced = await runIn(project, { force: ['background'] }, { rig });
+    expect(summaryOf(forced)).toMatchObject({ done: 1, submitted: 1, exitCode: 0 });
+    expect(rig.submits().length).toBe(submits + 1);
+    // The same seed gives the same bytes here, so the lock entry (same key, same output) stays as it was.
+    expect(await journal(project)).toEqual([]);
+  });
+
+  it('an entry for another request of the same key is left alone (it may be in flight)', async () => {
+    project = await createProject(recipeYaml([['background', BG]]));
+    rig = await startRig();
+    expect(summaryOf(await runIn(project, {}, { rig }))).toMatchObject({ done: 1, exitCode: 0 });
+    const other = await leaveEntry(project, 'another-request');
+    expect(summaryOf(await runIn(project, {}, { rig }))).toMatchObject({ cached: 1, exitCode: 0 });
+    expect(await journal(project)).toEqual([other]);
+  });
+});
