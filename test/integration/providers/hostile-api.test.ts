@@ -119,6 +119,20 @@ describe('a hostile RunComfy API', () => {
     expect(Date.now() - began).toBeLessThan(2_500);
   }, 15_000);
 
+  it('a result listing 100,000 output URLs is read in linear time (the first URL wins)', async () => {
+    const output = Array.from({ length: 100_000 }, (_, i) => `http://127.0.0.1/out/${i}.png`);
+    handler = (req, res) => {
+      if (req.method === 'POST') json(res, 200, { request_id: 'r-3' });
+      else if (req.url?.endsWith('/status')) json(res, 200, { status: 'completed' });
+      else json(res, 200, { status: 'completed', output });
+    };
+    const p = client();
+    const { requestId } = await p.submit(await editRequest());
+    const { outputUrls } = await p.wait(requestId);
+    expect(outputUrls[0]).toBe(output[0]);
+    expect(outputUrls).toHaveLength(100_000);
+  }, 20_000);
+
   for (const id of ['..', '.', 'x'.repeat(5_000), 'r-1\nX-Injected: 1']) {
     it(`request id ${JSON.stringify(id.slice(0, 12))}… (${id.length} chars) is refused, not in a URL`, async () => {
       handler = (req, res) => {
