@@ -12,7 +12,7 @@ import { MalformedResponseError, NetworkError, SubmitUncertainError } from '../r
 import { isNotSentCode, isTimeoutCode, networkCodeOf } from '../runcomfy/net-errors.js';
 import { parseRetryAfter, type RetryPolicy } from '../runcomfy/retry.js';
 import { abortReason, bothListeners, withRetries, type AttemptOutcome } from '../runcomfy/retry-loop.js';
-import { readReplyText } from '../runcomfy/transport.js';
+import { parseReplyJson, readReplyText } from '../runcomfy/transport.js';
 import { classifyReplicate, replicateErrorFrom } from './map-error.js';
 
 export interface ReplicateApi {
@@ -114,7 +114,7 @@ function readReply(
   headers: Dispatcher.ResponseData['headers'],
   text: string,
 ): AttemptOutcome<JsonObject> {
-  const body = parseJson(text);
+  const body = parseReplyJson(text);
   const secrets = [api.token];
   if (status < 200 || status >= 300) {
     const kind = classifyReplicate(status);
@@ -135,12 +135,4 @@ function readReply(
   }
   const error = new MalformedResponseError(`${spec.call}: HTTP ${status} with ${what}`, common);
   return { ok: false, retryable: true, reason: 'malformed reply', error };
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return undefined;
-  }
 }

@@ -102,3 +102,39 @@ export async function sendJson(dispatcher: Dispatcher, options: SendOptions): Pr
   });
   return { status: res.statusCode, headers: res.headers, text: await readReplyText(dispatcher, res.body) };
 }
+
+/** Deeper than any API reply; the code reading replies (stringify, walks) recurses per level. */
+const MAX_JSON_DEPTH = 64;
+
+/**
+ * A reply's JSON, or `undefined` when it is not JSON or is nested deeper than
+ * {@link MAX_JSON_DEPTH}: `JSON.parse` takes a million levels, but the error mapping's
+ * `JSON.stringify` and `String()` of them overflow the stack (a RangeError instead of a typed
+ * error, a retry or "may have been submitted"). Such a body is an unreadable reply.
+ */
+export function parseReplyJson(text: string): unknown {
+  if (nestingDepth(text) > MAX_JSON_DEPTH) return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The deepest nesting of `[`/`{` outside strings; stops counting past the limit. */
+function nestingDepth(text: string): number {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c)
+        i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > MAX_JSON_DEPTH) return depth;
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return 0;
+}

@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ExitCode } from '../../../src/errors.js';
 import { createRunComfyProvider, type RunComfyProvider } from '../../../src/providers/runcomfy/client.js';
-import { DeadlineExceededError, SubmitUncertainError } from '../../../src/providers/runcomfy/errors.js';
+import { DeadlineExceededError, ProviderError, SubmitUncertainError } from '../../../src/providers/runcomfy/errors.js';
 import { createRuntime, seededRandom } from '../../../src/runtime.js';
 import { editRequest, errorTexts, rejection, TOKEN } from './harness.js';
 
@@ -132,6 +132,20 @@ describe('a hostile RunComfy API', () => {
     expect(outputUrls[0]).toBe(output[0]);
     expect(outputUrls).toHaveLength(100_000);
   }, 20_000);
+
+  it('a reply nested a million levels deep is an unreadable reply (typed, retried), not a stack overflow', async () => {
+    const deep = `{"error_message":${'['.repeat(1_000_000)}${']'.repeat(1_000_000)}}`;
+    handler = (req, res) => {
+      if (req.method === 'POST') json(res, 200, { request_id: 'r-4' });
+      else res.writeHead(500, { 'content-type': 'application/json' }).end(deep);
+    };
+    const p = client();
+    const { requestId } = await p.submit(await editRequest());
+    const e = await rejection(p.wait(requestId));
+    expect(e).toBeInstanceOf(ProviderError);
+    expect(errorTexts(e)).not.toContain('call stack');
+    expect(paths.filter((x) => x.startsWith('GET'))).toHaveLength(2);
+  });
 
   for (const id of ['..', '.', 'x'.repeat(5_000), 'r-1\nX-Injected: 1']) {
     it(`request id ${JSON.stringify(id.slice(0, 12))}… (${id.length} chars) is refused, not in a URL`, async () => {
