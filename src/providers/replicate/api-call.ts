@@ -49,6 +49,7 @@ export function callReplicate(api: ReplicateApi, spec: ReplicateCall): Promise<J
     rt: api.rt,
     policy: api.retry,
     signal: spec.signal,
+    submit: spec.submit,
     onRetry: bothListeners(api.onRetry, spec.onRetry),
   };
   return withRetries(spec.call, loop, () => attempt(api, spec));

@@ -56,6 +56,7 @@ export async function callApi(ctx: ApiContext, spec: ApiCall): Promise<JsonObjec
     rt: ctx.rt,
     policy: ctx.retry,
     signal: spec.signal,
+    submit: spec.submit,
     onRetry: bothListeners(ctx.onRetry, spec.onRetry),
   };
   return withRetries(spec.call, loop, () => attemptOnce(ctx, spec));

@@ -60,6 +60,7 @@ export function callJson(api: JsonApi, spec: JsonCall): Promise<JsonReply> {
     rt: api.rt,
     policy: api.retry,
     signal: spec.signal,
+    submit: spec.submit,
     onRetry: bothListeners(api.onRetry, spec.onRetry),
   };
   return withRetries(spec.call, loop, () => attemptOnce(api, spec));

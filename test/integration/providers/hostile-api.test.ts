@@ -6,9 +6,10 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ExitCode } from '../../../src/errors.js';
+import { ExitCode, InterruptedError } from '../../../src/errors.js';
 import { createRunComfyProvider, type RunComfyProvider } from '../../../src/providers/runcomfy/client.js';
 import { DeadlineExceededError, ProviderError, SubmitUncertainError } from '../../../src/providers/runcomfy/errors.js';
+import { provesNotAccepted } from '../../../src/run/submit-claim.js';
 import { createRuntime, seededRandom } from '../../../src/runtime.js';
 import { editRequest, errorTexts, rejection, TOKEN } from './harness.js';
 
@@ -45,14 +46,14 @@ afterEach(async () => {
   paths.length = 0;
 });
 
-function client(requestTimeoutMs = 5_000): RunComfyProvider {
+function client(requestTimeoutMs = 5_000, maxRetryAfterMs = 100): RunComfyProvider {
   provider = createRunComfyProvider({
     baseUrl,
     token: TOKEN,
     rt: createRuntime({ env: {}, random: seededRandom(1) }),
     allowHosts: ['127.0.0.1'],
     poll: { firstDelayMs: 10, factor: 1.5, maxDelayMs: 40 },
-    retry: { maxAttempts: 2, baseMs: 5, capMs: 20, maxRetryAfterMs: 100 },
+    retry: { maxAttempts: 2, baseMs: 5, capMs: 20, maxRetryAfterMs },
     requestTimeoutMs,
   });
   return provider;
@@ -145,6 +146,32 @@ describe('a hostile RunComfy API', () => {
     expect(e).toBeInstanceOf(ProviderError);
     expect(errorTexts(e)).not.toContain('call stack');
     expect(paths.filter((x) => x.startsWith('GET'))).toHaveLength(2);
+  });
+
+  it('Ctrl-C while a submit waits out a 429 proves nothing was accepted (the intent may go)', async () => {
+    handler = (_req, res) => {
+      res.writeHead(429, { 'content-type': 'application/json', 'retry-after': '30' });
+      res.end('{"error_message":"slow down"}');
+    };
+    const p = client(5_000, 60_000);
+    const ctrlC = new AbortController();
+    const submitting = rejection(p.submit(await editRequest(), ctrlC.signal));
+    await new Promise((r) => setTimeout(r, 300));
+    ctrlC.abort(new InterruptedError('interrupted by SIGINT'));
+    const e = await submitting;
+    expect(paths.filter((x) => x.startsWith('POST'))).toHaveLength(1);
+    expect((e as InterruptedError).exitCode).toBe(ExitCode.INTERRUPTED);
+    expect(provesNotAccepted(e)).toBe(true);
+  });
+
+  it('Ctrl-C while a submit is on the wire still leaves it "maybe paid"', async () => {
+    handler = () => undefined; // the body was sent; no reply comes
+    const p = client();
+    const ctrlC = new AbortController();
+    const submitting = rejection(p.submit(await editRequest(), ctrlC.signal));
+    await new Promise((r) => setTimeout(r, 300));
+    ctrlC.abort(new InterruptedError('interrupted by SIGINT'));
+    expect(provesNotAccepted(await submitting)).toBe(false);
   });
 
   for (const id of ['..', '.', 'x'.repeat(5_000), 'r-1\nX-Injected: 1']) {
