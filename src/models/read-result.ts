@@ -15,19 +15,22 @@ export function at(v: unknown, path: readonly (string | number)[]): unknown {
   return cur;
 }
 
-/** Every http(s) URL string anywhere inside `v`, in document order, without duplicates. */
+/**
+ * Every http(s) URL string anywhere inside `v`, in document order, without duplicates (a Set:
+ * linear in the count, where a hostile reply with thousands of URLs made `includes` quadratic).
+ */
 export function collectUrls(v: unknown): string[] {
-  const found: string[] = [];
+  const found = new Set<string>();
   const walk = (x: unknown, depth: number): void => {
     if (depth > 16) return;
     if (typeof x === 'string') {
       const s = x.trim();
-      if (/^https?:\/\//i.test(s) && !found.includes(s)) found.push(s);
+      if (/^https?:\/\//i.test(s)) found.add(s);
     } else if (Array.isArray(x)) for (const item of x) walk(item, depth + 1);
     else if (isObj(x)) for (const item of Object.values(x)) walk(item, depth + 1);
   };
   walk(v, 0);
-  return found;
+  return [...found];
 }
 
 /** A seed the provider reported: a non-negative safe integer, else `undefined`. */

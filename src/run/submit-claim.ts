@@ -133,13 +133,15 @@ export function bodySha256(req: EditRequest): string {
  * Whether a failed submit proves the API took nothing, so its intent can go: the API answered
  * with an error (a 4xx, 429 and 408 included, or an `error_code` of the 4xx family: no request
  * id was issued), said it was unavailable (503, which the client already treats as a refusal),
- * or no connection was ever made (refused, unresolvable, unreachable). Everything else (a reset
+ * or no connection was ever made (refused, unresolvable, unreachable), or the submit was stopped
+ * between attempts (`notAccepted`: every attempt before was one of those). Everything else (a reset
  * or timeout after sending, another 5xx, a reply without a request id, an abort mid-send) may
  * have been accepted, and stays an intent.
  */
 export function provesNotAccepted(e: unknown): boolean {
-  const err = e as { code?: unknown; status?: unknown; errorCode?: unknown; netCode?: unknown };
+  const err = e as { code?: unknown; status?: unknown; errorCode?: unknown; netCode?: unknown; notAccepted?: unknown };
   if (err.code === UNCERTAIN_CODE) return false;
+  if (err.notAccepted === true) return true;
   if (err.code === 'E_NETWORK') return typeof err.netCode === 'string' && isNotSentCode(err.netCode);
   const status = typeof err.status === 'number' ? err.status : undefined;
   if (status !== undefined && ((status >= 400 && status < 500) || status === 503)) return true;

@@ -39,3 +39,13 @@ const SIGNATURE = /\bSignature=[0-9a-f]{64}\b/g;
 export function redactUrlsIn(text: string): string {
   return text.replace(/\bhttps?:\/\/[^\s"'<>]+/g, (m) => redactUrl(m)).replace(SIGNATURE, 'Signature=***');
 }
+
+/**
+ * `text` with each secret replaced, then cut to `max` characters (an ellipsis marks the cut).
+ * In that order: cut first, a secret across the cut would keep its first part, which no later
+ * scrubbing recognises (a server echoing our Authorization header at the end of a long error).
+ */
+export function clipRedacted(text: string, max: number, secrets: readonly (string | undefined)[]): string {
+  const t = redactSecrets(text, secrets);
+  return t.length > max ? `${t.slice(0, max - 1)}…` : t;
+}

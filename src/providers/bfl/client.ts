@@ -64,8 +64,8 @@ export function createBflProvider(options: BflOptions): BflProvider {
       submittedAt: o.submittedAt,
       firstPollAfter: o.firstPollAfter,
       onState: o.onState,
-      read: async () => {
-        const got = await readBfl(base.api, rule, pollingUrl, o.signal, o.onRetry);
+      read: async (_aimed, signal) => {
+        const got = await readBfl(base.api, rule, pollingUrl, signal, o.onRetry);
         // BFL does not tell queued from running ("Pending"); it cannot cancel either, so "running"
         // lets an abandoned request finish into the cache rather than be given up unpaid-for nothing.
         if (got.phase === 'running') return { state: { phase: 'running' } };

@@ -15,6 +15,7 @@ import { callJson, type JsonApi, type JsonObject } from '../wire/json-call.js';
 import { detailText } from '../wire/map-status.js';
 import { ModeratedError } from '../wire/moderated.js';
 import { readBflStatus } from './status.js';
+import { clipRedacted } from '../../util/redact.js';
 
 export function bflEntry(model: string): ModelEntry {
   const entry = lookupModel('bfl', model);
@@ -96,16 +97,19 @@ export async function readBfl(
     case 'done':
       return { phase: 'done', result: body };
     case 'moderated':
-      throw new ModeratedError(`BFL task ${task}: ${status.word}${reasons(body)}`, {
+      throw new ModeratedError(`BFL task ${task}: ${status.word}${reasons(body, api.secrets)}`, {
         ...common,
         remoteError: body['details'] ?? null,
       });
     case 'failed':
-      throw new RemoteFailedError(`BFL task ${task} failed: ${detailText(body['details']) ?? status.word}`, {
-        ...common,
-        remoteError: body['details'] ?? null,
-        hint: 'the model failed on this input; change the prompt or the image, or run again',
-      });
+      throw new RemoteFailedError(
+        `BFL task ${task} failed: ${detailText(body['details'], '', api.secrets) ?? status.word}`,
+        {
+          ...common,
+          remoteError: body['details'] ?? null,
+          hint: 'the model failed on this input; change the prompt or the image, or run again',
+        },
+      );
     case 'not-found':
       // 404 semantics: a re-attach to an expired task submits anew (src/run/execute.ts).
       throw new InputRejectedError(`BFL task ${task}: Task not found (expired or unknown)`, { ...common, status: 404 });
@@ -116,9 +120,9 @@ export async function readBfl(
   }
 }
 
-function reasons(body: JsonObject): string {
+function reasons(body: JsonObject, secrets: readonly string[]): string {
   const details = body['details'];
   const list =
     details !== null && typeof details === 'object' ? (details as Record<string, unknown>)['Moderation Reasons'] : null;
-  return Array.isArray(list) && list.length > 0 ? ` (${list.map(String).join('; ').slice(0, 200)})` : '';
+  return Array.isArray(list) && list.length > 0 ? ` (${clipRedacted(list.map(String).join('; '), 200, secrets)})` : '';
 }

@@ -90,7 +90,7 @@ export function createFalProvider(options: FalOptions): FalProvider {
       submittedAt: o.submittedAt,
       firstPollAfter: o.firstPollAfter,
       onState: o.onState,
-      read: (aimed) => readFal(spec(id, o.signal, o.onRetry), urlsOf(id), entry, aimed),
+      read: (aimed, signal) => readFal(spec(id, signal, o.onRetry), urlsOf(id), entry, aimed),
       onDeadline: async () => {
         const outcome = await cancel(id, AbortSignal.timeout(10_000)).catch(() => 'failed' as const);
         const what = outcome === 'cancelled' ? 'it was cancelled' : 'it could not be cancelled and may still be billed';

@@ -33,16 +33,46 @@ export interface PollLoopOptions<T> {
   /** No read before this settles; if it rejects, the wait rejects with its error. */
   readonly firstPollAfter?: Promise<unknown> | undefined;
   readonly onState?: ((state: RemoteState) => void) | undefined;
-  /** One read; `aimed` when the schedule aims it at the expected finish. Throws typed errors. */
-  read(aimed: boolean): Promise<ReadOutcome<T>>;
+  /**
+   * One read; `aimed` when the schedule aims it at the expected finish. Throws typed errors.
+   * Its calls must use `signal` (the caller's, plus the deadline), not the caller's alone.
+   */
+  read(aimed: boolean, signal: AbortSignal): Promise<ReadOutcome<T>>;
   /** The deadline passed: cancel if possible and throw. */
   onDeadline(): Promise<never>;
 }
 
-/** Read until `read` reports done (or throws), or the deadline passes. */
+/**
+ * Read until `read` reports done (or throws), or the deadline passes. A read still in flight at
+ * the deadline is abandoned: a server that holds a reply open (or drips it, or keeps failing so
+ * the read retries) must not stretch the deadline.
+ */
 export async function pollUntil<T>(o: PollLoopOptions<T>): Promise<T> {
   const { rt, signal } = o;
   const deadlineAt = rt.now() + o.deadlineMs;
+  const deadline = new AbortController();
+  const timer = setTimeout(() => deadline.abort(new DeadlineReached()), Math.max(0, o.deadlineMs));
+  timer.unref();
+  const readSignal = signal ? AbortSignal.any([signal, deadline.signal]) : deadline.signal;
+  try {
+    return await loop(o, deadlineAt, readSignal);
+  } catch (e) {
+    if (deadline.signal.aborted && !signal?.aborted) return o.onDeadline();
+    throw e;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** The reason a read is aborted at the deadline (never surfaces: `onDeadline` throws instead). */
+class DeadlineReached extends Error {
+  constructor() {
+    super('the overall deadline passed');
+  }
+}
+
+async function loop<T>(o: PollLoopOptions<T>, deadlineAt: number, readSignal: AbortSignal): Promise<T> {
+  const { rt, signal } = o;
   const began = Math.min(rt.now(), o.submittedAt ?? Infinity);
   const report = stateReporter(o.onState);
   o.firstPollAfter?.catch(() => undefined); // handled: awaited before the first read
@@ -54,7 +84,7 @@ export async function pollUntil<T>(o: PollLoopOptions<T>): Promise<T> {
     await pause(rt, Math.min(plan.delayMs, remaining), signal);
     if (attempt === 0) await o.firstPollAfter;
     const askedAt = rt.now() - began;
-    const outcome = await o.read(plan.aimed);
+    const outcome = await o.read(plan.aimed, readSignal);
     if (outcome.done !== undefined) {
       if (typeof outcome.tookMs === 'number') o.learned?.recordDuration(outcome.tookMs);
       else o.learned?.record(lastNotDone, askedAt, o.schedule.maxGapMs);

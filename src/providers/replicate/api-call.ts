@@ -12,6 +12,7 @@ import { MalformedResponseError, NetworkError, SubmitUncertainError } from '../r
 import { isNotSentCode, isTimeoutCode, networkCodeOf } from '../runcomfy/net-errors.js';
 import { parseRetryAfter, type RetryPolicy } from '../runcomfy/retry.js';
 import { abortReason, bothListeners, withRetries, type AttemptOutcome } from '../runcomfy/retry-loop.js';
+import { parseReplyJson, readReplyText } from '../runcomfy/transport.js';
 import { classifyReplicate, replicateErrorFrom } from './map-error.js';
 
 export interface ReplicateApi {
@@ -41,8 +42,6 @@ export interface ReplicateCall {
 
 export type JsonObject = Readonly<Record<string, unknown>>;
 
-/** Replies are small JSON; anything bigger is a broken or hostile server. */
-const MAX_REPLY_BYTES = 8 * 1024 * 1024;
 const REFUSED = new Set([429, 503]);
 
 export function callReplicate(api: ReplicateApi, spec: ReplicateCall): Promise<JsonObject> {
@@ -50,6 +49,7 @@ export function callReplicate(api: ReplicateApi, spec: ReplicateCall): Promise<J
     rt: api.rt,
     policy: api.retry,
     signal: spec.signal,
+    submit: spec.submit,
     onRetry: bothListeners(api.onRetry, spec.onRetry),
   };
   return withRetries(spec.call, loop, () => attempt(api, spec));
@@ -74,26 +74,12 @@ async function attempt(api: ReplicateApi, spec: ReplicateCall): Promise<AttemptO
     });
     status = res.statusCode;
     headers = res.headers;
-    text = await readCapped(res.body);
+    text = await readReplyText(api.dispatcher, res.body);
   } catch (e) {
     if (spec.signal?.aborted) throw abortReason(spec.signal);
     return networkFailure(api, spec, e);
   }
   return readReply(api, spec, status, headers, text);
-}
-
-async function readCapped(body: Dispatcher.ResponseData['body']): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_REPLY_BYTES) {
-      body.destroy();
-      return '';
-    }
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 function networkFailure(api: ReplicateApi, spec: ReplicateCall, e: unknown): AttemptOutcome<JsonObject> {
@@ -129,7 +115,7 @@ function readReply(
   headers: Dispatcher.ResponseData['headers'],
   text: string,
 ): AttemptOutcome<JsonObject> {
-  const body = parseJson(text);
+  const body = parseReplyJson(text);
   const secrets = [api.token];
   if (status < 200 || status >= 300) {
     const kind = classifyReplicate(status);
@@ -150,12 +136,4 @@ function readReply(
   }
   const error = new MalformedResponseError(`${spec.call}: HTTP ${status} with ${what}`, common);
   return { ok: false, retryable: true, reason: 'malformed reply', error };
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return undefined;
-  }
 }

@@ -5,6 +5,7 @@
  */
 import type { RetryListener } from '../types.js';
 import { SubmitUncertainError } from '../runcomfy/errors.js';
+import { requestIdProblem } from '../request-id.js';
 import { callReplicate, type JsonObject, type ReplicateApi } from './api-call.js';
 
 const predictionPath = (id: string): string => `/v1/predictions/${encodeURIComponent(id)}`;
@@ -34,10 +35,12 @@ export async function createPrediction(
     onRetry,
   });
   const id = prediction['id'];
-  if (typeof id === 'string' && id.trim() !== '') return { id, prediction };
-  throw new SubmitUncertainError('submit: the reply has no prediction id; a prediction may have been created', {
-    secrets: [api.token],
-  });
+  const problem = typeof id === 'string' ? requestIdProblem(id) : 'it is missing';
+  if (typeof id === 'string' && problem === undefined) return { id, prediction };
+  throw new SubmitUncertainError(
+    `submit: the reply's prediction id cannot be used (${problem}); a prediction may have been created`,
+    { secrets: [api.token] },
+  );
 }
 
 export function getPrediction(

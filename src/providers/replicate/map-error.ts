@@ -14,6 +14,7 @@ import {
   type ProviderErrorOptions,
 } from '../runcomfy/errors.js';
 import { REPLICATE_AUTH_HINT } from './auth.js';
+import { clipRedacted } from '../../util/redact.js';
 
 export type ReplicateErrorKind = 'auth' | 'credit' | 'rate' | 'unavailable' | 'input';
 
@@ -26,14 +27,14 @@ export function classifyReplicate(status: number): ReplicateErrorKind {
 }
 
 /** The reply's own words: `detail` (a string, or the 422's field list), else `title`, else the raw text. */
-function replicateErrorText(body: unknown, raw: string): string {
+function replicateErrorText(body: unknown, raw: string, secrets: readonly string[]): string {
   const o = body !== null && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>) : {};
   const pick = [o['detail'], o['title'], o['error'], o['message']].find(
     (v) => typeof v === 'string' && v.trim() !== '',
   );
   const text = typeof pick === 'string' ? pick : raw.replace(/\s+/g, ' ').trim() || 'no error message';
   const flat = text.replace(/\s*\n\s*/g, '; ').replace(/;\s*$/, '');
-  return flat.length > 300 ? `${flat.slice(0, 299)}…` : flat;
+  return clipRedacted(flat, 300, secrets);
 }
 
 export function replicateErrorFrom(
@@ -42,7 +43,7 @@ export function replicateErrorFrom(
   raw: string,
   ctx: { readonly call: string; readonly requestId?: string | undefined; readonly secrets: readonly string[] },
 ): ProviderError {
-  const message = `${ctx.call}: HTTP ${status}: ${replicateErrorText(body, raw)}`;
+  const message = `${ctx.call}: HTTP ${status}: ${replicateErrorText(body, raw, ctx.secrets)}`;
   const options: ProviderErrorOptions = { status, requestId: ctx.requestId, secrets: ctx.secrets };
   switch (classifyReplicate(status)) {
     case 'auth':

@@ -7,6 +7,7 @@
 import { collectUrls } from '../../models/read-result.js';
 import type { ModelEntry } from '../../models/types.js';
 import { isoDuration } from '../polling/poll-loop.js';
+import { clipRedacted } from '../../util/redact.js';
 
 export type PredictionPhase = 'queued' | 'running' | 'succeeded' | 'failed' | 'canceled' | 'unknown';
 
@@ -42,11 +43,14 @@ export function outputUrlsOf(prediction: Obj, entry: ModelEntry | undefined): st
   return entry ? [...entry.readResult(prediction).outputUrls] : collectUrls(prediction['output']);
 }
 
-/** The prediction's error as text (a string on Replicate; anything else is stringified). */
-export function errorTextOf(prediction: Obj): string {
+/**
+ * The prediction's error as text (a string on Replicate; anything else is stringified), at most
+ * 300 characters, `secrets` replaced before the cut (see clipRedacted).
+ */
+export function errorTextOf(prediction: Obj, secrets: readonly string[]): string {
   const e = prediction['error'];
-  if (typeof e === 'string' && e.trim() !== '') return e.trim().slice(0, 300);
-  return e === null || e === undefined ? 'no reason given' : JSON.stringify(e).slice(0, 300);
+  if (typeof e === 'string' && e.trim() !== '') return clipRedacted(e.trim(), 300, secrets);
+  return e === null || e === undefined ? 'no reason given' : clipRedacted(JSON.stringify(e), 300, secrets);
 }
 
 /** The safety filter's verdict (Replicate's E005), not a model or infrastructure failure. */

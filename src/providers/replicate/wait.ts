@@ -56,8 +56,8 @@ export async function waitForPrediction(
     submittedAt: options.submittedAt,
     firstPollAfter: options.firstPollAfter,
     onState: options.onState,
-    read: async () => settle(ctx, id, await getPrediction(ctx.api, id, options.signal, options.onRetry)),
-    onDeadline: () => timeout(ctx, id, deadlineMs),
+    read: async (_aimed, signal) => settle(ctx, id, await getPrediction(ctx.api, id, signal, options.onRetry)),
+    onDeadline: () => timeout(ctx, id, deadlineMs, options.signal),
   });
 }
 
@@ -74,7 +74,7 @@ function settle(ctx: ReplicateWaitContext, id: string, p: JsonObject): ReadOutco
     case 'canceled':
       throw new RemoteCancelledError(`prediction ${id} was canceled`, { requestId: id, secrets });
     case 'failed': {
-      const text = errorTextOf(p);
+      const text = errorTextOf(p, secrets);
       const options = { requestId: id, remoteError: p['error'] ?? null, secrets };
       if (isModeration(text)) throw new ModeratedError(`prediction ${id} was moderated: ${text}`, options);
       throw new RemoteFailedError(`prediction ${id} failed remotely: ${text}`, options);
@@ -97,10 +97,19 @@ function settle(ctx: ReplicateWaitContext, id: string, p: JsonObject): ReadOutco
   }
 }
 
-async function timeout(ctx: ReplicateWaitContext, id: string, deadlineMs: number): Promise<never> {
+/** How long the cancel at the deadline may take (as a Ctrl-C's, src/run/execute.ts); Ctrl-C ends it too. */
+const DEADLINE_CANCEL_MS = 10_000;
+
+async function timeout(
+  ctx: ReplicateWaitContext,
+  id: string,
+  deadlineMs: number,
+  signal: AbortSignal | undefined,
+): Promise<never> {
   let outcome: 'cancelled' | 'not_cancellable' | 'failed';
+  const bound = AbortSignal.timeout(DEADLINE_CANCEL_MS);
   try {
-    outcome = await cancelPrediction(ctx.api, id);
+    outcome = await cancelPrediction(ctx.api, id, signal ? AbortSignal.any([signal, bound]) : bound);
   } catch {
     outcome = 'failed';
   }

@@ -19,7 +19,7 @@ import { isNotSentCode, isTimeoutCode, networkCodeOf } from './net-errors.js';
 import { parseRetryAfter, type RetryPolicy } from './retry.js';
 import type { RetryNotice } from '../types.js';
 import { abortReason, bothListeners, withRetries, type AttemptOutcome } from './retry-loop.js';
-import { sendJson, type RawReply } from './transport.js';
+import { parseReplyJson, sendJson, type RawReply } from './transport.js';
 
 export interface ApiContext {
   readonly baseUrl: string;
@@ -56,6 +56,7 @@ export async function callApi(ctx: ApiContext, spec: ApiCall): Promise<JsonObjec
     rt: ctx.rt,
     policy: ctx.retry,
     signal: spec.signal,
+    submit: spec.submit,
     onRetry: bothListeners(ctx.onRetry, spec.onRetry),
   };
   return withRetries(spec.call, loop, () => attemptOnce(ctx, spec));
@@ -106,7 +107,7 @@ function networkFailure(ctx: ApiContext, spec: ApiCall, e: unknown): AttemptOutc
 }
 
 function readReply(ctx: ApiContext, spec: ApiCall, reply: RawReply): AttemptOutcome<JsonObject> {
-  const body = parseJson(reply.text);
+  const body = parseReplyJson(reply.text);
   const secrets = [ctx.token];
   if (isErrorReply(reply.status, body)) {
     const errorCode = errorCodeOf(body);
@@ -133,12 +134,4 @@ function readReply(ctx: ApiContext, spec: ApiCall, reply: RawReply): AttemptOutc
   }
   const error = new MalformedResponseError(`${spec.call}: HTTP ${reply.status} with ${what}`, common);
   return { ok: false, retryable: true, reason: 'malformed reply', error };
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return undefined;
-  }
 }

@@ -4,6 +4,7 @@
 import type { EditRequest, ModelInfo, RetryListener } from '../types.js';
 import { callApi, type ApiContext, type JsonObject } from './api-call.js';
 import { SubmitUncertainError } from './errors.js';
+import { requestIdProblem } from '../request-id.js';
 
 /** `model_id` keeps its slashes (`blackforestlabs/flux-1-kontext/pro/edit`); each segment is escaped. */
 function modelPath(model: string): string {
@@ -41,12 +42,14 @@ export async function submitRequest(
     signal,
     onRetry,
   });
-  const id = reply['request_id'];
-  if (typeof id === 'string' && id.trim() !== '') return { requestId: id };
-  if (typeof id === 'number' && Number.isFinite(id)) return { requestId: String(id) };
-  throw new SubmitUncertainError('submit: the reply has no request_id; the request may have been submitted', {
-    secrets: [ctx.token],
-  });
+  const raw = reply['request_id'];
+  const id = typeof raw === 'number' && Number.isSafeInteger(raw) ? String(raw) : raw;
+  const problem = typeof id === 'string' ? requestIdProblem(id) : 'it is missing';
+  if (typeof id === 'string' && problem === undefined) return { requestId: id };
+  throw new SubmitUncertainError(
+    `submit: the reply's request_id cannot be used (${problem}); the request may have been submitted`,
+    { secrets: [ctx.token] },
+  );
 }
 
 export function getStatus(

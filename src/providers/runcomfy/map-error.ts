@@ -11,6 +11,7 @@ import {
   type ProviderError,
   type ProviderErrorOptions,
 } from './errors.js';
+import { clipRedacted } from '../../util/redact.js';
 
 const TEXT_FIELDS = ['error_message', 'message', 'error', 'detail'] as const;
 const MAX_TEXT = 300;
@@ -25,30 +26,29 @@ export function errorCodeOf(body: unknown): number | undefined {
   return n === undefined || n === 0 || !Number.isFinite(n) ? undefined : n;
 }
 
-/** Error text from `error_message`, `message`, `error`, `detail` (first present), else the raw text. */
-export function errorTextOf(body: unknown, rawText = ''): string | undefined {
+/**
+ * Error text from `error_message`, `message`, `error`, `detail` (first present), else the raw
+ * text; `secrets` are replaced before the text is clipped (see clipRedacted).
+ */
+export function errorTextOf(body: unknown, rawText = '', secrets: readonly string[] = []): string | undefined {
   if (body !== null && typeof body === 'object' && !Array.isArray(body)) {
     for (const key of TEXT_FIELDS) {
-      const text = describe((body as Record<string, unknown>)[key]);
-      if (text) return clip(text);
+      const text = describe((body as Record<string, unknown>)[key], secrets);
+      if (text) return clipRedacted(text, MAX_TEXT, secrets);
     }
   }
   const raw = rawText.replace(/\s+/g, ' ').trim();
-  return raw && body === undefined ? clip(raw) : undefined;
+  return raw && body === undefined ? clipRedacted(raw, MAX_TEXT, secrets) : undefined;
 }
 
-function describe(v: unknown): string | undefined {
+function describe(v: unknown, secrets: readonly string[]): string | undefined {
   if (v === undefined || v === null || v === '') return undefined;
   if (typeof v === 'string') return v;
   if (typeof v === 'object' && !Array.isArray(v)) {
-    const inner = errorTextOf(v);
+    const inner = errorTextOf(v, '', secrets);
     if (inner) return inner;
   }
   return JSON.stringify(v);
-}
-
-function clip(text: string): string {
-  return text.length > MAX_TEXT ? `${text.slice(0, MAX_TEXT - 1)}…` : text;
 }
 
 /** Whether a reply is an error: not 2xx, or any status carrying a top-level `error_code`. */
@@ -95,7 +95,7 @@ export interface ErrorContext {
 export function errorFromReply(status: number, body: unknown, rawText: string, ctx: ErrorContext): ProviderError {
   const errorCode = errorCodeOf(body);
   const kind = classifyError(status, errorCode);
-  const text = errorTextOf(body, rawText) ?? 'no error message';
+  const text = errorTextOf(body, rawText, ctx.secrets) ?? 'no error message';
   const codePart = errorCode !== undefined ? ` (error_code ${errorCode})` : '';
   const message = `${ctx.call}: HTTP ${status}${codePart}: ${text}`;
   const options: ProviderErrorOptions = { status, errorCode, requestId: ctx.requestId, secrets: ctx.secrets };

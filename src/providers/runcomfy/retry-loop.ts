@@ -33,12 +33,33 @@ export interface RetryLoopContext {
   readonly rt: Runtime;
   readonly policy: RetryPolicy;
   readonly signal?: AbortSignal | undefined;
+  /** A submit: stopped between attempts, it throws {@link SubmitStoppedError}. */
+  readonly submit?: boolean | undefined;
   readonly onRetry?: ((info: RetryNotice) => void) | undefined;
 }
 
 /** The error to throw when `signal` fired: its reason if it is an Error, else an interruption. */
 export function abortReason(signal: AbortSignal): Error {
   return signal.reason instanceof Error ? signal.reason : new InterruptedError();
+}
+
+/**
+ * A submit stopped (Ctrl-C) before an attempt: before the first, or between attempts. A submit
+ * is retried only after the server refused it or no connection was made, so nothing was
+ * accepted: `notAccepted` tells the run it may clear the intent (src/run/submit-claim.ts)
+ * instead of reporting the node as maybe paid. (Stopped during an attempt, it stays uncertain.)
+ */
+class SubmitStoppedError extends InterruptedError {
+  readonly notAccepted = true;
+  constructor(reason: Error) {
+    super(reason.message, { cause: reason });
+  }
+}
+
+/** The error for a loop stopped before an attempt. */
+function stopped(ctx: RetryLoopContext, signal: AbortSignal): Error {
+  const reason = abortReason(signal);
+  return ctx.submit ? new SubmitStoppedError(reason) : reason;
 }
 
 /**
@@ -61,12 +82,16 @@ export async function withRetries<T>(
   attempt: () => Promise<AttemptOutcome<T>>,
 ): Promise<T> {
   for (let n = 1; ; n++) {
-    if (ctx.signal?.aborted) throw abortReason(ctx.signal);
+    if (ctx.signal?.aborted) throw stopped(ctx, ctx.signal);
     const outcome = await attempt();
     if (outcome.ok) return outcome.value;
     if (!outcome.retryable || n >= ctx.policy.maxAttempts) throw outcome.error;
     const delayMs = retryDelay(n, ctx.policy, ctx.rt.random(), outcome.retryAfterMs);
     ctx.onRetry?.({ call, attempt: n, delayMs, reason: outcome.reason });
-    await pause(ctx.rt, delayMs, ctx.signal);
+    try {
+      await pause(ctx.rt, delayMs, ctx.signal);
+    } catch (e) {
+      throw ctx.signal?.aborted ? stopped(ctx, ctx.signal) : e;
+    }
   }
 }

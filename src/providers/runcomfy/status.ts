@@ -50,14 +50,18 @@ export function readStatus(body: Readonly<Record<string, unknown>>): StatusReadi
   return { phase: normalizeStatus(word), word, position };
 }
 
-/** Every http(s) URL string found anywhere inside `output`, in document order, without duplicates. */
+/**
+ * Every http(s) URL string found anywhere inside `output`, in document order, without
+ * duplicates (a Set: with an array's `includes`, a hostile 1 MB result of 40,000 URLs cost 35 s
+ * of CPU, quadratic in the count).
+ */
 export function collectOutputUrls(output: unknown): string[] {
-  const found: string[] = [];
+  const found = new Set<string>();
   const walk = (v: unknown, depth: number): void => {
     if (depth > 16) return;
     if (typeof v === 'string') {
       const s = v.trim();
-      if (/^https?:\/\//i.test(s) && !found.includes(s)) found.push(s);
+      if (/^https?:\/\//i.test(s)) found.add(s);
     } else if (Array.isArray(v)) {
       for (const item of v) walk(item, depth + 1);
     } else if (v !== null && typeof v === 'object') {
@@ -65,5 +69,5 @@ export function collectOutputUrls(output: unknown): string[] {
     }
   };
   walk(output, 0);
-  return found;
+  return [...found];
 }

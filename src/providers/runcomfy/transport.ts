@@ -15,14 +15,57 @@ export interface TimeoutOptions {
   readonly requestTimeoutMs?: number | undefined;
 }
 
+/** Each dispatcher's request timeout, which also bounds a whole reply body (see {@link readReplyText}). */
+const replyTimeouts = new WeakMap<Dispatcher, number>();
+
 /** An undici Agent with the client's timeouts (connect 10 s, headers/body 60 s by default). */
 export function createDispatcher(options: TimeoutOptions = {}): Agent {
   const requestTimeout = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
-  return new Agent({
+  const agent = new Agent({
     connect: { timeout: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS },
     headersTimeout: requestTimeout,
     bodyTimeout: requestTimeout,
   });
+  replyTimeouts.set(agent, requestTimeout);
+  return agent;
+}
+
+/**
+ * A reply body that took longer than the request timeout as a whole. It carries undici's body
+ * timeout code, so it is classified like one (a timeout after the request was sent).
+ */
+class ReplyTooSlowError extends Error {
+  readonly code = 'UND_ERR_BODY_TIMEOUT';
+  constructor(ms: number) {
+    super(`the reply body did not end within ${ms} ms`);
+  }
+}
+
+/**
+ * Read a small reply body whole as text: `''` when it passes {@link MAX_REPLY_BYTES}. undici's
+ * body timeout is per chunk, so a server that sends a byte every few seconds would keep the
+ * call (and a submit's slot, or a wait past its deadline) going for ever: the whole body must
+ * also arrive within the dispatcher's request timeout once the headers are in.
+ */
+export async function readReplyText(dispatcher: Dispatcher, body: Dispatcher.ResponseData['body']): Promise<string> {
+  const ms = replyTimeouts.get(dispatcher) ?? DEFAULT_REQUEST_TIMEOUT_MS;
+  const timer = setTimeout(() => body.destroy(new ReplyTooSlowError(ms)), ms);
+  timer.unref();
+  const chunks: Buffer[] = [];
+  let size = 0;
+  try {
+    for await (const chunk of body as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > MAX_REPLY_BYTES) {
+        body.destroy();
+        return '';
+      }
+      chunks.push(chunk);
+    }
+  } finally {
+    clearTimeout(timer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 export interface RawReply {
@@ -57,15 +100,41 @@ export async function sendJson(dispatcher: Dispatcher, options: SendOptions): Pr
     ...(hasBody ? { body: JSON.stringify(options.body) } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
   });
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of res.body as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_REPLY_BYTES) {
-      res.body.destroy();
-      return { status: res.statusCode, headers: res.headers, text: '' };
-    }
-    chunks.push(chunk);
+  return { status: res.statusCode, headers: res.headers, text: await readReplyText(dispatcher, res.body) };
+}
+
+/** Deeper than any API reply; the code reading replies (stringify, walks) recurses per level. */
+const MAX_JSON_DEPTH = 64;
+
+/**
+ * A reply's JSON, or `undefined` when it is not JSON or is nested deeper than
+ * {@link MAX_JSON_DEPTH}: `JSON.parse` takes a million levels, but the error mapping's
+ * `JSON.stringify` and `String()` of them overflow the stack (a RangeError instead of a typed
+ * error, a retry or "may have been submitted"). Such a body is an unreadable reply.
+ */
+export function parseReplyJson(text: string): unknown {
+  if (nestingDepth(text) > MAX_JSON_DEPTH) return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
   }
-  return { status: res.statusCode, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') };
+}
+
+/** The deepest nesting of `[`/`{` outside strings; stops counting past the limit. */
+function nestingDepth(text: string): number {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c)
+        i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > MAX_JSON_DEPTH) return depth;
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return 0;
 }

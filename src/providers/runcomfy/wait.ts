@@ -52,8 +52,8 @@ export function waitForOutputs(
     submittedAt: options.submittedAt,
     firstPollAfter: options.firstPollAfter,
     onState: options.onState,
-    read: (aimed) => readOnce(ctx, requestId, aimed, options),
-    onDeadline: () => timeout(ctx, requestId, options.deadlineMs ?? ctx.defaultDeadlineMs),
+    read: (aimed, signal) => readOnce(ctx, requestId, aimed, { ...options, signal }),
+    onDeadline: () => timeout(ctx, requestId, options.deadlineMs ?? ctx.defaultDeadlineMs, options.signal),
   });
 }
 
@@ -122,7 +122,7 @@ function outputsOf(ctx: WaitContext, requestId: string, result: JsonObject): str
 }
 
 function failed(ctx: WaitContext, requestId: string, result: JsonObject): RemoteFailedError {
-  const text = errorTextOf(result) ?? 'no reason given';
+  const text = errorTextOf(result, '', [ctx.api.token]) ?? 'no reason given';
   return new RemoteFailedError(`request ${requestId} failed remotely: ${text}`, {
     requestId,
     remoteError: result['error'] ?? null,
@@ -144,10 +144,22 @@ const CANCEL_OUTCOME_WORDS = {
   failed: 'cancelling it failed',
 } as const;
 
-async function timeout(ctx: WaitContext, requestId: string, deadlineMs: number): Promise<never> {
+/**
+ * How long the cancel at the deadline may take, as a Ctrl-C's (src/run/execute.ts): a cancel
+ * endpoint that never answers must not hold the wait (request timeout x retries) past it.
+ */
+const DEADLINE_CANCEL_MS = 10_000;
+
+async function timeout(
+  ctx: WaitContext,
+  requestId: string,
+  deadlineMs: number,
+  signal: AbortSignal | undefined,
+): Promise<never> {
   let outcome: 'cancelled' | 'not_cancellable' | 'failed';
+  const bound = AbortSignal.timeout(DEADLINE_CANCEL_MS);
   try {
-    outcome = await cancelRequest(ctx.api, requestId);
+    outcome = await cancelRequest(ctx.api, requestId, signal ? AbortSignal.any([signal, bound]) : bound);
   } catch {
     outcome = 'failed';
   }

@@ -12,7 +12,7 @@ import { MalformedResponseError, NetworkError, SubmitUncertainError } from '../r
 import { isNotSentCode, isTimeoutCode, networkCodeOf } from '../runcomfy/net-errors.js';
 import { parseRetryAfter, type RetryPolicy } from '../runcomfy/retry.js';
 import { abortReason, type AttemptOutcome, bothListeners, withRetries } from '../runcomfy/retry-loop.js';
-import { type RawReply, sendJson } from '../runcomfy/transport.js';
+import { parseReplyJson, type RawReply, sendJson } from '../runcomfy/transport.js';
 import type { RetryListener } from '../types.js';
 import { classifyHttpError, httpError, isRetryableHttpKind, type ProviderVoice } from './map-status.js';
 
@@ -60,6 +60,7 @@ export function callJson(api: JsonApi, spec: JsonCall): Promise<JsonReply> {
     rt: api.rt,
     policy: api.retry,
     signal: spec.signal,
+    submit: spec.submit,
     onRetry: bothListeners(api.onRetry, spec.onRetry),
   };
   return withRetries(spec.call, loop, () => attemptOnce(api, spec));
@@ -107,16 +108,8 @@ function networkFailure(api: JsonApi, spec: JsonCall, e: unknown): AttemptOutcom
   return { ok: false, retryable: true, reason: code, error };
 }
 
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return undefined;
-  }
-}
-
 function readReply(api: JsonApi, spec: JsonCall, reply: RawReply): AttemptOutcome<JsonReply> {
-  const body = parseJson(reply.text);
+  const body = parseReplyJson(reply.text);
   const isObject = body !== null && typeof body === 'object' && !Array.isArray(body);
   const ok = reply.status >= 200 && reply.status < 300;
   if ((ok || spec.answers?.(reply.status)) && isObject) {

@@ -14,6 +14,7 @@ import {
   UpstreamUnavailableError,
 } from '../runcomfy/errors.js';
 import { ModeratedError } from './moderated.js';
+import { clipRedacted } from '../../util/redact.js';
 
 const MAX_TEXT = 300;
 
@@ -27,9 +28,9 @@ export interface ProviderVoice {
 
 export type HttpErrorKind = 'auth' | 'balance' | 'input' | 'rate' | 'unavailable' | 'moderated';
 
-function clip(text: string): string {
-  const t = text.replace(/\s+/g, ' ').trim();
-  return t.length > MAX_TEXT ? `${t.slice(0, MAX_TEXT - 1)}…` : t;
+/** Whitespace folded, `secrets` replaced, then clipped (in that order: see clipRedacted). */
+function clip(text: string, secrets: readonly string[]): string {
+  return clipRedacted(text.replace(/\s+/g, ' ').trim(), MAX_TEXT, secrets);
 }
 
 /** The `detail` entries of a FastAPI body (a list), else none. */
@@ -38,8 +39,11 @@ function detailList(body: unknown): Record<string, unknown>[] {
   return Array.isArray(d) ? d.filter((x): x is Record<string, unknown> => x !== null && typeof x === 'object') : [];
 }
 
-/** The error text of a body: `detail` (a string, or each entry's `loc: msg`), `message`, `error`; else the raw text. */
-export function detailText(body: unknown, rawText = ''): string | undefined {
+/**
+ * The error text of a body: `detail` (a string, or each entry's `loc: msg`), `message`, `error`;
+ * else the raw text. `secrets` are replaced before the text is clipped.
+ */
+export function detailText(body: unknown, rawText = '', secrets: readonly string[] = []): string | undefined {
   if (body !== null && typeof body === 'object' && !Array.isArray(body)) {
     const b = body as Record<string, unknown>;
     const list = detailList(body);
@@ -51,15 +55,16 @@ export function detailText(body: unknown, rawText = ''): string | undefined {
             return `${loc ? `${loc}: ` : ''}${String(i['msg'] ?? i['type'] ?? 'invalid')}`;
           })
           .join('; '),
+        secrets,
       );
     }
     for (const key of ['detail', 'message', 'error']) {
       const v = b[key];
-      if (typeof v === 'string' && v.trim() !== '') return clip(v);
+      if (typeof v === 'string' && v.trim() !== '') return clip(v, secrets);
     }
   }
   const raw = rawText.trim();
-  return raw && body === undefined ? clip(raw) : undefined;
+  return raw && body === undefined ? clip(raw, secrets) : undefined;
 }
 
 /** Whether a body names a content-policy (moderation) failure. */
@@ -91,7 +96,7 @@ export interface HttpErrorContext {
 /** The typed error for an error reply. */
 export function httpError(status: number, body: unknown, rawText: string, ctx: HttpErrorContext): ProviderError {
   const kind = classifyHttpError(status, body, rawText);
-  const text = detailText(body, rawText) ?? 'no error message';
+  const text = detailText(body, rawText, ctx.secrets) ?? 'no error message';
   const message = `${ctx.voice.label} ${ctx.call}: HTTP ${status}: ${text}`;
   const options = { status, requestId: ctx.requestId, secrets: ctx.secrets };
   switch (kind) {

@@ -9,6 +9,9 @@ import {
   isErrorReply,
   isRetryableKind,
 } from '../../../src/providers/runcomfy/map-error.js';
+import { replicateErrorFrom } from '../../../src/providers/replicate/map-error.js';
+import { errorTextOf as predictionErrorText } from '../../../src/providers/replicate/prediction.js';
+import { httpError } from '../../../src/providers/wire/map-status.js';
 
 describe('the error table of docs/architecture.md#the-runcomfy-api', () => {
   it.each([
@@ -113,5 +116,24 @@ describe('secrets in error replies', () => {
     expect(err.message).not.toContain(token);
     expect(err.message).not.toContain('X-Amz-Signature');
     expect(err.message).toContain('***');
+  });
+});
+
+describe('a server echoing the token where an error text is clipped', () => {
+  const token = 'tok-ABCDEFGHIJKLMNOPQRSTUVWXYZ-0123456789';
+  // The echo starts so that the 300-character clip cuts the token after its first 16 characters.
+  const echo = `${'x'.repeat(299 - ' Bearer '.length - 16)} Bearer ${token} was refused`;
+  const secrets = [token];
+  const voice = { label: 'BFL', authHint: 'set BFL_API_KEY', balanceHint: 'top up' };
+  it.each([
+    ['RunComfy', () => errorFromReply(401, { error_message: echo }, '', { call: 'submit', secrets }).message],
+    ['RunComfy raw text', () => errorFromReply(502, undefined, echo, { call: 'status', secrets }).message],
+    ['BFL/fal', () => httpError(401, { detail: echo }, '', { call: 'submit', voice, secrets }).message],
+    ['Replicate', () => replicateErrorFrom(401, { detail: echo }, '', { call: 'submit', secrets }).message],
+    ['Replicate prediction', () => predictionErrorText({ error: echo }, secrets)],
+  ])('%s: no part of the token survives the clip', (_name, text) => {
+    const out = text();
+    expect(out).not.toContain(token.slice(0, 8));
+    expect(out).toContain('***');
   });
 });

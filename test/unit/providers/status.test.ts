@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { collectUrls } from '../../../src/models/read-result.js';
 import { collectOutputUrls, normalizeStatus, readStatus } from '../../../src/providers/runcomfy/status.js';
 
 describe('normalizeStatus', () => {
@@ -59,5 +60,19 @@ describe('collectOutputUrls', () => {
     [undefined, []],
   ])('%j', (output, urls) => {
     expect(collectOutputUrls(output)).toEqual(urls);
+  });
+});
+
+describe('URL collection from a hostile reply with many URLs', () => {
+  // With an array's includes() this took minutes (quadratic); with a Set, milliseconds.
+  const many = Array.from({ length: 100_000 }, (_, i) => ({ url: `https://x.fal.media/${i % 50_000}.png` }));
+  it.each([
+    ['collectOutputUrls (RunComfy)', collectOutputUrls],
+    ['collectUrls (BFL, fal, Replicate)', collectUrls],
+  ])('%s keeps document order without duplicates', (_name, collect) => {
+    const urls = collect({ images: many });
+    expect(urls).toHaveLength(50_000);
+    expect(urls[0]).toBe('https://x.fal.media/0.png');
+    expect(urls[49_999]).toBe('https://x.fal.media/49999.png');
   });
 });

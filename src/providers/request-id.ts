@@ -1,0 +1,20 @@
+/**
+ * The one check of a request id an API hands back before it is used: it goes into URL paths
+ * (escaped, but `.` and `..` stay path segments even escaped, so `/requests/../status` would
+ * read another endpoint, whose 404 a later run's re-attach takes for "request gone" and pays
+ * again), into the journal, events and messages. A real id is a short token (a UUID, a
+ * Replicate id); anything else is a broken or hostile reply, and the submit is then "maybe
+ * paid" like a reply with no id at all.
+ */
+
+/** Longer than any real id (a UUID is 36 characters). */
+const MAX_REQUEST_ID_CHARS = 256;
+
+/** Why `id` cannot be used as a request id, or `undefined` when it can. */
+export function requestIdProblem(id: string): string | undefined {
+  if (id.trim() === '') return 'it is empty';
+  if (id.length > MAX_REQUEST_ID_CHARS) return `it is ${id.length} characters long (at most ${MAX_REQUEST_ID_CHARS})`;
+  if (/[\u0000-\u001f\u007f-\u009f]/u.test(id)) return 'it contains control characters';
+  if (id === '.' || id === '..') return 'it is a path segment';
+  return undefined;
+}
