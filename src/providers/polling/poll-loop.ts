@@ -57,7 +57,8 @@ export async function pollUntil<T>(o: PollLoopOptions<T>): Promise<T> {
   try {
     return await loop(o, deadlineAt, readSignal);
   } catch (e) {
-    if (deadline.signal.aborted && !signal?.aborted) return o.onDeadline();
+    // Once, from here only: the loop's own check and the timer may both see the deadline.
+    if ((e instanceof DeadlineReached || deadline.signal.aborted) && !signal?.aborted) return o.onDeadline();
     throw e;
   } finally {
     clearTimeout(timer);
@@ -79,7 +80,7 @@ async function loop<T>(o: PollLoopOptions<T>, deadlineAt: number, readSignal: Ab
   let lastNotDone = 0;
   for (let attempt = 0; ; attempt++) {
     const remaining = deadlineAt - rt.now();
-    if (remaining <= 0) return o.onDeadline();
+    if (remaining <= 0) throw new DeadlineReached();
     const plan = planRead(attempt, rt.now() - began, o.learned?.sorted() ?? null, o.schedule);
     await pause(rt, Math.min(plan.delayMs, remaining), signal);
     if (attempt === 0) await o.firstPollAfter;

@@ -94,6 +94,27 @@ describe('pollUntil', () => {
     expect(rt.t).toBe(10_000);
   });
 
+  it('onDeadline runs once when the loop sees the deadline while the timer fires too (one cancel, not two)', async () => {
+    // The clock says the deadline passed after the first read; onDeadline (the client's cancel)
+    // is still running when the real timer aborts the reads. Before, both called onDeadline.
+    const rt = virtual();
+    let calls = 0;
+    const { run } = loop(rt, Infinity, {
+      deadlineMs: 20,
+      read: async () => {
+        rt.t += 1_000;
+        return { state: { phase: 'queued' } };
+      },
+      onDeadline: async () => {
+        calls++;
+        await new Promise((r) => setTimeout(r, 60));
+        throw new Error('deadline');
+      },
+    });
+    await expect(run).rejects.toThrow('deadline');
+    expect(calls).toBe(1);
+  });
+
   it('an abort surfaces as the reason of the signal (the run interruption)', async () => {
     const rt = virtual();
     const ac = new AbortController();
