@@ -94,7 +94,7 @@ describe('pollUntil', () => {
     expect(rt.t).toBe(10_000);
   });
 
-  it('onDeadline runs once when the loop sees the deadline while the timer fires too (one cancel, not two)', async () => {
+  it('onDeadline runs once when the loop sees the deadline as the timer fires (one cancel, not two)', async () => {
     // The clock says the deadline passed after the first read; onDeadline (the client's cancel)
     // is still running when the real timer aborts the reads. Before, both called onDeadline.
     const rt = virtual();
