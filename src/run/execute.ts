@@ -165,7 +165,10 @@ async function submitAndFinish(
   // A submit already on the wire when Ctrl-C comes is let finish (for a few seconds), so the
   // request is journaled and then cancelled, rather than paid for and lost.
   const graceMs = deps.submitGraceMs ?? SUBMIT_GRACE_MS;
-  const grace = graceSignal(deps.signal, graceMs, () => deps.emit(submitLostWarning(node.id, graceMs)));
+  let graceOver = false;
+  const grace = graceSignal(deps.signal, graceMs, () => {
+    graceOver = true;
+  });
   const submittedAt = deps.now();
   const sending = deps.provider.submit(request, grace.signal, deps.onRetry).finally(grace.dispose);
   hook?.('after-submit-sent');
@@ -173,8 +176,11 @@ async function submitAndFinish(
   try {
     ({ requestId } = await sending);
   } catch (e) {
-    // Only an error proving the API took nothing clears the intent; any other stays "maybe paid".
+    // Only an error proving the API took nothing clears the intent; any other stays "maybe paid",
+    // and when the grace ran out on it, the run says so (not for a submit stopped between
+    // attempts that were all refused: that proves nothing was taken).
     if (provesNotAccepted(e)) await deps.store.journal.remove(job.key, null, deps.intents.run);
+    else if (graceOver) deps.emit(submitLostWarning(node.id, graceMs));
     throw e;
   }
   hook?.('after-submit-response');

@@ -3,7 +3,10 @@
  * is journaled and cancelled). When the grace runs out first, the request may still have been
  * accepted and billed with no id to re-attach to: the run warns, naming the node.
  */
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { Fault } from '../../../src/emulator/scenario.js';
 import { runRecipe, type RunEvent } from '../../../src/index.js';
 import {
   createProject,
@@ -24,8 +27,12 @@ afterEach(async () => {
   project = undefined;
 });
 
-async function interruptWhileSubmitting(submitDelayMs: number, graceMs: number): Promise<RunEvent[]> {
-  rig = await startRig({ scenario: { faults: [{ kind: 'slow', on: 'submit', delay_ms: submitDelayMs }] } });
+async function interruptWhileSubmitting(
+  submitDelayMs: number,
+  graceMs: number,
+  faults: Fault[] = [{ kind: 'slow', on: 'submit', delay_ms: submitDelayMs }],
+): Promise<RunEvent[]> {
+  rig = await startRig({ scenario: { faults } });
   project = await createProject(recipeYaml([['a', 'Keep the face unchanged. Make the sky orange.']]));
   const stop = new AbortController();
   const events: RunEvent[] = [];
@@ -50,6 +57,16 @@ describe('submit grace at Ctrl-C', () => {
     expect(warnings[0]?.node).toBe('a');
     expect(warnings[0]?.message).toMatch(/submit for a was still on the wire .* may have been accepted and billed/);
     expect(eventsOf(events, 'node-skipped').map((e) => [e.node, e.reason])).toEqual([['a', 'interrupted']]);
+  }, 20_000);
+
+  it('says nothing when the grace runs out while the submit waits out a 429: nothing was taken', async () => {
+    const events = await interruptWhileSubmitting(0, 200, [
+      { kind: 'http', on: 'submit', status: 429, retry_after: 30 },
+    ]);
+    expect(eventsOf(events, 'warning')).toEqual([]);
+    expect(eventsOf(events, 'node-skipped').map((e) => [e.node, e.reason])).toEqual([['a', 'interrupted']]);
+    // The intent is gone: the next run neither reports the node maybe paid nor waits for it.
+    expect(await readdir(join(project?.cacheDir ?? '', 'journal'))).toEqual([]);
   }, 20_000);
 
   it('says nothing when the submit comes back within the grace', async () => {
