@@ -13,6 +13,22 @@ export const KEYS = { bfl: 'bfl-e2e-SECRET-0c41f9d2', fal: 'fal-e2e-id:fal-e2e-S
 
 export { files, project, tempDir } from '../helpers/e2e-kit.js';
 
+/**
+ * Empty the emulator's request log between tests. Retried: global fetch may reuse a kept-alive
+ * socket the emulator is closing just then (ECONNRESET, seen once in a loaded CI run), and
+ * emptying the log twice is harmless.
+ */
+export async function clearRequestLog(emulator: EmulatorHandle): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await fetch(`${emulator.origin}/__emulator/requests`, { method: 'DELETE' });
+      return;
+    } catch (e) {
+      if (attempt >= 3) throw e;
+    }
+  }
+}
+
 /** The CLI's environment: a temp HOME (so its own cache), every provider pointed at `emulator`. */
 export function envFor(emulator: EmulatorHandle, home: string): Record<string, string> {
   return cliEnv(home, {

@@ -8,7 +8,18 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { EmulatorHandle } from '../../src/index.js';
 import { useEmulator } from '../helpers/e2e-kit.js';
 import { spawnCli } from '../helpers/cli-spawn.js';
-import { anyFileContains, calls, countBy, envFor, files, KEYS, project, run, tempDir } from './provider-bfl-fal-kit.js';
+import {
+  anyFileContains,
+  calls,
+  clearRequestLog,
+  countBy,
+  envFor,
+  files,
+  KEYS,
+  project,
+  run,
+  tempDir,
+} from './provider-bfl-fal-kit.js';
 
 const started = useEmulator();
 let emulator: EmulatorHandle;
@@ -18,7 +29,7 @@ beforeAll(() => {
 });
 afterEach(async () => {
   emulator.setScenario({});
-  await fetch(`${emulator.origin}/__emulator/requests`, { method: 'DELETE' });
+  await clearRequestLog(emulator);
 });
 
 const CHAIN = `version: 1
