@@ -83,10 +83,8 @@ async function upstreamForRun(
   current: LockCurrent,
   deps: { readonly store: Store; readonly providerName: string; readonly lockDir: string },
 ): Promise<UpstreamOutput> {
-  const { record, entry } = current;
-  const found =
-    (await deps.store.getRecord(record.key)) ??
-    (await adoptFromLock(node, record.key, entry, deps.lockDir, deps.store));
+  const { entry } = current;
+  const found = await cachedOrAdopted(node, current, deps.store, deps.lockDir);
   if (found === null)
     throw new KontextError(
       'E_UPSTREAM_CHANGED',
@@ -97,6 +95,21 @@ async function upstreamForRun(
     blobPath: deps.store.blobPath(found.output_sha256),
     providerName: found.provider,
   });
+}
+
+/**
+ * The node's run record from the cache (an unreadable one counts as missing), else rebuilt there
+ * from its lock entry and the file it proves.
+ */
+async function cachedOrAdopted(
+  node: PlanNode,
+  current: LockCurrent,
+  store: Store,
+  lockDir: string,
+): Promise<RunRecord | null> {
+  const key = current.record.key;
+  const cached = await store.getRecord(key).catch(() => null);
+  return cached ?? (await adoptFromLock(node, key, current.entry, lockDir, store));
 }
 
 /**
@@ -138,6 +151,16 @@ export class LockCurrentNodes {
       this.#forRun.set(id, read);
     }
     return read;
+  }
+
+  /**
+   * Node `node`'s record with its change review, for a drift check: as the cache holds it, else
+   * rebuilt from the lock (deleted, or dropped with a damaged blob); null when neither can be had.
+   */
+  async stored(node: PlanNode, current: LockCurrent): Promise<RunRecord | null> {
+    const { lockPath, store } = this.deps;
+    if (lockPath === null) return store.getRecord(current.record.key).catch(() => null);
+    return cachedOrAdopted(node, current, store, dirname(lockPath)).catch(() => null);
   }
 
   /**

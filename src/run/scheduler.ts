@@ -5,7 +5,6 @@
  */
 import { providerOf } from './node-provider.js';
 import { setMaxListeners } from 'node:events';
-import { dirname } from 'node:path';
 import { outputPathFor } from '../plan/index.js';
 import pLimit, { type LimitFunction } from 'p-limit';
 import { ExitCode, worstExitCode, type ExitCode as Code } from '../errors.js';
@@ -31,7 +30,6 @@ import type { NodeOutcome, RunCounts, RunSummary } from './outcome.js';
 import type { Prepared } from './prepare.js';
 import type { NodeState } from './resolve.js';
 import { type LockCurrent, LockCurrentNodes } from './lock-current.js';
-import { adoptFromLock } from './adopt.js';
 
 type SkipReason = 'upstream-failed' | 'stopped' | 'interrupted';
 
@@ -297,15 +295,7 @@ class Scheduler {
       this.#counts.cached++;
       this.#emit({ type: 'node-cached', node: node.id, output, restored: false });
       if (node.maxChange !== undefined) {
-        // A record not in the cache (deleted, or dropped with a damaged blob) is rebuilt from the
-        // lock and the file it proves, so max_change is still checked.
-        const { store, lockPath } = this.deps;
-        const key = current.record.key;
-        const stored =
-          (await store.getRecord(key).catch(() => null)) ??
-          (lockPath === null
-            ? null
-            : await adoptFromLock(node, key, current.entry, dirname(lockPath), store).catch(() => null));
+        const stored = await this.#current.stored(node, current);
         if (stored) this.#drift.check(node, stored, true);
       }
       return { kind: 'ok', path: output, output: LockCurrentNodes.upstream(current) };
