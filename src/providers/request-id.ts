@@ -6,6 +6,7 @@
  * Replicate id); anything else is a broken or hostile reply, and the submit is then "maybe
  * paid" like a reply with no id at all.
  */
+import { firstControlChar } from '../util/control-chars.js';
 
 /** Longer than any real id (a UUID is 36 characters). */
 const MAX_REQUEST_ID_CHARS = 256;
@@ -14,7 +15,7 @@ const MAX_REQUEST_ID_CHARS = 256;
 export function requestIdProblem(id: string): string | undefined {
   if (id.trim() === '') return 'it is empty';
   if (id.length > MAX_REQUEST_ID_CHARS) return `it is ${id.length} characters long (at most ${MAX_REQUEST_ID_CHARS})`;
-  if (/[\u0000-\u001f\u007f-\u009f]/u.test(id)) return 'it contains control characters';
+  if (firstControlChar(id) !== null) return 'it contains control characters';
   if (id === '.' || id === '..') return 'it is a path segment';
   return undefined;
 }

@@ -5,7 +5,7 @@
  * order); anything else, however slightly off, returns null and is left to zod, whose issue
  * becomes the error a person reads (lock-file.ts). `types.ts` stays the contract.
  */
-import { NO_CONTROL_CHARS } from './schemas.js';
+import { NO_CONTROL_CHARS } from '../util/control-chars.js';
 import type { LockEntry, LockFile } from './types.js';
 
 const SHA256_HEX = /^[0-9a-f]{64}$/;

@@ -4,6 +4,7 @@
  * The interfaces in `types.ts` are the contract; the assertions at the bottom keep both in step.
  */
 import { z } from 'zod';
+import { NO_CONTROL_CHARS } from '../util/control-chars.js';
 import type { JournalEntry, LockEntry, LockFile, RunRecord } from './types.js';
 
 const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'expected a lowercase sha256 hex digest');
@@ -12,7 +13,6 @@ const seed = z.number().int().min(0).describe('Seed sent to the model');
  * A lock's node ids and strings never hold control characters: kontext writes none, and a lock
  * from someone else must not make `status` or `clean` print escape sequences to a terminal.
  */
-export const NO_CONTROL_CHARS = /^[^\u0000-\u001f\u007f-\u009f]*$/;
 const text = z.string().regex(NO_CONTROL_CHARS, 'must not contain control characters (kontext writes none)');
 
 export const RunRecordSchema = z.object({

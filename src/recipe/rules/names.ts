@@ -3,6 +3,7 @@ import type { Problem } from '../../errors.js';
 import { NAME_PATTERN } from '../schema.js';
 import { toKebab, type Rule, type RuleContext } from './context.js';
 import type { DocPath } from '../yaml/locate.js';
+import { firstControlChar } from '../../util/control-chars.js';
 
 const PATH_CHARS = /[/\\]|^\.\.?$/;
 
@@ -80,7 +81,7 @@ export const sourceNames: Rule = (ctx) => {
 /** The recipe name becomes the default output folder `out/<name>`: no path characters. */
 export const recipeName: Rule = (ctx) => {
   const name = ctx.draft.name;
-  if (name === undefined || !/[/\\]|^\.\.?$|[\u0000-\u001f\u007f-\u009f]/u.test(name)) return [];
+  if (name === undefined || !(/[/\\]|^\.\.?$/.test(name) || firstControlChar(name) !== null)) return [];
   return [
     ctx.report({
       code: 'name-format',

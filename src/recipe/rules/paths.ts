@@ -9,6 +9,7 @@ import path from 'node:path';
 import type { DocPath } from '../yaml/locate.js';
 import type { Rule, RuleContext } from './context.js';
 import { realForm } from '../write-paths.js';
+import { firstControlChar } from '../../util/control-chars.js';
 
 export function isInside(root: string, target: string): boolean {
   const rel = path.relative(root, target);
@@ -29,14 +30,10 @@ function outputPaths(ctx: RuleContext): { at: DocPath; value: string | undefined
   ];
 }
 
-/** C0 and C1 controls and DEL. */
-const CONTROL = /[\u0000-\u001f\u007f-\u009f]/u;
-
 export const outputPathText: Rule = (ctx) =>
   outputPaths(ctx).flatMap(({ at, value, what }) => {
-    const c = value === undefined ? undefined : CONTROL.exec(value)?.[0];
-    if (c === undefined) return [];
-    const code = `U+${(c.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}`;
+    const code = value === undefined ? null : firstControlChar(value);
+    if (code === null) return [];
     return [
       ctx.report({
         code: 'control-character',
