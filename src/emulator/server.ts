@@ -41,6 +41,8 @@ export interface EmulatorHandle {
   readonly pollOrigin: string;
   /** A copy of the request log (API calls and downloads, oldest first). */
   requestLog(): RequestLogEntry[];
+  /** Empty the request log (as `DELETE /__emulator/requests` does). */
+  clearRequestLog(): void;
   /** Replace the fault scenario (counters restart); throws ScenarioError when invalid. */
   setScenario(s: ScenarioInput): void;
   close(): Promise<void>;
@@ -122,6 +124,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     baseUrl: `${ctx.origin}/v1`,
     pollOrigin: ctx.pollOrigin,
     requestLog: () => ctx.log.map((e) => ({ ...e })),
+    clearRequestLog: () => {
+      ctx.log.length = 0;
+    },
     setScenario: (s) => applyScenario(ctx, s),
     close: closer([server, pollServer], ctx, sockets),
   };

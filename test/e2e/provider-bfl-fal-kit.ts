@@ -7,26 +7,26 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { EmulatorHandle } from '../../src/index.js';
 import { cli, cliEnv, type CliResult } from '../helpers/cli-spawn.js';
-import { files } from '../helpers/e2e-kit.js';
+import { afterEach } from 'vitest';
+import { files, useEmulator } from '../helpers/e2e-kit.js';
 
 export const KEYS = { bfl: 'bfl-e2e-SECRET-0c41f9d2', fal: 'fal-e2e-id:fal-e2e-SECRET-77b1e0c3' } as const;
 
 export { files, project, tempDir } from '../helpers/e2e-kit.js';
 
 /**
- * Empty the emulator's request log between tests. Retried: global fetch may reuse a kept-alive
- * socket the emulator is closing just then (ECONNRESET, seen once in a loaded CI run), and
- * emptying the log twice is harmless.
+ * The file's standalone emulator (e2e-kit's), its scenario and request log reset after each test
+ * in process: through HTTP, global fetch could reuse a kept-alive socket the emulator was
+ * closing just then (ECONNRESET, seen once in a loaded CI run).
  */
-export async function clearRequestLog(emulator: EmulatorHandle): Promise<void> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await fetch(`${emulator.origin}/__emulator/requests`, { method: 'DELETE' });
-      return;
-    } catch (e) {
-      if (attempt >= 3) throw e;
-    }
-  }
+export function useProviderEmulator(): () => EmulatorHandle {
+  const started = useEmulator();
+  afterEach(() => {
+    const emulator = started();
+    emulator.setScenario({});
+    emulator.clearRequestLog();
+  });
+  return started;
 }
 
 /** The CLI's environment: a temp HOME (so its own cache), every provider pointed at `emulator`. */

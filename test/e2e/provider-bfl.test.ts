@@ -4,13 +4,12 @@
  */
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { type EmulatorHandle, startEmulator } from '../../src/index.js';
-import { useEmulator } from '../helpers/e2e-kit.js';
 import {
   anyFileContains,
   calls,
-  clearRequestLog,
+  useProviderEmulator,
   countBy,
   envFor,
   files,
@@ -20,15 +19,11 @@ import {
   tempDir,
 } from './provider-bfl-fal-kit.js';
 
-const started = useEmulator();
+const started = useProviderEmulator();
 let emulator: EmulatorHandle;
 
 beforeAll(() => {
   emulator = started();
-});
-afterEach(async () => {
-  emulator.setScenario({});
-  await clearRequestLog(emulator);
 });
 
 const CHAIN = `version: 1

@@ -4,14 +4,13 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { EmulatorHandle } from '../../src/index.js';
-import { useEmulator } from '../helpers/e2e-kit.js';
 import { spawnCli } from '../helpers/cli-spawn.js';
 import {
   anyFileContains,
   calls,
-  clearRequestLog,
+  useProviderEmulator,
   countBy,
   envFor,
   files,
@@ -21,15 +20,11 @@ import {
   tempDir,
 } from './provider-bfl-fal-kit.js';
 
-const started = useEmulator();
+const started = useProviderEmulator();
 let emulator: EmulatorHandle;
 
 beforeAll(() => {
   emulator = started();
-});
-afterEach(async () => {
-  emulator.setScenario({});
-  await clearRequestLog(emulator);
 });
 
 const CHAIN = `version: 1
