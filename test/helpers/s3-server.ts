@@ -5,7 +5,7 @@
  * and HEADs. s3rver knows the access key id `S3RVER` and does not verify SigV4 signatures,
  * so any secret works — tests use a distinctive one to prove it never leaks.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -120,4 +120,25 @@ export async function startS3Server(options: { bucket?: string } = {}): Promise<
       await rm(directory, { recursive: true, force: true });
     },
   };
+}
+
+/** Credentials only an SDK chain finds (the default profile in `<home>/.aws/credentials`), each a canary. */
+const PROFILE_CANARIES = {
+  keyId: 'AKIAPROFILECANARY7Q2Z',
+  secret: 'profile-secret-canary-0b5d44e1',
+  token: 'profile-session-token-canary-c3a9f0',
+} as const;
+
+/** Write {@link PROFILE_CANARIES} as `<home>/.aws/credentials`, with a session token. */
+export async function writeCanaryProfile(home: string): Promise<void> {
+  const { keyId, secret, token } = PROFILE_CANARIES;
+  await mkdir(join(home, '.aws'), { recursive: true });
+  const lines = ['[default]', `aws_access_key_id = ${keyId}`, `aws_secret_access_key = ${secret}`];
+  await writeFile(join(home, '.aws', 'credentials'), [...lines, `aws_session_token = ${token}`, ''].join('\n'));
+}
+
+/** Where `text` (a run's output) shows a canary credential or an echoed SigV4 signature; none expected. */
+export function leakedCredentials(text: string): string[] {
+  const leaks: string[] = Object.values(PROFILE_CANARIES).filter((c) => text.includes(c));
+  return /Signature=[0-9a-f]{64}/.test(text) ? [...leaks, 'a SigV4 signature'] : leaks;
 }

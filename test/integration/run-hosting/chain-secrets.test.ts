@@ -12,10 +12,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type EmulatorHandle } from '../../../src/index.js';
 import { cli, cliEnv, ensureBuilt } from '../../helpers/cli-spawn.js';
 import { createProject, recipeYaml, type Project } from '../../helpers/run-fixtures.js';
-
-const KEY_ID = 'AKIAHOSTINGCANARY4Z8Q';
-const SECRET = 'hosting-profile-secret-canary-5e1c';
-const TOKEN = 'hosting-profile-session-token-canary-77ad';
+import { leakedCredentials, writeCanaryProfile } from '../../helpers/s3-server.js';
 
 let emulator: EmulatorHandle | undefined;
 let server: Server | undefined;
@@ -57,15 +54,7 @@ describe('s3 hosting with credentials from the SDK chain', () => {
       ),
     );
     const s3 = await echoingS3();
-    await mkdir(join(project.root, '.aws'));
-    const profile = [
-      '[default]',
-      `aws_access_key_id = ${KEY_ID}`,
-      `aws_secret_access_key = ${SECRET}`,
-      `aws_session_token = ${TOKEN}`,
-      '',
-    ].join('\n');
-    await writeFile(join(project.root, '.aws', 'credentials'), profile);
+    await writeCanaryProfile(project.root);
     const hosting = { mode: 's3', bucket: 'inputs', endpoint: s3.url, force_path_style: true, region: 'us-east-1' };
     await mkdir(join(project.root, '.config', 'kontext'), { recursive: true });
     await writeFile(join(project.root, '.config', 'kontext', 'config.json'), JSON.stringify({ hosting }));
@@ -82,10 +71,9 @@ describe('s3 hosting with credentials from the SDK chain', () => {
       expect(s3.puts(), text).toBeGreaterThan(0);
       expect(text).toContain('AccessDenied');
       expect(text).toContain('Credential=');
-      for (const canary of [KEY_ID, SECRET, TOKEN]) expect(text).not.toContain(canary);
       // Nor the signature: it authorizes only the request it signed, but that one for minutes.
       expect(text).toContain('Signature=***');
-      expect(text).not.toMatch(/Signature=[0-9a-f]{64}/);
+      expect(leakedCredentials(text)).toEqual([]);
     }
   }, 60_000);
 });
