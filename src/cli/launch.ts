@@ -31,8 +31,9 @@ export async function launch(load: (argv: readonly string[]) => Promise<LoadedMa
   let closed = false;
   for (const stream of [process.stdout, process.stderr]) {
     stream.on('error', (e: NodeJS.ErrnoException) => {
-      if (e.code === 'EPIPE' || (closed && e.code === 'ERR_STREAM_DESTROYED')) {
-        if (closed) return;
+      // After the first: the output goes nowhere.
+      if (closed && (e.code === 'EPIPE' || e.code === 'ERR_STREAM_DESTROYED')) return;
+      if (e.code === 'EPIPE') {
         closed = true;
         if (!(process as NodeJS.EventEmitter).emit(OUTPUT_CLOSED)) process.exit(process.exitCode ?? 0);
         return;
