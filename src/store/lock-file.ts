@@ -13,7 +13,13 @@ import { dirname, resolve } from 'node:path';
 import { isCode, writeFileAtomic } from './atomic.js';
 import { LockFileError, StoreError } from './errors.js';
 import { withFileMutex, type FileMutexOptions } from './file-mutex.js';
-import { findJsonSyntaxError, lineCol } from './json-locate.js';
+import {
+  countValueMembers,
+  findJsonDuplicateKey,
+  findJsonSyntaxError,
+  jsonMembersAtMost,
+  lineCol,
+} from './json-locate.js';
 import { LockFormatter } from './lock-format.js';
 import { quickLock } from './lock-check.js';
 import { LockEntrySchema, LockFileSchema } from './schemas.js';
@@ -132,7 +138,10 @@ export function parseLock(text: string, file: string): LockFile {
       cause: e,
     });
   }
+  // JSON.parse keeps the last of a repeated key: a node held twice would silently lose one entry.
   const quick = quickLock(data);
+  const members = quick === null ? countValueMembers(data) : quickMembers(quick);
+  if (jsonMembersAtMost(body) !== members) refuseDuplicate(body, file);
   if (quick !== null) return quick;
   const parsed = LockFileSchema.safeParse(data);
   if (parsed.success) return parsed.data;
@@ -141,6 +150,35 @@ export function parseLock(text: string, file: string): LockFile {
   const { line, col } = lineCol(body, locatePath(body, issue?.path ?? []));
   const message = `${file}:${line}:${col}: ${where ? `${where}: ` : ''}${issue?.message ?? 'invalid lock file'}`;
   throw new LockFileError(message, { hint: hint(), location: { file, line, col } });
+}
+
+/** The members of the JSON `quickLock` accepted: `version`, `nodes`, and per node its id and 9 or 10 fields. */
+function quickMembers(lock: LockFile): number {
+  let n = 2;
+  for (const id in lock.nodes) n += lock.nodes[id]?.request_sha256 === undefined ? 10 : 11;
+  return n;
+}
+
+/**
+ * Throws {@link LockFileError} at the first key an object of the lock repeats (none found: returns). Refused, not
+ * resolved: the two entries of a node hold different seeds or outputs, and which one the output
+ * file and the user's history mean is not something kontext can know (see docs/architecture.md).
+ */
+function refuseDuplicate(body: string, file: string): void {
+  // The count is an upper bound: a string holding an escaped `\":` raises it without a repeat.
+  const dup = findJsonDuplicateKey(body);
+  if (dup === null) return;
+  const { line, col } = lineCol(body, dup.offset);
+  const first = lineCol(body, dup.first).line;
+  const isNode = dup.path.length === 1 && dup.path[0] === 'nodes';
+  const what = isNode ? `node ${JSON.stringify(dup.key)}` : `key ${JSON.stringify(dup.key)}`;
+  const where = dup.path.length === 0 ? '' : `${formatPath(dup.path)}: `;
+  throw new LockFileError(`${file}:${line}:${col}: ${where}${what} appears twice (first at line ${first})`, {
+    hint: isNode
+      ? `a lock holds one entry per node: keep the one whose output_sha256 is the output you keep and delete the other (its result stays in the cache); kontext will not overwrite ${file}`
+      : `keep one of the two and delete the other; kontext will not overwrite ${file}`,
+    location: { file, line, col },
+  });
 }
 
 /**

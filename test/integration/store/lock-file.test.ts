@@ -109,6 +109,45 @@ describe('readLock / updateLock', () => {
     expect(await readdir(dir)).toEqual(['portrait.lock.json']); // .lck released
   });
 
+  it('a node held twice (a hand-merge keeping both sides) is exit 65 at the second, and is left untouched', async () => {
+    const text = formatLock({ version: 1, nodes: { a: entry(1), b: entry(2) } });
+    // Both sides of a conflict kept: "a" again, with another seed, after "b".
+    const second = `    "a": ${JSON.stringify(entry(7), null, 2).split('\n').join('\n    ')}`;
+    const merged = text.replace('\n  },\n  "version"', `,\n${second}\n  },\n  "version"`);
+    expect(JSON.parse(merged).nodes.a.seed).toBe(7); // what JSON.parse alone would have kept
+    await writeFile(lockPath, merged);
+    const err = await readLock(lockPath).catch((e: unknown) => e);
+    const at = merged.split('\n').lastIndexOf('    "a": {') + 1;
+    expect(err).toMatchObject({ code: 'E_LOCK_INVALID', exitCode: 65, location: { file: lockPath, line: at, col: 5 } });
+    expect((err as Error).message).toBe(`${lockPath}:${at}:5: nodes: node "a" appears twice (first at line 3)`);
+    expect((err as { hint?: string }).hint).toMatch(/one entry per node/);
+    await expect(updateLock(lockPath, (nodes) => void (nodes.c = entry(3)))).rejects.toMatchObject({ exitCode: 65 });
+    expect(await readFile(lockPath, 'utf8')).toBe(merged);
+  });
+
+  it('a key repeated inside an entry, or at the top, is exit 65 naming it', async () => {
+    const text = formatLock({ version: 1, nodes: { a: entry(1) } });
+    const seedTwice = text.replace('"request_id": "r1",', '"request_id": "r1",\n      "seed": 9,');
+    await writeFile(lockPath, seedTwice);
+    const err = await readLock(lockPath).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'E_LOCK_INVALID', exitCode: 65 });
+    const first = seedTwice.split('\n').indexOf('      "seed": 9,') + 1;
+    expect((err as Error).message).toBe(
+      `${lockPath}:${first + 1}:7: nodes.a: key "seed" appears twice (first at line ${first})`,
+    );
+
+    const nodesTwice = text.replace('"version": 1', '"version": 1,\n  "nodes": {}');
+    await writeFile(lockPath, nodesTwice);
+    const top = await readLock(lockPath).catch((e: unknown) => e);
+    expect((top as Error).message).toMatch(/:\d+:3: key "nodes" appears twice \(first at line 2\)$/);
+    // Without the repeats the same text reads fine, as do values that look like keys to the count.
+    await writeFile(lockPath, text);
+    expect((await readLock(lockPath)).nodes.a?.seed).toBe(1);
+    const keyish = { version: 1 as const, nodes: { a: { ...entry(1), model: ':m', request_id: 'x": 1, "seed":' } } };
+    await writeFile(lockPath, formatLock(keyish));
+    expect(await readLock(lockPath)).toEqual(keyish);
+  });
+
   it('takes over a lock left by a dead process', async () => {
     const dead = run(['-e', ''], []);
     await dead.done;

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { findJsonSyntaxError, lineCol } from '../../../src/store/json-locate.js';
+import {
+  countValueMembers,
+  findJsonDuplicateKey,
+  findJsonSyntaxError,
+  jsonMembersAtMost,
+  lineCol,
+} from '../../../src/store/json-locate.js';
 
 describe('findJsonSyntaxError', () => {
   it.each([
@@ -44,5 +50,38 @@ describe('lineCol', () => {
     ['a\nbc\n', 4, 2, 3],
   ])('%j @%i is %i:%i', (text, offset, line, col) => {
     expect(lineCol(text, offset)).toEqual({ line, col });
+  });
+});
+
+describe('jsonMembersAtMost / findJsonDuplicateKey', () => {
+  it.each([
+    ['{}', 0, 0],
+    ['[1, {"a": "x:y"}, {"b": {"c": "x:"}}]', 3, 3],
+    ['{"t": "2025-01-01T00:00:00Z", "n": [{}, {"x" \n :\tnull}]}', 3, 3],
+    ['"a:b"', 0, 0],
+    // A string's opening or escaped quote before a colon counts too: a bound, not the count.
+    ['{"c": ":"}', 1, 2],
+    ['{"a\\"": "\\\\", "b": "\\":\\"", "c:": 1}', 3, 4],
+  ])('%j has %i members, counted as at most %i', (text, n, bound) => {
+    expect(countValueMembers(JSON.parse(text))).toBe(n);
+    expect(jsonMembersAtMost(text)).toBe(bound);
+    expect(findJsonDuplicateKey(text)).toBeNull();
+  });
+
+  it('a repeated key: the text counts more members than the parse keeps, and the finder names it', () => {
+    const text = '{\n  "nodes": {\n    "a": {"seed": 1},\n    "b": {"seed": 2, "seed": 3},\n    "a": {"seed": 4}\n  }\n}';
+    expect(jsonMembersAtMost(text)).toBe(8);
+    expect(countValueMembers(JSON.parse(text))).toBe(5);
+    // In text order: "seed" inside "b" comes before the second "a".
+    expect(findJsonDuplicateKey(text)).toEqual({
+      offset: text.indexOf('"seed": 3'),
+      first: text.indexOf('"seed": 2'),
+      path: ['nodes', 'b'],
+      key: 'seed',
+    });
+    const nodes = '{"nodes": {"a": {}, "b": {}, "\\u0061": {}}}'; // the same key, escaped
+    expect(findJsonDuplicateKey(nodes)).toMatchObject({ path: ['nodes'], key: 'a', first: 11 });
+    // The same key in sibling objects is no duplicate.
+    expect(findJsonDuplicateKey('[{"a": 1}, {"a": 2}, {"x": {"a": 3}}]')).toBeNull();
   });
 });
