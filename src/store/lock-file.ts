@@ -175,8 +175,8 @@ function refuseDuplicate(body: string, file: string): void {
   const where = dup.path.length === 0 ? '' : `${formatPath(dup.path)}: `;
   throw new LockFileError(`${file}:${line}:${col}: ${where}${what} appears twice (first at line ${first})`, {
     hint: isNode
-      ? `a lock holds one entry per node: keep the one whose output_sha256 is the output you keep and delete the other (its result stays in the cache); kontext will not overwrite ${file}`
-      : `keep one of the two and delete the other; kontext will not overwrite ${file}`,
+      ? 'a lock holds one entry per node: keep the one whose output_sha256 matches the output you keep; the other result stays in the cache'
+      : 'keep one of the two; kontext does not rewrite the lock until then',
     location: { file, line, col },
   });
 }

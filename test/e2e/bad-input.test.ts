@@ -103,6 +103,37 @@ describe('a lock entry pointing outside the project is refused (exit 65, lock:li
   }, 60_000);
 });
 
+describe('a lock holding a node twice (a hand-merge that kept both sides) is refused', () => {
+  it('run, status and clean exit 65 with one line at the second entry; nothing paid or written', async () => {
+    const { root, env, lock } = await ranOnce();
+    const parsed = JSON.parse(lock) as { nodes: Record<string, Record<string, unknown>> };
+    const other = { ...parsed.nodes['tint'], seed: 12345 };
+    const second = `    "tint": ${JSON.stringify(other, null, 2).split('\n').join('\n    ')}`;
+    const merged = lock.replace('\n  },\n  "version"', `,\n${second}\n  },\n  "version"`);
+    const lines = merged.split('\n');
+    const first = lines.indexOf('    "tint": {') + 1;
+    const again = lines.lastIndexOf('    "tint": {') + 1;
+    expect(again).toBeGreaterThan(first);
+    await writeFile(join(root, 'recipe.lock.json'), merged);
+    for (const command of ['run', 'status', 'clean']) {
+      const r = await run([command, 'recipe.yml'], root, env);
+      expect(r.code, `${command}: ${r.stderr}`).toBe(65);
+      expect(r.lines).toHaveLength(1);
+      expect(r.lines[0]).toBe(
+        `kontext: recipe.lock.json:${again}:5: nodes: node "tint" appears twice (first at line ${first}) ` +
+          '(a lock holds one entry per node: keep the one whose output_sha256 matches the output you keep; ' +
+          'the other result stays in the cache)',
+      );
+      expect(r.paid).toBe(0);
+      expect(await lockOf(root)).toBe(merged);
+    }
+    await writeFile(join(root, 'recipe.lock.json'), lock);
+    const ok = await run(['run', 'recipe.yml'], root, env);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(ok.paid).toBe(0);
+  }, 60_000);
+});
+
 describe('an output path in the way', () => {
   it('a folder at an output: exit 73 naming it; the other node and the lock stay right', async () => {
     const root = await project();
