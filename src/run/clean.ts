@@ -1,20 +1,22 @@
 /**
- * `kontext clean`: remove what a recipe no longer produces. Orphans are the lock entries whose
- * node id is not in the current plan, and the files under the recipe's out folder that no
- * current node (nor its `save:` copy) produces: images, the outputs the orphaned entries name,
- * and temp files of a crashed write older than a day. Nothing outside `<out>/` is removed
- * (a `save:` copy elsewhere stays), symlinks are neither followed nor removed, and the lock is
- * rewritten atomically under its `.lck` mutex, as a run does (`removeLockEntries`). Folders under
- * `<out>/` emptied by the removal go too.
+ * `kontext clean`: remove what a recipe no longer produces and kontext provably made. Orphans
+ * are the lock entries whose node id is not in the current plan; files go from `<out>/` only as
+ * `clean-scan.ts` allows (a dropped entry's output or kontext's own layout where no current node
+ * writes, with bytes a lock or the cache knows; a crash's day-old temp of one). Everything else
+ * there is reported as kept. Nothing outside `<out>/` is removed (a `save:` copy elsewhere
+ * stays), symlinks are neither followed nor removed, and the lock is rewritten atomically under
+ * its `.lck` mutex, as a run does (`removeLockEntries`). Folders under `<out>/` emptied by the
+ * removal go too.
  */
-import { lstat, readdir, rmdir, unlink } from 'node:fs/promises';
-import { basename, dirname, extname, join, resolve } from 'node:path';
+import { rmdir, unlink } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { buildPlan, outputPathFor, withoutPicks } from '../plan/index.js';
-import { isReportFile } from '../plan/report-paths.js';
 import { loadRecipe } from '../recipe/index.js';
 import type { Recipe } from '../recipe/types.js';
 import type { Runtime } from '../runtime.js';
-import { isTempName, readLock, removeLockEntries, resolveCacheDir, STALE_TEMP_MS } from '../store/index.js';
+import { hasBlob } from '../store/blobs.js';
+import { readLock, removeLockEntries, resolveCacheDir } from '../store/index.js';
+import { IMAGE_EXTS, scanOutDir, stem } from './clean-scan.js';
 import { lockPathFor } from './run-recipe.js';
 import { writeGuardFor } from './write-guard-for.js';
 
@@ -37,10 +39,9 @@ export interface CleanReport {
   readonly files: readonly string[];
   /** Folders under the out folder left empty and removed (absolute), deepest first. */
   readonly dirs: readonly string[];
+  /** Files and symlinks under the out folder that kontext did not make (or cannot show it made): kept, sorted. */
+  readonly kept: readonly string[];
 }
-
-/** Extensions of the images kontext writes (`extensionFor` in outputs.ts, plus `jpeg`). */
-const IMAGE_EXTS = ['png', 'jpg', 'jpeg', 'webp', 'gif', 'avif'];
 
 export async function cleanRecipe(path: string, options: CleanOptions, deps: CleanDeps): Promise<CleanReport> {
   const { rt } = deps;
@@ -48,9 +49,10 @@ export async function cleanRecipe(path: string, options: CleanOptions, deps: Cle
   // Every branch below every variant, picked or not: picking another one later stays free.
   const plan = buildPlan(withoutPicks(recipe));
   const lockPath = lockPathFor(recipe);
+  const cacheDir = resolveCacheDir({ flag: undefined, env: rt.env, cwd: rt.cwd });
   const guard = await writeGuardFor(recipe, {
     lockPath,
-    cacheDir: resolveCacheDir({ flag: undefined, env: rt.env, cwd: rt.cwd }),
+    cacheDir,
     allowOutsideRoot: options.allowOutsideRoot ?? false,
   });
   const lock = await readLock(lockPath, { outputs: guard });
@@ -60,81 +62,56 @@ export async function cleanRecipe(path: string, options: CleanOptions, deps: Cle
     .sort();
   const fromLock = (output: string): string => resolve(dirname(lockPath), output);
 
-  const keep = new Set<string>();
+  const claimed = new Set<string>();
+  const currentStems = new Set<string>();
   for (const node of plan.nodes) {
+    currentStems.add(stem(resolve(outputPathFor(plan, node, 'x'))));
     for (const ext of IMAGE_EXTS) {
-      keep.add(resolve(outputPathFor(plan, node, ext)));
-      if (node.save !== null) keep.add(resolve(recipe.dir, node.save.split('{ext}').join(ext)));
+      claimed.add(resolve(outputPathFor(plan, node, ext)));
+      if (node.save !== null) claimed.add(resolve(recipe.dir, node.save.split('{ext}').join(ext)));
     }
     const entry = lock.nodes[node.id];
-    if (entry) keep.add(fromLock(entry.output));
+    if (entry) claimed.add(fromLock(entry.output));
   }
-  const orphanOutputs = new Set(lockEntries.map((id) => fromLock(lock.nodes[id]?.output ?? '')));
-  const isArtefact = async (file: string): Promise<boolean> => {
-    if (keep.has(file) || isReportFile(recipe.outDir, file)) return false; // `kontext report` output
-    const name = basename(file);
-    if (isTempName(name)) return rt.now() - (await lstat(file)).mtimeMs > STALE_TEMP_MS;
-    return orphanOutputs.has(file) || IMAGE_EXTS.includes(extname(name).slice(1).toLowerCase());
-  };
-
-  const found = { files: [] as string[], dirs: [] as string[] };
-  if (await isRealDir(recipe.outDir)) await scan(recipe.outDir, isArtefact, found);
+  const lockShas = new Set(Object.values(lock.nodes).map((e) => e.output_sha256));
+  const scan = await scanOutDir({
+    outDir: recipe.outDir,
+    claimed,
+    currentStems,
+    orphanOutputs: new Set(lockEntries.map((id) => fromLock(lock.nodes[id]?.output ?? ''))),
+    knownBytes: async (sha) => lockShas.has(sha) || (await hasBlobSafe(cacheDir, sha)),
+    guard,
+    now: rt.now(),
+  });
   const dryRun = options.dryRun === true;
   const report: CleanReport = {
     recipe,
     lockPath,
     dryRun,
     lockEntries,
-    files: [...found.files].sort(),
-    dirs: found.dirs.filter((d) => d !== recipe.outDir),
+    files: scan.files.sort(),
+    dirs: scan.dirs.filter((d) => d !== recipe.outDir),
+    kept: scan.kept.sort(),
   };
   if (dryRun) return report;
   if (lockEntries.length > 0)
     await removeLockEntries(lockPath, lockEntries, { pid: deps.rt.pid, isAlive: (pid) => deps.rt.isAlive(pid) });
-  for (const file of report.files) await unlink(file).catch(ignore('ENOENT'));
+  const files: string[] = [];
+  for (const file of report.files) {
+    if (!(await scan.stillInOut(file))) continue; // a folder swapped for a symlink since the walk
+    await unlink(file).then(() => files.push(file), ignore('ENOENT'));
+  }
   // A run may have written into a folder meanwhile: then it is not empty and stays.
   const removed: string[] = [];
   for (const dir of report.dirs) {
     if (await rmdir(dir).then(() => true, ignoreFalse('ENOENT', 'ENOTEMPTY', 'EEXIST'))) removed.push(dir);
   }
-  return { ...report, dirs: removed };
+  return { ...report, files, dirs: removed };
 }
 
-/**
- * Walk `dir` without following symlinks, collecting files to remove; returns whether `dir`
- * would be empty afterwards. A folder goes in `dirs` (children before parents) only when it
- * would be empty and something inside it is removed: a folder the user left empty stays.
- */
-async function scan(
-  dir: string,
-  isArtefact: (file: string) => Promise<boolean>,
-  found: { files: string[]; dirs: string[] },
-): Promise<{ empty: boolean; removesSome: boolean }> {
-  let empty = true;
-  let removesSome = false;
-  for (const e of await readdir(dir, { withFileTypes: true })) {
-    const path = join(dir, e.name);
-    if (e.isDirectory()) {
-      const sub = await scan(path, isArtefact, found);
-      empty &&= sub.empty && sub.removesSome;
-      removesSome ||= sub.removesSome;
-    } else if (e.isFile() && (await isArtefact(path))) {
-      found.files.push(path);
-      removesSome = true;
-    } else {
-      empty = false; // a symlink, a kept output, anything the user put here
-    }
-  }
-  if (empty && removesSome) found.dirs.push(dir);
-  return { empty, removesSome };
-}
-
-/** A folder, not a symlink to one: a linked out folder is not walked. */
-async function isRealDir(path: string): Promise<boolean> {
-  return lstat(path).then(
-    (s) => s.isDirectory(),
-    () => false,
-  );
+/** A blob in the cache dir (a cache dir that cannot be read knows nothing). */
+function hasBlobSafe(cacheDir: string, sha256: string): Promise<boolean> {
+  return hasBlob(cacheDir, sha256).catch(() => false);
 }
 
 function ignore(...codes: string[]): (e: unknown) => void {

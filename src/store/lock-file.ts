@@ -175,7 +175,8 @@ function refuseDuplicate(body: string, file: string): void {
   const where = dup.path.length === 0 ? '' : `${formatPath(dup.path)}: `;
   throw new LockFileError(`${file}:${line}:${col}: ${where}${what} appears twice (first at line ${first})`, {
     hint: isNode
-      ? 'a lock holds one entry per node: keep the one whose output_sha256 matches the output you keep; the other result stays in the cache'
+      ? 'a lock holds one entry per node: keep the one whose output_sha256 matches the output you keep; ' +
+        'the other result stays in the cache'
       : 'keep one of the two; kontext does not rewrite the lock until then',
     location: { file, line, col },
   });

@@ -3,7 +3,7 @@
  * in-process on a standalone emulator, so its request log proves what a later run submits.
  * Every CLI call gets KONTEXT_CACHE_DIR pointing at the test's own cache.
  */
-import { mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rename, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -112,17 +112,28 @@ describe('kontext clean', () => {
     for (const f of orphans) expect(dry.stdout).toContain(`would remove ${f}\n`);
     expect(dry.stdout).toContain('would remove empty folder out/test/bag/\n');
     expect(dry.stdout).toContain('would remove empty folder out/test/bags/\n');
-    expect(dry.stdout).toMatch(/would remove 2 lock entries, 4 files, 2 folders \(nothing changed\)/);
+    // The symlinks and the note are not kontext's: listed as kept.
+    for (const f of ['link.png', 'linked-dir', 'notes.txt'])
+      expect(dry.stdout).toContain(`kept out/test/${f} (not kontext's)\n`);
+    expect(dry.stdout).toMatch(
+      /would remove 2 lock entries, 4 files, 2 folders; kept 3 files kontext did not make \(nothing changed\)/,
+    );
     expect(await outState(project.root)).toEqual(before);
     expect(await readFile(project.lockPath, 'utf8')).toBe(lockBefore);
 
     const json = await kontext(['clean', 'recipe.yml', '--dry-run', '--json']);
-    expect(JSON.parse(json.stdout)).toMatchObject({ dry_run: true, lock_entries: ['bag#1', 'bag#2'], files: orphans });
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      dry_run: true,
+      lock_entries: ['bag#1', 'bag#2'],
+      files: orphans,
+      kept: ['out/test/link.png', 'out/test/linked-dir', 'out/test/notes.txt'],
+    });
 
     const real = await kontext(['clean', 'recipe.yml']);
     expect(real.code).toBe(0);
     expect(real.stdout).toContain('removed out/test/bag/photo-v2.png\n');
-    expect(real.stdout).toMatch(/clean: removed 2 lock entries, 4 files, 2 folders/);
+    expect(real.stdout).toMatch(/clean: removed 2 lock entries, 4 files, 2 folders; kept 3 files kontext did not make/);
+    expect(real.stdout).not.toContain('kept out/'); // listed by the dry run only
     const after = await outState(project.root);
     const expected = new Map([...before].filter(([p]) => !orphans.includes(p)));
     expect(after).toEqual(expected); // the rest byte-identical, symlinks and the note included
@@ -136,8 +147,110 @@ describe('kontext clean', () => {
     expect(lock.nodes['jacket']).toEqual(oldLock.nodes['jacket']);
     expect(lock.nodes['background']).toEqual(oldLock.nodes['background']);
 
-    expect((await kontext(['clean', 'recipe.yml'])).stdout).toBe('clean: nothing to remove\n');
+    expect((await kontext(['clean', 'recipe.yml'])).stdout).toBe(
+      'clean: nothing to remove; kept 3 files kontext did not make\n',
+    );
     expect(await run()).toBe(0);
+  }, 60_000);
+
+  it("removes only what kontext can show it made: a user's images in out/ stay, whatever their names", async () => {
+    expect(await run()).toBe(4);
+    const out = (f: string): string => join(project.outDir, f);
+    const reference = await readFile(join(project.root, 'assets', 'portrait-astronaut.jpg'));
+    const bagBytes = await readFile(out('bag/photo-v1.png'));
+    // The user's own: a reference photo, a mock-up in a folder named like a pass, one dropped into
+    // the removed pass's folder, and a hand-edited bag variant (its lock entry goes, the file stays).
+    await writeFile(out('reference.png'), reference);
+    await mkdir(out('mockups'));
+    await writeFile(out('mockups/hand-made.png'), 'a mock-up');
+    await writeFile(out('bag/my-edit.png'), 'my own edit');
+    await writeFile(out('bag/photo-v2.png'), 'retouched by hand');
+    // Made by kontext, named by no lock entry now: a pass removed long ago whose lock entries are
+    // gone, its bytes still in the cache (a copy of bag#1's output), in kontext's layout.
+    await mkdir(out('old-pass'));
+    await writeFile(out('old-pass/photo.png'), bagBytes);
+    // Crash leftovers, two days old: beside a kontext file (removed), beside the user's photo (kept).
+    const tempOfOurs = out('old-pass/.photo.png.0123456789ab-1.tmp');
+    const tempOfTheirs = out('.reference.png.0123456789ab-2.tmp');
+    for (const f of [tempOfOurs, tempOfTheirs]) {
+      await writeFile(f, 'half');
+      await utimes(f, new Date(Date.now() - 2 * DAY), new Date(Date.now() - 2 * DAY));
+    }
+    await project.writeRecipe(withoutBag);
+
+    const dry = await kontext(['clean', 'recipe.yml', '--dry-run', '--json']);
+    expect(dry.code, dry.stderr).toBe(0);
+    const report = JSON.parse(dry.stdout) as { files: string[]; dirs: string[]; kept: string[] };
+    const removed = [
+      'out/test/bag/photo-v1.png',
+      'out/test/bags/bag-1.png',
+      'out/test/bags/bag-2.png',
+      'out/test/old-pass/.photo.png.0123456789ab-1.tmp',
+      'out/test/old-pass/photo.png',
+    ];
+    expect(report.files).toEqual(removed);
+    expect(report.dirs.sort()).toEqual(['out/test/bags', 'out/test/old-pass']); // not out/test/bag: it keeps the user's
+    expect(report.kept).toEqual([
+      'out/test/bag/my-edit.png',
+      'out/test/bag/photo-v2.png',
+      'out/test/mockups/hand-made.png',
+      'out/test/reference.png',
+    ]);
+    const text = await kontext(['clean', 'recipe.yml', '--dry-run']);
+    expect(text.stdout).toContain("kept out/test/reference.png (not kontext's)\n");
+
+    const before = await outState(project.root);
+    const real = await kontext(['clean', 'recipe.yml']);
+    expect(real.code, real.stderr).toBe(0);
+    const after = await outState(project.root);
+    expect(after).toEqual(new Map([...before].filter(([p]) => !removed.includes(p))));
+    expect(await readFile(out('reference.png'))).toEqual(reference);
+    expect(await readFile(out('bag/photo-v2.png'), 'utf8')).toBe('retouched by hand');
+    expect(await readFile(tempOfTheirs, 'utf8')).toBe('half');
+    expect(Object.keys((await project.readLock()).nodes).sort()).toEqual(['background', 'jacket']);
+  }, 60_000);
+
+  it('bytes kontext does not know are kept; nothing is reached through a symlinked out folder', async () => {
+    expect(await run()).toBe(4);
+    await project.writeRecipe(withoutBag);
+    // Another cache: the lock still knows the dropped entries' bytes, but a layout file without an
+    // entry is known only by the cache, and this one has never seen it.
+    const bagBytes = await readFile(join(project.outDir, 'bag/photo-v1.png'));
+    await mkdir(join(project.outDir, 'old-pass'));
+    await writeFile(join(project.outDir, 'old-pass/photo.png'), bagBytes);
+    const lockText = await readFile(project.lockPath, 'utf8');
+    const { 'bag#1': _gone, ...rest } = (await project.readLock()).nodes;
+    await writeFile(project.lockPath, `${JSON.stringify({ version: 1, nodes: rest }, null, 2)}\n`);
+    const other = await mkdtemp(join(tmpdir(), 'kontext-clean-other-'));
+    try {
+      const r = await cli(['clean', 'recipe.yml', '--dry-run', '--json'], {
+        cwd: project.root,
+        env: cliEnv(home, { KONTEXT_CACHE_DIR: other }),
+      });
+      const report = JSON.parse(r.stdout) as { files: string[]; kept: string[] };
+      // bag#2's output: its lock entry names it and holds its sha256. bag#1's: no entry, no blob.
+      expect(report.files).toEqual(['out/test/bag/photo-v2.png', 'out/test/bags/bag-2.png']);
+      expect(report.kept).toEqual([
+        'out/test/bag/photo-v1.png',
+        'out/test/bags/bag-1.png',
+        'out/test/old-pass/photo.png',
+      ]);
+    } finally {
+      await rm(other, { recursive: true, force: true });
+    }
+    await writeFile(project.lockPath, lockText);
+
+    // out/test is a symlink to a folder (inside the project) full of kontext's own files: not walked.
+    const real = join(project.root, 'real-out');
+    await rename(project.outDir, real);
+    await symlink(real, project.outDir);
+    const inReal = async (): Promise<string[]> => (await readdir(real, { recursive: true })).sort();
+    const before = await inReal();
+    expect(before).toContain('bag/photo-v1.png');
+    const linked = await kontext(['clean', 'recipe.yml']);
+    expect(linked.code, linked.stderr).toBe(0);
+    expect(linked.stdout).toMatch(/^clean: removed 2 lock entries, 0 files, 0 folders$/m);
+    expect(await inReal()).toEqual(before);
   }, 60_000);
 
   it('an invalid recipe exits 65, as validate does, and touches nothing', async () => {

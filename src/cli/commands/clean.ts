@@ -1,4 +1,7 @@
-/** `kontext clean <recipe> [--dry-run] [--json]`: remove outputs and lock entries of nodes no longer in the recipe. */
+/**
+ * `kontext clean <recipe> [--dry-run] [--json]`: remove outputs and lock entries of nodes no longer in the
+ * recipe. A dry run also lists the files under the out folder it keeps because kontext did not make them.
+ */
 import { relative } from 'node:path';
 import { cleanRecipe, type CleanReport } from '../../index.js';
 import type { CliContext } from '../context.js';
@@ -20,6 +23,7 @@ export async function cleanCommand(path: string, opts: Record<string, unknown>, 
   for (const id of report.lockEntries) out.write(`${verb} lock entry ${id} (${lockName})\n`);
   for (const f of report.files) out.write(`${verb} ${displayPath(f, ctx.rt.cwd)}\n`);
   for (const d of report.dirs) out.write(`${verb} empty folder ${displayPath(d, ctx.rt.cwd)}/\n`);
+  if (report.dryRun) for (const f of report.kept) out.write(`kept ${displayPath(f, ctx.rt.cwd)} (not kontext's)\n`);
   out.write(`${summary(report)}\n`);
   return 0;
 }
@@ -30,10 +34,11 @@ function summary(r: CleanReport): string {
     count(r.files.length, 'file', 'files'),
     count(r.dirs.length, 'folder', 'folders'),
   ];
-  if (r.lockEntries.length + r.files.length + r.dirs.length === 0) return 'clean: nothing to remove';
+  const kept = r.kept.length === 0 ? '' : `; kept ${count(r.kept.length, 'file', 'files')} kontext did not make`;
+  if (r.lockEntries.length + r.files.length + r.dirs.length === 0) return `clean: nothing to remove${kept}`;
   return r.dryRun
-    ? `clean --dry-run: would remove ${parts.join(', ')} (nothing changed)`
-    : `clean: removed ${parts.join(', ')}`;
+    ? `clean --dry-run: would remove ${parts.join(', ')}${kept} (nothing changed)`
+    : `clean: removed ${parts.join(', ')}${kept}`;
 }
 
 function count(n: number, one: string, many: string): string {
@@ -50,5 +55,6 @@ function toJson(r: CleanReport): Record<string, unknown> {
     lock_entries: r.lockEntries,
     files: r.files.map(rel),
     dirs: r.dirs.map(rel),
+    kept: r.kept.map(rel),
   };
 }

@@ -2,8 +2,8 @@
  * `out:` and `save:` must not point at what a run must never overwrite: a `.git` folder, the
  * recipe, its lock (any `*.lock.json`), its sources (glob matches included: a source overwritten
  * by its own output changes, re-runs and is paid for on every run) or the cache dir. Nor may
- * `out:` hold the recipe, its lock or a source (`out: .`): `kontext clean` removes the images
- * under it that no node produces, and deleted the sources. Checked on
+ * `out:` hold the recipe, its lock or a source (`out: .`): the out folder is the outputs' own
+ * (runs write into it, `kontext clean` removes from it, once deleting sources). Checked on
  * the paths as written and as they really are through symlinks (`ctx.real`); the run checks
  * again when it writes, because links can change in between. `--allow-outside-root` never
  * lifts these.
@@ -71,7 +71,7 @@ function clash(
 ): string | null {
   if (abs.split(path.sep).includes('.git')) return 'a .git folder';
   if (isInside(path.join(ctx.projectRoot, '.kontext'), abs)) return 'the cache dir';
-  // `clean` removes every image under the out folder that no node produces: it must hold none of these.
+  // The out folder is written into and cleaned: it must hold none of these.
   if (kind === 'out') {
     for (const [file, what] of protectedFiles) if (isInside(abs, file)) return `a folder holding ${what}`;
     return null;

@@ -109,7 +109,7 @@ describe('readLock / updateLock', () => {
     expect(await readdir(dir)).toEqual(['portrait.lock.json']); // .lck released
   });
 
-  it('a node held twice (a hand-merge keeping both sides) is exit 65 at the second, and is left untouched', async () => {
+  it('a node held twice (a hand-merge keeping both sides) is exit 65 at the second, left untouched', async () => {
     const text = formatLock({ version: 1, nodes: { a: entry(1), b: entry(2) } });
     // Both sides of a conflict kept: "a" again, with another seed, after "b".
     const second = `    "a": ${JSON.stringify(entry(7), null, 2).split('\n').join('\n    ')}`;

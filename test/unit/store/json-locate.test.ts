@@ -69,7 +69,8 @@ describe('jsonMembersAtMost / findJsonDuplicateKey', () => {
   });
 
   it('a repeated key: the text counts more members than the parse keeps, and the finder names it', () => {
-    const text = '{\n  "nodes": {\n    "a": {"seed": 1},\n    "b": {"seed": 2, "seed": 3},\n    "a": {"seed": 4}\n  }\n}';
+    const text =
+      '{\n  "nodes": {\n    "a": {"seed": 1},\n    "b": {"seed": 2, "seed": 3},\n    "a": {"seed": 4}\n  }\n}';
     expect(jsonMembersAtMost(text)).toBe(8);
     expect(countValueMembers(JSON.parse(text))).toBe(5);
     // In text order: "seed" inside "b" comes before the second "a".

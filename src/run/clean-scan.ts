@@ -1,0 +1,159 @@
+/**
+ * What `kontext clean` may remove from `<out>/`: only files kontext can show it made
+ * (docs/architecture.md#cache-lock-and-journal). A file goes when
+ * - it is the output a dropped lock entry names, or it sits in kontext's own layout
+ *   (`<out>/<pass>/<instance>[-v<k>].<ext>`) where no current node writes, and
+ * - its bytes are kontext's: some lock entry's `output_sha256`, or a blob in the cache.
+ * A crash's temp file (`.<name>.<suffix>.tmp`, a day old) goes when `<name>` is such a file or a
+ * current output. Everything else under `<out>/` (a reference photo, a mock-up, a copy under
+ * another name, a symlink) is reported as kept, never removed. The walk follows no symlink, and
+ * a file whose folders resolve anywhere but where the walk found it is kept too.
+ */
+import { createHash } from 'node:crypto';
+import { constants } from 'node:fs';
+import { lstat, open, readdir, realpath } from 'node:fs/promises';
+import { basename, dirname, extname, join, relative, sep } from 'node:path';
+import { isReportFile, reportAssetDirs } from '../plan/report-paths.js';
+import { NAME_PATTERN } from '../recipe/schema.js';
+import { STALE_TEMP_MS } from '../store/index.js';
+import { checkWriteTarget, type WriteGuard } from '../store/write-guard.js';
+
+/** Extensions of the images kontext writes (`extensionFor` in outputs.ts, plus `jpeg`). */
+export const IMAGE_EXTS = ['png', 'jpg', 'jpeg', 'webp', 'gif', 'avif'];
+
+/** `<instance>[-v<k>].<ext>`: instances are glob stems limited to these characters, or source names. */
+const LAYOUT_NAME = new RegExp(`^[A-Za-z0-9._-]+\\.(?:${IMAGE_EXTS.join('|')})$`);
+/** `tempPathFor`'s names: `.<name>.<12 hex>-<counter>.tmp` (util/unique-suffix.ts). */
+const TEMP = /^\.(.+)\.[0-9a-f]{12}-[0-9a-z]+\.tmp$/;
+
+export interface CleanScope {
+  readonly outDir: string;
+  /** Files current nodes write (every image extension), their `save:` copies, current lock entries' outputs. */
+  readonly claimed: ReadonlySet<string>;
+  /** Current nodes' output paths without their extension: another extension of one is kept. */
+  readonly currentStems: ReadonlySet<string>;
+  /** Outputs the dropped lock entries name. */
+  readonly orphanOutputs: ReadonlySet<string>;
+  /** Whether kontext knows these bytes (a lock entry's output, a cache blob). */
+  readonly knownBytes: (sha256: string) => Promise<boolean>;
+  readonly guard: WriteGuard;
+  readonly now: number;
+}
+
+export interface CleanScan {
+  /** Files to remove (absolute), unsorted. */
+  readonly files: string[];
+  /** Folders left empty by the removal, children before parents (the out folder itself included). */
+  readonly dirs: string[];
+  /** Files and symlinks under `<out>/` kontext did not make, or cannot show it made: kept. */
+  readonly kept: string[];
+  /** Asked again just before the unlink: the file is still where the walk found it (see {@link staysInOut}). */
+  readonly stillInOut: (file: string) => Promise<boolean>;
+}
+
+/** Walk `scope.outDir` (nothing when it is missing or a symlink) and sort its files. */
+export async function scanOutDir(scope: CleanScope): Promise<CleanScan> {
+  const real = await lstat(scope.outDir).then(
+    async (s) => (s.isDirectory() ? realpath(scope.outDir) : null),
+    () => null,
+  );
+  const w: Walk = { ...scope, realOut: real ?? '', skip: new Set(reportAssetDirs(scope.outDir)) };
+  const found: CleanScan = { files: [], dirs: [], kept: [], stillInOut: (file) => staysInOut(file, w) };
+  if (real !== null) await walk(scope.outDir, w, found);
+  return found;
+}
+
+interface Walk extends CleanScope {
+  readonly realOut: string;
+  /** The report's image folders: every file in them is the report's. */
+  readonly skip: ReadonlySet<string>;
+}
+
+/**
+ * Returns whether `dir` would be empty afterwards. A folder goes in `dirs` only when it would be
+ * empty and something inside it is removed: a folder the user left empty stays.
+ */
+async function walk(dir: string, w: Walk, found: CleanScan): Promise<{ empty: boolean; removesSome: boolean }> {
+  let empty = true;
+  let removesSome = false;
+  for (const e of await readdir(dir, { withFileTypes: true })) {
+    const path = join(dir, e.name);
+    if (e.isDirectory()) {
+      if (w.skip.has(path)) {
+        empty = false;
+        continue;
+      }
+      const sub = await walk(path, w, found);
+      empty &&= sub.empty && sub.removesSome;
+      removesSome ||= sub.removesSome;
+      continue;
+    }
+    const verdict = e.isFile() ? await judge(path, w) : 'kept';
+    if (verdict === 'remove') {
+      found.files.push(path);
+      removesSome = true;
+      continue;
+    }
+    empty = false;
+    if (verdict === 'kept' && !e.name.startsWith('.')) found.kept.push(path);
+  }
+  if (empty && removesSome) found.dirs.push(dir);
+  return { empty, removesSome };
+}
+
+/** `remove`; `kept` (not kontext's, reported); `ours` (kontext's and still wanted, not reported). */
+async function judge(file: string, w: Walk): Promise<'remove' | 'kept' | 'ours'> {
+  if (w.claimed.has(file) || isReportFile(w.outDir, file)) return 'ours'; // `kontext report` output
+  const temp = TEMP.exec(basename(file));
+  if (temp !== null) {
+    const target = join(dirname(file), temp[1] as string);
+    if (!w.claimed.has(target) && !w.orphanOutputs.has(target) && !isLayout(w.outDir, target)) return 'kept';
+    if (w.now - (await lstat(file)).mtimeMs <= STALE_TEMP_MS) return 'ours'; // a write may be in progress
+    return (await staysInOut(file, w)) ? 'remove' : 'kept';
+  }
+  if (!w.orphanOutputs.has(file)) {
+    if (!isLayout(w.outDir, file)) return 'kept';
+    if (w.currentStems.has(stem(file))) return 'ours'; // a current node's output in another format
+  }
+  const sha = await sha256Of(file);
+  return sha !== null && (await w.knownBytes(sha)) && (await staysInOut(file, w)) ? 'remove' : 'kept';
+}
+
+/** `<out>/<pass>/<name>.<ext>`, with a pass id's and an output name's characters. */
+function isLayout(outDir: string, file: string): boolean {
+  const parts = relative(outDir, file).split(sep);
+  return parts.length === 2 && NAME_PATTERN.test(parts[0] as string) && LAYOUT_NAME.test(parts[1] as string);
+}
+
+/**
+ * The file is really where the walk found it (no folder on the way swapped for a symlink since),
+ * and the write guard lets kontext change it: inside the project, not `.git`, a lock, the recipe,
+ * a source or the cache.
+ */
+async function staysInOut(file: string, w: Walk): Promise<boolean> {
+  try {
+    const real = await checkWriteTarget(file, w.guard);
+    return real === join(w.realOut, relative(w.outDir, file));
+  } catch {
+    return false;
+  }
+}
+
+/** sha256 of a regular file, not following a symlink at its name; null when it cannot be read. */
+async function sha256Of(file: string): Promise<string | null> {
+  let handle: Awaited<ReturnType<typeof open>> | undefined;
+  try {
+    handle = await open(file, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0));
+    const hash = createHash('sha256');
+    for await (const chunk of handle.createReadStream({ autoClose: false })) hash.update(chunk as Buffer);
+    return hash.digest('hex');
+  } catch {
+    return null;
+  } finally {
+    await handle?.close();
+  }
+}
+
+export function stem(path: string): string {
+  return path.slice(0, path.length - extname(path).length);
+}

@@ -1,0 +1,66 @@
+/**
+ * `clean-scan.ts` on real folders: what the walk finds is re-checked before the unlink, so a
+ * folder swapped for a symlink after the walk leads nowhere; an out folder reached through a
+ * symlinked parent outside the project has nothing removable, whatever its files are.
+ */
+import { mkdir, mkdtemp, realpath, rename, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type CleanScope, scanOutDir } from '../../../src/run/clean-scan.js';
+import { buildWriteGuard } from '../../../src/store/write-guard.js';
+
+let root: string;
+let outside: string;
+beforeEach(async () => {
+  root = await realpath(await mkdtemp(join(tmpdir(), 'kontext-clean-scan-')));
+  outside = await realpath(await mkdtemp(join(tmpdir(), 'kontext-clean-outside-')));
+  await mkdir(join(root, '.git'));
+});
+afterEach(async () => {
+  await rm(root, { recursive: true, force: true });
+  await rm(outside, { recursive: true, force: true });
+});
+
+/** Every layout-shaped file counts as kontext's bytes: only the paths decide. */
+async function scopeFor(outDir: string): Promise<CleanScope> {
+  return {
+    outDir,
+    claimed: new Set(),
+    currentStems: new Set(),
+    orphanOutputs: new Set(),
+    knownBytes: async () => true,
+    guard: await buildWriteGuard({ projectRoot: root, allowOutsideRoot: false, protectedFiles: [] }),
+    now: Date.now(),
+  };
+}
+
+describe('scanOutDir', () => {
+  it('a folder swapped for a symlink after the walk: the file is no longer in out/', async () => {
+    const outDir = join(root, 'out');
+    await mkdir(join(outDir, 'old'), { recursive: true });
+    await writeFile(join(outDir, 'old', 'photo.png'), 'made by kontext');
+    await writeFile(join(outside, 'photo.png'), 'not in the project');
+    const scan = await scanOutDir(await scopeFor(outDir));
+    const file = join(outDir, 'old', 'photo.png');
+    expect(scan.files).toEqual([file]);
+    expect(await scan.stillInOut(file)).toBe(true);
+    await rename(join(outDir, 'old'), join(outDir, 'moved'));
+    await symlink(outside, join(outDir, 'old'));
+    expect(await scan.stillInOut(file)).toBe(false);
+    // A link inside out/ to another folder of out/ is refused as well: the path is not where it was found.
+    await rm(join(outDir, 'old'));
+    await symlink(join(outDir, 'moved'), join(outDir, 'old'));
+    expect(await scan.stillInOut(file)).toBe(false);
+  });
+
+  it('an out folder whose parent links outside the project: everything kept', async () => {
+    await mkdir(join(outside, 'out', 'old'), { recursive: true });
+    await writeFile(join(outside, 'out', 'old', 'photo.png'), 'someone else');
+    await symlink(outside, join(root, 'elsewhere'));
+    const outDir = join(root, 'elsewhere', 'out');
+    const scan = await scanOutDir(await scopeFor(outDir));
+    expect(scan.files).toEqual([]);
+    expect(scan.kept).toEqual([join(outDir, 'old', 'photo.png')]);
+  });
+});
