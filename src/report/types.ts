@@ -94,7 +94,16 @@ interface ReportCounts {
 
 export interface ReportData {
   readonly v: 1;
-  readonly recipe: { readonly name: string; readonly file: string; readonly provider: string };
+  readonly recipe: {
+    readonly name: string;
+    readonly file: string;
+    readonly provider: string;
+    /**
+     * Served pages only: sha256 of the recipe bytes this data was built from. A pick sends it
+     * back, and is refused when the file on disk no longer has them (the page is stale).
+     */
+    readonly sha256?: string;
+  };
   readonly generatedAt: string;
   readonly counts: ReportCounts;
   /** Sum of the known costs; `null` when no node's cost is known. */

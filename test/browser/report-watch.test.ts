@@ -158,4 +158,57 @@ describe('run --watch --serve in Chromium', () => {
     expect(Object.fromEntries(acceptedByPrompt(em.requestLog()))).toEqual({ [A]: 1, [BAG]: 2, [SHADE]: 2 });
     await page.close();
   });
+
+  it('a pick from a stale page is refused and said; the page shows the recipe as saved, then picks', async () => {
+    const BAG = 'Keep the face unchanged. Add a brown bag.';
+    const SHADE = 'Keep everything else unchanged. Add sunglasses.';
+    const SHADE2 = 'Keep everything else unchanged. Add a sun hat.';
+    const yaml = watchRecipe([
+      ['a', A],
+      ['bag', BAG, 'variants: 2', 'pick: 1'],
+      ['shade', SHADE],
+    ]);
+    const { p, c, url } = await serve(yaml, /done 4 · cached 0/);
+    const page = await (browser as Browser).newPage({ viewport: { width: 1300, height: 700 } });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    // The page hears no update until it makes its pick: it stays as it was first built.
+    let deaf = true;
+    await page.route('**/events', (route) => (deaf ? route.abort() : route.continue()));
+    page.on('request', (r) => {
+      if (r.url().endsWith('/api/pick')) deaf = false;
+    });
+    await page.goto(url);
+    await page.waitForSelector('.tile[data-id="bag#2"] button.pick');
+    // Saved in an editor meanwhile: the pass after bag gets another prompt.
+    const saved = yaml.replace(SHADE, SHADE2);
+    expect(saved).not.toBe(yaml);
+    await p.writeRecipe(saved);
+
+    await page.click('.tile[data-id="bag#2"] button.pick');
+    await page.waitForSelector('#note');
+    expect(await page.textContent('#note')).toBe(
+      'pick bag#2 not written: recipe.yml changed on disk since this page was built: nothing written. ' +
+        'The page now shows the recipe as saved; look again, then pick again.',
+    );
+    expect(await readFile(p.recipe, 'utf8')).toBe(saved);
+    const prompts = (): Promise<string[]> =>
+      page.evaluate(() => [...document.querySelectorAll('.colh .prompt')].map((e) => e.textContent ?? ''));
+    await until(
+      async () => (await prompts()).includes(SHADE2),
+      10_000,
+      'the saved prompt on the page',
+      () => c.output(),
+    );
+    expect(await page.textContent('#note')).toMatch(/^pick bag#2 not written/); // still said after the refresh
+    await page.screenshot({ path: join(ARTIFACTS, 'report-stale-pick.png') });
+
+    // Built from the saved recipe now: the same button picks.
+    await page.click('.tile[data-id="bag#2"] button.pick');
+    await until(async () => /pick: 2/.test(await readFile(p.recipe, 'utf8')), 10_000, 'pick: 2 in the recipe');
+    expect(await readFile(p.recipe, 'utf8')).toContain(SHADE2);
+    await page.waitForSelector('#note', { state: 'detached' });
+    expect(errors).toEqual([]);
+    await page.close();
+  });
 });

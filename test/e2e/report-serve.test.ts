@@ -5,12 +5,13 @@
  * a pick needs the page's token and a same-origin Origin. Run events turn a node to running. A
  * page that never reads its event stream is not queued every model (only the newest when it reads).
  */
+import { createHash } from 'node:crypto';
 import { request } from 'node:http';
 import { connect } from 'node:net';
 import { copyFile, mkdir, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startReportServer, type ReportData, type ReportServer } from '../../src/index.js';
+import { startReportServer, writePick, type ReportData, type ReportServer } from '../../src/index.js';
 import { cli, cliEnv, ensureBuilt } from '../helpers/cli-spawn.js';
 import { ASSETS, createProject, recipeYaml, runIn, testRuntime, until, type Project } from '../helpers/run-fixtures.js';
 
@@ -139,6 +140,56 @@ describe('report server (run --watch --serve)', () => {
     await s.refresh();
     const failed = dataOf((await call(s.url, '/report/', { headers: { host } })).body);
     expect(failed.nodes.find((n) => n.id === 'bag#2')).toMatchObject({ state: 'failed', why: 'moderation' });
+  });
+
+  it("a pick carries the sha256 of the page's recipe: a stale page is refused, then refreshed", async () => {
+    const p = (project = await createProject(
+      recipeYaml([
+        ['sky', 'Keep the face unchanged. Make the sky orange.'],
+        ['bag', 'Keep the face unchanged. Add a brown bag.', 'variants: 2'],
+      ]),
+    ));
+    await runIn(p);
+    const rt = testRuntime(p.root);
+    const pick = (recipe: string, node: string, expectSha256: string) => writePick(recipe, node, { rt, expectSha256 });
+    const s = (server = await startReportServer(p.recipe, { port: 0, pick }, { rt }));
+    const host = new URL(s.url).host;
+    const page = await call(s.url, '/report/', { headers: { host } });
+    const token = /name="kontext-token" content="([0-9a-f]+)"/.exec(page.body)?.[1] ?? '';
+    const shown = dataOf(page.body).recipe.sha256 ?? '';
+    const sha = (text: string): string => createHash('sha256').update(text).digest('hex');
+    const text = await readFile(p.recipe, 'utf8');
+    expect(shown).toBe(sha(text));
+    const allowed = { host, origin: `http://${host}`, 'content-type': 'application/json', 'x-kontext-token': token };
+    const post = (body: unknown, headers: Record<string, string> = allowed): Promise<Reply> =>
+      call(s.url, '/api/pick', { method: 'POST', headers, body: JSON.stringify(body) });
+
+    // The token check stays, whatever the body says.
+    expect(
+      (await post({ node: 'bag#2', expectSha256: shown }, { ...allowed, 'x-kontext-token': 'f'.repeat(48) })).status,
+    ).toBe(403);
+    // A pick must say which recipe it was made on.
+    const bare = await post({ node: 'bag#2' });
+    expect([bare.status, bare.body]).toEqual([400, 'the pick names no recipe sha256: reload the page\n']);
+    expect((await post({ node: 'bag#2', expectSha256: 'ABC' })).status).toBe(400);
+    expect(await readFile(p.recipe, 'utf8')).toBe(text);
+
+    // The recipe saved in an editor after the page was built: that page's pick is refused.
+    const edited = `${text}# saved in the editor\n`;
+    await writeFile(p.recipe, edited);
+    const stale = await post({ node: 'bag#2', expectSha256: shown });
+    expect(stale.status).toBe(409);
+    expect(stale.body).toBe(
+      'recipe.yml changed on disk since this page was built: nothing written. ' +
+        'The page now shows the recipe as saved; look again, then pick again.\n',
+    );
+    expect(await readFile(p.recipe, 'utf8')).toBe(edited);
+    // Answered after the rebuild: the data served now is the recipe as saved.
+    const fresh = dataOf((await call(s.url, '/report/', { headers: { host } })).body).recipe.sha256 ?? '';
+    expect(fresh).toBe(sha(edited));
+    const ok = await post({ node: 'bag#2', expectSha256: fresh });
+    expect([ok.status, ok.body]).toEqual([200, 'picked\n']);
+    expect(await readFile(p.recipe, 'utf8')).toMatch(/variants: 2\n {4}pick: 2\n/);
   });
 
   it('a recipe saved invalid: the page keeps the last good plan and says why, once, until it is fixed', async () => {

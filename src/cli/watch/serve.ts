@@ -26,7 +26,8 @@ export async function serveFor(
       cacheDir: options.cacheDir,
       allowOutsideRoot: options.allowOutsideRoot,
       // The page's pick button: the recipe changes on disk, and the watcher re-plans from it.
-      pick: (recipe, node) => writePick(recipe, node, { rt: ctx.rt }),
+      // Only if it still has the bytes the page was built from: a stale page's pick is refused.
+      pick: (recipe, node, expectSha256) => writePick(recipe, node, { rt: ctx.rt, expectSha256 }),
     },
     { rt: ctx.rt },
   );

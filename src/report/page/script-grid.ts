@@ -18,7 +18,7 @@ function nodeLabel(n){return D.passes[n.p].id+(n.variant?' #'+n.variant:'')}
 function shaOf(n){var m=/([0-9a-f]{64})/.exec(n.thumb||'');return m?m[1]:''}
 function fullUrl(n){if(!n.img)return n.thumb;return LIVE?n.img+'?v='+shaOf(n).slice(0,16):n.img}
 function why(n){if(!n.why)return '';return REASONS[n.why]||n.why}
-var tiles={},sigs={},byId={},cells=[],structure='';
+var tiles={},sigs={},byId={},cells=[],structure='',NOTE=null;
 function renderTop(){
   var top=document.getElementById('top');top.textContent='';
   top.appendChild(el('h1',null,D.recipe.name));
@@ -41,6 +41,7 @@ function renderTop(){
       'this page shows its last good plan':'this page fills in once it can')));
     var eu=el('ul');D.errors.forEach(function(t){eu.appendChild(el('li','mono',t))});er.appendChild(eu);
     top.appendChild(er)}
+  if(NOTE){var nt=el('div','errs mono',NOTE);nt.id='note';nt.setAttribute('role','alert');top.appendChild(nt)}
   if(D.warnings.length){var w=el('details','warn');
     w.appendChild(el('summary',null,D.warnings.length+' prompt-lint warning'+(D.warnings.length>1?'s':'')));
     var ul=el('ul');D.warnings.forEach(function(t){ul.appendChild(el('li','mono',t))});w.appendChild(ul);

@@ -1,7 +1,9 @@
 /**
  * The page script, part 2: keyboard navigation (arrows between tiles, Enter opens, Esc closes),
  * the before/after viewer (split slider or toggle, change map overlay) and, on a served page,
- * the live updates (Server-Sent Events) and the pick button.
+ * the live updates (Server-Sent Events) and the pick button. A pick sends the recipe's sha256
+ * the page was built from; a refused one is explained in a note above the grid, and when the
+ * recipe changed meanwhile the event stream is opened again, which starts with the newest model.
  */
 export const SCRIPT_VIEW = String.raw`
 var VIEW={id:null,mode:'split',map:false,pos:50,back:null};
@@ -89,14 +91,22 @@ document.getElementById('v-stage').addEventListener('pointerdown',function(e){if
 document.addEventListener('pointermove',function(e){if(dragging)dragTo(e)});
 document.addEventListener('pointerup',function(){dragging=false});
 V.addEventListener('click',function(e){if(e.target===V||e.target.id==='v-wrap')closeViewer()});
+function note(text){NOTE=text;renderTop()}
 function pick(id,b){b.disabled=true;b.textContent='picking\u2026';
   fetch('/api/pick',{method:'POST',headers:{'content-type':'application/json','x-kontext-token':TOKEN},
-    body:JSON.stringify({node:id})}).then(function(r){b.textContent=r.ok?'picked':'pick failed ('+r.status+')'},
-    function(){b.textContent='pick failed'})}
-if(LIVE){var es=new EventSource('/events');
+    body:JSON.stringify({node:id,expectSha256:D.recipe.sha256})}).then(function(r){
+    b.textContent=r.ok?'picked':'pick failed ('+r.status+')';b.disabled=r.ok;
+    if(r.ok){note(null);return}
+    r.text().then(function(t){note('pick '+id+' not written: '+t.trim())});
+    if(r.status===409)connect()},
+    function(){b.textContent='pick failed';b.disabled=false;
+      note('pick '+id+' not written: the server did not answer')})}
+var es=null;
+function connect(){if(es)es.close();es=new EventSource('/events');
   es.addEventListener('model',function(e){CONNECTED=true;apply(JSON.parse(e.data))});
   es.onopen=function(){CONNECTED=true;var d=document.getElementById('livedot');if(d){d.className='livedot on';
     d.textContent='live'}};
   es.onerror=function(){CONNECTED=false;var d=document.getElementById('livedot');if(d){d.className='livedot';
     d.textContent='reconnecting\u2026'}}}
+if(LIVE)connect();
 `;

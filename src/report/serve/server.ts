@@ -6,7 +6,7 @@
  * `<out>/report/` as `kontext report` would, and pushes the new data to every open page as a
  * Server-Sent Event (`sse.ts`). Serves only the files that data names; never contacts a provider.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { basename, extname, relative, resolve } from 'node:path';
@@ -16,6 +16,7 @@ import { cacheDirFor } from '../../run/context.js';
 import { openStoreOrStandIn, type OpenedStore } from '../../run/open-cache.js';
 import { loadRecipe } from '../../recipe/index.js';
 import type { Runtime } from '../../runtime.js';
+import { readBounded } from '../../util/read-bounded.js';
 import { renderPage } from '../html.js';
 import type { ReportData } from '../types.js';
 import { writeReportFor } from '../write.js';
@@ -27,14 +28,19 @@ import { EventStreams } from './sse.js';
 
 /** The fixed default port; when it is taken the server falls back to any free port. */
 export const DEFAULT_REPORT_PORT = 4780;
+/** The most of a recipe hashed for a pick's check (`writePick` refuses a larger file anyway). */
+const MAX_RECIPE_BYTES = 1024 * 1024;
 
 export interface ReportServerOptions {
   /** A port to listen on; without it {@link DEFAULT_REPORT_PORT}, else any free one. */
   readonly port?: number | undefined;
   readonly cacheDir?: string | undefined;
   readonly allowOutsideRoot?: boolean | undefined;
-  /** Write `pick: <variant>` for a node's pass into the recipe (`writePick`); absent: the page has no pick button. */
-  readonly pick?: ((recipePath: string, nodeId: string) => Promise<unknown>) | undefined;
+  /**
+   * Write `pick: <variant>` for a node's pass into the recipe (`writePick`), only if the recipe's
+   * bytes still have `expectSha256` (the page's); absent: the page has no pick button.
+   */
+  readonly pick?: ((recipePath: string, nodeId: string, expectSha256: string) => Promise<unknown>) | undefined;
 }
 
 export interface ReportServer {
@@ -141,6 +147,9 @@ class ServerState {
 
   async #build(): Promise<void> {
     const allowOutsideRoot = this.options.allowOutsideRoot ?? false;
+    // Read before the recipe is loaded: if it changes in between, the page holds the older sha
+    // and a pick from it is refused, never applied to bytes the page did not show.
+    const sha256 = await recipeSha256(resolve(this.rt.cwd, this.path));
     const recipe = await loadRecipe(this.path, { rt: this.rt, strict: false, allowOutsideRoot });
     this.#opened ??= await openStoreOrStandIn(cacheDirFor(recipe, this.options.cacheDir, this.rt));
     const written = await writeReportFor(recipe, {
@@ -150,8 +159,9 @@ class ServerState {
       live: this.#live,
     });
     const problems = this.#live.problems;
-    this.#good = written.data;
-    this.#publish(problems.length === 0 ? written.data : { ...written.data, errors: problems }, recipe.outDir);
+    const data = sha256 === null ? written.data : { ...written.data, recipe: { ...written.data.recipe, sha256 } };
+    this.#good = data;
+    this.#publish(problems.length === 0 ? data : { ...data, errors: problems }, recipe.outDir);
   }
 
   /**
@@ -206,15 +216,24 @@ class ServerState {
     if (!writeAllowed(req, this.hosts, this.#token)) return end(res, 403, 'forbidden');
     const pick = this.options.pick;
     if (pick === undefined) return end(res, 404, 'picking is not available');
-    const node = await readPick(req);
-    const known = this.#data?.nodes.find((n) => n.id === node);
-    if (node === null || known === undefined || known.variant === null || !this.#data?.passes[known.p]?.ownsVariants)
+    const body = await readPick(req);
+    const known = this.#data?.nodes.find((n) => n.id === body?.node);
+    if (body === null || known === undefined || known.variant === null || !this.#data?.passes[known.p]?.ownsVariants)
       return end(res, 400, 'not a variant node');
+    if (body.expectSha256 === null) return end(res, 400, 'the pick names no recipe sha256: reload the page');
     try {
-      await pick(this.path, node);
+      await pick(this.path, body.node, body.expectSha256);
     } catch (e) {
-      // The recipe changed on disk meanwhile, or is invalid: say so; the next save re-plans anyway.
-      return end(res, 409, e instanceof Error ? e.message : String(e));
+      if (!isKontextError(e) || e.code !== 'E_RECIPE_CHANGED')
+        return end(res, 409, e instanceof Error ? e.message : String(e)); // e.g. the recipe is invalid now
+      // The page was built from other bytes: send every page the recipe as it is now, then say so.
+      await this.rebuild();
+      return end(
+        res,
+        409,
+        `${basename(this.path)} changed on disk since this page was built: nothing written. ` +
+          'The page now shows the recipe as saved; look again, then pick again.',
+      );
     }
     end(res, 200, 'picked');
   }
@@ -247,6 +266,17 @@ function noPlan(path: string, rt: Runtime): ReportData {
     rows: [],
     nodes: [],
   };
+}
+
+/** sha256 (hex) of the recipe's bytes (through a symlink, as `writePick` reads them); null when unreadable. */
+async function recipeSha256(file: string): Promise<string | null> {
+  try {
+    return createHash('sha256')
+      .update(await readBounded(file, MAX_RECIPE_BYTES))
+      .digest('hex');
+  } catch {
+    return null;
+  }
 }
 
 function end(res: ServerResponse, status: number, text: string): void {
