@@ -13,19 +13,26 @@ const REQUIRED = ['seed', 'key', 'input_sha256', 'output_sha256', 'output', 'pro
 const STRINGS = ['output', 'provider', 'model', 'request_id', 'finished_at'] as const;
 const HASHES = ['key', 'input_sha256', 'output_sha256'] as const;
 
-/** The lock as `LockFileSchema` would parse it when it certainly passes; null otherwise. */
-export function quickLock(data: unknown): LockFile | null {
+/**
+ * The lock as `LockFileSchema` would parse it when it certainly passes; null otherwise. With
+ * `count`, also the object members it holds (`version`, `nodes`, each node id and its fields),
+ * which the duplicate-key check compares with the text's (lock-file.ts).
+ */
+export function quickLock(data: unknown, count?: { members: number }): LockFile | null {
   if (!isPlain(data)) return null;
   const keys = Object.keys(data);
   if (keys.length !== 2 || !Object.hasOwn(data, 'nodes') || data['version'] !== 1) return null;
   const nodes = data['nodes'];
   if (!isPlain(nodes)) return null;
   const out: Record<string, LockEntry> = {};
+  let members = 2;
   for (const id of Object.keys(nodes)) {
     const entry = id === '__proto__' || !NO_CONTROL_CHARS.test(id) ? null : quickEntry(nodes[id]);
     if (entry === null) return null;
     out[id] = entry;
+    members += entry.request_sha256 === undefined ? 10 : 11;
   }
+  if (count !== undefined) count.members = members;
   return { version: 1, nodes: out };
 }
 

@@ -139,8 +139,9 @@ export function parseLock(text: string, file: string): LockFile {
     });
   }
   // JSON.parse keeps the last of a repeated key: a node held twice would silently lose one entry.
-  const quick = quickLock(data);
-  const members = quick === null ? countValueMembers(data) : quickMembers(quick);
+  const counted = { members: 0 };
+  const quick = quickLock(data, counted);
+  const members = quick === null ? countValueMembers(data) : counted.members;
   if (jsonMembersAtMost(body) !== members) refuseDuplicate(body, file);
   if (quick !== null) return quick;
   const parsed = LockFileSchema.safeParse(data);
@@ -150,13 +151,6 @@ export function parseLock(text: string, file: string): LockFile {
   const { line, col } = lineCol(body, locatePath(body, issue?.path ?? []));
   const message = `${file}:${line}:${col}: ${where ? `${where}: ` : ''}${issue?.message ?? 'invalid lock file'}`;
   throw new LockFileError(message, { hint: hint(), location: { file, line, col } });
-}
-
-/** The members of the JSON `quickLock` accepted: `version`, `nodes`, and per node its id and 9 or 10 fields. */
-function quickMembers(lock: LockFile): number {
-  let n = 2;
-  for (const id in lock.nodes) n += lock.nodes[id]?.request_sha256 === undefined ? 10 : 11;
-  return n;
 }
 
 /**
