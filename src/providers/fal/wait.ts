@@ -4,11 +4,13 @@
  * the status: IN_QUEUE (with its position), IN_PROGRESS, COMPLETED — any other word means "still
  * working". A failed request is COMPLETED too: its failure comes with the result, as an HTTP
  * error — 422 `content_policy_violation` is a moderation, another 4xx a remote failure, 499 a
- * cancellation, 404 an unknown request (a re-attach then submits anew).
+ * cancellation. fal's JSON 404 naming the request (endpoints.ts) is an unknown request (a re-attach
+ * then submits anew); any other 404 proves nothing. A result without an image URL is
+ * `OutputMissingError` (paid for: kept, read again), not a failure.
  */
 import type { ModelEntry } from '../../models/types.js';
 import type { ReadOutcome } from '../polling/poll-loop.js';
-import { InputRejectedError, RemoteCancelledError, RemoteFailedError } from '../runcomfy/errors.js';
+import { InputRejectedError, OutputMissingError, RemoteCancelledError, RemoteFailedError } from '../runcomfy/errors.js';
 import type { JsonObject } from '../wire/json-call.js';
 import { ModeratedError } from '../wire/moderated.js';
 import { type FalUrls, getResult, getStatus, type ReadSpec } from './endpoints.js';
@@ -50,9 +52,8 @@ async function result(spec: ReadSpec, urls: FalUrls, entry: ModelEntry): Promise
   if (read.outputUrls.length === 0) {
     const word = typeof reply.body['status'] === 'string' ? reply.body['status'].toUpperCase() : '';
     if (word === 'IN_QUEUE' || word === 'IN_PROGRESS') return null;
-    throw new RemoteFailedError(`fal.ai request ${spec.requestId} finished without an image URL`, {
+    throw new OutputMissingError(`fal.ai request ${spec.requestId} finished without an image URL`, {
       requestId: spec.requestId,
-      remoteError: reply.body,
       secrets: spec.api.secrets,
     });
   }

@@ -202,6 +202,40 @@ export class RemoteCancelledError extends ProviderError {
   }
 }
 
+/**
+ * The service says, in its own documented shape, that it does not know the request (an unknown
+ * or expired id: RunComfy's `error_code` 404001, BFL's `Task not found`, …) — as opposed to a
+ * bare 404 that a proxy or load balancer may have sent (an `InputRejectedError` with status 404,
+ * which proves nothing). Only this lets a re-attach submit anew (src/run/execute.ts). Exit 75.
+ */
+export class RequestGoneError extends ProviderError {
+  override readonly name = 'RequestGoneError';
+  constructor(message: string, options: Opts = {}) {
+    super('E_REQUEST_GONE', message, {
+      hint: 'the service no longer knows this request (unknown or expired id); run again to submit it anew',
+      ...options,
+      status: options.status ?? 404,
+      exitCode: ExitCode.TEMP_FAIL,
+    });
+  }
+}
+
+/**
+ * The request finished (it is paid for) but the reply names no usable output URL. It may be a
+ * glitch of the service: the request stays journaled and is read again (src/run/remote-outcome.ts).
+ * Exit 75.
+ */
+export class OutputMissingError extends ProviderError {
+  override readonly name = 'OutputMissingError';
+  constructor(message: string, options: Opts = {}) {
+    super('E_OUTPUT_MISSING', message, {
+      hint: 'the request finished but its output URL is missing; run again later to read it again',
+      ...options,
+      exitCode: ExitCode.TEMP_FAIL,
+    });
+  }
+}
+
 /** The overall deadline passed; the request was cancelled if it still could be. Exit 75. */
 export class DeadlineExceededError extends ProviderError {
   override readonly name = 'DeadlineExceededError';
