@@ -60,9 +60,13 @@ async function result(spec: ReadSpec, urls: FalUrls, entry: ModelEntry): Promise
   return { done: { outputUrls: [...read.outputUrls], ...(read.seed === undefined ? {} : { seed: read.seed }) } };
 }
 
-/** A result read's 4xx is the request's own failure (fal bills it), not a refusal of our call. */
+/**
+ * A result read's 4xx in fal's JSON is the request's own failure (fal bills it), not a refusal of
+ * our call. One that is not JSON (a proxy's page, an empty body) proves nothing: it stays an
+ * `InputRejectedError`, so the request is kept in the journal rather than given up.
+ */
 function asRemoteFailure(spec: ReadSpec, e: unknown): unknown {
-  if (e instanceof ModeratedError || !(e instanceof InputRejectedError) || e.status === 404) return e;
+  if (e instanceof ModeratedError || !(e instanceof InputRejectedError) || e.status === 404 || !e.jsonReply) return e;
   const common = { requestId: spec.requestId, secrets: spec.api.secrets };
   if (e.status === 499) return new RemoteCancelledError(`fal.ai request ${spec.requestId} was cancelled`, common);
   return new RemoteFailedError(`fal.ai request ${spec.requestId} failed: ${e.message}`, { ...common, cause: e });

@@ -15,6 +15,11 @@ export interface ProviderErrorOptions {
   readonly status?: number | undefined;
   /** The API's numeric `error_code` (e.g. 400004), when given. */
   readonly errorCode?: number | undefined;
+  /**
+   * The error reply's body was a JSON object in a reply labelled JSON: the service's own words,
+   * not a page or an empty body that a proxy in front may have sent.
+   */
+  readonly jsonReply?: boolean | undefined;
   readonly requestId?: string | undefined;
   /** Values scrubbed from message, hint and cause chain (the token). */
   readonly secrets?: readonly string[] | undefined;
@@ -45,6 +50,7 @@ export class ProviderError extends KontextError {
   readonly status: number | undefined;
   readonly errorCode: number | undefined;
   readonly requestId: string | undefined;
+  readonly jsonReply: boolean;
 
   constructor(code: string, message: string, options: ProviderErrorOptions = {}) {
     const secrets = options.secrets ?? [];
@@ -56,6 +62,7 @@ export class ProviderError extends KontextError {
     this.status = options.status;
     this.errorCode = options.errorCode;
     this.requestId = options.requestId;
+    this.jsonReply = options.jsonReply === true;
   }
 }
 

@@ -133,7 +133,12 @@ function readReply(api: JsonApi, spec: JsonCall, reply: RawReply): AttemptOutcom
   if (!ok) {
     const kind = classifyHttpError(reply.status, body, reply.text);
     const retryable = isRetryableHttpKind(kind) && (!spec.submit || REFUSED.has(reply.status));
-    const error = httpError(reply.status, body, reply.text, { ...spec, voice: api.voice, secrets: api.secrets });
+    const error = httpError(reply.status, body, reply.text, {
+      ...spec,
+      voice: api.voice,
+      secrets: api.secrets,
+      jsonReply: isJsonReply(reply.headers),
+    });
     const retryAfterMs = parseRetryAfter(reply.headers['retry-after'], api.rt.now());
     return { ok: false, retryable, reason: `HTTP ${reply.status}`, error, retryAfterMs };
   }

@@ -13,6 +13,7 @@ import {
   InputRejectedError,
   OutputMissingError,
   type ProviderError,
+  RemoteFailedError,
   RequestGoneError,
 } from '../../../src/providers/runcomfy/errors.js';
 import type { EditRequest, Provider } from '../../../src/providers/types.js';
@@ -138,5 +139,24 @@ describe.each(CASES)('$name: what proves a request gone', (c) => {
     h.emulator.setScenario({});
     const done = await h.provider.wait(requestId);
     expect(done.outputUrls).toHaveLength(1);
+  });
+});
+
+describe("fal: a result read's 4xx is the request's failure only in fal's JSON", () => {
+  it.each([
+    ['native', true],
+    ['html', false],
+    ['empty', false],
+  ] as const)('a %s 422 on the result: remote failure %s', async (body, failed) => {
+    h = await falHarness();
+    const { requestId } = await h.provider.submit(await hostedRequest());
+    h.emulator.setScenario({ faults: [{ kind: 'http', on: 'result', status: 422, body }] });
+    const e = await hostedRejection(h.provider.wait(requestId));
+    if (failed) expect(e).toBeInstanceOf(RemoteFailedError);
+    else {
+      // Kept in the journal by the run (E_OUTCOME_UNKNOWN), not dropped as a failure.
+      expect(e).not.toBeInstanceOf(RemoteFailedError);
+      expect(e).toBeInstanceOf(InputRejectedError);
+    }
   });
 });
