@@ -177,7 +177,7 @@ function runCommand(choose: (a: Action) => void): Command {
     )
     .option('--keep-going', 'after a failure, run everything not downstream of it')
     .option('--overwrite', 'replace outputs changed by hand (by default they are kept and the node fails)')
-    .option('--resubmit-uncertain', 'submit again nodes an interrupted run may already have paid for (same seed)')
+    .option('--resubmit-uncertain', 'submit again nodes whose earlier request may be paid but is unsettled (same seed)')
     .option('--watch', 'keep running: re-run what changes when the recipe or its sources change')
     .option('--serve', 'with --watch: serve the live review sheet on 127.0.0.1 (prints the URL)')
     .option('--port <n>', 'with --serve: the port (default 4780, else any free one)')

@@ -1,0 +1,56 @@
+/**
+ * The last step of a node's request: download its output (streamed, hashed, flushed to disk),
+ * adopt it as a blob and write the run record (docs/architecture.md#one-node-end-to-end, step 9).
+ */
+import type { RetryListener } from '../providers/types.js';
+import type { ExecuteDeps, Executed, Job } from './execute.js';
+import { normalizedPrompt, resolvedParams } from './node-request.js';
+import { outputFormatMismatch } from './output-format-check.js';
+import { extensionFor } from './outputs.js';
+
+export async function downloadOutput(
+  job: Job,
+  requestId: string,
+  url: string,
+  deps: ExecuteDeps & { readonly onRetry: RetryListener },
+): Promise<Executed> {
+  const { node } = job;
+  deps.emit({ type: 'node-state', node: node.id, phase: 'downloading', request_id: requestId });
+  const tmp = deps.store.tempPath(node.id);
+  const got = await deps.provider.download(url, tmp, {
+    signal: deps.signal,
+    onRetry: deps.onRetry,
+    onProgress: (bytes, total) =>
+      deps.emit({
+        type: 'node-state',
+        node: node.id,
+        phase: 'downloading',
+        bytes,
+        ...(total === null ? {} : { total }),
+      }),
+  });
+  // Downloads are flushed to disk before they are handed over.
+  await deps.store.adoptBlob(got.path, got.sha256, { synced: true });
+  const { ext, mediaType } = extensionFor(got.mediaType, url);
+  const mismatch = outputFormatMismatch(node, deps.providerName, { mediaType, ext });
+  if (mismatch !== null) deps.emit({ type: 'warning', node: node.id, message: mismatch });
+  const finishedAt = deps.now();
+  const record = {
+    key: job.key,
+    node: node.id,
+    provider: deps.providerName,
+    model: node.model,
+    seed: job.seed,
+    input_sha256: job.inputSha,
+    output_sha256: got.sha256,
+    media_type: mediaType,
+    ext,
+    request_id: requestId,
+    output_url: url,
+    finished_at: new Date(finishedAt).toISOString(),
+    prompt: normalizedPrompt(node),
+    params: resolvedParams(node),
+  };
+  await deps.store.putRecord(record);
+  return { record, output: { sha256: got.sha256, bytes: got.bytes, mediaType, ext, url, urlAt: finishedAt } };
+}
