@@ -12,14 +12,19 @@
 import { createHash } from 'node:crypto';
 import { constants } from 'node:fs';
 import { lstat, open, readdir, realpath } from 'node:fs/promises';
-import { basename, dirname, extname, join, relative, sep } from 'node:path';
+import { basename, dirname, extname, join, relative, resolve, sep } from 'node:path';
+import { outputPathFor } from '../plan/index.js';
 import { isReportFile, reportAssetDirs } from '../plan/report-paths.js';
+import type { Plan } from '../plan/types.js';
 import { NAME_PATTERN } from '../recipe/schema.js';
+import type { Recipe } from '../recipe/types.js';
+import { hasBlob } from '../store/blobs.js';
 import { STALE_TEMP_MS } from '../store/index.js';
+import type { LockFile } from '../store/types.js';
 import { checkWriteTarget, type WriteGuard } from '../store/write-guard.js';
 
 /** Extensions of the images kontext writes (`extensionFor` in outputs.ts, plus `jpeg`). */
-export const IMAGE_EXTS = ['png', 'jpg', 'jpeg', 'webp', 'gif', 'avif'];
+const IMAGE_EXTS = ['png', 'jpg', 'jpeg', 'webp', 'gif', 'avif'];
 
 /** `<instance>[-v<k>].<ext>`: instances are glob stems limited to these characters, or source names. */
 const LAYOUT_NAME = new RegExp(`^[A-Za-z0-9._-]+\\.(?:${IMAGE_EXTS.join('|')})$`);
@@ -49,6 +54,56 @@ export interface CleanScan {
   readonly kept: string[];
   /** Asked again just before the unlink: the file is still where the walk found it (see {@link staysInOut}). */
   readonly stillInOut: (file: string) => Promise<boolean>;
+}
+
+export interface OutScopeInput {
+  readonly recipe: Recipe;
+  readonly plan: Plan;
+  readonly lock: LockFile;
+  readonly lockPath: string;
+  readonly cacheDir: string;
+  readonly guard: WriteGuard;
+  readonly now: number;
+}
+
+/**
+ * The scope of a recipe's `<out>/` (`kontext clean` removes by it; `kontext status` lists by it):
+ * `plan` holds every branch of every variant (picks undone), and `lockEntries` are the ids the
+ * lock holds that it does not.
+ */
+export function outScope(p: OutScopeInput): { readonly lockEntries: readonly string[]; readonly scope: CleanScope } {
+  const { recipe, plan, lock } = p;
+  const current = new Set(plan.nodes.map((n) => n.id));
+  const lockEntries = Object.keys(lock.nodes)
+    .filter((id) => !current.has(id))
+    .sort();
+  const fromLock = (output: string): string => resolve(dirname(p.lockPath), output);
+  const claimed = new Set<string>();
+  const currentStems = new Set<string>();
+  for (const node of plan.nodes) {
+    currentStems.add(stem(resolve(outputPathFor(plan, node, 'x'))));
+    for (const ext of IMAGE_EXTS) {
+      claimed.add(resolve(outputPathFor(plan, node, ext)));
+      if (node.save !== null) claimed.add(resolve(recipe.dir, node.save.split('{ext}').join(ext)));
+    }
+    const entry = lock.nodes[node.id];
+    if (entry) claimed.add(fromLock(entry.output));
+  }
+  const lockShas = new Set(Object.values(lock.nodes).map((e) => e.output_sha256));
+  // A cache dir that cannot be read knows nothing.
+  const inCache = (sha: string): Promise<boolean> => hasBlob(p.cacheDir, sha).catch(() => false);
+  return {
+    lockEntries,
+    scope: {
+      outDir: recipe.outDir,
+      claimed,
+      currentStems,
+      orphanOutputs: new Set(lockEntries.map((id) => fromLock(lock.nodes[id]?.output ?? ''))),
+      knownBytes: async (sha) => lockShas.has(sha) || (await inCache(sha)),
+      guard: p.guard,
+      now: p.now,
+    },
+  };
 }
 
 /** Walk `scope.outDir` (nothing when it is missing or a symlink) and sort its files. */
@@ -154,6 +209,6 @@ async function sha256Of(file: string): Promise<string | null> {
   }
 }
 
-export function stem(path: string): string {
+function stem(path: string): string {
   return path.slice(0, path.length - extname(path).length);
 }

@@ -9,14 +9,12 @@
  * removal go too.
  */
 import { rmdir, unlink } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
-import { buildPlan, outputPathFor, withoutPicks } from '../plan/index.js';
+import { buildPlan, withoutPicks } from '../plan/index.js';
 import { loadRecipe } from '../recipe/index.js';
 import type { Recipe } from '../recipe/types.js';
 import type { Runtime } from '../runtime.js';
-import { hasBlob } from '../store/blobs.js';
 import { readLock, removeLockEntries, resolveCacheDir } from '../store/index.js';
-import { IMAGE_EXTS, scanOutDir, stem } from './clean-scan.js';
+import { outScope, scanOutDir } from './clean-scan.js';
 import { lockPathFor } from './run-recipe.js';
 import { writeGuardFor } from './write-guard-for.js';
 
@@ -56,33 +54,8 @@ export async function cleanRecipe(path: string, options: CleanOptions, deps: Cle
     allowOutsideRoot: options.allowOutsideRoot ?? false,
   });
   const lock = await readLock(lockPath, { outputs: guard });
-  const current = new Set(plan.nodes.map((n) => n.id));
-  const lockEntries = Object.keys(lock.nodes)
-    .filter((id) => !current.has(id))
-    .sort();
-  const fromLock = (output: string): string => resolve(dirname(lockPath), output);
-
-  const claimed = new Set<string>();
-  const currentStems = new Set<string>();
-  for (const node of plan.nodes) {
-    currentStems.add(stem(resolve(outputPathFor(plan, node, 'x'))));
-    for (const ext of IMAGE_EXTS) {
-      claimed.add(resolve(outputPathFor(plan, node, ext)));
-      if (node.save !== null) claimed.add(resolve(recipe.dir, node.save.split('{ext}').join(ext)));
-    }
-    const entry = lock.nodes[node.id];
-    if (entry) claimed.add(fromLock(entry.output));
-  }
-  const lockShas = new Set(Object.values(lock.nodes).map((e) => e.output_sha256));
-  const scan = await scanOutDir({
-    outDir: recipe.outDir,
-    claimed,
-    currentStems,
-    orphanOutputs: new Set(lockEntries.map((id) => fromLock(lock.nodes[id]?.output ?? ''))),
-    knownBytes: async (sha) => lockShas.has(sha) || (await hasBlobSafe(cacheDir, sha)),
-    guard,
-    now: rt.now(),
-  });
+  const { lockEntries, scope } = outScope({ recipe, plan, lock, lockPath, cacheDir, guard, now: rt.now() });
+  const scan = await scanOutDir(scope);
   const dryRun = options.dryRun === true;
   const report: CleanReport = {
     recipe,
@@ -107,11 +80,6 @@ export async function cleanRecipe(path: string, options: CleanOptions, deps: Cle
     if (await rmdir(dir).then(() => true, ignoreFalse('ENOENT', 'ENOTEMPTY', 'EEXIST'))) removed.push(dir);
   }
   return { ...report, files, dirs: removed };
-}
-
-/** A blob in the cache dir (a cache dir that cannot be read knows nothing). */
-function hasBlobSafe(cacheDir: string, sha256: string): Promise<boolean> {
-  return hasBlob(cacheDir, sha256).catch(() => false);
 }
 
 function ignore(...codes: string[]): (e: unknown) => void {

@@ -7,15 +7,14 @@
  */
 import { overrideProvider } from './node-provider.js';
 import { statSync } from 'node:fs';
-import { readdir } from 'node:fs/promises';
-import { dirname, extname, join, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { buildPlan, outputPathFor, withoutPicks } from '../plan/index.js';
-import { isReportFile, reportAssetDirs } from '../plan/report-paths.js';
 import type { Plan } from '../plan/types.js';
 import { loadRecipe } from '../recipe/index.js';
 import type { ProviderName, Recipe } from '../recipe/types.js';
 import type { Runtime } from '../runtime.js';
 import { readLock } from '../store/index.js';
+import { type OutScopeInput, outScope, scanOutDir } from './clean-scan.js';
 import { openStoreOrStandIn } from './open-cache.js';
 import { writeGuardFor } from './write-guard-for.js';
 import type { LockEntry, LockFile, Store } from '../store/types.js';
@@ -58,6 +57,8 @@ export interface RecipeStatus {
   /** Every node of the recipe, topological order. */
   readonly nodes: readonly NodeStatus[];
   readonly orphaned: readonly OrphanStatus[];
+  /** Files under `<out>/` kontext did not make (or cannot show it made): `kontext clean` keeps them. */
+  readonly kept: readonly string[];
   /** Something would run, or an output was modified or is missing (orphans do not count). */
   readonly dirty: boolean;
 }
@@ -131,10 +132,16 @@ export async function statusDetail(
   // Branches a pick left out are not orphans: picking them again is free (as `clean` keeps them).
   // Without picks that is the plan itself (a provider override changes no id or output path).
   const unpicked = withoutPicks(recipe);
-  const orphaned = await orphans(unpicked === recipe ? plan : buildPlan(unpicked), recipe, lock.nodes);
+  const { orphaned, kept } = await orphans(unpicked === recipe ? plan : buildPlan(unpicked), lock, {
+    recipe,
+    lockPath,
+    cacheDir: store.root,
+    guard,
+    now: rt.now(),
+  });
   const dirty = nodes.some((n) => n.state !== 'up-to-date');
   return {
-    status: { recipe: recipe.file, lock: lockPath, nodes, orphaned, dirty },
+    status: { recipe: recipe.file, lock: lockPath, nodes, orphaned, kept, dirty },
     plan,
     states: prepared.states,
     lock,
@@ -166,53 +173,26 @@ async function nodeStatus(
   return { ...base, state: actual === expected ? 'up-to-date' : 'modified', output, drift };
 }
 
-/** Lock entries of nodes the recipe no longer has, and files in the out folder no node writes. */
-async function orphans(
-  plan: Plan,
-  recipe: Recipe,
-  lockNodes: Readonly<Record<string, LockEntry>>,
-): Promise<OrphanStatus[]> {
-  const ids = new Set(plan.nodes.map((n) => n.id));
-  const out: OrphanStatus[] = [];
-  const claimed = new Set<string>();
-  for (const [id, entry] of Object.entries(lockNodes)) {
-    const output = resolve(recipe.dir, entry.output);
-    claimed.add(output);
-    if (!ids.has(id)) out.push({ node: id, output, inLock: true, exists: isFile(output) });
-  }
-  // A node's output is `<out>/<name>.<ext>` with the extension known only once it ran: compare without it.
-  const stems = new Set<string>();
-  for (const n of plan.nodes) {
-    stems.add(stem(outputPathFor(plan, n, 'x')));
-    if (n.save !== null) stems.add(stem(n.save.split('{ext}').join('x')));
-  }
-  for (const file of await filesUnder(plan.recipe.outDir, new Set(reportAssetDirs(plan.recipe.outDir)))) {
-    if (claimed.has(file) || stems.has(stem(file)) || isReportFile(plan.recipe.outDir, file)) continue;
-    out.push({ node: null, output: file, inLock: false, exists: true });
-  }
-  return out;
-}
-
-function stem(path: string): string {
-  return path.slice(0, path.length - extname(path).length);
-}
-
 /**
- * Regular files under `dir` (hidden temp files left out), not looking inside the folders `skip`
- * names (the report's images: a thousand files that are never orphans); none when it does not exist.
+ * Lock entries of nodes the recipe no longer has, and the files under `<out>/` that `kontext
+ * clean` would remove (clean-scan.ts: kontext made them and no current node writes them); the
+ * files there that kontext did not make come back as `kept`.
  */
-async function filesUnder(dir: string, skip: ReadonlySet<string>): Promise<string[]> {
-  const files: string[] = [];
-  const walk = async (folder: string): Promise<void> => {
-    for (const e of await readdir(folder, { withFileTypes: true }).catch(() => [])) {
-      const path = join(folder, e.name);
-      if (e.isDirectory()) {
-        if (!skip.has(path)) await walk(path);
-      } else if (e.isFile() && !e.name.startsWith('.')) files.push(path);
-    }
-  };
-  await walk(dir);
-  return files.sort();
+async function orphans(
+  unpicked: Plan,
+  lock: LockFile,
+  at: Omit<OutScopeInput, 'plan' | 'lock'>,
+): Promise<{ orphaned: OrphanStatus[]; kept: string[] }> {
+  const { lockEntries, scope } = outScope({ ...at, plan: unpicked, lock });
+  const orphaned: OrphanStatus[] = lockEntries.map((id) => {
+    const output = resolve(dirname(at.lockPath), lock.nodes[id]?.output ?? '');
+    return { node: id, output, inLock: true, exists: isFile(output) };
+  });
+  const listed = new Set(orphaned.map((o) => o.output));
+  const scan = await scanOutDir(scope);
+  for (const file of scan.files.sort())
+    if (!listed.has(file)) orphaned.push({ node: null, output: file, inLock: false, exists: true });
+  return { orphaned, kept: scan.kept.sort() };
 }
 
 /** Synchronous: asked for every output (1,000 times in a 1,000-node report), where a promise costs more than a stat. */

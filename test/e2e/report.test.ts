@@ -7,8 +7,8 @@
  * the cache's memo for the next report.
  */
 import { createHash } from 'node:crypto';
-import { lstat, mkdir, readdir, readFile, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { copyFile, lstat, mkdir, readdir, readFile, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ReportData } from '../../src/index.js';
 import { layout } from '../../src/store/layout.js';
@@ -97,17 +97,28 @@ describe('kontext report (built CLI)', () => {
     expect((await readdir(join(p.outDir, 'report', 'thumbs'))).length).toBe(5); // 4 outputs + the source
     expect((await readdir(join(p.outDir, 'report', 'maps'))).length).toBe(4); // each node's change map
 
-    // Files no node writes are orphans at any depth; what lies in the report's image folders is the report's.
+    // Files no node writes, at any depth, are listed as clean treats them: what kontext made goes
+    // (orphaned), what it did not make is kept; what lies in the report's image folders is the report's.
     await mkdir(join(p.outDir, 'report', 'thumbs', 'sub'), { recursive: true });
     await writeFile(join(p.outDir, 'report', 'thumbs', 'sub', 'x.webp'), 'x');
     await mkdir(join(p.outDir, 'old', 'deep'), { recursive: true });
     await writeFile(join(p.outDir, 'old', 'deep', 'x.png'), 'x');
     await writeFile(join(p.outDir, 'report', 'notes.txt'), 'x');
-    const after = await cli(['status', p.recipe, '--json'], { cwd: p.root, env });
-    expect((JSON.parse(after.stdout) as { orphaned: { output: string }[] }).orphaned.map((o) => o.output)).toEqual([
-      join(p.outDir, 'old', 'deep', 'x.png'),
-      join(p.outDir, 'report', 'notes.txt'),
-    ]);
+    const made = Object.values((await p.readLock()).nodes)[0]?.output ?? 'missing';
+    await mkdir(join(p.outDir, 'gone'));
+    await copyFile(join(dirname(p.lockPath), made), join(p.outDir, 'gone', 'photo.png')); // a removed pass's output
+    const after = JSON.parse((await cli(['status', p.recipe, '--json'], { cwd: p.root, env })).stdout) as {
+      orphaned: { output: string }[];
+      kept: string[];
+    };
+    expect(after.orphaned.map((o) => o.output)).toEqual([join(p.outDir, 'gone', 'photo.png')]);
+    expect(after.kept).toEqual([join(p.outDir, 'old', 'deep', 'x.png'), join(p.outDir, 'report', 'notes.txt')]);
+    const cleaned = await cli(['clean', p.recipe, '--dry-run', '--json'], { cwd: p.root, env });
+    const fromRecipe = (f: string): string => relative(dirname(resolve(p.root, p.recipe)), f);
+    expect(JSON.parse(cleaned.stdout)).toMatchObject({
+      files: [fromRecipe(join(p.outDir, 'gone', 'photo.png'))],
+      kept: after.kept.map(fromRecipe),
+    });
   });
 
   it('a cache rebuilt from the lock gets its change maps on the first report, the same as the run made', async () => {

@@ -37,6 +37,7 @@ function statusJson(s: RecipeStatus): Record<string, unknown> {
     },
     nodes: s.nodes,
     orphaned: s.orphaned,
+    kept: s.kept,
   };
 }
 
@@ -71,11 +72,16 @@ function printStatus(s: RecipeStatus, out: TextSink, cwd: string, recipeArg: str
   );
   group(
     'Orphaned',
-    'no longer in the recipe: lock entries and output files of removed nodes',
+    'no longer in the recipe: lock entries and output files of removed nodes; "kontext clean" removes them',
     s.orphaned.map((o) => {
       const where = o.output === null ? '' : `  ${rel(o.output)}${o.exists ? '' : ' (file gone)'}`;
       return `${o.node ?? '(file)'}${where}${o.inLock ? '  [lock entry]' : ''}`;
     }),
+  );
+  group(
+    'Not made by kontext',
+    '"kontext clean" keeps them: files under the out folder it cannot show it made',
+    s.kept.map((p) => rel(p)),
   );
   group(
     'Over max_change',
