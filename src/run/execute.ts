@@ -35,8 +35,8 @@ interface IntentDeps {
   readonly resubmitUncertain: boolean;
   readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   /**
-   * Test hook (the CLI may end the process here): `after-intent`, `after-submit-sent`,
-   * `after-submit-response`, `after-request-id`.
+   * Test hook (the CLI may end the process here): the points of a submit and of a download
+   * (listed in cli/test-hooks.ts).
    */
   readonly crashPoint?: ((point: string) => void) | undefined;
 }
@@ -333,8 +333,10 @@ async function download(job: Job, requestId: string, url: string, deps: NodeDeps
         ...(total === null ? {} : { total }),
       }),
   });
+  deps.intents.crashPoint?.('download-in-temp');
   // Downloads are flushed to disk before they are handed over.
   await deps.store.adoptBlob(got.path, got.sha256, { synced: true });
+  deps.intents.crashPoint?.('after-blob');
   const { ext, mediaType } = extensionFor(got.mediaType, url);
   const mismatch = outputFormatMismatch(node, deps.providerName, { mediaType, ext });
   if (mismatch !== null) deps.emit({ type: 'warning', node: node.id, message: mismatch });
@@ -356,6 +358,7 @@ async function download(job: Job, requestId: string, url: string, deps: NodeDeps
     params: resolvedParams(node),
   };
   await deps.store.putRecord(record);
+  deps.intents.crashPoint?.('after-record');
   return { record, output: { sha256: got.sha256, bytes: got.bytes, mediaType, ext, url, urlAt: finishedAt } };
 }
 

@@ -237,6 +237,7 @@ class Scheduler {
           save: node.save,
           rewrite: true,
           guard: this.deps.writeGuard,
+          crashPoint: this.deps.rt.crashPoint,
         });
         recorded = this.#record(node, done.record, output);
         this.#counts.done++;

@@ -28,6 +28,8 @@ export { formatLock } from './lock-format.js';
 export interface UpdateLockOptions extends FileMutexOptions {
   /** The same object for every update of one file by one writer (see {@link LockCache}). */
   readonly cache?: LockCache | undefined;
+  /** Test hook (the CLI may end the process here; see cli/test-hooks.ts). */
+  readonly crashPoint?: ((point: string) => void) | undefined;
 }
 
 interface Snapshot {
@@ -169,7 +171,9 @@ export async function updateLock(
         cache.remember({ lock, text: null, formatted: true, sig: base.sig });
         return lock;
       }
-      await writeFileAtomic(path, cache.formatter.pieces(lock.nodes));
+      const beforeRename = (): void => options.crashPoint?.('lock-temp-written');
+      await writeFileAtomic(path, cache.formatter.pieces(lock.nodes), { beforeRename });
+      options.crashPoint?.('lock-renamed');
       cache.remember({ lock, text: null, formatted: true, sig: await signature(path) });
       return lock;
     },
