@@ -21,6 +21,7 @@ import type { RunDeps, RunOptions } from './options.js';
 import { RunInflight } from './run-inflight.js';
 import { executeDepsFor } from './execute-deps.js';
 import { dropSettledEntries } from './journal-settled.js';
+import { watchJournal } from './journal-watch.js';
 import { DriftCheck } from './drift.js';
 import { writeOutputs } from './outputs.js';
 import { checkTargets, isHandEdited, lockedTargets, outputTargets } from './hand-edits.js';
@@ -101,9 +102,11 @@ class Scheduler {
   }
 
   async run(): Promise<RunSummary> {
+    const stopWatch = watchJournal(this.deps.store, (e) => this.#emit(e));
     try {
       return await this.#runAll();
     } finally {
+      await stopWatch();
       endRun(this.#run);
     }
   }
