@@ -5,7 +5,6 @@
  * cancelled; one that cannot be is left in the journal so the next run re-attaches to it
  * instead of paying again. An intent without a request id is "maybe paid" (submit-claim.ts).
  */
-import { outputFormatMismatch } from './output-format-check.js';
 import type { PlanNode } from '../plan/types.js';
 import { providerTraits } from '../providers/session.js';
 import type { EditRequest, Provider, RemoteState, RetryListener } from '../providers/types.js';
@@ -20,8 +19,8 @@ import {
   type ResolvedInput,
   type UpstreamOutput,
 } from './inputs.js';
-import { editRequestFor, normalizedPrompt, resolvedParams } from './node-request.js';
-import { extensionFor } from './outputs.js';
+import { editRequestFor } from './node-request.js';
+import { download } from './download-node.js';
 import { bodySha256, claimSubmit, provesNotAccepted } from './submit-claim.js';
 import { graceSignal, SUBMIT_GRACE_MS, submitLostWarning } from './submit-grace.js';
 
@@ -95,7 +94,7 @@ export async function executeNode(job: Job, deps: ExecuteDeps): Promise<Executed
   return executeOnce(job, { ...deps, onRetry });
 }
 
-type NodeDeps = ExecuteDeps & { readonly onRetry: RetryListener };
+export type NodeDeps = ExecuteDeps & { readonly onRetry: RetryListener };
 
 /** What a node needs before it submits: a journaled request to re-attach to, or else its input URL. */
 export interface PreparedNode {
@@ -315,51 +314,6 @@ async function finish(
   return deps.limitDownload
     ? deps.limitDownload(() => download(job, requestId, url, deps))
     : download(job, requestId, url, deps);
-}
-
-async function download(job: Job, requestId: string, url: string, deps: NodeDeps): Promise<Executed> {
-  const { node } = job;
-  phase(deps, node.id, 'downloading', requestId);
-  const tmp = deps.store.tempPath(node.id);
-  const got = await deps.provider.download(url, tmp, {
-    signal: deps.signal,
-    onRetry: deps.onRetry,
-    onProgress: (bytes, total) =>
-      deps.emit({
-        type: 'node-state',
-        node: node.id,
-        phase: 'downloading',
-        bytes,
-        ...(total === null ? {} : { total }),
-      }),
-  });
-  deps.intents.crashPoint?.('download-in-temp');
-  // Downloads are flushed to disk before they are handed over.
-  await deps.store.adoptBlob(got.path, got.sha256, { synced: true });
-  deps.intents.crashPoint?.('after-blob');
-  const { ext, mediaType } = extensionFor(got.mediaType, url);
-  const mismatch = outputFormatMismatch(node, deps.providerName, { mediaType, ext });
-  if (mismatch !== null) deps.emit({ type: 'warning', node: node.id, message: mismatch });
-  const finishedAt = deps.now();
-  const record = {
-    key: job.key,
-    node: node.id,
-    provider: deps.providerName,
-    model: node.model,
-    seed: job.seed,
-    input_sha256: job.inputSha,
-    output_sha256: got.sha256,
-    media_type: mediaType,
-    ext,
-    request_id: requestId,
-    output_url: url,
-    finished_at: new Date(finishedAt).toISOString(),
-    prompt: normalizedPrompt(node),
-    params: resolvedParams(node),
-  };
-  await deps.store.putRecord(record);
-  deps.intents.crashPoint?.('after-record');
-  return { record, output: { sha256: got.sha256, bytes: got.bytes, mediaType, ext, url, urlAt: finishedAt } };
 }
 
 async function cancelIfQueued(

@@ -21,6 +21,7 @@ import type { LockEntry, LockFile } from './types.js';
 import { isBoundedReadError, READ_CAPS, readBoundedText } from '../util/read-bounded.js';
 import { realPathDeepSync } from '../util/real-path.js';
 import { lockedFileRefusal, symlinkChecker, type WriteGuard } from './write-guard.js';
+import { writeFailure } from './write-errors.js';
 
 export { formatLock } from './lock-format.js';
 
@@ -178,7 +179,14 @@ export async function updateLock(
       return lock;
     },
     options,
-  );
+  ).catch((e: unknown) => {
+    // The lock or its mutex on a full or read-only disk: the file itself is left as it was.
+    throw writeFailure(
+      e,
+      path,
+      'the old lock is unchanged and the results are in the cache: run again (nothing is paid twice)',
+    );
+  });
 }
 
 /** The lock as on disk (under the mutex): from the cache when the file is still the one it holds. */

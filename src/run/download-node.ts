@@ -1,0 +1,66 @@
+/**
+ * The local half of a node once its request finished: download the output into the store's temp
+ * folder, adopt it as a blob, write the run record (docs/architecture.md#one-node-end-to-end,
+ * step 9). A full or read-only cache fails the node with one error naming the file (exit 73);
+ * the request stays journaled, so the next run downloads it without paying again.
+ */
+import { layout } from '../store/layout.js';
+import { writeFailure } from '../store/write-errors.js';
+import type { Executed, Job, NodeDeps } from './execute.js';
+import { normalizedPrompt, resolvedParams } from './node-request.js';
+import { outputFormatMismatch } from './output-format-check.js';
+import { extensionFor } from './outputs.js';
+
+export async function download(job: Job, requestId: string, url: string, deps: NodeDeps): Promise<Executed> {
+  const { node } = job;
+  deps.emit({ type: 'node-state', node: node.id, phase: 'downloading', request_id: requestId });
+  const tmp = deps.store.tempPath(node.id);
+  const kept = 'the request is journaled: the next run downloads it without paying again';
+  const got = await deps.provider
+    .download(url, tmp, {
+      signal: deps.signal,
+      onRetry: deps.onRetry,
+      onProgress: (bytes, total) =>
+        deps.emit({
+          type: 'node-state',
+          node: node.id,
+          phase: 'downloading',
+          bytes,
+          ...(total === null ? {} : { total }),
+        }),
+    })
+    .catch((e: unknown) => {
+      throw writeFailure(e, tmp, kept);
+    });
+  deps.intents.crashPoint?.('download-in-temp');
+  // Downloads are flushed to disk before they are handed over.
+  await deps.store.adoptBlob(got.path, got.sha256, { synced: true }).catch((e: unknown) => {
+    throw writeFailure(e, deps.store.blobPath(got.sha256), kept);
+  });
+  deps.intents.crashPoint?.('after-blob');
+  const { ext, mediaType } = extensionFor(got.mediaType, url);
+  const mismatch = outputFormatMismatch(node, deps.providerName, { mediaType, ext });
+  if (mismatch !== null) deps.emit({ type: 'warning', node: node.id, message: mismatch });
+  const finishedAt = deps.now();
+  const record = {
+    key: job.key,
+    node: node.id,
+    provider: deps.providerName,
+    model: node.model,
+    seed: job.seed,
+    input_sha256: job.inputSha,
+    output_sha256: got.sha256,
+    media_type: mediaType,
+    ext,
+    request_id: requestId,
+    output_url: url,
+    finished_at: new Date(finishedAt).toISOString(),
+    prompt: normalizedPrompt(node),
+    params: resolvedParams(node),
+  };
+  await deps.store.putRecord(record).catch((e: unknown) => {
+    throw writeFailure(e, layout.record(deps.store.root, record.key), kept);
+  });
+  deps.intents.crashPoint?.('after-record');
+  return { record, output: { sha256: got.sha256, bytes: got.bytes, mediaType, ext, url, urlAt: finishedAt } };
+}
