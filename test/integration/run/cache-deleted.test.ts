@@ -81,7 +81,7 @@ async function journal(p: Project): Promise<Entry[]> {
 }
 
 describe('the cache folder deleted mid-run (built CLI)', () => {
-  it('with requests at the API: no crash, the paid results reach out/ and the lock, exit 0; a re-run pays nothing', async () => {
+  it('requests at the API: no crash, results in out/ and the lock, exit 0; a re-run pays nothing', async () => {
     // Slow jobs: the cache goes while a and c are queued and running at the API.
     emulator = await startEmulator({ queueMs: 300, runMs: 1200 });
     const em = emulator;
@@ -106,7 +106,7 @@ describe('the cache folder deleted mid-run (built CLI)', () => {
     for (const prompt of Object.values(P)) expect(paid(em.requestLog(), prompt)).toBe(1);
   }, 60_000);
 
-  it('then kill -9: the requests at the API were journaled again, so the next run re-attaches and pays nothing', async () => {
+  it('then kill -9: the requests were journaled again, so the next run re-attaches, pays nothing', async () => {
     emulator = await startEmulator({ queueMs: 300, runMs: 5000 });
     const em = emulator;
     const env = runcomfyEnv(em);

@@ -140,7 +140,7 @@ const downloadsIn = (log: readonly RequestLogEntry[]): number => log.filter((e) 
 
 describe('kill -9 mid-download, mid-store, mid-output and mid-lock-rewrite (built CLI, a chain)', () => {
   for (const { point, shape, recorded } of CASES) {
-    it(`${point}: nothing torn, lock not older; the re-run pays only what was not paid, re-attaches, exits 0`, async () => {
+    it(`${point}: nothing torn, lock not older; the re-run pays only the unpaid, re-attaches, exits 0`, async () => {
       emulator = await startEmulator({ queueMs: 20, runMs: 150 });
       const em = emulator;
       const env = runcomfyEnv(em);

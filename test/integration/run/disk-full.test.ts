@@ -132,7 +132,7 @@ function failure(out: string): { readonly message: string; readonly exit: number
 }
 
 describe('a full disk (real ENOSPC on a tmpfs)', () => {
-  it('under the cache when the download lands: exit 73 naming the path; the journal keeps the request; freed, the re-run re-attaches and pays nothing', async (ctx) => {
+  it('under the cache at the download: exit 73 naming it; journaled; freed, the re-run re-attaches', async (ctx) => {
     if (cannotMount !== null) return ctx.skip(cannotMount);
     emulator = await startEmulator({ queueMs: 100, runMs: 1500 });
     const em = emulator;
@@ -165,7 +165,7 @@ describe('a full disk (real ENOSPC on a tmpfs)', () => {
     expect(await journal(p.cacheDir)).toEqual([]);
   }, 60_000);
 
-  it('under out/: exit 73 naming the output; the result stays in the cache; freed, the re-run pays nothing', async (ctx) => {
+  it('under out/: exit 73 naming the output, the result cached; freed, the re-run pays nothing', async (ctx) => {
     if (cannotMount !== null) return ctx.skip(cannotMount);
     emulator = await startEmulator({ queueMs: 20, runMs: 150 });
     const em = emulator;
@@ -217,7 +217,7 @@ describe('a full disk (real ENOSPC on a tmpfs)', () => {
     return p;
   }
 
-  it('beside the lock before the run: exit 73 naming the run lock, nothing paid, no lock file left; freed, the re-run runs', async (ctx) => {
+  it('beside the lock before the run: exit 73 naming the run lock, nothing paid, no .lck left', async (ctx) => {
     if (cannotMount !== null) return ctx.skip(cannotMount);
     emulator = await startEmulator({ queueMs: 20, runMs: 150 });
     const em = emulator;
@@ -240,7 +240,7 @@ describe('a full disk (real ENOSPC on a tmpfs)', () => {
     expect(paid(em.requestLog())).toBe(1);
   }, 60_000);
 
-  it('beside the lock during the run: exit 73 naming it, the old lock whole, the result in out/ and the cache; freed, the re-run pays nothing', async (ctx) => {
+  it('beside the lock during the run: exit 73 naming it, the old lock whole; the re-run pays nothing', async (ctx) => {
     if (cannotMount !== null) return ctx.skip(cannotMount);
     emulator = await startEmulator({ queueMs: 100, runMs: 1500 });
     const em = emulator;
