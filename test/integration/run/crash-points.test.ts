@@ -2,11 +2,12 @@
  * kill -9 in the middle of a download, of storing it, of writing out/ and of rewriting the lock:
  * the BUILT CLI as a real child, killed by its own test hook (KONTEXT_TEST_HOOKS=1,
  * KONTEXT_TEST_CRASH_AT=<point>, src/cli/test-hooks.ts) when the second node of a chain
- * a → b → c reaches the point, against a standalone emulator whose request log counts what was
- * paid. After the crash nothing under a final name is torn (blobs hash to their names, records and
+ * a → b → c reaches the point (the lock points: a alone first, then a → b killed at b's lock
+ * write), against a standalone emulator whose request log counts what was paid. After the crash nothing under a final name is torn (blobs hash to their names, records and
  * the lock parse, out/ files are whole blobs) and the lock is not older than before; a plain
  * re-run (a child too) exits 0, submits only what was never paid (c), re-attaches to b when it was
- * paid but not stored, and ends with every output in the lock and an empty journal.
+ * paid but not stored, and ends with every output in the lock and an empty journal. Last, a real
+ * kill -9 from outside while b's body drips in (half received, held in memory: nothing on disk).
  */
 import { createHash } from 'node:crypto';
 import { readFile, readdir } from 'node:fs/promises';
@@ -16,7 +17,7 @@ import { startEmulator, type EmulatorHandle } from '../../../src/index.js';
 import type { RequestLogEntry } from '../../../src/emulator/index.js';
 import { isTempName } from '../../../src/store/atomic.js';
 import { cliEnv, ensureBuilt, spawnCli, type CliChild } from '../../helpers/cli-spawn.js';
-import { createProject, lockMatchesFiles, recipeYaml, type Project } from '../../helpers/run-fixtures.js';
+import { createProject, lockMatchesFiles, recipeYaml, until, type Project } from '../../helpers/run-fixtures.js';
 
 const P = {
   a: 'Keep the face unchanged. Make the sky orange.',
@@ -189,4 +190,48 @@ describe('kill -9 mid-download, mid-store, mid-output and mid-lock-rewrite (buil
       await assertNothingTorn(p);
     }, 60_000);
   }
+
+  it('a real kill -9 from outside while the body is arriving: re-attached and downloaded, paid once each', async () => {
+    // b's output (the second download) arrives 32 KB every 100 ms: about a second for ~370 KB.
+    const drip = { kind: 'drip-download', nth: 2, bytes: 32 * 1024, interval_ms: 100 } as const;
+    emulator = await startEmulator({ queueMs: 20, runMs: 150, scenario: { faults: [drip] } });
+    const em = emulator;
+    const env = runcomfyEnv(em);
+    project = await createProject(chain(3));
+    const p = project;
+    const child = runChild(p, env);
+    const bytesOfB = (): number => {
+      let most = 0;
+      for (const line of child.output().split('\n')) {
+        if (!line.startsWith('{')) continue;
+        const e = JSON.parse(line) as { type: string; node?: string; bytes?: number };
+        if (e.type === 'node-state' && e.node === 'b' && e.bytes !== undefined) most = Math.max(most, e.bytes);
+      }
+      return most;
+    };
+    // Killed once b is downloading (its first bytes are in), well before the body is complete.
+    await until(
+      () => child.output().includes('"node":"b","phase":"downloading"'),
+      20_000,
+      'b downloading',
+      child.output,
+    );
+    await new Promise((r) => setTimeout(r, 300));
+    child.child.kill('SIGKILL');
+    expect((await child.done).signal).toBe('SIGKILL');
+    expect(bytesOfB()).toBe(0); // progress comes only at the end of a small body: not reached
+    expect(paid(em.requestLog(), P.b)).toHaveLength(1);
+    expect(paid(em.requestLog(), P.c)).toHaveLength(0);
+    await assertNothingTorn(p);
+    expect((await journal(p)).find((e) => e.node === 'b')?.request_id).toMatch(/./);
+
+    const rerun = runChild(p, env);
+    const done = await rerun.done;
+    expect(done.code, rerun.output()).toBe(0);
+    for (const prompt of Object.values(P)) expect(paid(em.requestLog(), prompt)).toHaveLength(1);
+    expect(Object.keys((await p.readLock()).nodes).sort()).toEqual(['a', 'b', 'c']);
+    expect((await lockMatchesFiles(p)).every((r) => r.ok)).toBe(true);
+    expect(await journal(p)).toEqual([]);
+    await assertNothingTorn(p);
+  }, 60_000);
 });
