@@ -4,7 +4,8 @@
  * KONTEXT_TEST_CRASH_AT=<point>, src/cli/test-hooks.ts) when the second node of a chain
  * a → b → c reaches the point (the lock points: a alone first, then a → b killed at b's lock
  * write), against a standalone emulator whose request log counts what was paid. After the crash
- * nothing under a final name is torn (blobs hash to their names, records and the lock parse, out/ files are whole blobs) and the lock is not older than before; a plain
+ * nothing under a final name is torn (blobs hash to their names, records and the lock parse,
+ * out/ files are whole blobs) and the lock is not older than before; a plain
  * re-run (a child too) exits 0, submits only what was never paid (c), re-attaches to b when it was
  * paid but not stored, and ends with every output in the lock and an empty journal. Last, a real
  * kill -9 from outside while b's body drips in (half received, held in memory: nothing on disk).
