@@ -90,7 +90,8 @@ export function result(
     status: RESULT_STATUS[job.phase],
     created_at: job.createdAt,
   };
-  if (job.phase === 'completed') {
+  if (job.phase === 'completed' && ctx.faults.withholdOutput()) entry.fault = 'missing-output';
+  else if (job.phase === 'completed') {
     body.output = { image: outputUrl(ctx, req, job) };
     if (ctx.faults.outputHost() !== undefined) entry.fault = 'untrusted-output-host';
   }

@@ -46,6 +46,7 @@ export function replyWithFault(
       return;
     }
     case 'http': {
+      if (replyForeign(res, fault)) return;
       const headers: Record<string, string> = {};
       if (fault.retry_after !== undefined) headers['retry-after'] = String(fault.retry_after);
       const code = fault.error_code ?? DEFAULT_CODES[fault.status] ?? fault.status * 1000;
@@ -58,4 +59,26 @@ export function replyWithFault(
       return never;
     }
   }
+}
+
+const STATUS_TEXT: Record<number, string> = { 404: 'Not Found', 502: 'Bad Gateway', 503: 'Service Unavailable' };
+
+/**
+ * An HTTP fault answered as something in front of the API would (`body: html`: a proxy's or
+ * load balancer's error page; `empty`: no body): true when it replied, false for a `native` one.
+ */
+export function replyForeign(res: ServerResponse, fault: Extract<CallFault, { kind: 'http' }>): boolean {
+  if (fault.body === undefined || fault.body === 'native') return false;
+  const headers: Record<string, string> = {};
+  if (fault.retry_after !== undefined) headers['retry-after'] = String(fault.retry_after);
+  const title = `${fault.status} ${STATUS_TEXT[fault.status] ?? 'Error'}`;
+  const text =
+    fault.body === 'html'
+      ? `<html><head><title>${title}</title></head><body><center><h1>${title}</h1></center>` +
+        '<hr><center>nginx</center></body></html>\n'
+      : '';
+  if (fault.body === 'html') headers['content-type'] = 'text/html';
+  res.writeHead(fault.status, { ...headers, 'content-length': String(Buffer.byteLength(text)) });
+  res.end(text);
+  return true;
 }

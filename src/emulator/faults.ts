@@ -43,6 +43,7 @@ export class FaultEngine {
   private readonly counts = new Map<FaultTarget, number>();
   private readonly dice: () => number;
   private accepted = 0;
+  private finished = 0;
 
   constructor(scenario: Scenario) {
     this.scenario = scenario;
@@ -121,6 +122,12 @@ export class FaultEngine {
       if (f.kind === 'oversized-download') return { kind: 'oversized', length: f.content_length };
     }
     return undefined;
+  }
+
+  /** Called once per finished result about to be served: does it go without its output URL? */
+  withholdOutput(): boolean {
+    this.finished += 1;
+    return this.scenario.faults.some((f) => f.kind === 'missing-output' && inWindow(f, this.finished));
   }
 
   /** The host output URLs should claim, when an untrusted-host fault is set. */

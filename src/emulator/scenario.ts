@@ -30,6 +30,14 @@ export const Fault = z.discriminatedUnion('kind', [
     error_code: z.number().int().optional(),
     message: z.string().optional(),
     retry_after: z.number().min(0).optional().describe('Retry-After header, seconds'),
+    /**
+     * `native` (default): the protocol's own JSON error body; `html`: a proxy's or load
+     * balancer's HTML page; `empty`: no body at all (neither says anything about the request).
+     */
+    body: z
+      .enum(['native', 'html', 'empty'])
+      .optional()
+      .describe("native: the API's own JSON error; html: a proxy's HTML page; empty: no body"),
   }),
   /** Destroy the socket without replying. */
   z.object({ kind: z.literal('reset'), ...when }),
@@ -44,6 +52,15 @@ export const Fault = z.discriminatedUnion('kind', [
     kind: z.literal('remote-failed'),
     nth: z.number().int().min(1).optional(),
     error: z.unknown().optional(),
+  }),
+  /**
+   * A finished request's result comes without its output URL (the request is done and paid for).
+   * `nth`/`times` count the finished results served since the scenario was set.
+   */
+  z.object({
+    kind: z.literal('missing-output'),
+    nth: z.number().int().min(1).optional(),
+    times: z.number().int().min(1).optional(),
   }),
   /** Cancel always answers `not_cancellable`. */
   z.object({ kind: z.literal('not-cancellable') }),

@@ -11,11 +11,30 @@ import type { Readable } from 'node:stream';
 import { Agent, request, type Dispatcher } from 'undici';
 import { amzDate, authorization, type Credentials, EMPTY_SHA256, encodeKeyPath } from './sigv4.js';
 
-const CONNECT_TIMEOUT_MS = 10_000;
-/** Time allowed for the reply headers, and between body chunks. */
-const IDLE_TIMEOUT_MS = 60_000;
+/**
+ * How long a call may wait: for a connection, for a GET's or HEAD's reply headers (S3 answers in
+ * well under a second; an endpoint that accepts and never answers would otherwise hold every
+ * look-up of the run for undici's 60 s, three times over), for a PUT's (counted once its body is
+ * handed to the socket, so a slow uplink still has time), and between body chunks.
+ */
+export interface S3Timeouts {
+  readonly connectMs: number;
+  readonly readHeadersMs: number;
+  readonly writeHeadersMs: number;
+  readonly bodyMs: number;
+}
+
+const S3_TIMEOUTS: S3Timeouts = {
+  connectMs: 5_000,
+  readHeadersMs: 5_000,
+  writeHeadersMs: 60_000,
+  bodyMs: 60_000,
+};
 /** As the SDK: a failed call is tried three times in all (network errors, 5xx, throttling). */
 const MAX_ATTEMPTS = 3;
+/** A call that timed out only twice: a black-holed endpoint costs two timeouts, then the remote is off. */
+const TIMEOUT_ATTEMPTS = 2;
+const TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
 const RETRY_BASE_MS = 100;
 /** An S3 error body is a few hundred bytes of XML. */
 const MAX_ERROR_BYTES = 64 * 1024;
@@ -71,12 +90,12 @@ function addressOf(t: S3Target): Address {
   return { origin: `${url.protocol}//${host}`, host, base: `${prefix}/` };
 }
 
-export function openS3Http(target: S3Target): S3Http {
+export function openS3Http(target: S3Target, timeouts: S3Timeouts = S3_TIMEOUTS): S3Http {
   const at = addressOf(target);
   const dispatcher: Dispatcher = new Agent({
-    connect: { timeout: CONNECT_TIMEOUT_MS },
-    headersTimeout: IDLE_TIMEOUT_MS,
-    bodyTimeout: IDLE_TIMEOUT_MS,
+    connect: { timeout: timeouts.connectMs },
+    headersTimeout: timeouts.writeHeadersMs,
+    bodyTimeout: timeouts.bodyMs,
   });
 
   async function once(
@@ -105,6 +124,7 @@ export function openS3Http(target: S3Target): S3Http {
       dispatcher,
       method,
       headers: { ...signed, authorization: auth },
+      headersTimeout: method === 'PUT' ? timeouts.writeHeadersMs : timeouts.readHeadersMs,
       ...(body === undefined ? {} : { body }),
       ...(signal ? { signal } : {}),
     });
@@ -132,7 +152,7 @@ export function openS3Http(target: S3Target): S3Http {
         failure = e;
       }
       if (failure instanceof S3HttpError && !retryable(failure.$metadata.httpStatusCode)) throw failure;
-      if (attempt >= MAX_ATTEMPTS) throw failure;
+      if (attempt >= (isTimeout(failure) ? TIMEOUT_ATTEMPTS : MAX_ATTEMPTS)) throw failure;
       await sleep(RETRY_BASE_MS * 2 ** (attempt - 1) * (0.5 + Math.random()), signal);
       if (signal?.aborted) throw signal.reason;
     }
@@ -159,6 +179,11 @@ export function openS3Http(target: S3Target): S3Http {
     },
     close: () => dispatcher.close(),
   };
+}
+
+function isTimeout(e: unknown): boolean {
+  const code = (e as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && TIMEOUT_CODES.has(code);
 }
 
 function retryable(status: number): boolean {

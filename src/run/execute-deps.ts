@@ -28,6 +28,7 @@ export function executeDepsFor(
     signal: p.signal,
     deadlineMs: options.deadlineMs,
     submitGraceMs: options.submitGraceMs,
+    outputRereadMs: options.outputRereadMs,
     limitDownload: (fn) => downloads(fn),
     intents: {
       pid: deps.rt.pid,

@@ -8,7 +8,7 @@
 import type { PlanNode } from '../plan/types.js';
 import { providerTraits } from '../providers/session.js';
 import type { EditRequest, Provider, RemoteState, RetryListener } from '../providers/types.js';
-import { InputRejectedError, RemoteCancelledError, RemoteFailedError } from '../providers/runcomfy/errors.js';
+import { RemoteCancelledError, RemoteFailedError } from '../providers/runcomfy/errors.js';
 import type { JournalEntry, RunRecord, Store } from '../store/types.js';
 import type { NodePhase, UntimedRunEvent } from './events.js';
 import {
@@ -20,9 +20,16 @@ import {
   type UpstreamOutput,
 } from './inputs.js';
 import { editRequestFor } from './node-request.js';
-import { download } from './download-node.js';
+import { downloadOutput } from './download-output.js';
 import { bodySha256, claimSubmit, provesNotAccepted } from './submit-claim.js';
 import { graceSignal, SUBMIT_GRACE_MS, submitLostWarning } from './submit-grace.js';
+import {
+  mayResubmit,
+  OUTPUT_REREAD_MS,
+  OutcomeUnknownError,
+  unsettled,
+  waitForUsableOutput,
+} from './remote-outcome.js';
 
 /** Who this run is, for the journal's intents (see submit-claim.ts). */
 interface IntentDeps {
@@ -51,6 +58,8 @@ export interface ExecuteDeps extends InputDeps {
   readonly deadlineMs?: number | undefined;
   /** How long a submit on the wire at Ctrl-C may finish; default {@link SUBMIT_GRACE_MS}. */
   readonly submitGraceMs?: number | undefined;
+  /** Pauses before reading again a request that finished without an output URL; default {@link OUTPUT_REREAD_MS}. */
+  readonly outputRereadMs?: readonly number[] | undefined;
   /** Runs each download (outside the `-j` slot of its request) under its own limit. */
   readonly limitDownload?: (<T>(fn: () => Promise<T>) => Promise<T>) | undefined;
   readonly intents: IntentDeps;
@@ -94,7 +103,7 @@ export async function executeNode(job: Job, deps: ExecuteDeps): Promise<Executed
   return executeOnce(job, { ...deps, onRetry });
 }
 
-export type NodeDeps = ExecuteDeps & { readonly onRetry: RetryListener };
+type NodeDeps = ExecuteDeps & { readonly onRetry: RetryListener };
 
 /** What a node needs before it submits: a journaled request to re-attach to, or else its input URL. */
 export interface PreparedNode {
@@ -250,14 +259,21 @@ async function fromRecord(job: Job, record: RunRecord, deps: NodeDeps): Promise<
   return { record, output: await upstreamFromRecord(record, { blobPath, providerName: deps.providerName }) };
 }
 
-/** Re-attach to a journaled request; `null` when it is gone (unknown id, cancelled) and must be resubmitted. */
+/**
+ * Re-attach to a journaled request; `null` when it must be submitted anew: the service says it
+ * does not know it, or it was cancelled (or, with `--resubmit-uncertain`, its outcome is unknown).
+ */
 async function attach(job: Job, requestId: string, deps: NodeDeps, first: NodePhase): Promise<Executed | null> {
   phase(deps, job.node.id, first, requestId);
   try {
     return await finish(job, requestId, deps);
   } catch (e) {
-    if (e instanceof RemoteCancelledError || (e instanceof InputRejectedError && e.status === 404)) return null;
-    throw e;
+    if (!mayResubmit(e, deps.intents.resubmitUncertain)) throw e;
+    if (e instanceof OutcomeUnknownError) {
+      const message = `${e.message}; --resubmit-uncertain: submitting it again (it may be paid twice)`;
+      deps.emit({ type: 'warning', node: job.node.id, message });
+    }
+    return null;
   }
 }
 
@@ -270,7 +286,7 @@ async function finish(
   const journaled = fresh?.journaled;
   const { node } = job;
   let current: RemoteState['phase'] = 'queued';
-  let waited: Awaited<ReturnType<Provider['wait']>>;
+  let waited: Awaited<ReturnType<Provider['wait']>> & { readonly url: string };
   // Abandoning stops the wait only while queued (then the request is cancelled, unpaid).
   const stopQueued = new AbortController();
   const onAbandon = (): void => {
@@ -278,9 +294,11 @@ async function finish(
   };
   job.abandoned?.addEventListener('abort', onAbandon, { once: true });
   if (job.abandoned?.aborted) onAbandon();
-  try {
-    waited = await deps.provider.wait(requestId, {
-      signal: AbortSignal.any([deps.signal, stopQueued.signal]),
+  const signal = AbortSignal.any([deps.signal, stopQueued.signal]);
+  let rereads = 0;
+  const waitOnce = (): ReturnType<Provider['wait']> =>
+    deps.provider.wait(requestId, {
+      signal,
       deadlineMs: deps.deadlineMs,
       firstPollAfter: journaled,
       submittedAt: fresh?.submittedAt,
@@ -296,24 +314,36 @@ async function finish(
         });
       },
     });
+  try {
+    // A result without an output URL is read again (paid for: never dropped, see remote-outcome.ts).
+    waited = await waitForUsableOutput(waitOnce, {
+      requestId,
+      delaysMs: deps.outputRereadMs ?? OUTPUT_REREAD_MS,
+      sleep: deps.intents.sleep,
+      signal,
+      onReread: (attempt, delayMs) => {
+        rereads = attempt;
+        const message = `request ${requestId} finished without an output URL; reading it again in ${delayMs} ms`;
+        deps.emit({ type: 'warning', node: node.id, message });
+      },
+    });
   } catch (e) {
     await journaled?.catch(() => undefined); // a journal entry is removed only after it is written
     if (deps.signal.aborted || stopQueued.signal.aborted) await cancelIfQueued(job, requestId, current, deps);
     // Ended failed or cancelled: nothing left to re-attach to, and errors are never kept.
     else if (isTerminalFailure(e)) await deps.store.journal.remove(job.key, requestId);
-    throw e;
+    throw unsettled(e, requestId, deps.providerName, rereads);
   } finally {
     job.abandoned?.removeEventListener('abort', onAbandon);
   }
-  const url = waited.outputUrls[0];
-  if (url === undefined) throw new Error(`request ${requestId} finished without an output URL`);
+  const { url } = waited;
   // A provider that reports the seed it used (BFL, fal) must report the one we sent: the key and lock record it.
   if (waited.seed !== undefined && waited.seed !== job.seed) deps.emit(seedMismatch(node.id, job.seed, waited.seed));
   // The remote job is over: its -j slot is free for the next submit while this downloads.
   job.remoteDone?.();
   return deps.limitDownload
-    ? deps.limitDownload(() => download(job, requestId, url, deps))
-    : download(job, requestId, url, deps);
+    ? deps.limitDownload(() => downloadOutput(job, requestId, url, deps))
+    : downloadOutput(job, requestId, url, deps);
 }
 
 async function cancelIfQueued(

@@ -42,6 +42,11 @@ export interface RunOptions {
   /** How long a submit already on the wire at Ctrl-C may finish (default 5 s); tests shorten it. */
   readonly submitGraceMs?: number | undefined;
   /**
+   * Pauses before reading again a request that finished without an output URL (default 2, 5,
+   * 10 s: remote-outcome.ts); tests shorten them.
+   */
+  readonly outputRereadMs?: readonly number[] | undefined;
+  /**
    * Submit again the nodes an earlier run may already have paid for (it ended between writing
    * its intent and journaling the request id); they reuse that intent's seed. Default: such
    * nodes fail (exit 75) and are listed in the summary.

@@ -7,6 +7,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { EmulatorContext } from '../context.js';
 import type { CallPlan, CallTarget } from '../faults.js';
+import { replyForeign } from '../fault-reply.js';
 import { sendJson } from '../http-io.js';
 import type { Job } from '../jobs.js';
 import { describeImageUrl, type RequestLogEntry } from '../request-log.js';
@@ -74,6 +75,7 @@ export function replyWithProtocolFault(
       return true;
     }
     case 'http': {
+      if (replyForeign(res, fault)) return true;
       const headers: Record<string, string> = {};
       if (fault.retry_after !== undefined) headers['retry-after'] = String(fault.retry_after);
       const text = fault.message ?? FAULT_TEXT[fault.status] ?? `HTTP ${fault.status}`;

@@ -119,7 +119,7 @@ function failedStatus(error: unknown): string {
   return 'Error';
 }
 
-function getResult(ctx: EmulatorContext, req: IncomingMessage, res: ServerResponse): void {
+function getResult(ctx: EmulatorContext, req: IncomingMessage, res: ServerResponse, entry: RequestLogEntry): void {
   // Only the polling host knows the task: a client that rebuilt the URL from its base lands here.
   if (!onPollListener(ctx, req)) return sendDetail(res, 404, 'Not Found');
   const id = new URL(req.url ?? '/', 'http://emulator').searchParams.get('id');
@@ -130,8 +130,16 @@ function getResult(ctx: EmulatorContext, req: IncomingMessage, res: ServerRespon
     case 'in_queue':
     case 'in_progress':
       return sendJson(res, 200, { ...base, status: 'Pending', result: null, details: null });
-    case 'completed':
-      return sendJson(res, 200, { ...base, status: 'Ready', result: readyResult(ctx, job), details: null });
+    case 'completed': {
+      const withheld = ctx.faults.withholdOutput();
+      if (withheld) entry.fault = 'missing-output';
+      return sendJson(res, 200, {
+        ...base,
+        status: 'Ready',
+        result: withheld ? null : readyResult(ctx, job),
+        details: null,
+      });
+    }
     case 'failed': {
       const status = failedStatus(job.error);
       const details = status === 'Error' ? job.error : { 'Moderation Reasons': [messageOf(job.error)] };

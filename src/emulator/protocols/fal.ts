@@ -57,7 +57,7 @@ export function matchFal(method: string, root: string | undefined, seg: readonly
     return route('submit', (c, q, r, e) => submit(c, q, r, e, model));
   }
   if (sub !== 'requests' || id === undefined || more.length > 0) return undefined;
-  if (action === undefined && method === 'GET') return route('result', (c, req, r) => result(c, req, r, id));
+  if (action === undefined && method === 'GET') return route('result', (c, req, r, e) => result(c, req, r, e, id));
   if (action === 'status' && extra === undefined && method === 'GET')
     return route('status', (c, q, r) => status(c, q, r, id));
   if (action === 'status' && extra === 'stream' && method === 'GET') {
@@ -181,7 +181,13 @@ function messageOf(error: unknown): string {
   return typeof m === 'string' ? m : 'The request failed';
 }
 
-async function result(ctx: EmulatorContext, req: IncomingMessage, res: ServerResponse, id: string): Promise<void> {
+async function result(
+  ctx: EmulatorContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  entry: RequestLogEntry,
+  id: string,
+): Promise<void> {
   const job = findJob(ctx, id);
   if (!job) return sendDetail(res, 404, `Request ${id} not found`);
   switch (job.phase) {
@@ -210,8 +216,12 @@ async function result(ctx: EmulatorContext, req: IncomingMessage, res: ServerRes
         { 'x-fal-error-type': 'runner_server_error' },
       );
     }
-    case 'completed':
-      return sendJson(res, 200, await completedBody(ctx, req, job));
+    case 'completed': {
+      const body = await completedBody(ctx, req, job);
+      const withheld = ctx.faults.withholdOutput();
+      if (withheld) entry.fault = 'missing-output';
+      return sendJson(res, 200, withheld ? { ...body, images: [] } : body);
+    }
     default: {
       const never: never = job.phase;
       return never;

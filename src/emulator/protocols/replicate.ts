@@ -20,6 +20,7 @@ import type { Job } from '../jobs.js';
 import { ASPECT_RATIOS, type AspectRatio } from '../model-info.js';
 import type { RequestLogEntry } from '../request-log.js';
 import type { CallPlan } from '../faults.js';
+import { replyForeign } from '../fault-reply.js';
 import { findJob, loggableSubmit, mediaTypeOf, originOf, outputIn, type ProtocolRoute } from './bfl-fal-wire.js';
 import { ReplicateCreateBody, validationBody } from './replicate-body.js';
 
@@ -89,6 +90,7 @@ function replyWithFault(req: IncomingMessage, res: ServerResponse, plan: CallPla
     res.end(text);
     return true;
   }
+  if (replyForeign(res, fault)) return true;
   const headers: Record<string, string> = {};
   if (fault.retry_after !== undefined) headers['retry-after'] = String(fault.retry_after);
   const [title, detail] = FAULT_TEXT[fault.status] ?? ['Error', `HTTP ${fault.status}`];
@@ -198,7 +200,7 @@ function predictionBody(ctx: EmulatorContext, req: IncomingMessage, job: Job): R
     version: 'hidden',
     input: removed ? {} : (p?.input ?? {}),
     logs: '',
-    output: status === 'succeeded' && !removed ? outputUrl(ctx, req, job) : null,
+    output: status === 'succeeded' && !removed && !ctx.faults.withholdOutput() ? outputUrl(ctx, req, job) : null,
     data_removed: removed,
     error: status === 'failed' ? errorText(job.error) : null,
     status,

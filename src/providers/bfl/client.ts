@@ -8,7 +8,7 @@
 import type { Provider, WaitOptions } from '../types.js';
 import { pollUntil } from '../polling/poll-loop.js';
 import { DEFAULT_MAX_GAP_MS } from '../polling/schedule.js';
-import { DeadlineExceededError, RemoteFailedError } from '../runcomfy/errors.js';
+import { DeadlineExceededError, OutputMissingError } from '../runcomfy/errors.js';
 import { clientBase, type HostedClientOptions } from '../wire/client-base.js';
 import { type ApiHostRule, hostPatterns } from '../wire/hosts.js';
 import { BFL_AUTH_HINT } from './auth.js';
@@ -72,7 +72,7 @@ export function createBflProvider(options: BflOptions): BflProvider {
         // Every BFL Kontext entry reads its result alike; a re-attached request's model is not known.
         const read = bflEntry(models.get(pollingUrl) ?? 'flux-kontext-pro').readResult(got.result);
         if (read.outputUrls.length === 0) {
-          throw new RemoteFailedError(`BFL task ${task} is Ready without a result.sample URL`, {
+          throw new OutputMissingError(`BFL task ${task} is Ready without a result.sample URL`, {
             requestId: task,
             secrets,
           });

@@ -88,6 +88,8 @@ export async function readBfl(
     requestId: task,
     signal,
     onRetry,
+    // BFL's word for an unknown or expired task, as JSON (HTTP 200, or a 404 carrying it).
+    gone: (status, reply) => (status === 200 || status === 404) && readBflStatus(reply).phase === 'not-found',
   });
   const status = readBflStatus(body);
   const common = { requestId: task, secrets: api.secrets };
@@ -111,8 +113,11 @@ export async function readBfl(
         },
       );
     case 'not-found':
-      // 404 semantics: a re-attach to an expired task submits anew (src/run/execute.ts).
-      throw new InputRejectedError(`BFL task ${task}: Task not found (expired or unknown)`, { ...common, status: 404 });
+      // Said in a reply not labelled JSON (callJson's `gone` takes the JSON ones): proves nothing.
+      throw new InputRejectedError(`BFL task ${task}: "Task not found" in a reply that is not labelled JSON`, {
+        ...common,
+        status: 404,
+      });
     default: {
       const never: never = status.phase;
       throw new Error(`unhandled BFL phase ${String(never)}`);

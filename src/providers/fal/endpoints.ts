@@ -13,7 +13,7 @@ import { requestIdProblem } from '../request-id.js';
 import type { EditRequest, RetryListener } from '../types.js';
 import { assertApiUrl, type ApiHostRule } from '../wire/hosts.js';
 import { imageForEntry } from '../wire/image-input.js';
-import { callJson, type JsonApi, type JsonReply } from '../wire/json-call.js';
+import { callJson, type JsonApi, type JsonObject, type JsonReply } from '../wire/json-call.js';
 
 export interface FalUrls {
   readonly status: string;
@@ -94,7 +94,19 @@ export interface ReadSpec {
 
 export function getStatus(spec: ReadSpec, url: string): Promise<JsonReply> {
   assertApiUrl(url, spec.rule, 'status_url');
-  return callJson(spec.api, { call: 'status', method: 'GET', url, ...common(spec) });
+  return callJson(spec.api, { call: 'status', method: 'GET', url, gone: goneFor(spec.requestId), ...common(spec) });
+}
+
+/**
+ * fal's own word that a request is unknown: a JSON 404 whose `detail` says "not found" and names
+ * the request id. fal does not document it (the emulator's shape, chosen to be hard to fake by
+ * accident): any other 404 proves nothing, so a re-attach does not pay again on it.
+ */
+function goneFor(requestId: string): (status: number, body: JsonObject) => boolean {
+  return (status, body) => {
+    const detail = body['detail'];
+    return status === 404 && typeof detail === 'string' && /not found/i.test(detail) && detail.includes(requestId);
+  };
 }
 
 /** The result; a 400 (fal answers "still in progress" for an unfinished request) comes back as an answer. */
@@ -105,6 +117,7 @@ export function getResult(spec: ReadSpec, url: string): Promise<JsonReply> {
     method: 'GET',
     url,
     answers: (s) => s === 400 || s === 202,
+    gone: goneFor(spec.requestId),
     ...common(spec),
   });
 }

@@ -4,11 +4,13 @@
  * the status: IN_QUEUE (with its position), IN_PROGRESS, COMPLETED — any other word means "still
  * working". A failed request is COMPLETED too: its failure comes with the result, as an HTTP
  * error — 422 `content_policy_violation` is a moderation, another 4xx a remote failure, 499 a
- * cancellation, 404 an unknown request (a re-attach then submits anew).
+ * cancellation. fal's JSON 404 naming the request (endpoints.ts) is an unknown request (a re-attach
+ * then submits anew); any other 404 proves nothing. A result without an image URL is
+ * `OutputMissingError` (paid for: kept, read again), not a failure.
  */
 import type { ModelEntry } from '../../models/types.js';
 import type { ReadOutcome } from '../polling/poll-loop.js';
-import { InputRejectedError, RemoteCancelledError, RemoteFailedError } from '../runcomfy/errors.js';
+import { InputRejectedError, OutputMissingError, RemoteCancelledError, RemoteFailedError } from '../runcomfy/errors.js';
 import type { JsonObject } from '../wire/json-call.js';
 import { ModeratedError } from '../wire/moderated.js';
 import { type FalUrls, getResult, getStatus, type ReadSpec } from './endpoints.js';
@@ -50,18 +52,21 @@ async function result(spec: ReadSpec, urls: FalUrls, entry: ModelEntry): Promise
   if (read.outputUrls.length === 0) {
     const word = typeof reply.body['status'] === 'string' ? reply.body['status'].toUpperCase() : '';
     if (word === 'IN_QUEUE' || word === 'IN_PROGRESS') return null;
-    throw new RemoteFailedError(`fal.ai request ${spec.requestId} finished without an image URL`, {
+    throw new OutputMissingError(`fal.ai request ${spec.requestId} finished without an image URL`, {
       requestId: spec.requestId,
-      remoteError: reply.body,
       secrets: spec.api.secrets,
     });
   }
   return { done: { outputUrls: [...read.outputUrls], ...(read.seed === undefined ? {} : { seed: read.seed }) } };
 }
 
-/** A result read's 4xx is the request's own failure (fal bills it), not a refusal of our call. */
+/**
+ * A result read's 4xx in fal's JSON is the request's own failure (fal bills it), not a refusal of
+ * our call. One that is not JSON (a proxy's page, an empty body) proves nothing: it stays an
+ * `InputRejectedError`, so the request is kept in the journal rather than given up.
+ */
 function asRemoteFailure(spec: ReadSpec, e: unknown): unknown {
-  if (e instanceof ModeratedError || !(e instanceof InputRejectedError) || e.status === 404) return e;
+  if (e instanceof ModeratedError || !(e instanceof InputRejectedError) || e.status === 404 || !e.jsonReply) return e;
   const common = { requestId: spec.requestId, secrets: spec.api.secrets };
   if (e.status === 499) return new RemoteCancelledError(`fal.ai request ${spec.requestId} was cancelled`, common);
   return new RemoteFailedError(`fal.ai request ${spec.requestId} failed: ${e.message}`, { ...common, cause: e });

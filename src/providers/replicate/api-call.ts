@@ -8,11 +8,11 @@
 import { request, type Dispatcher } from 'undici';
 import type { Runtime } from '../../runtime.js';
 import type { RetryNotice } from '../types.js';
-import { MalformedResponseError, NetworkError, SubmitUncertainError } from '../runcomfy/errors.js';
+import { MalformedResponseError, NetworkError, RequestGoneError, SubmitUncertainError } from '../runcomfy/errors.js';
 import { isNotSentCode, isTimeoutCode, networkCodeOf } from '../runcomfy/net-errors.js';
 import { parseRetryAfter, type RetryPolicy } from '../runcomfy/retry.js';
 import { abortReason, bothListeners, withRetries, type AttemptOutcome } from '../runcomfy/retry-loop.js';
-import { parseReplyJson, readReplyText } from '../runcomfy/transport.js';
+import { isJsonReply, parseReplyJson, readReplyText } from '../runcomfy/transport.js';
 import { classifyReplicate, replicateErrorFrom } from './map-error.js';
 
 export interface ReplicateApi {
@@ -117,6 +117,13 @@ function readReply(
 ): AttemptOutcome<JsonObject> {
   const body = parseReplyJson(text);
   const secrets = [api.token];
+  if (spec.method === 'GET' && spec.requestId !== undefined && status === 404 && isProblem404(body, headers)) {
+    const error = new RequestGoneError(`${spec.call}: HTTP 404: prediction ${spec.requestId} is unknown`, {
+      requestId: spec.requestId,
+      secrets,
+    });
+    return { ok: false, retryable: false, reason: 'HTTP 404', error };
+  }
   if (status < 200 || status >= 300) {
     const kind = classifyReplicate(status);
     const retryable = (kind === 'rate' || kind === 'unavailable') && (!spec.submit || REFUSED.has(status));
@@ -136,4 +143,14 @@ function readReply(
   }
   const error = new MalformedResponseError(`${spec.call}: HTTP ${status} with ${what}`, common);
   return { ok: false, retryable: true, reason: 'malformed reply', error };
+}
+
+/**
+ * Replicate's own 404 for a prediction read: a JSON reply in its problem shape (`status: 404`
+ * with a `title` or `detail`). A proxy's page or an empty body proves nothing about the prediction.
+ */
+function isProblem404(body: unknown, headers: Dispatcher.ResponseData['headers']): boolean {
+  if (body === null || typeof body !== 'object' || Array.isArray(body) || !isJsonReply(headers)) return false;
+  const o = body as Record<string, unknown>;
+  return o['status'] === 404 && (typeof o['title'] === 'string' || typeof o['detail'] === 'string');
 }

@@ -11,7 +11,12 @@ import type { CompletionTimes } from '../polling/completion-times.js';
 import { pollUntil, type ReadOutcome } from '../polling/poll-loop.js';
 import { DEFAULT_MAX_GAP_MS } from '../polling/schedule.js';
 import { ModeratedError } from '../wire/moderated.js';
-import { DeadlineExceededError, RemoteCancelledError, RemoteFailedError } from '../runcomfy/errors.js';
+import {
+  DeadlineExceededError,
+  OutputMissingError,
+  RemoteCancelledError,
+  RemoteFailedError,
+} from '../runcomfy/errors.js';
 import type { JsonObject, ReplicateApi } from './api-call.js';
 import { cancelPrediction, getPrediction } from './endpoints.js';
 import { durationOf, errorTextOf, isModeration, outputUrlsOf, phaseOf } from './prediction.js';
@@ -82,13 +87,15 @@ function settle(ctx: ReplicateWaitContext, id: string, p: JsonObject): ReadOutco
     case 'succeeded': {
       const urls = outputUrlsOf(p, ctx.entry);
       if (urls.length > 0) return { done: { outputUrls: urls }, tookMs: durationOf(p) };
-      const removed = p['data_removed'] === true;
-      throw new RemoteFailedError(
-        removed
-          ? `prediction ${id} succeeded, but Replicate has deleted its output (API outputs are kept one hour)`
-          : `prediction ${id} succeeded without an output URL`,
-        { requestId: id, remoteError: p['output'] ?? null, secrets },
-      );
+      // Deleted by Replicate's retention (an hour): gone for good, so not kept in the journal.
+      if (p['data_removed'] === true) {
+        throw new RemoteFailedError(
+          `prediction ${id} succeeded, but Replicate has deleted its output (API outputs are kept one hour)`,
+          { requestId: id, remoteError: p['output'] ?? null, secrets },
+        );
+      }
+      // Paid for, yet no output: a glitch, not a failure (kept in the journal and read again).
+      throw new OutputMissingError(`prediction ${id} succeeded without an output URL`, { requestId: id, secrets });
     }
     default: {
       const never: never = phaseOf(p) as never;

@@ -6,7 +6,7 @@
  */
 import type { Dispatcher } from 'undici';
 import type { Runtime } from '../../runtime.js';
-import { MalformedResponseError, NetworkError, SubmitUncertainError } from './errors.js';
+import { MalformedResponseError, NetworkError, RequestGoneError, SubmitUncertainError } from './errors.js';
 import {
   classifyError,
   effectiveStatus,
@@ -19,7 +19,7 @@ import { isNotSentCode, isTimeoutCode, networkCodeOf } from './net-errors.js';
 import { parseRetryAfter, type RetryPolicy } from './retry.js';
 import type { RetryNotice } from '../types.js';
 import { abortReason, bothListeners, withRetries, type AttemptOutcome } from './retry-loop.js';
-import { parseReplyJson, sendJson, type RawReply } from './transport.js';
+import { isJsonReply, parseReplyJson, sendJson, type RawReply } from './transport.js';
 
 export interface ApiContext {
   readonly baseUrl: string;
@@ -49,6 +49,9 @@ export type JsonObject = Readonly<Record<string, unknown>>;
 
 /** Statuses with which a server says it did not take the request: safe to resubmit. */
 const REFUSED = new Set([429, 503]);
+
+/** RunComfy's documented code for an unknown, deleted or expired request id. */
+const UNKNOWN_REQUEST = 404001;
 
 /** Make the call (with retries) and return the reply's JSON object. Throws typed errors. */
 export async function callApi(ctx: ApiContext, spec: ApiCall): Promise<JsonObject> {
@@ -111,6 +114,19 @@ function readReply(ctx: ApiContext, spec: ApiCall, reply: RawReply): AttemptOutc
   const secrets = [ctx.token];
   if (isErrorReply(reply.status, body)) {
     const errorCode = errorCodeOf(body);
+    if (spec.requestId !== undefined && errorCode === UNKNOWN_REQUEST && isJsonReply(reply.headers)) {
+      // Only the service's own JSON error with its documented code proves the request unknown.
+      const error = new RequestGoneError(
+        `${spec.call}: HTTP ${reply.status} (error_code ${errorCode}): request ${spec.requestId} is unknown or expired`,
+        {
+          status: reply.status,
+          errorCode,
+          requestId: spec.requestId,
+          secrets,
+        },
+      );
+      return { ok: false, retryable: false, reason: `HTTP ${reply.status}`, error };
+    }
     const kind = classifyError(reply.status, errorCode);
     const refused = REFUSED.has(effectiveStatus(reply.status, errorCode));
     const retryable = isRetryableKind(kind) && (!spec.submit || refused);

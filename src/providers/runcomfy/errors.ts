@@ -15,6 +15,11 @@ export interface ProviderErrorOptions {
   readonly status?: number | undefined;
   /** The API's numeric `error_code` (e.g. 400004), when given. */
   readonly errorCode?: number | undefined;
+  /**
+   * The error reply's body was a JSON object in a reply labelled JSON: the service's own words,
+   * not a page or an empty body that a proxy in front may have sent.
+   */
+  readonly jsonReply?: boolean | undefined;
   readonly requestId?: string | undefined;
   /** Values scrubbed from message, hint and cause chain (the token). */
   readonly secrets?: readonly string[] | undefined;
@@ -45,6 +50,7 @@ export class ProviderError extends KontextError {
   readonly status: number | undefined;
   readonly errorCode: number | undefined;
   readonly requestId: string | undefined;
+  readonly jsonReply: boolean;
 
   constructor(code: string, message: string, options: ProviderErrorOptions = {}) {
     const secrets = options.secrets ?? [];
@@ -56,6 +62,7 @@ export class ProviderError extends KontextError {
     this.status = options.status;
     this.errorCode = options.errorCode;
     this.requestId = options.requestId;
+    this.jsonReply = options.jsonReply === true;
   }
 }
 
@@ -198,6 +205,40 @@ export class RemoteCancelledError extends ProviderError {
       hint: 'run again to resubmit',
       ...options,
       exitCode: ExitCode.REMOTE_FAILED,
+    });
+  }
+}
+
+/**
+ * The service says, in its own documented shape, that it does not know the request (an unknown
+ * or expired id: RunComfy's `error_code` 404001, BFL's `Task not found`, …) — as opposed to a
+ * bare 404 that a proxy or load balancer may have sent (an `InputRejectedError` with status 404,
+ * which proves nothing). Only this lets a re-attach submit anew (src/run/execute.ts). Exit 75.
+ */
+export class RequestGoneError extends ProviderError {
+  override readonly name = 'RequestGoneError';
+  constructor(message: string, options: Opts = {}) {
+    super('E_REQUEST_GONE', message, {
+      hint: 'the service no longer knows this request (unknown or expired id); run again to submit it anew',
+      ...options,
+      status: options.status ?? 404,
+      exitCode: ExitCode.TEMP_FAIL,
+    });
+  }
+}
+
+/**
+ * The request finished (it is paid for) but the reply names no usable output URL. It may be a
+ * glitch of the service: the request stays journaled and is read again (src/run/remote-outcome.ts).
+ * Exit 75.
+ */
+export class OutputMissingError extends ProviderError {
+  override readonly name = 'OutputMissingError';
+  constructor(message: string, options: Opts = {}) {
+    super('E_OUTPUT_MISSING', message, {
+      hint: 'the request finished but its output URL is missing; run again later to read it again',
+      ...options,
+      exitCode: ExitCode.TEMP_FAIL,
     });
   }
 }

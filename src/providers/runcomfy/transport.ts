@@ -103,6 +103,17 @@ export async function sendJson(dispatcher: Dispatcher, options: SendOptions): Pr
   return { status: res.statusCode, headers: res.headers, text: await readReplyText(dispatcher, res.body) };
 }
 
+/**
+ * Whether a reply says its body is JSON (`application/json`, `application/problem+json`, …): a
+ * proxy's or load balancer's error page is HTML or empty, so only a JSON reply can prove what the
+ * service itself said (that a request is unknown, say).
+ */
+export function isJsonReply(headers: RawReply['headers']): boolean {
+  const raw = headers['content-type'];
+  const type = (Array.isArray(raw) ? raw[0] : raw) ?? '';
+  return /^\s*application\/([\w.-]+\+)?json\s*(;|$)/i.test(type);
+}
+
 /** Deeper than any API reply; the code reading replies (stringify, walks) recurses per level. */
 const MAX_JSON_DEPTH = 64;
 

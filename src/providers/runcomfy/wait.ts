@@ -6,7 +6,14 @@
 import type { RetryListener, WaitOptions } from '../types.js';
 import type { ApiContext, JsonObject } from './api-call.js';
 import { cancelRequest, getResult, getStatus } from './endpoints.js';
-import { DeadlineExceededError, InputRejectedError, RemoteCancelledError, RemoteFailedError } from './errors.js';
+import {
+  DeadlineExceededError,
+  InputRejectedError,
+  OutputMissingError,
+  RemoteCancelledError,
+  RemoteFailedError,
+  RequestGoneError,
+} from './errors.js';
 import { errorTextOf } from './map-error.js';
 import type { CompletionTimes } from '../polling/completion-times.js';
 import type { PollPolicy } from '../polling/backoff.js';
@@ -94,7 +101,8 @@ async function read(
     try {
       return { reply: await getResult(ctx.api, requestId, signal, onRetry), viaResult: true };
     } catch (e) {
-      if (!(e instanceof InputRejectedError) || !ctx.resultReads) throw e;
+      // A result read's "unknown request" proves nothing either: the status read decides.
+      if (!(e instanceof InputRejectedError || e instanceof RequestGoneError) || !ctx.resultReads) throw e;
       // The request itself may be unknown (then status fails the same way, and says so).
       const reply = await getStatus(ctx.api, requestId, signal, onRetry);
       ctx.resultReads.ok = false;
@@ -111,10 +119,10 @@ function outputsOf(ctx: WaitContext, requestId: string, result: JsonObject): str
   if (phase === 'failed') throw failed(ctx, requestId, result);
   if (phase === 'cancelled') throw cancelled(ctx, requestId);
   if ((phase === 'done' || phase === 'unknown') && urls.length > 0) return urls;
+  // Paid for, yet no output: not a failure of the request (the journal keeps it; it is read again).
   if (phase === 'done') {
-    throw new RemoteFailedError(`request ${requestId} finished without an output URL`, {
+    throw new OutputMissingError(`request ${requestId} finished without an output URL`, {
       requestId,
-      remoteError: result['output'] ?? null,
       secrets: [ctx.api.token],
     });
   }

@@ -8,11 +8,11 @@
  */
 import type { Dispatcher } from 'undici';
 import type { Runtime } from '../../runtime.js';
-import { MalformedResponseError, NetworkError, SubmitUncertainError } from '../runcomfy/errors.js';
+import { MalformedResponseError, NetworkError, RequestGoneError, SubmitUncertainError } from '../runcomfy/errors.js';
 import { isNotSentCode, isTimeoutCode, networkCodeOf } from '../runcomfy/net-errors.js';
 import { parseRetryAfter, type RetryPolicy } from '../runcomfy/retry.js';
 import { abortReason, type AttemptOutcome, bothListeners, withRetries } from '../runcomfy/retry-loop.js';
-import { parseReplyJson, type RawReply, sendJson } from '../runcomfy/transport.js';
+import { isJsonReply, parseReplyJson, type RawReply, sendJson } from '../runcomfy/transport.js';
 import type { RetryListener } from '../types.js';
 import { classifyHttpError, httpError, isRetryableHttpKind, type ProviderVoice } from './map-status.js';
 
@@ -43,6 +43,12 @@ export interface JsonCall {
    * ALREADY_COMPLETED): their parsed body is returned as the value, with the status.
    */
   readonly answers?: (status: number) => boolean;
+  /**
+   * Whether a JSON reply (labelled JSON, an object) is the service's own word that the request
+   * is unknown: it becomes a `RequestGoneError`. Any other 404 (a proxy's page, an empty body)
+   * stays an `InputRejectedError`, which proves nothing.
+   */
+  readonly gone?: (status: number, body: JsonObject) => boolean;
 }
 
 export type JsonObject = Readonly<Record<string, unknown>>;
@@ -112,6 +118,13 @@ function readReply(api: JsonApi, spec: JsonCall, reply: RawReply): AttemptOutcom
   const body = parseReplyJson(reply.text);
   const isObject = body !== null && typeof body === 'object' && !Array.isArray(body);
   const ok = reply.status >= 200 && reply.status < 300;
+  if (spec.gone && isObject && isJsonReply(reply.headers) && spec.gone(reply.status, body as JsonObject)) {
+    const error = new RequestGoneError(
+      `${api.voice.label} ${spec.call}: HTTP ${reply.status}: request ${spec.requestId ?? ''} is unknown or expired`,
+      { status: reply.status, requestId: spec.requestId, secrets: api.secrets },
+    );
+    return { ok: false, retryable: false, reason: `HTTP ${reply.status}`, error };
+  }
   if ((ok || spec.answers?.(reply.status)) && isObject) {
     return { ok: true, value: { status: reply.status, body: body as JsonObject } };
   }
@@ -120,7 +133,12 @@ function readReply(api: JsonApi, spec: JsonCall, reply: RawReply): AttemptOutcom
   if (!ok) {
     const kind = classifyHttpError(reply.status, body, reply.text);
     const retryable = isRetryableHttpKind(kind) && (!spec.submit || REFUSED.has(reply.status));
-    const error = httpError(reply.status, body, reply.text, { ...spec, voice: api.voice, secrets: api.secrets });
+    const error = httpError(reply.status, body, reply.text, {
+      ...spec,
+      voice: api.voice,
+      secrets: api.secrets,
+      jsonReply: isJsonReply(reply.headers),
+    });
     const retryAfterMs = parseRetryAfter(reply.headers['retry-after'], api.rt.now());
     return { ok: false, retryable, reason: `HTTP ${reply.status}`, error, retryAfterMs };
   }

@@ -91,6 +91,8 @@ export interface HttpErrorContext {
   readonly voice: ProviderVoice;
   readonly requestId?: string | undefined;
   readonly secrets: readonly string[];
+  /** The reply was labelled JSON (see `ProviderErrorOptions.jsonReply`). */
+  readonly jsonReply?: boolean | undefined;
 }
 
 /** The typed error for an error reply. */
@@ -98,7 +100,8 @@ export function httpError(status: number, body: unknown, rawText: string, ctx: H
   const kind = classifyHttpError(status, body, rawText);
   const text = detailText(body, rawText, ctx.secrets) ?? 'no error message';
   const message = `${ctx.voice.label} ${ctx.call}: HTTP ${status}: ${text}`;
-  const options = { status, requestId: ctx.requestId, secrets: ctx.secrets };
+  const jsonReply = ctx.jsonReply === true && body !== null && typeof body === 'object' && !Array.isArray(body);
+  const options = { status, requestId: ctx.requestId, secrets: ctx.secrets, jsonReply };
   switch (kind) {
     case 'auth':
       return new AuthError(message, { ...options, hint: ctx.voice.authHint });

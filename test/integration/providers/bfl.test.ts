@@ -12,6 +12,7 @@ import {
   type ProviderError,
   RateLimitedError,
   RemoteFailedError,
+  RequestGoneError,
   SubmitUncertainError,
   UpstreamUnavailableError,
 } from '../../../src/providers/runcomfy/errors.js';
@@ -127,11 +128,11 @@ describe('BFL: failures map onto exit codes', () => {
     expect((b as Error).message).toMatch(/the model crashed/);
   });
 
-  it('Task not found → InputRejectedError 404 (a re-attach submits anew)', async () => {
+  it('Task not found (JSON) → RequestGoneError (a re-attach submits anew)', async () => {
     h = await bflHarness();
     const e = await rejection(h.provider.wait(`${h.emulator.pollOrigin}/v1/get_result?id=no-such-task`));
-    expect(e).toBeInstanceOf(InputRejectedError);
-    expect((e as ProviderError).status).toBe(404);
+    expect(e).toBeInstanceOf(RequestGoneError);
+    expect((e as ProviderError).exitCode).toBe(ExitCode.TEMP_FAIL);
   });
 
   it.each([

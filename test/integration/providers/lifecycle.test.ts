@@ -5,6 +5,7 @@ import {
   type ProviderError,
   RemoteCancelledError,
   RemoteFailedError,
+  RequestGoneError,
 } from '../../../src/providers/runcomfy/errors.js';
 import { editRequest, harness, rejection, type Harness } from './harness.js';
 
@@ -85,10 +86,11 @@ describe('request lifecycle faults', () => {
     expect((e as ProviderError).exitCode).toBe(ExitCode.REMOTE_FAILED);
   });
 
-  it('an unknown request id → InputRejectedError exit 65 (404001), not retried', async () => {
+  it('an unknown request id → RequestGoneError exit 75 (404001), not retried', async () => {
     h = await harness();
     const e = await rejection(h.provider.wait('no-such-request'));
-    expect((e as ProviderError).exitCode).toBe(ExitCode.DATA_ERR);
+    expect(e).toBeInstanceOf(RequestGoneError);
+    expect((e as ProviderError).exitCode).toBe(ExitCode.TEMP_FAIL);
     expect((e as ProviderError).errorCode).toBe(404001);
     expect(h.count('GET', '/status')).toBe(1);
   });

@@ -1,17 +1,23 @@
 /**
- * The local half of a node once its request finished: download the output into the store's temp
- * folder, adopt it as a blob, write the run record (docs/architecture.md#one-node-end-to-end,
- * step 9). A full or read-only cache fails the node with one error naming the file (exit 73);
- * the request stays journaled, so the next run downloads it without paying again.
+ * The last step of a node's request: download its output (streamed, hashed, flushed to disk),
+ * adopt it as a blob and write the run record (docs/architecture.md#one-node-end-to-end, step 9).
+ * A full or read-only cache fails the node with one error naming the file (exit 73); the request
+ * stays journaled, so the next run downloads it without paying again.
  */
+import type { RetryListener } from '../providers/types.js';
 import { layout } from '../store/layout.js';
 import { writeFailure } from '../store/write-errors.js';
-import type { Executed, Job, NodeDeps } from './execute.js';
+import type { ExecuteDeps, Executed, Job } from './execute.js';
 import { normalizedPrompt, resolvedParams } from './node-request.js';
 import { outputFormatMismatch } from './output-format-check.js';
 import { extensionFor } from './outputs.js';
 
-export async function download(job: Job, requestId: string, url: string, deps: NodeDeps): Promise<Executed> {
+export async function downloadOutput(
+  job: Job,
+  requestId: string,
+  url: string,
+  deps: ExecuteDeps & { readonly onRetry: RetryListener },
+): Promise<Executed> {
   const { node } = job;
   deps.emit({ type: 'node-state', node: node.id, phase: 'downloading', request_id: requestId });
   const tmp = deps.store.tempPath(node.id);

@@ -1,0 +1,110 @@
+/**
+ * Answers about a journaled request that do not settle it. The request may be paid for, so
+ * none of them drops it from the journal or submits it again unasked:
+ * - a result without a usable output URL is read again a few times within the run
+ *   ({@link OUTPUT_REREAD_MS}); still without one, the node fails;
+ * - a read refused with a 4xx that is not the service's own word that the request is unknown (a
+ *   proxy's or load balancer's HTML 404, an empty body, a captive portal) proves nothing.
+ * Either way the node fails with `E_OUTCOME_UNKNOWN` (exit 75) and the next run re-attaches.
+ * Only `RequestGoneError` (the service's documented "unknown request") or a cancellation lets a
+ * re-attach submit anew; `--resubmit-uncertain` also lets an unknown outcome do so.
+ */
+import { ExitCode, KontextError } from '../errors.js';
+import {
+  InputRejectedError,
+  OutputMissingError,
+  RemoteCancelledError,
+  RequestGoneError,
+} from '../providers/runcomfy/errors.js';
+
+/** Pauses before each new read of a request that finished without a usable output URL. */
+export const OUTPUT_REREAD_MS: readonly number[] = [2_000, 5_000, 10_000];
+
+/** A journaled request whose outcome this run could not settle: kept for the next run. Exit 75. */
+export class OutcomeUnknownError extends KontextError {
+  override readonly name = 'OutcomeUnknownError';
+  constructor(message: string, provider: string, cause: unknown) {
+    super('E_OUTCOME_UNKNOWN', message, {
+      exitCode: ExitCode.TEMP_FAIL,
+      hint:
+        'run again later: the next run re-attaches to the request (no new charge). If ' +
+        `${provider} really lost it, run with --resubmit-uncertain to submit it again (it may be paid twice)`,
+      cause,
+    });
+  }
+}
+
+export interface RereadOptions {
+  readonly requestId: string;
+  /** Pauses before the reads after the first ({@link OUTPUT_REREAD_MS} by default). */
+  readonly delaysMs: readonly number[];
+  readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+  readonly signal: AbortSignal;
+  /** Told before each new read. */
+  readonly onReread: (attempt: number, delayMs: number) => void;
+}
+
+/**
+ * `wait()` until it gives a usable output URL (first in the list), reading again after each
+ * pause of `delaysMs` while the request comes back finished without one.
+ */
+export async function waitForUsableOutput<T extends { readonly outputUrls: readonly string[] }>(
+  wait: () => Promise<T>,
+  o: RereadOptions,
+): Promise<T & { readonly url: string }> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const waited = await wait();
+      const url = waited.outputUrls.find(usableUrl);
+      if (url !== undefined) return { ...waited, url };
+      throw new OutputMissingError(`request ${o.requestId} finished without a usable output URL`, {
+        requestId: o.requestId,
+      });
+    } catch (e) {
+      const delay = o.delaysMs[attempt];
+      if (!(e instanceof OutputMissingError) || delay === undefined) throw e;
+      o.onReread(attempt + 1, delay);
+      await o.sleep(delay, o.signal);
+    }
+  }
+}
+
+function usableUrl(url: string): boolean {
+  try {
+    const u = new URL(url);
+    return (u.protocol === 'https:' || u.protocol === 'http:') && u.hostname !== '';
+  } catch {
+    return false;
+  }
+}
+
+/** The error a node fails with when a wait ended without settling its request (see the module comment). */
+export function unsettled(e: unknown, requestId: string, provider: string, rereads: number): unknown {
+  if (e instanceof OutputMissingError) {
+    return new OutcomeUnknownError(
+      `${e.message} (read ${rereads + 1} times): it is paid for, so it stays in the journal ` +
+        'and the next run reads it again',
+      provider,
+      e,
+    );
+  }
+  if (e instanceof InputRejectedError && e.status !== undefined) {
+    return new OutcomeUnknownError(
+      `reading request ${requestId}: ${e.message}. That is not ${provider}'s own word that the request is ` +
+        'unknown (a proxy or load balancer may have answered): it may still run and be paid for, so it stays ' +
+        'in the journal and is not submitted again',
+      provider,
+      e,
+    );
+  }
+  return e;
+}
+
+/**
+ * Whether a re-attach may give its request up and submit anew: the service said it does not
+ * know it, or it was cancelled; or its outcome is unknown and the run allows paying twice.
+ */
+export function mayResubmit(e: unknown, resubmitUncertain: boolean): boolean {
+  if (e instanceof RequestGoneError || e instanceof RemoteCancelledError) return true;
+  return resubmitUncertain && e instanceof OutcomeUnknownError;
+}

@@ -1,0 +1,149 @@
+/**
+ * A journaled (paid) request whose outcome a run cannot settle stays in the journal, and the node
+ * fails with E_OUTCOME_UNKNOWN (exit 75) instead of being paid for again — in-process runs on a
+ * standalone emulator (the RunComfy client), whose scenarios play the glitches:
+ * - a 404 that is not the service's own word (a proxy's HTML page, an empty body) on the status
+ *   and result reads, for a fresh request and on re-attach; the emulator's own "unknown request"
+ *   (JSON, error_code 404001) still submits anew, and so does `--resubmit-uncertain`;
+ * - a result that says finished without an output URL: read again within the run; still without
+ *   one, the next run downloads it with no new submit.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import type { ScenarioInput } from '../../../src/emulator/index.js';
+import { openStore } from '../../../src/store/index.js';
+import type { JournalEntry } from '../../../src/store/types.js';
+import {
+  createProject,
+  eventsOf,
+  lockMatchesFiles,
+  recipeYaml,
+  runIn,
+  startRig,
+  summaryOf,
+  type InProcessRun,
+  type Project,
+  type Rig,
+} from '../../helpers/run-fixtures.js';
+
+const BG = 'Keep the face unchanged. Replace the background with a rainy street.';
+const FAST_REREADS = { outputRereadMs: [20, 20] };
+
+let project: Project | undefined;
+let rig: Rig | undefined;
+afterEach(async () => {
+  await rig?.close();
+  await project?.cleanup();
+  rig = undefined;
+  project = undefined;
+});
+
+async function journal(p: Project): Promise<JournalEntry[]> {
+  return (await openStore(p.cacheDir)).journal.list();
+}
+
+/** Every status and result read answers 404 with this body. */
+function proxy404(body: 'html' | 'empty'): ScenarioInput {
+  return {
+    faults: [
+      { kind: 'http', on: 'status', status: 404, body },
+      { kind: 'http', on: 'result', status: 404, body },
+    ],
+  };
+}
+
+function failure(run: InProcessRun) {
+  const [failed] = eventsOf(run.events, 'node-failed');
+  return failed;
+}
+
+/** A run whose one node was paid for and left journaled by a proxy's 404 (exit 75). */
+async function journaledBehindProxy(): Promise<{ project: Project; rig: Rig; entry: JournalEntry }> {
+  const p = await createProject(recipeYaml([['background', BG]]));
+  const r = await startRig({ scenario: proxy404('html') });
+  project = p;
+  rig = r;
+  const run = await runIn(p, FAST_REREADS, { rig: r });
+  expect(summaryOf(run)).toMatchObject({ exitCode: 75, failed: 1, submitted: 1 });
+  expect(failure(run)).toMatchObject({ code: 'E_OUTCOME_UNKNOWN', exit_code: 75 });
+  expect(failure(run)?.message).toMatch(/may still run and be paid for/);
+  expect(failure(run)?.hint).toMatch(/--resubmit-uncertain/);
+  const [entry, ...more] = await journal(p);
+  expect(more).toEqual([]);
+  expect(entry?.request_id).toBeDefined();
+  if (!entry) throw new Error('no journal entry');
+  return { project: p, rig: r, entry };
+}
+
+describe('a 404 on a paid request that the service did not send', () => {
+  it('keeps the journal and pays nothing, fresh or re-attached; once reads work, it is downloaded', async () => {
+    const { project: p, rig: r, entry } = await journaledBehindProxy();
+    r.emulator.setScenario(proxy404('empty'));
+    const again = await runIn(p, FAST_REREADS, { rig: r });
+    expect(summaryOf(again)).toMatchObject({ exitCode: 75, failed: 1, submitted: 0 });
+    expect(eventsOf(again.events, 'node-state').some((e) => e.phase === 'reattaching')).toBe(true);
+    expect(failure(again)).toMatchObject({ code: 'E_OUTCOME_UNKNOWN' });
+    expect(await journal(p)).toEqual([entry]);
+
+    r.emulator.setScenario({});
+    const healed = await runIn(p, FAST_REREADS, { rig: r });
+    expect(summaryOf(healed)).toMatchObject({ exitCode: 0, done: 1, submitted: 0 });
+    expect(r.submits()).toHaveLength(1);
+    expect((await p.readLock()).nodes['background']?.request_id).toBe(entry.request_id);
+    expect((await lockMatchesFiles(p)).every((x) => x.ok)).toBe(true);
+    expect(await journal(p)).toEqual([]);
+  });
+
+  it("the service's own unknown-request reply (JSON 404001) still submits anew", async () => {
+    const { project: p, rig: r, entry } = await journaledBehindProxy();
+    // The service lost the request: the id the journal holds is unknown to it.
+    await (await openStore(p.cacheDir)).journal.add({ ...entry, request_id: 'lost-request-0001' });
+    r.emulator.setScenario({});
+    const run = await runIn(p, FAST_REREADS, { rig: r });
+    expect(summaryOf(run)).toMatchObject({ exitCode: 0, done: 1, submitted: 1 });
+    expect(r.submits()).toHaveLength(2);
+    expect(await journal(p)).toEqual([]);
+  });
+
+  it('--resubmit-uncertain gives such a request up and submits it again, with a warning', async () => {
+    const { project: p, rig: r, entry } = await journaledBehindProxy();
+    // Only the re-attach's first read (nothing finished yet, so the client reads status first).
+    r.emulator.setScenario({ faults: [{ kind: 'http', on: 'status', status: 404, body: 'html', nth: 1 }] });
+    const run = await runIn(p, { ...FAST_REREADS, resubmitUncertain: true }, { rig: r });
+    expect(summaryOf(run)).toMatchObject({ exitCode: 0, done: 1, submitted: 1 });
+    expect(r.submits()).toHaveLength(2);
+    const warned = eventsOf(run.events, 'warning').map((e) => e.message);
+    expect(warned.some((m) => m.includes('--resubmit-uncertain: submitting it again'))).toBe(true);
+    expect((await p.readLock()).nodes['background']?.request_id).not.toBe(entry.request_id);
+    expect(await journal(p)).toEqual([]);
+  });
+});
+
+describe('a paid request that finished without an output URL', () => {
+  it('is read again within the run: a glitch once costs a pause, not a second request', async () => {
+    project = await createProject(recipeYaml([['background', BG]]));
+    rig = await startRig({ scenario: { faults: [{ kind: 'missing-output', times: 1 }] } });
+    const run = await runIn(project, FAST_REREADS, { rig });
+    expect(summaryOf(run)).toMatchObject({ exitCode: 0, done: 1, submitted: 1 });
+    const warned = eventsOf(run.events, 'warning').map((e) => e.message);
+    expect(warned.some((m) => /finished without an output URL; reading it again/.test(m))).toBe(true);
+    expect(await journal(project)).toEqual([]);
+  });
+
+  it('still without one: journal kept, exit 75; the next run downloads it with no new submit', async () => {
+    project = await createProject(recipeYaml([['background', BG]]));
+    rig = await startRig({ scenario: { faults: [{ kind: 'missing-output' }] } });
+    const run = await runIn(project, FAST_REREADS, { rig });
+    expect(summaryOf(run)).toMatchObject({ exitCode: 75, failed: 1, submitted: 1 });
+    expect(failure(run)).toMatchObject({ code: 'E_OUTCOME_UNKNOWN', exit_code: 75 });
+    expect(failure(run)?.message).toMatch(/read 3 times\): it is paid for/);
+    const [entry] = await journal(project);
+    expect(entry?.request_id).toBeDefined();
+
+    rig.emulator.setScenario({});
+    const next = await runIn(project, FAST_REREADS, { rig });
+    expect(summaryOf(next)).toMatchObject({ exitCode: 0, done: 1, submitted: 0 });
+    expect(rig.submits()).toHaveLength(1);
+    expect((await project.readLock()).nodes['background']?.request_id).toBe(entry?.request_id);
+    expect(await journal(project)).toEqual([]);
+  });
+});

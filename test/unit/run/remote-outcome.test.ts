@@ -1,0 +1,86 @@
+import { describe, expect, it } from 'vitest';
+import {
+  InputRejectedError,
+  OutputMissingError,
+  RemoteCancelledError,
+  RequestGoneError,
+} from '../../../src/providers/runcomfy/errors.js';
+import { mayResubmit, OutcomeUnknownError, unsettled, waitForUsableOutput } from '../../../src/run/remote-outcome.js';
+
+/** A wait that answers each of `replies` in turn (an Error is thrown). */
+function scripted(replies: readonly (readonly string[] | Error)[]) {
+  let n = 0;
+  const wait = async (): Promise<{ outputUrls: readonly string[] }> => {
+    const r = replies[Math.min(n++, replies.length - 1)];
+    if (r instanceof Error) throw r;
+    return { outputUrls: r ?? [] };
+  };
+  return { wait, calls: () => n };
+}
+
+function options(delaysMs: readonly number[]) {
+  const pauses: number[] = [];
+  return {
+    pauses,
+    o: {
+      requestId: 'r1',
+      delaysMs,
+      sleep: async (ms: number) => {
+        pauses.push(ms);
+      },
+      signal: new AbortController().signal,
+      onReread: () => undefined,
+    },
+  };
+}
+
+describe('waitForUsableOutput', () => {
+  it('reads again while the output URL is missing or unusable, then returns the first usable one', async () => {
+    const s = scripted([
+      ['https://', 'ftp://cdn.example/a.png'],
+      new OutputMissingError('none'),
+      ['https://cdn.example/a.png'],
+    ]);
+    const { o, pauses } = options([5, 6, 7]);
+    const got = await waitForUsableOutput(s.wait, o);
+    expect(got.url).toBe('https://cdn.example/a.png');
+    expect(s.calls()).toBe(3);
+    expect(pauses).toEqual([5, 6]);
+  });
+
+  it('gives up after the last pause with OutputMissingError', async () => {
+    const s = scripted([[]]);
+    const { o } = options([1, 1]);
+    await expect(waitForUsableOutput(s.wait, o)).rejects.toBeInstanceOf(OutputMissingError);
+    expect(s.calls()).toBe(3);
+  });
+
+  it('does not read again after any other error', async () => {
+    const s = scripted([new RequestGoneError('gone')]);
+    const { o } = options([1, 1]);
+    await expect(waitForUsableOutput(s.wait, o)).rejects.toBeInstanceOf(RequestGoneError);
+    expect(s.calls()).toBe(1);
+  });
+});
+
+describe('unsettled and mayResubmit', () => {
+  it('a missing output and a refused read become E_OUTCOME_UNKNOWN (exit 75); others pass through', () => {
+    const missing = unsettled(new OutputMissingError('no url'), 'r1', 'runcomfy', 2);
+    expect(missing).toBeInstanceOf(OutcomeUnknownError);
+    expect((missing as OutcomeUnknownError).exitCode).toBe(75);
+    expect((missing as Error).message).toContain('read 3 times');
+    const proxied = unsettled(new InputRejectedError('HTTP 404: <html>', { status: 404 }), 'r1', 'runcomfy', 0);
+    expect(proxied).toBeInstanceOf(OutcomeUnknownError);
+    const gone = new RequestGoneError('gone');
+    expect(unsettled(gone, 'r1', 'runcomfy', 0)).toBe(gone);
+  });
+
+  it('only a proven gone or a cancellation resubmits, unless the run allows paying twice', () => {
+    const unknown = new OutcomeUnknownError('?', 'runcomfy', undefined);
+    expect(mayResubmit(new RequestGoneError('gone'), false)).toBe(true);
+    expect(mayResubmit(new RemoteCancelledError('cancelled'), false)).toBe(true);
+    expect(mayResubmit(unknown, false)).toBe(false);
+    expect(mayResubmit(unknown, true)).toBe(true);
+    expect(mayResubmit(new InputRejectedError('HTTP 404', { status: 404 }), true)).toBe(false);
+  });
+});
