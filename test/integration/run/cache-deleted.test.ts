@@ -113,9 +113,14 @@ describe('the cache folder deleted mid-run (built CLI)', () => {
     project = await createProject(RECIPE);
     const p = project;
     const run = runChild(p, env);
-    await until(() => polled(em.requestLog()), 20_000, 'the first poll', run.output);
-    const before = (await journal(p)).map((e) => e.node).sort();
-    expect(before).toEqual(['a', 'c']);
+    // a and c at the API, both journaled by request id (b waits for a).
+    const journaledIds = async (): Promise<string[]> =>
+      (await journal(p))
+        .filter((e) => e.request_id !== undefined)
+        .map((e) => e.node)
+        .sort();
+    await until(async () => (await journaledIds()).length === 2, 20_000, 'a and c journaled', run.output);
+    expect(await journaledIds()).toEqual(['a', 'c']);
     await rm(p.cacheDir, { recursive: true, force: true });
     // Written again within about a second, with their request ids, while a and c are still running.
     await until(
@@ -124,7 +129,8 @@ describe('the cache folder deleted mid-run (built CLI)', () => {
       'the journal written again',
       run.output,
     );
-    expect(run.output()).toContain('was deleted during the run: 2 request(s) at the API journaled again');
+    const warning = 'was deleted during the run: 2 request(s) at the API journaled again';
+    await until(() => run.output().includes(warning), 10_000, 'the warning', run.output);
     run.child.kill('SIGKILL');
     expect((await run.done).signal).toBe('SIGKILL');
     expect(paid(em.requestLog(), P.b)).toBe(0);

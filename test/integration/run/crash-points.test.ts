@@ -193,8 +193,8 @@ describe('kill -9 mid-download, mid-store, mid-output and mid-lock-rewrite (buil
   }
 
   it('a real kill -9 from outside while the body is arriving: re-attached and downloaded, paid once each', async () => {
-    // b's output (the second download) arrives 32 KB every 100 ms: about a second for ~370 KB.
-    const drip = { kind: 'drip-download', nth: 2, bytes: 32 * 1024, interval_ms: 100 } as const;
+    // b's output (the second download) arrives 16 KB every 100 ms: over two seconds for ~370 KB.
+    const drip = { kind: 'drip-download', nth: 2, bytes: 16 * 1024, interval_ms: 100 } as const;
     emulator = await startEmulator({ queueMs: 20, runMs: 150, scenario: { faults: [drip] } });
     const em = emulator;
     const env = runcomfyEnv(em);
