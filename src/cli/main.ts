@@ -25,7 +25,7 @@ export interface MainOptions {
 
 export async function main(argv: readonly string[], options: MainOptions = {}): Promise<number> {
   const base = options.rt ?? createRuntime();
-  // Crash tests (KONTEXT_TEST_HOOKS=1) may end the real process at a named point of a submit.
+  // Crash tests (KONTEXT_TEST_HOOKS=1) may end the real process at a named point (cli/test-hooks.ts).
   const rt = options.process ? withTestHooks(base, () => process.kill(process.pid, 'SIGKILL')) : base;
   const interrupt = new AbortController();
   setMaxListeners(0, interrupt.signal);

@@ -1,8 +1,12 @@
 /**
  * The last step of a node's request: download its output (streamed, hashed, flushed to disk),
  * adopt it as a blob and write the run record (docs/architecture.md#one-node-end-to-end, step 9).
+ * A full or read-only cache fails the node with one error naming the file (exit 73); the request
+ * stays journaled, so the next run downloads it without paying again.
  */
 import type { RetryListener } from '../providers/types.js';
+import { layout } from '../store/layout.js';
+import { writeFailure } from '../store/write-errors.js';
 import type { ExecuteDeps, Executed, Job } from './execute.js';
 import { normalizedPrompt, resolvedParams } from './node-request.js';
 import { outputFormatMismatch } from './output-format-check.js';
@@ -17,20 +21,29 @@ export async function downloadOutput(
   const { node } = job;
   deps.emit({ type: 'node-state', node: node.id, phase: 'downloading', request_id: requestId });
   const tmp = deps.store.tempPath(node.id);
-  const got = await deps.provider.download(url, tmp, {
-    signal: deps.signal,
-    onRetry: deps.onRetry,
-    onProgress: (bytes, total) =>
-      deps.emit({
-        type: 'node-state',
-        node: node.id,
-        phase: 'downloading',
-        bytes,
-        ...(total === null ? {} : { total }),
-      }),
-  });
+  const kept = 'the request is journaled: the next run downloads it without paying again';
+  const got = await deps.provider
+    .download(url, tmp, {
+      signal: deps.signal,
+      onRetry: deps.onRetry,
+      onProgress: (bytes, total) =>
+        deps.emit({
+          type: 'node-state',
+          node: node.id,
+          phase: 'downloading',
+          bytes,
+          ...(total === null ? {} : { total }),
+        }),
+    })
+    .catch((e: unknown) => {
+      throw writeFailure(e, tmp, kept);
+    });
+  deps.intents.crashPoint?.('download-in-temp');
   // Downloads are flushed to disk before they are handed over.
-  await deps.store.adoptBlob(got.path, got.sha256, { synced: true });
+  await deps.store.adoptBlob(got.path, got.sha256, { synced: true }).catch((e: unknown) => {
+    throw writeFailure(e, deps.store.blobPath(got.sha256), kept);
+  });
+  deps.intents.crashPoint?.('after-blob');
   const { ext, mediaType } = extensionFor(got.mediaType, url);
   const mismatch = outputFormatMismatch(node, deps.providerName, { mediaType, ext });
   if (mismatch !== null) deps.emit({ type: 'warning', node: node.id, message: mismatch });
@@ -51,6 +64,9 @@ export async function downloadOutput(
     prompt: normalizedPrompt(node),
     params: resolvedParams(node),
   };
-  await deps.store.putRecord(record);
+  await deps.store.putRecord(record).catch((e: unknown) => {
+    throw writeFailure(e, layout.record(deps.store.root, record.key), kept);
+  });
+  deps.intents.crashPoint?.('after-record');
   return { record, output: { sha256: got.sha256, bytes: got.bytes, mediaType, ext, url, urlAt: finishedAt } };
 }

@@ -41,8 +41,8 @@ interface IntentDeps {
   readonly resubmitUncertain: boolean;
   readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   /**
-   * Test hook (the CLI may end the process here): `after-intent`, `after-submit-sent`,
-   * `after-submit-response`, `after-request-id`.
+   * Test hook (the CLI may end the process here): the points of a submit and of a download
+   * (listed in cli/test-hooks.ts).
    */
   readonly crashPoint?: ((point: string) => void) | undefined;
 }

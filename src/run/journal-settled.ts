@@ -16,8 +16,16 @@ export function settledEntries(entries: readonly JournalEntry[], lock: LockFile)
   return entries.filter((e) => e.request_id !== undefined && locked.has(`${e.key}:${e.request_id}`));
 }
 
-/** Remove the journal entries `lock` proves finished (each only if it still names that request). */
-export async function dropSettledEntries(store: Store, lock: LockFile): Promise<void> {
-  const settled = settledEntries(await store.journal.list(), lock);
+/**
+ * Remove the journal entries `lock` proves finished (each only if it still names that request).
+ * Returns the requests left, key → request id (intents aside): one whose record a run takes as a
+ * cache hit is dropped by the run once the lock holds its node.
+ */
+export async function dropSettledEntries(store: Store, lock: LockFile): Promise<ReadonlyMap<string, string>> {
+  const entries = await store.journal.list();
+  const settled = settledEntries(entries, lock);
   await Promise.all(settled.map((e) => store.journal.remove(e.key, e.request_id ?? null)));
+  const left = new Map<string, string>();
+  for (const e of entries) if (e.request_id !== undefined && !settled.includes(e)) left.set(e.key, e.request_id);
+  return left;
 }

@@ -36,6 +36,8 @@ export interface LockWriterOptions {
   readonly isAlive: (pid: number) => boolean;
   /** Updates start at most this often while entries keep coming (default 200 ms; the first is immediate). */
   readonly minIntervalMs?: number | undefined;
+  /** Test hook (see cli/test-hooks.ts). */
+  readonly crashPoint?: ((point: string) => void) | undefined;
 }
 
 const DEFAULT_MIN_INTERVAL_MS = 200;
@@ -137,5 +139,6 @@ export function sameLockEntry(a: LockEntry, b: LockEntry): boolean {
 /** The lock writer of a run that has none handed to it (watch mode shares one across cycles); none for `edit`. */
 export function ownLockWriter(deps: Pick<RunDeps, 'lockPath' | 'rt'>): LockWriter | null {
   if (deps.lockPath === null) return null;
-  return new LockWriter(deps.lockPath, { pid: deps.rt.pid, isAlive: (pid) => deps.rt.isAlive(pid) });
+  const { rt } = deps;
+  return new LockWriter(deps.lockPath, { pid: rt.pid, isAlive: (pid) => rt.isAlive(pid), crashPoint: rt.crashPoint });
 }

@@ -24,6 +24,7 @@ interface MaterializeHow {
   readonly force: boolean;
   readonly guard: WriteGuard;
   readonly check: OutputCheck | undefined;
+  readonly crashPoint?: ((point: string) => void) | undefined;
 }
 
 /**
@@ -38,7 +39,8 @@ async function materialize(blob: string, dest: string, how: MaterializeHow): Pro
     if (await holdsBlob(dest, how.check)) return false;
     force = true; // same size perhaps, but other bytes: restore it
   }
-  return copyFileSafely(blob, dest, how.guard, force, { verify: (copy) => verifyBlobCopy(blob, copy) });
+  const verify = (copy: string): Promise<void> => verifyBlobCopy(blob, copy);
+  return copyFileSafely(blob, dest, how.guard, force, { verify, crashPoint: how.crashPoint });
 }
 
 /** The hasher stats `dest` first: missing or not a file rejects, which reads as "does not hold it". */
@@ -60,6 +62,8 @@ export interface OutputTarget {
   readonly guard?: WriteGuard | undefined;
   /** Check an existing file by sha256 (else by size). */
   readonly check?: OutputCheck | undefined;
+  /** Test hook (see cli/test-hooks.ts). */
+  readonly crashPoint?: ((point: string) => void) | undefined;
 }
 
 /** Materialize the node output and its `save:` copy. Returns the main output path and whether anything was written. */
@@ -68,7 +72,12 @@ export async function writeOutputs(
   target: OutputTarget,
 ): Promise<{ readonly output: string; readonly restored: boolean }> {
   const { outDir, node, ext, save } = target;
-  const how = { force: target.rewrite ?? false, guard: target.guard ?? BASE_WRITE_GUARD, check: target.check };
+  const how = {
+    force: target.rewrite ?? false,
+    guard: target.guard ?? BASE_WRITE_GUARD,
+    check: target.check,
+    crashPoint: target.crashPoint,
+  };
   const output = outputPathFor(outDir, node, ext);
   const wrote = await materializeOrExplain(blob, output, how);
   const savedCopy = save === null ? false : await materializeOrExplain(blob, save.split('{ext}').join(ext), how);

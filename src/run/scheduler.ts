@@ -21,6 +21,7 @@ import type { RunDeps, RunOptions } from './options.js';
 import { RunInflight } from './run-inflight.js';
 import { executeDepsFor } from './execute-deps.js';
 import { dropSettledEntries } from './journal-settled.js';
+import { watchJournal } from './journal-watch.js';
 import { DriftCheck } from './drift.js';
 import { writeOutputs } from './outputs.js';
 import { checkTargets, isHandEdited, lockedTargets, outputTargets } from './hand-edits.js';
@@ -39,8 +40,8 @@ export type { RunSummary } from './outcome.js';
 const LOCAL_CONCURRENCY = 32;
 
 export async function executePlan(prepared: Prepared, deps: RunDeps, options: RunOptions): Promise<RunSummary> {
-  await dropSettledEntries(deps.store, prepared.lock);
-  return new Scheduler(prepared, deps, options).run();
+  const journaled = await dropSettledEntries(deps.store, prepared.lock);
+  return new Scheduler(prepared, deps, options, journaled).run();
 }
 
 class Scheduler {
@@ -74,6 +75,8 @@ class Scheduler {
     readonly prepared: Prepared,
     readonly deps: RunDeps,
     readonly options: RunOptions,
+    /** Requests in the journal at the start, key → request id (journal-settled.ts). */
+    readonly journaled: ReadonlyMap<string, string>,
   ) {
     this.#started = deps.rt.now();
     this.#signal = options.signal ?? new AbortController().signal;
@@ -99,9 +102,11 @@ class Scheduler {
   }
 
   async run(): Promise<RunSummary> {
+    const stopWatch = watchJournal(this.deps.store, (e) => this.#emit(e));
     try {
       return await this.#runAll();
     } finally {
+      await stopWatch();
       endRun(this.#run);
     }
   }
@@ -237,6 +242,7 @@ class Scheduler {
           save: node.save,
           rewrite: true,
           guard: this.deps.writeGuard,
+          crashPoint: this.deps.rt.crashPoint,
         });
         recorded = this.#record(node, done.record, output);
         this.#counts.done++;
@@ -276,7 +282,9 @@ class Scheduler {
       const locked = this.prepared.lock.nodes[node.id];
       const at = { store, lockPath, outDir: this.prepared.plan.recipe.outDir, locked, overwrite, guard };
       const { output, restored } = await materializeHit(node, hit, at);
-      this.#record(node, hit, output);
+      const recorded = this.#record(node, hit, output);
+      // A killed run's request, recorded before the kill: done with once the lock names it.
+      if (this.journaled.get(hit.key) === hit.request_id) this.#dropJournalAfter(hit.key, hit.request_id, recorded);
       this.#counts.cached++;
       this.#emit({ type: 'node-cached', node: node.id, output, restored });
       this.#drift.check(node, hit, true);

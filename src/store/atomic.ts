@@ -35,6 +35,8 @@ export interface WriteFileAtomicOptions {
    * elsewhere (see run/adopt.ts): without it a power cut may leave the new name with no bytes.
    */
   sync?: boolean;
+  /** Called with the temp complete, just before the rename (a test hook: see cli/test-hooks.ts). */
+  beforeRename?: (() => void) | undefined;
 }
 
 /**
@@ -61,6 +63,7 @@ export async function writeFileAtomic(
   }
   await handle.close();
   try {
+    options.beforeRename?.();
     await rename(tmp, target);
   } catch (e) {
     await rm(tmp, { force: true });

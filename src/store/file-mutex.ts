@@ -9,6 +9,7 @@ import { type FileHandle, link, open, rename, rm, stat } from 'node:fs/promises'
 import { setTimeout as delay } from 'node:timers/promises';
 import { isCode, withParentDir } from './atomic.js';
 import { LockBusyError } from './errors.js';
+import { writeFailure } from './write-errors.js';
 import { READ_CAPS, readBoundedText } from '../util/read-bounded.js';
 
 export interface FileMutexOptions {
@@ -100,13 +101,18 @@ async function tryCreate(lck: string, content: string): Promise<boolean> {
     handle = await open(lck, 'wx');
   } catch (e) {
     if (isCode(e, 'EEXIST')) return false;
-    throw e;
+    // ENOENT: the folder is missing (withParentDir makes it and tries again).
+    throw isCode(e, 'ENOENT') ? e : writeFailure(e, lck, 'then run again');
   }
   try {
     await handle.writeFile(content);
-  } finally {
-    await handle.close();
+  } catch (e) {
+    // Not left behind empty: a run lock without a pid is never stale, so it would block every later run.
+    await handle.close().catch(() => undefined);
+    await rm(lck, { force: true });
+    throw writeFailure(e, lck, 'then run again');
   }
+  await handle.close();
   return true;
 }
 

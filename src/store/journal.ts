@@ -7,8 +7,10 @@
  * first, so two processes never both believe they own a key. Claims and adds made at about the
  * same time (a burst of freed -j slots) share the folder's fsync (group commit, {@link groupSync}): each
  * still resolves only once its own link is on disk.
+ * The entries this process wrote and has not removed are also kept in memory, so `restore` can
+ * write them again when the cache dir is deleted under a run (a later crash still re-attaches).
  */
-import { link, open, readdir, rm, unlink } from 'node:fs/promises';
+import { link, open, readdir, rm, stat, unlink } from 'node:fs/promises';
 import { fsyncDir, isCode, tempPathFor, withParentDir, writeFileAtomic } from './atomic.js';
 import { StoreError } from './errors.js';
 import { assertHex64, isSha256Hex, layout } from './layout.js';
@@ -19,6 +21,8 @@ import type { Journal, JournalEntry } from './types.js';
 export function createJournal(root: string): Journal {
   const dir = layout.journal(root);
   const syncDir = groupSync(() => fsyncDir(dir));
+  /** Entries this process wrote and has not removed, by key (for `restore`). */
+  const live = new Map<string, JournalEntry>();
   const get = async (key: string): Promise<JournalEntry | null> => {
     assertHex64(key, 'cache key');
     const entry = await readJsonOrNull(layout.journalEntry(root, key), JournalEntrySchema);
@@ -28,34 +32,31 @@ export function createJournal(root: string): Journal {
     async add(entry) {
       // The folder's fsync (the rename made durable) is shared with claims and adds under way.
       await writeFileAtomic(layout.journalEntry(root, entry.key), serialize(entry));
+      live.set(entry.key, entry);
       await syncDir();
     },
     async claim(entry) {
       const target = layout.journalEntry(root, entry.key);
       const text = serialize(entry);
       for (let attempt = 0; ; attempt++) {
-        if (await createExclusive(target, text, syncDir)) return { claimed: true };
+        if (await createExclusive(target, text, syncDir)) return claimed(live, entry);
         const holder = await get(entry.key);
         if (holder) return { claimed: false, holder };
         // Removed between our link and our read, or unreadable: replace an unreadable one.
         if (attempt >= 2) {
           await writeFileAtomic(target, text, { durable: true });
-          return { claimed: true };
+          return claimed(live, entry);
         }
       }
     },
     get,
     async remove(key, requestId, run) {
       assertHex64(key, 'cache key');
-      if (requestId !== undefined) {
-        const current = await get(key);
-        if (
-          requestId === null
-            ? current?.request_id !== undefined || current?.run !== run
-            : current?.request_id !== requestId
-        )
-          return;
-      }
+      const names = (e: JournalEntry | null | undefined): boolean =>
+        requestId === null ? e?.request_id === undefined && e?.run === run : e?.request_id === requestId;
+      // Forgotten here even when its file is gone already (then `restore` must not bring it back).
+      if (requestId === undefined || names(live.get(key))) live.delete(key);
+      if (requestId !== undefined && !names(await get(key))) return;
       // Not fsynced: an entry that comes back after a power cut is harmless (its record is a
       // cache hit, or the next run re-attaches by id and pays nothing), while forcing the
       // unlink to disk could only make it outlive a record that is not on disk yet.
@@ -80,7 +81,27 @@ export function createJournal(root: string): Journal {
         .filter((e): e is JournalEntry => e !== null)
         .sort((a, b) => cmp(a.submitted_at, b.submitted_at) || cmp(a.key, b.key));
     },
+    async restore() {
+      const missing = async (e: JournalEntry): Promise<boolean> =>
+        (await stat(layout.journalEntry(root, e.key)).catch(() => null)) === null;
+      const lost = (await Promise.all([...live.values()].map(async (e) => ((await missing(e)) ? e : null)))).filter(
+        (e): e is JournalEntry => e !== null,
+      );
+      const again = lost.filter((e) => live.get(e.key) === e); // not removed meanwhile
+      await Promise.all(again.map((e) => writeFileAtomic(layout.journalEntry(root, e.key), serialize(e))));
+      if (again.length > 0) await syncDir();
+      // Removed while being written again: removed for good.
+      await Promise.all(
+        again.filter((e) => live.get(e.key) !== e).map((e) => rm(layout.journalEntry(root, e.key), { force: true })),
+      );
+      return again.length;
+    },
   };
+}
+
+function claimed(live: Map<string, JournalEntry>, entry: JournalEntry): { readonly claimed: true } {
+  live.set(entry.key, entry);
+  return { claimed: true };
 }
 
 function serialize(entry: JournalEntry): string {

@@ -27,6 +27,7 @@ import type { LockEntry, LockFile } from './types.js';
 import { isBoundedReadError, READ_CAPS, readBoundedText } from '../util/read-bounded.js';
 import { realPathDeepSync } from '../util/real-path.js';
 import { lockedFileRefusal, symlinkChecker, type WriteGuard } from './write-guard.js';
+import { writeFailure } from './write-errors.js';
 
 export { formatLock } from './lock-format.js';
 
@@ -34,6 +35,8 @@ export { formatLock } from './lock-format.js';
 export interface UpdateLockOptions extends FileMutexOptions {
   /** The same object for every update of one file by one writer (see {@link LockCache}). */
   readonly cache?: LockCache | undefined;
+  /** Test hook (the CLI may end the process here; see cli/test-hooks.ts). */
+  readonly crashPoint?: ((point: string) => void) | undefined;
 }
 
 interface Snapshot {
@@ -202,12 +205,21 @@ export async function updateLock(
         cache.remember({ lock, text: null, formatted: true, sig: base.sig });
         return lock;
       }
-      await writeFileAtomic(path, cache.formatter.pieces(lock.nodes));
+      const beforeRename = (): void => options.crashPoint?.('lock-temp-written');
+      await writeFileAtomic(path, cache.formatter.pieces(lock.nodes), { beforeRename });
+      options.crashPoint?.('lock-renamed');
       cache.remember({ lock, text: null, formatted: true, sig: await signature(path) });
       return lock;
     },
     options,
-  );
+  ).catch((e: unknown) => {
+    // The lock or its mutex on a full or read-only disk: the file itself is left as it was.
+    throw writeFailure(
+      e,
+      path,
+      'the old lock is unchanged and the results are in the cache: run again (nothing is paid twice)',
+    );
+  });
 }
 
 /** The lock as on disk (under the mutex): from the cache when the file is still the one it holds. */

@@ -27,6 +27,8 @@ export async function copyFileSafely(
   options: {
     /** Check the temp copy before it is renamed into place (throws to refuse it). */
     readonly verify?: ((copy: string) => Promise<void>) | undefined;
+    /** Test hook (the CLI may end the process here; see cli/test-hooks.ts). */
+    readonly crashPoint?: ((point: string) => void) | undefined;
   } = {},
 ): Promise<boolean> {
   const real = await checkWriteTarget(target, guard);
@@ -42,11 +44,13 @@ export async function copyFileSafely(
   try {
     await withParentDir(real, () => copyFile(blob, tmp, constants.COPYFILE_EXCL));
     await options.verify?.(tmp);
+    options.crashPoint?.('output-temp-written');
     await rename(tmp, real);
   } catch (e) {
     await rm(tmp, { force: true });
     throw e;
   }
+  options.crashPoint?.('output-renamed');
   await verifyLanded(target, real);
   return true;
 }

@@ -89,6 +89,11 @@ export interface Journal {
    */
   remove(key: string, requestId?: string | null, run?: string): Promise<void>;
   list(): Promise<JournalEntry[]>;
+  /**
+   * Write again, durably, the entries this process wrote and has not removed whose files are gone
+   * (the cache dir deleted during a run); resolves to how many (0: nothing was missing).
+   */
+  restore(): Promise<number>;
 }
 
 export interface Store {

@@ -146,6 +146,7 @@ async function attemptDownload(
       await rm(part, { force: true });
       return image.outcome;
     }
+    ctx.rt.crashPoint?.('download-part-written');
     await rename(part, dest);
     const mediaType = image?.info.mediaType ?? mediaTypeOf(opened.headers['content-type']);
     return {

@@ -240,6 +240,25 @@ describe('journal', () => {
     expect(await store.journal.get(old.key)).toBeNull();
   });
 
+  it('restore writes again the entries this store wrote and did not remove, once the cache dir is gone', async () => {
+    const kept = entry(sha('r1'), '2025-01-01T00:00:01.000Z');
+    const done = entry(sha('r2'), '2025-01-01T00:00:02.000Z');
+    const gone = entry(sha('r3'), '2025-01-01T00:00:03.000Z');
+    for (const e of [kept, done, gone]) await store.journal.add(e);
+    await store.journal.remove(done.key, done.request_id);
+    expect(await store.journal.restore()).toBe(0); // nothing missing
+    await rm(store.root, { recursive: true, force: true });
+    // Finished while its file was gone: forgotten, not brought back.
+    await store.journal.remove(gone.key, gone.request_id);
+    expect(await store.journal.restore()).toBe(1);
+    expect(await store.journal.list()).toEqual([kept]);
+    expect(await readdir(join(store.root, 'journal'))).toEqual([`${kept.key}.json`]);
+    // Another store (another process) has nothing of its own to restore.
+    await rm(store.root, { recursive: true, force: true });
+    const other = await openStore(join(dir, 'other'));
+    expect(await other.journal.restore()).toBe(0);
+  });
+
   it('survives a fresh openStore (another process, a later run)', async () => {
     const e = entry(sha('j2'), '2025-01-01T00:00:00.000Z');
     await store.journal.add(e);

@@ -1,0 +1,147 @@
+/**
+ * The cache folder deleted while a run is going (`rm -rf` by a person, or another tool's gc):
+ * the BUILT CLI as a real child against a slowed standalone emulator, the cache removed while a
+ * request is at the API (paid, journaled). The run does not crash: it finishes the paid request,
+ * writes out/ and the lock, exits 0; a re-run pays nothing. The journal entries of the requests
+ * at the API went with the cache: the run writes them again (with a warning), so a kill -9 after
+ * that still re-attaches instead of paying again.
+ */
+import { readFile, readdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startEmulator, type EmulatorHandle } from '../../../src/index.js';
+import type { RequestLogEntry } from '../../../src/emulator/index.js';
+import { cliEnv, ensureBuilt, spawnCli, type CliChild } from '../../helpers/cli-spawn.js';
+import { createProject, lockMatchesFiles, recipeYaml, until, type Project } from '../../helpers/run-fixtures.js';
+
+const P = {
+  a: 'Keep the face unchanged. Make the sky orange.',
+  b: 'Keep everything else unchanged. Add a red scarf.',
+  c: 'Keep the face unchanged. Add round glasses.',
+} as const;
+const RECIPE = recipeYaml(
+  [
+    ['a', P.a, 'from: photo'],
+    ['b', P.b, 'from: a'],
+    ['c', P.c, 'from: photo'],
+  ],
+  ['hosting: { mode: inline }'],
+).replace('provider: emulator', 'provider: runcomfy');
+
+let emulator: EmulatorHandle | undefined;
+let project: Project | undefined;
+const children: CliChild[] = [];
+
+beforeAll(ensureBuilt, 180_000);
+afterEach(async () => {
+  for (const c of children.splice(0))
+    if (c.child.exitCode === null && c.child.signalCode === null) c.child.kill('SIGKILL');
+  await emulator?.close();
+  await project?.cleanup();
+  emulator = undefined;
+  project = undefined;
+});
+
+function runChild(p: Project, env: Record<string, string>): CliChild {
+  const child = spawnCli(['run', p.recipe, '--json'], { cwd: p.root, env: cliEnv(p.root, env) });
+  children.push(child);
+  return child;
+}
+
+const runcomfyEnv = (e: EmulatorHandle): Record<string, string> => ({
+  RUNCOMFY_MODEL_API_BASE: e.baseUrl,
+  KONTEXT_ALLOW_HOSTS: '127.0.0.1',
+  RUNCOMFY_TOKEN: 'test-token',
+});
+
+function paid(log: readonly RequestLogEntry[], prompt: string): number {
+  return log.filter(
+    (e) =>
+      !e.internal &&
+      e.method === 'POST' &&
+      e.path.startsWith('/v1/models/') &&
+      e.status === 200 &&
+      e.body?.['prompt'] === prompt,
+  ).length;
+}
+
+/** A status or result read: the journal entry of the request is on disk (the first poll waits for it). */
+const polled = (log: readonly RequestLogEntry[]): boolean =>
+  log.some((e) => e.method === 'GET' && e.path.startsWith('/v1/requests/'));
+
+interface Entry {
+  readonly node: string;
+  readonly request_id?: string;
+}
+
+async function journal(p: Project): Promise<Entry[]> {
+  const dir = join(p.cacheDir, 'journal');
+  const names = (await readdir(dir).catch(() => [] as string[])).filter((n) => n.endsWith('.json'));
+  return Promise.all(names.map(async (n) => JSON.parse(await readFile(join(dir, n), 'utf8')) as Entry));
+}
+
+describe('the cache folder deleted mid-run (built CLI)', () => {
+  it('requests at the API: no crash, results in out/ and the lock, exit 0; a re-run pays nothing', async () => {
+    // Slow jobs: the cache goes while a and c are queued and running at the API.
+    emulator = await startEmulator({ queueMs: 300, runMs: 1200 });
+    const em = emulator;
+    const env = runcomfyEnv(em);
+    project = await createProject(RECIPE);
+    const p = project;
+    const run = runChild(p, env);
+    await until(() => polled(em.requestLog()), 20_000, 'the first poll', run.output);
+    await rm(p.cacheDir, { recursive: true, force: true });
+    const done = await run.done;
+    expect(done.code, run.output()).toBe(0);
+    expect(done.stderr).not.toMatch(/\n\s+at /); // no stack trace
+    for (const prompt of Object.values(P)) expect(paid(em.requestLog(), prompt)).toBe(1);
+    const lock = await p.readLock();
+    expect(Object.keys(lock.nodes).sort()).toEqual(['a', 'b', 'c']);
+    expect((await lockMatchesFiles(p)).every((r) => r.ok)).toBe(true);
+
+    // Everything is in out/ and the lock: the next run pays nothing (the cache is rebuilt from them).
+    const again = runChild(p, env);
+    const second = await again.done;
+    expect(second.code, again.output()).toBe(0);
+    for (const prompt of Object.values(P)) expect(paid(em.requestLog(), prompt)).toBe(1);
+  }, 60_000);
+
+  it('then kill -9: the requests were journaled again, so the next run re-attaches, pays nothing', async () => {
+    emulator = await startEmulator({ queueMs: 300, runMs: 5000 });
+    const em = emulator;
+    const env = runcomfyEnv(em);
+    project = await createProject(RECIPE);
+    const p = project;
+    const run = runChild(p, env);
+    // a and c at the API, both journaled by request id (b waits for a).
+    const journaledIds = async (): Promise<string[]> =>
+      (await journal(p))
+        .filter((e) => e.request_id !== undefined)
+        .map((e) => e.node)
+        .sort();
+    await until(async () => (await journaledIds()).length === 2, 20_000, 'a and c journaled', run.output);
+    expect(await journaledIds()).toEqual(['a', 'c']);
+    await rm(p.cacheDir, { recursive: true, force: true });
+    // Written again within about a second, with their request ids, while a and c are still running.
+    await until(
+      async () => (await journal(p)).filter((e) => e.request_id !== undefined).length === 2,
+      10_000,
+      'the journal written again',
+      run.output,
+    );
+    const warning = 'was deleted during the run: 2 request(s) at the API journaled again';
+    await until(() => run.output().includes(warning), 10_000, 'the warning', run.output);
+    run.child.kill('SIGKILL');
+    expect((await run.done).signal).toBe('SIGKILL');
+    expect(paid(em.requestLog(), P.b)).toBe(0);
+
+    const again = runChild(p, env);
+    const second = await again.done;
+    expect(second.code, again.output()).toBe(0);
+    // a and c re-attached (paid once, in the killed run); only b submitted now.
+    for (const prompt of Object.values(P)) expect(paid(em.requestLog(), prompt)).toBe(1);
+    expect(Object.keys((await p.readLock()).nodes).sort()).toEqual(['a', 'b', 'c']);
+    expect((await lockMatchesFiles(p)).every((r) => r.ok)).toBe(true);
+    expect(await journal(p)).toEqual([]);
+  }, 60_000);
+});
