@@ -10,7 +10,7 @@
  * (watch-prefetch.ts: what a superseded cycle was uploading goes on only if the new plan needs it).
  */
 import { overrideProvider } from '../run/node-provider.js';
-import { dirname, resolve } from 'node:path';
+import { dirname, relative, resolve } from 'node:path';
 import { buildPlan } from '../plan/index.js';
 import type { SessionPool } from '../providers/session-pool.js';
 import { readRecipeText, validateRecipe } from '../recipe/index.js';
@@ -35,6 +35,7 @@ import { writeGuardFor } from '../run/write-guard-for.js';
 import type { WriteGuard } from '../store/write-guard.js';
 import { executePlan, type RunSummary } from '../run/scheduler.js';
 import { InflightRegistry } from './inflight.js';
+import { PartialSources, SETTLE_MS } from './partial-sources.js';
 import { WatchPrefetches } from './watch-prefetch.js';
 import { WriteGate } from './write-gate.js';
 
@@ -54,6 +55,8 @@ interface CycleRun {
 
 export type CycleResult =
   | { readonly kind: 'invalid'; readonly problems: readonly string[] }
+  /** Sources still being written (partial-sources.ts): the cycle starts nothing; look again in `retryMs`. */
+  | { readonly kind: 'waiting'; readonly paths: readonly string[]; readonly retryMs: number }
   | {
       readonly kind: 'started';
       readonly toRun: number;
@@ -78,6 +81,7 @@ interface CurrentRun {
 export class WatchSession {
   readonly #inflight = new InflightRegistry();
   readonly #writes = new WriteGate();
+  readonly #partial = new PartialSources();
   /** Uploads of local sources ahead of the -j slots, per cycle (see watch-prefetch.ts). */
   readonly #prefetches = new WatchPrefetches();
   readonly #context: RunContext;
@@ -126,6 +130,8 @@ export class WatchSession {
     const loaded = await this.#load();
     if ('invalid' in loaded) return loaded.invalid;
     const { recipe } = loaded;
+    const waiting = await this.#partialSources(recipe, changed);
+    if (waiting) return waiting;
     this.#recipe = recipe;
     try {
       const { prepared, run } = await this.#prepare(recipe);
@@ -157,6 +163,25 @@ export class WatchSession {
       this.#latestFailed = true;
       return { invalid: this.#invalid(e) };
     }
+  }
+
+  /**
+   * The sources this cycle sees anew (a changed path, a file the last good recipe did not
+   * have) that are not whole images yet: the cycle waits for them, and the last plan stays.
+   */
+  async #partialSources(recipe: Recipe, changed: readonly string[]): Promise<CycleResult | null> {
+    const before = new Set(this.#recipe ? sourcePaths(this.#recipe) : []);
+    const touched = new Set(changed);
+    const sources = sourcePaths(recipe);
+    const fresh = sources.filter((p) => touched.has(p) || (this.#recipe !== null && !before.has(p)));
+    const { waiting, asIs } = await this.#partial.check(fresh, new Set(sources));
+    const shown = (path: string): string => relative(this.deps.rt.cwd, path);
+    for (const path of asIs)
+      this.#warn(`${shown(path)} is still not a whole image and unchanged for ${SETTLE_MS} ms: using it as it is`);
+    if (waiting.length === 0) return null;
+    for (const { path, detail } of waiting)
+      this.#warn(`${shown(path)} is not a whole image yet (${detail}): waiting for it to be written`);
+    return { kind: 'waiting', paths: waiting.map((w) => w.path), retryMs: SETTLE_MS };
   }
 
   /** Wait for the current cycle's run (if any) to finish. */
@@ -279,4 +304,9 @@ export class WatchSession {
   #warn(message: string): void {
     this.deps.onEvent({ type: 'warning', t: 0, message });
   }
+}
+
+/** The local source files a recipe names (glob matches included). */
+function sourcePaths(recipe: Recipe): string[] {
+  return recipe.sources.flatMap((s) => s.instances.flatMap((i) => (i.path ? [i.path] : [])));
 }
