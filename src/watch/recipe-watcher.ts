@@ -73,7 +73,7 @@ export class RecipeWatcher {
     this.#busy = this.#busy.then(async () => {
       if (this.#closed) return;
       try {
-        const result = await this.#session.cycle(paths, { beforeStart: () => this.#follow() });
+        const result = await this.#session.cycle(paths, { beforeStart: () => this.#follow(this.#session.seen) });
         // Invalid: the last good recipe's targets (or the recipe alone) stay watched.
         if (result.kind === 'invalid') await this.#follow();
         if (result.kind === 'waiting') this.#lookAgain(result.paths, result.retryMs);
@@ -83,11 +83,14 @@ export class RecipeWatcher {
     });
   }
 
-  /** Watch exactly the folders the session's targets need; resolves once new ones are live. */
-  async #follow(): Promise<void> {
+  /**
+   * Watch exactly the folders the session's targets need; resolves once new ones are live.
+   * `seen`: what the cycle's load used; what differs from it in a new folder is a change.
+   */
+  async #follow(seen?: ReadonlyMap<string, string>): Promise<void> {
     if (this.#closed) return;
     const targets = this.#session.targets();
-    await this.#watchers.follow(watchFilter(targets), new Set(targets.loaded));
+    await this.#watchers.follow(watchFilter(targets), new Set(targets.loaded), seen);
   }
 
   /** Follow once more after what is queued (a folder appeared while its watcher started). */

@@ -36,6 +36,7 @@ import type { WriteGuard } from '../store/write-guard.js';
 import { executePlan, type RunSummary } from '../run/scheduler.js';
 import { InflightRegistry } from './inflight.js';
 import { PartialSources, SETTLE_MS } from './partial-sources.js';
+import { fileStamp } from './survey-roots.js';
 import { WatchPrefetches } from './watch-prefetch.js';
 import { WriteGate } from './write-gate.js';
 
@@ -93,6 +94,8 @@ export class WatchSession {
   /** What the latest recipe text names while it does not load (missing sources among them). */
   #draft: WatchTargets | null = null;
   #latestFailed = false;
+  /** The files the latest good load used (the recipe, its local sources) as they were then. */
+  #seen: ReadonlyMap<string, string> = new Map();
   #started = 0;
   #closed = false;
 
@@ -118,6 +121,14 @@ export class WatchSession {
         })
       : recipeOnlyTargets(this.#absolute(this.path));
     return mergeTargets(good, this.#draft, this.#latestFailed);
+  }
+
+  /**
+   * The files the latest good load used (the recipe, its local sources), each as {@link fileStamp}
+   * saw it then: a newly watched folder whose file differs now changed while the cycle planned.
+   */
+  get seen(): ReadonlyMap<string, string> {
+    return this.#seen;
   }
 
   get recipe(): Recipe | null {
@@ -146,6 +157,7 @@ export class WatchSession {
   async #load(): Promise<{ readonly recipe: Recipe } | { readonly invalid: CycleResult }> {
     let read: { readonly file: string; readonly text: string } | null = null;
     try {
+      const before = await fileStamp(this.#absolute(this.path)); // before the read: a save after it shows
       read = await readRecipeText(this.path, this.deps.rt);
       const result = await validateRecipe(read.text, {
         displayPath: this.path,
@@ -157,6 +169,10 @@ export class WatchSession {
       if (result.recipe === null) throw new RecipeError(result.problems);
       this.#draft = null;
       this.#latestFailed = false;
+      // The sources as listed, before the plan hashes them: a later save shows as a new stamp.
+      const sources = sourcePaths(result.recipe);
+      const stamps = await Promise.all(sources.map(async (p) => [p, await fileStamp(p)] as const));
+      this.#seen = new Map([[read.file, before], ...stamps]);
       return { recipe: result.recipe };
     } catch (e) {
       this.#draft = read ? draftWatchTargets(read.file, read.text) : null;
