@@ -73,7 +73,10 @@ export class RecipeWatcher {
     this.#busy = this.#busy.then(async () => {
       if (this.#closed) return;
       try {
-        const result = await this.#session.cycle(paths, { beforeStart: () => this.#follow(this.#session.seen) });
+        const result = await this.#session.cycle(paths, {
+          beforeStart: () => this.#follow(this.#session.seen),
+          watched: (file) => this.#watchers.covers(file),
+        });
         // Invalid: the last good recipe's targets (or the recipe alone) stay watched.
         if (result.kind === 'invalid') await this.#follow();
         if (result.kind === 'waiting') this.#lookAgain(result.paths, result.retryMs);

@@ -10,8 +10,8 @@
 import type { FSWatcher } from 'chokidar';
 import type { Stats } from 'node:fs';
 import { readdir } from 'node:fs/promises';
-import { join, sep } from 'node:path';
-import type { WatchFilter, WatchRoot, WatchTargets } from '../recipe/watch-targets.js';
+import { dirname, join, sep } from 'node:path';
+import { isInside, type WatchFilter, type WatchRoot, type WatchTargets } from '../recipe/watch-targets.js';
 import { fileStamp, surveyRoots, type PresentRoot } from './survey-roots.js';
 
 export interface RootWatcherEvents {
@@ -79,6 +79,13 @@ export class RootWatchers {
     await Promise.all(later.map(([, w]) => w.watcher.close()));
     await this.#recheck(appearing, loaded);
     if (seen) for (const { root } of opened) await this.#changedSince(root, loaded, seen);
+  }
+
+  /** Whether a live watcher reports changes to `file` (its folder, or a recursive one above it). */
+  covers(file: string): boolean {
+    const dir = dirname(file);
+    for (const [path, w] of this.#watchers) if (dir === path || (w.recursive && isInside(file, path))) return true;
+    return false;
   }
 
   async close(): Promise<void> {

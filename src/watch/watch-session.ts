@@ -69,6 +69,8 @@ export type CycleResult =
 export interface CycleHooks {
   /** Runs after planning, before the run starts (the watcher follows the new targets here). */
   readonly beforeStart?: () => Promise<void>;
+  /** Whether a live watcher already reports changes to this file (not stamped for `seen` then). */
+  readonly watched?: (file: string) => boolean;
 }
 
 interface CurrentRun {
@@ -124,8 +126,9 @@ export class WatchSession {
   }
 
   /**
-   * The files the latest good load used (the recipe, its local sources), each as {@link fileStamp}
-   * saw it then: a newly watched folder whose file differs now changed while the cycle planned.
+   * The files the latest good load used (the recipe, its local sources no watcher covered), each
+   * as {@link fileStamp} saw it then: a newly watched folder's file that differs now changed
+   * while the cycle planned.
    */
   get seen(): ReadonlyMap<string, string> {
     return this.#seen;
@@ -138,7 +141,7 @@ export class WatchSession {
   /** Reload, re-plan and start a run of what changed. `changed`: the paths that triggered it. */
   async cycle(changed: readonly string[], hooks: CycleHooks = {}): Promise<CycleResult> {
     if (this.#closed) return { kind: 'invalid', problems: ['watch session closed'] };
-    const loaded = await this.#load();
+    const loaded = await this.#load(hooks.watched ?? (() => false));
     if ('invalid' in loaded) return loaded.invalid;
     const { recipe } = loaded;
     const waiting = await this.#partialSources(recipe, changed);
@@ -154,7 +157,9 @@ export class WatchSession {
   }
 
   /** The recipe, or the cycle's result when it does not load (what its text names is then watched). */
-  async #load(): Promise<{ readonly recipe: Recipe } | { readonly invalid: CycleResult }> {
+  async #load(
+    watched: (file: string) => boolean,
+  ): Promise<{ readonly recipe: Recipe } | { readonly invalid: CycleResult }> {
     let read: { readonly file: string; readonly text: string } | null = null;
     try {
       const before = await fileStamp(this.#absolute(this.path)); // before the read: a save after it shows
@@ -170,7 +175,8 @@ export class WatchSession {
       this.#draft = null;
       this.#latestFailed = false;
       // The sources as listed, before the plan hashes them: a later save shows as a new stamp.
-      const sources = sourcePaths(result.recipe);
+      // Only those no watcher covers yet (a stat each: thousands would cost every cycle).
+      const sources = sourcePaths(result.recipe).filter((p) => !watched(p));
       const stamps = await Promise.all(sources.map(async (p) => [p, await fileStamp(p)] as const));
       this.#seen = new Map([[read.file, before], ...stamps]);
       return { recipe: result.recipe };
