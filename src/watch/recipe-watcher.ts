@@ -72,6 +72,9 @@ export class RecipeWatcher {
   #enqueue(paths: string[]): void {
     this.#busy = this.#busy.then(async () => {
       if (this.#closed) return;
+      // This cycle looks at every source still waited for: an earlier look-again is moot.
+      if (this.#retry) clearTimeout(this.#retry);
+      this.#retry = null;
       try {
         const result = await this.#session.cycle(paths, {
           beforeStart: () => this.#follow(this.#session.seen),
