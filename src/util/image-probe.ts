@@ -9,6 +9,7 @@
  * That is what the sha256 is for once stored; here the aim is refusing what is plainly not
  * the image we were promised (an HTML error page, a gzip stream, a body cut short).
  */
+import { open } from 'node:fs/promises';
 import { extensionOfKind, mediaTypeOfKind, SNIFF_BYTES, sniffImage, type ImageKind } from './image-sniff.js';
 
 /** Random access to the bytes being checked (a buffer or an open file). */
@@ -42,6 +43,24 @@ const HEAD_BYTES = 64 * 1024;
 /** AVIF/HEIC are read whole for sharp; outputs in these formats are a few MB. */
 const MAX_BMFF_BYTES = 256 * 1024 * 1024;
 const PNG_IEND = [0, 0, 0, 0, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82];
+
+/** A reader that must be closed (an open file). */
+export type ClosableReader = ByteReader & { readonly close?: (() => Promise<void>) | undefined };
+
+/** Positional reads of a file (a few small ranges: the head, the tail, JPEG segments). */
+export async function fileReader(path: string): Promise<ClosableReader> {
+  const handle = await open(path, 'r');
+  const { size } = await handle.stat();
+  return {
+    size,
+    read: async (position, length) => {
+      const buf = Buffer.alloc(Math.max(0, Math.min(length, size - position)));
+      const { bytesRead } = await handle.read(buf, 0, buf.length, position);
+      return buf.subarray(0, bytesRead);
+    },
+    close: () => handle.close(),
+  };
+}
 
 export function bufferReader(buf: Uint8Array): ByteReader {
   return {

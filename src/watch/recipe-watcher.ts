@@ -30,6 +30,8 @@ export class RecipeWatcher {
   readonly #watchers: RootWatchers;
   #busy: Promise<void> = Promise.resolve();
   #closed = false;
+  /** Looks again at sources a cycle waited for (still being written) if nothing else does first. */
+  #retry: NodeJS.Timeout | null = null;
 
   constructor(session: WatchSession, options: RecipeWatcherOptions) {
     this.#session = session;
@@ -62,6 +64,7 @@ export class RecipeWatcher {
   async close(): Promise<void> {
     this.#closed = true;
     this.#debounced.cancel();
+    if (this.#retry) clearTimeout(this.#retry);
     await this.#busy;
     await this.#watchers.close();
   }
@@ -69,26 +72,44 @@ export class RecipeWatcher {
   #enqueue(paths: string[]): void {
     this.#busy = this.#busy.then(async () => {
       if (this.#closed) return;
+      // This cycle looks at every source still waited for: an earlier look-again is moot.
+      if (this.#retry) clearTimeout(this.#retry);
+      this.#retry = null;
       try {
-        const result = await this.#session.cycle(paths, { beforeStart: () => this.#follow() });
+        const result = await this.#session.cycle(paths, {
+          beforeStart: () => this.#follow(this.#session.seen),
+          watched: (file) => this.#watchers.covers(file),
+        });
         // Invalid: the last good recipe's targets (or the recipe alone) stay watched.
         if (result.kind === 'invalid') await this.#follow();
+        if (result.kind === 'waiting') this.#lookAgain(result.paths, result.retryMs);
       } catch (e) {
         this.#options.onCycleError(e);
       }
     });
   }
 
-  /** Watch exactly the folders the session's targets need; resolves once new ones are live. */
-  async #follow(): Promise<void> {
+  /**
+   * Watch exactly the folders the session's targets need; resolves once new ones are live.
+   * `seen`: what the cycle's load used; what differs from it in a new folder is a change.
+   */
+  async #follow(seen?: ReadonlyMap<string, string>): Promise<void> {
     if (this.#closed) return;
     const targets = this.#session.targets();
-    await this.#watchers.follow(watchFilter(targets), new Set(targets.loaded));
+    await this.#watchers.follow(watchFilter(targets), new Set(targets.loaded), seen);
   }
 
   /** Follow once more after what is queued (a folder appeared while its watcher started). */
   #refollow(): void {
     this.#busy = this.#busy.then(() => this.#follow()).catch((e: unknown) => this.#options.onCycleError(e));
+  }
+
+  #lookAgain(paths: readonly string[], ms: number): void {
+    if (this.#retry) clearTimeout(this.#retry);
+    this.#retry = setTimeout(() => {
+      this.#retry = null;
+      for (const path of paths) this.#onFs(path);
+    }, ms);
   }
 
   #onFs(path: string): void {

@@ -2,15 +2,17 @@
  * The chokidar watchers behind one RecipeWatcher: one per folder to watch, opened when a
  * folder becomes relevant and closed when it stops being so (nothing accumulates). A folder
  * that does not exist yet is watched from its nearest existing ancestor (chokidar alone does
- * not notice a missing path appear); a folder deleted and made again is watched anew.
+ * not notice a missing path appear); a folder deleted and made again is watched anew. A file
+ * saved in a newly watched folder after the cycle's load looked at it, but before its watcher
+ * was ready, is reported once the watcher is: nothing saved meanwhile goes unseen.
  * chokidar uses fs events (inotify/FSEvents), never polling: an idle watch costs no CPU.
  */
 import type { FSWatcher } from 'chokidar';
 import type { Stats } from 'node:fs';
 import { readdir } from 'node:fs/promises';
-import { join, sep } from 'node:path';
-import type { WatchFilter, WatchRoot, WatchTargets } from '../recipe/watch-targets.js';
-import { surveyRoots, type PresentRoot } from './survey-roots.js';
+import { dirname, join, sep } from 'node:path';
+import { isInside, type WatchFilter, type WatchRoot, type WatchTargets } from '../recipe/watch-targets.js';
+import { fileStamp, surveyRoots, type PresentRoot } from './survey-roots.js';
 
 export interface RootWatcherEvents {
   /** A relevant path changed (or appeared, or went). */
@@ -49,9 +51,11 @@ export class RootWatchers {
 
   /**
    * Watch exactly the folders `filter` needs; resolves once new watchers are live. `loaded`:
-   * the source files the latest load found (see {@link WatchTargets.loaded}).
+   * the source files the latest load found (see {@link WatchTargets.loaded}). `seen`: the files
+   * that load used, as they were (WatchSession.seen); in a newly watched folder, one that differs
+   * now, or a relevant file it did not list, is a change.
    */
-  async follow(filter: WatchFilter, loaded: ReadonlySet<string>): Promise<void> {
+  async follow(filter: WatchFilter, loaded: ReadonlySet<string>, seen?: ReadonlyMap<string, string>): Promise<void> {
     this.#filter = filter;
     const { present, ids } = await surveyRoots(filter.roots);
     const appearing = changedRoots(this.#ids, ids);
@@ -74,6 +78,14 @@ export class RootWatchers {
       this.#watchers.set(root.path, { recursive: root.recursive, id: root.id, watcher });
     await Promise.all(later.map(([, w]) => w.watcher.close()));
     await this.#recheck(appearing, loaded);
+    if (seen) for (const { root } of opened) await this.#changedSince(root, loaded, seen);
+  }
+
+  /** Whether a live watcher reports changes to `file` (its folder, or a recursive one above it). */
+  covers(file: string): boolean {
+    const dir = dirname(file);
+    for (const [path, w] of this.#watchers) if (dir === path || (w.recursive && isInside(file, path))) return true;
+    return false;
   }
 
   async close(): Promise<void> {
@@ -129,6 +141,21 @@ export class RootWatchers {
       if (known.has(dir)) continue;
       this.#ids = new Map([...this.#ids, [dir, MISSED]]);
       this.events.onMissed();
+    }
+  }
+
+  /** In a newly watched `root`, report each relevant file that differs from what the load saw. */
+  async #changedSince(root: WatchRoot, loaded: ReadonlySet<string>, seen: ReadonlyMap<string, string>): Promise<void> {
+    const entries = await readdir(root.path, { withFileTypes: true }).catch(() => []);
+    for (const e of entries) {
+      const path = join(root.path, e.name);
+      if (e.isDirectory()) {
+        const deeper = { path, recursive: true };
+        if (root.recursive && this.#filter.relevant(path, 'dir')) await this.#changedSince(deeper, loaded, seen);
+      } else if (this.#filter.relevant(path, 'file')) {
+        const was = seen.get(path);
+        if (was === undefined ? !loaded.has(path) : was !== (await fileStamp(path))) this.events.onPath(path);
+      }
     }
   }
 }

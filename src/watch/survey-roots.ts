@@ -1,6 +1,6 @@
 /**
  * The folders to hand to the file watcher, looked up on disk (the pure part, what to watch,
- * is recipe/watch-targets.ts).
+ * is recipe/watch-targets.ts), and a file's stamp (how a save is told apart).
  */
 import { stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
@@ -44,4 +44,10 @@ async function nearestFolder(path: string): Promise<{ readonly path: string; rea
     if (info?.isDirectory() || dirname(at) === at)
       return { path: at, id: info ? `${info.dev}:${info.ino}:${info.birthtimeMs}` : '' };
   }
+}
+
+/** A file's size, times and inode as one string ('' when it is not there): a save changes it. */
+export async function fileStamp(path: string): Promise<string> {
+  const info = await stat(path).catch(() => null);
+  return info ? `${info.size}:${info.mtimeMs}:${info.ctimeMs}:${info.ino}` : '';
 }

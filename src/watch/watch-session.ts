@@ -10,7 +10,7 @@
  * (watch-prefetch.ts: what a superseded cycle was uploading goes on only if the new plan needs it).
  */
 import { overrideProvider } from '../run/node-provider.js';
-import { dirname, resolve } from 'node:path';
+import { dirname, relative, resolve } from 'node:path';
 import { buildPlan } from '../plan/index.js';
 import type { SessionPool } from '../providers/session-pool.js';
 import { readRecipeText, validateRecipe } from '../recipe/index.js';
@@ -35,6 +35,8 @@ import { writeGuardFor } from '../run/write-guard-for.js';
 import type { WriteGuard } from '../store/write-guard.js';
 import { executePlan, type RunSummary } from '../run/scheduler.js';
 import { InflightRegistry } from './inflight.js';
+import { PartialSources, SETTLE_MS } from './partial-sources.js';
+import { fileStamp } from './survey-roots.js';
 import { WatchPrefetches } from './watch-prefetch.js';
 import { WriteGate } from './write-gate.js';
 
@@ -54,6 +56,8 @@ interface CycleRun {
 
 export type CycleResult =
   | { readonly kind: 'invalid'; readonly problems: readonly string[] }
+  /** Sources still being written (partial-sources.ts): the cycle starts nothing; look again in `retryMs`. */
+  | { readonly kind: 'waiting'; readonly paths: readonly string[]; readonly retryMs: number }
   | {
       readonly kind: 'started';
       readonly toRun: number;
@@ -65,6 +69,8 @@ export type CycleResult =
 export interface CycleHooks {
   /** Runs after planning, before the run starts (the watcher follows the new targets here). */
   readonly beforeStart?: () => Promise<void>;
+  /** Whether a live watcher already reports changes to this file (not stamped for `seen` then). */
+  readonly watched?: (file: string) => boolean;
 }
 
 interface CurrentRun {
@@ -78,6 +84,7 @@ interface CurrentRun {
 export class WatchSession {
   readonly #inflight = new InflightRegistry();
   readonly #writes = new WriteGate();
+  readonly #partial = new PartialSources();
   /** Uploads of local sources ahead of the -j slots, per cycle (see watch-prefetch.ts). */
   readonly #prefetches = new WatchPrefetches();
   readonly #context: RunContext;
@@ -89,6 +96,8 @@ export class WatchSession {
   /** What the latest recipe text names while it does not load (missing sources among them). */
   #draft: WatchTargets | null = null;
   #latestFailed = false;
+  /** The files the latest good load used (the recipe, its local sources) as they were then. */
+  #seen: ReadonlyMap<string, string> = new Map();
   #started = 0;
   #closed = false;
 
@@ -116,6 +125,15 @@ export class WatchSession {
     return mergeTargets(good, this.#draft, this.#latestFailed);
   }
 
+  /**
+   * The files the latest good load used (the recipe, its local sources no watcher covered), each
+   * as {@link fileStamp} saw it then: a newly watched folder's file that differs now changed
+   * while the cycle planned.
+   */
+  get seen(): ReadonlyMap<string, string> {
+    return this.#seen;
+  }
+
   get recipe(): Recipe | null {
     return this.#recipe;
   }
@@ -123,9 +141,11 @@ export class WatchSession {
   /** Reload, re-plan and start a run of what changed. `changed`: the paths that triggered it. */
   async cycle(changed: readonly string[], hooks: CycleHooks = {}): Promise<CycleResult> {
     if (this.#closed) return { kind: 'invalid', problems: ['watch session closed'] };
-    const loaded = await this.#load();
+    const loaded = await this.#load(hooks.watched ?? (() => false));
     if ('invalid' in loaded) return loaded.invalid;
     const { recipe } = loaded;
+    const waiting = await this.#partialSources(recipe, changed);
+    if (waiting) return waiting;
     this.#recipe = recipe;
     try {
       const { prepared, run } = await this.#prepare(recipe);
@@ -137,9 +157,12 @@ export class WatchSession {
   }
 
   /** The recipe, or the cycle's result when it does not load (what its text names is then watched). */
-  async #load(): Promise<{ readonly recipe: Recipe } | { readonly invalid: CycleResult }> {
+  async #load(
+    watched: (file: string) => boolean,
+  ): Promise<{ readonly recipe: Recipe } | { readonly invalid: CycleResult }> {
     let read: { readonly file: string; readonly text: string } | null = null;
     try {
+      const before = await fileStamp(this.#absolute(this.path)); // before the read: a save after it shows
       read = await readRecipeText(this.path, this.deps.rt);
       const result = await validateRecipe(read.text, {
         displayPath: this.path,
@@ -151,12 +174,36 @@ export class WatchSession {
       if (result.recipe === null) throw new RecipeError(result.problems);
       this.#draft = null;
       this.#latestFailed = false;
+      // The sources as listed, before the plan hashes them: a later save shows as a new stamp.
+      // Only those no watcher covers yet (a stat each: thousands would cost every cycle).
+      const sources = sourcePaths(result.recipe).filter((p) => !watched(p));
+      const stamps = await Promise.all(sources.map(async (p) => [p, await fileStamp(p)] as const));
+      this.#seen = new Map([[read.file, before], ...stamps]);
       return { recipe: result.recipe };
     } catch (e) {
       this.#draft = read ? draftWatchTargets(read.file, read.text) : null;
       this.#latestFailed = true;
       return { invalid: this.#invalid(e) };
     }
+  }
+
+  /**
+   * The sources this cycle sees anew (a changed path, a file the last good recipe did not
+   * have) that are not whole images yet: the cycle waits for them, and the last plan stays.
+   */
+  async #partialSources(recipe: Recipe, changed: readonly string[]): Promise<CycleResult | null> {
+    const before = new Set(this.#recipe ? sourcePaths(this.#recipe) : []);
+    const touched = new Set(changed);
+    const sources = sourcePaths(recipe);
+    const fresh = sources.filter((p) => touched.has(p) || (this.#recipe !== null && !before.has(p)));
+    const { waiting, asIs } = await this.#partial.check(fresh, new Set(sources));
+    const shown = (path: string): string => relative(this.deps.rt.cwd, path);
+    for (const path of asIs)
+      this.#warn(`${shown(path)} is still not a whole image and unchanged for ${SETTLE_MS} ms: using it as it is`);
+    if (waiting.length === 0) return null;
+    for (const { path, detail } of waiting)
+      this.#warn(`${shown(path)} is not a whole image yet (${detail}): waiting for it to be written`);
+    return { kind: 'waiting', paths: waiting.map((w) => w.path), retryMs: SETTLE_MS };
   }
 
   /** Wait for the current cycle's run (if any) to finish. */
@@ -279,4 +326,9 @@ export class WatchSession {
   #warn(message: string): void {
     this.deps.onEvent({ type: 'warning', t: 0, message });
   }
+}
+
+/** The local source files a recipe names (glob matches included). */
+function sourcePaths(recipe: Recipe): string[] {
+  return recipe.sources.flatMap((s) => s.instances.flatMap((i) => (i.path ? [i.path] : [])));
 }

@@ -281,6 +281,24 @@ describe('report server (run --watch --serve)', () => {
     expect(frames().length).toBeLessThan(updates * 0.75);
   });
 
+  it('close() ends even while a client is half-way through a request (Ctrl-C must not hang)', async () => {
+    const p = (project = await createProject(recipeYaml([['sky', 'Keep the face unchanged. Make the sky orange.']])));
+    const s = await startReportServer(p.recipe, { port: 0 }, { rt: testRuntime(p.root) });
+    const u = new URL(s.url);
+    const socket = connect(Number(u.port), '127.0.0.1');
+    await new Promise((resolve) => socket.once('connect', resolve));
+    // Headers never finished: server.close() alone waits for this request (it had no limit once
+    // the server stopped listening: `run --watch --serve` never exited after a SIGHUP).
+    socket.write(`GET /report/ HTTP/1.1\r\nhost: ${u.host}\r\n`);
+    socket.on('error', () => undefined); // the server resets it: expected
+    const dropped = new Promise((resolve) => socket.once('close', resolve));
+    let closed = false;
+    const closing = s.close().then(() => (closed = true));
+    await until(() => closed, 10_000, 'the server closed');
+    await closing;
+    await dropped;
+  });
+
   it('run --watch --serve --port N with two recipes: a usage error before anything starts (exit 64)', async () => {
     await ensureBuilt();
     const p = (project = await createProject(recipeYaml([['sky', 'Keep the face unchanged. Make the sky orange.']])));

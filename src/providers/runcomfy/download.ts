@@ -32,7 +32,14 @@ import {
   ProviderError,
 } from './errors.js';
 import { DEFAULT_DOWNLOAD_LIMITS, watchThroughput, type DownloadLimits } from './download-limits.js';
-import { bufferReader, probeImage, type ByteReader, type ImageInfo } from '../../util/image-probe.js';
+import {
+  bufferReader,
+  fileReader,
+  probeImage,
+  type ByteReader,
+  type ClosableReader,
+  type ImageInfo,
+} from '../../util/image-probe.js';
 import { errorFromReply } from './map-error.js';
 import { isTimeoutCode, networkCodeOf } from './net-errors.js';
 import { parseRetryAfter, type RetryPolicy } from './retry.js';
@@ -198,8 +205,6 @@ type Verdict =
  * The body must be a complete image (util/image-probe.ts). Not an image at all: refused for
  * good, a retry would fetch the same page. An image cut short or inconsistent: retried.
  */
-type ClosableReader = ByteReader & { readonly close?: (() => Promise<void>) | undefined };
-
 async function verifyOutput(
   ctx: DownloadContext,
   url: string,
@@ -219,21 +224,6 @@ async function verifyOutput(
   } finally {
     await open.close?.();
   }
-}
-
-/** Positional reads of the temp file (a few small ranges: the head, the tail, JPEG segments). */
-async function fileReader(path: string): Promise<ClosableReader> {
-  const handle = await open(path, 'r');
-  const { size } = await handle.stat();
-  return {
-    size,
-    read: async (position, length) => {
-      const buf = Buffer.alloc(Math.max(0, Math.min(length, size - position)));
-      const { bytesRead } = await handle.read(buf, 0, buf.length, position);
-      return buf.subarray(0, bytesRead);
-    },
-    close: () => handle.close(),
-  };
 }
 
 /** Outputs at least this large are hashed on a worker thread (see hash-offload.ts). */

@@ -76,7 +76,11 @@ export async function startReportServer(
     refresh: () => state.rebuild(),
     close: async () => {
       state.closeClients();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // What a page is still sending or loading is cut off, not waited for: once closed, the
+      // server times no request out, so a request left half-sent would keep the process alive.
+      server.closeAllConnections();
+      await closed;
       await state.close();
     },
   };

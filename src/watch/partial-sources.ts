@@ -1,0 +1,66 @@
+/**
+ * Sources seen mid-write. The watcher reports a file being copied in at its first bytes, and a
+ * copy that pauses longer than the debounce (a slow disk, a network share, a browser download)
+ * hands a cycle the head of an image: it sniffs as one, so it would be hashed, uploaded and
+ * paid for, and paid again once the copy ends. So the sources a cycle newly sees are checked to
+ * be whole images first (util/image-probe.ts: PNG's IEND, JPEG's EOI, the RIFF size, ...); the
+ * cycle waits for one that is not, and it is looked at again at its next change or after
+ * {@link SETTLE_MS}. If it has not changed by then (same size and mtime) it is taken as it is:
+ * some cameras write bytes after the image's end, and a plain run uploads such a file too.
+ */
+import { stat } from 'node:fs/promises';
+import { fileReader, probeImage } from '../util/image-probe.js';
+
+/** How long a source that is not a whole image must stay unchanged to be taken as it is. */
+export const SETTLE_MS = 2_000;
+
+export interface PartialCheck {
+  /** Still being written, with why each looks cut short: the cycle waits for them. */
+  readonly waiting: readonly { readonly path: string; readonly detail: string }[];
+  /** Not whole images, but unchanged since the cycle waited for them: used as they are. */
+  readonly asIs: readonly string[];
+}
+
+export class PartialSources {
+  /** Each source waited for, with its size and mtime when it was. */
+  readonly #waiting = new Map<string, string>();
+
+  /**
+   * Check `fresh` (what the cycle sees anew) and the sources still waited for, among `sources`
+   * (the recipe's local files now; one it no longer names is forgotten).
+   */
+  async check(fresh: readonly string[], sources: ReadonlySet<string>): Promise<PartialCheck> {
+    for (const path of this.#waiting.keys()) if (!sources.has(path)) this.#waiting.delete(path);
+    const waiting: { path: string; detail: string }[] = [];
+    const asIs: string[] = [];
+    for (const path of new Set([...fresh, ...this.#waiting.keys()])) {
+      const detail = await cutShort(path);
+      const info = detail === null ? null : await stat(path).catch(() => null);
+      const before = this.#waiting.get(path);
+      this.#waiting.delete(path);
+      if (detail === null || info === null) continue;
+      const stamp = `${info.size}:${info.mtimeMs}`;
+      if (before === stamp) {
+        asIs.push(path);
+        continue;
+      }
+      this.#waiting.set(path, stamp);
+      waiting.push({ path, detail });
+    }
+    return { waiting, asIs };
+  }
+}
+
+/** Why `path` looks like an image cut short; `null` when it is whole, or not for this check to judge. */
+async function cutShort(path: string): Promise<string | null> {
+  const reader = await fileReader(path).catch(() => null);
+  if (reader === null) return null; // gone again: the loader says what is missing
+  try {
+    const probe = await probeImage(reader);
+    return probe.ok || probe.problem === 'not-image' ? null : probe.detail;
+  } catch {
+    return null;
+  } finally {
+    await reader.close?.();
+  }
+}

@@ -1,0 +1,92 @@
+/**
+ * Watch mode, a source seen mid-write (real chokidar on real files, the emulator's request log
+ * as truth): an image copied into a glob folder in two parts with a pause longer than the
+ * debounce is not uploaded half-written (a head of a JPEG sniffs as a JPEG): the cycle waits,
+ * and the file runs once whole, paid once. A file that stays cut short with no further change
+ * is used as it is after the settle time (a plain run would upload it so too).
+ */
+import { appendFile, copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ASSETS, until } from '../../helpers/run-fixtures.js';
+import { HEAD, startWatchRig, type WatchRig } from './harness.js';
+
+const A = 'Keep the product unchanged. Replace the background with white.';
+
+const recipe = [
+  'version: 1',
+  'name: test',
+  'provider: runcomfy',
+  ...HEAD,
+  'sources:',
+  '  shots: shots/*.jpg',
+  'passes:',
+  '  - id: a',
+  `    prompt: ${JSON.stringify(A)}`,
+  '',
+].join('\n');
+
+let rig: WatchRig | undefined;
+afterEach(async () => {
+  await rig?.close();
+  rig = undefined;
+});
+
+async function start(): Promise<WatchRig> {
+  const r = await startWatchRig(recipe, {
+    setup: async (p) => {
+      await mkdir(join(p.root, 'shots'));
+      await copyFile(join(ASSETS, 'pet-chelsea.jpg'), join(p.root, 'shots', 'pet-chelsea.jpg'));
+    },
+  });
+  await r.cycleDone(1);
+  expect(r.submits().get(A)).toBe(1);
+  return r;
+}
+
+/** The warnings so far that name `file`. */
+const warningsOn = (r: WatchRig, file: string): string[] =>
+  r.of('warning').flatMap((w) => (w.message.includes(file) ? [w.message] : []));
+
+/** A cycle that plans `node`, or a warning about `file`: whichever the watcher does first. */
+const reacted = (r: WatchRig, node: string, file: string): boolean =>
+  r.of('watch-cycle').some((c) => c.to_run.some((t) => t.node === node)) || warningsOn(r, file).length > 0;
+
+describe('watch: a source seen mid-write', () => {
+  it('an image copied in two parts runs once, whole; its first half is never uploaded', async () => {
+    const r = (rig = await start());
+    const bytes = await readFile(join(ASSETS, 'scene-rocket.jpg'));
+    const target = join(r.project.root, 'shots', 'rocket.jpg');
+    await writeFile(target, bytes.subarray(0, bytes.length >> 1));
+    // The watcher has seen the half file (the debounce is over): it waits rather than runs.
+    await until(() => reacted(r, 'a@rocket', 'rocket.jpg'), 8_000, 'the watcher to react to the half file');
+    await r.session.idle(); // whatever it started on the half file has ended
+    await appendFile(target, bytes.subarray(bytes.length >> 1));
+    await until(
+      () => r.of('node-done').some((e) => e.node === 'a@rocket'),
+      8_000,
+      'the whole file run',
+      () => JSON.stringify(r.events.filter((e) => e.type.startsWith('watch') || e.type === 'node-failed')),
+    );
+    await r.session.idle();
+    expect(r.of('node-failed')).toEqual([]);
+    expect(r.submits().get(A)).toBe(2); // pet-chelsea, then rocket once
+    expect(warningsOn(r, 'rocket.jpg')[0]).toMatch(/shots\/rocket\.jpg.*not a whole image yet/);
+    expect(r.errors).toEqual([]);
+  });
+
+  it('a file that stays cut short, unchanged, is used as it is after the settle time', async () => {
+    const r = (rig = await start());
+    const bytes = await readFile(join(ASSETS, 'scene-rocket.jpg'));
+    await writeFile(join(r.project.root, 'shots', 'rocket.jpg'), bytes.subarray(0, bytes.length - 100));
+    await until(
+      () => r.of('watch-cycle').some((c) => c.to_run.some((t) => t.node === 'a@rocket')),
+      10_000,
+      'the cut file planned after the settle time',
+    );
+    const said = warningsOn(r, 'rocket.jpg');
+    expect(said[0]).toMatch(/not a whole image yet/);
+    expect(said.at(-1)).toMatch(/unchanged.*as it is/);
+    expect(r.errors).toEqual([]);
+  });
+});
