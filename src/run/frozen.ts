@@ -7,6 +7,7 @@
  * so one failure lists everything missing. During the run the provider refuses to submit, so a
  * cached blob found damaged while being copied out fails its node instead of paying.
  */
+import { dirname, relative } from 'node:path';
 import { ExitCode, KontextError, UsageError } from '../errors.js';
 import type { Provider } from '../providers/types.js';
 import type { RunReason } from './events.js';
@@ -56,13 +57,23 @@ function frozenMisses(prepared: Prepared): FrozenMiss[] {
     const state = prepared.states.get(node.id);
     if (state?.status !== 'run') continue;
     if (state.inputSha !== null) {
-      out.push({ node: node.id, blockedBy: null, reason: REASONS[state.reason ?? 'not-cached'] });
+      const reason = state.refused
+        ? refusedReason(prepared, state.refused.path)
+        : REASONS[state.reason ?? 'not-cached'];
+      out.push({ node: node.id, blockedBy: null, reason });
       continue;
     }
     const blocker = blockerOf(prepared, node.input.kind === 'node' ? node.input.id : null);
     out.push({ node: node.id, blockedBy: blocker, reason: `blocked by ${blocker ?? 'an upstream node'}` });
   }
   return out;
+}
+
+/** A node whose file in out/ is not the lock's: saying "not in out/" would send the reader the wrong way. */
+function refusedReason(prepared: Prepared, path: string): string {
+  const shown = relative(dirname(prepared.plan.recipe.file), path);
+  const causes = 'edited by hand, a git LFS pointer, a line-ending conversion?';
+  return `${shown} does not hold the lock's output (${causes}) and no cache has it`;
 }
 
 /** The first node up the chain from `id` that itself needs a request (its input is known). */
