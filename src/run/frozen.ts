@@ -5,8 +5,8 @@
  * upstream output has a known key and was looked up; a node whose upstream would need a request
  * has no key yet and is "blocked by" the first such node up its chain. Every chain is resolved,
  * so one failure lists everything missing. During the run every provider (the run's, and any a
- * pass names) refuses to submit, so a
- * cached blob found damaged while being copied out fails its node instead of paying.
+ * pass names) refuses to submit, so a cached blob found damaged while being copied out fails its
+ * node instead of paying.
  */
 import { dirname, relative } from 'node:path';
 import { ExitCode, KontextError, UsageError } from '../errors.js';
