@@ -54,8 +54,8 @@ function kontext(p: Project, args: readonly string[], token = true): ReturnType<
 
 const submits = (): number => emulator.requestLog().filter(isSubmit).length;
 
-async function project(): Promise<Project> {
-  const p = await createProject(YAML);
+async function project(yaml = YAML): Promise<Project> {
+  const p = await createProject(yaml);
   projects.push(p);
   return p;
 }
@@ -151,5 +151,29 @@ describe('a clean clone: status, --frozen, --dry-run and run agree', () => {
     expect(submits()).toBe(paidBefore);
     expect(runStates(real.stdout)).toEqual(status);
     expect([...(await statusOf(a)).values()].every((s) => s === 'up-to-date')).toBe(true);
+  }, 120_000);
+
+  it('a clone with the lock and only the save: copies (out/ not committed) pays 0, also --frozen', async () => {
+    const yaml = `${YAML.slice(0, YAML.indexOf('  - id: shadow'))}    save: public/{source}.{ext}\n`;
+    const a = await project(yaml);
+    expect((await kontext(a, ['run', 'recipe.yml'])).code).toBe(0);
+    const b = await project(yaml);
+    await cloneInto(a, b);
+    await rm(join(b.root, 'out'), { recursive: true });
+    const c = await project(yaml);
+    await cloneInto(b, c); // a second clean clone, for --frozen: status adopts into b's cache
+    const paidBefore = submits();
+
+    const status = await statusOf(b);
+    expect([...status.values()]).toEqual(['missing', 'missing', 'missing', 'missing']);
+    const real = await kontext(b, ['run', 'recipe.yml', '--json']);
+    expect(real.code, real.stderr).toBe(0);
+    expect(runStates(real.stdout)).toEqual(status);
+
+    const frozen = await kontext(c, ['run', 'recipe.yml', '--frozen'], false);
+    expect(frozen.code, frozen.stderr).toBe(0);
+    expect(submits()).toBe(paidBefore);
+    const out = await readFile(join(c.root, 'out/test/backdrop/pet-chelsea.png'));
+    expect(out.equals(await readFile(join(a.root, 'public/pet-chelsea.png')))).toBe(true);
   }, 120_000);
 });
