@@ -56,7 +56,8 @@ async function fileSha(store: Store, path: string): Promise<string | null> {
 
 /**
  * Rebuild the cache entry for `key` from `entry` (the node's own lock entry, or the entry of a
- * renamed node it took its seed from) when the entry's output file still holds its bytes.
+ * renamed node it took its seed from) when the entry's output file still holds its bytes, or
+ * else the node's `save:` copy does.
  * Given `outDir`, an entry naming the node's legacy output (`<out>/<node-id>.<ext>`) is also
  * adopted from the node's current output path: a run killed after moving the file there
  * (moveLegacyOutput) and before rewriting the entry left them apart.
@@ -76,8 +77,13 @@ export async function adoptFromLock(
   if (!/^[a-z0-9]{1,10}$/.test(ext)) return null;
   if ((await fileSha(store, file)) !== entry.output_sha256) {
     const moved = outDir === undefined ? null : movedLegacyOutput(node, file, outDir, extname(file).slice(1));
-    if (moved === null || (await fileSha(store, moved)) !== entry.output_sha256) return null;
-    file = moved;
+    // A clone that keeps only the `save:` copies (out/ ignored by git) still has the bytes.
+    const saved = node.save === null ? null : node.save.split('{ext}').join(extname(file).slice(1));
+    let found: string | null = null;
+    for (const other of [moved, saved])
+      if (found === null && other !== null && (await fileSha(store, other)) === entry.output_sha256) found = other;
+    if (found === null) return null;
+    file = found;
   }
   try {
     store.copyInBlob(file, entry.output_sha256); // synchronous and unsynced: rebuildable, see above

@@ -52,7 +52,8 @@ export async function describeRun(prepared: Prepared, deps: DescribeDeps): Promi
     const seed = s.seedSource === 'drawn' ? null : s.seed;
     rows.push({ node: node.id, status: s.status, reason: s.reason, seed, seedSource: s.seedSource, input });
   }
-  return { rows, billable: prepared.billable, cached: rows.length - prepared.billable };
+  const cached = rows.filter((r) => r.status === 'cached').length;
+  return { rows, billable: prepared.billable, cached };
 }
 
 async function describeInput(prepared: Prepared, id: string, deps: DescribeDeps): Promise<string> {

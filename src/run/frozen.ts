@@ -4,9 +4,11 @@
  * Resolve (resolve.ts) already walks down the DAG from the caches: a node whose input is a cached
  * upstream output has a known key and was looked up; a node whose upstream would need a request
  * has no key yet and is "blocked by" the first such node up its chain. Every chain is resolved,
- * so one failure lists everything missing. During the run the provider refuses to submit, so a
- * cached blob found damaged while being copied out fails its node instead of paying.
+ * so one failure lists everything missing. During the run every provider (the run's, and any a
+ * pass names) refuses to submit, so a cached blob found damaged while being copied out fails its
+ * node instead of paying.
  */
+import { dirname, relative } from 'node:path';
 import { ExitCode, KontextError, UsageError } from '../errors.js';
 import type { Provider } from '../providers/types.js';
 import type { RunReason } from './events.js';
@@ -56,13 +58,23 @@ function frozenMisses(prepared: Prepared): FrozenMiss[] {
     const state = prepared.states.get(node.id);
     if (state?.status !== 'run') continue;
     if (state.inputSha !== null) {
-      out.push({ node: node.id, blockedBy: null, reason: REASONS[state.reason ?? 'not-cached'] });
+      const reason = state.refused
+        ? refusedReason(prepared, state.refused.path)
+        : REASONS[state.reason ?? 'not-cached'];
+      out.push({ node: node.id, blockedBy: null, reason });
       continue;
     }
     const blocker = blockerOf(prepared, node.input.kind === 'node' ? node.input.id : null);
     out.push({ node: node.id, blockedBy: blocker, reason: `blocked by ${blocker ?? 'an upstream node'}` });
   }
   return out;
+}
+
+/** A node whose file in out/ is not the lock's: saying "not in out/" would send the reader the wrong way. */
+function refusedReason(prepared: Prepared, path: string): string {
+  const shown = relative(dirname(prepared.plan.recipe.file), path);
+  const causes = 'edited by hand, a git LFS pointer, a line-ending conversion?';
+  return `${shown} does not hold the lock's output (${causes}) and no cache has it`;
 }
 
 /** The first node up the chain from `id` that itself needs a request (its input is known). */
@@ -83,10 +95,26 @@ export function frozenFailure(prepared: Prepared): FrozenError | null {
   return misses.length === 0 ? null : new FrozenError(misses);
 }
 
-/** The run's deps with a provider that never submits (see the file comment). */
+/**
+ * The run's deps with providers that never submit (see the file comment): the run's own and
+ * every other a pass names (`providerFor`), which would otherwise pay for that pass's nodes.
+ */
 export function frozenDeps(deps: RunDeps): RunDeps {
-  const p = deps.provider;
-  const provider: Provider = {
+  const { providerFor } = deps;
+  const refusing = new Map<string, Provider>();
+  const forName = (name: string): Provider => {
+    let p = refusing.get(name);
+    if (!p) {
+      p = neverSubmits(providerFor ? providerFor(name) : deps.provider);
+      refusing.set(name, p);
+    }
+    return p;
+  };
+  return { ...deps, provider: neverSubmits(deps.provider), ...(providerFor ? { providerFor: forName } : {}) };
+}
+
+function neverSubmits(p: Provider): Provider {
+  return {
     name: p.name,
     modelInfo: (...a) => p.modelInfo(...a),
     submit: (req) =>
@@ -99,7 +127,6 @@ export function frozenDeps(deps: RunDeps): RunDeps {
     cancel: (...a) => p.cancel(...a),
     download: (...a) => p.download(...a),
   };
-  return { ...deps, provider };
 }
 
 /** `--frozen` with a flag that asks to pay, `--shard` or `--frozen` with `--watch`: usage errors (exit 64). */

@@ -93,10 +93,37 @@ export function hashingOnce(hash: OutputCheck['hash']): OutputCheck['hash'] {
   };
 }
 
+/**
+ * Before anything runs (resolve.ts): the refusal the run will meet at this node, if any — for a
+ * node that runs, at the files the lock names ({@link lockedTargets}, checked before paying); for
+ * a cache hit, at the files it is copied to (`hit`). Status, `--frozen` and `--dry-run` say it
+ * as the run will. Never with `--overwrite`.
+ */
+export async function refusalAhead(
+  node: PlanNode,
+  at: { readonly locked: LockEntry | undefined; readonly lockDir: string; readonly outDir: string },
+  hit: { readonly sha256: string; readonly ext: string } | null,
+  hash: OutputCheck['hash'],
+): Promise<HandEditedOutputError | null> {
+  const { locked } = at;
+  const targets = hit ? outputTargets(at.outDir, node, hit.ext) : lockedTargetsIn(node, locked, at.lockDir);
+  try {
+    await checkTargets(targets, { blobSha: hit?.sha256, locked, overwrite: false, hash });
+    return null;
+  } catch (e) {
+    if (isHandEdited(e)) return e;
+    return null; // unreadable here: the run meets (and reports) it itself
+  }
+}
+
 /** Before paying for a node: its files as the lock knows them (output path and extension). */
 export function lockedTargets(node: PlanNode, locked: LockEntry | undefined, lockPath: string | null): string[] {
-  if (!locked || lockPath === null) return [];
-  const output = join(dirname(lockPath), locked.output);
+  return lockPath === null ? [] : lockedTargetsIn(node, locked, dirname(lockPath));
+}
+
+function lockedTargetsIn(node: PlanNode, locked: LockEntry | undefined, lockDir: string): string[] {
+  if (!locked) return [];
+  const output = join(lockDir, locked.output);
   const ext = output.slice(output.lastIndexOf('.') + 1);
   return node.save === null ? [output] : [output, node.save.split('{ext}').join(ext)];
 }

@@ -9,6 +9,8 @@ import { isProviderName, lookupModel, providerRuns } from '../models/registry.js
 import type { Plan, PlanNode } from '../plan/types.js';
 import type { ProviderName } from '../recipe/types.js';
 import type { Prepared } from './prepare.js';
+import { keyFor } from './node-request.js';
+import type { NodeState } from './resolve.js';
 
 /** The provider `node` runs on; `fallback` (the run's) for a node that names none. */
 export function providerOf(node: PlanNode, fallback: string): string {
@@ -21,11 +23,36 @@ export function overrideProvider(plan: Plan, name: ProviderName | undefined): Pl
   return { ...plan, nodes: plan.nodes.map((n) => (n.provider === name ? n : { ...n, provider: name })) };
 }
 
-/** The nodes that will make a request, grouped by provider then model, with their counts. */
+/**
+ * The nodes that will make a request, one per distinct request. Nodes asking the very same thing
+ * (one cache key: two byte-identical photos with a pinned seed) share one submit in the run
+ * (remote-stage.ts joins the request in flight, else the cache has it by then), and so do the
+ * nodes below them (the same request on the same upstream request); they are billed once. A
+ * forced node counts on its own.
+ */
+export function billableStates(prepared: Pick<Prepared, 'nodes' | 'states'>, fallback: string): NodeState[] {
+  const identity = new Map<string, string>();
+  const seen = new Set<string>();
+  const out: NodeState[] = [];
+  for (const node of prepared.nodes) {
+    const s = prepared.states.get(node.id);
+    if (s?.status !== 'run') continue;
+    const up = node.input.kind === 'node' ? identity.get(node.input.id) : undefined;
+    let id = `node:${node.id}`;
+    if (!s.forced && s.key !== null) id = s.key;
+    else if (!s.forced && up !== undefined) id = keyFor(node, providerOf(node, fallback), `pending:${up}`, s.seed);
+    identity.set(node.id, id);
+    if (seen.has(id)) continue;
+    seen.add(id);
+    out.push(s);
+  }
+  return out;
+}
+
+/** The requests the run will make ({@link billableStates}), grouped by provider then model, with their counts. */
 export function billableByProvider(prepared: Prepared, fallback: string): Map<string, Map<string, number>> {
   const out = new Map<string, Map<string, number>>();
-  for (const s of prepared.states.values()) {
-    if (s.status !== 'run') continue;
+  for (const s of billableStates(prepared, fallback)) {
     const provider = providerOf(s.node, fallback);
     const models = out.get(provider) ?? new Map<string, number>();
     models.set(s.node.model, (models.get(s.node.model) ?? 0) + 1);

@@ -9,6 +9,7 @@ import type { RunOptions } from './options.js';
 import { resolveStates, type NodeState } from './resolve.js';
 import { resolveSelections } from './selection.js';
 import { shardNodes } from './shard.js';
+import { billableStates } from './node-provider.js';
 
 export interface Prepared {
   readonly plan: Plan;
@@ -16,8 +17,10 @@ export interface Prepared {
   readonly nodes: readonly PlanNode[];
   readonly states: ReadonlyMap<string, NodeState>;
   readonly lock: LockFile;
-  /** Nodes that will (or may, if their upstream changes) make a paid request. */
+  /** Paid requests the run will (or may, if an upstream changes) make: one per distinct request (billableStates). */
   readonly billable: number;
+  /** Nodes that will run: the billable ones and those that share their request. */
+  readonly toRun?: number | undefined;
 }
 
 export async function prepareRun(
@@ -43,6 +46,7 @@ export async function prepareRun(
   const selections = { force: selection.force, reseed: selection.reseed };
   const planIds = new Set(plan.nodes.map((n) => n.id));
   const states = await resolveStates(selected, { deriveSeeds: true, ...deps, planIds }, selections);
-  const billable = [...states.values()].filter((s) => s.status === 'run').length;
-  return { plan, nodes, states, lock: deps.lock, billable };
+  const toRun = [...states.values()].filter((s) => s.status === 'run').length;
+  const billable = billableStates({ nodes, states }, deps.providerName).length;
+  return { plan, nodes, states, lock: deps.lock, billable, toRun };
 }

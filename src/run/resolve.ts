@@ -19,6 +19,7 @@ import { orphanPool, type OrphanPool } from './orphans.js';
 import { lockCurrent, type LockCurrent, type LockCurrentPaths } from './lock-current.js';
 import { derivedSeed } from './derived-seed.js';
 import { settledEntries } from './journal-settled.js';
+import { type HandEditedOutputError, refusalAhead } from './hand-edits.js';
 
 export interface NodeState {
   readonly node: PlanNode;
@@ -34,6 +35,12 @@ export interface NodeState {
   readonly forced: boolean;
   /** Set when the lock alone proves the node current (lock-current.ts): `record` is rebuilt from its entry. */
   readonly current?: LockCurrent | undefined;
+  /**
+   * Set when a file the node writes holds bytes neither the lock nor this result put there (edited
+   * by hand, a git LFS pointer, a line-ending conversion): the run refuses the node, before paying,
+   * unless `--overwrite` (hand-edits.ts).
+   */
+  readonly refused?: HandEditedOutputError | undefined;
 }
 
 export interface ResolveDeps {
@@ -166,7 +173,10 @@ async function lookUp(
   const status = record ? 'cached' : 'run';
   let reason: RunReason | null = null;
   if (status === 'run') reason = await runReason(node, { key, forced, inputSha, seed, locked, deps });
-  return { node, seed, seedSource: source, inputSha, key, record, status, reason, forced };
+  const hit = record && { sha256: record.output_sha256, ext: record.ext };
+  const at = paths && { locked, ...paths };
+  const refused = at ? await refusalAhead(node, at, hit, (p) => deps.store.hashSource(p)) : null;
+  return { node, seed, seedSource: source, inputSha, key, record, status, reason, forced, ...(refused && { refused }) };
 }
 
 /**

@@ -18,7 +18,7 @@ import { type RunContext, withRunContext, type RunContextOptions, type RunTarget
 import type { RunEvent } from './events.js';
 import { describeRun, type DryRunReport } from './dry-run.js';
 import type { RunOptions } from './options.js';
-import { prepareRun } from './prepare.js';
+import { type Prepared, prepareRun } from './prepare.js';
 import { executePlan, type RunSummary } from './scheduler.js';
 import { writeGuardFor } from './write-guard-for.js';
 import { holdRunLock, waitingMessage } from './run-lock.js';
@@ -125,7 +125,9 @@ async function runInContext(
       signal: options.signal,
     };
     const preview = await previewRun(prepared, describe, checks);
-    return { kind: 'dry-run', recipe, ...preview, failure: frozen ?? preview.failure };
+    // Else the first output the run would refuse to overwrite: its node fails with exit 65 (hand-edits.ts).
+    const refused = options.overwrite ? null : firstRefusal(prepared);
+    return { kind: 'dry-run', recipe, ...preview, failure: frozen ?? preview.failure ?? refused };
   }
   if (frozen) throw frozen; // before preflight: a CI job without a token still lists what is missing
   await run.resumeUploads();
@@ -155,6 +157,14 @@ async function runInContext(
   } finally {
     await prefetch.stop();
   }
+}
+
+function firstRefusal(prepared: Prepared): KontextError | null {
+  for (const node of prepared.nodes) {
+    const refused = prepared.states.get(node.id)?.refused;
+    if (refused) return refused;
+  }
+  return null;
 }
 
 /** What the run context needs to know about a recipe. */

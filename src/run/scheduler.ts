@@ -117,8 +117,8 @@ class Scheduler {
       type: 'run-start',
       recipe: prepared.plan.recipe.file,
       nodes: prepared.nodes.length,
-      to_run: prepared.billable,
-      cached: prepared.nodes.length - prepared.billable,
+      to_run: prepared.toRun ?? prepared.billable,
+      cached: prepared.nodes.length - (prepared.toRun ?? prepared.billable),
       jobs: this.options.jobs,
       provider: this.deps.providerName,
     });

@@ -36,7 +36,10 @@ export interface NodeStatus {
   readonly reason: RunReason | null;
   /** The output file (absolute), when known: from the lock or the cache record. */
   readonly output: string | null;
-  /** `missing`: the cache holds the output, so a run restores it without a request. */
+  /**
+   * `missing` (the file is gone, or holds the lock's earlier result): the cache holds the output,
+   * so a run restores it without a request.
+   */
   readonly restorable: boolean;
   /** Over its pass's `max_change`, by the cached record's review (none yet: `null`). */
   readonly drift: DriftOver | null;
@@ -155,7 +158,11 @@ async function nodeStatus(
 ): Promise<NodeStatus> {
   const base = { node: s.node.id, pass: s.node.pass, reason: null, restorable: false, drift: null };
   const lockedOutput = locked ? resolve(at.recipe.dir, locked.output) : null;
-  if (s.status === 'run' || !s.record) return { ...base, state: 'will-run', reason: s.reason, output: lockedOutput };
+  if (s.status === 'run' || !s.record) {
+    // Bytes the lock did not put there: the run refuses the node before paying (hand-edits.ts).
+    if (s.refused) return { ...base, state: 'modified', output: s.refused.path };
+    return { ...base, state: 'will-run', reason: s.reason, output: lockedOutput };
+  }
   // A node served from the lock alone carries no review: read its record when a max_change asks.
   const reviewed = s.current && s.node.maxChange !== undefined ? await storedRecord(s, at.store) : s.record;
   const drift = driftOf(s.node, reviewed?.review);
@@ -167,10 +174,13 @@ async function nodeStatus(
   const output = current && lockedOutput ? lockedOutput : outputPathFor(at.plan, s.node, s.record.ext);
   const expected = current?.output_sha256 ?? s.record.output_sha256;
   const saved = s.node.save === null ? null : s.node.save.split('{ext}').join(s.record.ext);
+  if (s.refused) return { ...base, state: 'modified', output: s.refused.path, drift };
   if (!isFile(output) || (saved !== null && !isFile(saved)))
     return { ...base, state: 'missing', output, restorable: true, drift };
+  // Not refused, yet other bytes: the lock's earlier result, which the run replaces from the cache.
   const actual = (await at.store.hashSource(output)).sha256;
-  return { ...base, state: actual === expected ? 'up-to-date' : 'modified', output, drift };
+  if (actual === expected) return { ...base, state: 'up-to-date', output, drift };
+  return { ...base, state: 'missing', output, restorable: true, drift };
 }
 
 /**

@@ -52,8 +52,8 @@ export async function openStore(root: string, options: OpenStoreOptions = {}): P
         hash: (path) => memo.hash(path),
         onDropped: (e) =>
           options.onWarning?.(
-            `${e.message}; dropped from the cache ` +
-              '(the node runs again unless its lock entry and output file prove it current)',
+            // The message already says "dropped from the cache".
+            `${e.message} (the node runs again unless its lock entry and output file prove it current)`,
           ),
         now,
       }),

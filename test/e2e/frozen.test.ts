@@ -5,7 +5,7 @@
  * without a token; `--dry-run --frozen` shows the same; bad `--shard` values and flag clashes
  * are exit 64 with one line.
  */
-import { chmod, copyFile, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, open, readFile, readdir, rm, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type EmulatorHandle } from '../../src/index.js';
@@ -165,9 +165,63 @@ describe('--frozen', () => {
     await writeFile(blob, bytes);
     const r = await run(['--frozen']);
     expect(r.code, r.stderr).toBe(65);
-    expect(r.stderr).toMatch(/cached output .* is damaged/);
+    expect(r.stderr).toMatch(/cached output .* is damaged \(its bytes hash to .*\); dropped from the cache \(the node/);
     expect(r.stderr).toContain('  backdrop@pet-chelsea: new, would need a request');
     expect(r.stderr).toContain('  square@pet-chelsea: blocked by backdrop@pet-chelsea');
     expect(submits()).toBe(paid);
+  }, 60_000);
+
+  it('a pass on another provider is never paid for either (its cached image damaged in place)', async () => {
+    const p = await createProject(`version: 1
+name: test
+provider: runcomfy
+hosting: { mode: inline }
+sources:
+  shots: assets/pet-chelsea.jpg
+passes:
+  - id: backdrop
+    prompt: Keep the subject unchanged. Replace the background with a grey studio backdrop.
+  - id: shadow
+    provider: bfl
+    prompt: Keep the subject and the backdrop unchanged. Add a soft contact shadow.
+`);
+    try {
+      const env = cliEnv(p.root, {
+        RUNCOMFY_MODEL_API_BASE: emulator.baseUrl,
+        RUNCOMFY_TOKEN: 'test-token',
+        BFL_API_BASE: emulator.origin,
+        BFL_API_KEY: 'bfl-test-key',
+        KONTEXT_ALLOW_HOSTS: '127.0.0.1',
+      });
+      const kontext = (args: readonly string[]): ReturnType<typeof cli> =>
+        cli(['run', 'recipe.yml', ...args], { cwd: p.root, env });
+      expect((await kontext([])).code).toBe(0);
+      const sha = (await p.readLock()).nodes['shadow']?.output_sha256 ?? '';
+      const blob = join(p.root, '.cache', 'kontext', 'blobs', sha.slice(0, 2), sha);
+      // An old blob, hashed once more (restoring out/) so the store remembers its hash by size,
+      // mtime and inode; then damaged in place with all three kept: resolve trusts it, and only
+      // the copy into out/ finds the damage, during the run.
+      const old = new Date(Date.now() - 3_600_000);
+      await utimes(blob, old, old);
+      await rm(join(p.root, 'out'), { recursive: true });
+      expect((await kontext([])).code).toBe(0);
+      await chmod(blob, 0o644);
+      const file = await open(blob, 'r+');
+      await file.write(Buffer.alloc(100, 0x55), 0, 100, 5000);
+      await file.close();
+      await utimes(blob, old, old);
+      await rm(p.lockPath);
+      await rm(join(p.root, 'out'), { recursive: true });
+
+      const posts = (): number => emulator.requestLog().filter((e) => e.method === 'POST' && !e.internal).length;
+      const before = posts();
+      const r = await kontext(['--frozen']);
+      expect(r.stderr).toMatch(/shadow: cached output .* is damaged/);
+      expect(r.code, r.stderr).toBe(65);
+      expect(r.stderr).toContain('--frozen: a request would be submitted');
+      expect(posts()).toBe(before);
+    } finally {
+      await p.cleanup();
+    }
   }, 60_000);
 });

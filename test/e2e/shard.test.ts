@@ -4,7 +4,7 @@
  * what was paid. Then a fresh copy of the project with a fresh cache (the CI assemble job)
  * pays nothing and writes the whole lock and byte-identical outputs, and `--frozen` passes.
  */
-import { copyFile, readFile } from 'node:fs/promises';
+import { copyFile, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type EmulatorHandle } from '../../src/index.js';
@@ -142,5 +142,39 @@ describe('--shard across processes, then the assemble run', () => {
     expect(red.stderr).toContain('  shadow@zz-new: blocked by backdrop@zz-new');
     expect(red.stderr).toContain('  square@zz-new: blocked by backdrop@zz-new');
     expect([puts(), apiCalls()]).toEqual([putsBefore, callsBefore]);
+  }, 180_000);
+
+  it('a file name in NFD (macOS) and in NFC (Linux) is one instance: same split, the assemble pays 0', async () => {
+    // Two accented names written the way each file system hands them back. `caf~` sorts before
+    // `café` in NFC (0x7e < 0xe9) but after it in NFD (`e` 0x65): the order decides which one
+    // gets the plain stem and which `-2`, so both the stem and the order must use one form.
+    const accented = async (form: 'NFC' | 'NFD'): Promise<Project> => {
+      const p = await shardProject();
+      projects.push(p);
+      const renames: [string, string][] = [
+        ['pet-chelsea.jpg', 'café.jpg'],
+        ['scene-rocket.jpg', 'caf~.jpg'],
+        ['product-coffee.jpg', 'Ångström.jpg'],
+      ];
+      for (const [from, to] of renames)
+        await rename(join(p.root, 'assets', from), join(p.root, 'assets', to.normalize(form)));
+      return p;
+    };
+    const mac = await accented('NFD');
+    const linux = await accented('NFC');
+    const planIds = async (p: Project): Promise<string[]> => {
+      const r = await cli(['plan', 'recipe.yml', '--json'], { cwd: p.root, env: env(p) });
+      expect(r.code, r.stderr).toBe(0);
+      return (JSON.parse(r.stdout) as { nodes: { id: string }[] }).nodes.map((n) => n.id).sort();
+    };
+    expect(await planIds(mac)).toEqual(await planIds(linux));
+
+    // The shards run on the "macOS" checkout; the assemble job on the "Linux" one finds every key.
+    for (const i of [1, 2])
+      expect((await cli(['run', 'recipe.yml', '--shard', `${i}/2`], { cwd: mac.root, env: env(mac) })).code).toBe(0);
+    const before = submits().length;
+    const frozen = await cli(['run', 'recipe.yml', '--frozen'], { cwd: linux.root, env: env(linux) });
+    expect(frozen.code, frozen.stderr).toBe(0);
+    expect(submits().length).toBe(before);
   }, 180_000);
 });

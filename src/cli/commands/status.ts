@@ -64,7 +64,7 @@ function printStatus(s: RecipeStatus, out: TextSink, cwd: string, recipeArg: str
     of('modified').map((n) => `${n.node.padEnd(width)}  ${rel(n.output)}`),
   );
   group(
-    'Output missing',
+    'Output missing or out of date',
     'a run restores them from the cache, without a request',
     of('missing').map(
       (n) => `${n.node.padEnd(width)}  ${rel(n.output)}${n.restorable ? '  (restorable from cache)' : ''}`,

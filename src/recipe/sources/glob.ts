@@ -36,8 +36,23 @@ export async function expandGlob(
     const root = absolute ? path.resolve('/', ...base) : path.resolve(cwd, ...base);
     await walk(root, rest, 0, { list, found, viaGlobstar: false, exclude });
   }
-  // The default sort compares UTF-16 code units: stable across locales, like `<`.
-  return [...found].filter((f) => !excludeFile(f)).sort();
+  return sortPaths([...found].filter((f) => !excludeFile(f)));
+}
+
+/**
+ * In UTF-16 code-unit order (stable across locales, like `<`) of the NFC form, so a name macOS
+ * hands back decomposed sorts where Linux's composed one does; ties (both forms side by side on
+ * one disk) by the name as it is.
+ */
+function sortPaths(files: string[]): string[] {
+  const keyed = files.map((f) => ({ f, k: f.normalize('NFC') }));
+  keyed.sort((a, b) => order(a.k, b.k) || order(a.f, b.f));
+  return keyed.map((e) => e.f);
+}
+
+function order(a: string, b: string): number {
+  if (a === b) return 0;
+  return a < b ? -1 : 1;
 }
 
 interface WalkState {

@@ -2,12 +2,14 @@
  * Glob instance names: the file stem, made safe for node ids and file names, and made unique
  * deterministically (`shoe`, then `shoe-2` for the next `shoe`, skipping names already taken
  * by other files). Uniqueness ignores case, so outputs do not collide on macOS or Windows.
+ * Names are taken in Unicode NFC: macOS may hand back `café.jpg` decomposed (NFD) where Linux
+ * has it composed, and both must give one node id (docs/ci.md#sharding).
  */
 import path from 'node:path';
 
-/** `Shoe 01.final.jpg` → `Shoe-01.final`: anything outside [A-Za-z0-9._-] becomes `-`. */
+/** `Shoe 01.final.jpg` → `Shoe-01.final`: anything outside [A-Za-z0-9._-] (after NFC) becomes `-`. */
 export function stemOf(file: string): string {
-  const base = path.basename(file);
+  const base = path.basename(file).normalize('NFC');
   const dot = base.lastIndexOf('.');
   const stem = dot > 0 ? base.slice(0, dot) : base;
   const safe = stem.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[-.]+|[-.]+$/g, '');

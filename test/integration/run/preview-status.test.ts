@@ -214,7 +214,7 @@ describe('kontext status', () => {
     expect(human.code).toBe(1);
     expect(human.stdout).toMatch(/Modified by hand \(1\):[\s\S]*sky\s+out\/test\/sky\/photo\.png/);
     expect(human.stdout).toMatch(
-      /Output missing \(1\):[\s\S]*scarf\s+out\/test\/scarf\/photo\.png\s+\(restorable from cache\)/,
+      /Output missing or out of date \(1\):[\s\S]*scarf\s+out\/test\/scarf\/photo\.png\s+\(restorable from cache\)/,
     );
     expect(states(await status())).toEqual({ sky: 'modified', hat: 'up-to-date', scarf: 'missing' });
 

@@ -10,6 +10,11 @@ describe('stemOf', () => {
     ['/a/@#.png', 'file'],
     ['/a/noext', 'noext'],
   ])('%s -> %s', (file, stem) => expect(stemOf(file)).toBe(stem));
+
+  it('reads a decomposed (NFD, macOS) name as its composed form', () => {
+    expect(stemOf('/a/café.jpg'.normalize('NFD'))).toBe(stemOf('/a/café.jpg'.normalize('NFC')));
+    expect(stemOf('/a/Ångström.jpg'.normalize('NFD'))).toBe('ngstr-m');
+  });
 });
 
 describe('instanceNames', () => {
