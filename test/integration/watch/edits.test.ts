@@ -97,7 +97,9 @@ describe('watch: recipe edits', () => {
   });
 
   it('ten saves within a second: one re-plan of the final state, one submit', async () => {
-    rig = await startWatchRig(chain());
+    // A 300 ms quiet period, so saves 30 ms apart stay inside it even when chokidar holds back a
+    // change event for 50 ms and a loaded machine delays its delivery (100 ms left no margin).
+    rig = await startWatchRig(chain(), { debounceMs: 300 });
     await rig.cycleDone(1);
     const prompts = Array.from({ length: 10 }, (_, i) => `Keep the face unchanged. Add a scarf in shade ${i + 1}.`);
     const at: number[] = [];
@@ -117,7 +119,7 @@ describe('watch: recipe edits', () => {
     // machine (the test's own timers late by 100 ms) an early re-plan is correct behaviour,
     // and so is a last cycle that finds `b` already done by an earlier one (to_run: ['c']).
     const widest = Math.max(...at.slice(1).map((t, i) => t - (at[i] ?? t)));
-    if (widest < 90) {
+    if (widest < 200) {
       expect(
         rig
           .of('watch-cycle')

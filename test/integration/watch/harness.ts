@@ -51,6 +51,8 @@ export interface RigOptions {
   readonly queueMs?: number;
   readonly runMs?: number;
   readonly options?: Partial<RunRecipeOptions>;
+  /** The watcher's quiet period (its default, 100 ms, when not given). */
+  readonly debounceMs?: number;
   /** Also called with each event as it happens. */
   readonly onEvent?: (e: RunEvent) => void;
   /** More environment for the runtime (AWS credentials for S3 hosting). */
@@ -86,7 +88,7 @@ export async function startWatchRig(yaml: string, o: RigOptions = {}): Promise<W
     { jobs: 4, signal: interrupt.signal, ...o.options },
     { rt, onEvent, sessions },
   );
-  const watcher = new RecipeWatcher(session, { onCycleError: (e) => errors.push(e) });
+  const watcher = new RecipeWatcher(session, { debounceMs: o.debounceMs, onCycleError: (e) => errors.push(e) });
   const calls = (): RequestLogEntry[] => emulator.requestLog().filter((e) => !e.internal);
   const rig: WatchRig = {
     project,
