@@ -44,8 +44,12 @@ export class RemotePool {
     return { store: withRemote(store, opened), resume: () => opened.resume(store) };
   }
 
-  /** Wait for pending uploads (one progress line when there are any), then close the clients. */
-  async close(): Promise<void> {
+  /**
+   * Wait for pending uploads (one progress line when there are any), then close the clients.
+   * Returns, per remote, the results paid for in this context that it does not have
+   * (`RemoteCache.missing`; remotes missing none are left out).
+   */
+  async close(): Promise<RemoteShortfall[]> {
     const remotes = await Promise.all([...this.#open.values()].map((r) => r.catch(() => null)));
     this.#open.clear();
     const pending = remotes.reduce((n, r) => n + (r?.pending ?? 0), 0);
@@ -59,5 +63,12 @@ export class RemotePool {
         );
       r?.close();
     }
+    return remotes.flatMap((r) => (r && r.missing > 0 ? [{ url: r.url, missing: r.missing }] : []));
   }
+}
+
+/** Results a run paid for that a remote cache does not have when the run ends. */
+export interface RemoteShortfall {
+  readonly url: string;
+  readonly missing: number;
 }

@@ -55,6 +55,8 @@ export class RemoteCache {
   /** Local stores whose notes were read ({@link resume}). */
   readonly #resumed = new Set<string>();
   #unsent = 0;
+  /** Paid results that will not reach this remote: uploads denied, or a result unfit for it. */
+  #kept = 0;
   #off = false;
   #readOnly: boolean;
   #deniedRead = false;
@@ -108,7 +110,12 @@ export class RemoteCache {
    * first (pending.ts): until the remote has it, a later run with this remote sends it.
    */
   upload(record: RunRecord, store: Store): void {
-    if (this.#readOnly || this.#queued.has(record.key)) return;
+    if (this.#queued.has(record.key)) return;
+    if (this.#readOnly) {
+      this.#queued.add(record.key);
+      this.#kept++;
+      return;
+    }
     this.#queued.add(record.key);
     const job = this.#notes
       .mark(store, record.key)
@@ -123,17 +130,26 @@ export class RemoteCache {
 
   /** Whether the result needs no later upload (sent, there already, unfit, or uploads denied). */
   async #send(record: RunRecord, store: Store): Promise<boolean> {
-    if (this.#readOnly) return true;
+    if (this.#readOnly) return this.#keep();
     if (this.#off || this.deps.signal?.aborted) return false;
     try {
       const done = await uploadResult(this.deps.bucket, record, store, this.deps.signal);
       if (done.sent) this.stats.uploaded++;
-      else if (done.why) this.deps.warn(`not uploaded to ${this.url}: ${record.node}: ${done.why}`);
+      else if (done.why) {
+        this.deps.warn(`not uploaded to ${this.url}: ${record.node}: ${done.why}`);
+        this.#kept++;
+      }
       return true;
     } catch (e) {
       this.#failed(e, 'write');
-      return this.#readOnly;
+      return this.#readOnly ? this.#keep() : false;
     }
+  }
+
+  /** A result that stays local for good (uploads denied): no later upload, counted as missing. */
+  #keep(): true {
+    this.#kept++;
+    return true;
   }
 
   /**
@@ -158,6 +174,14 @@ export class RemoteCache {
   /** Results queued for upload that ended without it (Ctrl-C, the remote off): a later run sends them. */
   get unsent(): number {
     return this.#unsent;
+  }
+
+  /**
+   * Results this context paid for that the remote does not have at the end: {@link unsent}, plus
+   * those uploads were denied for or that were unfit for it. A `--shard` run fails on them.
+   */
+  get missing(): number {
+    return this.#unsent + this.#kept;
   }
 
   /** Uploads not yet finished. */

@@ -17,6 +17,7 @@ import type { Provider } from '../providers/types.js';
 import { loadUserConfig, type UserConfig } from '../recipe/index.js';
 import type { HostingConfig, ProviderName } from '../recipe/types.js';
 import { RemotePool } from '../remote/index.js';
+import type { RemoteShortfall } from '../remote/pool.js';
 import type { Runtime } from '../runtime.js';
 import { resolveCacheDir } from '../store/index.js';
 import type { Store } from '../store/types.js';
@@ -128,6 +129,7 @@ export class RunContext {
   readonly #ownSessions: SessionPool | null = null;
   readonly #open: (name: ProviderName) => Promise<ProviderSession>;
   readonly #remotes: RemotePool;
+  #shortfall: readonly RemoteShortfall[] = [];
   #closed = false;
 
   constructor(
@@ -251,6 +253,11 @@ export class RunContext {
     };
   }
 
+  /** After {@link close}: per remote cache, the results paid for here that it does not have. */
+  get remoteShortfall(): readonly RemoteShortfall[] {
+    return this.#shortfall;
+  }
+
   /** Close what the context opened: sessions, then hostings, then the stores (flushed). */
   async close(): Promise<void> {
     if (this.#closed) return;
@@ -259,7 +266,7 @@ export class RunContext {
     const hostings = [...this.#hostings.values()];
     this.#hostings.clear();
     await Promise.all(hostings.map((e) => e.hosting.close?.()));
-    await this.#remotes.close();
+    this.#shortfall = await this.#remotes.close();
     const stores = await Promise.all([...this.#stores.values()].map((s) => s.catch(() => null)));
     await Promise.all(
       stores.map(async (s) => {

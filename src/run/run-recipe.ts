@@ -14,7 +14,7 @@ import type { Recipe } from '../recipe/types.js';
 import type { Runtime } from '../runtime.js';
 import type { KontextError } from '../errors.js';
 import { readLock } from '../store/index.js';
-import { type RunContext, withRunContext, type RunContextOptions, type RunTarget } from './context.js';
+import { openRunContext, type RunContext, type RunContextOptions, type RunTarget } from './context.js';
 import type { RunEvent } from './events.js';
 import { describeRun, type DryRunReport } from './dry-run.js';
 import type { RunOptions } from './options.js';
@@ -25,7 +25,7 @@ import { holdRunLock, waitingMessage } from './run-lock.js';
 import { emitWarnings } from './lint-warnings.js';
 import { previewRun } from './preview.js';
 import { frozenDeps, frozenFailure } from './frozen.js';
-import { emptyShardMessage, shardLockBase } from './shard.js';
+import { emptyShardMessage, shardLockBase, shardShortfall } from './shard.js';
 
 export interface RunRecipeOptions extends RunOptions, RunContextOptions {
   readonly jobs: number;
@@ -77,9 +77,17 @@ export async function runRecipe(
         onWait: (pid) => deps.onEvent({ type: 'warning', t: 0, message: waitingMessage(pid, recipe.file) }),
       });
   try {
-    return await withRunContext(deps, options, (context) =>
-      runInContext(context, { recipe, plan, lockPath }, options, deps),
-    );
+    const context = openRunContext(deps, options);
+    let result: RunRecipeResult;
+    try {
+      result = await runInContext(context, { recipe, plan, lockPath }, options, deps);
+    } finally {
+      await context.close(); // waits for the uploads to the remote cache
+    }
+    if (!options.shard || result.kind !== 'run') return result;
+    const shard = shardShortfall(result.summary, context.remoteShortfall, options.shard);
+    for (const message of shard.warnings) deps.onEvent({ type: 'warning', t: 0, message });
+    return { ...result, summary: shard.summary };
   } finally {
     await releaseRun?.();
   }

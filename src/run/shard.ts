@@ -11,8 +11,10 @@
  * was the smallest. Adding a source image may move other instances between shards; that costs
  * cache hits only (docs/ci.md#how-the-split-moves).
  */
-import { UsageError } from '../errors.js';
+import { ExitCode, UsageError, worstExitCode } from '../errors.js';
 import type { PlanNode } from '../plan/types.js';
+import type { RemoteShortfall } from '../remote/pool.js';
+import type { RunSummary } from './outcome.js';
 
 /** Shard `index` (1-based) of `count`. */
 export interface ShardSpec {
@@ -84,4 +86,27 @@ export function emptyShardMessage(all: readonly PlanNode[], shard: ShardSpec): s
   const n = new Set(all.map(instanceOf)).size;
   const instances = `${n} source instance${n === 1 ? '' : 's'}`;
   return `shard ${shard.index}/${shard.count}: nothing to run here (${instances} over ${shard.count} shards)`;
+}
+
+/**
+ * A shard's results are meant for the assemble run on another machine, through the remote cache:
+ * a result the shard paid for that the remote does not have when it ends (unreachable, uploads
+ * denied, Ctrl-C) would be paid for again there, once this CI runner and its cache are gone. So
+ * the shard says so and exits 75 (try again): a re-run of it on this machine pays nothing and
+ * uploads what the last one left (src/remote/pending.ts). Without a remote, nothing is expected.
+ */
+export function shardShortfall(
+  summary: RunSummary,
+  shortfall: readonly RemoteShortfall[],
+  shard: ShardSpec,
+): { readonly summary: RunSummary; readonly warnings: readonly string[] } {
+  if (shortfall.length === 0) return { summary, warnings: [] };
+  const warnings = shortfall.map(
+    (s) =>
+      `shard ${shard.index}/${shard.count}: ${s.missing} paid result${s.missing === 1 ? ' is' : 's are'} not in ` +
+      `the remote cache ${s.url}, so a run on another machine would pay again; run this shard again once the ` +
+      "remote takes uploads (it pays nothing: they are in this machine's cache)",
+  );
+  const exitCode = worstExitCode(summary.exitCode as ExitCode, ExitCode.TEMP_FAIL);
+  return { summary: { ...summary, exitCode }, warnings };
 }

@@ -144,6 +144,39 @@ describe('--shard across processes, then the assemble run', () => {
     expect([puts(), apiCalls()]).toEqual([putsBefore, callsBefore]);
   }, 180_000);
 
+  it('a shard whose results missed the remote exits 75; again with the remote up: pays 0, uploads', async () => {
+    const p = await shardProject();
+    projects.push(p);
+    const down = { ...env(p), AWS_ENDPOINT_URL_S3: 'http://127.0.0.1:9' }; // nothing listens: refused
+    const before = submits().length;
+    const first = await cli(['run', 'recipe.yml', '--shard', '1/3'], { cwd: p.root, env: down });
+    expect(first.code, first.stderr).toBe(75);
+    const paid = submits().length - before;
+    expect(paid).toBeGreaterThan(0);
+    expect(first.stderr).toContain(
+      `shard 1/3: ${paid} paid results are not in the remote cache s3://${s3.bucket}/team, so a run on another ` +
+        'machine would pay again',
+    );
+    expect(Object.keys((await p.readLock()).nodes).length).toBe(paid); // everything kept locally
+
+    // The same runner, the remote back: nothing paid, the left uploads sent, exit 0.
+    const puts = (): number => s3.requests.filter((r) => r.method === 'PUT').length;
+    const putsBefore = puts();
+    const again = await cli(['run', 'recipe.yml', '--shard', '1/3'], { cwd: p.root, env: env(p) });
+    expect(again.code, again.stderr).toBe(0);
+    expect(submits().length - before).toBe(paid);
+    expect(puts() - putsBefore).toBe(2 * paid); // a blob and a record each
+
+    // Without --shard the remote never fails a run: the same outage is a warning and exit 0.
+    const q = await shardProject();
+    projects.push(q);
+    const plain = await cli(['run', 'recipe.yml', '--only', 'backdrop@zz-copy-1'], {
+      cwd: q.root,
+      env: { ...env(q), AWS_ENDPOINT_URL_S3: 'http://127.0.0.1:9' },
+    });
+    expect(plain.code, plain.stderr).toBe(0);
+  }, 180_000);
+
   it('a file name in NFD (macOS) and in NFC (Linux) is one instance: same split, the assemble pays 0', async () => {
     // Two accented names written the way each file system hands them back. `caf~` sorts before
     // `café` in NFC (0x7e < 0xe9) but after it in NFD (`e` 0x65): the order decides which one
