@@ -147,6 +147,8 @@ describe('--shard across processes, then the assemble run', () => {
   it('a shard whose results missed the remote exits 75; again with the remote up: pays 0, uploads', async () => {
     const p = await shardProject();
     projects.push(p);
+    // Requests no other test here makes: the remote holds none of their results yet.
+    await p.writeRecipe(SHARD_YAML.replaceAll('grey studio', 'pale blue studio'));
     const down = { ...env(p), AWS_ENDPOINT_URL_S3: 'http://127.0.0.1:9' }; // nothing listens: refused
     const before = submits().length;
     const first = await cli(['run', 'recipe.yml', '--shard', '1/3'], { cwd: p.root, env: down });
