@@ -11,8 +11,16 @@ import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type EmulatorHandle } from '../../../src/index.js';
 import type { RequestLogEntry } from '../../../src/emulator/index.js';
-import { cliEnv, ensureBuilt, spawnCli, type CliChild } from '../../helpers/cli-spawn.js';
-import { createProject, lockMatchesFiles, recipeYaml, until, type Project } from '../../helpers/run-fixtures.js';
+import { ensureBuilt } from '../../helpers/cli-spawn.js';
+import { runChildren, runcomfyAt } from '../../helpers/run-children.js';
+import {
+  acceptedByPrompt,
+  createProject,
+  lockMatchesFiles,
+  recipeYaml,
+  until,
+  type Project,
+} from '../../helpers/run-fixtures.js';
 
 const P = {
   a: 'Keep the face unchanged. Make the sky orange.',
@@ -30,40 +38,18 @@ const RECIPE = recipeYaml(
 
 let emulator: EmulatorHandle | undefined;
 let project: Project | undefined;
-const children: CliChild[] = [];
+const children = runChildren();
 
 beforeAll(ensureBuilt, 180_000);
 afterEach(async () => {
-  for (const c of children.splice(0))
-    if (c.child.exitCode === null && c.child.signalCode === null) c.child.kill('SIGKILL');
+  children.killAll();
   await emulator?.close();
   await project?.cleanup();
   emulator = undefined;
   project = undefined;
 });
 
-function runChild(p: Project, env: Record<string, string>): CliChild {
-  const child = spawnCli(['run', p.recipe, '--json'], { cwd: p.root, env: cliEnv(p.root, env) });
-  children.push(child);
-  return child;
-}
-
-const runcomfyEnv = (e: EmulatorHandle): Record<string, string> => ({
-  RUNCOMFY_MODEL_API_BASE: e.baseUrl,
-  KONTEXT_ALLOW_HOSTS: '127.0.0.1',
-  RUNCOMFY_TOKEN: 'test-token',
-});
-
-function paid(log: readonly RequestLogEntry[], prompt: string): number {
-  return log.filter(
-    (e) =>
-      !e.internal &&
-      e.method === 'POST' &&
-      e.path.startsWith('/v1/models/') &&
-      e.status === 200 &&
-      e.body?.['prompt'] === prompt,
-  ).length;
-}
+const paid = (log: readonly RequestLogEntry[], prompt: string): number => acceptedByPrompt(log).get(prompt) ?? 0;
 
 /** A status or result read: the journal entry of the request is on disk (the first poll waits for it). */
 const polled = (log: readonly RequestLogEntry[]): boolean =>
@@ -85,10 +71,10 @@ describe('the cache folder deleted mid-run (built CLI)', () => {
     // Slow jobs: the cache goes while a and c are queued and running at the API.
     emulator = await startEmulator({ queueMs: 300, runMs: 1200 });
     const em = emulator;
-    const env = runcomfyEnv(em);
+    const env = runcomfyAt(em);
     project = await createProject(RECIPE);
     const p = project;
-    const run = runChild(p, env);
+    const run = children.run(p, env);
     await until(() => polled(em.requestLog()), 20_000, 'the first poll', run.output);
     await rm(p.cacheDir, { recursive: true, force: true });
     const done = await run.done;
@@ -100,7 +86,7 @@ describe('the cache folder deleted mid-run (built CLI)', () => {
     expect((await lockMatchesFiles(p)).every((r) => r.ok)).toBe(true);
 
     // Everything is in out/ and the lock: the next run pays nothing (the cache is rebuilt from them).
-    const again = runChild(p, env);
+    const again = children.run(p, env);
     const second = await again.done;
     expect(second.code, again.output()).toBe(0);
     for (const prompt of Object.values(P)) expect(paid(em.requestLog(), prompt)).toBe(1);
@@ -109,10 +95,10 @@ describe('the cache folder deleted mid-run (built CLI)', () => {
   it('then kill -9: the requests were journaled again, so the next run re-attaches, pays nothing', async () => {
     emulator = await startEmulator({ queueMs: 300, runMs: 5000 });
     const em = emulator;
-    const env = runcomfyEnv(em);
+    const env = runcomfyAt(em);
     project = await createProject(RECIPE);
     const p = project;
-    const run = runChild(p, env);
+    const run = children.run(p, env);
     // a and c at the API, both journaled by request id (b waits for a).
     const journaledIds = async (): Promise<string[]> =>
       (await journal(p))
@@ -135,7 +121,7 @@ describe('the cache folder deleted mid-run (built CLI)', () => {
     expect((await run.done).signal).toBe('SIGKILL');
     expect(paid(em.requestLog(), P.b)).toBe(0);
 
-    const again = runChild(p, env);
+    const again = children.run(p, env);
     const second = await again.done;
     expect(second.code, again.output()).toBe(0);
     // a and c re-attached (paid once, in the killed run); only b submitted now.

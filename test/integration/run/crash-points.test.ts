@@ -17,7 +17,8 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type EmulatorHandle } from '../../../src/index.js';
 import type { RequestLogEntry } from '../../../src/emulator/index.js';
 import { isTempName } from '../../../src/store/atomic.js';
-import { cliEnv, ensureBuilt, spawnCli, type CliChild } from '../../helpers/cli-spawn.js';
+import { ensureBuilt } from '../../helpers/cli-spawn.js';
+import { runChildren, runcomfyAt } from '../../helpers/run-children.js';
 import { createProject, lockMatchesFiles, recipeYaml, until, type Project } from '../../helpers/run-fixtures.js';
 
 const P = {
@@ -40,28 +41,15 @@ const chain = (n: number): string =>
 
 let emulator: EmulatorHandle | undefined;
 let project: Project | undefined;
-const children: CliChild[] = [];
+const children = runChildren();
 
 beforeAll(ensureBuilt, 180_000);
 afterEach(async () => {
-  for (const c of children.splice(0))
-    if (c.child.exitCode === null && c.child.signalCode === null) c.child.kill('SIGKILL');
+  children.killAll();
   await emulator?.close();
   await project?.cleanup();
   emulator = undefined;
   project = undefined;
-});
-
-function runChild(p: Project, env: Record<string, string>): CliChild {
-  const child = spawnCli(['run', p.recipe, '--json'], { cwd: p.root, env: cliEnv(p.root, env) });
-  children.push(child);
-  return child;
-}
-
-const runcomfyEnv = (e: EmulatorHandle): Record<string, string> => ({
-  RUNCOMFY_MODEL_API_BASE: e.baseUrl,
-  KONTEXT_ALLOW_HOSTS: '127.0.0.1',
-  RUNCOMFY_TOKEN: 'test-token',
 });
 
 /** Accepted submits of `prompt` (what was paid for). */
@@ -145,11 +133,11 @@ describe('kill -9 mid-download, mid-store, mid-output and mid-lock-rewrite (buil
     it(`${point}: nothing torn, lock not older; the re-run pays only the unpaid, re-attaches, exits 0`, async () => {
       emulator = await startEmulator({ queueMs: 20, runMs: 150 });
       const em = emulator;
-      const env = runcomfyEnv(em);
+      const env = runcomfyAt(em);
       project = await createProject(chain(shape === 'lock' ? 1 : 3));
       const p = project;
       if (shape === 'lock') {
-        const first = await runChild(p, env).done;
+        const first = await children.run(p, env).done;
         expect(first.code, first.stdout + first.stderr).toBe(0);
         await p.writeRecipe(chain(2));
       }
@@ -157,7 +145,7 @@ describe('kill -9 mid-download, mid-store, mid-output and mid-lock-rewrite (buil
       // In the chain each node passes each point after the one before it: the second time is b's.
       const count = shape === 'lock' ? '1' : '2';
       const hooks = { KONTEXT_TEST_HOOKS: '1', KONTEXT_TEST_CRASH_AT: point, KONTEXT_TEST_CRASH_COUNT: count };
-      const crash = runChild(p, { ...env, ...hooks });
+      const crash = children.run(p, { ...env, ...hooks });
       const crashed = await crash.done;
       expect(crashed.signal, crash.output()).toBe('SIGKILL');
       expect(paid(em.requestLog(), P.a)).toHaveLength(1);
@@ -174,7 +162,7 @@ describe('kill -9 mid-download, mid-store, mid-output and mid-lock-rewrite (buil
       expect(bId).toMatch(/./);
       const downloadsBefore = downloadsIn(em.requestLog());
 
-      const rerun = runChild(p, env);
+      const rerun = children.run(p, env);
       const done = await rerun.done;
       expect(done.code, rerun.output()).toBe(0);
       // Paid exactly once each: b re-attached to (or read from its record), c submitted once.
@@ -197,10 +185,10 @@ describe('kill -9 mid-download, mid-store, mid-output and mid-lock-rewrite (buil
     const drip = { kind: 'drip-download', nth: 2, bytes: 16 * 1024, interval_ms: 100 } as const;
     emulator = await startEmulator({ queueMs: 20, runMs: 150, scenario: { faults: [drip] } });
     const em = emulator;
-    const env = runcomfyEnv(em);
+    const env = runcomfyAt(em);
     project = await createProject(chain(3));
     const p = project;
-    const child = runChild(p, env);
+    const child = children.run(p, env);
     const bytesOfB = (): number => {
       let most = 0;
       for (const line of child.output().split('\n')) {
@@ -226,7 +214,7 @@ describe('kill -9 mid-download, mid-store, mid-output and mid-lock-rewrite (buil
     await assertNothingTorn(p);
     expect((await journal(p)).find((e) => e.node === 'b')?.request_id).toMatch(/./);
 
-    const rerun = runChild(p, env);
+    const rerun = children.run(p, env);
     const done = await rerun.done;
     expect(done.code, rerun.output()).toBe(0);
     for (const prompt of Object.values(P)) expect(paid(em.requestLog(), prompt)).toHaveLength(1);

@@ -16,7 +16,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type EmulatorHandle } from '../../../src/index.js';
 import type { RequestLogEntry } from '../../../src/emulator/index.js';
 import { isTempName } from '../../../src/store/atomic.js';
-import { cliEnv, ensureBuilt, spawnCli, type CliChild } from '../../helpers/cli-spawn.js';
+import { ensureBuilt } from '../../helpers/cli-spawn.js';
+import { runChildren, runcomfyAt } from '../../helpers/run-children.js';
 import { createProject, lockMatchesFiles, recipeYaml, until, type Project } from '../../helpers/run-fixtures.js';
 
 const run = promisify(execFile);
@@ -29,7 +30,7 @@ const RECIPE = recipeYaml([['a', PROMPT, 'from: photo']], ['hosting: { mode: inl
 
 let emulator: EmulatorHandle | undefined;
 let project: Project | undefined;
-const children: CliChild[] = [];
+const children = runChildren();
 const mounts: string[] = [];
 /** Why tmpfs cannot be mounted here (null: it can). */
 let cannotMount: string | null = null;
@@ -53,8 +54,7 @@ beforeAll(async () => {
   }
 }, 180_000);
 afterEach(async () => {
-  for (const c of children.splice(0))
-    if (c.child.exitCode === null && c.child.signalCode === null) c.child.kill('SIGKILL');
+  children.killAll();
   await emulator?.close();
   for (const dir of mounts.splice(0).reverse()) await run('umount', ['-l', dir]).catch(() => undefined);
   await project?.cleanup();
@@ -63,18 +63,6 @@ afterEach(async () => {
 });
 afterAll(() => {
   if (cannotMount !== null) process.stderr.write(`disk-full.test.ts: SKIPPED: ${cannotMount}\n`);
-});
-
-function runChild(p: Project, env: Record<string, string>): CliChild {
-  const child = spawnCli(['run', p.recipe, '--json'], { cwd: p.root, env: cliEnv(p.root, env) });
-  children.push(child);
-  return child;
-}
-
-const runcomfyEnv = (e: EmulatorHandle): Record<string, string> => ({
-  RUNCOMFY_MODEL_API_BASE: e.baseUrl,
-  KONTEXT_ALLOW_HOSTS: '127.0.0.1',
-  RUNCOMFY_TOKEN: 'test-token',
 });
 
 const paid = (log: readonly RequestLogEntry[]): number =>
@@ -136,11 +124,11 @@ describe('a full disk (real ENOSPC on a tmpfs)', () => {
     if (cannotMount !== null) return ctx.skip(cannotMount);
     emulator = await startEmulator({ queueMs: 100, runMs: 1500 });
     const em = emulator;
-    const env = runcomfyEnv(em);
+    const env = runcomfyAt(em);
     project = await createProject(RECIPE);
     const p = project;
     await mountTmpfs(join(p.root, '.cache'), '4m');
-    const child = runChild(p, env);
+    const child = children.run(p, env);
     // Once polled, the request is journaled: then the disk fills before the output arrives.
     await until(() => em.requestLog().some((e) => e.path.startsWith('/v1/requests/')), 20_000, 'a poll', child.output);
     const filler = await fill(join(p.root, '.cache'));
@@ -157,7 +145,7 @@ describe('a full disk (real ENOSPC on a tmpfs)', () => {
     expect(paid(em.requestLog())).toBe(1);
 
     await rm(filler);
-    const again = runChild(p, env);
+    const again = children.run(p, env);
     const second = await again.done;
     expect(second.code, again.output()).toBe(0);
     expect(paid(em.requestLog())).toBe(1);
@@ -169,12 +157,12 @@ describe('a full disk (real ENOSPC on a tmpfs)', () => {
     if (cannotMount !== null) return ctx.skip(cannotMount);
     emulator = await startEmulator({ queueMs: 20, runMs: 150 });
     const em = emulator;
-    const env = runcomfyEnv(em);
+    const env = runcomfyAt(em);
     project = await createProject(RECIPE);
     const p = project;
     await mountTmpfs(join(p.root, 'out'), '1m');
     const filler = await fill(join(p.root, 'out'));
-    const child = runChild(p, env);
+    const child = children.run(p, env);
     const done = await child.done;
     const { message, exit } = failure(done.stdout);
     expect(done.code, child.output()).toBe(73);
@@ -186,7 +174,7 @@ describe('a full disk (real ENOSPC on a tmpfs)', () => {
     expect(paid(em.requestLog())).toBe(1);
 
     await rm(filler);
-    const again = runChild(p, env);
+    const again = children.run(p, env);
     const second = await again.done;
     expect(second.code, again.output()).toBe(0);
     expect(paid(em.requestLog())).toBe(1);
@@ -221,11 +209,11 @@ describe('a full disk (real ENOSPC on a tmpfs)', () => {
     if (cannotMount !== null) return ctx.skip(cannotMount);
     emulator = await startEmulator({ queueMs: 20, runMs: 150 });
     const em = emulator;
-    const env = runcomfyEnv(em);
+    const env = runcomfyAt(em);
     project = await projectOnTmpfs(RECIPE);
     const p = project;
     const filler = await fill(p.root);
-    const child = runChild(p, env);
+    const child = children.run(p, env);
     const done = await child.done;
     expect(done.code, child.output()).toBe(73);
     expect(done.stderr).toContain(`cannot write ${p.lockPath}.run.lck (ENOSPC)`);
@@ -235,7 +223,7 @@ describe('a full disk (real ENOSPC on a tmpfs)', () => {
     expect((await readdir(p.root)).filter((n) => n.includes('.lck'))).toEqual([]);
 
     await rm(filler);
-    const again = await runChild(p, env).done;
+    const again = await children.run(p, env).done;
     expect(again.code, again.stdout + again.stderr).toBe(0);
     expect(paid(em.requestLog())).toBe(1);
   }, 60_000);
@@ -244,10 +232,10 @@ describe('a full disk (real ENOSPC on a tmpfs)', () => {
     if (cannotMount !== null) return ctx.skip(cannotMount);
     emulator = await startEmulator({ queueMs: 100, runMs: 1500 });
     const em = emulator;
-    const env = runcomfyEnv(em);
+    const env = runcomfyAt(em);
     project = await projectOnTmpfs(RECIPE);
     const p = project;
-    const first = await runChild(p, env).done;
+    const first = await children.run(p, env).done;
     expect(first.code, first.stdout + first.stderr).toBe(0);
     const oldLock = await readFile(p.lockPath, 'utf8');
     await p.writeRecipe(
@@ -259,7 +247,7 @@ describe('a full disk (real ENOSPC on a tmpfs)', () => {
         ['hosting: { mode: inline }'],
       ).replace('provider: emulator', 'provider: runcomfy'),
     );
-    const child = runChild(p, env);
+    const child = children.run(p, env);
     await until(
       () => em.requestLog().filter((e) => e.path.startsWith('/v1/requests/')).length > 0 && paid(em.requestLog()) === 2,
       20_000,
@@ -277,7 +265,7 @@ describe('a full disk (real ENOSPC on a tmpfs)', () => {
     expect(paid(em.requestLog())).toBe(2);
 
     await rm(filler);
-    const again = runChild(p, env);
+    const again = children.run(p, env);
     const second = await again.done;
     expect(second.code, again.output()).toBe(0);
     expect(paid(em.requestLog())).toBe(2);
