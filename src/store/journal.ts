@@ -10,7 +10,8 @@
  * The entries this process wrote and has not removed are also kept in memory, so `restore` can
  * write them again when the cache dir is deleted under a run (a later crash still re-attaches).
  */
-import { link, open, readdir, rm, stat, unlink } from 'node:fs/promises';
+import { link, open, readdir, rm, unlink } from 'node:fs/promises';
+import { basename } from 'node:path';
 import { fsyncDir, isCode, tempPathFor, withParentDir, writeFileAtomic } from './atomic.js';
 import { StoreError } from './errors.js';
 import { assertHex64, isSha256Hex, layout } from './layout.js';
@@ -82,12 +83,10 @@ export function createJournal(root: string): Journal {
         .sort((a, b) => cmp(a.submitted_at, b.submitted_at) || cmp(a.key, b.key));
     },
     async restore() {
-      const missing = async (e: JournalEntry): Promise<boolean> =>
-        (await stat(layout.journalEntry(root, e.key)).catch(() => null)) === null;
-      const lost = (await Promise.all([...live.values()].map(async (e) => ((await missing(e)) ? e : null)))).filter(
-        (e): e is JournalEntry => e !== null,
-      );
-      const again = lost.filter((e) => live.get(e.key) === e); // not removed meanwhile
+      if (live.size === 0) return 0;
+      // One listing of the folder (asked once a second during a run), not a stat per entry.
+      const present = new Set(await readdir(dir).catch(() => []));
+      const again = [...live.values()].filter((e) => !present.has(basename(layout.journalEntry(root, e.key))));
       await Promise.all(again.map((e) => writeFileAtomic(layout.journalEntry(root, e.key), serialize(e))));
       if (again.length > 0) await syncDir();
       // Removed while being written again: removed for good.
