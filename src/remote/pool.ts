@@ -63,7 +63,9 @@ export class RemotePool {
         );
       r?.close();
     }
-    return remotes.flatMap((r) => (r && r.missing > 0 ? [{ url: r.url, missing: r.missing }] : []));
+    return remotes.flatMap((r) =>
+      r && r.missing > 0 ? [{ url: r.url, missing: r.missing, uploadsOff: r.uploadsOff }] : [],
+    );
   }
 }
 
@@ -71,4 +73,6 @@ export class RemotePool {
 export interface RemoteShortfall {
   readonly url: string;
   readonly missing: number;
+  /** Uploads were off by the end (see `RemoteCache.uploadsOff`): trying again will not send them. */
+  readonly uploadsOff: boolean;
 }

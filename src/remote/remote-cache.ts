@@ -184,6 +184,11 @@ export class RemoteCache {
     return this.#unsent + this.#kept;
   }
 
+  /** Uploads are off for this remote: read-only by choice (an untrusted recipe's remote) or denied. */
+  get uploadsOff(): boolean {
+    return this.#readOnly;
+  }
+
   /** Uploads not yet finished. */
   get pending(): number {
     return this.#pending.size;

@@ -93,7 +93,9 @@ export function emptyShardMessage(all: readonly PlanNode[], shard: ShardSpec): s
  * a result the shard paid for that the remote does not have when it ends (unreachable, uploads
  * denied, Ctrl-C) would be paid for again there, once this CI runner and its cache are gone. So
  * the shard says so and exits 75 (try again): a re-run of it on this machine pays nothing and
- * uploads what the last one left (src/remote/pending.ts). Without a remote, nothing is expected.
+ * uploads what the last one left (src/remote/pending.ts); or 77 when uploads to that remote are
+ * off (read-only keys, an untrusted recipe's remote): a retry cannot help until write access is
+ * given. Without a remote, nothing is expected.
  */
 export function shardShortfall(
   summary: RunSummary,
@@ -104,9 +106,15 @@ export function shardShortfall(
   const warnings = shortfall.map(
     (s) =>
       `shard ${shard.index}/${shard.count}: ${s.missing} paid result${s.missing === 1 ? ' is' : 's are'} not in ` +
-      `the remote cache ${s.url}, so a run on another machine would pay again; run this shard again once the ` +
-      "remote takes uploads (it pays nothing: they are in this machine's cache)",
+      `the remote cache ${s.url}, so a run on another machine would pay again; ` +
+      (s.uploadsOff
+        ? 'uploads to it are off (read-only credentials, or a remote named by the recipe that your user config ' +
+          'does not name: --trust-recipe-hosting), so give this run write access and run the shard again'
+        : 'run this shard again once the remote takes uploads') +
+      " (it pays nothing: they are in this machine's cache)",
   );
-  const exitCode = worstExitCode(summary.exitCode as ExitCode, ExitCode.TEMP_FAIL);
+  // Uploads off is a permission to grant (77); anything else may pass on a retry (75).
+  const code = shortfall.some((s) => s.uploadsOff) ? ExitCode.NO_PERM : ExitCode.TEMP_FAIL;
+  const exitCode = worstExitCode(summary.exitCode as ExitCode, code);
   return { summary: { ...summary, exitCode }, warnings };
 }

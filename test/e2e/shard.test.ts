@@ -169,6 +169,20 @@ describe('--shard across processes, then the assemble run', () => {
     expect(submits().length - before).toBe(paid);
     expect(puts() - putsBefore).toBe(2 * paid); // a blob and a record each
 
+    // A remote the recipe names, not trusted by the user's config: read-only, a retry cannot help (77).
+    const r = await shardProject();
+    projects.push(r);
+    await r.writeRecipe(
+      SHARD_YAML.replaceAll('grey studio', 'sand-coloured studio').replace(
+        'provider: runcomfy',
+        `provider: runcomfy\ncache: { remote: "s3://${s3.bucket}/recipe-named" }`,
+      ),
+    );
+    const { KONTEXT_REMOTE_CACHE: _, ...noEnvRemote } = env(r);
+    const untrusted = await cli(['run', 'recipe.yml', '--shard', '1/3'], { cwd: r.root, env: noEnvRemote });
+    expect(untrusted.code, untrusted.stderr).toBe(77);
+    expect(untrusted.stderr).toContain('uploads to it are off');
+
     // Without --shard the remote never fails a run: the same outage is a warning and exit 0.
     const q = await shardProject();
     projects.push(q);
