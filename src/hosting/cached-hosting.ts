@@ -1,11 +1,12 @@
 /**
  * Reuse for remote strategies (s3, command): a URL recorded in the cache dir is handed out again
  * until shortly before it expires; otherwise the strategy hosts the image and the new URL is
- * recorded. Concurrent requests for the same bytes share one upload.
+ * recorded. Concurrent requests for the same bytes share one upload. Either way the file must be
+ * a whole image first (guard.ts).
  */
 import { HostingError } from './errors.js';
 import { isHostedUrlReusable } from './freshness.js';
-import { assertHostablePath, previewSize } from './guard.js';
+import { assertHostableImageFile, assertHostablePath, previewSize } from './guard.js';
 import { reusePreview } from './preview.js';
 import type { HostableImage, HostedUrl, Hosting, HostingPreview, UrlForOptions } from './types.js';
 import { fingerprint, readRecord, recordPath, writeRecord } from './url-cache.js';
@@ -60,6 +61,8 @@ export function createCachedHosting(
     async urlFor(image: HostableImage, options: UrlForOptions = {}): Promise<HostedUrl> {
       assertHostablePath(image.path, roots);
       const sha = checkedSha(image);
+      // Before a recorded URL is handed out too: the provider would be paid to fetch a non-image.
+      await assertHostableImageFile(image.path);
       const file = recordPath(cacheDir, strategy.mode, configId, sha);
       if (!options.forceRefresh) {
         const rec = await readRecord(file);

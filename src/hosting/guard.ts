@@ -1,6 +1,8 @@
 /**
  * What may be uploaded: only files under the project root or the cache dir (or roots the user
- * allowed explicitly), and only if their bytes still match the sha256 the runner computed —
+ * allowed explicitly), only whole images of a sane size (image-check.ts: a PNG cut short, text
+ * behind an image's first bytes, or a header declaring a decompression bomb is refused before
+ * any byte leaves), and only if their bytes still match the sha256 the runner computed —
  * the object name is that sha256, so a wrong body would poison every later run.
  * Symlinks are followed on purpose: a project may link its assets folder elsewhere; the check
  * stops recipes from naming `../../etc/passwd`, not the user from organising their disk.
@@ -9,7 +11,9 @@ import { createHash } from 'node:crypto';
 import { createReadStream, type Stats } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
+import { bufferReader, fileReader, type ByteReader, type ClosableReader } from '../util/image-probe.js';
 import { HostingError } from './errors.js';
+import { inputImageProblem } from './image-check.js';
 import type { HostableImage } from './types.js';
 
 function isInside(root: string, path: string): boolean {
@@ -55,12 +59,47 @@ export async function verifyHostableFile(image: HostableImage, signal?: AbortSig
   return size;
 }
 
-/** Read a (small) file whole, checked like {@link verifyHostableFile}. */
+/** Read a (small) file whole, checked like {@link verifyHostableFile}, and as an image: the bytes that are sent. */
 export async function readHostableFile(image: HostableImage, signal?: AbortSignal): Promise<Buffer> {
   await hostableFileSize(image.path);
   const body = await readFile(image.path, signal ? { signal } : {});
   assertSameBytes(image, createHash('sha256').update(body).digest('hex'));
+  await refuseUnlessImage(image.path, bufferReader(body));
   return body;
+}
+
+/**
+ * Throw `E_HOSTING_INPUT_REFUSED` (exit 65) unless the file is a whole image of a sane size
+ * (image-check.ts: a few small reads, its header and its end); typed errors for a missing file
+ * or a folder, as {@link hostableFileSize}.
+ */
+export async function assertHostableImageFile(path: string): Promise<void> {
+  await hostableFileSize(path);
+  let reader: ClosableReader;
+  try {
+    reader = await fileReader(path);
+  } catch (e) {
+    throw new HostingError(
+      'E_HOSTING_INPUT_MISSING',
+      `cannot host ${path}: the file does not exist or cannot be read`,
+      {
+        cause: e,
+      },
+    );
+  }
+  try {
+    await refuseUnlessImage(path, reader);
+  } finally {
+    await reader.close?.();
+  }
+}
+
+async function refuseUnlessImage(path: string, reader: ByteReader): Promise<void> {
+  const problem = await inputImageProblem(reader);
+  if (problem === null) return;
+  throw new HostingError('E_HOSTING_INPUT_REFUSED', `refusing to host ${path}: ${problem}`, {
+    hint: 'kontext sends the API only whole images of a sane size: export the file again, or scale it down',
+  });
 }
 
 function assertSameBytes(image: HostableImage, sha256: string): void {

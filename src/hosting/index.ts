@@ -14,6 +14,7 @@ import type { Hosting, HostingDeps } from './types.js';
 export type { HostableImage, HostedUrl, Hosting, HostingDeps } from './types.js';
 export type { HostingConfig } from '../recipe/types.js';
 export { HostingError } from './errors.js';
+export { assertHostableImageFile } from './guard.js';
 export { mediaTypeFor } from './media-type.js';
 export { isRemoteUrlFresh, REMOTE_OUTPUT_TTL_MS } from './freshness.js';
 export { formatDuration } from './preview.js';

@@ -25,7 +25,7 @@ import type { WriteGuard } from '../store/write-guard.js';
 import type { RunEvent } from './events.js';
 import type { RunCoordination, RunDeps } from './options.js';
 import { billableByProvider, checkRunnable } from './node-provider.js';
-import { checkHosting, enforceMaxCost } from './preflight.js';
+import { checkHostedSources, checkHosting, enforceMaxCost } from './preflight.js';
 import { prefetchInputs, type Prefetch, type PrefetchDeps } from './prefetch.js';
 import { migrateProjectCache, openStoreOrStandIn, type OpenedStore } from './open-cache.js';
 import type { Prepared } from './prepare.js';
@@ -216,6 +216,7 @@ export class RunContext {
           trustHostingCommand: options.trustHostingCommand,
           trustRecipeHosting: options.trustRecipeHosting,
         });
+        await checkHostedSources(prepared, hosting);
         if (prepared.billable === 0) return;
         // Every provider some node will use, opened now: a missing key fails before any request.
         for (const name of billableByProvider(prepared, providerName).keys()) await sessionFor(name).get();

@@ -1,15 +1,19 @@
 /**
  * Checks before any request is made: a node that will run needs a local file hosted and no
  * hosting is configured (RunComfy fetches image URLs itself; it cannot read this machine's
- * disk); the hosting destination comes from a recipe the user has not said they trust; the run
- * would cost more than `--max-cost`. The run context (context.ts) makes them in order, opening
- * the provider session between the hosting checks and the price check.
+ * disk); the hosting destination comes from a recipe the user has not said they trust; a local
+ * source to host is not a whole image (a PNG cut short, a decompression bomb: hosting refuses
+ * it, so the run says so before it pays for anything); the run would cost more than
+ * `--max-cost`. The run context (context.ts) makes them in order, opening the provider session
+ * between the hosting checks and the price check.
  */
+import pLimit from 'p-limit';
 import { ExitCode, KontextError } from '../errors.js';
-import type { Hosting } from '../hosting/index.js';
+import { assertHostableImageFile, type Hosting } from '../hosting/index.js';
 import { checkRecipeHostingTrusted } from '../hosting/trust.js';
 import type { UserConfig } from '../recipe/user-config.js';
 import type { HostingConfig } from '../recipe/types.js';
+import { aheadImages } from './prefetch.js';
 import type { Prepared } from './prepare.js';
 import { priceRun, type PriceSources } from './prices.js';
 
@@ -53,6 +57,23 @@ function checkHostingAvailable(prepared: Prepared, hosting: Hosting | null): voi
         'pass --hosting inline (data URI; unconfirmed by RunComfy), or use an https URL source',
     },
   );
+}
+
+/** Local sources checked at once (a few small reads each). */
+const SOURCE_CHECKS = 16;
+
+/**
+ * Each distinct local source a running node will host, checked as hosting checks it (a whole
+ * image, not a decompression bomb); the first refused in plan order is thrown (exit 65).
+ */
+export async function checkHostedSources(prepared: Prepared, hosting: Hosting | null): Promise<void> {
+  if (!hosting) return;
+  const limit = pLimit(SOURCE_CHECKS);
+  const checks = await Promise.allSettled(
+    aheadImages(prepared).map(({ path }) => limit(() => assertHostableImageFile(path))),
+  );
+  const refused = checks.find((c) => c.status === 'rejected');
+  if (refused) throw refused.reason;
 }
 
 /** Price the billable nodes (model table, else each provider's model info); throw when over the limit. */

@@ -6,7 +6,8 @@
  * be whole images first (util/image-probe.ts: PNG's IEND, JPEG's EOI, the RIFF size, ...); the
  * cycle waits for one that is not, and it is looked at again at its next change or after
  * {@link SETTLE_MS}. If it has not changed by then (same size and mtime) it is taken as it is:
- * some cameras write bytes after the image's end, and a plain run uploads such a file too.
+ * some cameras write bytes after the image's end, and a plain run uploads such a file too (one
+ * with no end at all, really cut short, hosting refuses: src/hosting/image-check.ts).
  */
 import { stat } from 'node:fs/promises';
 import { fileReader, probeImage } from '../util/image-probe.js';

@@ -3,6 +3,7 @@
  * alone, never from the network.
  */
 import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createHosting, type HostingConfig } from '../../../src/hosting/index.js';
@@ -28,7 +29,7 @@ describe('inline hosting', () => {
     const hosted = await h.urlFor(img);
     expect(hosted).toMatchObject({ via: 'inline', expiresAt: null, uploaded: false, bytesUploaded: 0 });
     expect(hosted.url.startsWith('data:image/png;base64,')).toBe(true);
-    expect(Buffer.from(hosted.url.split(',')[1] ?? '', 'base64').equals(bytes)).toBe(true);
+    expect(Buffer.from(hosted.url.split(',')[1] ?? '', 'base64').equals(await readFile(img.path))).toBe(true);
 
     const preview = await h.describe(img);
     expect(preview).toMatchObject({
@@ -58,7 +59,7 @@ describe('describe() for --dry-run', () => {
 
     expect(await h.describe(img)).toMatchObject({
       action: 'upload',
-      bytes: 1_234_567,
+      bytes: img.bytes,
       text: 'will upload 1.2 MB (unless already in the bucket)',
     });
     expect(s3.requests).toHaveLength(0);

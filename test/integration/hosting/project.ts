@@ -6,12 +6,17 @@ import { dirname, join } from 'node:path';
 import { afterEach, beforeEach } from 'vitest';
 import { mediaTypeFor, type HostableImage, type Hosting } from '../../../src/hosting/index.js';
 import { startS3Server, type TestS3Server } from '../../helpers/s3-server.js';
+import { pngHolding } from '../../helpers/test-images.js';
+import { bufferReader, probeImage } from '../../../src/util/image-probe.js';
 import { createRuntime, type Runtime } from '../../../src/runtime.js';
 
 export interface TestProject {
   readonly root: string;
   readonly cacheDir: string;
-  /** Write `bytes` at `rel` inside the project and describe it as the runner would. */
+  /**
+   * Write an image at `rel` inside the project and describe it as the runner would: `bytes` as
+   * they are when they are a whole image, else a 1x1 PNG carrying them (hosting sends only images).
+   */
   image(rel: string, bytes: Uint8Array | string): Promise<HostableImage>;
   /** Every file under the cache dir's `hosted/` folder, with its text. */
   hostedRecords(): Promise<{ path: string; text: string }[]>;
@@ -27,7 +32,8 @@ export async function createTestProject(): Promise<TestProject> {
     async image(rel, content) {
       const path = join(root, rel);
       await mkdir(dirname(path), { recursive: true });
-      const bytes = typeof content === 'string' ? Buffer.from(content) : Buffer.from(content);
+      const given = typeof content === 'string' ? Buffer.from(content) : Buffer.from(content);
+      const bytes = (await probeImage(bufferReader(given))).ok ? given : pngHolding(given);
       await writeFile(path, bytes);
       return {
         path,

@@ -2,7 +2,7 @@
  * Security of hosting: only project and cache files are hosted, bytes must match their sha256,
  * secrets never reach records or messages, and failures map to the documented exit codes.
  */
-import { stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
@@ -67,10 +67,10 @@ describe('what may be hosted', () => {
     const blob = await fx.project.image('.kontext/blobs/ab/cdef', 'blob bytes');
     const h = hosting();
     const image = { ...blob, mediaType: 'image/png', bytes: 0 };
-    expect((await h.describe(image)).text).toBe('will upload 10 B (unless already in the bucket)');
+    expect((await h.describe(image)).text).toBe(`will upload ${blob.bytes} B (unless already in the bucket)`);
     const hosted = await h.urlFor(image);
-    expect(hosted).toMatchObject({ uploaded: true, bytesUploaded: 10 });
-    expect((await fx.s3.readObject(`${blob.sha256}.png`))?.body.toString()).toBe('blob bytes');
+    expect(hosted).toMatchObject({ uploaded: true, bytesUploaded: blob.bytes });
+    expect((await fx.s3.readObject(`${blob.sha256}.png`))?.body.equals(await readFile(blob.path))).toBe(true);
     expect(await h.urlFor(image, { forceRefresh: true })).toMatchObject({ uploaded: false });
     expect(fx.s3.count('PUT')).toBe(1);
   });

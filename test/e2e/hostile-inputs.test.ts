@@ -1,0 +1,56 @@
+/**
+ * Inputs that must not reach the API, end to end through the BUILT CLI against a standalone
+ * emulator whose request log counts paid submits: a source that is not a whole image (cut short,
+ * a header declaring a decompression bomb) is refused before the first request, by the run and by
+ * its dry run (exit 65, one line naming the file).
+ */
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { cli } from '../helpers/cli-spawn.js';
+import { project, runcomfyEnv, submits, tempDir, useEmulator } from '../helpers/e2e-kit.js';
+import { bombPng, truncatedPng } from '../helpers/test-images.js';
+
+const emulator = useEmulator();
+
+const recipe = (source: string): string => `version: 1
+name: hostile
+provider: runcomfy
+hosting: { mode: inline }
+sources:
+  photo: assets/${source}
+passes:
+  - id: tint
+    prompt: "Tint the whole image blue"
+`;
+
+/** A project whose one source is `bytes`, and the CLI's runs in it with the submits each paid for. */
+async function projectWith(name: string, bytes: Buffer) {
+  const root = await project(recipe(name));
+  await writeFile(join(root, 'assets', name), bytes);
+  const env = runcomfyEnv(emulator(), await tempDir('home'));
+  return async (...args: string[]) => {
+    const before = submits(emulator());
+    const r = await cli(['run', 'recipe.yml', ...args], { cwd: root, env });
+    return { ...r, paid: submits(emulator()) - before, lines: r.stderr.trim().split('\n') };
+  };
+}
+
+describe('a source that is not a whole image', () => {
+  it.each([
+    ['cut.png', truncatedPng(), /not a whole image \(PNG: does not end with an IEND chunk/],
+    ['bomb.png', bombPng(40_000), /declares 40000x40000 pixels \(1600 MP\)/],
+  ])('%s: run and --dry-run exit 65 with one line naming it; nothing is paid', async (name, bytes, says) => {
+    const run = await projectWith(name, bytes);
+    for (const args of [[], ['--dry-run']]) {
+      const r = await run(...args);
+      expect(r.code, r.stderr).toBe(65);
+      expect(r.paid).toBe(0);
+      const refusal = r.lines.filter((l) => l.includes('refusing to host'));
+      expect(refusal).toHaveLength(1);
+      expect(refusal[0]).toContain(join('assets', name));
+      expect(refusal[0]).toMatch(says);
+    }
+    expect((await run()).lines).toHaveLength(1);
+  });
+});
