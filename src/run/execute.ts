@@ -203,7 +203,8 @@ async function submitAndFinish(
     return await finish(job, requestId, deps, { journaled, submittedAt });
   } catch (e) {
     // The provider could not fetch our input (an expired URL, a hosting hiccup): re-host once.
-    if (!rehosted && input.via !== 'source-url' && isImageFetchFailure(e)) {
+    // Not a data URI: nothing was fetched, and the same bytes again would fail the same way, paid twice.
+    if (!rehosted && input.via !== 'source-url' && input.via !== 'inline' && isImageFetchFailure(e)) {
       await deps.store.journal.remove(job.key, requestId);
       deps.emit({
         type: 'warning',

@@ -2,14 +2,15 @@
  * Inputs that must not reach the API, end to end through the BUILT CLI against a standalone
  * emulator whose request log counts paid submits: a source that is not a whole image (cut short,
  * a header declaring a decompression bomb) is refused before the first request, by the run and by
- * its dry run (exit 65, one line naming the file).
+ * its dry run (exit 65, one line naming the file); an inline input the API cannot read is paid
+ * for once, not re-sent.
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cli } from '../helpers/cli-spawn.js';
 import { project, runcomfyEnv, submits, tempDir, useEmulator } from '../helpers/e2e-kit.js';
-import { bombPng, truncatedPng } from '../helpers/test-images.js';
+import { bombPng, pngHolding, truncatedPng } from '../helpers/test-images.js';
 
 const emulator = useEmulator();
 
@@ -52,5 +53,19 @@ describe('a source that is not a whole image', () => {
       expect(refusal[0]).toMatch(says);
     }
     expect((await run()).lines).toHaveLength(1);
+  });
+});
+
+describe('inline inputs', () => {
+  it('one the API cannot read is paid for once: a data URI is not "hosted again" and re-sent', async () => {
+    // Whole by its header and its end (so hosting sends it), but not PNG inside: the API fails on it.
+    const png = pngHolding('x', 8, 8);
+    const garbled = Buffer.concat([png.subarray(0, 33), Buffer.from('not pixels'), png.subarray(png.length - 12)]);
+    const run = await projectWith('garbled.png', garbled);
+    const r = await run();
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(/not a supported image/);
+    expect(r.stderr).not.toMatch(/hosting it again/);
+    expect(r.paid).toBe(1);
   });
 });
