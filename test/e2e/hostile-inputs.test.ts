@@ -3,8 +3,9 @@
  * emulator whose request log counts paid submits: a source that is not a whole image (cut short,
  * a header declaring a decompression bomb) is refused before the first request, by the run and by
  * its dry run (exit 65, one line naming the file); an inline input the API cannot read is paid
- * for once, not re-sent.
+ * for once, not re-sent; an inline input over RunComfy's cap never leaves (exit 65 with its size).
  */
+import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -67,5 +68,13 @@ describe('inline inputs', () => {
     expect(r.stderr).toMatch(/not a supported image/);
     expect(r.stderr).not.toMatch(/hosting it again/);
     expect(r.paid).toBe(1);
+  });
+
+  it('one over RunComfy’s 6 MiB inline cap never leaves: exit 65 with its size and the cap', async () => {
+    const run = await projectWith('huge.png', pngHolding(randomBytes(30_000_000)));
+    const r = await run();
+    expect(r.code, r.stderr).toBe(65);
+    expect(r.paid).toBe(0);
+    expect(r.stderr).toMatch(/the input image is 28\.6 MB inline, over the 6\.0 MB RunComfy accepts/);
   });
 });

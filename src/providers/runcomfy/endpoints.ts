@@ -1,7 +1,10 @@
 /**
  * The five endpoints of docs/architecture.md#the-runcomfy-api, each a thin typed wrapper over {@link callApi}.
  */
+import { lookupModel } from '../../models/registry.js';
+import type { ModelEntry } from '../../models/types.js';
 import type { EditRequest, ModelInfo, RetryListener } from '../types.js';
+import { imageForEntry } from '../wire/image-input.js';
 import { callApi, type ApiContext, type JsonObject } from './api-call.js';
 import { SubmitUncertainError } from './errors.js';
 import { requestIdProblem } from '../request-id.js';
@@ -19,9 +22,22 @@ function requestPath(requestId: string, action: 'status' | 'result' | 'cancel'):
   return `/requests/${encodeURIComponent(requestId)}/${action}`;
 }
 
-/** The submit body: the model's input object itself; explicit fields win over `params`. */
+/**
+ * The image rules of `model` in the model table; a catalog model the table does not list gets
+ * Kontext's: the inline cap is the Model API's request limit, not the model's.
+ */
+function imageRulesOf(model: string): ModelEntry | undefined {
+  return lookupModel('runcomfy', model) ?? lookupModel('runcomfy', 'flux-kontext-pro');
+}
+
+/**
+ * The submit body: the model's input object itself; explicit fields win over `params`. An inline
+ * image over the table's cap is refused here, before anything is sent (wire/image-input.ts).
+ */
 function submitBody(req: EditRequest): Record<string, unknown> {
-  const body: Record<string, unknown> = { ...(req.params ?? {}), prompt: req.prompt, image_url: req.imageUrl };
+  const entry = imageRulesOf(req.model);
+  const image = entry ? imageForEntry(entry, req.imageUrl, 'RunComfy') : req.imageUrl;
+  const body: Record<string, unknown> = { ...(req.params ?? {}), prompt: req.prompt, image_url: image };
   if (req.seed !== undefined) body['seed'] = req.seed;
   if (req.aspectRatio !== undefined) body['aspect_ratio'] = req.aspectRatio;
   return body;
