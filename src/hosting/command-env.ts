@@ -7,8 +7,18 @@
 import { extForMediaType } from './media-type.js';
 import type { HostableImage } from './types.js';
 
-/** API tokens never passed to a hosting command: ours, and those of the other Kontext providers. */
-const WITHHELD_ENV: readonly string[] = ['RUNCOMFY_TOKEN', 'BFL_API_KEY', 'FAL_KEY', 'REPLICATE_API_TOKEN'];
+/**
+ * API credentials never passed to a hosting command: every variable src/models/credentials.ts
+ * names for a provider (test/unit/hosting/command-env.test.ts holds the two lists together).
+ */
+const WITHHELD_ENV: readonly string[] = [
+  'RUNCOMFY_TOKEN',
+  'BFL_API_KEY',
+  'FAL_KEY',
+  'FAL_KEY_ID',
+  'FAL_KEY_SECRET',
+  'REPLICATE_API_TOKEN',
+];
 
 export function commandEnv(
   env: Readonly<Record<string, string | undefined>>,
