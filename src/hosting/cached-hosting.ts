@@ -1,6 +1,7 @@
 /**
  * Reuse for remote strategies (s3, command): a URL recorded in the cache dir is handed out again
- * until shortly before it expires; otherwise the strategy hosts the image and the new URL is
+ * until shortly before it expires (once it is an hour old, only after the strategy confirms its
+ * object is still there: s3's HEAD); otherwise the strategy hosts the image and the new URL is
  * recorded. Concurrent requests for the same bytes share one upload. Either way the file must be
  * a whole image first (guard.ts).
  */
@@ -9,7 +10,7 @@ import { isHostedUrlReusable } from './freshness.js';
 import { assertHostableImageFile, assertHostablePath, previewSize } from './guard.js';
 import { reusePreview } from './preview.js';
 import type { HostableImage, HostedUrl, Hosting, HostingPreview, UrlForOptions } from './types.js';
-import { fingerprint, readRecord, recordPath, writeRecord } from './url-cache.js';
+import { fingerprint, readRecord, recordPath, writeRecord, type UrlRecord } from './url-cache.js';
 import type { Runtime } from '../runtime.js';
 
 /** What a strategy returns after hosting: a URL and whether bytes were sent. */
@@ -21,12 +22,25 @@ export interface RemoteStrategy {
   /** The settings that decide where URLs point (bucket, endpoint, prefix, command...). */
   readonly identity: Readonly<Record<string, unknown>>;
   host(image: HostableImage, signal: AbortSignal | undefined): Promise<HostResult>;
+  /**
+   * Whether the bytes behind a URL recorded {@link RECHECK_AFTER_MS} ago or more are still there
+   * (s3: a HEAD; a lifecycle rule or a clean-up may have deleted the object since). Absent: the
+   * record is trusted until it expires (a command's URL cannot be checked).
+   */
+  stillHosted?(image: HostableImage, signal: AbortSignal | undefined): Promise<boolean>;
   /** The dry-run line when no fresh URL is recorded; `hostedBefore`: an expired one is. */
   preview(image: HostableImage, hostedBefore: boolean): HostingPreview;
   close?(): Promise<void>;
 }
 
 const SHA256_HEX = /^[0-9a-f]{64}$/;
+
+/**
+ * A recorded URL this old is checked (`stillHosted`) before it is handed out, once per process:
+ * a provider paid to fetch a deleted object fails, and the retry is paid again. A record
+ * younger than this is used without a network call.
+ */
+const RECHECK_AFTER_MS = 60 * 60_000;
 
 /** The sha256 names files and objects, so it must be exactly 64 hex digits (no `../`). */
 function checkedSha(image: HostableImage): string {
@@ -44,6 +58,22 @@ export function createCachedHosting(
   const { rt, cacheDir, roots } = deps;
   const configId = fingerprint({ mode: strategy.mode, ...strategy.identity });
   const inflight = new Map<string, Promise<HostedUrl>>();
+  /** Old records checked by `stillHosted` in this process (a check under way is shared). */
+  const checked = new Map<string, Promise<boolean>>();
+
+  /** Whether a reusable record may be handed out: young, or its object confirmed still there. */
+  async function stillThere(image: HostableImage, sha: string, rec: UrlRecord, signal?: AbortSignal): Promise<boolean> {
+    const check = strategy.stillHosted?.bind(strategy);
+    if (!check || rt.now() - rec.hostedAt < RECHECK_AFTER_MS) return true;
+    let there = checked.get(sha);
+    if (!there) {
+      there = check(image, signal);
+      checked.set(sha, there);
+      // Gone (it is hosted again and recorded anew) or failed: the next look checks again.
+      there.then((yes) => yes || checked.delete(sha)).catch(() => checked.delete(sha));
+    }
+    return there;
+  }
 
   async function hostAndRecord(
     image: HostableImage,
@@ -66,7 +96,11 @@ export function createCachedHosting(
       const file = recordPath(cacheDir, strategy.mode, configId, sha);
       if (!options.forceRefresh) {
         const rec = await readRecord(file);
-        if (rec && isHostedUrlReusable(rec.hostedAt, rec.expiresAt, rt.now())) {
+        if (
+          rec &&
+          isHostedUrlReusable(rec.hostedAt, rec.expiresAt, rt.now()) &&
+          (await stillThere(image, sha, rec, options.signal))
+        ) {
           return { url: rec.url, expiresAt: rec.expiresAt, uploaded: false, bytesUploaded: 0, via: 'cache' };
         }
       }

@@ -70,6 +70,15 @@ export function createS3Strategy(config: S3HostingConfig, rt: Runtime): RemoteSt
       }
       return { ...(await urlOf(ref)), uploaded: !present, bytesUploaded };
     },
+    async stillHosted(image: HostableImage, signal: AbortSignal | undefined): Promise<boolean> {
+      const ref = await refFor(image);
+      const { ops } = await loadSdk();
+      // A failed HEAD says nothing about the object: the record is used, as before this check.
+      return ops.objectExists(ref, await hostableFileSize(image.path), signal).catch((e: unknown) => {
+        if (signal?.aborted) throw e;
+        return true;
+      });
+    },
     preview(image: HostableImage, hostedBefore: boolean): HostingPreview {
       if (!hostedBefore) return uploadPreview(image.bytes, 'unless already in the bucket');
       return rehostPreview(image.bytes, 'already uploaded; URL expired, will sign a new one');

@@ -63,6 +63,29 @@ describe('re-hosting during a run', () => {
     expect((await sharp(out ?? '').metadata()).width).toBeGreaterThan(0);
   });
 
+  it('an hour-old record whose object a lifecycle rule deleted is checked first: re-uploaded, paid once', async () => {
+    // Hosted two hours ago with day-long URLs: the record still looks fresh.
+    const dayLong = s3Hosting(s3, { presign_ttl_seconds: 86_400 });
+    await project.writeRecipe(recipeYaml({ hosting: dayLong }));
+    expect(summaryOf(await project.run({ now: () => Date.now() - 2 * 3_600_000 })).exitCode).toBe(0);
+    const portraitSha = await sha256Of(join(project.root, 'assets', 'portrait.jpg'));
+    await s3.deleteObject(`inputs/${portraitSha}.jpg`);
+
+    await project.writeRecipe(
+      recipeYaml({
+        hosting: dayLong,
+        prompts: { background: 'Keep the person unchanged. Replace the background with a snowy forest.' },
+      }),
+    );
+    const seen = project.submits().length;
+    const run = await project.run();
+    expect(failures(run)).toEqual([]);
+    expect(run.events.filter((e) => e.type === 'warning')).toEqual([]);
+    expect(submittedUrls(project, seen).filter((u) => u.prompt.includes('snowy forest'))).toHaveLength(1);
+    const key = `/kontext-test/inputs/${portraitSha}.jpg`;
+    expect(s3.requests.filter((r) => r.method === 'PUT' && r.path === key)).toHaveLength(2);
+  });
+
   it('retries only once: a second fetch failure fails the node', async () => {
     await project.writeRecipe(recipeYaml({ hosting: hosting() }));
     expect(summaryOf(await project.run()).exitCode).toBe(0);
