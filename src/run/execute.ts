@@ -213,6 +213,7 @@ async function submitAndFinish(
       });
       return submitAndFinish(job, deps, true);
     }
+    if (rehosted && isImageFetchFailure(e)) throw stillNotFetched(e as RemoteFailedError);
     throw e;
   }
 }
@@ -376,6 +377,15 @@ function throwIfAborted(signal: AbortSignal): void {
 
 function isTerminalFailure(e: unknown): boolean {
   return e instanceof RemoteFailedError || e instanceof RemoteCancelledError;
+}
+
+/** The fetch failed again after re-hosting: the hint says to check the hosting, not the prompt or the image. */
+function stillNotFetched(e: RemoteFailedError): RemoteFailedError {
+  const hint =
+    'the API could not fetch the input image even hosted again: check that your hosting serves what it ' +
+    'uploads to the internet (the bucket and its URLs or public_base_url, the hosting command’s URLs)';
+  const { remoteError, requestId, status, errorCode } = e;
+  return new RemoteFailedError(e.message, { code: e.code, remoteError, requestId, status, errorCode, hint, cause: e });
 }
 
 /** The remote run failed because the service could not fetch `image_url`. */

@@ -98,6 +98,11 @@ describe('re-hosting during a run', () => {
     expect(summaryOf(run).exitCode).toBe(1);
     expect(failures(run)).toEqual([expect.stringMatching(/^background: E_REMOTE_FAILED/)]);
     expect(project.submits().length - seen).toBe(2);
+    // Not "change the prompt or the image": the hosting is what to check.
+    const failed = run.events.find((e) => e.type === 'node-failed');
+    expect(failed?.type === 'node-failed' ? failed.hint : '').toMatch(
+      /^the API could not fetch the input image even hosted again/,
+    );
   });
 
   it('re-hosts a cached upstream output from the blob store once its provider URL is stale', async () => {
