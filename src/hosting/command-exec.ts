@@ -2,7 +2,8 @@
  * Run the user's upload command once. A string runs through the platform shell exactly as
  * written; an array is spawned directly. Per-image values only ever travel as environment
  * variables, so a file named `a;$(rm -rf ~).jpg` is data, never code. The command runs in its
- * own process group so a timeout or cancel stops everything it started.
+ * own process group so a timeout or cancel stops everything it started. Once it exits, its
+ * output is read for at most a second more: a process it left in the background is not waited for.
  */
 export interface CommandOutcome {
   /** `null` when killed by a signal. */
@@ -21,6 +22,13 @@ export interface RunCommandOptions {
   readonly timeoutMs: number;
   readonly signal?: AbortSignal | undefined;
 }
+
+/**
+ * How long output is still read once the command has exited: what it wrote is already in the
+ * pipe. A process it left in the background (an agent, a helper) may hold the pipe open for
+ * good; waiting for it would turn a finished upload into a timeout.
+ */
+const EXIT_DRAIN_MS = 1000;
 
 const STDOUT_TAIL = 64 * 1024;
 const STDERR_TAIL = 8 * 1024;
@@ -64,11 +72,15 @@ export async function runCommand(
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    const stop = (): void => {
-      killGroup(child.pid);
+    const closePipes = (): void => {
       child.stdout.destroy();
       child.stderr.destroy();
     };
+    const stop = (): void => {
+      killGroup(child.pid);
+      closePipes();
+    };
+    let drain: NodeJS.Timeout | undefined;
     const timer = setTimeout(() => {
       timedOut = true;
       stop();
@@ -77,8 +89,13 @@ export async function runCommand(
     child.stdout.on('data', (c: Buffer) => (stdout = tail(stdout, c, STDOUT_TAIL)));
     child.stderr.on('data', (c: Buffer) => (stderr = tail(stderr, c, STDERR_TAIL)));
     child.on('error', (e: NodeJS.ErrnoException) => (spawnError = e));
+    // Exited: read what is in the pipes, then stop reading (background processes are left alone).
+    child.on('exit', () => {
+      drain = setTimeout(closePipes, EXIT_DRAIN_MS);
+    });
     child.on('close', (code) => {
       clearTimeout(timer);
+      clearTimeout(drain);
       options.signal?.removeEventListener('abort', stop);
       resolveOutcome({ exitCode: code, spawnError, timedOut, stdout, stderr });
     });

@@ -122,6 +122,14 @@ describe('command hosting', () => {
     expect(await stopsRunning(pid)).toBe(true);
   });
 
+  it('takes the URL once the command exits, though a process it left in the background holds its output', async () => {
+    const img = await project.image('bg.png', 'bg');
+    // The helper outlives the command with stdout open: waiting for that pipe to close timed out.
+    const command = `sleep 10 & echo "https://cdn.example.test/$KONTEXT_SHA256.png"`;
+    const hosted = await hosting({ command, timeout_seconds: 3 }).urlFor(img);
+    expect(hosted).toMatchObject({ url: `https://cdn.example.test/${img.sha256}.png`, via: 'command' });
+  });
+
   it('stops the command when the run is cancelled, rethrowing the abort reason', async () => {
     const img = await project.image('c.png', 'c');
     const controller = new AbortController();
