@@ -203,7 +203,8 @@ function statusCommand(choose: (a: Action) => void): Command {
     .argument('<recipe>', 'recipe file')
     .option(
       '--exit-code',
-      'exit 1 when a run would pay for a request or stop at an output changed by hand (not for outputs it restores from a cache)',
+      'exit 1 when a run would pay for a request or stop at an output changed by hand ' +
+        '(not for outputs it restores from a cache)',
     )
     .option('--json', 'print one JSON object')
     .addOption(new Option('--provider <name>', 'run every pass on this provider').choices(PROVIDER_NAMES))

@@ -65,7 +65,7 @@ export interface RecipeStatus {
   readonly orphaned: readonly OrphanStatus[];
   /** Files under `<out>/` kontext did not make (or cannot show it made): `kontext clean` keeps them. */
   readonly kept: readonly string[];
-  /** Something would run, or an output was modified, is missing or is in the remote cache only (orphans do not count). */
+  /** Something would run, or an output is modified, missing or only in the remote cache (orphans do not count). */
   readonly dirty: boolean;
   /**
    * The requests a run would pay for, counted as `--dry-run` counts them (prepare.ts): one per
@@ -86,7 +86,7 @@ export interface StatusOptions {
 
 export interface StatusDeps {
   readonly rt: Runtime;
-  /** A remote cache that is down, denies or sends something unusable: said once, status answers from local knowledge. */
+  /** A remote cache down, denying or sending something unusable: said once; status answers from local knowledge. */
   readonly onWarning?: ((message: string) => void) | undefined;
   readonly onNotice?: ((message: string) => void) | undefined;
 }

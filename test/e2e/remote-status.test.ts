@@ -173,7 +173,7 @@ describe('status on a clone whose results are in the remote cache only', () => {
     expect(json.billable).toBe(NODES);
   }, 60_000);
 
-  it("a recipe's own remote (cache.remote) is read, as the run reads it, without being trusted for uploads", async () => {
+  it("a recipe's own remote (cache.remote) is read as the run reads it, never announced as read-only", async () => {
     const a = await project();
     const named = `s3://${s3.bucket}/named`;
     const yaml = YAML.replaceAll('long soft shadow', 'short hard shadow');

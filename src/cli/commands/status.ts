@@ -118,7 +118,10 @@ function printStatus(s: RecipeStatus, out: TextSink, cwd: string, recipeArg: str
   const upToDate = of('up-to-date').length;
   if (!s.dirty) out.write(`nothing to run: all ${upToDate} node${upToDate === 1 ? '' : 's'} up to date\n`);
   else {
-    const pays = s.billable === 0 ? 'a run pays for nothing' : `a run pays for ${s.billable} request${s.billable === 1 ? '' : 's'}`;
+    const pays =
+      s.billable === 0
+        ? 'a run pays for nothing'
+        : `a run pays for ${s.billable} request${s.billable === 1 ? '' : 's'}`;
     out.write(`${upToDate} of ${s.nodes.length} node${s.nodes.length === 1 ? '' : 's'} up to date; ${pays}\n`);
   }
 }
