@@ -49,6 +49,9 @@ function rowState(r: DryRunReport['rows'][number]): string {
   if (r.stoppedBy === r.node) return 'refused: its output was changed by hand (not paid)';
   if (r.stoppedBy !== null) return `not run: below ${r.stoppedBy}, whose output was changed by hand`;
   if (r.status === 'cached') return 'cached';
+  // A journaled intent without a request id: a run that died may have paid; counted, as --resubmit-uncertain pays.
+  if (r.reason === 'reattach' && r.paid)
+    return 'will run: a run that died may have submitted it (see --resubmit-uncertain)';
   const why = r.reason ? `: ${REASON_WORDS[r.reason] ?? r.reason}` : '';
-  return `will run${why}${r.reason === 'reattach' && !r.paid ? ' (not paid again)' : ''}`;
+  return `will run${why}${r.reason === 'reattach' ? ' (not paid again)' : ''}`;
 }

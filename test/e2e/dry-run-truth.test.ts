@@ -143,6 +143,9 @@ describe('--dry-run and the run it describes', () => {
     expect(dry.billable).toBe(7); // 8 nodes, one of them paid already
     expect(status.billable).toBe(dry.billable);
     expect(dry.cost_usd).toBeCloseTo(dry.billable * 0.04, 6);
+    const text = await kontext(['--dry-run'], p);
+    expect(text.stdout).toMatch(/backdrop@pet-chelsea\s+will run: re-attaching to a paid request \(not paid again\)/);
+    expect(text.stdout).toContain('7 billable requests (about $0.28)');
 
     const before = submits();
     const run = await kontext(['--json'], p);
@@ -175,6 +178,9 @@ describe('--dry-run and the run it describes', () => {
     expect(dry.billable).toBe(6);
     expect(status.billable).toBe(dry.billable);
     expect(dry.cost_usd).toBeCloseTo(dry.billable * 0.04, 6);
+    const text = await kontext(['--dry-run'], p);
+    expect(text.stdout).toMatch(/backdrop@pet-chelsea\s+refused: its output was changed by hand \(not paid\)/);
+    expect(text.stdout).toMatch(/shadow@pet-chelsea\s+not run: below backdrop@pet-chelsea/);
 
     const before = submits();
     const run = await kontext(['--json'], p);
