@@ -158,20 +158,27 @@ describe('status on a clone whose results are in the remote cache only', () => {
     expect((await status(b)).nodes.every((n) => n.state === 'up-to-date')).toBe(true);
   }, 180_000);
 
-  it('a remote that is down: one warning, status answers from the local cache, and does not hang', async () => {
-    const p = await project();
-    const started = Date.now();
-    const r = await kontext(p, ['status', 'recipe.yml', '--json'], { AWS_ENDPOINT_URL_S3: 'http://127.0.0.1:9' });
-    expect(r.code, r.stderr).toBe(0);
-    expect(Date.now() - started).toBeLessThan(30_000);
-    const warnings = r.stderr.split('\n').filter((l) => l.startsWith('warning:'));
-    expect(warnings).toHaveLength(1);
-    expect(warnings[0]).toContain('is not usable');
-    expect(r.stderr).not.toContain(TEST_AWS_ENV.AWS_SECRET_ACCESS_KEY);
-    const json = JSON.parse(r.stdout) as StatusJson;
-    expect(json.nodes.map((n) => n.state)).toEqual(Array(NODES).fill('will-run'));
-    expect(json.billable).toBe(NODES);
-  }, 60_000);
+  it.each([
+    ['down', { AWS_ENDPOINT_URL_S3: 'http://127.0.0.1:9' }],
+    ['refusing our key', { AWS_ACCESS_KEY_ID: 'NOT-A-KEY-IT-KNOWS' }],
+  ])(
+    'a remote %s: one warning, status answers from the local cache, and does not hang',
+    async (_, bad) => {
+      const p = await project();
+      const started = Date.now();
+      const r = await kontext(p, ['status', 'recipe.yml', '--json'], bad);
+      expect(r.code, r.stderr).toBe(0);
+      expect(Date.now() - started).toBeLessThan(30_000);
+      const warnings = r.stderr.split('\n').filter((l) => l.startsWith('warning:'));
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]).toContain('is not usable');
+      expect(r.stderr).not.toContain(TEST_AWS_ENV.AWS_SECRET_ACCESS_KEY);
+      const json = JSON.parse(r.stdout) as StatusJson;
+      expect(json.nodes.map((n) => n.state)).toEqual(Array(NODES).fill('will-run'));
+      expect(json.billable).toBe(NODES);
+    },
+    60_000,
+  );
 
   it("a recipe's own remote (cache.remote) is read as the run reads it, never announced as read-only", async () => {
     const a = await project();
