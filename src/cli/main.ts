@@ -86,7 +86,7 @@ Examples:
   kontext plan recipe.yml --format mermaid
   kontext run recipe.yml -j 8 --explain   run what changed, saying why
   kontext run --watch recipe.yml          follow edits to the recipe and its images
-  kontext status recipe.yml --exit-code   what would run, and why (exit 1 when anything would)
+  kontext status recipe.yml --exit-code   what would run, and why (exit 1 when a run would pay)
   kontext report recipe.yml --open        a review sheet of every output, side by side
   kontext edit --image photo.jpg --prompt "Keep the face unchanged. Make the jacket red." -o red.png
   kontext emulator                        a local RunComfy-compatible API (no account)
@@ -201,12 +201,17 @@ function statusCommand(choose: (a: Action) => void): Command {
   return new Command('status')
     .description('what a run would do: up to date, will run (and why), outputs modified or missing, orphans')
     .argument('<recipe>', 'recipe file')
-    .option('--exit-code', 'exit 1 when anything would run or an output is modified or missing')
+    .option(
+      '--exit-code',
+      'exit 1 when a run would pay for a request or stop at an output changed by hand ' +
+        '(not for outputs it restores from a cache)',
+    )
     .option('--json', 'print one JSON object')
     .addOption(new Option('--provider <name>', 'run every pass on this provider').choices(PROVIDER_NAMES))
     .option('--cache-dir <dir>', 'cache folder (default .kontext at the project root; env KONTEXT_CACHE_DIR)')
     .option('--strict', 'treat prompt-lint warnings as errors')
     .option('--allow-outside-root', 'allow output paths outside the project root')
+    .option('--no-remote', 'do not ask the remote cache (KONTEXT_REMOTE_CACHE, cache.remote)')
     .action((recipe: string, opts: Record<string, unknown>) => {
       choose(async (ctx) => (await import('./commands/status.js')).statusCommand(recipe, opts, ctx));
     });
