@@ -86,7 +86,7 @@ Examples:
   kontext plan recipe.yml --format mermaid
   kontext run recipe.yml -j 8 --explain   run what changed, saying why
   kontext run --watch recipe.yml          follow edits to the recipe and its images
-  kontext status recipe.yml --exit-code   what would run, and why (exit 1 when a run would pay)
+  kontext status recipe.yml --exit-code   what would run, and why (exit 1 when anything would)
   kontext report recipe.yml --open        a review sheet of every output, side by side
   kontext edit --image photo.jpg --prompt "Keep the face unchanged. Make the jacket red." -o red.png
   kontext emulator                        a local RunComfy-compatible API (no account)
@@ -203,12 +203,12 @@ function statusCommand(choose: (a: Action) => void): Command {
     .argument('<recipe>', 'recipe file')
     .option(
       '--exit-code',
-      'exit 1 when a run would pay for a request or stop at an output changed by hand ' +
-        '(not for outputs it restores from a cache)',
+      'exit 1 when a run would do anything (pay, download, restore from a cache, or stop at an ' +
+        'output changed by hand); --json says how many requests it would pay for (billable)',
     )
     .option('--json', 'print one JSON object')
     .addOption(new Option('--provider <name>', 'run every pass on this provider').choices(PROVIDER_NAMES))
-    .option('--cache-dir <dir>', 'cache folder (default .kontext at the project root; env KONTEXT_CACHE_DIR)')
+    .option('--cache-dir <dir>', 'cache folder (default: the one `kontext run` uses; env KONTEXT_CACHE_DIR)')
     .option('--strict', 'treat prompt-lint warnings as errors')
     .option('--allow-outside-root', 'allow output paths outside the project root')
     .option('--no-remote', 'do not ask the remote cache (KONTEXT_REMOTE_CACHE, cache.remote)')

@@ -3,7 +3,7 @@
  * against one emulator (its request log counts the paid submits) and one s3rver: status says,
  * node by node, what the run then does — "in the remote cache" for what the run downloads
  * without a request, "will run" for a result whose remote record was tampered with or whose blob
- * is gone (the run refuses those and pays) — and `--exit-code` is 1 only when the run pays.
+ * is gone (the run refuses those and pays) — and `billable` counts only what the run pays.
  * Status uploads nothing and keeps nothing; a remote that is down is one warning, and status
  * answers from local knowledge.
  */
@@ -115,7 +115,8 @@ describe('status on a clone whose results are in the remote cache only', () => {
     const all = await status(b);
     expect(all.nodes.map((n) => n.state)).toEqual(Array(NODES).fill('remote'));
     expect(all).toMatchObject({ billable: 0, clean: false, counts: { remote: NODES, will_run: 0 } });
-    expect((await kontext(b, ['status', 'recipe.yml', '--exit-code'])).code).toBe(0);
+    // Not complete here (a run would download them): --exit-code says so; billable says it is free.
+    expect((await kontext(b, ['status', 'recipe.yml', '--exit-code'])).code).toBe(1);
     const text = await kontext(b, ['status', 'recipe.yml']);
     expect(text.stdout).toContain(`In the remote cache (${NODES}):`);
     expect(text.stdout).toContain('a run pays for nothing');

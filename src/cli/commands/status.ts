@@ -1,8 +1,8 @@
 /**
  * `kontext status <recipe> [--exit-code] [--json] [--no-remote]`: grouped like `git status`, paths
- * relative to the cwd. `--exit-code`: 1 when a run would pay for a request or stop at an output
- * changed by hand; 0 when it would pay nothing (outputs restored from the local or remote cache,
- * a re-attach to a request already paid).
+ * relative to the cwd. `--exit-code`: 1 when a run would do anything (pay, download from the
+ * remote cache, restore from the local one, re-attach, stop at an output changed by hand), as
+ * `git diff --exit-code` does for any difference; `billable` in `--json` says what it would pay.
  */
 import { recipeStatus, type NodeStatus, type ProviderName, type RecipeStatus, type TextSink } from '../../index.js';
 import type { CliContext } from '../context.js';
@@ -28,12 +28,7 @@ export async function statusCommand(path: string, opts: Record<string, unknown>,
   );
   if (opts['json'] === true) ctx.rt.stdout.write(`${JSON.stringify(statusJson(status))}\n`);
   else printStatus(status, ctx.rt.stdout, ctx.rt.cwd, path);
-  return opts['exitCode'] === true && wouldPayOrStop(status) ? 1 : 0;
-}
-
-/** What `--exit-code` reports: a run would pay for a request, or stop at an output changed by hand. */
-function wouldPayOrStop(s: RecipeStatus): boolean {
-  return s.billable > 0 || s.nodes.some((n) => n.state === 'modified');
+  return opts['exitCode'] === true && status.dirty ? 1 : 0;
 }
 
 function statusJson(s: RecipeStatus): Record<string, unknown> {
