@@ -108,7 +108,7 @@ describe('intent before money (built CLI killed at each stage of a submit)', () 
     }, 60_000);
   }
 
-  it('a re-run that only re-attaches still needs the token: exit 77 at preflight, no request, the journal kept', async () => {
+  it('a re-run that only re-attaches still needs the token: exit 77 at preflight, no request', async () => {
     emulator = await startEmulator({ queueMs: 20, runMs: 150 });
     const em = emulator;
     const env = runcomfyAt(em);
