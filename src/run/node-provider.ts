@@ -86,6 +86,14 @@ export function billableByProvider(prepared: Prepared, fallback: string): Map<st
   return out;
 }
 
+/** The providers a run will call: for a billable node, or to re-attach to a journaled request. */
+export function providersCalled(prepared: Prepared, fallback: string): Set<string> {
+  const out = new Set<string>();
+  for (const s of prepared.states.values())
+    if (s.status === 'run' && prepared.stopped?.has(s.node.id) !== true) out.add(providerOf(s.node, fallback));
+  return out;
+}
+
 /**
  * Before any session opens: every node that will run names a model its provider runs, with
  * params that model takes. Validation checked this for the recipe's own providers; this catches

@@ -107,4 +107,30 @@ describe('intent before money (built CLI killed at each stage of a submit)', () 
       expect(await journalEntries(project.cacheDir)).toEqual([]);
     }, 60_000);
   }
+
+  it('a re-run that only re-attaches still needs the token: exit 77 at preflight, no request', async () => {
+    emulator = await startEmulator({ queueMs: 20, runMs: 150 });
+    const em = emulator;
+    const env = runcomfyAt(em);
+    project = await createProject(
+      recipeYaml(PASSES.slice(0, 1), ['hosting: { mode: inline }']).replace('provider: emulator', 'provider: runcomfy'),
+    );
+    const child = children.spawn(['run', project.recipe, '--json'], project, {
+      ...env,
+      KONTEXT_TEST_HOOKS: '1',
+      KONTEXT_TEST_CRASH_AT: 'after-request-id',
+    });
+    expect((await child.done).signal, child.output()).toBe('SIGKILL');
+    const left = await journalEntries(project.cacheDir);
+    expect(left.map((e) => typeof e.request_id)).toEqual(['string']);
+    const calls = em.requestLog().length;
+    const { RUNCOMFY_TOKEN: _token, ...noToken } = env;
+    const err = await runIn(project, {}, { env: noToken }).then(
+      () => ({}) as { exitCode?: number },
+      (e: unknown) => e as { exitCode?: number },
+    );
+    expect(err.exitCode).toBe(77);
+    expect(em.requestLog()).toHaveLength(calls);
+    expect(await journalEntries(project.cacheDir)).toEqual(left);
+  });
 });
