@@ -20,11 +20,14 @@ import {
 /** Pauses before each new read of a request that finished without a usable output URL. */
 export const OUTPUT_REREAD_MS: readonly number[] = [2_000, 5_000, 10_000];
 
+/** The code of {@link OutcomeUnknownError}: the run summary lists its nodes as `outcome_unknown`. */
+export const OUTCOME_UNKNOWN_CODE = 'E_OUTCOME_UNKNOWN';
+
 /** A journaled request whose outcome this run could not settle: kept for the next run. Exit 75. */
 export class OutcomeUnknownError extends KontextError {
   override readonly name = 'OutcomeUnknownError';
   constructor(message: string, provider: string, cause: unknown) {
-    super('E_OUTCOME_UNKNOWN', message, {
+    super(OUTCOME_UNKNOWN_CODE, message, {
       exitCode: ExitCode.TEMP_FAIL,
       hint:
         'run again later: the next run re-attaches to the request (no new charge). If ' +

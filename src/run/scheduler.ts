@@ -27,7 +27,8 @@ import { writeOutputs } from './outputs.js';
 import { checkTargets, isHandEdited, lockedTargets, outputTargets } from './hand-edits.js';
 import { materializeHit } from './cache-hit.js';
 import { beginRun, endRun, UncertainSubmitError, UNCERTAIN_CODE } from './submit-claim.js';
-import type { NodeOutcome, RunCounts, RunSummary } from './outcome.js';
+import { paidUnknownWarnings, type NodeOutcome, type RunCounts, type RunSummary } from './outcome.js';
+import { OUTCOME_UNKNOWN_CODE } from './remote-outcome.js';
 import type { Prepared } from './prepare.js';
 import type { NodeState } from './resolve.js';
 import { type LockCurrent, LockCurrentNodes } from './lock-current.js';
@@ -65,6 +66,8 @@ class Scheduler {
   /** This run's token in journal intents (see submit-claim.ts). */
   readonly #run = beginRun();
   readonly #uncertain: string[] = [];
+  /** Nodes that failed with their paid request still journaled, outcome unknown (remote-outcome.ts). */
+  readonly #outcomeUnknown: string[] = [];
   readonly #drift: DriftCheck;
   /** Nodes served from the lock alone (lock-current.ts). */
   readonly #current: LockCurrentNodes;
@@ -135,13 +138,8 @@ class Scheduler {
     const drift = await this.#drift.settle();
     if (this.#signal.aborted) this.#exitCode = ExitCode.INTERRUPTED;
     const uncertain = [...this.#uncertain].sort();
-    if (uncertain.length > 0)
-      this.#emit({
-        type: 'warning',
-        message:
-          `maybe paid, not known to be accepted: ${uncertain.join(', ')} (the API's reply never reached the ` +
-          "journal); check the provider's dashboard; --resubmit-uncertain submits them again with the same seeds",
-      });
+    const outcomeUnknown = [...this.#outcomeUnknown].sort();
+    for (const w of paidUnknownWarnings(uncertain, outcomeUnknown)) this.#emit(w);
     const ms = this.deps.rt.now() - this.#started;
     const outDir = prepared.plan.recipe.outDir;
     this.#emit({
@@ -152,10 +150,12 @@ class Scheduler {
       ms,
       out_dir: outDir,
       ...(uncertain.length > 0 ? { uncertain } : {}),
+      ...(outcomeUnknown.length > 0 ? { outcome_unknown: outcomeUnknown } : {}),
       ...(drift.length > 0 ? { drift } : {}),
     });
     await this.#current.markUsed();
-    return { ...this.#counts, exitCode: this.#exitCode, ms, outDir, outcomes: settled, uncertain, drift };
+    const paid = { uncertain, outcomeUnknown };
+    return { ...this.#counts, exitCode: this.#exitCode, ms, outDir, outcomes: settled, ...paid, drift };
   }
 
   async #runNode(node: PlanNode): Promise<NodeOutcome> {
@@ -375,6 +375,7 @@ class Scheduler {
     this.#exitCode = worstExitCode(this.#exitCode, code);
     this.#counts.failed++;
     if (err.code === UNCERTAIN_CODE) this.#uncertain.push(node.id);
+    if (err.code === OUTCOME_UNKNOWN_CODE) this.#outcomeUnknown.push(node.id);
     // A leftover of an earlier run is not a new failure, and a refused hand-edited output fails its own
     // node only: neither stops the others.
     if (!this.options.keepGoing && !(e instanceof UncertainSubmitError) && !isHandEdited(e)) this.#failedStop = true;

@@ -51,6 +51,20 @@ function proxy404(body: 'html' | 'empty'): ScenarioInput {
   };
 }
 
+/**
+ * The run's summary lists `nodes` as paid with an unknown outcome (apart from `uncertain`, the
+ * submits without a request id), in the result, the `--json` event and a closing warning.
+ */
+function expectOutcomeUnknown(run: InProcessRun, nodes: string[]): void {
+  expect(summaryOf(run)).toMatchObject({ outcomeUnknown: nodes, uncertain: [] });
+  const [event] = eventsOf(run.events, 'run-summary');
+  expect(event?.outcome_unknown).toEqual(nodes);
+  expect(event?.uncertain).toBeUndefined();
+  const warned = eventsOf(run.events, 'warning').map((e) => e.message);
+  const said = `paid (or maybe), outcome unknown: ${nodes.join(', ')} (their request ids stay in the journal)`;
+  expect(warned.filter((m) => m.startsWith(said) && m.includes('--resubmit-uncertain'))).toHaveLength(1);
+}
+
 function failure(run: InProcessRun) {
   const [failed] = eventsOf(run.events, 'node-failed');
   return failed;
@@ -65,6 +79,7 @@ async function journaledBehindProxy(): Promise<{ project: Project; rig: Rig; ent
   const run = await runIn(p, FAST_REREADS, { rig: r });
   expect(summaryOf(run)).toMatchObject({ exitCode: 75, failed: 1, submitted: 1 });
   expect(failure(run)).toMatchObject({ code: 'E_OUTCOME_UNKNOWN', exit_code: 75 });
+  expectOutcomeUnknown(run, ['background']);
   expect(failure(run)?.message).toMatch(/may still run and be paid for/);
   expect(failure(run)?.hint).toMatch(/--resubmit-uncertain/);
   const [entry, ...more] = await journal(p);
@@ -82,11 +97,13 @@ describe('a 404 on a paid request that the service did not send', () => {
     expect(summaryOf(again)).toMatchObject({ exitCode: 75, failed: 1, submitted: 0 });
     expect(eventsOf(again.events, 'node-state').some((e) => e.phase === 'reattaching')).toBe(true);
     expect(failure(again)).toMatchObject({ code: 'E_OUTCOME_UNKNOWN' });
+    expectOutcomeUnknown(again, ['background']);
     expect(await journal(p)).toEqual([entry]);
 
     r.emulator.setScenario({});
     const healed = await runIn(p, FAST_REREADS, { rig: r });
-    expect(summaryOf(healed)).toMatchObject({ exitCode: 0, done: 1, submitted: 0 });
+    expect(summaryOf(healed)).toMatchObject({ exitCode: 0, done: 1, submitted: 0, outcomeUnknown: [] });
+    expect(eventsOf(healed.events, 'run-summary')[0]?.outcome_unknown).toBeUndefined();
     expect(r.submits()).toHaveLength(1);
     expect((await p.readLock()).nodes['background']?.request_id).toBe(entry.request_id);
     expect((await lockMatchesFiles(p)).every((x) => x.ok)).toBe(true);
@@ -136,6 +153,7 @@ describe('a paid request that finished without an output URL', () => {
     expect(summaryOf(run)).toMatchObject({ exitCode: 75, failed: 1, submitted: 1 });
     expect(failure(run)).toMatchObject({ code: 'E_OUTCOME_UNKNOWN', exit_code: 75 });
     expect(failure(run)?.message).toMatch(/read 3 times\): it is paid for/);
+    expectOutcomeUnknown(run, ['background']);
     const [entry] = await journal(project);
     expect(entry?.request_id).toBeDefined();
 
