@@ -14,8 +14,10 @@ import {
   InputRejectedError,
   OutputMissingError,
   RemoteCancelledError,
+  RemoteFailedError,
   RequestGoneError,
 } from '../providers/runcomfy/errors.js';
+import type { UntimedRunEvent } from './events.js';
 
 /** Pauses before each new read of a request that finished without a usable output URL. */
 export const OUTPUT_REREAD_MS: readonly number[] = [2_000, 5_000, 10_000];
@@ -110,4 +112,20 @@ export function unsettled(e: unknown, requestId: string, provider: string, rerea
 export function mayResubmit(e: unknown, resubmitUncertain: boolean): boolean {
   if (e instanceof RequestGoneError || e instanceof RemoteCancelledError) return true;
   return resubmitUncertain && e instanceof OutcomeUnknownError;
+}
+
+/** The request ended failed or cancelled: nothing left to re-attach to (errors are never kept). */
+export function isTerminalFailure(e: unknown): boolean {
+  return e instanceof RemoteFailedError || e instanceof RemoteCancelledError;
+}
+
+/** The remote run failed because the service could not fetch `image_url`. */
+export function isImageFetchFailure(e: unknown): boolean {
+  return e instanceof RemoteFailedError && e.inputFetchFailed;
+}
+
+/** A provider that reports the seed it used (BFL, fal) reported another than the one sent. */
+export function seedMismatch(node: string, sent: number, used: number): UntimedRunEvent {
+  const message = `the provider reports seed ${used}, not the ${sent} sent; the lock keeps ${sent}`;
+  return { type: 'warning', node, message };
 }

@@ -14,6 +14,7 @@ import { isBlobCorrupt } from '../store/index.js';
 import type { RunEvent, UntimedRunEvent } from './events.js';
 import type { Executed, ExecuteDeps } from './execute.js';
 import { RemoteStage, type RemoteJob } from './remote-stage.js';
+import { NodeSlot } from './node-slot.js';
 import { type UpstreamOutput, upstreamFromRecord } from './inputs.js';
 import { lockEntryFor, type LockWriter, ownLockWriter, sameLockEntry } from './lock-writer.js';
 import { keyFor, requestShaFor } from './node-request.js';
@@ -207,30 +208,30 @@ class Scheduler {
    * A `-j` slot is held while the request is at the API (host the input, submit, wait until
    * finished): that is what the limit protects (the service's concurrency, money in flight).
    * Downloading, storing the output, the record, the out/ files and the lock entry happen after
-   * it is released, so the next node submits sooner. A failure at the API is settled inside the
-   * slot, so with stop-on-first-failure no queued node starts after it.
+   * it is released, so the next node submits sooner; so do the pauses before reading a finished
+   * request again (node-slot.ts). A failure at the API is settled inside the slot, so with
+   * stop-on-first-failure no queued node starts after it.
    */
   async #remote(state: NodeState, job: RemoteJob): Promise<NodeOutcome> {
     const { node, key } = job;
     const t0 = this.deps.rt.now();
     const ahead = this.#stage.prepareAhead(job);
-    const step = await this.#limit(
-      async (): Promise<{ readonly outcome: NodeOutcome } | { readonly finished: Promise<Executed> }> => {
-        ahead.taken();
-        const halted = this.#halted();
-        if (halted) return { outcome: this.#skip(node, halted) };
-        const reason = state.key === key ? (state.reason ?? 'not-cached') : (state.reason ?? 'input-changed');
-        this.#emit({ type: 'node-start', node: node.id, reason: this.#stage.isInflight(key) ? 'reattach' : reason });
-        try {
-          return await this.#stage.run({ ...job, prepared: ahead.ready });
-        } catch (e) {
-          return { outcome: this.#failOrSkip(node, e) };
-        }
-      },
-    );
-    if ('outcome' in step) return step.outcome;
+    const slot = new NodeSlot(this.#limit);
+    await slot.take();
+    let done: Executed;
     try {
-      const done = await step.finished;
+      ahead.taken();
+      const halted = this.#halted();
+      if (halted) return this.#skip(node, halted);
+      const reason = state.key === key ? (state.reason ?? 'not-cached') : (state.reason ?? 'input-changed');
+      this.#emit({ type: 'node-start', node: node.id, reason: this.#stage.isInflight(key) ? 'reattach' : reason });
+      done = await this.#stage.run({ ...job, prepared: ahead.ready }, slot, () => this.#halted());
+    } catch (e) {
+      return this.#failOrSkip(node, e);
+    } finally {
+      slot.release();
+    }
+    try {
       let recorded: Promise<void> | null = null;
       const outcome = await this.#commit(node, async () => {
         const targets = outputTargets(this.prepared.plan.recipe.outDir, node, done.record.ext);

@@ -146,6 +146,61 @@ describe('a paid request that finished without an output URL', () => {
     expect(await journal(project)).toEqual([]);
   });
 
+  it('the pauses before reading it again hold no -j slot: with -j 1 another node submits meanwhile', async () => {
+    project = await createProject(
+      recipeYaml([
+        ['background', BG],
+        ['jacket', 'Keep the face unchanged. Make the jacket red.', 'from: photo'],
+      ]),
+    );
+    rig = await startRig({ scenario: { faults: [{ kind: 'missing-output', nth: 1 }] } });
+    const run = await runIn(project, { jobs: 1, outputRereadMs: [400, 400] }, { rig });
+    expect(summaryOf(run)).toMatchObject({ exitCode: 0, done: 2, submitted: 2 });
+    expect(rig.submits()).toHaveLength(2);
+    const at = (pick: (e: InProcessRun['events'][number]) => boolean): number => run.events.findIndex(pick);
+    const reread = run.events.find((e) => e.type === 'warning' && /reading it again/.test(e.message));
+    const waiting = reread?.type === 'warning' ? reread.node : undefined;
+    expect(waiting).toBeDefined();
+    const other = waiting === 'background' ? 'jacket' : 'background';
+    const paused = at((e) => e === reread);
+    const otherStart = at((e) => e.type === 'node-start' && e.node === other);
+    const otherDone = at((e) => e.type === 'node-done' && e.node === other);
+    const waitingDone = at((e) => e.type === 'node-done' && e.node === waiting);
+    // The other node went to the API, and finished, while the first one paused between reads.
+    expect(paused).toBeLessThan(otherStart);
+    expect(otherDone).toBeLessThan(waitingDone);
+    expect(await journal(project)).toEqual([]);
+    expect((await lockMatchesFiles(project)).every((x) => x.ok)).toBe(true);
+  });
+
+  it('a request given up after those pauses (--resubmit-uncertain) is submitted again only in a -j slot', async () => {
+    project = await createProject(
+      recipeYaml([
+        ['background', BG],
+        ['jacket', 'Keep the face unchanged. Make the jacket red.', 'from: photo'],
+      ]),
+    );
+    rig = await startRig({ runMs: 600, scenario: { faults: [{ kind: 'missing-output' }] } });
+    const first = await runIn(project, { ...FAST_REREADS, only: ['background'] }, { rig });
+    expect(summaryOf(first)).toMatchObject({ exitCode: 75, failed: 1, submitted: 1 });
+    // Its three reads come without an output URL; the jacket is at the API meanwhile (600 ms).
+    rig.emulator.setScenario({ faults: [{ kind: 'missing-output', times: 3 }] });
+    const run = await runIn(project, { jobs: 1, outputRereadMs: [50, 50], resubmitUncertain: true }, { rig });
+    expect(summaryOf(run)).toMatchObject({ exitCode: 0, done: 2, submitted: 2 });
+    expect(rig.submits()).toHaveLength(3);
+    const at = (pick: (e: InProcessRun['events'][number]) => boolean): number => run.events.findIndex(pick);
+    const gaveUp = at((e) => e.type === 'warning' && /--resubmit-uncertain: submitting it again/.test(e.message));
+    const jacketSubmits = at((e) => e.type === 'node-state' && e.node === 'jacket' && e.phase === 'submitting');
+    const jacketFinished = at((e) => e.type === 'node-state' && e.node === 'jacket' && e.phase === 'downloading');
+    const again = run.events.findIndex(
+      (e, i) => i > gaveUp && e.type === 'node-state' && e.node === 'background' && e.phase === 'submitting',
+    );
+    // The jacket took the slot during the pauses; the background's new submit waited for it.
+    expect(jacketSubmits).toBeLessThan(gaveUp);
+    expect(jacketFinished).toBeLessThan(again);
+    expect(await journal(project)).toEqual([]);
+  });
+
   it('still without one: journal kept, exit 75; the next run downloads it with no new submit', async () => {
     project = await createProject(recipeYaml([['background', BG]]));
     rig = await startRig({ scenario: { faults: [{ kind: 'missing-output' }] } });
