@@ -42,7 +42,7 @@ export type { RunSummary } from './outcome.js';
 const LOCAL_CONCURRENCY = 32;
 
 export async function executePlan(prepared: Prepared, deps: RunDeps, options: RunOptions): Promise<RunSummary> {
-  const journaled = await dropSettledEntries(deps.store, prepared.lock);
+  const journaled = await dropSettledEntries(deps.store, prepared.lock, prepared.journal);
   return new Scheduler(prepared, deps, options, journaled).run();
 }
 
