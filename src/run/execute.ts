@@ -350,10 +350,11 @@ async function finish(
     });
   } catch (e) {
     await journaled?.catch(() => undefined); // a journal entry is removed only after it is written
-    if (deps.signal.aborted || stopQueued.signal.aborted) await cancelIfQueued(job, requestId, current, deps);
+    const stopped = deps.signal.aborted || stopQueued.signal.aborted;
+    if (stopped) await cancelIfQueued(job, requestId, current, deps);
     // Ended failed or cancelled: nothing left to re-attach to, and errors are never kept.
     else if (isTerminalFailure(e)) await deps.store.journal.remove(job.key, requestId);
-    throw unsettled(e, requestId, deps.providerName, rereads);
+    throw unsettled(e, requestId, deps.providerName, rereads, !stopped && !isTerminalFailure(e));
   } finally {
     job.abandoned?.removeEventListener('abort', onAbandon);
   }

@@ -24,7 +24,8 @@ export interface RunSummary extends Readonly<RunCounts> {
   readonly uncertain: readonly string[];
   /**
    * Nodes whose request id is journaled (paid for, or maybe) but whose outcome this run could not
-   * settle (`E_OUTCOME_UNKNOWN`, remote-outcome.ts): the next run re-attaches to them.
+   * settle (`E_OUTCOME_UNKNOWN`, or another failure while waiting on it: remote-outcome.ts's
+   * requestKept): the next run re-attaches to them.
    */
   readonly outcomeUnknown: readonly string[];
   /** Nodes over their pass's `max_change` (see run/drift.ts). */
@@ -53,7 +54,8 @@ export function paidUnknownWarnings(
       type: 'warning',
       message:
         `paid (or maybe), outcome unknown: ${outcomeUnknown.join(', ')} (their request ids stay in the journal); ` +
-        'run again later to re-attach at no new charge; --resubmit-uncertain submits them again (maybe paid twice)',
+        'run again later (once the cause is fixed) to re-attach at no new charge; --resubmit-uncertain submits ' +
+        'again those whose outcome is still unknown then (maybe paid twice)',
     });
   return warnings;
 }

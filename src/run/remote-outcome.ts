@@ -22,8 +22,8 @@ import type { UntimedRunEvent } from './events.js';
 /** Pauses before each new read of a request that finished without a usable output URL. */
 export const OUTPUT_REREAD_MS: readonly number[] = [2_000, 5_000, 10_000];
 
-/** The code of {@link OutcomeUnknownError}: the run summary lists its nodes as `outcome_unknown`. */
-export const OUTCOME_UNKNOWN_CODE = 'E_OUTCOME_UNKNOWN';
+/** The code of {@link OutcomeUnknownError}. */
+const OUTCOME_UNKNOWN_CODE = 'E_OUTCOME_UNKNOWN';
 
 /** A journaled request whose outcome this run could not settle: kept for the next run. Exit 75. */
 export class OutcomeUnknownError extends KontextError {
@@ -83,8 +83,30 @@ function usableUrl(url: string): boolean {
   }
 }
 
-/** The error a node fails with when a wait ended without settling its request (see the module comment). */
-export function unsettled(e: unknown, requestId: string, provider: string, rereads: number): unknown {
+/** Errors a node failed with while its request stayed in the journal, outcome unknown ({@link unsettled}). */
+const keptErrors = new WeakSet<object>();
+
+/**
+ * Whether a node's failure left its paid request in the journal with its outcome unknown: an
+ * {@link OutcomeUnknownError}, or any other error from waiting on it that did not end it (a
+ * token revoked mid-run, exit 77; the network or the service down after retries; a deadline).
+ * The run summary lists these nodes as `outcome_unknown`: the next run re-attaches to them.
+ */
+export function requestKept(e: unknown): boolean {
+  return e instanceof OutcomeUnknownError || (typeof e === 'object' && e !== null && keptErrors.has(e));
+}
+
+/**
+ * The error a node fails with when a wait ended without settling its request (see the module
+ * comment); `kept`: the request stays in the journal (not ended, not cancelled), see {@link requestKept}.
+ */
+export function unsettled(e: unknown, requestId: string, provider: string, rereads: number, kept = false): unknown {
+  const err = unsettledError(e, requestId, provider, rereads);
+  if (kept && typeof err === 'object' && err !== null) keptErrors.add(err);
+  return err;
+}
+
+function unsettledError(e: unknown, requestId: string, provider: string, rereads: number): unknown {
   if (e instanceof OutputMissingError) {
     return new OutcomeUnknownError(
       `${e.message} (read ${rereads + 1} times): it is paid for, so it stays in the journal ` +

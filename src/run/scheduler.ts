@@ -29,7 +29,7 @@ import { checkTargets, isHandEdited, lockedTargets, outputTargets } from './hand
 import { materializeHit } from './cache-hit.js';
 import { beginRun, endRun, UncertainSubmitError, UNCERTAIN_CODE } from './submit-claim.js';
 import { paidUnknownWarnings, type NodeOutcome, type RunCounts, type RunSummary } from './outcome.js';
-import { OUTCOME_UNKNOWN_CODE } from './remote-outcome.js';
+import { requestKept } from './remote-outcome.js';
 import type { Prepared } from './prepare.js';
 import type { NodeState } from './resolve.js';
 import { type LockCurrent, LockCurrentNodes } from './lock-current.js';
@@ -67,7 +67,7 @@ class Scheduler {
   /** This run's token in journal intents (see submit-claim.ts). */
   readonly #run = beginRun();
   readonly #uncertain: string[] = [];
-  /** Nodes that failed with their paid request still journaled, outcome unknown (remote-outcome.ts). */
+  /** Nodes that failed with their paid request still journaled, outcome unknown (remote-outcome.ts's requestKept). */
   readonly #outcomeUnknown: string[] = [];
   readonly #drift: DriftCheck;
   /** Nodes served from the lock alone (lock-current.ts). */
@@ -376,7 +376,7 @@ class Scheduler {
     this.#exitCode = worstExitCode(this.#exitCode, code);
     this.#counts.failed++;
     if (err.code === UNCERTAIN_CODE) this.#uncertain.push(node.id);
-    if (err.code === OUTCOME_UNKNOWN_CODE) this.#outcomeUnknown.push(node.id);
+    if (requestKept(e)) this.#outcomeUnknown.push(node.id);
     // A leftover of an earlier run is not a new failure, and a refused hand-edited output fails its own
     // node only: neither stops the others.
     if (!this.options.keepGoing && !(e instanceof UncertainSubmitError) && !isHandEdited(e)) this.#failedStop = true;

@@ -135,6 +135,48 @@ describe('a 404 on a paid request that the service did not send', () => {
   });
 });
 
+describe('a 4xx on a read of a paid request', () => {
+  /** Every status and result read answers `status` with the API's own JSON body. */
+  const refusedReads = (status: number, error_code?: number): ScenarioInput => ({
+    faults: (['status', 'result'] as const).map((on) => ({ kind: 'http' as const, on, status, error_code })),
+  });
+
+  it.each([
+    [401, undefined],
+    [403, undefined],
+    [400, 400004],
+  ])(
+    '%i (error_code %s): the token was refused: exit 77, journal kept, listed; the next run downloads it',
+    async (status, code) => {
+      project = await createProject(recipeYaml([['background', BG]]));
+      rig = await startRig({ scenario: refusedReads(status, code) });
+      const run = await runIn(project, FAST_REREADS, { rig });
+      expect(summaryOf(run)).toMatchObject({ exitCode: 77, failed: 1, submitted: 1 });
+      expect(failure(run)).toMatchObject({ code: 'E_AUTH', exit_code: 77 });
+      expect(failure(run)?.hint).toMatch(/RUNCOMFY_TOKEN/);
+      expectOutcomeUnknown(run, ['background']);
+      const [entry, ...more] = await journal(project);
+      expect([entry?.request_id, more]).toEqual([expect.any(String), []]);
+
+      rig.emulator.setScenario({});
+      const next = await runIn(project, FAST_REREADS, { rig });
+      expect(summaryOf(next)).toMatchObject({ exitCode: 0, done: 1, submitted: 0, outcomeUnknown: [] });
+      expect((await project.readLock()).nodes['background']?.request_id).toBe(entry?.request_id);
+      expect(await journal(project)).toEqual([]);
+    },
+  );
+
+  it.each([400, 422])('%i: proves nothing about the request: exit 75, journal kept, listed', async (status) => {
+    project = await createProject(recipeYaml([['background', BG]]));
+    rig = await startRig({ scenario: refusedReads(status) });
+    const run = await runIn(project, FAST_REREADS, { rig });
+    expect(summaryOf(run)).toMatchObject({ exitCode: 75, failed: 1, submitted: 1 });
+    expect(failure(run)).toMatchObject({ code: 'E_OUTCOME_UNKNOWN', exit_code: 75 });
+    expectOutcomeUnknown(run, ['background']);
+    expect(await journal(project)).toHaveLength(1);
+  });
+});
+
 describe('a paid request that finished without an output URL', () => {
   it('is read again within the run: a glitch once costs a pause, not a second request', async () => {
     project = await createProject(recipeYaml([['background', BG]]));
