@@ -6,7 +6,7 @@
  * paid again on every other machine. Best effort: a note that cannot be written or read only
  * means that no later run catches up. A note is a few bytes, not fsynced (the result it names is).
  */
-import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Store } from '../store/types.js';
 
@@ -14,20 +14,34 @@ const DIR = 'remote-pending';
 const KEY = /^[0-9a-f]{64}$/;
 
 export class PendingUploads {
+  /** The notes folder of each local store, made (or found) once per context, not once per note. */
+  readonly #made = new Map<string, Promise<unknown>>();
+
   constructor(private readonly url: string) {}
 
   async mark(store: Store, key: string): Promise<void> {
     const dir = join(store.root, DIR);
     try {
-      await mkdir(dir, { recursive: true });
-      await writeFile(join(dir, key), this.url);
+      let made = this.#made.get(dir);
+      if (made === undefined) {
+        made = mkdir(dir, { recursive: true });
+        this.#made.set(dir, made);
+      }
+      await made;
+      await writeFile(join(dir, key), this.url).catch(async (e: unknown) => {
+        // The folder is gone (the cache dir deleted during the run): made again, once.
+        if ((e as { code?: unknown }).code !== 'ENOENT') throw e;
+        await mkdir(dir, { recursive: true });
+        await writeFile(join(dir, key), this.url);
+      });
     } catch {
       // No note: a later run will not upload this result, nothing worse.
     }
   }
 
   async clear(store: Store, key: string): Promise<void> {
-    await rm(join(store.root, DIR, key), { force: true }).catch(() => undefined);
+    // One unlink (rm would stat first); a note already gone is fine.
+    await unlink(join(store.root, DIR, key)).catch(() => undefined);
   }
 
   /** The keys noted for this remote (notes for another remote are left alone). */

@@ -130,6 +130,12 @@ export const RunEvent = z.discriminatedUnion('type', [
     out_dir: z.string(),
     /** Nodes that may have been paid for without a request id on record (see `--resubmit-uncertain`). */
     uncertain: z.array(z.string()).optional(),
+    /**
+     * Nodes whose request id is journaled (paid, or maybe) but whose outcome the run could not
+     * settle (E_OUTCOME_UNKNOWN, or another failure while waiting on it, e.g. a token revoked
+     * mid-run): the next run re-attaches; see `--resubmit-uncertain`.
+     */
+    outcome_unknown: z.array(z.string()).optional(),
     /** Nodes over their pass's `max_change` (drift warnings). */
     drift: z.array(z.string()).optional(),
   }),

@@ -8,7 +8,6 @@
 import type { PlanNode } from '../plan/types.js';
 import { providerTraits } from '../providers/session.js';
 import type { EditRequest, Provider, RemoteState, RetryListener } from '../providers/types.js';
-import { RemoteCancelledError, RemoteFailedError } from '../providers/runcomfy/errors.js';
 import type { JournalEntry, RunRecord, Store } from '../store/types.js';
 import type { NodePhase, UntimedRunEvent } from './events.js';
 import {
@@ -24,9 +23,13 @@ import { downloadOutput } from './download-output.js';
 import { bodySha256, claimSubmit, provesNotAccepted } from './submit-claim.js';
 import { graceSignal, SUBMIT_GRACE_MS, submitLostWarning } from './submit-grace.js';
 import {
+  isImageFetchFailure,
+  isTerminalFailure,
   mayResubmit,
   OUTPUT_REREAD_MS,
   OutcomeUnknownError,
+  seedMismatch,
+  stillNotFetched,
   unsettled,
   waitForUsableOutput,
 } from './remote-outcome.js';
@@ -80,8 +83,14 @@ export interface Job {
   readonly prepared?: Promise<PreparedNode> | undefined;
   /** `--force`: a result another run records meanwhile is not taken in place of submitting. */
   readonly forced?: boolean | undefined;
-  /** Told once the remote job is over (its output is ready to download): the rest is downloading and local work. */
+  /**
+   * Told once the remote job is over (its output is ready to download: the rest is downloading
+   * and local work), and when a finished request is to be read again after a pause: its `-j`
+   * slot is given up meanwhile.
+   */
   readonly remoteDone?: (() => void) | undefined;
+  /** Take a `-j` slot again (at once when still held) before submitting; throws when the run takes no new work. */
+  readonly slotAgain?: (() => Promise<void>) | undefined;
 }
 
 export interface Executed {
@@ -138,7 +147,7 @@ async function executeOnce(job: Job, deps: NodeDeps): Promise<Executed> {
   if (journaledId !== undefined) {
     const attached = await attach(job, journaledId, deps, 'reattaching');
     if (attached) return attached;
-    await deps.store.journal.remove(job.key, journaledId);
+    await giveUp(job, journaledId, deps);
   }
   const fresh = deps.now() - prepared.at <= AHEAD_MAX_AGE_MS;
   return submitAndFinish(job, deps, false, fresh ? prepared.input : null);
@@ -151,6 +160,8 @@ async function submitAndFinish(
   hosted: ResolvedInput | null = null,
 ): Promise<Executed> {
   const { node } = job;
+  // A submit is made in a -j slot: a wait before this one may have given it up.
+  await job.slotAgain?.();
   if (!hosted) phase(deps, node.id, 'hosting');
   const input =
     hosted ??
@@ -165,7 +176,7 @@ async function submitAndFinish(
   if (claim.kind === 'attach') {
     const attached = await attach(job, claim.requestId, deps, 'reattaching');
     if (attached) return attached;
-    await deps.store.journal.remove(job.key, claim.requestId);
+    await giveUp(job, claim.requestId, deps);
     return submitAndFinish(job, deps, rehosted, input);
   }
   const hook = deps.intents.crashPoint;
@@ -213,7 +224,7 @@ async function submitAndFinish(
       });
       return submitAndFinish(job, deps, true);
     }
-    if (rehosted && isImageFetchFailure(e)) throw stillNotFetched(e as RemoteFailedError);
+    if (rehosted && isImageFetchFailure(e)) throw stillNotFetched(e);
     throw e;
   }
 }
@@ -252,6 +263,15 @@ function claimDeps(job: Job, deps: NodeDeps): Parameters<typeof claimSubmit>[1] 
         message: `waiting for another kontext run (pid ${String(holder.pid)}) that is submitting this node`,
       }),
   };
+}
+
+/**
+ * Drop a journaled request the node will submit anew (attach said so), once it holds a -j slot
+ * again: a run that takes no new work keeps the entry.
+ */
+async function giveUp(job: Job, requestId: string, deps: NodeDeps): Promise<void> {
+  await job.slotAgain?.();
+  await deps.store.journal.remove(job.key, requestId);
 }
 
 /** Another run finished this key while we waited: its record is our result (nothing submitted). */
@@ -325,16 +345,19 @@ async function finish(
       signal,
       onReread: (attempt, delayMs) => {
         rereads = attempt;
+        // Finished at the API: the pause holds no -j slot (a new submit takes one again).
+        job.remoteDone?.();
         const message = `request ${requestId} finished without an output URL; reading it again in ${delayMs} ms`;
         deps.emit({ type: 'warning', node: node.id, message });
       },
     });
   } catch (e) {
     await journaled?.catch(() => undefined); // a journal entry is removed only after it is written
-    if (deps.signal.aborted || stopQueued.signal.aborted) await cancelIfQueued(job, requestId, current, deps);
+    const stopped = deps.signal.aborted || stopQueued.signal.aborted;
+    if (stopped) await cancelIfQueued(job, requestId, current, deps);
     // Ended failed or cancelled: nothing left to re-attach to, and errors are never kept.
     else if (isTerminalFailure(e)) await deps.store.journal.remove(job.key, requestId);
-    throw unsettled(e, requestId, deps.providerName, rereads);
+    throw unsettled(e, requestId, deps.providerName, rereads, !stopped && !isTerminalFailure(e));
   } finally {
     job.abandoned?.removeEventListener('abort', onAbandon);
   }
@@ -362,33 +385,10 @@ async function cancelIfQueued(
   if (outcome === 'cancelled') await deps.store.journal.remove(job.key, requestId);
 }
 
-function seedMismatch(node: string, sent: number, used: number): UntimedRunEvent {
-  const message = `the provider reports seed ${used}, not the ${sent} sent; the lock keeps ${sent}`;
-  return { type: 'warning', node, message };
-}
-
 function phase(deps: ExecuteDeps, node: string, p: NodePhase, requestId?: string): void {
   deps.emit({ type: 'node-state', node, phase: p, ...(requestId === undefined ? {} : { request_id: requestId }) });
 }
 
 function throwIfAborted(signal: AbortSignal): void {
   if (signal.aborted) throw signal.reason instanceof Error ? signal.reason : new Error('aborted');
-}
-
-function isTerminalFailure(e: unknown): boolean {
-  return e instanceof RemoteFailedError || e instanceof RemoteCancelledError;
-}
-
-/** The fetch failed again after re-hosting: the hint says to check the hosting, not the prompt or the image. */
-function stillNotFetched(e: RemoteFailedError): RemoteFailedError {
-  const hint =
-    'the API could not fetch the input image even hosted again: check that your hosting serves what it ' +
-    'uploads to the internet (the bucket and its URLs or public_base_url, the hosting command’s URLs)';
-  const { remoteError, requestId, status, errorCode } = e;
-  return new RemoteFailedError(e.message, { code: e.code, remoteError, requestId, status, errorCode, hint, cause: e });
-}
-
-/** The remote run failed because the service could not fetch `image_url`. */
-function isImageFetchFailure(e: unknown): boolean {
-  return e instanceof RemoteFailedError && e.inputFetchFailed;
 }

@@ -19,10 +19,16 @@ export function settledEntries(entries: readonly JournalEntry[], lock: LockFile)
 /**
  * Remove the journal entries `lock` proves finished (each only if it still names that request).
  * Returns the requests left, key → request id (intents aside): one whose record a run takes as a
- * cache hit is dropped by the run once the lock holds its node.
+ * cache hit is dropped by the run once the lock holds its node. `listed`: the entries the run's
+ * resolve read (prepare.ts), so the folder is listed once per run; an entry written since by
+ * another process is left to it (a removal re-reads the file and drops only the request named).
  */
-export async function dropSettledEntries(store: Store, lock: LockFile): Promise<ReadonlyMap<string, string>> {
-  const entries = await store.journal.list();
+export async function dropSettledEntries(
+  store: Store,
+  lock: LockFile,
+  listed?: readonly JournalEntry[],
+): Promise<ReadonlyMap<string, string>> {
+  const entries = listed ?? (await store.journal.list());
   const settled = settledEntries(entries, lock);
   await Promise.all(settled.map((e) => store.journal.remove(e.key, e.request_id ?? null)));
   const left = new Map<string, string>();

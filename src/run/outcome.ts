@@ -22,6 +22,40 @@ export interface RunSummary extends Readonly<RunCounts> {
   readonly outcomes: ReadonlyMap<string, NodeOutcome>;
   /** Nodes whose submit may have been accepted without its request id reaching the journal (maybe paid). */
   readonly uncertain: readonly string[];
+  /**
+   * Nodes whose request id is journaled (paid for, or maybe) but whose outcome this run could not
+   * settle (`E_OUTCOME_UNKNOWN`, or another failure while waiting on it: remote-outcome.ts's
+   * requestKept): the next run re-attaches to them.
+   */
+  readonly outcomeUnknown: readonly string[];
   /** Nodes over their pass's `max_change` (see run/drift.ts). */
   readonly drift?: readonly string[] | undefined;
+}
+
+/**
+ * The run's closing warnings about money whose fate is unknown: submits that may have been
+ * accepted without a request id (`uncertain`), and journaled requests this run could not settle
+ * (`outcomeUnknown`). Each says what to do.
+ */
+export function paidUnknownWarnings(
+  uncertain: readonly string[],
+  outcomeUnknown: readonly string[],
+): { readonly type: 'warning'; readonly message: string }[] {
+  const warnings: { readonly type: 'warning'; readonly message: string }[] = [];
+  if (uncertain.length > 0)
+    warnings.push({
+      type: 'warning',
+      message:
+        `maybe paid, not known to be accepted: ${uncertain.join(', ')} (the API's reply never reached the ` +
+        "journal); check the provider's dashboard; --resubmit-uncertain submits them again with the same seeds",
+    });
+  if (outcomeUnknown.length > 0)
+    warnings.push({
+      type: 'warning',
+      message:
+        `paid (or maybe), outcome unknown: ${outcomeUnknown.join(', ')} (their request ids stay in the journal); ` +
+        'run again later (once the cause is fixed) to re-attach at no new charge; --resubmit-uncertain submits ' +
+        'again those whose outcome is still unknown then (maybe paid twice)',
+    });
+  return warnings;
 }

@@ -4,7 +4,7 @@
  * Nothing is submitted here.
  */
 import type { Plan, PlanNode } from '../plan/types.js';
-import type { LockFile, Store } from '../store/types.js';
+import type { JournalEntry, LockFile, Store } from '../store/types.js';
 import type { RunOptions } from './options.js';
 import { resolveStates, type NodeState } from './resolve.js';
 import { resolveSelections } from './selection.js';
@@ -26,6 +26,8 @@ export interface Prepared {
   readonly stopped?: ReadonlyMap<string, string> | undefined;
   /** Nodes that will run: the billable ones and those that share their request. */
   readonly toRun?: number | undefined;
+  /** The journal's entries as resolve read them (before this run submits anything); journal-settled.ts. */
+  readonly journal?: readonly JournalEntry[] | undefined;
 }
 
 export async function prepareRun(
@@ -50,9 +52,10 @@ export async function prepareRun(
   // Resolve sees node ids: --force/--reseed act on the nodes they name, never on their upstream.
   const selections = { force: selection.force, reseed: selection.reseed };
   const planIds = new Set(plan.nodes.map((n) => n.id));
-  const states = await resolveStates(selected, { deriveSeeds: true, ...deps, planIds }, selections);
+  const listing = deps.store.journal.list();
+  const states = await resolveStates(selected, { deriveSeeds: true, ...deps, planIds, journal: listing }, selections);
   const toRun = [...states.values()].filter((s) => s.status === 'run').length;
   const stopped = stoppedNodes(nodes, states, options.overwrite === true);
   const billable = billableStates({ nodes, states, stopped }, deps.providerName).length;
-  return { plan, nodes, states, lock: deps.lock, billable, toRun, stopped };
+  return { plan, nodes, states, lock: deps.lock, billable, toRun, stopped, journal: await listing };
 }

@@ -14,17 +14,22 @@ import {
   InputRejectedError,
   OutputMissingError,
   RemoteCancelledError,
+  RemoteFailedError,
   RequestGoneError,
 } from '../providers/runcomfy/errors.js';
+import type { UntimedRunEvent } from './events.js';
 
 /** Pauses before each new read of a request that finished without a usable output URL. */
 export const OUTPUT_REREAD_MS: readonly number[] = [2_000, 5_000, 10_000];
+
+/** The code of {@link OutcomeUnknownError}. */
+const OUTCOME_UNKNOWN_CODE = 'E_OUTCOME_UNKNOWN';
 
 /** A journaled request whose outcome this run could not settle: kept for the next run. Exit 75. */
 export class OutcomeUnknownError extends KontextError {
   override readonly name = 'OutcomeUnknownError';
   constructor(message: string, provider: string, cause: unknown) {
-    super('E_OUTCOME_UNKNOWN', message, {
+    super(OUTCOME_UNKNOWN_CODE, message, {
       exitCode: ExitCode.TEMP_FAIL,
       hint:
         'run again later: the next run re-attaches to the request (no new charge). If ' +
@@ -78,8 +83,30 @@ function usableUrl(url: string): boolean {
   }
 }
 
-/** The error a node fails with when a wait ended without settling its request (see the module comment). */
-export function unsettled(e: unknown, requestId: string, provider: string, rereads: number): unknown {
+/** Errors a node failed with while its request stayed in the journal, outcome unknown ({@link unsettled}). */
+const keptErrors = new WeakSet<object>();
+
+/**
+ * Whether a node's failure left its paid request in the journal with its outcome unknown: an
+ * {@link OutcomeUnknownError}, or any other error from waiting on it that did not end it (a
+ * token revoked mid-run, exit 77; the network or the service down after retries; a deadline).
+ * The run summary lists these nodes as `outcome_unknown`: the next run re-attaches to them.
+ */
+export function requestKept(e: unknown): boolean {
+  return e instanceof OutcomeUnknownError || (typeof e === 'object' && e !== null && keptErrors.has(e));
+}
+
+/**
+ * The error a node fails with when a wait ended without settling its request (see the module
+ * comment); `kept`: the request stays in the journal (not ended, not cancelled), see {@link requestKept}.
+ */
+export function unsettled(e: unknown, requestId: string, provider: string, rereads: number, kept = false): unknown {
+  const err = unsettledError(e, requestId, provider, rereads);
+  if (kept && typeof err === 'object' && err !== null) keptErrors.add(err);
+  return err;
+}
+
+function unsettledError(e: unknown, requestId: string, provider: string, rereads: number): unknown {
   if (e instanceof OutputMissingError) {
     return new OutcomeUnknownError(
       `${e.message} (read ${rereads + 1} times): it is paid for, so it stays in the journal ` +
@@ -107,4 +134,29 @@ export function unsettled(e: unknown, requestId: string, provider: string, rerea
 export function mayResubmit(e: unknown, resubmitUncertain: boolean): boolean {
   if (e instanceof RequestGoneError || e instanceof RemoteCancelledError) return true;
   return resubmitUncertain && e instanceof OutcomeUnknownError;
+}
+
+/** The request ended failed or cancelled: nothing left to re-attach to (errors are never kept). */
+export function isTerminalFailure(e: unknown): boolean {
+  return e instanceof RemoteFailedError || e instanceof RemoteCancelledError;
+}
+
+/** The remote run failed because the service could not fetch `image_url`. */
+export function isImageFetchFailure(e: unknown): e is RemoteFailedError {
+  return e instanceof RemoteFailedError && e.inputFetchFailed;
+}
+
+/** The fetch failed again after re-hosting: the hint says to check the hosting, not the prompt or the image. */
+export function stillNotFetched(e: RemoteFailedError): RemoteFailedError {
+  const hint =
+    'the API could not fetch the input image even hosted again: check that your hosting serves what it ' +
+    'uploads to the internet (the bucket and its URLs or public_base_url, the hosting command’s URLs)';
+  const { remoteError, requestId, status, errorCode } = e;
+  return new RemoteFailedError(e.message, { code: e.code, remoteError, requestId, status, errorCode, hint, cause: e });
+}
+
+/** A provider that reports the seed it used (BFL, fal) reported another than the one sent. */
+export function seedMismatch(node: string, sent: number, used: number): UntimedRunEvent {
+  const message = `the provider reports seed ${used}, not the ${sent} sent; the lock keeps ${sent}`;
+  return { type: 'warning', node, message };
 }

@@ -1,12 +1,14 @@
 /**
  * The API side of the scheduler's nodes (scheduler.ts): a node's input is prepared ahead of its
  * `-j` slot, then inside the slot it is submitted — or it joins a request for the same key that
- * is already in flight — and the slot is held until the request is finished at the API.
+ * is already in flight — and the slot is held until the request is finished at the API
+ * (node-slot.ts).
  */
 import pLimit, { type LimitFunction } from 'p-limit';
 import type { PlanNode } from '../plan/types.js';
 import { deferred } from '../util/deferred.js';
 import { executeNode, prepareNode, type Executed, type ExecuteDeps, type Job, type PreparedNode } from './execute.js';
+import type { NodeSlot } from './node-slot.js';
 import type { InflightRequests } from './options.js';
 
 /** A node that goes to the API: what its request is keyed and built from. */
@@ -52,19 +54,28 @@ export class RemoteStage {
     return { ready: ready.promise, taken: () => slotTaken.resolve() };
   }
 
-  /** Resolves when the request is finished at the API (or rejects if it fails); `finished` is the whole node. */
+  /**
+   * The node's request, submitted or joined, in `slot` (held when called): the node gives it up
+   * when the request is finished at the API or while it waits to read it again, and takes one
+   * again before any new submit, unless `halted` says the run takes no new work (then the node
+   * ends with an error, its journal entry kept). A joined request holds the slot until it is done.
+   */
   async run(
     job: RemoteJob & { readonly prepared: Promise<PreparedNode> },
-  ): Promise<{ readonly finished: Promise<Executed> }> {
+    slot: NodeSlot,
+    halted: () => unknown,
+  ): Promise<Executed> {
     const existing = this.inflight.get(job.key);
-    if (existing) {
-      await existing.promise;
-      return { finished: existing.promise };
-    }
-    const remoteDone = deferred<void>();
-    const finished = this.#submit({ ...job, remoteDone: () => remoteDone.resolve() });
-    await Promise.race([remoteDone.promise, finished]);
-    return { finished };
+    if (existing) return existing.promise;
+    return this.#submit({
+      ...job,
+      remoteDone: () => slot.release(),
+      slotAgain: async () => {
+        await slot.take();
+        const why = halted();
+        if (why) throw new Error(`not submitted again: the run is ${String(why)}`);
+      },
+    });
   }
 
   #submit(job: Omit<Job, 'abandoned'>): Promise<Executed> {

@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import pLimit from 'p-limit';
 import type { Plan, PlanNode } from '../plan/types.js';
 import { canonicalJson } from '../store/index.js';
-import type { LockEntry, LockFile, RunRecord, Store } from '../store/types.js';
+import type { JournalEntry, LockEntry, LockFile, RunRecord, Store } from '../store/types.js';
 import type { RunReason } from './events.js';
 import { keyFor, normalizedPrompt, resolvedParams } from './node-request.js';
 import { selects, type RunOptions } from './options.js';
@@ -54,6 +54,11 @@ export interface ResolveDeps {
   readonly providerName: string;
   readonly lock: LockFile;
   readonly draw: () => number;
+  /**
+   * The journal's entries, listed by the caller (prepare.ts keeps them for the scheduler, so a
+   * run lists the journal folder once); listed here when absent.
+   */
+  readonly journal?: Promise<readonly JournalEntry[]> | undefined;
   /** Node id → seed of a journaled (submitted, unrecorded) request; filled by {@link resolveStates}. */
   readonly journalSeeds?: ReadonlyMap<string, number> | undefined;
   /** Cache keys of journaled requests: a node with one of these keys re-attaches instead of submitting. */
@@ -85,7 +90,10 @@ export async function resolveStates(
   deps: ResolveDeps,
   options: Pick<RunOptions, 'force' | 'reseed'>,
 ): Promise<Map<string, NodeState>> {
-  const [rootShas, listed] = await Promise.all([hashRoots(plan, deps.store), deps.store.journal.list()]);
+  const [rootShas, listed] = await Promise.all([
+    hashRoots(plan, deps.store),
+    deps.journal ?? deps.store.journal.list(),
+  ]);
   const finished = settledEntries(listed, deps.lock);
   const journal = finished.length === 0 ? listed : listed.filter((e) => !finished.includes(e));
   const planIds = deps.planIds ?? new Set(plan.nodes.map((n) => n.id));

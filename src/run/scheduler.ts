@@ -14,6 +14,7 @@ import { isBlobCorrupt } from '../store/index.js';
 import type { RunEvent, UntimedRunEvent } from './events.js';
 import type { Executed, ExecuteDeps } from './execute.js';
 import { RemoteStage, type RemoteJob } from './remote-stage.js';
+import { NodeSlot } from './node-slot.js';
 import { type UpstreamOutput, upstreamFromRecord } from './inputs.js';
 import { lockEntryFor, type LockWriter, ownLockWriter, sameLockEntry } from './lock-writer.js';
 import { keyFor, requestShaFor } from './node-request.js';
@@ -27,7 +28,8 @@ import { writeOutputs } from './outputs.js';
 import { checkTargets, isHandEdited, lockedTargets, outputTargets } from './hand-edits.js';
 import { materializeHit } from './cache-hit.js';
 import { beginRun, endRun, UncertainSubmitError, UNCERTAIN_CODE } from './submit-claim.js';
-import type { NodeOutcome, RunCounts, RunSummary } from './outcome.js';
+import { paidUnknownWarnings, type NodeOutcome, type RunCounts, type RunSummary } from './outcome.js';
+import { requestKept } from './remote-outcome.js';
 import type { Prepared } from './prepare.js';
 import type { NodeState } from './resolve.js';
 import { type LockCurrent, LockCurrentNodes } from './lock-current.js';
@@ -40,7 +42,7 @@ export type { RunSummary } from './outcome.js';
 const LOCAL_CONCURRENCY = 32;
 
 export async function executePlan(prepared: Prepared, deps: RunDeps, options: RunOptions): Promise<RunSummary> {
-  const journaled = await dropSettledEntries(deps.store, prepared.lock);
+  const journaled = await dropSettledEntries(deps.store, prepared.lock, prepared.journal);
   return new Scheduler(prepared, deps, options, journaled).run();
 }
 
@@ -65,6 +67,8 @@ class Scheduler {
   /** This run's token in journal intents (see submit-claim.ts). */
   readonly #run = beginRun();
   readonly #uncertain: string[] = [];
+  /** Nodes that failed with their paid request still journaled, outcome unknown (remote-outcome.ts's requestKept). */
+  readonly #outcomeUnknown: string[] = [];
   readonly #drift: DriftCheck;
   /** Nodes served from the lock alone (lock-current.ts). */
   readonly #current: LockCurrentNodes;
@@ -135,13 +139,8 @@ class Scheduler {
     const drift = await this.#drift.settle();
     if (this.#signal.aborted) this.#exitCode = ExitCode.INTERRUPTED;
     const uncertain = [...this.#uncertain].sort();
-    if (uncertain.length > 0)
-      this.#emit({
-        type: 'warning',
-        message:
-          `maybe paid, not known to be accepted: ${uncertain.join(', ')} (the API's reply never reached the ` +
-          "journal); check the provider's dashboard; --resubmit-uncertain submits them again with the same seeds",
-      });
+    const outcomeUnknown = [...this.#outcomeUnknown].sort();
+    for (const w of paidUnknownWarnings(uncertain, outcomeUnknown)) this.#emit(w);
     const ms = this.deps.rt.now() - this.#started;
     const outDir = prepared.plan.recipe.outDir;
     this.#emit({
@@ -152,10 +151,12 @@ class Scheduler {
       ms,
       out_dir: outDir,
       ...(uncertain.length > 0 ? { uncertain } : {}),
+      ...(outcomeUnknown.length > 0 ? { outcome_unknown: outcomeUnknown } : {}),
       ...(drift.length > 0 ? { drift } : {}),
     });
     await this.#current.markUsed();
-    return { ...this.#counts, exitCode: this.#exitCode, ms, outDir, outcomes: settled, uncertain, drift };
+    const paid = { uncertain, outcomeUnknown };
+    return { ...this.#counts, exitCode: this.#exitCode, ms, outDir, outcomes: settled, ...paid, drift };
   }
 
   async #runNode(node: PlanNode): Promise<NodeOutcome> {
@@ -207,30 +208,30 @@ class Scheduler {
    * A `-j` slot is held while the request is at the API (host the input, submit, wait until
    * finished): that is what the limit protects (the service's concurrency, money in flight).
    * Downloading, storing the output, the record, the out/ files and the lock entry happen after
-   * it is released, so the next node submits sooner. A failure at the API is settled inside the
-   * slot, so with stop-on-first-failure no queued node starts after it.
+   * it is released, so the next node submits sooner; so do the pauses before reading a finished
+   * request again (node-slot.ts). A failure at the API is settled inside the slot, so with
+   * stop-on-first-failure no queued node starts after it.
    */
   async #remote(state: NodeState, job: RemoteJob): Promise<NodeOutcome> {
     const { node, key } = job;
     const t0 = this.deps.rt.now();
     const ahead = this.#stage.prepareAhead(job);
-    const step = await this.#limit(
-      async (): Promise<{ readonly outcome: NodeOutcome } | { readonly finished: Promise<Executed> }> => {
-        ahead.taken();
-        const halted = this.#halted();
-        if (halted) return { outcome: this.#skip(node, halted) };
-        const reason = state.key === key ? (state.reason ?? 'not-cached') : (state.reason ?? 'input-changed');
-        this.#emit({ type: 'node-start', node: node.id, reason: this.#stage.isInflight(key) ? 'reattach' : reason });
-        try {
-          return await this.#stage.run({ ...job, prepared: ahead.ready });
-        } catch (e) {
-          return { outcome: this.#failOrSkip(node, e) };
-        }
-      },
-    );
-    if ('outcome' in step) return step.outcome;
+    const slot = new NodeSlot(this.#limit);
+    await slot.take();
+    let done: Executed;
     try {
-      const done = await step.finished;
+      ahead.taken();
+      const halted = this.#halted();
+      if (halted) return this.#skip(node, halted);
+      const reason = state.key === key ? (state.reason ?? 'not-cached') : (state.reason ?? 'input-changed');
+      this.#emit({ type: 'node-start', node: node.id, reason: this.#stage.isInflight(key) ? 'reattach' : reason });
+      done = await this.#stage.run({ ...job, prepared: ahead.ready }, slot, () => this.#halted());
+    } catch (e) {
+      return this.#failOrSkip(node, e);
+    } finally {
+      slot.release();
+    }
+    try {
       let recorded: Promise<void> | null = null;
       const outcome = await this.#commit(node, async () => {
         const targets = outputTargets(this.prepared.plan.recipe.outDir, node, done.record.ext);
@@ -375,6 +376,7 @@ class Scheduler {
     this.#exitCode = worstExitCode(this.#exitCode, code);
     this.#counts.failed++;
     if (err.code === UNCERTAIN_CODE) this.#uncertain.push(node.id);
+    if (requestKept(e)) this.#outcomeUnknown.push(node.id);
     // A leftover of an earlier run is not a new failure, and a refused hand-edited output fails its own
     // node only: neither stops the others.
     if (!this.options.keepGoing && !(e instanceof UncertainSubmitError) && !isHandEdited(e)) this.#failedStop = true;

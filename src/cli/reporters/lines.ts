@@ -63,17 +63,22 @@ export function summaryLine(e: RunEventOf<'run-summary'>, style: Style): string 
     part(e.failed, 'failed', style.red),
     part(e.skipped, 'skipped', style.yellow),
     `submitted ${formatCount(e.submitted)}`,
-    ...(e.drift?.length ? [style.yellow(driftPart(e.drift))] : []),
+    ...(e.uncertain?.length ? [style.yellow(namedPart('maybe paid', e.uncertain))] : []),
+    ...(e.outcome_unknown?.length ? [style.yellow(namedPart('outcome unknown', e.outcome_unknown))] : []),
+    ...(e.drift?.length ? [style.yellow(namedPart('drift', e.drift))] : []),
     formatDuration(e.ms),
     `outputs in ${e.out_dir}`,
   ].join(' · ');
 }
 
-/** `drift 2 (jacket, umbrella)`: nodes over their pass's max_change, the first few by name. */
-function driftPart(nodes: readonly string[]): string {
+/**
+ * `drift 2 (jacket, umbrella)`: the run summary's lists (maybe paid, outcome unknown, over their
+ * pass's max_change), the first few nodes by name.
+ */
+function namedPart(label: string, nodes: readonly string[]): string {
   const shown = nodes.slice(0, 3).map((n) => clean(n));
   const more = nodes.length > 3 ? `, +${formatCount(nodes.length - 3)} more` : '';
-  return `drift ${formatCount(nodes.length)} (${shown.join(', ')}${more})`;
+  return `${label} ${formatCount(nodes.length)} (${shown.join(', ')}${more})`;
 }
 
 /** `portrait.yml: jacket.yml changed → 2 to run (jacket prompt changed, …), 3 cached, 1 abandoned` */

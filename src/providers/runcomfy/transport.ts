@@ -124,12 +124,25 @@ const MAX_JSON_DEPTH = 64;
  * error, a retry or "may have been submitted"). Such a body is an unreadable reply.
  */
 export function parseReplyJson(text: string): unknown {
-  if (nestingDepth(text) > MAX_JSON_DEPTH) return undefined;
+  if (mayNestTooDeep(text) && nestingDepth(text) > MAX_JSON_DEPTH) return undefined;
   try {
     return JSON.parse(text) as unknown;
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Whether `text` holds more than {@link MAX_JSON_DEPTH} `[` and `{` in all (strings included):
+ * only then can it nest deeper. A few native searches for a usual reply (a handful of
+ * brackets), where {@link nestingDepth} steps through every character in JS (bench/reply-json.bench.mjs).
+ */
+function mayNestTooDeep(text: string): boolean {
+  let n = 0;
+  for (const c of ['[', '{']) {
+    for (let i = text.indexOf(c); i !== -1; i = text.indexOf(c, i + 1)) if (++n > MAX_JSON_DEPTH) return true;
+  }
+  return false;
 }
 
 /** The deepest nesting of `[`/`{` outside strings; stops counting past the limit. */

@@ -5,10 +5,15 @@
  * old request. An entry the lock does not prove finished stays.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { buildPlan } from '../../../src/plan/index.js';
+import { loadRecipe } from '../../../src/recipe/load.js';
+import { dropSettledEntries } from '../../../src/run/journal-settled.js';
+import { prepareRun } from '../../../src/run/prepare.js';
 import { openStore } from '../../../src/store/index.js';
-import type { JournalEntry } from '../../../src/store/types.js';
+import type { JournalEntry, Store } from '../../../src/store/types.js';
 import {
   createProject,
+  testRuntime,
   recipeYaml,
   runIn,
   startRig,
@@ -83,5 +88,36 @@ describe('a journal entry whose request the lock already holds', () => {
     const other = await leaveEntry(project, 'another-request');
     expect(summaryOf(await runIn(project, {}, { rig }))).toMatchObject({ cached: 1, exitCode: 0 });
     expect(await journal(project)).toEqual([other]);
+  });
+});
+
+describe('a run lists the journal folder once', () => {
+  it("prepare's listing is the one the clean-up of finished entries uses", async () => {
+    project = await createProject(recipeYaml([['background', BG]]));
+    rig = await startRig();
+    expect(summaryOf(await runIn(project, {}, { rig }))).toMatchObject({ done: 1, exitCode: 0 });
+    const entry = await leaveEntry(project);
+    const real = await openStore(project.cacheDir);
+    let lists = 0;
+    const journal: Store['journal'] = {
+      ...real.journal,
+      list: () => {
+        lists++;
+        return real.journal.list();
+      },
+    };
+    const store: Store = { ...real, journal };
+    const lock = await project.readLock();
+    const plan = buildPlan(await loadRecipe(project.recipe, { rt: testRuntime(project.root) }));
+    const prepared = await prepareRun(
+      plan,
+      { store, providerName: 'emulator', lock, draw: () => 1 },
+      { only: undefined, force: undefined, reseed: undefined },
+    );
+    expect(prepared.journal).toEqual([entry]);
+    const left = await dropSettledEntries(store, lock, prepared.journal);
+    expect(lists).toBe(1);
+    expect(left.size).toBe(0);
+    expect(await real.journal.list()).toEqual([]);
   });
 });

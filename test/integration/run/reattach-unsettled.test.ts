@@ -51,6 +51,20 @@ function proxy404(body: 'html' | 'empty'): ScenarioInput {
   };
 }
 
+/**
+ * The run's summary lists `nodes` as paid with an unknown outcome (apart from `uncertain`, the
+ * submits without a request id), in the result, the `--json` event and a closing warning.
+ */
+function expectOutcomeUnknown(run: InProcessRun, nodes: string[]): void {
+  expect(summaryOf(run)).toMatchObject({ outcomeUnknown: nodes, uncertain: [] });
+  const [event] = eventsOf(run.events, 'run-summary');
+  expect(event?.outcome_unknown).toEqual(nodes);
+  expect(event?.uncertain).toBeUndefined();
+  const warned = eventsOf(run.events, 'warning').map((e) => e.message);
+  const said = `paid (or maybe), outcome unknown: ${nodes.join(', ')} (their request ids stay in the journal)`;
+  expect(warned.filter((m) => m.startsWith(said) && m.includes('--resubmit-uncertain'))).toHaveLength(1);
+}
+
 function failure(run: InProcessRun) {
   const [failed] = eventsOf(run.events, 'node-failed');
   return failed;
@@ -65,6 +79,7 @@ async function journaledBehindProxy(): Promise<{ project: Project; rig: Rig; ent
   const run = await runIn(p, FAST_REREADS, { rig: r });
   expect(summaryOf(run)).toMatchObject({ exitCode: 75, failed: 1, submitted: 1 });
   expect(failure(run)).toMatchObject({ code: 'E_OUTCOME_UNKNOWN', exit_code: 75 });
+  expectOutcomeUnknown(run, ['background']);
   expect(failure(run)?.message).toMatch(/may still run and be paid for/);
   expect(failure(run)?.hint).toMatch(/--resubmit-uncertain/);
   const [entry, ...more] = await journal(p);
@@ -82,11 +97,13 @@ describe('a 404 on a paid request that the service did not send', () => {
     expect(summaryOf(again)).toMatchObject({ exitCode: 75, failed: 1, submitted: 0 });
     expect(eventsOf(again.events, 'node-state').some((e) => e.phase === 'reattaching')).toBe(true);
     expect(failure(again)).toMatchObject({ code: 'E_OUTCOME_UNKNOWN' });
+    expectOutcomeUnknown(again, ['background']);
     expect(await journal(p)).toEqual([entry]);
 
     r.emulator.setScenario({});
     const healed = await runIn(p, FAST_REREADS, { rig: r });
-    expect(summaryOf(healed)).toMatchObject({ exitCode: 0, done: 1, submitted: 0 });
+    expect(summaryOf(healed)).toMatchObject({ exitCode: 0, done: 1, submitted: 0, outcomeUnknown: [] });
+    expect(eventsOf(healed.events, 'run-summary')[0]?.outcome_unknown).toBeUndefined();
     expect(r.submits()).toHaveLength(1);
     expect((await p.readLock()).nodes['background']?.request_id).toBe(entry.request_id);
     expect((await lockMatchesFiles(p)).every((x) => x.ok)).toBe(true);
@@ -118,6 +135,48 @@ describe('a 404 on a paid request that the service did not send', () => {
   });
 });
 
+describe('a 4xx on a read of a paid request', () => {
+  /** Every status and result read answers `status` with the API's own JSON body. */
+  const refusedReads = (status: number, error_code?: number): ScenarioInput => ({
+    faults: (['status', 'result'] as const).map((on) => ({ kind: 'http' as const, on, status, error_code })),
+  });
+
+  it.each([
+    [401, undefined],
+    [403, undefined],
+    [400, 400004],
+  ])(
+    '%i (error_code %s): the token was refused: exit 77, journal kept, listed; the next run downloads it',
+    async (status, code) => {
+      project = await createProject(recipeYaml([['background', BG]]));
+      rig = await startRig({ scenario: refusedReads(status, code) });
+      const run = await runIn(project, FAST_REREADS, { rig });
+      expect(summaryOf(run)).toMatchObject({ exitCode: 77, failed: 1, submitted: 1 });
+      expect(failure(run)).toMatchObject({ code: 'E_AUTH', exit_code: 77 });
+      expect(failure(run)?.hint).toMatch(/RUNCOMFY_TOKEN/);
+      expectOutcomeUnknown(run, ['background']);
+      const [entry, ...more] = await journal(project);
+      expect([entry?.request_id, more]).toEqual([expect.any(String), []]);
+
+      rig.emulator.setScenario({});
+      const next = await runIn(project, FAST_REREADS, { rig });
+      expect(summaryOf(next)).toMatchObject({ exitCode: 0, done: 1, submitted: 0, outcomeUnknown: [] });
+      expect((await project.readLock()).nodes['background']?.request_id).toBe(entry?.request_id);
+      expect(await journal(project)).toEqual([]);
+    },
+  );
+
+  it.each([400, 422])('%i: proves nothing about the request: exit 75, journal kept, listed', async (status) => {
+    project = await createProject(recipeYaml([['background', BG]]));
+    rig = await startRig({ scenario: refusedReads(status) });
+    const run = await runIn(project, FAST_REREADS, { rig });
+    expect(summaryOf(run)).toMatchObject({ exitCode: 75, failed: 1, submitted: 1 });
+    expect(failure(run)).toMatchObject({ code: 'E_OUTCOME_UNKNOWN', exit_code: 75 });
+    expectOutcomeUnknown(run, ['background']);
+    expect(await journal(project)).toHaveLength(1);
+  });
+});
+
 describe('a paid request that finished without an output URL', () => {
   it('is read again within the run: a glitch once costs a pause, not a second request', async () => {
     project = await createProject(recipeYaml([['background', BG]]));
@@ -129,6 +188,63 @@ describe('a paid request that finished without an output URL', () => {
     expect(await journal(project)).toEqual([]);
   });
 
+  it('the pauses before reading it again hold no -j slot: with -j 1 another node submits meanwhile', async () => {
+    project = await createProject(
+      recipeYaml([
+        ['background', BG],
+        ['jacket', 'Keep the face unchanged. Make the jacket red.', 'from: photo'],
+      ]),
+    );
+    rig = await startRig({ scenario: { faults: [{ kind: 'missing-output', nth: 1 }] } });
+    const run = await runIn(project, { jobs: 1, outputRereadMs: [400, 400] }, { rig });
+    expect(summaryOf(run)).toMatchObject({ exitCode: 0, done: 2, submitted: 2 });
+    expect(rig.submits()).toHaveLength(2);
+    const at = (pick: (e: InProcessRun['events'][number]) => boolean): number => run.events.findIndex(pick);
+    const reread = run.events.find((e) => e.type === 'warning' && /reading it again/.test(e.message));
+    const waiting = reread?.type === 'warning' ? reread.node : undefined;
+    expect(waiting).toBeDefined();
+    const other = waiting === 'background' ? 'jacket' : 'background';
+    const paused = at((e) => e === reread);
+    const otherStart = at((e) => e.type === 'node-start' && e.node === other);
+    // The first node's next event after the pause: its new read's state, or its download.
+    const resumed = run.events.findIndex(
+      (e, i) => i > paused && (e.type === 'node-state' || e.type === 'node-done') && e.node === waiting,
+    );
+    // The other node got the slot as soon as the pause began (not once the first was done).
+    expect(paused).toBeLessThan(otherStart);
+    expect(otherStart).toBeLessThan(resumed);
+    expect(await journal(project)).toEqual([]);
+    expect((await lockMatchesFiles(project)).every((x) => x.ok)).toBe(true);
+  });
+
+  it('a request given up after those pauses (--resubmit-uncertain) is submitted again only in a -j slot', async () => {
+    project = await createProject(
+      recipeYaml([
+        ['background', BG],
+        ['jacket', 'Keep the face unchanged. Make the jacket red.', 'from: photo'],
+      ]),
+    );
+    rig = await startRig({ runMs: 600, scenario: { faults: [{ kind: 'missing-output' }] } });
+    const first = await runIn(project, { ...FAST_REREADS, only: ['background'] }, { rig });
+    expect(summaryOf(first)).toMatchObject({ exitCode: 75, failed: 1, submitted: 1 });
+    // Its three reads come without an output URL; the jacket is at the API meanwhile (600 ms).
+    rig.emulator.setScenario({ faults: [{ kind: 'missing-output', times: 3 }] });
+    const run = await runIn(project, { jobs: 1, outputRereadMs: [50, 50], resubmitUncertain: true }, { rig });
+    expect(summaryOf(run)).toMatchObject({ exitCode: 0, done: 2, submitted: 2 });
+    expect(rig.submits()).toHaveLength(3);
+    const at = (pick: (e: InProcessRun['events'][number]) => boolean): number => run.events.findIndex(pick);
+    const gaveUp = at((e) => e.type === 'warning' && /--resubmit-uncertain: submitting it again/.test(e.message));
+    const jacketStarts = at((e) => e.type === 'node-start' && e.node === 'jacket');
+    const jacketFinished = at((e) => e.type === 'node-state' && e.node === 'jacket' && e.phase === 'downloading');
+    const again = run.events.findIndex(
+      (e, i) => i > gaveUp && e.type === 'node-state' && e.node === 'background' && e.phase === 'submitting',
+    );
+    // The jacket took the slot during the pauses; the background's new submit waited for it.
+    expect(jacketStarts).toBeLessThan(gaveUp);
+    expect(jacketFinished).toBeLessThan(again);
+    expect(await journal(project)).toEqual([]);
+  });
+
   it('still without one: journal kept, exit 75; the next run downloads it with no new submit', async () => {
     project = await createProject(recipeYaml([['background', BG]]));
     rig = await startRig({ scenario: { faults: [{ kind: 'missing-output' }] } });
@@ -136,6 +252,7 @@ describe('a paid request that finished without an output URL', () => {
     expect(summaryOf(run)).toMatchObject({ exitCode: 75, failed: 1, submitted: 1 });
     expect(failure(run)).toMatchObject({ code: 'E_OUTCOME_UNKNOWN', exit_code: 75 });
     expect(failure(run)?.message).toMatch(/read 3 times\): it is paid for/);
+    expectOutcomeUnknown(run, ['background']);
     const [entry] = await journal(project);
     expect(entry?.request_id).toBeDefined();
 

@@ -61,6 +61,26 @@ describe('plain reporter: a small run', () => {
   });
 });
 
+describe('plain reporter: the summary names the nodes whose payment is unknown', () => {
+  it('lists maybe-paid (no request id) and outcome-unknown (journaled) nodes apart, and drift', () => {
+    const { err, reporter } = setup();
+    reporter.onEvent(
+      summary({
+        failed: 5,
+        exit_code: 75,
+        uncertain: ['hair'],
+        outcome_unknown: ['jacket', 'shoes', 'sky', 'umbrella'],
+        drift: ['background'],
+      }),
+    );
+    reporter.close();
+    expect(err.lines()).toEqual([
+      'done 1 · cached 0 · failed 5 · skipped 0 · submitted 1 · maybe paid 1 (hair) · ' +
+        'outcome unknown 4 (jacket, shoes, sky, +1 more) · drift 1 (background) · 900 ms · outputs in out/big',
+    ]);
+  });
+});
+
 describe('plain reporter: folding', () => {
   it('prints one count line for 10,000 cached nodes, and the rest individually', () => {
     const { err, reporter } = setup();

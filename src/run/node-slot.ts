@@ -1,0 +1,43 @@
+/**
+ * One node's hold on a `-j` slot (scheduler.ts). The slot covers a request's time at the API;
+ * a node gives it up when the request is finished there (before downloading), and also while it
+ * only waits to read a finished request again (remote-outcome.ts): other nodes submit meanwhile.
+ * A node that must then submit anew (a re-attach given up, a re-host) takes a slot again first,
+ * so no more than `-j` requests are ever submitted or running at once.
+ */
+import type { LimitFunction } from 'p-limit';
+
+export class NodeSlot {
+  /** Ends the slot's task in the limit (frees the slot); `null` while not held. */
+  #free: (() => void) | null = null;
+  #taking: Promise<void> | null = null;
+
+  constructor(private readonly limit: LimitFunction) {}
+
+  get held(): boolean {
+    return this.#free !== null;
+  }
+
+  /** Wait for a slot (behind the nodes already waiting) and hold it; at once when held. */
+  take(): Promise<void> {
+    if (this.#free !== null) return Promise.resolve();
+    this.#taking ??= new Promise<void>((held) => {
+      void this.limit(
+        () =>
+          new Promise<void>((free) => {
+            this.#free = free;
+            this.#taking = null;
+            held();
+          }),
+      );
+    });
+    return this.#taking;
+  }
+
+  /** Give the slot back (nothing when not held). */
+  release(): void {
+    const free = this.#free;
+    this.#free = null;
+    free?.();
+  }
+}
