@@ -3,9 +3,10 @@
  * A reader sees the old file or the new one, never half of either.
  */
 import { closeSync, constants, copyFileSync, mkdirSync, openSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { type FileHandle, mkdir, open, rename, rm } from 'node:fs/promises';
+import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { uniqueSuffix } from '../util/unique-suffix.js';
+import { mkdirDurable, syncDir } from './dir-sync.js';
 
 /** A temp path beside `target` (same folder, so the final rename stays on one filesystem). */
 export function tempPathFor(target: string): string {
@@ -28,7 +29,10 @@ export const STALE_TEMP_MS = 24 * 60 * 60 * 1000;
 
 export interface WriteFileAtomicOptions {
   mode?: number;
-  /** Also fsync the parent folder after the rename, so the new name itself survives a power cut. */
+  /**
+   * Also fsync the parent folder after the rename (shared with other writers of that folder:
+   * dir-sync.ts), and each folder made on the way, so the new name itself survives a power cut.
+   */
   durable?: boolean;
   /**
    * fsync the file before the rename (default true). Only for files that can be rebuilt from
@@ -50,7 +54,7 @@ export async function writeFileAtomic(
 ): Promise<void> {
   const tmp = tempPathFor(target);
   if (options.sync === false && !options.durable) return writeUnsynced(target, tmp, data, options.mode);
-  const handle = await withParentDir(target, () => open(tmp, 'wx', options.mode ?? 0o644));
+  const handle = await withParentDir(target, () => open(tmp, 'wx', options.mode ?? 0o644), options.durable);
   try {
     if (typeof data === 'string' || data instanceof Uint8Array) await handle.writeFile(data);
     // Each writeFile on a handle goes on from where the last one ended.
@@ -69,7 +73,7 @@ export async function writeFileAtomic(
     await rm(tmp, { force: true });
     throw e;
   }
-  if (options.durable) await fsyncDir(dirname(target));
+  if (options.durable) await syncDir(dirname(target));
 }
 
 /**
@@ -134,13 +138,15 @@ function writePieces(path: string, pieces: Iterable<string>, mode: number): void
  * Run `fn` (which creates something in `path`'s folder); if the folder is missing, create it
  * and run `fn` again. The folder almost always exists: trying first saves a `mkdir -p` per
  * write on the hot path (a cache write is a few syscalls; mkdir was a fifth of them).
+ * `durable`: each folder made is fsynced into its parent (dir-sync.ts `mkdirDurable`).
  */
-export async function withParentDir<T>(path: string, fn: () => Promise<T>): Promise<T> {
+export async function withParentDir<T>(path: string, fn: () => Promise<T>, durable = false): Promise<T> {
   try {
     return await fn();
   } catch (e) {
     if (!isCode(e, 'ENOENT')) throw e;
-    await mkdir(dirname(path), { recursive: true });
+    if (durable) await mkdirDurable(dirname(path));
+    else await mkdir(dirname(path), { recursive: true });
     return fn();
   }
 }
@@ -156,22 +162,11 @@ function withParentDirSync<T>(path: string, fn: () => T): T {
   }
 }
 
-/**
- * fsync a folder so renames and unlinks in it are durable. Some platforms (Windows) cannot
- * open a folder for syncing; there the rename is as durable as the OS makes it, so we go on.
- */
-export async function fsyncDir(dir: string): Promise<void> {
-  let handle: FileHandle;
-  try {
-    handle = await open(dir, 'r');
-  } catch (e) {
-    if (isCode(e, 'EISDIR', 'EPERM', 'EACCES')) return;
-    throw e;
-  }
+/** fsync a file someone else wrote (open for reading is enough to flush it on Linux and macOS). */
+export async function syncFile(path: string): Promise<void> {
+  const handle = await open(path, 'r');
   try {
     await handle.sync();
-  } catch (e) {
-    if (!isCode(e, 'EINVAL', 'EPERM', 'EBADF')) throw e;
   } finally {
     await handle.close();
   }

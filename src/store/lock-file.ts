@@ -206,7 +206,8 @@ export async function updateLock(
         return lock;
       }
       const beforeRename = (): void => options.crashPoint?.('lock-temp-written');
-      await writeFileAtomic(path, cache.formatter.pieces(lock.nodes), { beforeRename });
+      // Durable: a run reports success only once the lock's new name is on disk (its folder fsynced).
+      await writeFileAtomic(path, cache.formatter.pieces(lock.nodes), { beforeRename, durable: true });
       options.crashPoint?.('lock-renamed');
       cache.remember({ lock, text: null, formatted: true, sig: await signature(path) });
       return lock;

@@ -35,8 +35,9 @@ export async function getRecord(root: string, key: string, check: BlobCheck): Pr
 }
 
 /**
- * Write a record (after its blob): validated first, so a bug cannot poison the cache. A
- * `rebuildable` record (adopted from the lock) is not fsynced: see run/adopt.ts.
+ * Write a record (after its blob): validated first, so a bug cannot poison the cache. Durable:
+ * the file and its new name (its folder) are fsynced. A `rebuildable` record (adopted from the
+ * lock) is neither: see run/adopt.ts.
  */
 export async function putRecord(
   root: string,
@@ -54,5 +55,6 @@ export async function putRecord(
     );
   }
   const text = `${JSON.stringify(checked, null, 2)}\n`;
-  await writeFileAtomic(layout.record(root, record.key), text, { sync: options.rebuildable !== true });
+  const durable = options.rebuildable !== true;
+  await writeFileAtomic(layout.record(root, record.key), text, { sync: durable, durable });
 }

@@ -1,0 +1,91 @@
+/**
+ * Durable names. A rename (or link, or a new folder) changes a folder, not a file: after a power
+ * cut it may be lost unless the folder itself is fsynced once the change is made. Here: fsync a
+ * folder, shared by everyone in this process who changed that folder at about the same time
+ * (group commit), and make folders so that each new one survives a power cut too.
+ */
+import { type FileHandle, mkdir, open } from 'node:fs/promises';
+import { dirname } from 'node:path';
+
+/**
+ * fsync a folder so renames, links and unlinks in it are durable. Only on platforms that cannot
+ * sync a folder do we go on without: Windows refuses to open one (EISDIR, EPERM or EACCES), and
+ * some systems refuse the fsync itself (EINVAL, EPERM, EBADF: macOS on some file systems, network
+ * mounts); there the rename is as durable as the OS makes it. Any other error fails the caller.
+ */
+export async function fsyncDir(dir: string): Promise<void> {
+  let handle: FileHandle;
+  try {
+    handle = await open(dir, 'r');
+  } catch (e) {
+    if (hasCode(e, 'EISDIR', 'EPERM', 'EACCES')) return;
+    throw e;
+  }
+  try {
+    await handle.sync();
+  } catch (e) {
+    if (!hasCode(e, 'EINVAL', 'EPERM', 'EBADF')) throw e;
+  } finally {
+    await handle.close();
+  }
+}
+
+/** One fsync lane per folder, kept only while a sync runs or waits. */
+interface Lane {
+  running: Promise<void> | null;
+  next: Promise<void> | null;
+}
+
+const lanes = new Map<string, Lane>();
+
+/**
+ * fsync `dir` after a change the caller has made in it; resolves once a sync that started after
+ * the call is done. Group commit: at most one sync of a folder runs at a time; a caller arriving
+ * while one runs waits for the next one (which starts after its change, so covers it), shared
+ * with everyone who arrived meanwhile. A failed sync fails the callers it was for.
+ */
+export function syncDir(dir: string): Promise<void> {
+  let lane = lanes.get(dir);
+  if (lane === undefined) {
+    lane = { running: null, next: null };
+    lanes.set(dir, lane);
+  }
+  const current = lane;
+  const start = (): Promise<void> => {
+    const run = fsyncDir(dir).finally(() => {
+      current.running = null;
+      if (current.next === null && lanes.get(dir) === current) lanes.delete(dir);
+    });
+    current.running = run;
+    return run;
+  };
+  if (current.running === null) return start();
+  current.next ??= current.running
+    .catch(() => undefined)
+    .then(() => {
+      current.next = null;
+      return current.running ?? start();
+    });
+  return current.next;
+}
+
+/**
+ * `mkdir -p dir`, durably: each folder it creates is made durable in its parent (the new name
+ * fsynced there), so a file later renamed into `dir` and synced there is not lost with `dir`.
+ * A folder that exists already costs one mkdir and no fsync.
+ */
+export async function mkdirDurable(dir: string): Promise<void> {
+  const first = await mkdir(dir, { recursive: true });
+  if (first === undefined) return;
+  // Created: `first` and every folder below it on the way to `dir`; sync each one's parent.
+  const parents: string[] = [];
+  for (let d = dir; ; d = dirname(d)) {
+    parents.push(dirname(d));
+    if (d === first || dirname(d) === d) break;
+  }
+  await Promise.all(parents.map(syncDir));
+}
+
+function hasCode(e: unknown, ...codes: string[]): boolean {
+  return typeof e === 'object' && e !== null && codes.includes(String((e as { code?: unknown }).code));
+}
