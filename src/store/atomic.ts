@@ -3,8 +3,9 @@
  * A reader sees the old file or the new one, never half of either.
  */
 import { closeSync, constants, copyFileSync, mkdirSync, openSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { mkdir, open, rename, rm } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { writerIsDead } from '../util/process-tag.js';
 import { uniqueSuffix } from '../util/unique-suffix.js';
 import { mkdirDurable, syncDir } from './dir-sync.js';
 
@@ -23,9 +24,25 @@ export function isTempName(name: string): boolean {
 /**
  * A temp file (one of {@link tempPathFor}'s, or anything in the store's `tmp/`) older than this is
  * the leftover of a crashed write: no write or download takes that long. A younger one may be
- * in progress and is never removed.
+ * in progress and is removed only when its writer is provably dead ({@link isStaleTemp}).
  */
 export const STALE_TEMP_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * Whether the temp file `name` (modified at `mtimeMs`) is a crash's leftover: a day old, or
+ * written by a process of this machine that is no longer alive (its name's tag: util/process-tag.ts;
+ * a `.part` download temp or a `.tmp`). A temp of a live process, or of one we cannot check
+ * (another machine or container sharing the folder), is kept until it is a day old.
+ */
+export function isStaleTemp(name: string, mtimeMs: number, nowMs: number): boolean {
+  return nowMs - mtimeMs > STALE_TEMP_MS || isDeadWritersTemp(name);
+}
+
+/** Whether `name` is a temp (`….tmp` or `….part`) whose writer is provably dead (util/process-tag.ts). */
+function isDeadWritersTemp(name: string): boolean {
+  const end = /\.(?:tmp|part)$/.exec(name);
+  return end !== null && writerIsDead(name.slice(0, end.index));
+}
 
 export interface WriteFileAtomicOptions {
   mode?: number;
@@ -170,6 +187,26 @@ export async function syncFile(path: string): Promise<void> {
   } finally {
     await handle.close();
   }
+}
+
+/** Folders this process has swept of dead writers' temps (once each is enough: see below). */
+const swept = new Set<string>();
+
+/**
+ * Before this process first writes into `dir` (an out/ folder, the lock's folder): remove the
+ * `.<name>.<suffix>.tmp` files that a process killed between its write and its rename left
+ * there. By the writer's tag only ({@link isDeadWritersTemp}): a temp whose writer is alive, or
+ * cannot be checked, stays (`kontext clean` and `gc` remove day-old ones). Best effort.
+ */
+export async function sweepDeadTempsOnce(dir: string): Promise<void> {
+  if (swept.has(dir)) return;
+  swept.add(dir);
+  const names = await readdir(dir).catch(() => []);
+  await Promise.all(
+    names
+      .filter((name) => isTempName(name) && isDeadWritersTemp(name))
+      .map((name) => rm(join(dir, name), { force: true }).catch(() => undefined)),
+  );
 }
 
 /** Whether `e` is a Node system error with one of these codes. */

@@ -13,7 +13,7 @@ import { dirname } from 'node:path';
  * some systems refuse the fsync itself (EINVAL, EPERM, EBADF: macOS on some file systems, network
  * mounts); there the rename is as durable as the OS makes it. Any other error fails the caller.
  */
-export async function fsyncDir(dir: string): Promise<void> {
+async function fsyncDir(dir: string): Promise<void> {
   let handle: FileHandle;
   try {
     handle = await open(dir, 'r');

@@ -4,7 +4,7 @@
  */
 import { readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
-import { isCode, STALE_TEMP_MS, writeFileAtomic } from './atomic.js';
+import { isCode, isStaleTemp, writeFileAtomic } from './atomic.js';
 import { mkdirDurable } from './dir-sync.js';
 import { adoptBlob, copyInBlob, hasBlob, putBlob, tempPath } from './blobs.js';
 import { StoreError } from './errors.js';
@@ -96,11 +96,15 @@ async function writeIfMissing(path: string, text: string): Promise<void> {
   }
 }
 
-/** Best effort: a temp another process removed first, or cannot be removed, is not our problem. */
+/**
+ * The temps of crashed downloads and writes in `tmp/` (atomic.ts `isStaleTemp`: a day old, or
+ * their writer dead, e.g. a `.part` left by a kill -9 mid-download). Best effort: a temp another
+ * process removed first, or cannot be removed, is not our problem.
+ */
 async function removeStaleTemps(dir: string, nowMs: number): Promise<void> {
   for (const name of await readdir(dir).catch(() => [])) {
     const path = join(dir, name);
     const s = await stat(path).catch(() => null);
-    if (s?.isFile() && nowMs - s.mtimeMs > STALE_TEMP_MS) await rm(path, { force: true }).catch(() => undefined);
+    if (s?.isFile() && isStaleTemp(name, s.mtimeMs, nowMs)) await rm(path, { force: true }).catch(() => undefined);
   }
 }

@@ -12,7 +12,7 @@ import { copyFile, lstat, rename, rm, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { ExitCode } from '../errors.js';
 import { realPathDeep } from '../util/real-path.js';
-import { syncFile, tempPathFor, withParentDir } from './atomic.js';
+import { sweepDeadTempsOnce, syncFile, tempPathFor, withParentDir } from './atomic.js';
 import { syncDir } from './dir-sync.js';
 import { StoreError } from './errors.js';
 import { checkWriteTarget, type WriteGuard } from './write-guard.js';
@@ -43,6 +43,7 @@ export async function copyFileSafely(
     });
   }
   if (!force && existing?.isFile() && existing.size === (await stat(blob)).size) return false;
+  await sweepDeadTempsOnce(dirname(real));
   const tmp = tempPathFor(real);
   try {
     await withParentDir(real, () => copyFile(blob, tmp, constants.COPYFILE_EXCL), true);

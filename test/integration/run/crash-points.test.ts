@@ -102,6 +102,21 @@ async function assertNothingTorn(p: Project): Promise<void> {
   if (text !== null) JSON.parse(text);
 }
 
+/** Every file in the store's `tmp/`, and the temp files (`.<name>.<suffix>.tmp`) under out/ and beside the lock. */
+async function tempsLeft(p: Project): Promise<string[]> {
+  const beside = (await readdir(p.root, { withFileTypes: true })).filter((d) => d.isFile());
+  const files = [...(await filesUnder(join(p.root, 'out'))), ...beside.map((d) => join(p.root, d.name))];
+  return [...(await filesUnder(join(p.cacheDir, 'tmp'))), ...files.filter((f) => isTempName(basename(f)))];
+}
+
+/** Where a kill at the point leaves a temp file the next run must sweep (none: nothing torn). */
+const LEFT_TEMP: Readonly<Record<string, RegExp>> = {
+  'download-part-written': /\/tmp\/\..+\.part$/,
+  'download-in-temp': /\/tmp\/[^/]+\.tmp$/,
+  'output-temp-written': /\/out\/.+\/\.[^/]+\.tmp$/,
+  'lock-temp-written': /\/\.recipe\.lock\.json\.[^/]+\.tmp$/,
+};
+
 interface Case {
   readonly point: string;
   /**
@@ -161,6 +176,9 @@ describe('kill -9 mid-download, mid-store, mid-output and mid-lock-rewrite (buil
       const bId = (await journal(p)).find((e) => e.node === 'b')?.request_id;
       expect(bId).toMatch(/./);
       const downloadsBefore = downloadsIn(em.requestLog());
+      // The killed process's temp is there, young: the re-run removes it as its writer is dead.
+      const left = LEFT_TEMP[point];
+      if (left) expect((await tempsLeft(p)).filter((f) => left.test(f))).toHaveLength(1);
 
       const rerun = children.run(p, env);
       const done = await rerun.done;
@@ -177,6 +195,7 @@ describe('kill -9 mid-download, mid-store, mid-output and mid-lock-rewrite (buil
       expect(downloads).toBe((recorded ? 0 : 1) + (nodes.length === 3 ? 1 : 0));
       expect(await journal(p)).toEqual([]);
       await assertNothingTorn(p);
+      expect(await tempsLeft(p)).toEqual([]);
     }, 60_000);
   }
 

@@ -92,7 +92,7 @@ const RECIPE = recipeYaml(
 ).replace('provider: emulator', 'provider: runcomfy');
 
 describe('renames that matter are fsynced in their folder (strace of the built CLI)', () => {
-  it('intent → journal fsync → submit; blob, record, out/ and lock → folder fsync → journal entry removed', async (ctx) => {
+  it('intent → journal fsync → submit; blob, record, out/, lock → folder fsync → journal entry gone', async (ctx) => {
     const why = cannotTrace();
     if (why !== null) return ctx.skip(why);
     emulator = await startEmulator({ queueMs: 20, runMs: 100 });
