@@ -11,7 +11,7 @@
  * kill -9 from outside while b's body drips in (half received, held in memory: nothing on disk).
  */
 import { createHash } from 'node:crypto';
-import { readFile, readdir } from 'node:fs/promises';
+import { readFile, readdir, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type EmulatorHandle } from '../../../src/index.js';
@@ -239,6 +239,48 @@ describe('kill -9 mid-download, mid-store, mid-output and mid-lock-rewrite (buil
     for (const prompt of Object.values(P)) expect(paid(em.requestLog(), prompt)).toHaveLength(1);
     expect(Object.keys((await p.readLock()).nodes).sort()).toEqual(['a', 'b', 'c']);
     expect((await lockMatchesFiles(p)).every((r) => r.ok)).toBe(true);
+    expect(await journal(p)).toEqual([]);
+    await assertNothingTorn(p);
+  }, 60_000);
+
+  it('a real kill -9 while a 12 MB output streams to disk: the half .part goes with the re-run', async () => {
+    // b's output (the second download) is a 12 MB PNG, over the 8 MB a body is held in memory
+    // for: streamed to a .part in the store's tmp/, 512 KB every 50 ms.
+    const drip = { kind: 'drip-download', nth: 2, bytes: 512 * 1024, interval_ms: 50, pad_to: 12 * 1024 ** 2 } as const;
+    emulator = await startEmulator({ queueMs: 20, runMs: 150, scenario: { faults: [drip] } });
+    const em = emulator;
+    const env = runcomfyAt(em);
+    project = await createProject(chain(3));
+    const p = project;
+    const child = children.run(p, env);
+    const parts = async (): Promise<{ path: string; size: number }[]> => {
+      const found = (await filesUnder(join(p.cacheDir, 'tmp'))).filter((f) => f.endsWith('.part'));
+      return Promise.all(found.map(async (path) => ({ path, size: (await stat(path).catch(() => null))?.size ?? 0 })));
+    };
+    let half: { path: string; size: number } | undefined;
+    await until(
+      async () => {
+        half = (await parts()).find((f) => f.size > 0);
+        return half !== undefined;
+      },
+      20_000,
+      'a .part with bytes',
+      child.output,
+    );
+    child.child.kill('SIGKILL');
+    expect((await child.done).signal).toBe('SIGKILL');
+    const left = await parts();
+    expect(left).toHaveLength(1);
+    expect(left[0]?.size).toBeLessThan(12 * 1024 ** 2); // half written
+    expect(paid(em.requestLog(), P.b)).toHaveLength(1);
+    await assertNothingTorn(p);
+
+    const rerun = children.run(p, env);
+    const done = await rerun.done;
+    expect(done.code, rerun.output()).toBe(0);
+    for (const prompt of Object.values(P)) expect(paid(em.requestLog(), prompt)).toHaveLength(1);
+    expect(await parts()).toEqual([]);
+    expect(await tempsLeft(p)).toEqual([]);
     expect(await journal(p)).toEqual([]);
     await assertNothingTorn(p);
   }, 60_000);
