@@ -7,7 +7,7 @@ import { mkdir, open, readdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { writerIsDead } from '../util/process-tag.js';
 import { uniqueSuffix } from '../util/unique-suffix.js';
-import { mkdirDurable, syncDir } from './dir-sync.js';
+import { markDirty, mkdirDurable, syncDir } from './dir-sync.js';
 
 /** A temp path beside `target` (same folder, so the final rename stays on one filesystem). */
 export function tempPathFor(target: string): string {
@@ -49,8 +49,10 @@ export interface WriteFileAtomicOptions {
   /**
    * Also fsync the parent folder after the rename (shared with other writers of that folder:
    * dir-sync.ts), and each folder made on the way, so the new name itself survives a power cut.
+   * `'deferred'`: the folder is fsynced before the next journal entry is removed instead of now
+   * (dir-sync.ts `markDirty`): for a paid result, which its journal entry brings back until then.
    */
-  durable?: boolean;
+  durable?: boolean | 'deferred';
   /**
    * fsync the file before the rename (default true). Only for files that can be rebuilt from
    * elsewhere (see run/adopt.ts): without it a power cut may leave the new name with no bytes.
@@ -90,7 +92,8 @@ export async function writeFileAtomic(
     await rm(tmp, { force: true });
     throw e;
   }
-  if (options.durable) await syncDir(dirname(target));
+  if (options.durable === 'deferred') markDirty(dirname(target));
+  else if (options.durable) await syncDir(dirname(target));
 }
 
 /**
@@ -155,14 +158,19 @@ function writePieces(path: string, pieces: Iterable<string>, mode: number): void
  * Run `fn` (which creates something in `path`'s folder); if the folder is missing, create it
  * and run `fn` again. The folder almost always exists: trying first saves a `mkdir -p` per
  * write on the hot path (a cache write is a few syscalls; mkdir was a fifth of them).
- * `durable`: each folder made is fsynced into its parent (dir-sync.ts `mkdirDurable`).
+ * `durable`: each folder made is fsynced into its parent (dir-sync.ts `mkdirDurable`), now or,
+ * `'deferred'`, before the journal's next removal.
  */
-export async function withParentDir<T>(path: string, fn: () => Promise<T>, durable = false): Promise<T> {
+export async function withParentDir<T>(
+  path: string,
+  fn: () => Promise<T>,
+  durable: boolean | 'deferred' = false,
+): Promise<T> {
   try {
     return await fn();
   } catch (e) {
     if (!isCode(e, 'ENOENT')) throw e;
-    if (durable) await mkdirDurable(dirname(path));
+    if (durable) await mkdirDurable(dirname(path), durable === 'deferred');
     else await mkdir(dirname(path), { recursive: true });
     return fn();
   }

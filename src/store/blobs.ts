@@ -19,7 +19,7 @@ import { createReadStream, statSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative } from 'node:path';
 import { ExitCode } from '../errors.js';
 import { copyFileAtomicUnsynced, isCode, syncFile, withParentDir, writeFileAtomic } from './atomic.js';
-import { syncDir } from './dir-sync.js';
+import { markDirty } from './dir-sync.js';
 import { StoreError } from './errors.js';
 import { assertHex64, layout } from './layout.js';
 import { fileInfo, touchIfStale } from './touch.js';
@@ -63,8 +63,9 @@ export function tempPath(root: string, hint = 'blob'): string {
  * Move a complete temp file into the store under `sha256` (the caller hashed it while
  * writing). Only files from `<root>/tmp` are accepted: the rename must stay on one filesystem
  * and the store must never swallow a user's file. If the blob already exists the temp is dropped.
- * `durable` (a paid result): the rename is fsynced in the blob's folder (and a new folder in its
- * parent) before this resolves, so a power cut cannot lose the name (dir-sync.ts).
+ * `durable` (a paid result): the blob's folder (and a new folder's parent) is fsynced before
+ * the journal entry of the request is removed (dir-sync.ts `markDirty`), so a
+ * power cut cannot lose the name while nothing else would bring the result back.
  */
 export async function adoptBlob(
   root: string,
@@ -91,8 +92,8 @@ export async function adoptBlob(
   // The writer may not have fsynced; a blob must not turn into zeros after a power cut.
   if (!options.synced) await syncFile(tempFile);
   // A missing temp is ENOENT too: then the retry fails the same way and the error stands.
-  await withParentDir(target, () => rename(tempFile, target), options.durable);
-  if (options.durable) await syncDir(dirname(target));
+  await withParentDir(target, () => rename(tempFile, target), options.durable && 'deferred');
+  if (options.durable) markDirty(dirname(target));
   return target;
 }
 

@@ -69,12 +69,49 @@ export function syncDir(dir: string): Promise<void> {
   return current.next;
 }
 
+/** Folders changed by a rename that must be durable before the journal lets go of its request. */
+const dirty = new Set<string>();
+/** Syncs of dirty folders under way (a caller of {@link syncDirty} waits for these too). */
+const inflight = new Set<Promise<void>>();
+
+/**
+ * Note that a rename into `dir` must be durable before the journal entry of its request is
+ * removed (a paid blob, its record, its out/ copy), without waiting for it now: the folder is
+ * fsynced by the next {@link syncDirty}, off the node's path, shared by every rename noted
+ * there since. Nothing is lost if the process dies first: the journal entry is still there.
+ */
+export function markDirty(dir: string): void {
+  dirty.add(dir);
+}
+
+/**
+ * fsync every folder noted by {@link markDirty} so far, and wait for such syncs already under
+ * way. The journal calls it before it removes an entry. A folder gone since is skipped; a failed
+ * sync fails the caller and leaves its folder noted (the next call tries it again).
+ */
+export async function syncDirty(): Promise<void> {
+  const batch = [...dirty].map((dir) => {
+    const sync = syncDir(dir).catch((e: unknown) => {
+      // A folder deleted since (a cache dir removed under the run) holds nothing to keep.
+      if (hasCode(e, 'ENOENT')) return;
+      dirty.add(dir);
+      throw e;
+    });
+    inflight.add(sync);
+    sync.finally(() => inflight.delete(sync)).catch(() => undefined);
+    return sync;
+  });
+  dirty.clear();
+  await Promise.all([...batch, ...[...inflight]]);
+}
+
 /**
  * `mkdir -p dir`, durably: each folder it creates is made durable in its parent (the new name
  * fsynced there), so a file later renamed into `dir` and synced there is not lost with `dir`.
- * A folder that exists already costs one mkdir and no fsync.
+ * A folder that exists already costs one mkdir and no fsync. `deferred`: the parents are noted
+ * for the next {@link syncDirty} instead (for the folders of a paid result: see markDirty).
  */
-export async function mkdirDurable(dir: string): Promise<void> {
+export async function mkdirDurable(dir: string, deferred = false): Promise<void> {
   const first = await mkdir(dir, { recursive: true });
   if (first === undefined) return;
   // Created: `first` and every folder below it on the way to `dir`; sync each one's parent.
@@ -83,7 +120,8 @@ export async function mkdirDurable(dir: string): Promise<void> {
     parents.push(dirname(d));
     if (d === first || dirname(d) === d) break;
   }
-  await Promise.all(parents.map(syncDir));
+  if (deferred) for (const parent of parents) markDirty(parent);
+  else await Promise.all(parents.map(syncDir));
 }
 
 function hasCode(e: unknown, ...codes: string[]): boolean {

@@ -14,7 +14,7 @@
 import { link, open, readdir, rm, unlink } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import { isCode, tempPathFor, withParentDir, writeFileAtomic } from './atomic.js';
-import { syncDir } from './dir-sync.js';
+import { syncDir, syncDirty } from './dir-sync.js';
 import { StoreError } from './errors.js';
 import { assertHex64, isSha256Hex, layout } from './layout.js';
 import { readJsonOrNull } from './read-json.js';
@@ -61,7 +61,9 @@ export function createJournal(root: string): Journal {
       if (requestId !== undefined && !names(await get(key))) return;
       // Not fsynced: an entry that comes back after a power cut is harmless (its record is a
       // cache hit, or the next run re-attaches by id and pays nothing), while forcing the
-      // unlink to disk could only make it outlive a record that is not on disk yet.
+      // unlink to disk could only make it outlive a record that is not on disk yet. Before it:
+      // the renames of paid results noted so far (blob, record, out/ copy) made durable.
+      await syncDirty();
       await unlink(layout.journalEntry(root, key)).catch((e: unknown) => {
         if (!isCode(e, 'ENOENT')) throw e;
       });

@@ -36,8 +36,9 @@ export async function getRecord(root: string, key: string, check: BlobCheck): Pr
 
 /**
  * Write a record (after its blob): validated first, so a bug cannot poison the cache. Durable:
- * the file and its new name (its folder) are fsynced. A `rebuildable` record (adopted from the
- * lock) is neither: see run/adopt.ts.
+ * the file is fsynced, and its new name (its folder) before the journal entry of its request is
+ * removed (dir-sync.ts `markDirty`). A `rebuildable` record (adopted from the lock) is neither:
+ * see run/adopt.ts.
  */
 export async function putRecord(
   root: string,
@@ -56,5 +57,5 @@ export async function putRecord(
   }
   const text = `${JSON.stringify(checked, null, 2)}\n`;
   const durable = options.rebuildable !== true;
-  await writeFileAtomic(layout.record(root, record.key), text, { sync: durable, durable });
+  await writeFileAtomic(layout.record(root, record.key), text, { sync: durable, durable: durable && 'deferred' });
 }

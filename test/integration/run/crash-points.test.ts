@@ -257,12 +257,10 @@ describe('kill -9 mid-download, mid-store, mid-output and mid-lock-rewrite (buil
       const found = (await filesUnder(join(p.cacheDir, 'tmp'))).filter((f) => f.endsWith('.part'));
       return Promise.all(found.map(async (path) => ({ path, size: (await stat(path).catch(() => null))?.size ?? 0 })));
     };
-    let half: { path: string; size: number } | undefined;
+    // b's .part (a's small body is written and renamed at once, and a is done before b downloads).
     await until(
-      async () => {
-        half = (await parts()).find((f) => f.size > 0);
-        return half !== undefined;
-      },
+      async () =>
+        child.output().includes('"node":"b","phase":"downloading"') && (await parts()).some((f) => f.size > 0),
       20_000,
       'a .part with bytes',
       child.output,
