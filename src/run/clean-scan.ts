@@ -35,7 +35,7 @@ const LAYOUT_NAME = new RegExp(`^[A-Za-z0-9._-]+\\.(?:${IMAGE_EXTS.join('|')})$`
  * `tempPathFor`'s names: `.<name>.<suffix>.tmp`, the suffix `<12 hex>-<counter>` or, with the
  * writer's tag, `p<pid>t<start>h<8 hex>_<6 hex>-<counter>` (util/unique-suffix.ts).
  */
-const TEMP = /^\.(.+)\.(?:[0-9a-f]{12}|p[0-9a-z]+t[0-9a-z]+h[0-9a-f]{8}_[0-9a-f]{6})-[0-9a-z]+\.tmp$/;
+const TEMP = /^\.(.+)\.(?:[0-9a-f]{12}|p\d+t\d+h[0-9a-f]{8}_[0-9a-f]{6})-[0-9a-z]+\.tmp$/;
 
 export interface CleanScope {
   readonly outDir: string;

@@ -187,9 +187,16 @@ function withParentDirSync<T>(path: string, fn: () => T): T {
   }
 }
 
-/** fsync a file someone else wrote (open for reading is enough to flush it on Linux and macOS). */
+/**
+ * fsync a file someone else wrote. Opened for writing where allowed: Windows flushes only a
+ * handle that may write (reading is enough on Linux and macOS, so a read-only file is opened
+ * for reading there).
+ */
 export async function syncFile(path: string): Promise<void> {
-  const handle = await open(path, 'r');
+  const handle = await open(path, 'r+').catch((e: unknown) => {
+    if (isCode(e, 'EACCES', 'EPERM')) return open(path, 'r');
+    throw e;
+  });
   try {
     await handle.sync();
   } finally {

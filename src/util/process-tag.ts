@@ -1,6 +1,7 @@
 /**
  * Who wrote a temp file. Temp names carry their writer's tag (util/unique-suffix.ts):
- * `p<pid>t<start>h<host>` in base 36, where `start` is the process's start time in clock ticks
+ * `p<pid>t<start>h<host>`, pid and start in decimal (so neither holds a `t` or an `h` and the
+ * tag parses one way only), where `start` is the process's start time in clock ticks
  * since boot (/proc/<pid>/stat) and `host` hashes the boot id and the pid namespace. A temp whose
  * tag has our `host` names a process of this machine, this boot and our pid namespace, so its
  * pid can be checked: no such process, or one that started at another time (the pid was reused),
@@ -48,9 +49,9 @@ function ownTag(): Tag | null {
 const own = ownTag();
 
 /** This process's tag for temp names (`p…t…h…`), or '' where it cannot be made (no /proc). */
-export const processTag: string = own === null ? '' : `p${own.pid.toString(36)}t${own.start.toString(36)}h${own.host}`;
+export const processTag: string = own === null ? '' : `p${own.pid}t${own.start}h${own.host}`;
 
-const TAG = /(?:^|[^0-9a-z])p([0-9a-z]{1,8})t([0-9a-z]{1,13})h([0-9a-f]{8})_[0-9a-f]+-[0-9a-z]+$/;
+const TAG = /(?:^|[^0-9a-z])p(\d{1,10})t(\d{1,20})h([0-9a-f]{8})_[0-9a-f]+-[0-9a-z]+$/;
 
 /**
  * Whether the temp file `name` was written by a process that is provably dead (see the header).
@@ -59,8 +60,8 @@ const TAG = /(?:^|[^0-9a-z])p([0-9a-z]{1,8})t([0-9a-z]{1,13})h([0-9a-f]{8})_[0-9
 export function writerIsDead(name: string): boolean {
   const m = TAG.exec(name);
   if (m === null || own === null || m[3] !== own.host) return false;
-  const pid = Number.parseInt(m[1] as string, 36);
-  const start = Number.parseInt(m[2] as string, 36);
+  const pid = Number(m[1]);
+  const start = Number(m[2]);
   if (pid === own.pid) return start !== own.start;
   try {
     process.kill(pid, 0);

@@ -13,7 +13,7 @@ const processPart =
 let counter = 0;
 
 /**
- * e.g. `p1kt3b2fh0a1b2c3d_3fa9c1-1f` (or `3fa9c1d2e4b7-1f` without /proc): unique within this
+ * e.g. `p4711t8123456h0a1b2c3d_3fa9c1-1f` (or `3fa9c1d2e4b7-1f` without /proc): unique within this
  * process and, with overwhelming odds, across processes. Never holds a dot.
  */
 export function uniqueSuffix(): string {

@@ -71,9 +71,9 @@ describe('temps of dead writers (this machine, this pid namespace)', () => {
       const live = await writer(true);
       const dead = await writer(false);
       await dead.exited;
-      expect(
-        live.names.concat(dead.names).every((n) => n.includes(`${processTag.slice(processTag.indexOf('h'))}_`)),
-      ).toBe(true);
+      // Tagged with this machine's host hash (the last part of the tag), as ours is.
+      const host = /h[0-9a-f]{8}$/.exec(processTag)?.[0];
+      expect(live.names.concat(dead.names).every((n) => n.includes(`${host}_`))).toBe(true);
       await openStore(root);
       expect(await inTmp()).toEqual([...live.names].sort());
       // Two processes at once: the live writer's files are still its own, untouched by a second open.
@@ -88,14 +88,14 @@ describe('temps of dead writers (this machine, this pid namespace)', () => {
   );
 
   it.skipIf(processTag === '')('a pid now used by another process (other start time) is dead; ours is not', () => {
-    const m = /^p([0-9a-z]+)t([0-9a-z]+)(h[0-9a-f]{8})$/.exec(processTag);
+    const m = /^p(\d+)t(\d+)(h[0-9a-f]{8})$/.exec(processTag);
     expect(m).not.toBeNull();
     const [, pid, start, host] = m as unknown as [string, string, string, string];
     const name = (p: string, t: string, h = host) => `.x.json.p${p}t${t}${h}_abcdef-1.tmp`;
     const now = Date.now();
     expect(isStaleTemp(name(pid, start), now, now)).toBe(false);
     // Our own pid with another start time: a process before us that had our pid.
-    expect(isStaleTemp(name(pid, (Number.parseInt(start, 36) + 1).toString(36)), now, now)).toBe(true);
+    expect(isStaleTemp(name(pid, String(Number(start) + 1)), now, now)).toBe(true);
     // Another machine or container (other host hash): cannot be checked, kept until a day old.
     expect(isStaleTemp(name(pid, '1', 'h00000000'), now, now)).toBe(false);
     expect(isStaleTemp(name(pid, '1', 'h00000000'), now - 25 * 3600_000, now)).toBe(true);
