@@ -25,7 +25,7 @@ export type DownloadFault =
   | { readonly kind: 'gzip' }
   | { readonly kind: 'overlong' }
   | { readonly kind: 'oversized'; readonly length: number }
-  | { readonly kind: 'drip'; readonly bytes: number; readonly intervalMs: number };
+  | { readonly kind: 'drip'; readonly bytes: number; readonly intervalMs: number; readonly padTo?: number };
 
 /** Random faults hit API calls by default; downloads only when a scenario opts in. */
 const DEFAULT_RANDOM_TARGETS: readonly FaultTarget[] = ['submit', 'status', 'result', 'cancel', 'model'];
@@ -118,7 +118,7 @@ export class FaultEngine {
       if (f.kind === 'gzip-download' && inWindow(f, n)) return { kind: 'gzip' };
       if (f.kind === 'overlong-download' && inWindow(f, n)) return { kind: 'overlong' };
       if (f.kind === 'drip-download' && inWindow(f, n))
-        return { kind: 'drip', bytes: f.bytes, intervalMs: f.interval_ms };
+        return { kind: 'drip', bytes: f.bytes, intervalMs: f.interval_ms, ...(f.pad_to ? { padTo: f.pad_to } : {}) };
       if (f.kind === 'oversized-download') return { kind: 'oversized', length: f.content_length };
     }
     return undefined;

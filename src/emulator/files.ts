@@ -74,6 +74,8 @@ export async function sendBody(
       case 'overlong':
       case 'drip':
         entry.fault = `${fault.kind}-download`;
+        if (fault.kind === 'drip' && fault.padTo !== undefined)
+          return sendHostileBody(res, fault, fault.padTo, 'image/png', syntheticPng(fault.padTo, PATTERN));
         return sendHostileBody(res, fault, size, type, slice);
       default:
         break;

@@ -90,13 +90,23 @@ export const Fault = z.discriminatedUnion('kind', [
     nth: z.number().int().min(1).optional(),
     times: z.number().int().min(1).optional(),
   }),
-  /** Output download sends its body `bytes` at a time every `interval_ms` (a drip feed that never times out). */
+  /**
+   * Output download sends its body `bytes` at a time every `interval_ms` (a drip feed that never times out).
+   * `pad_to`: the body is instead a valid PNG of that many bytes (a 1×1 image padded with private chunks), so
+   * a client streams a large output to disk.
+   */
   z.object({
     kind: z.literal('drip-download'),
     nth: z.number().int().min(1).optional(),
     times: z.number().int().min(1).optional(),
     bytes: z.number().int().min(1).default(1),
     interval_ms: z.number().int().min(1).default(1000),
+    pad_to: z
+      .number()
+      .int()
+      .min(1024)
+      .max(64 * 1024 * 1024)
+      .optional(),
   }),
   /** Output URLs point at a host outside the allow-list. */
   z.object({ kind: z.literal('untrusted-output-host'), host: z.string().default('evil.example.com') }),

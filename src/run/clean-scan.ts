@@ -19,7 +19,7 @@ import type { Plan } from '../plan/types.js';
 import { NAME_PATTERN } from '../recipe/schema.js';
 import type { Recipe } from '../recipe/types.js';
 import { hasBlob } from '../store/blobs.js';
-import { STALE_TEMP_MS } from '../store/index.js';
+import { isStaleTemp } from '../store/index.js';
 import type { LockFile } from '../store/types.js';
 import { checkWriteTarget, type WriteGuard } from '../store/write-guard.js';
 
@@ -31,8 +31,11 @@ const EXT = '\u0000';
 
 /** `<instance>[-v<k>].<ext>`: instances are glob stems limited to these characters, or source names. */
 const LAYOUT_NAME = new RegExp(`^[A-Za-z0-9._-]+\\.(?:${IMAGE_EXTS.join('|')})$`);
-/** `tempPathFor`'s names: `.<name>.<12 hex>-<counter>.tmp` (util/unique-suffix.ts). */
-const TEMP = /^\.(.+)\.[0-9a-f]{12}-[0-9a-z]+\.tmp$/;
+/**
+ * `tempPathFor`'s names: `.<name>.<suffix>.tmp`, the suffix `<12 hex>-<counter>` or, with the
+ * writer's tag, `p<pid>t<start>h<8 hex>_<6 hex>-<counter>` (util/unique-suffix.ts).
+ */
+const TEMP = /^\.(.+)\.(?:[0-9a-f]{12}|p\d+t\d+h[0-9a-f]{8}_[0-9a-f]{6})-[0-9a-z]+\.tmp$/;
 
 export interface CleanScope {
   readonly outDir: string;
@@ -170,7 +173,8 @@ async function judge(file: string, w: Walk): Promise<'remove' | 'kept' | 'ours'>
   if (temp !== null) {
     const target = join(dirname(file), temp[1] as string);
     if (!w.claimed.has(target) && !w.orphanOutputs.has(target) && !isLayout(w.outDir, target)) return 'kept';
-    if (w.now - (await lstat(file)).mtimeMs <= STALE_TEMP_MS) return 'ours'; // a write may be in progress
+    // A write may be in progress, unless the temp is a day old or its writer is dead.
+    if (!isStaleTemp(basename(file), (await lstat(file)).mtimeMs, w.now)) return 'ours';
     return (await staysInOut(file, w)) ? 'remove' : 'kept';
   }
   if (!w.orphanOutputs.has(file)) {

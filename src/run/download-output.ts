@@ -39,8 +39,8 @@ export async function downloadOutput(
       throw writeFailure(e, tmp, kept);
     });
   deps.intents.crashPoint?.('download-in-temp');
-  // Downloads are flushed to disk before they are handed over.
-  await deps.store.adoptBlob(got.path, got.sha256, { synced: true }).catch((e: unknown) => {
+  // Downloads are flushed to disk before they are handed over; the blob's name is made durable.
+  await deps.store.adoptBlob(got.path, got.sha256, { synced: true, durable: true }).catch((e: unknown) => {
     throw writeFailure(e, deps.store.blobPath(got.sha256), kept);
   });
   deps.intents.crashPoint?.('after-blob');

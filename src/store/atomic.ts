@@ -3,9 +3,11 @@
  * A reader sees the old file or the new one, never half of either.
  */
 import { closeSync, constants, copyFileSync, mkdirSync, openSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { type FileHandle, mkdir, open, rename, rm } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { writerIsDead } from '../util/process-tag.js';
 import { uniqueSuffix } from '../util/unique-suffix.js';
+import { markDirty, mkdirDurable, syncDir } from './dir-sync.js';
 
 /** A temp path beside `target` (same folder, so the final rename stays on one filesystem). */
 export function tempPathFor(target: string): string {
@@ -22,14 +24,35 @@ export function isTempName(name: string): boolean {
 /**
  * A temp file (one of {@link tempPathFor}'s, or anything in the store's `tmp/`) older than this is
  * the leftover of a crashed write: no write or download takes that long. A younger one may be
- * in progress and is never removed.
+ * in progress and is removed only when its writer is provably dead ({@link isStaleTemp}).
  */
 export const STALE_TEMP_MS = 24 * 60 * 60 * 1000;
 
+/**
+ * Whether the temp file `name` (modified at `mtimeMs`) is a crash's leftover: a day old, or
+ * written by a process of this machine that is no longer alive (its name's tag: util/process-tag.ts;
+ * a `.part` download temp or a `.tmp`). A temp of a live process, or of one we cannot check
+ * (another machine or container sharing the folder), is kept until it is a day old.
+ */
+export function isStaleTemp(name: string, mtimeMs: number, nowMs: number): boolean {
+  return nowMs - mtimeMs > STALE_TEMP_MS || isDeadWritersTemp(name);
+}
+
+/** Whether `name` is a temp (`….tmp` or `….part`) whose writer is provably dead (util/process-tag.ts). */
+function isDeadWritersTemp(name: string): boolean {
+  const end = /\.(?:tmp|part)$/.exec(name);
+  return end !== null && writerIsDead(name.slice(0, end.index));
+}
+
 export interface WriteFileAtomicOptions {
   mode?: number;
-  /** Also fsync the parent folder after the rename, so the new name itself survives a power cut. */
-  durable?: boolean;
+  /**
+   * Also fsync the parent folder after the rename (shared with other writers of that folder:
+   * dir-sync.ts), and each folder made on the way, so the new name itself survives a power cut.
+   * `'deferred'`: the folder is fsynced before the next journal entry is removed instead of now
+   * (dir-sync.ts `markDirty`): for a paid result, which its journal entry brings back until then.
+   */
+  durable?: boolean | 'deferred';
   /**
    * fsync the file before the rename (default true). Only for files that can be rebuilt from
    * elsewhere (see run/adopt.ts): without it a power cut may leave the new name with no bytes.
@@ -50,7 +73,7 @@ export async function writeFileAtomic(
 ): Promise<void> {
   const tmp = tempPathFor(target);
   if (options.sync === false && !options.durable) return writeUnsynced(target, tmp, data, options.mode);
-  const handle = await withParentDir(target, () => open(tmp, 'wx', options.mode ?? 0o644));
+  const handle = await withParentDir(target, () => open(tmp, 'wx', options.mode ?? 0o644), options.durable);
   try {
     if (typeof data === 'string' || data instanceof Uint8Array) await handle.writeFile(data);
     // Each writeFile on a handle goes on from where the last one ended.
@@ -69,7 +92,8 @@ export async function writeFileAtomic(
     await rm(tmp, { force: true });
     throw e;
   }
-  if (options.durable) await fsyncDir(dirname(target));
+  if (options.durable === 'deferred') markDirty(dirname(target));
+  else if (options.durable) await syncDir(dirname(target));
 }
 
 /**
@@ -134,13 +158,20 @@ function writePieces(path: string, pieces: Iterable<string>, mode: number): void
  * Run `fn` (which creates something in `path`'s folder); if the folder is missing, create it
  * and run `fn` again. The folder almost always exists: trying first saves a `mkdir -p` per
  * write on the hot path (a cache write is a few syscalls; mkdir was a fifth of them).
+ * `durable`: each folder made is fsynced into its parent (dir-sync.ts `mkdirDurable`), now or,
+ * `'deferred'`, before the journal's next removal.
  */
-export async function withParentDir<T>(path: string, fn: () => Promise<T>): Promise<T> {
+export async function withParentDir<T>(
+  path: string,
+  fn: () => Promise<T>,
+  durable: boolean | 'deferred' = false,
+): Promise<T> {
   try {
     return await fn();
   } catch (e) {
     if (!isCode(e, 'ENOENT')) throw e;
-    await mkdir(dirname(path), { recursive: true });
+    if (durable) await mkdirDurable(dirname(path), durable === 'deferred');
+    else await mkdir(dirname(path), { recursive: true });
     return fn();
   }
 }
@@ -157,24 +188,40 @@ function withParentDirSync<T>(path: string, fn: () => T): T {
 }
 
 /**
- * fsync a folder so renames and unlinks in it are durable. Some platforms (Windows) cannot
- * open a folder for syncing; there the rename is as durable as the OS makes it, so we go on.
+ * fsync a file someone else wrote. Opened for writing where allowed: Windows flushes only a
+ * handle that may write (reading is enough on Linux and macOS, so a read-only file is opened
+ * for reading there).
  */
-export async function fsyncDir(dir: string): Promise<void> {
-  let handle: FileHandle;
-  try {
-    handle = await open(dir, 'r');
-  } catch (e) {
-    if (isCode(e, 'EISDIR', 'EPERM', 'EACCES')) return;
+export async function syncFile(path: string): Promise<void> {
+  const handle = await open(path, 'r+').catch((e: unknown) => {
+    if (isCode(e, 'EACCES', 'EPERM')) return open(path, 'r');
     throw e;
-  }
+  });
   try {
     await handle.sync();
-  } catch (e) {
-    if (!isCode(e, 'EINVAL', 'EPERM', 'EBADF')) throw e;
   } finally {
     await handle.close();
   }
+}
+
+/** Folders this process has swept of dead writers' temps (once each is enough: see below). */
+const swept = new Set<string>();
+
+/**
+ * Before this process first writes into `dir` (an out/ folder, the lock's folder): remove the
+ * `.<name>.<suffix>.tmp` files that a process killed between its write and its rename left
+ * there. By the writer's tag only ({@link isDeadWritersTemp}): a temp whose writer is alive, or
+ * cannot be checked, stays (`kontext clean` and `gc` remove day-old ones). Best effort.
+ */
+export async function sweepDeadTempsOnce(dir: string): Promise<void> {
+  if (swept.has(dir)) return;
+  swept.add(dir);
+  const names = await readdir(dir).catch(() => []);
+  await Promise.all(
+    names
+      .filter((name) => isTempName(name) && isDeadWritersTemp(name))
+      .map((name) => rm(join(dir, name), { force: true }).catch(() => undefined)),
+  );
 }
 
 /** Whether `e` is a Node system error with one of these codes. */

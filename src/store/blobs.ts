@@ -14,11 +14,12 @@
  * A blob that fails is deleted, so the next look-up is a miss and the node is fetched again.
  */
 import { createHash } from 'node:crypto';
-import { open, rename, rm } from 'node:fs/promises';
+import { rename, rm } from 'node:fs/promises';
 import { createReadStream, statSync } from 'node:fs';
-import { basename, isAbsolute, join, relative } from 'node:path';
+import { basename, dirname, isAbsolute, join, relative } from 'node:path';
 import { ExitCode } from '../errors.js';
-import { copyFileAtomicUnsynced, isCode, withParentDir, writeFileAtomic } from './atomic.js';
+import { copyFileAtomicUnsynced, isCode, syncFile, withParentDir, writeFileAtomic } from './atomic.js';
+import { markDirty } from './dir-sync.js';
 import { StoreError } from './errors.js';
 import { assertHex64, layout } from './layout.js';
 import { fileInfo, touchIfStale } from './touch.js';
@@ -35,10 +36,10 @@ export async function hasBlob(root: string, sha256: string): Promise<boolean> {
   }
 }
 
-/** With `now`, an existing blob is marked as used again (see `touch.ts`). */
+/** Durable (file and name fsynced). With `now`, an existing blob is marked as used again (see `touch.ts`). */
 export async function putBlob(root: string, bytes: Uint8Array, now?: () => number): Promise<string> {
   const sha256 = createHash('sha256').update(bytes).digest('hex');
-  if (!(await reuseBlob(root, sha256, now))) await writeFileAtomic(layout.blob(root, sha256), bytes);
+  if (!(await reuseBlob(root, sha256, now))) await writeFileAtomic(layout.blob(root, sha256), bytes, { durable: true });
   return sha256;
 }
 
@@ -62,12 +63,19 @@ export function tempPath(root: string, hint = 'blob'): string {
  * Move a complete temp file into the store under `sha256` (the caller hashed it while
  * writing). Only files from `<root>/tmp` are accepted: the rename must stay on one filesystem
  * and the store must never swallow a user's file. If the blob already exists the temp is dropped.
+ * `durable` (a paid result): the blob's folder (and a new folder's parent) is fsynced before
+ * the journal entry of the request is removed (dir-sync.ts `markDirty`), so a
+ * power cut cannot lose the name while nothing else would bring the result back.
  */
 export async function adoptBlob(
   root: string,
   tempFile: string,
   sha256: string,
-  options: { readonly synced?: boolean; readonly now?: (() => number) | undefined } = {},
+  options: {
+    readonly synced?: boolean;
+    readonly durable?: boolean;
+    readonly now?: (() => number) | undefined;
+  } = {},
 ): Promise<string> {
   assertHex64(sha256, 'blob digest');
   const rel = relative(layout.tmp(root), tempFile);
@@ -81,9 +89,11 @@ export async function adoptBlob(
     await rm(tempFile, { force: true });
     return target;
   }
+  // The writer may not have fsynced; a blob must not turn into zeros after a power cut.
   if (!options.synced) await syncFile(tempFile);
   // A missing temp is ENOENT too: then the retry fails the same way and the error stands.
-  await withParentDir(target, () => rename(tempFile, target));
+  await withParentDir(target, () => rename(tempFile, target), options.durable && 'deferred');
+  if (options.durable) markDirty(dirname(target));
   return target;
 }
 
@@ -100,16 +110,6 @@ export function copyInBlob(root: string, file: string, sha256: string, now: () =
   if (found?.isFile() !== true) return copyFileAtomicUnsynced(file, target);
   // Reused like `putBlob` reuses a blob: bumped, so a gc running now sees it as used and keeps it.
   void touchIfStale(target, found.mtimeMs, now()); // synchronous inside (touch.ts)
-}
-
-/** The writer may not have fsynced; a blob must not turn into zeros after a power cut. */
-async function syncFile(path: string): Promise<void> {
-  const handle = await open(path, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
 }
 
 /** A blob whose bytes no longer match its name; it has been deleted. Exit 75: a run fetches it again. */

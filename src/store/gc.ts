@@ -10,13 +10,14 @@
  * - A record goes before its blob, and a blob goes only when no remaining record points to it,
  *   so no record is left pointing to a missing blob.
  * - Temp files left by a crash (atomic-write siblings `.<name>.<suffix>.tmp` beside records,
- *   blobs, journal entries and memos; anything in `tmp/`) go once they are a day old, whatever
- *   the limits (no write takes that long; opening a store sweeps only `tmp/`). A younger one may
- *   be a write in progress and is never touched.
+ *   blobs, journal entries and memos; anything in `tmp/`, `.part` downloads included) go once
+ *   they are a day old, or sooner when their name's writer is provably dead (atomic.ts
+ *   `isStaleTemp`), whatever the limits (opening a store sweeps only `tmp/`). A younger one of a
+ *   live writer, or of one we cannot check, may be a write in progress and is never touched.
  * - Source-hash memo files (`sources/`) of folders that no longer exist, and day-old ones no run
  *   can read, go whatever the limits (`gc-memos.ts`); a kept memo is not rewritten.
  * - Safe beside a running `kontext run`: only final names (`<hex>` blobs, `<hex>.json` records)
- *   and day-old temps are candidates; just before
+ *   and crash-left temps are candidates; just before
  *   each unlink the file is stat'ed again and kept if its mtime moved since the scan (a cache
  *   hit or a reuse bumped it). Two gcs on one cache serialize on `<cache>/gc.lck`. What remains
  *   is a window of microseconds in which a hit on an unprotected entry could lose its blob: that
@@ -26,8 +27,8 @@
  *   (counted in use), or `--max-size` beside a downloading run would delete a paid output.
  */
 import { stat, unlink } from 'node:fs/promises';
-import { isAbsolute, join } from 'node:path';
-import { isCode, isTempName, STALE_TEMP_MS } from './atomic.js';
+import { basename, isAbsolute, join } from 'node:path';
+import { isCode, isStaleTemp, isTempName } from './atomic.js';
 import { StoreError } from './errors.js';
 import { withFileMutex, type FileMutexOptions } from './file-mutex.js';
 import { listDir, pruneMemos } from './gc-memos.js';
@@ -188,7 +189,7 @@ class Collector {
 
   /** Remove (or count, in a dry run) the day-old temp files of crashed writes. */
   async #staleTemps(): Promise<GcTemps> {
-    const cutoff = this.options.now() - STALE_TEMP_MS;
+    const now = this.options.now();
     const siblings = [...(await listIn(layout.journal(this.root))), ...(await listIn(memoDirOf(this.root)))].filter(
       ({ name }) => isTempName(name),
     );
@@ -198,7 +199,7 @@ class Collector {
     let bytes = 0;
     for (const path of candidates) {
       const info = await fileInfo(path);
-      if (info === null || info.mtimeMs >= cutoff) continue;
+      if (info === null || !isStaleTemp(basename(path), info.mtimeMs, now)) continue;
       if (!this.options.dryRun)
         await unlink(path).catch((e: unknown) => {
           if (!isCode(e, 'ENOENT')) throw e;

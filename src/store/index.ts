@@ -9,5 +9,5 @@ export { canonicalJson } from './canonical-json.js';
 export { formatLock, LockCache, readLock, removeLockEntries, updateLock } from './lock-file.js';
 export { isBlobCorrupt } from './blobs.js';
 export { acquireFileMutex } from './file-mutex.js';
-export { STALE_TEMP_MS } from './atomic.js';
+export { isStaleTemp } from './atomic.js';
 export type { JournalEntry, LockEntry, RunRecord, Store } from './types.js';

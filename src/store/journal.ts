@@ -5,14 +5,16 @@
  * `claim` writes an intent (before the submit leaves) only where no entry exists: the complete,
  * flushed temp file is hard-linked to the entry's name, which fails if another run got there
  * first, so two processes never both believe they own a key. Claims and adds made at about the
- * same time (a burst of freed -j slots) share the folder's fsync (group commit, {@link groupSync}): each
- * still resolves only once its own link is on disk.
+ * same time (a burst of freed -j slots) share the folder's fsync (group commit, dir-sync.ts `syncDir`):
+ * each still resolves only once its own link is on disk. A journal folder made again (the cache
+ * dir deleted under a run) is made durably, each new folder fsynced into its parent.
  * The entries this process wrote and has not removed are also kept in memory, so `restore` can
  * write them again when the cache dir is deleted under a run (a later crash still re-attaches).
  */
 import { link, open, readdir, rm, unlink } from 'node:fs/promises';
-import { basename } from 'node:path';
-import { fsyncDir, isCode, tempPathFor, withParentDir, writeFileAtomic } from './atomic.js';
+import { basename, dirname } from 'node:path';
+import { isCode, tempPathFor, withParentDir, writeFileAtomic } from './atomic.js';
+import { syncDir, syncDirty } from './dir-sync.js';
 import { StoreError } from './errors.js';
 import { assertHex64, isSha256Hex, layout } from './layout.js';
 import { readJsonOrNull } from './read-json.js';
@@ -21,7 +23,7 @@ import type { Journal, JournalEntry } from './types.js';
 
 export function createJournal(root: string): Journal {
   const dir = layout.journal(root);
-  const syncDir = groupSync(() => fsyncDir(dir));
+  const durable = { durable: true } as const;
   /** Entries this process wrote and has not removed, by key (for `restore`). */
   const live = new Map<string, JournalEntry>();
   const get = async (key: string): Promise<JournalEntry | null> => {
@@ -32,20 +34,19 @@ export function createJournal(root: string): Journal {
   return {
     async add(entry) {
       // The folder's fsync (the rename made durable) is shared with claims and adds under way.
-      await writeFileAtomic(layout.journalEntry(root, entry.key), serialize(entry));
+      await writeFileAtomic(layout.journalEntry(root, entry.key), serialize(entry), durable);
       live.set(entry.key, entry);
-      await syncDir();
     },
     async claim(entry) {
       const target = layout.journalEntry(root, entry.key);
       const text = serialize(entry);
       for (let attempt = 0; ; attempt++) {
-        if (await createExclusive(target, text, syncDir)) return claimed(live, entry);
+        if (await createExclusive(target, text)) return claimed(live, entry);
         const holder = await get(entry.key);
         if (holder) return { claimed: false, holder };
         // Removed between our link and our read, or unreadable: replace an unreadable one.
         if (attempt >= 2) {
-          await writeFileAtomic(target, text, { durable: true });
+          await writeFileAtomic(target, text, durable);
           return claimed(live, entry);
         }
       }
@@ -60,7 +61,9 @@ export function createJournal(root: string): Journal {
       if (requestId !== undefined && !names(await get(key))) return;
       // Not fsynced: an entry that comes back after a power cut is harmless (its record is a
       // cache hit, or the next run re-attaches by id and pays nothing), while forcing the
-      // unlink to disk could only make it outlive a record that is not on disk yet.
+      // unlink to disk could only make it outlive a record that is not on disk yet. Before it:
+      // the renames of paid results noted so far (blob, record, out/ copy) made durable.
+      await syncDirty();
       await unlink(layout.journalEntry(root, key)).catch((e: unknown) => {
         if (!isCode(e, 'ENOENT')) throw e;
       });
@@ -87,8 +90,8 @@ export function createJournal(root: string): Journal {
       // One listing of the folder (asked once a second during a run), not a stat per entry.
       const present = new Set(await readdir(dir).catch(() => []));
       const again = [...live.values()].filter((e) => !present.has(basename(layout.journalEntry(root, e.key))));
-      await Promise.all(again.map((e) => writeFileAtomic(layout.journalEntry(root, e.key), serialize(e))));
-      if (again.length > 0) await syncDir();
+      // One fsync of the folder for them all (group commit), and of the folders made again.
+      await Promise.all(again.map((e) => writeFileAtomic(layout.journalEntry(root, e.key), serialize(e), durable)));
       // Removed while being written again: removed for good.
       await Promise.all(
         again.filter((e) => live.get(e.key) !== e).map((e) => rm(layout.journalEntry(root, e.key), { force: true })),
@@ -116,39 +119,13 @@ function serialize(entry: JournalEntry): string {
 }
 
 /**
- * Group commit: `sync` runs at most once at a time; a caller arriving while one runs waits for
- * the next one (which starts after its link, so covers it), shared with everyone who arrived
- * meanwhile. A failed sync fails the callers it was for.
- */
-function groupSync(sync: () => Promise<void>): () => Promise<void> {
-  let running: Promise<void> | null = null;
-  let next: Promise<void> | null = null;
-  const start = (): Promise<void> => {
-    running = sync().finally(() => {
-      running = null;
-    });
-    return running;
-  };
-  return () => {
-    if (running === null) return start();
-    next ??= running
-      .catch(() => undefined)
-      .then(() => {
-        next = null;
-        return running ?? start();
-      });
-    return next;
-  };
-}
-
-/**
  * Write `text` to a flushed temp file, then link it to `target` unless `target` exists; durable
  * when true. A claim sits between a freed -j slot and its submit: once linked, the temp name is
  * unlinked while the folder is synced rather than before (the link is what the sync must cover).
  */
-async function createExclusive(target: string, text: string, syncDir: () => Promise<void>): Promise<boolean> {
+async function createExclusive(target: string, text: string): Promise<boolean> {
   const tmp = tempPathFor(target);
-  const handle = await withParentDir(target, () => open(tmp, 'wx', 0o644));
+  const handle = await withParentDir(target, () => open(tmp, 'wx', 0o644), true);
   let linked = false;
   try {
     try {
@@ -170,7 +147,7 @@ async function createExclusive(target: string, text: string, syncDir: () => Prom
   const dropTemp = unlink(tmp).catch((e: unknown) => {
     if (!isCode(e, 'ENOENT')) throw e;
   });
-  await Promise.all([syncDir(), dropTemp]);
+  await Promise.all([syncDir(dirname(target)), dropTemp]);
   return true;
 }
 

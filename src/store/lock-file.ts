@@ -10,7 +10,7 @@
  */
 import { stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { isCode, writeFileAtomic } from './atomic.js';
+import { isCode, sweepDeadTempsOnce, writeFileAtomic } from './atomic.js';
 import { LockFileError, StoreError } from './errors.js';
 import { withFileMutex, type FileMutexOptions } from './file-mutex.js';
 import {
@@ -205,8 +205,11 @@ export async function updateLock(
         cache.remember({ lock, text: null, formatted: true, sig: base.sig });
         return lock;
       }
+      // A lock temp a killed run left beside the lock goes with this process's first rewrite.
+      await sweepDeadTempsOnce(dirname(path));
       const beforeRename = (): void => options.crashPoint?.('lock-temp-written');
-      await writeFileAtomic(path, cache.formatter.pieces(lock.nodes), { beforeRename });
+      // Durable: a run reports success only once the lock's new name is on disk (its folder fsynced).
+      await writeFileAtomic(path, cache.formatter.pieces(lock.nodes), { beforeRename, durable: true });
       options.crashPoint?.('lock-renamed');
       cache.remember({ lock, text: null, formatted: true, sig: await signature(path) });
       return lock;

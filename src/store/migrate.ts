@@ -7,8 +7,9 @@
  * caches and are dropped with the old folder.
  */
 import { copyFile, readdir, rename, rm, stat } from 'node:fs/promises';
-import { join, relative, resolve } from 'node:path';
-import { isCode, tempPathFor, withParentDir } from './atomic.js';
+import { dirname, join, relative, resolve } from 'node:path';
+import { isCode, syncFile, tempPathFor, withParentDir } from './atomic.js';
+import { syncDir } from './dir-sync.js';
 import { layout } from './layout.js';
 
 export interface MigrationResult {
@@ -32,15 +33,21 @@ export async function migrateOldStore(oldRoot: string, root: string): Promise<Mi
   // The store inside the old folder (e.g. `--cache-dir .kontext/x`) is never moved out of itself.
   if (!relative(oldRoot, root).startsWith('..')) return null;
   if (!(await looksLikeStore(oldRoot))) return null;
-  const blobs = await moveTree(layout.blobs(oldRoot), layout.blobs(root));
-  const records = await moveTree(layout.records(oldRoot), layout.records(root));
-  const journal = await moveTree(layout.journal(oldRoot), layout.journal(root));
+  const landed = new Set<string>();
+  const blobs = await moveTree(layout.blobs(oldRoot), layout.blobs(root), landed);
+  const records = await moveTree(layout.records(oldRoot), layout.records(root), landed);
+  const journal = await moveTree(layout.journal(oldRoot), layout.journal(root), landed);
+  // The moved names made durable before the old copies go: a power cut must not lose both.
+  await Promise.all([...landed].map(syncDir));
   await rm(oldRoot, { recursive: true, force: true });
   return { blobs, records, journal };
 }
 
-/** Move every file under `from` to the same relative path under `to`; returns how many were new there. */
-async function moveTree(from: string, to: string): Promise<number> {
+/**
+ * Move every file under `from` to the same relative path under `to`; returns how many were new
+ * there. The folders they landed in are added to `landed` (to be fsynced).
+ */
+async function moveTree(from: string, to: string, landed: Set<string>): Promise<number> {
   let moved = 0;
   const entries = await readdir(from, { recursive: true, withFileTypes: true }).catch(() => []);
   for (const e of entries) {
@@ -48,7 +55,9 @@ async function moveTree(from: string, to: string): Promise<number> {
     const source = join(e.parentPath, e.name);
     const target = join(to, relative(from, source));
     if (await exists(target)) continue;
-    if (await moveFile(source, target)) moved++;
+    if (!(await moveFile(source, target))) continue;
+    landed.add(dirname(target));
+    moved++;
   }
   return moved;
 }
@@ -60,7 +69,7 @@ async function exists(path: string): Promise<boolean> {
 /** Rename (same filesystem) or copy through a temp name (another one); false when the source went away meanwhile. */
 async function moveFile(source: string, target: string): Promise<boolean> {
   try {
-    await withParentDir(target, () => rename(source, target));
+    await withParentDir(target, () => rename(source, target), true);
     return true;
   } catch (e) {
     if (isCode(e, 'ENOENT')) return false;
@@ -68,6 +77,7 @@ async function moveFile(source: string, target: string): Promise<boolean> {
   }
   const tmp = tempPathFor(target);
   await copyFile(source, tmp);
+  await syncFile(tmp);
   await rename(tmp, target);
   return true;
 }

@@ -2,9 +2,10 @@
  * Open (creating if needed) the content-addressed cache dir. See `layout.ts` for what lives
  * where. Opening is cheap: nothing is read until it is asked for.
  */
-import { mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
-import { isCode, STALE_TEMP_MS, writeFileAtomic } from './atomic.js';
+import { isCode, isStaleTemp, writeFileAtomic } from './atomic.js';
+import { mkdirDurable } from './dir-sync.js';
 import { adoptBlob, copyInBlob, hasBlob, putBlob, tempPath } from './blobs.js';
 import { StoreError } from './errors.js';
 import { createJournal } from './journal.js';
@@ -66,8 +67,9 @@ export async function openStore(root: string, options: OpenStoreOptions = {}): P
 
 async function prepareRoot(root: string): Promise<void> {
   try {
+    // Durably: a journal entry is fsynced into its folder, which must itself survive a power cut.
     for (const dir of [layout.blobs(root), layout.records(root), layout.journal(root), layout.tmp(root)]) {
-      await mkdir(dir, { recursive: true });
+      await mkdirDurable(dir);
     }
     await writeIfMissing(join(root, 'CACHEDIR.TAG'), CACHEDIR_TAG);
     // The cache is per machine: never let `git add .` pick it up.
@@ -94,11 +96,15 @@ async function writeIfMissing(path: string, text: string): Promise<void> {
   }
 }
 
-/** Best effort: a temp another process removed first, or cannot be removed, is not our problem. */
+/**
+ * The temps of crashed downloads and writes in `tmp/` (atomic.ts `isStaleTemp`: a day old, or
+ * their writer dead, e.g. a `.part` left by a kill -9 mid-download). Best effort: a temp another
+ * process removed first, or cannot be removed, is not our problem.
+ */
 async function removeStaleTemps(dir: string, nowMs: number): Promise<void> {
   for (const name of await readdir(dir).catch(() => [])) {
     const path = join(dir, name);
     const s = await stat(path).catch(() => null);
-    if (s?.isFile() && nowMs - s.mtimeMs > STALE_TEMP_MS) await rm(path, { force: true }).catch(() => undefined);
+    if (s?.isFile() && isStaleTemp(name, s.mtimeMs, nowMs)) await rm(path, { force: true }).catch(() => undefined);
   }
 }

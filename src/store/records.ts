@@ -35,8 +35,10 @@ export async function getRecord(root: string, key: string, check: BlobCheck): Pr
 }
 
 /**
- * Write a record (after its blob): validated first, so a bug cannot poison the cache. A
- * `rebuildable` record (adopted from the lock) is not fsynced: see run/adopt.ts.
+ * Write a record (after its blob): validated first, so a bug cannot poison the cache. Durable:
+ * the file is fsynced, and its new name (its folder) before the journal entry of its request is
+ * removed (dir-sync.ts `markDirty`). A `rebuildable` record (adopted from the lock) is neither:
+ * see run/adopt.ts.
  */
 export async function putRecord(
   root: string,
@@ -54,5 +56,6 @@ export async function putRecord(
     );
   }
   const text = `${JSON.stringify(checked, null, 2)}\n`;
-  await writeFileAtomic(layout.record(root, record.key), text, { sync: options.rebuildable !== true });
+  const durable = options.rebuildable !== true;
+  await writeFileAtomic(layout.record(root, record.key), text, { sync: durable, durable: durable && 'deferred' });
 }

@@ -3,14 +3,17 @@
  * folders are resolved and checked (write-guard.ts), the bytes go to a temp file in the
  * resolved folder, and a rename puts them in place — a rename replaces a symlink at the final
  * name instead of writing through it. Checked again at write time (not only when the recipe
- * was validated) because links can change in between.
+ * was validated) because links can change in between. The copy is fsynced before the rename
+ * and its folder (and any folder made for it, into its parent) before the next journal entry is
+ * removed, so after a power cut the output is whole or absent.
  */
 import { constants } from 'node:fs';
 import { copyFile, lstat, rename, rm, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { ExitCode } from '../errors.js';
 import { realPathDeep } from '../util/real-path.js';
-import { tempPathFor, withParentDir } from './atomic.js';
+import { sweepDeadTempsOnce, syncFile, tempPathFor, withParentDir } from './atomic.js';
+import { markDirty } from './dir-sync.js';
 import { StoreError } from './errors.js';
 import { checkWriteTarget, type WriteGuard } from './write-guard.js';
 
@@ -40,16 +43,22 @@ export async function copyFileSafely(
     });
   }
   if (!force && existing?.isFile() && existing.size === (await stat(blob)).size) return false;
+  await sweepDeadTempsOnce(dirname(real));
   const tmp = tempPathFor(real);
   try {
-    await withParentDir(real, () => copyFile(blob, tmp, constants.COPYFILE_EXCL));
+    await withParentDir(real, () => copyFile(blob, tmp, constants.COPYFILE_EXCL), 'deferred');
+    // Flushed before the rename, so a power cut cannot leave a torn file under the output's name
+    // (the next run would take it for a hand edit: run/hand-edits.ts).
     await options.verify?.(tmp);
+    await syncFile(tmp);
     options.crashPoint?.('output-temp-written');
     await rename(tmp, real);
   } catch (e) {
     await rm(tmp, { force: true });
     throw e;
   }
+  // The new name made durable before the journal lets go of the node's request (dir-sync.ts).
+  markDirty(dirname(real));
   options.crashPoint?.('output-renamed');
   await verifyLanded(target, real);
   return true;

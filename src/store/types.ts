@@ -107,8 +107,13 @@ export interface Store {
   /**
    * Move a complete temp file (from {@link Store.tempPath}) with a known sha256 into the store; `synced`: the writer
    * already flushed it to disk, or the blob can be rebuilt from elsewhere (run/adopt.ts); else it is fsynced here.
+   * `durable` (a paid result): the new name is fsynced in its folder too, so a power cut cannot lose it.
    */
-  adoptBlob(tempFile: string, sha256: string, options?: { readonly synced?: boolean }): Promise<string>;
+  adoptBlob(
+    tempFile: string,
+    sha256: string,
+    options?: { readonly synced?: boolean; readonly durable?: boolean },
+  ): Promise<string>;
   /**
    * Copy a local file whose sha256 the caller knows into the store, unless that blob is there.
    * Synchronous and not fsynced: only for results that can be rebuilt (run/adopt.ts).

@@ -11,7 +11,7 @@
  * kill -9 from outside while b's body drips in (half received, held in memory: nothing on disk).
  */
 import { createHash } from 'node:crypto';
-import { readFile, readdir } from 'node:fs/promises';
+import { readFile, readdir, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type EmulatorHandle } from '../../../src/index.js';
@@ -93,6 +93,21 @@ async function assertNothingTorn(p: Project): Promise<void> {
   if (text !== null) JSON.parse(text);
 }
 
+/** Every file in the store's `tmp/`, and the temp files (`.<name>.<suffix>.tmp`) under out/ and beside the lock. */
+async function tempsLeft(p: Project): Promise<string[]> {
+  const beside = (await readdir(p.root, { withFileTypes: true })).filter((d) => d.isFile());
+  const files = [...(await filesUnder(join(p.root, 'out'))), ...beside.map((d) => join(p.root, d.name))];
+  return [...(await filesUnder(join(p.cacheDir, 'tmp'))), ...files.filter((f) => isTempName(basename(f)))];
+}
+
+/** Where a kill at the point leaves a temp file the next run must sweep (none: nothing torn). */
+const LEFT_TEMP: Readonly<Record<string, RegExp>> = {
+  'download-part-written': /\/tmp\/\..+\.part$/,
+  'download-in-temp': /\/tmp\/[^/]+\.tmp$/,
+  'output-temp-written': /\/out\/.+\/\.[^/]+\.tmp$/,
+  'lock-temp-written': /\/\.recipe\.lock\.json\.[^/]+\.tmp$/,
+};
+
 interface Case {
   readonly point: string;
   /**
@@ -152,6 +167,9 @@ describe('kill -9 mid-download, mid-store, mid-output and mid-lock-rewrite (buil
       const bId = (await journalEntries(p.cacheDir)).find((e) => e.node === 'b')?.request_id;
       expect(bId).toMatch(/./);
       const downloadsBefore = downloadsIn(em.requestLog());
+      // The killed process's temp is there, young: the re-run removes it as its writer is dead.
+      const left = LEFT_TEMP[point];
+      if (left) expect((await tempsLeft(p)).filter((f) => left.test(f))).toHaveLength(1);
 
       const rerun = children.run(p, env);
       const done = await rerun.done;
@@ -168,6 +186,7 @@ describe('kill -9 mid-download, mid-store, mid-output and mid-lock-rewrite (buil
       expect(downloads).toBe((recorded ? 0 : 1) + (nodes.length === 3 ? 1 : 0));
       expect(await journalEntries(p.cacheDir)).toEqual([]);
       await assertNothingTorn(p);
+      expect(await tempsLeft(p)).toEqual([]);
     }, 60_000);
   }
 
@@ -212,6 +231,46 @@ describe('kill -9 mid-download, mid-store, mid-output and mid-lock-rewrite (buil
     expect(Object.keys((await p.readLock()).nodes).sort()).toEqual(['a', 'b', 'c']);
     expect((await lockMatchesFiles(p)).every((r) => r.ok)).toBe(true);
     expect(await journalEntries(p.cacheDir)).toEqual([]);
+    await assertNothingTorn(p);
+  }, 60_000);
+
+  it('a real kill -9 while a 12 MB output streams to disk: the half .part goes with the re-run', async () => {
+    // b's output (the second download) is a 12 MB PNG, over the 8 MB a body is held in memory
+    // for: streamed to a .part in the store's tmp/, 512 KB every 50 ms.
+    const drip = { kind: 'drip-download', nth: 2, bytes: 512 * 1024, interval_ms: 50, pad_to: 12 * 1024 ** 2 } as const;
+    emulator = await startEmulator({ queueMs: 20, runMs: 150, scenario: { faults: [drip] } });
+    const em = emulator;
+    const env = runcomfyAt(em);
+    project = await createProject(chain(3));
+    const p = project;
+    const child = children.run(p, env);
+    const parts = async (): Promise<{ path: string; size: number }[]> => {
+      const found = (await filesUnder(join(p.cacheDir, 'tmp'))).filter((f) => f.endsWith('.part'));
+      return Promise.all(found.map(async (path) => ({ path, size: (await stat(path).catch(() => null))?.size ?? 0 })));
+    };
+    // b's .part (a's small body is written and renamed at once, and a is done before b downloads).
+    await until(
+      async () =>
+        child.output().includes('"node":"b","phase":"downloading"') && (await parts()).some((f) => f.size > 0),
+      20_000,
+      'a .part with bytes',
+      child.output,
+    );
+    child.child.kill('SIGKILL');
+    expect((await child.done).signal).toBe('SIGKILL');
+    const left = await parts();
+    expect(left).toHaveLength(1);
+    expect(left[0]?.size).toBeLessThan(12 * 1024 ** 2); // half written
+    expect(paid(em.requestLog(), P.b)).toHaveLength(1);
+    await assertNothingTorn(p);
+
+    const rerun = children.run(p, env);
+    const done = await rerun.done;
+    expect(done.code, rerun.output()).toBe(0);
+    for (const prompt of Object.values(P)) expect(paid(em.requestLog(), prompt)).toHaveLength(1);
+    expect(await parts()).toEqual([]);
+    expect(await tempsLeft(p)).toEqual([]);
+    expect(await journal(p)).toEqual([]);
     await assertNothingTorn(p);
   }, 60_000);
 });

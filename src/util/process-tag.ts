@@ -1,0 +1,76 @@
+/**
+ * Who wrote a temp file. Temp names carry their writer's tag (util/unique-suffix.ts):
+ * `p<pid>t<start>h<host>`, pid and start in decimal (so neither holds a `t` or an `h` and the
+ * tag parses one way only), where `start` is the process's start time in clock ticks
+ * since boot (/proc/<pid>/stat) and `host` hashes the boot id and the pid namespace. A temp whose
+ * tag has our `host` names a process of this machine, this boot and our pid namespace, so its
+ * pid can be checked: no such process, or one that started at another time (the pid was reused),
+ * or a zombie, means the writer is dead and its temp is a crash's leftover. Anything else (another
+ * machine sharing the cache, another container, an old name without a tag, a system without
+ * /proc) cannot be judged here and is left to the age rule (store/atomic.ts `STALE_TEMP_MS`).
+ * Never wrong in the dangerous direction: a live writer's temp is never called dead.
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync, readlinkSync } from 'node:fs';
+
+interface Tag {
+  readonly pid: number;
+  readonly start: number;
+  readonly host: string;
+}
+
+/** The start time (clock ticks since boot) and state of process `pid`, or null when unreadable. */
+function procStat(pid: number | 'self'): { start: number; state: string } | null {
+  try {
+    const text = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    // The name (field 2) is in parentheses and may hold spaces or ')': fields after the last ')'.
+    const rest = text.slice(text.lastIndexOf(')') + 2).split(' ');
+    // rest[0] is field 3 (state); field 22 (starttime) is rest[19].
+    const start = Number(rest[19]);
+    return Number.isSafeInteger(start) && rest[0] ? { start, state: rest[0] } : null;
+  } catch {
+    return null;
+  }
+}
+
+function ownTag(): Tag | null {
+  try {
+    const self = procStat('self');
+    if (self === null) return null;
+    const boot = readFileSync('/proc/sys/kernel/random/boot_id', 'latin1').trim();
+    const ns = readlinkSync('/proc/self/ns/pid');
+    const host = createHash('sha256').update(`${boot}\n${ns}`).digest('hex').slice(0, 8);
+    return { pid: process.pid, start: self.start, host };
+  } catch {
+    return null;
+  }
+}
+
+const own = ownTag();
+
+/** This process's tag for temp names (`p…t…h…`), or '' where it cannot be made (no /proc). */
+export const processTag: string = own === null ? '' : `p${own.pid}t${own.start}h${own.host}`;
+
+const TAG = /(?:^|[^0-9a-z])p(\d{1,10})t(\d{1,20})h([0-9a-f]{8})_[0-9a-f]+-[0-9a-z]+$/;
+
+/**
+ * Whether the temp file `name` was written by a process that is provably dead (see the header).
+ * `name` is a temp's name without its final `.tmp` / `.part`, ending in the writer's suffix.
+ */
+export function writerIsDead(name: string): boolean {
+  const m = TAG.exec(name);
+  if (m === null || own === null || m[3] !== own.host) return false;
+  const pid = Number(m[1]);
+  const start = Number(m[2]);
+  if (pid === own.pid) return start !== own.start;
+  try {
+    process.kill(pid, 0);
+  } catch (e) {
+    // Only ESRCH says there is no such process (EPERM: one, someone else's: its start time decides).
+    if ((e as { code?: unknown }).code === 'ESRCH') return true;
+  }
+  const now = procStat(pid);
+  // Alive as far as kill can tell; /proc hidden from us (hidepid): we cannot tell it is not ours.
+  if (now === null) return false;
+  return now.start !== start || now.state === 'Z';
+}

@@ -1,0 +1,185 @@
+/**
+ * Power-cut durability of renames, seen in the syscalls of a real run: the BUILT CLI runs a chain
+ * a → b against the emulator under `strace -f -yy` (every fd shown with its path or socket), and
+ * the trace must show, for every paid submit, the journal intent linked into `journal/` and that
+ * folder fsynced (the fsync finished) before the submit's first byte is written to the socket;
+ * for every blob, record, out/ file and lock renamed into place, an fsync of its folder that
+ * starts after the rename and finishes before the journal entry of the node is removed (what
+ * would let a run after a power cut pay again). The trace must hold the renames at all: a run
+ * that made none would otherwise pass. Needs strace (installed by `npm test`'s set-up and
+ * `.ci/run`); skipped only where ptrace is not allowed.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startEmulator, type EmulatorHandle } from '../../../src/index.js';
+import { cliEnv, ensureBuilt } from '../../helpers/cli-spawn.js';
+import { runcomfyAt } from '../../helpers/run-children.js';
+import { createProject, recipeYaml, REPO_ROOT, type Project } from '../../helpers/run-fixtures.js';
+
+let emulator: EmulatorHandle | undefined;
+let project: Project | undefined;
+let traceDir: string | undefined;
+
+beforeAll(ensureBuilt, 180_000);
+afterEach(async () => {
+  await emulator?.close();
+  await project?.cleanup();
+  if (traceDir) await rm(traceDir, { recursive: true, force: true });
+  emulator = undefined;
+  project = undefined;
+  traceDir = undefined;
+});
+
+/** Why strace cannot trace here (ptrace refused in this container), or null when it can. */
+function cannotTrace(): string | null {
+  const probe = spawnSync('strace', ['-f', '-qq', '-e', 'trace=none', 'true'], { encoding: 'utf8' });
+  if (probe.error)
+    throw new Error(`strace is needed for this test (apt-get install -y strace): ${probe.error.message}`);
+  return probe.status === 0 ? null : `strace cannot trace here: ${probe.stderr.trim().split('\n')[0] ?? ''}`;
+}
+
+/** One system call: where it started and ended in the trace (line numbers), its name and arguments. */
+interface Call {
+  readonly name: string;
+  readonly args: string;
+  readonly start: number;
+  end: number;
+  ok: boolean;
+}
+
+/** Parse `strace -f` output: a call split across lines (`<unfinished ...>`, `<... x resumed>`) is joined. */
+function parseTrace(text: string): Call[] {
+  const calls: Call[] = [];
+  const open = new Map<string, Call>();
+  text.split('\n').forEach((line, i) => {
+    const resumed = /^(\d+)\s+<\.\.\. (\w+) resumed>(.*)$/.exec(line);
+    if (resumed) {
+      const call = open.get(`${resumed[1]}:${resumed[2]}`);
+      if (!call) return;
+      open.delete(`${resumed[1]}:${resumed[2]}`);
+      call.end = i;
+      call.ok = /\)\s+= \d+/.test(resumed[3] as string);
+      return;
+    }
+    const m = /^(\d+)\s+(\w+)\((.*)$/.exec(line);
+    if (!m) return;
+    const call: Call = { name: m[2] as string, args: m[3] as string, start: i, end: i, ok: false };
+    calls.push(call);
+    if (/<unfinished \.\.\.>$/.test(line)) open.set(`${m[1]}:${m[2]}`, call);
+    else call.ok = /\)\s+= \d+/.test(line);
+  });
+  return calls.filter((c) => c.ok);
+}
+
+/** The path a call names: the target of a rename or link, the folder of an fsync, the file of an unlink. */
+function pathOf(call: Call): string | null {
+  const quoted = [...call.args.matchAll(/"((?:[^"\\]|\\.)*)"/g)].map((m) => m[1] as string);
+  if (/^(rename|renameat2?|link|linkat)$/.test(call.name)) return quoted.at(-1) ?? null;
+  if (/^(unlink|unlinkat)$/.test(call.name)) return quoted.at(-1) ?? null;
+  if (/^f(data)?sync$/.test(call.name)) return /^\d+<([^>]*)>/.exec(call.args)?.[1] ?? null;
+  return null;
+}
+
+const RECIPE = recipeYaml(
+  [
+    ['a', 'Keep the face unchanged. Make the sky orange.', 'from: photo'],
+    ['b', 'Keep everything else unchanged. Add a red scarf.', 'from: a'],
+  ],
+  ['hosting: { mode: inline }'],
+).replace('provider: emulator', 'provider: runcomfy');
+
+describe('renames that matter are fsynced in their folder (strace of the built CLI)', () => {
+  it('intent → journal fsync → submit; blob, record, out/, lock → folder fsync → journal entry gone', async (ctx) => {
+    const why = cannotTrace();
+    if (why !== null) return ctx.skip(why);
+    emulator = await startEmulator({ queueMs: 20, runMs: 100 });
+    project = await createProject(RECIPE);
+    const p = project;
+    traceDir = await mkdtemp(join(tmpdir(), 'kontext-strace-'));
+    const traceFile = join(traceDir, 'trace');
+    const syscalls =
+      'link,linkat,rename,renameat,renameat2,fsync,fdatasync,unlink,unlinkat,write,writev,sendto,sendmsg';
+    const child = spawn(
+      'strace',
+      ['-f', '-qq', '-yy', '-s', '48', '-e', `trace=${syscalls}`, '-o', traceFile, process.execPath].concat([
+        join(REPO_ROOT, 'dist', 'cli', 'bin.js'),
+        'run',
+        p.recipe,
+        '--json',
+      ]),
+      { cwd: p.root, env: cliEnv(p.root, runcomfyAt(emulator)), stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
+    expect(code, out).toBe(0);
+    const calls = parseTrace(await readFile(traceFile, 'utf8'));
+    const cache = p.cacheDir;
+    const journalDir = join(cache, 'journal');
+    const fsyncs = calls.filter((c) => /^f(data)?sync$/.test(c.name));
+    /** An fsync of `dir` that starts after `after` and ends before `before` (line numbers). */
+    const synced = (dir: string, after: number, before: number): boolean =>
+      fsyncs.some((f) => pathOf(f) === dir && f.start > after && f.end < before);
+
+    // 1. Each submit's first byte leaves only once its intent's link is durable.
+    const submits = calls.filter(
+      (c) => /^(write|writev|sendto|sendmsg)$/.test(c.name) && c.args.includes('"POST /v1/models/'),
+    );
+    expect(submits).toHaveLength(2);
+    const intents = calls.filter(
+      (c) => /^(link|linkat|rename|renameat2?)$/.test(c.name) && /journal\/[0-9a-f]{64}\.json$/.test(pathOf(c) ?? ''),
+    );
+    expect(intents.length).toBeGreaterThanOrEqual(2);
+    for (const submit of submits) {
+      const intent = intents.filter((c) => c.end < submit.start).at(-1);
+      expect(intent, `no journal entry before the submit at line ${submit.start}`).toBeDefined();
+      expect(
+        synced(journalDir, intent?.end ?? 0, submit.start),
+        `journal not fsynced before line ${submit.start}`,
+      ).toBe(true);
+    }
+
+    // 2. Paid results and the lock: each rename's folder fsynced before the journal entry goes.
+    const unlinks = calls.filter(
+      (c) => /^unlink(at)?$/.test(c.name) && /journal\/[0-9a-f]{64}\.json$/.test(pathOf(c) ?? ''),
+    );
+    expect(unlinks).toHaveLength(2);
+    const firstUnlinkAfter = (line: number): number =>
+      unlinks.find((u) => u.start > line)?.start ?? Number.POSITIVE_INFINITY;
+    // The first rename to each name (a record rewritten later with its review, like a change
+    // map's blob, can be rebuilt and is not fsynced: docs/architecture.md).
+    const renames = calls
+      .filter((c) => /^renameat2?$|^rename$/.test(c.name))
+      .filter((c, i, all) => all.findIndex((o) => pathOf(o) === pathOf(c)) === i);
+    const nodes = Object.values((await p.readLock()).nodes);
+    expect(nodes).toHaveLength(2);
+    const paid = (dir: string, names: readonly string[]) => (t: string) => names.some((n) => t.endsWith(`${dir}/${n}`));
+    const kinds = {
+      blob: paid(
+        'blobs',
+        nodes.map((n) => `${n.output_sha256.slice(0, 2)}/${n.output_sha256}`),
+      ),
+      record: paid(
+        'records',
+        nodes.map((n) => `${n.key.slice(0, 2)}/${n.key}.json`),
+      ),
+      output: (t: string) => t.startsWith(`${p.outDir}/`) && !t.endsWith('.tmp'),
+      lock: (t: string) => t === p.lockPath,
+    };
+    for (const [kind, matches] of Object.entries(kinds)) {
+      const seen = renames.filter((r) => matches(pathOf(r) ?? ''));
+      expect(seen.length, `${kind}: renames seen`).toBeGreaterThanOrEqual(kind === 'lock' ? 1 : 2);
+      for (const r of seen) {
+        const target = pathOf(r) as string;
+        expect(
+          synced(dirname(target), r.end, firstUnlinkAfter(r.end)),
+          `${kind} ${target} not made durable in time`,
+        ).toBe(true);
+      }
+    }
+  }, 60_000);
+});
