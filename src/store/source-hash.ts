@@ -88,7 +88,14 @@ export function createSourceHashMemo(root: string, now: () => number): SourceHas
       const merged = await loadMemo(shard.file, shard.folder); // keep what other processes wrote meanwhile
       for (const [name, entry] of ours) merged.set(name, entry);
       const text = JSON.stringify({ version: 2, folder: shard.folder, entries: Object.fromEntries(merged) });
-      await writeFileAtomic(shard.file, `${text}\n`);
+      // A memo, not a result: one that cannot be saved (a full disk, a read-only cache) is hashed
+      // again next run, and must not turn the run's own outcome (exit 73 naming the file it
+      // could not write, say) into an internal error. A later flush tries again.
+      try {
+        await writeFileAtomic(shard.file, `${text}\n`);
+      } catch {
+        continue;
+      }
       shard.flushed = target;
       if (!legacyRemoved) {
         legacyRemoved = true;

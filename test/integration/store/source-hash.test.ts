@@ -42,6 +42,21 @@ describe('hashSource', () => {
     expect((await store.hashSource(file)).sha256).toBe(sha('AAAA'));
   });
 
+  it('a memo that cannot be saved (disk full, a file where its folder goes) is skipped, not an error', async () => {
+    const file = join(dir, 'a.png');
+    await writeOld(file, 'AAAA');
+    await store.hashSource(file);
+    await rm(join(dir, '.kontext', 'sources'), { recursive: true, force: true });
+    await writeFile(join(dir, '.kontext', 'sources'), 'not a folder');
+    await expect(store.flush()).resolves.toBeUndefined();
+    // Saved at the next flush once it can be.
+    await rm(join(dir, '.kontext', 'sources'));
+    await store.flush();
+    expect(JSON.parse(await readFile(memoFile(join(dir, '.kontext'), dir), 'utf8')).entries['a.png']).toMatchObject({
+      size: 4,
+    });
+  });
+
   it('re-hashes when the mtime changes', async () => {
     const file = join(dir, 'a.png');
     await writeOld(file, 'AAAA');
