@@ -120,7 +120,7 @@ describe('two runs at once', () => {
       );
   }, 60_000);
 
-  it("two recipes sharing a store, one starting while the other's requests run: it waits for their results", async () => {
+  it("two recipes sharing a store, one starting while the other's requests run: waits for their results", async () => {
     // Without waiting, the second run re-attached to the first one's live requests: it polled and
     // downloaded them a second time and, once done, dropped the first run's journal entries, which
     // the first then wrote again with a false "the cache dir was deleted" warning.
