@@ -151,6 +151,20 @@ const env = {
   AWS_REGION: 'us-east-1',
 };
 
+// `kontext status` first, on the same empty local cache: every node is in the remote only, which
+// status checks (record GET + blob HEAD) without taking anything.
+requests = 0;
+byMethod.clear();
+const status = await timeCli(['status', 'r.yml', '--json'], { cwd: dir, env });
+if (status.status !== 0) throw new Error(`status failed: ${status.stderr.slice(-400)}`);
+const statusCalls = [...byMethod].map(([m, n]) => `${n} ${m}`).join(', ');
+row(
+  `  kontext status, ${nodes} nodes all in the remote only`,
+  '-',
+  `${(requests / nodes).toFixed(2)} requests per node (${statusCalls}); ` +
+    `${((nodes * 1000) / status.ms).toFixed(0)} nodes/s (${(status.ms / 1000).toFixed(1)} s); ${cpuRow(status, nodes)}`,
+);
+
 requests = 0;
 byMethod.clear();
 const hit = await timeCli(['run', 'r.yml'], { cwd: dir, env });

@@ -35,8 +35,7 @@ export function printDryRun(
   for (const r of report.rows) width = Math.max(width, r.node.length);
   width = Math.min(48, width);
   for (const r of report.rows) {
-    const state =
-      r.status === 'cached' ? 'cached' : `will run${r.reason ? `: ${REASON_WORDS[r.reason] ?? r.reason}` : ''}`;
+    const state = rowState(r);
     const input = options.explain && r.input ? `  ← ${r.input}` : '';
     const seed = r.seed === null ? 'seed drawn at run time' : `seed ${r.seed} (${r.seedSource})`;
     options.out.write(`${r.node.padEnd(width)}  ${state}  ${seed}${input}\n`);
@@ -44,4 +43,15 @@ export function printDryRun(
   const billable = `${report.billable} billable request${report.billable === 1 ? '' : 's'}`;
   const cost = typeof report.costUsd === 'number' ? ` (about $${report.costUsd.toFixed(2)})` : '';
   options.out.write(`${billable}${cost}, ${report.cached} cached; nothing was submitted (dry run)\n`);
+}
+
+function rowState(r: DryRunReport['rows'][number]): string {
+  if (r.stoppedBy === r.node) return 'refused: its output was changed by hand (not paid)';
+  if (r.stoppedBy !== null) return `not run: below ${r.stoppedBy}, whose output was changed by hand`;
+  if (r.status === 'cached') return 'cached';
+  // A journaled intent without a request id: a run that died may have paid; counted, as --resubmit-uncertain pays.
+  if (r.reason === 'reattach' && r.paid)
+    return 'will run: a run that died may have submitted it (see --resubmit-uncertain)';
+  const why = r.reason ? `: ${REASON_WORDS[r.reason] ?? r.reason}` : '';
+  return `will run${why}${r.reason === 'reattach' ? ' (not paid again)' : ''}`;
 }

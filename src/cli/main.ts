@@ -201,12 +201,17 @@ function statusCommand(choose: (a: Action) => void): Command {
   return new Command('status')
     .description('what a run would do: up to date, will run (and why), outputs modified or missing, orphans')
     .argument('<recipe>', 'recipe file')
-    .option('--exit-code', 'exit 1 when anything would run or an output is modified or missing')
+    .option(
+      '--exit-code',
+      'exit 1 when a run would do anything (pay, download, restore from a cache, or stop at an ' +
+        'output changed by hand); --json says how many requests it would pay for (billable)',
+    )
     .option('--json', 'print one JSON object')
     .addOption(new Option('--provider <name>', 'run every pass on this provider').choices(PROVIDER_NAMES))
-    .option('--cache-dir <dir>', 'cache folder (default .kontext at the project root; env KONTEXT_CACHE_DIR)')
+    .option('--cache-dir <dir>', 'cache folder (default: the one `kontext run` uses; env KONTEXT_CACHE_DIR)')
     .option('--strict', 'treat prompt-lint warnings as errors')
     .option('--allow-outside-root', 'allow output paths outside the project root')
+    .option('--no-remote', 'do not ask the remote cache (KONTEXT_REMOTE_CACHE, cache.remote)')
     .action((recipe: string, opts: Record<string, unknown>) => {
       choose(async (ctx) => (await import('./commands/status.js')).statusCommand(recipe, opts, ctx));
     });

@@ -16,7 +16,7 @@ import type { RemoteBucket } from './bucket.js';
 import { blobObject, MAX_BLOB_BYTES, recordObject } from './location.js';
 
 /** A record is a few hundred bytes; a prompt and params leave room to spare. */
-const MAX_RECORD_BYTES = 256 * 1024;
+export const MAX_RECORD_BYTES = 256 * 1024;
 
 export type Fetch =
   | { readonly kind: 'hit'; readonly record: RunRecord }
@@ -63,7 +63,7 @@ export async function fetchRemote(
 }
 
 /** The first bytes of the local blob `sha256`, or `null` when the store has none. */
-async function localHead(store: Store, sha256: string): Promise<Buffer | null> {
+export async function localHead(store: Store, sha256: string): Promise<Buffer | null> {
   if (!(await store.hasBlob(sha256))) return null;
   let handle: FileHandle | undefined;
   try {
@@ -78,7 +78,7 @@ async function localHead(store: Store, sha256: string): Promise<Buffer | null> {
 }
 
 /** Why the blob (its first bytes) cannot be the record's output, or `null` when it can. */
-function kindMismatch(head: Buffer, record: RunRecord): string | null {
+export function kindMismatch(head: Buffer, record: RunRecord): string | null {
   const kind = sniffImage(head);
   if (kind === null) return 'output blob is not an image';
   // Exactly the extension a run gives that kind (`png`, `jpg`): the record's names out/'s file.
@@ -95,7 +95,7 @@ function short(sha: string): string {
  * a change review (our uploads carry none): one would stand for this machine's own judgement of
  * drift and name a change map in the local store; the result is reviewed here when asked.
  */
-function parseRecord(bytes: Buffer, key: string): RunRecord | string {
+export function parseRecord(bytes: Buffer, key: string): RunRecord | string {
   let data: unknown;
   try {
     data = JSON.parse(bytes.toString('utf8'));

@@ -6,10 +6,10 @@
  */
 import type { Runtime } from '../runtime.js';
 import type { Store } from '../store/types.js';
-import { chooseRemote, type RemoteInputs } from './choose.js';
+import { chooseRemote, type RemoteChoice, type RemoteInputs } from './choose.js';
 import { openRemote } from './open.js';
 import type { RemoteCache } from './remote-cache.js';
-import { withRemote } from './remote-store.js';
+import { peekingRemote, withRemote } from './remote-store.js';
 
 export interface RemotePoolDeps {
   readonly rt: Runtime;
@@ -34,14 +34,32 @@ export class RemotePool {
   ): Promise<{ readonly store: Store; readonly resume: () => Promise<void> }> {
     const choice = chooseRemote({ ...inputs, env: this.deps.rt.env });
     if (choice === null) return { store, resume: async () => undefined };
+    const opened = await this.#remote(choice);
+    return { store: withRemote(store, opened), resume: () => opened.resume(store) };
+  }
+
+  /**
+   * `store` as `kontext status` sees it: the remote the run would use (the same choice) answers
+   * what the local store lacks, checked but not taken (remote-store.ts's `peekingRemote`);
+   * nothing is uploaded, so a recipe's remote is not announced as read-only.
+   */
+  async peek(
+    store: Store,
+    inputs: Omit<RemoteInputs, 'env' | 'trustRecipe'>,
+  ): Promise<{ readonly store: Store; readonly fromRemote: ReadonlySet<string> }> {
+    const choice = chooseRemote({ ...inputs, env: this.deps.rt.env });
+    if (choice === null) return { store, fromRemote: new Set() };
+    return peekingRemote(store, await this.#remote({ ...choice, upload: false, notice: null }));
+  }
+
+  #remote(choice: RemoteChoice): Promise<RemoteCache> {
     const id = `${choice.location.url}\0${String(choice.upload)}`;
     let remote = this.#open.get(id);
     if (!remote) {
       remote = openRemote(choice, this.deps);
       this.#open.set(id, remote);
     }
-    const opened = await remote;
-    return { store: withRemote(store, opened), resume: () => opened.resume(store) };
+    return remote;
   }
 
   /**

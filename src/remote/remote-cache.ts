@@ -15,6 +15,7 @@ import type { RunRecord, Store } from '../store/types.js';
 import type { RemoteBucket } from './bucket.js';
 import { RemoteCacheError } from './errors.js';
 import { fetchRemote } from './fetch.js';
+import { peekRemote } from './peek.js';
 import { PendingUploads } from './pending.js';
 import { uploadResult } from './upload.js';
 
@@ -72,21 +73,34 @@ export class RemoteCache {
 
   /** The result for `key` from the remote, stored locally first; `null` on a miss or whatever went wrong. */
   lookup(key: string, store: Store): Promise<RunRecord | null> {
+    return this.#ask(key, store, 'take');
+  }
+
+  /**
+   * The record the remote holds for `key`, checked as {@link lookup} checks it (its blob only
+   * for being there: peek.ts), with nothing stored locally: what `kontext status` reports.
+   */
+  peek(key: string, store: Store): Promise<RunRecord | null> {
+    return this.#ask(key, store, 'peek');
+  }
+
+  #ask(key: string, store: Store, mode: 'take' | 'peek'): Promise<RunRecord | null> {
     if (this.#off || this.deps.signal?.aborted || this.#refused.has(key)) return Promise.resolve(null);
     const missed = this.#missedAt.get(key);
     if (missed !== undefined && this.deps.now() - missed < MISS_RECHECK_MS) return Promise.resolve(null);
     let running = this.#inflight.get(key);
     if (!running) {
-      running = this.#lookups(() => this.#fetch(key, store)).finally(() => this.#inflight.delete(key));
+      running = this.#lookups(() => this.#fetch(key, store, mode)).finally(() => this.#inflight.delete(key));
       this.#inflight.set(key, running);
     }
     return running;
   }
 
-  async #fetch(key: string, store: Store): Promise<RunRecord | null> {
+  async #fetch(key: string, store: Store, mode: 'take' | 'peek'): Promise<RunRecord | null> {
     if (this.#off || this.deps.signal?.aborted) return null;
     try {
-      const got = await fetchRemote(this.deps.bucket, key, store, this.deps.signal);
+      const { bucket, signal } = this.deps;
+      const got = await (mode === 'take' ? fetchRemote : peekRemote)(bucket, key, store, signal);
       if (got.kind === 'hit') {
         this.stats.hits++;
         this.#missedAt.delete(key);

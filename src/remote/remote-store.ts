@@ -10,6 +10,18 @@ import type { RemoteCache } from './remote-cache.js';
 
 export function withRemote(store: Store, remote: RemoteCache): Store {
   return {
+    ...delegate(store),
+    getRecord: async (key) => (await store.getRecord(key)) ?? remote.lookup(key, store),
+    putRecord: async (record, options) => {
+      await store.putRecord(record, options);
+      if (options?.rebuildable !== true && record.review === undefined) remote.upload(record, store);
+    },
+  };
+}
+
+/** Every call of `store`, passed on. */
+function delegate(store: Store): Store {
+  return {
     root: store.root,
     blobPath: (sha256) => store.blobPath(sha256),
     hasBlob: (sha256) => store.hasBlob(sha256),
@@ -17,13 +29,30 @@ export function withRemote(store: Store, remote: RemoteCache): Store {
     adoptBlob: (tempFile, sha256, options) => store.adoptBlob(tempFile, sha256, options),
     copyInBlob: (path, sha256) => store.copyInBlob(path, sha256),
     tempPath: (hint) => store.tempPath(hint),
-    getRecord: async (key) => (await store.getRecord(key)) ?? remote.lookup(key, store),
-    putRecord: async (record, options) => {
-      await store.putRecord(record, options);
-      if (options?.rebuildable !== true && record.review === undefined) remote.upload(record, store);
-    },
+    getRecord: (key) => store.getRecord(key),
+    putRecord: (record, options) => store.putRecord(record, options),
     hashSource: (path) => store.hashSource(path),
     journal: store.journal,
     flush: () => store.flush(),
   };
+}
+
+/**
+ * The store `kontext status` sees: a record missing locally is what the remote holds for it,
+ * checked as a run checks it but not taken (peek.ts); nothing is uploaded. `fromRemote` collects
+ * the keys answered by the remote, so status can say "in the remote cache".
+ */
+export function peekingRemote(
+  store: Store,
+  remote: RemoteCache,
+): { readonly store: Store; readonly fromRemote: ReadonlySet<string> } {
+  const fromRemote = new Set<string>();
+  const getRecord: Store['getRecord'] = async (key) => {
+    const local = await store.getRecord(key);
+    if (local !== null) return local;
+    const peeked = await remote.peek(key, store);
+    if (peeked !== null) fromRemote.add(key);
+    return peeked;
+  };
+  return { store: { ...delegate(store), getRecord }, fromRemote };
 }

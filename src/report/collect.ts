@@ -148,6 +148,7 @@ const STATE_OF: Readonly<Record<NodeStatus['state'], CellState>> = {
   'will-run': 'not-run',
   modified: 'modified',
   missing: 'cached',
+  remote: 'not-run', // never here: the report reads local state only (no remote is asked)
 };
 
 async function cellOf(node: PlanNode, c: CellContext): Promise<Cell> {

@@ -24,7 +24,7 @@ import type { Store } from '../store/types.js';
 import type { WriteGuard } from '../store/write-guard.js';
 import type { RunEvent } from './events.js';
 import type { RunCoordination, RunDeps } from './options.js';
-import { billableByProvider, checkRunnable } from './node-provider.js';
+import { checkRunnable, providersCalled } from './node-provider.js';
 import { checkHosting, enforceMaxCost } from './preflight.js';
 import { prefetchInputs, type Prefetch, type PrefetchDeps } from './prefetch.js';
 import { migrateProjectCache, openStoreOrStandIn, type OpenedStore } from './open-cache.js';
@@ -219,9 +219,10 @@ export class RunContext {
           trustHostingCommand: options.trustHostingCommand,
           trustRecipeHosting: options.trustRecipeHosting,
         });
+        // Every provider some node will call (to pay, or to re-attach to a request already paid),
+        // opened now: a missing key fails before any request.
+        for (const name of providersCalled(prepared, providerName)) await sessionFor(name).get();
         if (prepared.billable === 0) return;
-        // Every provider some node will use, opened now: a missing key fails before any request.
-        for (const name of billableByProvider(prepared, providerName).keys()) await sessionFor(name).get();
         if (options.maxCostUsd !== undefined)
           await enforceMaxCost(prepared, {
             provider: session.provider,

@@ -13,6 +13,7 @@ import type { RunRecord, Store } from '../store/types.js';
 import { redactUrl } from '../util/redact.js';
 import type { RunReason } from './events.js';
 import { outputUrlsOutliveRun } from './inputs.js';
+import { billableStates } from './node-provider.js';
 import type { Prepared } from './prepare.js';
 
 export interface DryRunRow {
@@ -24,6 +25,16 @@ export interface DryRunRow {
   readonly seedSource: string;
   /** How the input reaches the API (only for nodes that run). */
   readonly input: string | null;
+  /**
+   * Counted in `billable`: a request the run pays for. Not for a cached node, a re-attach to a
+   * journaled request (paid already), a node sharing an earlier node's request, or a stopped one.
+   */
+  readonly paid: boolean;
+  /**
+   * The run stops this node before it submits: the node whose output, changed by hand, the run
+   * refuses to overwrite (this node itself, or one above it, whose failure skips it); else `null`.
+   */
+  readonly stoppedBy: string | null;
 }
 
 export interface DryRunReport {
@@ -44,13 +55,16 @@ export interface DescribeDeps {
 
 export async function describeRun(prepared: Prepared, deps: DescribeDeps): Promise<DryRunReport> {
   const rows: DryRunRow[] = [];
+  const paid = new Set(billableStates(prepared, deps.providerName ?? '').map((s) => s.node.id));
   for (const node of prepared.nodes) {
     const s = prepared.states.get(node.id);
     if (!s) continue;
-    const input = s.status === 'run' ? await describeInput(prepared, node.id, deps) : null;
+    const stoppedBy = prepared.stopped?.get(node.id) ?? null;
+    const input = s.status === 'run' && stoppedBy === null ? await describeInput(prepared, node.id, deps) : null;
     // A drawn seed is only a placeholder here: the real run draws its own.
     const seed = s.seedSource === 'drawn' ? null : s.seed;
-    rows.push({ node: node.id, status: s.status, reason: s.reason, seed, seedSource: s.seedSource, input });
+    const { status, reason, seedSource } = s;
+    rows.push({ node: node.id, status, reason, seed, seedSource, input, paid: paid.has(node.id), stoppedBy });
   }
   const cached = rows.filter((r) => r.status === 'cached').length;
   return { rows, billable: prepared.billable, cached };

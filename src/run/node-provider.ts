@@ -24,19 +24,24 @@ export function overrideProvider(plan: Plan, name: ProviderName | undefined): Pl
 }
 
 /**
- * The nodes that will make a request, one per distinct request. Nodes asking the very same thing
- * (one cache key: two byte-identical photos with a pinned seed) share one submit in the run
+ * The nodes that will pay for a request, one per distinct request. Nodes asking the very same
+ * thing (one cache key: two byte-identical photos with a pinned seed) share one submit in the run
  * (remote-stage.ts joins the request in flight, else the cache has it by then), and so do the
  * nodes below them (the same request on the same upstream request); they are billed once. A
- * forced node counts on its own.
+ * forced node counts on its own. Not billed: a node re-attaching to a journaled request (paid
+ * already; the nodes sharing its key join it), and a node the run stops before it submits
+ * (`Prepared.stopped`: an output changed by hand, and everything below it).
  */
-export function billableStates(prepared: Pick<Prepared, 'nodes' | 'states'>, fallback: string): NodeState[] {
+export function billableStates(
+  prepared: Pick<Prepared, 'nodes' | 'states' | 'stopped'>,
+  fallback: string,
+): NodeState[] {
   const identity = new Map<string, string>();
   const seen = new Set<string>();
   const out: NodeState[] = [];
   for (const node of prepared.nodes) {
     const s = prepared.states.get(node.id);
-    if (s?.status !== 'run') continue;
+    if (s?.status !== 'run' || prepared.stopped?.has(node.id) === true) continue;
     const up = node.input.kind === 'node' ? identity.get(node.input.id) : undefined;
     let id = `node:${node.id}`;
     if (!s.forced && s.key !== null) id = s.key;
@@ -44,9 +49,29 @@ export function billableStates(prepared: Pick<Prepared, 'nodes' | 'states'>, fal
     identity.set(node.id, id);
     if (seen.has(id)) continue;
     seen.add(id);
-    out.push(s);
+    if (s.attaches !== true) out.push(s);
   }
   return out;
+}
+
+/**
+ * The nodes a run stops before they submit, each with the node whose output it refuses to
+ * overwrite (hand-edits.ts): that node itself, and every node below it (skipped, never run).
+ * Empty with `--overwrite`.
+ */
+export function stoppedNodes(
+  nodes: readonly PlanNode[],
+  states: ReadonlyMap<string, NodeState>,
+  overwrite: boolean,
+): Map<string, string> {
+  const stopped = new Map<string, string>();
+  if (overwrite) return stopped;
+  for (const node of nodes) {
+    const above = node.input.kind === 'node' ? stopped.get(node.input.id) : undefined;
+    if (above !== undefined) stopped.set(node.id, above);
+    else if (states.get(node.id)?.refused) stopped.set(node.id, node.id);
+  }
+  return stopped;
 }
 
 /** The requests the run will make ({@link billableStates}), grouped by provider then model, with their counts. */
@@ -58,6 +83,14 @@ export function billableByProvider(prepared: Prepared, fallback: string): Map<st
     models.set(s.node.model, (models.get(s.node.model) ?? 0) + 1);
     out.set(provider, models);
   }
+  return out;
+}
+
+/** The providers a run will call: for a billable node, or to re-attach to a journaled request. */
+export function providersCalled(prepared: Prepared, fallback: string): Set<string> {
+  const out = new Set<string>();
+  for (const s of prepared.states.values())
+    if (s.status === 'run' && prepared.stopped?.has(s.node.id) !== true) out.add(providerOf(s.node, fallback));
   return out;
 }
 

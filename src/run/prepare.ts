@@ -9,7 +9,7 @@ import type { RunOptions } from './options.js';
 import { resolveStates, type NodeState } from './resolve.js';
 import { resolveSelections } from './selection.js';
 import { shardNodes } from './shard.js';
-import { billableStates } from './node-provider.js';
+import { billableStates, stoppedNodes } from './node-provider.js';
 
 export interface Prepared {
   readonly plan: Plan;
@@ -19,6 +19,11 @@ export interface Prepared {
   readonly lock: LockFile;
   /** Paid requests the run will (or may, if an upstream changes) make: one per distinct request (billableStates). */
   readonly billable: number;
+  /**
+   * Nodes the run stops before they submit (no `--overwrite`): node id → the node whose output,
+   * changed by hand, it refuses to overwrite (itself, or the one above it). See stoppedNodes.
+   */
+  readonly stopped?: ReadonlyMap<string, string> | undefined;
   /** Nodes that will run: the billable ones and those that share their request. */
   readonly toRun?: number | undefined;
 }
@@ -36,7 +41,7 @@ export async function prepareRun(
     /** A new node's seed is derived from the node (default; derived-seed.ts), or drawn (`false`: one-off edits). */
     readonly deriveSeeds?: boolean | undefined;
   },
-  options: Pick<RunOptions, 'only' | 'force' | 'reseed' | 'shard'>,
+  options: Pick<RunOptions, 'only' | 'force' | 'reseed' | 'shard' | 'overwrite'>,
 ): Promise<Prepared> {
   const selection = resolveSelections(plan, options);
   // --shard keeps its share of the source instances of the whole plan (shard.ts), after --only.
@@ -47,6 +52,7 @@ export async function prepareRun(
   const planIds = new Set(plan.nodes.map((n) => n.id));
   const states = await resolveStates(selected, { deriveSeeds: true, ...deps, planIds }, selections);
   const toRun = [...states.values()].filter((s) => s.status === 'run').length;
-  const billable = billableStates({ nodes, states }, deps.providerName).length;
-  return { plan, nodes, states, lock: deps.lock, billable, toRun };
+  const stopped = stoppedNodes(nodes, states, options.overwrite === true);
+  const billable = billableStates({ nodes, states, stopped }, deps.providerName).length;
+  return { plan, nodes, states, lock: deps.lock, billable, toRun, stopped };
 }

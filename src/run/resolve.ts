@@ -41,6 +41,12 @@ export interface NodeState {
    * unless `--overwrite` (hand-edits.ts).
    */
   readonly refused?: HandEditedOutputError | undefined;
+  /**
+   * Set when the journal holds a request id for this node's key (`reason: 'reattach'`): the run
+   * asks the API for that request instead of submitting, so it pays nothing more. An intent
+   * without a request id ("maybe paid", submit-claim.ts) does not set it.
+   */
+  readonly attaches?: true | undefined;
 }
 
 export interface ResolveDeps {
@@ -52,6 +58,8 @@ export interface ResolveDeps {
   readonly journalSeeds?: ReadonlyMap<string, number> | undefined;
   /** Cache keys of journaled requests: a node with one of these keys re-attaches instead of submitting. */
   readonly journalKeys?: ReadonlySet<string> | undefined;
+  /** Of {@link journalKeys}, those whose entry has a request id (already paid: re-attached to, not submitted). */
+  readonly journalRequests?: ReadonlySet<string> | undefined;
   /** Watch mode: node id → the seed an earlier cycle of this session used (wins over the lock). */
   readonly sessionSeeds?: ReadonlyMap<string, number> | undefined;
   /** The lock file's folder: lock entries whose output files still match are adopted into the cache. */
@@ -86,6 +94,7 @@ export async function resolveStates(
     ...deps,
     journalSeeds: journaledSeeds(journal),
     journalKeys: new Set(journal.map((e) => e.key)),
+    journalRequests: new Set(journal.flatMap((e) => (e.request_id === undefined ? [] : [e.key]))),
     orphans,
   };
   // Seeds are chosen one node at a time in plan order (draws and orphan claims stay
@@ -176,7 +185,12 @@ async function lookUp(
   const hit = record && { sha256: record.output_sha256, ext: record.ext };
   const at = paths && { locked, ...paths };
   const refused = at ? await refusalAhead(node, at, hit, (p) => deps.store.hashSource(p)) : null;
-  return { node, seed, seedSource: source, inputSha, key, record, status, reason, forced, ...(refused && { refused }) };
+  const attaches = reason === 'reattach' && key !== null && deps.journalRequests?.has(key) === true;
+  return {
+    ...{ node, seed, seedSource: source, inputSha, key, record, status, reason, forced },
+    ...(refused && { refused }),
+    ...(attaches && { attaches: true as const }),
+  };
 }
 
 /**

@@ -1,16 +1,19 @@
 /**
  * `kontext status`: what a run of the recipe would do, without doing any of it. Node states
  * come from the run's own resolve code (`prepareRun` → `resolveStates`: seeds, keys, cache
- * hits, reasons); on top of that the outputs on disk are compared with the lock (modified by
- * hand, missing and restorable from the cache) and the lock and out folder are searched for
- * nodes the recipe no longer has. Never submits, never writes outputs or the lock.
+ * hits, reasons), through the remote cache the run would use (src/remote: a result only there
+ * is checked as the run checks it, and not taken); on top of that the outputs on disk are
+ * compared with the lock (modified by hand, missing and restorable from the cache) and the lock
+ * and out folder are searched for nodes the recipe no longer has. Never submits, never writes
+ * outputs or the lock, never uploads.
  */
 import { overrideProvider } from './node-provider.js';
 import { statSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { basename, dirname, resolve } from 'node:path';
 import { buildPlan, outputPathFor, withoutPicks } from '../plan/index.js';
 import type { Plan } from '../plan/types.js';
-import { loadRecipe } from '../recipe/index.js';
+import { loadRecipe, loadUserConfig } from '../recipe/index.js';
+import { RemotePool } from '../remote/index.js';
 import type { ProviderName, Recipe } from '../recipe/types.js';
 import type { Runtime } from '../runtime.js';
 import { readLock } from '../store/index.js';
@@ -26,7 +29,7 @@ import { driftOf, type DriftOver } from './drift.js';
 import { storedRecord } from './lock-current.js';
 import { lockPathFor } from './run-recipe.js';
 
-export type NodeStatusState = 'up-to-date' | 'will-run' | 'modified' | 'missing';
+export type NodeStatusState = 'up-to-date' | 'will-run' | 'modified' | 'missing' | 'remote';
 
 export interface NodeStatus {
   readonly node: string;
@@ -62,8 +65,14 @@ export interface RecipeStatus {
   readonly orphaned: readonly OrphanStatus[];
   /** Files under `<out>/` kontext did not make (or cannot show it made): `kontext clean` keeps them. */
   readonly kept: readonly string[];
-  /** Something would run, or an output was modified or is missing (orphans do not count). */
+  /** Something would run, or an output is modified, missing or only in the remote cache (orphans do not count). */
   readonly dirty: boolean;
+  /**
+   * The requests a run would pay for, counted as `--dry-run` counts them (prepare.ts): one per
+   * distinct request; a re-attach to a journaled request, and the nodes a run stops at an output
+   * changed by hand (and below it), pay nothing.
+   */
+  readonly billable: number;
 }
 
 export interface StatusOptions {
@@ -71,13 +80,18 @@ export interface StatusOptions {
   readonly cacheDir?: string | undefined;
   readonly strict?: boolean | undefined;
   readonly allowOutsideRoot?: boolean | undefined;
+  /** `--no-remote`: the local cache only. */
+  readonly noRemote?: boolean | undefined;
 }
 
-export async function recipeStatus(
-  path: string,
-  options: StatusOptions,
-  deps: { readonly rt: Runtime },
-): Promise<RecipeStatus> {
+export interface StatusDeps {
+  readonly rt: Runtime;
+  /** A remote cache down, denying or sending something unusable: said once; status answers from local knowledge. */
+  readonly onWarning?: ((message: string) => void) | undefined;
+  readonly onNotice?: ((message: string) => void) | undefined;
+}
+
+export async function recipeStatus(path: string, options: StatusOptions, deps: StatusDeps): Promise<RecipeStatus> {
   const { rt } = deps;
   const recipe = await loadRecipe(path, {
     rt,
@@ -87,9 +101,21 @@ export async function recipeStatus(
   // Reading only: the store is never flushed, so not even the source-hash memo is written.
   // An unwritable cache dir gives a stand-in for this call (adopting from the lock writes to it).
   const opened = await openStoreOrStandIn(cacheDirFor(recipe, options.cacheDir, rt));
+  const remotes = new RemotePool({
+    rt,
+    warn: (message) => deps.onWarning?.(message),
+    notice: (message) => deps.onNotice?.(message),
+  });
   try {
-    return (await statusDetail(opened.store, { recipe, options, rt })).status;
+    // The remote the run would use (src/remote/choose.ts); the user config is read only when it may decide.
+    const off = options.noRemote === true;
+    const envRemote = (rt.env['KONTEXT_REMOTE_CACHE'] ?? '').trim() !== '';
+    const user = off || envRemote ? undefined : (await loadUserConfig(rt)).cache?.remote;
+    const inputs = { recipe: recipe.remote, user, off, recipeFile: basename(recipe.file) };
+    const { store, fromRemote } = await remotes.peek(opened.store, inputs);
+    return (await statusDetail(store, { recipe, options, rt, fromRemote })).status;
   } finally {
+    await remotes.close();
     await opened.discard();
   }
 }
@@ -105,9 +131,16 @@ export interface StatusDetail {
 /** The status of a loaded recipe against an open store (reads only). */
 export async function statusDetail(
   store: Store,
-  p: { readonly recipe: Recipe; readonly options: StatusOptions; readonly rt: Runtime },
+  p: {
+    readonly recipe: Recipe;
+    readonly options: StatusOptions;
+    readonly rt: Runtime;
+    /** Keys whose record `store` took from the remote cache (remote-store.ts's `peekingRemote`). */
+    readonly fromRemote?: ReadonlySet<string> | undefined;
+  },
 ): Promise<StatusDetail> {
   const { recipe, options, rt } = p;
+  const fromRemote = p.fromRemote ?? new Set<string>();
   const plan = overrideProvider(buildPlan(recipe), options.provider);
   const lockPath = lockPathFor(recipe);
   const guard = await writeGuardFor(recipe, {
@@ -130,7 +163,7 @@ export async function statusDetail(
   const nodes: NodeStatus[] = [];
   for (const node of plan.nodes) {
     const state = prepared.states.get(node.id);
-    if (state) nodes.push(await nodeStatus(state, lock.nodes[node.id], { plan, recipe, store }));
+    if (state) nodes.push(await nodeStatus(state, lock.nodes[node.id], { plan, recipe, store, fromRemote }));
   }
   // Branches a pick left out are not orphans: picking them again is free (as `clean` keeps them).
   // Without picks that is the plan itself (a provider override changes no id or output path).
@@ -144,7 +177,7 @@ export async function statusDetail(
   });
   const dirty = nodes.some((n) => n.state !== 'up-to-date');
   return {
-    status: { recipe: recipe.file, lock: lockPath, nodes, orphaned, kept, dirty },
+    status: { recipe: recipe.file, lock: lockPath, nodes, orphaned, kept, dirty, billable: prepared.billable },
     plan,
     states: prepared.states,
     lock,
@@ -154,7 +187,12 @@ export async function statusDetail(
 async function nodeStatus(
   s: NodeState,
   locked: LockEntry | undefined,
-  at: { readonly plan: Plan; readonly recipe: Recipe; readonly store: Store },
+  at: {
+    readonly plan: Plan;
+    readonly recipe: Recipe;
+    readonly store: Store;
+    readonly fromRemote: ReadonlySet<string>;
+  },
 ): Promise<NodeStatus> {
   const base = { node: s.node.id, pass: s.node.pass, reason: null, restorable: false, drift: null };
   const lockedOutput = locked ? resolve(at.recipe.dir, locked.output) : null;
@@ -175,6 +213,8 @@ async function nodeStatus(
   const expected = current?.output_sha256 ?? s.record.output_sha256;
   const saved = s.node.save === null ? null : s.node.save.split('{ext}').join(s.record.ext);
   if (s.refused) return { ...base, state: 'modified', output: s.refused.path, drift };
+  // Only the remote cache has it: the run downloads it (and writes out/ and the lock), without a request.
+  if (s.key !== null && at.fromRemote.has(s.key)) return { ...base, state: 'remote', output, drift };
   if (!isFile(output) || (saved !== null && !isFile(saved)))
     return { ...base, state: 'missing', output, restorable: true, drift };
   // Not refused, yet other bytes: the lock's earlier result, which the run replaces from the cache.

@@ -190,13 +190,16 @@ export class WatchSession {
 
   /**
    * The sources this cycle sees anew (a changed path, a file the last good recipe did not
-   * have) that are not whole images yet: the cycle waits for them, and the last plan stays.
+   * have; on the first cycle, a file written in the last {@link RECENT_MS}, which may be a copy
+   * still going as the watch starts) that are not whole images yet: the cycle waits for them,
+   * and the last plan stays.
    */
   async #partialSources(recipe: Recipe, changed: readonly string[]): Promise<CycleResult | null> {
     const before = new Set(this.#recipe ? sourcePaths(this.#recipe) : []);
     const touched = new Set(changed);
     const sources = sourcePaths(recipe);
-    const fresh = sources.filter((p) => touched.has(p) || (this.#recipe !== null && !before.has(p)));
+    const recent = this.#recipe === null ? writtenSince(this.#seen, Date.now() - RECENT_MS) : () => false;
+    const fresh = sources.filter((p) => touched.has(p) || recent(p) || (this.#recipe !== null && !before.has(p)));
     const { waiting, asIs } = await this.#partial.check(fresh, new Set(sources));
     const shown = (path: string): string => relative(this.deps.rt.cwd, path);
     for (const path of asIs)
@@ -332,4 +335,25 @@ export class WatchSession {
 /** The local source files a recipe names (glob matches included). */
 function sourcePaths(recipe: Recipe): string[] {
   return recipe.sources.flatMap((s) => s.instances.flatMap((i) => (i.path ? [i.path] : [])));
+}
+
+/**
+ * On the first cycle, how recently a source must have been written to be checked for a copy
+ * still going: one older than this, if cut short, would be taken as it is after {@link SETTLE_MS}
+ * anyway; the margin covers a file system whose clock differs a little from ours.
+ */
+const RECENT_MS = 10_000;
+
+/**
+ * Whether a source was written at or after `since` by its stamp in `seen` (survey-roots.ts's
+ * fileStamp: `size:mtimeMs:ctimeMs:ino`). A source the load did not stamp (a watcher covers it)
+ * counts as recent: checking it costs one read of its ends.
+ */
+function writtenSince(seen: ReadonlyMap<string, string>, since: number): (path: string) => boolean {
+  return (path) => {
+    const stamp = seen.get(path);
+    if (stamp === undefined) return true;
+    const mtime = Number(stamp.split(':')[1]);
+    return stamp === '' || !Number.isFinite(mtime) || mtime >= since;
+  };
 }

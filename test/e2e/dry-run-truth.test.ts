@@ -2,9 +2,11 @@
  * `--dry-run` tells the truth about money, as real CLI processes against one emulator: its
  * billable count and cost equal the submits the run then makes, when nodes share a request
  * (byte-identical photos with pinned seeds: one cache key, one submit), and `--max-cost` judges
- * the run by those requests.
+ * the run by those requests. A node re-attaching to a journaled request (paid already) and the
+ * nodes a run stops at an output changed by hand (and below it) are not billed, node by node as
+ * the run then pays, and `status --json` counts the same.
  */
-import { copyFile } from 'node:fs/promises';
+import { copyFile, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type EmulatorHandle } from '../../src/index.js';
@@ -29,6 +31,7 @@ passes:
 
 let emulator: EmulatorHandle;
 let project: Project;
+const others: Project[] = [];
 
 beforeAll(async () => {
   await ensureBuilt();
@@ -40,15 +43,60 @@ beforeAll(async () => {
 afterAll(async () => {
   await emulator?.close();
   await project?.cleanup();
+  for (const p of others.splice(0)) await p.cleanup();
 });
 
-function kontext(args: readonly string[]): ReturnType<typeof cli> {
-  const env = cliEnv(project.root, {
+function kontext(args: readonly string[], p = project, command = 'run'): ReturnType<typeof cli> {
+  const env = cliEnv(p.root, {
     RUNCOMFY_MODEL_API_BASE: emulator.baseUrl,
     KONTEXT_ALLOW_HOSTS: '127.0.0.1',
     RUNCOMFY_TOKEN: 'test-token',
   });
-  return cli(['run', 'recipe.yml', ...args], { cwd: project.root, env });
+  return cli([command, 'recipe.yml', ...args], { cwd: p.root, env });
+}
+
+interface DryRun {
+  billable: number;
+  cost_usd: number | null;
+  nodes: { node: string; status: string; reason: string | null; paid: boolean; stoppedBy: string | null }[];
+}
+
+/** The last line of `--dry-run --json`. */
+function dryRunOf(stdout: string): DryRun {
+  return JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as DryRun;
+}
+
+/** The nodes a run (`--json`) submitted for: started for a reason other than re-attaching, and done. */
+function paidNodes(stdout: string): string[] {
+  const started = new Map<string, string>();
+  const paid: string[] = [];
+  for (const line of stdout.split('\n')) {
+    if (!line.startsWith('{')) continue;
+    const e = JSON.parse(line) as { type: string; node?: string; reason?: string };
+    if (e.type === 'node-start' && e.node !== undefined) started.set(e.node, e.reason ?? '');
+    if (e.type === 'node-done' && e.node !== undefined && started.get(e.node) !== 'reattach') paid.push(e.node);
+  }
+  return paid.sort();
+}
+
+const paidRows = (d: DryRun): string[] =>
+  d.nodes
+    .filter((n) => n.paid)
+    .map((n) => n.node)
+    .sort();
+
+async function statusBillable(p: Project): Promise<{ billable: number; states: Record<string, string> }> {
+  const r = await kontext(['--json'], p, 'status');
+  expect(r.code, r.stderr).toBe(0);
+  const json = JSON.parse(r.stdout) as { billable: number; nodes: { node: string; state: string }[] };
+  return { billable: json.billable, states: Object.fromEntries(json.nodes.map((n) => [n.node, n.state])) };
+}
+
+/** The four sample photos, no copies (each node its own request), seeds other than the first test's. */
+async function otherProject(yaml: string): Promise<Project> {
+  const p = await createProject(yaml.replaceAll('seed: 7', 'seed: 17').replaceAll('seed: 8', 'seed: 18'));
+  others.push(p);
+  return p;
 }
 
 const submits = (): number => emulator.requestLog().filter(isSubmit).length;
@@ -72,5 +120,72 @@ describe('--dry-run and the run it describes', () => {
     expect(run.code, run.stderr).toBe(0);
     expect(run.stderr).toMatch(/done 12 · cached 0 · failed 0 · skipped 0 · submitted 8\b/);
     expect(submits() - before).toBe(report.billable);
+  }, 120_000);
+
+  it('a node re-attaching to a journaled (paid) request is not billed; the run pays exactly the rest', async () => {
+    const p = await otherProject(YAML);
+    // The result reads of the first run meet a proxy's 404 page: the paid request stays journaled (exit 75).
+    emulator.setScenario({
+      faults: [
+        { kind: 'http', on: 'status', status: 404, body: 'html' },
+        { kind: 'http', on: 'result', status: 404, body: 'html' },
+      ],
+    });
+    const first = await kontext(['--only', 'backdrop@pet-chelsea'], p);
+    emulator.setScenario({});
+    expect(first.code, first.stderr).toBe(75);
+
+    const status = await statusBillable(p);
+    const dryRun = await kontext(['--dry-run', '--json'], p);
+    expect(dryRun.code, dryRun.stderr).toBe(0);
+    const dry = dryRunOf(dryRun.stdout);
+    expect(dry.nodes.find((n) => n.node === 'backdrop@pet-chelsea')).toMatchObject({ reason: 'reattach', paid: false });
+    expect(dry.billable).toBe(7); // 8 nodes, one of them paid already
+    expect(status.billable).toBe(dry.billable);
+    expect(dry.cost_usd).toBeCloseTo(dry.billable * 0.04, 6);
+    const text = await kontext(['--dry-run'], p);
+    expect(text.stdout).toMatch(/backdrop@pet-chelsea\s+will run: re-attaching to a paid request \(not paid again\)/);
+    expect(text.stdout).toContain('7 billable requests (about $0.28)');
+
+    const before = submits();
+    const run = await kontext(['--json'], p);
+    expect(run.code, run.stderr).toBe(0);
+    expect(submits() - before).toBe(dry.billable);
+    // Node by node: the nodes that submitted are the ones billed.
+    expect(paidNodes(run.stdout)).toEqual(paidRows(dry));
+  }, 120_000);
+
+  it('an output changed by hand: that node and every node below it are not billed, as the run skips them', async () => {
+    const p = await otherProject(YAML);
+    expect((await kontext([], p)).code).toBe(0);
+    await writeFile(join(p.outDir, 'backdrop', 'pet-chelsea.png'), 'retouched by hand');
+    await p.writeRecipe((await readFile(p.recipe, 'utf8')).replace('grey studio backdrop', 'warm beige backdrop'));
+
+    const status = await statusBillable(p);
+    expect(status.states['backdrop@pet-chelsea']).toBe('modified');
+    const dryRun = await kontext(['--dry-run', '--json'], p);
+    expect(dryRun.code, dryRun.stderr).toBe(65); // as the run will
+    const dry = dryRunOf(dryRun.stdout);
+    expect(dry.nodes.find((n) => n.node === 'backdrop@pet-chelsea')).toMatchObject({
+      paid: false,
+      stoppedBy: 'backdrop@pet-chelsea',
+    });
+    expect(dry.nodes.find((n) => n.node === 'shadow@pet-chelsea')).toMatchObject({
+      paid: false,
+      stoppedBy: 'backdrop@pet-chelsea',
+    });
+    // Four photos, one refused with its shadow: three backdrops and three shadows.
+    expect(dry.billable).toBe(6);
+    expect(status.billable).toBe(dry.billable);
+    expect(dry.cost_usd).toBeCloseTo(dry.billable * 0.04, 6);
+    const text = await kontext(['--dry-run'], p);
+    expect(text.stdout).toMatch(/backdrop@pet-chelsea\s+refused: its output was changed by hand \(not paid\)/);
+    expect(text.stdout).toMatch(/shadow@pet-chelsea\s+not run: below backdrop@pet-chelsea/);
+
+    const before = submits();
+    const run = await kontext(['--json'], p);
+    expect(run.code, run.stderr).toBe(65);
+    expect(submits() - before).toBe(dry.billable);
+    expect(paidNodes(run.stdout)).toEqual(paidRows(dry));
   }, 120_000);
 });

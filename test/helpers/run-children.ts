@@ -1,7 +1,8 @@
 /**
- * `kontext run <recipe> --json` as child processes of the built CLI, for the tests that kill,
- * starve or interrupt a real run (crash points, a deleted cache, a full disk): each child still
- * running when its test ends is killed by `killAll` (call it in `afterEach`).
+ * `kontext run <recipe>` as child processes of the built CLI, for the tests that kill, starve or
+ * interrupt a real run (crash points, kill -9, a hang-up, two runs at once, a deleted cache, a
+ * full disk): each child still running when its test ends is killed by `killAll` (call it in
+ * `afterEach`).
  */
 import type { EmulatorHandle } from '../../src/index.js';
 import { cliEnv, spawnCli, type CliChild } from './cli-spawn.js';
@@ -10,18 +11,22 @@ import type { Project } from './run-fixtures.js';
 export interface RunChildren {
   /** Start `kontext run <recipe> --json` in the project, with `env` on top of a test HOME there. */
   run(p: Project, env: Record<string, string>): CliChild;
+  /** Start `kontext <args>` in the project, with `env` on top of a test HOME there. */
+  spawn(args: readonly string[], p: Project, env: Record<string, string>): CliChild;
   /** SIGKILL every child still running. */
   killAll(): void;
 }
 
 export function runChildren(): RunChildren {
   const children: CliChild[] = [];
+  const spawn = (args: readonly string[], p: Project, env: Record<string, string>): CliChild => {
+    const child = spawnCli(args, { cwd: p.root, env: cliEnv(p.root, env) });
+    children.push(child);
+    return child;
+  };
   return {
-    run(p, env) {
-      const child = spawnCli(['run', p.recipe, '--json'], { cwd: p.root, env: cliEnv(p.root, env) });
-      children.push(child);
-      return child;
-    },
+    run: (p, env) => spawn(['run', p.recipe, '--json'], p, env),
+    spawn,
     killAll() {
       for (const c of children.splice(0))
         if (c.child.exitCode === null && c.child.signalCode === null) c.child.kill('SIGKILL');

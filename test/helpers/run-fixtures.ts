@@ -182,6 +182,18 @@ export function acceptedByPrompt(log: readonly RequestLogEntry[]): Map<string, n
   return out;
 }
 
+/** Accepted submits (HTTP 200) counted by (prompt, input, seed): the cache key as the API saw it. */
+export function acceptedByBody(log: readonly RequestLogEntry[]): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const e of log) {
+    if (!isSubmit(e) || e.status !== 200) continue;
+    const b = e.body ?? {};
+    const k = JSON.stringify([b['prompt'], b['image_url'], b['seed']]);
+    out.set(k, (out.get(k) ?? 0) + 1);
+  }
+  return out;
+}
+
 export interface InProcessRun {
   readonly result: RunRecipeResult;
   readonly events: RunEvent[];

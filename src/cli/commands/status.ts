@@ -1,4 +1,9 @@
-/** `kontext status <recipe> [--exit-code] [--json]`: grouped like `git status`, paths relative to the cwd. */
+/**
+ * `kontext status <recipe> [--exit-code] [--json] [--no-remote]`: grouped like `git status`, paths
+ * relative to the cwd. `--exit-code`: 1 when a run would do anything (pay, download from the
+ * remote cache, restore from the local one, re-attach, stop at an output changed by hand), as
+ * `git diff --exit-code` does for any difference; `billable` in `--json` says what it would pay.
+ */
 import { recipeStatus, type NodeStatus, type ProviderName, type RecipeStatus, type TextSink } from '../../index.js';
 import type { CliContext } from '../context.js';
 import { REASON_WORDS } from '../dry-run-view.js';
@@ -12,8 +17,14 @@ export async function statusCommand(path: string, opts: Record<string, unknown>,
       cacheDir: typeof opts['cacheDir'] === 'string' ? opts['cacheDir'] : undefined,
       strict: opts['strict'] === true,
       allowOutsideRoot: opts['allowOutsideRoot'] === true,
+      // commander's `--no-remote` sets `remote: false`.
+      noRemote: opts['remote'] === false,
     },
-    { rt: ctx.rt },
+    {
+      rt: ctx.rt,
+      onWarning: (message) => ctx.rt.stderr.write(`warning: ${message}\n`),
+      onNotice: (message) => ctx.rt.stderr.write(`note: ${message}\n`),
+    },
   );
   if (opts['json'] === true) ctx.rt.stdout.write(`${JSON.stringify(statusJson(status))}\n`);
   else printStatus(status, ctx.rt.stdout, ctx.rt.cwd, path);
@@ -27,11 +38,13 @@ function statusJson(s: RecipeStatus): Record<string, unknown> {
     recipe: s.recipe,
     lock: s.lock,
     clean: !s.dirty,
+    billable: s.billable,
     counts: {
       up_to_date: count('up-to-date'),
       will_run: count('will-run'),
       modified: count('modified'),
       missing: count('missing'),
+      remote: count('remote'),
       orphaned: s.orphaned.length,
       drift: s.nodes.filter((n) => n.drift !== null).length,
     },
@@ -71,6 +84,11 @@ function printStatus(s: RecipeStatus, out: TextSink, cwd: string, recipeArg: str
     ),
   );
   group(
+    'In the remote cache',
+    'a run downloads them from the remote cache, without a request',
+    of('remote').map((n) => `${n.node.padEnd(width)}  ${rel(n.output)}`),
+  );
+  group(
     'Orphaned',
     'no longer in the recipe: lock entries and output files of removed nodes; "kontext clean" removes them',
     s.orphaned.map((o) => {
@@ -94,7 +112,13 @@ function printStatus(s: RecipeStatus, out: TextSink, cwd: string, recipeArg: str
   );
   const upToDate = of('up-to-date').length;
   if (!s.dirty) out.write(`nothing to run: all ${upToDate} node${upToDate === 1 ? '' : 's'} up to date\n`);
-  else out.write(`${upToDate} of ${s.nodes.length} node${s.nodes.length === 1 ? '' : 's'} up to date\n`);
+  else {
+    const pays =
+      s.billable === 0
+        ? 'a run pays for nothing'
+        : `a run pays for ${s.billable} request${s.billable === 1 ? '' : 's'}`;
+    out.write(`${upToDate} of ${s.nodes.length} node${s.nodes.length === 1 ? '' : 's'} up to date; ${pays}\n`);
+  }
 }
 
 function pct(n: number): string {

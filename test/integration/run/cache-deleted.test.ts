@@ -6,12 +6,12 @@
  * at the API went with the cache: the run writes them again (with a warning), so a kill -9 after
  * that still re-attaches instead of paying again.
  */
-import { readFile, readdir, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { rm } from 'node:fs/promises';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type EmulatorHandle } from '../../../src/index.js';
 import type { RequestLogEntry } from '../../../src/emulator/index.js';
 import { ensureBuilt } from '../../helpers/cli-spawn.js';
+import { journalEntries } from '../../helpers/journal-files.js';
 import { runChildren, runcomfyAt } from '../../helpers/run-children.js';
 import {
   acceptedByPrompt,
@@ -55,17 +55,6 @@ const paid = (log: readonly RequestLogEntry[], prompt: string): number => accept
 const polled = (log: readonly RequestLogEntry[]): boolean =>
   log.some((e) => e.method === 'GET' && e.path.startsWith('/v1/requests/'));
 
-interface Entry {
-  readonly node: string;
-  readonly request_id?: string;
-}
-
-async function journal(p: Project): Promise<Entry[]> {
-  const dir = join(p.cacheDir, 'journal');
-  const names = (await readdir(dir).catch(() => [] as string[])).filter((n) => n.endsWith('.json'));
-  return Promise.all(names.map(async (n) => JSON.parse(await readFile(join(dir, n), 'utf8')) as Entry));
-}
-
 describe('the cache folder deleted mid-run (built CLI)', () => {
   it('requests at the API: no crash, results in out/ and the lock, exit 0; a re-run pays nothing', async () => {
     // Slow jobs: the cache goes while a and c are queued and running at the API.
@@ -101,7 +90,7 @@ describe('the cache folder deleted mid-run (built CLI)', () => {
     const run = children.run(p, env);
     // a and c at the API, both journaled by request id (b waits for a).
     const journaledIds = async (): Promise<string[]> =>
-      (await journal(p))
+      (await journalEntries(p.cacheDir))
         .filter((e) => e.request_id !== undefined)
         .map((e) => e.node)
         .sort();
@@ -110,7 +99,7 @@ describe('the cache folder deleted mid-run (built CLI)', () => {
     await rm(p.cacheDir, { recursive: true, force: true });
     // Written again within about a second, with their request ids, while a and c are still running.
     await until(
-      async () => (await journal(p)).filter((e) => e.request_id !== undefined).length === 2,
+      async () => (await journalEntries(p.cacheDir)).filter((e) => e.request_id !== undefined).length === 2,
       10_000,
       'the journal written again',
       run.output,
@@ -128,6 +117,6 @@ describe('the cache folder deleted mid-run (built CLI)', () => {
     for (const prompt of Object.values(P)) expect(paid(em.requestLog(), prompt)).toBe(1);
     expect(Object.keys((await p.readLock()).nodes).sort()).toEqual(['a', 'b', 'c']);
     expect((await lockMatchesFiles(p)).every((r) => r.ok)).toBe(true);
-    expect(await journal(p)).toEqual([]);
+    expect(await journalEntries(p.cacheDir)).toEqual([]);
   }, 60_000);
 });

@@ -18,6 +18,7 @@ import { startEmulator, type EmulatorHandle } from '../../../src/index.js';
 import type { RequestLogEntry } from '../../../src/emulator/index.js';
 import { isTempName } from '../../../src/store/atomic.js';
 import { ensureBuilt } from '../../helpers/cli-spawn.js';
+import { journalEntries } from '../../helpers/journal-files.js';
 import { runChildren, runcomfyAt } from '../../helpers/run-children.js';
 import { createProject, lockMatchesFiles, recipeYaml, until, type Project } from '../../helpers/run-fixtures.js';
 
@@ -73,16 +74,6 @@ const sha256 = async (path: string): Promise<string> =>
   createHash('sha256')
     .update(await readFile(path))
     .digest('hex');
-
-interface JournalEntry {
-  readonly node: string;
-  readonly request_id?: string;
-}
-
-async function journal(p: Project): Promise<JournalEntry[]> {
-  const files = (await filesUnder(join(p.cacheDir, 'journal'))).filter((f) => f.endsWith('.json'));
-  return Promise.all(files.map(async (f) => JSON.parse(await readFile(f, 'utf8')) as JournalEntry));
-}
 
 /**
  * Nothing torn under a final name: every blob hashes to its name, every record and the lock
@@ -158,7 +149,7 @@ describe('kill -9 mid-download, mid-store, mid-output and mid-lock-rewrite (buil
       expect(Object.keys(before.nodes).sort()).toEqual(point === 'lock-renamed' ? ['a', 'b'] : ['a']);
       expect((await lockMatchesFiles(p)).every((r) => r.ok)).toBe(true);
       // b's request is journaled by id: what the re-run re-attaches to.
-      const bId = (await journal(p)).find((e) => e.node === 'b')?.request_id;
+      const bId = (await journalEntries(p.cacheDir)).find((e) => e.node === 'b')?.request_id;
       expect(bId).toMatch(/./);
       const downloadsBefore = downloadsIn(em.requestLog());
 
@@ -175,7 +166,7 @@ describe('kill -9 mid-download, mid-store, mid-output and mid-lock-rewrite (buil
       // b's output is downloaded again when it was paid but not stored; c's once.
       const downloads = downloadsIn(em.requestLog()) - downloadsBefore;
       expect(downloads).toBe((recorded ? 0 : 1) + (nodes.length === 3 ? 1 : 0));
-      expect(await journal(p)).toEqual([]);
+      expect(await journalEntries(p.cacheDir)).toEqual([]);
       await assertNothingTorn(p);
     }, 60_000);
   }
@@ -212,7 +203,7 @@ describe('kill -9 mid-download, mid-store, mid-output and mid-lock-rewrite (buil
     expect(paid(em.requestLog(), P.b)).toHaveLength(1);
     expect(paid(em.requestLog(), P.c)).toHaveLength(0);
     await assertNothingTorn(p);
-    expect((await journal(p)).find((e) => e.node === 'b')?.request_id).toMatch(/./);
+    expect((await journalEntries(p.cacheDir)).find((e) => e.node === 'b')?.request_id).toMatch(/./);
 
     const rerun = children.run(p, env);
     const done = await rerun.done;
@@ -220,7 +211,7 @@ describe('kill -9 mid-download, mid-store, mid-output and mid-lock-rewrite (buil
     for (const prompt of Object.values(P)) expect(paid(em.requestLog(), prompt)).toHaveLength(1);
     expect(Object.keys((await p.readLock()).nodes).sort()).toEqual(['a', 'b', 'c']);
     expect((await lockMatchesFiles(p)).every((r) => r.ok)).toBe(true);
-    expect(await journal(p)).toEqual([]);
+    expect(await journalEntries(p.cacheDir)).toEqual([]);
     await assertNothingTorn(p);
   }, 60_000);
 });

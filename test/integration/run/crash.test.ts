@@ -7,12 +7,12 @@
  * - SIGINT with requests the API will not cancel: they stay journaled and the next run
  *   re-attaches to them instead of paying again.
  */
-import { readFile, readdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type EmulatorHandle } from '../../../src/index.js';
 import type { RequestLogEntry } from '../../../src/emulator/index.js';
-import { cliEnv, ensureBuilt, spawnCli, type CliChild } from '../../helpers/cli-spawn.js';
+import { ensureBuilt, type CliChild } from '../../helpers/cli-spawn.js';
+import { journalEntries, journalFiles } from '../../helpers/journal-files.js';
+import { runChildren, runcomfyAt } from '../../helpers/run-children.js';
 import {
   acceptedByPrompt,
   createProject,
@@ -35,32 +35,22 @@ const P = {
 
 let emulator: EmulatorHandle | undefined;
 let project: Project | undefined;
-const children: CliChild[] = [];
+const children = runChildren();
 
 /** Spawn the CLI; afterEach kills it if a test failed half-way. */
-function spawnRun(p: Project, args: readonly string[], env: Record<string, string>): CliChild {
-  const child = spawnCli(['run', p.recipe, ...args], { cwd: p.root, env: cliEnv(p.root, env) });
-  children.push(child);
-  return child;
-}
+const spawnRun = (p: Project, args: readonly string[], env: Record<string, string>): CliChild =>
+  children.spawn(['run', p.recipe, ...args], p, env);
 
 const describeChild = (c: CliChild): string =>
   `child exit ${String(c.child.exitCode ?? c.child.signalCode)}, output: ${c.output()}`;
 
 beforeAll(ensureBuilt, 180_000);
 afterEach(async () => {
-  for (const c of children.splice(0))
-    if (c.child.exitCode === null && c.child.signalCode === null) c.child.kill('SIGKILL');
+  children.killAll();
   await emulator?.close();
   await project?.cleanup();
   emulator = undefined;
   project = undefined;
-});
-
-const runcomfyEnv = (e: EmulatorHandle): Record<string, string> => ({
-  RUNCOMFY_MODEL_API_BASE: e.baseUrl,
-  KONTEXT_ALLOW_HOSTS: '127.0.0.1',
-  RUNCOMFY_TOKEN: 'test-token',
 });
 
 /** Request ids that have been polled at least once: their journal entry is on disk (it is written before polling). */
@@ -70,19 +60,9 @@ function polledIds(log: readonly RequestLogEntry[]): Set<string> {
   );
 }
 
-async function journalFiles(p: Project): Promise<string[]> {
-  return (await readdir(join(p.cacheDir, 'journal')).catch(() => [] as string[])).filter((n) => n.endsWith('.json'));
-}
-
 /** Journal entries that hold a request id (an intent written before the submit has none yet). */
 async function journaledIds(p: Project): Promise<string[]> {
-  const ids: string[] = [];
-  for (const name of await journalFiles(p)) {
-    const text = await readFile(join(p.cacheDir, 'journal', name), 'utf8').catch(() => '{}');
-    const id = (JSON.parse(text) as { request_id?: unknown }).request_id;
-    if (typeof id === 'string') ids.push(id);
-  }
-  return ids;
+  return (await journalEntries(p.cacheDir)).flatMap((e) => (typeof e.request_id === 'string' ? [e.request_id] : []));
 }
 
 async function statusOf(e: EmulatorHandle, id: string): Promise<string> {
@@ -103,7 +83,7 @@ describe('crash safety (built CLI child)', () => {
         HEAD,
       ).replace('provider: emulator', 'provider: runcomfy'),
     );
-    const env = runcomfyEnv(emulator);
+    const env = runcomfyAt(emulator);
     const em = emulator;
     const child = spawnRun(project, ['-j', '4', '--json'], env);
     await until(
@@ -124,7 +104,7 @@ describe('crash safety (built CLI child)', () => {
     expect(Object.keys((await project.readLock()).nodes)).toEqual(['a']);
     child.child.kill('SIGKILL');
     expect((await child.done).signal).toBe('SIGKILL');
-    expect(await journalFiles(project)).toHaveLength(2);
+    expect(await journalFiles(project.cacheDir)).toHaveLength(2);
 
     const rerun = await runIn(project, {}, { env });
     expect(summaryOf(rerun)).toMatchObject({ exitCode: 0, done: 2, cached: 1, failed: 0, submitted: 0 });
@@ -136,7 +116,7 @@ describe('crash safety (built CLI child)', () => {
     const lock = await project.readLock();
     expect(Object.keys(lock.nodes).sort()).toEqual(['a', 'b', 'c']);
     expect((await lockMatchesFiles(project)).every((r) => r.ok)).toBe(true);
-    expect(await journalFiles(project)).toEqual([]);
+    expect(await journalFiles(project.cacheDir)).toEqual([]);
   }, 40_000);
 
   it('provider: emulator, kill -9 mid-request: the request died with the emulator; the run resubmits', async () => {
@@ -155,12 +135,12 @@ describe('crash safety (built CLI child)', () => {
     expect(summaryOf(rerun)).toMatchObject({ exitCode: 0, done: 1, submitted: 1 });
     expect(eventsOf(rerun.events, 'node-state').some((e) => e.node === 'a' && e.phase === 'reattaching')).toBe(true);
     expect((await lockMatchesFiles(project)).every((r) => r.ok)).toBe(true);
-    expect(await journalFiles(project)).toEqual([]);
+    expect(await journalFiles(project.cacheDir)).toEqual([]);
   }, 40_000);
 
   it('SIGINT: exit 130, queued requests cancelled, lock valid, no partial image', async () => {
     emulator = await startEmulator({ queueMs: 20, runMs: 20 });
-    const env = runcomfyEnv(emulator);
+    const env = runcomfyAt(emulator);
     project = await createProject(recipeYaml([['a', P.a]], HEAD).replace('provider: emulator', 'provider: runcomfy'));
     expect(summaryOf(await runIn(project, {}, { env })).exitCode).toBe(0);
     const lockBefore = await project.readLock();
@@ -196,12 +176,12 @@ describe('crash safety (built CLI child)', () => {
     for (const id of submitted) expect(await statusOf(emulator, id)).toBe('cancelled');
     expect(await project.readLock()).toEqual(lockBefore);
     expect(await project.outFiles()).toEqual(['out/test/a/photo.png']);
-    expect(await journalFiles(project)).toEqual([]);
+    expect(await journalFiles(project.cacheDir)).toEqual([]);
   }, 40_000);
 
   it('SIGINT with requests that cannot be cancelled: they stay journaled and the next run re-attaches', async () => {
     emulator = await startEmulator({ queueMs: 1_500, runMs: 20, scenario: { faults: [{ kind: 'not-cancellable' }] } });
-    const env = runcomfyEnv(emulator);
+    const env = runcomfyAt(emulator);
     project = await createProject(
       recipeYaml(
         [
@@ -222,13 +202,13 @@ describe('crash safety (built CLI child)', () => {
     child.child.kill('SIGINT');
     expect((await child.done).code).toBe(130);
     expect(emulator.requestLog().filter((e) => e.path.endsWith('/cancel'))).toHaveLength(2);
-    expect(await journalFiles(project)).toHaveLength(2);
+    expect(await journalFiles(project.cacheDir)).toHaveLength(2);
     expect(await project.outFiles().catch(() => [])).toEqual([]);
 
     const rerun = await runIn(project, {}, { env });
     expect(summaryOf(rerun)).toMatchObject({ exitCode: 0, done: 2, submitted: 0 });
     expect(Object.fromEntries(acceptedByPrompt(emulator.requestLog()))).toEqual({ [P.b]: 1, [P.c]: 1 });
     expect((await lockMatchesFiles(project)).every((r) => r.ok)).toBe(true);
-    expect(await journalFiles(project)).toEqual([]);
+    expect(await journalFiles(project.cacheDir)).toEqual([]);
   }, 40_000);
 });

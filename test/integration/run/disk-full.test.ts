@@ -17,6 +17,7 @@ import { startEmulator, type EmulatorHandle } from '../../../src/index.js';
 import type { RequestLogEntry } from '../../../src/emulator/index.js';
 import { isTempName } from '../../../src/store/atomic.js';
 import { ensureBuilt } from '../../helpers/cli-spawn.js';
+import { journalEntries } from '../../helpers/journal-files.js';
 import { runChildren, runcomfyAt } from '../../helpers/run-children.js';
 import { createProject, lockMatchesFiles, recipeYaml, until, type Project } from '../../helpers/run-fixtures.js';
 
@@ -98,17 +99,6 @@ async function finalFiles(dir: string): Promise<string[]> {
   return found.filter((d) => d.isFile() && !isTempName(d.name)).map((d) => join(d.parentPath, d.name));
 }
 
-interface Entry {
-  readonly node: string;
-  readonly request_id?: string;
-}
-
-async function journal(cacheDir: string): Promise<Entry[]> {
-  const dir = join(cacheDir, 'journal');
-  const names = (await readdir(dir).catch(() => [] as string[])).filter((n) => n.endsWith('.json'));
-  return Promise.all(names.map(async (n) => JSON.parse(await readFile(join(dir, n), 'utf8')) as Entry));
-}
-
 /** The one error line of the run (the JSON reporter's node-failed message, or stderr's first line). */
 function failure(out: string): { readonly message: string; readonly exit: number | undefined } {
   for (const line of out.split('\n')) {
@@ -140,7 +130,7 @@ describe('a full disk (real ENOSPC on a tmpfs)', () => {
     expect(message).toContain(p.cacheDir);
     expect(message).not.toContain('\n');
     expect(done.stderr).not.toMatch(/\n\s+at /);
-    expect((await journal(p.cacheDir)).map((e) => [e.node, typeof e.request_id])).toEqual([['a', 'string']]);
+    expect((await journalEntries(p.cacheDir)).map((e) => [e.node, typeof e.request_id])).toEqual([['a', 'string']]);
     expect(await finalFiles(join(p.root, 'out'))).toEqual([]);
     expect(paid(em.requestLog())).toBe(1);
 
@@ -150,7 +140,7 @@ describe('a full disk (real ENOSPC on a tmpfs)', () => {
     expect(second.code, again.output()).toBe(0);
     expect(paid(em.requestLog())).toBe(1);
     expect((await lockMatchesFiles(p)).every((r) => r.ok)).toBe(true);
-    expect(await journal(p.cacheDir)).toEqual([]);
+    expect(await journalEntries(p.cacheDir)).toEqual([]);
   }, 60_000);
 
   it('under out/: exit 73 naming the output, the result cached; freed, the re-run pays nothing', async (ctx) => {

@@ -49,6 +49,8 @@ describe('dry run at scale', () => {
       seed: i,
       seedSource: 'drawn',
       input: i === 0 ? 'inline data URI' : null,
+      paid: true,
+      stoppedBy: null,
     }));
     const report: DryRunReport = { rows, billable: rows.length, cached: 0 };
     const out = bufferSink();

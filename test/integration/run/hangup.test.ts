@@ -8,12 +8,14 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { readFile, readdir } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type EmulatorHandle } from '../../../src/index.js';
 import type { RequestLogEntry } from '../../../src/emulator/index.js';
-import { cliEnv, ensureBuilt, spawnCli, type CliChild } from '../../helpers/cli-spawn.js';
+import { cliEnv, ensureBuilt } from '../../helpers/cli-spawn.js';
+import { journalEntries, journalFiles } from '../../helpers/journal-files.js';
+import { runChildren, runcomfyAt } from '../../helpers/run-children.js';
 import {
   acceptedByPrompt,
   createProject,
@@ -33,39 +35,23 @@ const B = 'Keep the face unchanged. Add a red scarf.';
 
 let emulator: EmulatorHandle | undefined;
 let project: Project | undefined;
-const children: CliChild[] = [];
+const children = runChildren();
 
 beforeAll(ensureBuilt, 180_000);
 afterEach(async () => {
-  for (const c of children.splice(0))
-    if (c.child.exitCode === null && c.child.signalCode === null) c.child.kill('SIGKILL');
+  children.killAll();
   await emulator?.close();
   await project?.cleanup();
   emulator = undefined;
   project = undefined;
 });
 
-const runcomfyEnv = (e: EmulatorHandle): Record<string, string> => ({
-  RUNCOMFY_MODEL_API_BASE: e.baseUrl,
-  KONTEXT_ALLOW_HOSTS: '127.0.0.1',
-  RUNCOMFY_TOKEN: 'test-token',
-});
-
 const cancels = (log: readonly RequestLogEntry[]): number =>
   log.filter((e) => e.method === 'POST' && e.path.endsWith('/cancel')).length;
 
-async function journalFiles(p: Project): Promise<string[]> {
-  return (await readdir(join(p.cacheDir, 'journal')).catch(() => [] as string[])).filter((n) => n.endsWith('.json'));
-}
-
 /** Journal entries still without a request id: submits that left and have not been answered. */
 async function intents(p: Project): Promise<number> {
-  let n = 0;
-  for (const name of await journalFiles(p)) {
-    const text = await readFile(join(p.cacheDir, 'journal', name), 'utf8').catch(() => '{}');
-    if ((JSON.parse(text) as { request_id?: unknown }).request_id === undefined) n++;
-  }
-  return n;
+  return (await journalEntries(p.cacheDir)).filter((e) => e.request_id === undefined).length;
 }
 
 /** Both intents are journaled and their submits have had time to leave (the replies take 1.5 s). */
@@ -90,7 +76,7 @@ async function slowSubmitProject(): Promise<{ em: EmulatorHandle; env: Record<st
       HEAD,
     ).replace('provider: emulator', 'provider: runcomfy'),
   );
-  return { em: emulator, env: runcomfyEnv(emulator), p: project };
+  return { em: emulator, env: runcomfyAt(emulator), p: project };
 }
 
 /**
@@ -99,19 +85,18 @@ async function slowSubmitProject(): Promise<{ em: EmulatorHandle; env: Record<st
  */
 async function expectCleanRerun(em: EmulatorHandle, env: Record<string, string>, p: Project): Promise<void> {
   expect(cancels(em.requestLog())).toBe(2);
-  expect(await journalFiles(p)).toEqual([]);
+  expect(await journalFiles(p.cacheDir)).toEqual([]);
   em.setScenario({ queue_ms: 20, faults: [] });
   const rerun = await runIn(p, {}, { env });
   expect(summaryOf(rerun)).toMatchObject({ exitCode: 0, failed: 0, uncertain: [], submitted: 2 });
   expect(Object.fromEntries(acceptedByPrompt(em.requestLog()))).toEqual({ [A]: 2, [B]: 2 });
-  expect(await journalFiles(p)).toEqual([]);
+  expect(await journalFiles(p.cacheDir)).toEqual([]);
 }
 
 describe('terminal closed (SIGHUP) during a run', () => {
   it('SIGHUP while submits are on the wire: exit 130, journaled and cancelled, nothing maybe-paid', async () => {
     const { em, env, p } = await slowSubmitProject();
-    const child = spawnCli(['run', p.recipe, '-j', '4'], { cwd: p.root, env: cliEnv(p.root, env) });
-    children.push(child);
+    const child = children.spawn(['run', p.recipe, '-j', '4'], p, env);
     await whileOnTheWire(p, () => child.output());
     child.child.kill('SIGHUP');
     const result = await child.done;
@@ -146,8 +131,7 @@ describe('terminal closed (SIGHUP) during a run', () => {
 
   it('the reader of its output goes away (`run --json | head`): wound down the same, nothing maybe-paid', async () => {
     const { em, env, p } = await slowSubmitProject();
-    const child = spawnCli(['run', p.recipe, '-j', '4', '--json'], { cwd: p.root, env: cliEnv(p.root, env) });
-    children.push(child);
+    const child = children.spawn(['run', p.recipe, '-j', '4', '--json'], p, env);
     await whileOnTheWire(p, () => child.output());
     // The reader closes its end: the run's next event line (a submit answered) meets EPIPE.
     child.child.stdout?.destroy();

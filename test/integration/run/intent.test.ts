@@ -6,13 +6,14 @@
  *   a request id are "maybe paid", reported (summary, exit 75) and not submitted again;
  * - with --resubmit-uncertain each of them is submitted exactly once more, with the intent's seed.
  */
-import { readFile, readdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type EmulatorHandle } from '../../../src/index.js';
 import type { RequestLogEntry } from '../../../src/emulator/index.js';
-import { cliEnv, ensureBuilt, spawnCli, type CliChild } from '../../helpers/cli-spawn.js';
+import { ensureBuilt } from '../../helpers/cli-spawn.js';
+import { journalEntries } from '../../helpers/journal-files.js';
+import { runChildren, runcomfyAt } from '../../helpers/run-children.js';
 import {
+  acceptedByBody,
   createProject,
   lockMatchesFiles,
   recipeYaml,
@@ -32,51 +33,19 @@ const PASSES: [string, string, ...string[]][] = [
 
 let emulator: EmulatorHandle | undefined;
 let project: Project | undefined;
-const children: CliChild[] = [];
+const children = runChildren();
 
 beforeAll(ensureBuilt, 180_000);
 afterEach(async () => {
-  for (const c of children.splice(0))
-    if (c.child.exitCode === null && c.child.signalCode === null) c.child.kill('SIGKILL');
+  children.killAll();
   await emulator?.close();
   await project?.cleanup();
   emulator = undefined;
   project = undefined;
 });
 
-const runcomfyEnv = (e: EmulatorHandle): Record<string, string> => ({
-  RUNCOMFY_MODEL_API_BASE: e.baseUrl,
-  KONTEXT_ALLOW_HOSTS: '127.0.0.1',
-  RUNCOMFY_TOKEN: 'test-token',
-});
-
-/** Accepted submits per (prompt, input, seed): the cache key as the API saw it. */
-function acceptedByBody(log: readonly RequestLogEntry[]): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const e of log) {
-    if (e.internal || e.method !== 'POST' || !e.path.startsWith('/v1/models/') || e.status !== 200) continue;
-    const b = e.body ?? {};
-    const k = JSON.stringify([b['prompt'], b['image_url'], b['seed']]);
-    out.set(k, (out.get(k) ?? 0) + 1);
-  }
-  return out;
-}
-
 function submitsOf(log: readonly RequestLogEntry[], prompt: string): RequestLogEntry[] {
   return log.filter((e) => !e.internal && e.method === 'POST' && e.body?.['prompt'] === prompt);
-}
-
-interface Entry {
-  readonly node: string;
-  readonly seed: number;
-  readonly request_id?: string;
-  readonly body_sha256?: string;
-}
-
-async function journal(p: Project): Promise<Entry[]> {
-  const dir = join(p.cacheDir, 'journal');
-  const names = (await readdir(dir).catch(() => [] as string[])).filter((n) => n.endsWith('.json'));
-  return Promise.all(names.map(async (n) => JSON.parse(await readFile(join(dir, n), 'utf8')) as Entry));
 }
 
 const POINTS = ['after-intent', 'after-submit-sent', 'after-submit-response', 'after-request-id'] as const;
@@ -86,19 +55,19 @@ describe('intent before money (built CLI killed at each stage of a submit)', () 
     it(`kill -9 ${point}: nothing paid twice; uncertain nodes reported, resubmitted once on request`, async () => {
       emulator = await startEmulator({ queueMs: 20, runMs: 150 });
       const em = emulator;
-      const env = runcomfyEnv(em);
+      const env = runcomfyAt(em);
       project = await createProject(
         recipeYaml(PASSES, ['hosting: { mode: inline }']).replace('provider: emulator', 'provider: runcomfy'),
       );
-      const child = spawnCli(['run', project.recipe, '-j', '4', '--json'], {
-        cwd: project.root,
-        env: cliEnv(project.root, { ...env, KONTEXT_TEST_HOOKS: '1', KONTEXT_TEST_CRASH_AT: point }),
+      const child = children.spawn(['run', project.recipe, '-j', '4', '--json'], project, {
+        ...env,
+        KONTEXT_TEST_HOOKS: '1',
+        KONTEXT_TEST_CRASH_AT: point,
       });
-      children.push(child);
       const crashed = await child.done;
       expect(crashed.signal, child.output()).toBe('SIGKILL');
 
-      const left = await journal(project);
+      const left = await journalEntries(project.cacheDir);
       expect(left.length).toBeGreaterThan(0);
       for (const e of left) expect(e.body_sha256).toMatch(/^[0-9a-f]{64}$/);
       const intents = left.filter((e) => e.request_id === undefined);
@@ -116,7 +85,8 @@ describe('intent before money (built CLI killed at each stage of a submit)', () 
         if (uncertain.includes(id))
           expect(submitsOf(em.requestLog(), prompt)).toHaveLength(paidBefore.get(prompt) ?? 0);
       expect([...acceptedByBody(em.requestLog()).values()].every((n) => n === 1)).toBe(true);
-      expect((await journal(project)).map((e) => e.node).sort()).toEqual(uncertain); // still known, seeds kept
+      // Still known, seeds kept.
+      expect((await journalEntries(project.cacheDir)).map((e) => e.node).sort()).toEqual(uncertain);
 
       // --resubmit-uncertain: each of them once more, with the intent's seed (same cache key).
       const again = await runIn(project, { jobs: 4, resubmitUncertain: true }, { env });
@@ -134,7 +104,33 @@ describe('intent before money (built CLI killed at each stage of a submit)', () 
       const twice = [...acceptedByBody(em.requestLog()).values()].filter((n) => n > 1).length;
       expect(twice).toBeLessThanOrEqual(intents.length);
       expect((await lockMatchesFiles(project)).every((r) => r.ok)).toBe(true);
-      expect(await journal(project)).toEqual([]);
+      expect(await journalEntries(project.cacheDir)).toEqual([]);
     }, 60_000);
   }
+
+  it('a re-run that only re-attaches still needs the token: exit 77 at preflight, no request', async () => {
+    emulator = await startEmulator({ queueMs: 20, runMs: 150 });
+    const em = emulator;
+    const env = runcomfyAt(em);
+    project = await createProject(
+      recipeYaml(PASSES.slice(0, 1), ['hosting: { mode: inline }']).replace('provider: emulator', 'provider: runcomfy'),
+    );
+    const child = children.spawn(['run', project.recipe, '--json'], project, {
+      ...env,
+      KONTEXT_TEST_HOOKS: '1',
+      KONTEXT_TEST_CRASH_AT: 'after-request-id',
+    });
+    expect((await child.done).signal, child.output()).toBe('SIGKILL');
+    const left = await journalEntries(project.cacheDir);
+    expect(left.map((e) => typeof e.request_id)).toEqual(['string']);
+    const calls = em.requestLog().length;
+    const { RUNCOMFY_TOKEN: _token, ...noToken } = env;
+    const err = await runIn(project, {}, { env: noToken }).then(
+      () => ({}) as { exitCode?: number },
+      (e: unknown) => e as { exitCode?: number },
+    );
+    expect(err.exitCode).toBe(77);
+    expect(em.requestLog()).toHaveLength(calls);
+    expect(await journalEntries(project.cacheDir)).toEqual(left);
+  });
 });

@@ -10,9 +10,10 @@ import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type EmulatorHandle } from '../../../src/index.js';
-import type { RequestLogEntry } from '../../../src/emulator/index.js';
-import { cliEnv, ensureBuilt, spawnCli, type CliChild } from '../../helpers/cli-spawn.js';
+import { ensureBuilt, type CliChild } from '../../helpers/cli-spawn.js';
+import { runChildren, runcomfyAt } from '../../helpers/run-children.js';
 import {
+  acceptedByBody,
   createProject,
   eventsOf,
   lockMatchesFiles,
@@ -26,12 +27,11 @@ import {
 
 let emulator: EmulatorHandle | undefined;
 let project: Project | undefined;
-const children: CliChild[] = [];
+const children = runChildren();
 
 beforeAll(ensureBuilt, 180_000);
 afterEach(async () => {
-  for (const c of children.splice(0))
-    if (c.child.exitCode === null && c.child.signalCode === null) c.child.kill('SIGKILL');
+  children.killAll();
   await emulator?.close();
   await project?.cleanup();
   emulator = undefined;
@@ -55,36 +55,15 @@ function recipe(fixedSeeds: boolean, name = 'test'): string {
     .replace('name: test', `name: ${name}`);
 }
 
-const envFor = (e: EmulatorHandle): Record<string, string> => ({
-  RUNCOMFY_MODEL_API_BASE: e.baseUrl,
-  KONTEXT_ALLOW_HOSTS: '127.0.0.1',
-  RUNCOMFY_TOKEN: 'test-token',
-});
-
-function spawnRun(p: Project, recipePath: string, env: Record<string, string>): CliChild {
-  const child = spawnCli(['run', recipePath, '-j', '4'], { cwd: p.root, env: cliEnv(p.root, env) });
-  children.push(child);
-  return child;
-}
-
-/** Accepted submits per (prompt, input, seed). */
-function acceptedByBody(log: readonly RequestLogEntry[]): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const e of log) {
-    if (e.internal || e.method !== 'POST' || !e.path.startsWith('/v1/models/') || e.status !== 200) continue;
-    const b = e.body ?? {};
-    const k = JSON.stringify([b['prompt'], b['image_url'], b['seed']]);
-    out.set(k, (out.get(k) ?? 0) + 1);
-  }
-  return out;
-}
+const spawnRun = (p: Project, recipePath: string, env: Record<string, string>): CliChild =>
+  children.spawn(['run', recipePath, '-j', '4'], p, env);
 
 describe('two runs at once', () => {
   for (const fixedSeeds of [false, true]) {
     it(`same recipe twice (${fixedSeeds ? 'fixed' : 'random'} seeds): one payment per node, out/ = lock`, async () => {
       emulator = await startEmulator({ queueMs: 20, runMs: 300 });
       project = await createProject(recipe(fixedSeeds));
-      const env = envFor(emulator);
+      const env = runcomfyAt(emulator);
       const first = spawnRun(project, project.recipe, env);
       const second = spawnRun(project, project.recipe, env);
       const [r1, r2] = await Promise.all([first.done, second.done]);
@@ -103,7 +82,7 @@ describe('two runs at once', () => {
     project = await createProject(recipe(true));
     const other = join(project.root, 'other.yml');
     await writeFile(other, recipe(true, 'other'));
-    const env = envFor(emulator);
+    const env = runcomfyAt(emulator);
     const [r1, r2] = await Promise.all([
       spawnRun(project, project.recipe, env).done,
       spawnRun(project, other, env).done,
@@ -129,7 +108,7 @@ describe('two runs at once', () => {
     project = await createProject(recipe(true));
     const other = join(project.root, 'other.yml');
     await writeFile(other, recipe(true, 'other'));
-    const env = envFor(em);
+    const env = runcomfyAt(em);
     const first = spawnRun(project, project.recipe, env);
     const polled = (): boolean => em.requestLog().some((e) => e.method === 'GET' && e.path.startsWith('/v1/requests/'));
     await until(polled, 20_000, 'the first run to poll a journaled request', first.output);
@@ -156,7 +135,7 @@ describe('two runs at once', () => {
   it('a run lock left by a killed run is taken over', async () => {
     emulator = await startEmulator({ queueMs: 20, runMs: 5_000 });
     project = await createProject(recipe(true));
-    const env = envFor(emulator);
+    const env = runcomfyAt(emulator);
     const child = spawnRun(project, project.recipe, env);
     const lck = `${project.lockPath}.run.lck`;
     // The holder creates the file, then writes its pid into it: wait for the content, not the name.
@@ -182,7 +161,7 @@ describe('two runs at once', () => {
   it('a same-size out/ file with other bytes is a hand edit: kept (exit 65); --overwrite restores it', async () => {
     emulator = await startEmulator({ queueMs: 5, runMs: 10 });
     project = await createProject(recipe(true));
-    const env = envFor(emulator);
+    const env = runcomfyAt(emulator);
     expect(summaryOf(await runIn(project, { jobs: 4 }, { env })).exitCode).toBe(0);
     const out = join(project.outDir, 'b1', 'photo.png');
     const good = await sha256File(out);

@@ -3,7 +3,8 @@
  * as truth): an image copied into a glob folder in two parts with a pause longer than the
  * debounce is not uploaded half-written (a head of a JPEG sniffs as a JPEG): the cycle waits,
  * and the file runs once whole, paid once. A file that stays cut short with no further change
- * is used as it is after the settle time (a plain run would upload it so too).
+ * is used as it is after the settle time (a plain run would upload it so too). A copy still
+ * going when the watch starts is waited for the same way on the first cycle.
  */
 import { appendFile, copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -87,6 +88,33 @@ describe('watch: a source seen mid-write', () => {
     const said = warningsOn(r, 'rocket.jpg');
     expect(said[0]).toMatch(/not a whole image yet/);
     expect(said.at(-1)).toMatch(/unchanged.*as it is/);
+    expect(r.errors).toEqual([]);
+  });
+
+  it('a copy still going when the watch starts: the first cycle waits for it, and it runs once, whole', async () => {
+    const bytes = await readFile(join(ASSETS, 'scene-rocket.jpg'));
+    let target = '';
+    const r = (rig = await startWatchRig(recipe, {
+      setup: async (p) => {
+        await mkdir(join(p.root, 'shots'));
+        await copyFile(join(ASSETS, 'pet-chelsea.jpg'), join(p.root, 'shots', 'pet-chelsea.jpg'));
+        target = join(p.root, 'shots', 'rocket.jpg');
+        await writeFile(target, bytes.subarray(0, bytes.length >> 1));
+      },
+    }));
+    await until(() => warningsOn(r, 'rocket.jpg').length > 0, 8_000, 'the first cycle to see the half file');
+    expect(r.of('watch-cycle')).toEqual([]); // it planned nothing on the half file
+    await appendFile(target, bytes.subarray(bytes.length >> 1));
+    await until(
+      () => r.of('node-done').some((e) => e.node === 'a@rocket'),
+      10_000,
+      'the whole file run',
+      () => JSON.stringify(r.events.filter((e) => e.type.startsWith('watch') || e.type === 'node-failed')),
+    );
+    await r.session.idle();
+    expect(r.of('node-failed')).toEqual([]);
+    expect(r.submits().get(A)).toBe(2); // pet-chelsea and rocket, each once
+    expect(warningsOn(r, 'rocket.jpg')[0]).toMatch(/shots\/rocket\.jpg.*not a whole image yet/);
     expect(r.errors).toEqual([]);
   });
 });
