@@ -34,8 +34,9 @@ export interface Runtime {
   /** Whether a process is alive on this machine: a lock held by a dead one is stale. */
   isAlive(pid: number): boolean;
   /**
-   * Test hook: told when a run passes a named point (`after-intent`, ...: cli/test-hooks.ts). Only the
-   * CLI sets it (to kill its own process there, for crash tests); library code just calls it.
+   * Test hook: told when a run or gc passes a named point (`after-intent`, ...: cli/test-hooks.ts). Only
+   * the CLI sets it (to kill or pause its own process there, for crash and race tests); library code
+   * just calls it.
    */
   readonly crashPoint?: ((point: string) => void) | undefined;
 }

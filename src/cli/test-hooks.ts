@@ -1,18 +1,23 @@
 /**
  * Crash-test hooks, honoured only when `KONTEXT_TEST_HOOKS=1`: `KONTEXT_TEST_CRASH_AT=<point>`
  * ends the process with SIGKILL (as `kill -9` would) the n-th time (`KONTEXT_TEST_CRASH_COUNT`,
- * default 1) a run reaches that point. Of a submit: `after-intent`, `after-submit-sent`,
+ * default 1) a run reaches that point; `KONTEXT_TEST_PAUSE_AT=<point>` freezes the whole process
+ * there the first time (as if the OS stopped scheduling it): it creates the file
+ * `KONTEXT_TEST_PAUSE_FILE` and goes on once the test removes it, so a test can run another
+ * process exactly in that window. Of a submit: `after-intent`, `after-submit-sent`,
  * `after-submit-response`, `after-request-id`. Of a download and what follows it:
  * `download-part-written` (the bytes complete in a `.part` temp, not renamed), `download-in-temp`
  * (renamed to the store's temp name, not adopted), `after-blob` (adopted, no record),
  * `after-record`, `output-temp-written` (the out/ copy in its temp, not renamed), `output-renamed`
  * (in out/, not in the lock), `lock-temp-written` (the new lock in its temp, not renamed),
- * `lock-renamed` (the new lock in place, journal entries not yet dropped). Library code only
- * calls `rt.crashPoint`.
+ * `lock-renamed` (the new lock in place, journal entries not yet dropped). Of `kontext gc`:
+ * `gc-started` (its mutex held, nothing read yet), `gc-roots-read` (the cache scanned, the
+ * journal and the lock files read, nothing removed yet). Library code only calls `rt.crashPoint`.
  */
+import { existsSync, writeFileSync } from 'node:fs';
 import type { Runtime } from '../index.js';
 
-const CRASH_POINTS = [
+const POINTS = [
   'after-intent',
   'after-submit-sent',
   'after-submit-response',
@@ -25,20 +30,45 @@ const CRASH_POINTS = [
   'output-renamed',
   'lock-temp-written',
   'lock-renamed',
+  'gc-started',
+  'gc-roots-read',
 ] as const;
 
 export function withTestHooks(rt: Runtime, kill: () => void): Runtime {
-  const at = rt.env['KONTEXT_TEST_CRASH_AT'];
-  if (rt.env['KONTEXT_TEST_HOOKS'] !== '1' || at === undefined || at === '') return rt;
-  if (!(CRASH_POINTS as readonly string[]).includes(at))
-    throw new Error(`KONTEXT_TEST_CRASH_AT=${at}: not one of ${CRASH_POINTS.join(', ')}`);
+  if (rt.env['KONTEXT_TEST_HOOKS'] !== '1') return rt;
+  const at = point(rt, 'KONTEXT_TEST_CRASH_AT');
+  const pauseAt = point(rt, 'KONTEXT_TEST_PAUSE_AT');
+  const pauseFile = rt.env['KONTEXT_TEST_PAUSE_FILE'];
+  if (pauseAt !== null && (pauseFile === undefined || pauseFile === ''))
+    throw new Error('KONTEXT_TEST_PAUSE_AT needs KONTEXT_TEST_PAUSE_FILE');
+  if (at === null && pauseAt === null) return rt;
   let left = Math.max(1, Number.parseInt(rt.env['KONTEXT_TEST_CRASH_COUNT'] ?? '1', 10) || 1);
+  let paused = false;
   return {
     ...rt,
-    crashPoint: (point) => {
-      if (point !== at) return;
+    crashPoint: (reached) => {
+      if (reached === pauseAt && !paused && pauseFile !== undefined) {
+        paused = true;
+        pauseUntilRemoved(pauseFile);
+      }
+      if (reached !== at) return;
       left -= 1;
       if (left === 0) kill();
     },
   };
+}
+
+function point(rt: Runtime, name: string): string | null {
+  const value = rt.env[name];
+  if (value === undefined || value === '') return null;
+  if (!(POINTS as readonly string[]).includes(value))
+    throw new Error(`${name}=${value}: not one of ${POINTS.join(', ')}`);
+  return value;
+}
+
+/** Block the whole process (timers and I/O callbacks included) until `file` is gone. */
+function pauseUntilRemoved(file: string): void {
+  writeFileSync(file, `${process.pid}\n`);
+  const cell = new Int32Array(new SharedArrayBuffer(4));
+  while (existsSync(file)) Atomics.wait(cell, 0, 0, 10);
 }

@@ -118,10 +118,9 @@ export function outScope(p: OutScopeInput): { readonly lockEntries: readonly str
 
 /** Walk `scope.outDir` (nothing when it is missing or a symlink) and sort its files. */
 export async function scanOutDir(scope: CleanScope): Promise<CleanScan> {
-  const real = await lstat(scope.outDir).then(
-    async (s) => (s.isDirectory() ? realpath(scope.outDir) : null),
-    () => null,
-  );
+  const real = await lstat(scope.outDir)
+    .then(async (s) => (s.isDirectory() ? realpath(scope.outDir) : null))
+    .catch(ifGone(null));
   const w: Walk = { ...scope, realOut: real ?? '', skip: new Set(reportAssetDirs(scope.outDir)) };
   const found: CleanScan = { files: [], dirs: [], kept: [], stillInOut: (file) => staysInOut(file, w) };
   if (real !== null) await walk(scope.outDir, w, found);
@@ -141,7 +140,9 @@ interface Walk extends CleanScope {
 async function walk(dir: string, w: Walk, found: CleanScan): Promise<{ empty: boolean; removesSome: boolean }> {
   let empty = true;
   let removesSome = false;
-  for (const e of await readdir(dir, { withFileTypes: true })) {
+  // Gone since its parent was listed (a clean removed it; a run may make it again): nothing in it.
+  const entries = await readdir(dir, { withFileTypes: true }).catch(ifGone([]));
+  for (const e of entries) {
     const path = join(dir, e.name);
     if (e.isDirectory()) {
       if (w.skip.has(path)) {
@@ -173,8 +174,10 @@ async function judge(file: string, w: Walk): Promise<'remove' | 'kept' | 'ours'>
   if (temp !== null) {
     const target = join(dirname(file), temp[1] as string);
     if (!w.claimed.has(target) && !w.orphanOutputs.has(target) && !isLayout(w.outDir, target)) return 'kept';
-    // A write may be in progress, unless the temp is a day old or its writer is dead.
-    if (!isStaleTemp(basename(file), (await lstat(file)).mtimeMs, w.now)) return 'ours';
+    // A write may be in progress, unless the temp is a day old or its writer is dead; a temp
+    // renamed or removed since the listing is no file at all.
+    const info = await lstat(file).catch(ifGone(null));
+    if (info === null || !isStaleTemp(basename(file), info.mtimeMs, w.now)) return 'ours';
     return (await staysInOut(file, w)) ? 'remove' : 'kept';
   }
   if (!w.orphanOutputs.has(file)) {
@@ -218,6 +221,15 @@ async function sha256Of(file: string): Promise<string | null> {
   } finally {
     await handle?.close();
   }
+}
+
+/** For a `catch`: `value` when the path is gone (ENOENT, or a folder on it replaced by a file), else rethrow. */
+function ifGone<T>(value: T): (e: unknown) => T {
+  return (e) => {
+    const code = (e as { code?: unknown }).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return value;
+    throw e;
+  };
 }
 
 function stem(path: string): string {

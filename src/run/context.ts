@@ -19,7 +19,7 @@ import type { HostingConfig, ProviderName } from '../recipe/types.js';
 import { RemotePool } from '../remote/index.js';
 import type { RemoteShortfall } from '../remote/pool.js';
 import type { Runtime } from '../runtime.js';
-import { resolveCacheDir } from '../store/index.js';
+import { type CacheDirPlace, placedCacheDir, resolveCacheDir } from '../store/index.js';
 import type { Store } from '../store/types.js';
 import type { WriteGuard } from '../store/write-guard.js';
 import type { RunEvent } from './events.js';
@@ -77,6 +77,8 @@ export interface RunTarget {
   readonly recipeFile: string;
   /** The recipe's `cache.remote` (src/remote decides which remote is used, and for what). */
   readonly remote?: string | undefined;
+  /** The recipe's out folder, which the cache dir may not hold. */
+  readonly outDir?: string | undefined;
 }
 
 /** One run's share of the context. */
@@ -146,7 +148,8 @@ export class RunContext {
     if (session) this.#open = async () => session;
     else if (sessions) this.#open = (name) => sessions.get(name);
     else {
-      const pollTimesDir = join(cacheDirFor({ projectRoot: '' }, options.cacheDir, deps.rt), 'poll-times');
+      const cacheDir = resolveCacheDir({ flag: options.cacheDir, env: deps.rt.env, cwd: deps.rt.cwd });
+      const pollTimesDir = join(cacheDir, 'poll-times');
       const own = new SessionPool(deps.rt, { deadlineMs: options.deadlineMs, pollTimesDir });
       this.#ownSessions = own;
       this.#open = (name) => own.get(name);
@@ -363,10 +366,10 @@ function hostingKey(config: HostingConfig | null, store: Store, target: RunTarge
 /**
  * The user's cache dir: `--cache-dir`, else `KONTEXT_CACHE_DIR`, else `$XDG_CACHE_HOME/kontext`,
  * else `~/.cache/kontext` (see resolveCacheDir). The same for every recipe and working directory;
- * the first argument is kept so callers may pass the recipe (it no longer decides).
+ * one that holds the project or its out folder is refused (UsageError, exit 64: placedCacheDir).
  */
-export function cacheDirFor(_at: { readonly projectRoot: string }, flag: string | undefined, rt: Runtime): string {
-  return resolveCacheDir({ flag, env: rt.env, cwd: rt.cwd });
+export function cacheDirFor(at: CacheDirPlace, flag: string | undefined, rt: Runtime): string {
+  return placedCacheDir(at, { flag, env: rt.env, cwd: rt.cwd });
 }
 
 /**

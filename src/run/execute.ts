@@ -20,7 +20,7 @@ import {
 } from './inputs.js';
 import { editRequestFor } from './node-request.js';
 import { downloadOutput } from './download-output.js';
-import { bodySha256, claimSubmit, provesNotAccepted } from './submit-claim.js';
+import { bodySha256, claimSubmit, isLiveOwner, provesNotAccepted } from './submit-claim.js';
 import { graceSignal, SUBMIT_GRACE_MS, submitLostWarning } from './submit-grace.js';
 import {
   isImageFetchFailure,
@@ -136,8 +136,11 @@ export async function prepareNode(
   deps: ExecuteDeps,
 ): Promise<PreparedNode> {
   const journaled = await deps.store.journal.get(job.key);
-  // An intent (no request id yet) is settled by the claim right before submitting.
-  if (journaled?.request_id !== undefined) return { journaled, input: null, at: deps.now() };
+  // An intent (no request id yet), or a request another live run (another project's, sharing the
+  // cache) is waiting on, is settled by the claim right before submitting: it waits for that
+  // run's record rather than polling and downloading the request a second time.
+  if (journaled?.request_id !== undefined && !isLiveOwner(journaled, deps.intents))
+    return { journaled, input: null, at: deps.now() };
   return { journaled: null, input: await inputUrlAhead(job.node, job.inputSha, job.upstream, deps), at: deps.now() };
 }
 

@@ -47,15 +47,16 @@ export async function gcCache(options: GcCacheOptions, deps: GcCacheDeps): Promi
     if (!isDir) throw new UsageError(`--project ${p}: not a folder`);
   }
   const cacheDir = cacheDirFor({ projectRoot }, options.cacheDir, rt);
-  const lockFiles = await findLockFiles(projects, cacheDir);
   const report = await gcStore(cacheDir, {
     olderThanMs: options.olderThanMs,
     maxBytes: options.maxBytes,
-    lockFiles,
+    // Found once gc has read the journal: a run's first lock file, written meanwhile, is seen.
+    lockFiles: () => findLockFiles(projects, cacheDir),
     dryRun: options.dryRun,
     now: rt.now,
     pid: rt.pid,
     isAlive: (pid) => rt.isAlive(pid),
+    crashPoint: rt.crashPoint,
   });
   return { ...report, projects };
 }

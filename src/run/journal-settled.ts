@@ -8,6 +8,7 @@
  * the lock does not name that way (another recipe's, a seed not locked yet) are left alone.
  */
 import type { JournalEntry, LockFile, Store } from '../store/types.js';
+import { isLiveOwner } from './submit-claim.js';
 
 /** The entries of `entries` that `lock` proves finished (same key and request id). */
 export function settledEntries(entries: readonly JournalEntry[], lock: LockFile): JournalEntry[] {
@@ -34,4 +35,21 @@ export async function dropSettledEntries(
   const left = new Map<string, string>();
   for (const e of entries) if (e.request_id !== undefined && !settled.includes(e)) left.set(e.key, e.request_id);
   return left;
+}
+
+/**
+ * Remove the entry of `key` when it names `requestId` (a request this run finished, or took the
+ * record of), unless another live run owns it (a run of another recipe sharing the cache, whose
+ * record this one took): that run drops it once its own lock holds the node, and until then it is
+ * what a kill -9 of that run re-attaches by.
+ */
+export async function dropFinishedEntry(
+  store: Store,
+  key: string,
+  requestId: string,
+  self: Parameters<typeof isLiveOwner>[1],
+): Promise<void> {
+  const entry = await store.journal.get(key);
+  if (entry !== null && isLiveOwner(entry, self)) return;
+  await store.journal.remove(key, requestId);
 }

@@ -183,6 +183,7 @@ export function runTargetFor(recipe: Recipe): RunTarget {
     hosting: recipe.hosting,
     recipeFile: basename(recipe.file),
     remote: recipe.remote,
+    outDir: recipe.outDir,
   };
 }
 

@@ -21,7 +21,7 @@ import { keyFor, requestShaFor } from './node-request.js';
 import type { RunDeps, RunOptions } from './options.js';
 import { RunInflight } from './run-inflight.js';
 import { executeDepsFor } from './execute-deps.js';
-import { dropSettledEntries } from './journal-settled.js';
+import { dropFinishedEntry, dropSettledEntries } from './journal-settled.js';
 import { watchJournal } from './journal-watch.js';
 import { DriftCheck } from './drift.js';
 import { writeOutputs } from './outputs.js';
@@ -272,7 +272,9 @@ class Scheduler {
 
   /** Remove a finished request's journal entry once its lock entry is on disk (at once when there is none). */
   #dropJournalAfter(key: string, requestId: string, recorded: Promise<void> | null): void {
-    const drop = (): Promise<void> => this.deps.store.journal.remove(key, requestId).catch(() => undefined);
+    const { store, rt } = this.deps;
+    const self = { pid: rt.pid, isAlive: (pid: number) => rt.isAlive(pid), run: this.#run };
+    const drop = (): Promise<void> => dropFinishedEntry(store, key, requestId, self).catch(() => undefined);
     this.#journalDrops.push(recorded ? recorded.then(drop) : drop());
   }
 

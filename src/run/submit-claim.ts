@@ -88,7 +88,8 @@ async function settleClaimed(intent: JournalEntry, deps: ClaimDeps): Promise<Cla
   return { kind: 'record', record };
 }
 
-function isLiveOwner(holder: JournalEntry, deps: ClaimDeps): boolean {
+/** Whether the entry belongs to another run that is still going (which records its result itself). */
+export function isLiveOwner(holder: JournalEntry, deps: Pick<ClaimDeps, 'pid' | 'isAlive' | 'run'>): boolean {
   if (holder.pid === undefined) return false;
   if (holder.pid === deps.pid) return holder.run !== undefined && holder.run !== deps.run && liveRuns.has(holder.run);
   return deps.isAlive(holder.pid);

@@ -5,7 +5,8 @@
  * never depends on it, so the same recipe run from anywhere finds the same records.
  */
 import { homedir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { isAbsolute, join, relative, resolve } from 'node:path';
+import { UsageError } from '../errors.js';
 
 export interface CacheDirInputs {
   /** `--cache-dir`, when given. */
@@ -23,4 +24,36 @@ export function resolveCacheDir(inputs: CacheDirInputs): string {
   if (xdg?.startsWith('/')) return join(xdg, 'kontext');
   const home = inputs.env['HOME'] || homedir();
   return join(resolve(inputs.cwd, home), '.cache', 'kontext');
+}
+
+/** What a cache dir may not hold: the project root, and the recipe's out folder when known. */
+export interface CacheDirPlace {
+  readonly projectRoot: string;
+  readonly outDir?: string | undefined;
+}
+
+/**
+ * {@link resolveCacheDir}, refusing (UsageError, exit 64) a cache dir that holds the project (the
+ * project root itself, or a folder above it) or the recipe's out folder: the cache writes its own
+ * `.gitignore` (`*`) and `CACHEDIR.TAG` into its folder, gc skips a folder holding `CACHEDIR.TAG`
+ * when it looks for lock files, and no output may be written into the cache, so such a run would
+ * pay and then refuse every output. Compared as paths (not through links), before anything is written.
+ */
+export function placedCacheDir(at: CacheDirPlace, inputs: CacheDirInputs): string {
+  const dir = resolveCacheDir(inputs);
+  const held = [at.projectRoot, at.outDir].find((p) => p !== undefined && p !== '' && holds(dir, p));
+  if (held === undefined) return dir;
+  const what = held === at.projectRoot ? 'the project' : 'the out folder';
+  let named = 'cache dir';
+  if (inputs.flag) named = '--cache-dir';
+  else if (inputs.env['KONTEXT_CACHE_DIR']) named = 'KONTEXT_CACHE_DIR';
+  throw new UsageError(`${named} ${dir} holds ${what} ${held}: the cache must be a folder of its own`, {
+    hint: 'choose a folder outside the project with --cache-dir or KONTEXT_CACHE_DIR; the default is ~/.cache/kontext',
+  });
+}
+
+/** Whether `path` is `dir` or inside it. */
+function holds(dir: string, path: string): boolean {
+  const rel = relative(dir, path);
+  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
 }

@@ -16,8 +16,12 @@
  *   live writer, or of one we cannot check, may be a write in progress and is never touched.
  * - Source-hash memo files (`sources/`) of folders that no longer exist, and day-old ones no run
  *   can read, go whatever the limits (`gc-memos.ts`); a kept memo is not rewritten.
- * - Safe beside a running `kontext run`: only final names (`<hex>` blobs, `<hex>.json` records)
- *   and crash-left temps are candidates; just before
+ * - Safe beside a running `kontext run`: the cache is scanned first, then the journal read, then the
+ *   lock files found and read. A run journals a node before its record exists and drops the entry
+ *   only once the node's lock entry is on disk, so every record the scan met is, when gc looks,
+ *   either still journaled or in a lock file (when that lock is one gc was given); what is
+ *   written after the scan is no candidate. Only final names
+ *   (`<hex>` blobs, `<hex>.json` records) and crash-left temps are candidates; just before
  *   each unlink the file is stat'ed again and kept if its mtime moved since the scan (a cache
  *   hit or a reuse bumped it). Two gcs on one cache serialize on `<cache>/gc.lck`. What remains
  *   is a window of microseconds in which a hit on an unprotected entry could lose its blob: that
@@ -45,11 +49,16 @@ export interface GcOptions extends FileMutexOptions {
   readonly olderThanMs?: number | undefined;
   /** Then remove unprotected entries, least recently used first, until blobs + records take at most this. */
   readonly maxBytes?: number | undefined;
-  /** Lock files whose references are kept (absolute paths). */
-  readonly lockFiles: readonly string[];
+  /**
+   * Lock files whose references are kept (absolute paths), or how to find them: called after the
+   * scan and the journal are read, so a lock file a run creates meanwhile is found.
+   */
+  readonly lockFiles: readonly string[] | (() => Promise<readonly string[]>);
   /** Report what would go; remove nothing. */
   readonly dryRun?: boolean | undefined;
   readonly now: () => number;
+  /** Test hook: told `gc-started` and `gc-roots-read` (see cli/test-hooks.ts). */
+  readonly crashPoint?: ((point: string) => void) | undefined;
 }
 
 /** Files removed (or, in a dry run, that would be) outside the tallies: crash-left temps, memo files. */
@@ -67,6 +76,7 @@ export interface GcTally {
 export interface GcReport {
   readonly cacheDir: string;
   readonly dryRun: boolean;
+  /** The lock files read. */
   readonly lockFiles: readonly string[];
   /** Journal entries found: requests in flight, kept with what they need. */
   readonly journalEntries: number;
@@ -133,7 +143,7 @@ export async function gcStore(root: string, options: GcOptions): Promise<GcRepor
     return {
       cacheDir: root,
       dryRun: options.dryRun === true,
-      lockFiles: options.lockFiles,
+      lockFiles: typeof options.lockFiles === 'function' ? await options.lockFiles() : options.lockFiles,
       journalEntries: 0,
       ...empty,
       inUse: 0,
@@ -151,6 +161,7 @@ class Collector {
   readonly #blobs = new Map<string, BlobItem>();
   /** Temp files met by the scan of records and blobs (candidates for {@link #staleTemps}). */
   readonly #temps: string[] = [];
+  #lockFiles: readonly string[] = [];
   #removedRecords = 0;
   #removedBlobs = 0;
   #freed = 0;
@@ -162,8 +173,10 @@ class Collector {
   ) {}
 
   async run(): Promise<GcReport> {
+    this.options.crashPoint?.('gc-started');
+    await this.#scan();
     const keep = await this.#protectedRoots();
-    await this.#scan(keep);
+    this.#protect(keep);
     const before = this.#tally(() => true);
     const { olderThanMs, maxBytes } = this.options;
     if (olderThanMs !== undefined) await this.#byAge(this.options.now() - olderThanMs);
@@ -174,7 +187,7 @@ class Collector {
     return {
       cacheDir: this.root,
       dryRun: this.options.dryRun === true,
-      lockFiles: this.options.lockFiles,
+      lockFiles: this.#lockFiles,
       journalEntries: keep.journal,
       before,
       removed: { records: this.#removedRecords, blobs: this.#removedBlobs, bytes: this.#freed },
@@ -210,17 +223,14 @@ class Collector {
     return { files, bytes };
   }
 
-  /** Keys and blobs the lock files and the journal need. */
+  /**
+   * Keys and blobs the journal and the lock files need, read after the scan (see the header). The
+   * journal first: a run drops a node's entry only once its lock entry is on disk, so whatever
+   * leaves the journal after this look is in a lock file by the time they are found and read.
+   */
   async #protectedRoots(): Promise<{ keys: Set<string>; blobs: Set<string>; journal: number }> {
     const keys = new Set<string>();
     const blobs = new Set<string>();
-    for (const file of this.options.lockFiles) {
-      for (const entry of Object.values((await readLock(file)).nodes)) {
-        keys.add(entry.key);
-        blobs.add(entry.output_sha256);
-        blobs.add(entry.input_sha256);
-      }
-    }
     // By file name: even an entry we cannot read keeps its key (and so its record).
     const names = (await listDir(layout.journal(this.root))).filter((n) => isSha256Hex(n.replace(/\.json$/, '')));
     for (const name of names) {
@@ -229,10 +239,21 @@ class Collector {
       const entry = await readJsonOrNull(join(layout.journal(this.root), name), JournalEntrySchema);
       if (entry) blobs.add(entry.input_sha256);
     }
+    const { lockFiles } = this.options;
+    this.#lockFiles = typeof lockFiles === 'function' ? await lockFiles() : lockFiles;
+    for (const file of this.#lockFiles) {
+      for (const entry of Object.values((await readLock(file)).nodes)) {
+        keys.add(entry.key);
+        blobs.add(entry.output_sha256);
+        blobs.add(entry.input_sha256);
+      }
+    }
+    this.options.crashPoint?.('gc-roots-read');
     return { keys, blobs, journal: names.length };
   }
 
-  async #scan(keep: { keys: Set<string>; blobs: Set<string> }): Promise<void> {
+  /** Every record (with the blobs it needs) and blob in the cache, none protected yet. */
+  async #scan(): Promise<void> {
     for (const { name, path } of await listFanOut(layout.records(this.root))) {
       if (isTempName(name)) this.#temps.push(path);
       if (!name.endsWith('.json') || !isSha256Hex(name.slice(0, -5))) continue;
@@ -241,24 +262,23 @@ class Collector {
       if (!info) continue;
       const record = await readJsonOrNull(path, RunRecordSchema);
       const blobs = record !== null && record.key === key ? recordBlobs(record) : [];
-      const isProtected = keep.keys.has(key);
-      if (isProtected) for (const b of blobs) keep.blobs.add(b);
-      this.#records.set(key, { kind: 'record', path, ...info, blobs, protected: isProtected, removed: false });
+      this.#records.set(key, { kind: 'record', path, ...info, blobs, protected: false, removed: false });
     }
     for (const { name, path } of await listFanOut(layout.blobs(this.root))) {
       if (isTempName(name)) this.#temps.push(path);
       if (!isSha256Hex(name)) continue;
       const info = await fileInfo(path);
-      if (info)
-        this.#blobs.set(name, {
-          kind: 'blob',
-          path,
-          ...info,
-          refs: 0,
-          protected: keep.blobs.has(name),
-          removed: false,
-        });
+      if (info) this.#blobs.set(name, { kind: 'blob', path, ...info, refs: 0, protected: false, removed: false });
     }
+  }
+
+  /** Mark what the journal and the lock files need, with the blobs of those records; count each blob's records. */
+  #protect(keep: { keys: Set<string>; blobs: Set<string> }): void {
+    for (const [key, r] of this.#records) {
+      r.protected = keep.keys.has(key);
+      if (r.protected) for (const b of r.blobs) keep.blobs.add(b);
+    }
+    for (const [name, b] of this.#blobs) b.protected = keep.blobs.has(name);
     for (const r of this.#records.values()) {
       for (const b of r.blobs) {
         const blob = this.#blobs.get(b);

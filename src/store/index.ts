@@ -2,7 +2,7 @@
  * The store: content-addressed cache (blobs, run records, journal, source-hash memo) and the
  * lock file. The runner uses exactly these exports.
  */
-export { resolveCacheDir } from './cache-dir.js';
+export { type CacheDirPlace, placedCacheDir, resolveCacheDir } from './cache-dir.js';
 export { openStore } from './open-store.js';
 export { cacheKey, requestHash } from './cache-key.js';
 export { canonicalJson } from './canonical-json.js';

@@ -24,8 +24,8 @@ import {
 import type { Recipe } from '../recipe/types.js';
 import { isKontextError, problemLines, RecipeError } from '../errors.js';
 import type { Runtime } from '../runtime.js';
-import { readLock } from '../store/index.js';
-import { cacheDirFor, openRunContext, type RunContext, type RunScope } from '../run/context.js';
+import { readLock, resolveCacheDir } from '../store/index.js';
+import { openRunContext, type RunContext, type RunScope } from '../run/context.js';
 import type { RunEvent } from '../run/events.js';
 import { LockWriter } from '../run/lock-writer.js';
 import { prepareRun, type Prepared } from '../run/prepare.js';
@@ -118,7 +118,8 @@ export class WatchSession {
     const recipe = this.#recipe;
     const good = recipe
       ? watchTargets(recipe, {
-          cacheDir: cacheDirFor(recipe, this.options.cacheDir, this.deps.rt),
+          // Where it is, not whether it may be: a misplaced cache dir fails the cycle, not this.
+          cacheDir: resolveCacheDir({ flag: this.options.cacheDir, env: this.deps.rt.env, cwd: this.deps.rt.cwd }),
           lockPath: lockPathFor(recipe),
         })
       : recipeOnlyTargets(this.#absolute(this.path));

@@ -266,3 +266,35 @@ describe('a cache dir that cannot be written', () => {
     expect((await readdir(tmpdir())).filter((n) => n.startsWith('kontext-cache-')).length).toBeLessThanOrEqual(before);
   }, 60_000);
 });
+
+describe('a cache dir that holds the project or its out folder', () => {
+  it('is refused before anything is paid or written: one line naming it, exit 64', async () => {
+    const root = await project();
+    const env = envFor(await tempDir('home'));
+    const before = (await readdir(root)).sort();
+    const cases: [readonly string[], Record<string, string>, string][] = [
+      [['run', 'recipe.yml', '--cache-dir', '.'], {}, `--cache-dir ${root} holds the project ${root}`],
+      [
+        ['run', 'recipe.yml'],
+        { KONTEXT_CACHE_DIR: 'out' },
+        `KONTEXT_CACHE_DIR ${join(root, 'out')} holds the out folder`,
+      ],
+      [['status', 'recipe.yml', '--cache-dir', '..'], {}, `--cache-dir ${join(root, '..')} holds the project`],
+      [['report', 'recipe.yml', '--cache-dir', root], {}, 'holds the project'],
+      [['gc', '--max-size', '1B', '--cache-dir', '.'], {}, 'holds the project'],
+    ];
+    for (const [args, extra, says] of cases) {
+      const r = await run(args, root, { ...env, ...extra });
+      expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(64);
+      expect(r.lines).toHaveLength(1);
+      expect(r.lines[0]).toContain(says);
+      expect(r.paid).toBe(0);
+      // No CACHEDIR.TAG, no `.gitignore` of `*`, no blobs/, no out/, no lock in the project.
+      expect((await readdir(root)).sort()).toEqual(before);
+    }
+    // A cache dir beside the out folder, inside out/, holds neither: the run goes on.
+    const beside = await run(['run', 'recipe.yml', '--cache-dir', 'out/cache'], root, env);
+    expect(beside.code, beside.stderr).toBe(0);
+    expect(beside.paid).toBe(2);
+  }, 60_000);
+});

@@ -270,7 +270,7 @@ describe('kill -9 mid-download, mid-store, mid-output and mid-lock-rewrite (buil
     for (const prompt of Object.values(P)) expect(paid(em.requestLog(), prompt)).toHaveLength(1);
     expect(await parts()).toEqual([]);
     expect(await tempsLeft(p)).toEqual([]);
-    expect(await journal(p)).toEqual([]);
+    expect(await journalEntries(p.cacheDir)).toEqual([]);
     await assertNothingTorn(p);
   }, 60_000);
 });

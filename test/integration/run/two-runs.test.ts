@@ -99,6 +99,39 @@ describe('two runs at once', () => {
       );
   }, 60_000);
 
+  it("two recipes sharing a store, one starting while the other's requests run: waits for their results", async () => {
+    // Without waiting, the second run re-attached to the first one's live requests: it polled and
+    // downloaded them a second time and, once done, dropped the first run's journal entries, which
+    // the first then wrote again with a false "the cache dir was deleted" warning.
+    emulator = await startEmulator({ queueMs: 20, runMs: 3000 });
+    const em = emulator;
+    project = await createProject(recipe(true));
+    const other = join(project.root, 'other.yml');
+    await writeFile(other, recipe(true, 'other'));
+    const env = runcomfyAt(em);
+    const first = spawnRun(project, project.recipe, env);
+    const polled = (): boolean => em.requestLog().some((e) => e.method === 'GET' && e.path.startsWith('/v1/requests/'));
+    await until(polled, 20_000, 'the first run to poll a journaled request', first.output);
+    const second = spawnRun(project, other, env);
+    const [r1, r2] = await Promise.all([first.done, second.done]);
+    expect([r1.code, r2.code], first.output() + second.output()).toEqual([0, 0]);
+    expect(first.output() + second.output()).not.toMatch(/was deleted during the run/);
+    const accepted = acceptedByBody(em.requestLog());
+    expect([...accepted.values()].every((n) => n === 1)).toBe(true);
+    // Each request's output downloaded once: by the run that submitted it.
+    const downloads = new Map<string, number>();
+    for (const e of em.requestLog()) {
+      const id = /^\/files\/([^/]+)\//.exec(e.path)?.[1];
+      if (e.method === 'GET' && !e.internal && id !== undefined) downloads.set(id, (downloads.get(id) ?? 0) + 1);
+    }
+    expect(downloads.size).toBe(passes(true).length);
+    expect(
+      [...downloads.values()].every((n) => n === 1),
+      JSON.stringify([...downloads]),
+    ).toBe(true);
+    expect((await lockMatchesFiles(project)).every((r) => r.ok)).toBe(true);
+  }, 60_000);
+
   it('a run lock left by a killed run is taken over', async () => {
     emulator = await startEmulator({ queueMs: 20, runMs: 5_000 });
     project = await createProject(recipe(true));
