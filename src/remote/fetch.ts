@@ -16,7 +16,7 @@ import type { RemoteBucket } from './bucket.js';
 import { blobObject, MAX_BLOB_BYTES, recordObject } from './location.js';
 
 /** A record is a few hundred bytes; a prompt and params leave room to spare. */
-export const MAX_RECORD_BYTES = 256 * 1024;
+const MAX_RECORD_BYTES = 256 * 1024;
 
 export type Fetch =
   | { readonly kind: 'hit'; readonly record: RunRecord }
@@ -24,12 +24,27 @@ export type Fetch =
   /** Something there, but not usable: `why` says what (a warning). */
   | { readonly kind: 'rejected'; readonly why: string };
 
-export async function fetchRemote(
+/** A remote record read and checked (`readRemoteRecord`), and whether its blob is already here. */
+interface CheckedRecord {
+  readonly kind: 'record';
+  readonly record: RunRecord;
+  /** The output blob is in the local store, of the record's kind: no blob to fetch. */
+  readonly local: boolean;
+  /** How a warning names it. */
+  readonly where: string;
+}
+
+/**
+ * The record of `key` read and checked exactly as a run checks it (size cap, schema, its
+ * request fields hashing to `key`), and whether the local store already holds its output; a
+ * miss, or why it is not used. For fetchRemote (a run) and peek.ts (`kontext status`).
+ */
+export async function readRemoteRecord(
   bucket: RemoteBucket,
   key: string,
   store: Store,
   signal?: AbortSignal,
-): Promise<Fetch> {
+): Promise<CheckedRecord | Exclude<Fetch, { kind: 'hit' }>> {
   const where = `${bucket.location.url} record ${key.slice(0, 12)}…`;
   const text = await bucket.read(recordObject(bucket.location, key), MAX_RECORD_BYTES, signal);
   if (text === null) return { kind: 'miss' };
@@ -39,9 +54,22 @@ export async function fetchRemote(
   // local blob is as good as a downloaded one that hashes to the record's sha256; its kind is
   // still checked against the record.
   const local = await localHead(store, record.output_sha256);
-  if (local !== null) {
-    const why = kindMismatch(local, record);
-    if (why !== null) return { kind: 'rejected', why: `${where}: ${why}; not used` };
+  if (local === null) return { kind: 'record', record, local: false, where };
+  const why = kindMismatch(local, record);
+  if (why !== null) return { kind: 'rejected', why: `${where}: ${why}; not used` };
+  return { kind: 'record', record, local: true, where };
+}
+
+export async function fetchRemote(
+  bucket: RemoteBucket,
+  key: string,
+  store: Store,
+  signal?: AbortSignal,
+): Promise<Fetch> {
+  const checked = await readRemoteRecord(bucket, key, store, signal);
+  if (checked.kind !== 'record') return checked;
+  const { record, where } = checked;
+  if (checked.local) {
     await store.putRecord(record, { rebuildable: true });
     return { kind: 'hit', record };
   }
@@ -63,7 +91,7 @@ export async function fetchRemote(
 }
 
 /** The first bytes of the local blob `sha256`, or `null` when the store has none. */
-export async function localHead(store: Store, sha256: string): Promise<Buffer | null> {
+async function localHead(store: Store, sha256: string): Promise<Buffer | null> {
   if (!(await store.hasBlob(sha256))) return null;
   let handle: FileHandle | undefined;
   try {
@@ -78,7 +106,7 @@ export async function localHead(store: Store, sha256: string): Promise<Buffer | 
 }
 
 /** Why the blob (its first bytes) cannot be the record's output, or `null` when it can. */
-export function kindMismatch(head: Buffer, record: RunRecord): string | null {
+function kindMismatch(head: Buffer, record: RunRecord): string | null {
   const kind = sniffImage(head);
   if (kind === null) return 'output blob is not an image';
   // Exactly the extension a run gives that kind (`png`, `jpg`): the record's names out/'s file.
@@ -95,7 +123,7 @@ function short(sha: string): string {
  * a change review (our uploads carry none): one would stand for this machine's own judgement of
  * drift and name a change map in the local store; the result is reviewed here when asked.
  */
-export function parseRecord(bytes: Buffer, key: string): RunRecord | string {
+function parseRecord(bytes: Buffer, key: string): RunRecord | string {
   let data: unknown;
   try {
     data = JSON.parse(bytes.toString('utf8'));

@@ -8,8 +8,8 @@
  */
 import type { Store } from '../store/types.js';
 import type { RemoteBucket } from './bucket.js';
-import { type Fetch, kindMismatch, localHead, MAX_RECORD_BYTES, parseRecord } from './fetch.js';
-import { blobObject, recordObject } from './location.js';
+import { type Fetch, readRemoteRecord } from './fetch.js';
+import { blobObject } from './location.js';
 
 export async function peekRemote(
   bucket: RemoteBucket,
@@ -17,17 +17,10 @@ export async function peekRemote(
   store: Store,
   signal?: AbortSignal,
 ): Promise<Fetch> {
-  const where = `${bucket.location.url} record ${key.slice(0, 12)}…`;
-  const text = await bucket.read(recordObject(bucket.location, key), MAX_RECORD_BYTES, signal);
-  if (text === null) return { kind: 'miss' };
-  const record = parseRecord(text, key);
-  if (typeof record === 'string') return { kind: 'rejected', why: `${where}: ${record}; not used` };
-  const local = await localHead(store, record.output_sha256);
-  if (local !== null) {
-    const why = kindMismatch(local, record);
-    return why === null ? { kind: 'hit', record } : { kind: 'rejected', why: `${where}: ${why}; not used` };
-  }
-  if (!(await bucket.exists(blobObject(bucket.location, record.output_sha256), signal)))
+  const checked = await readRemoteRecord(bucket, key, store, signal);
+  if (checked.kind !== 'record') return checked;
+  const { record, where } = checked;
+  if (!checked.local && !(await bucket.exists(blobObject(bucket.location, record.output_sha256), signal)))
     return { kind: 'rejected', why: `${where}: its output blob is missing; not used` };
   return { kind: 'hit', record };
 }
