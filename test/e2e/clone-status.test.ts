@@ -10,7 +10,8 @@ import { chmod, cp, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type EmulatorHandle } from '../../src/index.js';
-import { cli, cliEnv, ensureBuilt } from '../helpers/cli-spawn.js';
+import { cli, ensureBuilt } from '../helpers/cli-spawn.js';
+import { runcomfyEnv } from '../helpers/e2e-kit.js';
 import { createProject, isSubmit, type Project } from '../helpers/run-fixtures.js';
 
 const YAML = `version: 1
@@ -44,11 +45,8 @@ afterAll(async () => {
 });
 
 function kontext(p: Project, args: readonly string[], token = true): ReturnType<typeof cli> {
-  const env = cliEnv(p.root, {
-    RUNCOMFY_MODEL_API_BASE: emulator.baseUrl,
-    KONTEXT_ALLOW_HOSTS: '127.0.0.1',
-    ...(token ? { RUNCOMFY_TOKEN: 'test-token' } : {}),
-  });
+  const env = runcomfyEnv(emulator, p.root);
+  if (!token) delete env['RUNCOMFY_TOKEN'];
   return cli(args, { cwd: p.root, env });
 }
 

@@ -10,7 +10,8 @@ import { copyFile, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type EmulatorHandle } from '../../src/index.js';
-import { cli, cliEnv, ensureBuilt } from '../helpers/cli-spawn.js';
+import { cli, ensureBuilt } from '../helpers/cli-spawn.js';
+import { runcomfyEnv } from '../helpers/e2e-kit.js';
 import { createProject, isSubmit, type Project } from '../helpers/run-fixtures.js';
 
 /** Four photos and two copies: six instances; both passes pinned, so each copy asks what its original asks. */
@@ -47,11 +48,7 @@ afterAll(async () => {
 });
 
 function kontext(args: readonly string[], p = project, command = 'run'): ReturnType<typeof cli> {
-  const env = cliEnv(p.root, {
-    RUNCOMFY_MODEL_API_BASE: emulator.baseUrl,
-    KONTEXT_ALLOW_HOSTS: '127.0.0.1',
-    RUNCOMFY_TOKEN: 'test-token',
-  });
+  const env = runcomfyEnv(emulator, p.root);
   return cli([command, 'recipe.yml', ...args], { cwd: p.root, env });
 }
 

@@ -9,7 +9,8 @@ import { chmod, copyFile, open, readFile, readdir, rm, utimes, writeFile } from 
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type EmulatorHandle } from '../../src/index.js';
-import { cli, cliEnv, ensureBuilt } from '../helpers/cli-spawn.js';
+import { cli, ensureBuilt } from '../helpers/cli-spawn.js';
+import { runcomfyEnv } from '../helpers/e2e-kit.js';
 import { createProject, isSubmit, type Project } from '../helpers/run-fixtures.js';
 
 const YAML = `version: 1
@@ -43,11 +44,7 @@ afterAll(async () => {
 });
 
 function run(args: readonly string[], extra: Record<string, string | undefined> = {}): ReturnType<typeof cli> {
-  const env: Record<string, string> = cliEnv(project.root, {
-    RUNCOMFY_MODEL_API_BASE: emulator.baseUrl,
-    KONTEXT_ALLOW_HOSTS: '127.0.0.1',
-    RUNCOMFY_TOKEN: 'test-token',
-  });
+  const env = runcomfyEnv(emulator, project.root);
   for (const [k, v] of Object.entries(extra)) {
     if (v === undefined) delete env[k];
     else env[k] = v;
@@ -186,13 +183,7 @@ passes:
     prompt: Keep the subject and the backdrop unchanged. Add a soft contact shadow.
 `);
     try {
-      const env = cliEnv(p.root, {
-        RUNCOMFY_MODEL_API_BASE: emulator.baseUrl,
-        RUNCOMFY_TOKEN: 'test-token',
-        BFL_API_BASE: emulator.origin,
-        BFL_API_KEY: 'bfl-test-key',
-        KONTEXT_ALLOW_HOSTS: '127.0.0.1',
-      });
+      const env = runcomfyEnv(emulator, p.root, { BFL_API_BASE: emulator.origin, BFL_API_KEY: 'bfl-test-key' });
       const kontext = (args: readonly string[]): ReturnType<typeof cli> =>
         cli(['run', 'recipe.yml', ...args], { cwd: p.root, env });
       expect((await kontext([])).code).toBe(0);

@@ -13,7 +13,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openBucket } from '../../src/remote/bucket.js';
 import { blobObject, parseRemoteUrl, recordObject } from '../../src/remote/location.js';
 import { startEmulator, type EmulatorHandle } from '../../src/index.js';
-import { cli, cliEnv, ensureBuilt } from '../helpers/cli-spawn.js';
+import { cli, ensureBuilt } from '../helpers/cli-spawn.js';
+import { runcomfyEnv } from '../helpers/e2e-kit.js';
 import { createProject, isSubmit, type Project } from '../helpers/run-fixtures.js';
 import { startS3Server, TEST_AWS_ENV, type TestS3Server } from '../helpers/s3-server.js';
 
@@ -49,10 +50,7 @@ afterAll(async () => {
 const REMOTE = (): string => `s3://${s3.bucket}/status`;
 
 function env(p: Project, extra: Record<string, string> = {}): Record<string, string> {
-  return cliEnv(p.root, {
-    RUNCOMFY_MODEL_API_BASE: emulator.baseUrl,
-    KONTEXT_ALLOW_HOSTS: '127.0.0.1',
-    RUNCOMFY_TOKEN: 'test-token',
+  return runcomfyEnv(emulator, p.root, {
     ...TEST_AWS_ENV,
     AWS_ENDPOINT_URL_S3: s3.endpoint,
     KONTEXT_REMOTE_CACHE: REMOTE(),

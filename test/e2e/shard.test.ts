@@ -8,7 +8,8 @@ import { copyFile, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type EmulatorHandle } from '../../src/index.js';
-import { cli, cliEnv, ensureBuilt } from '../helpers/cli-spawn.js';
+import { cli, ensureBuilt } from '../helpers/cli-spawn.js';
+import { runcomfyEnv } from '../helpers/e2e-kit.js';
 import { createProject, isSubmit, type Project } from '../helpers/run-fixtures.js';
 import { startS3Server, TEST_AWS_ENV, type TestS3Server } from '../helpers/s3-server.js';
 
@@ -56,10 +57,7 @@ afterAll(async () => {
 });
 
 function env(p: Project): Record<string, string> {
-  return cliEnv(p.root, {
-    RUNCOMFY_MODEL_API_BASE: emulator.baseUrl,
-    KONTEXT_ALLOW_HOSTS: '127.0.0.1',
-    RUNCOMFY_TOKEN: 'test-token',
+  return runcomfyEnv(emulator, p.root, {
     ...TEST_AWS_ENV,
     AWS_ENDPOINT_URL_S3: s3.endpoint,
     KONTEXT_REMOTE_CACHE: `s3://${s3.bucket}/team`,
