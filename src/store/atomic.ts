@@ -8,6 +8,7 @@ import { basename, dirname, join } from 'node:path';
 import { writerIsDead } from '../util/process-tag.js';
 import { uniqueSuffix } from '../util/unique-suffix.js';
 import { markDirty, mkdirDurable, syncDir } from './dir-sync.js';
+import { isCode } from './errno.js';
 
 /** A temp path beside `target` (same folder, so the final rename stays on one filesystem). */
 export function tempPathFor(target: string): string {
@@ -222,9 +223,4 @@ export async function sweepDeadTempsOnce(dir: string): Promise<void> {
       .filter((name) => isTempName(name) && isDeadWritersTemp(name))
       .map((name) => rm(join(dir, name), { force: true }).catch(() => undefined)),
   );
-}
-
-/** Whether `e` is a Node system error with one of these codes. */
-export function isCode(e: unknown, ...codes: string[]): boolean {
-  return typeof e === 'object' && e !== null && codes.includes(String((e as { code?: unknown }).code));
 }

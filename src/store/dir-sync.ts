@@ -6,6 +6,7 @@
  */
 import { type FileHandle, mkdir, open } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { isCode } from './errno.js';
 
 /**
  * fsync a folder so renames, links and unlinks in it are durable. Only on platforms that cannot
@@ -18,13 +19,13 @@ async function fsyncDir(dir: string): Promise<void> {
   try {
     handle = await open(dir, 'r');
   } catch (e) {
-    if (hasCode(e, 'EISDIR', 'EPERM', 'EACCES')) return;
+    if (isCode(e, 'EISDIR', 'EPERM', 'EACCES')) return;
     throw e;
   }
   try {
     await handle.sync();
   } catch (e) {
-    if (!hasCode(e, 'EINVAL', 'EPERM', 'EBADF')) throw e;
+    if (!isCode(e, 'EINVAL', 'EPERM', 'EBADF')) throw e;
   } finally {
     await handle.close();
   }
@@ -93,7 +94,7 @@ export async function syncDirty(): Promise<void> {
   const batch = [...dirty].map((dir) => {
     const sync = syncDir(dir).catch((e: unknown) => {
       // A folder deleted since (a cache dir removed under the run) holds nothing to keep.
-      if (hasCode(e, 'ENOENT')) return;
+      if (isCode(e, 'ENOENT')) return;
       dirty.add(dir);
       throw e;
     });
@@ -122,8 +123,4 @@ export async function mkdirDurable(dir: string, deferred = false): Promise<void>
   }
   if (deferred) for (const parent of parents) markDirty(parent);
   else await Promise.all(parents.map(syncDir));
-}
-
-function hasCode(e: unknown, ...codes: string[]): boolean {
-  return typeof e === 'object' && e !== null && codes.includes(String((e as { code?: unknown }).code));
 }

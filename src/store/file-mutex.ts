@@ -7,7 +7,8 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import { type FileHandle, link, open, rename, rm, stat } from 'node:fs/promises';
 import { setTimeout as delay } from 'node:timers/promises';
-import { isCode, withParentDir } from './atomic.js';
+import { withParentDir } from './atomic.js';
+import { isCode } from './errno.js';
 import { LockBusyError } from './errors.js';
 import { writeFailure } from './write-errors.js';
 import { READ_CAPS, readBoundedText } from '../util/read-bounded.js';

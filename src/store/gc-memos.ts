@@ -21,7 +21,8 @@ import type { Stats } from 'node:fs';
 import { lstat, readdir, stat, unlink } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
 import { isBoundedReadError, READ_CAPS, readBoundedText } from '../util/read-bounded.js';
-import { isCode, STALE_TEMP_MS } from './atomic.js';
+import { STALE_TEMP_MS } from './atomic.js';
+import { isCode } from './errno.js';
 import { memoDirOf, memoFileOf } from './source-hash.js';
 
 /** The names `memoFileOf` gives; anything else in `sources/` (temps included) is not looked at here. */

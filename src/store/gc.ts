@@ -32,7 +32,8 @@
  */
 import { stat, unlink } from 'node:fs/promises';
 import { basename, isAbsolute, join } from 'node:path';
-import { isCode, isStaleTemp, isTempName } from './atomic.js';
+import { isStaleTemp, isTempName } from './atomic.js';
+import { isCode } from './errno.js';
 import { StoreError } from './errors.js';
 import { withFileMutex, type FileMutexOptions } from './file-mutex.js';
 import { listDir, pruneMemos } from './gc-memos.js';

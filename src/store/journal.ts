@@ -13,7 +13,8 @@
  */
 import { link, open, readdir, rm, unlink } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
-import { isCode, tempPathFor, withParentDir, writeFileAtomic } from './atomic.js';
+import { tempPathFor, withParentDir, writeFileAtomic } from './atomic.js';
+import { isCode } from './errno.js';
 import { syncDir, syncDirty } from './dir-sync.js';
 import { StoreError } from './errors.js';
 import { assertHex64, isSha256Hex, layout } from './layout.js';

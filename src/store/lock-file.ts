@@ -10,7 +10,8 @@
  */
 import { stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { isCode, sweepDeadTempsOnce, writeFileAtomic } from './atomic.js';
+import { sweepDeadTempsOnce, writeFileAtomic } from './atomic.js';
+import { isCode } from './errno.js';
 import { LockFileError, StoreError } from './errors.js';
 import { withFileMutex, type FileMutexOptions } from './file-mutex.js';
 import {

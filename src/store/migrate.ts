@@ -8,7 +8,8 @@
  */
 import { copyFile, readdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
-import { isCode, syncFile, tempPathFor, withParentDir } from './atomic.js';
+import { syncFile, tempPathFor, withParentDir } from './atomic.js';
+import { isCode } from './errno.js';
 import { syncDir } from './dir-sync.js';
 import { layout } from './layout.js';
 

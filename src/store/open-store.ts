@@ -4,7 +4,8 @@
  */
 import { readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
-import { isCode, isStaleTemp, writeFileAtomic } from './atomic.js';
+import { isStaleTemp, writeFileAtomic } from './atomic.js';
+import { isCode } from './errno.js';
 import { mkdirDurable } from './dir-sync.js';
 import { adoptBlob, copyInBlob, hasBlob, putBlob, tempPath } from './blobs.js';
 import { StoreError } from './errors.js';

@@ -11,7 +11,7 @@
 import type { z } from 'zod';
 import { ExitCode } from '../errors.js';
 import { isBoundedReadError, READ_CAPS, readBoundedSync } from '../util/read-bounded.js';
-import { isCode } from './atomic.js';
+import { isCode } from './errno.js';
 import { StoreError } from './errors.js';
 
 export async function readJsonOrNull<S extends z.ZodType>(

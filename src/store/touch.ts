@@ -16,7 +16,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, statSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { isCode } from './atomic.js';
+import { isCode } from './errno.js';
 import { layout } from './layout.js';
 
 /** How stale an mtime may be before a use bumps it: "last used" is exact to this. */

@@ -213,7 +213,8 @@ export class RemoteCancelledError extends ProviderError {
  * The service says, in its own documented shape, that it does not know the request (an unknown
  * or expired id: RunComfy's `error_code` 404001, BFL's `Task not found`, …) — as opposed to a
  * bare 404 that a proxy or load balancer may have sent (an `InputRejectedError` with status 404,
- * which proves nothing). Only this lets a re-attach submit anew (src/run/execute.ts). Exit 75.
+ * which proves nothing). Only this lets a re-attach submit anew (src/run/remote-outcome.ts
+ * `mayResubmit`). Exit 75.
  */
 export class RequestGoneError extends ProviderError {
   override readonly name = 'RequestGoneError';
