@@ -18,6 +18,7 @@ import {
   type ResolvedInput,
   type UpstreamOutput,
 } from './inputs.js';
+import { processTag } from '../util/process-tag.js';
 import { editRequestFor } from './node-request.js';
 import { downloadOutput } from './download-output.js';
 import { bodySha256, claimSubmit, isLiveOwner, provesNotAccepted } from './submit-claim.js';
@@ -242,6 +243,7 @@ function intentFor(job: Job, request: EditRequest, deps: NodeDeps): JournalEntry
     input_sha256: job.inputSha,
     body_sha256: bodySha256(request),
     pid: deps.intents.pid,
+    ...(processTag !== '' && { proc: processTag }),
     run: deps.intents.run,
     submitted_at: new Date(deps.now()).toISOString(),
   };

@@ -15,6 +15,7 @@ import { ExitCode, KontextError } from '../errors.js';
 import type { EditRequest } from '../providers/types.js';
 import { isNotSentCode } from '../providers/runcomfy/net-errors.js';
 import { canonicalJson } from '../store/index.js';
+import { tagIsDead } from '../util/process-tag.js';
 import type { JournalEntry, RunRecord, Store } from '../store/types.js';
 
 /** Runs of this process that are still going: an intent they wrote is live, not abandoned. */
@@ -92,7 +93,8 @@ async function settleClaimed(intent: JournalEntry, deps: ClaimDeps): Promise<Cla
 export function isLiveOwner(holder: JournalEntry, deps: Pick<ClaimDeps, 'pid' | 'isAlive' | 'run'>): boolean {
   if (holder.pid === undefined) return false;
   if (holder.pid === deps.pid) return holder.run !== undefined && holder.run !== deps.run && liveRuns.has(holder.run);
-  return deps.isAlive(holder.pid);
+  // A pid alive now may be another process's (reused since a reboot): the entry's tag tells.
+  return deps.isAlive(holder.pid) && !(holder.proc !== undefined && tagIsDead(holder.proc, holder.pid));
 }
 
 /** An intent left by a run that ended before learning its request id: it may have been paid for. */

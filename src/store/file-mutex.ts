@@ -1,13 +1,16 @@
 /**
  * A cross-process mutex on a file: `<file>.lck`, created with O_EXCL, holding the owner's pid,
  * creation time and a random token. Waiters poll with a short backoff. A lock is stale when it
- * is older than `staleMs` (holders keep it for milliseconds) or its pid is dead on this machine.
- * Library code never touches `process`: the caller passes its pid and a liveness check.
+ * is older than `staleMs` (holders keep it for milliseconds) or its pid is dead on this machine,
+ * or alive as another process (reused since a reboot: the holder's process tag, util/process-tag.ts,
+ * has another start time). Library code never touches `process`: the caller passes its pid and a
+ * liveness check.
  */
 import { randomBytes, randomInt } from 'node:crypto';
 import { type FileHandle, link, open, rename, rm, stat } from 'node:fs/promises';
 import { setTimeout as delay } from 'node:timers/promises';
 import { withParentDir } from './atomic.js';
+import { processTag, tagIsDead } from '../util/process-tag.js';
 import { isCode } from './errno.js';
 import { LockBusyError } from './errors.js';
 import { writeFailure } from './write-errors.js';
@@ -35,6 +38,8 @@ export interface FileMutexOptions {
 interface Holder {
   readonly raw: string;
   readonly pid: number | undefined;
+  /** The holder's process tag (util/process-tag.ts), when it wrote one. */
+  readonly proc: string | undefined;
   readonly createdAt: number;
   readonly token: string | undefined;
 }
@@ -70,7 +75,7 @@ async function acquire(lck: string, options: FileMutexOptions): Promise<string> 
     if (options.signal?.aborted) throw options.signal.reason;
     if (
       await withParentDir(lck, () =>
-        tryCreate(lck, JSON.stringify({ pid: options.pid ?? null, created_at: now(), token })),
+        tryCreate(lck, JSON.stringify({ pid: options.pid ?? null, proc: processTag, created_at: now(), token })),
       )
     )
       return token;
@@ -122,12 +127,13 @@ async function readHolder(lck: string): Promise<Holder | null> {
   try {
     const [raw, s] = await Promise.all([readBoundedText(lck, READ_CAPS.mutex), stat(lck)]);
     try {
-      const data = JSON.parse(raw) as { pid?: unknown; created_at?: unknown; token?: unknown };
+      const data = JSON.parse(raw) as { pid?: unknown; proc?: unknown; created_at?: unknown; token?: unknown };
       const pid = typeof data.pid === 'number' ? data.pid : undefined;
+      const proc = typeof data.proc === 'string' && data.proc !== '' ? data.proc : undefined;
       const createdAt = typeof data.created_at === 'number' ? data.created_at : s.mtimeMs;
-      return { raw, pid, createdAt, token: typeof data.token === 'string' ? data.token : undefined };
+      return { raw, pid, proc, createdAt, token: typeof data.token === 'string' ? data.token : undefined };
     } catch {
-      return { raw, pid: undefined, createdAt: s.mtimeMs, token: undefined };
+      return { raw, pid: undefined, proc: undefined, createdAt: s.mtimeMs, token: undefined };
     }
   } catch (e) {
     if (isCode(e, 'ENOENT')) return null;
@@ -137,8 +143,11 @@ async function readHolder(lck: string): Promise<Holder | null> {
 
 function isStale(holder: Holder, nowMs: number, options: FileMutexOptions): boolean {
   if (nowMs - holder.createdAt > (options.staleMs ?? 30_000)) return true;
-  const { pid } = holder;
-  return pid !== undefined && pid !== options.pid && options.isAlive !== undefined && !options.isAlive(pid);
+  const { pid, proc } = holder;
+  if (pid === undefined) return false;
+  // A pid reused since (after a reboot; even ours): the holder's tag has another start time.
+  if (proc !== undefined && tagIsDead(proc, pid)) return true;
+  return pid !== options.pid && options.isAlive !== undefined && !options.isAlive(pid);
 }
 
 /**

@@ -57,6 +57,7 @@ export const JournalEntrySchema = z.object({
   request_id: z.string().min(1).optional(),
   body_sha256: sha256.optional(),
   pid: z.number().int().optional(),
+  proc: z.string().max(64).optional(),
   run: z.string().optional(),
   submitted_at: z.string(),
 });

@@ -65,6 +65,8 @@ export interface JournalEntry {
   readonly body_sha256?: string | undefined;
   /** The process that wrote it, and its run within that process: a live owner is waited for, never raced. */
   readonly pid?: number | undefined;
+  /** That process's tag (util/process-tag.ts): a pid reused since (after a reboot) is not taken for it. */
+  readonly proc?: string | undefined;
   readonly run?: string | undefined;
   /** ISO-8601: when the intent (or the submit) was written. */
   readonly submitted_at: string;

@@ -59,9 +59,21 @@ const TAG = /(?:^|[^0-9a-z])p(\d{1,10})t(\d{1,20})h([0-9a-f]{8})_[0-9a-f]+-[0-9a
  */
 export function writerIsDead(name: string): boolean {
   const m = TAG.exec(name);
-  if (m === null || own === null || m[3] !== own.host) return false;
-  const pid = Number(m[1]);
-  const start = Number(m[2]);
+  return m !== null && isDead(Number(m[1]), Number(m[2]), m[3] ?? '');
+}
+
+/**
+ * Whether the process of `tag` ({@link processTag} as some process wrote it, e.g. into a journal
+ * entry beside its `pid`) is provably dead: a pid alive now is another process when its start
+ * time differs (the pid was reused, after a reboot say). False when `tag` does not name `pid`.
+ */
+export function tagIsDead(tag: string, pid: number): boolean {
+  const m = /^p(\d{1,10})t(\d{1,20})h([0-9a-f]{8})$/.exec(tag);
+  return m !== null && Number(m[1]) === pid && isDead(pid, Number(m[2]), m[3] ?? '');
+}
+
+function isDead(pid: number, start: number, host: string): boolean {
+  if (own === null || host !== own.host) return false;
   if (pid === own.pid) return start !== own.start;
   try {
     process.kill(pid, 0);

@@ -1,0 +1,109 @@
+/**
+ * Owners after a reboot: journal entries and the run lock's `.lck` file outlive the process and
+ * the machine's boot, and pids are handed out again, so an owner's pid may be alive as some other
+ * process. Both also carry their writer's tag (pid + start time + machine, util/process-tag.ts):
+ * a live pid that started at another time is not the owner. A claim re-attaches to the entry's
+ * request instead of waiting for a "live" run that will never record it, and a run takes over the
+ * run lock instead of waiting forever. A real child process stands for the one that took the pid.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createRuntime } from '../../../src/index.js';
+import { holdRunLock } from '../../../src/run/run-lock.js';
+import { claimSubmit } from '../../../src/run/submit-claim.js';
+import { openStore } from '../../../src/store/index.js';
+import type { JournalEntry } from '../../../src/store/types.js';
+import { processTag } from '../../../src/util/process-tag.js';
+
+const KEY = 'a'.repeat(64);
+let dir: string | undefined;
+let child: ChildProcess | undefined;
+afterEach(async () => {
+  child?.kill('SIGKILL');
+  if (dir) await rm(dir, { recursive: true, force: true });
+  child = undefined;
+  dir = undefined;
+});
+
+/** Clock ticks since boot at which process `pid` started (field 22 of /proc/<pid>/stat). */
+async function startOf(pid: number): Promise<number> {
+  const text = await readFile(`/proc/${pid}/stat`, 'latin1');
+  return Number(text.slice(text.lastIndexOf(')') + 2).split(' ')[19]);
+}
+
+/** Claim `KEY` against a journal entry with a request id, owned by a live pid with the tag `proc`. */
+async function claimBeside(proc: (pid: number, start: number) => string): Promise<unknown> {
+  dir = await mkdtemp(join(tmpdir(), 'kontext-owner-'));
+  const store = await openStore(join(dir, 'cache'));
+  child = spawn('sleep', ['60'], { stdio: 'ignore' });
+  const pid = child.pid ?? 0;
+  const entry: JournalEntry = {
+    key: KEY,
+    node: 'a',
+    provider: 'runcomfy',
+    model: 'flux-kontext-pro',
+    seed: 1,
+    input_sha256: 'b'.repeat(64),
+    request_id: 'req-1',
+    pid,
+    proc: proc(pid, await startOf(pid)),
+    run: 'r0',
+    submitted_at: new Date().toISOString(),
+  };
+  await store.journal.add(entry);
+  const rt = createRuntime({ cwd: dir });
+  const { request_id: _id, pid: _pid, proc: _proc, run: _run, ...intent } = entry;
+  return claimSubmit(
+    { ...intent, pid: process.pid, run: 'r1' },
+    {
+      store,
+      pid: process.pid,
+      isAlive: (p) => rt.isAlive(p),
+      run: 'r1',
+      providerDiesWithRun: false,
+      resubmitUncertain: false,
+      acceptRecords: true,
+      sleep: (ms, signal) => delay(ms, undefined, { signal }),
+      signal: AbortSignal.timeout(2_000),
+      onWait: () => undefined,
+    },
+  );
+}
+
+const host = processTag.slice(processTag.indexOf('h') + 1);
+
+describe.skipIf(processTag === '')('a journal entry whose pid was reused', () => {
+  it('the pid alive with another start time is not the owner: the claim re-attaches to the request', async () => {
+    expect(await claimBeside((pid, start) => `p${pid}t${start + 1}h${host}`)).toEqual({
+      kind: 'attach',
+      requestId: 'req-1',
+    });
+  });
+
+  it('the same process (same start time) is the owner: the claim waits for its record', async () => {
+    await expect(claimBeside((pid, start) => `p${pid}t${start}h${host}`)).rejects.toThrow(/timeout|abort/i);
+  });
+
+  it('a run lock left by a dead run whose pid is alive again as another process is taken over', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'kontext-owner-'));
+    child = spawn('sleep', ['60'], { stdio: 'ignore' });
+    const pid = child.pid ?? 0;
+    const lockPath = join(dir, 'r.lock.json');
+    const lck = `${lockPath}.run.lck`;
+    const rt = createRuntime({ cwd: dir });
+    const hold = (proc: string): Promise<unknown> =>
+      writeFile(lck, JSON.stringify({ pid, proc, created_at: Date.now(), token: 'old' })).then(() =>
+        holdRunLock(lockPath, { pid: process.pid, isAlive: (p) => rt.isAlive(p), signal: AbortSignal.timeout(2_000) }),
+      );
+    const start = await startOf(pid);
+    // The same process: it holds the lock, so the run waits (here until its timeout).
+    await expect(hold(`p${pid}t${start}h${host}`)).rejects.toThrow(/timeout|abort/i);
+    const release = (await hold(`p${pid}t${start + 1}h${host}`)) as () => Promise<void>;
+    expect(JSON.parse(await readFile(lck, 'utf8'))).toMatchObject({ pid: process.pid, proc: processTag });
+    await release();
+  });
+});
