@@ -5,7 +5,8 @@
  * as fal's do; `GET …/requests/{id}/status` says IN_QUEUE (with `queue_position`), IN_PROGRESS
  * or COMPLETED — a failed request is COMPLETED too, and its failure comes from
  * `GET …/requests/{id}`: 422 `content_policy_violation` for moderation (a `remote-failed`
- * fault), 422 `image_load_error` when the input could not be fetched, 500 otherwise;
+ * fault), 422 `image_load_error` when the input could not be fetched, the fault error's own 4xx
+ * `status` when it has one (`{"detail": message}`), 500 otherwise;
  * `PUT …/cancel` cancels a queued request (202 CANCELLATION_REQUESTED, else 400
  * ALREADY_COMPLETED). `GET …/status/stream` is the status as server-sent events
  * (fal-stream.ts). Outputs are
@@ -176,6 +177,12 @@ function moderated(error: unknown): boolean {
   return typeof code === 'string' && /moderat|content_policy/.test(code);
 }
 
+/** A `remote-failed` error's own 4xx `status`: fal reports that failure with it (`{"detail": message}`). */
+function statusOf(error: unknown): number | undefined {
+  const s = typeof error === 'object' && error !== null ? (error as { status?: unknown }).status : undefined;
+  return typeof s === 'number' && Number.isInteger(s) && s >= 400 && s < 500 && s !== 404 ? s : undefined;
+}
+
 function messageOf(error: unknown): string {
   const m = typeof error === 'object' && error !== null ? (error as { message?: unknown }).message : undefined;
   return typeof m === 'string' ? m : 'The request failed';
@@ -205,6 +212,8 @@ async function result(
         ]);
       }
       const code = (job.error as { code?: unknown } | undefined)?.code;
+      const status = statusOf(job.error);
+      if (status !== undefined) return sendDetail(res, status, msg);
       if (code === 'image_fetch_failed' || code === 'not_an_image') {
         return sendDetail(res, 422, [{ loc: ['body', 'image_url'], msg, type: 'image_load_error' }]);
       }

@@ -3,7 +3,8 @@
  * for the result straight away (a finished request then costs one request, not two); otherwise
  * the status: IN_QUEUE (with its position), IN_PROGRESS, COMPLETED — any other word means "still
  * working". A failed request is COMPLETED too: its failure comes with the result, as an HTTP
- * error — 422 `content_policy_violation` is a moderation, another 4xx a remote failure, 499 a
+ * error — 422 `content_policy_violation` is a moderation, another 4xx a remote failure (a 400
+ * too, once the status said COMPLETED, unless it says the request is still in progress), 499 a
  * cancellation. fal's JSON 404 naming the request (endpoints.ts) is an unknown request (a re-attach
  * then submits anew); any other 404 proves nothing. A result without an image URL is
  * `OutputMissingError` (paid for: kept, read again), not a failure.
@@ -12,6 +13,7 @@ import type { ModelEntry } from '../../models/types.js';
 import type { ReadOutcome } from '../polling/poll-loop.js';
 import { InputRejectedError, OutputMissingError, RemoteCancelledError, RemoteFailedError } from '../runcomfy/errors.js';
 import type { JsonObject } from '../wire/json-call.js';
+import { detailText } from '../wire/map-status.js';
 import { ModeratedError } from '../wire/moderated.js';
 import { type FalUrls, getResult, getStatus, type ReadSpec } from './endpoints.js';
 
@@ -24,14 +26,25 @@ type Outcome = ReadOutcome<FalDone>;
 
 export async function readFal(spec: ReadSpec, urls: FalUrls, entry: ModelEntry, aimed: boolean): Promise<Outcome> {
   if (aimed) {
-    const early = await result(spec, urls, entry);
+    const early = await result(spec, urls, entry, false);
     if (early) return early;
   }
   const { body } = await getStatus(spec, urls.status);
   const word = String(body['status'] ?? '').toUpperCase();
   if (word === 'IN_QUEUE') return { state: { phase: 'queued', position: position(body) } };
   if (word !== 'COMPLETED') return { state: { phase: 'running' } };
-  return (await result(spec, urls, entry)) ?? { state: { phase: 'running' } };
+  return (await result(spec, urls, entry, true)) ?? { state: { phase: 'running' } };
+}
+
+/**
+ * Whether a result read's 400 says the request is not finished yet. fal has not documented its
+ * early-result reply (third-party code saw 400 "Request is still in progress"): a 400 that says
+ * so, or any 400 before the status said COMPLETED, means "keep waiting"; after COMPLETED, any
+ * other 400 is the request's own failure (fal reports failures as the result's 4xx or 5xx).
+ */
+function stillRunning(body: JsonObject, secrets: readonly string[]): boolean {
+  const text = detailText(body, '', secrets) ?? '';
+  return /progress|queue|not (yet )?(complete|finished|ready|done)/i.test(text);
 }
 
 function position(body: JsonObject): number | undefined {
@@ -40,12 +53,20 @@ function position(body: JsonObject): number | undefined {
 }
 
 /** The result when the request is over; `null` when fal says it is still in progress. */
-async function result(spec: ReadSpec, urls: FalUrls, entry: ModelEntry): Promise<Outcome | null> {
+async function result(spec: ReadSpec, urls: FalUrls, entry: ModelEntry, completed: boolean): Promise<Outcome | null> {
   let reply: { status: number; body: JsonObject };
   try {
     reply = await getResult(spec, urls.response);
   } catch (e) {
     throw asRemoteFailure(spec, e);
+  }
+  if (reply.status === 400 && completed && !stillRunning(reply.body, spec.api.secrets)) {
+    const text = detailText(reply.body, '', spec.api.secrets) ?? 'no reason given';
+    throw new RemoteFailedError(`fal.ai request ${spec.requestId} failed: HTTP 400: ${text}`, {
+      requestId: spec.requestId,
+      remoteError: reply.body['detail'] ?? null,
+      secrets: spec.api.secrets,
+    });
   }
   if (reply.status !== 200) return null;
   const read = entry.readResult(reply.body);

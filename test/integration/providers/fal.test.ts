@@ -145,6 +145,20 @@ describe('fal.ai: failures map onto exit codes', () => {
     expect((e as RemoteFailedError).inputFetchFailed).toBe(true);
   });
 
+  it('COMPLETED, then a 400 of its own on the result → RemoteFailedError, not polled to the deadline', async () => {
+    const error = { code: 'invalid_input', message: 'The input image is too small', status: 400 };
+    h = await falHarness({ client: { statusStream: false }, scenario: { faults: [{ kind: 'remote-failed', error }] } });
+    const { requestId } = await h.provider.submit(await editRequest());
+    const e = await rejection(h.provider.wait(requestId, { deadlineMs: 3_000 }));
+    expect(e).toBeInstanceOf(RemoteFailedError);
+    expect((e as ProviderError).message).toMatch(/too small/);
+    expect(h.count('PUT', '/cancel')).toBe(0);
+    // An unfinished request's 400 "still in progress" stays a reason to keep polling (the happy path).
+    h.emulator.setScenario({ queue_ms: 40 });
+    const next = await h.provider.submit(await editRequest({ seed: 5 }));
+    expect((await h.provider.wait(next.requestId)).outputUrls).toHaveLength(1);
+  });
+
   it.each([
     [401, AuthError, ExitCode.NO_PERM],
     [402, BalanceExhaustedError, ExitCode.DATA_ERR],
