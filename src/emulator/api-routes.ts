@@ -51,10 +51,22 @@ function findJob(ctx: EmulatorContext, res: ServerResponse, id: string): Job | u
   return job;
 }
 
+/**
+ * The status endpoint's words are `in_queue`, `in_progress`, `completed`, `cancelled` only: a
+ * failed request is `completed` there, and its failure shows on the result (`failed`, `error`).
+ */
+const STATUS_WORD = {
+  in_queue: 'in_queue',
+  in_progress: 'in_progress',
+  completed: 'completed',
+  failed: 'completed',
+  cancelled: 'cancelled',
+} as const;
+
 export function status(ctx: EmulatorContext, res: ServerResponse, id: string): void {
   const job = findJob(ctx, res, id);
   if (!job) return;
-  const body: Record<string, unknown> = { request_id: job.id, status: job.phase };
+  const body: Record<string, unknown> = { request_id: job.id, status: STATUS_WORD[job.phase] };
   if (job.phase === 'in_queue') body.queue_position = ctx.jobs.queuePosition(job);
   sendJson(res, 200, body);
 }

@@ -48,6 +48,9 @@ describe('emulator request faults', () => {
     expect((await runToResult(em, await body(1))).status).toBe('succeeded');
     const failed = await runToResult(em, await body(2));
     expect(failed.status).toBe('failed');
+    // The status endpoint knows only in_queue, in_progress, completed, cancelled: a failure shows on the result.
+    const status = (await (await api(em, 'GET', `/requests/${failed.request_id}/status`)).json()) as object;
+    expect(status).toEqual({ request_id: failed.request_id, status: 'completed' });
     expect(failed.error?.code).toBe('content_moderated');
     expect(failed.output).toBeUndefined();
     expect((await runToResult(em, await body(3))).status).toBe('succeeded');

@@ -134,8 +134,9 @@ describe('emulator happy path', () => {
     );
     for (const [i, id] of ids.entries()) {
       const chainedId = chained[i]?.request_id ?? '';
-      expect(await settle(em, chainedId)).toBe('failed');
+      expect(await settle(em, chainedId)).toBe('completed');
       const r = (await (await api(em, 'GET', `/requests/${chainedId}/result`)).json()) as ResultBody;
+      expect(r.status).toBe('failed');
       expect(r.error).toEqual({
         code: 'image_fetch_failed',
         message: `could not fetch image_url ${em.origin}/files/${id}/output.png: HTTP 404`,
