@@ -73,6 +73,8 @@ export function classifyError(status: number, errorCode: number | undefined): Er
   if (status === 401 || status === 403 || errorCode === 400004 || errorCode === 403001) return 'auth';
   if (errorCode === 400002) return 'balance';
   const effective = effectiveStatus(status, errorCode);
+  // RunComfy's own nodes and CLI read a 402 as "insufficient balance" (its error_code is 400002 when given).
+  if (effective === 402) return 'balance';
   if (effective === 401 || effective === 403) return 'auth';
   if (effective === 408 || effective === 429) return 'rate';
   if (effective >= 500) return 'unavailable';

@@ -75,6 +75,15 @@ describe('auth and input errors are not retried', () => {
     expect((e as ProviderError).exitCode).toBe(ExitCode.DATA_ERR);
   });
 
+  it('HTTP 402 (insufficient balance, as the official clients read it) is a balance error, not bad input', async () => {
+    h = await harness({ scenario: { faults: [{ kind: 'http', on: 'submit', status: 402 }] } });
+    const e = await rejection(h.provider.submit(await editRequest()));
+    expect(e).toBeInstanceOf(BalanceExhaustedError);
+    expect((e as ProviderError).exitCode).toBe(ExitCode.DATA_ERR);
+    expect((e as ProviderError).hint).toMatch(/balance/);
+    expect(submits(h)).toEqual({ accepted: 0, seen: 1 });
+  });
+
   it('HTTP 200 carrying error_code 400004 is an auth error', async () => {
     h = await harness({ scenario: { faults: [{ kind: 'http', on: 'submit', status: 200, error_code: 400004 }] } });
     const e = await rejection(h.provider.submit(await editRequest()));

@@ -22,6 +22,7 @@ describe('the error table of docs/architecture.md#the-runcomfy-api', () => {
     [200, 400004, 'auth', ExitCode.NO_PERM, 'E_AUTH'],
     [404, 403001, 'auth', ExitCode.NO_PERM, 'E_AUTH'],
     [400, 400002, 'balance', ExitCode.DATA_ERR, 'E_BALANCE_EXHAUSTED'],
+    [402, undefined, 'balance', ExitCode.DATA_ERR, 'E_BALANCE_EXHAUSTED'],
     [400, 400001, 'input', ExitCode.DATA_ERR, 'E_INPUT_REJECTED'],
     [404, 404001, 'input', ExitCode.DATA_ERR, 'E_INPUT_REJECTED'],
     [422, undefined, 'input', ExitCode.DATA_ERR, 'E_INPUT_REJECTED'],
