@@ -11,7 +11,13 @@
  */
 import type { ModelEntry } from '../../models/types.js';
 import type { ReadOutcome } from '../polling/poll-loop.js';
-import { InputRejectedError, OutputMissingError, RemoteCancelledError, RemoteFailedError } from '../runcomfy/errors.js';
+import {
+  InputRejectedError,
+  OutputMissingError,
+  RemoteCancelledError,
+  RemoteFailedError,
+  RequestGoneError,
+} from '../runcomfy/errors.js';
 import type { JsonObject } from '../wire/json-call.js';
 import { detailText } from '../wire/map-status.js';
 import { ModeratedError } from '../wire/moderated.js';
@@ -26,8 +32,15 @@ type Outcome = ReadOutcome<FalDone>;
 
 export async function readFal(spec: ReadSpec, urls: FalUrls, entry: ModelEntry, aimed: boolean): Promise<Outcome> {
   if (aimed) {
-    const early = await result(spec, urls, entry, false);
-    if (early) return early;
+    try {
+      const early = await result(spec, urls, entry, false);
+      if (early) return early;
+    } catch (e) {
+      // How fal answers a result read of an unfinished request is not documented: its "unknown
+      // request" there proves nothing (a re-attach would pay again); the status read decides, and
+      // says so itself when the request really is unknown.
+      if (!(e instanceof RequestGoneError)) throw e;
+    }
   }
   const { body } = await getStatus(spec, urls.status);
   const word = String(body['status'] ?? '').toUpperCase();

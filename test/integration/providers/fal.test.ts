@@ -159,6 +159,17 @@ describe('fal.ai: failures map onto exit codes', () => {
     expect((await h.provider.wait(next.requestId)).outputUrls).toHaveLength(1);
   });
 
+  it("a result read's 'unknown request' is checked by a status read, not taken for a lost request", async () => {
+    h = await falHarness({ queueMs: 40 });
+    const { requestId } = await h.provider.submit(await editRequest());
+    // fal has not documented an early result read's reply: a JSON 404 naming the request must not end the wait.
+    const message = `Request ${requestId} not found`;
+    h.emulator.setScenario({ queue_ms: 40, faults: [{ kind: 'http', on: 'result', status: 404, nth: 1, message }] });
+    expect((await h.provider.wait(requestId)).outputUrls).toHaveLength(1);
+    expect(h.count('GET', REQUESTS, 404)).toBe(1);
+    expect(h.count('POST', SUBMIT)).toBe(1);
+  });
+
   it.each([
     [401, AuthError, ExitCode.NO_PERM],
     [402, BalanceExhaustedError, ExitCode.DATA_ERR],
