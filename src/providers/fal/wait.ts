@@ -49,15 +49,18 @@ export async function readFal(spec: ReadSpec, urls: FalUrls, entry: ModelEntry, 
   return (await result(spec, urls, entry, true)) ?? { state: { phase: 'running' } };
 }
 
+const STILL_RUNNING =
+  /progress|queue|pending|being processed|processing|running|not (yet )?(complete|finished|ready|done|available)/i;
+
 /**
  * Whether a result read's 400 says the request is not finished yet. fal has not documented its
  * early-result reply (third-party code saw 400 "Request is still in progress"): a 400 that says
- * so, or any 400 before the status said COMPLETED, means "keep waiting"; after COMPLETED, any
- * other 400 is the request's own failure (fal reports failures as the result's 4xx or 5xx).
+ * so (in any of the usual words: better a wait to the deadline than paying again), or any 400
+ * before the status said COMPLETED, means "keep waiting"; after COMPLETED, any other 400 is the
+ * request's own failure (fal reports failures as the result's 4xx or 5xx).
  */
 function stillRunning(body: JsonObject, secrets: readonly string[]): boolean {
-  const text = detailText(body, '', secrets) ?? '';
-  return /progress|queue|not (yet )?(complete|finished|ready|done)/i.test(text);
+  return STILL_RUNNING.test(detailText(body, '', secrets) ?? '');
 }
 
 function position(body: JsonObject): number | undefined {

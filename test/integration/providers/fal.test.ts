@@ -159,6 +159,15 @@ describe('fal.ai: failures map onto exit codes', () => {
     expect((await h.provider.wait(next.requestId)).outputUrls).toHaveLength(1);
   });
 
+  it('after COMPLETED, a 400 that says the request is still being processed keeps the wait going', async () => {
+    h = await falHarness();
+    const message = 'Request is being processed';
+    h.emulator.setScenario({ faults: [{ kind: 'http', on: 'result', status: 400, nth: 1, times: 2, message }] });
+    const { requestId } = await h.provider.submit(await editRequest());
+    expect((await h.provider.wait(requestId)).outputUrls).toHaveLength(1);
+    expect(h.count('GET', REQUESTS, 400)).toBe(2);
+  });
+
   it("a result read's 'unknown request' is checked by a status read, not taken for a lost request", async () => {
     h = await falHarness({ queueMs: 40 });
     const { requestId } = await h.provider.submit(await editRequest());
