@@ -15,7 +15,7 @@ import { prepareRun } from './prepare.js';
 import type { RunRecipeDeps } from './run-recipe.js';
 import { executePlan, type RunSummary } from './scheduler.js';
 import { assertImageFile } from '../recipe/sources/image-file.js';
-import { buildWriteGuard } from '../store/write-guard.js';
+import { editWriteGuard } from './edit-target.js';
 
 export interface EditOptions {
   readonly image: string;
@@ -81,14 +81,19 @@ export async function runEdit(
       },
       {},
     );
+    // The output path is the user's own choice (-o), so it may be outside the project; checked before paying.
+    const writeGuard = await editWriteGuard(
+      {
+        outDir,
+        name: id,
+        input: node.input.kind === 'source' ? node.input.path : undefined,
+        projectRoot: findProjectRoot(rt.cwd, rt.cwd),
+        provider: options.provider,
+        model: node.model,
+      },
+      run.store,
+    );
     await run.preflight(prepared);
-    // The output path is the user's own choice (-o), so it may be anywhere but onto the image itself.
-    const writeGuard = await buildWriteGuard({
-      projectRoot: findProjectRoot(rt.cwd, rt.cwd),
-      allowOutsideRoot: true,
-      protectedFiles: node.input.kind === 'source' && node.input.path ? [node.input.path] : [],
-      cacheDir: run.store.root,
-    });
     const summary = await executePlan(prepared, run.runDeps({ lockPath: null, onEvent: deps.onEvent, writeGuard }), {
       jobs: 1,
       signal: options.signal,
