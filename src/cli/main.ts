@@ -244,6 +244,7 @@ function editCommand(choose: (a: Action) => void): Command {
     .option('--cache-dir <dir>', 'cache folder')
     .option('--json', 'print NDJSON events')
     .option('--strict', 'treat prompt-lint warnings as errors')
+    .option('--overwrite', 'replace a file at the output path that kontext did not write')
     .action((opts: Record<string, unknown>) => {
       choose(async (ctx) => (await import('./commands/edit.js')).editCommand(opts, ctx));
     });

@@ -31,6 +31,8 @@ export interface EditOptions {
   readonly signal?: AbortSignal | undefined;
   /** Prompt-lint warnings are errors (`--strict`). */
   readonly strict?: boolean | undefined;
+  /** Replace a file at the output path that kontext never wrote (`--overwrite`). */
+  readonly overwrite?: boolean | undefined;
 }
 
 export async function runEdit(
@@ -90,6 +92,7 @@ export async function runEdit(
         projectRoot: findProjectRoot(rt.cwd, rt.cwd),
         provider: options.provider,
         model: node.model,
+        overwrite: options.overwrite === true,
       },
       run.store,
     );

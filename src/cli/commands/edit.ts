@@ -21,6 +21,7 @@ export async function editCommand(opts: Record<string, unknown>, ctx: CliContext
         cacheDir: typeof opts['cacheDir'] === 'string' ? opts['cacheDir'] : undefined,
         signal: ctx.signal,
         strict: opts['strict'] === true,
+        overwrite: opts['overwrite'] === true,
       },
       { rt: ctx.rt, onEvent },
     );

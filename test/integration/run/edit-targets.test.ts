@@ -1,8 +1,9 @@
 /**
  * Where `kontext edit` (runEdit) may write, decided before it pays: an output that would land in
- * `.git`, in the cache dir or on the input image is refused with exit 65 and no request.
+ * `.git`, in the cache dir or on the input image, or on a file kontext never wrote, is refused
+ * with exit 65 and no request; a file an earlier edit wrote is replaced; `overwrite` replaces any.
  */
-import { copyFile, mkdir } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runEdit } from '../../../src/run/edit.js';
@@ -26,7 +27,7 @@ afterEach(async () => {
   await project.cleanup();
 });
 
-async function edit(options: { output: string; seed: number; image?: string }) {
+async function edit(options: { output: string; seed: number; image?: string; overwrite?: boolean }) {
   const rt = testRuntime(project.root, {
     RUNCOMFY_MODEL_API_BASE: rig.emulator.baseUrl,
     KONTEXT_ALLOW_HOSTS: '127.0.0.1',
@@ -41,6 +42,7 @@ async function edit(options: { output: string; seed: number; image?: string }) {
       output: options.output,
       provider: 'runcomfy',
       hosting: 'inline',
+      overwrite: options.overwrite,
     },
     { rt, onEvent: () => undefined },
   );
@@ -69,5 +71,28 @@ describe('kontext edit: the output path is checked before paying', () => {
     });
     expect(rig.submits()).toHaveLength(1);
     expect(await sha256File(input)).toBe(sha);
+  });
+
+  it('a file kontext never wrote is left as it is (exit 65, no request); overwrite replaces it', async () => {
+    const mine = join(project.root, 'cat-edited.png');
+    await writeFile(mine, 'my own drawing\n');
+    const refused = edit({ output: 'cat-edited.png', seed: 1 });
+    await expect(refused).rejects.toMatchObject({ exitCode: 65, code: 'E_OUTPUT_CHANGED' });
+    await expect(refused).rejects.toThrow(/cat-edited\.png .*not a file kontext wrote/);
+    expect(rig.submits()).toHaveLength(0);
+    expect(await readFile(mine, 'utf8')).toBe('my own drawing\n');
+
+    const replaced = await edit({ output: 'cat-edited.png', seed: 1, overwrite: true });
+    expect(replaced.exitCode).toBe(0);
+    expect(rig.submits()).toHaveLength(1);
+    expect(await readFile(mine, 'utf8')).not.toBe('my own drawing\n');
+  });
+
+  it('an output an earlier edit wrote is replaced by the next edit (a new seed pays once)', async () => {
+    expect((await edit({ output: 'cat.png', seed: 1 })).exitCode).toBe(0);
+    const before = await sha256File(join(project.root, 'cat.png'));
+    expect((await edit({ output: 'cat.png', seed: 2 })).exitCode).toBe(0);
+    expect(rig.submits()).toHaveLength(2);
+    expect(await sha256File(join(project.root, 'cat.png'))).not.toBe(before);
   });
 });
