@@ -114,9 +114,8 @@ function editNode(options: EditOptions, cwd: string): PlanNode {
   const isUrl = /^https?:\/\//i.test(options.image);
   const path = isUrl ? undefined : resolve(cwd, options.image);
   if (path !== undefined && (!existsSync(path) || !statSync(path).isFile())) {
-    throw new KontextError('E_SOURCE_MISSING', `--image ${options.image}: no such file`, {
-      exitCode: ExitCode.NO_INPUT,
-    });
+    const what = existsSync(path) && statSync(path).isDirectory() ? 'a folder, not an image file' : 'no such file';
+    throw new KontextError('E_SOURCE_MISSING', `--image ${options.image}: ${what}`, { exitCode: ExitCode.NO_INPUT });
   }
   return {
     id: 'edit',

@@ -1,6 +1,6 @@
 /**
  * `kontext edit` as a library call (`runEdit`): a one-off edit writes its output; with a seed a
- * repeat is a cache hit (zero submits); a missing image fails with exit 66 before any request.
+ * repeat is a cache hit (zero submits); a missing image or a folder fails with exit 66 before any request.
  */
 import { stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -77,6 +77,13 @@ describe('kontext edit (runEdit)', () => {
     await writeFile(join(project.root, '.env'), 'RUNCOMFY_TOKEN=secret\n');
     await expect(edit({ image: '.env' })).rejects.toMatchObject({ exitCode: 65, code: 'E_SOURCE_NOT_IMAGE' });
     await expect(edit({ image: '.env' })).rejects.toThrow(/--image \.env: not an image/);
+    expect(rig.calls()).toEqual([]);
+  });
+
+  it('a folder as --image fails with exit 66 saying it is a folder, not "no such file"', async () => {
+    const refused = edit({ image: 'assets' });
+    await expect(refused).rejects.toMatchObject({ exitCode: 66 });
+    await expect(refused).rejects.toThrow(/--image assets: a folder, not an image file/);
     expect(rig.calls()).toEqual([]);
   });
 
