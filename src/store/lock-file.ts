@@ -148,6 +148,7 @@ export function parseLock(text: string, file: string): LockFile {
   const members = quick === null ? countValueMembers(data) : counted.members;
   if (jsonMembersAtMost(body) !== members) refuseDuplicate(body, file);
   if (quick !== null) return quick;
+  refuseNewerVersion(data, body, file);
   const parsed = LockFileSchema.safeParse(data);
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0];
@@ -155,6 +156,19 @@ export function parseLock(text: string, file: string): LockFile {
   const { line, col } = lineCol(body, locatePath(body, issue?.path ?? []));
   const message = `${file}:${line}:${col}: ${where ? `${where}: ` : ''}${issue?.message ?? 'invalid lock file'}`;
   throw new LockFileError(message, { hint: hint(), location: { file, line, col } });
+}
+
+/** A lock whose `version` is a later format than 1: written by a newer kontext, which this one must not rewrite. */
+function refuseNewerVersion(data: unknown, body: string, file: string): void {
+  const version = typeof data === 'object' && data !== null ? (data as Record<string, unknown>)['version'] : undefined;
+  if (typeof version !== 'number' || !Number.isInteger(version) || version <= 1) return;
+  const { line, col } = lineCol(body, locatePath(body, ['version']));
+  const what = `version ${version} is the lock format of a newer kontext (this one reads version 1)`;
+  const message = `${file}:${line}:${col}: ${what}`;
+  throw new LockFileError(message, {
+    hint: `upgrade kontext to run this recipe; this one will not overwrite ${file}`,
+    location: { file, line, col },
+  });
 }
 
 /**

@@ -109,6 +109,20 @@ describe('readLock / updateLock', () => {
     expect(await readdir(dir)).toEqual(['portrait.lock.json']); // .lck released
   });
 
+  it('a lock written by a newer kontext (version 2) is exit 65 saying so at its version, left untouched', async () => {
+    const newer = formatLock({ version: 1, nodes: { a: entry(1) } }).replace('"version": 1', '"version": 2');
+    await writeFile(lockPath, newer);
+    const err = await readLock(lockPath).catch((e: unknown) => e);
+    const line = newer.split('\n').findIndex((l) => l.includes('"version": 2')) + 1;
+    expect(err).toMatchObject({ code: 'E_LOCK_INVALID', exitCode: 65, location: { file: lockPath, line, col: 3 } });
+    expect((err as Error).message).toBe(
+      `${lockPath}:${line}:3: version 2 is the lock format of a newer kontext (this one reads version 1)`,
+    );
+    expect((err as { hint?: string }).hint).toMatch(/upgrade kontext/);
+    await expect(updateLock(lockPath, (nodes) => void (nodes.b = entry(2)))).rejects.toMatchObject({ exitCode: 65 });
+    expect(await readFile(lockPath, 'utf8')).toBe(newer);
+  });
+
   it('a node held twice (a hand-merge keeping both sides) is exit 65 at the second, left untouched', async () => {
     const text = formatLock({ version: 1, nodes: { a: entry(1), b: entry(2) } });
     // Both sides of a conflict kept: "a" again, with another seed, after "b".
