@@ -238,7 +238,7 @@ function editCommand(choose: (a: Action) => void): Command {
     .requiredOption('--prompt <text>', 'the edit instruction')
     .option('--seed <n>', 'seed (drawn when omitted)')
     .option('--aspect-ratio <ratio>', 'e.g. 3:4')
-    .option('-o, --output <file>', 'where to write the result')
+    .option('-o, --output <file|dir/>', 'where to write the result (a folder: <image>-edited.png in it)')
     .addOption(new Option('--provider <name>', 'provider').choices(PROVIDER_NAMES).default('runcomfy'))
     .addOption(new Option('--hosting <mode>', 'how a local image reaches the API').choices(['inline', 's3', 'command']))
     .option('--cache-dir <dir>', 'cache folder')

@@ -45,11 +45,7 @@ export async function runEdit(
   const node = editNode(options, rt.cwd);
   if (node.input.kind === 'source' && node.input.path !== undefined)
     await assertImageFile(node.input.path, options.image);
-  const outBase = resolve(
-    rt.cwd,
-    options.output ??
-      `${basename(options.image, extname(options.image)).replace(/[^\w.-]+/g, '-') || 'image'}-edited.png`,
-  );
+  const outBase = outputBase(options, rt.cwd);
   const outDir = dirname(outBase);
   const id = basename(outBase, extname(outBase));
   const plan: Plan = {
@@ -104,6 +100,19 @@ export async function runEdit(
     const outcome = summary.outcomes.get(id);
     return { summary, output: outcome?.kind === 'ok' ? outcome.path : null };
   });
+}
+
+/**
+ * The output path before its extension is settled: `-o` as given, or `<image stem>-edited.png` in
+ * the current folder or in the folder `-o` names (one that exists, or any written with a trailing slash).
+ */
+function outputBase(options: Pick<EditOptions, 'image' | 'output'>, cwd: string): string {
+  const stem = basename(options.image, extname(options.image)).replace(/[^\w.-]+/g, '-') || 'image';
+  const name = `${stem}-edited.png`;
+  const out = options.output;
+  if (out === undefined) return resolve(cwd, name);
+  const folder = /[\\/]$/.test(out) || statSync(resolve(cwd, out), { throwIfNoEntry: false })?.isDirectory() === true;
+  return folder ? resolve(cwd, out, name) : resolve(cwd, out);
 }
 
 function editNode(options: EditOptions, cwd: string): PlanNode {

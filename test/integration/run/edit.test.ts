@@ -2,7 +2,7 @@
  * `kontext edit` as a library call (`runEdit`): a one-off edit writes its output; with a seed a
  * repeat is a cache hit (zero submits); a missing image or a folder fails with exit 66 before any request.
  */
-import { stat, writeFile } from 'node:fs/promises';
+import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runEdit } from '../../../src/run/edit.js';
@@ -78,6 +78,17 @@ describe('kontext edit (runEdit)', () => {
     await expect(edit({ image: '.env' })).rejects.toMatchObject({ exitCode: 65, code: 'E_SOURCE_NOT_IMAGE' });
     await expect(edit({ image: '.env' })).rejects.toThrow(/--image \.env: not an image/);
     expect(rig.calls()).toEqual([]);
+  });
+
+  it('-o naming a folder (existing, or with a trailing slash) writes <stem>-edited.png in it', async () => {
+    await mkdir(join(project.root, 'edited'));
+    const into = await edit({ seed: 11, output: 'edited' });
+    expect(into.output).toBe(join(project.root, 'edited', 'pet-chelsea-edited.png'));
+    const slash = await edit({ seed: 11, output: 'later/' });
+    expect(slash.output).toBe(join(project.root, 'later', 'pet-chelsea-edited.png'));
+    expect(await sha256File(slash.output ?? '')).toBe(await sha256File(into.output ?? ''));
+    await expect(stat(join(project.root, 'edited.png'))).rejects.toThrow();
+    await expect(stat(join(project.root, 'later.png'))).rejects.toThrow();
   });
 
   it('a folder as --image fails with exit 66 saying it is a folder, not "no such file"', async () => {
