@@ -245,6 +245,10 @@ function editCommand(choose: (a: Action) => void): Command {
     .option('--json', 'print NDJSON events')
     .option('--strict', 'treat prompt-lint warnings as errors')
     .option('--overwrite', 'replace a file at the output path that kontext did not write')
+    .option(
+      '--resubmit-uncertain',
+      'submit again an edit whose earlier request may be paid but is unsettled (same seed)',
+    )
     .action((opts: Record<string, unknown>) => {
       choose(async (ctx) => (await import('./commands/edit.js')).editCommand(opts, ctx));
     });

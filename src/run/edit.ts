@@ -33,6 +33,8 @@ export interface EditOptions {
   readonly strict?: boolean | undefined;
   /** Replace a file at the output path that kontext never wrote (`--overwrite`). */
   readonly overwrite?: boolean | undefined;
+  /** Submit again a request a killed edit may have paid for, with its seed (`--resubmit-uncertain`). */
+  readonly resubmitUncertain?: boolean | undefined;
 }
 
 export async function runEdit(
@@ -96,6 +98,7 @@ export async function runEdit(
     const summary = await executePlan(prepared, run.runDeps({ lockPath: null, onEvent: deps.onEvent, writeGuard }), {
       jobs: 1,
       signal: options.signal,
+      resubmitUncertain: options.resubmitUncertain === true,
     });
     const outcome = summary.outcomes.get(id);
     return { summary, output: outcome?.kind === 'ok' ? outcome.path : null };

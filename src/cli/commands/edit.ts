@@ -22,6 +22,7 @@ export async function editCommand(opts: Record<string, unknown>, ctx: CliContext
         signal: ctx.signal,
         strict: opts['strict'] === true,
         overwrite: opts['overwrite'] === true,
+        resubmitUncertain: opts['resubmitUncertain'] === true,
       },
       { rt: ctx.rt, onEvent },
     );
