@@ -128,7 +128,8 @@ export function parseLock(text: string, file: string): LockFile {
   // Only for an error: the test scans the whole text (a tenth of parsing a 10,000-node lock).
   const hint = (): string =>
     CONFLICT_MARKER.test(body)
-      ? 'the file has git conflict markers: keep the node entries of both sides and remove the markers'
+      ? 'the file has git conflict markers: delete the three marker lines and keep the node entries of both ' +
+        'sides, the one before `=======` closed by `},`; a node on both sides: keep one entry'
       : `fix or restore ${file} (e.g. from git); kontext will not overwrite it`;
   let data: unknown;
   try {

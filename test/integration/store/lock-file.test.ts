@@ -109,6 +109,32 @@ describe('readLock / updateLock', () => {
     expect(await readdir(dir)).toEqual(['portrait.lock.json']); // .lck released
   });
 
+  it('a lock git left conflicted (two branches each added a node) says how to keep both entries', async () => {
+    const [a, b, c] = [entry(1), entry(2), entry(3)];
+    const base = formatLock({ version: 1, nodes: { a } });
+    const side = (id: string, e: LockEntry): string => {
+      const lines = formatLock({ version: 1, nodes: { a, [id]: e } }).split('\n');
+      return lines.slice(lines.indexOf(`    "${id}": {`), lines.indexOf('  },')).join('\n');
+    };
+    const conflicted = base.replace(
+      '\n  },\n  "version"',
+      `,\n<<<<<<< HEAD\n${side('b', b)}\n=======\n${side('c', c)}\n>>>>>>> other\n  },\n  "version"`,
+    );
+    await writeFile(lockPath, conflicted);
+    const err = await readLock(lockPath).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'E_LOCK_INVALID', exitCode: 65 });
+    const hint = (err as { hint?: string }).hint ?? '';
+    expect(hint).toMatch(/conflict markers/);
+    // What the hint says to do, done: the marker lines gone, `},` closing the entry before `=======`.
+    const resolved = conflicted
+      .replace(/\n<<<<<<< HEAD/, '')
+      .replace('\n    }\n=======', '\n    },')
+      .replace(/\n>>>>>>> other/, '');
+    expect(hint).toContain('`},`');
+    await writeFile(lockPath, resolved);
+    expect(Object.keys((await readLock(lockPath)).nodes)).toEqual(['a', 'b', 'c']);
+  });
+
   it('a lock written by a newer kontext (version 2) is exit 65 saying so at its version, left untouched', async () => {
     const newer = formatLock({ version: 1, nodes: { a: entry(1) } }).replace('"version": 1', '"version": 2');
     await writeFile(lockPath, newer);
