@@ -94,7 +94,9 @@ export async function runEdit(
       },
       run.store,
     );
-    await run.preflight(prepared);
+    await run.preflight(prepared).catch((e: unknown) => {
+      throw editHostingError(e, options.image);
+    });
     const summary = await executePlan(prepared, run.runDeps({ lockPath: null, onEvent: deps.onEvent, writeGuard }), {
       jobs: 1,
       signal: options.signal,
@@ -102,6 +104,17 @@ export async function runEdit(
     });
     const outcome = summary.outcomes.get(id);
     return { summary, output: outcome?.kind === 'ok' ? outcome.path : null };
+  });
+}
+
+/** Preflight's "no hosting" error said as an edit's: there is no recipe to add `hosting:` to. */
+function editHostingError(e: unknown, image: string): unknown {
+  if (!(e instanceof KontextError) || e.code !== 'E_NO_HOSTING') return e;
+  return new KontextError(e.code, `--image ${image} is a local file, and the RunComfy API can only fetch image URLs`, {
+    exitCode: e.exitCode,
+    hint:
+      'pass --hosting inline (data URI; unconfirmed by RunComfy), or --hosting s3|command with its settings ' +
+      'as {"hosting": {...}} in ~/.config/kontext/config.json, or an https URL as --image',
   });
 }
 

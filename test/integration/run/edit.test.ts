@@ -33,6 +33,7 @@ async function edit(options: {
   seed?: number;
   image?: string;
   output?: string;
+  hosting?: 'inline' | undefined;
 }): Promise<{ events: RunEvent[]; output: string | null; exitCode: number }> {
   const rt = testRuntime(project.root, {
     RUNCOMFY_MODEL_API_BASE: rig.emulator.baseUrl,
@@ -48,7 +49,7 @@ async function edit(options: {
       aspectRatio: '1:1',
       output: options.output ?? 'edited/cat.png',
       provider: 'runcomfy',
-      hosting: 'inline',
+      hosting: 'hosting' in options ? options.hosting : 'inline',
     },
     { rt, onEvent: (e) => events.push(e) },
   );
@@ -95,6 +96,17 @@ describe('kontext edit (runEdit)', () => {
     const refused = edit({ image: 'assets' });
     await expect(refused).rejects.toMatchObject({ exitCode: 66 });
     await expect(refused).rejects.toThrow(/--image assets: a folder, not an image file/);
+    expect(rig.calls()).toEqual([]);
+  });
+
+  it('a local --image with no hosting is exit 65 naming the options edit has, not a recipe', async () => {
+    const refused = edit({ seed: 1, hosting: undefined });
+    await expect(refused).rejects.toMatchObject({ exitCode: 65, code: 'E_NO_HOSTING' });
+    const e = (await refused.catch((err: unknown) => err)) as { message: string; hint?: string };
+    expect(e.message).toMatch(/^--image assets\/pet-chelsea\.jpg is a local file/);
+    expect(e.hint).toMatch(/--hosting inline/);
+    expect(e.hint).toMatch(/config\.json/);
+    expect(e.hint).not.toMatch(/recipe/);
     expect(rig.calls()).toEqual([]);
   });
 
