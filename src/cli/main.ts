@@ -238,12 +238,17 @@ function editCommand(choose: (a: Action) => void): Command {
     .requiredOption('--prompt <text>', 'the edit instruction')
     .option('--seed <n>', 'seed (drawn when omitted)')
     .option('--aspect-ratio <ratio>', 'e.g. 3:4')
-    .option('-o, --output <file>', 'where to write the result')
+    .option('-o, --output <file|dir/>', 'where to write the result (a folder: <image>-edited.png in it)')
     .addOption(new Option('--provider <name>', 'provider').choices(PROVIDER_NAMES).default('runcomfy'))
     .addOption(new Option('--hosting <mode>', 'how a local image reaches the API').choices(['inline', 's3', 'command']))
     .option('--cache-dir <dir>', 'cache folder')
     .option('--json', 'print NDJSON events')
     .option('--strict', 'treat prompt-lint warnings as errors')
+    .option('--overwrite', 'replace a file at the output path that kontext did not write')
+    .option(
+      '--resubmit-uncertain',
+      'submit again an edit whose earlier request may be paid but is unsettled (same seed)',
+    )
     .action((opts: Record<string, unknown>) => {
       choose(async (ctx) => (await import('./commands/edit.js')).editCommand(opts, ctx));
     });

@@ -19,7 +19,7 @@ export interface HitFiles {
   readonly outDir: string;
   /** The node's lock entry, if any. */
   readonly locked: LockEntry | undefined;
-  /** `--overwrite`, or no lock (`kontext edit`: the user named the output). */
+  /** `--overwrite`, or no lock (`kontext edit`: its output path was checked before, edit-target.ts). */
   readonly overwrite: boolean;
   readonly guard: WriteGuard | undefined;
 }

@@ -15,7 +15,7 @@ import { prepareRun } from './prepare.js';
 import type { RunRecipeDeps } from './run-recipe.js';
 import { executePlan, type RunSummary } from './scheduler.js';
 import { assertImageFile } from '../recipe/sources/image-file.js';
-import { buildWriteGuard } from '../store/write-guard.js';
+import { editWriteGuard } from './edit-target.js';
 
 export interface EditOptions {
   readonly image: string;
@@ -31,6 +31,10 @@ export interface EditOptions {
   readonly signal?: AbortSignal | undefined;
   /** Prompt-lint warnings are errors (`--strict`). */
   readonly strict?: boolean | undefined;
+  /** Replace a file at the output path that kontext never wrote (`--overwrite`). */
+  readonly overwrite?: boolean | undefined;
+  /** Submit again a request a killed edit may have paid for, with its seed (`--resubmit-uncertain`). */
+  readonly resubmitUncertain?: boolean | undefined;
 }
 
 export async function runEdit(
@@ -43,11 +47,7 @@ export async function runEdit(
   const node = editNode(options, rt.cwd);
   if (node.input.kind === 'source' && node.input.path !== undefined)
     await assertImageFile(node.input.path, options.image);
-  const outBase = resolve(
-    rt.cwd,
-    options.output ??
-      `${basename(options.image, extname(options.image)).replace(/[^\w.-]+/g, '-') || 'image'}-edited.png`,
-  );
+  const outBase = outputBase(options, rt.cwd);
   const outDir = dirname(outBase);
   const id = basename(outBase, extname(outBase));
   const plan: Plan = {
@@ -81,21 +81,54 @@ export async function runEdit(
       },
       {},
     );
-    await run.preflight(prepared);
-    // The output path is the user's own choice (-o), so it may be anywhere but onto the image itself.
-    const writeGuard = await buildWriteGuard({
-      projectRoot: findProjectRoot(rt.cwd, rt.cwd),
-      allowOutsideRoot: true,
-      protectedFiles: node.input.kind === 'source' && node.input.path ? [node.input.path] : [],
-      cacheDir: run.store.root,
+    // The output path is the user's own choice (-o), so it may be outside the project; checked before paying.
+    const writeGuard = await editWriteGuard(
+      {
+        outDir,
+        name: id,
+        input: node.input.kind === 'source' ? node.input.path : undefined,
+        projectRoot: findProjectRoot(rt.cwd, rt.cwd),
+        provider: options.provider,
+        model: node.model,
+        overwrite: options.overwrite === true,
+      },
+      run.store,
+    );
+    await run.preflight(prepared).catch((e: unknown) => {
+      throw editHostingError(e, options.image);
     });
     const summary = await executePlan(prepared, run.runDeps({ lockPath: null, onEvent: deps.onEvent, writeGuard }), {
       jobs: 1,
       signal: options.signal,
+      resubmitUncertain: options.resubmitUncertain === true,
     });
     const outcome = summary.outcomes.get(id);
     return { summary, output: outcome?.kind === 'ok' ? outcome.path : null };
   });
+}
+
+/** Preflight's "no hosting" error said as an edit's: there is no recipe to add `hosting:` to. */
+function editHostingError(e: unknown, image: string): unknown {
+  if (!(e instanceof KontextError) || e.code !== 'E_NO_HOSTING') return e;
+  return new KontextError(e.code, `--image ${image} is a local file, and the RunComfy API can only fetch image URLs`, {
+    exitCode: e.exitCode,
+    hint:
+      'pass --hosting inline (data URI; unconfirmed by RunComfy), or --hosting s3|command with its settings ' +
+      'as {"hosting": {...}} in ~/.config/kontext/config.json, or an https URL as --image',
+  });
+}
+
+/**
+ * The output path before its extension is settled: `-o` as given, or `<image stem>-edited.png` in
+ * the current folder or in the folder `-o` names (one that exists, or any written with a trailing slash).
+ */
+function outputBase(options: Pick<EditOptions, 'image' | 'output'>, cwd: string): string {
+  const stem = basename(options.image, extname(options.image)).replace(/[^\w.-]+/g, '-') || 'image';
+  const name = `${stem}-edited.png`;
+  const out = options.output;
+  if (out === undefined) return resolve(cwd, name);
+  const folder = /[\\/]$/.test(out) || statSync(resolve(cwd, out), { throwIfNoEntry: false })?.isDirectory() === true;
+  return folder ? resolve(cwd, out, name) : resolve(cwd, out);
 }
 
 function editNode(options: EditOptions, cwd: string): PlanNode {
@@ -106,9 +139,8 @@ function editNode(options: EditOptions, cwd: string): PlanNode {
   const isUrl = /^https?:\/\//i.test(options.image);
   const path = isUrl ? undefined : resolve(cwd, options.image);
   if (path !== undefined && (!existsSync(path) || !statSync(path).isFile())) {
-    throw new KontextError('E_SOURCE_MISSING', `--image ${options.image}: no such file`, {
-      exitCode: ExitCode.NO_INPUT,
-    });
+    const what = existsSync(path) && statSync(path).isDirectory() ? 'a folder, not an image file' : 'no such file';
+    throw new KontextError('E_SOURCE_MISSING', `--image ${options.image}: ${what}`, { exitCode: ExitCode.NO_INPUT });
   }
   return {
     id: 'edit',

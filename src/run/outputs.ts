@@ -102,6 +102,9 @@ const EXT_BY_TYPE: Readonly<Record<string, string>> = {
   'image/heic': 'heic',
 };
 
+/** Every extension a downloaded output is saved under by its media type. */
+export const OUTPUT_EXTENSIONS: readonly string[] = [...new Set(Object.values(EXT_BY_TYPE))];
+
 /** File extension for a downloaded output: from its media type, else its URL, else png. */
 export function extensionFor(
   mediaType: string | null,

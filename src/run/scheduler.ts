@@ -348,7 +348,7 @@ class Scheduler {
   /** Refuse to overwrite what the user changed (see hand-edits.ts); true when a target must be rewritten. */
   #checkOutputs(node: PlanNode, targets: readonly string[], blobSha?: string): Promise<boolean> {
     const locked = this.prepared.lock.nodes[node.id];
-    // No lock (`kontext edit`): the user named the output path (-o) for this very write.
+    // No lock (`kontext edit`): its output path was checked before it paid (edit-target.ts).
     const overwrite = this.options.overwrite === true || this.deps.lockPath === null;
     return checkTargets(targets, { blobSha, locked, overwrite, hash: (p) => this.deps.store.hashSource(p) });
   }

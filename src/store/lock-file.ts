@@ -128,7 +128,8 @@ export function parseLock(text: string, file: string): LockFile {
   // Only for an error: the test scans the whole text (a tenth of parsing a 10,000-node lock).
   const hint = (): string =>
     CONFLICT_MARKER.test(body)
-      ? 'the file has git conflict markers: keep the node entries of both sides and remove the markers'
+      ? 'the file has git conflict markers: delete the three marker lines and keep the node entries of both ' +
+        'sides, the one before `=======` closed by `},`; a node on both sides: keep one entry'
       : `fix or restore ${file} (e.g. from git); kontext will not overwrite it`;
   let data: unknown;
   try {
@@ -148,6 +149,7 @@ export function parseLock(text: string, file: string): LockFile {
   const members = quick === null ? countValueMembers(data) : counted.members;
   if (jsonMembersAtMost(body) !== members) refuseDuplicate(body, file);
   if (quick !== null) return quick;
+  refuseNewerVersion(data, body, file);
   const parsed = LockFileSchema.safeParse(data);
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0];
@@ -155,6 +157,19 @@ export function parseLock(text: string, file: string): LockFile {
   const { line, col } = lineCol(body, locatePath(body, issue?.path ?? []));
   const message = `${file}:${line}:${col}: ${where ? `${where}: ` : ''}${issue?.message ?? 'invalid lock file'}`;
   throw new LockFileError(message, { hint: hint(), location: { file, line, col } });
+}
+
+/** A lock whose `version` is a later format than 1: written by a newer kontext, which this one must not rewrite. */
+function refuseNewerVersion(data: unknown, body: string, file: string): void {
+  const version = typeof data === 'object' && data !== null ? (data as Record<string, unknown>)['version'] : undefined;
+  if (typeof version !== 'number' || !Number.isInteger(version) || version <= 1) return;
+  const { line, col } = lineCol(body, locatePath(body, ['version']));
+  const what = `version ${version} is the lock format of a newer kontext (this one reads version 1)`;
+  const message = `${file}:${line}:${col}: ${what}`;
+  throw new LockFileError(message, {
+    hint: `upgrade kontext to run this recipe; this one will not overwrite ${file}`,
+    location: { file, line, col },
+  });
 }
 
 /**

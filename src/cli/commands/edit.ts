@@ -21,6 +21,8 @@ export async function editCommand(opts: Record<string, unknown>, ctx: CliContext
         cacheDir: typeof opts['cacheDir'] === 'string' ? opts['cacheDir'] : undefined,
         signal: ctx.signal,
         strict: opts['strict'] === true,
+        overwrite: opts['overwrite'] === true,
+        resubmitUncertain: opts['resubmitUncertain'] === true,
       },
       { rt: ctx.rt, onEvent },
     );

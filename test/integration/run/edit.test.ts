@@ -1,8 +1,8 @@
 /**
  * `kontext edit` as a library call (`runEdit`): a one-off edit writes its output; with a seed a
- * repeat is a cache hit (zero submits); a missing image fails with exit 66 before any request.
+ * repeat is a cache hit (zero submits); a missing image or a folder fails with exit 66 before any request.
  */
-import { stat, writeFile } from 'node:fs/promises';
+import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runEdit } from '../../../src/run/edit.js';
@@ -33,6 +33,7 @@ async function edit(options: {
   seed?: number;
   image?: string;
   output?: string;
+  hosting?: 'inline' | undefined;
 }): Promise<{ events: RunEvent[]; output: string | null; exitCode: number }> {
   const rt = testRuntime(project.root, {
     RUNCOMFY_MODEL_API_BASE: rig.emulator.baseUrl,
@@ -48,7 +49,7 @@ async function edit(options: {
       aspectRatio: '1:1',
       output: options.output ?? 'edited/cat.png',
       provider: 'runcomfy',
-      hosting: 'inline',
+      hosting: 'hosting' in options ? options.hosting : 'inline',
     },
     { rt, onEvent: (e) => events.push(e) },
   );
@@ -77,6 +78,35 @@ describe('kontext edit (runEdit)', () => {
     await writeFile(join(project.root, '.env'), 'RUNCOMFY_TOKEN=secret\n');
     await expect(edit({ image: '.env' })).rejects.toMatchObject({ exitCode: 65, code: 'E_SOURCE_NOT_IMAGE' });
     await expect(edit({ image: '.env' })).rejects.toThrow(/--image \.env: not an image/);
+    expect(rig.calls()).toEqual([]);
+  });
+
+  it('-o naming a folder (existing, or with a trailing slash) writes <stem>-edited.png in it', async () => {
+    await mkdir(join(project.root, 'edited'));
+    const into = await edit({ seed: 11, output: 'edited' });
+    expect(into.output).toBe(join(project.root, 'edited', 'pet-chelsea-edited.png'));
+    const slash = await edit({ seed: 11, output: 'later/' });
+    expect(slash.output).toBe(join(project.root, 'later', 'pet-chelsea-edited.png'));
+    expect(await sha256File(slash.output ?? '')).toBe(await sha256File(into.output ?? ''));
+    await expect(stat(join(project.root, 'edited.png'))).rejects.toThrow();
+    await expect(stat(join(project.root, 'later.png'))).rejects.toThrow();
+  });
+
+  it('a folder as --image fails with exit 66 saying it is a folder, not "no such file"', async () => {
+    const refused = edit({ image: 'assets' });
+    await expect(refused).rejects.toMatchObject({ exitCode: 66 });
+    await expect(refused).rejects.toThrow(/--image assets: a folder, not an image file/);
+    expect(rig.calls()).toEqual([]);
+  });
+
+  it('a local --image with no hosting is exit 65 naming the options edit has, not a recipe', async () => {
+    const refused = edit({ seed: 1, hosting: undefined });
+    await expect(refused).rejects.toMatchObject({ exitCode: 65, code: 'E_NO_HOSTING' });
+    const e = (await refused.catch((err: unknown) => err)) as { message: string; hint?: string };
+    expect(e.message).toMatch(/^--image assets\/pet-chelsea\.jpg is a local file/);
+    expect(e.hint).toMatch(/--hosting inline/);
+    expect(e.hint).toMatch(/config\.json/);
+    expect(e.hint).not.toMatch(/recipe/);
     expect(rig.calls()).toEqual([]);
   });
 

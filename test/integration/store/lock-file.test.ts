@@ -109,6 +109,46 @@ describe('readLock / updateLock', () => {
     expect(await readdir(dir)).toEqual(['portrait.lock.json']); // .lck released
   });
 
+  it('a lock git left conflicted (two branches each added a node) says how to keep both entries', async () => {
+    const [a, b, c] = [entry(1), entry(2), entry(3)];
+    const base = formatLock({ version: 1, nodes: { a } });
+    const side = (id: string, e: LockEntry): string => {
+      const lines = formatLock({ version: 1, nodes: { a, [id]: e } }).split('\n');
+      return lines.slice(lines.indexOf(`    "${id}": {`), lines.indexOf('  },')).join('\n');
+    };
+    const conflicted = base.replace(
+      '\n  },\n  "version"',
+      `,\n<<<<<<< HEAD\n${side('b', b)}\n=======\n${side('c', c)}\n>>>>>>> other\n  },\n  "version"`,
+    );
+    await writeFile(lockPath, conflicted);
+    const err = await readLock(lockPath).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'E_LOCK_INVALID', exitCode: 65 });
+    const hint = (err as { hint?: string }).hint ?? '';
+    expect(hint).toMatch(/conflict markers/);
+    // What the hint says to do, done: the marker lines gone, `},` closing the entry before `=======`.
+    const resolved = conflicted
+      .replace(/\n<<<<<<< HEAD/, '')
+      .replace('\n    }\n=======', '\n    },')
+      .replace(/\n>>>>>>> other/, '');
+    expect(hint).toContain('`},`');
+    await writeFile(lockPath, resolved);
+    expect(Object.keys((await readLock(lockPath)).nodes)).toEqual(['a', 'b', 'c']);
+  });
+
+  it('a lock written by a newer kontext (version 2) is exit 65 saying so at its version, left untouched', async () => {
+    const newer = formatLock({ version: 1, nodes: { a: entry(1) } }).replace('"version": 1', '"version": 2');
+    await writeFile(lockPath, newer);
+    const err = await readLock(lockPath).catch((e: unknown) => e);
+    const line = newer.split('\n').findIndex((l) => l.includes('"version": 2')) + 1;
+    expect(err).toMatchObject({ code: 'E_LOCK_INVALID', exitCode: 65, location: { file: lockPath, line, col: 3 } });
+    expect((err as Error).message).toBe(
+      `${lockPath}:${line}:3: version 2 is the lock format of a newer kontext (this one reads version 1)`,
+    );
+    expect((err as { hint?: string }).hint).toMatch(/upgrade kontext/);
+    await expect(updateLock(lockPath, (nodes) => void (nodes.b = entry(2)))).rejects.toMatchObject({ exitCode: 65 });
+    expect(await readFile(lockPath, 'utf8')).toBe(newer);
+  });
+
   it('a node held twice (a hand-merge keeping both sides) is exit 65 at the second, left untouched', async () => {
     const text = formatLock({ version: 1, nodes: { a: entry(1), b: entry(2) } });
     // Both sides of a conflict kept: "a" again, with another seed, after "b".

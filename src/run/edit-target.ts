@@ -1,0 +1,83 @@
+/**
+ * Where a one-off edit (`kontext edit`) may write, decided before it pays. Its result is saved
+ * under the extension of what arrives (`-o cat.jpg` holding a PNG is written as `cat.png`), so
+ * the file checked ahead is the one the model's default format gives: it may not be in `.git`,
+ * in the cache dir or the input image itself (the write guard's rules), nor a file kontext never
+ * wrote (bytes no output blob in the cache holds: a picture of the user's, or an edit's output
+ * changed by hand) unless `--overwrite`. A file an earlier edit wrote is replaced, as a recipe
+ * run replaces its own outputs. Such files at the other extensions a result could take are
+ * guarded too, for a result in another format: refused when it arrives, never overwritten.
+ */
+import { lstat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ExitCode, KontextError } from '../errors.js';
+import { expectedOutputFormat, extensionOf } from '../models/output-format.js';
+import { lookupModel } from '../models/registry.js';
+import type { ProviderName } from '../models/types.js';
+import type { Store } from '../store/types.js';
+import { buildWriteGuard, checkWriteTarget, type WriteGuard } from '../store/write-guard.js';
+import { OUTPUT_EXTENSIONS } from './outputs.js';
+
+export interface EditTarget {
+  /** The output's folder and its file name without the extension. */
+  readonly outDir: string;
+  readonly name: string;
+  /** The local input image (never overwritten), if not a URL. */
+  readonly input: string | undefined;
+  readonly projectRoot: string;
+  readonly provider: ProviderName;
+  readonly model: string;
+  /** `--overwrite`: a file kontext never wrote may be replaced. */
+  readonly overwrite: boolean;
+}
+
+const REFUSED_HINT = 'pass another -o: an edit’s output may not land in .git, in the cache dir or on its input image';
+
+/** The guard the edit writes under; throws (exit 65) when its output path is refused. */
+export async function editWriteGuard(target: EditTarget, store: Store): Promise<WriteGuard> {
+  const ext = extensionOf(expectedOutputFormat(lookupModel(target.provider, target.model), {}) ?? 'png');
+  const expected = join(target.outDir, `${target.name}.${ext}`);
+  const input = target.input === undefined ? [] : [target.input];
+  const guard = (extra: readonly string[]): Promise<WriteGuard> =>
+    buildWriteGuard({
+      projectRoot: target.projectRoot,
+      allowOutsideRoot: true,
+      protectedFiles: [...input, ...extra],
+      cacheDir: store.root,
+    });
+  try {
+    await checkWriteTarget(expected, await guard([]));
+  } catch (e) {
+    if (e instanceof KontextError && e.code === 'E_WRITE_REFUSED')
+      throw new KontextError(e.code, e.message, { exitCode: e.exitCode, hint: REFUSED_HINT, cause: e });
+    throw e;
+  }
+  if (target.overwrite) return guard([]);
+  const candidates = [...new Set([ext, ...OUTPUT_EXTENSIONS])].map((e) => join(target.outDir, `${target.name}.${e}`));
+  const foreign = await notWrittenByKontext(candidates, store);
+  const mine = foreign.find((f) => f.path === expected);
+  if (mine !== undefined) {
+    const sha = mine.sha256.slice(0, 12);
+    throw new KontextError(
+      'E_OUTPUT_CHANGED',
+      `${expected} is not a file kontext wrote (no output in the cache has its bytes, sha256 ${sha}); ` +
+        'it was left as it is',
+      { exitCode: ExitCode.DATA_ERR, hint: 'pass another -o, or --overwrite to replace it' },
+    );
+  }
+  return guard(foreign.map((f) => f.path));
+}
+
+/** The files among `paths` that exist and hold bytes the cache has no output blob of. */
+async function notWrittenByKontext(
+  paths: readonly string[],
+  store: Store,
+): Promise<{ readonly path: string; readonly sha256: string }[]> {
+  const found: { path: string; sha256: string }[] = [];
+  for (const path of paths) {
+    if (!(await lstat(path).catch(() => null))?.isFile()) continue;
+    const { sha256 } = await store.hashSource(path);
+    if (!(await store.hasBlob(sha256))) found.push({ path, sha256 });
+  }
+  return found;
+}

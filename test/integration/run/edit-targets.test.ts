@@ -1,0 +1,98 @@
+/**
+ * Where `kontext edit` (runEdit) may write, decided before it pays: an output that would land in
+ * `.git`, in the cache dir or on the input image, or on a file kontext never wrote, is refused
+ * with exit 65 and no request; a file an earlier edit wrote is replaced; `overwrite` replaces any.
+ */
+import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { runEdit } from '../../../src/run/edit.js';
+import {
+  createProject,
+  sha256File,
+  startRig,
+  testRuntime,
+  type Project,
+  type Rig,
+} from '../../helpers/run-fixtures.js';
+
+let project: Project;
+let rig: Rig;
+beforeEach(async () => {
+  project = await createProject('version: 1\n');
+  rig = await startRig();
+});
+afterEach(async () => {
+  await rig.close();
+  await project.cleanup();
+});
+
+async function edit(options: { output: string; seed: number; image?: string; overwrite?: boolean }) {
+  const rt = testRuntime(project.root, {
+    RUNCOMFY_MODEL_API_BASE: rig.emulator.baseUrl,
+    KONTEXT_ALLOW_HOSTS: '127.0.0.1',
+    RUNCOMFY_TOKEN: 'test-token',
+  });
+  const result = await runEdit(
+    {
+      image: options.image ?? 'assets/pet-chelsea.jpg',
+      prompt: 'Keep the cat unchanged. Add a small red bow tie.',
+      seed: options.seed,
+      aspectRatio: '1:1',
+      output: options.output,
+      provider: 'runcomfy',
+      hosting: 'inline',
+      overwrite: options.overwrite,
+    },
+    { rt, onEvent: () => undefined },
+  );
+  return { output: result.output, exitCode: result.summary.exitCode };
+}
+
+describe('kontext edit: the output path is checked before paying', () => {
+  it('-o into .git or into the cache dir is refused with exit 65 and no request', async () => {
+    for (const output of ['.git/cat.png', '.cache/kontext/cat.png']) {
+      await expect(edit({ output, seed: 1 })).rejects.toMatchObject({ exitCode: 65, code: 'E_WRITE_REFUSED' });
+    }
+    expect(rig.submits()).toHaveLength(0);
+  });
+
+  it('an output that would land on the input image (same name, other extension) is refused before paying', async () => {
+    await mkdir(join(project.root, 'in'));
+    await copyFile(join(project.root, 'assets', 'pet-chelsea.jpg'), join(project.root, 'in', 'cat.jpg'));
+    const first = await edit({ output: 'in/edited.png', seed: 1, image: 'in/cat.jpg' });
+    expect(first.exitCode).toBe(0);
+    const input = join(project.root, 'in', 'edited.png');
+    const sha = await sha256File(input);
+    // The emulator answers PNG: `-o in/edited.jpg` would be written as in/edited.png, the input.
+    await expect(edit({ output: 'in/edited.jpg', seed: 2, image: 'in/edited.png' })).rejects.toMatchObject({
+      exitCode: 65,
+      code: 'E_WRITE_REFUSED',
+    });
+    expect(rig.submits()).toHaveLength(1);
+    expect(await sha256File(input)).toBe(sha);
+  });
+
+  it('a file kontext never wrote is left as it is (exit 65, no request); overwrite replaces it', async () => {
+    const mine = join(project.root, 'cat-edited.png');
+    await writeFile(mine, 'my own drawing\n');
+    const refused = edit({ output: 'cat-edited.png', seed: 1 });
+    await expect(refused).rejects.toMatchObject({ exitCode: 65, code: 'E_OUTPUT_CHANGED' });
+    await expect(refused).rejects.toThrow(/cat-edited\.png .*not a file kontext wrote/);
+    expect(rig.submits()).toHaveLength(0);
+    expect(await readFile(mine, 'utf8')).toBe('my own drawing\n');
+
+    const replaced = await edit({ output: 'cat-edited.png', seed: 1, overwrite: true });
+    expect(replaced.exitCode).toBe(0);
+    expect(rig.submits()).toHaveLength(1);
+    expect(await readFile(mine, 'utf8')).not.toBe('my own drawing\n');
+  });
+
+  it('an output an earlier edit wrote is replaced by the next edit (a new seed pays once)', async () => {
+    expect((await edit({ output: 'cat.png', seed: 1 })).exitCode).toBe(0);
+    const before = await sha256File(join(project.root, 'cat.png'));
+    expect((await edit({ output: 'cat.png', seed: 2 })).exitCode).toBe(0);
+    expect(rig.submits()).toHaveLength(2);
+    expect(await sha256File(join(project.root, 'cat.png'))).not.toBe(before);
+  });
+});
