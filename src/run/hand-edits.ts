@@ -14,7 +14,7 @@
  * `--frozen` and `--dry-run`.
  */
 import { extname, join, resolve } from 'node:path';
-import { lstat } from 'node:fs/promises';
+import { lstatSync } from 'node:fs';
 import { ExitCode, KontextError } from '../errors.js';
 import { expectedOutputFormat, extensionOf } from '../models/output-format.js';
 import { isProviderName, lookupModel } from '../models/registry.js';
@@ -74,8 +74,7 @@ export function outputTargets(outDir: string, node: PlanNode, ext: string): stri
 export async function checkTargets(targets: readonly string[], check: OutputCheck): Promise<boolean> {
   let rewrite = false;
   for (const path of targets) {
-    const existing = await lstat(path).catch(() => null);
-    if (!existing?.isFile()) continue;
+    if (!isFileAt(path)) continue;
     const { sha256 } = await check.hash(path);
     if (sha256 === check.blobSha) continue;
     rewrite = true;
@@ -83,6 +82,18 @@ export async function checkTargets(targets: readonly string[], check: OutputChec
       throw new HandEditedOutputError(path, sha256, check.locked?.output_sha256);
   }
   return rewrite;
+}
+
+/**
+ * Synchronous: checked before every submit, where nothing is there (a new node) is the common case,
+ * and a thread-pool round trip per node would let `-j 1` submit out of plan order.
+ */
+function isFileAt(path: string): boolean {
+  try {
+    return lstatSync(path, { throwIfNoEntry: false })?.isFile() === true;
+  } catch {
+    return false;
+  }
 }
 
 /**
