@@ -45,13 +45,23 @@ export function printDryRun(
   options.out.write(`${billable}${cost}, ${report.cached} cached; nothing was submitted (dry run)\n`);
 }
 
+/** Why the run stops a node (DryRunRow.stopCode): the node's own words, and those below it. */
+const STOP_WORDS: Readonly<Record<string, readonly [string, string]>> = {
+  E_OUTPUT_CHANGED: ['refused: its output was changed by hand (not paid)', 'whose output was changed by hand'],
+  E_SUBMIT_UNCERTAIN: [
+    'stopped: a run that died may have submitted it, exit 75 (not paid; see --resubmit-uncertain)',
+    'which a run that died may have submitted',
+  ],
+};
+
 function rowState(r: DryRunReport['rows'][number]): string {
-  if (r.stoppedBy === r.node) return 'refused: its output was changed by hand (not paid)';
-  if (r.stoppedBy !== null) return `not run: below ${r.stoppedBy}, whose output was changed by hand`;
+  const stop = r.stopCode === null ? undefined : STOP_WORDS[r.stopCode];
+  if (r.stoppedBy === r.node) return stop?.[0] ?? 'stopped before it is submitted (not paid)';
+  if (r.stoppedBy !== null) return `not run: below ${r.stoppedBy}${stop ? `, ${stop[1]}` : ''}`;
   if (r.status === 'cached') return 'cached';
-  // A journaled intent without a request id: a run that died may have paid; counted, as --resubmit-uncertain pays.
-  if (r.reason === 'reattach' && r.paid)
-    return 'will run: a run that died may have submitted it (see --resubmit-uncertain)';
+  // A dead run's intent without a request id, taken over (--resubmit-uncertain): submitted again, paid.
+  if (r.reason === 'reattach' && r.paid) return 'will run: a run that died may have submitted it; submitted again';
+  if (r.waits) return 'will run: another kontext run is submitting it; its result is taken (not paid again)';
   const why = r.reason ? `: ${REASON_WORDS[r.reason] ?? r.reason}` : '';
   return `will run${why}${r.reason === 'reattach' ? ' (not paid again)' : ''}`;
 }

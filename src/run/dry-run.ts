@@ -31,10 +31,14 @@ export interface DryRunRow {
    */
   readonly paid: boolean;
   /**
-   * The run stops this node before it submits: the node whose output, changed by hand, the run
-   * refuses to overwrite (this node itself, or one above it, whose failure skips it); else `null`.
+   * The run stops this node before it submits: the node that fails (this node itself, or one
+   * above it, whose failure skips it); else `null`. `stopCode` says why: `E_OUTPUT_CHANGED` (an
+   * output kontext did not write, exit 65) or `E_SUBMIT_UNCERTAIN` (a dead run's intent, exit 75).
    */
   readonly stoppedBy: string | null;
+  readonly stopCode: string | null;
+  /** The journal holds a request of this node's key that another live run owns: the run waits for its result. */
+  readonly waits: boolean;
 }
 
 export interface DryRunReport {
@@ -59,12 +63,14 @@ export async function describeRun(prepared: Prepared, deps: DescribeDeps): Promi
   for (const node of prepared.nodes) {
     const s = prepared.states.get(node.id);
     if (!s) continue;
-    const stoppedBy = prepared.stopped?.get(node.id) ?? null;
+    const stop = prepared.stopped?.get(node.id);
+    const stoppedBy = stop?.by ?? null;
     const input = s.status === 'run' && stoppedBy === null ? await describeInput(prepared, node.id, deps) : null;
     // A drawn seed is only a placeholder here: the real run draws its own.
     const seed = s.seedSource === 'drawn' ? null : s.seed;
     const { status, reason, seedSource } = s;
-    rows.push({ node: node.id, status, reason, seed, seedSource, input, paid: paid.has(node.id), stoppedBy });
+    const stopped = { stoppedBy, stopCode: stop?.error.code ?? null, waits: s.claim === 'wait' };
+    rows.push({ node: node.id, status, reason, seed, seedSource, input, paid: paid.has(node.id), ...stopped });
   }
   const cached = rows.filter((r) => r.status === 'cached').length;
   return { rows, billable: prepared.billable, cached };

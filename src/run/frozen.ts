@@ -59,7 +59,7 @@ function frozenMisses(prepared: Prepared): FrozenMiss[] {
     if (state?.status !== 'run') continue;
     if (state.inputSha !== null) {
       const reason = state.refused
-        ? refusedReason(prepared, state.refused.path)
+        ? refusedReason(prepared, state.refused.path, prepared.lock.nodes[node.id] !== undefined)
         : REASONS[state.reason ?? 'not-cached'];
       out.push({ node: node.id, blockedBy: null, reason });
       continue;
@@ -70,9 +70,13 @@ function frozenMisses(prepared: Prepared): FrozenMiss[] {
   return out;
 }
 
-/** A node whose file in out/ is not the lock's: saying "not in out/" would send the reader the wrong way. */
-function refusedReason(prepared: Prepared, path: string): string {
+/**
+ * A node whose file in out/ is not the lock's: saying "not in out/" would send the reader the
+ * wrong way. Without a lock entry the file is one kontext never wrote, which the run would refuse.
+ */
+function refusedReason(prepared: Prepared, path: string, inLock: boolean): string {
   const shown = relative(dirname(prepared.plan.recipe.file), path);
+  if (!inLock) return `${shown} is not a file kontext wrote (no lock entry), and the node would need a request`;
   const causes = 'edited by hand, a git LFS pointer, a line-ending conversion?';
   return `${shown} does not hold the lock's output (${causes}) and no cache has it`;
 }

@@ -3,19 +3,25 @@
  * already at that path is checked against the lock:
  * - missing: written (restored silently);
  * - holding the bytes about to be written: nothing to do;
- * - holding the lock's `output_sha256` for the node: kontext wrote it, so kontext may replace it
- *   (its writes are atomic: a file kontext wrote half-way never exists);
+ * - holding the lock's `output_sha256` for the node, or the cache's output for the node's key
+ *   (`known`: a forced node's earlier result): kontext wrote it, so kontext may replace it (its
+ *   writes are atomic: a file kontext wrote half-way never exists);
  * - anything else — changed by hand since kontext wrote it, or a file kontext never wrote (no
- *   lock entry) — is left as it is and the node fails (exit 65; the other nodes go on), unless
- *   the run has `--overwrite`.
- * A node with a lock entry is checked before it is submitted too, so a refusal costs nothing.
+ *   lock entry: a teammate's file, an old file at that name) — is left as it is and the node
+ *   fails (exit 65; the other nodes go on), unless the run has `--overwrite`.
+ * Every node is checked before it is submitted too ({@link targetsBeforeSubmit}), so a refusal
+ * costs nothing; resolve.ts predicts the same refusal ({@link refusalAhead}) for status,
+ * `--frozen` and `--dry-run`.
  */
-import { dirname, join } from 'node:path';
-import { lstat } from 'node:fs/promises';
+import { extname, join, resolve } from 'node:path';
+import { lstatSync } from 'node:fs';
 import { ExitCode, KontextError } from '../errors.js';
+import { expectedOutputFormat, extensionOf } from '../models/output-format.js';
+import { isProviderName, lookupModel } from '../models/registry.js';
 import { outputPathFor } from '../plan/index.js';
 import type { PlanNode } from '../plan/types.js';
 import type { LockEntry } from '../store/types.js';
+import { providerOf } from './node-provider.js';
 
 /** An output changed by hand (or never written by kontext) that a run would overwrite. */
 export class HandEditedOutputError extends KontextError {
@@ -47,6 +53,8 @@ export interface OutputCheck {
   readonly blobSha?: string | undefined;
   /** The node's lock entry (what kontext wrote last), if any. */
   readonly locked: LockEntry | undefined;
+  /** Other bytes kontext made for this node, which it may replace ({@link knownOutputs}). */
+  readonly known?: readonly string[] | undefined;
   readonly overwrite: boolean;
   readonly hash: (path: string) => Promise<{ readonly sha256: string }>;
 }
@@ -66,15 +74,26 @@ export function outputTargets(outDir: string, node: PlanNode, ext: string): stri
 export async function checkTargets(targets: readonly string[], check: OutputCheck): Promise<boolean> {
   let rewrite = false;
   for (const path of targets) {
-    const existing = await lstat(path).catch(() => null);
-    if (!existing?.isFile()) continue;
+    if (!isFileAt(path)) continue;
     const { sha256 } = await check.hash(path);
     if (sha256 === check.blobSha) continue;
     rewrite = true;
-    if (sha256 !== check.locked?.output_sha256 && !check.overwrite)
+    if (sha256 !== check.locked?.output_sha256 && check.known?.includes(sha256) !== true && !check.overwrite)
       throw new HandEditedOutputError(path, sha256, check.locked?.output_sha256);
   }
   return rewrite;
+}
+
+/**
+ * Synchronous: checked before every submit, where nothing is there (a new node) is the common case,
+ * and a thread-pool round trip per node would let `-j 1` submit out of plan order.
+ */
+function isFileAt(path: string): boolean {
+  try {
+    return lstatSync(path, { throwIfNoEntry: false })?.isFile() === true;
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -93,22 +112,31 @@ export function hashingOnce(hash: OutputCheck['hash']): OutputCheck['hash'] {
   };
 }
 
+/** Where the run writes: the lock's folder (its entries' paths are relative to it) and the out folder. */
+export interface TargetDirs {
+  readonly lockDir: string;
+  readonly outDir: string;
+}
+
 /**
  * Before anything runs (resolve.ts): the refusal the run will meet at this node, if any — for a
- * node that runs, at the files the lock names ({@link lockedTargets}, checked before paying); for
- * a cache hit, at the files it is copied to (`hit`). Status, `--frozen` and `--dry-run` say it
- * as the run will. Never with `--overwrite`.
+ * node that runs, at the files it checks before paying ({@link targetsBeforeSubmit}); for a cache
+ * hit, at the files it is copied to (`hit`). Status, `--frozen` and `--dry-run` say it as the run
+ * will. Never with `--overwrite`.
  */
 export async function refusalAhead(
   node: PlanNode,
-  at: { readonly locked: LockEntry | undefined; readonly lockDir: string; readonly outDir: string },
+  at: TargetDirs & { readonly locked: LockEntry | undefined; readonly providerName: string },
   hit: { readonly sha256: string; readonly ext: string } | null,
+  known: readonly string[],
   hash: OutputCheck['hash'],
 ): Promise<HandEditedOutputError | null> {
   const { locked } = at;
-  const targets = hit ? outputTargets(at.outDir, node, hit.ext) : lockedTargetsIn(node, locked, at.lockDir);
+  const targets = hit
+    ? outputTargets(at.outDir, node, hit.ext)
+    : targetsBeforeSubmit(node, locked, at, at.providerName);
   try {
-    await checkTargets(targets, { blobSha: hit?.sha256, locked, overwrite: false, hash });
+    await checkTargets(targets, { blobSha: hit?.sha256, locked, known, overwrite: false, hash });
     return null;
   } catch (e) {
     if (isHandEdited(e)) return e;
@@ -116,12 +144,52 @@ export async function refusalAhead(
   }
 }
 
-/** Before paying for a node: its files as the lock knows them (output path and extension). */
-export function lockedTargets(node: PlanNode, locked: LockEntry | undefined, lockPath: string | null): string[] {
-  return lockPath === null ? [] : lockedTargetsIn(node, locked, dirname(lockPath));
+/**
+ * Before paying for a node: the files the lock names (its output path and extension), and the
+ * files the result will be written to, by the format the request asks for ({@link expectedExtension});
+ * none without a lock (`kontext edit`: `dirs` null).
+ */
+export function targetsBeforeSubmit(
+  node: PlanNode,
+  locked: LockEntry | undefined,
+  dirs: TargetDirs | null,
+  providerName: string,
+): string[] {
+  if (dirs === null) return [];
+  const all = [
+    ...lockedTargets(node, locked, dirs.lockDir),
+    ...outputTargets(dirs.outDir, node, expectedExtension(node, providerName, locked)),
+  ];
+  return [...new Set(all.map((p) => resolve(p)))];
 }
 
-function lockedTargetsIn(node: PlanNode, locked: LockEntry | undefined, lockDir: string): string[] {
+/**
+ * The extension a node's result will have, by what its request asks for: its `output_format`
+ * param, else the model's default (models/output-format.ts); when neither says (RunComfy's
+ * Kontext names no default), what the API answered last time (the lock's output), else `png`
+ * (outputs.ts's fallback; the emulator answers PNG). An API that returns another
+ * format has its result saved under that format's extension (the bytes decide, outputs.ts): a
+ * file kontext did not write at that other name is then refused only at the write, after the
+ * request was paid (the result stays in the cache; the run warns of the format mismatch).
+ */
+function expectedExtension(node: PlanNode, providerName: string, locked: LockEntry | undefined): string {
+  const provider = providerOf(node, providerName);
+  const entry = isProviderName(provider) ? lookupModel(provider, node.model) : undefined;
+  const format = expectedOutputFormat(entry, node.params);
+  if (format !== null) return extensionOf(format);
+  return locked ? extname(locked.output).slice(1) || 'png' : 'png';
+}
+
+/**
+ * Bytes kontext made for this very request, which are no stranger's at its paths: the cache's
+ * output for the node's key (`prior`: the record a forced node runs again, or a cached result
+ * found damaged), as resolve and the scheduler both read it.
+ */
+export function knownOutputs(prior: { readonly output_sha256: string } | null | undefined): string[] {
+  return prior ? [prior.output_sha256] : [];
+}
+
+function lockedTargets(node: PlanNode, locked: LockEntry | undefined, lockDir: string): string[] {
   if (!locked) return [];
   const output = join(lockDir, locked.output);
   const ext = output.slice(output.lastIndexOf('.') + 1);

@@ -3,7 +3,7 @@
  * for hand-built nodes without one, the run's. `--provider` overrides every pass: the plan's
  * nodes are rewritten once (overrideProvider), so keys, lock entries and sessions all follow.
  */
-import { ExitCode, KontextError } from '../errors.js';
+import { ExitCode, KontextError, worstExitCode } from '../errors.js';
 import { checkParams } from '../models/params.js';
 import { isProviderName, lookupModel, providerRuns } from '../models/registry.js';
 import type { Plan, PlanNode } from '../plan/types.js';
@@ -29,8 +29,8 @@ export function overrideProvider(plan: Plan, name: ProviderName | undefined): Pl
  * (remote-stage.ts joins the request in flight, else the cache has it by then), and so do the
  * nodes below them (the same request on the same upstream request); they are billed once. A
  * forced node counts on its own. Not billed: a node re-attaching to a journaled request (paid
- * already; the nodes sharing its key join it), and a node the run stops before it submits
- * (`Prepared.stopped`: an output changed by hand, and everything below it).
+ * already; the nodes sharing its key join it) or waiting for the live run that owns its key
+ * (`NodeState.claim`), and a node the run stops before it submits (`Prepared.stopped`).
  */
 export function billableStates(
   prepared: Pick<Prepared, 'nodes' | 'states' | 'stopped'>,
@@ -49,29 +49,56 @@ export function billableStates(
     identity.set(node.id, id);
     if (seen.has(id)) continue;
     seen.add(id);
-    if (s.attaches !== true) out.push(s);
+    if (s.claim !== 'attach' && s.claim !== 'wait') out.push(s);
   }
   return out;
 }
 
+/** Why the run stops a node before it submits: the node that fails (it, or one above it) and its error. */
+export interface Stop {
+  readonly by: string;
+  readonly error: KontextError;
+}
+
 /**
- * The nodes a run stops before they submit, each with the node whose output it refuses to
- * overwrite (hand-edits.ts): that node itself, and every node below it (skipped, never run).
- * Empty with `--overwrite`.
+ * The error the run stops this node with before it pays, in the run's order: an output it would
+ * overwrite that kontext did not write (hand-edits.ts; not with `--overwrite`), checked before
+ * the submit; then a dead run's intent for its key (submit-claim.ts, exit 75; `claim` is
+ * `take-over` instead with `--resubmit-uncertain`). `null`: nothing stops it.
+ */
+function stopOf(state: NodeState | undefined, overwrite: boolean): KontextError | null {
+  if (state?.refused && !overwrite) return state.refused;
+  return state?.uncertain ?? null;
+}
+
+/**
+ * The nodes a run stops before they submit ({@link stopOf}), each with the node that fails: the
+ * node itself, and every node below it (skipped, never run).
  */
 export function stoppedNodes(
   nodes: readonly PlanNode[],
   states: ReadonlyMap<string, NodeState>,
   overwrite: boolean,
-): Map<string, string> {
-  const stopped = new Map<string, string>();
-  if (overwrite) return stopped;
+): Map<string, Stop> {
+  const stopped = new Map<string, Stop>();
   for (const node of nodes) {
     const above = node.input.kind === 'node' ? stopped.get(node.input.id) : undefined;
+    const error = above ? null : stopOf(states.get(node.id), overwrite);
     if (above !== undefined) stopped.set(node.id, above);
-    else if (states.get(node.id)?.refused) stopped.set(node.id, node.id);
+    else if (error) stopped.set(node.id, { by: node.id, error });
   }
   return stopped;
+}
+
+/**
+ * What the run would end with because of its stopped nodes: the error of the worst exit code
+ * (`worstExitCode`, as the run's summary), the first in plan order among equals; else `null`.
+ */
+export function stopFailure(stopped: ReadonlyMap<string, Stop> | undefined): KontextError | null {
+  let worst: KontextError | null = null;
+  for (const { error } of stopped?.values() ?? [])
+    if (worst === null || worstExitCode(worst.exitCode, error.exitCode) !== worst.exitCode) worst = error;
+  return worst;
 }
 
 /** The requests the run will make ({@link billableStates}), grouped by provider then model, with their counts. */

@@ -6,10 +6,10 @@
 import type { Plan, PlanNode } from '../plan/types.js';
 import type { JournalEntry, LockFile, Store } from '../store/types.js';
 import type { RunOptions } from './options.js';
-import { resolveStates, type NodeState } from './resolve.js';
+import { resolveStates, type NodeState, type ResolveDeps } from './resolve.js';
 import { resolveSelections } from './selection.js';
 import { shardNodes } from './shard.js';
-import { billableStates, stoppedNodes } from './node-provider.js';
+import { billableStates, type Stop, stoppedNodes } from './node-provider.js';
 
 export interface Prepared {
   readonly plan: Plan;
@@ -20,10 +20,11 @@ export interface Prepared {
   /** Paid requests the run will (or may, if an upstream changes) make: one per distinct request (billableStates). */
   readonly billable: number;
   /**
-   * Nodes the run stops before they submit (no `--overwrite`): node id → the node whose output,
-   * changed by hand, it refuses to overwrite (itself, or the one above it). See stoppedNodes.
+   * Nodes the run stops before they submit: node id → the node that fails (itself, or the one
+   * above it) and its error (an output kontext did not write, without `--overwrite`; a dead run's
+   * intent, without `--resubmit-uncertain`). See stoppedNodes.
    */
-  readonly stopped?: ReadonlyMap<string, string> | undefined;
+  readonly stopped?: ReadonlyMap<string, Stop> | undefined;
   /** Nodes that will run: the billable ones and those that share their request. */
   readonly toRun?: number | undefined;
   /** The journal's entries as resolve read them (before this run submits anything); journal-settled.ts. */
@@ -42,8 +43,10 @@ export async function prepareRun(
     readonly lockDir?: string | undefined;
     /** A new node's seed is derived from the node (default; derived-seed.ts), or drawn (`false`: one-off edits). */
     readonly deriveSeeds?: boolean | undefined;
+    /** This process: whether a journal entry's writer is another live run (resolve.ts). */
+    readonly self?: ResolveDeps['self'];
   },
-  options: Pick<RunOptions, 'only' | 'force' | 'reseed' | 'shard' | 'overwrite'>,
+  options: Pick<RunOptions, 'only' | 'force' | 'reseed' | 'shard' | 'overwrite' | 'resubmitUncertain'>,
 ): Promise<Prepared> {
   const selection = resolveSelections(plan, options);
   // --shard keeps its share of the source instances of the whole plan (shard.ts), after --only.
@@ -53,7 +56,14 @@ export async function prepareRun(
   const selections = { force: selection.force, reseed: selection.reseed };
   const planIds = new Set(plan.nodes.map((n) => n.id));
   const listing = deps.store.journal.list();
-  const states = await resolveStates(selected, { deriveSeeds: true, ...deps, planIds, journal: listing }, selections);
+  const resolveDeps = {
+    deriveSeeds: true,
+    ...deps,
+    planIds,
+    journal: listing,
+    resubmitUncertain: options.resubmitUncertain,
+  };
+  const states = await resolveStates(selected, resolveDeps, selections);
   const toRun = [...states.values()].filter((s) => s.status === 'run').length;
   const stopped = stoppedNodes(nodes, states, options.overwrite === true);
   const billable = billableStates({ nodes, states, stopped }, deps.providerName).length;

@@ -19,7 +19,9 @@ import { orphanPool, type OrphanPool } from './orphans.js';
 import { lockCurrent, type LockCurrent, type LockCurrentPaths } from './lock-current.js';
 import { derivedSeed } from './derived-seed.js';
 import { settledEntries } from './journal-settled.js';
-import { type HandEditedOutputError, refusalAhead } from './hand-edits.js';
+import { type HandEditedOutputError, knownOutputs, refusalAhead } from './hand-edits.js';
+import { claimVerdict, type ClaimVerdict, UncertainSubmitError } from './submit-claim.js';
+import { providerTraits } from '../providers/session.js';
 
 export interface NodeState {
   readonly node: PlanNode;
@@ -42,11 +44,13 @@ export interface NodeState {
    */
   readonly refused?: HandEditedOutputError | undefined;
   /**
-   * Set when the journal holds a request id for this node's key (`reason: 'reattach'`): the run
-   * asks the API for that request instead of submitting, so it pays nothing more. An intent
-   * without a request id ("maybe paid", submit-claim.ts) does not set it.
+   * Set when the journal holds an entry for this node's key (`reason: 'reattach'`): what the run's
+   * claim will do with it (submit-claim.ts's claimVerdict). `attach` (a request id) and `wait`
+   * (another live run owns it) pay nothing; `uncertain` (a dead run's intent without a request
+   * id) stops the node, exit 75 (`uncertain`, the error the run stops it with); `take-over` pays.
    */
-  readonly attaches?: true | undefined;
+  readonly claim?: ClaimVerdict | undefined;
+  readonly uncertain?: UncertainSubmitError | undefined;
 }
 
 export interface ResolveDeps {
@@ -61,10 +65,15 @@ export interface ResolveDeps {
   readonly journal?: Promise<readonly JournalEntry[]> | undefined;
   /** Node id → seed of a journaled (submitted, unrecorded) request; filled by {@link resolveStates}. */
   readonly journalSeeds?: ReadonlyMap<string, number> | undefined;
-  /** Cache keys of journaled requests: a node with one of these keys re-attaches instead of submitting. */
-  readonly journalKeys?: ReadonlySet<string> | undefined;
-  /** Of {@link journalKeys}, those whose entry has a request id (already paid: re-attached to, not submitted). */
-  readonly journalRequests?: ReadonlySet<string> | undefined;
+  /** Journal entries by cache key, filled by {@link resolveStates}: a node with one of these keys re-attaches. */
+  readonly journalEntries?: ReadonlyMap<string, JournalEntry> | undefined;
+  /**
+   * This process (its pid and a liveness check), to tell a journal entry of another live run from
+   * a dead run's, as the run's claim will; without it every entry's writer counts as gone.
+   */
+  readonly self?: { readonly pid: number; readonly isAlive: (pid: number) => boolean } | undefined;
+  /** `--resubmit-uncertain`: a dead run's intent is submitted again (billed) instead of stopping its node. */
+  readonly resubmitUncertain?: boolean | undefined;
   /** Watch mode: node id → the seed an earlier cycle of this session used (wins over the lock). */
   readonly sessionSeeds?: ReadonlyMap<string, number> | undefined;
   /** The lock file's folder: lock entries whose output files still match are adopted into the cache. */
@@ -101,8 +110,7 @@ export async function resolveStates(
   const withJournal: ResolveDeps = {
     ...deps,
     journalSeeds: journaledSeeds(journal),
-    journalKeys: new Set(journal.map((e) => e.key)),
-    journalRequests: new Set(journal.flatMap((e) => (e.request_id === undefined ? [] : [e.key]))),
+    journalEntries: new Map(journal.map((e) => [e.key, e])),
     orphans,
   };
   // Seeds are chosen one node at a time in plan order (draws and orphan claims stay
@@ -191,14 +199,29 @@ async function lookUp(
   let reason: RunReason | null = null;
   if (status === 'run') reason = await runReason(node, { key, forced, inputSha, seed, locked, deps });
   const hit = record && { sha256: record.output_sha256, ext: record.ext };
-  const at = paths && { locked, ...paths };
-  const refused = at ? await refusalAhead(node, at, hit, (p) => deps.store.hashSource(p)) : null;
-  const attaches = reason === 'reattach' && key !== null && deps.journalRequests?.has(key) === true;
+  const at = paths && { locked, ...paths, providerName: deps.providerName };
+  // A forced node's earlier result for its key is kontext's own at its paths (hand-edits.ts).
+  const prior = forced && key !== null && at ? await deps.store.getRecord(key) : null;
+  const refused = at ? await refusalAhead(node, at, hit, knownOutputs(prior), (p) => deps.store.hashSource(p)) : null;
+  const entry = reason === 'reattach' && key !== null ? deps.journalEntries?.get(key) : undefined;
+  const claim = entry && verdictOf(entry, node, deps);
   return {
     ...{ node, seed, seedSource: source, inputSha, key, record, status, reason, forced },
     ...(refused && { refused }),
-    ...(attaches && { attaches: true as const }),
+    ...(entry && claim && { claim }),
+    ...(entry && claim === 'uncertain' && { uncertain: new UncertainSubmitError(entry) }),
   };
+}
+
+/** What the run's claim will do with the journal's entry for this node's key (submit-claim.ts). */
+function verdictOf(entry: JournalEntry, node: PlanNode, deps: ResolveDeps): ClaimVerdict {
+  const self = deps.self ?? { pid: -1, isAlive: () => false };
+  return claimVerdict(entry, {
+    ...self,
+    run: '', // no run of this process yet: an entry of a live run in it is another run's
+    providerDiesWithRun: providerTraits(providerOf(node, deps.providerName)).diesWithRun,
+    resubmitUncertain: deps.resubmitUncertain === true,
+  });
 }
 
 /**
@@ -246,7 +269,7 @@ async function runReason(
   },
 ): Promise<RunReason> {
   const { key, forced, inputSha, seed, locked, deps } = now;
-  if (key !== null && deps.journalKeys?.has(key) === true) return 'reattach';
+  if (key !== null && deps.journalEntries?.has(key) === true) return 'reattach';
   return forced ? 'forced' : whyRun(node, { inputSha, seed, locked, store: deps.store });
 }
 

@@ -4,7 +4,7 @@
  * describe (`--dry-run`) or check (preflight) and execute. The programmatic API and the CLI
  * both call this.
  */
-import { overrideProvider } from './node-provider.js';
+import { overrideProvider, stopFailure } from './node-provider.js';
 import { basename, dirname, extname, join } from 'node:path';
 import { buildPlan } from '../plan/index.js';
 import type { ProviderSession } from '../providers/session.js';
@@ -18,7 +18,7 @@ import { openRunContext, type RunContext, type RunContextOptions, type RunTarget
 import type { RunEvent } from './events.js';
 import { describeRun, type DryRunReport } from './dry-run.js';
 import type { RunOptions } from './options.js';
-import { type Prepared, prepareRun } from './prepare.js';
+import { prepareRun } from './prepare.js';
 import { executePlan, type RunSummary } from './scheduler.js';
 import { writeGuardFor } from './write-guard-for.js';
 import { holdRunLock, waitingMessage } from './run-lock.js';
@@ -116,6 +116,7 @@ async function runInContext(
       lock: await readLock(lockPath, { outputs: writeGuard }),
       draw: rt.randomSeed,
       lockDir: dirname(lockPath),
+      self: { pid: rt.pid, isAlive: (pid) => rt.isAlive(pid) },
     },
     options,
   );
@@ -133,9 +134,9 @@ async function runInContext(
       signal: options.signal,
     };
     const preview = await previewRun(prepared, describe, checks);
-    // Else the first output the run would refuse to overwrite: its node fails with exit 65 (hand-edits.ts).
-    const refused = options.overwrite ? null : firstRefusal(prepared);
-    return { kind: 'dry-run', recipe, ...preview, failure: frozen ?? preview.failure ?? refused };
+    // Else what the nodes the run stops before paying fail with: an output kontext did not write
+    // (exit 65, hand-edits.ts), a dead run's intent (exit 75, submit-claim.ts); the worst code wins.
+    return { kind: 'dry-run', recipe, ...preview, failure: frozen ?? preview.failure ?? stopFailure(prepared.stopped) };
   }
   if (frozen) throw frozen; // before preflight: a CI job without a token still lists what is missing
   await run.resumeUploads();
@@ -165,14 +166,6 @@ async function runInContext(
   } finally {
     await prefetch.stop();
   }
-}
-
-function firstRefusal(prepared: Prepared): KontextError | null {
-  for (const node of prepared.nodes) {
-    const refused = prepared.states.get(node.id)?.refused;
-    if (refused) return refused;
-  }
-  return null;
 }
 
 /** What the run context needs to know about a recipe. */

@@ -5,6 +5,7 @@
  */
 import { providerOf } from './node-provider.js';
 import { setMaxListeners } from 'node:events';
+import { dirname } from 'node:path';
 import { outputPathFor } from '../plan/index.js';
 import pLimit, { type LimitFunction } from 'p-limit';
 import { ExitCode, worstExitCode, type ExitCode as Code } from '../errors.js';
@@ -25,7 +26,8 @@ import { dropFinishedEntry, dropSettledEntries } from './journal-settled.js';
 import { watchJournal } from './journal-watch.js';
 import { DriftCheck } from './drift.js';
 import { writeOutputs } from './outputs.js';
-import { checkTargets, isHandEdited, lockedTargets, outputTargets } from './hand-edits.js';
+import { checkTargets, isHandEdited, knownOutputs, outputTargets, targetsBeforeSubmit } from './hand-edits.js';
+import type { OutputCheck } from './hand-edits.js';
 import { materializeHit } from './cache-hit.js';
 import { beginRun, endRun, UncertainSubmitError, UNCERTAIN_CODE } from './submit-claim.js';
 import { paidUnknownWarnings, type NodeOutcome, type RunCounts, type RunSummary } from './outcome.js';
@@ -190,9 +192,13 @@ class Scheduler {
     const halted = this.#halted();
     if (halted) return this.#skip(node, halted);
     if (node.input.kind === 'node' && upstream) upstream = await this.#current.forRun(node.input.id, upstream);
-    // A hand-edited output is refused before anything is paid for (hand-edits.ts).
-    await this.#checkOutputs(node, lockedTargets(node, this.prepared.lock.nodes[node.id], this.deps.lockPath));
-    return this.#remote(state, { node, key, seed: state.seed, forced: state.forced, inputSha, upstream });
+    // A file kontext did not write where the node writes is refused before paying (hand-edits.ts).
+    const ours = knownOutputs(hit ?? (state.forced ? await this.deps.store.getRecord(key) : null));
+    const { lockPath, providerName } = this.deps;
+    const dirs = lockPath === null ? null : { lockDir: dirname(lockPath), outDir: this.prepared.plan.recipe.outDir };
+    const targets = targetsBeforeSubmit(node, this.prepared.lock.nodes[node.id], dirs, providerName);
+    await this.#checkOutputs(node, targets, { known: ours });
+    return this.#remote(state, { node, key, seed: state.seed, forced: state.forced, inputSha, upstream }, ours);
   }
 
   /** The execute deps of `node`: the run's, with the node's own provider when it names another. */
@@ -212,7 +218,7 @@ class Scheduler {
    * request again (node-slot.ts). A failure at the API is settled inside the slot, so with
    * stop-on-first-failure no queued node starts after it.
    */
-  async #remote(state: NodeState, job: RemoteJob): Promise<NodeOutcome> {
+  async #remote(state: NodeState, job: RemoteJob, known: readonly string[]): Promise<NodeOutcome> {
     const { node, key } = job;
     const t0 = this.deps.rt.now();
     const ahead = this.#stage.prepareAhead(job);
@@ -235,7 +241,7 @@ class Scheduler {
       let recorded: Promise<void> | null = null;
       const outcome = await this.#commit(node, async () => {
         const targets = outputTargets(this.prepared.plan.recipe.outDir, node, done.record.ext);
-        await this.#checkOutputs(node, targets, done.record.output_sha256);
+        await this.#checkOutputs(node, targets, { blobSha: done.record.output_sha256, known });
         const { output } = await writeOutputs(this.deps.store.blobPath(done.record.output_sha256), {
           outDir: this.prepared.plan.recipe.outDir,
           node,
@@ -346,11 +352,11 @@ class Scheduler {
   }
 
   /** Refuse to overwrite what the user changed (see hand-edits.ts); true when a target must be rewritten. */
-  #checkOutputs(node: PlanNode, targets: readonly string[], blobSha?: string): Promise<boolean> {
+  #checkOutputs(node: PlanNode, targets: readonly string[], than: Pick<OutputCheck, 'blobSha' | 'known'>) {
     const locked = this.prepared.lock.nodes[node.id];
     // No lock (`kontext edit`): its output path was checked before it paid (edit-target.ts).
     const overwrite = this.options.overwrite === true || this.deps.lockPath === null;
-    return checkTargets(targets, { blobSha, locked, overwrite, hash: (p) => this.deps.store.hashSource(p) });
+    return checkTargets(targets, { ...than, locked, overwrite, hash: (p) => this.deps.store.hashSource(p) });
   }
 
   /** Why nothing new may start now, if so. */

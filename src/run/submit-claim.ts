@@ -65,7 +65,8 @@ export async function claimSubmit(intent: JournalEntry, deps: ClaimDeps): Promis
     const got = await journal.claim(intent);
     if (got.claimed) return settleClaimed(intent, deps);
     const { holder } = got;
-    if (isLiveOwner(holder, deps)) {
+    const verdict = claimVerdict(holder, deps);
+    if (verdict === 'wait') {
       if (!told) deps.onWait(holder);
       told = true;
       await deps.sleep(WAIT_POLL_MS, deps.signal);
@@ -74,7 +75,7 @@ export async function claimSubmit(intent: JournalEntry, deps: ClaimDeps): Promis
       continue;
     }
     if (holder.request_id !== undefined) return { kind: 'attach', requestId: holder.request_id };
-    if (!deps.providerDiesWithRun && !deps.resubmitUncertain) throw new UncertainSubmitError(holder);
+    if (verdict === 'uncertain') throw new UncertainSubmitError(holder);
     // Taken over: nothing was paid (the emulator died with its run), or the user accepts the risk.
     await journal.add(intent);
     return settleClaimed(intent, deps);
@@ -87,6 +88,24 @@ async function settleClaimed(intent: JournalEntry, deps: ClaimDeps): Promise<Cla
   if (!record) return { kind: 'claimed' };
   await deps.store.journal.remove(intent.key, null, deps.run);
   return { kind: 'record', record };
+}
+
+/**
+ * What a claim does when `holder` already holds the key, in {@link claimSubmit}'s order: `wait`
+ * for another live run's record (this run pays nothing), `attach` to its request id (paid
+ * already), stop the node as `uncertain` (exit 75: a dead run's intent may have been paid), or
+ * `take-over` the key and submit (paid). resolve.ts predicts the run by the same rule, so
+ * `--dry-run`, `kontext status` and the run agree on what is billed and what stops.
+ */
+export type ClaimVerdict = 'wait' | 'attach' | 'uncertain' | 'take-over';
+
+export function claimVerdict(
+  holder: JournalEntry,
+  deps: Pick<ClaimDeps, 'pid' | 'isAlive' | 'run' | 'providerDiesWithRun' | 'resubmitUncertain'>,
+): ClaimVerdict {
+  if (isLiveOwner(holder, deps)) return 'wait';
+  if (holder.request_id !== undefined) return 'attach';
+  return deps.providerDiesWithRun || deps.resubmitUncertain ? 'take-over' : 'uncertain';
 }
 
 /** Whether the entry belongs to another run that is still going (which records its result itself). */
@@ -103,7 +122,7 @@ export class UncertainSubmitError extends KontextError {
   constructor(readonly entry: JournalEntry) {
     super(
       'E_SUBMIT_UNCERTAIN',
-      `a run${entry.pid === undefined ? '' : ` (pid ${entry.pid})`} ended while submitting this node at ` +
+      `a run${entry.pid === undefined ? '' : ` (pid ${entry.pid})`} ended while submitting ${entry.node} at ` +
         `${entry.submitted_at} (seed ${entry.seed}) before the API's reply reached the journal: ` +
         `the request may have been accepted and paid for, and ${entry.provider} offers no way to look it up; ` +
         'not submitted again',

@@ -3,14 +3,17 @@
  * billable count and cost equal the submits the run then makes, when nodes share a request
  * (byte-identical photos with pinned seeds: one cache key, one submit), and `--max-cost` judges
  * the run by those requests. A node re-attaching to a journaled request (paid already) and the
- * nodes a run stops at an output changed by hand (and below it) are not billed, node by node as
- * the run then pays, and `status --json` counts the same.
+ * nodes a run stops before they submit (and those below them) are not billed, node by node as
+ * the run then pays, and `status --json` counts the same: an output changed by hand, a file
+ * kontext never wrote at a new node's output path (exit 65), a dead run's intent without a
+ * request id (exit 75 unless `--resubmit-uncertain`); an intent of a live run is waited for.
  */
-import { copyFile, readFile, writeFile } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { copyFile, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type EmulatorHandle } from '../../src/index.js';
-import { cli, ensureBuilt } from '../helpers/cli-spawn.js';
+import { cli, ensureBuilt, spawnCli } from '../helpers/cli-spawn.js';
 import { runcomfyEnv } from '../helpers/e2e-kit.js';
 import { createProject, isSubmit, type Project } from '../helpers/run-fixtures.js';
 
@@ -55,7 +58,15 @@ function kontext(args: readonly string[], p = project, command = 'run'): ReturnT
 interface DryRun {
   billable: number;
   cost_usd: number | null;
-  nodes: { node: string; status: string; reason: string | null; paid: boolean; stoppedBy: string | null }[];
+  nodes: {
+    node: string;
+    status: string;
+    reason: string | null;
+    paid: boolean;
+    stoppedBy: string | null;
+    stopCode: string | null;
+    waits: boolean;
+  }[];
 }
 
 /** The last line of `--dry-run --json`. */
@@ -184,5 +195,105 @@ describe('--dry-run and the run it describes', () => {
     expect(run.code, run.stderr).toBe(65);
     expect(submits() - before).toBe(dry.billable);
     expect(paidNodes(run.stdout)).toEqual(paidRows(dry));
+  }, 120_000);
+});
+
+describe('--dry-run and status predict what stops a node before it is paid for, as the run then does', () => {
+  const [BACKDROP, SHADOW] = ['backdrop@pet-chelsea', 'shadow@pet-chelsea'] as const;
+  const row = (d: DryRun, node: string) => d.nodes.find((n) => n.node === node);
+
+  /** A run of `p` killed by its test hook after journaling the intent of BACKDROP, before its submit. */
+  async function crashAfterIntent(p: Project): Promise<void> {
+    const env = { ...runcomfyEnv(emulator, p.root), KONTEXT_TEST_HOOKS: '1', KONTEXT_TEST_CRASH_AT: 'after-intent' };
+    const crashed = await spawnCli(['run', 'recipe.yml', '--only', BACKDROP, '-j', '1'], { cwd: p.root, env }).done;
+    expect(crashed.signal, crashed.stderr).toBe('SIGKILL');
+  }
+
+  it("a file kontext never wrote at a new node's output path: refused before its request (exit 65)", async () => {
+    const p = await otherProject(YAML);
+    const theirs = join(p.outDir, 'backdrop', 'pet-chelsea.png');
+    await mkdir(join(p.outDir, 'backdrop'), { recursive: true });
+    await writeFile(theirs, "a teammate's retouch");
+
+    const status = await statusBillable(p);
+    expect(status.states[BACKDROP]).toBe('modified');
+    const dryRun = await kontext(['--dry-run', '--json'], p);
+    expect(dryRun.code, dryRun.stderr).toBe(65);
+    expect(dryRun.stderr).toContain('is not a file kontext wrote');
+    const dry = dryRunOf(dryRun.stdout);
+    expect(row(dry, BACKDROP)).toMatchObject({ paid: false, stoppedBy: BACKDROP, stopCode: 'E_OUTPUT_CHANGED' });
+    expect(row(dry, SHADOW)).toMatchObject({ paid: false, stoppedBy: BACKDROP });
+    expect(dry.billable).toBe(6);
+    expect(status.billable).toBe(dry.billable);
+    const frozen = await kontext(['--frozen'], p);
+    expect(frozen.code).toBe(65);
+    expect(frozen.stderr).toMatch(/backdrop@pet-chelsea: .*pet-chelsea\.png is not a file kontext wrote/);
+
+    const before = submits();
+    const run = await kontext(['--json'], p);
+    expect(run.code, run.stderr).toBe(65);
+    expect(submits() - before).toBe(dry.billable); // nothing for the refused node and the one below it
+    expect(paidNodes(run.stdout)).toEqual(paidRows(dry));
+    expect(await readFile(theirs, 'utf8')).toBe("a teammate's retouch");
+  }, 120_000);
+
+  it("a dead run's intent without a request id: stopped, exit 75, unless --resubmit-uncertain", async () => {
+    const p = await otherProject(YAML);
+    await crashAfterIntent(p);
+
+    const status = await statusBillable(p);
+    const dryRun = await kontext(['--dry-run', '--json'], p);
+    expect(dryRun.code, dryRun.stderr).toBe(75); // as the run will
+    expect(dryRun.stderr).toContain(`ended while submitting ${BACKDROP}`);
+    const dry = dryRunOf(dryRun.stdout);
+    expect(row(dry, BACKDROP)).toMatchObject({
+      reason: 'reattach',
+      paid: false,
+      stoppedBy: BACKDROP,
+      stopCode: 'E_SUBMIT_UNCERTAIN',
+    });
+    expect(row(dry, SHADOW)).toMatchObject({ paid: false, stoppedBy: BACKDROP });
+    expect(dry.billable).toBe(6);
+    expect(status.billable).toBe(dry.billable);
+    const text = await kontext(['--dry-run'], p);
+    expect(text.stdout).toMatch(/backdrop@pet-chelsea\s+stopped: a run that died may have submitted it, exit 75/);
+
+    const before = submits();
+    const run = await kontext(['--json'], p);
+    expect(run.code, run.stderr).toBe(75);
+    expect(submits() - before).toBe(dry.billable);
+    expect(paidNodes(run.stdout)).toEqual(paidRows(dry));
+
+    const dryAgain = await kontext(['--dry-run', '--json', '--resubmit-uncertain'], p);
+    expect(dryAgain.code, dryAgain.stderr).toBe(0);
+    const resubmit = dryRunOf(dryAgain.stdout);
+    expect(paidRows(resubmit)).toEqual([BACKDROP, SHADOW]);
+    const paidBefore = submits();
+    const again = await kontext(['--json', '--resubmit-uncertain'], p);
+    expect(again.code, again.stderr).toBe(0);
+    expect(submits() - paidBefore).toBe(resubmit.billable); // its node-start still says `reattach`: counted here
+  }, 120_000);
+
+  it('an intent another live run owns: waited for, not billed to this run, nothing stopped', async () => {
+    const p = await otherProject(YAML);
+    await crashAfterIntent(p);
+    // The intent's writer alive: a process of ours stands in for it (no start-time tag to tell it apart).
+    const owner = spawn('sleep', ['60'], { stdio: 'ignore' });
+    try {
+      const dir = join(p.cacheDir, 'journal');
+      for (const name of (await readdir(dir)).filter((n) => n.endsWith('.json'))) {
+        const { proc: _proc, ...entry } = JSON.parse(await readFile(join(dir, name), 'utf8')) as { proc?: string };
+        await writeFile(join(dir, name), JSON.stringify({ ...entry, pid: owner.pid }));
+      }
+      const status = await statusBillable(p);
+      const dryRun = await kontext(['--dry-run', '--json'], p);
+      expect(dryRun.code, dryRun.stderr).toBe(0);
+      const dry = dryRunOf(dryRun.stdout);
+      expect(row(dry, BACKDROP)).toMatchObject({ reason: 'reattach', paid: false, stoppedBy: null, waits: true });
+      expect(dry.billable).toBe(7); // its shadow still runs, on the owner's result
+      expect(status.billable).toBe(dry.billable);
+    } finally {
+      owner.kill();
+    }
   }, 120_000);
 });

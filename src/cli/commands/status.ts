@@ -73,7 +73,7 @@ function printStatus(s: RecipeStatus, out: TextSink, cwd: string, recipeArg: str
   );
   group(
     'Modified by hand',
-    "the output no longer matches the lock's output_sha256",
+    "not the lock's output, or a file kontext never wrote: a run refuses to overwrite it without --overwrite",
     of('modified').map((n) => `${n.node.padEnd(width)}  ${rel(n.output)}`),
   );
   group(

@@ -51,6 +51,8 @@ describe('dry run at scale', () => {
       input: i === 0 ? 'inline data URI' : null,
       paid: true,
       stoppedBy: null,
+      stopCode: null,
+      waits: false,
     }));
     const report: DryRunReport = { rows, billable: rows.length, cached: 0 };
     const out = bufferSink();

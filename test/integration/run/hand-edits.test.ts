@@ -94,17 +94,27 @@ describe('hand-edited outputs', () => {
     expect(await sha256File(saved)).toBe(await sha256File(await outputOf(project, 'lifestyle@product-b')));
   });
 
-  it('a file kontext did not write (no lock entry) is not overwritten either', async () => {
+  it('a file kontext did not write (no lock entry) is not overwritten either, nor paid for', async () => {
     const mine = join(project.root, 'final', 'extra.png');
     await mkdir(join(project.root, 'final'));
     await writeFile(mine, 'my own picture');
     const r = await run(project.recipePath);
     expect(r.code).toBe(65);
-    expect(r.submits).toBe(12); // kontext could not know before the result: it is kept in the cache
+    // Refused before its request: the format it asks for (png) names the file it would write.
+    expect(r.submits).toBe(11);
+    expect(r.started).not.toContain('lifestyle@extra');
     expect(r.failed.map((f) => f.node)).toEqual(['lifestyle@extra']);
     expect(r.failed[0]?.message).toContain('is not a file kontext wrote');
     expect(await readFile(mine, 'utf8')).toBe('my own picture');
-    expect(await run(project.recipePath, '--overwrite')).toMatchObject({ code: 0, submits: 0 });
+    expect(await run(project.recipePath, '--overwrite')).toMatchObject({ code: 0, submits: 1 });
     expect(await readFile(mine, 'utf8')).not.toBe('my own picture');
+  });
+
+  it("no lock entry: a file with the cache's output for the node's key is kontext's (--force)", async () => {
+    expect(await run(project.recipePath)).toMatchObject({ code: 0, submits: 12 });
+    await rm(join(project.root, 'recipe.lock.json'));
+    const forced = await run(project.recipePath, '--force', 'lifestyle@extra');
+    expect(forced).toMatchObject({ code: 0, submits: 1, failed: [] });
+    expect(forced.started).toEqual(['lifestyle@extra']);
   });
 });
