@@ -219,13 +219,23 @@ function statusCommand(choose: (a: Action) => void): Command {
 
 function reportCommand(choose: (a: Action) => void): Command {
   return new Command('report')
-    .description('write a review sheet of the outputs to <out>/report/index.html (reads local state only)')
+    .description(
+      'write a review sheet of the outputs to <out>/report/index.html (local state, and what the remote cache ' +
+        'holds; never submits)',
+    )
     .argument('<recipe>', 'recipe file')
     .option('--open', 'open it in the browser (xdg-open, open or start; else print the path)')
     .option('--json', 'print the result as JSON')
     .option('--cache-dir <dir>', 'cache folder (default: the one `kontext run` uses; env KONTEXT_CACHE_DIR)')
     .option('--strict', 'treat prompt-lint warnings as errors')
     .option('--allow-outside-root', 'allow output paths outside the project root')
+    .addOption(
+      new Option(
+        '--fetch-remote',
+        'download the results only the remote cache has (sha256-checked, no request) so the page shows them',
+      ).conflicts('remote'),
+    )
+    .option('--no-remote', 'do not ask the remote cache (KONTEXT_REMOTE_CACHE, cache.remote)')
     .action((recipe: string, opts: Record<string, unknown>) => {
       choose(async (ctx) => (await import('./commands/report.js')).reportCommand(recipe, opts, ctx));
     });

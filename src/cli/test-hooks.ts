@@ -10,7 +10,8 @@
  * (renamed to the store's temp name, not adopted), `after-blob` (adopted, no record),
  * `after-record`, `output-temp-written` (the out/ copy in its temp, not renamed), `output-renamed`
  * (in out/, not in the lock), `lock-temp-written` (the new lock in its temp, not renamed),
- * `lock-renamed` (the new lock in place, journal entries not yet dropped). Of `kontext gc`:
+ * `lock-renamed` (the new lock in place, journal entries not yet dropped). Of a cache hit:
+ * `cache-hit` (its record read and marked used, its blob not yet copied out). Of `kontext gc`:
  * `gc-started` (its mutex held, nothing read yet), `gc-roots-read` (the cache scanned, the
  * journal and the lock files read, nothing removed yet). Library code only calls `rt.crashPoint`.
  */
@@ -30,6 +31,7 @@ const POINTS = [
   'output-renamed',
   'lock-temp-written',
   'lock-renamed',
+  'cache-hit',
   'gc-started',
   'gc-roots-read',
 ] as const;

@@ -39,17 +39,19 @@ export class RemotePool {
   }
 
   /**
-   * `store` as `kontext status` sees it: the remote the run would use (the same choice) answers
-   * what the local store lacks, checked but not taken (remote-store.ts's `peekingRemote`);
+   * `store` as `kontext status` and `kontext report` see it: the remote the run would use (the
+   * same choice) answers what the local store lacks, checked but not taken (remote-store.ts's
+   * `peekingRemote`), or with `take` downloaded into the local store as a run's fetch does;
    * nothing is uploaded, so a recipe's remote is not announced as read-only.
    */
   async peek(
     store: Store,
     inputs: Omit<RemoteInputs, 'env' | 'trustRecipe'>,
+    mode: 'peek' | 'take' = 'peek',
   ): Promise<{ readonly store: Store; readonly fromRemote: ReadonlySet<string> }> {
     const choice = chooseRemote({ ...inputs, env: this.deps.rt.env });
     if (choice === null) return { store, fromRemote: new Set() };
-    return peekingRemote(store, await this.#remote({ ...choice, upload: false, notice: null }));
+    return peekingRemote(store, await this.#remote({ ...choice, upload: false, notice: null }), mode);
   }
 
   #remote(choice: RemoteChoice): Promise<RemoteCache> {

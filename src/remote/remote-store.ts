@@ -38,21 +38,24 @@ function delegate(store: Store): Store {
 }
 
 /**
- * The store `kontext status` sees: a record missing locally is what the remote holds for it,
- * checked as a run checks it but not taken (peek.ts); nothing is uploaded. `fromRemote` collects
- * the keys answered by the remote, so status can say "in the remote cache".
+ * The store `kontext status` and `kontext report` see: a record missing locally is what the
+ * remote holds for it, checked as a run checks it; nothing is uploaded. `peek` keeps nothing
+ * (peek.ts: the blob only for being there); `take` (`kontext report --fetch-remote`) downloads
+ * the blob, sha256-checked, and keeps the result in the local store, as a run's fetch does.
+ * `fromRemote` collects the keys answered by the remote, so status can say "in the remote cache".
  */
 export function peekingRemote(
   store: Store,
   remote: RemoteCache,
+  mode: 'peek' | 'take' = 'peek',
 ): { readonly store: Store; readonly fromRemote: ReadonlySet<string> } {
   const fromRemote = new Set<string>();
   const getRecord: Store['getRecord'] = async (key) => {
     const local = await store.getRecord(key);
     if (local !== null) return local;
-    const peeked = await remote.peek(key, store);
-    if (peeked !== null) fromRemote.add(key);
-    return peeked;
+    const found = mode === 'take' ? await remote.lookup(key, store) : await remote.peek(key, store);
+    if (found !== null) fromRemote.add(key);
+    return found;
   };
   return { store: { ...delegate(store), getRecord }, fromRemote };
 }

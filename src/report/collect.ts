@@ -1,6 +1,7 @@
 /**
- * The review sheet's data from local state only: the recipe, its plan, the lock, the run
- * records in the cache and the files in `<out>/` (docs/architecture.md#the-review-report).
+ * The review sheet's data from local state: the recipe, its plan, the lock, the run records in
+ * the cache and the files in `<out>/` (docs/architecture.md#the-review-report), plus, when the
+ * store peeks a remote cache, the records only it holds (`inRemote`: no image, nothing kept).
  * Node states are `kontext status`'s (src/run/status.ts); nothing is submitted, hosted or paid.
  * Returns the data and the image work it needs (thumbnails, input previews, change maps), each
  * named by the sha256 of its bytes so a second report reuses it.
@@ -39,10 +40,16 @@ export interface LiveOverrides {
 
 export async function collectReport(
   recipe: Recipe,
-  p: { readonly store: Store; readonly rt: Runtime; readonly live?: LiveOverrides | undefined },
+  p: {
+    readonly store: Store;
+    readonly rt: Runtime;
+    readonly live?: LiveOverrides | undefined;
+    /** Keys `store` answered from the remote cache without keeping them (status's state `remote`). */
+    readonly inRemote?: ReadonlySet<string> | undefined;
+  },
 ): Promise<Collected> {
   const { store, rt } = p;
-  const detail = await statusDetail(store, { recipe, options: {}, rt });
+  const detail = await statusDetail(store, { recipe, options: {}, rt, fromRemote: p.inRemote });
   const jobs: AssetJob[] = [];
   const job = (kind: AssetJob['kind'], sha256: string, from: string, ext: string): string => {
     jobs.push({ kind, sha256, from });
@@ -148,7 +155,7 @@ const STATE_OF: Readonly<Record<NodeStatus['state'], CellState>> = {
   'will-run': 'not-run',
   modified: 'modified',
   missing: 'cached',
-  remote: 'not-run', // never here: the report reads local state only (no remote is asked)
+  remote: 'remote',
 };
 
 async function cellOf(node: PlanNode, c: CellContext): Promise<Cell> {
@@ -160,8 +167,9 @@ async function cellOf(node: PlanNode, c: CellContext): Promise<Cell> {
   const current = state ? await storedRecord(state, c.store) : null;
   const record = current ?? (locked ? await c.store.getRecord(locked.key).catch(() => null) : null);
   const file = status?.output ?? null;
-  const onDisk =
-    file === null || cellState === 'cached' ? null : await shaOnDisk(c.store, file, cellState, record, locked);
+  // A cached or remote result is not (yet) the file in out/: whatever is there is not it.
+  const elsewhere = cellState === 'cached' || cellState === 'remote';
+  const onDisk = file === null || elsewhere ? null : await shaOnDisk(c.store, file, cellState, record, locked);
   const sha = onDisk ?? record?.output_sha256 ?? null;
   let from: string | null = null;
   if (onDisk !== null && file !== null) from = file;
@@ -267,7 +275,7 @@ function costOf(record: RunRecord | null): number | null {
 }
 
 function countsOf(nodes: readonly ReportNode[]): ReportData['counts'] {
-  const counts = { 'up-to-date': 0, cached: 0, 'not-run': 0, modified: 0, running: 0, failed: 0 };
+  const counts = { 'up-to-date': 0, cached: 0, remote: 0, 'not-run': 0, modified: 0, running: 0, failed: 0 };
   for (const n of nodes) counts[n.state]++;
   return { nodes: nodes.length, ...counts, drift: nodes.filter((n) => n.drift).length };
 }

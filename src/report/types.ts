@@ -6,7 +6,7 @@
  */
 
 /** A cell's state: the run's resolved states (src/run/status.ts) plus what a live run reports. */
-export type CellState = 'up-to-date' | 'cached' | 'not-run' | 'modified' | 'running' | 'failed';
+export type CellState = 'up-to-date' | 'cached' | 'remote' | 'not-run' | 'modified' | 'running' | 'failed';
 
 /** A node's change review (`RunRecord.review`), when its run record has one. */
 interface CellReview {
@@ -85,6 +85,8 @@ interface ReportCounts {
   readonly nodes: number;
   readonly 'up-to-date': number;
   readonly cached: number;
+  /** Only in the remote cache (peeked): a run downloads them without a request. */
+  readonly remote: number;
   readonly 'not-run': number;
   readonly modified: number;
   readonly running: number;

@@ -1,8 +1,10 @@
 /**
- * `kontext report`: the review sheet of a recipe, written to `<out>/report/` from local state
- * only (docs/architecture.md#the-review-report). Writes nothing outside that folder: images go to
- * temp names and are renamed into place, `index.html` is replaced atomically last, so a reader
- * sees the old report or the new one. Never submits, hosts or pays.
+ * `kontext report`: the review sheet of a recipe, written to `<out>/report/` from local state,
+ * plus what the remote cache a run would use holds, peeked (a cell "in the remote cache"), or
+ * with `fetchRemote` downloaded into the local cache (docs/architecture.md#the-review-report).
+ * Writes nothing outside that folder and the cache: images go to temp names and are renamed into
+ * place, `index.html` is replaced atomically last, so a reader sees the old report or the new
+ * one. Never submits, hosts, uploads or pays.
  */
 import { join } from 'node:path';
 import { loadRecipe } from '../recipe/index.js';
@@ -10,6 +12,7 @@ import type { Recipe } from '../recipe/types.js';
 import type { Runtime } from '../runtime.js';
 import { cacheDirFor } from '../run/context.js';
 import { openStoreOrStandIn } from '../run/open-cache.js';
+import { throughRemote } from '../run/status.js';
 import { writeFileAtomic } from '../store/atomic.js';
 import type { Store } from '../store/types.js';
 import { REPORT_DIR, REPORT_INDEX } from '../plan/report-paths.js';
@@ -23,6 +26,17 @@ export interface ReportOptions {
   readonly cacheDir?: string | undefined;
   readonly strict?: boolean | undefined;
   readonly allowOutsideRoot?: boolean | undefined;
+  /** `--no-remote`: local state only. */
+  readonly noRemote?: boolean | undefined;
+  /** `--fetch-remote`: download the results only the remote cache has (checked as a run checks them). */
+  readonly fetchRemote?: boolean | undefined;
+}
+
+interface ReportDeps {
+  readonly rt: Runtime;
+  /** A remote cache down, refusing, or holding something unusable: said once; the report is still written. */
+  readonly onWarning?: ((message: string) => void) | undefined;
+  readonly onNotice?: ((message: string) => void) | undefined;
 }
 
 export interface WrittenReport {
@@ -34,14 +48,12 @@ export interface WrittenReport {
   /** Images made for this report, and reused from an earlier one. */
   readonly made: number;
   readonly reused: number;
+  /** Results downloaded from the remote cache for this report (`fetchRemote`). */
+  readonly fetched: number;
 }
 
 /** Load the recipe and write its report (the `kontext report` command). */
-export async function writeReport(
-  path: string,
-  options: ReportOptions,
-  deps: { readonly rt: Runtime },
-): Promise<WrittenReport> {
+export async function writeReport(path: string, options: ReportOptions, deps: ReportDeps): Promise<WrittenReport> {
   const recipe = await loadRecipe(path, {
     rt: deps.rt,
     strict: options.strict ?? false,
@@ -49,11 +61,17 @@ export async function writeReport(
   });
   const opened = await openStoreOrStandIn(cacheDirFor(recipe, options.cacheDir, deps.rt));
   try {
-    const written = await writeReportFor(recipe, {
-      store: opened.store,
-      rt: deps.rt,
-      allowOutsideRoot: options.allowOutsideRoot ?? false,
-    });
+    const take = options.fetchRemote === true;
+    const remote = { recipe, off: options.noRemote, rt: deps.rt, take, onWarning: deps.onWarning };
+    const written = await throughRemote(opened.store, { ...remote, onNotice: deps.onNotice }, (store, fromRemote) =>
+      writeReportFor(recipe, {
+        store,
+        rt: deps.rt,
+        allowOutsideRoot: options.allowOutsideRoot ?? false,
+        // Fetched results are local now: shown as any cached result; peeked ones as in the remote cache.
+        inRemote: take ? undefined : fromRemote,
+      }).then((w) => ({ ...w, fetched: take ? fromRemote.size : 0 })),
+    );
     // The outputs (and blobs) hashed to judge them are remembered in the cache's source-hash memo,
     // as a run does: a run leaves just-written outputs out of it (too new to trust their mtime),
     // so without this every report would read and hash them all again. Only new entries write.
@@ -73,6 +91,8 @@ export async function writeReportFor(
     readonly rt: Runtime;
     readonly allowOutsideRoot: boolean;
     readonly live?: LiveOverrides | undefined;
+    /** Keys whose record only the remote cache holds (peeked, not kept). */
+    readonly inRemote?: ReadonlySet<string> | undefined;
   },
 ): Promise<WrittenReport> {
   const { data: collected, jobs } = await collectReport(recipe, p);
@@ -85,7 +105,7 @@ export async function writeReportFor(
   // Rebuildable at any time from local state: no fsync.
   await writeFileAtomic(index, renderPage(data), { sync: false });
   await pruneAssets(dir, new Set(jobs.map(assetName)), p.rt.now());
-  return { dir, index, data, made: assets.made, reused: assets.reused };
+  return { dir, index, data, made: assets.made, reused: assets.reused, fetched: 0 };
 }
 
 /** Images that could not be made (an unreadable file) are left out rather than shown broken. */

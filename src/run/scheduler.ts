@@ -290,6 +290,7 @@ class Scheduler {
       const overwrite = this.options.overwrite === true || lockPath === null;
       const locked = this.prepared.lock.nodes[node.id];
       const at = { store, lockPath, outDir: this.prepared.plan.recipe.outDir, locked, overwrite, guard };
+      this.deps.rt.crashPoint?.('cache-hit'); // the record read and marked used, its blob not yet
       const { output, restored } = await materializeHit(node, hit, at);
       const recorded = this.#record(node, hit, output);
       // A killed run's request, recorded before the kill: done with once the lock names it.

@@ -101,22 +101,51 @@ export async function recipeStatus(path: string, options: StatusOptions, deps: S
   // Reading only: the store is never flushed, so not even the source-hash memo is written.
   // An unwritable cache dir gives a stand-in for this call (adopting from the lock writes to it).
   const opened = await openStoreOrStandIn(cacheDirFor(recipe, options.cacheDir, rt));
+  try {
+    return await throughRemote(
+      opened.store,
+      { recipe, off: options.noRemote, rt, onWarning: deps.onWarning, onNotice: deps.onNotice },
+      async (store, fromRemote) => (await statusDetail(store, { recipe, options, rt, fromRemote })).status,
+    );
+  } finally {
+    await opened.discard();
+  }
+}
+
+/**
+ * `use` with `local` behind which the remote cache a run of `recipe` would use answers what
+ * `local` lacks (src/remote/choose.ts; the user config is read only when it may decide), read
+ * only: peeked (status, the report: nothing kept), or with `take` downloaded into `local`,
+ * sha256-checked as a run's fetch is (`kontext report --fetch-remote`). `off`: `--no-remote`.
+ * `fromRemote`: the keys the remote answered. A remote down or refusing is one warning.
+ */
+export async function throughRemote<T>(
+  local: Store,
+  p: {
+    readonly recipe: Recipe;
+    readonly off: boolean | undefined;
+    readonly rt: Runtime;
+    readonly take?: boolean | undefined;
+    readonly onWarning?: ((message: string) => void) | undefined;
+    readonly onNotice?: ((message: string) => void) | undefined;
+  },
+  use: (store: Store, fromRemote: ReadonlySet<string>) => Promise<T>,
+): Promise<T> {
+  const { rt } = p;
   const remotes = new RemotePool({
     rt,
-    warn: (message) => deps.onWarning?.(message),
-    notice: (message) => deps.onNotice?.(message),
+    warn: (message) => p.onWarning?.(message),
+    notice: (message) => p.onNotice?.(message),
   });
   try {
-    // The remote the run would use (src/remote/choose.ts); the user config is read only when it may decide.
-    const off = options.noRemote === true;
+    const off = p.off === true;
     const envRemote = (rt.env['KONTEXT_REMOTE_CACHE'] ?? '').trim() !== '';
     const user = off || envRemote ? undefined : (await loadUserConfig(rt)).cache?.remote;
-    const inputs = { recipe: recipe.remote, user, off, recipeFile: basename(recipe.file) };
-    const { store, fromRemote } = await remotes.peek(opened.store, inputs);
-    return (await statusDetail(store, { recipe, options, rt, fromRemote })).status;
+    const inputs = { recipe: p.recipe.remote, user, off, recipeFile: basename(p.recipe.file) };
+    const { store, fromRemote } = await remotes.peek(local, inputs, p.take === true ? 'take' : 'peek');
+    return await use(store, fromRemote);
   } finally {
     await remotes.close();
-    await opened.discard();
   }
 }
 

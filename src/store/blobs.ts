@@ -50,7 +50,7 @@ async function reuseBlob(root: string, sha256: string, now: (() => number) | und
   assertHex64(sha256, 'blob digest');
   const path = layout.blob(root, sha256);
   const info = await fileInfo(path);
-  if (info !== null) await touchIfStale(path, info.mtimeMs, now());
+  if (info !== null) touchIfStale(path, info.mtimeMs, now());
   return info !== null;
 }
 
@@ -110,7 +110,7 @@ export function copyInBlob(root: string, file: string, sha256: string, now: () =
   const found = statSync(target, { throwIfNoEntry: false });
   if (found?.isFile() !== true) return copyFileAtomicUnsynced(file, target);
   // Reused like `putBlob` reuses a blob: bumped, so a gc running now sees it as used and keeps it.
-  void touchIfStale(target, found.mtimeMs, now()); // synchronous inside (touch.ts)
+  touchIfStale(target, found.mtimeMs, now());
 }
 
 /** A blob whose bytes no longer match its name; it has been deleted. Exit 75: a run fetches it again. */

@@ -21,11 +21,16 @@
  *   only once the node's lock entry is on disk, so every record the scan met is, when gc looks,
  *   either still journaled or in a lock file (when that lock is one gc was given); what is
  *   written after the scan is no candidate. Only final names
- *   (`<hex>` blobs, `<hex>.json` records) and crash-left temps are candidates; just before
- *   each unlink the file is stat'ed again and kept if its mtime moved since the scan (a cache
- *   hit or a reuse bumped it). Two gcs on one cache serialize on `<cache>/gc.lck`. What remains
- *   is a window of microseconds in which a hit on an unprotected entry could lose its blob: that
- *   run then fails to restore one output, and the next run re-runs it.
+ *   (`<hex>` blobs, `<hex>.json` records) and crash-left temps are candidates. Two gcs on one
+ *   cache serialize on `<cache>/gc.lck`.
+ * - Safe beside a cache hit in any project (whose lock gc may not read): a hit marks its record
+ *   used before it reads the blob, but at most once per `TOUCH_AFTER_MS` (touch.ts), and it may
+ *   read the blob long after, so a record's mtime alone cannot tell gc, during its whole scan,
+ *   that a hit is using it. So a record used within {@link IN_USE_MS} is kept, by age and by size
+ *   (counted in use; `--max-size` may stay over), and an older one is claimed before it goes
+ *   (gc-claim.ts): moved aside, its mtime read again, put back when a hit marked it meanwhile. A
+ *   hit that marks it after the claim finds it gone and takes a miss, never a blob about to go.
+ *   A blob goes only once its last record has gone, and is stat'ed again first (a reuse bumps it).
  * - A blob no record names is a crash's leftover, or a run's download between its blob and its
  *   record (execute.ts stores the blob first): one younger than {@link UNRECORDED_BLOB_MS} is kept
  *   (counted in use), or `--max-size` beside a downloading run would delete a paid output.
@@ -40,9 +45,10 @@ import { listDir, pruneMemos } from './gc-memos.js';
 import { isSha256Hex, layout } from './layout.js';
 import { readLock } from './lock-file.js';
 import { readJsonOrNull } from './read-json.js';
+import { isClaim, restoreClaim, unlinkClaimed, unlinkUnmoved } from './gc-claim.js';
 import { memoDirOf } from './source-hash.js';
 import { JournalEntrySchema, RunRecordSchema } from './schemas.js';
-import { fileInfo } from './touch.js';
+import { fileInfo, TOUCH_AFTER_MS } from './touch.js';
 import type { RunRecord } from './types.js';
 
 export interface GcOptions extends FileMutexOptions {
@@ -106,6 +112,8 @@ interface Item {
 
 interface RecordItem extends Item {
   readonly kind: 'record';
+  /** Used within {@link IN_USE_MS}: perhaps by a cache hit in progress (never removed). */
+  recent?: true;
   /** Output blob and change map (review), none when the record cannot be read (then it is a miss anyway). */
   readonly blobs: readonly string[];
 }
@@ -129,6 +137,12 @@ const EMPTY: GcTally = { records: 0, blobs: 0, bytes: 0 };
 const GC_STALE_MS = 10 * 60_000;
 /** A blob no record names, younger than this, may be a run's download about to get its record. */
 const UNRECORDED_BLOB_MS = 10 * 60_000;
+/**
+ * A record used more recently than this may be a cache hit in progress: kept, by age and by size.
+ * A hit bumps its record at most once per {@link TOUCH_AFTER_MS} (touch.ts), so a record it is
+ * using may look that old; the rest is the time a hit may take from its record to its blob.
+ */
+const IN_USE_MS = TOUCH_AFTER_MS + 10 * 60_000;
 
 /** Prune the cache at `root` (absolute). A missing cache dir is an empty one. */
 export async function gcStore(root: string, options: GcOptions): Promise<GcReport> {
@@ -255,7 +269,12 @@ class Collector {
 
   /** Every record (with the blobs it needs) and blob in the cache, none protected yet. */
   async #scan(): Promise<void> {
-    for (const { name, path } of await listFanOut(layout.records(this.root))) {
+    let records = await listFanOut(layout.records(this.root));
+    // Claims left by a gc that died deciding (gc-claim.ts): put back, as nothing proved them unused.
+    const claims = this.options.dryRun ? [] : records.filter(({ name }) => isClaim(name));
+    for (const { path } of claims) await restoreClaim(path);
+    if (claims.length > 0) records = await listFanOut(layout.records(this.root));
+    for (const { name, path } of records) {
       if (isTempName(name)) this.#temps.push(path);
       if (!name.endsWith('.json') || !isSha256Hex(name.slice(0, -5))) continue;
       const key = name.slice(0, -5);
@@ -286,6 +305,12 @@ class Collector {
         if (blob) blob.refs++;
       }
     }
+    const used = this.options.now() - IN_USE_MS;
+    for (const r of this.#records.values()) {
+      if (r.protected || r.mtimeMs < used) continue;
+      r.recent = true;
+      this.#inUse++;
+    }
     const recent = this.options.now() - UNRECORDED_BLOB_MS;
     for (const b of this.#blobs.values()) {
       if (b.refs > 0 || b.protected || b.mtimeMs < recent) continue;
@@ -296,7 +321,8 @@ class Collector {
 
   async #byAge(cutoffMs: number): Promise<void> {
     const old = (i: Item): boolean => !i.protected && !i.removed && i.mtimeMs < cutoffMs;
-    for (const r of sortedByUse([...this.#records.values()].filter(old))) await this.#dropRecord(r, old);
+    const oldRecord = (r: RecordItem): boolean => old(r) && r.recent !== true;
+    for (const r of sortedByUse([...this.#records.values()].filter(oldRecord))) await this.#dropRecord(r, old);
     const unused = (b: BlobItem): boolean => old(b) && b.refs === 0 && !b.pending;
     for (const b of sortedByUse([...this.#blobs.values()].filter(unused))) await this.#drop(b);
   }
@@ -305,7 +331,7 @@ class Collector {
     let total = this.#tally((i) => !i.removed).bytes;
     if (total <= maxBytes) return;
     const candidates = sortedByUse<RecordItem | BlobItem>([
-      ...[...this.#records.values()].filter((r) => !r.protected && !r.removed),
+      ...[...this.#records.values()].filter((r) => !r.protected && !r.removed && r.recent !== true),
       ...[...this.#blobs.values()].filter((b) => !b.protected && !b.removed && !b.pending && b.refs === 0),
     ]);
     for (const item of candidates) {
@@ -330,16 +356,11 @@ class Collector {
 
   /** Unlink one item unless it was used since the scan. Returns whether it is gone. */
   async #drop(item: RecordItem | BlobItem): Promise<boolean> {
-    if (!this.options.dryRun) {
-      const now = await fileInfo(item.path);
-      if (now !== null && now.mtimeMs !== item.mtimeMs) {
-        this.#inUse++;
-        return false;
-      }
-      if (now !== null)
-        await unlink(item.path).catch((e: unknown) => {
-          if (!isCode(e, 'ENOENT')) throw e;
-        });
+    const unlinked = (): Promise<boolean> =>
+      item.kind === 'record' ? unlinkClaimed(item.path, item.mtimeMs) : unlinkUnmoved(item.path, item.mtimeMs);
+    if (!this.options.dryRun && !(await unlinked())) {
+      this.#inUse++;
+      return false;
     }
     item.removed = true;
     this.#freed += item.size;

@@ -2,6 +2,8 @@
  * Run records by cache key. A record is only a hit if its output blob is still there:
  * a half-deleted cache must cost a re-run, never a missing output.
  */
+import { existsSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { writeFileAtomic } from './atomic.js';
 import { checkBlob, type BlobCorruptError } from './blobs.js';
 import { StoreError } from './errors.js';
@@ -9,6 +11,7 @@ import { assertHex64, layout } from './layout.js';
 import { readJsonEntry } from './read-json.js';
 import { parseRunRecord } from './record-parse.js';
 import { RunRecordSchema } from './schemas.js';
+import { claimPathOf } from './gc-claim.js';
 import { touchIfStale } from './touch.js';
 import type { RunRecord } from './types.js';
 
@@ -23,14 +26,40 @@ export interface BlobCheck {
 export async function getRecord(root: string, key: string, check: BlobCheck): Promise<RunRecord | null> {
   assertHex64(key, 'cache key');
   const path = layout.record(root, key);
+  for (let waited = 0; ; waited += CLAIM_POLL_MS) {
+    const found = await readRecord(root, path, key, check);
+    if (found !== 'claimed') return found;
+    // `kontext gc` has this record aside (gc.ts): it puts it back when a hit marked it meanwhile,
+    // else removes it. Wait for its decision, briefly: a miss here would pay for a result that stays.
+    if (waited >= CLAIM_WAIT_MS) return null;
+    await sleep(CLAIM_POLL_MS);
+  }
+}
+
+/** gc decides on a claimed record within microseconds; a claim older than this is a dead gc's. */
+const CLAIM_WAIT_MS = 1000;
+const CLAIM_POLL_MS = 10;
+
+/** The record, a miss, or `claimed`: gone, with gc's claim of it there. */
+async function readRecord(
+  root: string,
+  path: string,
+  key: string,
+  check: BlobCheck,
+): Promise<RunRecord | null | 'claimed'> {
   const entry = await readJsonEntry(path, parseRunRecord);
-  if (entry === null || entry.value.key !== key) return null;
+  if (entry === null) return existsSync(claimPathOf(path)) ? 'claimed' : null;
+  if (entry.value.key !== key) return null;
   const record = entry.value;
-  if (!(await checkBlob(root, record.output_sha256, check.hash, check.onDropped))) return null;
+  // Marked used before its blob is looked at (touch.ts): `kontext gc` re-checks a record's mtime
+  // after claiming it and keeps it when a hit moved it, so the blob a hit goes on to read stays.
+  // Gone by now: gc claimed it first, and removes its blob next (`claimed`, or a miss).
   // Only the record is marked used: gc keeps a blob while any record needs it, so the blob's
   // own mtime need not move — and must not, since the hash memo keys on it (a bumped blob
   // would be re-read and re-hashed by the next run). The mtime is the one read with the record.
-  if (check.now) await touchIfStale(path, entry.mtimeMs, check.now());
+  if (check.now && !touchIfStale(path, entry.mtimeMs, check.now()))
+    return existsSync(claimPathOf(path)) ? 'claimed' : null;
+  if (!(await checkBlob(root, record.output_sha256, check.hash, check.onDropped))) return null;
   return record;
 }
 

@@ -20,7 +20,7 @@ import { isCode } from './errno.js';
 import { layout } from './layout.js';
 
 /** How stale an mtime may be before a use bumps it: "last used" is exact to this. */
-const TOUCH_AFTER_MS = 60_000;
+export const TOUCH_AFTER_MS = 60_000;
 
 /** Size and mtime of a regular file, or null when it is missing (or not a file). */
 export async function fileInfo(path: string): Promise<{ readonly size: number; readonly mtimeMs: number } | null> {
@@ -34,18 +34,23 @@ export async function fileInfo(path: string): Promise<{ readonly size: number; r
 }
 
 /**
- * Set the mtime (and atime) to `nowMs` when it is older than {@link TOUCH_AFTER_MS}. Best effort.
- * Synchronous, like {@link touchRecords}: a report reads every node's record, and a promise
- * per utimes costs more than the syscall.
+ * Mark a file used: set its mtime (and atime) to `nowMs` when it is older than
+ * {@link TOUCH_AFTER_MS}. Returns `false` only when the file is gone (`kontext gc` has claimed
+ * it: see gc.ts), so a cache hit marks its record before it reads the blob and, the record gone,
+ * takes a miss rather than a blob gc is about to remove. Otherwise best effort. Synchronous,
+ * like {@link touchRecords}: a report reads every node's record, and a promise per utimes costs
+ * more than the syscall.
  */
-export async function touchIfStale(path: string, mtimeMs: number, nowMs: number): Promise<void> {
-  if (nowMs - mtimeMs < TOUCH_AFTER_MS) return;
+export function touchIfStale(path: string, mtimeMs: number, nowMs: number): boolean {
+  if (nowMs - mtimeMs < TOUCH_AFTER_MS) return true;
   const t = nowMs / 1000;
   try {
     utimesSync(path, t, t);
-  } catch {
-    // best effort: the record is bumped on its next use
+  } catch (e) {
+    // Otherwise best effort: the record is bumped on its next use.
+    if (isCode(e, 'ENOENT')) return false;
   }
+  return true;
 }
 
 /**

@@ -7,16 +7,15 @@
  * Status uploads nothing and keeps nothing; a remote that is down is one warning, and status
  * answers from local knowledge.
  */
-import { cp, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { openBucket } from '../../src/remote/bucket.js';
 import { blobObject, parseRemoteUrl, recordObject } from '../../src/remote/location.js';
-import { startEmulator, type EmulatorHandle } from '../../src/index.js';
-import { cli, ensureBuilt } from '../helpers/cli-spawn.js';
-import { runcomfyEnv } from '../helpers/e2e-kit.js';
-import { createProject, isSubmit, type Project } from '../helpers/run-fixtures.js';
-import { startS3Server, TEST_AWS_ENV, type TestS3Server } from '../helpers/s3-server.js';
+import { cli } from '../helpers/cli-spawn.js';
+import { useRemoteE2e } from '../helpers/remote-e2e.js';
+import type { Project } from '../helpers/run-fixtures.js';
+import { TEST_AWS_ENV } from '../helpers/s3-server.js';
 
 const YAML = `version: 1
 name: test
@@ -32,42 +31,7 @@ passes:
 `;
 const NODES = 8; // four photos, two passes
 
-let s3: TestS3Server;
-let emulator: EmulatorHandle;
-const projects: Project[] = [];
-
-beforeAll(async () => {
-  await ensureBuilt();
-  s3 = await startS3Server();
-  emulator = await startEmulator({ queueMs: 5, runMs: 10 });
-}, 180_000);
-afterAll(async () => {
-  await emulator?.close();
-  await s3?.close();
-  for (const p of projects.splice(0)) await p.cleanup();
-});
-
-const REMOTE = (): string => `s3://${s3.bucket}/status`;
-
-function env(p: Project, extra: Record<string, string> = {}): Record<string, string> {
-  return runcomfyEnv(emulator, p.root, {
-    ...TEST_AWS_ENV,
-    AWS_ENDPOINT_URL_S3: s3.endpoint,
-    KONTEXT_REMOTE_CACHE: REMOTE(),
-    ...extra,
-  });
-}
-
-const kontext = (p: Project, args: readonly string[], extra?: Record<string, string>): ReturnType<typeof cli> =>
-  cli(args, { cwd: p.root, env: env(p, extra) });
-const submits = (): number => emulator.requestLog().filter(isSubmit).length;
-const puts = (): number => s3.requests.filter((r) => r.method === 'PUT').length;
-
-async function project(): Promise<Project> {
-  const p = await createProject(YAML);
-  projects.push(p);
-  return p;
-}
+const { s3, remote: REMOTE, env, kontext, submits, puts, project, clone } = useRemoteE2e(YAML, 'status');
 
 interface StatusJson {
   billable: number;
@@ -103,11 +67,7 @@ describe('status on a clone whose results are in the remote cache only', () => {
     const lockA = await a.readLock();
 
     // A clean clone: recipe, sources and lock; no out/ (not committed) and a fresh cache.
-    const b = await project();
-    await rm(b.root, { recursive: true, force: true });
-    await cp(a.root, b.root, { recursive: true });
-    await rm(join(b.root, '.cache'), { recursive: true, force: true });
-    await rm(join(b.root, 'out'), { recursive: true, force: true });
+    const b = await clone(a);
 
     const [putsBefore, paidBefore] = [puts(), submits()];
     const all = await status(b);
@@ -130,14 +90,14 @@ describe('status on a clone whose results are in the remote cache only', () => {
     // Two leaves go bad in the bucket: a record rewritten (its fields no longer hash to its key)
     // and a record whose blob was deleted. The run refuses both (a warning each) and pays for them.
     const location = parseRemoteUrl(REMOTE(), 'test');
-    const bucket = openBucket(location, { ...TEST_AWS_ENV, AWS_ENDPOINT_URL_S3: s3.endpoint });
+    const bucket = openBucket(location, { ...TEST_AWS_ENV, AWS_ENDPOINT_URL_S3: s3().endpoint });
     const tampered = lockA.nodes['shadow@pet-chelsea'];
     const orphaned = lockA.nodes['shadow@scene-rocket'];
     if (!tampered || !orphaned) throw new Error('lock entries missing');
     const record = await bucket.read(recordObject(location, tampered.key), 1 << 20);
     const forged = { ...JSON.parse(String(record)), prompt: 'Something else entirely.' };
     await bucket.write(recordObject(location, tampered.key), Buffer.from(JSON.stringify(forged)), 'application/json');
-    await s3.deleteObject(blobObject(location, orphaned.output_sha256));
+    await s3().deleteObject(blobObject(location, orphaned.output_sha256));
     bucket.close();
 
     const bad = await status(b);
@@ -181,7 +141,7 @@ describe('status on a clone whose results are in the remote cache only', () => {
 
   it("a recipe's own remote (cache.remote) is read as the run reads it, never announced as read-only", async () => {
     const a = await project();
-    const named = `s3://${s3.bucket}/named`;
+    const named = `s3://${s3().bucket}/named`;
     const yaml = YAML.replaceAll('long soft shadow', 'short hard shadow');
     await a.writeRecipe(yaml);
     expect((await kontext(a, ['run', 'recipe.yml'], { KONTEXT_REMOTE_CACHE: named })).code).toBe(0);

@@ -1,7 +1,8 @@
 /**
- * `kontext report <recipe> [--open] [--json]`: write the review sheet to `<out>/report/` and
- * print where it is; `--open` hands it to the desktop's opener (xdg-open, open, start) and,
- * when there is none, says so and prints the path.
+ * `kontext report <recipe> [--open] [--json] [--fetch-remote | --no-remote]`: write the review
+ * sheet to `<out>/report/` and print where it is; `--open` hands it to the desktop's opener
+ * (xdg-open, open, start) and, when there is none, says so and prints the path. Results only the
+ * remote cache holds show as "in the remote cache"; `--fetch-remote` downloads them first.
  */
 import { spawn } from 'node:child_process';
 import { pathToFileURL } from 'node:url';
@@ -16,8 +17,15 @@ export async function reportCommand(path: string, opts: Record<string, unknown>,
       cacheDir: typeof opts['cacheDir'] === 'string' ? opts['cacheDir'] : undefined,
       strict: opts['strict'] === true,
       allowOutsideRoot: opts['allowOutsideRoot'] === true,
+      // commander's `--no-remote` sets `remote: false`.
+      noRemote: opts['remote'] === false,
+      fetchRemote: opts['fetchRemote'] === true,
     },
-    { rt: ctx.rt },
+    {
+      rt: ctx.rt,
+      onWarning: (message) => ctx.rt.stderr.write(`warning: ${escapeControls(message)}\n`),
+      onNotice: (message) => ctx.rt.stderr.write(`note: ${escapeControls(message)}\n`),
+    },
   );
   const out = ctx.rt.stdout;
   if (opts['json'] === true) out.write(`${JSON.stringify(toJson(report))}\n`);
@@ -35,6 +43,8 @@ function summary(r: WrittenReport, cwd: string): string {
   const c = r.data.counts;
   const parts = [`${c.nodes} node${c.nodes === 1 ? '' : 's'}`, `${c['up-to-date']} up to date`];
   if (c.cached > 0) parts.push(`${c.cached} cached`);
+  if (r.fetched > 0) parts.push(`${r.fetched} downloaded from the remote cache`);
+  if (c.remote > 0) parts.push(`${c.remote} in the remote cache (--fetch-remote downloads them)`);
   if (c['not-run'] > 0) parts.push(`${c['not-run']} not run yet`);
   if (c.modified > 0) parts.push(`${c.modified} modified`);
   if (c.drift > 0) parts.push(`${c.drift} with drift`);
@@ -50,6 +60,7 @@ function toJson(r: WrittenReport): Record<string, unknown> {
     cost_usd: r.data.costUsd,
     warnings: r.data.warnings,
     images: { made: r.made, reused: r.reused },
+    fetched: r.fetched,
   };
 }
 

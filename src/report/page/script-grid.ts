@@ -4,8 +4,10 @@
  * new model: tiles whose data did not change are kept (focus and scroll stay).
  */
 export const SCRIPT_GRID = String.raw`
-var WORDS={'up-to-date':'up to date',cached:'cached','not-run':'not run yet',modified:'modified',running:'running',
-failed:'failed'};
+var WORDS={'up-to-date':'up to date',cached:'cached',remote:'in the remote cache','not-run':'not run yet',
+modified:'modified',running:'running',failed:'failed'};
+var HINTS={cached:'in the local cache, not in the out folder: a run restores them without a request',remote:
+'only in the remote cache: a run downloads them without a request; kontext report --fetch-remote shows them here'};
 var REASONS={'new':'new','prompt-changed':'prompt changed','params-changed':'params changed','seed-changed':
 'seed changed','model-changed':'model changed','input-changed':'input changed','forced':'forced','not-cached':
 'not in cache','reattach':'re-attaching'};
@@ -26,8 +28,8 @@ function renderTop(){
   var c=D.counts,counts=el('span','counts');
   var s=el('span','sum');s.appendChild(el('b',null,String(c.nodes)));s.appendChild(document.createTextNode(' nodes'));
   counts.appendChild(s);
-  ['up-to-date','cached','running','not-run','modified','failed'].forEach(function(k){
-    if(c[k]>0)counts.appendChild(el('span','chip s-'+k,c[k]+' '+WORDS[k]))});
+  ['up-to-date','cached','remote','running','not-run','modified','failed'].forEach(function(k){
+    if(c[k]>0){var ch=el('span','chip s-'+k,c[k]+' '+WORDS[k]);if(HINTS[k])ch.title=HINTS[k];counts.appendChild(ch)}});
   if(c.drift>0)counts.appendChild(el('span','chip s-drift',c.drift+' drift'));
   top.appendChild(counts);
   var cost=el('span','sum');cost.appendChild(document.createTextNode('cost '));
@@ -86,7 +88,8 @@ function tile(n){
   t.setAttribute('aria-label',n.id+', '+WORDS[n.state]);
   var th=el('div','th');
   if(n.thumb){var im=el('img');im.loading='lazy';im.decoding='async';im.alt=n.id;im.src=n.thumb;th.appendChild(im)}
-  else th.appendChild(el('span','none',n.state==='running'?'running\u2026':'no image yet'));
+  else th.appendChild(el('span','none',n.state==='running'?'running\u2026':n.state==='remote'?
+    'not downloaded':'no image yet'));
   if(n.drift)th.appendChild(el('span','drift-mark','DRIFT'));
   th.appendChild(el('span','chip s-'+n.state,WORDS[n.state]));
   t.appendChild(th);

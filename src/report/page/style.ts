@@ -68,6 +68,7 @@ gap:5px;align-items:center}
 white-space:nowrap}
 .s-up-to-date{background:#e6f4ea;color:#1a7f37}
 .s-cached{background:#e8effd;color:#1f5fbf}
+.s-remote{background:#e3f4f4;color:#0f6e73}
 .s-not-run{background:#eef0f2;color:#57606a}
 .s-modified{background:#fff3d6;color:#8a5a00}
 .s-running{background:#efe7ff;color:#6639ba;animation:pulse 1.2s ease-in-out infinite}

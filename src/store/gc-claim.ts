@@ -1,0 +1,63 @@
+/**
+ * How `kontext gc` (gc.ts) removes a run record without losing one a cache hit is using. A hit
+ * marks its record used (its mtime, touch.ts) before it reads the blob (records.ts). gc claims
+ * the record first: moves it aside (`<key>.json.gc-claim`), so a hit that marks it from then on
+ * finds it gone and takes a miss, never the blob gc removes next; then reads its mtime again:
+ * moved since the scan, a hit marked it before the claim and may be reading its blob, so it is
+ * put back (unless a run has written the key anew meanwhile). A reader that meets a claim waits
+ * for that decision (microseconds) rather than paying for a result that stays (records.ts).
+ */
+import { link, rename, unlink } from 'node:fs/promises';
+import { isCode } from './errno.js';
+import { fileInfo } from './touch.js';
+
+const CLAIM = '.gc-claim';
+
+/** Where gc moves a record while it makes sure no cache hit marked it. */
+export function claimPathOf(recordPath: string): string {
+  return `${recordPath}${CLAIM}`;
+}
+
+export function isClaim(name: string): boolean {
+  return name.endsWith(`.json${CLAIM}`);
+}
+
+/** Remove the record at `path` unless its mtime moved from `scannedMs` (see above). Returns whether it is gone. */
+export async function unlinkClaimed(path: string, scannedMs: number): Promise<boolean> {
+  const claim = claimPathOf(path);
+  try {
+    await rename(path, claim);
+  } catch (e) {
+    if (isCode(e, 'ENOENT')) return true;
+    throw e;
+  }
+  const now = await fileInfo(claim);
+  if (now !== null && now.mtimeMs !== scannedMs) {
+    await restoreClaim(claim);
+    return false;
+  }
+  await unlinkIfThere(claim);
+  return true;
+}
+
+/** Put a claimed record back, unless its key was written anew meanwhile (then the claim just goes). */
+export async function restoreClaim(claim: string): Promise<void> {
+  await link(claim, claim.slice(0, -CLAIM.length)).catch((e: unknown) => {
+    if (!isCode(e, 'EEXIST', 'ENOENT')) throw e;
+  });
+  await unlinkIfThere(claim);
+}
+
+/** Unlink `path` unless its mtime moved from `scannedMs` (a reuse bumped it). Returns whether it is gone. */
+export async function unlinkUnmoved(path: string, scannedMs: number): Promise<boolean> {
+  const now = await fileInfo(path);
+  if (now !== null && now.mtimeMs !== scannedMs) return false;
+  if (now !== null) await unlinkIfThere(path);
+  return true;
+}
+
+async function unlinkIfThere(path: string): Promise<void> {
+  await unlink(path).catch((e: unknown) => {
+    if (!isCode(e, 'ENOENT')) throw e;
+  });
+}
