@@ -5,9 +5,13 @@
  * finds it gone and takes a miss, never the blob gc removes next; then reads its mtime again:
  * moved since the scan, a hit marked it before the claim and may be reading its blob, so it is
  * put back (unless a run has written the key anew meanwhile). A reader that meets a claim waits
- * for that decision (microseconds) rather than paying for a result that stays (records.ts).
+ * for that decision (microseconds) rather than paying for a result that stays (records.ts); a
+ * claim still there after a second is a killed gc's, and the reader takes it back itself
+ * ({@link takeBackClaim}). Who decides is settled by one atomic step on the claim: gc's unlink of
+ * it (then the blob may go) or the reader's rename of it (then gc keeps the blob).
  */
 import { link, rename, unlink } from 'node:fs/promises';
+import { tempPathFor } from './atomic.js';
 import { isCode } from './errno.js';
 import { fileInfo } from './touch.js';
 
@@ -32,17 +36,42 @@ export async function unlinkClaimed(path: string, scannedMs: number): Promise<bo
     throw e;
   }
   const now = await fileInfo(claim);
-  if (now !== null && now.mtimeMs !== scannedMs) {
+  if (now === null) return false; // a reader took it back (takeBackClaim): it is in use
+  if (now.mtimeMs !== scannedMs) {
     await restoreClaim(claim);
     return false;
   }
-  await unlinkIfThere(claim);
+  try {
+    await unlink(claim);
+    return true;
+  } catch (e) {
+    if (isCode(e, 'ENOENT')) return false; // taken back by a reader between the stat and here
+    throw e;
+  }
+}
+
+/**
+ * A reader's way out of a claim that stays (its gc was killed between the claim and its
+ * decision): the claim is taken by a rename (atomic against gc's unlink: only one of them gets
+ * it), then linked back into place, never over a record written anew. Returns whether the
+ * claim was there to take (false: gc removed it, a miss).
+ */
+export async function takeBackClaim(recordPath: string): Promise<boolean> {
+  const claim = claimPathOf(recordPath);
+  const taken = tempPathFor(claim); // a temp's name: a sweep removes it if this reader dies here
+  try {
+    await rename(claim, taken);
+  } catch (e) {
+    if (isCode(e, 'ENOENT')) return false;
+    throw e;
+  }
+  await restoreClaim(taken, recordPath);
   return true;
 }
 
 /** Put a claimed record back, unless its key was written anew meanwhile (then the claim just goes). */
-export async function restoreClaim(claim: string): Promise<void> {
-  await link(claim, claim.slice(0, -CLAIM.length)).catch((e: unknown) => {
+export async function restoreClaim(claim: string, recordPath = claim.slice(0, -CLAIM.length)): Promise<void> {
+  await link(claim, recordPath).catch((e: unknown) => {
     if (!isCode(e, 'EEXIST', 'ENOENT')) throw e;
   });
   await unlinkIfThere(claim);

@@ -11,7 +11,7 @@ import { assertHex64, layout } from './layout.js';
 import { readJsonEntry } from './read-json.js';
 import { parseRunRecord } from './record-parse.js';
 import { RunRecordSchema } from './schemas.js';
-import { claimPathOf } from './gc-claim.js';
+import { claimPathOf, takeBackClaim } from './gc-claim.js';
 import { touchIfStale } from './touch.js';
 import type { RunRecord } from './types.js';
 
@@ -31,9 +31,16 @@ export async function getRecord(root: string, key: string, check: BlobCheck): Pr
     if (found !== 'claimed') return found;
     // `kontext gc` has this record aside (gc.ts): it puts it back when a hit marked it meanwhile,
     // else removes it. Wait for its decision, briefly: a miss here would pay for a result that stays.
-    if (waited >= CLAIM_WAIT_MS) return null;
+    // Still undecided after that: a killed gc's claim, taken back (gc-claim.ts), or gone: a miss.
+    if (waited >= CLAIM_WAIT_MS)
+      return (await takeBackClaim(path)) ? readRecord(root, path, key, check).then(settled) : null;
     await sleep(CLAIM_POLL_MS);
   }
+}
+
+/** A record claimed again right after it was taken back: another gc's; a miss rather than a wait. */
+function settled(found: RunRecord | null | 'claimed'): RunRecord | null {
+  return found === 'claimed' ? null : found;
 }
 
 /** gc decides on a claimed record within microseconds; a claim older than this is a dead gc's. */

@@ -93,6 +93,17 @@ describe("gc's claim of a record", () => {
     expect(await miss).toBeNull();
   });
 
+  it('a claim left by a gc killed while deciding is taken back by the hit: a hit, not a miss that pays', async () => {
+    const e = await put('killed');
+    await rename(e.path, claimPathOf(e.path)); // gc's claim; gc is then gone
+    const t0 = Date.now();
+    expect((await store.getRecord(e.key))?.key).toBe(e.key);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(900); // it waited for gc's decision first
+    expect(await exists(e.path)).toBe(true);
+    expect(await exists(claimPathOf(e.path))).toBe(false);
+    expect((await stat(e.path)).mtimeMs).toBeGreaterThan(e.mtimeMs); // marked used: the next gc keeps it
+  });
+
   it('a claim left by a gc that died deciding is put back by the next gc, which then decides itself', async () => {
     const e = await put('left');
     await rename(e.path, claimPathOf(e.path));
