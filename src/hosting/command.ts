@@ -14,7 +14,7 @@ import { runCommand, type CommandOutcome } from './command-exec.js';
 import { HostingError } from './errors.js';
 import { verifyHostableFile } from './guard.js';
 import { rehostPreview, uploadPreview } from './preview.js';
-import type { HostableImage, HostingPreview } from './types.js';
+import type { HostableImage, HostingPreview, LabelledImage } from './types.js';
 
 export type CommandHostingConfig = Extract<HostingConfig, { readonly mode: 'command' }>;
 
@@ -57,7 +57,7 @@ export function createCommandStrategy(
   return {
     mode: 'command',
     identity: { command },
-    async host(image: HostableImage, signal: AbortSignal | undefined): Promise<HostResult> {
+    async host(image: LabelledImage, signal: AbortSignal | undefined): Promise<HostResult> {
       const bytes = await verifyHostableFile(image, signal);
       if (signal?.aborted) throw signal.reason;
       const outcome = await runCommand(command, {

@@ -13,7 +13,6 @@ import pLimit from 'p-limit';
 import {
   DEFAULT_COMMAND_URL_TTL_SECONDS,
   DEFAULT_PRESIGN_TTL_SECONDS,
-  mediaTypeFor,
   type Hosting,
   type HostingConfig,
 } from '../hosting/index.js';
@@ -85,7 +84,7 @@ export function prefetchInputs(prepared: Prepared, deps: PrefetchDeps): Prefetch
       underway.set(sha256, own);
       try {
         const { bytes } = await store.hashSource(path);
-        await hosting.urlFor({ path, sha256, mediaType: mediaTypeFor(path), bytes }, { signal: own.signal });
+        await hosting.urlFor({ path, sha256, bytes }, { signal: own.signal });
       } finally {
         underway.delete(sha256);
         signal.removeEventListener('abort', forward);

@@ -8,6 +8,7 @@ import { mkdir, readFile, readdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createHosting, HostingError, type Hosting, type HostingConfig } from '../../../src/hosting/index.js';
+import { jpegHolding } from '../../helpers/test-images.js';
 import { createTestProject, testClock, testRuntime, type TestProject } from './project.js';
 
 const SCRIPT = resolve('test/fixtures/hosting/upload.sh');
@@ -84,7 +85,7 @@ describe('command hosting', () => {
   });
 
   it('never executes shell metacharacters from a file name (string and array forms)', async () => {
-    const img = await project.image("a b;$(touch pwned)'`touch pwned2`.jpg", 'evil name');
+    const img = await project.image("a b;$(touch pwned)'`touch pwned2`.jpg", jpegHolding('evil name'));
     for (const command of [`sh ${SCRIPT}`, ['sh', SCRIPT]]) {
       await hosting({ command, url_ttl_seconds: 0 }).urlFor(img);
     }

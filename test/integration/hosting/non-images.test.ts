@@ -38,7 +38,6 @@ async function rawImage(name: string, bytes: Buffer): Promise<HostableImage> {
   return {
     path,
     sha256: createHash('sha256').update(bytes).digest('hex'),
-    mediaType: 'image/png',
     bytes: bytes.length,
   };
 }
@@ -94,7 +93,12 @@ describe('non-images are never hosted', () => {
       fingerprint({ mode: 'command', command: config.command }),
       image.sha256,
     );
-    await writeRecord(file, { url: 'https://cdn.example.test/x.png', hostedAt: Date.now(), expiresAt: null });
+    await writeRecord(file, {
+      url: 'https://cdn.example.test/x.png',
+      hostedAt: Date.now(),
+      expiresAt: null,
+      mediaType: 'image/png',
+    });
     const e = await refusal(hostingFor(config).urlFor(image));
     expect(e.code).toBe('E_HOSTING_INPUT_REFUSED');
   });
