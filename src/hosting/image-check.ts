@@ -4,12 +4,15 @@
  * complete image (some cameras append a trailer, a motion photo a video: decoders stop at the
  * image's end), so when the probe finds the end missing, the format's end marker is looked for
  * earlier in the file and the image up to it is probed instead. Refused: not an image at all,
- * an image cut short (no end anywhere), a header declaring more than {@link MAX_INPUT_PIXELS}.
+ * an image cut short (no end anywhere), a header declaring more than {@link MAX_INPUT_PIXELS},
+ * a PNG whose chunk checksums do not match (png-crc.ts: garbled in the middle; JPEG has no
+ * checksum, so a JPEG damaged inside its scan data still passes).
  * An accepted image's media type is the one its bytes say, never its file name's: a JPEG named
  * `.png` is sent labelled `image/jpeg`.
  */
 import { probeImage, type ByteReader } from '../util/image-probe.js';
 import { sniffImage, SNIFF_BYTES } from '../util/image-sniff.js';
+import { pngCrcProblem } from './png-crc.js';
 
 /**
  * The most pixels an input image may declare: sharp's (libvips') default decode limit, 0x3FFF².
@@ -46,6 +49,8 @@ export async function checkInputImage(reader: ByteReader): Promise<InputImageChe
       `over the ${mp(MAX_INPUT_PIXELS)} an input image may have`;
     return { ok: false, problem };
   }
+  const damaged = probe.kind === 'png' ? await pngCrcProblem(reader) : null;
+  if (damaged !== null) return { ok: false, problem: `not a whole image (${damaged})` };
   return { ok: true, mediaType: probe.mediaType };
 }
 

@@ -53,6 +53,18 @@ export function truncatedPng(): Buffer {
 }
 
 /**
+ * A PNG garbled in the middle: signature, header and IEND intact, one byte of the pixel data
+ * (IDAT) flipped, so only the chunk's CRC-32 tells. Returns the IDAT chunk's offset too.
+ */
+export function damagedPng(): { readonly bytes: Buffer; readonly idatAt: number } {
+  const bytes = pngHolding('garbled', 16, 16);
+  const idatAt = bytes.indexOf('IDAT', 8, 'latin1') - 4;
+  const at = idatAt + 8 + Math.floor(bytes.readUInt32BE(idatAt) / 2);
+  bytes[at] = (bytes[at] ?? 0) ^ 0xff;
+  return { bytes, idatAt };
+}
+
+/**
  * A small, well-formed PNG whose header declares `side` x `side` pixels (40000: 1.6 gigapixels):
  * its 1 MiB of zeros compresses to about 1 kB. A decoder would allocate for the header's size.
  */
