@@ -25,7 +25,7 @@ import type { WriteGuard } from '../store/write-guard.js';
 import type { RunEvent } from './events.js';
 import type { RunCoordination, RunDeps } from './options.js';
 import { checkRunnable, providersCalled } from './node-provider.js';
-import { checkHostedSources, checkHosting, enforceMaxCost } from './preflight.js';
+import { checkHostedSources, checkHosting, checkInlineSources, enforceMaxCost } from './preflight.js';
 import { prefetchInputs, type Prefetch, type PrefetchDeps } from './prefetch.js';
 import { migrateProjectCache, openStoreOrStandIn, type OpenedStore } from './open-cache.js';
 import type { Prepared } from './prepare.js';
@@ -220,6 +220,7 @@ export class RunContext {
           trustRecipeHosting: options.trustRecipeHosting,
         });
         await checkHostedSources(prepared, hosting);
+        await checkInlineSources(prepared, hosting, providerName);
         // Every provider some node will call (to pay, or to re-attach to a request already paid),
         // opened now: a missing key fails before any request.
         for (const name of providersCalled(prepared, providerName)) await sessionFor(name).get();

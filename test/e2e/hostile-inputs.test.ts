@@ -4,7 +4,7 @@
  * a header declaring a decompression bomb, a PNG garbled in the middle) is refused before the
  * first request, by the run and by its dry run (exit 65, one line naming the file); an inline
  * input the API cannot read is paid for once, not re-sent; an inline input over RunComfy's cap
- * never leaves (exit 65 with its size).
+ * never leaves (preflight: exit 65 with its size and the cap).
  */
 import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
@@ -87,6 +87,6 @@ describe('inline inputs', () => {
     const r = await run();
     expect(r.code, r.stderr).toBe(65);
     expect(r.paid).toBe(0);
-    expect(r.stderr).toMatch(/the input image is 28\.6 MB inline, over the 6\.0 MB RunComfy accepts/);
+    expect(r.stderr).toMatch(/huge\.png: the input image is 28\.6 MB inline, over the 6\.0 MB runcomfy accepts/);
   });
 });
