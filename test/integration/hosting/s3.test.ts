@@ -89,10 +89,10 @@ describe('s3 hosting', () => {
   it('re-signs an expired URL without uploading, and re-uploads an object that vanished', async () => {
     const clock = testClock();
     const img = await fx.project.image('b.png', 'png bytes');
-    const h = hosting(s3Config({ presign_ttl_seconds: 600 }), { now: clock.now });
+    const h = hosting(s3Config({ presign_ttl_seconds: 900 }), { now: clock.now });
     const first = await h.urlFor(img);
 
-    clock.advance(4 * 60_000); // 6 min left: outside the 5 min safety margin, reused
+    clock.advance(9 * 60_000); // 6 min left: outside the 5 min safety margin, reused
     expect((await h.urlFor(img)).via).toBe('cache');
     clock.advance(2 * 60_000); // 4 min left: too close to expiry, host again
     const second = await h.urlFor(img);
