@@ -8,6 +8,7 @@
 import type { HostingConfig } from '../recipe/types.js';
 import type { Runtime } from '../runtime.js';
 import { redactSecrets, redactUrl, redactUrlsIn } from '../util/redact.js';
+import { privateUrlKind } from '../util/private-host.js';
 import { MIN_URL_TTL_SECONDS } from '../util/url-ttl.js';
 import type { HostResult, RemoteStrategy } from './cached-hosting.js';
 import { commandEnv } from './command-env.js';
@@ -48,7 +49,7 @@ function checkCommand(command: string | readonly string[]): string | readonly st
 
 export function createCommandStrategy(
   config: CommandHostingConfig,
-  deps: { readonly rt: Runtime; readonly cwd: string },
+  deps: { readonly rt: Runtime; readonly cwd: string; readonly allowPrivateUrls?: boolean },
 ): RemoteStrategy {
   const command = checkCommand(config.command);
   const timeoutS = checkSeconds('timeout_seconds', config.timeout_seconds, DEFAULT_COMMAND_TIMEOUT_SECONDS, 0.001);
@@ -74,6 +75,7 @@ export function createCommandStrategy(
       });
       if (signal?.aborted) throw signal.reason;
       const url = urlFromOutcome(outcome, timeoutS, secrets);
+      if (deps.allowPrivateUrls !== true) refusePrivateUrl(url);
       return { url, expiresAt: rt.now() + ttlS * 1000, uploaded: true, bytesUploaded: bytes };
     },
     preview(image: HostableImage, hostedBefore: boolean): HostingPreview {
@@ -84,6 +86,22 @@ export function createCommandStrategy(
       );
     },
   };
+}
+
+/**
+ * A URL on this machine or a private network cannot be fetched by a public API: handed over, the
+ * request would be paid, fail, and be paid again on the retry. Refused before the submit.
+ */
+function refusePrivateUrl(url: string): void {
+  const kind = privateUrlKind(url);
+  if (kind === null) return;
+  throw new HostingError(
+    'E_HOSTING_PRIVATE_URL',
+    `hosting command printed a ${kind} URL (${redactUrl(url)}), which the provider's API cannot fetch`,
+    {
+      hint: 'print a public URL (a bucket or CDN the API can reach); loopback URLs work only with the emulator',
+    },
+  );
 }
 
 function lastLine(text: string): string {

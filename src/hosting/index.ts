@@ -29,12 +29,14 @@ export function createHosting(config: HostingConfig, deps: HostingDeps): Hosting
       return createInlineHosting(roots);
     case 's3':
       return createCachedHosting(createS3Strategy(config, deps.rt), { rt: deps.rt, cacheDir: deps.cacheDir, roots });
-    case 'command':
-      return createCachedHosting(createCommandStrategy(config, { rt: deps.rt, cwd: deps.projectRoot }), {
+    case 'command': {
+      const commandDeps = { rt: deps.rt, cwd: deps.projectRoot, allowPrivateUrls: deps.allowPrivateUrls === true };
+      return createCachedHosting(createCommandStrategy(config, commandDeps), {
         rt: deps.rt,
         cacheDir: deps.cacheDir,
         roots,
       });
+    }
     default: {
       const never: never = config;
       throw new Error(`unknown hosting mode ${JSON.stringify(never)}`);

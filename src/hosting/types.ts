@@ -83,4 +83,9 @@ export interface HostingDeps {
    * project root (docs/architecture.md#the-recipe). Empty by default.
    */
   readonly extraRoots?: readonly string[] | undefined;
+  /**
+   * Whether a hosting command may print a loopback or private-network URL: only when the
+   * provider's API is itself on this machine or network (the emulator). Default: refused.
+   */
+  readonly allowPrivateUrls?: boolean | undefined;
 }

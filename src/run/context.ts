@@ -10,6 +10,7 @@
 import { join } from 'node:path';
 import { UsageError } from '../errors.js';
 import { createHosting, type Hosting } from '../hosting/index.js';
+import { apiIsLocal } from '../providers/api-base.js';
 import { lazySession, type LazySession } from '../providers/lazy.js';
 import { SessionPool } from '../providers/session-pool.js';
 import { providerTraits, type ProviderSession } from '../providers/session.js';
@@ -324,6 +325,7 @@ export class RunContext {
         cacheDir: store.root,
         projectRoot: target.projectRoot,
         ...(target.extraRoots ? { extraRoots: [...target.extraRoots] } : {}),
+        allowPrivateUrls: apiIsLocal(this.options.provider ?? target.provider, this.deps.rt),
       });
       entry = { hosting, runs: 0 };
       this.#hostings.set(key, entry);
@@ -361,7 +363,7 @@ export async function withRunContext<T>(
 }
 
 function hostingKey(config: HostingConfig | null, store: Store, target: RunTarget): string {
-  return JSON.stringify([config, store.root, target.projectRoot, target.extraRoots ?? []]);
+  return JSON.stringify([config, store.root, target.projectRoot, target.extraRoots ?? [], target.provider]);
 }
 
 /**

@@ -155,6 +155,28 @@ describe('command hosting', () => {
     }
   });
 
+  it('refuses a loopback or private URL unless the API is itself local, before anything is recorded', async () => {
+    const img = await project.image('p.png', 'p');
+    for (const url of [
+      'http://127.0.0.1:9000/p.png',
+      'https://localhost/p.png',
+      'http://[::1]/p.png',
+      'http://192.168.1.20/p.png',
+    ]) {
+      const e = await failure(hosting({ command: `echo "${url}"` }).urlFor(img));
+      expect(e.code).toBe('E_HOSTING_PRIVATE_URL');
+      expect(e.exitCode).toBe(65);
+      expect(e.message).toMatch(/^hosting command printed a (loopback|private-network) URL \(http/);
+    }
+    expect(await project.hostedRecords().catch(() => [])).toEqual([]);
+    const rt = testRuntime({ PATH: process.env['PATH'] ?? '/usr/bin:/bin' });
+    const local = createHosting(
+      { mode: 'command', command: 'echo http://127.0.0.1:9000/p.png' },
+      { rt, cacheDir: project.cacheDir, projectRoot: project.root, allowPrivateUrls: true },
+    );
+    expect((await local.urlFor(img)).url).toBe('http://127.0.0.1:9000/p.png');
+  });
+
   it('says clearly when the program does not exist', async () => {
     const img = await project.image('m.png', 'm');
     for (const command of [['/nonexistent/kontext-upload'], 'kontext-no-such-uploader "$KONTEXT_FILE"']) {
