@@ -3,13 +3,15 @@
  * until shortly before it expires (once it is an hour old, only after the strategy confirms its
  * object is still there: s3's HEAD); otherwise the strategy hosts the image and the new URL is
  * recorded. Concurrent requests for the same bytes share one upload. Either way the file must be
- * a whole image first (guard.ts).
+ * a whole image first (guard.ts), and it is hosted with the media type of its bytes; a record
+ * made with another label (or none: an older kontext named the type by the file's extension) is
+ * hosted again once and recorded with the right one.
  */
 import { HostingError } from './errors.js';
 import { isHostedUrlReusable } from './freshness.js';
-import { assertHostableImageFile, assertHostablePath, previewSize } from './guard.js';
+import { assertHostableImageFile, assertHostablePath, previewMediaType, previewSize } from './guard.js';
 import { reusePreview } from './preview.js';
-import type { HostableImage, HostedUrl, Hosting, HostingPreview, UrlForOptions } from './types.js';
+import type { HostableImage, HostedUrl, Hosting, HostingPreview, LabelledImage, UrlForOptions } from './types.js';
 import { fingerprint, readRecord, recordPath, writeRecord, type UrlRecord } from './url-cache.js';
 import type { Runtime } from '../runtime.js';
 
@@ -21,13 +23,13 @@ export interface RemoteStrategy {
   readonly mode: 's3' | 'command';
   /** The settings that decide where URLs point (bucket, endpoint, prefix, command...). */
   readonly identity: Readonly<Record<string, unknown>>;
-  host(image: HostableImage, signal: AbortSignal | undefined): Promise<HostResult>;
+  host(image: LabelledImage, signal: AbortSignal | undefined): Promise<HostResult>;
   /**
    * Whether the bytes behind a URL recorded {@link RECHECK_AFTER_MS} ago or more are still there
    * (s3: a HEAD; a lifecycle rule or a clean-up may have deleted the object since). Absent: the
    * record is trusted until it expires (a command's URL cannot be checked).
    */
-  stillHosted?(image: HostableImage, signal: AbortSignal | undefined): Promise<boolean>;
+  stillHosted?(image: LabelledImage, signal: AbortSignal | undefined): Promise<boolean>;
   /** The dry-run line when no fresh URL is recorded; `hostedBefore`: an expired one is. */
   preview(image: HostableImage, hostedBefore: boolean): HostingPreview;
   close?(): Promise<void>;
@@ -62,7 +64,7 @@ export function createCachedHosting(
   const checked = new Map<string, Promise<boolean>>();
 
   /** Whether a reusable record may be handed out: young, or its object confirmed still there. */
-  async function stillThere(image: HostableImage, sha: string, rec: UrlRecord, signal?: AbortSignal): Promise<boolean> {
+  async function stillThere(image: LabelledImage, sha: string, rec: UrlRecord, signal?: AbortSignal): Promise<boolean> {
     const check = strategy.stillHosted?.bind(strategy);
     if (!check || rt.now() - rec.hostedAt < RECHECK_AFTER_MS) return true;
     let there = checked.get(sha);
@@ -76,13 +78,13 @@ export function createCachedHosting(
   }
 
   async function hostAndRecord(
-    image: HostableImage,
+    image: LabelledImage,
     file: string,
     signal: AbortSignal | undefined,
   ): Promise<HostedUrl> {
     const hostedAt = rt.now();
     const result = await strategy.host(image, signal);
-    await writeRecord(file, { url: result.url, hostedAt, expiresAt: result.expiresAt });
+    await writeRecord(file, { url: result.url, hostedAt, expiresAt: result.expiresAt, mediaType: image.mediaType });
     return { ...result, via: strategy.mode };
   }
 
@@ -92,28 +94,31 @@ export function createCachedHosting(
       assertHostablePath(image.path, roots);
       const sha = checkedSha(image);
       // Before a recorded URL is handed out too: the provider would be paid to fetch a non-image.
-      await assertHostableImageFile(image.path);
+      const labelled = { ...image, mediaType: await assertHostableImageFile(image.path) };
       const file = recordPath(cacheDir, strategy.mode, configId, sha);
       if (!options.forceRefresh) {
         const rec = await readRecord(file);
         if (
-          rec &&
+          rec?.mediaType === labelled.mediaType &&
           isHostedUrlReusable(rec.hostedAt, rec.expiresAt, rt.now()) &&
-          (await stillThere(image, sha, rec, options.signal))
+          (await stillThere(labelled, sha, rec, options.signal))
         ) {
           return { url: rec.url, expiresAt: rec.expiresAt, uploaded: false, bytesUploaded: 0, via: 'cache' };
         }
       }
       let pending = inflight.get(sha);
       if (!pending) {
-        pending = hostAndRecord(image, file, options.signal).finally(() => inflight.delete(sha));
+        pending = hostAndRecord(labelled, file, options.signal).finally(() => inflight.delete(sha));
         inflight.set(sha, pending);
       }
       return pending;
     },
     async describe(image: HostableImage): Promise<HostingPreview> {
       assertHostablePath(image.path, roots);
-      const rec = await readRecord(recordPath(cacheDir, strategy.mode, configId, checkedSha(image)));
+      const found = await readRecord(recordPath(cacheDir, strategy.mode, configId, checkedSha(image)));
+      // A record made under another label is not the URL the run would use: it hosts anew.
+      const label = await previewMediaType(image.path);
+      const rec = label !== null && found?.mediaType === label ? found : null;
       const now = rt.now();
       if (rec && isHostedUrlReusable(rec.hostedAt, rec.expiresAt, now))
         return reusePreview(rec.url, rec.expiresAt, now);

@@ -5,7 +5,7 @@
  * environment must not leak them), plus the per-image `KONTEXT_*` values.
  */
 import { extForMediaType } from './media-type.js';
-import type { HostableImage } from './types.js';
+import type { LabelledImage } from './types.js';
 
 /**
  * API credentials never passed to a hosting command: every variable src/models/credentials.ts
@@ -22,7 +22,7 @@ const WITHHELD_ENV: readonly string[] = [
 
 export function commandEnv(
   env: Readonly<Record<string, string | undefined>>,
-  image: HostableImage,
+  image: LabelledImage,
 ): Record<string, string> {
   const withheld = new Set(WITHHELD_ENV.map((n) => n.toUpperCase()));
   const out: Record<string, string> = Object.create(null) as Record<string, string>;

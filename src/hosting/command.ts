@@ -1,25 +1,27 @@
 /**
  * `command`: a user command uploads one file and prints its URL on the last non-empty line of
  * stdout. It gets `KONTEXT_FILE`, `KONTEXT_SHA256`, `KONTEXT_MEDIA_TYPE`, `KONTEXT_EXT` and
- * `KONTEXT_BYTES` in its environment. The URL is trusted for `url_ttl_seconds` (default 1 h),
- * since a command cannot tell us how long its URLs live. The command text itself is never
+ * `KONTEXT_BYTES` in its environment. The URL is trusted for `url_ttl_seconds` (default 1 h, at
+ * least 15 min), since a command cannot tell us how long its URLs live. The command text itself is never
  * echoed in messages: it may carry a token.
  */
 import type { HostingConfig } from '../recipe/types.js';
 import type { Runtime } from '../runtime.js';
 import { redactSecrets, redactUrl, redactUrlsIn } from '../util/redact.js';
+import { privateUrlKind } from '../util/private-host.js';
+import { MIN_URL_TTL_SECONDS } from '../util/url-ttl.js';
 import type { HostResult, RemoteStrategy } from './cached-hosting.js';
 import { commandEnv } from './command-env.js';
 import { runCommand, type CommandOutcome } from './command-exec.js';
 import { HostingError } from './errors.js';
 import { verifyHostableFile } from './guard.js';
 import { rehostPreview, uploadPreview } from './preview.js';
-import type { HostableImage, HostingPreview } from './types.js';
+import type { HostableImage, HostingPreview, LabelledImage } from './types.js';
 
 export type CommandHostingConfig = Extract<HostingConfig, { readonly mode: 'command' }>;
 
 const DEFAULT_COMMAND_TIMEOUT_SECONDS = 120;
-export const DEFAULT_COMMAND_URL_TTL_SECONDS = 3600;
+const DEFAULT_COMMAND_URL_TTL_SECONDS = 3600;
 
 const SECRET_NAME = /TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|_KEY$|^KEY/i;
 
@@ -47,17 +49,22 @@ function checkCommand(command: string | readonly string[]): string | readonly st
 
 export function createCommandStrategy(
   config: CommandHostingConfig,
-  deps: { readonly rt: Runtime; readonly cwd: string },
+  deps: { readonly rt: Runtime; readonly cwd: string; readonly allowPrivateUrls?: boolean },
 ): RemoteStrategy {
   const command = checkCommand(config.command);
   const timeoutS = checkSeconds('timeout_seconds', config.timeout_seconds, DEFAULT_COMMAND_TIMEOUT_SECONDS, 0.001);
-  const ttlS = checkSeconds('url_ttl_seconds', config.url_ttl_seconds, DEFAULT_COMMAND_URL_TTL_SECONDS, 0);
+  const ttlS = checkSeconds(
+    'url_ttl_seconds',
+    config.url_ttl_seconds,
+    DEFAULT_COMMAND_URL_TTL_SECONDS,
+    MIN_URL_TTL_SECONDS,
+  );
   const { rt } = deps;
   const secrets = envSecrets(rt.env);
   return {
     mode: 'command',
     identity: { command },
-    async host(image: HostableImage, signal: AbortSignal | undefined): Promise<HostResult> {
+    async host(image: LabelledImage, signal: AbortSignal | undefined): Promise<HostResult> {
       const bytes = await verifyHostableFile(image, signal);
       if (signal?.aborted) throw signal.reason;
       const outcome = await runCommand(command, {
@@ -68,6 +75,7 @@ export function createCommandStrategy(
       });
       if (signal?.aborted) throw signal.reason;
       const url = urlFromOutcome(outcome, timeoutS, secrets);
+      if (deps.allowPrivateUrls !== true) refusePrivateUrl(url);
       return { url, expiresAt: rt.now() + ttlS * 1000, uploaded: true, bytesUploaded: bytes };
     },
     preview(image: HostableImage, hostedBefore: boolean): HostingPreview {
@@ -78,6 +86,22 @@ export function createCommandStrategy(
       );
     },
   };
+}
+
+/**
+ * A URL on this machine or a private network cannot be fetched by a public API: handed over, the
+ * request would be paid, fail, and be paid again on the retry. Refused before the submit.
+ */
+function refusePrivateUrl(url: string): void {
+  const kind = privateUrlKind(url);
+  if (kind === null) return;
+  throw new HostingError(
+    'E_HOSTING_PRIVATE_URL',
+    `hosting command printed a ${kind} URL (${redactUrl(url)}), which the provider's API cannot fetch`,
+    {
+      hint: 'print a public URL (a bucket or CDN the API can reach); loopback URLs work only with the emulator',
+    },
+  );
 }
 
 function lastLine(text: string): string {

@@ -32,6 +32,8 @@ const HOSTING_EXIT_CODES = {
   E_HOSTING_COMMAND_TIMEOUT: ExitCode.TEMP_FAIL,
   /** The upload command's last stdout line is not an http(s) URL. */
   E_HOSTING_COMMAND_OUTPUT: ExitCode.DATA_ERR,
+  /** The upload command printed a loopback or private-network URL, which a public API cannot fetch. */
+  E_HOSTING_PRIVATE_URL: ExitCode.DATA_ERR,
   /** A recipe's own hosting command, not trusted by the user (flag or user config): not run. */
   E_HOSTING_COMMAND_UNTRUSTED: ExitCode.NO_PERM,
   /** A recipe's own S3 destination (bucket, endpoint, public base URL), not trusted by the user: nothing uploaded. */

@@ -3,7 +3,8 @@
  * allowed explicitly), only whole images of a sane size (image-check.ts: a PNG cut short, text
  * behind an image's first bytes, or a header declaring a decompression bomb is refused before
  * any byte leaves), and only if their bytes still match the sha256 the runner computed —
- * the object name is that sha256, so a wrong body would poison every later run.
+ * the object name is that sha256, so a wrong body would poison every later run. The media type
+ * an image is sent with is the one its bytes say (the checks below return it), never its name's.
  * Symlinks are followed on purpose: a project may link its assets folder elsewhere; the check
  * stops recipes from naming `../../etc/passwd`, not the user from organising their disk.
  */
@@ -12,8 +13,10 @@ import { createReadStream, type Stats } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { bufferReader, fileReader, type ByteReader, type ClosableReader } from '../util/image-probe.js';
+import { mediaTypeOfKind } from '../util/image-sniff.js';
+import { sniffImageFile } from '../util/sniff-file.js';
 import { HostingError } from './errors.js';
-import { inputImageProblem } from './image-check.js';
+import { checkInputImage } from './image-check.js';
 import type { HostableImage } from './types.js';
 
 function isInside(root: string, path: string): boolean {
@@ -59,21 +62,26 @@ export async function verifyHostableFile(image: HostableImage, signal?: AbortSig
   return size;
 }
 
-/** Read a (small) file whole, checked like {@link verifyHostableFile}, and as an image: the bytes that are sent. */
-export async function readHostableFile(image: HostableImage, signal?: AbortSignal): Promise<Buffer> {
+/**
+ * Read a (small) file whole, checked like {@link verifyHostableFile}, and as an image: the bytes
+ * that are sent, and their media type.
+ */
+export async function readHostableFile(
+  image: HostableImage,
+  signal?: AbortSignal,
+): Promise<{ readonly body: Buffer; readonly mediaType: string }> {
   await hostableFileSize(image.path);
   const body = await readFile(image.path, signal ? { signal } : {});
   assertSameBytes(image, createHash('sha256').update(body).digest('hex'));
-  await refuseUnlessImage(image.path, bufferReader(body));
-  return body;
+  return { body, mediaType: await refuseUnlessImage(image.path, bufferReader(body)) };
 }
 
 /**
  * Throw `E_HOSTING_INPUT_REFUSED` (exit 65) unless the file is a whole image of a sane size
  * (image-check.ts: a few small reads, its header and its end); typed errors for a missing file
- * or a folder, as {@link hostableFileSize}.
+ * or a folder, as {@link hostableFileSize}. Returns the media type of its bytes.
  */
-export async function assertHostableImageFile(path: string): Promise<void> {
+export async function assertHostableImageFile(path: string): Promise<string> {
   await hostableFileSize(path);
   let reader: ClosableReader;
   try {
@@ -88,16 +96,16 @@ export async function assertHostableImageFile(path: string): Promise<void> {
     );
   }
   try {
-    await refuseUnlessImage(path, reader);
+    return await refuseUnlessImage(path, reader);
   } finally {
     await reader.close?.();
   }
 }
 
-async function refuseUnlessImage(path: string, reader: ByteReader): Promise<void> {
-  const problem = await inputImageProblem(reader);
-  if (problem === null) return;
-  throw new HostingError('E_HOSTING_INPUT_REFUSED', `refusing to host ${path}: ${problem}`, {
+async function refuseUnlessImage(path: string, reader: ByteReader): Promise<string> {
+  const check = await checkInputImage(reader);
+  if (check.ok) return check.mediaType;
+  throw new HostingError('E_HOSTING_INPUT_REFUSED', `refusing to host ${path}: ${check.problem}`, {
     hint: 'kontext sends the API only whole images of a sane size: export the file again, or scale it down',
   });
 }
@@ -129,6 +137,12 @@ export async function hostableFileSize(path: string): Promise<number> {
     throw new HostingError('E_HOSTING_INPUT_REFUSED', `refusing to host ${path}: not a regular file`);
   }
   return info.size;
+}
+
+/** For previews: the media type of the file's first bytes; `null` when unreadable or not an image. */
+export async function previewMediaType(path: string): Promise<string | null> {
+  const kind = await sniffImageFile(path);
+  return kind === null ? null : mediaTypeOfKind(kind);
 }
 
 /** For previews: the file's current size if it can be read, else the caller's hint. */

@@ -4,10 +4,15 @@
  * complete image (some cameras append a trailer, a motion photo a video: decoders stop at the
  * image's end), so when the probe finds the end missing, the format's end marker is looked for
  * earlier in the file and the image up to it is probed instead. Refused: not an image at all,
- * an image cut short (no end anywhere), a header declaring more than {@link MAX_INPUT_PIXELS}.
+ * an image cut short (no end anywhere), a header declaring more than {@link MAX_INPUT_PIXELS},
+ * a PNG whose chunk checksums do not match (png-crc.ts: garbled in the middle; JPEG has no
+ * checksum, so a JPEG damaged inside its scan data still passes).
+ * An accepted image's media type is the one its bytes say, never its file name's: a JPEG named
+ * `.png` is sent labelled `image/jpeg`.
  */
 import { probeImage, type ByteReader } from '../util/image-probe.js';
 import { sniffImage, SNIFF_BYTES } from '../util/image-sniff.js';
+import { pngCrcProblem } from './png-crc.js';
 
 /**
  * The most pixels an input image may declare: sharp's (libvips') default decode limit, 0x3FFF².
@@ -20,8 +25,12 @@ const MAX_INPUT_PIXELS = 0x3fff * 0x3fff;
 const MAX_STEPS = 1_000_000;
 const SCAN_BYTES = 256 * 1024;
 
-/** Why the bytes may not be sent (`not an image (…)`, `not a whole image (…)`, a size), or `null`. */
-export async function inputImageProblem(reader: ByteReader): Promise<string | null> {
+/** An image that may be sent, with the media type of its bytes; or why not (`not an image (…)`, a size). */
+export type InputImageCheck =
+  | { readonly ok: true; readonly mediaType: string }
+  | { readonly ok: false; readonly problem: string };
+
+export async function checkInputImage(reader: ByteReader): Promise<InputImageCheck> {
   let probe = await probeImage(reader);
   if (!probe.ok && probe.problem === 'damaged') {
     const end = await earlierEnd(reader);
@@ -30,15 +39,19 @@ export async function inputImageProblem(reader: ByteReader): Promise<string | nu
   }
   if (!probe.ok) {
     const what = probe.problem === 'not-image' ? 'not an image' : 'not a whole image';
-    return `${what} (${probe.detail.replace(/^the body\b/, 'the file')})`;
+    return { ok: false, problem: `${what} (${probe.detail.replace(/^the body\b/, 'the file')})` };
   }
   const pixels = probe.width * probe.height;
-  if (pixels <= MAX_INPUT_PIXELS) return null;
-  const mp = (n: number): string => `${Math.round(n / 1e6)} MP`;
-  return (
-    `its header declares ${probe.width}x${probe.height} pixels (${mp(pixels)}), ` +
-    `over the ${mp(MAX_INPUT_PIXELS)} an input image may have`
-  );
+  if (pixels > MAX_INPUT_PIXELS) {
+    const mp = (n: number): string => `${Math.round(n / 1e6)} MP`;
+    const problem =
+      `its header declares ${probe.width}x${probe.height} pixels (${mp(pixels)}), ` +
+      `over the ${mp(MAX_INPUT_PIXELS)} an input image may have`;
+    return { ok: false, problem };
+  }
+  const damaged = probe.kind === 'png' ? await pngCrcProblem(reader) : null;
+  if (damaged !== null) return { ok: false, problem: `not a whole image (${damaged})` };
+  return { ok: true, mediaType: probe.mediaType };
 }
 
 /** The first `size` bytes of `reader`. */

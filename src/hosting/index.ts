@@ -15,11 +15,8 @@ export type { HostableImage, HostedUrl, Hosting, HostingDeps } from './types.js'
 export type { HostingConfig } from '../recipe/types.js';
 export { HostingError } from './errors.js';
 export { assertHostableImageFile } from './guard.js';
-export { mediaTypeFor } from './media-type.js';
 export { isRemoteUrlFresh, REMOTE_OUTPUT_TTL_MS } from './freshness.js';
 export { formatDuration } from './preview.js';
-export { DEFAULT_PRESIGN_TTL_SECONDS } from './s3-settings.js';
-export { DEFAULT_COMMAND_URL_TTL_SECONDS } from './command.js';
 
 /**
  * Build the hosting strategy for `config`. Throws `E_HOSTING_CONFIG` (exit 65) for a bad block;
@@ -32,12 +29,14 @@ export function createHosting(config: HostingConfig, deps: HostingDeps): Hosting
       return createInlineHosting(roots);
     case 's3':
       return createCachedHosting(createS3Strategy(config, deps.rt), { rt: deps.rt, cacheDir: deps.cacheDir, roots });
-    case 'command':
-      return createCachedHosting(createCommandStrategy(config, { rt: deps.rt, cwd: deps.projectRoot }), {
+    case 'command': {
+      const commandDeps = { rt: deps.rt, cwd: deps.projectRoot, allowPrivateUrls: deps.allowPrivateUrls === true };
+      return createCachedHosting(createCommandStrategy(config, commandDeps), {
         rt: deps.rt,
         cacheDir: deps.cacheDir,
         roots,
       });
+    }
     default: {
       const never: never = config;
       throw new Error(`unknown hosting mode ${JSON.stringify(never)}`);

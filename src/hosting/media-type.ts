@@ -1,23 +1,9 @@
 /**
- * File extension <-> media type for the images Kontext reads and writes. The media type is
- * sent as `Content-Type` on upload and in data URIs; the extension names the S3 object.
+ * Media type -> file extension for the images kontext hosts. The media type (the bytes', from
+ * guard.ts, never the file name's) is sent as `Content-Type` on upload and in data URIs; the
+ * extension names the S3 object and is a command's `KONTEXT_EXT`.
  */
-import { extname } from 'node:path';
 import { ownValue } from '../util/own.js';
-
-const BY_EXT: Readonly<Record<string, string>> = {
-  jpg: 'image/jpeg',
-  jpeg: 'image/jpeg',
-  png: 'image/png',
-  webp: 'image/webp',
-  gif: 'image/gif',
-  avif: 'image/avif',
-  heic: 'image/heic',
-  heif: 'image/heif',
-  bmp: 'image/bmp',
-  tif: 'image/tiff',
-  tiff: 'image/tiff',
-};
 
 const EXT_BY_TYPE: Readonly<Record<string, string>> = {
   'image/jpeg': 'jpg',
@@ -30,19 +16,6 @@ const EXT_BY_TYPE: Readonly<Record<string, string>> = {
   'image/bmp': 'bmp',
   'image/tiff': 'tiff',
 };
-
-/** Unknown bytes: providers will sniff them, and S3 stores them faithfully. */
-const FALLBACK_MEDIA_TYPE = 'application/octet-stream';
-
-/**
- * The media type for a path (`a/b.JPG`), an extension with or without the dot (`.png`, `webp`).
- * Unknown extensions give `application/octet-stream`.
- */
-export function mediaTypeFor(pathOrExt: string): string {
-  const ext = extname(pathOrExt) || pathOrExt;
-  const key = ext.replace(/^\./, '').toLowerCase();
-  return ownValue(BY_EXT, key) ?? FALLBACK_MEDIA_TYPE;
-}
 
 /** The canonical extension (no dot) for a media type; `bin` when unknown. Parameters are ignored. */
 export function extForMediaType(mediaType: string): string {

@@ -54,6 +54,7 @@ const HINTS: Readonly<Record<HostingErrorCode, string | undefined>> = {
   E_HOSTING_COMMAND_NOT_FOUND: undefined,
   E_HOSTING_COMMAND_TIMEOUT: undefined,
   E_HOSTING_COMMAND_OUTPUT: undefined,
+  E_HOSTING_PRIVATE_URL: undefined,
   E_HOSTING_COMMAND_UNTRUSTED: undefined,
   E_HOSTING_UNTRUSTED: undefined,
 };

@@ -4,13 +4,14 @@
  * same key and a HEAD tells whether they are already there).
  */
 import type { HostingConfig } from '../recipe/types.js';
+import { MIN_URL_TTL_SECONDS } from '../util/url-ttl.js';
 import { HostingError } from './errors.js';
 import { extForMediaType } from './media-type.js';
 
 export type S3HostingConfig = Extract<HostingConfig, { readonly mode: 's3' }>;
 
 /** Presigned URLs live an hour unless the recipe says otherwise. */
-export const DEFAULT_PRESIGN_TTL_SECONDS = 3600;
+const DEFAULT_PRESIGN_TTL_SECONDS = 3600;
 /** SigV4 presigned URLs cannot live longer than 7 days. */
 const MAX_PRESIGN_TTL_SECONDS = 604_800;
 
@@ -61,10 +62,10 @@ export function s3Settings(config: S3HostingConfig): S3Settings {
   if (bucket === '' || bucket.includes('/'))
     throw configError('bucket must be a bucket name (no slashes)', 'put folders in `prefix`');
   const ttl = config.presign_ttl_seconds ?? DEFAULT_PRESIGN_TTL_SECONDS;
-  if (!Number.isInteger(ttl) || ttl < 1 || ttl > MAX_PRESIGN_TTL_SECONDS) {
+  if (!Number.isInteger(ttl) || ttl < MIN_URL_TTL_SECONDS || ttl > MAX_PRESIGN_TTL_SECONDS) {
     throw configError(
-      `presign_ttl_seconds must be a whole number from 1 to ${MAX_PRESIGN_TTL_SECONDS}`,
-      'presigned URLs live at most 7 days',
+      `presign_ttl_seconds must be a whole number from ${MIN_URL_TTL_SECONDS} to ${MAX_PRESIGN_TTL_SECONDS}`,
+      "presigned URLs live at most 7 days, and at least 15 min so they outlast the provider's queue",
     );
   }
   if (config.region !== undefined && config.region.trim() === '')

@@ -11,7 +11,7 @@ import { hostableFileSize, verifyHostableFile } from './guard.js';
 import { rehostPreview, uploadPreview } from './preview.js';
 import type { ObjectRef } from './s3-ops.js';
 import { objectKey, publicUrlFor, s3Settings, type S3HostingConfig, type S3Settings } from './s3-settings.js';
-import type { HostableImage, HostingPreview } from './types.js';
+import type { HostableImage, HostingPreview, LabelledImage } from './types.js';
 
 /** The settings that decide where URLs point; a change means different records. */
 function identityOf(s: S3Settings): Record<string, unknown> {
@@ -38,7 +38,7 @@ export function createS3Strategy(config: S3HostingConfig, rt: Runtime): RemoteSt
   const loadSdk = (): Promise<SdkModules> =>
     (sdk ??= Promise.all([import('./s3-client.js'), import('./s3-ops.js')]).then(([c, o]) => ({ client: c, ops: o })));
 
-  async function refFor(image: HostableImage): Promise<ObjectRef> {
+  async function refFor(image: LabelledImage): Promise<ObjectRef> {
     const { client: c } = await loadSdk();
     if (client === undefined) {
       client = c.createS3Client(settings, rt.env);
@@ -59,7 +59,7 @@ export function createS3Strategy(config: S3HostingConfig, rt: Runtime): RemoteSt
   return {
     mode: 's3',
     identity: identityOf(settings),
-    async host(image: HostableImage, signal: AbortSignal | undefined): Promise<HostResult> {
+    async host(image: LabelledImage, signal: AbortSignal | undefined): Promise<HostResult> {
       const ref = await refFor(image);
       const { ops } = await loadSdk();
       let bytesUploaded = 0;
@@ -70,7 +70,7 @@ export function createS3Strategy(config: S3HostingConfig, rt: Runtime): RemoteSt
       }
       return { ...(await urlOf(ref)), uploaded: !present, bytesUploaded };
     },
-    async stillHosted(image: HostableImage, signal: AbortSignal | undefined): Promise<boolean> {
+    async stillHosted(image: LabelledImage, signal: AbortSignal | undefined): Promise<boolean> {
       const ref = await refFor(image);
       const { ops } = await loadSdk();
       // A failed HEAD says nothing about the object: the record is used, as before this check.

@@ -10,10 +10,17 @@ export interface HostableImage {
   readonly path: string;
   /** sha256 (hex) of the file's bytes: the object name and the reuse key. */
   readonly sha256: string;
-  /** e.g. `image/jpeg`; see {@link mediaTypeFor}. */
-  readonly mediaType: string;
   /** File size in bytes: a hint for previews (the file is stat'ed; the sha256 decides what is sent). */
   readonly bytes: number;
+}
+
+/**
+ * An image hosting has checked (guard.ts), with the media type its bytes say: `image/jpeg` for
+ * a JPEG named `.png`. It labels the data URI, the S3 object (key extension, `Content-Type`)
+ * and a command's `KONTEXT_MEDIA_TYPE` / `KONTEXT_EXT`; callers never name it.
+ */
+export interface LabelledImage extends HostableImage {
+  readonly mediaType: string;
 }
 
 /** Where an image can be fetched from, and how it got there. */
@@ -76,4 +83,9 @@ export interface HostingDeps {
    * project root (docs/architecture.md#the-recipe). Empty by default.
    */
   readonly extraRoots?: readonly string[] | undefined;
+  /**
+   * Whether a hosting command may print a loopback or private-network URL: only when the
+   * provider's API is itself on this machine or network (the emulator). Default: refused.
+   */
+  readonly allowPrivateUrls?: boolean | undefined;
 }

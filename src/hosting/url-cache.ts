@@ -1,5 +1,8 @@
 /**
- * Hosted-URL records: `<cacheDir>/hosted/<mode>-<fingerprint>/<sha256>.json` = `{ url, expires_at }`.
+ * Hosted-URL records: `<cacheDir>/hosted/<mode>-<fingerprint>/<sha256>.json` = `{ url, expires_at,
+ * media_type }`. The media type is the one the URL was hosted with (the object's extension and
+ * `Content-Type`, a command's `KONTEXT_EXT`): a record without one, or with another (written by
+ * a kontext that labelled images by their file name), is not reused.
  * The fingerprint covers the settings that decide where an object lives (bucket, endpoint,
  * prefix, command...), so a changed `hosting:` block never reuses another bucket's URL.
  * Records may hold presigned URLs: files are 0600 in a 0700 folder, and nothing else is in them.
@@ -18,12 +21,15 @@ const recordSchema = z.object({
   url: z.string().min(1).describe('The hosted URL; may be presigned (secret until it expires).'),
   hosted_at: z.iso.datetime().describe('When the URL was made.'),
   expires_at: z.iso.datetime().nullable().describe('When the URL stops working; null = never.'),
+  media_type: z.string().min(1).optional().describe("The media type the image was hosted with (its bytes')."),
 });
 
 export interface UrlRecord {
   readonly url: string;
   readonly hostedAt: number;
   readonly expiresAt: number | null;
+  /** `null`: written before records carried it. */
+  readonly mediaType: string | null;
 }
 
 /** A short stable id for the settings that decide a URL's identity. */
@@ -54,8 +60,13 @@ export async function readRecord(file: string): Promise<UrlRecord | null> {
   }
   const parsed = recordSchema.safeParse(raw);
   if (!parsed.success) return null;
-  const { url, hosted_at, expires_at } = parsed.data;
-  return { url, hostedAt: Date.parse(hosted_at), expiresAt: expires_at === null ? null : Date.parse(expires_at) };
+  const { url, hosted_at, expires_at, media_type } = parsed.data;
+  return {
+    url,
+    hostedAt: Date.parse(hosted_at),
+    expiresAt: expires_at === null ? null : Date.parse(expires_at),
+    mediaType: media_type ?? null,
+  };
 }
 
 /** Write a record atomically, readable by the owner only. */
@@ -66,6 +77,7 @@ export async function writeRecord(file: string, record: UrlRecord): Promise<void
     url: record.url,
     hosted_at: new Date(record.hostedAt).toISOString(),
     expires_at: record.expiresAt === null ? null : new Date(record.expiresAt).toISOString(),
+    ...(record.mediaType === null ? {} : { media_type: record.mediaType }),
   };
   await writeFileAtomic(file, `${JSON.stringify(body, null, 2)}\n`, { mode: 0o600 });
 }

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { aspectRatioField, modelField, paramsField, providerField } from './model-fields.js';
 import { DEFAULT_MODEL } from './models.js';
 import type { HostingConfig } from './types.js';
+import { MIN_URL_TTL_SECONDS } from '../util/url-ttl.js';
 
 /** Pass ids and source names: kebab-case, so they are safe in node ids and file names. */
 export const NAME_PATTERN = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
@@ -104,6 +105,8 @@ const DefaultsSchema = z
 
 const optionalString = (text: string) => z.string().min(1).optional().describe(text);
 
+const TTL_FLOOR_MESSAGE = `must be at least ${MIN_URL_TTL_SECONDS} (15 min), so the URL outlasts the provider's queue`;
+
 export const HostingSchema = z
   .discriminatedUnion('mode', [
     z.strictObject({
@@ -122,10 +125,13 @@ export const HostingSchema = z
       presign_ttl_seconds: z
         .number()
         .int()
-        .min(1)
+        .min(MIN_URL_TTL_SECONDS, TTL_FLOOR_MESSAGE)
         .max(604800)
         .optional()
-        .describe('Lifetime of presigned URLs in seconds (1..604800).'),
+        .describe(
+          `Lifetime of presigned URLs in seconds (${MIN_URL_TTL_SECONDS}..604800, default 3600): ` +
+            "shorter URLs could expire while the request waits in the provider's queue.",
+        ),
       profile: optionalString('AWS profile name for credentials.'),
     }),
     z.strictObject({
@@ -139,10 +145,11 @@ export const HostingSchema = z
       timeout_seconds: z.number().positive().optional().describe('Give up on the command after this many seconds.'),
       url_ttl_seconds: z
         .number()
-        .min(0)
+        .min(MIN_URL_TTL_SECONDS, TTL_FLOOR_MESSAGE)
         .optional()
         .describe(
-          'How long a URL the command printed is reused, in seconds (default 3600; 0: run the command every time).',
+          `How long a URL the command printed lives and is reused, in seconds (at least ${MIN_URL_TTL_SECONDS}, ` +
+            "default 3600): a shorter-lived URL could expire while the request waits in the provider's queue.",
         ),
     }),
   ])

@@ -81,9 +81,29 @@ export async function loadUserConfig(rt: Runtime): Promise<UserConfig> {
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const where = issue?.path.length ? issue.path.join('.') : '(top level)';
-    throw new KontextError('E_USER_CONFIG', `${path}: ${where}: ${issue?.message ?? 'invalid'}`, {
+    const at = valuePosition(text, issue?.path ?? []);
+    throw new KontextError('E_USER_CONFIG', `${path}${at}: ${where}: ${issue?.message ?? 'invalid'}`, {
       exitCode: ExitCode.DATA_ERR,
     });
   }
   return parsed.data as UserConfig;
+}
+
+/**
+ * `:line:col` of the value at `path` in the config's text: found by its keys in order (a small
+ * hand-written file names each key once), `''` when a key cannot be found.
+ */
+function valuePosition(text: string, path: readonly PropertyKey[]): string {
+  let offset = 0;
+  for (const key of path) {
+    if (typeof key !== 'string') return '';
+    const found = new RegExp(`${JSON.stringify(key).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*:\\s*`, 'g');
+    found.lastIndex = offset;
+    const m = found.exec(text);
+    if (m === null) return '';
+    offset = m.index + m[0].length;
+  }
+  if (path.length === 0) return '';
+  const before = text.slice(0, offset).split('\n');
+  return `:${before.length}:${(before[before.length - 1]?.length ?? 0) + 1}`;
 }

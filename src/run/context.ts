@@ -10,6 +10,7 @@
 import { join } from 'node:path';
 import { UsageError } from '../errors.js';
 import { createHosting, type Hosting } from '../hosting/index.js';
+import { apiIsLocal } from '../providers/api-base.js';
 import { lazySession, type LazySession } from '../providers/lazy.js';
 import { SessionPool } from '../providers/session-pool.js';
 import { providerTraits, type ProviderSession } from '../providers/session.js';
@@ -25,7 +26,7 @@ import type { WriteGuard } from '../store/write-guard.js';
 import type { RunEvent } from './events.js';
 import type { RunCoordination, RunDeps } from './options.js';
 import { checkRunnable, providersCalled } from './node-provider.js';
-import { checkHostedSources, checkHosting, enforceMaxCost } from './preflight.js';
+import { checkHostedSources, checkHosting, checkInlineSources, enforceMaxCost } from './preflight.js';
 import { prefetchInputs, type Prefetch, type PrefetchDeps } from './prefetch.js';
 import { migrateProjectCache, openStoreOrStandIn, type OpenedStore } from './open-cache.js';
 import type { Prepared } from './prepare.js';
@@ -220,6 +221,7 @@ export class RunContext {
           trustRecipeHosting: options.trustRecipeHosting,
         });
         await checkHostedSources(prepared, hosting);
+        await checkInlineSources(prepared, hosting, providerName);
         // Every provider some node will call (to pay, or to re-attach to a request already paid),
         // opened now: a missing key fails before any request.
         for (const name of providersCalled(prepared, providerName)) await sessionFor(name).get();
@@ -323,6 +325,7 @@ export class RunContext {
         cacheDir: store.root,
         projectRoot: target.projectRoot,
         ...(target.extraRoots ? { extraRoots: [...target.extraRoots] } : {}),
+        allowPrivateUrls: apiIsLocal(this.options.provider ?? target.provider, this.deps.rt),
       });
       entry = { hosting, runs: 0 };
       this.#hostings.set(key, entry);
@@ -360,7 +363,7 @@ export async function withRunContext<T>(
 }
 
 function hostingKey(config: HostingConfig | null, store: Store, target: RunTarget): string {
-  return JSON.stringify([config, store.root, target.projectRoot, target.extraRoots ?? []]);
+  return JSON.stringify([config, store.root, target.projectRoot, target.extraRoots ?? [], target.provider]);
 }
 
 /**

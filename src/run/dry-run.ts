@@ -2,13 +2,7 @@
  * `--dry-run` / `--explain`: each node's state, why it would run, and how its input would
  * reach the API, with the number of billable requests. No request is made.
  */
-import {
-  formatDuration,
-  isRemoteUrlFresh,
-  mediaTypeFor,
-  REMOTE_OUTPUT_TTL_MS,
-  type Hosting,
-} from '../hosting/index.js';
+import { formatDuration, isRemoteUrlFresh, REMOTE_OUTPUT_TTL_MS, type Hosting } from '../hosting/index.js';
 import type { RunRecord, Store } from '../store/types.js';
 import { redactUrl } from '../util/redact.js';
 import type { RunReason } from './events.js';
@@ -92,7 +86,7 @@ async function describeInput(prepared: Prepared, id: string, deps: DescribeDeps)
   if (!deps.hosting) return 'needs hosting: none configured';
   const path = input.path ?? '';
   const bytes = (await deps.store.hashSource(path)).bytes;
-  const preview = await deps.hosting.describe({ path, sha256: s.inputSha ?? '', mediaType: mediaTypeFor(path), bytes });
+  const preview = await deps.hosting.describe({ path, sha256: s.inputSha ?? '', bytes });
   return preview.text;
 }
 
@@ -109,11 +103,6 @@ async function describeCachedOutput(upstream: string, record: RunRecord, deps: D
   }
   if (!deps.hosting) return `needs hosting for the cached output of ${upstream}: none configured`;
   const path = deps.store.blobPath(record.output_sha256);
-  const preview = await deps.hosting.describe({
-    path,
-    sha256: record.output_sha256,
-    mediaType: record.media_type,
-    bytes: 0,
-  });
+  const preview = await deps.hosting.describe({ path, sha256: record.output_sha256, bytes: 0 });
   return `cached output of ${upstream}: ${preview.text}`;
 }

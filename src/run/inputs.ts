@@ -7,13 +7,7 @@
  */
 import { stat } from 'node:fs/promises';
 import { providerTraits } from '../providers/session.js';
-import {
-  isRemoteUrlFresh,
-  mediaTypeFor,
-  REMOTE_OUTPUT_TTL_MS,
-  type Hosting,
-  type HostedUrl,
-} from '../hosting/index.js';
+import { isRemoteUrlFresh, REMOTE_OUTPUT_TTL_MS, type Hosting, type HostedUrl } from '../hosting/index.js';
 import { KontextError, ExitCode } from '../errors.js';
 import type { PlanNode } from '../plan/types.js';
 import type { RunRecord, Store } from '../store/types.js';
@@ -83,13 +77,11 @@ export async function inputUrlFor(
       ? {
           path: node.input.path,
           sha256: inputSha,
-          mediaType: mediaTypeFor(node.input.path),
           bytes: (await deps.store.hashSource(node.input.path)).bytes,
         }
       : {
           path: deps.store.blobPath(inputSha),
           sha256: inputSha,
-          mediaType: upstream?.mediaType ?? 'image/png',
           bytes: upstream?.bytes ?? 0,
         };
   const hosted = await hosting.urlFor(image, { signal: options.signal, forceRefresh: options.forceRefresh ?? false });

@@ -3,16 +3,21 @@
  * hosting is configured (RunComfy fetches image URLs itself; it cannot read this machine's
  * disk); the hosting destination comes from a recipe the user has not said they trust; a local
  * source to host is not a whole image (a PNG cut short, a decompression bomb: hosting refuses
- * it, so the run says so before it pays for anything); the run would cost more than
- * `--max-cost`. The run context (context.ts) makes them in order, opening the provider session
- * between the hosting checks and the price check.
+ * it, so the run says so before it pays for anything); with inline hosting, a local source
+ * over its node's inline cap (checked per node by the clients too, but then after other nodes
+ * may have been paid); the run would cost more than `--max-cost`. The run context (context.ts)
+ * makes them in order, opening the provider session between the hosting checks and the price
+ * check.
  */
+import { stat } from 'node:fs/promises';
 import pLimit from 'p-limit';
 import { ExitCode, KontextError } from '../errors.js';
 import { assertHostableImageFile, type Hosting } from '../hosting/index.js';
 import { checkRecipeHostingTrusted } from '../hosting/trust.js';
 import type { UserConfig } from '../recipe/user-config.js';
+import { isProviderName, lookupModel } from '../models/registry.js';
 import type { HostingConfig } from '../recipe/types.js';
+import { providerOf } from './node-provider.js';
 import { aheadImages } from './prefetch.js';
 import type { Prepared } from './prepare.js';
 import { priceRun, type PriceSources } from './prices.js';
@@ -74,6 +79,42 @@ export async function checkHostedSources(prepared: Prepared, hosting: Hosting | 
   );
   const refused = checks.find((c) => c.status === 'rejected');
   if (refused) throw refused.reason;
+}
+
+const mib = (n: number): string => `${(n / 1024 / 1024).toFixed(1)} MB`;
+
+/**
+ * With inline hosting, each local source a running node sends travels inside its request: one
+ * over the cap its model's table entry gives inline images (`inlineMaxBytes`, what the client
+ * refuses with a 413 before sending) stops the run here (exit 65, naming the file and the cap),
+ * before any node is paid. A catalog model without an entry has no known cap. The outputs of
+ * earlier passes cannot be known yet: the clients still check those per node.
+ */
+export async function checkInlineSources(prepared: Prepared, hosting: Hosting | null, fallback: string): Promise<void> {
+  if (hosting?.mode !== 'inline') return;
+  const sizes = new Map<string, number>();
+  for (const s of prepared.states.values()) {
+    const { node } = s;
+    const path = node.input.kind === 'source' ? node.input.path : undefined;
+    const provider = providerOf(node, fallback);
+    if (s.status !== 'run' || prepared.stopped?.has(node.id) === true || path === undefined) continue;
+    const cap = isProviderName(provider) ? lookupModel(provider, node.model)?.image.inlineMaxBytes : undefined;
+    if (cap === undefined || cap === null) continue;
+    const bytes = sizes.get(path) ?? (await stat(path)).size;
+    sizes.set(path, bytes);
+    if (bytes <= cap) continue;
+    throw new KontextError(
+      'E_IMAGE_TOO_LARGE',
+      `${path}: the input image is ${mib(bytes)} inline, over the ${mib(cap)} ${provider} accepts ` +
+        `(node ${node.id}, model ${node.model}); nothing was submitted`,
+      {
+        exitCode: ExitCode.DATA_ERR,
+        hint:
+          'give the image a URL instead: add a `hosting:` block (mode: s3 or command) to the recipe or your ' +
+          'user config, or pass --hosting s3|command; or scale the image down',
+      },
+    );
+  }
 }
 
 /** Price the billable nodes (model table, else each provider's model info); throw when over the limit. */

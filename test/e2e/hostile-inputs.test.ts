@@ -1,9 +1,10 @@
 /**
  * Inputs that must not reach the API, end to end through the BUILT CLI against a standalone
  * emulator whose request log counts paid submits: a source that is not a whole image (cut short,
- * a header declaring a decompression bomb) is refused before the first request, by the run and by
- * its dry run (exit 65, one line naming the file); an inline input the API cannot read is paid
- * for once, not re-sent; an inline input over RunComfy's cap never leaves (exit 65 with its size).
+ * a header declaring a decompression bomb, a PNG garbled in the middle) is refused before the
+ * first request, by the run and by its dry run (exit 65, one line naming the file); an inline
+ * input the API cannot read is paid for once, not re-sent; an inline input over RunComfy's cap
+ * never leaves (preflight: exit 65 with its size and the cap).
  */
 import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
@@ -11,7 +12,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cli } from '../helpers/cli-spawn.js';
 import { project, runcomfyEnv, submits, tempDir, useEmulator } from '../helpers/e2e-kit.js';
-import { bombPng, pngHolding, truncatedPng } from '../helpers/test-images.js';
+import { pngChunk } from '../../src/util/png-write.js';
+import { bombPng, damagedPng, pngHolding, truncatedPng } from '../helpers/test-images.js';
 
 const emulator = useEmulator();
 
@@ -42,6 +44,11 @@ describe('a source that is not a whole image', () => {
   it.each([
     ['cut.png', truncatedPng(), /not a whole image \(PNG: does not end with an IEND chunk/],
     ['bomb.png', bombPng(40_000), /declares 40000x40000 pixels \(1600 MP\)/],
+    [
+      'damaged.png',
+      damagedPng().bytes,
+      new RegExp(`not a whole image \\(PNG: the IDAT chunk at byte ${damagedPng().idatAt} fails its CRC-32 check\\)`),
+    ],
   ])('%s: run and --dry-run exit 65 with one line naming it; nothing is paid', async (name, bytes, says) => {
     const run = await projectWith(name, bytes);
     for (const args of [[], ['--dry-run']]) {
@@ -59,9 +66,14 @@ describe('a source that is not a whole image', () => {
 
 describe('inline inputs', () => {
   it('one the API cannot read is paid for once: a data URI is not "hosted again" and re-sent', async () => {
-    // Whole by its header and its end (so hosting sends it), but not PNG inside: the API fails on it.
+    // Whole by its header, its chunks' CRCs and its end (so hosting sends it), but its pixel data
+    // is not zlib: the API fails on it.
     const png = pngHolding('x', 8, 8);
-    const garbled = Buffer.concat([png.subarray(0, 33), Buffer.from('not pixels'), png.subarray(png.length - 12)]);
+    const garbled = Buffer.concat([
+      png.subarray(0, 33),
+      pngChunk('IDAT', Buffer.from('not pixels')),
+      png.subarray(png.length - 12),
+    ]);
     const run = await projectWith('garbled.png', garbled);
     const r = await run();
     expect(r.code, r.stderr).toBe(1);
@@ -75,6 +87,6 @@ describe('inline inputs', () => {
     const r = await run();
     expect(r.code, r.stderr).toBe(65);
     expect(r.paid).toBe(0);
-    expect(r.stderr).toMatch(/the input image is 28\.6 MB inline, over the 6\.0 MB RunComfy accepts/);
+    expect(r.stderr).toMatch(/huge\.png: the input image is 28\.6 MB inline, over the 6\.0 MB runcomfy accepts/);
   });
 });

@@ -32,10 +32,36 @@ export function pngHolding(payload: string | Uint8Array = '', width = 1, height 
   ]);
 }
 
+/**
+ * A small JPEG as the structural checks see one (SOI, a comment carrying `payload`, a baseline
+ * frame header declaring `width` x `height`, EOI): whole to hosting, not decodable pixels.
+ */
+export function jpegHolding(payload: string | Uint8Array = '', width = 1, height = 1): Buffer {
+  const comment = Buffer.from(payload);
+  const com = Buffer.concat([Buffer.from([0xff, 0xfe, 0, 0]), comment]);
+  com.writeUInt16BE(comment.length + 2, 2);
+  const sof = Buffer.from([0xff, 0xc0, 0, 11, 8, 0, 0, 0, 0, 1, 1, 0x11, 0]);
+  sof.writeUInt16BE(height, 5);
+  sof.writeUInt16BE(width, 7);
+  return Buffer.concat([Buffer.from([0xff, 0xd8]), com, sof, Buffer.from([0xff, 0xd9])]);
+}
+
 /** A whole PNG cut short: its last 20 bytes (the IEND chunk and a bit of pixel data) are missing. */
 export function truncatedPng(): Buffer {
   const png = pngHolding('cut short', 8, 8);
   return png.subarray(0, png.length - 20);
+}
+
+/**
+ * A PNG garbled in the middle: signature, header and IEND intact, one byte of the pixel data
+ * (IDAT) flipped, so only the chunk's CRC-32 tells. Returns the IDAT chunk's offset too.
+ */
+export function damagedPng(): { readonly bytes: Buffer; readonly idatAt: number } {
+  const bytes = pngHolding('garbled', 16, 16);
+  const idatAt = bytes.indexOf('IDAT', 8, 'latin1') - 4;
+  const at = idatAt + 8 + Math.floor(bytes.readUInt32BE(idatAt) / 2);
+  bytes[at] = (bytes[at] ?? 0) ^ 0xff;
+  return { bytes, idatAt };
 }
 
 /**

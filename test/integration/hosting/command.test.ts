@@ -8,6 +8,7 @@ import { mkdir, readFile, readdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createHosting, HostingError, type Hosting, type HostingConfig } from '../../../src/hosting/index.js';
+import { jpegHolding } from '../../helpers/test-images.js';
 import { createTestProject, testClock, testRuntime, type TestProject } from './project.js';
 
 const SCRIPT = resolve('test/fixtures/hosting/upload.sh');
@@ -84,9 +85,9 @@ describe('command hosting', () => {
   });
 
   it('never executes shell metacharacters from a file name (string and array forms)', async () => {
-    const img = await project.image("a b;$(touch pwned)'`touch pwned2`.jpg", 'evil name');
+    const img = await project.image("a b;$(touch pwned)'`touch pwned2`.jpg", jpegHolding('evil name'));
     for (const command of [`sh ${SCRIPT}`, ['sh', SCRIPT]]) {
-      await hosting({ command, url_ttl_seconds: 0 }).urlFor(img);
+      await hosting({ command }).urlFor(img);
     }
     expect(await invocations()).toBe(2);
     expect((await readFile(join(uploadDir, `${img.sha256}.jpg`))).equals(await readFile(img.path))).toBe(true);
@@ -152,6 +153,28 @@ describe('command hosting', () => {
       expect(e.code).toBe('E_HOSTING_COMMAND_OUTPUT');
       expect(e.exitCode).toBe(65);
     }
+  });
+
+  it('refuses a loopback or private URL unless the API is itself local, before anything is recorded', async () => {
+    const img = await project.image('p.png', 'p');
+    for (const url of [
+      'http://127.0.0.1:9000/p.png',
+      'https://localhost/p.png',
+      'http://[::1]/p.png',
+      'http://192.168.1.20/p.png',
+    ]) {
+      const e = await failure(hosting({ command: `echo "${url}"` }).urlFor(img));
+      expect(e.code).toBe('E_HOSTING_PRIVATE_URL');
+      expect(e.exitCode).toBe(65);
+      expect(e.message).toMatch(/^hosting command printed a (loopback|private-network) URL \(http/);
+    }
+    expect(await project.hostedRecords().catch(() => [])).toEqual([]);
+    const rt = testRuntime({ PATH: process.env['PATH'] ?? '/usr/bin:/bin' });
+    const local = createHosting(
+      { mode: 'command', command: 'echo http://127.0.0.1:9000/p.png' },
+      { rt, cacheDir: project.cacheDir, projectRoot: project.root, allowPrivateUrls: true },
+    );
+    expect((await local.urlFor(img)).url).toBe('http://127.0.0.1:9000/p.png');
   });
 
   it('says clearly when the program does not exist', async () => {

@@ -55,7 +55,7 @@ describe('describe() for --dry-run', () => {
     const config: HostingConfig = { mode: 's3', bucket: s3.bucket, endpoint: s3.endpoint, force_path_style: true };
     const rt = testRuntime({ ...TEST_AWS_ENV }, clock.now);
     const h = createHosting(config, { rt, cacheDir: project.cacheDir, projectRoot: project.root });
-    const img = await project.image('big.jpg', Buffer.alloc(1_234_567, 7));
+    const img = await project.image('big.png', Buffer.alloc(1_234_567, 7));
 
     expect(await h.describe(img)).toMatchObject({
       action: 'upload',
@@ -68,7 +68,7 @@ describe('describe() for --dry-run', () => {
     clock.advance(19 * 60_000 + 1000);
     const reuse = await h.describe(img);
     expect(reuse).toMatchObject({ action: 'reuse', bytes: 0, text: 'reuse hosted URL (expires in 40 min)' });
-    expect(reuse.redactedUrl).toBe(`${s3.endpoint}/${s3.bucket}/${img.sha256}.jpg?…`);
+    expect(reuse.redactedUrl).toBe(`${s3.endpoint}/${s3.bucket}/${img.sha256}.png?…`);
 
     clock.advance(40 * 60_000);
     expect(await h.describe(img)).toMatchObject({

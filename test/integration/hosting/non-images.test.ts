@@ -1,9 +1,10 @@
 /**
- * Hosting sends only whole images: a PNG cut short, text behind a PNG signature, or a header
- * declaring 40000x40000 pixels is refused (exit 65, naming the file) by every mode before any
- * byte leaves — no S3 request, the upload command never runs — and a URL recorded earlier for
- * such a file is not handed out either. Bytes after a whole image (a camera's trailer, a motion
- * photo's video) are no reason to refuse it: decoders stop at the image's end.
+ * Hosting sends only whole images: a PNG cut short, text behind a PNG signature, a header
+ * declaring 40000x40000 pixels, or a PNG garbled in the middle (a chunk's CRC-32) is refused
+ * (exit 65, naming the file) by every mode before any byte leaves — no S3 request, the upload
+ * command never runs — and a URL recorded earlier for such a file is not handed out either.
+ * Bytes after a whole image (a camera's trailer, a motion photo's video) are no reason to
+ * refuse it: decoders stop at the image's end.
  */
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -14,7 +15,7 @@ import { createHosting, HostingError, type HostableImage, type HostingConfig } f
 import { fingerprint, recordPath, writeRecord } from '../../../src/hosting/url-cache.js';
 import { TEST_AWS_ENV } from '../../helpers/s3-server.js';
 import { ASSETS } from '../../helpers/run-fixtures.js';
-import { bombPng, pngHolding, truncatedPng } from '../../helpers/test-images.js';
+import { bombPng, damagedPng, pngHolding, truncatedPng } from '../../helpers/test-images.js';
 import { testRuntime, useS3Fixture } from './project.js';
 
 const fx = useS3Fixture();
@@ -29,6 +30,22 @@ const LIES: readonly { readonly name: string; readonly bytes: Buffer; readonly s
     says: /not a whole image \(PNG: no IHDR header\)/,
   },
   { name: 'bomb.png', bytes: bombPng(40_000), says: /declares 40000x40000 pixels \(1600 MP\), over the 268 MP/ },
+  {
+    name: 'garbled.png',
+    bytes: damagedPng().bytes,
+    says: new RegExp(
+      `not a whole image \\(PNG: the IDAT chunk at byte ${damagedPng().idatAt} fails its CRC-32 check\\)`,
+    ),
+  },
+  {
+    name: 'spliced.png',
+    bytes: Buffer.concat([
+      pngHolding('x', 8, 8).subarray(0, 33),
+      Buffer.from('not pixels'),
+      pngHolding().subarray(-12),
+    ]),
+    says: /not a whole image \(PNG: the chunk at byte 33 runs past the end of the file\)/,
+  },
 ];
 
 /** Write `bytes` as they are, described as the runner would describe the file. */
@@ -38,7 +55,6 @@ async function rawImage(name: string, bytes: Buffer): Promise<HostableImage> {
   return {
     path,
     sha256: createHash('sha256').update(bytes).digest('hex'),
-    mediaType: 'image/png',
     bytes: bytes.length,
   };
 }
@@ -94,7 +110,12 @@ describe('non-images are never hosted', () => {
       fingerprint({ mode: 'command', command: config.command }),
       image.sha256,
     );
-    await writeRecord(file, { url: 'https://cdn.example.test/x.png', hostedAt: Date.now(), expiresAt: null });
+    await writeRecord(file, {
+      url: 'https://cdn.example.test/x.png',
+      hostedAt: Date.now(),
+      expiresAt: null,
+      mediaType: 'image/png',
+    });
     const e = await refusal(hostingFor(config).urlFor(image));
     expect(e.code).toBe('E_HOSTING_INPUT_REFUSED');
   });

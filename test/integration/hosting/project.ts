@@ -4,7 +4,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, beforeEach } from 'vitest';
-import { mediaTypeFor, type HostableImage, type Hosting } from '../../../src/hosting/index.js';
+import type { HostableImage, Hosting } from '../../../src/hosting/index.js';
 import { startS3Server, type TestS3Server } from '../../helpers/s3-server.js';
 import { pngHolding } from '../../helpers/test-images.js';
 import { bufferReader, probeImage } from '../../../src/util/image-probe.js';
@@ -38,7 +38,6 @@ export async function createTestProject(): Promise<TestProject> {
       return {
         path,
         sha256: createHash('sha256').update(bytes).digest('hex'),
-        mediaType: mediaTypeFor(path),
         bytes: bytes.length,
       };
     },

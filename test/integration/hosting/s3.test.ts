@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { createHosting, type Hosting, type HostingConfig } from '../../../src/hosting/index.js';
 import { TEST_AWS_ENV } from '../../helpers/s3-server.js';
+import { jpegHolding } from '../../helpers/test-images.js';
 import { createTestProject, testClock, testRuntime, useS3Fixture } from './project.js';
 
 const HOUR = 3_600_000;
@@ -38,7 +39,7 @@ function hosting(
 
 describe('s3 hosting', () => {
   it('uploads once with the right key and Content-Type, and the presigned URL serves the bytes', async () => {
-    const img = await fx.project.image('assets/portrait.jpg', 'jpeg bytes '.repeat(500));
+    const img = await fx.project.image('assets/portrait.jpg', jpegHolding('jpeg bytes '.repeat(500)));
     const hosted = await hosting(s3Config()).urlFor(img);
 
     expect(hosted).toMatchObject({ via: 's3', uploaded: true, bytesUploaded: img.bytes });
@@ -87,11 +88,11 @@ describe('s3 hosting', () => {
 
   it('re-signs an expired URL without uploading, and re-uploads an object that vanished', async () => {
     const clock = testClock();
-    const img = await fx.project.image('b.webp', 'webp bytes');
-    const h = hosting(s3Config({ presign_ttl_seconds: 600 }), { now: clock.now });
+    const img = await fx.project.image('b.png', 'png bytes');
+    const h = hosting(s3Config({ presign_ttl_seconds: 900 }), { now: clock.now });
     const first = await h.urlFor(img);
 
-    clock.advance(4 * 60_000); // 6 min left: outside the 5 min safety margin, reused
+    clock.advance(9 * 60_000); // 6 min left: outside the 5 min safety margin, reused
     expect((await h.urlFor(img)).via).toBe('cache');
     clock.advance(2 * 60_000); // 4 min left: too close to expiry, host again
     const second = await h.urlFor(img);
@@ -100,12 +101,12 @@ describe('s3 hosting', () => {
     expect(fx.s3.count('PUT')).toBe(1);
     expect(fx.s3.count('HEAD')).toBe(2);
 
-    await fx.s3.deleteObject(`inputs/kontext/${img.sha256}.webp`);
+    await fx.s3.deleteObject(`inputs/kontext/${img.sha256}.png`);
     clock.advance(20 * 60_000);
     const third = await h.urlFor(img);
     expect(third).toMatchObject({ via: 's3', uploaded: true });
     expect(fx.s3.count('PUT')).toBe(2);
-    expect((await fx.s3.readObject(`inputs/kontext/${img.sha256}.webp`))?.contentType).toBe('image/webp');
+    expect((await fx.s3.readObject(`inputs/kontext/${img.sha256}.png`))?.contentType).toBe('image/png');
   });
 
   it('forceRefresh skips the cache and re-uploads when the object is gone', async () => {
@@ -120,7 +121,7 @@ describe('s3 hosting', () => {
   });
 
   it('public_base_url gives a permanent URL = base + key, fetchable without signing', async () => {
-    const img = await fx.project.image('d.jpeg', 'd bytes');
+    const img = await fx.project.image('d.jpeg', jpegHolding('d bytes'));
     const h = hosting(s3Config({ public_base_url: `${fx.s3.endpoint}/${fx.s3.bucket}/` }));
     const hosted = await h.urlFor(img);
     expect(hosted.url).toBe(`${fx.s3.endpoint}/${fx.s3.bucket}/inputs/kontext/${img.sha256}.jpg`);

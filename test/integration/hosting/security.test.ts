@@ -66,7 +66,7 @@ describe('what may be hosted', () => {
   it('hosts blobs from the cache dir, sized from disk when the caller does not know the size', async () => {
     const blob = await fx.project.image('.kontext/blobs/ab/cdef', 'blob bytes');
     const h = hosting();
-    const image = { ...blob, mediaType: 'image/png', bytes: 0 };
+    const image = { ...blob, bytes: 0 };
     expect((await h.describe(image)).text).toBe(`will upload ${blob.bytes} B (unless already in the bucket)`);
     const hosted = await h.urlFor(image);
     expect(hosted).toMatchObject({ uploaded: true, bytesUploaded: blob.bytes });

@@ -10,10 +10,20 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { HostingError } from '../../../src/hosting/index.js';
-import type { HostingConfig } from '../../../src/index.js';
+import { problemLines, type HostingConfig, type KontextError } from '../../../src/index.js';
 import { createProject, failures, submittedUrls, summaryOf, type Project } from './harness.js';
 import { recipeYaml } from './recipe.js';
 import { startStaticServer, type StaticServer } from './static-server.js';
+
+/** The error a run that must fail throws. */
+async function failure(p: Promise<unknown>): Promise<KontextError> {
+  const e = await p.then(
+    () => null,
+    (err: unknown) => err as KontextError,
+  );
+  if (e === null) throw new Error('expected the run to fail');
+  return e;
+}
 
 const SCRIPT = fileURLToPath(new URL('../../fixtures/hosting/upload-to-folder.sh', import.meta.url));
 const COMMAND: HostingConfig = { mode: 'command', command: './scripts/upload.sh' };
@@ -135,15 +145,25 @@ describe('kontext run with hosting: command', () => {
     expect(await uploads()).toHaveLength(3);
   });
 
-  it('url_ttl_seconds: 0 in the recipe runs the command every time an image is needed, once per node', async () => {
+  it('url_ttl_seconds under 15 min is refused, in the recipe and in the user config, with its line', async () => {
     await project.writeRecipe(recipeYaml({ hosting: { ...COMMAND, url_ttl_seconds: 0 } }));
-    expect(summaryOf(await project.run({ options: { trustHostingCommand: true } }))).toMatchObject({
-      exitCode: 0,
-      done: 5,
-    });
-    expect(await uploads()).toHaveLength(3);
-    const forced = await project.run({ options: { trustHostingCommand: true, force: ['background'] } });
-    expect(summaryOf(forced)).toMatchObject({ exitCode: 0, submitted: 1 });
-    expect(await uploads()).toHaveLength(4);
+    const fromRecipe = await failure(project.run({ options: { trustHostingCommand: true } }));
+    expect(fromRecipe.exitCode).toBe(65);
+    expect(problemLines(fromRecipe).join('\n')).toMatch(
+      /recipe\.yml:4:\d+: hosting\.url_ttl_seconds: must be >= 900, got 0/,
+    );
+
+    await project.writeRecipe(recipeYaml());
+    await mkdir(project.configDir, { recursive: true });
+    const config = JSON.stringify({ hosting: { ...COMMAND, url_ttl_seconds: 60 } }, null, 2);
+    await writeFile(join(project.configDir, 'config.json'), config);
+    const fromConfig = await failure(project.run());
+    expect(fromConfig).toMatchObject({ code: 'E_USER_CONFIG', exitCode: 65 });
+    const line = config.split('\n').findIndex((l) => l.includes('url_ttl_seconds')) + 1;
+    expect(fromConfig.message).toMatch(
+      new RegExp(`config\\.json:${line}:\\d+: hosting\\.url_ttl_seconds: must be at least 900 \\(15 min\\)`),
+    );
+    expect(await uploads()).toEqual([]);
+    expect(project.submits()).toEqual([]);
   });
 });

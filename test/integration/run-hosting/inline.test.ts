@@ -2,10 +2,13 @@
  * `hosting: inline` end to end: local sources travel as data URIs to the RunComfy API (the
  * emulator), chained passes pass the emulator's output URL on, and nothing is ever uploaded.
  */
-import { stat } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { KontextError } from '../../../src/index.js';
+import { pngHolding } from '../../helpers/test-images.js';
 import { createProject, failures, outputsOf, submittedUrls, summaryOf, type Project } from './harness.js';
 import { ALL_NODES, recipeYaml } from './recipe.js';
 
@@ -38,5 +41,22 @@ describe('kontext run with hosting: inline', () => {
     const second = await project.run();
     expect(summaryOf(second)).toMatchObject({ exitCode: 0, cached: 5, submitted: 0 });
     expect(project.submits()).toHaveLength(5);
+  });
+
+  it('a source over the inline cap stops the run before any request, though the other nodes fit', async () => {
+    // 6.5 MiB of noise in a whole PNG, among the glob's photos: RunComfy takes 6 MiB inline.
+    const huge = join(project.root, 'assets', 'shots', 'huge.jpg');
+    await writeFile(huge, pngHolding(randomBytes(6.5 * 1024 * 1024)));
+    await project.writeRecipe(recipeYaml({ hosting: { mode: 'inline' } }));
+    const e = await project.run().then(
+      () => null,
+      (err: unknown) => err as KontextError,
+    );
+    expect(e).toMatchObject({ code: 'E_IMAGE_TOO_LARGE', exitCode: 65 });
+    expect(e?.message).toBe(
+      `${huge}: the input image is 6.5 MB inline, over the 6.0 MB runcomfy accepts ` +
+        '(node label@huge, model blackforestlabs/flux-1-kontext/pro/edit); nothing was submitted',
+    );
+    expect(project.submits()).toEqual([]);
   });
 });

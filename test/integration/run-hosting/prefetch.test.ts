@@ -36,20 +36,4 @@ describe('hosting ahead of the -j slots', () => {
     expect(putsAtStart.get('label@coffee')).toBe(3);
     expect(s3.count('PUT')).toBe(3);
   });
-
-  it("makes short-lived URLs (presign TTL under 10 min) in the node's slot, once per image", async () => {
-    await project.writeRecipe(recipeYaml({ hosting: hosting({ presign_ttl_seconds: 60 }) }));
-    project.emulator.setScenario({ faults: [{ kind: 'slow', on: 'submit', nth: 1, delay_ms: 500 }] });
-    const putsAtStart = new Map<string, number>();
-    const onEvent = (e: RunEvent): void => {
-      if (e.type === 'node-start') putsAtStart.set(e.node, s3.count('PUT'));
-    };
-    const run = await project.run({ options: { jobs: 1 }, onEvent });
-    expect(summaryOf(run)).toMatchObject({ exitCode: 0, done: 5 });
-    expect(putsAtStart.get('label@cat')).toBe(1);
-    expect(putsAtStart.get('label@coffee')).toBe(2);
-    expect(s3.count('HEAD')).toBe(3);
-    expect(s3.count('PUT')).toBe(3);
-    expect(s3.requests.filter((r) => r.method === 'GET' && r.presigned && r.status === 200)).toHaveLength(3);
-  });
 });

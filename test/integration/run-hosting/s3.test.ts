@@ -7,7 +7,7 @@
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { HostingConfig } from '../../../src/index.js';
+import { problemLines, type HostingConfig, type KontextError } from '../../../src/index.js';
 import type { TestS3Server } from '../../helpers/s3-server.js';
 import { s3Hosting, useS3Project, failures, submittedUrls, summaryOf, type Project } from './harness.js';
 import { CHAIN, recipeYaml } from './recipe.js';
@@ -94,13 +94,18 @@ describe('kontext run with hosting: s3 (presigned URLs)', () => {
     }
   });
 
-  it('re-signs every time when the presign TTL is shorter than the reuse margin', async () => {
-    await project.writeRecipe(recipeYaml({ hosting: hosting({ presign_ttl_seconds: 60 }) }));
-    expect(summaryOf(await project.run()).exitCode).toBe(0);
-    const again = await project.run({ options: { force: ['background'] } });
-    expect(summaryOf(again)).toMatchObject({ exitCode: 0, submitted: 1 });
-    expect(s3.count('PUT')).toBe(3);
-    expect(s3.count('HEAD')).toBe(4);
+  it('refuses a presign TTL under 15 min in the recipe, naming its line, before any upload', async () => {
+    await project.writeRecipe(recipeYaml({ hosting: hosting({ presign_ttl_seconds: 899 }) }));
+    const e = await project.run().then(
+      () => null,
+      (err: unknown) => err as KontextError,
+    );
+    expect(e?.exitCode).toBe(65);
+    expect(e && problemLines(e).join('\n')).toMatch(
+      /recipe\.yml:4:\d+: hosting\.presign_ttl_seconds: must be >= 900, got 899/,
+    );
+    expect(s3.requests).toEqual([]);
+    expect(project.submits()).toEqual([]);
   });
 });
 
