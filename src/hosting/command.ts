@@ -1,15 +1,14 @@
 /**
  * `command`: a user command uploads one file and prints its URL on the last non-empty line of
  * stdout. It gets `KONTEXT_FILE`, `KONTEXT_SHA256`, `KONTEXT_MEDIA_TYPE`, `KONTEXT_EXT` and
- * `KONTEXT_BYTES` in its environment. The URL is trusted for `url_ttl_seconds` (default 1 h, at
- * least 15 min), since a command cannot tell us how long its URLs live. The command text itself is never
+ * `KONTEXT_BYTES` in its environment. The URL is trusted for `url_ttl_seconds` (default 1 h),
+ * since a command cannot tell us how long its URLs live. The command text itself is never
  * echoed in messages: it may carry a token.
  */
 import type { HostingConfig } from '../recipe/types.js';
 import type { Runtime } from '../runtime.js';
 import { redactSecrets, redactUrl, redactUrlsIn } from '../util/redact.js';
 import { privateUrlKind } from '../util/private-host.js';
-import { MIN_URL_TTL_SECONDS } from '../util/url-ttl.js';
 import type { HostResult, RemoteStrategy } from './cached-hosting.js';
 import { commandEnv } from './command-env.js';
 import { runCommand, type CommandOutcome } from './command-exec.js';
@@ -21,7 +20,7 @@ import type { HostableImage, HostingPreview, LabelledImage } from './types.js';
 export type CommandHostingConfig = Extract<HostingConfig, { readonly mode: 'command' }>;
 
 const DEFAULT_COMMAND_TIMEOUT_SECONDS = 120;
-const DEFAULT_COMMAND_URL_TTL_SECONDS = 3600;
+export const DEFAULT_COMMAND_URL_TTL_SECONDS = 3600;
 
 const SECRET_NAME = /TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|_KEY$|^KEY/i;
 
@@ -53,12 +52,7 @@ export function createCommandStrategy(
 ): RemoteStrategy {
   const command = checkCommand(config.command);
   const timeoutS = checkSeconds('timeout_seconds', config.timeout_seconds, DEFAULT_COMMAND_TIMEOUT_SECONDS, 0.001);
-  const ttlS = checkSeconds(
-    'url_ttl_seconds',
-    config.url_ttl_seconds,
-    DEFAULT_COMMAND_URL_TTL_SECONDS,
-    MIN_URL_TTL_SECONDS,
-  );
+  const ttlS = checkSeconds('url_ttl_seconds', config.url_ttl_seconds, DEFAULT_COMMAND_URL_TTL_SECONDS, 0);
   const { rt } = deps;
   const secrets = envSecrets(rt.env);
   return {

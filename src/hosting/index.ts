@@ -17,6 +17,8 @@ export { HostingError } from './errors.js';
 export { assertHostableImageFile } from './guard.js';
 export { isRemoteUrlFresh, REMOTE_OUTPUT_TTL_MS } from './freshness.js';
 export { formatDuration } from './preview.js';
+export { DEFAULT_PRESIGN_TTL_SECONDS } from './s3-settings.js';
+export { DEFAULT_COMMAND_URL_TTL_SECONDS } from './command.js';
 
 /**
  * Build the hosting strategy for `config`. Throws `E_HOSTING_CONFIG` (exit 65) for a bad block;

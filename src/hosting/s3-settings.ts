@@ -11,7 +11,7 @@ import { extForMediaType } from './media-type.js';
 export type S3HostingConfig = Extract<HostingConfig, { readonly mode: 's3' }>;
 
 /** Presigned URLs live an hour unless the recipe says otherwise. */
-const DEFAULT_PRESIGN_TTL_SECONDS = 3600;
+export const DEFAULT_PRESIGN_TTL_SECONDS = 3600;
 /** SigV4 presigned URLs cannot live longer than 7 days. */
 const MAX_PRESIGN_TTL_SECONDS = 604_800;
 

@@ -145,11 +145,11 @@ export const HostingSchema = z
       timeout_seconds: z.number().positive().optional().describe('Give up on the command after this many seconds.'),
       url_ttl_seconds: z
         .number()
-        .min(MIN_URL_TTL_SECONDS, TTL_FLOOR_MESSAGE)
+        .min(0)
         .optional()
         .describe(
-          `How long a URL the command printed lives and is reused, in seconds (at least ${MIN_URL_TTL_SECONDS}, ` +
-            "default 3600): a shorter-lived URL could expire while the request waits in the provider's queue.",
+          'How long a URL the command printed lives, so is reused, in seconds (default 3600; 0: run the command ' +
+            'every time). It states what the command does: kontext cannot make its URLs live longer.',
         ),
     }),
   ])

@@ -5,12 +5,18 @@
  * the background, `concurrency` at a time, in plan order (the order slots are taken). When the
  * node's own turn comes, `inputUrlFor` finds the URL recorded, or joins the upload in flight.
  * A failure here is ignored: the node hosts again in its slot and reports it there.
- * Every hosted URL lives at least 15 min (util/url-ttl.ts), so one made ahead is still reusable
- * when the node's turn comes (freshness.ts keeps 5 min of margin).
+ * Only URLs that live at least {@link MIN_AHEAD_URL_LIFETIME_S} are made ahead: a shorter-lived
+ * one (a hosting command's short `url_ttl_seconds`; presigned URLs live at least 15 min) could no
+ * longer be reused when the node's turn comes, and would be made twice.
  */
 import { setMaxListeners } from 'node:events';
 import pLimit from 'p-limit';
-import type { Hosting, HostingConfig } from '../hosting/index.js';
+import {
+  DEFAULT_COMMAND_URL_TTL_SECONDS,
+  DEFAULT_PRESIGN_TTL_SECONDS,
+  type Hosting,
+  type HostingConfig,
+} from '../hosting/index.js';
 import type { Store } from '../store/types.js';
 import type { RunEvent } from './events.js';
 import type { Prepared } from './prepare.js';
@@ -24,6 +30,23 @@ export interface Prefetch {
    * still abort them.
    */
   stop(keep?: (sha256: string) => boolean): Promise<void>;
+}
+
+/** Ten minutes: a hosted URL stays reusable for at least 5 of them (freshness.ts). */
+export const MIN_AHEAD_URL_LIFETIME_S = 600;
+
+/** How long the URLs of `config` live, in seconds (`Infinity`: they do not expire). */
+export function urlLifetimeSeconds(config: HostingConfig): number {
+  switch (config.mode) {
+    case 'inline':
+      return Infinity;
+    case 's3':
+      return config.public_base_url !== undefined
+        ? Infinity
+        : (config.presign_ttl_seconds ?? DEFAULT_PRESIGN_TTL_SECONDS);
+    case 'command':
+      return config.url_ttl_seconds ?? DEFAULT_COMMAND_URL_TTL_SECONDS;
+  }
 }
 
 export interface PrefetchDeps {
@@ -43,7 +66,8 @@ const NOTHING: Prefetch = { observe: () => undefined, stop: async () => undefine
 export function prefetchInputs(prepared: Prepared, deps: PrefetchDeps): Prefetch {
   const { hosting, store, config } = deps;
   // Inline "hosting" builds a data URI in memory: nothing to gain by doing it early.
-  if (!hosting || !config || config.mode === 'inline') return NOTHING;
+  if (!hosting || !config || config.mode === 'inline' || urlLifetimeSeconds(config) < MIN_AHEAD_URL_LIFETIME_S)
+    return NOTHING;
   const stopper = new AbortController();
   const signal = deps.signal ? AbortSignal.any([deps.signal, stopper.signal]) : stopper.signal;
   // Every upload under way listens on it (streams, the SDK): more than Node's default of 10.

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { HostingError } from '../../../src/hosting/index.js';
-import { problemLines, type HostingConfig, type KontextError } from '../../../src/index.js';
+import type { HostingConfig, KontextError } from '../../../src/index.js';
 import { createProject, failures, submittedUrls, summaryOf, type Project } from './harness.js';
 import { recipeYaml } from './recipe.js';
 import { startStaticServer, type StaticServer } from './static-server.js';
@@ -145,23 +145,28 @@ describe('kontext run with hosting: command', () => {
     expect(await uploads()).toHaveLength(3);
   });
 
-  it('url_ttl_seconds under 15 min is refused, in the recipe and in the user config, with its line', async () => {
+  it('url_ttl_seconds: 0 in the recipe runs the command every time an image is needed, once per node', async () => {
     await project.writeRecipe(recipeYaml({ hosting: { ...COMMAND, url_ttl_seconds: 0 } }));
-    const fromRecipe = await failure(project.run({ options: { trustHostingCommand: true } }));
-    expect(fromRecipe.exitCode).toBe(65);
-    expect(problemLines(fromRecipe).join('\n')).toMatch(
-      /recipe\.yml:4:\d+: hosting\.url_ttl_seconds: must be >= 900, got 0/,
-    );
+    expect(summaryOf(await project.run({ options: { trustHostingCommand: true } }))).toMatchObject({
+      exitCode: 0,
+      done: 5,
+    });
+    expect(await uploads()).toHaveLength(3);
+    const forced = await project.run({ options: { trustHostingCommand: true, force: ['background'] } });
+    expect(summaryOf(forced)).toMatchObject({ exitCode: 0, submitted: 1 });
+    expect(await uploads()).toHaveLength(4);
+  });
 
+  it('presign_ttl_seconds under 15 min is refused in the user config, with its line', async () => {
     await project.writeRecipe(recipeYaml());
     await mkdir(project.configDir, { recursive: true });
-    const config = JSON.stringify({ hosting: { ...COMMAND, url_ttl_seconds: 60 } }, null, 2);
+    const config = JSON.stringify({ hosting: { mode: 's3', bucket: 'b', presign_ttl_seconds: 60 } }, null, 2);
     await writeFile(join(project.configDir, 'config.json'), config);
     const fromConfig = await failure(project.run());
     expect(fromConfig).toMatchObject({ code: 'E_USER_CONFIG', exitCode: 65 });
-    const line = config.split('\n').findIndex((l) => l.includes('url_ttl_seconds')) + 1;
+    const line = config.split('\n').findIndex((l) => l.includes('presign_ttl_seconds')) + 1;
     expect(fromConfig.message).toMatch(
-      new RegExp(`config\\.json:${line}:\\d+: hosting\\.url_ttl_seconds: must be at least 900 \\(15 min\\)`),
+      new RegExp(`config\\.json:${line}:\\d+: hosting\\.presign_ttl_seconds: must be at least 900 \\(15 min\\)`),
     );
     expect(await uploads()).toEqual([]);
     expect(project.submits()).toEqual([]);

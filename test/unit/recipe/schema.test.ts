@@ -62,7 +62,7 @@ describe('RecipeSchema', () => {
     ['inline', { mode: 'inline' }, true],
     ['s3', { mode: 's3', bucket: 'b', prefix: 'k/', force_path_style: true, presign_ttl_seconds: 900 }, true],
     ['s3, presigned URLs under 15 min', { mode: 's3', bucket: 'b', presign_ttl_seconds: 899 }, false],
-    ['command, URLs under 15 min', { mode: 'command', command: 'up', url_ttl_seconds: 0 }, false],
+    ['command, url_ttl_seconds 0 (never reused)', { mode: 'command', command: 'up', url_ttl_seconds: 0 }, true],
     ['s3 without bucket', { mode: 's3' }, false],
     ['command as a string', { mode: 'command', command: 'upload.sh', timeout_seconds: 30 }, true],
     ['command as argv', { mode: 'command', command: ['node', 'up.mjs'] }, true],
