@@ -8,14 +8,14 @@
  * earlier cycle's request is still uploading through).
  */
 import { join } from 'node:path';
-import { UsageError } from '../errors.js';
 import { createHosting, type Hosting } from '../hosting/index.js';
 import { apiIsLocal } from '../providers/api-base.js';
 import { lazySession, type LazySession } from '../providers/lazy.js';
 import { SessionPool } from '../providers/session-pool.js';
-import { providerTraits, type ProviderSession } from '../providers/session.js';
+import type { ProviderSession } from '../providers/session.js';
 import type { Provider } from '../providers/types.js';
 import { loadUserConfig, type UserConfig } from '../recipe/index.js';
+import { chooseHosting } from './choose-hosting.js';
 import type { HostingConfig, ProviderName } from '../recipe/types.js';
 import { RemotePool } from '../remote/index.js';
 import type { RemoteShortfall } from '../remote/pool.js';
@@ -373,31 +373,4 @@ function hostingKey(config: HostingConfig | null, store: Store, target: RunTarge
  */
 export function cacheDirFor(at: CacheDirPlace, flag: string | undefined, rt: Runtime): string {
   return placedCacheDir(at, { flag, env: rt.env, cwd: rt.cwd });
-}
-
-/**
- * Which hosting a run uses: `--hosting` picks a mode (its settings from the recipe, else the
- * user config); otherwise the recipe's block; otherwise the provider's default (inline for the
- * emulator), else the user config's; otherwise none (a local source with RunComfy then fails early).
- */
-function chooseHosting(
-  recipeHosting: HostingConfig | undefined,
-  flag: HostingConfig['mode'] | undefined,
-  user: UserConfig,
-  provider: ProviderName,
-): HostingConfig | null {
-  if (flag === 'inline') return { mode: 'inline' };
-  if (flag !== undefined) {
-    if (recipeHosting?.mode === flag) return recipeHosting;
-    if (user.hosting?.mode === flag) return user.hosting;
-    throw new UsageError(
-      `--hosting ${flag}: no \`hosting: { mode: ${flag}, ... }\` settings in the recipe or the user config`,
-      {
-        hint:
-          'add the block to the recipe or to ~/.config/kontext/config.json ' +
-          '(see README "Hosting your images"), or use --hosting inline',
-      },
-    );
-  }
-  return recipeHosting ?? providerTraits(provider).defaultHosting ?? user.hosting ?? null;
 }

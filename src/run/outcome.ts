@@ -1,5 +1,5 @@
 /** What the scheduler reports: each node's outcome and the run's counts. */
-import type { ExitCode as Code } from '../errors.js';
+import { ExitCode, type ExitCode as Code } from '../errors.js';
 import type { UpstreamOutput } from './inputs.js';
 
 export type NodeOutcome =
@@ -58,4 +58,22 @@ export function paidUnknownWarnings(
         'again those whose outcome is still unknown then (maybe paid twice)',
     });
   return warnings;
+}
+
+/** A node's failure as its `node-failed` event says it: an error without an exit code is 70. */
+export interface Failure {
+  readonly code: string;
+  readonly exit_code: Code;
+  readonly message: string;
+  readonly hint?: string;
+}
+
+export function failureOf(e: unknown): Failure {
+  const err = e as { code?: string; exitCode?: Code; message?: string; hint?: string };
+  return {
+    code: err.code ?? 'E_INTERNAL',
+    exit_code: typeof err.exitCode === 'number' ? err.exitCode : ExitCode.SOFTWARE,
+    message: err.message ?? String(e),
+    ...(err.hint ? { hint: err.hint } : {}),
+  };
 }

@@ -30,7 +30,7 @@ import { checkTargets, isHandEdited, knownOutputs, outputTargets, targetsBeforeS
 import type { OutputCheck } from './hand-edits.js';
 import { materializeHit } from './cache-hit.js';
 import { beginRun, endRun, UncertainSubmitError, UNCERTAIN_CODE } from './submit-claim.js';
-import { paidUnknownWarnings, type NodeOutcome, type RunCounts, type RunSummary } from './outcome.js';
+import { failureOf, paidUnknownWarnings, type NodeOutcome, type RunCounts, type RunSummary } from './outcome.js';
 import { requestKept } from './remote-outcome.js';
 import type { Prepared } from './prepare.js';
 import type { NodeState } from './resolve.js';
@@ -380,24 +380,16 @@ class Scheduler {
   }
 
   #fail(node: PlanNode, e: unknown): NodeOutcome {
-    const err = e as { code?: string; exitCode?: Code; message?: string; hint?: string };
-    const code = typeof err.exitCode === 'number' ? err.exitCode : ExitCode.SOFTWARE;
-    this.#exitCode = worstExitCode(this.#exitCode, code);
+    const failure = failureOf(e);
+    this.#exitCode = worstExitCode(this.#exitCode, failure.exit_code);
     this.#counts.failed++;
-    if (err.code === UNCERTAIN_CODE) this.#uncertain.push(node.id);
+    if (failure.code === UNCERTAIN_CODE) this.#uncertain.push(node.id);
     if (requestKept(e)) this.#outcomeUnknown.push(node.id);
     // A leftover of an earlier run is not a new failure, and a refused hand-edited output fails its own
     // node only: neither stops the others.
     if (!this.options.keepGoing && !(e instanceof UncertainSubmitError) && !isHandEdited(e)) this.#failedStop = true;
-    this.#emit({
-      type: 'node-failed',
-      node: node.id,
-      code: err.code ?? 'E_INTERNAL',
-      exit_code: code,
-      message: err.message ?? String(e),
-      ...(err.hint ? { hint: err.hint } : {}),
-    });
-    return { kind: 'failed', exitCode: code };
+    this.#emit({ type: 'node-failed', node: node.id, ...failure });
+    return { kind: 'failed', exitCode: failure.exit_code };
   }
 
   #emit(e: UntimedRunEvent): void {

@@ -1,0 +1,32 @@
+/** Which hosting a run uses, from `--hosting`, the recipe, the provider and the user config. */
+import { UsageError } from '../errors.js';
+import { providerTraits } from '../providers/session.js';
+import type { UserConfig } from '../recipe/index.js';
+import type { HostingConfig, ProviderName } from '../recipe/types.js';
+
+/**
+ * Which hosting a run uses: `--hosting` picks a mode (its settings from the recipe, else the
+ * user config); otherwise the recipe's block; otherwise the provider's default (inline for the
+ * emulator), else the user config's; otherwise none (a local source with RunComfy then fails early).
+ */
+export function chooseHosting(
+  recipeHosting: HostingConfig | undefined,
+  flag: HostingConfig['mode'] | undefined,
+  user: UserConfig,
+  provider: ProviderName,
+): HostingConfig | null {
+  if (flag === 'inline') return { mode: 'inline' };
+  if (flag !== undefined) {
+    if (recipeHosting?.mode === flag) return recipeHosting;
+    if (user.hosting?.mode === flag) return user.hosting;
+    throw new UsageError(
+      `--hosting ${flag}: no \`hosting: { mode: ${flag}, ... }\` settings in the recipe or the user config`,
+      {
+        hint:
+          'add the block to the recipe or to ~/.config/kontext/config.json ' +
+          '(see README "Hosting your images"), or use --hosting inline',
+      },
+    );
+  }
+  return recipeHosting ?? providerTraits(provider).defaultHosting ?? user.hosting ?? null;
+}
