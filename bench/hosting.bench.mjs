@@ -31,7 +31,7 @@ import pLimit from 'p-limit';
 import S3rver from 's3rver';
 import sharp from 'sharp';
 import { createRuntime, openProviderSession, runRecipe, startEmulator } from '../dist/index.js';
-import { createHosting, mediaTypeFor } from '../dist/hosting/index.js';
+import { createHosting } from '../dist/hosting/index.js';
 
 const self = fileURLToPath(import.meta.url);
 const N = Math.max(1, Number(process.env.BENCH_HOSTING_N ?? 500));
@@ -207,7 +207,7 @@ async function uploadOnly(root, images, cacheDir, env, s3, prefix) {
   const rt = runtime(root, env);
   const hosting = createHosting(
     { mode: 's3', bucket: BUCKET, prefix, endpoint: s3.url, force_path_style: true },
-    { rt, cacheDir, projectRoot: root },
+    { rt, cacheDir, projectRoot: root, allowPrivateUrls: true }, // the bench's S3 server is on 127.0.0.1
   );
   const files = (await readdir(images)).filter((f) => f.endsWith('.jpg')).sort();
   const limit = pLimit(JOBS);
@@ -218,7 +218,7 @@ async function uploadOnly(root, images, cacheDir, env, s3, prefix) {
       limit(async () => {
         const path = join(images, f);
         const { sha256, bytes } = await hashFile(path);
-        await hosting.urlFor({ path, sha256, mediaType: mediaTypeFor(path), bytes });
+        await hosting.urlFor({ path, sha256, bytes });
       }),
     ),
   );

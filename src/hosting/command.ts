@@ -8,12 +8,12 @@
 import type { HostingConfig } from '../recipe/types.js';
 import type { Runtime } from '../runtime.js';
 import { redactSecrets, redactUrl, redactUrlsIn } from '../util/redact.js';
-import { privateUrlKind } from '../util/private-host.js';
 import type { HostResult, RemoteStrategy } from './cached-hosting.js';
 import { commandEnv } from './command-env.js';
 import { runCommand, type CommandOutcome } from './command-exec.js';
 import { HostingError } from './errors.js';
 import { verifyHostableFile } from './guard.js';
+import { refusePrivateUrl } from './private-url.js';
 import { rehostPreview, uploadPreview } from './preview.js';
 import type { HostableImage, HostingPreview, LabelledImage } from './types.js';
 
@@ -69,7 +69,7 @@ export function createCommandStrategy(
       });
       if (signal?.aborted) throw signal.reason;
       const url = urlFromOutcome(outcome, timeoutS, secrets);
-      if (deps.allowPrivateUrls !== true) refusePrivateUrl(url);
+      if (deps.allowPrivateUrls !== true) refusePrivateUrl(url, 'hosting command printed');
       return { url, expiresAt: rt.now() + ttlS * 1000, uploaded: true, bytesUploaded: bytes };
     },
     preview(image: HostableImage, hostedBefore: boolean): HostingPreview {
@@ -80,22 +80,6 @@ export function createCommandStrategy(
       );
     },
   };
-}
-
-/**
- * A URL on this machine or a private network cannot be fetched by a public API: handed over, the
- * request would be paid, fail, and be paid again on the retry. Refused before the submit.
- */
-function refusePrivateUrl(url: string): void {
-  const kind = privateUrlKind(url);
-  if (kind === null) return;
-  throw new HostingError(
-    'E_HOSTING_PRIVATE_URL',
-    `hosting command printed a ${kind} URL (${redactUrl(url)}), which the provider's API cannot fetch`,
-    {
-      hint: 'print a public URL (a bucket or CDN the API can reach); loopback URLs work only with the emulator',
-    },
-  );
 }
 
 function lastLine(text: string): string {

@@ -30,7 +30,14 @@ export function createHosting(config: HostingConfig, deps: HostingDeps): Hosting
     case 'inline':
       return createInlineHosting(roots);
     case 's3':
-      return createCachedHosting(createS3Strategy(config, deps.rt), { rt: deps.rt, cacheDir: deps.cacheDir, roots });
+      return createCachedHosting(
+        createS3Strategy(config, deps.rt, { allowPrivateUrls: deps.allowPrivateUrls === true }),
+        {
+          rt: deps.rt,
+          cacheDir: deps.cacheDir,
+          roots,
+        },
+      );
     case 'command': {
       const commandDeps = { rt: deps.rt, cwd: deps.projectRoot, allowPrivateUrls: deps.allowPrivateUrls === true };
       return createCachedHosting(createCommandStrategy(config, commandDeps), {

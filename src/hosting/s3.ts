@@ -8,6 +8,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { Runtime } from '../runtime.js';
 import type { HostResult, RemoteStrategy } from './cached-hosting.js';
 import { hostableFileSize, verifyHostableFile } from './guard.js';
+import { refusePrivateUrl } from './private-url.js';
 import { rehostPreview, uploadPreview } from './preview.js';
 import type { ObjectRef } from './s3-ops.js';
 import { objectKey, publicUrlFor, s3Settings, type S3HostingConfig, type S3Settings } from './s3-settings.js';
@@ -29,7 +30,11 @@ function identityOf(s: S3Settings): Record<string, unknown> {
 /** The AWS SDK takes a few hundred ms to import: load it on the first upload, not at start-up. */
 type SdkModules = { readonly client: typeof import('./s3-client.js'); readonly ops: typeof import('./s3-ops.js') };
 
-export function createS3Strategy(config: S3HostingConfig, rt: Runtime): RemoteStrategy {
+export function createS3Strategy(
+  config: S3HostingConfig,
+  rt: Runtime,
+  options: { readonly allowPrivateUrls?: boolean } = {},
+): RemoteStrategy {
   const settings = s3Settings(config);
   let client: S3Client | undefined;
   /** Scrubbed from messages: the environment's keys, and what the client's requests carried. */
@@ -68,7 +73,10 @@ export function createS3Strategy(config: S3HostingConfig, rt: Runtime): RemoteSt
         const bytes = await verifyHostableFile(image, signal);
         bytesUploaded = await ops.putObject(ref, { ...image, bytes }, rt, signal);
       }
-      return { ...(await urlOf(ref)), uploaded: !present, bytesUploaded };
+      const hosted = await urlOf(ref);
+      // A bucket on localhost (MinIO) or a LAN CDN: the upload cost nothing, a submit would.
+      if (options.allowPrivateUrls !== true) refusePrivateUrl(hosted.url, 'S3 hosting gives');
+      return { ...hosted, uploaded: !present, bytesUploaded };
     },
     async stillHosted(image: LabelledImage, signal: AbortSignal | undefined): Promise<boolean> {
       const ref = await refFor(image);

@@ -23,7 +23,12 @@ beforeEach(async () => {
   project = await createTestProject();
   hosting = createHosting(
     { mode: 's3', bucket: s3.bucket, prefix: 'inputs', endpoint: s3.endpoint, force_path_style: true },
-    { rt: testRuntime({ ...TEST_AWS_ENV }), cacheDir: project.cacheDir, projectRoot: project.root },
+    {
+      rt: testRuntime({ ...TEST_AWS_ENV }),
+      cacheDir: project.cacheDir,
+      projectRoot: project.root,
+      allowPrivateUrls: true,
+    },
   );
 });
 

@@ -24,7 +24,7 @@ describe('inline hosting', () => {
     const img = await project.image('tiny.png', bytes);
     const h = createHosting(
       { mode: 'inline' },
-      { rt: testRuntime({}), cacheDir: project.cacheDir, projectRoot: project.root },
+      { rt: testRuntime({}), cacheDir: project.cacheDir, projectRoot: project.root, allowPrivateUrls: true },
     );
     const hosted = await h.urlFor(img);
     expect(hosted).toMatchObject({ via: 'inline', expiresAt: null, uploaded: false, bytesUploaded: 0 });
@@ -54,7 +54,12 @@ describe('describe() for --dry-run', () => {
     const clock = testClock();
     const config: HostingConfig = { mode: 's3', bucket: s3.bucket, endpoint: s3.endpoint, force_path_style: true };
     const rt = testRuntime({ ...TEST_AWS_ENV }, clock.now);
-    const h = createHosting(config, { rt, cacheDir: project.cacheDir, projectRoot: project.root });
+    const h = createHosting(config, {
+      rt,
+      cacheDir: project.cacheDir,
+      projectRoot: project.root,
+      allowPrivateUrls: true,
+    });
     const img = await project.image('big.png', Buffer.alloc(1_234_567, 7));
 
     expect(await h.describe(img)).toMatchObject({

@@ -16,7 +16,12 @@ const fx = useS3Fixture();
 
 function hosting(config: HostingConfig, env: Record<string, string> = { ...TEST_AWS_ENV }): Hosting {
   return fx.track(
-    createHosting(config, { rt: testRuntime(env), cacheDir: fx.project.cacheDir, projectRoot: fx.project.root }),
+    createHosting(config, {
+      rt: testRuntime(env),
+      cacheDir: fx.project.cacheDir,
+      projectRoot: fx.project.root,
+      allowPrivateUrls: true,
+    }),
   );
 }
 

@@ -26,13 +26,14 @@ function s3Config(extra: Partial<Extract<HostingConfig, { mode: 's3' }>> = {}): 
 
 function hosting(
   config: HostingConfig,
-  options: { now?: () => number; cacheDir?: string; env?: Record<string, string> } = {},
+  options: { now?: () => number; cacheDir?: string; env?: Record<string, string>; privateOk?: boolean } = {},
 ): Hosting {
   const rt = testRuntime(options.env ?? { ...TEST_AWS_ENV }, options.now);
   const h = createHosting(config, {
     rt,
     cacheDir: options.cacheDir ?? fx.project.cacheDir,
     projectRoot: fx.project.root,
+    allowPrivateUrls: options.privateOk ?? true, // the s3rver is on 127.0.0.1
   });
   return fx.track(h);
 }
@@ -118,6 +119,20 @@ describe('s3 hosting', () => {
     const again = await h.urlFor(img, { forceRefresh: true });
     expect(again).toMatchObject({ via: 's3', uploaded: true });
     expect(fx.s3.count('PUT')).toBe(2);
+  });
+
+  it("refuses a URL the provider's API cannot fetch (bucket on loopback, public_base_url on a LAN)", async () => {
+    const img = await fx.project.image('lan.png', 'png bytes for a lan');
+    for (const config of [s3Config(), s3Config({ public_base_url: 'http://192.168.1.20/cdn/' })]) {
+      const refused = await hosting(config, { privateOk: false })
+        .urlFor(img)
+        .then(
+          () => null,
+          (e: unknown) => e as { code?: string; message?: string },
+        );
+      expect(refused?.code).toBe('E_HOSTING_PRIVATE_URL');
+      expect(refused?.message).toMatch(/^S3 hosting gives a (loopback|private-network) URL/);
+    }
   });
 
   it('public_base_url gives a permanent URL = base + key, fetchable without signing', async () => {

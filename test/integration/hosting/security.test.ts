@@ -32,6 +32,7 @@ function hosting(
     rt: testRuntime(env),
     cacheDir: fx.project.cacheDir,
     projectRoot: fx.project.root,
+    allowPrivateUrls: true, // the s3rver is on 127.0.0.1
   });
   return fx.track(h);
 }
