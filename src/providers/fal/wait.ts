@@ -7,7 +7,8 @@
  * too, once the status said COMPLETED, unless it says the request is still in progress), 499 a
  * cancellation. fal's JSON 404 naming the request (endpoints.ts) is an unknown request (a re-attach
  * then submits anew); any other 404 proves nothing. A result without an image URL is
- * `OutputMissingError` (paid for: kept, read again), not a failure.
+ * `OutputMissingError` (paid for: kept, read again), not a failure; so is a COMPLETED request whose
+ * result keeps answering fal's 5xx request error ({@link unreadableResult}).
  */
 import type { ModelEntry } from '../../models/types.js';
 import type { ReadOutcome } from '../polling/poll-loop.js';
@@ -17,6 +18,7 @@ import {
   RemoteCancelledError,
   RemoteFailedError,
   RequestGoneError,
+  UpstreamUnavailableError,
 } from '../runcomfy/errors.js';
 import type { JsonObject } from '../wire/json-call.js';
 import { detailText } from '../wire/map-status.js';
@@ -38,8 +40,9 @@ export async function readFal(spec: ReadSpec, urls: FalUrls, entry: ModelEntry, 
     } catch (e) {
       // How fal answers a result read of an unfinished request is not documented: its "unknown
       // request" there proves nothing (a re-attach would pay again); the status read decides, and
-      // says so itself when the request really is unknown.
-      if (!(e instanceof RequestGoneError)) throw e;
+      // says so itself when the request really is unknown; a request error (fal's 5xx with an
+      // `error_type`) is read again once the status says COMPLETED.
+      if (!(e instanceof RequestGoneError) && !isRequestError(e)) throw e;
     }
   }
   const { body } = await getStatus(spec, urls.status);
@@ -74,6 +77,7 @@ async function result(spec: ReadSpec, urls: FalUrls, entry: ModelEntry, complete
   try {
     reply = await getResult(spec, urls.response);
   } catch (e) {
+    if (completed && isRequestError(e)) throw unreadableResult(spec, e);
     throw asRemoteFailure(spec, e);
   }
   if (reply.status === 400 && completed && !stillRunning(reply.body, spec.api.secrets)) {
@@ -107,4 +111,24 @@ function asRemoteFailure(spec: ReadSpec, e: unknown): unknown {
   const common = { requestId: spec.requestId, secrets: spec.api.secrets };
   if (e.status === 499) return new RemoteCancelledError(`fal.ai request ${spec.requestId} was cancelled`, common);
   return new RemoteFailedError(`fal.ai request ${spec.requestId} failed: ${e.message}`, { ...common, cause: e });
+}
+
+/** fal's JSON 5xx naming an `error_type`, after the read's retries (map-status.ts). */
+function isRequestError(e: unknown): e is UpstreamUnavailableError {
+  return e instanceof UpstreamUnavailableError && e.jsonReply && e.failureType !== undefined;
+}
+
+/**
+ * A COMPLETED request whose result answers fal's 5xx request error after every retry. fal says a
+ * 5xx is not charged, but an outage answering in the same shape cannot be told apart, and giving
+ * the request up would let the next run pay again for a result that may exist. So it is a result
+ * that cannot be read (`OutputMissingError`): read again a few times, then kept in the journal
+ * with its outcome unknown (exit 75), which `--resubmit-uncertain` may submit anew — rather than
+ * "fal unavailable" (exit 69) on every later run, with no way out.
+ */
+function unreadableResult(spec: ReadSpec, e: UpstreamUnavailableError): OutputMissingError {
+  return new OutputMissingError(
+    `fal.ai request ${spec.requestId} is COMPLETED, but its result answers ${e.message} (${e.failureType})`,
+    { requestId: spec.requestId, secrets: spec.api.secrets, cause: e },
+  );
 }

@@ -117,12 +117,15 @@ export class RateLimitedError extends ProviderError {
 /** 5xx or connection failures after retries. Exit 69. */
 export class UpstreamUnavailableError extends ProviderError {
   override readonly name = 'UpstreamUnavailableError';
-  constructor(message: string, options: Opts = {}) {
+  /** fal's `error_type` of a JSON 5xx (e.g. `runner_server_error`): the request's own failure kind. */
+  readonly failureType: string | undefined;
+  constructor(message: string, options: Opts & { readonly failureType?: string | undefined } = {}) {
     super('E_UPSTREAM_UNAVAILABLE', message, {
       hint: 'RunComfy is not reachable or failing; run again later',
       ...options,
       exitCode: ExitCode.UNAVAILABLE,
     });
+    this.failureType = options.failureType;
   }
 }
 

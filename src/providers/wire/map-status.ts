@@ -114,6 +114,7 @@ export function httpError(status: number, body: unknown, rawText: string, ctx: H
     case 'unavailable':
       return new UpstreamUnavailableError(message, {
         ...options,
+        failureType: jsonReply ? failureTypeOf(body) : undefined,
         hint: `${ctx.voice.label} is failing; run again later`,
       });
     case 'moderated':
@@ -123,4 +124,10 @@ export function httpError(status: number, body: unknown, rawText: string, ctx: H
       throw new Error(`unhandled error kind ${String(never)}`);
     }
   }
+}
+
+/** fal's `error_type` of a 5xx body (`runner_server_error`, `request_timeout`, …), when it is a plain word. */
+function failureTypeOf(body: unknown): string | undefined {
+  const t = body !== null && typeof body === 'object' ? (body as Record<string, unknown>)['error_type'] : undefined;
+  return typeof t === 'string' && /^[a-z][a-z0-9_]{0,63}$/.test(t) ? t : undefined;
 }

@@ -9,6 +9,7 @@ import {
   DeadlineExceededError,
   DownloadHostRefusedError,
   InputRejectedError,
+  OutputMissingError,
   type ProviderError,
   RateLimitedError,
   RemoteFailedError,
@@ -230,16 +231,37 @@ describe('fal.ai: failures map onto exit codes', () => {
     expect(h.count('POST', SUBMIT)).toBe(1);
   });
 
-  it('429 forever on submit → RateLimitedError 75 after the attempts; a 5xx storm on results → 69', async () => {
+  it("429 forever on submit → RateLimitedError 75; a gateway's 5xx storm on results → 69", async () => {
     h = await falHarness({ scenario: { faults: [{ kind: 'http', on: 'submit', status: 429 }] } });
     const e = await rejection(h.provider.submit(await editRequest()));
     expect(e).toBeInstanceOf(RateLimitedError);
     expect((e as ProviderError).exitCode).toBe(ExitCode.TEMP_FAIL);
-    h.emulator.setScenario({ faults: [{ kind: 'http', on: 'result', status: 503 }] });
+    h.emulator.setScenario({ faults: [{ kind: 'http', on: 'result', status: 503, body: 'html' }] });
     const { requestId } = await h.provider.submit(await editRequest());
     const f = await rejection(h.provider.wait(requestId));
     expect(f).toBeInstanceOf(UpstreamUnavailableError);
     expect((f as ProviderError).exitCode).toBe(ExitCode.UNAVAILABLE);
+  });
+
+  it("COMPLETED, then fal's 5xx request error on each result read → an unreadable result (75), not 69", async () => {
+    // 69 on every later run, with no way out; an unreadable result is kept with its outcome
+    // unknown, which --resubmit-uncertain may submit anew (fal does not charge a 5xx).
+    for (const faults of [
+      [{ kind: 'remote-failed' as const, error: { code: 'runner_crash', message: 'The runner crashed' } }],
+      [{ kind: 'http' as const, on: 'result' as const, status: 503 }],
+    ]) {
+      h = await falHarness({ client: { statusStream: false }, scenario: { faults } });
+      const { requestId } = await h.provider.submit(await editRequest());
+      const e = await rejection(h.provider.wait(requestId));
+      expect(e).toBeInstanceOf(OutputMissingError);
+      expect((e as ProviderError).exitCode).toBe(ExitCode.TEMP_FAIL);
+      expect((e as ProviderError).message).toMatch(
+        /is COMPLETED, but its result answers .*HTTP 5\d\d.*runner_server_error/,
+      );
+      expect(h.count('PUT', '/cancel')).toBe(0);
+      await h.close();
+      h = undefined;
+    }
   });
 });
 
