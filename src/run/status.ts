@@ -24,6 +24,7 @@ import type { LockEntry, LockFile, Store } from '../store/types.js';
 import type { RunReason } from './events.js';
 import { prepareRun } from './prepare.js';
 import type { NodeState } from './resolve.js';
+import type { ClaimVerdict } from './submit-claim.js';
 import { cacheDirFor } from './context.js';
 import { driftOf, type DriftOver } from './drift.js';
 import { storedRecord } from './lock-current.js';
@@ -46,6 +47,13 @@ export interface NodeStatus {
   readonly restorable: boolean;
   /** Over its pass's `max_change`, by the cached record's review (none yet: `null`). */
   readonly drift: DriftOver | null;
+  /**
+   * `will-run` with a journal entry of its request (`reason: 'reattach'`): what the run's claim
+   * does with it (submit-claim.ts): `attach` or `wait` (no charge), `uncertain` (a dead run's
+   * submit of unknown outcome: the run stops the node, exit 75, unless `--resubmit-uncertain`),
+   * `take-over` (submitted again).
+   */
+  readonly claim?: ClaimVerdict;
 }
 
 export interface OrphanStatus {
@@ -229,7 +237,7 @@ async function nodeStatus(
   if (s.status === 'run' || !s.record) {
     // Bytes the lock did not put there: the run refuses the node before paying (hand-edits.ts).
     if (s.refused) return { ...base, state: 'modified', output: s.refused.path };
-    return { ...base, state: 'will-run', reason: s.reason, output: lockedOutput };
+    return { ...base, state: 'will-run', reason: s.reason, output: lockedOutput, ...(s.claim && { claim: s.claim }) };
   }
   // A node served from the lock alone carries no review: read its record when a max_change asks.
   const reviewed = s.current && s.node.maxChange !== undefined ? await storedRecord(s, at.store) : s.record;

@@ -257,6 +257,12 @@ describe('--dry-run and status predict what stops a node before it is paid for, 
     expect(status.billable).toBe(dry.billable);
     const text = await kontext(['--dry-run'], p);
     expect(text.stdout).toMatch(/backdrop@pet-chelsea\s+stopped: a run that died may have submitted it, exit 75/);
+    const statusJson = JSON.parse((await kontext(['--json'], p, 'status')).stdout) as { nodes: { node: string }[] };
+    expect(statusJson.nodes.find((n) => n.node === BACKDROP)).toMatchObject({ state: 'will-run', claim: 'uncertain' });
+    const statusText = (await kontext([], p, 'status')).stdout;
+    expect(statusText).toMatch(
+      /backdrop@pet-chelsea\s+stopped: a run that died may have submitted it; the run exits 75/,
+    );
 
     const before = submits();
     const run = await kontext(['--json'], p);

@@ -69,7 +69,7 @@ function printStatus(s: RecipeStatus, out: TextSink, cwd: string, recipeArg: str
   group(
     'Will run',
     `use "kontext run ${recipeArg}" to run them; "kontext run --dry-run" for seeds and cost`,
-    of('will-run').map((n) => `${n.node.padEnd(width)}  ${REASON_WORDS[n.reason ?? ''] ?? n.reason ?? ''}`),
+    of('will-run').map((n) => `${n.node.padEnd(width)}  ${willRunWords(n)}`),
   );
   group(
     'Modified by hand',
@@ -123,4 +123,18 @@ function printStatus(s: RecipeStatus, out: TextSink, cwd: string, recipeArg: str
 
 function pct(n: number): string {
   return `${Number.isInteger(n) ? n : n.toFixed(1)}%`;
+}
+
+/** Why a node will run; for a journaled request, what the run's claim does with it (NodeStatus.claim). */
+function willRunWords(n: NodeStatus): string {
+  switch (n.claim) {
+    case 'uncertain':
+      return 'stopped: a run that died may have submitted it; the run exits 75 unless --resubmit-uncertain';
+    case 'wait':
+      return 'another live run is submitting it: waited for, not paid again';
+    case 'take-over':
+      return 'a run that died may have submitted it; submitted again';
+    default:
+      return REASON_WORDS[n.reason ?? ''] ?? n.reason ?? '';
+  }
 }
