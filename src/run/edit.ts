@@ -78,7 +78,7 @@ export async function runEdit(
         lock: { version: 1, nodes: {} },
         draw: rt.randomSeed,
         deriveSeeds: false, // a repeated edit without --seed is a new draw
-        self: { pid: rt.pid, isAlive: (pid) => rt.isAlive(pid) },
+        self: rt,
       },
       {},
     );

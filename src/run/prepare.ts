@@ -43,8 +43,8 @@ export async function prepareRun(
     readonly lockDir?: string | undefined;
     /** A new node's seed is derived from the node (default; derived-seed.ts), or drawn (`false`: one-off edits). */
     readonly deriveSeeds?: boolean | undefined;
-    /** This process: whether a journal entry's writer is another live run (resolve.ts). */
-    readonly self?: ResolveDeps['self'];
+    /** This process (the runtime: pid, `isAlive`): is a journal entry's writer another live run (resolve.ts)? */
+    readonly self: NonNullable<ResolveDeps['self']>;
   },
   options: Pick<RunOptions, 'only' | 'force' | 'reseed' | 'shard' | 'overwrite' | 'resubmitUncertain'>,
 ): Promise<Prepared> {

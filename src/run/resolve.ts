@@ -10,6 +10,7 @@ import pLimit from 'p-limit';
 import type { Plan, PlanNode } from '../plan/types.js';
 import { canonicalJson } from '../store/index.js';
 import type { JournalEntry, LockEntry, LockFile, RunRecord, Store } from '../store/types.js';
+import type { Runtime } from '../runtime.js';
 import type { RunReason } from './events.js';
 import { keyFor, normalizedPrompt, resolvedParams } from './node-request.js';
 import { selects, type RunOptions } from './options.js';
@@ -71,7 +72,7 @@ export interface ResolveDeps {
    * This process (its pid and a liveness check), to tell a journal entry of another live run from
    * a dead run's, as the run's claim will; without it every entry's writer counts as gone.
    */
-  readonly self?: { readonly pid: number; readonly isAlive: (pid: number) => boolean } | undefined;
+  readonly self?: Pick<Runtime, 'pid' | 'isAlive'> | undefined;
   /** `--resubmit-uncertain`: a dead run's intent is submitted again (billed) instead of stopping its node. */
   readonly resubmitUncertain?: boolean | undefined;
   /** Watch mode: node id → the seed an earlier cycle of this session used (wins over the lock). */
@@ -215,9 +216,9 @@ async function lookUp(
 
 /** What the run's claim will do with the journal's entry for this node's key (submit-claim.ts). */
 function verdictOf(entry: JournalEntry, node: PlanNode, deps: ResolveDeps): ClaimVerdict {
-  const self = deps.self ?? { pid: -1, isAlive: () => false };
   return claimVerdict(entry, {
-    ...self,
+    pid: deps.self?.pid ?? -1,
+    isAlive: (pid) => deps.self?.isAlive(pid) ?? false,
     run: '', // no run of this process yet: an entry of a live run in it is another run's
     providerDiesWithRun: providerTraits(providerOf(node, deps.providerName)).diesWithRun,
     resubmitUncertain: deps.resubmitUncertain === true,

@@ -116,7 +116,7 @@ async function runInContext(
       lock: await readLock(lockPath, { outputs: writeGuard }),
       draw: rt.randomSeed,
       lockDir: dirname(lockPath),
-      self: { pid: rt.pid, isAlive: (pid) => rt.isAlive(pid) },
+      self: rt,
     },
     options,
   );

@@ -194,7 +194,7 @@ export async function statusDetail(
       lock,
       draw: rt.randomSeed,
       lockDir: dirname(lockPath),
-      self: { pid: rt.pid, isAlive: (pid) => rt.isAlive(pid) },
+      self: rt,
     },
     {},
   );

@@ -257,7 +257,7 @@ export class WatchSession {
         draw: this.deps.rt.randomSeed,
         sessionSeeds: this.#seeds,
         lockDir: dirname(run.lockPath),
-        self: { pid: this.deps.rt.pid, isAlive: (pid) => this.deps.rt.isAlive(pid) },
+        self: this.deps.rt,
       },
       once,
     );

@@ -17,7 +17,7 @@ import type { Recipe } from '../../../src/recipe/types.js';
 import { describeRun, type DryRunReport } from '../../../src/run/dry-run.js';
 import { prepareRun } from '../../../src/run/prepare.js';
 import { openStore } from '../../../src/store/index.js';
-import { bufferSink } from '../../helpers/run-fixtures.js';
+import { bufferSink, testRuntime } from '../../helpers/run-fixtures.js';
 import { makeRecipe } from '../../unit/plan/factory.js';
 
 let dir = '';
@@ -69,7 +69,7 @@ describe('dry run at scale', () => {
     let seed = 0;
     const prepared = await prepareRun(
       plan,
-      { store, providerName: 'emulator', lock: { version: 1, nodes: {} }, draw: () => seed++ },
+      { store, providerName: 'emulator', lock: { version: 1, nodes: {} }, draw: () => seed++, self: testRuntime(dir) },
       { only: undefined, force: undefined, reseed: undefined },
     );
     const report = await describeRun(prepared, { store, hosting: null, now: () => 0, providerName: 'emulator' });

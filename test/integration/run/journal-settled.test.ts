@@ -111,7 +111,7 @@ describe('a run lists the journal folder once', () => {
     const plan = buildPlan(await loadRecipe(project.recipe, { rt: testRuntime(project.root) }));
     const prepared = await prepareRun(
       plan,
-      { store, providerName: 'emulator', lock, draw: () => 1 },
+      { store, providerName: 'emulator', lock, draw: () => 1, self: testRuntime(project.root) },
       { only: undefined, force: undefined, reseed: undefined },
     );
     expect(prepared.journal).toEqual([entry]);
