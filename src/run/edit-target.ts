@@ -11,11 +11,10 @@
 import { lstat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ExitCode, KontextError } from '../errors.js';
-import { expectedOutputFormat, extensionOf } from '../models/output-format.js';
-import { lookupModel } from '../models/registry.js';
 import type { ProviderName } from '../models/types.js';
 import type { Store } from '../store/types.js';
 import { buildWriteGuard, checkWriteTarget, type WriteGuard } from '../store/write-guard.js';
+import { requestedExtension } from './hand-edits.js';
 import { OUTPUT_EXTENSIONS } from './outputs.js';
 
 export interface EditTarget {
@@ -35,7 +34,7 @@ const REFUSED_HINT = 'pass another -o: an edit’s output may not land in .git, 
 
 /** The guard the edit writes under; throws (exit 65) when its output path is refused. */
 export async function editWriteGuard(target: EditTarget, store: Store): Promise<WriteGuard> {
-  const ext = extensionOf(expectedOutputFormat(lookupModel(target.provider, target.model), {}) ?? 'png');
+  const ext = requestedExtension(target.provider, target.model, {}, undefined);
   const expected = join(target.outDir, `${target.name}.${ext}`);
   const input = target.input === undefined ? [] : [target.input];
   const guard = (extra: readonly string[]): Promise<WriteGuard> =>

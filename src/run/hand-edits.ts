@@ -173,9 +173,18 @@ export function targetsBeforeSubmit(
  * request was paid (the result stays in the cache; the run warns of the format mismatch).
  */
 function expectedExtension(node: PlanNode, providerName: string, locked: LockEntry | undefined): string {
-  const provider = providerOf(node, providerName);
-  const entry = isProviderName(provider) ? lookupModel(provider, node.model) : undefined;
-  const format = expectedOutputFormat(entry, node.params);
+  return requestedExtension(providerOf(node, providerName), node.model, node.params, locked);
+}
+
+/** {@link expectedExtension} of a request by its provider, model and params (`kontext edit`'s too). */
+export function requestedExtension(
+  provider: string,
+  model: string,
+  params: PlanNode['params'],
+  locked: LockEntry | undefined,
+): string {
+  const entry = isProviderName(provider) ? lookupModel(provider, model) : undefined;
+  const format = expectedOutputFormat(entry, params);
   if (format !== null) return extensionOf(format);
   return locked ? extname(locked.output).slice(1) || 'png' : 'png';
 }
