@@ -84,8 +84,9 @@ export interface HostingDeps {
    */
   readonly extraRoots?: readonly string[] | undefined;
   /**
-   * Whether a hosting command may print a loopback or private-network URL: only when the
-   * provider's API is itself on this machine or network (the emulator). Default: refused.
+   * Whether a hosting command or S3 hosting may give a loopback or private-network URL
+   * (private-url.ts): only when the provider's API is itself on this machine or network (the
+   * emulator). Default: refused.
    */
   readonly allowPrivateUrls?: boolean | undefined;
 }
