@@ -33,6 +33,7 @@ function delegate(store: Store): Store {
     putRecord: (record, options) => store.putRecord(record, options),
     hashSource: (path) => store.hashSource(path),
     journal: store.journal,
+    written: store.written,
     flush: () => store.flush(),
   };
 }

@@ -39,7 +39,14 @@ export async function materializeHit(
   const changed = locked?.output_sha256 !== hit.output_sha256;
   const hash = hashingOnce((path) => store.hashSource(path));
   const targets = outputTargets(outDir, node, hit.ext);
-  const differs = await checkTargets(targets, { blobSha: hit.output_sha256, locked, overwrite: at.overwrite, hash });
+  const wroteHere = (p: string, sha: string): boolean => store.written.has(p, sha);
+  const differs = await checkTargets(targets, {
+    blobSha: hit.output_sha256,
+    locked,
+    overwrite: at.overwrite,
+    hash,
+    wroteHere,
+  });
   return writeOutputs(store.blobPath(hit.output_sha256), {
     outDir,
     node,
@@ -48,5 +55,6 @@ export async function materializeHit(
     rewrite: changed || differs,
     guard: at.guard,
     check: { sha256: hit.output_sha256, hash },
+    onWritten: (path) => store.written.note(path, hit.output_sha256),
   });
 }

@@ -4,7 +4,9 @@
  * - missing: written (restored silently);
  * - holding the bytes about to be written: nothing to do;
  * - holding the lock's `output_sha256` for the node, or the cache's output for the node's key
- *   (`known`: a forced node's earlier result): kontext wrote it, so kontext may replace it (its
+ *   (`known`: a forced node's earlier result), or bytes kontext itself wrote at that path
+ *   (`wroteHere`, store/written.ts: the lock was changed under the outputs, e.g. a `git checkout`
+ *   of another branch with `out/` ignored): kontext wrote it, so kontext may replace it (its
  *   writes are atomic: a file kontext wrote half-way never exists);
  * - anything else — changed by hand since kontext wrote it, or a file kontext never wrote (no
  *   lock entry: a teammate's file, an old file at that name) — is left as it is and the node
@@ -55,6 +57,8 @@ export interface OutputCheck {
   readonly locked: LockEntry | undefined;
   /** Other bytes kontext made for this node, which it may replace ({@link knownOutputs}). */
   readonly known?: readonly string[] | undefined;
+  /** Whether kontext itself wrote these bytes at this path (store/written.ts). */
+  readonly wroteHere?: ((path: string, sha256: string) => boolean) | undefined;
   readonly overwrite: boolean;
   readonly hash: (path: string) => Promise<{ readonly sha256: string }>;
 }
@@ -78,7 +82,8 @@ export async function checkTargets(targets: readonly string[], check: OutputChec
     const { sha256 } = await check.hash(path);
     if (sha256 === check.blobSha) continue;
     rewrite = true;
-    if (sha256 !== check.locked?.output_sha256 && check.known?.includes(sha256) !== true && !check.overwrite)
+    if (check.overwrite || sha256 === check.locked?.output_sha256 || check.known?.includes(sha256) === true) continue;
+    if (check.wroteHere?.(path, sha256) !== true)
       throw new HandEditedOutputError(path, sha256, check.locked?.output_sha256);
   }
   return rewrite;
@@ -129,14 +134,14 @@ export async function refusalAhead(
   at: TargetDirs & { readonly locked: LockEntry | undefined; readonly providerName: string },
   hit: { readonly sha256: string; readonly ext: string } | null,
   known: readonly string[],
-  hash: OutputCheck['hash'],
+  check: Pick<OutputCheck, 'hash' | 'wroteHere'>,
 ): Promise<HandEditedOutputError | null> {
   const { locked } = at;
   const targets = hit
     ? outputTargets(at.outDir, node, hit.ext)
     : targetsBeforeSubmit(node, locked, at, at.providerName);
   try {
-    await checkTargets(targets, { blobSha: hit?.sha256, locked, known, overwrite: false, hash });
+    await checkTargets(targets, { ...check, blobSha: hit?.sha256, locked, known, overwrite: false });
     return null;
   } catch (e) {
     if (isHandEdited(e)) return e;

@@ -25,6 +25,7 @@ interface MaterializeHow {
   readonly guard: WriteGuard;
   readonly check: OutputCheck | undefined;
   readonly crashPoint?: ((point: string) => void) | undefined;
+  readonly onWritten?: ((path: string) => void) | undefined;
 }
 
 /**
@@ -64,6 +65,8 @@ export interface OutputTarget {
   readonly check?: OutputCheck | undefined;
   /** Test hook (see cli/test-hooks.ts). */
   readonly crashPoint?: ((point: string) => void) | undefined;
+  /** Told each path the blob was written to (store/written.ts notes it, for the hand-edit rule). */
+  readonly onWritten?: ((path: string) => void) | undefined;
 }
 
 /** Materialize the node output and its `save:` copy. Returns the main output path and whether anything was written. */
@@ -77,6 +80,7 @@ export async function writeOutputs(
     guard: target.guard ?? BASE_WRITE_GUARD,
     check: target.check,
     crashPoint: target.crashPoint,
+    onWritten: target.onWritten,
   };
   const output = outputPathFor(outDir, node, ext);
   const wrote = await materializeOrExplain(blob, output, how);
@@ -87,7 +91,9 @@ export async function writeOutputs(
 /** {@link materialize}, with a permission, disk or path failure turned into an error naming `dest`. */
 async function materializeOrExplain(blob: string, dest: string, how: MaterializeHow): Promise<boolean> {
   try {
-    return await materialize(blob, dest, how);
+    const wrote = await materialize(blob, dest, how);
+    if (wrote) how.onWritten?.(dest);
+    return wrote;
   } catch (e) {
     throw outputWriteError(e, dest);
   }

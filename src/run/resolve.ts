@@ -203,7 +203,12 @@ async function lookUp(
   const at = paths && { locked, ...paths, providerName: deps.providerName };
   // A forced node's earlier result for its key is kontext's own at its paths (hand-edits.ts).
   const prior = forced && key !== null && at ? await deps.store.getRecord(key) : null;
-  const refused = at ? await refusalAhead(node, at, hit, knownOutputs(prior), (p) => deps.store.hashSource(p)) : null;
+  const { store } = deps;
+  const check = {
+    hash: (p: string) => store.hashSource(p),
+    wroteHere: (p: string, s: string) => store.written.has(p, s),
+  };
+  const refused = at ? await refusalAhead(node, at, hit, knownOutputs(prior), check) : null;
   const entry = reason === 'reattach' && key !== null ? deps.journalEntries?.get(key) : undefined;
   const claim = entry && verdictOf(entry, node, deps);
   return {

@@ -250,6 +250,7 @@ class Scheduler {
           rewrite: true,
           guard: this.deps.writeGuard,
           crashPoint: this.deps.rt.crashPoint,
+          onWritten: (path) => this.deps.store.written.note(path, done.record.output_sha256),
         });
         recorded = this.#record(node, done.record, output);
         this.#counts.done++;
@@ -357,7 +358,9 @@ class Scheduler {
     const locked = this.prepared.lock.nodes[node.id];
     // No lock (`kontext edit`): its output path was checked before it paid (edit-target.ts).
     const overwrite = this.options.overwrite === true || this.deps.lockPath === null;
-    return checkTargets(targets, { ...than, locked, overwrite, hash: (p) => this.deps.store.hashSource(p) });
+    const { store } = this.deps;
+    const wroteHere = (p: string, sha: string): boolean => store.written.has(p, sha);
+    return checkTargets(targets, { ...than, locked, overwrite, wroteHere, hash: (p) => store.hashSource(p) });
   }
 
   /** Why nothing new may start now, if so. */

@@ -18,11 +18,12 @@
  * again.
  */
 import type { Stats } from 'node:fs';
-import { lstat, readdir, stat, unlink } from 'node:fs/promises';
+import { lstat, stat, unlink } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
 import { isBoundedReadError, READ_CAPS, readBoundedText } from '../util/read-bounded.js';
 import { STALE_TEMP_MS } from './atomic.js';
 import { isCode } from './errno.js';
+import { listDir } from './list-dir.js';
 import { memoDirOf, memoFileOf } from './source-hash.js';
 
 /** The names `memoFileOf` gives; anything else in `sources/` (temps included) is not looked at here. */
@@ -97,16 +98,6 @@ async function lstatOrNull(path: string): Promise<Stats | null> {
     return await lstat(path);
   } catch (e) {
     if (isCode(e, 'ENOENT')) return null;
-    throw e;
-  }
-}
-
-/** The names in `dir`; none when it is missing or not a folder (gc.ts lists with it too). */
-export async function listDir(dir: string): Promise<string[]> {
-  try {
-    return await readdir(dir);
-  } catch (e) {
-    if (isCode(e, 'ENOENT', 'ENOTDIR')) return [];
     throw e;
   }
 }

@@ -41,7 +41,9 @@ import { isStaleTemp, isTempName } from './atomic.js';
 import { isCode } from './errno.js';
 import { StoreError } from './errors.js';
 import { withFileMutex, type FileMutexOptions } from './file-mutex.js';
-import { listDir, pruneMemos } from './gc-memos.js';
+import { pruneMemos } from './gc-memos.js';
+import { listDir, listFanOut, listIn } from './list-dir.js';
+import { pruneWritten } from './written.js';
 import { isSha256Hex, layout } from './layout.js';
 import { readLock } from './lock-file.js';
 import { readJsonOrNull } from './read-json.js';
@@ -100,6 +102,8 @@ export interface GcReport {
   readonly staleTemps: GcTemps;
   /** Source-hash memo files of folders that no longer exist, or unreadable and a day old (`gc-memos.ts`). */
   readonly staleMemos: GcTemps;
+  /** Markers of written outputs (written.ts) not renewed for `olderThanMs`; none without it. */
+  readonly oldMarkers: number;
 }
 
 interface Item {
@@ -165,6 +169,7 @@ export async function gcStore(root: string, options: GcOptions): Promise<GcRepor
       overLimit: false,
       staleTemps: { files: 0, bytes: 0 },
       staleMemos: { files: 0, bytes: 0 },
+      oldMarkers: 0,
     };
   }
   if (options.dryRun) return run();
@@ -198,7 +203,9 @@ class Collector {
     if (maxBytes !== undefined) await this.#bySize(maxBytes);
     const after = this.#tally((i) => !i.removed);
     const staleTemps = await this.#staleTemps();
-    const staleMemos = await pruneMemos(this.root, { now: this.options.now, dryRun: this.options.dryRun === true });
+    const { now, dryRun = false } = this.options;
+    const staleMemos = await pruneMemos(this.root, { now, dryRun });
+    const oldMarkers = olderThanMs === undefined ? 0 : await pruneWritten(this.root, { olderThanMs, now, dryRun });
     return {
       cacheDir: this.root,
       dryRun: this.options.dryRun === true,
@@ -212,6 +219,7 @@ class Collector {
       overLimit: maxBytes !== undefined && after.bytes > maxBytes,
       staleTemps,
       staleMemos,
+      oldMarkers,
     };
   }
 
@@ -380,18 +388,4 @@ class Collector {
 /** Least recently used first; ties by path, so a dry run and the real one pick the same. */
 function sortedByUse<T extends Item>(items: T[]): T[] {
   return items.sort((a, b) => a.mtimeMs - b.mtimeMs || Number(a.path > b.path) - Number(a.path < b.path));
-}
-
-/** The entries of `dir`, with their paths. */
-async function listIn(dir: string): Promise<{ name: string; path: string }[]> {
-  return (await listDir(dir)).map((name) => ({ name, path: join(dir, name) }));
-}
-
-/** The files of `<dir>/<ab>/…` (two-hex-char fan-out folders). */
-async function listFanOut(dir: string): Promise<{ name: string; path: string }[]> {
-  const out: { name: string; path: string }[] = [];
-  for (const sub of (await listDir(dir)).filter((n) => /^[0-9a-f]{2}$/.test(n)).sort()) {
-    for (const name of (await listDir(join(dir, sub))).sort()) out.push({ name, path: join(dir, sub, name) });
-  }
-  return out;
 }

@@ -14,6 +14,7 @@ import { assertHex64, layout } from './layout.js';
 import { getRecord, putRecord } from './records.js';
 import { createSourceHashMemo } from './source-hash.js';
 import type { Store } from './types.js';
+import { createWrittenOutputs } from './written.js';
 
 export interface OpenStoreOptions {
   /** Clock (ms since epoch) for the racy-mtime guard and temp cleanup; defaults to `Date.now`. */
@@ -62,6 +63,7 @@ export async function openStore(root: string, options: OpenStoreOptions = {}): P
     putRecord: (record, options) => putRecord(root, record, options),
     hashSource: (path) => memo.hash(path),
     journal: createJournal(root),
+    written: createWrittenOutputs(root),
     flush: () => memo.flush(),
   };
 }

@@ -2,6 +2,7 @@
  * Store contracts: content-addressed blobs, run records by cache key, the journal, the lock file.
  * Field names in records and the lock are snake_case because they are written to disk as-is.
  */
+import type { WrittenOutputs } from './written.js';
 
 /** A finished remote run, stored under its cache key. Errors are never recorded. */
 export interface RunRecord {
@@ -129,6 +130,8 @@ export interface Store {
   /** sha256 and size of a local file, remembered by (path, size, mtime) so unchanged files are not re-read. */
   hashSource(path: string): Promise<{ readonly sha256: string; readonly bytes: number }>;
   readonly journal: Journal;
+  /** Which bytes kontext wrote at which output path (written.ts): the hand-edit rule's memory. */
+  readonly written: WrittenOutputs;
   /**
    * Persist the source-hash memo (atomically; last writer wins when processes share the dir).
    * Call at the end of a run; a crash before it only costs a re-hash next time.

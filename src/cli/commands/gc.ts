@@ -47,6 +47,10 @@ function describe(r: GcCacheReport, cwd: string): string[] {
     const memos = `${plural(r.staleMemos.files, 'memo file')} of ${of} (${formatBytes(r.staleMemos.bytes)})`;
     lines.push(r.dryRun ? `would remove ${memos}` : `removed ${memos}`);
   }
+  if (r.oldMarkers > 0) {
+    const markers = `${plural(r.oldMarkers, 'marker')} of outputs kontext wrote (used by the hand-edit check)`;
+    lines.push(r.dryRun ? `would remove ${markers}` : `removed ${markers}`);
+  }
   if (r.inUse > 0) lines.push(`${plural(r.inUse, 'entry', 'entries')} used while gc ran: kept`);
   if (r.overLimit) lines.push('still over --max-size: what remains is needed by a lock file, the journal or a run');
   return lines;
@@ -71,5 +75,6 @@ function toJson(r: GcCacheReport): Record<string, unknown> {
     over_limit: r.overLimit,
     stale_temps: r.staleTemps,
     stale_memos: r.staleMemos,
+    old_markers: r.oldMarkers,
   };
 }

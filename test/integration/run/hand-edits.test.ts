@@ -110,6 +110,41 @@ describe('hand-edited outputs', () => {
     expect(await readFile(mine, 'utf8')).not.toBe('my own picture');
   });
 
+  it('a lock changed under its outputs (git checkout, out/ ignored): kontext’s own output is replaced', async () => {
+    const lockPath = join(project.root, 'recipe.lock.json');
+    expect(await run(project.recipePath)).toMatchObject({ code: 0, submits: 12 });
+    const lockA = await readFile(lockPath, 'utf8');
+    const other = SHOP.replace('wooden kitchen table', 'marble counter');
+    await project.writeRecipe(other);
+    expect(await run(project.recipePath)).toMatchObject({ code: 0, submits: 3 });
+    // Back to the first branch: its recipe and lock, while out/ keeps the other branch's files.
+    await project.writeRecipe(SHOP);
+    await writeFile(lockPath, lockA);
+    const status = await project.cli(['status', '--json', project.recipePath]);
+    const states = (JSON.parse(status.stdout) as { nodes: { node: string; state: string }[] }).nodes;
+    expect(states.filter((n) => n.state === 'modified')).toEqual([]);
+    const back = await run(project.recipePath);
+    expect(back).toMatchObject({ code: 0, submits: 0, failed: [] });
+    const locked = JSON.parse(lockA) as Awaited<ReturnType<typeof readLockOf>>;
+    for (const node of ['lifestyle@extra', 'lifestyle@product-b'])
+      expect(await sha256File(await outputOf(project, node))).toBe(locked.nodes[node]?.output_sha256);
+    expect(await sha256File(join(project.root, 'final', 'product-b.png'))).toBe(
+      locked.nodes['lifestyle@product-b']?.output_sha256,
+    );
+    // And the other way, where the nodes must run again: with a fresh lock, nothing is refused.
+    await project.writeRecipe(other.replace('marble counter', 'glass shelf'));
+    expect(await run(project.recipePath)).toMatchObject({ code: 0, submits: 3, failed: [] });
+  });
+
+  it('bytes kontext wrote elsewhere are still a hand edit (variant 2 copied over variant 1)', async () => {
+    await run(project.recipePath);
+    const one = await outputOf(project, 'bag@product-a#1');
+    await writeFile(one, await readFile(await outputOf(project, 'bag@product-a#2')));
+    const r = await run(project.recipePath);
+    expect(r).toMatchObject({ code: 65, submits: 0 });
+    expect(r.failed.map((f) => [f.node, f.code])).toEqual([['bag@product-a#1', 'E_OUTPUT_CHANGED']]);
+  });
+
   it("no lock entry: a file with the cache's output for the node's key is kontext's (--force)", async () => {
     expect(await run(project.recipePath)).toMatchObject({ code: 0, submits: 12 });
     await rm(join(project.root, 'recipe.lock.json'));

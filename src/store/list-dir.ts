@@ -1,0 +1,28 @@
+/** Folder listings for `kontext gc`'s sweeps of the cache dir: a missing folder lists as empty. */
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { isCode } from './errno.js';
+
+/** The names in `dir`; none when it is missing (or not a folder). */
+export async function listDir(dir: string): Promise<string[]> {
+  try {
+    return await readdir(dir);
+  } catch (e) {
+    if (isCode(e, 'ENOENT', 'ENOTDIR')) return [];
+    throw e;
+  }
+}
+
+/** The entries of `dir`, with their paths. */
+export async function listIn(dir: string): Promise<{ name: string; path: string }[]> {
+  return (await listDir(dir)).map((name) => ({ name, path: join(dir, name) }));
+}
+
+/** The files of `<dir>/<ab>/…` (two-hex-char fan-out folders), sorted. */
+export async function listFanOut(dir: string): Promise<{ name: string; path: string }[]> {
+  const out: { name: string; path: string }[] = [];
+  for (const sub of (await listDir(dir)).filter((n) => /^[0-9a-f]{2}$/.test(n)).sort()) {
+    for (const name of (await listDir(join(dir, sub))).sort()) out.push({ name, path: join(dir, sub, name) });
+  }
+  return out;
+}

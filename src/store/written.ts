@@ -1,0 +1,88 @@
+/**
+ * Which bytes kontext itself wrote at which output path: one empty marker file per (absolute
+ * path, sha256), `<root>/written/<aa>/<sha256 of "path\0sha256">`. The hand-edit rule
+ * (run/hand-edits.ts) lets kontext replace a file that holds bytes it wrote at that very path,
+ * even when the lock names other bytes: a lock changed under the outputs (a `git checkout` of
+ * another branch with `out/` ignored, a lock restored from git) is not a hand edit. A hand edit
+ * makes bytes kontext never wrote there; a copy of another node's output (variant 2 over
+ * variant 1) is bytes kontext wrote elsewhere: both are still refused.
+ *
+ * A marker is a hint that can only make kontext more careful when lost: written without fsync,
+ * best effort (a cache it cannot write into loses nothing but the hint), and pruned by
+ * `kontext gc --older-than` by its age ({@link pruneWritten}).
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { stat, unlink } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { isCode } from './errno.js';
+import { listFanOut } from './list-dir.js';
+
+export interface WrittenOutputs {
+  /** kontext has just written `sha256` at `path` (synchronous, best effort). */
+  note(path: string, sha256: string): void;
+  /** Whether kontext wrote `sha256` at `path` (as far as this cache remembers). */
+  has(path: string, sha256: string): boolean;
+}
+
+/** The folder of the markers in the cache dir `root`. */
+export function writtenDirOf(root: string): string {
+  return join(root, 'written');
+}
+
+function markerOf(root: string, path: string, sha256: string): string {
+  const name = createHash('sha256')
+    .update(`${resolve(path)}\0${sha256}`)
+    .digest('hex');
+  return join(writtenDirOf(root), name.slice(0, 2), name);
+}
+
+export function createWrittenOutputs(root: string): WrittenOutputs {
+  return {
+    note(path, sha256) {
+      const marker = markerOf(root, path, sha256);
+      try {
+        writeFileSync(marker, ''); // an existing marker's mtime is renewed (gc prunes by age)
+      } catch (e) {
+        if (!isCode(e, 'ENOENT')) return;
+        try {
+          mkdirSync(dirname(marker), { recursive: true });
+          writeFileSync(marker, '');
+        } catch {
+          // A hint only: without it, the next run is stricter, never less safe.
+        }
+      }
+    },
+    has(path, sha256) {
+      try {
+        return existsSync(markerOf(root, path, sha256));
+      } catch {
+        return false;
+      }
+    },
+  };
+}
+
+export interface PruneWrittenOptions {
+  /** Markers older than this go (`kontext gc --older-than`). */
+  readonly olderThanMs: number;
+  readonly now: () => number;
+  /** Count what would go; remove nothing. */
+  readonly dryRun: boolean;
+}
+
+/** Remove (or count) the markers not renewed for `olderThanMs`. */
+export async function pruneWritten(root: string, options: PruneWrittenOptions): Promise<number> {
+  const cutoff = options.now() - options.olderThanMs;
+  let removed = 0;
+  for (const { path } of await listFanOut(writtenDirOf(root))) {
+    const info = await stat(path).catch(() => null);
+    if (info === null || !info.isFile() || info.mtimeMs >= cutoff) continue;
+    removed++;
+    if (!options.dryRun)
+      await unlink(path).catch((e: unknown) => {
+        if (!isCode(e, 'ENOENT')) throw e;
+      });
+  }
+  return removed;
+}
