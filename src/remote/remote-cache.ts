@@ -52,6 +52,8 @@ export class RemoteCache {
   readonly #pending = new Set<Promise<void>>();
   /** Keys queued for upload in this context: a record stored again (say, with its review added) is not sent twice. */
   readonly #queued = new Set<string>();
+  /** Keys whose upload note is written ({@link note}). */
+  readonly #noted = new Set<string>();
   readonly #notes: PendingUploads;
   /** Local stores whose notes were read ({@link resume}). */
   readonly #resumed = new Set<string>();
@@ -120,8 +122,19 @@ export class RemoteCache {
   }
 
   /**
+   * Note in the local cache (pending.ts) that `record` is to be uploaded, before its local record
+   * is written: until the remote has it, a later run with this remote sends it, even when this
+   * one is killed before {@link upload} is called.
+   */
+  async note(record: RunRecord, store: Store): Promise<void> {
+    if (this.#readOnly || this.#queued.has(record.key) || this.#noted.has(record.key)) return;
+    this.#noted.add(record.key);
+    await this.#notes.mark(store, record.key);
+  }
+
+  /**
    * Upload a paid result in the background (see {@link drain}). It is noted in the local cache
-   * first (pending.ts): until the remote has it, a later run with this remote sends it.
+   * first ({@link note}, unless already): until the remote has it, a later run sends it.
    */
   upload(record: RunRecord, store: Store): void {
     if (this.#queued.has(record.key)) return;
@@ -131,8 +144,8 @@ export class RemoteCache {
       return;
     }
     this.#queued.add(record.key);
-    const job = this.#notes
-      .mark(store, record.key)
+    const noted = this.#noted.has(record.key) ? Promise.resolve() : this.#notes.mark(store, record.key);
+    const job = noted
       .then(() => this.#uploads(() => this.#send(record, store)))
       .then(async (settled) => {
         if (settled) await this.#notes.clear(store, record.key);
