@@ -160,7 +160,9 @@ export class RemoteCache {
     if (this.#readOnly) return this.#keep();
     if (this.#off || this.deps.signal?.aborted) return false;
     try {
-      const done = await uploadResult(this.deps.bucket, record, store, this.deps.signal);
+      // A record this run refused (its blob gone or not an image) is replaced by this result.
+      const replace = this.#refused.has(record.key);
+      const done = await uploadResult(this.deps.bucket, record, store, { replace, signal: this.deps.signal });
       if (done.sent) this.stats.uploaded++;
       else if (done.why) {
         this.deps.warn(`not uploaded to ${this.url}: ${record.node}: ${done.why}`);
