@@ -1,8 +1,8 @@
 /**
- * A remote record whose blob is missing, replaced, or hashing to the record's sha256 but not an
- * image (an HTML page, a zip): one warning, a miss, never written to out/ nor sent to the
- * provider as a later pass's input; and the machine that pays for the node again puts the
- * remote right, so a third machine pays nothing.
+ * A remote record whose blob is missing, replaced, or hashing to the record's sha256 but not a
+ * whole image (an HTML page, a zip, a PNG garbled inside or cut short): one warning, a miss,
+ * never written to out/ nor sent to the provider as a later pass's input; and the machine that
+ * pays for the node again puts the remote right, so a third machine pays nothing.
  */
 import { createHash } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -37,9 +37,18 @@ async function pointAt(w: World, node: string, blob: Buffer): Promise<void> {
   await overwrite(w, recordKey(e.key), Buffer.from(JSON.stringify({ ...JSON.parse(text), output_sha256: sha })));
 }
 
+function garbled(png: Buffer): Buffer {
+  const out = Buffer.from(png);
+  const at = out.indexOf('IDAT') + 40;
+  out[at] = (out[at] ?? 0) ^ 0xff;
+  return out;
+}
+
 const BAD: [string, (png: Buffer) => Buffer, RegExp][] = [
   ['an HTML page', () => Buffer.from('<!doctype html><html><body>Sign in</body></html>'), /not an image/],
   ['a zip', () => Buffer.from('PK\u0003\u0004\u0014\u0000\u0000\u0000\u0008\u0000zipzipzip'), /not an image/],
+  ['a PNG garbled inside (chunk CRC)', garbled, /not a whole image/],
+  ['a PNG cut short', (png) => png.subarray(0, Math.floor(png.length / 2)), /not a whole image/],
 ];
 
 describe('a remote record whose blob is unusable', () => {
