@@ -4,6 +4,8 @@
  * record without its blob; a shard killed mid-way and run again leaves the assemble run nothing
  * to pay.
  */
+import { copyFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cli } from '../helpers/cli-spawn.js';
 import { useRemoteE2e } from '../helpers/remote-e2e.js';
@@ -69,5 +71,42 @@ describe('a shard killed mid-way, then run again', () => {
     expect(assemble.code, assemble.stderr).toBe(0);
     expect(submits()).toBe(paid);
     expect(Object.keys((await b.readLock()).nodes).length).toBe(NODES);
+  }, 120_000);
+});
+
+describe('the source glob changes between two shards of one commit', () => {
+  it('the assemble --frozen lists exactly the instances no shard ran (exit 65); shards re-run, it pays 0', async () => {
+    const a = await project(YAML.replace('pale blue', 'pale green'));
+    const shard = async (i: number): Promise<string[]> => {
+      const r = await kontext(a, ['run', 'recipe.yml', '--shard', `${i}/2`, '--cache-dir', join(a.root, `.c${i}`)]);
+      expect(r.code, r.stderr).toBe(0);
+      return [...r.stderr.matchAll(/^(?:done|cached)\s+(\S+@\S+)/gm)].map((m) => m[1] ?? '');
+    };
+    const first = await shard(1);
+    // A photo lands between the two shards (a push while the matrix ran): the split moves.
+    await copyFile(join(a.root, 'assets', 'pet-chelsea.jpg'), join(a.root, 'assets', 'aa-new.jpg'));
+    const second = await shard(2);
+    const all = ['aa-new', 'pet-chelsea', 'portrait-astronaut', 'product-coffee', 'scene-rocket'].flatMap((i) => [
+      `backdrop@${i}`,
+      `shadow@${i}`,
+    ]);
+    const uncovered = all.filter((id) => !first.includes(id) && !second.includes(id)).sort();
+    expect(uncovered.length).toBeGreaterThan(0);
+
+    const b = await clone(a);
+    await rm(join(b.root, 'recipe.lock.json'), { force: true });
+    const paid = submits();
+    const red = await cli(['run', 'recipe.yml', '--frozen'], { cwd: b.root, env: env(b) });
+    expect(red.code, red.stderr).toBe(65);
+    expect([...red.stderr.matchAll(/^ {2}(\S+@\S+): /gm)].map((m) => m[1]).sort()).toEqual(uncovered);
+    expect(submits()).toBe(paid);
+
+    // The shards run again on this commit: they pay only the uncovered nodes, then the assemble pays 0.
+    await shard(1);
+    await shard(2);
+    expect(submits() - paid).toBeLessThanOrEqual(uncovered.length);
+    const green = await cli(['run', 'recipe.yml', '--frozen'], { cwd: b.root, env: env(b) });
+    expect(green.code, green.stderr).toBe(0);
+    expect(Object.keys((await b.readLock()).nodes).sort()).toEqual(all.sort());
   }, 120_000);
 });
