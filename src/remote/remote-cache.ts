@@ -129,7 +129,7 @@ export class RemoteCache {
   async note(record: RunRecord, store: Store): Promise<void> {
     if (this.#readOnly || this.#queued.has(record.key) || this.#noted.has(record.key)) return;
     this.#noted.add(record.key);
-    await this.#notes.mark(store, record.key);
+    await this.#notes.mark(store, record.key, this.#refused.has(record.key));
   }
 
   /**
@@ -144,7 +144,9 @@ export class RemoteCache {
       return;
     }
     this.#queued.add(record.key);
-    const noted = this.#noted.has(record.key) ? Promise.resolve() : this.#notes.mark(store, record.key);
+    const noted = this.#noted.has(record.key)
+      ? Promise.resolve()
+      : this.#notes.mark(store, record.key, this.#refused.has(record.key));
     const job = noted
       .then(() => this.#uploads(() => this.#send(record, store)))
       .then(async (settled) => {
@@ -189,7 +191,9 @@ export class RemoteCache {
     if (this.#readOnly || this.#resumed.has(store.root)) return;
     this.#resumed.add(store.root);
     let queued = 0;
-    for (const key of await this.#notes.list(store)) {
+    for (const { key, replace } of await this.#notes.list(store)) {
+      // Refused by the run that paid: its upload replaces the remote's record (see #send).
+      if (replace) this.#refused.add(key);
       const record = await store.getRecord(key).catch(() => null);
       if (record === null) await this.#notes.clear(store, key);
       else {

@@ -7,7 +7,18 @@
 import { createHash } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createProject, summaryOf, type Project } from '../../helpers/run-fixtures.js';
-import { blobKey, outputsOf, overwrite, RECIPE, recordKey, useWorld, warnings, type World } from './harness.js';
+import {
+  blobKey,
+  notices,
+  outputsOf,
+  overwrite,
+  RECIPE,
+  recordKey,
+  useWorld,
+  warnings,
+  type World,
+} from './harness.js';
+import { startS3Proxy } from './proxy.js';
 
 const world = useWorld();
 const extra: Project[] = [];
@@ -64,6 +75,34 @@ describe('a remote record whose blob is unusable', () => {
 
     const c = await third();
     const last = await w.run(c);
+    expect(summaryOf(last)).toMatchObject({ exitCode: 0, submitted: 0, cached: 5 });
+    expect(warnings(last)).toEqual([]);
+  });
+
+  it('its blob gone, and the payer cut off before uploading: its next run still replaces the record', async () => {
+    const w = world();
+    await w.run(w.a);
+    const sky = await entryOf(w, 'sky');
+    await w.s3.deleteObject(blobKey(sky.output_sha256));
+    const proxy = await startS3Proxy(w.s3.endpoint, {
+      answer: (req, res) => {
+        if (req.method !== 'PUT') return false;
+        req.resume();
+        res.writeHead(503).end();
+        return true;
+      },
+    });
+    try {
+      const second = await w.run(w.b, {}, w.env({}, proxy.endpoint));
+      expect(summaryOf(second)).toMatchObject({ exitCode: 0, submitted: 1, cached: 4 });
+    } finally {
+      await proxy.close();
+    }
+    const resumed = await w.run(w.b);
+    expect(summaryOf(resumed)).toMatchObject({ exitCode: 0, submitted: 0, cached: 5 });
+    expect(notices(resumed)).toContainEqual(expect.stringContaining('uploading 1 result an earlier run left'));
+
+    const last = await w.run(await third());
     expect(summaryOf(last)).toMatchObject({ exitCode: 0, submitted: 0, cached: 5 });
     expect(warnings(last)).toEqual([]);
   });
