@@ -3,14 +3,16 @@
  * input: it is read with a size cap, parsed with the local records' schema, and used only when
  * its request fields (provider, model, prompt, input, params, seed) hash to the very cache key
  * asked for — so a record can only ever answer the request it claims to answer. Its blob must
- * hash to the record's `output_sha256` and be an image of the record's kind; a mismatch is a
- * miss, reported, and nothing of it is kept. Of a used record, only the fields an upload of
+ * hash to the record's `output_sha256` and be a whole image of the record's kind; a mismatch is
+ * a miss, reported, and nothing of it is kept. Of a used record, only the fields an upload of
  * ours writes are kept (no output URL, no change review).
  */
 import { type FileHandle, open, rm } from 'node:fs/promises';
+import { checkInputImage } from '../hosting/image-check.js';
 import { cacheKey } from '../store/index.js';
 import { RunRecordSchema } from '../store/schemas.js';
 import type { RunRecord, Store } from '../store/types.js';
+import { fileReader, probeImage } from '../util/image-probe.js';
 import { extensionOfKind, sniffImage } from '../util/image-sniff.js';
 import type { RemoteBucket } from './bucket.js';
 import { blobObject, MAX_BLOB_BYTES, recordObject } from './location.js';
@@ -79,7 +81,7 @@ export async function fetchRemote(
   const why =
     got.sha256 !== record.output_sha256
       ? `output blob does not match its record (sha256 ${short(got.sha256)} ≠ ${short(record.output_sha256)})`
-      : kindMismatch(got.head, record);
+      : (kindMismatch(got.head, record) ?? (await wholeImageProblem(tmp)));
   if (why !== null) {
     await rm(tmp, { force: true });
     return { kind: 'rejected', why: `${where}: ${why}; not used` };
@@ -112,6 +114,26 @@ function kindMismatch(head: Buffer, record: RunRecord): string | null {
   // Exactly the extension a run gives that kind (`png`, `jpg`): the record's names out/'s file.
   if (record.ext !== extensionOfKind(kind)) return `output blob is ${kind}, its record says .${record.ext}`;
   return null;
+}
+
+/**
+ * Why the downloaded blob is not an image a provider's download would have given and a later
+ * pass may send (hosting/image-check.ts: cut short, a PNG chunk failing its CRC-32, a header
+ * declaring too many pixels), or `null`. Its sha256 only proves it is what the record names: a
+ * remote that stored a damaged file names it too, and it would reach out/ and fail the pass
+ * that reads it (exit 65) instead of being a miss.
+ */
+async function wholeImageProblem(path: string): Promise<string | null> {
+  const reader = await fileReader(path);
+  try {
+    const probe = await probeImage(reader);
+    if (!probe.ok) return `output blob is not a whole image (${probe.detail.replace(/^the body\b/, 'the file')})`;
+    const input = await checkInputImage(reader);
+    if (input.ok) return null;
+    return input.problem.startsWith('not ') ? `output blob is ${input.problem}` : `output blob: ${input.problem}`;
+  } finally {
+    await reader.close?.();
+  }
 }
 
 function short(sha: string): string {

@@ -1,7 +1,8 @@
 /**
  * Uploads not done yet, noted in the local cache (`<cache>/remote-pending/<key>`, holding the
- * remote's URL) from the moment a paid result is queued for upload until the remote has it. A run
- * cut short (Ctrl-C, a remote that went down) leaves its notes, and the next run with the same
+ * remote's URL, and `replace` on a second line when the remote's record was refused) from
+ * before a paid result's local record is written until the remote has it. A run cut short
+ * (Ctrl-C, kill -9, a remote that went down) leaves its notes, and the next run with the same
  * remote uploads those results: otherwise they would be local hits there, never uploaded, and
  * paid again on every other machine. Best effort: a note that cannot be written or read only
  * means that no later run catches up. A note is a few bytes, not fsynced (the result it names is).
@@ -12,6 +13,8 @@ import type { Store } from '../store/types.js';
 
 const DIR = 'remote-pending';
 const KEY = /^[0-9a-f]{64}$/;
+/** The note's second line when the upload replaces a refused remote record. */
+const REPLACE = 'replace';
 
 export class PendingUploads {
   /** The notes folder of each local store, made (or found) once per context, not once per note. */
@@ -19,7 +22,12 @@ export class PendingUploads {
 
   constructor(private readonly url: string) {}
 
-  async mark(store: Store, key: string): Promise<void> {
+  /**
+   * `replace`: the remote's record of `key` was refused (its blob gone or damaged), so the upload
+   * replaces it (upload.ts); a later run sending it must do the same, not find the record there.
+   */
+  async mark(store: Store, key: string, replace = false): Promise<void> {
+    const text = replace ? `${this.url}\n${REPLACE}\n` : this.url;
     const dir = join(store.root, DIR);
     try {
       let made = this.#made.get(dir);
@@ -28,11 +36,11 @@ export class PendingUploads {
         this.#made.set(dir, made);
       }
       await made;
-      await writeFile(join(dir, key), this.url).catch(async (e: unknown) => {
+      await writeFile(join(dir, key), text).catch(async (e: unknown) => {
         // The folder is gone (the cache dir deleted during the run): made again, once.
         if ((e as { code?: unknown }).code !== 'ENOENT') throw e;
         await mkdir(dir, { recursive: true });
-        await writeFile(join(dir, key), this.url);
+        await writeFile(join(dir, key), text);
       });
     } catch {
       // No note: a later run will not upload this result, nothing worse.
@@ -45,13 +53,13 @@ export class PendingUploads {
   }
 
   /** The keys noted for this remote (notes for another remote are left alone). */
-  async list(store: Store): Promise<string[]> {
+  async list(store: Store): Promise<{ readonly key: string; readonly replace: boolean }[]> {
     const dir = join(store.root, DIR);
     const names = await readdir(dir).catch(() => []);
-    const keys: string[] = [];
+    const keys: { key: string; replace: boolean }[] = [];
     for (const name of names.filter((n) => KEY.test(n)).sort()) {
-      const url = await readFile(join(dir, name), 'utf8').catch(() => null);
-      if (url === this.url) keys.push(name);
+      const [url, flag] = ((await readFile(join(dir, name), 'utf8').catch(() => null)) ?? '').split('\n');
+      if (url === this.url) keys.push({ key: name, replace: flag === REPLACE });
     }
     return keys;
   }

@@ -52,6 +52,8 @@ export class RemoteCache {
   readonly #pending = new Set<Promise<void>>();
   /** Keys queued for upload in this context: a record stored again (say, with its review added) is not sent twice. */
   readonly #queued = new Set<string>();
+  /** Keys whose upload note is written ({@link note}). */
+  readonly #noted = new Set<string>();
   readonly #notes: PendingUploads;
   /** Local stores whose notes were read ({@link resume}). */
   readonly #resumed = new Set<string>();
@@ -120,8 +122,19 @@ export class RemoteCache {
   }
 
   /**
+   * Note in the local cache (pending.ts) that `record` is to be uploaded, before its local record
+   * is written: until the remote has it, a later run with this remote sends it, even when this
+   * one is killed before {@link upload} is called.
+   */
+  async note(record: RunRecord, store: Store): Promise<void> {
+    if (this.#readOnly || this.#queued.has(record.key) || this.#noted.has(record.key)) return;
+    this.#noted.add(record.key);
+    await this.#notes.mark(store, record.key, this.#refused.has(record.key));
+  }
+
+  /**
    * Upload a paid result in the background (see {@link drain}). It is noted in the local cache
-   * first (pending.ts): until the remote has it, a later run with this remote sends it.
+   * first ({@link note}, unless already): until the remote has it, a later run sends it.
    */
   upload(record: RunRecord, store: Store): void {
     if (this.#queued.has(record.key)) return;
@@ -131,8 +144,10 @@ export class RemoteCache {
       return;
     }
     this.#queued.add(record.key);
-    const job = this.#notes
-      .mark(store, record.key)
+    const noted = this.#noted.has(record.key)
+      ? Promise.resolve()
+      : this.#notes.mark(store, record.key, this.#refused.has(record.key));
+    const job = noted
       .then(() => this.#uploads(() => this.#send(record, store)))
       .then(async (settled) => {
         if (settled) await this.#notes.clear(store, record.key);
@@ -147,7 +162,9 @@ export class RemoteCache {
     if (this.#readOnly) return this.#keep();
     if (this.#off || this.deps.signal?.aborted) return false;
     try {
-      const done = await uploadResult(this.deps.bucket, record, store, this.deps.signal);
+      // A record this run refused (its blob gone or not an image) is replaced by this result.
+      const replace = this.#refused.has(record.key);
+      const done = await uploadResult(this.deps.bucket, record, store, { replace, signal: this.deps.signal });
       if (done.sent) this.stats.uploaded++;
       else if (done.why) {
         this.deps.warn(`not uploaded to ${this.url}: ${record.node}: ${done.why}`);
@@ -174,7 +191,9 @@ export class RemoteCache {
     if (this.#readOnly || this.#resumed.has(store.root)) return;
     this.#resumed.add(store.root);
     let queued = 0;
-    for (const key of await this.#notes.list(store)) {
+    for (const { key, replace } of await this.#notes.list(store)) {
+      // Refused by the run that paid: its upload replaces the remote's record (see #send).
+      if (replace) this.#refused.add(key);
       const record = await store.getRecord(key).catch(() => null);
       if (record === null) await this.#notes.clear(store, key);
       else {

@@ -3,7 +3,8 @@
  * up remotely (and then kept locally), and every result the run paid for is uploaded in the
  * background. Records rebuilt locally (adopted from the lock, taken from the remote) are not
  * uploaded, nor a record stored again with its change review (src/run/drift.ts): only a result
- * this machine has just downloaded from the provider.
+ * this machine has just downloaded from the provider; its upload is noted (pending.ts) before its
+ * local record is written, so no crash leaves a local hit that no run will upload.
  */
 import type { Store } from '../store/types.js';
 import type { RemoteCache } from './remote-cache.js';
@@ -13,8 +14,12 @@ export function withRemote(store: Store, remote: RemoteCache): Store {
     ...delegate(store),
     getRecord: async (key) => (await store.getRecord(key)) ?? remote.lookup(key, store),
     putRecord: async (record, options) => {
+      if (options?.rebuildable === true || record.review !== undefined) return store.putRecord(record, options);
+      // Noted before the local record exists: a run killed right after writing it (kill -9)
+      // still has its upload noted, and the next run, a local hit, sends it (pending.ts).
+      await remote.note(record, store);
       await store.putRecord(record, options);
-      if (options?.rebuildable !== true && record.review === undefined) remote.upload(record, store);
+      remote.upload(record, store);
     },
   };
 }

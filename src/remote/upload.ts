@@ -1,7 +1,7 @@
 /**
  * Send one paid result to the remote cache: the blob, then its record, so a record never
  * names a blob that is not there. Both are content-addressed and idempotent (HEAD before PUT;
- * an existing record is never replaced: the first writer wins). What leaves the machine is
+ * an existing record is not replaced: the first writer wins, unless this run refused it). What leaves the machine is
  * checked here: the blob is read once, hashed against its name and must be an image; the
  * record is rebuilt from an allow-list of its fields (no provider output URL, which may carry a
  * signature, and nothing else a later field might add, such as a local path).
@@ -33,20 +33,26 @@ function remoteRecordOf(r: RunRecord): RunRecord | null {
   };
 }
 
-/** Upload `record` and its blob; `false` when there was nothing fit to upload (said by `why`). */
+/**
+ * Upload `record` and its blob; `false` when there was nothing fit to upload (said by `why`).
+ * `replace`: the remote's record of this key was refused by this run (its blob missing, not a
+ * whole image, not matching it): both objects are written without a HEAD, so the remote is put
+ * right rather than left to cost every other machine the request.
+ */
 export async function uploadResult(
   bucket: RemoteBucket,
   record: RunRecord,
   store: Store,
-  signal?: AbortSignal,
+  options: { readonly replace?: boolean; readonly signal?: AbortSignal | undefined } = {},
 ): Promise<{ readonly sent: boolean; readonly why?: string }> {
+  const { replace = false, signal } = options;
   const shaped = remoteRecordOf(record);
   if (shaped === null) return { sent: false, why: 'its record has no prompt or params' };
   const { location } = bucket;
   const recordKey = recordObject(location, record.key);
-  if (await bucket.exists(recordKey, signal)) return { sent: false };
+  if (!replace && (await bucket.exists(recordKey, signal))) return { sent: false };
   const blobKey = blobObject(location, record.output_sha256);
-  if (!(await bucket.exists(blobKey, signal))) {
+  if (replace || !(await bucket.exists(blobKey, signal))) {
     const bytes = await readBounded(store.blobPath(record.output_sha256), MAX_BLOB_BYTES);
     if (createHash('sha256').update(bytes).digest('hex') !== record.output_sha256)
       return { sent: false, why: 'its local blob does not match its name' };

@@ -109,6 +109,22 @@ describe('a remote cache that fails', () => {
     expect(warnings(run)).toEqual([expect.stringMatching(/remote cache s3:\/\/kontext-test\/team is not usable/)]);
   });
 
+  it.each([
+    ['down', async () => `127.0.0.1:${await closedPort()}`, 'ECONNREFUSED'],
+    ['not a URL', async () => '[::1', 'Invalid URL'],
+  ])(
+    'an endpoint written with credentials (http://id:secret@…), %s: one warning naming neither',
+    async (_, host, why) => {
+      const w = world();
+      const env = w.env({}, `http://AKIAUSERINFO7:userinfo-secret-3c1d@${await host()}`);
+      const run = await w.run(w.a, {}, env);
+      expect(summaryOf(run)).toMatchObject({ exitCode: 0, submitted: 5 });
+      expect(warnings(run)).toEqual([expect.stringContaining(why)]);
+      const said = JSON.stringify(run.events);
+      for (const secret of ['AKIAUSERINFO7', 'userinfo-secret-3c1d']) expect(said).not.toContain(secret);
+    },
+  );
+
   it('credentials it does not know: the run goes on without it, with one warning and no secret', async () => {
     const w = world();
     const run = await w.run(w.a, {}, w.env({ AWS_ACCESS_KEY_ID: 'NOT-A-KEY' }));

@@ -101,6 +101,46 @@ describe('remote cache across processes', () => {
     expect(s3.requests.length).toBe(before);
   }, 60_000);
 
+  it('kill -9 while uploading: the next run pays 0 and uploads all; no record ever names a missing blob', async () => {
+    s3 = await startS3Server();
+    emulator = await startEmulator({ queueMs: 20, runMs: 20 });
+    proxy = await startS3Proxy(s3.endpoint, { holdWritesMs: 60_000 });
+    const a = await project();
+    const child = spawnRun(a, envFor(emulator, s3, proxy.endpoint));
+    await until(() => child.output().includes('uploading 5 to remote cache'), 30_000, 'the upload line', child.output);
+    child.child.kill('SIGKILL');
+    expect((await child.done).signal).toBe('SIGKILL');
+    expect(s3.requests.filter((r) => r.method === 'PUT')).toEqual([]);
+    const resumed = await runIn(a, {}, { env: envFor(emulator, s3) });
+    expect(summaryOf(resumed)).toMatchObject({ exitCode: 0, cached: 5, submitted: 0 });
+    expect(recordPuts(s3)).toBe(5);
+    // Every record PUT came after its blob's: a clean copy with its own cache pays nothing.
+    const b = await project();
+    const fromRemote = await runIn(b, {}, { env: envFor(emulator, s3) });
+    expect(summaryOf(fromRemote)).toMatchObject({ exitCode: 0, cached: 5, submitted: 0 });
+  }, 60_000);
+
+  it('a slow remote (1 s per request): a second machine pays only for what the first has not uploaded', async () => {
+    s3 = await startS3Server();
+    emulator = await startEmulator({ queueMs: 20, runMs: 600 });
+    proxy = await startS3Proxy(s3.endpoint, { delayMs: 1_000 });
+    const a = await project();
+    const b = await project();
+    const env = envFor(emulator, s3, proxy.endpoint);
+    const first = spawnRun(a, env, 1);
+    await until(() => recordPuts(s3 as TestS3Server) >= 1, 60_000, 'an upload', first.output);
+    const second = spawnRun(b, env, 1);
+    const finished = recordPuts(s3);
+    const [r1, r2] = await Promise.all([first.done, second.done]);
+    expect([r1.code, r2.code], r1.stderr + r2.stderr).toEqual([0, 0]);
+    expect(r1.stderr + r2.stderr).not.toMatch(/not usable/);
+    expect(submittedOf(r1.stderr)).toBe(5);
+    expect(submittedOf(r2.stderr)).toBeLessThanOrEqual(NODES.length - finished);
+    const outA = await outputsOf(a);
+    const outB = await outputsOf(b);
+    for (const id of NODES) expect(outB.get(id)?.equals(outA.get(id) ?? Buffer.alloc(0))).toBe(true);
+  }, 120_000);
+
   it('a second machine started a few seconds later pays only for what the first has not finished', async () => {
     s3 = await startS3Server();
     emulator = await startEmulator({ queueMs: 20, runMs: 1_200 });

@@ -1,8 +1,8 @@
 /**
  * A real HTTP proxy in front of s3rver, for what s3rver cannot do itself: answer writes with
  * AccessDenied (read-only credentials, as a bucket policy would) and hold writes back (slow
- * uploads, to interrupt them), or let a test answer some requests itself (a hostile server).
- * Other requests are forwarded byte for byte.
+ * uploads, to interrupt them), delay every request (a slow remote), or let a test answer some
+ * requests itself (a hostile server). Other requests are forwarded byte for byte.
  */
 import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -22,6 +22,8 @@ export async function startS3Proxy(
   options: {
     readonly denyWrites?: boolean;
     readonly holdWritesMs?: number;
+    /** Hold every request this long before forwarding it (a slow remote). */
+    readonly delayMs?: number;
     /** Answer a request here instead of forwarding it (a hostile server); `true` when it did. */
     readonly answer?: (req: IncomingMessage, res: ServerResponse) => boolean;
   } = {},
@@ -48,6 +50,7 @@ export async function startS3Proxy(
       req.pipe(up);
     };
     if (req.method === 'PUT' && options.holdWritesMs) setTimeout(forward, options.holdWritesMs);
+    else if (options.delayMs) setTimeout(forward, options.delayMs);
     else forward();
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

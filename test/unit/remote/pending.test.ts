@@ -20,11 +20,14 @@ describe('PendingUploads', () => {
     const mine = new PendingUploads('s3://team/a');
     const other = new PendingUploads('s3://team/b');
     await Promise.all([mine.mark(store, KEY_A), other.mark(store, KEY_B)]);
-    expect(await mine.list(store)).toEqual([KEY_A]);
+    expect(await mine.list(store)).toEqual([{ key: KEY_A, replace: false }]);
     // The cache dir's notes deleted under the run: the next note still lands.
     await rm(join(root, 'remote-pending'), { recursive: true });
     await mine.mark(store, KEY_B);
-    expect(await mine.list(store)).toEqual([KEY_B]);
+    expect(await mine.list(store)).toEqual([{ key: KEY_B, replace: false }]);
+    // A note of an upload that replaces a refused remote record says so.
+    await mine.mark(store, KEY_B, true);
+    expect(await mine.list(store)).toEqual([{ key: KEY_B, replace: true }]);
     await mine.clear(store, KEY_B);
     await mine.clear(store, KEY_B); // gone already: nothing
     expect(await readdir(join(root, 'remote-pending'))).toEqual([]);
