@@ -1,8 +1,10 @@
 /**
  * Decoding for the review: an image file → 8-bit sRGB at a small common size, then CIELAB. sharp
  * is loaded on first use (a fully cached run never pays for it) and does the decoding,
- * orientation and resizing on its thread pool into 8-bit sRGB; the colour conversion to Lab runs
- * in JS (lab.ts), so a caller can keep the 3-byte pixels and convert when it compares.
+ * orientation (EXIF), colour management (an embedded ICC profile: Display P3, CMYK) and resizing
+ * on its thread pool into 8-bit sRGB with alpha; flattening onto white and the colour conversion
+ * to Lab run in JS (lab.ts), so a caller can keep the 3-byte pixels and convert when it compares.
+ * A mostly transparent pixel is noted (`seen`): the metric leaves it out.
  *
  * The common size follows the OUTPUT: its aspect ratio, longest side {@link REVIEW_SIDE} (or less
  * for a smaller output). An input of another aspect ratio is centre-cropped to it ("cover"), never
@@ -21,11 +23,16 @@ export interface Box {
   readonly height: number;
 }
 
-/** An image in 8-bit sRGB: `rgb[3 * i]` is R, then G, B; `width * height` pixels. */
+/**
+ * An image in 8-bit sRGB, flattened onto white: `rgb[3 * i]` is R, then G, B; `width * height`
+ * pixels. `seen[i]` is 1 where the pixel is at least half opaque, 0 where it is mostly
+ * transparent; `null` when every pixel is (an opaque image: the common case).
+ */
 export interface RgbImage {
   readonly width: number;
   readonly height: number;
   readonly rgb: Uint8Array;
+  readonly seen: Uint8Array | null;
 }
 
 type SharpFactory = typeof import('sharp')['default'];
@@ -56,6 +63,29 @@ export async function rgbAt(path: string, box: Box): Promise<RgbImage> {
   return toRgb(sharp(path, { autoOrient: true }).resize(box.width, box.height, { fit: 'cover', position: 'centre' }));
 }
 
+/**
+ * Why `path` could not be decoded, in words for a warning: its size when it is over sharp's
+ * pixel limit (`limitInputPixels`, 268 megapixels: what keeps a huge image from exhausting
+ * memory), else sharp's own reason, said to be a damaged or unknown file.
+ */
+export async function whyUndecodable(path: string, e: unknown): Promise<string> {
+  const reason = e instanceof Error ? e.message : String(e);
+  if (/pixel limit/i.test(reason)) {
+    const sharp = await loadSharp();
+    const size = await sharp(path, { limitInputPixels: false })
+      .metadata()
+      .then(
+        (m) => `${m.width} x ${m.height} px, `,
+        () => '',
+      );
+    return `is too large to review (${size}over the ${Math.floor(LIMIT_PIXELS / 1e6)}-megapixel limit)`;
+  }
+  return `cannot be decoded (damaged, truncated or not an image: ${reason})`;
+}
+
+/** sharp's default `limitInputPixels` (0x3FFF squared), which the review keeps. */
+const LIMIT_PIXELS = 0x3fff * 0x3fff;
+
 /** {@link rgbInside} in Lab. */
 export async function labInside(path: string, side = REVIEW_SIDE): Promise<LabImage> {
   return labOf(await rgbInside(path, side));
@@ -68,19 +98,34 @@ export async function labAt(path: string, box: Box): Promise<LabImage> {
 
 /** The same pixels in CIELAB (lab.ts: lookup tables, ~0.1 ms at 64 x 64). */
 export function labOf(image: RgbImage): LabImage {
-  return { width: image.width, height: image.height, lab: srgbToLab(image.rgb) };
+  return { width: image.width, height: image.height, lab: srgbToLab(image.rgb), seen: image.seen };
 }
 
 /**
- * Flatten onto white and come out as 8-bit sRGB (one pipeline, on sharp's threads); the small
- * result goes to Lab in JS (lab.ts), cheaper than a float Lab pipeline in libvips.
+ * Come out as 8-bit sRGB with alpha (one pipeline, on sharp's threads), then flatten onto white
+ * and note which pixels are seen (alpha ≥ 128) in JS; the small result goes to Lab in JS (lab.ts),
+ * cheaper than a float Lab pipeline in libvips.
  */
 async function toRgb(pipeline: Sharp): Promise<RgbImage> {
-  const { data, info } = await pipeline
-    .flatten({ background: '#ffffff' })
-    .toColourspace('srgb')
-    .raw()
-    .toBuffer({ resolveWithObject: true });
-  if (info.channels !== 3) throw new Error(`expected 3 sRGB channels, got ${info.channels}`);
-  return { width: info.width, height: info.height, rgb: data };
+  const { data, info } = await pipeline.toColourspace('srgb').ensureAlpha().raw().toBuffer({ resolveWithObject: true });
+  if (info.channels !== 4) throw new Error(`expected 4 sRGB channels with alpha, got ${info.channels}`);
+  const n = info.width * info.height;
+  const rgb = new Uint8Array(3 * n);
+  let seen: Uint8Array | null = null;
+  for (let i = 0; i < n; i++) {
+    const a = data[4 * i + 3] as number;
+    if (a === 255) {
+      rgb[3 * i] = data[4 * i] as number;
+      rgb[3 * i + 1] = data[4 * i + 1] as number;
+      rgb[3 * i + 2] = data[4 * i + 2] as number;
+      continue;
+    }
+    const white = 255 - a;
+    for (let c = 0; c < 3; c++) rgb[3 * i + c] = Math.round(((data[4 * i + c] as number) * a) / 255 + white);
+    if (a < 128) {
+      seen ??= new Uint8Array(n).fill(1);
+      seen[i] = 0;
+    }
+  }
+  return { width: info.width, height: info.height, rgb, seen };
 }

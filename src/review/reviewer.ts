@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import type { RunReview, Store } from '../store/types.js';
 import { encodeChangeMap } from './change-map.js';
-import { type Box, labOf, type RgbImage, rgbAt, rgbInside } from './images.js';
+import { type Box, labOf, type RgbImage, rgbAt, rgbInside, whyUndecodable } from './images.js';
 import { CHANGE_THRESHOLD, changedPercent, changedPercentBetween, deltaE, type LabImage, METRIC } from './metric.js';
 
 /** The image files of one review. */
@@ -56,16 +56,23 @@ export class Reviewer {
 
   async review(files: ReviewFiles): Promise<RunReview> {
     // The output decides the box; a fresh output is decoded here for the first time.
-    const decoded = await this.#output(files.output);
+    const decoded = await this.#output(files.output).catch(undecodable('the output', files.output));
     const output = this.#lab(decoded.entry, decoded.rgb);
     const box = { width: output.width, height: output.height };
     const inputEntry = this.#image(files.input, box);
     const sourceEntry = files.source === null || files.source === files.input ? null : this.#image(files.source, box);
-    const [inputRgb, sourceRgb] = await Promise.all([inputEntry.rgb, sourceEntry?.rgb]);
+    const [inputRgb, sourceRgb] = await Promise.all([
+      inputEntry.rgb.catch(undecodable('the input', files.input)),
+      sourceEntry?.rgb.catch(undecodable('the source', files.source ?? '')),
+    ]);
     const input = this.#lab(inputEntry, inputRgb);
     const source = sourceEntry && sourceRgb ? this.#lab(sourceEntry, sourceRgb) : null;
     const delta = deltaE(input, output);
-    const changed = changedPercent(delta, CHANGE_THRESHOLD);
+    // Where the input is transparent it showed nothing: what the output has there is not counted.
+    const seen = input.seen ?? null;
+    const changed = changedPercent(delta, CHANGE_THRESHOLD, seen);
+    if (changed === null) throw new Error('the input is transparent everywhere: there is nothing to compare');
+    if (seen !== null) for (let i = 0; i < delta.length; i++) if (seen[i] === 0) delta[i] = 0;
     let chain: number | null = null;
     if (files.source === files.input) chain = changed;
     else if (source !== null) chain = changedPercentBetween(source, output, CHANGE_THRESHOLD);
@@ -101,7 +108,7 @@ export class Reviewer {
     try {
       const rgb = await decoding;
       const key = `${rgb.width}x${rgb.height}:${path}`;
-      const entry: Memo = { key, rgb: decoding, bytes: rgb.rgb.byteLength, lab: null };
+      const entry: Memo = { key, rgb: decoding, bytes: rgb.rgb.byteLength + (rgb.seen?.byteLength ?? 0), lab: null };
       this.#remember(entry);
       return { entry, rgb };
     } finally {
@@ -168,4 +175,11 @@ export class Reviewer {
     this.#memo.delete(entry.key);
     this.#memoBytes -= entry.bytes + (entry.lab?.lab.byteLength ?? 0);
   }
+}
+
+/** A decode's failure as the warning says it: which image, which file, why. */
+function undecodable(role: string, path: string): (e: unknown) => Promise<never> {
+  return async (e) => {
+    throw new Error(`${role} ${path} ${await whyUndecodable(path, e)}`);
+  };
 }

@@ -57,7 +57,7 @@ const smooth = (x: number, y: number): [number, number, number] => [
 ];
 
 async function changed(a: string, b: string, box = { width: 256, height: 256 }): Promise<number> {
-  return changedPercent(deltaE(await labAt(a, box), await labAt(b, box)));
+  return changedPercent(deltaE(await labAt(a, box), await labAt(b, box))) ?? Number.NaN;
 }
 
 describe('Lab and deltaE (CIE76)', () => {
@@ -126,7 +126,11 @@ describe('Lab and deltaE (CIE76)', () => {
   it('counts pixels strictly above the threshold', () => {
     const d = Float32Array.from([0, CHANGE_THRESHOLD, CHANGE_THRESHOLD + 0.01, 50]);
     expect(changedPercent(d)).toBe(50);
-    expect(changedPercent(new Float32Array(0))).toBe(0);
+    // Nothing to count (no pixel, or none the image before showed): no figure rather than 0 %.
+    expect(changedPercent(new Float32Array(0))).toBeNull();
+    expect(changedPercent(d, CHANGE_THRESHOLD, Uint8Array.from([1, 0, 1, 0]))).toBe(50);
+    expect(changedPercent(d, CHANGE_THRESHOLD, Uint8Array.from([0, 0, 1, 1]))).toBe(100);
+    expect(changedPercent(d, CHANGE_THRESHOLD, new Uint8Array(4))).toBeNull();
   });
 });
 
