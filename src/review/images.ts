@@ -7,9 +7,10 @@
  * A mostly transparent pixel is noted (`seen`): the metric leaves it out.
  *
  * The common size follows the OUTPUT: its aspect ratio, longest side {@link REVIEW_SIDE} (or less
- * for a smaller output). An input of another aspect ratio is centre-cropped to it ("cover"), never
- * stretched ("fill" would count every pixel of an honest re-framing as changed); what the crop
- * cuts away is not compared. See docs/architecture.md#change-maps-and-drift.
+ * for a smaller output). An input of another aspect ratio is laid on it centre-cropped ("cover"),
+ * stretched ("fill") or fitted inside ("contain", the margins not compared): the reviewer keeps
+ * the one that changed least (a provider may have cropped, resized or extended the picture).
+ * See docs/architecture.md#change-maps-and-drift.
  */
 import type { Sharp } from 'sharp';
 import { srgbToLab } from './lab.js';
@@ -33,7 +34,17 @@ export interface RgbImage {
   readonly height: number;
   readonly rgb: Uint8Array;
   readonly seen: Uint8Array | null;
+  /** Resized to a given box, the file's aspect ratio (after EXIF) was not the box's by a pixel or more. */
+  readonly reframed?: boolean | undefined;
 }
+
+/**
+ * How an input of another aspect ratio is laid on the output's box: centre-cropped to it (the
+ * first choice: a re-framing that cut the sides away), stretched to it (a provider that resized
+ * to its own size), or fitted inside it, the margins not compared (an output that extended the
+ * picture). See {@link Reviewer}.
+ */
+export type Fit = 'cover' | 'fill' | 'contain';
 
 type SharpFactory = typeof import('sharp')['default'];
 
@@ -57,11 +68,39 @@ export async function rgbInside(path: string, side = REVIEW_SIDE): Promise<RgbIm
   return toRgb(sharp(path, { autoOrient: true }).resize(side, side, { fit: 'inside', withoutEnlargement: true }));
 }
 
-/** Another image at exactly `box`: centre-cropped to its aspect ratio, then resized. */
-export async function rgbAt(path: string, box: Box): Promise<RgbImage> {
+/**
+ * Another image at exactly `box`, laid on it as `fit` says (centred). `cover` resizes it to cover
+ * the box (libvips' `outside`), which tells its aspect ratio, then cuts the centre in JS, as
+ * `cover` would have: no second look at the file.
+ */
+export async function rgbAt(path: string, box: Box, fit: Fit = 'cover'): Promise<RgbImage> {
   const sharp = await loadSharp();
-  return toRgb(sharp(path, { autoOrient: true }).resize(box.width, box.height, { fit: 'cover', position: 'centre' }));
+  const image = sharp(path, { autoOrient: true });
+  if (fit !== 'cover')
+    return toRgb(image.resize(box.width, box.height, { fit, position: 'centre', background: CLEAR }));
+  const outside = await toRgb(image.resize(box.width, box.height, { fit: 'outside' }));
+  if (outside.width === box.width && outside.height === box.height) return { ...outside, reframed: false };
+  return { ...centre(outside, box), reframed: true };
 }
+
+/** The centre `box` of a larger image. */
+function centre(image: RgbImage, box: Box): RgbImage {
+  const left = Math.floor((image.width - box.width + 1) / 2); // as libvips centres a crop
+  const top = Math.floor((image.height - box.height + 1) / 2);
+  const rgb = new Uint8Array(3 * box.width * box.height);
+  let seen: Uint8Array | null = null;
+  for (let y = 0; y < box.height; y++) {
+    const from = (top + y) * image.width + left;
+    rgb.set(image.rgb.subarray(3 * from, 3 * (from + box.width)), 3 * y * box.width);
+    if (image.seen === null) continue;
+    seen ??= new Uint8Array(box.width * box.height);
+    seen.set(image.seen.subarray(from, from + box.width), y * box.width);
+  }
+  return { width: box.width, height: box.height, rgb, seen: seen?.includes(0) ? seen : null };
+}
+
+/** The margins of a `contain` fit: transparent, so not compared. */
+const CLEAR = { r: 0, g: 0, b: 0, alpha: 0 };
 
 /**
  * Why `path` could not be decoded, in words for a warning: its size when it is over sharp's
@@ -92,8 +131,8 @@ export async function labInside(path: string, side = REVIEW_SIDE): Promise<LabIm
 }
 
 /** {@link rgbAt} in Lab. */
-export async function labAt(path: string, box: Box): Promise<LabImage> {
-  return labOf(await rgbAt(path, box));
+export async function labAt(path: string, box: Box, fit: Fit = 'cover'): Promise<LabImage> {
+  return labOf(await rgbAt(path, box, fit));
 }
 
 /** The same pixels in CIELAB (lab.ts: lookup tables, ~0.1 ms at 64 x 64). */

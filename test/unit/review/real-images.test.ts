@@ -138,6 +138,67 @@ describe('the review compares images as displayed', () => {
   });
 });
 
+describe('an output of another aspect ratio', () => {
+  const magenta = (w: number, h: number, x: number, width: number): Buffer =>
+    Buffer.from(
+      `<svg width="${w}" height="${h}"><rect x="${x}" y="0" width="${width}" height="${h}" fill="#ff00ff"/></svg>`,
+    );
+
+  it('cropped, stretched or extended by the provider: unchanged, whichever it did', async () => {
+    const cropped = await save('cropped.png', image().resize(512, 512, { fit: 'cover' }).png().toBuffer());
+    const stretched = await save('stretched.png', image().resize(512, 512, { fit: 'fill' }).png().toBuffer());
+    // A provider's own size, 1 % off the input's aspect ratio (1024 x 688 for 480 x 320), stretched.
+    const near = await save('near.png', image().resize(1024, 688, { fit: 'fill' }).png().toBuffer());
+    // Extended: the picture whole in the middle, new content at the sides.
+    const sides = await image().negate().resize(240, 320, { fit: 'fill' }).png().toBuffer();
+    const extended = await save(
+      'extended.png',
+      sharp({ create: { width: 960, height: 320, channels: 3, background: '#000000' } })
+        .composite([
+          { input: sides, left: 0, top: 0 },
+          { input: await image().png().toBuffer(), left: 240, top: 0 },
+          { input: sides, left: 720, top: 0 },
+        ])
+        .png()
+        .toBuffer(),
+    );
+    for (const [name, output] of [
+      ['cropped', cropped],
+      ['stretched', stretched],
+      ['near', near],
+      ['extended', extended],
+    ] as const) {
+      const { changed_pct } = await review(photo, output, photo);
+      expect({ name, small: changed_pct < 1 }).toEqual({ name, small: true });
+    }
+    // The extension's new sides are not compared: clear on the map.
+    const r = await review(photo, extended);
+    expect(r).toMatchObject({ width: 256, height: 85 });
+    const map = await sharp(await readFile(store.blobPath(r.map_sha256)))
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    expect(map.data[4 * (40 * map.info.width + 10) + 3]).toBe(0);
+  });
+
+  it('still counts what the pass changed, and the chain against a source of another aspect ratio', async () => {
+    const stretched = await save('stretched-2.png', image().resize(512, 512, { fit: 'fill' }).png().toBuffer());
+    const painted = await save(
+      'stretched-painted.png',
+      sharp(stretched)
+        .composite([{ input: magenta(512, 512, 0, 154) }])
+        .png()
+        .toBuffer(),
+    );
+    const r = await review(stretched, painted, photo);
+    expect(r.changed_pct).toBeGreaterThan(27);
+    expect(r.changed_pct).toBeLessThan(33);
+    expect(r.chain_changed_pct).toBeGreaterThan(27);
+    expect(r.chain_changed_pct).toBeLessThan(33);
+    const other = await save('negated.png', image().negate().resize(512, 512, { fit: 'fill' }).png().toBuffer());
+    expect((await review(photo, other)).changed_pct).toBeGreaterThan(90);
+  });
+});
+
 describe('transparency', () => {
   /**
    * A transparent PNG: the photo's centre 240 x 160 on a fully transparent canvas whose hidden
