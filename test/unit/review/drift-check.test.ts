@@ -217,6 +217,10 @@ describe('DriftCheck', () => {
     expect(driftOf({ maxChange: 24.9 }, r)).toEqual({ changed_pct: 25, chain_changed_pct: 30, max_change: 24.9 });
     expect(driftOf({}, r)).toBeNull();
     expect(driftOf({ maxChange: 0 }, undefined)).toBeNull();
+    // The ends: 0% allows nothing but an unchanged image, 100% never warns.
+    expect(driftOf({ maxChange: 0 }, { ...r, changed_pct: 0 })).toBeNull();
+    expect(driftOf({ maxChange: 0 }, { ...r, changed_pct: 0.01 })?.changed_pct).toBe(0.01);
+    expect(driftOf({ maxChange: 100 }, { ...r, changed_pct: 100 })).toBeNull();
   });
 });
 
