@@ -9,8 +9,13 @@
  * trigonometry), and its unit is one people already know. CIEDE2000's corrections matter near the JND, not at 10.
  */
 
-/** The metric's name, as stored in a record's `review.metric`. */
-export const METRIC = 'cie76-lab';
+/**
+ * The metric's name, as stored in a record's `review.metric`; a review under another name is
+ * made again (run/drift.ts's `currentReview`). `-2`: the pixels an input shows only (not its
+ * transparent ones), and an input of another aspect ratio laid on the output's the way that
+ * changed least; plain `cie76-lab` reviews did neither.
+ */
+export const METRIC = 'cie76-lab-2';
 
 /**
  * A pixel counts as changed when its ΔE*ab is above this. 2.3 is just noticeable side by side;
