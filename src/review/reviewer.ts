@@ -66,7 +66,8 @@ export class Reviewer {
       sourceEntry?.rgb.catch(undecodable('the source', files.source ?? '')),
     ]);
     const closest = await this.#closest(files.input, 'the input', inputEntry, inputRgb, output);
-    if (closest.changed === null) throw new Error('the input is transparent everywhere: there is nothing to compare');
+    if (closest.changed === null)
+      throw new UnreviewableImage('the input', files.input, 'is transparent everywhere: there is nothing to compare');
     const changed = closest.changed;
     const delta = deltaE(closest.before, output);
     // Where the input is transparent it showed nothing: what the output has there is not counted.
@@ -203,9 +204,23 @@ export class Reviewer {
   }
 }
 
+/**
+ * An image the review cannot use: which (`role`: the output, the input, the source), its file,
+ * and why (`why`, without the file: what a report shows).
+ */
+export class UnreviewableImage extends Error {
+  constructor(
+    readonly role: string,
+    readonly path: string,
+    readonly why: string,
+  ) {
+    super(`${role} ${path} ${why}`);
+  }
+}
+
 /** A decode's failure as the warning says it: which image, which file, why. */
 function undecodable(role: string, path: string): (e: unknown) => Promise<never> {
   return async (e) => {
-    throw new Error(`${role} ${path} ${await whyUndecodable(path, e)}`);
+    throw new UnreviewableImage(role, path, await whyUndecodable(path, e));
   };
 }

@@ -14,6 +14,9 @@
 import pLimit from 'p-limit';
 import type { PlanNode } from '../plan/types.js';
 import { METRIC, Reviewer } from '../review/index.js';
+
+/** A review's image that cannot be used (which, why): `kontext report` shows why a result has no change map. */
+export { UnreviewableImage } from '../review/index.js';
 import type { RunRecord, RunReview, Store } from '../store/types.js';
 import type { UntimedRunEvent } from './events.js';
 
