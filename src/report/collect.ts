@@ -12,7 +12,7 @@ import type { PlanNode } from '../plan/types.js';
 import type { Recipe } from '../recipe/types.js';
 import type { Runtime } from '../runtime.js';
 import type { NodeState } from '../run/resolve.js';
-import { driftOf, NodeReviews } from '../run/drift.js';
+import { currentReview, driftOf, NodeReviews, UnreviewableImage } from '../run/drift.js';
 import { storedRecord } from '../run/lock-current.js';
 import { statusDetail, type NodeStatus, type StatusDetail } from '../run/status.js';
 import type { LockEntry, RunRecord, RunReview, Store } from '../store/types.js';
@@ -174,9 +174,9 @@ async function cellOf(node: PlanNode, c: CellContext): Promise<Cell> {
   let from: string | null = null;
   if (onDisk !== null && file !== null) from = file;
   else if (sha !== null) from = await blobIf(c.store, sha);
-  // A record without a review (rebuilt from a lock, a remote hit, written before reviews) gets
-  // one after the cells are read: reviewMissing.
-  const review = record?.review ?? null;
+  // A record without a review (rebuilt from a lock, a remote hit, written before reviews, or by
+  // an earlier metric) gets one after the cells are read: reviewMissing.
+  const review = currentReview(record) ?? null;
   return {
     state: cellState,
     why: status?.reason ?? null,
@@ -225,7 +225,10 @@ async function reviewMissing(
       if (record === null || shown === undefined || !(await has(record.output_sha256))) return;
       if (node.input.kind === 'node' && !(await has(record.input_sha256))) return;
       const options = { lockHolds: Promise.resolve(cell.lockHolds), ifUnchanged: true };
-      const review = await reviews.reviewOf(node, record, options).catch(() => null);
+      const review = await reviews.reviewOf(node, record, options).catch((e: unknown) => {
+        if (e instanceof UnreviewableImage) nodes[at] = { ...shown, noReview: `${e.role} ${e.why}` };
+        return null;
+      });
       if (review === null) return;
       nodes[at] = {
         ...shown,

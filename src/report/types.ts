@@ -78,6 +78,11 @@ export interface ReportNode {
   readonly ms: number | null;
   readonly costUsd: number | null;
   readonly review: CellReview | null;
+  /**
+   * Why the result has no review, when the report could not make one for an image it cannot use
+   * (`the output cannot be decoded (…)`, `the input is transparent everywhere: …`): no file path.
+   */
+  readonly noReview?: string;
   readonly drift: boolean;
 }
 

@@ -1,2 +1,3 @@
 /** Change maps and the changed-area metric (docs/architecture.md#change-maps-and-drift). */
-export { Reviewer } from './reviewer.js';
+export { Reviewer, UnreviewableImage } from './reviewer.js';
+export { METRIC } from './metric.js';

@@ -11,8 +11,8 @@ import { createHash } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import type { RunReview, Store } from '../store/types.js';
 import { encodeChangeMap } from './change-map.js';
-import { type Box, labOf, type RgbImage, rgbAt, rgbInside } from './images.js';
-import { CHANGE_THRESHOLD, changedPercent, changedPercentBetween, deltaE, type LabImage, METRIC } from './metric.js';
+import { type Box, type Fit, labOf, type RgbImage, rgbAt, rgbInside, whyUndecodable } from './images.js';
+import { CHANGE_THRESHOLD, changedPercentBetween, deltaE, type LabImage, METRIC } from './metric.js';
 
 /** The image files of one review. */
 export interface ReviewFiles {
@@ -56,19 +56,27 @@ export class Reviewer {
 
   async review(files: ReviewFiles): Promise<RunReview> {
     // The output decides the box; a fresh output is decoded here for the first time.
-    const decoded = await this.#output(files.output);
+    const decoded = await this.#output(files.output).catch(undecodable('the output', files.output));
     const output = this.#lab(decoded.entry, decoded.rgb);
     const box = { width: output.width, height: output.height };
     const inputEntry = this.#image(files.input, box);
     const sourceEntry = files.source === null || files.source === files.input ? null : this.#image(files.source, box);
-    const [inputRgb, sourceRgb] = await Promise.all([inputEntry.rgb, sourceEntry?.rgb]);
-    const input = this.#lab(inputEntry, inputRgb);
-    const source = sourceEntry && sourceRgb ? this.#lab(sourceEntry, sourceRgb) : null;
-    const delta = deltaE(input, output);
-    const changed = changedPercent(delta, CHANGE_THRESHOLD);
+    const [inputRgb, sourceRgb] = await Promise.all([
+      inputEntry.rgb.catch(undecodable('the input', files.input)),
+      sourceEntry?.rgb.catch(undecodable('the source', files.source ?? '')),
+    ]);
+    const closest = await this.#closest(files.input, 'the input', inputEntry, inputRgb, output);
+    if (closest.changed === null)
+      throw new UnreviewableImage('the input', files.input, 'is transparent everywhere: there is nothing to compare');
+    const changed = closest.changed;
+    const delta = deltaE(closest.before, output);
+    // Where the input is transparent it showed nothing: what the output has there is not counted.
+    const seen = closest.before.seen ?? null;
+    if (seen !== null) for (let i = 0; i < delta.length; i++) if (seen[i] === 0) delta[i] = 0;
     let chain: number | null = null;
     if (files.source === files.input) chain = changed;
-    else if (source !== null) chain = changedPercentBetween(source, output, CHANGE_THRESHOLD);
+    else if (files.source !== null && sourceEntry && sourceRgb)
+      chain = (await this.#closest(files.source, 'the source', sourceEntry, sourceRgb, output)).changed;
     const map = encodeChangeMap(delta, box, CHANGE_THRESHOLD);
     return {
       metric: METRIC,
@@ -79,6 +87,32 @@ export class Reviewer {
       width: box.width,
       height: box.height,
     };
+  }
+
+  /**
+   * The image before (`entry`, centre-cropped to the output's box) and its changed share: when
+   * its aspect ratio is not the output's, also stretched and fitted inside, and the way that
+   * changed least is the one kept (a provider that re-framed, resized or extended the picture
+   * did not change what it kept). `changed` is `null` when it shows no pixel.
+   */
+  async #closest(
+    path: string,
+    role: string,
+    entry: Memo,
+    rgb: RgbImage,
+    output: LabImage,
+  ): Promise<{ before: LabImage; changed: number | null }> {
+    const box = { width: output.width, height: output.height };
+    const cropped = this.#lab(entry, rgb);
+    let best = { before: cropped, changed: changedPercentBetween(cropped, output, CHANGE_THRESHOLD) };
+    if (!rgb.reframed) return best;
+    for (const fit of ['fill', 'contain'] as const) {
+      const other = this.#image(path, box, fit);
+      const before = this.#lab(other, await other.rgb.catch(undecodable(role, path)));
+      const changed = changedPercentBetween(before, output, CHANGE_THRESHOLD);
+      if (changed !== null && (best.changed === null || changed < best.changed)) best = { before, changed };
+    }
+    return best;
   }
 
   /** A blob like any other but not fsynced: a power cut costs only the picture (the figures stay in the record). */
@@ -101,7 +135,7 @@ export class Reviewer {
     try {
       const rgb = await decoding;
       const key = `${rgb.width}x${rgb.height}:${path}`;
-      const entry: Memo = { key, rgb: decoding, bytes: rgb.rgb.byteLength, lab: null };
+      const entry: Memo = { key, rgb: decoding, bytes: rgb.rgb.byteLength + (rgb.seen?.byteLength ?? 0), lab: null };
       this.#remember(entry);
       return { entry, rgb };
     } finally {
@@ -109,19 +143,19 @@ export class Reviewer {
     }
   }
 
-  /** The image at `box`: remembered, being decoded as an output, or decoded now. */
-  #image(path: string, box: Box): Memo {
-    const key = `${box.width}x${box.height}:${path}`;
+  /** The image at `box` laid as `fit` says: remembered, being decoded as an output, or decoded now. */
+  #image(path: string, box: Box, fit: Fit = 'cover'): Memo {
+    const key = `${box.width}x${box.height}:${fit === 'cover' ? '' : `${fit}:`}${path}`;
     const hit = this.#memo.get(key);
     if (hit) {
       this.#memo.delete(key); // most recently used goes last
       this.#memo.set(key, hit);
       return hit;
     }
-    const decoding = this.#decoding.get(path);
+    const decoding = fit === 'cover' ? this.#decoding.get(path) : undefined;
     const rgb = decoding
       ? decoding.then((d) => (d.width === box.width && d.height === box.height ? d : rgbAt(path, box)))
-      : rgbAt(path, box);
+      : rgbAt(path, box, fit);
     const entry: Memo = { key, rgb, bytes: box.width * box.height * 3, lab: null };
     this.#remember(entry);
     entry.rgb.catch(() => this.#forget(entry));
@@ -168,4 +202,25 @@ export class Reviewer {
     this.#memo.delete(entry.key);
     this.#memoBytes -= entry.bytes + (entry.lab?.lab.byteLength ?? 0);
   }
+}
+
+/**
+ * An image the review cannot use: which (`role`: the output, the input, the source), its file,
+ * and why (`why`, without the file: what a report shows).
+ */
+export class UnreviewableImage extends Error {
+  constructor(
+    readonly role: string,
+    readonly path: string,
+    readonly why: string,
+  ) {
+    super(`${role} ${path} ${why}`);
+  }
+}
+
+/** A decode's failure as the warning says it: which image, which file, why. */
+function undecodable(role: string, path: string): (e: unknown) => Promise<never> {
+  return async (e) => {
+    throw new UnreviewableImage(role, path, await whyUndecodable(path, e));
+  };
 }

@@ -13,7 +13,10 @@
  */
 import pLimit from 'p-limit';
 import type { PlanNode } from '../plan/types.js';
-import { Reviewer } from '../review/index.js';
+import { METRIC, Reviewer } from '../review/index.js';
+
+/** A review's image that cannot be used (which, why): `kontext report` shows why a result has no change map. */
+export { UnreviewableImage } from '../review/index.js';
 import type { RunRecord, RunReview, Store } from '../store/types.js';
 import type { UntimedRunEvent } from './events.js';
 
@@ -25,6 +28,16 @@ export interface DriftOver {
   readonly changed_pct: number;
   readonly chain_changed_pct: number | null;
   readonly max_change: number;
+}
+
+/**
+ * The record's review when the metric of this version made it; `undefined` for one made by an
+ * earlier metric (another `metric` name: say, before transparency and re-framing were accounted
+ * for), which is made again when asked for, as a missing one is.
+ */
+export function currentReview(record: Pick<RunRecord, 'review'> | null | undefined): RunReview | undefined {
+  const review = record?.review;
+  return review?.metric === METRIC ? review : undefined;
 }
 
 /** How far `review` is over the node's `max_change`; `null` when it is not (or either is unknown). */
@@ -72,7 +85,8 @@ export class NodeReviews {
    * input is a URL (no local copy to compare against). Rejects when an image cannot be decoded.
    */
   async reviewOf(node: PlanNode, record: RunRecord, options: ReviewOptions = {}): Promise<RunReview | null> {
-    if (record.review) return record.review;
+    const kept = currentReview(record);
+    if (kept) return kept;
     const input = node.input.kind === 'node' ? this.store.blobPath(record.input_sha256) : (node.input.path ?? null);
     if (input === null) return null;
     const output = this.store.blobPath(record.output_sha256);
@@ -80,7 +94,7 @@ export class NodeReviews {
     const review = await this.#limit(() => this.#reviewer.review({ output, input, source }));
     if (options.ifUnchanged) {
       const now = await this.store.getRecord(record.key);
-      if (now === null || now.output_sha256 !== record.output_sha256 || now.review) return review;
+      if (now === null || now.output_sha256 !== record.output_sha256 || currentReview(now)) return review;
     }
     const rebuildable = options.lockHolds ? await options.lockHolds : false;
     await this.store.putRecord({ ...record, review }, { rebuildable });
@@ -115,7 +129,7 @@ export class DriftCheck {
    * `max_change`); returns at once, see {@link DriftCheck.settle}.
    */
   check(node: PlanNode, record: RunRecord, cached = false, options: ReviewOptions = {}): void {
-    if (cached && !record.review && node.maxChange === undefined) return;
+    if (cached && !currentReview(record) && node.maxChange === undefined) return;
     const done = this.#check(node, record, options).catch((e: unknown) =>
       this.deps.emit({
         type: 'warning',

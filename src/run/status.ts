@@ -26,7 +26,7 @@ import { prepareRun } from './prepare.js';
 import type { NodeState } from './resolve.js';
 import type { ClaimVerdict } from './submit-claim.js';
 import { cacheDirFor } from './context.js';
-import { driftOf, type DriftOver } from './drift.js';
+import { currentReview, driftOf, type DriftOver } from './drift.js';
 import { storedRecord } from './lock-current.js';
 import { lockPathFor } from './run-recipe.js';
 
@@ -241,7 +241,7 @@ async function nodeStatus(
   }
   // A node served from the lock alone carries no review: read its record when a max_change asks.
   const reviewed = s.current && s.node.maxChange !== undefined ? await storedRecord(s, at.store) : s.record;
-  const drift = driftOf(s.node, reviewed?.review);
+  const drift = driftOf(s.node, currentReview(reviewed));
   // Lock-current (lock-current.ts): resolve has just found the output and its save: copy holding the entry's bytes.
   if (s.current && locked?.key === s.key && lockedOutput !== null)
     return { ...base, state: 'up-to-date', output: lockedOutput, drift };

@@ -9,6 +9,7 @@
 import { createHash } from 'node:crypto';
 import { copyFile, lstat, mkdir, readdir, readFile, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve } from 'node:path';
+import sharp from 'sharp';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ReportData } from '../../src/index.js';
 import { layout } from '../../src/store/layout.js';
@@ -148,6 +149,32 @@ describe('kontext report (built CLI)', () => {
     expect((await Promise.all(keys.map(recordOf))).map((r) => r.review)).toEqual(made);
     const second = await cli(['report', p.recipe, '--json'], { cwd: p.root, env });
     expect(JSON.parse(second.stdout)).toMatchObject({ type: 'report', images: { made: 0 } });
+  });
+
+  it('a result whose change map cannot be made says why on the page, without a file path', async () => {
+    // A source transparent everywhere: nothing the review can compare the first pass against.
+    const p = (project = await createProject(YAML.replace('portrait-astronaut.jpg', 'clear.png')));
+    const clear = { width: 64, height: 64, channels: 4, background: { r: 0, g: 0, b: 0, alpha: 0 } } as const;
+    await sharp({ create: clear })
+      .png()
+      .toFile(join(p.root, 'assets', 'clear.png'));
+    const env = cliEnv(p.root);
+    const run = await cli(['run', p.recipe], { cwd: p.root, env });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toContain('no change map: the input ');
+    const r = await cli(['report', p.recipe, '--json'], { cwd: p.root, env });
+    expect(r.code, r.stderr).toBe(0);
+    const html = await readFile(join(p.outDir, 'report', 'index.html'), 'utf8');
+    const sky = dataOf(html).nodes.find((n) => n.id === 'sky');
+    expect(sky?.review).toBeNull();
+    expect(sky?.noReview).toBe('the input is transparent everywhere: there is nothing to compare');
+    expect(html).not.toContain(join(p.root, 'assets'));
+    // The passes after it compare against its (opaque) output as usual.
+    expect(
+      dataOf(html)
+        .nodes.filter((n) => n.review !== null)
+        .map((n) => n.id),
+    ).toEqual(['sign#1', 'sign#2', 'snow']);
   });
 
   it('reads local state only: a runcomfy recipe, no token, never run: every node not run yet', async () => {

@@ -76,6 +76,7 @@ function showViewer(id){
   foot.appendChild(el('span',null,'input: '+(n.from||(D.rows[n.r].instance||D.rows[n.r].source))));
   if(n.review){foot.appendChild(el('span',null,'changed '+pct(n.review.changed_pct)+(n.review.chain_changed_pct!=null?
     ' \u00b7 chain '+pct(n.review.chain_changed_pct):'')+' ('+n.review.metric+', threshold '+n.review.threshold+')'))}
+  else if(n.noReview)foot.appendChild(el('span','norev','no change map: '+n.noReview));
   if(mode==='split'&&after){var r=el('input');r.type='range';r.min='0';r.max='100';r.value=String(VIEW.pos);
     r.setAttribute('aria-label','before/after split');r.addEventListener('input',function(){split(+r.value)});
     foot.appendChild(r)}

@@ -10,6 +10,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PlanNode } from '../../../src/plan/types.js';
 import type { UntimedRunEvent } from '../../../src/run/events.js';
+import { METRIC } from '../../../src/review/index.js';
 import { DriftCheck, driftOf, NodeReviews } from '../../../src/run/drift.js';
 import { gcStore } from '../../../src/store/gc.js';
 import { openStore } from '../../../src/store/index.js';
@@ -122,7 +123,7 @@ describe('DriftCheck', () => {
     // The output blob is not an image: a new review would fail, so no warning but drift proves reuse.
     const junk = await store.putBlob(Buffer.from('not an image'));
     const review = {
-      metric: 'cie76-lab',
+      metric: METRIC,
       threshold: 10,
       changed_pct: 61.5,
       chain_changed_pct: null,
@@ -134,6 +135,13 @@ describe('DriftCheck', () => {
     check.check(root, record(hex('4'), root, hex('0'), junk, { review }));
     expect(await check.settle()).toEqual(['grey']);
     expect(warnings(events).map((w) => w.message)).toEqual(['changed 61.5% of the image, over max_change 50%']);
+    // The same figures from an earlier metric are not trusted: a new review is made (and fails here).
+    const stale = checker([root]);
+    stale.check.check(root, record(hex('4'), root, hex('0'), junk, { review: { ...review, metric: 'cie76-lab' } }));
+    expect(await stale.check.settle()).toEqual([]);
+    expect(warnings(stale.events).map((w) => w.message)).toEqual([
+      expect.stringMatching(/^no change map: the output /),
+    ]);
   });
 
   it('turns a review that cannot be made into a warning, never a failure', async () => {
@@ -143,7 +151,9 @@ describe('DriftCheck', () => {
     check.check(n, record(hex('5'), n, greyBlob, junk));
     expect(await check.settle()).toEqual([]);
     expect(warnings(events)).toHaveLength(1);
-    expect(warnings(events)[0]?.message).toMatch(/^no change map: /);
+    expect(warnings(events)[0]?.message).toMatch(
+      /^no change map: the output \S+ cannot be decoded \(damaged, truncated or not an image: /,
+    );
     expect(warnings(events)[0]?.drift).toBeUndefined();
   });
 
@@ -215,6 +225,10 @@ describe('DriftCheck', () => {
     expect(driftOf({ maxChange: 24.9 }, r)).toEqual({ changed_pct: 25, chain_changed_pct: 30, max_change: 24.9 });
     expect(driftOf({}, r)).toBeNull();
     expect(driftOf({ maxChange: 0 }, undefined)).toBeNull();
+    // The ends: 0% allows nothing but an unchanged image, 100% never warns.
+    expect(driftOf({ maxChange: 0 }, { ...r, changed_pct: 0 })).toBeNull();
+    expect(driftOf({ maxChange: 0 }, { ...r, changed_pct: 0.01 })?.changed_pct).toBe(0.01);
+    expect(driftOf({ maxChange: 100 }, { ...r, changed_pct: 100 })).toBeNull();
   });
 });
 

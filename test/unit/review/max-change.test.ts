@@ -40,6 +40,10 @@ describe('max_change', () => {
     ['12.5%', 12.5],
     ['0%', 0],
     ['100%', 100],
+    ['100.0%', 100],
+    ['25.5%', 25.5],
+    ['25', 25],
+    ['0', 0],
     ['40', 40],
     ['7.25', 7.25],
   ])('max_change: %s → %d on the plan node', async (written, value) => {
@@ -58,7 +62,7 @@ describe('max_change', () => {
     expect(buildPlan(bare).nodes[0]).not.toHaveProperty('maxChange');
   });
 
-  it.each(['150%', '101', '-5', '"25 %"', 'lots', '"%"', '25%%', '.nan', 'true'])(
+  it.each(['150%', '101%', '100.5%', '-1%', '101', '-5', '"25 %"', 'lots', '"%"', '25%%', '.nan', '.inf', 'true'])(
     'refuses max_change: %s with its line and column',
     async (written) => {
       const found = await problems(`  - id: a\n    prompt: p\n    max_change: ${written}\n`);
