@@ -14,6 +14,7 @@ import { ExitCode, isKontextError, KontextError, problemLines } from '../../erro
 import type { RunEvent } from '../../run/events.js';
 import { cacheDirFor } from '../../run/context.js';
 import { openStoreOrStandIn, type OpenedStore } from '../../run/open-cache.js';
+import { RemotePeek } from '../../run/remote-peek.js';
 import { loadRecipe } from '../../recipe/index.js';
 import type { Runtime } from '../../runtime.js';
 import { readBounded } from '../../util/read-bounded.js';
@@ -36,6 +37,8 @@ export interface ReportServerOptions {
   readonly port?: number | undefined;
   readonly cacheDir?: string | undefined;
   readonly allowOutsideRoot?: boolean | undefined;
+  /** `--no-remote`: local state only; otherwise what only the remote cache holds is shown "in the remote cache". */
+  readonly noRemote?: boolean | undefined;
   /**
    * Write `pick: <variant>` for a node's pass into the recipe (`writePick`), only if the recipe's
    * bytes still have `expectSha256` (the page's); absent: the page has no pick button.
@@ -113,6 +116,7 @@ class ServerState {
   readonly #token = randomBytes(24).toString('hex');
   readonly #streams = new EventStreams();
   #opened: OpenedStore | null = null;
+  readonly #remote: RemotePeek;
   #data: ReportData | null = null;
   /** The last data built from a usable recipe (what an invalid recipe's page keeps showing). */
   #good: ReportData | null = null;
@@ -126,7 +130,9 @@ class ServerState {
     private readonly path: string,
     private readonly options: ReportServerOptions,
     private readonly rt: Runtime,
-  ) {}
+  ) {
+    this.#remote = new RemotePeek(rt, options.noRemote ?? false);
+  }
 
   onEvent(e: RunEvent): void {
     if (this.#live.apply(e)) void this.rebuild().catch(() => undefined);
@@ -156,12 +162,10 @@ class ServerState {
     const sha256 = await recipeSha256(resolve(this.rt.cwd, this.path));
     const recipe = await loadRecipe(this.path, { rt: this.rt, strict: false, allowOutsideRoot });
     this.#opened ??= await openStoreOrStandIn(cacheDirFor(recipe, this.options.cacheDir, this.rt));
-    const written = await writeReportFor(recipe, {
-      store: this.#opened.store,
-      rt: this.rt,
-      allowOutsideRoot,
-      live: this.#live,
-    });
+    // What only the remote cache holds shows as in `kontext report`: "in the remote cache".
+    const written = await this.#remote.through(this.#opened.store, recipe, (store, inRemote) =>
+      writeReportFor(recipe, { store, rt: this.rt, allowOutsideRoot, live: this.#live, inRemote }),
+    );
     const problems = this.#live.problems;
     const data = sha256 === null ? written.data : { ...written.data, recipe: { ...written.data.recipe, sha256 } };
     this.#good = data;
@@ -249,6 +253,7 @@ class ServerState {
   async close(): Promise<void> {
     await this.#running?.catch(() => undefined);
     await this.#opened?.discard();
+    await this.#remote.close();
   }
 }
 
