@@ -1,14 +1,16 @@
 /**
  * The watch server's guards, in-process against a real run on the emulator: it answers only
  * its own Host (DNS rebinding), serves only files the report names and whose real path stays in
- * the out folder (`..`, `%2e%2e`, absolute paths, backslashes, a symlink leading out: 404), and
+ * the out folder and the project (`..`, `%2e%2e`, absolute paths, backslashes, a symlink leading
+ * out, the out folder itself swapped for a symlink to elsewhere: 404), and
  * a pick needs the page's token and a same-origin Origin. Run events turn a node to running. A
  * page that never reads its event stream is not queued every model (only the newest when it reads).
  */
 import { createHash } from 'node:crypto';
 import { request } from 'node:http';
 import { connect } from 'node:net';
-import { copyFile, mkdir, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { copyFile, cp, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startReportServer, writePick, type ReportData, type ReportServer } from '../../src/index.js';
@@ -111,6 +113,28 @@ describe('report server (run --watch --serve)', () => {
     await symlink(p.recipe, out);
     await s.refresh();
     expect((await call(s.url, '/sky/photo.png', { headers: h })).status).toBe(404);
+  });
+
+  it('the out folder swapped for a symlink to a folder outside the project: nothing there is served', async () => {
+    const { p, s, host } = await setUp();
+    const img = '/bag/photo-v1.png';
+    expect((await call(s.url, img, { headers: { host } })).status).toBe(200);
+    // Elsewhere on the disk, a folder laid out as out/ is, holding other bytes under the names the page shows.
+    const outside = await mkdtemp(join(tmpdir(), 'kontext-outside-'));
+    try {
+      await cp(p.outDir, outside, { recursive: true });
+      await writeFile(join(outside, 'bag', 'photo-v1.png'), 'private bytes outside the project');
+      await rm(p.outDir, { recursive: true });
+      await symlink(outside, p.outDir);
+      // Before and after the page is rebuilt (the rebuild refuses that out folder, and the page keeps its last data).
+      for (const rebuilt of [false, true]) {
+        if (rebuilt) await s.refresh();
+        const r = await call(s.url, img, { headers: { host } });
+        expect([r.status, r.body], String(rebuilt)).toEqual([404, 'not found\n']);
+      }
+    } finally {
+      await rm(outside, { recursive: true, force: true });
+    }
   });
 
   it('a pick needs the token and this origin; run events mark nodes as running', async () => {

@@ -121,6 +121,8 @@ class ServerState {
   /** The last data built from a usable recipe (what an invalid recipe's page keeps showing). */
   #good: ReportData | null = null;
   #outDir = '';
+  /** The project root every file served must really lie in (null with `allowOutsideRoot`). */
+  #root: string | null = null;
   #allowed: ReadonlySet<string> = new Set();
   #running: Promise<void> | null = null;
   #again = false;
@@ -169,6 +171,7 @@ class ServerState {
     const problems = this.#live.problems;
     const data = sha256 === null ? written.data : { ...written.data, recipe: { ...written.data.recipe, sha256 } };
     this.#good = data;
+    this.#root = allowOutsideRoot ? null : recipe.projectRoot;
     this.#publish(problems.length === 0 ? data : { ...data, errors: problems }, recipe.outDir);
   }
 
@@ -209,7 +212,13 @@ class ServerState {
     const rel = requestedFile(url.pathname);
     const sent =
       rel !== null &&
-      (await sendFile(res, { outDir: this.#outDir, rel, allowed: this.#allowed, head: method === 'HEAD' }));
+      (await sendFile(res, {
+        outDir: this.#outDir,
+        root: this.#root,
+        rel,
+        allowed: this.#allowed,
+        head: method === 'HEAD',
+      }));
     if (!sent) end(res, 404, 'not found');
   }
 
