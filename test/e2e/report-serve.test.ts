@@ -3,7 +3,8 @@
  * its own Host (DNS rebinding), serves only files the report names and whose real path stays in
  * the out folder and the project (`..`, `%2e%2e`, absolute paths, backslashes, a symlink leading
  * out, the out folder itself swapped for a symlink to elsewhere: 404), and
- * a pick needs the page's token and a same-origin Origin. Run events turn a node to running. A
+ * a pick needs the page's token and a same-origin Origin; another site's page gets 403 for anything.
+ * Run events turn a node to running. A
  * page that never reads its event stream is not queued every model (only the newest when it reads).
  */
 import { createHash } from 'node:crypto';
@@ -29,6 +30,7 @@ interface Reply {
   readonly status: number;
   readonly body: string;
   readonly type: string | undefined;
+  readonly headers: Record<string, unknown>;
 }
 
 function call(
@@ -44,7 +46,9 @@ function call(
         let body = '';
         res.setEncoding('latin1');
         res.on('data', (d: string) => (body += d));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body, type: res.headers['content-type'] }));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, body, type: res.headers['content-type'], headers: res.headers }),
+        );
       },
     );
     req.once('error', reject);
@@ -113,6 +117,38 @@ describe('report server (run --watch --serve)', () => {
     await symlink(p.recipe, out);
     await s.refresh();
     expect((await call(s.url, '/sky/photo.png', { headers: h })).status).toBe(404);
+  });
+
+  it("another site's page: its requests are refused (403); the page's own, and a link followed, are not", async () => {
+    const { s, host } = await setUp();
+    const port = Number(new URL(s.url).port);
+    const img = '/bag/photo-v1.png';
+    // An <img>, a fetch, an EventSource on a page of another site (another port on this machine included).
+    for (const headers of [
+      { origin: 'http://evil.example' },
+      { origin: 'null' },
+      { origin: `http://localhost:${port + 1}` },
+      { 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'no-cors', 'sec-fetch-dest': 'image' },
+      { 'sec-fetch-site': 'same-site', 'sec-fetch-mode': 'cors', 'sec-fetch-dest': 'empty' },
+    ])
+      for (const path of [img, '/report/', '/events']) {
+        const r = await call(s.url, path, { headers: { host, ...headers } });
+        expect([r.status, r.body], `${path} ${JSON.stringify(headers)}`).toEqual([
+          403,
+          'forbidden: a request from another site\n',
+        ]);
+      }
+    const own = await call(s.url, img, {
+      headers: { host, 'sec-fetch-site': 'same-origin', 'sec-fetch-mode': 'no-cors', 'sec-fetch-dest': 'image' },
+    });
+    expect([own.status, own.type, own.headers['cross-origin-resource-policy']]).toEqual([
+      200,
+      'image/png',
+      'same-origin',
+    ]);
+    expect((await call(s.url, img, { headers: { host, origin: `http://${host}` } })).status).toBe(200);
+    const link = { 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'navigate', 'sec-fetch-dest': 'document' };
+    expect((await call(s.url, '/report/', { headers: { host, ...link } })).status).toBe(200);
   });
 
   it('the out folder swapped for a symlink to a folder outside the project: nothing there is served', async () => {

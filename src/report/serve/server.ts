@@ -22,7 +22,7 @@ import { renderPage } from '../html.js';
 import type { ReportData } from '../types.js';
 import { writeReportFor } from '../write.js';
 import { requestedFile, sendFile, servableFiles } from './files.js';
-import { hostAllowed, hostsFor, writeAllowed } from './guard.js';
+import { fromOtherSite, hostAllowed, hostsFor, writeAllowed } from './guard.js';
 import { LiveState } from './live.js';
 import { readPick } from './pick-body.js';
 import { EventStreams } from './sse.js';
@@ -198,7 +198,10 @@ class ServerState {
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     res.setHeader('x-frame-options', 'DENY');
     res.setHeader('referrer-policy', 'no-referrer');
+    // Browsers that do not send Sec-Fetch-* still keep another site's page from embedding these.
+    res.setHeader('cross-origin-resource-policy', 'same-origin');
     if (!hostAllowed(req, this.hosts)) return end(res, 421, 'wrong host');
+    if (fromOtherSite(req, this.hosts)) return end(res, 403, 'forbidden: a request from another site');
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const method = req.method ?? 'GET';
     if (method === 'POST' && url.pathname === '/api/pick') return this.#pick(req, res);
