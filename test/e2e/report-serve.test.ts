@@ -3,7 +3,8 @@
  * its own Host (DNS rebinding), serves only files the report names and whose real path stays in
  * the out folder and the project (`..`, `%2e%2e`, absolute paths, backslashes, a symlink leading
  * out, the out folder itself swapped for a symlink to elsewhere: 404), and
- * a pick needs the page's token and a same-origin Origin; another site's page gets 403 for anything.
+ * a pick needs the page's token and a same-origin Origin (and a body under 4 KiB: 413); another
+ * site's page gets 403 for anything.
  * Run events turn a node to running. A
  * page that never reads its event stream is not queued every model (only the newest when it reads).
  */
@@ -250,6 +251,47 @@ describe('report server (run --watch --serve)', () => {
     const ok = await post({ node: 'bag#2', expectSha256: fresh });
     expect([ok.status, ok.body]).toEqual([200, 'picked\n']);
     expect(await readFile(p.recipe, 'utf8')).toMatch(/variants: 2\n {4}pick: 2\n/);
+  });
+
+  it('a pick body over 4 KiB (said, or sent chunked): 413 at once, connection closed, nothing written', async () => {
+    const p = (project = await createProject(
+      recipeYaml([['bag', 'Keep the face unchanged. Add a brown bag.', 'variants: 2']]),
+    ));
+    await runIn(p);
+    const rt = testRuntime(p.root);
+    const pick = (recipe: string, node: string, expectSha256: string) => writePick(recipe, node, { rt, expectSha256 });
+    const s = (server = await startReportServer(p.recipe, { port: 0, pick }, { rt }));
+    const u = new URL(s.url);
+    const page = await call(s.url, '/report/', { headers: { host: u.host } });
+    const token = /name="kontext-token" content="([0-9a-f]+)"/.exec(page.body)?.[1] ?? '';
+    const text = await readFile(p.recipe, 'utf8');
+    const head = [
+      'POST /api/pick HTTP/1.1',
+      `host: ${u.host}`,
+      `origin: http://${u.host}`,
+      `x-kontext-token: ${token}`,
+      'content-type: application/json',
+    ].join('\r\n');
+    // The client sends part of its body and waits: the answer must not wait for the rest.
+    const answer = (request: string): Promise<string> =>
+      new Promise((resolve) => {
+        const socket = connect(Number(u.port), '127.0.0.1');
+        let got = '';
+        socket.setEncoding('latin1');
+        socket.on('data', (d: string) => (got += d));
+        socket.on('error', () => undefined);
+        socket.once('close', () => resolve(got));
+        socket.write(request);
+      });
+    const declared = await answer(`${head}\r\ncontent-length: 1000000\r\n\r\n{"node":"bag#2",`);
+    const chunk = 'x'.repeat(8192);
+    const chunked = await answer(`${head}\r\ntransfer-encoding: chunked\r\n\r\n2000\r\n${chunk}\r\n`);
+    for (const reply of [declared, chunked]) {
+      expect(reply).toMatch(/^HTTP\/1\.1 413 /);
+      expect(reply).toMatch(/\r\nconnection: close\r\n/i);
+      expect(reply).toContain('request body too large');
+    }
+    expect(await readFile(p.recipe, 'utf8')).toBe(text);
   });
 
   it('a recipe saved invalid: the page keeps the last good plan and says why, once, until it is fixed', async () => {

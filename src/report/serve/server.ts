@@ -237,6 +237,11 @@ class ServerState {
     const pick = this.options.pick;
     if (pick === undefined) return end(res, 404, 'picking is not available');
     const body = await readPick(req);
+    if (body === 'too-large') {
+      // The rest of the body is not read: the connection closes after this answer.
+      res.setHeader('connection', 'close');
+      return end(res, 413, 'request body too large');
+    }
     const known = this.#data?.nodes.find((n) => n.id === body?.node);
     if (body === null || known === undefined || known.variant === null || !this.#data?.passes[known.p]?.ownsVariants)
       return end(res, 400, 'not a variant node');
