@@ -4,13 +4,14 @@
  * the out folder and the project (`..`, `%2e%2e`, absolute paths, backslashes, a symlink leading
  * out, the out folder itself swapped for a symlink to elsewhere: 404), and
  * a pick needs the page's token and a same-origin Origin (and a body under 4 KiB: 413); another
- * site's page gets 403 for anything.
+ * site's page gets 403 for anything. Headers sent slowly are cut off (408) in seconds, and past 256
+ * connections at once the rest are dropped.
  * Run events turn a node to running. A
  * page that never reads its event stream is not queued every model (only the newest when it reads).
  */
 import { createHash } from 'node:crypto';
 import { request } from 'node:http';
-import { connect } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { copyFile, cp, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -382,6 +383,43 @@ describe('report server (run --watch --serve)', () => {
     expect(frames().length).toBeGreaterThan(1);
     expect(frames().length).toBeLessThan(updates * 0.75);
   });
+
+  it('slow-loris: headers sent a line a second get 408 within seconds; past 256 connections, dropped', async () => {
+    const p = (project = await createProject(recipeYaml([['sky', 'Keep the face unchanged. Make the sky orange.']])));
+    const s = (server = await startReportServer(p.recipe, { port: 0 }, { rt: testRuntime(p.root) }));
+    const u = new URL(s.url);
+    const open = async (): Promise<{ socket: Socket; got: () => string; closed: Promise<number> }> => {
+      const socket = connect(Number(u.port), '127.0.0.1');
+      let got = '';
+      socket.setEncoding('latin1');
+      socket.on('data', (d: string) => (got += d));
+      socket.on('error', () => undefined);
+      const closed = new Promise<number>((resolve) => socket.once('close', () => resolve(Date.now())));
+      await new Promise((resolve) => socket.once('connect', resolve));
+      return { socket, got: () => got, closed };
+    };
+    const started = Date.now();
+    const slow = await open();
+    slow.socket.write(`GET /report/ HTTP/1.1\r\nhost: ${u.host}\r\n`);
+    const drip = setInterval(() => slow.socket.write('x-more: 1\r\n'), 1000);
+    try {
+      const at = await slow.closed;
+      expect(slow.got()).toMatch(/^HTTP\/1\.1 408 /);
+      expect(at - started).toBeLessThan(20_000); // Node's defaults: 60 to 90 s
+    } finally {
+      clearInterval(drip);
+    }
+
+    const many = await Promise.all(Array.from({ length: 300 }, open));
+    const dropped = await Promise.race([
+      Promise.all(many.slice(256).map((c) => c.closed)),
+      new Promise((resolve) => setTimeout(resolve, 5000, null)),
+    ]);
+    expect(dropped, 'the connections past 256 closed').not.toBeNull();
+    for (const c of many) c.socket.destroy();
+    await Promise.all(many.map((c) => c.closed));
+    await until(async () => (await call(s.url, '/report/', { headers: { host: u.host } })).status === 200, 5000);
+  }, 40_000);
 
   it('close() ends even while a client is half-way through a request (Ctrl-C must not hang)', async () => {
     const p = (project = await createProject(recipeYaml([['sky', 'Keep the face unchanged. Make the sky orange.']])));

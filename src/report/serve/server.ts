@@ -29,6 +29,14 @@ import { EventStreams } from './sse.js';
 
 /** The fixed default port; when it is taken the server falls back to any free port. */
 export const DEFAULT_REPORT_PORT = 4780;
+/**
+ * A client sending its headers (or a pick's body) a byte at a time is answered 408 and cut off
+ * within about 11 s (Node's defaults: 60 s for the headers and 300 s for the request, checked
+ * every 30 s, so up to 90 s per connection); an open event stream is not a request being sent.
+ */
+const LIMITS = { headersTimeout: 10_000, requestTimeout: 20_000, connectionsCheckingInterval: 1_000 };
+/** Open connections at once (each page holds one for its events, a browser ~6 for images); more are dropped. */
+const MAX_CONNECTIONS = 256;
 /** The most of a recipe hashed for a pick's check (`writePick` refuses a larger file anyway). */
 const MAX_RECIPE_BYTES = 1024 * 1024;
 
@@ -65,12 +73,13 @@ export async function startReportServer(
   await state.rebuild();
   // Loaded here, not with the module: every command imports the API that exports this file.
   const { createServer } = await import('node:http');
-  const server = createServer((req, res) => {
+  const server = createServer(LIMITS, (req, res) => {
     state.handle(req, res).catch(() => {
       if (!res.headersSent) res.writeHead(500);
       res.end();
     });
   });
+  server.maxConnections = MAX_CONNECTIONS;
   const port = await listen(server, options.port);
   state.hosts = hostsFor(port);
   return {
