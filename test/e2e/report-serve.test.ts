@@ -10,8 +10,8 @@
  * page that never reads its event stream is not queued every model (only the newest when it reads).
  */
 import { createHash } from 'node:crypto';
-import { request } from 'node:http';
-import { connect, type Socket } from 'node:net';
+import { createServer, request } from 'node:http';
+import { type AddressInfo, connect, type Socket } from 'node:net';
 import { copyFile, cp, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -438,6 +438,29 @@ describe('report server (run --watch --serve)', () => {
     await closing;
     await dropped;
   });
+
+  it('run --watch --serve --port N with N in use: one line, exit 69, nothing written', async () => {
+    await ensureBuilt();
+    const p = (project = await createProject(recipeYaml([['sky', 'Keep the face unchanged. Make the sky orange.']])));
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (taken.address() as AddressInfo).port;
+      const r = await cli(['run', '--watch', '--serve', '--port', String(port), p.recipe], {
+        cwd: p.root,
+        env: cliEnv(p.root),
+      });
+      expect(r.code, r.stderr).toBe(69);
+      expect(r.stderr).toBe(
+        `kontext: cannot serve the report on 127.0.0.1:${port}: listen EADDRINUSE: address already in use ` +
+          `127.0.0.1:${port} (choose another --port, or leave it out for a free one)\n`,
+      );
+      // Not even the report: the port is taken before anything is built.
+      expect(await readdir(p.root)).not.toContain('out');
+    } finally {
+      await new Promise((resolve) => taken.close(resolve));
+    }
+  }, 60_000);
 
   it('run --watch --serve --port N with two recipes: a usage error before anything starts (exit 64)', async () => {
     await ensureBuilt();

@@ -70,7 +70,6 @@ export async function startReportServer(
   deps: { readonly rt: Runtime },
 ): Promise<ReportServer> {
   const state = new ServerState(recipePath, options, deps.rt);
-  await state.rebuild();
   // Loaded here, not with the module: every command imports the API that exports this file.
   const { createServer } = await import('node:http');
   const server = createServer(LIMITS, (req, res) => {
@@ -80,8 +79,17 @@ export async function startReportServer(
     });
   });
   server.maxConnections = MAX_CONNECTIONS;
+  // The port first: one that is taken fails before anything is built or written (a page asked
+  // for meanwhile is 503 until the first build is done).
   const port = await listen(server, options.port);
   state.hosts = hostsFor(port);
+  try {
+    await state.rebuild();
+  } catch (e) {
+    await new Promise((resolve) => server.close(resolve));
+    await state.close();
+    throw e;
+  }
   return {
     url: `http://127.0.0.1:${port}/report/`,
     onEvent: (e) => state.onEvent(e),
