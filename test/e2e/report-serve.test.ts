@@ -126,13 +126,14 @@ describe('report server (run --watch --serve)', () => {
     const port = Number(new URL(s.url).port);
     const img = '/bag/photo-v1.png';
     // An <img>, a fetch, an EventSource on a page of another site (another port on this machine included).
-    for (const headers of [
+    const foreign: Record<string, string>[] = [
       { origin: 'http://evil.example' },
       { origin: 'null' },
       { origin: `http://localhost:${port + 1}` },
       { 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'no-cors', 'sec-fetch-dest': 'image' },
       { 'sec-fetch-site': 'same-site', 'sec-fetch-mode': 'cors', 'sec-fetch-dest': 'empty' },
-    ])
+    ];
+    for (const headers of foreign)
       for (const path of [img, '/report/', '/events']) {
         const r = await call(s.url, path, { headers: { host, ...headers } });
         expect([r.status, r.body], `${path} ${JSON.stringify(headers)}`).toEqual([
