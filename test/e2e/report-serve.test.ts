@@ -186,6 +186,10 @@ describe('report server (run --watch --serve)', () => {
     const post = (headers: Record<string, string>): Promise<Reply> =>
       call(s.url, '/api/pick', { method: 'POST', headers, body });
     expect((await post({ ...json, origin })).status).toBe(403); // no token
+    // A form on another site posting here (no custom header possible, so no token), or one sent without Origin.
+    const forms: Record<string, string>[] = [{ origin: 'http://evil.example', 'sec-fetch-site': 'cross-site' }, {}];
+    for (const type of ['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x'])
+      for (const from of forms) expect((await post({ host, 'content-type': type, ...from })).status, type).toBe(403);
     expect((await post({ ...json, origin, 'x-kontext-token': 'f'.repeat(48) })).status).toBe(403);
     expect((await post({ ...json, origin: 'http://evil.example', 'x-kontext-token': token })).status).toBe(403);
     expect((await post({ ...json, 'x-kontext-token': token })).status).toBe(403); // no Origin at all
