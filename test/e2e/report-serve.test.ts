@@ -1,14 +1,19 @@
 /**
  * The watch server's guards, in-process against a real run on the emulator: it answers only
  * its own Host (DNS rebinding), serves only files the report names and whose real path stays in
- * the out folder (`..`, `%2e%2e`, absolute paths, backslashes, a symlink leading out: 404), and
- * a pick needs the page's token and a same-origin Origin. Run events turn a node to running. A
+ * the out folder and the project (`..`, `%2e%2e`, absolute paths, backslashes, a symlink leading
+ * out, the out folder itself swapped for a symlink to elsewhere: 404), and
+ * a pick needs the page's token and a same-origin Origin (and a body under 4 KiB: 413); another
+ * site's page gets 403 for anything. Headers sent slowly are cut off (408) in seconds, and past 256
+ * connections at once the rest are dropped.
+ * Run events turn a node to running. A
  * page that never reads its event stream is not queued every model (only the newest when it reads).
  */
 import { createHash } from 'node:crypto';
-import { request } from 'node:http';
-import { connect } from 'node:net';
-import { copyFile, mkdir, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { createServer, request } from 'node:http';
+import { type AddressInfo, connect, type Socket } from 'node:net';
+import { copyFile, cp, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startReportServer, writePick, type ReportData, type ReportServer } from '../../src/index.js';
@@ -27,6 +32,7 @@ interface Reply {
   readonly status: number;
   readonly body: string;
   readonly type: string | undefined;
+  readonly headers: Record<string, unknown>;
 }
 
 function call(
@@ -42,7 +48,9 @@ function call(
         let body = '';
         res.setEncoding('latin1');
         res.on('data', (d: string) => (body += d));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body, type: res.headers['content-type'] }));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, body, type: res.headers['content-type'], headers: res.headers }),
+        );
       },
     );
     req.once('error', reject);
@@ -113,6 +121,61 @@ describe('report server (run --watch --serve)', () => {
     expect((await call(s.url, '/sky/photo.png', { headers: h })).status).toBe(404);
   });
 
+  it("another site's page: its requests are refused (403); the page's own, and a link followed, are not", async () => {
+    const { s, host } = await setUp();
+    const port = Number(new URL(s.url).port);
+    const img = '/bag/photo-v1.png';
+    // An <img>, a fetch, an EventSource on a page of another site (another port on this machine included).
+    const foreign: Record<string, string>[] = [
+      { origin: 'http://evil.example' },
+      { origin: 'null' },
+      { origin: `http://localhost:${port + 1}` },
+      { 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'no-cors', 'sec-fetch-dest': 'image' },
+      { 'sec-fetch-site': 'same-site', 'sec-fetch-mode': 'cors', 'sec-fetch-dest': 'empty' },
+    ];
+    for (const headers of foreign)
+      for (const path of [img, '/report/', '/events']) {
+        const r = await call(s.url, path, { headers: { host, ...headers } });
+        expect([r.status, r.body], `${path} ${JSON.stringify(headers)}`).toEqual([
+          403,
+          'forbidden: a request from another site\n',
+        ]);
+      }
+    const own = await call(s.url, img, {
+      headers: { host, 'sec-fetch-site': 'same-origin', 'sec-fetch-mode': 'no-cors', 'sec-fetch-dest': 'image' },
+    });
+    expect([own.status, own.type, own.headers['cross-origin-resource-policy']]).toEqual([
+      200,
+      'image/png',
+      'same-origin',
+    ]);
+    expect((await call(s.url, img, { headers: { host, origin: `http://${host}` } })).status).toBe(200);
+    const link = { 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'navigate', 'sec-fetch-dest': 'document' };
+    expect((await call(s.url, '/report/', { headers: { host, ...link } })).status).toBe(200);
+  });
+
+  it('the out folder swapped for a symlink to a folder outside the project: nothing there is served', async () => {
+    const { p, s, host } = await setUp();
+    const img = '/bag/photo-v1.png';
+    expect((await call(s.url, img, { headers: { host } })).status).toBe(200);
+    // Elsewhere on the disk, a folder laid out as out/ is, holding other bytes under the names the page shows.
+    const outside = await mkdtemp(join(tmpdir(), 'kontext-outside-'));
+    try {
+      await cp(p.outDir, outside, { recursive: true });
+      await writeFile(join(outside, 'bag', 'photo-v1.png'), 'private bytes outside the project');
+      await rm(p.outDir, { recursive: true });
+      await symlink(outside, p.outDir);
+      // Before and after the page is rebuilt (the rebuild refuses that out folder, and the page keeps its last data).
+      for (const rebuilt of [false, true]) {
+        if (rebuilt) await s.refresh();
+        const r = await call(s.url, img, { headers: { host } });
+        expect([r.status, r.body], String(rebuilt)).toEqual([404, 'not found\n']);
+      }
+    } finally {
+      await rm(outside, { recursive: true, force: true });
+    }
+  });
+
   it('a pick needs the token and this origin; run events mark nodes as running', async () => {
     const { s, host } = await setUp();
     const page = await call(s.url, '/report/', { headers: { host } });
@@ -123,6 +186,10 @@ describe('report server (run --watch --serve)', () => {
     const post = (headers: Record<string, string>): Promise<Reply> =>
       call(s.url, '/api/pick', { method: 'POST', headers, body });
     expect((await post({ ...json, origin })).status).toBe(403); // no token
+    // A form on another site posting here (no custom header possible, so no token), or one sent without Origin.
+    const forms: Record<string, string>[] = [{ origin: 'http://evil.example', 'sec-fetch-site': 'cross-site' }, {}];
+    for (const type of ['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x'])
+      for (const from of forms) expect((await post({ host, 'content-type': type, ...from })).status, type).toBe(403);
     expect((await post({ ...json, origin, 'x-kontext-token': 'f'.repeat(48) })).status).toBe(403);
     expect((await post({ ...json, origin: 'http://evil.example', 'x-kontext-token': token })).status).toBe(403);
     expect((await post({ ...json, 'x-kontext-token': token })).status).toBe(403); // no Origin at all
@@ -190,6 +257,47 @@ describe('report server (run --watch --serve)', () => {
     const ok = await post({ node: 'bag#2', expectSha256: fresh });
     expect([ok.status, ok.body]).toEqual([200, 'picked\n']);
     expect(await readFile(p.recipe, 'utf8')).toMatch(/variants: 2\n {4}pick: 2\n/);
+  });
+
+  it('a pick body over 4 KiB (said, or sent chunked): 413 at once, connection closed, nothing written', async () => {
+    const p = (project = await createProject(
+      recipeYaml([['bag', 'Keep the face unchanged. Add a brown bag.', 'variants: 2']]),
+    ));
+    await runIn(p);
+    const rt = testRuntime(p.root);
+    const pick = (recipe: string, node: string, expectSha256: string) => writePick(recipe, node, { rt, expectSha256 });
+    const s = (server = await startReportServer(p.recipe, { port: 0, pick }, { rt }));
+    const u = new URL(s.url);
+    const page = await call(s.url, '/report/', { headers: { host: u.host } });
+    const token = /name="kontext-token" content="([0-9a-f]+)"/.exec(page.body)?.[1] ?? '';
+    const text = await readFile(p.recipe, 'utf8');
+    const head = [
+      'POST /api/pick HTTP/1.1',
+      `host: ${u.host}`,
+      `origin: http://${u.host}`,
+      `x-kontext-token: ${token}`,
+      'content-type: application/json',
+    ].join('\r\n');
+    // The client sends part of its body and waits: the answer must not wait for the rest.
+    const answer = (request: string): Promise<string> =>
+      new Promise((resolve) => {
+        const socket = connect(Number(u.port), '127.0.0.1');
+        let got = '';
+        socket.setEncoding('latin1');
+        socket.on('data', (d: string) => (got += d));
+        socket.on('error', () => undefined);
+        socket.once('close', () => resolve(got));
+        socket.write(request);
+      });
+    const declared = await answer(`${head}\r\ncontent-length: 1000000\r\n\r\n{"node":"bag#2",`);
+    const chunk = 'x'.repeat(8192);
+    const chunked = await answer(`${head}\r\ntransfer-encoding: chunked\r\n\r\n2000\r\n${chunk}\r\n`);
+    for (const reply of [declared, chunked]) {
+      expect(reply).toMatch(/^HTTP\/1\.1 413 /);
+      expect(reply).toMatch(/\r\nconnection: close\r\n/i);
+      expect(reply).toContain('request body too large');
+    }
+    expect(await readFile(p.recipe, 'utf8')).toBe(text);
   });
 
   it('a recipe saved invalid: the page keeps the last good plan and says why, once, until it is fixed', async () => {
@@ -281,6 +389,43 @@ describe('report server (run --watch --serve)', () => {
     expect(frames().length).toBeLessThan(updates * 0.75);
   });
 
+  it('slow-loris: headers sent a line a second get 408 within seconds; past 256 connections, dropped', async () => {
+    const p = (project = await createProject(recipeYaml([['sky', 'Keep the face unchanged. Make the sky orange.']])));
+    const s = (server = await startReportServer(p.recipe, { port: 0 }, { rt: testRuntime(p.root) }));
+    const u = new URL(s.url);
+    const open = async (): Promise<{ socket: Socket; got: () => string; closed: Promise<number> }> => {
+      const socket = connect(Number(u.port), '127.0.0.1');
+      let got = '';
+      socket.setEncoding('latin1');
+      socket.on('data', (d: string) => (got += d));
+      socket.on('error', () => undefined);
+      const closed = new Promise<number>((resolve) => socket.once('close', () => resolve(Date.now())));
+      await new Promise((resolve) => socket.once('connect', resolve));
+      return { socket, got: () => got, closed };
+    };
+    const started = Date.now();
+    const slow = await open();
+    slow.socket.write(`GET /report/ HTTP/1.1\r\nhost: ${u.host}\r\n`);
+    const drip = setInterval(() => slow.socket.write('x-more: 1\r\n'), 1000);
+    try {
+      const at = await slow.closed;
+      expect(slow.got()).toMatch(/^HTTP\/1\.1 408 /);
+      expect(at - started).toBeLessThan(20_000); // Node's defaults: 60 to 90 s
+    } finally {
+      clearInterval(drip);
+    }
+
+    const many = await Promise.all(Array.from({ length: 300 }, open));
+    const dropped = await Promise.race([
+      Promise.all(many.slice(256).map((c) => c.closed)),
+      new Promise((resolve) => setTimeout(resolve, 5000, null)),
+    ]);
+    expect(dropped, 'the connections past 256 closed').not.toBeNull();
+    for (const c of many) c.socket.destroy();
+    await Promise.all(many.map((c) => c.closed));
+    await until(async () => (await call(s.url, '/report/', { headers: { host: u.host } })).status === 200, 5000);
+  }, 40_000);
+
   it('close() ends even while a client is half-way through a request (Ctrl-C must not hang)', async () => {
     const p = (project = await createProject(recipeYaml([['sky', 'Keep the face unchanged. Make the sky orange.']])));
     const s = await startReportServer(p.recipe, { port: 0 }, { rt: testRuntime(p.root) });
@@ -298,6 +443,29 @@ describe('report server (run --watch --serve)', () => {
     await closing;
     await dropped;
   });
+
+  it('run --watch --serve --port N with N in use: one line, exit 69, nothing written', async () => {
+    await ensureBuilt();
+    const p = (project = await createProject(recipeYaml([['sky', 'Keep the face unchanged. Make the sky orange.']])));
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (taken.address() as AddressInfo).port;
+      const r = await cli(['run', '--watch', '--serve', '--port', String(port), p.recipe], {
+        cwd: p.root,
+        env: cliEnv(p.root),
+      });
+      expect(r.code, r.stderr).toBe(69);
+      expect(r.stderr).toBe(
+        `kontext: cannot serve the report on 127.0.0.1:${port}: listen EADDRINUSE: address already in use ` +
+          `127.0.0.1:${port} (choose another --port, or leave it out for a free one)\n`,
+      );
+      // Not even the report: the port is taken before anything is built.
+      expect(await readdir(p.root)).not.toContain('out');
+    } finally {
+      await new Promise((resolve) => taken.close(resolve));
+    }
+  }, 60_000);
 
   it('run --watch --serve --port N with two recipes: a usage error before anything starts (exit 64)', async () => {
     await ensureBuilt();

@@ -25,6 +25,7 @@ export async function serveFor(
       port,
       cacheDir: options.cacheDir,
       allowOutsideRoot: options.allowOutsideRoot,
+      noRemote: options.noRemote,
       // The page's pick button: the recipe changes on disk, and the watcher re-plans from it.
       // Only if it still has the bytes the page was built from: a stale page's pick is refused.
       pick: (recipe, node, expectSha256) => writePick(recipe, node, { rt: ctx.rt, expectSha256 }),

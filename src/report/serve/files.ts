@@ -2,8 +2,10 @@
  * Which files the watch server may send: only those the current report data names (the
  * outputs shown, the thumbnails, input previews and change maps under `report/`), looked up by
  * their exact decoded path, and only when their real path still lies in the out folder (a
- * symlink leading out is refused). `..`, `%2e%2e`, absolute paths, backslashes and NUL never
- * match an entry, so they are simply not found.
+ * symlink leading out is refused) and in the project (the out folder itself swapped for a
+ * symlink to elsewhere while the page is served is refused too, unless `--allow-outside-root`).
+ * `..`, `%2e%2e`, absolute paths, backslashes and NUL never match an entry, so they are simply
+ * not found.
  */
 import { createReadStream } from 'node:fs';
 import { lstat, realpath, stat } from 'node:fs/promises';
@@ -57,14 +59,25 @@ export function requestedFile(pathname: string): string | null {
 /** Send `rel` from `outDir` if allowed; false when it is not (the caller answers 404). */
 export async function sendFile(
   res: ServerResponse,
-  p: { readonly outDir: string; readonly rel: string; readonly allowed: ReadonlySet<string>; readonly head: boolean },
+  p: {
+    readonly outDir: string;
+    /** The project root the file must really lie in; null: the out folder alone (`--allow-outside-root`). */
+    readonly root: string | null;
+    readonly rel: string;
+    readonly allowed: ReadonlySet<string>;
+    readonly head: boolean;
+  },
 ): Promise<boolean> {
   if (!p.allowed.has(p.rel)) return false;
   const type = TYPES[extname(p.rel).toLowerCase()];
   if (type === undefined) return false;
   const path = join(p.outDir, ...p.rel.split('/'));
-  const [real, root] = await Promise.all([realpath(path).catch(() => null), realpath(p.outDir).catch(() => null)]);
-  if (real === null || root === null || !isWithin(root, real)) return false;
+  const real = await realpath(path).catch(() => null);
+  if (real === null) return false;
+  for (const dir of p.root === null ? [p.outDir] : [p.outDir, p.root]) {
+    const within = await realpath(dir).catch(() => null);
+    if (within === null || !isWithin(within, real)) return false;
+  }
   const info = await stat(real).catch(() => null);
   if (!info?.isFile() || !(await lstat(real)).isFile()) return false;
   res.writeHead(200, {

@@ -10,18 +10,18 @@ export interface PickBody {
   readonly expectSha256: string | null;
 }
 
-/** The request's node id and recipe sha256; null for a body that is not one (a sha256 not in hex is not). */
-export async function readPick(req: IncomingMessage): Promise<PickBody | null> {
+/**
+ * The request's node id and recipe sha256; null for a body that is not one (a sha256 not in hex
+ * is not); `too-large` for a body over 4 KiB, said or found (the rest is not read: the caller
+ * answers 413 and closes the connection).
+ */
+export async function readPick(req: IncomingMessage): Promise<PickBody | 'too-large' | null> {
   if (!String(req.headers['content-type'] ?? '').startsWith('application/json')) return null;
-  let size = 0;
-  const chunks: Buffer[] = [];
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_BODY) return null;
-    chunks.push(chunk);
-  }
+  if (Number(req.headers['content-length'] ?? 0) > MAX_BODY) return 'too-large';
+  const bytes = await readUpTo(req, MAX_BODY);
+  if (bytes === 'too-large') return bytes;
   try {
-    const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown> | null;
+    const body = JSON.parse(bytes.toString('utf8')) as Record<string, unknown> | null;
     const node = body?.['node'];
     const sha = body?.['expectSha256'];
     if (typeof node !== 'string') return null;
@@ -30,4 +30,27 @@ export async function readPick(req: IncomingMessage): Promise<PickBody | null> {
   } catch {
     return null;
   }
+}
+
+/** The body, or `too-large` once it passes `max` bytes (reading stops; the request stays open to be answered). */
+function readUpTo(req: IncomingMessage, max: number): Promise<Buffer | 'too-large'> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const stop = (): void => {
+      req.off('data', onData);
+      req.pause();
+    };
+    const onData = (chunk: Buffer): void => {
+      size += chunk.length;
+      if (size <= max) return void chunks.push(chunk);
+      stop();
+      resolve('too-large');
+    };
+    req.on('data', onData);
+    req.once('end', () => resolve(Buffer.concat(chunks)));
+    req.once('error', reject);
+    // A client gone before the end: nothing to answer.
+    req.once('close', () => resolve('too-large'));
+  });
 }

@@ -14,6 +14,7 @@ import { ExitCode, isKontextError, KontextError, problemLines } from '../../erro
 import type { RunEvent } from '../../run/events.js';
 import { cacheDirFor } from '../../run/context.js';
 import { openStoreOrStandIn, type OpenedStore } from '../../run/open-cache.js';
+import { RemotePeek } from '../../run/remote-peek.js';
 import { loadRecipe } from '../../recipe/index.js';
 import type { Runtime } from '../../runtime.js';
 import { readBounded } from '../../util/read-bounded.js';
@@ -21,13 +22,21 @@ import { renderPage } from '../html.js';
 import type { ReportData } from '../types.js';
 import { writeReportFor } from '../write.js';
 import { requestedFile, sendFile, servableFiles } from './files.js';
-import { hostAllowed, hostsFor, writeAllowed } from './guard.js';
+import { fromOtherSite, hostAllowed, hostsFor, writeAllowed } from './guard.js';
 import { LiveState } from './live.js';
 import { readPick } from './pick-body.js';
 import { EventStreams } from './sse.js';
 
 /** The fixed default port; when it is taken the server falls back to any free port. */
 export const DEFAULT_REPORT_PORT = 4780;
+/**
+ * A client sending its headers (or a pick's body) a byte at a time is answered 408 and cut off
+ * within about 11 s (Node's defaults: 60 s for the headers and 300 s for the request, checked
+ * every 30 s, so up to 90 s per connection); an open event stream is not a request being sent.
+ */
+const LIMITS = { headersTimeout: 10_000, requestTimeout: 20_000, connectionsCheckingInterval: 1_000 };
+/** Open connections at once (each page holds one for its events, a browser ~6 for images); more are dropped. */
+const MAX_CONNECTIONS = 256;
 /** The most of a recipe hashed for a pick's check (`writePick` refuses a larger file anyway). */
 const MAX_RECIPE_BYTES = 1024 * 1024;
 
@@ -36,6 +45,8 @@ export interface ReportServerOptions {
   readonly port?: number | undefined;
   readonly cacheDir?: string | undefined;
   readonly allowOutsideRoot?: boolean | undefined;
+  /** `--no-remote`: local state only; otherwise what only the remote cache holds is shown "in the remote cache". */
+  readonly noRemote?: boolean | undefined;
   /**
    * Write `pick: <variant>` for a node's pass into the recipe (`writePick`), only if the recipe's
    * bytes still have `expectSha256` (the page's); absent: the page has no pick button.
@@ -59,17 +70,26 @@ export async function startReportServer(
   deps: { readonly rt: Runtime },
 ): Promise<ReportServer> {
   const state = new ServerState(recipePath, options, deps.rt);
-  await state.rebuild();
   // Loaded here, not with the module: every command imports the API that exports this file.
   const { createServer } = await import('node:http');
-  const server = createServer((req, res) => {
+  const server = createServer(LIMITS, (req, res) => {
     state.handle(req, res).catch(() => {
       if (!res.headersSent) res.writeHead(500);
       res.end();
     });
   });
+  server.maxConnections = MAX_CONNECTIONS;
+  // The port first: one that is taken fails before anything is built or written (a page asked
+  // for meanwhile is 503 until the first build is done).
   const port = await listen(server, options.port);
   state.hosts = hostsFor(port);
+  try {
+    await state.rebuild();
+  } catch (e) {
+    await new Promise((resolve) => server.close(resolve));
+    await state.close();
+    throw e;
+  }
   return {
     url: `http://127.0.0.1:${port}/report/`,
     onEvent: (e) => state.onEvent(e),
@@ -113,10 +133,13 @@ class ServerState {
   readonly #token = randomBytes(24).toString('hex');
   readonly #streams = new EventStreams();
   #opened: OpenedStore | null = null;
+  readonly #remote: RemotePeek;
   #data: ReportData | null = null;
   /** The last data built from a usable recipe (what an invalid recipe's page keeps showing). */
   #good: ReportData | null = null;
   #outDir = '';
+  /** The project root every file served must really lie in (null with `allowOutsideRoot`). */
+  #root: string | null = null;
   #allowed: ReadonlySet<string> = new Set();
   #running: Promise<void> | null = null;
   #again = false;
@@ -126,7 +149,9 @@ class ServerState {
     private readonly path: string,
     private readonly options: ReportServerOptions,
     private readonly rt: Runtime,
-  ) {}
+  ) {
+    this.#remote = new RemotePeek(rt, options.noRemote ?? false);
+  }
 
   onEvent(e: RunEvent): void {
     if (this.#live.apply(e)) void this.rebuild().catch(() => undefined);
@@ -156,15 +181,14 @@ class ServerState {
     const sha256 = await recipeSha256(resolve(this.rt.cwd, this.path));
     const recipe = await loadRecipe(this.path, { rt: this.rt, strict: false, allowOutsideRoot });
     this.#opened ??= await openStoreOrStandIn(cacheDirFor(recipe, this.options.cacheDir, this.rt));
-    const written = await writeReportFor(recipe, {
-      store: this.#opened.store,
-      rt: this.rt,
-      allowOutsideRoot,
-      live: this.#live,
-    });
+    // What only the remote cache holds shows as in `kontext report`: "in the remote cache".
+    const written = await this.#remote.through(this.#opened.store, recipe, (store, inRemote) =>
+      writeReportFor(recipe, { store, rt: this.rt, allowOutsideRoot, live: this.#live, inRemote }),
+    );
     const problems = this.#live.problems;
     const data = sha256 === null ? written.data : { ...written.data, recipe: { ...written.data.recipe, sha256 } };
     this.#good = data;
+    this.#root = allowOutsideRoot ? null : recipe.projectRoot;
     this.#publish(problems.length === 0 ? data : { ...data, errors: problems }, recipe.outDir);
   }
 
@@ -191,7 +215,10 @@ class ServerState {
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     res.setHeader('x-frame-options', 'DENY');
     res.setHeader('referrer-policy', 'no-referrer');
+    // Browsers that do not send Sec-Fetch-* still keep another site's page from embedding these.
+    res.setHeader('cross-origin-resource-policy', 'same-origin');
     if (!hostAllowed(req, this.hosts)) return end(res, 421, 'wrong host');
+    if (fromOtherSite(req, this.hosts)) return end(res, 403, 'forbidden: a request from another site');
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const method = req.method ?? 'GET';
     if (method === 'POST' && url.pathname === '/api/pick') return this.#pick(req, res);
@@ -205,7 +232,13 @@ class ServerState {
     const rel = requestedFile(url.pathname);
     const sent =
       rel !== null &&
-      (await sendFile(res, { outDir: this.#outDir, rel, allowed: this.#allowed, head: method === 'HEAD' }));
+      (await sendFile(res, {
+        outDir: this.#outDir,
+        root: this.#root,
+        rel,
+        allowed: this.#allowed,
+        head: method === 'HEAD',
+      }));
     if (!sent) end(res, 404, 'not found');
   }
 
@@ -221,6 +254,11 @@ class ServerState {
     const pick = this.options.pick;
     if (pick === undefined) return end(res, 404, 'picking is not available');
     const body = await readPick(req);
+    if (body === 'too-large') {
+      // The rest of the body is not read: the connection closes after this answer.
+      res.setHeader('connection', 'close');
+      return end(res, 413, 'request body too large');
+    }
     const known = this.#data?.nodes.find((n) => n.id === body?.node);
     if (body === null || known === undefined || known.variant === null || !this.#data?.passes[known.p]?.ownsVariants)
       return end(res, 400, 'not a variant node');
@@ -249,6 +287,7 @@ class ServerState {
   async close(): Promise<void> {
     await this.#running?.catch(() => undefined);
     await this.#opened?.discard();
+    await this.#remote.close();
   }
 }
 

@@ -2,13 +2,14 @@
  * `kontext run --watch --json` as a real child process (the BUILT CLI) against a standalone
  * emulator (provider runcomfy via RUNCOMFY_MODEL_API_BASE): NDJSON events on stdout, each
  * valid against the event schema; an edit re-runs exactly what changed; Ctrl-C with a
- * request queued exits 130, cancels it, leaves the journal empty and the lock valid.
+ * request queued exits 130, cancels it, leaves the journal empty and the lock valid; Ctrl-C with
+ * a request running keeps it journaled, and the next plain run re-attaches to it, unpaid.
  */
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { RunEvent, startEmulator, type EmulatorHandle } from '../../../src/index.js';
-import { cliEnv, ensureBuilt, spawnCli, type CliChild } from '../../helpers/cli-spawn.js';
+import { cli, cliEnv, ensureBuilt, spawnCli, type CliChild } from '../../helpers/cli-spawn.js';
 import { acceptedByPrompt, createProject, lockMatchesFiles, until, type Project } from '../../helpers/run-fixtures.js';
 import { submitsOf, watchRecipe } from './harness.js';
 
@@ -115,4 +116,38 @@ describe('kontext run --watch (built CLI)', () => {
     expect((await project.outFiles()).filter((f) => f.endsWith('.tmp'))).toEqual([]);
     expect(result.stderr).not.toMatch(/test-token/);
   });
+
+  it('Ctrl-C while a request runs (with --serve): journaled, exit 130; the next run re-attaches, unpaid', async () => {
+    emulator = await startEmulator({ queueMs: 10, runMs: 3000 });
+    project = await createProject(watchRecipe([['a', P.a]]));
+    const env = cliEnv(project.root, {
+      RUNCOMFY_MODEL_API_BASE: emulator.baseUrl,
+      KONTEXT_ALLOW_HOSTS: '127.0.0.1',
+      RUNCOMFY_TOKEN: 'test-token',
+    });
+    const c = spawnCli(['run', '--watch', '--serve', '--port', '0', project.recipe, '--json'], {
+      cwd: project.root,
+      env,
+    });
+    child = c;
+    const detail = (): string => `output: ${c.output()}`;
+    await until(
+      () => events(c).some((e) => e.type === 'node-state' && e.node === 'a' && e.phase === 'running'),
+      15_000,
+      'a running',
+      detail,
+    );
+    c.child.kill('SIGINT');
+    expect((await c.done).code, detail()).toBe(130);
+    // Paid and running at the API: kept in the journal, not cancelled.
+    expect(await readdir(join(project.cacheDir, 'journal'))).toHaveLength(1);
+    expect(emulator.requestLog().filter((e) => e.method === 'POST' && e.path.endsWith('/cancel'))).toEqual([]);
+
+    const next = await cli(['run', project.recipe], { cwd: project.root, env });
+    expect(next.code, next.stderr).toBe(0);
+    expect(next.stderr).toMatch(/re-attaching to a paid request/);
+    expect(Object.fromEntries(acceptedByPrompt(emulator.requestLog()))).toEqual({ [P.a]: 1 });
+    expect(await readdir(join(project.cacheDir, 'journal'))).toEqual([]);
+    expect((await lockMatchesFiles(project)).every((r) => r.ok)).toBe(true);
+  }, 60_000);
 });
