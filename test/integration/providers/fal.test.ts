@@ -78,6 +78,17 @@ describe('fal.ai: queue submit, status, result, download', () => {
     expect(await h.provider.cancel(next.requestId)).toBe('not_cancellable');
   });
 
+  it('CANCELLATION_REQUESTED for a request in progress is not a cancellation: it runs on, billed', async () => {
+    h = await falHarness({ queueMs: 5, runMs: 1_500 });
+    const { requestId } = await h.provider.submit(await editRequest());
+    await new Promise((r) => setTimeout(r, 150)); // out of the queue: in progress
+    expect(await h.provider.cancel(requestId)).toBe('not_cancellable');
+    expect(h.count('PUT', `${REQUESTS}${requestId}/cancel`, 202)).toBe(1);
+    // The one result read that checked it said "still in progress"; the request then finishes.
+    const done = await h.provider.wait(requestId);
+    expect(done.outputUrls).toHaveLength(1);
+  });
+
   it('the deadline cancels a stuck request (exit 75)', async () => {
     h = await falHarness({ scenario: { faults: [{ kind: 'stuck' }] } });
     const { requestId } = await h.provider.submit(await editRequest());
