@@ -154,7 +154,8 @@ export function bodySha256(req: EditRequest): string {
 /**
  * Whether a failed submit proves the API took nothing, so its intent can go: the API answered
  * with an error (a 4xx, 429 and 408 included, or an `error_code` of the 4xx family: no request
- * id was issued), said it was unavailable (503, which the client already treats as a refusal),
+ * id was issued), said it was unavailable (503 where the provider documents it as a refusal: BFL,
+ * fal; RunComfy's and Replicate's clients make a submit's 5xx a `SubmitUncertainError` instead),
  * or no connection was ever made (refused, unresolvable, unreachable), or the submit was stopped
  * between attempts (`notAccepted`: every attempt before was one of those). Everything else (a reset
  * or timeout after sending, another 5xx, a reply without a request id, an abort mid-send) may

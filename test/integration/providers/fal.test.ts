@@ -13,6 +13,7 @@ import {
   type ProviderError,
   RateLimitedError,
   RemoteFailedError,
+  SubmitUncertainError,
   UpstreamUnavailableError,
 } from '../../../src/providers/runcomfy/errors.js';
 import type { Provider } from '../../../src/providers/types.js';
@@ -240,6 +241,18 @@ describe('fal.ai: failures map onto exit codes', () => {
     ]);
     expect(h.retries[0]?.delayMs).toBe(30);
     expect(h.count('POST', SUBMIT)).toBe(1);
+  });
+
+  it("503 on submit is retried (fal's own client does, a 5xx is not charged); a 500 is maybe accepted", async () => {
+    h = await falHarness({ scenario: { faults: [{ kind: 'http', on: 'submit', nth: 1, status: 503 }] } });
+    await h.provider.submit(await editRequest());
+    expect(h.count('POST', SUBMIT)).toBe(2);
+    expect(h.retries.map((r) => r.reason)).toEqual(['HTTP 503']);
+    h.emulator.setScenario({ faults: [{ kind: 'http', on: 'submit', nth: 1, status: 500 }] });
+    const e = await rejection(h.provider.submit(await editRequest()));
+    expect(e).toBeInstanceOf(SubmitUncertainError);
+    expect((e as ProviderError).hint).toMatch(/fal\.ai dashboard/);
+    expect(h.count('POST', SUBMIT)).toBe(3);
   });
 
   it("429 forever on submit → RateLimitedError 75; a gateway's 5xx storm on results → 69", async () => {
