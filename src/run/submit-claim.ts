@@ -82,6 +82,15 @@ export async function claimSubmit(intent: JournalEntry, deps: ClaimDeps): Promis
   }
 }
 
+/**
+ * Before the node's input is hosted (an upload that may cost, for nothing): a dead run's intent
+ * for the key stops the node now, as {@link claimSubmit} would stop it right after.
+ */
+export async function stopIfUncertain(key: string, deps: ClaimDeps): Promise<void> {
+  const holder = await deps.store.journal.get(key);
+  if (holder && claimVerdict(holder, deps) === 'uncertain') throw new UncertainSubmitError(holder);
+}
+
 /** Our intent is on disk. A run that finished the key just before we claimed it left its record first. */
 async function settleClaimed(intent: JournalEntry, deps: ClaimDeps): Promise<Claim> {
   const record = deps.acceptRecords ? await deps.store.getRecord(intent.key) : null;
