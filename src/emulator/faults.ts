@@ -79,14 +79,14 @@ export class FaultEngine {
     return { delayMs, fault: random, source: random ? 'random' : undefined };
   }
 
-  /** Seeded transient faults for soak tests. A submit only gets refusals (429/503), which a client may safely retry. */
+  /** Seeded transient faults for soak tests. A submit only gets a refusal (429), which every client may retry. */
   private rollDice(target: CallTarget): CallFault | undefined {
     const { fault_rate: rate } = this.scenario;
     const targets = this.scenario.fault_targets ?? DEFAULT_RANDOM_TARGETS;
     if (rate <= 0 || !(targets.includes(target) || targets.includes('any'))) return undefined;
     if (this.dice() >= rate) return undefined;
     const pick = this.dice();
-    if (target === 'submit') return { kind: 'http', on: target, status: pick < 0.5 ? 429 : 503 };
+    if (target === 'submit') return { kind: 'http', on: target, status: 429 };
     if (pick < 0.25) return { kind: 'reset', on: target };
     return { kind: 'http', on: target, status: transientStatus(pick) };
   }

@@ -118,7 +118,7 @@ export const Scenario = z
     faults: z.array(Fault).default([]),
     /**
      * Probability (0..1) that a call gets a random transient fault: 429/500/503/reset on API calls;
-     * a submit only gets refusals (429/503), which a client may safely retry.
+     * a submit only gets a refusal (429), which every client may safely retry.
      */
     fault_rate: z.number().min(0).max(1).default(0),
     /**

@@ -19,6 +19,9 @@ const BASE_URL: Readonly<Record<Exclude<ProviderName, 'emulator'>, (rt: Runtime)
   replicate: resolveReplicateBase,
 };
 
-export function apiIsLocal(name: ProviderName, rt: Runtime): boolean {
-  return name === 'emulator' || privateUrlKind(BASE_URL[name](rt)) !== null;
+/** `name` is a provider name (a node's, as the run knows it); one not in the table has no local API. */
+export function apiIsLocal(name: ProviderName | string, rt: Runtime): boolean {
+  if (name === 'emulator') return true;
+  const base = Object.hasOwn(BASE_URL, name) ? BASE_URL[name as keyof typeof BASE_URL] : undefined;
+  return base !== undefined && privateUrlKind(base(rt)) !== null;
 }

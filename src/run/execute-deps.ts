@@ -1,5 +1,6 @@
 /** What every node of a run hands `executeNode` (execute.ts): the run's provider, store, limits and intents. */
 import pLimit from 'p-limit';
+import { apiIsLocal } from '../providers/api-base.js';
 import type { UntimedRunEvent } from './events.js';
 import type { ExecuteDeps } from './execute.js';
 import type { RunDeps, RunOptions } from './options.js';
@@ -22,6 +23,7 @@ export function executeDepsFor(
     providerName: deps.providerName,
     store: deps.store,
     hosting: deps.hosting,
+    apiIsLocal: (name) => apiIsLocal(name, deps.rt),
     now: deps.rt.now,
     emit: p.emit,
     onSubmitted: p.onSubmitted,

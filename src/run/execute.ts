@@ -21,7 +21,7 @@ import {
 import { processTag } from '../util/process-tag.js';
 import { editRequestFor } from './node-request.js';
 import { downloadOutput } from './download-output.js';
-import { bodySha256, claimSubmit, isLiveOwner, provesNotAccepted } from './submit-claim.js';
+import { bodySha256, claimSubmit, isLiveOwner, provesNotAccepted, stopIfUncertain } from './submit-claim.js';
 import { graceSignal, SUBMIT_GRACE_MS, submitLostWarning } from './submit-grace.js';
 import {
   isImageFetchFailure,
@@ -166,6 +166,7 @@ async function submitAndFinish(
   const { node } = job;
   // A submit is made in a -j slot: a wait before this one may have given it up.
   await job.slotAgain?.();
+  await stopIfUncertain(job.key, claimDeps(job, deps)); // before hosting: an upload may cost
   if (!hosted) phase(deps, node.id, 'hosting');
   const input =
     hosted ??

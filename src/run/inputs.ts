@@ -4,11 +4,17 @@
  * - the output of an upstream node from this run (or a cached one whose URL is still fresh)
  *   passes the provider's own URL on, with no re-upload;
  * - local files and stale cached outputs go through the hosting strategy.
+ * A URL on loopback or a private network goes only to a provider whose API is local too
+ * (`InputDeps.apiIsLocal`, asked for each node's own provider): another node's upstream
+ * output URL is hosted instead; a source URL or a hosted one (a URL record made before the rule
+ * included) is refused, before anything is paid.
  */
 import { stat } from 'node:fs/promises';
 import { providerTraits } from '../providers/session.js';
 import { isRemoteUrlFresh, REMOTE_OUTPUT_TTL_MS, type Hosting, type HostedUrl } from '../hosting/index.js';
 import { KontextError, ExitCode } from '../errors.js';
+import { refusePrivateUrl } from '../hosting/private-url.js';
+import { privateUrlKind } from '../util/private-host.js';
 import type { PlanNode } from '../plan/types.js';
 import type { RunRecord, Store } from '../store/types.js';
 
@@ -53,6 +59,10 @@ export interface InputDeps {
   readonly store: Store;
   readonly hosting: Hosting | null;
   readonly now: () => number;
+  /** The node's provider (its pass's own, else the run's). */
+  readonly providerName: string;
+  /** Whether a provider's API is local (providers/api-base.ts): it can fetch a loopback or private URL. */
+  readonly apiIsLocal: (providerName: string) => boolean;
 }
 
 export interface ResolvedInput {
@@ -85,6 +95,8 @@ export async function inputUrlFor(
           bytes: upstream?.bytes ?? 0,
         };
   const hosted = await hosting.urlFor(image, { signal: options.signal, forceRefresh: options.forceRefresh ?? false });
+  if (!deps.apiIsLocal(deps.providerName))
+    refusePrivateUrl(hosted.url, hosted.via === 'cache' ? 'a hosted URL record holds' : 'hosting gave');
   return { url: hosted.url, via: hosted.via, uploadedBytes: hosted.bytesUploaded };
 }
 
@@ -96,10 +108,12 @@ function urlAsIs(
   forceRefresh: boolean,
 ): ResolvedInput | null {
   if (node.input.kind === 'source' && node.input.url !== undefined) {
+    if (!deps.apiIsLocal(deps.providerName)) refusePrivateUrl(node.input.url, 'the source is');
     return { url: node.input.url, via: 'source-url', uploadedBytes: 0 };
   }
   if (
     upstream?.url &&
+    (deps.apiIsLocal(deps.providerName) || privateUrlKind(upstream.url) === null) &&
     upstream.urlAt !== null &&
     !forceRefresh &&
     isRemoteUrlFresh(upstream.urlAt, deps.now(), REMOTE_OUTPUT_TTL_MS)

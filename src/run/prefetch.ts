@@ -22,7 +22,10 @@ import type { RunEvent } from './events.js';
 import type { Prepared } from './prepare.js';
 
 export interface Prefetch {
-  /** Feed the run's events: after a failure that stops the run, nothing more is uploaded. */
+  /**
+   * Feed the run's events: after a failure that stops the run, nothing more is uploaded (not after
+   * the failure of a node in `Prepared.stopped`, which does not stop the run).
+   */
   observe(event: RunEvent): void;
   /**
    * Start nothing new, abort uploads under way, and wait for them to settle. `keep`: uploads
@@ -94,7 +97,10 @@ export function prefetchInputs(prepared: Prepared, deps: PrefetchDeps): Prefetch
   );
   return {
     observe(event) {
-      if (event.type === 'node-failed' && !deps.keepGoing) stopper.abort();
+      // A node the run stops before it submits (a dead run's intent, an output kontext did not
+      // write) does not stop the others, so it does not abort their uploads (which they may have joined).
+      if (event.type === 'node-failed' && !deps.keepGoing && prepared.stopped?.has(event.node) !== true)
+        stopper.abort();
     },
     async stop(keep) {
       stopped = true;
@@ -105,7 +111,11 @@ export function prefetchInputs(prepared: Prepared, deps: PrefetchDeps): Prefetch
   };
 }
 
-/** The distinct local source images the nodes that run need, in plan order: what is hosted ahead. */
+/**
+ * The distinct local source images the nodes that run need, in plan order: what is hosted ahead.
+ * Not those of nodes the run stops before they submit (`Prepared.stopped`: a dead run's intent,
+ * an output kontext did not write): nothing of theirs is uploaded.
+ */
 export function aheadImages(prepared: Prepared): { readonly path: string; readonly sha256: string }[] {
   const seen = new Set<string>();
   const images: { readonly path: string; readonly sha256: string }[] = [];
@@ -113,6 +123,7 @@ export function aheadImages(prepared: Prepared): { readonly path: string; readon
     const input = s.node.input;
     if (
       s.status !== 'run' ||
+      prepared.stopped?.has(s.node.id) === true ||
       input.kind !== 'source' ||
       input.path === undefined ||
       s.inputSha === null ||

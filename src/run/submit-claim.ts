@@ -82,6 +82,15 @@ export async function claimSubmit(intent: JournalEntry, deps: ClaimDeps): Promis
   }
 }
 
+/**
+ * Before the node's input is hosted (an upload that may cost, for nothing): a dead run's intent
+ * for the key stops the node now, as {@link claimSubmit} would stop it right after.
+ */
+export async function stopIfUncertain(key: string, deps: ClaimDeps): Promise<void> {
+  const holder = await deps.store.journal.get(key);
+  if (holder && claimVerdict(holder, deps) === 'uncertain') throw new UncertainSubmitError(holder);
+}
+
 /** Our intent is on disk. A run that finished the key just before we claimed it left its record first. */
 async function settleClaimed(intent: JournalEntry, deps: ClaimDeps): Promise<Claim> {
   const record = deps.acceptRecords ? await deps.store.getRecord(intent.key) : null;
@@ -154,7 +163,8 @@ export function bodySha256(req: EditRequest): string {
 /**
  * Whether a failed submit proves the API took nothing, so its intent can go: the API answered
  * with an error (a 4xx, 429 and 408 included, or an `error_code` of the 4xx family: no request
- * id was issued), said it was unavailable (503, which the client already treats as a refusal),
+ * id was issued), said it was unavailable (503 where the provider documents it as a refusal: BFL,
+ * fal; RunComfy's and Replicate's clients make a submit's 5xx a `SubmitUncertainError` instead),
  * or no connection was ever made (refused, unresolvable, unreachable), or the submit was stopped
  * between attempts (`notAccepted`: every attempt before was one of those). Everything else (a reset
  * or timeout after sending, another 5xx, a reply without a request id, an abort mid-send) may

@@ -7,8 +7,9 @@
  * `GET …/requests/{id}`: 422 `content_policy_violation` for moderation (a `remote-failed`
  * fault), 422 `image_load_error` when the input could not be fetched, the fault error's own 4xx
  * `status` when it has one (`{"detail": message}`), 500 otherwise;
- * `PUT …/cancel` cancels a queued request (202 CANCELLATION_REQUESTED, else 400
- * ALREADY_COMPLETED). `GET …/status/stream` is the status as server-sent events
+ * `PUT …/cancel` cancels a queued request (202 CANCELLATION_REQUESTED); for one in progress it
+ * answers the same word, as fal sends the runner a signal that Kontext does not act on (the request
+ * finishes, billed); a finished one is 400 ALREADY_COMPLETED. `GET …/status/stream` is the status as server-sent events
  * (fal-stream.ts). Outputs are
  * served from `/fal-media/files/{id}/output.{ext}` (fal: `*.fal.media`). Unconfirmed by fal
  * and chosen here: reading the result early is a 400 "Request is still in progress"; a
@@ -257,6 +258,8 @@ function cancel(ctx: EmulatorContext, res: ServerResponse, entry: RequestLogEntr
   if (!job) return sendJson(res, 404, { status: 'NOT_FOUND' });
   const refused = ctx.faults.cancelRefused();
   if (refused) entry.fault = 'not-cancellable';
+  // In progress: fal only signals the runner, and the model decides; a Kontext run goes on (billed).
+  if (!refused && job.phase === 'in_progress') return sendJson(res, 202, { status: 'CANCELLATION_REQUESTED' });
   const outcome = refused ? 'not_cancellable' : ctx.jobs.cancel(job);
   if (outcome === 'cancelled') return sendJson(res, 202, { status: 'CANCELLATION_REQUESTED' });
   sendJson(res, 400, { status: 'ALREADY_COMPLETED' });

@@ -60,7 +60,7 @@ export function createFalProvider(options: FalOptions): FalProvider {
     onRetry,
   });
   const cancel = (id: string, signal?: AbortSignal): Promise<'cancelled' | 'not_cancellable'> =>
-    cancelFal(spec(id, signal), urlsOf(id).cancel);
+    cancelFal(spec(id, signal), urlsOf(id));
   /** The status stream first (one request, no poll delay); polling when it breaks, or is off. */
   const wait = async (id: string, o: WaitOptions = {}): Promise<FalDone> => {
     // Every fal Kontext entry reads its result alike; a re-attached request's model is not known.

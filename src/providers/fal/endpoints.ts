@@ -122,17 +122,36 @@ export function getResult(spec: ReadSpec, url: string): Promise<JsonReply> {
   });
 }
 
-export async function cancelFal(spec: ReadSpec, url: string): Promise<'cancelled' | 'not_cancellable'> {
-  assertApiUrl(url, spec.rule, 'cancel_url');
+/**
+ * fal's cancel answers `OK` (removed from the queue), `CANCELLATION_REQUESTED`, `ALREADY_COMPLETED`
+ * or `NOT_FOUND`. A cancellation *requested* may be one only signalled to a runner already working
+ * (which may finish it, billed): it counts as cancelled only when the result then reads a
+ * cancellation (499 `client_cancelled`); otherwise it is `not_cancellable`, and the run keeps the
+ * request in its journal, so the next run re-attaches to it instead of paying again.
+ */
+export async function cancelFal(spec: ReadSpec, urls: FalUrls): Promise<'cancelled' | 'not_cancellable'> {
+  assertApiUrl(urls.cancel, spec.rule, 'cancel_url');
   const { body } = await callJson(spec.api, {
     call: 'cancel',
     method: 'PUT',
-    url,
+    url: urls.cancel,
     answers: (s) => s === 400 || s === 404 || s === 409,
     ...common(spec),
   });
   const word = String(body['status'] ?? '').toUpperCase();
-  return word === 'CANCELLATION_REQUESTED' || word === 'OK' ? 'cancelled' : 'not_cancellable';
+  if (word === 'OK') return 'cancelled';
+  if (word !== 'CANCELLATION_REQUESTED') return 'not_cancellable';
+  return (await readsCancelled(spec, urls.response)) ? 'cancelled' : 'not_cancellable';
+}
+
+/** Whether the request's result is fal's JSON 499: the request was cancelled. Anything else proves nothing. */
+async function readsCancelled(spec: ReadSpec, url: string): Promise<boolean> {
+  try {
+    await getResult(spec, url);
+    return false;
+  } catch (e) {
+    return e instanceof InputRejectedError && e.status === 499 && e.jsonReply;
+  }
 }
 
 function common(spec: ReadSpec): { requestId: string; signal?: AbortSignal; onRetry?: RetryListener } {

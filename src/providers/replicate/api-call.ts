@@ -2,13 +2,20 @@
  * One call to Replicate's API with the retry rules of docs/architecture.md#the-replicate-api:
  * reads and cancels retry on 408/429/5xx, network errors and unreadable replies; a create retries
  * only when Replicate clearly refused it (429 — its official client retries a POST on nothing
- * else — or 503, or no connection was ever made), because anything else may have started a
- * prediction that is billed. `Retry-After` is honoured (bounded by the retry policy).
+ * else, a 503 included — or no connection was ever made), because anything else may have started
+ * a prediction that is billed: a create's 5xx is "maybe accepted" (`SubmitUncertainError`).
+ * `Retry-After` is honoured (bounded by the retry policy).
  */
 import { request, type Dispatcher } from 'undici';
 import type { Runtime } from '../../runtime.js';
 import type { RetryNotice } from '../types.js';
-import { MalformedResponseError, NetworkError, RequestGoneError, SubmitUncertainError } from '../runcomfy/errors.js';
+import {
+  MalformedResponseError,
+  NetworkError,
+  RequestGoneError,
+  SubmitUncertainError,
+  submitMaybeAccepted,
+} from '../runcomfy/errors.js';
 import { isNotSentCode, isTimeoutCode, networkCodeOf } from '../runcomfy/net-errors.js';
 import { parseRetryAfter, type RetryPolicy } from '../runcomfy/retry.js';
 import { abortReason, bothListeners, withRetries, type AttemptOutcome } from '../runcomfy/retry-loop.js';
@@ -42,7 +49,7 @@ export interface ReplicateCall {
 
 export type JsonObject = Readonly<Record<string, unknown>>;
 
-const REFUSED = new Set([429, 503]);
+const REFUSED = new Set([429]);
 
 export function callReplicate(api: ReplicateApi, spec: ReplicateCall): Promise<JsonObject> {
   const loop = {
@@ -128,6 +135,10 @@ function readReply(
     const kind = classifyReplicate(status);
     const retryable = (kind === 'rate' || kind === 'unavailable') && (!spec.submit || REFUSED.has(status));
     const error = replicateErrorFrom(status, body, text, { call: spec.call, requestId: spec.requestId, secrets });
+    if (spec.submit && status >= 500) {
+      const maybe = submitMaybeAccepted(error, { hint: UNCERTAIN_HINT });
+      return { ok: false, retryable: false, reason: `HTTP ${status}`, error: maybe };
+    }
     const retryAfterMs = parseRetryAfter(headers['retry-after'], api.rt.now());
     return { ok: false, retryable, reason: `HTTP ${status}`, error, retryAfterMs };
   }

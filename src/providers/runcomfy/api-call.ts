@@ -1,12 +1,20 @@
 /**
  * One API call with the retry rules of docs/architecture.md#the-runcomfy-api: idempotent calls (status, result,
  * cancel, model info) retry on 408/429/5xx, network errors and unreadable replies; a submit
- * retries only when the server clearly refused it (429/503, or no connection was ever made),
- * because anything else may already have been accepted and billed.
+ * retries only when the server clearly refused it (429, or no connection was ever made), because
+ * anything else may already have been accepted and billed: RunComfy documents no idempotency key,
+ * and its own clients never retry a paid POST, a 503 included. A submit's 5xx is "maybe accepted"
+ * (`SubmitUncertainError`).
  */
 import type { Dispatcher } from 'undici';
 import type { Runtime } from '../../runtime.js';
-import { MalformedResponseError, NetworkError, RequestGoneError, SubmitUncertainError } from './errors.js';
+import {
+  MalformedResponseError,
+  NetworkError,
+  RequestGoneError,
+  SubmitUncertainError,
+  submitMaybeAccepted,
+} from './errors.js';
 import {
   classifyError,
   effectiveStatus,
@@ -47,8 +55,8 @@ export interface ApiCall {
 
 export type JsonObject = Readonly<Record<string, unknown>>;
 
-/** Statuses with which a server says it did not take the request: safe to resubmit. */
-const REFUSED = new Set([429, 503]);
+/** Statuses with which RunComfy says it did not take the request: safe to resubmit. */
+const REFUSED = new Set([429]);
 
 /** RunComfy's documented code for an unknown, deleted or expired request id. */
 const UNKNOWN_REQUEST = 404001;
@@ -128,13 +136,15 @@ function readReply(ctx: ApiContext, spec: ApiCall, reply: RawReply): AttemptOutc
       return { ok: false, retryable: false, reason: `HTTP ${reply.status}`, error };
     }
     const kind = classifyError(reply.status, errorCode);
-    const refused = REFUSED.has(effectiveStatus(reply.status, errorCode));
-    const retryable = isRetryableKind(kind) && (!spec.submit || refused);
+    const status = effectiveStatus(reply.status, errorCode);
+    const retryable = isRetryableKind(kind) && (!spec.submit || REFUSED.has(status));
     const error = errorFromReply(reply.status, body, reply.text, {
       call: spec.call,
       requestId: spec.requestId,
       secrets,
     });
+    if (spec.submit && status >= 500)
+      return { ok: false, retryable: false, reason: `HTTP ${reply.status}`, error: submitMaybeAccepted(error) };
     const retryAfterMs = parseRetryAfter(reply.headers['retry-after'], ctx.rt.now());
     return { ok: false, retryable, reason: `HTTP ${reply.status}`, error, retryAfterMs };
   }

@@ -162,8 +162,9 @@ export class MalformedResponseError extends ProviderError {
 }
 
 /**
- * A submit whose outcome is unknown: the body was sent and then the connection broke, or the
- * reply was unreadable. It is never retried (that could pay twice). Exit 69.
+ * A submit whose outcome is unknown: the body was sent and then the connection broke, the reply
+ * was unreadable, or it was a 5xx the provider does not document as a refusal
+ * ({@link submitMaybeAccepted}). It is never retried (that could pay twice). Exit 69.
  */
 export class SubmitUncertainError extends ProviderError {
   override readonly name = 'SubmitUncertainError';
@@ -174,6 +175,21 @@ export class SubmitUncertainError extends ProviderError {
       exitCode: ExitCode.UNAVAILABLE,
     });
   }
+}
+
+/**
+ * A submit answered with a server error (5xx) that its provider does not document as a refusal:
+ * the request reached the API, which may have accepted it before failing to answer (a gateway's
+ * timeout, an overloaded front). Never sent again; the run keeps its intent as "maybe paid".
+ */
+export function submitMaybeAccepted(error: ProviderError, options: Opts = {}): SubmitUncertainError {
+  return new SubmitUncertainError(`${error.message}; the request may have been accepted, so it is not sent again`, {
+    status: error.status,
+    errorCode: error.errorCode,
+    requestId: error.requestId,
+    cause: error,
+    ...options,
+  });
 }
 
 /** The remote request ended `failed` (model error, moderation). Exit 1. */

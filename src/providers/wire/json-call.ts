@@ -1,14 +1,21 @@
 /**
  * One JSON API call of the BFL or fal.ai client, with the retry rules of RunComfy's
  * (docs/architecture.md#the-runcomfy-api): reads and cancels retry on 408/429/5xx, network
- * errors and unreadable replies; a submit only when the server clearly refused it (429, 503,
- * or no connection was made), because anything else may already have been accepted and billed.
- * The URL is absolute (BFL's `polling_url` and fal's `status_url` come from the API) and the
- * auth header is the provider's own.
+ * errors and unreadable replies; a submit only when the server clearly refused it (429, or 503:
+ * both providers say to retry it — BFL's error guide, fal's own client and "5xx is not charged" —
+ * or no connection was made), because anything else may already have been accepted and billed: a
+ * submit's other 5xx is "maybe accepted" (`SubmitUncertainError`). The URL is absolute (BFL's
+ * `polling_url` and fal's `status_url` come from the API) and the auth header is the provider's own.
  */
 import type { Dispatcher } from 'undici';
 import type { Runtime } from '../../runtime.js';
-import { MalformedResponseError, NetworkError, RequestGoneError, SubmitUncertainError } from '../runcomfy/errors.js';
+import {
+  MalformedResponseError,
+  NetworkError,
+  RequestGoneError,
+  SubmitUncertainError,
+  submitMaybeAccepted,
+} from '../runcomfy/errors.js';
 import { isNotSentCode, isTimeoutCode, networkCodeOf } from '../runcomfy/net-errors.js';
 import { parseRetryAfter, type RetryPolicy } from '../runcomfy/retry.js';
 import { abortReason, type AttemptOutcome, bothListeners, withRetries } from '../runcomfy/retry-loop.js';
@@ -140,6 +147,15 @@ function readReply(api: JsonApi, spec: JsonCall, reply: RawReply): AttemptOutcom
       jsonReply: isJsonReply(reply.headers),
     });
     const retryAfterMs = parseRetryAfter(reply.headers['retry-after'], api.rt.now());
+    if (spec.submit && reply.status >= 500 && !REFUSED.has(reply.status)) {
+      const hint = `the request may have been submitted (and billed); check your ${api.voice.label} dashboard`;
+      return {
+        ok: false,
+        retryable: false,
+        reason: `HTTP ${reply.status}`,
+        error: submitMaybeAccepted(error, { hint }),
+      };
+    }
     return { ok: false, retryable, reason: `HTTP ${reply.status}`, error, retryAfterMs };
   }
   const what = body === undefined ? 'a reply that is not JSON' : 'JSON that is not an object';

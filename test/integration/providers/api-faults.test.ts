@@ -105,29 +105,25 @@ describe('submit retries only refusals', () => {
     ]);
   });
 
-  it('503 on submit → retried; persistent 429 → RateLimitedError exit 75 after maxAttempts', async () => {
-    h = await harness({
-      scenario: {
-        faults: [
-          { kind: 'http', on: 'submit', nth: 1, status: 503 },
-          { kind: 'http', on: 'submit', status: 429 },
-        ],
-      },
-    });
+  it('persistent 429 → RateLimitedError exit 75 after maxAttempts', async () => {
+    h = await harness({ scenario: { faults: [{ kind: 'http', on: 'submit', status: 429 }] } });
     const e = await rejection(h.provider.submit(await editRequest()));
     expect(e).toBeInstanceOf(RateLimitedError);
     expect((e as ProviderError).exitCode).toBe(ExitCode.TEMP_FAIL);
     expect(submits(h)).toEqual({ accepted: 0, seen: 4 });
-    expect(h.retries.map((r) => r.reason)).toEqual(['HTTP 503', 'HTTP 429', 'HTTP 429']);
+    expect(h.retries.map((r) => r.reason)).toEqual(['HTTP 429', 'HTTP 429', 'HTTP 429']);
   });
 
-  it('500 on submit is not retried (it may have been accepted) → exit 69', async () => {
-    h = await harness({ scenario: { faults: [{ kind: 'http', on: 'submit', nth: 1, status: 500 }] } });
-    const e = await rejection(h.provider.submit(await editRequest()));
-    expect(e).toBeInstanceOf(UpstreamUnavailableError);
-    expect((e as ProviderError).exitCode).toBe(ExitCode.UNAVAILABLE);
-    expect(submits(h).seen).toBe(1);
-  });
+  for (const status of [500, 503])
+    it(`${status} on submit is not retried (only 429 is a documented refusal) → maybe paid, exit 69`, async () => {
+      h = await harness({ scenario: { faults: [{ kind: 'http', on: 'submit', nth: 1, status }] } });
+      const e = await rejection(h.provider.submit(await editRequest()));
+      expect(e).toBeInstanceOf(SubmitUncertainError);
+      expect((e as ProviderError).message).toMatch(new RegExp(`HTTP ${status}.*may have been accepted`));
+      expect((e as ProviderError).exitCode).toBe(ExitCode.UNAVAILABLE);
+      expect(submits(h).seen).toBe(1);
+      expect(h.retries).toEqual([]);
+    });
 
   it('a reset on submit → SubmitUncertainError, never resubmitted', async () => {
     h = await harness({ scenario: { faults: [{ kind: 'reset', on: 'submit', nth: 1 }] } });

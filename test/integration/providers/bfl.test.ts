@@ -205,7 +205,8 @@ describe('BFL: failures map onto exit codes', () => {
       },
     });
     const a = await rejection(h.provider.submit(await editRequest()));
-    expect(a).toBeInstanceOf(UpstreamUnavailableError);
+    expect(a).toBeInstanceOf(SubmitUncertainError);
+    expect((a as ProviderError).message).toMatch(/HTTP 500.*may have been accepted/);
     const b = await rejection(h.provider.submit(await editRequest()));
     expect(b).toBeInstanceOf(SubmitUncertainError);
     expect((b as ProviderError).hint).toMatch(/BFL dashboard/);

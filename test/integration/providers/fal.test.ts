@@ -13,6 +13,7 @@ import {
   type ProviderError,
   RateLimitedError,
   RemoteFailedError,
+  SubmitUncertainError,
   UpstreamUnavailableError,
 } from '../../../src/providers/runcomfy/errors.js';
 import type { Provider } from '../../../src/providers/types.js';
@@ -76,6 +77,17 @@ describe('fal.ai: queue submit, status, result, download', () => {
     h.emulator.setScenario({ faults: [{ kind: 'not-cancellable' }] });
     const next = await h.provider.submit(await editRequest({ seed: 9 }));
     expect(await h.provider.cancel(next.requestId)).toBe('not_cancellable');
+  });
+
+  it('CANCELLATION_REQUESTED for a request in progress is not a cancellation: it runs on, billed', async () => {
+    h = await falHarness({ queueMs: 5, runMs: 1_500 });
+    const { requestId } = await h.provider.submit(await editRequest());
+    await new Promise((r) => setTimeout(r, 150)); // out of the queue: in progress
+    expect(await h.provider.cancel(requestId)).toBe('not_cancellable');
+    expect(h.count('PUT', `${REQUESTS}${requestId}/cancel`, 202)).toBe(1);
+    // The one result read that checked it said "still in progress"; the request then finishes.
+    const done = await h.provider.wait(requestId);
+    expect(done.outputUrls).toHaveLength(1);
   });
 
   it('the deadline cancels a stuck request (exit 75)', async () => {
@@ -229,6 +241,18 @@ describe('fal.ai: failures map onto exit codes', () => {
     ]);
     expect(h.retries[0]?.delayMs).toBe(30);
     expect(h.count('POST', SUBMIT)).toBe(1);
+  });
+
+  it("503 on submit is retried (fal's own client does, a 5xx is not charged); a 500 is maybe accepted", async () => {
+    h = await falHarness({ scenario: { faults: [{ kind: 'http', on: 'submit', nth: 1, status: 503 }] } });
+    await h.provider.submit(await editRequest());
+    expect(h.count('POST', SUBMIT)).toBe(2);
+    expect(h.retries.map((r) => r.reason)).toEqual(['HTTP 503']);
+    h.emulator.setScenario({ faults: [{ kind: 'http', on: 'submit', nth: 1, status: 500 }] });
+    const e = await rejection(h.provider.submit(await editRequest()));
+    expect(e).toBeInstanceOf(SubmitUncertainError);
+    expect((e as ProviderError).hint).toMatch(/fal\.ai dashboard/);
+    expect(h.count('POST', SUBMIT)).toBe(3);
   });
 
   it("429 forever on submit → RateLimitedError 75; a gateway's 5xx storm on results → 69", async () => {

@@ -125,11 +125,16 @@ describe('Replicate client against the emulator', () => {
     expect(h.counts().create).toBe(1);
   });
 
-  it('never creates twice: a 500 or a reset after sending is not retried', async () => {
-    h = await replicateHarness({ scenario: { faults: [{ kind: 'http', on: 'submit', status: 500 }] } });
-    expect(await rejection(editOnce(h))).toBeInstanceOf(UpstreamUnavailableError);
-    expect(h.counts().create).toBe(1);
-    await h.close();
+  it('never creates twice: a 500, a 503 or a reset after sending is not retried (maybe created)', async () => {
+    for (const status of [500, 503]) {
+      h = await replicateHarness({ scenario: { faults: [{ kind: 'http', on: 'submit', status }] } });
+      const e = await rejection(editOnce(h));
+      expect(e).toBeInstanceOf(SubmitUncertainError);
+      expect((e as KontextError).hint).toMatch(/replicate\.com\/predictions/);
+      expect(h.counts().create).toBe(1);
+      expect(h.retries).toEqual([]);
+      await h.close();
+    }
     h = await replicateHarness({ scenario: { faults: [{ kind: 'reset', on: 'submit' }] } });
     const e = await rejection(editOnce(h));
     expect(e).toBeInstanceOf(SubmitUncertainError);

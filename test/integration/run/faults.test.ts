@@ -1,7 +1,7 @@
 /**
  * Flaky networks and failing passes: 429/5xx storms and truncated downloads still give the
- * exact outputs of a fault-free run (no duplicate accepted submit); persistent 429/503 end
- * with the right exit code; stop-on-first-failure vs --keep-going.
+ * exact outputs of a fault-free run (no duplicate accepted submit); a persistent 429 and a 503
+ * (sent once: maybe accepted) end with the right exit code; stop-on-first-failure vs --keep-going.
  */
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -84,17 +84,24 @@ describe('transient faults', () => {
     expect((await lockMatchesFiles(storm.project)).every((r) => r.ok)).toBe(true);
   });
 
-  it.each([
-    [429, 75],
-    [503, 69],
-  ])('a submit answered %i every time ends with exit %i and nothing accepted', async (status, exit) => {
+  it('a submit answered 429 every time is retried, then ends with exit 75 and nothing accepted', async () => {
     const { project, rig } = await setup(recipeYaml([['a', 'Keep the face unchanged. Make the sky orange.']]), {
-      faults: [{ kind: 'http', on: 'submit', status }],
+      faults: [{ kind: 'http', on: 'submit', status: 429 }],
     });
     const run = await runIn(project, {}, { rig });
-    expect(summaryOf(run)).toMatchObject({ exitCode: exit, failed: 1, done: 0 });
+    expect(summaryOf(run)).toMatchObject({ exitCode: 75, failed: 1, done: 0, uncertain: [] });
     expect(rig.submits().length).toBeGreaterThan(1);
     expect(acceptedByPrompt(rig.calls()).size).toBe(0);
+    expect(await project.outFiles().catch(() => [])).toEqual([]);
+  });
+
+  it('a submit answered 503 is sent once: exit 69, maybe paid (RunComfy may have accepted it)', async () => {
+    const { project, rig } = await setup(recipeYaml([['a', 'Keep the face unchanged. Make the sky orange.']]), {
+      faults: [{ kind: 'http', on: 'submit', status: 503 }],
+    });
+    const run = await runIn(project, {}, { rig });
+    expect(summaryOf(run)).toMatchObject({ exitCode: 69, failed: 1, done: 0, uncertain: ['a'] });
+    expect(rig.submits()).toHaveLength(1);
     expect(await project.outFiles().catch(() => [])).toEqual([]);
   });
 });
