@@ -15,6 +15,16 @@ describe('stemOf', () => {
     expect(stemOf('/a/café.jpg'.normalize('NFD'))).toBe(stemOf('/a/café.jpg'.normalize('NFC')));
     expect(stemOf('/a/Ångström.jpg'.normalize('NFD'))).toBe('ngstr-m');
   });
+
+  it('cuts a stem over 100 characters to 91 plus a hash of the whole name, the same on every machine', () => {
+    const a = stemOf(`/a/${'x'.repeat(300)}.jpg`);
+    expect(a).toMatch(/^x{91}-[0-9a-f]{8}$/);
+    expect(stemOf(`/b/${'x'.repeat(300)}.png`)).toBe(a);
+    expect(stemOf(`/a/${'x'.repeat(299)}y.jpg`)).not.toBe(a);
+    expect(stemOf(`/a/${'x'.repeat(100)}.jpg`)).toBe('x'.repeat(100));
+    // A cut landing on a dash or dot does not leave `--`.
+    expect(stemOf(`/a/${'x'.repeat(90)}-${'y'.repeat(50)}.jpg`)).toMatch(/^x{90}-[0-9a-f]{8}$/);
+  });
 });
 
 describe('instanceNames', () => {

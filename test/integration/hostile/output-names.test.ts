@@ -1,0 +1,48 @@
+/**
+ * Output names a stranger's file names cannot break: a glob instance named after a very long
+ * file still gets an output (and a temp beside it) under the 255-byte name limit, before anything
+ * is paid for.
+ */
+import { copyFile, mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createProject, runIn, summaryOf, type Project } from '../../helpers/run-fixtures.js';
+
+const GLOB = `version: 1
+name: test
+provider: emulator
+sources:
+  shots: shots/*.jpg
+passes:
+  - id: tint
+    prompt: "Tint the whole image blue"
+    variants: 2
+`;
+
+let project: Project | undefined;
+afterEach(async () => {
+  await project?.cleanup();
+  project = undefined;
+});
+
+async function projectWith(names: readonly string[]): Promise<Project> {
+  const p = await createProject(GLOB);
+  await mkdir(join(p.root, 'shots'));
+  for (const n of names) await copyFile(join(p.root, 'assets', 'portrait-astronaut.jpg'), join(p.root, 'shots', n));
+  await rm(join(p.root, 'assets'), { recursive: true });
+  return p;
+}
+
+describe('a source file with a 250-byte name', () => {
+  it('runs: its outputs have short names, each file under 255 bytes with its -v<k> suffix', async () => {
+    const long = `${'L'.repeat(249)}.jpg`;
+    project = await projectWith([long, `${'L'.repeat(240)}x.jpg`]);
+    const run = await runIn(project);
+    expect(summaryOf(run).failed).toBe(0);
+    const files = await project.outFiles();
+    expect(files).toHaveLength(4);
+    for (const f of files) expect(Buffer.byteLength(f.split('/').pop() ?? '')).toBeLessThanOrEqual(120);
+    // Two names cut to one prefix keep apart by their hash.
+    expect(new Set(files).size).toBe(4);
+  });
+});
