@@ -7,6 +7,7 @@ import { modelOnProvider, paramsForModel } from './model-params.js';
 import { reservedParams } from './params.js';
 import { outputCollisions } from './output-collisions.js';
 import { outputPathText, outputsInsideRoot } from './paths.js';
+import { pathLengths } from './path-lengths.js';
 import { saveCollisions, saveInSources, savePlaceholders } from './save.js';
 import { aspectRatio, modelForm, seedRange, variantsRange } from './values.js';
 import { nestedVariants } from './variants.js';
@@ -34,6 +35,7 @@ export const RULES: readonly Rule[] = [
   outputCollisions,
   saveInSources,
   outputPathText,
+  pathLengths,
   outputsInsideRoot,
   writeTargets,
   reservedParams,

@@ -6,6 +6,7 @@
 import { copyFile, mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { formatProblem, type RecipeError } from '../../../src/errors.js';
 import { createProject, runIn, summaryOf, type Project } from '../../helpers/run-fixtures.js';
 
 const GLOB = `version: 1
@@ -44,5 +45,29 @@ describe('a source file with a 250-byte name', () => {
     for (const f of files) expect(Buffer.byteLength(f.split('/').pop() ?? '')).toBeLessThanOrEqual(120);
     // Two names cut to one prefix keep apart by their hash.
     expect(new Set(files).size).toBe(4);
+  });
+});
+
+describe('a pass id or save: name too long for a file system', () => {
+  it('is refused before anything is paid (exit 65 at its line:col), not failed after (ENAMETOOLONG)', async () => {
+    const long = `version: 1
+name: test
+provider: emulator
+sources:
+  photo: assets/portrait-astronaut.jpg
+passes:
+  - id: tint
+    prompt: "Tint the whole image blue"
+    save: final/${'s'.repeat(230)}.{ext}
+  - id: ${'p'.repeat(70)}
+    prompt: "Add a thin white frame around the image"
+`;
+    project = await createProject(long);
+    const error = await runIn(project).catch((e: unknown) => e);
+    expect(error).toMatchObject({ exitCode: 65 });
+    const lines = (error as RecipeError).problems.map(formatProblem);
+    expect(lines.some((l) => /recipe\.yml:9:11: .*file name of 235 bytes \(at most 190\)/.test(l))).toBe(true);
+    expect(lines.some((l) => /recipe\.yml:10:9: .*pass id "p+…" is 70 bytes long/.test(l))).toBe(true);
+    expect(await project.outFiles().catch(() => [])).toEqual([]);
   });
 });

@@ -5,6 +5,7 @@ import { passIds, recipeName, sourceNames } from '../../../src/recipe/rules/name
 import { modelOnProvider, paramsForModel } from '../../../src/recipe/rules/model-params.js';
 import { reservedParams } from '../../../src/recipe/rules/params.js';
 import { outputPathText, outputsInsideRoot } from '../../../src/recipe/rules/paths.js';
+import { pathLengths } from '../../../src/recipe/rules/path-lengths.js';
 import { writeTargets } from '../../../src/recipe/rules/write-targets.js';
 import { saveCollisions, saveInSources, savePlaceholders } from '../../../src/recipe/rules/save.js';
 import { outputCollisions } from '../../../src/recipe/rules/output-collisions.js';
@@ -477,6 +478,44 @@ const CASES: readonly Case[] = [
     text: p('  - id: a\n    prompt: x\n    params: { output_format: jpg, guidance: 3 }\n'),
     expect: ['params-value@7:30', 'params-unknown@7:35'],
     message: 'must be one of "jpeg", "png", "webp"',
+  },
+  {
+    name: 'ids: a 65-character id is too long for a folder name',
+    rule: passIds,
+    text: p(`  - id: ${'a'.repeat(65)}\n    prompt: x\n`),
+    expect: ['name-length@5:9'],
+    message: 'is 65 bytes long (at most 64)',
+  },
+  {
+    name: 'ids: 64 characters are fine',
+    rule: passIds,
+    text: p(`  - id: ${'a'.repeat(64)}\n    prompt: x\n`),
+    expect: [],
+  },
+  {
+    name: 'recipe name: a 300-byte name is too long for the out folder',
+    rule: recipeName,
+    text: `version: 1\nname: ${'é'.repeat(150)}\nsources:\n  photo: a.jpg\npasses:\n  - id: a\n    prompt: x\n`,
+    expect: ['name-length@2:7'],
+    message: 'is 300 bytes long (at most 100)',
+  },
+  {
+    name: 'path lengths: a save file name over 190 bytes (room for the temp file), a long folder in out:',
+    rule: pathLengths,
+    text:
+      `version: 1\nout: o/${'d'.repeat(256)}\nsources:\n  photo: a.jpg\npasses:\n` +
+      `  - id: a\n    prompt: x\n    save: f/${'s'.repeat(182)}-{pass}{variant}.{ext}\n` +
+      `  - id: b\n    prompt: x\n    save: ${'f'.repeat(256)}/{source}.{ext}\n`,
+    expect: ['path-length@2:6', 'path-length@8:11', 'path-length@11:11'],
+    message: 'out: has a folder name of 256 bytes (at most 255)',
+  },
+  {
+    name: 'path lengths: {source} counts as the longest instance name of the glob',
+    rule: pathLengths,
+    text: `${HEAD}  - id: a\n    prompt: x\n    save: f/${'s'.repeat(185)}-{source}.{ext}\n`,
+    options: { globs: { photo: 3 } },
+    expect: ['path-length@7:11'],
+    message: 'save path has a file name of 193 bytes (at most 190)',
   },
   {
     name: 'params for the model: a catalog model is not checked',
