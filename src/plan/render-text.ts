@@ -4,6 +4,7 @@
  * 1,000-file glob prints a handful of lines, not 10,000.
  */
 import { dirname, relative } from 'node:path';
+import { escapeControls } from '../util/control-chars.js';
 import { redactUrl } from '../util/redact.js';
 import { passForest, type PassBranch, type SourceTree } from './pass-tree.js';
 import { formatSummary, summarizePlan } from './summary.js';
@@ -51,7 +52,8 @@ function describeInputs(tree: SourceTree, recipeDir: string): string {
   const names = tree.instances.filter((i): i is string => i !== null);
   if (names.length === 0) {
     if (tree.input.url !== undefined) return redactUrl(tree.input.url);
-    return tree.input.path === undefined ? '' : relative(recipeDir, tree.input.path) || '.';
+    // A file name may hold anything a file system allows, escape sequences included.
+    return tree.input.path === undefined ? '' : escapeControls(relative(recipeDir, tree.input.path) || '.');
   }
   const head = `${names.length} instance${names.length === 1 ? '' : 's'}: `;
   if (names.length <= MAX_LISTED_INSTANCES) return head + names.join(', ');
