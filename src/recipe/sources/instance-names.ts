@@ -6,6 +6,7 @@
  * has it composed, and both must give one node id (docs/ci.md#sharding).
  * A stem longer than {@link MAX_STEM} characters is cut and given a hash of the whole name, so
  * `<stem>[-v<k>].<ext>` and its temp beside it stay far under a file system's 255-byte name limit.
+ * A Windows device name (`con`, `nul`, `com1`…) gets a `_`: see {@link WINDOWS_RESERVED}.
  */
 import { createHash } from 'node:crypto';
 import path from 'node:path';
@@ -25,11 +26,24 @@ export function stemOf(file: string): string {
   const stem = dot > 0 ? base.slice(0, dot) : base;
   const safe = stem.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[-.]+|[-.]+$/g, '');
   if (safe === '') return 'file';
-  if (safe.length <= MAX_STEM) return safe;
+  if (safe.length <= MAX_STEM) return travelling(safe);
   // Hashed from the name as written (NFC), so two long names differing only past the cut, or only
   // in characters the cleaning replaced, keep their own names whatever other files the glob matches.
   const hash = createHash('sha256').update(stem).digest('hex').slice(0, 8);
   return `${safe.slice(0, CUT_KEEP).replace(/[-.]+$/, '')}-${hash}`;
+}
+
+/**
+ * Windows reserves device names, whatever the extension (`con.png`, `nul.tar.gz` are the device):
+ * such a stem gets `_` after its first part (`con` → `con_`, `aux.final` → `aux_.final`), so the
+ * output can be checked out and opened on Windows too.
+ */
+export const WINDOWS_RESERVED = /^(?:con|prn|aux|nul|com[0-9]|lpt[0-9])$/i;
+
+function travelling(stem: string): string {
+  const dot = stem.indexOf('.');
+  const head = dot === -1 ? stem : stem.slice(0, dot);
+  return WINDOWS_RESERVED.test(head) ? `${head}_${stem.slice(head.length)}` : stem;
 }
 
 /** One unique name per file, in the given (sorted) order. */

@@ -3,7 +3,7 @@
  * file still gets an output (and a temp beside it) under the 255-byte name limit, before anything
  * is paid for.
  */
-import { copyFile, mkdir, rm } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { formatProblem, type RecipeError } from '../../../src/errors.js';
@@ -69,5 +69,26 @@ passes:
     expect(lines.some((l) => /recipe\.yml:9:11: .*file name of 235 bytes \(at most 190\)/.test(l))).toBe(true);
     expect(lines.some((l) => /recipe\.yml:10:9: .*pass id "p+…" is 70 bytes long/.test(l))).toBe(true);
     expect(await project.outFiles().catch(() => [])).toEqual([]);
+  });
+});
+
+describe('source names that one file system tells apart and another does not', () => {
+  it('case, Unicode form, sanitizing and Windows device names: one file per node, on any file system', async () => {
+    const cafe = 'café';
+    const names = ['Bag.jpg', 'bag.jpg', `${cafe.normalize('NFC')}.jpg`, `${cafe.normalize('NFD')}.jpg`];
+    names.push('a b.jpg', 'a_b.jpg', 'a#b.jpg', 'con.jpg', 'NUL.final.jpg');
+    project = await projectWith(names);
+    await project.writeRecipe(GLOB.replace('    variants: 2\n', '    save: final/{source}.{ext}\n'));
+    const run = await runIn(project);
+    expect(summaryOf(run).failed).toBe(0);
+    const files = await project.outFiles();
+    expect(files.filter((f) => f.startsWith('out/test/tint/'))).toEqual(
+      ['Bag.png', 'bag-2.png', 'caf.png', 'caf-2.png', 'a-b.png', 'a-b-2.png', 'a_b.png', 'con_.png', 'NUL_.final.png']
+        .map((f) => `out/test/tint/${f}`)
+        .sort(),
+    );
+    const all = [...files, ...(await readdir(join(project.root, 'final')))];
+    // Compared as macOS and Windows compare names: still one file each.
+    expect(new Set(all.map((f) => f.normalize('NFC').toLowerCase())).size).toBe(all.length);
   });
 });

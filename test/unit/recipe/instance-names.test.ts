@@ -9,6 +9,14 @@ describe('stemOf', () => {
     ['/a/.hidden.jpg', 'hidden'],
     ['/a/@#.png', 'file'],
     ['/a/noext', 'noext'],
+    // Windows device names, whatever the case or extension, and trailing dots and spaces.
+    ['/a/con.png', 'con_'],
+    ['/a/NUL.jpg', 'NUL_'],
+    ['/a/Com1.final.png', 'Com1_.final'],
+    ['/a/lpt9 .png', 'lpt9_'],
+    ['/a/aux..png', 'aux_'],
+    ['/a/console.png', 'console'],
+    ['/a/x. .png', 'x'],
   ])('%s -> %s', (file, stem) => expect(stemOf(file)).toBe(stem));
 
   it('reads a decomposed (NFD, macOS) name as its composed form', () => {

@@ -487,6 +487,26 @@ const CASES: readonly Case[] = [
     message: 'is 65 bytes long (at most 64)',
   },
   {
+    name: 'ids: a Windows device name cannot be a folder',
+    rule: passIds,
+    text: p('  - id: aux\n    prompt: x\n  - id: com1\n    prompt: x\n  - id: auxiliary\n    prompt: x\n'),
+    expect: ['name-reserved@5:9', 'name-reserved@7:9'],
+    message: 'pass id "aux" is a device name on Windows',
+  },
+  {
+    name: 'source names: nul is refused at its key',
+    rule: sourceNames,
+    text: 'version: 1\nsources:\n  nul: a.jpg\npasses:\n  - id: a\n    prompt: x\n',
+    expect: ['name-reserved@3:3'],
+  },
+  {
+    name: 'recipe name: a trailing dot (dropped by Windows) or a device name',
+    rule: recipeName,
+    text: 'version: 1\nname: "shoes."\nsources:\n  photo: a.jpg\npasses:\n  - id: a\n    prompt: x\n',
+    expect: ['name-reserved@2:7'],
+    message: 'ends with a dot or space',
+  },
+  {
     name: 'ids: 64 characters are fine',
     rule: passIds,
     text: p(`  - id: ${'a'.repeat(64)}\n    prompt: x\n`),
