@@ -8,6 +8,7 @@ import { reservedParams } from './params.js';
 import { outputCollisions } from './output-collisions.js';
 import { outputPathText, outputsInsideRoot } from './paths.js';
 import { pathLengths } from './path-lengths.js';
+import { planSize } from './plan-size.js';
 import { saveCollisions, saveInSources, savePlaceholders } from './save.js';
 import { aspectRatio, modelForm, seedRange, variantsRange } from './values.js';
 import { nestedVariants } from './variants.js';
@@ -33,6 +34,7 @@ export const RULES: readonly Rule[] = [
   savePlaceholders,
   saveCollisions,
   outputCollisions,
+  planSize,
   saveInSources,
   outputPathText,
   pathLengths,

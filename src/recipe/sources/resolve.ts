@@ -13,7 +13,7 @@ import type { Draft } from '../draft.js';
 import type { Report } from '../report.js';
 import type { Source } from '../types.js';
 import { classifySource } from './classify.js';
-import { expandGlob } from './glob.js';
+import { expandGlob, GlobTooLargeError, MAX_GLOB_FILES } from './glob.js';
 import { GlobPatternError } from './glob-pattern.js';
 import { instanceNames } from './instance-names.js';
 import { checkSourceFiles, globStartOutside, sourceVerdictText } from './source-guard.js';
@@ -138,6 +138,16 @@ async function resolveGlob(name: string, spec: string, dir: string, report: Repo
   try {
     files = await expandGlob(spec, dir, ex.exclude, ex.excludeFile);
   } catch (e) {
+    if (e instanceof GlobTooLargeError) {
+      return {
+        problem: report({
+          code: 'plan-too-large',
+          path: at,
+          message: `glob "${spec}" ${e.message} (at most ${MAX_GLOB_FILES} per recipe; the rest was not read)`,
+          hint: 'the lock file keeps one entry per node; split the files over several recipes (or narrow the glob)',
+        }),
+      };
+    }
     if (!(e instanceof GlobPatternError)) throw e;
     return { problem: report({ code: 'glob-pattern', path: at, message: `bad glob "${spec}": ${e.message}` }) };
   }

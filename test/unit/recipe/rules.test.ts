@@ -6,6 +6,7 @@ import { modelOnProvider, paramsForModel } from '../../../src/recipe/rules/model
 import { reservedParams } from '../../../src/recipe/rules/params.js';
 import { outputPathText, outputsInsideRoot } from '../../../src/recipe/rules/paths.js';
 import { pathLengths } from '../../../src/recipe/rules/path-lengths.js';
+import { planSize } from '../../../src/recipe/rules/plan-size.js';
 import { writeTargets } from '../../../src/recipe/rules/write-targets.js';
 import { saveCollisions, saveInSources, savePlaceholders } from '../../../src/recipe/rules/save.js';
 import { outputCollisions } from '../../../src/recipe/rules/output-collisions.js';
@@ -505,6 +506,21 @@ const CASES: readonly Case[] = [
     text: 'version: 1\nname: "shoes."\nsources:\n  photo: a.jpg\npasses:\n  - id: a\n    prompt: x\n',
     expect: ['name-reserved@2:7'],
     message: 'ends with a dot or space',
+  },
+  {
+    name: 'plan size: 12,501 files times 4 variants is over 50,000 nodes',
+    rule: planSize,
+    text: `${HEAD}  - id: a\n    prompt: x\n    variants: 4\n`,
+    options: { globs: { photo: 12_501 } },
+    expect: ['plan-too-large@3:10'],
+    message: 'the recipe plans 50004 nodes (at most 50000)',
+  },
+  {
+    name: 'plan size: 50,000 nodes are fine',
+    rule: planSize,
+    text: `${HEAD}  - id: a\n    prompt: x\n    variants: 4\n`,
+    options: { globs: { photo: 12_500 } },
+    expect: [],
   },
   {
     name: 'ids: 64 characters are fine',
