@@ -47,4 +47,18 @@ describe('a recipe whose strings hold terminal escapes', () => {
     expect(r.stderr + r.stdout).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/);
     expect(r.stdout).toContain('photo  assets/\\x1b]0;pwned\\x07portrait.jpg');
   });
+
+  it('a list as a mapping key: one line at its line:col, no Node warning on stderr', async () => {
+    const root = await project(
+      ESCAPES.replace(/ {2}photo: .*\n/, '  photo: assets/portrait-astronaut.jpg\n').replace(
+        '    prompt:',
+        '    params: { ? [a, b] : 1 }\n    prompt:',
+      ),
+    );
+    const r = await cli(['validate', 'recipe.yml'], { cwd: root, env: runcomfyEnv(emulator(), await tempDir('home')) });
+    expect(r.code).toBe(65);
+    expect(r.stderr).toBe(
+      'recipe.yml:7:17: a mapping key must be a plain value, not a list or mapping (write the key as a string)\n',
+    );
+  });
 });

@@ -3,7 +3,7 @@
  * point at a line and column. Only the first failure class is reported (text, syntax, aliases):
  * past a syntax error the structure cannot be trusted, so schema checks would only add noise.
  */
-import { LineCounter, isMap, parseDocument, visit, type Document, type YAMLError } from 'yaml';
+import { LineCounter, isCollection, isMap, parseDocument, visit, type Document, type YAMLError } from 'yaml';
 import { findBinaryContent } from './text-checks.js';
 
 /** More alias expansions than this is a "billion laughs" bomb, not a recipe. */
@@ -61,11 +61,34 @@ export function parseRecipeYaml(text: string): YamlOutcome {
       offset,
     });
   }
+  const complex = complexKey(doc);
+  if (complex !== undefined) return fail(lines, complex);
   try {
     return { ok: true, parsed: { doc, lines, data: doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) } };
   } catch (e) {
     return fail(lines, aliasIssue(doc, e));
   }
+}
+
+/**
+ * A mapping key that is itself a list or mapping (`? [a, b] : 1`): no recipe field has one, and
+ * turning it into an object key made the parser print a Node warning of its own to stderr.
+ */
+function complexKey(doc: Document): YamlIssue | undefined {
+  let issue: YamlIssue | undefined;
+  visit(doc, {
+    Pair(_, pair) {
+      if (!isCollection(pair.key)) return undefined;
+      issue = {
+        code: 'yaml-complex-key',
+        message: 'a mapping key must be a plain value, not a list or mapping',
+        hint: 'write the key as a string',
+        offset: pair.key.range?.[0] ?? 0,
+      };
+      return visit.BREAK;
+    },
+  });
+  return issue;
 }
 
 function fail(lines: LineCounter, issue: YamlIssue): YamlOutcome {

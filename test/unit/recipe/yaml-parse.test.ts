@@ -32,6 +32,8 @@ describe('parseRecipeYaml: one clear error per broken file', () => {
       'yaml-alias-limit@2:8',
     ],
     ['a few aliases are fine', 'keep: &keep Keep the face unchanged.\nname: *keep\n', 'ok'],
+    ['a list as a key', 'version: 1\nparams: {? [a, b] : 1}\n', 'yaml-complex-key@2:12'],
+    ['a mapping as a block key', 'version: 1\n? {x: 1}\n: 2\n', 'yaml-complex-key@2:3'],
   ])('%s', (_name, text, expected) => {
     expect(firstIssue(text)).toBe(expected);
   });
