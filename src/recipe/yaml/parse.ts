@@ -61,8 +61,8 @@ export function parseRecipeYaml(text: string): YamlOutcome {
       offset,
     });
   }
-  const complex = complexKey(doc);
-  if (complex !== undefined) return fail(lines, complex);
+  const odd = complexKey(doc) ?? explicitTag(doc, text);
+  if (odd !== undefined) return fail(lines, odd);
   try {
     return { ok: true, parsed: { doc, lines, data: doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) } };
   } catch (e) {
@@ -89,6 +89,36 @@ function complexKey(doc: Document): YamlIssue | undefined {
     },
   });
   return issue;
+}
+
+/**
+ * An explicit tag (`!!set`, `!!binary`, `!!timestamp`, `!custom`, `!!js/function`): no recipe
+ * field needs one, and each turned a value into something else silently (a Set or ordered map
+ * into `{}`, bytes into `{type: "Buffer", …}`, an unknown tag into its plain text).
+ */
+function explicitTag(doc: Document, text: string): YamlIssue | undefined {
+  let issue: YamlIssue | undefined;
+  visit(doc, {
+    Node(_, node) {
+      if (node.tag === undefined) return undefined;
+      const shown = node.tag.replace(/^tag:yaml\.org,2002:/, '!!');
+      issue = {
+        code: 'yaml-tag',
+        message: `YAML tag ${JSON.stringify(shown)} is not allowed in a recipe`,
+        hint: 'remove the tag; quote a value to make it a string',
+        offset: tagStart(text, node.range?.[0] ?? 0),
+      };
+      return visit.BREAK;
+    },
+  });
+  return issue;
+}
+
+/** The tag's own position: it is the last `!…` token before its value. */
+function tagStart(text: string, valueAt: number): number {
+  let at = text.lastIndexOf('!', valueAt);
+  while (at > 0 && text[at - 1] === '!') at--;
+  return at === -1 ? valueAt : at;
 }
 
 function fail(lines: LineCounter, issue: YamlIssue): YamlOutcome {
