@@ -92,3 +92,16 @@ describe('source names that one file system tells apart and another does not', (
     expect(new Set(all.map((f) => f.normalize('NFC').toLowerCase())).size).toBe(all.length);
   });
 });
+
+describe('a save: path naming a folder', () => {
+  it('`save: .` is refused at its line:col before paying (it was paid, then refused as a folder)', async () => {
+    project = await createProject(
+      GLOB.replace('shots/*.jpg', 'assets/portrait-astronaut.jpg').replace('    variants: 2\n', '    save: .\n'),
+    );
+    const error = await runIn(project).catch((e: unknown) => e);
+    expect(error).toMatchObject({ exitCode: 65 });
+    expect((error as RecipeError).problems.map(formatProblem)).toEqual([
+      expect.stringMatching(/recipe\.yml:9:11: passes\[0\]\.save: save path "\." names a folder, not a file/),
+    ]);
+  });
+});

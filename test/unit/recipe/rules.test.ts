@@ -523,6 +523,16 @@ const CASES: readonly Case[] = [
     expect: [],
   },
   {
+    name: 'save: a path naming a folder (final/, ., x/..) is not a file',
+    rule: savePlaceholders,
+    text: p(
+      '  - id: a\n    prompt: x\n    save: final/\n  - id: b\n    prompt: x\n    save: .\n' +
+        '  - id: c\n    prompt: x\n    save: x/..\n  - id: d\n    prompt: x\n    save: x/..{ext}\n',
+    ),
+    expect: ['save-placeholder@7:11', 'save-placeholder@10:11', 'save-placeholder@13:11'],
+    message: 'save path "final/" names a folder, not a file',
+  },
+  {
     name: 'ids: 64 characters are fine',
     rule: passIds,
     text: p(`  - id: ${'a'.repeat(64)}\n    prompt: x\n`),
