@@ -36,7 +36,7 @@ export type YamlOutcome =
 /** Parse recipe text; never throws for bad input. */
 export function parseRecipeYaml(text: string): YamlOutcome {
   const lines = new LineCounter();
-  const early = binaryIssue(text) ?? findAliasFlood(text);
+  const early = binaryIssue(text) ?? findAliasFlood(text) ?? findDeepFlow(text);
   if (early) {
     // The parser never ran, so feed the counter by hand for the position lookup.
     feedLines(lines, text, early.offset);
@@ -146,6 +146,47 @@ function findAliasFlood(text: string): YamlIssue | undefined {
     if (count > MAX_ALIAS_TOKENS) return { ...aliasLimit(`more than ${MAX_ALIAS_TOKENS} aliases`), offset: first };
   }
   return undefined;
+}
+
+/** Deeper `[` / `{` nesting than any recipe has (params hold a few levels). */
+const MAX_FLOW_DEPTH = 64;
+
+/**
+ * Flow brackets nested past {@link MAX_FLOW_DEPTH}, counted on the raw text (quoted strings and
+ * comments skipped). The parser overflows its stack near 800 levels, and 1 MB of `[` took it 6 s
+ * and 630 MB before it said so.
+ */
+function findDeepFlow(text: string): YamlIssue | undefined {
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (ch === '"' || ch === "'") i = quoteEnd(text, i, ch);
+    else if (ch === '#' && (i === 0 || /\s/.test(text[i - 1] ?? ''))) i = text.indexOf('\n', i) >>> 0;
+    else if (ch === '[' || ch === '{') {
+      if (++depth > MAX_FLOW_DEPTH) {
+        return {
+          code: 'yaml-too-deep',
+          message: `lists or mappings nested more than ${MAX_FLOW_DEPTH} deep`,
+          hint: 'a recipe needs a few levels at most',
+          offset: i,
+        };
+      }
+    } else if ((ch === ']' || ch === '}') && depth > 0) depth--;
+  }
+  return undefined;
+}
+
+/** Where a quoted string opened at `start` ends (`''` and `\"` stay inside). */
+function quoteEnd(text: string, start: number, quote: string): number {
+  for (let i = start + 1; i < text.length; i++) {
+    const ch = text[i];
+    if (quote === '"' && ch === '\\') i++;
+    else if (ch === quote) {
+      if (quote === "'" && text[i + 1] === "'") i++;
+      else return i;
+    }
+  }
+  return text.length;
 }
 
 function aliasLimit(detail: string): Omit<YamlIssue, 'offset'> {
