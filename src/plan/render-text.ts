@@ -4,6 +4,7 @@
  * 1,000-file glob prints a handful of lines, not 10,000.
  */
 import { dirname, relative } from 'node:path';
+import { escapeControls } from '../util/control-chars.js';
 import { redactUrl } from '../util/redact.js';
 import { passForest, type PassBranch, type SourceTree } from './pass-tree.js';
 import { formatSummary, summarizePlan } from './summary.js';
@@ -17,6 +18,11 @@ export interface RenderTextOptions {
 /** Instance names are listed in full up to this many; beyond it: first three, …, last. */
 const MAX_LISTED_INSTANCES = 5;
 const PROMPT_WIDTH = 60;
+/**
+ * The tree indents at most this many levels; deeper passes are drawn at that depth. A chain of
+ * 12,000 passes (a 0.6 MB recipe) otherwise printed 216 MB of indentation and took 1.2 GB.
+ */
+const MAX_INDENT_LEVELS = 32;
 
 type Paint = (code: string, text: string) => string;
 
@@ -36,7 +42,7 @@ function renderTree(tree: SourceTree, recipeDir: string, paint: Paint, provider:
   for (let item = stack.pop(); item !== undefined; item = stack.pop()) {
     const { branch, indent, last } = item;
     lines.push(`${paint('2', `${indent}${last ? '└─' : '├─'}`)} ${describePass(branch, paint, provider)}`);
-    const childIndent = `${indent}${last ? '   ' : '│  '}`;
+    const childIndent = indent.length >= MAX_INDENT_LEVELS * 3 ? indent : `${indent}${last ? '   ' : '│  '}`;
     const kids = branch.children;
     for (let i = kids.length - 1; i >= 0; i--) {
       const child = kids[i];
@@ -51,7 +57,8 @@ function describeInputs(tree: SourceTree, recipeDir: string): string {
   const names = tree.instances.filter((i): i is string => i !== null);
   if (names.length === 0) {
     if (tree.input.url !== undefined) return redactUrl(tree.input.url);
-    return tree.input.path === undefined ? '' : relative(recipeDir, tree.input.path) || '.';
+    // A file name may hold anything a file system allows, escape sequences included.
+    return tree.input.path === undefined ? '' : escapeControls(relative(recipeDir, tree.input.path) || '.');
   }
   const head = `${names.length} instance${names.length === 1 ? '' : 's'}: `;
   if (names.length <= MAX_LISTED_INSTANCES) return head + names.join(', ');

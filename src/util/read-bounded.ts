@@ -19,8 +19,8 @@ import { ExitCode, KontextError, type KontextErrorOptions } from '../errors.js';
 export const READ_CAPS = {
   /** `token.json`: a token and a few fields. */
   token: 64 * 1024,
-  /** A recipe lock file: about 400 bytes per node, so room for ~80,000 nodes. */
-  lock: 32 * 1024 * 1024,
+  /** A recipe lock file: 0.7 to 1.3 KB per node, for at most 50,000 nodes (recipe/rules/plan-size.ts). */
+  lock: 64 * 1024 * 1024,
   /** One journal entry (a submitted request). */
   journal: 64 * 1024,
   /** One run record (prompt and params included). */

@@ -1,6 +1,7 @@
 /** `kontext plan <recipe> [--json | --format text|json|mermaid]` */
 import { UsageError } from '../../index.js';
 import { buildPlan, loadRecipe, planToJson, renderPlanMermaid, renderPlanText, formatProblem } from '../../index.js';
+import { escapeControls } from '../../index.js';
 import type { CliContext } from '../context.js';
 
 export async function planCommand(path: string, opts: Record<string, unknown>, ctx: CliContext): Promise<number> {
@@ -10,7 +11,7 @@ export async function planCommand(path: string, opts: Record<string, unknown>, c
     strict: opts['strict'] === true,
     allowOutsideRoot: opts['allowOutsideRoot'] === true,
   });
-  for (const w of recipe.warnings) ctx.rt.stderr.write(`${formatProblem(w)}\n`);
+  for (const w of recipe.warnings) ctx.rt.stderr.write(`${escapeControls(formatProblem(w))}\n`);
   const plan = buildPlan(recipe);
   switch (format) {
     case 'json':

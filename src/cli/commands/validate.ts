@@ -1,6 +1,7 @@
 /** `kontext validate <recipe...> [--json] [--strict]` */
 import {
   buildPlan,
+  escapeControls,
   validateRecipeFile,
   ExitCode,
   worstExitCode,
@@ -30,10 +31,11 @@ export async function validateCommand(
     return exit;
   }
   for (const r of results) {
-    for (const p of r.problems) ctx.rt.stderr.write(`${formatProblem(p)}\n`);
+    // A recipe's own strings (a source path, a name) reach these lines: escaped, like renderError's.
+    for (const p of r.problems) ctx.rt.stderr.write(`${escapeControls(formatProblem(p))}\n`);
     if (r.ok) {
       const warn = r.problems.length > 0 ? `, ${r.problems.length} warning${r.problems.length === 1 ? '' : 's'}` : '';
-      ctx.rt.stdout.write(`${r.recipe}: ok (${r.nodes ?? 0} nodes${warn})\n`);
+      ctx.rt.stdout.write(`${escapeControls(r.recipe)}: ok (${r.nodes ?? 0} nodes${warn})\n`);
     }
   }
   return exit;

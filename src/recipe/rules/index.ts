@@ -7,6 +7,8 @@ import { modelOnProvider, paramsForModel } from './model-params.js';
 import { reservedParams } from './params.js';
 import { outputCollisions } from './output-collisions.js';
 import { outputPathText, outputsInsideRoot } from './paths.js';
+import { pathLengths } from './path-lengths.js';
+import { planSize } from './plan-size.js';
 import { saveCollisions, saveInSources, savePlaceholders } from './save.js';
 import { aspectRatio, modelForm, seedRange, variantsRange } from './values.js';
 import { nestedVariants } from './variants.js';
@@ -32,8 +34,10 @@ export const RULES: readonly Rule[] = [
   savePlaceholders,
   saveCollisions,
   outputCollisions,
+  planSize,
   saveInSources,
   outputPathText,
+  pathLengths,
   outputsInsideRoot,
   writeTargets,
   reservedParams,

@@ -4,11 +4,47 @@ import { NAME_PATTERN } from '../schema.js';
 import { toKebab, type Rule, type RuleContext } from './context.js';
 import type { DocPath } from '../yaml/locate.js';
 import { firstControlChar } from '../../util/control-chars.js';
+import { WINDOWS_RESERVED } from '../sources/instance-names.js';
 
 const PATH_CHARS = /[/\\]|^\.\.?$/;
 
+/**
+ * Pass ids and source names become folder and file names (`<out>/<pass>/<source>-v<k>.<ext>`),
+ * the recipe name a folder: far under the 255-byte limit on a name (rules/path-lengths.ts).
+ */
+const MAX_NAME = 64;
+const MAX_RECIPE_NAME = 100;
+
+function lengthProblem(ctx: RuleContext, what: string, name: string, path: DocPath, max: number, key = false) {
+  const size = Buffer.byteLength(name, 'utf8');
+  if (size <= max) return undefined;
+  return ctx.report({
+    code: 'name-length',
+    path,
+    key,
+    message: `${what} "${name.slice(0, 24)}…" is ${size} bytes long (at most ${max})`,
+    hint: 'it becomes a file or folder name; shorten it',
+  });
+}
+
+/** A name Windows cannot hold as a file or folder: a device name (`con`, `nul.x`), or one ending in a dot or space. */
+function reservedProblem(ctx: RuleContext, what: string, name: string, path: DocPath, key = false) {
+  const device = WINDOWS_RESERVED.test(name.split('.')[0] ?? '');
+  if (!device && !/[. ]$/.test(name)) return undefined;
+  return ctx.report({
+    code: 'name-reserved',
+    path,
+    key,
+    message: device
+      ? `${what} "${name}" is a device name on Windows`
+      : `${what} "${name}" ends with a dot or space, which Windows drops`,
+    hint: 'it becomes a file or folder name, which must open on every system; rename it',
+  });
+}
+
 function nameProblem(ctx: RuleContext, what: string, name: string, path: DocPath, key: boolean): Problem | undefined {
-  if (NAME_PATTERN.test(name)) return undefined;
+  if (NAME_PATTERN.test(name))
+    return lengthProblem(ctx, what, name, path, MAX_NAME, key) ?? reservedProblem(ctx, what, name, path, key);
   const suggestion = toKebab(name);
   const hint = suggestion
     ? `${what}s are kebab-case and become file names; try "${suggestion}"`
@@ -81,7 +117,13 @@ export const sourceNames: Rule = (ctx) => {
 /** The recipe name becomes the default output folder `out/<name>`: no path characters. */
 export const recipeName: Rule = (ctx) => {
   const name = ctx.draft.name;
-  if (name === undefined || !(/[/\\]|^\.\.?$/.test(name) || firstControlChar(name) !== null)) return [];
+  if (name === undefined) return [];
+  const long = lengthProblem(ctx, 'name', name, ['name'], MAX_RECIPE_NAME);
+  if (long) return [long];
+  if (!(/[/\\]|^\.\.?$/.test(name) || firstControlChar(name) !== null)) {
+    const reserved = reservedProblem(ctx, 'name', name, ['name']);
+    return reserved ? [reserved] : [];
+  }
   return [
     ctx.report({
       code: 'name-format',

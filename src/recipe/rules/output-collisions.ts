@@ -43,7 +43,7 @@ const sameNode = (a: Target, b: Target): boolean =>
   a.pass === b.pass && a.instance === b.instance && a.variant === b.variant;
 
 /** The variants of each pass's nodes, as the planner numbers them; null when unresolved (other rules report it). */
-function variantsOf(ctx: RuleContext): (i: number) => readonly (number | null)[] | null {
+export function variantsOf(ctx: RuleContext): (i: number) => readonly (number | null)[] | null {
   const memo = new Map<number, readonly (number | null)[] | null>();
   const own = (i: number): number => {
     const pass = ctx.draft.passes[i];

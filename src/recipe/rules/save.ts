@@ -14,9 +14,17 @@ import { globMatchesPath, sampleSaveTarget } from '../sources/own-outputs.js';
 const SAVE_PLACEHOLDERS = ['source', 'pass', 'variant', 'ext'] as const;
 const ALLOWED = `allowed: ${SAVE_PLACEHOLDERS.map((p) => `{${p}}`).join(', ')}`;
 
-/** Problems in one template: unknown `{names}` and stray braces. */
+/** Problems in one template: unknown `{names}` and stray braces; a path naming a folder, not a file. */
 function placeholderIssues(template: string): { message: string; hint: string }[] {
   const out: { message: string; hint: string }[] = [];
+  // `final/`, `.` or `x/..` name a folder: the copy would be written over it (or as a file named
+  // `final`), and only after the node was paid for.
+  if (/(?:^|[/\\])\.{0,2}$/.test(template)) {
+    out.push({
+      message: `save path "${template}" names a folder, not a file`,
+      hint: 'end it with a file name, e.g. final/{source}.{ext}',
+    });
+  }
   for (const m of template.matchAll(/\{([^{}]*)\}|[{}]/g)) {
     const name = m[1];
     if (name === undefined) out.push({ message: `unmatched "${m[0]}" in save path`, hint: ALLOWED });

@@ -9,6 +9,12 @@ import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { expandBraces, splitPattern, type Segment } from './glob-pattern.js';
 
+/** More matches than any recipe may plan (recipe/rules/plan-size.ts): the walk stops there. */
+export const MAX_GLOB_FILES = 50_000;
+
+/** The glob matched more than {@link MAX_GLOB_FILES} files; the walk stopped. */
+export class GlobTooLargeError extends Error {}
+
 /**
  * Absolute paths of the files matching `pattern` (relative to `cwd`), sorted, unique.
  * `exclude`: folders a wildcard never descends into (the run's own outputs and cache, so a
@@ -31,10 +37,12 @@ export async function expandGlob(
     }
     return p;
   };
+  const stop = { max: MAX_GLOB_FILES, stopped: false };
   for (const alt of expandBraces(pattern)) {
     const { base, rest, absolute } = splitPattern(alt);
     const root = absolute ? path.resolve('/', ...base) : path.resolve(cwd, ...base);
-    await walk(root, rest, 0, { list, found, viaGlobstar: false, exclude });
+    await walk(root, rest, 0, { list, found, viaGlobstar: false, exclude, stop });
+    if (stop.stopped || found.size > stop.max) throw new GlobTooLargeError(`matches more than ${MAX_GLOB_FILES} files`);
   }
   return sortPaths([...found].filter((f) => !excludeFile(f)));
 }
@@ -60,9 +68,13 @@ interface WalkState {
   readonly found: Set<string>;
   readonly viaGlobstar: boolean;
   readonly exclude: ReadonlySet<string>;
+  /** Set once `found` holds more than `max` files: every walk still running returns. */
+  readonly stop: { readonly max: number; stopped: boolean };
 }
 
 async function walk(dir: string, segs: readonly Segment[], i: number, st: WalkState): Promise<void> {
+  if (st.found.size > st.stop.max) st.stop.stopped = true;
+  if (st.stop.stopped) return;
   const seg = segs[i];
   if (seg === undefined) {
     // The pattern had no magic at all (possible after brace expansion): a plain path.

@@ -4,8 +4,20 @@
  * by other files). Uniqueness ignores case, so outputs do not collide on macOS or Windows.
  * Names are taken in Unicode NFC: macOS may hand back `café.jpg` decomposed (NFD) where Linux
  * has it composed, and both must give one node id (docs/ci.md#sharding).
+ * A stem longer than {@link MAX_STEM} characters is cut and given a hash of the whole name, so
+ * `<stem>[-v<k>].<ext>` and its temp beside it stay far under a file system's 255-byte name limit.
+ * A Windows device name (`con`, `nul`, `com1`…) gets a `_`: see {@link WINDOWS_RESERVED}.
  */
+import { createHash } from 'node:crypto';
 import path from 'node:path';
+
+/**
+ * The longest instance name before a `-2` numbering: an output's name adds at most `-v64.jpeg`,
+ * and its temp file `.<name>.<writer tag>.tmp` about 60 bytes more, within 255.
+ */
+const MAX_STEM = 100;
+/** A cut stem keeps this many characters, then `-` and 8 hex digits of the whole name's sha256. */
+const CUT_KEEP = MAX_STEM - 9;
 
 /** `Shoe 01.final.jpg` → `Shoe-01.final`: anything outside [A-Za-z0-9._-] (after NFC) becomes `-`. */
 export function stemOf(file: string): string {
@@ -13,7 +25,25 @@ export function stemOf(file: string): string {
   const dot = base.lastIndexOf('.');
   const stem = dot > 0 ? base.slice(0, dot) : base;
   const safe = stem.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[-.]+|[-.]+$/g, '');
-  return safe === '' ? 'file' : safe;
+  if (safe === '') return 'file';
+  if (safe.length <= MAX_STEM) return travelling(safe);
+  // Hashed from the name as written (NFC), so two long names differing only past the cut, or only
+  // in characters the cleaning replaced, keep their own names whatever other files the glob matches.
+  const hash = createHash('sha256').update(stem).digest('hex').slice(0, 8);
+  return `${safe.slice(0, CUT_KEEP).replace(/[-.]+$/, '')}-${hash}`;
+}
+
+/**
+ * Windows reserves device names, whatever the extension (`con.png`, `nul.tar.gz` are the device):
+ * such a stem gets `_` after its first part (`con` → `con_`, `aux.final` → `aux_.final`), so the
+ * output can be checked out and opened on Windows too.
+ */
+export const WINDOWS_RESERVED = /^(?:con|prn|aux|nul|com[0-9]|lpt[0-9])$/i;
+
+function travelling(stem: string): string {
+  const dot = stem.indexOf('.');
+  const head = dot === -1 ? stem : stem.slice(0, dot);
+  return WINDOWS_RESERVED.test(head) ? `${head}_${stem.slice(head.length)}` : stem;
 }
 
 /** One unique name per file, in the given (sorted) order. */

@@ -13,10 +13,10 @@ import type { Draft } from '../draft.js';
 import type { Report } from '../report.js';
 import type { Source } from '../types.js';
 import { classifySource } from './classify.js';
-import { expandGlob } from './glob.js';
+import { expandGlob, GlobTooLargeError, MAX_GLOB_FILES } from './glob.js';
 import { GlobPatternError } from './glob-pattern.js';
 import { instanceNames } from './instance-names.js';
-import { checkSourceFiles, sourceVerdictText } from './source-guard.js';
+import { checkSourceFiles, globStartOutside, sourceVerdictText } from './source-guard.js';
 
 /** Where local sources may really live: see source-guard.ts. */
 export interface SourceRoots {
@@ -47,13 +47,12 @@ export async function resolveSources(
 ): Promise<SourceCheck> {
   const results = await Promise.all(
     // Non-strings and empty strings are the schema's to report.
-    draft.sources.map((s) =>
-      s.spec === undefined || s.spec === ''
-        ? Promise.resolve(undefined)
-        : resolveOne(s.name, s.spec, dir, report, { exclude, excludeFile }).then((one) =>
-            guarded(one, dir, report, allowed),
-          ),
-    ),
+    draft.sources.map(async (s) => {
+      if (s.spec === undefined || s.spec === '') return undefined;
+      const outside = await escapingGlob(s.name, s.spec, dir, report, allowed);
+      if (outside) return outside;
+      return guarded(await resolveOne(s.name, s.spec, dir, report, { exclude, excludeFile }), dir, report, allowed);
+    }),
   );
   const sources: Source[] = [];
   const problems: Problem[] = [];
@@ -63,6 +62,31 @@ export async function resolveSources(
     else problems.push(r.problem);
   }
   return { sources, problems };
+}
+
+/** A glob whose listing would start outside the allowed roots is refused before it is walked. */
+async function escapingGlob(
+  name: string,
+  spec: string,
+  dir: string,
+  report: Report,
+  allowed: SourceRoots,
+): Promise<One | undefined> {
+  if (classifySource(spec).kind !== 'glob') return undefined;
+  const start = await globStartOutside(spec, dir, allowed.roots);
+  if (start === undefined) return undefined;
+  return {
+    problem: report({
+      code: 'source-outside-root',
+      path: ['sources', name],
+      message:
+        `glob "${spec}" starts at ${start}, outside the project root ${allowed.projectRoot}; ` +
+        'kontext uploads sources, so they must live in the project (the folder was not read)',
+      hint:
+        'start the glob inside the project, or add the folder to allowed_source_roots ' +
+        'in your user config (~/.config/kontext/config.json)',
+    }),
+  };
 }
 
 /** A local source with a file that is not an image inside the allowed roots becomes a problem (the first such file). */
@@ -114,6 +138,16 @@ async function resolveGlob(name: string, spec: string, dir: string, report: Repo
   try {
     files = await expandGlob(spec, dir, ex.exclude, ex.excludeFile);
   } catch (e) {
+    if (e instanceof GlobTooLargeError) {
+      return {
+        problem: report({
+          code: 'plan-too-large',
+          path: at,
+          message: `glob "${spec}" ${e.message} (at most ${MAX_GLOB_FILES} per recipe; the rest was not read)`,
+          hint: 'the lock file keeps one entry per node; split the files over several recipes (or narrow the glob)',
+        }),
+      };
+    }
     if (!(e instanceof GlobPatternError)) throw e;
     return { problem: report({ code: 'glob-pattern', path: at, message: `bad glob "${spec}": ${e.message}` }) };
   }

@@ -9,6 +9,7 @@
 import path from 'node:path';
 import { isWithin, realPathDeep } from '../../util/real-path.js';
 import { sniffImageFile } from '../../util/sniff-file.js';
+import { expandBraces, GlobPatternError, splitPattern } from './glob-pattern.js';
 
 /** Image kinds a source may be, for messages. */
 export const SOURCE_KINDS = 'PNG, JPEG, WebP, GIF, AVIF or HEIC';
@@ -51,6 +52,33 @@ export function sourceVerdictText(
       'move or copy the image into the project, or add its folder to allowed_source_roots ' +
       'in your user config (~/.config/kontext/config.json)',
   };
+}
+
+/**
+ * The folder a glob would start listing at (its static prefix, through symlinks) when that folder
+ * is outside every allowed root: `../**` or `/**` would otherwise walk the whole parent folder or
+ * disk, listing what is outside the project, only to refuse each match afterwards. Undefined when
+ * every alternative starts inside (or the pattern is bad: the glob's own check reports that).
+ */
+export async function globStartOutside(
+  spec: string,
+  dir: string,
+  roots: readonly string[],
+): Promise<string | undefined> {
+  let alternatives: string[];
+  try {
+    alternatives = expandBraces(spec);
+  } catch (e) {
+    if (e instanceof GlobPatternError) return undefined;
+    throw e;
+  }
+  for (const alt of alternatives) {
+    const { base, absolute } = splitPattern(alt);
+    const start = absolute ? path.resolve('/', ...base) : path.resolve(dir, ...base);
+    const real = await realPathDeep(start);
+    if (!roots.some((root) => isWithin(root, real))) return real;
+  }
+  return undefined;
 }
 
 /** Check many files, a bounded number at a time (a glob may match thousands). */

@@ -3,7 +3,7 @@
  * point at a line and column. Only the first failure class is reported (text, syntax, aliases):
  * past a syntax error the structure cannot be trusted, so schema checks would only add noise.
  */
-import { LineCounter, isMap, parseDocument, visit, type Document, type YAMLError } from 'yaml';
+import { LineCounter, isCollection, isMap, parseDocument, visit, type Document, type YAMLError } from 'yaml';
 import { findBinaryContent } from './text-checks.js';
 
 /** More alias expansions than this is a "billion laughs" bomb, not a recipe. */
@@ -36,7 +36,7 @@ export type YamlOutcome =
 /** Parse recipe text; never throws for bad input. */
 export function parseRecipeYaml(text: string): YamlOutcome {
   const lines = new LineCounter();
-  const early = binaryIssue(text) ?? findAliasFlood(text);
+  const early = binaryIssue(text) ?? findAliasFlood(text) ?? findDeepFlow(text);
   if (early) {
     // The parser never ran, so feed the counter by hand for the position lookup.
     feedLines(lines, text, early.offset);
@@ -61,11 +61,64 @@ export function parseRecipeYaml(text: string): YamlOutcome {
       offset,
     });
   }
+  const odd = complexKey(doc) ?? explicitTag(doc, text);
+  if (odd !== undefined) return fail(lines, odd);
   try {
     return { ok: true, parsed: { doc, lines, data: doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) } };
   } catch (e) {
     return fail(lines, aliasIssue(doc, e));
   }
+}
+
+/**
+ * A mapping key that is itself a list or mapping (`? [a, b] : 1`): no recipe field has one, and
+ * turning it into an object key made the parser print a Node warning of its own to stderr.
+ */
+function complexKey(doc: Document): YamlIssue | undefined {
+  let issue: YamlIssue | undefined;
+  visit(doc, {
+    Pair(_, pair) {
+      if (!isCollection(pair.key)) return undefined;
+      issue = {
+        code: 'yaml-complex-key',
+        message: 'a mapping key must be a plain value, not a list or mapping',
+        hint: 'write the key as a string',
+        offset: pair.key.range?.[0] ?? 0,
+      };
+      return visit.BREAK;
+    },
+  });
+  return issue;
+}
+
+/**
+ * An explicit tag (`!!set`, `!!binary`, `!!timestamp`, `!custom`, `!!js/function`): no recipe
+ * field needs one, and each turned a value into something else silently (a Set or ordered map
+ * into `{}`, bytes into `{type: "Buffer", …}`, an unknown tag into its plain text).
+ */
+function explicitTag(doc: Document, text: string): YamlIssue | undefined {
+  let issue: YamlIssue | undefined;
+  visit(doc, {
+    Node(_, node) {
+      if (node.tag === undefined) return undefined;
+      const shown = node.tag.replace(/^tag:yaml\.org,2002:/, '!!');
+      issue = {
+        code: 'yaml-tag',
+        message: `YAML tag ${JSON.stringify(shown)} is not allowed in a recipe`,
+        hint: 'remove the tag; quote a value to make it a string',
+        offset: tagStart(text, node.range?.[0] ?? 0),
+      };
+      return visit.BREAK;
+    },
+  });
+  return issue;
+}
+
+/** The tag's own position: it is the last `!…` token before its value. */
+function tagStart(text: string, valueAt: number): number {
+  let at = text.lastIndexOf('!', valueAt);
+  while (at > 0 && text[at - 1] === '!') at--;
+  return at === -1 ? valueAt : at;
 }
 
 function fail(lines: LineCounter, issue: YamlIssue): YamlOutcome {
@@ -93,6 +146,47 @@ function findAliasFlood(text: string): YamlIssue | undefined {
     if (count > MAX_ALIAS_TOKENS) return { ...aliasLimit(`more than ${MAX_ALIAS_TOKENS} aliases`), offset: first };
   }
   return undefined;
+}
+
+/** Deeper `[` / `{` nesting than any recipe has (params hold a few levels). */
+const MAX_FLOW_DEPTH = 64;
+
+/**
+ * Flow brackets nested past {@link MAX_FLOW_DEPTH}, counted on the raw text (quoted strings and
+ * comments skipped). The parser overflows its stack near 800 levels, and 1 MB of `[` took it 6 s
+ * and 630 MB before it said so.
+ */
+function findDeepFlow(text: string): YamlIssue | undefined {
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (ch === '"' || ch === "'") i = quoteEnd(text, i, ch);
+    else if (ch === '#' && (i === 0 || /\s/.test(text[i - 1] ?? ''))) i = text.indexOf('\n', i) >>> 0;
+    else if (ch === '[' || ch === '{') {
+      if (++depth > MAX_FLOW_DEPTH) {
+        return {
+          code: 'yaml-too-deep',
+          message: `lists or mappings nested more than ${MAX_FLOW_DEPTH} deep`,
+          hint: 'a recipe needs a few levels at most',
+          offset: i,
+        };
+      }
+    } else if ((ch === ']' || ch === '}') && depth > 0) depth--;
+  }
+  return undefined;
+}
+
+/** Where a quoted string opened at `start` ends (`''` and `\"` stay inside). */
+function quoteEnd(text: string, start: number, quote: string): number {
+  for (let i = start + 1; i < text.length; i++) {
+    const ch = text[i];
+    if (quote === '"' && ch === '\\') i++;
+    else if (ch === quote) {
+      if (quote === "'" && text[i + 1] === "'") i++;
+      else return i;
+    }
+  }
+  return text.length;
 }
 
 function aliasLimit(detail: string): Omit<YamlIssue, 'offset'> {

@@ -55,6 +55,16 @@ describe('renderPlanText', () => {
     expect(text).toContain('2000 nodes from 1 source (1000 inputs) · critical path depth 2');
   });
 
+  it('stops indenting at 32 levels: a 5,000-pass chain prints lines of bounded width, not megabytes', () => {
+    const passes = Array.from({ length: 5000 }, (_, i) => ({ id: `p${i}`, ...(i === 0 ? { from: 'photo' } : {}) }));
+    const text = renderPlanText(buildPlan(makeRecipe({ photo: 'photo.jpg' }, passes)));
+    const lines = text.split('\n');
+    expect(lines).toHaveLength(5000 + 4);
+    expect(lines[33]).toBe(`${'   '.repeat(32)}└─ p32  "Prompt for p32"`);
+    expect(lines[4000]).toBe(`${'   '.repeat(32)}└─ p3999  "Prompt for p3999"`);
+    expect(text.length).toBeLessThan(5000 * 130);
+  });
+
   it('lists up to five instances in full', () => {
     const text = renderPlanText(buildPlan(makeRecipe({ g: ['a', 'b', 'c', 'd', 'e'] }, [{ id: 'p' }])));
     expect(text.split('\n')[0]).toBe('g  5 instances: a, b, c, d, e');

@@ -13,6 +13,7 @@ import { nestedVariants } from '../../../src/recipe/rules/variants.js';
 import { fromVariant, pickRange } from '../../../src/recipe/rules/picks.js';
 import type { Rule } from '../../../src/recipe/rules/context.js';
 import { HEAD, brief, contextFrom, run, type FakeOptions } from './rule-context.js';
+import { FS_NAME_CASES } from './rule-cases-fs-names.js';
 
 interface Case {
   readonly name: string;
@@ -478,6 +479,7 @@ const CASES: readonly Case[] = [
     expect: ['params-value@7:30', 'params-unknown@7:35'],
     message: 'must be one of "jpeg", "png", "webp"',
   },
+  ...FS_NAME_CASES,
   {
     name: 'params for the model: a catalog model is not checked',
     rule: paramsForModel,

@@ -32,6 +32,17 @@ describe('parseRecipeYaml: one clear error per broken file', () => {
       'yaml-alias-limit@2:8',
     ],
     ['a few aliases are fine', 'keep: &keep Keep the face unchanged.\nname: *keep\n', 'ok'],
+    ['flow nesting 65 deep', `version: 1\nparams: { a: ${'['.repeat(64)}${']'.repeat(64)} }\n`, 'yaml-too-deep@2:77'],
+    [
+      'brackets in quotes, comments and balanced prompts do not count',
+      `name: "${'['.repeat(99)}"\n# ${'{'.repeat(99)}\nprompt: it's [a] ${"'"}\n`,
+      'ok',
+    ],
+    ['a Set tag', 'version: 1\nparams: { foo: !!set {a} }\n', 'yaml-tag@2:16'],
+    ['a js/function tag', 'version: 1\nname: !!js/function "function(){}"\n', 'yaml-tag@2:7'],
+    ['a custom tag', 'version: 1\nname: !custom x\n', 'yaml-tag@2:7'],
+    ['a list as a key', 'version: 1\nparams: {? [a, b] : 1}\n', 'yaml-complex-key@2:12'],
+    ['a mapping as a block key', 'version: 1\n? {x: 1}\n: 2\n', 'yaml-complex-key@2:3'],
   ])('%s', (_name, text, expected) => {
     expect(firstIssue(text)).toBe(expected);
   });

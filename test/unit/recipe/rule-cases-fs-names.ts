@@ -1,0 +1,108 @@
+/**
+ * Rule cases on names a file system must hold (rules.test.ts runs them): lengths, Windows device
+ * names, a save: path naming a folder, and how many nodes one recipe (and its lock) may hold.
+ */
+import { passIds, recipeName, sourceNames } from '../../../src/recipe/rules/names.js';
+import { pathLengths } from '../../../src/recipe/rules/path-lengths.js';
+import { planSize } from '../../../src/recipe/rules/plan-size.js';
+import { savePlaceholders } from '../../../src/recipe/rules/save.js';
+import type { Rule } from '../../../src/recipe/rules/context.js';
+import { HEAD, type FakeOptions } from './rule-context.js';
+
+interface Case {
+  readonly name: string;
+  readonly rule: Rule;
+  readonly text: string;
+  readonly options?: FakeOptions;
+  readonly expect: readonly string[];
+  readonly message?: string;
+  readonly hint?: string;
+}
+
+const p = (lines: string): string => HEAD + lines;
+
+export const FS_NAME_CASES: readonly Case[] = [
+  {
+    name: 'ids: a 65-character id is too long for a folder name',
+    rule: passIds,
+    text: p(`  - id: ${'a'.repeat(65)}\n    prompt: x\n`),
+    expect: ['name-length@5:9'],
+    message: 'is 65 bytes long (at most 64)',
+  },
+  {
+    name: 'ids: a Windows device name cannot be a folder',
+    rule: passIds,
+    text: p('  - id: aux\n    prompt: x\n  - id: com1\n    prompt: x\n  - id: auxiliary\n    prompt: x\n'),
+    expect: ['name-reserved@5:9', 'name-reserved@7:9'],
+    message: 'pass id "aux" is a device name on Windows',
+  },
+  {
+    name: 'source names: nul is refused at its key',
+    rule: sourceNames,
+    text: 'version: 1\nsources:\n  nul: a.jpg\npasses:\n  - id: a\n    prompt: x\n',
+    expect: ['name-reserved@3:3'],
+  },
+  {
+    name: 'recipe name: a trailing dot (dropped by Windows) or a device name',
+    rule: recipeName,
+    text: 'version: 1\nname: "shoes."\nsources:\n  photo: a.jpg\npasses:\n  - id: a\n    prompt: x\n',
+    expect: ['name-reserved@2:7'],
+    message: 'ends with a dot or space',
+  },
+  {
+    name: 'plan size: 12,501 files times 4 variants is over 50,000 nodes',
+    rule: planSize,
+    text: `${HEAD}  - id: a\n    prompt: x\n    variants: 4\n`,
+    options: { globs: { photo: 12_501 } },
+    expect: ['plan-too-large@3:10'],
+    message: 'the recipe plans 50004 nodes (at most 50000)',
+  },
+  {
+    name: 'plan size: 50,000 nodes are fine',
+    rule: planSize,
+    text: `${HEAD}  - id: a\n    prompt: x\n    variants: 4\n`,
+    options: { globs: { photo: 12_500 } },
+    expect: [],
+  },
+  {
+    name: 'save: a path naming a folder (final/, ., x/..) is not a file',
+    rule: savePlaceholders,
+    text: p(
+      '  - id: a\n    prompt: x\n    save: final/\n  - id: b\n    prompt: x\n    save: .\n' +
+        '  - id: c\n    prompt: x\n    save: x/..\n  - id: d\n    prompt: x\n    save: x/..{ext}\n',
+    ),
+    expect: ['save-placeholder@7:11', 'save-placeholder@10:11', 'save-placeholder@13:11'],
+    message: 'save path "final/" names a folder, not a file',
+  },
+  {
+    name: 'ids: 64 characters are fine',
+    rule: passIds,
+    text: p(`  - id: ${'a'.repeat(64)}\n    prompt: x\n`),
+    expect: [],
+  },
+  {
+    name: 'recipe name: a 300-byte name is too long for the out folder',
+    rule: recipeName,
+    text: `version: 1\nname: ${'é'.repeat(150)}\nsources:\n  photo: a.jpg\npasses:\n  - id: a\n    prompt: x\n`,
+    expect: ['name-length@2:7'],
+    message: 'is 300 bytes long (at most 100)',
+  },
+  {
+    name: 'path lengths: a save file name over 190 bytes (room for the temp file), a long folder in out:',
+    rule: pathLengths,
+    text:
+      `version: 1\nout: o/${'d'.repeat(256)}\nsources:\n  photo: a.jpg\npasses:\n` +
+      `  - id: a\n    prompt: x\n    save: f/${'s'.repeat(182)}-{pass}{variant}.{ext}\n` +
+      `  - id: b\n    prompt: x\n    save: ${'f'.repeat(256)}/{source}.{ext}\n`,
+    expect: ['path-length@2:6', 'path-length@8:11', 'path-length@11:11'],
+    message: 'out: has a folder name of 256 bytes (at most 255)',
+  },
+  {
+    name: 'path lengths: {source} counts as the longest instance name of the glob',
+    rule: pathLengths,
+    text: `${HEAD}  - id: a\n    prompt: x\n    save: f/${'s'.repeat(185)}-{source}.{ext}\n`,
+    options: { globs: { photo: 3 } },
+    expect: ['path-length@7:11'],
+    message: 'save path has a file name of 193 bytes (at most 190)',
+  },
+];
