@@ -43,11 +43,11 @@ async function project() {
     join(dir, 'r.yml'),
     `version: 1\nprovider: emulator\ndefaults: { seed: 11 }\nsources:\n  items: "in/*.png"\npasses:\n${body}`,
   );
-  return { dir, png };
+  return { dir };
 }
 
 /** Put every node's blob and record where a first machine's uploads would have put them. */
-async function seedRemote(dir, png, client) {
+async function seedRemote(dir, client) {
   const rt = createRuntime({ cwd: dir });
   const plan = buildPlan(await loadRecipe('r.yml', { rt }));
   const scratch = await openStore(mkdtempSync(join(tmpdir(), 'kontext-bench-hash-')));
@@ -59,7 +59,12 @@ async function seedRemote(dir, png, client) {
     const input =
       node.input.kind === 'node' ? out.get(node.input.id) : (await scratch.hashSource(node.input.path)).sha256;
     const key = keyFor(node, 'emulator', input, node.seed);
-    const bytes = Buffer.concat([png, Buffer.from(`output of ${node.id}`)]);
+    // A whole image, distinct per node: a fetched blob must be one (remote/fetch.ts), as a download must.
+    const n = out.size;
+    const background = { r: n & 255, g: (n >> 8) & 255, b: 77 };
+    const bytes = await sharp({ create: { width: 8, height: 8, channels: 3, background } })
+      .png()
+      .toBuffer();
     const sha = createHash('sha256').update(bytes).digest('hex');
     out.set(node.id, sha);
     const record = {
@@ -139,8 +144,8 @@ server.httpServer.prependListener('request', (req) => {
 });
 const client = new S3Client({ endpoint, forcePathStyle: true, region: 'us-east-1', credentials: CREDENTIALS });
 
-const { dir, png } = await project();
-const { nodes, keys } = await seedRemote(dir, png, client);
+const { dir } = await project();
+const { nodes, keys } = await seedRemote(dir, client);
 const env = {
   ...process.env,
   KONTEXT_CACHE_DIR: join(dir, '.bench-cache'),
