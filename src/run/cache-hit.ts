@@ -10,7 +10,7 @@ import type { PlanNode } from '../plan/types.js';
 import type { WriteGuard } from '../store/write-guard.js';
 import type { LockEntry, RunRecord, Store } from '../store/types.js';
 import { moveLegacyOutput } from './adopt.js';
-import { checkTargets, hashingOnce, outputTargets } from './hand-edits.js';
+import { checkTargets, hashingOnce, outputTargets, storeCheck } from './hand-edits.js';
 import { writeOutputs } from './outputs.js';
 
 export interface HitFiles {
@@ -37,9 +37,9 @@ export async function materializeHit(
   }
   // An existing file is kept only if it hashes to the blob (memoized by size, mtime and inode).
   const changed = locked?.output_sha256 !== hit.output_sha256;
-  const hash = hashingOnce((path) => store.hashSource(path));
+  const { hash: hashSource, wroteHere } = storeCheck(store);
+  const hash = hashingOnce(hashSource);
   const targets = outputTargets(outDir, node, hit.ext);
-  const wroteHere = (p: string, sha: string): boolean => store.written.has(p, sha);
   const differs = await checkTargets(targets, {
     blobSha: hit.output_sha256,
     locked,

@@ -22,7 +22,7 @@ import { expectedOutputFormat, extensionOf } from '../models/output-format.js';
 import { isProviderName, lookupModel } from '../models/registry.js';
 import { outputPathFor } from '../plan/index.js';
 import type { PlanNode } from '../plan/types.js';
-import type { LockEntry } from '../store/types.js';
+import type { LockEntry, Store } from '../store/types.js';
 import { providerOf } from './node-provider.js';
 
 /** An output changed by hand (or never written by kontext) that a run would overwrite. */
@@ -61,6 +61,11 @@ export interface OutputCheck {
   readonly wroteHere?: ((path: string, sha256: string) => boolean) | undefined;
   readonly overwrite: boolean;
   readonly hash: (path: string) => Promise<{ readonly sha256: string }>;
+}
+
+/** The store's side of the check: its hash memo, and the bytes kontext wrote at each path (written.ts). */
+export function storeCheck(store: Pick<Store, 'hashSource' | 'written'>): Pick<OutputCheck, 'hash' | 'wroteHere'> {
+  return { hash: (p) => store.hashSource(p), wroteHere: (p, sha) => store.written.has(p, sha) };
 }
 
 /** Where a node with this extension writes: its output, then its `save:` copy. */

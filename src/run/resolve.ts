@@ -20,7 +20,7 @@ import { orphanPool, type OrphanPool } from './orphans.js';
 import { lockCurrent, type LockCurrent, type LockCurrentPaths } from './lock-current.js';
 import { derivedSeed } from './derived-seed.js';
 import { settledEntries } from './journal-settled.js';
-import { type HandEditedOutputError, knownOutputs, refusalAhead } from './hand-edits.js';
+import { type HandEditedOutputError, knownOutputs, refusalAhead, storeCheck } from './hand-edits.js';
 import { claimVerdict, type ClaimVerdict, UncertainSubmitError } from './submit-claim.js';
 import { providerTraits } from '../providers/session.js';
 
@@ -203,12 +203,7 @@ async function lookUp(
   const at = paths && { locked, ...paths, providerName: deps.providerName };
   // A forced node's earlier result for its key is kontext's own at its paths (hand-edits.ts).
   const prior = forced && key !== null && at ? await deps.store.getRecord(key) : null;
-  const { store } = deps;
-  const check = {
-    hash: (p: string) => store.hashSource(p),
-    wroteHere: (p: string, s: string) => store.written.has(p, s),
-  };
-  const refused = at ? await refusalAhead(node, at, hit, knownOutputs(prior), check) : null;
+  const refused = at ? await refusalAhead(node, at, hit, knownOutputs(prior), storeCheck(deps.store)) : null;
   const entry = reason === 'reattach' && key !== null ? deps.journalEntries?.get(key) : undefined;
   const claim = entry && verdictOf(entry, node, deps);
   return {

@@ -17,8 +17,9 @@ import type { Executed, ExecuteDeps } from './execute.js';
 import { RemoteStage, type RemoteJob } from './remote-stage.js';
 import { NodeSlot } from './node-slot.js';
 import { type UpstreamOutput, upstreamFromRecord } from './inputs.js';
-import { lockEntryFor, type LockWriter, ownLockWriter, sameLockEntry } from './lock-writer.js';
-import { keyFor, requestShaFor } from './node-request.js';
+import { ownLockWriter } from './lock-writer.js';
+import { NodeLockEntries } from './node-lock.js';
+import { keyFor } from './node-request.js';
 import type { RunDeps, RunOptions } from './options.js';
 import { RunInflight } from './run-inflight.js';
 import { executeDepsFor } from './execute-deps.js';
@@ -26,7 +27,14 @@ import { dropFinishedEntry, dropSettledEntries } from './journal-settled.js';
 import { watchJournal } from './journal-watch.js';
 import { DriftCheck } from './drift.js';
 import { writeOutputs } from './outputs.js';
-import { checkTargets, isHandEdited, knownOutputs, outputTargets, targetsBeforeSubmit } from './hand-edits.js';
+import {
+  checkTargets,
+  isHandEdited,
+  knownOutputs,
+  outputTargets,
+  storeCheck,
+  targetsBeforeSubmit,
+} from './hand-edits.js';
 import type { OutputCheck } from './hand-edits.js';
 import { materializeHit } from './cache-hit.js';
 import { beginRun, endRun, UncertainSubmitError, UNCERTAIN_CODE } from './submit-claim.js';
@@ -52,7 +60,7 @@ class Scheduler {
   readonly #started: number;
   readonly #signal: AbortSignal;
   readonly #stop: AbortSignal;
-  readonly #lock: LockWriter | null;
+  readonly #lock: NodeLockEntries;
   readonly #limit: LimitFunction;
   /**
    * Cache hits materialized at once (a stat or two and perhaps a copy each). Unbounded, 10,000
@@ -90,7 +98,8 @@ class Scheduler {
     this.#stop = coordination?.stop ?? new AbortController().signal;
     // Every in-flight node listens to these; -j 16 is not a leak.
     setMaxListeners(0, this.#signal, this.#stop);
-    this.#lock = coordination?.lockWriter ?? ownLockWriter(deps);
+    const writer = coordination?.lockWriter ?? ownLockWriter(deps);
+    this.#lock = new NodeLockEntries(writer, deps.lockPath, prepared.lock.nodes, deps.providerName);
     this.#limit = pLimit(Math.max(1, options.jobs));
     this.#stage = new RemoteStage(options.jobs, coordination?.inflight ?? new RunInflight(), (node) =>
       this.#execFor(node),
@@ -136,7 +145,7 @@ class Scheduler {
     }
     const settled = new Map<string, NodeOutcome>();
     for (const [id, p] of this.#outcomes) settled.set(id, await p);
-    await this.#lock?.flush();
+    await this.#lock.flush();
     await Promise.all(this.#journalDrops);
     const drift = await this.#drift.settle();
     if (this.#signal.aborted) this.#exitCode = ExitCode.INTERRUPTED;
@@ -252,7 +261,7 @@ class Scheduler {
           crashPoint: this.deps.rt.crashPoint,
           onWritten: (path) => this.deps.store.written.note(path, done.record.output_sha256),
         });
-        recorded = this.#record(node, done.record, output);
+        recorded = this.#lock.record(node, done.record, output);
         this.#counts.done++;
         this.#emit({
           type: 'node-done',
@@ -262,7 +271,7 @@ class Scheduler {
           seed: state.seed,
           ms: this.deps.rt.now() - t0,
         });
-        this.#drift.check(node, done.record, false, { lockHolds: this.#lockHolds(recorded) });
+        this.#drift.check(node, done.record, false, { lockHolds: this.#lock.holds(recorded) });
         return { kind: 'ok', path: output, output: done.output };
       });
       this.#dropJournalAfter(key, done.record.request_id, recorded);
@@ -293,7 +302,7 @@ class Scheduler {
       const at = { store, lockPath, outDir: this.prepared.plan.recipe.outDir, locked, overwrite, guard };
       this.deps.rt.crashPoint?.('cache-hit'); // the record read and marked used, its blob not yet
       const { output, restored } = await materializeHit(node, hit, at);
-      const recorded = this.#record(node, hit, output);
+      const recorded = this.#lock.record(node, hit, output);
       // A killed run's request, recorded before the kill: done with once the lock names it.
       if (this.journaled.get(hit.key) === hit.request_id) this.#dropJournalAfter(hit.key, hit.request_id, recorded);
       this.#counts.cached++;
@@ -309,7 +318,7 @@ class Scheduler {
   #lockCurrent(node: PlanNode, current: LockCurrent): Promise<NodeOutcome> {
     return this.#commit(node, async () => {
       const output = outputPathFor(this.prepared.plan.recipe.outDir, node, current.record.ext);
-      if (current.entry.request_sha256 === undefined) this.#record(node, current.record, output);
+      if (current.entry.request_sha256 === undefined) this.#lock.record(node, current.record, output);
       this.#current.served(node, current);
       this.#counts.cached++;
       this.#emit({ type: 'node-cached', node: node.id, output, restored: false });
@@ -333,34 +342,12 @@ class Scheduler {
     return writes ? writes.run(section) : section();
   }
 
-  /** Write the node's lock entry, unless the lock already says exactly this; resolves once written. */
-  #record(node: PlanNode, rec: RunRecord, output: string): Promise<void> | null {
-    if (!this.#lock || this.deps.lockPath === null) return null;
-    const requestSha = requestShaFor(node, providerOf(node, this.deps.providerName), rec.input_sha256);
-    const entry = lockEntryFor(rec, output, this.deps.lockPath, requestSha);
-    const old = this.prepared.lock.nodes[node.id];
-    if (!old || !sameLockEntry(old, entry)) return this.#lock.set(node.id, entry);
-    return null;
-  }
-
-  /**
-   * Whether the lock on disk names the node's record, once known (`recorded`: its entry being
-   * written; `null`: the lock already said the same); `undefined` when there is no lock (`kontext edit`).
-   */
-  #lockHolds(recorded: Promise<void> | null): Promise<boolean> | undefined {
-    const lock = this.#lock;
-    if (!lock || this.deps.lockPath === null) return undefined;
-    return (recorded ?? Promise.resolve()).then(() => !lock.failed);
-  }
-
   /** Refuse to overwrite what the user changed (see hand-edits.ts); true when a target must be rewritten. */
   #checkOutputs(node: PlanNode, targets: readonly string[], than: Pick<OutputCheck, 'blobSha' | 'known'>) {
     const locked = this.prepared.lock.nodes[node.id];
     // No lock (`kontext edit`): its output path was checked before it paid (edit-target.ts).
     const overwrite = this.options.overwrite === true || this.deps.lockPath === null;
-    const { store } = this.deps;
-    const wroteHere = (p: string, sha: string): boolean => store.written.has(p, sha);
-    return checkTargets(targets, { ...than, locked, overwrite, wroteHere, hash: (p) => store.hashSource(p) });
+    return checkTargets(targets, { ...than, ...storeCheck(this.deps.store), locked, overwrite });
   }
 
   /** Why nothing new may start now, if so. */
