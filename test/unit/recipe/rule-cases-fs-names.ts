@@ -6,22 +6,11 @@ import { passIds, recipeName, sourceNames } from '../../../src/recipe/rules/name
 import { pathLengths } from '../../../src/recipe/rules/path-lengths.js';
 import { planSize } from '../../../src/recipe/rules/plan-size.js';
 import { savePlaceholders } from '../../../src/recipe/rules/save.js';
-import type { Rule } from '../../../src/recipe/rules/context.js';
-import { HEAD, type FakeOptions } from './rule-context.js';
-
-interface Case {
-  readonly name: string;
-  readonly rule: Rule;
-  readonly text: string;
-  readonly options?: FakeOptions;
-  readonly expect: readonly string[];
-  readonly message?: string;
-  readonly hint?: string;
-}
+import { HEAD, type RuleCase } from './rule-context.js';
 
 const p = (lines: string): string => HEAD + lines;
 
-export const FS_NAME_CASES: readonly Case[] = [
+export const FS_NAME_CASES: readonly RuleCase[] = [
   {
     name: 'ids: a 65-character id is too long for a folder name',
     rule: passIds,

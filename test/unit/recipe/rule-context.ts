@@ -59,3 +59,16 @@ export function run(rule: Rule, text: string, options?: FakeOptions): Problem[] 
 
 /** A minimal valid recipe head, for tests that only vary the passes. */
 export const HEAD = 'version: 1\nsources:\n  photo: a.jpg\npasses:\n';
+
+/** One rule case of rules.test.ts (and the case files it runs). */
+export interface RuleCase {
+  readonly name: string;
+  readonly rule: Rule;
+  readonly text: string;
+  readonly options?: FakeOptions;
+  /** `code@line:col` of every problem, in order. */
+  readonly expect: readonly string[];
+  /** Substrings of the first problem's message and hint. */
+  readonly message?: string;
+  readonly hint?: string;
+}

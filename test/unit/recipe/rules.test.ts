@@ -11,25 +11,12 @@ import { outputCollisions } from '../../../src/recipe/rules/output-collisions.js
 import { aspectRatio, modelForm, seedRange, variantsRange } from '../../../src/recipe/rules/values.js';
 import { nestedVariants } from '../../../src/recipe/rules/variants.js';
 import { fromVariant, pickRange } from '../../../src/recipe/rules/picks.js';
-import type { Rule } from '../../../src/recipe/rules/context.js';
-import { HEAD, brief, contextFrom, run, type FakeOptions } from './rule-context.js';
+import { HEAD, brief, contextFrom, run, type RuleCase } from './rule-context.js';
 import { FS_NAME_CASES } from './rule-cases-fs-names.js';
-
-interface Case {
-  readonly name: string;
-  readonly rule: Rule;
-  readonly text: string;
-  readonly options?: FakeOptions;
-  /** `code@line:col` of every problem, in order. */
-  readonly expect: readonly string[];
-  /** Substrings of the first problem's message and hint. */
-  readonly message?: string;
-  readonly hint?: string;
-}
 
 const p = (lines: string): string => HEAD + lines;
 
-const CASES: readonly Case[] = [
+const CASES: readonly RuleCase[] = [
   // names
   { name: 'ids: kebab-case is fine', rule: passIds, text: p('  - id: rainy-street-2\n    prompt: x\n'), expect: [] },
   {
