@@ -8,5 +8,9 @@ export default defineConfig({
     // Two cores on CI: a couple of forks keeps wall time low without starving the emulator.
     pool: 'forks',
     maxWorkers: 2,
+    // Each fork keeps its modules from one test file to the next instead of importing them again
+    // (no test mocks a module or stubs a global; each one closes what it opens). Importing per
+    // file cost 137 s of the CI's 505 s: the unit tests went from 60 s to 13 s.
+    isolate: false,
   },
 });
