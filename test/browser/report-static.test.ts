@@ -115,9 +115,39 @@ describe('the static report in Chromium (file://)', () => {
     await expect.poll(() => viewer.isVisible()).toBe(false);
     expect(await activeId(page)).toBe('bag#2');
 
-    // A click opens it too; Esc closes.
+    // A click opens it too. `background` changed the shape (the emulator answers a square source
+    // with a portrait): the split lays both on one frame of the output's shape, the input
+    // centre-cropped as the review compares it, so nothing of the input shows beside the output.
+    await page.click('.tile[data-id="background"]');
+    await expect.poll(() => viewer.isVisible()).toBe(true);
+    await page.getByRole('button', { name: 'split', exact: true }).click(); // the toggle above left it on "before"
+    await page.waitForFunction(() => {
+      const imgs = [...document.querySelectorAll<HTMLImageElement>('#v-stage img')];
+      return imgs.length === 2 && imgs.every((i) => i.complete && i.naturalWidth > 0);
+    });
+    const shapes = await page.evaluate(() => {
+      const box = (sel: string) => (document.querySelector(sel) as HTMLElement).getBoundingClientRect();
+      const img = (sel: string) => document.querySelector(sel) as HTMLImageElement;
+      const shape = (w: number, h: number) => Math.round((100 * w) / h) / 100;
+      return {
+        input: shape(img('#v-stage img.base').naturalWidth, img('#v-stage img.base').naturalHeight),
+        output: shape(img('#v-stage img.after').naturalWidth, img('#v-stage img.after').naturalHeight),
+        frame: shape(box('#v-stage .frame').width, box('#v-stage .frame').height),
+        shownOutput: shape(box('#v-stage img.after').width, box('#v-stage img.after').height),
+        shownInput: shape(box('#v-stage img.base').width, box('#v-stage img.base').height),
+        inputFit: getComputedStyle(img('#v-stage img.base')).objectFit,
+      };
+    });
+    expect(shapes.input).not.toBe(shapes.output);
+    expect(shapes).toMatchObject({ frame: shapes.output, shownOutput: shapes.output, shownInput: shapes.output });
+    expect(shapes.inputFit).toBe('cover');
+    await expect.poll(() => page.locator('#v-crop').textContent()).toMatch(/centre-cropped on the output/);
+    await page.screenshot({ path: join(ARTIFACTS, 'report-viewer-reshaped.png') });
+    await page.keyboard.press('Escape');
+    await expect.poll(() => viewer.isVisible()).toBe(false);
     await page.click('.tile[data-id="umbrella"]');
     await expect.poll(() => viewer.isVisible()).toBe(true);
+    expect(await page.locator('#v-crop').textContent()).toBe('');
     await page.keyboard.press('Escape');
     await expect.poll(() => viewer.isVisible()).toBe(false);
     expect(problems).toEqual([]);

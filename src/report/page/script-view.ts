@@ -6,7 +6,7 @@
  * recipe changed meanwhile the event stream is opened again, which starts with the newest model.
  */
 export const SCRIPT_VIEW = String.raw`
-var VIEW={id:null,mode:'split',map:false,pos:50,back:null};
+var VIEW={id:null,mode:'split',map:false,pos:50,back:null,w:0,h:0};
 function focusTile(id){var t=tiles[id];if(!t)return;Object.keys(tiles).forEach(function(k){tiles[k].tabIndex=-1});
   t.tabIndex=0;t.focus();t.scrollIntoView({block:'nearest',inline:'nearest'})}
 function firstIn(r,p,k,dir){
@@ -35,7 +35,7 @@ document.getElementById('grid').addEventListener('click',function(e){
   var b=e.target.closest('button[data-pick]');if(b){e.stopPropagation();pick(b.dataset.pick,b);return}
   var t=e.target.closest('.tile');if(t){focusTile(t.dataset.id);openViewer(t.dataset.id)}});
 var V=document.getElementById('viewer');
-function openViewer(id){VIEW.back=id;VIEW.pos=50;showViewer(id);V.hidden=false;
+function openViewer(id){VIEW.back=id;VIEW.pos=50;showViewer(id);V.hidden=false;fitFrame();
   document.getElementById('v-close').focus()}
 function closeViewer(){V.hidden=true;var back=VIEW.id;VIEW.id=null;document.getElementById('v-stage').textContent='';
   if(back)focusTile(back)}
@@ -61,14 +61,24 @@ function showViewer(id){
   var mode=hasBefore?VIEW.mode:'after';
   if(!after){st.appendChild(el('div','empty-note','No image for this node yet.'))}
   else{
-    var base=el('img',mode==='before'?'before':'base');base.src=mode==='before'?n.input:(mode==='after'?after:n.input);
-    base.alt=mode==='before'?'input':'output';st.appendChild(base);
-    if(mode==='split'){var a=el('img','after');a.src=after;a.alt='output';a.style.clipPath='inset(0 0 0 '+VIEW.pos+'%)';
-      st.appendChild(a);var bar=el('div','bar');bar.style.left=VIEW.pos+'%';st.appendChild(bar);
+    // One frame of the output's shape holds every layer: the input is laid on it centre-cropped, as
+    // the change review compares it first, so split, toggle and change map line up pixel for pixel.
+    var fr=el('div','frame');st.appendChild(fr);VIEW.w=n.review?n.review.width:0;VIEW.h=n.review?n.review.height:0;
+    fitFrame();
+    var base=el('img',mode==='before'?'before':'base');base.src=mode==='after'?after:n.input;
+    base.alt=mode==='after'?'output':'input';fr.appendChild(base);
+    if(mode!=='after')base.addEventListener('load',noteCrop);
+    var out=mode==='after'?base:null;
+    if(mode==='split'){out=el('img','after');out.src=after;out.alt='output';
+      out.style.clipPath='inset(0 0 0 '+VIEW.pos+'%)';fr.appendChild(out);var bar=el('div','bar');
+      bar.style.left=VIEW.pos+'%';fr.appendChild(bar);
       bar.appendChild(el('span','tag tl','before'));bar.appendChild(el('span','tag tr','after'))}
-    else st.appendChild(el('span','tag',mode)).style.left='8px';
+    else fr.appendChild(el('span','tag',mode)).style.left='8px';
+    if(!out){out=new Image();out.src=after}
+    out.addEventListener('load',function(){if(VIEW.id!==id)return;VIEW.w=out.naturalWidth;VIEW.h=out.naturalHeight;
+      fitFrame()});
     if(VIEW.map&&n.review&&n.review.map){var mp=el('img','map');mp.src=n.review.map;mp.alt='change map';
-      st.appendChild(mp)}
+      fr.appendChild(mp)}
   }
   var foot=document.getElementById('v-foot');foot.textContent='';
   var pr=el('div','prompt');pr.appendChild(el('b',null,D.passes[n.p].id+': '));
@@ -77,15 +87,26 @@ function showViewer(id){
   if(n.review){foot.appendChild(el('span',null,'changed '+pct(n.review.changed_pct)+(n.review.chain_changed_pct!=null?
     ' \u00b7 chain '+pct(n.review.chain_changed_pct):'')+' ('+n.review.metric+', threshold '+n.review.threshold+')'))}
   else if(n.noReview)foot.appendChild(el('span','norev','no change map: '+n.noReview));
+  var crop=el('span','crop');crop.id='v-crop';foot.appendChild(crop);noteCrop();
   if(mode==='split'&&after){var r=el('input');r.type='range';r.min='0';r.max='100';r.value=String(VIEW.pos);
     r.setAttribute('aria-label','before/after split');r.addEventListener('input',function(){split(+r.value)});
     foot.appendChild(r)}
 }
+function fitFrame(){var st=document.getElementById('v-stage'),f=st.querySelector('.frame');if(!f)return;
+  if(!VIEW.w||!VIEW.h){f.style.width=f.style.height='100%';return}
+  var k=Math.min(st.clientWidth/VIEW.w,st.clientHeight/VIEW.h);f.style.width=VIEW.w*k+'px';f.style.height=VIEW.h*k+'px';
+  noteCrop()}
+function noteCrop(){var b=document.querySelector('#v-stage .frame img.base,#v-stage .frame img.before'),
+  c=document.getElementById('v-crop');if(!b||!c||!b.naturalWidth||!VIEW.w)return;
+  c.textContent=Math.abs(b.naturalWidth*VIEW.h/(b.naturalHeight*VIEW.w)-1)>0.01?'input '+b.naturalWidth+'\u00d7'+
+    b.naturalHeight+', laid centre-cropped on the output\u2019s '+VIEW.w+'\u00d7'+VIEW.h+' shape':''}
+window.addEventListener('resize',function(){if(VIEW.id)fitFrame()});
 function split(pos){VIEW.pos=Math.max(0,Math.min(100,pos));var st=document.getElementById('v-stage');
   var a=st.querySelector('.after'),b=st.querySelector('.bar'),r=document.querySelector('#v-foot input');
   if(a)a.style.clipPath='inset(0 0 0 '+VIEW.pos+'%)';if(b)b.style.left=VIEW.pos+'%';if(r)r.value=String(VIEW.pos)}
 var dragging=false;
-function dragTo(e){var box=document.getElementById('v-stage').getBoundingClientRect();
+function dragTo(e){var st=document.getElementById('v-stage');
+  var box=(st.querySelector('.frame')||st).getBoundingClientRect();
   split((e.clientX-box.left)/box.width*100)}
 document.getElementById('v-stage').addEventListener('pointerdown',function(e){if(VIEW.mode!=='split')return;
   dragging=true;dragTo(e)});
