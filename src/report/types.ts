@@ -19,6 +19,8 @@ interface CellReview {
   readonly map_sha256: string;
   readonly width: number;
   readonly height: number;
+  /** How the input is laid on the output's frame (RunReview.fit); absent: centre-cropped. */
+  readonly fit?: 'fill' | 'contain' | undefined;
 }
 
 export interface ReportPass {

@@ -86,13 +86,15 @@ export class Reviewer {
       map_sha256: await this.#putMap(map),
       width: box.width,
       height: box.height,
+      // How the input was laid on the output's box (the viewer lays it the same way); cover is the default.
+      ...(closest.fit === 'cover' ? {} : { fit: closest.fit }),
     };
   }
 
   /**
    * The image before (`entry`, centre-cropped to the output's box) and its changed share: when
    * its aspect ratio is not the output's, also stretched and fitted inside, and the way that
-   * changed least is the one kept (a provider that re-framed, resized or extended the picture
+   * changed least is the one kept (and named: `fit`) (a provider that re-framed, resized or extended the picture
    * did not change what it kept). `changed` is `null` when it shows no pixel.
    */
   async #closest(
@@ -101,16 +103,20 @@ export class Reviewer {
     entry: Memo,
     rgb: RgbImage,
     output: LabImage,
-  ): Promise<{ before: LabImage; changed: number | null }> {
+  ): Promise<{ before: LabImage; changed: number | null; fit: Fit }> {
     const box = { width: output.width, height: output.height };
     const cropped = this.#lab(entry, rgb);
-    let best = { before: cropped, changed: changedPercentBetween(cropped, output, CHANGE_THRESHOLD) };
+    let best = {
+      before: cropped,
+      changed: changedPercentBetween(cropped, output, CHANGE_THRESHOLD),
+      fit: 'cover' as Fit,
+    };
     if (!rgb.reframed) return best;
     for (const fit of ['fill', 'contain'] as const) {
       const other = this.#image(path, box, fit);
       const before = this.#lab(other, await other.rgb.catch(undecodable(role, path)));
       const changed = changedPercentBetween(before, output, CHANGE_THRESHOLD);
-      if (changed !== null && (best.changed === null || changed < best.changed)) best = { before, changed };
+      if (changed !== null && (best.changed === null || changed < best.changed)) best = { before, changed, fit };
     }
     return best;
   }

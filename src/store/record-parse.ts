@@ -68,9 +68,11 @@ function wellFormed(r: unknown): RunRecord | null {
 
 function wellFormedReview(v: unknown): RunReview | null {
   if (!isFields(v)) return null;
-  const { metric, threshold, changed_pct, chain_changed_pct, map_sha256, width, height } = v;
+  const { metric, threshold, changed_pct, chain_changed_pct, map_sha256, width, height, fit } = v;
   if (typeof metric !== 'string' || !isFiniteNumber(threshold) || !isPct(changed_pct)) return null;
   if (chain_changed_pct !== null && !isPct(chain_changed_pct)) return null;
   if (!isSha(map_sha256) || !isSize(width) || !isSize(height)) return null;
-  return { metric, threshold, changed_pct, chain_changed_pct, map_sha256, width, height };
+  const review = { metric, threshold, changed_pct, chain_changed_pct, map_sha256, width, height };
+  if (fit === undefined) return review;
+  return fit === 'fill' || fit === 'contain' ? { ...review, fit } : null;
 }

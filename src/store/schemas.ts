@@ -42,6 +42,7 @@ export const RunRecordSchema = z.object({
       map_sha256: sha256,
       width: z.number().int().positive(),
       height: z.number().int().positive(),
+      fit: z.enum(['fill', 'contain']).optional(),
     })
     .optional()
     .catch(undefined),

@@ -46,6 +46,11 @@ export interface RunReview {
   /** Size the images were compared at (and of the map). */
   readonly width: number;
   readonly height: number;
+  /**
+   * How the input was laid on the output's box when their aspect ratios differ: stretched
+   * (`fill`) or fitted inside (`contain`); absent when centre-cropped (`cover`, the default).
+   */
+  readonly fit?: 'fill' | 'contain' | undefined;
 }
 
 /**

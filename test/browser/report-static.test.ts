@@ -176,7 +176,9 @@ describe('the static report in Chromium (file://)', () => {
       counts: { ...report.data.counts, drift: report.data.counts.drift + 1 },
       passes: report.data.passes.map((x) => (x.id === 'bag' ? { ...x, maxChange: 25 } : x)),
       nodes: report.data.nodes.map((n) =>
-        n.id === 'bag#2' ? { ...n, drift: true, review: { ...review, map, map_sha256: 'c'.repeat(64) } } : n,
+        n.id === 'bag#2'
+          ? { ...n, drift: true, review: { ...review, map, map_sha256: 'c'.repeat(64), fit: 'contain' as const } }
+          : n,
       ),
     };
     const file = join(report.dir, 'review.html');
@@ -205,6 +207,8 @@ describe('the static report in Chromium (file://)', () => {
       'changed 34.5% \u00b7 chain 61.3% (cie76-lab, threshold 10)',
     );
     await page.screenshot({ path: join(ARTIFACTS, 'report-drift-viewer.png') });
+    // The review compared the input fitted inside the output's box: the viewer lays it the same way.
+    expect(await page.locator('#v-stage img.base').evaluate((e) => getComputedStyle(e).objectFit)).toBe('contain');
     await page.keyboard.press('m');
     expect(await page.locator('#v-stage img.map').count()).toBe(0);
     expect(errors).toEqual([]);

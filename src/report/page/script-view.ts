@@ -6,7 +6,7 @@
  * recipe changed meanwhile the event stream is opened again, which starts with the newest model.
  */
 export const SCRIPT_VIEW = String.raw`
-var VIEW={id:null,mode:'split',map:false,pos:50,back:null,w:0,h:0};
+var VIEW={id:null,mode:'split',map:false,pos:50,back:null,w:0,h:0,fit:'cover'};
 function focusTile(id){var t=tiles[id];if(!t)return;Object.keys(tiles).forEach(function(k){tiles[k].tabIndex=-1});
   t.tabIndex=0;t.focus();t.scrollIntoView({block:'nearest',inline:'nearest'})}
 function firstIn(r,p,k,dir){
@@ -61,13 +61,15 @@ function showViewer(id){
   var mode=hasBefore?VIEW.mode:'after';
   if(!after){st.appendChild(el('div','empty-note','No image for this node yet.'))}
   else{
-    // One frame of the output's shape holds every layer: the input is laid on it centre-cropped, as
-    // the change review compares it first, so split, toggle and change map line up pixel for pixel.
+    // One frame of the output's shape holds every layer: the input is laid on it as the change review
+    // compared it (centre-cropped unless the review says stretched or fitted inside), so split,
+    // toggle and change map line up pixel for pixel.
     var fr=el('div','frame');st.appendChild(fr);VIEW.w=n.review?n.review.width:0;VIEW.h=n.review?n.review.height:0;
+    VIEW.fit=n.review&&n.review.fit||'cover';
     fitFrame();
     var base=el('img',mode==='before'?'before':'base');base.src=mode==='after'?after:n.input;
     base.alt=mode==='after'?'output':'input';fr.appendChild(base);
-    if(mode!=='after')base.addEventListener('load',noteCrop);
+    if(mode!=='after'){base.style.objectFit=VIEW.fit;base.addEventListener('load',noteCrop)}
     var out=mode==='after'?base:null;
     if(mode==='split'){out=el('img','after');out.src=after;out.alt='output';
       out.style.clipPath='inset(0 0 0 '+VIEW.pos+'%)';fr.appendChild(out);var bar=el('div','bar');
@@ -99,7 +101,8 @@ function fitFrame(){var st=document.getElementById('v-stage'),f=st.querySelector
 function noteCrop(){var b=document.querySelector('#v-stage .frame img.base,#v-stage .frame img.before'),
   c=document.getElementById('v-crop');if(!b||!c||!b.naturalWidth||!VIEW.w)return;
   c.textContent=Math.abs(b.naturalWidth*VIEW.h/(b.naturalHeight*VIEW.w)-1)>0.01?'input '+b.naturalWidth+'\u00d7'+
-    b.naturalHeight+', laid centre-cropped on the output\u2019s '+VIEW.w+'\u00d7'+VIEW.h+' shape':''}
+    b.naturalHeight+', '+LAID[VIEW.fit]+' on the output\u2019s '+VIEW.w+'\u00d7'+VIEW.h+' shape':''}
+var LAID={cover:'laid centre-cropped',fill:'stretched',contain:'fitted inside'};
 window.addEventListener('resize',function(){if(VIEW.id)fitFrame()});
 function split(pos){VIEW.pos=Math.max(0,Math.min(100,pos));var st=document.getElementById('v-stage');
   var a=st.querySelector('.after'),b=st.querySelector('.bar'),r=document.querySelector('#v-foot input');

@@ -103,7 +103,6 @@ border-radius:5px;padding:3px 9px;cursor:pointer}
 .stage{position:relative;width:calc(100vw - 40px);height:calc(100vh - 150px);user-select:none}
 .stage .frame{position:absolute;left:50%;top:50%;width:100%;height:100%;transform:translate(-50%,-50%)}
 .stage img{position:absolute;inset:0;width:100%;height:100%;object-fit:contain}
-.stage .frame img.base,.stage .frame img.before{object-fit:cover}
 .stage .map{opacity:.85;pointer-events:none}
 .stage .bar{position:absolute;top:0;bottom:0;width:2px;background:#fff;box-shadow:0 0 0 1px #0006;pointer-events:none}
 .stage .tl{right:8px}

@@ -171,6 +171,10 @@ describe('an output of another aspect ratio', () => {
       const { changed_pct } = await review(photo, output, photo);
       expect({ name, small: changed_pct < 1 }).toEqual({ name, small: true });
     }
+    // How the input was laid on the output's box is recorded (the report's viewer lays it the same way).
+    expect((await review(photo, cropped)).fit).toBeUndefined();
+    expect((await review(photo, stretched)).fit).toBe('fill');
+    expect((await review(photo, extended)).fit).toBe('contain');
     // The extension's new sides are not compared: clear on the map.
     const r = await review(photo, extended);
     expect(r).toMatchObject({ width: 256, height: 85 });
