@@ -6,9 +6,7 @@ import { passIds, recipeName, sourceNames } from '../../../src/recipe/rules/name
 import { pathLengths } from '../../../src/recipe/rules/path-lengths.js';
 import { planSize } from '../../../src/recipe/rules/plan-size.js';
 import { savePlaceholders } from '../../../src/recipe/rules/save.js';
-import { HEAD, type RuleCase } from './rule-context.js';
-
-const p = (lines: string): string => HEAD + lines;
+import { HEAD, withHead as p, type RuleCase } from './rule-context.js';
 
 export const FS_NAME_CASES: readonly RuleCase[] = [
   {

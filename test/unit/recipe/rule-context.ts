@@ -60,6 +60,9 @@ export function run(rule: Rule, text: string, options?: FakeOptions): Problem[] 
 /** A minimal valid recipe head, for tests that only vary the passes. */
 export const HEAD = 'version: 1\nsources:\n  photo: a.jpg\npasses:\n';
 
+/** {@link HEAD} followed by these pass lines. */
+export const withHead = (lines: string): string => HEAD + lines;
+
 /** One rule case of rules.test.ts (and the case files it runs). */
 export interface RuleCase {
   readonly name: string;
