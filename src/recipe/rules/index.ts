@@ -14,6 +14,7 @@ import { aspectRatio, modelForm, seedRange, variantsRange } from './values.js';
 import { nestedVariants } from './variants.js';
 import { fromVariant, pickRange } from './picks.js';
 import { writeTargets } from './write-targets.js';
+import { windowsPathNames } from './windows-names.js';
 
 export type { Rule, RuleContext } from './context.js';
 
@@ -38,6 +39,7 @@ export const RULES: readonly Rule[] = [
   saveInSources,
   outputPathText,
   pathLengths,
+  windowsPathNames,
   outputsInsideRoot,
   writeTargets,
   reservedParams,

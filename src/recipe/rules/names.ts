@@ -4,7 +4,7 @@ import { NAME_PATTERN } from '../schema.js';
 import { toKebab, type Rule, type RuleContext } from './context.js';
 import type { DocPath } from '../yaml/locate.js';
 import { firstControlChar } from '../../util/control-chars.js';
-import { WINDOWS_RESERVED } from '../sources/instance-names.js';
+import { windowsNameFault } from './windows-names.js';
 
 const PATH_CHARS = /[/\\]|^\.\.?$/;
 
@@ -29,15 +29,16 @@ function lengthProblem(ctx: RuleContext, what: string, name: string, path: DocPa
 
 /** A name Windows cannot hold as a file or folder: a device name (`con`, `nul.x`), or one ending in a dot or space. */
 function reservedProblem(ctx: RuleContext, what: string, name: string, path: DocPath, key = false) {
-  const device = WINDOWS_RESERVED.test(name.split('.')[0] ?? '');
-  if (!device && !/[. ]$/.test(name)) return undefined;
+  const fault = windowsNameFault(name);
+  if (fault === undefined) return undefined;
   return ctx.report({
     code: 'name-reserved',
     path,
     key,
-    message: device
-      ? `${what} "${name}" is a device name on Windows`
-      : `${what} "${name}" ends with a dot or space, which Windows drops`,
+    message:
+      fault === 'device'
+        ? `${what} "${name}" is a device name on Windows`
+        : `${what} "${name}" ends with a dot or space, which Windows drops`,
     hint: 'it becomes a file or folder name, which must open on every system; rename it',
   });
 }

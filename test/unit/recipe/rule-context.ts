@@ -43,7 +43,7 @@ export function contextFrom(text: string, options: FakeOptions = {}): RuleContex
     allowOutsideRoot: options.allowOutsideRoot ?? false,
     saveInSources: 'error',
     sources,
-    report: makeReport('r.yml', doc, lines),
+    report: makeReport('r.yml', doc, lines, text),
     locate: (p) => makeLocation('r.yml', locatePath(doc, lines, p)),
   };
 }
