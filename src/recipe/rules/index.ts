@@ -6,7 +6,8 @@ import { passIds, recipeName, sourceNames } from './names.js';
 import { modelOnProvider, paramsForModel } from './model-params.js';
 import { reservedParams } from './params.js';
 import { outputCollisions } from './output-collisions.js';
-import { outputPathText, outputsInsideRoot } from './paths.js';
+import { outputsInsideRoot } from './paths.js';
+import { hiddenText } from './hidden-text.js';
 import { pathLengths } from './path-lengths.js';
 import { planSize } from './plan-size.js';
 import { saveCollisions, saveInSources, savePlaceholders } from './save.js';
@@ -37,7 +38,7 @@ export const RULES: readonly Rule[] = [
   outputCollisions,
   planSize,
   saveInSources,
-  outputPathText,
+  hiddenText,
   pathLengths,
   windowsPathNames,
   outputsInsideRoot,

@@ -3,7 +3,7 @@ import type { Problem } from '../../errors.js';
 import { NAME_PATTERN } from '../schema.js';
 import { toKebab, type Rule, type RuleContext } from './context.js';
 import type { DocPath } from '../yaml/locate.js';
-import { firstControlChar } from '../../util/control-chars.js';
+import { hidesText } from './hidden-text.js';
 import { windowsNameFault } from './windows-names.js';
 
 const PATH_CHARS = /[/\\]|^\.\.?$/;
@@ -64,7 +64,8 @@ export const passIds: Rule = (ctx) => {
   for (const pass of ctx.draft.passes) {
     if (pass.id === undefined) continue;
     const path = ['passes', pass.index, 'id'];
-    const bad = nameProblem(ctx, 'pass id', pass.id, path, false);
+    // A control character or bidi override is hidden-text.ts's to report, at the character.
+    const bad = hidesText(pass.id) ? undefined : nameProblem(ctx, 'pass id', pass.id, path, false);
     if (bad) out.push(bad);
     const earlier = first.get(pass.id);
     if (earlier === undefined) {
@@ -121,7 +122,8 @@ export const recipeName: Rule = (ctx) => {
   if (name === undefined) return [];
   const long = lengthProblem(ctx, 'name', name, ['name'], MAX_RECIPE_NAME);
   if (long) return [long];
-  if (!(/[/\\]|^\.\.?$/.test(name) || firstControlChar(name) !== null)) {
+  if (hidesText(name)) return [];
+  if (!/[/\\]|^\.\.?$/.test(name)) {
     const reserved = reservedProblem(ctx, 'name', name, ['name']);
     return reserved ? [reserved] : [];
   }

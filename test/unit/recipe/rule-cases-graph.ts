@@ -60,9 +60,6 @@ export const GRAPH_CASES: readonly RuleCase[] = [
   },
   { name: 'name: path characters', rule: recipeName, text: 'version: 1\nname: a/b\n', expect: ['name-format@2:7'] },
   { name: 'name: plain', rule: recipeName, text: 'version: 1\nname: My Portrait\n', expect: [] },
-  // A C1 control (CSI) or DEL would reach the terminal through the default folder out/<name>.
-  { name: 'name: C1 control', rule: recipeName, text: 'version: 1\nname: "a\\x9b2J"\n', expect: ['name-format@2:7'] },
-  { name: 'name: DEL', rule: recipeName, text: 'version: 1\nname: "a\\x7f"\n', expect: ['name-format@2:7'] },
   // from
   {
     name: 'from: a known pass or source',

@@ -1,9 +1,9 @@
 /**
  * Rule cases on where a recipe writes (rules.test.ts runs them): `save:` templates and collisions,
- * output paths' text and root, and the files a write must never land on.
+ * output paths' root, and the files a write must never land on.
  */
 import { outputCollisions } from '../../../src/recipe/rules/output-collisions.js';
-import { outputPathText, outputsInsideRoot } from '../../../src/recipe/rules/paths.js';
+import { outputsInsideRoot } from '../../../src/recipe/rules/paths.js';
 import { saveCollisions, saveInSources, savePlaceholders } from '../../../src/recipe/rules/save.js';
 import { writeTargets } from '../../../src/recipe/rules/write-targets.js';
 import { withHead as p, type RuleCase } from './rule-context.js';
@@ -86,20 +86,6 @@ export const OUTPUT_CASES: readonly RuleCase[] = [
     expect: [],
   },
   // paths
-  { name: 'out: printable', rule: outputPathText, text: 'version: 1\nout: out/é x\n', expect: [] },
-  {
-    name: 'out: an escape sequence',
-    rule: outputPathText,
-    text: 'version: 1\nout: "out/\\e]0;x\\a"\n',
-    expect: ['control-character@2:6'],
-    message: '(U+001B)',
-  },
-  {
-    name: 'save: DEL',
-    rule: outputPathText,
-    text: p('  - id: a\n    prompt: x\n    save: "a\\x7f/{source}.{ext}"\n'),
-    expect: ['control-character@7:11'],
-  },
   { name: 'out: inside the root', rule: outputsInsideRoot, text: 'version: 1\nout: ../out/x\n', expect: [] },
   {
     name: 'out: outside the root',

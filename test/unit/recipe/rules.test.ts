@@ -7,10 +7,17 @@ import { RULES, runRules } from '../../../src/recipe/rules/index.js';
 import { brief, contextFrom, run, type RuleCase } from './rule-context.js';
 import { FS_NAME_CASES } from './rule-cases-fs-names.js';
 import { GRAPH_CASES } from './rule-cases-graph.js';
+import { HIDDEN_TEXT_CASES } from './rule-cases-hidden-text.js';
 import { OUTPUT_CASES } from './rule-cases-outputs.js';
 import { VALUE_CASES } from './rule-cases-values.js';
 
-const CASES: readonly RuleCase[] = [...GRAPH_CASES, ...VALUE_CASES, ...OUTPUT_CASES, ...FS_NAME_CASES];
+const CASES: readonly RuleCase[] = [
+  ...GRAPH_CASES,
+  ...VALUE_CASES,
+  ...OUTPUT_CASES,
+  ...FS_NAME_CASES,
+  ...HIDDEN_TEXT_CASES,
+];
 
 describe('semantic rules', () => {
   it.each(CASES)('$name', (c) => {
