@@ -6,7 +6,9 @@
 import type { Document, LineCounter } from 'yaml';
 import { ExitCode, type Problem } from '../errors.js';
 import type { Draft } from './draft.js';
+import { firstHiddenChar } from '../util/control-chars.js';
 import { lintPrompt } from './lint/index.js';
+import { hiddenCharText } from './rules/hidden-text.js';
 import { formatPath, makeLocation } from './report.js';
 import { locateInString } from './yaml/scalar-offset.js';
 
@@ -41,11 +43,27 @@ export function lintProblems(input: LintInput): Problem[] {
   return out;
 }
 
-/** Lint a prompt given on the command line (`kontext edit --prompt`): problems named after the flag, no location. */
+/**
+ * Lint a prompt given on the command line (`kontext edit --prompt`): problems named after the flag,
+ * no location. A control character or bidi control is an error, as in a recipe (rules/hidden-text.ts).
+ */
 export function promptProblems(
   prompt: string,
   options: { readonly strict: boolean; readonly label: string },
 ): Problem[] {
+  const hidden = firstHiddenChar(prompt, true);
+  if (hidden !== null) {
+    const text = hiddenCharText(`${options.label}:`, hidden, true, ` at character ${hidden.index + 1}`);
+    return [
+      {
+        code: 'control-character',
+        severity: 'error',
+        message: text.message,
+        hint: text.hint,
+        exitCode: ExitCode.DATA_ERR,
+      },
+    ];
+  }
   return lintPrompt(prompt).map((f) => ({
     code: `lint/${f.rule}`,
     severity: options.strict || f.error === true ? 'error' : 'warning',

@@ -5,6 +5,7 @@
 import type { Document, LineCounter } from 'yaml';
 import { ExitCode, type Problem, type SourceLocation } from '../errors.js';
 import { locatePath, type DocPath } from './yaml/locate.js';
+import { locateInString } from './yaml/scalar-offset.js';
 
 interface ProblemSpec {
   readonly code: string;
@@ -15,6 +16,8 @@ interface ProblemSpec {
   readonly label?: DocPath;
   /** Point at the key rather than the value (unknown keys, bad names). */
   readonly key?: boolean;
+  /** A character offset inside the string value at `path`: the location is that character's, where the YAML allows. */
+  readonly offset?: number;
   readonly exitCode?: ExitCode;
   readonly severity?: Problem['severity'];
 }
@@ -37,12 +40,16 @@ export function makeLocation(file: string, pos: { line: number; col: number } | 
   return pos ? { file, line: pos.line, col: pos.col } : undefined;
 }
 
-/** A reporter bound to one parsed document. */
-export function makeReport(displayPath: string, doc: Document, lines: LineCounter): Report {
+/** A reporter bound to one parsed document (`text`: its source, for a spec's `offset`). */
+export function makeReport(displayPath: string, doc: Document, lines: LineCounter, text?: string): Report {
   return (spec) => {
     const label = spec.label ?? spec.path;
     const prefix = label.length > 0 ? `${formatPath(label)}: ` : '';
-    const location = makeLocation(displayPath, locatePath(doc, lines, spec.path, { key: spec.key ?? false }));
+    const pos =
+      spec.offset !== undefined && text !== undefined
+        ? locateInString(doc, lines, text, spec.path, spec.offset)
+        : locatePath(doc, lines, spec.path, { key: spec.key ?? false });
+    const location = makeLocation(displayPath, pos);
     return {
       code: spec.code,
       severity: spec.severity ?? 'error',

@@ -70,7 +70,7 @@ export async function validateRecipe(text: string, options: ValidateOptions): Pr
     return { recipe: null, problems };
   }
   const { doc, lines, data } = yaml.parsed;
-  const report = makeReport(displayPath, doc, lines);
+  const report = makeReport(displayPath, doc, lines, text);
   const locate = (p: DocPath) => makeLocation(displayPath, locatePath(doc, lines, p));
   const file = path.resolve(options.rt.cwd, options.file);
   const dir = path.dirname(file);

@@ -6,7 +6,8 @@ import { passIds, recipeName, sourceNames } from './names.js';
 import { modelOnProvider, paramsForModel } from './model-params.js';
 import { reservedParams } from './params.js';
 import { outputCollisions } from './output-collisions.js';
-import { outputPathText, outputsInsideRoot } from './paths.js';
+import { outputsInsideRoot } from './paths.js';
+import { hiddenText } from './hidden-text.js';
 import { pathLengths } from './path-lengths.js';
 import { planSize } from './plan-size.js';
 import { saveCollisions, saveInSources, savePlaceholders } from './save.js';
@@ -14,6 +15,7 @@ import { aspectRatio, modelForm, seedRange, variantsRange } from './values.js';
 import { nestedVariants } from './variants.js';
 import { fromVariant, pickRange } from './picks.js';
 import { writeTargets } from './write-targets.js';
+import { windowsPathNames } from './windows-names.js';
 
 export type { Rule, RuleContext } from './context.js';
 
@@ -36,8 +38,9 @@ export const RULES: readonly Rule[] = [
   outputCollisions,
   planSize,
   saveInSources,
-  outputPathText,
+  hiddenText,
   pathLengths,
+  windowsPathNames,
   outputsInsideRoot,
   writeTargets,
   reservedParams,

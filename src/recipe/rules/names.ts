@@ -3,8 +3,8 @@ import type { Problem } from '../../errors.js';
 import { NAME_PATTERN } from '../schema.js';
 import { toKebab, type Rule, type RuleContext } from './context.js';
 import type { DocPath } from '../yaml/locate.js';
-import { firstControlChar } from '../../util/control-chars.js';
-import { WINDOWS_RESERVED } from '../sources/instance-names.js';
+import { hidesText } from './hidden-text.js';
+import { windowsNameFault } from './windows-names.js';
 
 const PATH_CHARS = /[/\\]|^\.\.?$/;
 
@@ -29,15 +29,16 @@ function lengthProblem(ctx: RuleContext, what: string, name: string, path: DocPa
 
 /** A name Windows cannot hold as a file or folder: a device name (`con`, `nul.x`), or one ending in a dot or space. */
 function reservedProblem(ctx: RuleContext, what: string, name: string, path: DocPath, key = false) {
-  const device = WINDOWS_RESERVED.test(name.split('.')[0] ?? '');
-  if (!device && !/[. ]$/.test(name)) return undefined;
+  const fault = windowsNameFault(name);
+  if (fault === undefined) return undefined;
   return ctx.report({
     code: 'name-reserved',
     path,
     key,
-    message: device
-      ? `${what} "${name}" is a device name on Windows`
-      : `${what} "${name}" ends with a dot or space, which Windows drops`,
+    message:
+      fault === 'device'
+        ? `${what} "${name}" is a device name on Windows`
+        : `${what} "${name}" ends with a dot or space, which Windows drops`,
     hint: 'it becomes a file or folder name, which must open on every system; rename it',
   });
 }
@@ -63,7 +64,8 @@ export const passIds: Rule = (ctx) => {
   for (const pass of ctx.draft.passes) {
     if (pass.id === undefined) continue;
     const path = ['passes', pass.index, 'id'];
-    const bad = nameProblem(ctx, 'pass id', pass.id, path, false);
+    // A control character or bidi override is hidden-text.ts's to report, at the character.
+    const bad = hidesText(pass.id) ? undefined : nameProblem(ctx, 'pass id', pass.id, path, false);
     if (bad) out.push(bad);
     const earlier = first.get(pass.id);
     if (earlier === undefined) {
@@ -120,7 +122,8 @@ export const recipeName: Rule = (ctx) => {
   if (name === undefined) return [];
   const long = lengthProblem(ctx, 'name', name, ['name'], MAX_RECIPE_NAME);
   if (long) return [long];
-  if (!(/[/\\]|^\.\.?$/.test(name) || firstControlChar(name) !== null)) {
+  if (hidesText(name)) return [];
+  if (!/[/\\]|^\.\.?$/.test(name)) {
     const reserved = reservedProblem(ctx, 'name', name, ['name']);
     return reserved ? [reserved] : [];
   }

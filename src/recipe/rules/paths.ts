@@ -2,14 +2,12 @@
  * Output paths stay inside the project root (docs/architecture.md#the-recipe): a shared recipe
  * must not write to `../../etc`. Checked on the path as written (what a reviewer reading the
  * recipe sees) and on where it really leads through symlinks (`save: homelink/.bashrc` with
- * `homelink` linking out of the project). And they hold no control characters: every command
- * prints output paths, and an escape sequence in `out:` would retitle or clear the terminal.
+ * `homelink` linking out of the project). Their text (no control characters) is hidden-text.ts's.
  */
 import path from 'node:path';
 import type { DocPath } from '../yaml/locate.js';
 import type { Rule, RuleContext } from './context.js';
 import { realForm } from '../write-paths.js';
-import { firstControlChar } from '../../util/control-chars.js';
 
 export function isInside(root: string, target: string): boolean {
   const rel = path.relative(root, target);
@@ -29,20 +27,6 @@ function outputPaths(ctx: RuleContext): { at: DocPath; value: string | undefined
     ...ctx.draft.passes.map((p) => ({ at: ['passes', p.index, 'save'] as DocPath, value: p.save, what: 'save path' })),
   ];
 }
-
-export const outputPathText: Rule = (ctx) =>
-  outputPaths(ctx).flatMap(({ at, value, what }) => {
-    const code = value === undefined ? null : firstControlChar(value);
-    if (code === null) return [];
-    return [
-      ctx.report({
-        code: 'control-character',
-        path: at,
-        message: `${what} holds a control character (${code})`,
-        hint: 'output paths are printed by every command; use printable characters only',
-      }),
-    ];
-  });
 
 export const outputsInsideRoot: Rule = (ctx) => {
   if (ctx.allowOutsideRoot) return [];

@@ -36,9 +36,10 @@ export function stemOf(file: string): string {
 /**
  * Windows reserves device names, whatever the extension (`con.png`, `nul.tar.gz` are the device):
  * such a stem gets `_` after its first part (`con` → `con_`, `aux.final` → `aux_.final`), so the
- * output can be checked out and opened on Windows too.
+ * output can be checked out and opened on Windows too. (A stem never holds the superscript digits
+ * or `$` of `com¹` or `conin$`: those become `-`; a `save:` name may, see rules/windows-names.ts.)
  */
-export const WINDOWS_RESERVED = /^(?:con|prn|aux|nul|com[0-9]|lpt[0-9])$/i;
+export const WINDOWS_RESERVED = /^(?:con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³]|conin\$|conout\$)$/i;
 
 function travelling(stem: string): string {
   const dot = stem.indexOf('.');

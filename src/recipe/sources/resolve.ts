@@ -16,6 +16,7 @@ import { classifySource } from './classify.js';
 import { expandGlob, GlobTooLargeError, MAX_GLOB_FILES } from './glob.js';
 import { GlobPatternError } from './glob-pattern.js';
 import { instanceNames } from './instance-names.js';
+import { foldSameFiles } from './same-file.js';
 import { checkSourceFiles, globStartOutside, sourceVerdictText } from './source-guard.js';
 
 /** Where local sources may really live: see source-guard.ts. */
@@ -31,7 +32,8 @@ export interface SourceCheck {
   readonly problems: readonly Problem[];
 }
 
-type One = { source: Source } | { problem: Problem };
+/** A source (with a warning: paths folded, see same-file.ts), or why it cannot be used. */
+type One = { source: Source; warning?: Problem } | { problem: Problem };
 
 /**
  * `exclude`: folders globs never reach into (outputs, cache); `excludeFile`: files they never
@@ -58,8 +60,11 @@ export async function resolveSources(
   const problems: Problem[] = [];
   for (const r of results) {
     if (r === undefined) continue;
-    if ('source' in r) sources.push(r.source);
-    else problems.push(r.problem);
+    if ('problem' in r) problems.push(r.problem);
+    else {
+      sources.push(r.source);
+      if (r.warning) problems.push(r.warning);
+    }
   }
   return { sources, problems };
 }
@@ -89,14 +94,26 @@ async function escapingGlob(
   };
 }
 
-/** A local source with a file that is not an image inside the allowed roots becomes a problem (the first such file). */
+/**
+ * A local source with a file that is not an image inside the allowed roots becomes a problem (the
+ * first such file); a glob reaching one file by several paths keeps one instance of it.
+ */
 async function guarded(one: One, dir: string, report: Report, allowed: SourceRoots): Promise<One> {
   if (!('source' in one) || one.source.kind === 'url') return one;
   const files = one.source.instances.flatMap((i) => (i.path === undefined ? [] : [i.path]));
   const verdicts = await checkSourceFiles(files, allowed.roots);
   const bad = verdicts.findIndex((v) => !v.ok);
   const verdict = verdicts[bad];
-  if (verdict === undefined || verdict.ok) return one;
+  if (verdict === undefined) {
+    if (one.source.kind !== 'glob') return one;
+    return foldSameFiles(
+      one.source,
+      verdicts.map((v) => (v.ok ? v.real : '')),
+      dir,
+      report,
+    );
+  }
+  if (verdict.ok) return one;
   const file = files[bad] as string;
   const shown = one.source.kind === 'file' ? one.source.spec : path.relative(dir, file) || file;
   const text = sourceVerdictText(verdict, shown, allowed.projectRoot);

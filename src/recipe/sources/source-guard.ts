@@ -15,7 +15,8 @@ import { expandBraces, GlobPatternError, splitPattern } from './glob-pattern.js'
 export const SOURCE_KINDS = 'PNG, JPEG, WebP, GIF, AVIF or HEIC';
 
 export type SourceVerdict =
-  | { readonly ok: true }
+  /** `real`: where the file really is, through symlinks (a glob folds the paths leading to one file). */
+  | { readonly ok: true; readonly real: string }
   | { readonly ok: false; readonly code: 'source-outside-root'; readonly real: string; readonly linked: boolean }
   | { readonly ok: false; readonly code: 'source-not-image' };
 
@@ -26,7 +27,7 @@ async function checkSourceFile(file: string, roots: readonly string[]): Promise<
   if (!roots.some((root) => isWithin(root, real))) {
     return { ok: false, code: 'source-outside-root', real, linked: real !== lexical };
   }
-  return (await sniffImageFile(real)) === null ? { ok: false, code: 'source-not-image' } : { ok: true };
+  return (await sniffImageFile(real)) === null ? { ok: false, code: 'source-not-image' } : { ok: true, real };
 }
 
 /** The message for a refused source: `shown` is the file as the recipe names it. */

@@ -1,7 +1,8 @@
 /**
  * Position of a character inside a string value (prompt lint findings carry a char offset).
- * Exact for literal blocks (`|`) and single-line plain or quoted scalars without escapes;
- * anything else (folded, multi-line plain, escapes) gives the value's start.
+ * Exact for literal blocks (`|`) and single-line plain or quoted scalars (escapes such as `\e`,
+ * `\u202E` or `''` included: the position is the escape's); anything else (folded, multi-line
+ * plain or quoted) gives the value's start.
  */
 import { Scalar, isScalar, type Document, type LineCounter } from 'yaml';
 import { findNode, type DocPath, type Position } from './locate.js';
@@ -28,7 +29,7 @@ export function locateInString(
       return source.includes('\n') ? base : { line: base.line, col: base.col + offset };
     case Scalar.QUOTE_DOUBLE:
     case Scalar.QUOTE_SINGLE:
-      return /[\n\\]|''/.test(source) ? base : { line: base.line, col: base.col + 1 + offset };
+      return source.includes('\n') ? base : { line: base.line, col: base.col + quotedOffset(source, offset) };
     default:
       return base;
   }
@@ -51,4 +52,33 @@ function inLiteralBlock(
   const newlines = before.split('\n').length - 1;
   const lineStart = before.lastIndexOf('\n') + 1;
   return { line: header.line + 1 + newlines, col: indent + 1 + (before.length - lineStart) };
+}
+
+/**
+ * Where the value's character at `offset` is written in a one-line quoted scalar (`source`, quotes
+ * included): an escape (`\x1b`, `\u202E`, `\U0001F600`, `\e`, `''`) is one character of the
+ * value, two for an astral `\U`, as the value's string counts them.
+ */
+/** Hex digits after `\x`, `\u`, `\U`; every other escape is one letter. */
+const ESCAPE_DIGITS: Readonly<Record<string, number>> = { x: 2, u: 4, U: 8 };
+
+function quotedOffset(source: string, offset: number): number {
+  const double = source.startsWith('"');
+  let at = 1;
+  for (let v = 0; v < offset && at < source.length - 1; ) {
+    const c = source[at];
+    if (double && c === '\\') {
+      const digits = ESCAPE_DIGITS[source[at + 1] ?? ''] ?? 0;
+      const code = digits === 0 ? 0 : Number.parseInt(source.slice(at + 2, at + 2 + digits), 16);
+      v += code > 0xffff ? 2 : 1;
+      at += 2 + digits;
+    } else if (!double && c === "'" && source[at + 1] === "'") {
+      v += 1;
+      at += 2;
+    } else {
+      v += 1;
+      at += 1;
+    }
+  }
+  return at;
 }

@@ -105,3 +105,20 @@ describe('a save: path naming a folder', () => {
     ]);
   });
 });
+
+describe('a save: path with a Windows device name', () => {
+  it('`save: final/aux/{source}.{ext}` is refused at its name before paying (it ran before)', async () => {
+    project = await createProject(
+      GLOB.replace('shots/*.jpg', 'assets/portrait-astronaut.jpg').replace(
+        '    variants: 2\n',
+        '    save: final/aux/{source}.{ext}\n',
+      ),
+    );
+    const error = await runIn(project).catch((e: unknown) => e);
+    expect(error).toMatchObject({ exitCode: 65 });
+    expect((error as RecipeError).problems.map(formatProblem)).toEqual([
+      expect.stringMatching(/recipe\.yml:9:17: passes\[0\]\.save: save path .* names "aux", a device name on Windows/),
+    ]);
+    expect(await project.outFiles().catch(() => [])).toEqual([]);
+  });
+});

@@ -104,7 +104,7 @@ describe('write targets at validate time', () => {
     );
   });
 
-  it('an escape sequence in out: or save: is refused at its line:col, even with --allow-outside-root', async () => {
+  it('an escape sequence in out: or save: is refused at the character, even with --allow-outside-root', async () => {
     // "\u001b]0;pwned\u0007" would retitle the terminal wherever the path is printed.
     await writeFile(
       path.join(root, 'r.yml'),
@@ -116,10 +116,12 @@ describe('write targets at validate time', () => {
       expect(result.recipe).toBeNull();
       const lines = result.problems.map(formatProblem);
       expect(lines).toContainEqual(
-        expect.stringMatching(/^r\.yml:2:6: out: output folder holds a control character \(U\+001B\)/),
+        expect.stringMatching(
+          /^r\.yml:2:11: out: output folder holds U\+001B \(a control character\), which a terminal would act/,
+        ),
       );
       expect(lines).toContainEqual(
-        expect.stringMatching(/^r\.yml:8:11: passes\[0\]\.save: save path holds a control character \(U\+009B\)/),
+        expect.stringMatching(/^r\.yml:8:26: passes\[0\]\.save: save path holds U\+009B \(a control character\)/),
       );
       // The message names the character, never prints it.
       for (const line of lines) expect(line).not.toMatch(/[\u0000-\u001f\u007f-\u009f]/u);

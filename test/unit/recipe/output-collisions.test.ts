@@ -6,9 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import { outputCollisions } from '../../../src/recipe/rules/output-collisions.js';
 import { runRules } from '../../../src/recipe/rules/index.js';
-import { HEAD, brief, contextFrom, run } from './rule-context.js';
+import { brief, contextFrom, run, withHead as p } from './rule-context.js';
 
-const p = (lines: string): string => HEAD + lines;
 const pass = (id: string, extra = ''): string => `  - id: ${id}\n    prompt: x\n${extra}`;
 
 describe('output-collision', () => {

@@ -3,10 +3,9 @@ import { fromKnown } from '../../../src/recipe/rules/from.js';
 import { runRules } from '../../../src/recipe/rules/index.js';
 import { fromVariant, pickRange } from '../../../src/recipe/rules/picks.js';
 import type { Rule } from '../../../src/recipe/rules/context.js';
-import { HEAD, brief, contextFrom, run } from './rule-context.js';
+import { brief, contextFrom, run, withHead as p } from './rule-context.js';
 
 const BAG = '  - id: bag\n    prompt: x\n    variants: 3\n';
-const p = (lines: string): string => HEAD + lines;
 
 interface Case {
   readonly name: string;

@@ -1,14 +1,14 @@
 /**
  * Rule cases on names a file system must hold (rules.test.ts runs them): lengths, Windows device
- * names, a save: path naming a folder, and how many nodes one recipe (and its lock) may hold.
+ * names (in names, and in the folders and files a save: or out: writes), a save: path naming a
+ * folder, and how many nodes one recipe (and its lock) may hold.
  */
 import { passIds, recipeName, sourceNames } from '../../../src/recipe/rules/names.js';
 import { pathLengths } from '../../../src/recipe/rules/path-lengths.js';
 import { planSize } from '../../../src/recipe/rules/plan-size.js';
 import { savePlaceholders } from '../../../src/recipe/rules/save.js';
-import { HEAD, type RuleCase } from './rule-context.js';
-
-const p = (lines: string): string => HEAD + lines;
+import { windowsPathNames } from '../../../src/recipe/rules/windows-names.js';
+import { HEAD, withHead as p, type RuleCase } from './rule-context.js';
 
 export const FS_NAME_CASES: readonly RuleCase[] = [
   {
@@ -93,5 +93,48 @@ export const FS_NAME_CASES: readonly RuleCase[] = [
     options: { globs: { photo: 3 } },
     expect: ['path-length@7:11'],
     message: 'save path has a file name of 193 bytes (at most 190)',
+  },
+  {
+    name: 'save: a device name or a trailing dot or space, at the name (a checkout on Windows cannot hold it)',
+    rule: windowsPathNames,
+    text: p(
+      ['out/con.png', 'final/aux/{source}.{ext}', 'nul.txt', 'reports/COM1', '"final./{pass}.{ext}"', '"f/CON .png"']
+        .map((save, i) => `  - id: p${i}\n    prompt: x\n    save: ${save}\n`)
+        .join(''),
+    ),
+    expect: [
+      'name-reserved@7:15',
+      'name-reserved@10:17',
+      'name-reserved@13:11',
+      'name-reserved@16:19',
+      'name-reserved@19:12',
+      'name-reserved@22:14',
+    ],
+    message: 'save path "out/con.png" names "con.png", a device name on Windows',
+  },
+  {
+    name: 'save: names that only look like devices, and .. segments, are fine',
+    rule: windowsPathNames,
+    text: p(
+      ['final/console/{source}.{ext}', '../out/aux-x.png', 'lpt/{pass}.{ext}', 'com10/{source}.{ext}', './x.png']
+        .map((save, i) => `  - id: p${i}\n    prompt: x\n    save: ${save}\n`)
+        .join(''),
+    ),
+    expect: [],
+  },
+  {
+    name: 'save: placeholders filled as the nodes fill them (lpt{variant} is lpt1; {source}. ends with a dot)',
+    rule: windowsPathNames,
+    text:
+      'version: 1\ndefaults:\n  save: out/lpt{variant}.{ext}\nsources:\n  photo: a.jpg\npasses:\n' +
+      '  - id: a\n    prompt: x\n    variants: 2\n  - id: b\n    prompt: x\n    save: "x/{source}."\n',
+    expect: ['name-reserved@3:13', 'name-reserved@12:14'],
+    message: '"lpt1.png", a device name',
+  },
+  {
+    name: 'out: a folder named aux',
+    rule: windowsPathNames,
+    text: 'version: 1\nout: build/aux\n',
+    expect: ['name-reserved@2:12'],
   },
 ];

@@ -43,7 +43,7 @@ export function contextFrom(text: string, options: FakeOptions = {}): RuleContex
     allowOutsideRoot: options.allowOutsideRoot ?? false,
     saveInSources: 'error',
     sources,
-    report: makeReport('r.yml', doc, lines),
+    report: makeReport('r.yml', doc, lines, text),
     locate: (p) => makeLocation('r.yml', locatePath(doc, lines, p)),
   };
 }
@@ -59,6 +59,9 @@ export function run(rule: Rule, text: string, options?: FakeOptions): Problem[] 
 
 /** A minimal valid recipe head, for tests that only vary the passes. */
 export const HEAD = 'version: 1\nsources:\n  photo: a.jpg\npasses:\n';
+
+/** {@link HEAD} followed by these pass lines. */
+export const withHead = (lines: string): string => HEAD + lines;
 
 /** One rule case of rules.test.ts (and the case files it runs). */
 export interface RuleCase {

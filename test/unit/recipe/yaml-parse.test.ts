@@ -95,6 +95,8 @@ describe('locateInString', () => {
     '  - prompt: >',
     '      Keep it.',
     '      Add a hat.',
+    '  - prompt: "a\\u202Eb\\x1bc\\U0001F600d\\ee"',
+    "  - prompt: 'it''s x'",
     '',
   ].join('\n');
   const r = parseRecipeYaml(text);
@@ -106,6 +108,12 @@ describe('locateInString', () => {
     ['plain scalar', 1, 9, '5:22'],
     ['double-quoted scalar', 2, 9, '6:23'],
     ['folded block: the value start', 3, 9, '7:13'],
+    // The escape's own position: `\u202E` is one character of the value, `\U0001F600` two.
+    ['double-quoted, at an escape', 4, 1, '10:15'],
+    ['double-quoted, after escapes', 4, 3, '10:22'],
+    ['double-quoted, after an astral escape', 4, 7, '10:37'],
+    ['double-quoted, \\e', 4, 8, '10:38'],
+    ["single-quoted, after ''", 5, 3, '11:18'],
   ] as const)('%s', (_name, index, offset, expected) => {
     const pos = locateInString(doc, lines, text, ['passes', index, 'prompt'], offset);
     expect(`${pos?.line}:${pos?.col}`).toBe(expected);

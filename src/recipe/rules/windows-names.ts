@@ -1,0 +1,94 @@
+/**
+ * Names a Windows checkout can hold. A recipe is shared, and Windows opens a device, not a file,
+ * for `con`, `prn`, `aux`, `nul`, `com1`, `lpt1`… whatever the extension (`nul.txt`, `con .png`),
+ * and drops a name's trailing dot or space (`final.` is `final`). Derived names are made safe
+ * (sources/instance-names.ts gives such an instance a `_`); pass ids, source names and the recipe
+ * name are refused in names.ts; here the folder and file names a `save:` or `out:` writes as
+ * written (`save: out/con.png`, `save: final/aux/{source}.{ext}`), before anything is paid.
+ */
+import type { Problem } from '../../errors.js';
+import { fillSave } from '../../util/save-template.js';
+import { setting } from '../draft.js';
+import { WINDOWS_RESERVED } from '../sources/instance-names.js';
+import type { DocPath } from '../yaml/locate.js';
+import type { Rule, RuleContext } from './context.js';
+
+/** Why Windows cannot hold `name` as a file or folder name; undefined when it can (`.` and `..` navigate). */
+export function windowsNameFault(name: string): 'device' | 'trailing' | undefined {
+  if (name === '.' || name === '..' || name === '') return undefined;
+  // `nul.tar.gz` and `con .png` are the device too: the part before the first dot, trailing spaces dropped.
+  if (WINDOWS_RESERVED.test((name.split('.')[0] ?? '').replace(/ +$/, ''))) return 'device';
+  return /[. ]$/.test(name) ? 'trailing' : undefined;
+}
+
+/** The names `{source}` takes in this pass's nodes. */
+function sourceNames(ctx: RuleContext, passIndex: number): string[] {
+  const root = ctx.graph.rootSource(passIndex);
+  const source = root === null ? undefined : ctx.sources.get(root);
+  if (source === undefined) return [root ?? 'source'];
+  return [...new Set(source.instances.map((i) => i.instance ?? source.name))];
+}
+
+/** Each `/`- or `\`-separated part of `text` with its offset. */
+function segments(text: string): { readonly name: string; readonly offset: number }[] {
+  const out: { name: string; offset: number }[] = [];
+  let start = 0;
+  for (const part of text.split(/[/\\]/)) {
+    out.push({ name: part, offset: start });
+    start += part.length + 1;
+  }
+  return out;
+}
+
+function faultProblem(ctx: RuleContext, at: DocPath, what: string, value: string, name: string, offset: number) {
+  const fault = windowsNameFault(name);
+  if (fault === undefined) return undefined;
+  return ctx.report({
+    code: 'name-reserved',
+    path: at,
+    offset,
+    message:
+      fault === 'device'
+        ? `${what} "${value}" names "${name}", a device name on Windows (whatever the extension)`
+        : `${what} "${value}" names "${name}", which ends with a dot or space that Windows drops`,
+    hint: 'the recipe may be checked out on Windows, where that name is not a file or folder; rename it',
+  });
+}
+
+/** The first name of a `save:` template Windows cannot hold, placeholders filled as this pass's nodes fill them. */
+function saveFault(ctx: RuleContext, at: DocPath, template: string, pass: string, passIndex: number) {
+  const sources = sourceNames(ctx, passIndex);
+  for (const seg of segments(template)) {
+    const fills = seg.name.includes('{')
+      ? sources.flatMap((source) =>
+          [null, 1].map((variant) => fillSave(seg.name, { source, pass, variant }).replaceAll('{ext}', 'png')),
+        )
+      : [seg.name];
+    for (const name of new Set(fills)) {
+      const bad = faultProblem(ctx, at, 'save path', template, name, seg.offset);
+      if (bad) return bad;
+    }
+  }
+  return undefined;
+}
+
+export const windowsPathNames: Rule = (ctx) => {
+  const out: Problem[] = [];
+  const folder = ctx.draft.out;
+  if (folder !== undefined) {
+    for (const seg of segments(folder)) {
+      const bad = faultProblem(ctx, ['out'], 'out:', folder, seg.name, seg.offset);
+      if (bad) {
+        out.push(bad);
+        break;
+      }
+    }
+  }
+  for (const pass of ctx.draft.passes) {
+    const save = setting(ctx.draft, pass, 'save');
+    if (save === undefined) continue;
+    const bad = saveFault(ctx, save.path, save.value, pass.id ?? 'pass', pass.index);
+    if (bad) out.push(bad);
+  }
+  return out;
+};
