@@ -13,7 +13,10 @@
  * `lock-renamed` (the new lock in place, journal entries not yet dropped). Of a cache hit:
  * `cache-hit` (its record read and marked used, its blob not yet copied out). Of `kontext gc`:
  * `gc-started` (its mutex held, nothing read yet), `gc-roots-read` (the cache scanned, the
- * journal and the lock files read, nothing removed yet). Library code only calls `rt.crashPoint`.
+ * journal and the lock files read, nothing removed yet). Of `kontext pick`: `pick-checked` (its
+ * mutex held, the recipe read again and unchanged, the new text not yet renamed over it). Of
+ * `kontext report`: `report-index-written` (its page in place, the images it does not show not yet
+ * pruned). Library code only calls `rt.crashPoint`.
  */
 import { existsSync, writeFileSync } from 'node:fs';
 import type { Runtime } from '../index.js';
@@ -34,6 +37,8 @@ const POINTS = [
   'cache-hit',
   'gc-started',
   'gc-roots-read',
+  'pick-checked',
+  'report-index-written',
 ] as const;
 
 export function withTestHooks(rt: Runtime, kill: () => void): Runtime {

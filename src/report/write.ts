@@ -14,6 +14,7 @@ import { cacheDirFor } from '../run/context.js';
 import { openStoreOrStandIn } from '../run/open-cache.js';
 import { throughRemote } from '../run/status.js';
 import { writeFileAtomic } from '../store/atomic.js';
+import { withFileMutex } from '../store/file-mutex.js';
 import type { Store } from '../store/types.js';
 import { REPORT_DIR, REPORT_INDEX } from '../plan/report-paths.js';
 import { assetName, makeAssets, pruneAssets } from './assets.js';
@@ -70,6 +71,10 @@ export async function writeReport(path: string, options: ReportOptions, deps: Re
         allowOutsideRoot: options.allowOutsideRoot ?? false,
         // Fetched results are local now: shown as any cached result; peeked ones as in the remote cache.
         inRemote: take ? undefined : fromRemote,
+        onWait: (pid) =>
+          deps.onNotice?.(
+            `waiting for another kontext report (pid ${pid === undefined ? '?' : String(pid)}) on ${path}`,
+          ),
       }).then((w) => ({ ...w, fetched: take ? fromRemote.size : 0 })),
     );
     // The outputs (and blobs) hashed to judge them are remembered in the cache's source-hash memo,
@@ -93,20 +98,39 @@ export async function writeReportFor(
     readonly live?: LiveOverrides | undefined;
     /** Keys whose record only the remote cache holds (peeked, not kept). */
     readonly inRemote?: ReadonlySet<string> | undefined;
+    /** Told once when another report is being written into the same folder, before waiting for it. */
+    readonly onWait?: ((pid: number | undefined) => void) | undefined;
   },
 ): Promise<WrittenReport> {
-  const { data: collected, jobs } = await collectReport(recipe, p);
   await checkOutDir(recipe.outDir, recipe.projectRoot, p.allowOutsideRoot);
   const dir = join(recipe.outDir, REPORT_DIR);
   await ensureRealDir(dir, recipe.outDir);
-  const assets = await makeAssets(dir, jobs);
-  const data = assets.failed.size === 0 ? collected : withoutFailed(collected, assets.failed);
   const index = join(dir, REPORT_INDEX);
-  // Rebuildable at any time from local state: no fsync.
-  await writeFileAtomic(index, renderPage(data), { sync: false });
-  await pruneAssets(dir, new Set(jobs.map(assetName)), p.rt.now());
-  return { dir, index, data, made: assets.made, reused: assets.reused, fetched: 0 };
+  // One report at a time per folder (`kontext report` beside a `--watch --serve` server): each
+  // prunes the images its own page does not show, so two at once removed each other's.
+  const mutex = { pid: p.rt.pid, isAlive: p.rt.isAlive, staleMs: REPORT_MUTEX_MS, timeoutMs: REPORT_MUTEX_MS };
+  const onWait = (holder: { readonly pid: number | undefined }): void => p.onWait?.(holder.pid);
+  return withFileMutex(
+    join(dir, `.${REPORT_INDEX}`),
+    async () => {
+      const { data: collected, jobs } = await collectReport(recipe, p);
+      const assets = await makeAssets(dir, jobs);
+      const data = assets.failed.size === 0 ? collected : withoutFailed(collected, assets.failed);
+      // Rebuildable at any time from local state: no fsync.
+      await writeFileAtomic(index, renderPage(data), { sync: false });
+      p.rt.crashPoint?.('report-index-written');
+      await pruneAssets(dir, new Set(jobs.map(assetName)), p.rt.now());
+      return { dir, index, data, made: assets.made, reused: assets.reused, fetched: 0 };
+    },
+    { ...mutex, onWait },
+  );
 }
+
+/**
+ * A report of thousands of nodes makes its images for minutes the first time: waited for that
+ * long, never taken over sooner (unless its writer is dead).
+ */
+const REPORT_MUTEX_MS = 10 * 60_000;
 
 /** Images that could not be made (an unreadable file) are left out rather than shown broken. */
 function withoutFailed(data: ReportData, failed: ReadonlySet<string>): ReportData {

@@ -19,7 +19,7 @@ import type { Plan } from '../plan/types.js';
 import { NAME_PATTERN } from '../recipe/schema.js';
 import type { Recipe } from '../recipe/types.js';
 import { hasBlob } from '../store/blobs.js';
-import { isStaleTemp } from '../store/index.js';
+import { isStaleTemp, readLock } from '../store/index.js';
 import type { LockFile } from '../store/types.js';
 import { checkWriteTarget, type WriteGuard } from '../store/write-guard.js';
 
@@ -66,6 +66,8 @@ export interface OutScopeInput {
   readonly recipe: Recipe;
   readonly plan: Plan;
   readonly lock: LockFile;
+  /** Outputs other recipes' locks name ({@link siblingLockOutputs}): theirs, never this recipe's orphans. */
+  readonly others?: ReadonlySet<string> | undefined;
   readonly lockPath: string;
   readonly cacheDir: string;
   readonly guard: WriteGuard;
@@ -99,6 +101,7 @@ export function outScope(p: OutScopeInput): { readonly lockEntries: readonly str
     const entry = lock.nodes[node.id];
     if (entry) claimed.add(fromLock(entry.output));
   }
+  for (const file of p.others ?? []) claimed.add(file);
   const lockShas = new Set(Object.values(lock.nodes).map((e) => e.output_sha256));
   // A cache dir that cannot be read knows nothing.
   const inCache = (sha: string): Promise<boolean> => hasBlob(p.cacheDir, sha).catch(() => false);
@@ -114,6 +117,23 @@ export function outScope(p: OutScopeInput): { readonly lockEntries: readonly str
       now: p.now,
     },
   };
+}
+
+/**
+ * The outputs named by the other lock files beside `lockPath`: recipes in one folder with the
+ * same `name:` share `<out>/`, and a file another recipe's lock names is that recipe's, not an
+ * orphan of this one (nor a file kontext did not make). A lock that cannot be read names nothing.
+ */
+export async function siblingLockOutputs(lockPath: string): Promise<ReadonlySet<string>> {
+  const dir = dirname(lockPath);
+  const outputs = new Set<string>();
+  for (const name of await readdir(dir).catch(() => [] as string[])) {
+    const path = join(dir, name);
+    if (!name.endsWith('.lock.json') || path === lockPath) continue;
+    const lock = await readLock(path).catch(() => null);
+    for (const entry of Object.values(lock?.nodes ?? {})) outputs.add(resolve(dir, entry.output));
+  }
+  return outputs;
 }
 
 /** Walk `scope.outDir` (nothing when it is missing or a symlink) and sort its files. */

@@ -14,7 +14,7 @@ import { loadRecipe } from '../recipe/index.js';
 import type { Recipe } from '../recipe/types.js';
 import type { Runtime } from '../runtime.js';
 import { readLock, removeLockEntries, resolveCacheDir } from '../store/index.js';
-import { outScope, scanOutDir } from './clean-scan.js';
+import { outScope, scanOutDir, siblingLockOutputs } from './clean-scan.js';
 import { lockPathFor } from './run-recipe.js';
 import { writeGuardFor } from './write-guard-for.js';
 
@@ -54,7 +54,8 @@ export async function cleanRecipe(path: string, options: CleanOptions, deps: Cle
     allowOutsideRoot: options.allowOutsideRoot ?? false,
   });
   const lock = await readLock(lockPath, { outputs: guard });
-  const { lockEntries, scope } = outScope({ recipe, plan, lock, lockPath, cacheDir, guard, now: rt.now() });
+  const others = await siblingLockOutputs(lockPath);
+  const { lockEntries, scope } = outScope({ recipe, plan, lock, others, lockPath, cacheDir, guard, now: rt.now() });
   const scan = await scanOutDir(scope);
   const dryRun = options.dryRun === true;
   const report: CleanReport = {

@@ -18,7 +18,10 @@ export function settledEntries(entries: readonly JournalEntry[], lock: LockFile)
 }
 
 /**
- * Remove the journal entries `lock` proves finished (each only if it still names that request).
+ * Remove the journal entries `lock` proves finished (each only if it still names that request),
+ * but not one another live run owns: a run of another recipe sharing the cache, whose record this
+ * recipe took as a cache hit and locked, still needs its entry until its own lock holds the node
+ * (removed under it, that run wrote it back as if the cache dir had been deleted).
  * Returns the requests left, key → request id (intents aside): one whose record a run takes as a
  * cache hit is dropped by the run once the lock holds its node. `listed`: the entries the run's
  * resolve read (prepare.ts), so the folder is listed once per run; an entry written since by
@@ -27,10 +30,11 @@ export function settledEntries(entries: readonly JournalEntry[], lock: LockFile)
 export async function dropSettledEntries(
   store: Store,
   lock: LockFile,
-  listed?: readonly JournalEntry[],
+  listed: readonly JournalEntry[] | undefined,
+  self: Parameters<typeof isLiveOwner>[1],
 ): Promise<ReadonlyMap<string, string>> {
   const entries = listed ?? (await store.journal.list());
-  const settled = settledEntries(entries, lock);
+  const settled = settledEntries(entries, lock).filter((e) => !isLiveOwner(e, self));
   await Promise.all(settled.map((e) => store.journal.remove(e.key, e.request_id ?? null)));
   const left = new Map<string, string>();
   for (const e of entries) if (e.request_id !== undefined && !settled.includes(e)) left.set(e.key, e.request_id);

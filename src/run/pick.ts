@@ -2,9 +2,10 @@
  * `writePick`: choose one variant of a pass by writing `pick: <k>` into the recipe
  * (`kontext pick`, and the served report's pick button). The recipe is validated and planned
  * first, so only a variant the plan really has can be picked; the file is rewritten atomically
- * (temp + rename, its mode kept) under a short inter-process mutex, and only when its bytes
- * are still the ones that were read (an editor saving meanwhile wins: we refuse, exit 75) and
- * it is not read-only (exit 73).
+ * (temp + rename, its mode kept) under a short inter-process mutex on the file it writes (two
+ * picks through a symlink and the real name serialize too), and only when its bytes are still
+ * the ones that were read (an editor saving meanwhile wins: we refuse, exit 75) and it is not
+ * read-only (exit 73).
  * `pick:` is per pass: naming an instance (`bag@product-1#2`) picks variant 2 on every
  * instance, and the result says so.
  */
@@ -34,6 +35,8 @@ export interface WritePickOptions {
    * file no longer has them (a report page older than the recipe).
    */
   readonly expectSha256?: string | undefined;
+  /** Told once when another pick of the same file holds its mutex, before waiting for it. */
+  readonly onWait?: ((pid: number | undefined) => void) | undefined;
 }
 
 /** What {@link writePick} did. */
@@ -63,8 +66,10 @@ export async function writePick(recipePath: string, nodeId: string, options: Wri
   // the link), written where it really is (the rename replaces the file, not the link).
   const named = resolve(rt.cwd, recipePath);
   const file = await realRecipePath(recipePath, rt.cwd);
+  // Keyed by the file written, not the name given: a pick through a link and one through the
+  // real name would otherwise both pass the check below and the later rename drop the other's pick.
   return withFileMutex(
-    `${lockPathOfRecipeFile(named, rt.cwd)}.pick`,
+    `${lockPathOfRecipeFile(file, rt.cwd)}.pick`,
     async () => {
       const before = await readRecipe(file, recipePath);
       if (options.expectSha256 !== undefined && options.expectSha256 !== before.sha256) throw changedOnDisk(recipePath);
@@ -80,10 +85,11 @@ export async function writePick(recipePath: string, nodeId: string, options: Wri
       const bytes = Buffer.from(before.bom + edit.text, 'utf8');
       const now = await readRecipe(file, recipePath);
       if (now.sha256 !== before.sha256) throw changedOnDisk(recipePath);
+      rt.crashPoint?.('pick-checked');
       await writeFileAtomic(file, bytes, { mode: before.mode, durable: true });
       return { ...base, previous, changed: true, sha256: sha256(bytes), method: edit.method };
     },
-    { pid: rt.pid, isAlive: rt.isAlive },
+    { pid: rt.pid, isAlive: rt.isAlive, onWait: (holder) => options.onWait?.(holder.pid) },
   );
 }
 

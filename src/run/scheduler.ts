@@ -52,7 +52,9 @@ export type { RunSummary } from './outcome.js';
 const LOCAL_CONCURRENCY = 32;
 
 export async function executePlan(prepared: Prepared, deps: RunDeps, options: RunOptions): Promise<RunSummary> {
-  const journaled = await dropSettledEntries(deps.store, prepared.lock, prepared.journal);
+  // This run has no token yet (beginRun): an entry of a live run in this process is another run's.
+  const self = { pid: deps.rt.pid, isAlive: (pid: number) => deps.rt.isAlive(pid), run: '' };
+  const journaled = await dropSettledEntries(deps.store, prepared.lock, prepared.journal, self);
   return new Scheduler(prepared, deps, options, journaled).run();
 }
 

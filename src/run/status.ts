@@ -17,7 +17,7 @@ import { RemotePool } from '../remote/index.js';
 import type { ProviderName, Recipe } from '../recipe/types.js';
 import type { Runtime } from '../runtime.js';
 import { readLock } from '../store/index.js';
-import { type OutScopeInput, outScope, scanOutDir } from './clean-scan.js';
+import { type OutScopeInput, outScope, scanOutDir, siblingLockOutputs } from './clean-scan.js';
 import { openStoreOrStandIn } from './open-cache.js';
 import { writeGuardFor } from './write-guard-for.js';
 import type { LockEntry, LockFile, Store } from '../store/types.js';
@@ -208,6 +208,7 @@ export async function statusDetail(
   const unpicked = withoutPicks(recipe);
   const { orphaned, kept } = await orphans(unpicked === recipe ? plan : buildPlan(unpicked), lock, {
     recipe,
+    others: await siblingLockOutputs(lockPath),
     lockPath,
     cacheDir: store.root,
     guard,

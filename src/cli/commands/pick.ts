@@ -9,7 +9,12 @@ export async function pickCommand(
   opts: Record<string, unknown>,
   ctx: CliContext,
 ): Promise<number> {
-  const result = await writePick(recipe, nodeId, { rt: ctx.rt });
+  const onWait = (pid: number | undefined): void => {
+    ctx.rt.stderr.write(
+      `waiting for another kontext pick (pid ${pid === undefined ? '?' : String(pid)}) on ${recipe}\n`,
+    );
+  };
+  const result = await writePick(recipe, nodeId, { rt: ctx.rt, onWait });
   if (opts['json'] === true) {
     ctx.rt.stdout.write(`${JSON.stringify(toJson(result))}\n`);
     return 0;

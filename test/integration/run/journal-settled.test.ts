@@ -115,7 +115,8 @@ describe('a run lists the journal folder once', () => {
       { only: undefined, force: undefined, reseed: undefined },
     );
     expect(prepared.journal).toEqual([entry]);
-    const left = await dropSettledEntries(store, lock, prepared.journal);
+    const self = { pid: process.pid, isAlive: () => false, run: '' };
+    const left = await dropSettledEntries(store, lock, prepared.journal, self);
     expect(lists).toBe(1);
     expect(left.size).toBe(0);
     expect(await real.journal.list()).toEqual([]);
