@@ -216,7 +216,8 @@ export function knownOutputs(prior: { readonly output_sha256: string } | null | 
   return prior ? [prior.output_sha256] : [];
 }
 
-function lockedTargets(node: PlanNode, locked: LockEntry | undefined, lockDir: string): string[] {
+/** The files the lock names for a node: its output, and its `save:` copy by that output's extension. */
+export function lockedTargets(node: PlanNode, locked: LockEntry | undefined, lockDir: string): string[] {
   if (!locked) return [];
   const output = join(lockDir, locked.output);
   const ext = output.slice(output.lastIndexOf('.') + 1);
