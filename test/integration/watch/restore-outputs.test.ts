@@ -39,12 +39,12 @@ describe('kontext run --watch: outputs deleted while watching', () => {
   it('come back from the cache (a file, a save: copy, then out/ itself), with no request and no loop', async () => {
     emulator = await startEmulator({ queueMs: 10, runMs: 20 });
     const em = emulator;
-    const p = await createProject(
+    const recipe = (b: string): string =>
       watchRecipe([
         ['a', 'Keep the face unchanged. Make the sky orange.', 'save: final/a.{ext}'],
-        ['b', 'Keep the face unchanged. Add a red scarf.'],
-      ]),
-    );
+        ['b', b],
+      ]);
+    const p = await createProject(recipe('Keep the face unchanged. Add a red scarf.'));
     project = p;
     const env = cliEnv(p.root, {
       RUNCOMFY_MODEL_API_BASE: em.baseUrl,
@@ -93,6 +93,11 @@ describe('kontext run --watch: outputs deleted while watching', () => {
 
     expect(submits()).toBe(2);
     expect((await lockMatchesFiles(p)).every((r) => r.ok)).toBe(true);
+
+    // The recipe is still watched as before (the two watchers shared the project folder meanwhile).
+    await p.writeRecipe(recipe('Keep the face unchanged. Add a blue scarf.'));
+    await until(() => submits() === 3, 10_000, 'the edited pass run', detail);
+    await quiet('the edit run');
     c.child.kill('SIGINT');
     expect((await c.done).code, detail()).toBe(130);
   }, 90_000);
