@@ -93,7 +93,8 @@ export class RecipeWatcher {
         const result = await this.#session.cycle(paths, {
           beforeStart: async () => {
             await this.#follow(this.#session.seen);
-            await this.#watchOutputs(false);
+            // Not waited for: a first look at a large out/ folder must not hold the run back.
+            this.#watchOutputs(false).catch((e: unknown) => this.#options.onCycleError(e));
           },
           watched: (file) => this.#watchers.covers(file),
         });

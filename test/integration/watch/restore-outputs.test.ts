@@ -72,6 +72,7 @@ describe('kontext run --watch: outputs deleted while watching', () => {
       expect(count(c, 'watch-cycle'), detail()).toBe(cycles);
     };
     await until(() => count(c, 'run-summary') >= 1, 15_000, 'first cycle', detail);
+    await quiet('first cycle'); // the outputs' watcher is started beside the run, not before it
 
     // One output, and the save: copy outside out/: restored by a cycle, from the cache.
     await rm(outputs[1] as string);
