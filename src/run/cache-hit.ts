@@ -19,7 +19,7 @@ export interface HitFiles {
   readonly outDir: string;
   /** The node's lock entry, if any. */
   readonly locked: LockEntry | undefined;
-  /** `--overwrite`, or no lock (`kontext edit`: its output path was checked before, edit-target.ts). */
+  /** `--overwrite` (for `kontext edit` too: no lock, the marker rule alone, hand-edits.ts). */
   readonly overwrite: boolean;
   readonly guard: WriteGuard | undefined;
 }
@@ -44,6 +44,7 @@ export async function materializeHit(
     blobSha: hit.output_sha256,
     locked,
     overwrite: at.overwrite,
+    lockless: at.lockPath === null,
     hash,
     wroteHere,
   });

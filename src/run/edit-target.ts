@@ -1,20 +1,23 @@
 /**
  * Where a one-off edit (`kontext edit`) may write, decided before it pays. Its result is saved
  * under the extension of what arrives (`-o cat.jpg` holding a PNG is written as `cat.png`), so
- * the file checked ahead is the one the model's default format gives: it may not be in `.git`,
- * in the cache dir or the input image itself (the write guard's rules), nor a file kontext never
- * wrote (bytes no output blob in the cache holds: a picture of the user's, or an edit's output
- * changed by hand) unless `--overwrite`. A file an earlier edit wrote is replaced, as a recipe
- * run replaces its own outputs. Such files at the other extensions a result could take are
- * guarded too, for a result in another format: refused when it arrives, never overwritten.
+ * the file checked ahead is the one the model's default format gives (a cache hit's own): it may
+ * not be in `.git`, in the cache dir or the input image itself (the write guard's rules), nor a
+ * file kontext did not write there, by the rule a run follows (hand-edits.ts): bytes with no
+ * marker for that path (store/written.ts) that differ from the cache hit the edit will write, if
+ * any (a picture of the user's, an edit's output changed by hand, another output copied there),
+ * unless `--overwrite`. A file an earlier edit (or run) wrote there is replaced, as a recipe run
+ * replaces its own outputs. Such files at the other extensions a result could take are guarded
+ * too, for a result in another format: refused when it arrives, never overwritten. The scheduler
+ * checks the same rule again right before the write (a file put there while the edit ran).
  */
 import { lstat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ExitCode, KontextError } from '../errors.js';
+import { KontextError } from '../errors.js';
 import type { ProviderName } from '../models/types.js';
 import type { Store } from '../store/types.js';
 import { buildWriteGuard, checkWriteTarget, type WriteGuard } from '../store/write-guard.js';
-import { requestedExtension } from './hand-edits.js';
+import { HandEditedOutputError, requestedExtension } from './hand-edits.js';
 import { OUTPUT_EXTENSIONS } from './outputs.js';
 
 export interface EditTarget {
@@ -28,13 +31,15 @@ export interface EditTarget {
   readonly model: string;
   /** `--overwrite`: a file kontext never wrote may be replaced. */
   readonly overwrite: boolean;
+  /** The cache hit the edit will write (`--seed` repeating an edit), if any. */
+  readonly hit?: { readonly sha256: string; readonly ext: string } | undefined;
 }
 
 const REFUSED_HINT = 'pass another -o: an edit’s output may not land in .git, in the cache dir or on its input image';
 
 /** The guard the edit writes under; throws (exit 65) when its output path is refused. */
 export async function editWriteGuard(target: EditTarget, store: Store): Promise<WriteGuard> {
-  const ext = requestedExtension(target.provider, target.model, {}, undefined);
+  const ext = target.hit?.ext ?? requestedExtension(target.provider, target.model, {}, undefined);
   const expected = join(target.outDir, `${target.name}.${ext}`);
   const input = target.input === undefined ? [] : [target.input];
   const guard = (extra: readonly string[]): Promise<WriteGuard> =>
@@ -53,30 +58,23 @@ export async function editWriteGuard(target: EditTarget, store: Store): Promise<
   }
   if (target.overwrite) return guard([]);
   const candidates = [...new Set([ext, ...OUTPUT_EXTENSIONS])].map((e) => join(target.outDir, `${target.name}.${e}`));
-  const foreign = await notWrittenByKontext(candidates, store);
+  const foreign = await notWrittenHere(candidates, store, target.hit?.sha256);
   const mine = foreign.find((f) => f.path === expected);
-  if (mine !== undefined) {
-    const sha = mine.sha256.slice(0, 12);
-    throw new KontextError(
-      'E_OUTPUT_CHANGED',
-      `${expected} is not a file kontext wrote (no output in the cache has its bytes, sha256 ${sha}); ` +
-        'it was left as it is',
-      { exitCode: ExitCode.DATA_ERR, hint: 'pass another -o, or --overwrite to replace it' },
-    );
-  }
+  if (mine !== undefined) throw new HandEditedOutputError(expected, mine.sha256, undefined, true);
   return guard(foreign.map((f) => f.path));
 }
 
-/** The files among `paths` that exist and hold bytes the cache has no output blob of. */
-async function notWrittenByKontext(
+/** The files among `paths` that exist and hold bytes kontext did not write there (nor `same`, what it will write). */
+async function notWrittenHere(
   paths: readonly string[],
   store: Store,
+  same: string | undefined,
 ): Promise<{ readonly path: string; readonly sha256: string }[]> {
   const found: { path: string; sha256: string }[] = [];
   for (const path of paths) {
     if (!(await lstat(path).catch(() => null))?.isFile()) continue;
     const { sha256 } = await store.hashSource(path);
-    if (!(await store.hasBlob(sha256))) found.push({ path, sha256 });
+    if (sha256 !== same && !store.written.has(path, sha256)) found.push({ path, sha256 });
   }
   return found;
 }

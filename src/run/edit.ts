@@ -92,6 +92,7 @@ export async function runEdit(
         provider: options.provider,
         model: node.model,
         overwrite: options.overwrite === true,
+        hit: hitOf(prepared.states.get(id)?.record),
       },
       run.store,
     );
@@ -101,11 +102,16 @@ export async function runEdit(
     const summary = await executePlan(prepared, run.runDeps({ lockPath: null, onEvent: deps.onEvent, writeGuard }), {
       jobs: 1,
       signal: options.signal,
+      overwrite: options.overwrite === true,
       resubmitUncertain: options.resubmitUncertain === true,
     });
     const outcome = summary.outcomes.get(id);
     return { summary, output: outcome?.kind === 'ok' ? outcome.path : null };
   });
+}
+
+function hitOf(record: { readonly output_sha256: string; readonly ext: string } | null | undefined) {
+  return record ? { sha256: record.output_sha256, ext: record.ext } : undefined;
 }
 
 /** Preflight's "no hosting" error said as an edit's: there is no recipe to add `hosting:` to. */

@@ -4,10 +4,11 @@
  * before polling, wait, download into the store, record. On interruption a queued request is
  * cancelled; one that cannot be is left in the journal so the next run re-attaches to it
  * instead of paying again. An intent without a request id is "maybe paid" (submit-claim.ts).
+ * The wait for a submitted (or journaled) request and its download: request-wait.ts.
  */
 import type { PlanNode } from '../plan/types.js';
 import { providerTraits } from '../providers/session.js';
-import type { EditRequest, Provider, RemoteState, RetryListener } from '../providers/types.js';
+import type { EditRequest, Provider, RetryListener } from '../providers/types.js';
 import type { JournalEntry, RunRecord, Store } from '../store/types.js';
 import type { NodePhase, UntimedRunEvent } from './events.js';
 import {
@@ -20,20 +21,10 @@ import {
 } from './inputs.js';
 import { processTag } from '../util/process-tag.js';
 import { editRequestFor } from './node-request.js';
-import { downloadOutput } from './download-output.js';
+import { finishRequest } from './request-wait.js';
 import { bodySha256, claimSubmit, isLiveOwner, provesNotAccepted, stopIfUncertain } from './submit-claim.js';
 import { graceSignal, SUBMIT_GRACE_MS, submitLostWarning } from './submit-grace.js';
-import {
-  isImageFetchFailure,
-  isTerminalFailure,
-  mayResubmit,
-  OUTPUT_REREAD_MS,
-  OutcomeUnknownError,
-  seedMismatch,
-  stillNotFetched,
-  unsettled,
-  waitForUsableOutput,
-} from './remote-outcome.js';
+import { isImageFetchFailure, mayResubmit, OutcomeUnknownError, stillNotFetched } from './remote-outcome.js';
 
 /** Who this run is, for the journal's intents (see submit-claim.ts). */
 interface IntentDeps {
@@ -62,7 +53,7 @@ export interface ExecuteDeps extends InputDeps {
   readonly deadlineMs?: number | undefined;
   /** How long a submit on the wire at Ctrl-C may finish; default {@link SUBMIT_GRACE_MS}. */
   readonly submitGraceMs?: number | undefined;
-  /** Pauses before reading again a request that finished without an output URL; default {@link OUTPUT_REREAD_MS}. */
+  /** Pauses before reading again a request that finished without an output URL; default remote-outcome.ts's. */
   readonly outputRereadMs?: readonly number[] | undefined;
   /** Runs each download (outside the `-j` slot of its request) under its own limit. */
   readonly limitDownload?: (<T>(fn: () => Promise<T>) => Promise<T>) | undefined;
@@ -113,7 +104,8 @@ export async function executeNode(job: Job, deps: ExecuteDeps): Promise<Executed
   return executeOnce(job, { ...deps, onRetry });
 }
 
-type NodeDeps = ExecuteDeps & { readonly onRetry: RetryListener };
+/** A node's deps: the run's, with the node's own retry listener. */
+export type NodeDeps = ExecuteDeps & { readonly onRetry: RetryListener };
 
 /** What a node needs before it submits: a journaled request to re-attach to, or else its input URL. */
 export interface PreparedNode {
@@ -214,9 +206,9 @@ async function submitAndFinish(
   const journaled = deps.store.journal
     .add({ ...intent, request_id: requestId, submitted_at: new Date(deps.now()).toISOString() })
     .then(() => hook?.('after-request-id'));
-  journaled.catch(() => undefined); // handled: finish() awaits it
+  journaled.catch(() => undefined); // handled: finishRequest() awaits it
   try {
-    return await finish(job, requestId, deps, { journaled, submittedAt });
+    return await finishRequest(job, requestId, deps, { journaled, submittedAt });
   } catch (e) {
     // The provider could not fetch our input (an expired URL, a hosting hiccup): re-host once.
     // Not a data URI: nothing was fetched, and the same bytes again would fail the same way, paid twice.
@@ -294,7 +286,7 @@ async function fromRecord(job: Job, record: RunRecord, deps: NodeDeps): Promise<
 async function attach(job: Job, requestId: string, deps: NodeDeps, first: NodePhase): Promise<Executed | null> {
   phase(deps, job.node.id, first, requestId);
   try {
-    return await finish(job, requestId, deps);
+    return await finishRequest(job, requestId, deps);
   } catch (e) {
     if (!mayResubmit(e, deps.intents.resubmitUncertain)) throw e;
     if (e instanceof OutcomeUnknownError) {
@@ -303,92 +295,6 @@ async function attach(job: Job, requestId: string, deps: NodeDeps, first: NodePh
     }
     return null;
   }
-}
-
-async function finish(
-  job: Job,
-  requestId: string,
-  deps: NodeDeps,
-  fresh?: { readonly journaled: Promise<void>; readonly submittedAt: number },
-): Promise<Executed> {
-  const journaled = fresh?.journaled;
-  const { node } = job;
-  let current: RemoteState['phase'] = 'queued';
-  let waited: Awaited<ReturnType<Provider['wait']>> & { readonly url: string };
-  // Abandoning stops the wait only while queued (then the request is cancelled, unpaid).
-  const stopQueued = new AbortController();
-  const onAbandon = (): void => {
-    if (current === 'queued') stopQueued.abort(job.abandoned?.reason);
-  };
-  job.abandoned?.addEventListener('abort', onAbandon, { once: true });
-  if (job.abandoned?.aborted) onAbandon();
-  const signal = AbortSignal.any([deps.signal, stopQueued.signal]);
-  let rereads = 0;
-  const waitOnce = (): ReturnType<Provider['wait']> =>
-    deps.provider.wait(requestId, {
-      signal,
-      deadlineMs: deps.deadlineMs,
-      firstPollAfter: journaled,
-      submittedAt: fresh?.submittedAt,
-      onRetry: deps.onRetry,
-      onState: (s) => {
-        current = s.phase;
-        deps.emit({
-          type: 'node-state',
-          node: node.id,
-          phase: s.phase,
-          request_id: requestId,
-          ...(s.phase === 'queued' && s.position !== undefined ? { position: s.position } : {}),
-        });
-      },
-    });
-  try {
-    // A result without an output URL is read again (paid for: never dropped, see remote-outcome.ts).
-    waited = await waitForUsableOutput(waitOnce, {
-      requestId,
-      delaysMs: deps.outputRereadMs ?? OUTPUT_REREAD_MS,
-      sleep: deps.intents.sleep,
-      signal,
-      onReread: (attempt, delayMs) => {
-        rereads = attempt;
-        // Finished at the API: the pause holds no -j slot (a new submit takes one again).
-        job.remoteDone?.();
-        const message = `request ${requestId} finished without an output URL; reading it again in ${delayMs} ms`;
-        deps.emit({ type: 'warning', node: node.id, message });
-      },
-    });
-  } catch (e) {
-    await journaled?.catch(() => undefined); // a journal entry is removed only after it is written
-    const stopped = deps.signal.aborted || stopQueued.signal.aborted;
-    if (stopped) await cancelIfQueued(job, requestId, current, deps);
-    // Ended failed or cancelled: nothing left to re-attach to, and errors are never kept.
-    else if (isTerminalFailure(e)) await deps.store.journal.remove(job.key, requestId);
-    throw unsettled(e, requestId, deps.providerName, rereads, !stopped && !isTerminalFailure(e));
-  } finally {
-    job.abandoned?.removeEventListener('abort', onAbandon);
-  }
-  const { url } = waited;
-  // A provider that reports the seed it used (BFL, fal) must report the one we sent: the key and lock record it.
-  if (waited.seed !== undefined && waited.seed !== job.seed) deps.emit(seedMismatch(node.id, job.seed, waited.seed));
-  // The remote job is over: its -j slot is free for the next submit while this downloads.
-  job.remoteDone?.();
-  return deps.limitDownload
-    ? deps.limitDownload(() => downloadOutput(job, requestId, url, deps))
-    : downloadOutput(job, requestId, url, deps);
-}
-
-async function cancelIfQueued(
-  job: Job,
-  requestId: string,
-  current: RemoteState['phase'],
-  deps: ExecuteDeps,
-): Promise<void> {
-  if (current !== 'queued') return;
-  const outcome = await deps.provider
-    .cancel(requestId, AbortSignal.timeout(10_000))
-    .catch(() => 'not_cancellable' as const);
-  // Cancelled: nothing was paid, nothing to re-attach to. Otherwise the journal keeps it.
-  if (outcome === 'cancelled') await deps.store.journal.remove(job.key, requestId);
 }
 
 function phase(deps: ExecuteDeps, node: string, p: NodePhase, requestId?: string): void {

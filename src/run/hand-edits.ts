@@ -32,18 +32,24 @@ export class HandEditedOutputError extends KontextError {
     readonly path: string,
     actualSha: string,
     lockSha: string | undefined,
+    /** No lock at all (`kontext edit`): the file is merely one kontext did not write there. */
+    lockless = false,
   ) {
-    const what =
-      lockSha === undefined
-        ? `${path} is not a file kontext wrote (the lock has no entry for it; sha256 ${short(actualSha)})`
-        : `${path} was changed by hand since kontext wrote it (sha256 ${short(actualSha)} ≠ lock ${short(lockSha)})`;
-    super('E_OUTPUT_CHANGED', `${what}; it was left as it is`, {
+    super('E_OUTPUT_CHANGED', `${handEditWhat(path, actualSha, lockSha, lockless)}; it was left as it is`, {
       exitCode: ExitCode.DATA_ERR,
-      hint:
-        'keep it by moving it elsewhere (the next run writes kontext’s own output there), ' +
-        'or pass --overwrite to replace it',
+      hint: lockless
+        ? 'pass another -o, or --overwrite to replace it'
+        : 'keep it by moving it elsewhere (the next run writes kontext’s own output there), ' +
+          'or pass --overwrite to replace it',
     });
   }
+}
+
+function handEditWhat(path: string, actualSha: string, lockSha: string | undefined, lockless: boolean): string {
+  if (lockless) return `${path} is not a file kontext wrote (sha256 ${short(actualSha)})`;
+  if (lockSha === undefined)
+    return `${path} is not a file kontext wrote (the lock has no entry for it; sha256 ${short(actualSha)})`;
+  return `${path} was changed by hand since kontext wrote it (sha256 ${short(actualSha)} ≠ lock ${short(lockSha)})`;
 }
 
 export function isHandEdited(e: unknown): e is HandEditedOutputError {
@@ -61,6 +67,8 @@ export interface OutputCheck {
   readonly wroteHere?: ((path: string, sha256: string) => boolean) | undefined;
   readonly overwrite: boolean;
   readonly hash: (path: string) => Promise<{ readonly sha256: string }>;
+  /** No lock at all (`kontext edit`): said so in the refusal. */
+  readonly lockless?: boolean | undefined;
 }
 
 /** The store's side of the check: its hash memo, and the bytes kontext wrote at each path (written.ts). */
@@ -89,7 +97,7 @@ export async function checkTargets(targets: readonly string[], check: OutputChec
     rewrite = true;
     if (check.overwrite || sha256 === check.locked?.output_sha256 || check.known?.includes(sha256) === true) continue;
     if (check.wroteHere?.(path, sha256) !== true)
-      throw new HandEditedOutputError(path, sha256, check.locked?.output_sha256);
+      throw new HandEditedOutputError(path, sha256, check.locked?.output_sha256, check.lockless === true);
   }
   return rewrite;
 }
@@ -208,7 +216,8 @@ export function knownOutputs(prior: { readonly output_sha256: string } | null | 
   return prior ? [prior.output_sha256] : [];
 }
 
-function lockedTargets(node: PlanNode, locked: LockEntry | undefined, lockDir: string): string[] {
+/** The files the lock names for a node: its output, and its `save:` copy by that output's extension. */
+export function lockedTargets(node: PlanNode, locked: LockEntry | undefined, lockDir: string): string[] {
   if (!locked) return [];
   const output = join(lockDir, locked.output);
   const ext = output.slice(output.lastIndexOf('.') + 1);

@@ -299,7 +299,7 @@ class Scheduler {
   #cached(node: PlanNode, hit: RunRecord): Promise<NodeOutcome> {
     return this.#commit(node, async () => {
       const { store, lockPath, writeGuard: guard } = this.deps;
-      const overwrite = this.options.overwrite === true || lockPath === null;
+      const overwrite = this.options.overwrite === true;
       const locked = this.prepared.lock.nodes[node.id];
       const at = { store, lockPath, outDir: this.prepared.plan.recipe.outDir, locked, overwrite, guard };
       this.deps.rt.crashPoint?.('cache-hit'); // the record read and marked used, its blob not yet
@@ -347,9 +347,16 @@ class Scheduler {
   /** Refuse to overwrite what the user changed (see hand-edits.ts); true when a target must be rewritten. */
   #checkOutputs(node: PlanNode, targets: readonly string[], than: Pick<OutputCheck, 'blobSha' | 'known'>) {
     const locked = this.prepared.lock.nodes[node.id];
-    // No lock (`kontext edit`): its output path was checked before it paid (edit-target.ts).
-    const overwrite = this.options.overwrite === true || this.deps.lockPath === null;
-    return checkTargets(targets, { ...than, ...storeCheck(this.deps.store), locked, overwrite });
+    // No lock (`kontext edit`): checked before it paid too (edit-target.ts), and again here, as a run's.
+    const { overwrite } = this.options;
+    const lockless = this.deps.lockPath === null;
+    return checkTargets(targets, {
+      ...than,
+      ...storeCheck(this.deps.store),
+      locked,
+      overwrite: overwrite === true,
+      lockless,
+    });
   }
 
   /** Why nothing new may start now, if so. */

@@ -3,11 +3,13 @@
  * folders included; root-watchers.ts), filtered to the files that matter, debounced, feeding
  * a WatchSession. Cycles never overlap: a change during a re-plan waits for it, then re-plans
  * the final state once. The watched set follows the recipe (and the sources it names while
- * it does not load), including folders that do not exist yet.
+ * it does not load), including folders that do not exist yet. What the runs wrote is watched
+ * apart (output-watcher.ts): an output removed starts a cycle, which restores it from the cache.
  */
 import type { WatchSession } from './watch-session.js';
 import { watchFilter, type WatchRoot } from '../recipe/watch-targets.js';
 import { debounce, type Debouncer } from './debounce.js';
+import { OutputWatcher } from './output-watcher.js';
 import { RootWatchers } from './root-watchers.js';
 
 /**
@@ -28,6 +30,7 @@ export class RecipeWatcher {
   readonly #options: RecipeWatcherOptions;
   readonly #debounced: Debouncer<string>;
   readonly #watchers: RootWatchers;
+  readonly #outputs: OutputWatcher;
   #busy: Promise<void> = Promise.resolve();
   #closed = false;
   /** Looks again at sources a cycle waited for (still being written) if nothing else does first. */
@@ -41,7 +44,17 @@ export class RecipeWatcher {
       onMissed: () => this.#refollow(),
       onError: (e) => options.onCycleError(e),
     });
-    this.#debounced = debounce(Math.max(MIN_DEBOUNCE_MS, options.debounceMs ?? 100), (paths) => this.#enqueue(paths));
+    const quietMs = Math.max(MIN_DEBOUNCE_MS, options.debounceMs ?? 100);
+    this.#debounced = debounce(quietMs, (paths) => this.#enqueue(paths));
+    this.#outputs = new OutputWatcher(
+      {
+        onGone: (paths) => {
+          for (const p of paths) this.#onFs(p);
+        },
+        onError: (e) => options.onCycleError(e),
+      },
+      quietMs,
+    );
   }
 
   /** Run the first cycle (watching from before its run starts). */
@@ -67,6 +80,7 @@ export class RecipeWatcher {
     if (this.#retry) clearTimeout(this.#retry);
     await this.#busy;
     await this.#watchers.close();
+    await this.#outputs.close();
   }
 
   #enqueue(paths: string[]): void {
@@ -77,12 +91,17 @@ export class RecipeWatcher {
       this.#retry = null;
       try {
         const result = await this.#session.cycle(paths, {
-          beforeStart: () => this.#follow(this.#session.seen),
+          beforeStart: async () => {
+            await this.#follow(this.#session.seen);
+            // Not waited for: a first look at a large out/ folder must not hold the run back.
+            this.#watchOutputs(false).catch((e: unknown) => this.#options.onCycleError(e));
+          },
           watched: (file) => this.#watchers.covers(file),
         });
         // Invalid: the last good recipe's targets (or the recipe alone) stay watched.
         if (result.kind === 'invalid') await this.#follow();
         if (result.kind === 'waiting') this.#lookAgain(result.paths, result.retryMs);
+        if (result.kind === 'started') void result.done.catch(() => undefined).then(() => this.#followOutputs());
       } catch (e) {
         this.#options.onCycleError(e);
       }
@@ -97,6 +116,17 @@ export class RecipeWatcher {
     if (this.#closed) return;
     const targets = this.#session.targets();
     await this.#watchers.follow(watchFilter(targets), new Set(targets.loaded), seen);
+  }
+
+  /** Once a run is over: watch what the lock now names, in the folders as they are now (made again, perhaps). */
+  #followOutputs(): void {
+    this.#busy = this.#busy.then(() => this.#watchOutputs(true)).catch((e: unknown) => this.#options.onCycleError(e));
+  }
+
+  /** Watch the outputs the lock names (`reread`: on disk now, else as the cycle planned with it). */
+  async #watchOutputs(reread: boolean): Promise<void> {
+    const written = this.#closed ? null : await this.#session.written(reread);
+    if (written) await this.#outputs.follow(written);
   }
 
   /** Follow once more after what is queued (a folder appeared while its watcher started). */

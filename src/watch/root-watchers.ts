@@ -14,9 +14,12 @@ import { dirname, join, sep } from 'node:path';
 import { isInside, type WatchFilter, type WatchRoot, type WatchTargets } from '../recipe/watch-targets.js';
 import { fileStamp, surveyRoots, type PresentRoot } from './survey-roots.js';
 
+/** What happened at a path: a file event, or a file or folder found anew (a root appeared, a new watcher's look). */
+type PathChange = 'add' | 'change' | 'unlink' | 'found';
+
 export interface RootWatcherEvents {
   /** A relevant path changed (or appeared, or went). */
-  readonly onPath: (path: string) => void;
+  readonly onPath: (path: string, change: PathChange) => void;
   /** A folder appeared while its watcher was starting: look again (call `follow` once more). */
   readonly onMissed: () => void;
   readonly onError: (e: unknown) => void;
@@ -102,14 +105,14 @@ export class RootWatchers {
       depth: root.recursive ? undefined : 0,
       ignored: (p: string, stats?: Stats) => !this.#filter.relevant(p, kindOf(stats)),
     });
-    for (const ev of ['add', 'change', 'unlink'] as const) watcher.on(ev, (p: string) => this.events.onPath(p));
+    for (const ev of ['add', 'change', 'unlink'] as const) watcher.on(ev, (p: string) => this.events.onPath(p, ev));
     // A missing root folder (or one on the way to it) appearing is a change too: chokidar lists
     // a new folder before it watches it, so a file written right after the mkdir can go
     // unreported; the cycle this starts reads the folder itself.
     let ready = false;
     watcher.on('addDir', (p: string) => {
       if (ready && [...this.#ids].some(([r, id]) => id === null && (r === p || r.startsWith(p + sep))))
-        this.events.onPath(p);
+        this.events.onPath(p, 'found');
     });
     watcher.on('error', (e) => this.events.onError(e));
     await new Promise<void>((resolve) =>
@@ -136,7 +139,7 @@ export class RootWatchers {
       if (!entries) continue;
       for (const e of entries) {
         const path = join(e.parentPath, e.name);
-        if (e.isFile() && !loaded.has(path) && this.#filter.relevant(path, 'file')) this.events.onPath(path);
+        if (e.isFile() && !loaded.has(path) && this.#filter.relevant(path, 'file')) this.events.onPath(path, 'found');
       }
       if (known.has(dir)) continue;
       this.#ids = new Map([...this.#ids, [dir, MISSED]]);
@@ -154,7 +157,7 @@ export class RootWatchers {
         if (root.recursive && this.#filter.relevant(path, 'dir')) await this.#changedSince(deeper, loaded, seen);
       } else if (this.#filter.relevant(path, 'file')) {
         const was = seen.get(path);
-        if (was === undefined ? !loaded.has(path) : was !== (await fileStamp(path))) this.events.onPath(path);
+        if (was === undefined ? !loaded.has(path) : was !== (await fileStamp(path))) this.events.onPath(path, 'found');
       }
     }
   }

@@ -12,6 +12,8 @@
 import { overrideProvider } from '../run/node-provider.js';
 import { dirname, relative, resolve } from 'node:path';
 import { buildPlan } from '../plan/index.js';
+import type { Plan } from '../plan/types.js';
+import type { LockFile } from '../store/types.js';
 import type { SessionPool } from '../providers/session-pool.js';
 import { readRecipeText, validateRecipe } from '../recipe/index.js';
 import {
@@ -34,6 +36,8 @@ import { emitWarnings } from '../run/lint-warnings.js';
 import { writeGuardFor } from '../run/write-guard-for.js';
 import type { WriteGuard } from '../store/write-guard.js';
 import { executePlan, type RunSummary } from '../run/scheduler.js';
+import { lockedTargets } from '../run/hand-edits.js';
+import type { WrittenFiles } from './output-watcher.js';
 import { InflightRegistry } from './inflight.js';
 import { PartialSources, SETTLE_MS } from './partial-sources.js';
 import { fileStamp } from './survey-roots.js';
@@ -98,6 +102,8 @@ export class WatchSession {
   #latestFailed = false;
   /** The files the latest good load used (the recipe, its local sources) as they were then. */
   #seen: ReadonlyMap<string, string> = new Map();
+  /** The latest planned cycle's plan and lock: what its runs wrote ({@link written}). */
+  #planned: { readonly plan: Plan; readonly lockPath: string; readonly lock: LockFile } | null = null;
   #started = 0;
   #closed = false;
 
@@ -137,6 +143,21 @@ export class WatchSession {
 
   get recipe(): Recipe | null {
     return this.#recipe;
+  }
+
+  /**
+   * The files the lock names for the latest plan's nodes (outputs and `save:` copies): what the
+   * watcher restores when they go (output-watcher.ts). None before a plan, or with a lock it cannot read.
+   * `reread`: the lock on disk now (after a run), else the one the plan was made from.
+   */
+  async written(reread = true): Promise<WrittenFiles | null> {
+    const planned = this.#planned;
+    if (planned === null) return null;
+    const lock = reread ? await readLock(planned.lockPath).catch(() => null) : planned.lock;
+    if (lock === null) return null;
+    const lockDir = dirname(planned.lockPath);
+    const files = planned.plan.nodes.flatMap((n) => lockedTargets(n, lock.nodes[n.id], lockDir));
+    return { outDir: planned.plan.recipe.outDir, files: files.map((f) => resolve(f)) };
   }
 
   /** Reload, re-plan and start a run of what changed. `changed`: the paths that triggered it. */
@@ -262,6 +283,7 @@ export class WatchSession {
       once,
     );
     emitWarnings(recipe.warnings, this.deps.onEvent); // every cycle's lint, before its first request
+    this.#planned = { plan: prepared.plan, lockPath: run.lockPath, lock };
     await run.scope.preflight(prepared);
     return { prepared, run };
   }

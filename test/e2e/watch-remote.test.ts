@@ -1,7 +1,8 @@
 /**
  * `run --watch --serve` on a teammate's clone whose results are only in the shared remote cache
  * (one emulator counting the paid submits, one s3rver): the live page shows those cells "in the
- * remote cache", as `kontext report` does, not "not run yet" (asked once, not on every rebuild);
+ * remote cache", as `kontext report` does, not "not run yet" (asked once, not on every rebuild; the
+ * first page, built at once, is pushed again when the remote has answered);
  * `--no-remote` shows local state only;
  * the watch run takes the remote's results (downloaded, nothing paid) and the page then shows
  * them up to date.
@@ -56,7 +57,8 @@ describe('run --watch --serve with a remote cache', () => {
     const b = await clone(a);
     const [paidBefore, putsBefore] = [submits(), puts()];
 
-    // The page as the server first builds it, before the watch run has taken anything.
+    // The page before the watch run has taken anything: built at once from local state, and
+    // again when the remote's answers are in (the first page never waits for the remote).
     const rt = testRuntime(b.root, env(b));
     for (const [noRemote, state] of [
       [false, 'remote'],
@@ -64,6 +66,7 @@ describe('run --watch --serve with a remote cache', () => {
     ] as const) {
       const server = await startReportServer(b.recipe, { port: 0, noRemote }, { rt });
       try {
+        await until(async () => (await pageData(server.url)).counts[state] === NODES, 20_000, `the page: ${state}`);
         const data = await pageData(server.url);
         expect(data.nodes.map((n) => n.state)).toEqual(Array(NODES).fill(state));
         expect(data.counts[state]).toBe(NODES);

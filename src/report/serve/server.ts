@@ -150,7 +150,8 @@ class ServerState {
     private readonly options: ReportServerOptions,
     private readonly rt: Runtime,
   ) {
-    this.#remote = new RemotePeek(rt, options.noRemote ?? false);
+    // The page never waits for the remote: built at once, and again when its answers are in.
+    this.#remote = new RemotePeek(rt, options.noRemote ?? false, () => void this.rebuild().catch(() => undefined));
   }
 
   onEvent(e: RunEvent): void {

@@ -4,42 +4,11 @@
  * 60 s three times over; then the remote is off for the run, with one warning, and the run goes
  * on. Against a local TCP server on 127.0.0.1 that reads and never writes.
  */
-import { createServer, type Server, type Socket } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openS3Http } from '../../../src/remote/s3-http.js';
+import { type BlackHole, startBlackHole } from '../../helpers/black-hole.js';
 import { summaryOf } from '../../helpers/run-fixtures.js';
 import { useWorld, warnings } from './harness.js';
-
-interface BlackHole {
-  readonly endpoint: string;
-  /** Requests begun (a request line seen) so far. */
-  requests(): number;
-  close(): Promise<void>;
-}
-
-async function startBlackHole(): Promise<BlackHole> {
-  const sockets = new Set<Socket>();
-  let requests = 0;
-  const server: Server = createServer((socket) => {
-    sockets.add(socket);
-    socket.on('data', (chunk: Buffer) => {
-      requests += (chunk.toString('latin1').match(/^(GET|HEAD|PUT) \//gm) ?? []).length;
-    });
-    socket.on('error', () => undefined);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    endpoint: `http://127.0.0.1:${port}`,
-    requests: () => requests,
-    close: async () => {
-      for (const s of sockets) s.destroy();
-      await new Promise((resolve) => server.close(resolve));
-    },
-  };
-}
 
 let hole: BlackHole | undefined;
 afterEach(async () => {

@@ -1,9 +1,12 @@
 /**
  * Where `kontext edit` (runEdit) may write, decided before it pays: an output that would land in
- * `.git`, in the cache dir or on the input image, or on a file kontext never wrote, is refused
- * with exit 65 and no request; a file an earlier edit wrote is replaced; `overwrite` replaces any.
+ * `.git`, in the cache dir or on the input image, or on a file kontext did not write there (the
+ * run's hand-edit rule: no marker for that path and those bytes), is refused with exit 65 and no
+ * request; a file an earlier edit wrote is replaced; `overwrite` replaces any. The rule holds
+ * again at the write, for a file put there while the edit ran.
  */
-import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { writeFileSync } from 'node:fs';
+import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runEdit } from '../../../src/run/edit.js';
@@ -27,7 +30,15 @@ afterEach(async () => {
   await project.cleanup();
 });
 
-async function edit(options: { output: string; seed: number; image?: string; overwrite?: boolean }) {
+interface EditCall {
+  output: string;
+  seed: number;
+  image?: string;
+  overwrite?: boolean;
+  onStart?: () => void;
+}
+
+async function edit(options: EditCall) {
   const rt = testRuntime(project.root, {
     RUNCOMFY_MODEL_API_BASE: rig.emulator.baseUrl,
     KONTEXT_ALLOW_HOSTS: '127.0.0.1',
@@ -44,7 +55,7 @@ async function edit(options: { output: string; seed: number; image?: string; ove
       hosting: 'inline',
       overwrite: options.overwrite,
     },
-    { rt, onEvent: () => undefined },
+    { rt, onEvent: (e) => (e.type === 'node-start' ? options.onStart?.() : undefined) },
   );
   return { output: result.output, exitCode: result.summary.exitCode };
 }
@@ -94,5 +105,37 @@ describe('kontext edit: the output path is checked before paying', () => {
     expect((await edit({ output: 'cat.png', seed: 2 })).exitCode).toBe(0);
     expect(rig.submits()).toHaveLength(2);
     expect(await sha256File(join(project.root, 'cat.png'))).not.toBe(before);
+  });
+});
+
+describe('kontext edit: the hand-edit rule of a run (bytes kontext wrote at that path)', () => {
+  it('a copy of another output (bytes the cache holds) at the output path is refused before paying', async () => {
+    expect((await edit({ output: 'a.png', seed: 1 })).exitCode).toBe(0);
+    const copy = join(project.root, 'b.png');
+    await copyFile(join(project.root, 'a.png'), copy);
+    const sha = await sha256File(copy);
+    const refused = edit({ output: 'b.png', seed: 2 });
+    await expect(refused).rejects.toMatchObject({ exitCode: 65, code: 'E_OUTPUT_CHANGED' });
+    await expect(refused).rejects.toThrow(/b\.png is not a file kontext wrote \(sha256 [0-9a-f]{12}\); it was left/);
+    expect(rig.submits()).toHaveLength(1);
+    expect(await sha256File(copy)).toBe(sha);
+  });
+
+  it('a file put at the output path while the edit runs is kept (exit 65); the result stays cached', async () => {
+    const mine = join(project.root, 'cat.png');
+    const onStart = () => writeFileSync(mine, 'drawn meanwhile\n');
+    expect((await edit({ output: 'cat.png', seed: 3, onStart })).exitCode).toBe(65);
+    expect(await readFile(mine, 'utf8')).toBe('drawn meanwhile\n');
+    // --overwrite replaces it from the cache: the request was paid once.
+    expect((await edit({ output: 'cat.png', seed: 3, overwrite: true })).exitCode).toBe(0);
+    expect(rig.submits()).toHaveLength(1);
+    expect(await readFile(mine, 'utf8')).not.toBe('drawn meanwhile\n');
+  });
+
+  it('a file holding what the edit writes (its cache hit) is no hand edit, even with its marker gone', async () => {
+    expect((await edit({ output: 'cat.png', seed: 4 })).exitCode).toBe(0);
+    await rm(join(project.cacheDir, 'written'), { recursive: true, force: true });
+    expect((await edit({ output: 'cat.png', seed: 4 })).exitCode).toBe(0);
+    expect(rig.submits()).toHaveLength(1);
   });
 });

@@ -1,0 +1,99 @@
+/**
+ * The wait for one request at the API (submitted by execute.ts, or journaled and re-attached
+ * to): its states as the node's events; abandoned by watch mode while queued, it is cancelled
+ * (unpaid); a result without an output URL is read again (remote-outcome.ts); a failed or
+ * cancelled request leaves the journal, one interrupted while queued is cancelled, any other
+ * stays journaled for the next run; once finished, its `-j` slot is given up and the output
+ * downloaded under its own limit (download-output.ts).
+ */
+import type { Provider, RemoteState } from '../providers/types.js';
+import { downloadOutput } from './download-output.js';
+import type { ExecuteDeps, Executed, Job, NodeDeps } from './execute.js';
+import { isTerminalFailure, OUTPUT_REREAD_MS, seedMismatch, unsettled, waitForUsableOutput } from './remote-outcome.js';
+
+/** Wait for `requestId` to finish, then download its output (`fresh`: just submitted, its journal write under way). */
+export async function finishRequest(
+  job: Job,
+  requestId: string,
+  deps: NodeDeps,
+  fresh?: { readonly journaled: Promise<void>; readonly submittedAt: number },
+): Promise<Executed> {
+  const journaled = fresh?.journaled;
+  const { node } = job;
+  let current: RemoteState['phase'] = 'queued';
+  let waited: Awaited<ReturnType<Provider['wait']>> & { readonly url: string };
+  // Abandoning stops the wait only while queued (then the request is cancelled, unpaid).
+  const stopQueued = new AbortController();
+  const onAbandon = (): void => {
+    if (current === 'queued') stopQueued.abort(job.abandoned?.reason);
+  };
+  job.abandoned?.addEventListener('abort', onAbandon, { once: true });
+  if (job.abandoned?.aborted) onAbandon();
+  const signal = AbortSignal.any([deps.signal, stopQueued.signal]);
+  let rereads = 0;
+  const waitOnce = (): ReturnType<Provider['wait']> =>
+    deps.provider.wait(requestId, {
+      signal,
+      deadlineMs: deps.deadlineMs,
+      firstPollAfter: journaled,
+      submittedAt: fresh?.submittedAt,
+      onRetry: deps.onRetry,
+      onState: (s) => {
+        current = s.phase;
+        deps.emit({
+          type: 'node-state',
+          node: node.id,
+          phase: s.phase,
+          request_id: requestId,
+          ...(s.phase === 'queued' && s.position !== undefined ? { position: s.position } : {}),
+        });
+      },
+    });
+  try {
+    // A result without an output URL is read again (paid for: never dropped, see remote-outcome.ts).
+    waited = await waitForUsableOutput(waitOnce, {
+      requestId,
+      delaysMs: deps.outputRereadMs ?? OUTPUT_REREAD_MS,
+      sleep: deps.intents.sleep,
+      signal,
+      onReread: (attempt, delayMs) => {
+        rereads = attempt;
+        // Finished at the API: the pause holds no -j slot (a new submit takes one again).
+        job.remoteDone?.();
+        const message = `request ${requestId} finished without an output URL; reading it again in ${delayMs} ms`;
+        deps.emit({ type: 'warning', node: node.id, message });
+      },
+    });
+  } catch (e) {
+    await journaled?.catch(() => undefined); // a journal entry is removed only after it is written
+    const stopped = deps.signal.aborted || stopQueued.signal.aborted;
+    if (stopped) await cancelIfQueued(job, requestId, current, deps);
+    // Ended failed or cancelled: nothing left to re-attach to, and errors are never kept.
+    else if (isTerminalFailure(e)) await deps.store.journal.remove(job.key, requestId);
+    throw unsettled(e, requestId, deps.providerName, rereads, !stopped && !isTerminalFailure(e));
+  } finally {
+    job.abandoned?.removeEventListener('abort', onAbandon);
+  }
+  const { url } = waited;
+  // A provider that reports the seed it used (BFL, fal) must report the one we sent: the key and lock record it.
+  if (waited.seed !== undefined && waited.seed !== job.seed) deps.emit(seedMismatch(node.id, job.seed, waited.seed));
+  // The remote job is over: its -j slot is free for the next submit while this downloads.
+  job.remoteDone?.();
+  return deps.limitDownload
+    ? deps.limitDownload(() => downloadOutput(job, requestId, url, deps))
+    : downloadOutput(job, requestId, url, deps);
+}
+
+async function cancelIfQueued(
+  job: Job,
+  requestId: string,
+  current: RemoteState['phase'],
+  deps: ExecuteDeps,
+): Promise<void> {
+  if (current !== 'queued') return;
+  const outcome = await deps.provider
+    .cancel(requestId, AbortSignal.timeout(10_000))
+    .catch(() => 'not_cancellable' as const);
+  // Cancelled: nothing was paid, nothing to re-attach to. Otherwise the journal keeps it.
+  if (outcome === 'cancelled') await deps.store.journal.remove(job.key, requestId);
+}

@@ -1,0 +1,97 @@
+/**
+ * Watch mode's eye on what its runs wrote (the recipe watcher ignores `<out>/` and `save:` copies,
+ * so a run's own writes never start a cycle). Here they are watched for one thing only: a file
+ * the lock names as a node's output (or its `save:` copy) going away, the out folder deleted or
+ * single files. The recipe watcher then starts a cycle, whose run restores them from the cache
+ * (cache hits: no request). A run's own writes are adds, changes, and temps renamed into place
+ * (temps are not watched): never a removal of an output, so restoring cannot loop. Each follow
+ * (after a run) watches the folders anew: an out folder deleted and made again gets a new watcher.
+ */
+import { existsSync } from 'node:fs';
+import { basename, dirname } from 'node:path';
+import { isInside, type WatchFilter } from '../recipe/watch-targets.js';
+import { isTempName } from '../store/atomic.js';
+import { debounce, type Debouncer } from './debounce.js';
+import { RootWatchers } from './root-watchers.js';
+
+/** The files watch mode keeps in place: the out folder and what the lock names in it or elsewhere. */
+export interface WrittenFiles {
+  readonly outDir: string;
+  /** Absolute paths: the lock's outputs and `save:` copies of the plan's nodes. */
+  readonly files: readonly string[];
+}
+
+export interface OutputWatcherEvents {
+  /** Outputs that went (each still missing after the quiet period). */
+  readonly onGone: (paths: readonly string[]) => void;
+  readonly onError: (e: unknown) => void;
+}
+
+const NOTHING: WrittenFiles = { outDir: '', files: [] };
+
+export class OutputWatcher {
+  readonly #watchers: RootWatchers;
+  readonly #debounced: Debouncer<string>;
+  #written: ReadonlySet<string> = new Set();
+  #last: WrittenFiles = NOTHING;
+  #following: Promise<void> = Promise.resolve();
+  #closed = false;
+
+  constructor(events: OutputWatcherEvents, quietMs: number) {
+    this.#watchers = new RootWatchers(outputFilter(NOTHING), {
+      onPath: (path, change) => {
+        if (change === 'unlink' && !this.#closed) this.#debounced.push(path);
+      },
+      onMissed: () => void this.follow(this.#last).catch(events.onError),
+      onError: events.onError,
+    });
+    this.#debounced = debounce(quietMs, (paths) => {
+      const gone = paths.filter((p) => this.#written.has(p) && !existsSync(p));
+      if (gone.length > 0 && !this.#closed) events.onGone(gone);
+    });
+  }
+
+  /** Watch `written` from now on (the folders holding it); resolves once the watchers are live. */
+  follow(written: WrittenFiles): Promise<void> {
+    this.#following = this.#following.then(async () => {
+      if (this.#closed) return;
+      this.#last = written;
+      this.#written = new Set(written.files);
+      await this.#watchers.follow(outputFilter(written), new Set());
+    });
+    return this.#following;
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    this.#debounced.cancel();
+    await this.#following.catch(() => undefined);
+    await this.#watchers.close();
+  }
+}
+
+/**
+ * The out folder (recursively) when an output lies in it, and the folder of each file outside it
+ * (a `save:` copy); nothing when nothing is written yet. Temps are never watched.
+ */
+function outputFilter(written: WrittenFiles): WatchFilter {
+  const { outDir } = written;
+  const files = new Set(written.files);
+  const roots = new Map<string, boolean>();
+  for (const file of files) {
+    if (isInside(file, outDir)) roots.set(outDir, true);
+    else roots.set(dirname(file), roots.get(dirname(file)) ?? false);
+  }
+  const list = [...roots].map(([path, recursive]) => ({ path, recursive }));
+  return {
+    roots: list,
+    relevant(path, kind) {
+      if (roots.has(path)) return true;
+      if (isTempName(basename(path))) return false;
+      if (roots.has(outDir) && isInside(path, outDir)) return true;
+      if (kind !== 'dir' && files.has(path)) return true;
+      // An ancestor of a root that is missing (the out folder deleted): watched until it is back.
+      return kind !== 'file' && list.some((r) => isInside(r.path, path));
+    },
+  };
+}
