@@ -52,12 +52,12 @@ describe('report server with a remote cache that never answers', () => {
       AWS_ENDPOINT_URL_S3: hole.endpoint,
       KONTEXT_REMOTE_CACHE: 's3://team-bucket/kontext',
     });
-    const t0 = Date.now();
     const s = (server = await startReportServer(p.recipe, { port: 0 }, { rt }));
     const page = open(s.url, '/report/');
-    await until(() => page.body().includes('</html>'), 5_000, 'the first page');
-    // Before, the first build waited for the remote: two 5 s reply-header timeouts.
-    expect(Date.now() - t0).toBeLessThan(6_000);
+    await until(() => page.body().includes('</html>'), 20_000, 'the first page');
+    // Before, the first build waited for the remote: its look-ups had timed out (the client gave
+    // up on the black hole's connections, 5 s each) before the page came. Now none has yet.
+    expect(hole.abandoned()).toBe(0);
     expect(page.status()).toBe(200);
     const json = /id="kontext-data">([\s\S]*?)<\/script>/.exec(page.body())?.[1] ?? 'null';
     expect((JSON.parse(json) as ReportData).nodes.map((n) => n.state)).toEqual(['not-run', 'not-run']);
@@ -67,7 +67,7 @@ describe('report server with a remote cache that never answers', () => {
       await until(() => models(events.body()) === 1, 5_000, 'the current model on the stream');
       expect(hole.requests()).toBeGreaterThan(0); // asked meanwhile, in the background
       await until(() => models(events.body()) >= 2, 30_000, 'the page pushed again', events.body);
-      expect(Date.now() - t0).toBeGreaterThan(4_000); // after the remote's timeouts, not before
+      expect(hole.abandoned()).toBeGreaterThan(0); // after the remote's timeouts, not before
     } finally {
       events.close();
     }
