@@ -182,7 +182,11 @@ function runCommand(choose: (a: Action) => void): Command {
     .option('--serve', 'with --watch: serve the live review sheet on 127.0.0.1 (prints the URL)')
     .option('--port <n>', 'with --serve: the port (default 4780, else any free one)')
     .option('--shard <i/n>', 'CI: run only share i of n of the source instances (results go to the caches)')
-    .option('--frozen', 'CI: fail (exit 65) instead of submitting anything the lock and caches cannot satisfy')
+    .option(
+      '--frozen',
+      'CI: fail (exit 65) instead of submitting anything the lock and caches cannot satisfy, or of ' +
+        'rewriting a lock with git conflict markers (a plain run merges it)',
+    )
     .option('--json', 'print one JSON event per line (NDJSON)')
     .option(
       '--cache-dir <dir>',
@@ -199,12 +203,15 @@ function runCommand(choose: (a: Action) => void): Command {
 
 function statusCommand(choose: (a: Action) => void): Command {
   return new Command('status')
-    .description('what a run would do: up to date, will run (and why), outputs modified or missing, orphans')
+    .description(
+      'what a run would do: up to date, will run (and why), outputs modified or missing, orphans, ' +
+        'a lock with git conflicts to merge',
+    )
     .argument('<recipe>', 'recipe file')
     .option(
       '--exit-code',
-      'exit 1 when a run would do anything (pay, download, restore from a cache, or stop at an ' +
-        'output changed by hand); --json says how many requests it would pay for (billable)',
+      'exit 1 when a run would do anything (pay, download, restore from a cache, merge a conflicted lock, ' +
+        'or stop at an output changed by hand); --json says how many requests it would pay for (billable)',
     )
     .option('--json', 'print one JSON object')
     .addOption(new Option('--provider <name>', 'run every pass on this provider').choices(PROVIDER_NAMES))
