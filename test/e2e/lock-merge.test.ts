@@ -126,6 +126,14 @@ describe.each<Flow>([
     expect(frozen.stderr).toContain('git conflict markers');
     expect(await readFile(lockPath, 'utf8')).toBe(conflicted);
 
+    // --dry-run and the report read the merge in memory; the lock stays as git left it.
+    const dry = await cli(['run', 'recipe.yml', '--dry-run', '--json'], { cwd: root, env });
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(dry.stdout).toMatch(/git conflicts?: a run resolves them/);
+    const report = await cli(['report', 'recipe.yml'], { cwd: root, env });
+    expect(report.code, report.stderr).toBe(0);
+    expect(await readFile(lockPath, 'utf8')).toBe(conflicted);
+
     // clean removes files and rewrites the lock: it waits for a run's merge; --dry-run shows it.
     const clean = await cli(['clean', 'recipe.yml'], { cwd: root, env });
     expect(clean.code, clean.stderr).toBe(65);
