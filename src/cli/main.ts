@@ -120,6 +120,7 @@ function buildProgram(rt: Runtime, choose: (a: Action) => void): Command {
   program.addCommand(pickCommand(choose));
   program.addCommand(cleanCommand(choose));
   program.addCommand(gcCommand(choose));
+  program.addCommand(mergeLockCommand(choose));
   program.addCommand(providersCommand(choose));
   for (const c of program.commands) c.exitOverride().configureOutput(program.configureOutput());
   return program;
@@ -316,6 +317,24 @@ function providersCommand(choose: (a: Action) => void): Command {
     .option('--json', 'print one JSON object')
     .action((opts: Record<string, unknown>) => {
       choose(async (ctx) => (await import('./commands/providers.js')).providersCommand(opts, ctx));
+    });
+}
+
+function mergeLockCommand(choose: (a: Action) => void): Command {
+  return new Command('merge-lock')
+    .description(
+      'git merge driver for lock files: per node, the side whose output the file holds, else the cache, ' +
+        'else ours (.gitattributes: *.lock.json merge=kontext; driver: kontext merge-lock %O %A %B %P)',
+    )
+    .argument('<base>', "the common ancestor's version (git's %O)")
+    .argument('<ours>', 'our version; the merge is written here (%A)')
+    .argument('<theirs>', 'their version (%B)')
+    .argument('[path]', "the lock's path in the work tree (%P): its outputs decide")
+    .option('--cache-dir <dir>', 'cache folder (default: the one `kontext run` uses; env KONTEXT_CACHE_DIR)')
+    .action((base: string, ours: string, theirs: string, path: string | undefined, opts: Record<string, unknown>) => {
+      choose(async (ctx) =>
+        (await import('./commands/merge-lock.js')).mergeLockCommand({ base, ours, theirs, path }, opts, ctx),
+      );
     });
 }
 

@@ -46,6 +46,40 @@ export async function mergeLockSides(sides: LockSides, judge: LockMergeJudge): P
   return { lock: { version: 1, nodes }, rules };
 }
 
+/**
+ * A three-way merge (a git merge driver has the base): a node changed on one side only takes that
+ * side (a deletion too); changed on both, alike, that entry; changed differently, the rules of
+ * {@link mergeLockSides}, a deletion against a change keeping the changed entry (an orphan entry
+ * costs nothing; a lost one pays again). `removed`: nodes a side deleted and the other left alone.
+ */
+export async function mergeLockThreeWay(
+  base: LockFile,
+  sides: Omit<LockSides, 'hunks'>,
+  judge: LockMergeJudge,
+): Promise<MergedLock & { readonly removed: readonly string[] }> {
+  const ids = [...new Set([base, sides.ours, sides.theirs].flatMap((l) => Object.keys(l.nodes)))].sort();
+  const nodes: Record<string, LockEntry> = {};
+  const rules = new Map<string, LockMergeRule>();
+  const removed: string[] = [];
+  const same = (a: LockEntry | undefined, b: LockEntry | undefined): boolean =>
+    a === undefined || b === undefined ? a === b : canonicalJson(a) === canonicalJson(b);
+  for (const id of ids) {
+    const [b, o, t] = [base.nodes[id], sides.ours.nodes[id], sides.theirs.nodes[id]];
+    let decided: [LockEntry | undefined, LockMergeRule];
+    if (same(o, t)) decided = [o, 'same'];
+    else if (same(o, b)) decided = [t, 'one-side'];
+    else if (same(t, b)) decided = [o, 'one-side'];
+    else decided = await pick(o, t, judge);
+    const [entry, rule] = decided;
+    if (entry === undefined) removed.push(id);
+    else {
+      nodes[id] = entry;
+      rules.set(id, rule);
+    }
+  }
+  return { lock: { version: 1, nodes }, rules, removed };
+}
+
 async function pick(
   ours: LockEntry | undefined,
   theirs: LockEntry | undefined,

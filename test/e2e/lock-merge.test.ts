@@ -38,6 +38,8 @@ interface Flow {
   readonly style: string;
   /** Branch a runs after branch b (out/ ignored: its `jacket` is then the file on disk). */
   readonly aLast: boolean;
+  /** `kontext merge-lock` is git's merge driver for the lock: no conflict is left. */
+  readonly driver?: boolean;
 }
 
 /**
@@ -87,6 +89,15 @@ async function conflictedRepo(o: Flow): Promise<string> {
     await branchB();
   }
   git(root, 'checkout', '-q', 'b');
+  if (o.driver) {
+    // The merge driver (docs/ci.md), run by git with the environment a user's kontext has.
+    const bin = join(import.meta.dirname, '../../dist/cli/bin.js');
+    await writeFile(join(root, '.git/info/attributes'), 'recipe.lock.json merge=kontext\n');
+    git(root, 'config', 'merge.kontext.driver', `"${process.execPath}" "${bin}" merge-lock %O %A %B %P`);
+    git(root, 'config', 'merge.kontext.name', 'kontext lock merge');
+    execFileSync('git', ['merge', '-q', '--no-edit', 'a'], { cwd: root, env: { ...env, HOME: root }, stdio: 'pipe' });
+    return root;
+  }
   expect(() => git(root, 'merge', '-q', 'a')).toThrow(); // CONFLICT (content) in recipe.lock.json
   expect(git(root, 'diff', '--name-only', '--diff-filter=U')).toContain('recipe.lock.json');
   return root;
@@ -183,5 +194,25 @@ describe.each<Flow>([
     const opened = lines.findLastIndex((l) => l.startsWith('<<<<<<<')) + 1;
     expect(bad.stderr).toContain(`recipe.lock.json:${opened}:1: git conflict opened here is never closed`);
     expect(await readFile(lockPath, 'utf8')).toBe(broken);
+  }, 120_000);
+});
+
+describe('kontext merge-lock as git merge driver', () => {
+  it('git merges the lock itself: no markers, both branches, the file decides, run pays 0', async () => {
+    const root = await conflictedRepo({ commitOut: false, style: 'merge', aLast: true, driver: true });
+    const env = runcomfyEnv(emulator(), root);
+    const merged = await readFile(join(root, 'recipe.lock.json'), 'utf8');
+    expect(merged).not.toMatch(/^(<{7}|={7}|>{7})/m);
+    const lock = JSON.parse(merged) as { nodes: Record<string, unknown> };
+    expect(Object.keys(lock.nodes).sort()).toEqual(['backdrop', 'glasses', 'hat', 'jacket']);
+    const show = (ref: string): { nodes: Record<string, unknown> } =>
+      JSON.parse(git(root, 'show', `${ref}:recipe.lock.json`)) as { nodes: Record<string, unknown> };
+    // Both re-seeded jacket; out/ (ignored) holds a's, run last: theirs wins by the file.
+    expect(lock.nodes['jacket']).toEqual(show('a').nodes['jacket']);
+    expect(lock.nodes['backdrop']).toEqual(show('b').nodes['backdrop']);
+    expect(git(root, 'status', '--porcelain')).toBe('');
+    expect(await paid(emulator(), ['run', 'recipe.yml'], root, env)).toBe(0);
+    const after = await cli(['status', 'recipe.yml', '--json'], { cwd: root, env });
+    expect(JSON.parse(after.stdout)).toMatchObject({ clean: true, lock_conflict: null });
   }, 120_000);
 });

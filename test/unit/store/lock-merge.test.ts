@@ -5,7 +5,7 @@
  * (the store's memoized hash of the output file, the cache's blobs); here it is a table.
  */
 import { describe, expect, it } from 'vitest';
-import { mergeLockSides } from '../../../src/store/lock-merge.js';
+import { mergeLockSides, mergeLockThreeWay } from '../../../src/store/lock-merge.js';
 import type { LockEntry } from '../../../src/store/types.js';
 
 const entry = (seed: number, sha: string): LockEntry => ({
@@ -62,5 +62,33 @@ describe('mergeLockSides', () => {
     const merged = await mergeLockSides(sides, j);
     expect(merged.lock.nodes['both']).toEqual(want);
     expect(merged.rules.get('both')).toBe(rule);
+  });
+});
+
+describe('mergeLockThreeWay (the merge driver: with the base)', () => {
+  const [kept, changed, newer, dropped, ours, theirs] = ['1', '2', '3', '4', '5', '6'].map((d, i) => entry(i, d));
+  const lock = (nodes: Record<string, LockEntry>) => ({ version: 1 as const, nodes });
+  const base = lock({ kept: kept!, changed: changed!, dropped: dropped!, both: changed! });
+
+  it('a node changed, added or deleted on one side takes that side; changed on both, the rules', async () => {
+    const merged = await mergeLockThreeWay(
+      base,
+      { ours: lock({ kept: kept!, changed: newer!, both: ours! }), theirs: lock({ ...base.nodes, both: theirs! }) },
+      judge('6', []),
+    );
+    expect(merged.lock.nodes).toEqual({ kept, changed: newer, both: theirs });
+    expect(merged.removed).toEqual(['dropped']);
+    expect(merged.rules.get('both')).toBe('file');
+    expect(merged.rules.get('changed')).toBe('one-side');
+  });
+
+  it('deleted on one side and changed on the other keeps the changed entry', async () => {
+    const merged = await mergeLockThreeWay(
+      base,
+      { ours: lock({ kept: kept! }), theirs: lock({ ...base.nodes, changed: newer! }) },
+      judge(null, []),
+    );
+    expect(merged.lock.nodes['changed']).toEqual(newer);
+    expect(merged.removed).toEqual(['both', 'dropped']);
   });
 });
