@@ -109,7 +109,7 @@ export function conflictRefusal(lockPath: string, resolved: ResolvedLock, what: 
   const line = conflict.text.split('\n').findIndex((l) => l.startsWith('<<<<<<<')) + 1;
   return new LockFileError(`${lockPath}:${line}:1: the lock has git conflict markers; ${what}`, {
     hint:
-      '`kontext run` (without --frozen) resolves them from the output files and the cache ' +
+      'a plain `kontext run` resolves them from the output files and the cache ' +
       `(\`kontext status\` says how); commit ${basename(lockPath)} then`,
     location: { file: lockPath, line, col: 1 },
   });
