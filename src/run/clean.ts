@@ -17,6 +17,7 @@ import { removeLockEntries, resolveCacheDir } from '../store/index.js';
 import { outScope, scanOutDir } from './clean-scan.js';
 import { conflictRefusal, resolvedLock } from './lock-resolve.js';
 import { openStoreOrStandIn } from './open-cache.js';
+import type { Store } from '../store/types.js';
 import { lockPathFor } from './run-recipe.js';
 import { writeGuardFor } from './write-guard-for.js';
 
@@ -57,10 +58,13 @@ export async function cleanRecipe(path: string, options: CleanOptions, deps: Cle
   });
   // A lock git left conflicted: --dry-run shows what clean would do with the merge a run writes;
   // clean itself removes files and rewrites the lock, so it waits until a run has written that merge.
-  const opened = await openStoreOrStandIn(cacheDir);
-  const resolved = await resolvedLock(lockPath, { outputs: guard, store: opened.store }).finally(() =>
-    opened.discard(),
-  );
+  const store = {
+    use: async <T>(f: (store: Store) => Promise<T>): Promise<T> => {
+      const opened = await openStoreOrStandIn(cacheDir);
+      return f(opened.store).finally(() => opened.discard());
+    },
+  };
+  const resolved = await resolvedLock(lockPath, { outputs: guard, store });
   const refusal = options.dryRun ? null : conflictRefusal(lockPath, resolved, 'clean does not rewrite it');
   if (refusal) throw refusal;
   const { lock } = resolved;

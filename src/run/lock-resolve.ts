@@ -35,26 +35,35 @@ export interface ResolvedLock {
   readonly conflict: (LockConflictReport & { readonly text: string }) | null;
 }
 
+type JudgeStore = Pick<Store, 'hashSource' | 'hasBlob'>;
+
 /** The lock at `lockPath` (outputs checked by `outputs`), its git conflicts merged in memory. */
 export async function resolvedLock(
   lockPath: string,
-  p: { readonly outputs: WriteGuard; readonly store: Pick<Store, 'hashSource' | 'hasBlob'> },
+  p: {
+    readonly outputs: WriteGuard;
+    /** The store whose hash memo and blobs decide; `use` opens one only for a conflicted lock. */
+    readonly store: JudgeStore | { readonly use: <T>(f: (store: JudgeStore) => Promise<T>) => Promise<T> };
+  },
 ): Promise<ResolvedLock> {
   const state = await readLockState(lockPath, { outputs: p.outputs });
   if (state.sides === null) return { lock: state.lock, conflict: null };
+  const { sides } = state;
   const lockDir = dirname(lockPath);
-  const merged = await mergeLockSides(state.sides, {
-    outputHolds: async (entry) =>
-      (await p.store.hashSource(resolve(lockDir, entry.output)).catch(() => null))?.sha256 === entry.output_sha256,
-    cacheHolds: (sha256) => p.store.hasBlob(sha256).catch(() => false),
-  });
+  const merge = (store: JudgeStore) =>
+    mergeLockSides(sides, {
+      outputHolds: async (entry) =>
+        (await store.hashSource(resolve(lockDir, entry.output)).catch(() => null))?.sha256 === entry.output_sha256,
+      cacheHolds: (sha256) => store.hasBlob(sha256).catch(() => false),
+    });
+  const merged = 'use' in p.store ? await p.store.use(merge) : await merge(p.store);
   const counts: Record<LockMergeRule, number> = { same: 0, 'one-side': 0, file: 0, cache: 0, ours: 0 };
   const decided: { node: string; rule: 'file' | 'cache' | 'ours' }[] = [];
   for (const [node, rule] of merged.rules) {
     counts[rule]++;
     if (rule === 'file' || rule === 'cache' || rule === 'ours') decided.push({ node, rule });
   }
-  return { lock: merged.lock, conflict: { hunks: state.sides.hunks, counts, decided, text: state.text } };
+  return { lock: merged.lock, conflict: { hunks: sides.hunks, counts, decided, text: state.text } };
 }
 
 const RULE_WORDS: Readonly<Record<LockMergeRule, string>> = {

@@ -6,7 +6,8 @@
  * their line. Once with out/ committed, once with out/ git-ignored (and diff3 conflict style).
  */
 import { execFileSync } from 'node:child_process';
-import { cp, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cli } from '../helpers/cli-spawn.js';
@@ -183,6 +184,10 @@ describe.each<Flow>([
     }
     const after = await cli(['status', 'recipe.yml', '--json'], { cwd: root, env });
     expect(JSON.parse(after.stdout)).toMatchObject({ clean: true, lock_conflict: null });
+    // clean opens the cache only to merge a conflicted lock: otherwise it does not even create it.
+    await rm(join(root, '.cache'), { recursive: true, force: true });
+    expect((await cli(['clean', 'recipe.yml', '--dry-run'], { cwd: root, env })).code).toBe(0);
+    expect(existsSync(join(root, '.cache'))).toBe(false);
 
     // Markers that do not pair up are not guessed at: exit 65 at the marker's line, the file left alone.
     const lines = conflicted.split('\n');
