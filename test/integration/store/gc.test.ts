@@ -330,26 +330,6 @@ describe('gcStore', () => {
     expect(await exists(e.blobPath)).toBe(true);
   });
 
-  it('a lock git left conflicted keeps what either side names (records and blobs of both)', async () => {
-    const [ours, theirs, gone] = [await put('ours', 100), await put('theirs', 100), await put('gone', 100)];
-    await age(
-      [ours, theirs, gone].flatMap((e) => [e.recordPath, e.blobPath]),
-      40 * DAY,
-    );
-    await lockOn({ x: { key: ours.key, output: ours.blob, input: ours.blob } });
-    const oursText = await readFile(lockFile, 'utf8');
-    const theirsText = oursText.replaceAll(ours.key, theirs.key).replaceAll(ours.blob, theirs.blob);
-    // An add/add conflict: the whole file on each side.
-    await writeFile(lockFile, `<<<<<<< HEAD\n${oursText}=======\n${theirsText}>>>>>>> other\n`);
-    const report = await gc({ olderThanMs: 30 * DAY });
-    expect(report.removed).toMatchObject({ records: 1, blobs: 1 });
-    for (const e of [ours, theirs]) {
-      expect(await exists(e.recordPath)).toBe(true);
-      expect(await exists(e.blobPath)).toBe(true);
-    }
-    expect(await exists(gone.blobPath)).toBe(false);
-  });
-
   it('a missing cache dir is an empty one and is not created', async () => {
     const missing = join(dir, 'nope');
     const report = await gcStore(missing, { lockFiles: [], now: () => now, maxBytes: 0 });
