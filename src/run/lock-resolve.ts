@@ -107,7 +107,9 @@ export async function writeResolved(
   return conflictMessage(
     lockPath,
     conflict,
-    wrote ? 'resolved and written' : 'resolved; the file changed meanwhile and is left as it is',
+    wrote
+      ? 'resolved and written'
+      : 'resolved in memory; someone rewrote the file meanwhile (another shard of this run?), so it is left as it is',
   );
 }
 
