@@ -78,6 +78,8 @@ export type { ReportOptions, WrittenReport, ReportData, ReportServer, ReportServ
 export { cleanRecipe } from './run/clean.js';
 export type { CleanOptions, CleanDeps, CleanReport } from './run/clean.js';
 export { gcCache, findLockFiles } from './run/gc.js';
+export { mergeLockFiles } from './run/merge-lock.js';
+export type { MergeLockFilesOptions } from './run/merge-lock.js';
 export type { GcCacheOptions, GcCacheDeps, GcCacheReport } from './run/gc.js';
 export type { GcReport, GcTally, GcTemps } from './store/gc.js';
 export type { RunReview } from './store/types.js';

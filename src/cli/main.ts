@@ -120,6 +120,7 @@ function buildProgram(rt: Runtime, choose: (a: Action) => void): Command {
   program.addCommand(pickCommand(choose));
   program.addCommand(cleanCommand(choose));
   program.addCommand(gcCommand(choose));
+  program.addCommand(mergeLockCommand(choose));
   program.addCommand(providersCommand(choose));
   for (const c of program.commands) c.exitOverride().configureOutput(program.configureOutput());
   return program;
@@ -182,7 +183,11 @@ function runCommand(choose: (a: Action) => void): Command {
     .option('--serve', 'with --watch: serve the live review sheet on 127.0.0.1 (prints the URL)')
     .option('--port <n>', 'with --serve: the port (default 4780, else any free one)')
     .option('--shard <i/n>', 'CI: run only share i of n of the source instances (results go to the caches)')
-    .option('--frozen', 'CI: fail (exit 65) instead of submitting anything the lock and caches cannot satisfy')
+    .option(
+      '--frozen',
+      'CI: fail (exit 65) instead of submitting anything the lock and caches cannot satisfy, or of ' +
+        'rewriting a lock with git conflict markers (a plain run merges it)',
+    )
     .option('--json', 'print one JSON event per line (NDJSON)')
     .option(
       '--cache-dir <dir>',
@@ -199,12 +204,15 @@ function runCommand(choose: (a: Action) => void): Command {
 
 function statusCommand(choose: (a: Action) => void): Command {
   return new Command('status')
-    .description('what a run would do: up to date, will run (and why), outputs modified or missing, orphans')
+    .description(
+      'what a run would do: up to date, will run (and why), outputs modified or missing, orphans, ' +
+        'a lock with git conflicts to merge',
+    )
     .argument('<recipe>', 'recipe file')
     .option(
       '--exit-code',
-      'exit 1 when a run would do anything (pay, download, restore from a cache, or stop at an ' +
-        'output changed by hand); --json says how many requests it would pay for (billable)',
+      'exit 1 when a run would do anything (pay, download, restore from a cache, merge a conflicted lock, ' +
+        'or stop at an output changed by hand); --json says how many requests it would pay for (billable)',
     )
     .option('--json', 'print one JSON object')
     .addOption(new Option('--provider <name>', 'run every pass on this provider').choices(PROVIDER_NAMES))
@@ -309,6 +317,24 @@ function providersCommand(choose: (a: Action) => void): Command {
     .option('--json', 'print one JSON object')
     .action((opts: Record<string, unknown>) => {
       choose(async (ctx) => (await import('./commands/providers.js')).providersCommand(opts, ctx));
+    });
+}
+
+function mergeLockCommand(choose: (a: Action) => void): Command {
+  return new Command('merge-lock')
+    .description(
+      'git merge driver for lock files: per node, the side whose output the file holds, else the cache, ' +
+        'else ours (.gitattributes: *.lock.json merge=kontext; driver: kontext merge-lock %O %A %B %P)',
+    )
+    .argument('<base>', "the common ancestor's version (git's %O)")
+    .argument('<ours>', 'our version; the merge is written here (%A)')
+    .argument('<theirs>', 'their version (%B)')
+    .argument('[path]', "the lock's path in the work tree (%P): its outputs decide")
+    .option('--cache-dir <dir>', 'cache folder (default: the one `kontext run` uses; env KONTEXT_CACHE_DIR)')
+    .action((base: string, ours: string, theirs: string, path: string | undefined, opts: Record<string, unknown>) => {
+      choose(async (ctx) =>
+        (await import('./commands/merge-lock.js')).mergeLockCommand({ base, ours, theirs, path }, opts, ctx),
+      );
     });
 }
 

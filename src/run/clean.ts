@@ -13,8 +13,11 @@ import { buildPlan, withoutPicks } from '../plan/index.js';
 import { loadRecipe } from '../recipe/index.js';
 import type { Recipe } from '../recipe/types.js';
 import type { Runtime } from '../runtime.js';
-import { readLock, removeLockEntries, resolveCacheDir } from '../store/index.js';
+import { removeLockEntries, resolveCacheDir } from '../store/index.js';
 import { outScope, scanOutDir, siblingLockOutputs } from './clean-scan.js';
+import { conflictRefusal, resolvedLock } from './lock-resolve.js';
+import { openStoreOrStandIn } from './open-cache.js';
+import type { Store } from '../store/types.js';
 import { lockPathFor } from './run-recipe.js';
 import { writeGuardFor } from './write-guard-for.js';
 
@@ -53,7 +56,18 @@ export async function cleanRecipe(path: string, options: CleanOptions, deps: Cle
     cacheDir,
     allowOutsideRoot: options.allowOutsideRoot ?? false,
   });
-  const lock = await readLock(lockPath, { outputs: guard });
+  // A lock git left conflicted: --dry-run shows what clean would do with the merge a run writes;
+  // clean itself removes files and rewrites the lock, so it waits until a run has written that merge.
+  const store = {
+    use: async <T>(f: (store: Store) => Promise<T>): Promise<T> => {
+      const opened = await openStoreOrStandIn(cacheDir);
+      return f(opened.store).finally(() => opened.discard());
+    },
+  };
+  const resolved = await resolvedLock(lockPath, { outputs: guard, store });
+  const refusal = options.dryRun ? null : conflictRefusal(lockPath, resolved, 'clean does not rewrite it');
+  if (refusal) throw refusal;
+  const { lock } = resolved;
   const others = await siblingLockOutputs(lockPath);
   const { lockEntries, scope } = outScope({ recipe, plan, lock, others, lockPath, cacheDir, guard, now: rt.now() });
   const scan = await scanOutDir(scope);

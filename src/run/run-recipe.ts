@@ -13,7 +13,6 @@ import type { Plan } from '../plan/types.js';
 import type { Recipe } from '../recipe/types.js';
 import type { Runtime } from '../runtime.js';
 import type { KontextError } from '../errors.js';
-import { readLock } from '../store/index.js';
 import { openRunContext, type RunContext, type RunContextOptions, type RunTarget } from './context.js';
 import type { RunEvent } from './events.js';
 import { describeRun, type DryRunReport } from './dry-run.js';
@@ -26,6 +25,7 @@ import { emitWarnings } from './lint-warnings.js';
 import { previewRun } from './preview.js';
 import { frozenDeps, frozenFailure } from './frozen.js';
 import { emptyShardMessage, shardLockBase, shardShortfall } from './shard.js';
+import { conflictMessage, conflictRefusal, resolvedLock, writeResolved } from './lock-resolve.js';
 
 export interface RunRecipeOptions extends RunOptions, RunContextOptions {
   readonly jobs: number;
@@ -107,13 +107,17 @@ async function runInContext(
     cacheDir: run.store.root,
     allowOutsideRoot: options.allowOutsideRoot ?? false,
   });
+  // A lock naming files outside the project (or its recipe, sources, .git) is refused here; one
+  // git left conflicted is merged from the output files and the cache (lock-resolve.ts).
+  const lock = await resolvedLock(lockPath, { outputs: writeGuard, store: run.store });
+  const refusal = options.frozen ? conflictRefusal(lockPath, lock, '--frozen does not rewrite the lock') : null;
+  if (refusal) throw refusal;
   const prepared = await prepareRun(
     plan,
     {
       store: run.store,
       providerName: run.providerName,
-      // A lock naming files outside the project (or its recipe, sources, .git) is refused here.
-      lock: await readLock(lockPath, { outputs: writeGuard }),
+      lock: lock.lock,
       draw: rt.randomSeed,
       lockDir: dirname(lockPath),
       self: rt,
@@ -133,6 +137,8 @@ async function runInContext(
       providerFor: run.providerFor,
       signal: options.signal,
     };
+    if (lock.conflict)
+      deps.onEvent({ type: 'notice', t: 0, message: conflictMessage(lockPath, lock.conflict, 'a run resolves them') });
     const preview = await previewRun(prepared, describe, checks);
     // Else what the nodes the run stops before paying fail with: an output kontext did not write
     // (exit 65, hand-edits.ts), a dead run's intent (exit 75, submit-claim.ts); the worst code wins.
@@ -153,6 +159,8 @@ async function runInContext(
     }
   }
   await run.preflight(prepared);
+  const resolved = await writeResolved(lockPath, lock, rt);
+  if (resolved !== null) deps.onEvent({ type: 'notice', t: 0, message: resolved });
   // Uploads start now, in the background, instead of inside each node's -j slot.
   const prefetch = run.prefetch(prepared);
   const onEvent = (e: RunEvent): void => {

@@ -16,7 +16,6 @@ import { loadRecipe, loadUserConfig } from '../recipe/index.js';
 import { RemotePool } from '../remote/index.js';
 import type { ProviderName, Recipe } from '../recipe/types.js';
 import type { Runtime } from '../runtime.js';
-import { readLock } from '../store/index.js';
 import { type OutScopeInput, outScope, scanOutDir, siblingLockOutputs } from './clean-scan.js';
 import { openStoreOrStandIn } from './open-cache.js';
 import { writeGuardFor } from './write-guard-for.js';
@@ -29,6 +28,7 @@ import { cacheDirFor } from './context.js';
 import { currentReview, driftOf, type DriftOver } from './drift.js';
 import { storedRecord } from './lock-current.js';
 import { lockPathFor } from './run-recipe.js';
+import { conflictMessage, type LockConflictReport, resolvedLock } from './lock-resolve.js';
 
 export type NodeStatusState = 'up-to-date' | 'will-run' | 'modified' | 'missing' | 'remote';
 
@@ -73,7 +73,15 @@ export interface RecipeStatus {
   readonly orphaned: readonly OrphanStatus[];
   /** Files under `<out>/` kontext did not make (or cannot show it made): `kontext clean` keeps them. */
   readonly kept: readonly string[];
-  /** Something would run, or an output is modified, missing or only in the remote cache (orphans do not count). */
+  /**
+   * The lock has git conflict markers: how `kontext run` will merge it (lock-resolve.ts); the
+   * rest of the status is that merged lock's. Null when the lock has none.
+   */
+  readonly lockConflict: (LockConflictReport & { readonly message: string }) | null;
+  /**
+   * Something would run (a conflicted lock is rewritten), or an output is modified, missing or
+   * only in the remote cache (orphans do not count).
+   */
   readonly dirty: boolean;
   /**
    * The requests a run would pay for, counted as `--dry-run` counts them (prepare.ts): one per
@@ -185,7 +193,8 @@ export async function statusDetail(
     cacheDir: store.root,
     allowOutsideRoot: options.allowOutsideRoot ?? false,
   });
-  const lock = await readLock(lockPath, { outputs: guard });
+  const resolved = await resolvedLock(lockPath, { outputs: guard, store });
+  const { lock } = resolved;
   const prepared = await prepareRun(
     plan,
     {
@@ -214,9 +223,14 @@ export async function statusDetail(
     guard,
     now: rt.now(),
   });
-  const dirty = nodes.some((n) => n.state !== 'up-to-date');
+  const c = resolved.conflict;
+  const message =
+    c === null ? '' : conflictMessage(lockPath, c, '`kontext run` resolves them; nothing is written until then');
+  const lockConflict = c === null ? null : { hunks: c.hunks, counts: c.counts, decided: c.decided, message };
+  const dirty = lockConflict !== null || nodes.some((n) => n.state !== 'up-to-date');
+  const { billable } = prepared;
   return {
-    status: { recipe: recipe.file, lock: lockPath, nodes, orphaned, kept, dirty, billable: prepared.billable },
+    status: { recipe: recipe.file, lock: lockPath, nodes, orphaned, kept, lockConflict, dirty, billable },
     plan,
     states: prepared.states,
     lock,

@@ -5,8 +5,9 @@
  * - Protected: every run record whose key a given lock file or the journal names, every blob a
  *   lock names (output and input sha256), the output blob and change map of every protected record, and the
  *   input blob of every journal entry (an in-flight request may need it hosted again). Journal
- *   entries themselves are never removed. A lock file that cannot be read stops gc (exit 65):
- *   what it references is unknown.
+ *   entries themselves are never removed. A lock git left conflicted protects what either side
+ *   names (lock-conflict.ts). A lock file that cannot be read stops gc (exit 65): what it
+ *   references is unknown.
  * - A record goes before its blob, and a blob goes only when no remaining record points to it,
  *   so no record is left pointing to a missing blob.
  * - Temp files left by a crash (atomic-write siblings `.<name>.<suffix>.tmp` beside records,
@@ -45,7 +46,7 @@ import { pruneMemos } from './gc-memos.js';
 import { listDir, listFanOut, listIn } from './list-dir.js';
 import { pruneWritten } from './written.js';
 import { isSha256Hex, layout } from './layout.js';
-import { readLock } from './lock-file.js';
+import { readLockState } from './lock-file.js';
 import { readJsonOrNull } from './read-json.js';
 import { isClaim, restoreClaim, unlinkClaimed, unlinkUnmoved } from './gc-claim.js';
 import { memoDirOf } from './source-hash.js';
@@ -265,7 +266,10 @@ class Collector {
     const { lockFiles } = this.options;
     this.#lockFiles = typeof lockFiles === 'function' ? await lockFiles() : lockFiles;
     for (const file of this.#lockFiles) {
-      for (const entry of Object.values((await readLock(file)).nodes)) {
+      // A lock git left conflicted keeps what either side names: a run decides between them later.
+      const state = await readLockState(file);
+      const locks = state.sides === null ? [state.lock] : [state.sides.ours, state.sides.theirs];
+      for (const entry of locks.flatMap((lock) => Object.values(lock.nodes))) {
         keys.add(entry.key);
         blobs.add(entry.output_sha256);
         blobs.add(entry.input_sha256);

@@ -21,6 +21,7 @@ import {
   jsonMembersAtMost,
   lineCol,
 } from './json-locate.js';
+import { hasConflictMarkers, type LockSides, parseConflictedLock } from './lock-conflict.js';
 import { LockFormatter } from './lock-format.js';
 import { quickLock } from './lock-check.js';
 import { LockEntrySchema, LockFileSchema } from './schemas.js';
@@ -70,8 +71,6 @@ export class LockCache {
   }
 }
 
-const CONFLICT_MARKER = /^(<{7}|={7}|>{7})(\s|$)/m;
-
 export interface ReadLockOptions {
   /**
    * What the run may not touch (see write-guard.ts): every entry's `output` is checked against
@@ -81,11 +80,39 @@ export interface ReadLockOptions {
   readonly outputs?: WriteGuard | undefined;
 }
 
-/** The lock file, or an empty one when it does not exist yet. */
+/** The lock file as read: a lock (empty when there is no file), or the two sides of a git conflict in it. */
+export type LockState =
+  | { readonly lock: LockFile; readonly sides: null; readonly text: string | null }
+  | { readonly lock: null; readonly sides: LockSides; readonly text: string };
+
+/** The lock file, or an empty one when it does not exist yet; a conflicted one is an error ({@link readLockState}). */
 export async function readLock(path: string, options: ReadLockOptions = {}): Promise<LockFile> {
-  const { lock, text } = await readLockText(path);
-  if (options.outputs !== undefined && text !== null) checkLockOutputs(lock, text, path, options.outputs);
-  return lock;
+  const state = await readLockState(path, options);
+  if (state.sides !== null) throw unresolvedConflict(path, state.text, state.sides);
+  return state.lock;
+}
+
+/**
+ * The lock file, or both sides of the git conflicts in it (lock-conflict.ts; each side's outputs
+ * checked against the guard as a lock's are): the caller merges them (run/lock-resolve.ts) or
+ * keeps what either names (gc).
+ */
+export async function readLockState(path: string, options: ReadLockOptions = {}): Promise<LockState> {
+  const state = await readLockFile(path);
+  if (options.outputs === undefined || state.text === null) return state;
+  const locks = state.sides === null ? [state.lock] : [state.sides.ours, state.sides.theirs];
+  for (const lock of locks) checkLockOutputs(lock, state.text, path, options.outputs);
+  return state;
+}
+
+/** A conflicted lock where only a lock will do (a writer under the mutex, `clean`): exit 65 at the first marker. */
+function unresolvedConflict(path: string, text: string, sides: LockSides): LockFileError {
+  const line = text.split('\n').findIndex((l) => l.startsWith('<<<<<<<')) + 1;
+  const hunks = `${sides.hunks} conflict${sides.hunks === 1 ? '' : 's'}`;
+  return new LockFileError(`${path}:${line}:1: the lock has git conflict markers (${hunks})`, {
+    hint: '`kontext run` resolves them from the output files and the cache; `kontext status` says how it will',
+    location: { file: path, line, col: 1 },
+  });
 }
 
 /** Throws {@link LockFileError} (exit 65) at the first entry, by node id, whose output the guard refuses. */
@@ -127,9 +154,8 @@ export function parseLock(text: string, file: string): LockFile {
   const body = text.replace(/^\uFEFF/, '');
   // Only for an error: the test scans the whole text (a tenth of parsing a 10,000-node lock).
   const hint = (): string =>
-    CONFLICT_MARKER.test(body)
-      ? 'the file has git conflict markers: delete the three marker lines and keep the node entries of both ' +
-        'sides, the one before `=======` closed by `},`; a node on both sides: keep one entry'
+    hasConflictMarkers(body)
+      ? 'the file has git conflict markers: `kontext run` resolves them from the output files and the cache'
       : `fix or restore ${file} (e.g. from git); kontext will not overwrite it`;
   let data: unknown;
   try {
@@ -303,11 +329,17 @@ export async function removeLockEntries(
 }
 
 async function readLockText(path: string): Promise<{ lock: LockFile; text: string | null }> {
+  const state = await readLockFile(path);
+  if (state.sides !== null) throw unresolvedConflict(path, state.text, state.sides);
+  return state;
+}
+
+async function readLockFile(path: string): Promise<LockState> {
   let text: string;
   try {
     text = await readBoundedText(path, READ_CAPS.lock);
   } catch (e) {
-    if (isCode(e, 'ENOENT')) return { lock: { version: 1, nodes: {} }, text: null };
+    if (isCode(e, 'ENOENT')) return { lock: { version: 1, nodes: {} }, sides: null, text: null };
     if (isBoundedReadError(e)) {
       throw new LockFileError(`lock file ${e.message}`, {
         hint: `a lock file is small JSON written by kontext; move ${path} aside (the cache still has the outputs)`,
@@ -316,7 +348,14 @@ async function readLockText(path: string): Promise<{ lock: LockFile; text: strin
     }
     throw e;
   }
-  return { lock: parseLock(text, path), text };
+  try {
+    return { lock: parseLock(text, path), sides: null, text };
+  } catch (e) {
+    // Only once the parse failed: a conflict marker is never valid JSON.
+    const sides = hasConflictMarkers(text) ? parseConflictedLock(text, path, parseLock) : null;
+    if (sides === null) throw e;
+    return { lock: null, sides, text };
+  }
 }
 
 function formatPath(path: readonly PropertyKey[]): string {

@@ -27,6 +27,7 @@ import type { Recipe } from '../recipe/types.js';
 import { isKontextError, problemLines, RecipeError } from '../errors.js';
 import type { Runtime } from '../runtime.js';
 import { readLock, resolveCacheDir } from '../store/index.js';
+import { resolvedLock, writeResolved } from '../run/lock-resolve.js';
 import { openRunContext, type RunContext, type RunScope } from '../run/context.js';
 import type { RunEvent } from '../run/events.js';
 import { LockWriter } from '../run/lock-writer.js';
@@ -268,13 +269,14 @@ export class WatchSession {
     await this.#current?.lock.flush().catch((e: unknown) => this.#warn(`lock: ${(e as Error).message}`));
     // --force and --reseed are one-shot: later cycles re-run only what changed.
     const once = this.#started === 0 ? this.options : { ...this.options, force: undefined, reseed: undefined };
-    const lock = await readLock(run.lockPath, { outputs: run.writeGuard });
+    // A lock git left conflicted is merged from the output files (run/lock-resolve.ts), written below.
+    const lock = await resolvedLock(run.lockPath, { outputs: run.writeGuard, store: run.scope.store });
     const prepared = await prepareRun(
       overrideProvider(buildPlan(recipe), this.options.provider),
       {
         store: run.scope.store,
         providerName: run.scope.providerName,
-        lock,
+        lock: lock.lock,
         draw: this.deps.rt.randomSeed,
         sessionSeeds: this.#seeds,
         lockDir: dirname(run.lockPath),
@@ -283,8 +285,10 @@ export class WatchSession {
       once,
     );
     emitWarnings(recipe.warnings, this.deps.onEvent); // every cycle's lint, before its first request
-    this.#planned = { plan: prepared.plan, lockPath: run.lockPath, lock };
+    this.#planned = { plan: prepared.plan, lockPath: run.lockPath, lock: lock.lock };
     await run.scope.preflight(prepared);
+    const resolved = await writeResolved(run.lockPath, lock, this.deps.rt);
+    if (resolved !== null) this.deps.onEvent({ type: 'notice', t: 0, message: resolved });
     return { prepared, run };
   }
 

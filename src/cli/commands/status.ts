@@ -48,6 +48,7 @@ function statusJson(s: RecipeStatus): Record<string, unknown> {
       orphaned: s.orphaned.length,
       drift: s.nodes.filter((n) => n.drift !== null).length,
     },
+    lock_conflict: s.lockConflict,
     nodes: s.nodes,
     orphaned: s.orphaned,
     kept: s.kept,
@@ -66,6 +67,13 @@ function printStatus(s: RecipeStatus, out: TextSink, cwd: string, recipeArg: str
   let width = 4;
   for (const n of s.nodes) width = Math.min(48, Math.max(width, n.node.length));
   out.write(`Recipe ${rel(s.recipe)}, lock ${rel(s.lock)}\n\n`);
+  if (s.lockConflict !== null) {
+    out.write(
+      `Lock with git conflicts:\n  (use "kontext run ${recipeArg}" to resolve them; ` +
+        "the states below are the merged lock's)\n",
+    );
+    out.write(`\t${s.lockConflict.message}\n\n`);
+  }
   group(
     'Will run',
     `use "kontext run ${recipeArg}" to run them; "kontext run --dry-run" for seeds and cost`,

@@ -13,6 +13,8 @@ import {
   updateLock,
   type LockEntry,
 } from '../../../src/store/index.js';
+import { readLockState } from '../../../src/store/lock-file.js';
+import { writeResolvedLock } from '../../../src/store/lock-merge.js';
 
 const repo = resolve(import.meta.dirname, '../../..');
 const isAlive = (pid: number): boolean => {
@@ -109,7 +111,7 @@ describe('readLock / updateLock', () => {
     expect(await readdir(dir)).toEqual(['portrait.lock.json']); // .lck released
   });
 
-  it('a lock git left conflicted (two branches each added a node) says how to keep both entries', async () => {
+  it('a lock git left conflicted: readLock and updateLock refuse it (65); readLockState gives both sides', async () => {
     const [a, b, c] = [entry(1), entry(2), entry(3)];
     const base = formatLock({ version: 1, nodes: { a } });
     const side = (id: string, e: LockEntry): string => {
@@ -121,18 +123,22 @@ describe('readLock / updateLock', () => {
       `,\n<<<<<<< HEAD\n${side('b', b)}\n=======\n${side('c', c)}\n>>>>>>> other\n  },\n  "version"`,
     );
     await writeFile(lockPath, conflicted);
+    const line = conflicted.split('\n').indexOf('<<<<<<< HEAD') + 1;
     const err = await readLock(lockPath).catch((e: unknown) => e);
-    expect(err).toMatchObject({ code: 'E_LOCK_INVALID', exitCode: 65 });
-    const hint = (err as { hint?: string }).hint ?? '';
-    expect(hint).toMatch(/conflict markers/);
-    // What the hint says to do, done: the marker lines gone, `},` closing the entry before `=======`.
-    const resolved = conflicted
-      .replace(/\n<<<<<<< HEAD/, '')
-      .replace('\n    }\n=======', '\n    },')
-      .replace(/\n>>>>>>> other/, '');
-    expect(hint).toContain('`},`');
-    await writeFile(lockPath, resolved);
-    expect(Object.keys((await readLock(lockPath)).nodes)).toEqual(['a', 'b', 'c']);
+    expect(err).toMatchObject({ code: 'E_LOCK_INVALID', exitCode: 65, location: { file: lockPath, line, col: 1 } });
+    expect((err as Error).message).toBe(`${lockPath}:${line}:1: the lock has git conflict markers (1 conflict)`);
+    expect((err as { hint?: string }).hint).toMatch(/`kontext run` resolves them/);
+    await expect(updateLock(lockPath, (nodes) => void (nodes.d = entry(4)))).rejects.toMatchObject({ exitCode: 65 });
+    expect(await readFile(lockPath, 'utf8')).toBe(conflicted);
+    const state = await readLockState(lockPath);
+    expect(state.sides?.ours.nodes).toEqual({ a, b });
+    expect(state.sides?.theirs.nodes).toEqual({ a, c });
+    // The merge replaces the file only while it is still the text that was merged.
+    const merged = { version: 1 as const, nodes: { a, b, c } };
+    expect(await writeResolvedLock(lockPath, `${conflicted} `, merged)).toBe(false);
+    expect(await readFile(lockPath, 'utf8')).toBe(conflicted);
+    expect(await writeResolvedLock(lockPath, conflicted, merged)).toBe(true);
+    expect(await readFile(lockPath, 'utf8')).toBe(formatLock(merged));
   });
 
   it('a lock written by a newer kontext (version 2) is exit 65 saying so at its version, left untouched', async () => {

@@ -1,0 +1,127 @@
+/**
+ * A lock git left conflicted, resolved from the truth (docs/architecture.md#cache-lock-and-journal):
+ * its two sides (store/lock-conflict.ts) merged per node (store/lock-merge.ts), two different
+ * entries of a node decided by the output file on disk (the store's memoized hash), else the
+ * local cache, else "ours". `kontext run` writes the merged lock (`writeResolved`) and says so in
+ * one notice; `status`, `report`, `clean --dry-run` and `--dry-run` use it in memory and write
+ * nothing; `--frozen` and `clean` refuse the conflicted lock (exit 65).
+ */
+import { basename, dirname, resolve } from 'node:path';
+import type { LockMergeRule } from '../store/lock-merge.js';
+import { mergeLockSides, writeResolvedLock } from '../store/lock-merge.js';
+import { readLockState } from '../store/lock-file.js';
+import { LockFileError } from '../store/errors.js';
+import type { LockFile, Store } from '../store/types.js';
+import type { WriteGuard } from '../store/write-guard.js';
+import type { Runtime } from '../runtime.js';
+
+/** What merging a conflicted lock decided. */
+export interface LockConflictReport {
+  /** The conflict hunks in the file. */
+  readonly hunks: number;
+  /**
+   * Entries per rule: `same` on both sides, from `one-side` only, or two different ones decided
+   * by the output `file`, the `cache`, else `ours`.
+   */
+  readonly counts: Readonly<Record<LockMergeRule, number>>;
+  /** The nodes whose two sides differed, sorted, with the rule that decided. */
+  readonly decided: readonly { readonly node: string; readonly rule: 'file' | 'cache' | 'ours' }[];
+}
+
+export interface ResolvedLock {
+  /** The lock as read, or the merged one. */
+  readonly lock: LockFile;
+  /** The merge, when the file had conflicts; `text` is the file as merged. */
+  readonly conflict: (LockConflictReport & { readonly text: string }) | null;
+}
+
+type JudgeStore = Pick<Store, 'hashSource' | 'hasBlob'>;
+
+/** The lock at `lockPath` (outputs checked by `outputs`), its git conflicts merged in memory. */
+export async function resolvedLock(
+  lockPath: string,
+  p: {
+    readonly outputs: WriteGuard;
+    /** The store whose hash memo and blobs decide; `use` opens one only for a conflicted lock. */
+    readonly store: JudgeStore | { readonly use: <T>(f: (store: JudgeStore) => Promise<T>) => Promise<T> };
+  },
+): Promise<ResolvedLock> {
+  const state = await readLockState(lockPath, { outputs: p.outputs });
+  if (state.sides === null) return { lock: state.lock, conflict: null };
+  const { sides } = state;
+  const lockDir = dirname(lockPath);
+  const merge = (store: JudgeStore) =>
+    mergeLockSides(sides, {
+      outputHolds: async (entry) =>
+        (await store.hashSource(resolve(lockDir, entry.output)).catch(() => null))?.sha256 === entry.output_sha256,
+      cacheHolds: (sha256) => store.hasBlob(sha256).catch(() => false),
+    });
+  const merged = 'use' in p.store ? await p.store.use(merge) : await merge(p.store);
+  const counts: Record<LockMergeRule, number> = { same: 0, 'one-side': 0, file: 0, cache: 0, ours: 0 };
+  const decided: { node: string; rule: 'file' | 'cache' | 'ours' }[] = [];
+  for (const [node, rule] of merged.rules) {
+    counts[rule]++;
+    if (rule === 'file' || rule === 'cache' || rule === 'ours') decided.push({ node, rule });
+  }
+  return { lock: merged.lock, conflict: { hunks: sides.hunks, counts, decided, text: state.text } };
+}
+
+const RULE_WORDS: Readonly<Record<LockMergeRule, string>> = {
+  same: 'the same on both sides',
+  'one-side': 'on one side only',
+  file: 'by the output file on disk',
+  cache: 'by the local cache',
+  ours: 'kept ours (HEAD): neither file nor cache decides',
+};
+
+/** One line: the lock, its conflicts, how many entries each rule gave, and the nodes the two sides disagreed on. */
+export function conflictMessage(lockPath: string, report: LockConflictReport, done: string): string {
+  const total = Object.values(report.counts).reduce((a, b) => a + b, 0);
+  const counts = (Object.keys(RULE_WORDS) as LockMergeRule[])
+    .filter((rule) => report.counts[rule] > 0)
+    .map((rule) => `${report.counts[rule]} ${RULE_WORDS[rule]}`);
+  const byRule = (['file', 'cache', 'ours'] as const).flatMap((rule) => {
+    const nodes = report.decided.filter((d) => d.rule === rule).map((d) => d.node);
+    if (nodes.length === 0) return [];
+    const shown = nodes.length > 8 ? [...nodes.slice(0, 8), `and ${nodes.length - 8} more`] : nodes;
+    return [`${rule === 'ours' ? 'ours' : `by the ${rule === 'file' ? 'output file' : 'cache'}`}: ${shown.join(', ')}`];
+  });
+  const hunks = `${report.hunks} git conflict${report.hunks === 1 ? '' : 's'}`;
+  const entries = `${total} entr${total === 1 ? 'y' : 'ies'}`;
+  const nodes = byRule.length === 0 ? '' : `; ${byRule.join('; ')}`;
+  return `${basename(lockPath)} has ${hunks}: ${done} (${entries}: ${counts.join(', ')})${nodes}`;
+}
+
+/** `kontext run`: the merged lock replaces the conflicted file (unless it changed meanwhile); the notice to show. */
+export async function writeResolved(
+  lockPath: string,
+  resolved: ResolvedLock,
+  rt: Pick<Runtime, 'pid' | 'isAlive'>,
+): Promise<string | null> {
+  const { conflict } = resolved;
+  if (conflict === null) return null;
+  const wrote = await writeResolvedLock(lockPath, conflict.text, resolved.lock, {
+    pid: rt.pid,
+    isAlive: (pid) => rt.isAlive(pid),
+  });
+  return conflictMessage(
+    lockPath,
+    conflict,
+    wrote
+      ? 'resolved and written'
+      : 'resolved in memory; someone rewrote the file meanwhile (another shard of this run?), so it is left as it is',
+  );
+}
+
+/** `--frozen` (CI) and `clean`: a conflicted lock is refused, not rewritten (exit 65). */
+export function conflictRefusal(lockPath: string, resolved: ResolvedLock, what: string): LockFileError | null {
+  const { conflict } = resolved;
+  if (conflict === null) return null;
+  const line = conflict.text.split('\n').findIndex((l) => l.startsWith('<<<<<<<')) + 1;
+  return new LockFileError(`${lockPath}:${line}:1: the lock has git conflict markers; ${what}`, {
+    hint:
+      'a plain `kontext run` resolves them from the output files and the cache ' +
+      `(\`kontext status\` says how); commit ${basename(lockPath)} then`,
+    location: { file: lockPath, line, col: 1 },
+  });
+}

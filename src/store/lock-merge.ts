@@ -1,0 +1,127 @@
+/**
+ * The two sides of a conflicted lock (lock-conflict.ts) merged per node, by the truth: the same
+ * entry on both sides is kept; an entry on one side only is kept; two different entries of a node
+ * go to the side whose `output_sha256` the output file on disk holds, else the side whose output
+ * blob the local cache holds, else "ours" (HEAD). The merged lock replaces the conflicted file
+ * only through {@link writeResolvedLock}, under the lock's mutex and only while the file is still
+ * the text that was merged.
+ */
+import { dirname } from 'node:path';
+import { sweepDeadTempsOnce, writeFileAtomic } from './atomic.js';
+import { canonicalJson } from './canonical-json.js';
+import { isCode } from './errno.js';
+import { type FileMutexOptions, withFileMutex } from './file-mutex.js';
+import type { LockSides } from './lock-conflict.js';
+import { LockFormatter } from './lock-format.js';
+import type { LockEntry, LockFile } from './types.js';
+import { READ_CAPS, readBoundedText } from '../util/read-bounded.js';
+import { writeFailure } from './write-errors.js';
+
+/** How a node's merged entry was chosen. */
+export type LockMergeRule = 'same' | 'one-side' | 'file' | 'cache' | 'ours';
+
+/** What decides between two different entries of one node. */
+export interface LockMergeJudge {
+  /** Whether the entry's output file on disk holds its `output_sha256`. */
+  outputHolds(entry: LockEntry): Promise<boolean>;
+  /** Whether the local cache holds this blob. */
+  cacheHolds(sha256: string): Promise<boolean>;
+}
+
+export interface MergedLock {
+  readonly lock: LockFile;
+  /** Every node of the merged lock, sorted, with the rule that chose its entry. */
+  readonly rules: ReadonlyMap<string, LockMergeRule>;
+}
+
+export async function mergeLockSides(sides: LockSides, judge: LockMergeJudge): Promise<MergedLock> {
+  const ids = [...new Set([...Object.keys(sides.ours.nodes), ...Object.keys(sides.theirs.nodes)])].sort();
+  const nodes: Record<string, LockEntry> = {};
+  const rules = new Map<string, LockMergeRule>();
+  for (const id of ids) {
+    const [entry, rule] = await pick(sides.ours.nodes[id], sides.theirs.nodes[id], judge);
+    nodes[id] = entry;
+    rules.set(id, rule);
+  }
+  return { lock: { version: 1, nodes }, rules };
+}
+
+/**
+ * A three-way merge (a git merge driver has the base): a node changed on one side only takes that
+ * side (a deletion too); changed on both, alike, that entry; changed differently, the rules of
+ * {@link mergeLockSides}, a deletion against a change keeping the changed entry (an orphan entry
+ * costs nothing; a lost one pays again). `removed`: nodes a side deleted and the other left alone.
+ */
+export async function mergeLockThreeWay(
+  base: LockFile,
+  sides: Omit<LockSides, 'hunks'>,
+  judge: LockMergeJudge,
+): Promise<MergedLock & { readonly removed: readonly string[] }> {
+  const ids = [...new Set([base, sides.ours, sides.theirs].flatMap((l) => Object.keys(l.nodes)))].sort();
+  const nodes: Record<string, LockEntry> = {};
+  const rules = new Map<string, LockMergeRule>();
+  const removed: string[] = [];
+  const same = (a: LockEntry | undefined, b: LockEntry | undefined): boolean =>
+    a === undefined || b === undefined ? a === b : canonicalJson(a) === canonicalJson(b);
+  for (const id of ids) {
+    const [b, o, t] = [base.nodes[id], sides.ours.nodes[id], sides.theirs.nodes[id]];
+    let decided: [LockEntry | undefined, LockMergeRule];
+    if (same(o, t)) decided = [o, 'same'];
+    else if (same(o, b)) decided = [t, 'one-side'];
+    else if (same(t, b)) decided = [o, 'one-side'];
+    else decided = await pick(o, t, judge);
+    const [entry, rule] = decided;
+    if (entry === undefined) removed.push(id);
+    else {
+      nodes[id] = entry;
+      rules.set(id, rule);
+    }
+  }
+  return { lock: { version: 1, nodes }, rules, removed };
+}
+
+async function pick(
+  ours: LockEntry | undefined,
+  theirs: LockEntry | undefined,
+  judge: LockMergeJudge,
+): Promise<[LockEntry, LockMergeRule]> {
+  if (ours === undefined || theirs === undefined) return [(ours ?? theirs) as LockEntry, 'one-side'];
+  if (canonicalJson(ours) === canonicalJson(theirs)) return [ours, 'same'];
+  const [fileOurs, fileTheirs] = [await judge.outputHolds(ours), await judge.outputHolds(theirs)];
+  if (fileOurs !== fileTheirs) return [fileOurs ? ours : theirs, 'file'];
+  const [cacheOurs, cacheTheirs] = [
+    await judge.cacheHolds(ours.output_sha256),
+    await judge.cacheHolds(theirs.output_sha256),
+  ];
+  if (cacheOurs !== cacheTheirs) return [cacheOurs ? ours : theirs, 'cache'];
+  return [ours, 'ours'];
+}
+
+/**
+ * Replace the conflicted lock at `path` by `lock`, atomically and durably, under the lock's mutex;
+ * only while the file is still `conflicted` (someone who resolved or rewrote it meanwhile wins:
+ * false). Returns whether it wrote.
+ */
+export async function writeResolvedLock(
+  path: string,
+  conflicted: string,
+  lock: LockFile,
+  options: FileMutexOptions = {},
+): Promise<boolean> {
+  return withFileMutex(
+    path,
+    async () => {
+      const now = await readBoundedText(path, READ_CAPS.lock).catch((e: unknown) => {
+        if (isCode(e, 'ENOENT')) return null;
+        throw e;
+      });
+      if (now !== conflicted) return false;
+      await sweepDeadTempsOnce(dirname(path));
+      await writeFileAtomic(path, new LockFormatter().pieces(lock.nodes), { durable: true });
+      return true;
+    },
+    options,
+  ).catch((e: unknown) => {
+    throw writeFailure(e, path, 'the conflicted lock is unchanged; `kontext run` resolves it again (nothing is paid)');
+  });
+}

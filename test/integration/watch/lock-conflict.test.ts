@@ -1,0 +1,67 @@
+/**
+ * Watch mode and a lock git left conflicted (run/lock-resolve.ts): the next cycle merges it from
+ * the output files, writes the merge with one notice, and pays only for what changed in the
+ * recipe; the passes both sides of the conflict name are not paid again.
+ */
+import { readFile, writeFile } from 'node:fs/promises';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startWatchRig, watchRecipe, type WatchRig } from './harness.js';
+
+const A = 'Keep the face unchanged. Replace the background with a beach.';
+const B = 'Keep the face and the beach unchanged. Add a straw hat.';
+const C = 'Keep everything else unchanged. Add round sunglasses.';
+
+let rig: WatchRig | undefined;
+afterEach(async () => {
+  await rig?.close();
+  rig = undefined;
+});
+
+describe('watch: a conflicted lock', () => {
+  it('the next cycle resolves it by the output files and pays only for the new pass', async () => {
+    rig = await startWatchRig(
+      watchRecipe([
+        ['a', A],
+        ['b', B],
+      ]),
+    );
+    await rig.cycleDone(1);
+    expect(rig.submits()).toEqual(
+      new Map([
+        [A, 1],
+        [B, 1],
+      ]),
+    );
+    const { lockPath } = rig.project;
+    const ours = await readFile(lockPath, 'utf8');
+    // Theirs: another b, whose output is neither the file on disk nor in the cache.
+    const b = (JSON.parse(ours) as { nodes: { b: { output_sha256: string } } }).nodes.b.output_sha256;
+    const theirs = ours.replace(b, 'e'.repeat(64));
+    await writeFile(lockPath, `<<<<<<< HEAD\n${ours}=======\n${theirs}>>>>>>> other\n`);
+
+    await writeFile(
+      rig.project.recipe,
+      watchRecipe([
+        ['a', A],
+        ['b', B],
+        ['c', C],
+      ]),
+    );
+    await rig.cycleDone(2);
+    expect(rig.submits()).toEqual(
+      new Map([
+        [A, 1],
+        [B, 1],
+        [C, 1],
+      ]),
+    );
+    const notices = rig.of('notice').filter((e) => e.message.includes('git conflict'));
+    expect(notices.map((e) => e.message)).toEqual([
+      'recipe.lock.json has 1 git conflict: resolved and written (2 entries: 1 the same on both sides, ' +
+        '1 by the output file on disk); by the output file: b',
+    ]);
+    const lock = JSON.parse(await readFile(lockPath, 'utf8')) as { nodes: Record<string, { output_sha256: string }> };
+    expect(Object.keys(lock.nodes).sort()).toEqual(['a', 'b', 'c']);
+    expect(lock.nodes['b']?.output_sha256).toBe(b);
+  }, 30_000);
+});
