@@ -219,7 +219,8 @@ describe('kontext report (built CLI)', () => {
     ]) {
       const r = await cli(argv, { cwd: p.root, env: { ...env, PATH: p.root } });
       expect(r.code, r.stderr).toBe(65);
-      expect(r.stderr).toMatch(/recipe\.yml:\d+:6: out: output folder holds a control character \(U\+001B\)/);
+      // At the character itself: the `\e` escape, after `out: "out/`.
+      expect(r.stderr).toMatch(/recipe\.yml:\d+:11: out: output folder holds U\+001B \(a control character\)/);
       expect(`${r.stdout}${r.stderr}`).not.toMatch(/[\u0000-\u0008\u000b-\u001f]/);
     }
     expect(await lstat(join(p.root, 'out')).catch(() => null)).toBeNull();
