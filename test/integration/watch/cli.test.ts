@@ -8,10 +8,10 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { RunEvent, startEmulator, type EmulatorHandle } from '../../../src/index.js';
+import { startEmulator, type EmulatorHandle } from '../../../src/index.js';
 import { cli, cliEnv, ensureBuilt, spawnCli, type CliChild } from '../../helpers/cli-spawn.js';
 import { acceptedByPrompt, createProject, lockMatchesFiles, until, type Project } from '../../helpers/run-fixtures.js';
-import { submitsOf, watchRecipe } from './harness.js';
+import { cliEvents, countEvents, submitsOf, watchRecipe } from './harness.js';
 
 const P = {
   a: 'Keep the face unchanged. Make the sky orange.',
@@ -39,15 +39,8 @@ afterEach(async () => {
   child = emulator = project = undefined;
 });
 
-/** NDJSON lines so far, each parsed with the wire schema (a malformed line fails the test). */
-function events(c: CliChild): RunEvent[] {
-  const text = c
-    .output()
-    .split('\n')
-    .filter((l) => l.startsWith('{'));
-  return text.map((l) => RunEvent.parse(JSON.parse(l)));
-}
-const count = (c: CliChild, type: RunEvent['type']): number => events(c).filter((e) => e.type === type).length;
+const events = cliEvents;
+const count = countEvents;
 
 describe('kontext run --watch (built CLI)', () => {
   it('NDJSON: an edit re-runs what changed; Ctrl-C with a queued request: exit 130, cancelled, lock ok', async () => {

@@ -7,7 +7,8 @@
 import { SessionPool } from '../../../src/providers/session-pool.js';
 import { RecipeWatcher } from '../../../src/watch/recipe-watcher.js';
 import { WatchSession } from '../../../src/watch/watch-session.js';
-import { startEmulator, type EmulatorHandle, type RunEvent, type RunRecipeOptions } from '../../../src/index.js';
+import { RunEvent, startEmulator, type EmulatorHandle, type RunRecipeOptions } from '../../../src/index.js';
+import type { CliChild } from '../../helpers/cli-spawn.js';
 import type { RequestLogEntry } from '../../../src/emulator/index.js';
 import {
   acceptedByPrompt,
@@ -134,3 +135,16 @@ export async function startWatchRig(yaml: string, o: RigOptions = {}): Promise<W
 export function submitsOf(log: readonly RequestLogEntry[], prompt: string): RequestLogEntry[] {
   return log.filter((e) => isSubmit(e) && e.body?.['prompt'] === prompt);
 }
+
+/** A `run --watch --json` child's NDJSON events so far, each parsed with the wire schema (a malformed line fails). */
+export function cliEvents(c: CliChild): RunEvent[] {
+  const lines = c
+    .output()
+    .split('\n')
+    .filter((l) => l.startsWith('{'));
+  return lines.map((l) => RunEvent.parse(JSON.parse(l)));
+}
+
+/** How many of the child's events so far are of `type`. */
+export const countEvents = (c: CliChild, type: RunEvent['type']): number =>
+  cliEvents(c).filter((e) => e.type === type).length;

@@ -8,10 +8,10 @@ import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { RunEvent, startEmulator, type EmulatorHandle } from '../../../src/index.js';
+import { startEmulator, type EmulatorHandle } from '../../../src/index.js';
 import { cli, cliEnv, ensureBuilt, spawnCli, type CliChild } from '../../helpers/cli-spawn.js';
 import { createProject, isSubmit, lockMatchesFiles, until, type Project } from '../../helpers/run-fixtures.js';
-import { watchRecipe } from './harness.js';
+import { cliEvents, countEvents, watchRecipe } from './harness.js';
 
 let emulator: EmulatorHandle | undefined;
 let project: Project | undefined;
@@ -25,14 +25,8 @@ afterEach(async () => {
   child = emulator = project = undefined;
 });
 
-function events(c: CliChild): RunEvent[] {
-  const lines = c
-    .output()
-    .split('\n')
-    .filter((l) => l.startsWith('{'));
-  return lines.map((l) => RunEvent.parse(JSON.parse(l)));
-}
-const count = (c: CliChild, type: RunEvent['type']): number => events(c).filter((e) => e.type === type).length;
+const events = cliEvents;
+const count = countEvents;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 describe('kontext run --watch: outputs deleted while watching', () => {
