@@ -1,20 +1,19 @@
 /** Shared helpers for the emulator's integration tests: real HTTP over loopback, no mocks. */
 import sharp from 'sharp';
-import { afterEach } from 'vitest';
+import { onTestFinished } from 'vitest';
 import { startEmulator, type EmulatorHandle, type EmulatorOptions } from '../../../src/emulator/index.js';
 
 export const MODEL = 'blackforestlabs/flux-1-kontext/pro/edit';
 const AUTH = { authorization: 'Bearer test-token', 'content-type': 'application/json' };
 
-const started: EmulatorHandle[] = [];
-afterEach(async () => {
-  await Promise.all(started.splice(0).map((e) => e.close()));
-});
-
-/** An emulator with short timings, closed after the test. */
+/**
+ * An emulator with short timings, closed when the test that started it finishes (`onTestFinished`,
+ * not a module-level `afterEach`: a module is evaluated once per worker, so with `isolate: false`
+ * such a hook would be registered for the first test file only).
+ */
 export async function emulator(options: EmulatorOptions = {}): Promise<EmulatorHandle> {
   const em = await startEmulator({ queueMs: 5, runMs: 5, ...options });
-  started.push(em);
+  onTestFinished(() => em.close());
   return em;
 }
 
