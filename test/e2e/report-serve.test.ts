@@ -6,72 +6,19 @@
  * a pick needs the page's token and a same-origin Origin (and a body under 4 KiB: 413); another
  * site's page gets 403 for anything. Headers sent slowly are cut off (408) in seconds, and past 256
  * connections at once the rest are dropped.
- * Run events turn a node to running. A
- * page that never reads its event stream is not queued every model (only the newest when it reads).
+ * Run events turn a node to running. The pages themselves: report-serve-pages.test.ts.
  */
 import { createHash } from 'node:crypto';
-import { createServer, request } from 'node:http';
-import { type AddressInfo, connect, type Socket } from 'node:net';
-import { copyFile, cp, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { connect, type Socket } from 'node:net';
+import { cp, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startReportServer, writePick, type ReportData, type ReportServer } from '../../src/index.js';
-import { cli, cliEnv, ensureBuilt } from '../helpers/cli-spawn.js';
-import { ASSETS, createProject, recipeYaml, runIn, testRuntime, until, type Project } from '../helpers/run-fixtures.js';
+import { startReportServer, writePick } from '../../src/index.js';
+import { createProject, recipeYaml, runIn, testRuntime, until } from '../helpers/run-fixtures.js';
+import { call, cleanUp, dataOf, held, type Reply, setUp } from './report-serve-kit.js';
 
-let project: Project | undefined;
-let server: ReportServer | undefined;
-afterEach(async () => {
-  await server?.close();
-  await project?.cleanup();
-  project = server = undefined;
-});
-
-interface Reply {
-  readonly status: number;
-  readonly body: string;
-  readonly type: string | undefined;
-  readonly headers: Record<string, unknown>;
-}
-
-function call(
-  url: string,
-  path: string,
-  options: { method?: string; headers?: Record<string, string>; body?: string } = {},
-): Promise<Reply> {
-  const u = new URL(url);
-  return new Promise((resolve, reject) => {
-    const req = request(
-      { host: '127.0.0.1', port: u.port, path, method: options.method ?? 'GET', headers: options.headers },
-      (res) => {
-        let body = '';
-        res.setEncoding('latin1');
-        res.on('data', (d: string) => (body += d));
-        res.on('end', () =>
-          resolve({ status: res.statusCode ?? 0, body, type: res.headers['content-type'], headers: res.headers }),
-        );
-      },
-    );
-    req.once('error', reject);
-    req.end(options.body);
-  });
-}
-
-async function setUp(): Promise<{ p: Project; s: ReportServer; host: string }> {
-  const p = (project = await createProject(
-    recipeYaml([
-      ['sky', 'Keep the face unchanged. Make the sky orange.'],
-      ['bag', 'Keep the face unchanged. Add a brown bag.', 'variants: 2'],
-    ]),
-  ));
-  await runIn(p);
-  const s = (server = await startReportServer(p.recipe, { port: 0 }, { rt: testRuntime(p.root) }));
-  return { p, s, host: new URL(s.url).host };
-}
-
-const dataOf = (html: string): ReportData =>
-  JSON.parse(/id="kontext-data">([\s\S]*?)<\/script>/.exec(html)?.[1] ?? 'null') as ReportData;
+afterEach(cleanUp);
 
 describe('report server (run --watch --serve)', () => {
   it('answers only its own Host; serves only the files the page names, never outside the out folder', async () => {
@@ -210,7 +157,7 @@ describe('report server (run --watch --serve)', () => {
   });
 
   it("a pick carries the sha256 of the page's recipe: a stale page is refused, then refreshed", async () => {
-    const p = (project = await createProject(
+    const p = (held.project = await createProject(
       recipeYaml([
         ['sky', 'Keep the face unchanged. Make the sky orange.'],
         ['bag', 'Keep the face unchanged. Add a brown bag.', 'variants: 2'],
@@ -219,7 +166,7 @@ describe('report server (run --watch --serve)', () => {
     await runIn(p);
     const rt = testRuntime(p.root);
     const pick = (recipe: string, node: string, expectSha256: string) => writePick(recipe, node, { rt, expectSha256 });
-    const s = (server = await startReportServer(p.recipe, { port: 0, pick }, { rt }));
+    const s = (held.server = await startReportServer(p.recipe, { port: 0, pick }, { rt }));
     const host = new URL(s.url).host;
     const page = await call(s.url, '/report/', { headers: { host } });
     const token = /name="kontext-token" content="([0-9a-f]+)"/.exec(page.body)?.[1] ?? '';
@@ -260,13 +207,13 @@ describe('report server (run --watch --serve)', () => {
   });
 
   it('a pick body over 4 KiB (said, or sent chunked): 413 at once, connection closed, nothing written', async () => {
-    const p = (project = await createProject(
+    const p = (held.project = await createProject(
       recipeYaml([['bag', 'Keep the face unchanged. Add a brown bag.', 'variants: 2']]),
     ));
     await runIn(p);
     const rt = testRuntime(p.root);
     const pick = (recipe: string, node: string, expectSha256: string) => writePick(recipe, node, { rt, expectSha256 });
-    const s = (server = await startReportServer(p.recipe, { port: 0, pick }, { rt }));
+    const s = (held.server = await startReportServer(p.recipe, { port: 0, pick }, { rt }));
     const u = new URL(s.url);
     const page = await call(s.url, '/report/', { headers: { host: u.host } });
     const token = /name="kontext-token" content="([0-9a-f]+)"/.exec(page.body)?.[1] ?? '';
@@ -300,98 +247,11 @@ describe('report server (run --watch --serve)', () => {
     expect(await readFile(p.recipe, 'utf8')).toBe(text);
   });
 
-  it('a recipe saved invalid: the page keeps the last good plan and says why, once, until it is fixed', async () => {
-    const { p, s, host } = await setUp();
-    const page = async (): Promise<ReportData> => dataOf((await call(s.url, '/report/', { headers: { host } })).body);
-    const good = await page();
-    expect(good.errors).toBeUndefined();
-    const text = await readFile(p.recipe, 'utf8');
-    await writeFile(p.recipe, text.replace('variants: 2', 'variants: 2\n    seed: -1'));
-    // Every run event rebuilds the page; each failed rebuild used to add its error again.
-    for (let i = 0; i < 3; i++) await s.refresh();
-    const invalid = await page();
-    expect(invalid.errors).toEqual([
-      `${p.recipe}:12:11: passes[1].seed: seed must be an integer in 0..4294967295, got -1`,
-    ]);
-    expect(invalid.warnings).toEqual(good.warnings);
-    expect(invalid.nodes).toEqual(good.nodes);
-    // The watch session's own report of the problems is what the page shows, once.
-    s.onEvent({ type: 'watch-error', t: 1, recipe: p.recipe, problems: ['recipe.yml:9:11: seed must be >= 0'] });
-    await s.refresh();
-    expect((await page()).errors).toEqual(['recipe.yml:9:11: seed must be >= 0']);
-    await writeFile(p.recipe, text);
-    s.onEvent({
-      type: 'watch-cycle',
-      t: 2,
-      recipe: p.recipe,
-      changed: [p.recipe],
-      to_run: [],
-      in_flight: 0,
-      cached: 3,
-      abandoned: 0,
-    });
-    await s.refresh();
-    const fixed = await page();
-    expect(fixed.errors).toBeUndefined();
-    expect(fixed.nodes.map((n) => n.state)).toEqual(['up-to-date', 'up-to-date', 'up-to-date']);
-  });
-
-  it('a recipe that cannot be used yet at start (a source not there yet): served, filled in once it can', async () => {
-    const yaml = recipeYaml([['sky', 'Keep the face unchanged. Make the sky orange.']]).replace(
-      'assets/portrait-astronaut.jpg',
-      'later/photo.jpg',
-    );
-    const p = (project = await createProject(yaml));
-    // As `run --watch` without --serve goes on watching (the watch tests), the server starts.
-    const s = (server = await startReportServer(p.recipe, { port: 0 }, { rt: testRuntime(p.root) }));
-    const host = new URL(s.url).host;
-    const page = async (): Promise<ReportData> => dataOf((await call(s.url, '/report/', { headers: { host } })).body);
-    const waiting = await page();
-    expect(waiting.errors).toEqual([expect.stringMatching(/recipe\.yml:5:10: sources\.photo: file not found/)]);
-    expect([waiting.passes, waiting.nodes]).toEqual([[], []]);
-    await mkdir(join(p.root, 'later'));
-    await copyFile(join(ASSETS, 'portrait-astronaut.jpg'), join(p.root, 'later', 'photo.jpg'));
-    await s.refresh();
-    const ready = await page();
-    expect(ready.errors).toBeUndefined();
-    expect(ready.nodes.map((n) => [n.id, n.state])).toEqual([['sky', 'not-run']]);
-  });
-
-  it('a page that never reads its events is not queued every model: it gets the newest when it reads', async () => {
-    // A big model (a long prompt, never run: no images to make) so the socket's buffers fill fast.
-    const long = `Keep the face unchanged. ${'Add a small red dot. '.repeat(5000)}`;
-    const p = (project = await createProject(recipeYaml([['bag', long, 'variants: 2']])));
-    const s = (server = await startReportServer(p.recipe, { port: 0 }, { rt: testRuntime(p.root) }));
-    const u = new URL(s.url);
-    const socket = connect(Number(u.port), '127.0.0.1');
-    await new Promise((resolve) => socket.once('connect', resolve));
-    socket.write(`GET /events HTTP/1.0\r\nhost: ${u.host}\r\n\r\n`);
-    socket.pause(); // a page that never reads
-    const updates = 80;
-    for (let i = 0; i < updates; i++) {
-      if (i === updates - 1) s.onEvent({ type: 'node-start', t: 1, node: 'bag#2', reason: 'new' });
-      await s.refresh();
-    }
-    let text = '';
-    socket.setEncoding('utf8');
-    socket.on('data', (d: string) => (text += d));
-    socket.resume();
-    const frames = (): string[] => text.split('event: model\n').slice(1);
-    const newest = (): ReportData | null => {
-      const last = frames().at(-1);
-      return last?.endsWith('\n\n') ? (JSON.parse(last.slice('data: '.length)) as ReportData) : null;
-    };
-    await until(() => newest()?.nodes.find((n) => n.id === 'bag#2')?.state === 'running', 10_000, 'the newest model');
-    socket.destroy();
-    // Each update is ~150 KB: every one queued for this socket would be 12 MB held by the server
-    // (and all 81 models sent once it reads); the socket's own buffers take a few MB.
-    expect(frames().length).toBeGreaterThan(1);
-    expect(frames().length).toBeLessThan(updates * 0.75);
-  });
-
   it('slow-loris: headers sent a line a second get 408 within seconds; past 256 connections, dropped', async () => {
-    const p = (project = await createProject(recipeYaml([['sky', 'Keep the face unchanged. Make the sky orange.']])));
-    const s = (server = await startReportServer(p.recipe, { port: 0 }, { rt: testRuntime(p.root) }));
+    const p = (held.project = await createProject(
+      recipeYaml([['sky', 'Keep the face unchanged. Make the sky orange.']]),
+    ));
+    const s = (held.server = await startReportServer(p.recipe, { port: 0 }, { rt: testRuntime(p.root) }));
     const u = new URL(s.url);
     const open = async (): Promise<{ socket: Socket; got: () => string; closed: Promise<number> }> => {
       const socket = connect(Number(u.port), '127.0.0.1');
@@ -427,7 +287,9 @@ describe('report server (run --watch --serve)', () => {
   }, 40_000);
 
   it('close() ends even while a client is half-way through a request (Ctrl-C must not hang)', async () => {
-    const p = (project = await createProject(recipeYaml([['sky', 'Keep the face unchanged. Make the sky orange.']])));
+    const p = (held.project = await createProject(
+      recipeYaml([['sky', 'Keep the face unchanged. Make the sky orange.']]),
+    ));
     const s = await startReportServer(p.recipe, { port: 0 }, { rt: testRuntime(p.root) });
     const u = new URL(s.url);
     const socket = connect(Number(u.port), '127.0.0.1');
@@ -443,39 +305,4 @@ describe('report server (run --watch --serve)', () => {
     await closing;
     await dropped;
   });
-
-  it('run --watch --serve --port N with N in use: one line, exit 69, nothing written', async () => {
-    await ensureBuilt();
-    const p = (project = await createProject(recipeYaml([['sky', 'Keep the face unchanged. Make the sky orange.']])));
-    const taken = createServer();
-    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
-    try {
-      const port = (taken.address() as AddressInfo).port;
-      const r = await cli(['run', '--watch', '--serve', '--port', String(port), p.recipe], {
-        cwd: p.root,
-        env: cliEnv(p.root),
-      });
-      expect(r.code, r.stderr).toBe(69);
-      expect(r.stderr).toBe(
-        `kontext: cannot serve the report on 127.0.0.1:${port}: listen EADDRINUSE: address already in use ` +
-          `127.0.0.1:${port} (choose another --port, or leave it out for a free one)\n`,
-      );
-      // Not even the report: the port is taken before anything is built.
-      expect(await readdir(p.root)).not.toContain('out');
-    } finally {
-      await new Promise((resolve) => taken.close(resolve));
-    }
-  }, 60_000);
-
-  it('run --watch --serve --port N with two recipes: a usage error before anything starts (exit 64)', async () => {
-    await ensureBuilt();
-    const p = (project = await createProject(recipeYaml([['sky', 'Keep the face unchanged. Make the sky orange.']])));
-    await writeFile(join(p.root, 'second.yml'), recipeYaml([['hat', 'Keep the face unchanged. Add a hat.']]));
-    const args = ['run', '--watch', '--serve', '--port', '4789', p.recipe, join(p.root, 'second.yml')];
-    const r = await cli(args, { cwd: p.root, env: cliEnv(p.root) });
-    expect(r.code, r.stderr).toBe(64);
-    expect(r.stderr).toMatch(/--port serves one recipe/);
-    expect(r.stderr).not.toMatch(/review sheet for/);
-    expect(await readdir(p.root)).not.toContain('out');
-  }, 60_000);
 });

@@ -1,0 +1,141 @@
+import { createServer } from 'node:http';
+import { type AddressInfo, connect } from 'node:net';
+import { copyFile, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startReportServer, type ReportData } from '../../src/index.js';
+import { cli, cliEnv, ensureBuilt } from '../helpers/cli-spawn.js';
+import { ASSETS, createProject, recipeYaml, testRuntime, until } from '../helpers/run-fixtures.js';
+import { call, cleanUp, dataOf, held, setUp } from './report-serve-kit.js';
+
+afterEach(cleanUp);
+
+describe('report server pages (run --watch --serve)', () => {
+  it('a recipe saved invalid: the page keeps the last good plan and says why, once, until it is fixed', async () => {
+    const { p, s, host } = await setUp();
+    const page = async (): Promise<ReportData> => dataOf((await call(s.url, '/report/', { headers: { host } })).body);
+    const good = await page();
+    expect(good.errors).toBeUndefined();
+    const text = await readFile(p.recipe, 'utf8');
+    await writeFile(p.recipe, text.replace('variants: 2', 'variants: 2\n    seed: -1'));
+    // Every run event rebuilds the page; each failed rebuild used to add its error again.
+    for (let i = 0; i < 3; i++) await s.refresh();
+    const invalid = await page();
+    expect(invalid.errors).toEqual([
+      `${p.recipe}:12:11: passes[1].seed: seed must be an integer in 0..4294967295, got -1`,
+    ]);
+    expect(invalid.warnings).toEqual(good.warnings);
+    expect(invalid.nodes).toEqual(good.nodes);
+    // The watch session's own report of the problems is what the page shows, once.
+    s.onEvent({ type: 'watch-error', t: 1, recipe: p.recipe, problems: ['recipe.yml:9:11: seed must be >= 0'] });
+    await s.refresh();
+    expect((await page()).errors).toEqual(['recipe.yml:9:11: seed must be >= 0']);
+    await writeFile(p.recipe, text);
+    s.onEvent({
+      type: 'watch-cycle',
+      t: 2,
+      recipe: p.recipe,
+      changed: [p.recipe],
+      to_run: [],
+      in_flight: 0,
+      cached: 3,
+      abandoned: 0,
+    });
+    await s.refresh();
+    const fixed = await page();
+    expect(fixed.errors).toBeUndefined();
+    expect(fixed.nodes.map((n) => n.state)).toEqual(['up-to-date', 'up-to-date', 'up-to-date']);
+  });
+
+  it('a recipe that cannot be used yet at start (a source not there yet): served, filled in once it can', async () => {
+    const yaml = recipeYaml([['sky', 'Keep the face unchanged. Make the sky orange.']]).replace(
+      'assets/portrait-astronaut.jpg',
+      'later/photo.jpg',
+    );
+    const p = (held.project = await createProject(yaml));
+    // As `run --watch` without --serve goes on watching (the watch tests), the server starts.
+    const s = (held.server = await startReportServer(p.recipe, { port: 0 }, { rt: testRuntime(p.root) }));
+    const host = new URL(s.url).host;
+    const page = async (): Promise<ReportData> => dataOf((await call(s.url, '/report/', { headers: { host } })).body);
+    const waiting = await page();
+    expect(waiting.errors).toEqual([expect.stringMatching(/recipe\.yml:5:10: sources\.photo: file not found/)]);
+    expect([waiting.passes, waiting.nodes]).toEqual([[], []]);
+    await mkdir(join(p.root, 'later'));
+    await copyFile(join(ASSETS, 'portrait-astronaut.jpg'), join(p.root, 'later', 'photo.jpg'));
+    await s.refresh();
+    const ready = await page();
+    expect(ready.errors).toBeUndefined();
+    expect(ready.nodes.map((n) => [n.id, n.state])).toEqual([['sky', 'not-run']]);
+  });
+
+  it('a page that never reads its events is not queued every model: it gets the newest when it reads', async () => {
+    // A big model (a long prompt, never run: no images to make) so the socket's buffers fill fast.
+    const long = `Keep the face unchanged. ${'Add a small red dot. '.repeat(5000)}`;
+    const p = (held.project = await createProject(recipeYaml([['bag', long, 'variants: 2']])));
+    const s = (held.server = await startReportServer(p.recipe, { port: 0 }, { rt: testRuntime(p.root) }));
+    const u = new URL(s.url);
+    const socket = connect(Number(u.port), '127.0.0.1');
+    await new Promise((resolve) => socket.once('connect', resolve));
+    socket.write(`GET /events HTTP/1.0\r\nhost: ${u.host}\r\n\r\n`);
+    socket.pause(); // a page that never reads
+    const updates = 80;
+    for (let i = 0; i < updates; i++) {
+      if (i === updates - 1) s.onEvent({ type: 'node-start', t: 1, node: 'bag#2', reason: 'new' });
+      await s.refresh();
+    }
+    let text = '';
+    socket.setEncoding('utf8');
+    socket.on('data', (d: string) => (text += d));
+    socket.resume();
+    const frames = (): string[] => text.split('event: model\n').slice(1);
+    const newest = (): ReportData | null => {
+      const last = frames().at(-1);
+      return last?.endsWith('\n\n') ? (JSON.parse(last.slice('data: '.length)) as ReportData) : null;
+    };
+    await until(() => newest()?.nodes.find((n) => n.id === 'bag#2')?.state === 'running', 10_000, 'the newest model');
+    socket.destroy();
+    // Each update is ~150 KB: every one queued for this socket would be 12 MB held by the server
+    // (and all 81 models sent once it reads); the socket's own buffers take a few MB.
+    expect(frames().length).toBeGreaterThan(1);
+    expect(frames().length).toBeLessThan(updates * 0.75);
+  });
+
+  it('run --watch --serve --port N with N in use: one line, exit 69, nothing written', async () => {
+    await ensureBuilt();
+    const p = (held.project = await createProject(
+      recipeYaml([['sky', 'Keep the face unchanged. Make the sky orange.']]),
+    ));
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (taken.address() as AddressInfo).port;
+      const r = await cli(['run', '--watch', '--serve', '--port', String(port), p.recipe], {
+        cwd: p.root,
+        env: cliEnv(p.root),
+      });
+      expect(r.code, r.stderr).toBe(69);
+      expect(r.stderr).toBe(
+        `kontext: cannot serve the report on 127.0.0.1:${port}: listen EADDRINUSE: address already in use ` +
+          `127.0.0.1:${port} (choose another --port, or leave it out for a free one)\n`,
+      );
+      // Not even the report: the port is taken before anything is built.
+      expect(await readdir(p.root)).not.toContain('out');
+    } finally {
+      await new Promise((resolve) => taken.close(resolve));
+    }
+  }, 60_000);
+
+  it('run --watch --serve --port N with two recipes: a usage error before anything starts (exit 64)', async () => {
+    await ensureBuilt();
+    const p = (held.project = await createProject(
+      recipeYaml([['sky', 'Keep the face unchanged. Make the sky orange.']]),
+    ));
+    await writeFile(join(p.root, 'second.yml'), recipeYaml([['hat', 'Keep the face unchanged. Add a hat.']]));
+    const args = ['run', '--watch', '--serve', '--port', '4789', p.recipe, join(p.root, 'second.yml')];
+    const r = await cli(args, { cwd: p.root, env: cliEnv(p.root) });
+    expect(r.code, r.stderr).toBe(64);
+    expect(r.stderr).toMatch(/--port serves one recipe/);
+    expect(r.stderr).not.toMatch(/review sheet for/);
+    expect(await readdir(p.root)).not.toContain('out');
+  }, 60_000);
+});
