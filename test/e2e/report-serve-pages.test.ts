@@ -1,3 +1,10 @@
+/**
+ * The watch server's pages as a recipe changes under them, in-process against a real run on the
+ * emulator: a recipe saved invalid keeps the last good plan and says why; one that cannot be used
+ * yet (a source not there) is served and filled in once it can; a page that never reads its event
+ * stream gets only the newest model when it reads. And the CLI's `--serve --port` errors: a port
+ * in use (exit 69, nothing written), two recipes (exit 64).
+ */
 import { createServer } from 'node:http';
 import { type AddressInfo, connect } from 'node:net';
 import { copyFile, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
