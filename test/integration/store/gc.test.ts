@@ -2,132 +2,45 @@
  * `gcStore` on a real cache dir: what a lock file or the journal needs survives, age and size
  * limits remove the rest (least recently used first), a record never outlives its blob, temp
  * files go only when a day old (a crash's leftovers), and a cache hit marks its entry as used.
- * Source-hash memo files go when their folder is gone, or when unreadable and a day old.
+ * Source-hash memo files: gc-memo.test.ts; the set-up both share: gc-rig.ts.
  */
-import { createHash } from 'node:crypto';
-import { mkdir, mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { gcStore, type GcOptions } from '../../../src/store/gc.js';
-import { openStore, updateLock, type LockEntry, type RunRecord, type Store } from '../../../src/store/index.js';
-import { memoFileOf } from '../../../src/store/source-hash.js';
+import { describe, expect, it } from 'vitest';
+import { gcStore } from '../../../src/store/gc.js';
+import {
+  age,
+  DAY,
+  type Entry,
+  exists,
+  gc,
+  lockOn,
+  noDanglingRecords,
+  now,
+  put,
+  rig,
+  sha,
+  snapshot,
+  useGcRig,
+} from './gc-rig.js';
 
-const DAY = 86_400_000;
-const sha = (s: string | Uint8Array): string => createHash('sha256').update(s).digest('hex');
-let dir: string;
-let store: Store;
-let lockFile: string;
-const now = Date.now();
-
-beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'kontext-gc-'));
-  store = await openStore(join(dir, 'cache'));
-  lockFile = join(dir, 'recipe.lock.json');
-});
-afterEach(() => rm(dir, { recursive: true, force: true }));
-
-interface Entry {
-  readonly key: string;
-  readonly blob: string;
-  readonly recordPath: string;
-  readonly blobPath: string;
-}
-
-/** A record named `name` whose output blob holds `size` bytes (or the given bytes). */
-async function put(name: string, size: number, bytes?: Uint8Array): Promise<Entry> {
-  const blob = await store.putBlob(bytes ?? Buffer.alloc(size, name));
-  const key = sha(`key:${name}`);
-  const rec: RunRecord = {
-    key,
-    node: name,
-    provider: 'emulator',
-    model: 'm',
-    seed: 1,
-    input_sha256: sha(`in:${name}`),
-    output_sha256: blob,
-    media_type: 'image/png',
-    ext: 'png',
-    request_id: `req-${name}`,
-    finished_at: '2025-01-01T00:00:00.000Z',
-  };
-  await store.putRecord(rec);
-  return {
-    key,
-    blob,
-    recordPath: join(store.root, 'records', key.slice(0, 2), `${key}.json`),
-    blobPath: store.blobPath(blob),
-  };
-}
-
-async function age(paths: readonly string[], ms: number): Promise<void> {
-  const t = (now - ms) / 1000;
-  for (const p of paths) await utimes(p, t, t);
-}
-
-async function lockOn(entries: Record<string, { key: string; output: string; input: string }>): Promise<void> {
-  await updateLock(lockFile, (nodes) => {
-    for (const [id, e] of Object.entries(entries)) {
-      const entry: LockEntry = {
-        seed: 1,
-        key: e.key,
-        input_sha256: e.input,
-        output_sha256: e.output,
-        output: `out/${id}.png`,
-        provider: 'emulator',
-        model: 'm',
-        request_id: `req-${id}`,
-        finished_at: '2025-01-01T00:00:00.000Z',
-      };
-      nodes[id] = entry;
-    }
-  });
-}
-
-async function exists(path: string): Promise<boolean> {
-  return stat(path).then(
-    () => true,
-    () => false,
-  );
-}
-
-/** Every file under the cache with its mtime: a dry run must leave this unchanged. */
-async function snapshot(): Promise<string[]> {
-  const out: string[] = [];
-  for (const d of await readdir(store.root, { recursive: true, withFileTypes: true })) {
-    if (!d.isFile()) continue;
-    const p = join(d.parentPath, d.name);
-    out.push(`${p} ${(await stat(p)).mtimeMs}`);
-  }
-  return out.sort();
-}
-
-/** No remaining record points to a missing blob. */
-async function noDanglingRecords(): Promise<void> {
-  for (const d of await readdir(join(store.root, 'records'), { recursive: true, withFileTypes: true })) {
-    if (!d.isFile() || !d.name.endsWith('.json') || d.name.startsWith('.')) continue;
-    const rec = await store.getRecord(d.name.slice(0, -5));
-    expect(rec, `record ${d.name} lost its blob`).not.toBeNull();
-  }
-}
-
-const gc = (options: Partial<GcOptions>) => gcStore(store.root, { lockFiles: [lockFile], now: () => now, ...options });
+useGcRig();
 
 describe('gcStore', () => {
   it('by age: removes what is old and unneeded; keeps locked, journaled, recent and in-progress data', async () => {
     const locked = await put('locked', 100);
-    const input = await store.putBlob(Buffer.from('an upstream output the lock names as input'));
+    const input = await rig.store.putBlob(Buffer.from('an upstream output the lock names as input'));
     const stale = await put('stale', 200);
     const recent = await put('recent', 300);
     // A blob shared by a locked record and an unlocked one: the unlocked record goes, the blob stays.
     const sharedBytes = Buffer.alloc(50, 's');
     const sharedLocked = await put('shared-locked', 0, sharedBytes);
     const sharedOld = await put('shared-old', 0, sharedBytes);
-    const orphan = await store.putBlob(Buffer.from('a blob no record uses'));
+    const orphan = await rig.store.putBlob(Buffer.from('a blob no record uses'));
     // In flight: a journal entry whose record does not exist yet, and whose input is a cached blob.
-    const journalInput = await store.putBlob(Buffer.from('input of a request in flight'));
+    const journalInput = await rig.store.putBlob(Buffer.from('input of a request in flight'));
     const inFlightKey = sha('key:in-flight');
-    await store.journal.add({
+    await rig.store.journal.add({
       key: inFlightKey,
       node: 'in-flight',
       provider: 'emulator',
@@ -139,7 +52,7 @@ describe('gcStore', () => {
     });
     // A journaled request that did get its record (crash before the journal entry was removed).
     const journaled = await put('journaled', 70);
-    await store.journal.add({
+    await rig.store.journal.add({
       key: journaled.key,
       node: 'journaled',
       provider: 'emulator',
@@ -155,34 +68,41 @@ describe('gcStore', () => {
     });
     // Temp files: a download and atomic-write siblings of a blob, a record, a journal entry and a
     // memo. Day-old ones are a crash's leftovers and go; a younger one may be a write in progress.
-    const download = join(store.root, 'tmp', 'dl.abc-1.tmp');
-    const sibling = join(store.root, 'blobs', stale.blob.slice(0, 2), `.${stale.blob}.abc-2.tmp`);
-    const recordSibling = join(store.root, 'records', locked.key.slice(0, 2), `.${locked.key}.json.abc-3.tmp`);
-    const journalSibling = join(store.root, 'journal', `.${inFlightKey}.json.abc-4.tmp`);
-    const memoSibling = join(store.root, 'sources', '.0123.json.abc-5.tmp');
-    const writing = join(store.root, 'blobs', locked.blob.slice(0, 2), `.${locked.blob}.abc-6.tmp`);
-    const notATemp = join(store.root, 'blobs', locked.blob.slice(0, 2), 'notes.txt');
-    await mkdir(join(store.root, 'sources'), { recursive: true });
+    const download = join(rig.store.root, 'tmp', 'dl.abc-1.tmp');
+    const sibling = join(rig.store.root, 'blobs', stale.blob.slice(0, 2), `.${stale.blob}.abc-2.tmp`);
+    const recordSibling = join(rig.store.root, 'records', locked.key.slice(0, 2), `.${locked.key}.json.abc-3.tmp`);
+    const journalSibling = join(rig.store.root, 'journal', `.${inFlightKey}.json.abc-4.tmp`);
+    const memoSibling = join(rig.store.root, 'sources', '.0123.json.abc-5.tmp');
+    const writing = join(rig.store.root, 'blobs', locked.blob.slice(0, 2), `.${locked.blob}.abc-6.tmp`);
+    const notATemp = join(rig.store.root, 'blobs', locked.blob.slice(0, 2), 'notes.txt');
+    await mkdir(join(rig.store.root, 'sources'), { recursive: true });
     for (const f of [download, sibling, recordSibling, journalSibling, memoSibling, writing, notATemp])
       await writeFile(f, 'partial');
     await age([recordSibling, journalSibling, memoSibling, notATemp], 2 * DAY);
     await age([writing], DAY / 2);
     const everything = [locked, stale, sharedLocked, sharedOld, journaled].flatMap((e) => [e.recordPath, e.blobPath]);
     await age(
-      [...everything, store.blobPath(input), store.blobPath(orphan), store.blobPath(journalInput), download, sibling],
+      [
+        ...everything,
+        rig.store.blobPath(input),
+        rig.store.blobPath(orphan),
+        rig.store.blobPath(journalInput),
+        download,
+        sibling,
+      ],
       40 * DAY,
     );
     await age([recent.recordPath, recent.blobPath], 2 * DAY);
 
     const report = await gc({ olderThanMs: 30 * DAY });
 
-    for (const p of [locked.recordPath, locked.blobPath, store.blobPath(input), recent.recordPath, recent.blobPath])
+    for (const p of [locked.recordPath, locked.blobPath, rig.store.blobPath(input), recent.recordPath, recent.blobPath])
       expect(await exists(p), p).toBe(true);
     for (const p of [sharedLocked.recordPath, sharedLocked.blobPath, journaled.recordPath, journaled.blobPath])
       expect(await exists(p), p).toBe(true);
-    expect(await exists(store.blobPath(journalInput))).toBe(true);
-    expect(await store.journal.list()).toHaveLength(2);
-    for (const p of [stale.recordPath, stale.blobPath, sharedOld.recordPath, store.blobPath(orphan)])
+    expect(await exists(rig.store.blobPath(journalInput))).toBe(true);
+    expect(await rig.store.journal.list()).toHaveLength(2);
+    for (const p of [stale.recordPath, stale.blobPath, sharedOld.recordPath, rig.store.blobPath(orphan)])
       expect(await exists(p), p).toBe(false);
     for (const p of [download, sibling, recordSibling, journalSibling, memoSibling])
       expect(await exists(p), p).toBe(false);
@@ -199,14 +119,14 @@ describe('gcStore', () => {
   it('--dry-run reports the same and changes nothing', async () => {
     const a = await put('a', 100);
     const b = await put('b', 100);
-    const leftover = join(store.root, 'blobs', b.blob.slice(0, 2), `.${b.blob}.abc-1.tmp`);
+    const leftover = join(rig.store.root, 'blobs', b.blob.slice(0, 2), `.${b.blob}.abc-1.tmp`);
     await writeFile(leftover, 'partial');
     await age([a.recordPath, a.blobPath, b.recordPath, b.blobPath, leftover], 40 * DAY);
     await lockOn({ a: { key: a.key, output: a.blob, input: sha('src') } });
     const before = await snapshot();
     const dry = await gc({ olderThanMs: 30 * DAY, dryRun: true });
     expect(await snapshot()).toEqual(before);
-    expect(await exists(join(store.root, 'gc.lck'))).toBe(false);
+    expect(await exists(join(rig.store.root, 'gc.lck'))).toBe(false);
     const real = await gc({ olderThanMs: 30 * DAY });
     expect({ ...dry, dryRun: false }).toEqual(real);
     expect(real.removed.records).toBe(1);
@@ -262,8 +182,8 @@ describe('gcStore', () => {
     // What run/execute.ts does for a node: journal the request id, download into tmp/, adopt the
     // blob, write the record. gc runs between the blob and the record.
     const key = sha('key:downloading');
-    const input = await store.putBlob(Buffer.from('the input'));
-    await store.journal.add({
+    const input = await rig.store.putBlob(Buffer.from('the input'));
+    await rig.store.journal.add({
       key,
       node: 'downloading',
       provider: 'emulator',
@@ -274,21 +194,21 @@ describe('gcStore', () => {
       submitted_at: new Date(now).toISOString(),
     });
     const bytes = Buffer.alloc(1000, 'paid output');
-    const tmp = store.tempPath('downloading');
+    const tmp = rig.store.tempPath('downloading');
     await writeFile(tmp, bytes);
     const blob = sha(bytes);
-    await store.adoptBlob(tmp, blob, { synced: false });
+    await rig.store.adoptBlob(tmp, blob, { synced: false });
     // A crash's leftover from long ago, which no record names either, still goes.
-    const leftover = await store.putBlob(Buffer.from('a blob a crashed run left, a month ago'));
-    await age([store.blobPath(leftover)], 30 * DAY);
+    const leftover = await rig.store.putBlob(Buffer.from('a blob a crashed run left, a month ago'));
+    await age([rig.store.blobPath(leftover)], 30 * DAY);
     await lockOn({});
 
     const report = await gc({ maxBytes: 1 });
 
-    expect(await exists(store.blobPath(blob))).toBe(true);
-    expect(await exists(store.blobPath(leftover))).toBe(false);
+    expect(await exists(rig.store.blobPath(blob))).toBe(true);
+    expect(await exists(rig.store.blobPath(leftover))).toBe(false);
     expect(report.overLimit).toBe(true);
-    await store.putRecord({
+    await rig.store.putRecord({
       key,
       node: 'downloading',
       provider: 'emulator',
@@ -301,14 +221,14 @@ describe('gcStore', () => {
       request_id: 'req-downloading',
       finished_at: new Date(now).toISOString(),
     });
-    expect((await store.getRecord(key))?.output_sha256).toBe(blob);
+    expect((await rig.store.getRecord(key))?.output_sha256).toBe(blob);
   });
 
   it('a cache hit marks the record as used (not the blob), so age counts from the last use', async () => {
     const e = await put('hit', 100);
     await age([e.recordPath, e.blobPath], 40 * DAY);
     const blobBefore = (await stat(e.blobPath)).mtimeMs;
-    expect(await store.getRecord(e.key)).not.toBeNull();
+    expect(await rig.store.getRecord(e.key)).not.toBeNull();
     expect((await stat(e.recordPath)).mtimeMs).toBeGreaterThan(now - DAY);
     // The blob's mtime is what the hash memo keys on: a hit must not make the next run re-hash it.
     expect((await stat(e.blobPath)).mtimeMs).toBe(blobBefore);
@@ -318,125 +238,23 @@ describe('gcStore', () => {
     expect(await exists(e.blobPath)).toBe(true);
     // Storing bytes that are already there is a use of that blob too.
     await age([e.blobPath], 40 * DAY);
-    await store.putBlob(Buffer.alloc(100, 'hit'));
+    await rig.store.putBlob(Buffer.alloc(100, 'hit'));
     expect((await stat(e.blobPath)).mtimeMs).toBeGreaterThan(now - DAY);
   });
 
   it('a lock file that cannot be read stops gc before anything is removed (exit 65)', async () => {
     const e = await put('x', 100);
     await age([e.recordPath, e.blobPath], 40 * DAY);
-    await writeFile(lockFile, '{"version": 1, "nodes": {<<<<<<< HEAD\n');
+    await writeFile(rig.lockFile, '{"version": 1, "nodes": {<<<<<<< HEAD\n');
     await expect(gc({ olderThanMs: 0 })).rejects.toMatchObject({ code: 'E_LOCK_INVALID', exitCode: 65 });
     expect(await exists(e.blobPath)).toBe(true);
   });
 
-  it('a missing cache dir is an empty one and is not created', async () => {
-    const missing = join(dir, 'nope');
+  it('a missing cache rig.dir is an empty one and is not created', async () => {
+    const missing = join(rig.dir, 'nope');
     const report = await gcStore(missing, { lockFiles: [], now: () => now, maxBytes: 0 });
     expect(report.before).toEqual({ records: 0, blobs: 0, bytes: 0 });
     expect(report.staleMemos).toEqual({ files: 0, bytes: 0 });
     expect(await exists(missing)).toBe(false);
-  });
-});
-
-describe('gcStore: source-hash memo files', () => {
-  /** One memo file per folder, written by the store's own memo: a two-day-old file in each, hashed and flushed. */
-  async function memosOf(folders: readonly string[]): Promise<string[]> {
-    for (const folder of folders) {
-      await mkdir(folder, { recursive: true });
-      const file = join(folder, 'a.png');
-      await writeFile(file, folder);
-      await age([file], 2 * DAY); // outside the memo's racy-mtime window, so it is remembered
-      await store.hashSource(file);
-    }
-    await store.flush();
-    const memos = folders.map((f) => memoFileOf(store.root, f));
-    for (const m of memos) expect(await exists(m), m).toBe(true);
-    return memos;
-  }
-
-  const sizes = async (paths: readonly string[]): Promise<number> => {
-    let n = 0;
-    for (const p of paths) n += (await stat(p)).size;
-    return n;
-  };
-
-  /** A file with a memo's name (`<32 hex>.json`) in `sources/`, `ageMs` old. */
-  async function memoNamed(seed: string, text: string, ageMs: number): Promise<string> {
-    const path = join(store.root, 'sources', `${sha(seed).slice(0, 32)}.json`);
-    await mkdir(join(store.root, 'sources'), { recursive: true });
-    await writeFile(path, text);
-    await age([path], ageMs);
-    return path;
-  }
-
-  it('removes the memos of folders that are gone; keeps, unchanged, those of folders that exist', async () => {
-    const photos = join(dir, 'project', 'photos');
-    const tempOut = join(dir, 'temp-project', 'out', 'pass');
-    const underAFile = join(dir, 'was-a-folder', 'sub');
-    const nowAFile = join(dir, 'was-a-folder');
-    const [kept, ...gone] = await memosOf([photos, tempOut, underAFile, nowAFile]);
-    await rm(join(dir, 'temp-project'), { recursive: true });
-    await rm(nowAFile, { recursive: true });
-    await writeFile(nowAFile, 'a file now'); // its own memo's folder is not a folder; `sub` is ENOTDIR
-    const keptBefore = `${await readFile(kept as string, 'utf8')} ${(await stat(kept as string)).mtimeMs}`;
-    const bytes = await sizes(gone);
-
-    const report = await gc({ olderThanMs: 30 * DAY, lockFiles: [] });
-
-    expect(report.staleMemos).toEqual({ files: 3, bytes });
-    for (const m of gone) expect(await exists(m), m).toBe(false);
-    expect(`${await readFile(kept as string, 'utf8')} ${(await stat(kept as string)).mtimeMs}`).toBe(keptBefore);
-    // The limits do not apply to memos, and they are not in the tallies.
-    expect(report.removed).toEqual({ records: 0, blobs: 0, bytes: 0 });
-    // A second gc, with a size limit this time, finds nothing more to remove.
-    expect((await gc({ maxBytes: 0, lockFiles: [] })).staleMemos).toEqual({ files: 0, bytes: 0 });
-    expect(await exists(kept as string)).toBe(true);
-  });
-
-  it('removes a memo no run reads (torn, no folder, foreign) a day old; a younger one may be mid-write', async () => {
-    const folder = join(dir, 'exists');
-    await mkdir(folder);
-    const body = (f: unknown) => JSON.stringify({ version: 2, folder: f, entries: {} });
-    const old = [
-      await memoNamed('torn', '{"version":2,"folder":"/x","entr', 2 * DAY),
-      await memoNamed('no folder', '{"version":2,"entries":{}}', 2 * DAY),
-      await memoNamed('relative', body('project/out'), 2 * DAY),
-      await memoNamed('not json at all', '\u0000\u0001', 2 * DAY),
-      // An existing folder, but not under the name its memo would have: never read.
-      await memoNamed('wrong name', body(folder), 2 * DAY),
-    ];
-    const young = [
-      await memoNamed('young torn', '{"version":2,"fol', DAY / 2),
-      await memoNamed('young foreign', body(folder), DAY / 2),
-    ];
-    const notAMemoName = join(store.root, 'sources', 'notes.json');
-    await writeFile(notAMemoName, 'not json');
-    await age([notAMemoName], 2 * DAY);
-    // A valid memo of a folder that exists stays however old it is.
-    const [valid] = await memosOf([folder]);
-    await age([valid as string], 400 * DAY);
-    const bytes = await sizes(old);
-
-    const report = await gc({ olderThanMs: 30 * DAY, lockFiles: [] });
-
-    expect(report.staleMemos).toEqual({ files: old.length, bytes });
-    for (const p of old) expect(await exists(p), p).toBe(false);
-    for (const p of [...young, notAMemoName, valid as string]) expect(await exists(p), p).toBe(true);
-  });
-
-  it('--dry-run counts the memo files that would go and removes nothing', async () => {
-    const gone = await memosOf([join(dir, 'deleted', 'out')]);
-    await rm(join(dir, 'deleted'), { recursive: true });
-    const torn = await memoNamed('torn', '{"version":2,', 2 * DAY);
-    const before = await snapshot();
-
-    const dry = await gc({ maxBytes: 1e12, lockFiles: [], dryRun: true });
-
-    expect(dry.staleMemos).toEqual({ files: 2, bytes: await sizes([...gone, torn]) });
-    expect(await snapshot()).toEqual(before);
-    const real = await gc({ maxBytes: 1e12, lockFiles: [] });
-    expect({ ...dry, dryRun: false }).toEqual(real);
-    for (const p of [...gone, torn]) expect(await exists(p), p).toBe(false);
   });
 });
