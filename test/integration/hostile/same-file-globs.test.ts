@@ -119,4 +119,22 @@ describe('a glob reaching one file by several paths', () => {
     expect(rig.submits()).toHaveLength(2);
     expect(Object.keys((await project.readLock()).nodes).sort()).toEqual(before);
   });
+
+  it('a new link sorting first renames its instance: the node keeps its seed by content, nothing is paid', async () => {
+    await images('shots/a.jpg');
+    await project.writeRecipe(recipe('  shots: shots/*.jpg\n'));
+    expect(summaryOf(await runIn(project, {}, { rig })).failed).toBe(0);
+    expect(rig.submits()).toHaveLength(1);
+    const old = (await project.readLock()).nodes['tint@a'];
+    // `0.jpg` sorts before `a.jpg`: the one file's instance is now `0`, its node `tint@0`.
+    await symlink('a.jpg', join(project.root, 'shots', '0.jpg'));
+    expect((await validate()).instances).toEqual(['0']);
+    // Another run's draws (seed 2): only the lock's entry for the same content can give the same seed.
+    const again = await runIn(project, {}, { rig, seed: 2 });
+    expect(summaryOf(again).failed).toBe(0);
+    expect(rig.submits()).toHaveLength(1);
+    const renamed = (await project.readLock()).nodes['tint@0'];
+    expect(renamed?.seed).toBe(old?.seed);
+    expect(renamed?.output_sha256).toBe(old?.output_sha256);
+  });
 });
