@@ -2,57 +2,22 @@
  * gc's claim of a run record (store/gc-claim.ts) against a cache hit on a real cache dir: a
  * record whose mtime a hit moved before the claim is put back (never over a record written anew
  * meanwhile), and a hit that meets the claim waits for gc's decision instead of taking a miss
- * (which would pay for a result that stays), or misses once gc removed it.
+ * (which would pay for a result that stays), or misses once gc removed it. Set-up: gc-rig.ts.
  */
-import { createHash } from 'node:crypto';
-import { mkdtemp, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { describe, expect, it } from 'vitest';
 import { claimPathOf, restoreClaim, unlinkClaimed } from '../../../src/store/gc-claim.js';
 import { gcStore } from '../../../src/store/gc.js';
-import { openStore, type RunRecord, type Store } from '../../../src/store/index.js';
+import { age, DAY, exists, put as putRecord, rig, useGcRig } from './gc-rig.js';
 
-const DAY = 86_400_000;
-const sha = (s: string): string => createHash('sha256').update(s).digest('hex');
-let dir: string;
-let store: Store;
-
-beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'kontext-gc-claim-'));
-  store = await openStore(join(dir, 'cache'));
-});
-afterEach(() => rm(dir, { recursive: true, force: true }));
+useGcRig();
 
 /** A record with its blob, last used 40 days ago; returns its key and path. */
 async function put(name: string): Promise<{ key: string; path: string; mtimeMs: number }> {
-  const blob = await store.putBlob(Buffer.alloc(100, name));
-  const key = sha(`key:${name}`);
-  const record: RunRecord = {
-    key,
-    node: name,
-    provider: 'emulator',
-    model: 'm',
-    seed: 1,
-    input_sha256: sha(`in:${name}`),
-    output_sha256: blob,
-    media_type: 'image/png',
-    ext: 'png',
-    request_id: `req-${name}`,
-    finished_at: '2025-01-01T00:00:00.000Z',
-  };
-  await store.putRecord(record);
-  const path = join(store.root, 'records', key.slice(0, 2), `${key}.json`);
-  const t = (Date.now() - 40 * DAY) / 1000;
-  await utimes(path, t, t);
+  const { key, recordPath: path } = await putRecord(name, 100);
+  await age([path], 40 * DAY);
   return { key, path, mtimeMs: (await stat(path)).mtimeMs };
 }
-
-const exists = (path: string): Promise<boolean> =>
-  stat(path).then(
-    () => true,
-    () => false,
-  );
 
 describe("gc's claim of a record", () => {
   it('removes an unmoved record; puts back one a hit marked before the claim', async () => {
@@ -62,7 +27,7 @@ describe("gc's claim of a record", () => {
     expect(await exists(claimPathOf(unused.path))).toBe(false);
 
     const used = await put('used');
-    expect(await store.getRecord(used.key)).not.toBeNull(); // the hit marks it used
+    expect(await rig.store.getRecord(used.key)).not.toBeNull(); // the hit marks it used
     expect(await unlinkClaimed(used.path, used.mtimeMs)).toBe(false);
     expect(await exists(used.path)).toBe(true);
     expect(await exists(claimPathOf(used.path))).toBe(false);
@@ -80,14 +45,14 @@ describe("gc's claim of a record", () => {
   it('a hit meeting a claim waits for the decision: the record put back is a hit, one removed a miss', async () => {
     const kept = await put('kept');
     await rename(kept.path, claimPathOf(kept.path));
-    const hit = store.getRecord(kept.key);
+    const hit = rig.store.getRecord(kept.key);
     await new Promise((r) => setTimeout(r, 100));
     await restoreClaim(claimPathOf(kept.path));
     expect((await hit)?.key).toBe(kept.key);
 
     const gone = await put('gone');
     await rename(gone.path, claimPathOf(gone.path));
-    const miss = store.getRecord(gone.key);
+    const miss = rig.store.getRecord(gone.key);
     await new Promise((r) => setTimeout(r, 100));
     await rm(claimPathOf(gone.path));
     expect(await miss).toBeNull();
@@ -97,7 +62,7 @@ describe("gc's claim of a record", () => {
     const e = await put('killed');
     await rename(e.path, claimPathOf(e.path)); // gc's claim; gc is then gone
     const t0 = Date.now();
-    expect((await store.getRecord(e.key))?.key).toBe(e.key);
+    expect((await rig.store.getRecord(e.key))?.key).toBe(e.key);
     expect(Date.now() - t0).toBeGreaterThanOrEqual(900); // it waited for gc's decision first
     expect(await exists(e.path)).toBe(true);
     expect(await exists(claimPathOf(e.path))).toBe(false);
@@ -107,10 +72,10 @@ describe("gc's claim of a record", () => {
   it('a claim left by a gc that died deciding is put back by the next gc, which then decides itself', async () => {
     const e = await put('left');
     await rename(e.path, claimPathOf(e.path));
-    const report = await gcStore(store.root, { lockFiles: [], olderThanMs: 30 * DAY, now: Date.now, dryRun: true });
+    const report = await gcStore(rig.store.root, { lockFiles: [], olderThanMs: 30 * DAY, now: Date.now, dryRun: true });
     expect(await exists(claimPathOf(e.path))).toBe(true); // a dry run changes nothing
     expect(report.removed.records).toBe(0);
-    const real = await gcStore(store.root, { lockFiles: [], olderThanMs: 30 * DAY, now: Date.now });
+    const real = await gcStore(rig.store.root, { lockFiles: [], olderThanMs: 30 * DAY, now: Date.now });
     expect(await exists(claimPathOf(e.path))).toBe(false);
     expect(real.removed.records).toBe(1); // 40 days unused: it goes (its blob, new, by its own age)
   });

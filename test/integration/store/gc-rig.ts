@@ -12,7 +12,8 @@ import { openStore, updateLock, type LockEntry, type RunRecord, type Store } fro
 
 export const DAY = 86_400_000;
 export const sha = (s: string | Uint8Array): string => createHash('sha256').update(s).digest('hex');
-export const now = Date.now();
+/** The running test's clock (set before each test: a module is evaluated once per fork). */
+export let now = Date.now();
 
 /** The running test's temp folder, its store and lock file (set by {@link useGcRig}'s hooks). */
 export const rig = { dir: '', store: undefined as unknown as Store, lockFile: '' };
@@ -20,6 +21,7 @@ export const rig = { dir: '', store: undefined as unknown as Store, lockFile: ''
 /** A fresh temp folder and store before each test of the calling file, removed after it. */
 export function useGcRig(): void {
   beforeEach(async () => {
+    now = Date.now();
     rig.dir = await mkdtemp(join(tmpdir(), 'kontext-gc-'));
     rig.store = await openStore(join(rig.dir, 'cache'));
     rig.lockFile = join(rig.dir, 'recipe.lock.json');
