@@ -5,7 +5,8 @@
  * `claim` writes an intent (before the submit leaves) only where no entry exists: the complete,
  * flushed temp file is hard-linked to the entry's name, which fails if another run got there
  * first, so two processes never both believe they own a key. Claims and adds made at about the
- * same time (a burst of freed -j slots) share the folder's fsync (group commit, dir-sync.ts `syncDir`):
+ * same time (a burst of freed -j slots) share the folder's fsync (group commit, dir-sync.ts `syncDir`,
+ * or on the claim thread, claim-thread.ts, where claims are made off the event loop):
  * each still resolves only once its own link is on disk. A journal folder made again (the cache
  * dir deleted under a run) is made durably, each new folder fsynced into its parent.
  * The entries this process wrote and has not removed are also kept in memory, so `restore` can
@@ -14,6 +15,7 @@
 import { link, open, readdir, rm, unlink } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import { tempPathFor, withParentDir, writeFileAtomic } from './atomic.js';
+import { claimOnThread } from './claim-thread.js';
 import { isCode } from './errno.js';
 import { syncDir, syncDirty } from './dir-sync.js';
 import { StoreError } from './errors.js';
@@ -121,11 +123,22 @@ function serialize(entry: JournalEntry): string {
 
 /**
  * Write `text` to a flushed temp file, then link it to `target` unless `target` exists; durable
- * when true. A claim sits between a freed -j slot and its submit: once linked, the temp name is
- * unlinked while the folder is synced rather than before (the link is what the sync must cover).
+ * when true. A claim sits between a freed -j slot and its submit, so it is made on the claim
+ * thread (claim-thread.ts) once that is up; here, the first claims and one whose folder is gone.
+ * Once linked, the temp name is unlinked while the folder is synced rather than before (the link
+ * is what the sync must cover).
  */
 async function createExclusive(target: string, text: string): Promise<boolean> {
   const tmp = tempPathFor(target);
+  // On the claim thread when it is up; a missing folder (the cache dir deleted) is made here.
+  const onThread = claimOnThread(target, tmp, dirname(target), text);
+  if (onThread !== null) {
+    try {
+      return await onThread;
+    } catch (e) {
+      if (!isCode(e, 'ENOENT')) throw e;
+    }
+  }
   const handle = await withParentDir(target, () => open(tmp, 'wx', 0o644), true);
   let linked = false;
   try {

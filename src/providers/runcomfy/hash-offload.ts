@@ -39,7 +39,8 @@ parentPort.on('message', (m) => {
 
 /** Hash on a worker thread, through `slabs` transferable buffers of `slabBytes` each. */
 export function workerHash(slabBytes = 1024 * 1024, slabs = 4): StreamingHash {
-  const worker = new Worker(WORKER_SOURCE, { eval: true });
+  // No inherited flags: a parent run with `--input-type=module` would make the CommonJS an ES module.
+  const worker = new Worker(WORKER_SOURCE, { eval: true, execArgv: [] });
   const free: ArrayBuffer[] = Array.from({ length: slabs }, () => new ArrayBuffer(slabBytes));
   const waiters: { resolve: () => void; reject: (e: unknown) => void }[] = [];
   let failure: unknown;

@@ -1,0 +1,174 @@
+/**
+ * The journal's exclusive creates (a claim: temp written and fsynced, hard-linked to the entry's
+ * name unless it exists, the folder fsynced) on one worker thread, in synchronous calls there.
+ * A claim sits between a freed `-j` slot and its submit. Made with promise calls on the event
+ * loop, its seven syscalls are seven round trips through libuv's four-thread pool, which the
+ * run's downloads, writes and sharp's reviews keep busy: ~12–25 ms per claim in the scheduler
+ * bench against ~1 ms of syscalls. Here it is one message each way. Claims that arrive together
+ * share one fsync of their folder (group commit), as dir-sync.ts does on the main thread.
+ *
+ * The thread starts on the first claim, which (like any claim made while it starts) takes the
+ * promise path: a run of one node never waits for a thread. It keeps the process alive only
+ * while a claim is with it. A thread that fails fails the claims it holds (as a failed syscall
+ * would: the node stops, its intent may be on disk); the process's later claims take the promise path.
+ */
+import { Worker } from 'node:worker_threads';
+
+/** What a claim made on the thread tells its caller. */
+export type ThreadClaim = Promise<boolean>;
+
+interface Waiter {
+  readonly resolve: (linked: boolean) => void;
+  readonly reject: (e: unknown) => void;
+}
+
+interface Reply {
+  readonly id: number;
+  readonly linked?: boolean;
+  readonly error?: { readonly message: string; readonly code?: string; readonly syscall?: string };
+}
+
+// CommonJS evaluated in the worker, so it runs the same from dist/ and from the TS tests.
+// Messages that arrive together are handled as one batch: each created and linked, then one
+// fsync per folder for the batch. Folder fsync errors a platform gives for "cannot" are
+// ignored as in dir-sync.ts (`fsyncDir`); any other error fails the claims it covers.
+const WORKER_SOURCE = `
+const { parentPort } = require('node:worker_threads');
+const fs = require('node:fs');
+const queue = [];
+let scheduled = false;
+const fail = (e) => ({ message: String(e && e.message), code: e && e.code, syscall: e && e.syscall });
+function create(m) {
+  const fd = fs.openSync(m.tmp, 'wx', 0o644);
+  let linked = false;
+  try {
+    try {
+      fs.writeFileSync(fd, m.text);
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    try {
+      fs.linkSync(m.tmp, m.target);
+      linked = true;
+    } catch (e) {
+      if (e.code === 'EEXIST') return false;
+      throw e;
+    }
+  } finally {
+    if (!linked) fs.rmSync(m.tmp, { force: true });
+  }
+  return true;
+}
+function syncFolder(dir) {
+  let fd;
+  try {
+    fd = fs.openSync(dir, 'r');
+  } catch (e) {
+    if (e.code === 'EISDIR' || e.code === 'EPERM' || e.code === 'EACCES') return;
+    throw e;
+  }
+  try {
+    fs.fsyncSync(fd);
+  } catch (e) {
+    if (!(e.code === 'EINVAL' || e.code === 'EPERM' || e.code === 'EBADF')) throw e;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+function drain() {
+  scheduled = false;
+  const linked = new Map();
+  for (const m of queue.splice(0)) {
+    try {
+      if (!create(m)) {
+        parentPort.postMessage({ id: m.id, linked: false });
+        continue;
+      }
+      try {
+        fs.unlinkSync(m.tmp);
+      } catch (e) {
+        if (e.code !== 'ENOENT') throw e;
+      }
+      (linked.get(m.dir) || linked.set(m.dir, []).get(m.dir)).push(m);
+    } catch (e) {
+      parentPort.postMessage({ id: m.id, error: fail(e) });
+    }
+  }
+  for (const [dir, ms] of linked) {
+    let error;
+    try {
+      syncFolder(dir);
+    } catch (e) {
+      error = fail(e);
+    }
+    for (const m of ms) parentPort.postMessage(error ? { id: m.id, error } : { id: m.id, linked: true });
+  }
+}
+parentPort.on('message', (m) => {
+  queue.push(m);
+  if (!scheduled) {
+    scheduled = true;
+    setImmediate(drain);
+  }
+});`;
+
+let thread: { readonly worker: Worker; online: boolean } | null = null;
+/** The thread failed (it could not start, or died): this process makes its claims with promise calls. */
+let broken = false;
+const waiting = new Map<number, Waiter>();
+let nextId = 0;
+
+function start(): void {
+  // No inherited flags: a parent run with `--input-type=module` would make the CommonJS an ES module.
+  const worker = new Worker(WORKER_SOURCE, { eval: true, execArgv: [] });
+  const current = { worker, online: false };
+  thread = current;
+  worker.once('online', () => {
+    current.online = true;
+  });
+  worker.on('message', (reply: Reply) => {
+    const waiter = waiting.get(reply.id);
+    waiting.delete(reply.id);
+    if (waiting.size === 0) worker.unref();
+    if (reply.error) waiter?.reject(systemError(reply.error));
+    else waiter?.resolve(reply.linked === true);
+  });
+  const stop = (e: unknown): void => {
+    broken = true;
+    if (thread === current) thread = null;
+    for (const w of waiting.values()) w.reject(e);
+    waiting.clear();
+  };
+  worker.on('error', stop);
+  worker.on('exit', (code) => stop(new Error(`the journal's claim thread stopped (exit code ${code})`)));
+  // After the listeners: adding a 'message' listener refs the worker's port again.
+  worker.unref();
+}
+
+/**
+ * Create `target` from `text` exclusively and durably on the claim thread (through the temp
+ * `tmp` in its folder); resolves `false` when `target` exists. `null` when the thread is not
+ * up yet (it is started): the caller makes this claim with promise calls.
+ */
+export function claimOnThread(target: string, tmp: string, dir: string, text: string): ThreadClaim | null {
+  if (broken) return null;
+  if (thread === null) {
+    start();
+    return null;
+  }
+  if (!thread.online) return null;
+  const id = nextId++;
+  const linked = new Promise<boolean>((resolve, reject) => waiting.set(id, { resolve, reject }));
+  thread.worker.ref();
+  thread.worker.postMessage({ id, target, tmp, dir, text });
+  return linked;
+}
+
+/** An error with the system error's fields (`code` for `isCode`, `syscall`), as fs would throw. */
+function systemError(e: NonNullable<Reply['error']>): Error {
+  return Object.assign(new Error(e.message), {
+    ...(e.code !== undefined && { code: e.code }),
+    ...(e.syscall !== undefined && { syscall: e.syscall }),
+  });
+}
