@@ -9,6 +9,7 @@
 import { basename, dirname, resolve } from 'node:path';
 import type { LockMergeRule } from '../store/lock-merge.js';
 import { mergeLockSides, writeResolvedLock } from '../store/lock-merge.js';
+import { firstMarkerLine } from '../store/lock-conflict.js';
 import { readLockState } from '../store/lock-file.js';
 import { LockFileError } from '../store/errors.js';
 import type { LockFile, Store } from '../store/types.js';
@@ -117,7 +118,7 @@ export async function writeResolved(
 export function conflictRefusal(lockPath: string, resolved: ResolvedLock, what: string): LockFileError | null {
   const { conflict } = resolved;
   if (conflict === null) return null;
-  const line = conflict.text.split('\n').findIndex((l) => l.startsWith('<<<<<<<')) + 1;
+  const line = firstMarkerLine(conflict.text);
   return new LockFileError(`${lockPath}:${line}:1: the lock has git conflict markers; ${what}`, {
     hint:
       'a plain `kontext run` resolves them from the output files and the cache ' +
