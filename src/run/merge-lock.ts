@@ -3,13 +3,14 @@
  * `*.lock.json merge=kontext`; docs/ci.md). Three-way per node (store/lock-merge.ts): a node
  * changed on one side takes it, one changed differently on both goes to the side whose output
  * the file in the work tree holds (`%P` says where the lock is; its outputs are relative to it),
- * else whose blob the local cache holds, else ours. The merge replaces `%A`, as git asks. A file
+ * else whose blob the local cache holds, else ours. The merge replaces `%A`, as git asks, durably
+ * (temp, fsync, rename, folder fsync: store/atomic.ts). A file
  * that is not a lock (a base with markers, say) is exit 65 and `%A` is left alone: git then
  * reports the conflict as usual, and `kontext run` resolves the markers later.
  */
 import { access } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, relative, resolve, sep } from 'node:path';
-import { writeFileAtomic } from '../store/atomic.js';
+import { sweepDeadTempsOnce, writeFileAtomic } from '../store/atomic.js';
 import { resolveCacheDir } from '../store/cache-dir.js';
 import { isCode } from '../store/errno.js';
 import { LockFileError } from '../store/errors.js';
@@ -20,6 +21,7 @@ import { type LockMergeRule, mergeLockThreeWay } from '../store/lock-merge.js';
 import { createSourceHashMemo } from '../store/source-hash.js';
 import type { LockFile } from '../store/types.js';
 import type { Runtime } from '../runtime.js';
+import { writeFailure } from '../store/write-errors.js';
 import { isBoundedReadError, READ_CAPS, readBoundedText } from '../util/read-bounded.js';
 
 export interface MergeLockFilesOptions {
@@ -64,7 +66,15 @@ export async function mergeLockFiles(options: MergeLockFilesOptions, rt: Runtime
         ),
     },
   );
-  await writeFileAtomic(o.ours, new LockFormatter().pieces(merged.lock.nodes));
+  // As every lock write: a temp beside %A, fsynced, renamed, the folder fsynced (a kill -9 or a
+  // power cut leaves git the old file or the merge, never half of it).
+  const beforeRename = (): void => rt.crashPoint?.('merge-lock-temp-written');
+  await sweepDeadTempsOnce(dirname(o.ours)); // the temp of an attempt killed before its rename
+  await writeFileAtomic(o.ours, new LockFormatter().pieces(merged.lock.nodes), { durable: true, beforeRename }).catch(
+    (e: unknown) => {
+      throw writeFailure(e, o.ours, 'it is unchanged, and git reports the conflict as usual');
+    },
+  );
   const counts: Record<LockMergeRule, number> = { same: 0, 'one-side': 0, file: 0, cache: 0, ours: 0 };
   for (const rule of merged.rules.values()) counts[rule]++;
   const decided = [...merged.rules].filter(([, r]) => r === 'file' || r === 'cache' || r === 'ours');
