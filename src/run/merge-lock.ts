@@ -75,7 +75,7 @@ export async function mergeLockFiles(options: MergeLockFilesOptions, rt: Runtime
       throw writeFailure(e, o.ours, 'it is unchanged, and git reports the conflict as usual');
     },
   );
-  const counts: Record<LockMergeRule, number> = { same: 0, 'one-side': 0, file: 0, cache: 0, ours: 0 };
+  const counts: Record<LockMergeRule, number> = { same: 0, 'one-side': 0, file: 0, save: 0, cache: 0, ours: 0 };
   for (const rule of merged.rules.values()) counts[rule]++;
   const decided = [...merged.rules].filter(([, r]) => r === 'file' || r === 'cache' || r === 'ours');
   const words = [

@@ -1,8 +1,9 @@
 /**
  * The merge rules of a conflicted lock's two sides (src/store/lock-merge.ts): the same entry on
  * both sides, an entry on one side only, and two different entries decided by the output file on
- * disk, else the local cache, else ours (HEAD). The judge is what run/lock-resolve.ts hands in
- * (the store's memoized hash of the output file, the cache's blobs); here it is a table.
+ * disk, else the node's `save:` copy, else the local cache, else ours (HEAD). The judge is what
+ * run/lock-resolve.ts hands in (the store's memoized hash of the output file and the copy, the
+ * cache's blobs); here it is a table.
  */
 import { describe, expect, it } from 'vitest';
 import { mergeLockSides, mergeLockThreeWay } from '../../../src/store/lock-merge.js';
@@ -59,6 +60,23 @@ describe('mergeLockSides', () => {
     ['no file, both cached', judge(null, ['1', '2']), ours, 'ours'],
     ['no file, nothing cached', judge(null, []), ours, 'ours'],
   ])('two different entries of a node: %s', async (_name, j, want, rule) => {
+    const merged = await mergeLockSides(sides, j);
+    expect(merged.lock.nodes['both']).toEqual(want);
+    expect(merged.rules.get('both')).toBe(rule);
+  });
+
+  /** As {@link judge}, and node `both`'s `save:` copy holds `saved` (a sha256 digit). */
+  const withSave = (onDisk: string | null, saved: string, cached: readonly string[]) => ({
+    ...judge(onDisk, cached),
+    saveHolds: async (node: string, e: LockEntry) => node === 'both' && e.output_sha256 === saved.repeat(64),
+  });
+
+  it.each([
+    ['no output file: the save: copy holds theirs, ours is cached', withSave(null, '2', ['1']), theirs, 'save'],
+    ['the output file holds neither: the copy holds ours', withSave('9', '1', ['2']), ours, 'save'],
+    ['the output file holds ours, the copy theirs: the output file first', withSave('1', '2', []), ours, 'file'],
+    ['the copy holds neither: the cache', withSave(null, '9', ['2']), theirs, 'cache'],
+  ])('a save: copy decides after the output file, before the cache: %s', async (_name, j, want, rule) => {
     const merged = await mergeLockSides(sides, j);
     expect(merged.lock.nodes['both']).toEqual(want);
     expect(merged.rules.get('both')).toBe(rule);
