@@ -58,11 +58,14 @@ export async function mergeLockSides(sides: LockSides, judge: LockMergeJudge): P
  * side (a deletion too); changed on both, alike, that entry; changed differently, the rules of
  * {@link mergeLockSides}, a deletion against a change keeping the changed entry (an orphan entry
  * costs nothing; a lost one pays again). `removed`: nodes a side deleted and the other left alone.
+ * `unsure`: nodes whose base is not known (a base git left conflicted): any difference between
+ * the sides goes by those rules, and a deletion never wins.
  */
 export async function mergeLockThreeWay(
   base: LockFile,
   sides: Omit<LockSides, 'hunks'>,
   judge: LockMergeJudge,
+  unsure: ReadonlySet<string> = new Set(),
 ): Promise<MergedLock & { readonly removed: readonly string[] }> {
   const ids = [...new Set([base, sides.ours, sides.theirs].flatMap((l) => Object.keys(l.nodes)))].sort();
   const nodes: Record<string, LockEntry> = {};
@@ -73,9 +76,10 @@ export async function mergeLockThreeWay(
   for (const id of ids) {
     const [b, o, t] = [base.nodes[id], sides.ours.nodes[id], sides.theirs.nodes[id]];
     let decided: [LockEntry | undefined, LockMergeRule];
+    const known = !unsure.has(id);
     if (same(o, t)) decided = [o, 'same'];
-    else if (same(o, b)) decided = [t, 'one-side'];
-    else if (same(t, b)) decided = [o, 'one-side'];
+    else if (known && same(o, b)) decided = [t, 'one-side'];
+    else if (known && same(t, b)) decided = [o, 'one-side'];
     else decided = await pick(id, o, t, judge);
     const [entry, rule] = decided;
     if (entry === undefined) removed.push(id);

@@ -5,7 +5,8 @@
  * `.gitattributes`, git writes 9-character markers and nests the virtual base's conflict, with
  * 11-character markers, in the base section. `kontext run` resolves it for no request; the merge
  * driver, set up as docs/ci.md says (`merge.kontext.recursive binary`: the merge bases' own merge
- * is their common ancestor), merges the same history with no markers, by the file.
+ * is their common ancestor; or `text`: a base with conflict markers), merges the same history
+ * with no markers, by the file.
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -110,19 +111,25 @@ describe('a lock conflicted by a criss-cross merge', () => {
     }
   }, 120_000);
 
-  it('merge-lock as the driver (recursive = binary): no markers; jacket, changed on both, by the file', async () => {
-    const bin = join(import.meta.dirname, '../../dist/cli/bin.js');
-    const env = (root: string): Record<string, string> => ({ ...runcomfyEnv(emulator(), root), HOME: root });
-    const root = await crissCross('recipe.lock.json merge=kontext\n', env);
-    git(root, 'config', 'merge.kontext.driver', `"${process.execPath}" "${bin}" merge-lock %O %A %B %P`);
-    // Without it the driver merges the two merge bases too, by the file: b's jacket becomes the
-    // virtual base, so a's looks like the only change and wins against the file (docs/ci.md).
-    git(root, 'config', 'merge.kontext.recursive', 'binary');
-    execFileSync('git', ['merge', '-q', '--no-edit', 'b'], { cwd: root, env: env(root), stdio: 'pipe' });
-    const lock = JSON.parse(await readFile(join(root, 'recipe.lock.json'), 'utf8')) as Lock;
-    const bLock = JSON.parse(git(root, 'show', 'b:recipe.lock.json')) as Lock;
-    expect(lock.nodes['jacket']).toEqual(bLock.nodes['jacket']);
-    expect(git(root, 'status', '--porcelain')).toBe('');
-    expect(await paid(emulator(), ['run', 'recipe.yml'], root, env(root))).toBe(0);
-  }, 120_000);
+  it.each(['binary', 'text'])(
+    'merge-lock as the driver (recursive = %s): no markers; jacket, changed on both, by the file',
+    async (recursive) => {
+      const bin = join(import.meta.dirname, '../../dist/cli/bin.js');
+      const env = (root: string): Record<string, string> => ({ ...runcomfyEnv(emulator(), root), HOME: root });
+      const root = await crissCross('recipe.lock.json merge=kontext\n', env);
+      git(root, 'config', 'merge.kontext.driver', `"${process.execPath}" "${bin}" merge-lock %O %A %B %P`);
+      // binary: the merge bases' own merge is their common ancestor; text: git's line merge, so
+      // the driver gets a base with conflict markers (the entries both bases agree on count).
+      // Unset, the driver merges the bases too, by the file: b's jacket becomes the virtual
+      // base, so a's looks like the only change and wins against the file (docs/ci.md).
+      git(root, 'config', 'merge.kontext.recursive', recursive);
+      execFileSync('git', ['merge', '-q', '--no-edit', 'b'], { cwd: root, env: env(root), stdio: 'pipe' });
+      const lock = JSON.parse(await readFile(join(root, 'recipe.lock.json'), 'utf8')) as Lock;
+      const bLock = JSON.parse(git(root, 'show', 'b:recipe.lock.json')) as Lock;
+      expect(lock.nodes['jacket']).toEqual(bLock.nodes['jacket']);
+      expect(git(root, 'status', '--porcelain')).toBe('');
+      expect(await paid(emulator(), ['run', 'recipe.yml'], root, env(root))).toBe(0);
+    },
+    120_000,
+  );
 });

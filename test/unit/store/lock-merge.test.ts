@@ -100,6 +100,20 @@ describe('mergeLockThreeWay (the merge driver: with the base)', () => {
     expect(merged.rules.get('changed')).toBe('one-side');
   });
 
+  it('unsure base entries (a base git left conflicted): a difference goes by the rules, a deletion loses', async () => {
+    const merged = await mergeLockThreeWay(
+      base,
+      { ours: lock({ kept: kept!, changed: changed!, both: ours! }), theirs: lock({ kept: kept!, both: theirs! }) },
+      judge('6', []),
+      new Set(['changed', 'both']),
+    );
+    // Known: changed equals ours and the base, so theirs' deletion would win; unsure, it is kept.
+    expect(merged.lock.nodes).toEqual({ kept, changed, both: theirs });
+    expect(merged.rules.get('changed')).toBe('one-side');
+    expect(merged.rules.get('both')).toBe('file');
+    expect(merged.removed).toEqual(['dropped']);
+  });
+
   it('deleted on one side and changed on the other keeps the changed entry', async () => {
     const merged = await mergeLockThreeWay(
       base,
