@@ -324,7 +324,8 @@ function mergeLockCommand(choose: (a: Action) => void): Command {
   return new Command('merge-lock')
     .description(
       'git merge driver for lock files: per node, the side whose output the file holds, else the cache, ' +
-        'else ours (.gitattributes: *.lock.json merge=kontext; driver: kontext merge-lock %O %A %B %P)',
+        'else ours (.gitattributes: *.lock.json merge=kontext; driver: kontext merge-lock %O %A %B %P; ' +
+        'recursive: binary)',
     )
     .argument('<base>', "the common ancestor's version (git's %O)")
     .argument('<ours>', 'our version; the merge is written here (%A)')

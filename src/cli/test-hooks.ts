@@ -16,7 +16,8 @@
  * journal and the lock files read, nothing removed yet). Of `kontext pick`: `pick-checked` (its
  * mutex held, the recipe read again and unchanged, the new text not yet renamed over it). Of
  * `kontext report`: `report-index-written` (its page in place, the images it does not show not yet
- * pruned). Library code only calls `rt.crashPoint`.
+ * pruned). Of `kontext merge-lock`: `merge-lock-temp-written` (the merge complete in its temp beside
+ * `%A`, fsynced, not renamed). Library code only calls `rt.crashPoint`.
  */
 import { existsSync, writeFileSync } from 'node:fs';
 import type { Runtime } from '../index.js';
@@ -39,6 +40,7 @@ const POINTS = [
   'gc-roots-read',
   'pick-checked',
   'report-index-written',
+  'merge-lock-temp-written',
 ] as const;
 
 export function withTestHooks(rt: Runtime, kill: () => void): Runtime {

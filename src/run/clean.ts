@@ -64,7 +64,7 @@ export async function cleanRecipe(path: string, options: CleanOptions, deps: Cle
       return f(opened.store).finally(() => opened.discard());
     },
   };
-  const resolved = await resolvedLock(lockPath, { outputs: guard, store });
+  const resolved = await resolvedLock(lockPath, { outputs: guard, store, nodes: plan.nodes });
   const refusal = options.dryRun ? null : conflictRefusal(lockPath, resolved, 'clean does not rewrite it');
   if (refusal) throw refusal;
   const { lock } = resolved;

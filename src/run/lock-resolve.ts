@@ -1,14 +1,17 @@
 /**
  * A lock git left conflicted, resolved from the truth (docs/architecture.md#cache-lock-and-journal):
  * its two sides (store/lock-conflict.ts) merged per node (store/lock-merge.ts), two different
- * entries of a node decided by the output file on disk (the store's memoized hash), else the
- * local cache, else "ours". `kontext run` writes the merged lock (`writeResolved`) and says so in
- * one notice; `status`, `report`, `clean --dry-run` and `--dry-run` use it in memory and write
- * nothing; `--frozen` and `clean` refuse the conflicted lock (exit 65).
+ * entries of a node decided by the output file on disk (the store's memoized hash), else its
+ * `save:` copy (the plan's path), else the local cache, else "ours". `kontext run` writes the
+ * merged lock (`writeResolved`) and says so in one notice (a run its checks stop first leaves
+ * it, and says that: `checksBeforeMerge`); `status`, `report`, `clean --dry-run` and `--dry-run`
+ * use it in memory and write nothing; `--frozen` and `clean` refuse the conflicted lock (exit 65).
  */
-import { basename, dirname, resolve } from 'node:path';
+import { basename, dirname, extname, resolve } from 'node:path';
+import type { PlanNode } from '../plan/types.js';
 import type { LockMergeRule } from '../store/lock-merge.js';
 import { mergeLockSides, writeResolvedLock } from '../store/lock-merge.js';
+import { firstMarkerLine } from '../store/lock-conflict.js';
 import { readLockState } from '../store/lock-file.js';
 import { LockFileError } from '../store/errors.js';
 import type { LockFile, Store } from '../store/types.js';
@@ -21,11 +24,11 @@ export interface LockConflictReport {
   readonly hunks: number;
   /**
    * Entries per rule: `same` on both sides, from `one-side` only, or two different ones decided
-   * by the output `file`, the `cache`, else `ours`.
+   * by the output `file`, the `save:` copy, the `cache`, else `ours`.
    */
   readonly counts: Readonly<Record<LockMergeRule, number>>;
   /** The nodes whose two sides differed, sorted, with the rule that decided. */
-  readonly decided: readonly { readonly node: string; readonly rule: 'file' | 'cache' | 'ours' }[];
+  readonly decided: readonly { readonly node: string; readonly rule: Decider }[];
 }
 
 export interface ResolvedLock {
@@ -34,6 +37,10 @@ export interface ResolvedLock {
   /** The merge, when the file had conflicts; `text` is the file as merged. */
   readonly conflict: (LockConflictReport & { readonly text: string }) | null;
 }
+
+/** The rules that decide between two different entries of a node. */
+type Decider = 'file' | 'save' | 'cache' | 'ours';
+const DECIDERS: readonly Decider[] = ['file', 'save', 'cache', 'ours'];
 
 type JudgeStore = Pick<Store, 'hashSource' | 'hasBlob'>;
 
@@ -44,24 +51,35 @@ export async function resolvedLock(
     readonly outputs: WriteGuard;
     /** The store whose hash memo and blobs decide; `use` opens one only for a conflicted lock. */
     readonly store: JudgeStore | { readonly use: <T>(f: (store: JudgeStore) => Promise<T>) => Promise<T> };
+    /** The plan's nodes: their `save:` copies decide after the output file. */
+    readonly nodes?: readonly Pick<PlanNode, 'id' | 'save'>[] | undefined;
   },
 ): Promise<ResolvedLock> {
   const state = await readLockState(lockPath, { outputs: p.outputs });
   if (state.sides === null) return { lock: state.lock, conflict: null };
   const { sides } = state;
   const lockDir = dirname(lockPath);
-  const merge = (store: JudgeStore) =>
-    mergeLockSides(sides, {
-      outputHolds: async (entry) =>
-        (await store.hashSource(resolve(lockDir, entry.output)).catch(() => null))?.sha256 === entry.output_sha256,
+  const saves = new Map((p.nodes ?? []).map((n) => [n.id, n.save]));
+  const merge = (store: JudgeStore) => {
+    const holds = async (file: string, sha256: string): Promise<boolean> =>
+      (await store.hashSource(file).catch(() => null))?.sha256 === sha256;
+    return mergeLockSides(sides, {
+      outputHolds: (entry) => holds(resolve(lockDir, entry.output), entry.output_sha256),
+      // The copy's name takes the entry's own extension, as the run that wrote it gave it.
+      saveHolds: async (node, entry) => {
+        const save = saves.get(node);
+        const ext = extname(entry.output).slice(1);
+        return save != null && ext !== '' && holds(save.split('{ext}').join(ext), entry.output_sha256);
+      },
       cacheHolds: (sha256) => store.hasBlob(sha256).catch(() => false),
     });
+  };
   const merged = 'use' in p.store ? await p.store.use(merge) : await merge(p.store);
-  const counts: Record<LockMergeRule, number> = { same: 0, 'one-side': 0, file: 0, cache: 0, ours: 0 };
-  const decided: { node: string; rule: 'file' | 'cache' | 'ours' }[] = [];
+  const counts: Record<LockMergeRule, number> = { same: 0, 'one-side': 0, file: 0, save: 0, cache: 0, ours: 0 };
+  const decided: { node: string; rule: Decider }[] = [];
   for (const [node, rule] of merged.rules) {
     counts[rule]++;
-    if (rule === 'file' || rule === 'cache' || rule === 'ours') decided.push({ node, rule });
+    if ((DECIDERS as readonly string[]).includes(rule)) decided.push({ node, rule: rule as Decider });
   }
   return { lock: merged.lock, conflict: { hunks: sides.hunks, counts, decided, text: state.text } };
 }
@@ -70,8 +88,16 @@ const RULE_WORDS: Readonly<Record<LockMergeRule, string>> = {
   same: 'the same on both sides',
   'one-side': 'on one side only',
   file: 'by the output file on disk',
+  save: 'by the save: copy on disk',
   cache: 'by the local cache',
   ours: 'kept ours (HEAD): neither file nor cache decides',
+};
+
+const DECIDER_WORDS: Readonly<Record<Decider, string>> = {
+  file: 'by the output file',
+  save: 'by the save: copy',
+  cache: 'by the cache',
+  ours: 'ours',
 };
 
 /** One line: the lock, its conflicts, how many entries each rule gave, and the nodes the two sides disagreed on. */
@@ -80,11 +106,11 @@ export function conflictMessage(lockPath: string, report: LockConflictReport, do
   const counts = (Object.keys(RULE_WORDS) as LockMergeRule[])
     .filter((rule) => report.counts[rule] > 0)
     .map((rule) => `${report.counts[rule]} ${RULE_WORDS[rule]}`);
-  const byRule = (['file', 'cache', 'ours'] as const).flatMap((rule) => {
+  const byRule = DECIDERS.flatMap((rule) => {
     const nodes = report.decided.filter((d) => d.rule === rule).map((d) => d.node);
     if (nodes.length === 0) return [];
     const shown = nodes.length > 8 ? [...nodes.slice(0, 8), `and ${nodes.length - 8} more`] : nodes;
-    return [`${rule === 'ours' ? 'ours' : `by the ${rule === 'file' ? 'output file' : 'cache'}`}: ${shown.join(', ')}`];
+    return [`${DECIDER_WORDS[rule]}: ${shown.join(', ')}`];
   });
   const hunks = `${report.hunks} git conflict${report.hunks === 1 ? '' : 's'}`;
   const entries = `${total} entr${total === 1 ? 'y' : 'ies'}`;
@@ -113,11 +139,32 @@ export async function writeResolved(
   );
 }
 
+/**
+ * A run's checks before it writes the merge (its preflight: a token, hosting, `--max-cost`): when
+ * they fail, the conflicted lock stays byte for byte as it is, and one notice says so, so the
+ * error is not the only word on a lock the user sees conflicted.
+ */
+export async function checksBeforeMerge<T>(
+  lockPath: string,
+  resolved: ResolvedLock,
+  onNotice: (message: string) => void,
+  checks: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await checks();
+  } catch (e) {
+    const { conflict } = resolved;
+    if (conflict !== null)
+      onNotice(conflictMessage(lockPath, conflict, 'left as it is, the run having stopped before writing the merge'));
+    throw e;
+  }
+}
+
 /** `--frozen` (CI) and `clean`: a conflicted lock is refused, not rewritten (exit 65). */
 export function conflictRefusal(lockPath: string, resolved: ResolvedLock, what: string): LockFileError | null {
   const { conflict } = resolved;
   if (conflict === null) return null;
-  const line = conflict.text.split('\n').findIndex((l) => l.startsWith('<<<<<<<')) + 1;
+  const line = firstMarkerLine(conflict.text);
   return new LockFileError(`${lockPath}:${line}:1: the lock has git conflict markers; ${what}`, {
     hint:
       'a plain `kontext run` resolves them from the output files and the cache ' +

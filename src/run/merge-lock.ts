@@ -3,23 +3,28 @@
  * `*.lock.json merge=kontext`; docs/ci.md). Three-way per node (store/lock-merge.ts): a node
  * changed on one side takes it, one changed differently on both goes to the side whose output
  * the file in the work tree holds (`%P` says where the lock is; its outputs are relative to it),
- * else whose blob the local cache holds, else ours. The merge replaces `%A`, as git asks. A file
- * that is not a lock (a base with markers, say) is exit 65 and `%A` is left alone: git then
- * reports the conflict as usual, and `kontext run` resolves the markers later.
+ * else whose blob the local cache holds, else ours. The merge replaces `%A`, as git asks, durably
+ * (temp, fsync, rename, folder fsync: store/atomic.ts). A base with git conflict markers (the
+ * merge bases' own merge, made as text) gives the entries its sides agree on; the rest goes by
+ * the truth. A file that is not a lock (ours or theirs with markers, say) is exit 65 and `%A` is
+ * left alone: git then reports the conflict as usual, and `kontext run` resolves it later.
  */
 import { access } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, relative, resolve, sep } from 'node:path';
-import { writeFileAtomic } from '../store/atomic.js';
+import { sweepDeadTempsOnce, writeFileAtomic } from '../store/atomic.js';
 import { resolveCacheDir } from '../store/cache-dir.js';
+import { canonicalJson } from '../store/canonical-json.js';
 import { isCode } from '../store/errno.js';
 import { LockFileError } from '../store/errors.js';
 import { layout } from '../store/layout.js';
+import { hasConflictMarkers, parseConflictedLock } from '../store/lock-conflict.js';
 import { parseLock } from '../store/lock-file.js';
 import { LockFormatter } from '../store/lock-format.js';
 import { type LockMergeRule, mergeLockThreeWay } from '../store/lock-merge.js';
 import { createSourceHashMemo } from '../store/source-hash.js';
-import type { LockFile } from '../store/types.js';
+import type { LockEntry, LockFile } from '../store/types.js';
 import type { Runtime } from '../runtime.js';
+import { writeFailure } from '../store/write-errors.js';
 import { isBoundedReadError, READ_CAPS, readBoundedText } from '../util/read-bounded.js';
 
 export interface MergeLockFilesOptions {
@@ -38,8 +43,8 @@ export async function mergeLockFiles(options: MergeLockFilesOptions, rt: Runtime
   const cacheDir = resolveCacheDir({ flag: options.cacheDir, env: rt.env, cwd: rt.cwd });
   const o = { ...options, cacheDir, cwd: rt.cwd, now: rt.now };
   const name = o.lockPath ?? basename(o.ours);
-  const [base, ours, theirs] = [
-    await readSide(o.base, `${name} (base)`),
+  const [{ base, unsure }, ours, theirs] = [
+    await readBase(o.base, `${name} (base)`),
     await readSide(o.ours, `${name} (ours)`),
     await readSide(o.theirs, `${name} (theirs)`),
   ];
@@ -63,29 +68,69 @@ export async function mergeLockFiles(options: MergeLockFilesOptions, rt: Runtime
           () => false,
         ),
     },
+    unsure,
   );
-  await writeFileAtomic(o.ours, new LockFormatter().pieces(merged.lock.nodes));
-  const counts: Record<LockMergeRule, number> = { same: 0, 'one-side': 0, file: 0, cache: 0, ours: 0 };
+  // As every lock write: a temp beside %A, fsynced, renamed, the folder fsynced (a kill -9 or a
+  // power cut leaves git the old file or the merge, never half of it).
+  const beforeRename = (): void => rt.crashPoint?.('merge-lock-temp-written');
+  await sweepDeadTempsOnce(dirname(o.ours)); // the temp of an attempt killed before its rename
+  await writeFileAtomic(o.ours, new LockFormatter().pieces(merged.lock.nodes), { durable: true, beforeRename }).catch(
+    (e: unknown) => {
+      throw writeFailure(e, o.ours, 'it is unchanged, and git reports the conflict as usual');
+    },
+  );
+  const counts: Record<LockMergeRule, number> = { same: 0, 'one-side': 0, file: 0, save: 0, cache: 0, ours: 0 };
   for (const rule of merged.rules.values()) counts[rule]++;
   const decided = [...merged.rules].filter(([, r]) => r === 'file' || r === 'cache' || r === 'ours');
   const words = [
     `${counts.same} alike`,
     `${counts['one-side']} changed on one side`,
     ...(merged.removed.length > 0 ? [`${merged.removed.length} removed on one side`] : []),
+    ...(unsure.size > 0 ? [`the base had git conflicts in ${unsure.size}`] : []),
     ...decided.map(([id, r]) => `${id}: ${r === 'ours' ? 'ours' : `by the ${r === 'file' ? 'output file' : 'cache'}`}`),
   ];
   return `${name}: merged ${merged.rules.size} entries (${words.join(', ')})`;
 }
 
 async function readSide(path: string, label: string): Promise<LockFile> {
-  let text: string;
+  return lockOf(await readText(path, label), label);
+}
+
+/**
+ * The base. One with git conflict markers is the merge bases' own merge that git made as text
+ * (a criss-cross history, `merge.kontext.recursive text`): the entries its two sides agree on
+ * are the base; the others are `unsure`, so the sides' difference there goes by the truth.
+ */
+async function readBase(path: string, label: string): Promise<{ base: LockFile; unsure: ReadonlySet<string> }> {
+  const text = await readText(path, label);
   try {
-    text = await readBoundedText(path, READ_CAPS.lock);
+    return { base: lockOf(text, label), unsure: new Set() };
   } catch (e) {
-    if (isCode(e, 'ENOENT')) return { version: 1, nodes: {} };
+    const sides = hasConflictMarkers(text) ? parseConflictedLock(text, label, parseLock) : null;
+    if (sides === null) throw e;
+    const nodes: Record<string, LockEntry> = {};
+    const unsure = new Set<string>();
+    for (const id of new Set([...Object.keys(sides.ours.nodes), ...Object.keys(sides.theirs.nodes)])) {
+      const [a, b] = [sides.ours.nodes[id], sides.theirs.nodes[id]];
+      if (a !== undefined && b !== undefined && canonicalJson(a) === canonicalJson(b)) nodes[id] = a;
+      else unsure.add(id);
+    }
+    return { base: { version: 1, nodes }, unsure };
+  }
+}
+
+/** The file's text; '' when there is none. */
+async function readText(path: string, label: string): Promise<string> {
+  try {
+    return await readBoundedText(path, READ_CAPS.lock);
+  } catch (e) {
+    if (isCode(e, 'ENOENT')) return '';
     if (isBoundedReadError(e)) throw new LockFileError(`${label}: ${e.message}`, { cause: e });
     throw e;
   }
+}
+
+function lockOf(text: string, label: string): LockFile {
   // An empty base: both sides added the file.
   return text.trim() === '' ? { version: 1, nodes: {} } : parseLock(text, label);
 }

@@ -25,7 +25,7 @@ import { emitWarnings } from './lint-warnings.js';
 import { previewRun } from './preview.js';
 import { frozenDeps, frozenFailure } from './frozen.js';
 import { emptyShardMessage, shardLockBase, shardShortfall } from './shard.js';
-import { conflictMessage, conflictRefusal, resolvedLock, writeResolved } from './lock-resolve.js';
+import { checksBeforeMerge, conflictMessage, conflictRefusal, resolvedLock, writeResolved } from './lock-resolve.js';
 
 export interface RunRecipeOptions extends RunOptions, RunContextOptions {
   readonly jobs: number;
@@ -109,7 +109,7 @@ async function runInContext(
   });
   // A lock naming files outside the project (or its recipe, sources, .git) is refused here; one
   // git left conflicted is merged from the output files and the cache (lock-resolve.ts).
-  const lock = await resolvedLock(lockPath, { outputs: writeGuard, store: run.store });
+  const lock = await resolvedLock(lockPath, { outputs: writeGuard, store: run.store, nodes: plan.nodes });
   const refusal = options.frozen ? conflictRefusal(lockPath, lock, '--frozen does not rewrite the lock') : null;
   if (refusal) throw refusal;
   const prepared = await prepareRun(
@@ -158,9 +158,10 @@ async function runInContext(
         });
     }
   }
-  await run.preflight(prepared);
+  const notice = (message: string): void => deps.onEvent({ type: 'notice', t: 0, message });
+  await checksBeforeMerge(lockPath, lock, notice, () => run.preflight(prepared));
   const resolved = await writeResolved(lockPath, lock, rt);
-  if (resolved !== null) deps.onEvent({ type: 'notice', t: 0, message: resolved });
+  if (resolved !== null) notice(resolved);
   // Uploads start now, in the background, instead of inside each node's -j slot.
   const prefetch = run.prefetch(prepared);
   const onEvent = (e: RunEvent): void => {

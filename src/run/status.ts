@@ -193,7 +193,7 @@ export async function statusDetail(
     cacheDir: store.root,
     allowOutsideRoot: options.allowOutsideRoot ?? false,
   });
-  const resolved = await resolvedLock(lockPath, { outputs: guard, store });
+  const resolved = await resolvedLock(lockPath, { outputs: guard, store, nodes: plan.nodes });
   const { lock } = resolved;
   const prepared = await prepareRun(
     plan,

@@ -2,6 +2,7 @@
  * A lock file git left with conflict markers, read as its two sides (docs/architecture.md#cache-lock-and-journal):
  * "ours" is the text outside the hunks plus each hunk's part before `=======` (or before a diff3
  * `|||||||` base section, which is dropped), "theirs" the same with each hunk's part after it.
+ * Markers may have any length (`conflict-marker-size`); a hunk's opening marker fixes its own.
  * Each side must parse as a lock. A line-wise merge can leave a comma missing, or one too many,
  * between two entries of `nodes` (or between `nodes` and `version`): only that is repaired; any
  * other fault, and markers that do not pair up, stay exit 65 at the line of the file.
@@ -26,18 +27,43 @@ interface SideText {
   readonly at: number[];
 }
 
-const OPEN = /^<{7}(?:[ \t].*)?$/;
-const BASE = /^\|{7}(?:[ \t].*)?$/;
-const SEP = /^={7}[ \t]*$/;
-const CLOSE = /^>{7}(?:[ \t].*)?$/;
+/** A marker line: a run of one marker character (any length: `conflict-marker-size`), then a label or nothing. */
+const MARKER = /^(<+|\|+|=+|>+)(?:[ \t].*)?$/;
+
+interface Marker {
+  readonly char: '<' | '|' | '=' | '>';
+  readonly size: number;
+}
 
 const MARKERS_HINT =
-  'the git conflict markers do not pair up (<<<<<<<, optional |||||||, =======, >>>>>>>), so the two sides ' +
-  'cannot be told apart: fix the markers, or take one side whole (git checkout --ours or --theirs on the lock)';
+  'the git conflict markers do not pair up (<<<<<<<, optional |||||||, =======, >>>>>>>, all of the length ' +
+  'the hunk opened with), so the two sides cannot be told apart: fix the markers, or take one side whole ' +
+  '(git checkout --ours or --theirs on the lock)';
+
+/** The line's marker, or null (a lock's own lines start with a space or a brace, never with these). */
+function markerOf(line: string): Marker | null {
+  const m = MARKER.exec(line);
+  const run = m?.[1];
+  if (run === undefined) return null;
+  const char = run[0] as Marker['char'];
+  // `=======` takes no label: a line of `=` with text after it is not git's.
+  if (char === '=' && line.slice(run.length).trim() !== '') return null;
+  return { char, size: run.length };
+}
 
 /** Whether the text holds a line that is a git conflict marker (a lock kontext writes never does). */
 export function hasConflictMarkers(text: string): boolean {
-  return /^(?:<{7}|\|{7}|={7}|>{7})(?:[ \t\r]|$)/m.test(text);
+  return /^(?:<+|\|+|=+|>+)(?:[ \t\r]|$)/m.test(text);
+}
+
+/** The 1-based line of the first opening marker (`<<<<<<<` of any length); 1 when there is none. */
+export function firstMarkerLine(text: string): number {
+  return (
+    Math.max(
+      0,
+      text.split('\n').findIndex((l) => l.startsWith('<')),
+    ) + 1
+  );
 }
 
 /** The two sides of a conflicted lock, each parsed; null when the text has no conflict hunk. */
@@ -53,45 +79,66 @@ export function parseConflictedLock(text: string, file: string, parseLock: Parse
 
 type State = 'out' | 'ours' | 'base' | 'theirs';
 
+/** What each marker does in each state, for a marker of the hunk's own length. */
+const NEXT: Readonly<Record<Marker['char'], { readonly from: readonly State[]; readonly to: State }>> = {
+  '<': { from: ['out'], to: 'ours' },
+  '|': { from: ['ours'], to: 'base' },
+  '=': { from: ['ours', 'base'], to: 'theirs' },
+  '>': { from: ['theirs'], to: 'out' },
+};
+
+/**
+ * The hunk's opening marker fixes its length (`conflict-marker-size`; each hunk its own). Inside a
+ * diff3 base section, longer markers are the nested conflicts of a recursive merge's virtual base
+ * (git makes them 2 longer per level): dropped with the base. A marker of another length anywhere
+ * else is a shape that cannot be split safely: exit 65 at its line.
+ */
 function splitSides(text: string, file: string): { ours: SideText; theirs: SideText; hunks: number } | null {
   const ours: SideText = { lines: [], at: [] };
   const theirs: SideText = { lines: [], at: [] };
-  const lines = text.split('\n');
   let state: State = 'out';
   let opened = 0;
+  let size = 0;
   let hunks = 0;
   const fail = (n: number, what: string): never => {
     throw new LockFileError(`${file}:${n}:1: ${what}`, { hint: MARKERS_HINT, location: { file, line: n, col: 1 } });
   };
-  for (const [i, raw] of lines.entries()) {
+  for (const [i, raw] of text.split('\n').entries()) {
     const n = i + 1;
-    const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
-    if (OPEN.test(line)) {
-      if (state !== 'out') fail(n, `git conflict marker <<<<<<< inside the conflict opened at line ${opened}`);
-      state = 'ours';
-      opened = n;
-      hunks++;
-    } else if (BASE.test(line)) {
-      if (state !== 'ours') fail(n, `git conflict marker ||||||| ${where(state, opened)}`);
-      state = 'base';
-    } else if (SEP.test(line)) {
-      if (state !== 'ours' && state !== 'base') fail(n, `git conflict marker ======= ${where(state, opened)}`);
-      state = 'theirs';
-    } else if (CLOSE.test(line)) {
-      if (state !== 'theirs') fail(n, `git conflict marker >>>>>>> ${where(state, opened)}`);
-      state = 'out';
-    } else {
+    const marker = markerOf(raw.endsWith('\r') ? raw.slice(0, -1) : raw);
+    if (marker === null) {
       if (state === 'out' || state === 'ours') push(ours, raw, n);
       if (state === 'out' || state === 'theirs') push(theirs, raw, n);
+      continue;
     }
+    const shown = marker.char.repeat(marker.size);
+    if (state !== 'out' && marker.size !== size) {
+      if (state === 'base' && marker.size > size) continue;
+      fail(
+        n,
+        `git conflict marker ${shown} (${marker.size} characters) inside the conflict opened at line ` +
+          `${opened} with markers of ${size}: a nested conflict kontext does not split`,
+      );
+    }
+    const next = NEXT[marker.char];
+    if (!next.from.includes(state)) {
+      if (marker.char === '<') fail(n, `git conflict marker ${shown} inside the conflict opened at line ${opened}`);
+      fail(n, `git conflict marker ${shown} ${where(state, opened)}`);
+    }
+    if (next.to === 'ours') {
+      opened = n;
+      size = marker.size;
+      hunks++;
+    }
+    state = next.to;
   }
-  if (state !== 'out') fail(opened, 'git conflict opened here is never closed by >>>>>>>');
+  if (state !== 'out') fail(opened, `git conflict opened here is never closed by ${'>'.repeat(size)}`);
   return hunks === 0 ? null : { ours, theirs, hunks };
 }
 
 function where(state: State, opened: number): string {
   return state === 'out'
-    ? 'outside a conflict (no <<<<<<< before it)'
+    ? 'outside a conflict (no opening marker before it)'
     : `out of place in the conflict opened at line ${opened}`;
 }
 

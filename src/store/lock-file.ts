@@ -21,7 +21,7 @@ import {
   jsonMembersAtMost,
   lineCol,
 } from './json-locate.js';
-import { hasConflictMarkers, type LockSides, parseConflictedLock } from './lock-conflict.js';
+import { firstMarkerLine, hasConflictMarkers, type LockSides, parseConflictedLock } from './lock-conflict.js';
 import { LockFormatter } from './lock-format.js';
 import { quickLock } from './lock-check.js';
 import { LockEntrySchema, LockFileSchema } from './schemas.js';
@@ -107,7 +107,7 @@ export async function readLockState(path: string, options: ReadLockOptions = {})
 
 /** A conflicted lock where only a lock will do (a writer under the mutex, `clean`): exit 65 at the first marker. */
 function unresolvedConflict(path: string, text: string, sides: LockSides): LockFileError {
-  const line = text.split('\n').findIndex((l) => l.startsWith('<<<<<<<')) + 1;
+  const line = firstMarkerLine(text);
   const hunks = `${sides.hunks} conflict${sides.hunks === 1 ? '' : 's'}`;
   return new LockFileError(`${path}:${line}:1: the lock has git conflict markers (${hunks})`, {
     hint: '`kontext run` resolves them from the output files and the cache; `kontext status` says how it will',

@@ -1,7 +1,8 @@
 /**
  * The two sides of a conflicted lock (lock-conflict.ts) merged per node, by the truth: the same
  * entry on both sides is kept; an entry on one side only is kept; two different entries of a node
- * go to the side whose `output_sha256` the output file on disk holds, else the side whose output
+ * go to the side whose `output_sha256` the output file on disk holds, else the side whose `save:`
+ * copy holds it (when the caller knows the recipe's `save:` paths), else the side whose output
  * blob the local cache holds, else "ours" (HEAD). The merged lock replaces the conflicted file
  * only through {@link writeResolvedLock}, under the lock's mutex and only while the file is still
  * the text that was merged.
@@ -18,12 +19,18 @@ import { READ_CAPS, readBoundedText } from '../util/read-bounded.js';
 import { writeFailure } from './write-errors.js';
 
 /** How a node's merged entry was chosen. */
-export type LockMergeRule = 'same' | 'one-side' | 'file' | 'cache' | 'ours';
+export type LockMergeRule = 'same' | 'one-side' | 'file' | 'save' | 'cache' | 'ours';
 
 /** What decides between two different entries of one node. */
 export interface LockMergeJudge {
   /** Whether the entry's output file on disk holds its `output_sha256`. */
   outputHolds(entry: LockEntry): Promise<boolean>;
+  /**
+   * Whether the node's `save:` copy (the recipe's path, by the entry's output extension) holds
+   * the entry's `output_sha256`. Lock entries do not name their copies: only a caller with the
+   * recipe can say (absent: the merge driver, which has only the three files).
+   */
+  saveHolds?(node: string, entry: LockEntry): Promise<boolean>;
   /** Whether the local cache holds this blob. */
   cacheHolds(sha256: string): Promise<boolean>;
 }
@@ -39,7 +46,7 @@ export async function mergeLockSides(sides: LockSides, judge: LockMergeJudge): P
   const nodes: Record<string, LockEntry> = {};
   const rules = new Map<string, LockMergeRule>();
   for (const id of ids) {
-    const [entry, rule] = await pick(sides.ours.nodes[id], sides.theirs.nodes[id], judge);
+    const [entry, rule] = await pick(id, sides.ours.nodes[id], sides.theirs.nodes[id], judge);
     nodes[id] = entry;
     rules.set(id, rule);
   }
@@ -51,11 +58,14 @@ export async function mergeLockSides(sides: LockSides, judge: LockMergeJudge): P
  * side (a deletion too); changed on both, alike, that entry; changed differently, the rules of
  * {@link mergeLockSides}, a deletion against a change keeping the changed entry (an orphan entry
  * costs nothing; a lost one pays again). `removed`: nodes a side deleted and the other left alone.
+ * `unsure`: nodes whose base is not known (a base git left conflicted): any difference between
+ * the sides goes by those rules, and a deletion never wins.
  */
 export async function mergeLockThreeWay(
   base: LockFile,
   sides: Omit<LockSides, 'hunks'>,
   judge: LockMergeJudge,
+  unsure: ReadonlySet<string> = new Set(),
 ): Promise<MergedLock & { readonly removed: readonly string[] }> {
   const ids = [...new Set([base, sides.ours, sides.theirs].flatMap((l) => Object.keys(l.nodes)))].sort();
   const nodes: Record<string, LockEntry> = {};
@@ -66,10 +76,11 @@ export async function mergeLockThreeWay(
   for (const id of ids) {
     const [b, o, t] = [base.nodes[id], sides.ours.nodes[id], sides.theirs.nodes[id]];
     let decided: [LockEntry | undefined, LockMergeRule];
+    const known = !unsure.has(id);
     if (same(o, t)) decided = [o, 'same'];
-    else if (same(o, b)) decided = [t, 'one-side'];
-    else if (same(t, b)) decided = [o, 'one-side'];
-    else decided = await pick(o, t, judge);
+    else if (known && same(o, b)) decided = [t, 'one-side'];
+    else if (known && same(t, b)) decided = [o, 'one-side'];
+    else decided = await pick(id, o, t, judge);
     const [entry, rule] = decided;
     if (entry === undefined) removed.push(id);
     else {
@@ -81,6 +92,7 @@ export async function mergeLockThreeWay(
 }
 
 async function pick(
+  id: string,
   ours: LockEntry | undefined,
   theirs: LockEntry | undefined,
   judge: LockMergeJudge,
@@ -89,6 +101,10 @@ async function pick(
   if (canonicalJson(ours) === canonicalJson(theirs)) return [ours, 'same'];
   const [fileOurs, fileTheirs] = [await judge.outputHolds(ours), await judge.outputHolds(theirs)];
   if (fileOurs !== fileTheirs) return [fileOurs ? ours : theirs, 'file'];
+  if (judge.saveHolds !== undefined) {
+    const [saveOurs, saveTheirs] = [await judge.saveHolds(id, ours), await judge.saveHolds(id, theirs)];
+    if (saveOurs !== saveTheirs) return [saveOurs ? ours : theirs, 'save'];
+  }
   const [cacheOurs, cacheTheirs] = [
     await judge.cacheHolds(ours.output_sha256),
     await judge.cacheHolds(theirs.output_sha256),

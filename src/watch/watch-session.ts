@@ -27,7 +27,7 @@ import type { Recipe } from '../recipe/types.js';
 import { isKontextError, problemLines, RecipeError } from '../errors.js';
 import type { Runtime } from '../runtime.js';
 import { readLock, resolveCacheDir } from '../store/index.js';
-import { resolvedLock, writeResolved } from '../run/lock-resolve.js';
+import { checksBeforeMerge, resolvedLock, writeResolved } from '../run/lock-resolve.js';
 import { openRunContext, type RunContext, type RunScope } from '../run/context.js';
 import type { RunEvent } from '../run/events.js';
 import { LockWriter } from '../run/lock-writer.js';
@@ -270,9 +270,14 @@ export class WatchSession {
     // --force and --reseed are one-shot: later cycles re-run only what changed.
     const once = this.#started === 0 ? this.options : { ...this.options, force: undefined, reseed: undefined };
     // A lock git left conflicted is merged from the output files (run/lock-resolve.ts), written below.
-    const lock = await resolvedLock(run.lockPath, { outputs: run.writeGuard, store: run.scope.store });
+    const plan = overrideProvider(buildPlan(recipe), this.options.provider);
+    const lock = await resolvedLock(run.lockPath, {
+      outputs: run.writeGuard,
+      store: run.scope.store,
+      nodes: plan.nodes,
+    });
     const prepared = await prepareRun(
-      overrideProvider(buildPlan(recipe), this.options.provider),
+      plan,
       {
         store: run.scope.store,
         providerName: run.scope.providerName,
@@ -286,9 +291,10 @@ export class WatchSession {
     );
     emitWarnings(recipe.warnings, this.deps.onEvent); // every cycle's lint, before its first request
     this.#planned = { plan: prepared.plan, lockPath: run.lockPath, lock: lock.lock };
-    await run.scope.preflight(prepared);
+    const notice = (message: string): void => this.deps.onEvent({ type: 'notice', t: 0, message });
+    await checksBeforeMerge(run.lockPath, lock, notice, () => run.scope.preflight(prepared));
     const resolved = await writeResolved(run.lockPath, lock, this.deps.rt);
-    if (resolved !== null) this.deps.onEvent({ type: 'notice', t: 0, message: resolved });
+    if (resolved !== null) notice(resolved);
     return { prepared, run };
   }
 

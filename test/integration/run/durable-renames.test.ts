@@ -9,7 +9,7 @@
  * that made none would otherwise pass. Needs strace (installed by `npm test`'s set-up and
  * `.ci/run`); skipped only where ptrace is not allowed.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -18,6 +18,7 @@ import { startEmulator, type EmulatorHandle } from '../../../src/index.js';
 import { cliEnv, ensureBuilt } from '../../helpers/cli-spawn.js';
 import { runcomfyAt } from '../../helpers/run-children.js';
 import { createProject, recipeYaml, REPO_ROOT, type Project } from '../../helpers/run-fixtures.js';
+import { cannotTrace, parseTrace, pathOf } from '../../helpers/strace.js';
 
 let emulator: EmulatorHandle | undefined;
 let project: Project | undefined;
@@ -32,56 +33,6 @@ afterEach(async () => {
   project = undefined;
   traceDir = undefined;
 });
-
-/** Why strace cannot trace here (ptrace refused in this container), or null when it can. */
-function cannotTrace(): string | null {
-  const probe = spawnSync('strace', ['-f', '-qq', '-e', 'trace=none', 'true'], { encoding: 'utf8' });
-  if (probe.error)
-    throw new Error(`strace is needed for this test (apt-get install -y strace): ${probe.error.message}`);
-  return probe.status === 0 ? null : `strace cannot trace here: ${probe.stderr.trim().split('\n')[0] ?? ''}`;
-}
-
-/** One system call: where it started and ended in the trace (line numbers), its name and arguments. */
-interface Call {
-  readonly name: string;
-  readonly args: string;
-  readonly start: number;
-  end: number;
-  ok: boolean;
-}
-
-/** Parse `strace -f` output: a call split across lines (`<unfinished ...>`, `<... x resumed>`) is joined. */
-function parseTrace(text: string): Call[] {
-  const calls: Call[] = [];
-  const open = new Map<string, Call>();
-  text.split('\n').forEach((line, i) => {
-    const resumed = /^(\d+)\s+<\.\.\. (\w+) resumed>(.*)$/.exec(line);
-    if (resumed) {
-      const call = open.get(`${resumed[1]}:${resumed[2]}`);
-      if (!call) return;
-      open.delete(`${resumed[1]}:${resumed[2]}`);
-      call.end = i;
-      call.ok = /\)\s+= \d+/.test(resumed[3] as string);
-      return;
-    }
-    const m = /^(\d+)\s+(\w+)\((.*)$/.exec(line);
-    if (!m) return;
-    const call: Call = { name: m[2] as string, args: m[3] as string, start: i, end: i, ok: false };
-    calls.push(call);
-    if (/<unfinished \.\.\.>$/.test(line)) open.set(`${m[1]}:${m[2]}`, call);
-    else call.ok = /\)\s+= \d+/.test(line);
-  });
-  return calls.filter((c) => c.ok);
-}
-
-/** The path a call names: the target of a rename or link, the folder of an fsync, the file of an unlink. */
-function pathOf(call: Call): string | null {
-  const quoted = [...call.args.matchAll(/"((?:[^"\\]|\\.)*)"/g)].map((m) => m[1] as string);
-  if (/^(rename|renameat2?|link|linkat)$/.test(call.name)) return quoted.at(-1) ?? null;
-  if (/^(unlink|unlinkat)$/.test(call.name)) return quoted.at(-1) ?? null;
-  if (/^f(data)?sync$/.test(call.name)) return /^\d+<([^>]*)>/.exec(call.args)?.[1] ?? null;
-  return null;
-}
 
 const RECIPE = recipeYaml(
   [

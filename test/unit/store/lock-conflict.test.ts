@@ -1,6 +1,7 @@
 /**
  * A lock git left conflicted, read as its two sides (src/store/lock-conflict.ts): plain and diff3
- * hunks, CRLF lines, several hunks, a hunk inside one entry, and the commas a line-wise merge
+ * hunks, CRLF lines, several hunks, a hunk inside one entry, markers of any length
+ * (`conflict-marker-size`), the nested base of a recursive merge, and the commas a line-wise merge
  * leaves wrong between two entries; markers that do not pair up, and a side that is not a lock
  * for any other reason, stay exit 65 at the file's line.
  */
@@ -170,6 +171,65 @@ describe('parseConflictedLock', () => {
     ].join('\n');
     expect(sides(trailing).ours.nodes).toEqual({ a, b });
     expect(sides(trailing).theirs.nodes).toEqual({ a, c });
+  });
+
+  it.each([3, 10])('markers of another length (conflict-marker-size=%i), the opening one fixing the hunk', (size) => {
+    const m = (c: string, label = ''): string => c.repeat(size) + label;
+    const text = [
+      ...head,
+      ...comma(entryLines('a', a)),
+      m('<', ' HEAD'),
+      ...entryLines('b', b),
+      m('='),
+      ...entryLines('c', c),
+      m('>', ' other'),
+      ...tail,
+    ].join('\n');
+    const got = sides(text);
+    expect(got.hunks).toBe(1);
+    expect(got.ours.nodes).toEqual({ a, b });
+    expect(got.theirs.nodes).toEqual({ a, c });
+  });
+
+  it.each([7, 5])('a recursive merge: the base section holds the virtual base its longer markers nest in (%i)', (n) => {
+    // git merge of a criss-cross history, diff3 style (the shape git 2.39 writes): the merge of
+    // the two merge bases conflicted too, and sits in the base section with markers 2 longer.
+    const m = (c: string, extra = 0): string => c.repeat(n + extra);
+    const text = [
+      ...head,
+      `${m('<')} HEAD`,
+      ...entryLines('b', b),
+      `${m('|')} merged common ancestors`,
+      `${m('<', 2)} Temporary merge branch 1`,
+      ...entryLines('c', c),
+      `${m('|', 2)} 1a2b3c4`,
+      ...entryLines('a', a),
+      m('=', 2),
+      ...entryLines('b', b),
+      `${m('>', 2)} Temporary merge branch 2`,
+      m('='),
+      ...entryLines('c', c),
+      `${m('>')} theirs`,
+      ...tail,
+    ].join('\n');
+    const got = sides(text);
+    expect(got.hunks).toBe(1);
+    expect(got.ours.nodes).toEqual({ b });
+    expect(got.theirs.nodes).toEqual({ c });
+  });
+
+  it.each([
+    [
+      'a longer hunk inside ours',
+      ['<<<<<<< HEAD', '<<<<<<<<< x', '=========', '>>>>>>>>> y', '=======', '>>>>>>> z'],
+      3,
+    ],
+    ['a shorter marker in the base', ['<<<<<<<<< HEAD', '||||||| base', '=========', '>>>>>>>>> z'], 3],
+    ['a separator of another length', ['<<<<<<< HEAD', '  "nodes": {},', '=========', '>>>>>>> z'], 4],
+  ])('a nested conflict kontext cannot split safely (%s) is exit 65 at its line', (_name, body, line) => {
+    const e = errorOf(['{', ...body, '}', ''].join('\n'));
+    expect(e).toMatchObject({ code: 'E_LOCK_INVALID', exitCode: 65, location: { file: FILE, line, col: 1 } });
+    expect(e.message).toMatch(new RegExp(`^${FILE}:${line}:1: git conflict marker .* with markers of \\d+: a nested`));
   });
 
   it.each([

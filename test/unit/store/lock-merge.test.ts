@@ -1,8 +1,9 @@
 /**
  * The merge rules of a conflicted lock's two sides (src/store/lock-merge.ts): the same entry on
  * both sides, an entry on one side only, and two different entries decided by the output file on
- * disk, else the local cache, else ours (HEAD). The judge is what run/lock-resolve.ts hands in
- * (the store's memoized hash of the output file, the cache's blobs); here it is a table.
+ * disk, else the node's `save:` copy, else the local cache, else ours (HEAD). The judge is what
+ * run/lock-resolve.ts hands in (the store's memoized hash of the output file and the copy, the
+ * cache's blobs); here it is a table.
  */
 import { describe, expect, it } from 'vitest';
 import { mergeLockSides, mergeLockThreeWay } from '../../../src/store/lock-merge.js';
@@ -63,6 +64,23 @@ describe('mergeLockSides', () => {
     expect(merged.lock.nodes['both']).toEqual(want);
     expect(merged.rules.get('both')).toBe(rule);
   });
+
+  /** As {@link judge}, and node `both`'s `save:` copy holds `saved` (a sha256 digit). */
+  const withSave = (onDisk: string | null, saved: string, cached: readonly string[]) => ({
+    ...judge(onDisk, cached),
+    saveHolds: async (node: string, e: LockEntry) => node === 'both' && e.output_sha256 === saved.repeat(64),
+  });
+
+  it.each([
+    ['no output file: the save: copy holds theirs, ours is cached', withSave(null, '2', ['1']), theirs, 'save'],
+    ['the output file holds neither: the copy holds ours', withSave('9', '1', ['2']), ours, 'save'],
+    ['the output file holds ours, the copy theirs: the output file first', withSave('1', '2', []), ours, 'file'],
+    ['the copy holds neither: the cache', withSave(null, '9', ['2']), theirs, 'cache'],
+  ])('a save: copy decides after the output file, before the cache: %s', async (_name, j, want, rule) => {
+    const merged = await mergeLockSides(sides, j);
+    expect(merged.lock.nodes['both']).toEqual(want);
+    expect(merged.rules.get('both')).toBe(rule);
+  });
 });
 
 describe('mergeLockThreeWay (the merge driver: with the base)', () => {
@@ -80,6 +98,20 @@ describe('mergeLockThreeWay (the merge driver: with the base)', () => {
     expect(merged.removed).toEqual(['dropped']);
     expect(merged.rules.get('both')).toBe('file');
     expect(merged.rules.get('changed')).toBe('one-side');
+  });
+
+  it('unsure base entries (a base git left conflicted): a difference goes by the rules, a deletion loses', async () => {
+    const merged = await mergeLockThreeWay(
+      base,
+      { ours: lock({ kept: kept!, changed: changed!, both: ours! }), theirs: lock({ kept: kept!, both: theirs! }) },
+      judge('6', []),
+      new Set(['changed', 'both']),
+    );
+    // Known: changed equals ours and the base, so theirs' deletion would win; unsure, it is kept.
+    expect(merged.lock.nodes).toEqual({ kept, changed, both: theirs });
+    expect(merged.rules.get('changed')).toBe('one-side');
+    expect(merged.rules.get('both')).toBe('file');
+    expect(merged.removed).toEqual(['dropped']);
   });
 
   it('deleted on one side and changed on the other keeps the changed entry', async () => {

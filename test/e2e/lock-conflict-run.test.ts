@@ -1,0 +1,129 @@
+/**
+ * A lock with git conflict markers meeting `kontext run` (src/run/lock-resolve.ts), with real
+ * CLI processes against the emulator. Both sides hold a result of `backdrop` (the second a
+ * re-seed), both in the cache, its output file gone: the `save:` copy, holding theirs, decides
+ * (not ours). A run stopped by its preflight (no token: exit 77) leaves the conflicted lock byte
+ * for byte and says it is conflicted; `--dry-run` never writes it.
+ */
+import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { formatLock } from '../../src/store/lock-file.js';
+import type { LockEntry } from '../../src/store/types.js';
+import { cli } from '../helpers/cli-spawn.js';
+import { paid, project, runcomfyEnv, submits, useEmulator } from '../helpers/e2e-kit.js';
+
+const emulator = useEmulator();
+
+const RECIPE = `version: 1
+name: test
+provider: runcomfy
+hosting: { mode: inline }
+sources:
+  portrait: assets/portrait-astronaut.jpg
+passes:
+  - id: backdrop
+    from: portrait
+    prompt: Keep the person unchanged. Replace the background with a grey studio backdrop.
+    save: final/{source}.{ext}
+`;
+const HAT = `  - id: hat
+    from: portrait
+    prompt: Keep everything else unchanged. Add a red wool hat.
+`;
+
+type Lock = { readonly nodes: Record<string, LockEntry> };
+
+/** The lines of one node's entry as the lock holds it. */
+function entryLines(id: string, e: LockEntry): string[] {
+  const lines = formatLock({ version: 1, nodes: { [id]: e } }).split('\n');
+  return lines.slice(2, lines.indexOf('  },'));
+}
+
+/**
+ * `backdrop` run, then re-seeded (both results in the cache; the save: copy holds the second);
+ * the lock made conflicted as git would (HEAD: the first entry, theirs: the second) and the
+ * output file removed. Returns the project, the two entries and the conflicted text.
+ */
+async function conflicted(): Promise<{ root: string; ours: LockEntry; theirs: LockEntry; text: string }> {
+  const root = await project(RECIPE);
+  const env = runcomfyEnv(emulator(), root);
+  const lockPath = join(root, 'recipe.lock.json');
+  const entry = async (): Promise<LockEntry> =>
+    (JSON.parse(await readFile(lockPath, 'utf8')) as Lock).nodes['backdrop'] as LockEntry;
+  expect(await paid(emulator(), ['run', 'recipe.yml'], root, env)).toBe(1);
+  const ours = await entry();
+  expect(await paid(emulator(), ['run', 'recipe.yml', '--reseed', 'backdrop'], root, env)).toBe(1);
+  const theirs = await entry();
+  expect(theirs.output_sha256).not.toBe(ours.output_sha256);
+  const text = [
+    '{',
+    '  "nodes": {',
+    '<<<<<<< HEAD',
+    ...entryLines('backdrop', ours),
+    '=======',
+    ...entryLines('backdrop', theirs),
+    '>>>>>>> other',
+    '  },',
+    '  "version": 1',
+    '}',
+    '',
+  ].join('\n');
+  await writeFile(lockPath, text);
+  await rm(join(root, ours.output));
+  expect(await readdir(join(root, 'final'))).toHaveLength(1);
+  return { root, ours, theirs, text };
+}
+
+describe('kontext run on a conflicted lock', () => {
+  it('the output file gone, the save: copy decides: theirs, for 0 requests', async () => {
+    const { root, theirs } = await conflicted();
+    const env = runcomfyEnv(emulator(), root);
+    const status = await cli(['status', 'recipe.yml', '--json'], { cwd: root, env });
+    const s = JSON.parse(status.stdout) as { lock_conflict: { decided: unknown[]; message: string } };
+    expect(s.lock_conflict.decided).toEqual([{ node: 'backdrop', rule: 'save' }]);
+
+    const before = submits(emulator());
+    const run = await cli(['run', 'recipe.yml', '--json'], { cwd: root, env });
+    expect(run.code, run.stderr).toBe(0);
+    expect(submits(emulator()) - before).toBe(0);
+    expect(run.stdout).toMatch(
+      /resolved and written \(1 entry: 1 by the save: copy on disk\); by the save: copy: backdrop"/,
+    );
+    const lock = JSON.parse(await readFile(join(root, 'recipe.lock.json'), 'utf8')) as Lock;
+    expect(lock.nodes['backdrop']).toEqual(theirs);
+    // The output restored from the cache: theirs, as the copy.
+    const copy = await readFile(join(root, 'final', (await readdir(join(root, 'final')))[0] as string));
+    expect(await readFile(join(root, theirs.output))).toEqual(copy);
+  }, 60_000);
+
+  it('no token (exit 77): the conflicted lock is left byte for byte, and the run says it is conflicted', async () => {
+    const { root, text } = await conflicted();
+    await writeFile(join(root, 'recipe.yml'), RECIPE + HAT); // a request to pay: the preflight needs the token
+    const { RUNCOMFY_TOKEN: _, ...env } = runcomfyEnv(emulator(), root);
+    const lockPath = join(root, 'recipe.lock.json');
+
+    const json = await cli(['run', 'recipe.yml', '--json'], { cwd: root, env });
+    expect(json.code, json.stderr).toBe(77);
+    expect(json.stdout).toMatch(
+      /"type":"notice".*recipe\.lock\.json has 1 git conflict: left as it is, the run having/,
+    );
+    expect(await readFile(lockPath, 'utf8')).toBe(text);
+    const plain = await cli(['run', 'recipe.yml'], { cwd: root, env });
+    expect(plain.code).toBe(77);
+    expect(plain.stdout + plain.stderr).toContain('recipe.lock.json has 1 git conflict: left as it is');
+    expect(await readFile(lockPath, 'utf8')).toBe(text);
+
+    // --dry-run runs the same preflight (77 here) and writes nothing, with or without the token.
+    const dry = await cli(['run', 'recipe.yml', '--dry-run'], { cwd: root, env });
+    expect(dry.code).toBe(77);
+    expect(dry.stdout + dry.stderr).toContain('git conflict');
+    const withToken = runcomfyEnv(emulator(), root);
+    expect((await cli(['run', 'recipe.yml', '--dry-run'], { cwd: root, env: withToken })).code).toBe(0);
+    expect(await readFile(lockPath, 'utf8')).toBe(text);
+
+    // With the token the run resolves it and pays only for the new pass.
+    expect(await paid(emulator(), ['run', 'recipe.yml'], root, withToken)).toBe(1);
+    expect(await readFile(lockPath, 'utf8')).not.toMatch(/^<{7}/m);
+  }, 60_000);
+});
