@@ -96,6 +96,7 @@ export async function validateRecipe(text: string, options: ValidateOptions): Pr
   const realPaths = await collectRealPaths(draft, dir, projectRoot, checked.sources);
   const ctx = {
     draft,
+    data,
     graph,
     dir,
     projectRoot,
