@@ -84,6 +84,16 @@ describe('hidden characters beyond prompts and names', () => {
     expect(found[0]).not.toMatch(/[\u200B-\u200D\u00AD]/);
   });
 
+  it('a prompt holding one gets no lint warning, which would quote its words, the character in them', async () => {
+    const yaml = recipe('photo: shots/cat.jpg').replace(
+      'Keep it. Add a hat.',
+      '"Add a hat, \\u202Ea scarf and boots to both images"',
+    );
+    const found = await lines(yaml);
+    expect(found, found.join('\n')).toHaveLength(1);
+    expect(found[0]).toMatch(/^r\.yml:6:25: passes\[0\]\.prompt: prompt holds U\+202E/);
+  });
+
   it('ZWJ in a prompt is text: the recipe validates', async () => {
     const yaml = recipe('photo: shots/cat.jpg', '    params: { output_format: png }\n').replace(
       'Add a hat.',
