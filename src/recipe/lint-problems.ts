@@ -52,9 +52,9 @@ export function promptProblems(
   prompt: string,
   options: { readonly strict: boolean; readonly label: string },
 ): Problem[] {
-  const hidden = firstHiddenChar(prompt, true);
+  const hidden = firstHiddenChar(prompt, 'text');
   if (hidden !== null) {
-    const text = hiddenCharText(`${options.label}:`, hidden, true, ` at character ${hidden.index + 1}`);
+    const text = hiddenCharText(`${options.label}:`, hidden, 'text', ` at character ${hidden.index + 1}`);
     return [
       {
         code: text.code,

@@ -2,9 +2,10 @@
  * What can make a recipe's reader see another text than the one kontext uses: C0 and C1 control
  * characters, bidi embeddings, overrides and isolates (Trojan Source), and invisible characters
  * (Unicode's Default_Ignorable code points, the line and paragraph separators, the interlinear
- * annotation marks). Two classes of string (docs/architecture.md#the-recipe):
+ * annotation marks). Three kinds of string (docs/architecture.md#hidden-characters):
  * - a name (an id, a path, a URL, a model, a key): every one of them is refused, since each makes
  *   two names that look the same, or hides a part of one;
+ * - a script (a hosting command, run by a shell): tab, newline and CR LF are its own, nothing else;
  * - a text (a prompt, a param's string): tab, newline and CR LF are its own, and so are the
  *   invisible characters real text needs: ZWNJ and ZWJ (Persian, Indic scripts, emoji
  *   sequences), the direction marks LRM, RLM and ALM (Arabic, Hebrew), the combining grapheme
@@ -156,18 +157,21 @@ function flagRanges(s: string): [number, number][] {
   return [...s.matchAll(TAG_FLAG)].map((m) => [m.index, m.index + m[0].length]);
 }
 
+/** What a string is, for what it may hold: see the file's comment. */
+export type StringKind = 'name' | 'script' | 'text';
+
 /**
  * The first character of `s` that can hide text from its reader (see the file's comment), or
- * null. `text`: `s` is a text (a prompt, a param's string), which may hold tab, newline, CR LF
- * and the invisible characters real writing needs; else it is a name, which holds none.
+ * null. A `text` (a prompt, a param's string) may hold tab, newline, CR LF and the invisible
+ * characters real writing needs; a `script` the line breaks and tab only; a `name` none of them.
  */
-export function firstHiddenChar(s: string, text: boolean): HiddenChar | null {
-  const flags = text ? flagRanges(s) : [];
+export function firstHiddenChar(s: string, kind: StringKind): HiddenChar | null {
+  const flags = kind === 'text' ? flagRanges(s) : [];
   for (const m of s.matchAll(CANDIDATE)) {
     const c = m[0];
     const cp = c.codePointAt(0) ?? 0;
-    if (text) {
-      if (c === '\t' || c === '\n' || (c === '\r' && s[m.index + 1] === '\n')) continue;
+    if (kind !== 'name' && (c === '\t' || c === '\n' || (c === '\r' && s[m.index + 1] === '\n'))) continue;
+    if (kind === 'text') {
       if (textMark(cp)) continue;
       if (flags.some(([from, to]) => m.index >= from && m.index < to)) continue;
     }

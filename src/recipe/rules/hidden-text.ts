@@ -6,12 +6,12 @@
  * names that look the same, and an escape sequence would retitle or clear the terminal wherever
  * it is printed. Every string and every key the recipe writes is checked (unknown keys and
  * `hosting:` included), so no field is forgotten: prompts and the strings of `params` are texts,
- * everything else is a name. Each is an error at the character's line:col, naming it
+ * the upload command a script, everything else a name. Each is an error at the character's line:col, naming it
  * (`U+200B (ZERO WIDTH SPACE)`); another rule's finding on the same field is dropped
  * (rules/index.ts), since it would quote the value with the character in it.
  */
 import type { Problem } from '../../errors.js';
-import { firstHiddenChar, type HiddenChar } from '../../util/hidden-chars.js';
+import { firstHiddenChar, type HiddenChar, type StringKind } from '../../util/hidden-chars.js';
 import type { DocPath } from '../yaml/locate.js';
 import type { Rule } from './context.js';
 
@@ -47,8 +47,15 @@ function inParams(path: DocPath): boolean {
 
 const isPrompt = (path: DocPath): boolean => path.length === 3 && path[0] === 'passes' && path[2] === 'prompt';
 
-/** A string may hold tab, newline and the invisible characters writing needs: a prompt, a param's string. */
-const isText = (w: Written): boolean => !w.key && (isPrompt(w.path) || inParams(w.path));
+/**
+ * A prompt or a param's string is a text (tab, newline and the invisible characters writing needs);
+ * the upload command, a string or an argv, a script run by a shell (tab and newline); the rest a name.
+ */
+function kindOf(w: Written): StringKind {
+  if (w.key) return 'name';
+  if (isPrompt(w.path) || inParams(w.path)) return 'text';
+  return w.path[0] === 'hosting' && w.path[1] === 'command' ? 'script' : 'name';
+}
 
 const VALUE_WORDS: Readonly<Record<string, string>> = {
   name: 'name',
@@ -78,18 +85,17 @@ function fieldWords(w: Written): string {
 
 /** Whether `name` (an id, a path) holds a character this rule reports: other rules leave it to this one. */
 export function hidesText(name: string): boolean {
-  return firstHiddenChar(name, false) !== null;
+  return firstHiddenChar(name, 'name') !== null;
 }
 
 /**
- * The words for `hidden` in a field (`prompt`, `pass id`); `text`: the field is a text, where tab,
- * newline and some invisible characters are allowed; `where`: words after the character, for a
- * value without a line:col (` at character 12`).
+ * The words for `hidden` in a field (`prompt`, `pass id`) of this kind; `where`: words after the
+ * character, for a value without a line:col (` at character 12`).
  */
 export function hiddenCharText(
   what: string,
   hidden: HiddenChar,
-  text: boolean,
+  kind: StringKind,
   where = '',
 ): { code: string; message: string; hint: string } {
   const held = `${what} holds ${hidden.code} (${hidden.what})${where}`;
@@ -99,7 +105,7 @@ export function hiddenCharText(
       message: `${held}, which can hide text from whoever reads it`,
       hint: 'a bidi control shows the text after it in another order than the one sent or used; remove it',
     };
-  if (hidden.kind === 'invisible' && text)
+  if (hidden.kind === 'invisible' && kind === 'text')
     return {
       code: 'invisible-character',
       message: `${held}, an invisible character that can hide or split words from whoever reads it`,
@@ -107,13 +113,19 @@ export function hiddenCharText(
         'it is sent as it is, but shows as nothing; remove it ' +
         '(ZWJ, ZWNJ, direction marks and variation selectors are fine in a prompt)',
     };
+  if (hidden.kind === 'invisible' && kind === 'script')
+    return {
+      code: 'invisible-character',
+      message: `${held}, an invisible character: the command run is not the one you read`,
+      hint: 'a shell gets it as it is; remove it',
+    };
   if (hidden.kind === 'invisible')
     return {
       code: 'invisible-character',
       message: `${held}, an invisible character: it looks the same as a name without it, and is not`,
       hint: 'names, paths and values are used as written, not as shown; remove it',
     };
-  if (text)
+  if (kind !== 'name')
     return {
       code: 'control-character',
       message: `${held}, which can hide text from whoever reads it`,
@@ -129,10 +141,10 @@ export function hiddenCharText(
 export const hiddenText: Rule = (ctx) => {
   const out: Problem[] = [];
   for (const w of strings(ctx.data, [])) {
-    const text = isText(w);
-    const hidden = firstHiddenChar(w.value, text);
+    const kind = kindOf(w);
+    const hidden = firstHiddenChar(w.value, kind);
     if (hidden === null) continue;
-    const words = hiddenCharText(fieldWords(w), hidden, text);
+    const words = hiddenCharText(fieldWords(w), hidden, kind);
     out.push(
       ctx.report({
         ...words,

@@ -52,7 +52,7 @@ export async function resolveSources(
     // Non-strings and empty strings are the schema's to report; a spec holding a hidden character
     // is rules/hidden-text.ts's, and not looked for (its "not found", exit 66, would bury the reason).
     draft.sources.map(async (s) => {
-      if (s.spec === undefined || s.spec === '' || firstHiddenChar(s.spec, false) !== null) return undefined;
+      if (s.spec === undefined || s.spec === '' || firstHiddenChar(s.spec, 'name') !== null) return undefined;
       const outside = await escapingGlob(s.name, s.spec, dir, report, allowed);
       if (outside) return outside;
       return guarded(await resolveOne(s.name, s.spec, dir, report, { exclude, excludeFile }), dir, report, allowed);

@@ -2,9 +2,9 @@
  * Rule cases (rules.test.ts runs them): every string a recipe writes is checked for hidden
  * characters, not only prompts and names: sources (paths, globs, URLs) and their names, `from:`,
  * `pick:` written as a string, `params` (keys as names, strings as texts), `model`, `provider`,
- * `hosting:`, `cache.remote`, unknown keys; and invisible characters (U+200B, U+2060–2064,
- * U+FEFF, U+2028/9, U+00AD, U+180E, tag characters; ZWJ, ZWNJ, direction marks and variation
- * selectors in names) by class and field.
+ * `hosting:` (its command a script: line breaks allowed), `cache.remote`, unknown keys; and
+ * invisible characters (U+200B, U+2060–2064, U+FEFF, U+2028/9, U+00AD, U+180E, tag characters;
+ * ZWJ, ZWNJ, direction marks and variation selectors in names) by class and field.
  */
 import { hiddenText } from '../../../src/recipe/rules/hidden-text.js';
 import { withHead as p, type RuleCase } from './rule-context.js';
@@ -93,6 +93,21 @@ export const HIDDEN_FIELD_CASES: readonly RuleCase[] = [
     text: 'version: 1\nhosting:\n  mode: command\n  command: [up, "x\\u2066y"]\n',
     expect: ['control-character@4:19'],
     message: 'hosting.command[1]: hosting setting holds U+2066',
+  },
+  {
+    name: 'hosting: the upload command is a script: lines and tabs are its own, in a string or an argv',
+    rule,
+    text:
+      'version: 1\nhosting:\n  mode: command\n  command: |\n    set -e\n' +
+      '    rclone copyto "$KONTEXT_FILE" "r:b/$KONTEXT_SHA256"\n    \techo https://cdn/x\n',
+    expect: [],
+  },
+  {
+    name: 'hosting: a ZWJ in the upload command, an argv with a newline',
+    rule,
+    text: `version: 1\nhosting:\n  mode: command\n  command: [sh, -c, "up\\n${ZWJ}x"]\n`,
+    expect: ['invisible-character@4:26'],
+    message: 'the command run is not the one you read',
   },
   {
     name: 'hosting and cache: ZWSP in a bucket, a BOM in the remote',

@@ -45,14 +45,14 @@ describe('firstHiddenChar', () => {
     ['a zero-width space in a name', 'out/a\u200B', false, 'U+200B@5'],
     ['printable non-ASCII is not hidden', 'café 東京 ❤ مرحبا', false, null],
   ] as const)('%s', (_name, text, isText, expected) => {
-    const hidden = firstHiddenChar(text, isText);
+    const hidden = firstHiddenChar(text, isText ? 'text' : 'name');
     expect(hidden === null ? null : `${hidden.code}@${hidden.index}`).toBe(expected);
   });
 
   it('names each character and its kind', () => {
-    expect(firstHiddenChar('\u202D', true)).toMatchObject({ what: 'LEFT-TO-RIGHT OVERRIDE', kind: 'bidi' });
-    expect(firstHiddenChar('\u0007', true)).toMatchObject({ what: 'a control character', kind: 'control' });
-    const named = (s: string, text = false) => firstHiddenChar(s, text)?.what;
+    expect(firstHiddenChar('\u202D', 'text')).toMatchObject({ what: 'LEFT-TO-RIGHT OVERRIDE', kind: 'bidi' });
+    expect(firstHiddenChar('\u0007', 'text')).toMatchObject({ what: 'a control character', kind: 'control' });
+    const named = (s: string) => firstHiddenChar(s, 'name')?.what;
     expect(named('\u200B')).toBe('ZERO WIDTH SPACE');
     expect(named('\uFEFF')).toBe('ZERO WIDTH NO-BREAK SPACE, the byte order mark');
     expect(named('\u200D')).toBe('ZERO WIDTH JOINER');
@@ -63,7 +63,14 @@ describe('firstHiddenChar', () => {
     expect(named('\u{E0031}')).toBe('TAG DIGIT ONE');
     expect(named('\u{E0020}')).toBe('TAG SPACE');
     expect(named('\u{E007F}')).toBe('CANCEL TAG');
-    expect(firstHiddenChar('\u{E0041}', false)?.kind).toBe('invisible');
+    expect(firstHiddenChar('\u{E0041}', 'name')?.kind).toBe('invisible');
+  });
+
+  it('a script (the upload command) holds tab, newline and CR LF, and nothing else', () => {
+    expect(firstHiddenChar('set -e\n\tup "$KONTEXT_FILE"\r\n', 'script')).toBeNull();
+    expect(firstHiddenChar('up\r x', 'script')?.code).toBe('U+000D');
+    expect(firstHiddenChar('up \u200D', 'script')?.code).toBe('U+200D');
+    expect(firstHiddenChar('up \u200E', 'script')?.code).toBe('U+200E');
   });
 
   it('escapeHidden writes them out', () => {
