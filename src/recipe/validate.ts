@@ -14,7 +14,7 @@ import { buildGraph } from './graph.js';
 import { lintProblems } from './lint-problems.js';
 import { findProjectRoot } from './project-root.js';
 import { makeLocation, makeReport } from './report.js';
-import { HIDDEN_CODES } from './rules/hidden-text.js';
+import { HIDDEN_CODES, onValue } from './rules/hidden-text.js';
 import { runRules } from './rules/index.js';
 import { RecipeSchema } from './schema.js';
 import { saveTargetMatcher } from './sources/own-outputs.js';
@@ -127,10 +127,15 @@ export async function validateRecipe(text: string, options: ValidateOptions): Pr
   return { recipe, problems };
 }
 
-/** Problems (the schema's, lint's) at a path a more specific finding already reported on add nothing but noise. */
+/**
+ * Problems (the schema's, lint's) at a path a more specific finding already reported on add nothing
+ * but noise; an unknown key is still named when the finding there is a hidden character in its value.
+ */
 function withoutCovered(problems: readonly Problem[], specific: readonly Problem[]): Problem[] {
-  const covered = new Set(specific.map((p) => JSON.stringify(p.path ?? null)));
-  return problems.filter((p) => !covered.has(JSON.stringify(p.path ?? null)));
+  const at = (p: Problem) => JSON.stringify(p.path ?? null);
+  const covered = new Set(specific.map(at));
+  const keyCovered = new Set(specific.filter((p) => !onValue(p)).map(at));
+  return problems.filter((p) => !(p.code === 'unknown-key' ? keyCovered : covered).has(at(p)));
 }
 
 /** File order (line, then column); problems without a position keep their place at the end. */

@@ -45,7 +45,16 @@ function inParams(path: DocPath): boolean {
   return at > 0 && path[at] === 'params' && path.length > at + 1;
 }
 
-const isPrompt = (path: DocPath): boolean => path.length === 3 && path[0] === 'passes' && path[2] === 'prompt';
+/**
+ * A pass's prompt, or one written where none belongs (`defaults.prompt`, a top-level `prompt`: the
+ * unknown key is the schema's finding, and a multi-line prompt there is no control character).
+ */
+function isPrompt(path: DocPath): boolean {
+  if (path[path.length - 1] !== 'prompt') return false;
+  return (
+    path.length === 1 || (path.length === 2 && path[0] === 'defaults') || (path.length === 3 && path[0] === 'passes')
+  );
+}
 
 /**
  * A prompt or a param's string is a text (tab, newline and the invisible characters writing needs);
@@ -86,6 +95,12 @@ function fieldWords(w: Written): string {
 /** Whether `name` (an id, a path) holds a character this rule reports: other rules leave it to this one. */
 export function hidesText(name: string): boolean {
   return firstHiddenChar(name, 'name') !== null;
+}
+
+/** A finding of this rule on a value (not on its key): a finding that quotes only the key still has its say. */
+export function onValue(p: Problem): boolean {
+  const key = p.path?.[p.path.length - 1];
+  return HIDDEN_CODES.has(p.code) && !(typeof key === 'string' && hidesText(key));
 }
 
 /**

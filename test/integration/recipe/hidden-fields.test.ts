@@ -94,6 +94,18 @@ describe('hidden characters beyond prompts and names', () => {
     expect(found[0]).toMatch(/^r\.yml:6:25: passes\[0\]\.prompt: prompt holds U\+202E/);
   });
 
+  it('an unknown key whose value holds one: still named unknown; a prompt in defaults: is a text', async () => {
+    const yaml = recipe('photo: shots/cat.jpg').replace(
+      'version: 1\n',
+      `version: 1\ndefaults:\n  prompt: |\n    Keep the face.\n    Add a${ZW} hat.\n`,
+    );
+    const found = (await lines(yaml)).map((l) => l.split(' (')[0]);
+    expect(found).toEqual([
+      'r.yml:3:3: defaults: unknown key "prompt"',
+      'r.yml:5:10: defaults.prompt: prompt holds U+200B',
+    ]);
+  });
+
   it('ZWJ in a prompt is text: the recipe validates', async () => {
     const yaml = recipe('photo: shots/cat.jpg', '    params: { output_format: png }\n').replace(
       'Add a hat.',

@@ -40,6 +40,12 @@ export const HIDDEN_FIELD_CASES: readonly RuleCase[] = [
     expect: ['control-character@3:12'],
   },
   {
+    name: 'sources: a source named prompt is a name all the same',
+    rule,
+    text: `version: 1\nsources:\n  prompt: "a${ZWJ}.jpg"\n`,
+    expect: ['invisible-character@3:13'],
+  },
+  {
     name: 'source name: a ZWJ in the key, at the key',
     rule,
     text: `version: 1\nsources:\n  pho${ZWJ}to: a.jpg\n`,
