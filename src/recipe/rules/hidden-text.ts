@@ -6,9 +6,9 @@
  * names that look the same, and an escape sequence would retitle or clear the terminal wherever
  * it is printed. Every string and every key the recipe writes is checked (unknown keys and
  * `hosting:` included), so no field is forgotten: prompts and the strings of `params` are texts,
- * the upload command a script, everything else a name. Each is an error at the character's line:col, naming it
- * (`U+200B (ZERO WIDTH SPACE)`); another rule's finding on the same field is dropped
- * (rules/index.ts), since it would quote the value with the character in it.
+ * the upload command a script, everything else a name. Each is an error at the character's
+ * line:col, naming it (`U+200B (ZERO WIDTH SPACE)`); another rule's finding on the same field is
+ * dropped (rules/index.ts), since it would quote the value with the character in it.
  */
 import type { Problem } from '../../errors.js';
 import { firstHiddenChar, type HiddenChar, type StringKind } from '../../util/hidden-chars.js';
