@@ -28,13 +28,13 @@ interface ProblemSpec {
 
 export type Report = (spec: ProblemSpec) => Problem;
 
-/** `passes[2].from`, `sources["my shot"]`; a key's invisible or control characters escaped (`\u{200B}`). */
+/** `passes[2].from`, `sources["my shot"]` (the report escapes a key's bidi and invisible characters: `\u{200B}`). */
 export function formatPath(path: DocPath): string {
   let out = '';
   for (const seg of path) {
     if (typeof seg === 'number') out += `[${seg}]`;
     else if (/^[A-Za-z0-9_-]+$/.test(seg)) out += out === '' ? seg : `.${seg}`;
-    else out += `[${escapeHidden(JSON.stringify(seg))}]`;
+    else out += `[${JSON.stringify(seg)}]`;
   }
   return out;
 }
@@ -57,8 +57,10 @@ export function makeReport(displayPath: string, doc: Document, lines: LineCounte
     return {
       code: spec.code,
       severity: spec.severity ?? 'error',
-      message: prefix + spec.message,
-      ...(spec.hint === undefined ? {} : { hint: spec.hint }),
+      // A rule's words may quote a name holding a bidi control or an invisible character (a list of
+      // source names): written out, so the line shows in its order (hidden-text.ts reports the name).
+      message: escapeHidden(prefix + spec.message),
+      ...(spec.hint === undefined ? {} : { hint: escapeHidden(spec.hint) }),
       ...(location === undefined ? {} : { location }),
       path: spec.path,
       exitCode: spec.exitCode ?? ExitCode.DATA_ERR,

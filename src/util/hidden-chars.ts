@@ -185,9 +185,13 @@ export function firstHiddenChar(s: string, kind: StringKind): HiddenChar | null 
 }
 
 /**
- * `s` with every character {@link firstHiddenChar} refuses in a name written as `\u{…}`, for a
- * message that must quote it (a key in a path label).
+ * `s` with every bidi control and invisible character written as `\u{…}`, for a message that must
+ * quote a name holding one (a key in a path label, a source name in a list). Control characters
+ * are left to `escapeControls` (control-chars.ts), which every printer applies.
  */
 export function escapeHidden(s: string): string {
-  return s.replace(CANDIDATE, (c) => `\\u{${(c.codePointAt(0) ?? 0).toString(16).toUpperCase()}}`);
+  return s.replace(CANDIDATE, (c) => {
+    const cp = c.codePointAt(0) ?? 0;
+    return cp < 0xa0 ? c : `\\u{${cp.toString(16).toUpperCase()}}`;
+  });
 }

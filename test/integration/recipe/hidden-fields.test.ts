@@ -106,6 +106,13 @@ describe('hidden characters beyond prompts and names', () => {
     ]);
   });
 
+  it("another field's finding that quotes the name writes its bidi control out, not raw", async () => {
+    const yaml = recipe('photo: shots/cat.jpg').replace('  photo:', '  "x\\u202Ey": shots/cat.jpg\n  photo:');
+    const found = await lines(yaml);
+    expect(found.some((l) => l.includes('there are 2 sources: x\\u{202E}y, photo'))).toBe(true);
+    expect(found.join('\n')).not.toMatch(/\u202E/);
+  });
+
   it('ZWJ in a prompt is text: the recipe validates', async () => {
     const yaml = recipe('photo: shots/cat.jpg', '    params: { output_format: png }\n').replace(
       'Add a hat.',

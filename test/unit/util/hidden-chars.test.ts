@@ -73,7 +73,9 @@ describe('firstHiddenChar', () => {
     expect(firstHiddenChar('up \u200E', 'script')?.code).toBe('U+200E');
   });
 
-  it('escapeHidden writes them out', () => {
+  it('escapeHidden writes bidi and invisible characters out', () => {
     expect(escapeHidden('a\u200Bb\u202E\u{E0041}')).toBe('a\\u{200B}b\\u{202E}\\u{E0041}');
+    // Control characters are escapeControls' (`\x1b`), which every printer applies.
+    expect(escapeHidden('a\u001b\tb')).toBe('a\u001b\tb');
   });
 });
