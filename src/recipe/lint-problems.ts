@@ -6,7 +6,7 @@
 import type { Document, LineCounter } from 'yaml';
 import { ExitCode, type Problem } from '../errors.js';
 import type { Draft } from './draft.js';
-import { firstHiddenChar } from '../util/control-chars.js';
+import { firstHiddenChar } from '../util/hidden-chars.js';
 import { lintPrompt } from './lint/index.js';
 import { hiddenCharText } from './rules/hidden-text.js';
 import { formatPath, makeLocation } from './report.js';
@@ -45,18 +45,19 @@ export function lintProblems(input: LintInput): Problem[] {
 
 /**
  * Lint a prompt given on the command line (`kontext edit --prompt`): problems named after the flag,
- * no location. A control character or bidi control is an error, as in a recipe (rules/hidden-text.ts).
+ * no location. A control character, bidi control or invisible character a prompt may not hold is an
+ * error, as in a recipe (rules/hidden-text.ts).
  */
 export function promptProblems(
   prompt: string,
   options: { readonly strict: boolean; readonly label: string },
 ): Problem[] {
-  const hidden = firstHiddenChar(prompt, true);
+  const hidden = firstHiddenChar(prompt, 'text');
   if (hidden !== null) {
-    const text = hiddenCharText(`${options.label}:`, hidden, true, ` at character ${hidden.index + 1}`);
+    const text = hiddenCharText(`${options.label}:`, hidden, 'text', ` at character ${hidden.index + 1}`);
     return [
       {
-        code: 'control-character',
+        code: text.code,
         severity: 'error',
         message: text.message,
         hint: text.hint,

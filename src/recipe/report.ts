@@ -4,6 +4,7 @@
  */
 import type { Document, LineCounter } from 'yaml';
 import { ExitCode, type Problem, type SourceLocation } from '../errors.js';
+import { escapeHidden } from '../util/hidden-chars.js';
 import { locatePath, type DocPath } from './yaml/locate.js';
 import { locateInString } from './yaml/scalar-offset.js';
 
@@ -16,7 +17,10 @@ interface ProblemSpec {
   readonly label?: DocPath;
   /** Point at the key rather than the value (unknown keys, bad names). */
   readonly key?: boolean;
-  /** A character offset inside the string value at `path`: the location is that character's, where the YAML allows. */
+  /**
+   * A character offset inside the string value at `path` (inside its key with `key`): the location
+   * is that character's (yaml/scalar-offset.ts).
+   */
   readonly offset?: number;
   readonly exitCode?: ExitCode;
   readonly severity?: Problem['severity'];
@@ -24,7 +28,7 @@ interface ProblemSpec {
 
 export type Report = (spec: ProblemSpec) => Problem;
 
-/** `passes[2].from`, `sources["my shot"]`. */
+/** `passes[2].from`, `sources["my shot"]` (the report escapes a key's bidi and invisible characters: `\u{200B}`). */
 export function formatPath(path: DocPath): string {
   let out = '';
   for (const seg of path) {
@@ -47,14 +51,16 @@ export function makeReport(displayPath: string, doc: Document, lines: LineCounte
     const prefix = label.length > 0 ? `${formatPath(label)}: ` : '';
     const pos =
       spec.offset !== undefined && text !== undefined
-        ? locateInString(doc, lines, text, spec.path, spec.offset)
+        ? locateInString(doc, lines, text, spec.path, spec.offset, { key: spec.key ?? false })
         : locatePath(doc, lines, spec.path, { key: spec.key ?? false });
     const location = makeLocation(displayPath, pos);
     return {
       code: spec.code,
       severity: spec.severity ?? 'error',
-      message: prefix + spec.message,
-      ...(spec.hint === undefined ? {} : { hint: spec.hint }),
+      // A rule's words may quote a name holding a bidi control or an invisible character (a list of
+      // source names): written out, so the line shows in its order (hidden-text.ts reports the name).
+      message: escapeHidden(prefix + spec.message),
+      ...(spec.hint === undefined ? {} : { hint: escapeHidden(spec.hint) }),
       ...(location === undefined ? {} : { location }),
       path: spec.path,
       exitCode: spec.exitCode ?? ExitCode.DATA_ERR,

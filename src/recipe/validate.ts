@@ -14,6 +14,7 @@ import { buildGraph } from './graph.js';
 import { lintProblems } from './lint-problems.js';
 import { findProjectRoot } from './project-root.js';
 import { makeLocation, makeReport } from './report.js';
+import { HIDDEN_CODES, onValue } from './rules/hidden-text.js';
 import { runRules } from './rules/index.js';
 import { RecipeSchema } from './schema.js';
 import { saveTargetMatcher } from './sources/own-outputs.js';
@@ -96,6 +97,7 @@ export async function validateRecipe(text: string, options: ValidateOptions): Pr
   const realPaths = await collectRealPaths(draft, dir, projectRoot, checked.sources);
   const ctx = {
     draft,
+    data,
     graph,
     dir,
     projectRoot,
@@ -113,7 +115,11 @@ export async function validateRecipe(text: string, options: ValidateOptions): Pr
   const problems = sortByPosition([
     ...specific,
     ...withoutCovered(schema.success ? [] : schemaProblems(schema.error.issues, data, report), specific),
-    ...lint,
+    // A prompt holding a hidden character gets that error only: lint quotes its words, the character in them.
+    ...withoutCovered(
+      lint,
+      specific.filter((p) => HIDDEN_CODES.has(p.code)),
+    ),
   ]);
   if (!schema.success || problems.some((p) => p.severity === 'error')) return { recipe: null, problems };
   const warnings = problems.filter((p) => p.severity === 'warning');
@@ -121,10 +127,15 @@ export async function validateRecipe(text: string, options: ValidateOptions): Pr
   return { recipe, problems };
 }
 
-/** Schema problems at a path a rule already reported on add nothing but noise. */
-function withoutCovered(schema: readonly Problem[], specific: readonly Problem[]): Problem[] {
-  const covered = new Set(specific.map((p) => JSON.stringify(p.path ?? null)));
-  return schema.filter((p) => !covered.has(JSON.stringify(p.path ?? null)));
+/**
+ * Problems (the schema's, lint's) at a path a more specific finding already reported on add nothing
+ * but noise; an unknown key is still named when the finding there is a hidden character in its value.
+ */
+function withoutCovered(problems: readonly Problem[], specific: readonly Problem[]): Problem[] {
+  const at = (p: Problem) => JSON.stringify(p.path ?? null);
+  const covered = new Set(specific.map(at));
+  const keyCovered = new Set(specific.filter((p) => !onValue(p)).map(at));
+  return problems.filter((p) => !(p.code === 'unknown-key' ? keyCovered : covered).has(at(p)));
 }
 
 /** File order (line, then column); problems without a position keep their place at the end. */

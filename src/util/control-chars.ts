@@ -4,7 +4,8 @@
  * C1 control characters other than newline and tab are written out visibly instead (`\x1b`).
  * Names that kontext prints and files (output paths, lock entries, request ids) hold none at
  * all: {@link NO_CONTROL_CHARS}, {@link firstControlChar}. What a recipe's reviewer reads (a
- * prompt, an id, a `save:`) holds neither those nor a bidi override: {@link firstHiddenChar}.
+ * prompt, an id, a `save:`) holds neither those nor a bidi control or an invisible character:
+ * `firstHiddenChar` in hidden-chars.ts.
  */
 
 // C0 except \t (09) and \n (0a), DEL, and C1.
@@ -22,44 +23,4 @@ export const NO_CONTROL_CHARS = /^[^\u0000-\u001f\u007f-\u009f]*$/;
 export function firstControlChar(s: string): string | null {
   const c = /[\u0000-\u001f\u007f-\u009f]/.exec(s)?.[0];
   return c === undefined ? null : `U+${(c.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}`;
-}
-
-/** Bidi embeddings, overrides and isolates: they reorder what a reader sees (Trojan Source), by name. */
-const BIDI: Readonly<Record<string, string>> = {
-  '\u202a': 'LEFT-TO-RIGHT EMBEDDING',
-  '\u202b': 'RIGHT-TO-LEFT EMBEDDING',
-  '\u202c': 'POP DIRECTIONAL FORMATTING',
-  '\u202d': 'LEFT-TO-RIGHT OVERRIDE',
-  '\u202e': 'RIGHT-TO-LEFT OVERRIDE',
-  '\u2066': 'LEFT-TO-RIGHT ISOLATE',
-  '\u2067': 'RIGHT-TO-LEFT ISOLATE',
-  '\u2068': 'FIRST STRONG ISOLATE',
-  '\u2069': 'POP DIRECTIONAL ISOLATE',
-};
-
-const HIDING = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
-
-/** A character that can hide text from whoever reads it: where it is, `U+202E`, and what it is. */
-export interface HiddenChar {
-  /** Its index in the string (UTF-16 code units). */
-  readonly index: number;
-  readonly code: string;
-  /** `RIGHT-TO-LEFT OVERRIDE`, or `a control character`. */
-  readonly what: string;
-}
-
-/**
- * The first C0 or C1 control character, DEL, or bidi embedding, override or isolate (U+202A–U+202E,
- * U+2066–U+2069) in `s`: in a prompt sent to the API, it shows the reviewer of a recipe another
- * text than the one sent. `text`: tab, newline and CR LF are a text's own (a prompt); else (an id,
- * a path) they are refused too. Null when there is none.
- */
-export function firstHiddenChar(s: string, text: boolean): HiddenChar | null {
-  for (const m of s.matchAll(HIDING)) {
-    const c = m[0];
-    if (text && (c === '\t' || c === '\n' || (c === '\r' && s[m.index + 1] === '\n'))) continue;
-    const code = `U+${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`;
-    return { index: m.index, code, what: BIDI[c] ?? 'a control character' };
-  }
-  return null;
 }

@@ -21,22 +21,21 @@ passes:
 `;
 
 describe('a recipe whose strings hold terminal escapes', () => {
-  it('validate, plan and run print them escaped (\\x1b), exit 66, nothing paid', async () => {
+  it('validate, plan and run refuse them at the character (exit 65), print nothing raw, pay nothing', async () => {
     const root = await project(ESCAPES);
     const env = runcomfyEnv(emulator(), await tempDir('home'));
-    const before = submits(emulator());
+    const before = emulator().requestLog().length;
     for (const cmd of ['validate', 'plan', 'run']) {
       const r = await cli([cmd, 'recipe.yml'], { cwd: root, env });
-      expect(r.code, `${cmd}: ${r.stderr}`).toBe(66);
+      expect(r.code, `${cmd}: ${r.stderr}`).toBe(65);
       expect(r.stderr + r.stdout, cmd).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/);
-      expect(r.stderr, cmd).toMatch(/^recipe\.yml:4:10: sources\.photo: .*assets\/\\x1b\]0;pwned\\x07\\x1b\[2J/m);
+      expect(r.stderr, cmd).toMatch(/^recipe\.yml:4:18: sources\.photo: source holds U\+001B \(a control character\)/m);
     }
-    expect(submits(emulator()) - before).toBe(0);
+    expect(emulator().requestLog().length - before).toBe(0);
   });
 
-  it('a source file whose name holds them: plan shows its path escaped', async () => {
-    // No `[`: that would make the path a glob.
-    const root = await project(ESCAPES.replace('\\e[2J', ''));
+  it('a source file whose name holds them, found by a glob: plan prints nothing raw', async () => {
+    const root = await project(ESCAPES.replace(/ {2}photo: .*\n/, '  photo: "assets/*portrait.jpg"\n'));
     await copyFile(
       join(root, 'assets', 'portrait-astronaut.jpg'),
       join(root, 'assets', '\u001b]0;pwned\u0007portrait.jpg'),
@@ -45,7 +44,7 @@ describe('a recipe whose strings hold terminal escapes', () => {
     const r = await cli(['plan', 'recipe.yml'], { cwd: root, env });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr + r.stdout).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/);
-    expect(r.stdout).toContain('photo  assets/\\x1b]0;pwned\\x07portrait.jpg');
+    expect(r.stdout).toContain('photo  1 instance: 0-pwned-portrait');
   });
 
   it('a list as a mapping key: one line at its line:col, no Node warning on stderr', async () => {
@@ -99,5 +98,63 @@ describe('a control character or bidi override in a prompt', () => {
     expect(r.stderr).toMatch(/--prompt: holds U\+001B \(a control character\) at character 14/);
     expect(r.stderr).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/);
     expect(submits(emulator()) - before).toBe(0);
+  });
+});
+
+// Invisible characters beyond prompts and names: a source path, a folded prompt, a param, a from:.
+const INVISIBLE = `version: 1
+provider: runcomfy
+sources:
+  photo: "assets/portrait\\u200B-astronaut.jpg"
+passes:
+  - id: tint
+    prompt: >
+      Keep the cat unchanged.
+      Tint it\u2060 blue.
+    params: { output_format: "png\\U000E0069" }
+  - id: b
+    from: "tint\\u200D"
+    prompt: Keep it. Add a hat.
+`;
+
+describe('invisible characters in any field', () => {
+  it('validate --json lists each at its line:col; run refuses before any request', async () => {
+    const root = await project(INVISIBLE);
+    const env = runcomfyEnv(emulator(), await tempDir('home'));
+    const before = emulator().requestLog().length;
+    const v = await cli(['validate', '--json', 'recipe.yml'], { cwd: root, env });
+    expect(v.code, v.stderr).toBe(65);
+    const json = JSON.parse(v.stdout) as {
+      ok: boolean;
+      results: {
+        problems: { severity: string; code: string; message: string; file: string; line: number; col: number }[];
+      }[];
+    };
+    expect(json.ok).toBe(false);
+    const errors = json.results[0]?.problems.filter((p) => p.severity === 'error') ?? [];
+    expect(errors.map((p) => `${p.file}:${p.line}:${p.col} ${p.code} ${p.message.split(',')[0]}`)).toEqual([
+      'recipe.yml:4:26 invisible-character sources.photo: source holds U+200B (ZERO WIDTH SPACE)',
+      'recipe.yml:9:14 invisible-character passes[0].prompt: prompt holds U+2060 (WORD JOINER)',
+      'recipe.yml:10:34 invisible-character passes[0].params.output_format: ' +
+        'param holds U+E0069 (TAG LATIN SMALL LETTER I)',
+      'recipe.yml:12:16 invisible-character passes[1].from: from holds U+200D (ZERO WIDTH JOINER)',
+    ]);
+    const r = await cli(['run', 'recipe.yml'], { cwd: root, env });
+    expect(r.code, r.stderr).toBe(65);
+    expect(r.stderr).toMatch(/^recipe\.yml:9:14: passes\[0\]\.prompt: prompt holds U\+2060 \(WORD JOINER\)/m);
+    expect(emulator().requestLog().length - before).toBe(0);
+  });
+
+  it('edit --prompt refuses a zero-width space before any request, and keeps a ZWJ emoji', async () => {
+    const root = await project(INVISIBLE);
+    const env = runcomfyEnv(emulator(), await tempDir('home'));
+    const before = emulator().requestLog().length;
+    const args = ['edit', '--image', 'assets/portrait-astronaut.jpg', '--hosting', 'inline', '-o', 'x.png'];
+    const r = await cli([...args, '--prompt', 'Keep the cat. Add a\u200Bhat.'], { cwd: root, env });
+    expect(r.code, r.stderr).toBe(65);
+    expect(r.stderr).toMatch(/--prompt: holds U\+200B \(ZERO WIDTH SPACE\) at character 20/);
+    expect(emulator().requestLog().length - before).toBe(0);
+    const ok = await cli([...args, '--prompt', 'Keep the cat. Add a 👩\u200D💻 badge.'], { cwd: root, env });
+    expect(ok.code, ok.stderr).toBe(0);
   });
 });

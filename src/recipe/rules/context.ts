@@ -8,6 +8,8 @@ import type { DocPath } from '../yaml/locate.js';
 
 export interface RuleContext {
   readonly draft: Draft;
+  /** The document as plain data (what the schema checks): every string a recipe author wrote. */
+  readonly data: unknown;
   readonly graph: PassGraph;
   /** Folder of the recipe file: relative paths resolve against it. */
   readonly dir: string;

@@ -7,7 +7,7 @@ import { modelOnProvider, paramsForModel } from './model-params.js';
 import { reservedParams } from './params.js';
 import { outputCollisions } from './output-collisions.js';
 import { outputsInsideRoot } from './paths.js';
-import { hiddenText } from './hidden-text.js';
+import { HIDDEN_CODES, hiddenText } from './hidden-text.js';
 import { pathLengths } from './path-lengths.js';
 import { planSize } from './plan-size.js';
 import { saveCollisions, saveInSources, savePlaceholders } from './save.js';
@@ -48,7 +48,11 @@ export const RULES: readonly Rule[] = [
   paramsForModel,
 ];
 
-/** Run every rule; the same finding reached twice (e.g. through `defaults:`) is kept once. */
+/**
+ * Run every rule; the same finding reached twice (e.g. through `defaults:`) is kept once. A field
+ * holding a hidden character (rules/hidden-text.ts) gets that finding only: another rule's would
+ * quote the value, the character in it (`unknown pass "a\u200Bb"`, the character raw), or guess at what it meant.
+ */
 export function runRules(ctx: RuleContext, rules: readonly Rule[] = RULES): Problem[] {
   const seen = new Set<string>();
   const out: Problem[] = [];
@@ -60,5 +64,6 @@ export function runRules(ctx: RuleContext, rules: readonly Rule[] = RULES): Prob
       out.push(p);
     }
   }
-  return out;
+  const hidden = new Set(out.filter((p) => HIDDEN_CODES.has(p.code)).map((p) => JSON.stringify(p.path ?? [])));
+  return out.filter((p) => HIDDEN_CODES.has(p.code) || !hidden.has(JSON.stringify(p.path ?? [])));
 }

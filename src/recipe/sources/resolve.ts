@@ -9,6 +9,7 @@ import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { ExitCode, type Problem } from '../../errors.js';
 import { closest } from '../../util/did-you-mean.js';
+import { firstHiddenChar } from '../../util/hidden-chars.js';
 import type { Draft } from '../draft.js';
 import type { Report } from '../report.js';
 import type { Source } from '../types.js';
@@ -48,9 +49,10 @@ export async function resolveSources(
   excludeFile: (file: string) => boolean = () => false,
 ): Promise<SourceCheck> {
   const results = await Promise.all(
-    // Non-strings and empty strings are the schema's to report.
+    // Non-strings and empty strings are the schema's to report; a spec holding a hidden character
+    // is rules/hidden-text.ts's, and not looked for (its "not found", exit 66, would bury the reason).
     draft.sources.map(async (s) => {
-      if (s.spec === undefined || s.spec === '') return undefined;
+      if (s.spec === undefined || s.spec === '' || firstHiddenChar(s.spec, 'name') !== null) return undefined;
       const outside = await escapingGlob(s.name, s.spec, dir, report, allowed);
       if (outside) return outside;
       return guarded(await resolveOne(s.name, s.spec, dir, report, { exclude, excludeFile }), dir, report, allowed);

@@ -34,6 +34,7 @@ export function contextFrom(text: string, options: FakeOptions = {}): RuleContex
   }
   return {
     draft,
+    data,
     graph: buildGraph(draft),
     dir: options.dir ?? '/proj/recipes',
     projectRoot: options.projectRoot ?? '/proj',

@@ -7,6 +7,7 @@ import { RULES, runRules } from '../../../src/recipe/rules/index.js';
 import { brief, contextFrom, run, type RuleCase } from './rule-context.js';
 import { FS_NAME_CASES } from './rule-cases-fs-names.js';
 import { GRAPH_CASES } from './rule-cases-graph.js';
+import { HIDDEN_FIELD_CASES } from './rule-cases-hidden-fields.js';
 import { HIDDEN_TEXT_CASES } from './rule-cases-hidden-text.js';
 import { OUTPUT_CASES } from './rule-cases-outputs.js';
 import { VALUE_CASES } from './rule-cases-values.js';
@@ -17,6 +18,7 @@ const CASES: readonly RuleCase[] = [
   ...OUTPUT_CASES,
   ...FS_NAME_CASES,
   ...HIDDEN_TEXT_CASES,
+  ...HIDDEN_FIELD_CASES,
 ];
 
 describe('semantic rules', () => {

@@ -107,7 +107,7 @@ describe('locateInString', () => {
     ['literal block, second line', 0, 'Keep the face unchanged.\n'.length + 4, '4:11'],
     ['plain scalar', 1, 9, '5:22'],
     ['double-quoted scalar', 2, 9, '6:23'],
-    ['folded block: the value start', 3, 9, '7:13'],
+    ['folded block: the character, on its own line', 3, 9, '9:7'],
     // The escape's own position: `\u202E` is one character of the value, `\U0001F600` two.
     ['double-quoted, at an escape', 4, 1, '10:15'],
     ['double-quoted, after escapes', 4, 3, '10:22'],

@@ -1,6 +1,8 @@
-/** firstHiddenChar: what can hide text from a recipe's reviewer, and what a prompt may hold. */
+/** firstHiddenChar: what can hide text from a recipe's reviewer, and what a prompt (a text) may hold. */
 import { describe, expect, it } from 'vitest';
-import { firstHiddenChar } from '../../../src/util/control-chars.js';
+import { escapeHidden, firstHiddenChar } from '../../../src/util/hidden-chars.js';
+
+const TAG_FLAG_SCOTLAND = '\u{1F3F4}\u{E0067}\u{E0062}\u{E0073}\u{E0063}\u{E0074}\u{E007F}';
 
 describe('firstHiddenChar', () => {
   it.each([
@@ -11,14 +13,69 @@ describe('firstHiddenChar', () => {
     ['DEL and C1', '\u007f\u009b', true, 'U+007F@0'],
     ['a bidi override after an astral character (UTF-16 index)', '😀\u202Ex', true, 'U+202E@2'],
     ['a bidi isolate', 'x\u2069', false, 'U+2069@1'],
-    ['marks and zero-width characters are not in the set', 'a\u200Eb\u200Bc', true, null],
+    // Invisible characters no string may hold.
+    ['a zero-width space in a text', 'a\u200Bb', true, 'U+200B@1'],
+    ['a word joiner in a text', 'ab\u2060', true, 'U+2060@2'],
+    ['an invisible plus in a text', 'a\u2064', true, 'U+2064@1'],
+    ['a BOM inside a text', 'a\uFEFFb', true, 'U+FEFF@1'],
+    ['a line separator in a text', 'a\u2028b', true, 'U+2028@1'],
+    ['a paragraph separator in a text', 'a\u2029b', true, 'U+2029@1'],
+    ['a soft hyphen in a text', 'ca\u00ADt', true, 'U+00AD@2'],
+    ['a Mongolian vowel separator in a text', 'a\u180Eb', true, 'U+180E@1'],
+    ['a Hangul filler in a text', 'a\u3164b', true, 'U+3164@1'],
+    ['a tag character (ASCII smuggled) in a text', 'hat\u{E0069}\u{E0067}', true, 'U+E0069@3'],
+    ['a tag run after 🏴 without CANCEL TAG', '\u{1F3F4}\u{E0067}\u{E0062}x', true, 'U+E0067@2'],
+    // What writing needs, allowed in a text only.
+    [
+      'ZWJ and ZWNJ in a text (emoji, Persian)',
+      '👩\u200D💻 \u0645\u06CC\u200C\u062E\u0648\u0627\u0647\u0645',
+      true,
+      null,
+    ],
+    ['LRM, RLM and ALM in a text', 'a\u200Eb\u200Fc\u061Cd', true, null],
+    ['variation selectors in a text', '\u2764\uFE0F \u{845B}\u{E0100} \u1820\u180B', true, null],
+    ['a combining grapheme joiner in a text', 'a\u034Fb', true, null],
+    ['an emoji subdivision flag (tag characters) in a text', `Add a ${TAG_FLAG_SCOTLAND} flag`, true, null],
+    ['ZWJ in a name', 'a\u200Db', false, 'U+200D@1'],
+    ['ZWNJ in a name', 'a\u200Cb', false, 'U+200C@1'],
+    ['LRM in a name', 'a\u200E', false, 'U+200E@1'],
+    ['ALM in a name', '\u061Ca', false, 'U+061C@0'],
+    ['a variation selector in a name', '\u2764\uFE0F', false, 'U+FE0F@1'],
+    ["a flag's tag characters in a name", TAG_FLAG_SCOTLAND, false, 'U+E0067@2'],
+    ['a zero-width space in a name', 'out/a\u200B', false, 'U+200B@5'],
+    ['printable non-ASCII is not hidden', 'café 東京 ❤ مرحبا', false, null],
   ] as const)('%s', (_name, text, isText, expected) => {
-    const hidden = firstHiddenChar(text, isText);
+    const hidden = firstHiddenChar(text, isText ? 'text' : 'name');
     expect(hidden === null ? null : `${hidden.code}@${hidden.index}`).toBe(expected);
   });
 
-  it('names a bidi control, and calls the rest a control character', () => {
-    expect(firstHiddenChar('\u202D', true)?.what).toBe('LEFT-TO-RIGHT OVERRIDE');
-    expect(firstHiddenChar('\u0007', true)?.what).toBe('a control character');
+  it('names each character and its kind', () => {
+    expect(firstHiddenChar('\u202D', 'text')).toMatchObject({ what: 'LEFT-TO-RIGHT OVERRIDE', kind: 'bidi' });
+    expect(firstHiddenChar('\u0007', 'text')).toMatchObject({ what: 'a control character', kind: 'control' });
+    const named = (s: string) => firstHiddenChar(s, 'name')?.what;
+    expect(named('\u200B')).toBe('ZERO WIDTH SPACE');
+    expect(named('\uFEFF')).toBe('ZERO WIDTH NO-BREAK SPACE, the byte order mark');
+    expect(named('\u200D')).toBe('ZERO WIDTH JOINER');
+    expect(named('\uFE0F')).toBe('VARIATION SELECTOR-16');
+    expect(named('\u{E0100}')).toBe('VARIATION SELECTOR-17');
+    expect(named('\u{E0041}')).toBe('TAG LATIN CAPITAL LETTER A');
+    expect(named('\u{E0069}')).toBe('TAG LATIN SMALL LETTER I');
+    expect(named('\u{E0031}')).toBe('TAG DIGIT ONE');
+    expect(named('\u{E0020}')).toBe('TAG SPACE');
+    expect(named('\u{E007F}')).toBe('CANCEL TAG');
+    expect(firstHiddenChar('\u{E0041}', 'name')?.kind).toBe('invisible');
+  });
+
+  it('a script (the upload command) holds tab, newline and CR LF, and nothing else', () => {
+    expect(firstHiddenChar('set -e\n\tup "$KONTEXT_FILE"\r\n', 'script')).toBeNull();
+    expect(firstHiddenChar('up\r x', 'script')?.code).toBe('U+000D');
+    expect(firstHiddenChar('up \u200D', 'script')?.code).toBe('U+200D');
+    expect(firstHiddenChar('up \u200E', 'script')?.code).toBe('U+200E');
+  });
+
+  it('escapeHidden writes bidi and invisible characters out', () => {
+    expect(escapeHidden('a\u200Bb\u202E\u{E0041}')).toBe('a\\u{200B}b\\u{202E}\\u{E0041}');
+    // Control characters are escapeControls' (`\x1b`), which every printer applies.
+    expect(escapeHidden('a\u001b\tb')).toBe('a\u001b\tb');
   });
 });
