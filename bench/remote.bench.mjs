@@ -10,7 +10,7 @@
 // is bound by the SDK's CPU, not by s3rver (see the rows), so s3rver's CPU per GET is the ceiling.
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
@@ -24,6 +24,8 @@ import { bin, root, row, tempProject, write } from './lib.mjs';
 
 const INSTANCES = Number(process.env.BENCH_INSTANCES ?? 500);
 // BENCH_NODE_ARGS: node flags for the CLI process (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`).
+// BENCH_REMOTE_ONLY=hits: only the 2,000-hits run (no `status` row, no re-run, no bare GET loops).
+const HITS_ONLY = process.env.BENCH_REMOTE_ONLY === 'hits';
 const PASSES = 4;
 const BUCKET = 'kontext-bench';
 const CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
@@ -97,12 +99,12 @@ async function seedRemote(dir, client) {
  * Besides wall time: the CLI's CPU time (user + system, via /usr/bin/time) and this process's
  * CPU time over the same span (s3rver's side of every request).
  */
-function timeCli(args, options) {
+function timeCli(args, options, cliBin = bin) {
   const usage = join(tmpdir(), `kontext-bench-rusage-${process.pid}`);
   const t0 = process.hrtime.bigint();
   const cpu0 = process.cpuUsage();
   const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const child = spawn('/usr/bin/time', ['-o', usage, '-f', '%U %S', process.execPath, ...nodeArgs, bin, ...args], {
+  const child = spawn('/usr/bin/time', ['-o', usage, '-f', '%U %S', process.execPath, ...nodeArgs, cliBin, ...args], {
     ...options,
     stdio: ['ignore', 'ignore', 'pipe'],
   });
@@ -158,81 +160,109 @@ const env = {
 
 // `kontext status` first, on the same empty local cache: every node is in the remote only, which
 // status checks (record GET + blob HEAD) without taking anything.
-requests = 0;
-byMethod.clear();
-const status = await timeCli(['status', 'r.yml', '--json'], { cwd: dir, env });
-if (status.status !== 0) throw new Error(`status failed: ${status.stderr.slice(-400)}`);
-const statusCalls = [...byMethod].map(([m, n]) => `${n} ${m}`).join(', ');
-row(
-  `  kontext status, ${nodes} nodes all in the remote only`,
-  '-',
-  `${(requests / nodes).toFixed(2)} requests per node (${statusCalls}); ` +
-    `${((nodes * 1000) / status.ms).toFixed(0)} nodes/s (${(status.ms / 1000).toFixed(1)} s); ${cpuRow(status, nodes)}`,
-);
-
-requests = 0;
-byMethod.clear();
-const hit = await timeCli(['run', 'r.yml'], { cwd: dir, env });
-if (hit.status !== 0 || !/submitted 0/.test(hit.stderr))
-  throw new Error(`remote-hit run failed: ${hit.stderr.slice(-400)}`);
-const summary = /done \d+ · cached .*/.exec(hit.stderr)?.[0] ?? '';
-console.log(`  summary: ${summary}`);
-const methods = [...byMethod].map(([m, n]) => `${n} ${m}`).join(', ');
-console.log(
-  `${nodes} nodes (${INSTANCES} instances × ${PASSES} chained passes), every one a remote hit, local cache empty`,
-);
-row('  whole CLI run (resolve, fetch, verify, write out/ + lock)', '-', `${hit.ms.toFixed(0)} ms`);
-row('  time per node', '-', `${(hit.ms / nodes).toFixed(2)} ms`);
-row('  nodes per second', '>= 200', `${((nodes * 1000) / hit.ms).toFixed(0)}`, (nodes * 1000) / hit.ms >= 200);
-row(
-  '  S3 requests per node (server side)',
-  '<= 3',
-  `${(requests / nodes).toFixed(2)} (${methods})`,
-  requests / nodes <= 3,
-);
-row('  CPU time (user + system) of each process', '-', cpuRow(hit, nodes));
-
-requests = 0;
-const again = await timeCli(['run', 'r.yml'], { cwd: dir, env });
-if (again.status !== 0) throw new Error(`re-run failed: ${again.stderr.slice(-400)}`);
-row('  re-run (now local hits)', '-', `${again.ms.toFixed(0)} ms, ${requests} S3 requests`);
-row('  re-run CPU time', '-', `CLI ${again.cliCpuMs.toFixed(0)} ms`);
-
-// The same GETs from a bare loop in its own process (as the CLI is): the AWS SDK at a few
-// concurrencies, and the remote cache's own client. Wall rate and CPU per GET on each side
-// tell which side bounds the rate: s3rver's CPU per GET is the server's real ceiling.
-const sample = keys.slice(0, 1000);
-const keysFile = join(dir, 'bench-keys.txt');
-writeFileSync(keysFile, sample.join('\n'));
-const loops = (process.env.BENCH_CEILING_CONCURRENCY ?? '1,4,16').split(',').map(Number);
-for (const [kind, c] of [...loops.map((c) => ['sdk', c]), ['kontext', 16]]) {
-  const cpu0 = process.cpuUsage();
-  const script = join(root, 'bench', 'remote-get-loop.mjs');
-  const out = await new Promise((resolve) => {
-    const child = spawn(process.execPath, [script, endpoint, BUCKET, keysFile, c, kind], {
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let text = '';
-    child.stdout.on('data', (d) => {
-      text += d;
-    });
-    child.on('close', (status) => resolve(status === 0 ? JSON.parse(text) : null));
-  });
-  const server = process.cpuUsage(cpu0);
-  const label = `  bare ${kind === 'sdk' ? 'AWS SDK' : "remote cache's own"} GET loop, ${c} at a time`;
-  if (out === null) {
-    row(label, '-', 'n/a (the loop failed)');
-    continue;
-  }
-  const perSecond = (sample.length * 1000) / out.ms;
-  const serverMs = (server.user + server.system) / 1000 / sample.length;
+if (!HITS_ONLY) {
+  requests = 0;
+  byMethod.clear();
+  const status = await timeCli(['status', 'r.yml', '--json'], { cwd: dir, env });
+  if (status.status !== 0) throw new Error(`status failed: ${status.stderr.slice(-400)}`);
+  const statusCalls = [...byMethod].map(([m, n]) => `${n} ${m}`).join(', ');
   row(
-    label,
+    `  kontext status, ${nodes} nodes all in the remote only`,
     '-',
-    `${perSecond.toFixed(0)} GET/s; CPU per GET: client ${(out.cpuMs / sample.length).toFixed(2)} ms, ` +
-      `s3rver ${serverMs.toFixed(2)} ms`,
+    `${(requests / nodes).toFixed(2)} requests per node (${statusCalls}); ` +
+      `${((nodes * 1000) / status.ms).toFixed(0)} nodes/s (${(status.ms / 1000).toFixed(1)} s); ` +
+      cpuRow(status, nodes),
   );
+}
+
+/**
+ * One run of every node as a remote hit, from an empty local cache (and no out/ or lock). An
+ * earlier run's files are moved aside, not deleted: on ext4 without a journal, files created
+ * right after thousands were deleted cost more system time (lib.mjs, benchFilesystem), which
+ * would charge the next run for this one's clean-up. They go with the project at the end.
+ */
+let runs = 0;
+async function hitRun(cliBin) {
+  const aside = join(dir, `.bench-aside-${runs++}`);
+  mkdirSync(aside);
+  for (const p of ['.bench-cache', 'out', 'r.lock.json'])
+    if (existsSync(join(dir, p))) renameSync(join(dir, p), join(aside, p));
+  requests = 0;
+  byMethod.clear();
+  const hit = await timeCli(['run', 'r.yml'], { cwd: dir, env }, cliBin);
+  if (hit.status !== 0 || !/submitted 0/.test(hit.stderr))
+    throw new Error(`remote-hit run failed: ${hit.stderr.slice(-400)}`);
+  const summary = /done \d+ · cached .*/.exec(hit.stderr)?.[0] ?? '';
+  console.log(`  summary: ${summary}`);
+  const methods = [...byMethod].map(([m, n]) => `${n} ${m}`).join(', ');
+  console.log(
+    `${nodes} nodes (${INSTANCES} instances × ${PASSES} chained passes), every one a remote hit, local cache empty` +
+      (cliBin === bin ? '' : ` (${cliBin})`),
+  );
+  row('  whole CLI run (resolve, fetch, verify, write out/ + lock)', '-', `${hit.ms.toFixed(0)} ms`);
+  row('  time per node', '-', `${(hit.ms / nodes).toFixed(2)} ms`);
+  row('  nodes per second', '>= 200', `${((nodes * 1000) / hit.ms).toFixed(0)}`, (nodes * 1000) / hit.ms >= 200);
+  row(
+    '  S3 requests per node (server side)',
+    '<= 3',
+    `${(requests / nodes).toFixed(2)} (${methods})`,
+    requests / nodes <= 3,
+  );
+  row('  CPU time (user + system) of each process', '-', cpuRow(hit, nodes));
+}
+
+// BENCH_REMOTE_ROUNDS=n: the hits run n times; BENCH_BINS=a,b: each round runs each CLI in turn
+// (interleaved, so a before/after comparison sees the same load on a shared machine).
+const bins = (process.env.BENCH_BINS ?? bin).split(',').filter(Boolean);
+for (let round = 0; round < Number(process.env.BENCH_REMOTE_ROUNDS ?? 1); round++)
+  for (const cliBin of bins) await hitRun(cliBin);
+
+if (!HITS_ONLY) {
+  requests = 0;
+  const again = await timeCli(['run', 'r.yml'], { cwd: dir, env });
+  if (again.status !== 0) throw new Error(`re-run failed: ${again.stderr.slice(-400)}`);
+  row('  re-run (now local hits)', '-', `${again.ms.toFixed(0)} ms, ${requests} S3 requests`);
+  row('  re-run CPU time', '-', `CLI ${again.cliCpuMs.toFixed(0)} ms`);
+  await ceilingRows();
+}
+
+async function ceilingRows() {
+  // The same GETs from a bare loop in its own process (as the CLI is): the AWS SDK at a few
+  // concurrencies, and the remote cache's own client. Wall rate and CPU per GET on each side
+  // tell which side bounds the rate: s3rver's CPU per GET is the server's real ceiling.
+  const sample = keys.slice(0, 1000);
+  const keysFile = join(dir, 'bench-keys.txt');
+  writeFileSync(keysFile, sample.join('\n'));
+  const loops = (process.env.BENCH_CEILING_CONCURRENCY ?? '1,4,16').split(',').map(Number);
+  for (const [kind, c] of [...loops.map((c) => ['sdk', c]), ['kontext', 16]]) {
+    const cpu0 = process.cpuUsage();
+    const script = join(root, 'bench', 'remote-get-loop.mjs');
+    const out = await new Promise((resolve) => {
+      const child = spawn(process.execPath, [script, endpoint, BUCKET, keysFile, c, kind], {
+        env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let text = '';
+      child.stdout.on('data', (d) => {
+        text += d;
+      });
+      child.on('close', (status) => resolve(status === 0 ? JSON.parse(text) : null));
+    });
+    const server = process.cpuUsage(cpu0);
+    const label = `  bare ${kind === 'sdk' ? 'AWS SDK' : "remote cache's own"} GET loop, ${c} at a time`;
+    if (out === null) {
+      row(label, '-', 'n/a (the loop failed)');
+      continue;
+    }
+    const perSecond = (sample.length * 1000) / out.ms;
+    const serverMs = (server.user + server.system) / 1000 / sample.length;
+    row(
+      label,
+      '-',
+      `${perSecond.toFixed(0)} GET/s; CPU per GET: client ${(out.cpuMs / sample.length).toFixed(2)} ms, ` +
+        `s3rver ${serverMs.toFixed(2)} ms`,
+    );
+  }
 }
 client.destroy();
 

@@ -9,7 +9,7 @@
  */
 import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { isMissing, RemoteCacheError, remoteError } from './errors.js';
@@ -25,6 +25,8 @@ interface Fetched {
   readonly sha256: string;
   readonly bytes: number;
   readonly head: Buffer;
+  /** The whole object, when it was small enough to be read into memory first ({@link IN_MEMORY_BYTES}). */
+  readonly data?: Buffer | undefined;
 }
 
 export interface RemoteBucket {
@@ -49,6 +51,14 @@ const IMMUTABLE = 'public, max-age=31536000, immutable';
  */
 const MIN_BYTES_PER_S = 16 * 1024;
 const SLOW_GRACE_MS = 10_000;
+
+/**
+ * An object that announces at most this many bytes is read into memory and written with one
+ * call, instead of streamed through a pipeline to the file: a write stream and a pipeline cost
+ * more CPU than a small blob's bytes, and the caller can check the image in memory without
+ * reading the file back. Look-ups are bounded (32 at once), so at most 32 MiB is held.
+ */
+const IN_MEMORY_BYTES = 1024 * 1024;
 
 function checkPace(startedAt: number, bytes: number, url: string): void {
   const elapsed = performance.now() - startedAt;
@@ -83,7 +93,11 @@ export function openBucket(location: RemoteLocation, env: Env): RemoteBucket {
     if (e instanceof RemoteCacheError) throw e;
     throw remoteError(e, what, secrets);
   };
-  const get = async (key: string, max: number, signal?: AbortSignal): Promise<Readable | null> => {
+  const get = async (
+    key: string,
+    max: number,
+    signal?: AbortSignal,
+  ): Promise<{ readonly body: Readable; readonly length: number | undefined } | null> => {
     try {
       const out = await (await client()).get(key, signal);
       if (out === null) return null;
@@ -91,37 +105,58 @@ export function openBucket(location: RemoteLocation, env: Env): RemoteBucket {
         out.body.destroy();
         throw new RemoteCacheError('refused', `s3://${Bucket}/${key} is ${out.length} bytes (cap ${max})`);
       }
-      return out.body;
+      return out;
     } catch (e) {
       if (isMissing(e)) return null;
       return fail(e, 'read', signal);
     }
   };
+  /** The whole body, at most `max` bytes, arriving at a living pace. */
+  const readAll = async (
+    body: Readable,
+    key: string,
+    max: number,
+    startedAt: number,
+    signal: AbortSignal | undefined,
+  ): Promise<Buffer> => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    try {
+      for await (const chunk of body as AsyncIterable<Buffer>) {
+        size += chunk.length;
+        if (size > max) throw new RemoteCacheError('refused', `s3://${Bucket}/${key} exceeds ${max} bytes`);
+        checkPace(startedAt, size, `s3://${Bucket}/${key}`);
+        chunks.push(chunk);
+      }
+    } catch (e) {
+      body.destroy();
+      return fail(e, 'read', signal);
+    }
+    return chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
+  };
   return {
     location,
     async read(key, max, signal) {
       const startedAt = performance.now();
-      const body = await get(key, max, signal);
-      if (body === null) return null;
-      const chunks: Buffer[] = [];
-      let size = 0;
-      try {
-        for await (const chunk of body as AsyncIterable<Buffer>) {
-          size += chunk.length;
-          if (size > max) throw new RemoteCacheError('refused', `s3://${Bucket}/${key} exceeds ${max} bytes`);
-          checkPace(startedAt, size, `s3://${Bucket}/${key}`);
-          chunks.push(chunk);
-        }
-      } catch (e) {
-        body.destroy();
-        return fail(e, 'read', signal);
-      }
-      return Buffer.concat(chunks);
+      const got = await get(key, max, signal);
+      return got === null ? null : readAll(got.body, key, max, startedAt, signal);
     },
     async download(key, path, max, signal) {
       const startedAt = performance.now();
-      const body = await get(key, max, signal);
-      if (body === null) return null;
+      const got = await get(key, max, signal);
+      if (got === null) return null;
+      const { body, length } = got;
+      if (length !== undefined && length <= IN_MEMORY_BYTES) {
+        const data = await readAll(body, key, Math.min(max, length), startedAt, signal);
+        try {
+          await writeFile(path, data, { flag: 'wx' });
+        } catch (e) {
+          await rm(path, { force: true });
+          return fail(e, 'read', signal);
+        }
+        const sha256 = createHash('sha256').update(data).digest('hex');
+        return { sha256, bytes: data.length, head: data.subarray(0, 64), data };
+      }
       const hash = createHash('sha256');
       let bytes = 0;
       const heads: Buffer[] = [];

@@ -12,7 +12,7 @@ import { checkInputImage } from '../hosting/image-check.js';
 import { cacheKey } from '../store/index.js';
 import { RunRecordSchema } from '../store/schemas.js';
 import type { RunRecord, Store } from '../store/types.js';
-import { fileReader, probeImage } from '../util/image-probe.js';
+import { bufferReader, type ClosableReader, fileReader, probeImage } from '../util/image-probe.js';
 import { extensionOfKind, sniffImage } from '../util/image-sniff.js';
 import type { RemoteBucket } from './bucket.js';
 import { blobObject, MAX_BLOB_BYTES, recordObject } from './location.js';
@@ -81,7 +81,7 @@ export async function fetchRemote(
   const why =
     got.sha256 !== record.output_sha256
       ? `output blob does not match its record (sha256 ${short(got.sha256)} ≠ ${short(record.output_sha256)})`
-      : (kindMismatch(got.head, record) ?? (await wholeImageProblem(tmp)));
+      : (kindMismatch(got.head, record) ?? (await wholeImageProblem(got.data ?? tmp)));
   if (why !== null) {
     await rm(tmp, { force: true });
     return { kind: 'rejected', why: `${where}: ${why}; not used` };
@@ -123,8 +123,9 @@ function kindMismatch(head: Buffer, record: RunRecord): string | null {
  * remote that stored a damaged file names it too, and it would reach out/ and fail the pass
  * that reads it (exit 65) instead of being a miss.
  */
-async function wholeImageProblem(path: string): Promise<string | null> {
-  const reader = await fileReader(path);
+async function wholeImageProblem(blob: string | Buffer): Promise<string | null> {
+  // A small blob was read into memory (bucket.ts): checked there, not read back from its file.
+  const reader: ClosableReader = typeof blob === 'string' ? await fileReader(blob) : bufferReader(blob);
   try {
     const probe = await probeImage(reader);
     if (!probe.ok) return `output blob is not a whole image (${probe.detail.replace(/^the body\b/, 'the file')})`;
