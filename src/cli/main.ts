@@ -98,7 +98,11 @@ Exit codes: 0 ok · 1 a pass failed remotely · 64 usage · 65 invalid recipe or
 66 source missing · 69 upstream unavailable · 70 internal error · 73 cannot write output ·
 75 temporary failure · 77 not signed in · 130 interrupted`;
 
-function buildProgram(rt: Runtime, choose: (a: Action) => void): Command {
+/**
+ * The whole command line as commander defines it; `choose` receives the action of the command
+ * parsed. Exported for the docs test that holds README.md and docs/ci.md to these flags.
+ */
+export function buildProgram(rt: Runtime, choose: (a: Action) => void): Command {
   const program = new Command('kontext')
     .description('Reproducible image-edit pipelines on Flux Kontext: YAML recipes run as a DAG.')
     .version(VERSION, '-V, --version')
