@@ -4,7 +4,7 @@
  * Returns the exit code; never calls process.exit except on a second Ctrl-C.
  */
 import { setMaxListeners } from 'node:events';
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError, Help, Option } from 'commander';
 import { createRuntime, type Runtime } from '../index.js';
 import { InterruptedError, PROVIDER_NAMES } from '../index.js';
 import { withTestHooks } from './test-hooks.js';
@@ -126,7 +126,11 @@ export function buildProgram(rt: Runtime, choose: (a: Action) => void): Command 
   program.addCommand(gcCommand(choose));
   program.addCommand(mergeLockCommand(choose));
   program.addCommand(providersCommand(choose));
-  for (const c of program.commands) c.exitOverride().configureOutput(program.configureOutput());
+  for (const c of program.commands) {
+    c.exitOverride()
+      .configureOutput(program.configureOutput())
+      .showHelpAfterError(`(run \`kontext ${c.name()} --help\` for usage)`);
+  }
   return program;
 }
 
@@ -155,9 +159,15 @@ function planCommand(choose: (a: Action) => void): Command {
     });
 }
 
+/** Commander's notes on each option, but not a bare --force/--reseed's preset (BARE: how it is parsed). */
+const WITHOUT_PRESET = {
+  optionDescription: (o: Option): string => (o.presetArg === BARE ? o.description : new Help().optionDescription(o)),
+};
+
 function runCommand(choose: (a: Action) => void): Command {
   return new Command('run')
     .description('run recipes: only what changed is submitted; results go to out/ and the lock file')
+    .configureHelp(WITHOUT_PRESET)
     .argument('[recipe...]', 'recipe files')
     .option('-j, --jobs <n>', 'concurrent remote requests', '4')
     .addOption(new Option('--provider <name>', 'run every pass on this provider').choices(PROVIDER_NAMES))
