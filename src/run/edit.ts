@@ -163,8 +163,10 @@ function notAFolder(): Error {
 
 function editNode(options: EditOptions, cwd: string): PlanNode {
   const model = options.model ?? DEFAULT_MODEL;
-  if (options.aspectRatio !== undefined && !aspectRatiosFor(model).includes(options.aspectRatio)) {
-    throw new UsageError(`--aspect-ratio ${options.aspectRatio} is not one of ${aspectRatiosFor(model).join(', ')}`);
+  // The ratios of the model on the edit's provider: BFL and Replicate also take 2:1, 5:4, 4:5, 1:2.
+  const ratios = aspectRatiosFor(model, options.provider);
+  if (options.aspectRatio !== undefined && !ratios.includes(options.aspectRatio)) {
+    throw new UsageError(`--aspect-ratio ${options.aspectRatio} is not one of ${ratios.join(', ')}`);
   }
   const isUrl = /^https?:\/\//i.test(options.image);
   const path = isUrl ? undefined : resolve(cwd, options.image);
