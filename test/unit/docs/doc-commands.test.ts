@@ -1,8 +1,8 @@
 /**
  * The commands the docs show are the CLI's. Every `kontext …` a fenced block of README.md or
- * docs/ci.md runs (and every example of `kontext --help`) names a command and flags that
- * commander defines, and the README's synopsis under "## Commands" lists every flag each
- * command's `--help` shows, so neither side can drift from the other.
+ * docs/ci.md runs, every such code span in their prose, and every example of `kontext --help`
+ * names a command and flags that commander defines, and the README's synopsis under
+ * "## Commands" lists every flag each command's `--help` shows, so neither side can drift.
  */
 import type { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
@@ -109,6 +109,19 @@ function docUses(doc: string): Use[] {
   });
 }
 
+/** Every `kontext …` code span in a document's prose (`kontext run --force catalog.yml`). */
+function inlineUses(doc: string): Use[] {
+  const markdown = readRepoFile(doc);
+  const prose = markdown.replace(/^```[\s\S]*?^```/gm, (block) => block.replace(/[^\n]/g, ' '));
+  return (
+    [...prose.matchAll(/`((?:npx\s+)?kontext\s[^`]+)`/g)]
+      .map((m) => ({ text: (m[1] ?? '').replace(/\s+/g, ' '), line: prose.slice(0, m.index).split('\n').length }))
+      // Not `kontext …` (any command), nor output quoted in prose (`kontext merge-lock: recipe.lock.json: merged …`).
+      .filter(({ text }) => !/^(?:npx )?kontext (?:…|[\w-]+:)/.test(text))
+      .map(({ text, line }) => parseUse(`${doc}:${line}`, invocation(text) ?? ''))
+  );
+}
+
 /** What a use names that the CLI does not define. */
 function unknownIn(uses: readonly Use[], specs: Map<string, Set<string>>): string[] {
   return uses.flatMap(({ where, command, flags }) => {
@@ -135,6 +148,13 @@ describe('the kontext commands the docs show', () => {
 
   it('in README.md and docs/ci.md name only commands and flags the CLI defines', () => {
     expect(unknownIn(DOCS.flatMap(docUses), specs)).toEqual([]);
+  });
+
+  it('in the code spans of their prose name only commands and flags the CLI defines', () => {
+    const uses = DOCS.flatMap(inlineUses);
+    expect(uses.length).toBeGreaterThan(30);
+    expect(uses.find((u) => u.flags.includes('--serve'))?.command).toBe('run');
+    expect(unknownIn(uses, specs)).toEqual([]);
   });
 
   it('in the examples of `kontext --help` name only commands and flags the CLI defines', async () => {
