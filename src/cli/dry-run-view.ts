@@ -49,8 +49,8 @@ export function printDryRun(
 const STOP_WORDS: Readonly<Record<string, readonly [string, string]>> = {
   E_OUTPUT_CHANGED: ['refused: its output was changed by hand (not paid)', 'whose output was changed by hand'],
   E_SUBMIT_UNCERTAIN: [
-    'stopped: a run that died may have submitted it, exit 75 (not paid; see --resubmit-uncertain)',
-    'which a run that died may have submitted',
+    'stopped: an earlier run may have submitted it, exit 75 (not paid; see --resubmit-uncertain)',
+    'which an earlier run may have submitted',
   ],
 };
 
@@ -59,8 +59,8 @@ function rowState(r: DryRunReport['rows'][number]): string {
   if (r.stoppedBy === r.node) return stop?.[0] ?? 'stopped before it is submitted (not paid)';
   if (r.stoppedBy !== null) return `not run: below ${r.stoppedBy}${stop ? `, ${stop[1]}` : ''}`;
   if (r.status === 'cached') return 'cached';
-  // A dead run's intent without a request id, taken over (--resubmit-uncertain): submitted again, paid.
-  if (r.reason === 'reattach' && r.paid) return 'will run: a run that died may have submitted it; submitted again';
+  // An earlier run's intent without a request id, taken over (--resubmit-uncertain): submitted again, paid.
+  if (r.reason === 'reattach' && r.paid) return 'will run: an earlier run may have submitted it; submitted again';
   if (r.waits) return 'will run: another kontext run is submitting it; its result is taken (not paid again)';
   const why = r.reason ? `: ${REASON_WORDS[r.reason] ?? r.reason}` : '';
   return `will run${why}${r.reason === 'reattach' ? ' (not paid again)' : ''}`;

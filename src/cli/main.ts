@@ -4,7 +4,7 @@
  * Returns the exit code; never calls process.exit except on a second Ctrl-C.
  */
 import { setMaxListeners } from 'node:events';
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError, Help, Option } from 'commander';
 import { createRuntime, type Runtime } from '../index.js';
 import { InterruptedError, PROVIDER_NAMES } from '../index.js';
 import { withTestHooks } from './test-hooks.js';
@@ -98,7 +98,11 @@ Exit codes: 0 ok · 1 a pass failed remotely · 64 usage · 65 invalid recipe or
 66 source missing · 69 upstream unavailable · 70 internal error · 73 cannot write output ·
 75 temporary failure · 77 not signed in · 130 interrupted`;
 
-function buildProgram(rt: Runtime, choose: (a: Action) => void): Command {
+/**
+ * The whole command line as commander defines it; `choose` receives the action of the command
+ * parsed. Exported for the docs test that holds README.md and docs/ci.md to these flags.
+ */
+export function buildProgram(rt: Runtime, choose: (a: Action) => void): Command {
   const program = new Command('kontext')
     .description('Reproducible image-edit pipelines on Flux Kontext: YAML recipes run as a DAG.')
     .version(VERSION, '-V, --version')
@@ -122,7 +126,11 @@ function buildProgram(rt: Runtime, choose: (a: Action) => void): Command {
   program.addCommand(gcCommand(choose));
   program.addCommand(mergeLockCommand(choose));
   program.addCommand(providersCommand(choose));
-  for (const c of program.commands) c.exitOverride().configureOutput(program.configureOutput());
+  for (const c of program.commands) {
+    c.exitOverride()
+      .configureOutput(program.configureOutput())
+      .showHelpAfterError(`(run \`kontext ${c.name()} --help\` for usage)`);
+  }
   return program;
 }
 
@@ -151,9 +159,15 @@ function planCommand(choose: (a: Action) => void): Command {
     });
 }
 
+/** Commander's notes on each option, but not a bare --force/--reseed's preset (BARE: how it is parsed). */
+const WITHOUT_PRESET = {
+  optionDescription: (o: Option): string => (o.presetArg === BARE ? o.description : new Help().optionDescription(o)),
+};
+
 function runCommand(choose: (a: Action) => void): Command {
   return new Command('run')
     .description('run recipes: only what changed is submitted; results go to out/ and the lock file')
+    .configureHelp(WITHOUT_PRESET)
     .argument('[recipe...]', 'recipe files')
     .option('-j, --jobs <n>', 'concurrent remote requests', '4')
     .addOption(new Option('--provider <name>', 'run every pass on this provider').choices(PROVIDER_NAMES))

@@ -2,7 +2,7 @@
  * Hosting errors: one class, stable `E_HOSTING_*` codes, each mapped once to an exit code.
  * Messages never carry secrets: callers pass URLs through `redactUrl` and scrub upstream text.
  */
-import { ExitCode, KontextError } from '../errors.js';
+import { ExitCode, KontextError, type SourceLocation } from '../errors.js';
 
 /** Why hosting failed, and so what a person should do about it. */
 const HOSTING_EXIT_CODES = {
@@ -47,7 +47,11 @@ export class HostingError extends KontextError {
   override readonly name = 'HostingError';
   override readonly code: HostingErrorCode;
 
-  constructor(code: HostingErrorCode, message: string, options: { hint?: string; cause?: unknown } = {}) {
+  constructor(
+    code: HostingErrorCode,
+    message: string,
+    options: { hint?: string; cause?: unknown; location?: SourceLocation | undefined } = {},
+  ) {
     super(code, message, { ...options, exitCode: HOSTING_EXIT_CODES[code] });
     this.code = code;
   }

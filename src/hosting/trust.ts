@@ -6,6 +6,7 @@
  * destination, or the user passed `--trust-recipe-hosting` after reading it.
  * Inline hosting sends the bytes to the provider only, so it never needs trust.
  */
+import type { SourceLocation } from '../errors.js';
 import type { HostingConfig } from '../recipe/types.js';
 import { redactUrl } from '../util/redact.js';
 import { HostingError } from './errors.js';
@@ -71,6 +72,8 @@ export interface HostingTrustOptions {
   readonly billable: number;
   /** The recipe file, as named in the message. */
   readonly recipeFile: string;
+  /** Where `hosting.<field>` is written in the recipe, when it can be found: the message points there. */
+  readonly locate?: ((field: string) => SourceLocation | undefined) | undefined;
 }
 
 /**
@@ -87,14 +90,13 @@ export function checkRecipeHostingTrusted(
   const field = untrustedHostingField(chosen, user);
   if (field === null) return;
   const code = field === 'command' ? 'E_HOSTING_COMMAND_UNTRUSTED' : 'E_HOSTING_UNTRUSTED';
-  throw new HostingError(
-    code,
-    `${options.recipeFile}: hosting.${field}: ${describeField(chosen, field)}, ` +
-      "and kontext uses a recipe's own hosting only when you trust it",
-    {
-      hint:
-        `read hosting.${field} in the recipe, then pass ${TRUST_FLAG}, ` +
-        'or put the same hosting block in your user config (~/.config/kontext/config.json)',
-    },
-  );
+  const location = options.locate?.(field);
+  const why = "and kontext uses a recipe's own hosting only when you trust it";
+  const what = `hosting.${field}: ${describeField(chosen, field)}, ${why}`;
+  throw new HostingError(code, location ? what : `${options.recipeFile}: ${what}`, {
+    hint:
+      `read hosting.${field} in the recipe, then pass ${TRUST_FLAG}, ` +
+      'or put the same hosting block in your user config (~/.config/kontext/config.json)',
+    location,
+  });
 }

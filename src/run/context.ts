@@ -76,6 +76,8 @@ export interface RunTarget {
   readonly extraRoots?: readonly string[] | undefined;
   /** How messages name the recipe (the untrusted hosting command). */
   readonly recipeFile: string;
+  /** The recipe file's absolute path: an untrusted hosting field is reported at its line:col. */
+  readonly recipePath?: string | undefined;
   /** The recipe's `cache.remote` (src/remote decides which remote is used, and for what). */
   readonly remote?: string | undefined;
   /** The recipe's out folder, which the cache dir may not hold. */
@@ -217,6 +219,7 @@ export class RunContext {
           hostingConfig: config,
           user,
           recipeFile: target.recipeFile,
+          recipePath: target.recipePath,
           trustHostingCommand: options.trustHostingCommand,
           trustRecipeHosting: options.trustRecipeHosting,
         });

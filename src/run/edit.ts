@@ -16,6 +16,7 @@ import type { RunRecipeDeps } from './run-recipe.js';
 import { executePlan, type RunSummary } from './scheduler.js';
 import { assertImageFile } from '../recipe/sources/image-file.js';
 import { editWriteGuard } from './edit-target.js';
+import { outputPathError } from './output-errors.js';
 
 export interface EditOptions {
   readonly image: string;
@@ -134,14 +135,38 @@ function outputBase(options: Pick<EditOptions, 'image' | 'output'>, cwd: string)
   const name = `${stem}-edited.png`;
   const out = options.output;
   if (out === undefined) return resolve(cwd, name);
-  const folder = /[\\/]$/.test(out) || statSync(resolve(cwd, out), { throwIfNoEntry: false })?.isDirectory() === true;
-  return folder ? resolve(cwd, out, name) : resolve(cwd, out);
+  const folder = /[\\/]$/.test(out) || isFolder(resolve(cwd, out));
+  const path = folder ? resolve(cwd, out, name) : resolve(cwd, out);
+  if (!['missing', 'folder'].includes(kindOf(dirname(path)))) throw outputPathError(notAFolder(), path);
+  return path;
+}
+
+/** Whether `path` is a folder. */
+function isFolder(path: string): boolean {
+  return kindOf(path) === 'folder';
+}
+
+/** What is at `path`; a path through a file (ENOTDIR) is an exit-73 error naming it, before anything is paid. */
+function kindOf(path: string): 'missing' | 'folder' | 'other' {
+  try {
+    const stat = statSync(path, { throwIfNoEntry: false });
+    if (stat === undefined) return 'missing';
+    return stat.isDirectory() ? 'folder' : 'other';
+  } catch (e) {
+    throw outputPathError(e, path);
+  }
+}
+
+function notAFolder(): Error {
+  return Object.assign(new Error('not a directory'), { code: 'ENOTDIR' });
 }
 
 function editNode(options: EditOptions, cwd: string): PlanNode {
   const model = options.model ?? DEFAULT_MODEL;
-  if (options.aspectRatio !== undefined && !aspectRatiosFor(model).includes(options.aspectRatio)) {
-    throw new UsageError(`--aspect-ratio ${options.aspectRatio} is not one of ${aspectRatiosFor(model).join(', ')}`);
+  // The ratios of the model on the edit's provider: BFL and Replicate also take 2:1, 5:4, 4:5, 1:2.
+  const ratios = aspectRatiosFor(model, options.provider);
+  if (options.aspectRatio !== undefined && !ratios.includes(options.aspectRatio)) {
+    throw new UsageError(`--aspect-ratio ${options.aspectRatio} is not one of ${ratios.join(', ')}`);
   }
   const isUrl = /^https?:\/\//i.test(options.image);
   const path = isUrl ? undefined : resolve(cwd, options.image);

@@ -46,8 +46,8 @@ export function paidUnknownWarnings(
     warnings.push({
       type: 'warning',
       message:
-        `maybe paid, not known to be accepted: ${uncertain.join(', ')} (the API's reply never reached the ` +
-        "journal); check the provider's dashboard; --resubmit-uncertain submits them again with the same seeds",
+        `maybe paid, not known to be accepted: ${uncertain.join(', ')} (no request id reached the journal); ` +
+        "check the provider's dashboard; --resubmit-uncertain submits them again with the same seeds",
     });
   if (outcomeUnknown.length > 0)
     warnings.push({

@@ -14,6 +14,7 @@ import pLimit from 'p-limit';
 import { ExitCode, KontextError } from '../errors.js';
 import { assertHostableImageFile, type Hosting } from '../hosting/index.js';
 import { checkRecipeHostingTrusted } from '../hosting/trust.js';
+import { fieldPosition } from '../recipe/index.js';
 import type { UserConfig } from '../recipe/user-config.js';
 import { isProviderName, lookupModel } from '../models/registry.js';
 import type { HostingConfig } from '../recipe/types.js';
@@ -30,6 +31,8 @@ export function checkHosting(
     readonly hostingConfig: HostingConfig | null;
     readonly user: UserConfig;
     readonly recipeFile: string;
+    /** The recipe file's absolute path, to point at its `hosting:` field; none for an edit. */
+    readonly recipePath?: string | undefined;
     readonly trustHostingCommand?: boolean | undefined;
     readonly trustRecipeHosting?: boolean | undefined;
   },
@@ -39,6 +42,7 @@ export function checkHosting(
     trusted: p.trustRecipeHosting === true || p.trustHostingCommand === true,
     billable: prepared.billable,
     recipeFile: p.recipeFile,
+    locate: (field) => (p.recipePath === undefined ? undefined : fieldPosition(p.recipePath, ['hosting', field])),
   });
 }
 

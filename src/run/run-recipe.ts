@@ -184,6 +184,7 @@ export function runTargetFor(recipe: Recipe): RunTarget {
     projectRoot: recipe.projectRoot,
     hosting: recipe.hosting,
     recipeFile: basename(recipe.file),
+    recipePath: recipe.file,
     remote: recipe.remote,
     outDir: recipe.outDir,
   };

@@ -131,8 +131,11 @@ export class UncertainSubmitError extends KontextError {
   constructor(readonly entry: JournalEntry) {
     super(
       'E_SUBMIT_UNCERTAIN',
-      `a run${entry.pid === undefined ? '' : ` (pid ${entry.pid})`} ended while submitting ${entry.node} at ` +
-        `${entry.submitted_at} (seed ${entry.seed}) before the API's reply reached the journal: ` +
+      // The intent does not say why no request id came back: the run was cut off, or the API answered
+      // an error that does not say whether it accepted the request (a 5xx, a reset after sending).
+      `a run${entry.pid === undefined ? '' : ` (pid ${entry.pid})`} submitted ${entry.node} at ` +
+        `${entry.submitted_at} (seed ${entry.seed}) and never got its request id (the run was cut off, or the ` +
+        "API's answer did not say whether it accepted it): " +
         `the request may have been accepted and paid for, and ${entry.provider} offers no way to look it up; ` +
         'not submitted again',
       {

@@ -244,7 +244,8 @@ describe('--dry-run and status predict what stops a node before it is paid for, 
     const status = await statusBillable(p);
     const dryRun = await kontext(['--dry-run', '--json'], p);
     expect(dryRun.code, dryRun.stderr).toBe(75); // as the run will
-    expect(dryRun.stderr).toContain(`ended while submitting ${BACKDROP}`);
+    expect(dryRun.stderr).toContain(`submitted ${BACKDROP} at `);
+    expect(dryRun.stderr).toContain('and never got its request id');
     const dry = dryRunOf(dryRun.stdout);
     expect(row(dry, BACKDROP)).toMatchObject({
       reason: 'reattach',
@@ -256,12 +257,12 @@ describe('--dry-run and status predict what stops a node before it is paid for, 
     expect(dry.billable).toBe(6);
     expect(status.billable).toBe(dry.billable);
     const text = await kontext(['--dry-run'], p);
-    expect(text.stdout).toMatch(/backdrop@pet-chelsea\s+stopped: a run that died may have submitted it, exit 75/);
+    expect(text.stdout).toMatch(/backdrop@pet-chelsea\s+stopped: an earlier run may have submitted it, exit 75/);
     const statusJson = JSON.parse((await kontext(['--json'], p, 'status')).stdout) as { nodes: { node: string }[] };
     expect(statusJson.nodes.find((n) => n.node === BACKDROP)).toMatchObject({ state: 'will-run', claim: 'uncertain' });
     const statusText = (await kontext([], p, 'status')).stdout;
     expect(statusText).toMatch(
-      /backdrop@pet-chelsea\s+stopped: a run that died may have submitted it; the run exits 75/,
+      /backdrop@pet-chelsea\s+stopped: an earlier run may have submitted it; the run exits 75/,
     );
 
     const before = submits();

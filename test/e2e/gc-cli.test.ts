@@ -144,6 +144,12 @@ describe('kontext gc', () => {
       // Both projects named: nothing of either goes (the other's entry adopted back first).
       expect(await run(other)).toBe(0);
       expect(await cached(other)).toEqual({ record: true, blob: true });
+      // The other's entry, just adopted back, is not protected here, but it was used minutes ago: kept, and said so.
+      const recent = await kontext(['gc', '--max-size', '1B', '--project', ctx.project.root]);
+      expect(recent.stdout).toMatch(
+        /\n\d+ entr(y|ies) used in the last 11 minutes, kept \(a run may be reading them\)\n/,
+      );
+      expect(await cached(other)).toEqual({ record: true, blob: true });
       const both = await kontext(['gc', '--max-size', '1B', '--project', ctx.project.root, other.root]);
       expect(both.stdout).toMatch(/^gc: removed 0 records and 0 blobs/);
     } finally {

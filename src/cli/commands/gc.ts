@@ -51,7 +51,9 @@ function describe(r: GcCacheReport, cwd: string): string[] {
     const markers = `${plural(r.oldMarkers, 'marker')} of outputs kontext wrote (used by the hand-edit check)`;
     lines.push(r.dryRun ? `would remove ${markers}` : `removed ${markers}`);
   }
-  if (r.inUse > 0) lines.push(`${plural(r.inUse, 'entry', 'entries')} used while gc ran: kept`);
+  // Used within IN_USE_MS (store/gc.ts), or during the scan: a cache hit may be reading them.
+  if (r.inUse > 0)
+    lines.push(`${plural(r.inUse, 'entry', 'entries')} used in the last 11 minutes, kept (a run may be reading them)`);
   if (r.overLimit) lines.push('still over --max-size: what remains is needed by a lock file, the journal or a run');
   return lines;
 }

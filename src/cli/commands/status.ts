@@ -137,11 +137,11 @@ function pct(n: number): string {
 function willRunWords(n: NodeStatus): string {
   switch (n.claim) {
     case 'uncertain':
-      return 'stopped: a run that died may have submitted it; the run exits 75 unless --resubmit-uncertain';
+      return 'stopped: an earlier run may have submitted it; the run exits 75 unless --resubmit-uncertain';
     case 'wait':
       return 'another live run is submitting it: waited for, not paid again';
     case 'take-over':
-      return 'a run that died may have submitted it; submitted again';
+      return 'an earlier run may have submitted it; submitted again';
     default:
       return REASON_WORDS[n.reason ?? ''] ?? n.reason ?? '';
   }

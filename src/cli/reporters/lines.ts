@@ -12,7 +12,8 @@ import { formatCount } from './numbers.js';
 import { reasonWords, skipWords } from './words.js';
 
 export function runStartBody(e: RunEventOf<'run-start'>): string {
-  const counts = `${formatCount(e.nodes)} nodes, ${formatCount(e.to_run)} to run, ${formatCount(e.cached)} cached`;
+  const nodes = `${formatCount(e.nodes)} ${e.nodes === 1 ? 'node' : 'nodes'}`;
+  const counts = `${nodes}, ${formatCount(e.to_run)} to run, ${formatCount(e.cached)} cached`;
   return `${e.recipe}: ${counts} (jobs ${e.jobs}, provider ${e.provider})`;
 }
 

@@ -2,9 +2,9 @@
  * A recipe's own hosting destination is the recipe author's choice: an S3 endpoint, a bucket or
  * a public base URL written in a shared recipe is used only when the user's config names the
  * same destination or the user passes --trust-recipe-hosting. Until then nothing is uploaded
- * and nothing is submitted (exit 77, one line naming the field).
+ * and nothing is submitted (exit 77, one line naming the field at its line:col).
  */
-import { rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { TestS3Server } from '../../helpers/s3-server.js';
@@ -28,7 +28,15 @@ describe('a recipe hosting block the user has not trusted', () => {
     expect(refused.code).toBe(77);
     const lines = refused.stderr.trim().split('\n');
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/recipe\.yml: hosting\.endpoint: images would be uploaded to http:\/\/127\.0\.0\.1:\d+/);
+    // At the field's line:col in the recipe, as validation problems are.
+    const endpointAt = (await readFile(project.recipePath, 'utf8'))
+      .split('\n')
+      .findIndex((l) => l.includes('endpoint'));
+    expect(lines[0]).toMatch(
+      new RegExp(
+        `^kontext: \\S*recipe\\.yml:${endpointAt + 1}:\\d+: hosting\\.endpoint: images would be uploaded to http://`,
+      ),
+    );
     expect(lines[0]).toMatch(/--trust-recipe-hosting/);
     expect(s3.requests).toEqual([]);
     expect(project.submits()).toEqual([]);

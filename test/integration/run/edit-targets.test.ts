@@ -3,7 +3,7 @@
  * `.git`, in the cache dir or on the input image, or on a file kontext did not write there (the
  * run's hand-edit rule: no marker for that path and those bytes), is refused with exit 65 and no
  * request; a file an earlier edit wrote is replaced; `overwrite` replaces any. The rule holds
- * again at the write, for a file put there while the edit ran.
+ * again at the write, for a file put there while the edit ran. A path through a file is exit 73.
  */
 import { writeFileSync } from 'node:fs';
 import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -97,6 +97,16 @@ describe('kontext edit: the output path is checked before paying', () => {
     expect(replaced.exitCode).toBe(0);
     expect(rig.submits()).toHaveLength(1);
     expect(await readFile(mine, 'utf8')).not.toBe('my own drawing\n');
+  });
+
+  it('-o through a file (a part of the path is not a folder) is exit 73 naming the path, no request', async () => {
+    await writeFile(join(project.root, 'notes'), 'a file, not a folder\n');
+    for (const output of ['notes/cat.png', 'notes/sub/cat.png', 'notes/sub/']) {
+      const refused = edit({ output, seed: 1 });
+      await expect(refused).rejects.toMatchObject({ exitCode: 73, code: 'E_OUTPUT_WRITE' });
+      await expect(refused).rejects.toThrow(join(project.root, 'notes'));
+    }
+    expect(rig.submits()).toHaveLength(0);
   });
 
   it('an output an earlier edit wrote is replaced by the next edit (a new seed pays once)', async () => {

@@ -110,6 +110,27 @@ describe('kontext edit (runEdit)', () => {
     expect(rig.calls()).toEqual([]);
   });
 
+  it("--aspect-ratio is checked against the edit's provider's model: BFL takes 5:4, RunComfy does not", async () => {
+    const rt = testRuntime(project.root, {
+      BFL_API_KEY: 'test-key',
+      BFL_API_BASE: new URL(rig.emulator.baseUrl).origin,
+      KONTEXT_ALLOW_HOSTS: '127.0.0.1',
+    });
+    const request = {
+      image: 'assets/pet-chelsea.jpg',
+      prompt: 'Keep the cat unchanged. Add a small red bow tie.',
+      seed: 5,
+      aspectRatio: '5:4',
+      hosting: 'inline',
+    } as const;
+    const bfl = await runEdit({ ...request, provider: 'bfl' }, { rt, onEvent: () => undefined });
+    expect(bfl.summary.exitCode).toBe(0);
+    expect(bfl.output).not.toBeNull();
+    const runcomfy = runEdit({ ...request, provider: 'runcomfy' }, { rt, onEvent: () => undefined });
+    await expect(runcomfy).rejects.toMatchObject({ exitCode: 64 });
+    await expect(runcomfy).rejects.toThrow('--aspect-ratio 5:4 is not one of 21:9, 16:9');
+  });
+
   it('a missing image fails with exit 66 before any request', async () => {
     await expect(edit({ image: 'assets/nope.jpg' })).rejects.toMatchObject({ exitCode: 66 });
     expect(rig.calls()).toEqual([]);

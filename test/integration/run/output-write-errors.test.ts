@@ -71,6 +71,9 @@ describe('output write failures', () => {
       expect(e).toMatchObject({ code: 'E_OUTPUT_WRITE', exitCode: 73, cause });
       expect((e as KontextError).message).toBe(`cannot write /out/a.png (${code})`);
       expect((e as KontextError).hint).toBeTruthy();
+      // Only fields a user can set: a recipe's `out:`/`save:` or an edit's `-o` (there is no `out_dir`).
+      if (!['ENOSPC', 'EDQUOT'].includes(code))
+        expect((e as KontextError).hint).toContain('`out:`, `save:` or `-o` path');
     }
     const other = Object.assign(new Error('gone'), { code: 'ENOENT' });
     expect(outputWriteError(other, '/out/a.png')).toBe(other);

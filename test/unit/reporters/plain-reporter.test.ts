@@ -118,6 +118,14 @@ describe('plain reporter: folding', () => {
     ]);
   });
 
+  it('says "1 node" for a one-node run (kontext edit, a one-pass recipe)', () => {
+    const { err, reporter } = setup();
+    const start = { type: 'run-start', t: 0, nodes: 1, to_run: 1, cached: 0, jobs: 1, provider: 'emulator' } as const;
+    reporter.onEvent({ ...start, recipe: '(kontext edit)' });
+    reporter.close();
+    expect(err.lines()).toEqual(['run     (kontext edit): 1 node, 1 to run, 0 cached (jobs 1, provider emulator)']);
+  });
+
   it('lists a few cached and skipped nodes, then counts the rest', () => {
     const { err, reporter } = setup();
     reporter.onEvent({

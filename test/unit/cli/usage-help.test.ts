@@ -1,0 +1,52 @@
+/**
+ * What a user reads when a command line is wrong or when they ask a command for help: a
+ * subcommand's usage error points at that command's `--help`, and `kontext run --help` shows
+ * no commander internals (a bare `--force`'s preset value).
+ */
+import { describe, expect, it } from 'vitest';
+import { main } from '../../../src/cli/main.js';
+import { createRuntime } from '../../../src/index.js';
+
+async function kontext(argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const stdout = { write: (s: string) => (out += s), isTTY: false, columns: 200 };
+  const stderr = { write: (s: string) => (err += s), isTTY: false, columns: 200 };
+  const code = await main(argv, { rt: createRuntime({ stdout, stderr, env: {} }) });
+  return { code, out, err };
+}
+
+describe('kontext usage and help text', () => {
+  it.each([
+    [['run', 'recipe.yml', '--bogus'], 'run'],
+    [['plan', 'recipe.yml', '--format', 'yaml'], 'plan'],
+    [['gc', '--older-than'], 'gc'],
+  ])('%j: exit 64, the error and where to read the usage', async (argv, command) => {
+    const r = await kontext(argv);
+    expect(r.code).toBe(64);
+    expect(r.err.trim().split('\n')).toEqual([
+      expect.stringMatching(/^error: /),
+      `(run \`kontext ${command} --help\` for usage)`,
+    ]);
+  });
+
+  it('an unknown command points at kontext --help', async () => {
+    const r = await kontext(['frob']);
+    expect(r.code).toBe(64);
+    expect(r.err).toContain('(run `kontext --help` for usage)');
+  });
+
+  it('run --help describes a bare --force and --reseed without "(preset: true)"', async () => {
+    const r = await kontext(['run', '--help']);
+    expect(r.code).toBe(0);
+    const flat = r.out.replace(/\s+/g, ' ');
+    expect(flat).toContain(
+      '--force [nodes] ignore the cache for just these nodes (alone: the --only nodes, else all) --reseed',
+    );
+    expect(flat).toContain('draw new seeds for just these nodes (alone: the --only nodes, else all) --keep-going');
+    expect(r.out).not.toContain('preset');
+    // Other options keep commander's notes.
+    expect(r.out).toContain('(default: "4")');
+    expect(flat).toContain('(choices: "inline", "s3", "command")');
+  });
+});
