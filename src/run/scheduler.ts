@@ -54,6 +54,8 @@ const LOCAL_CONCURRENCY = 32;
 export async function executePlan(prepared: Prepared, deps: RunDeps, options: RunOptions): Promise<RunSummary> {
   // This run has no token yet (beginRun): an entry of a live run in this process is another run's.
   const self = { pid: deps.rt.pid, isAlive: (pid: number) => deps.rt.isAlive(pid), run: '' };
+  // Its first submits' claims then find the claim thread up (a few ms each instead of ~20 on the promise path).
+  if (prepared.billable > 0) deps.store.journal.expectClaims();
   const journaled = await dropSettledEntries(deps.store, prepared.lock, prepared.journal, self);
   return new Scheduler(prepared, deps, options, journaled).run();
 }

@@ -7,10 +7,11 @@
  * bench against ~1 ms of syscalls. Here it is one message each way. Claims that arrive together
  * share one fsync of their folder (group commit), as dir-sync.ts does on the main thread.
  *
- * The thread starts on the first claim, which (like any claim made while it starts) takes the
- * promise path: a run of one node never waits for a thread. It keeps the process alive only
- * while a claim is with it. A thread that fails fails the claims it holds (as a failed syscall
- * would: the node stops, its intent may be on disk); the process's later claims take the promise path.
+ * The thread starts when a run has requests to submit (`startClaimThread`, by the scheduler) or
+ * on the first claim; a claim made while it starts takes the promise path, never waiting for it.
+ * It keeps the process alive only while a claim is with it. A thread that fails fails the claims
+ * it holds (as a failed syscall would: the node stops, its intent may be on disk); the process's
+ * later claims take the promise path.
  */
 import { Worker } from 'node:worker_threads';
 
@@ -144,6 +145,11 @@ function start(): void {
   worker.on('exit', (code) => stop(new Error(`the journal's claim thread stopped (exit code ${code})`)));
   // After the listeners: adding a 'message' listener refs the worker's port again.
   worker.unref();
+}
+
+/** Start the thread now, unless it is up, starting or failed: the first claims then find it up. */
+export function startClaimThread(): void {
+  if (thread === null && !broken) start();
 }
 
 /**

@@ -15,7 +15,7 @@
 import { link, open, readdir, rm, unlink } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import { tempPathFor, withParentDir, writeFileAtomic } from './atomic.js';
-import { claimOnThread } from './claim-thread.js';
+import { claimOnThread, startClaimThread } from './claim-thread.js';
 import { isCode } from './errno.js';
 import { syncDir, syncDirty } from './dir-sync.js';
 import { StoreError } from './errors.js';
@@ -88,6 +88,7 @@ export function createJournal(root: string): Journal {
         .filter((e): e is JournalEntry => e !== null)
         .sort((a, b) => cmp(a.submitted_at, b.submitted_at) || cmp(a.key, b.key));
     },
+    expectClaims: startClaimThread,
     async restore() {
       if (live.size === 0) return 0;
       // One listing of the folder (asked once a second during a run), not a stat per entry.

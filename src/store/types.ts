@@ -102,6 +102,8 @@ export interface Journal {
    * (the cache dir deleted during a run); resolves to how many (0: nothing was missing).
    */
   restore(): Promise<number>;
+  /** Claims are coming (a run has requests to submit): make ready what makes them fast (claim-thread.ts). */
+  expectClaims(): void;
 }
 
 export interface Store {

@@ -85,34 +85,51 @@ describe('claim thread', () => {
   });
 
   it('keeps no process alive, whether its claims all took the promise path or one was made on it', async () => {
-    await ensureBuilt();
-    const module = pathToFileURL(join(REPO_ROOT, 'dist', 'store', 'claim-thread.js')).href;
     // `claimOnThread` starts the thread; the first script then never uses it, the second
     // waits for it and makes a claim on it. Either then has nothing left to do.
     const script = (useIt: boolean) => `
-      import { claimOnThread } from ${JSON.stringify(module)};
-      const dir = ${JSON.stringify(root)};
       for (let i = 0; ; i++) {
         const claim = claimOnThread(dir + '/e' + i, dir + '/.t' + i + '.tmp', dir, 'x');
         if (claim) { console.log(await claim); break; }
         await new Promise((r) => setTimeout(r, ${useIt ? 5 : 300}));
         if (${!useIt}) { console.log('started'); break; }
       }`;
-    for (const [useIt, said] of [
-      [false, 'started'],
-      [true, 'true'],
-    ] as const) {
-      const child = spawn(process.execPath, ['--input-type=module', '-e', script(useIt)], {
-        stdio: ['ignore', 'pipe', 'inherit'],
-      });
-      let out = '';
-      child.stdout.on('data', (d: Buffer) => {
-        out += d.toString();
-      });
-      const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-      const code = await new Promise<number | null>((r) => child.once('exit', r));
-      clearTimeout(timer);
-      expect({ code, out: out.trim() }).toEqual({ code: 0, out: said });
-    }
+    expect(await runChild(script(false))).toEqual({ code: 0, out: 'started' });
+    expect(await runChild(script(true))).toEqual({ code: 0, out: 'true' });
+  });
+
+  it('a journal told to expect claims starts the thread, so the first claim is made on it', async () => {
+    // Without it, the first claim starts the thread and takes the promise path (null here).
+    const script = (expect: boolean) => `
+      ${expect ? 'createJournal(dir).expectClaims();' : ''}
+      await new Promise((r) => setTimeout(r, 3000));
+      const claim = claimOnThread(dir + '/e', dir + '/.t.tmp', dir, 'x');
+      console.log(claim === null ? 'not up' : await claim);`;
+    expect(await runChild(script(true))).toEqual({ code: 0, out: 'true' });
+    await rm(join(root, 'e'));
+    expect(await runChild(script(false))).toEqual({ code: 0, out: 'not up' });
   });
 });
+
+/** Run `body` in a child process (the built modules imported, `dir` the test's folder): its exit code and output. */
+async function runChild(body: string): Promise<{ code: number | null; out: string }> {
+  await ensureBuilt();
+  const module = (name: string) => JSON.stringify(pathToFileURL(join(REPO_ROOT, 'dist', 'store', name)).href);
+  const script = `
+    import { claimOnThread } from ${module('claim-thread.js')};
+    import { createJournal } from ${module('journal.js')};
+    const dir = ${JSON.stringify(root)};
+    ${body}`;
+  // --input-type=module: the thread must not inherit it (its code is CommonJS).
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => {
+    out += d.toString();
+  });
+  const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+  const code = await new Promise<number | null>((r) => child.once('exit', r));
+  clearTimeout(timer);
+  return { code, out: out.trim() };
+}
