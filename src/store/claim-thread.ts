@@ -36,6 +36,7 @@ interface Reply {
 const WORKER_SOURCE = `
 const { parentPort } = require('node:worker_threads');
 const fs = require('node:fs');
+const { dirname } = require('node:path');
 const queue = [];
 let scheduled = false;
 const fail = (e) => ({ message: String(e && e.message), code: e && e.code, syscall: e && e.syscall });
@@ -91,7 +92,8 @@ function drain() {
       } catch (e) {
         if (e.code !== 'ENOENT') throw e;
       }
-      (linked.get(m.dir) || linked.set(m.dir, []).get(m.dir)).push(m);
+      const dir = dirname(m.target);
+      (linked.get(dir) || linked.set(dir, []).get(dir)).push(m);
     } catch (e) {
       parentPort.postMessage({ id: m.id, error: fail(e) });
     }
@@ -157,7 +159,7 @@ export function startClaimThread(): void {
  * `tmp` in its folder); resolves `false` when `target` exists. `null` when the thread is not
  * up yet (it is started): the caller makes this claim with promise calls.
  */
-export function claimOnThread(target: string, tmp: string, dir: string, text: string): ThreadClaim | null {
+export function claimOnThread(target: string, tmp: string, text: string): ThreadClaim | null {
   if (broken) return null;
   if (thread === null) {
     start();
@@ -167,7 +169,7 @@ export function claimOnThread(target: string, tmp: string, dir: string, text: st
   const id = nextId++;
   const linked = new Promise<boolean>((resolve, reject) => waiting.set(id, { resolve, reject }));
   thread.worker.ref();
-  thread.worker.postMessage({ id, target, tmp, dir, text });
+  thread.worker.postMessage({ id, target, tmp, text });
   return linked;
 }
 

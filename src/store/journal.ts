@@ -132,7 +132,7 @@ function serialize(entry: JournalEntry): string {
 async function createExclusive(target: string, text: string): Promise<boolean> {
   const tmp = tempPathFor(target);
   // On the claim thread when it is up; a missing folder (the cache dir deleted) is made here.
-  const onThread = claimOnThread(target, tmp, dirname(target), text);
+  const onThread = claimOnThread(target, tmp, text);
   if (onThread !== null) {
     try {
       return await onThread;

@@ -1,7 +1,7 @@
 /**
  * The run journal as the tests read it from outside a run: its entries (`<cache>/journal/*.json`)
  * while a child may still be writing or removing them, so a file gone between the listing and
- * its read is skipped, not an error.
+ * its read is skipped, not an error. And an intent as a test claims one (`anIntent`).
  */
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -29,4 +29,19 @@ export async function journalEntries(cacheDir: string): Promise<JournalEntry[]> 
     if (text !== undefined) entries.push(JSON.parse(text) as JournalEntry);
   }
   return entries;
+}
+
+/** An intent (no request id yet) for `key`, written by the run `run` of pid 1, for a journal's `claim`. */
+export function anIntent(key: string, run: string) {
+  return {
+    key,
+    node: 'n',
+    provider: 'runcomfy',
+    model: 'm',
+    seed: 7,
+    input_sha256: 'b'.repeat(64),
+    pid: 1,
+    run,
+    submitted_at: new Date(0).toISOString(),
+  };
 }

@@ -9,6 +9,7 @@ import { tempPathFor } from '../../../src/store/atomic.js';
 import { claimOnThread } from '../../../src/store/claim-thread.js';
 import { openStore } from '../../../src/store/index.js';
 import { ensureBuilt } from '../../helpers/cli-spawn.js';
+import { anIntent } from '../../helpers/journal-files.js';
 import { REPO_ROOT } from '../../helpers/run-fixtures.js';
 
 let root: string;
@@ -20,32 +21,20 @@ afterEach(async () => {
 });
 
 /** A claim on the thread, once it is up (the first calls start it and answer `null`). */
-async function onThread(target: string, dir: string, text: string): Promise<boolean> {
+async function onThread(target: string, text: string): Promise<boolean> {
   for (;;) {
-    const claim = claimOnThread(target, tempPathFor(target), dir, text);
+    const claim = claimOnThread(target, tempPathFor(target), text);
     if (claim !== null) return claim;
     await new Promise((r) => setTimeout(r, 5));
   }
 }
 
-const intent = (key: string, run: string) => ({
-  key,
-  node: 'n',
-  provider: 'runcomfy',
-  model: 'm',
-  seed: 7,
-  input_sha256: 'b'.repeat(64),
-  pid: 1,
-  run,
-  submitted_at: new Date(0).toISOString(),
-});
-
 describe('claim thread', () => {
   it('of many claims of one name at once exactly one links, with its own bytes; no temp is left', async () => {
     const target = join(root, 'entry.json');
-    await onThread(join(root, 'warm.json'), root, 'warm');
+    await onThread(join(root, 'warm.json'), 'warm');
     const texts = Array.from({ length: 20 }, (_, i) => `claim ${i}\n`);
-    const linked = await Promise.all(texts.map((t) => onThread(target, root, t)));
+    const linked = await Promise.all(texts.map((t) => onThread(target, t)));
     expect(linked.filter(Boolean)).toHaveLength(1);
     expect(await readFile(target, 'utf8')).toBe(texts[linked.indexOf(true)]);
     expect((await readdir(root)).sort()).toEqual(['entry.json', 'warm.json']);
@@ -53,7 +42,7 @@ describe('claim thread', () => {
 
   it('claims of different names made together all link (one folder fsync for the batch)', async () => {
     const names = Array.from({ length: 40 }, (_, i) => `k${i}.json`);
-    const linked = await Promise.all(names.map((n) => onThread(join(root, n), root, n)));
+    const linked = await Promise.all(names.map((n) => onThread(join(root, n), n)));
     expect(linked.every(Boolean)).toBe(true);
     for (const n of names) expect(await readFile(join(root, n), 'utf8')).toBe(n);
     expect((await readdir(root)).sort()).toEqual([...names].sort());
@@ -62,24 +51,24 @@ describe('claim thread', () => {
   it("fails as fs would: the error's code, the claim not made", async () => {
     const notDir = join(root, 'file');
     await writeFile(notDir, 'x');
-    await expect(onThread(join(notDir, 'e.json'), notDir, 'x')).rejects.toMatchObject({ code: 'ENOTDIR' });
+    await expect(onThread(join(notDir, 'e.json'), 'x')).rejects.toMatchObject({ code: 'ENOTDIR' });
     const gone = join(root, 'gone');
-    await expect(onThread(join(gone, 'e.json'), gone, 'x')).rejects.toMatchObject({ code: 'ENOENT' });
+    await expect(onThread(join(gone, 'e.json'), 'x')).rejects.toMatchObject({ code: 'ENOENT' });
     expect(await readdir(root)).toEqual(['file']);
   });
 
   it('journal claims stay exclusive on the thread, and one whose folder was deleted is made there again', async () => {
     const { journal } = await openStore(root);
-    await onThread(join(root, 'warm.json'), root, 'warm');
+    await onThread(join(root, 'warm.json'), 'warm');
     const key = 'a'.repeat(64);
-    const [x, y] = await Promise.all([journal.claim(intent(key, 'r1')), journal.claim(intent(key, 'r2'))]);
+    const [x, y] = await Promise.all([journal.claim(anIntent(key, 'r1')), journal.claim(anIntent(key, 'r2'))]);
     expect([x.claimed, y.claimed].sort()).toEqual([false, true]);
     const holder = x.claimed ? y : x;
     expect(holder.claimed === false && holder.holder.run).toBe((await journal.get(key))?.run);
     // The cache dir deleted under a run: the thread answers ENOENT, the claim makes the folder.
     await rm(join(root, 'journal'), { recursive: true, force: true });
     const other = 'c'.repeat(64);
-    expect((await journal.claim(intent(other, 'r3'))).claimed).toBe(true);
+    expect((await journal.claim(anIntent(other, 'r3'))).claimed).toBe(true);
     expect((await journal.get(other))?.run).toBe('r3');
     await mkdir(join(root, 'journal'), { recursive: true });
   });
@@ -89,7 +78,7 @@ describe('claim thread', () => {
     // waits for it and makes a claim on it. Either then has nothing left to do.
     const script = (useIt: boolean) => `
       for (let i = 0; ; i++) {
-        const claim = claimOnThread(dir + '/e' + i, dir + '/.t' + i + '.tmp', dir, 'x');
+        const claim = claimOnThread(dir + '/e' + i, dir + '/.t' + i + '.tmp', 'x');
         if (claim) { console.log(await claim); break; }
         await new Promise((r) => setTimeout(r, ${useIt ? 5 : 300}));
         if (${!useIt}) { console.log('started'); break; }
@@ -103,7 +92,7 @@ describe('claim thread', () => {
     const script = (expect: boolean) => `
       ${expect ? 'createJournal(dir).expectClaims();' : ''}
       await new Promise((r) => setTimeout(r, 3000));
-      const claim = claimOnThread(dir + '/e', dir + '/.t.tmp', dir, 'x');
+      const claim = claimOnThread(dir + '/e', dir + '/.t.tmp', 'x');
       console.log(claim === null ? 'not up' : await claim);`;
     expect(await runChild(script(true))).toEqual({ code: 0, out: 'true' });
     await rm(join(root, 'e'));

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { NetworkError, SubmitUncertainError, errorFromReplyForTest } from './submit-claim-fixtures.js';
 import { provesNotAccepted } from '../../../src/run/submit-claim.js';
 import { openStore } from '../../../src/store/index.js';
+import { anIntent } from '../../helpers/journal-files.js';
 
 describe('provesNotAccepted', () => {
   it('an error reply (4xx, 429, 408, 503, a 4xx error_code) or no connection proves nothing was accepted', () => {
@@ -31,17 +32,7 @@ describe('journal claim', () => {
     try {
       const { journal } = await openStore(root);
       const key = 'a'.repeat(64);
-      const intent = {
-        key,
-        node: 'n',
-        provider: 'runcomfy',
-        model: 'm',
-        seed: 7,
-        input_sha256: 'b'.repeat(64),
-        pid: 1,
-        run: 'r1',
-        submitted_at: new Date(0).toISOString(),
-      };
+      const intent = anIntent(key, 'r1');
       const [x, y] = await Promise.all([journal.claim(intent), journal.claim({ ...intent, run: 'r2' })]);
       expect([x.claimed, y.claimed].sort()).toEqual([false, true]);
       const winner = (await journal.get(key))?.run;
