@@ -89,7 +89,8 @@ function fieldWords(w: Written): string {
   if (top === 'sources' && w.path.length === 2) return 'source';
   if (top === 'hosting') return 'hosting setting';
   if (top === 'cache') return 'remote cache';
-  return (typeof last === 'string' ? VALUE_WORDS[last] : undefined) ?? 'value';
+  // Own keys only: `toString`, `__proto__` are keys a recipe may hold, not words.
+  return (typeof last === 'string' && Object.hasOwn(VALUE_WORDS, last) ? VALUE_WORDS[last] : undefined) ?? 'value';
 }
 
 /** Whether `name` (an id, a path) holds a character this rule reports: other rules leave it to this one. */

@@ -4,6 +4,7 @@
  * past a syntax error the structure cannot be trusted, so schema checks would only add noise.
  */
 import { LineCounter, isCollection, isMap, parseDocument, visit, type Document, type YAMLError } from 'yaml';
+import { escapeHidden, firstHiddenChar } from '../../util/hidden-chars.js';
 import { findBinaryContent } from './text-checks.js';
 
 /** More alias expansions than this is a "billion laughs" bomb, not a recipe. */
@@ -61,7 +62,7 @@ export function parseRecipeYaml(text: string): YamlOutcome {
       offset,
     });
   }
-  const odd = complexKey(doc) ?? explicitTag(doc, text);
+  const odd = complexKey(doc) ?? explicitTag(doc, text) ?? hiddenAnchor(doc, text);
   if (odd !== undefined) return fail(lines, odd);
   try {
     return { ok: true, parsed: { doc, lines, data: doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) } };
@@ -107,6 +108,34 @@ function explicitTag(doc: Document, text: string): YamlIssue | undefined {
         message: `YAML tag ${JSON.stringify(shown)} is not allowed in a recipe`,
         hint: 'remove the tag; quote a value to make it a string',
         offset: tagStart(text, node.range?.[0] ?? 0),
+      };
+      return visit.BREAK;
+    },
+  });
+  return issue;
+}
+
+/**
+ * An anchor name holding a character that hides text (`&q` and `&q<U+200B>` look the same, so
+ * `*q<U+200B>` reads as the first value and is the second): the data the other rules check has
+ * no anchor names, so they are checked here, as names. An alias must name an anchor, so checking
+ * anchors covers aliases too.
+ */
+function hiddenAnchor(doc: Document, text: string): YamlIssue | undefined {
+  let issue: YamlIssue | undefined;
+  visit(doc, {
+    Node(_, node) {
+      const hidden = node.anchor === undefined ? null : firstHiddenChar(node.anchor, 'name');
+      if (node.anchor === undefined || hidden === null) return undefined;
+      const valueAt = node.range?.[0] ?? 0;
+      const anchorAt = text.lastIndexOf(`&${node.anchor}`, valueAt);
+      issue = {
+        code: hidden.kind === 'invisible' ? 'invisible-character' : 'control-character',
+        message:
+          `anchor &${escapeHidden(node.anchor)} holds ${hidden.code} (${hidden.what}): ` +
+          'it looks the same as an anchor without it, and is not',
+        hint: 'an alias (*name) takes the value of the anchor it names exactly; use printable characters only',
+        offset: anchorAt === -1 ? valueAt : anchorAt + 1 + hidden.index,
       };
       return visit.BREAK;
     },

@@ -54,6 +54,13 @@ export const HIDDEN_FIELD_CASES: readonly RuleCase[] = [
   },
   { name: 'from: a word joiner', rule, text: pass('    from: "photo\\u2060"\n'), expect: ['invisible-character@7:17'] },
   {
+    name: 'a key named like an object method is named as a value, not by the method',
+    rule,
+    text: pass(`    toString: "a${ZW}b"\n`),
+    expect: ['invisible-character@7:17'],
+    message: 'toString: value holds U+200B (ZERO WIDTH SPACE)',
+  },
+  {
     name: 'from: ZWSP before a variant',
     rule,
     text: pass(`    from: a#${ZW}2\n`),

@@ -43,6 +43,13 @@ describe('parseRecipeYaml: one clear error per broken file', () => {
     ['a custom tag', 'version: 1\nname: !custom x\n', 'yaml-tag@2:7'],
     ['a list as a key', 'version: 1\nparams: {? [a, b] : 1}\n', 'yaml-complex-key@2:12'],
     ['a mapping as a block key', 'version: 1\n? {x: 1}\n: 2\n', 'yaml-complex-key@2:3'],
+    // `*q\u200B` reads as the first value and is the second: the anchor is refused at its character.
+    [
+      'an anchor name with a zero-width space',
+      'a: &q blue\nb: &q\u200B evil\nc: *q\u200B\n',
+      'invisible-character@2:6',
+    ],
+    ['an anchor name with a bidi control', 'a: &\u202Eq blue\nb: *\u202Eq\n', 'control-character@1:5'],
   ])('%s', (_name, text, expected) => {
     expect(firstIssue(text)).toBe(expected);
   });
