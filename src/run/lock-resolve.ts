@@ -15,7 +15,8 @@ import { firstMarkerLine } from '../store/lock-conflict.js';
 import { readLockState } from '../store/lock-file.js';
 import { LockFileError } from '../store/errors.js';
 import type { LockFile, Store } from '../store/types.js';
-import type { WriteGuard } from '../store/write-guard.js';
+import { lockedFileRefusal, type WriteGuard } from '../store/write-guard.js';
+import { realPathDeepSync } from '../util/real-path.js';
 import type { Runtime } from '../runtime.js';
 
 /** What merging a conflicted lock decided. */
@@ -69,7 +70,12 @@ export async function resolvedLock(
       saveHolds: async (node, entry) => {
         const save = saves.get(node);
         const ext = extname(entry.output).slice(1);
-        return save != null && ext !== '' && holds(save.split('{ext}').join(ext), entry.output_sha256);
+        if (save == null || ext === '') return false;
+        const copy = save.split('{ext}').join(ext);
+        // Read only where the lock's outputs may be: a copy committed as a link out of the
+        // project (to /dev/zero, to a huge file) is not read, it decides nothing.
+        if (lockedFileRefusal(copy, p.outputs, realPathDeepSync) !== null) return false;
+        return holds(copy, entry.output_sha256);
       },
       cacheHolds: (sha256) => store.hasBlob(sha256).catch(() => false),
     });

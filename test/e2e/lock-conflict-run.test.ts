@@ -5,7 +5,8 @@
  * (not ours). A run stopped by its preflight (no token: exit 77) leaves the conflicted lock byte
  * for byte and says it is conflicted; `--dry-run` never writes it.
  */
-import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { formatLock } from '../../src/store/lock-file.js';
@@ -95,6 +96,23 @@ describe('kontext run on a conflicted lock', () => {
     // The output restored from the cache: theirs, as the copy.
     const copy = await readFile(join(root, 'final', (await readdir(join(root, 'final')))[0] as string));
     expect(await readFile(join(root, theirs.output))).toEqual(copy);
+  }, 60_000);
+
+  it('a save: copy that is a link out of the project is not read: it decides nothing', async () => {
+    const { root } = await conflicted();
+    // The copy (holding theirs) moved outside and linked back, as a stranger's branch can commit it.
+    const name = (await readdir(join(root, 'final')))[0] as string;
+    const outside = await mkdtemp(join(tmpdir(), 'kontext-outside-'));
+    try {
+      await rename(join(root, 'final', name), join(outside, name));
+      await symlink(join(outside, name), join(root, 'final', name));
+      const env = runcomfyEnv(emulator(), root);
+      const status = await cli(['status', 'recipe.yml', '--json'], { cwd: root, env });
+      const s = JSON.parse(status.stdout) as { lock_conflict: { decided: { rule: string }[] } };
+      expect(s.lock_conflict.decided.map((d) => d.rule)).not.toContain('save');
+    } finally {
+      await rm(outside, { recursive: true, force: true });
+    }
   }, 60_000);
 
   it('no token (exit 77): the conflicted lock is left byte for byte, and the run says it is conflicted', async () => {
