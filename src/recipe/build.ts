@@ -48,11 +48,22 @@ export function buildRecipe(input: BuildInput): Recipe {
     model: canonicalModelId(doc.provider, doc.model),
     outDir: doc.out === undefined ? path.join(dir, 'out', name) : path.resolve(dir, doc.out),
     hosting: doc.hosting,
+    ...(doc.hosting === undefined ? {} : { hostingAt: fieldsAt(input, ['hosting'], Object.keys(doc.hosting)) }),
     ...(doc.cache?.remote === undefined ? {} : { remote: doc.cache.remote }),
     sources,
     passes: doc.passes.map((p, i) => buildPass(input, p, i, dir)),
     warnings: input.warnings,
   };
+}
+
+/** Where each of `fields` under `at` is written. */
+function fieldsAt(input: BuildInput, at: DocPath, fields: readonly string[]): Record<string, SourceLocation> {
+  return Object.fromEntries(
+    fields.flatMap((f) => {
+      const location = input.locate([...at, f]);
+      return location ? [[f, location]] : [];
+    }),
+  );
 }
 
 function buildPass(input: BuildInput, p: PassDocument, index: number, dir: string): Pass {

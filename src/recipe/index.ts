@@ -3,7 +3,6 @@ export { loadRecipe, validateRecipeFile, readRecipeText } from './load.js';
 export { validateRecipe } from './validate.js';
 export type { ValidateOptions, ValidationResult } from './validate.js';
 export { findProjectRoot } from './project-root.js';
-export { fieldPosition } from './field-position.js';
 export { recipeJsonSchema } from './json-schema.js';
 export { DEFAULT_MODEL, aspectRatiosFor } from './models.js';
 export { loadUserConfig } from './user-config.js';

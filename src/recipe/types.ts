@@ -97,6 +97,8 @@ export interface Recipe {
   /** Absolute output folder. */
   readonly outDir: string;
   readonly hosting?: HostingConfig | undefined;
+  /** Where each field of `hosting:` is written: an untrusted one is refused there (hosting/trust.ts). */
+  readonly hostingAt?: Readonly<Record<string, SourceLocation>> | undefined;
   /** `cache.remote`: the recipe's shared remote cache, `s3://bucket/prefix` (src/remote). */
   readonly remote?: string | undefined;
   readonly sources: readonly Source[];

@@ -25,6 +25,7 @@ import type { Store } from '../store/types.js';
 import type { WriteGuard } from '../store/write-guard.js';
 import type { RunEvent } from './events.js';
 import type { RunCoordination, RunDeps } from './options.js';
+import type { SourceLocation } from '../errors.js';
 import { checkRunnable, providersCalled } from './node-provider.js';
 import { checkHostedSources, checkHosting, checkInlineSources, enforceMaxCost } from './preflight.js';
 import { prefetchInputs, type Prefetch, type PrefetchDeps } from './prefetch.js';
@@ -76,8 +77,8 @@ export interface RunTarget {
   readonly extraRoots?: readonly string[] | undefined;
   /** How messages name the recipe (the untrusted hosting command). */
   readonly recipeFile: string;
-  /** The recipe file's absolute path: an untrusted hosting field is reported at its line:col. */
-  readonly recipePath?: string | undefined;
+  /** Where the recipe's `hosting:` fields are written: an untrusted one is reported at its line:col. */
+  readonly hostingAt?: Readonly<Record<string, SourceLocation>> | undefined;
   /** The recipe's `cache.remote` (src/remote decides which remote is used, and for what). */
   readonly remote?: string | undefined;
   /** The recipe's out folder, which the cache dir may not hold. */
@@ -219,7 +220,7 @@ export class RunContext {
           hostingConfig: config,
           user,
           recipeFile: target.recipeFile,
-          recipePath: target.recipePath,
+          hostingAt: target.hostingAt,
           trustHostingCommand: options.trustHostingCommand,
           trustRecipeHosting: options.trustRecipeHosting,
         });

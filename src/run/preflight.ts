@@ -11,10 +11,9 @@
  */
 import { stat } from 'node:fs/promises';
 import pLimit from 'p-limit';
-import { ExitCode, KontextError } from '../errors.js';
+import { ExitCode, KontextError, type SourceLocation } from '../errors.js';
 import { assertHostableImageFile, type Hosting } from '../hosting/index.js';
 import { checkRecipeHostingTrusted } from '../hosting/trust.js';
-import { fieldPosition } from '../recipe/index.js';
 import type { UserConfig } from '../recipe/user-config.js';
 import { isProviderName, lookupModel } from '../models/registry.js';
 import type { HostingConfig } from '../recipe/types.js';
@@ -31,8 +30,8 @@ export function checkHosting(
     readonly hostingConfig: HostingConfig | null;
     readonly user: UserConfig;
     readonly recipeFile: string;
-    /** The recipe file's absolute path, to point at its `hosting:` field; none for an edit. */
-    readonly recipePath?: string | undefined;
+    /** Where the recipe's `hosting:` fields are written, to point at one; none for an edit. */
+    readonly hostingAt?: Readonly<Record<string, SourceLocation>> | undefined;
     readonly trustHostingCommand?: boolean | undefined;
     readonly trustRecipeHosting?: boolean | undefined;
   },
@@ -42,7 +41,8 @@ export function checkHosting(
     trusted: p.trustRecipeHosting === true || p.trustHostingCommand === true,
     billable: prepared.billable,
     recipeFile: p.recipeFile,
-    locate: (field) => (p.recipePath === undefined ? undefined : fieldPosition(p.recipePath, ['hosting', field])),
+    locate: (field) =>
+      p.hostingAt !== undefined && Object.hasOwn(p.hostingAt, field) ? p.hostingAt[field] : undefined,
   });
 }
 

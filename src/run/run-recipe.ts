@@ -184,7 +184,7 @@ export function runTargetFor(recipe: Recipe): RunTarget {
     projectRoot: recipe.projectRoot,
     hosting: recipe.hosting,
     recipeFile: basename(recipe.file),
-    recipePath: recipe.file,
+    hostingAt: recipe.hostingAt,
     remote: recipe.remote,
     outDir: recipe.outDir,
   };

@@ -47,6 +47,20 @@ describe('a recipe hosting block the user has not trusted', () => {
     expect(s3.count('PUT')).toBe(3);
   });
 
+  it('the line:col is the one validation gives, a BOM not counted: the recipe as it was loaded', async () => {
+    await forgetUserConfig();
+    const lines = recipeYaml({ hosting: s3Hosting(s3) }).split('\n');
+    const hosting = lines.find((l) => l.startsWith('hosting:')) ?? '';
+    // The hosting block first, after a byte-order mark (which editors on Windows write).
+    await project.writeRecipe(`\uFEFF${[hosting, ...lines.filter((l) => l !== hosting)].join('\n')}`);
+    const refused = await project.cli(['run', project.recipePath]);
+    expect(refused.code).toBe(77);
+    // At the value, as validation points at it: the column counts characters after the BOM.
+    const col = hosting.indexOf('"endpoint":') + '"endpoint":'.length + 1;
+    expect(refused.stderr).toMatch(new RegExp(`recipe\\.yml:1:${col}: hosting\\.endpoint: `));
+    expect(project.submits()).toEqual([]);
+  });
+
   it('an endpoint other than the one in the user config is refused, even for the same bucket', async () => {
     await project.writeRecipe(recipeYaml({ hosting: s3Hosting(s3, { endpoint: 'http://127.0.0.1:9/attacker' }) }));
     await expect(project.run()).rejects.toMatchObject({ code: 'E_HOSTING_UNTRUSTED', exitCode: 77 });
