@@ -76,8 +76,20 @@ const INVISIBLE: ReadonlyMap<number, string> = new Map([
 /** Every candidate: controls, Default_Ignorable (bidi, marks, selectors, tags included), U+2028/9, U+FFF9–FFFB. */
 const CANDIDATE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\ufff9-\ufffb\p{Default_Ignorable_Code_Point}]/gu;
 
-/** An emoji subdivision flag (🏴 + tag letters of gb-sct + CANCEL TAG): its tag characters are text. */
-const TAG_FLAG = /\u{1F3F4}[\u{E0061}-\u{E007A}]{2}[\u{E0030}-\u{E0039}\u{E0061}-\u{E007A}]{1,4}\u{E007F}/gu;
+/**
+ * The emoji subdivision flags Unicode recommends (England, Scotland, Wales: 🏴 + the tag letters of
+ * gbeng, gbsct, gbwls + CANCEL TAG): their tag characters are text. Any other run of tag letters
+ * after 🏴 spells invisible ASCII (`🏴` + "ignore"), and is refused as any tag character is.
+ */
+const TAG_FLAG = new RegExp(
+  `\u{1F3F4}\u{E0067}\u{E0062}(?:${['eng', 'sct', 'wls'].map(tagLetters).join('|')})\u{E007F}`,
+  'gu',
+);
+
+/** `sct` as tag characters (U+E0073 U+E0063 U+E0074). */
+function tagLetters(ascii: string): string {
+  return [...ascii].map((c) => String.fromCodePoint(0xe0000 + (c.codePointAt(0) ?? 0))).join('');
+}
 
 const ASCII_NAMES: Readonly<Record<string, string>> = {
   ' ': 'SPACE',
@@ -135,9 +147,55 @@ function invisibleName(cp: number): string {
   return 'an invisible format character';
 }
 
+const ZWNJ = 0x200c;
+const ZWJ = 0x200d;
+
+/** A variation selector (standard, ideographic, Mongolian free). */
+function selector(cp: number): boolean {
+  return (
+    (cp >= 0xfe00 && cp <= 0xfe0f) ||
+    (cp >= 0xe0100 && cp <= 0xe01ef) ||
+    (cp >= 0x180b && cp <= 0x180f && cp !== 0x180e)
+  );
+}
+
+/**
+ * Whether the text mark `cp` at `index` sits where writing puts it: right after a visible
+ * character, never in a run of marks (a run of joiners or selectors is a known way to smuggle
+ * bytes into text: 256 selectors make a byte each). A selector follows a visible character; a
+ * joiner follows a visible character or its selector (`❤️‍🔥`) and comes before a visible one;
+ * a direction mark or the grapheme joiner follows anything but another mark (an RLM may open
+ * a string). At most one mark per visible character, so what is hidden is never more than the
+ * visible text's length.
+ */
+function markFits(s: string, index: number, cp: number): boolean {
+  const before = index === 0 ? undefined : lastCodePoint(s, index);
+  const after = s.codePointAt(index + (cp > 0xffff ? 2 : 1));
+  const markBefore = before !== undefined && textMark(before);
+  if (selector(cp)) return before !== undefined && !markBefore;
+  if (cp === ZWJ || cp === ZWNJ)
+    return (
+      before !== undefined &&
+      (!markBefore || selector(before)) &&
+      after !== undefined &&
+      !textMark(after) &&
+      !CONTROL_OR_SPACE.test(String.fromCodePoint(after))
+    );
+  return !markBefore;
+}
+
+const CONTROL_OR_SPACE = /[\s\p{Cc}]/u;
+
+/** The code point that ends just before `index`. */
+function lastCodePoint(s: string, index: number): number | undefined {
+  const low = s.charCodeAt(index - 1);
+  const at = low >= 0xdc00 && low <= 0xdfff && index >= 2 ? index - 2 : index - 1;
+  return s.codePointAt(at);
+}
+
 /** A character a text may hold: see the file's comment. */
 function textMark(cp: number): boolean {
-  return TEXT_MARKS.has(cp) || (cp >= 0xfe00 && cp <= 0xfe0f) || (cp >= 0xe0100 && cp <= 0xe01ef);
+  return TEXT_MARKS.has(cp) || selector(cp);
 }
 
 /** A character that can hide text from whoever reads it: where it is, `U+202E`, and what it is. */
@@ -171,11 +229,12 @@ export function firstHiddenChar(s: string, kind: StringKind): HiddenChar | null 
     const c = m[0];
     const cp = c.codePointAt(0) ?? 0;
     if (kind !== 'name' && (c === '\t' || c === '\n' || (c === '\r' && s[m.index + 1] === '\n'))) continue;
-    if (kind === 'text') {
-      if (textMark(cp)) continue;
-      if (flags.some(([from, to]) => m.index >= from && m.index < to)) continue;
-    }
     const code = `U+${cp.toString(16).toUpperCase().padStart(4, '0')}`;
+    if (kind === 'text' && textMark(cp)) {
+      if (markFits(s, m.index, cp)) continue;
+      return { index: m.index, code, what: `${invisibleName(cp)}, out of place`, kind: 'invisible' };
+    }
+    if (flags.some(([from, to]) => m.index >= from && m.index < to)) continue;
     const bidi = BIDI.get(cp);
     if (bidi !== undefined) return { index: m.index, code, what: bidi, kind: 'bidi' };
     if (cp < 0xa0) return { index: m.index, code, what: 'a control character', kind: 'control' };

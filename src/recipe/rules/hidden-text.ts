@@ -127,7 +127,8 @@ export function hiddenCharText(
       message: `${held}, an invisible character that can hide or split words from whoever reads it`,
       hint:
         'it is sent as it is, but shows as nothing; remove it ' +
-        '(ZWJ, ZWNJ, direction marks and variation selectors are fine in a prompt)',
+        '(ZWJ, ZWNJ, direction marks and variation selectors are fine in a prompt, ' +
+        'one at a time after a visible character)',
     };
   if (hidden.kind === 'invisible' && kind === 'script')
     return {

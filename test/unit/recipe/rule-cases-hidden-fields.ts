@@ -167,7 +167,7 @@ export const HIDDEN_FIELD_CASES: readonly RuleCase[] = [
     name: 'prompt: ZWJ, ZWNJ, LRM, RLM, ALM, variation selectors and a subdivision flag are text',
     rule,
     text: prompted(
-      '"👩\\u200D💻 \\u0645\\u06CC\\u200C\\u062E \\u200Ea\\u200F\\u061C ❤\\uFE0F ' +
+      '"👩\\u200D💻 \\u0645\\u06CC\\u200C\\u062E \\u200Ea\\u200Fb\\u061Cc ❤\\uFE0F ' +
         '\\U0001F3F4\\U000E0067\\U000E0062\\U000E0073\\U000E0063\\U000E0074\\U000E007F"',
     ),
     expect: [],

@@ -3,6 +3,10 @@ import { describe, expect, it } from 'vitest';
 import { escapeHidden, firstHiddenChar } from '../../../src/util/hidden-chars.js';
 
 const TAG_FLAG_SCOTLAND = '\u{1F3F4}\u{E0067}\u{E0062}\u{E0073}\u{E0063}\u{E0074}\u{E007F}';
+const TAG_FLAG_ENGLAND = '\u{1F3F4}\u{E0067}\u{E0062}\u{E0065}\u{E006E}\u{E0067}\u{E007F}';
+const TAG_FLAG_WALES = '\u{1F3F4}\u{E0067}\u{E0062}\u{E0077}\u{E006C}\u{E0073}\u{E007F}';
+/** 🏴 + the tag letters of "ignore" + CANCEL TAG: flag-shaped, no flag. */
+const FAKE_FLAG = '\u{1F3F4}\u{E0069}\u{E0067}\u{E006E}\u{E006F}\u{E0072}\u{E0065}\u{E007F}';
 
 describe('firstHiddenChar', () => {
   it.each([
@@ -36,6 +40,18 @@ describe('firstHiddenChar', () => {
     ['variation selectors in a text', '\u2764\uFE0F \u{845B}\u{E0100} \u1820\u180B', true, null],
     ['a combining grapheme joiner in a text', 'a\u034Fb', true, null],
     ['an emoji subdivision flag (tag characters) in a text', `Add a ${TAG_FLAG_SCOTLAND} flag`, true, null],
+    ['the flags of England and Wales too', `${TAG_FLAG_ENGLAND} and ${TAG_FLAG_WALES}`, true, null],
+    ['emoji sequences: a selector before a ZWJ, a keycap', '\u2764\uFE0F\u200D\u{1F525} 1\uFE0F\u20E3', true, null],
+    ['an RLM opening an RTL text', '\u200F\u05E9\u05DC\u05D5\u05DD', true, null],
+    // Marks where no writing puts them: a run of them carries bytes (a selector each, a bit a joiner).
+    ['🏴 + tag letters that are no flag (invisible "ignore")', FAKE_FLAG, true, 'U+E0069@2'],
+    ['two variation selectors in a row', 'a\uFE0F\uFE0E', true, 'U+FE0E@2'],
+    ['a run of ideographic selectors', '\u{845B}\u{E0100}\u{E0101}\u{E0102}', true, 'U+E0101@3'],
+    ['a selector opening a text', '\uFE0Fa', true, 'U+FE0F@0'],
+    ['two joiners in a row', 'a\u200D\u200Cb', true, 'U+200D@1'],
+    ['a joiner at the end', 'ab\u200C', true, 'U+200C@2'],
+    ['a joiner before a space', 'a\u200D b', true, 'U+200D@1'],
+    ['two direction marks in a row', 'a\u200E\u200Fb', true, 'U+200F@2'],
     ['ZWJ in a name', 'a\u200Db', false, 'U+200D@1'],
     ['ZWNJ in a name', 'a\u200Cb', false, 'U+200C@1'],
     ['LRM in a name', 'a\u200E', false, 'U+200E@1'],
@@ -57,6 +73,7 @@ describe('firstHiddenChar', () => {
     expect(named('\uFEFF')).toBe('ZERO WIDTH NO-BREAK SPACE, the byte order mark');
     expect(named('\u200D')).toBe('ZERO WIDTH JOINER');
     expect(named('\uFE0F')).toBe('VARIATION SELECTOR-16');
+    expect(firstHiddenChar('a\u200D\u200Db', 'text')?.what).toBe('ZERO WIDTH JOINER, out of place');
     expect(named('\u{E0100}')).toBe('VARIATION SELECTOR-17');
     expect(named('\u{E0041}')).toBe('TAG LATIN CAPITAL LETTER A');
     expect(named('\u{E0069}')).toBe('TAG LATIN SMALL LETTER I');
