@@ -51,9 +51,13 @@ function markerOf(line: string): Marker | null {
   return { char, size: run.length };
 }
 
-/** Whether the text holds a line that is a git conflict marker (a lock kontext writes never does). */
+/**
+ * Whether the text holds an opening git conflict marker (`<<<<<<<` of any length; a lock kontext
+ * writes never does). Every hunk opens with one: a stray `> note` or `=` line a hand edit left
+ * is invalid JSON, reported as such, not a conflict.
+ */
 export function hasConflictMarkers(text: string): boolean {
-  return /^(?:<+|\|+|=+|>+)(?:[ \t\r]|$)/m.test(text);
+  return /^<+(?:[ \t\r]|$)/m.test(text);
 }
 
 /** The 1-based line of the first opening marker (`<<<<<<<` of any length); 1 when there is none. */

@@ -164,6 +164,15 @@ describe('parseLock errors (exit 65, file:line:col)', () => {
     expect(parseError(text).message).toContain(needle);
   });
 
+  it('a stray `> note` or `=` line (no opening <<<<<<<) is invalid JSON, not a git conflict', () => {
+    for (const stray of ['> note', '=']) {
+      const e = parseError(valid.replace('{', `{\n${stray}`));
+      expect(e.message).toContain('invalid JSON');
+      expect(e.hint).not.toMatch(/conflict/);
+    }
+    expect(parseError(valid.replace('{', '{\n<<<<<<< HEAD')).hint).toMatch(/git conflict markers/);
+  });
+
   it('accepts a UTF-8 byte order mark', () => {
     expect(parseLock(`\uFEFF${valid}`, 'x').nodes.background?.seed).toBe(1);
   });
