@@ -23,6 +23,7 @@
  * file cost more than the syscalls; a temp in the store's one `tmp/` folder also made that
  * folder's 10,000 creates and renames slow).
  */
+import { saveCopyPath } from '../util/save-template.js';
 import { rename, stat } from 'node:fs/promises';
 import { extname, resolve } from 'node:path';
 import { legacyOutputPathFor, outputPathFor } from '../plan/index.js';
@@ -78,7 +79,7 @@ export async function adoptFromLock(
   if ((await fileSha(store, file)) !== entry.output_sha256) {
     const moved = outDir === undefined ? null : movedLegacyOutput(node, file, outDir, extname(file).slice(1));
     // A clone that keeps only the `save:` copies (out/ ignored by git) still has the bytes.
-    const saved = node.save === null ? null : node.save.split('{ext}').join(extname(file).slice(1));
+    const saved = saveCopyPath(node.save, extname(file).slice(1));
     let found: string | null = null;
     for (const other of [moved, saved])
       if (found === null && other !== null && (await fileSha(store, other)) === entry.output_sha256) found = other;

@@ -9,6 +9,7 @@
  * another name, a symlink) is reported as kept, never removed. The walk follows no symlink, and
  * a file whose folders resolve anywhere but where the walk found it is kept too.
  */
+import { saveCopyPath } from '../util/save-template.js';
 import { createHash } from 'node:crypto';
 import { constants } from 'node:fs';
 import { lstat, open, readdir, realpath } from 'node:fs/promises';
@@ -93,7 +94,8 @@ export function outScope(p: OutScopeInput): { readonly lockEntries: readonly str
   for (const node of plan.nodes) {
     const base = stem(resolve(outputPathFor(plan, node, 'x')));
     currentStems.add(base);
-    const saved = node.save === null ? null : resolve(recipe.dir, node.save.split('{ext}').join(EXT));
+    const copy = saveCopyPath(node.save, EXT);
+    const saved = copy === null ? null : resolve(recipe.dir, copy);
     for (const ext of IMAGE_EXTS) {
       claimed.add(`${base}.${ext}`);
       if (saved !== null) claimed.add(saved.split(EXT).join(ext));

@@ -15,6 +15,7 @@
  * costs nothing; resolve.ts predicts the same refusal ({@link refusalAhead}) for status,
  * `--frozen` and `--dry-run`.
  */
+import { saveCopyPath } from '../util/save-template.js';
 import { extname, join, resolve } from 'node:path';
 import { lstatSync } from 'node:fs';
 import { ExitCode, KontextError } from '../errors.js';
@@ -79,7 +80,8 @@ export function storeCheck(store: Pick<Store, 'hashSource' | 'written'>): Pick<O
 /** Where a node with this extension writes: its output, then its `save:` copy. */
 export function outputTargets(outDir: string, node: PlanNode, ext: string): string[] {
   const out = [outputPathFor(outDir, node, ext)];
-  if (node.save !== null) out.push(node.save.split('{ext}').join(ext));
+  const saved = saveCopyPath(node.save, ext);
+  if (saved !== null) out.push(saved);
   return out;
 }
 
@@ -220,8 +222,8 @@ export function knownOutputs(prior: { readonly output_sha256: string } | null | 
 export function lockedTargets(node: PlanNode, locked: LockEntry | undefined, lockDir: string): string[] {
   if (!locked) return [];
   const output = join(lockDir, locked.output);
-  const ext = output.slice(output.lastIndexOf('.') + 1);
-  return node.save === null ? [output] : [output, node.save.split('{ext}').join(ext)];
+  const saved = saveCopyPath(node.save, extname(output).slice(1));
+  return saved === null ? [output] : [output, saved];
 }
 
 function short(sha: string): string {

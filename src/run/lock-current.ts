@@ -12,6 +12,7 @@
  *   cache) is rebuilt from the lock and the file, so the cache can still restore the output
  *   should the file be deleted later.
  */
+import { saveCopyPath } from '../util/save-template.js';
 import { dirname, extname, resolve } from 'node:path';
 import { outputPathFor } from '../plan/index.js';
 import type { PlanNode } from '../plan/types.js';
@@ -50,7 +51,8 @@ export async function lockCurrent(
   const file = resolve(paths.lockDir, entry.output);
   const ext = extname(file).slice(1);
   if (!/^[a-z0-9]{1,10}$/.test(ext) || file !== outputPathFor(paths.outDir, node, ext)) return null;
-  const targets = node.save === null ? [file] : [file, node.save.split('{ext}').join(ext)];
+  const saved = saveCopyPath(node.save, ext);
+  const targets = saved === null ? [file] : [file, saved];
   let bytes = 0;
   for (const target of targets) {
     const hashed = await store.hashSource(target).catch(() => null);

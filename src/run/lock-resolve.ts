@@ -7,6 +7,7 @@
  * it, and says that: `checksBeforeMerge`); `status`, `report`, `clean --dry-run` and `--dry-run`
  * use it in memory and write nothing; `--frozen` and `clean` refuse the conflicted lock (exit 65).
  */
+import { saveCopyPath } from '../util/save-template.js';
 import { basename, dirname, extname, resolve } from 'node:path';
 import type { PlanNode } from '../plan/types.js';
 import type { LockMergeRule } from '../store/lock-merge.js';
@@ -68,10 +69,9 @@ export async function resolvedLock(
       outputHolds: (entry) => holds(resolve(lockDir, entry.output), entry.output_sha256),
       // The copy's name takes the entry's own extension, as the run that wrote it gave it.
       saveHolds: async (node, entry) => {
-        const save = saves.get(node);
         const ext = extname(entry.output).slice(1);
-        if (save == null || ext === '') return false;
-        const copy = save.split('{ext}').join(ext);
+        const copy = ext === '' ? null : saveCopyPath(saves.get(node) ?? null, ext);
+        if (copy === null) return false;
         // Read only where the lock's outputs may be: a copy committed as a link out of the
         // project (to /dev/zero, to a huge file) is not read, it decides nothing.
         if (lockedFileRefusal(copy, p.outputs, realPathDeepSync) !== null) return false;

@@ -7,6 +7,7 @@
  * source-hash memo (size, mtime, inode), so a no-op re-run reads no image bytes; the caller can
  * skip even that when it knows the file must now hold other bytes (`force`).
  */
+import { saveCopyPath } from '../util/save-template.js';
 import { outputPathFor, type OutputNaming } from '../plan/index.js';
 import { verifyBlobCopy } from '../store/blobs.js';
 import { copyFileSafely } from '../store/safe-write.js';
@@ -84,7 +85,8 @@ export async function writeOutputs(
   };
   const output = outputPathFor(outDir, node, ext);
   const wrote = await materializeOrExplain(blob, output, how);
-  const savedCopy = save === null ? false : await materializeOrExplain(blob, save.split('{ext}').join(ext), how);
+  const copy = saveCopyPath(save, ext);
+  const savedCopy = copy === null ? false : await materializeOrExplain(blob, copy, how);
   return { output, restored: wrote || savedCopy };
 }
 

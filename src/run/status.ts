@@ -7,6 +7,7 @@
  * and out folder are searched for nodes the recipe no longer has. Never submits, never writes
  * outputs or the lock, never uploads.
  */
+import { saveCopyPath } from '../util/save-template.js';
 import { overrideProvider } from './node-provider.js';
 import { statSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
@@ -264,7 +265,7 @@ async function nodeStatus(
   const current = locked?.key === s.key ? locked : undefined;
   const output = current && lockedOutput ? lockedOutput : outputPathFor(at.plan, s.node, s.record.ext);
   const expected = current?.output_sha256 ?? s.record.output_sha256;
-  const saved = s.node.save === null ? null : s.node.save.split('{ext}').join(s.record.ext);
+  const saved = saveCopyPath(s.node.save, s.record.ext);
   if (s.refused) return { ...base, state: 'modified', output: s.refused.path, drift };
   // Only the remote cache has it: the run downloads it (and writes out/ and the lock), without a request.
   if (s.key !== null && at.fromRemote.has(s.key)) return { ...base, state: 'remote', output, drift };

@@ -35,3 +35,11 @@ export function fillSave(template: string, values: SaveValues): string {
     },
   );
 }
+
+/**
+ * A node's `save:` copy for an output of extension `ext` (`png`): the planner filled every
+ * placeholder but `{ext}`, which the runner knows once the image is in; null without `save:`.
+ */
+export function saveCopyPath(save: string | null, ext: string): string | null {
+  return save === null ? null : save.split('{ext}').join(ext);
+}
