@@ -11,7 +11,7 @@ import { saveCopyPath } from '../util/save-template.js';
 import { basename, dirname, extname, resolve } from 'node:path';
 import type { PlanNode } from '../plan/types.js';
 import type { LockMergeRule } from '../store/lock-merge.js';
-import { mergeLockSides, writeResolvedLock } from '../store/lock-merge.js';
+import { mergeLockSides, ruleCounts, writeResolvedLock } from '../store/lock-merge.js';
 import { firstMarkerLine } from '../store/lock-conflict.js';
 import { readLockState } from '../store/lock-file.js';
 import { LockFileError } from '../store/errors.js';
@@ -81,10 +81,9 @@ export async function resolvedLock(
     });
   };
   const merged = 'use' in p.store ? await p.store.use(merge) : await merge(p.store);
-  const counts: Record<LockMergeRule, number> = { same: 0, 'one-side': 0, file: 0, save: 0, cache: 0, ours: 0 };
+  const counts = ruleCounts(merged.rules.values());
   const decided: { node: string; rule: Decider }[] = [];
   for (const [node, rule] of merged.rules) {
-    counts[rule]++;
     if ((DECIDERS as readonly string[]).includes(rule)) decided.push({ node, rule: rule as Decider });
   }
   return { lock: merged.lock, conflict: { hunks: sides.hunks, counts, decided, text: state.text } };
@@ -96,7 +95,7 @@ const RULE_WORDS: Readonly<Record<LockMergeRule, string>> = {
   file: 'by the output file on disk',
   save: 'by the save: copy on disk',
   cache: 'by the local cache',
-  ours: 'kept ours (HEAD): neither file nor cache decides',
+  ours: 'kept ours (HEAD): neither the file, a save: copy nor the cache decides',
 };
 
 const DECIDER_WORDS: Readonly<Record<Decider, string>> = {

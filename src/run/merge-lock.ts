@@ -20,7 +20,7 @@ import { layout } from '../store/layout.js';
 import { hasConflictMarkers, parseConflictedLock } from '../store/lock-conflict.js';
 import { parseLock } from '../store/lock-file.js';
 import { LockFormatter } from '../store/lock-format.js';
-import { type LockMergeRule, mergeLockThreeWay } from '../store/lock-merge.js';
+import { mergeLockThreeWay, ruleCounts } from '../store/lock-merge.js';
 import { createSourceHashMemo } from '../store/source-hash.js';
 import type { LockEntry, LockFile } from '../store/types.js';
 import type { Runtime } from '../runtime.js';
@@ -79,8 +79,7 @@ export async function mergeLockFiles(options: MergeLockFilesOptions, rt: Runtime
       throw writeFailure(e, o.ours, 'it is unchanged, and git reports the conflict as usual');
     },
   );
-  const counts: Record<LockMergeRule, number> = { same: 0, 'one-side': 0, file: 0, save: 0, cache: 0, ours: 0 };
-  for (const rule of merged.rules.values()) counts[rule]++;
+  const counts = ruleCounts(merged.rules.values());
   const decided = [...merged.rules].filter(([, r]) => r === 'file' || r === 'cache' || r === 'ours');
   const words = [
     `${counts.same} alike`,

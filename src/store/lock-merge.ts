@@ -21,6 +21,13 @@ import { writeFailure } from './write-errors.js';
 /** How a node's merged entry was chosen. */
 export type LockMergeRule = 'same' | 'one-side' | 'file' | 'save' | 'cache' | 'ours';
 
+/** How many nodes each rule settled. */
+export function ruleCounts(rules: Iterable<LockMergeRule>): Record<LockMergeRule, number> {
+  const counts: Record<LockMergeRule, number> = { same: 0, 'one-side': 0, file: 0, save: 0, cache: 0, ours: 0 };
+  for (const rule of rules) counts[rule]++;
+  return counts;
+}
+
 /** What decides between two different entries of one node. */
 export interface LockMergeJudge {
   /** Whether the entry's output file on disk holds its `output_sha256`. */
