@@ -60,17 +60,24 @@ describe('parseConflictedLock', () => {
     expect(parseConflictedLock(formatLock({ version: 1, nodes: { a } }), FILE, parseLock)).toBeNull();
   });
 
-  it('plain markers: text outside the hunk plus each side', () => {
+  it.each([
+    ['plain markers', 7, '\n'],
+    ['CRLF lines, markers included', 7, '\r\n'],
+    ['markers of another length (conflict-marker-size=3), the opening one fixing the hunk', 3, '\n'],
+    ['markers of another length (conflict-marker-size=10)', 10, '\n'],
+    ['markers of another length, CRLF (conflict-marker-size=9)', 9, '\r\n'],
+  ])('%s: text outside the hunk plus each side', (_name, size, eol) => {
+    const m = (c: string, label = ''): string => c.repeat(size) + label;
     const text = [
       ...head,
       ...comma(entryLines('a', a)),
-      '<<<<<<< HEAD',
+      m('<', ' HEAD'),
       ...entryLines('b', b),
-      '=======',
+      m('='),
       ...entryLines('c', c),
-      '>>>>>>> other',
+      m('>', ' other'),
       ...tail,
-    ].join('\n');
+    ].join(eol);
     const got = sides(text);
     expect(got.hunks).toBe(1);
     expect(got.ours.nodes).toEqual({ a, b });
@@ -91,22 +98,6 @@ describe('parseConflictedLock', () => {
       '>>>>>>> feature/other',
       ...tail,
     ].join('\n');
-    const got = sides(text);
-    expect(got.ours.nodes).toEqual({ a, b });
-    expect(got.theirs.nodes).toEqual({ a, c });
-  });
-
-  it('CRLF lines, markers included', () => {
-    const text = [
-      ...head,
-      ...comma(entryLines('a', a)),
-      '<<<<<<< HEAD',
-      ...entryLines('b', b),
-      '=======',
-      ...entryLines('c', c),
-      '>>>>>>> other',
-      ...tail,
-    ].join('\r\n');
     const got = sides(text);
     expect(got.ours.nodes).toEqual({ a, b });
     expect(got.theirs.nodes).toEqual({ a, c });
@@ -171,24 +162,6 @@ describe('parseConflictedLock', () => {
     ].join('\n');
     expect(sides(trailing).ours.nodes).toEqual({ a, b });
     expect(sides(trailing).theirs.nodes).toEqual({ a, c });
-  });
-
-  it.each([3, 10])('markers of another length (conflict-marker-size=%i), the opening one fixing the hunk', (size) => {
-    const m = (c: string, label = ''): string => c.repeat(size) + label;
-    const text = [
-      ...head,
-      ...comma(entryLines('a', a)),
-      m('<', ' HEAD'),
-      ...entryLines('b', b),
-      m('='),
-      ...entryLines('c', c),
-      m('>', ' other'),
-      ...tail,
-    ].join('\n');
-    const got = sides(text);
-    expect(got.hunks).toBe(1);
-    expect(got.ours.nodes).toEqual({ a, b });
-    expect(got.theirs.nodes).toEqual({ a, c });
   });
 
   it.each([7, 5])('a recursive merge: the base section holds the virtual base its longer markers nest in (%i)', (n) => {
