@@ -76,6 +76,8 @@ export { writeReport, startReportServer, DEFAULT_REPORT_PORT } from './report/in
 export type { ReportOptions, WrittenReport, ReportData, ReportServer, ReportServerOptions } from './report/index.js';
 
 export { cleanRecipe } from './run/clean.js';
+export { pushRecipe } from './run/push.js';
+export type { PushOptions, PushDeps, PushReport } from './run/push.js';
 export type { CleanOptions, CleanDeps, CleanReport } from './run/clean.js';
 export { gcCache, findLockFiles } from './run/gc.js';
 export { mergeLockFiles } from './run/merge-lock.js';

@@ -93,6 +93,7 @@ Examples:
   kontext pick recipe.yml bag#2           passes after bag take only its variant 2 (pick: 2)
   kontext clean recipe.yml --dry-run      list outputs and lock entries of removed passes
   kontext gc --older-than 30d             prune the cache (keeps what lock files need)
+  kontext push recipe.yml                 send results paid before the remote cache was set up
 
 Exit codes: 0 ok · 1 a pass failed remotely · 64 usage · 65 invalid recipe or input rejected ·
 66 source missing · 69 upstream unavailable · 70 internal error · 73 cannot write output ·
@@ -123,6 +124,7 @@ export function buildProgram(rt: Runtime, choose: (a: Action) => void): Command 
   program.addCommand(emulatorCommand(choose));
   program.addCommand(pickCommand(choose));
   program.addCommand(cleanCommand(choose));
+  program.addCommand(pushCommand(choose));
   program.addCommand(gcCommand(choose));
   program.addCommand(mergeLockCommand(choose));
   program.addCommand(providersCommand(choose));
@@ -322,6 +324,21 @@ function cleanCommand(choose: (a: Action) => void): Command {
     .option('--allow-outside-root', 'allow output paths outside the project root')
     .action((recipe: string, opts: Record<string, unknown>) => {
       choose(async (ctx) => (await import('./commands/clean.js')).cleanCommand(recipe, opts, ctx));
+    });
+}
+
+function pushCommand(choose: (a: Action) => void): Command {
+  return new Command('push')
+    .description('send the results a run would take as up to date (local cache, or lock + out/) to the remote cache')
+    .argument('<recipe>', 'recipe file')
+    .option('--dry-run', 'ask the remote what it lacks; send nothing')
+    .option('--json', 'print the result as JSON')
+    .addOption(new Option('--provider <name>', 'run every pass on this provider').choices(PROVIDER_NAMES))
+    .option('--cache-dir <dir>', 'cache folder (default: the one `kontext run` uses; env KONTEXT_CACHE_DIR)')
+    .option('--allow-outside-root', 'allow output paths outside the project root')
+    .option('--trust-recipe-hosting', "push to the remote cache the recipe names (cache.remote), not only the user's")
+    .action((recipe: string, opts: Record<string, unknown>) => {
+      choose(async (ctx) => (await import('./commands/push.js')).pushCommand(recipe, opts, ctx));
     });
 }
 

@@ -1,0 +1,267 @@
+/**
+ * `kontext push <recipe>` (docs/architecture.md#remote-cache): send the results a run would take
+ * as up to date to the remote cache. A run uploads only what it pays for, so results paid before
+ * the team set a remote up, on a `--no-remote` run, or under a remote used read-only stay on the
+ * machine that paid for them, and every other machine (a CI runner without `out/`) pays again.
+ *
+ * What is sent is what a run here would not pay for: a node the local cache holds, or whose lock
+ * entry and output file prove it (adopted into the local cache first, adopt.ts). Each goes as a
+ * run's upload goes (upload.ts: blob, then record; HEAD before PUT; the blob read once, hashed
+ * against its name and required to be an image; the record from an allow-list of fields).
+ * Unlike a run, the command is about the remote, so a remote that fails fails it: none
+ * configured is exit 64, uploads refused (read-only keys, a recipe's remote not trusted) 77, a
+ * remote that is not usable 75 (try again: what was sent stays sent).
+ */
+import { statSync } from 'node:fs';
+import { basename, dirname } from 'node:path';
+import pLimit from 'p-limit';
+import { ExitCode, InterruptedError, KontextError } from '../errors.js';
+import type { PlanNode } from '../plan/types.js';
+import { loadRecipe, loadUserConfig } from '../recipe/index.js';
+import type { ProviderName, Recipe } from '../recipe/types.js';
+import { chooseRemote, type RemoteChoice } from '../remote/choose.js';
+import { RemoteCacheError } from '../remote/errors.js';
+import { recordObject } from '../remote/location.js';
+import { PendingUploads } from '../remote/pending.js';
+import { uploadResult } from '../remote/upload.js';
+import type { Runtime } from '../runtime.js';
+import type { LockFile, RunRecord, Store } from '../store/types.js';
+import { adoptFromLock } from './adopt.js';
+import { cacheDirFor } from './context.js';
+import { normalizedPrompt, resolvedParams } from './node-request.js';
+import { openStoreOrStandIn } from './open-cache.js';
+import type { NodeState } from './resolve.js';
+import { lockPathFor } from './run-recipe.js';
+import { statusDetail } from './status.js';
+
+/** Uploads at once: each is a HEAD or two and up to two PUTs. */
+const PUSH_CONCURRENCY = 8;
+
+export interface PushOptions {
+  readonly cacheDir?: string | undefined;
+  readonly provider?: ProviderName | undefined;
+  readonly allowOutsideRoot?: boolean | undefined;
+  /** `--trust-recipe-hosting`: upload to a remote the recipe names (else it is refused, exit 77). */
+  readonly trustRecipe?: boolean | undefined;
+  /** Ask the remote what it lacks (a HEAD per result); send nothing, adopt nothing. */
+  readonly dryRun?: boolean | undefined;
+}
+
+export interface PushDeps {
+  readonly rt: Runtime;
+  /** Ctrl-C: stop sending (what was sent stays sent), exit 130. */
+  readonly signal?: AbortSignal | undefined;
+}
+
+export interface PushReport {
+  readonly recipe: string;
+  /** `s3://bucket/prefix` */
+  readonly remote: string;
+  readonly dryRun: boolean;
+  /** Node ids whose result was sent (a dry run: would be). */
+  readonly pushed: readonly string[];
+  /** Node ids whose result the remote already holds. */
+  readonly present: readonly string[];
+  /** Up to date here but not sent, and why (an old record, a damaged blob, a file that is not an image). */
+  readonly unfit: readonly { readonly node: string; readonly why: string }[];
+  /** Node ids a run here would pay for, re-attach to or download: nothing local to send. */
+  readonly notLocal: readonly string[];
+}
+
+export async function pushRecipe(path: string, options: PushOptions, deps: PushDeps): Promise<PushReport> {
+  const { rt } = deps;
+  const recipe = await loadRecipe(path, { rt, strict: false, allowOutsideRoot: options.allowOutsideRoot ?? false });
+  const choice = await pushTarget(recipe, options, rt);
+  const opened = await openStoreOrStandIn(cacheDirFor(recipe, options.cacheDir, rt));
+  try {
+    const detail = await statusDetail(opened.store, { recipe, options, rt });
+    const lockDir = dirname(lockPathFor(recipe));
+    const results = await localResults(detail.plan.nodes, detail.states, detail.lock, lockDir, opened.store, options);
+    const sent = await send(results.byKey, choice, opened.store, options.dryRun === true, deps);
+    return {
+      recipe: recipe.file,
+      remote: choice.location.url,
+      dryRun: options.dryRun === true,
+      pushed: sent.pushed,
+      present: sent.present,
+      unfit: [...results.unfit, ...sent.unfit],
+      notLocal: results.notLocal,
+    };
+  } finally {
+    await opened.discard();
+  }
+}
+
+/** The remote a run of `recipe` would use, if it may be written to (see remote/choose.ts). */
+async function pushTarget(recipe: Recipe, options: PushOptions, rt: Runtime): Promise<RemoteChoice> {
+  const envRemote = (rt.env['KONTEXT_REMOTE_CACHE'] ?? '').trim() !== '';
+  const user = envRemote ? undefined : (await loadUserConfig(rt)).cache?.remote;
+  const choice = chooseRemote({
+    env: rt.env,
+    recipe: recipe.remote,
+    user,
+    trustRecipe: options.trustRecipe === true,
+    recipeFile: basename(recipe.file),
+  });
+  if (choice === null)
+    throw new KontextError('E_NO_REMOTE', 'push: no remote cache is set up, so there is nowhere to push to', {
+      exitCode: ExitCode.USAGE,
+      hint: 'set KONTEXT_REMOTE_CACHE=s3://bucket/prefix, or cache: { remote: … } in the user config',
+    });
+  if (!choice.upload)
+    throw new KontextError(
+      'E_PUSH_UNTRUSTED',
+      `push: remote cache ${choice.location.url} is named by ${basename(recipe.file)}, which may not choose ` +
+        'where your results go',
+      {
+        exitCode: ExitCode.NO_PERM,
+        hint: 'name the same bucket in your user config or KONTEXT_REMOTE_CACHE, or pass --trust-recipe-hosting',
+      },
+    );
+  return choice;
+}
+
+interface LocalResults {
+  /** One result per cache key (nodes sharing a request share it), with the ids of its nodes. */
+  readonly byKey: Map<string, { readonly record: RunRecord; readonly nodes: string[] }>;
+  readonly unfit: { node: string; why: string }[];
+  readonly notLocal: string[];
+}
+
+/** The result of every node a run here would not pay for, read from the cache or adopted from the lock. */
+async function localResults(
+  nodes: readonly PlanNode[],
+  states: ReadonlyMap<string, NodeState>,
+  lock: LockFile,
+  lockDir: string,
+  store: Store,
+  options: PushOptions,
+): Promise<LocalResults> {
+  const out: LocalResults = { byKey: new Map(), unfit: [], notLocal: [] };
+  for (const node of nodes) {
+    const state = states.get(node.id);
+    const key = state?.key ?? null;
+    if (!state || key === null || state.status !== 'cached' || state.record === null) {
+      out.notLocal.push(node.id);
+      continue;
+    }
+    const known = out.byKey.get(key);
+    if (known) {
+      known.nodes.push(node.id);
+      continue;
+    }
+    if (options.dryRun === true) {
+      out.byKey.set(key, { record: state.record, nodes: [node.id] }); // only its key is asked about
+      continue;
+    }
+    const entry = lock.nodes[node.id];
+    const record = await resultOf(node, key, state.record, {
+      store,
+      adopt: entry ? () => adoptFromLock(node, key, entry, lockDir, store) : null,
+    });
+    if (record === null) out.unfit.push({ node: node.id, why: 'its output is neither in the local cache nor in out/' });
+    else out.byKey.set(key, { record, nodes: [node.id] });
+  }
+  return out;
+}
+
+/**
+ * The full record of a node the run takes as cached: the cache's, when its blob is there, else
+ * adopted from the lock and the file (a lock-current node's record names no prompt). A record
+ * from before records kept the prompt and params gets them from the node: its key covers both.
+ */
+async function resultOf(
+  node: PlanNode,
+  key: string,
+  resolved: RunRecord,
+  p: { readonly store: Store; readonly adopt: (() => Promise<RunRecord | null>) | null },
+): Promise<RunRecord | null> {
+  const hasBlob = (r: RunRecord): boolean =>
+    statSync(p.store.blobPath(r.output_sha256), { throwIfNoEntry: false })?.isFile() === true;
+  let record = await p.store.getRecord(key).catch(() => null);
+  if (record === null || record.output_sha256 !== resolved.output_sha256 || !hasBlob(record)) {
+    if (p.adopt) record = await p.adopt().catch(() => null);
+    else record = hasBlob(resolved) ? resolved : null;
+  }
+  if (record === null) return null;
+  return { ...record, prompt: record.prompt ?? normalizedPrompt(node), params: record.params ?? resolvedParams(node) };
+}
+
+interface Sent {
+  readonly pushed: string[];
+  readonly present: string[];
+  readonly unfit: { node: string; why: string }[];
+}
+
+/** Upload each result (or, dry, ask whether the remote has its record); the first remote failure stops the rest. */
+async function send(
+  byKey: LocalResults['byKey'],
+  choice: RemoteChoice,
+  store: Store,
+  dry: boolean,
+  deps: PushDeps,
+): Promise<Sent> {
+  const sent: Sent = { pushed: [], present: [], unfit: [] };
+  if (byKey.size === 0) return sent;
+  const { openBucket } = await import('../remote/bucket.js');
+  const bucket = openBucket(choice.location, deps.rt.env);
+  const notes = new PendingUploads(choice.location.url);
+  const limit = pLimit(PUSH_CONCURRENCY);
+  let failure: RemoteCacheError | null = null;
+  try {
+    await Promise.all(
+      [...byKey].map(([key, { record, nodes }]) =>
+        limit(async () => {
+          if (failure !== null || deps.signal?.aborted) return;
+          try {
+            if (dry) {
+              const there = await bucket.exists(recordObject(choice.location, key), deps.signal);
+              (there ? sent.present : sent.pushed).push(...nodes);
+              return;
+            }
+            const done = await uploadResult(bucket, record, store, { signal: deps.signal });
+            if (done.why !== undefined) sent.unfit.push(...nodes.map((node) => ({ node, why: done.why as string })));
+            else {
+              (done.sent ? sent.pushed : sent.present).push(...nodes);
+              await notes.clear(store, key); // a run's note of this upload, if one was left
+            }
+          } catch (e) {
+            if (deps.signal?.aborted) return;
+            if (e instanceof RemoteCacheError) failure ??= e;
+            else sent.unfit.push(...nodes.map((node) => ({ node, why: messageOf(e) })));
+          }
+        }),
+      ),
+    );
+  } finally {
+    bucket.close();
+  }
+  if (deps.signal?.aborted) throw new InterruptedError(`push interrupted: ${sent.pushed.length} results sent`);
+  if (failure !== null) throw pushFailure(failure, choice.location.url, sent.pushed.length);
+  return sent;
+}
+
+function pushFailure(e: RemoteCacheError, url: string, pushed: number): KontextError {
+  const sentSoFar = `${pushed} result${pushed === 1 ? '' : 's'} sent before it`;
+  if (e.kind === 'denied' || e.kind === 'credentials')
+    return new KontextError(
+      'E_PUSH_DENIED',
+      `push: remote cache ${url} refused the upload (${e.message}); ${sentSoFar}`,
+      {
+        exitCode: ExitCode.NO_PERM,
+        hint: 'push needs credentials that may write (s3:PutObject) to the bucket',
+      },
+    );
+  return new KontextError(
+    'E_PUSH_UNAVAILABLE',
+    `push: remote cache ${url} is not usable (${e.message}); ${sentSoFar}`,
+    {
+      exitCode: ExitCode.TEMP_FAIL,
+      hint: 'push again later: what was sent is not sent twice',
+    },
+  );
+}
+
+function messageOf(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
