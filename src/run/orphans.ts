@@ -4,6 +4,8 @@
  * asking exactly what an orphan asked (same provider, model, prompt, input bytes and params)
  * takes its entry, so its seed, key and output are reused and the rename costs nothing.
  * Each orphan is taken at most once (variants of a renamed pass each take one, in id order).
+ * After the lock's own orphans, the entries of stray locks (a renamed recipe's old lock:
+ * stray-locks.ts), asked for only when the lock's own give no match.
  */
 import { providerOf } from './node-provider.js';
 import type { PlanNode } from '../plan/types.js';
@@ -21,24 +23,32 @@ export function orphanPool(
   planIds: ReadonlySet<string>,
   providerName: string,
   store: Store,
+  strays?: () => Promise<readonly LockEntry[]>,
 ): OrphanPool {
   const free = Object.keys(lock.nodes)
     .filter((id) => !planIds.has(id))
     .sort()
     .map((id) => lock.nodes[id] as LockEntry);
+  let stray: LockEntry[] | null = strays === undefined ? [] : null;
+  const take = async (pool: LockEntry[], node: PlanNode, inputSha: string): Promise<LockEntry | null> => {
+    if (pool.length === 0) return null;
+    const provider = providerOf(node, providerName);
+    const wanted = requestShaFor(node, provider, inputSha);
+    for (let i = 0; i < pool.length; i++) {
+      const entry = pool[i] as LockEntry;
+      if (entry.input_sha256 !== inputSha || entry.model !== node.model || entry.provider !== provider) continue;
+      if ((await entryRequestSha(entry, store)) !== wanted) continue;
+      pool.splice(i, 1);
+      return entry;
+    }
+    return null;
+  };
   return {
     async claim(node, inputSha) {
-      if (free.length === 0) return null;
-      const provider = providerOf(node, providerName);
-      const wanted = requestShaFor(node, provider, inputSha);
-      for (let i = 0; i < free.length; i++) {
-        const entry = free[i] as LockEntry;
-        if (entry.input_sha256 !== inputSha || entry.model !== node.model || entry.provider !== provider) continue;
-        if ((await entryRequestSha(entry, store)) !== wanted) continue;
-        free.splice(i, 1);
-        return entry;
-      }
-      return null;
+      const own = await take(free, node, inputSha);
+      if (own !== null) return own;
+      stray ??= [...((await strays?.().catch(() => [])) ?? [])];
+      return take(stray, node, inputSha);
     },
   };
 }

@@ -4,7 +4,7 @@
  * Nothing is submitted here.
  */
 import type { Plan, PlanNode } from '../plan/types.js';
-import type { JournalEntry, LockFile, Store } from '../store/types.js';
+import type { JournalEntry, LockEntry, LockFile, Store } from '../store/types.js';
 import type { RunOptions } from './options.js';
 import { resolveStates, type NodeState, type ResolveDeps } from './resolve.js';
 import { resolveSelections } from './selection.js';
@@ -41,6 +41,8 @@ export async function prepareRun(
     readonly sessionSeeds?: ReadonlyMap<string, number> | undefined;
     /** The lock file's folder: outputs the lock still vouches for are adopted into the cache. */
     readonly lockDir?: string | undefined;
+    /** Entries of stray locks beside the lock (stray-locks.ts): more orphans a new node's seed may come from. */
+    readonly strays?: (() => Promise<readonly LockEntry[]>) | undefined;
     /** A new node's seed is derived from the node (default; derived-seed.ts), or drawn (`false`: one-off edits). */
     readonly deriveSeeds?: boolean | undefined;
     /** This process (the runtime: pid, `isAlive`): is a journal entry's writer another live run (resolve.ts)? */

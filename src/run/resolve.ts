@@ -83,6 +83,8 @@ export interface ResolveDeps {
   readonly planIds?: ReadonlySet<string> | undefined;
   /** Entries of nodes that left the plan, for new nodes to take over; filled by {@link resolveStates}. */
   readonly orphans?: OrphanPool | undefined;
+  /** Entries of stray locks beside the lock (a renamed recipe's: stray-locks.ts), more orphans to take seeds from. */
+  readonly strays?: (() => Promise<readonly LockEntry[]>) | undefined;
   /** Recipe runs: a new node's seed is derived from the node (derived-seed.ts), the same on every machine. */
   readonly deriveSeeds?: boolean | undefined;
 }
@@ -107,7 +109,7 @@ export async function resolveStates(
   const finished = settledEntries(listed, deps.lock);
   const journal = finished.length === 0 ? listed : listed.filter((e) => !finished.includes(e));
   const planIds = deps.planIds ?? new Set(plan.nodes.map((n) => n.id));
-  const orphans = deps.orphans ?? orphanPool(deps.lock, planIds, deps.providerName, deps.store);
+  const orphans = deps.orphans ?? orphanPool(deps.lock, planIds, deps.providerName, deps.store, deps.strays);
   const withJournal: ResolveDeps = {
     ...deps,
     journalSeeds: journaledSeeds(journal),

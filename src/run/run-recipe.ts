@@ -18,6 +18,7 @@ import type { RunEvent } from './events.js';
 import { describeRun, type DryRunReport } from './dry-run.js';
 import type { RunOptions } from './options.js';
 import { prepareRun } from './prepare.js';
+import { strayLockEntries } from './stray-locks.js';
 import { executePlan, type RunSummary } from './scheduler.js';
 import { writeGuardFor } from './write-guard-for.js';
 import { holdRunLock, waitingMessage } from './run-lock.js';
@@ -120,6 +121,7 @@ async function runInContext(
       lock: lock.lock,
       draw: rt.randomSeed,
       lockDir: dirname(lockPath),
+      strays: strayLockEntries(lockPath, writeGuard),
       self: rt,
     },
     options,

@@ -23,6 +23,7 @@ import { writeGuardFor } from './write-guard-for.js';
 import type { LockEntry, LockFile, Store } from '../store/types.js';
 import type { RunReason } from './events.js';
 import { prepareRun } from './prepare.js';
+import { strayLockEntries } from './stray-locks.js';
 import type { NodeState } from './resolve.js';
 import type { ClaimVerdict } from './submit-claim.js';
 import { cacheDirFor } from './context.js';
@@ -204,6 +205,7 @@ export async function statusDetail(
       lock,
       draw: rt.randomSeed,
       lockDir: dirname(lockPath),
+      strays: strayLockEntries(lockPath, guard),
       self: rt,
     },
     {},

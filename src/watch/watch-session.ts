@@ -32,6 +32,7 @@ import { openRunContext, type RunContext, type RunScope } from '../run/context.j
 import type { RunEvent } from '../run/events.js';
 import { LockWriter } from '../run/lock-writer.js';
 import { prepareRun, type Prepared } from '../run/prepare.js';
+import { strayLockEntries } from '../run/stray-locks.js';
 import { lockPathFor, runTargetFor, type RunRecipeOptions } from '../run/run-recipe.js';
 import { emitWarnings } from '../run/lint-warnings.js';
 import { writeGuardFor } from '../run/write-guard-for.js';
@@ -285,6 +286,7 @@ export class WatchSession {
         draw: this.deps.rt.randomSeed,
         sessionSeeds: this.#seeds,
         lockDir: dirname(run.lockPath),
+        strays: strayLockEntries(run.lockPath, run.writeGuard),
         self: this.deps.rt,
       },
       once,

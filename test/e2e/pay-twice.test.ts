@@ -159,6 +159,29 @@ passes:
     expect(await paid(['run', 'recipe.yml'], root, envFor(home2))).toBe(0);
   });
 
+  it("renaming the recipe file is free: its old lock gives the seeds; a live recipe's lock does not", async () => {
+    const root = await project();
+    const env = envFor(await tempDir('home'));
+    expect(await paid(['run', 'recipe.yml'], root, env)).toBe(2);
+    // A prompt edited since: the lock keeps tint's first seed, which its new prompt would not derive.
+    await writeFile(join(root, 'recipe.yml'), CHAIN.replace('blue', 'teal'));
+    expect(await paid(['run', 'recipe.yml'], root, env)).toBe(1);
+    const before = await readLock(root);
+
+    await rename(join(root, 'recipe.yml'), join(root, 'products.yml')); // git mv: the lock stays behind
+    expect(await paid(['run', 'products.yml'], root, env)).toBe(0);
+    const after = JSON.parse(await readFile(join(root, 'products.lock.json'), 'utf8')) as Lock;
+    expect(after.nodes['tint@photo']?.key).toBe(before.nodes['tint@photo']?.key);
+    // Another user (an empty cache): the old lock's outputs are adopted.
+    await rm(join(root, 'products.lock.json'));
+    expect(await paid(['run', 'products.yml'], root, envFor(await tempDir('home2')))).toBe(0);
+
+    // recipe.yml back beside its lock: that lock is its own again, no donor to a third recipe.
+    await writeFile(join(root, 'recipe.yml'), CHAIN.replace('blue', 'teal'));
+    await writeFile(join(root, 'third.yml'), CHAIN.replace('blue', 'teal').replace('name: chain', 'name: third'));
+    expect(await paid(['run', 'third.yml'], root, env)).toBe(1);
+  });
+
   it('an old project .kontext/ and old output names migrate without paying', async () => {
     const root = await project();
     const env = envFor(await tempDir('home'));

@@ -1,0 +1,45 @@
+/**
+ * Lock files a renamed recipe left behind. The lock is named after the recipe (`catalog.yml` →
+ * `catalog.lock.json`), so `git mv catalog.yml products.yml` starts `products.lock.json` empty;
+ * the old lock still records every seed, and a node whose seed the lock kept while its prompt
+ * changed has a seed its derived one (derived-seed.ts) is not. Without it those nodes were paid
+ * for again. A lock beside the recipe's own whose recipe is gone (`<stem>.lock.json` with no
+ * `<stem>.yml` or `<stem>.yaml` in the folder) is a stray: its entries join the orphans a new
+ * node may take its seed from by asking exactly what an entry asked (orphans.ts). A lock whose
+ * recipe is there belongs to that recipe and is left alone. A stray is read as the recipe's own
+ * lock is (its outputs checked by the same write guard); one that cannot be read, or that git
+ * left conflicted, gives nothing.
+ */
+import { readdir } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { readLockState } from '../store/lock-file.js';
+import type { LockEntry } from '../store/types.js';
+import type { WriteGuard } from '../store/write-guard.js';
+
+const LOCK_SUFFIX = '.lock.json';
+
+/** The entries of the stray locks beside `lockPath`, read on the first call only; by file name, then node id. */
+export function strayLockEntries(lockPath: string, guard: WriteGuard): () => Promise<readonly LockEntry[]> {
+  let read: Promise<readonly LockEntry[]> | null = null;
+  return () => {
+    read ??= readStrays(lockPath, guard);
+    return read;
+  };
+}
+
+async function readStrays(lockPath: string, guard: WriteGuard): Promise<readonly LockEntry[]> {
+  const dir = dirname(lockPath);
+  const names = await readdir(dir).catch(() => [] as string[]);
+  const present = new Set(names);
+  const entries: LockEntry[] = [];
+  for (const name of names.filter((n) => n.endsWith(LOCK_SUFFIX)).sort()) {
+    const stem = name.slice(0, -LOCK_SUFFIX.length);
+    if (name === basename(lockPath) || stem === '' || present.has(`${stem}.yml`) || present.has(`${stem}.yaml`))
+      continue;
+    const state = await readLockState(join(dir, name), { outputs: guard }).catch(() => null);
+    if (!state || state.sides !== null) continue;
+    const { nodes } = state.lock;
+    for (const id of Object.keys(nodes).sort()) entries.push(nodes[id] as LockEntry);
+  }
+  return entries;
+}
