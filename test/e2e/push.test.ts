@@ -12,6 +12,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openStore } from '../../src/store/index.js';
+import { spawnCli } from '../helpers/cli-spawn.js';
 import { useRemoteE2e } from '../helpers/remote-e2e.js';
 import type { Project } from '../helpers/run-fixtures.js';
 import { TEST_AWS_ENV } from '../helpers/s3-server.js';
@@ -31,7 +32,7 @@ passes:
 `;
 const NODES = 8; // four photos, two passes
 
-const { s3, remote: REMOTE, kontext, submits, puts, project, clone } = useRemoteE2e(YAML, 'push');
+const { s3, remote: REMOTE, env, kontext, submits, puts, project, clone } = useRemoteE2e(YAML, 'push');
 
 interface PushJson {
   type: string;
@@ -157,6 +158,26 @@ describe('kontext push', () => {
     const text = await kontext(a, ['push', 'recipe.yml']);
     expect(text.code).toBe(65);
     expect(text.stdout).toContain('not pushed warm@product-coffee: its blob is not an image');
+  }, 180_000);
+
+  it('Ctrl-C stops a push at once (exit 130); the next push sends the rest', async () => {
+    const a = await paidLocally(YAML.replace('light grey', 'olive'));
+    const proxy = await startS3Proxy(s3().endpoint, { holdWritesMs: 30_000 });
+    try {
+      const c = spawnCli(['push', 'recipe.yml'], { cwd: a.root, env: env(a, { AWS_ENDPOINT_URL_S3: proxy.endpoint }) });
+      const started = Date.now();
+      while (!proxy.seen.some((r) => r.startsWith('PUT ')) && Date.now() - started < 20_000)
+        await new Promise((r) => setTimeout(r, 50));
+      c.child.kill('SIGINT');
+      const r = await c.done;
+      expect(r.code, r.stderr).toBe(130);
+      expect(Date.now() - started).toBeLessThan(20_000); // not held until the proxy lets the writes go
+    } finally {
+      await proxy.close();
+    }
+    const rest = await push(a);
+    expect(rest.pushed.length + rest.present.length).toBe(NODES);
+    expect(rest.unfit).toEqual([]);
   }, 180_000);
 
   it.each([
