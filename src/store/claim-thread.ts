@@ -101,7 +101,7 @@ function drain() {
       parentPort.postMessage({ id: m.id, error: fail(e) });
     }
   }
-  if (death !== null) process.exit(1);
+  if (death !== null) throw new Error('told to die');
   for (const [dir, ms] of linked) {
     let error;
     try {
@@ -112,14 +112,15 @@ function drain() {
     for (const m of ms) parentPort.postMessage(error ? { id: m.id, error } : { id: m.id, linked: true });
   }
 }
-// Test hook (dieOnClaimsForTests): hold the claims until this many are here, then exit
-// before answering any, having linked none ('before-link') or each ('after-link').
+// Test hook (dieOnClaimsForTests): hold the claims until this many are here, then crash (an
+// uncaught error ends the thread) before answering any, having linked none ('before-link') or
+// each ('after-link').
 let death = null;
 parentPort.on('message', (m) => {
   if (m.die) death = m.die;
   else queue.push(m);
   if (death !== null && (queue.length < death.claims || death.when === 'before-link')) {
-    if (queue.length >= death.claims) process.exit(1);
+    if (queue.length >= death.claims) throw new Error('told to die');
     return;
   }
   if (!scheduled) {
@@ -202,7 +203,7 @@ export class ClaimThreadStopped extends StoreError {
 }
 
 /**
- * Test hook: the thread (started now if it is not up; resolves once it is) exits once `claims`
+ * Test hook: the thread (started now if it is not up; resolves once it is) crashes once `claims`
  * claims are with it, before answering any: `before-link` having written none, `after-link`
  * having linked each (the entries on disk, their folder not fsynced). A thread that died
  * before is forgotten first.

@@ -68,7 +68,7 @@ describe('the claim thread dies under a run', () => {
       expect([...failed, ...skipped].map((e) => e.node).sort()).toEqual(passes.map(([id]) => id));
       for (const e of failed) {
         expect(e).toMatchObject({ code: 'E_CLAIM_THREAD', exit_code: 70 });
-        expect(e.message).toMatch(/claim thread stopped \(exit code 1\) before it answered/);
+        expect(e.message).toMatch(/claim thread failed \(told to die\) before it answered/);
         expect(e.hint).toMatch(/nothing was submitted/);
       }
       expect(summaryOf(first)).toMatchObject({ exitCode: 70, uncertain: [] });

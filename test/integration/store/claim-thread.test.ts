@@ -83,7 +83,7 @@ describe('claim thread', () => {
         expect(claim.status).toBe('rejected');
         const e = (claim as PromiseRejectedResult).reason as Error;
         expect(e).toMatchObject({ code: 'E_CLAIM_THREAD', exitCode: 70 });
-        expect(e.message).toMatch(/claim thread stopped \(exit code 1\) before it answered/);
+        expect(e.message).toMatch(/claim thread failed \(told to die\) before it answered/);
       }
       // Not an intent of a dead run for the next run to take as maybe paid, nor a temp.
       expect(await readdir(join(root, 'journal'))).toEqual([]);
