@@ -17,7 +17,9 @@
  * mutex held, the recipe read again and unchanged, the new text not yet renamed over it). Of
  * `kontext report`: `report-index-written` (its page in place, the images it does not show not yet
  * pruned). Of `kontext merge-lock`: `merge-lock-temp-written` (the merge complete in its temp beside
- * `%A`, fsynced, not renamed). Library code only calls `rt.crashPoint`.
+ * `%A`, fsynced, not renamed). Of a run that resolves a conflicted lock: `lock-resolved-temp-written`
+ * (the merged lock complete in its temp, not renamed over the conflicted file). Library code only
+ * calls `rt.crashPoint`.
  */
 import { existsSync, writeFileSync } from 'node:fs';
 import type { Runtime } from '../index.js';
@@ -41,6 +43,7 @@ const POINTS = [
   'pick-checked',
   'report-index-written',
   'merge-lock-temp-written',
+  'lock-resolved-temp-written',
 ] as const;
 
 export function withTestHooks(rt: Runtime, kill: () => void): Runtime {

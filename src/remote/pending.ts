@@ -6,12 +6,13 @@
  * remote uploads those results: otherwise they would be local hits there, never uploaded, and
  * paid again on every other machine. Best effort: a note that cannot be written or read only
  * means that no later run catches up. A note is a few bytes, not fsynced (the result it names is).
+ * `kontext gc` keeps the record and blob a note names (store/gc-roots.ts) until it is cleared.
  */
 import { mkdir, readdir, readFile, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { layout } from '../store/layout.js';
 import type { Store } from '../store/types.js';
 
-const DIR = 'remote-pending';
 const KEY = /^[0-9a-f]{64}$/;
 /** The note's second line when the upload replaces a refused remote record. */
 const REPLACE = 'replace';
@@ -28,7 +29,7 @@ export class PendingUploads {
    */
   async mark(store: Store, key: string, replace = false): Promise<void> {
     const text = replace ? `${this.url}\n${REPLACE}\n` : this.url;
-    const dir = join(store.root, DIR);
+    const dir = layout.remotePending(store.root);
     try {
       let made = this.#made.get(dir);
       if (made === undefined) {
@@ -49,12 +50,12 @@ export class PendingUploads {
 
   async clear(store: Store, key: string): Promise<void> {
     // One unlink (rm would stat first); a note already gone is fine.
-    await unlink(join(store.root, DIR, key)).catch(() => undefined);
+    await unlink(join(layout.remotePending(store.root), key)).catch(() => undefined);
   }
 
   /** The keys noted for this remote (notes for another remote are left alone). */
   async list(store: Store): Promise<{ readonly key: string; readonly replace: boolean }[]> {
-    const dir = join(store.root, DIR);
+    const dir = layout.remotePending(store.root);
     const names = await readdir(dir).catch(() => []);
     const keys: { key: string; replace: boolean }[] = [];
     for (const name of names.filter((n) => KEY.test(n)).sort()) {

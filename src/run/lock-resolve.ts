@@ -127,13 +127,14 @@ export function conflictMessage(lockPath: string, report: LockConflictReport, do
 export async function writeResolved(
   lockPath: string,
   resolved: ResolvedLock,
-  rt: Pick<Runtime, 'pid' | 'isAlive'>,
+  rt: Pick<Runtime, 'pid' | 'isAlive' | 'crashPoint'>,
 ): Promise<string | null> {
   const { conflict } = resolved;
   if (conflict === null) return null;
   const wrote = await writeResolvedLock(lockPath, conflict.text, resolved.lock, {
     pid: rt.pid,
     isAlive: (pid) => rt.isAlive(pid),
+    crashPoint: rt.crashPoint,
   });
   return conflictMessage(
     lockPath,

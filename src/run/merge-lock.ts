@@ -4,14 +4,13 @@
  * changed on one side takes it, one changed differently on both goes to the side whose output
  * the file in the work tree holds (`%P` says where the lock is; its outputs are relative to it),
  * else whose blob the local cache holds, else ours. The merge replaces `%A`, as git asks, durably
- * (temp, fsync, rename, folder fsync: store/atomic.ts). A base with git conflict markers (the
+ * (temp, fsync, rename, folder fsync: store/lock-write.ts). A base with git conflict markers (the
  * merge bases' own merge, made as text) gives the entries its sides agree on; the rest goes by
  * the truth. A file that is not a lock (ours or theirs with markers, say) is exit 65 and `%A` is
  * left alone: git then reports the conflict as usual, and `kontext run` resolves it later.
  */
 import { access } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, relative, resolve, sep } from 'node:path';
-import { sweepDeadTempsOnce, writeFileAtomic } from '../store/atomic.js';
 import { resolveCacheDir } from '../store/cache-dir.js';
 import { canonicalJson } from '../store/canonical-json.js';
 import { isCode } from '../store/errno.js';
@@ -19,12 +18,11 @@ import { LockFileError } from '../store/errors.js';
 import { layout } from '../store/layout.js';
 import { hasConflictMarkers, parseConflictedLock } from '../store/lock-conflict.js';
 import { parseLock } from '../store/lock-file.js';
-import { LockFormatter } from '../store/lock-format.js';
 import { mergeLockThreeWay, ruleCounts } from '../store/lock-merge.js';
 import { createSourceHashMemo } from '../store/source-hash.js';
 import type { LockEntry, LockFile } from '../store/types.js';
 import type { Runtime } from '../runtime.js';
-import { writeFailure } from '../store/write-errors.js';
+import { writeLockDurably } from '../store/lock-write.js';
 import { isBoundedReadError, READ_CAPS, readBoundedText } from '../util/read-bounded.js';
 
 export interface MergeLockFilesOptions {
@@ -41,7 +39,11 @@ export interface MergeLockFilesOptions {
 /** Merge the three files into `ours`; the one line to show. */
 export async function mergeLockFiles(options: MergeLockFilesOptions, rt: Runtime): Promise<string> {
   const cacheDir = resolveCacheDir({ flag: options.cacheDir, env: rt.env, cwd: rt.cwd });
-  const o = { ...options, cacheDir, cwd: rt.cwd, now: rt.now };
+  // git's paths are relative to where it runs the driver: the runtime's cwd, not the process's
+  // (a library caller's may differ), as %P and the cache dir are taken.
+  const at = (path: string): string => resolve(rt.cwd, path);
+  const files = { base: at(options.base), ours: at(options.ours), theirs: at(options.theirs) };
+  const o = { ...options, ...files, cacheDir, cwd: rt.cwd, now: rt.now };
   const name = o.lockPath ?? basename(o.ours);
   const [{ base, unsure }, ours, theirs] = [
     await readBase(o.base, `${name} (base)`),
@@ -70,15 +72,14 @@ export async function mergeLockFiles(options: MergeLockFilesOptions, rt: Runtime
     },
     unsure,
   );
-  // As every lock write: a temp beside %A, fsynced, renamed, the folder fsynced (a kill -9 or a
-  // power cut leaves git the old file or the merge, never half of it).
-  const beforeRename = (): void => rt.crashPoint?.('merge-lock-temp-written');
-  await sweepDeadTempsOnce(dirname(o.ours)); // the temp of an attempt killed before its rename
-  await writeFileAtomic(o.ours, new LockFormatter().pieces(merged.lock.nodes), { durable: true, beforeRename }).catch(
-    (e: unknown) => {
-      throw writeFailure(e, o.ours, 'it is unchanged, and git reports the conflict as usual');
-    },
-  );
+  // As every lock write (a kill -9 or a power cut leaves git the old file or the merge, never
+  // half of it; an attempt killed before its rename leaves a temp the next one sweeps). No
+  // mutex: %A is git's own temp file, which nothing else writes.
+  await writeLockDurably(o.ours, merged.lock.nodes, {
+    crashPoint: rt.crashPoint,
+    points: { tempWritten: 'merge-lock-temp-written' },
+    unchanged: 'it is unchanged, and git reports the conflict as usual',
+  });
   const counts = ruleCounts(merged.rules.values());
   const decided = [...merged.rules].filter(([, r]) => r === 'file' || r === 'cache' || r === 'ours');
   const words = [

@@ -9,11 +9,14 @@
  *
  * The thread starts when a run has requests to submit (`startClaimThread`, by the scheduler) or
  * on the first claim; a claim made while it starts takes the promise path, never waiting for it.
- * It keeps the process alive only while a claim is with it. A thread that fails fails the claims
- * it holds (as a failed syscall would: the node stops, its intent may be on disk); the process's
- * later claims take the promise path.
+ * It keeps the process alive only while a claim is with it. A thread that dies fails the claims
+ * it holds with {@link ClaimThreadStopped} (the node stops before its submit; the journal takes
+ * back what the thread may have linked of such a claim: journal.ts); the process's later claims
+ * take the promise path.
  */
 import { Worker } from 'node:worker_threads';
+import { ExitCode } from '../errors.js';
+import { StoreError } from './errors.js';
 
 /** What a claim made on the thread tells its caller. */
 export type ThreadClaim = Promise<boolean>;
@@ -98,6 +101,7 @@ function drain() {
       parentPort.postMessage({ id: m.id, error: fail(e) });
     }
   }
+  if (death !== null) throw new Error('told to die');
   for (const [dir, ms] of linked) {
     let error;
     try {
@@ -108,8 +112,17 @@ function drain() {
     for (const m of ms) parentPort.postMessage(error ? { id: m.id, error } : { id: m.id, linked: true });
   }
 }
+// Test hook (dieOnClaimsForTests): hold the claims until this many are here, then crash (an
+// uncaught error ends the thread) before answering any, having linked none ('before-link') or
+// each ('after-link').
+let death = null;
 parentPort.on('message', (m) => {
-  queue.push(m);
+  if (m.die) death = m.die;
+  else queue.push(m);
+  if (death !== null && (queue.length < death.claims || death.when === 'before-link')) {
+    if (queue.length >= death.claims) throw new Error('told to die');
+    return;
+  }
   if (!scheduled) {
     scheduled = true;
     setImmediate(drain);
@@ -137,14 +150,14 @@ function start(): void {
     if (reply.error) waiter?.reject(systemError(reply.error));
     else waiter?.resolve(reply.linked === true);
   });
-  const stop = (e: unknown): void => {
+  const stop = (why: string, cause?: unknown): void => {
     broken = true;
     if (thread === current) thread = null;
-    for (const w of waiting.values()) w.reject(e);
+    for (const w of waiting.values()) w.reject(new ClaimThreadStopped(why, cause));
     waiting.clear();
   };
-  worker.on('error', stop);
-  worker.on('exit', (code) => stop(new Error(`the journal's claim thread stopped (exit code ${code})`)));
+  worker.on('error', (e) => stop(`failed (${e instanceof Error ? e.message : String(e)})`, e));
+  worker.on('exit', (code) => stop(`stopped (exit code ${code})`));
   // After the listeners: adding a 'message' listener refs the worker's port again.
   worker.unref();
 }
@@ -171,6 +184,36 @@ export function claimOnThread(target: string, tmp: string, text: string): Thread
   thread.worker.ref();
   thread.worker.postMessage({ id, target, tmp, text });
   return linked;
+}
+
+/**
+ * The thread died holding the claim: it may have linked the entry (not answered, not synced). The
+ * journal takes that link back (journal.ts), so the claim is not made and the node, which stops
+ * here, submitted nothing: nothing is "maybe paid" for it.
+ */
+export class ClaimThreadStopped extends StoreError {
+  override readonly name = 'ClaimThreadStopped';
+  constructor(why: string, cause?: unknown) {
+    super('E_CLAIM_THREAD', `the journal's claim thread ${why} before it answered this node's claim`, {
+      exitCode: ExitCode.SOFTWARE,
+      hint: 'nothing was submitted for it: run again (later claims of this process are made without the thread)',
+      cause,
+    });
+  }
+}
+
+/**
+ * Test hook: the thread (started now if it is not up; resolves once it is) crashes once `claims`
+ * claims are with it, before answering any: `before-link` having written none, `after-link`
+ * having linked each (the entries on disk, their folder not fsynced). A thread that died
+ * before is forgotten first.
+ */
+export async function dieOnClaimsForTests(claims: number, when: 'before-link' | 'after-link'): Promise<void> {
+  broken = false;
+  if (thread === null) start();
+  const current = thread as NonNullable<typeof thread>;
+  if (!current.online) await new Promise((resolve) => current.worker.once('online', resolve));
+  current.worker.postMessage({ die: { claims, when } });
 }
 
 /** An error with the system error's fields (`code` for `isCode`, `syscall`), as fs would throw. */

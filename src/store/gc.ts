@@ -2,10 +2,11 @@
  * Pruning the cache (`kontext gc`): run records and blobs that no lock file and no journal entry
  * needs, by age ("last used", see `touch.ts`) and/or down to a size, least recently used first.
  *
- * - Protected: every run record whose key a given lock file or the journal names, every blob a
- *   lock names (output and input sha256), the output blob and change map of every protected record, and the
+ * - Protected: every run record whose key a given lock file, the journal or a note of an upload
+ *   still due to a remote cache (`remote-pending/`, gc-roots.ts) names, every blob a lock names
+ *   (output and input sha256), the output blob and change map of every protected record, and the
  *   input blob of every journal entry (an in-flight request may need it hosted again). Journal
- *   entries themselves are never removed. A lock git left conflicted protects what either side
+ *   entries and notes themselves are never removed. A lock git left conflicted protects what either side
  *   names (lock-conflict.ts). A lock file that cannot be read stops gc (exit 65): what it
  *   references is unknown.
  * - A record goes before its blob, and a blob goes only when no remaining record points to it,
@@ -43,14 +44,14 @@ import { isCode } from './errno.js';
 import { StoreError } from './errors.js';
 import { withFileMutex, type FileMutexOptions } from './file-mutex.js';
 import { pruneMemos } from './gc-memos.js';
-import { listDir, listFanOut, listIn } from './list-dir.js';
+import { listFanOut, listIn } from './list-dir.js';
+import { type GcRoots, readGcRoots } from './gc-roots.js';
 import { pruneWritten } from './written.js';
 import { isSha256Hex, layout } from './layout.js';
-import { readLockState } from './lock-file.js';
 import { readJsonOrNull } from './read-json.js';
 import { isClaim, restoreClaim, unlinkClaimed, unlinkUnmoved } from './gc-claim.js';
 import { memoDirOf } from './source-hash.js';
-import { JournalEntrySchema, RunRecordSchema } from './schemas.js';
+import { RunRecordSchema } from './schemas.js';
 import { fileInfo, TOUCH_AFTER_MS } from './touch.js';
 import type { RunRecord } from './types.js';
 
@@ -90,10 +91,12 @@ export interface GcReport {
   readonly lockFiles: readonly string[];
   /** Journal entries found: requests in flight, kept with what they need. */
   readonly journalEntries: number;
+  /** Notes of uploads still due to a remote cache (`remote-pending/`), their records and blobs kept. */
+  readonly pendingUploads: number;
   readonly before: GcTally;
   readonly removed: GcTally;
   readonly after: GcTally;
-  /** Kept because a lock file or the journal needs them. */
+  /** Kept because a lock file, the journal or an upload still due needs them. */
   readonly protected: GcTally;
   /** Candidates kept because they were used while gc ran, or are recent blobs no record names yet (see above). */
   readonly inUse: number;
@@ -165,6 +168,7 @@ export async function gcStore(root: string, options: GcOptions): Promise<GcRepor
       dryRun: options.dryRun === true,
       lockFiles: typeof options.lockFiles === 'function' ? await options.lockFiles() : options.lockFiles,
       journalEntries: 0,
+      pendingUploads: 0,
       ...empty,
       inUse: 0,
       overLimit: false,
@@ -212,6 +216,7 @@ class Collector {
       dryRun: this.options.dryRun === true,
       lockFiles: this.#lockFiles,
       journalEntries: keep.journal,
+      pendingUploads: keep.pendingUploads,
       before,
       removed: { records: this.#removedRecords, blobs: this.#removedBlobs, bytes: this.#freed },
       after,
@@ -247,36 +252,13 @@ class Collector {
     return { files, bytes };
   }
 
-  /**
-   * Keys and blobs the journal and the lock files need, read after the scan (see the header). The
-   * journal first: a run drops a node's entry only once its lock entry is on disk, so whatever
-   * leaves the journal after this look is in a lock file by the time they are found and read.
-   */
-  async #protectedRoots(): Promise<{ keys: Set<string>; blobs: Set<string>; journal: number }> {
-    const keys = new Set<string>();
-    const blobs = new Set<string>();
-    // By file name: even an entry we cannot read keeps its key (and so its record).
-    const names = (await listDir(layout.journal(this.root))).filter((n) => isSha256Hex(n.replace(/\.json$/, '')));
-    for (const name of names) {
-      const key = name.slice(0, -'.json'.length);
-      keys.add(key);
-      const entry = await readJsonOrNull(join(layout.journal(this.root), name), JournalEntrySchema);
-      if (entry) blobs.add(entry.input_sha256);
-    }
+  /** What the journal, the notes of uploads still due and the lock files need, read after the scan (gc-roots.ts). */
+  async #protectedRoots(): Promise<GcRoots> {
     const { lockFiles } = this.options;
     this.#lockFiles = typeof lockFiles === 'function' ? await lockFiles() : lockFiles;
-    for (const file of this.#lockFiles) {
-      // A lock git left conflicted keeps what either side names: a run decides between them later.
-      const state = await readLockState(file);
-      const locks = state.sides === null ? [state.lock] : [state.sides.ours, state.sides.theirs];
-      for (const entry of locks.flatMap((lock) => Object.values(lock.nodes))) {
-        keys.add(entry.key);
-        blobs.add(entry.output_sha256);
-        blobs.add(entry.input_sha256);
-      }
-    }
+    const roots = await readGcRoots(this.root, this.#lockFiles);
     this.options.crashPoint?.('gc-roots-read');
-    return { keys, blobs, journal: names.length };
+    return roots;
   }
 
   /** Every record (with the blobs it needs) and blob in the cache, none protected yet. */

@@ -15,7 +15,7 @@
 import { link, open, readdir, rm, unlink } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import { tempPathFor, withParentDir, writeFileAtomic } from './atomic.js';
-import { claimOnThread, startClaimThread } from './claim-thread.js';
+import { ClaimThreadStopped, claimOnThread, startClaimThread } from './claim-thread.js';
 import { isCode } from './errno.js';
 import { syncDir, syncDirty } from './dir-sync.js';
 import { StoreError } from './errors.js';
@@ -23,6 +23,7 @@ import { assertHex64, isSha256Hex, layout } from './layout.js';
 import { readJsonOrNull } from './read-json.js';
 import { JournalEntrySchema } from './schemas.js';
 import type { Journal, JournalEntry } from './types.js';
+import { READ_CAPS, readBoundedText } from '../util/read-bounded.js';
 
 export function createJournal(root: string): Journal {
   const dir = layout.journal(root);
@@ -137,6 +138,7 @@ async function createExclusive(target: string, text: string): Promise<boolean> {
     try {
       return await onThread;
     } catch (e) {
+      if (e instanceof ClaimThreadStopped) await takeBack(target, tmp, text);
       if (!isCode(e, 'ENOENT')) throw e;
     }
   }
@@ -164,6 +166,19 @@ async function createExclusive(target: string, text: string): Promise<boolean> {
   });
   await Promise.all([syncDir(dirname(target)), dropTemp]);
   return true;
+}
+
+/**
+ * A claim the claim thread died holding: it may have linked `target` (our `text`, byte for byte:
+ * it holds this run's token and time, so no one else wrote it) and left its temp. Both go, so
+ * the claim is not made: the node stops before its submit, and no later run takes the entry for
+ * a dead run's intent, "maybe paid" (run/submit-claim.ts). Best effort: an entry that cannot be
+ * removed stays an intent, which costs a question, never a second payment.
+ */
+async function takeBack(target: string, tmp: string, text: string): Promise<void> {
+  await rm(tmp, { force: true }).catch(() => undefined);
+  const now = await readBoundedText(target, READ_CAPS.journal).catch(() => null);
+  if (now === text) await unlink(target).catch(() => undefined);
 }
 
 function cmp(a: string, b: string): number {

@@ -10,6 +10,7 @@
  * <root>/sources/<hash>.json       source-file hash memo, one per folder of hashed files (source-hash.ts)
  * <root>/poll-times/<provider>-<hash>.json   learned completion times (src/providers/polling/)
  * <root>/used/<sha256>             stamps: this set of records was marked used (touch.ts)
+ * <root>/remote-pending/<key>      uploads still due to a remote cache (src/remote/pending.ts)
  * ```
  */
 import { join } from 'node:path';
@@ -34,6 +35,7 @@ export const layout = {
   blobs: (root: string) => join(root, 'blobs'),
   records: (root: string) => join(root, 'records'),
   journal: (root: string) => join(root, 'journal'),
+  remotePending: (root: string) => join(root, 'remote-pending'),
   tmp: (root: string) => join(root, 'tmp'),
   blob: (root: string, sha256: string) => join(root, 'blobs', sha256.slice(0, 2), sha256),
   record: (root: string, key: string) => join(root, 'records', key.slice(0, 2), `${key}.json`),

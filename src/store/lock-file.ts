@@ -10,7 +10,6 @@
  */
 import { stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { sweepDeadTempsOnce, writeFileAtomic } from './atomic.js';
 import { isCode } from './errno.js';
 import { LockFileError, StoreError } from './errors.js';
 import { withFileMutex, type FileMutexOptions } from './file-mutex.js';
@@ -30,6 +29,7 @@ import { isBoundedReadError, READ_CAPS, readBoundedText } from '../util/read-bou
 import { realPathDeepSync } from '../util/real-path.js';
 import { lockedFileRefusal, symlinkChecker, type WriteGuard } from './write-guard.js';
 import { writeFailure } from './write-errors.js';
+import { writeLockDurably } from './lock-write.js';
 
 export { formatLock } from './lock-format.js';
 
@@ -247,25 +247,25 @@ export async function updateLock(
         cache.remember({ lock, text: null, formatted: true, sig: base.sig });
         return lock;
       }
-      // A lock temp a killed run left beside the lock goes with this process's first rewrite.
-      await sweepDeadTempsOnce(dirname(path));
-      const beforeRename = (): void => options.crashPoint?.('lock-temp-written');
       // Durable: a run reports success only once the lock's new name is on disk (its folder fsynced).
-      await writeFileAtomic(path, cache.formatter.pieces(lock.nodes), { beforeRename, durable: true });
-      options.crashPoint?.('lock-renamed');
+      await writeLockDurably(path, lock.nodes, {
+        crashPoint: options.crashPoint,
+        points: { tempWritten: 'lock-temp-written', renamed: 'lock-renamed' },
+        unchanged: UPDATE_UNCHANGED,
+        formatter: cache.formatter,
+      });
       cache.remember({ lock, text: null, formatted: true, sig: await signature(path) });
       return lock;
     },
     options,
   ).catch((e: unknown) => {
-    // The lock or its mutex on a full or read-only disk: the file itself is left as it was.
-    throw writeFailure(
-      e,
-      path,
-      'the old lock is unchanged and the results are in the cache: run again (nothing is paid twice)',
-    );
+    // Its mutex on a full or read-only disk (the write itself says so in writeLockDurably).
+    throw writeFailure(e, path, UPDATE_UNCHANGED);
   });
 }
+
+const UPDATE_UNCHANGED =
+  'the old lock is unchanged and the results are in the cache: run again (nothing is paid twice)';
 
 /** The lock as on disk (under the mutex): from the cache when the file is still the one it holds. */
 async function currentLock(path: string, cache: LockCache): Promise<Snapshot> {

@@ -7,15 +7,13 @@
  * only through {@link writeResolvedLock}, under the lock's mutex and only while the file is still
  * the text that was merged.
  */
-import { dirname } from 'node:path';
-import { sweepDeadTempsOnce, writeFileAtomic } from './atomic.js';
 import { canonicalJson } from './canonical-json.js';
 import { isCode } from './errno.js';
 import { type FileMutexOptions, withFileMutex } from './file-mutex.js';
 import type { LockSides } from './lock-conflict.js';
-import { LockFormatter } from './lock-format.js';
 import type { LockEntry, LockFile } from './types.js';
 import { READ_CAPS, readBoundedText } from '../util/read-bounded.js';
+import { writeLockDurably } from './lock-write.js';
 import { writeFailure } from './write-errors.js';
 
 /** How a node's merged entry was chosen. */
@@ -129,7 +127,7 @@ export async function writeResolvedLock(
   path: string,
   conflicted: string,
   lock: LockFile,
-  options: FileMutexOptions = {},
+  options: FileMutexOptions & { readonly crashPoint?: ((point: string) => void) | undefined } = {},
 ): Promise<boolean> {
   return withFileMutex(
     path,
@@ -139,12 +137,19 @@ export async function writeResolvedLock(
         throw e;
       });
       if (now !== conflicted) return false;
-      await sweepDeadTempsOnce(dirname(path));
-      await writeFileAtomic(path, new LockFormatter().pieces(lock.nodes), { durable: true });
+      const points = { tempWritten: 'lock-resolved-temp-written' };
+      await writeLockDurably(path, lock.nodes, {
+        crashPoint: options.crashPoint,
+        points,
+        unchanged: RESOLVE_UNCHANGED,
+      });
       return true;
     },
     options,
   ).catch((e: unknown) => {
-    throw writeFailure(e, path, 'the conflicted lock is unchanged; `kontext run` resolves it again (nothing is paid)');
+    // Its mutex on a full or read-only disk (the write itself says so in writeLockDurably).
+    throw writeFailure(e, path, RESOLVE_UNCHANGED);
   });
 }
+
+const RESOLVE_UNCHANGED = 'the conflicted lock is unchanged; `kontext run` resolves it again (nothing is paid)';

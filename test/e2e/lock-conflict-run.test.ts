@@ -98,6 +98,26 @@ describe('kontext run on a conflicted lock', () => {
     expect(await readFile(join(root, theirs.output))).toEqual(copy);
   }, 60_000);
 
+  it('kill -9 before the merge replaces the lock: it stays conflicted; the next run sweeps the temp', async () => {
+    const { root, theirs, text } = await conflicted();
+    const env = runcomfyEnv(emulator(), root);
+    const lockPath = join(root, 'recipe.lock.json');
+    const hooks = { KONTEXT_TEST_HOOKS: '1', KONTEXT_TEST_CRASH_AT: 'lock-resolved-temp-written' };
+    const killed = await cli(['run', 'recipe.yml'], { cwd: root, env: { ...env, ...hooks } });
+    expect(killed.signal, killed.stderr).toBe('SIGKILL');
+    expect(await readFile(lockPath, 'utf8')).toBe(text);
+    const temps = async (): Promise<string[]> => (await readdir(root)).filter((n) => n.endsWith('.tmp'));
+    const [temp, ...more] = await temps();
+    expect(more).toEqual([]);
+    // Complete (fsynced before the rename): the merge itself.
+    const merged = JSON.parse(await readFile(join(root, temp as string), 'utf8')) as Lock;
+    expect(merged.nodes['backdrop']).toEqual(theirs);
+
+    expect(await paid(emulator(), ['run', 'recipe.yml'], root, env)).toBe(0);
+    expect((JSON.parse(await readFile(lockPath, 'utf8')) as Lock).nodes['backdrop']).toEqual(theirs);
+    expect(await temps()).toEqual([]);
+  }, 60_000);
+
   it('a save: copy that is a link out of the project is not read: it decides nothing', async () => {
     const { root } = await conflicted();
     // The copy (holding theirs) moved outside and linked back, as a stranger's branch can commit it.

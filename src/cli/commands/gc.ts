@@ -35,7 +35,9 @@ function describe(r: GcCacheReport, cwd: string): string[] {
     : `gc: removed ${what}, freed ${formatBytes(removed.bytes)}`;
   const kept = plural(r.protected.records + r.protected.blobs, 'entry', 'entries');
   const journal = plural(r.journalEntries, 'journal entry', 'journal entries');
-  const roots = `${plural(r.lockFiles.length, 'lock file')} and ${journal}`;
+  const uploads = r.pendingUploads > 0 ? [`${plural(r.pendingUploads, 'upload')} still due to a remote cache`] : [];
+  const [last, ...rest] = [...uploads, journal, plural(r.lockFiles.length, 'lock file')];
+  const roots = `${rest.reverse().join(', ')} and ${last}`;
   const size = `${formatBytes(after.bytes)} in ${plural(after.records, 'record')} and ${plural(after.blobs, 'blob')}`;
   const lines = [head, `cache ${displayPath(r.cacheDir, cwd)}: ${size}; ${kept} kept for ${roots}`];
   if (r.staleTemps.files > 0) {
@@ -54,7 +56,10 @@ function describe(r: GcCacheReport, cwd: string): string[] {
   // Used within IN_USE_MS (store/gc.ts), or during the scan: a cache hit may be reading them.
   if (r.inUse > 0)
     lines.push(`${plural(r.inUse, 'entry', 'entries')} used in the last 11 minutes, kept (a run may be reading them)`);
-  if (r.overLimit) lines.push('still over --max-size: what remains is needed by a lock file, the journal or a run');
+  if (r.overLimit)
+    lines.push(
+      'still over --max-size: what remains is needed by a lock file, the journal, an upload still due or a run',
+    );
   return lines;
 }
 
@@ -69,6 +74,7 @@ function toJson(r: GcCacheReport): Record<string, unknown> {
     projects: r.projects,
     lock_files: r.lockFiles,
     journal_entries: r.journalEntries,
+    pending_uploads: r.pendingUploads,
     before: r.before,
     removed: r.removed,
     after: r.after,

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { tempPathFor } from '../../../src/store/atomic.js';
-import { claimOnThread } from '../../../src/store/claim-thread.js';
+import { claimOnThread, dieOnClaimsForTests } from '../../../src/store/claim-thread.js';
 import { openStore } from '../../../src/store/index.js';
 import { ensureBuilt } from '../../helpers/cli-spawn.js';
 import { anIntent } from '../../helpers/journal-files.js';
@@ -72,6 +72,27 @@ describe('claim thread', () => {
     expect((await journal.get(other))?.run).toBe('r3');
     await mkdir(join(root, 'journal'), { recursive: true });
   });
+
+  for (const when of ['before-link', 'after-link'] as const) {
+    it(`a thread that dies holding claims (${when}) fails each (E_CLAIM_THREAD), leaves no entry or temp`, async () => {
+      const { journal } = await openStore(root);
+      const keys = ['a', 'b', 'c'].map((c) => c.repeat(64));
+      await dieOnClaimsForTests(keys.length, when);
+      const claims = await Promise.allSettled(keys.map((k) => journal.claim(anIntent(k, 'r1'))));
+      for (const claim of claims) {
+        expect(claim.status).toBe('rejected');
+        const e = (claim as PromiseRejectedResult).reason as Error;
+        expect(e).toMatchObject({ code: 'E_CLAIM_THREAD', exitCode: 70 });
+        expect(e.message).toMatch(/claim thread failed \(told to die\) before it answered/);
+      }
+      // Not an intent of a dead run for the next run to take as maybe paid, nor a temp.
+      expect(await readdir(join(root, 'journal'))).toEqual([]);
+      // The process's later claims take the promise path.
+      expect(claimOnThread(join(root, 'e.json'), tempPathFor(join(root, 'e.json')), 'x')).toBeNull();
+      expect((await journal.claim(anIntent(keys[0] as string, 'r2'))).claimed).toBe(true);
+      expect((await journal.get(keys[0] as string))?.run).toBe('r2');
+    });
+  }
 
   it('keeps no process alive, whether its claims all took the promise path or one was made on it', async () => {
     // `claimOnThread` starts the thread; the first script then never uses it, the second

@@ -1,0 +1,57 @@
+/**
+ * What `kontext gc` keeps whatever the limits (gc.ts): the keys and blobs that the journal, the
+ * notes of uploads still due to a remote cache and the lock files name, read after gc's scan of
+ * the cache (see gc.ts's header for why that order makes it safe beside a run).
+ */
+import { join } from 'node:path';
+import { listDir } from './list-dir.js';
+import { isSha256Hex, layout } from './layout.js';
+import { readLockState } from './lock-file.js';
+import { readJsonOrNull } from './read-json.js';
+import { JournalEntrySchema } from './schemas.js';
+
+export interface GcRoots {
+  /** Record keys to keep (with the blobs those records need). */
+  readonly keys: Set<string>;
+  /** Blobs to keep. */
+  readonly blobs: Set<string>;
+  /** Journal entries found. */
+  readonly journal: number;
+  /** Notes of uploads still due (`remote-pending/<key>`) found. */
+  readonly pendingUploads: number;
+}
+
+/**
+ * The journal first: a run drops a node's entry only once its lock entry is on disk, so whatever
+ * leaves the journal after this look is in a lock file by the time they are read. Then the notes
+ * of uploads still due (remote/pending.ts): a run cut off before its uploads leaves them for the
+ * next run with that remote, which sends the record and its blob; pruning those would keep the
+ * paid result from the remote for good (every other machine would pay for it again). A note is
+ * written before its record and removed after the upload, so a record the scan met whose upload
+ * is still due has its note here. By file name only: a note of any remote keeps its record.
+ */
+export async function readGcRoots(root: string, lockFiles: readonly string[]): Promise<GcRoots> {
+  const keys = new Set<string>();
+  const blobs = new Set<string>();
+  // By file name: even an entry we cannot read keeps its key (and so its record).
+  const names = (await listDir(layout.journal(root))).filter((n) => isSha256Hex(n.replace(/\.json$/, '')));
+  for (const name of names) {
+    const key = name.slice(0, -'.json'.length);
+    keys.add(key);
+    const entry = await readJsonOrNull(join(layout.journal(root), name), JournalEntrySchema);
+    if (entry) blobs.add(entry.input_sha256);
+  }
+  const pending = (await listDir(layout.remotePending(root))).filter(isSha256Hex);
+  for (const key of pending) keys.add(key);
+  for (const file of lockFiles) {
+    // A lock git left conflicted keeps what either side names: a run decides between them later.
+    const state = await readLockState(file);
+    const locks = state.sides === null ? [state.lock] : [state.sides.ours, state.sides.theirs];
+    for (const entry of locks.flatMap((lock) => Object.values(lock.nodes))) {
+      keys.add(entry.key);
+      blobs.add(entry.output_sha256);
+      blobs.add(entry.input_sha256);
+    }
+  }
+  return { keys, blobs, journal: names.length, pendingUploads: pending.length };
+}

@@ -1,0 +1,89 @@
+/**
+ * The journal's claim thread (src/store/claim-thread.ts) dying under a run: a real worker told to
+ * exit (`dieOnClaimsForTests`) once the run's claims are with it, before it answers them, having
+ * linked none of them or each (their intents on disk, not answered). In-process runs against a
+ * standalone emulator speaking RunComfy, whose request log counts what was paid. Expected: each
+ * of those nodes fails with one clear error (E_CLAIM_THREAD), nothing is submitted, the run ends
+ * (no hang), no intent is left for a later run to take as "maybe paid", and the next run (its
+ * claims without the thread) pays once for each node.
+ */
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startEmulator, type EmulatorHandle } from '../../../src/index.js';
+import { dieOnClaimsForTests } from '../../../src/store/claim-thread.js';
+import { journalEntries } from '../../helpers/journal-files.js';
+import { runcomfyAt } from '../../helpers/run-children.js';
+import {
+  acceptedByBody,
+  createProject,
+  eventsOf,
+  isSubmit,
+  lockMatchesFiles,
+  recipeYaml,
+  runIn,
+  summaryOf,
+  type Project,
+} from '../../helpers/run-fixtures.js';
+
+const PASSES: [string, string, ...string[]][] = [
+  ['a1', 'Keep the face unchanged. Make the sky orange.', 'from: photo'],
+  ['a2', 'Keep the face unchanged. Add a red scarf.', 'from: photo'],
+  ['a3', 'Keep the face unchanged. Add round glasses.', 'from: photo'],
+];
+
+let emulator: EmulatorHandle | undefined;
+let project: Project | undefined;
+afterEach(async () => {
+  await emulator?.close();
+  await project?.cleanup();
+  emulator = undefined;
+  project = undefined;
+});
+
+const CASES = [
+  { what: 'one claim, before it links it', passes: PASSES.slice(0, 1), when: 'before-link', keepGoing: false },
+  { what: 'one claim, linked but not answered', passes: PASSES.slice(0, 1), when: 'after-link', keepGoing: false },
+  // The run stops at the first failure: the others are skipped (stopped), their claims failed too.
+  { what: 'three claims in flight, none linked', passes: PASSES, when: 'before-link', keepGoing: false },
+  { what: 'three claims in flight, each linked, none answered', passes: PASSES, when: 'after-link', keepGoing: false },
+  // --keep-going: each of them fails with the same error.
+  { what: 'three claims in flight (--keep-going)', passes: PASSES, when: 'after-link', keepGoing: true },
+] as const;
+
+describe('the claim thread dies under a run', () => {
+  for (const { what, passes, when, keepGoing } of CASES) {
+    it(`${what}: those nodes fail with one clear error, nothing paid; the next run pays once each`, async () => {
+      emulator = await startEmulator({ queueMs: 10, runMs: 20 });
+      const em = emulator;
+      const env = runcomfyAt(em);
+      project = await createProject(
+        recipeYaml(passes, ['hosting: { mode: inline }']).replace('provider: emulator', 'provider: runcomfy'),
+      );
+      await dieOnClaimsForTests(passes.length, when);
+      const first = await runIn(project, { jobs: 4, keepGoing }, { env });
+      const failed = eventsOf(first.events, 'node-failed');
+      const skipped = eventsOf(first.events, 'node-skipped');
+      expect(failed.length).toBe(keepGoing ? passes.length : 1);
+      expect([...failed, ...skipped].map((e) => e.node).sort()).toEqual(passes.map(([id]) => id));
+      for (const e of failed) {
+        expect(e).toMatchObject({ code: 'E_CLAIM_THREAD', exit_code: 70 });
+        expect(e.message).toMatch(/claim thread failed \(told to die\) before it answered/);
+        expect(e.hint).toMatch(/nothing was submitted/);
+      }
+      expect(summaryOf(first)).toMatchObject({ exitCode: 70, uncertain: [] });
+      expect(em.requestLog().filter(isSubmit)).toEqual([]);
+      // No intent for a later run to take as a dead run's "maybe paid", and no claim temp.
+      expect(await journalEntries(project.cacheDir)).toEqual([]);
+      expect(await readdir(join(project.cacheDir, 'journal')).catch(() => [])).toEqual([]);
+
+      // The next run (this process's claims now without the thread) pays once for each node.
+      const next = await runIn(project, { jobs: 4 }, { env });
+      expect(summaryOf(next)).toMatchObject({ exitCode: 0, failed: 0, uncertain: [] });
+      const accepted = [...acceptedByBody(em.requestLog()).values()];
+      expect(accepted).toEqual(passes.map(() => 1));
+      expect((await lockMatchesFiles(project)).every((r) => r.ok)).toBe(true);
+      expect(await journalEntries(project.cacheDir)).toEqual([]);
+    }, 60_000);
+  }
+});
