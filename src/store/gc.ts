@@ -100,6 +100,8 @@ export interface GcReport {
   readonly protected: GcTally;
   /** Candidates kept because they were used while gc ran, or are recent blobs no record names yet (see above). */
   readonly inUse: number;
+  /** How recently a record must have been used to be kept as in use, ms ({@link IN_USE_MS}). */
+  readonly inUseMs: number;
   /** `maxBytes` was given and what remains is still larger (it is protected or in use). */
   readonly overLimit: boolean;
   /** Day-old temp files of crashed writes (not counted in the tallies). */
@@ -171,6 +173,7 @@ export async function gcStore(root: string, options: GcOptions): Promise<GcRepor
       pendingUploads: 0,
       ...empty,
       inUse: 0,
+      inUseMs: IN_USE_MS,
       overLimit: false,
       staleTemps: { files: 0, bytes: 0 },
       staleMemos: { files: 0, bytes: 0 },
@@ -222,6 +225,7 @@ class Collector {
       after,
       protected: this.#tally((i) => i.protected && !i.removed),
       inUse: this.#inUse,
+      inUseMs: IN_USE_MS,
       overLimit: maxBytes !== undefined && after.bytes > maxBytes,
       staleTemps,
       staleMemos,

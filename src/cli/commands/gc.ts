@@ -53,9 +53,11 @@ function describe(r: GcCacheReport, cwd: string): string[] {
     const markers = `${plural(r.oldMarkers, 'marker')} of outputs kontext wrote (used by the hand-edit check)`;
     lines.push(r.dryRun ? `would remove ${markers}` : `removed ${markers}`);
   }
-  // Used within IN_USE_MS (store/gc.ts), or during the scan: a cache hit may be reading them.
-  if (r.inUse > 0)
-    lines.push(`${plural(r.inUse, 'entry', 'entries')} used in the last 11 minutes, kept (a run may be reading them)`);
+  // Used within the report's window (store/gc.ts), or during the scan: a cache hit may be reading them.
+  if (r.inUse > 0) {
+    const window = plural(Math.round(r.inUseMs / 60_000), 'minute');
+    lines.push(`${plural(r.inUse, 'entry', 'entries')} used in the last ${window}, kept (a run may be reading them)`);
+  }
   if (r.overLimit)
     lines.push(
       'still over --max-size: what remains is needed by a lock file, the journal, an upload still due or a run',
