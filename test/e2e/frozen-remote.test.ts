@@ -5,14 +5,13 @@
  * Exit 65, not 69: the list is what the job needs, whatever kept the remote from giving them.
  */
 import { rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseRemoteUrl, recordObject } from '../../src/remote/location.js';
 import { startS3Proxy } from '../integration/remote/proxy.js';
 import { useRemoteE2e } from '../helpers/remote-e2e.js';
 import type { Project } from '../helpers/run-fixtures.js';
+import { closedPort } from '../helpers/black-hole.js';
 
 const YAML = `version: 1
 name: test
@@ -32,14 +31,6 @@ const { s3, remote, kontext, submits, puts, project, clone } = useRemoteE2e(YAML
 /** Listed nodes of a --frozen failure, sorted. */
 function listed(stderr: string): string[] {
   return [...stderr.matchAll(/^ {2}(\S+@\S+): /gm)].map((m) => m[1] ?? '').sort();
-}
-
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 let paidProject: Project | undefined;

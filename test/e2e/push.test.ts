@@ -7,8 +7,6 @@
  * read-only keys (77), a remote that is down (75); a damaged local blob is never sent.
  */
 import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openStore } from '../../src/store/index.js';
@@ -17,6 +15,7 @@ import { useRemoteE2e } from '../helpers/remote-e2e.js';
 import type { Project } from '../helpers/run-fixtures.js';
 import { TEST_AWS_ENV } from '../helpers/s3-server.js';
 import { startS3Proxy } from '../integration/remote/proxy.js';
+import { closedPort } from '../helpers/black-hole.js';
 
 const YAML = `version: 1
 name: test
@@ -58,14 +57,6 @@ async function paidLocally(yaml = YAML): Promise<Project> {
   expect(r.code, r.stderr).toBe(0);
   expect(submits() - before).toBe(NODES);
   return a;
-}
-
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 describe('kontext push', () => {

@@ -42,3 +42,12 @@ export async function startBlackHole(): Promise<BlackHole> {
     },
   };
 }
+
+/** A port on 127.0.0.1 that nothing listens on (just freed): a remote that is down, connection refused. */
+export async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}

@@ -4,8 +4,6 @@
  * rejects the credentials, or that only lets us read, leaves the run to go on with one line.
  */
 import { createHash } from 'node:crypto';
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -24,6 +22,7 @@ import {
   type World,
 } from './harness.js';
 import { startS3Proxy } from './proxy.js';
+import { closedPort } from '../../helpers/black-hole.js';
 
 const world = useWorld();
 
@@ -36,14 +35,6 @@ async function entryOf(w: World, node: string): Promise<{ key: string; output_sh
 async function localBlobs(root: string): Promise<string[]> {
   const dir = join(root, '.cache', 'kontext', 'blobs');
   return (await readdir(dir, { recursive: true, withFileTypes: true })).filter((d) => d.isFile()).map((d) => d.name);
-}
-
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 describe('a remote cache that lies', () => {
