@@ -75,6 +75,7 @@ const INVISIBLE: ReadonlyMap<number, string> = new Map([
 
 /** Every candidate: controls, Default_Ignorable (bidi, marks, selectors, tags included), U+2028/9, U+FFF9–FFFB. */
 const CANDIDATE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\ufff9-\ufffb\p{Default_Ignorable_Code_Point}]/gu;
+const HAS_CANDIDATE = new RegExp(CANDIDATE.source, 'u');
 
 /**
  * The emoji subdivision flags Unicode recommends (England, Scotland, Wales: 🏴 + the tag letters of
@@ -241,6 +242,26 @@ export function firstHiddenChar(s: string, kind: StringKind): HiddenChar | null 
     return { index: m.index, code, what: invisibleName(cp), kind: 'invisible' };
   }
   return null;
+}
+
+/**
+ * `s` safe to print where a person reads it (a server's error message, a status reason, a path):
+ * what a text may not hold is written out, a control character as `\x1b` (tab and newline kept),
+ * a bidi control or an invisible character as `\u{202E}`, so a hostile message can neither drive
+ * the terminal nor show its words in another order than they are; the marks writing needs (a
+ * ZWJ in an emoji, a ZWNJ in Persian, an RLM, a flag's tag characters) stay where a text may hold
+ * them, so real text prints as it is. `escapeControls` (control-chars.ts) is this.
+ */
+export function escapeUnseen(s: string): string {
+  if (!HAS_CANDIDATE.test(s)) return s;
+  const flags = flagRanges(s);
+  return s.replace(CANDIDATE, (c: string, index: number) => {
+    const cp = c.codePointAt(0) ?? 0;
+    if (c === '\n' || c === '\t') return c;
+    if (cp < 0xa0) return `\\x${cp.toString(16).padStart(2, '0')}`;
+    if (textMark(cp) ? markFits(s, index, cp) : flags.some(([from, to]) => index >= from && index < to)) return c;
+    return `\\u{${cp.toString(16).toUpperCase()}}`;
+  });
 }
 
 /**

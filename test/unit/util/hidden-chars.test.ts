@@ -1,5 +1,6 @@
 /** firstHiddenChar: what can hide text from a recipe's reviewer, and what a prompt (a text) may hold. */
 import { describe, expect, it } from 'vitest';
+import { escapeControls } from '../../../src/util/control-chars.js';
 import { escapeHidden, firstHiddenChar } from '../../../src/util/hidden-chars.js';
 
 const TAG_FLAG_SCOTLAND = '\u{1F3F4}\u{E0067}\u{E0062}\u{E0073}\u{E0063}\u{E0074}\u{E007F}';
@@ -94,5 +95,23 @@ describe('firstHiddenChar', () => {
     expect(escapeHidden('a\u200Bb\u202E\u{E0041}')).toBe('a\\u{200B}b\\u{202E}\\u{E0041}');
     // Control characters are escapeControls' (`\x1b`), which every printer applies.
     expect(escapeHidden('a\u001b\tb')).toBe('a\u001b\tb');
+  });
+
+  it.each([
+    ['controls as \\xNN, tab and newline kept', 'a\u001b[2J\r\tb\nc\u009b', 'a\\x1b[2J\\x0d\tb\nc\\x9b'],
+    ['a bidi override and isolate', 'x\u202Eab\u2066c\u2069', 'x\\u{202E}ab\\u{2066}c\\u{2069}'],
+    ['a zero-width space, a BOM, tag letters', 'a\u200Bb\uFEFF\u{E0069}', 'a\\u{200B}b\\u{FEFF}\\u{E0069}'],
+    [
+      'emoji ZWJ, Persian ZWNJ, an RLM, a selector, a flag: kept',
+      `👩\u200D💻 \u0645\u06CC\u200C\u062E \u200F\u05E9 \u2764\uFE0F ${TAG_FLAG_WALES}`,
+      null,
+    ],
+    [
+      'marks out of place: a joiner run, a selector run',
+      'a\u200D\u200Db \u2764\uFE0F\uFE0E',
+      'a\\u{200D}\\u{200D}b \u2764\uFE0F\\u{FE0E}',
+    ],
+  ])('escapeControls: %s', (_what, text, expected) => {
+    expect(escapeControls(text)).toBe(expected ?? text);
   });
 });
