@@ -4,8 +4,11 @@
  * (Unicode's Default_Ignorable code points, the line and paragraph separators, the interlinear
  * annotation marks). Three kinds of string (docs/architecture.md#hidden-characters):
  * - a name (an id, a path, a URL, a model, a key): every one of them is refused, since each makes
- *   two names that look the same, or hides a part of one;
- * - a script (a hosting command, run by a shell): tab, newline and CR LF are its own, nothing else;
+ *   two names that look the same, or hides a part of one; but a ZWNJ or ZWJ inside a word of a
+ *   joining script (between two Arabic, Persian or Indic letters: a Persian folder `می‌خواهم`),
+ *   where it changes what is shown;
+ * - a script (a hosting command, run by a shell): tab, newline and CR LF are its own, and a
+ *   name's ZWNJ or ZWJ, nothing else;
  * - a text (a prompt, a param's string): tab, newline and CR LF are its own, and so are the
  *   invisible characters real text needs: ZWNJ and ZWJ (Persian, Indic scripts, emoji
  *   sequences), the direction marks LRM, RLM and ALM (Arabic, Hebrew), the combining grapheme
@@ -187,6 +190,48 @@ function markFits(s: string, index: number, cp: number): boolean {
 
 const CONTROL_OR_SPACE = /[\s\p{Cc}]/u;
 
+/**
+ * Scripts whose letters join (Arabic, with Persian and Urdu, Syriac, N'Ko, Mongolian, Mandaic,
+ * Adlam, Hanifi Rohingya) or whose conjuncts a joiner shapes after a virama (the Indic scripts):
+ * between two of their letters a ZWNJ or ZWJ changes what is shown (`می‌خواهم` is not `میخواهم`).
+ */
+const JOINING_SCRIPTS = [
+  'Arabic',
+  'Syriac',
+  'Nko',
+  'Mongolian',
+  'Mandaic',
+  'Adlam',
+  'Hanifi_Rohingya',
+  'Devanagari',
+  'Bengali',
+  'Gurmukhi',
+  'Gujarati',
+  'Oriya',
+  'Tamil',
+  'Telugu',
+  'Kannada',
+  'Malayalam',
+  'Sinhala',
+].map((script) => new RegExp(`^\\p{scx=${script}}$`, 'u'));
+const LETTER = /^\p{L}$/u;
+const LETTER_OR_MARK = /^[\p{L}\p{M}]$/u;
+
+/**
+ * Whether the ZWNJ or ZWJ at `index` of a name or a path sits inside a word of a joining script:
+ * after a letter (or its mark: a vowel sign, a virama) and before a letter, both of one script of
+ * {@link JOINING_SCRIPTS}. So never at the start or end of a path component, next to ASCII or a
+ * separator, doubled, or between two scripts: there it shows as nothing.
+ */
+function joinerInWord(s: string, index: number): boolean {
+  const before = index === 0 ? undefined : lastCodePoint(s, index);
+  const after = s.codePointAt(index + 1);
+  if (before === undefined || after === undefined) return false;
+  const b = String.fromCodePoint(before);
+  const a = String.fromCodePoint(after);
+  return LETTER_OR_MARK.test(b) && LETTER.test(a) && JOINING_SCRIPTS.some((r) => r.test(b) && r.test(a));
+}
+
 /** The code point that ends just before `index`. */
 function lastCodePoint(s: string, index: number): number | undefined {
   const low = s.charCodeAt(index - 1);
@@ -230,6 +275,7 @@ export function firstHiddenChar(s: string, kind: StringKind): HiddenChar | null 
     const c = m[0];
     const cp = c.codePointAt(0) ?? 0;
     if (kind !== 'name' && (c === '\t' || c === '\n' || (c === '\r' && s[m.index + 1] === '\n'))) continue;
+    if (kind !== 'text' && (cp === ZWJ || cp === ZWNJ) && joinerInWord(s, m.index)) continue;
     const code = `U+${cp.toString(16).toUpperCase().padStart(4, '0')}`;
     if (kind === 'text' && textMark(cp)) {
       if (markFits(s, m.index, cp)) continue;
@@ -270,8 +316,9 @@ export function escapeUnseen(s: string): string {
  * are left to `escapeControls` (control-chars.ts), which every printer applies.
  */
 export function escapeHidden(s: string): string {
-  return s.replace(CANDIDATE, (c) => {
+  return s.replace(CANDIDATE, (c: string, index: number) => {
     const cp = c.codePointAt(0) ?? 0;
-    return cp < 0xa0 ? c : `\\u{${cp.toString(16).toUpperCase()}}`;
+    if (cp < 0xa0 || ((cp === ZWJ || cp === ZWNJ) && joinerInWord(s, index))) return c;
+    return `\\u{${cp.toString(16).toUpperCase()}}`;
   });
 }

@@ -120,4 +120,17 @@ describe('hidden characters beyond prompts and names', () => {
     );
     expect((await lines(yaml)).filter((l) => !l.includes('warning'))).toEqual([]);
   });
+
+  it('a Persian out: folder and save: name with their ZWNJ validate; a ZWNJ next to ASCII does not', async () => {
+    const persian = '\u0645\u06CC\u200C\u062E\u0648\u0627\u0647\u0645';
+    const pass = `    params: { output_format: png }\n    save: "${persian}/{ext}"\n`;
+    const ok = recipe('photo: shots/cat.jpg', pass).replace('version: 1\n', `version: 1\nout: "${persian}"\n`);
+    expect((await lines(ok)).filter((l) => !l.includes('warning'))).toEqual([]);
+    const bad = ok.replace(`out: "${persian}"`, `out: "${persian}\u200Cx"`);
+    const found = await lines(bad);
+    expect(found[0]).toContain('(a name keeps a ZWNJ or ZWJ only between two letters of Arabic, Persian');
+    expect(found.map((l) => l.split(', an invisible')[0])).toEqual([
+      'r.yml:2:15: out: output folder holds U+200C (ZERO WIDTH NON-JOINER)',
+    ]);
+  });
 });
