@@ -8,25 +8,16 @@
  */
 import type { Reporter, RunEvent } from '../../index.js';
 import { redactUrlsIn } from '../../index.js';
+import { jsonText } from '../json-text.js';
 import type { ReporterDeps } from './types.js';
 
 export function createJsonReporter(deps: Pick<ReporterDeps, 'out'>): Reporter {
   return {
     onEvent(e) {
-      deps.out.write(`${jsonLine(scrubEvent(e))}\n`);
+      deps.out.write(`${jsonText(scrubEvent(e))}\n`);
     },
     close() {},
   };
-}
-
-/** DEL and C1, and what can hide or reorder text (bidi controls, Default_Ignorable, U+2028/9, U+FFF9–FFFB). */
-const UNSEEN = /[\u007f-\u009f\u2028\u2029\ufff9-\ufffb\p{Default_Ignorable_Code_Point}]/gu;
-
-/** `JSON.stringify`, with {@link UNSEEN} characters written as `\uXXXX` escapes (same value once parsed). */
-function jsonLine(value: unknown): string {
-  // An astral character (a tag) is two code units, each written as its own escape.
-  const unit = (u: string) => `\\u${u.charCodeAt(0).toString(16).padStart(4, '0')}`;
-  return JSON.stringify(value).replace(UNSEEN, (c) => c.split('').map(unit).join(''));
 }
 
 /** The event with URL query strings and userinfo removed from its free-text fields. */
