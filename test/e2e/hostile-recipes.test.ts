@@ -3,11 +3,11 @@
  * line per problem and never a raw control character (an OSC title or a screen clear hidden in
  * a `"\e…"` escape of a source path would otherwise be obeyed by the terminal).
  */
-import { copyFile } from 'node:fs/promises';
+import { copyFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cli } from '../helpers/cli-spawn.js';
-import { project, runcomfyEnv, submits, tempDir, useEmulator } from '../helpers/e2e-kit.js';
+import { files, project, runcomfyEnv, submits, tempDir, useEmulator } from '../helpers/e2e-kit.js';
 
 const emulator = useEmulator();
 
@@ -115,6 +115,34 @@ describe('a control character or bidi override in a prompt', () => {
     expect(r.stderr).toMatch(/--prompt: holds U\+001B \(a control character\) at character 14/);
     expect(r.stderr).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/);
     expect(submits(emulator()) - before).toBe(0);
+  });
+});
+
+describe("a hidden character in the recipe's file name", () => {
+  it('validate (--json too) and run refuse it, exit 65, the name written out; nothing written or paid', async () => {
+    const root = await project(BIDI.replace(/prompt: .*\n/, 'prompt: Tint the whole image blue\n'));
+    const name = 'cat\u202Egnp.yml';
+    await rename(join(root, 'recipe.yml'), join(root, name));
+    const env = runcomfyEnv(emulator(), await tempDir('home'));
+    const before = submits(emulator());
+    for (const args of [
+      ['validate', name],
+      ['validate', '--json', name],
+      ['run', name],
+    ]) {
+      const r = await cli(args, { cwd: root, env });
+      expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(65);
+      expect(r.stderr + r.stdout).not.toMatch(/\u202E/);
+      const said = "cat\\u{202E}gnp.yml: the recipe's file name holds U+202E";
+      if (args[1] !== '--json') expect(r.stderr).toContain(said);
+      else {
+        const json = JSON.parse(r.stdout) as { results: { recipe: string; problems: { message: string }[] }[] };
+        expect(json.results[0]?.recipe).toBe(name);
+        expect(json.results[0]?.problems[0]?.message.startsWith(said)).toBe(true);
+      }
+    }
+    expect(submits(emulator()) - before).toBe(0);
+    expect(await files(root)).toEqual(['assets/portrait-astronaut.jpg', name]);
   });
 });
 
