@@ -4,9 +4,8 @@
  * would otherwise be obeyed, and a RIGHT-TO-LEFT OVERRIDE would show the words after it
  * reversed. {@link escapeControls} writes them out visibly (`\x1b`, `\u{202E}`).
  * Names that kontext prints and files (output paths, lock entries, request ids) hold none at
- * all: {@link NO_CONTROL_CHARS}, {@link firstControlChar}. What a recipe's reviewer reads (a
- * prompt, an id, a `save:`) holds neither those nor a bidi control or an invisible character:
- * `firstHiddenChar` in hidden-chars.ts.
+ * all: {@link firstControlChar}; nor, as what a recipe's reviewer reads (a prompt, an id, a
+ * `save:`), a bidi control or an invisible character: `firstHiddenChar` in hidden-chars.ts.
  */
 import { escapeUnseen } from './hidden-chars.js';
 
@@ -19,10 +18,7 @@ export function escapeControls(s: string): string {
   return escapeUnseen(s);
 }
 
-/** A string with no control character at all (C0, tab and newline included, DEL, C1). */
-export const NO_CONTROL_CHARS = /^[^\u0000-\u001f\u007f-\u009f]*$/;
-
-/** The first control character of `s` (any {@link NO_CONTROL_CHARS} refuses) as `U+001B`; null when none. */
+/** The first control character of `s` (C0, tab and newline included, DEL, C1) as `U+001B`; null when none. */
 export function firstControlChar(s: string): string | null {
   const c = /[\u0000-\u001f\u007f-\u009f]/.exec(s)?.[0];
   return c === undefined ? null : `U+${(c.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}`;

@@ -244,6 +244,11 @@ function textMark(cp: number): boolean {
   return TEXT_MARKS.has(cp) || selector(cp);
 }
 
+/** Whether `s` holds nothing a name may not (see {@link firstHiddenChar}); a plain string is told apart by one test. */
+export function isPlainName(s: string): boolean {
+  return !HAS_CANDIDATE.test(s) || firstHiddenChar(s, 'name') === null;
+}
+
 /** A character that can hide text from whoever reads it: where it is, `U+202E`, and what it is. */
 export interface HiddenChar {
   /** Its index in the string (UTF-16 code units). */
