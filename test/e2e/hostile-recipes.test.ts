@@ -3,7 +3,7 @@
  * line per problem and never a raw control character (an OSC title or a screen clear hidden in
  * a `"\e…"` escape of a source path would otherwise be obeyed by the terminal).
  */
-import { copyFile, rename } from 'node:fs/promises';
+import { copyFile, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cli } from '../helpers/cli-spawn.js';
@@ -143,6 +143,29 @@ describe("a hidden character in the recipe's file name", () => {
     }
     expect(submits(emulator()) - before).toBe(0);
     expect(await files(root)).toEqual(['assets/portrait-astronaut.jpg', name]);
+  });
+});
+
+describe('a Persian out: folder, its ZWNJ inside a word', () => {
+  it('runs; the lock keeps the ZWNJ and is read back: a second run and status pay nothing', async () => {
+    const persian = '\u0645\u06CC\u200C\u062E\u0648\u0627\u0647\u0645';
+    const yaml = BIDI.replace(/prompt: .*\n/, 'prompt: Tint the whole image blue\n').replace(
+      'provider: runcomfy\n',
+      `provider: runcomfy\nhosting: { mode: inline }\nout: "${persian}"\n`,
+    );
+    const root = await project(yaml);
+    const env = runcomfyEnv(emulator(), await tempDir('home'));
+    const before = submits(emulator());
+    const first = await cli(['run', 'recipe.yml'], { cwd: root, env });
+    expect(first.code, first.stderr).toBe(0);
+    expect(submits(emulator()) - before).toBe(1);
+    expect((await files(root)).filter((f) => f.startsWith(`${persian}/`))).toHaveLength(1);
+    expect(await readFile(join(root, 'recipe.lock.json'), 'utf8')).toContain(`"output": "${persian}/`);
+    for (const cmd of ['run', 'status']) {
+      const again = await cli([cmd, 'recipe.yml'], { cwd: root, env });
+      expect(again.code, `${cmd}: ${again.stderr}`).toBe(0);
+    }
+    expect(submits(emulator()) - before).toBe(1);
   });
 });
 
