@@ -8,7 +8,8 @@
  * variation selector, the flags of England, Scotland and Wales), a tab too; bidi embeddings,
  * overrides and isolates, C1 controls and every other invisible character are refused at the
  * character. Comments are the YAML parser's own (its CST), so a `#` inside a block scalar or a
- * quoted string is the value's, checked there.
+ * quoted string is the value's, checked there; a directive line (`%YAML`, an unknown `%FOO` the
+ * parser ignores) is checked as a comment is.
  */
 import { Parser } from 'yaml';
 import { firstHiddenChar } from '../../util/hidden-chars.js';
@@ -45,8 +46,10 @@ function firstIn(node: unknown): CommentIssue | undefined {
   }
   if (typeof node !== 'object' || node === null) return undefined;
   const token = node as { type?: unknown; source?: unknown; offset?: unknown };
-  if (token.type === 'comment' && typeof token.source === 'string' && typeof token.offset === 'number')
-    return commentIssue(token.source, token.offset);
+  // A directive line (`%FOO …`, which the parser only warns about and ignores) is read as a comment is.
+  const ignored = token.type === 'comment' || token.type === 'directive';
+  if (ignored && typeof token.source === 'string' && typeof token.offset === 'number')
+    return commentIssue(token.type as string, token.source, token.offset);
   for (const [key, value] of Object.entries(node)) {
     if (key === 'source') continue;
     const issue = firstIn(value);
@@ -55,10 +58,10 @@ function firstIn(node: unknown): CommentIssue | undefined {
   return undefined;
 }
 
-function commentIssue(comment: string, offset: number): CommentIssue | undefined {
+function commentIssue(what: string, comment: string, offset: number): CommentIssue | undefined {
   const hidden = firstHiddenChar(comment, 'text');
   if (hidden === null) return undefined;
-  const held = `comment holds ${hidden.code} (${hidden.what})`;
+  const held = `${what} holds ${hidden.code} (${hidden.what})`;
   const at = offset + hidden.index;
   if (hidden.kind === 'bidi')
     return {

@@ -57,6 +57,7 @@ describe('parseRecipeYaml: one clear error per broken file', () => {
     ['a C1 control in a comment', 'version: 1 # \u009b2J\n', 'control-character@1:14'],
     ['a comment inside a flow mapping', 'params: { a: 1, # \u202D\n  b: 2 }\n', 'control-character@1:19'],
     ['a comment after the document end', 'version: 1\n...\n# \u2067\n', 'control-character@3:3'],
+    ['an override in a directive the parser ignores', '%FOO a\u202Eb\n---\nversion: 1\n', 'control-character@1:7'],
     ['tag letters in a comment', 'version: 1 # hi\u{E0069}\n', 'invisible-character@1:16'],
     ['a run of ZWJ in a comment', 'version: 1 # a\u200D\u200Db\n', 'invisible-character@1:15'],
     [
