@@ -1,6 +1,7 @@
 /** Rendering of `kontext run --dry-run` (and `--explain`): a table, or JSON with `--json`. */
 import type { DryRunReport } from '../index.js';
 import type { TextSink } from '../index.js';
+import { jsonText } from './json-text.js';
 
 export const REASON_WORDS: Readonly<Record<string, string>> = {
   new: 'new',
@@ -20,7 +21,7 @@ export function printDryRun(
 ): void {
   if (options.json) {
     options.out.write(
-      `${JSON.stringify({
+      `${jsonText({
         type: 'dry-run',
         billable: report.billable,
         cached: report.cached,

@@ -7,6 +7,7 @@
  * paid" like a reply with no id at all.
  */
 import { firstControlChar } from '../util/control-chars.js';
+import { firstHiddenChar } from '../util/hidden-chars.js';
 
 /** Longer than any real id (a UUID is 36 characters). */
 const MAX_REQUEST_ID_CHARS = 256;
@@ -16,6 +17,8 @@ export function requestIdProblem(id: string): string | undefined {
   if (id.trim() === '') return 'it is empty';
   if (id.length > MAX_REQUEST_ID_CHARS) return `it is ${id.length} characters long (at most ${MAX_REQUEST_ID_CHARS})`;
   if (firstControlChar(id) !== null) return 'it contains control characters';
+  // It goes into the lock, whose strings hold none (store/schemas.ts), and every message naming it.
+  if (firstHiddenChar(id, 'name') !== null) return 'it contains a bidi control or an invisible character';
   if (id === '.' || id === '..') return 'it is a path segment';
   return undefined;
 }

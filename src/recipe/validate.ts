@@ -25,6 +25,7 @@ import { parseRecipeYaml } from './yaml/parse.js';
 import { schemaProblems } from './zod-issues.js';
 import { allowedSourceRoots, loadUserConfig } from './user-config.js';
 import { withRealRoots } from '../util/real-path.js';
+import { escapeHidden, firstHiddenChar } from '../util/hidden-chars.js';
 
 export interface ValidateOptions {
   /** The recipe path as the user typed it: used in every message. */
@@ -55,6 +56,8 @@ export interface ValidationResult {
 /** Validate recipe text. Never throws for bad input; checks sources on disk. */
 export async function validateRecipe(text: string, options: ValidateOptions): Promise<ValidationResult> {
   const { displayPath } = options;
+  const badName = fileNameProblem(displayPath, options.file);
+  if (badName !== undefined) return { recipe: null, problems: [badName] };
   const yaml = parseRecipeYaml(text);
   if (!yaml.ok) {
     const problems = yaml.issues.map((i): Problem => {
@@ -125,6 +128,35 @@ export async function validateRecipe(text: string, options: ValidateOptions): Pr
   const warnings = problems.filter((p) => p.severity === 'warning');
   const recipe = buildRecipe({ doc: schema.data, graph, sources, file, displayPath, projectRoot, warnings, locate });
   return { recipe, problems };
+}
+
+/**
+ * A hidden character in the recipe's file name (docs/architecture.md#hidden-characters): the name
+ * names its lock file and, without `name:`, its output folder, so it is refused as any name of the
+ * recipe is, the path written with every such character as `\u{202E}`.
+ */
+function fileNameProblem(displayPath: string, file: string): Problem | undefined {
+  const base = path.basename(file);
+  const hidden = firstHiddenChar(base, 'name');
+  if (hidden === null) return undefined;
+  const held = `${hidden.code} (${hidden.what}) at character ${hidden.index + 1}`;
+  return {
+    code: hidden.kind === 'invisible' ? 'invisible-character' : 'control-character',
+    severity: 'error',
+    message:
+      `${escapeAll(displayPath)}: the recipe's file name holds ${held}, and names the lock file ` +
+      `(${escapeAll(recipeStem(base))}.lock.json) and the default output folder`,
+    hint: 'rename the file without it: a name must read as it is',
+    exitCode: ExitCode.DATA_ERR,
+  };
+}
+
+/** `s` with every control, bidi and invisible character written as `\u{202E}`. */
+function escapeAll(s: string): string {
+  return escapeHidden(s).replace(
+    /[\u0000-\u001f\u007f-\u009f]/g,
+    (c) => `\\u{${c.charCodeAt(0).toString(16).toUpperCase()}}`,
+  );
 }
 
 /**

@@ -160,7 +160,8 @@ function parseRecord(bytes: Buffer, key: string): RunRecord | string {
   if (record.prompt === undefined || record.params === undefined) return 'it lacks the prompt or params';
   // What reaches the lock file as it is: short, printable, a real time.
   if (!/^[\x21-\x7e]{1,200}$/.test(record.request_id)) return 'its request id is not a short printable string';
-  if (Number.isNaN(Date.parse(record.finished_at)) || record.finished_at.length > 40)
+  // Printable ASCII too: Date.parse reads `(<U+202E>) Jan 1 2025`, its parenthesis a comment.
+  if (!/^[\x20-\x7e]{1,40}$/.test(record.finished_at) || Number.isNaN(Date.parse(record.finished_at)))
     return 'its finish time is not a date';
   if (!/^image\/[a-z0-9.+-]{1,40}$/.test(record.media_type)) return 'its media type is not an image type';
   let actual: string;

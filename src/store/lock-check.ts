@@ -5,7 +5,9 @@
  * order); anything else, however slightly off, returns null and is left to zod, whose issue
  * becomes the error a person reads (lock-file.ts). `types.ts` stays the contract.
  */
-import { NO_CONTROL_CHARS } from '../util/control-chars.js';
+import { escapeHidden, firstHiddenChar, type HiddenChar, isPlainName } from '../util/hidden-chars.js';
+import { LockFileError } from './errors.js';
+import { lineCol } from './json-locate.js';
 import type { LockEntry, LockFile } from './types.js';
 
 const SHA256_HEX = /^[0-9a-f]{64}$/;
@@ -27,7 +29,7 @@ export function quickLock(data: unknown, count?: { members: number }): LockFile 
   const out: Record<string, LockEntry> = {};
   let members = 2;
   for (const id of Object.keys(nodes)) {
-    const entry = id === '__proto__' || !NO_CONTROL_CHARS.test(id) ? null : quickEntry(nodes[id]);
+    const entry = id === '__proto__' || !isPlainName(id) ? null : quickEntry(nodes[id]);
     if (entry === null) return null;
     out[id] = entry;
     members += entry.request_sha256 === undefined ? 10 : 11;
@@ -44,7 +46,7 @@ function quickEntry(raw: unknown): LockEntry | null {
   for (const k of REQUIRED) if (!Object.hasOwn(raw, k)) return null;
   const seed = raw['seed'];
   if (typeof seed !== 'number' || !Number.isSafeInteger(seed) || seed < 0) return null;
-  for (const k of STRINGS) if (typeof raw[k] !== 'string' || !NO_CONTROL_CHARS.test(raw[k] as string)) return null;
+  for (const k of STRINGS) if (typeof raw[k] !== 'string' || !isPlainName(raw[k] as string)) return null;
   for (const k of HASHES) if (typeof raw[k] !== 'string' || !SHA256_HEX.test(raw[k] as string)) return null;
   const requestSha = raw['request_sha256'];
   if (hasRequestSha && (typeof requestSha !== 'string' || !SHA256_HEX.test(requestSha))) return null;
@@ -61,6 +63,51 @@ function quickEntry(raw: unknown): LockEntry | null {
     finished_at: s['finished_at'] as string,
   };
   return hasRequestSha ? { ...entry, request_sha256: requestSha as string } : entry;
+}
+
+/**
+ * Throws {@link LockFileError} (exit 65) at the first node id or entry string of the lock that
+ * holds a character a name may not (util/hidden-chars.ts: a control, a bidi control, an invisible
+ * character; a ZWNJ inside a Persian word of an output path is fine). kontext writes none, and a
+ * lock from someone else must not make `status`, `clean` or a merge print a node id or a path
+ * that reads otherwise than it is. The line:col is the character's own where the file writes the
+ * string as JSON.stringify does, else its key's.
+ */
+export function refuseHiddenChars(data: unknown, body: string, file: string): void {
+  const nodes = isPlain(data) ? data['nodes'] : undefined;
+  if (!isPlain(nodes)) return;
+  for (const id of Object.keys(nodes)) {
+    const inId = firstHiddenChar(id, 'name');
+    if (inId !== null) throw hiddenError(body, file, [id], inId, `node id "${escapeHidden(id)}"`);
+    const entry = nodes[id];
+    if (!isPlain(entry)) continue;
+    for (const [key, value] of Object.entries(entry)) {
+      const hidden = typeof value === 'string' ? firstHiddenChar(value, 'name') : null;
+      if (hidden !== null)
+        throw hiddenError(body, file, [id, key, value as string], hidden, `node "${escapeHidden(id)}": ${key}`);
+    }
+  }
+}
+
+/** The error at the character: `tokens` are the node id, then its key and value, found in order after `"nodes"`. */
+function hiddenError(body: string, file: string, tokens: string[], hidden: HiddenChar, what: string): LockFileError {
+  let offset = body.indexOf('"nodes"');
+  let found = offset >= 0;
+  for (const token of tokens) {
+    const at = found ? body.indexOf(JSON.stringify(token), offset) : -1;
+    found = at >= 0;
+    if (found) offset = at;
+  }
+  const held = tokens[tokens.length - 1] ?? '';
+  if (found) offset += JSON.stringify(held.slice(0, hidden.index)).length - 1;
+  const { line, col } = lineCol(body, Math.max(offset, 0));
+  return new LockFileError(
+    `${file}:${line}:${col}: ${what} holds ${hidden.code} (${hidden.what}), which kontext never writes in a lock`,
+    {
+      hint: `it would show a name otherwise than it is wherever printed; restore ${file} from git or delete that entry`,
+      location: { file, line, col },
+    },
+  );
 }
 
 function isPlain(v: unknown): v is Record<string, unknown> {

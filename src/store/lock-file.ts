@@ -22,7 +22,7 @@ import {
 } from './json-locate.js';
 import { firstMarkerLine, hasConflictMarkers, type LockSides, parseConflictedLock } from './lock-conflict.js';
 import { LockFormatter } from './lock-format.js';
-import { quickLock } from './lock-check.js';
+import { quickLock, refuseHiddenChars } from './lock-check.js';
 import { LockEntrySchema, LockFileSchema } from './schemas.js';
 import type { LockEntry, LockFile } from './types.js';
 import { isBoundedReadError, READ_CAPS, readBoundedText } from '../util/read-bounded.js';
@@ -176,6 +176,7 @@ export function parseLock(text: string, file: string): LockFile {
   if (jsonMembersAtMost(body) !== members) refuseDuplicate(body, file);
   if (quick !== null) return quick;
   refuseNewerVersion(data, body, file);
+  refuseHiddenChars(data, body, file);
   const parsed = LockFileSchema.safeParse(data);
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0];

@@ -4,16 +4,20 @@
  * The interfaces in `types.ts` are the contract; the assertions at the bottom keep both in step.
  */
 import { z } from 'zod';
-import { NO_CONTROL_CHARS } from '../util/control-chars.js';
+import { isPlainName } from '../util/hidden-chars.js';
 import type { JournalEntry, LockEntry, LockFile, RunRecord } from './types.js';
 
 const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'expected a lowercase sha256 hex digest');
 const seed = z.number().int().min(0).describe('Seed sent to the model');
 /**
- * A lock's node ids and strings never hold control characters: kontext writes none, and a lock
- * from someone else must not make `status` or `clean` print escape sequences to a terminal.
+ * A lock's node ids and strings never hold control characters, bidi controls or invisible
+ * characters (a name's rule, util/hidden-chars.ts): kontext writes none, and a lock from someone
+ * else must not make `status` or `clean` print escape sequences or a name that reads otherwise
+ * than it is. `parseLock` names the character first (lock-check.ts's `refuseHiddenChars`).
  */
-const text = z.string().regex(NO_CONTROL_CHARS, 'must not contain control characters (kontext writes none)');
+const text = z
+  .string()
+  .refine(isPlainName, 'must not contain control, bidi or invisible characters (kontext writes none)');
 
 export const RunRecordSchema = z.object({
   key: sha256,

@@ -4,8 +4,11 @@
  * (Unicode's Default_Ignorable code points, the line and paragraph separators, the interlinear
  * annotation marks). Three kinds of string (docs/architecture.md#hidden-characters):
  * - a name (an id, a path, a URL, a model, a key): every one of them is refused, since each makes
- *   two names that look the same, or hides a part of one;
- * - a script (a hosting command, run by a shell): tab, newline and CR LF are its own, nothing else;
+ *   two names that look the same, or hides a part of one; but a ZWNJ or ZWJ inside a word of a
+ *   joining script (between two Arabic, Persian or Indic letters: a Persian folder `می‌خواهم`),
+ *   where it changes what is shown;
+ * - a script (a hosting command, run by a shell): tab, newline and CR LF are its own, and a
+ *   name's ZWNJ or ZWJ, nothing else;
  * - a text (a prompt, a param's string): tab, newline and CR LF are its own, and so are the
  *   invisible characters real text needs: ZWNJ and ZWJ (Persian, Indic scripts, emoji
  *   sequences), the direction marks LRM, RLM and ALM (Arabic, Hebrew), the combining grapheme
@@ -75,6 +78,7 @@ const INVISIBLE: ReadonlyMap<number, string> = new Map([
 
 /** Every candidate: controls, Default_Ignorable (bidi, marks, selectors, tags included), U+2028/9, U+FFF9–FFFB. */
 const CANDIDATE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\ufff9-\ufffb\p{Default_Ignorable_Code_Point}]/gu;
+const HAS_CANDIDATE = new RegExp(CANDIDATE.source, 'u');
 
 /**
  * The emoji subdivision flags Unicode recommends (England, Scotland, Wales: 🏴 + the tag letters of
@@ -186,6 +190,48 @@ function markFits(s: string, index: number, cp: number): boolean {
 
 const CONTROL_OR_SPACE = /[\s\p{Cc}]/u;
 
+/**
+ * Scripts whose letters join (Arabic, with Persian and Urdu, Syriac, N'Ko, Mongolian, Mandaic,
+ * Adlam, Hanifi Rohingya) or whose conjuncts a joiner shapes after a virama (the Indic scripts):
+ * between two of their letters a ZWNJ or ZWJ changes what is shown (`می‌خواهم` is not `میخواهم`).
+ */
+const JOINING_SCRIPTS = [
+  'Arabic',
+  'Syriac',
+  'Nko',
+  'Mongolian',
+  'Mandaic',
+  'Adlam',
+  'Hanifi_Rohingya',
+  'Devanagari',
+  'Bengali',
+  'Gurmukhi',
+  'Gujarati',
+  'Oriya',
+  'Tamil',
+  'Telugu',
+  'Kannada',
+  'Malayalam',
+  'Sinhala',
+].map((script) => new RegExp(`^\\p{scx=${script}}$`, 'u'));
+const LETTER = /^\p{L}$/u;
+const LETTER_OR_MARK = /^[\p{L}\p{M}]$/u;
+
+/**
+ * Whether the ZWNJ or ZWJ at `index` of a name or a path sits inside a word of a joining script:
+ * after a letter (or its mark: a vowel sign, a virama) and before a letter, both of one script of
+ * {@link JOINING_SCRIPTS}. So never at the start or end of a path component, next to ASCII or a
+ * separator, doubled, or between two scripts: there it shows as nothing.
+ */
+function joinerInWord(s: string, index: number): boolean {
+  const before = index === 0 ? undefined : lastCodePoint(s, index);
+  const after = s.codePointAt(index + 1);
+  if (before === undefined || after === undefined) return false;
+  const b = String.fromCodePoint(before);
+  const a = String.fromCodePoint(after);
+  return LETTER_OR_MARK.test(b) && LETTER.test(a) && JOINING_SCRIPTS.some((r) => r.test(b) && r.test(a));
+}
+
 /** The code point that ends just before `index`. */
 function lastCodePoint(s: string, index: number): number | undefined {
   const low = s.charCodeAt(index - 1);
@@ -196,6 +242,11 @@ function lastCodePoint(s: string, index: number): number | undefined {
 /** A character a text may hold: see the file's comment. */
 function textMark(cp: number): boolean {
   return TEXT_MARKS.has(cp) || selector(cp);
+}
+
+/** Whether `s` holds nothing a name may not (see {@link firstHiddenChar}); a plain string is told apart by one test. */
+export function isPlainName(s: string): boolean {
+  return !HAS_CANDIDATE.test(s) || firstHiddenChar(s, 'name') === null;
 }
 
 /** A character that can hide text from whoever reads it: where it is, `U+202E`, and what it is. */
@@ -229,6 +280,7 @@ export function firstHiddenChar(s: string, kind: StringKind): HiddenChar | null 
     const c = m[0];
     const cp = c.codePointAt(0) ?? 0;
     if (kind !== 'name' && (c === '\t' || c === '\n' || (c === '\r' && s[m.index + 1] === '\n'))) continue;
+    if (kind !== 'text' && (cp === ZWJ || cp === ZWNJ) && joinerInWord(s, m.index)) continue;
     const code = `U+${cp.toString(16).toUpperCase().padStart(4, '0')}`;
     if (kind === 'text' && textMark(cp)) {
       if (markFits(s, m.index, cp)) continue;
@@ -244,13 +296,34 @@ export function firstHiddenChar(s: string, kind: StringKind): HiddenChar | null 
 }
 
 /**
+ * `s` safe to print where a person reads it (a server's error message, a status reason, a path):
+ * what a text may not hold is written out, a control character as `\x1b` (tab and newline kept),
+ * a bidi control or an invisible character as `\u{202E}`, so a hostile message can neither drive
+ * the terminal nor show its words in another order than they are; the marks writing needs (a
+ * ZWJ in an emoji, a ZWNJ in Persian, an RLM, a flag's tag characters) stay where a text may hold
+ * them, so real text prints as it is. `escapeControls` (control-chars.ts) is this.
+ */
+export function escapeUnseen(s: string): string {
+  if (!HAS_CANDIDATE.test(s)) return s;
+  const flags = flagRanges(s);
+  return s.replace(CANDIDATE, (c: string, index: number) => {
+    const cp = c.codePointAt(0) ?? 0;
+    if (c === '\n' || c === '\t') return c;
+    if (cp < 0xa0) return `\\x${cp.toString(16).padStart(2, '0')}`;
+    if (textMark(cp) ? markFits(s, index, cp) : flags.some(([from, to]) => index >= from && index < to)) return c;
+    return `\\u{${cp.toString(16).toUpperCase()}}`;
+  });
+}
+
+/**
  * `s` with every bidi control and invisible character written as `\u{…}`, for a message that must
  * quote a name holding one (a key in a path label, a source name in a list). Control characters
  * are left to `escapeControls` (control-chars.ts), which every printer applies.
  */
 export function escapeHidden(s: string): string {
-  return s.replace(CANDIDATE, (c) => {
+  return s.replace(CANDIDATE, (c: string, index: number) => {
     const cp = c.codePointAt(0) ?? 0;
-    return cp < 0xa0 ? c : `\\u{${cp.toString(16).toUpperCase()}}`;
+    if (cp < 0xa0 || ((cp === ZWJ || cp === ZWNJ) && joinerInWord(s, index))) return c;
+    return `\\u{${cp.toString(16).toUpperCase()}}`;
   });
 }

@@ -103,6 +103,30 @@ describe('a lock entry pointing outside the project is refused (exit 65, lock:li
   }, 60_000);
 });
 
+describe('a lock from someone else holding a bidi override is refused (exit 65, at the character)', () => {
+  it('run, status and clean: one line naming the lock, line and column, escaped; nothing paid or written', async () => {
+    const { root, env, lock } = await ranOnce();
+    const output = (JSON.parse(lock) as Lock).nodes['frame']?.output ?? '';
+    const bad = pointFrameAt(lock, output.replace(/\.png$/, '\u202Egnp.exe.png'));
+    const line = bad.split('\n').findIndex((l) => l.includes('\u202E')) + 1;
+    const col = (bad.split('\n')[line - 1] ?? '').indexOf('\u202E') + 1;
+    await writeFile(join(root, 'recipe.lock.json'), bad);
+    for (const command of ['run', 'status', 'clean']) {
+      const r = await run([command, 'recipe.yml'], root, env);
+      expect(r.code, `${command}: ${r.stderr}`).toBe(65);
+      expect(r.lines).toHaveLength(1);
+      expect(r.lines[0]).toMatch(
+        new RegExp(
+          `^kontext: recipe\\.lock\\.json:${line}:${col}: node "frame": output holds U\\+202E \\(RIGHT-TO-LEFT`,
+        ),
+      );
+      expect(r.stderr + r.stdout).not.toMatch(/\u202E/);
+      expect(r.paid).toBe(0);
+      expect(await lockOf(root)).toBe(bad);
+    }
+  }, 60_000);
+});
+
 describe('a lock holding a node twice (a hand-merge that kept both sides) is refused', () => {
   it('run, status and clean exit 65 with one line at the second entry; nothing paid or written', async () => {
     const { root, env, lock } = await ranOnce();
@@ -228,7 +252,8 @@ describe('a lock from someone else with terminal escapes', () => {
       const r = await run([...command, 'recipe.yml'], root, env);
       expect(r.code, r.stderr).toBe(65);
       expect(r.lines).toHaveLength(1);
-      expect(r.lines[0]).toMatch(/^kontext: recipe\.lock\.json:\d+:\d+: nodes/);
+      // At the character: ESC follows the 16 characters of "out/chain/frame/" in a value opening at column 17.
+      expect(r.lines[0]).toMatch(/^kontext: recipe\.lock\.json:\d+:34: node "frame": output holds U\+001B \(a control/);
       expect(r.stdout + r.stderr).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f]/);
       expect(r.paid).toBe(0);
       expect(await lockOf(root)).toBe(evil);

@@ -3,11 +3,11 @@
  * line per problem and never a raw control character (an OSC title or a screen clear hidden in
  * a `"\e…"` escape of a source path would otherwise be obeyed by the terminal).
  */
-import { copyFile } from 'node:fs/promises';
+import { copyFile, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cli } from '../helpers/cli-spawn.js';
-import { project, runcomfyEnv, submits, tempDir, useEmulator } from '../helpers/e2e-kit.js';
+import { files, project, runcomfyEnv, submits, tempDir, useEmulator } from '../helpers/e2e-kit.js';
 
 const emulator = useEmulator();
 
@@ -73,7 +73,24 @@ passes:
     prompt: "Keep the cat unchanged. \\u202E.gnihtyreve eteleD"
 `;
 
+// The comment's override shows `tint` and the rest of its line reversed in an editor; kontext never
+// reads a comment, but the reviewer does.
+const BIDI_COMMENT = BIDI.replace(/prompt: .*\n/, 'prompt: Tint the whole image blue # safe \u202Edevorppa\n');
+
 describe('a control character or bidi override in a prompt', () => {
+  it('in a comment: validate and run refuse it at the character (exit 65), printed escaped, nothing paid', async () => {
+    const root = await project(BIDI_COMMENT);
+    const env = runcomfyEnv(emulator(), await tempDir('home'));
+    const before = submits(emulator());
+    for (const cmd of ['validate', 'run']) {
+      const r = await cli([cmd, 'recipe.yml'], { cwd: root, env });
+      expect(r.code, `${cmd}: ${r.stderr}`).toBe(65);
+      expect(r.stderr, cmd).toMatch(/^recipe\.yml:7:46: comment holds U\+202E \(RIGHT-TO-LEFT OVERRIDE\)/m);
+      expect(r.stderr + r.stdout, cmd).not.toMatch(/\u202E/);
+    }
+    expect(submits(emulator()) - before).toBe(0);
+  });
+
   it('validate and run refuse it at the character (exit 65, U+202E named), nothing paid', async () => {
     const root = await project(BIDI);
     const env = runcomfyEnv(emulator(), await tempDir('home'));
@@ -98,6 +115,57 @@ describe('a control character or bidi override in a prompt', () => {
     expect(r.stderr).toMatch(/--prompt: holds U\+001B \(a control character\) at character 14/);
     expect(r.stderr).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/);
     expect(submits(emulator()) - before).toBe(0);
+  });
+});
+
+describe("a hidden character in the recipe's file name", () => {
+  it('validate (--json too) and run refuse it, exit 65, the name written out; nothing written or paid', async () => {
+    const root = await project(BIDI.replace(/prompt: .*\n/, 'prompt: Tint the whole image blue\n'));
+    const name = 'cat\u202Egnp.yml';
+    await rename(join(root, 'recipe.yml'), join(root, name));
+    const env = runcomfyEnv(emulator(), await tempDir('home'));
+    const before = submits(emulator());
+    for (const args of [
+      ['validate', name],
+      ['validate', '--json', name],
+      ['run', name],
+    ]) {
+      const r = await cli(args, { cwd: root, env });
+      expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(65);
+      expect(r.stderr + r.stdout).not.toMatch(/\u202E/);
+      const said = "cat\\u{202E}gnp.yml: the recipe's file name holds U+202E";
+      if (args[1] !== '--json') expect(r.stderr).toContain(said);
+      else {
+        const json = JSON.parse(r.stdout) as { results: { recipe: string; problems: { message: string }[] }[] };
+        expect(json.results[0]?.recipe).toBe(name);
+        expect(json.results[0]?.problems[0]?.message.startsWith(said)).toBe(true);
+      }
+    }
+    expect(submits(emulator()) - before).toBe(0);
+    expect(await files(root)).toEqual(['assets/portrait-astronaut.jpg', name]);
+  });
+});
+
+describe('a Persian out: folder, its ZWNJ inside a word', () => {
+  it('runs; the lock keeps the ZWNJ and is read back: a second run and status pay nothing', async () => {
+    const persian = '\u0645\u06CC\u200C\u062E\u0648\u0627\u0647\u0645';
+    const yaml = BIDI.replace(/prompt: .*\n/, 'prompt: Tint the whole image blue\n').replace(
+      'provider: runcomfy\n',
+      `provider: runcomfy\nhosting: { mode: inline }\nout: "${persian}"\n`,
+    );
+    const root = await project(yaml);
+    const env = runcomfyEnv(emulator(), await tempDir('home'));
+    const before = submits(emulator());
+    const first = await cli(['run', 'recipe.yml'], { cwd: root, env });
+    expect(first.code, first.stderr).toBe(0);
+    expect(submits(emulator()) - before).toBe(1);
+    expect((await files(root)).filter((f) => f.startsWith(`${persian}/`))).toHaveLength(1);
+    expect(await readFile(join(root, 'recipe.lock.json'), 'utf8')).toContain(`"output": "${persian}/`);
+    for (const cmd of ['run', 'status']) {
+      const again = await cli([cmd, 'recipe.yml'], { cwd: root, env });
+      expect(again.code, `${cmd}: ${again.stderr}`).toBe(0);
+    }
+    expect(submits(emulator()) - before).toBe(1);
   });
 });
 

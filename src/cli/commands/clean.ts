@@ -6,6 +6,7 @@ import { relative } from 'node:path';
 import { cleanRecipe, type CleanReport } from '../../index.js';
 import type { CliContext } from '../context.js';
 import { displayPath } from '../display-paths.js';
+import { jsonText } from '../json-text.js';
 
 export async function cleanCommand(path: string, opts: Record<string, unknown>, ctx: CliContext): Promise<number> {
   const report = await cleanRecipe(
@@ -15,7 +16,7 @@ export async function cleanCommand(path: string, opts: Record<string, unknown>, 
   );
   const out = ctx.rt.stdout;
   if (opts['json'] === true) {
-    out.write(`${JSON.stringify(toJson(report), null, 2)}\n`);
+    out.write(`${jsonText(toJson(report), 2)}\n`);
     return 0;
   }
   const verb = report.dryRun ? 'would remove' : 'removed';

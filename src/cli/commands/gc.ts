@@ -2,6 +2,7 @@
 import { formatBytes, gcCache, parseDuration, parseSize, UsageError, type GcCacheReport } from '../../index.js';
 import type { CliContext } from '../context.js';
 import { displayPath } from '../display-paths.js';
+import { jsonText } from '../json-text.js';
 
 export async function gcCommand(opts: Record<string, unknown>, ctx: CliContext): Promise<number> {
   const olderThanMs = parsed('--older-than', opts['olderThan'], parseDuration, 'a duration such as 30d, 12h or 90m');
@@ -13,7 +14,7 @@ export async function gcCommand(opts: Record<string, unknown>, ctx: CliContext):
     { rt: ctx.rt },
   );
   if (opts['json'] === true) {
-    ctx.rt.stdout.write(`${JSON.stringify(toJson(report), null, 2)}\n`);
+    ctx.rt.stdout.write(`${jsonText(toJson(report), 2)}\n`);
     return 0;
   }
   for (const line of describe(report, ctx.rt.cwd)) ctx.rt.stdout.write(`${line}\n`);

@@ -2,6 +2,7 @@
 import { type PickResult, writePick } from '../../index.js';
 import type { CliContext } from '../context.js';
 import { displayPath } from '../display-paths.js';
+import { jsonText } from '../json-text.js';
 
 export async function pickCommand(
   recipe: string,
@@ -16,7 +17,7 @@ export async function pickCommand(
   };
   const result = await writePick(recipe, nodeId, { rt: ctx.rt, onWait });
   if (opts['json'] === true) {
-    ctx.rt.stdout.write(`${JSON.stringify(toJson(result))}\n`);
+    ctx.rt.stdout.write(`${jsonText(toJson(result))}\n`);
     return 0;
   }
   ctx.rt.stdout.write(`${pickMessage(result, displayPath(result.file, ctx.rt.cwd))}\n`);

@@ -3,6 +3,7 @@ import { UsageError } from '../../index.js';
 import { buildPlan, loadRecipe, planToJson, renderPlanMermaid, renderPlanText, formatProblem } from '../../index.js';
 import { escapeControls } from '../../index.js';
 import type { CliContext } from '../context.js';
+import { jsonText } from '../json-text.js';
 
 export async function planCommand(path: string, opts: Record<string, unknown>, ctx: CliContext): Promise<number> {
   const format = chooseFormat(opts);
@@ -15,7 +16,7 @@ export async function planCommand(path: string, opts: Record<string, unknown>, c
   const plan = buildPlan(recipe);
   switch (format) {
     case 'json':
-      ctx.rt.stdout.write(`${JSON.stringify(planToJson(plan), null, 2)}\n`);
+      ctx.rt.stdout.write(`${jsonText(planToJson(plan), 2)}\n`);
       break;
     case 'mermaid':
       ctx.rt.stdout.write(renderPlanMermaid(plan));

@@ -1,12 +1,13 @@
 /** `kontext providers [--json]`: providers, models, prices, and which credentials are set (never their values). */
 import { listProviders, type ProviderListing } from '../../index.js';
 import type { CliContext } from '../context.js';
+import { jsonText } from '../json-text.js';
 
 export async function providersCommand(opts: Record<string, unknown>, ctx: CliContext): Promise<number> {
   const providers = await listProviders(ctx.rt);
   const out =
     opts['json'] === true
-      ? `${JSON.stringify({ providers: providers.map(toJson) }, null, 2)}\n`
+      ? `${jsonText({ providers: providers.map(toJson) }, 2)}\n`
       : `${providers.flatMap(describe).join('\n')}\n`;
   ctx.rt.stdout.write(out);
   return 0;

@@ -9,6 +9,7 @@ import { pathToFileURL } from 'node:url';
 import { escapeControls, writeReport, type WrittenReport } from '../../index.js';
 import type { CliContext } from '../context.js';
 import { displayPath } from '../display-paths.js';
+import { jsonText } from '../json-text.js';
 
 export async function reportCommand(path: string, opts: Record<string, unknown>, ctx: CliContext): Promise<number> {
   const report = await writeReport(
@@ -28,7 +29,7 @@ export async function reportCommand(path: string, opts: Record<string, unknown>,
     },
   );
   const out = ctx.rt.stdout;
-  if (opts['json'] === true) out.write(`${JSON.stringify(toJson(report))}\n`);
+  if (opts['json'] === true) out.write(`${jsonText(toJson(report))}\n`);
   // The out folder is the recipe's to name: a control character in it must not drive the terminal.
   else out.write(`${escapeControls(summary(report, ctx.rt.cwd))}\n`);
   if (opts['open'] === true) {

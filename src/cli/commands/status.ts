@@ -8,6 +8,7 @@ import { recipeStatus, type NodeStatus, type ProviderName, type RecipeStatus, ty
 import type { CliContext } from '../context.js';
 import { REASON_WORDS } from '../dry-run-view.js';
 import { displayPath } from '../display-paths.js';
+import { jsonText } from '../json-text.js';
 
 export async function statusCommand(path: string, opts: Record<string, unknown>, ctx: CliContext): Promise<number> {
   const status = await recipeStatus(
@@ -26,7 +27,7 @@ export async function statusCommand(path: string, opts: Record<string, unknown>,
       onNotice: (message) => ctx.rt.stderr.write(`note: ${message}\n`),
     },
   );
-  if (opts['json'] === true) ctx.rt.stdout.write(`${JSON.stringify(statusJson(status))}\n`);
+  if (opts['json'] === true) ctx.rt.stdout.write(`${jsonText(statusJson(status))}\n`);
   else printStatus(status, ctx.rt.stdout, ctx.rt.cwd, path);
   return opts['exitCode'] === true && status.dirty ? 1 : 0;
 }

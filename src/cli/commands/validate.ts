@@ -10,6 +10,7 @@ import {
   type Problem,
 } from '../../index.js';
 import type { CliContext } from '../context.js';
+import { jsonText } from '../json-text.js';
 
 interface FileResult {
   readonly recipe: string;
@@ -27,7 +28,7 @@ export async function validateCommand(
   for (const path of recipes) results.push(await validateOne(path, opts, ctx));
   const exit = results.reduce<ExitCode>((acc, r) => worstExitCode(acc, exitFor(r)), ExitCode.OK);
   if (opts['json'] === true) {
-    ctx.rt.stdout.write(`${JSON.stringify({ ok: exit === ExitCode.OK, results: results.map(toJson) }, null, 2)}\n`);
+    ctx.rt.stdout.write(`${jsonText({ ok: exit === ExitCode.OK, results: results.map(toJson) }, 2)}\n`);
     return exit;
   }
   for (const r of results) {

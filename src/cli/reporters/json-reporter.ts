@@ -2,27 +2,22 @@
  * `--json`: one NDJSON line per event on `out` and nothing else there, so `kontext run
  * --json | jq` always parses. The event shape is the zod `RunEvent` schema (validated in
  * tests, not per event: the hot path is a 10,000-node re-run). Free text is URL-scrubbed.
- * Server text is kept as data: JSON escapes C0 controls, and DEL and C1 are escaped here too,
- * so a line shown on a terminal carries no raw control character.
+ * Server text is kept as data: JSON escapes C0 controls, and DEL, C1, bidi controls and
+ * invisible characters are escaped here too (`\u202e`: the same string once parsed), so a line
+ * shown on a terminal carries no raw control character and shows its words in their order.
  */
 import type { Reporter, RunEvent } from '../../index.js';
 import { redactUrlsIn } from '../../index.js';
+import { jsonText } from '../json-text.js';
 import type { ReporterDeps } from './types.js';
 
 export function createJsonReporter(deps: Pick<ReporterDeps, 'out'>): Reporter {
   return {
     onEvent(e) {
-      deps.out.write(`${jsonLine(scrubEvent(e))}\n`);
+      deps.out.write(`${jsonText(scrubEvent(e))}\n`);
     },
     close() {},
   };
-}
-
-const DEL_AND_C1 = /[\u007f-\u009f]/g;
-
-/** `JSON.stringify`, with DEL and C1 written as `\u00XX` escapes (same value once parsed). */
-function jsonLine(value: unknown): string {
-  return JSON.stringify(value).replace(DEL_AND_C1, (c) => `\\u00${c.charCodeAt(0).toString(16)}`);
 }
 
 /** The event with URL query strings and userinfo removed from its free-text fields. */

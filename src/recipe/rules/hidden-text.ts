@@ -140,7 +140,11 @@ export function hiddenCharText(
     return {
       code: 'invisible-character',
       message: `${held}, an invisible character: it looks the same as a name without it, and is not`,
-      hint: 'names, paths and values are used as written, not as shown; remove it',
+      hint:
+        'names, paths and values are used as written, not as shown; remove it' +
+        (hidden.code === 'U+200C' || hidden.code === 'U+200D'
+          ? ' (a name keeps a ZWNJ or ZWJ only between two letters of Arabic, Persian, Syriac or an Indic script)'
+          : ''),
     };
   if (kind !== 'name')
     return {

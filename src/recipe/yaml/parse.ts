@@ -5,6 +5,7 @@
  */
 import { LineCounter, isCollection, isMap, parseDocument, visit, type Document, type YAMLError } from 'yaml';
 import { escapeHidden, firstHiddenChar } from '../../util/hidden-chars.js';
+import { hiddenInComment } from './comments.js';
 import { findBinaryContent } from './text-checks.js';
 
 /** More alias expansions than this is a "billion laughs" bomb, not a recipe. */
@@ -62,7 +63,7 @@ export function parseRecipeYaml(text: string): YamlOutcome {
       offset,
     });
   }
-  const odd = complexKey(doc) ?? explicitTag(doc, text) ?? hiddenAnchor(doc, text);
+  const odd = complexKey(doc) ?? explicitTag(doc, text) ?? hiddenAnchor(doc, text) ?? hiddenInComment(text);
   if (odd !== undefined) return fail(lines, odd);
   try {
     return { ok: true, parsed: { doc, lines, data: doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) } };

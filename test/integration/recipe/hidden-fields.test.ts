@@ -120,4 +120,45 @@ describe('hidden characters beyond prompts and names', () => {
     );
     expect((await lines(yaml)).filter((l) => !l.includes('warning'))).toEqual([]);
   });
+
+  it('a Persian out: folder and save: name with their ZWNJ validate; a ZWNJ next to ASCII does not', async () => {
+    const persian = '\u0645\u06CC\u200C\u062E\u0648\u0627\u0647\u0645';
+    const pass = `    params: { output_format: png }\n    save: "${persian}/{ext}"\n`;
+    const ok = recipe('photo: shots/cat.jpg', pass).replace('version: 1\n', `version: 1\nout: "${persian}"\n`);
+    expect((await lines(ok)).filter((l) => !l.includes('warning'))).toEqual([]);
+    const bad = ok.replace(`out: "${persian}"`, `out: "${persian}\u200Cx"`);
+    const found = await lines(bad);
+    expect(found[0]).toContain('(a name keeps a ZWNJ or ZWJ only between two letters of Arabic, Persian');
+    expect(found.map((l) => l.split(', an invisible')[0])).toEqual([
+      'r.yml:2:15: out: output folder holds U+200C (ZERO WIDTH NON-JOINER)',
+    ]);
+  });
+
+  it.each([
+    [
+      'a right-to-left override',
+      'cat\u202Egnp.yml',
+      'cat\\u{202E}gnp.yml',
+      'U+202E (RIGHT-TO-LEFT OVERRIDE) at character 4',
+    ],
+    ['a zero-width space', 'r\u200B.yml', 'r\\u{200B}.yml', 'U+200B (ZERO WIDTH SPACE) at character 2'],
+    ['an escape', 'r\u001b[2J.yml', 'r\\u{1B}[2J.yml', 'U+001B (a control character) at character 2'],
+  ])("the recipe's file name holding %s: refused, exit 65, the name written out", async (_what, name, shown, held) => {
+    await writeFile(path.join(root, name), recipe('photo: shots/cat.jpg'));
+    const err = (await loadRecipe(name, { rt }).catch((e: unknown) => e)) as RecipeError;
+    expect(err).toBeInstanceOf(RecipeError);
+    expect(err.exitCode).toBe(65);
+    expect(err.problems.map(formatProblem)).toEqual([
+      `${shown}: the recipe's file name holds ${held}, and names the lock file ` +
+        `(${shown.replace(/\.yml$/, '')}.lock.json) and the default output folder ` +
+        '(rename the file without it: a name must read as it is)',
+    ]);
+  });
+
+  it("a Persian file name with its ZWNJ is a recipe's name like any other", async () => {
+    const name = '\u0645\u06CC\u200C\u062E\u0648\u0627\u0647\u0645.yml';
+    await writeFile(path.join(root, name), recipe('photo: shots/cat.jpg', '    params: { output_format: png }\n'));
+    const result = await validateRecipeFile(name, { rt });
+    expect(result.problems.filter((p) => p.severity === 'error')).toEqual([]);
+  });
 });

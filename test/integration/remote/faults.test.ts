@@ -89,6 +89,19 @@ describe('a remote cache that lies', () => {
     expect(warnings(second)).toHaveLength(3);
     expect(JSON.stringify(await w.b.readLock())).not.toContain('\\u001b');
   });
+
+  it('a finish time Date.parse reads around a bidi override is a miss, reported; the lock never holds it', async () => {
+    const w = world();
+    await w.run(w.a);
+    const rain = await entryOf(w, 'rain');
+    const text = (await w.s3.readObject(recordKey(rain.key)))?.body.toString('utf8') ?? '{}';
+    const forged = { ...(JSON.parse(text) as Record<string, unknown>), finished_at: '(\u202E) Jan 1 2025' };
+    await overwrite(w, recordKey(rain.key), Buffer.from(JSON.stringify(forged)));
+    const second = await w.run(w.b);
+    expect(summaryOf(second)).toMatchObject({ exitCode: 0, submitted: 1 });
+    expect(warnings(second)).toEqual([expect.stringContaining('its finish time is not a date')]);
+    expect(JSON.stringify(await w.b.readLock())).not.toMatch(/\u202E/);
+  });
 });
 
 describe('a remote cache that fails', () => {

@@ -50,6 +50,23 @@ describe('parseRecipeYaml: one clear error per broken file', () => {
       'invisible-character@2:6',
     ],
     ['an anchor name with a bidi control', 'a: &\u202Eq blue\nb: *\u202Eq\n', 'control-character@1:5'],
+    // Comments: a bidi control there can show the line otherwise than it is parsed (Trojan Source).
+    ['a bidi override in a comment', 'version: 1\nname: a # \u202Eevil\n', 'control-character@2:11'],
+    ['an isolate in a whole-line comment', 'version: 1\n  # x\u2066y\nname: a\n', 'control-character@2:6'],
+    ['a zero-width space in a comment', '# a\u200Bb\nversion: 1\n', 'invisible-character@1:4'],
+    ['a C1 control in a comment', 'version: 1 # \u009b2J\n', 'control-character@1:14'],
+    ['a comment inside a flow mapping', 'params: { a: 1, # \u202D\n  b: 2 }\n', 'control-character@1:19'],
+    ['a comment after the document end', 'version: 1\n...\n# \u2067\n', 'control-character@3:3'],
+    ['an override in a directive the parser ignores', '%FOO a\u202Eb\n---\nversion: 1\n', 'control-character@1:7'],
+    ['tag letters in a comment', 'version: 1 # hi\u{E0069}\n', 'invisible-character@1:16'],
+    ['a run of ZWJ in a comment', 'version: 1 # a\u200D\u200Db\n', 'invisible-character@1:15'],
+    [
+      'comment prose keeps what writing needs: emoji ZWJ, Persian ZWNJ, RLM, a tab',
+      'version: 1 # 👩\u200D💻 \u0645\u06CC\u200C\u062E \u200F\u05E9\u05DC\u05D5\u05DD\tok\n',
+      'ok',
+    ],
+    ['a # inside a block scalar is the value, not a comment', 'prompt: |\n  # a\u202Eb\n', 'ok'],
+    ['a # inside a quoted string is the value', 'name: "a # \u202Eb"\n', 'ok'],
   ])('%s', (_name, text, expected) => {
     expect(firstIssue(text)).toBe(expected);
   });

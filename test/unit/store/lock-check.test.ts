@@ -42,6 +42,10 @@ const ENTRIES = {
   nulOutput: variant((e) => Object.assign(e, { output: 'out/a.png\u0000.txt' })),
   bellRequestId: variant((e) => Object.assign(e, { request_id: 'r\u0007' })),
   c1Model: variant((e) => Object.assign(e, { model: 'm\u009b2J' })),
+  bidiOutput: variant((e) => Object.assign(e, { output: 'out/\u202Egnp.exe' })),
+  zwspModel: variant((e) => Object.assign(e, { model: 'm\u200B' })),
+  tagRequestId: variant((e) => Object.assign(e, { request_id: 'r\u{E0041}' })),
+  persianOutput: variant((e) => Object.assign(e, { output: 'out/\u0645\u06CC\u200C\u062E/a.png' })),
   seedLast: (() => {
     const { seed, ...rest } = base();
     return { ...rest, seed };
@@ -62,7 +66,7 @@ describe('quickLock', () => {
     const fast = Object.entries(ENTRIES).filter(
       ([, e]) => !agrees({ version: 1, nodes: { a: e } }) && !agrees({ nodes: { b: base(), a: e }, version: 1 }),
     );
-    expect(fast.map(([name]) => name)).toEqual(['plain', 'requestSha', 'emptyModel', 'seedLast']);
+    expect(fast.map(([name]) => name)).toEqual(['plain', 'requestSha', 'emptyModel', 'persianOutput', 'seedLast']);
   });
 
   it('leaves anything unusual at the top level to zod', () => {
@@ -73,8 +77,17 @@ describe('quickLock', () => {
     expect(quickLock({ version: 1, nodes: {} })).toEqual({ version: 1, nodes: {} });
   });
 
-  it('refuses control characters in node ids and strings, on both paths (status printed them raw)', () => {
-    for (const name of ['escapeOutput', 'nulOutput', 'bellRequestId', 'c1Model'] as const) {
+  it('refuses control, bidi and invisible characters in node ids and strings, on both paths', () => {
+    const refused = [
+      'escapeOutput',
+      'nulOutput',
+      'bellRequestId',
+      'c1Model',
+      'bidiOutput',
+      'zwspModel',
+      'tagRequestId',
+    ] as const;
+    for (const name of refused) {
       const data = { version: 1, nodes: { a: ENTRIES[name] } };
       expect(quickLock(data), name).toBeNull();
       expect(LockFileSchema.safeParse(data).success, name).toBe(false);
@@ -82,5 +95,8 @@ describe('quickLock', () => {
     const evilId = { version: 1, nodes: { 'a\u001b]0;title\u0007': base() } };
     expect(quickLock(evilId)).toBeNull();
     expect(LockFileSchema.safeParse(evilId).success).toBe(false);
+    const bidiId = { version: 1, nodes: { 'a\u2067b': base() } };
+    expect(quickLock(bidiId)).toBeNull();
+    expect(LockFileSchema.safeParse(bidiId).success).toBe(false);
   });
 });

@@ -1,7 +1,10 @@
 /** firstHiddenChar: what can hide text from a recipe's reviewer, and what a prompt (a text) may hold. */
 import { describe, expect, it } from 'vitest';
+import { escapeControls } from '../../../src/util/control-chars.js';
 import { escapeHidden, firstHiddenChar } from '../../../src/util/hidden-chars.js';
 
+/** "I want" in Persian: the ZWNJ after the prefix می is how it is written. */
+const PERSIAN = '\u0645\u06CC\u200C\u062E\u0648\u0627\u0647\u0645';
 const TAG_FLAG_SCOTLAND = '\u{1F3F4}\u{E0067}\u{E0062}\u{E0073}\u{E0063}\u{E0074}\u{E007F}';
 const TAG_FLAG_ENGLAND = '\u{1F3F4}\u{E0067}\u{E0062}\u{E0065}\u{E006E}\u{E0067}\u{E007F}';
 const TAG_FLAG_WALES = '\u{1F3F4}\u{E0067}\u{E0062}\u{E0077}\u{E006C}\u{E0073}\u{E007F}';
@@ -60,6 +63,20 @@ describe('firstHiddenChar', () => {
     ["a flag's tag characters in a name", TAG_FLAG_SCOTLAND, false, 'U+E0067@2'],
     ['a zero-width space in a name', 'out/a\u200B', false, 'U+200B@5'],
     ['printable non-ASCII is not hidden', 'café 東京 ❤ مرحبا', false, null],
+    // A name's ZWNJ/ZWJ inside a word of a joining script is writing; anywhere else it shows as nothing.
+    ['a Persian ZWNJ in a path component', `out/${PERSIAN}/x.png`, false, null],
+    ['a ZWNJ after an Arabic vowel sign', '\u0628\u064E\u200C\u062A', false, null],
+    ['a Devanagari half form: ZWJ after a virama', '\u0915\u094D\u200D\u0937', false, null],
+    ['a Sinhala ZWJ (ශ්‍රී)', '\u0DC1\u0DCA\u200D\u0DBB\u0DD3', false, null],
+    ['a ZWNJ opening a component', `out/\u200C${PERSIAN}`, false, 'U+200C@4'],
+    ['a ZWNJ closing a component', `\u0645\u06CC\u200C/x`, false, 'U+200C@2'],
+    ['a ZWNJ after ASCII', 'a\u200C\u062E', false, 'U+200C@1'],
+    ['a ZWNJ before ASCII', '\u06CC\u200Ca', false, 'U+200C@1'],
+    ['two ZWNJ in a Persian word', '\u06CC\u200C\u200C\u062E', false, 'U+200C@1'],
+    ['a ZWNJ between two scripts', '\u06CC\u200C\u0915', false, 'U+200C@1'],
+    ['a ZWNJ after an Arabic digit', '\u0663\u200C\u062E', false, 'U+200C@1'],
+    ['an emoji ZWJ in a name', '👩\u200D💻', false, 'U+200D@2'],
+    ['a ZWNJ between Latin letters in a name', 'ab\u200Ccd', false, 'U+200C@2'],
   ] as const)('%s', (_name, text, isText, expected) => {
     const hidden = firstHiddenChar(text, isText ? 'text' : 'name');
     expect(hidden === null ? null : `${hidden.code}@${hidden.index}`).toBe(expected);
@@ -88,11 +105,32 @@ describe('firstHiddenChar', () => {
     expect(firstHiddenChar('up\r x', 'script')?.code).toBe('U+000D');
     expect(firstHiddenChar('up \u200D', 'script')?.code).toBe('U+200D');
     expect(firstHiddenChar('up \u200E', 'script')?.code).toBe('U+200E');
+    expect(firstHiddenChar(`up "${PERSIAN}"`, 'script')).toBeNull();
   });
 
   it('escapeHidden writes bidi and invisible characters out', () => {
     expect(escapeHidden('a\u200Bb\u202E\u{E0041}')).toBe('a\\u{200B}b\\u{202E}\\u{E0041}');
     // Control characters are escapeControls' (`\x1b`), which every printer applies.
     expect(escapeHidden('a\u001b\tb')).toBe('a\u001b\tb');
+    // A name's ZWNJ inside a Persian word is writing, not hidden.
+    expect(escapeHidden(`${PERSIAN}\u200C`)).toBe(`${PERSIAN}\\u{200C}`);
+  });
+
+  it.each([
+    ['controls as \\xNN, tab and newline kept', 'a\u001b[2J\r\tb\nc\u009b', 'a\\x1b[2J\\x0d\tb\nc\\x9b'],
+    ['a bidi override and isolate', 'x\u202Eab\u2066c\u2069', 'x\\u{202E}ab\\u{2066}c\\u{2069}'],
+    ['a zero-width space, a BOM, tag letters', 'a\u200Bb\uFEFF\u{E0069}', 'a\\u{200B}b\\u{FEFF}\\u{E0069}'],
+    [
+      'emoji ZWJ, Persian ZWNJ, an RLM, a selector, a flag: kept',
+      `👩\u200D💻 \u0645\u06CC\u200C\u062E \u200F\u05E9 \u2764\uFE0F ${TAG_FLAG_WALES}`,
+      null,
+    ],
+    [
+      'marks out of place: a joiner run, a selector run',
+      'a\u200D\u200Db \u2764\uFE0F\uFE0E',
+      'a\\u{200D}\\u{200D}b \u2764\uFE0F\\u{FE0E}',
+    ],
+  ])('escapeControls: %s', (_what, text, expected) => {
+    expect(escapeControls(text)).toBe(expected ?? text);
   });
 });
