@@ -5,6 +5,7 @@
  */
 import { ExitCode, type ProviderName, pushRecipe, type PushReport, type TextSink } from '../../index.js';
 import type { CliContext } from '../context.js';
+import { jsonText } from '../json-text.js';
 
 export async function pushCommand(path: string, opts: Record<string, unknown>, ctx: CliContext): Promise<number> {
   const report = await pushRecipe(
@@ -18,7 +19,7 @@ export async function pushCommand(path: string, opts: Record<string, unknown>, c
     },
     { rt: ctx.rt, signal: ctx.signal },
   );
-  if (opts['json'] === true) ctx.rt.stdout.write(`${JSON.stringify(pushJson(report))}\n`);
+  if (opts['json'] === true) ctx.rt.stdout.write(`${jsonText(pushJson(report))}\n`);
   else printPush(report, ctx.rt.stdout);
   return report.unfit.length > 0 ? ExitCode.DATA_ERR : ExitCode.OK;
 }
