@@ -60,6 +60,7 @@ export const CACHED_COMMANDS: ReadonlySet<string> = new Set([
   'pick',
   'clean',
   'gc',
+  'push',
   'merge-lock',
   'providers',
 ]);
