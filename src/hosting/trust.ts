@@ -74,6 +74,8 @@ export interface HostingTrustOptions {
   readonly recipeFile: string;
   /** Where `hosting.<field>` is written in the recipe, when it can be found: the message points there. */
   readonly locate?: ((field: string) => SourceLocation | undefined) | undefined;
+  /** The user config file this process reads, as the hint names it (recipe/user-config.ts's userConfigName). */
+  readonly userConfigFile?: string | undefined;
 }
 
 /**
@@ -91,12 +93,13 @@ export function checkRecipeHostingTrusted(
   if (field === null) return;
   const code = field === 'command' ? 'E_HOSTING_COMMAND_UNTRUSTED' : 'E_HOSTING_UNTRUSTED';
   const location = options.locate?.(field);
+  const userFile = options.userConfigFile;
   const why = "and kontext uses a recipe's own hosting only when you trust it";
   const what = `hosting.${field}: ${describeField(chosen, field)}, ${why}`;
   throw new HostingError(code, location ? what : `${options.recipeFile}: ${what}`, {
     hint:
       `read hosting.${field} in the recipe, then pass ${TRUST_FLAG}, ` +
-      'or put the same hosting block in your user config (~/.config/kontext/config.json)',
+      `or put the same hosting block in your user config${userFile ? ` (${userFile})` : ''}`,
     location,
   });
 }
