@@ -34,7 +34,7 @@ export function doneBody(e: RunEventOf<'node-done'>): string {
 }
 
 export function cachedBody(e: RunEventOf<'node-cached'>): string {
-  return `${e.node}  ${e.output}${e.restored ? '  (restored from the cache)' : ''}`;
+  return `${e.node}  ${e.output}  (${e.restored ? 'restored from the cache' : 'up to date'})`;
 }
 
 export function failedBody(e: RunEventOf<'node-failed'>): string {
