@@ -268,6 +268,13 @@ describe('--dry-run and status predict what stops a node before it is paid for, 
     expect(statusText).toMatch(
       /backdrop@pet-chelsea\s+stopped: an earlier run may have submitted it; the run exits 75/,
     );
+    // The review sheet's tile says the same (not "re-attaching": there is no request id).
+    const sheet = await kontext(['--json'], p, 'report');
+    expect(sheet.code, sheet.stderr).toBe(0);
+    const html = await readFile((JSON.parse(sheet.stdout) as { index: string }).index, 'utf8');
+    const data = /<script type="application\/json" id="kontext-data">([^<]*)<\/script>/.exec(html)?.[1] ?? '{}';
+    const tiles = (JSON.parse(data) as { nodes: { id: string; why: string | null }[] }).nodes;
+    expect(tiles.find((n) => n.id === BACKDROP)?.why).toBe('uncertain');
 
     const before = submits();
     const run = await kontext(['--json'], p);
