@@ -275,6 +275,12 @@ describe('--dry-run and status predict what stops a node before it is paid for, 
     const data = /<script type="application\/json" id="kontext-data">([^<]*)<\/script>/.exec(html)?.[1] ?? '{}';
     const tiles = (JSON.parse(data) as { nodes: { id: string; why: string | null }[] }).nodes;
     expect(tiles.find((n) => n.id === BACKDROP)?.why).toBe('uncertain');
+    const frozen = await kontext(['--frozen'], p);
+    expect(frozen.code, frozen.stderr).toBe(65);
+    expect(frozen.stderr).toContain(
+      `${BACKDROP}: an interrupted run's submit is in the journal without its request id`,
+    );
+    expect(frozen.stderr).not.toContain('re-attaching');
 
     const before = submits();
     const run = await kontext(['--json'], p);
