@@ -12,6 +12,7 @@ import { OUTPUT_CLOSED } from './output-closed.js';
 import { wantsColor, type CliContext } from './context.js';
 import { renderError, secretsFromEnv } from './render-error.js';
 import { BARE, collectSelection } from './selection-values.js';
+import { HELP_LAYOUT, helpWidth } from './help-layout.js';
 import { VERSION } from './version.js';
 
 type Proc = Pick<NodeJS.Process, 'on' | 'off' | 'exit'>;
@@ -82,21 +83,22 @@ function attachSignals(proc: Proc, interrupt: AbortController): () => void {
 
 const HELP_EPILOGUE = `
 Examples:
-  kontext validate recipes/*.yml          check every recipe (file:line:col errors)
+  kontext validate recipes/*.yml         check recipes (file:line:col errors)
   kontext plan recipe.yml --format mermaid
-  kontext run recipe.yml -j 8 --explain   run what changed, saying why
-  kontext run --watch recipe.yml          follow edits to the recipe and its images
-  kontext status recipe.yml --exit-code   what would run, and why (exit 1 when anything would)
-  kontext report recipe.yml --open        a review sheet of every output, side by side
-  kontext edit --image photo.jpg --prompt "Keep the face unchanged. Make the jacket red." -o red.png
-  kontext emulator                        a local RunComfy-compatible API (no account)
-  kontext pick recipe.yml bag#2           passes after bag take only its variant 2 (pick: 2)
-  kontext clean recipe.yml --dry-run      list outputs and lock entries of removed passes
-  kontext gc --older-than 30d             prune the cache (keeps what lock files need)
-  kontext push recipe.yml                 send results paid before the remote cache was set up
+  kontext run recipe.yml -j 8 --explain  run what changed, saying why
+  kontext run --watch recipe.yml         re-run as the recipe or images change
+  kontext status recipe.yml --exit-code  what would run, and why (exit 1 if any)
+  kontext report recipe.yml --open       a review sheet of every output
+  kontext edit --image photo.jpg -o red.png --prompt "Make the jacket red."
+  kontext emulator                       an emulated RunComfy API (no account)
+  kontext pick recipe.yml bag#2          later passes take only bag's variant 2
+  kontext clean recipe.yml --dry-run     list what removed passes left behind
+  kontext gc --older-than 30d            prune the cache (keeps what locks need)
+  kontext push recipe.yml                upload results paid before the remote
 
-Exit codes: 0 ok · 1 a pass failed remotely · 64 usage · 65 invalid recipe or input rejected ·
-66 source missing · 69 upstream unavailable · 70 internal error · 73 cannot write output ·
+Exit codes: 0 ok · 1 a pass failed remotely · 64 usage ·
+65 invalid recipe or input rejected · 66 source missing ·
+69 upstream unavailable · 70 internal error · 73 cannot write output ·
 75 temporary failure · 77 not signed in · 130 interrupted`;
 
 /**
@@ -111,9 +113,12 @@ export function buildProgram(rt: Runtime, choose: (a: Action) => void): Command 
     .showHelpAfterError('(run `kontext --help` for usage)')
     .addHelpText('after', HELP_EPILOGUE)
     .exitOverride()
+    .configureHelp(HELP_LAYOUT)
     .configureOutput({
       writeOut: (s) => rt.stdout.write(s),
       writeErr: (s) => rt.stderr.write(s),
+      getOutHelpWidth: () => helpWidth(rt.stdout),
+      getErrHelpWidth: () => helpWidth(rt.stderr),
     });
   program.addCommand(validateCommand(choose));
   program.addCommand(planCommand(choose));
@@ -130,6 +135,7 @@ export function buildProgram(rt: Runtime, choose: (a: Action) => void): Command 
   program.addCommand(providersCommand(choose));
   for (const c of program.commands) {
     c.exitOverride()
+      .configureHelp({ ...HELP_LAYOUT, ...c.configureHelp() })
       .configureOutput(program.configureOutput())
       .showHelpAfterError(`(run \`kontext ${c.name()} --help\` for usage)`);
   }

@@ -59,9 +59,16 @@ function describeField(chosen: HostingConfig, field: string): string {
   if (chosen.mode === 'command') return 'the hosting command would run on this machine';
   if (chosen.mode !== 's3') return 'the hosting block is not trusted';
   const bucket = `bucket "${chosen.bucket}"`;
-  if (field === 'endpoint') return `images would be uploaded to ${redactUrl(chosen.endpoint ?? '')} (${bucket})`;
+  // A field the recipe leaves out differs from the user's config only by that config naming one.
+  const unnamed = (what: string): string => `the recipe names no ${field}, your user config names ${what}`;
+  if (field === 'endpoint')
+    return chosen.endpoint === undefined
+      ? `images would be uploaded to ${bucket} on AWS S3 (${unnamed('an endpoint')})`
+      : `images would be uploaded to ${redactUrl(chosen.endpoint)} (${bucket})`;
   if (field === 'public_base_url')
-    return `images would be uploaded to ${bucket}, served from ${redactUrl(chosen.public_base_url ?? '')}`;
+    return chosen.public_base_url === undefined
+      ? `images would be uploaded to ${bucket}, served by presigned URLs (${unnamed('one')})`
+      : `images would be uploaded to ${bucket}, served from ${redactUrl(chosen.public_base_url)}`;
   return `images would be uploaded to ${bucket}, named by the recipe`;
 }
 
@@ -74,6 +81,8 @@ export interface HostingTrustOptions {
   readonly recipeFile: string;
   /** Where `hosting.<field>` is written in the recipe, when it can be found: the message points there. */
   readonly locate?: ((field: string) => SourceLocation | undefined) | undefined;
+  /** The user config file this process reads, as the hint names it (recipe/user-config.ts's userConfigName). */
+  readonly userConfigFile?: string | undefined;
 }
 
 /**
@@ -90,13 +99,15 @@ export function checkRecipeHostingTrusted(
   const field = untrustedHostingField(chosen, user);
   if (field === null) return;
   const code = field === 'command' ? 'E_HOSTING_COMMAND_UNTRUSTED' : 'E_HOSTING_UNTRUSTED';
-  const location = options.locate?.(field);
+  // A field the recipe leaves out: its hosting block (`mode:` is always written).
+  const location = options.locate?.(field) ?? options.locate?.('mode');
+  const userFile = options.userConfigFile;
   const why = "and kontext uses a recipe's own hosting only when you trust it";
   const what = `hosting.${field}: ${describeField(chosen, field)}, ${why}`;
   throw new HostingError(code, location ? what : `${options.recipeFile}: ${what}`, {
     hint:
       `read hosting.${field} in the recipe, then pass ${TRUST_FLAG}, ` +
-      'or put the same hosting block in your user config (~/.config/kontext/config.json)',
+      `or put the same hosting block in your user config${userFile ? ` (${userFile})` : ''}`,
     location,
   });
 }

@@ -5,6 +5,6 @@ export type { ValidateOptions, ValidationResult } from './validate.js';
 export { findProjectRoot } from './project-root.js';
 export { recipeJsonSchema } from './json-schema.js';
 export { DEFAULT_MODEL, aspectRatiosFor } from './models.js';
-export { loadUserConfig } from './user-config.js';
+export { loadUserConfig, userConfigName } from './user-config.js';
 export type { UserConfig } from './user-config.js';
 export { promptProblems } from './lint-problems.js';

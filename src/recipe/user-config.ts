@@ -33,6 +33,8 @@ export interface UserConfig {
   readonly cache?: { readonly remote?: string | undefined } | undefined;
   /** As written; see {@link allowedSourceRoots}. */
   readonly allowed_source_roots?: readonly string[] | undefined;
+  /** The file it is read from (whether or not it exists), as hints name it: {@link userConfigName}. */
+  readonly file?: string | undefined;
 }
 
 /** The user's `allowed_source_roots` as absolute paths (`~/` expanded, relative to the config file). */
@@ -45,7 +47,18 @@ export function allowedSourceRoots(config: UserConfig, rt: Runtime): string[] {
   });
 }
 
-function userConfigPath(rt: Runtime): string | null {
+/**
+ * The user config file this process reads, for hints that tell the user to edit it: the home
+ * folder shown as `~`; `$KONTEXT_CONFIG_DIR/config.json` when nothing names one (no HOME).
+ */
+export function userConfigName(rt: Pick<Runtime, 'env'>): string {
+  const path = userConfigPath(rt);
+  if (path === null) return '$KONTEXT_CONFIG_DIR/config.json';
+  const home = rt.env['HOME']?.replace(/\/+$/, '');
+  return home && path.startsWith(`${home}/`) ? `~${path.slice(home.length)}` : path;
+}
+
+function userConfigPath(rt: Pick<Runtime, 'env'>): string | null {
   const explicit = rt.env['KONTEXT_CONFIG_DIR'];
   if (explicit) return join(explicit, 'config.json');
   const xdg = rt.env['XDG_CONFIG_HOME'];
@@ -58,11 +71,12 @@ function userConfigPath(rt: Runtime): string | null {
 export async function loadUserConfig(rt: Runtime): Promise<UserConfig> {
   const path = userConfigPath(rt);
   if (path === null) return {};
+  const file = userConfigName(rt);
   let text: string;
   try {
     text = await readBoundedText(path, READ_CAPS.userConfig);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return {};
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { file };
     throw new KontextError('E_USER_CONFIG', `${path}: cannot read (${(e as Error).message})`, {
       exitCode: ExitCode.DATA_ERR,
       ...(e instanceof KontextError && e.hint ? { hint: e.hint } : {}),
@@ -86,7 +100,7 @@ export async function loadUserConfig(rt: Runtime): Promise<UserConfig> {
       exitCode: ExitCode.DATA_ERR,
     });
   }
-  return parsed.data as UserConfig;
+  return { ...(parsed.data as UserConfig), file };
 }
 
 /**

@@ -23,7 +23,7 @@ import type { Recipe } from './types.js';
 import { locatePath, type DocPath } from './yaml/locate.js';
 import { parseRecipeYaml } from './yaml/parse.js';
 import { schemaProblems } from './zod-issues.js';
-import { allowedSourceRoots, loadUserConfig } from './user-config.js';
+import { allowedSourceRoots, loadUserConfig, userConfigName } from './user-config.js';
 import { withRealRoots } from '../util/real-path.js';
 import { escapeHidden, firstHiddenChar } from '../util/hidden-chars.js';
 
@@ -93,7 +93,7 @@ export async function validateRecipe(text: string, options: ValidateOptions): Pr
     dir,
     report,
     ownFolders,
-    { projectRoot, roots },
+    { projectRoot, roots, configFile: userConfigName(options.rt) },
     saveTargetMatcher(saves, dir),
   );
   const sources = new Map(checked.sources.map((s) => [s.name, s]));

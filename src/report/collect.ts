@@ -179,7 +179,8 @@ async function cellOf(node: PlanNode, c: CellContext): Promise<Cell> {
   const review = currentReview(record) ?? null;
   return {
     state: cellState,
-    why: status?.reason ?? null,
+    // A journaled request is re-attached to only by its request id (`attach`); else what the run does.
+    why: status?.claim !== undefined && status.claim !== 'attach' ? status.claim : (status?.reason ?? null),
     img: onDisk !== null && file !== null ? urlUnder(c.outDir, file) : null,
     thumb: sha !== null && from !== null ? c.job('thumbs', sha, from, 'webp') : null,
     stale: cellState === 'not-run' && sha !== null,

@@ -36,7 +36,9 @@ export async function materializeHit(
     await moveLegacyOutput(node, locked, paths, store);
   }
   // An existing file is kept only if it hashes to the blob (memoized by size, mtime and inode).
-  const changed = locked?.output_sha256 !== hit.output_sha256;
+  // Rewritten unread only when the lock names other bytes; without an entry (an edit, a node new
+  // to the lock) nothing says the files changed, so a file already holding the blob is left alone.
+  const changed = locked !== undefined && locked.output_sha256 !== hit.output_sha256;
   const { hash: hashSource, wroteHere } = storeCheck(store);
   const hash = hashingOnce(hashSource);
   const targets = outputTargets(outDir, node, hit.ext);
@@ -48,14 +50,23 @@ export async function materializeHit(
     hash,
     wroteHere,
   });
-  return writeOutputs(store.blobPath(hit.output_sha256), {
+  const sha = hit.output_sha256;
+  const written = new Set<string>();
+  const out = await writeOutputs(store.blobPath(sha), {
     outDir,
     node,
     ext: hit.ext,
     save: node.save,
     rewrite: changed || differs,
     guard: at.guard,
-    check: { sha256: hit.output_sha256, hash },
-    onWritten: (path) => store.written.note(path, hit.output_sha256),
+    check: { sha256: sha, hash },
+    onWritten: (path) => {
+      written.add(path);
+      store.written.note(path, sha);
+    },
   });
+  // A file left as it was keeps kontext's marker of writing it there fresh (gc prunes markers by
+  // age), as the rewrite did; one kontext never wrote there gets none.
+  for (const path of targets) if (!written.has(path) && store.written.has(path, sha)) store.written.note(path, sha);
+  return out;
 }

@@ -4,6 +4,9 @@ import { providerTraits } from '../providers/session.js';
 import type { UserConfig } from '../recipe/index.js';
 import type { HostingConfig, ProviderName } from '../recipe/types.js';
 
+/** A user config with no file to name (HOME unset, no KONTEXT_CONFIG_DIR: none is read). */
+const CONFIG_FALLBACK = '$KONTEXT_CONFIG_DIR/config.json';
+
 /**
  * Which hosting a run uses: `--hosting` picks a mode (its settings from the recipe, else the
  * user config); otherwise the recipe's block; otherwise the provider's default (inline for the
@@ -23,7 +26,7 @@ export function chooseHosting(
       `--hosting ${flag}: no \`hosting: { mode: ${flag}, ... }\` settings in the recipe or the user config`,
       {
         hint:
-          'add the block to the recipe or to ~/.config/kontext/config.json ' +
+          `add the block to the recipe or to ${user.file ?? CONFIG_FALLBACK} ` +
           '(see README "Hosting your images"), or use --hosting inline',
       },
     );

@@ -8,7 +8,7 @@ import { basename, dirname, extname, join, resolve } from 'node:path';
 import { ExitCode, KontextError, UsageError } from '../errors.js';
 import { checkPromptLint } from './lint-warnings.js';
 import type { Plan, PlanNode } from '../plan/types.js';
-import { aspectRatiosFor, DEFAULT_MODEL, findProjectRoot } from '../recipe/index.js';
+import { aspectRatiosFor, DEFAULT_MODEL, findProjectRoot, userConfigName } from '../recipe/index.js';
 import type { HostingConfig, ProviderName } from '../recipe/types.js';
 import { withRunContext } from './context.js';
 import { prepareRun } from './prepare.js';
@@ -98,7 +98,7 @@ export async function runEdit(
       run.store,
     );
     await run.preflight(prepared).catch((e: unknown) => {
-      throw editHostingError(e, options.image);
+      throw editHostingError(e, options.image, userConfigName(rt));
     });
     const summary = await executePlan(prepared, run.runDeps({ lockPath: null, onEvent: deps.onEvent, writeGuard }), {
       jobs: 1,
@@ -116,13 +116,13 @@ function hitOf(record: { readonly output_sha256: string; readonly ext: string } 
 }
 
 /** Preflight's "no hosting" error said as an edit's: there is no recipe to add `hosting:` to. */
-function editHostingError(e: unknown, image: string): unknown {
+function editHostingError(e: unknown, image: string, configFile: string): unknown {
   if (!(e instanceof KontextError) || e.code !== 'E_NO_HOSTING') return e;
   return new KontextError(e.code, `--image ${image} is a local file, and the RunComfy API can only fetch image URLs`, {
     exitCode: e.exitCode,
     hint:
       'pass --hosting inline (data URI; unconfirmed by RunComfy), or --hosting s3|command with its settings ' +
-      'as {"hosting": {...}} in ~/.config/kontext/config.json, or an https URL as --image',
+      `as {"hosting": {...}} in ${configFile}, or an https URL as --image`,
   });
 }
 

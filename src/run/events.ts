@@ -20,6 +20,17 @@ export const RunReason = z
   .describe('Why a node runs');
 export type RunReason = z.infer<typeof RunReason>;
 
+/**
+ * With `reason: 'reattach'`: what the run does with the journal's entry of the node's key
+ * (submit-claim.ts's claimVerdict): `attach` to its request id (paid already), `wait` for
+ * another live run's result, stop the node as `uncertain` (a dead run's intent without a request
+ * id: it may have been paid; exit 75), or `take-over` and submit again (`--resubmit-uncertain`).
+ * Absent on a node joining a request this run has in flight.
+ */
+export const JournalClaim = z.enum(['attach', 'wait', 'uncertain', 'take-over']);
+export type JournalClaim = z.infer<typeof JournalClaim>;
+const claim = JournalClaim.optional();
+
 /** Remote progress of a running node. */
 export const NodePhase = z.enum(['hosting', 'submitting', 'queued', 'running', 'downloading', 'reattaching']);
 export type NodePhase = z.infer<typeof NodePhase>;
@@ -37,9 +48,9 @@ export const RunEvent = z.discriminatedUnion('type', [
     jobs: z.number().int(),
     provider: z.string(),
   }),
-  z.object({ type: z.literal('node-start'), ...base, node: z.string(), reason: RunReason }),
+  z.object({ type: z.literal('node-start'), ...base, node: z.string(), reason: RunReason, claim }),
   /** `--explain`: before the run, for each node that will run, why and how its input reaches the API. */
-  z.object({ type: z.literal('node-plan'), ...base, node: z.string(), reason: RunReason, input: z.string() }),
+  z.object({ type: z.literal('node-plan'), ...base, node: z.string(), reason: RunReason, claim, input: z.string() }),
   z.object({
     type: z.literal('node-state'),
     ...base,
@@ -106,7 +117,7 @@ export const RunEvent = z.discriminatedUnion('type', [
     ...base,
     recipe: z.string(),
     changed: z.array(z.string()).describe('Paths whose change started this cycle (empty for the first)'),
-    to_run: z.array(z.object({ node: z.string(), reason: RunReason })).describe('Nodes to submit, and why'),
+    to_run: z.array(z.object({ node: z.string(), reason: RunReason, claim })).describe('Nodes to submit, and why'),
     in_flight: z
       .number()
       .int()

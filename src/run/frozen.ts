@@ -14,6 +14,7 @@ import type { Provider } from '../providers/types.js';
 import type { RunReason } from './events.js';
 import type { RunDeps, RunOptions } from './options.js';
 import type { Prepared } from './prepare.js';
+import type { ClaimVerdict } from './submit-claim.js';
 
 /** A node `--frozen` cannot satisfy, and why. */
 export interface FrozenMiss {
@@ -51,6 +52,16 @@ const REASONS: Record<RunReason, string> = {
   reattach: 'a request of an interrupted run is still in the journal (re-attaching would call the API)',
 };
 
+/** A journaled entry with no request id to re-attach to (resolve.ts's `claim`): what a run would do instead. */
+const CLAIMS: Partial<Record<ClaimVerdict, string>> = {
+  uncertain:
+    "an interrupted run's submit is in the journal without its request id (it may have been paid; " +
+    'a run stops the node, exit 75)',
+  'take-over':
+    "an interrupted run's submit is in the journal without its request id; --resubmit-uncertain would submit it again",
+  wait: 'another kontext run is submitting it; its result is in no cache yet',
+};
+
 /** The selected nodes that would make a request, in plan order; empty when the run is satisfiable. */
 function frozenMisses(prepared: Prepared): FrozenMiss[] {
   const out: FrozenMiss[] = [];
@@ -60,7 +71,8 @@ function frozenMisses(prepared: Prepared): FrozenMiss[] {
     if (state.inputSha !== null) {
       const reason = state.refused
         ? refusedReason(prepared, state.refused.path, prepared.lock.nodes[node.id] !== undefined)
-        : REASONS[state.reason ?? 'not-cached'];
+        : ((state.reason === 'reattach' && state.claim !== undefined ? CLAIMS[state.claim] : undefined) ??
+          REASONS[state.reason ?? 'not-cached']);
       out.push({ node: node.id, blockedBy: null, reason });
       continue;
     }

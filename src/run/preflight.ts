@@ -41,6 +41,7 @@ export function checkHosting(
     trusted: p.trustRecipeHosting === true || p.trustHostingCommand === true,
     billable: prepared.billable,
     recipeFile: p.recipeFile,
+    userConfigFile: p.user.file,
     locate: (field) =>
       p.hostingAt !== undefined && Object.hasOwn(p.hostingAt, field) ? p.hostingAt[field] : undefined,
   });

@@ -19,6 +19,7 @@ import { describeRun, type DryRunReport } from './dry-run.js';
 import type { RunOptions } from './options.js';
 import { prepareRun } from './prepare.js';
 import { strayLockEntries } from './stray-locks.js';
+import { eventReason } from './resolve.js';
 import { executePlan, type RunSummary } from './scheduler.js';
 import { writeGuardFor } from './write-guard-for.js';
 import { holdRunLock, waitingMessage } from './run-lock.js';
@@ -150,14 +151,9 @@ async function runInContext(
   await run.resumeUploads();
   if (options.explain) {
     for (const row of (await describeRun(prepared, describe)).rows) {
-      if (row.status === 'run')
-        deps.onEvent({
-          type: 'node-plan',
-          t: 0,
-          node: row.node,
-          reason: row.reason ?? 'not-cached',
-          input: row.input ?? '',
-        });
+      const state = prepared.states.get(row.node);
+      if (row.status === 'run' && state)
+        deps.onEvent({ type: 'node-plan', t: 0, node: row.node, ...eventReason(state), input: row.input ?? '' });
     }
   }
   const notice = (message: string): void => deps.onEvent({ type: 'notice', t: 0, message });

@@ -41,7 +41,7 @@ import { beginRun, endRun, UncertainSubmitError, UNCERTAIN_CODE } from './submit
 import { failureOf, paidUnknownWarnings, type NodeOutcome, type RunCounts, type RunSummary } from './outcome.js';
 import { requestKept } from './remote-outcome.js';
 import type { Prepared } from './prepare.js';
-import type { NodeState } from './resolve.js';
+import { eventReason, type NodeState } from './resolve.js';
 import { type LockCurrent, LockCurrentNodes } from './lock-current.js';
 
 type SkipReason = 'upstream-failed' | 'stopped' | 'interrupted';
@@ -242,8 +242,8 @@ class Scheduler {
       ahead.taken();
       const halted = this.#halted();
       if (halted) return this.#skip(node, halted);
-      const reason = state.key === key ? (state.reason ?? 'not-cached') : (state.reason ?? 'input-changed');
-      this.#emit({ type: 'node-start', node: node.id, reason: this.#stage.isInflight(key) ? 'reattach' : reason });
+      const why = this.#stage.isInflight(key) ? { reason: 'reattach' as const } : eventReason(state, key);
+      this.#emit({ type: 'node-start', node: node.id, ...why });
       done = await this.#stage.run({ ...job, prepared: ahead.ready }, slot, () => this.#halted());
     } catch (e) {
       return this.#failOrSkip(node, e);

@@ -13,6 +13,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { ExitCode, KontextError } from '../errors.js';
 import type { EditRequest } from '../providers/types.js';
+import type { JournalClaim } from './events.js';
 import { isNotSentCode } from '../providers/runcomfy/net-errors.js';
 import { canonicalJson } from '../store/index.js';
 import { tagIsDead } from '../util/process-tag.js';
@@ -106,7 +107,7 @@ async function settleClaimed(intent: JournalEntry, deps: ClaimDeps): Promise<Cla
  * `take-over` the key and submit (paid). resolve.ts predicts the run by the same rule, so
  * `--dry-run`, `kontext status` and the run agree on what is billed and what stops.
  */
-export type ClaimVerdict = 'wait' | 'attach' | 'uncertain' | 'take-over';
+export type ClaimVerdict = JournalClaim;
 
 export function claimVerdict(
   holder: JournalEntry,

@@ -44,12 +44,21 @@ export function placedCacheDir(at: CacheDirPlace, inputs: CacheDirInputs): strin
   const held = [at.projectRoot, at.outDir].find((p) => p !== undefined && p !== '' && holds(dir, p));
   if (held === undefined) return dir;
   const what = held === at.projectRoot ? 'the project' : 'the out folder';
-  let named = 'cache dir';
+  const choose = 'choose a folder outside the project with --cache-dir or KONTEXT_CACHE_DIR';
+  let named = 'the default cache dir';
   if (inputs.flag) named = '--cache-dir';
   else if (inputs.env['KONTEXT_CACHE_DIR']) named = 'KONTEXT_CACHE_DIR';
+  // The default this process would use instead (XDG_CACHE_HOME moves it), unless it is the one refused.
+  const fallback = resolveCacheDir({ env: { ...inputs.env, KONTEXT_CACHE_DIR: undefined }, cwd: inputs.cwd });
   throw new UsageError(`${named} ${dir} holds ${what} ${held}: the cache must be a folder of its own`, {
-    hint: 'choose a folder outside the project with --cache-dir or KONTEXT_CACHE_DIR; the default is ~/.cache/kontext',
+    hint: fallback === dir ? choose : `${choose}; the default is ${homeShown(fallback, inputs.env['HOME'])}`,
   });
+}
+
+/** `path` with the home folder shown as `~`. */
+function homeShown(path: string, home: string | undefined): string {
+  const h = home?.replace(/\/+$/, '');
+  return h && path.startsWith(`${h}/`) ? `~${path.slice(h.length)}` : path;
 }
 
 /** Whether `path` is `dir` or inside it. */

@@ -33,6 +33,7 @@ import type { RunEvent } from '../run/events.js';
 import { LockWriter } from '../run/lock-writer.js';
 import { prepareRun, type Prepared } from '../run/prepare.js';
 import { strayLockEntries } from '../run/stray-locks.js';
+import { eventReason } from '../run/resolve.js';
 import { lockPathFor, runTargetFor, type RunRecipeOptions } from '../run/run-recipe.js';
 import { emitWarnings } from '../run/lint-warnings.js';
 import { writeGuardFor } from '../run/write-guard-for.js';
@@ -312,9 +313,7 @@ export class WatchSession {
       t: 0,
       recipe: prepared.plan.recipe.file,
       changed: [...changed],
-      to_run: toRun
-        .filter((s) => !inFlight.includes(s))
-        .map((s) => ({ node: s.node.id, reason: s.reason ?? 'not-cached' })),
+      to_run: toRun.filter((s) => !inFlight.includes(s)).map((s) => ({ node: s.node.id, ...eventReason(s) })),
       in_flight: inFlight.length,
       cached: prepared.nodes.length - toRun.length,
       abandoned,

@@ -74,15 +74,19 @@ function dryRunOf(stdout: string): DryRun {
   return JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as DryRun;
 }
 
-/** The nodes a run (`--json`) submitted for: started for a reason other than re-attaching, and done. */
+/**
+ * The nodes a run (`--json`) submitted for, and done: started for a reason other than a journaled
+ * request, or for one whose claim takes it over (a dead run's intent, `--resubmit-uncertain`).
+ */
 function paidNodes(stdout: string): string[] {
-  const started = new Map<string, string>();
+  const free = new Set<string>();
   const paid: string[] = [];
   for (const line of stdout.split('\n')) {
     if (!line.startsWith('{')) continue;
-    const e = JSON.parse(line) as { type: string; node?: string; reason?: string };
-    if (e.type === 'node-start' && e.node !== undefined) started.set(e.node, e.reason ?? '');
-    if (e.type === 'node-done' && e.node !== undefined && started.get(e.node) !== 'reattach') paid.push(e.node);
+    const e = JSON.parse(line) as { type: string; node?: string; reason?: string; claim?: string };
+    if (e.type === 'node-start' && e.node !== undefined && e.reason === 'reattach' && e.claim !== 'take-over')
+      free.add(e.node);
+    if (e.type === 'node-done' && e.node !== undefined && !free.has(e.node)) paid.push(e.node);
   }
   return paid.sort();
 }
@@ -264,6 +268,19 @@ describe('--dry-run and status predict what stops a node before it is paid for, 
     expect(statusText).toMatch(
       /backdrop@pet-chelsea\s+stopped: an earlier run may have submitted it; the run exits 75/,
     );
+    // The review sheet's tile says the same (not "re-attaching": there is no request id).
+    const sheet = await kontext(['--json'], p, 'report');
+    expect(sheet.code, sheet.stderr).toBe(0);
+    const html = await readFile((JSON.parse(sheet.stdout) as { index: string }).index, 'utf8');
+    const data = /<script type="application\/json" id="kontext-data">([^<]*)<\/script>/.exec(html)?.[1] ?? '{}';
+    const tiles = (JSON.parse(data) as { nodes: { id: string; why: string | null }[] }).nodes;
+    expect(tiles.find((n) => n.id === BACKDROP)?.why).toBe('uncertain');
+    const frozen = await kontext(['--frozen'], p);
+    expect(frozen.code, frozen.stderr).toBe(65);
+    expect(frozen.stderr).toContain(
+      `${BACKDROP}: an interrupted run's submit is in the journal without its request id`,
+    );
+    expect(frozen.stderr).not.toContain('re-attaching');
 
     const before = submits();
     const run = await kontext(['--json'], p);
@@ -278,7 +295,8 @@ describe('--dry-run and status predict what stops a node before it is paid for, 
     const paidBefore = submits();
     const again = await kontext(['--json', '--resubmit-uncertain'], p);
     expect(again.code, again.stderr).toBe(0);
-    expect(submits() - paidBefore).toBe(resubmit.billable); // its node-start still says `reattach`: counted here
+    expect(submits() - paidBefore).toBe(resubmit.billable);
+    expect(paidNodes(again.stdout)).toEqual(paidRows(resubmit)); // its node-start says the claim: take-over
   }, 120_000);
 
   it('an intent another live run owns: waited for, not billed to this run, nothing stopped', async () => {

@@ -2,7 +2,8 @@
  * A RunComfy submit answered 503 may have been accepted (RunComfy documents no refusal but 429, no
  * idempotency key, and its own clients never retry a paid request): the BUILT CLI does not send it
  * again, reports it as maybe paid, keeps its intent, and the next run stops the pass (exit 75)
- * until `--resubmit-uncertain` submits it once more, with the same seed. Counted at the emulator.
+ * until `--resubmit-uncertain` submits it once more, with the same seed. Counted at the emulator. Its
+ * start line never says it re-attaches: there is no request id to re-attach to.
  */
 import { describe, expect, it } from 'vitest';
 import { cli } from '../helpers/cli-spawn.js';
@@ -38,10 +39,17 @@ describe('a submit answered 5xx is maybe paid, never sent twice', () => {
     const again = await cli(['run', 'recipe.yml'], { cwd: root, env });
     expect(again.code, again.stdout + again.stderr).toBe(75);
     expect(again.stdout + again.stderr).toMatch(/--resubmit-uncertain/);
+    // No request id to re-attach to: the start line says what the run does instead.
+    expect(again.stderr).toMatch(/^start +crop +checking a request an earlier run may have paid for$/m);
+    expect(again.stderr).not.toMatch(/re-attaching/);
+    const json = await cli(['run', 'recipe.yml', '--json'], { cwd: root, env });
+    expect(json.code, json.stderr).toBe(75);
+    expect(json.stdout).toMatch(/"type":"node-start","node":"crop","reason":"reattach","claim":"uncertain"/);
     expect(submits(em) - before).toBe(1);
 
     const resubmitted = await cli(['run', 'recipe.yml', '--resubmit-uncertain'], { cwd: root, env });
     expect(resubmitted.code, resubmitted.stdout + resubmitted.stderr).toBe(0);
+    expect(resubmitted.stderr).toMatch(/^start +crop +an earlier run may have paid for it; submitting again/m);
     expect(submits(em) - before).toBe(2);
   }, 60_000);
 });

@@ -18,11 +18,11 @@ export function runStartBody(e: RunEventOf<'run-start'>): string {
 }
 
 export function startBody(e: RunEventOf<'node-start'>): string {
-  return `${e.node}  ${reasonWords(e.reason)}`;
+  return `${e.node}  ${reasonWords(e.reason, e.claim)}`;
 }
 
 export function planBody(e: RunEventOf<'node-plan'>): string {
-  return `${e.node}  ${reasonWords(e.reason)}  ← ${clean(e.input)}`;
+  return `${e.node}  ${reasonWords(e.reason, e.claim)}  ← ${clean(e.input)}`;
 }
 
 export function retryBody(e: RunEventOf<'node-retry'>): string {
@@ -34,7 +34,7 @@ export function doneBody(e: RunEventOf<'node-done'>): string {
 }
 
 export function cachedBody(e: RunEventOf<'node-cached'>): string {
-  return `${e.node}  ${e.output}${e.restored ? '  (restored from the cache)' : ''}`;
+  return `${e.node}  ${e.output}  (${e.restored ? 'restored from the cache' : 'up to date'})`;
 }
 
 export function failedBody(e: RunEventOf<'node-failed'>): string {
@@ -91,7 +91,7 @@ export function watchCycleBody(e: RunEventOf<'watch-cycle'>): string {
           .map((c) => c.split('/').pop() ?? c)
           .slice(0, 3)
           .join(', ')}${e.changed.length > 3 ? ` +${e.changed.length - 3}` : ''} changed`;
-  const shown = e.to_run.slice(0, 4).map((r) => `${r.node} ${reasonWords(r.reason)}`);
+  const shown = e.to_run.slice(0, 4).map((r) => `${r.node} ${reasonWords(r.reason, r.claim)}`);
   const more = e.to_run.length > 4 ? `, +${e.to_run.length - 4} more` : '';
   const runs =
     e.to_run.length === 0 ? 'nothing to run' : `${formatCount(e.to_run.length)} to run (${shown.join(', ')}${more})`;

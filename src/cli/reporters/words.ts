@@ -7,8 +7,15 @@ import { formatProgress } from './numbers.js';
 
 type SkipReason = RunEventOf<'node-skipped'>['reason'];
 
-/** Why a node runs, in words. */
-export function reasonWords(reason: RunReason): string {
+type Claim = RunEventOf<'node-start'>['claim'];
+
+/**
+ * Why a node runs, in words. A journaled request of its key (`reattach`) by what the run does
+ * with it (`claim`): only a request id is re-attached to; a dead run's intent without one is
+ * checked, and stops the node unless `--resubmit-uncertain` submits it again.
+ */
+export function reasonWords(reason: RunReason, claim?: Claim): string {
+  if (reason === 'reattach' && claim !== undefined) return claimWords(claim);
   switch (reason) {
     case 'new':
       return 'new';
@@ -31,6 +38,21 @@ export function reasonWords(reason: RunReason): string {
       return 're-attaching to a paid request';
     default:
       return unreachable(reason);
+  }
+}
+
+function claimWords(claim: NonNullable<Claim>): string {
+  switch (claim) {
+    case 'attach':
+      return 're-attaching to a paid request';
+    case 'wait':
+      return 'another kontext run is submitting it; waiting for its result';
+    case 'uncertain':
+      return 'checking a request an earlier run may have paid for';
+    case 'take-over':
+      return 'an earlier run may have paid for it; submitting again (--resubmit-uncertain)';
+    default:
+      return unreachable(claim);
   }
 }
 

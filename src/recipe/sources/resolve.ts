@@ -25,6 +25,8 @@ export interface SourceRoots {
   readonly projectRoot: string;
   /** Absolute; each as written and as realpath. */
   readonly roots: readonly string[];
+  /** The user config whose `allowed_source_roots` add to them, as hints name it (userConfigName). */
+  readonly configFile: string;
 }
 
 export interface SourceCheck {
@@ -91,7 +93,7 @@ async function escapingGlob(
         'kontext uploads sources, so they must live in the project (the folder was not read)',
       hint:
         'start the glob inside the project, or add the folder to allowed_source_roots ' +
-        'in your user config (~/.config/kontext/config.json)',
+        `in your user config (${allowed.configFile})`,
     }),
   };
 }
@@ -118,7 +120,7 @@ async function guarded(one: One, dir: string, report: Report, allowed: SourceRoo
   if (verdict.ok) return one;
   const file = files[bad] as string;
   const shown = one.source.kind === 'file' ? one.source.spec : path.relative(dir, file) || file;
-  const text = sourceVerdictText(verdict, shown, allowed.projectRoot);
+  const text = sourceVerdictText(verdict, shown, allowed);
   const more = verdicts.filter((v) => !v.ok).length - 1;
   return {
     problem: report({

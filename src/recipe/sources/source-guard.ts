@@ -30,12 +30,16 @@ async function checkSourceFile(file: string, roots: readonly string[]): Promise<
   return (await sniffImageFile(real)) === null ? { ok: false, code: 'source-not-image' } : { ok: true, real };
 }
 
-/** The message for a refused source: `shown` is the file as the recipe names it. */
+/**
+ * The message for a refused source: `shown` is the file as the recipe names it; `allowed.configFile`
+ * the user config whose `allowed_source_roots` the hint names.
+ */
 export function sourceVerdictText(
   verdict: Exclude<SourceVerdict, { ok: true }>,
   shown: string,
-  projectRoot: string,
+  allowed: { readonly projectRoot: string; readonly configFile: string },
 ): { readonly message: string; readonly hint: string } {
+  const { projectRoot } = allowed;
   if (verdict.code === 'source-not-image') {
     return {
       message:
@@ -51,7 +55,7 @@ export function sourceVerdictText(
       'kontext uploads sources, so they must live in the project',
     hint:
       'move or copy the image into the project, or add its folder to allowed_source_roots ' +
-      'in your user config (~/.config/kontext/config.json)',
+      `in your user config (${allowed.configFile})`,
   };
 }
 

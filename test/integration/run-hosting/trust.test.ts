@@ -7,6 +7,7 @@
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import type { HostingConfig } from '../../../src/hosting/index.js';
 import type { TestS3Server } from '../../helpers/s3-server.js';
 import { s3Hosting, summaryOf, useS3Project, type Project } from './harness.js';
 import { recipeYaml } from './recipe.js';
@@ -64,6 +65,22 @@ describe('a recipe hosting block the user has not trusted', () => {
   it('an endpoint other than the one in the user config is refused, even for the same bucket', async () => {
     await project.writeRecipe(recipeYaml({ hosting: s3Hosting(s3, { endpoint: 'http://127.0.0.1:9/attacker' }) }));
     await expect(project.run()).rejects.toMatchObject({ code: 'E_HOSTING_UNTRUSTED', exitCode: 77 });
+    expect(s3.requests).toEqual([]);
+    expect(project.submits()).toEqual([]);
+  });
+
+  it('the user config names an endpoint the recipe leaves out: the message says so, at the hosting block', async () => {
+    const { endpoint: _endpoint, ...aws } = s3Hosting(s3) as Extract<HostingConfig, { mode: 's3' }>;
+    await project.writeRecipe(recipeYaml({ hosting: aws }));
+    const refused = await project.cli(['run', project.recipePath]);
+    expect(refused.code).toBe(77);
+    const at = (await readFile(project.recipePath, 'utf8')).split('\n').findIndex((l) => l.startsWith('hosting:'));
+    expect(refused.stderr).toMatch(
+      new RegExp(
+        `recipe\\.yml:${at + 1}:\\d+: hosting\\.endpoint: images would be uploaded to ` +
+          `bucket "${s3.bucket}" on AWS S3 \\(the recipe names no endpoint, your user config names an endpoint\\)`,
+      ),
+    );
     expect(s3.requests).toEqual([]);
     expect(project.submits()).toEqual([]);
   });

@@ -1,8 +1,9 @@
 /**
  * `kontext edit` as a library call (`runEdit`): a one-off edit writes its output; with a seed a
- * repeat is a cache hit (zero submits); a missing image or a folder fails with exit 66 before any request.
+ * repeat is a cache hit (zero submits) that leaves an output already holding the result untouched; a
+ * missing image or a folder fails with exit 66 before any request.
  */
-import { mkdir, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runEdit } from '../../../src/run/edit.js';
@@ -72,6 +73,31 @@ describe('kontext edit (runEdit)', () => {
     expect(rig.calls().filter(isSubmit)).toHaveLength(1);
     expect(eventsOf(again.events, 'node-cached')).toHaveLength(1);
     expect(await sha256File(again.output ?? '')).toBe(sha);
+  });
+
+  it('a repeat leaves an output already holding the result alone, and says so; a missing one is restored', async () => {
+    const first = await edit({ seed: 12 });
+    const output = first.output ?? '';
+    const sha = await sha256File(output);
+    // kontext's marker of writing it there, aged (gc --older-than prunes markers by age).
+    const markers = join(project.cacheDir, 'written');
+    const [marker] = (await readdir(markers, { recursive: true, withFileTypes: true })).filter((d) => d.isFile());
+    const markerPath = join(marker?.parentPath ?? '', marker?.name ?? '');
+    const old = new Date(Date.now() - 86_400_000);
+    await utimes(markerPath, old, old);
+    const before = await stat(output);
+
+    const again = await edit({ seed: 12 });
+    expect(eventsOf(again.events, 'node-cached').map((e) => e.restored)).toEqual([false]);
+    const after = await stat(output);
+    expect([after.mtimeMs, after.ino]).toEqual([before.mtimeMs, before.ino]);
+    expect((await stat(markerPath)).mtimeMs).toBeGreaterThan(old.getTime() + 60_000); // still fresh
+
+    await rm(output);
+    const restored = await edit({ seed: 12 });
+    expect(eventsOf(restored.events, 'node-cached').map((e) => e.restored)).toEqual([true]);
+    expect(await sha256File(output)).toBe(sha);
+    expect(rig.calls().filter(isSubmit)).toHaveLength(1);
   });
 
   it('an --image that is not an image (a dotenv file) fails with exit 65 naming it, before any request', async () => {

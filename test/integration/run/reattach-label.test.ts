@@ -44,7 +44,7 @@ describe('re-attached nodes', () => {
 
     const run = await runIn(project, { explain: true }, { rig });
     expect(eventsOf(run.events, 'node-plan').map((e) => e.reason)).toEqual(['reattach']);
-    expect(eventsOf(run.events, 'node-start').map((e) => e.reason)).toEqual(['reattach']);
+    expect(eventsOf(run.events, 'node-start').map((e) => [e.reason, e.claim])).toEqual([['reattach', 'attach']]);
     expect(summaryOf(run)).toMatchObject({ exitCode: 0, done: 1, submitted: 0 });
     expect(rig.submits().filter((s) => s.status === 200)).toHaveLength(1);
   }, 40_000);

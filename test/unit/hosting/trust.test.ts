@@ -47,6 +47,18 @@ describe('checkRecipeHostingTrusted', () => {
     expect(() => checkRecipeHostingTrusted(chosen, undefined, options)).toThrow(/https:\/\/attacker\.test\/x\?…/);
     expect(() => checkRecipeHostingTrusted(chosen, undefined, options)).not.toThrow(/pw/);
   });
+  it('a field the recipe leaves out (the user config names it) is described as missing, never as an empty URL', () => {
+    const user = s3({ endpoint: 'http://minio:9000', public_base_url: 'https://cdn.test' });
+    expect(() => checkRecipeHostingTrusted(s3(), user, options)).toThrow(
+      'hosting.endpoint: images would be uploaded to bucket "mine" on AWS S3 (the recipe names no endpoint, ' +
+        'your user config names an endpoint)',
+    );
+    const onlyUrl = s3({ endpoint: 'http://minio:9000' });
+    expect(() => checkRecipeHostingTrusted(onlyUrl, user, options)).toThrow(
+      'hosting.public_base_url: images would be uploaded to bucket "mine", served by presigned URLs (the recipe ' +
+        'names no public_base_url, your user config names one)',
+    );
+  });
   it('passes with the flag, or when nothing will be hosted', () => {
     expect(() => checkRecipeHostingTrusted(s3(), undefined, { ...options, trusted: true })).not.toThrow();
     expect(() => checkRecipeHostingTrusted(s3(), undefined, { ...options, billable: 0 })).not.toThrow();

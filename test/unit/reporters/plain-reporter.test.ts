@@ -35,7 +35,7 @@ describe('plain reporter: a small run', () => {
     reporter.close();
     expect(err.lines()).toEqual([
       'run     portrait: 5 nodes, 3 to run, 2 cached (jobs 4, provider emulator)',
-      'cached  background  out/portrait/background.png',
+      'cached  background  out/portrait/background.png  (up to date)',
       'cached  sky  out/portrait/sky.png  (restored from the cache)',
       'start   jacket  prompt changed',
       'start   hair  new',
@@ -150,7 +150,7 @@ describe('plain reporter: folding', () => {
     }
     reporter.close();
     const lines = err.lines();
-    expect(lines.filter((l) => /^cached {2}c\d+ {2}o\/c\d+\.png$/u.test(l))).toHaveLength(10);
+    expect(lines.filter((l) => /^cached {2}c\d+ {2}o\/c\d+\.png {2}\(up to date\)$/u.test(l))).toHaveLength(10);
     expect(lines.filter((l) => /^skipped s\d+ {2}(upstream failed|interrupted)$/u.test(l))).toHaveLength(10);
     expect(lines).toContain('cached  2 more nodes up to date');
     expect(lines.at(-1)).toBe('skipped 5 more nodes (3 upstream failed, 2 interrupted)');
