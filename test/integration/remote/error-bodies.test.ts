@@ -1,8 +1,9 @@
 /**
- * A remote cache server whose error replies never end: an S3 error is a few hundred bytes of XML,
+ * A remote cache server whose replies never end: an S3 error is a few hundred bytes of XML,
  * but a broken proxy or a hostile server may send an endless body, fast or a byte at a time,
- * with its 4xx or 5xx status. None may hold the run: the reply is read up to a cap and for a
- * bounded time; a 5xx gives the remote up with one warning, a 404 is a miss.
+ * with its 4xx or 5xx status, or with a PUT's 200. None may hold the run: the reply is read up
+ * to a cap and for a bounded time; a 5xx gives the remote up with one warning, a 404 is a miss,
+ * a 200 to a PUT is an upload done.
  */
 import type { ServerResponse } from 'node:http';
 import { describe, expect, it } from 'vitest';
@@ -67,4 +68,30 @@ describe('a remote server whose error replies never end', () => {
       }
     }, 40_000);
   }
+});
+
+describe('a remote server whose upload replies never end', () => {
+  it('a 200 to each PUT trickling a body: the uploads count as done after a few seconds; the run ends', async () => {
+    const w = world();
+    const sends: { sent: number }[] = [];
+    const proxy = await startS3Proxy(w.s3.endpoint, {
+      answer: (req, res) => {
+        if (req.method !== 'PUT') return false;
+        req.resume();
+        res.writeHead(200, { 'content-type': 'application/xml' });
+        sends.push(endless(res, Buffer.from(' '), 200));
+        return true;
+      },
+    });
+    try {
+      const started = Date.now();
+      const first = await w.run(w.a, {}, w.env({}, proxy.endpoint));
+      expect(summaryOf(first)).toMatchObject({ exitCode: 0, submitted: 2 });
+      expect(warnings(first)).toEqual([]);
+      expect(sends).toHaveLength(4); // two blobs, two records
+      expect(Date.now() - started).toBeLessThan(25_000);
+    } finally {
+      await proxy.close();
+    }
+  }, 60_000);
 });
