@@ -143,7 +143,10 @@ function checkLockOutputs(lock: LockFile, text: string, path: string, guard: Wri
     `${path}:${line}:${col}: node ${JSON.stringify(id)}: ${where} ${JSON.stringify(output)} ` +
       `leads to ${refusal.real}: ${refusal.why}`,
     {
-      hint: `a lock only names outputs of its recipe inside the project; restore ${path} from git or delete that entry`,
+      hint: refusal.throughLink
+        ? `the lock is not at fault: ${output} on disk is a symbolic link, or lies in a linked folder, leading ` +
+          'there; remove that link (kontext writes its own output in its place)'
+        : `a lock only names outputs of its recipe inside the project; restore ${path} from git or delete that entry`,
       location: { file: path, line, col },
     },
   );

@@ -71,10 +71,19 @@ describe('readLock with an outputs guard', () => {
     await writeFile(join(outside, 'secret.png'), 'x');
     await symlink(outside, join(root, 'out', 'linked'));
     await writeLock({ a: 'out/linked/secret.png' });
+    // The path as written is fine: the hint blames the link on disk, not the lock.
+    const notLock = { hint: expect.stringMatching(/^the lock is not at fault: .*remove that link/) };
     await expect(readLock(lockPath, { outputs: await guard() })).rejects.toThrow(/outside the project root/);
+    await expect(readLock(lockPath, { outputs: await guard() })).rejects.toMatchObject(notLock);
     await symlink(join(outside, 'secret.png'), join(root, 'out', 'a.png'));
     await writeLock({ a: 'out/a.png' });
     await expect(readLock(lockPath, { outputs: await guard() })).rejects.toThrow(/leads to .*secret\.png/);
+    await expect(readLock(lockPath, { outputs: await guard() })).rejects.toMatchObject(notLock);
+    // A path that leads out as written: the lock is at fault.
+    await writeLock({ a: '../outside/secret.png' });
+    await expect(readLock(lockPath, { outputs: await guard() })).rejects.toMatchObject({
+      hint: expect.stringContaining('from git or delete that entry'),
+    });
   });
 
   it('never .git, the recipe or a lock; outside the root only with --allow-outside-root', async () => {
