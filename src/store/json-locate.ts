@@ -211,3 +211,28 @@ class Scanner {
     throw new Located(this.i, message);
   }
 }
+
+/** A JSON path as a message names it: `nodes["a b"].output`. */
+export function formatPath(path: readonly PropertyKey[]): string {
+  return path.map(formatPathStep).join('');
+}
+
+/** `[0]` for an index, `.name` for an identifier key (no dot first), `["a b"]` for any other key. */
+function formatPathStep(p: PropertyKey, i: number): string {
+  if (typeof p === 'number') return `[${p}]`;
+  const key = String(p);
+  if (!/^[A-Za-z_$][\w$]*$/.test(key)) return `[${JSON.stringify(key)}]`;
+  return i === 0 ? key : `.${key}`;
+}
+
+/** Best effort for pretty-printed files: the offset of the deepest key of `path` found in order. */
+export function locatePath(text: string, path: readonly PropertyKey[]): number {
+  let offset = 0;
+  for (const p of path) {
+    if (typeof p !== 'string') continue;
+    const at = text.indexOf(`${JSON.stringify(p)}`, offset);
+    if (at < 0) break;
+    offset = at;
+  }
+  return offset;
+}
