@@ -5,6 +5,7 @@
  * lock holding one node twice reads as if it held one. `jsonMembersAtMost` is cheap enough to ask
  * on every read; the scanners run only once something may be wrong, so clarity beats speed there.
  */
+import { escapeHidden } from '../util/hidden-chars.js';
 
 export interface JsonSyntaxError {
   /** 0-based offset into the text. */
@@ -217,11 +218,15 @@ export function formatPath(path: readonly PropertyKey[]): string {
   return path.map(formatPathStep).join('');
 }
 
-/** `[0]` for an index, `.name` for an identifier key (no dot first), `["a b"]` for any other key. */
+/**
+ * `[0]` for an index, `.name` for an identifier key (no dot first), `["a b"]` for any other key,
+ * a bidi control or invisible character in it written as `\u{…}` (a lock from someone else may
+ * hold one: the message must not reorder or hide what it quotes).
+ */
 function formatPathStep(p: PropertyKey, i: number): string {
   if (typeof p === 'number') return `[${p}]`;
   const key = String(p);
-  if (!/^[A-Za-z_$][\w$]*$/.test(key)) return `[${JSON.stringify(key)}]`;
+  if (!/^[A-Za-z_$][\w$]*$/.test(key)) return `[${escapeHidden(JSON.stringify(key))}]`;
   return i === 0 ? key : `.${key}`;
 }
 

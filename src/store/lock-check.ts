@@ -5,7 +5,7 @@
  * order); anything else, however slightly off, returns null and is left to zod, whose issue
  * becomes the error a person reads (lock-file.ts). `types.ts` stays the contract.
  */
-import { NO_CONTROL_CHARS } from '../util/control-chars.js';
+import { NO_HIDDEN_CHARS } from '../util/hidden-chars.js';
 import type { LockEntry, LockFile } from './types.js';
 
 const SHA256_HEX = /^[0-9a-f]{64}$/;
@@ -27,7 +27,7 @@ export function quickLock(data: unknown, count?: { members: number }): LockFile 
   const out: Record<string, LockEntry> = {};
   let members = 2;
   for (const id of Object.keys(nodes)) {
-    const entry = id === '__proto__' || !NO_CONTROL_CHARS.test(id) ? null : quickEntry(nodes[id]);
+    const entry = id === '__proto__' || !NO_HIDDEN_CHARS.test(id) ? null : quickEntry(nodes[id]);
     if (entry === null) return null;
     out[id] = entry;
     members += entry.request_sha256 === undefined ? 10 : 11;
@@ -44,7 +44,7 @@ function quickEntry(raw: unknown): LockEntry | null {
   for (const k of REQUIRED) if (!Object.hasOwn(raw, k)) return null;
   const seed = raw['seed'];
   if (typeof seed !== 'number' || !Number.isSafeInteger(seed) || seed < 0) return null;
-  for (const k of STRINGS) if (typeof raw[k] !== 'string' || !NO_CONTROL_CHARS.test(raw[k] as string)) return null;
+  for (const k of STRINGS) if (typeof raw[k] !== 'string' || !NO_HIDDEN_CHARS.test(raw[k] as string)) return null;
   for (const k of HASHES) if (typeof raw[k] !== 'string' || !SHA256_HEX.test(raw[k] as string)) return null;
   const requestSha = raw['request_sha256'];
   if (hasRequestSha && (typeof requestSha !== 'string' || !SHA256_HEX.test(requestSha))) return null;

@@ -29,6 +29,7 @@ import { checkLockOutputs } from './lock-outputs.js';
 import { quickLock } from './lock-check.js';
 import { LockEntrySchema, LockFileSchema } from './schemas.js';
 import type { LockEntry, LockFile } from './types.js';
+import { escapeHidden } from '../util/hidden-chars.js';
 import { isBoundedReadError, READ_CAPS, readBoundedText } from '../util/read-bounded.js';
 import type { WriteGuard } from './write-guard.js';
 import { writeFailure } from './write-errors.js';
@@ -180,7 +181,7 @@ function refuseDuplicate(body: string, file: string): void {
   const { line, col } = lineCol(body, dup.offset);
   const first = lineCol(body, dup.first).line;
   const isNode = dup.path.length === 1 && dup.path[0] === 'nodes';
-  const what = isNode ? `node ${JSON.stringify(dup.key)}` : `key ${JSON.stringify(dup.key)}`;
+  const what = `${isNode ? 'node' : 'key'} ${escapeHidden(JSON.stringify(dup.key))}`;
   const where = dup.path.length === 0 ? '' : `${formatPath(dup.path)}: `;
   throw new LockFileError(`${file}:${line}:${col}: ${where}${what} appears twice (first at line ${first})`, {
     hint: isNode

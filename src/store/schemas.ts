@@ -5,15 +5,21 @@
  */
 import { z } from 'zod';
 import { NO_CONTROL_CHARS } from '../util/control-chars.js';
+import { NO_HIDDEN_CHARS } from '../util/hidden-chars.js';
 import type { JournalEntry, LockEntry, LockFile, RunRecord } from './types.js';
 
 const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'expected a lowercase sha256 hex digest');
 const seed = z.number().int().min(0).describe('Seed sent to the model');
 /**
- * A lock's node ids and strings never hold control characters: kontext writes none, and a lock
- * from someone else must not make `status` or `clean` print escape sequences to a terminal.
+ * A lock's node ids and strings never hold control characters, bidi controls or invisible
+ * characters: kontext writes none (a recipe's names hold none, and instance names drop them),
+ * and a lock from someone else must not make `status` or `clean` print escape sequences to a
+ * terminal, nor a node id that reads as another (`backdrop@` + RIGHT-TO-LEFT OVERRIDE + `gnp.exe`).
  */
-const text = z.string().regex(NO_CONTROL_CHARS, 'must not contain control characters (kontext writes none)');
+const text = z
+  .string()
+  .regex(NO_CONTROL_CHARS, 'must not contain control characters (kontext writes none)')
+  .regex(NO_HIDDEN_CHARS, 'must not contain bidi controls or invisible characters (kontext writes none)');
 
 export const RunRecordSchema = z.object({
   key: sha256,

@@ -77,6 +77,13 @@ const INVISIBLE: ReadonlyMap<number, string> = new Map([
 const CANDIDATE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\ufff9-\ufffb\p{Default_Ignorable_Code_Point}]/gu;
 
 /**
+ * A name with none of them, controls included, as one test: for strings checked by the thousand
+ * (a lock's node ids and fields), where {@link firstHiddenChar} would say which and where.
+ */
+export const NO_HIDDEN_CHARS =
+  /^[^\u0000-\u001f\u007f-\u009f\u2028\u2029\ufff9-\ufffb\p{Default_Ignorable_Code_Point}]*$/u;
+
+/**
  * The emoji subdivision flags Unicode recommends (England, Scotland, Wales: 🏴 + the tag letters of
  * gbeng, gbsct, gbwls + CANCEL TAG): their tag characters are text. Any other run of tag letters
  * after 🏴 spells invisible ASCII (`🏴` + "ignore"), and is refused as any tag character is.

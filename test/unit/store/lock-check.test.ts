@@ -42,6 +42,9 @@ const ENTRIES = {
   nulOutput: variant((e) => Object.assign(e, { output: 'out/a.png\u0000.txt' })),
   bellRequestId: variant((e) => Object.assign(e, { request_id: 'r\u0007' })),
   c1Model: variant((e) => Object.assign(e, { model: 'm\u009b2J' })),
+  rloOutput: variant((e) => Object.assign(e, { output: 'out/a\u202egnp.exe' })),
+  zwspModel: variant((e) => Object.assign(e, { model: 'm\u200b' })),
+  isolateRequestId: variant((e) => Object.assign(e, { request_id: 'r\u2066x\u2069' })),
   seedLast: (() => {
     const { seed, ...rest } = base();
     return { ...rest, seed };
@@ -82,5 +85,21 @@ describe('quickLock', () => {
     const evilId = { version: 1, nodes: { 'a\u001b]0;title\u0007': base() } };
     expect(quickLock(evilId)).toBeNull();
     expect(LockFileSchema.safeParse(evilId).success).toBe(false);
+  });
+
+  it('refuses bidi controls and invisible characters in node ids and strings too (kontext writes none)', () => {
+    for (const name of ['rloOutput', 'zwspModel', 'isolateRequestId'] as const) {
+      const data = { version: 1, nodes: { a: ENTRIES[name] } };
+      expect(quickLock(data), name).toBeNull();
+      expect(LockFileSchema.safeParse(data).error?.issues[0]?.message, name).toMatch(/bidi controls or invisible/);
+    }
+    // `backdrop@` + RIGHT-TO-LEFT OVERRIDE + `gnp.exe` reads as backdrop@exe.png in a terminal.
+    for (const id of ['backdrop@\u202egnp.exe', 'a\u200bb', 'a\ufeff']) {
+      const data = { version: 1, nodes: { [id]: base() } };
+      expect(quickLock(data), id).toBeNull();
+      expect(LockFileSchema.safeParse(data).success, id).toBe(false);
+    }
+    // What real names hold still passes, on the fast path.
+    expect(quickLock({ version: 1, nodes: { 'pass@café-日本-😀': base() } })).not.toBeNull();
   });
 });
