@@ -51,6 +51,7 @@ const IMMUTABLE = 'public, max-age=31536000, immutable';
  */
 const MIN_BYTES_PER_S = 16 * 1024;
 const SLOW_GRACE_MS = 10_000;
+const PACE_CHECK_MS = 1000;
 
 /**
  * An object that announces at most this many bytes is read into memory and written with one
@@ -68,6 +69,23 @@ function checkPace(startedAt: number, bytes: number, url: string): void {
       'unavailable',
       `${url} arrives too slowly (${bytes} bytes in ${Math.round(elapsed / 1000)} s)`,
     );
+}
+
+/**
+ * The pace checked once a second as well: a body that stops coming altogether (headers sent,
+ * then nothing) never reaches the per-chunk check, and would hold the call for undici's 60 s
+ * body timeout. It is cut off with the same error; returns the stop.
+ */
+function watchPace(body: Readable, startedAt: number, url: string, bytes: () => number): () => void {
+  const timer = setInterval(() => {
+    try {
+      checkPace(startedAt, bytes(), url);
+    } catch (e) {
+      body.destroy(e as Error);
+    }
+  }, PACE_CHECK_MS);
+  timer.unref();
+  return () => clearInterval(timer);
 }
 
 export function openBucket(location: RemoteLocation, env: Env): RemoteBucket {
@@ -121,6 +139,7 @@ export function openBucket(location: RemoteLocation, env: Env): RemoteBucket {
   ): Promise<Buffer> => {
     const chunks: Buffer[] = [];
     let size = 0;
+    const stopWatch = watchPace(body, startedAt, `s3://${Bucket}/${key}`, () => size);
     try {
       for await (const chunk of body as AsyncIterable<Buffer>) {
         size += chunk.length;
@@ -131,6 +150,8 @@ export function openBucket(location: RemoteLocation, env: Env): RemoteBucket {
     } catch (e) {
       body.destroy();
       return fail(e, 'read', signal);
+    } finally {
+      stopWatch();
     }
     return chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
   };
@@ -170,11 +191,14 @@ export function openBucket(location: RemoteLocation, env: Env): RemoteBucket {
           yield chunk;
         }
       }
+      const stopWatch = watchPace(body, startedAt, `s3://${Bucket}/${key}`, () => bytes);
       try {
         await pipeline(body, tap, createWriteStream(path, { flags: 'wx' }), { signal });
       } catch (e) {
         await rm(path, { force: true });
         return fail(e, 'read', signal);
+      } finally {
+        stopWatch();
       }
       return { sha256: hash.digest('hex'), bytes, head: Buffer.concat(heads).subarray(0, 64) };
     },

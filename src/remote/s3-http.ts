@@ -36,7 +36,11 @@ const MAX_ATTEMPTS = 3;
 const TIMEOUT_ATTEMPTS = 2;
 const TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
 const RETRY_BASE_MS = 100;
-/** An S3 error body is a few hundred bytes of XML. */
+/**
+ * An S3 error body is a few hundred bytes of XML, and a PUT's success has none: no more of a
+ * reply is read, and for no longer than a reply's headers may take (a proxy or a hostile server
+ * sending an endless or trickling body would otherwise hold the call, and the run, without end).
+ */
 const MAX_ERROR_BYTES = 64 * 1024;
 
 export interface S3Target {
@@ -144,7 +148,7 @@ export function openS3Http(target: S3Target, timeouts: S3Timeouts = S3_TIMEOUTS)
       try {
         const res = await once(method, key, body, extra, credentials, signal);
         if (res.statusCode >= 200 && res.statusCode < 300) return res;
-        const text = await readError(res.body);
+        const text = await readReply(res.body, timeouts.readHeadersMs);
         if (res.statusCode === 404) return null;
         failure = errorOf(res.statusCode, text);
       } catch (e) {
@@ -175,7 +179,8 @@ export function openS3Http(target: S3Target, timeouts: S3Timeouts = S3_TIMEOUTS)
       const extra = { ...headers, 'content-length': String(body.length) };
       const res = await call('PUT', key, body, extra, signal);
       if (res === null) throw new S3HttpError('NoSuchBucket', 404, 'the bucket does not exist');
-      await res.body.dump();
+      // Stored once the status says so: the reply's body (none from S3) is read only as an error's is.
+      await readReply(res.body, timeouts.readHeadersMs);
     },
     close: () => dispatcher.close(),
   };
@@ -190,12 +195,23 @@ function retryable(status: number): boolean {
   return status >= 500 || status === 429;
 }
 
-async function readError(body: Readable): Promise<string> {
-  let text = '';
-  for await (const chunk of body as AsyncIterable<Buffer>) {
-    if (text.length < MAX_ERROR_BYTES) text += chunk.toString('utf8');
+async function readReply(body: Readable, ms: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  const timer = setTimeout(() => body.destroy(), ms);
+  try {
+    for await (const chunk of body as AsyncIterable<Buffer>) {
+      chunks.push(chunk);
+      size += chunk.length;
+      if (size >= MAX_ERROR_BYTES) break;
+    }
+  } catch {
+    // Cut off (the time is up, the connection dropped): what came is all there is to quote.
+  } finally {
+    clearTimeout(timer);
+    body.destroy();
   }
-  return text.slice(0, MAX_ERROR_BYTES);
+  return Buffer.concat(chunks).toString('utf8').slice(0, MAX_ERROR_BYTES);
 }
 
 /** S3's XML error (`<Code>`, `<Message>`); a HEAD has no body, so its status names it. */

@@ -9,7 +9,7 @@
  * the truth. A file that is not a lock (ours or theirs with markers, say) is exit 65 and `%A` is
  * left alone: git then reports the conflict as usual, and `kontext run` resolves it later.
  */
-import { access } from 'node:fs/promises';
+import { access, realpath } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { resolveCacheDir } from '../store/cache-dir.js';
 import { canonicalJson } from '../store/canonical-json.js';
@@ -52,6 +52,7 @@ export async function mergeLockFiles(options: MergeLockFilesOptions, rt: Runtime
   ];
   const lockDir = o.lockPath === undefined ? null : dirname(resolve(o.cwd, o.lockPath));
   const memo = createSourceHashMemo(o.cacheDir, o.now);
+  const tree = realpath(o.cwd).catch(() => null);
   const merged = await mergeLockThreeWay(
     base,
     { ours, theirs },
@@ -59,10 +60,12 @@ export async function mergeLockFiles(options: MergeLockFilesOptions, rt: Runtime
       outputHolds: async (entry) => {
         if (lockDir === null) return false;
         const file = resolve(lockDir, entry.output);
-        // Only files of this work tree, outside .git: a lock from someone else names the paths.
-        const rel = relative(o.cwd, file);
-        if (rel === '' || rel.startsWith('..') || isAbsolute(rel) || rel.split(sep).includes('.git')) return false;
-        return (await memo.hash(file).catch(() => null))?.sha256 === entry.output_sha256;
+        // Only files of this work tree, outside .git, where they really are: a lock from someone
+        // else names the paths, and a link in the tree may lead anywhere (which side wins would
+        // tell whether a file out there holds the bytes that side names).
+        const [root, real] = [await tree, await realpath(file).catch(() => null)];
+        if (root === null || real === null || !inTree(o.cwd, file) || !inTree(root, real)) return false;
+        return (await memo.hash(real).catch(() => null))?.sha256 === entry.output_sha256;
       },
       cacheHolds: (sha256) =>
         access(layout.blob(o.cacheDir, sha256)).then(
@@ -90,6 +93,12 @@ export async function mergeLockFiles(options: MergeLockFilesOptions, rt: Runtime
     ...decided.map(([id, r]) => `${id}: ${r === 'ours' ? 'ours' : `by the ${r === 'file' ? 'output file' : 'cache'}`}`),
   ];
   return `${name}: merged ${merged.rules.size} entries (${words.join(', ')})`;
+}
+
+/** Whether `file` lies below `root`, outside any `.git` folder. */
+function inTree(root: string, file: string): boolean {
+  const rel = relative(root, file);
+  return !(rel === '' || rel.startsWith('..') || isAbsolute(rel) || rel.split(sep).includes('.git'));
 }
 
 async function readSide(path: string, label: string): Promise<LockFile> {

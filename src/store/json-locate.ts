@@ -5,6 +5,7 @@
  * lock holding one node twice reads as if it held one. `jsonMembersAtMost` is cheap enough to ask
  * on every read; the scanners run only once something may be wrong, so clarity beats speed there.
  */
+import { escapeHidden } from '../util/hidden-chars.js';
 
 export interface JsonSyntaxError {
   /** 0-based offset into the text. */
@@ -210,4 +211,33 @@ class Scanner {
   private fail(message: string): never {
     throw new Located(this.i, message);
   }
+}
+
+/** A JSON path as a message names it: `nodes["a b"].output`. */
+export function formatPath(path: readonly PropertyKey[]): string {
+  return path.map(formatPathStep).join('');
+}
+
+/**
+ * `[0]` for an index, `.name` for an identifier key (no dot first), `["a b"]` for any other key,
+ * a bidi control or invisible character in it written as `\u{…}` (a lock from someone else may
+ * hold one: the message must not reorder or hide what it quotes).
+ */
+function formatPathStep(p: PropertyKey, i: number): string {
+  if (typeof p === 'number') return `[${p}]`;
+  const key = String(p);
+  if (!/^[A-Za-z_$][\w$]*$/.test(key)) return `[${escapeHidden(JSON.stringify(key))}]`;
+  return i === 0 ? key : `.${key}`;
+}
+
+/** Best effort for pretty-printed files: the offset of the deepest key of `path` found in order. */
+export function locatePath(text: string, path: readonly PropertyKey[]): number {
+  let offset = 0;
+  for (const p of path) {
+    if (typeof p !== 'string') continue;
+    const at = text.indexOf(`${JSON.stringify(p)}`, offset);
+    if (at < 0) break;
+    offset = at;
+  }
+  return offset;
 }

@@ -16,6 +16,15 @@ export interface LockSides {
   readonly theirs: LockFile;
   /** The conflict hunks the file holds (at least 1). */
   readonly hunks: number;
+  /** Each side's text as parsed, to point at a line of it (`lines`: the file's line of each of its lines). */
+  readonly texts: { readonly ours: SideSource; readonly theirs: SideSource };
+}
+
+/** A side's text, how a message names the side, and the file's line (1-based) of each of its lines. */
+export interface SideSource {
+  readonly text: string;
+  readonly name: string;
+  readonly lines: readonly number[];
 }
 
 /** lock-file.ts's `parseLock` (passed in: that file reads conflicted locks through this one). */
@@ -70,14 +79,23 @@ export function firstMarkerLine(text: string): number {
   );
 }
 
+const OURS = 'ours (before =======)';
+const THEIRS = 'theirs (after =======)';
+
 /** The two sides of a conflicted lock, each parsed; null when the text has no conflict hunk. */
 export function parseConflictedLock(text: string, file: string, parseLock: ParseLock): LockSides | null {
   const split = splitSides(text, file);
   if (split === null) return null;
+  const ours = parseSide(split.ours, file, OURS, parseLock);
+  const theirs = parseSide(split.theirs, file, THEIRS, parseLock);
   return {
-    ours: parseSide(split.ours, file, 'ours (before =======)', parseLock),
-    theirs: parseSide(split.theirs, file, 'theirs (after =======)', parseLock),
+    ours: ours.lock,
+    theirs: theirs.lock,
     hunks: split.hunks,
+    texts: {
+      ours: { text: ours.text, name: OURS, lines: split.ours.at },
+      theirs: { text: theirs.text, name: THEIRS, lines: split.theirs.at },
+    },
   };
 }
 
@@ -151,16 +169,25 @@ function push(side: SideText, line: string, n: number): void {
   side.at.push(n);
 }
 
-/** One side as a lock; its errors name the file's line (the side's lines keep their order and count). */
-function parseSide(side: SideText, file: string, name: string, parseLock: ParseLock): LockFile {
+/**
+ * One side as a lock, and the text it was parsed from; its errors name the file's line (the
+ * side's lines keep their order and count).
+ */
+function parseSide(
+  side: SideText,
+  file: string,
+  name: string,
+  parseLock: ParseLock,
+): { readonly lock: LockFile; readonly text: string } {
   const text = side.lines.join('\n');
   try {
-    return parseLock(text, file);
+    return { lock: parseLock(text, file), text };
   } catch {
     // A comma missing or repeated between two entries: repaired, and the whole side parsed again.
   }
   try {
-    return parseLock(repairCommas(text), file);
+    const repaired = repairCommas(text);
+    return { lock: parseLock(repaired, file), text: repaired };
   } catch (e) {
     if (!(e instanceof LockFileError) || e.location === undefined) throw e;
     const { line, col } = e.location;

@@ -9,7 +9,6 @@
  * and the cache keeps the entries, not the file's text (megabytes at 10,000 nodes).
  */
 import { stat } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
 import { isCode } from './errno.js';
 import { LockFileError, StoreError } from './errors.js';
 import { withFileMutex, type FileMutexOptions } from './file-mutex.js';
@@ -18,16 +17,19 @@ import {
   findJsonDuplicateKey,
   findJsonSyntaxError,
   jsonMembersAtMost,
+  formatPath,
   lineCol,
+  locatePath,
 } from './json-locate.js';
 import { firstMarkerLine, hasConflictMarkers, type LockSides, parseConflictedLock } from './lock-conflict.js';
 import { LockFormatter } from './lock-format.js';
+import { checkLockOutputs } from './lock-outputs.js';
 import { quickLock, refuseHiddenChars } from './lock-check.js';
 import { LockEntrySchema, LockFileSchema } from './schemas.js';
 import type { LockEntry, LockFile } from './types.js';
+import { escapeHidden } from '../util/hidden-chars.js';
 import { isBoundedReadError, READ_CAPS, readBoundedText } from '../util/read-bounded.js';
-import { realPathDeepSync } from '../util/real-path.js';
-import { lockedFileRefusal, symlinkChecker, type WriteGuard } from './write-guard.js';
+import type { WriteGuard } from './write-guard.js';
 import { writeFailure } from './write-errors.js';
 import { writeLockDurably } from './lock-write.js';
 
@@ -100,8 +102,10 @@ export async function readLock(path: string, options: ReadLockOptions = {}): Pro
 export async function readLockState(path: string, options: ReadLockOptions = {}): Promise<LockState> {
   const state = await readLockFile(path);
   if (options.outputs === undefined || state.text === null) return state;
-  const locks = state.sides === null ? [state.lock] : [state.sides.ours, state.sides.theirs];
-  for (const lock of locks) checkLockOutputs(lock, state.text, path, options.outputs);
+  if (state.sides === null) checkLockOutputs(state.lock, { text: state.text }, path, options.outputs);
+  else
+    for (const side of ['ours', 'theirs'] as const)
+      checkLockOutputs(state.sides[side], state.sides.texts[side], path, options.outputs);
   return state;
 }
 
@@ -113,40 +117,6 @@ function unresolvedConflict(path: string, text: string, sides: LockSides): LockF
     hint: '`kontext run` resolves them from the output files and the cache; `kontext status` says how it will',
     location: { file: path, line, col: 1 },
   });
-}
-
-/** Throws {@link LockFileError} (exit 65) at the first entry, by node id, whose output the guard refuses. */
-function checkLockOutputs(lock: LockFile, text: string, path: string, guard: WriteGuard): void {
-  const dirs = new Map<string, string>();
-  const realDir = (dir: string): string => {
-    let real = dirs.get(dir);
-    if (real === undefined) {
-      real = realPathDeepSync(dir);
-      dirs.set(dir, real);
-    }
-    return real;
-  };
-  const isLink = symlinkChecker();
-  const ids = Object.keys(lock.nodes).sort();
-  const lockDir = dirname(path);
-  const refusals = ids.map((id) =>
-    lockedFileRefusal(resolve(lockDir, lock.nodes[id]?.output ?? ''), guard, realDir, isLink),
-  );
-  const at = refusals.findIndex((r) => r !== null);
-  const refusal = refusals[at];
-  const id = ids[at];
-  if (refusal === undefined || refusal === null || id === undefined) return;
-  const output = lock.nodes[id]?.output ?? '';
-  const { line, col } = lineCol(text, locatePath(text, ['nodes', id, 'output']));
-  const where = formatPath(['nodes', id, 'output']);
-  throw new LockFileError(
-    `${path}:${line}:${col}: node ${JSON.stringify(id)}: ${where} ${JSON.stringify(output)} ` +
-      `leads to ${refusal.real}: ${refusal.why}`,
-    {
-      hint: `a lock only names outputs of its recipe inside the project; restore ${path} from git or delete that entry`,
-      location: { file: path, line, col },
-    },
-  );
 }
 
 /** Parse lock file text; throws {@link LockFileError} naming the file, line and column. */
@@ -211,7 +181,7 @@ function refuseDuplicate(body: string, file: string): void {
   const { line, col } = lineCol(body, dup.offset);
   const first = lineCol(body, dup.first).line;
   const isNode = dup.path.length === 1 && dup.path[0] === 'nodes';
-  const what = isNode ? `node ${JSON.stringify(dup.key)}` : `key ${JSON.stringify(dup.key)}`;
+  const what = `${isNode ? 'node' : 'key'} ${escapeHidden(JSON.stringify(dup.key))}`;
   const where = dup.path.length === 0 ? '' : `${formatPath(dup.path)}: `;
   throw new LockFileError(`${file}:${line}:${col}: ${where}${what} appears twice (first at line ${first})`, {
     hint: isNode
@@ -357,28 +327,4 @@ async function readLockFile(path: string): Promise<LockState> {
     if (sides === null) throw e;
     return { lock: null, sides, text };
   }
-}
-
-function formatPath(path: readonly PropertyKey[]): string {
-  return path.map(formatPathStep).join('');
-}
-
-/** `[0]` for an index, `.name` for an identifier key (no dot first), `["a b"]` for any other key. */
-function formatPathStep(p: PropertyKey, i: number): string {
-  if (typeof p === 'number') return `[${p}]`;
-  const key = String(p);
-  if (!/^[A-Za-z_$][\w$]*$/.test(key)) return `[${JSON.stringify(key)}]`;
-  return i === 0 ? key : `.${key}`;
-}
-
-/** Best effort for pretty-printed files: the offset of the deepest key of `path` found in order. */
-function locatePath(text: string, path: readonly PropertyKey[]): number {
-  let offset = 0;
-  for (const p of path) {
-    if (typeof p !== 'string') continue;
-    const at = text.indexOf(`${JSON.stringify(p)}`, offset);
-    if (at < 0) break;
-    offset = at;
-  }
-  return offset;
 }

@@ -46,7 +46,10 @@ export interface MergedLock {
   readonly rules: ReadonlyMap<string, LockMergeRule>;
 }
 
-export async function mergeLockSides(sides: LockSides, judge: LockMergeJudge): Promise<MergedLock> {
+export async function mergeLockSides(
+  sides: Pick<LockSides, 'ours' | 'theirs'>,
+  judge: LockMergeJudge,
+): Promise<MergedLock> {
   const ids = [...new Set([...Object.keys(sides.ours.nodes), ...Object.keys(sides.theirs.nodes)])].sort();
   const nodes: Record<string, LockEntry> = {};
   const rules = new Map<string, LockMergeRule>();
@@ -68,7 +71,7 @@ export async function mergeLockSides(sides: LockSides, judge: LockMergeJudge): P
  */
 export async function mergeLockThreeWay(
   base: LockFile,
-  sides: Omit<LockSides, 'hunks'>,
+  sides: Pick<LockSides, 'ours' | 'theirs'>,
   judge: LockMergeJudge,
   unsure: ReadonlySet<string> = new Set(),
 ): Promise<MergedLock & { readonly removed: readonly string[] }> {

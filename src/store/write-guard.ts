@@ -57,7 +57,8 @@ function writeRefusal(real: string, guard: WriteGuard): string | null {
 /**
  * Where a file a lock entry names really is (its folders resolved; a link at the final name
  * followed too, since reading it follows the link) and why kontext must neither read nor write
- * it; null when it is fine. `realDir` resolves folders (callers memoize it: many entries share one).
+ * it (`throughLink`: only because a link on disk leads there, the path as written being fine);
+ * null when it is fine. `realDir` resolves folders (callers memoize it: many entries share one).
  * Synchronous: a lock's every entry is checked (1,000 for a 1,000-node recipe) and a promise per
  * entry cost more than the memoized calls.
  */
@@ -66,14 +67,16 @@ export function lockedFileRefusal(
   guard: WriteGuard,
   realDir: (dir: string) => string,
   isLink: (real: string) => boolean = isSymlink,
-): { readonly real: string; readonly why: string } | null {
+): { readonly real: string; readonly why: string; readonly throughLink: boolean } | null {
   const real = join(realDir(dirname(target)), basename(target));
   const why = writeRefusal(real, guard);
-  if (why !== null) return { real, why };
+  // Refused only where a link on disk leads (the path as written is fine): the entry is not at fault.
+  const throughLink = (): boolean => writeRefusal(target, guard) === null;
+  if (why !== null) return { real, why, throughLink: throughLink() };
   if (!isLink(real)) return null;
   const linked = realPathDeepSync(real);
   const viaLink = writeRefusal(linked, guard);
-  return viaLink === null ? null : { real: linked, why: viaLink };
+  return viaLink === null ? null : { real: linked, why: viaLink, throughLink: throughLink() };
 }
 
 /** Whether `path` is a symlink itself (false when it is missing or cannot be read). */

@@ -261,6 +261,26 @@ describe('a lock from someone else with terminal escapes', () => {
   }, 60_000);
 });
 
+describe('a lock from someone else with a node id that reads as another', () => {
+  it('status and clean refuse it (exit 65, one line): the bidi control never printed', async () => {
+    const { root, env, lock } = await ranOnce();
+    // An extra entry whose id, printed raw, shows as `frame@exe.png` (what clean would list to drop).
+    const data = JSON.parse(lock) as { nodes: Record<string, unknown> };
+    const [first] = Object.values(data.nodes);
+    data.nodes['frame@\u202egnp.exe'] = first;
+    const evil = JSON.stringify(data, null, 2);
+    await writeFile(join(root, 'recipe.lock.json'), evil);
+    for (const command of [['status'], ['clean', '--dry-run'], ['clean']]) {
+      const r = await run([...command, 'recipe.yml'], root, env);
+      expect(r.code, r.stderr).toBe(65);
+      expect(r.lines).toHaveLength(1);
+      expect(r.lines[0]).toMatch(/^kontext: recipe\.lock\.json:\d+:\d+: nodes/);
+      expect(r.stdout + r.stderr).not.toContain('\u202e');
+      expect(await lockOf(root)).toBe(evil);
+    }
+  }, 60_000);
+});
+
 describe('a cache dir that cannot be written', () => {
   it('one warning, exit 0, outputs and lock right; a second run pays nothing', async () => {
     const root = await project();

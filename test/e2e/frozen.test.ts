@@ -5,7 +5,20 @@
  * without a token; `--dry-run --frozen` shows the same; bad `--shard` values and flag clashes
  * are exit 64 with one line.
  */
-import { chmod, copyFile, open, readFile, readdir, rm, utimes, writeFile } from 'node:fs/promises';
+import {
+  chmod,
+  copyFile,
+  mkdtemp,
+  open,
+  readFile,
+  readdir,
+  realpath,
+  rm,
+  symlink,
+  utimes,
+  writeFile,
+} from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type EmulatorHandle } from '../../src/index.js';
@@ -145,6 +158,41 @@ describe('--frozen', () => {
     expect(calls()).toBe(afterDry);
     expect(await readdir(join(project.root, 'out', 'test', 'square'))).toHaveLength(4);
   }, 120_000);
+
+  it('an output swapped for a link to a same-bytes file outside: 65, the link blamed, nothing read', async () => {
+    const p = await createProject(YAML.replace('assets/*.jpg', 'assets/pet-chelsea.jpg'));
+    const outside = await mkdtemp(join(tmpdir(), 'kontext-outside-'));
+    try {
+      const env = runcomfyEnv(emulator, p.root);
+      const kontext = (args: readonly string[]): ReturnType<typeof cli> =>
+        cli(['run', 'recipe.yml', ...args], { cwd: p.root, env });
+      expect((await kontext([])).code).toBe(0);
+      // What a hostile checkout could hold: the lock's own path, a link to bytes the lock names.
+      const rel = (await p.readLock()).nodes['backdrop']?.output ?? '';
+      const output = join(p.root, rel);
+      const target = join(outside, 'secret.png');
+      await copyFile(output, target);
+      await rm(output);
+      await symlink(target, output);
+      const before = calls();
+      const lockBytes = await readFile(p.lockPath);
+      const r = await kontext(['--frozen']);
+      expect(r.code, r.stderr).toBe(65);
+      const lines = r.stderr.trim().split('\n');
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toContain(
+        `${JSON.stringify(rel)} leads to ${await realpath(target)}: it is outside the project root`,
+      );
+      expect(lines[0]).toContain('the lock is not at fault');
+      expect(lines[0]).not.toContain('restore');
+      expect(calls()).toBe(before);
+      expect((await readFile(p.lockPath)).equals(lockBytes)).toBe(true);
+      expect(await readdir(outside)).toEqual(['secret.png']);
+    } finally {
+      await p.cleanup();
+      await rm(outside, { recursive: true, force: true });
+    }
+  }, 60_000);
 
   it('a damaged cached image is dropped and listed (65), never paid for', async () => {
     await project.writeRecipe(YAML);

@@ -132,4 +132,37 @@ describe('a hostile remote server', () => {
       await proxy.close();
     }
   }, 40_000);
+
+  // Headers, then not a byte: undici's body timeout (60 s) would hold the look-up, and the run.
+  for (const [what, length, object] of [
+    ['a record', 4096, (sky: { key: string }) => recordKey(sky.key)],
+    ['a blob (streamed)', 2 * 1024 ** 2, (sky: { output_sha256: string }) => blobKey(sky.output_sha256)],
+  ] as const) {
+    it(`a server sending ${what}'s headers and then nothing is given up after the grace too`, async () => {
+      const w = world();
+      await w.run(w.a);
+      const sky = (await w.a.readLock()).nodes['sky'];
+      if (!sky) throw new Error('no lock entry for sky');
+      const proxy = await startS3Proxy(w.s3.endpoint, {
+        answer: (req, res) => {
+          if (req.method !== 'GET' || !(req.url ?? '').includes(object(sky))) return false;
+          res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(length) });
+          res.flushHeaders();
+          return true;
+        },
+      });
+      try {
+        const started = Date.now();
+        const second = await w.run(w.b, {}, w.env({}, proxy.endpoint));
+        expect(summaryOf(second)).toMatchObject({ exitCode: 0, submitted: 1 });
+        const told = warnings(second).filter((m) => !m.includes('max_change'));
+        expect(told).toEqual([
+          expect.stringMatching(/is not usable \(.*too slowly \(0 bytes.*\); going on without it$/),
+        ]);
+        expect(Date.now() - started).toBeLessThan(30_000);
+      } finally {
+        await proxy.close();
+      }
+    }, 40_000);
+  }
 });

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { formatLock, readLock, type LockEntry } from '../../../src/store/index.js';
+import { readLockState } from '../../../src/store/lock-file.js';
 import { buildWriteGuard, symlinkChecker } from '../../../src/store/write-guard.js';
 
 const entry = (output: string): LockEntry => ({
@@ -71,10 +72,34 @@ describe('readLock with an outputs guard', () => {
     await writeFile(join(outside, 'secret.png'), 'x');
     await symlink(outside, join(root, 'out', 'linked'));
     await writeLock({ a: 'out/linked/secret.png' });
+    // The path as written is fine: the hint blames the link on disk, not the lock.
+    const notLock = { hint: expect.stringMatching(/^the lock is not at fault: .*remove that link/) };
     await expect(readLock(lockPath, { outputs: await guard() })).rejects.toThrow(/outside the project root/);
+    await expect(readLock(lockPath, { outputs: await guard() })).rejects.toMatchObject(notLock);
     await symlink(join(outside, 'secret.png'), join(root, 'out', 'a.png'));
     await writeLock({ a: 'out/a.png' });
     await expect(readLock(lockPath, { outputs: await guard() })).rejects.toThrow(/leads to .*secret\.png/);
+    await expect(readLock(lockPath, { outputs: await guard() })).rejects.toMatchObject(notLock);
+    // A path that leads out as written: the lock is at fault.
+    await writeLock({ a: '../outside/secret.png' });
+    await expect(readLock(lockPath, { outputs: await guard() })).rejects.toMatchObject({
+      hint: expect.stringContaining('from git or delete that entry'),
+    });
+  });
+
+  it("a conflicted lock: the refused entry at its own side's line of the file, the side named", async () => {
+    const ours = formatLock({ version: 1, nodes: { a: entry('out/a.png') } }).split('\n');
+    const theirs = formatLock({ version: 1, nodes: { a: entry('../../etc/passwd.png') } }).split('\n');
+    // The whole object in one hunk: both sides name nodes.a.output, ours first.
+    const text = ['<<<<<<< HEAD', ...ours, '=======', ...theirs, '>>>>>>> theirs', ''].join('\n');
+    await writeFile(lockPath, text);
+    const err = await readLockState(lockPath, { outputs: await guard() }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'E_LOCK_INVALID', exitCode: 65 });
+    const { message, location, hint } = err as { message: string; location: { line: number }; hint: string };
+    expect(text.split('\n')[location.line - 1]).toContain('"output": "../../etc/passwd.png"');
+    expect(message).toContain(`r.lock.json:${location.line}:`);
+    expect(message).toContain('(in the theirs (after =======) side of the git conflict)');
+    expect(hint).toContain('git checkout --ours or --theirs');
   });
 
   it('never .git, the recipe or a lock; outside the root only with --allow-outside-root', async () => {

@@ -99,4 +99,20 @@ describe('quickLock', () => {
     expect(quickLock(bidiId)).toBeNull();
     expect(LockFileSchema.safeParse(bidiId).success).toBe(false);
   });
+
+  it('refuses bidi controls and invisible characters in node ids and strings too (kontext writes none)', () => {
+    for (const name of ['bidiOutput', 'zwspModel', 'tagRequestId'] as const) {
+      const data = { version: 1, nodes: { a: ENTRIES[name] } };
+      expect(quickLock(data), name).toBeNull();
+      expect(LockFileSchema.safeParse(data).error?.issues[0]?.message, name).toMatch(/bidi or invisible/);
+    }
+    // `backdrop@` + RIGHT-TO-LEFT OVERRIDE + `gnp.exe` reads as backdrop@exe.png in a terminal.
+    for (const id of ['backdrop@\u202egnp.exe', 'a\u200bb', 'a\ufeff']) {
+      const data = { version: 1, nodes: { [id]: base() } };
+      expect(quickLock(data), id).toBeNull();
+      expect(LockFileSchema.safeParse(data).success, id).toBe(false);
+    }
+    // What real names hold still passes, on the fast path.
+    expect(quickLock({ version: 1, nodes: { 'pass@café-日本-😀': base() } })).not.toBeNull();
+  });
 });

@@ -1,0 +1,83 @@
+/**
+ * `kontext merge-lock` decides a node both sides changed by the output file in the work tree.
+ * A lock from someone else names that path, and a symlink in the tree may lead anywhere: the
+ * driver reads only files that really lie in the work tree (outside `.git`), so a link to a file
+ * outside cannot be hashed into the merge (which side wins would tell whether the file outside
+ * holds bytes the other side guessed).
+ */
+import { createHash } from 'node:crypto';
+import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { formatLock } from '../../src/store/lock-file.js';
+import type { LockEntry } from '../../src/store/types.js';
+import { cli, cliEnv, ensureBuilt } from '../helpers/cli-spawn.js';
+
+beforeAll(ensureBuilt, 180_000);
+
+const dirs: string[] = [];
+async function tempDir(name: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), `kontext-${name}-`));
+  dirs.push(dir);
+  return dir;
+}
+afterEach(async () => {
+  for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true });
+});
+
+const entry = (digit: string, output_sha256 = digit.repeat(64)): LockEntry => ({
+  seed: 1,
+  key: digit.repeat(64),
+  input_sha256: 'b'.repeat(64),
+  output_sha256,
+  output: 'out/p/x.png',
+  provider: 'emulator',
+  model: 'm',
+  request_id: `r${digit}`,
+  finished_at: '2025-01-01T00:00:00.000Z',
+});
+
+/** A work tree whose lock's node `x` both sides changed; theirs names `bytes`, placed by `place`. */
+async function mergeWith(place: (tree: string, bytes: Buffer) => Promise<void>): Promise<string> {
+  const tree = await tempDir('mergelinks');
+  const bytes = Buffer.from('bytes only theirs names\n');
+  const sha = createHash('sha256').update(bytes).digest('hex');
+  const lock = (e: LockEntry): string => formatLock({ version: 1, nodes: { x: e } });
+  await writeFile(join(tree, 'base'), lock(entry('1')));
+  await writeFile(join(tree, 'ours'), lock(entry('2')));
+  await writeFile(join(tree, 'theirs'), lock(entry('3', sha)));
+  await mkdir(join(tree, 'out', 'p'), { recursive: true });
+  await place(tree, bytes);
+  const r = await cli(['merge-lock', 'base', 'ours', 'theirs', 'p.lock.json'], { cwd: tree, env: cliEnv(tree) });
+  expect(r.code, r.stderr).toBe(0);
+  const merged = JSON.parse(await readFile(join(tree, 'ours'), 'utf8')) as { nodes: { x: LockEntry } };
+  return `${merged.nodes.x.key.slice(0, 1)} ${r.stderr.trim()}`;
+}
+
+describe('kontext merge-lock reads only output files in the work tree', () => {
+  it('the file in the tree holding theirs: theirs, by the output file', async () => {
+    const got = await mergeWith((tree, bytes) => writeFile(join(tree, 'out', 'p', 'x.png'), bytes));
+    expect(got).toMatch(/^3 .*x: by the output file\)$/);
+  }, 30_000);
+
+  it('a link in the tree to a file outside holding theirs: not read, ours kept', async () => {
+    const outside = await tempDir('mergelinks-outside');
+    const got = await mergeWith(async (tree, bytes) => {
+      await writeFile(join(outside, 'secret'), bytes);
+      await symlink(join(outside, 'secret'), join(tree, 'out', 'p', 'x.png'));
+    });
+    expect(got).toMatch(/^2 .*x: ours\)$/);
+  }, 30_000);
+
+  it('a linked folder leading outside: not read either', async () => {
+    const outside = await tempDir('mergelinks-outside');
+    const got = await mergeWith(async (tree, bytes) => {
+      await writeFile(join(outside, 'x.png'), bytes);
+      await symlink(outside, join(tree, 'out', 'q'));
+      const text = (await readFile(join(tree, 'theirs'), 'utf8')).replace('out/p/x.png', 'out/q/x.png');
+      await writeFile(join(tree, 'theirs'), text);
+    });
+    expect(got).toMatch(/^2 .*x: ours\)$/);
+  }, 30_000);
+});
