@@ -274,7 +274,7 @@ describe('a lock from someone else with a node id that reads as another', () => 
       const r = await run([...command, 'recipe.yml'], root, env);
       expect(r.code, r.stderr).toBe(65);
       expect(r.lines).toHaveLength(1);
-      expect(r.lines[0]).toMatch(/^kontext: recipe\.lock\.json:\d+:\d+: nodes/);
+      expect(r.lines[0]).toMatch(/^kontext: recipe\.lock\.json:\d+:\d+: node id /);
       expect(r.stdout + r.stderr).not.toContain('\u202e');
       expect(await lockOf(root)).toBe(evil);
     }
