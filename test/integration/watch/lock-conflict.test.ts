@@ -5,11 +5,14 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { afterEach, describe, expect, it } from 'vitest';
+import { until } from '../../helpers/run-fixtures.js';
 import { startWatchRig, watchRecipe, type WatchRig } from './harness.js';
 
 const A = 'Keep the face unchanged. Replace the background with a beach.';
 const B = 'Keep the face and the beach unchanged. Add a straw hat.';
 const C = 'Keep everything else unchanged. Add round sunglasses.';
+const D = 'Keep everything else unchanged. Add a red scarf.';
+const E = 'Keep everything else unchanged. Add falling snow.';
 
 let rig: WatchRig | undefined;
 afterEach(async () => {
@@ -63,5 +66,43 @@ describe('watch: a conflicted lock', () => {
     const lock = JSON.parse(await readFile(lockPath, 'utf8')) as { nodes: Record<string, { output_sha256: string }> };
     expect(Object.keys(lock.nodes).sort()).toEqual(['a', 'b', 'c']);
     expect(lock.nodes['b']?.output_sha256).toBe(b);
+  }, 30_000);
+
+  it('a cycle its preflight stops (over --max-cost) leaves the conflicted lock as it is, and says so', async () => {
+    // $0.04 a request (the emulator's model info): the first cycle's two fit under $0.10, three more do not.
+    rig = await startWatchRig(
+      watchRecipe([
+        ['a', A],
+        ['b', B],
+      ]),
+      { options: { maxCostUsd: 0.1 } },
+    );
+    await rig.cycleDone(1);
+    const { lockPath } = rig.project;
+    const ours = await readFile(lockPath, 'utf8');
+    const b = (JSON.parse(ours) as { nodes: { b: { output_sha256: string } } }).nodes.b.output_sha256;
+    const conflicted = `<<<<<<< HEAD\n${ours}=======\n${ours.replace(b, 'e'.repeat(64))}>>>>>>> other\n`;
+    await writeFile(lockPath, conflicted);
+
+    await writeFile(
+      rig.project.recipe,
+      watchRecipe([
+        ['a', A],
+        ['b', B],
+        ['c', C],
+        ['d', D],
+        ['e', E],
+      ]),
+    );
+    const said = (): string[] =>
+      rig?.of('notice').flatMap((e) => (e.message.includes('git conflict') ? [e.message] : [])) ?? [];
+    await until(() => said().length > 0, 8_000, 'the notice about the conflicted lock');
+    expect(said()).toEqual([
+      'recipe.lock.json has 1 git conflict: left as it is, the run having stopped before writing the merge ' +
+        '(2 entries: 1 the same on both sides, 1 by the output file on disk); by the output file: b',
+    ]);
+    await rig.session.idle();
+    expect(await readFile(lockPath, 'utf8')).toBe(conflicted);
+    expect([...rig.submits().keys()].sort()).toEqual([A, B].sort()); // nothing of c, d, e was paid
   }, 30_000);
 });
