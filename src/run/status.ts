@@ -23,7 +23,7 @@ import { writeGuardFor } from './write-guard-for.js';
 import type { LockEntry, LockFile, Store } from '../store/types.js';
 import type { RunReason } from './events.js';
 import { prepareRun } from './prepare.js';
-import { strayLockEntries } from './stray-locks.js';
+import { strayLockEntries, strayLockPaths } from './stray-locks.js';
 import type { NodeState } from './resolve.js';
 import type { ClaimVerdict } from './submit-claim.js';
 import { cacheDirFor } from './context.js';
@@ -80,6 +80,11 @@ export interface RecipeStatus {
    * rest of the status is that merged lock's. Null when the lock has none.
    */
   readonly lockConflict: (LockConflictReport & { readonly message: string }) | null;
+  /**
+   * Lock files beside this one whose recipe is gone (a renamed recipe's old lock, stray-locks.ts):
+   * new nodes may take their seeds from them. Absolute paths; they make the status no less clean.
+   */
+  readonly strayLocks: readonly string[];
   /**
    * Something would run (a conflicted lock is rewritten), or an output is modified, missing or
    * only in the remote cache (orphans do not count).
@@ -233,7 +238,17 @@ export async function statusDetail(
   const dirty = lockConflict !== null || nodes.some((n) => n.state !== 'up-to-date');
   const { billable } = prepared;
   return {
-    status: { recipe: recipe.file, lock: lockPath, nodes, orphaned, kept, lockConflict, dirty, billable },
+    status: {
+      recipe: recipe.file,
+      lock: lockPath,
+      nodes,
+      orphaned,
+      kept,
+      lockConflict,
+      strayLocks: await strayLockPaths(lockPath),
+      dirty,
+      billable,
+    },
     plan,
     states: prepared.states,
     lock,

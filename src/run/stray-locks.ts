@@ -27,16 +27,25 @@ export function strayLockEntries(lockPath: string, guard: WriteGuard): () => Pro
   };
 }
 
-async function readStrays(lockPath: string, guard: WriteGuard): Promise<readonly LockEntry[]> {
+/** The stray locks beside `lockPath` (absolute paths, by name): what `kontext status` lists. */
+export async function strayLockPaths(lockPath: string): Promise<string[]> {
   const dir = dirname(lockPath);
   const names = await readdir(dir).catch(() => [] as string[]);
   const present = new Set(names);
-  const entries: LockEntry[] = [];
-  for (const name of names.filter((n) => n.endsWith(LOCK_SUFFIX)).sort()) {
+  const stray = (name: string): boolean => {
     const stem = name.slice(0, -LOCK_SUFFIX.length);
-    if (name === basename(lockPath) || stem === '' || present.has(`${stem}.yml`) || present.has(`${stem}.yaml`))
-      continue;
-    const state = await readLockState(join(dir, name), { outputs: guard }).catch(() => null);
+    return name !== basename(lockPath) && stem !== '' && !present.has(`${stem}.yml`) && !present.has(`${stem}.yaml`);
+  };
+  return names
+    .filter((n) => n.endsWith(LOCK_SUFFIX) && stray(n))
+    .sort()
+    .map((n) => join(dir, n));
+}
+
+async function readStrays(lockPath: string, guard: WriteGuard): Promise<readonly LockEntry[]> {
+  const entries: LockEntry[] = [];
+  for (const path of await strayLockPaths(lockPath)) {
+    const state = await readLockState(path, { outputs: guard }).catch(() => null);
     if (!state || state.sides !== null) continue;
     const { nodes } = state.lock;
     for (const id of Object.keys(nodes).sort()) entries.push(nodes[id] as LockEntry);

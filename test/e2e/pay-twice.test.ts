@@ -172,6 +172,11 @@ passes:
     expect(await paid(['run', 'products.yml'], root, env)).toBe(0);
     const after = JSON.parse(await readFile(join(root, 'products.lock.json'), 'utf8')) as Lock;
     expect(after.nodes['tint@photo']?.key).toBe(before.nodes['tint@photo']?.key);
+    // status names the old lock: new nodes take seeds from it until it is deleted.
+    const status = await cli(['status', 'products.yml', '--json'], { cwd: root, env });
+    expect(JSON.parse(status.stdout)).toMatchObject({ clean: true, stray_locks: [join(root, 'recipe.lock.json')] });
+    const text = await cli(['status', 'products.yml'], { cwd: root, env });
+    expect(text.stdout).toMatch(/Stray lock files \(1\):\n.*\n\trecipe\.lock\.json\n/);
     // Another user (an empty cache): the old lock's outputs are adopted.
     await rm(join(root, 'products.lock.json'));
     expect(await paid(['run', 'products.yml'], root, envFor(await tempDir('home2')))).toBe(0);

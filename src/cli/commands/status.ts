@@ -53,6 +53,7 @@ function statusJson(s: RecipeStatus): Record<string, unknown> {
     nodes: s.nodes,
     orphaned: s.orphaned,
     kept: s.kept,
+    stray_locks: s.strayLocks,
   };
 }
 
@@ -109,6 +110,11 @@ function printStatus(s: RecipeStatus, out: TextSink, cwd: string, recipeArg: str
     'Not made by kontext',
     '"kontext clean" keeps them: files under the out folder it cannot show it made',
     s.kept.map((p) => rel(p)),
+  );
+  group(
+    'Stray lock files',
+    'their recipe is gone (renamed?): new nodes take seeds from them; delete them once this lock is committed',
+    s.strayLocks.map((p) => rel(p)),
   );
   group(
     'Over max_change',
