@@ -10,18 +10,8 @@ export const WINDOW = 20;
 /** Below this many samples the spread is not known: the blind backoff is used. */
 const MIN_SAMPLES = 3;
 
-/**
- * A lone aimed read that comes too early costs a round trip and a late read after it; aiming a
- * little late costs only the lateness. So the lag is raised by a step on each early read and
- * lowered by a ninth of one on each read that found the request done: it settles where about
- * one lone read in ten is early.
- */
-const EARLY_SHARE_STEPS = 9;
-
 export class CompletionTimes {
   readonly #samples: number[] = [];
-  /** Added to the samples where a lone read is aimed ({@link noteLoneRead}), ms. */
-  #lag = 0;
 
   constructor(samples: readonly number[] = []) {
     for (const ms of samples.slice(-WINDOW)) this.recordDuration(ms);
@@ -49,34 +39,6 @@ export class CompletionTimes {
   sorted(): readonly number[] | null {
     if (this.#samples.length < MIN_SAMPLES) return null;
     return [...this.#samples].sort((a, b) => a - b);
-  }
-
-  /**
-   * The samples to aim reads at, ascending, plus the learned lag; `null` until there are enough.
-   * A service's own duration (`tookMs`) starts when it took the request and ends by its clock;
-   * the read that sees the end leaves here later by the way there and back, and by how late
-   * this process's timers fire when it is busy. When the samples are so close together that one
-   * read is aimed at all of them (schedule.ts), whether it came too early says how much later
-   * to aim.
-   */
-  aimedAt(): readonly number[] | null {
-    const sorted = this.sorted();
-    return sorted === null || this.#lag === 0 ? sorted : sorted.map((ms) => ms + this.#lag);
-  }
-
-  /** The one read aimed at the learned finish found the request done, or not yet (`early`). */
-  noteLoneRead(early: boolean): void {
-    const sorted = this.sorted();
-    if (sorted === null) return;
-    const typical = quantile(sorted, 0.5);
-    // A step of 0.5 % of a typical job (1 ms at 200 ms, 50 ms at 10 s), never more than a quarter of one.
-    const step = Math.max(0.5, typical * 0.005);
-    this.#lag = early ? Math.min(typical / 4, this.#lag + step) : Math.max(0, this.#lag - step / EARLY_SHARE_STEPS);
-  }
-
-  /** The lag learned so far, ms. */
-  get lag(): number {
-    return this.#lag;
   }
 
   /** The recent samples in arrival order (what learned-file.ts saves). */

@@ -78,20 +78,14 @@ async function loop<T>(o: PollLoopOptions<T>, deadlineAt: number, readSignal: Ab
   const report = stateReporter(o.onState);
   o.firstPollAfter?.catch(() => undefined); // handled: awaited before the first read
   let lastNotDone = 0;
-  let taught = false;
   for (let attempt = 0; ; attempt++) {
     const remaining = deadlineAt - rt.now();
     if (remaining <= 0) throw new DeadlineReached();
-    const plan = planRead(attempt, rt.now() - began, o.learned?.aimedAt() ?? null, o.schedule);
+    const plan = planRead(attempt, rt.now() - began, o.learned?.sorted() ?? null, o.schedule);
     await pause(rt, Math.min(plan.delayMs, remaining), signal);
     if (attempt === 0) await o.firstPollAfter;
     const askedAt = rt.now() - began;
     const outcome = await o.read(plan.aimed, readSignal);
-    // The first such read of a wait only: the reads after an early one are aimed by that lesson.
-    if (plan.lone === true && !taught) {
-      o.learned?.noteLoneRead(outcome.done === undefined);
-      taught = true;
-    }
     if (outcome.done !== undefined) {
       if (typeof outcome.tookMs === 'number') o.learned?.recordDuration(outcome.tookMs);
       else o.learned?.record(lastNotDone, askedAt, o.schedule.maxGapMs);

@@ -17,8 +17,6 @@ export interface ReadPlan {
    * result (RunComfy's result read, Replicate's prediction) should make it that one.
    */
   readonly aimed: boolean;
-  /** The only read planned over the learned finishes (they lie within one gap): see `CompletionTimes.noteLoneRead`. */
-  readonly lone?: boolean | undefined;
 }
 
 export interface ScheduleOptions {
@@ -88,10 +86,8 @@ export function planRead(
   const { policy, minStepMs, maxGapMs } = options;
   if (!sorted || sorted.length === 0)
     return { delayMs: Math.max(minStepMs, nextPollDelay(attempt, policy)), aimed: false };
-  const planned = readTimes(sorted, minStepMs, maxGapMs);
-  const next = planned.find((t) => t > elapsedMs);
-  if (next !== undefined)
-    return { delayMs: Math.max(minStepMs, next - elapsedMs), aimed: true, lone: planned.length === 1 };
+  const next = readTimes(sorted, minStepMs, maxGapMs).find((t) => t > elapsedMs);
+  if (next !== undefined) return { delayMs: Math.max(minStepMs, next - elapsedMs), aimed: true };
   const lo = sorted[0] ?? 0;
   const hi = sorted[sorted.length - 1] ?? lo;
   const lateGap = Math.max(minStepMs, Math.min(maxGapMs, Math.max(hi - lo, hi * 0.05)));
