@@ -43,7 +43,10 @@ export interface PushOptions {
   readonly allowOutsideRoot?: boolean | undefined;
   /** `--trust-recipe-hosting`: upload to a remote the recipe names (else it is refused, exit 77). */
   readonly trustRecipe?: boolean | undefined;
-  /** Ask the remote what it lacks (a HEAD per result); send nothing, adopt nothing. */
+  /**
+   * Ask the remote what it lacks (a HEAD per result); send nothing. What the lock proves is still
+   * adopted into the local cache, as `status` does.
+   */
   readonly dryRun?: boolean | undefined;
 }
 
@@ -206,6 +209,9 @@ async function send(
   const { openBucket } = await import('../remote/bucket.js');
   const bucket = openBucket(choice.location, deps.rt.env);
   const notes = new PendingUploads(choice.location.url);
+  // Uploads a run left noted for THIS remote: cleared once sent; one whose remote record a run
+  // refused (`replace`) is written over it, as that run's next upload would (remote-cache.ts).
+  const due = new Map((await notes.list(store)).map((n) => [n.key, n.replace]));
   const limit = pLimit(PUSH_CONCURRENCY);
   let failure: RemoteCacheError | null = null;
   try {
@@ -214,16 +220,17 @@ async function send(
         limit(async () => {
           if (failure !== null || deps.signal?.aborted) return;
           try {
+            const replace = due.get(key) === true;
             if (dry) {
-              const there = await bucket.exists(recordObject(choice.location, key), deps.signal);
+              const there = !replace && (await bucket.exists(recordObject(choice.location, key), deps.signal));
               (there ? sent.present : sent.pushed).push(...nodes);
               return;
             }
-            const done = await uploadResult(bucket, record, store, { signal: deps.signal });
+            const done = await uploadResult(bucket, record, store, { replace, signal: deps.signal });
             if (done.why !== undefined) sent.unfit.push(...nodes.map((node) => ({ node, why: done.why as string })));
             else {
               (done.sent ? sent.pushed : sent.present).push(...nodes);
-              await notes.clear(store, key); // a run's note of this upload, if one was left
+              if (due.has(key)) await notes.clear(store, key);
             }
           } catch (e) {
             if (deps.signal?.aborted) return;
@@ -249,7 +256,10 @@ function pushFailure(e: RemoteCacheError, url: string, pushed: number): KontextE
       `push: remote cache ${url} refused the upload (${e.message}); ${sentSoFar}`,
       {
         exitCode: ExitCode.NO_PERM,
-        hint: 'push needs credentials that may write (s3:PutObject) to the bucket',
+        hint:
+          e.kind === 'credentials'
+            ? 'the S3 credentials are missing or invalid (AWS_ACCESS_KEY_ID, AWS_PROFILE, …)'
+            : 'push needs credentials that may write (s3:PutObject) to the bucket',
       },
     );
   return new KontextError(

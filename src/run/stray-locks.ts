@@ -4,14 +4,14 @@
  * the old lock still records every seed, and a node whose seed the lock kept while its prompt
  * changed has a seed its derived one (derived-seed.ts) is not. Without it those nodes were paid
  * for again. A lock beside the recipe's own whose recipe is gone (`<stem>.lock.json` with no
- * `<stem>.yml` or `<stem>.yaml` in the folder) is a stray: its entries join the orphans a new
+ * other `<stem>.<ext>` file in the folder) is a stray: its entries join the orphans a new
  * node may take its seed from by asking exactly what an entry asked (orphans.ts). A lock whose
  * recipe is there belongs to that recipe and is left alone. A stray is read as the recipe's own
  * lock is (its outputs checked by the same write guard); one that cannot be read, or that git
  * left conflicted, gives nothing.
  */
 import { readdir } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, extname, join } from 'node:path';
 import { readLockState } from '../store/lock-file.js';
 import type { LockEntry } from '../store/types.js';
 import type { WriteGuard } from '../store/write-guard.js';
@@ -31,10 +31,12 @@ export function strayLockEntries(lockPath: string, guard: WriteGuard): () => Pro
 export async function strayLockPaths(lockPath: string): Promise<string[]> {
   const dir = dirname(lockPath);
   const names = await readdir(dir).catch(() => [] as string[]);
-  const present = new Set(names);
+  // A recipe may have any extension: a lock is stray only when no other file has its stem (a
+  // stray that is not one would lend seeds harmlessly, but status would tell to delete it).
+  const stems = new Set(names.filter((n) => !n.endsWith(LOCK_SUFFIX)).map((n) => basename(n, extname(n))));
   const stray = (name: string): boolean => {
     const stem = name.slice(0, -LOCK_SUFFIX.length);
-    return name !== basename(lockPath) && stem !== '' && !present.has(`${stem}.yml`) && !present.has(`${stem}.yaml`);
+    return name !== basename(lockPath) && stem !== '' && !stems.has(stem);
   };
   return names
     .filter((n) => n.endsWith(LOCK_SUFFIX) && stray(n))

@@ -113,7 +113,7 @@ function printStatus(s: RecipeStatus, out: TextSink, cwd: string, recipeArg: str
   );
   group(
     'Stray lock files',
-    'their recipe is gone (renamed?): new nodes take seeds from them; delete them once this lock is committed',
+    'their recipe is gone (renamed?): new nodes may take seeds from them; delete them once this lock is committed',
     s.strayLocks.map((p) => rel(p)),
   );
   group(
