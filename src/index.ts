@@ -18,6 +18,7 @@ export { createRuntime, seededRandom } from './runtime.js';
 export type { Runtime, TextSink } from './runtime.js';
 export { redactSecrets, redactUrlsIn } from './util/redact.js';
 export { escapeControls } from './util/control-chars.js';
+export { escapeHidden } from './util/hidden-chars.js';
 export { READ_CAPS, readBoundedText } from './util/read-bounded.js';
 
 export { loadRecipe, validateRecipe, validateRecipeFile, findProjectRoot, recipeJsonSchema } from './recipe/index.js';

@@ -1,14 +1,20 @@
 /**
  * Events carry absolute paths (machines want them: `--json` keeps them). People read paths
- * relative to where they stand, so the human reporters get them relative to the cwd.
+ * relative to where they stand, so the human reporters get them relative to the cwd. A path may
+ * name a file kontext only found on disk (a file in `<out>/` a clone brought, a stray lock), so
+ * what it holds that a terminal would obey or reorder is written out (`\x1b`, `\u{202E}`).
  */
 import { isAbsolute, relative } from 'node:path';
-import type { RunEvent } from '../index.js';
+import { escapeControls, escapeHidden, type RunEvent } from '../index.js';
 
 /** A path segment that `relative` would normalize away (`.`, `..`, an empty one), or a trailing slash. */
 const UNNORMALIZED = /(^|\/)\.{0,2}(\/|$)/;
 
 export function displayPath(path: string, cwd: string): string {
+  return escapeControls(escapeHidden(shortPath(path, cwd)));
+}
+
+function shortPath(path: string, cwd: string): string {
   if (!isAbsolute(path)) return path;
   // Outputs under the cwd (every node of a run): the rest of the path, without relative()'s two
   // resolves (a tenth of a 10,000-node no-op run's reporting).

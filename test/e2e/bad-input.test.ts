@@ -261,6 +261,20 @@ describe('a lock from someone else with terminal escapes', () => {
   }, 60_000);
 });
 
+describe('a file in the out folder whose name reads as another', () => {
+  it('status and clean --dry-run print its name escaped', async () => {
+    const { root, env } = await ranOnce();
+    // A clone brought it: `backdrop@` + RIGHT-TO-LEFT OVERRIDE + `gnp.exe` shows as backdrop@exe.png.
+    await writeFile(join(root, 'out', 'chain', 'backdrop@\u202egnp.exe'), "not kontext's");
+    for (const command of [['status'], ['clean', '--dry-run']]) {
+      const r = await run([...command, 'recipe.yml'], root, env);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout + r.stderr).not.toContain('\u202e');
+      expect(r.stdout).toContain('backdrop@\\u{202E}gnp.exe');
+    }
+  }, 60_000);
+});
+
 describe('a lock from someone else with a node id that reads as another', () => {
   it('status and clean refuse it (exit 65, one line): the bidi control never printed', async () => {
     const { root, env, lock } = await ranOnce();
