@@ -7,6 +7,7 @@
  * source-hash memo (size, mtime, inode), so a no-op re-run reads no image bytes; the caller can
  * skip even that when it knows the file must now hold other bytes (`force`).
  */
+import { lstat } from 'node:fs/promises';
 import { saveCopyPath } from '../util/save-template.js';
 import { outputPathFor, type OutputNaming } from '../plan/index.js';
 import { verifyBlobCopy } from '../store/blobs.js';
@@ -45,8 +46,14 @@ async function materialize(blob: string, dest: string, how: MaterializeHow): Pro
   return copyFileSafely(blob, dest, how.guard, force, { verify, crashPoint: how.crashPoint });
 }
 
-/** The hasher stats `dest` first: missing or not a file rejects, which reads as "does not hold it". */
+/**
+ * The hasher stats `dest` first: missing or not a file rejects, which reads as "does not hold it".
+ * A symlink never holds it, whatever it leads to: the hasher follows links, and a link out of the
+ * project left in place would be named by the lock (which the next run then refuses) and would
+ * tell, by "up to date", whether a file out there holds those bytes.
+ */
 async function holdsBlob(dest: string, check: OutputCheck): Promise<boolean> {
+  if ((await lstat(dest).catch(() => null))?.isSymbolicLink() === true) return false;
   return (await check.hash(dest).catch(() => null))?.sha256 === check.sha256;
 }
 

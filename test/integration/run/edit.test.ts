@@ -3,7 +3,8 @@
  * repeat is a cache hit (zero submits) that leaves an output already holding the result untouched; a
  * missing image or a folder fails with exit 66 before any request.
  */
-import { mkdir, readdir, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, mkdtemp, readdir, rename, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runEdit } from '../../../src/run/edit.js';
@@ -97,6 +98,21 @@ describe('kontext edit (runEdit)', () => {
     const restored = await edit({ seed: 12 });
     expect(eventsOf(restored.events, 'node-cached').map((e) => e.restored)).toEqual([true]);
     expect(await sha256File(output)).toBe(sha);
+
+    // The output swapped for a link out of the project to the same bytes: never "up to date" (it
+    // would be left for the lock to name, and would tell what the file out there holds); replaced.
+    const outside = await mkdtemp(join(tmpdir(), 'kontext-outside-'));
+    try {
+      const copy = join(outside, 'same.png');
+      await rename(output, copy);
+      await symlink(copy, output);
+      const linked = await edit({ seed: 12 });
+      expect(eventsOf(linked.events, 'node-cached').map((e) => e.restored)).toEqual([true]);
+      expect((await lstat(output)).isSymbolicLink()).toBe(false);
+      expect(await sha256File(copy)).toBe(sha);
+    } finally {
+      await rm(outside, { recursive: true, force: true });
+    }
     expect(rig.calls().filter(isSubmit)).toHaveLength(1);
   });
 
