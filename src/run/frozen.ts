@@ -57,8 +57,7 @@ const CLAIMS: Partial<Record<ClaimVerdict, string>> = {
   uncertain:
     "an interrupted run's submit is in the journal without its request id (it may have been paid; " +
     'a run stops the node, exit 75)',
-  'take-over':
-    "an interrupted run's submit is in the journal without its request id; --resubmit-uncertain would submit it again",
+  'take-over': "an interrupted run's submit is in the journal without its request id; a run would submit it again",
   wait: 'another kontext run is submitting it; its result is in no cache yet',
 };
 

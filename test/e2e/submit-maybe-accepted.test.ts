@@ -40,7 +40,9 @@ describe('a submit answered 5xx is maybe paid, never sent twice', () => {
     expect(again.code, again.stdout + again.stderr).toBe(75);
     expect(again.stdout + again.stderr).toMatch(/--resubmit-uncertain/);
     // No request id to re-attach to: the start line says what the run does instead.
-    expect(again.stderr).toMatch(/^start +crop +checking a request an earlier run may have paid for$/m);
+    expect(again.stderr).toMatch(
+      /^start +crop +an earlier run's submit of it may have been paid: stopped \(exit 75\)/m,
+    );
     expect(again.stderr).not.toMatch(/re-attaching/);
     const json = await cli(['run', 'recipe.yml', '--json'], { cwd: root, env });
     expect(json.code, json.stderr).toBe(75);
@@ -49,7 +51,9 @@ describe('a submit answered 5xx is maybe paid, never sent twice', () => {
 
     const resubmitted = await cli(['run', 'recipe.yml', '--resubmit-uncertain'], { cwd: root, env });
     expect(resubmitted.code, resubmitted.stdout + resubmitted.stderr).toBe(0);
-    expect(resubmitted.stderr).toMatch(/^start +crop +an earlier run may have paid for it; submitting again/m);
+    expect(resubmitted.stderr).toMatch(
+      /^start +crop +an earlier run's submit of it is unsettled; submitting it again$/m,
+    );
     expect(submits(em) - before).toBe(2);
   }, 60_000);
 });

@@ -48,9 +48,11 @@ function claimWords(claim: NonNullable<Claim>): string {
     case 'wait':
       return 'another kontext run is submitting it; waiting for its result';
     case 'uncertain':
-      return 'checking a request an earlier run may have paid for';
+      return "an earlier run's submit of it may have been paid: stopped (exit 75) unless --resubmit-uncertain";
     case 'take-over':
-      return 'an earlier run may have paid for it; submitting again (--resubmit-uncertain)';
+      // --resubmit-uncertain, or a provider whose requests die with the run that made them (the
+      // built-in emulator's: nothing was paid): either way it is submitted again.
+      return "an earlier run's submit of it is unsettled; submitting it again";
     default:
       return unreachable(claim);
   }
