@@ -84,7 +84,13 @@ export function refuseHiddenChars(data: unknown, body: string, file: string): vo
     for (const [key, value] of Object.entries(entry)) {
       const hidden = typeof value === 'string' ? firstHiddenChar(value, 'name') : null;
       if (hidden !== null)
-        throw hiddenError(body, file, [id, key, value as string], hidden, `node "${escapeHidden(id)}": ${key}`);
+        throw hiddenError(
+          body,
+          file,
+          [id, key, value as string],
+          hidden,
+          `node "${escapeHidden(id)}": ${escapeHidden(key)}`,
+        );
     }
   }
 }

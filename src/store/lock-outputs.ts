@@ -62,7 +62,8 @@ function lockOutputHint(path: string, output: string, throughLink: boolean, inSi
   if (throughLink)
     return (
       `the lock is not at fault: ${output} on disk is a symbolic link, or lies in a linked folder, leading ` +
-      'there; remove that link (kontext writes its own output in its place)'
+      'there; replace it with a copy of what it points to (free, when that holds the result), or remove that ' +
+      'link (the next run writes the output again: from the cache, or paid for)'
     );
   if (inSide)
     return (
