@@ -62,7 +62,8 @@ function userConfigPath(rt: Pick<Runtime, 'env'>): string | null {
   const explicit = rt.env['KONTEXT_CONFIG_DIR'];
   if (explicit) return join(explicit, 'config.json');
   const xdg = rt.env['XDG_CONFIG_HOME'];
-  if (xdg) return join(xdg, 'kontext', 'config.json');
+  // XDG: a relative value is invalid and must be ignored (as the cache dir's XDG_CACHE_HOME is).
+  if (xdg?.startsWith('/')) return join(xdg, 'kontext', 'config.json');
   const home = rt.env['HOME'];
   return home ? join(home, '.config', 'kontext', 'config.json') : null;
 }
