@@ -10,6 +10,15 @@ import type { TextSink } from '../index.js';
 
 /** The widest term column: 80 − 2 indent − 2 spacer − 36 leaves descriptions 40 columns. */
 const TERM_COLUMN = 36;
+/** Columns a description keeps: under this commander stops wrapping it. */
+const DESCRIPTION_MIN = 40;
+/** A term column is never narrower than this (a terminal under ~54 columns gets unwrapped lines). */
+const TERM_MIN = 10;
+
+/** The term column for a help `width` wide: 36, less on a terminal narrower than 80. */
+function termColumn(width: number): number {
+  return Math.max(TERM_MIN, Math.min(TERM_COLUMN, width - 4 - DESCRIPTION_MIN));
+}
 
 export const HELP_LAYOUT: Partial<Help> = {
   /** As wide as the widest term that fits the column (commander: the widest term). */
@@ -21,10 +30,11 @@ export const HELP_LAYOUT: Partial<Help> = {
       ...helper.visibleCommands(cmd).map((c) => helper.styleSubcommandTerm(helper.subcommandTerm(c))),
       ...helper.visibleArguments(cmd).map((a) => helper.styleArgumentTerm(helper.argumentTerm(a))),
     ];
+    const column = termColumn(helper.helpWidth ?? 80);
     let width = 0;
     for (const term of terms) {
       const w = helper.displayWidth(term);
-      if (w <= TERM_COLUMN) width = Math.max(width, w);
+      if (w <= column) width = Math.max(width, w);
     }
     return width;
   },

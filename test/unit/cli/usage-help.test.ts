@@ -8,10 +8,14 @@ import { describe, expect, it } from 'vitest';
 import { buildProgram, main } from '../../../src/cli/main.js';
 import { createRuntime } from '../../../src/index.js';
 
-async function kontext(argv: string[], tty = false): Promise<{ code: number; out: string; err: string }> {
+async function kontext(
+  argv: string[],
+  tty = false,
+  columns = 100,
+): Promise<{ code: number; out: string; err: string }> {
   let out = '';
   let err = '';
-  const stdout = { write: (s: string) => (out += s), isTTY: tty, columns: tty ? 100 : 200 };
+  const stdout = { write: (s: string) => (out += s), isTTY: tty, columns: tty ? columns : 200 };
   const stderr = { write: (s: string) => (err += s), isTTY: false, columns: 200 };
   const code = await main(argv, { rt: createRuntime({ stdout, stderr, env: {} }) });
   return { code, out, err };
@@ -76,5 +80,14 @@ describe('kontext usage and help text', () => {
     const lines = r.out.split('\n');
     expect(lines.some((l) => width(l) > 80)).toBe(true);
     expect(lines.filter((l) => width(l) > 100)).toEqual([]);
+  });
+
+  it('on a terminal narrower than 80, the term column narrows so descriptions still wrap', async () => {
+    // (Not the top level: its examples and exit codes are a fixed block written for 80 columns.)
+    for (const argv of [['status'], ['run'], ['merge-lock']]) {
+      const r = await kontext([...argv, '--help'], true, 64);
+      // The usage line is commander's own and never wrapped.
+      expect(r.out.split('\n').filter((l) => width(l) > 64 && !l.startsWith('Usage:'))).toEqual([]);
+    }
   });
 });
