@@ -15,29 +15,18 @@ import { cli, cliEnv, ensureBuilt } from '../helpers/cli-spawn.js';
 import { tempDir } from '../helpers/e2e-kit.js';
 import { REPO_ROOT } from '../helpers/run-fixtures.js';
 import { cannotTrace, parseTrace, pathOf } from '../helpers/strace.js';
+import { lockEntry } from '../helpers/lock-entries.js';
 
 beforeAll(ensureBuilt, 180_000);
-
-const entry = (seed: number): LockEntry => ({
-  seed,
-  key: String(seed % 10).repeat(64),
-  input_sha256: 'b'.repeat(64),
-  output_sha256: String(seed % 10).repeat(64),
-  output: `out/p/${seed}.png`,
-  provider: 'emulator',
-  model: 'm',
-  request_id: `r${seed}`,
-  finished_at: '2025-01-01T00:00:00.000Z',
-});
 
 /** %O, %A, %B in a folder: both sides add a node; git's %A text is kept to compare. */
 async function mergeFiles(): Promise<{ dir: string; ours: string; oursText: string }> {
   const dir = await tempDir('mergelock');
   const lock = (nodes: Record<string, LockEntry>): string => formatLock({ version: 1, nodes });
-  const oursText = lock({ a: entry(1), b: entry(2) });
-  await writeFile(join(dir, 'base'), lock({ a: entry(1) }));
+  const oursText = lock({ a: lockEntry(1), b: lockEntry(2) });
+  await writeFile(join(dir, 'base'), lock({ a: lockEntry(1) }));
   await writeFile(join(dir, 'ours'), oursText);
-  await writeFile(join(dir, 'theirs'), lock({ a: entry(1), c: entry(3) }));
+  await writeFile(join(dir, 'theirs'), lock({ a: lockEntry(1), c: lockEntry(3) }));
   return { dir, ours: join(dir, 'ours'), oursText };
 }
 

@@ -17,24 +17,13 @@ import { formatLock, updateLock } from '../../../src/store/lock-file.js';
 import { writeResolvedLock } from '../../../src/store/lock-merge.js';
 import type { LockEntry } from '../../../src/store/types.js';
 import { processTag } from '../../../src/util/process-tag.js';
+import { lockEntry } from '../../helpers/lock-entries.js';
 
 const run = promisify(execFile);
 
-const entry = (seed: number): LockEntry => ({
-  seed,
-  key: String(seed % 10).repeat(64),
-  input_sha256: 'b'.repeat(64),
-  output_sha256: String(seed % 10).repeat(64),
-  output: `out/p/${seed}.png`,
-  provider: 'emulator',
-  model: 'm',
-  request_id: `r${seed}`,
-  finished_at: '2025-01-01T00:00:00.000Z',
-});
-
 /** `count` entries `n0…` (a lock of about 400 bytes each). */
 function nodes(count: number, from = 0): Record<string, LockEntry> {
-  return Object.fromEntries(Array.from({ length: count }, (_, i) => [`n${i}`, entry(from + i)]));
+  return Object.fromEntries(Array.from({ length: count }, (_, i) => [`n${i}`, lockEntry(from + i)]));
 }
 
 const lockText = (n: Record<string, LockEntry>): string => formatLock({ version: 1, nodes: n });
@@ -67,7 +56,7 @@ const WRITERS: readonly Writer[] = [
     },
     async write(dir) {
       const lock = await updateLock(join(dir, 'r.lock.json'), (n) => {
-        n['added'] = entry(7);
+        n['added'] = lockEntry(7);
       });
       return Object.keys(lock.nodes);
     },
@@ -82,7 +71,7 @@ const WRITERS: readonly Writer[] = [
     },
     async write(dir, size) {
       const file = join(dir, 'r.lock.json');
-      const merged = { ...nodes(size), added: entry(7) };
+      const merged = { ...nodes(size), added: lockEntry(7) };
       expect(await writeResolvedLock(file, await readFile(file, 'utf8'), { version: 1, nodes: merged })).toBe(true);
       return Object.keys(merged);
     },
@@ -91,7 +80,7 @@ const WRITERS: readonly Writer[] = [
     name: 'the git merge driver (mergeLockFiles, paths relative to the runtime cwd)',
     async setUp(dir, size) {
       await writeFile(join(dir, 'base'), lockText(nodes(size)));
-      await writeFile(join(dir, 'theirs'), lockText({ ...nodes(size), added: entry(7) }));
+      await writeFile(join(dir, 'theirs'), lockText({ ...nodes(size), added: lockEntry(7) }));
       await writeFile(join(dir, 'ours'), lockText(nodes(size)));
       return { file: join(dir, 'ours'), text: lockText(nodes(size)) };
     },
