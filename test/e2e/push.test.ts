@@ -204,12 +204,12 @@ describe('kontext push', () => {
   }, 180_000);
 
   it.each([
-    ['no remote cache set up', { KONTEXT_REMOTE_CACHE: '' }, 64, /no remote cache is set up/],
-    ['the remote down', 'down', 75, /is not usable/],
-    ['read-only keys', 'deny', 77, /refused the upload/],
+    ['no remote cache set up', 64, { KONTEXT_REMOTE_CACHE: '' }, /no remote cache is set up/],
+    ['the remote down', 75, 'down', /is not usable/],
+    ['read-only keys', 77, 'deny', /refused the upload/],
   ] as const)(
     '%s: exit %i, one line, nothing sent',
-    async (_, how, code, said) => {
+    async (_, code, how, said) => {
       const a = await paidLocally(YAML.replace('light grey', `grey ${code}`));
       const proxy = how === 'deny' ? await startS3Proxy(s3().endpoint, { denyWrites: true }) : undefined;
       try {
