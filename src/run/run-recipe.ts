@@ -23,6 +23,7 @@ import { eventReason } from './resolve.js';
 import { executePlan, type RunSummary } from './scheduler.js';
 import { writeGuardFor } from './write-guard-for.js';
 import { holdRunLock, waitingMessage } from './run-lock.js';
+import { withInterruptSignal } from './interrupt-signal.js';
 import { emitWarnings } from './lint-warnings.js';
 import { previewRun } from './preview.js';
 import { frozenDeps, frozenFailure } from './frozen.js';
@@ -59,6 +60,11 @@ export async function runRecipe(
   options: RunRecipeOptions,
   deps: RunRecipeDeps,
 ): Promise<RunRecipeResult> {
+  // Aborting `options.signal` for any reason stops the run as Ctrl-C does: a typed InterruptedError.
+  return withInterruptSignal(options.signal, (signal) => runRecipeWith(path, { ...options, signal }, deps));
+}
+
+async function runRecipeWith(path: string, options: RunRecipeOptions, deps: RunRecipeDeps): Promise<RunRecipeResult> {
   const { rt } = deps;
   const recipe = await loadRecipe(path, {
     rt,
