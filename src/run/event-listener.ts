@@ -4,6 +4,8 @@
  * left that request's outcome unknown and skipped the nodes below. Here the first exception is
  * kept, later events are still delivered, and once the run is over (its results written, the lock
  * flushed) it is thrown as one `E_EVENT_LISTENER` (exit 70) whose cause is the listener's error.
+ * A listener's promise is not waited for; one that rejects before the run is over counts as a
+ * throw, a later rejection is dropped (the run it observed is over).
  */
 import type { RunEvent } from './events.js';
 import { ExitCode, KontextError } from '../errors.js';
@@ -18,10 +20,16 @@ export function guardListener(onEvent: (event: RunEvent) => void): GuardedListen
   let failure: { readonly error: unknown; readonly type: RunEvent['type'] } | null = null;
   return {
     onEvent(event) {
-      try {
-        onEvent(event);
-      } catch (error) {
+      const failed = (error: unknown): void => {
         failure ??= { error, type: event.type };
+      };
+      try {
+        // An async listener (its type says void; TypeScript takes one) rejects instead of throwing:
+        // unhandled, that rejection ended the embedder's process mid-run, its locks left behind.
+        const returned: unknown = onEvent(event);
+        if (isThenable(returned)) returned.then(undefined, failed);
+      } catch (error) {
+        failed(error);
       }
     },
     throwIfFailed() {
@@ -35,4 +43,8 @@ export function guardListener(onEvent: (event: RunEvent) => void): GuardedListen
       });
     },
   };
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as { then?: unknown } | null)?.then === 'function';
 }

@@ -3,7 +3,8 @@
  * not change the run: every node still finishes, its result in the lock and out/, no request left
  * in the journal; then `runRecipe` (and `runEdit`) reject with one E_EVENT_LISTENER (exit 70) whose
  * cause is the listener's error. Thrown into the scheduler, it had failed the node after its
- * request was paid, left that request's outcome unknown and skipped the nodes below.
+ * request was paid, left that request's outcome unknown and skipped the nodes below; an async
+ * listener's rejection was unhandled and ended the process mid-run, its locks left behind.
  */
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -66,6 +67,23 @@ describe('an onEvent listener that throws', () => {
       { node: 'sky', ok: true },
     ]);
     expect(await journalEntries(project.cacheDir)).toEqual([]);
+  });
+
+  it('an async listener that rejects: the same, and no unhandled rejection ends the process', async () => {
+    const events: RunEvent[] = [];
+    const error = new Error('db down');
+    const onEvent = async (e: RunEvent): Promise<void> => {
+      events.push(e);
+      if (e.type === 'node-done' && e.node === 'sky') throw error;
+    };
+    const rt = testRuntime(project.root);
+    const thrown = await runRecipe(project.recipe, { jobs: 2 }, { rt, onEvent }).catch((e: unknown) => e);
+    expect(thrown).toBeInstanceOf(KontextError);
+    expect((thrown as KontextError).code).toBe('E_EVENT_LISTENER');
+    expect((thrown as KontextError).cause).toBe(error);
+    expect((thrown as Error).message).toBe('the onEvent listener threw on a node-done event: db down');
+    expect(events.at(-1)).toMatchObject({ type: 'run-summary', done: 2, failed: 0, exit_code: 0 });
+    expect(Object.keys((await project.readLock()).nodes).sort()).toEqual(['hat', 'sky']);
   });
 
   it('runEdit: the edit writes its output, then rejects with E_EVENT_LISTENER', async () => {
