@@ -23,7 +23,7 @@ import { eventReason } from './resolve.js';
 import { executePlan, type RunSummary } from './scheduler.js';
 import { writeGuardFor } from './write-guard-for.js';
 import { holdRunLock, waitingMessage } from './run-lock.js';
-import { withInterruptSignal } from './interrupt-signal.js';
+import { interruptSignal } from './interrupt-signal.js';
 import { guardListener } from './event-listener.js';
 import { emitWarnings } from './lint-warnings.js';
 import { previewRun } from './preview.js';
@@ -62,12 +62,11 @@ export async function runRecipe(
   deps: RunRecipeDeps,
 ): Promise<RunRecipeResult> {
   // Aborting `options.signal` for any reason stops the run as Ctrl-C does: a typed InterruptedError.
-  return withInterruptSignal(options.signal, async (signal) => {
-    const listener = guardListener(deps.onEvent); // the caller's exception does not stop the run
-    const result = await runRecipeWith(path, { ...options, signal }, { ...deps, onEvent: listener.onEvent });
-    listener.throwIfFailed();
-    return result;
-  });
+  const signal = interruptSignal(options.signal);
+  const listener = guardListener(deps.onEvent); // the caller's exception does not stop the run
+  const result = await runRecipeWith(path, { ...options, signal }, { ...deps, onEvent: listener.onEvent });
+  listener.throwIfFailed();
+  return result;
 }
 
 async function runRecipeWith(path: string, options: RunRecipeOptions, deps: RunRecipeDeps): Promise<RunRecipeResult> {

@@ -57,4 +57,24 @@ describe("an embedder's AbortSignal", () => {
       await release();
     }
   });
+
+  it("shared by twelve runs at once (a server's shutdown signal): no MaxListenersExceededWarning", async () => {
+    const warnings: string[] = [];
+    const onWarning = (w: Error): void => {
+      warnings.push(`${w.name}: ${w.message}`);
+    };
+    process.on('warning', onWarning);
+    try {
+      const controller = new AbortController();
+      const rt = testRuntime(project.root);
+      const runs = Array.from({ length: 12 }, () =>
+        runRecipe(project.recipe, { jobs: 1, dryRun: true, signal: controller.signal }, { rt, onEvent: () => {} }),
+      );
+      expect((await Promise.all(runs)).map((r) => r.kind)).toEqual(Array(12).fill('dry-run'));
+      await new Promise((resolve) => setImmediate(resolve)); // process warnings are emitted on a later tick
+      expect(warnings.filter((w) => w.startsWith('MaxListenersExceededWarning'))).toEqual([]);
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
 });

@@ -27,14 +27,14 @@ afterEach(async () => {
   await project.cleanup();
 });
 
-/** A listener that records every event and throws on the first `queued` state (a request paid for). */
+/** A listener that records every event and throws on the first `downloading` state (a request paid for). */
 function brokenListener(): { events: RunEvent[]; error: Error; onEvent: (e: RunEvent) => void } {
   const events: RunEvent[] = [];
   const error = new Error('socket closed');
   let thrown = false;
   const onEvent = (e: RunEvent): void => {
     events.push(e);
-    if (!thrown && e.type === 'node-state' && e.phase === 'queued') {
+    if (!thrown && e.type === 'node-state' && e.phase === 'downloading') {
       thrown = true;
       throw error;
     }
