@@ -11,6 +11,7 @@ import type { Plan, PlanNode } from '../plan/types.js';
 import { aspectRatiosFor, DEFAULT_MODEL, findProjectRoot, userConfigName } from '../recipe/index.js';
 import type { HostingConfig, ProviderName } from '../recipe/types.js';
 import { withRunContext } from './context.js';
+import { guardListener } from './event-listener.js';
 import { prepareRun } from './prepare.js';
 import type { RunRecipeDeps } from './run-recipe.js';
 import { executePlan, type RunSummary } from './scheduler.js';
@@ -38,10 +39,16 @@ export interface EditOptions {
   readonly resubmitUncertain?: boolean | undefined;
 }
 
-export async function runEdit(
-  options: EditOptions,
-  deps: RunRecipeDeps,
-): Promise<{ readonly summary: RunSummary; readonly output: string | null }> {
+export async function runEdit(options: EditOptions, deps: RunRecipeDeps): Promise<EditResult> {
+  const listener = guardListener(deps.onEvent); // the caller's exception does not stop the edit
+  const result = await runEditWith(options, { ...deps, onEvent: listener.onEvent });
+  listener.throwIfFailed();
+  return result;
+}
+
+type EditResult = { readonly summary: RunSummary; readonly output: string | null };
+
+async function runEditWith(options: EditOptions, deps: RunRecipeDeps): Promise<EditResult> {
   const { rt } = deps;
   // Before anything is hosted or paid for: an empty prompt (or, with --strict, any finding) stops here.
   checkPromptLint(options.prompt, { strict: options.strict ?? false, label: '--prompt' }, deps.onEvent);

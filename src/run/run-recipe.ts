@@ -23,6 +23,8 @@ import { eventReason } from './resolve.js';
 import { executePlan, type RunSummary } from './scheduler.js';
 import { writeGuardFor } from './write-guard-for.js';
 import { holdRunLock, waitingMessage } from './run-lock.js';
+import { interruptSignal } from './interrupt-signal.js';
+import { guardListener } from './event-listener.js';
 import { emitWarnings } from './lint-warnings.js';
 import { previewRun } from './preview.js';
 import { frozenDeps, frozenFailure } from './frozen.js';
@@ -59,6 +61,15 @@ export async function runRecipe(
   options: RunRecipeOptions,
   deps: RunRecipeDeps,
 ): Promise<RunRecipeResult> {
+  // Aborting `options.signal` for any reason stops the run as Ctrl-C does: a typed InterruptedError.
+  const signal = interruptSignal(options.signal);
+  const listener = guardListener(deps.onEvent); // the caller's exception does not stop the run
+  const result = await runRecipeWith(path, { ...options, signal }, { ...deps, onEvent: listener.onEvent });
+  listener.throwIfFailed();
+  return result;
+}
+
+async function runRecipeWith(path: string, options: RunRecipeOptions, deps: RunRecipeDeps): Promise<RunRecipeResult> {
   const { rt } = deps;
   const recipe = await loadRecipe(path, {
     rt,
