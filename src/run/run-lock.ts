@@ -36,7 +36,11 @@ export function lockPathOfRecipeFile(path: string, cwd: string): string {
   return join(dirname(file), `${basename(file, extname(file))}.lock.json`);
 }
 
-/** The one-line warning a waiting run prints. */
-export function waitingMessage(pid: number | undefined, recipe: string): string {
+/**
+ * The one-line warning a waiting run prints; `self` is this process's pid: a program embedding
+ * kontext that runs one recipe twice at once is told the other run is its own.
+ */
+export function waitingMessage(pid: number | undefined, recipe: string, self?: number): string {
+  if (pid !== undefined && pid === self) return `waiting for another kontext run in this process on ${recipe}`;
   return `waiting for another kontext run (pid ${pid === undefined ? '?' : String(pid)}) on ${recipe}`;
 }

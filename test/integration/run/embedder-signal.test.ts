@@ -51,6 +51,10 @@ describe("an embedder's AbortSignal", () => {
         (e: unknown) => e,
       );
       expect(events.map((e) => e.type)).toEqual(['warning']);
+      // The run it waits for is this process's own: said so, not as "pid <its own pid>".
+      expect(events[0]).toMatchObject({
+        message: `waiting for another kontext run in this process on ${project.recipe}`,
+      });
       expectInterrupted(error, controller.signal.reason);
       expect((error as Error).message).toContain('aborted due to timeout');
     } finally {
