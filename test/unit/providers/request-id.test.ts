@@ -15,3 +15,10 @@ describe('requestIdProblem', () => {
     expect(requestIdProblem(id)).toBe(problem);
   });
 });
+
+describe('requestIdProblem with a larger cap (an id that is a URL)', () => {
+  it('refuses 300 characters by default, takes them under a cap of 2,048', () => {
+    expect(requestIdProblem('a'.repeat(300))).toBe('it is 300 characters long (at most 256)');
+    expect(requestIdProblem('a'.repeat(300), 2048)).toBeUndefined();
+  });
+});

@@ -1,0 +1,84 @@
+/**
+ * The BFL and fal.ai clients against an API the emulator cannot play: a small node:http server
+ * on 127.0.0.1 whose handler each test sets (a polling_url that cannot go into the lock, ...).
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ExitCode } from '../../../src/errors.js';
+import { type BflProvider, createBflProvider } from '../../../src/providers/bfl/client.js';
+import { SubmitUncertainError } from '../../../src/providers/runcomfy/errors.js';
+import { createRuntime, seededRandom } from '../../../src/runtime.js';
+import { editRequest, rejection } from './bfl-fal-harness.js';
+
+type Handler = (req: IncomingMessage, res: ServerResponse) => void;
+
+let server: Server;
+let origin = '';
+let handler: Handler = (_req, res) => res.writeHead(500).end();
+const paths: string[] = [];
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    paths.push(`${req.method ?? ''} ${req.url ?? ''}`);
+    req.resume();
+    req.on('end', () => handler(req, res));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+afterAll(async () => {
+  server.closeAllConnections();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+});
+
+let bfl: BflProvider | undefined;
+afterEach(async () => {
+  server.closeAllConnections();
+  await bfl?.close();
+  bfl = undefined;
+  paths.length = 0;
+});
+
+const BFL_KEY = 'bfl-test-SECRET-key-8d1e7a42';
+
+function bflClient(): BflProvider {
+  bfl = createBflProvider({
+    key: BFL_KEY,
+    baseUrl: origin,
+    rt: createRuntime({ env: {}, random: seededRandom(1) }),
+    allowHosts: ['127.0.0.1'],
+    poll: { firstDelayMs: 10, factor: 1.5, maxDelayMs: 40 },
+    retry: { maxAttempts: 2, baseMs: 5, capMs: 20, maxRetryAfterMs: 100 },
+  });
+  return bfl;
+}
+
+function json(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+describe('BFL: a submit reply whose polling_url cannot be the request id', () => {
+  it.each([
+    ['a zero-width space', '\u200b'],
+    ['a bidi override', '\u202e'],
+    ['a newline', '\n'],
+  ])('one holding %s is "maybe paid" (no poll), not journaled into a lock it would break', async (_what, char) => {
+    // Kept, it went into the lock, whose write then refused it: exit 70 on this and every later run.
+    handler = (_req, res) => json(res, 200, { id: 'abc', polling_url: `${origin}/v1/get_result?id=abc${char}` });
+    const e = await rejection(bflClient().submit(await editRequest()));
+    expect(e).toBeInstanceOf(SubmitUncertainError);
+    expect((e as SubmitUncertainError).exitCode).toBe(ExitCode.UNAVAILABLE);
+    expect((e as Error).message).toMatch(/polling_url cannot be used \(it contains .*characters?\)/);
+    expect(paths).toEqual(['POST /v1/flux-kontext-pro']);
+  });
+
+  it('a usual polling_url (region host, UUID) is the request id as given', async () => {
+    const url = `${origin}/v1/get_result?id=b9b172a8-e39c-47b2-8f1a-cb8925f3532e`;
+    handler = (_req, res) => json(res, 200, { id: 'b9b172a8-e39c-47b2-8f1a-cb8925f3532e', polling_url: url });
+    expect((await bflClient().submit(await editRequest())).requestId).toBe(url);
+  });
+});
