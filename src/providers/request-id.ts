@@ -25,3 +25,10 @@ export function requestIdProblem(id: string, maxChars = MAX_REQUEST_ID_CHARS): s
   if (id === '.' || id === '..') return 'it is a path segment';
   return undefined;
 }
+
+/** Why a reply's id that is not a string cannot be used: absent, or some other JSON value. */
+export function idProblem(id: unknown): string {
+  if (id === undefined || id === null) return 'it is missing';
+  if (Array.isArray(id)) return 'it is an array, not a string';
+  return typeof id === 'object' ? 'it is an object, not a string' : `it is a ${typeof id}, not a string`;
+}

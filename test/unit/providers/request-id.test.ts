@@ -1,6 +1,6 @@
 /** requestIdProblem: an id an API hands back goes into URLs, the journal and the lock, so it must read as it is. */
 import { describe, expect, it } from 'vitest';
-import { requestIdProblem } from '../../../src/providers/request-id.js';
+import { idProblem, requestIdProblem } from '../../../src/providers/request-id.js';
 
 describe('requestIdProblem', () => {
   it.each([
@@ -20,5 +20,17 @@ describe('requestIdProblem with a larger cap (an id that is a URL)', () => {
   it('refuses 300 characters by default, takes them under a cap of 2,048', () => {
     expect(requestIdProblem('a'.repeat(300))).toBe('it is 300 characters long (at most 256)');
     expect(requestIdProblem('a'.repeat(300), 2048)).toBeUndefined();
+  });
+});
+
+describe('idProblem (an id that is not a string)', () => {
+  it.each([
+    [undefined, 'it is missing'],
+    [null, 'it is missing'],
+    [['r1'], 'it is an array, not a string'],
+    [{ id: 'r1' }, 'it is an object, not a string'],
+    [42, 'it is a number, not a string'],
+  ])('%j: %s', (id, problem) => {
+    expect(idProblem(id)).toBe(problem);
   });
 });

@@ -1,12 +1,14 @@
 /**
- * The BFL and fal.ai clients against an API the emulator cannot play: a small node:http server
- * on 127.0.0.1 whose handler each test sets (a polling_url that cannot go into the lock, ...).
+ * The BFL, fal.ai and Replicate clients against an API the emulator cannot play: a small
+ * node:http server on 127.0.0.1 whose handler each test sets (a polling_url that cannot go into
+ * the lock, a prediction id that is not a string, ...).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ExitCode } from '../../../src/errors.js';
 import { type BflProvider, createBflProvider } from '../../../src/providers/bfl/client.js';
+import { createReplicateProvider, type ReplicateProvider } from '../../../src/providers/replicate/client.js';
 import { SubmitUncertainError } from '../../../src/providers/runcomfy/errors.js';
 import { createRuntime, seededRandom } from '../../../src/runtime.js';
 import { editRequest, rejection } from './bfl-fal-harness.js';
@@ -34,10 +36,13 @@ afterAll(async () => {
 });
 
 let bfl: BflProvider | undefined;
+let replicate: ReplicateProvider | undefined;
 afterEach(async () => {
   server.closeAllConnections();
   await bfl?.close();
+  await replicate?.close();
   bfl = undefined;
+  replicate = undefined;
   paths.length = 0;
 });
 
@@ -53,6 +58,18 @@ function bflClient(): BflProvider {
     retry: { maxAttempts: 2, baseMs: 5, capMs: 20, maxRetryAfterMs: 100 },
   });
   return bfl;
+}
+
+function replicateClient(): ReplicateProvider {
+  replicate = createReplicateProvider({
+    token: 'r8_test-SECRET-replicate-9c41d2',
+    baseUrl: origin,
+    rt: createRuntime({ env: {}, random: seededRandom(1) }),
+    allowHosts: ['127.0.0.1'],
+    holdS: 0,
+    retry: { maxAttempts: 2, baseMs: 5, capMs: 20, maxRetryAfterMs: 100 },
+  });
+  return replicate;
 }
 
 function json(res: ServerResponse, status: number, body: unknown): void {
@@ -80,5 +97,21 @@ describe('BFL: a submit reply whose polling_url cannot be the request id', () =>
     const url = `${origin}/v1/get_result?id=b9b172a8-e39c-47b2-8f1a-cb8925f3532e`;
     handler = (_req, res) => json(res, 200, { id: 'b9b172a8-e39c-47b2-8f1a-cb8925f3532e', polling_url: url });
     expect((await bflClient().submit(await editRequest())).requestId).toBe(url);
+  });
+});
+
+describe('Replicate: a create reply whose prediction id cannot be used', () => {
+  it.each([
+    ['an array', ['p1'], 'it is an array, not a string'],
+    ['a number', 7, 'it is a number, not a string'],
+    ['absent', undefined, 'it is missing'],
+  ])('an id that is %s is "maybe created", with Replicate\'s hint (not RunComfy\'s)', async (_what, id, problem) => {
+    handler = (_req, res) => json(res, 201, { id, status: 'starting' });
+    const e = (await rejection(replicateClient().submit(await editRequest()))) as SubmitUncertainError;
+    expect(e).toBeInstanceOf(SubmitUncertainError);
+    expect(e.message).toContain(`prediction id cannot be used (${problem})`);
+    expect(e.hint).toMatch(/replicate\.com\/predictions/);
+    expect(e.hint).not.toMatch(/RunComfy/);
+    expect(paths).toEqual(['POST /v1/models/black-forest-labs/flux-kontext-pro/predictions']);
   });
 });
