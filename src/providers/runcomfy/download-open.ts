@@ -1,10 +1,16 @@
 /**
  * Open an output URL for download: allow-listed hosts only, re-checked on every redirect
- * (followed by hand, at most five), no Authorization header, and a Content-Length over the cap
- * refused before a single body byte is read.
+ * (followed by hand, at most five), no Authorization header, no URL carrying the API key (an
+ * API echoing it into an output URL would have it sent to that host, and kept in the run
+ * record's `output_url`), and a Content-Length over the cap refused before a single body byte is read.
  */
 import { request, type Dispatcher } from 'undici';
-import { DownloadFailedError, DownloadHostRefusedError, DownloadTooLargeError } from './errors.js';
+import {
+  DownloadFailedError,
+  DownloadHostRefusedError,
+  DownloadRefusedError,
+  DownloadTooLargeError,
+} from './errors.js';
 import { checkHost } from './host-allow.js';
 import { redactUrl } from '../../util/redact.js';
 
@@ -29,8 +35,28 @@ export interface OpenedDownload {
   readonly length: number | null;
 }
 
+/** Shorter values are not looked for in URLs (a test's placeholder token could match by chance). */
+const MIN_SECRET_CHARS = 8;
+
+/** Whether `url` holds one of `secrets`, as is or percent-encoded. */
+function carriesSecret(url: string, secrets: readonly string[]): boolean {
+  let decoded = url;
+  try {
+    decoded = decodeURIComponent(url);
+  } catch {
+    // a stray `%`: the URL as is is all there is to search
+  }
+  return secrets.some((s) => s.trim().length >= MIN_SECRET_CHARS && (url.includes(s) || decoded.includes(s)));
+}
+
 /** Throw {@link DownloadHostRefusedError} unless `url` may be fetched. */
 function assertHostAllowed(url: string, ctx: Pick<OpenContext, 'allowHosts' | 'secrets' | 'trustedHosts'>): void {
+  if (carriesSecret(url, ctx.secrets)) {
+    throw new DownloadRefusedError(`refusing to download ${redactUrl(url)}: the URL carries the API key`, {
+      secrets: ctx.secrets,
+      hint: 'the API named an output URL holding the key; it is neither fetched nor stored. Check the provider',
+    });
+  }
   const verdict = checkHost(url, ctx.allowHosts, ctx.trustedHosts?.test);
   if (verdict.ok) return;
   throw new DownloadHostRefusedError(

@@ -3,13 +3,16 @@
  * node:http server on 127.0.0.1 whose handler each test sets (a polling_url that cannot go into
  * the lock, a prediction id that is not a string, ...).
  */
+import { join } from 'node:path';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ExitCode } from '../../../src/errors.js';
 import { type BflProvider, createBflProvider } from '../../../src/providers/bfl/client.js';
 import { createReplicateProvider, type ReplicateProvider } from '../../../src/providers/replicate/client.js';
-import { SubmitUncertainError } from '../../../src/providers/runcomfy/errors.js';
+import { DownloadRefusedError, SubmitUncertainError } from '../../../src/providers/runcomfy/errors.js';
 import { createRuntime, seededRandom } from '../../../src/runtime.js';
 import { editRequest, rejection } from './bfl-fal-harness.js';
 
@@ -19,6 +22,7 @@ let server: Server;
 let origin = '';
 let handler: Handler = (_req, res) => res.writeHead(500).end();
 const paths: string[] = [];
+const dirs: string[] = [];
 
 beforeAll(async () => {
   server = createServer((req, res) => {
@@ -44,6 +48,7 @@ afterEach(async () => {
   bfl = undefined;
   replicate = undefined;
   paths.length = 0;
+  await Promise.all(dirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
 });
 
 const BFL_KEY = 'bfl-test-SECRET-key-8d1e7a42';
@@ -113,5 +118,23 @@ describe('Replicate: a create reply whose prediction id cannot be used', () => {
     expect(e.hint).toMatch(/replicate\.com\/predictions/);
     expect(e.hint).not.toMatch(/RunComfy/);
     expect(paths).toEqual(['POST /v1/models/black-forest-labs/flux-kontext-pro/predictions']);
+  });
+});
+
+describe('an output URL that carries the API key', () => {
+  it.each([
+    ['in its query', (key: string) => `/out.png?k=${key}`],
+    ['percent-encoded in its path', (key: string) => `/${encodeURIComponent(`Key ${key}`)}/out.png`],
+  ])('%s is refused before it is fetched (nor kept in a run record): exit 65', async (_where, path) => {
+    // An API echoing the key into an output URL would have the download send it to that host.
+    handler = (_req, res) => res.writeHead(200, { 'content-type': 'image/png' }).end('not reached');
+    const dir = await mkdtemp(join(tmpdir(), 'kontext-wire-'));
+    dirs.push(dir);
+    const dest = join(dir, 'out.png');
+    const e = await rejection(bflClient().download(`${origin}${path(BFL_KEY)}`, dest));
+    expect(e).toBeInstanceOf(DownloadRefusedError);
+    expect((e as DownloadRefusedError).exitCode).toBe(ExitCode.DATA_ERR);
+    expect((e as Error).message).toMatch(/the URL carries the API key/);
+    expect(paths).toEqual([]);
   });
 });
