@@ -52,10 +52,13 @@ export async function submitBfl(
     onRetry,
   });
   const pollingUrl = reply['polling_url'];
-  const problem = pollingUrlProblem(pollingUrl);
+  const problem = pollingUrlProblem(pollingUrl, api.secrets);
   if (typeof pollingUrl === 'string' && problem === undefined) return { requestId: pollingUrl, model: entry.id };
   const rawId = reply['id'];
-  const id = typeof rawId === 'string' && requestIdProblem(rawId) === undefined ? ` (id ${rawId})` : '';
+  const id =
+    typeof rawId === 'string' && requestIdProblem(rawId, { secrets: api.secrets }) === undefined
+      ? ` (id ${rawId})`
+      : '';
   throw new SubmitUncertainError(`BFL submit: ${problem}${id}; the request may have been submitted`, {
     secrets: api.secrets,
     hint: 'the request may have been submitted (and billed); check your BFL dashboard before running again',
@@ -70,9 +73,9 @@ const MAX_POLLING_URL_CHARS = 2048;
  * written into the lock, which holds no control, bidi or invisible character: one kept would fail
  * every later lock write of the recipe (exit 70) after the output was paid for and downloaded.
  */
-function pollingUrlProblem(url: unknown): string | undefined {
+function pollingUrlProblem(url: unknown, secrets: readonly string[]): string | undefined {
   if (typeof url !== 'string' || !/^https?:\/\//i.test(url)) return 'the reply has no polling_url';
-  const problem = requestIdProblem(url, MAX_POLLING_URL_CHARS);
+  const problem = requestIdProblem(url, { secrets, maxChars: MAX_POLLING_URL_CHARS });
   return problem === undefined ? undefined : `the reply's polling_url cannot be used (${problem})`;
 }
 

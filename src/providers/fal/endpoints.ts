@@ -63,7 +63,7 @@ export async function submitFal(
     onRetry,
   });
   const id = reply['request_id'];
-  const problem = typeof id === 'string' ? requestIdProblem(id) : idProblem(id);
+  const problem = typeof id === 'string' ? requestIdProblem(id, { secrets: api.secrets }) : idProblem(id);
   if (typeof id !== 'string' || problem !== undefined) {
     const what = `the reply's request_id cannot be used (${problem})`;
     throw new SubmitUncertainError(`fal.ai submit: ${what}; the request may have been submitted`, {

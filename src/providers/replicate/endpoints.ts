@@ -35,7 +35,7 @@ export async function createPrediction(
     onRetry,
   });
   const id = prediction['id'];
-  const problem = typeof id === 'string' ? requestIdProblem(id) : idProblem(id);
+  const problem = typeof id === 'string' ? requestIdProblem(id, { secrets: [api.token] }) : idProblem(id);
   if (typeof id === 'string' && problem === undefined) return { id, prediction };
   throw new SubmitUncertainError(
     `submit: the reply's prediction id cannot be used (${problem}); a prediction may have been created`,

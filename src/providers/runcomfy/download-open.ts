@@ -12,7 +12,7 @@ import {
   DownloadTooLargeError,
 } from './errors.js';
 import { checkHost } from './host-allow.js';
-import { redactUrl } from '../../util/redact.js';
+import { carriesSecret, redactUrl } from '../../util/redact.js';
 
 const MAX_REDIRECTS = 5;
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
@@ -33,20 +33,6 @@ export interface OpenedDownload {
   readonly body: Dispatcher.ResponseData['body'];
   /** Declared size, or `null` without a (valid) Content-Length. */
   readonly length: number | null;
-}
-
-/** Shorter values are not looked for in URLs (a test's placeholder token could match by chance). */
-const MIN_SECRET_CHARS = 8;
-
-/** Whether `url` holds one of `secrets`, as is or percent-encoded. */
-function carriesSecret(url: string, secrets: readonly string[]): boolean {
-  let decoded = url;
-  try {
-    decoded = decodeURIComponent(url);
-  } catch {
-    // a stray `%`: the URL as is is all there is to search
-  }
-  return secrets.some((s) => s.trim().length >= MIN_SECRET_CHARS && (url.includes(s) || decoded.includes(s)));
 }
 
 /** Throw {@link DownloadHostRefusedError} unless `url` may be fetched. */

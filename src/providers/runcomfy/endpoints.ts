@@ -60,7 +60,7 @@ export async function submitRequest(
   });
   const raw = reply['request_id'];
   const id = typeof raw === 'number' && Number.isSafeInteger(raw) ? String(raw) : raw;
-  const problem = typeof id === 'string' ? requestIdProblem(id) : idProblem(id);
+  const problem = typeof id === 'string' ? requestIdProblem(id, { secrets: [ctx.token] }) : idProblem(id);
   if (typeof id === 'string' && problem === undefined) return { requestId: id };
   throw new SubmitUncertainError(
     `submit: the reply's request_id cannot be used (${problem}); the request may have been submitted`,

@@ -52,6 +52,7 @@ afterEach(async () => {
 });
 
 const BFL_KEY = 'bfl-test-SECRET-key-8d1e7a42';
+const REPLICATE_TOKEN = 'r8_test-SECRET-replicate-9c41d2';
 
 function bflClient(): BflProvider {
   bfl = createBflProvider({
@@ -67,7 +68,7 @@ function bflClient(): BflProvider {
 
 function replicateClient(): ReplicateProvider {
   replicate = createReplicateProvider({
-    token: 'r8_test-SECRET-replicate-9c41d2',
+    token: REPLICATE_TOKEN,
     baseUrl: origin,
     rt: createRuntime({ env: {}, random: seededRandom(1) }),
     allowHosts: ['127.0.0.1'],
@@ -83,18 +84,22 @@ function json(res: ServerResponse, status: number, body: unknown): void {
   res.end(text);
 }
 
+const HIDDEN = 'it contains a bidi control or an invisible character';
+
 describe('BFL: a submit reply whose polling_url cannot be the request id', () => {
   it.each([
-    ['a zero-width space', '\u200b'],
-    ['a bidi override', '\u202e'],
-    ['a newline', '\n'],
-  ])('one holding %s is "maybe paid" (no poll), not journaled into a lock it would break', async (_what, char) => {
-    // Kept, it went into the lock, whose write then refused it: exit 70 on this and every later run.
+    ['a zero-width space', '\u200b', HIDDEN],
+    ['a bidi override', '\u202e', HIDDEN],
+    ['a newline', '\n', 'it contains control characters'],
+    ['the key', `&k=${BFL_KEY}`, 'it carries the API key'],
+  ])('one holding %s is "maybe paid" (no poll), never kept as the request id', async (_what, char, problem) => {
+    // Kept, it went into the journal and the lock: a hidden character made every lock write of the
+    // recipe fail (exit 70); the key reached the lock (committed) and the record the remote cache shares.
     handler = (_req, res) => json(res, 200, { id: 'abc', polling_url: `${origin}/v1/get_result?id=abc${char}` });
     const e = await rejection(bflClient().submit(await editRequest()));
     expect(e).toBeInstanceOf(SubmitUncertainError);
     expect((e as SubmitUncertainError).exitCode).toBe(ExitCode.UNAVAILABLE);
-    expect((e as Error).message).toMatch(/polling_url cannot be used \(it contains .*characters?\)/);
+    expect((e as Error).message).toContain(`polling_url cannot be used (${problem})`);
     expect(paths).toEqual(['POST /v1/flux-kontext-pro']);
   });
 
@@ -110,6 +115,7 @@ describe('Replicate: a create reply whose prediction id cannot be used', () => {
     ['an array', ['p1'], 'it is an array, not a string'],
     ['a number', 7, 'it is a number, not a string'],
     ['absent', undefined, 'it is missing'],
+    ['a string carrying the token', `p1-${REPLICATE_TOKEN}`, 'it carries the API key'],
   ])('an id that is %s is "maybe created", with Replicate\'s hint (not RunComfy\'s)', async (_what, id, problem) => {
     handler = (_req, res) => json(res, 201, { id, status: 'starting' });
     const e = (await rejection(replicateClient().submit(await editRequest()))) as SubmitUncertainError;
