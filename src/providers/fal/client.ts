@@ -30,7 +30,7 @@ const MEDIA_HOSTS = ['*.fal.media', 'fal.media'];
 const MIN_STEP_MS = 5;
 
 export function createFalProvider(options: FalOptions): FalProvider {
-  const secrets = [options.key];
+  const secrets = falSecrets(options.key);
   const base = clientBase(options, {
     providerName: 'fal',
     auth: { authorization: `Key ${options.key}` },
@@ -119,4 +119,14 @@ export function createFalProvider(options: FalOptions): FalProvider {
     download: (url, dest, dl) => base.download(url, dest, dl),
     close: () => base.close(),
   };
+}
+
+/**
+ * What is scrubbed from every message and refused in request ids and output URLs: the key, and
+ * for `key_id:key_secret` its secret half alone too (an error body may echo just that).
+ */
+function falSecrets(key: string): string[] {
+  const colon = key.indexOf(':');
+  const half = colon === -1 ? '' : key.slice(colon + 1);
+  return half === '' ? [key] : [key, half];
 }

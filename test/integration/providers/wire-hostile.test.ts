@@ -11,10 +11,11 @@ import { tmpdir } from 'node:os';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ExitCode } from '../../../src/errors.js';
 import { type BflProvider, createBflProvider } from '../../../src/providers/bfl/client.js';
+import { createFalProvider, type FalProvider } from '../../../src/providers/fal/client.js';
 import { createReplicateProvider, type ReplicateProvider } from '../../../src/providers/replicate/client.js';
 import { DownloadRefusedError, SubmitUncertainError } from '../../../src/providers/runcomfy/errors.js';
 import { createRuntime, seededRandom } from '../../../src/runtime.js';
-import { editRequest, rejection } from './bfl-fal-harness.js';
+import { editRequest, FAL_KEY, rejection } from './bfl-fal-harness.js';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -41,12 +42,15 @@ afterAll(async () => {
 
 let bfl: BflProvider | undefined;
 let replicate: ReplicateProvider | undefined;
+let fal: FalProvider | undefined;
 afterEach(async () => {
   server.closeAllConnections();
   await bfl?.close();
   await replicate?.close();
+  await fal?.close();
   bfl = undefined;
   replicate = undefined;
+  fal = undefined;
   paths.length = 0;
   await Promise.all(dirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
 });
@@ -64,6 +68,17 @@ function bflClient(): BflProvider {
     retry: { maxAttempts: 2, baseMs: 5, capMs: 20, maxRetryAfterMs: 100 },
   });
   return bfl;
+}
+
+function falClient(): FalProvider {
+  fal = createFalProvider({
+    key: FAL_KEY,
+    baseUrl: origin,
+    rt: createRuntime({ env: {}, random: seededRandom(1) }),
+    allowHosts: ['127.0.0.1'],
+    retry: { maxAttempts: 2, baseMs: 5, capMs: 20, maxRetryAfterMs: 100 },
+  });
+  return fal;
 }
 
 function replicateClient(): ReplicateProvider {
@@ -142,5 +157,18 @@ describe('an output URL that carries the API key', () => {
     expect((e as DownloadRefusedError).exitCode).toBe(ExitCode.DATA_ERR);
     expect((e as Error).message).toMatch(/the URL carries the API key/);
     expect(paths).toEqual([]);
+  });
+});
+
+describe('fal.ai: a key of `key_id:key_secret`', () => {
+  it('an error body echoing the secret half alone leaks none of it; a request id carrying it is refused', async () => {
+    const half = FAL_KEY.split(':')[1] ?? '';
+    handler = (_req, res) => json(res, 422, { detail: [{ msg: `key secret ${half} is not valid for this app` }] });
+    // rejection() fails the test if the key, or its secret half, is in any text of the error.
+    await rejection(falClient().submit(await editRequest()));
+    handler = (_req, res) => json(res, 200, { request_id: `r-${half}` });
+    const e = await rejection(falClient().submit(await editRequest()));
+    expect(e).toBeInstanceOf(SubmitUncertainError);
+    expect((e as Error).message).toContain('(it carries the API key)');
   });
 });
