@@ -21,6 +21,8 @@ export interface FalOptions extends HostedClientOptions {
   readonly key: string;
   /** Wait on the status stream first (default true); polling is the fallback either way. */
   readonly statusStream?: boolean | undefined;
+  /** How long the status stream may go without a status event before polling takes over (default 60 s). */
+  readonly streamSilenceMs?: number | undefined;
 }
 
 export type FalProvider = Provider & { close(): Promise<void> };
@@ -74,6 +76,7 @@ export function createFalProvider(options: FalOptions): FalProvider {
         urlsOf(id).status,
         o.onState,
         AbortSignal.timeout(deadlineMs),
+        options.streamSilenceMs,
       );
       if (streamed) {
         const got = await readFal(spec(id, o.signal, o.onRetry), urlsOf(id), entry, true);

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ExitCode } from '../../../src/errors.js';
 import { type BflProvider, createBflProvider } from '../../../src/providers/bfl/client.js';
-import { createFalProvider, type FalProvider } from '../../../src/providers/fal/client.js';
+import { createFalProvider, type FalOptions, type FalProvider } from '../../../src/providers/fal/client.js';
 import { createReplicateProvider, type ReplicateProvider } from '../../../src/providers/replicate/client.js';
 import { DownloadRefusedError, SubmitUncertainError } from '../../../src/providers/runcomfy/errors.js';
 import { createRuntime, seededRandom } from '../../../src/runtime.js';
@@ -70,13 +70,15 @@ function bflClient(): BflProvider {
   return bfl;
 }
 
-function falClient(): FalProvider {
+function falClient(extra: Partial<FalOptions> = {}): FalProvider {
   fal = createFalProvider({
     key: FAL_KEY,
     baseUrl: origin,
     rt: createRuntime({ env: {}, random: seededRandom(1) }),
     allowHosts: ['127.0.0.1'],
     retry: { maxAttempts: 2, baseMs: 5, capMs: 20, maxRetryAfterMs: 100 },
+    poll: { firstDelayMs: 10, factor: 1.5, maxDelayMs: 40 },
+    ...extra,
   });
   return fal;
 }
@@ -170,5 +172,32 @@ describe('fal.ai: a key of `key_id:key_secret`', () => {
     const e = await rejection(falClient().submit(await editRequest()));
     expect(e).toBeInstanceOf(SubmitUncertainError);
     expect((e as Error).message).toContain('(it carries the API key)');
+  });
+});
+
+describe('fal.ai: a status stream held open by keep-alive comments alone', () => {
+  it('is given up for polling, which finds the request COMPLETED (not waited on to the deadline)', async () => {
+    const timers: NodeJS.Timeout[] = [];
+    handler = (req, res) => {
+      const url = req.url ?? '';
+      const at = `${origin}/fal-ai/flux-pro/requests/r1`;
+      if (req.method === 'POST')
+        return json(res, 200, { request_id: 'r1', status_url: `${at}/status`, response_url: at });
+      if (url.endsWith('/status/stream')) {
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        timers.push(setInterval(() => res.write(': keep-alive\n\n'), 20));
+        return;
+      }
+      if (url.endsWith('/status')) return json(res, 200, { status: 'COMPLETED' });
+      return json(res, 200, { images: [{ url: `${origin}/o.png` }], seed: 7 });
+    };
+    try {
+      const client = falClient({ deadlineMs: 4_000, streamSilenceMs: 300 });
+      const { requestId } = await client.submit(await editRequest());
+      const done = await client.wait(requestId);
+      expect(done.outputUrls).toEqual([`${origin}/o.png`]);
+    } finally {
+      for (const t of timers) clearInterval(t);
+    }
   });
 });
