@@ -49,3 +49,20 @@ export function clipRedacted(text: string, max: number, secrets: readonly (strin
   const t = redactSecrets(text, secrets);
   return t.length > max ? `${t.slice(0, max - 1)}…` : t;
 }
+
+/** Shorter values are not looked for (a test's placeholder token could match by chance). */
+const MIN_CARRIED_SECRET_LENGTH = 8;
+
+/**
+ * Whether `text` (a URL, a request id an API returned) holds one of `secrets`, as is or
+ * percent-encoded: an API echoing the key into what kontext fetches or stores.
+ */
+export function carriesSecret(text: string, secrets: readonly string[]): boolean {
+  let decoded = text;
+  try {
+    decoded = decodeURIComponent(text);
+  } catch {
+    // a stray `%`: the text as is is all there is to search
+  }
+  return secrets.some((s) => s.trim().length >= MIN_CARRIED_SECRET_LENGTH && (text.includes(s) || decoded.includes(s)));
+}

@@ -8,6 +8,7 @@ import { buildInput } from '../../models/params.js';
 import { lookupModel } from '../../models/registry.js';
 import type { ModelEntry } from '../../models/types.js';
 import { InputRejectedError, RemoteFailedError, SubmitUncertainError } from '../runcomfy/errors.js';
+import { requestIdProblem } from '../request-id.js';
 import type { EditRequest, RetryListener } from '../types.js';
 import { assertApiUrl, type ApiHostRule } from '../wire/hosts.js';
 import { imageForEntry } from '../wire/image-input.js';
@@ -51,13 +52,31 @@ export async function submitBfl(
     onRetry,
   });
   const pollingUrl = reply['polling_url'];
-  if (typeof pollingUrl === 'string' && /^https?:\/\//i.test(pollingUrl))
-    return { requestId: pollingUrl, model: entry.id };
-  const id = typeof reply['id'] === 'string' ? ` (id ${reply['id']})` : '';
-  throw new SubmitUncertainError(`BFL submit: the reply has no polling_url${id}; the request may have been submitted`, {
+  const problem = pollingUrlProblem(pollingUrl, api.secrets);
+  if (typeof pollingUrl === 'string' && problem === undefined) return { requestId: pollingUrl, model: entry.id };
+  const rawId = reply['id'];
+  const id =
+    typeof rawId === 'string' && requestIdProblem(rawId, { secrets: api.secrets }) === undefined
+      ? ` (id ${rawId})`
+      : '';
+  throw new SubmitUncertainError(`BFL submit: ${problem}${id}; the request may have been submitted`, {
     secrets: api.secrets,
     hint: 'the request may have been submitted (and billed); check your BFL dashboard before running again',
   });
+}
+
+/** Longer than any real polling URL (a regional host and a UUID: under 100 characters). */
+const MAX_POLLING_URL_CHARS = 2048;
+
+/**
+ * Why a submit reply's `polling_url` cannot be the request id, or `undefined`. It is journaled and
+ * written into the lock, which holds no control, bidi or invisible character: one kept would fail
+ * every later lock write of the recipe (exit 70) after the output was paid for and downloaded.
+ */
+function pollingUrlProblem(url: unknown, secrets: readonly string[]): string | undefined {
+  if (typeof url !== 'string' || !/^https?:\/\//i.test(url)) return 'the reply has no polling_url';
+  const problem = requestIdProblem(url, { secrets, maxChars: MAX_POLLING_URL_CHARS });
+  return problem === undefined ? undefined : `the reply's polling_url cannot be used (${problem})`;
 }
 
 /** The task id inside a polling URL, for messages (the URL's query is scrubbed from them). */

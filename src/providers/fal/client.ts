@@ -21,6 +21,8 @@ export interface FalOptions extends HostedClientOptions {
   readonly key: string;
   /** Wait on the status stream first (default true); polling is the fallback either way. */
   readonly statusStream?: boolean | undefined;
+  /** How long the status stream may go without a status event before polling takes over (default 60 s). */
+  readonly streamSilenceMs?: number | undefined;
 }
 
 export type FalProvider = Provider & { close(): Promise<void> };
@@ -30,7 +32,7 @@ const MEDIA_HOSTS = ['*.fal.media', 'fal.media'];
 const MIN_STEP_MS = 5;
 
 export function createFalProvider(options: FalOptions): FalProvider {
-  const secrets = [options.key];
+  const secrets = falSecrets(options.key);
   const base = clientBase(options, {
     providerName: 'fal',
     auth: { authorization: `Key ${options.key}` },
@@ -74,6 +76,7 @@ export function createFalProvider(options: FalOptions): FalProvider {
         urlsOf(id).status,
         o.onState,
         AbortSignal.timeout(deadlineMs),
+        options.streamSilenceMs,
       );
       if (streamed) {
         const got = await readFal(spec(id, o.signal, o.onRetry), urlsOf(id), entry, true);
@@ -119,4 +122,14 @@ export function createFalProvider(options: FalOptions): FalProvider {
     download: (url, dest, dl) => base.download(url, dest, dl),
     close: () => base.close(),
   };
+}
+
+/**
+ * What is scrubbed from every message and refused in request ids and output URLs: the key, and
+ * for `key_id:key_secret` its secret half alone too (an error body may echo just that).
+ */
+function falSecrets(key: string): string[] {
+  const colon = key.indexOf(':');
+  const half = colon === -1 ? '' : key.slice(colon + 1);
+  return half === '' ? [key] : [key, half];
 }

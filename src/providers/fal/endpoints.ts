@@ -9,7 +9,7 @@ import { buildInput } from '../../models/params.js';
 import { lookupModel } from '../../models/registry.js';
 import type { ModelEntry } from '../../models/types.js';
 import { InputRejectedError, SubmitUncertainError } from '../runcomfy/errors.js';
-import { requestIdProblem } from '../request-id.js';
+import { idProblem, requestIdProblem } from '../request-id.js';
 import type { EditRequest, RetryListener } from '../types.js';
 import { assertApiUrl, type ApiHostRule } from '../wire/hosts.js';
 import { imageForEntry } from '../wire/image-input.js';
@@ -63,7 +63,7 @@ export async function submitFal(
     onRetry,
   });
   const id = reply['request_id'];
-  const problem = typeof id === 'string' ? requestIdProblem(id) : 'it is missing';
+  const problem = typeof id === 'string' ? requestIdProblem(id, { secrets: api.secrets }) : idProblem(id);
   if (typeof id !== 'string' || problem !== undefined) {
     const what = `the reply's request_id cannot be used (${problem})`;
     throw new SubmitUncertainError(`fal.ai submit: ${what}; the request may have been submitted`, {

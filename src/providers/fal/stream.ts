@@ -1,8 +1,10 @@
 /**
  * fal.ai's status stream (`…/requests/{id}/status/stream`, server-sent events): one request that
  * tells the moment a request is COMPLETED, with no poll delay. Best effort: whatever goes wrong
- * (a refused or broken stream, a body that is not SSE, the deadline) just means "fall back to
- * polling", which then meets any real error (a rejected key, a storm of 5xx) on its own terms.
+ * (a refused or broken stream, a body that is not SSE, the deadline, `silenceMs` without a status
+ * event: a stream kept open by keep-alive comments alone would otherwise be waited on to the
+ * deadline while the request sat COMPLETED) just means "fall back to polling", which then meets
+ * any real error (a rejected key, a storm of 5xx) on its own terms.
  */
 import { request } from 'undici';
 import type { RemoteState } from '../types.js';
@@ -13,16 +15,28 @@ import type { ReadSpec } from './endpoints.js';
 /** A status stream longer than this is not fal's. */
 const MAX_STREAM_BYTES = 1024 * 1024;
 
+/** How long a stream may go without a status event before polling takes over (default). */
+const DEFAULT_STREAM_SILENCE_MS = 60_000;
+
 /** Follow the stream until COMPLETED (`true`), or until it ends or breaks first (`false`). */
 export async function followStatusStream(
   spec: ReadSpec,
   statusUrl: string,
   onState: ((state: RemoteState) => void) | undefined,
   deadline: AbortSignal,
+  silenceMs = DEFAULT_STREAM_SILENCE_MS,
 ): Promise<boolean> {
   const url = `${statusUrl.replace(/\/+$/, '')}/stream`;
   assertApiUrl(url, spec.rule, 'status_url');
-  const signal = spec.signal ? AbortSignal.any([spec.signal, deadline]) : deadline;
+  const silence = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const heard = (): void => {
+    clearTimeout(timer);
+    timer = setTimeout(() => silence.abort(), silenceMs);
+    timer.unref();
+  };
+  const signal = AbortSignal.any([...(spec.signal ? [spec.signal] : []), deadline, silence.signal]);
+  heard();
   try {
     const res = await request(url, {
       dispatcher: spec.api.dispatcher,
@@ -44,6 +58,7 @@ export async function followStatusStream(
       buffered = events.pop() ?? '';
       for (const event of events) {
         const word = statusOf(event, onState);
+        if (word !== undefined) heard();
         if (word === 'COMPLETED') {
           res.body.destroy();
           return true;
@@ -55,6 +70,8 @@ export async function followStatusStream(
   } catch {
     if (spec.signal?.aborted) throw abortReason(spec.signal);
     return false;
+  } finally {
+    clearTimeout(timer);
   }
 }
 

@@ -112,7 +112,8 @@ function networkFailure(api: ReplicateApi, spec: ReplicateCall, e: unknown): Att
   return { ok: false, retryable: true, reason: code, error };
 }
 
-const UNCERTAIN_HINT =
+/** The hint of every "maybe created" create (the default one names RunComfy's dashboard). */
+export const UNCERTAIN_HINT =
   'a prediction may have been created (and billed); check replicate.com/predictions before running again';
 
 function readReply(

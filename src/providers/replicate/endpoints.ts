@@ -5,8 +5,8 @@
  */
 import type { RetryListener } from '../types.js';
 import { SubmitUncertainError } from '../runcomfy/errors.js';
-import { requestIdProblem } from '../request-id.js';
-import { callReplicate, type JsonObject, type ReplicateApi } from './api-call.js';
+import { idProblem, requestIdProblem } from '../request-id.js';
+import { callReplicate, type JsonObject, type ReplicateApi, UNCERTAIN_HINT } from './api-call.js';
 
 const predictionPath = (id: string): string => `/v1/predictions/${encodeURIComponent(id)}`;
 
@@ -35,11 +35,11 @@ export async function createPrediction(
     onRetry,
   });
   const id = prediction['id'];
-  const problem = typeof id === 'string' ? requestIdProblem(id) : 'it is missing';
+  const problem = typeof id === 'string' ? requestIdProblem(id, { secrets: [api.token] }) : idProblem(id);
   if (typeof id === 'string' && problem === undefined) return { id, prediction };
   throw new SubmitUncertainError(
     `submit: the reply's prediction id cannot be used (${problem}); a prediction may have been created`,
-    { secrets: [api.token] },
+    { secrets: [api.token], hint: UNCERTAIN_HINT },
   );
 }
 

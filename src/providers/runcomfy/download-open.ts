@@ -1,12 +1,18 @@
 /**
  * Open an output URL for download: allow-listed hosts only, re-checked on every redirect
- * (followed by hand, at most five), no Authorization header, and a Content-Length over the cap
- * refused before a single body byte is read.
+ * (followed by hand, at most five), no Authorization header, no URL carrying the API key (an
+ * API echoing it into an output URL would have it sent to that host, and kept in the run
+ * record's `output_url`), and a Content-Length over the cap refused before a single body byte is read.
  */
 import { request, type Dispatcher } from 'undici';
-import { DownloadFailedError, DownloadHostRefusedError, DownloadTooLargeError } from './errors.js';
+import {
+  DownloadFailedError,
+  DownloadHostRefusedError,
+  DownloadRefusedError,
+  DownloadTooLargeError,
+} from './errors.js';
 import { checkHost } from './host-allow.js';
-import { redactUrl } from '../../util/redact.js';
+import { carriesSecret, redactUrl } from '../../util/redact.js';
 
 const MAX_REDIRECTS = 5;
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
@@ -31,6 +37,12 @@ export interface OpenedDownload {
 
 /** Throw {@link DownloadHostRefusedError} unless `url` may be fetched. */
 function assertHostAllowed(url: string, ctx: Pick<OpenContext, 'allowHosts' | 'secrets' | 'trustedHosts'>): void {
+  if (carriesSecret(url, ctx.secrets)) {
+    throw new DownloadRefusedError(`refusing to download ${redactUrl(url)}: the URL carries the API key`, {
+      secrets: ctx.secrets,
+      hint: 'the API named an output URL holding the key; it is neither fetched nor stored. Check the provider',
+    });
+  }
   const verdict = checkHost(url, ctx.allowHosts, ctx.trustedHosts?.test);
   if (verdict.ok) return;
   throw new DownloadHostRefusedError(

@@ -7,7 +7,7 @@ import type { EditRequest, ModelInfo, RetryListener } from '../types.js';
 import { imageForEntry } from '../wire/image-input.js';
 import { callApi, type ApiContext, type JsonObject } from './api-call.js';
 import { SubmitUncertainError } from './errors.js';
-import { requestIdProblem } from '../request-id.js';
+import { idProblem, requestIdProblem } from '../request-id.js';
 
 /** `model_id` keeps its slashes (`blackforestlabs/flux-1-kontext/pro/edit`); each segment is escaped. */
 function modelPath(model: string): string {
@@ -60,7 +60,7 @@ export async function submitRequest(
   });
   const raw = reply['request_id'];
   const id = typeof raw === 'number' && Number.isSafeInteger(raw) ? String(raw) : raw;
-  const problem = typeof id === 'string' ? requestIdProblem(id) : 'it is missing';
+  const problem = typeof id === 'string' ? requestIdProblem(id, { secrets: [ctx.token] }) : idProblem(id);
   if (typeof id === 'string' && problem === undefined) return { requestId: id };
   throw new SubmitUncertainError(
     `submit: the reply's request_id cannot be used (${problem}); the request may have been submitted`,
