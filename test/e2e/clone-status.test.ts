@@ -5,9 +5,11 @@
  * checkout does to committed outputs: a new mtime and an executable bit change nothing; a git LFS
  * pointer to other bytes than the lock's (or any bytes the lock did not write) is refused before
  * paying (a pointer to the lock's own output: clone-lfs.test.ts); an output that holds
- * the lock's earlier result while the cache has the current one is restored, not "modified".
+ * the lock's earlier result while the cache has the current one is restored, not "modified"; an
+ * out/ committed as a link to its author's folder is refused before paying, even dangling here.
  */
-import { chmod, cp, readFile, rm, utimes, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { chmod, cp, readFile, rm, symlink, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type EmulatorHandle } from '../../src/index.js';
@@ -127,6 +129,28 @@ describe('a clean clone: status, --frozen, --dry-run and run agree', () => {
     expect(runStates(real.stdout)).toEqual(status);
     expect(await readFile(pointer, 'utf8')).toBe(LFS_POINTER);
     expect(await readFile(b.lockPath, 'utf8')).toBe(lockBefore);
+  }, 120_000);
+
+  it('out/ committed as a link to a folder only its author has: refused before paying, nothing written', async () => {
+    const a = await project();
+    expect((await kontext(a, ['run', 'recipe.yml'])).code).toBe(0);
+    const b = await project();
+    await cloneInto(a, b);
+    await rm(join(b.root, 'out'), { recursive: true });
+    const alice = `${b.root}-alice-home`; // /home/alice/... on the author's machine: absent here
+    await symlink(join(alice, 'out'), join(b.root, 'out'));
+    const paidBefore = submits();
+    for (const args of [
+      ['status', 'recipe.yml'],
+      ['run', 'recipe.yml'],
+      ['run', 'recipe.yml', '--overwrite'],
+    ]) {
+      const r = await kontext(b, args);
+      expect(r.code, r.stderr).toBe(65);
+      expect(r.stderr).toContain(`leads to ${join(alice, 'out/test/backdrop/pet-chelsea.png')}: it is outside`);
+    }
+    expect(submits()).toBe(paidBefore);
+    expect(existsSync(alice)).toBe(false);
   }, 120_000);
 
   it("an output holding the lock's earlier result, the current one cached, is restorable: 0 paid", async () => {
