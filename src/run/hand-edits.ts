@@ -145,10 +145,10 @@ export async function checkTargets(targets: readonly string[], check: OutputChec
     const pointer = lfsPointerAt(path);
     const stands = pointer?.oid ?? sha256;
     const { locked } = check;
-    if (pointer !== null && check.blobSha === undefined && check.key !== undefined && check.key === locked?.key) {
-      if (pointer.oid === locked.output_sha256)
-        throw new HandEditedOutputError(path, sha256, locked.output_sha256, false, { pointer, current: true });
-    }
+    // Before a submit: the result this very request would pay for is in git LFS (LfsRefusal).
+    const inLfs = check.blobSha === undefined && check.key !== undefined && check.key === locked?.key;
+    if (pointer !== null && inLfs && pointer.oid === locked.output_sha256)
+      throw new HandEditedOutputError(path, sha256, locked.output_sha256, false, { pointer, current: true });
     if (check.overwrite || stands === check.blobSha) continue;
     if (stands === locked?.output_sha256 || check.known?.includes(stands) === true) continue;
     if (check.wroteHere?.(path, sha256) === true) continue;
