@@ -159,9 +159,14 @@ export async function resolveStates(
   return states;
 }
 
-/** The output hash of a cached upstream node; `null` while it has yet to run. */
+/**
+ * The output hash of a cached upstream node; `null` while it has yet to run. An upstream whose
+ * current result is in git LFS only (a pointer in the work tree, in no cache: it never runs)
+ * has the pointer's: the nodes below it are judged as they will be once `git lfs pull` ran.
+ */
 function cachedOutputSha(upstream: NodeState | undefined): string | null {
-  return upstream?.status === 'cached' ? (upstream.record?.output_sha256 ?? null) : null;
+  if (upstream?.status === 'cached') return upstream.record?.output_sha256 ?? null;
+  return upstream?.refused?.lfs?.current === true ? upstream.refused.lfs.pointer.oid : null;
 }
 
 /** A node's seed (and the lock entry behind it), once its input hash is known (or `null`: upstream will run). */

@@ -69,6 +69,8 @@ describe('git LFS pointers in a checkout', () => {
     const status = await statusOf(b, ['--no-remote']);
     expect(status.get('backdrop@pet-chelsea')).toMatchObject({ state: 'modified', lfs_pointer: true });
     expect(status.get('backdrop@scene-rocket')).toMatchObject({ state: 'up-to-date' });
+    // Below it, judged by the bytes the pointer names: up to date (the run skips it, pays nothing).
+    expect(status.get('shadow@pet-chelsea')).toMatchObject({ state: 'up-to-date' });
     const text = await kit.kontext(b, ['status', 'recipe.yml', '--no-remote']);
     expect(text.stdout).toContain('Git LFS pointers (1):');
     expect(text.stdout).toContain('run "git lfs pull"');
@@ -79,6 +81,10 @@ describe('git LFS pointers in a checkout', () => {
       expect(run.stderr).toContain(`${join(b.root, OUT)} is a git LFS pointer, not the image`);
       expect(run.stderr).toContain('run "git lfs pull"');
     }
+    const dry = await kit.kontext(b, ['run', 'recipe.yml', '--dry-run', '--no-remote']);
+    expect(dry.code, dry.stderr).toBe(65);
+    expect(dry.stdout).toMatch(/backdrop@pet-chelsea +refused: its output is a git LFS pointer, run "git lfs pull"/);
+    expect(dry.stdout).toMatch(/shadow@pet-chelsea +not run: below backdrop@pet-chelsea, whose output is a git LFS/);
     const frozen = await kit.kontext(b, ['run', 'recipe.yml', '--frozen', '--no-remote']);
     expect(frozen.code, frozen.stderr).toBe(65);
     expect(frozen.stderr).toContain(`backdrop@pet-chelsea: ${OUT} is a git LFS pointer`);
