@@ -132,6 +132,23 @@ export const FS_NAME_CASES: readonly RuleCase[] = [
     message: '"lpt1.png", a device name',
   },
   {
+    name: 'save: and out: names holding < > : " | ? * (git for Windows cannot check them out); a drive is fine',
+    rule: windowsPathNames,
+    text:
+      'version: 1\nout: "C:/build/v1:final"\nsources:\n  photo: a.jpg\npasses:\n' +
+      ['out/{source}?.png', '"x/a|b/{pass}.{ext}"', "'q\"u.png'", 'out/a*b.png', 'ok/{source}.{ext}']
+        .map((save, i) => `  - id: p${i}\n    prompt: x\n    save: ${save}\n`)
+        .join(''),
+    expect: [
+      'name-reserved@2:16',
+      'name-reserved@8:15',
+      'name-reserved@11:14',
+      'name-reserved@14:12',
+      'name-reserved@17:15',
+    ],
+    message: 'out: "C:/build/v1:final" names "v1:final", which holds a character no Windows file name may',
+  },
+  {
     name: 'out: a folder named aux',
     rule: windowsPathNames,
     text: 'version: 1\nout: build/aux\n',
