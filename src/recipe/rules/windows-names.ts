@@ -10,6 +10,7 @@
 import type { Problem } from '../../errors.js';
 import { fillSave } from '../../util/save-template.js';
 import { setting } from '../draft.js';
+import { classifySource } from '../sources/classify.js';
 import { WINDOWS_RESERVED } from '../sources/instance-names.js';
 import type { DocPath } from '../yaml/locate.js';
 import type { Rule, RuleContext } from './context.js';
@@ -103,4 +104,39 @@ export const windowsPathNames: Rule = (ctx) => {
     if (bad) out.push(bad);
   }
   return out;
+};
+
+/**
+ * A `\` in a path the recipe names: Windows reads it as a folder separator, Linux and macOS as
+ * part of a file name, so `save: final\{source}.png` lands elsewhere on a teammate's Mac and
+ * `assets\shoe.jpg` is not found there. Source globs are left alone (`\` escapes there).
+ */
+export const portableSeparators: Rule = (ctx) => {
+  const paths: { at: DocPath; value: string | undefined; what: string }[] = [
+    { at: ['out'], value: ctx.draft.out, what: 'output folder' },
+    ...ctx.draft.passes.map((p) => {
+      const save = setting(ctx.draft, p, 'save');
+      return { at: save?.path ?? [], value: save?.value, what: 'save path' };
+    }),
+    ...ctx.draft.sources.map((s) => ({
+      at: ['sources', s.name] as DocPath,
+      value: s.spec !== undefined && classifySource(s.spec).kind === 'file' ? s.spec : undefined,
+      what: 'source',
+    })),
+  ];
+  const seen = new Set<string>();
+  return paths.flatMap(({ at, value, what }) => {
+    const offset = value?.indexOf('\\') ?? -1;
+    if (value === undefined || offset === -1 || seen.has(at.join('.'))) return [];
+    seen.add(at.join('.'));
+    return [
+      ctx.report({
+        code: 'path-backslash',
+        path: at,
+        offset,
+        message: `${what} "${value}" separates folders with "\\", which only Windows reads so`,
+        hint: 'write "/", which every system reads; on Linux and macOS "\\" is part of a file name',
+      }),
+    ];
+  });
 };
