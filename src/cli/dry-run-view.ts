@@ -49,6 +49,10 @@ export function printDryRun(
 /** Why the run stops a node (DryRunRow.stopCode): the node's own words, and those below it. */
 const STOP_WORDS: Readonly<Record<string, readonly [string, string]>> = {
   E_OUTPUT_CHANGED: ['refused: its output was changed by hand (not paid)', 'whose output was changed by hand'],
+  E_OUTPUT_LFS_POINTER: [
+    'refused: its output is a git LFS pointer, run "git lfs pull" (not paid)',
+    'whose output is a git LFS pointer',
+  ],
   E_SUBMIT_UNCERTAIN: [
     'stopped: an earlier run may have submitted it, exit 75 (not paid; see --resubmit-uncertain)',
     'which an earlier run may have submitted',

@@ -9,6 +9,8 @@ import type { RunReason } from './events.js';
 import { outputUrlsOutliveRun } from './inputs.js';
 import { billableStates } from './node-provider.js';
 import type { Prepared } from './prepare.js';
+import { HandEditedOutputError } from './hand-edits.js';
+import type { KontextError } from '../errors.js';
 
 export interface DryRunRow {
   readonly node: string;
@@ -27,7 +29,9 @@ export interface DryRunRow {
   /**
    * The run stops this node before it submits: the node that fails (this node itself, or one
    * above it, whose failure skips it); else `null`. `stopCode` says why: `E_OUTPUT_CHANGED` (an
-   * output kontext did not write, exit 65) or `E_SUBMIT_UNCERTAIN` (a dead run's intent, exit 75).
+   * output kontext did not write, exit 65; `E_OUTPUT_LFS_POINTER` when that file is a git LFS
+   * pointer, the error's code still `E_OUTPUT_CHANGED`) or `E_SUBMIT_UNCERTAIN` (a dead run's
+   * intent, exit 75).
    */
   readonly stoppedBy: string | null;
   readonly stopCode: string | null;
@@ -63,7 +67,7 @@ export async function describeRun(prepared: Prepared, deps: DescribeDeps): Promi
     // A drawn seed is only a placeholder here: the real run draws its own.
     const seed = s.seedSource === 'drawn' ? null : s.seed;
     const { status, reason, seedSource } = s;
-    const stopped = { stoppedBy, stopCode: stop?.error.code ?? null, waits: s.claim === 'wait' };
+    const stopped = { stoppedBy, stopCode: stopCodeOf(stop?.error), waits: s.claim === 'wait' };
     rows.push({ node: node.id, status, reason, seed, seedSource, input, paid: paid.has(node.id), ...stopped });
   }
   const cached = rows.filter((r) => r.status === 'cached').length;
@@ -105,4 +109,10 @@ async function describeCachedOutput(upstream: string, record: RunRecord, deps: D
   const path = deps.store.blobPath(record.output_sha256);
   const preview = await deps.hosting.describe({ path, sha256: record.output_sha256, bytes: 0 });
   return `cached output of ${upstream}: ${preview.text}`;
+}
+
+/** A row's `stopCode`: the error's code, told apart for a git LFS pointer (see DryRunRow). */
+function stopCodeOf(error: KontextError | undefined): string | null {
+  if (error instanceof HandEditedOutputError && error.lfs !== null) return 'E_OUTPUT_LFS_POINTER';
+  return error?.code ?? null;
 }

@@ -15,6 +15,7 @@ import type { RunReason } from './events.js';
 import type { RunDeps, RunOptions } from './options.js';
 import type { Prepared } from './prepare.js';
 import type { ClaimVerdict } from './submit-claim.js';
+import type { HandEditedOutputError } from './hand-edits.js';
 
 /** A node `--frozen` cannot satisfy, and why. */
 export interface FrozenMiss {
@@ -69,7 +70,7 @@ function frozenMisses(prepared: Prepared): FrozenMiss[] {
     if (state?.status !== 'run') continue;
     if (state.inputSha !== null) {
       const reason = state.refused
-        ? refusedReason(prepared, state.refused.path, prepared.lock.nodes[node.id] !== undefined)
+        ? refusedReason(prepared, state.refused, prepared.lock.nodes[node.id] !== undefined)
         : ((state.reason === 'reattach' && state.claim !== undefined ? CLAIMS[state.claim] : undefined) ??
           REASONS[state.reason ?? 'not-cached']);
       out.push({ node: node.id, blockedBy: null, reason });
@@ -85,8 +86,9 @@ function frozenMisses(prepared: Prepared): FrozenMiss[] {
  * A node whose file in out/ is not the lock's: saying "not in out/" would send the reader the
  * wrong way. Without a lock entry the file is one kontext never wrote, which the run would refuse.
  */
-function refusedReason(prepared: Prepared, path: string, inLock: boolean): string {
-  const shown = relative(dirname(prepared.plan.recipe.file), path);
+function refusedReason(prepared: Prepared, refused: HandEditedOutputError, inLock: boolean): string {
+  const shown = relative(dirname(prepared.plan.recipe.file), refused.path);
+  if (refused.lfs !== null) return `${shown} is a git LFS pointer, and no cache has the image (run "git lfs pull")`;
   if (!inLock) return `${shown} is not a file kontext wrote (no lock entry), and the node would need a request`;
   const causes = 'edited by hand, a git LFS pointer, a line-ending conversion?';
   return `${shown} does not hold the lock's output (${causes}) and no cache has it`;

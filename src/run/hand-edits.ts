@@ -25,6 +25,17 @@ import { outputPathFor } from '../plan/index.js';
 import type { PlanNode } from '../plan/types.js';
 import type { LockEntry, Store } from '../store/types.js';
 import { providerOf } from './node-provider.js';
+import { type LfsPointer, lfsPointerAt } from '../util/lfs-pointer.js';
+
+/**
+ * What a git LFS pointer at a target stands for (util/lfs-pointer.ts): `current` when its oid is
+ * the lock's output for the very request the node would pay for (the image is in git LFS: the
+ * run never pays for it again, `--overwrite` or not), else other bytes (refused as a hand edit).
+ */
+export interface LfsRefusal {
+  readonly pointer: LfsPointer;
+  readonly current: boolean;
+}
 
 /** An output changed by hand (or never written by kontext) that a run would overwrite. */
 export class HandEditedOutputError extends KontextError {
@@ -35,15 +46,41 @@ export class HandEditedOutputError extends KontextError {
     lockSha: string | undefined,
     /** No lock at all (`kontext edit`): the file is merely one kontext did not write there. */
     lockless = false,
+    /** The file is a git LFS pointer. */
+    readonly lfs: LfsRefusal | null = null,
   ) {
-    super('E_OUTPUT_CHANGED', `${handEditWhat(path, actualSha, lockSha, lockless)}; it was left as it is`, {
+    super('E_OUTPUT_CHANGED', refusalWhat(path, actualSha, lockSha, lockless, lfs), {
       exitCode: ExitCode.DATA_ERR,
-      hint: lockless
-        ? 'pass another -o, or --overwrite to replace it'
-        : 'keep it by moving it elsewhere (the next run writes kontext’s own output there), ' +
-          'or pass --overwrite to replace it',
+      hint: refusalHint(lockless, lfs),
     });
   }
+}
+
+function refusalWhat(
+  path: string,
+  actualSha: string,
+  lockSha: string | undefined,
+  lockless: boolean,
+  lfs: LfsRefusal | null,
+): string {
+  const oid = lfs === null ? '' : short(lfs.pointer.oid);
+  if (lfs?.current === true)
+    return `${path} is a git LFS pointer, not the image: the lock's output (${oid}) is in no cache; nothing was paid`;
+  if (lfs !== null) {
+    const lock = lockSha === undefined ? '' : `, the lock says ${short(lockSha)}`;
+    return `${path} is a git LFS pointer (to sha256 ${oid}${lock}); it was left as it is`;
+  }
+  return `${handEditWhat(path, actualSha, lockSha, lockless)}; it was left as it is`;
+}
+
+function refusalHint(lockless: boolean, lfs: LfsRefusal | null): string {
+  if (lfs?.current === true)
+    return 'run "git lfs pull", then run again; kontext does not pay again for an image git LFS holds';
+  if (lfs !== null) return 'run "git lfs pull", or pass --overwrite to replace it';
+  return lockless
+    ? 'pass another -o, or --overwrite to replace it'
+    : 'keep it by moving it elsewhere (the next run writes kontext’s own output there), ' +
+        'or pass --overwrite to replace it';
 }
 
 function handEditWhat(path: string, actualSha: string, lockSha: string | undefined, lockless: boolean): string {
@@ -62,6 +99,11 @@ export interface OutputCheck {
   readonly blobSha?: string | undefined;
   /** The node's lock entry (what kontext wrote last), if any. */
   readonly locked: LockEntry | undefined;
+  /**
+   * Before a submit (no `blobSha`), unforced: the request's cache key. A git LFS pointer to the
+   * lock's output of this very key stops the node, `--overwrite` or not: the image is in git LFS.
+   */
+  readonly key?: string | undefined;
   /** Other bytes kontext made for this node, which it may replace ({@link knownOutputs}). */
   readonly known?: readonly string[] | undefined;
   /** Whether kontext itself wrote these bytes at this path (store/written.ts). */
@@ -88,7 +130,10 @@ export function outputTargets(outDir: string, node: PlanNode, ext: string): stri
 /**
  * Throws {@link HandEditedOutputError} for the first target holding bytes kontext did not put
  * there (unless `overwrite`). Returns true when some existing target must be rewritten (it
- * holds other bytes than `blobSha`), so the caller does not trust a size check.
+ * holds other bytes than `blobSha`), so the caller does not trust a size check. A git LFS
+ * pointer counts as the bytes it stands for (its oid): one to kontext's own output is replaced
+ * by them, as `git lfs pull` would; before a submit, one to the lock's output of this very
+ * request stops the node ({@link LfsRefusal}).
  */
 export async function checkTargets(targets: readonly string[], check: OutputCheck): Promise<boolean> {
   let rewrite = false;
@@ -97,9 +142,18 @@ export async function checkTargets(targets: readonly string[], check: OutputChec
     const { sha256 } = await check.hash(path);
     if (sha256 === check.blobSha) continue;
     rewrite = true;
-    if (check.overwrite || sha256 === check.locked?.output_sha256 || check.known?.includes(sha256) === true) continue;
-    if (check.wroteHere?.(path, sha256) !== true)
-      throw new HandEditedOutputError(path, sha256, check.locked?.output_sha256, check.lockless === true);
+    const pointer = lfsPointerAt(path);
+    const stands = pointer?.oid ?? sha256;
+    const { locked } = check;
+    // Before a submit: the result this very request would pay for is in git LFS (LfsRefusal).
+    const inLfs = check.blobSha === undefined && check.key !== undefined && check.key === locked?.key;
+    if (pointer !== null && inLfs && pointer.oid === locked.output_sha256)
+      throw new HandEditedOutputError(path, sha256, locked.output_sha256, false, { pointer, current: true });
+    if (check.overwrite || stands === check.blobSha) continue;
+    if (stands === locked?.output_sha256 || check.known?.includes(stands) === true) continue;
+    if (check.wroteHere?.(path, sha256) === true) continue;
+    const lfs = pointer && { pointer, current: false };
+    throw new HandEditedOutputError(path, sha256, locked?.output_sha256, check.lockless === true, lfs);
   }
   return rewrite;
 }
@@ -142,11 +196,16 @@ export interface TargetDirs {
  * Before anything runs (resolve.ts): the refusal the run will meet at this node, if any — for a
  * node that runs, at the files it checks before paying ({@link targetsBeforeSubmit}); for a cache
  * hit, at the files it is copied to (`hit`). Status, `--frozen` and `--dry-run` say it as the run
- * will. Never with `--overwrite`.
+ * will. Never with `--overwrite`, but for a git LFS pointer to this very request's result
+ * (`at.key`: the node's key when it is not forced; {@link LfsRefusal}).
  */
 export async function refusalAhead(
   node: PlanNode,
-  at: TargetDirs & { readonly locked: LockEntry | undefined; readonly providerName: string },
+  at: TargetDirs & {
+    readonly locked: LockEntry | undefined;
+    readonly providerName: string;
+    readonly key?: string | undefined;
+  },
   hit: { readonly sha256: string; readonly ext: string } | null,
   known: readonly string[],
   check: Pick<OutputCheck, 'hash' | 'wroteHere'>,
@@ -156,7 +215,7 @@ export async function refusalAhead(
     ? outputTargets(at.outDir, node, hit.ext)
     : targetsBeforeSubmit(node, locked, at, at.providerName);
   try {
-    await checkTargets(targets, { ...check, blobSha: hit?.sha256, locked, known, overwrite: false });
+    await checkTargets(targets, { ...check, blobSha: hit?.sha256, key: at.key, locked, known, overwrite: false });
     return null;
   } catch (e) {
     if (isHandEdited(e)) return e;

@@ -62,12 +62,13 @@ export interface Stop {
 
 /**
  * The error the run stops this node with before it pays, in the run's order: an output it would
- * overwrite that kontext did not write (hand-edits.ts; not with `--overwrite`), checked before
- * the submit; then a dead run's intent for its key (submit-claim.ts, exit 75; `claim` is
- * `take-over` instead with `--resubmit-uncertain`). `null`: nothing stops it.
+ * overwrite that kontext did not write (hand-edits.ts; not with `--overwrite`, unless it is a git
+ * LFS pointer to this very request's result), checked before the submit; then a dead run's
+ * intent for its key (submit-claim.ts, exit 75; `claim` is `take-over` instead with
+ * `--resubmit-uncertain`). `null`: nothing stops it.
  */
 function stopOf(state: NodeState | undefined, overwrite: boolean): KontextError | null {
-  if (state?.refused && !overwrite) return state.refused;
+  if (state?.refused && (!overwrite || state.refused.lfs?.current === true)) return state.refused;
   return state?.uncertain ?? null;
 }
 

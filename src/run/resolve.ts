@@ -41,7 +41,8 @@ export interface NodeState {
   /**
    * Set when a file the node writes holds bytes neither the lock nor this result put there (edited
    * by hand, a git LFS pointer, a line-ending conversion): the run refuses the node, before paying,
-   * unless `--overwrite` (hand-edits.ts).
+   * unless `--overwrite` (hand-edits.ts); a git LFS pointer to the lock's output of this very
+   * request whatever the options (`refused.lfs.current`: the image is in git LFS, in no cache).
    */
   readonly refused?: HandEditedOutputError | undefined;
   /**
@@ -158,9 +159,14 @@ export async function resolveStates(
   return states;
 }
 
-/** The output hash of a cached upstream node; `null` while it has yet to run. */
+/**
+ * The output hash of a cached upstream node; `null` while it has yet to run. An upstream whose
+ * current result is in git LFS only (a pointer in the work tree, in no cache: it never runs)
+ * has the pointer's: the nodes below it are judged as they will be once `git lfs pull` ran.
+ */
 function cachedOutputSha(upstream: NodeState | undefined): string | null {
-  return upstream?.status === 'cached' ? (upstream.record?.output_sha256 ?? null) : null;
+  if (upstream?.status === 'cached') return upstream.record?.output_sha256 ?? null;
+  return upstream?.refused?.lfs?.current === true ? upstream.refused.lfs.pointer.oid : null;
 }
 
 /** A node's seed (and the lock entry behind it), once its input hash is known (or `null`: upstream will run). */
@@ -216,7 +222,12 @@ async function lookUp(
   let reason: RunReason | null = null;
   if (status === 'run') reason = await runReason(node, { key, forced, inputSha, seed, locked, deps });
   const hit = record && { sha256: record.output_sha256, ext: record.ext };
-  const at = paths && { locked, ...paths, providerName: deps.providerName };
+  const at = paths && {
+    locked,
+    ...paths,
+    providerName: deps.providerName,
+    key: forced ? undefined : (key ?? undefined),
+  };
   // A forced node's earlier result for its key is kontext's own at its paths (hand-edits.ts).
   const prior = forced && key !== null && at ? await deps.store.getRecord(key) : null;
   const refused = at ? await refusalAhead(node, at, hit, knownOutputs(prior), storeCheck(deps.store)) : null;

@@ -210,7 +210,7 @@ class Scheduler {
     const { lockPath, providerName } = this.deps;
     const dirs = lockPath === null ? null : { lockDir: dirname(lockPath), outDir: this.prepared.plan.recipe.outDir };
     const targets = targetsBeforeSubmit(node, this.prepared.lock.nodes[node.id], dirs, providerName);
-    await this.#checkOutputs(node, targets, { known: ours });
+    await this.#checkOutputs(node, targets, { known: ours, key: state.forced ? undefined : key });
     return this.#remote(state, { node, key, seed: state.seed, forced: state.forced, inputSha, upstream }, ours);
   }
 
@@ -347,7 +347,7 @@ class Scheduler {
   }
 
   /** Refuse to overwrite what the user changed (see hand-edits.ts); true when a target must be rewritten. */
-  #checkOutputs(node: PlanNode, targets: readonly string[], than: Pick<OutputCheck, 'blobSha' | 'known'>) {
+  #checkOutputs(node: PlanNode, targets: readonly string[], than: Pick<OutputCheck, 'blobSha' | 'known' | 'key'>) {
     const locked = this.prepared.lock.nodes[node.id];
     // No lock (`kontext edit`): checked before it paid too (edit-target.ts), and again here, as a run's.
     const { overwrite } = this.options;

@@ -26,6 +26,7 @@ import { prepareRun } from './prepare.js';
 import { strayLockEntries, strayLockPaths } from './stray-locks.js';
 import type { NodeState } from './resolve.js';
 import type { ClaimVerdict } from './submit-claim.js';
+import type { HandEditedOutputError } from './hand-edits.js';
 import { cacheDirFor } from './context.js';
 import { currentReview, driftOf, type DriftOver } from './drift.js';
 import { storedRecord } from './lock-current.js';
@@ -56,6 +57,12 @@ export interface NodeStatus {
    * `take-over` (submitted again).
    */
   readonly claim?: ClaimVerdict;
+  /**
+   * `modified` by a git LFS pointer (a checkout without git-lfs): `git lfs pull` fetches the
+   * image. One to the lock's output of this very request is never paid for again, `--overwrite`
+   * or not; with the image in a cache the node is `missing` instead (a run restores it).
+   */
+  readonly lfs_pointer?: true;
 }
 
 export interface OrphanStatus {
@@ -269,7 +276,7 @@ async function nodeStatus(
   const lockedOutput = locked ? resolve(at.recipe.dir, locked.output) : null;
   if (s.status === 'run' || !s.record) {
     // Bytes the lock did not put there: the run refuses the node before paying (hand-edits.ts).
-    if (s.refused) return { ...base, state: 'modified', output: s.refused.path };
+    if (s.refused) return { ...base, ...refusedStatus(s.refused) };
     return { ...base, state: 'will-run', reason: s.reason, output: lockedOutput, ...(s.claim && { claim: s.claim }) };
   }
   // A node served from the lock alone carries no review: read its record when a max_change asks.
@@ -283,7 +290,7 @@ async function nodeStatus(
   const output = current && lockedOutput ? lockedOutput : outputPathFor(at.plan, s.node, s.record.ext);
   const expected = current?.output_sha256 ?? s.record.output_sha256;
   const saved = saveCopyPath(s.node.save, s.record.ext);
-  if (s.refused) return { ...base, state: 'modified', output: s.refused.path, drift };
+  if (s.refused) return { ...base, ...refusedStatus(s.refused), drift };
   // Only the remote cache has it: the run downloads it (and writes out/ and the lock), without a request.
   if (s.key !== null && at.fromRemote.has(s.key)) return { ...base, state: 'remote', output, drift };
   if (!isFile(output) || (saved !== null && !isFile(saved)))
@@ -292,6 +299,11 @@ async function nodeStatus(
   const actual = (await at.store.hashSource(output)).sha256;
   if (actual === expected) return { ...base, state: 'up-to-date', output, drift };
   return { ...base, state: 'missing', output, restorable: true, drift };
+}
+
+/** A node the run refuses at a file: `modified`, saying whether that file is a git LFS pointer. */
+function refusedStatus(refused: HandEditedOutputError): Pick<NodeStatus, 'state' | 'output' | 'lfs_pointer'> {
+  return { state: 'modified', output: refused.path, ...(refused.lfs !== null && { lfs_pointer: true as const }) };
 }
 
 /**

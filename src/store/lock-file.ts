@@ -22,7 +22,7 @@ import {
   locatePath,
 } from './json-locate.js';
 import { firstMarkerLine, hasConflictMarkers, type LockSides, parseConflictedLock } from './lock-conflict.js';
-import { LockFormatter } from './lock-format.js';
+import { type LockEol, LockFormatter, lockEol } from './lock-format.js';
 import { checkLockOutputs } from './lock-outputs.js';
 import { quickLock, refuseHiddenChars } from './lock-check.js';
 import { LockEntrySchema, LockFileSchema } from './schemas.js';
@@ -53,6 +53,8 @@ interface Snapshot {
   readonly formatted?: true;
   /** size, mtime (ns) and inode of the file holding `text`; null when there is no file. */
   readonly sig: string | null;
+  /** The file's line ending (a CRLF checkout's is kept). */
+  readonly eol: LockEol;
 }
 
 /**
@@ -215,7 +217,7 @@ export async function updateLock(
         return lock;
       }
       if (base.text !== null && cache.formatter.isText(lock.nodes, base.text)) {
-        cache.remember({ lock, text: null, formatted: true, sig: base.sig });
+        cache.remember({ lock, text: null, formatted: true, sig: base.sig, eol: base.eol });
         return lock;
       }
       // Durable: a run reports success only once the lock's new name is on disk (its folder fsynced).
@@ -224,8 +226,9 @@ export async function updateLock(
         points: { tempWritten: 'lock-temp-written', renamed: 'lock-renamed' },
         unchanged: UPDATE_UNCHANGED,
         formatter: cache.formatter,
+        eol: base.eol,
       });
-      cache.remember({ lock, text: null, formatted: true, sig: await signature(path) });
+      cache.remember({ lock, text: null, formatted: true, sig: await signature(path), eol: base.eol });
       return lock;
     },
     options,
@@ -241,11 +244,11 @@ const UPDATE_UNCHANGED =
 /** The lock as on disk (under the mutex): from the cache when the file is still the one it holds. */
 async function currentLock(path: string, cache: LockCache): Promise<Snapshot> {
   const sig = await signature(path);
-  if (sig === null) return { lock: { version: 1, nodes: {} }, text: null, sig: null };
+  if (sig === null) return { lock: { version: 1, nodes: {} }, text: null, sig: null, eol: '\n' };
   const known = cache.lookup(sig);
   if (known) return known;
   const { lock, text } = await readLockText(path);
-  return { lock, text, sig };
+  return { lock, text, sig, eol: lockEol(text) };
 }
 
 async function signature(path: string): Promise<string | null> {

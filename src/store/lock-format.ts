@@ -14,6 +14,19 @@ export function formatLock(lock: LockFile): string {
   return `${JSON.stringify(sortKeysDeep(lock), null, 2)}\n`;
 }
 
+/**
+ * A lock's line ending: LF as kontext writes it, or CRLF where a checkout converted it
+ * (`core.autocrlf=true`, `eol=crlf`). A rewrite keeps the file's, so git (`core.safecrlf=true`
+ * refuses an LF file it would convert) and editors see only the entries that changed.
+ */
+export type LockEol = '\n' | '\r\n';
+
+/** The line ending of a lock's text: its first line's. */
+export function lockEol(text: string | null): LockEol {
+  const nl = text?.indexOf('\n') ?? -1;
+  return nl > 0 && text?.[nl - 1] === '\r' ? '\r\n' : '\n';
+}
+
 /** About 64 KiB of ASCII: a write of the lock file takes ~100 of them at 10,000 nodes. */
 const PIECE_CHARS = 64 * 1024;
 
@@ -25,8 +38,13 @@ export class LockFormatter {
     return [...this.pieces(nodes)].join('');
   }
 
-  /** {@link format}'s text in pieces of about {@link PIECE_CHARS} characters (`nodes` must not change meanwhile). */
-  *pieces(nodes: Readonly<Record<string, LockEntry>>): Generator<string> {
+  /** {@link format}'s text with `eol` line endings, in pieces of about {@link PIECE_CHARS} characters. */
+  *pieces(nodes: Readonly<Record<string, LockEntry>>, eol: LockEol = '\n'): Generator<string> {
+    for (const piece of this.#pieces(nodes)) yield eol === '\n' ? piece : piece.split('\n').join(eol);
+  }
+
+  /** {@link format}'s text in pieces (`nodes` must not change meanwhile). */
+  *#pieces(nodes: Readonly<Record<string, LockEntry>>): Generator<string> {
     const ids = orderedKeys(nodes);
     if (ids.length === 0) {
       yield formatLock({ version: 1, nodes: {} });
@@ -48,10 +66,10 @@ export class LockFormatter {
     yield parts.join('');
   }
 
-  /** Whether `text` is exactly {@link format}'s text for `nodes` (compared piece by piece). */
+  /** Whether `text` is exactly {@link format}'s text for `nodes`, in `text`'s line ending (compared piece by piece). */
   isText(nodes: Readonly<Record<string, LockEntry>>, text: string): boolean {
     let at = 0;
-    for (const piece of this.pieces(nodes)) {
+    for (const piece of this.pieces(nodes, lockEol(text))) {
       if (!text.startsWith(piece, at)) return false;
       at += piece.length;
     }

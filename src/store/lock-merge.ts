@@ -14,6 +14,7 @@ import type { LockSides } from './lock-conflict.js';
 import type { LockEntry, LockFile } from './types.js';
 import { READ_CAPS, readBoundedText } from '../util/read-bounded.js';
 import { writeLockDurably } from './lock-write.js';
+import { lockEol } from './lock-format.js';
 import { writeFailure } from './write-errors.js';
 
 /** How a node's merged entry was chosen. */
@@ -145,6 +146,7 @@ export async function writeResolvedLock(
         crashPoint: options.crashPoint,
         points,
         unchanged: RESOLVE_UNCHANGED,
+        eol: lockEol(conflicted),
       });
       return true;
     },

@@ -14,11 +14,12 @@
  *   `%A`, which nothing else writes, so it takes none;
  * - the crash points (cli/test-hooks.ts), named by each writer, so a test kills the one it means;
  * - what the exit-73 hint says is kept (the old lock, the conflicted file, git's `%A`);
- * - the formatter: a run's writer keeps its own (it remembers the text of unchanged entries).
+ * - the formatter: a run's writer keeps its own (it remembers the text of unchanged entries);
+ * - the line ending: the one of the file it replaces (a CRLF checkout's stays CRLF).
  */
 import { dirname } from 'node:path';
 import { sweepDeadTempsOnce, writeFileAtomic } from './atomic.js';
-import { LockFormatter } from './lock-format.js';
+import { type LockEol, LockFormatter } from './lock-format.js';
 import type { LockEntry } from './types.js';
 import { writeFailure } from './write-errors.js';
 
@@ -30,6 +31,8 @@ export interface LockWriteOptions {
   /** The exit-73 hint after the cause: what is left as it was, and what to do next. */
   readonly unchanged: string;
   readonly formatter?: LockFormatter | undefined;
+  /** The line ending of the file replaced (lock-format.ts's `lockEol`): kept. */
+  readonly eol?: LockEol | undefined;
 }
 
 /** Replace the lock file at `path` by `nodes`, durably (see the module comment). */
@@ -43,7 +46,7 @@ export async function writeLockDurably(
   try {
     await sweepDeadTempsOnce(dirname(path));
     const beforeRename = (): void => crashPoint?.(points.tempWritten);
-    await writeFileAtomic(path, formatter.pieces(nodes), { durable: true, beforeRename });
+    await writeFileAtomic(path, formatter.pieces(nodes, options.eol), { durable: true, beforeRename });
   } catch (e) {
     throw writeFailure(e, path, options.unchanged);
   }

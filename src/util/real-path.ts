@@ -3,7 +3,7 @@
  * plus the rest, as written. A check on the text of a path (`homelink/.bashrc`) says nothing
  * about where a write or a read lands when `homelink` is a symlink; this does.
  */
-import { realpathSync } from 'node:fs';
+import { readlinkSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 
 export async function realPathDeep(target: string): Promise<string> {
@@ -15,7 +15,13 @@ export async function realPathDeep(target: string): Promise<string> {
  * (memoized per folder), where the promises cost more than the calls.
  */
 export function realPathDeepSync(target: string): string {
-  const absolute = path.resolve(target);
+  return deep(path.resolve(target), 0);
+}
+
+/** Links followed at most (Linux's MAXSYMLINKS): a longer chain, a loop, is no place a write lands. */
+const MAX_LINKS = 40;
+
+function deep(absolute: string, links: number): string {
   const rest: string[] = [];
   let current = absolute;
   for (;;) {
@@ -25,11 +31,23 @@ export function realPathDeepSync(target: string): string {
       const real = realpathSync.native(current);
       return rest.length === 0 ? real : path.join(real, ...rest.reverse());
     } catch {
+      // A dangling link (`out -> /home/alice/out` in a teammate's clone) leads where it points,
+      // which does not exist yet: a write through it would create it there.
+      const to = links < MAX_LINKS ? linkTarget(current) : null;
+      if (to !== null) return deep(path.join(path.resolve(path.dirname(current), to), ...rest.reverse()), links + 1);
       const parent = path.dirname(current);
       if (parent === current) return absolute;
       rest.push(path.basename(current));
       current = parent;
     }
+  }
+}
+
+function linkTarget(p: string): string | null {
+  try {
+    return readlinkSync(p);
+  } catch {
+    return null;
   }
 }
 

@@ -3,10 +3,13 @@
  * processes against one emulator: `status --json` must say, node by node, what `run` then does;
  * `--frozen` and `--dry-run` must exit as the run does and name the right cause. Covers what a
  * checkout does to committed outputs: a new mtime and an executable bit change nothing; a git LFS
- * pointer (or any bytes the lock did not write) is refused before paying; an output that holds
- * the lock's earlier result while the cache has the current one is restored, not "modified".
+ * pointer to other bytes than the lock's (or any bytes the lock did not write) is refused before
+ * paying (a pointer to the lock's own output: clone-lfs.test.ts); an output that holds
+ * the lock's earlier result while the cache has the current one is restored, not "modified"; an
+ * out/ committed as a link to its author's folder is refused before paying, even dangling here.
  */
-import { chmod, cp, readFile, rm, utimes, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { chmod, cp, readFile, rm, symlink, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type EmulatorHandle } from '../../src/index.js';
@@ -111,14 +114,14 @@ describe('a clean clone: status, --frozen, --dry-run and run agree', () => {
     // --frozen (no token, as in the assemble job): exit 65, the file named, not "not in out/".
     const frozen = await kontext(b, ['run', 'recipe.yml', '--frozen'], false);
     expect(frozen.code, frozen.stderr).toBe(65);
-    const why = "does not hold the lock's output (edited by hand, a git LFS pointer";
+    const why = 'is a git LFS pointer, and no cache has the image (run "git lfs pull")';
     expect(frozen.stderr).toContain(`  backdrop@pet-chelsea: out/test/backdrop/pet-chelsea.png ${why}`);
     expect(frozen.stderr).not.toContain('not in out/');
 
     // --dry-run exits as the run will, with the run's message.
     const dry = await kontext(b, ['run', 'recipe.yml', '--dry-run']);
     expect(dry.code, dry.stderr).toBe(65);
-    expect(dry.stderr).toContain(`${pointer} was changed by hand since kontext wrote it`);
+    expect(dry.stderr).toContain(`${pointer} is a git LFS pointer (to sha256 4d7a214614ab, the lock says `);
 
     const real = await kontext(b, ['run', 'recipe.yml', '--json']);
     expect(real.code, real.stderr).toBe(65);
@@ -126,6 +129,28 @@ describe('a clean clone: status, --frozen, --dry-run and run agree', () => {
     expect(runStates(real.stdout)).toEqual(status);
     expect(await readFile(pointer, 'utf8')).toBe(LFS_POINTER);
     expect(await readFile(b.lockPath, 'utf8')).toBe(lockBefore);
+  }, 120_000);
+
+  it('out/ committed as a link to a folder only its author has: refused before paying, nothing written', async () => {
+    const a = await project();
+    expect((await kontext(a, ['run', 'recipe.yml'])).code).toBe(0);
+    const b = await project();
+    await cloneInto(a, b);
+    await rm(join(b.root, 'out'), { recursive: true });
+    const alice = `${b.root}-alice-home`; // /home/alice/... on the author's machine: absent here
+    await symlink(join(alice, 'out'), join(b.root, 'out'));
+    const paidBefore = submits();
+    for (const args of [
+      ['status', 'recipe.yml'],
+      ['run', 'recipe.yml'],
+      ['run', 'recipe.yml', '--overwrite'],
+    ]) {
+      const r = await kontext(b, args);
+      expect(r.code, r.stderr).toBe(65);
+      expect(r.stderr).toContain(`leads to ${join(alice, 'out/test/backdrop/pet-chelsea.png')}: it is outside`);
+    }
+    expect(submits()).toBe(paidBefore);
+    expect(existsSync(alice)).toBe(false);
   }, 120_000);
 
   it("an output holding the lock's earlier result, the current one cached, is restorable: 0 paid", async () => {

@@ -84,7 +84,16 @@ function printStatus(s: RecipeStatus, out: TextSink, cwd: string, recipeArg: str
   group(
     'Modified by hand',
     "not the lock's output, or a file kontext never wrote: a run refuses to overwrite it without --overwrite",
-    of('modified').map((n) => `${n.node.padEnd(width)}  ${rel(n.output)}`),
+    of('modified')
+      .filter((n) => n.lfs_pointer !== true)
+      .map((n) => `${n.node.padEnd(width)}  ${rel(n.output)}`),
+  );
+  group(
+    'Git LFS pointers',
+    'not the images: run "git lfs pull"; a run refuses these nodes and does not pay for the images the lock names',
+    of('modified')
+      .filter((n) => n.lfs_pointer === true)
+      .map((n) => `${n.node.padEnd(width)}  ${rel(n.output)}`),
   );
   group(
     'Output missing or out of date',

@@ -15,7 +15,7 @@ import { aspectRatio, modelForm, seedRange, variantsRange } from './values.js';
 import { nestedVariants } from './variants.js';
 import { fromVariant, pickRange } from './picks.js';
 import { writeTargets } from './write-targets.js';
-import { windowsPathNames } from './windows-names.js';
+import { portableSeparators, windowsPathNames } from './windows-names.js';
 
 export type { Rule, RuleContext } from './context.js';
 
@@ -41,6 +41,7 @@ export const RULES: readonly Rule[] = [
   hiddenText,
   pathLengths,
   windowsPathNames,
+  portableSeparators,
   outputsInsideRoot,
   writeTargets,
   reservedParams,

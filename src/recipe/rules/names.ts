@@ -27,7 +27,7 @@ function lengthProblem(ctx: RuleContext, what: string, name: string, path: DocPa
   });
 }
 
-/** A name Windows cannot hold as a file or folder: a device name (`con`, `nul.x`), or one ending in a dot or space. */
+/** A name Windows cannot hold as a file or folder: a device name (`con`, `nul.x`), a trailing dot or space, `:`…. */
 function reservedProblem(ctx: RuleContext, what: string, name: string, path: DocPath, key = false) {
   const fault = windowsNameFault(name);
   if (fault === undefined) return undefined;
@@ -35,10 +35,11 @@ function reservedProblem(ctx: RuleContext, what: string, name: string, path: Doc
     code: 'name-reserved',
     path,
     key,
-    message:
-      fault === 'device'
-        ? `${what} "${name}" is a device name on Windows`
-        : `${what} "${name}" ends with a dot or space, which Windows drops`,
+    message: {
+      device: `${what} "${name}" is a device name on Windows`,
+      trailing: `${what} "${name}" ends with a dot or space, which Windows drops`,
+      char: `${what} "${name}" holds a character no Windows file name may (< > : " | ? *)`,
+    }[fault],
     hint: 'it becomes a file or folder name, which must open on every system; rename it',
   });
 }

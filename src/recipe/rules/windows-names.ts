@@ -1,7 +1,8 @@
 /**
  * Names a Windows checkout can hold. A recipe is shared, and Windows opens a device, not a file,
  * for `con`, `prn`, `aux`, `nul`, `com1`, `lpt1`… whatever the extension (`nul.txt`, `con .png`),
- * and drops a name's trailing dot or space (`final.` is `final`). Derived names are made safe
+ * and drops a name's trailing dot or space (`final.` is `final`); `< > : " | ? *` are in no name
+ * (git for Windows will not check such a path out). Derived names are made safe
  * (sources/instance-names.ts gives such an instance a `_`); pass ids, source names and the recipe
  * name are refused in names.ts; here the folder and file names a `save:` or `out:` writes as
  * written (`save: out/con.png`, `save: final/aux/{source}.{ext}`), before anything is paid.
@@ -9,13 +10,21 @@
 import type { Problem } from '../../errors.js';
 import { fillSave } from '../../util/save-template.js';
 import { setting } from '../draft.js';
+import { classifySource } from '../sources/classify.js';
 import { WINDOWS_RESERVED } from '../sources/instance-names.js';
 import type { DocPath } from '../yaml/locate.js';
 import type { Rule, RuleContext } from './context.js';
 
+/**
+ * Characters no Windows file name holds (control characters are the hidden-text rule's). git for
+ * Windows refuses to check such a path out, so one output named so breaks a teammate's clone.
+ */
+const WINDOWS_FORBIDDEN = /[<>:"|?*]/;
+
 /** Why Windows cannot hold `name` as a file or folder name; undefined when it can (`.` and `..` navigate). */
-export function windowsNameFault(name: string): 'device' | 'trailing' | undefined {
+export function windowsNameFault(name: string): 'device' | 'trailing' | 'char' | undefined {
   if (name === '.' || name === '..' || name === '') return undefined;
+  if (WINDOWS_FORBIDDEN.test(name)) return 'char';
   // `nul.tar.gz` and `con .png` are the device too: the part before the first dot, trailing spaces dropped.
   if (WINDOWS_RESERVED.test((name.split('.')[0] ?? '').replace(/ +$/, ''))) return 'device';
   return /[. ]$/.test(name) ? 'trailing' : undefined;
@@ -40,17 +49,21 @@ function segments(text: string): { readonly name: string; readonly offset: numbe
   return out;
 }
 
+const FAULT_WORDS = {
+  device: 'a device name on Windows (whatever the extension)',
+  trailing: 'which ends with a dot or space that Windows drops',
+  char: 'which holds a character no Windows file name may (< > : " | ? *)',
+} as const;
+
 function faultProblem(ctx: RuleContext, at: DocPath, what: string, value: string, name: string, offset: number) {
-  const fault = windowsNameFault(name);
+  // A drive (`C:`) starts an absolute Windows path: not a name.
+  const fault = offset === 0 && /^[A-Za-z]:$/.test(name) ? undefined : windowsNameFault(name);
   if (fault === undefined) return undefined;
   return ctx.report({
     code: 'name-reserved',
     path: at,
     offset,
-    message:
-      fault === 'device'
-        ? `${what} "${value}" names "${name}", a device name on Windows (whatever the extension)`
-        : `${what} "${value}" names "${name}", which ends with a dot or space that Windows drops`,
+    message: `${what} "${value}" names "${name}", ${FAULT_WORDS[fault]}`,
     hint: 'the recipe may be checked out on Windows, where that name is not a file or folder; rename it',
   });
 }
@@ -91,4 +104,39 @@ export const windowsPathNames: Rule = (ctx) => {
     if (bad) out.push(bad);
   }
   return out;
+};
+
+/**
+ * A `\` in a path the recipe names: Windows reads it as a folder separator, Linux and macOS as
+ * part of a file name, so `save: final\{source}.png` lands elsewhere on a teammate's Mac and
+ * `assets\shoe.jpg` is not found there. Source globs are left alone (`\` escapes there).
+ */
+export const portableSeparators: Rule = (ctx) => {
+  const paths: { at: DocPath; value: string | undefined; what: string }[] = [
+    { at: ['out'], value: ctx.draft.out, what: 'output folder' },
+    ...ctx.draft.passes.map((p) => {
+      const save = setting(ctx.draft, p, 'save');
+      return { at: save?.path ?? [], value: save?.value, what: 'save path' };
+    }),
+    ...ctx.draft.sources.map((s) => ({
+      at: ['sources', s.name] as DocPath,
+      value: s.spec !== undefined && classifySource(s.spec).kind === 'file' ? s.spec : undefined,
+      what: 'source',
+    })),
+  ];
+  const seen = new Set<string>();
+  return paths.flatMap(({ at, value, what }) => {
+    const offset = value?.indexOf('\\') ?? -1;
+    if (value === undefined || offset === -1 || seen.has(at.join('.'))) return [];
+    seen.add(at.join('.'));
+    return [
+      ctx.report({
+        code: 'path-backslash',
+        path: at,
+        offset,
+        message: `${what} "${value}" separates folders with "\\", which only Windows reads so`,
+        hint: 'write "/", which every system reads; on Linux and macOS "\\" is part of a file name',
+      }),
+    ];
+  });
 };

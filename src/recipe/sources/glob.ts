@@ -2,12 +2,13 @@
  * Expand a glob against the file system. Only folders the pattern can reach are read: the
  * static prefix is joined directly, literal segments are joined without listing, and each
  * folder is listed at most once. `**` does not follow symlinked folders (no loops) and skips
- * hidden ones.
+ * hidden ones. Names match in either Unicode form (NFC, NFD), as macOS matches them.
  */
 import type { Dirent } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { expandBraces, splitPattern, type Segment } from './glob-pattern.js';
+import { inOtherUnicodeForm } from './unicode-form.js';
 
 /** More matches than any recipe may plan (recipe/rules/plan-size.ts): the walk stops there. */
 export const MAX_GLOB_FILES = 50_000;
@@ -40,7 +41,9 @@ export async function expandGlob(
   const stop = { max: MAX_GLOB_FILES, stopped: false };
   for (const alt of expandBraces(pattern)) {
     const { base, rest, absolute } = splitPattern(alt);
-    const root = absolute ? path.resolve('/', ...base) : path.resolve(cwd, ...base);
+    const written = absolute ? path.resolve('/', ...base) : path.resolve(cwd, ...base);
+    // Its folders on disk in another Unicode form than written (macOS NFD vs NFC: unicode-form.ts).
+    const root = (await isDir(written)) ? written : ((await inOtherUnicodeForm(written)) ?? written);
     await walk(root, rest, 0, { list, found, viaGlobstar: false, exclude, stop });
     if (stop.stopped || found.size > stop.max) throw new GlobTooLargeError(`matches more than ${MAX_GLOB_FILES} files`);
   }
@@ -111,7 +114,14 @@ async function walk(dir: string, segs: readonly Segment[], i: number, st: WalkSt
   await Promise.all(work);
 }
 
+/** A name matches in the form it is on disk, or in either Unicode form (a macOS NFD name, an NFC pattern). */
 function matches(seg: Segment, name: string): boolean {
+  if (matchesAsIs(seg, name)) return true;
+  if (/^[\x00-\x7f]*$/.test(name)) return false;
+  return matchesAsIs(seg, name.normalize('NFC')) || matchesAsIs(seg, name.normalize('NFD'));
+}
+
+function matchesAsIs(seg: Segment, name: string): boolean {
   switch (seg.kind) {
     case 'literal':
       return seg.name === name;
@@ -124,6 +134,13 @@ function matches(seg: Segment, name: string): boolean {
 
 async function addIfFile(e: Dirent, full: string, found: Set<string>): Promise<void> {
   if (e.isFile() || (e.isSymbolicLink() && (await isFile(full)))) found.add(full);
+}
+
+async function isDir(p: string): Promise<boolean> {
+  return stat(p).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );
 }
 
 async function isFile(p: string): Promise<boolean> {

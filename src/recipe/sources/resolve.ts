@@ -17,6 +17,7 @@ import { classifySource } from './classify.js';
 import { expandGlob, GlobTooLargeError, MAX_GLOB_FILES } from './glob.js';
 import { GlobPatternError } from './glob-pattern.js';
 import { instanceNames } from './instance-names.js';
+import { inOtherUnicodeForm } from './unicode-form.js';
 import { foldSameFiles } from './same-file.js';
 import { checkSourceFiles, globStartOutside, sourceVerdictText } from './source-guard.js';
 
@@ -202,7 +203,13 @@ async function resolveGlob(name: string, spec: string, dir: string, report: Repo
 
 async function resolveFile(name: string, spec: string, dir: string, report: Report): Promise<One> {
   const at = ['sources', name] as const;
-  const file = path.resolve(dir, spec);
+  const written = path.resolve(dir, spec);
+  // The same name in another Unicode form (macOS NFD vs NFC): the file the recipe means (unicode-form.ts).
+  const file =
+    (await stat(written).then(
+      () => null,
+      () => inOtherUnicodeForm(written),
+    )) ?? written;
   try {
     const info = await stat(file);
     if (info.isFile()) return { source: { name, kind: 'file', spec, instances: [{ instance: null, path: file }] } };

@@ -8,6 +8,7 @@
  */
 import path from 'node:path';
 import { isWithin, realPathDeep } from '../../util/real-path.js';
+import { lfsPointerAt } from '../../util/lfs-pointer.js';
 import { sniffImageFile } from '../../util/sniff-file.js';
 import { expandBraces, GlobPatternError, splitPattern } from './glob-pattern.js';
 
@@ -18,7 +19,8 @@ export type SourceVerdict =
   /** `real`: where the file really is, through symlinks (a glob folds the paths leading to one file). */
   | { readonly ok: true; readonly real: string }
   | { readonly ok: false; readonly code: 'source-outside-root'; readonly real: string; readonly linked: boolean }
-  | { readonly ok: false; readonly code: 'source-not-image' };
+  /** `lfs`: the file is a git LFS pointer (a checkout without git-lfs), not the image it names. */
+  | { readonly ok: false; readonly code: 'source-not-image'; readonly lfs: boolean };
 
 /** `roots`: absolute, each as written and as realpath (see withRealRoots). */
 async function checkSourceFile(file: string, roots: readonly string[]): Promise<SourceVerdict> {
@@ -27,7 +29,8 @@ async function checkSourceFile(file: string, roots: readonly string[]): Promise<
   if (!roots.some((root) => isWithin(root, real))) {
     return { ok: false, code: 'source-outside-root', real, linked: real !== lexical };
   }
-  return (await sniffImageFile(real)) === null ? { ok: false, code: 'source-not-image' } : { ok: true, real };
+  if ((await sniffImageFile(real)) !== null) return { ok: true, real };
+  return { ok: false, code: 'source-not-image', lfs: lfsPointerAt(real) !== null };
 }
 
 /**
@@ -40,6 +43,12 @@ export function sourceVerdictText(
   allowed: { readonly projectRoot: string; readonly configFile: string },
 ): { readonly message: string; readonly hint: string } {
   const { projectRoot } = allowed;
+  if (verdict.code === 'source-not-image' && verdict.lfs) {
+    return {
+      message: `"${shown}" is a git LFS pointer, not the image: the checkout did not fetch LFS files`,
+      hint: 'run "git lfs pull"; in CI, check out with LFS',
+    };
+  }
   if (verdict.code === 'source-not-image') {
     return {
       message:

@@ -7,7 +7,7 @@ import { passIds, recipeName, sourceNames } from '../../../src/recipe/rules/name
 import { pathLengths } from '../../../src/recipe/rules/path-lengths.js';
 import { planSize } from '../../../src/recipe/rules/plan-size.js';
 import { savePlaceholders } from '../../../src/recipe/rules/save.js';
-import { windowsPathNames } from '../../../src/recipe/rules/windows-names.js';
+import { portableSeparators, windowsPathNames } from '../../../src/recipe/rules/windows-names.js';
 import { HEAD, withHead as p, type RuleCase } from './rule-context.js';
 
 export const FS_NAME_CASES: readonly RuleCase[] = [
@@ -130,6 +130,33 @@ export const FS_NAME_CASES: readonly RuleCase[] = [
       '  - id: a\n    prompt: x\n    variants: 2\n  - id: b\n    prompt: x\n    save: "x/{source}."\n',
     expect: ['name-reserved@3:13', 'name-reserved@12:14'],
     message: '"lpt1.png", a device name',
+  },
+  {
+    name: 'save: and out: names holding < > : " | ? * (git for Windows cannot check them out); a drive is fine',
+    rule: windowsPathNames,
+    text:
+      'version: 1\nout: "C:/build/v1:final"\nsources:\n  photo: a.jpg\npasses:\n' +
+      ['out/{source}?.png', '"x/a|b/{pass}.{ext}"', "'q\"u.png'", 'out/a*b.png', 'ok/{source}.{ext}']
+        .map((save, i) => `  - id: p${i}\n    prompt: x\n    save: ${save}\n`)
+        .join(''),
+    expect: [
+      'name-reserved@2:16',
+      'name-reserved@8:15',
+      'name-reserved@11:14',
+      'name-reserved@14:12',
+      'name-reserved@17:15',
+    ],
+    message: 'out: "C:/build/v1:final" names "v1:final", which holds a character no Windows file name may',
+  },
+  {
+    name: 'a \\ in out:, save: or a source file path (not a glob, where it escapes), at the backslash',
+    rule: portableSeparators,
+    text:
+      "version: 1\nout: 'build\\cat'\ndefaults:\n  save: 'x\\{source}.{ext}'\nsources:\n" +
+      "  photo: 'assets\\a.jpg'\n  shots: 'assets/\\[1\\]*.jpg'\n  web: https://example.com/a\\b.jpg\npasses:\n" +
+      "  - id: a\n    prompt: x\n  - id: b\n    prompt: x\n    save: 'ok/{source}.{ext}'\n",
+    expect: ['path-backslash@2:12', 'path-backslash@4:11', 'path-backslash@6:17'],
+    message: 'output folder "build\\cat" separates folders with "\\", which only Windows reads so',
   },
   {
     name: 'out: a folder named aux',

@@ -1,0 +1,45 @@
+/**
+ * Where a path really leads, through links that exist and links that dangle: a teammate's clone
+ * with `out -> /home/alice/out` committed leads outside the project even though the folder is not
+ * there (a write would create it there, or fail after the request was paid for).
+ */
+import { mkdir, mkdtemp, rm, symlink } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { realPathDeep } from '../../../src/util/real-path.js';
+
+let dir = '';
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'kontext-realpath-'));
+  await mkdir(join(dir, 'project'));
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('realPathDeep', () => {
+  it('a path below nothing that exists: as written', async () => {
+    expect(await realPathDeep(join(dir, 'project/out/a/b.png'))).toBe(join(dir, 'project/out/a/b.png'));
+  });
+
+  it('through a dangling folder link, absolute or relative: where the link points', async () => {
+    await symlink(join(dir, 'alice/out'), join(dir, 'project/out'));
+    expect(await realPathDeep(join(dir, 'project/out/a/b.png'))).toBe(join(dir, 'alice/out/a/b.png'));
+    await rm(join(dir, 'project/out'));
+    await symlink('../gone/out', join(dir, 'project/out'));
+    expect(await realPathDeep(join(dir, 'project/out/a/b.png'))).toBe(join(dir, 'gone/out/a/b.png'));
+  });
+
+  it('a dangling link at the final name, and a chain of them: the last target', async () => {
+    await symlink(join(dir, 'project/second'), join(dir, 'project/first'));
+    await symlink(join(dir, 'elsewhere/x.png'), join(dir, 'project/second'));
+    expect(await realPathDeep(join(dir, 'project/first'))).toBe(join(dir, 'elsewhere/x.png'));
+  });
+
+  it('a link loop ends (no place a write could land)', async () => {
+    await symlink(join(dir, 'project/b'), join(dir, 'project/a'));
+    await symlink(join(dir, 'project/a'), join(dir, 'project/b'));
+    expect(typeof (await realPathDeep(join(dir, 'project/a/x.png')))).toBe('string');
+  });
+});
