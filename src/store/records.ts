@@ -71,6 +71,23 @@ async function readRecord(
 }
 
 /**
+ * The record for `key` in a cache dir this process cannot write (run/open-cache.ts): read, its
+ * key and its blob's sha256 checked (by `hash`), nothing marked used or removed. A missing,
+ * unreadable or damaged record or blob is a miss.
+ */
+export async function readRecordReadOnly(
+  root: string,
+  key: string,
+  hash: (path: string) => Promise<{ readonly sha256: string }>,
+): Promise<RunRecord | null> {
+  assertHex64(key, 'cache key');
+  const entry = await readJsonEntry(layout.record(root, key), parseRunRecord).catch(() => null);
+  if (entry === null || entry.value.key !== key) return null;
+  const blob = await hash(layout.blob(root, entry.value.output_sha256)).catch(() => null);
+  return blob?.sha256 === entry.value.output_sha256 ? entry.value : null;
+}
+
+/**
  * Write a record (after its blob): validated first, so a bug cannot poison the cache. Durable:
  * the file is fsynced, and its new name (its folder) before the journal entry of its request is
  * removed (dir-sync.ts `markDirty`). A `rebuildable` record (adopted from the lock) is neither:
