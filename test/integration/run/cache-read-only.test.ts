@@ -1,16 +1,20 @@
 /**
- * A cache dir the run can read but not write: a CI cache restored from another user's job, a
- * read-only volume mounted into a container. The run works in a stand-in store (open-cache.ts),
- * and a result the read-only cache holds, its blob checked, is taken from it: not paid again,
- * and `--frozen` (the assemble job) finds it. The read-only dir is a real read-only bind mount
- * (needs `mount`: root, or a container that allows it; skipped and said on stderr otherwise).
+ * Restored CI caches. A cache dir the run can read but not write (a cache restored from another
+ * user's job, a read-only volume in a container): the run works in a stand-in store
+ * (open-cache.ts), and a result the read-only dir holds, its blob checked, is taken from it: not
+ * paid again, and `--frozen` (the assemble job) finds it. The read-only dir is a real read-only
+ * bind mount (needs `mount`: root, or a container that allows it; skipped and said on stderr
+ * otherwise). And a cache whose files belong to another user: what cannot be read is a miss.
  */
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, rm, truncate, readdir } from 'node:fs/promises';
+import { chmod, chown, mkdir, mkdtemp, readdir, rm, truncate } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startEmulator } from '../../../src/index.js';
+import { cli, cliEnv, ensureBuilt, spawnCli } from '../../helpers/cli-spawn.js';
+import { runcomfyAt } from '../../helpers/run-children.js';
 import {
   createProject,
   eventsOf,
@@ -24,6 +28,8 @@ import {
 } from '../../helpers/run-fixtures.js';
 
 const run = promisify(execFile);
+/** The user a restored cache's files do not belong to (the tests run as root to chown). */
+const NOBODY = 65534;
 const RECIPE = recipeYaml([
   ['sky', 'Keep the face unchanged. Make the sky orange.', 'from: photo'],
   ['snow', 'Keep everything else unchanged. Add falling snow.'],
@@ -36,6 +42,7 @@ let base: string | undefined;
 const mounts: string[] = [];
 
 beforeAll(async () => {
+  await ensureBuilt();
   const probe = await mkdtemp(join(tmpdir(), 'kontext-mount-probe-'));
   try {
     await run('mount', ['--bind', probe, probe]);
@@ -108,5 +115,41 @@ describe('a read-only cache dir', () => {
     const again = await runIn(project, {}, { rig, env: { KONTEXT_CACHE_DIR: ro } });
     expect(summaryOf(again)).toMatchObject({ exitCode: 0, done: 2, submitted: 2 });
     expect((await lockMatchesFiles(project)).every((r) => r.ok)).toBe(true);
+  }, 60_000);
+});
+
+describe('cache files of another owner', () => {
+  it('a record or blob this user may not read is a miss, said once, never exit 70', async (t) => {
+    if (process.getuid?.() !== 0) return t.skip();
+    const emulator = await startEmulator({ queueMs: 5, runMs: 10 });
+    try {
+      project = await createProject(
+        RECIPE.replace('provider: emulator', 'provider: runcomfy\nhosting: { mode: inline }'),
+      );
+      const p = project;
+      const env = cliEnv(p.root, runcomfyAt(emulator));
+      expect((await cli(['run', p.recipe], { cwd: p.root, env })).code).toBe(0);
+      await rm(join(p.root, 'out'), { recursive: true, force: true });
+      // The cache as a restore left it: the folders this user's, every record and blob root's, 0600.
+      await run('chown', ['-R', `${NOBODY}:${NOBODY}`, p.root]);
+      for (const sub of ['records', 'blobs'])
+        for (const d of await readdir(join(p.cacheDir, sub), { recursive: true, withFileTypes: true }))
+          if (d.isFile()) {
+            await chown(join(d.parentPath, d.name), 0, 0);
+            await chmod(join(d.parentPath, d.name), 0o600);
+          }
+      const again = await spawnCli(['run', p.recipe], { cwd: p.root, env, uid: NOBODY, gid: NOBODY }).done;
+      expect(again.code, again.stderr).toBe(0);
+      expect(
+        again.stderr.match(/cannot read .* \(EACCES\): cache entries this process may not read are misses/g),
+      ).toHaveLength(1);
+      expect(again.stderr).toMatch(/done 2 .* submitted 2/);
+      expect((await lockMatchesFiles(p)).every((r) => r.ok)).toBe(true);
+      // What this user wrote in their place is read by the next run: nothing paid.
+      const third = await spawnCli(['run', p.recipe], { cwd: p.root, env, uid: NOBODY, gid: NOBODY }).done;
+      expect(third.stderr).toMatch(/cached 2 .* submitted 0/);
+    } finally {
+      await emulator.close();
+    }
   }, 60_000);
 });
