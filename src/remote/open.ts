@@ -10,6 +10,7 @@ export async function openRemote(
     readonly warn: (message: string) => void;
     readonly notice: (message: string) => void;
     readonly signal?: AbortSignal | undefined;
+    readonly uploadSignal?: AbortSignal | undefined;
   },
 ): Promise<RemoteCache> {
   const { openBucket } = await import('./bucket.js');
@@ -22,5 +23,6 @@ export async function openRemote(
     notice: deps.notice,
     now: deps.rt.now,
     signal: deps.signal,
+    uploadSignal: deps.uploadSignal,
   });
 }

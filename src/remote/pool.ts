@@ -6,6 +6,7 @@
  */
 import type { Runtime } from '../runtime.js';
 import type { Store } from '../store/types.js';
+import { graceSignal } from '../util/grace-signal.js';
 import { chooseRemote, type RemoteChoice, type RemoteInputs } from './choose.js';
 import { openRemote } from './open.js';
 import type { RemoteCache } from './remote-cache.js';
@@ -15,14 +16,27 @@ export interface RemotePoolDeps {
   readonly rt: Runtime;
   readonly warn: (message: string) => void;
   readonly notice: (message: string) => void;
-  /** Ctrl-C: stop uploading (the local store keeps everything). */
+  /**
+   * Ctrl-C: look-ups stop, no upload starts that is not queued yet; those queued or under way
+   * get {@link UPLOAD_GRACE_MS} to finish (the local store keeps everything either way).
+   */
   readonly signal?: AbortSignal | undefined;
 }
 
+/**
+ * How long the uploads under way or queued at Ctrl-C may still finish. On a CI runner the local
+ * cache is thrown away with the job: a paid result the remote lacks is paid again by the next
+ * run. GitHub Actions sends SIGTERM 7.5 s after its SIGINT (and a second signal exits at once).
+ */
+const UPLOAD_GRACE_MS = 5_000;
+
 export class RemotePool {
   readonly #open = new Map<string, Promise<RemoteCache>>();
+  readonly #uploadGrace: { readonly signal: AbortSignal; readonly dispose: () => void } | undefined;
 
-  constructor(readonly deps: RemotePoolDeps) {}
+  constructor(readonly deps: RemotePoolDeps) {
+    this.#uploadGrace = deps.signal && graceSignal(deps.signal, UPLOAD_GRACE_MS, () => undefined);
+  }
 
   /**
    * `store` as the run sees it: with the chosen remote behind it, or as it is when there is none;
@@ -58,7 +72,7 @@ export class RemotePool {
     const id = `${choice.location.url}\0${String(choice.upload)}`;
     let remote = this.#open.get(id);
     if (!remote) {
-      remote = openRemote(choice, this.deps);
+      remote = openRemote(choice, { ...this.deps, uploadSignal: this.#uploadGrace?.signal });
       this.#open.set(id, remote);
     }
     return remote;
@@ -72,9 +86,25 @@ export class RemotePool {
   async close(): Promise<RemoteShortfall[]> {
     const remotes = await Promise.all([...this.#open.values()].map((r) => r.catch(() => null)));
     this.#open.clear();
-    const pending = remotes.reduce((n, r) => n + (r?.pending ?? 0), 0);
-    if (pending > 0 && this.deps.signal?.aborted !== true) this.deps.notice(`uploading ${pending} to remote cache…`);
+    const pending = (): number => remotes.reduce((n, r) => n + (r?.pending ?? 0), 0);
+    // Interrupted before or while waiting: said once, with what is still to send.
+    const finishing = (): void => {
+      const n = pending();
+      if (n > 0 && this.#uploadGrace?.signal.aborted === false)
+        this.deps.notice(
+          `finishing ${n} upload${n === 1 ? '' : 's'} to the remote cache ` +
+            `(up to ${UPLOAD_GRACE_MS / 1000} s; interrupt again to stop now)`,
+        );
+    };
+    const { signal } = this.deps;
+    if (signal?.aborted) finishing();
+    else {
+      if (pending() > 0) this.deps.notice(`uploading ${pending()} to remote cache…`);
+      signal?.addEventListener('abort', finishing, { once: true });
+    }
     await Promise.all(remotes.map((r) => r?.drain()));
+    signal?.removeEventListener('abort', finishing);
+    this.#uploadGrace?.dispose();
     for (const r of remotes) {
       if (r && r.unsent > 0)
         this.deps.notice(

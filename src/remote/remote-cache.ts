@@ -6,8 +6,9 @@
  *   said once; on a write, the credentials are read-only: uploads stop, said once;
  * - anything else (bad credentials, no bucket, the service down) turns the remote off for the
  *   rest of the context, with one warning.
- * Ctrl-C (the context's signal) aborts what is on the wire and drops what is queued: the local
- * store already holds everything, and the results not sent are noted there for the next run
+ * Ctrl-C (the context's signal) stops look-ups; uploads stop at `uploadSignal` (a few seconds
+ * later: pool.ts), which aborts what is on the wire and drops what is queued: the local store
+ * already holds everything, and the results not sent are noted there for the next run
  * (pending.ts).
  */
 import pLimit from 'p-limit';
@@ -32,6 +33,8 @@ export interface RemoteCacheDeps {
   readonly notice: (message: string) => void;
   readonly now: () => number;
   readonly signal?: AbortSignal | undefined;
+  /** When uploads stop (default: {@link signal}). */
+  readonly uploadSignal?: AbortSignal | undefined;
 }
 
 export interface RemoteStats {
@@ -160,11 +163,12 @@ export class RemoteCache {
   /** Whether the result needs no later upload (sent, there already, unfit, or uploads denied). */
   async #send(record: RunRecord, store: Store): Promise<boolean> {
     if (this.#readOnly) return this.#keep();
-    if (this.#off || this.deps.signal?.aborted) return false;
+    const signal = this.deps.uploadSignal ?? this.deps.signal;
+    if (this.#off || signal?.aborted) return false;
     try {
       // A record this run refused (its blob gone or not an image) is replaced by this result.
       const replace = this.#refused.has(record.key);
-      const done = await uploadResult(this.deps.bucket, record, store, { replace, signal: this.deps.signal });
+      const done = await uploadResult(this.deps.bucket, record, store, { replace, signal });
       if (done.sent) this.stats.uploaded++;
       else if (done.why) {
         this.deps.warn(`not uploaded to ${this.url}: ${record.node}: ${done.why}`);
@@ -227,7 +231,7 @@ export class RemoteCache {
     return this.#pending.size;
   }
 
-  /** Wait for the uploads still going (none are started after Ctrl-C). */
+  /** Wait for the uploads still going (those queued at Ctrl-C only until the uploads' grace ends). */
   async drain(): Promise<void> {
     while (this.#pending.size > 0) await Promise.all([...this.#pending]);
   }

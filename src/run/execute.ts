@@ -23,7 +23,8 @@ import { processTag } from '../util/process-tag.js';
 import { editRequestFor } from './node-request.js';
 import { finishRequest } from './request-wait.js';
 import { bodySha256, claimSubmit, isLiveOwner, provesNotAccepted, stopIfUncertain } from './submit-claim.js';
-import { graceSignal, SUBMIT_GRACE_MS, submitLostWarning } from './submit-grace.js';
+import { SUBMIT_GRACE_MS, submitLostWarning } from './submit-grace.js';
+import { graceSignal } from '../util/grace-signal.js';
 import { isImageFetchFailure, mayResubmit, OutcomeUnknownError, stillNotFetched } from './remote-outcome.js';
 
 /** Who this run is, for the journal's intents (see submit-claim.ts). */

@@ -8,7 +8,9 @@ import { join } from 'node:path';
 import { isKontextError } from '../errors.js';
 import type { Recipe } from '../recipe/types.js';
 import { openStore } from '../store/index.js';
+import { layout } from '../store/layout.js';
 import { migrateOldStore } from '../store/migrate.js';
+import { readRecordReadOnly } from '../store/records.js';
 import type { Store } from '../store/types.js';
 
 /** An open store, and the stand-in's removal when the cache dir could not be used. */
@@ -24,7 +26,9 @@ export interface OpenedStore {
  * The cache dir at `root`, or, when it cannot be created or written (read-only, a file in the
  * way), a fresh store in the system temp folder for this run only, removed by `discard()`. The
  * rest of the run is unchanged: the lock and the output files are the truth (see adopt.ts), so
- * an up-to-date node is adopted into the stand-in and nothing is paid again.
+ * an up-to-date node is adopted into the stand-in and nothing is paid again; and a result the
+ * unwritable cache dir still holds (a CI cache restored read-only) is read from it, its blob
+ * checked, and copied into the stand-in rather than paid for again.
  */
 export async function openStoreOrStandIn(
   root: string,
@@ -37,11 +41,11 @@ export async function openStoreOrStandIn(
     if (!isKontextError(e) || e.code !== 'E_CACHE_DIR') throw e;
     const temp = await mkdtemp(join(tmpdir(), 'kontext-cache-'));
     try {
-      const store = await openStore(temp, options);
+      const store = readingThrough(await openStore(temp, options), root);
       return {
         store,
         warning:
-          `cache dir ${root} is not writable (${reasonOf(e.cause)}): running without a cache; ` +
+          `cache dir ${root} is not writable (${reasonOf(e.cause)}): reading it, keeping nothing new there; ` +
           'results are still written to out/ and the lock',
         discard: () => rm(temp, { recursive: true, force: true }),
       };
@@ -50,6 +54,18 @@ export async function openStoreOrStandIn(
       throw e;
     }
   }
+}
+
+/** `standIn`, with a record it lacks read from the cache dir `root` it stands in for (unwritten). */
+function readingThrough(standIn: Store, root: string): Store {
+  const fromRoot = async (key: string) => {
+    const record = await readRecordReadOnly(root, key, (path) => standIn.hashSource(path));
+    if (record === null) return null;
+    standIn.copyInBlob(layout.blob(root, record.output_sha256), record.output_sha256);
+    await standIn.putRecord(record, { rebuildable: true });
+    return standIn.getRecord(key);
+  };
+  return { ...standIn, getRecord: async (key) => (await standIn.getRecord(key)) ?? fromRoot(key) };
 }
 
 /** `ENOTDIR: not a directory` of `ENOTDIR: not a directory, mkdir '/x/y'`. */

@@ -67,10 +67,13 @@ export async function finishRequest(
   } catch (e) {
     await journaled?.catch(() => undefined); // a journal entry is removed only after it is written
     const stopped = deps.signal.aborted || stopQueued.signal.aborted;
-    if (stopped) await cancelIfQueued(job, requestId, current, deps);
+    // Interrupted: kept unless cancelled (a running request is paid for: the summary names it).
+    let kept = false;
+    if (stopped) kept = (await cancelIfQueued(job, requestId, current, deps)) && deps.signal.aborted;
     // Ended failed or cancelled: nothing left to re-attach to, and errors are never kept.
     else if (isTerminalFailure(e)) await deps.store.journal.remove(job.key, requestId);
-    throw unsettled(e, requestId, deps.providerName, rereads, !stopped && !isTerminalFailure(e));
+    else kept = true;
+    throw unsettled(e, requestId, deps.providerName, rereads, kept);
   } finally {
     job.abandoned?.removeEventListener('abort', onAbandon);
   }
@@ -84,16 +87,19 @@ export async function finishRequest(
     : downloadOutput(job, requestId, url, deps);
 }
 
+/** Cancel a request still queued; whether it stays journaled (running, or not cancelled). */
 async function cancelIfQueued(
   job: Job,
   requestId: string,
   current: RemoteState['phase'],
   deps: ExecuteDeps,
-): Promise<void> {
-  if (current !== 'queued') return;
+): Promise<boolean> {
+  if (current !== 'queued') return true;
   const outcome = await deps.provider
     .cancel(requestId, AbortSignal.timeout(10_000))
     .catch(() => 'not_cancellable' as const);
   // Cancelled: nothing was paid, nothing to re-attach to. Otherwise the journal keeps it.
-  if (outcome === 'cancelled') await deps.store.journal.remove(job.key, requestId);
+  if (outcome !== 'cancelled') return true;
+  await deps.store.journal.remove(job.key, requestId);
+  return false;
 }

@@ -377,6 +377,7 @@ class Scheduler {
   /** A failure while the run is being stopped or interrupted is a skip, not a failure. */
   #failOrSkip(node: PlanNode, e: unknown): NodeOutcome {
     const halted = this.#halted();
+    if (halted && requestKept(e)) this.#outcomeUnknown.push(node.id); // its request paid, still at the API
     return halted ? this.#skip(node, halted) : this.#fail(node, e);
   }
 

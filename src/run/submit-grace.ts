@@ -7,32 +7,6 @@ import type { UntimedRunEvent } from './events.js';
 /** How long a submit on the wire at Ctrl-C may finish, unless the run says otherwise. */
 export const SUBMIT_GRACE_MS = 5_000;
 
-/** A signal that aborts `ms` after `signal` does, telling `onExpire` first (never if disposed first). */
-export function graceSignal(
-  signal: AbortSignal,
-  ms: number,
-  onExpire: () => void,
-): { readonly signal: AbortSignal; readonly dispose: () => void } {
-  const controller = new AbortController();
-  let timer: NodeJS.Timeout | undefined;
-  const onAbort = (): void => {
-    timer = setTimeout(() => {
-      onExpire();
-      controller.abort(signal.reason);
-    }, ms);
-    timer.unref();
-  };
-  if (signal.aborted) onAbort();
-  else signal.addEventListener('abort', onAbort, { once: true });
-  return {
-    signal: controller.signal,
-    dispose: () => {
-      signal.removeEventListener('abort', onAbort);
-      if (timer) clearTimeout(timer);
-    },
-  };
-}
-
 /**
  * The submit was given up with no reply: no request id to re-attach to. Its intent stays in the
  * journal, so the next run reports the node as maybe paid instead of paying again unasked.

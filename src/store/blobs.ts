@@ -14,8 +14,8 @@
  * A blob that fails is deleted, so the next look-up is a miss and the node is fetched again.
  */
 import { createHash } from 'node:crypto';
-import { rename, rm } from 'node:fs/promises';
-import { createReadStream, statSync } from 'node:fs';
+import { access, rename, rm } from 'node:fs/promises';
+import { constants, createReadStream, statSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative } from 'node:path';
 import { ExitCode } from '../errors.js';
 import { copyFileAtomicUnsynced, syncFile, withParentDir, writeFileAtomic } from './atomic.js';
@@ -50,8 +50,18 @@ async function reuseBlob(root: string, sha256: string, now: (() => number) | und
   assertHex64(sha256, 'blob digest');
   const path = layout.blob(root, sha256);
   const info = await fileInfo(path);
-  if (info !== null) touchIfStale(path, info.mtimeMs, now());
-  return info !== null;
+  if (info === null) return false;
+  // One this process may not read (a restored cache with another owner) is replaced, not reused.
+  const readable = await access(path, constants.R_OK).then(
+    () => true,
+    (e: unknown) => !isCode(e, 'EACCES', 'EPERM'),
+  );
+  if (!readable) {
+    await rm(path, { force: true }).catch(() => undefined);
+    return false;
+  }
+  touchIfStale(path, info.mtimeMs, now());
+  return true;
 }
 
 /** A fresh, unused path in `<root>/tmp`; the hint (sanitized) only helps a person reading `ls`. */
@@ -154,12 +164,15 @@ export async function verifyBlobCopy(blob: string, copy: string): Promise<void> 
 /**
  * Is the blob there and do its bytes match its name? `hash` is the memoised hasher (see the
  * header). A damaged blob is deleted and reported through `onDropped`; the answer is then false.
+ * One this process may not read (a restored cache with another owner) is a miss too, removed
+ * when its folder allows and reported through `onUnreadable`.
  */
 export async function checkBlob(
   root: string,
   sha256: string,
   hash: (path: string) => Promise<{ readonly sha256: string }>,
   onDropped?: (error: BlobCorruptError) => void,
+  onUnreadable?: (path: string, error: unknown) => void,
 ): Promise<boolean> {
   assertHex64(sha256, 'blob digest');
   const path = layout.blob(root, sha256);
@@ -170,6 +183,12 @@ export async function checkBlob(
   } catch (e) {
     const code = (e as { code?: unknown }).code;
     if (code === 'E_SOURCE_MISSING' || code === 'E_SOURCE_NOT_FILE') return false;
+    if (code === 'EACCES' || code === 'EPERM') {
+      // Removed when the folder allows it: the same bytes downloaded again must not meet it.
+      await rm(path, { force: true }).catch(() => undefined);
+      onUnreadable?.(path, e);
+      return false;
+    }
     throw e;
   }
   if (actual === sha256) return true;

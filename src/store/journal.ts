@@ -92,14 +92,25 @@ export function createJournal(root: string): Journal {
     expectClaims: startClaimThread,
     async restore() {
       if (live.size === 0) return 0;
+      // Only what was on disk before the listing began can be missing from it: an entry is live
+      // once its file is written, and a claim or add landing during the listing is not missing.
+      const before = [...live.values()];
       // One listing of the folder (asked once a second during a run), not a stat per entry.
       const present = new Set(await readdir(dir).catch(() => []));
-      const again = [...live.values()].filter((e) => !present.has(basename(layout.journalEntry(root, e.key))));
+      const again = before.filter(
+        (e) => live.get(e.key) === e && !present.has(basename(layout.journalEntry(root, e.key))),
+      );
       // One fsync of the folder for them all (group commit), and of the folders made again.
       await Promise.all(again.map((e) => writeFileAtomic(layout.journalEntry(root, e.key), serialize(e), durable)));
-      // Removed while being written again: removed for good.
+      // Changed while being written again: removed for good, or the newer entry (its request id)
+      // written over the one this wrote.
       await Promise.all(
-        again.filter((e) => live.get(e.key) !== e).map((e) => rm(layout.journalEntry(root, e.key), { force: true })),
+        again.flatMap((e) => {
+          const now = live.get(e.key);
+          if (now === e) return [];
+          const path = layout.journalEntry(root, e.key);
+          return [now === undefined ? rm(path, { force: true }) : writeFileAtomic(path, serialize(now), durable)];
+        }),
       );
       return again.length;
     },

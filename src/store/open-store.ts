@@ -39,6 +39,18 @@ export async function openStore(root: string, options: OpenStoreOptions = {}): P
   await prepareRoot(root);
   await removeStaleTemps(layout.tmp(root), now());
   const memo = createSourceHashMemo(root, now);
+  // A restored cache with another owner can hold thousands of unreadable files: said once.
+  let unreadableSaid = false;
+  const onUnreadable = (path: string, e: unknown): void => {
+    if (unreadableSaid) return;
+    unreadableSaid = true;
+    const code = (e as { code?: unknown }).code;
+    options.onWarning?.(
+      `cannot read ${path} (${String(code)}): cache entries this process may not read are misses ` +
+        `(the node runs again unless its lock entry and output file or the remote cache prove it); ` +
+        `give this user the cache dir ${root} (chown -R) or remove it`,
+    );
+  };
   return {
     root,
     blobPath: (sha256) => {
@@ -58,6 +70,7 @@ export async function openStore(root: string, options: OpenStoreOptions = {}): P
             // The message already says "dropped from the cache".
             `${e.message} (the node runs again unless its lock entry and output file prove it current)`,
           ),
+        onUnreadable,
         now,
       }),
     putRecord: (record, options) => putRecord(root, record, options),

@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { writeFileAtomic } from './atomic.js';
 import { checkBlob, type BlobCorruptError } from './blobs.js';
+import { isCode } from './errno.js';
 import { StoreError } from './errors.js';
 import { assertHex64, layout } from './layout.js';
 import { readJsonEntry } from './read-json.js';
@@ -19,6 +20,8 @@ import type { RunRecord } from './types.js';
 export interface BlobCheck {
   readonly hash: (path: string) => Promise<{ readonly sha256: string }>;
   readonly onDropped?: ((error: BlobCorruptError) => void) | undefined;
+  /** A record or blob this process may not read (EACCES, EPERM: a restored cache with another owner): a miss. */
+  readonly onUnreadable?: ((path: string, error: unknown) => void) | undefined;
   /** With `now`, a hit marks the record as used (`touch.ts`), which is what `kontext gc` ages by. */
   readonly now?: (() => number) | undefined;
 }
@@ -54,7 +57,14 @@ async function readRecord(
   key: string,
   check: BlobCheck,
 ): Promise<RunRecord | null | 'claimed'> {
-  const entry = await readJsonEntry(path, parseRunRecord);
+  let entry: Awaited<ReturnType<typeof readJsonEntry<RunRecord>>>;
+  try {
+    entry = await readJsonEntry(path, parseRunRecord);
+  } catch (e) {
+    if (!isCode(e, 'EACCES', 'EPERM')) throw e;
+    check.onUnreadable?.(path, e);
+    return null;
+  }
   if (entry === null) return existsSync(claimPathOf(path)) ? 'claimed' : null;
   if (entry.value.key !== key) return null;
   const record = entry.value;
@@ -66,8 +76,25 @@ async function readRecord(
   // would be re-read and re-hashed by the next run). The mtime is the one read with the record.
   if (check.now && !touchIfStale(path, entry.mtimeMs, check.now()))
     return existsSync(claimPathOf(path)) ? 'claimed' : null;
-  if (!(await checkBlob(root, record.output_sha256, check.hash, check.onDropped))) return null;
+  if (!(await checkBlob(root, record.output_sha256, check.hash, check.onDropped, check.onUnreadable))) return null;
   return record;
+}
+
+/**
+ * The record for `key` in a cache dir this process cannot write (run/open-cache.ts): read, its
+ * key and its blob's sha256 checked (by `hash`), nothing marked used or removed. A missing,
+ * unreadable or damaged record or blob is a miss.
+ */
+export async function readRecordReadOnly(
+  root: string,
+  key: string,
+  hash: (path: string) => Promise<{ readonly sha256: string }>,
+): Promise<RunRecord | null> {
+  assertHex64(key, 'cache key');
+  const entry = await readJsonEntry(layout.record(root, key), parseRunRecord).catch(() => null);
+  if (entry === null || entry.value.key !== key) return null;
+  const blob = await hash(layout.blob(root, entry.value.output_sha256)).catch(() => null);
+  return blob?.sha256 === entry.value.output_sha256 ? entry.value : null;
 }
 
 /**

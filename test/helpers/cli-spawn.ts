@@ -81,10 +81,15 @@ export function cliEnv(home: string, extra: Record<string, string> = {}): Record
   };
 }
 
-export function spawnCli(args: readonly string[], options: { cwd: string; env: Record<string, string> }): CliChild {
+export function spawnCli(
+  args: readonly string[],
+  options: { cwd: string; env: Record<string, string>; uid?: number; gid?: number },
+): CliChild {
   const child = spawn(process.execPath, [BIN, ...args], {
     cwd: options.cwd,
     env: options.env,
+    ...(options.uid === undefined ? {} : { uid: options.uid }),
+    ...(options.gid === undefined ? {} : { gid: options.gid }),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';

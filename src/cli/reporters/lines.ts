@@ -54,14 +54,22 @@ export function noticeBody(e: RunEventOf<'notice'>): string {
   return clean(e.message);
 }
 
-/** `done 3 · cached 120 · failed 1 · skipped 2 · submitted 4 · 12.3 s · outputs in out/portrait` */
-export function summaryLine(e: RunEventOf<'run-summary'>, style: Style): string {
+/**
+ * `done 3 · cached 120 · failed 1 (jacket) · skipped 2 · submitted 4 · 12.3 s · outputs in out/portrait`:
+ * `failed` names the first few of `failedNodes` (the reporter's, from node-failed events), so the
+ * last line of a long CI log says which nodes to look for (their `failed` lines say why).
+ */
+export function summaryLine(e: RunEventOf<'run-summary'>, style: Style, failedNodes: readonly string[] = []): string {
   const part = (n: number, label: string, paint: (s: string) => string) =>
     n > 0 ? paint(`${label} ${formatCount(n)}`) : `${label} ${formatCount(n)}`;
+  const failed =
+    e.failed > 0 && failedNodes.length === e.failed
+      ? style.red(namedPart('failed', failedNodes))
+      : part(e.failed, 'failed', style.red);
   return [
     part(e.done, 'done', style.green),
     `cached ${formatCount(e.cached)}`,
-    part(e.failed, 'failed', style.red),
+    failed,
     part(e.skipped, 'skipped', style.yellow),
     `submitted ${formatCount(e.submitted)}`,
     ...(e.uncertain?.length ? [style.yellow(namedPart('maybe paid', e.uncertain))] : []),

@@ -26,6 +26,8 @@ export class LiveState {
   cached = 0;
   failed = 0;
   skipped = 0;
+  /** The nodes that failed this run, in order: the summary names the first few. */
+  readonly failedNodes: string[] = [];
   /** In start order: the live view lists the oldest first. */
   readonly running = new Map<string, RunningNode>();
 
@@ -56,6 +58,7 @@ export class LiveState {
         break;
       case 'node-failed':
         this.finish(e.node, 'failed');
+        this.failedNodes.push(e.node);
         break;
       case 'node-skipped':
         this.finish(e.node, 'skipped');
@@ -82,6 +85,7 @@ export class LiveState {
     this.startedAt = now;
     this.active = true;
     this.done = this.cached = this.failed = this.skipped = 0;
+    this.failedNodes.length = 0;
     this.running.clear();
   }
 

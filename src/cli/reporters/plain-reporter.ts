@@ -94,7 +94,7 @@ class PlainReporter implements Reporter {
       case 'run-summary':
         this.stopTimer();
         this.drainFold();
-        return this.write(summaryLine(e, s));
+        return this.write(summaryLine(e, s, this.state.failedNodes));
       default: {
         const never: never = e;
         throw new Error(`unknown event ${JSON.stringify(never)}`);

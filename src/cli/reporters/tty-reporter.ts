@@ -56,7 +56,7 @@ class TtyReporter implements Reporter {
     if (e.type === 'run-summary') {
       this.stopTimer();
       this.drainFold();
-      this.draw([summaryLine(e, this.style)]);
+      this.draw([summaryLine(e, this.style, this.state.failedNodes)]);
     } else if (e.type === 'notice' && this.timer === undefined) {
       this.draw(); // e.g. "uploading N to remote cache…" after the summary: shown now, not at close
     } else if (this.state.active && this.timer === undefined) {

@@ -101,6 +101,26 @@ describe('remote cache across processes', () => {
     expect(s3.requests.length).toBe(before);
   }, 60_000);
 
+  it('SIGINT while uploading (a CI job cancelled): uploads under way finish first; a fresh runner pays 0', async () => {
+    s3 = await startS3Server();
+    emulator = await startEmulator({ queueMs: 20, runMs: 20 });
+    // Each PUT held 0.6 s: the five results need about 2.4 s, within the uploads' 5 s grace.
+    proxy = await startS3Proxy(s3.endpoint, { holdWritesMs: 600 });
+    const a = await project();
+    const child = spawnRun(a, envFor(emulator, s3, proxy.endpoint));
+    await until(() => child.output().includes('uploading 5 to remote cache'), 30_000, 'the upload line', child.output);
+    child.child.kill('SIGINT');
+    const result = await child.done;
+    expect(result.code, result.stderr).toBe(130);
+    expect(result.stderr).toContain('finishing 5 uploads to the remote cache (up to 5 s; interrupt again to stop now)');
+    expect(result.stderr).not.toContain('not uploaded');
+    expect(recordPuts(s3)).toBe(5);
+    // The runner and its cache are gone; the next job's runner starts empty and pays nothing.
+    const b = await project();
+    const fresh = await runIn(b, {}, { env: envFor(emulator, s3) });
+    expect(summaryOf(fresh)).toMatchObject({ exitCode: 0, cached: 5, submitted: 0 });
+  }, 60_000);
+
   it('kill -9 while uploading: the next run pays 0 and uploads all; no record ever names a missing blob', async () => {
     s3 = await startS3Server();
     emulator = await startEmulator({ queueMs: 20, runMs: 20 });

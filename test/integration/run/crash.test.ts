@@ -168,6 +168,7 @@ describe('crash safety (built CLI child)', () => {
     child.child.kill('SIGINT');
     const result = await child.done;
     expect(result.code).toBe(130);
+    expect(result.stderr).not.toContain('outcome unknown'); // all cancelled: nothing paid is left
 
     const log = emulator.requestLog().slice(start);
     const submitted = [...polledIds(log)];
@@ -200,7 +201,10 @@ describe('crash safety (built CLI child)', () => {
       () => describeChild(child),
     );
     child.child.kill('SIGINT');
-    expect((await child.done).code).toBe(130);
+    const stopped = await child.done;
+    expect(stopped.code).toBe(130);
+    // The log says which paid requests are left at the API (a CI runner's cache goes with the job).
+    expect(stopped.stderr).toMatch(/ · outcome unknown 2 \((b, c|c, b)\) · /);
     expect(emulator.requestLog().filter((e) => e.path.endsWith('/cancel'))).toHaveLength(2);
     expect(await journalFiles(project.cacheDir)).toHaveLength(2);
     expect(await project.outFiles().catch(() => [])).toEqual([]);

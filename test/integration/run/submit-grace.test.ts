@@ -69,8 +69,9 @@ describe('submit grace at Ctrl-C', () => {
     expect(await readdir(join(project?.cacheDir ?? '', 'journal'))).toEqual([]);
   }, 20_000);
 
-  it('says nothing when the submit comes back within the grace', async () => {
+  it('says nothing of the submit when it comes back within the grace', async () => {
     const events = await interruptWhileSubmitting(300, 5_000);
-    expect(eventsOf(events, 'warning')).toEqual([]);
+    // (A request already running when the cancel came is named as paid, outcome unknown.)
+    expect(eventsOf(events, 'warning').filter((w) => /on the wire|maybe paid/.test(w.message))).toEqual([]);
   }, 20_000);
 });

@@ -44,7 +44,7 @@ describe('plain reporter: a small run', () => {
       'done    jacket  out/portrait/jacket.png  12.3 s',
       'skipped shoes  upstream failed',
       'warning jacket: prompt asks for two edits at once',
-      'done 1 · cached 2 · failed 1 · skipped 1 · submitted 2 · 14.0 s · outputs in out/portrait',
+      'done 1 · cached 2 · failed 1 (hair) · skipped 1 · submitted 2 · 14.0 s · outputs in out/portrait',
     ]);
     expect(out.text()).toBe('');
     expect(ft.active.size).toBe(0);
@@ -78,6 +78,37 @@ describe('plain reporter: the summary names the nodes whose payment is unknown',
       'done 1 · cached 0 · failed 5 · skipped 0 · submitted 1 · maybe paid 1 (hair) · ' +
         'outcome unknown 4 (jacket, shoes, sky, +1 more) · drift 1 (background) · 900 ms · outputs in out/big',
     ]);
+  });
+});
+
+describe('plain reporter: the summary names the failed nodes', () => {
+  it('the first three, then how many more: the last line of a long CI log says what to look for', () => {
+    const { err, reporter } = setup();
+    const failed = ['a@1', 'b@2', 'c@3', 'd@4', 'e@5'];
+    reporter.onEvent({
+      type: 'run-start',
+      t: 0,
+      recipe: 'big',
+      nodes: 9,
+      to_run: 9,
+      cached: 0,
+      jobs: 4,
+      provider: 'x',
+    });
+    for (const node of failed)
+      reporter.onEvent({
+        type: 'node-failed',
+        t: 0,
+        node,
+        code: 'E_REMOTE_FAILED',
+        exit_code: 1,
+        message: 'the model failed',
+      });
+    reporter.onEvent(summary({ failed: 5, done: 4, exit_code: 1 }));
+    reporter.close();
+    expect(err.lines().at(-1)).toBe(
+      'done 4 · cached 0 · failed 5 (a@1, b@2, c@3, +2 more) · skipped 0 · submitted 1 · 900 ms · outputs in out/big',
+    );
   });
 });
 

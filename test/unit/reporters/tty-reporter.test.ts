@@ -67,7 +67,7 @@ describe('tty reporter: the scripted run', () => {
       '✓ jacket  out/portrait/jacket.png  12.3 s',
       '- shoes  upstream failed',
       '! warning: jacket: prompt asks for two edits at once',
-      'done 1 · cached 2 · failed 1 · skipped 1 · submitted 2 · 14.0 s · outputs in out/portrait',
+      'done 1 · cached 2 · failed 1 (hair) · skipped 1 · submitted 2 · 14.0 s · outputs in out/portrait',
     ]);
     expect(final.cursorHidden).toBe(false);
     expect(err.text()).toContain('\u001b[?25l');

@@ -1,0 +1,155 @@
+/**
+ * Restored CI caches. A cache dir the run can read but not write (a cache restored from another
+ * user's job, a read-only volume in a container): the run works in a stand-in store
+ * (open-cache.ts), and a result the read-only dir holds, its blob checked, is taken from it: not
+ * paid again, and `--frozen` (the assemble job) finds it. The read-only dir is a real read-only
+ * bind mount (needs `mount`: root, or a container that allows it; skipped and said on stderr
+ * otherwise). And a cache whose files belong to another user: what cannot be read is a miss.
+ */
+import { execFile } from 'node:child_process';
+import { chmod, chown, mkdir, mkdtemp, readdir, rm, truncate } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startEmulator } from '../../../src/index.js';
+import { cli, cliEnv, ensureBuilt, spawnCli } from '../../helpers/cli-spawn.js';
+import { runcomfyAt } from '../../helpers/run-children.js';
+import {
+  createProject,
+  eventsOf,
+  lockMatchesFiles,
+  recipeYaml,
+  runIn,
+  startRig,
+  summaryOf,
+  type Project,
+  type Rig,
+} from '../../helpers/run-fixtures.js';
+
+const run = promisify(execFile);
+/** The user a restored cache's files do not belong to (the tests run as root to chown). */
+const NOBODY = 65534;
+const RECIPE = recipeYaml([
+  ['sky', 'Keep the face unchanged. Make the sky orange.', 'from: photo'],
+  ['snow', 'Keep everything else unchanged. Add falling snow.'],
+]);
+
+let cannotMount: string | null = null;
+let rig: Rig | undefined;
+let project: Project | undefined;
+let base: string | undefined;
+const mounts: string[] = [];
+
+beforeAll(async () => {
+  await ensureBuilt();
+  const probe = await mkdtemp(join(tmpdir(), 'kontext-mount-probe-'));
+  try {
+    await run('mount', ['--bind', probe, probe]);
+    await run('umount', [probe]);
+  } catch (e) {
+    cannotMount = `cannot bind-mount here (${(e as Error).message.split('\n')[0] ?? ''})`;
+  } finally {
+    await rm(probe, { recursive: true, force: true });
+  }
+});
+afterEach(async () => {
+  for (const dir of mounts.splice(0).reverse()) await run('umount', ['-l', dir]).catch(() => undefined);
+  await rig?.close();
+  await project?.cleanup();
+  if (base) await rm(base, { recursive: true, force: true });
+  rig = project = base = undefined;
+});
+afterAll(() => {
+  if (cannotMount !== null) process.stderr.write(`cache-read-only.test.ts: SKIPPED: ${cannotMount}\n`);
+});
+
+/** `dir` as a read-only view at `at`. */
+async function mountReadOnly(dir: string, at: string): Promise<void> {
+  await mkdir(at, { recursive: true });
+  await run('mount', ['--bind', dir, at]);
+  mounts.push(at);
+  await run('mount', ['-o', 'remount,bind,ro', at]);
+}
+
+describe('a read-only cache dir', () => {
+  it('its results are taken (blob checked), not paid again; --frozen finds them', async (t) => {
+    if (cannotMount !== null) return t.skip();
+    rig = await startRig();
+    project = await createProject(RECIPE);
+    base = await mkdtemp(join(tmpdir(), 'kontext-ro-cache-'));
+    const rw = join(base, 'rw');
+    const ro = join(base, 'ro');
+    const first = await runIn(project, {}, { rig, env: { KONTEXT_CACHE_DIR: rw } });
+    expect(summaryOf(first)).toMatchObject({ exitCode: 0, submitted: 2 });
+    // A fresh checkout: the lock is committed, out/ is not.
+    await rm(join(project.root, 'out'), { recursive: true, force: true });
+    await mountReadOnly(rw, ro);
+    const env = { KONTEXT_CACHE_DIR: ro };
+
+    const frozen = await runIn(project, { frozen: true }, { rig, env });
+    expect(summaryOf(frozen)).toMatchObject({ exitCode: 0, cached: 2, submitted: 0 });
+    await rm(join(project.root, 'out'), { recursive: true, force: true });
+    const again = await runIn(project, {}, { rig, env });
+    expect(summaryOf(again)).toMatchObject({ exitCode: 0, cached: 2, submitted: 0 });
+    expect(eventsOf(again.events, 'warning').map((e) => e.message)).toEqual([
+      expect.stringContaining(`cache dir ${ro} is not writable`),
+    ]);
+    expect((await lockMatchesFiles(project)).every((r) => r.ok)).toBe(true);
+    expect(rig.submits()).toHaveLength(2);
+  }, 60_000);
+
+  it('a damaged blob there is a miss (that node is paid again), never a failure', async (t) => {
+    if (cannotMount !== null) return t.skip();
+    rig = await startRig();
+    project = await createProject(RECIPE);
+    base = await mkdtemp(join(tmpdir(), 'kontext-ro-cache-'));
+    const rw = join(base, 'rw');
+    const ro = join(base, 'ro');
+    expect(summaryOf(await runIn(project, {}, { rig, env: { KONTEXT_CACHE_DIR: rw } })).submitted).toBe(2);
+    await rm(join(project.root, 'out'), { recursive: true, force: true });
+    // A partial restore: every blob cut short.
+    for (const d of await readdir(join(rw, 'blobs'), { recursive: true, withFileTypes: true }))
+      if (d.isFile()) await truncate(join(d.parentPath, d.name), 100);
+    await mountReadOnly(rw, ro);
+    const again = await runIn(project, {}, { rig, env: { KONTEXT_CACHE_DIR: ro } });
+    expect(summaryOf(again)).toMatchObject({ exitCode: 0, done: 2, submitted: 2 });
+    expect((await lockMatchesFiles(project)).every((r) => r.ok)).toBe(true);
+  }, 60_000);
+});
+
+describe('cache files of another owner', () => {
+  it('a record or blob this user may not read is a miss, said once, never exit 70', async (t) => {
+    if (process.getuid?.() !== 0) return t.skip();
+    const emulator = await startEmulator({ queueMs: 5, runMs: 10 });
+    try {
+      project = await createProject(
+        RECIPE.replace('provider: emulator', 'provider: runcomfy\nhosting: { mode: inline }'),
+      );
+      const p = project;
+      const env = cliEnv(p.root, runcomfyAt(emulator));
+      expect((await cli(['run', p.recipe], { cwd: p.root, env })).code).toBe(0);
+      await rm(join(p.root, 'out'), { recursive: true, force: true });
+      // The cache as a restore left it: the folders this user's, every record and blob root's, 0600.
+      await run('chown', ['-R', `${NOBODY}:${NOBODY}`, p.root]);
+      for (const sub of ['records', 'blobs'])
+        for (const d of await readdir(join(p.cacheDir, sub), { recursive: true, withFileTypes: true }))
+          if (d.isFile()) {
+            await chown(join(d.parentPath, d.name), 0, 0);
+            await chmod(join(d.parentPath, d.name), 0o600);
+          }
+      const again = await spawnCli(['run', p.recipe], { cwd: p.root, env, uid: NOBODY, gid: NOBODY }).done;
+      expect(again.code, again.stderr).toBe(0);
+      expect(
+        again.stderr.match(/cannot read .* \(EACCES\): cache entries this process may not read are misses/g),
+      ).toHaveLength(1);
+      expect(again.stderr).toMatch(/done 2 .* submitted 2/);
+      expect((await lockMatchesFiles(p)).every((r) => r.ok)).toBe(true);
+      // What this user wrote in their place is read by the next run: nothing paid.
+      const third = await spawnCli(['run', p.recipe], { cwd: p.root, env, uid: NOBODY, gid: NOBODY }).done;
+      expect(third.stderr).toMatch(/cached 2 .* submitted 0/);
+    } finally {
+      await emulator.close();
+    }
+  }, 60_000);
+});
