@@ -4,6 +4,8 @@
  * the live updates (Server-Sent Events) and the pick button. A pick sends the recipe's sha256
  * the page was built from; a refused one is explained in a note above the grid, and when the
  * recipe changed meanwhile the event stream is opened again, which starts with the newest model.
+ * A stream naming another session than the page's (the watch process restarted on this port)
+ * reloads the page once that server has a model: the old page's token would make every pick 403.
  */
 export const SCRIPT_VIEW = String.raw`
 var VIEW={id:null,mode:'split',map:false,pos:50,back:null,w:0,h:0,fit:'cover'};
@@ -126,9 +128,11 @@ function pick(id,b){b.disabled=true;b.textContent='picking\u2026';
     if(r.status===409)connect()},
     function(){b.textContent='pick failed';b.disabled=false;
       note('pick '+id+' not written: the server did not answer')})}
-var es=null;
+var es=null,RESTARTED=false;
 function connect(){if(es)es.close();es=new EventSource('/events');
-  es.addEventListener('model',function(e){CONNECTED=true;apply(JSON.parse(e.data))});
+  es.addEventListener('session',function(e){RESTARTED=e.data!==SESSION});
+  es.addEventListener('model',function(e){if(RESTARTED){es.close();location.reload();return}
+    CONNECTED=true;apply(JSON.parse(e.data))});
   es.onopen=function(){CONNECTED=true;var d=document.getElementById('livedot');if(d){d.className='livedot on';
     d.textContent='live'}};
   es.onerror=function(){CONNECTED=false;var d=document.getElementById('livedot');if(d){d.className='livedot';

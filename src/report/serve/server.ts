@@ -131,7 +131,9 @@ async function listen(server: Server, port: number | undefined): Promise<number>
 class ServerState {
   readonly #live = new LiveState();
   readonly #token = randomBytes(24).toString('hex');
-  readonly #streams = new EventStreams();
+  /** Public, unlike the token: tells a page left open across a restart of the watch process that it is stale. */
+  readonly #session = randomBytes(8).toString('hex');
+  readonly #streams = new EventStreams(this.#session);
   #opened: OpenedStore | null = null;
   readonly #remote: RemotePeek;
   #data: ReportData | null = null;
@@ -245,7 +247,11 @@ class ServerState {
 
   #page(res: ServerResponse): void {
     if (this.#data === null) return end(res, 503, 'not ready');
-    const html = renderPage(this.#data, { token: this.#token, pick: this.options.pick !== undefined });
+    const html = renderPage(this.#data, {
+      token: this.#token,
+      session: this.#session,
+      pick: this.options.pick !== undefined,
+    });
     res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
     res.end(html);
   }
