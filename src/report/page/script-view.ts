@@ -70,10 +70,11 @@ function showViewer(id){
     VIEW.fit=n.review&&n.review.fit||'cover';
     fitFrame();
     var base=el('img',mode==='before'?'before':'base');base.src=mode==='after'?after:n.input;
+    orThumb(base,mode==='after'?n.thumb:inputThumb(n));
     base.alt=mode==='after'?'output':'input';fr.appendChild(base);
     if(mode!=='after'){base.style.objectFit=VIEW.fit;base.addEventListener('load',noteCrop)}
     var out=mode==='after'?base:null;
-    if(mode==='split'){out=el('img','after');out.src=after;out.alt='output';
+    if(mode==='split'){out=el('img','after');out.src=after;out.alt='output';orThumb(out,n.thumb);
       out.style.clipPath='inset(0 0 0 '+VIEW.pos+'%)';fr.appendChild(out);var bar=el('div','bar');
       bar.style.left=VIEW.pos+'%';fr.appendChild(bar);
       bar.appendChild(el('span','tag tl','before'));bar.appendChild(el('span','tag tr','after'))}
@@ -92,10 +93,18 @@ function showViewer(id){
     ' \u00b7 chain '+pct(n.review.chain_changed_pct):'')+' ('+n.review.metric+', threshold '+n.review.threshold+')'))}
   else if(n.noReview)foot.appendChild(el('span','norev','no change map: '+n.noReview));
   var crop=el('span','crop');crop.id='v-crop';foot.appendChild(crop);noteCrop();
+  var sm=el('span','norev');sm.id='v-small';foot.appendChild(sm);
   if(mode==='split'&&after){var r=el('input');r.type='range';r.min='0';r.max='100';r.value=String(VIEW.pos);
     r.setAttribute('aria-label','before/after split');r.addEventListener('input',function(){split(+r.value)});
     foot.appendChild(r)}
 }
+// A full image is the output in the out folder (../<pass>/<file>): a report folder moved or zipped
+// without it (or an output removed since) shows the thumbnail instead, and says so.
+function inputThumb(n){var u=n.from&&byId[n.from];return u?u.thumb:D.rows[n.r].thumb}
+function orThumb(img,thumb){if(!thumb||thumb===img.getAttribute('src'))return;
+  img.addEventListener('error',function(){img.src=thumb;var s=document.getElementById('v-small');
+    if(s)s.textContent='full-size image not found beside this page (keep report/ inside its out folder): '+
+      'showing the thumbnail'},{once:true})}
 function fitFrame(){var st=document.getElementById('v-stage'),f=st.querySelector('.frame');if(!f)return;
   if(!VIEW.w||!VIEW.h){f.style.width=f.style.height='100%';return}
   var k=Math.min(st.clientWidth/VIEW.w,st.clientHeight/VIEW.h);f.style.width=VIEW.w*k+'px';f.style.height=VIEW.h*k+'px';
