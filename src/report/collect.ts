@@ -6,8 +6,8 @@
  * Returns the data and the image work it needs (thumbnails, input previews, change maps), each
  * named by the sha256 of its bytes so a second report reuses it.
  */
-import { relative, sep } from 'node:path';
-import { formatProblem } from '../errors.js';
+import { basename, isAbsolute, relative, sep } from 'node:path';
+import { formatProblem, type Problem } from '../errors.js';
 import type { PlanNode } from '../plan/types.js';
 import type { Recipe } from '../recipe/types.js';
 import type { Runtime } from '../runtime.js';
@@ -113,16 +113,31 @@ export async function collectReport(
   await reviewMissing(unreviewed, nodes, { plan: detail.plan.nodes, store, job });
   const data: ReportData = {
     v: 1,
-    recipe: { name: recipe.name, file: relative(rt.cwd, recipe.file) || recipe.file, provider: recipe.provider },
+    recipe: { name: recipe.name, file: pageName(recipe), provider: recipe.provider },
     generatedAt: new Date(rt.now()).toISOString(),
     counts: countsOf(nodes),
     costUsd: totalCost(nodes),
-    warnings: recipe.warnings.map((w) => formatProblem(w).replace(/^warning: /, '')),
+    warnings: recipe.warnings.map((w) => formatProblem(namedOnPage(w, recipe)).replace(/^warning: /, '')),
     passes,
     rows,
     nodes,
   };
   return { data, jobs };
+}
+
+/**
+ * The recipe as the page names it: relative to its project, never as typed (a path given whole,
+ * as an editor's task passes it, put the author's folders into a page made to be sent around).
+ */
+function pageName(recipe: Recipe): string {
+  const rel = relative(recipe.projectRoot, recipe.file);
+  return rel === '' || rel.startsWith('..') || isAbsolute(rel) ? basename(recipe.file) : rel;
+}
+
+/** A warning located in the recipe, with the recipe named as the page names it. */
+function namedOnPage(w: Problem, recipe: Recipe): Problem {
+  if (w.location?.file !== recipe.displayPath) return w;
+  return { ...w, location: { ...w.location, file: pageName(recipe) } };
 }
 
 interface Cell {

@@ -177,6 +177,23 @@ describe('kontext report (built CLI)', () => {
     ).toEqual(['sign#1', 'sign#2', 'snow']);
   });
 
+  it('a recipe given by its full path from elsewhere: the page names it in its project, no path leaks', async () => {
+    // A compound prompt: a lint warning, which the page lists with the recipe's name.
+    const p = (project = await createProject(recipeYaml([['sky', 'Make the sky orange. Add a red scarf.']])));
+    const env = cliEnv(p.root);
+    expect((await cli(['run', p.recipe], { cwd: p.root, env })).code).toBe(0);
+    // As an editor's task runs it: the recipe's absolute path, from wherever the editor is.
+    const r = await cli(['report', p.recipe], { cwd: '/', env });
+    expect(r.code, r.stderr).toBe(0);
+    const html = await readFile(join(p.outDir, 'report', 'index.html'), 'utf8');
+    const data = dataOf(html);
+    expect(data.recipe.file).toBe('recipe.yml'); // before: the path from / (the absolute path without its "/")
+    expect(data.warnings).toHaveLength(1);
+    // before: the absolute path
+    expect(data.warnings[0]).toMatch(/^recipe\.yml:\d+:\d+: warning: passes\[0\]\.prompt: /);
+    expect(html).not.toContain(p.root.slice(1));
+  });
+
   it('reads local state only: a runcomfy recipe, no token, never run: every node not run yet', async () => {
     const p = (project = await createProject(YAML.replace('provider: emulator', 'provider: runcomfy')));
     const r = await cli(['report', p.recipe, '--json'], { cwd: p.root, env: cliEnv(p.root) });
