@@ -34,7 +34,7 @@ document.addEventListener('keydown',function(e){
     var to=move(id,e.key);if(to)focusTile(to)}
   else if(e.key==='Enter'&&id){e.preventDefault();openViewer(id)}});
 document.getElementById('grid').addEventListener('click',function(e){
-  var b=e.target.closest('button[data-pick]');if(b){e.stopPropagation();pick(b.dataset.pick,b);return}
+  var b=e.target.closest('button[data-pick]');if(b){e.stopPropagation();pick(b.dataset.pick,b,!!b.dataset.clear);return}
   var t=e.target.closest('.tile');if(t){focusTile(t.dataset.id);openViewer(t.dataset.id)}});
 var V=document.getElementById('viewer');
 function openViewer(id){VIEW.back=id;VIEW.pos=50;showViewer(id);V.hidden=false;fitFrame();
@@ -128,15 +128,15 @@ document.addEventListener('pointermove',function(e){if(dragging)dragTo(e)});
 document.addEventListener('pointerup',function(){dragging=false});
 V.addEventListener('click',function(e){if(e.target===V||e.target.id==='v-wrap')closeViewer()});
 function note(text){NOTE=text;renderTop()}
-function pick(id,b){b.disabled=true;b.textContent='picking\u2026';
+function pick(id,b,clear){var what=clear?'un-pick':'pick';b.disabled=true;b.textContent=what+'ing\u2026';
   fetch('/api/pick',{method:'POST',headers:{'content-type':'application/json','x-kontext-token':TOKEN},
-    body:JSON.stringify({node:id,expectSha256:D.recipe.sha256})}).then(function(r){
-    b.textContent=r.ok?'picked':'pick failed ('+r.status+')';b.disabled=r.ok;
+    body:JSON.stringify({node:id,expectSha256:D.recipe.sha256,clear:clear})}).then(function(r){
+    b.textContent=r.ok?what+'ed':what+' failed ('+r.status+')';b.disabled=r.ok;
     if(r.ok){note(null);return}
-    r.text().then(function(t){note('pick '+id+' not written: '+t.trim())});
+    r.text().then(function(t){note(what+' '+id+' not written: '+t.trim())});
     if(r.status===409)connect()},
-    function(){b.textContent='pick failed';b.disabled=false;
-      note('pick '+id+' not written: the server did not answer')})}
+    function(){b.textContent=what+' failed';b.disabled=false;
+      note(what+' '+id+' not written: the server did not answer')})}
 var es=null,RESTARTED=false;
 function connect(){if(es)es.close();es=new EventSource('/events');
   es.addEventListener('session',function(e){RESTARTED=e.data!==SESSION});
