@@ -20,6 +20,11 @@ import { isCleanAbsolute } from '../util/real-path.js';
 import { columnsOf, rowKey, rowsOf } from './layout.js';
 import type { CellState, ReportData, ReportNode, ReportRow } from './types.js';
 
+/** Why a result the lock and out/ prove (a clone, a new cache) has no review: its images are not in the cache. */
+const NOT_IN_CACHE =
+  'not in this cache yet (a clone, a new cache): kontext run takes it in from the lock and out/ ' +
+  'without a request, and the next report has its change map';
+
 /** One image the report needs: read `from`, write `<dir>/<sha256>.<ext>` under the report folder. */
 export interface AssetJob {
   readonly kind: 'thumbs' | 'inputs' | 'maps';
@@ -224,7 +229,7 @@ async function reviewField(review: RunReview, store: Store, job: JobFn): Promise
  * rebuilt cache or remote hits get change maps too, once. The record is rewritten without an
  * fsync when the lock and the file hold its output, and only if it is unchanged meanwhile. A
  * review that cannot be made (a blob or the input is missing, an undecodable image, a read-only
- * cache) leaves the cell without one, as before.
+ * cache) leaves the cell without one; an up-to-date one whose images the cache lacks says why.
  */
 async function reviewMissing(
   unreviewed: readonly { readonly at: number; readonly node: PlanNode; readonly cell: Cell }[],
@@ -238,8 +243,14 @@ async function reviewMissing(
     unreviewed.map(async ({ at, node, cell }) => {
       const record = cell.record;
       const shown = nodes[at];
-      if (record === null || shown === undefined || !(await has(record.output_sha256))) return;
-      if (node.input.kind === 'node' && !(await has(record.input_sha256))) return;
+      if (record === null || shown === undefined) return;
+      const missing =
+        !(await has(record.output_sha256)) || (node.input.kind === 'node' && !(await has(record.input_sha256)));
+      // Before, the page said nothing: a teammate's clone showed every result up to date, without a figure or a why.
+      if (missing) {
+        if (cell.state === 'up-to-date') nodes[at] = { ...shown, noReview: NOT_IN_CACHE };
+        return;
+      }
       const options = { lockHolds: Promise.resolve(cell.lockHolds), ifUnchanged: true };
       const review = await reviews.reviewOf(node, record, options).catch((e: unknown) => {
         if (e instanceof UnreviewableImage) nodes[at] = { ...shown, noReview: `${e.role} ${e.why}` };

@@ -151,6 +151,25 @@ describe('kontext report (built CLI)', () => {
     expect(JSON.parse(second.stdout)).toMatchObject({ type: 'report', images: { made: 0 } });
   });
 
+  it('a clone with the lock and out/ but none of the records: the page says why there is no change map', async () => {
+    const p = (project = await createProject(YAML));
+    const env = cliEnv(p.root);
+    expect((await cli(['run', p.recipe], { cwd: p.root, env })).code).toBe(0);
+    await rm(p.cacheDir, { recursive: true, force: true });
+    const r = await cli(['report', p.recipe], { cwd: p.root, env });
+    expect(r.code, r.stderr).toBe(0);
+    const page = dataOf(await readFile(join(p.outDir, 'report', 'index.html'), 'utf8'));
+    expect(page.counts['up-to-date']).toBe(page.nodes.length);
+    for (const n of page.nodes) {
+      expect(n.review, n.id).toBeNull();
+      expect(n.noReview, n.id).toMatch(/^not in this cache yet .*: kontext run takes it in/); // before: silent
+    }
+    expect((await cli(['run', p.recipe], { cwd: p.root, env })).stderr).toMatch(/submitted 0/);
+    expect((await cli(['report', p.recipe], { cwd: p.root, env })).code).toBe(0);
+    const after = dataOf(await readFile(join(p.outDir, 'report', 'index.html'), 'utf8'));
+    for (const n of after.nodes) expect([n.review?.map, n.noReview], n.id).toEqual([expect.any(String), undefined]);
+  });
+
   it('a result whose change map cannot be made says why on the page, without a file path', async () => {
     // A source transparent everywhere: nothing the review can compare the first pass against.
     const p = (project = await createProject(YAML.replace('portrait-astronaut.jpg', 'clear.png')));
