@@ -122,7 +122,10 @@ export async function collectReport(
     generatedAt: new Date(rt.now()).toISOString(),
     counts: countsOf(nodes),
     costUsd: totalCost(nodes),
-    warnings: recipe.warnings.map((w) => formatProblem(namedOnPage(w, recipe)).replace(/^warning: /, '')),
+    // Listed under "N prompt-lint warnings": without the word, after the position too (before, it was kept there).
+    warnings: recipe.warnings.map((w) =>
+      formatProblem(namedOnPage(w, recipe)).replace(/^(.*?\d+:\d+: )?warning: /, '$1'),
+    ),
     passes,
     rows,
     nodes,

@@ -209,7 +209,7 @@ describe('kontext report (built CLI)', () => {
     expect(data.recipe.file).toBe('recipe.yml'); // before: the path from / (the absolute path without its "/")
     expect(data.warnings).toHaveLength(1);
     // before: the absolute path
-    expect(data.warnings[0]).toMatch(/^recipe\.yml:\d+:\d+: warning: passes\[0\]\.prompt: /);
+    expect(data.warnings[0]).toMatch(/^recipe\.yml:\d+:\d+: passes\[0\]\.prompt: /);
     expect(html).not.toContain(p.root.slice(1));
   });
 
