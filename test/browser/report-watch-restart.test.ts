@@ -3,6 +3,7 @@
  * same --port): it reconnects to the new server, whose per-session token it does not have, so
  * every pick was 403 "forbidden" while the page looked live. The new server's event stream names
  * its session; the page sees it is not the one it was built by and reloads, and a pick works.
+ * While no server answers, the page first says "reconnecting…", then that the watch has stopped.
  */
 import type { Browser } from 'playwright-core';
 import { readFile } from 'node:fs/promises';
@@ -75,6 +76,14 @@ describe('a page left open across a restart of run --watch --serve', () => {
     first.child.kill('SIGINT');
     expect((await first.done).code).toBe(130);
     await page.waitForSelector('#livedot:not(.on)');
+    // Gone past a few retries, the page says so rather than "reconnecting…" for ever (a watch
+    // started again on another port is never found by this page).
+    await page.waitForFunction(
+      () => /^not live: the watch has stopped/.test(document.querySelector('#livedot')?.textContent ?? ''),
+      undefined,
+      { timeout: 15_000 },
+    );
+    await page.screenshot({ path: join(ARTIFACTS, 'report-watch-stopped.png') });
     const reloaded = page.waitForEvent('load', { timeout: 20_000 });
     const second = watch();
     await reloaded; // before the fix the page stayed, reconnected, with the first server's token

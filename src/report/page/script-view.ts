@@ -137,14 +137,16 @@ function pick(id,b,clear){var what=clear?'un-pick':'pick';b.disabled=true;b.text
     if(r.status===409)connect()},
     function(){b.textContent=what+' failed';b.disabled=false;
       note(what+' '+id+' not written: the server did not answer')})}
-var es=null,RESTARTED=false;
+var es=null,RESTARTED=false,DOWN=0;
 function connect(){if(es)es.close();es=new EventSource('/events');
   es.addEventListener('session',function(e){RESTARTED=e.data!==SESSION});
   es.addEventListener('model',function(e){if(RESTARTED){es.close();location.reload();return}
     CONNECTED=true;apply(JSON.parse(e.data))});
-  es.onopen=function(){CONNECTED=true;var d=document.getElementById('livedot');if(d){d.className='livedot on';
+  es.onopen=function(){CONNECTED=true;DOWN=0;var d=document.getElementById('livedot');if(d){d.className='livedot on';
     d.textContent='live'}};
-  es.onerror=function(){CONNECTED=false;var d=document.getElementById('livedot');if(d){d.className='livedot';
-    d.textContent='reconnecting\u2026'}}}
+  // Gone for more than a few retries: the watch stopped, or runs on another port now (this page will not follow).
+  es.onerror=function(){CONNECTED=false;DOWN=DOWN||Date.now();var d=document.getElementById('livedot');if(d){
+    d.className='livedot';d.textContent=Date.now()-DOWN<5000?'reconnecting\u2026':
+    'not live: the watch has stopped; this page shows its last state (a new watch prints its URL)'}}}
 if(LIVE)connect();
 `;
