@@ -70,8 +70,8 @@ export async function startEmulator(options?: EmulatorOptions): Promise<Emulator
   return emulator.startEmulator(options);
 }
 
-export { writePick } from './run/pick.js';
-export type { PickResult, WritePickOptions } from './run/pick.js';
+export { clearPick, writePick } from './run/pick.js';
+export type { ClearResult, PickResult, WritePickOptions } from './run/pick.js';
 
 export { writeReport, startReportServer, DEFAULT_REPORT_PORT } from './report/index.js';
 export type { ReportOptions, WrittenReport, ReportData, ReportServer, ReportServerOptions } from './report/index.js';

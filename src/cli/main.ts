@@ -92,6 +92,7 @@ Examples:
   kontext edit --image photo.jpg -o red.png --prompt "Make the jacket red."
   kontext emulator                       an emulated RunComfy API (no account)
   kontext pick recipe.yml bag#2          later passes take only bag's variant 2
+  kontext pick recipe.yml bag --clear    un-pick: every variant again
   kontext clean recipe.yml --dry-run     list what removed passes left behind
   kontext gc --older-than 30d            prune the cache (keeps what locks need)
   kontext push recipe.yml                upload results paid before the remote
@@ -315,6 +316,7 @@ function pickCommand(choose: (a: Action) => void): Command {
     .description('choose one variant: write pick: <k> into its pass, so the passes after it take only that one')
     .argument('<recipe>', 'recipe file')
     .argument('<node>', 'a variant node id: <pass>#<k> or <pass>@<instance>#<k> (the pick is per pass)')
+    .option('--clear', 'un-pick: remove pick: from the pass <node> names, so the passes after it take every variant')
     .option('--json', 'print the result as JSON')
     .action((recipe: string, node: string, opts: Record<string, unknown>) => {
       choose(async (ctx) => (await import('./commands/pick.js')).pickCommand(recipe, node, opts, ctx));

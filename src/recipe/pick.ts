@@ -1,9 +1,9 @@
 /**
- * Writing `pick: <k>` into a recipe's text (`kontext pick`). Pure: text in, text out. The edit
- * is made on the text itself at the positions the YAML parser reports, so comments, quoting,
- * blank lines, flow maps and anchors keep their bytes; only when that edit does not parse back
- * to the intended document does it fall back to the yaml library's own printing (which keeps
- * comments but may re-indent).
+ * Writing `pick: <k>` into a recipe's text (`kontext pick`), or taking it out (`--clear`).
+ * Pure: text in, text out. The edit is made on the text itself at the positions the YAML
+ * parser reports, so comments, quoting, blank lines, flow maps and anchors keep their bytes;
+ * only when that edit does not parse back to the intended document does it fall back to the
+ * yaml library's own printing (which keeps comments but may re-indent).
  */
 import { isDeepStrictEqual } from 'node:util';
 import { isMap, isScalar, isSeq, type Node, type Pair, parseDocument, Scalar, type YAMLMap } from 'yaml';
@@ -46,6 +46,57 @@ export function setPickInText(text: string, passIndex: number, variant: number):
   const reprinted = doc.toString();
   if (parsesTo(reprinted, wanted)) return { text: reprinted, previous, method: 'reprinted' };
   throw cannot(`could not write pick: into passes[${passIndex}]`, 'add pick: by hand');
+}
+
+/** Remove `pick:` from the pass at `passIndex` (`kontext pick --clear`); `previous` undefined: it had none. */
+export function clearPickInText(text: string, passIndex: number): PickEdit {
+  const doc = parseDocument(text);
+  if (doc.errors.length > 0) throw cannot(`the recipe is not valid YAML: ${doc.errors[0]?.message ?? ''}`);
+  const passes = doc.get('passes', true);
+  const pass = isSeq(passes) ? passes.items[passIndex] : undefined;
+  if (!isMap(pass))
+    throw cannot(
+      `passes[${passIndex}] is not a mapping written in place`,
+      'a pass written as a YAML alias: remove pick: by hand',
+    );
+  const at = pass.items.findIndex((p) => isScalar(p.key) && p.key.value === 'pick');
+  const pair = pass.items[at];
+  if (pair === undefined) return { text, previous: undefined, method: 'surgical' };
+  const old = isScalar(pair.value) ? pair.value.value : undefined;
+  const previous = typeof old === 'number' ? old : undefined;
+  const wanted = doc.toJS() as { passes: Record<string, unknown>[] };
+  const target = wanted.passes[passIndex];
+  if (target !== undefined) delete target['pick'];
+
+  const surgical = surgicalRemoval(text, pass, at);
+  if (surgical !== undefined && parsesTo(surgical, wanted)) return { text: surgical, previous, method: 'surgical' };
+  doc.deleteIn(['passes', passIndex, 'pick']);
+  const reprinted = doc.toString();
+  if (parsesTo(reprinted, wanted)) return { text: reprinted, previous, method: 'reprinted' };
+  throw cannot(`could not remove pick: from passes[${passIndex}]`, 'remove pick: by hand');
+}
+
+/**
+ * The text without the pass's `pick:` pair: its whole line (comment included) in a block map,
+ * `, pick: k` (or `pick: k, `) in a flow map; undefined when the pair shares its line.
+ */
+function surgicalRemoval(text: string, pass: YAMLMap, at: number): string | undefined {
+  const pair = pass.items[at];
+  const k = pair?.key as Scalar | undefined;
+  const v = pair?.value as Node | null | undefined;
+  if (!k?.range || !v?.range) return undefined;
+  if (pass.flow) {
+    const prevEnd = (pass.items[at - 1]?.value as Node | null | undefined)?.range?.[1];
+    if (prevEnd !== undefined) return splice(text, prevEnd, v.range[1], '');
+    const next = (pass.items[at + 1]?.key as Node | null | undefined)?.range?.[0];
+    return next === undefined ? undefined : splice(text, k.range[0], next, '');
+  }
+  const lineStart = text.lastIndexOf('\n', k.range[0] - 1) + 1;
+  if (text.slice(lineStart, k.range[0]).trim() !== '') return undefined; // `- pick: 2` or on a line with another key
+  const nl = text.indexOf('\n', v.range[1]);
+  const lineEnd = nl < 0 ? text.length : nl + 1;
+  if (!/^[ \t]*(#.*)?\r?\n?$/.test(text.slice(v.range[1], lineEnd))) return undefined;
+  return splice(text, lineStart, lineEnd, '');
 }
 
 function parsesTo(text: string, wanted: unknown): boolean {

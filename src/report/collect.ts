@@ -6,8 +6,8 @@
  * Returns the data and the image work it needs (thumbnails, input previews, change maps), each
  * named by the sha256 of its bytes so a second report reuses it.
  */
-import { relative, sep } from 'node:path';
-import { formatProblem } from '../errors.js';
+import { basename, isAbsolute, relative, sep } from 'node:path';
+import { formatProblem, type Problem } from '../errors.js';
 import type { PlanNode } from '../plan/types.js';
 import type { Recipe } from '../recipe/types.js';
 import type { Runtime } from '../runtime.js';
@@ -19,6 +19,11 @@ import type { LockEntry, RunRecord, RunReview, Store } from '../store/types.js';
 import { isCleanAbsolute } from '../util/real-path.js';
 import { columnsOf, rowKey, rowsOf } from './layout.js';
 import type { CellState, ReportData, ReportNode, ReportRow } from './types.js';
+
+/** Why a result the lock and out/ prove (a clone, a new cache) has no review: its images are not in the cache. */
+const NOT_IN_CACHE =
+  'not in this cache yet (a clone, a new cache): kontext run takes it in from the lock and out/ ' +
+  'without a request, and the next report has its change map';
 
 /** One image the report needs: read `from`, write `<dir>/<sha256>.<ext>` under the report folder. */
 export interface AssetJob {
@@ -113,16 +118,34 @@ export async function collectReport(
   await reviewMissing(unreviewed, nodes, { plan: detail.plan.nodes, store, job });
   const data: ReportData = {
     v: 1,
-    recipe: { name: recipe.name, file: relative(rt.cwd, recipe.file) || recipe.file, provider: recipe.provider },
+    recipe: { name: recipe.name, file: pageName(recipe), provider: recipe.provider },
     generatedAt: new Date(rt.now()).toISOString(),
     counts: countsOf(nodes),
     costUsd: totalCost(nodes),
-    warnings: recipe.warnings.map((w) => formatProblem(w).replace(/^warning: /, '')),
+    // Listed under "N prompt-lint warnings": without the word, after the position too (before, it was kept there).
+    warnings: recipe.warnings.map((w) =>
+      formatProblem(namedOnPage(w, recipe)).replace(/^(.*?\d+:\d+: )?warning: /, '$1'),
+    ),
     passes,
     rows,
     nodes,
   };
   return { data, jobs };
+}
+
+/**
+ * The recipe as the page names it: relative to its project, never as typed (a path given whole,
+ * as an editor's task passes it, put the author's folders into a page made to be sent around).
+ */
+function pageName(recipe: Recipe): string {
+  const rel = relative(recipe.projectRoot, recipe.file);
+  return rel === '' || rel.startsWith('..') || isAbsolute(rel) ? basename(recipe.file) : rel;
+}
+
+/** A warning located in the recipe, with the recipe named as the page names it. */
+function namedOnPage(w: Problem, recipe: Recipe): Problem {
+  if (w.location?.file !== recipe.displayPath) return w;
+  return { ...w, location: { ...w.location, file: pageName(recipe) } };
 }
 
 interface Cell {
@@ -209,7 +232,7 @@ async function reviewField(review: RunReview, store: Store, job: JobFn): Promise
  * rebuilt cache or remote hits get change maps too, once. The record is rewritten without an
  * fsync when the lock and the file hold its output, and only if it is unchanged meanwhile. A
  * review that cannot be made (a blob or the input is missing, an undecodable image, a read-only
- * cache) leaves the cell without one, as before.
+ * cache) leaves the cell without one; an up-to-date one whose images the cache lacks says why.
  */
 async function reviewMissing(
   unreviewed: readonly { readonly at: number; readonly node: PlanNode; readonly cell: Cell }[],
@@ -223,8 +246,14 @@ async function reviewMissing(
     unreviewed.map(async ({ at, node, cell }) => {
       const record = cell.record;
       const shown = nodes[at];
-      if (record === null || shown === undefined || !(await has(record.output_sha256))) return;
-      if (node.input.kind === 'node' && !(await has(record.input_sha256))) return;
+      if (record === null || shown === undefined) return;
+      const missing =
+        !(await has(record.output_sha256)) || (node.input.kind === 'node' && !(await has(record.input_sha256)));
+      // Before, the page said nothing: a teammate's clone showed every result up to date, without a figure or a why.
+      if (missing) {
+        if (cell.state === 'up-to-date') nodes[at] = { ...shown, noReview: NOT_IN_CACHE };
+        return;
+      }
       const options = { lockHolds: Promise.resolve(cell.lockHolds), ifUnchanged: true };
       const review = await reviews.reviewOf(node, record, options).catch((e: unknown) => {
         if (e instanceof UnreviewableImage) nodes[at] = { ...shown, noReview: `${e.role} ${e.why}` };

@@ -15,6 +15,8 @@ import type { ReportData } from './types.js';
 /** A page served by the watch server: live updates, and the per-session token a pick needs. */
 export interface LivePage {
   readonly token: string;
+  /** The server's session id: a page whose event stream names another reloads (its token is stale). */
+  readonly session: string;
   readonly pick: boolean;
 }
 
@@ -44,6 +46,7 @@ export function renderPage(data: ReportData, live: LivePage | null = null): stri
     `var D=JSON.parse(document.getElementById("kontext-data").textContent);`,
     `var LIVE=${live !== null},PICK=${live?.pick === true},CONNECTED=false;`,
     'var TOKEN=(document.querySelector("meta[name=kontext-token]")||{}).content||"";',
+    'var SESSION=(document.querySelector("meta[name=kontext-session]")||{}).content||"";',
     SCRIPT_GRID,
     SCRIPT_VIEW,
     'apply(D);if(D.nodes.length)tiles[D.nodes[0].id].tabIndex=0;})();',
@@ -66,6 +69,7 @@ export function renderPage(data: ReportData, live: LivePage | null = null): stri
     '<meta name="viewport" content="width=device-width,initial-scale=1">',
     '<meta name="referrer" content="no-referrer">',
     live === null ? '' : `<meta name="kontext-token" content="${escapeHtml(live.token)}">`,
+    live === null ? '' : `<meta name="kontext-session" content="${escapeHtml(live.session)}">`,
     `<title>${escapeHtml(`${data.recipe.name} — kontext review`)}</title>`,
     `<style>${PAGE_STYLE}</style></head>`,
     '<body>',

@@ -7,20 +7,21 @@
  * the ones that were read (an editor saving meanwhile wins: we refuse, exit 75) and it is not
  * read-only (exit 73).
  * `pick:` is per pass: naming an instance (`bag@product-1#2`) picks variant 2 on every
- * instance, and the result says so.
+ * instance, and the result says so. `clearPick` takes the `pick:` out again (`--clear`).
  */
 import { createHash } from 'node:crypto';
 import { constants } from 'node:fs';
 import { access, realpath, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { ExitCode, KontextError, RecipeError } from '../errors.js';
+import { ExitCode, KontextError, RecipeError, UsageError } from '../errors.js';
 import { buildPlan } from '../plan/index.js';
 import { validateRecipe } from '../recipe/index.js';
-import { setPickInText } from '../recipe/pick.js';
+import { clearPickInText, type PickEdit, setPickInText } from '../recipe/pick.js';
 import type { Recipe } from '../recipe/types.js';
 import type { Runtime } from '../runtime.js';
 import { withFileMutex } from '../store/file-mutex.js';
 import { writeFileAtomic } from '../store/atomic.js';
+import { closest } from '../util/did-you-mean.js';
 import { readBounded } from '../util/read-bounded.js';
 import { lockPathOfRecipeFile } from './run-lock.js';
 import { pickTarget } from './pick-target.js';
@@ -59,8 +60,65 @@ export interface PickResult {
 
 const sha256 = (bytes: Uint8Array | string): string => createHash('sha256').update(bytes).digest('hex');
 
-/** Write `pick:` for the variant `nodeId` names (`bag#2`, `bag@product-1#2`) into the recipe at `recipePath`. */
+/** Write `pick: <k>` for the variant `nodeId` names (`bag#2`, `bag@product-1#2`) into the recipe at `recipePath`. */
 export async function writePick(recipePath: string, nodeId: string, options: WritePickOptions): Promise<PickResult> {
+  return rewriteRecipe(recipePath, options, (recipe, text) => {
+    const target = pickTarget(buildPlan(recipe), recipe, nodeId);
+    const passIndex = recipe.passes.findIndex((p) => p.id === target.pass);
+    const base = { pass: target.pass, variant: target.variant, instance: target.instance };
+    const previous = recipe.passes[passIndex]?.pick ?? null;
+    if (previous === target.variant) return { ...base, previous, edit: null };
+    return { ...base, previous, edit: () => setPickInText(text, passIndex, target.variant) };
+  });
+}
+
+/**
+ * Take `pick:` out of the pass `nodeId` names (`bag`, or any node id of it: `kontext pick
+ * --clear`), so the passes after it take every variant again (each one paid once, ever).
+ * `variant` in the result is null; `changed` false when the pass had no pick.
+ */
+export async function clearPick(recipePath: string, nodeId: string, options: WritePickOptions): Promise<ClearResult> {
+  return rewriteRecipe(recipePath, options, (recipe, text) => {
+    const passId = /^[^@#]*/.exec(nodeId)?.[0] ?? '';
+    const passIndex = recipe.passes.findIndex((p) => p.id === passId);
+    const pass = recipe.passes[passIndex];
+    if (pass === undefined) {
+      const near = closest(
+        passId,
+        recipe.passes.map((p) => p.id),
+      );
+      throw new UsageError(`pick --clear: "${nodeId}": no such pass`, {
+        hint: near === undefined ? 'name the pass whose pick: to remove' : `did you mean "${near}"?`,
+      });
+    }
+    const base = { pass: pass.id, variant: null, instance: null };
+    const previous = pass.pick ?? null;
+    if (previous === null) return { ...base, previous, edit: null };
+    return { ...base, previous, edit: () => clearPickInText(text, passIndex) };
+  });
+}
+
+/** What {@link clearPick} did: a {@link PickResult} without a variant. */
+export type ClearResult = Omit<PickResult, 'variant'> & { readonly variant: null };
+
+interface Planned<V> {
+  readonly pass: string;
+  readonly variant: V;
+  readonly instance: string | null;
+  readonly previous: number | null;
+  /** The new text; null: nothing to change. */
+  readonly edit: (() => PickEdit) | null;
+}
+
+/**
+ * Validate the recipe, plan the edit, and write it atomically under the file's pick mutex, only
+ * while the file still has the bytes read (and, with `expectSha256`, the caller's).
+ */
+async function rewriteRecipe<V>(
+  recipePath: string,
+  options: WritePickOptions,
+  plan: (recipe: Recipe, text: string) => Planned<V>,
+): Promise<Omit<PickResult, 'variant'> & { readonly variant: V }> {
   const { rt } = options;
   // Validated where it is named (as a run loads it: a symlinked recipe's paths resolve beside
   // the link), written where it really is (the rename replaces the file, not the link).
@@ -74,20 +132,17 @@ export async function writePick(recipePath: string, nodeId: string, options: Wri
       const before = await readRecipe(file, recipePath);
       if (options.expectSha256 !== undefined && options.expectSha256 !== before.sha256) throw changedOnDisk(recipePath);
       const recipe = await validated(before.text, recipePath, named, rt);
-      const target = pickTarget(buildPlan(recipe), recipe, nodeId);
-      const passIndex = recipe.passes.findIndex((p) => p.id === target.pass);
-      const base = { file, pass: target.pass, variant: target.variant, instance: target.instance };
-      const previous = recipe.passes[passIndex]?.pick ?? null;
-      if (previous === target.variant)
-        return { ...base, previous, changed: false, sha256: before.sha256, method: 'unchanged' };
+      const { edit: make, ...planned } = plan(recipe, before.text);
+      const base = { file, ...planned };
+      if (make === null) return { ...base, changed: false, sha256: before.sha256, method: 'unchanged' as const };
       await writable(file, before.mode, recipePath);
-      const edit = setPickInText(before.text, passIndex, target.variant);
+      const edit = make();
       const bytes = Buffer.from(before.bom + edit.text, 'utf8');
       const now = await readRecipe(file, recipePath);
       if (now.sha256 !== before.sha256) throw changedOnDisk(recipePath);
       rt.crashPoint?.('pick-checked');
       await writeFileAtomic(file, bytes, { mode: before.mode, durable: true });
-      return { ...base, previous, changed: true, sha256: sha256(bytes), method: edit.method };
+      return { ...base, changed: true, sha256: sha256(bytes), method: edit.method };
     },
     { pid: rt.pid, isAlive: rt.isAlive, onWait: (holder) => options.onWait?.(holder.pid) },
   );

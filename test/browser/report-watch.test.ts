@@ -132,7 +132,7 @@ describe('run --watch --serve in Chromium', () => {
     expect((await c.done).code).toBe(130);
   });
 
-  it('pick button: pick: in the recipe, the next pass runs for that variant, variants not paid again', async () => {
+  it('pick button: pick: in the recipe, the next pass runs for that variant, not paid again; un-pick', async () => {
     const BAG = 'Keep the face unchanged. Add a brown bag.';
     const SHADE = 'Keep everything else unchanged. Add sunglasses.';
     const yaml = watchRecipe([
@@ -146,7 +146,7 @@ describe('run --watch --serve in Chromium', () => {
     await page.goto(url);
     await page.waitForSelector('.tile[data-id="shade#1"].up-to-date');
     expect(await page.locator('.tile[data-id="bag#1"] .picked-mark').count()).toBe(1);
-    expect(await page.locator('.tile[data-id="bag#1"] button.pick').count()).toBe(0);
+    expect(await page.locator('.tile[data-id="bag#1"] button.pick').textContent()).toBe('un-pick #1');
     expect(await page.locator('.tile[data-id="shade#1"] button.pick').count()).toBe(0); // its variants come from bag
     await page.click('.tile[data-id="bag#2"] button.pick');
     await until(async () => /pick: 2/.test(await readFile(p.recipe, 'utf8')), 10_000, 'pick: 2 in the recipe');
@@ -156,6 +156,15 @@ describe('run --watch --serve in Chromium', () => {
     await page.screenshot({ path: join(ARTIFACTS, 'report-pick.png') });
     // bag's two variants were paid once; shade ran for variant 1, then for variant 2 after the pick.
     expect(Object.fromEntries(acceptedByPrompt(em.requestLog()))).toEqual({ [A]: 1, [BAG]: 2, [SHADE]: 2 });
+    // Un-pick from the page: pick: leaves the recipe, both branches come back, neither is paid again.
+    await page.click('.tile[data-id="bag#2"] button.pick');
+    await until(async () => !/pick:/.test(await readFile(p.recipe, 'utf8')), 10_000, 'no pick: in the recipe');
+    await page.waitForSelector('.tile[data-id="shade#1"].up-to-date', { timeout: 20_000 });
+    await page.waitForSelector('.tile[data-id="shade#2"].up-to-date');
+    expect(await page.locator('.picked-mark').count()).toBe(0);
+    expect(await page.locator('.tile[data-id="bag#1"] button.pick').textContent()).toBe('pick #1');
+    expect(Object.fromEntries(acceptedByPrompt(em.requestLog()))).toEqual({ [A]: 1, [BAG]: 2, [SHADE]: 2 });
+    expect(await readFile(p.recipe, 'utf8')).toBe(yaml.replace('    pick: 1\n', ''));
     await page.close();
   });
 

@@ -92,6 +92,30 @@ describe('kontext pick (built CLI, counted at the emulator)', () => {
     expect(plan.stdout).toContain('4 nodes');
   }, 120_000);
 
+  it('pick --clear un-picks: the file is byte for byte as before the pick, every branch back for free', async () => {
+    const root = await project();
+    const env = envFor(await tempDir('home'));
+    expect(await paid(['run', 'recipe.yml'], root, env)).toBe(6);
+    const before = await recipeText(root);
+    expect(await paid(['pick', 'recipe.yml', 'bag#2'], root, env)).toBe(0);
+    expect(await paid(['run', 'recipe.yml'], root, env)).toBe(0);
+    const cleared = await cli(['pick', 'recipe.yml', 'bag@photo#2', '--clear'], { cwd: root, env });
+    expect(cleared.code, cleared.stderr).toBe(0);
+    expect(cleared.stdout).toBe(
+      'recipe.yml: bag no longer has pick: (was 2); the passes after it take every variant\n',
+    );
+    expect(await recipeText(root)).toBe(before); // comments and layout kept
+    expect(await paid(['run', 'recipe.yml'], root, env)).toBe(0);
+    expect((await cli(['plan', 'recipe.yml'], { cwd: root, env })).stdout).toContain('6 nodes');
+    const again = await cli(['pick', 'recipe.yml', 'bag', '--clear', '--json'], { cwd: root, env });
+    expect(JSON.parse(again.stdout)).toMatchObject({ pass: 'bag', variant: null, previous: null, changed: false });
+    const typo = await cli(['pick', 'recipe.yml', 'bga', '--clear'], { cwd: root, env });
+    expect([typo.code, typo.stderr]).toEqual([
+      64,
+      'kontext: pick --clear: "bga": no such pass (did you mean "bag"?)\n',
+    ]);
+  }, 120_000);
+
   it('--reseed bag refuses to re-draw the picked variant; --reseed bag#3 re-draws only that one', async () => {
     const root = await project(RECIPE.replace('variants: 3 ', 'variants: 3\n    pick: 2\n'));
     const env = envFor(await tempDir('home'));

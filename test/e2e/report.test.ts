@@ -151,6 +151,25 @@ describe('kontext report (built CLI)', () => {
     expect(JSON.parse(second.stdout)).toMatchObject({ type: 'report', images: { made: 0 } });
   });
 
+  it('a clone with the lock and out/ but none of the records: the page says why there is no change map', async () => {
+    const p = (project = await createProject(YAML));
+    const env = cliEnv(p.root);
+    expect((await cli(['run', p.recipe], { cwd: p.root, env })).code).toBe(0);
+    await rm(p.cacheDir, { recursive: true, force: true });
+    const r = await cli(['report', p.recipe], { cwd: p.root, env });
+    expect(r.code, r.stderr).toBe(0);
+    const page = dataOf(await readFile(join(p.outDir, 'report', 'index.html'), 'utf8'));
+    expect(page.counts['up-to-date']).toBe(page.nodes.length);
+    for (const n of page.nodes) {
+      expect(n.review, n.id).toBeNull();
+      expect(n.noReview, n.id).toMatch(/^not in this cache yet .*: kontext run takes it in/); // before: silent
+    }
+    expect((await cli(['run', p.recipe], { cwd: p.root, env })).stderr).toMatch(/submitted 0/);
+    expect((await cli(['report', p.recipe], { cwd: p.root, env })).code).toBe(0);
+    const after = dataOf(await readFile(join(p.outDir, 'report', 'index.html'), 'utf8'));
+    for (const n of after.nodes) expect([n.review?.map, n.noReview], n.id).toEqual([expect.any(String), undefined]);
+  });
+
   it('a result whose change map cannot be made says why on the page, without a file path', async () => {
     // A source transparent everywhere: nothing the review can compare the first pass against.
     const p = (project = await createProject(YAML.replace('portrait-astronaut.jpg', 'clear.png')));
@@ -175,6 +194,23 @@ describe('kontext report (built CLI)', () => {
         .nodes.filter((n) => n.review !== null)
         .map((n) => n.id),
     ).toEqual(['sign#1', 'sign#2', 'snow']);
+  });
+
+  it('a recipe given by its full path from elsewhere: the page names it in its project, no path leaks', async () => {
+    // A compound prompt: a lint warning, which the page lists with the recipe's name.
+    const p = (project = await createProject(recipeYaml([['sky', 'Make the sky orange. Add a red scarf.']])));
+    const env = cliEnv(p.root);
+    expect((await cli(['run', p.recipe], { cwd: p.root, env })).code).toBe(0);
+    // As an editor's task runs it: the recipe's absolute path, from wherever the editor is.
+    const r = await cli(['report', p.recipe], { cwd: '/', env });
+    expect(r.code, r.stderr).toBe(0);
+    const html = await readFile(join(p.outDir, 'report', 'index.html'), 'utf8');
+    const data = dataOf(html);
+    expect(data.recipe.file).toBe('recipe.yml'); // before: the path from / (the absolute path without its "/")
+    expect(data.warnings).toHaveLength(1);
+    // before: the absolute path
+    expect(data.warnings[0]).toMatch(/^recipe\.yml:\d+:\d+: passes\[0\]\.prompt: /);
+    expect(html).not.toContain(p.root.slice(1));
   });
 
   it('reads local state only: a runcomfy recipe, no token, never run: every node not run yet', async () => {

@@ -1,5 +1,8 @@
-/** `kontext pick <recipe> <node-id> [--json]`: write `pick: <k>` into the pass the node id names. */
-import { type PickResult, writePick } from '../../index.js';
+/**
+ * `kontext pick <recipe> <node-id> [--clear] [--json]`: write `pick: <k>` into the pass the node
+ * id names, or with `--clear` take it out.
+ */
+import { type ClearResult, clearPick, type PickResult, writePick } from '../../index.js';
 import type { CliContext } from '../context.js';
 import { displayPath } from '../display-paths.js';
 import { jsonText } from '../json-text.js';
@@ -15,13 +18,23 @@ export async function pickCommand(
       `waiting for another kontext pick (pid ${pid === undefined ? '?' : String(pid)}) on ${recipe}\n`,
     );
   };
-  const result = await writePick(recipe, nodeId, { rt: ctx.rt, onWait });
+  const result =
+    opts['clear'] === true
+      ? await clearPick(recipe, nodeId, { rt: ctx.rt, onWait })
+      : await writePick(recipe, nodeId, { rt: ctx.rt, onWait });
   if (opts['json'] === true) {
     ctx.rt.stdout.write(`${jsonText(toJson(result))}\n`);
     return 0;
   }
-  ctx.rt.stdout.write(`${pickMessage(result, displayPath(result.file, ctx.rt.cwd))}\n`);
+  const file = displayPath(result.file, ctx.rt.cwd);
+  ctx.rt.stdout.write(`${result.variant === null ? clearMessage(result, file) : pickMessage(result, file)}\n`);
   return 0;
+}
+
+function clearMessage(r: ClearResult, file: string): string {
+  if (!r.changed) return `${file}: ${r.pass} has no pick:; nothing changed`;
+  const layout = r.method === 'reprinted' ? ' (the YAML was printed again; check its layout)' : '';
+  return `${file}: ${r.pass} no longer has pick: (was ${r.previous}); the passes after it take every variant${layout}`;
 }
 
 /** One line: what was written, and that a pick is per pass even when an instance was named. */
@@ -37,7 +50,7 @@ function pickMessage(r: PickResult, file: string): string {
   return `${head}${scope}${layout}`;
 }
 
-function toJson(r: PickResult): Record<string, unknown> {
+function toJson(r: PickResult | ClearResult): Record<string, unknown> {
   return {
     file: r.file,
     pass: r.pass,

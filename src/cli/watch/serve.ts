@@ -2,7 +2,7 @@
  * `kontext run --watch --serve [--port N]`: the live review sheet of each watched recipe, from
  * `startReportServer` (src/report/serve/), fed with the recipe's run events. Prints its URL.
  */
-import { startReportServer, writePick, type RunEvent, type RunRecipeOptions } from '../../index.js';
+import { clearPick, startReportServer, writePick, type RunEvent, type RunRecipeOptions } from '../../index.js';
 import type { CliContext } from '../context.js';
 import { intOption } from '../options.js';
 
@@ -28,7 +28,8 @@ export async function serveFor(
       noRemote: options.noRemote,
       // The page's pick button: the recipe changes on disk, and the watcher re-plans from it.
       // Only if it still has the bytes the page was built from: a stale page's pick is refused.
-      pick: (recipe, node, expectSha256) => writePick(recipe, node, { rt: ctx.rt, expectSha256 }),
+      pick: (recipe, node, expectSha256, clear) =>
+        (clear ? clearPick : writePick)(recipe, node, { rt: ctx.rt, expectSha256 }),
     },
     { rt: ctx.rt },
   );

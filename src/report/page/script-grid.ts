@@ -106,8 +106,9 @@ function tile(n){
   if(n.review&&n.review.chain_changed_pct!=null){var ch=el('div','chg','chain \u0394 '+pct(n.review.chain_changed_pct));
     ch.title='changed since the source image';m.appendChild(ch)}
   if(n.picked)th.appendChild(el('span','picked-mark','\u2605 picked'));
-  if(PICK&&!n.picked&&D.passes[n.p].ownsVariants&&n.variant&&n.state!=='running'){
-    var b=el('button','pick','pick #'+n.variant);b.type='button';b.dataset.pick=n.id;m.appendChild(b)}
+  if(PICK&&D.passes[n.p].ownsVariants&&n.variant&&n.state!=='running'){
+    var b=el('button','pick',(n.picked?'un-pick #':'pick #')+n.variant);b.type='button';b.dataset.pick=n.id;
+    if(n.picked){b.dataset.clear='1';b.title='every variant goes on to the passes after it again'}m.appendChild(b)}
   t.appendChild(m);tiles[n.id]=t;sigs[n.id]=JSON.stringify(n);byId[n.id]=n;return t;
 }
 function apply(next){

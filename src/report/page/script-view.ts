@@ -4,6 +4,8 @@
  * the live updates (Server-Sent Events) and the pick button. A pick sends the recipe's sha256
  * the page was built from; a refused one is explained in a note above the grid, and when the
  * recipe changed meanwhile the event stream is opened again, which starts with the newest model.
+ * A stream naming another session than the page's (the watch process restarted on this port)
+ * reloads the page once that server has a model: the old page's token would make every pick 403.
  */
 export const SCRIPT_VIEW = String.raw`
 var VIEW={id:null,mode:'split',map:false,pos:50,back:null,w:0,h:0,fit:'cover'};
@@ -32,7 +34,7 @@ document.addEventListener('keydown',function(e){
     var to=move(id,e.key);if(to)focusTile(to)}
   else if(e.key==='Enter'&&id){e.preventDefault();openViewer(id)}});
 document.getElementById('grid').addEventListener('click',function(e){
-  var b=e.target.closest('button[data-pick]');if(b){e.stopPropagation();pick(b.dataset.pick,b);return}
+  var b=e.target.closest('button[data-pick]');if(b){e.stopPropagation();pick(b.dataset.pick,b,!!b.dataset.clear);return}
   var t=e.target.closest('.tile');if(t){focusTile(t.dataset.id);openViewer(t.dataset.id)}});
 var V=document.getElementById('viewer');
 function openViewer(id){VIEW.back=id;VIEW.pos=50;showViewer(id);V.hidden=false;fitFrame();
@@ -68,10 +70,11 @@ function showViewer(id){
     VIEW.fit=n.review&&n.review.fit||'cover';
     fitFrame();
     var base=el('img',mode==='before'?'before':'base');base.src=mode==='after'?after:n.input;
+    orThumb(base,mode==='after'?n.thumb:inputThumb(n));
     base.alt=mode==='after'?'output':'input';fr.appendChild(base);
     if(mode!=='after'){base.style.objectFit=VIEW.fit;base.addEventListener('load',noteCrop)}
     var out=mode==='after'?base:null;
-    if(mode==='split'){out=el('img','after');out.src=after;out.alt='output';
+    if(mode==='split'){out=el('img','after');out.src=after;out.alt='output';orThumb(out,n.thumb);
       out.style.clipPath='inset(0 0 0 '+VIEW.pos+'%)';fr.appendChild(out);var bar=el('div','bar');
       bar.style.left=VIEW.pos+'%';fr.appendChild(bar);
       bar.appendChild(el('span','tag tl','before'));bar.appendChild(el('span','tag tr','after'))}
@@ -90,10 +93,18 @@ function showViewer(id){
     ' \u00b7 chain '+pct(n.review.chain_changed_pct):'')+' ('+n.review.metric+', threshold '+n.review.threshold+')'))}
   else if(n.noReview)foot.appendChild(el('span','norev','no change map: '+n.noReview));
   var crop=el('span','crop');crop.id='v-crop';foot.appendChild(crop);noteCrop();
+  var sm=el('span','norev');sm.id='v-small';foot.appendChild(sm);
   if(mode==='split'&&after){var r=el('input');r.type='range';r.min='0';r.max='100';r.value=String(VIEW.pos);
     r.setAttribute('aria-label','before/after split');r.addEventListener('input',function(){split(+r.value)});
     foot.appendChild(r)}
 }
+// A full image is the output in the out folder (../<pass>/<file>): a report folder moved or zipped
+// without it (or an output removed since) shows the thumbnail instead, and says so.
+function inputThumb(n){var u=n.from&&byId[n.from];return u?u.thumb:D.rows[n.r].thumb}
+function orThumb(img,thumb){if(!thumb||thumb===img.getAttribute('src'))return;
+  img.addEventListener('error',function(){img.src=thumb;var s=document.getElementById('v-small');
+    if(s)s.textContent='full-size image not found beside this page (keep report/ inside its out folder): '+
+      'showing the thumbnail'},{once:true})}
 function fitFrame(){var st=document.getElementById('v-stage'),f=st.querySelector('.frame');if(!f)return;
   if(!VIEW.w||!VIEW.h){f.style.width=f.style.height='100%';return}
   var k=Math.min(st.clientWidth/VIEW.w,st.clientHeight/VIEW.h);f.style.width=VIEW.w*k+'px';f.style.height=VIEW.h*k+'px';
@@ -117,21 +128,25 @@ document.addEventListener('pointermove',function(e){if(dragging)dragTo(e)});
 document.addEventListener('pointerup',function(){dragging=false});
 V.addEventListener('click',function(e){if(e.target===V||e.target.id==='v-wrap')closeViewer()});
 function note(text){NOTE=text;renderTop()}
-function pick(id,b){b.disabled=true;b.textContent='picking\u2026';
+function pick(id,b,clear){var what=clear?'un-pick':'pick';b.disabled=true;b.textContent=what+'ing\u2026';
   fetch('/api/pick',{method:'POST',headers:{'content-type':'application/json','x-kontext-token':TOKEN},
-    body:JSON.stringify({node:id,expectSha256:D.recipe.sha256})}).then(function(r){
-    b.textContent=r.ok?'picked':'pick failed ('+r.status+')';b.disabled=r.ok;
+    body:JSON.stringify({node:id,expectSha256:D.recipe.sha256,clear:clear})}).then(function(r){
+    b.textContent=r.ok?what+'ed':what+' failed ('+r.status+')';b.disabled=r.ok;
     if(r.ok){note(null);return}
-    r.text().then(function(t){note('pick '+id+' not written: '+t.trim())});
+    r.text().then(function(t){note(what+' '+id+' not written: '+t.trim())});
     if(r.status===409)connect()},
-    function(){b.textContent='pick failed';b.disabled=false;
-      note('pick '+id+' not written: the server did not answer')})}
-var es=null;
+    function(){b.textContent=what+' failed';b.disabled=false;
+      note(what+' '+id+' not written: the server did not answer')})}
+var es=null,RESTARTED=false,DOWN=0;
 function connect(){if(es)es.close();es=new EventSource('/events');
-  es.addEventListener('model',function(e){CONNECTED=true;apply(JSON.parse(e.data))});
-  es.onopen=function(){CONNECTED=true;var d=document.getElementById('livedot');if(d){d.className='livedot on';
+  es.addEventListener('session',function(e){RESTARTED=e.data!==SESSION});
+  es.addEventListener('model',function(e){if(RESTARTED){es.close();location.reload();return}
+    CONNECTED=true;apply(JSON.parse(e.data))});
+  es.onopen=function(){CONNECTED=true;DOWN=0;var d=document.getElementById('livedot');if(d){d.className='livedot on';
     d.textContent='live'}};
-  es.onerror=function(){CONNECTED=false;var d=document.getElementById('livedot');if(d){d.className='livedot';
-    d.textContent='reconnecting\u2026'}}}
+  // Gone for more than a few retries: the watch stopped, or runs on another port now (this page will not follow).
+  es.onerror=function(){CONNECTED=false;DOWN=DOWN||Date.now();var d=document.getElementById('livedot');if(d){
+    d.className='livedot';d.textContent=Date.now()-DOWN<5000?'reconnecting\u2026':
+    'not live: the watch has stopped; this page shows its last state (a new watch prints its URL)'}}}
 if(LIVE)connect();
 `;

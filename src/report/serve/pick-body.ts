@@ -1,4 +1,7 @@
-/** The body of a pick request: `{"node": "<node id>", "expectSha256": "<hex>"}`, JSON, at most 4 KiB. */
+/**
+ * The body of a pick request: `{"node": "<node id>", "expectSha256": "<hex>"}`, with `"clear": true`
+ * to un-pick the node's pass; JSON, at most 4 KiB.
+ */
 import type { IncomingMessage } from 'node:http';
 
 const MAX_BODY = 4096;
@@ -8,6 +11,8 @@ export interface PickBody {
   readonly node: string;
   /** sha256 of the recipe the page was built from (`ReportData.recipe.sha256`); null when not sent. */
   readonly expectSha256: string | null;
+  /** Take the pass's `pick:` out (the page's un-pick button) rather than write one. */
+  readonly clear: boolean;
 }
 
 /**
@@ -24,9 +29,10 @@ export async function readPick(req: IncomingMessage): Promise<PickBody | 'too-la
     const body = JSON.parse(bytes.toString('utf8')) as Record<string, unknown> | null;
     const node = body?.['node'];
     const sha = body?.['expectSha256'];
-    if (typeof node !== 'string') return null;
-    if (sha === undefined) return { node, expectSha256: null };
-    return typeof sha === 'string' && SHA256_HEX.test(sha) ? { node, expectSha256: sha } : null;
+    const clear = body?.['clear'] ?? false;
+    if (typeof node !== 'string' || typeof clear !== 'boolean') return null;
+    if (sha === undefined) return { node, expectSha256: null, clear };
+    return typeof sha === 'string' && SHA256_HEX.test(sha) ? { node, expectSha256: sha, clear } : null;
   } catch {
     return null;
   }

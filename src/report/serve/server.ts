@@ -48,10 +48,13 @@ export interface ReportServerOptions {
   /** `--no-remote`: local state only; otherwise what only the remote cache holds is shown "in the remote cache". */
   readonly noRemote?: boolean | undefined;
   /**
-   * Write `pick: <variant>` for a node's pass into the recipe (`writePick`), only if the recipe's
-   * bytes still have `expectSha256` (the page's); absent: the page has no pick button.
+   * Write `pick: <variant>` for a node's pass into the recipe (`writePick`), or with `clear` take
+   * it out (`clearPick`), only if the recipe's bytes still have `expectSha256` (the page's);
+   * absent: the page has no pick button.
    */
-  readonly pick?: ((recipePath: string, nodeId: string, expectSha256: string) => Promise<unknown>) | undefined;
+  readonly pick?:
+    | ((recipePath: string, nodeId: string, expectSha256: string, clear: boolean) => Promise<unknown>)
+    | undefined;
 }
 
 export interface ReportServer {
@@ -131,7 +134,9 @@ async function listen(server: Server, port: number | undefined): Promise<number>
 class ServerState {
   readonly #live = new LiveState();
   readonly #token = randomBytes(24).toString('hex');
-  readonly #streams = new EventStreams();
+  /** Public, unlike the token: tells a page left open across a restart of the watch process that it is stale. */
+  readonly #session = randomBytes(8).toString('hex');
+  readonly #streams = new EventStreams(this.#session);
   #opened: OpenedStore | null = null;
   readonly #remote: RemotePeek;
   #data: ReportData | null = null;
@@ -245,7 +250,11 @@ class ServerState {
 
   #page(res: ServerResponse): void {
     if (this.#data === null) return end(res, 503, 'not ready');
-    const html = renderPage(this.#data, { token: this.#token, pick: this.options.pick !== undefined });
+    const html = renderPage(this.#data, {
+      token: this.#token,
+      session: this.#session,
+      pick: this.options.pick !== undefined,
+    });
     res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
     res.end(html);
   }
@@ -265,7 +274,7 @@ class ServerState {
       return end(res, 400, 'not a variant node');
     if (body.expectSha256 === null) return end(res, 400, 'the pick names no recipe sha256: reload the page');
     try {
-      await pick(this.path, body.node, body.expectSha256);
+      await pick(this.path, body.node, body.expectSha256, body.clear);
     } catch (e) {
       if (!isKontextError(e) || e.code !== 'E_RECIPE_CHANGED')
         return end(res, 409, e instanceof Error ? e.message : String(e)); // e.g. the recipe is invalid now
@@ -278,7 +287,7 @@ class ServerState {
           'The page now shows the recipe as saved; look again, then pick again.',
       );
     }
-    end(res, 200, 'picked');
+    end(res, 200, body.clear ? 'un-picked' : 'picked');
   }
 
   closeClients(): void {

@@ -4,6 +4,8 @@
  * (a page that never reads, a stalled tab) no event is queued for it; once it drains it is sent
  * the newest. So each stream holds at most one model beyond the socket's own buffers, however
  * many updates a long watch session makes (before, every update was queued for every stream).
+ * A stream starts with the server's session id (`event: session`): a page built by an earlier
+ * watch process on the same port reconnects here, and by it knows its token is no longer valid.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
@@ -12,6 +14,9 @@ export class EventStreams {
   readonly #streams = new Map<ServerResponse, { behind: boolean }>();
   #last: string | null = null;
 
+  /** `session`: this server's id, public (not the token), also in the page it serves. */
+  constructor(private readonly session: string) {}
+
   /** Answer `req` with an event stream, starting with the newest model, if any. */
   open(req: IncomingMessage, res: ServerResponse): void {
     res.writeHead(200, {
@@ -19,7 +24,7 @@ export class EventStreams {
       'cache-control': 'no-store',
       connection: 'keep-alive',
     });
-    res.write(`retry: 1000\n\n`);
+    res.write(`retry: 1000\n\nevent: session\ndata: ${this.session}\n\n`);
     const stream = { behind: false };
     if (this.#last !== null) res.write(this.#last);
     this.#streams.set(res, stream);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { setPickInText } from '../../../src/recipe/pick.js';
+import { clearPickInText, setPickInText } from '../../../src/recipe/pick.js';
 
 const COMMENTED = `# catalog shots
 version: 1   # always 1
@@ -106,5 +106,31 @@ describe('setPickInText', () => {
       ],
     });
     expect(edit.text).toContain('&a id: bag');
+  });
+});
+
+describe('clearPickInText (pick --clear)', () => {
+  it('takes out the line a pick added, comment and all: the text is as before the pick', () => {
+    const picked = setPickInText(COMMENTED, 0, 2).text.replace('pick: 2', 'pick: 2   # the tan one');
+    expect(clearPickInText(picked, 0)).toEqual({ text: COMMENTED, previous: 2, method: 'surgical' });
+    const crlf = `\uFEFF${COMMENTED.replace(/\n/g, '\r\n')}`;
+    expect(clearPickInText(setPickInText(crlf, 0, 3).text, 0).text).toBe(crlf);
+  });
+
+  it('in a flow map, the pair and its comma; a pass without a pick is left as it is', () => {
+    const flow =
+      'version: 1\npasses:\n  - {id: bag, variants: 3, pick: 2}  # flow\n  - {pick: 1, id: hat, variants: 2}\n';
+    const once = clearPickInText(flow, 0);
+    expect(once).toMatchObject({ previous: 2, method: 'surgical' });
+    expect(clearPickInText(once.text, 1).text).toBe(
+      'version: 1\npasses:\n  - {id: bag, variants: 3}  # flow\n  - {id: hat, variants: 2}\n',
+    );
+    expect(clearPickInText(COMMENTED, 1)).toEqual({ text: COMMENTED, previous: undefined, method: 'surgical' });
+  });
+
+  it('a pick on the line of the dash: the yaml library prints the pass again, nothing else lost', () => {
+    const edit = clearPickInText('version: 1\npasses:\n  - pick: 2 # x\n    id: bag\n    variants: 2\n', 0);
+    expect(edit.method).toBe('reprinted');
+    expect(parse(edit.text)).toEqual({ version: 1, passes: [{ id: 'bag', variants: 2 }] });
   });
 });
