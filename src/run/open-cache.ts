@@ -2,12 +2,13 @@
  * The store a recipe run uses, and the one-time move of an old per-project `.kontext/` cache
  * into it (so upgrading costs no request).
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isKontextError } from '../errors.js';
 import type { Recipe } from '../recipe/types.js';
 import { openStore } from '../store/index.js';
+import { unreadableOnce } from '../store/open-store.js';
 import { layout } from '../store/layout.js';
 import { migrateOldStore } from '../store/migrate.js';
 import { readRecordReadOnly } from '../store/records.js';
@@ -41,11 +42,15 @@ export async function openStoreOrStandIn(
     if (!isKontextError(e) || e.code !== 'E_CACHE_DIR') throw e;
     const temp = await mkdtemp(join(tmpdir(), 'kontext-cache-'));
     try {
-      const store = readingThrough(await openStore(temp, options), root);
+      const unreadable = unreadableOnce(root, options.onWarning);
+      const store = readingThrough(await openStore(temp, options), root, unreadable);
+      // A folder there is read through; a file in the way, or nothing at all, has nothing to read.
+      const folder = (await stat(root).catch(() => null))?.isDirectory() === true;
       return {
         store,
         warning:
-          `cache dir ${root} is not writable (${reasonOf(e.cause)}): reading it, keeping nothing new there; ` +
+          `cache dir ${root} is not writable (${reasonOf(e.cause)}): ` +
+          `${folder ? 'reading it, keeping nothing new there' : 'running without a cache'}; ` +
           'results are still written to out/ and the lock',
         discard: () => rm(temp, { recursive: true, force: true }),
       };
@@ -57,9 +62,9 @@ export async function openStoreOrStandIn(
 }
 
 /** `standIn`, with a record it lacks read from the cache dir `root` it stands in for (unwritten). */
-function readingThrough(standIn: Store, root: string): Store {
+function readingThrough(standIn: Store, root: string, onUnreadable: (path: string, e: unknown) => void): Store {
   const fromRoot = async (key: string) => {
-    const record = await readRecordReadOnly(root, key, (path) => standIn.hashSource(path));
+    const record = await readRecordReadOnly(root, key, (path) => standIn.hashSource(path), onUnreadable);
     if (record === null) return null;
     standIn.copyInBlob(layout.blob(root, record.output_sha256), record.output_sha256);
     await standIn.putRecord(record, { rebuildable: true });

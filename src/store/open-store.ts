@@ -39,18 +39,7 @@ export async function openStore(root: string, options: OpenStoreOptions = {}): P
   await prepareRoot(root);
   await removeStaleTemps(layout.tmp(root), now());
   const memo = createSourceHashMemo(root, now);
-  // A restored cache with another owner can hold thousands of unreadable files: said once.
-  let unreadableSaid = false;
-  const onUnreadable = (path: string, e: unknown): void => {
-    if (unreadableSaid) return;
-    unreadableSaid = true;
-    const code = (e as { code?: unknown }).code;
-    options.onWarning?.(
-      `cannot read ${path} (${String(code)}): cache entries this process may not read are misses ` +
-        `(the node runs again unless its lock entry and output file or the remote cache prove it); ` +
-        `give this user the cache dir ${root} (chown -R) or remove it`,
-    );
-  };
+  const onUnreadable = unreadableOnce(root, options.onWarning);
   return {
     root,
     blobPath: (sha256) => {
@@ -123,4 +112,25 @@ async function removeStaleTemps(dir: string, nowMs: number): Promise<void> {
     const s = await stat(path).catch(() => null);
     if (s?.isFile() && isStaleTemp(name, s.mtimeMs, nowMs)) await rm(path, { force: true }).catch(() => undefined);
   }
+}
+
+/**
+ * The report of cache entries this process may not read (EACCES, EPERM): a restored cache with
+ * another owner can hold thousands, so it is said once, with the fix.
+ */
+export function unreadableOnce(
+  root: string,
+  onWarning: ((message: string) => void) | undefined,
+): (path: string, e: unknown) => void {
+  let said = false;
+  return (path, e) => {
+    if (said) return;
+    said = true;
+    const code = (e as { code?: unknown }).code;
+    onWarning?.(
+      `cannot read ${path} (${String(code)}): cache entries this process may not read are misses ` +
+        `(the node runs again unless its lock entry and output file or the remote cache prove it); ` +
+        `give this user the cache dir ${root} (chown -R) or remove it`,
+    );
+  };
 }

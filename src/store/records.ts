@@ -89,11 +89,19 @@ export async function readRecordReadOnly(
   root: string,
   key: string,
   hash: (path: string) => Promise<{ readonly sha256: string }>,
+  onUnreadable?: (path: string, error: unknown) => void,
 ): Promise<RunRecord | null> {
   assertHex64(key, 'cache key');
-  const entry = await readJsonEntry(layout.record(root, key), parseRunRecord).catch(() => null);
+  // Anything wrong is a miss; a file this process may not read is also said (once, by the caller).
+  const miss = (path: string) => (e: unknown) => {
+    if (isCode(e, 'EACCES', 'EPERM')) onUnreadable?.(path, e);
+    return null;
+  };
+  const recordPath = layout.record(root, key);
+  const entry = await readJsonEntry(recordPath, parseRunRecord).catch(miss(recordPath));
   if (entry === null || entry.value.key !== key) return null;
-  const blob = await hash(layout.blob(root, entry.value.output_sha256)).catch(() => null);
+  const blobPath = layout.blob(root, entry.value.output_sha256);
+  const blob = await hash(blobPath).catch(miss(blobPath));
   return blob?.sha256 === entry.value.output_sha256 ? entry.value : null;
 }
 

@@ -152,4 +152,33 @@ describe('cache files of another owner', () => {
       await emulator.close();
     }
   }, 60_000);
+
+  it('in a cache dir this user may not write either: the same one warning, beside the read-through one', async (t) => {
+    if (process.getuid?.() !== 0) return t.skip();
+    const emulator = await startEmulator({ queueMs: 5, runMs: 10 });
+    try {
+      project = await createProject(
+        RECIPE.replace('provider: emulator', 'provider: runcomfy\nhosting: { mode: inline }'),
+      );
+      const p = project;
+      const env = cliEnv(p.root, runcomfyAt(emulator));
+      expect((await cli(['run', p.recipe], { cwd: p.root, env })).code).toBe(0);
+      await rm(join(p.root, 'out'), { recursive: true, force: true });
+      // The project this user's; the whole cache root's (folders 0755, so not writable by them), files 0600.
+      await run('chown', ['-R', `${NOBODY}:${NOBODY}`, p.root]);
+      await run('chown', ['-R', '0:0', p.cacheDir]);
+      for (const d of await readdir(p.cacheDir, { recursive: true, withFileTypes: true }))
+        await chmod(join(d.parentPath, d.name), d.isDirectory() ? 0o755 : 0o600);
+      await chmod(p.cacheDir, 0o755);
+      const again = await spawnCli(['run', p.recipe], { cwd: p.root, env, uid: NOBODY, gid: NOBODY }).done;
+      expect(again.code, again.stderr).toBe(0);
+      expect(again.stderr).toContain(`cache dir ${p.cacheDir} is not writable`);
+      expect(
+        again.stderr.match(/cannot read .* \(EACCES\): cache entries this process may not read are misses/g),
+      ).toHaveLength(1);
+      expect(again.stderr).toMatch(/done 2 .* submitted 2/);
+    } finally {
+      await emulator.close();
+    }
+  }, 60_000);
 });
