@@ -34,12 +34,23 @@ function deep(absolute: string, links: number): string {
       // A dangling link (`out -> /home/alice/out` in a teammate's clone) leads where it points,
       // which does not exist yet: a write through it would create it there.
       const to = links < MAX_LINKS ? linkTarget(current) : null;
-      if (to !== null) return deep(path.join(path.resolve(path.dirname(current), to), ...rest.reverse()), links + 1);
+      // A relative target is read from the folder the link really lies in (its own path may go
+      // through linked folders), as the kernel reads it.
+      if (to !== null) return deep(path.join(path.resolve(realDir(current), to), ...rest.reverse()), links + 1);
       const parent = path.dirname(current);
       if (parent === current) return absolute;
       rest.push(path.basename(current));
       current = parent;
     }
+  }
+}
+
+/** The real folder of the link at `p` (it exists: the link was read); as written if that fails. */
+function realDir(p: string): string {
+  try {
+    return realpathSync.native(path.dirname(p));
+  } catch {
+    return path.dirname(p);
   }
 }
 

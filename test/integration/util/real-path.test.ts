@@ -37,6 +37,14 @@ describe('realPathDeep', () => {
     expect(await realPathDeep(join(dir, 'project/first'))).toBe(join(dir, 'elsewhere/x.png'));
   });
 
+  it('a relative dangling link reached through a linked folder: read from the real folder, as the kernel does', async () => {
+    // project/gen -> ssd/gen (a real folder outside), whose out -> ../x dangles: a write lands in ssd/x.
+    await mkdir(join(dir, 'ssd/gen'), { recursive: true });
+    await symlink(join(dir, 'ssd/gen'), join(dir, 'project/gen'));
+    await symlink('../x', join(dir, 'ssd/gen/out'));
+    expect(await realPathDeep(join(dir, 'project/gen/out/p/a.png'))).toBe(join(dir, 'ssd/x/p/a.png'));
+  });
+
   it('a link loop ends (no place a write could land)', async () => {
     await symlink(join(dir, 'project/b'), join(dir, 'project/a'));
     await symlink(join(dir, 'project/a'), join(dir, 'project/b'));
