@@ -16,6 +16,7 @@ import { findProjectRoot } from './project-root.js';
 import { makeLocation, makeReport } from './report.js';
 import { HIDDEN_CODES, onValue } from './rules/hidden-text.js';
 import { runRules } from './rules/index.js';
+import { defaultOutOf } from './rules/paths.js';
 import { RecipeSchema } from './schema.js';
 import { saveTargetMatcher } from './sources/own-outputs.js';
 import { resolveSources } from './sources/resolve.js';
@@ -97,7 +98,7 @@ export async function validateRecipe(text: string, options: ValidateOptions): Pr
     saveTargetMatcher(saves, dir),
   );
   const sources = new Map(checked.sources.map((s) => [s.name, s]));
-  const realPaths = await collectRealPaths(draft, dir, projectRoot, checked.sources);
+  const realPaths = await collectRealPaths(draft, dir, projectRoot, checked.sources, defaultOutOf(draft, file));
   const ctx = {
     draft,
     data,

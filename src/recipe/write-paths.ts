@@ -27,6 +27,8 @@ export async function collectRealPaths(
   dir: string,
   projectRoot: string,
   sources: readonly Source[],
+  /** The output folder when the recipe names none (`out/<name>`, recipe/build.ts). */
+  defaultOut?: string,
 ): Promise<ReadonlyMap<string, string>> {
   const saves = [draft.defaults.save, ...draft.passes.map((p) => p.save)].filter(
     (s): s is string => typeof s === 'string',
@@ -34,6 +36,7 @@ export async function collectRealPaths(
   const wanted = new Set<string>([
     projectRoot,
     path.resolve(dir, draft.out ?? 'out'),
+    ...(draft.out === undefined && defaultOut !== undefined ? [path.resolve(dir, defaultOut)] : []),
     ...saves.map((s) => staticFolder(path.resolve(dir, s))),
     ...sources.flatMap((s) => s.instances.flatMap((i) => (i.path === undefined ? [] : [i.path]))),
   ]);

@@ -147,7 +147,7 @@ describe('a clean clone: status, --frozen, --dry-run and run agree', () => {
     ]) {
       const r = await kontext(b, args);
       expect(r.code, r.stderr).toBe(65);
-      expect(r.stderr).toContain(`leads to ${join(alice, 'out/test/backdrop/pet-chelsea.png')}: it is outside`);
+      expect(r.stderr).toContain(`out: output folder "out/test" leads to ${join(alice, 'out/test')}: outside`);
     }
     expect(submits()).toBe(paidBefore);
     expect(existsSync(alice)).toBe(false);

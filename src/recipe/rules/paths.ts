@@ -8,6 +8,7 @@ import path from 'node:path';
 import type { DocPath } from '../yaml/locate.js';
 import type { Rule, RuleContext } from './context.js';
 import { realForm } from '../write-paths.js';
+import { recipeStem } from '../build.js';
 
 export function isInside(root: string, target: string): boolean {
   const rel = path.relative(root, target);
@@ -28,20 +29,33 @@ function outputPaths(ctx: RuleContext): { at: DocPath; value: string | undefined
   ];
 }
 
+/** The output folder a recipe without `out:` writes to, relative to its folder (recipe/build.ts). */
+export function defaultOutOf(draft: Pick<RuleContext['draft'], 'name'>, file: string): string {
+  return path.join('out', draft.name ?? recipeStem(file));
+}
+
 export const outputsInsideRoot: Rule = (ctx) => {
   if (ctx.allowOutsideRoot) return [];
-  return outputPaths(ctx).flatMap(({ at, value, what }) => {
+  return outputPaths(ctx).flatMap(({ at, value: written, what }) => {
+    // No `out:`: the default `out/<name>` is checked all the same (a clone's `out` committed as a
+    // link to its author's folder leads outside, dangling here or not).
+    const value = written ?? (what === 'output folder' ? defaultOutOf(ctx.draft, ctx.file) : undefined);
     if (value === undefined) return [];
     const abs = path.resolve(ctx.dir, value);
-    if (isInside(ctx.projectRoot, abs) && insideReally(ctx, abs, what === 'output folder')) return [];
+    const writtenInside = isInside(ctx.projectRoot, abs);
+    if (writtenInside && insideReally(ctx, abs, what === 'output folder')) return [];
+    // Inside as written, outside through a link (there or dangling): say where it leads.
+    const via = writtenInside ? ` leads to ${realForm(abs, what === 'output folder', ctx.real)}:` : ' is';
     return [
       ctx.report({
         code: 'outside-root',
         path: at,
-        message: `${what} "${value}" is outside the project root ${ctx.projectRoot}`,
-        hint:
-          "keep outputs inside the project; relative paths start at the recipe's folder. " +
-          'To allow it anyway, pass --allow-outside-root',
+        message: `${what} "${value}"${via} outside the project root ${ctx.projectRoot}`,
+        hint: writtenInside
+          ? "a link in that path leads out of the project (a clone of another machine's link?): " +
+            'replace it with a folder, or pass --allow-outside-root'
+          : "keep outputs inside the project; relative paths start at the recipe's folder. " +
+            'To allow it anyway, pass --allow-outside-root',
       }),
     ];
   });

@@ -46,7 +46,9 @@ async function problemsFor(save: string, saveInSources: 'error' | 'warning' = 'w
 describe('write targets at validate time', () => {
   it('`save: homelink/.bashrc` with homelink → a home folder is outside the root', async () => {
     const line = (await problemsFor('homelink/.bashrc')).find((l) => l.includes('outside'));
-    expect(line).toMatch(/^r\.yml:7:11: passes\[0\]\.save: save path "homelink\/\.bashrc" is outside the project root/);
+    expect(line).toMatch(
+      /^r\.yml:7:11: passes\[0\]\.save: save path "homelink\/\.bashrc" leads to .*\/\.bashrc: outside the project root/,
+    );
     expect(await readFile(path.join(home, '.bashrc'), 'utf8')).toBe('precious\n');
   });
 
@@ -81,6 +83,20 @@ describe('write targets at validate time', () => {
     expect(problems).toEqual([
       expect.stringMatching(
         /^r\.yml:3:10: sources\.shots: every file "shots\/\*\.jpg" matches is one a save: path writes \(2 left out\)/,
+      ),
+    ]);
+  });
+
+  it("no out: and `out` a dangling link to its author's folder: the default output folder is refused", async () => {
+    await symlink(path.join(home, 'gone', 'out'), path.join(root, 'out'));
+    await writeFile(
+      path.join(root, 'r.yml'),
+      'version: 1\nsources:\n  shots: shots/*.jpg\npasses:\n  - id: hat\n    prompt: Keep it unchanged. Add a hat.\n',
+    );
+    const result = await validateRecipeFile('r.yml', { rt });
+    expect(result.problems.filter((p) => p.severity === 'error').map(formatProblem)).toEqual([
+      expect.stringMatching(
+        /^r\.yml:1:1: out: output folder "out\/r" leads to .*\/gone\/out\/r: outside the project root /,
       ),
     ]);
   });
