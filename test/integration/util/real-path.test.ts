@@ -37,7 +37,7 @@ describe('realPathDeep', () => {
     expect(await realPathDeep(join(dir, 'project/first'))).toBe(join(dir, 'elsewhere/x.png'));
   });
 
-  it('a relative dangling link reached through a linked folder: read from the real folder, as the kernel does', async () => {
+  it('a relative dangling link through a linked folder: read from the real folder, as the kernel does', async () => {
     // project/gen -> ssd/gen (a real folder outside), whose out -> ../x dangles: a write lands in ssd/x.
     await mkdir(join(dir, 'ssd/gen'), { recursive: true });
     await symlink(join(dir, 'ssd/gen'), join(dir, 'project/gen'));
