@@ -14,11 +14,13 @@ export interface GuardedListener {
   readonly onEvent: (event: RunEvent) => void;
   /** Throw the listener's first exception, if it threw. */
   throwIfFailed(): void;
+  /** `value` (a run's result, once the run is over), or the listener's first exception thrown instead. */
+  readonly unlessFailed: <T>(value: T) => T;
 }
 
 export function guardListener(onEvent: (event: RunEvent) => void): GuardedListener {
   let failure: { readonly error: unknown; readonly type: RunEvent['type'] } | null = null;
-  return {
+  const guarded: GuardedListener = {
     onEvent(event) {
       const failed = (error: unknown): void => {
         failure ??= { error, type: event.type };
@@ -42,7 +44,12 @@ export function guardListener(onEvent: (event: RunEvent) => void): GuardedListen
         hint: 'the run itself went on to its end: its results are in the cache, the lock and the outputs',
       });
     },
+    unlessFailed(value) {
+      guarded.throwIfFailed();
+      return value;
+    },
   };
+  return guarded;
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {

@@ -29,6 +29,7 @@ import type { Runtime } from '../runtime.js';
 import { readLock, resolveCacheDir } from '../store/index.js';
 import { checksBeforeMerge, resolvedLock, writeResolved } from '../run/lock-resolve.js';
 import { openRunContext, type RunContext, type RunScope } from '../run/context.js';
+import { guardListener } from '../run/event-listener.js';
 import type { RunEvent } from '../run/events.js';
 import { LockWriter } from '../run/lock-writer.js';
 import { prepareRun, type Prepared } from '../run/prepare.js';
@@ -326,20 +327,24 @@ export class WatchSession {
     // Uploads start now, in the background, instead of inside each node's -j slot.
     this.#prefetches.handOver(prepared, scope.hosting);
     const ahead = this.#prefetches.start(scope.prefetch(prepared), scope.hosting);
+    // The caller's listener only observes (run/event-listener.ts): a throw fails the cycle after its run.
+    const listener = guardListener(this.deps.onEvent);
     const onEvent = (e: RunEvent): void => {
       if (!muted) ahead.prefetch.observe(e);
-      if (!muted || e.type === 'warning') this.deps.onEvent(e);
+      if (!muted || e.type === 'warning') listener.onEvent(e);
     };
     const coordination = { stop: stop.signal, inflight: this.#inflight, lockWriter: lock, writes: this.#writes };
     const done = executePlan(
       prepared,
       scope.runDeps({ lockPath: run.lockPath, onEvent, coordination, writeGuard: run.writeGuard }),
       this.options,
-    ).finally(() => {
-      // Superseded: the next cycle decided which of its uploads go on.
-      if (!muted) this.#prefetches.finish();
-      return scope.store.flush();
-    });
+    )
+      .then(listener.unlessFailed)
+      .finally(() => {
+        // Superseded: the next cycle decided which of its uploads go on.
+        if (!muted) this.#prefetches.finish();
+        return scope.store.flush();
+      });
     scope.hold(done);
     scope.hold(ahead.settled);
     this.#runs.add(done);

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { KontextError, runRecipe, type RunEvent } from '../../../src/index.js';
 import { runEdit } from '../../../src/run/edit.js';
+import { WatchSession } from '../../../src/watch/watch-session.js';
 import { journalEntries } from '../../helpers/journal-files.js';
 import { createProject, lockMatchesFiles, recipeYaml, testRuntime, type Project } from '../../helpers/run-fixtures.js';
 
@@ -84,6 +85,25 @@ describe('an onEvent listener that throws', () => {
     expect((thrown as Error).message).toBe('the onEvent listener threw on a node-done event: db down');
     expect(events.at(-1)).toMatchObject({ type: 'run-summary', done: 2, failed: 0, exit_code: 0 });
     expect(Object.keys((await project.readLock()).nodes).sort()).toEqual(['hat', 'sky']);
+  });
+
+  it('a WatchSession cycle: its run goes on to its end, then the cycle rejects with E_EVENT_LISTENER', async () => {
+    const listener = brokenListener();
+    const session = new WatchSession(
+      project.recipe,
+      { jobs: 2 },
+      { rt: testRuntime(project.root), onEvent: listener.onEvent },
+    );
+    try {
+      const cycle = await session.cycle([]);
+      if (cycle.kind !== 'started') throw new Error(`no run started: ${JSON.stringify(cycle)}`);
+      expectListenerError(await cycle.done.catch((e: unknown) => e), listener.error);
+      expect(listener.events.filter((e) => e.type === 'node-done').map((e) => e.node)).toEqual(['sky', 'hat']);
+      expect(listener.events.at(-1)).toMatchObject({ type: 'run-summary', done: 2, failed: 0, exit_code: 0 });
+      expect(await journalEntries(project.cacheDir)).toEqual([]);
+    } finally {
+      await session.close();
+    }
   });
 
   it('runEdit: the edit writes its output, then rejects with E_EVENT_LISTENER', async () => {
