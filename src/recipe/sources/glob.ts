@@ -84,7 +84,11 @@ async function walk(dir: string, segs: readonly Segment[], i: number, st: WalkSt
     if (await isFile(dir)) st.found.add(dir);
     return;
   }
-  if (seg.kind === 'literal' && i < segs.length - 1) return walk(path.join(dir, seg.name), segs, i + 1, st);
+  if (seg.kind === 'literal' && i < segs.length - 1) {
+    // A folder below a wildcard may be on disk in the other Unicode form too (unicode-form.ts).
+    const next = path.join(dir, seg.name);
+    return walk((await inOtherUnicodeForm(next)) ?? next, segs, i + 1, st);
+  }
   if (seg.kind === 'globstar') {
     await walk(dir, segs, i + 1, st);
     const entries = await st.list(dir);

@@ -74,6 +74,17 @@ describe('a named source in another Unicode form than on disk', () => {
     expect(await sourcePath()).toBe(named);
   });
 
+  it('a folder in the other form below a wildcard (assets/*/café/*.jpg, assets/**/café/*.jpg): found', async () => {
+    const deep = await image(`assets/x/${NFD}/a.jpg`);
+    await recipe(`assets/*/${NFC}/*.jpg`);
+    expect(await sourcePath()).toBe(deep);
+    await recipe(`assets/**/${NFC}/*.jpg`);
+    expect(await sourcePath()).toBe(deep);
+    const last = await image(`other/y/${NFD}.jpg`);
+    await recipe(`other/*/${NFC}.jpg`);
+    expect(await sourcePath()).toBe(last);
+  });
+
   it('still missing when no form of it is there: exit 66', async () => {
     await image('assets/other.jpg');
     await recipe(`assets/${NFC}.jpg`);
