@@ -17,7 +17,10 @@ export function secretsFromEnv(env: Readonly<Record<string, string | undefined>>
   // Every provider's credential variables (RUNCOMFY_TOKEN, BFL_API_KEY, FAL_KEY, ...) and the AWS ones.
   const providers = Object.values(PROVIDER_CREDENTIALS).flatMap((c) => c.envGroups.flat());
   const names = [...providers, 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_ACCESS_KEY_ID'];
-  return names.map((n) => env[n]).filter((v): v is string => typeof v === 'string' && v.length > 0);
+  const values = names.map((n) => env[n]).filter((v): v is string => typeof v === 'string' && v.length > 0);
+  // A fal key written `key_id:key_secret`: its secret half alone too (an error body may echo just that).
+  const falSecret = env['FAL_KEY']?.split(':').slice(1).join(':') ?? '';
+  return falSecret === '' ? values : [...values, falSecret];
 }
 
 export function renderError(

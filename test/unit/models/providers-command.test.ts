@@ -98,4 +98,10 @@ describe('errors scrub every provider credential', () => {
     const found = secretsFromEnv({ ...SECRETS, FAL_KEY: 'fal-SECRET-0007', OTHER: 'not-a-secret' });
     expect(found.sort()).toEqual([...Object.values(SECRETS), 'fal-SECRET-0007'].sort());
   });
+
+  it('a fal key written key_id:key_secret: its secret half alone too', () => {
+    expect(secretsFromEnv({ FAL_KEY: 'id-0001:half-SECRET-0008' }).sort()).toEqual(
+      ['half-SECRET-0008', 'id-0001:half-SECRET-0008'].sort(),
+    );
+  });
 });
