@@ -90,7 +90,8 @@ function printStatus(s: RecipeStatus, out: TextSink, cwd: string, recipeArg: str
   );
   group(
     'Git LFS pointers',
-    'not the images: run "git lfs pull"; a run refuses these nodes and does not pay for the images the lock names',
+    'not the images: run "git lfs pull"; a run refuses these nodes, and never pays again for an image ' +
+      'the lock names (--overwrite replaces only a pointer to other bytes)',
     of('modified')
       .filter((n) => n.lfs_pointer === true)
       .map((n) => `${n.node.padEnd(width)}  ${rel(n.output)}`),
