@@ -31,7 +31,7 @@ describe('openStoreOrStandIn', () => {
     const root = join(base, 'file', 'cache');
     const opened = await openStoreOrStandIn(root);
     expect(opened.warning).toBe(
-      `cache dir ${root} is not writable (ENOTDIR: not a directory): reading it, keeping nothing new there; ` +
+      `cache dir ${root} is not writable (ENOTDIR: not a directory): running without a cache; ` +
         'results are still written to out/ and the lock',
     );
     expect(dirname(opened.store.root)).toBe(tmpdir());
