@@ -118,67 +118,71 @@ describe('a read-only cache dir', () => {
   }, 60_000);
 });
 
+/**
+ * A project paid for as root, its out/ gone, then `restore` (the project chowned to NOBODY, the
+ * cache's modes as a restore left them) before `rerun` runs the CLI as NOBODY.
+ */
+async function asAnotherOwner(
+  restore: (p: Project) => Promise<void>,
+  rerun: (runAsNobody: () => ReturnType<typeof spawnCli>['done']) => Promise<void>,
+): Promise<void> {
+  const emulator = await startEmulator({ queueMs: 5, runMs: 10 });
+  try {
+    project = await createProject(
+      RECIPE.replace('provider: emulator', 'provider: runcomfy\nhosting: { mode: inline }'),
+    );
+    const p = project;
+    const env = cliEnv(p.root, runcomfyAt(emulator));
+    expect((await cli(['run', p.recipe], { cwd: p.root, env })).code).toBe(0);
+    await rm(join(p.root, 'out'), { recursive: true, force: true });
+    await run('chown', ['-R', `${NOBODY}:${NOBODY}`, p.root]);
+    await restore(p);
+    await rerun(() => spawnCli(['run', p.recipe], { cwd: p.root, env, uid: NOBODY, gid: NOBODY }).done);
+  } finally {
+    await emulator.close();
+  }
+}
+
+const UNREADABLE_SAID = /cannot read .* \(EACCES\): cache entries this process may not read are misses/g;
+
 describe('cache files of another owner', () => {
   it('a record or blob this user may not read is a miss, said once, never exit 70', async (t) => {
     if (process.getuid?.() !== 0) return t.skip();
-    const emulator = await startEmulator({ queueMs: 5, runMs: 10 });
-    try {
-      project = await createProject(
-        RECIPE.replace('provider: emulator', 'provider: runcomfy\nhosting: { mode: inline }'),
-      );
-      const p = project;
-      const env = cliEnv(p.root, runcomfyAt(emulator));
-      expect((await cli(['run', p.recipe], { cwd: p.root, env })).code).toBe(0);
-      await rm(join(p.root, 'out'), { recursive: true, force: true });
-      // The cache as a restore left it: the folders this user's, every record and blob root's, 0600.
-      await run('chown', ['-R', `${NOBODY}:${NOBODY}`, p.root]);
+    // The cache as a restore left it: the folders this user's, every record and blob root's, 0600.
+    const restore = async (p: Project): Promise<void> => {
       for (const sub of ['records', 'blobs'])
         for (const d of await readdir(join(p.cacheDir, sub), { recursive: true, withFileTypes: true }))
           if (d.isFile()) {
             await chown(join(d.parentPath, d.name), 0, 0);
             await chmod(join(d.parentPath, d.name), 0o600);
           }
-      const again = await spawnCli(['run', p.recipe], { cwd: p.root, env, uid: NOBODY, gid: NOBODY }).done;
+    };
+    await asAnotherOwner(restore, async (runAsNobody) => {
+      const again = await runAsNobody();
       expect(again.code, again.stderr).toBe(0);
-      expect(
-        again.stderr.match(/cannot read .* \(EACCES\): cache entries this process may not read are misses/g),
-      ).toHaveLength(1);
+      expect(again.stderr.match(UNREADABLE_SAID)).toHaveLength(1);
       expect(again.stderr).toMatch(/done 2 .* submitted 2/);
-      expect((await lockMatchesFiles(p)).every((r) => r.ok)).toBe(true);
+      expect((await lockMatchesFiles(project as Project)).every((r) => r.ok)).toBe(true);
       // What this user wrote in their place is read by the next run: nothing paid.
-      const third = await spawnCli(['run', p.recipe], { cwd: p.root, env, uid: NOBODY, gid: NOBODY }).done;
-      expect(third.stderr).toMatch(/cached 2 .* submitted 0/);
-    } finally {
-      await emulator.close();
-    }
+      expect((await runAsNobody()).stderr).toMatch(/cached 2 .* submitted 0/);
+    });
   }, 60_000);
 
   it('in a cache dir this user may not write either: the same one warning, beside the read-through one', async (t) => {
     if (process.getuid?.() !== 0) return t.skip();
-    const emulator = await startEmulator({ queueMs: 5, runMs: 10 });
-    try {
-      project = await createProject(
-        RECIPE.replace('provider: emulator', 'provider: runcomfy\nhosting: { mode: inline }'),
-      );
-      const p = project;
-      const env = cliEnv(p.root, runcomfyAt(emulator));
-      expect((await cli(['run', p.recipe], { cwd: p.root, env })).code).toBe(0);
-      await rm(join(p.root, 'out'), { recursive: true, force: true });
-      // The project this user's; the whole cache root's (folders 0755, so not writable by them), files 0600.
-      await run('chown', ['-R', `${NOBODY}:${NOBODY}`, p.root]);
+    // The whole cache root's (folders 0755, so not writable by this user), files 0600.
+    const restore = async (p: Project): Promise<void> => {
       await run('chown', ['-R', '0:0', p.cacheDir]);
       for (const d of await readdir(p.cacheDir, { recursive: true, withFileTypes: true }))
         await chmod(join(d.parentPath, d.name), d.isDirectory() ? 0o755 : 0o600);
       await chmod(p.cacheDir, 0o755);
-      const again = await spawnCli(['run', p.recipe], { cwd: p.root, env, uid: NOBODY, gid: NOBODY }).done;
+    };
+    await asAnotherOwner(restore, async (runAsNobody) => {
+      const again = await runAsNobody();
       expect(again.code, again.stderr).toBe(0);
-      expect(again.stderr).toContain(`cache dir ${p.cacheDir} is not writable`);
-      expect(
-        again.stderr.match(/cannot read .* \(EACCES\): cache entries this process may not read are misses/g),
-      ).toHaveLength(1);
+      expect(again.stderr).toContain(`cache dir ${(project as Project).cacheDir} is not writable`);
+      expect(again.stderr.match(UNREADABLE_SAID)).toHaveLength(1);
       expect(again.stderr).toMatch(/done 2 .* submitted 2/);
-    } finally {
-      await emulator.close();
-    }
+    });
   }, 60_000);
 });
