@@ -6,7 +6,7 @@
  * yaml library's own printing (which keeps comments but may re-indent).
  */
 import { isDeepStrictEqual } from 'node:util';
-import { isMap, isScalar, isSeq, type Node, type Pair, parseDocument, Scalar, type YAMLMap } from 'yaml';
+import { type Document, isMap, isScalar, isSeq, type Node, type Pair, parseDocument, Scalar, type YAMLMap } from 'yaml';
 import { ExitCode, KontextError } from '../errors.js';
 
 export interface PickEdit {
@@ -22,17 +22,20 @@ function cannot(message: string, hint?: string): KontextError {
   return new KontextError('E_PICK_WRITE', message, { exitCode: ExitCode.DATA_ERR, ...(hint ? { hint } : {}) });
 }
 
-/** Set `pick: variant` on the pass at `passIndex` of `passes:` in `text`. */
-export function setPickInText(text: string, passIndex: number, variant: number): PickEdit {
+/** The parsed recipe and its pass at `passIndex`, a mapping written in place (`byHand`: what to do otherwise). */
+function passNode(text: string, passIndex: number, byHand: string): { doc: Document.Parsed; pass: YAMLMap } {
   const doc = parseDocument(text);
   if (doc.errors.length > 0) throw cannot(`the recipe is not valid YAML: ${doc.errors[0]?.message ?? ''}`);
   const passes = doc.get('passes', true);
   const pass = isSeq(passes) ? passes.items[passIndex] : undefined;
   if (!isMap(pass))
-    throw cannot(
-      `passes[${passIndex}] is not a mapping written in place`,
-      'a pass written as a YAML alias: add pick: by hand',
-    );
+    throw cannot(`passes[${passIndex}] is not a mapping written in place`, `a pass written as a YAML alias: ${byHand}`);
+  return { doc, pass };
+}
+
+/** Set `pick: variant` on the pass at `passIndex` of `passes:` in `text`. */
+export function setPickInText(text: string, passIndex: number, variant: number): PickEdit {
+  const { doc, pass } = passNode(text, passIndex, 'add pick: by hand');
   const pair = pass.items.find((p) => isScalar(p.key) && p.key.value === 'pick');
   const old = pair !== undefined && isScalar(pair.value) ? pair.value.value : undefined;
   const previous = typeof old === 'number' ? old : undefined;
@@ -50,15 +53,7 @@ export function setPickInText(text: string, passIndex: number, variant: number):
 
 /** Remove `pick:` from the pass at `passIndex` (`kontext pick --clear`); `previous` undefined: it had none. */
 export function clearPickInText(text: string, passIndex: number): PickEdit {
-  const doc = parseDocument(text);
-  if (doc.errors.length > 0) throw cannot(`the recipe is not valid YAML: ${doc.errors[0]?.message ?? ''}`);
-  const passes = doc.get('passes', true);
-  const pass = isSeq(passes) ? passes.items[passIndex] : undefined;
-  if (!isMap(pass))
-    throw cannot(
-      `passes[${passIndex}] is not a mapping written in place`,
-      'a pass written as a YAML alias: remove pick: by hand',
-    );
+  const { doc, pass } = passNode(text, passIndex, 'remove pick: by hand');
   const at = pass.items.findIndex((p) => isScalar(p.key) && p.key.value === 'pick');
   const pair = pass.items[at];
   if (pair === undefined) return { text, previous: undefined, method: 'surgical' };
