@@ -57,7 +57,7 @@ export type { ProviderSession, ProviderTraits, SessionOptions } from './provider
 export { SessionPool } from './providers/session-pool.js';
 export { listProviders, type ProviderListing } from './providers/listing.js';
 export { PROVIDER_NAMES } from './models/types.js';
-export { PROVIDER_CREDENTIALS } from './models/credentials.js';
+export { falKeySecrets, PROVIDER_CREDENTIALS } from './models/credentials.js';
 export type { Provider, EditRequest, ModelInfo } from './providers/types.js';
 
 export type { EmulatorOptions, EmulatorHandle, Scenario, ScenarioInput } from './emulator/index.js';

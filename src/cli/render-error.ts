@@ -4,7 +4,7 @@
  * characters escaped (a server's message must not drive the terminal).
  */
 import { ExitCode, formatProblem, isKontextError, RecipeError, type ExitCode as Code } from '../index.js';
-import { escapeControls, PROVIDER_CREDENTIALS, redactSecrets, redactUrlsIn } from '../index.js';
+import { escapeControls, falKeySecrets, PROVIDER_CREDENTIALS, redactSecrets, redactUrlsIn } from '../index.js';
 import { displayPath } from './display-paths.js';
 
 export interface RenderedError {
@@ -18,9 +18,8 @@ export function secretsFromEnv(env: Readonly<Record<string, string | undefined>>
   const providers = Object.values(PROVIDER_CREDENTIALS).flatMap((c) => c.envGroups.flat());
   const names = [...providers, 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_ACCESS_KEY_ID'];
   const values = names.map((n) => env[n]).filter((v): v is string => typeof v === 'string' && v.length > 0);
-  // A fal key written `key_id:key_secret`: its secret half alone too (an error body may echo just that).
-  const falSecret = env['FAL_KEY']?.split(':').slice(1).join(':') ?? '';
-  return falSecret === '' ? values : [...values, falSecret];
+  const fal = env['FAL_KEY'];
+  return fal === undefined || fal === '' ? values : [...new Set([...values, ...falKeySecrets(fal)])];
 }
 
 export function renderError(

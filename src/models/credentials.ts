@@ -30,3 +30,14 @@ export function credentialEnvSet(
   const groups = PROVIDER_CREDENTIALS[provider].envGroups;
   return groups.find((g) => g.every((name) => (env[name] ?? '').trim() !== '')) ?? null;
 }
+
+/**
+ * What must never be printed of a fal key, and never be carried by a request id or output URL:
+ * the key, and for one written `key_id:key_secret` its secret half alone too (an error body may
+ * echo just that).
+ */
+export function falKeySecrets(key: string): string[] {
+  const colon = key.indexOf(':');
+  const half = colon === -1 ? '' : key.slice(colon + 1);
+  return half === '' ? [key] : [key, half];
+}

@@ -5,6 +5,7 @@
  * cancel with `PUT cancel_url` (Ctrl-C, deadlines), download `images[0].url` from `*.fal.media`,
  * and report the `seed` fal used.
  */
+import { falKeySecrets } from '../../models/credentials.js';
 import { pollUntil } from '../polling/poll-loop.js';
 import { DEFAULT_MAX_GAP_MS } from '../polling/schedule.js';
 import { DeadlineExceededError } from '../runcomfy/errors.js';
@@ -32,7 +33,7 @@ const MEDIA_HOSTS = ['*.fal.media', 'fal.media'];
 const MIN_STEP_MS = 5;
 
 export function createFalProvider(options: FalOptions): FalProvider {
-  const secrets = falSecrets(options.key);
+  const secrets = falKeySecrets(options.key);
   const base = clientBase(options, {
     providerName: 'fal',
     auth: { authorization: `Key ${options.key}` },
@@ -122,14 +123,4 @@ export function createFalProvider(options: FalOptions): FalProvider {
     download: (url, dest, dl) => base.download(url, dest, dl),
     close: () => base.close(),
   };
-}
-
-/**
- * What is scrubbed from every message and refused in request ids and output URLs: the key, and
- * for `key_id:key_secret` its secret half alone too (an error body may echo just that).
- */
-function falSecrets(key: string): string[] {
-  const colon = key.indexOf(':');
-  const half = colon === -1 ? '' : key.slice(colon + 1);
-  return half === '' ? [key] : [key, half];
 }
