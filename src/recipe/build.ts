@@ -29,6 +29,11 @@ export function recipeStem(file: string): string {
   return dot > 0 ? base.slice(0, dot) : base;
 }
 
+/** The output folder of a recipe without `out:`, relative to its folder: `out/<name>`. */
+export function defaultOutOf(draft: { readonly name?: string | undefined }, file: string): string {
+  return path.join('out', draft.name ?? recipeStem(file));
+}
+
 export function buildRecipe(input: BuildInput): Recipe {
   const { doc, file } = input;
   const dir = path.dirname(file);
@@ -46,7 +51,7 @@ export function buildRecipe(input: BuildInput): Recipe {
     name,
     provider: doc.provider,
     model: canonicalModelId(doc.provider, doc.model),
-    outDir: doc.out === undefined ? path.join(dir, 'out', name) : path.resolve(dir, doc.out),
+    outDir: path.resolve(dir, doc.out ?? defaultOutOf(doc, file)),
     hosting: doc.hosting,
     ...(doc.hosting === undefined ? {} : { hostingAt: fieldsAt(input, ['hosting'], Object.keys(doc.hosting)) }),
     ...(doc.cache?.remote === undefined ? {} : { remote: doc.cache.remote }),

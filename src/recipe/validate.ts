@@ -7,7 +7,7 @@
 import path from 'node:path';
 import { ExitCode, type Problem } from '../errors.js';
 import type { Runtime } from '../runtime.js';
-import { buildRecipe, recipeStem } from './build.js';
+import { buildRecipe, defaultOutOf, recipeStem } from './build.js';
 import { collectRealPaths } from './write-paths.js';
 import { makeDraft, setting } from './draft.js';
 import { buildGraph } from './graph.js';
@@ -16,7 +16,6 @@ import { findProjectRoot } from './project-root.js';
 import { makeLocation, makeReport } from './report.js';
 import { HIDDEN_CODES, onValue } from './rules/hidden-text.js';
 import { runRules } from './rules/index.js';
-import { defaultOutOf } from './rules/paths.js';
 import { RecipeSchema } from './schema.js';
 import { saveTargetMatcher } from './sources/own-outputs.js';
 import { resolveSources } from './sources/resolve.js';

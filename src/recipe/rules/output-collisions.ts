@@ -12,7 +12,7 @@
 import path from 'node:path';
 import type { Problem } from '../../errors.js';
 import { fillSave } from '../../util/save-template.js';
-import { recipeStem } from '../build.js';
+import { defaultOutOf } from '../build.js';
 import { setting } from '../draft.js';
 import type { Rule, RuleContext } from './context.js';
 import { fanOutProblems } from './save.js';
@@ -133,10 +133,7 @@ export const outputCollisions: Rule = (ctx) => {
   // names in one are unique instance names (ignoring case) with distinct variant suffixes. Only a
   // `save:` can land on another node's file, so a recipe without one costs nothing here.
   if (!ctx.draft.passes.some((p) => setting(ctx.draft, p, 'save') !== undefined)) return [];
-  const outDir =
-    ctx.draft.out === undefined
-      ? path.join(ctx.dir, 'out', ctx.draft.name ?? recipeStem(ctx.file))
-      : path.resolve(ctx.dir, ctx.draft.out);
+  const outDir = path.resolve(ctx.dir, ctx.draft.out ?? defaultOutOf(ctx.draft, ctx.file));
   const variants = variantsOf(ctx);
   const fanned = fannedOut(ctx);
   const seen = new Map<string, Target[]>();

@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { DocPath } from '../yaml/locate.js';
 import type { Rule, RuleContext } from './context.js';
 import { realForm } from '../write-paths.js';
-import { recipeStem } from '../build.js';
+import { defaultOutOf } from '../build.js';
 
 export function isInside(root: string, target: string): boolean {
   const rel = path.relative(root, target);
@@ -27,11 +27,6 @@ function outputPaths(ctx: RuleContext): { at: DocPath; value: string | undefined
     { at: ['defaults', 'save'], value: ctx.draft.defaults.save, what: 'save path' },
     ...ctx.draft.passes.map((p) => ({ at: ['passes', p.index, 'save'] as DocPath, value: p.save, what: 'save path' })),
   ];
-}
-
-/** The output folder a recipe without `out:` writes to, relative to its folder (recipe/build.ts). */
-export function defaultOutOf(draft: Pick<RuleContext['draft'], 'name'>, file: string): string {
-  return path.join('out', draft.name ?? recipeStem(file));
 }
 
 export const outputsInsideRoot: Rule = (ctx) => {
