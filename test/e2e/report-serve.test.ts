@@ -30,6 +30,7 @@ describe('report server (run --watch --serve)', () => {
     );
     const page = await call(s.url, '/report/', { headers: h });
     expect(page.status).toBe(200);
+    expect((await call(s.url, '/favicon.ico', { headers: h })).status).toBe(204);
     expect(page.body).toMatch(/<meta name="kontext-token" content="[0-9a-f]{48}">/);
     const data = dataOf(page.body);
     expect(data.nodes.map((n) => n.state)).toEqual(['up-to-date', 'up-to-date', 'up-to-date']);

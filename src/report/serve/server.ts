@@ -234,6 +234,11 @@ class ServerState {
       return void res.end();
     }
     if (url.pathname === '/report/' || url.pathname === '/report/index.html') return this.#page(res);
+    // Every browser asks for one: no content, rather than a 404 in the page's console.
+    if (url.pathname === '/favicon.ico') {
+      res.writeHead(204, { 'cache-control': 'max-age=86400' });
+      return void res.end();
+    }
     if (url.pathname === '/events') return this.#streams.open(req, res);
     const rel = requestedFile(url.pathname);
     const sent =
