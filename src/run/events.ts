@@ -45,6 +45,11 @@ export const RunEvent = z.discriminatedUnion('type', [
     nodes: z.number().int(),
     to_run: z.number().int(),
     cached: z.number().int(),
+    stopped: z
+      .number()
+      .int()
+      .optional()
+      .describe('Nodes the run stops before they pay (an output changed by hand, and the nodes below it)'),
     jobs: z.number().int(),
     provider: z.string(),
   }),
@@ -123,6 +128,7 @@ export const RunEvent = z.discriminatedUnion('type', [
       .int()
       .describe('Wanted nodes whose request (from an earlier cycle) is still running: awaited, not resubmitted'),
     cached: z.number().int(),
+    stopped: z.number().int().optional().describe('Nodes the cycle stops before they pay, as in run-start'),
     abandoned: z.number().int().describe('In-flight requests the new plan no longer wants'),
   }),
   /** Watch mode: the edited recipe is invalid; the last good plan stays in force. */

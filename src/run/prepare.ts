@@ -25,7 +25,7 @@ export interface Prepared {
    * intent, without `--resubmit-uncertain`). See stoppedNodes.
    */
   readonly stopped?: ReadonlyMap<string, Stop> | undefined;
-  /** Nodes that will run: the billable ones and those that share their request. */
+  /** Nodes that will run: the billable ones and those that share their request (not the stopped ones). */
   readonly toRun?: number | undefined;
   /** The journal's entries as resolve read them (before this run submits anything); journal-settled.ts. */
   readonly journal?: readonly JournalEntry[] | undefined;
@@ -66,8 +66,8 @@ export async function prepareRun(
     resubmitUncertain: options.resubmitUncertain,
   };
   const states = await resolveStates(selected, resolveDeps, selections);
-  const toRun = [...states.values()].filter((s) => s.status === 'run').length;
   const stopped = stoppedNodes(nodes, states, options.overwrite === true);
+  const toRun = [...states.values()].filter((s) => s.status === 'run' && !stopped.has(s.node.id)).length;
   const billable = billableStates({ nodes, states, stopped }, deps.providerName).length;
   return { plan, nodes, states, lock: deps.lock, billable, toRun, stopped, journal: await listing };
 }

@@ -137,7 +137,8 @@ class Scheduler {
       recipe: prepared.plan.recipe.file,
       nodes: prepared.nodes.length,
       to_run: prepared.toRun ?? prepared.billable,
-      cached: prepared.nodes.length - (prepared.toRun ?? prepared.billable),
+      cached: prepared.nodes.length - (prepared.toRun ?? prepared.billable) - (prepared.stopped?.size ?? 0),
+      stopped: prepared.stopped?.size ?? 0,
       jobs: this.options.jobs,
       provider: this.deps.providerName,
     });

@@ -63,6 +63,12 @@ export interface NodeStatus {
    * or not; with the image in a cache the node is `missing` instead (a run restores it).
    */
   readonly lfs_pointer?: true;
+  /**
+   * `will-run`, but below a node the run stops at before it pays (its output changed by hand or
+   * a git LFS pointer, a dead run's submit of unknown outcome): that node's id. The next run
+   * skips this one; it runs once that node is fixed.
+   */
+  readonly stopped_by?: string;
 }
 
 export interface OrphanStatus {
@@ -225,7 +231,12 @@ export async function statusDetail(
   const nodes: NodeStatus[] = [];
   for (const node of plan.nodes) {
     const state = prepared.states.get(node.id);
-    if (state) nodes.push(await nodeStatus(state, lock.nodes[node.id], { plan, recipe, store, fromRemote }));
+    if (!state) continue;
+    const status = await nodeStatus(state, lock.nodes[node.id], { plan, recipe, store, fromRemote });
+    const by = prepared.stopped?.get(node.id)?.by;
+    nodes.push(
+      status.state === 'will-run' && by !== undefined && by !== node.id ? { ...status, stopped_by: by } : status,
+    );
   }
   // Branches a pick left out are not orphans: picking them again is free (as `clean` keeps them).
   // Without picks that is the plan itself (a provider override changes no id or output path).

@@ -306,7 +306,8 @@ export class WatchSession {
     const states = [...prepared.states.values()];
     const wanted = new Set(states.flatMap((s) => (s.key === null ? [] : [s.key])));
     const abandoned = this.#inflight.abandonExcept(wanted).length;
-    const toRun = states.filter((s) => s.status === 'run');
+    const stopped = prepared.stopped?.size ?? 0;
+    const toRun = states.filter((s) => s.status === 'run' && prepared.stopped?.has(s.node.id) !== true);
     const inFlight = toRun.filter((s) => s.key !== null && this.#inflight.get(s.key) !== undefined);
     this.#seeds = new Map(states.flatMap((s) => (s.seedSource === 'recipe' ? [] : [[s.node.id, s.seed] as const])));
     this.deps.onEvent({
@@ -316,7 +317,8 @@ export class WatchSession {
       changed: [...changed],
       to_run: toRun.filter((s) => !inFlight.includes(s)).map((s) => ({ node: s.node.id, ...eventReason(s) })),
       in_flight: inFlight.length,
-      cached: prepared.nodes.length - toRun.length,
+      cached: prepared.nodes.length - toRun.length - stopped,
+      stopped,
       abandoned,
     });
     const stop = new AbortController();

@@ -132,6 +132,26 @@ describe('git LFS pointers in a checkout', () => {
     expect(await readFile(join(b.root, OUT), 'utf8')).toBe(other);
   }, 120_000);
 
+  it('a changed node below a refused pointer: status and the run header say the run stops there', async () => {
+    const { b } = await cloneWithPointer();
+    const recipe = join(b.root, 'recipe.yml');
+    await writeFile(recipe, (await readFile(recipe, 'utf8')).replace('Add a soft contact shadow.', 'Add a shadow.'));
+    const paid = kit.submits();
+
+    const status = await statusOf(b, ['--no-remote']);
+    expect(status.get('shadow@scene-rocket')).toMatchObject({ state: 'will-run' });
+    expect(status.get('shadow@scene-rocket')).not.toHaveProperty('stopped_by');
+    expect(status.get('shadow@pet-chelsea')).toMatchObject({ state: 'will-run', stopped_by: 'backdrop@pet-chelsea' });
+    const text = await kit.kontext(b, ['status', 'recipe.yml', '--no-remote']);
+    expect(text.stdout).toMatch(/shadow@pet-chelsea +\S.*; not until backdrop@pet-chelsea is fixed\n/);
+    expect(text.stdout).toContain('3 of 8 nodes up to date; a run pays for 3 requests');
+
+    const run = await kit.kontext(b, ['run', 'recipe.yml', '--no-remote']);
+    expect(run.code, run.stderr).toBe(65);
+    expect(run.stderr).toContain('8 nodes, 3 to run, 3 cached, 2 stopped');
+    expect(kit.submits()).toBe(paid + 3);
+  }, 120_000);
+
   it('a source checked out as an LFS pointer is named as one, before anything is paid', async () => {
     const a = await kit.project();
     const source = join(a.root, 'assets/pet-chelsea.jpg');

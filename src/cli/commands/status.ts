@@ -150,8 +150,14 @@ function pct(n: number): string {
   return `${Number.isInteger(n) ? n : n.toFixed(1)}%`;
 }
 
-/** Why a node will run; for a journaled request, what the run's claim does with it (NodeStatus.claim). */
+/** Why a node will run, and the node above it the next run stops at, if any (NodeStatus.stopped_by). */
 function willRunWords(n: NodeStatus): string {
+  const words = claimWords(n);
+  return n.stopped_by === undefined ? words : `${words}; not until ${n.stopped_by} is fixed`;
+}
+
+/** Why a node will run; for a journaled request, what the run's claim does with it (NodeStatus.claim). */
+function claimWords(n: NodeStatus): string {
   switch (n.claim) {
     case 'uncertain':
       return 'stopped: an earlier run may have submitted it; the run exits 75 unless --resubmit-uncertain';

@@ -13,7 +13,8 @@ import { reasonWords, skipWords } from './words.js';
 
 export function runStartBody(e: RunEventOf<'run-start'>): string {
   const nodes = `${formatCount(e.nodes)} ${e.nodes === 1 ? 'node' : 'nodes'}`;
-  const counts = `${nodes}, ${formatCount(e.to_run)} to run, ${formatCount(e.cached)} cached`;
+  const stopped = (e.stopped ?? 0) > 0 ? `, ${formatCount(e.stopped ?? 0)} stopped` : '';
+  const counts = `${nodes}, ${formatCount(e.to_run)} to run, ${formatCount(e.cached)} cached${stopped}`;
   return `${e.recipe}: ${counts} (jobs ${e.jobs}, provider ${e.provider})`;
 }
 
@@ -105,7 +106,8 @@ export function watchCycleBody(e: RunEventOf<'watch-cycle'>): string {
     e.to_run.length === 0 ? 'nothing to run' : `${formatCount(e.to_run.length)} to run (${shown.join(', ')}${more})`;
   const inFlight = e.in_flight > 0 ? `, ${formatCount(e.in_flight)} still in flight` : '';
   const abandoned = e.abandoned > 0 ? `, ${formatCount(e.abandoned)} abandoned` : '';
-  return `${e.recipe}: ${what} → ${runs}${inFlight}, ${formatCount(e.cached)} cached${abandoned}`;
+  const stopped = (e.stopped ?? 0) > 0 ? `, ${formatCount(e.stopped ?? 0)} stopped` : '';
+  return `${e.recipe}: ${what} → ${runs}${inFlight}, ${formatCount(e.cached)} cached${stopped}${abandoned}`;
 }
 
 export function watchErrorLines(e: RunEventOf<'watch-error'>): string[] {

@@ -6,6 +6,8 @@
  * - an invalid recipe at start: watched anyway, runs once fixed;
  * - ten saves ~30 ms apart → one re-plan, one submit, for the final prompt.
  */
+import { readFile, writeFile } from 'node:fs/promises';
+import { join, sep } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { lockMatchesFiles, until } from '../../helpers/run-fixtures.js';
@@ -33,6 +35,18 @@ afterEach(async () => {
 });
 
 describe('watch: recipe edits', () => {
+  it('a pass whose output was edited by hand, its prompt changed: the cycle stops it and below, unpaid', async () => {
+    rig = await startWatchRig(chain());
+    await rig.cycleDone(1);
+    const edited = (await rig.project.outFiles()).find((f) => f.includes(`${sep}b${sep}`)) ?? '';
+    await writeFile(join(rig.project.root, edited), 'retouched by hand');
+    await rig.project.writeRecipe(chain('Keep the face unchanged. Add a blue scarf.'));
+    const cycle = await rig.cycleDone(2);
+    expect(cycle).toMatchObject({ to_run: [], cached: 2, stopped: 2 });
+    expect(Object.fromEntries(rig.submits())).toEqual({ [P.a]: 1, [P.b]: 1, [P.c]: 1, [P.d]: 1 });
+    expect(await readFile(join(rig.project.root, edited), 'utf8')).toBe('retouched by hand');
+  });
+
   it('edit a middle pass: exactly it and its dependents are submitted, nothing else', async () => {
     rig = await startWatchRig(chain());
     await rig.cycleDone(1);

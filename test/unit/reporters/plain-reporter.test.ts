@@ -264,6 +264,7 @@ describe('plain reporter: --explain and watch lines', () => {
       to_run: [{ node: 'jacket', reason: 'prompt-changed' }],
       in_flight: 0,
       cached: 3,
+      stopped: 2,
       abandoned: 1,
     });
     reporter.onEvent({ type: 'watch-error', t: 0, recipe: 'r.yml', problems: ['r.yml:3:5: unknown key "promt"'] });
@@ -271,7 +272,7 @@ describe('plain reporter: --explain and watch lines', () => {
     const lines = err.lines();
     expect(lines[0]).toBe('explain jacket  prompt changed  ← reuse hosted URL https://b.example/k.png?…');
     expect(lines[1]).toMatch(
-      /^watch {3}r\.yml: r\.yml changed → 1 to run \(jacket prompt changed\).*3 cached.*1 abandoned/,
+      /^watch {3}r\.yml: r\.yml changed → 1 to run \(jacket prompt changed\).*3 cached, 2 stopped, 1 abandoned/,
     );
     expect(lines.slice(2)).toEqual([
       'invalid r.yml: invalid; keeping the last good plan and watching',
