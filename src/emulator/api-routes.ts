@@ -3,6 +3,8 @@ import { randomInt } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { durations, requestOrigin, type EmulatorContext } from './context.js';
 import { readJsonBody, sendError, sendJson } from './http-io.js';
+import { acceptedFault, replyWithFault } from './fault-reply.js';
+import type { CallPlan } from './faults.js';
 import type { Job } from './jobs.js';
 import { describeIssues, modelInfoBody, SEED_MAX, SubmitBody } from './model-info.js';
 import { loggableBody, type RequestLogEntry } from './request-log.js';
@@ -15,6 +17,7 @@ export async function submit(
   res: ServerResponse,
   modelId: string,
   entry: RequestLogEntry,
+  plan: CallPlan,
 ): Promise<void> {
   const read = await readJsonBody(req);
   if (!read.ok) return sendError(res, read.status, 400000, read.message);
@@ -36,6 +39,9 @@ export async function submit(
     stuck,
     failure,
   });
+  entry.accepted = true;
+  const late = acceptedFault(plan);
+  if (late) return replyWithFault(req, res, late, entry);
   const base = `${requestOrigin(ctx, req)}/v1/requests/${job.id}`;
   sendJson(res, 200, {
     request_id: job.id,

@@ -46,7 +46,7 @@ export async function dispatch(ctx: EmulatorContext, req: IncomingMessage, res: 
   if (target !== 'download' && !hasBearer(req)) {
     return sendError(res, 401, 400004, 'Unauthorized: send Authorization: Bearer <token>');
   }
-  await runRoute(ctx, req, res, route, entry);
+  await runRoute(ctx, req, res, route, entry, plan);
 }
 
 async function runRoute(
@@ -55,10 +55,11 @@ async function runRoute(
   res: ServerResponse,
   route: Route,
   entry: RequestLogEntry,
+  plan: CallPlan,
 ): Promise<void> {
   switch (route.kind) {
     case 'submit':
-      return submit(ctx, req, res, route.modelId, entry);
+      return submit(ctx, req, res, route.modelId, entry, plan);
     case 'model':
       return modelInfo(ctx, res, route.modelId);
     case 'status':

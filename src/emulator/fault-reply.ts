@@ -22,9 +22,16 @@ const DEFAULT_MESSAGES: Record<number, string> = {
  */
 const DEFAULT_CODES: Record<number, number> = { 200: 500001, 400: 400001, 403: 403001, 404: 404001 };
 
-function describe(fault: CallFault, source: CallPlan['source']): string {
+/** A fault as the request log names it: `http 503`, `reset`, `random http 429`, `http 503 after accept`. */
+export function faultLabel(fault: CallFault, source: CallPlan['source']): string {
   const what = fault.kind === 'http' ? `http ${fault.status}` : fault.kind;
-  return source === 'random' ? `random ${what}` : what;
+  const after = fault.kind !== 'malformed-json' && fault.after_accept === true ? ' after accept' : '';
+  return `${source === 'random' ? 'random ' : ''}${what}${after}`;
+}
+
+/** The plan to reply with once a submit was accepted, when its fault comes after that (`after_accept`). */
+export function acceptedFault(plan: CallPlan | undefined): (CallPlan & { fault: CallFault }) | undefined {
+  return plan?.afterAccept ? { ...plan, fault: plan.afterAccept } : undefined;
 }
 
 export function replyWithFault(
@@ -34,7 +41,7 @@ export function replyWithFault(
   entry: RequestLogEntry,
 ): void {
   const { fault } = plan;
-  entry.fault = [entry.fault, describe(fault, plan.source)].filter(Boolean).join('+');
+  entry.fault = [entry.fault, faultLabel(fault, plan.source)].filter(Boolean).join('+');
   switch (fault.kind) {
     case 'reset':
       req.socket.destroy();

@@ -14,6 +14,8 @@ export type CallFault = Extract<Fault, { kind: 'http' | 'reset' | 'malformed-jso
 export interface CallPlan {
   readonly delayMs: number;
   readonly fault: CallFault | undefined;
+  /** A submit's fault with `after_accept`: the submit is served (a job made), then this replies instead. */
+  readonly afterAccept?: CallFault | undefined;
   /** `scenario` for an explicit fault, `random` for the soak dice. */
   readonly source: 'scenario' | 'random' | undefined;
 }
@@ -73,6 +75,9 @@ export class FaultEngine {
       if (!inWindow(f, f.on === 'any' ? any : own)) continue;
       if (f.kind === 'slow') delayMs += f.delay_ms;
       else fault ??= f;
+    }
+    if (fault && fault.kind !== 'malformed-json' && fault.after_accept === true && target === 'submit') {
+      return { delayMs, fault: undefined, afterAccept: fault, source: 'scenario' };
     }
     if (fault) return { delayMs, fault, source: 'scenario' };
     const random = this.rollDice(target);

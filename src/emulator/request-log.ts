@@ -16,8 +16,13 @@ export interface RequestLogEntry {
   ms: number;
   /** The parsed submit body, `image_url` replaced by a short description. */
   body?: Record<string, unknown>;
-  /** The injected fault, when one fired: e.g. `http 429`, `reset`, `random http 503`, `truncated-download`. */
+  /**
+   * The injected fault, when one fired: e.g. `http 429`, `reset`, `random http 503`, `truncated-download`,
+   * `http 503 after accept`.
+   */
   fault?: string;
+  /** A submit the emulator accepted (a job made, paid for), whatever the reply said: what a test counts as paid. */
+  accepted?: true;
   /**
    * True for an emulator's input fetch of one of our outputs (another emulator's chained pass; our own read memory):
    * not a client call, never faulted.

@@ -18,6 +18,16 @@ const when = {
   times: z.number().int().min(1).optional().describe('How many consecutive matching calls fire'),
 };
 
+/**
+ * On a submit: the request is accepted first (a job made, and paid for), then this reply replaces
+ * the real one: what a proxy or load balancer in front does when it fails after passing the
+ * request on. Other calls ignore it (the fault replies instead of the call).
+ */
+const afterAccept = z
+  .boolean()
+  .optional()
+  .describe('On a submit: accept the request (a job, paid) first, then send this fault instead of the reply');
+
 export const Fault = z.discriminatedUnion('kind', [
   /**
    * An HTTP error reply: 401, 400 (+error_code 400004), 422, 429 (+Retry-After), 500/502/503, or 200 carrying
@@ -38,9 +48,10 @@ export const Fault = z.discriminatedUnion('kind', [
       .enum(['native', 'html', 'empty'])
       .optional()
       .describe("native: the API's own JSON error; html: a proxy's HTML page; empty: no body"),
+    after_accept: afterAccept,
   }),
   /** Destroy the socket without replying. */
-  z.object({ kind: z.literal('reset'), ...when }),
+  z.object({ kind: z.literal('reset'), ...when, after_accept: afterAccept }),
   /** Reply 200 with a body that is not JSON. */
   z.object({ kind: z.literal('malformed-json'), ...when }),
   /** Delay the reply. */

@@ -167,20 +167,29 @@ export function bodySha256(req: EditRequest): string {
 /**
  * Whether a failed submit proves the API took nothing, so its intent can go: the API answered
  * with an error (a 4xx, 429 and 408 included, or an `error_code` of the 4xx family: no request
- * id was issued), said it was unavailable (503 where the provider documents it as a refusal: BFL,
- * fal; RunComfy's and Replicate's clients make a submit's 5xx a `SubmitUncertainError` instead),
+ * id was issued), said it was unavailable (a 503 in the service's own JSON, where the provider
+ * documents it as a refusal: BFL, fal; a proxy's 503 page or empty body proves nothing, and
+ * RunComfy's and Replicate's clients make a submit's 5xx a `SubmitUncertainError` anyway),
  * or no connection was ever made (refused, unresolvable, unreachable), or the submit was stopped
  * between attempts (`notAccepted`: every attempt before was one of those). Everything else (a reset
  * or timeout after sending, another 5xx, a reply without a request id, an abort mid-send) may
  * have been accepted, and stays an intent.
  */
 export function provesNotAccepted(e: unknown): boolean {
-  const err = e as { code?: unknown; status?: unknown; errorCode?: unknown; netCode?: unknown; notAccepted?: unknown };
+  const err = e as {
+    code?: unknown;
+    status?: unknown;
+    errorCode?: unknown;
+    netCode?: unknown;
+    notAccepted?: unknown;
+    jsonReply?: unknown;
+  };
   if (err.code === UNCERTAIN_CODE) return false;
   if (err.notAccepted === true) return true;
   if (err.code === 'E_NETWORK') return typeof err.netCode === 'string' && isNotSentCode(err.netCode);
   const status = typeof err.status === 'number' ? err.status : undefined;
-  if (status !== undefined && ((status >= 400 && status < 500) || status === 503)) return true;
+  if (status !== undefined && status >= 400 && status < 500) return true;
+  if (status === 503 && err.jsonReply === true) return true;
   const apiCode = typeof err.errorCode === 'number' ? err.errorCode : undefined;
   return apiCode !== undefined && apiCode >= 400_000 && apiCode < 500_000;
 }

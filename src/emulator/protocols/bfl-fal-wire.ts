@@ -7,7 +7,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { EmulatorContext } from '../context.js';
 import type { CallPlan, CallTarget } from '../faults.js';
-import { replyForeign } from '../fault-reply.js';
+import { faultLabel, replyForeign } from '../fault-reply.js';
 import { sendJson } from '../http-io.js';
 import type { Job } from '../jobs.js';
 import { describeImageUrl, type RequestLogEntry } from '../request-log.js';
@@ -62,8 +62,7 @@ export function replyWithProtocolFault(
 ): boolean {
   const { fault } = plan;
   if (!fault) return false;
-  const what = fault.kind === 'http' ? `http ${fault.status}` : fault.kind;
-  entry.fault = [entry.fault, plan.source === 'random' ? `random ${what}` : what].filter(Boolean).join('+');
+  entry.fault = [entry.fault, faultLabel(fault, plan.source)].filter(Boolean).join('+');
   switch (fault.kind) {
     case 'reset':
       req.socket.destroy();

@@ -13,6 +13,7 @@
 import { createHash, randomInt } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { durations, type EmulatorContext } from '../context.js';
+import { acceptedFault } from '../fault-reply.js';
 import type { CallPlan } from '../faults.js';
 import { sendBody } from '../files.js';
 import { readJsonBody, sendJson } from '../http-io.js';
@@ -42,7 +43,7 @@ const formats = new WeakMap<Job, OutputFormat>();
 export function matchBfl(method: string, root: string | undefined, seg: readonly string[]): ProtocolRoute | undefined {
   if (root === 'v1' && seg.length === 1 && method === 'POST' && MODELS[seg[0] ?? ''] !== undefined) {
     const model = seg[0] ?? '';
-    return { kind: 'protocol', target: 'submit', serve: guarded((c, q, r, e) => submit(c, q, r, e, model)) };
+    return { kind: 'protocol', target: 'submit', serve: guarded((c, q, r, e, p) => submit(c, q, r, e, p, model)) };
   }
   if (root === 'v1' && seg.length === 1 && seg[0] === 'get_result' && method === 'GET') {
     return { kind: 'protocol', target: 'status', serve: guarded(getResult) };
@@ -74,6 +75,7 @@ async function submit(
   req: IncomingMessage,
   res: ServerResponse,
   entry: RequestLogEntry,
+  plan: CallPlan,
   model: string,
 ): Promise<void> {
   const read = await readJsonBody(req);
@@ -102,6 +104,12 @@ async function submit(
     failure,
   });
   formats.set(job, body.output_format ?? 'png');
+  entry.accepted = true;
+  const late = acceptedFault(plan);
+  if (late) {
+    replyWithProtocolFault(req, res, late, entry);
+    return;
+  }
   sendJson(res, 200, {
     id: job.id,
     polling_url: `${ctx.pollOrigin}/v1/get_result?id=${encodeURIComponent(job.id)}`,

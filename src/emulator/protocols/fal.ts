@@ -18,6 +18,8 @@
 import { randomInt } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { durations, type EmulatorContext } from '../context.js';
+import { acceptedFault } from '../fault-reply.js';
+import type { CallPlan } from '../faults.js';
 import { sendBody } from '../files.js';
 import { readJsonBody, sendJson } from '../http-io.js';
 import type { Job } from '../jobs.js';
@@ -56,7 +58,7 @@ export function matchFal(method: string, root: string | undefined, seg: readonly
   const [, sub, id, action, extra, ...more] = seg;
   if (sub === 'kontext' && method === 'POST' && (id === undefined || (id === 'max' && action === undefined))) {
     const model = id === 'max' ? 'fal-ai/flux-pro/kontext/max' : 'fal-ai/flux-pro/kontext';
-    return route('submit', (c, q, r, e) => submit(c, q, r, e, model));
+    return route('submit', (c, q, r, e, p) => submit(c, q, r, e, p, model));
   }
   if (sub !== 'requests' || id === undefined || more.length > 0) return undefined;
   if (action === undefined && method === 'GET') return route('result', (c, req, r, e) => result(c, req, r, e, id));
@@ -115,6 +117,7 @@ async function submit(
   req: IncomingMessage,
   res: ServerResponse,
   entry: RequestLogEntry,
+  plan: CallPlan,
   model: string,
 ): Promise<void> {
   const read = await readJsonBody(req);
@@ -139,6 +142,12 @@ async function submit(
     failure,
   });
   formats.set(job, body.output_format ?? 'jpeg');
+  entry.accepted = true;
+  const late = acceptedFault(plan);
+  if (late) {
+    replyWithProtocolFault(req, res, late, entry, errorTypeFor);
+    return;
+  }
   sendJson(res, 200, {
     status: 'IN_QUEUE',
     request_id: job.id,

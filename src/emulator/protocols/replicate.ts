@@ -20,7 +20,7 @@ import type { Job } from '../jobs.js';
 import { ASPECT_RATIOS, type AspectRatio } from '../model-info.js';
 import type { RequestLogEntry } from '../request-log.js';
 import type { CallPlan } from '../faults.js';
-import { replyForeign } from '../fault-reply.js';
+import { acceptedFault, faultLabel, replyForeign } from '../fault-reply.js';
 import { findJob, loggableSubmit, mediaTypeOf, originOf, outputIn, type ProtocolRoute } from './bfl-fal-wire.js';
 import { ReplicateCreateBody, validationBody } from './replicate-body.js';
 
@@ -53,7 +53,7 @@ export function matchReplicate(
   const [head, a, b, c, ...more] = seg;
   if (more.length > 0) return undefined;
   if (head === 'models' && a === 'black-forest-labs' && MODELS.has(b ?? '') && c === 'predictions' && method === 'POST')
-    return route('submit', (x, q, r, e) => create(x, q, r, e, `${a}/${b}`));
+    return route('submit', (x, q, r, e, p) => create(x, q, r, e, p, `${a}/${b}`));
   if (head !== 'predictions' || a === undefined || c !== undefined) return undefined;
   if (b === undefined && method === 'GET') return route('status', (x, q, r) => read(x, q, r, a));
   if (b === 'cancel' && method === 'POST') return route('cancel', (x, q, r, e) => cancel(x, q, r, e, a));
@@ -78,8 +78,7 @@ function route(target: ProtocolRoute['target'], serve: ProtocolRoute['serve']): 
 function replyWithFault(req: IncomingMessage, res: ServerResponse, plan: CallPlan, entry: RequestLogEntry): boolean {
   const { fault } = plan;
   if (!fault) return false;
-  const what = fault.kind === 'http' ? `http ${fault.status}` : fault.kind;
-  entry.fault = [entry.fault, plan.source === 'random' ? `random ${what}` : what].filter(Boolean).join('+');
+  entry.fault = [entry.fault, faultLabel(fault, plan.source)].filter(Boolean).join('+');
   if (fault.kind === 'reset') {
     req.socket.destroy();
     return true;
@@ -123,6 +122,7 @@ async function create(
   req: IncomingMessage,
   res: ServerResponse,
   entry: RequestLogEntry,
+  plan: CallPlan,
   model: string,
 ): Promise<void> {
   const body = await readJsonBody(req);
@@ -152,6 +152,12 @@ async function create(
     failure: failure === undefined ? undefined : E005,
   });
   predictions.set(job, { model, input: logged ?? {}, format: given.output_format === 'jpg' ? 'jpeg' : 'png' });
+  entry.accepted = true;
+  const late = acceptedFault(plan);
+  if (late) {
+    replyWithFault(req, res, late, entry);
+    return;
+  }
   const holdS = preferWaitS(req);
   if (holdS > 0) entry.fault = [entry.fault, `held ≤${holdS}s`].filter(Boolean).join('+');
   const until = performance.now() + holdS * 1000;

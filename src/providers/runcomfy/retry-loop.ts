@@ -6,7 +6,7 @@
 import { InterruptedError } from '../../errors.js';
 import type { Runtime } from '../../runtime.js';
 import type { RetryListener, RetryNotice } from '../types.js';
-import type { ProviderError } from './errors.js';
+import { type ProviderError, RateLimitedError } from './errors.js';
 import { retryDelay, type RetryPolicy } from './retry.js';
 
 export type AttemptOutcome<T> =
@@ -86,6 +86,9 @@ export async function withRetries<T>(
     const outcome = await attempt();
     if (outcome.ok) return outcome.value;
     if (!outcome.retryable || n >= ctx.policy.maxAttempts) throw outcome.error;
+    if (ctx.submit && outcome.retryAfterMs !== undefined && outcome.retryAfterMs > ctx.policy.maxRetryAfterMs) {
+      throw notWaited(outcome.error, outcome.retryAfterMs, ctx.policy.maxRetryAfterMs);
+    }
     const delayMs = retryDelay(n, ctx.policy, ctx.rt.random(), outcome.retryAfterMs);
     ctx.onRetry?.({ call, attempt: n, delayMs, reason: outcome.reason });
     try {
@@ -94,4 +97,25 @@ export async function withRetries<T>(
       throw ctx.signal?.aborted ? stopped(ctx, ctx.signal) : e;
     }
   }
+}
+
+/**
+ * A refused submit whose server asks for a longer wait (`Retry-After`) than the policy's bound:
+ * not sent again sooner than asked (only to be refused again, a `-j` slot held meanwhile), nor
+ * waited out: it fails now, exit 75, as refused (its status kept, so the run clears its intent).
+ */
+function notWaited(error: ProviderError, retryAfterMs: number, maxMs: number): RateLimitedError {
+  const asked = Math.ceil(retryAfterMs / 1000);
+  return new RateLimitedError(
+    `${error.message}; the API asks to wait ${asked} s before sending it again, more than the ` +
+      `${Math.ceil(maxMs / 1000)} s a submit waits: not sent again`,
+    {
+      status: error.status,
+      errorCode: error.errorCode,
+      jsonReply: error.jsonReply,
+      requestId: error.requestId,
+      cause: error,
+      hint: 'the API refused the request (nothing was accepted or billed); run again later',
+    },
+  );
 }

@@ -1,11 +1,14 @@
 /**
  * One JSON API call of the BFL or fal.ai client, with the retry rules of RunComfy's
  * (docs/architecture.md#the-runcomfy-api): reads and cancels retry on 408/429/5xx, network
- * errors and unreadable replies; a submit only when the server clearly refused it (429, or 503:
- * both providers say to retry it — BFL's error guide, fal's own client and "5xx is not charged" —
- * or no connection was made), because anything else may already have been accepted and billed: a
- * submit's other 5xx is "maybe accepted" (`SubmitUncertainError`). The URL is absolute (BFL's
- * `polling_url` and fal's `status_url` come from the API) and the auth header is the provider's own.
+ * errors and unreadable replies; a submit only when the reply proves it was not taken (429, or a
+ * 503 in the service's own words: a reply labelled JSON with FastAPI's `detail`, which both
+ * providers document as a refusal — BFL's error guide, fal's own client and "5xx is not charged"),
+ * or no connection was made, because anything else may already have been accepted and billed: a
+ * submit's other 5xx — a 503 that is a proxy's page or empty included: a load balancer may answer
+ * it after the service took the request — is "maybe accepted" (`SubmitUncertainError`). The URL is
+ * absolute (BFL's `polling_url` and fal's `status_url` come from the API) and the auth header is
+ * the provider's own.
  */
 import type { Dispatcher } from 'undici';
 import type { Runtime } from '../../runtime.js';
@@ -21,7 +24,7 @@ import { parseRetryAfter, type RetryPolicy } from '../runcomfy/retry.js';
 import { abortReason, type AttemptOutcome, bothListeners, withRetries } from '../runcomfy/retry-loop.js';
 import { isJsonReply, parseReplyJson, type RawReply, sendJson } from '../runcomfy/transport.js';
 import type { RetryListener } from '../types.js';
-import { classifyHttpError, httpError, isRetryableHttpKind, type ProviderVoice } from './map-status.js';
+import { classifyHttpError, hasDetail, httpError, isRetryableHttpKind, type ProviderVoice } from './map-status.js';
 
 export interface JsonApi {
   readonly dispatcher: Dispatcher;
@@ -65,8 +68,15 @@ export interface JsonReply {
   readonly body: JsonObject;
 }
 
-/** Statuses with which a server says it did not take the request: safe to resubmit. */
-const REFUSED = new Set([429, 503]);
+/**
+ * Whether a submit's error reply says the request was not taken, so it is safe to send again: a
+ * 429 (whoever sends it refuses), or a 503 in the service's own words (labelled JSON, with
+ * FastAPI's `detail`). A 503 page or empty body may come from a proxy after the service took it.
+ */
+function refusesSubmit(reply: RawReply, body: unknown): boolean {
+  if (reply.status === 429) return true;
+  return reply.status === 503 && isJsonReply(reply.headers) && hasDetail(body);
+}
 
 export function callJson(api: JsonApi, spec: JsonCall): Promise<JsonReply> {
   const loop = {
@@ -139,7 +149,8 @@ function readReply(api: JsonApi, spec: JsonCall, reply: RawReply): AttemptOutcom
   const label = `${api.voice.label} ${spec.call}`;
   if (!ok) {
     const kind = classifyHttpError(reply.status, body, reply.text);
-    const retryable = isRetryableHttpKind(kind) && (!spec.submit || REFUSED.has(reply.status));
+    const refused = spec.submit === true && refusesSubmit(reply, body);
+    const retryable = isRetryableHttpKind(kind) && (!spec.submit || refused);
     const error = httpError(reply.status, body, reply.text, {
       ...spec,
       voice: api.voice,
@@ -147,8 +158,10 @@ function readReply(api: JsonApi, spec: JsonCall, reply: RawReply): AttemptOutcom
       jsonReply: isJsonReply(reply.headers),
     });
     const retryAfterMs = parseRetryAfter(reply.headers['retry-after'], api.rt.now());
-    if (spec.submit && reply.status >= 500 && !REFUSED.has(reply.status)) {
-      const hint = `the request may have been submitted (and billed); check your ${api.voice.label} dashboard`;
+    if (spec.submit && reply.status >= 500 && !refused) {
+      const who = api.voice.label;
+      const proxy = reply.status === 503 ? `a 503 that is not ${who}'s own JSON reply may come from a proxy; ` : '';
+      const hint = `${proxy}the request may have been submitted (and billed); check your ${who} dashboard`;
       return {
         ok: false,
         retryable: false,

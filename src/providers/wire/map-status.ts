@@ -67,6 +67,17 @@ export function detailText(body: unknown, rawText = '', secrets: readonly string
   return raw && body === undefined ? clip(raw, secrets) : undefined;
 }
 
+/**
+ * Whether a body is a FastAPI error, the shape of BFL's and fal's own error replies: an object
+ * whose `detail` is a non-empty string or list. A proxy's page, an empty body or another JSON
+ * error (`{"message": …}`) is not.
+ */
+export function hasDetail(body: unknown): boolean {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) return false;
+  const d = (body as Record<string, unknown>)['detail'];
+  return (typeof d === 'string' && d.trim() !== '') || (Array.isArray(d) && d.length > 0);
+}
+
 /** Whether a body names a content-policy (moderation) failure. */
 function isModeration(body: unknown): boolean {
   return detailList(body).some((i) => i['type'] === 'content_policy_violation');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Fault } from '../../../src/emulator/index.js';
-import { api, dataUri, emulator, MODEL, submit, testImage } from './helpers.js';
+import { api, AUTH, dataUri, emulator, MODEL, submit, testImage } from './helpers.js';
 
 const body = async (): Promise<Record<string, unknown>> => ({ prompt: 'p', image_url: dataUri(await testImage()) });
 
@@ -28,6 +28,43 @@ describe('emulator call faults', () => {
     expect(err.error_message).toMatch(/emulated fault/);
     expect(err.request_id).toBeUndefined();
     expect(em.requestLog()[0]).toMatchObject({ status, fault: `http ${status}` });
+  });
+
+  it('after_accept: a submit makes its job (logged accepted), then the fault replies; others ignore it', async () => {
+    const em = await emulator({
+      scenario: {
+        faults: [
+          { kind: 'http', on: 'submit', nth: 1, status: 503, body: 'html', after_accept: true },
+          { kind: 'http', on: 'submit', nth: 2, status: 503 },
+          { kind: 'http', on: 'status', nth: 1, status: 502, after_accept: true },
+        ],
+      },
+    });
+    const res = await api(em, 'POST', `/models/${MODEL}`, await body());
+    expect(res.status).toBe(503);
+    expect(await res.text()).toMatch(/<html>/);
+    expect((await api(em, 'POST', `/models/${MODEL}`, await body())).status).toBe(503);
+    expect((await api(em, 'GET', '/requests/x/status')).status).toBe(502);
+    const replicate = await fetch(`${em.origin}/v1/models/black-forest-labs/flux-kontext-pro/predictions`, {
+      method: 'POST',
+      headers: AUTH,
+      body: JSON.stringify({ input: { prompt: 'p', input_image: dataUri(await testImage()) } }),
+    });
+    expect(replicate.status).toBe(201);
+    em.setScenario({ faults: [{ kind: 'reset', on: 'submit', after_accept: true }] });
+    const reset = await fetch(`${em.origin}/v1/models/black-forest-labs/flux-kontext-pro/predictions`, {
+      method: 'POST',
+      headers: AUTH,
+      body: JSON.stringify({ input: { prompt: 'p', input_image: dataUri(await testImage()) } }),
+    }).catch((e: unknown) => e);
+    expect(reset).toBeInstanceOf(Error);
+    expect(em.requestLog().map((e) => [e.status, e.fault, e.accepted])).toEqual([
+      [503, 'http 503 after accept', true],
+      [503, 'http 503', undefined],
+      [502, 'http 502 after accept', undefined],
+      [201, undefined, true],
+      [0, 'reset after accept', true],
+    ]);
   });
 
   it('429 with Retry-After on the Nth status call only', async () => {

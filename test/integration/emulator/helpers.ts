@@ -4,7 +4,8 @@ import { onTestFinished } from 'vitest';
 import { startEmulator, type EmulatorHandle, type EmulatorOptions } from '../../../src/emulator/index.js';
 
 export const MODEL = 'blackforestlabs/flux-1-kontext/pro/edit';
-const AUTH = { authorization: 'Bearer test-token', 'content-type': 'application/json' };
+/** The headers every API call of these tests carries (a bearer token, JSON). */
+export const AUTH = { authorization: 'Bearer test-token', 'content-type': 'application/json' };
 
 /**
  * An emulator with short timings, closed when the test that started it finishes (`onTestFinished`,

@@ -114,6 +114,19 @@ describe('submit retries only refusals', () => {
     expect(h.retries.map((r) => r.reason)).toEqual(['HTTP 429', 'HTTP 429', 'HTTP 429']);
   });
 
+  it('429 + Retry-After: 86400 on submit → 75 at once; on a read it is waited, clamped', async () => {
+    h = await harness({ scenario: { faults: [{ kind: 'http', on: 'submit', status: 429, retry_after: 86_400 }] } });
+    const e = await rejection(h.provider.submit(await editRequest()));
+    expect(e).toBeInstanceOf(RateLimitedError);
+    expect((e as ProviderError).exitCode).toBe(ExitCode.TEMP_FAIL);
+    expect((e as ProviderError).message).toMatch(/asks to wait 86400 s .* not sent again/);
+    expect(submits(h)).toEqual({ accepted: 0, seen: 1 });
+    expect(h.retries).toEqual([]);
+    h.emulator.setScenario({ faults: [{ kind: 'http', on: 'status', nth: 1, status: 429, retry_after: 86_400 }] });
+    expect(await runOnce(h)).toHaveLength(1);
+    expect(h.retries.map((r) => [r.call, r.delayMs])).toEqual([['status', 1_000]]);
+  });
+
   for (const status of [500, 503])
     it(`${status} on submit is not retried (only 429 is a documented refusal) → maybe paid, exit 69`, async () => {
       h = await harness({ scenario: { faults: [{ kind: 'http', on: 'submit', nth: 1, status }] } });

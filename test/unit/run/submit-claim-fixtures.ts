@@ -1,7 +1,11 @@
 /** Provider errors as the RunComfy client builds them from replies. */
 import { errorFromReply } from '../../../src/providers/runcomfy/map-error.js';
 
-export { NetworkError, SubmitUncertainError } from '../../../src/providers/runcomfy/errors.js';
+export {
+  NetworkError,
+  SubmitUncertainError,
+  UpstreamUnavailableError,
+} from '../../../src/providers/runcomfy/errors.js';
 
 export function errorFromReplyForTest(status: number, errorCode?: number): Error {
   const body = errorCode === undefined ? { error: 'nope' } : { error: 'nope', error_code: errorCode };

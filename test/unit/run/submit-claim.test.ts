@@ -3,15 +3,22 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { NetworkError, SubmitUncertainError, errorFromReplyForTest } from './submit-claim-fixtures.js';
+import {
+  NetworkError,
+  SubmitUncertainError,
+  UpstreamUnavailableError,
+  errorFromReplyForTest,
+} from './submit-claim-fixtures.js';
 import { provesNotAccepted } from '../../../src/run/submit-claim.js';
 import { openStore } from '../../../src/store/index.js';
 import { anIntent } from '../../helpers/journal-files.js';
 
 describe('provesNotAccepted', () => {
-  it('an error reply (4xx, 429, 408, 503, a 4xx error_code) or no connection proves nothing was accepted', () => {
-    for (const status of [400, 401, 403, 404, 408, 422, 429, 503])
+  it('an error reply (4xx, 429, 408, a JSON 503, a 4xx error_code) or no connection proves nothing taken', () => {
+    for (const status of [400, 401, 403, 404, 408, 422, 429])
       expect(provesNotAccepted(errorFromReplyForTest(status)), String(status)).toBe(true);
+    // A 503 in the service's own JSON (BFL's and fal's documented refusal).
+    expect(provesNotAccepted(new UpstreamUnavailableError('x', { status: 503, jsonReply: true }))).toBe(true);
     expect(provesNotAccepted(errorFromReplyForTest(200, 400002))).toBe(true);
     for (const netCode of ['ECONNREFUSED', 'ENOTFOUND', 'UND_ERR_CONNECT_TIMEOUT'])
       expect(provesNotAccepted(new NetworkError('x', { netCode })), netCode).toBe(true);
@@ -20,6 +27,8 @@ describe('provesNotAccepted', () => {
   it('anything that may have reached the service stays uncertain', () => {
     for (const status of [500, 502, 504])
       expect(provesNotAccepted(errorFromReplyForTest(status)), String(status)).toBe(false);
+    // A 503 page or empty body: a proxy in front may send it after the service took the request.
+    expect(provesNotAccepted(new UpstreamUnavailableError('x', { status: 503 }))).toBe(false);
     expect(provesNotAccepted(new SubmitUncertainError('reset after send', { status: 200 }))).toBe(false);
     expect(provesNotAccepted(new NetworkError('x', { netCode: 'ECONNRESET' }))).toBe(false);
     expect(provesNotAccepted(new Error('aborted'))).toBe(false);
