@@ -3,13 +3,15 @@
  * (docs/architecture.md#cache-lock-and-journal). A file goes when
  * - it is the output a dropped lock entry names, or it sits in kontext's own layout
  *   (`<out>/<pass>/<instance>[-v<k>].<ext>`) where no current node writes, and
- * - its bytes are kontext's: some lock entry's `output_sha256`, or a blob in the cache.
+ * - its bytes are kontext's: some lock entry's `output_sha256`, or a blob in the cache (a git
+ *   LFS pointer: the bytes its oid names).
  * A crash's temp file (`.<name>.<suffix>.tmp`, a day old) goes when `<name>` is such a file or a
  * current output. Everything else under `<out>/` (a reference photo, a mock-up, a copy under
  * another name, a symlink) is reported as kept, never removed. The walk follows no symlink, and
  * a file whose folders resolve anywhere but where the walk found it is kept too.
  */
 import { saveCopyPath } from '../util/save-template.js';
+import { lfsPointerAt } from '../util/lfs-pointer.js';
 import { createHash } from 'node:crypto';
 import { constants } from 'node:fs';
 import { lstat, open, readdir, realpath } from 'node:fs/promises';
@@ -207,7 +209,16 @@ async function judge(file: string, w: Walk): Promise<'remove' | 'kept' | 'ours'>
     if (w.currentStems.has(stem(file))) return 'ours'; // a current node's output in another format
   }
   const sha = await sha256Of(file);
-  return sha !== null && (await w.knownBytes(sha)) && (await staysInOut(file, w)) ? 'remove' : 'kept';
+  if (sha === null) return 'kept';
+  // A git LFS pointer (a checkout without git-lfs) stands for the bytes its oid names.
+  const known = (await w.knownBytes(sha)) || (await knownPointer(file, w));
+  return known && (await staysInOut(file, w)) ? 'remove' : 'kept';
+}
+
+/** The file is a git LFS pointer to bytes kontext knows. */
+async function knownPointer(file: string, w: Walk): Promise<boolean> {
+  const pointer = lfsPointerAt(file);
+  return pointer !== null && (await w.knownBytes(pointer.oid));
 }
 
 /** `<out>/<pass>/<name>.<ext>`, with a pass id's and an output name's characters. */

@@ -3,6 +3,7 @@
  * in-process on a standalone emulator, so its request log proves what a later run submits.
  * Every CLI call gets KONTEXT_CACHE_DIR pointing at the test's own cache.
  */
+import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, readFile, rename, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -139,6 +140,28 @@ describe('kontext clean', () => {
     expect(await readFile(out('bag/photo-v2.png'), 'utf8')).toBe('retouched by hand');
     expect(await readFile(tempOfTheirs, 'utf8')).toBe('half');
     expect(Object.keys((await ctx.project.readLock()).nodes).sort()).toEqual(['background', 'jacket']);
+  }, 60_000);
+
+  it("an orphan's output checked out as its git LFS pointer goes; a pointer to unknown bytes stays", async () => {
+    expect(await run()).toBe(4);
+    const out = (f: string): string => join(ctx.project.outDir, f);
+    const pointer = (oid: string, size: number): string =>
+      `version https://git-lfs.github.com/spec/v1\noid sha256:${oid}\nsize ${size}\n`;
+    const bytes = await readFile(out('bag/photo-v1.png'));
+    const ours = pointer(createHash('sha256').update(bytes).digest('hex'), bytes.length);
+    await writeFile(out('bag/photo-v1.png'), ours);
+    await writeFile(out('bag/photo-v2.png'), pointer('ab'.repeat(32), 1234));
+    await ctx.project.writeRecipe(withoutBag);
+
+    const dry = await kontext(['clean', 'recipe.yml', '--dry-run', '--json']);
+    expect(dry.code, dry.stderr).toBe(0);
+    const report = JSON.parse(dry.stdout) as { files: string[]; kept: string[] };
+    expect(report.files).toContain('out/test/bag/photo-v1.png');
+    expect(report.kept).toEqual(['out/test/bag/photo-v2.png']);
+    const real = await kontext(['clean', 'recipe.yml']);
+    expect(real.code, real.stderr).toBe(0);
+    expect(await stat(out('bag/photo-v1.png')).catch(() => null)).toBeNull();
+    expect(await readFile(out('bag/photo-v2.png'), 'utf8')).toBe(pointer('ab'.repeat(32), 1234));
   }, 60_000);
 
   it('bytes kontext does not know are kept; nothing is reached through a symlinked out folder', async () => {
