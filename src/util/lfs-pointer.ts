@@ -13,7 +13,9 @@ export interface LfsPointer {
   readonly size: number;
 }
 
-const MAX_BYTES = 1024;
+/** A pointer file is never larger (the LFS spec). */
+export const LFS_POINTER_MAX_BYTES = 1024;
+const MAX_BYTES = LFS_POINTER_MAX_BYTES;
 const VERSIONS = new Set(['https://git-lfs.github.com/spec/v1', 'https://hawser.github.com/spec/v1']);
 
 /** The pointer these bytes are, or null when they are anything else. */

@@ -98,6 +98,26 @@ describe('kontext run on a conflicted lock', () => {
     expect(await readFile(join(root, theirs.output))).toEqual(copy);
   }, 60_000);
 
+  it('the output file checked out as the git LFS pointer to ours: it decides, before the save: copy', async () => {
+    const { root, ours } = await conflicted();
+    const env = runcomfyEnv(emulator(), root);
+    const oid = ours.output_sha256;
+    const size = (await readFile(join(root, 'final', (await readdir(join(root, 'final')))[0] as string))).length;
+    await writeFile(
+      join(root, ours.output),
+      `version https://git-lfs.github.com/spec/v1\noid sha256:${oid}\nsize ${size}\n`,
+    );
+    const status = await cli(['status', 'recipe.yml', '--json'], { cwd: root, env });
+    const s = JSON.parse(status.stdout) as { lock_conflict: { decided: unknown[] } };
+    expect(s.lock_conflict.decided).toEqual([{ node: 'backdrop', rule: 'file' }]);
+    const before = submits(emulator());
+    const run = await cli(['run', 'recipe.yml'], { cwd: root, env });
+    expect(run.code, run.stderr).toBe(0);
+    expect(submits(emulator()) - before).toBe(0);
+    const lock = JSON.parse(await readFile(join(root, 'recipe.lock.json'), 'utf8')) as Lock;
+    expect(lock.nodes['backdrop']).toEqual(ours);
+  }, 60_000);
+
   it('kill -9 before the merge replaces the lock: it stays conflicted; the next run sweeps the temp', async () => {
     const { root, theirs, text } = await conflicted();
     const env = runcomfyEnv(emulator(), root);

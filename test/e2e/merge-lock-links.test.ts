@@ -61,6 +61,15 @@ describe('kontext merge-lock reads only output files in the work tree', () => {
     expect(got).toMatch(/^3 .*x: by the output file\)$/);
   }, 30_000);
 
+  it('the file in the tree is the git LFS pointer to theirs (no git-lfs): theirs, by the output file', async () => {
+    const got = await mergeWith(async (tree, bytes) => {
+      const oid = createHash('sha256').update(bytes).digest('hex');
+      const pointer = `version https://git-lfs.github.com/spec/v1\noid sha256:${oid}\nsize ${bytes.length}\n`;
+      await writeFile(join(tree, 'out', 'p', 'x.png'), pointer);
+    });
+    expect(got).toMatch(/^3 .*x: by the output file\)$/);
+  }, 30_000);
+
   it('a link in the tree to a file outside holding theirs: not read, ours kept', async () => {
     const outside = await tempDir('mergelinks-outside');
     const got = await mergeWith(async (tree, bytes) => {
