@@ -114,6 +114,11 @@ describe('kontext run --watch (built CLI)', () => {
     expect((await lockMatchesFiles(project)).every((r) => r.ok)).toBe(true);
     expect((await project.outFiles()).filter((f) => f.endsWith('.tmp'))).toEqual([]);
     expect(result.stderr).not.toMatch(/test-token/);
+    // The interrupted cycle still prices its one request (accepted, then cancelled: counted at list price).
+    const last = events(c).findLast((e) => e.type === 'run-summary');
+    expect(last?.type === 'run-summary' && [last.exit_code, last.cost_usd, last.session_spend?.cost_usd]).toEqual([
+      130, 0.04, 0.24,
+    ]);
   });
 
   it('Ctrl-C while a request runs (with --serve): journaled, exit 130; the next run re-attaches, unpaid', async () => {
