@@ -34,7 +34,7 @@ export interface Spend {
   readonly byModel: readonly SpendLine[];
 }
 
-/** How long the price of one model may take to read at the end of a run (a catalog call). */
+/** How long reading the price of one model may take (a catalog call, made at its first request). */
 const PRICE_READ_MS = 10_000;
 
 interface Line {
