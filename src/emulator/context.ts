@@ -14,7 +14,8 @@ import { createTimerSet, type TimerSet } from './timers.js';
 export interface EmulatorSettings {
   readonly queueMs: number;
   readonly runMs: number;
-  readonly priceUsd: number;
+  /** `null`: model info names no price. */
+  readonly priceUsd: number | null;
   readonly now: () => number;
   /** Lifetime of an emulated BFL delivery URL, ms. */
   readonly deliveryTtlMs: number;

@@ -26,12 +26,12 @@ function inputJsonSchema(): Record<string, unknown> {
   return z.toJSONSchema(z.object(fields), { io: 'input' }) as Record<string, unknown>;
 }
 
-/** Reply body of `GET /v1/models/{model_id}`. */
-export function modelInfoBody(modelId: string, priceUsd: number): Record<string, unknown> {
+/** Reply body of `GET /v1/models/{model_id}` (without `base_price_usd` when `priceUsd` is `null`). */
+export function modelInfoBody(modelId: string, priceUsd: number | null): Record<string, unknown> {
   return {
     model_id: modelId,
     name: `${modelId} (emulated)`,
-    base_price_usd: priceUsd,
+    ...(priceUsd === null ? {} : { base_price_usd: priceUsd }),
     input_schema: inputJsonSchema(),
   };
 }

@@ -22,8 +22,8 @@ export interface EmulatorOptions {
   queueMs?: number;
   /** Time a request runs, ms; default 100. A scenario's `run_ms` wins. */
   runMs?: number;
-  /** `base_price_usd` reported by model info; default 0.04. */
-  priceUsd?: number;
+  /** `base_price_usd` reported by model info; default 0.04; `null`: a catalog entry without a price. */
+  priceUsd?: number | null;
   /** Initial fault scenario. */
   scenario?: ScenarioInput;
   /** Clock for timestamps (`created_at`, log times); default `Date.now`. */
@@ -91,7 +91,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     {
       queueMs: options.queueMs ?? 50,
       runMs: options.runMs ?? 100,
-      priceUsd: options.priceUsd ?? 0.04,
+      priceUsd: options.priceUsd === undefined ? 0.04 : options.priceUsd,
       now: options.now ?? Date.now,
       deliveryTtlMs: options.deliveryTtlMs ?? 10 * 60_000,
     },

@@ -37,6 +37,14 @@ export type NodePhase = z.infer<typeof NodePhase>;
 
 const base = { t: z.number().describe('ms since the run started') };
 
+/** Requests submitted and what they cost at list price (run/spend.ts). */
+const spendTotals = {
+  requests: z.number().int().describe('Requests the API accepted, plus submits whose reply never came'),
+  maybe_paid: z.number().int().describe('Of them, submits whose reply never came (counted as paid)'),
+  unpriced: z.number().int().describe('Of them, requests at an unknown price'),
+  known_usd: z.number().describe('The priced requests in USD: the cost, or a lower bound when unpriced > 0'),
+};
+
 export const RunEvent = z.discriminatedUnion('type', [
   z.object({
     type: z.literal('run-start'),
@@ -155,6 +163,21 @@ export const RunEvent = z.discriminatedUnion('type', [
     outcome_unknown: z.array(z.string()).optional(),
     /** Nodes over their pass's `max_change` (drift warnings). */
     drift: z.array(z.string()).optional(),
+    /** What this run's requests cost at list price; `null` when some request's price is unknown. */
+    cost_usd: z.number().nullable(),
+    spend: z.object({
+      ...spendTotals,
+      by_model: z.array(
+        z.object({
+          provider: z.string(),
+          model: z.string(),
+          requests: z.number().int(),
+          price_usd: z.number().nullable().describe('One request; null: unknown'),
+        }),
+      ),
+    }),
+    /** Watch mode: every cycle of the session so far, this one included (superseded cycles too). */
+    session_spend: z.object({ cost_usd: z.number().nullable(), ...spendTotals }).optional(),
   }),
 ]);
 export type RunEvent = z.infer<typeof RunEvent>;

@@ -2,7 +2,7 @@
 import pLimit from 'p-limit';
 import { apiIsLocal } from '../providers/api-base.js';
 import type { UntimedRunEvent } from './events.js';
-import type { ExecuteDeps } from './execute.js';
+import type { ExecuteDeps, Submitted } from './execute.js';
 import type { RunDeps, RunOptions } from './options.js';
 
 export function executeDepsFor(
@@ -10,7 +10,7 @@ export function executeDepsFor(
   options: RunOptions,
   p: {
     readonly emit: (e: UntimedRunEvent) => void;
-    readonly onSubmitted: () => void;
+    readonly onSubmitted: (submit: Submitted) => void;
     readonly signal: AbortSignal;
     /** This run's token in journal intents (see submit-claim.ts). */
     readonly run: string;

@@ -48,8 +48,11 @@ export interface ExecuteDeps extends InputDeps {
   readonly providerName: string;
   readonly store: Store;
   readonly emit: (event: UntimedRunEvent) => void;
-  /** Told once per request the API accepted (a re-attach is not a submit). */
-  readonly onSubmitted?: (() => void) | undefined;
+  /**
+   * Told once per request the API accepted (a re-attach is not a submit), and once per submit
+   * whose reply never came and that the journal keeps as maybe paid (`maybePaid`): what a run spent.
+   */
+  readonly onSubmitted?: ((submit: Submitted) => void) | undefined;
   readonly signal: AbortSignal;
   readonly deadlineMs?: number | undefined;
   /** How long a submit on the wire at Ctrl-C may finish; default {@link SUBMIT_GRACE_MS}. */
@@ -59,6 +62,13 @@ export interface ExecuteDeps extends InputDeps {
   /** Runs each download (outside the `-j` slot of its request) under its own limit. */
   readonly limitDownload?: (<T>(fn: () => Promise<T>) => Promise<T>) | undefined;
   readonly intents: IntentDeps;
+}
+
+/** A request sent: on which provider, for which model, and whether its acceptance is only probable. */
+export interface Submitted {
+  readonly provider: string;
+  readonly model: string;
+  readonly maybePaid: boolean;
 }
 
 export interface Job {
@@ -197,11 +207,14 @@ async function submitAndFinish(
     // and when the grace ran out on it, the run says so (not for a submit stopped between
     // attempts that were all refused: that proves nothing was taken).
     if (provesNotAccepted(e)) await deps.store.journal.remove(job.key, null, deps.intents.run);
-    else if (graceOver) deps.emit(submitLostWarning(node.id, graceMs));
+    else {
+      if (graceOver) deps.emit(submitLostWarning(node.id, graceMs));
+      deps.onSubmitted?.({ provider: deps.providerName, model: node.model, maybePaid: true });
+    }
     throw e;
   }
   hook?.('after-submit-response');
-  deps.onSubmitted?.();
+  deps.onSubmitted?.({ provider: deps.providerName, model: node.model, maybePaid: false });
   // Durable before the first poll (the wait holds that poll back until it is), written while
   // the wait's first pause runs.
   const journaled = deps.store.journal

@@ -11,6 +11,7 @@ import type { RunEvent } from './events.js';
 import type { Executed } from './execute.js';
 import type { LockWriter } from './lock-writer.js';
 import type { ShardSpec } from './shard.js';
+import type { SpendLedger } from './spend.js';
 
 /**
  * A selection flag: `'all'`, a list of node patterns (`pass`, `pass@inst-*`, `pass#2`; see
@@ -95,6 +96,8 @@ export interface RunCoordination {
   readonly lockWriter: LockWriter;
   /** Output and lock writes run as sections the next run can wait for. */
   readonly writes: WriteSections;
+  /** The requests every run of the session submitted: each summary's session total (watch mode). */
+  readonly spend?: SpendLedger | undefined;
 }
 
 /** Requests in flight by cache key: a run that wants a key already in flight awaits it. */

@@ -1,6 +1,7 @@
 /** What the scheduler reports: each node's outcome and the run's counts. */
 import { ExitCode, type ExitCode as Code } from '../errors.js';
 import type { UpstreamOutput } from './inputs.js';
+import type { Spend } from './spend.js';
 
 export type NodeOutcome =
   | { readonly kind: 'ok'; readonly output: UpstreamOutput; readonly path: string }
@@ -30,6 +31,9 @@ export interface RunSummary extends Readonly<RunCounts> {
   readonly outcomeUnknown: readonly string[];
   /** Nodes over their pass's `max_change` (see run/drift.ts). */
   readonly drift?: readonly string[] | undefined;
+  /** What the run's requests cost at list price (spend.ts); `null` when a price is unknown. */
+  readonly costUsd: number | null;
+  readonly spend: Spend;
 }
 
 /**

@@ -27,7 +27,7 @@ export async function priceRun(prepared: Prepared, src: PriceSources): Promise<R
   let total = 0;
   for (const [provider, models] of billableByProvider(prepared, fallback)) {
     for (const [model, count] of models) {
-      const price = await priceOf(provider, model, src, fallback);
+      const price = await modelPrice(provider, model, src);
       if (price === null) return { known: false, provider, model };
       total += price * count;
     }
@@ -35,9 +35,11 @@ export async function priceRun(prepared: Prepared, src: PriceSources): Promise<R
   return { known: true, totalUsd: total };
 }
 
-async function priceOf(provider: string, model: string, src: PriceSources, fallback: string): Promise<number | null> {
+/** The price of one request of `model` on `provider` (`null`: the provider publishes none). */
+export async function modelPrice(provider: string, model: string, src: PriceSources): Promise<number | null> {
   const listed = isProviderName(provider) ? lookupModel(provider, model)?.priceUsd : undefined;
   if (typeof listed === 'number') return listed;
+  const fallback = src.providerName ?? src.provider.name;
   const client = provider === fallback || !src.providerFor ? src.provider : src.providerFor(provider);
   return (await client.modelInfo(model, src.signal)).priceUsd;
 }

@@ -43,6 +43,7 @@ import { requestKept } from './remote-outcome.js';
 import type { Prepared } from './prepare.js';
 import { eventReason, type NodeState } from './resolve.js';
 import { type LockCurrent, LockCurrentNodes } from './lock-current.js';
+import { RunSpend } from './spend.js';
 
 type SkipReason = 'upstream-failed' | 'stopped' | 'interrupted';
 
@@ -84,6 +85,8 @@ class Scheduler {
   /** Nodes that failed with their paid request still journaled, outcome unknown (remote-outcome.ts's requestKept). */
   readonly #outcomeUnknown: string[] = [];
   readonly #drift: DriftCheck;
+  /** What the run's submits cost (spend.ts). */
+  readonly #spend: RunSpend;
   /** Nodes served from the lock alone (lock-current.ts). */
   readonly #current: LockCurrentNodes;
   #exitCode: Code = ExitCode.OK;
@@ -109,10 +112,12 @@ class Scheduler {
       this.#execFor(node),
     );
     this.#current = new LockCurrentNodes(deps);
+    this.#spend = new RunSpend(deps, coordination?.spend);
     this.#exec = executeDepsFor(deps, options, {
       emit: (e) => this.#emit(e),
-      onSubmitted: () => {
-        this.#counts.submitted++;
+      onSubmitted: (submit) => {
+        if (!submit.maybePaid) this.#counts.submitted++;
+        this.#spend.note(submit);
       },
       signal: this.#signal,
       run: this.#run,
@@ -157,6 +162,7 @@ class Scheduler {
     const uncertain = [...this.#uncertain].sort();
     const outcomeUnknown = [...this.#outcomeUnknown].sort();
     for (const w of paidUnknownWarnings(uncertain, outcomeUnknown)) this.#emit(w);
+    const { spend, fields } = await this.#spend.settle();
     const ms = this.deps.rt.now() - this.#started;
     const outDir = prepared.plan.recipe.outDir;
     this.#emit({
@@ -169,9 +175,10 @@ class Scheduler {
       ...(uncertain.length > 0 ? { uncertain } : {}),
       ...(outcomeUnknown.length > 0 ? { outcome_unknown: outcomeUnknown } : {}),
       ...(drift.length > 0 ? { drift } : {}),
+      ...fields,
     });
     await this.#current.markUsed();
-    const paid = { uncertain, outcomeUnknown };
+    const paid = { uncertain, outcomeUnknown, costUsd: spend.costUsd, spend };
     return { ...this.#counts, exitCode: this.#exitCode, ms, outDir, outcomes: settled, ...paid, drift };
   }
 

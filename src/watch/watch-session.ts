@@ -40,6 +40,7 @@ import { emitWarnings } from '../run/lint-warnings.js';
 import { writeGuardFor } from '../run/write-guard-for.js';
 import type { WriteGuard } from '../store/write-guard.js';
 import { executePlan, type RunSummary } from '../run/scheduler.js';
+import { SpendLedger } from '../run/spend.js';
 import { lockedTargets } from '../run/hand-edits.js';
 import type { WrittenFiles } from './output-watcher.js';
 import { InflightRegistry } from './inflight.js';
@@ -95,6 +96,7 @@ export class WatchSession {
   readonly #partial = new PartialSources();
   /** Uploads of local sources ahead of the -j slots, per cycle (see watch-prefetch.ts). */
   readonly #prefetches = new WatchPrefetches();
+  readonly #spend = new SpendLedger(); // every cycle's requests: each summary's session total
   readonly #context: RunContext;
   /** Seeds this session chose (drawn or from the lock): they keep in-flight keys stable. */
   #seeds = new Map<string, number>();
@@ -335,7 +337,8 @@ export class WatchSession {
       if (!muted) ahead.prefetch.observe(e);
       if (!muted || e.type === 'warning') listener.onEvent(e);
     };
-    const coordination = { stop: stop.signal, inflight: this.#inflight, lockWriter: lock, writes: this.#writes };
+    const shared = { inflight: this.#inflight, writes: this.#writes, spend: this.#spend };
+    const coordination = { stop: stop.signal, lockWriter: lock, ...shared };
     const done = executePlan(
       prepared,
       scope.runDeps({ lockPath: run.lockPath, onEvent, coordination, writeGuard: run.writeGuard }),

@@ -34,6 +34,8 @@ describe('a submit answered 5xx is maybe paid, never sent twice', () => {
     expect(submits(em) - before).toBe(1);
     expect(first.stdout + first.stderr).toMatch(/HTTP 503.*may have been accepted/);
     expect(first.stdout + first.stderr).toMatch(/maybe paid.*crop/);
+    // Counted in what the run spent (probably paid), apart from the requests known to be accepted.
+    expect(first.stderr).toContain('submitted 0 · spent $0.04 (1 request, 1 maybe paid) · ');
 
     em.setScenario({});
     const again = await cli(['run', 'recipe.yml'], { cwd: root, env });
@@ -44,6 +46,7 @@ describe('a submit answered 5xx is maybe paid, never sent twice', () => {
       /^start +crop +an earlier run's submit of it may have been paid: stopped \(exit 75\)/m,
     );
     expect(again.stderr).not.toMatch(/re-attaching/);
+    expect(again.stderr).toMatch(/submitted 0 · spent \$0\.00 · /); // an earlier run's money
     const json = await cli(['run', 'recipe.yml', '--json'], { cwd: root, env });
     expect(json.code, json.stderr).toBe(75);
     expect(json.stdout).toMatch(/"type":"node-start","node":"crop","reason":"reattach","claim":"uncertain"/);
@@ -55,5 +58,6 @@ describe('a submit answered 5xx is maybe paid, never sent twice', () => {
       /^start +crop +an earlier run's submit of it is unsettled; submitting it again$/m,
     );
     expect(submits(em) - before).toBe(2);
+    expect(resubmitted.stderr).toContain('submitted 1 · spent $0.04 (1 request) · ');
   }, 60_000);
 });

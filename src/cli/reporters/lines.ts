@@ -8,7 +8,7 @@ import type { RunEventOf } from '../../index.js';
 import { escapeControls, redactUrlsIn } from '../../index.js';
 import type { Style } from './ansi.js';
 import { formatDuration } from './duration.js';
-import { formatCount } from './numbers.js';
+import { formatCount, formatUsd } from './numbers.js';
 import { reasonWords, skipWords } from './words.js';
 
 export function runStartBody(e: RunEventOf<'run-start'>): string {
@@ -56,7 +56,8 @@ export function noticeBody(e: RunEventOf<'notice'>): string {
 }
 
 /**
- * `done 3 · cached 120 · failed 1 (jacket) · skipped 2 · submitted 4 · 12.3 s · outputs in out/portrait`:
+ * `done 3 · cached 120 · failed 1 (jacket) · skipped 2 · submitted 4 · spent $0.16 (4 requests) · 12.3 s ·
+ * outputs in out/portrait` (watch mode: `· session $0.40 (10 requests)` after `spent`):
  * `failed` names the first few of `failedNodes` (the reporter's, from node-failed events), so the
  * last line of a long CI log says which nodes to look for (their `failed` lines say why).
  */
@@ -73,12 +74,29 @@ export function summaryLine(e: RunEventOf<'run-summary'>, style: Style, failedNo
     failed,
     part(e.skipped, 'skipped', style.yellow),
     `submitted ${formatCount(e.submitted)}`,
+    spentPart('spent', e.spend, e.cost_usd),
+    ...(e.session_spend ? [spentPart('session', e.session_spend, e.session_spend.cost_usd)] : []),
     ...(e.uncertain?.length ? [style.yellow(namedPart('maybe paid', e.uncertain))] : []),
     ...(e.outcome_unknown?.length ? [style.yellow(namedPart('outcome unknown', e.outcome_unknown))] : []),
     ...(e.drift?.length ? [style.yellow(namedPart('drift', e.drift))] : []),
     formatDuration(e.ms),
     `outputs in ${e.out_dir}`,
   ].join(' · ');
+}
+
+/**
+ * `spent $0.32 (8 requests)`, `spent $0.00`, `spent $0.12 (3 requests, 1 maybe paid)`, `spent ≥ $0.24
+ * (8 requests, 2 at an unknown price)`: what the run's requests cost at list price, never a guess.
+ */
+function spentPart(label: string, s: Omit<RunEventOf<'run-summary'>['spend'], 'by_model'>, costUsd: number | null) {
+  if (s.requests === 0) return `${label} ${formatUsd(0)}`;
+  const notes = [
+    `${formatCount(s.requests)} ${s.requests === 1 ? 'request' : 'requests'}`,
+    ...(s.maybe_paid > 0 ? [`${formatCount(s.maybe_paid)} maybe paid`] : []),
+    ...(s.unpriced > 0 ? [`${formatCount(s.unpriced)} at an unknown price`] : []),
+  ].join(', ');
+  if (costUsd !== null) return `${label} ${formatUsd(costUsd)} (${notes})`;
+  return s.unpriced === s.requests ? `${label} unknown (${notes})` : `${label} ≥ ${formatUsd(s.known_usd)} (${notes})`;
 }
 
 /**

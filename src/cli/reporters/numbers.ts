@@ -35,3 +35,19 @@ export function formatProgress(bytes: number | undefined, total: number | undefi
   if (total !== undefined && total > 0) return `${Math.min(100, Math.floor((bytes / total) * 100))}%`;
   return formatBytes(bytes);
 }
+
+/**
+ * `$0.32`, `$1,234.50`; a sum that is not a whole number of cents keeps its digits, up to four
+ * (`$0.125`: a catalog price of a fraction of a cent is not rounded away).
+ */
+export function formatUsd(usd: number): string {
+  const cents = Math.round(usd * 100);
+  const digits = Math.abs(usd * 100 - cents) < 1e-6 ? 2 : Math.min(4, decimals(usd));
+  const [whole = '0', frac = ''] = usd.toFixed(digits).split('.');
+  return `$${formatCount(Number(whole))}.${frac}`;
+}
+
+/** Decimal digits of `n` as printed to 4 places, trailing zeros dropped. */
+function decimals(n: number): number {
+  return (n.toFixed(4).split('.')[1] ?? '').replace(/0+$/, '').length;
+}

@@ -81,6 +81,12 @@ describe('kontext run --watch (built CLI)', () => {
       [B2]: 1,
       [P.c]: 2,
     });
+    // Each cycle's summary: what it spent (the emulator's $0.04 a request), and the session so far.
+    const spent = events(c).flatMap((e) => (e.type === 'run-summary' ? [[e.cost_usd, e.session_spend]] : []));
+    expect(spent, detail()).toEqual([
+      [0.12, { cost_usd: 0.12, requests: 3, maybe_paid: 0, unpriced: 0, known_usd: 0.12 }],
+      [0.08, { cost_usd: 0.2, requests: 5, maybe_paid: 0, unpriced: 0, known_usd: 0.2 }],
+    ]);
 
     // A request stuck in the queue when Ctrl-C comes: cancelled, unpaid, nothing journaled.
     emulator.setScenario({ queue_ms: 30_000 });
@@ -108,6 +114,11 @@ describe('kontext run --watch (built CLI)', () => {
     expect((await lockMatchesFiles(project)).every((r) => r.ok)).toBe(true);
     expect((await project.outFiles()).filter((f) => f.endsWith('.tmp'))).toEqual([]);
     expect(result.stderr).not.toMatch(/test-token/);
+    // The interrupted cycle still prices its one request (accepted, then cancelled: counted at list price).
+    const last = events(c).findLast((e) => e.type === 'run-summary');
+    expect(last?.type === 'run-summary' && [last.exit_code, last.cost_usd, last.session_spend?.cost_usd]).toEqual([
+      130, 0.04, 0.24,
+    ]);
   });
 
   it('Ctrl-C while a request runs (with --serve): journaled, exit 130; the next run re-attaches, unpaid', async () => {

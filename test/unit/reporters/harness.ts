@@ -1,5 +1,5 @@
 /** Test doubles for reporters: a buffer sink, a fake clock, fake timers, a tiny terminal. */
-import type { RunEvent } from '../../../src/run/events.js';
+import type { RunEvent, RunEventOf } from '../../../src/run/events.js';
 import type { IntervalTimers } from '../../../src/cli/reporters/index.js';
 
 export interface BufferSink {
@@ -96,6 +96,24 @@ export function replay(output: string): { lines: string[]; cursorHidden: boolean
 type Script = readonly (RunEvent | { advance: number })[];
 
 /** The shared story: two cached nodes, a retry, a failure, a done node, a skip, a warning. */
+/**
+ * A `run-summary`'s spend fields: `requests` at `priceUsd` each on the emulator (`null`: at an
+ * unknown price), `maybePaid` of them with no reply.
+ */
+export function spent(
+  requests: number,
+  priceUsd: number | null = 0.04,
+  maybePaid = 0,
+): Pick<RunEventOf<'run-summary'>, 'cost_usd' | 'spend'> {
+  const known = priceUsd === null ? 0 : Math.round(priceUsd * requests * 1e6) / 1e6;
+  const unpriced = priceUsd === null ? requests : 0;
+  const byModel = requests === 0 ? [] : [{ provider: 'emulator', model: 'kontext', requests, price_usd: priceUsd }];
+  return {
+    cost_usd: priceUsd === null && requests > 0 ? null : known,
+    spend: { requests, maybe_paid: maybePaid, unpriced, known_usd: known, by_model: byModel },
+  };
+}
+
 export const SCENARIO: Script = [
   { type: 'run-start', t: 0, recipe: 'portrait', nodes: 5, to_run: 3, cached: 2, jobs: 4, provider: 'emulator' },
   { type: 'node-cached', t: 1, node: 'background', output: 'out/portrait/background.png', restored: false },
@@ -152,6 +170,7 @@ export const SCENARIO: Script = [
     exit_code: 1,
     ms: 14000,
     out_dir: 'out/portrait',
+    ...spent(2),
   },
 ];
 

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { createReporter } from '../../../src/cli/reporters/index.js';
 import type { RunEvent } from '../../../src/run/events.js';
-import { bufferSink, fakeClock, fakeTimers, replay } from './harness.js';
+import { bufferSink, fakeClock, fakeTimers, replay, spent } from './harness.js';
 
 const summary: RunEvent = {
   type: 'run-summary',
@@ -16,6 +16,7 @@ const summary: RunEvent = {
   exit_code: 0,
   ms: 10,
   out_dir: 'out/r',
+  ...spent(1),
 };
 const notice: RunEvent = { type: 'notice', t: 0, message: 'uploading 1 to remote cache…' };
 

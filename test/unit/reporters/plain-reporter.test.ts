@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { RunEvent } from '../../../src/run/events.js';
 import { createReporter } from '../../../src/cli/reporters/index.js';
 import { HEARTBEAT_QUIET_MS } from '../../../src/cli/reporters/plain-reporter.js';
-import { SCENARIO, bufferSink, fakeClock, fakeTimers, play } from './harness.js';
+import { SCENARIO, bufferSink, fakeClock, fakeTimers, play, spent } from './harness.js';
 
 function setup(color = false) {
   const out = bufferSink();
@@ -25,6 +25,7 @@ const summary = (over: Partial<Extract<RunEvent, { type: 'run-summary' }>> = {})
   exit_code: 0,
   ms: 900,
   out_dir: 'out/big',
+  ...spent(1),
   ...over,
 });
 
@@ -44,7 +45,8 @@ describe('plain reporter: a small run', () => {
       'done    jacket  out/portrait/jacket.png  12.3 s',
       'skipped shoes  upstream failed',
       'warning jacket: prompt asks for two edits at once',
-      'done 1 · cached 2 · failed 1 (hair) · skipped 1 · submitted 2 · 14.0 s · outputs in out/portrait',
+      'done 1 · cached 2 · failed 1 (hair) · skipped 1 · submitted 2 · spent $0.08 (2 requests) · 14.0 s · ' +
+        'outputs in out/portrait',
     ]);
     expect(out.text()).toBe('');
     expect(ft.active.size).toBe(0);
@@ -75,9 +77,41 @@ describe('plain reporter: the summary names the nodes whose payment is unknown',
     );
     reporter.close();
     expect(err.lines()).toEqual([
-      'done 1 · cached 0 · failed 5 · skipped 0 · submitted 1 · maybe paid 1 (hair) · ' +
+      'done 1 · cached 0 · failed 5 · skipped 0 · submitted 1 · spent $0.04 (1 request) · maybe paid 1 (hair) · ' +
         'outcome unknown 4 (jacket, shoes, sky, +1 more) · drift 1 (background) · 900 ms · outputs in out/big',
     ]);
+  });
+});
+
+describe('plain reporter: the summary says what the run spent', () => {
+  const last = (over: Partial<Extract<RunEvent, { type: 'run-summary' }>>): string => {
+    const { err, reporter } = setup();
+    reporter.onEvent(summary(over));
+    reporter.close();
+    const line = err.lines().at(-1) ?? '';
+    return line
+      .split(' · ')
+      .filter((p) => /^(spent|session) /.test(p))
+      .join(' · ');
+  };
+
+  it('a total at list price, nothing paid as $0.00, a sub-cent price kept', () => {
+    expect(last(spent(8))).toBe('spent $0.32 (8 requests)');
+    expect(last({ submitted: 0, ...spent(0) })).toBe('spent $0.00');
+    expect(last(spent(5, 0.025))).toBe('spent $0.125 (5 requests)');
+    expect(last(spent(3, 0.04, 1))).toBe('spent $0.12 (3 requests, 1 maybe paid)');
+  });
+
+  it('a price unknown: the known part as a lower bound, or no figure at all', () => {
+    const { spend } = spent(6);
+    const mixed = { ...spend, unpriced: 2, known_usd: 0.16 };
+    expect(last({ cost_usd: null, spend: mixed })).toBe('spent ≥ $0.16 (6 requests, 2 at an unknown price)');
+    expect(last(spent(2, null))).toBe('spent unknown (2 requests, 2 at an unknown price)');
+  });
+
+  it('watch mode: the session so far after the cycle', () => {
+    const session = { cost_usd: 0.2, requests: 5, maybe_paid: 0, unpriced: 0, known_usd: 0.2 };
+    expect(last({ ...spent(2), session_spend: session })).toBe('spent $0.08 (2 requests) · session $0.20 (5 requests)');
   });
 });
 
@@ -107,7 +141,8 @@ describe('plain reporter: the summary names the failed nodes', () => {
     reporter.onEvent(summary({ failed: 5, done: 4, exit_code: 1 }));
     reporter.close();
     expect(err.lines().at(-1)).toBe(
-      'done 4 · cached 0 · failed 5 (a@1, b@2, c@3, +2 more) · skipped 0 · submitted 1 · 900 ms · outputs in out/big',
+      'done 4 · cached 0 · failed 5 (a@1, b@2, c@3, +2 more) · skipped 0 · submitted 1 · spent $0.04 (1 request) · ' +
+        '900 ms · outputs in out/big',
     );
   });
 });
@@ -145,7 +180,8 @@ describe('plain reporter: folding', () => {
       'cached  10,000 nodes up to date (5 restored from the cache)',
       'start   q  new',
       'done    q  out/big/q.png  898 ms',
-      'done 1 · cached 10,000 · failed 0 · skipped 0 · submitted 1 · 900 ms · outputs in out/big',
+      'done 1 · cached 10,000 · failed 0 · skipped 0 · submitted 1 · spent $0.04 (1 request) · 900 ms · ' +
+        'outputs in out/big',
     ]);
   });
 

@@ -3,7 +3,7 @@ import { createReporter } from '../../../src/cli/reporters/index.js';
 import { stripAnsi, visibleWidth } from '../../../src/cli/reporters/ansi.js';
 import { REDRAW_MS } from '../../../src/cli/reporters/tty-reporter.js';
 import type { RunEvent } from '../../../src/run/events.js';
-import { SCENARIO, bufferSink, fakeClock, fakeTimers, play, replay } from './harness.js';
+import { SCENARIO, bufferSink, fakeClock, fakeTimers, play, replay, spent } from './harness.js';
 
 const SGR = /\u001b\[[0-9;]*m/u;
 
@@ -67,7 +67,8 @@ describe('tty reporter: the scripted run', () => {
       '✓ jacket  out/portrait/jacket.png  12.3 s',
       '- shoes  upstream failed',
       '! warning: jacket: prompt asks for two edits at once',
-      'done 1 · cached 2 · failed 1 (hair) · skipped 1 · submitted 2 · 14.0 s · outputs in out/portrait',
+      'done 1 · cached 2 · failed 1 (hair) · skipped 1 · submitted 2 · spent $0.08 (2 requests) · 14.0 s · ' +
+        'outputs in out/portrait',
     ]);
     expect(final.cursorHidden).toBe(false);
     expect(err.text()).toContain('\u001b[?25l');
@@ -142,15 +143,16 @@ describe('tty reporter: throttling and timers', () => {
         exit_code: 0,
         ms,
         out_dir: 'o',
+        ...spent(1),
       });
       expect(ft.active.size).toBe(0);
     }
     reporter.close();
     expect(replay(err.text()).lines).toEqual([
       '✓ a  o/a.png  100 ms',
-      'done 1 · cached 0 · failed 0 · skipped 0 · submitted 1 · 100 ms · outputs in o',
+      'done 1 · cached 0 · failed 0 · skipped 0 · submitted 1 · spent $0.04 (1 request) · 100 ms · outputs in o',
       '✓ a  o/a.png  200 ms',
-      'done 1 · cached 0 · failed 0 · skipped 0 · submitted 1 · 200 ms · outputs in o',
+      'done 1 · cached 0 · failed 0 · skipped 0 · submitted 1 · spent $0.04 (1 request) · 200 ms · outputs in o',
     ]);
   });
 });

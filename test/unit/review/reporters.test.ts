@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { createReporter } from '../../../src/cli/reporters/index.js';
 import { RunEvent, type RunEventOf } from '../../../src/run/events.js';
-import { bufferSink, fakeClock, fakeTimers, replay } from '../reporters/harness.js';
+import { bufferSink, fakeClock, fakeTimers, replay, spent } from '../reporters/harness.js';
 
 const SUMMARY: RunEventOf<'run-summary'> = {
   type: 'run-summary',
@@ -17,6 +17,7 @@ const SUMMARY: RunEventOf<'run-summary'> = {
   ms: 20,
   out_dir: 'out/portrait',
   drift: ['jacket', 'umbrella', 'bag#2', 'hat\u001b[31m'],
+  ...spent(5),
 };
 
 const EVENTS: RunEvent[] = [
@@ -64,7 +65,9 @@ describe('drift in the reporters', () => {
     expect(out).toBe('');
     expect(err).toMatch(/^drift +jacket: changed 41\.2% of the image, over max_change 25%/m);
     expect(err).toMatch(/^warning +jacket: prompt asks/m);
-    expect(err).toMatch(/submitted 5 · drift 4 \(jacket, umbrella, bag#2, \+1 more\) · /);
+    expect(err).toMatch(
+      /submitted 5 · spent \$0\.20 \(5 requests\) · drift 4 \(jacket, umbrella, bag#2, \+1 more\) · /,
+    );
   });
 
   it('json: the warning keeps its drift object and the summary its list, valid events', () => {
