@@ -71,3 +71,10 @@ export async function prepareRun(
   const billable = billableStates({ nodes, states, stopped }, deps.providerName).length;
   return { plan, nodes, states, lock: deps.lock, billable, toRun, stopped, journal: await listing };
 }
+
+/** The run-start event's counts: nodes to run, cached, and stopped before they pay (stoppedNodes). */
+export function startCounts(prepared: Prepared): { to_run: number; cached: number; stopped: number } {
+  const toRun = prepared.toRun ?? prepared.billable;
+  const stopped = prepared.stopped?.size ?? 0;
+  return { to_run: toRun, cached: prepared.nodes.length - toRun - stopped, stopped };
+}

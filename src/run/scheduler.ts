@@ -40,7 +40,7 @@ import { materializeHit } from './cache-hit.js';
 import { beginRun, endRun, UncertainSubmitError, UNCERTAIN_CODE } from './submit-claim.js';
 import { failureOf, paidUnknownWarnings, type NodeOutcome, type RunCounts, type RunSummary } from './outcome.js';
 import { requestKept } from './remote-outcome.js';
-import type { Prepared } from './prepare.js';
+import { type Prepared, startCounts } from './prepare.js';
 import { eventReason, type NodeState } from './resolve.js';
 import { type LockCurrent, LockCurrentNodes } from './lock-current.js';
 import { RunSpend } from './spend.js';
@@ -141,9 +141,7 @@ class Scheduler {
       type: 'run-start',
       recipe: prepared.plan.recipe.file,
       nodes: prepared.nodes.length,
-      to_run: prepared.toRun ?? prepared.billable,
-      cached: prepared.nodes.length - (prepared.toRun ?? prepared.billable) - (prepared.stopped?.size ?? 0),
-      stopped: prepared.stopped?.size ?? 0,
+      ...startCounts(prepared),
       jobs: this.options.jobs,
       provider: this.deps.providerName,
     });
@@ -356,17 +354,10 @@ class Scheduler {
 
   /** Refuse to overwrite what the user changed (see hand-edits.ts); true when a target must be rewritten. */
   #checkOutputs(node: PlanNode, targets: readonly string[], than: Pick<OutputCheck, 'blobSha' | 'known' | 'key'>) {
-    const locked = this.prepared.lock.nodes[node.id];
     // No lock (`kontext edit`): checked before it paid too (edit-target.ts), and again here, as a run's.
-    const { overwrite } = this.options;
     const lockless = this.deps.lockPath === null;
-    return checkTargets(targets, {
-      ...than,
-      ...storeCheck(this.deps.store),
-      locked,
-      overwrite: overwrite === true,
-      lockless,
-    });
+    const [locked, overwrite] = [this.prepared.lock.nodes[node.id], this.options.overwrite === true];
+    return checkTargets(targets, { ...than, ...storeCheck(this.deps.store), locked, overwrite, lockless });
   }
 
   /** Why nothing new may start now, if so. */
