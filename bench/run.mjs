@@ -3,9 +3,15 @@
 // measure time and memory, so they must not share a process or run side by side).
 // `npm run bench -- recipe noop` runs only the named ones. Figures are printed, never asserted.
 import { spawnSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+
+/** The benches' temp projects (bench/lib.mjs `tempProject`) now in the temp folder. */
+function benchProjects() {
+  return new Set(readdirSync(tmpdir()).filter((f) => f.startsWith('kontext-bench-')));
+}
 
 const here = dirname(fileURLToPath(import.meta.url));
 const only = process.argv.slice(2);
@@ -13,6 +19,7 @@ const benches = readdirSync(here)
   .filter((f) => f.endsWith('.bench.mjs'))
   .filter((f) => only.length === 0 || only.some((o) => f.startsWith(o)))
   .sort();
+const before = benchProjects();
 let crashed = 0;
 for (const file of benches) {
   process.stdout.write(`\n=== ${file} ===\n`);
@@ -25,4 +32,14 @@ for (const file of benches) {
   );
   if (r.status !== 0) crashed++;
 }
+// Each bench keeps its projects until the end: deleting thousands of files right before the next
+// bench would slow that one's file creation (see benchFilesystem in lib.mjs). BENCH_KEEP=1 keeps them.
+const made = [...benchProjects()].filter((f) => !before.has(f));
+if (process.env.BENCH_KEEP !== '1' && made.length > 0) {
+  for (const f of made) rmSync(join(tmpdir(), f), { recursive: true, force: true });
+  const projects = `${made.length} temp project${made.length === 1 ? '' : 's'}`;
+  process.stdout.write(`\nremoved the ${projects} the benches made (BENCH_KEEP=1 keeps them)\n`);
+}
+if (before.size > 0)
+  process.stdout.write(`${before.size} older kontext-bench-* folders in ${tmpdir()} were left as they were\n`);
 process.exitCode = crashed === 0 ? 0 : 1;
