@@ -279,13 +279,16 @@ function editCommand(choose: (a: Action) => void): Command {
     .requiredOption('--prompt <text>', 'the edit instruction')
     .option('--seed <n>', 'seed (drawn when omitted)')
     .option('--aspect-ratio <ratio>', 'e.g. 3:4')
-    .option('-o, --output <file|dir/>', 'where to write the result (a folder: <image>-edited.png in it)')
+    .option(
+      '-o, --output <file|dir/>',
+      'where to write the result (a folder: <image>-edited.png in it); a file already there is kept unless --overwrite',
+    )
     .addOption(new Option('--provider <name>', 'provider').choices(PROVIDER_NAMES).default('runcomfy'))
     .addOption(new Option('--hosting <mode>', 'how a local image reaches the API').choices(['inline', 's3', 'command']))
     .option('--cache-dir <dir>', 'cache folder')
     .option('--json', 'print NDJSON events')
     .option('--strict', 'treat prompt-lint warnings as errors')
-    .option('--overwrite', 'replace a file at the output path that kontext did not write')
+    .option('--overwrite', 'replace a file already at the output path')
     .option(
       '--resubmit-uncertain',
       'submit again an edit whose earlier request may be paid but is unsettled (same seed)',

@@ -8,8 +8,8 @@
  * Records may hold presigned URLs: files are 0600 in a 0700 folder, and nothing else is in them.
  */
 import { createHash } from 'node:crypto';
-import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { mkdirp } from '../util/mkdir-p.js';
 import { z } from 'zod';
 import { writeFileAtomic } from '../store/atomic.js';
 import { READ_CAPS, readBoundedText } from '../util/read-bounded.js';
@@ -71,7 +71,7 @@ export async function readRecord(file: string): Promise<UrlRecord | null> {
 
 /** Write a record atomically, readable by the owner only. */
 export async function writeRecord(file: string, record: UrlRecord): Promise<void> {
-  await mkdir(join(file, '..'), { recursive: true, mode: 0o700 });
+  await mkdirp(join(file, '..'), 0o700);
   const body: z.infer<typeof recordSchema> = {
     version: RECORD_VERSION,
     url: record.url,

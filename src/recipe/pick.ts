@@ -51,6 +51,17 @@ export function setPickInText(text: string, passIndex: number, variant: number):
   throw cannot(`could not write pick: into passes[${passIndex}]`, 'add pick: by hand');
 }
 
+/**
+ * The index in `passes:` of the first pass whose `id:` is `passId`, read from the text alone (a
+ * recipe that does not validate: `--clear` may be what fixes it); undefined when none is.
+ */
+export function passIndexInText(text: string, passId: string): number | undefined {
+  const passes = parseDocument(text).get('passes', true);
+  if (!isSeq(passes)) return undefined;
+  const at = passes.items.findIndex((p) => isMap(p) && p.get('id') === passId);
+  return at < 0 ? undefined : at;
+}
+
 /** Remove `pick:` from the pass at `passIndex` (`kontext pick --clear`); `previous` undefined: it had none. */
 export function clearPickInText(text: string, passIndex: number): PickEdit {
   const { doc, pass } = passNode(text, passIndex, 'remove pick: by hand');

@@ -8,8 +8,9 @@
  * means that no later run catches up. A note is a few bytes, not fsynced (the result it names is).
  * `kontext gc` keeps the record and blob a note names (store/gc-roots.ts) until it is cleared.
  */
-import { mkdir, readdir, readFile, unlink, writeFile } from 'node:fs/promises';
+import { readdir, readFile, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { mkdirp } from '../util/mkdir-p.js';
 import { layout } from '../store/layout.js';
 import type { Store } from '../store/types.js';
 
@@ -33,14 +34,14 @@ export class PendingUploads {
     try {
       let made = this.#made.get(dir);
       if (made === undefined) {
-        made = mkdir(dir, { recursive: true });
+        made = mkdirp(dir);
         this.#made.set(dir, made);
       }
       await made;
       await writeFile(join(dir, key), text).catch(async (e: unknown) => {
         // The folder is gone (the cache dir deleted during the run): made again, once.
         if ((e as { code?: unknown }).code !== 'ENOENT') throw e;
-        await mkdir(dir, { recursive: true });
+        await mkdirp(dir);
         await writeFile(join(dir, key), text);
       });
     } catch {

@@ -4,6 +4,7 @@
  */
 import { lstat, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { mkdirp } from '../util/mkdir-p.js';
 import { ExitCode, KontextError } from '../errors.js';
 import { isWithin, realPathDeep } from '../util/real-path.js';
 
@@ -29,7 +30,17 @@ export async function ensureRealDir(dir: string, inside: string): Promise<void> 
 
 /** `<out>` (made when missing) must lie inside the project root, after symlinks, unless allowed. */
 export async function checkOutDir(outDir: string, projectRoot: string, allowOutsideRoot: boolean): Promise<void> {
-  await mkdir(outDir, { recursive: true });
+  await mkdirp(outDir).catch((e: unknown) => {
+    // A file on the way, no permission, a file system that takes no folders there (/proc): the
+    // user's to fix, one line naming the folder (not an internal error).
+    const code = (e as { code?: unknown } | null)?.code;
+    if (typeof code !== 'string') throw e;
+    throw new KontextError('E_REPORT_PATH', `cannot make the out folder ${outDir} for the report (${code})`, {
+      exitCode: ExitCode.CANT_CREAT,
+      hint: 'choose another out: in the recipe, or move what is in the way',
+      cause: e,
+    });
+  });
   if (allowOutsideRoot) return;
   const [real, root] = await Promise.all([realPathDeep(outDir), realPathDeep(projectRoot)]);
   if (!isWithin(root, real)) throw refused(outDir, `it leads outside the project root (${real})`);

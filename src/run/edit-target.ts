@@ -2,14 +2,14 @@
  * Where a one-off edit (`kontext edit`) may write, decided before it pays. Its result is saved
  * under the extension of what arrives (`-o cat.jpg` holding a PNG is written as `cat.png`), so
  * the file checked ahead is the one the model's default format gives (a cache hit's own): it may
- * not be in `.git`, in the cache dir or the input image itself (the write guard's rules), nor a
- * file kontext did not write there, by the rule a run follows (hand-edits.ts): bytes with no
- * marker for that path (store/written.ts) that differ from the cache hit the edit will write, if
- * any (a picture of the user's, an edit's output changed by hand, another output copied there),
- * unless `--overwrite`. A file an earlier edit (or run) wrote there is replaced, as a recipe run
- * replaces its own outputs. Such files at the other extensions a result could take are guarded
- * too, for a result in another format: refused when it arrives, never overwritten. The scheduler
- * checks the same rule again right before the write (a file put there while the edit ran).
+ * not be in `.git`, in the cache dir or the input image itself (the write guard's rules), nor any
+ * file already there, unless `--overwrite`: whoever wrote it (a picture of the user's, an earlier
+ * edit's result, a recipe's output its lock names), an edit has no lock to record what it
+ * replaced, and a recipe's next run would find its output changed (or silently put back over the
+ * edit's paid result). Only a file holding the cache hit the edit will write is left as it is (up
+ * to date). Such files at the other extensions a result could take are guarded too, for a result
+ * in another format: refused when it arrives, never overwritten. The scheduler checks the same
+ * rule again right before the write (a file put there while the edit ran; hand-edits.ts).
  */
 import { lstat } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -29,7 +29,7 @@ export interface EditTarget {
   readonly projectRoot: string;
   readonly provider: ProviderName;
   readonly model: string;
-  /** `--overwrite`: a file kontext never wrote may be replaced. */
+  /** `--overwrite`: a file already at the output path may be replaced. */
   readonly overwrite: boolean;
   /** The cache hit the edit will write (`--seed` repeating an edit), if any. */
   readonly hit?: { readonly sha256: string; readonly ext: string } | undefined;
@@ -58,14 +58,14 @@ export async function editWriteGuard(target: EditTarget, store: Store): Promise<
   }
   if (target.overwrite) return guard([]);
   const candidates = [...new Set([ext, ...OUTPUT_EXTENSIONS])].map((e) => join(target.outDir, `${target.name}.${e}`));
-  const foreign = await notWrittenHere(candidates, store, target.hit?.sha256);
+  const foreign = await existingOtherThan(candidates, store, target.hit?.sha256);
   const mine = foreign.find((f) => f.path === expected);
   if (mine !== undefined) throw new HandEditedOutputError(expected, mine.sha256, undefined, true);
   return guard(foreign.map((f) => f.path));
 }
 
-/** The files among `paths` that exist and hold bytes kontext did not write there (nor `same`, what it will write). */
-async function notWrittenHere(
+/** The files among `paths` that exist and hold other bytes than `same` (what the edit will write). */
+async function existingOtherThan(
   paths: readonly string[],
   store: Store,
   same: string | undefined,
@@ -74,7 +74,7 @@ async function notWrittenHere(
   for (const path of paths) {
     if (!(await lstat(path).catch(() => null))?.isFile()) continue;
     const { sha256 } = await store.hashSource(path);
-    if (sha256 !== same && !store.written.has(path, sha256)) found.push({ path, sha256 });
+    if (sha256 !== same) found.push({ path, sha256 });
   }
   return found;
 }

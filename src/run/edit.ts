@@ -33,7 +33,7 @@ export interface EditOptions {
   readonly signal?: AbortSignal | undefined;
   /** Prompt-lint warnings are errors (`--strict`). */
   readonly strict?: boolean | undefined;
-  /** Replace a file at the output path that kontext never wrote (`--overwrite`). */
+  /** Replace a file already at the output path, whoever wrote it (`--overwrite`). */
   readonly overwrite?: boolean | undefined;
   /** Submit again a request a killed edit may have paid for, with its seed (`--resubmit-uncertain`). */
   readonly resubmitUncertain?: boolean | undefined;

@@ -11,6 +11,8 @@
  * - anything else — changed by hand since kontext wrote it, or a file kontext never wrote (no
  *   lock entry: a teammate's file, an old file at that name) — is left as it is and the node
  *   fails (exit 65; the other nodes go on), unless the run has `--overwrite`.
+ * `kontext edit` has no lock to record what it replaced: every file at its output path but the
+ * very bytes it writes is refused there, kontext's own included (`lockless`).
  * Every node is checked before it is submitted too ({@link targetsBeforeSubmit}), so a refusal
  * costs nothing; resolve.ts predicts the same refusal ({@link refusalAhead}) for status,
  * `--frozen` and `--dry-run`.
@@ -44,7 +46,7 @@ export class HandEditedOutputError extends KontextError {
     readonly path: string,
     actualSha: string,
     lockSha: string | undefined,
-    /** No lock at all (`kontext edit`): the file is merely one kontext did not write there. */
+    /** No lock at all (`kontext edit`): the file is merely there, whoever wrote it. */
     lockless = false,
     /** The file is a git LFS pointer. */
     readonly lfs: LfsRefusal | null = null,
@@ -84,7 +86,7 @@ function refusalHint(lockless: boolean, lfs: LfsRefusal | null): string {
 }
 
 function handEditWhat(path: string, actualSha: string, lockSha: string | undefined, lockless: boolean): string {
-  if (lockless) return `${path} is not a file kontext wrote (sha256 ${short(actualSha)})`;
+  if (lockless) return `${path} already exists (sha256 ${short(actualSha)})`;
   if (lockSha === undefined)
     return `${path} is not a file kontext wrote (the lock has no entry for it; sha256 ${short(actualSha)})`;
   return `${path} was changed by hand since kontext wrote it (sha256 ${short(actualSha)} ≠ lock ${short(lockSha)})`;
@@ -110,7 +112,7 @@ export interface OutputCheck {
   readonly wroteHere?: ((path: string, sha256: string) => boolean) | undefined;
   readonly overwrite: boolean;
   readonly hash: (path: string) => Promise<{ readonly sha256: string }>;
-  /** No lock at all (`kontext edit`): said so in the refusal. */
+  /** No lock at all (`kontext edit`): any file there is refused, whoever wrote it; said so in the refusal. */
   readonly lockless?: boolean | undefined;
 }
 
@@ -151,7 +153,9 @@ export async function checkTargets(targets: readonly string[], check: OutputChec
       throw new HandEditedOutputError(path, sha256, locked.output_sha256, false, { pointer, current: true });
     if (check.overwrite || stands === check.blobSha) continue;
     if (stands === locked?.output_sha256 || check.known?.includes(stands) === true) continue;
-    if (check.wroteHere?.(path, sha256) === true) continue;
+    // No lock (`kontext edit`): any file there is refused, kontext's own included (an earlier edit's
+    // result, a recipe's output): nothing would record what it replaced.
+    if (check.lockless !== true && check.wroteHere?.(path, sha256) === true) continue;
     const lfs = pointer && { pointer, current: false };
     throw new HandEditedOutputError(path, sha256, locked?.output_sha256, check.lockless === true, lfs);
   }

@@ -28,9 +28,15 @@ export function outputPathError(e: unknown, path: string): unknown {
   return typed(e, path, 'nothing was submitted');
 }
 
+/**
+ * mkdir's ENOENT under a folder that exists (util/mkdir-p.ts): a file system that takes no new
+ * folders there, such as `/proc`. Any other ENOENT (a cache blob gone) is not the path's fault.
+ */
+const NO_FOLDER_HERE = `no folder can be made there (a file system such as /proc): choose another ${PATH}`;
+
 function typed(e: unknown, path: string, after: string): unknown {
-  const code = (e as { code?: unknown } | null)?.code;
-  const hint = typeof code === 'string' ? HINTS.get(code) : undefined;
+  const { code, syscall } = (e ?? {}) as { code?: unknown; syscall?: unknown };
+  const hint = code === 'ENOENT' && syscall === 'mkdir' ? NO_FOLDER_HERE : HINTS.get(String(code));
   if (hint === undefined) return e;
   return new KontextError('E_OUTPUT_WRITE', `cannot write ${path} (${String(code)})`, {
     exitCode: ExitCode.CANT_CREAT,

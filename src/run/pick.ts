@@ -16,7 +16,7 @@ import { resolve } from 'node:path';
 import { ExitCode, KontextError, RecipeError, UsageError } from '../errors.js';
 import { buildPlan } from '../plan/index.js';
 import { validateRecipe } from '../recipe/index.js';
-import { clearPickInText, type PickEdit, setPickInText } from '../recipe/pick.js';
+import { clearPickInText, passIndexInText, type PickEdit, setPickInText } from '../recipe/pick.js';
 import type { Recipe } from '../recipe/types.js';
 import type { Runtime } from '../runtime.js';
 import { withFileMutex } from '../store/file-mutex.js';
@@ -62,7 +62,8 @@ const sha256 = (bytes: Uint8Array | string): string => createHash('sha256').upda
 
 /** Write `pick: <k>` for the variant `nodeId` names (`bag#2`, `bag@product-1#2`) into the recipe at `recipePath`. */
 export async function writePick(recipePath: string, nodeId: string, options: WritePickOptions): Promise<PickResult> {
-  return rewriteRecipe(recipePath, options, (recipe, text) => {
+  return rewriteRecipe(recipePath, options, async (text, validate) => {
+    const recipe = await validate(text);
     const target = pickTarget(buildPlan(recipe), recipe, nodeId);
     const passIndex = recipe.passes.findIndex((p) => p.id === target.pass);
     const base = { pass: target.pass, variant: target.variant, instance: target.instance };
@@ -75,11 +76,20 @@ export async function writePick(recipePath: string, nodeId: string, options: Wri
 /**
  * Take `pick:` out of the pass `nodeId` names (`bag`, or any node id of it: `kontext pick
  * --clear`), so the passes after it take every variant again (each one paid once, ever).
- * `variant` in the result is null; `changed` false when the pass had no pick.
+ * `variant` in the result is null; `changed` false when the pass had no pick. A recipe that
+ * does not validate is cleared too when taking the pick out is what makes it valid (`variants:`
+ * lowered below the pick); any other problem refuses as validation does.
  */
 export async function clearPick(recipePath: string, nodeId: string, options: WritePickOptions): Promise<ClearResult> {
-  return rewriteRecipe(recipePath, options, (recipe, text) => {
+  return rewriteRecipe(recipePath, options, async (text, validate) => {
     const passId = /^[^@#]*/.exec(nodeId)?.[0] ?? '';
+    let recipe: Recipe;
+    try {
+      recipe = await validate(text);
+    } catch (e) {
+      if (e instanceof RecipeError) return clearingFixes(text, passId, validate, e);
+      throw e;
+    }
     const passIndex = recipe.passes.findIndex((p) => p.id === passId);
     const pass = recipe.passes[passIndex];
     if (pass === undefined) {
@@ -96,6 +106,27 @@ export async function clearPick(recipePath: string, nodeId: string, options: Wri
     if (previous === null) return { ...base, previous, edit: null };
     return { ...base, previous, edit: () => clearPickInText(text, passIndex) };
   });
+}
+
+/**
+ * The removal of `pick:` from pass `passId` of a recipe that failed validation with `invalid`,
+ * when the recipe without it validates; `invalid` itself otherwise (other problems, no such
+ * pass, no pick to take out).
+ */
+async function clearingFixes(
+  text: string,
+  passId: string,
+  validate: (text: string) => Promise<Recipe>,
+  invalid: RecipeError,
+): Promise<Planned<null>> {
+  const passIndex = passIndexInText(text, passId);
+  if (passIndex === undefined) throw invalid;
+  const edit = clearPickInText(text, passIndex);
+  if (edit.text === text) throw invalid;
+  await validate(edit.text).catch(() => {
+    throw invalid;
+  });
+  return { pass: passId, variant: null, instance: null, previous: edit.previous ?? null, edit: () => edit };
 }
 
 /** What {@link clearPick} did: a {@link PickResult} without a variant. */
@@ -117,7 +148,7 @@ interface Planned<V> {
 async function rewriteRecipe<V>(
   recipePath: string,
   options: WritePickOptions,
-  plan: (recipe: Recipe, text: string) => Planned<V>,
+  plan: (text: string, validate: (text: string) => Promise<Recipe>) => Promise<Planned<V>>,
 ): Promise<Omit<PickResult, 'variant'> & { readonly variant: V }> {
   const { rt } = options;
   // Validated where it is named (as a run loads it: a symlinked recipe's paths resolve beside
@@ -131,8 +162,8 @@ async function rewriteRecipe<V>(
     async () => {
       const before = await readRecipe(file, recipePath);
       if (options.expectSha256 !== undefined && options.expectSha256 !== before.sha256) throw changedOnDisk(recipePath);
-      const recipe = await validated(before.text, recipePath, named, rt);
-      const { edit: make, ...planned } = plan(recipe, before.text);
+      const validate = (text: string) => validated(text, recipePath, named, rt);
+      const { edit: make, ...planned } = await plan(before.text, validate);
       const base = { file, ...planned };
       if (make === null) return { ...base, changed: false, sha256: before.sha256, method: 'unchanged' as const };
       await writable(file, before.mode, recipePath);

@@ -2,9 +2,10 @@
  * Atomic file writes: write a sibling temp file, fsync, rename over the target.
  * A reader sees the old file or the new one, never half of either.
  */
-import { closeSync, constants, copyFileSync, mkdirSync, openSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { mkdir, open, readdir, rename, rm } from 'node:fs/promises';
+import { closeSync, constants, copyFileSync, openSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { open, readdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { mkdirp, mkdirpSync } from '../util/mkdir-p.js';
 import { writerIsDead } from '../util/process-tag.js';
 import { uniqueSuffix } from '../util/unique-suffix.js';
 import { markDirty, mkdirDurable, syncDir } from './dir-sync.js';
@@ -172,7 +173,7 @@ export async function withParentDir<T>(
   } catch (e) {
     if (!isCode(e, 'ENOENT')) throw e;
     if (durable) await mkdirDurable(dirname(path), durable === 'deferred');
-    else await mkdir(dirname(path), { recursive: true });
+    else await mkdirp(dirname(path));
     return fn();
   }
 }
@@ -183,7 +184,7 @@ function withParentDirSync<T>(path: string, fn: () => T): T {
     return fn();
   } catch (e) {
     if (!isCode(e, 'ENOENT')) throw e;
-    mkdirSync(dirname(path), { recursive: true });
+    mkdirpSync(dirname(path));
     return fn();
   }
 }

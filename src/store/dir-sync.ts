@@ -4,8 +4,9 @@
  * folder, shared by everyone in this process who changed that folder at about the same time
  * (group commit), and make folders so that each new one survives a power cut too.
  */
-import { type FileHandle, mkdir, open } from 'node:fs/promises';
+import { type FileHandle, open } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { mkdirp } from '../util/mkdir-p.js';
 import { isCode } from './errno.js';
 
 /**
@@ -109,11 +110,11 @@ export async function syncDirty(): Promise<void> {
 /**
  * `mkdir -p dir`, durably: each folder it creates is made durable in its parent (the new name
  * fsynced there), so a file later renamed into `dir` and synced there is not lost with `dir`.
- * A folder that exists already costs one mkdir and no fsync. `deferred`: the parents are noted
+ * A folder that exists already costs one stat and no fsync. `deferred`: the parents are noted
  * for the next {@link syncDirty} instead (for the folders of a paid result: see markDirty).
  */
 export async function mkdirDurable(dir: string, deferred = false): Promise<void> {
-  const first = await mkdir(dir, { recursive: true });
+  const first = await mkdirp(dir);
   if (first === undefined) return;
   // Created: `first` and every folder below it on the way to `dir`; sync each one's parent.
   const parents: string[] = [];

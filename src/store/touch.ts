@@ -13,9 +13,10 @@
  * within {@link TOUCH_AFTER_MS} costs one stat instead of one per record.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, statSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { readdirSync, statSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { mkdirpSync } from '../util/mkdir-p.js';
 import { isCode } from './errno.js';
 import { layout } from './layout.js';
 
@@ -88,7 +89,7 @@ export function touchRecords(
     }
   }
   try {
-    mkdirSync(folder, { recursive: true });
+    mkdirpSync(folder);
     dropOldStamps(folder, nowMs);
     writeFileSync(stamp, '');
     utimesSync(stamp, t, t);

@@ -12,9 +12,10 @@
  * `kontext gc --older-than` by its age ({@link pruneWritten}).
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { stat, unlink } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
+import { mkdirpSync } from '../util/mkdir-p.js';
 import { isCode } from './errno.js';
 import { listFanOut } from './list-dir.js';
 
@@ -46,7 +47,7 @@ export function createWrittenOutputs(root: string): WrittenOutputs {
       } catch (e) {
         if (!isCode(e, 'ENOENT')) return;
         try {
-          mkdirSync(dirname(marker), { recursive: true });
+          mkdirpSync(dirname(marker));
           writeFileSync(marker, '');
         } catch {
           // A hint only: without it, the next run is stricter, never less safe.

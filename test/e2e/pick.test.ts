@@ -116,6 +116,38 @@ describe('kontext pick (built CLI, counted at the emulator)', () => {
     ]);
   }, 120_000);
 
+  it('pick --clear removes a pick validation refuses (variants lowered below it); other problems refuse', async () => {
+    const fewer = RECIPE.replace('variants: 3    # compare in the report', 'variants: 2    # fewer now');
+    const picked = fewer.replace('# fewer now\n', '# fewer now\n    pick: 3    # the one I liked\n');
+    const root = await project(picked);
+    const env = envFor(await tempDir('home'));
+    const validate = () => cli(['validate', 'recipe.yml'], { cwd: root, env });
+    expect((await validate()).stderr).toContain('pick: 3, but "bag" has 2 variants');
+
+    // Another problem beside it: refused as validation refuses it, nothing written.
+    const typo = picked.replace('prompt: "Add a soft shadow"', 'promt: "Add a soft shadow"');
+    await writeFile(join(root, 'recipe.yml'), typo);
+    const refused = await cli(['pick', 'recipe.yml', 'bag', '--clear'], { cwd: root, env });
+    expect(refused.code).toBe(65);
+    expect(refused.stderr).toBe((await validate()).stderr);
+    expect(refused.stderr).toContain('unknown key "promt"');
+    expect(await recipeText(root)).toBe(typo);
+
+    // A pick on a pass with no variants left (variants: removed), or above them: --clear fixes it.
+    const none = picked.replace('    variants: 2    # fewer now\n', '');
+    for (const text of [picked, none]) {
+      await writeFile(join(root, 'recipe.yml'), text);
+      const cleared = await cli(['pick', 'recipe.yml', 'bag#3', '--clear'], { cwd: root, env });
+      expect(cleared.code, cleared.stderr).toBe(0);
+      expect(cleared.stdout).toBe(
+        'recipe.yml: bag no longer has pick: (was 3); the passes after it take every variant\n',
+      );
+      const without = text === none ? RECIPE.replace('    variants: 3    # compare in the report\n', '') : fewer;
+      expect(await recipeText(root)).toBe(without); // comments and layout kept
+      expect((await validate()).code).toBe(0);
+    }
+  }, 60_000);
+
   it('--reseed bag refuses to re-draw the picked variant; --reseed bag#3 re-draws only that one', async () => {
     const root = await project(RECIPE.replace('variants: 3 ', 'variants: 3\n    pick: 2\n'));
     const env = envFor(await tempDir('home'));

@@ -7,6 +7,7 @@
  * the cache's memo for the next report.
  */
 import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { copyFile, lstat, mkdir, readdir, readFile, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import sharp from 'sharp';
@@ -268,6 +269,20 @@ describe('kontext report (built CLI)', () => {
     expect(r.code).toBe(65);
     expect(r.stderr).toMatch(/recipe\.yml:\d+:\d+: .*kebab-case/);
     expect(await lstat(join(p.root, 'out')).catch(() => null)).toBeNull();
+  });
+
+  it('an out folder that cannot be made (a file on the way, under /proc): exit 73 naming it', async () => {
+    const p = (project = await createProject(YAML));
+    await writeFile(join(p.root, 'notes'), 'a file, not a folder\n');
+    const cases: [string, readonly string[], string][] = [['notes/out', [], join(p.root, 'notes', 'out')]];
+    if (existsSync('/proc/self')) cases.push(['/proc/nope/out', ['--allow-outside-root'], '/proc/nope/out']);
+    for (const [out, flags, folder] of cases) {
+      await writeFile(p.recipe, YAML.replace('version: 1\n', `version: 1\nout: ${out}\n`));
+      const r = await cli(['report', p.recipe, ...flags], { cwd: p.root, env: cliEnv(p.root) });
+      expect(r.code, r.stderr).toBe(73);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).toContain(`cannot make the out folder ${folder} for the report`);
+    }
   });
 
   it('refuses a symlink at <out>/report (exit 73) and writes nothing where it leads', async () => {

@@ -5,8 +5,9 @@
  * renamed into place) and never fails a run.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, open, rename, rm, writeFile } from 'node:fs/promises';
+import { open, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { mkdirp } from '../../util/mkdir-p.js';
 import { uniqueSuffix } from '../../util/unique-suffix.js';
 import { CompletionTimes, WINDOW } from './completion-times.js';
 
@@ -55,7 +56,7 @@ async function saveCompletionTimes(file: string, times: CompletionTimes): Promis
   const dir = join(file, '..');
   const tmp = `${file}.${uniqueSuffix()}.tmp`;
   try {
-    await mkdir(dir, { recursive: true });
+    await mkdirp(dir);
     await writeFile(tmp, `${JSON.stringify({ version: 1, samples: samples.map(Math.round) })}\n`, { flag: 'wx' });
     await rename(tmp, file);
   } catch {

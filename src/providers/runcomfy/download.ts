@@ -14,11 +14,12 @@
  * is one. Deadlines and the throughput rule: download-limits.ts.
  */
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { mkdir, open, rename, rm, writeFile } from 'node:fs/promises';
+import { open, rename, rm, writeFile } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { mkdirp } from '../../util/mkdir-p.js';
 import type { Runtime } from '../../runtime.js';
 import type { DownloadResult, RemoteState } from '../types.js';
 import { inlineHash, workerHash } from './hash-offload.js';
@@ -334,7 +335,7 @@ async function inFolder<T>(path: string, create: () => Promise<T>): Promise<T> {
     return await create();
   } catch (e) {
     if ((e as { code?: unknown }).code !== 'ENOENT') throw e;
-    await mkdir(dirname(path), { recursive: true });
+    await mkdirp(dirname(path));
     return create();
   }
 }

@@ -1,12 +1,13 @@
 /**
  * Where `kontext edit` (runEdit) may write, decided before it pays: an output that would land in
- * `.git`, in the cache dir or on the input image, or on a file kontext did not write there (the
- * run's hand-edit rule: no marker for that path and those bytes), is refused with exit 65 and no
- * request; a file an earlier edit wrote is replaced; `overwrite` replaces any. The rule holds
- * again at the write, for a file put there while the edit ran. A path through a file is exit 73.
+ * `.git`, in the cache dir or on the input image, or on any file already there (kontext's own
+ * included: an edit has no lock to record what it replaced), is refused with exit 65 and no
+ * request; `overwrite` replaces any; a file holding the cache hit the edit writes is up to date.
+ * The rule holds again at the write, for a file put there while the edit ran. A path through a
+ * file is exit 73.
  */
-import { writeFileSync } from 'node:fs';
-import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { renameSync, writeFileSync } from 'node:fs';
+import { copyFile, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runEdit } from '../../../src/run/edit.js';
@@ -89,7 +90,7 @@ describe('kontext edit: the output path is checked before paying', () => {
     await writeFile(mine, 'my own drawing\n');
     const refused = edit({ output: 'cat-edited.png', seed: 1 });
     await expect(refused).rejects.toMatchObject({ exitCode: 65, code: 'E_OUTPUT_CHANGED' });
-    await expect(refused).rejects.toThrow(/cat-edited\.png .*not a file kontext wrote/);
+    await expect(refused).rejects.toThrow(/cat-edited\.png already exists \(sha256 [0-9a-f]{12}\)/);
     expect(rig.submits()).toHaveLength(0);
     expect(await readFile(mine, 'utf8')).toBe('my own drawing\n');
 
@@ -109,16 +110,24 @@ describe('kontext edit: the output path is checked before paying', () => {
     expect(rig.submits()).toHaveLength(0);
   });
 
-  it('an output an earlier edit wrote is replaced by the next edit (a new seed pays once)', async () => {
+  it('an output an earlier edit wrote is kept too (exit 65, no request); overwrite replaces it', async () => {
     expect((await edit({ output: 'cat.png', seed: 1 })).exitCode).toBe(0);
     const before = await sha256File(join(project.root, 'cat.png'));
-    expect((await edit({ output: 'cat.png', seed: 2 })).exitCode).toBe(0);
+    const refused = edit({ output: 'cat.png', seed: 2 });
+    await expect(refused).rejects.toMatchObject({ exitCode: 65, code: 'E_OUTPUT_CHANGED' });
+    await expect(refused).rejects.toThrow(`${join(project.root, 'cat.png')} already exists`);
+    await expect(refused).rejects.toMatchObject({ hint: expect.stringContaining('--overwrite') });
+    expect(rig.submits()).toHaveLength(1);
+    expect(await sha256File(join(project.root, 'cat.png'))).toBe(before);
+    // The same edit again (its cache hit) is up to date, not refused.
+    expect((await edit({ output: 'cat.png', seed: 1 })).exitCode).toBe(0);
+    expect((await edit({ output: 'cat.png', seed: 2, overwrite: true })).exitCode).toBe(0);
     expect(rig.submits()).toHaveLength(2);
     expect(await sha256File(join(project.root, 'cat.png'))).not.toBe(before);
   });
 });
 
-describe('kontext edit: the hand-edit rule of a run (bytes kontext wrote at that path)', () => {
+describe('kontext edit: any file at the output path but the one it writes is kept', () => {
   it('a copy of another output (bytes the cache holds) at the output path is refused before paying', async () => {
     expect((await edit({ output: 'a.png', seed: 1 })).exitCode).toBe(0);
     const copy = join(project.root, 'b.png');
@@ -126,7 +135,7 @@ describe('kontext edit: the hand-edit rule of a run (bytes kontext wrote at that
     const sha = await sha256File(copy);
     const refused = edit({ output: 'b.png', seed: 2 });
     await expect(refused).rejects.toMatchObject({ exitCode: 65, code: 'E_OUTPUT_CHANGED' });
-    await expect(refused).rejects.toThrow(/b\.png is not a file kontext wrote \(sha256 [0-9a-f]{12}\); it was left/);
+    await expect(refused).rejects.toThrow(/b\.png already exists \(sha256 [0-9a-f]{12}\); it was left/);
     expect(rig.submits()).toHaveLength(1);
     expect(await sha256File(copy)).toBe(sha);
   });
@@ -140,6 +149,18 @@ describe('kontext edit: the hand-edit rule of a run (bytes kontext wrote at that
     expect((await edit({ output: 'cat.png', seed: 3, overwrite: true })).exitCode).toBe(0);
     expect(rig.submits()).toHaveLength(1);
     expect(await readFile(mine, 'utf8')).not.toBe('drawn meanwhile\n');
+  });
+
+  it("an earlier edit's result put back at the output path while the edit runs is kept as well", async () => {
+    expect((await edit({ output: 'cat.png', seed: 5 })).exitCode).toBe(0);
+    const mine = join(project.root, 'cat.png');
+    const sha = await sha256File(mine);
+    await rename(mine, join(project.root, 'kept.png'));
+    // Checked before paying: nothing there. Then the file kontext wrote there (its marker kept) comes back.
+    const onStart = () => renameSync(join(project.root, 'kept.png'), mine);
+    expect((await edit({ output: 'cat.png', seed: 6, onStart })).exitCode).toBe(65);
+    expect(await sha256File(mine)).toBe(sha);
+    expect(rig.submits()).toHaveLength(2);
   });
 
   it('a file holding what the edit writes (its cache hit) is no hand edit, even with its marker gone', async () => {

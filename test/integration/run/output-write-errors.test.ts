@@ -5,6 +5,7 @@
  * (permissions are not enforced), so the real write path is driven into ENOTDIR and EISDIR;
  * EACCES and the others are checked on the mapping itself.
  */
+import { existsSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -63,6 +64,21 @@ describe('output write failures', () => {
     expect(failed?.message).toContain(join(project.root, 'final', 'a.png'));
   }, 30_000);
 
+  it.skipIf(!existsSync('/proc/self'))(
+    'an out folder under /proc (no folder can be made there): exit 73',
+    async () => {
+      rig = await startRig();
+      project = await createProject(recipeYaml([['a', PROMPT]], ['out: /proc/nope/out']));
+      const run = await runIn(project, { allowOutsideRoot: true }, { rig });
+      expect(summaryOf(run).exitCode).toBe(ExitCode.CANT_CREAT);
+      const [failed] = eventsOf(run.events, 'node-failed');
+      expect(failed).toMatchObject({ node: 'a', code: 'E_OUTPUT_WRITE', exit_code: 73 });
+      expect(failed?.message).toBe('cannot write /proc/nope/out/a/photo.png (ENOENT)');
+      expect(failed?.hint).toContain('no folder can be made there');
+    },
+    30_000,
+  );
+
   it('maps permission and disk errors, and passes others through', () => {
     for (const code of ['EACCES', 'EPERM', 'EROFS', 'ENOSPC', 'EDQUOT', 'ENOTDIR', 'EISDIR']) {
       const cause = Object.assign(new Error(`${code}: nope`), { code });
@@ -77,6 +93,8 @@ describe('output write failures', () => {
     }
     const other = Object.assign(new Error('gone'), { code: 'ENOENT' });
     expect(outputWriteError(other, '/out/a.png')).toBe(other);
+    const noFolder = Object.assign(new Error('ENOENT: nope'), { code: 'ENOENT', syscall: 'mkdir' });
+    expect(outputWriteError(noFolder, '/proc/x/a.png')).toMatchObject({ code: 'E_OUTPUT_WRITE', exitCode: 73 });
     expect(outputWriteError('text', '/out/a.png')).toBe('text');
     expect(outputWriteError(null, '/out/a.png')).toBe(null);
   });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { clearPickInText, setPickInText } from '../../../src/recipe/pick.js';
+import { clearPickInText, passIndexInText, setPickInText } from '../../../src/recipe/pick.js';
 
 const COMMENTED = `# catalog shots
 version: 1   # always 1
@@ -132,5 +132,16 @@ describe('clearPickInText (pick --clear)', () => {
     const edit = clearPickInText('version: 1\npasses:\n  - pick: 2 # x\n    id: bag\n    variants: 2\n', 0);
     expect(edit.method).toBe('reprinted');
     expect(parse(edit.text)).toEqual({ version: 1, passes: [{ id: 'bag', variants: 2 }] });
+  });
+});
+
+describe('passIndexInText (pick --clear of a recipe that does not validate)', () => {
+  it('the first pass with that id, read from the text alone; undefined when there is none', () => {
+    const text = 'version: 1\npasses:\n  - {id: bag, pick: 3}\n  - id: hat\n    pick: 0\n  - 7\n  - id: hat\n';
+    expect(passIndexInText(text, 'bag')).toBe(0);
+    expect(passIndexInText(text, 'hat')).toBe(1);
+    expect(passIndexInText(text, 'shoe')).toBeUndefined();
+    expect(passIndexInText('version: 1\npasses: {bag: 1}\n', 'bag')).toBeUndefined();
+    expect(passIndexInText('version: [\n', 'bag')).toBeUndefined();
   });
 });
