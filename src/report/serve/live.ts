@@ -41,6 +41,8 @@ export class LiveState implements LiveOverrides {
       case 'node-cached':
       case 'node-skipped':
         this.states.delete(e.node);
+        // Not a result of this run's (a superseded cycle's node taken from the cache now): the page's to review.
+        this.reviewing.delete(e.node);
         return true;
       case 'node-failed':
         this.states.set(e.node, { state: 'failed', why: e.message });
