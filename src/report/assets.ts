@@ -30,12 +30,8 @@ export function assetName(job: AssetJob): string {
 }
 
 export async function makeAssets(reportDir: string, jobs: readonly AssetJob[]): Promise<AssetResult> {
-  const existing = new Set<string>();
-  for (const dir of REPORT_ASSET_DIRS) {
-    await ensureRealDir(join(reportDir, dir), reportDir);
-    for (const e of await readdir(join(reportDir, dir), { withFileTypes: true }))
-      if (e.isFile()) existing.add(`${dir}/${e.name}`);
-  }
+  for (const dir of REPORT_ASSET_DIRS) await ensureRealDir(join(reportDir, dir), reportDir);
+  const existing = await existingAssets(reportDir);
   const unique = new Map(jobs.map((j) => [assetName(j), j] as const));
   const failed = new Set<string>();
   let made = 0;
@@ -55,6 +51,20 @@ export async function makeAssets(reportDir: string, jobs: readonly AssetJob[]): 
     ),
   );
   return { failed, made, reused: unique.size - missing.length };
+}
+
+/** The names of `jobs` (`<kind>/<sha256>.<ext>`) whose image is not made yet: what a page shown now would lack. */
+export async function missingAssets(reportDir: string, jobs: readonly AssetJob[]): Promise<Set<string>> {
+  const existing = await existingAssets(reportDir);
+  return new Set(jobs.map(assetName).filter((name) => !existing.has(name)));
+}
+
+async function existingAssets(reportDir: string): Promise<Set<string>> {
+  const existing = new Set<string>();
+  for (const dir of REPORT_ASSET_DIRS)
+    for (const e of await readdir(join(reportDir, dir), { withFileTypes: true }).catch(() => []))
+      if (e.isFile()) existing.add(`${dir}/${e.name}`);
+  return existing;
 }
 
 async function writeAsset(job: AssetJob, target: string): Promise<void> {

@@ -41,6 +41,11 @@ export interface Collected {
 export interface LiveOverrides {
   readonly states: ReadonlyMap<string, { readonly state: 'running' | 'failed'; readonly why: string | null }>;
   readonly ms: ReadonlyMap<string, number>;
+  /**
+   * Nodes the live run executed and is reviewing itself (its review lands in the record before
+   * its summary): not reviewed a second time here; shown without a change map until then.
+   */
+  readonly reviewing?: ReadonlySet<string> | undefined;
 }
 
 export async function collectReport(
@@ -51,6 +56,11 @@ export async function collectReport(
     readonly live?: LiveOverrides | undefined;
     /** Keys `store` answered from the remote cache without keeping them (status's state `remote`). */
     readonly inRemote?: ReadonlySet<string> | undefined;
+    /**
+     * Told the data as soon as the states are known, before the missing reviews are made
+     * (`reviewing`: some are): the served page shows a finished node at once, its change map next.
+     */
+    readonly early?: ((c: Collected, reviewing: boolean) => Promise<void>) | undefined;
   },
 ): Promise<Collected> {
   const { store, rt } = p;
@@ -87,8 +97,8 @@ export async function collectReport(
   const imgOf = new Map<string, string | null>();
   for (const node of detail.plan.nodes) {
     const cell = await cellOf(node, { detail, store, statuses, job, outDir: recipe.outDir });
-    if (cell.review === null && cell.record !== null && !p.live?.states.has(node.id))
-      unreviewed.push({ at: nodes.length, node, cell });
+    const live = p.live?.states.has(node.id) === true || p.live?.reviewing?.has(node.id) === true;
+    if (cell.review === null && cell.record !== null && !live) unreviewed.push({ at: nodes.length, node, cell });
     imgOf.set(node.id, cell.img ?? cell.thumb);
     const inputNode = node.input.kind === 'node' ? node.input.id : null;
     const row = rowIndex.get(rowKey(node.source, node.instance)) ?? 0;
@@ -115,22 +125,23 @@ export async function collectReport(
       drift: driftOf(node, cell.reviewed) !== null,
     });
   }
-  await reviewMissing(unreviewed, nodes, { plan: detail.plan.nodes, store, job });
-  const data: ReportData = {
+  const dataOf = (shown: readonly ReportNode[]): ReportData => ({
     v: 1,
     recipe: { name: recipe.name, file: pageName(recipe), provider: recipe.provider },
     generatedAt: new Date(rt.now()).toISOString(),
-    counts: countsOf(nodes),
-    costUsd: totalCost(nodes),
+    counts: countsOf(shown),
+    costUsd: totalCost(shown),
     // Listed under "N prompt-lint warnings": without the word, after the position too (before, it was kept there).
     warnings: recipe.warnings.map((w) =>
       formatProblem(namedOnPage(w, recipe)).replace(/^(.*?\d+:\d+: )?warning: /, '$1'),
     ),
     passes,
     rows,
-    nodes,
-  };
-  return { data, jobs };
+    nodes: shown,
+  });
+  await p.early?.({ data: dataOf([...nodes]), jobs: [...jobs] }, unreviewed.length > 0);
+  await reviewMissing(unreviewed, nodes, { plan: detail.plan.nodes, store, job });
+  return { data: dataOf(nodes), jobs };
 }
 
 /**

@@ -17,8 +17,8 @@ import { writeFileAtomic } from '../store/atomic.js';
 import { withFileMutex } from '../store/file-mutex.js';
 import type { Store } from '../store/types.js';
 import { REPORT_DIR, REPORT_INDEX } from '../plan/report-paths.js';
-import { assetName, makeAssets, pruneAssets } from './assets.js';
-import { collectReport, type LiveOverrides } from './collect.js';
+import { assetName, makeAssets, missingAssets, pruneAssets } from './assets.js';
+import { type Collected, collectReport, type LiveOverrides } from './collect.js';
 import { renderPage } from './html.js';
 import { checkOutDir, ensureRealDir } from './safe-dir.js';
 import type { ReportData } from './types.js';
@@ -100,6 +100,11 @@ export async function writeReportFor(
     readonly inRemote?: ReadonlySet<string> | undefined;
     /** Told once when another report is being written into the same folder, before waiting for it. */
     readonly onWait?: ((pid: number | undefined) => void) | undefined;
+    /**
+     * The served page: told the data as soon as the states are known, when images or reviews are
+     * still to make (those not made yet left out), so a finished node shows without waiting for them.
+     */
+    readonly onEarly?: ((data: ReportData) => void) | undefined;
   },
 ): Promise<WrittenReport> {
   await checkOutDir(recipe.outDir, recipe.projectRoot, p.allowOutsideRoot);
@@ -113,7 +118,14 @@ export async function writeReportFor(
   return withFileMutex(
     join(dir, `.${REPORT_INDEX}`),
     async () => {
-      const { data: collected, jobs } = await collectReport(recipe, p);
+      const onEarly = p.onEarly;
+      const early =
+        onEarly &&
+        (async (c: Collected, reviewing: boolean): Promise<void> => {
+          const missing = await missingAssets(dir, c.jobs);
+          if (reviewing || missing.size > 0) onEarly(missing.size === 0 ? c.data : withoutFailed(c.data, missing));
+        });
+      const { data: collected, jobs } = await collectReport(recipe, { ...p, early });
       const assets = await makeAssets(dir, jobs);
       const data = assets.failed.size === 0 ? collected : withoutFailed(collected, assets.failed);
       // Rebuildable at any time from local state: no fsync.

@@ -11,6 +11,11 @@ type Override = { readonly state: 'running' | 'failed'; readonly why: string | n
 export class LiveState implements LiveOverrides {
   readonly states = new Map<string, Override>();
   readonly ms = new Map<string, number>();
+  /**
+   * Nodes the running cycle executed: its run reviews each (run/drift.ts's `DriftCheck`) and
+   * stores the review with the record before its `run-summary`, so the page makes none of its own.
+   */
+  readonly reviewing = new Set<string>();
   /** An invalid recipe's problems while editing (the last good plan stays on the page). */
   problems: readonly string[] = [];
 
@@ -31,10 +36,13 @@ export class LiveState implements LiveOverrides {
       case 'node-done':
         this.states.delete(e.node);
         this.ms.set(e.node, e.ms);
+        this.reviewing.add(e.node);
         return true;
       case 'node-cached':
       case 'node-skipped':
         this.states.delete(e.node);
+        // Not a result of this run's (a superseded cycle's node taken from the cache now): the page's to review.
+        this.reviewing.delete(e.node);
         return true;
       case 'node-failed':
         this.states.set(e.node, { state: 'failed', why: e.message });
@@ -42,6 +50,8 @@ export class LiveState implements LiveOverrides {
       case 'run-summary':
         // Whatever the run did not finish (stopped, superseded) is back to what the files say.
         for (const [id, o] of this.states) if (o.state === 'running') this.states.delete(id);
+        // The run awaited its reviews before this: the records hold them, or they failed (warned).
+        this.reviewing.clear();
         return true;
       default:
         return false;

@@ -4,7 +4,8 @@
  * (docs/architecture.md#the-review-report). Each change rebuilds the report from local state
  * (coalesced: one rebuild at a time, the last change always included), writes it to
  * `<out>/report/` as `kontext report` would, and pushes the new data to every open page as a
- * Server-Sent Event (`sse.ts`). Serves only the files that data names; never contacts a provider.
+ * Server-Sent Event (`sse.ts`): once the states are known, then again with the images and
+ * reviews they lacked. Serves only the files that data names; never contacts a provider.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
@@ -188,14 +189,21 @@ class ServerState {
     const recipe = await loadRecipe(this.path, { rt: this.rt, strict: false, allowOutsideRoot });
     this.#opened ??= await openStoreOrStandIn(cacheDirFor(recipe, this.options.cacheDir, this.rt));
     // What only the remote cache holds shows as in `kontext report`: "in the remote cache".
+    const shown = (built: ReportData): ReportData =>
+      sha256 === null ? built : { ...built, recipe: { ...built.recipe, sha256 } };
+    const show = (data: ReportData): void => {
+      const problems = this.#live.problems;
+      this.#good = data;
+      this.#root = allowOutsideRoot ? null : recipe.projectRoot;
+      this.#publish(problems.length === 0 ? data : { ...data, errors: problems }, recipe.outDir);
+    };
+    // The states first, then again with the images and reviews they lacked: a finished node is
+    // not held back by the thumbnails and change maps of every other node finished meanwhile.
+    const onEarly = (built: ReportData): void => show(shown(built));
     const written = await this.#remote.through(this.#opened.store, recipe, (store, inRemote) =>
-      writeReportFor(recipe, { store, rt: this.rt, allowOutsideRoot, live: this.#live, inRemote }),
+      writeReportFor(recipe, { store, rt: this.rt, allowOutsideRoot, live: this.#live, inRemote, onEarly }),
     );
-    const problems = this.#live.problems;
-    const data = sha256 === null ? written.data : { ...written.data, recipe: { ...written.data.recipe, sha256 } };
-    this.#good = data;
-    this.#root = allowOutsideRoot ? null : recipe.projectRoot;
-    this.#publish(problems.length === 0 ? data : { ...data, errors: problems }, recipe.outDir);
+    show(shown(written.data));
   }
 
   /**
