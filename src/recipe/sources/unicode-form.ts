@@ -9,6 +9,11 @@
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 
+/** `path` composed (NFC): watch mode compares a path the watcher reports with one the recipe names so. */
+export function nfc(path: string): string {
+  return /^[\x00-\x7f]*$/.test(path) ? path : path.normalize('NFC');
+}
+
 /**
  * `file` (absolute) as it is on disk when its name, or a folder's on the way, differs from an
  * entry there only by Unicode normalization form; null when none, or more than one, does.
