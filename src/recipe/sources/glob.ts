@@ -43,7 +43,7 @@ export async function expandGlob(
     const { base, rest, absolute } = splitPattern(alt);
     const written = absolute ? path.resolve('/', ...base) : path.resolve(cwd, ...base);
     // Its folders on disk in another Unicode form than written (macOS NFD vs NFC: unicode-form.ts).
-    const root = (await isDir(written)) ? written : ((await inOtherUnicodeForm(written)) ?? written);
+    const root = (await inOtherUnicodeForm(written)) ?? written;
     await walk(root, rest, 0, { list, found, viaGlobstar: false, exclude, stop });
     if (stop.stopped || found.size > stop.max) throw new GlobTooLargeError(`matches more than ${MAX_GLOB_FILES} files`);
   }
@@ -120,13 +120,6 @@ async function walk(dir: string, segs: readonly Segment[], i: number, st: WalkSt
 
 async function addIfFile(e: Dirent, full: string, found: Set<string>): Promise<void> {
   if (e.isFile() || (e.isSymbolicLink() && (await isFile(full)))) found.add(full);
-}
-
-async function isDir(p: string): Promise<boolean> {
-  return stat(p).then(
-    (s) => s.isDirectory(),
-    () => false,
-  );
 }
 
 async function isFile(p: string): Promise<boolean> {
