@@ -134,6 +134,11 @@ describe('watchTargets / watchFilter', () => {
     const later = watchFilter(watchTargets(recipe([glob(`in/${nfd}/today/*.jpg`)])));
     expect(later.relevant(`/p/in/${nfc}`, undefined)).toBe(true);
     expect(later.relevant(`/p/in/${nfc}/today/${nfc}.jpg`, 'file')).toBe(true);
+    // A literal name below a wildcard, in the other form on disk (as the glob expander matches it).
+    const deep = watchFilter(watchTargets(recipe([glob(`shots/*/${nfd}/*.jpg`)])));
+    expect(deep.relevant(`/p/shots/x/${nfc}/a.jpg`, 'file')).toBe(true);
+    expect(deep.relevant(`/p/shots/x/${nfd}/a.jpg`, 'file')).toBe(true);
+    expect(deep.relevant(`/p/shots/x/other/a.jpg`, 'file')).toBe(false);
   });
 
   it('matchSegments: ** spans zero or more folders', () => {
