@@ -11,7 +11,8 @@
 import { basename, dirname, extname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { makeDraft } from './draft.js';
 import { classifySource } from './sources/classify.js';
-import { expandBraces, splitPattern, type Segment } from './sources/glob-pattern.js';
+import { expandBraces, segmentMatches, splitPattern, type Segment } from './sources/glob-pattern.js';
+import { nfc } from './sources/unicode-form.js';
 import type { Recipe } from './types.js';
 import { parseRecipeYaml } from './yaml/parse.js';
 
@@ -160,23 +161,29 @@ export interface WatchFilter {
 
 export function watchFilter(t: WatchTargets): WatchFilter {
   const roots = watchRoots(t);
-  const rootPaths = new Set(roots.map((r) => r.path));
-  const files = new Set(t.files);
+  // Compared composed (NFC): a folder the recipe writes in one Unicode form may be on disk in the
+  // other (macOS NFD), and the watcher reports it as it is on disk (sources/unicode-form.ts).
+  const rootList = roots.map((r) => nfc(r.path));
+  const rootPaths = new Set(rootList);
+  const files = new Set(t.files.map(nfc));
+  const globs = t.globs.map((g) => ({ ...g, base: nfc(g.base) }));
+  const excluded = t.excluded.map(nfc);
   return {
     roots,
-    relevant(path, kind) {
+    relevant(asReported, kind) {
+      const path = nfc(asReported);
       if (rootPaths.has(path)) return true;
-      if (isExcluded(t, path)) return false;
+      if (isExcluded(excluded, t.savePatterns, asReported)) return false;
       if (files.has(path)) return kind !== 'dir';
-      if (matchesGlob(t, path, kind)) return true;
+      if (matchesGlob(globs, path, kind)) return true;
       // An ancestor of a root that does not exist yet: the watcher waits there for it to appear.
-      return kind !== 'file' && roots.some((r) => isInside(r.path, path));
+      return kind !== 'file' && rootList.some((r) => isInside(r, path));
     },
   };
 }
 
-function matchesGlob(t: WatchTargets, path: string, kind: 'file' | 'dir' | undefined): boolean {
-  return t.globs.some((g) => {
+function matchesGlob(globs: readonly GlobTarget[], path: string, kind: 'file' | 'dir' | undefined): boolean {
+  return globs.some((g) => {
     if (!isInside(path, g.base)) return false;
     const parts = relative(g.base, path).split(sep);
     // Hidden folders are never descended into by the glob expander either.
@@ -185,7 +192,10 @@ function matchesGlob(t: WatchTargets, path: string, kind: 'file' | 'dir' | undef
   });
 }
 
-/** Full match of path segments against compiled glob segments (`**` spans zero or more, never hidden ones). */
+/**
+ * Full match of path segments against compiled glob segments (`**` spans zero or more, never
+ * hidden ones); names in either Unicode form, as the glob expander matches them.
+ */
 export function matchSegments(segs: readonly Segment[], parts: readonly string[]): boolean {
   const [seg, ...more] = segs;
   const [part, ...rest] = parts;
@@ -193,13 +203,16 @@ export function matchSegments(segs: readonly Segment[], parts: readonly string[]
   if (seg.kind === 'globstar')
     return matchSegments(more, parts) || (part !== undefined && !part.startsWith('.') && matchSegments(segs, rest));
   if (part === undefined) return false;
-  return (seg.kind === 'literal' ? seg.name === part : seg.re.test(part)) && matchSegments(more, rest);
+  return segmentMatches(seg, part) && matchSegments(more, rest);
 }
 
-function isExcluded(t: WatchTargets, path: string): boolean {
+/** `excluded` composed (NFC); `path` as reported: a `save:` pattern (as written) is tried on it in each form. */
+function isExcluded(excluded: readonly string[], savePatterns: readonly RegExp[], path: string): boolean {
   if (path.split(sep).includes('.kontext')) return true;
-  if (t.excluded.some((e) => path === e || path.startsWith(e + sep) || path.startsWith(`${e}.`))) return true;
-  return t.savePatterns.some((re) => re.test(path));
+  const composed = nfc(path);
+  if (excluded.some((e) => composed === e || composed.startsWith(e + sep) || composed.startsWith(`${e}.`))) return true;
+  const forms = composed === path && /^[\x00-\x7f]*$/.test(path) ? [path] : [path, composed, path.normalize('NFD')];
+  return savePatterns.some((re) => forms.some((p) => re.test(p)));
 }
 
 /** Whether `path` is `dir` or inside it. */

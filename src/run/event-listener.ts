@@ -14,6 +14,11 @@ export interface GuardedListener {
   readonly onEvent: (event: RunEvent) => void;
   /** Throw the listener's first exception, if it threw. */
   throwIfFailed(): void;
+  /**
+   * The listener's first exception as the one error {@link throwIfFailed} throws (`hint`: what
+   * went on regardless, a run's results by default); null while it has not thrown.
+   */
+  error(hint?: string): KontextError | null;
   /** `value` (a run's result, once the run is over), or the listener's first exception thrown instead. */
   readonly unlessFailed: <T>(value: T) => T;
 }
@@ -35,13 +40,17 @@ export function guardListener(onEvent: (event: RunEvent) => void): GuardedListen
       }
     },
     throwIfFailed() {
-      if (failure === null) return;
+      const error = guarded.error();
+      if (error !== null) throw error;
+    },
+    error(hint = 'the run itself went on to its end: its results are in the cache, the lock and the outputs') {
+      if (failure === null) return null;
       const { error, type } = failure;
       const why = error instanceof Error ? error.message : String(error);
-      throw new KontextError('E_EVENT_LISTENER', `the onEvent listener threw on a ${type} event: ${why}`, {
+      return new KontextError('E_EVENT_LISTENER', `the onEvent listener threw on a ${type} event: ${why}`, {
         exitCode: ExitCode.SOFTWARE,
         cause: error,
-        hint: 'the run itself went on to its end: its results are in the cache, the lock and the outputs',
+        hint,
       });
     },
     unlessFailed(value) {

@@ -15,6 +15,27 @@ import { fileReader, probeImage } from '../util/image-probe.js';
 /** How long a source that is not a whole image must stay unchanged to be taken as it is. */
 export const SETTLE_MS = 2_000;
 
+/**
+ * On the first cycle, how recently a source must have been written to be checked for a copy
+ * still going: one older than this, if cut short, would be taken as it is after {@link SETTLE_MS}
+ * anyway; the margin covers a file system whose clock differs a little from ours.
+ */
+export const RECENT_MS = 10_000;
+
+/**
+ * Whether a source was written at or after `since` by its stamp in `seen` (survey-roots.ts's
+ * fileStamp: `size:mtimeMs:ctimeMs:ino`). A source the load did not stamp (a watcher covers it)
+ * counts as recent: checking it costs one read of its ends.
+ */
+export function writtenSince(seen: ReadonlyMap<string, string>, since: number): (path: string) => boolean {
+  return (path) => {
+    const stamp = seen.get(path);
+    if (stamp === undefined) return true;
+    const mtime = Number(stamp.split(':')[1]);
+    return stamp === '' || !Number.isFinite(mtime) || mtime >= since;
+  };
+}
+
 export interface PartialCheck {
   /** Still being written, with why each looks cut short: the cycle waits for them. */
   readonly waiting: readonly { readonly path: string; readonly detail: string }[];

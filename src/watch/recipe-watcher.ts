@@ -7,6 +7,7 @@
  * apart (output-watcher.ts): an output removed starts a cycle, which restores it from the cache.
  */
 import type { WatchSession } from './watch-session.js';
+import { isKontextError } from '../errors.js';
 import { watchFilter, type WatchRoot } from '../recipe/watch-targets.js';
 import { debounce, type Debouncer } from './debounce.js';
 import { OutputWatcher } from './output-watcher.js';
@@ -21,7 +22,10 @@ const MIN_DEBOUNCE_MS = 60;
 export interface RecipeWatcherOptions {
   /** Quiet period before a re-plan (default 100 ms; at least 60 ms). */
   readonly debounceMs?: number;
-  /** A cycle threw something that is not a recipe problem (those are events), or chokidar failed. */
+  /**
+   * A cycle threw something that is not a recipe problem (those are events), chokidar failed, or
+   * the session's listener threw on an event of a cycle (`E_EVENT_LISTENER`, once that cycle is over).
+   */
   readonly onCycleError: (e: unknown) => void;
 }
 
@@ -98,10 +102,13 @@ export class RecipeWatcher {
           },
           watched: (file) => this.#watchers.covers(file),
         });
+        // The caller's listener threw on an event of the cycle: reported, nothing else changes.
+        if (result.kind !== 'started' && result.listenerError) this.#options.onCycleError(result.listenerError);
         // Invalid: the last good recipe's targets (or the recipe alone) stay watched.
         if (result.kind === 'invalid') await this.#follow();
         if (result.kind === 'waiting') this.#lookAgain(result.paths, result.retryMs);
-        if (result.kind === 'started') void result.done.catch(() => undefined).then(() => this.#followOutputs());
+        if (result.kind === 'started')
+          void result.done.catch((e: unknown) => this.#ranOut(e)).then(() => this.#followOutputs());
       } catch (e) {
         this.#options.onCycleError(e);
       }
@@ -140,6 +147,11 @@ export class RecipeWatcher {
       this.#retry = null;
       for (const path of paths) this.#onFs(path);
     }, ms);
+  }
+
+  /** A run's failure is its summary's and its events' to tell, but for the listener's own (run/event-listener.ts). */
+  #ranOut(e: unknown): void {
+    if (isKontextError(e) && e.code === 'E_EVENT_LISTENER') this.#options.onCycleError(e);
   }
 
   #onFs(path: string): void {

@@ -11,6 +11,7 @@ import type { FSWatcher } from 'chokidar';
 import type { Stats } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { dirname, join, sep } from 'node:path';
+import { nfc } from '../recipe/sources/unicode-form.js';
 import { isInside, type WatchFilter, type WatchRoot, type WatchTargets } from '../recipe/watch-targets.js';
 import { fileStamp, surveyRoots, type PresentRoot } from './survey-roots.js';
 
@@ -38,6 +39,8 @@ export class RootWatchers {
   readonly #watchers = new Map<string, Entry>();
   /** Each root folder's identity when last looked at (`null`: missing). */
   #ids: ReadonlyMap<string, string | null> = new Map();
+  /** Each existing root folder as it is on disk (its name may be in the other Unicode form than written). */
+  #onDisk: ReadonlyMap<string, string> = new Map();
   #filter: WatchFilter;
 
   constructor(
@@ -60,9 +63,10 @@ export class RootWatchers {
    */
   async follow(filter: WatchFilter, loaded: ReadonlySet<string>, seen?: ReadonlyMap<string, string>): Promise<void> {
     this.#filter = filter;
-    const { present, ids } = await surveyRoots(filter.roots);
+    const { present, ids, onDisk } = await surveyRoots(filter.roots);
     const appearing = changedRoots(this.#ids, ids);
     this.#ids = ids;
+    this.#onDisk = onDisk;
     const fresh = present.filter((r) => {
       const w = this.#watchers.get(r.path);
       return w?.recursive !== r.recursive || w.id !== r.id;
@@ -111,8 +115,10 @@ export class RootWatchers {
     // unreported; the cycle this starts reads the folder itself.
     let ready = false;
     watcher.on('addDir', (p: string) => {
-      if (ready && [...this.#ids].some(([r, id]) => id === null && (r === p || r.startsWith(p + sep))))
-        this.events.onPath(p, 'found');
+      // The root as written, the folder as on disk: either may be the other Unicode form.
+      const dir = nfc(p);
+      const missing = (r: string): boolean => nfc(r) === dir || nfc(r).startsWith(dir + sep);
+      if (ready && [...this.#ids].some(([r, id]) => id === null && missing(r))) this.events.onPath(p, 'found');
     });
     watcher.on('error', (e) => this.events.onError(e));
     await new Promise<void>((resolve) =>
@@ -133,8 +139,9 @@ export class RootWatchers {
   async #recheck(dirs: readonly string[], loaded: ReadonlySet<string>): Promise<void> {
     if (dirs.length === 0) return;
     const known = new Set([...this.#watchers.values()].flatMap(({ watcher }) => Object.keys(watcher.getWatched())));
-    for (const dir of dirs) {
-      const recursive = this.#filter.roots.some((r) => r.path === dir && r.recursive);
+    for (const root of dirs) {
+      const recursive = this.#filter.roots.some((r) => r.path === root && r.recursive);
+      const dir = this.#onDisk.get(root) ?? root;
       const entries = await readdir(dir, { withFileTypes: true, recursive }).catch(() => null);
       if (!entries) continue;
       for (const e of entries) {
@@ -142,7 +149,7 @@ export class RootWatchers {
         if (e.isFile() && !loaded.has(path) && this.#filter.relevant(path, 'file')) this.events.onPath(path, 'found');
       }
       if (known.has(dir)) continue;
-      this.#ids = new Map([...this.#ids, [dir, MISSED]]);
+      this.#ids = new Map([...this.#ids, [root, MISSED]]);
       this.events.onMissed();
     }
   }

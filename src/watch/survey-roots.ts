@@ -2,8 +2,10 @@
  * The folders to hand to the file watcher, looked up on disk (the pure part, what to watch,
  * is recipe/watch-targets.ts), and a file's stamp (how a save is told apart).
  */
+import type { Stats } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { inOtherUnicodeForm } from '../recipe/sources/unicode-form.js';
 import { isInside, type WatchRoot } from '../recipe/watch-targets.js';
 
 export interface PresentRoot extends WatchRoot {
@@ -11,39 +13,68 @@ export interface PresentRoot extends WatchRoot {
 }
 
 export interface RootSurvey {
-  /** The folders to watch now. */
+  /** The folders to watch now, as they are on disk. */
   readonly present: readonly PresentRoot[];
   /** Each root's identity now (`null`: missing): a folder deleted and made again has a new one. */
   readonly ids: ReadonlyMap<string, string | null>;
+  /**
+   * Each existing root's folder as it is on disk: itself, or its name in the other Unicode form
+   * (written composed, on disk decomposed as macOS leaves it, or the reverse: unicode-form.ts).
+   */
+  readonly onDisk: ReadonlyMap<string, string>;
 }
 
 /**
  * The folders to hand to the file watcher now. A root that is not an existing folder is
  * watched from its nearest existing ancestor, recursively: the filter lets in only the folders
  * on the way to a root, so creating the missing folder (or a matching file in it) is seen
- * without polling. Roots inside a recursive one are covered by it and left out.
+ * without polling. Roots inside a recursive one are covered by it and left out. A folder (root
+ * or ancestor) on disk only in the other Unicode form than written is watched as it is on disk.
  */
 export async function surveyRoots(roots: readonly WatchRoot[]): Promise<RootSurvey> {
   const present = new Map<string, { recursive: boolean; id: string }>();
   const ids = new Map<string, string | null>();
+  const onDisk = new Map<string, string>();
   for (const root of roots) {
     const at = await nearestFolder(root.path);
-    ids.set(root.path, at.path === root.path ? at.id : null);
-    const recursive = (present.get(at.path)?.recursive ?? false) || root.recursive || at.path !== root.path;
+    ids.set(root.path, at.isRoot ? at.id : null);
+    if (at.isRoot) onDisk.set(root.path, at.path);
+    const recursive = (present.get(at.path)?.recursive ?? false) || root.recursive || !at.isRoot;
     present.set(at.path, { recursive, id: at.id });
   }
   const deep = [...present].filter(([, r]) => r.recursive).map(([path]) => path);
   const kept = [...present].filter(([path]) => !deep.some((d) => isInside(path, d)));
-  return { present: kept.map(([path, r]) => ({ path, ...r })), ids };
+  return { present: kept.map(([path, r]) => ({ path, ...r })), ids, onDisk };
 }
 
-async function nearestFolder(path: string): Promise<{ readonly path: string; readonly id: string }> {
+interface Folder {
+  /** As it is on disk. */
+  readonly path: string;
+  readonly id: string;
+  /** The folder asked for itself (in either Unicode form), not an ancestor. */
+  readonly isRoot: boolean;
+}
+
+async function nearestFolder(path: string): Promise<Folder> {
   for (let at = path; ; at = dirname(at)) {
-    const info = await stat(at).catch(() => null);
-    // Inode numbers are reused at once on ext4: the birth time tells a folder made again apart.
-    if (info?.isDirectory() || dirname(at) === at)
-      return { path: at, id: info ? `${info.dev}:${info.ino}:${info.birthtimeMs}` : '' };
+    const found = await folderAt(at);
+    if (found) return { ...found, isRoot: at === path };
+    if (dirname(at) === at) return { path: at, id: '', isRoot: at === path };
   }
+}
+
+/** `at` as a folder on disk (as written, else in the other Unicode form) and its identity; null if neither is one. */
+async function folderAt(at: string): Promise<{ readonly path: string; readonly id: string } | null> {
+  const exact = await stat(at).catch(() => null);
+  if (exact) return exact.isDirectory() ? { path: at, id: identity(exact) } : null;
+  const other = await inOtherUnicodeForm(at);
+  const info = other === null ? null : await stat(other).catch(() => null);
+  return other !== null && info?.isDirectory() ? { path: other, id: identity(info) } : null;
+}
+
+/** Inode numbers are reused at once on ext4: the birth time tells a folder made again apart. */
+function identity(info: Stats): string {
+  return `${info.dev}:${info.ino}:${info.birthtimeMs}`;
 }
 
 /** A file's size, times and inode as one string ('' when it is not there): a save changes it. */

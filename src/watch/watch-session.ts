@@ -24,12 +24,12 @@ import {
   type WatchTargets,
 } from '../recipe/watch-targets.js';
 import type { Recipe } from '../recipe/types.js';
-import { isKontextError, problemLines, RecipeError } from '../errors.js';
+import { isKontextError, problemLines, RecipeError, type KontextError } from '../errors.js';
 import type { Runtime } from '../runtime.js';
 import { readLock, resolveCacheDir } from '../store/index.js';
 import { checksBeforeMerge, resolvedLock, writeResolved } from '../run/lock-resolve.js';
 import { openRunContext, type RunContext, type RunScope } from '../run/context.js';
-import { guardListener } from '../run/event-listener.js';
+import { guardListener, type GuardedListener } from '../run/event-listener.js';
 import type { RunEvent } from '../run/events.js';
 import { LockWriter } from '../run/lock-writer.js';
 import { prepareRun, type Prepared } from '../run/prepare.js';
@@ -44,7 +44,7 @@ import { SpendLedger } from '../run/spend.js';
 import { lockedTargets } from '../run/hand-edits.js';
 import type { WrittenFiles } from './output-watcher.js';
 import { InflightRegistry } from './inflight.js';
-import { PartialSources, SETTLE_MS } from './partial-sources.js';
+import { PartialSources, RECENT_MS, SETTLE_MS, writtenSince } from './partial-sources.js';
 import { fileStamp } from './survey-roots.js';
 import { WatchPrefetches } from './watch-prefetch.js';
 import { WriteGate } from './write-gate.js';
@@ -63,10 +63,18 @@ interface CycleRun {
   readonly writeGuard: WriteGuard;
 }
 
+type Observed = { readonly listenerError?: KontextError };
+
+/**
+ * A cycle's outcome. The caller's listener only observes (run/event-listener.ts): an exception
+ * it throws on any event of the cycle (the session's own: `watch-cycle`, `watch-error`, warnings,
+ * notices; its run's) changes nothing, and is the cycle's `E_EVENT_LISTENER`: `listenerError`, or
+ * for a started cycle its `done` rejecting with it once the run is over.
+ */
 export type CycleResult =
-  | { readonly kind: 'invalid'; readonly problems: readonly string[] }
+  | ({ readonly kind: 'invalid'; readonly problems: readonly string[] } & Observed)
   /** Sources still being written (partial-sources.ts): the cycle starts nothing; look again in `retryMs`. */
-  | { readonly kind: 'waiting'; readonly paths: readonly string[]; readonly retryMs: number }
+  | ({ readonly kind: 'waiting'; readonly paths: readonly string[]; readonly retryMs: number } & Observed)
   | {
       readonly kind: 'started';
       readonly toRun: number;
@@ -112,6 +120,8 @@ export class WatchSession {
   #planned: { readonly plan: Plan; readonly lockPath: string; readonly lock: LockFile } | null = null;
   #started = 0;
   #closed = false;
+  /** The current cycle's guard on the caller's listener: every event the session sends goes through one. */
+  #listener: GuardedListener;
 
   constructor(
     readonly path: string,
@@ -119,6 +129,7 @@ export class WatchSession {
     readonly deps: WatchDeps,
   ) {
     this.#context = openRunContext(deps, options);
+    this.#listener = guardListener(deps.onEvent);
   }
 
   /**
@@ -169,6 +180,14 @@ export class WatchSession {
   /** Reload, re-plan and start a run of what changed. `changed`: the paths that triggered it. */
   async cycle(changed: readonly string[], hooks: CycleHooks = {}): Promise<CycleResult> {
     if (this.#closed) return { kind: 'invalid', problems: ['watch session closed'] };
+    const listener = guardListener(this.deps.onEvent);
+    this.#listener = listener;
+    const result = await this.#cycle(changed, hooks);
+    const error = listener.error('watching went on: the cycle did what it would have done');
+    return result.kind === 'started' || error === null ? result : { ...result, listenerError: error };
+  }
+
+  async #cycle(changed: readonly string[], hooks: CycleHooks): Promise<CycleResult> {
     const loaded = await this.#load(hooks.watched ?? (() => false));
     if ('invalid' in loaded) return loaded.invalid;
     const { recipe } = loaded;
@@ -295,9 +314,9 @@ export class WatchSession {
       },
       once,
     );
-    emitWarnings(recipe.warnings, this.deps.onEvent); // every cycle's lint, before its first request
+    emitWarnings(recipe.warnings, this.#emit); // every cycle's lint, before its first request
     this.#planned = { plan: prepared.plan, lockPath: run.lockPath, lock: lock.lock };
-    const notice = (message: string): void => this.deps.onEvent({ type: 'notice', t: 0, message });
+    const notice = (message: string): void => this.#emit({ type: 'notice', t: 0, message });
     await checksBeforeMerge(run.lockPath, lock, notice, () => run.scope.preflight(prepared));
     const resolved = await writeResolved(run.lockPath, lock, this.deps.rt);
     if (resolved !== null) notice(resolved);
@@ -312,7 +331,7 @@ export class WatchSession {
     const toRun = states.filter((s) => s.status === 'run' && prepared.stopped?.has(s.node.id) !== true);
     const inFlight = toRun.filter((s) => s.key !== null && this.#inflight.get(s.key) !== undefined);
     this.#seeds = new Map(states.flatMap((s) => (s.seedSource === 'recipe' ? [] : [[s.node.id, s.seed] as const])));
-    this.deps.onEvent({
+    this.#emit({
       type: 'watch-cycle',
       t: 0,
       recipe: prepared.plan.recipe.file,
@@ -331,8 +350,9 @@ export class WatchSession {
     // Uploads start now, in the background, instead of inside each node's -j slot.
     this.#prefetches.handOver(prepared, scope.hosting);
     const ahead = this.#prefetches.start(scope.prefetch(prepared), scope.hosting);
-    // The caller's listener only observes (run/event-listener.ts): a throw fails the cycle after its run.
-    const listener = guardListener(this.deps.onEvent);
+    // The caller's listener only observes (run/event-listener.ts): a throw, from the cycle's
+    // planning on, fails the cycle's `done` after its run.
+    const listener = this.#listener;
     const onEvent = (e: RunEvent): void => {
       if (!muted) ahead.prefetch.observe(e);
       if (!muted || e.type === 'warning') listener.onEvent(e);
@@ -362,42 +382,20 @@ export class WatchSession {
   #invalid(e: unknown): CycleResult {
     if (!isKontextError(e)) throw e;
     const problems = problemLines(e);
-    this.deps.onEvent({
-      type: 'watch-error',
-      t: 0,
-      recipe: this.#recipe?.file ?? this.#absolute(this.path),
-      problems,
-    });
+    const recipe = this.#recipe?.file ?? this.#absolute(this.path);
+    this.#emit({ type: 'watch-error', t: 0, recipe, problems });
     return { kind: 'invalid', problems };
   }
 
   #warn(message: string): void {
-    this.deps.onEvent({ type: 'warning', t: 0, message });
+    this.#emit({ type: 'warning', t: 0, message });
   }
+
+  /** To the caller's listener, through the cycle's guard: a throw never breaks the cycle. */
+  readonly #emit = (event: RunEvent): void => this.#listener.onEvent(event);
 }
 
 /** The local source files a recipe names (glob matches included). */
 function sourcePaths(recipe: Recipe): string[] {
   return recipe.sources.flatMap((s) => s.instances.flatMap((i) => (i.path ? [i.path] : [])));
-}
-
-/**
- * On the first cycle, how recently a source must have been written to be checked for a copy
- * still going: one older than this, if cut short, would be taken as it is after {@link SETTLE_MS}
- * anyway; the margin covers a file system whose clock differs a little from ours.
- */
-const RECENT_MS = 10_000;
-
-/**
- * Whether a source was written at or after `since` by its stamp in `seen` (survey-roots.ts's
- * fileStamp: `size:mtimeMs:ctimeMs:ino`). A source the load did not stamp (a watcher covers it)
- * counts as recent: checking it costs one read of its ends.
- */
-function writtenSince(seen: ReadonlyMap<string, string>, since: number): (path: string) => boolean {
-  return (path) => {
-    const stamp = seen.get(path);
-    if (stamp === undefined) return true;
-    const mtime = Number(stamp.split(':')[1]);
-    return stamp === '' || !Number.isFinite(mtime) || mtime >= since;
-  };
 }

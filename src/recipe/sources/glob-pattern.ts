@@ -59,6 +59,27 @@ export type Segment =
   | { readonly kind: 'globstar' }
   | { readonly kind: 'pattern'; readonly re: RegExp };
 
+/**
+ * Whether a name matches: in the form it is on disk, or in either Unicode form (a macOS NFD
+ * name, an NFC pattern). The glob expander and watch mode's filter match names alike.
+ */
+export function segmentMatches(seg: Segment, name: string): boolean {
+  if (matchesAsIs(seg, name)) return true;
+  if (/^[\x00-\x7f]*$/.test(name)) return false;
+  return matchesAsIs(seg, name.normalize('NFC')) || matchesAsIs(seg, name.normalize('NFD'));
+}
+
+function matchesAsIs(seg: Segment, name: string): boolean {
+  switch (seg.kind) {
+    case 'literal':
+      return seg.name === name;
+    case 'pattern':
+      return seg.re.test(name);
+    case 'globstar':
+      return true;
+  }
+}
+
 /** Compile one path segment (no `/`, braces already expanded). */
 export function compileSegment(seg: string): Segment {
   if (seg === '**') return { kind: 'globstar' };

@@ -7,7 +7,7 @@
 import type { Dirent } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { expandBraces, splitPattern, type Segment } from './glob-pattern.js';
+import { expandBraces, segmentMatches, splitPattern, type Segment } from './glob-pattern.js';
 import { inOtherUnicodeForm } from './unicode-form.js';
 
 /** More matches than any recipe may plan (recipe/rules/plan-size.ts): the walk stops there. */
@@ -43,7 +43,7 @@ export async function expandGlob(
     const { base, rest, absolute } = splitPattern(alt);
     const written = absolute ? path.resolve('/', ...base) : path.resolve(cwd, ...base);
     // Its folders on disk in another Unicode form than written (macOS NFD vs NFC: unicode-form.ts).
-    const root = (await isDir(written)) ? written : ((await inOtherUnicodeForm(written)) ?? written);
+    const root = (await inOtherUnicodeForm(written)) ?? written;
     await walk(root, rest, 0, { list, found, viaGlobstar: false, exclude, stop });
     if (stop.stopped || found.size > stop.max) throw new GlobTooLargeError(`matches more than ${MAX_GLOB_FILES} files`);
   }
@@ -106,7 +106,7 @@ async function walk(dir: string, segs: readonly Segment[], i: number, st: WalkSt
   const entries = await st.list(dir);
   const work: Promise<void>[] = [];
   for (const e of entries) {
-    if (!matches(seg, e.name)) continue;
+    if (!segmentMatches(seg, e.name)) continue;
     const full = path.join(dir, e.name);
     if (last) work.push(addIfFile(e, full, st.found));
     else if (
@@ -118,33 +118,8 @@ async function walk(dir: string, segs: readonly Segment[], i: number, st: WalkSt
   await Promise.all(work);
 }
 
-/** A name matches in the form it is on disk, or in either Unicode form (a macOS NFD name, an NFC pattern). */
-function matches(seg: Segment, name: string): boolean {
-  if (matchesAsIs(seg, name)) return true;
-  if (/^[\x00-\x7f]*$/.test(name)) return false;
-  return matchesAsIs(seg, name.normalize('NFC')) || matchesAsIs(seg, name.normalize('NFD'));
-}
-
-function matchesAsIs(seg: Segment, name: string): boolean {
-  switch (seg.kind) {
-    case 'literal':
-      return seg.name === name;
-    case 'pattern':
-      return seg.re.test(name);
-    case 'globstar':
-      return true;
-  }
-}
-
 async function addIfFile(e: Dirent, full: string, found: Set<string>): Promise<void> {
   if (e.isFile() || (e.isSymbolicLink() && (await isFile(full)))) found.add(full);
-}
-
-async function isDir(p: string): Promise<boolean> {
-  return stat(p).then(
-    (s) => s.isDirectory(),
-    () => false,
-  );
 }
 
 async function isFile(p: string): Promise<boolean> {

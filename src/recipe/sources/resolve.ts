@@ -205,11 +205,7 @@ async function resolveFile(name: string, spec: string, dir: string, report: Repo
   const at = ['sources', name] as const;
   const written = path.resolve(dir, spec);
   // The same name in another Unicode form (macOS NFD vs NFC): the file the recipe means (unicode-form.ts).
-  const file =
-    (await stat(written).then(
-      () => null,
-      () => inOtherUnicodeForm(written),
-    )) ?? written;
+  const file = (await inOtherUnicodeForm(written)) ?? written;
   try {
     const info = await stat(file);
     if (info.isFile()) return { source: { name, kind: 'file', spec, instances: [{ instance: null, path: file }] } };

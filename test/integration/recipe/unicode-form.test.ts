@@ -58,6 +58,14 @@ describe('a named source in another Unicode form than on disk', () => {
     expect(await sourcePath()).toBe(onDisk);
   });
 
+  it('two folders in the other form with one as written between them: the file on disk', async () => {
+    const onDisk = await image(`assets/${NFD}/2024/${NFD}/shot.jpg`);
+    await recipe(`assets/${NFC}/2024/${NFC}/shot.jpg`);
+    expect(await sourcePath()).toBe(onDisk);
+    await recipe(`assets/${NFC}/2024/${NFC}/*.jpg`);
+    expect(await sourcePath()).toBe(onDisk);
+  });
+
   it('a name that exists as written wins over its other form', async () => {
     await image(`assets/${NFD}.jpg`);
     const asWritten = await image(`assets/${NFC}.jpg`, 'scene-rocket.jpg');

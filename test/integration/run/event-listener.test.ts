@@ -4,7 +4,8 @@
  * in the journal; then `runRecipe` (and `runEdit`) reject with one E_EVENT_LISTENER (exit 70) whose
  * cause is the listener's error. Thrown into the scheduler, it had failed the node after its
  * request was paid, left that request's outcome unknown and skipped the nodes below; an async
- * listener's rejection was unhandled and ended the process mid-run, its locks left behind.
+ * listener's rejection was unhandled and ended the process mid-run, its locks left behind. A watch
+ * session's own events (watch-cycle, watch-error) threw into the cycle's planning: no run started.
  */
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -101,6 +102,45 @@ describe('an onEvent listener that throws', () => {
       expect(listener.events.filter((e) => e.type === 'node-done').map((e) => e.node)).toEqual(['sky', 'hat']);
       expect(listener.events.at(-1)).toMatchObject({ type: 'run-summary', done: 2, failed: 0, exit_code: 0 });
       expect(await journalEntries(project.cacheDir)).toEqual([]);
+    } finally {
+      await session.close();
+    }
+  });
+
+  it("a WatchSession's own events (watch-cycle, watch-error): the cycle goes on, E_EVENT_LISTENER after", async () => {
+    const events: RunEvent[] = [];
+    const error = new Error('socket closed');
+    const onEvent = (e: RunEvent): void => {
+      events.push(e);
+      if (e.type === 'watch-cycle' || e.type === 'watch-error') throw error;
+    };
+    const session = new WatchSession(project.recipe, { jobs: 2 }, { rt: testRuntime(project.root), onEvent });
+    try {
+      // Planned and started as if the listener had not thrown; `done` rejects once its run is over.
+      const cycle = await session.cycle([]);
+      if (cycle.kind !== 'started') throw new Error(`no run started: ${JSON.stringify(cycle)}`);
+      const thrown = await cycle.done.catch((e: unknown) => e);
+      expect(thrown).toBeInstanceOf(KontextError);
+      expect((thrown as KontextError).code).toBe('E_EVENT_LISTENER');
+      expect((thrown as KontextError).cause).toBe(error);
+      expect((thrown as Error).message).toBe('the onEvent listener threw on a watch-cycle event: socket closed');
+      expect(events.filter((e) => e.type === 'node-done').map((e) => e.node)).toEqual(['sky', 'hat']);
+      expect(events.at(-1)).toMatchObject({ type: 'run-summary', done: 2, failed: 0, exit_code: 0 });
+
+      // An invalid recipe: the cycle's result as ever, the listener's exception in it.
+      await project.writeRecipe('version: 1\nsources: {}\npasses: []\n');
+      const invalid = await session.cycle([project.recipe]);
+      expect(invalid).toMatchObject({
+        kind: 'invalid',
+        problems: [expect.stringMatching(/no sources/), expect.any(String)],
+      });
+      expect(invalid.kind === 'invalid' && invalid.listenerError).toMatchObject({
+        code: 'E_EVENT_LISTENER',
+        exitCode: 70,
+        cause: error,
+        message: 'the onEvent listener threw on a watch-error event: socket closed',
+      });
+      expect(events.at(-1)?.type).toBe('watch-error');
     } finally {
       await session.close();
     }

@@ -1,7 +1,8 @@
 /**
  * surveyRoots on a real temp dir: an existing folder is watched as itself; a missing one from
  * its nearest existing ancestor, recursively; roots inside a recursive one are left out; a
- * folder deleted and made again has a new identity (so it is watched anew).
+ * folder deleted and made again has a new identity (so it is watched anew); a folder on disk in the
+ * other Unicode form than written is watched as it is on disk.
  */
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -49,5 +50,16 @@ describe('surveyRoots', () => {
     const after = await surveyRoots([flat(shots)]);
     expect(after.ids.get(shots)).not.toBe(before.ids.get(shots));
     expect(after.present.find((r) => r.path === shots)?.id).toBe(after.ids.get(shots));
+  });
+
+  it('a folder on disk in the other Unicode form (café NFD, written NFC): watched as it is on disk', async () => {
+    const [nfc, nfd] = ['caf\u00e9', 'cafe\u0301'];
+    await mkdir(join(root, 'shots', nfd));
+    const survey = await surveyRoots([flat(join(root, 'shots', nfc)), flat(join(root, 'shots', nfc, 'x'))]);
+    expect(survey.present).toEqual([{ path: join(root, 'shots', nfd), recursive: true, id: expect.any(String) }]);
+    expect(survey.ids.get(join(root, 'shots', nfc))).toMatch(/^\d+:\d+:[\d.]+$/);
+    expect(survey.onDisk.get(join(root, 'shots', nfc))).toBe(join(root, 'shots', nfd));
+    expect(survey.ids.get(join(root, 'shots', nfc, 'x'))).toBeNull();
+    expect(survey.onDisk.has(join(root, 'shots', nfc, 'x'))).toBe(false);
   });
 });

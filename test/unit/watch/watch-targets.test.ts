@@ -120,6 +120,27 @@ describe('watchTargets / watchFilter', () => {
     expect(f.relevant('/p/assets', undefined)).toBe(false);
   });
 
+  it('a path reported in the other Unicode form than the recipe writes it (café NFC / NFD) matches alike', () => {
+    const [nfc, nfd] = ['caf\u00e9', 'cafe\u0301'];
+    const f = watchFilter(
+      watchTargets(recipe([glob(`shots/${nfc}/*.jpg`), file(`/p/${nfd}/hero.jpg`)], { outDir: `/p/${nfc}/out` })),
+    );
+    expect(f.relevant(`/p/shots/${nfd}`, 'dir')).toBe(true); // the root, as it is on disk
+    expect(f.relevant(`/p/shots/${nfd}/a.jpg`, 'file')).toBe(true);
+    expect(f.relevant(`/p/shots/${nfd}/a.png`, 'file')).toBe(false);
+    expect(f.relevant(`/p/${nfc}/hero.jpg`, 'file')).toBe(true);
+    expect(f.relevant(`/p/${nfd}/out/hero.png`, 'file')).toBe(false);
+    // A folder still missing: its other-form name on the way to it stays in.
+    const later = watchFilter(watchTargets(recipe([glob(`in/${nfd}/today/*.jpg`)])));
+    expect(later.relevant(`/p/in/${nfc}`, undefined)).toBe(true);
+    expect(later.relevant(`/p/in/${nfc}/today/${nfc}.jpg`, 'file')).toBe(true);
+    // A literal name below a wildcard, in the other form on disk (as the glob expander matches it).
+    const deep = watchFilter(watchTargets(recipe([glob(`shots/*/${nfd}/*.jpg`)])));
+    expect(deep.relevant(`/p/shots/x/${nfc}/a.jpg`, 'file')).toBe(true);
+    expect(deep.relevant(`/p/shots/x/${nfd}/a.jpg`, 'file')).toBe(true);
+    expect(deep.relevant(`/p/shots/x/other/a.jpg`, 'file')).toBe(false);
+  });
+
   it('matchSegments: ** spans zero or more folders', () => {
     const { rest } = splitPattern('**/x/*.jpg');
     expect(matchSegments(rest, ['x', 'a.jpg'])).toBe(true);
