@@ -128,8 +128,9 @@ export class WatchSession {
     readonly options: RunRecipeOptions,
     readonly deps: WatchDeps,
   ) {
-    this.#context = openRunContext(deps, options);
     this.#listener = guardListener(deps.onEvent);
+    // The context's own warnings (cache dir, provider, remote cache) go through the cycle's guard too.
+    this.#context = openRunContext({ ...deps, onEvent: (e) => this.#emit(e) }, options);
   }
 
   /**

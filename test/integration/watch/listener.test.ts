@@ -84,4 +84,17 @@ describe('watch: a listener that throws on the session’s own events', () => {
     expect(rig.submits().get(A)).toBe(2);
     expectListenerErrors(rig.errors, listener.error, ['watch-cycle', 'watch-cycle']);
   });
+
+  it("on the run context's own warning (a cache dir it cannot use): the cycle still runs", async () => {
+    const listener = throwingOn('warning');
+    rig = await startWatchRig(recipe('assets/product-coffee.jpg'), {
+      onEvent: listener.onEvent,
+      env: { KONTEXT_CACHE_DIR: '/proc/kontext-no-such-cache' },
+    });
+    await rig.cycleDone(1);
+    expect(rig.of('run-summary')).toMatchObject([{ done: 1, failed: 0 }]);
+    expect(rig.submits().get(A)).toBe(1);
+    await until(() => (rig?.errors.length ?? 0) >= 1, 8_000, 'the listener error reported');
+    expect(rig.errors.every((e) => e instanceof KontextError && e.code === 'E_EVENT_LISTENER')).toBe(true);
+  });
 });
