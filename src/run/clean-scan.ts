@@ -11,7 +11,7 @@
  * a file whose folders resolve anywhere but where the walk found it is kept too.
  */
 import { saveCopyPath } from '../util/save-template.js';
-import { lfsPointerAt } from '../util/lfs-pointer.js';
+import { LFS_POINTER_MAX_BYTES, parseLfsPointer } from '../util/lfs-pointer.js';
 import { createHash } from 'node:crypto';
 import { constants } from 'node:fs';
 import { lstat, open, readdir, realpath } from 'node:fs/promises';
@@ -208,17 +208,12 @@ async function judge(file: string, w: Walk): Promise<'remove' | 'kept' | 'ours'>
     if (!isLayout(w.outDir, file)) return 'kept';
     if (w.currentStems.has(stem(file))) return 'ours'; // a current node's output in another format
   }
-  const sha = await sha256Of(file);
-  if (sha === null) return 'kept';
+  const read = await sha256Of(file);
+  if (read === null) return 'kept';
   // A git LFS pointer (a checkout without git-lfs) stands for the bytes its oid names.
-  const known = (await w.knownBytes(sha)) || (await knownPointer(file, w));
+  const oid = read.head === null ? null : (parseLfsPointer(read.head)?.oid ?? null);
+  const known = (await w.knownBytes(read.sha)) || (oid !== null && (await w.knownBytes(oid)));
   return known && (await staysInOut(file, w)) ? 'remove' : 'kept';
-}
-
-/** The file is a git LFS pointer to bytes kontext knows. */
-async function knownPointer(file: string, w: Walk): Promise<boolean> {
-  const pointer = lfsPointerAt(file);
-  return pointer !== null && (await w.knownBytes(pointer.oid));
 }
 
 /** `<out>/<pass>/<name>.<ext>`, with a pass id's and an output name's characters. */
@@ -241,14 +236,24 @@ async function staysInOut(file: string, w: Walk): Promise<boolean> {
   }
 }
 
-/** sha256 of a regular file, not following a symlink at its name; null when it cannot be read. */
-async function sha256Of(file: string): Promise<string | null> {
+/**
+ * sha256 of a regular file, not following a symlink at its name, and its bytes when it is small
+ * enough to be a git LFS pointer (read through the same handle); null when it cannot be read.
+ */
+async function sha256Of(file: string): Promise<{ readonly sha: string; readonly head: Buffer | null } | null> {
   let handle: Awaited<ReturnType<typeof open>> | undefined;
   try {
-    handle = await open(file, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0));
+    // O_NONBLOCK: a FIFO in out/ must not hold the open up for ever (a regular file reads the same).
+    handle = await open(file, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0));
     const hash = createHash('sha256');
-    for await (const chunk of handle.createReadStream({ autoClose: false })) hash.update(chunk as Buffer);
-    return hash.digest('hex');
+    const head: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of handle.createReadStream({ autoClose: false })) {
+      hash.update(chunk as Buffer);
+      size += (chunk as Buffer).length;
+      if (size <= LFS_POINTER_MAX_BYTES) head.push(chunk as Buffer);
+    }
+    return { sha: hash.digest('hex'), head: size <= LFS_POINTER_MAX_BYTES ? Buffer.concat(head) : null };
   } catch {
     return null;
   } finally {

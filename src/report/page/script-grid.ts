@@ -20,7 +20,9 @@ function dur(ms){return ms<1000?Math.round(ms)+' ms':(ms/1000).toFixed(1)+' s'}
 function usd(x){return '$'+x.toFixed(x<0.1?3:2)}
 function nodeLabel(n){return D.passes[n.p].id+(n.variant?' #'+n.variant:'')}
 function shaOf(n){var m=/([0-9a-f]{64})/.exec(n.thumb||'');return m?m[1]:''}
-function fullUrl(n){if(!n.img)return n.thumb;return LIVE?n.img+'?v='+shaOf(n).slice(0,16):n.img}
+function fullUrl(n){if(!n.img)return n.thumb;if(!LIVE)return n.img;var v=shaOf(n);
+  return v?n.img+'?v='+v.slice(0,16):null}
+function beforeUrl(n){var u=n.from&&byId[n.from];return u&&u.img&&u.img===n.input?fullUrl(u):n.input}
 function why(n){if(!n.why)return '';return REASONS[n.why]||n.why}
 var tiles={},sigs={},byId={},cells=[],structure='',NOTE=null;
 function renderTop(){

@@ -50,7 +50,7 @@ function showViewer(id){
   var meta=[];if(n.seed!=null)meta.push('seed '+n.seed);if(n.ms!=null)meta.push(dur(n.ms));
   if(n.costUsd!=null)meta.push(usd(n.costUsd));if(n.finishedAt)meta.push(n.finishedAt.replace('T',' ').slice(0,19));
   head.appendChild(el('span','meta',meta.join(' \u00b7 ')));head.appendChild(el('span','spacer'));
-  var hasBefore=!!n.input,after=fullUrl(n);
+  var before=beforeUrl(n),hasBefore=!!before,after=fullUrl(n);
   var seg=el('span','seg');['split','before','after'].forEach(function(m){var b=el('button',null,m);b.type='button';
     b.setAttribute('aria-pressed',String(VIEW.mode===m));b.disabled=!hasBefore&&m!=='after';
     b.addEventListener('click',function(){setMode(m)});seg.appendChild(b)});head.appendChild(seg);
@@ -69,7 +69,7 @@ function showViewer(id){
     var fr=el('div','frame');st.appendChild(fr);VIEW.w=n.review?n.review.width:0;VIEW.h=n.review?n.review.height:0;
     VIEW.fit=n.review&&n.review.fit||'cover';
     fitFrame();
-    var base=el('img',mode==='before'?'before':'base');base.src=mode==='after'?after:n.input;
+    var base=el('img',mode==='before'?'before':'base');base.src=mode==='after'?after:before;
     orThumb(base,mode==='after'?n.thumb:inputThumb(n));
     base.alt=mode==='after'?'output':'input';fr.appendChild(base);
     if(mode!=='after'){base.style.objectFit=VIEW.fit;base.addEventListener('load',noteCrop)}
