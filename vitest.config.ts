@@ -5,6 +5,8 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     testTimeout: 30_000,
     hookTimeout: 30_000,
+    // Buffers compared by their bytes at native speed (test/helpers/setup.ts).
+    setupFiles: ['test/helpers/setup.ts'],
     // Two cores on CI: a couple of forks keeps wall time low without starving the emulator.
     pool: 'forks',
     maxWorkers: 2,

@@ -25,3 +25,10 @@ export function apiIsLocal(name: ProviderName | string, rt: Runtime): boolean {
   const base = Object.hasOwn(BASE_URL, name) ? BASE_URL[name as keyof typeof BASE_URL] : undefined;
   return base !== undefined && privateUrlKind(base(rt)) !== null;
 }
+
+/** Whether `name`'s API is on this very machine: the in-process emulator, or a base URL on loopback. */
+export function apiIsLoopback(name: ProviderName | string, rt: Runtime): boolean {
+  if (name === 'emulator') return true;
+  const base = Object.hasOwn(BASE_URL, name) ? BASE_URL[name as keyof typeof BASE_URL] : undefined;
+  return base !== undefined && privateUrlKind(base(rt)) === 'loopback';
+}

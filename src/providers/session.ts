@@ -11,6 +11,7 @@ import type { Runtime } from '../runtime.js';
 import type { Provider } from './types.js';
 import type { RunComfyOptions } from './runcomfy/client.js';
 import { EMULATOR_POLL_POLICY } from './runcomfy/poll.js';
+import { testPollPolicy } from './test-poll.js';
 
 /** What a run needs to know about a provider before (or without) opening a session to it. */
 export interface ProviderTraits {
@@ -108,7 +109,8 @@ export async function openProviderSession(
       exitCode: ExitCode.UNAVAILABLE,
       hint: 'run these passes on runcomfy or emulator (provider: / --provider); `kontext providers` lists them',
     });
-  return open(rt, options);
+  const poll = options.poll === undefined ? testPollPolicy(name, rt) : undefined;
+  return open(rt, poll === undefined ? options : { ...options, poll });
 }
 
 async function openRunComfySession(rt: Runtime, options: SessionOptions): Promise<ProviderSession> {

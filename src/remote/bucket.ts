@@ -14,7 +14,7 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { isMissing, RemoteCacheError, remoteError } from './errors.js';
 import type { RemoteLocation } from './location.js';
-import { openS3Http, type S3Http } from './s3-http.js';
+import { openS3Http, type S3Http, type S3Timeouts } from './s3-http.js';
 import { resolveTarget, secretsOf } from './s3-target.js';
 import type { Credentials } from './sigv4.js';
 
@@ -54,6 +54,17 @@ const SLOW_GRACE_MS = 10_000;
 const PACE_CHECK_MS = 1000;
 
 /**
+ * The time bounds of a bucket, each the product's own unless given: tests that check a bound
+ * fires pass a shorter one instead of waiting it out (`RunRecipeDeps.remoteBounds`).
+ */
+export interface RemoteBounds {
+  /** Past this, a body must have averaged 16 KiB/s since its request (default 10 s). */
+  readonly slowGraceMs?: number | undefined;
+  /** s3-http.ts's timeouts; an error's (or a PUT's) reply body is read for `readHeadersMs`. */
+  readonly timeouts?: Partial<S3Timeouts> | undefined;
+}
+
+/**
  * An object that announces at most this many bytes is read into memory and written with one
  * call, instead of streamed through a pipeline to the file: a write stream and a pipeline cost
  * more CPU than a small blob's bytes, and the caller can check the image in memory without
@@ -61,9 +72,9 @@ const PACE_CHECK_MS = 1000;
  */
 const IN_MEMORY_BYTES = 1024 * 1024;
 
-function checkPace(startedAt: number, bytes: number, url: string): void {
+function checkPace(startedAt: number, bytes: number, url: string, graceMs: number): void {
   const elapsed = performance.now() - startedAt;
-  const late = elapsed - SLOW_GRACE_MS;
+  const late = elapsed - graceMs;
   if (late > 0 && bytes < (late / 1000) * MIN_BYTES_PER_S)
     throw new RemoteCacheError(
       'unavailable',
@@ -76,10 +87,10 @@ function checkPace(startedAt: number, bytes: number, url: string): void {
  * then nothing) never reaches the per-chunk check, and would hold the call for undici's 60 s
  * body timeout. It is cut off with the same error; returns the stop.
  */
-function watchPace(body: Readable, startedAt: number, url: string, bytes: () => number): () => void {
+function watchPace(body: Readable, startedAt: number, url: string, bytes: () => number, graceMs: number): () => void {
   const timer = setInterval(() => {
     try {
-      checkPace(startedAt, bytes(), url);
+      checkPace(startedAt, bytes(), url, graceMs);
     } catch (e) {
       body.destroy(e as Error);
     }
@@ -88,7 +99,8 @@ function watchPace(body: Readable, startedAt: number, url: string, bytes: () => 
   return () => clearInterval(timer);
 }
 
-export function openBucket(location: RemoteLocation, env: Env): RemoteBucket {
+export function openBucket(location: RemoteLocation, env: Env, bounds: RemoteBounds = {}): RemoteBucket {
+  const graceMs = bounds.slowGraceMs ?? SLOW_GRACE_MS;
   let opened: Promise<{ readonly http: S3Http; readonly close: () => void }> | null = null;
   /** Scrubbed from messages: the keys in `env`, and those an SDK chain (a profile, a role) resolves. */
   const secrets = secretsOf(env);
@@ -100,7 +112,10 @@ export function openBucket(location: RemoteLocation, env: Env): RemoteBucket {
   /** Opened on the first call, so that an SDK chain that fails is a failed call, not a failed run. */
   const client = async (): Promise<S3Http> => {
     opened ??= resolveTarget(location, env).then(({ target, close }) => {
-      const http = openS3Http({ ...target, credentials: async () => remember(await target.credentials()) });
+      const http = openS3Http(
+        { ...target, credentials: async () => remember(await target.credentials()) },
+        bounds.timeouts,
+      );
       return { http, close: () => void http.close().finally(close) };
     });
     return (await opened).http;
@@ -139,12 +154,12 @@ export function openBucket(location: RemoteLocation, env: Env): RemoteBucket {
   ): Promise<Buffer> => {
     const chunks: Buffer[] = [];
     let size = 0;
-    const stopWatch = watchPace(body, startedAt, `s3://${Bucket}/${key}`, () => size);
+    const stopWatch = watchPace(body, startedAt, `s3://${Bucket}/${key}`, () => size, graceMs);
     try {
       for await (const chunk of body as AsyncIterable<Buffer>) {
         size += chunk.length;
         if (size > max) throw new RemoteCacheError('refused', `s3://${Bucket}/${key} exceeds ${max} bytes`);
-        checkPace(startedAt, size, `s3://${Bucket}/${key}`);
+        checkPace(startedAt, size, `s3://${Bucket}/${key}`, graceMs);
         chunks.push(chunk);
       }
     } catch (e) {
@@ -185,13 +200,13 @@ export function openBucket(location: RemoteLocation, env: Env): RemoteBucket {
         for await (const chunk of source) {
           bytes += chunk.length;
           if (bytes > max) throw new RemoteCacheError('refused', `s3://${Bucket}/${key} exceeds ${max} bytes`);
-          checkPace(startedAt, bytes, `s3://${Bucket}/${key}`);
+          checkPace(startedAt, bytes, `s3://${Bucket}/${key}`, graceMs);
           if (bytes - chunk.length < 64) heads.push(chunk);
           hash.update(chunk);
           yield chunk;
         }
       }
-      const stopWatch = watchPace(body, startedAt, `s3://${Bucket}/${key}`, () => bytes);
+      const stopWatch = watchPace(body, startedAt, `s3://${Bucket}/${key}`, () => bytes, graceMs);
       try {
         await pipeline(body, tap, createWriteStream(path, { flags: 'wx' }), { signal });
       } catch (e) {

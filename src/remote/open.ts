@@ -1,5 +1,6 @@
 /** Open a remote cache; its S3 client loads here, only when a remote is configured. */
 import type { Runtime } from '../runtime.js';
+import type { RemoteBounds } from './bucket.js';
 import type { RemoteChoice } from './choose.js';
 import { RemoteCache } from './remote-cache.js';
 
@@ -11,10 +12,11 @@ export async function openRemote(
     readonly notice: (message: string) => void;
     readonly signal?: AbortSignal | undefined;
     readonly uploadSignal?: AbortSignal | undefined;
+    readonly bounds?: RemoteBounds | undefined;
   },
 ): Promise<RemoteCache> {
   const { openBucket } = await import('./bucket.js');
-  const bucket = openBucket(choice.location, deps.rt.env);
+  const bucket = openBucket(choice.location, deps.rt.env, deps.bounds);
   if (choice.notice !== null) deps.notice(choice.notice);
   return new RemoteCache({
     bucket,

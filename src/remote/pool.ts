@@ -6,6 +6,7 @@
  */
 import type { Runtime } from '../runtime.js';
 import type { Store } from '../store/types.js';
+import type { RemoteBounds } from './bucket.js';
 import { graceSignal } from '../util/grace-signal.js';
 import { chooseRemote, type RemoteChoice, type RemoteInputs } from './choose.js';
 import { openRemote } from './open.js';
@@ -21,6 +22,8 @@ export interface RemotePoolDeps {
    * get {@link UPLOAD_GRACE_MS} to finish (the local store keeps everything either way).
    */
   readonly signal?: AbortSignal | undefined;
+  /** Time bounds shorter than the product's (tests; bucket.ts). */
+  readonly bounds?: RemoteBounds | undefined;
 }
 
 /**

@@ -94,7 +94,8 @@ function addressOf(t: S3Target): Address {
   return { origin: `${url.protocol}//${host}`, host, base: `${prefix}/` };
 }
 
-export function openS3Http(target: S3Target, timeouts: S3Timeouts = S3_TIMEOUTS): S3Http {
+export function openS3Http(target: S3Target, shorter: Partial<S3Timeouts> = {}): S3Http {
+  const timeouts: S3Timeouts = { ...S3_TIMEOUTS, ...shorter };
   const at = addressOf(target);
   const dispatcher: Dispatcher = new Agent({
     connect: { timeout: timeouts.connectMs },

@@ -18,6 +18,7 @@ import { loadUserConfig, type UserConfig } from '../recipe/index.js';
 import { chooseHosting } from './choose-hosting.js';
 import type { HostingConfig, ProviderName } from '../recipe/types.js';
 import { RemotePool } from '../remote/index.js';
+import type { RemoteBounds } from '../remote/bucket.js';
 import type { RemoteShortfall } from '../remote/pool.js';
 import type { Runtime } from '../runtime.js';
 import { type CacheDirPlace, placedCacheDir, resolveCacheDir } from '../store/index.js';
@@ -64,6 +65,8 @@ export interface RunContextDeps {
   readonly session?: ProviderSession | undefined;
   /** Sessions shared beyond this context (the caller closes them); otherwise the context keeps its own. */
   readonly sessions?: SessionPool | undefined;
+  /** The remote cache's time bounds, when shorter than the product's (tests that check one fires). */
+  readonly remoteBounds?: RemoteBounds | undefined;
 }
 
 /** What a run is about: the recipe's (or the edit's) place and choices. */
@@ -148,6 +151,7 @@ export class RunContext {
       warn: (message) => deps.onEvent({ type: 'warning', t: 0, message }),
       notice: (message) => deps.onEvent({ type: 'notice', t: 0, message }),
       signal: options.signal,
+      bounds: deps.remoteBounds,
     });
     if (session) this.#open = async () => session;
     else if (sessions) this.#open = (name) => sessions.get(name);

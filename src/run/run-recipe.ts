@@ -8,6 +8,7 @@ import { overrideProvider, stopFailure } from './node-provider.js';
 import { basename, dirname, extname, join } from 'node:path';
 import { buildPlan } from '../plan/index.js';
 import type { ProviderSession } from '../providers/session.js';
+import type { RemoteBounds } from '../remote/bucket.js';
 import { loadRecipe } from '../recipe/index.js';
 import type { Plan } from '../plan/types.js';
 import type { Recipe } from '../recipe/types.js';
@@ -44,6 +45,8 @@ export interface RunRecipeDeps {
   readonly onEvent: (event: RunEvent) => void;
   /** Reuse an open provider session; otherwise one is opened (when there is work) and closed here. */
   readonly session?: ProviderSession | undefined;
+  /** The remote cache's time bounds, when shorter than the product's (tests that check one fires). */
+  readonly remoteBounds?: RemoteBounds | undefined;
 }
 
 export type RunRecipeResult =

@@ -87,7 +87,9 @@ export function spawnCli(
 ): CliChild {
   const child = spawn(process.execPath, [BIN, ...args], {
     cwd: options.cwd,
-    env: options.env,
+    // A test's emulator on loopback polled as the built-in one is, not with a real API's 0.5 s
+    // first read (src/providers/test-poll.ts); a test may set it otherwise.
+    env: { KONTEXT_TEST_FAST_POLL: '1', ...options.env },
     ...(options.uid === undefined ? {} : { uid: options.uid }),
     ...(options.gid === undefined ? {} : { gid: options.gid }),
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -21,6 +21,7 @@ import {
 import type { RunRecipeOptions, RunRecipeResult, Runtime, TextSink } from '../../src/index.js';
 import type { RequestLogEntry, ScenarioInput } from '../../src/emulator/index.js';
 import { createRunComfyProvider } from '../../src/providers/runcomfy/client.js';
+import type { RemoteBounds } from '../../src/remote/bucket.js';
 import type { LockFile } from '../../src/store/types.js';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -210,6 +211,8 @@ export async function runIn(
     pid?: number;
     seed?: number;
     isAlive?: (pid: number) => boolean;
+    /** The remote cache's time bounds, shorter than the product's (a test that checks one fires). */
+    remoteBounds?: RemoteBounds;
   } = {},
 ): Promise<InProcessRun> {
   const rt = testRuntime(project.root, extra.env, extra.seed);
@@ -221,7 +224,7 @@ export async function runIn(
   const result = await runRecipe(
     project.recipe,
     { jobs: 4, ...options },
-    { rt: asProcess, onEvent: (e) => events.push(e), session: extra.rig?.session },
+    { rt: asProcess, onEvent: (e) => events.push(e), session: extra.rig?.session, remoteBounds: extra.remoteBounds },
   );
   return { result, events, rt };
 }

@@ -35,6 +35,12 @@ function endless(res: ServerResponse, chunk: Buffer, everyMs: number): { sent: n
 
 const NOT_USABLE = /is not usable \(.*\); going on without it$/;
 
+/**
+ * A reply body is read for as long as a reply's headers may take: 2 s here, not the product's
+ * 5 s, which the trickles would wait out at every try (three for a 503, a blob then its record).
+ */
+const BOUNDS = { timeouts: { readHeadersMs: 2_000 } };
+
 describe('a remote server whose error replies never end', () => {
   for (const [status, label, chunk, everyMs, told] of [
     [500, 'a 500 with an endless fast body', Buffer.alloc(64 * 1024, 'x'), 0, [NOT_USABLE]],
@@ -57,7 +63,7 @@ describe('a remote server whose error replies never end', () => {
       });
       try {
         const started = Date.now();
-        const second = await w.run(w.b, {}, w.env({}, proxy.endpoint));
+        const second = await w.run(w.b, {}, w.env({}, proxy.endpoint), BOUNDS);
         expect(summaryOf(second)).toMatchObject({ exitCode: 0, submitted: 1 });
         expect(warnings(second)).toEqual(told.map((re) => expect.stringMatching(re)));
         expect(Date.now() - started).toBeLessThan(25_000);
@@ -85,7 +91,7 @@ describe('a remote server whose upload replies never end', () => {
     });
     try {
       const started = Date.now();
-      const first = await w.run(w.a, {}, w.env({}, proxy.endpoint));
+      const first = await w.run(w.a, {}, w.env({}, proxy.endpoint), BOUNDS);
       expect(summaryOf(first)).toMatchObject({ exitCode: 0, submitted: 2 });
       expect(warnings(first)).toEqual([]);
       expect(sends).toHaveLength(4); // two blobs, two records

@@ -8,6 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach } from 'vitest';
 import type { RunRecipeOptions } from '../../../src/index.js';
+import type { RemoteBounds } from '../../../src/remote/bucket.js';
 import {
   createProject,
   recipeYaml,
@@ -37,7 +38,13 @@ export interface World {
   readonly b: Project;
   /** `rt.env` for a run using the remote `s3://<bucket>/team` on s3rver (or `endpoint`). */
   env(extra?: Record<string, string>, endpoint?: string): Record<string, string>;
-  run(p: Project, options?: Partial<RunRecipeOptions>, env?: Record<string, string>): Promise<InProcessRun>;
+  /** `bounds`: the remote's time bounds, shorter than the product's, for a test that checks one fires. */
+  run(
+    p: Project,
+    options?: Partial<RunRecipeOptions>,
+    env?: Record<string, string>,
+    bounds?: RemoteBounds,
+  ): Promise<InProcessRun>;
 }
 
 export function useWorld(recipe: string = RECIPE): () => World {
@@ -59,7 +66,8 @@ export function useWorld(recipe: string = RECIPE): () => World {
       a,
       b,
       env,
-      run: (p, options = {}, e = env()) => runIn(p, options, { rig, env: e }),
+      run: (p, options = {}, e = env(), bounds) =>
+        runIn(p, options, { rig, env: e, ...(bounds === undefined ? {} : { remoteBounds: bounds }) }),
     };
   });
   afterEach(async () => {

@@ -1,0 +1,18 @@
+/**
+ * `KONTEXT_TEST_FAST_POLL=1`, set by the test suite for the CLI processes it starts (ignored unless
+ * exactly `1`): a provider whose API is on loopback (a test's emulator) is polled as the built-in
+ * emulator is (`EMULATOR_POLL_POLICY`: the first read after 20 ms), not with a real API's blind
+ * 0.5 s first read, which every node of the suite's 20 ms jobs would otherwise wait out. An API
+ * anywhere else is polled at its own pace whatever is set, so the knob cannot make kontext read a
+ * real service faster; a poll policy the caller passes wins.
+ */
+import type { Runtime } from '../runtime.js';
+import { apiIsLoopback } from './api-base.js';
+import { EMULATOR_POLL_POLICY } from './runcomfy/poll.js';
+import type { PollPolicy } from './polling/backoff.js';
+
+/** The poll policy the knob asks for `name`, or `undefined` (the client's own). */
+export function testPollPolicy(name: string, rt: Runtime): PollPolicy | undefined {
+  if (rt.env['KONTEXT_TEST_FAST_POLL'] !== '1' || !apiIsLoopback(name, rt)) return undefined;
+  return EMULATOR_POLL_POLICY;
+}

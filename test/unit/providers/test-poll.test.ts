@@ -1,0 +1,33 @@
+/** KONTEXT_TEST_FAST_POLL: the emulator's poll policy for an API on loopback, and only when set to 1. */
+import { describe, expect, it } from 'vitest';
+import { EMULATOR_POLL_POLICY } from '../../../src/providers/runcomfy/poll.js';
+import { testPollPolicy } from '../../../src/providers/test-poll.js';
+import { createRuntime } from '../../../src/runtime.js';
+
+const rt = (env: Record<string, string>) => createRuntime({ env });
+const FAST = { KONTEXT_TEST_FAST_POLL: '1' };
+
+describe('testPollPolicy', () => {
+  it.each([
+    ['runcomfy', { RUNCOMFY_MODEL_API_BASE: 'http://127.0.0.1:4123/v1' }],
+    ['bfl', { BFL_API_BASE: 'http://localhost:9/' }],
+    ['replicate', { REPLICATE_API_BASE: 'http://[::1]:8080' }],
+    ['emulator', {}],
+  ])('%s on loopback with the knob set: the emulator policy', (name, env) => {
+    expect(testPollPolicy(name, rt({ ...FAST, ...env }))).toEqual(EMULATOR_POLL_POLICY);
+  });
+
+  it.each([
+    ['the knob unset', 'runcomfy', { RUNCOMFY_MODEL_API_BASE: 'http://127.0.0.1:4123/v1' }],
+    [
+      'the knob not 1',
+      'runcomfy',
+      { KONTEXT_TEST_FAST_POLL: 'true', RUNCOMFY_MODEL_API_BASE: 'http://127.0.0.1:1/v1' },
+    ],
+    ['the public API', 'runcomfy', FAST],
+    ['an API on a private network', 'bfl', { ...FAST, BFL_API_BASE: 'http://10.0.0.8/' }],
+    ['a public base', 'replicate', { ...FAST, REPLICATE_API_BASE: 'https://api.replicate.com' }],
+  ])('%s (%s): the client polls at its own pace', (_what, name, env) => {
+    expect(testPollPolicy(name, rt(env))).toBeUndefined();
+  });
+});
