@@ -93,7 +93,7 @@ function tile(n){
   var th=el('div','th');
   if(n.thumb){var im=el('img');im.loading='lazy';im.decoding='async';im.alt=n.id;im.src=n.thumb;th.appendChild(im)}
   else th.appendChild(el('span','none',n.state==='running'?'running\u2026':n.state==='remote'?
-    'not downloaded':'no image yet'));
+    'not downloaded':n.img?'making its thumbnail\u2026':'no image yet'));
   if(n.drift)th.appendChild(el('span','drift-mark','DRIFT'));
   th.appendChild(el('span','chip s-'+n.state,WORDS[n.state]));
   t.appendChild(th);
