@@ -117,6 +117,8 @@ export interface RunScope {
     readonly coordination?: RunCoordination | undefined;
     /** What the run may not overwrite (see store/safe-write.ts). */
     readonly writeGuard?: WriteGuard | undefined;
+    /** A one-off edit's way to a paid result it could not write (RunDeps.paidHint). */
+    readonly paidHint?: RunDeps['paidHint'];
   }): RunDeps;
   /** Keep the hosting open until `run` settles (even if a later scope stops using it). */
   hold(run: Promise<unknown>): void;
@@ -255,6 +257,7 @@ export class RunContext {
         onEvent: p.onEvent,
         coordination: p.coordination,
         writeGuard: p.writeGuard,
+        paidHint: p.paidHint,
       }),
       hold: (run) => {
         if (!entry) return;

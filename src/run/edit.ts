@@ -16,7 +16,7 @@ import { prepareRun } from './prepare.js';
 import type { RunRecipeDeps } from './run-recipe.js';
 import { executePlan, type RunSummary } from './scheduler.js';
 import { assertImageFile } from '../recipe/sources/image-file.js';
-import { editWriteGuard } from './edit-target.js';
+import { editWriteGuard, prepareEditFolder } from './edit-target.js';
 import { outputPathError } from './output-errors.js';
 
 export interface EditOptions {
@@ -64,6 +64,23 @@ async function runEditWith(options: EditOptions, deps: RunRecipeDeps): Promise<E
     edges: [],
     criticalPathDepth: 1,
   };
+  // The folder made (and a file tried in it) before anything is hosted or paid for; removed if nothing is written.
+  const undoFolder = await prepareEditFolder(outBase);
+  try {
+    const result = await editIn(plan, options, deps, basename(outBase));
+    if (result.output === null) await undoFolder();
+    return result;
+  } catch (e) {
+    await undoFolder();
+    throw e;
+  }
+}
+
+async function editIn(plan: Plan, options: EditOptions, deps: RunRecipeDeps, name: string): Promise<EditResult> {
+  const { rt } = deps;
+  const node = plan.nodes[0] as PlanNode;
+  const { id } = node;
+  const { outDir } = plan.recipe;
   const contextOptions = {
     provider: options.provider,
     hosting: options.hosting,
@@ -107,7 +124,9 @@ async function runEditWith(options: EditOptions, deps: RunRecipeDeps): Promise<E
     await run.preflight(prepared).catch((e: unknown) => {
       throw editHostingError(e, options.image, userConfigName(rt));
     });
-    const summary = await executePlan(prepared, run.runDeps({ lockPath: null, onEvent: deps.onEvent, writeGuard }), {
+    const paidHint = (_: PlanNode, seed: number | null): string => editPaidHint(name, seed);
+    const runDeps = run.runDeps({ lockPath: null, onEvent: deps.onEvent, writeGuard, paidHint });
+    const summary = await executePlan(prepared, runDeps, {
       jobs: 1,
       signal: options.signal,
       overwrite: options.overwrite === true,
@@ -116,6 +135,19 @@ async function runEditWith(options: EditOptions, deps: RunRecipeDeps): Promise<E
     const outcome = summary.outcomes.get(id);
     return { summary, output: outcome?.kind === 'ok' ? outcome.path : null };
   });
+}
+
+/**
+ * How an edit's paid result that could not be written is got without paying again: its seed is
+ * journaled under the node id (the output's name), so the same name in any folder reuses it, and
+ * `--seed` finds the cached result under any name. Another name alone draws a new seed.
+ */
+function editPaidHint(name: string, seed: number | null): string {
+  const orSeed = seed === null ? '' : `, or with --seed ${seed}`;
+  return (
+    `the result is kept in the cache: run this edit again with -o naming a file ${name} (in any folder)${orSeed}, ` +
+    'and it is written without a new request'
+  );
 }
 
 function hitOf(record: { readonly output_sha256: string; readonly ext: string } | null | undefined) {

@@ -75,12 +75,15 @@ function refusalWhat(
   return `${handEditWhat(path, actualSha, lockSha, lockless)}; it was left as it is`;
 }
 
+/** An edit's (lockless) refusal, before it pays; after, output-errors.ts `afterPaid` says it otherwise. */
+export const EDIT_REFUSAL_HINT = 'pass another -o, or --overwrite to replace it';
+
 function refusalHint(lockless: boolean, lfs: LfsRefusal | null): string {
   if (lfs?.current === true)
     return 'run "git lfs pull", then run again; kontext does not pay again for an image git LFS holds';
   if (lfs !== null) return 'run "git lfs pull", or pass --overwrite to replace it';
   return lockless
-    ? 'pass another -o, or --overwrite to replace it'
+    ? EDIT_REFUSAL_HINT
     : 'keep it by moving it elsewhere (the next run writes kontext’s own output there), ' +
         'or pass --overwrite to replace it';
 }

@@ -3,6 +3,7 @@
  * scheduler is testable against the emulator with a fake clock and real temp dirs).
  */
 import type { Hosting } from '../hosting/index.js';
+import type { PlanNode } from '../plan/types.js';
 import type { Provider } from '../providers/types.js';
 import type { Runtime } from '../runtime.js';
 import type { Store } from '../store/types.js';
@@ -74,6 +75,11 @@ export interface RunDeps {
   readonly writeGuard?: WriteGuard | undefined;
   /** `<recipe-stem>.lock.json` beside the recipe; `null` for one-off edits (no lock). */
   readonly lockPath: string | null;
+  /**
+   * A one-off edit: how a node's paid result that could not be written is got without paying again
+   * (its file name or its seed); it replaces the hint's "the next run writes it" (output-errors.ts).
+   */
+  readonly paidHint?: ((node: PlanNode, seed: number | null) => string) | undefined;
   readonly onEvent: (event: RunEvent) => void;
   /** Runs that overlap in time (watch cycles) coordinate through this; a lone run has none. */
   readonly coordination?: RunCoordination | undefined;

@@ -4,6 +4,7 @@
  * CANTCREAT) naming the path; anything else is passed on unchanged.
  */
 import { ExitCode, KontextError } from '../errors.js';
+import { EDIT_REFUSAL_HINT } from './hand-edits.js';
 
 /** The settings that choose where outputs go: a recipe's `out:` and `save:`, an edit's `-o`. */
 const PATH = '`out:`, `save:` or `-o` path';
@@ -18,14 +19,37 @@ const HINTS: ReadonlyMap<string, string> = new Map([
   ['EISDIR', `a folder is in the way of the output file: move it away or choose another ${PATH}`],
 ]);
 
+/** How a recipe's paid result that could not be written is got: its node keeps its seed (the lock). */
+const KEPT = 'the result is kept in the cache, so the next run writes it without a new request';
+
 /** The typed error for a failed write of `path`, or `e` itself when it is not such a failure. */
 export function outputWriteError(e: unknown, path: string): unknown {
-  return typed(e, path, 'the result is kept in the cache, so the next run writes it without a new request');
+  return typed(e, path, KEPT);
 }
 
-/** The same failure met before anything is paid for (an edit's `-o` path looked at): nothing was submitted. */
+/** What a paid result's write may fail with: a path that cannot be written, a file or folder in the way. */
+const AFTER_PAID = new Set(['E_OUTPUT_WRITE', 'E_OUTPUT_CHANGED', 'E_WRITE_REFUSED']);
+
+/**
+ * A write that failed after its request was paid, with `how` (a one-off edit's: keep the file
+ * name or pass the seed) in place of the hint's "the next run writes it", which holds only for a
+ * recipe: an edit run again under another name draws a new seed and pays again. `e` itself
+ * (its hint set) or, when `how` is undefined or `e` is no such failure, `e` unchanged.
+ */
+export function afterPaid(e: unknown, how: string | undefined): unknown {
+  if (how === undefined || !(e instanceof KontextError) || !AFTER_PAID.has(e.code)) return e;
+  // Another -o (another name) would pay again: the file in the way is moved or replaced instead.
+  const hint = e.hint === EDIT_REFUSAL_HINT ? 'move it away, or pass --overwrite to replace it' : e.hint;
+  const base = (hint ?? '').replace(`; ${KEPT}`, '');
+  return Object.assign(e, { hint: base === '' ? how : `${base}; ${how}` });
+}
+
+/**
+ * The same failure met before anything is paid for (an edit's `-o` folder made and a file tried
+ * in it): nothing was submitted. Any ENOENT there is the path's (a file system such as `/proc`).
+ */
 export function outputPathError(e: unknown, path: string): unknown {
-  return typed(e, path, 'nothing was submitted');
+  return typed(e, path, 'nothing was submitted', true);
 }
 
 /**
@@ -33,10 +57,17 @@ export function outputPathError(e: unknown, path: string): unknown {
  * folders there, such as `/proc`. Any other ENOENT (a cache blob gone) is not the path's fault.
  */
 const NO_FOLDER_HERE = `no folder can be made there (a file system such as /proc): choose another ${PATH}`;
+const NO_FILE_HERE = `no file can be made there (a file system such as /proc): choose another ${PATH}`;
 
-function typed(e: unknown, path: string, after: string): unknown {
+/** mkdir's ENOENT is the path's; any other only where `anyEnoent` says so (before paying, nothing else read). */
+function enoentHint(syscall: unknown, anyEnoent: boolean): string | undefined {
+  if (syscall === 'mkdir') return NO_FOLDER_HERE;
+  return anyEnoent ? NO_FILE_HERE : undefined;
+}
+
+function typed(e: unknown, path: string, after: string, anyEnoent = false): unknown {
   const { code, syscall } = (e ?? {}) as { code?: unknown; syscall?: unknown };
-  const hint = code === 'ENOENT' && syscall === 'mkdir' ? NO_FOLDER_HERE : HINTS.get(String(code));
+  const hint = code === 'ENOENT' ? enoentHint(syscall, anyEnoent) : HINTS.get(String(code));
   if (hint === undefined) return e;
   return new KontextError('E_OUTPUT_WRITE', `cannot write ${path} (${String(code)})`, {
     exitCode: ExitCode.CANT_CREAT,

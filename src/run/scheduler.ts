@@ -27,6 +27,7 @@ import { dropFinishedEntry, dropSettledEntries } from './journal-settled.js';
 import { watchJournal } from './journal-watch.js';
 import { DriftCheck } from './drift.js';
 import { writeOutputs } from './outputs.js';
+import { afterPaid } from './output-errors.js';
 import {
   checkTargets,
   isHandEdited,
@@ -287,7 +288,7 @@ class Scheduler {
       this.#dropJournalAfter(key, done.record.request_id, recorded);
       return outcome;
     } catch (e) {
-      return this.#failOrSkip(node, e);
+      return this.#failOrSkip(node, afterPaid(e, this.deps.paidHint?.(node, state.seed))); // paid, not written
     }
   }
 
