@@ -51,6 +51,7 @@ export interface ExecuteDeps extends InputDeps {
   /**
    * Told once per request the API accepted (a re-attach is not a submit), and once per submit
    * whose reply never came and that the journal keeps as maybe paid (`maybePaid`): what a run spent.
+   * Told again (`cancelled`) when the API confirmed the cancel of such a request never seen running.
    */
   readonly onSubmitted?: ((submit: Submitted) => void) | undefined;
   readonly signal: AbortSignal;
@@ -69,6 +70,8 @@ export interface Submitted {
   readonly provider: string;
   readonly model: string;
   readonly maybePaid: boolean;
+  /** A request this run submitted, then cancelled while queued (the API confirmed it): taken back. */
+  readonly cancelled?: boolean | undefined;
 }
 
 export interface Job {
