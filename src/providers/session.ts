@@ -27,19 +27,32 @@ export interface ProviderTraits {
    * is then known unpaid and resubmitted; for every real API it stays "maybe paid".
    */
   readonly diesWithRun: boolean;
+  /**
+   * A cancel the API confirmed for a request never seen running is not billed: RunComfy documents
+   * that only queued requests can be cancelled. fal (a cancel may only be signalled to a runner) and
+   * Replicate (billing of a cancelled prediction undocumented) do not: such a request stays maybe paid.
+   */
+  readonly queuedCancelUnbilled: boolean;
 }
 
-const RUNCOMFY_TRAITS: ProviderTraits = { defaultHosting: null, outputUrlsOutliveRun: true, diesWithRun: false };
+const RUNCOMFY_TRAITS: ProviderTraits = {
+  defaultHosting: null,
+  outputUrlsOutliveRun: true,
+  diesWithRun: false,
+  queuedCancelUnbilled: true,
+};
 /** Replicate takes data URIs (up to the model table's cap) and deletes outputs after an hour. */
 const REPLICATE_TRAITS: ProviderTraits = {
   defaultHosting: { mode: 'inline' },
   outputUrlsOutliveRun: false,
   diesWithRun: false,
+  queuedCancelUnbilled: false,
 };
 const EMULATOR_TRAITS: ProviderTraits = {
   defaultHosting: { mode: 'inline' },
   outputUrlsOutliveRun: false,
   diesWithRun: true,
+  queuedCancelUnbilled: true,
 };
 
 /**
@@ -51,6 +64,7 @@ const BFL_FAL_TRAITS: ProviderTraits = {
   defaultHosting: { mode: 'inline' },
   outputUrlsOutliveRun: true,
   diesWithRun: false,
+  queuedCancelUnbilled: false,
 };
 
 /** The traits of a provider by name (any name but the emulator's speaks to a real RunComfy API). */

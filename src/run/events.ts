@@ -39,8 +39,12 @@ const base = { t: z.number().describe('ms since the run started') };
 
 /** Requests submitted and what they cost at list price (run/spend.ts). */
 const spendTotals = {
-  requests: z.number().int().describe('Requests the API accepted, plus submits whose reply never came'),
-  maybe_paid: z.number().int().describe('Of them, submits whose reply never came (counted as paid)'),
+  requests: z.number().int().describe('Requests the API accepted, plus submits of unknown outcome'),
+  maybe_paid: z
+    .number()
+    .int()
+    .describe('Of them, submits of unknown outcome (no reply, or one not proving nothing was taken: counted as paid)'),
+  cancelled: z.number().int().describe('Requests cancelled while still queued, not billed: not in `requests`'),
   unpriced: z.number().int().describe('Of them, requests at an unknown price'),
   known_usd: z.number().describe('The priced requests in USD: the cost, or a lower bound when unpriced > 0'),
 };

@@ -49,8 +49,10 @@ export interface ExecuteDeps extends InputDeps {
   readonly store: Store;
   readonly emit: (event: UntimedRunEvent) => void;
   /**
-   * Told once per request the API accepted (a re-attach is not a submit), and once per submit
-   * whose reply never came and that the journal keeps as maybe paid (`maybePaid`): what a run spent.
+   * Told once per request the API accepted (a re-attach is not a submit), and once per submit that
+   * may have been accepted (no reply, or one not proving nothing was taken) and that the journal
+   * keeps as maybe paid (`maybePaid`): what a run spent. Told again (`cancelled`) when the API
+   * confirmed the cancel of a request it accepted from this run, never seen running.
    */
   readonly onSubmitted?: ((submit: Submitted) => void) | undefined;
   readonly signal: AbortSignal;
@@ -69,6 +71,8 @@ export interface Submitted {
   readonly provider: string;
   readonly model: string;
   readonly maybePaid: boolean;
+  /** A request this run submitted, then cancelled while queued (the API confirmed it): taken back. */
+  readonly cancelled?: boolean | undefined;
 }
 
 export interface Job {

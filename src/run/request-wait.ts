@@ -69,7 +69,13 @@ export async function finishRequest(
     const stopped = deps.signal.aborted || stopQueued.signal.aborted;
     // Interrupted: kept unless cancelled (a running request is paid for: the summary names it).
     let kept = false;
-    if (stopped) kept = (await cancelIfQueued(job, requestId, current, deps)) && deps.signal.aborted;
+    if (stopped) {
+      kept = await cancelIfQueued(job, requestId, current, deps);
+      // This run's submit, cancelled before it ran: not its money (spend.ts says per provider).
+      if (!kept && fresh)
+        deps.onSubmitted?.({ provider: deps.providerName, model: node.model, maybePaid: false, cancelled: true });
+      kept &&= deps.signal.aborted;
+    }
     // Ended failed or cancelled: nothing left to re-attach to, and errors are never kept.
     else if (isTerminalFailure(e)) await deps.store.journal.remove(job.key, requestId);
     else kept = true;

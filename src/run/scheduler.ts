@@ -117,7 +117,7 @@ class Scheduler {
     this.#exec = executeDepsFor(deps, options, {
       emit: (e) => this.#emit(e),
       onSubmitted: (submit) => {
-        if (!submit.maybePaid) this.#counts.submitted++;
+        if (!(submit.maybePaid || submit.cancelled)) this.#counts.submitted++;
         this.#spend.note(submit);
       },
       signal: this.#signal,

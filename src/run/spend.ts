@@ -1,12 +1,17 @@
 /**
  * What a run spent, for its summary: every request the API accepted during the run, and every
- * submit whose reply never came (the journal keeps its intent as maybe paid: counted, as
- * probably paid), each at its model's list price on its provider, priced as `--dry-run` and
- * `--max-cost` price them (prices.ts: the model table, else the provider's model info; the
- * emulator's own). A re-attach to a request an earlier run paid for, a wait for another run's
- * request and a joined in-flight request are not submits, so not this run's money. A price
- * that cannot be read makes the total unknown (`costUsd: null`), never a guess.
+ * submit whose outcome is unknown (no reply, or a reply that does not prove nothing was taken:
+ * the journal keeps its intent as maybe paid, counted as probably paid), each at its model's list
+ * price on its provider, priced as `--dry-run` and `--max-cost` price them (prices.ts: the model
+ * table, else the provider's model info; the emulator's own). A request whose cancel the API
+ * confirmed before it was seen running is taken out where the provider does not bill it
+ * (RunComfy, the emulator: listed apart as `cancelled`), and is maybe paid elsewhere (fal,
+ * Replicate; session.ts `queuedCancelUnbilled`). A re-attach to a request an earlier run paid
+ * for, a wait for another run's request and a joined in-flight request are not submits, so not
+ * this run's money. A price that cannot be read makes the total unknown (`costUsd: null`), never
+ * a guess; in a watch session a later cycle that reads it prices the model for the session.
  */
+import { providerTraits } from '../providers/session.js';
 import type { Provider } from '../providers/types.js';
 import type { RunEventOf } from './events.js';
 import type { Submitted } from './execute.js';
@@ -17,8 +22,10 @@ interface SpendLine {
   readonly provider: string;
   readonly model: string;
   readonly requests: number;
-  /** Of them, submits whose reply never came (maybe paid, counted as paid). */
+  /** Of them, submits of unknown outcome (maybe paid, counted as paid). */
   readonly maybePaid: number;
+  /** Cancelled while queued, unbilled: not in `requests`. */
+  readonly cancelled: number;
   readonly priceUsd: number | null;
 }
 
@@ -29,6 +36,8 @@ export interface Spend {
   readonly knownUsd: number;
   readonly requests: number;
   readonly maybePaid: number;
+  /** Requests cancelled while queued, not billed (not in `requests`). */
+  readonly cancelled: number;
   /** Requests at an unknown price. */
   readonly unpriced: number;
   readonly byModel: readonly SpendLine[];
@@ -42,23 +51,41 @@ interface Line {
   readonly model: string;
   requests: number;
   maybePaid: number;
-  readonly price: Promise<number | null>;
+  cancelled: number;
+  price: Promise<number | null>;
 }
 
 /** The requests a run (or a watch session: every cycle's) submitted, by provider and model. */
 export class SpendLedger {
   readonly #lines = new Map<string, Line>();
 
-  /** One request submitted; `price` is asked once per (provider, model), on its first request. */
+  /**
+   * One request submitted; `price` is asked on the (provider, model)'s first request, and asked
+   * again (a watch session's later cycle: its own look-up) while the price is still unknown.
+   */
   note(provider: string, model: string, maybePaid: boolean, price: () => Promise<number | null>): void {
     const id = `${provider}\u0000${model}`;
     let line = this.#lines.get(id);
     if (line === undefined) {
-      line = { provider, model, requests: 0, maybePaid: 0, price: price().catch(() => null) };
+      line = { provider, model, requests: 0, maybePaid: 0, cancelled: 0, price: price().catch(() => null) };
       this.#lines.set(id, line);
+    } else {
+      const known = line.price;
+      line.price = known.then((p) => p ?? price().catch(() => null));
     }
     line.requests++;
     if (maybePaid) line.maybePaid++;
+  }
+
+  /** A request noted here was cancelled while queued: out of the money where unbilled, else maybe paid. */
+  cancel(provider: string, model: string): void {
+    const line = this.#lines.get(`${provider}\u0000${model}`);
+    if (line === undefined || line.requests - line.maybePaid <= 0) return;
+    if (!providerTraits(provider).queuedCancelUnbilled) line.maybePaid++;
+    else {
+      line.requests--;
+      line.cancelled++;
+    }
   }
 
   async settle(): Promise<Spend> {
@@ -69,6 +96,7 @@ export class SpendLedger {
         model: l.model,
         requests: l.requests,
         maybePaid: l.maybePaid,
+        cancelled: l.cancelled,
         priceUsd: await l.price,
       });
     let knownUsd = 0;
@@ -80,7 +108,9 @@ export class SpendLedger {
     knownUsd = roundUsd(knownUsd);
     const requests = byModel.reduce((n, l) => n + l.requests, 0);
     const maybePaid = byModel.reduce((n, l) => n + l.maybePaid, 0);
-    return { costUsd: unpriced === 0 ? knownUsd : null, knownUsd, requests, maybePaid, unpriced, byModel };
+    const cancelled = byModel.reduce((n, l) => n + l.cancelled, 0);
+    const costUsd = unpriced === 0 ? knownUsd : null;
+    return { costUsd, knownUsd, requests, maybePaid, cancelled, unpriced, byModel: byModel.filter((l) => l.requests) };
   }
 }
 
@@ -125,6 +155,11 @@ export class RunSpend {
   }
 
   note(s: Submitted): void {
+    if (s.cancelled) {
+      this.#run.cancel(s.provider, s.model);
+      this.session?.cancel(s.provider, s.model);
+      return;
+    }
     const price = this.#price(s.provider, s.model);
     this.#run.note(s.provider, s.model, s.maybePaid, price);
     this.session?.note(s.provider, s.model, s.maybePaid, price);
@@ -152,5 +187,11 @@ export class RunSpend {
 type SpendEventFields = Pick<RunEventOf<'run-summary'>, 'cost_usd' | 'spend' | 'session_spend'>;
 
 function totals(s: Spend) {
-  return { requests: s.requests, maybe_paid: s.maybePaid, unpriced: s.unpriced, known_usd: s.knownUsd };
+  return {
+    requests: s.requests,
+    maybe_paid: s.maybePaid,
+    cancelled: s.cancelled,
+    unpriced: s.unpriced,
+    known_usd: s.knownUsd,
+  };
 }

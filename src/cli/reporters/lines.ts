@@ -86,15 +86,18 @@ export function summaryLine(e: RunEventOf<'run-summary'>, style: Style, failedNo
 
 /**
  * `spent $0.32 (8 requests)`, `spent $0.00`, `spent $0.12 (3 requests, 1 maybe paid)`, `spent ≥ $0.24
- * (8 requests, 2 at an unknown price)`: what the run's requests cost at list price, never a guess.
+ * (8 requests, 2 at an unknown price)`, `spent $0.04 (1 request; 1 cancelled while queued, not billed)`:
+ * what the run's requests cost at list price, never a guess.
  */
 function spentPart(label: string, s: Omit<RunEventOf<'run-summary'>['spend'], 'by_model'>, costUsd: number | null) {
-  if (s.requests === 0) return `${label} ${formatUsd(0)}`;
-  const notes = [
+  const cancelled = s.cancelled > 0 ? `${formatCount(s.cancelled)} cancelled while queued, not billed` : '';
+  if (s.requests === 0) return `${label} ${formatUsd(0)}${cancelled && ` (${cancelled})`}`;
+  const counted = [
     `${formatCount(s.requests)} ${s.requests === 1 ? 'request' : 'requests'}`,
     ...(s.maybe_paid > 0 ? [`${formatCount(s.maybe_paid)} maybe paid`] : []),
     ...(s.unpriced > 0 ? [`${formatCount(s.unpriced)} at an unknown price`] : []),
   ].join(', ');
+  const notes = cancelled ? `${counted}; ${cancelled}` : counted;
   if (costUsd !== null) return `${label} ${formatUsd(costUsd)} (${notes})`;
   return s.unpriced === s.requests ? `${label} unknown (${notes})` : `${label} ≥ ${formatUsd(s.known_usd)} (${notes})`;
 }

@@ -38,11 +38,11 @@ export function formatProgress(bytes: number | undefined, total: number | undefi
 
 /**
  * `$0.32`, `$1,234.50`; a sum that is not a whole number of cents keeps its digits, up to four
- * (`$0.125`: a catalog price of a fraction of a cent is not rounded away).
+ * (`$0.125`: a catalog price of a fraction of a cent is not rounded away). Always two decimals at
+ * least: float noise below the fourth (`1.000002`) prints `$1.00`, not `$1.`.
  */
 export function formatUsd(usd: number): string {
-  const cents = Math.round(usd * 100);
-  const digits = Math.abs(usd * 100 - cents) < 1e-6 ? 2 : Math.min(4, decimals(usd));
+  const digits = Math.max(2, Math.min(4, decimals(usd)));
   const [whole = '0', frac = ''] = usd.toFixed(digits).split('.');
   return `$${formatCount(Number(whole))}.${frac}`;
 }

@@ -125,10 +125,15 @@ export async function getModelInfo(ctx: ApiContext, model: string, signal?: Abor
   return { model, priceUsd: priceOf(reply), inputSchema: reply['input_schema'] ?? reply['schema'] ?? reply['input'] };
 }
 
-function priceOf(reply: JsonObject): number | null {
+/**
+ * The first field that holds a price: a number, or a string of one, finite and not negative. A blank
+ * string (a catalog's "no price yet") is no price, not $0, and does not hide the next field.
+ */
+export function priceOf(reply: JsonObject): number | null {
   const pricing = reply['pricing'];
   const nested = pricing !== null && typeof pricing === 'object' ? (pricing as JsonObject) : {};
   for (const v of [reply['base_price_usd'], reply['price_usd'], nested['base_price_usd'], nested['price_usd']]) {
+    if (typeof v === 'string' && v.trim() === '') continue;
     const n = typeof v === 'string' ? Number(v) : v;
     if (typeof n === 'number' && Number.isFinite(n) && n >= 0) return n;
   }

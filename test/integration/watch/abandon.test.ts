@@ -93,6 +93,24 @@ describe('watch: in-flight requests of a superseded cycle', () => {
     );
     expect((await lockMatchesFiles(rig.project)).every((e) => e.ok)).toBe(true);
     await until(async () => (await journal(r)).length === 0, 8_000, 'journal emptied');
+
+    // What the session spent: a, b, c, then b and c again ($0.04 each); X's request, cancelled while
+    // queued (its cycle superseded, so silent), is not billed: listed apart, not in the session's money.
+    // A fourth cycle (everything cached) reports the session once that cancel is surely noted.
+    await rig.project.writeRecipe(chain());
+    await rig.cycleDone(4);
+    const summaries = (): Extract<RunEvent, { type: 'run-summary' }>[] =>
+      r.events.filter((e): e is Extract<RunEvent, { type: 'run-summary' }> => e.type === 'run-summary');
+    await until(() => summaries().length >= 3, 8_000, 'the fourth cycle summary');
+    expect(summaries().map((s) => s.cost_usd)).toEqual([0.12, 0.08, 0]);
+    expect(summaries().at(-1)?.session_spend).toEqual({
+      cost_usd: 0.2,
+      requests: 5,
+      maybe_paid: 0,
+      cancelled: 1,
+      unpriced: 0,
+      known_usd: 0.2,
+    });
   });
 
   it('running ones finish into the cache without overwriting the new output or lock entry', async () => {

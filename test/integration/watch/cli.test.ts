@@ -84,8 +84,8 @@ describe('kontext run --watch (built CLI)', () => {
     // Each cycle's summary: what it spent (the emulator's $0.04 a request), and the session so far.
     const spent = events(c).flatMap((e) => (e.type === 'run-summary' ? [[e.cost_usd, e.session_spend]] : []));
     expect(spent, detail()).toEqual([
-      [0.12, { cost_usd: 0.12, requests: 3, maybe_paid: 0, unpriced: 0, known_usd: 0.12 }],
-      [0.08, { cost_usd: 0.2, requests: 5, maybe_paid: 0, unpriced: 0, known_usd: 0.2 }],
+      [0.12, { cost_usd: 0.12, requests: 3, maybe_paid: 0, cancelled: 0, unpriced: 0, known_usd: 0.12 }],
+      [0.08, { cost_usd: 0.2, requests: 5, maybe_paid: 0, cancelled: 0, unpriced: 0, known_usd: 0.2 }],
     ]);
 
     // A request stuck in the queue when Ctrl-C comes: cancelled, unpaid, nothing journaled.
@@ -114,10 +114,13 @@ describe('kontext run --watch (built CLI)', () => {
     expect((await lockMatchesFiles(project)).every((r) => r.ok)).toBe(true);
     expect((await project.outFiles()).filter((f) => f.endsWith('.tmp'))).toEqual([]);
     expect(result.stderr).not.toMatch(/test-token/);
-    // The interrupted cycle still prices its one request (accepted, then cancelled: counted at list price).
+    // The interrupted cycle's one request was cancelled while queued: not billed, so not spent, listed apart.
     const last = events(c).findLast((e) => e.type === 'run-summary');
-    expect(last?.type === 'run-summary' && [last.exit_code, last.cost_usd, last.session_spend?.cost_usd]).toEqual([
-      130, 0.04, 0.24,
+    expect(last?.type === 'run-summary' && [last.exit_code, last.cost_usd, last.spend, last.session_spend]).toEqual([
+      130,
+      0,
+      { requests: 0, maybe_paid: 0, cancelled: 1, unpriced: 0, known_usd: 0, by_model: [] },
+      { cost_usd: 0.2, requests: 5, maybe_paid: 0, cancelled: 1, unpriced: 0, known_usd: 0.2 },
     ]);
   });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { formatBytes, formatCount, formatDuration } from '../../../src/cli/reporters/index.js';
-import { formatProgress } from '../../../src/cli/reporters/numbers.js';
+import { formatProgress, formatUsd } from '../../../src/cli/reporters/numbers.js';
 
 describe('formatDuration', () => {
   it.each([
@@ -51,5 +51,23 @@ describe('formatCount and formatProgress', () => {
     expect(formatProgress(2000, 1000)).toBe('100%');
     expect(formatProgress(4_100_000, undefined)).toBe('4.1 MB');
     expect(formatProgress(undefined, undefined)).toBe('');
+  });
+});
+
+describe('formatUsd', () => {
+  it.each([
+    [0, '$0.00'],
+    [0.32, '$0.32'],
+    [0.12000000000000001, '$0.12'],
+    [1234.5, '$1,234.50'],
+    [0.125, '$0.125'],
+    [0.0125, '$0.0125'],
+    [1.000002, '$1.00'],
+    [0.1000002, '$0.10'],
+    [0.00003, '$0.00'],
+    [2, '$2.00'],
+    [0.99999, '$1.00'],
+  ])('%s → %s: two decimals at least, up to four, never a bare dot', (usd, text) => {
+    expect(formatUsd(usd)).toBe(text);
   });
 });

@@ -98,19 +98,20 @@ type Script = readonly (RunEvent | { advance: number })[];
 /** The shared story: two cached nodes, a retry, a failure, a done node, a skip, a warning. */
 /**
  * A `run-summary`'s spend fields: `requests` at `priceUsd` each on the emulator (`null`: at an
- * unknown price), `maybePaid` of them with no reply.
+ * unknown price), `maybePaid` of them with no reply, `cancelled` more cancelled while queued (unbilled).
  */
 export function spent(
   requests: number,
   priceUsd: number | null = 0.04,
   maybePaid = 0,
+  cancelled = 0,
 ): Pick<RunEventOf<'run-summary'>, 'cost_usd' | 'spend'> {
   const known = priceUsd === null ? 0 : Math.round(priceUsd * requests * 1e6) / 1e6;
   const unpriced = priceUsd === null ? requests : 0;
   const byModel = requests === 0 ? [] : [{ provider: 'emulator', model: 'kontext', requests, price_usd: priceUsd }];
   return {
     cost_usd: priceUsd === null && requests > 0 ? null : known,
-    spend: { requests, maybe_paid: maybePaid, unpriced, known_usd: known, by_model: byModel },
+    spend: { requests, maybe_paid: maybePaid, cancelled, unpriced, known_usd: known, by_model: byModel },
   };
 }
 

@@ -102,6 +102,11 @@ describe('plain reporter: the summary says what the run spent', () => {
     expect(last(spent(3, 0.04, 1))).toBe('spent $0.12 (3 requests, 1 maybe paid)');
   });
 
+  it('requests cancelled while queued are listed apart, not in the money', () => {
+    expect(last(spent(1, 0.04, 0, 1))).toBe('spent $0.04 (1 request; 1 cancelled while queued, not billed)');
+    expect(last({ submitted: 1, ...spent(0, 0.04, 0, 1) })).toBe('spent $0.00 (1 cancelled while queued, not billed)');
+  });
+
   it('a price unknown: the known part as a lower bound, or no figure at all', () => {
     const { spend } = spent(6);
     const mixed = { ...spend, unpriced: 2, known_usd: 0.16 };
@@ -110,7 +115,7 @@ describe('plain reporter: the summary says what the run spent', () => {
   });
 
   it('watch mode: the session so far after the cycle', () => {
-    const session = { cost_usd: 0.2, requests: 5, maybe_paid: 0, unpriced: 0, known_usd: 0.2 };
+    const session = { cost_usd: 0.2, requests: 5, maybe_paid: 0, cancelled: 0, unpriced: 0, known_usd: 0.2 };
     expect(last({ ...spent(2), session_spend: session })).toBe('spent $0.08 (2 requests) · session $0.20 (5 requests)');
   });
 });
