@@ -46,7 +46,7 @@ export class RecipeWatcher {
     this.#watchers = new RootWatchers(watchFilter(session.targets()), {
       onPath: (path) => this.#onFs(path),
       onMissed: () => this.#refollow(),
-      onError: (e) => options.onCycleError(e),
+      onError: (e) => this.#report(e),
     });
     const quietMs = Math.max(MIN_DEBOUNCE_MS, options.debounceMs ?? 100);
     this.#debounced = debounce(quietMs, (paths) => this.#enqueue(paths));
@@ -55,7 +55,7 @@ export class RecipeWatcher {
         onGone: (paths) => {
           for (const p of paths) this.#onFs(p);
         },
-        onError: (e) => options.onCycleError(e),
+        onError: (e) => this.#report(e),
       },
       quietMs,
     );
@@ -87,6 +87,15 @@ export class RecipeWatcher {
     await this.#outputs.close();
   }
 
+  /** To the caller's error sink; one that throws itself (a closed connection, say) never stops watching. */
+  #report(e: unknown): void {
+    try {
+      this.#options.onCycleError(e);
+    } catch {
+      // Nowhere left to say it: watching goes on.
+    }
+  }
+
   #enqueue(paths: string[]): void {
     this.#busy = this.#busy.then(async () => {
       if (this.#closed) return;
@@ -98,19 +107,19 @@ export class RecipeWatcher {
           beforeStart: async () => {
             await this.#follow(this.#session.seen);
             // Not waited for: a first look at a large out/ folder must not hold the run back.
-            this.#watchOutputs(false).catch((e: unknown) => this.#options.onCycleError(e));
+            this.#watchOutputs(false).catch((e: unknown) => this.#report(e));
           },
           watched: (file) => this.#watchers.covers(file),
         });
-        // The caller's listener threw on an event of the cycle: reported, nothing else changes.
-        if (result.kind !== 'started' && result.listenerError) this.#options.onCycleError(result.listenerError);
         // Invalid: the last good recipe's targets (or the recipe alone) stay watched.
         if (result.kind === 'invalid') await this.#follow();
         if (result.kind === 'waiting') this.#lookAgain(result.paths, result.retryMs);
+        // The caller's listener threw on an event of the cycle: reported, nothing else changes.
+        if (result.kind !== 'started' && result.listenerError) this.#report(result.listenerError);
         if (result.kind === 'started')
           void result.done.catch((e: unknown) => this.#ranOut(e)).then(() => this.#followOutputs());
       } catch (e) {
-        this.#options.onCycleError(e);
+        this.#report(e);
       }
     });
   }
@@ -127,7 +136,7 @@ export class RecipeWatcher {
 
   /** Once a run is over: watch what the lock now names, in the folders as they are now (made again, perhaps). */
   #followOutputs(): void {
-    this.#busy = this.#busy.then(() => this.#watchOutputs(true)).catch((e: unknown) => this.#options.onCycleError(e));
+    this.#busy = this.#busy.then(() => this.#watchOutputs(true)).catch((e: unknown) => this.#report(e));
   }
 
   /** Watch the outputs the lock names (`reread`: on disk now, else as the cycle planned with it). */
@@ -138,7 +147,7 @@ export class RecipeWatcher {
 
   /** Follow once more after what is queued (a folder appeared while its watcher started). */
   #refollow(): void {
-    this.#busy = this.#busy.then(() => this.#follow()).catch((e: unknown) => this.#options.onCycleError(e));
+    this.#busy = this.#busy.then(() => this.#follow()).catch((e: unknown) => this.#report(e));
   }
 
   #lookAgain(paths: readonly string[], ms: number): void {
@@ -151,7 +160,7 @@ export class RecipeWatcher {
 
   /** A run's failure is its summary's and its events' to tell, but for the listener's own (run/event-listener.ts). */
   #ranOut(e: unknown): void {
-    if (isKontextError(e) && e.code === 'E_EVENT_LISTENER') this.#options.onCycleError(e);
+    if (isKontextError(e) && e.code === 'E_EVENT_LISTENER') this.#report(e);
   }
 
   #onFs(path: string): void {

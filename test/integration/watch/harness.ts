@@ -56,6 +56,8 @@ export interface RigOptions {
   readonly debounceMs?: number;
   /** Also called with each event as it happens. */
   readonly onEvent?: (e: RunEvent) => void;
+  /** Also told of each cycle error (after the rig records it): an embedder's error sink. */
+  readonly onCycleError?: (e: unknown) => void;
   /** More environment for the runtime (AWS credentials for S3 hosting). */
   readonly env?: Record<string, string>;
   /** Before the watcher starts (more files, a plain run against the emulator with `env`). */
@@ -89,7 +91,11 @@ export async function startWatchRig(yaml: string, o: RigOptions = {}): Promise<W
     { jobs: 4, signal: interrupt.signal, ...o.options },
     { rt, onEvent, sessions },
   );
-  const watcher = new RecipeWatcher(session, { debounceMs: o.debounceMs, onCycleError: (e) => errors.push(e) });
+  const onCycleError = (e: unknown): void => {
+    errors.push(e);
+    o.onCycleError?.(e);
+  };
+  const watcher = new RecipeWatcher(session, { debounceMs: o.debounceMs, onCycleError });
   const calls = (): RequestLogEntry[] => emulator.requestLog().filter((e) => !e.internal);
   const rig: WatchRig = {
     project,

@@ -85,6 +85,22 @@ describe('watch: a listener that throws on the session’s own events', () => {
     expectListenerErrors(rig.errors, listener.error, ['watch-cycle', 'watch-cycle']);
   });
 
+  it('and an error sink (onCycleError) that throws too: the missing source is still watched', async () => {
+    const listener = throwingOn('watch-error');
+    rig = await startWatchRig(recipe('incoming/shot.jpg'), {
+      onEvent: listener.onEvent,
+      onCycleError: () => {
+        throw new Error('the sink is closed too');
+      },
+    });
+    await until(() => (rig?.errors.length ?? 0) >= 1, 8_000, 'the listener error reported');
+    await mkdir(join(rig.project.root, 'incoming'));
+    await copyFile(join(ASSETS, 'product-coffee.jpg'), join(rig.project.root, 'incoming', 'shot.jpg'));
+    const cycle = await rig.cycleDone(1);
+    expect(cycle.to_run.map((r) => r.node)).toEqual(['a']);
+    expect(rig.submits().get(A)).toBe(1);
+  });
+
   it("on the run context's own warning (a cache dir it cannot use): the cycle still runs", async () => {
     const listener = throwingOn('warning');
     rig = await startWatchRig(recipe('assets/product-coffee.jpg'), {
