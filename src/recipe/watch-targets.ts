@@ -14,6 +14,7 @@ import { classifySource } from './sources/classify.js';
 import { expandBraces, segmentMatches, splitPattern, type Segment } from './sources/glob-pattern.js';
 import { nfc } from './sources/unicode-form.js';
 import type { Recipe } from './types.js';
+import { sourceFiles } from './source-files.js';
 import { parseRecipeYaml } from './yaml/parse.js';
 
 interface GlobTarget {
@@ -55,7 +56,7 @@ export interface WatchTargetOptions {
 export function watchTargets(recipe: Recipe, options: WatchTargetOptions = {}): WatchTargets {
   const files = new Set<string>([recipe.file]);
   const globs: GlobTarget[] = [];
-  const loaded = recipe.sources.flatMap((s) => s.instances.flatMap((i) => (i.path ? [i.path] : [])));
+  const loaded = sourceFiles(recipe.sources);
   for (const source of recipe.sources) {
     if (source.kind === 'file') for (const i of source.instances) if (i.path) files.add(i.path);
     if (source.kind === 'glob') for (const g of globTargets(source.spec, recipe.dir)) globs.push(g);

@@ -6,6 +6,7 @@
 import path from 'node:path';
 import { realPathDeep } from '../util/real-path.js';
 import type { Draft } from './draft.js';
+import { sourceFiles } from './source-files.js';
 import type { Source } from './types.js';
 
 /** The folder of an absolute `save:` path before its first placeholder. */
@@ -38,7 +39,7 @@ export async function collectRealPaths(
     path.resolve(dir, draft.out ?? 'out'),
     ...(draft.out === undefined && defaultOut !== undefined ? [path.resolve(dir, defaultOut)] : []),
     ...saves.map((s) => staticFolder(path.resolve(dir, s))),
-    ...sources.flatMap((s) => s.instances.flatMap((i) => (i.path === undefined ? [] : [i.path]))),
+    ...sourceFiles(sources),
   ]);
   const pairs = await Promise.all([...wanted].map(async (p) => [p, await realPathDeep(p)] as const));
   return new Map(pairs);

@@ -20,14 +20,14 @@ export const SETTLE_MS = 2_000;
  * still going: one older than this, if cut short, would be taken as it is after {@link SETTLE_MS}
  * anyway; the margin covers a file system whose clock differs a little from ours.
  */
-export const RECENT_MS = 10_000;
+const RECENT_MS = 10_000;
 
 /**
  * Whether a source was written at or after `since` by its stamp in `seen` (survey-roots.ts's
  * fileStamp: `size:mtimeMs:ctimeMs:ino`). A source the load did not stamp (a watcher covers it)
  * counts as recent: checking it costs one read of its ends.
  */
-export function writtenSince(seen: ReadonlyMap<string, string>, since: number): (path: string) => boolean {
+function writtenSince(seen: ReadonlyMap<string, string>, since: number): (path: string) => boolean {
   return (path) => {
     const stamp = seen.get(path);
     if (stamp === undefined) return true;
@@ -48,10 +48,29 @@ export class PartialSources {
   readonly #waiting = new Map<string, string>();
 
   /**
+   * A cycle's check: the sources it sees anew among `sources` (the recipe's local files now) are
+   * those `changed`, those `previous` (the last good recipe's; `null` on the first cycle) did not
+   * have, and on the first cycle those written in the last {@link RECENT_MS} by their stamps in
+   * `seen` (a copy still going as the watch starts).
+   */
+  checkCycle(p: {
+    readonly previous: readonly string[] | null;
+    readonly sources: readonly string[];
+    readonly changed: readonly string[];
+    readonly seen: ReadonlyMap<string, string>;
+  }): Promise<PartialCheck> {
+    const before = new Set(p.previous ?? []);
+    const touched = new Set(p.changed);
+    const recent = p.previous === null ? writtenSince(p.seen, Date.now() - RECENT_MS) : () => false;
+    const fresh = p.sources.filter((s) => touched.has(s) || recent(s) || (p.previous !== null && !before.has(s)));
+    return this.#check(fresh, new Set(p.sources));
+  }
+
+  /**
    * Check `fresh` (what the cycle sees anew) and the sources still waited for, among `sources`
    * (the recipe's local files now; one it no longer names is forgotten).
    */
-  async check(fresh: readonly string[], sources: ReadonlySet<string>): Promise<PartialCheck> {
+  async #check(fresh: readonly string[], sources: ReadonlySet<string>): Promise<PartialCheck> {
     for (const path of this.#waiting.keys()) if (!sources.has(path)) this.#waiting.delete(path);
     const waiting: { path: string; detail: string }[] = [];
     const asIs: string[] = [];

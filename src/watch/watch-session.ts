@@ -24,6 +24,7 @@ import {
   type WatchTargets,
 } from '../recipe/watch-targets.js';
 import type { Recipe } from '../recipe/types.js';
+import { sourceFiles } from '../recipe/source-files.js';
 import { isKontextError, problemLines, RecipeError, type KontextError } from '../errors.js';
 import type { Runtime } from '../runtime.js';
 import { readLock, resolveCacheDir } from '../store/index.js';
@@ -32,7 +33,7 @@ import { openRunContext, type RunContext, type RunScope } from '../run/context.j
 import { guardListener, type GuardedListener } from '../run/event-listener.js';
 import type { RunEvent } from '../run/events.js';
 import { LockWriter } from '../run/lock-writer.js';
-import { prepareRun, type Prepared } from '../run/prepare.js';
+import { prepareRun, type Prepared, startCounts } from '../run/prepare.js';
 import { strayLockEntries } from '../run/stray-locks.js';
 import { eventReason } from '../run/resolve.js';
 import { lockPathFor, runTargetFor, type RunRecipeOptions } from '../run/run-recipe.js';
@@ -44,7 +45,7 @@ import { SpendLedger } from '../run/spend.js';
 import { lockedTargets } from '../run/hand-edits.js';
 import type { WrittenFiles } from './output-watcher.js';
 import { InflightRegistry } from './inflight.js';
-import { PartialSources, RECENT_MS, SETTLE_MS, writtenSince } from './partial-sources.js';
+import { PartialSources, SETTLE_MS } from './partial-sources.js';
 import { fileStamp } from './survey-roots.js';
 import { WatchPrefetches } from './watch-prefetch.js';
 import { WriteGate } from './write-gate.js';
@@ -224,7 +225,7 @@ export class WatchSession {
       this.#latestFailed = false;
       // The sources as listed, before the plan hashes them: a later save shows as a new stamp.
       // Only those no watcher covers yet (a stat each: thousands would cost every cycle).
-      const sources = sourcePaths(result.recipe).filter((p) => !watched(p));
+      const sources = sourceFiles(result.recipe.sources).filter((p) => !watched(p));
       const stamps = await Promise.all(sources.map(async (p) => [p, await fileStamp(p)] as const));
       this.#seen = new Map([[read.file, before], ...stamps]);
       return { recipe: result.recipe };
@@ -237,17 +238,14 @@ export class WatchSession {
 
   /**
    * The sources this cycle sees anew (a changed path, a file the last good recipe did not
-   * have; on the first cycle, a file written in the last {@link RECENT_MS}, which may be a copy
-   * still going as the watch starts) that are not whole images yet: the cycle waits for them,
+   * have; on the first cycle, a recently written file, which may be a copy still going as the
+   * watch starts: PartialSources.checkCycle) that are not whole images yet: the cycle waits for them,
    * and the last plan stays.
    */
   async #partialSources(recipe: Recipe, changed: readonly string[]): Promise<CycleResult | null> {
-    const before = new Set(this.#recipe ? sourcePaths(this.#recipe) : []);
-    const touched = new Set(changed);
-    const sources = sourcePaths(recipe);
-    const recent = this.#recipe === null ? writtenSince(this.#seen, Date.now() - RECENT_MS) : () => false;
-    const fresh = sources.filter((p) => touched.has(p) || recent(p) || (this.#recipe !== null && !before.has(p)));
-    const { waiting, asIs } = await this.#partial.check(fresh, new Set(sources));
+    const previous = this.#recipe === null ? null : sourceFiles(this.#recipe.sources);
+    const sources = sourceFiles(recipe.sources);
+    const { waiting, asIs } = await this.#partial.checkCycle({ previous, sources, changed, seen: this.#seen });
     const shown = (path: string): string => relative(this.deps.rt.cwd, path);
     for (const path of asIs)
       this.#warn(`${shown(path)} is still not a whole image and unchanged for ${SETTLE_MS} ms: using it as it is`);
@@ -328,8 +326,8 @@ export class WatchSession {
     const states = [...prepared.states.values()];
     const wanted = new Set(states.flatMap((s) => (s.key === null ? [] : [s.key])));
     const abandoned = this.#inflight.abandonExcept(wanted).length;
-    const stopped = prepared.stopped?.size ?? 0;
     const toRun = states.filter((s) => s.status === 'run' && prepared.stopped?.has(s.node.id) !== true);
+    const { cached, stopped } = startCounts(prepared);
     const inFlight = toRun.filter((s) => s.key !== null && this.#inflight.get(s.key) !== undefined);
     this.#seeds = new Map(states.flatMap((s) => (s.seedSource === 'recipe' ? [] : [[s.node.id, s.seed] as const])));
     this.#emit({
@@ -339,7 +337,7 @@ export class WatchSession {
       changed: [...changed],
       to_run: toRun.filter((s) => !inFlight.includes(s)).map((s) => ({ node: s.node.id, ...eventReason(s) })),
       in_flight: inFlight.length,
-      cached: prepared.nodes.length - toRun.length - stopped,
+      cached,
       stopped,
       abandoned,
     });
@@ -394,9 +392,4 @@ export class WatchSession {
 
   /** To the caller's listener, through the cycle's guard: a throw never breaks the cycle. */
   readonly #emit = (event: RunEvent): void => this.#listener.onEvent(event);
-}
-
-/** The local source files a recipe names (glob matches included). */
-function sourcePaths(recipe: Recipe): string[] {
-  return recipe.sources.flatMap((s) => s.instances.flatMap((i) => (i.path ? [i.path] : [])));
 }
