@@ -18,7 +18,7 @@ import { LockFileError } from '../store/errors.js';
 import type { LockFile, Store } from '../store/types.js';
 import { lockedFileRefusal, type WriteGuard } from '../store/write-guard.js';
 import { realPathDeepSync } from '../util/real-path.js';
-import { LFS_POINTER_MAX_BYTES, lfsPointerAt } from '../util/lfs-pointer.js';
+import { holdsBytes } from '../util/lfs-pointer.js';
 import type { Runtime } from '../runtime.js';
 
 /** What merging a conflicted lock decided. */
@@ -64,12 +64,8 @@ export async function resolvedLock(
   const lockDir = dirname(lockPath);
   const saves = new Map((p.nodes ?? []).map((n) => [n.id, n.save]));
   const merge = (store: JudgeStore) => {
-    const holds = async (file: string, sha256: string): Promise<boolean> => {
-      const hashed = await store.hashSource(file).catch(() => null);
-      if (hashed === null || hashed.sha256 === sha256) return hashed !== null;
-      // Checked out without git-lfs: the pointer stands for the bytes its oid names.
-      return hashed.bytes <= LFS_POINTER_MAX_BYTES && lfsPointerAt(file)?.oid === sha256;
-    };
+    const holds = async (file: string, sha256: string): Promise<boolean> =>
+      holdsBytes(file, await store.hashSource(file).catch(() => null), sha256);
     return mergeLockSides(sides, {
       outputHolds: (entry) => holds(resolve(lockDir, entry.output), entry.output_sha256),
       // The copy's name takes the entry's own extension, as the run that wrote it gave it.

@@ -24,7 +24,7 @@ import type { LockEntry, LockFile } from '../store/types.js';
 import type { Runtime } from '../runtime.js';
 import { writeLockDurably } from '../store/lock-write.js';
 import { isBoundedReadError, READ_CAPS, readBoundedText } from '../util/read-bounded.js';
-import { LFS_POINTER_MAX_BYTES, lfsPointerAt } from '../util/lfs-pointer.js';
+import { holdsBytes } from '../util/lfs-pointer.js';
 
 export interface MergeLockFilesOptions {
   /** git's `%O`, `%A` (ours; the merge is written here) and `%B`. */
@@ -66,10 +66,7 @@ export async function mergeLockFiles(options: MergeLockFilesOptions, rt: Runtime
         // tell whether a file out there holds the bytes that side names).
         const [root, real] = [await tree, await realpath(file).catch(() => null)];
         if (root === null || real === null || !inTree(o.cwd, file) || !inTree(root, real)) return false;
-        const hashed = await memo.hash(real).catch(() => null);
-        if (hashed === null || hashed.sha256 === entry.output_sha256) return hashed !== null;
-        // Checked out without git-lfs: the pointer stands for the bytes its oid names.
-        return hashed.bytes <= LFS_POINTER_MAX_BYTES && lfsPointerAt(real)?.oid === entry.output_sha256;
+        return holdsBytes(real, await memo.hash(real).catch(() => null), entry.output_sha256);
       },
       cacheHolds: (sha256) =>
         access(layout.blob(o.cacheDir, sha256)).then(

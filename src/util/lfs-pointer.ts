@@ -52,3 +52,17 @@ export function lfsPointerAt(path: string): LfsPointer | null {
     if (fd !== undefined) closeSync(fd);
   }
 }
+
+/**
+ * Whether the file at `path`, hashed as `hashed` (null: unreadable), holds the bytes `sha256`
+ * names: its own, or as a git LFS pointer to them (a checkout without git-lfs). The pointer is
+ * read only for a file that was hashed (a regular file) and small enough to be one.
+ */
+export function holdsBytes(
+  path: string,
+  hashed: { readonly sha256: string; readonly bytes: number } | null,
+  sha256: string,
+): boolean {
+  if (hashed === null || hashed.sha256 === sha256) return hashed !== null;
+  return hashed.bytes <= LFS_POINTER_MAX_BYTES && lfsPointerAt(path)?.oid === sha256;
+}
