@@ -102,6 +102,10 @@ describe('crash safety (built CLI child)', () => {
     );
     // The lock is written as each node finishes, not at the end.
     expect(Object.keys((await project.readLock()).nodes)).toEqual(['a']);
+    // a's journal entry goes right after the lock names it: kill once it has (a leftover of a node
+    // the lock proves is ignored, then removed, by the next run: journal-settled.ts).
+    const { cacheDir } = project;
+    await until(async () => (await journalFiles(cacheDir)).length === 2, 20_000, "a's journal entry removed");
     child.child.kill('SIGKILL');
     expect((await child.done).signal).toBe('SIGKILL');
     expect(await journalFiles(project.cacheDir)).toHaveLength(2);
