@@ -29,7 +29,16 @@ export function assetName(job: AssetJob): string {
   return `${job.kind}/${job.sha256}.${job.kind === 'maps' ? 'png' : 'webp'}`;
 }
 
-export async function makeAssets(reportDir: string, jobs: readonly AssetJob[]): Promise<AssetResult> {
+/**
+ * Make the images not made yet, `atOnce()` at a time (asked as each starts). Each sharp call
+ * holds one of libuv's 4 threads until it is done, and every file read or write of the process
+ * waits for a free one.
+ */
+export async function makeAssets(
+  reportDir: string,
+  jobs: readonly AssetJob[],
+  atOnce: () => number = () => 4,
+): Promise<AssetResult> {
   for (const dir of REPORT_ASSET_DIRS) await ensureRealDir(join(reportDir, dir), reportDir);
   const existing = await existingAssets(reportDir);
   const unique = new Map(jobs.map((j) => [assetName(j), j] as const));
@@ -37,10 +46,11 @@ export async function makeAssets(reportDir: string, jobs: readonly AssetJob[]): 
   let made = 0;
   // Only the images not there yet are queued: a second report of 1,000 nodes queues none.
   const missing = [...unique].filter(([name]) => !existing.has(name));
-  const limit = pLimit(4);
+  const limit = pLimit(atOnce());
   await Promise.all(
     missing.map(([name, job]) =>
       limit(async () => {
+        limit.concurrency = Math.max(1, atOnce());
         try {
           await writeAsset(job, join(reportDir, name));
           made++;

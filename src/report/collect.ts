@@ -37,15 +37,14 @@ export interface Collected {
   readonly jobs: readonly AssetJob[];
 }
 
-/** What a live run knows that the files do not (yet): running and failed nodes, request times. */
-export interface LiveOverrides {
-  readonly states: ReadonlyMap<string, { readonly state: 'running' | 'failed'; readonly why: string | null }>;
-  readonly ms: ReadonlyMap<string, number>;
-  /**
-   * Nodes the live run executed and is reviewing itself (its review lands in the record before
-   * its summary): not reviewed a second time here; shown without a change map until then.
-   */
-  readonly reviewing?: ReadonlySet<string> | undefined;
+/**
+ * A live run (the watch server's): the nodes it is running or failed, and those it executed and
+ * is reviewing itself (its review lands in the record before its summary), are not reviewed here;
+ * shown without a change map until then. Their states are laid over the data by the server.
+ */
+export interface LiveRun {
+  readonly states: ReadonlyMap<string, unknown>;
+  readonly reviewing: ReadonlySet<string>;
 }
 
 export async function collectReport(
@@ -53,7 +52,7 @@ export async function collectReport(
   p: {
     readonly store: Store;
     readonly rt: Runtime;
-    readonly live?: LiveOverrides | undefined;
+    readonly live?: LiveRun | undefined;
     /** Keys `store` answered from the remote cache without keeping them (status's state `remote`). */
     readonly inRemote?: ReadonlySet<string> | undefined;
     /**
@@ -97,12 +96,11 @@ export async function collectReport(
   const imgOf = new Map<string, string | null>();
   for (const node of detail.plan.nodes) {
     const cell = await cellOf(node, { detail, store, statuses, job, outDir: recipe.outDir });
-    const live = p.live?.states.has(node.id) === true || p.live?.reviewing?.has(node.id) === true;
+    const live = p.live?.states.has(node.id) === true || p.live?.reviewing.has(node.id) === true;
     if (cell.review === null && cell.record !== null && !live) unreviewed.push({ at: nodes.length, node, cell });
     imgOf.set(node.id, cell.img ?? cell.thumb);
     const inputNode = node.input.kind === 'node' ? node.input.id : null;
     const row = rowIndex.get(rowKey(node.source, node.instance)) ?? 0;
-    const over = p.live?.states.get(node.id);
     nodes.push({
       id: node.id,
       p: indexOf.get(node.pass) ?? 0,
@@ -110,15 +108,15 @@ export async function collectReport(
       variant: node.variant,
       picked: node.picked === true,
       seed: cell.seed ?? node.seed,
-      state: over?.state ?? cell.state,
-      why: over ? over.why : cell.why,
+      state: cell.state,
+      why: cell.why,
       img: cell.img,
       thumb: cell.thumb,
-      stale: cell.stale || over?.state === 'running',
+      stale: cell.stale,
       input: inputNode === null ? (rows[row]?.input ?? null) : (imgOf.get(inputNode) ?? null),
       from: inputNode,
       finishedAt: cell.finishedAt,
-      ms: p.live?.ms.get(node.id) ?? null,
+      ms: null,
       costUsd: cell.costUsd,
       review: cell.review,
       // As `kontext status` and the run's drift warning judge it.
@@ -304,7 +302,7 @@ async function blobIf(store: Store, sha: string): Promise<string | null> {
 }
 
 /** `../<pass>/<file>` relative to `<out>/report/`, each segment URL-encoded; `null` outside `<out>/`. */
-function urlUnder(outDir: string, file: string): string | null {
+export function urlUnder(outDir: string, file: string): string | null {
   // Both clean and `file` below `outDir`: relative() would return the rest as it is (1,000 calls a report).
   const below = sep === '/' && file.startsWith(`${outDir}/`) && isCleanAbsolute(outDir) && isCleanAbsolute(file);
   const rel = below ? file.slice(outDir.length + 1) : relative(outDir, file);
@@ -318,13 +316,13 @@ function costOf(record: RunRecord | null): number | null {
   return typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : null;
 }
 
-function countsOf(nodes: readonly ReportNode[]): ReportData['counts'] {
+export function countsOf(nodes: readonly ReportNode[]): ReportData['counts'] {
   const counts = { 'up-to-date': 0, cached: 0, remote: 0, 'not-run': 0, modified: 0, running: 0, failed: 0 };
   for (const n of nodes) counts[n.state]++;
   return { nodes: nodes.length, ...counts, drift: nodes.filter((n) => n.drift).length };
 }
 
-function totalCost(nodes: readonly ReportNode[]): number | null {
+export function totalCost(nodes: readonly ReportNode[]): number | null {
   const known = nodes.filter((n) => n.costUsd !== null);
   return known.length === 0 ? null : known.reduce((sum, n) => sum + (n.costUsd ?? 0), 0);
 }

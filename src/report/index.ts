@@ -2,5 +2,6 @@
 export { writeReport } from './write.js';
 export type { ReportOptions, WrittenReport } from './write.js';
 export type { ReportData } from './types.js';
-export { startReportServer, DEFAULT_REPORT_PORT } from './serve/server.js';
+export { startReportServer } from './serve/server.js';
+export { DEFAULT_REPORT_PORT } from './serve/listen.js';
 export type { ReportServer, ReportServerOptions } from './serve/server.js';

@@ -124,6 +124,8 @@ export interface ReportData {
    * cannot be rebuilt: why, one line each (`file:line:col: message`); the rest is the last good data.
    */
   readonly errors?: readonly string[];
+  /** Served pages only, before the first data is in: the page says it is being built (its events bring the data). */
+  readonly building?: true;
   readonly passes: readonly ReportPass[];
   readonly rows: readonly ReportRow[];
   readonly nodes: readonly ReportNode[];

@@ -10,9 +10,10 @@
  */
 import type { Browser } from 'playwright-core';
 import { join } from 'node:path';
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type EmulatorHandle } from '../../src/index.js';
+import { acquireFileMutex } from '../../src/store/file-mutex.js';
 import { cliEnv, ensureBuilt, spawnCli, type CliChild } from '../helpers/cli-spawn.js';
 import { acceptedByPrompt, createProject, until, type Project } from '../helpers/run-fixtures.js';
 import { watchRecipe } from '../integration/watch/harness.js';
@@ -51,9 +52,11 @@ afterAll(async () => {
 async function serve(
   yaml: string,
   firstRun: RegExp,
+  before?: (p: Project) => Promise<void>,
 ): Promise<{ p: Project; em: EmulatorHandle; c: CliChild; url: string }> {
   const em = (emulator = await startEmulator({ queueMs: 10, runMs: 700 }));
   const p = (project = await createProject(yaml));
+  await before?.(p);
   const env = cliEnv(p.root, {
     RUNCOMFY_MODEL_API_BASE: em.baseUrl,
     KONTEXT_ALLOW_HOSTS: '127.0.0.1',
@@ -219,5 +222,39 @@ describe('run --watch --serve in Chromium', () => {
     await page.waitForSelector('#note', { state: 'detached' });
     expect(errors).toEqual([]);
     await page.close();
+  });
+
+  it('a page opened before the first build is done says so, then fills in from its stream (no reload)', async () => {
+    let held: (() => Promise<void>) | undefined;
+    // The first build held (another report holds the folder), so the run is done before any data.
+    const { c, url } = await serve(chain(B), /done 3 · cached 0/, async (p) => {
+      await mkdir(join(p.outDir, 'report'), { recursive: true });
+      held = await acquireFileMutex(join(p.outDir, 'report', '.index.html'), { pid: process.pid });
+    });
+    const page = await (browser as Browser).newPage({ viewport: { width: 1300, height: 700 } });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    try {
+      await page.goto(url);
+      expect(await page.textContent('#grid')).toBe('Building the page\u2026');
+      await page.evaluate(() => {
+        (window as unknown as { marker: number }).marker = 42;
+      });
+    } finally {
+      await held?.();
+    }
+    await page.waitForFunction(
+      () =>
+        ['a', 'b', 'c'].every((id) =>
+          document.querySelector(`.tile[data-id="${id}"]`)?.classList.contains('up-to-date'),
+        ),
+      undefined,
+      { timeout: 20_000 },
+    );
+    expect(await page.evaluate(() => (window as unknown as { marker?: number }).marker)).toBe(42);
+    expect(errors).toEqual([]);
+    await page.close();
+    c.child.kill('SIGINT');
+    expect((await c.done).code).toBe(130);
   });
 });

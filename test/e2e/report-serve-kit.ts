@@ -54,8 +54,30 @@ export async function setUp(): Promise<{ p: Project; s: ReportServer; host: stri
   ));
   await runIn(p);
   const s = (held.server = await startReportServer(p.recipe, { port: 0 }, { rt: testRuntime(p.root) }));
+  await s.ready;
   return { p, s, host: new URL(s.url).host };
 }
 
 export const dataOf = (html: string): ReportData =>
   JSON.parse(/id="kontext-data">([\s\S]*?)<\/script>/.exec(html)?.[1] ?? 'null') as ReportData;
+
+/** Every model the server at `url` pushes on one event stream, in order. */
+export function models(url: string): { readonly seen: ReportData[]; close(): void } {
+  const seen: ReportData[] = [];
+  const u = new URL(url);
+  let text = '';
+  const req = request({ host: '127.0.0.1', port: u.port, path: '/events', headers: { host: u.host } }, (res) => {
+    res.setEncoding('utf8');
+    res.on('data', (d: string) => {
+      text += d;
+      for (let i = text.indexOf('\n\n'); i >= 0; i = text.indexOf('\n\n')) {
+        const frame = text.slice(0, i);
+        text = text.slice(i + 2);
+        if (frame.startsWith('event: model\n')) seen.push(JSON.parse(frame.slice(frame.indexOf('data: ') + 6)));
+      }
+    });
+  });
+  req.on('error', () => undefined);
+  req.end();
+  return { seen, close: () => req.destroy() };
+}

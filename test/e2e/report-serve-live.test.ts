@@ -6,15 +6,16 @@
  * finished node is published at once, before the images it lacks are made, then again with them.
  */
 import { readFile, readdir, rm, writeFile } from 'node:fs/promises';
-import { request } from 'node:http';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ReportData, ReportServer, RunEvent } from '../../src/index.js';
+import type { ReportNode } from '../../src/report/types.js';
+import { acquireFileMutex } from '../../src/store/file-mutex.js';
 import { layout } from '../../src/store/layout.js';
 import type { RunRecord } from '../../src/store/types.js';
 import type { Project } from '../helpers/run-fixtures.js';
 import { until } from '../helpers/run-fixtures.js';
-import { call, cleanUp, dataOf, setUp } from './report-serve-kit.js';
+import { call, cleanUp, dataOf, models, setUp } from './report-serve-kit.js';
 
 afterEach(cleanUp);
 
@@ -24,27 +25,6 @@ async function recordPath(p: Project, node: string): Promise<string> {
 
 async function pageData(s: ReportServer): Promise<ReportData> {
   return dataOf((await call(s.url, '/report/', { headers: { host: new URL(s.url).host } })).body);
-}
-
-/** Every model the server pushes on one event stream, in order. */
-function models(s: ReportServer): { readonly seen: ReportData[]; close(): void } {
-  const seen: ReportData[] = [];
-  const u = new URL(s.url);
-  let text = '';
-  const req = request({ host: '127.0.0.1', port: u.port, path: '/events', headers: { host: u.host } }, (res) => {
-    res.setEncoding('utf8');
-    res.on('data', (d: string) => {
-      text += d;
-      for (let i = text.indexOf('\n\n'); i >= 0; i = text.indexOf('\n\n')) {
-        const frame = text.slice(0, i);
-        text = text.slice(i + 2);
-        if (frame.startsWith('event: model\n')) seen.push(JSON.parse(frame.slice(frame.indexOf('data: ') + 6)));
-      }
-    });
-  });
-  req.on('error', () => undefined);
-  req.end();
-  return { seen, close: () => req.destroy() };
 }
 
 const nodeDone = (node: string): RunEvent => ({
@@ -84,7 +64,7 @@ describe('report server during a run (run --watch --serve)', () => {
 
   it('a finished node is shown at once, before its thumbnail is made; then again with it', async () => {
     const { p, s } = await setUp();
-    const stream = models(s);
+    const stream = models(s.url);
     try {
       await until(() => stream.seen.length === 1, 10_000, 'the first model');
       const thumb = stream.seen[0]?.nodes.find((n) => n.id === 'sky')?.thumb ?? '';
@@ -93,14 +73,56 @@ describe('report server during a run (run --watch --serve)', () => {
       await rm(join(p.outDir, 'report', thumb));
       s.onEvent(nodeDone('sky'));
       await s.refresh();
-      await until(() => stream.seen.length >= 3, 10_000, 'two models');
-      const [early, full] = stream.seen.slice(1).map((d) => d.nodes.find((n) => n.id === 'sky'));
-      expect([early?.state, early?.thumb]).toEqual(['up-to-date', null]);
-      expect([full?.state, full?.thumb]).toEqual(['up-to-date', thumb]);
+      const sky = (d: ReportData): ReportNode | undefined => d.nodes.find((n) => n.id === 'sky');
+      const after = stream.seen.slice(1);
+      await until(() => after.some((d) => sky(d)?.thumb === thumb), 10_000, 'the model with the thumbnail');
+      const at = after.findIndex((d) => sky(d)?.thumb === thumb);
+      // Before it, the state alone (the event laid over the last data, or the rebuild's early push), then with it.
+      expect(at).toBeGreaterThan(0);
+      expect(after.slice(0, at).map((d) => [sky(d)?.state, sky(d)?.thumb])).toEqual(
+        Array(at).fill(['up-to-date', null]),
+      );
       // The refresh may rebuild once more (it joins the rebuild the event started): with the thumbnail.
-      const later = stream.seen.slice(2).map((d) => d.nodes.find((n) => n.id === 'sky')?.thumb);
-      expect(later.every((t) => t === thumb)).toBe(true);
+      expect(after.slice(at).every((d) => sky(d)?.thumb === thumb)).toBe(true);
       expect(await readdir(join(p.outDir, 'report', 'thumbs'))).toContain(thumb.slice('thumbs/'.length));
+    } finally {
+      stream.close();
+    }
+  });
+
+  it('between rebuilds, the run’s node events are pushed over the last data: running, failed, done', async () => {
+    const { p, s, host } = await setUp();
+    const stream = models(s.url);
+    try {
+      await until(() => stream.seen.length === 1, 10_000, 'the first model');
+      const built = stream.seen[0] as ReportData;
+      // Every rebuild from here waits: another report holds the folder (as a `kontext report` beside it would).
+      const release = await acquireFileMutex(join(p.outDir, 'report', '.index.html'), { pid: process.pid });
+      const last = (id: string): ReportNode | undefined => stream.seen.at(-1)?.nodes.find((n) => n.id === id);
+      try {
+        s.onEvent({ type: 'node-start', t: 1, node: 'bag#2', reason: 'prompt-changed' });
+        // Before, nothing came until the rebuild the event started was done (seconds in a big run).
+        await until(() => last('bag#2')?.state === 'running', 10_000, 'bag#2 running');
+        expect(last('bag#2')?.stale).toBe(true);
+        expect(stream.seen.at(-1)?.counts).toMatchObject({ nodes: 3, running: 1, 'up-to-date': 2 });
+        s.onEvent({ type: 'node-failed', t: 2, node: 'bag#2', code: 'E_X', exit_code: 1, message: 'moderation' });
+        await until(() => last('bag#2')?.state === 'failed', 10_000, 'bag#2 failed');
+        expect(last('bag#2')?.why).toBe('moderation');
+        s.onEvent({ type: 'node-start', t: 3, node: 'sky', reason: 'prompt-changed' });
+        s.onEvent(nodeDone('sky'));
+        await until(() => last('sky')?.ms === 5, 10_000, 'sky done');
+        // Done: its new output, its thumbnail and review still to make.
+        expect(last('sky')).toMatchObject({ state: 'up-to-date', stale: false, thumb: null, review: null });
+        expect(last('sky')?.img).toBe('../sky/photo.png');
+        expect((await call(s.url, '/sky/photo.png', { headers: { host } })).status).toBe(200);
+        expect(stream.seen.at(-1)?.counts).toMatchObject({ running: 0, failed: 1, 'up-to-date': 2 });
+        // All of it laid over the data built before the hold: no rebuild has finished meanwhile.
+        expect(stream.seen.every((d) => d.generatedAt === built.generatedAt)).toBe(true);
+      } finally {
+        await release();
+      }
+      await until(() => last('sky')?.thumb !== null, 10_000, 'the rebuild, with its thumbnail');
+      expect([last('sky')?.state, last('bag#2')?.state]).toEqual(['up-to-date', 'failed']);
     } finally {
       stream.close();
     }

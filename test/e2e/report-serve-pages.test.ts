@@ -62,6 +62,7 @@ describe('report server pages (run --watch --serve)', () => {
     const p = (held.project = await createProject(yaml));
     // As `run --watch` without --serve goes on watching (the watch tests), the server starts.
     const s = (held.server = await startReportServer(p.recipe, { port: 0 }, { rt: testRuntime(p.root) }));
+    await s.ready;
     const host = new URL(s.url).host;
     const page = async (): Promise<ReportData> => dataOf((await call(s.url, '/report/', { headers: { host } })).body);
     const waiting = await page();
@@ -80,6 +81,7 @@ describe('report server pages (run --watch --serve)', () => {
     const long = `Keep the face unchanged. ${'Add a small red dot. '.repeat(5000)}`;
     const p = (held.project = await createProject(recipeYaml([['bag', long, 'variants: 2']])));
     const s = (held.server = await startReportServer(p.recipe, { port: 0 }, { rt: testRuntime(p.root) }));
+    await s.ready;
     const u = new URL(s.url);
     const socket = connect(Number(u.port), '127.0.0.1');
     await new Promise((resolve) => socket.once('connect', resolve));

@@ -168,6 +168,7 @@ describe('report server (run --watch --serve)', () => {
     const rt = testRuntime(p.root);
     const pick = (recipe: string, node: string, expectSha256: string) => writePick(recipe, node, { rt, expectSha256 });
     const s = (held.server = await startReportServer(p.recipe, { port: 0, pick }, { rt }));
+    await s.ready;
     const host = new URL(s.url).host;
     const page = await call(s.url, '/report/', { headers: { host } });
     const token = /name="kontext-token" content="([0-9a-f]+)"/.exec(page.body)?.[1] ?? '';
@@ -215,6 +216,7 @@ describe('report server (run --watch --serve)', () => {
     const rt = testRuntime(p.root);
     const pick = (recipe: string, node: string, expectSha256: string) => writePick(recipe, node, { rt, expectSha256 });
     const s = (held.server = await startReportServer(p.recipe, { port: 0, pick }, { rt }));
+    await s.ready;
     const u = new URL(s.url);
     const page = await call(s.url, '/report/', { headers: { host: u.host } });
     const token = /name="kontext-token" content="([0-9a-f]+)"/.exec(page.body)?.[1] ?? '';

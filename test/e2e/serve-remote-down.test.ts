@@ -53,6 +53,7 @@ describe('report server with a remote cache that never answers', () => {
       KONTEXT_REMOTE_CACHE: 's3://team-bucket/kontext',
     });
     const s = (server = await startReportServer(p.recipe, { port: 0 }, { rt }));
+    await s.ready;
     const page = open(s.url, '/report/');
     await until(() => page.body().includes('</html>'), 20_000, 'the first page');
     // Before, the first build waited for the remote: its look-ups had timed out (the client gave

@@ -1,6 +1,7 @@
 /**
  * `kontext run --watch --serve [--port N]`: the live review sheet of each watched recipe, from
- * `startReportServer` (src/report/serve/), fed with the recipe's run events. Prints its URL.
+ * `startReportServer` (src/report/serve/), fed with the recipe's run events. Prints its URL as
+ * soon as it listens: the run does not wait for the page's first build.
  */
 import { clearPick, startReportServer, writePick, type RunEvent, type RunRecipeOptions } from '../../index.js';
 import type { CliContext } from '../context.js';
@@ -9,6 +10,8 @@ import { intOption } from '../options.js';
 export interface Served {
   /** The reporter's event sink, with the server fed too. */
   tee(onEvent: (e: RunEvent) => void): (e: RunEvent) => void;
+  /** The page's first build is over; rejects when it failed for a reason other than the recipe (the command fails). */
+  readonly ready: Promise<void>;
   close(): Promise<void>;
 }
 
@@ -39,6 +42,7 @@ export async function serveFor(
       onEvent(e);
       server.onEvent(e);
     },
+    ready: server.ready,
     close: () => server.close(),
   };
 }

@@ -66,9 +66,12 @@ export async function watchCommand(
       pairs.push({ session, watcher });
       await watcher.start();
     }
-    await new Promise<void>((resolve) => {
+    await new Promise<void>((resolve, reject) => {
       if (ctx.signal.aborted) resolve();
       ctx.signal.addEventListener('abort', () => resolve(), { once: true });
+      // A page whose first build failed (not for the recipe: that page says why) ends the watch, as it did
+      // when the run waited for that build; the runs begun meanwhile wind down in `finally`.
+      for (const s of served) s.ready.catch(reject);
     });
     return ExitCode.INTERRUPTED;
   } finally {

@@ -61,7 +61,7 @@ function structureOf(d){return JSON.stringify([d.passes.map(function(p){return [
 function renderGrid(){
   var g=document.getElementById('grid');g.textContent='';tiles={};sigs={};cells=[];
   if(!D.nodes.length){g.appendChild(el('div','empty-note',D.passes.length?'This recipe has no nodes.':
-    'No plan yet.'));return}
+    D.building?'Building the page\u2026':'No plan yet.'));return}
   var widths=D.passes.map(function(p,i){return widthOf(i)});
   g.style.gridTemplateColumns='190px '+widths.map(function(w){return w+'px'}).join(' ');
   g.appendChild(el('div','corner','source'));

@@ -1,35 +1,38 @@
 /**
  * The watch server (`kontext run --watch --serve`): the review page of one recipe over
  * `node:http` on 127.0.0.1, kept current from the watch session's run events
- * (docs/architecture.md#the-review-report). Each change rebuilds the report from local state
- * (coalesced: one rebuild at a time, the last change always included), writes it to
- * `<out>/report/` as `kontext report` would, and pushes the new data to every open page as a
- * Server-Sent Event (`sse.ts`): once the states are known, then again with the images and
- * reviews they lacked. Serves only the files that data names; never contacts a provider.
+ * (docs/architecture.md#the-review-report). It listens at once and builds in the background
+ * (a page asked for before the first data is in says it is being built, and gets the data by
+ * its event stream). Each change rebuilds the report from local state (coalesced: one rebuild
+ * at a time, the last change always included), writes it to `<out>/report/` as `kontext report`
+ * would, and pushes the new data to every open page as a Server-Sent Event (`sse.ts`): once the
+ * states are known, then again with the images and reviews they lacked. Between rebuilds the
+ * run's node events are laid over the last data (`overlay.ts`) and pushed at most every
+ * {@link PUSH_MS}. Serves only the files that data names; never contacts a provider.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { basename, extname, relative, resolve } from 'node:path';
-import { ExitCode, isKontextError, KontextError, problemLines } from '../../errors.js';
+import { isKontextError, problemLines } from '../../errors.js';
 import type { RunEvent } from '../../run/events.js';
 import { cacheDirFor } from '../../run/context.js';
 import { openStoreOrStandIn, type OpenedStore } from '../../run/open-cache.js';
 import { RemotePeek } from '../../run/remote-peek.js';
 import { loadRecipe } from '../../recipe/index.js';
 import type { Runtime } from '../../runtime.js';
+import { deferred } from '../../util/deferred.js';
 import { readBounded } from '../../util/read-bounded.js';
 import { renderPage } from '../html.js';
 import type { ReportData } from '../types.js';
 import { writeReportFor } from '../write.js';
 import { requestedFile, sendFile, servableFiles } from './files.js';
 import { fromOtherSite, hostAllowed, hostsFor, writeAllowed } from './guard.js';
+import { listen } from './listen.js';
 import { LiveState } from './live.js';
+import { type Base, overlay } from './overlay.js';
 import { readPick } from './pick-body.js';
 import { EventStreams } from './sse.js';
 
-/** The fixed default port; when it is taken the server falls back to any free port. */
-export const DEFAULT_REPORT_PORT = 4780;
 /**
  * A client sending its headers (or a pick's body) a byte at a time is answered 408 and cut off
  * within about 11 s (Node's defaults: 60 s for the headers and 300 s for the request, checked
@@ -40,9 +43,11 @@ const LIMITS = { headersTimeout: 10_000, requestTimeout: 20_000, connectionsChec
 const MAX_CONNECTIONS = 256;
 /** The most of a recipe hashed for a pick's check (`writePick` refuses a larger file anyway). */
 const MAX_RECIPE_BYTES = 1024 * 1024;
+/** The least time between two pushes of the node states laid over the last data (a rebuild's push is not held). */
+const PUSH_MS = 250;
 
 export interface ReportServerOptions {
-  /** A port to listen on; without it {@link DEFAULT_REPORT_PORT}, else any free one. */
+  /** A port to listen on; without it `DEFAULT_REPORT_PORT` (listen.ts), else any free one. */
   readonly port?: number | undefined;
   readonly cacheDir?: string | undefined;
   readonly allowOutsideRoot?: boolean | undefined;
@@ -61,6 +66,11 @@ export interface ReportServerOptions {
 export interface ReportServer {
   /** `http://127.0.0.1:<port>/report/` */
   readonly url: string;
+  /**
+   * The first build is over: the page has its data, or (a recipe that cannot be used yet) says
+   * why. Rejects when that build failed for another reason (then `close()` the server).
+   */
+  readonly ready: Promise<void>;
   /** Feed every run event of the recipe's watch session. */
   onEvent(event: RunEvent): void;
   /** Rebuild now (and wait for it). */
@@ -83,19 +93,15 @@ export async function startReportServer(
     });
   });
   server.maxConnections = MAX_CONNECTIONS;
-  // The port first: one that is taken fails before anything is built or written (a page asked
-  // for meanwhile is 503 until the first build is done).
+  // The port first: one that is taken fails before anything is built or written.
   const port = await listen(server, options.port);
   state.hosts = hostsFor(port);
-  try {
-    await state.rebuild();
-  } catch (e) {
-    await new Promise((resolve) => server.close(resolve));
-    await state.close();
-    throw e;
-  }
+  // Not waited for: a first build of hundreds of sources takes seconds (their previews), and
+  // held up the watch run it shows (a page asked for meanwhile says it is being built).
+  void state.rebuild().catch(() => undefined);
   return {
     url: `http://127.0.0.1:${port}/report/`,
+    ready: state.ready,
     onEvent: (e) => state.onEvent(e),
     refresh: () => state.rebuild(),
     close: async () => {
@@ -110,28 +116,6 @@ export async function startReportServer(
   };
 }
 
-async function listen(server: Server, port: number | undefined): Promise<number> {
-  const tryPort = (p: number): Promise<number> =>
-    new Promise((resolve, reject) => {
-      const onError = (e: Error): void => reject(e);
-      server.once('error', onError);
-      server.listen(p, '127.0.0.1', () => {
-        server.off('error', onError);
-        resolve((server.address() as AddressInfo).port);
-      });
-    });
-  try {
-    return await tryPort(port ?? DEFAULT_REPORT_PORT);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE' && port === undefined) return tryPort(0);
-    throw new KontextError('E_SERVE_PORT', `cannot serve the report on 127.0.0.1:${port}: ${(e as Error).message}`, {
-      exitCode: ExitCode.UNAVAILABLE,
-      hint: 'choose another --port, or leave it out for a free one',
-      cause: e,
-    });
-  }
-}
-
 class ServerState {
   readonly #live = new LiveState();
   readonly #token = randomBytes(24).toString('hex');
@@ -140,9 +124,16 @@ class ServerState {
   readonly #streams = new EventStreams(this.#session);
   #opened: OpenedStore | null = null;
   readonly #remote: RemotePeek;
+  /** The data last read from disk (with the recipe's problems, if any); null before the first. */
+  #base: Base | null = null;
+  /** What was pushed last: `#base` with the live run's states laid over it. */
   #data: ReportData | null = null;
   /** The last data built from a usable recipe (what an invalid recipe's page keeps showing). */
-  #good: ReportData | null = null;
+  #good: Base | null = null;
+  readonly #first = deferred<void>();
+  #pushed = 0;
+  #timer: ReturnType<typeof setTimeout> | null = null;
+  #closed = false;
   #outDir = '';
   /** The project root every file served must really lie in (null with `allowOutsideRoot`). */
   #root: string | null = null;
@@ -158,10 +149,29 @@ class ServerState {
   ) {
     // The page never waits for the remote: built at once, and again when its answers are in.
     this.#remote = new RemotePeek(rt, options.noRemote ?? false, () => void this.rebuild().catch(() => undefined));
+    // Marked handled here: an embedder that never looks at it must not see an unhandled rejection.
+    this.#first.promise.catch(() => undefined);
+  }
+
+  get ready(): Promise<void> {
+    return this.#first.promise;
   }
 
   onEvent(e: RunEvent): void {
-    if (this.#live.apply(e)) void this.rebuild().catch(() => undefined);
+    if (!this.#live.apply(e)) return;
+    this.#pushSoon();
+    void this.rebuild().catch(() => undefined);
+  }
+
+  /** The live states pushed over the last data within {@link PUSH_MS}, not after the next rebuild. */
+  #pushSoon(): void {
+    if (this.#timer !== null || this.#base === null || this.#closed) return;
+    const wait = Math.max(0, this.#pushed + PUSH_MS - this.rt.now());
+    this.#timer = setTimeout(() => {
+      this.#timer = null;
+      this.#push();
+    }, wait);
+    this.#timer.unref();
   }
 
   /** One rebuild at a time; a request meanwhile runs once more after it (with every change so far). */
@@ -174,14 +184,22 @@ class ServerState {
       do {
         this.#again = false;
         await this.#build().catch((e: unknown) => this.#keepLast(e));
+        this.#first.resolve();
       } while (this.#again);
-    })().finally(() => {
-      this.#running = null;
-    });
+    })()
+      .catch((e: unknown) => {
+        this.#first.reject(e);
+        throw e;
+      })
+      .finally(() => {
+        this.#running = null;
+      });
     return this.#running;
   }
 
   async #build(): Promise<void> {
+    // The events so far: what they say is on disk by now, so this build shows it (`overlay`).
+    const seq = this.#live.seq;
     const allowOutsideRoot = this.options.allowOutsideRoot ?? false;
     // Read before the recipe is loaded: if it changes in between, the page holds the older sha
     // and a pick from it is refused, never applied to bytes the page did not show.
@@ -193,15 +211,25 @@ class ServerState {
       sha256 === null ? built : { ...built, recipe: { ...built.recipe, sha256 } };
     const show = (data: ReportData): void => {
       const problems = this.#live.problems;
-      this.#good = data;
+      this.#good = { data, seq };
       this.#root = allowOutsideRoot ? null : recipe.projectRoot;
-      this.#publish(problems.length === 0 ? data : { ...data, errors: problems }, recipe.outDir);
+      this.#live.dropDone(seq);
+      this.#show({ data: problems.length === 0 ? data : { ...data, errors: problems }, seq }, recipe.outDir);
     };
     // The states first, then again with the images and reviews they lacked: a finished node is
     // not held back by the thumbnails and change maps of every other node finished meanwhile.
     const onEarly = (built: ReportData): void => show(shown(built));
     const written = await this.#remote.through(this.#opened.store, recipe, (store, inRemote) =>
-      writeReportFor(recipe, { store, rt: this.rt, allowOutsideRoot, live: this.#live, inRemote, onEarly }),
+      writeReportFor(recipe, {
+        store,
+        rt: this.rt,
+        allowOutsideRoot,
+        live: this.#live,
+        inRemote,
+        onEarly,
+        // One image at a time while a run goes on: it needs libuv's threads for its files.
+        imagesAtOnce: () => (this.#live.runGoing ? 1 : 4),
+      }),
     );
     show(shown(written.data));
   }
@@ -216,14 +244,25 @@ class ServerState {
     if (this.#good === null && !isKontextError(e)) throw e;
     const own = isKontextError(e) ? problemLines(e) : [e instanceof Error ? e.message : String(e)];
     const errors = this.#live.problems.length > 0 ? this.#live.problems : own;
-    this.#publish({ ...(this.#good ?? noPlan(this.path, this.rt)), errors }, this.#outDir);
+    const good = this.#good ?? { data: noPlan(this.path, this.rt), seq: 0 };
+    this.#show({ data: { ...good.data, errors }, seq: good.seq }, this.#outDir);
   }
 
-  #publish(data: ReportData, outDir: string): void {
-    this.#data = data;
+  #show(base: Base, outDir: string): void {
+    this.#base = base;
     this.#outDir = outDir;
+    this.#push();
+  }
+
+  #push(): void {
+    if (this.#base === null || this.#closed) return;
+    if (this.#timer !== null) clearTimeout(this.#timer);
+    this.#timer = null;
+    const data = overlay(this.#base, this.#live, { cwd: this.rt.cwd, outDir: this.#outDir });
+    this.#data = data;
     this.#allowed = servableFiles(data);
     this.#streams.publish(data);
+    this.#pushed = this.rt.now();
   }
 
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -262,8 +301,8 @@ class ServerState {
   }
 
   #page(res: ServerResponse): void {
-    if (this.#data === null) return end(res, 503, 'not ready');
-    const html = renderPage(this.#data, {
+    // Before the first data: a page that says so, and fills in from its event stream.
+    const html = renderPage(this.#data ?? { ...noPlan(this.path, this.rt), building: true }, {
       token: this.#token,
       session: this.#session,
       pick: this.options.pick !== undefined,
@@ -304,6 +343,9 @@ class ServerState {
   }
 
   closeClients(): void {
+    this.#closed = true;
+    if (this.#timer !== null) clearTimeout(this.#timer);
+    this.#timer = null;
     this.#streams.closeAll();
   }
 

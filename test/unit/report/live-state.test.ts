@@ -1,16 +1,19 @@
 /**
  * The served page's live overrides (src/report/serve/live.ts): which nodes the running cycle
- * reviews itself, so the page makes no second review of them (test/e2e/report-serve-live.test.ts).
+ * reviews itself, so the page makes no second review of them (test/e2e/report-serve-live.test.ts);
+ * and how the run's node states are laid over the data last read (src/report/serve/overlay.ts).
  */
 import { describe, expect, it } from 'vitest';
 import type { RunEvent } from '../../../src/index.js';
 import { LiveState } from '../../../src/report/serve/live.js';
+import { overlay } from '../../../src/report/serve/overlay.js';
+import type { ReportData, ReportNode } from '../../../src/report/types.js';
 
-const done = (node: string): RunEvent => ({
+const done = (node: string, output = 'o.png'): RunEvent => ({
   type: 'node-done',
   t: 1,
   node,
-  output: 'o.png',
+  output,
   request_id: 'r',
   seed: 1,
   ms: 3,
@@ -26,5 +29,75 @@ describe('LiveState.reviewing', () => {
     expect([...live.reviewing].sort()).toEqual(['bag#1', 'sky']);
     live.apply({ type: 'run-summary', t: 3 } as RunEvent);
     expect(live.reviewing.size).toBe(0);
+  });
+});
+
+describe('overlay: the run’s node states laid over the data last read', () => {
+  const node = (id: string, r: number): ReportNode => ({
+    id,
+    p: 0,
+    r,
+    variant: null,
+    picked: false,
+    seed: 7,
+    state: 'up-to-date',
+    why: null,
+    img: `../a/${id}.png`,
+    thumb: `thumbs/${'a'.repeat(63)}${r}.webp`,
+    stale: false,
+    input: null,
+    from: null,
+    finishedAt: '2026-01-01T00:00:00.000Z',
+    ms: null,
+    costUsd: 0.04,
+    review: null,
+    drift: false,
+  });
+  const data = {
+    v: 1,
+    recipe: { name: 't', file: 't.yml', provider: 'emulator' },
+    generatedAt: '2026-01-01T00:00:00.000Z',
+    counts: {
+      nodes: 2,
+      'up-to-date': 2,
+      cached: 0,
+      remote: 0,
+      'not-run': 0,
+      modified: 0,
+      running: 0,
+      failed: 0,
+      drift: 0,
+    },
+    costUsd: 0.08,
+    warnings: [],
+    passes: [],
+    rows: [],
+    nodes: [node('x', 0), node('y', 1)],
+  } satisfies ReportData;
+  const at = { cwd: '/p', outDir: '/p/out' };
+  const shown = (live: LiveState, seq: number): Record<string, unknown>[] =>
+    overlay({ data, seq }, live, at).nodes.map((n) => ({ id: n.id, state: n.state, thumb: n.thumb, img: n.img }));
+
+  it('running, then back to what the data says when the run takes it from the cache', () => {
+    const live = new LiveState();
+    live.apply({ type: 'node-start', t: 1, node: 'x', reason: 'prompt-changed' });
+    const running = overlay({ data, seq: 0 }, live, at);
+    expect(running.nodes[0]).toMatchObject({ state: 'running', stale: true });
+    expect(running.counts).toMatchObject({ running: 1, 'up-to-date': 1 });
+    live.apply({ type: 'node-cached', t: 2, node: 'x', output: 'out/a/x.png', restored: false });
+    // Before, the running state was built into the data: it stayed until a rebuild was done.
+    expect(overlay({ data, seq: 0 }, live, at)).toEqual(data);
+  });
+
+  it('done after the data was read: its new output, no thumbnail yet; data read after it shows it as it is', () => {
+    const live = new LiveState();
+    live.apply(done('y', 'out/a/y-new.png'));
+    expect(live.seq).toBe(1);
+    const over = overlay({ data, seq: 0 }, live, at);
+    expect(over.nodes[1]).toMatchObject({ state: 'up-to-date', img: '../a/y-new.png', thumb: null, ms: 3, seed: 1 });
+    expect([over.costUsd, over.counts['up-to-date']]).toEqual([0.04, 2]);
+    expect(shown(live, 1)).toEqual(shown(new LiveState(), 0));
+    live.dropDone(1);
+    expect(live.done.size).toBe(0);
   });
 });

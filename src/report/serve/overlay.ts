@@ -1,0 +1,54 @@
+/**
+ * The served page's model between full rebuilds: the live run's node states (`live.ts`) laid
+ * over the data last read from disk, so a node shows running as it starts, failed as it fails,
+ * and done (its new image still to make) as it finishes, without waiting for the next rebuild
+ * (which can take seconds while the run keeps this process busy). The rebuild brings the rest:
+ * images, reviews, costs, whatever else changed on disk.
+ */
+import { resolve } from 'node:path';
+import { countsOf, totalCost, urlUnder } from '../collect.js';
+import type { ReportData, ReportNode } from '../types.js';
+import type { LiveState } from './live.js';
+
+/** Data read from disk, and the live state's `seq` when that read began (what it already shows). */
+export interface Base {
+  readonly data: ReportData;
+  readonly seq: number;
+}
+
+/** `base.data` as the live run has it now: its nodes' states, request times, and the counts. */
+export function overlay(
+  base: Base,
+  live: LiveState,
+  at: { readonly cwd: string; readonly outDir: string },
+): ReportData {
+  const { data } = base;
+  const nodes = data.nodes.map((n): ReportNode => {
+    const ms = live.ms.get(n.id) ?? n.ms;
+    const over = live.states.get(n.id);
+    if (over !== undefined)
+      return { ...n, state: over.state, why: over.why, stale: n.stale || over.state === 'running', ms };
+    const done = live.done.get(n.id);
+    // Finished after the data was read: its new output is on disk, its thumbnail and review not made yet.
+    if (done !== undefined && done.seq > base.seq) {
+      const { noReview: _, ...rest } = n;
+      const img = urlUnder(at.outDir, resolve(at.cwd, done.output));
+      return {
+        ...rest,
+        state: 'up-to-date',
+        why: null,
+        stale: false,
+        img,
+        thumb: null,
+        review: null,
+        drift: false,
+        seed: done.seed,
+        finishedAt: null,
+        costUsd: null,
+        ms,
+      };
+    }
+    return ms === n.ms ? n : { ...n, ms };
+  });
+  return { ...data, nodes, counts: countsOf(nodes), costUsd: totalCost(nodes) };
+}
