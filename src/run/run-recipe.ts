@@ -148,7 +148,7 @@ async function runInContext(
   if (options.dryRun) {
     // The same checks as a real run (token, hosting, trust, --max-cost); nothing is hosted or submitted.
     const checks = {
-      preflight: () => run.preflight(prepared),
+      preflight: () => run.preflight(prepared, { dryRun: true }),
       provider: run.provider,
       providerName: run.providerName,
       providerFor: run.providerFor,

@@ -1,0 +1,99 @@
+/**
+ * A recipe whose out folder, or a `save:` copy's folder, cannot be made or written: exit 73
+ * naming the folder before the first request, through the built CLI against the emulator. The
+ * run used to submit, pay, and only then fail at the write (the result kept in the cache, but
+ * paid for a run that could never finish). `--dry-run` says the same, with the same exit code.
+ */
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { chmod, mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { spawnCli } from '../helpers/cli-spawn.js';
+import { project, runcomfyEnv, submits, tempDir, useEmulator } from '../helpers/e2e-kit.js';
+
+const emulator = useEmulator();
+
+const RECIPE = `version: 1
+name: tint
+provider: runcomfy
+hosting: { mode: inline }
+sources:
+  photo: assets/portrait-astronaut.jpg
+passes:
+  - id: crop
+    prompt: "Crop the photo to a square around the face"
+  - id: tint
+    prompt: "Tint the whole image blue"
+`;
+
+/** The user a read-only folder binds for when the tests run as root (chmod does not bind root). */
+const NOBODY = 65534;
+const asRoot = process.getuid?.() === 0;
+
+const run = promisify(execFile);
+
+/**
+ * `kontext run` and `kontext run --dry-run` in `root`: each exit 73 naming `folder`, nothing
+ * submitted. `uid`: run as that user (its home, and the project, made its own).
+ */
+async function refusedBoth(root: string, folder: string, uid?: number, flags: readonly string[] = []): Promise<void> {
+  const home = await tempDir('home');
+  const env = runcomfyEnv(emulator(), home);
+  const as = uid === undefined ? {} : { uid, gid: uid };
+  if (uid !== undefined) for (const dir of [home, root]) await run('chown', ['-R', `${uid}:${uid}`, dir]);
+  const before = submits(emulator());
+  for (const dry of [[], ['--dry-run']]) {
+    const r = await spawnCli(['run', 'recipe.yml', ...flags, ...dry], { cwd: root, env, ...as }).done;
+    expect(r.code, `${dry.join(' ')}\n${r.stdout}\n${r.stderr}`).toBe(73);
+    expect(r.stderr).toContain(`cannot write ${folder} (`);
+    expect(r.stderr).toContain('nothing was submitted');
+  }
+  expect(submits(emulator()) - before).toBe(0);
+}
+
+describe('a recipe whose outputs cannot be written', () => {
+  it('an out folder under a regular file, or under /proc: exit 73 naming it, nothing paid', async () => {
+    const root = await project(RECIPE.replace('version: 1\n', 'version: 1\nout: notes/out\n'));
+    await writeFile(join(root, 'notes'), 'a file, not a folder\n');
+    await refusedBoth(root, join(root, 'notes', 'out', 'crop'));
+    if (!existsSync('/proc/self')) return;
+    await writeFile(join(root, 'recipe.yml'), RECIPE.replace('version: 1\n', 'version: 1\nout: /proc/nope\n'));
+    await refusedBoth(root, '/proc/nope/crop', undefined, ['--allow-outside-root']);
+  }, 60_000);
+
+  it('a read-only out folder: exit 73 naming the folder, nothing paid', async () => {
+    const root = await project(RECIPE.replace('version: 1\n', 'version: 1\nout: shelf\n'));
+    // The first pass's folder is there, read-only: it is made, but no file can be made in it.
+    await mkdir(join(root, 'shelf', 'crop'), { recursive: true });
+    await chmod(join(root, 'shelf', 'crop'), 0o555);
+    // Root writes anywhere, chmod or not: as root, the run goes as another user.
+    await refusedBoth(root, join(root, 'shelf', 'crop'), asRoot ? NOBODY : undefined);
+  }, 60_000);
+
+  it('a save: folder that cannot be made: exit 73 naming it, nothing paid', async () => {
+    const yaml = RECIPE.replace(
+      '    prompt: "Tint the whole image blue"\n',
+      '    prompt: "Tint the whole image blue"\n    save: notes/final/{source}.{ext}\n',
+    );
+    const root = await project(yaml);
+    await writeFile(join(root, 'notes'), 'a file, not a folder\n');
+    await refusedBoth(root, join(root, 'notes', 'final'));
+  }, 60_000);
+});
+
+describe('--dry-run of a run that can write', () => {
+  it('tries the folders and leaves none behind', async () => {
+    const yaml = RECIPE.replace(
+      '    prompt: "Tint the whole image blue"\n',
+      '    prompt: "Tint the whole image blue"\n    save: final/deep/{source}.{ext}\n',
+    );
+    const root = await project(yaml);
+    const env = runcomfyEnv(emulator(), await tempDir('home'));
+    const r = await spawnCli(['run', 'recipe.yml', '--dry-run'], { cwd: root, env }).done;
+    expect(r.code, r.stderr).toBe(0);
+    expect(existsSync(join(root, 'out'))).toBe(false);
+    expect(existsSync(join(root, 'final'))).toBe(false);
+  }, 60_000);
+});
