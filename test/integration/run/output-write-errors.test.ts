@@ -118,6 +118,10 @@ describe('output write failures', () => {
       if (!['ENOSPC', 'EDQUOT'].includes(code))
         expect((e as KontextError).hint).toContain('`out:`, `save:` or `-o` path');
     }
+    // An edit's way back to its paid result (RunDeps.paidHint) in place of a recipe's "the next run".
+    const paid = outputWriteError(Object.assign(new Error('x'), { code: 'ENOTDIR' }), '/out/a.png', 'use --seed 7');
+    expect((paid as KontextError).hint).toMatch(/^a part of the path is a file, .*; use --seed 7$/);
+    expect((paid as KontextError).hint).not.toContain('next run');
     const other = Object.assign(new Error('gone'), { code: 'ENOENT' });
     expect(outputWriteError(other, '/out/a.png')).toBe(other);
     const noFolder = Object.assign(new Error('ENOENT: nope'), { code: 'ENOENT', syscall: 'mkdir' });
