@@ -2,16 +2,19 @@
  * A recipe whose out folder, or a `save:` copy's folder, cannot be made or written: exit 73
  * naming the folder before the first request, through the built CLI against the emulator. The
  * run used to submit, pay, and only then fail at the write (the result kept in the cache, but
- * paid for a run that could never finish). `--dry-run` says the same, with the same exit code.
+ * paid for a run that could never finish). `--dry-run` says the same, with the same exit code,
+ * and leaves no folder behind. An up-to-date run makes and tries no folder (its syscalls, strace).
  */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { spawnCli } from '../helpers/cli-spawn.js';
 import { project, runcomfyEnv, submits, tempDir, useEmulator } from '../helpers/e2e-kit.js';
+import { REPO_ROOT } from '../helpers/run-fixtures.js';
+import { cannotTrace, parseTrace } from '../helpers/strace.js';
 
 const emulator = useEmulator();
 
@@ -95,5 +98,38 @@ describe('--dry-run of a run that can write', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(existsSync(join(root, 'out'))).toBe(false);
     expect(existsSync(join(root, 'final'))).toBe(false);
+  }, 60_000);
+});
+
+describe('an up-to-date run', () => {
+  it('makes and tries no folder (strace); a run with work tries its folders', async (ctx) => {
+    const why = cannotTrace();
+    if (why !== null) return ctx.skip(why);
+    const root = await project(RECIPE);
+    const env = runcomfyEnv(emulator(), await tempDir('home'));
+    const traceDir = await tempDir('strace');
+    const out = join(root, 'out', 'tint');
+    /** The folders made and the files created under the out folder by `kontext run` (strace -f). */
+    const traced = async (name: string): Promise<{ mkdirs: string[]; created: string[] }> => {
+      const file = join(traceDir, name);
+      const bin = join(REPO_ROOT, 'dist', 'cli', 'bin.js');
+      const strace = ['-f', '-qq', '-s', '256', '-e', 'trace=mkdir,mkdirat,open,openat,creat', '-o', file];
+      const args = [...strace, process.execPath, bin, 'run', 'recipe.yml'];
+      await run('strace', args, { cwd: root, env: { KONTEXT_TEST_FAST_POLL: '1', ...env } });
+      const calls = parseTrace(await readFile(file, 'utf8'));
+      const path = (c: (typeof calls)[number]): string => /"([^"]*)"/.exec(c.args)?.[1] ?? '';
+      const inOut = calls.filter((c) => path(c).startsWith(`${out}/`));
+      return {
+        mkdirs: inOut.filter((c) => c.name.startsWith('mkdir')).map(path),
+        created: inOut.filter((c) => c.name === 'creat' || c.args.includes('O_CREAT')).map(path),
+      };
+    };
+    const first = await traced('first');
+    expect(first.mkdirs).toEqual(expect.arrayContaining([join(out, 'crop'), join(out, 'tint')]));
+    // The first run's temp files beside crop's output: the probe made before any request, then the write's.
+    const temps = first.created.filter((f) => f.startsWith(join(out, 'crop', '.photo.png.')) && f.endsWith('.tmp'));
+    expect(temps, first.created.join('\n')).toHaveLength(2);
+    const again = await traced('again');
+    expect(again).toEqual({ mkdirs: [], created: [] });
   }, 60_000);
 });
