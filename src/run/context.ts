@@ -23,7 +23,7 @@ import type { RemoteShortfall } from '../remote/pool.js';
 import type { Runtime } from '../runtime.js';
 import { type CacheDirPlace, placedCacheDir, resolveCacheDir } from '../store/index.js';
 import type { Store } from '../store/types.js';
-import type { WriteGuard } from '../store/write-guard.js';
+import { BASE_WRITE_GUARD, type WriteGuard } from '../store/write-guard.js';
 import type { RunEvent } from './events.js';
 import type { RunCoordination, RunDeps } from './options.js';
 import type { SourceLocation } from '../errors.js';
@@ -106,10 +106,10 @@ export interface RunScope {
   /**
    * The checks before the first request, in order: hosting available, hosting command trusted,
    * then (only when there is work) the session opened, so a missing token fails before anything
-   * is submitted, `--max-cost`, and the folders the run writes into made and tried
-   * (output-folders.ts; `dryRun`: removed again). Throws.
+   * is submitted, `--max-cost`, and the files the run writes checked by `guard` (the one its
+   * writes use), their folders made and tried (output-folders.ts; `dryRun`: removed again). Throws.
    */
-  preflight(prepared: Prepared, how?: { readonly dryRun?: boolean }): Promise<void>;
+  preflight(prepared: Prepared, how?: { readonly dryRun?: boolean; readonly guard?: WriteGuard }): Promise<void>;
   /** Host the run's local sources ahead of the `-j` slots, in the background. */
   prefetch(prepared: Prepared): Prefetch;
   /** What `executePlan` needs. `lockPath: null`: no lock (a one-off edit). */
@@ -245,8 +245,11 @@ export class RunContext {
             maxCostUsd: options.maxCostUsd,
             signal: options.signal,
           });
-        // Last, so a run another check stops makes no folder: each one the run writes into, tried.
-        await checkOutputFolders(prepared, providerName, how.dryRun === true);
+        // Last, so a run another check stops makes no folder: each file and folder the run writes, tried.
+        await checkOutputFolders(prepared, providerName, {
+          dryRun: how.dryRun === true,
+          guard: how.guard ?? BASE_WRITE_GUARD,
+        });
       },
       prefetch: (prepared) => prefetchInputs(prepared, prefetchDeps),
       runDeps: (p) => ({

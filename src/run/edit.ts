@@ -122,7 +122,7 @@ async function editIn(plan: Plan, options: EditOptions, deps: RunRecipeDeps, nam
       },
       run.store,
     );
-    await run.preflight(prepared).catch((e: unknown) => {
+    await run.preflight(prepared, { guard: writeGuard }).catch((e: unknown) => {
       throw editHostingError(e, options.image, userConfigName(rt));
     });
     const paidHint = (_: PlanNode, seed: number | null): string => editPaidHint(name, seed);

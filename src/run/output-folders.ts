@@ -1,16 +1,19 @@
 /**
- * The folders a run writes into, made and tried before it pays: a folder that cannot be made
- * (`out:` under a file, `/proc/x`) or written (read-only) is exit 73 naming it, with nothing
- * submitted, instead of a paid result that could never be written (it stayed in the cache, but
- * the run was paid for and could not finish). A recipe run checks, last in its preflight, the
- * folders of the nodes it executes and of the cache hits it may copy out (not those the lock
- * proves current), each folder once, and none when no node executes: an up-to-date run makes no
+ * Where a run writes, checked before it pays: a folder that cannot be made (`out:` under a file,
+ * `/proc/x`) or written (read-only) is exit 73 naming it, with nothing submitted, instead of a paid
+ * result that could never be written (it stayed in the cache, but the run was paid for and could
+ * not finish); so is a file the write would refuse (the write guard: a `save:` into the cache dir,
+ * exit 65; a folder at the file's path, exit 73). A recipe run checks, last in its preflight, the
+ * files of the nodes it executes and of the cache hits it may copy out (not those the lock proves
+ * current), each folder tried once, and nothing when no node executes: an up-to-date run makes no
  * extra syscall. `kontext edit` checks its `-o` folder the same way before anything else.
  */
-import { open, rm, rmdir } from 'node:fs/promises';
+import { lstat, open, rm, rmdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { tempPathFor } from '../store/atomic.js';
 import { mkdirDurable } from '../store/dir-sync.js';
+import { folderInTheWay } from '../store/safe-write.js';
+import { checkWriteTarget, type WriteGuard } from '../store/write-guard.js';
 import { mkdirp } from '../util/mkdir-p.js';
 import { outputTargets, requestedExtension } from './hand-edits.js';
 import { providerOf } from './node-provider.js';
@@ -51,24 +54,36 @@ export async function prepareOutputFolder(file: string, durable = false): Promis
 }
 
 /**
- * Every folder the run will write an output or a `save:` copy into, made and tried (see the top);
- * the first that fails, in plan order, is thrown (exit 73). `dryRun`: the folders made are removed
- * again (a dry run leaves nothing behind).
+ * Every file the run will write an output or a `save:` copy to checked as the write will check it
+ * (`guard`: the write guard's refusal, exit 65; a folder there, exit 73), then every folder it
+ * writes into made and tried (see the top); the first failure, in plan order, is thrown. `dryRun`:
+ * the folders made are removed again (a dry run leaves nothing behind).
  */
-export async function checkOutputFolders(prepared: Prepared, providerName: string, dryRun: boolean): Promise<void> {
-  for (const file of outputFolders(prepared, providerName)) {
-    const undo = await prepareOutputFolder(file, !dryRun);
-    if (dryRun) await undo();
+export async function checkOutputFolders(
+  prepared: Prepared,
+  providerName: string,
+  how: { readonly dryRun: boolean; readonly guard: WriteGuard },
+): Promise<void> {
+  const files = outputFiles(prepared, providerName);
+  for (const file of files) {
+    const real = await checkWriteTarget(file, how.guard);
+    if ((await lstat(real).catch(() => null))?.isDirectory() === true) throw folderInTheWay(file);
+  }
+  const folders = new Map<string, string>(); // folder → the first file written there
+  for (const file of files) if (!folders.has(dirname(file))) folders.set(dirname(file), file);
+  for (const file of folders.values()) {
+    const undo = await prepareOutputFolder(file, !how.dryRun);
+    if (how.dryRun) await undo();
   }
 }
 
-/** One file per folder the run writes into (see the top), in plan order; none when no node executes. */
-function outputFolders(prepared: Prepared, providerName: string): string[] {
+/** The files the run writes (see the top), in plan order; none when no node executes. */
+function outputFiles(prepared: Prepared, providerName: string): string[] {
   const { states, stopped } = prepared;
   const runs = (id: string): boolean => states.get(id)?.status === 'run' && stopped?.has(id) !== true;
   if (!prepared.nodes.some((n) => runs(n.id))) return [];
   const { outDir } = prepared.plan.recipe;
-  const folders = new Map<string, string>();
+  const files = new Set<string>();
   for (const node of prepared.nodes) {
     const state = states.get(node.id);
     if (state === undefined || state.current !== undefined || stopped?.has(node.id) === true) continue;
@@ -76,10 +91,7 @@ function outputFolders(prepared: Prepared, providerName: string): string[] {
       state.status === 'cached' && state.record
         ? state.record.ext
         : requestedExtension(providerOf(node, providerName), node.model, node.params, prepared.lock.nodes[node.id]);
-    for (const path of outputTargets(outDir, node, ext)) {
-      const file = resolve(path);
-      if (!folders.has(dirname(file))) folders.set(dirname(file), file);
-    }
+    for (const path of outputTargets(outDir, node, ext)) files.add(resolve(path));
   }
-  return [...folders.values()];
+  return [...files];
 }

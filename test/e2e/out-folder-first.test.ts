@@ -43,15 +43,24 @@ const run = promisify(execFile);
  */
 async function refusedBoth(root: string, folder: string, uid?: number, flags: readonly string[] = []): Promise<void> {
   const home = await tempDir('home');
-  const env = runcomfyEnv(emulator(), home);
-  const as = uid === undefined ? {} : { uid, gid: uid };
   if (uid !== undefined) for (const dir of [home, root]) await run('chown', ['-R', `${uid}:${uid}`, dir]);
+  await stoppedBoth({ root, home, flags, uid }, 73, [`cannot write ${folder} (`, 'nothing was submitted']);
+}
+
+/** `kontext run` and `kontext run --dry-run` in `root`: each exit `code`, saying each of `says`, nothing submitted. */
+async function stoppedBoth(
+  at: { root: string; home: string; flags?: readonly string[]; uid?: number | undefined },
+  code: number,
+  says: readonly string[],
+): Promise<void> {
+  const env = runcomfyEnv(emulator(), at.home);
+  const as = at.uid === undefined ? {} : { uid: at.uid, gid: at.uid };
   const before = submits(emulator());
   for (const dry of [[], ['--dry-run']]) {
-    const r = await spawnCli(['run', 'recipe.yml', ...flags, ...dry], { cwd: root, env, ...as }).done;
-    expect(r.code, `${dry.join(' ')}\n${r.stdout}\n${r.stderr}`).toBe(73);
-    expect(r.stderr).toContain(`cannot write ${folder} (`);
-    expect(r.stderr).toContain('nothing was submitted');
+    const args = ['run', 'recipe.yml', ...(at.flags ?? []), ...dry];
+    const r = await spawnCli(args, { cwd: at.root, env, ...as }).done;
+    expect(r.code, `${dry.join(' ')}\n${r.stdout}\n${r.stderr}`).toBe(code);
+    for (const text of says) expect(r.stderr).toContain(text);
   }
   expect(submits(emulator()) - before).toBe(0);
 }
@@ -83,6 +92,29 @@ describe('a recipe whose outputs cannot be written', () => {
     const root = await project(yaml);
     await writeFile(join(root, 'notes'), 'a file, not a folder\n');
     await refusedBoth(root, join(root, 'notes', 'final'));
+  }, 60_000);
+});
+
+describe('a recipe whose outputs the run would refuse to write', () => {
+  const saving = (save: string): string =>
+    RECIPE.replace(
+      '    prompt: "Tint the whole image blue"\n',
+      `    prompt: "Tint the whole image blue"\n    save: ${save}\n`,
+    );
+
+  it('a save: copy inside the cache dir: exit 65 naming it, nothing paid', async () => {
+    const home = await tempDir('home');
+    const cache = join(home, '.cache', 'kontext');
+    const root = await project(saving(`${cache}/{source}.{ext}`));
+    const says = [`refusing to write ${join(cache, 'photo.png')}: it is inside the cache dir`];
+    await stoppedBoth({ root, home, flags: ['--allow-outside-root'] }, 65, says);
+  }, 60_000);
+
+  it('a folder where a save: copy goes: exit 73 naming it, nothing paid', async () => {
+    const root = await project(saving('final/{source}.{ext}'));
+    await mkdir(join(root, 'final', 'photo.png'), { recursive: true });
+    const says = [`refusing to write ${join(root, 'final', 'photo.png')}: it is a folder`];
+    await stoppedBoth({ root, home: await tempDir('home') }, 73, says);
   }, 60_000);
 });
 

@@ -1,10 +1,10 @@
 /**
  * An output that cannot be written is the person's to fix, not a bug: E_OUTPUT_WRITE, exit 73
- * (sysexits CANTCREAT), naming the path. A folder that cannot be made is found before any request
- * (run/output-folders.ts); one that fails after the request was paid fails its node, the result
- * stays in the cache, so fixing the folder and running again submits nothing. Tests run as root
- * (permissions are not enforced), so the real write path is driven into ENOTDIR and EISDIR;
- * EACCES and the others are checked on the mapping itself.
+ * (sysexits CANTCREAT), naming the path. A folder that cannot be made, or a folder where the file
+ * goes, is found before any request (run/output-folders.ts); a write that fails after the request
+ * was paid fails its node, the result stays in the cache, so fixing the folder and running again
+ * submits nothing. Tests run as root (permissions are not enforced), so the real write path is
+ * driven into ENOTDIR and EISDIR; EACCES and the others are checked on the mapping itself.
  */
 import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
@@ -80,16 +80,17 @@ describe('output write failures', () => {
     expect(summaryOf(again)).toMatchObject({ exitCode: 0, submitted: 0, cached: 1 });
   }, 30_000);
 
-  it('a folder in the way of a save: copy: exit 73 naming the save path', async () => {
+  it('a folder in the way of a save: copy: exit 73 naming the save path, before any request', async () => {
     rig = await startRig();
     project = await createProject(recipeYaml([['a', PROMPT, 'save: final/a.{ext}']]));
     await mkdir(join(project.root, 'final', 'a.png'), { recursive: true });
-    const run = await runIn(project, {}, { rig });
-    expect(summaryOf(run).exitCode).toBe(ExitCode.CANT_CREAT);
-    const [failed] = eventsOf(run.events, 'node-failed');
-    // Refused before writing (the safe-write check sees the folder): same exit code, the path named.
-    expect(failed?.code).toBe('E_WRITE_REFUSED');
-    expect(failed?.message).toContain(join(project.root, 'final', 'a.png'));
+    const refused = await runIn(project, {}, { rig }).catch((e: unknown) => e);
+    // Refused as the write would refuse it (safe-write.ts): same code and exit code, the path named.
+    expect(refused).toMatchObject({ code: 'E_WRITE_REFUSED', exitCode: ExitCode.CANT_CREAT });
+    expect((refused as KontextError).message).toBe(
+      `refusing to write ${join(project.root, 'final', 'a.png')}: it is a folder`,
+    );
+    expect(rig.submits()).toHaveLength(0);
   }, 30_000);
 
   it.skipIf(!existsSync('/proc/self'))(
