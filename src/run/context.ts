@@ -23,7 +23,7 @@ import type { RemoteShortfall } from '../remote/pool.js';
 import type { Runtime } from '../runtime.js';
 import { type CacheDirPlace, placedCacheDir, resolveCacheDir } from '../store/index.js';
 import type { Store } from '../store/types.js';
-import type { WriteGuard } from '../store/write-guard.js';
+import { BASE_WRITE_GUARD, type WriteGuard } from '../store/write-guard.js';
 import type { RunEvent } from './events.js';
 import type { RunCoordination, RunDeps } from './options.js';
 import type { SourceLocation } from '../errors.js';
@@ -31,6 +31,7 @@ import { checkRunnable, providersCalled } from './node-provider.js';
 import { checkHostedSources, checkHosting, checkInlineSources, enforceMaxCost } from './preflight.js';
 import { prefetchInputs, type Prefetch, type PrefetchDeps } from './prefetch.js';
 import { migrateProjectCache, openStoreOrStandIn, type OpenedStore } from './open-cache.js';
+import { checkOutputFolders } from './output-folders.js';
 import type { Prepared } from './prepare.js';
 
 /** The flags that shape what a run opens and checks. */
@@ -105,9 +106,10 @@ export interface RunScope {
   /**
    * The checks before the first request, in order: hosting available, hosting command trusted,
    * then (only when there is work) the session opened, so a missing token fails before anything
-   * is submitted, and `--max-cost`. Throws.
+   * is submitted, `--max-cost`, and the files the run writes checked by `guard` (the one its
+   * writes use), their folders made and tried (output-folders.ts; `dryRun`: removed again). Throws.
    */
-  preflight(prepared: Prepared): Promise<void>;
+  preflight(prepared: Prepared, how?: { readonly dryRun?: boolean; readonly guard?: WriteGuard }): Promise<void>;
   /** Host the run's local sources ahead of the `-j` slots, in the background. */
   prefetch(prepared: Prepared): Prefetch;
   /** What `executePlan` needs. `lockPath: null`: no lock (a one-off edit). */
@@ -218,7 +220,7 @@ export class RunContext {
       hostingConfig: config,
       provider: session.provider,
       providerFor: (name) => sessionFor(name).provider,
-      preflight: async (prepared) => {
+      preflight: async (prepared, how = {}) => {
         // A node moved (by --provider) to a host without its model or with other params: say that first.
         checkRunnable(prepared, providerName);
         checkHosting(prepared, {
@@ -235,8 +237,7 @@ export class RunContext {
         // Every provider some node will call (to pay, or to re-attach to a request already paid),
         // opened now: a missing key fails before any request.
         for (const name of providersCalled(prepared, providerName)) await sessionFor(name).get();
-        if (prepared.billable === 0) return;
-        if (options.maxCostUsd !== undefined)
+        if (prepared.billable > 0 && options.maxCostUsd !== undefined)
           await enforceMaxCost(prepared, {
             provider: session.provider,
             providerFor: (name) => sessionFor(name).provider,
@@ -244,6 +245,11 @@ export class RunContext {
             maxCostUsd: options.maxCostUsd,
             signal: options.signal,
           });
+        // Last, so a run another check stops makes no folder: each file and folder the run writes, tried.
+        await checkOutputFolders(prepared, providerName, {
+          dryRun: how.dryRun === true,
+          guard: how.guard ?? BASE_WRITE_GUARD,
+        });
       },
       prefetch: (prepared) => prefetchInputs(prepared, prefetchDeps),
       runDeps: (p) => ({

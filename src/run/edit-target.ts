@@ -11,16 +11,13 @@
  * in another format: refused when it arrives, never overwritten. The scheduler checks the same
  * rule again right before the write (a file put there while the edit ran; hand-edits.ts).
  */
-import { lstat, open, rm, rmdir } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { lstat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { KontextError } from '../errors.js';
 import type { ProviderName } from '../models/types.js';
 import type { Store } from '../store/types.js';
 import { buildWriteGuard, checkWriteTarget, type WriteGuard } from '../store/write-guard.js';
-import { tempPathFor } from '../store/atomic.js';
-import { mkdirp } from '../util/mkdir-p.js';
 import { HandEditedOutputError, requestedExtension } from './hand-edits.js';
-import { outputPathError } from './output-errors.js';
 import { OUTPUT_EXTENSIONS } from './outputs.js';
 
 export interface EditTarget {
@@ -80,36 +77,4 @@ async function existingOtherThan(
     if (sha256 !== same) found.push({ path, sha256 });
   }
   return found;
-}
-
-/**
- * Make the output's folder and create (then remove) a temp file in it, as the write will: a
- * folder that cannot be made or written (`-o /proc/nope/x.png`, a read-only disk) is exit 73
- * naming it before anything is paid. Returns what removes the folders made here again, those
- * still empty (for an edit that wrote nothing).
- */
-export async function prepareEditFolder(output: string): Promise<() => Promise<void>> {
-  const folder = dirname(output);
-  const first = await mkdirp(folder).catch((e: unknown) => {
-    throw outputPathError(e, folder);
-  });
-  const undo = async (): Promise<void> => {
-    if (first === undefined) return;
-    for (let d = folder; d !== dirname(d); d = dirname(d)) {
-      const removed = await rmdir(d).then(
-        () => true,
-        () => false,
-      );
-      if (!removed || d === first) return;
-    }
-  };
-  const probe = tempPathFor(output);
-  try {
-    await (await open(probe, 'wx', 0o644)).close();
-    await rm(probe, { force: true });
-  } catch (e) {
-    await undo();
-    throw outputPathError(e, folder);
-  }
-  return undo;
 }

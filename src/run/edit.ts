@@ -16,7 +16,8 @@ import { prepareRun } from './prepare.js';
 import type { RunRecipeDeps } from './run-recipe.js';
 import { executePlan, type RunSummary } from './scheduler.js';
 import { assertImageFile } from '../recipe/sources/image-file.js';
-import { editWriteGuard, prepareEditFolder } from './edit-target.js';
+import { editWriteGuard } from './edit-target.js';
+import { prepareOutputFolder } from './output-folders.js';
 import { outputPathError } from './output-errors.js';
 
 export interface EditOptions {
@@ -65,7 +66,7 @@ async function runEditWith(options: EditOptions, deps: RunRecipeDeps): Promise<E
     criticalPathDepth: 1,
   };
   // The folder made (and a file tried in it) before anything is hosted or paid for; removed if nothing is written.
-  const undoFolder = await prepareEditFolder(outBase);
+  const undoFolder = await prepareOutputFolder(outBase, true);
   try {
     const result = await editIn(plan, options, deps, basename(outBase));
     if (result.output === null) await undoFolder();
@@ -121,7 +122,7 @@ async function editIn(plan: Plan, options: EditOptions, deps: RunRecipeDeps, nam
       },
       run.store,
     );
-    await run.preflight(prepared).catch((e: unknown) => {
+    await run.preflight(prepared, { guard: writeGuard }).catch((e: unknown) => {
       throw editHostingError(e, options.image, userConfigName(rt));
     });
     const paidHint = (_: PlanNode, seed: number | null): string => editPaidHint(name, seed);

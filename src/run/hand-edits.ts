@@ -50,10 +50,12 @@ export class HandEditedOutputError extends KontextError {
     lockless = false,
     /** The file is a git LFS pointer. */
     readonly lfs: LfsRefusal | null = null,
+    /** Met after its request was paid: how the result is got without a new one ({@link OutputCheck.paid}). */
+    paid?: string,
   ) {
     super('E_OUTPUT_CHANGED', refusalWhat(path, actualSha, lockSha, lockless, lfs), {
       exitCode: ExitCode.DATA_ERR,
-      hint: refusalHint(lockless, lfs),
+      hint: paid === undefined ? refusalHint(lockless, lfs) : `${paidRefusalHint(lockless, lfs)}; ${paid}`,
     });
   }
 }
@@ -75,17 +77,19 @@ function refusalWhat(
   return `${handEditWhat(path, actualSha, lockSha, lockless)}; it was left as it is`;
 }
 
-/** An edit's (lockless) refusal, before it pays; after, output-errors.ts `afterPaid` says it otherwise. */
-export const EDIT_REFUSAL_HINT = 'pass another -o, or --overwrite to replace it';
-
 function refusalHint(lockless: boolean, lfs: LfsRefusal | null): string {
   if (lfs?.current === true)
     return 'run "git lfs pull", then run again; kontext does not pay again for an image git LFS holds';
   if (lfs !== null) return 'run "git lfs pull", or pass --overwrite to replace it';
   return lockless
-    ? EDIT_REFUSAL_HINT
+    ? 'pass another -o, or --overwrite to replace it'
     : 'keep it by moving it elsewhere (the next run writes kontext’s own output there), ' +
         'or pass --overwrite to replace it';
+}
+
+/** An edit's refusal once paid: another -o (another name) would pay again, so the file is moved or replaced. */
+function paidRefusalHint(lockless: boolean, lfs: LfsRefusal | null): string {
+  return lockless && lfs === null ? 'move it away, or pass --overwrite to replace it' : refusalHint(lockless, lfs);
 }
 
 function handEditWhat(path: string, actualSha: string, lockSha: string | undefined, lockless: boolean): string {
@@ -117,7 +121,15 @@ export interface OutputCheck {
   readonly hash: (path: string) => Promise<{ readonly sha256: string }>;
   /** No lock at all (`kontext edit`): any file there is refused, whoever wrote it; said so in the refusal. */
   readonly lockless?: boolean | undefined;
+  /**
+   * After the request was paid, when the refusal's hint must say how the result is got without a
+   * new request (a one-off edit's: `RunDeps.paidHint`); a recipe's lock keeps its seed, and says none.
+   */
+  readonly paid?: string | undefined;
 }
+
+/** What a node's files are checked against, by the caller (the rest is the store's and the run's). */
+export type CheckAgainst = Pick<OutputCheck, 'blobSha' | 'known' | 'key' | 'paid'>;
 
 /** The store's side of the check: its hash memo, and the bytes kontext wrote at each path (written.ts). */
 export function storeCheck(store: Pick<Store, 'hashSource' | 'written'>): Pick<OutputCheck, 'hash' | 'wroteHere'> {
@@ -160,7 +172,7 @@ export async function checkTargets(targets: readonly string[], check: OutputChec
     // result, a recipe's output): nothing would record what it replaced.
     if (check.lockless !== true && check.wroteHere?.(path, sha256) === true) continue;
     const lfs = pointer && { pointer, current: false };
-    throw new HandEditedOutputError(path, sha256, locked?.output_sha256, check.lockless === true, lfs);
+    throw new HandEditedOutputError(path, sha256, locked?.output_sha256, check.lockless === true, lfs, check.paid);
   }
   return rewrite;
 }

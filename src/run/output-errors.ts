@@ -4,7 +4,6 @@
  * CANTCREAT) naming the path; anything else is passed on unchanged.
  */
 import { ExitCode, KontextError } from '../errors.js';
-import { EDIT_REFUSAL_HINT } from './hand-edits.js';
 
 /** The settings that choose where outputs go: a recipe's `out:` and `save:`, an edit's `-o`. */
 const PATH = '`out:`, `save:` or `-o` path';
@@ -22,31 +21,22 @@ const HINTS: ReadonlyMap<string, string> = new Map([
 /** How a recipe's paid result that could not be written is got: its node keeps its seed (the lock). */
 const KEPT = 'the result is kept in the cache, so the next run writes it without a new request';
 
-/** The typed error for a failed write of `path`, or `e` itself when it is not such a failure. */
-export function outputWriteError(e: unknown, path: string): unknown {
-  return typed(e, path, KEPT);
-}
-
-/** What a paid result's write may fail with: a path that cannot be written, a file or folder in the way. */
-const AFTER_PAID = new Set(['E_OUTPUT_WRITE', 'E_OUTPUT_CHANGED', 'E_WRITE_REFUSED']);
-
 /**
- * A write that failed after its request was paid, with `how` (a one-off edit's: keep the file
- * name or pass the seed) in place of the hint's "the next run writes it", which holds only for a
- * recipe: an edit run again under another name draws a new seed and pays again. `e` itself
- * (its hint set) or, when `how` is undefined or `e` is no such failure, `e` unchanged.
+ * The typed error for a failed write of `path`, or `e` itself when it is not such a failure.
+ * `paid`: how the paid result is got without a new request, in place of a recipe's "the next run
+ * writes it" (a one-off edit's, RunDeps.paidHint: run again under another name, it draws a new
+ * seed and pays again); a write the guard refused (`E_WRITE_REFUSED`) is told it too.
  */
-export function afterPaid(e: unknown, how: string | undefined): unknown {
-  if (how === undefined || !(e instanceof KontextError) || !AFTER_PAID.has(e.code)) return e;
-  // Another -o (another name) would pay again: the file in the way is moved or replaced instead.
-  const hint = e.hint === EDIT_REFUSAL_HINT ? 'move it away, or pass --overwrite to replace it' : e.hint;
-  const base = (hint ?? '').replace(`; ${KEPT}`, '');
-  return Object.assign(e, { hint: base === '' ? how : `${base}; ${how}` });
+export function outputWriteError(e: unknown, path: string, paid?: string): unknown {
+  if (paid !== undefined && e instanceof KontextError && e.code === 'E_WRITE_REFUSED')
+    return Object.assign(e, { hint: e.hint === undefined ? paid : `${e.hint}; ${paid}` });
+  return typed(e, path, paid ?? KEPT);
 }
 
 /**
- * The same failure met before anything is paid for (an edit's `-o` folder made and a file tried
- * in it): nothing was submitted. Any ENOENT there is the path's (a file system such as `/proc`).
+ * The same failure met before anything is paid for (output-folders.ts: the folders a run or an
+ * edit writes into made and a file tried in each): nothing was submitted. Any ENOENT there is
+ * the path's (a file system such as `/proc`).
  */
 export function outputPathError(e: unknown, path: string): unknown {
   return typed(e, path, 'nothing was submitted', true);

@@ -28,6 +28,8 @@ interface MaterializeHow {
   readonly check: OutputCheck | undefined;
   readonly crashPoint?: ((point: string) => void) | undefined;
   readonly onWritten?: ((path: string) => void) | undefined;
+  /** A paid result's way back without a new request, for the error's hint (output-errors.ts). */
+  readonly paid: string | undefined;
 }
 
 /**
@@ -75,6 +77,11 @@ export interface OutputTarget {
   readonly crashPoint?: ((point: string) => void) | undefined;
   /** Told each path the blob was written to (store/written.ts notes it, for the hand-edit rule). */
   readonly onWritten?: ((path: string) => void) | undefined;
+  /**
+   * How the paid result is got without a new request, should the write fail: the error's hint
+   * says it (a one-off edit's, RunDeps.paidHint); by default a recipe's "the next run writes it".
+   */
+  readonly paid?: string | undefined;
 }
 
 /** Materialize the node output and its `save:` copy. Returns the main output path and whether anything was written. */
@@ -89,6 +96,7 @@ export async function writeOutputs(
     check: target.check,
     crashPoint: target.crashPoint,
     onWritten: target.onWritten,
+    paid: target.paid,
   };
   const output = outputPathFor(outDir, node, ext);
   const wrote = await materializeOrExplain(blob, output, how);
@@ -104,7 +112,7 @@ async function materializeOrExplain(blob: string, dest: string, how: Materialize
     if (wrote) how.onWritten?.(dest);
     return wrote;
   } catch (e) {
-    throw outputWriteError(e, dest);
+    throw outputWriteError(e, dest, how.paid);
   }
 }
 

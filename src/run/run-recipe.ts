@@ -148,7 +148,7 @@ async function runInContext(
   if (options.dryRun) {
     // The same checks as a real run (token, hosting, trust, --max-cost); nothing is hosted or submitted.
     const checks = {
-      preflight: () => run.preflight(prepared),
+      preflight: () => run.preflight(prepared, { dryRun: true, guard: writeGuard }),
       provider: run.provider,
       providerName: run.providerName,
       providerFor: run.providerFor,
@@ -171,7 +171,7 @@ async function runInContext(
     }
   }
   const notice = (message: string): void => deps.onEvent({ type: 'notice', t: 0, message });
-  await checksBeforeMerge(lockPath, lock, notice, () => run.preflight(prepared));
+  await checksBeforeMerge(lockPath, lock, notice, () => run.preflight(prepared, { guard: writeGuard }));
   const resolved = await writeResolved(lockPath, lock, rt);
   if (resolved !== null) notice(resolved);
   // Uploads start now, in the background, instead of inside each node's -j slot.

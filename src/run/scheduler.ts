@@ -27,7 +27,6 @@ import { dropFinishedEntry, dropSettledEntries } from './journal-settled.js';
 import { watchJournal } from './journal-watch.js';
 import { DriftCheck } from './drift.js';
 import { writeOutputs } from './outputs.js';
-import { afterPaid } from './output-errors.js';
 import {
   checkTargets,
   isHandEdited,
@@ -36,7 +35,7 @@ import {
   storeCheck,
   targetsBeforeSubmit,
 } from './hand-edits.js';
-import type { OutputCheck } from './hand-edits.js';
+import type { CheckAgainst } from './hand-edits.js';
 import { materializeHit } from './cache-hit.js';
 import { beginRun, endRun, UncertainSubmitError, UNCERTAIN_CODE } from './submit-claim.js';
 import { failureOf, paidUnknownWarnings, type NodeOutcome, type RunCounts, type RunSummary } from './outcome.js';
@@ -257,11 +256,12 @@ class Scheduler {
     } finally {
       slot.release();
     }
+    const paid = this.deps.paidHint?.(node, state.seed); // an edit's way back to its paid result
     try {
       let recorded: Promise<void> | null = null;
       const outcome = await this.#commit(node, async () => {
         const targets = outputTargets(this.prepared.plan.recipe.outDir, node, done.record.ext);
-        await this.#checkOutputs(node, targets, { blobSha: done.record.output_sha256, known });
+        await this.#checkOutputs(node, targets, { blobSha: done.record.output_sha256, known, paid });
         const { output } = await writeOutputs(this.deps.store.blobPath(done.record.output_sha256), {
           outDir: this.prepared.plan.recipe.outDir,
           node,
@@ -269,6 +269,7 @@ class Scheduler {
           save: node.save,
           rewrite: true,
           guard: this.deps.writeGuard,
+          paid,
           crashPoint: this.deps.rt.crashPoint,
           onWritten: (path) => this.deps.store.written.note(path, done.record.output_sha256),
         });
@@ -288,7 +289,7 @@ class Scheduler {
       this.#dropJournalAfter(key, done.record.request_id, recorded);
       return outcome;
     } catch (e) {
-      return this.#failOrSkip(node, afterPaid(e, this.deps.paidHint?.(node, state.seed))); // paid, not written
+      return this.#failOrSkip(node, e); // paid, not written
     }
   }
 
@@ -354,7 +355,7 @@ class Scheduler {
   }
 
   /** Refuse to overwrite what the user changed (see hand-edits.ts); true when a target must be rewritten. */
-  #checkOutputs(node: PlanNode, targets: readonly string[], than: Pick<OutputCheck, 'blobSha' | 'known' | 'key'>) {
+  #checkOutputs(node: PlanNode, targets: readonly string[], than: CheckAgainst) {
     // No lock (`kontext edit`): checked before it paid too (edit-target.ts), and again here, as a run's.
     const lockless = this.deps.lockPath === null;
     const [locked, overwrite] = [this.prepared.lock.nodes[node.id], this.options.overwrite === true];

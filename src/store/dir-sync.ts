@@ -112,10 +112,11 @@ export async function syncDirty(): Promise<void> {
  * fsynced there), so a file later renamed into `dir` and synced there is not lost with `dir`.
  * A folder that exists already costs one stat and no fsync. `deferred`: the parents are noted
  * for the next {@link syncDirty} instead (for the folders of a paid result: see markDirty).
+ * Returns the first folder it created, or undefined (as util/mkdir-p.ts's `mkdirp`).
  */
-export async function mkdirDurable(dir: string, deferred = false): Promise<void> {
+export async function mkdirDurable(dir: string, deferred = false): Promise<string | undefined> {
   const first = await mkdirp(dir);
-  if (first === undefined) return;
+  if (first === undefined) return undefined;
   // Created: `first` and every folder below it on the way to `dir`; sync each one's parent.
   const parents: string[] = [];
   for (let d = dir; ; d = dirname(d)) {
@@ -124,4 +125,5 @@ export async function mkdirDurable(dir: string, deferred = false): Promise<void>
   }
   if (deferred) for (const parent of parents) markDirty(parent);
   else await Promise.all(parents.map(syncDir));
+  return first;
 }

@@ -36,12 +36,7 @@ export async function copyFileSafely(
 ): Promise<boolean> {
   const real = await checkWriteTarget(target, guard);
   const existing = await lstat(real).catch(() => null);
-  if (existing?.isDirectory()) {
-    throw new StoreError('E_WRITE_REFUSED', `refusing to write ${target}: it is a folder`, {
-      exitCode: ExitCode.CANT_CREAT,
-      hint: 'move the folder away, or change out: or save: in the recipe',
-    });
-  }
+  if (existing?.isDirectory()) throw folderInTheWay(target);
   if (!force && existing?.isFile() && existing.size === (await stat(blob)).size) return false;
   await sweepDeadTempsOnce(dirname(real));
   const tmp = tempPathFor(real);
@@ -62,6 +57,14 @@ export async function copyFileSafely(
   options.crashPoint?.('output-renamed');
   await verifyLanded(target, real);
   return true;
+}
+
+/** A folder where the output file `target` goes: refused (exit 73), by the write and by a run's preflight. */
+export function folderInTheWay(target: string): StoreError {
+  return new StoreError('E_WRITE_REFUSED', `refusing to write ${target}: it is a folder`, {
+    exitCode: ExitCode.CANT_CREAT,
+    hint: 'move the folder away, or change out: or save: in the recipe',
+  });
 }
 
 /** After the rename: a regular file at `real`, in a folder that still resolves to the one checked. */

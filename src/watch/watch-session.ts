@@ -316,7 +316,8 @@ export class WatchSession {
     emitWarnings(recipe.warnings, this.#emit); // every cycle's lint, before its first request
     this.#planned = { plan: prepared.plan, lockPath: run.lockPath, lock: lock.lock };
     const notice = (message: string): void => this.#emit({ type: 'notice', t: 0, message });
-    await checksBeforeMerge(run.lockPath, lock, notice, () => run.scope.preflight(prepared));
+    const preflight = (): Promise<void> => run.scope.preflight(prepared, { guard: run.writeGuard });
+    await checksBeforeMerge(run.lockPath, lock, notice, preflight);
     const resolved = await writeResolved(run.lockPath, lock, this.deps.rt);
     if (resolved !== null) notice(resolved);
     return { prepared, run };

@@ -7,7 +7,7 @@
  * made for an edit that then writes nothing is removed again.
  */
 import { existsSync } from 'node:fs';
-import { rm, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cli, spawnCli } from '../helpers/cli-spawn.js';
@@ -83,6 +83,22 @@ describe('kontext edit: a result paid for but not written', () => {
     expect(await paid(emulator(), [...EDIT, '-o', 'blue.png', '--seed', String(seed)], root, env)).toBe(0);
     expect(existsSync(join(root, 'other', 'red.png'))).toBe(true);
     expect(existsSync(join(root, 'blue.png'))).toBe(true);
+  }, 60_000);
+
+  it('a folder put at the output path while the edit ran: exit 73, and the hint gets the result', async () => {
+    const root = await project('version: 1\n');
+    const env = runcomfyEnv(emulator(), await tempDir('home'));
+    const before = submits(emulator());
+    const run = spawnCli([...EDIT, '-o', 'red.png'], { cwd: root, env });
+    while (submits(emulator()) === before) await new Promise((r) => setTimeout(r, 20));
+    await mkdir(join(root, 'red.png'));
+    const r = await run.done;
+    expect(r.code, r.stderr).toBe(73);
+    expect(r.stderr).toContain(`refusing to write ${join(root, 'red.png')}: it is a folder`);
+    expect(r.stderr).toContain('-o naming a file red.png (in any folder)');
+    const seed = /--seed (\d+)/.exec(r.stderr)?.[1];
+    expect(seed, r.stderr).toBeDefined();
+    expect(await paid(emulator(), [...EDIT, '-o', 'blue.png', '--seed', String(seed)], root, env)).toBe(0);
   }, 60_000);
 
   it('a file put at the output path while the edit ran is kept, and the hint gets the result', async () => {

@@ -1,16 +1,18 @@
 /**
- * An output that cannot be written is the person's to fix, not a bug: the node fails with
- * E_OUTPUT_WRITE, exit 73 (sysexits CANTCREAT), naming the path; the paid result stays in
- * the cache, so fixing the folder and running again submits nothing. Tests run as root
- * (permissions are not enforced), so the real write path is driven into ENOTDIR and EISDIR;
- * EACCES and the others are checked on the mapping itself.
+ * An output that cannot be written is the person's to fix, not a bug: E_OUTPUT_WRITE, exit 73
+ * (sysexits CANTCREAT), naming the path. A folder that cannot be made, or a folder where the file
+ * goes, is found before any request (run/output-folders.ts); a write that fails after the request
+ * was paid fails its node, the result stays in the cache, so fixing the folder and running again
+ * submits nothing. Tests run as root (permissions are not enforced), so the real write path is
+ * driven into ENOTDIR and EISDIR; EACCES and the others are checked on the mapping itself.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ExitCode, KontextError, worstExitCode } from '../../../src/errors.js';
 import { outputWriteError } from '../../../src/run/output-errors.js';
+import { runRecipe, type RunEvent } from '../../../src/index.js';
 import {
   createProject,
   eventsOf,
@@ -18,6 +20,7 @@ import {
   runIn,
   startRig,
   summaryOf,
+  testRuntime,
   type Project,
   type Rig,
 } from '../../helpers/run-fixtures.js';
@@ -34,47 +37,72 @@ afterEach(async () => {
 const PROMPT = 'Keep the face unchanged. Make the sky orange.';
 
 describe('output write failures', () => {
-  it('a file where the out folder should be: exit 73 naming the path; fixed, nothing is submitted again', async () => {
+  it('a file where the out folder should be: exit 73 naming the folder, before any request', async () => {
     rig = await startRig();
     project = await createProject(recipeYaml([['a', PROMPT]]));
     await writeFile(join(project.root, 'out'), 'not a folder');
-    const run = await runIn(project, {}, { rig });
-    expect(summaryOf(run).exitCode).toBe(ExitCode.CANT_CREAT);
-    const [failed] = eventsOf(run.events, 'node-failed');
-    expect(failed).toMatchObject({ node: 'a', code: 'E_OUTPUT_WRITE', exit_code: 73 });
-    // The output's name: <out>/<pass>/<source>.<ext>.
-    expect(failed?.message).toContain(join(project.outDir, 'a', 'photo.png'));
-    expect(failed?.message).toContain('ENOTDIR');
-    expect(failed?.hint).toContain('kept in the cache');
+    const refused = await runIn(project, {}, { rig }).catch((e: unknown) => e);
+    expect(refused).toMatchObject({ code: 'E_OUTPUT_WRITE', exitCode: ExitCode.CANT_CREAT });
+    // The folder the output goes in: <out>/<pass>.
+    expect((refused as KontextError).message).toBe(`cannot write ${join(project.outDir, 'a')} (ENOTDIR)`);
+    expect((refused as KontextError).hint).toContain('nothing was submitted');
+    expect(rig.submits()).toHaveLength(0);
 
     await rm(join(project.root, 'out'));
-    const again = await runIn(project, {}, { rig });
+    expect(summaryOf(await runIn(project, {}, { rig }))).toMatchObject({ exitCode: 0, submitted: 1 });
+  }, 30_000);
+
+  it('the out folder made a file while the request runs: exit 73 naming the file; fixed, no new request', async () => {
+    rig = await startRig({ runMs: 200 });
+    project = await createProject(recipeYaml([['a', PROMPT]]));
+    const p = project;
+    const rt = testRuntime(p.root);
+    const events: RunEvent[] = [];
+    // Made and tried before the request; gone, a file in its place, before the write.
+    const onEvent = (e: RunEvent): void => {
+      events.push(e);
+      if (e.type !== 'node-start') return;
+      rmSync(join(p.root, 'out'), { recursive: true });
+      writeFileSync(join(p.root, 'out'), 'not a folder');
+    };
+    const result = await runRecipe(p.recipe, { jobs: 1 }, { rt, onEvent, session: rig.session });
+    expect(summaryOf({ result, events, rt }).exitCode).toBe(ExitCode.CANT_CREAT);
+    const [failed] = eventsOf(events, 'node-failed');
+    expect(failed).toMatchObject({ node: 'a', code: 'E_OUTPUT_WRITE', exit_code: 73 });
+    // The output's name: <out>/<pass>/<source>.<ext>.
+    expect(failed?.message).toContain(join(p.outDir, 'a', 'photo.png'));
+    expect(failed?.message).toContain('ENOTDIR');
+    expect(failed?.hint).toContain('kept in the cache');
+    expect(rig.submits()).toHaveLength(1);
+
+    await rm(join(p.root, 'out'));
+    const again = await runIn(p, {}, { rig });
     expect(summaryOf(again)).toMatchObject({ exitCode: 0, submitted: 0, cached: 1 });
   }, 30_000);
 
-  it('a folder in the way of a save: copy: exit 73 naming the save path', async () => {
+  it('a folder in the way of a save: copy: exit 73 naming the save path, before any request', async () => {
     rig = await startRig();
     project = await createProject(recipeYaml([['a', PROMPT, 'save: final/a.{ext}']]));
     await mkdir(join(project.root, 'final', 'a.png'), { recursive: true });
-    const run = await runIn(project, {}, { rig });
-    expect(summaryOf(run).exitCode).toBe(ExitCode.CANT_CREAT);
-    const [failed] = eventsOf(run.events, 'node-failed');
-    // Refused before writing (the safe-write check sees the folder): same exit code, the path named.
-    expect(failed?.code).toBe('E_WRITE_REFUSED');
-    expect(failed?.message).toContain(join(project.root, 'final', 'a.png'));
+    const refused = await runIn(project, {}, { rig }).catch((e: unknown) => e);
+    // Refused as the write would refuse it (safe-write.ts): same code and exit code, the path named.
+    expect(refused).toMatchObject({ code: 'E_WRITE_REFUSED', exitCode: ExitCode.CANT_CREAT });
+    expect((refused as KontextError).message).toBe(
+      `refusing to write ${join(project.root, 'final', 'a.png')}: it is a folder`,
+    );
+    expect(rig.submits()).toHaveLength(0);
   }, 30_000);
 
   it.skipIf(!existsSync('/proc/self'))(
-    'an out folder under /proc (no folder can be made there): exit 73',
+    'an out folder under /proc (no folder can be made there): exit 73 before any request',
     async () => {
       rig = await startRig();
       project = await createProject(recipeYaml([['a', PROMPT]], ['out: /proc/nope/out']));
-      const run = await runIn(project, { allowOutsideRoot: true }, { rig });
-      expect(summaryOf(run).exitCode).toBe(ExitCode.CANT_CREAT);
-      const [failed] = eventsOf(run.events, 'node-failed');
-      expect(failed).toMatchObject({ node: 'a', code: 'E_OUTPUT_WRITE', exit_code: 73 });
-      expect(failed?.message).toBe('cannot write /proc/nope/out/a/photo.png (ENOENT)');
-      expect(failed?.hint).toContain('no folder can be made there');
+      const refused = await runIn(project, { allowOutsideRoot: true }, { rig }).catch((e: unknown) => e);
+      expect(refused).toMatchObject({ code: 'E_OUTPUT_WRITE', exitCode: ExitCode.CANT_CREAT });
+      expect((refused as KontextError).message).toBe('cannot write /proc/nope/out/a (ENOENT)');
+      expect((refused as KontextError).hint).toContain('no folder can be made there');
+      expect(rig.submits()).toHaveLength(0);
     },
     30_000,
   );
@@ -91,6 +119,10 @@ describe('output write failures', () => {
       if (!['ENOSPC', 'EDQUOT'].includes(code))
         expect((e as KontextError).hint).toContain('`out:`, `save:` or `-o` path');
     }
+    // An edit's way back to its paid result (RunDeps.paidHint) in place of a recipe's "the next run".
+    const paid = outputWriteError(Object.assign(new Error('x'), { code: 'ENOTDIR' }), '/out/a.png', 'use --seed 7');
+    expect((paid as KontextError).hint).toMatch(/^a part of the path is a file, .*; use --seed 7$/);
+    expect((paid as KontextError).hint).not.toContain('next run');
     const other = Object.assign(new Error('gone'), { code: 'ENOENT' });
     expect(outputWriteError(other, '/out/a.png')).toBe(other);
     const noFolder = Object.assign(new Error('ENOENT: nope'), { code: 'ENOENT', syscall: 'mkdir' });

@@ -2,7 +2,8 @@
  * Watch mode, recipe edits (real chokidar on real files, the emulator's request log as truth):
  * - edit a middle pass → exactly it and its dependents are submitted;
  * - what runs write (outputs, lock, cache) never starts a cycle;
- * - a broken edit shows errors as `watch-error` and keeps watching; the fix runs;
+ * - a broken edit shows errors as `watch-error` and keeps watching; the fix runs; so does a
+ *   `save:` folder that cannot be made (exit 73's error, before the cycle pays);
  * - an invalid recipe at start: watched anyway, runs once fixed;
  * - ten saves ~30 ms apart → one re-plan, one submit, for the final prompt.
  */
@@ -92,6 +93,29 @@ describe('watch: recipe edits', () => {
 
     const c2 = 'Keep everything else unchanged. Add light rain.';
     await rig.project.writeRecipe(chain().replace(P.c, c2));
+    const cycle = await rig.cycleDone(2);
+    expect(cycle.to_run.map((r) => r.node)).toEqual(['c']);
+    expect(rig.submits().get(c2)).toBe(1);
+    expect(rig.errors).toEqual([]);
+  });
+
+  it("a cycle whose save: folder cannot be made is that cycle's error, nothing paid; watching goes on", async () => {
+    rig = await startWatchRig(chain());
+    await rig.cycleDone(1);
+    const before = rig.calls().length;
+    await writeFile(join(rig.project.root, 'notes'), 'a file, not a folder\n');
+    const c2 = 'Keep everything else unchanged. Add light rain.';
+    const saving = (folder: string): string =>
+      chain().replace(P.c, c2).replace(`"${c2}"\n`, `"${c2}"\n    save: ${folder}/{source}.{ext}\n`);
+
+    await rig.project.writeRecipe(saving('notes/final'));
+    await untilEvents(rig, 'watch-error', 1);
+    const problems = rig.of('watch-error')[0]?.problems.join('\n') ?? '';
+    expect(problems).toContain(`cannot write ${join(rig.project.root, 'notes', 'final')} (ENOTDIR)`);
+    expect(problems).toContain('nothing was submitted');
+    expect(rig.calls().length).toBe(before);
+
+    await rig.project.writeRecipe(saving('final'));
     const cycle = await rig.cycleDone(2);
     expect(cycle.to_run.map((r) => r.node)).toEqual(['c']);
     expect(rig.submits().get(c2)).toBe(1);
