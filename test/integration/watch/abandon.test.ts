@@ -113,6 +113,36 @@ describe('watch: in-flight requests of a superseded cycle', () => {
     });
   });
 
+  it('a queued one whose cancel is refused (it started running meanwhile) finishes into the cache', async () => {
+    rig = await startWatchRig(chain());
+    await rig.cycleDone(1);
+    // The cancel comes too late: the service answers not_cancellable, and the request then runs.
+    rig.emulator.setScenario({ queue_ms: 1_500, faults: [{ kind: 'not-cancellable' }] });
+    await rig.project.writeRecipe(chain(X));
+    const queuedId = await reach(rig, await rig.cycleStarted(2), 'b', 'queued');
+    const r = rig;
+
+    rig.emulator.setScenario({ queue_ms: 0, faults: [{ kind: 'not-cancellable' }] });
+    await rig.project.writeRecipe(chain(Y));
+    const cycle = await rig.cycleDone(3);
+    expect(cycle.abandoned).toBe(1);
+    await until(() => cancels(r).length > 0, 8_000, 'POST cancel');
+    expect(cancels(rig)).toEqual([queuedId]);
+
+    // Paid for (it ran): downloaded and recorded, its journal entry gone, as a running one's.
+    await until(
+      async () => (await records(r)).some((rec) => rec.request_id === queuedId),
+      8_000,
+      'refused-cancel request recorded',
+    );
+    await rig.session.close();
+    expect((await records(rig)).find((rec) => rec.request_id === queuedId)?.prompt).toBe(X);
+    expect(await journal(rig)).toEqual([]);
+    expect(submitsOf(rig.calls(), X)).toHaveLength(1);
+    expect((await rig.project.readLock()).nodes['b']?.request_id).not.toBe(queuedId);
+    expect((await lockMatchesFiles(rig.project)).every((e) => e.ok)).toBe(true);
+  });
+
   it('running ones finish into the cache without overwriting the new output or lock entry', async () => {
     rig = await startWatchRig(chain());
     await rig.cycleDone(1);
