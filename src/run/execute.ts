@@ -193,6 +193,12 @@ async function submitAndFinish(
   }
   const hook = deps.intents.crashPoint;
   hook?.('after-intent');
+  // Stopped while the intent was being written: nothing is on the wire yet, so nothing is sent.
+  const stoppedBy = [deps.signal, job.abandoned].find((s) => s?.aborted === true);
+  if (stoppedBy) {
+    await deps.store.journal.remove(job.key, null, deps.intents.run);
+    throwIfAborted(stoppedBy);
+  }
   // A submit already on the wire when Ctrl-C comes is let finish (for a few seconds), so the
   // request is journaled and then cancelled, rather than paid for and lost.
   const graceMs = deps.submitGraceMs ?? SUBMIT_GRACE_MS;

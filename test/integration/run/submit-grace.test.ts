@@ -50,6 +50,24 @@ async function interruptWhileSubmitting(
 }
 
 describe('submit grace at Ctrl-C', () => {
+  it('a Ctrl-C that lands while the intent is being journaled sends no submit: nothing on the wire yet', async () => {
+    rig = await startRig();
+    project = await createProject(recipeYaml([['a', 'Keep the face unchanged. Make the sky orange.']]));
+    const stop = new AbortController();
+    // The interrupt comes while the claim is written (its fsync), before the submit leaves.
+    const rt = { ...testRuntime(project.root), crashPoint: (p: string) => p === 'after-intent' && stop.abort() };
+    const events: RunEvent[] = [];
+    const result = await runRecipe(
+      project.recipe,
+      { jobs: 1, signal: stop.signal },
+      { rt, onEvent: (e) => events.push(e), session: rig.session },
+    );
+    expect(result.kind === 'run' && result.summary.exitCode).toBe(130);
+    expect(rig.submits()).toEqual([]);
+    expect(eventsOf(events, 'node-skipped').map((e) => [e.node, e.reason])).toEqual([['a', 'interrupted']]);
+    expect(await readdir(join(project.cacheDir, 'journal'))).toEqual([]);
+  });
+
   it('warns that a submit still on the wire when the grace ran out may have been billed', async () => {
     const events = await interruptWhileSubmitting(3_000, 200);
     const warnings = eventsOf(events, 'warning');
