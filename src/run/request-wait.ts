@@ -10,7 +10,14 @@
 import type { Provider, RemoteState } from '../providers/types.js';
 import { downloadOutput } from './download-output.js';
 import type { ExecuteDeps, Executed, Job, NodeDeps } from './execute.js';
-import { isTerminalFailure, OUTPUT_REREAD_MS, seedMismatch, unsettled, waitForUsableOutput } from './remote-outcome.js';
+import {
+  isTerminalFailure,
+  keptAfterWait,
+  OUTPUT_REREAD_MS,
+  seedMismatch,
+  unsettled,
+  waitForUsableOutput,
+} from './remote-outcome.js';
 
 /** Wait for `requestId` to finish, then download its output (`fresh`: just submitted, its journal write under way). */
 export async function finishRequest(
@@ -98,9 +105,10 @@ export async function finishRequest(
   if (waited.seed !== undefined && waited.seed !== job.seed) deps.emit(seedMismatch(node.id, job.seed, waited.seed));
   // The remote job is over: its -j slot is free for the next submit while this downloads.
   job.remoteDone?.();
-  return deps.limitDownload
-    ? deps.limitDownload(() => downloadOutput(job, requestId, url, deps))
-    : downloadOutput(job, requestId, url, deps);
+  // Whatever stops the download or the record, the request stays journaled (paid): the summary names it.
+  const download = (): Promise<Executed> =>
+    downloadOutput(job, requestId, url, deps).catch((e: unknown) => Promise.reject(keptAfterWait(e)));
+  return deps.limitDownload ? deps.limitDownload(download) : download();
 }
 
 /** Cancel a request still queued; whether it stays journaled (running, or not cancelled). */

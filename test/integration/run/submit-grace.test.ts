@@ -49,6 +49,46 @@ async function interruptWhileSubmitting(
   return events;
 }
 
+describe('Ctrl-C while a paid result downloads', () => {
+  it('names the node as paid, outcome unknown: its request stays journaled for the next run', async () => {
+    // A reset on the first download, then a slow drip: the interrupt lands in the retried download.
+    const faults: Fault[] = [
+      { kind: 'reset', on: 'download', nth: 1 },
+      { kind: 'drip-download', nth: 2, bytes: 16 * 1024, interval_ms: 100, pad_to: 2 * 1024 ** 2 },
+    ];
+    rig = await startRig({ scenario: { faults } });
+    project = await createProject(recipeYaml([['a', 'Keep the face unchanged. Make the sky orange.']]));
+    const stop = new AbortController();
+    const events: RunEvent[] = [];
+    const onEvent = (e: RunEvent): void => {
+      events.push(e);
+      // The retry after the reset: the interrupt lands while the download is tried again (and drips).
+      if (e.type === 'node-retry' && e.call === 'download') setTimeout(() => stop.abort(), 300);
+    };
+    const result = await runRecipe(
+      project.recipe,
+      { jobs: 1, signal: stop.signal },
+      { rt: testRuntime(project.root), onEvent, session: rig.session },
+    );
+    if (result.kind !== 'run') throw new Error('no run');
+    expect(result.summary.exitCode).toBe(130);
+    expect(result.summary.outcomeUnknown).toEqual(['a']);
+    expect(eventsOf(events, 'run-summary')[0]?.outcome_unknown).toEqual(['a']);
+    expect(await readdir(join(project.cacheDir, 'journal'))).toHaveLength(1);
+    // The next run downloads it: nothing paid again.
+    rig.emulator.setScenario({});
+    const next = await runRecipe(
+      project.recipe,
+      { jobs: 1 },
+      { rt: testRuntime(project.root), onEvent: () => {}, session: rig.session },
+    );
+    expect(next.kind === 'run' && [next.summary.exitCode, next.summary.done, next.summary.submitted]).toEqual([
+      0, 1, 0,
+    ]);
+    expect(rig.submits()).toHaveLength(1);
+  });
+});
+
 describe('submit grace at Ctrl-C', () => {
   it('a Ctrl-C that lands while the intent is being journaled sends no submit: nothing on the wire yet', async () => {
     rig = await startRig();
