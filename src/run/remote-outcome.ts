@@ -11,6 +11,7 @@
  */
 import { ExitCode, KontextError } from '../errors.js';
 import {
+  DeadlineExceededError,
   InputRejectedError,
   OutputMissingError,
   RemoteCancelledError,
@@ -148,7 +149,12 @@ export function mayResubmit(e: unknown, resubmitUncertain: boolean): boolean {
 
 /** The request ended failed or cancelled: nothing left to re-attach to (errors are never kept). */
 export function isTerminalFailure(e: unknown): boolean {
-  return e instanceof RemoteFailedError || e instanceof RemoteCancelledError;
+  return e instanceof RemoteFailedError || e instanceof RemoteCancelledError || cancelledAtDeadline(e);
+}
+
+/** The wait's deadline passed and the API confirmed the cancel it sent then (the request was still queued). */
+export function cancelledAtDeadline(e: unknown): boolean {
+  return e instanceof DeadlineExceededError && e.cancelOutcome === 'cancelled';
 }
 
 /** The remote run failed because the service could not fetch `image_url`. */

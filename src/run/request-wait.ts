@@ -11,6 +11,7 @@ import type { Provider, RemoteState } from '../providers/types.js';
 import { downloadOutput } from './download-output.js';
 import type { ExecuteDeps, Executed, Job, NodeDeps } from './execute.js';
 import {
+  cancelledAtDeadline,
   isTerminalFailure,
   keptAfterWait,
   OUTPUT_REREAD_MS,
@@ -92,8 +93,12 @@ export async function finishRequest(
           }
         }
         // Ended failed or cancelled: nothing left to re-attach to, and errors are never kept.
-        else if (isTerminalFailure(e)) await deps.store.journal.remove(job.key, requestId);
-        else kept = true;
+        else if (isTerminalFailure(e)) {
+          await deps.store.journal.remove(job.key, requestId);
+          // Cancelled at its deadline, still queued: as a cancel at Ctrl-C, not this run's money.
+          if (fresh && cancelledAtDeadline(e))
+            deps.onSubmitted?.({ provider: deps.providerName, model: node.model, maybePaid: false, cancelled: true });
+        } else kept = true;
         throw unsettled(e, requestId, deps.providerName, rereads, kept);
       }
     }
