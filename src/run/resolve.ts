@@ -21,7 +21,7 @@ import { lockCurrent, type LockCurrent, type LockCurrentPaths } from './lock-cur
 import { derivedSeed } from './derived-seed.js';
 import { settledEntries } from './journal-settled.js';
 import { type HandEditedOutputError, knownOutputs, refusalAhead, storeCheck } from './hand-edits.js';
-import { claimVerdict, type ClaimVerdict, UncertainSubmitError } from './submit-claim.js';
+import { claimVerdict, type ClaimVerdict, isLiveOwner, UncertainSubmitError } from './submit-claim.js';
 import { providerTraits } from '../providers/session.js';
 
 export interface NodeState {
@@ -192,10 +192,24 @@ async function seedOf(
     reseed: options.reseed,
     draw: deps.draw,
     journaled: deps.journalSeeds?.get(node.id),
+    paidUnlocked: locked ? paidUnlockedSeed(node, inputSha, deps) : undefined,
     session: deps.sessionSeeds?.get(node.id),
     derive: deps.deriveSeeds === true ? () => derivedSeed(node) : undefined,
   });
   return { inputSha, locked, truth, seed, source };
+}
+
+/**
+ * The seed of the node's latest journaled request when that request, with its id, is what the
+ * node asks now (its key) and no live run owns it: paid for, never locked (seeds.ts `paidUnlocked`).
+ */
+function paidUnlockedSeed(node: PlanNode, inputSha: string | null, deps: ResolveDeps): number | undefined {
+  const seed = deps.journalSeeds?.get(node.id);
+  if (seed === undefined || inputSha === null) return undefined;
+  const entry = deps.journalEntries?.get(keyFor(node, providerOf(node, deps.providerName), inputSha, seed));
+  if (entry?.request_id === undefined || entry.node !== node.id) return undefined;
+  const self = { pid: deps.self?.pid ?? -1, isAlive: (pid: number) => deps.self?.isAlive(pid) ?? false, run: '' };
+  return isLiveOwner(entry, self) ? undefined : seed;
 }
 
 /** Resolve one node once its seed is chosen: its cache hit (or the lock adopted) or why it runs. */
