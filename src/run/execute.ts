@@ -22,7 +22,7 @@ import {
 import { processTag } from '../util/process-tag.js';
 import { editRequestFor } from './node-request.js';
 import { finishRequest } from './request-wait.js';
-import { bodySha256, claimSubmit, isLiveOwner, provesNotAccepted, stopIfUncertain } from './submit-claim.js';
+import { bodySha256, claimSubmit, isLiveOwner, maybePaid, provesNotAccepted, stopIfUncertain } from './submit-claim.js';
 import { SUBMIT_GRACE_MS, submitLostWarning } from './submit-grace.js';
 import { graceSignal } from '../util/grace-signal.js';
 import { isImageFetchFailure, mayResubmit, OutcomeUnknownError, stillNotFetched } from './remote-outcome.js';
@@ -216,12 +216,13 @@ async function submitAndFinish(
     // Only an error proving the API took nothing clears the intent; any other stays "maybe paid",
     // and when the grace ran out on it, the run says so (not for a submit stopped between
     // attempts that were all refused: that proves nothing was taken).
-    if (provesNotAccepted(e)) await deps.store.journal.remove(job.key, null, deps.intents.run);
-    else {
-      if (graceOver) deps.emit(submitLostWarning(node.id, graceMs));
-      deps.onSubmitted?.({ provider: deps.providerName, model: node.model, maybePaid: true });
+    if (provesNotAccepted(e)) {
+      await deps.store.journal.remove(job.key, null, deps.intents.run);
+      throw e;
     }
-    throw e;
+    if (graceOver) deps.emit(submitLostWarning(node.id, graceMs));
+    deps.onSubmitted?.({ provider: deps.providerName, model: node.model, maybePaid: true });
+    throw maybePaid(e);
   }
   hook?.('after-submit-response');
   deps.onSubmitted?.({ provider: deps.providerName, model: node.model, maybePaid: false });

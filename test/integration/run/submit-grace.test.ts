@@ -111,10 +111,12 @@ describe('submit grace at Ctrl-C', () => {
   it('warns that a submit still on the wire when the grace ran out may have been billed', async () => {
     const events = await interruptWhileSubmitting(3_000, 200);
     const warnings = eventsOf(events, 'warning');
-    expect(warnings).toHaveLength(1);
     expect(warnings[0]?.node).toBe('a');
     expect(warnings[0]?.message).toMatch(/submit for a was still on the wire .* may have been accepted and billed/);
     expect(eventsOf(events, 'node-skipped').map((e) => [e.node, e.reason])).toEqual([['a', 'interrupted']]);
+    // The summary lists it as maybe paid (the next run stops it as such), with its closing warning.
+    expect(eventsOf(events, 'run-summary')[0]?.uncertain).toEqual(['a']);
+    expect(warnings.slice(1).map((w) => w.message)).toEqual([expect.stringMatching(/^maybe paid, not known .*: a /)]);
   }, 20_000);
 
   it('says nothing when the grace runs out while the submit waits out a 429: nothing was taken', async () => {
