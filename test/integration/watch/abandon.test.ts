@@ -143,6 +143,23 @@ describe('watch: in-flight requests of a superseded cycle', () => {
     expect((await lockMatchesFiles(rig.project)).every((e) => e.ok)).toBe(true);
   });
 
+  it('two identical passes (one request): dropping one while it is queued keeps the request, paid once', async () => {
+    const twins = (ids: string[]): string =>
+      watchRecipe(ids.map((id) => [id, P.a, 'seed: 7'] as [string, string, string]));
+    rig = await startWatchRig(twins(['a', 'a2']), { queueMs: 1_500 });
+    await reach(rig, await rig.cycleStarted(1), 'a', 'queued');
+    await rig.project.writeRecipe(twins(['a2']));
+    const cycle = await rig.cycleDone(2);
+    expect([cycle.abandoned, cycle.in_flight]).toEqual([0, 1]);
+    expect(cancels(rig)).toEqual([]);
+    expect(submitsOf(rig.calls(), P.a)).toHaveLength(1);
+    const lock = await rig.project.readLock();
+    expect(Object.keys(lock.nodes)).toContain('a2');
+    expect((await lockMatchesFiles(rig.project)).every((e) => e.ok)).toBe(true);
+    const r = rig;
+    await until(async () => (await journal(r)).length === 0, 8_000, 'journal emptied');
+  });
+
   it('running ones finish into the cache without overwriting the new output or lock entry', async () => {
     rig = await startWatchRig(chain());
     await rig.cycleDone(1);
