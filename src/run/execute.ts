@@ -33,6 +33,8 @@ interface IntentDeps {
   readonly isAlive: (pid: number) => boolean;
   /** This run's token (beginRun). */
   readonly run: string;
+  /** The lock file of the recipe this run writes (none for `kontext edit`), journaled with each intent. */
+  readonly lock?: string | undefined;
   /** Submit again a node a dead run may have paid for (`--resubmit-uncertain`). */
   readonly resubmitUncertain: boolean;
   readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
@@ -263,6 +265,7 @@ function intentFor(job: Job, request: EditRequest, deps: NodeDeps): JournalEntry
     pid: deps.intents.pid,
     ...(processTag !== '' && { proc: processTag }),
     run: deps.intents.run,
+    ...(deps.intents.lock === undefined ? {} : { lock: deps.intents.lock }),
     submitted_at: new Date(deps.now()).toISOString(),
   };
 }

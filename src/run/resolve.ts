@@ -94,6 +94,8 @@ export interface ResolveDeps {
   readonly sessionSeeds?: ReadonlyMap<string, number> | undefined;
   /** The lock file's folder: lock entries whose output files still match are adopted into the cache. */
   readonly lockDir?: string | undefined;
+  /** The lock file: a journaled request of this recipe's own run (its `lock`) may win over its seed. */
+  readonly lockPath?: string | undefined;
   /** Ids of the whole plan (not just `--only`'s selection): lock entries of other ids are orphans. */
   readonly planIds?: ReadonlySet<string> | undefined;
   /** Entries of nodes that left the plan, for new nodes to take over; filled by {@link resolveStates}. */
@@ -205,9 +207,10 @@ async function seedOf(
  */
 function paidUnlockedSeed(node: PlanNode, inputSha: string | null, deps: ResolveDeps): number | undefined {
   const seed = deps.journalSeeds?.get(node.id);
-  if (seed === undefined || inputSha === null) return undefined;
+  if (seed === undefined || inputSha === null || deps.lockPath === undefined) return undefined;
   const entry = deps.journalEntries?.get(keyFor(node, providerOf(node, deps.providerName), inputSha, seed));
-  if (entry?.request_id === undefined || entry.node !== node.id) return undefined;
+  // This recipe's own run's request (another recipe's, of the same node, must not re-seed this lock).
+  if (entry?.request_id === undefined || entry.node !== node.id || entry.lock !== deps.lockPath) return undefined;
   const self = { pid: deps.self?.pid ?? -1, isAlive: (pid: number) => deps.self?.isAlive(pid) ?? false, run: '' };
   return isLiveOwner(entry, self) ? undefined : seed;
 }

@@ -8,6 +8,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { runRecipe, type RunEvent } from '../../../src/index.js';
 import { openStore } from '../../../src/store/index.js';
+import type { JournalEntry, LockEntry } from '../../../src/store/types.js';
 import {
   createProject,
   eventsOf,
@@ -31,33 +32,36 @@ afterEach(async () => {
   project = undefined;
 });
 
+/** A first run, then a `--reseed` run of node a interrupted while its request runs: the journal's entry. */
+async function reseedInterrupted(p: Project, r: Rig): Promise<{ before?: LockEntry; entry?: JournalEntry }> {
+  const first = await runIn(p, {}, { rig: r });
+  expect(summaryOf(first)).toMatchObject({ exitCode: 0, done: 1 });
+  const before = (await p.readLock()).nodes['a'];
+  r.emulator.setScenario({ queue_ms: 0, run_ms: 1_500 });
+  const stop = new AbortController();
+  const onEvent = (e: RunEvent): void => {
+    if (e.type === 'node-state' && e.phase === 'running') stop.abort();
+  };
+  const reseeded = await runRecipe(
+    p.recipe,
+    { jobs: 1, reseed: ['a'], signal: stop.signal },
+    { rt: testRuntime(p.root, {}, 7), onEvent, session: r.session },
+  );
+  expect(reseeded.kind === 'run' && reseeded.summary.outcomeUnknown).toEqual(['a']);
+  const [entry, ...more] = await (await openStore(p.cacheDir)).journal.list();
+  expect(more).toEqual([]);
+  expect(entry?.seed).not.toBe(before?.seed);
+  expect(r.submits()).toHaveLength(2);
+  r.emulator.setScenario({});
+  return { before, entry };
+}
+
 describe('a --reseed run interrupted while its request runs', () => {
   it('the next run re-attaches to that paid request (its seed), rather than keeping the lock', async () => {
     project = await createProject(recipeYaml([['a', SKY]]));
     rig = await startRig();
-    const first = await runIn(project, {}, { rig });
-    expect(summaryOf(first)).toMatchObject({ exitCode: 0, done: 1 });
-    const before = (await project.readLock()).nodes['a'];
+    const { entry } = await reseedInterrupted(project, rig);
 
-    rig.emulator.setScenario({ queue_ms: 0, run_ms: 1_500 });
-    const stop = new AbortController();
-    const events: RunEvent[] = [];
-    const onEvent = (e: RunEvent): void => {
-      events.push(e);
-      if (e.type === 'node-state' && e.phase === 'running') stop.abort();
-    };
-    const reseeded = await runRecipe(
-      project.recipe,
-      { jobs: 1, reseed: ['a'], signal: stop.signal },
-      { rt: testRuntime(project.root, {}, 7), onEvent, session: rig.session },
-    );
-    expect(reseeded.kind === 'run' && reseeded.summary.outcomeUnknown).toEqual(['a']);
-    const [entry, ...more] = await (await openStore(project.cacheDir)).journal.list();
-    expect(more).toEqual([]);
-    expect(entry?.seed).not.toBe(before?.seed);
-    expect(rig.submits()).toHaveLength(2);
-
-    rig.emulator.setScenario({});
     const next = await runIn(project, {}, { rig });
     expect(summaryOf(next)).toMatchObject({ exitCode: 0, done: 1, submitted: 0 });
     expect(eventsOf(next.events, 'node-start')[0]).toMatchObject({ node: 'a', reason: 'reattach' });
@@ -65,5 +69,19 @@ describe('a --reseed run interrupted while its request runs', () => {
     const after = (await project.readLock()).nodes['a'];
     expect([after?.seed, after?.request_id]).toEqual([entry?.seed, entry?.request_id]);
     expect(await (await openStore(project.cacheDir)).journal.list()).toEqual([]);
+  });
+
+  it("another recipe's request for the same node (its lock, not this one) leaves this lock's seed alone", async () => {
+    project = await createProject(recipeYaml([['a', SKY]]));
+    rig = await startRig();
+    const { before, entry } = await reseedInterrupted(project, rig);
+    if (!entry) throw new Error('no journal entry');
+    const journal = (await openStore(project.cacheDir)).journal;
+    const foreign = { ...entry, lock: `${project.root}/elsewhere/other.lock.json` };
+    await journal.add(foreign);
+    const next = await runIn(project, {}, { rig });
+    expect(summaryOf(next)).toMatchObject({ exitCode: 0, cached: 1, submitted: 0 });
+    expect((await project.readLock()).nodes['a']?.seed).toBe(before?.seed);
+    expect(await journal.list()).toEqual([foreign]);
   });
 });
