@@ -78,7 +78,8 @@ export async function finishRequest(
         break;
       } catch (e) {
         await journaled?.catch(() => undefined); // a journal entry is removed only after it is written
-        const stopped = deps.signal.aborted || stopQueued.signal.aborted;
+        // Stopped: this wait's signal (once abandoned and waited for anyway, only an interrupt's).
+        const stopped = signal.aborted;
         // Interrupted: kept unless cancelled (a running request is paid for: the summary names it).
         let kept = false;
         if (stopped) {

@@ -143,6 +143,26 @@ describe('watch: in-flight requests of a superseded cycle', () => {
     expect((await lockMatchesFiles(rig.project)).every((e) => e.ok)).toBe(true);
   });
 
+  it('a queued one whose cancel is refused, then fails remotely: its entry goes, the session ends', async () => {
+    rig = await startWatchRig(chain());
+    await rig.cycleDone(1);
+    const faults = [{ kind: 'not-cancellable' as const }, { kind: 'remote-failed' as const }];
+    rig.emulator.setScenario({ queue_ms: 1_500, faults });
+    await rig.project.writeRecipe(chain(X));
+    const queuedId = await reach(rig, await rig.cycleStarted(2), 'b', 'queued');
+    const r = rig;
+    rig.emulator.setScenario({ queue_ms: 0, faults: [{ kind: 'not-cancellable' }] });
+    await rig.project.writeRecipe(chain(Y));
+    await rig.cycleDone(3);
+    await until(() => cancels(r).length > 0, 8_000, 'POST cancel');
+    expect(cancels(rig)).toEqual([queuedId]);
+    // It ended failed: nothing to re-attach to. The wait ends (not read again for ever) and the entry goes.
+    await until(async () => (await journal(r)).length === 0, 8_000, 'journal emptied');
+    await rig.session.close();
+    expect((await records(rig)).some((rec) => rec.request_id === queuedId)).toBe(false);
+    expect(submitsOf(rig.calls(), X)).toHaveLength(1);
+  });
+
   it('two identical passes (one request): dropping one while it is queued keeps the request, paid once', async () => {
     const twins = (ids: string[]): string =>
       watchRecipe(ids.map((id) => [id, P.a, 'seed: 7'] as [string, string, string]));
