@@ -105,13 +105,22 @@ describe("the claim thread dies holding two runs' claims of one key (two project
         runIn(project, { jobs: 1 }, { env, pid: 900_001 }),
         runIn(other, { jobs: 1 }, { env, pid: 900_002 }),
       ]);
+      // The linked claim's run fails; the other, told the key was taken, waits for it to be taken
+      // back, then pays, or (its claim again on the thread before its death was known) fails too.
       const outcomes = [summaryOf(x), summaryOf(y)].map((s) => [s.exitCode, s.done, s.failed]).sort();
-      expect(outcomes).toEqual([
+      expect(outcomes).toContainEqual([70, 0, 1]);
+      expect([
         [0, 1, 0],
         [70, 0, 1],
-      ]);
-      expect(emulator.requestLog().filter(isSubmit)).toHaveLength(1);
+      ]).toContainEqual(outcomes[0]);
+      const failed = [...eventsOf(x.events, 'node-failed'), ...eventsOf(y.events, 'node-failed')];
+      expect(failed.map((e) => e.code)).toEqual(failed.map(() => 'E_CLAIM_THREAD'));
+      const paid = outcomes.filter(([code]) => code === 0).length;
+      expect(emulator.requestLog().filter(isSubmit)).toHaveLength(paid);
       expect(await journalEntries(join(project.root, 'shared-cache'))).toEqual([]);
+      // Then both projects: one request in all, whichever paid it.
+      for (const p of [project, other]) expect(summaryOf(await runIn(p, {}, { env })).exitCode).toBe(0);
+      expect(emulator.requestLog().filter(isSubmit)).toHaveLength(1);
     } finally {
       await other.cleanup();
     }
