@@ -194,7 +194,7 @@ async function seedOf(
     reseed: options.reseed,
     draw: deps.draw,
     journaled: deps.journalSeeds?.get(node.id),
-    paidUnlocked: locked ? paidUnlockedSeed(node, inputSha, deps) : undefined,
+    paidUnlocked: locked ? paidUnlockedSeed(node, inputSha, locked, deps) : undefined,
     session: deps.sessionSeeds?.get(node.id),
     derive: deps.deriveSeeds === true ? () => derivedSeed(node) : undefined,
   });
@@ -203,14 +203,17 @@ async function seedOf(
 
 /**
  * The seed of the node's latest journaled request when that request, with its id, is what the
- * node asks now (its key) and no live run owns it: paid for, never locked (seeds.ts `paidUnlocked`).
+ * node asks now (its key), was made by this recipe's runs after the lock's result, and no live
+ * run owns it: paid for, never locked (seeds.ts `paidUnlocked`).
  */
-function paidUnlockedSeed(node: PlanNode, inputSha: string | null, deps: ResolveDeps): number | undefined {
+function paidUnlockedSeed(node: PlanNode, inputSha: string | null, locked: LockEntry, deps: ResolveDeps) {
   const seed = deps.journalSeeds?.get(node.id);
   if (seed === undefined || inputSha === null || deps.lockPath === undefined) return undefined;
   const entry = deps.journalEntries?.get(keyFor(node, providerOf(node, deps.providerName), inputSha, seed));
   // This recipe's own run's request (another recipe's, of the same node, must not re-seed this lock).
   if (entry?.request_id === undefined || entry.node !== node.id || entry.lock !== deps.lockPath) return undefined;
+  // Newer than the lock's result: one a later `--reseed` replaced does not come back over it.
+  if (!(Date.parse(entry.submitted_at) > Date.parse(locked.finished_at))) return undefined;
   const self = { pid: deps.self?.pid ?? -1, isAlive: (pid: number) => deps.self?.isAlive(pid) ?? false, run: '' };
   return isLiveOwner(entry, self) ? undefined : seed;
 }

@@ -24,9 +24,10 @@ export interface SeedChoices {
   /** The seed of the node's latest journaled request. */
   readonly journaled?: number | undefined;
   /**
-   * The seed of a request the journal holds for the node as it asks now, with its request id and
-   * no live owner (paid, never locked: a `--reseed` run interrupted or killed while it ran): it
-   * wins over the lock, so the next run re-attaches to it rather than leave it paid and unused.
+   * The seed of a request the journal holds for the node as it asks now, with its request id, made
+   * by this recipe's run after the lock's result, no live owner (paid, never locked: a `--reseed`
+   * run interrupted or killed while it ran): it wins over the lock, so the next run re-attaches to
+   * it rather than leave it paid and unused.
    */
   readonly paidUnlocked?: number | undefined;
   /** The seed this watch session already chose for the node. */

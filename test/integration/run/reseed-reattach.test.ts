@@ -84,4 +84,16 @@ describe('a --reseed run interrupted while its request runs', () => {
     expect((await project.readLock()).nodes['a']?.seed).toBe(before?.seed);
     expect(await journal.list()).toEqual([foreign]);
   });
+
+  it('a --reseed that completes after it wins: the older paid request does not come back over the lock', async () => {
+    project = await createProject(recipeYaml([['a', SKY]]));
+    rig = await startRig();
+    await reseedInterrupted(project, rig);
+    const again = await runIn(project, { reseed: ['a'] }, { rig, seed: 8 });
+    expect(summaryOf(again)).toMatchObject({ exitCode: 0, done: 1 });
+    const latest = (await project.readLock()).nodes['a'];
+    const next = await runIn(project, {}, { rig });
+    expect(summaryOf(next)).toMatchObject({ exitCode: 0, cached: 1, submitted: 0 });
+    expect((await project.readLock()).nodes['a']).toEqual(latest);
+  });
 });
