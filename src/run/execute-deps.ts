@@ -36,6 +36,7 @@ export function executeDepsFor(
       pid: deps.rt.pid,
       isAlive: (pid) => deps.rt.isAlive(pid),
       run: p.run,
+      ...(deps.lockPath === null ? {} : { lock: deps.lockPath }),
       resubmitUncertain: options.resubmitUncertain === true,
       sleep: deps.rt.sleep,
       crashPoint: deps.rt.crashPoint,

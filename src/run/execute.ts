@@ -22,7 +22,7 @@ import {
 import { processTag } from '../util/process-tag.js';
 import { editRequestFor } from './node-request.js';
 import { finishRequest } from './request-wait.js';
-import { bodySha256, claimSubmit, isLiveOwner, provesNotAccepted, stopIfUncertain } from './submit-claim.js';
+import { bodySha256, claimSubmit, isLiveOwner, maybePaid, provesNotAccepted, stopIfUncertain } from './submit-claim.js';
 import { SUBMIT_GRACE_MS, submitLostWarning } from './submit-grace.js';
 import { graceSignal } from '../util/grace-signal.js';
 import { isImageFetchFailure, mayResubmit, OutcomeUnknownError, stillNotFetched } from './remote-outcome.js';
@@ -33,6 +33,8 @@ interface IntentDeps {
   readonly isAlive: (pid: number) => boolean;
   /** This run's token (beginRun). */
   readonly run: string;
+  /** The lock file of the recipe this run writes (none for `kontext edit`), journaled with each intent. */
+  readonly lock?: string | undefined;
   /** Submit again a node a dead run may have paid for (`--resubmit-uncertain`). */
   readonly resubmitUncertain: boolean;
   readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
@@ -193,6 +195,12 @@ async function submitAndFinish(
   }
   const hook = deps.intents.crashPoint;
   hook?.('after-intent');
+  // Stopped while the intent was being written: nothing is on the wire yet, so nothing is sent.
+  const stoppedBy = [deps.signal, job.abandoned].find((s) => s?.aborted === true);
+  if (stoppedBy) {
+    await deps.store.journal.remove(job.key, null, deps.intents.run);
+    throwIfAborted(stoppedBy);
+  }
   // A submit already on the wire when Ctrl-C comes is let finish (for a few seconds), so the
   // request is journaled and then cancelled, rather than paid for and lost.
   const graceMs = deps.submitGraceMs ?? SUBMIT_GRACE_MS;
@@ -210,12 +218,13 @@ async function submitAndFinish(
     // Only an error proving the API took nothing clears the intent; any other stays "maybe paid",
     // and when the grace ran out on it, the run says so (not for a submit stopped between
     // attempts that were all refused: that proves nothing was taken).
-    if (provesNotAccepted(e)) await deps.store.journal.remove(job.key, null, deps.intents.run);
-    else {
-      if (graceOver) deps.emit(submitLostWarning(node.id, graceMs));
-      deps.onSubmitted?.({ provider: deps.providerName, model: node.model, maybePaid: true });
+    if (provesNotAccepted(e)) {
+      await deps.store.journal.remove(job.key, null, deps.intents.run);
+      throw e;
     }
-    throw e;
+    if (graceOver) deps.emit(submitLostWarning(node.id, graceMs));
+    deps.onSubmitted?.({ provider: deps.providerName, model: node.model, maybePaid: true });
+    throw maybePaid(e);
   }
   hook?.('after-submit-response');
   deps.onSubmitted?.({ provider: deps.providerName, model: node.model, maybePaid: false });
@@ -256,6 +265,7 @@ function intentFor(job: Job, request: EditRequest, deps: NodeDeps): JournalEntry
     pid: deps.intents.pid,
     ...(processTag !== '' && { proc: processTag }),
     run: deps.intents.run,
+    ...(deps.intents.lock === undefined ? {} : { lock: deps.intents.lock }),
     submitted_at: new Date(deps.now()).toISOString(),
   };
 }

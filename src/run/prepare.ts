@@ -41,6 +41,8 @@ export async function prepareRun(
     readonly sessionSeeds?: ReadonlyMap<string, number> | undefined;
     /** The lock file's folder: outputs the lock still vouches for are adopted into the cache. */
     readonly lockDir?: string | undefined;
+    /** The lock file (resolve.ts `lockPath`). */
+    readonly lockPath?: string | undefined;
     /** Entries of stray locks beside the lock (stray-locks.ts): more orphans a new node's seed may come from. */
     readonly strays?: (() => Promise<readonly LockEntry[]>) | undefined;
     /** A new node's seed is derived from the node (default; derived-seed.ts), or drawn (`false`: one-off edits). */

@@ -11,6 +11,7 @@
  */
 import { ExitCode, KontextError } from '../errors.js';
 import {
+  DeadlineExceededError,
   InputRejectedError,
   OutputMissingError,
   RemoteCancelledError,
@@ -89,11 +90,21 @@ const keptErrors = new WeakSet<object>();
 /**
  * Whether a node's failure left its paid request in the journal with its outcome unknown: an
  * {@link OutcomeUnknownError}, or any other error from waiting on it that did not end it (a
- * token revoked mid-run, exit 77; the network or the service down after retries; a deadline).
+ * token revoked mid-run, exit 77; the network or the service down after retries; a deadline),
+ * or from downloading and storing its result (an interrupt, a full cache: {@link keptAfterWait}).
  * The run summary lists these nodes as `outcome_unknown`: the next run re-attaches to them.
  */
 export function requestKept(e: unknown): boolean {
   return e instanceof OutcomeUnknownError || (typeof e === 'object' && e !== null && keptErrors.has(e));
+}
+
+/**
+ * `e`, from a step after the wait (the download, the blob, the record) that left the finished,
+ * paid request journaled: the next run re-attaches to it (see {@link requestKept}).
+ */
+export function keptAfterWait(e: unknown): unknown {
+  if (typeof e === 'object' && e !== null) keptErrors.add(e);
+  return e;
 }
 
 /**
@@ -138,7 +149,12 @@ export function mayResubmit(e: unknown, resubmitUncertain: boolean): boolean {
 
 /** The request ended failed or cancelled: nothing left to re-attach to (errors are never kept). */
 export function isTerminalFailure(e: unknown): boolean {
-  return e instanceof RemoteFailedError || e instanceof RemoteCancelledError;
+  return e instanceof RemoteFailedError || e instanceof RemoteCancelledError || cancelledAtDeadline(e);
+}
+
+/** The wait's deadline passed and the API confirmed the cancel it sent then (the request was still queued). */
+export function cancelledAtDeadline(e: unknown): boolean {
+  return e instanceof DeadlineExceededError && e.cancelOutcome === 'cancelled';
 }
 
 /** The remote run failed because the service could not fetch `image_url`. */

@@ -1,15 +1,24 @@
 /**
  * The wait for one request at the API (submitted by execute.ts, or journaled and re-attached
  * to): its states as the node's events; abandoned by watch mode while queued, it is cancelled
- * (unpaid); a result without an output URL is read again (remote-outcome.ts); a failed or
- * cancelled request leaves the journal, one interrupted while queued is cancelled, any other
- * stays journaled for the next run; once finished, its `-j` slot is given up and the output
- * downloaded under its own limit (download-output.ts).
+ * (unpaid), or, the cancel refused (it runs now), waited for into the cache; a result without
+ * an output URL is read again (remote-outcome.ts); a failed or cancelled request leaves the
+ * journal, one interrupted while queued is cancelled, any other stays journaled for the next
+ * run; once finished, its `-j` slot is given up and the output downloaded under its own limit
+ * (download-output.ts).
  */
 import type { Provider, RemoteState } from '../providers/types.js';
 import { downloadOutput } from './download-output.js';
 import type { ExecuteDeps, Executed, Job, NodeDeps } from './execute.js';
-import { isTerminalFailure, OUTPUT_REREAD_MS, seedMismatch, unsettled, waitForUsableOutput } from './remote-outcome.js';
+import {
+  cancelledAtDeadline,
+  isTerminalFailure,
+  keptAfterWait,
+  OUTPUT_REREAD_MS,
+  seedMismatch,
+  unsettled,
+  waitForUsableOutput,
+} from './remote-outcome.js';
 
 /** Wait for `requestId` to finish, then download its output (`fresh`: just submitted, its journal write under way). */
 export async function finishRequest(
@@ -29,7 +38,7 @@ export async function finishRequest(
   };
   job.abandoned?.addEventListener('abort', onAbandon, { once: true });
   if (job.abandoned?.aborted) onAbandon();
-  const signal = AbortSignal.any([deps.signal, stopQueued.signal]);
+  let signal = AbortSignal.any([deps.signal, stopQueued.signal]);
   let rereads = 0;
   const waitOnce = (): ReturnType<Provider['wait']> =>
     deps.provider.wait(requestId, {
@@ -50,36 +59,50 @@ export async function finishRequest(
       },
     });
   try {
-    // A result without an output URL is read again (paid for: never dropped, see remote-outcome.ts).
-    waited = await waitForUsableOutput(waitOnce, {
-      requestId,
-      delaysMs: deps.outputRereadMs ?? OUTPUT_REREAD_MS,
-      sleep: deps.intents.sleep,
-      signal,
-      onReread: (attempt, delayMs) => {
-        rereads = attempt;
-        // Finished at the API: the pause holds no -j slot (a new submit takes one again).
-        job.remoteDone?.();
-        const message = `request ${requestId} finished without an output URL; reading it again in ${delayMs} ms`;
-        deps.emit({ type: 'warning', node: node.id, message });
-      },
-    });
-  } catch (e) {
-    await journaled?.catch(() => undefined); // a journal entry is removed only after it is written
-    const stopped = deps.signal.aborted || stopQueued.signal.aborted;
-    // Interrupted: kept unless cancelled (a running request is paid for: the summary names it).
-    let kept = false;
-    if (stopped) {
-      kept = await cancelIfQueued(job, requestId, current, deps);
-      // This run's submit, cancelled before it ran: not its money (spend.ts says per provider).
-      if (!kept && fresh)
-        deps.onSubmitted?.({ provider: deps.providerName, model: node.model, maybePaid: false, cancelled: true });
-      kept &&= deps.signal.aborted;
+    for (;;) {
+      try {
+        // A result without an output URL is read again (paid for: never dropped, see remote-outcome.ts).
+        waited = await waitForUsableOutput(waitOnce, {
+          requestId,
+          delaysMs: deps.outputRereadMs ?? OUTPUT_REREAD_MS,
+          sleep: deps.intents.sleep,
+          signal,
+          onReread: (attempt, delayMs) => {
+            rereads = attempt;
+            // Finished at the API: the pause holds no -j slot (a new submit takes one again).
+            job.remoteDone?.();
+            const message = `request ${requestId} finished without an output URL; reading it again in ${delayMs} ms`;
+            deps.emit({ type: 'warning', node: node.id, message });
+          },
+        });
+        break;
+      } catch (e) {
+        await journaled?.catch(() => undefined); // a journal entry is removed only after it is written
+        // Stopped: this wait's signal (once abandoned and waited for anyway, only an interrupt's).
+        const stopped = signal.aborted;
+        // Interrupted: kept unless cancelled (a running request is paid for: the summary names it).
+        let kept = false;
+        if (stopped) {
+          kept = await cancelIfQueued(job, requestId, current, deps);
+          // This run's submit, cancelled before it ran: not its money (spend.ts says per provider).
+          if (!kept && fresh)
+            deps.onSubmitted?.({ provider: deps.providerName, model: node.model, maybePaid: false, cancelled: true });
+          // Abandoned, but the cancel came too late (it runs now: paid): finish it into the cache, as a running one.
+          if (kept && !deps.signal.aborted) {
+            signal = deps.signal;
+            continue;
+          }
+        }
+        // Ended failed or cancelled: nothing left to re-attach to, and errors are never kept.
+        else if (isTerminalFailure(e)) {
+          await deps.store.journal.remove(job.key, requestId);
+          // Cancelled at its deadline, still queued: as a cancel at Ctrl-C, not this run's money.
+          if (fresh && cancelledAtDeadline(e))
+            deps.onSubmitted?.({ provider: deps.providerName, model: node.model, maybePaid: false, cancelled: true });
+        } else kept = true;
+        throw unsettled(e, requestId, deps.providerName, rereads, kept);
+      }
     }
-    // Ended failed or cancelled: nothing left to re-attach to, and errors are never kept.
-    else if (isTerminalFailure(e)) await deps.store.journal.remove(job.key, requestId);
-    else kept = true;
-    throw unsettled(e, requestId, deps.providerName, rereads, kept);
   } finally {
     job.abandoned?.removeEventListener('abort', onAbandon);
   }
@@ -88,9 +111,10 @@ export async function finishRequest(
   if (waited.seed !== undefined && waited.seed !== job.seed) deps.emit(seedMismatch(node.id, job.seed, waited.seed));
   // The remote job is over: its -j slot is free for the next submit while this downloads.
   job.remoteDone?.();
-  return deps.limitDownload
-    ? deps.limitDownload(() => downloadOutput(job, requestId, url, deps))
-    : downloadOutput(job, requestId, url, deps);
+  // Whatever stops the download or the record, the request stays journaled (paid): the summary names it.
+  const download = (): Promise<Executed> =>
+    downloadOutput(job, requestId, url, deps).catch((e: unknown) => Promise.reject(keptAfterWait(e)));
+  return deps.limitDownload ? deps.limitDownload(download) : download();
 }
 
 /** Cancel a request still queued; whether it stays journaled (running, or not cancelled). */

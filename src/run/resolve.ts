@@ -21,7 +21,7 @@ import { lockCurrent, type LockCurrent, type LockCurrentPaths } from './lock-cur
 import { derivedSeed } from './derived-seed.js';
 import { settledEntries } from './journal-settled.js';
 import { type HandEditedOutputError, knownOutputs, refusalAhead, storeCheck } from './hand-edits.js';
-import { claimVerdict, type ClaimVerdict, UncertainSubmitError } from './submit-claim.js';
+import { claimVerdict, type ClaimVerdict, isLiveOwner, UncertainSubmitError } from './submit-claim.js';
 import { providerTraits } from '../providers/session.js';
 
 export interface NodeState {
@@ -94,6 +94,8 @@ export interface ResolveDeps {
   readonly sessionSeeds?: ReadonlyMap<string, number> | undefined;
   /** The lock file's folder: lock entries whose output files still match are adopted into the cache. */
   readonly lockDir?: string | undefined;
+  /** The lock file: a journaled request of this recipe's own run (its `lock`) may win over its seed. */
+  readonly lockPath?: string | undefined;
   /** Ids of the whole plan (not just `--only`'s selection): lock entries of other ids are orphans. */
   readonly planIds?: ReadonlySet<string> | undefined;
   /** Entries of nodes that left the plan, for new nodes to take over; filled by {@link resolveStates}. */
@@ -192,10 +194,28 @@ async function seedOf(
     reseed: options.reseed,
     draw: deps.draw,
     journaled: deps.journalSeeds?.get(node.id),
+    paidUnlocked: locked ? paidUnlockedSeed(node, inputSha, locked, deps) : undefined,
     session: deps.sessionSeeds?.get(node.id),
     derive: deps.deriveSeeds === true ? () => derivedSeed(node) : undefined,
   });
   return { inputSha, locked, truth, seed, source };
+}
+
+/**
+ * The seed of the node's latest journaled request when that request, with its id, is what the
+ * node asks now (its key), was made by this recipe's runs after the lock's result, and no live
+ * run owns it: paid for, never locked (seeds.ts `paidUnlocked`).
+ */
+function paidUnlockedSeed(node: PlanNode, inputSha: string | null, locked: LockEntry, deps: ResolveDeps) {
+  const seed = deps.journalSeeds?.get(node.id);
+  if (seed === undefined || inputSha === null || deps.lockPath === undefined) return undefined;
+  const entry = deps.journalEntries?.get(keyFor(node, providerOf(node, deps.providerName), inputSha, seed));
+  // This recipe's own run's request (another recipe's, of the same node, must not re-seed this lock).
+  if (entry?.request_id === undefined || entry.node !== node.id || entry.lock !== deps.lockPath) return undefined;
+  // Newer than the lock's result: one a later `--reseed` replaced does not come back over it.
+  if (!(Date.parse(entry.submitted_at) > Date.parse(locked.finished_at))) return undefined;
+  const self = { pid: deps.self?.pid ?? -1, isAlive: (pid: number) => deps.self?.isAlive(pid) ?? false, run: '' };
+  return isLiveOwner(entry, self) ? undefined : seed;
 }
 
 /** Resolve one node once its seed is chosen: its cache hit (or the lock adopted) or why it runs. */

@@ -136,6 +136,7 @@ async function runInContext(
       lock: lock.lock,
       draw: rt.randomSeed,
       lockDir: dirname(lockPath),
+      lockPath,
       strays: strayLockEntries(lockPath, writeGuard),
       self: rt,
     },

@@ -27,17 +27,10 @@ import { dropFinishedEntry, dropSettledEntries } from './journal-settled.js';
 import { watchJournal } from './journal-watch.js';
 import { DriftCheck } from './drift.js';
 import { writeOutputs } from './outputs.js';
-import {
-  checkTargets,
-  isHandEdited,
-  knownOutputs,
-  outputTargets,
-  storeCheck,
-  targetsBeforeSubmit,
-} from './hand-edits.js';
-import type { CheckAgainst } from './hand-edits.js';
+import { checkTargets, isHandEdited, knownOutputs, outputTargets, storeCheck } from './hand-edits.js';
+import { targetsBeforeSubmit, type CheckAgainst } from './hand-edits.js';
 import { materializeHit } from './cache-hit.js';
-import { beginRun, endRun, UncertainSubmitError, UNCERTAIN_CODE } from './submit-claim.js';
+import { beginRun, endRun, leftUncertain, UncertainSubmitError } from './submit-claim.js';
 import { failureOf, paidUnknownWarnings, type NodeOutcome, type RunCounts, type RunSummary } from './outcome.js';
 import { requestKept } from './remote-outcome.js';
 import { type Prepared, startCounts } from './prepare.js';
@@ -275,13 +268,14 @@ class Scheduler {
         });
         recorded = this.#lock.record(node, done.record, output);
         this.#counts.done++;
+        const ms = this.deps.rt.now() - t0;
         this.#emit({
           type: 'node-done',
           node: node.id,
           output,
           request_id: done.record.request_id,
           seed: state.seed,
-          ms: this.deps.rt.now() - t0,
+          ms,
         });
         this.#drift.check(node, done.record, false, { lockHolds: this.#lock.holds(recorded) });
         return { kind: 'ok', path: output, output: done.output };
@@ -375,18 +369,20 @@ class Scheduler {
     return { kind: 'skipped' };
   }
 
-  /** A failure while the run is being stopped or interrupted is a skip, not a failure. */
+  /** A failure while the run is being stopped or interrupted is a skip, still listed when paid or maybe paid. */
   #failOrSkip(node: PlanNode, e: unknown): NodeOutcome {
     const halted = this.#halted();
-    if (halted && requestKept(e)) this.#outcomeUnknown.push(node.id); // its request paid, still at the API
-    return halted ? this.#skip(node, halted) : this.#fail(node, e);
+    if (!halted) return this.#fail(node, e);
+    if (requestKept(e)) this.#outcomeUnknown.push(node.id); // its request paid, still at the API
+    if (leftUncertain(e)) this.#uncertain.push(node.id); // its submit cut off: maybe paid
+    return this.#skip(node, halted);
   }
 
   #fail(node: PlanNode, e: unknown): NodeOutcome {
     const failure = failureOf(e);
     this.#exitCode = worstExitCode(this.#exitCode, failure.exit_code);
     this.#counts.failed++;
-    if (failure.code === UNCERTAIN_CODE) this.#uncertain.push(node.id);
+    if (leftUncertain(e)) this.#uncertain.push(node.id);
     if (requestKept(e)) this.#outcomeUnknown.push(node.id);
     // A leftover of an earlier run is not a new failure, and a refused hand-edited output fails its own
     // node only: neither stops the others.

@@ -2,7 +2,9 @@
  * Seeds: a seed in the recipe wins; otherwise the lock's is reused; otherwise the seed of a
  * request still in the journal (submitted, paid for, never recorded: a crash or Ctrl-C hit
  * before the lock got it) so the next run keys the node the same way and re-attaches instead
- * of paying again; otherwise (recipe runs) one derived from the node, the same on every machine
+ * of paying again (and such a request, with its id, wins over the lock when the node as it asks
+ * now is keyed by it: a `--reseed` cut off while it ran); otherwise (recipe runs) one derived from
+ * the node, the same on every machine
  * (derived-seed.ts), else one is drawn. `--reseed` skips the lock and the journal for the
  * named nodes (a recipe seed still wins: it is checked in). Watch mode: a seed the session
  * already chose for the node wins over all but the recipe, so a request still in flight keeps
@@ -21,6 +23,13 @@ export interface SeedChoices {
   readonly draw: () => number;
   /** The seed of the node's latest journaled request. */
   readonly journaled?: number | undefined;
+  /**
+   * The seed of a request the journal holds for the node as it asks now, with its request id, made
+   * by this recipe's run after the lock's result, no live owner (paid, never locked: a `--reseed`
+   * run interrupted or killed while it ran): it wins over the lock, so the next run re-attaches to
+   * it rather than leave it paid and unused.
+   */
+  readonly paidUnlocked?: number | undefined;
   /** The seed this watch session already chose for the node. */
   readonly session?: number | undefined;
   /** The node's derived seed (derived-seed.ts), taken instead of a draw unless reseeding; computed only then. */
@@ -31,10 +40,11 @@ export function chooseSeed(
   node: PlanNode,
   choices: SeedChoices,
 ): { readonly seed: number; readonly source: SeedSource } {
-  const { locked, reseed, draw, journaled, session, derive } = choices;
+  const { locked, reseed, draw, journaled, session, derive, paidUnlocked } = choices;
   if (node.seed !== null) return { seed: node.seed, source: 'recipe' };
   if (session !== undefined) return { seed: session, source: 'session' };
   const reseeding = selects(reseed, node.id);
+  if (paidUnlocked !== undefined && !reseeding) return { seed: paidUnlocked, source: 'journal' };
   if (locked && !reseeding) return { seed: locked.seed, source: 'lock' };
   if (journaled !== undefined && !reseeding) return { seed: journaled, source: 'journal' };
   if (derive !== undefined && !reseeding) return { seed: derive(), source: 'derived' };

@@ -223,6 +223,7 @@ export async function statusDetail(
       lock,
       draw: rt.randomSeed,
       lockDir: dirname(lockPath),
+      lockPath,
       strays: strayLockEntries(lockPath, guard),
       self: rt,
     },

@@ -149,7 +149,26 @@ export class UncertainSubmitError extends KontextError {
   }
 }
 
-export const UNCERTAIN_CODE = 'E_SUBMIT_UNCERTAIN';
+const UNCERTAIN_CODE = 'E_SUBMIT_UNCERTAIN';
+
+/** Submit errors that left the node's intent journaled as maybe paid ({@link maybePaid}). */
+const maybePaidErrors = new WeakSet<object>();
+
+/** `e`, a submit's error that does not prove nothing was taken: its intent stays journaled, maybe paid. */
+export function maybePaid(e: unknown): unknown {
+  if (typeof e === 'object' && e !== null) maybePaidErrors.add(e);
+  return e;
+}
+
+/**
+ * Whether a node's failure left an intent the next run stops as maybe paid: a submit that may have
+ * been accepted (whatever the error: a 5xx, a connection lost, a Ctrl-C whose grace ran out), or a
+ * dead run's intent. The run summary lists these nodes as `uncertain`.
+ */
+export function leftUncertain(e: unknown): boolean {
+  if ((e as { code?: unknown } | null)?.code === UNCERTAIN_CODE) return true;
+  return typeof e === 'object' && e !== null && maybePaidErrors.has(e);
+}
 
 /** sha256 of the canonical submit body, as journaled with the intent. */
 export function bodySha256(req: EditRequest): string {

@@ -64,6 +64,7 @@ export const JournalEntrySchema = z.object({
   pid: z.number().int().optional(),
   proc: z.string().max(64).optional(),
   run: z.string().optional(),
+  lock: z.string().optional(),
   submitted_at: z.string(),
 });
 

@@ -74,6 +74,8 @@ export interface JournalEntry {
   /** That process's tag (util/process-tag.ts): a pid reused since (after a reboot) is not taken for it. */
   readonly proc?: string | undefined;
   readonly run?: string | undefined;
+  /** The lock file of the recipe run that wrote it (absent for `kontext edit`): its own nodes' requests. */
+  readonly lock?: string | undefined;
   /** ISO-8601: when the intent (or the submit) was written. */
   readonly submitted_at: string;
 }

@@ -308,6 +308,7 @@ export class WatchSession {
         draw: this.deps.rt.randomSeed,
         sessionSeeds: this.#seeds,
         lockDir: dirname(run.lockPath),
+        lockPath: run.lockPath,
         strays: strayLockEntries(run.lockPath, run.writeGuard),
         self: this.deps.rt,
       },

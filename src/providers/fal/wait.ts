@@ -8,7 +8,7 @@
  * cancellation. fal's JSON 404 naming the request (endpoints.ts) is an unknown request (a re-attach
  * then submits anew); any other 404 proves nothing. A result without an image URL is
  * `OutputMissingError` (paid for: kept, read again), not a failure; so is a COMPLETED request whose
- * result keeps answering fal's 5xx request error ({@link unreadableResult}).
+ * result keeps answering fal's 5xx request error ({@link unreadableResult}), or its "unknown request".
  */
 import type { ModelEntry } from '../../models/types.js';
 import type { ReadOutcome } from '../polling/poll-loop.js';
@@ -78,6 +78,12 @@ async function result(spec: ReadSpec, urls: FalUrls, entry: ModelEntry, complete
     reply = await getResult(spec, urls.response);
   } catch (e) {
     if (completed && isRequestError(e)) throw unreadableResult(spec, e);
+    // The status has just said COMPLETED: fal's "unknown request" now contradicts it (a glitch, not
+    // proof: a re-attach would pay again). A result not readable yet: read again, kept.
+    if (completed && e instanceof RequestGoneError) {
+      const message = `fal.ai request ${spec.requestId} is COMPLETED, yet its result read answered that it is unknown`;
+      throw new OutputMissingError(message, { requestId: spec.requestId, secrets: spec.api.secrets, cause: e });
+    }
     throw asRemoteFailure(spec, e);
   }
   if (reply.status === 400 && completed && !stillRunning(reply.body, spec.api.secrets)) {

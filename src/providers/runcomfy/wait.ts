@@ -77,7 +77,7 @@ async function readOnce(
   if (status.phase === 'cancelled') throw cancelled(ctx, requestId);
   // A result reply with an unknown word but output URLs is finished (as after a status poll).
   if (status.phase === 'done' || status.phase === 'failed' || viaResult) {
-    const result = viaResult ? reply : await getResult(ctx.api, requestId, options.signal, options.onRetry);
+    const result = viaResult ? reply : await resultOfFinished(ctx, requestId, options);
     const urls = outputsOf(ctx, requestId, result);
     if (urls) return { done: { outputUrls: urls }, tookMs: isoDuration(result['created_at'], result['finished_at']) };
   }
@@ -110,6 +110,22 @@ async function read(
     }
   }
   return { reply: await getStatus(ctx.api, requestId, signal, onRetry), viaResult: false };
+}
+
+/**
+ * The result of a request its status read has just said is over. The service's "unknown request"
+ * on this read contradicts that read (a glitch, not proof it lost the request: a re-attach would
+ * pay for it again), so it is taken as a finished request without its output yet: read again,
+ * and left journaled if it stays so (src/run/remote-outcome.ts).
+ */
+async function resultOfFinished(ctx: WaitContext, requestId: string, options: WaitOptions): Promise<JsonObject> {
+  try {
+    return await getResult(ctx.api, requestId, options.signal, options.onRetry);
+  } catch (e) {
+    if (!(e instanceof RequestGoneError)) throw e;
+    const message = `request ${requestId} finished, yet its result read answered that the request is unknown`;
+    throw new OutputMissingError(message, { requestId, secrets: [ctx.api.token], cause: e });
+  }
 }
 
 /** Read the result of a finished request: URLs, or a typed error; `undefined` if not final yet. */

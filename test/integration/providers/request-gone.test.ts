@@ -142,6 +142,34 @@ describe.each(CASES)('$name: what proves a request gone', (c) => {
   });
 });
 
+describe("a finished request's result read answering the service's unknown-request: a glitch, not gone", () => {
+  // The status read just said the request is over: a re-attach must not take this read for a lost
+  // request and pay again. It is a result not readable yet (OutputMissingError: read again, kept).
+  it('runcomfy (JSON 404001 on the result, the status completed)', async () => {
+    const r = await harness();
+    h = r;
+    const { requestId } = await r.provider.submit(await runcomfyRequest());
+    r.emulator.setScenario({ faults: [{ kind: 'http', on: 'result', status: 404, error_code: 404001 }] });
+    const e = await runcomfyRejection(r.provider.wait(requestId));
+    expect(e).toBeInstanceOf(OutputMissingError);
+    expect((e as ProviderError).exitCode).toBe(75);
+    r.emulator.setScenario({});
+    expect((await r.provider.wait(requestId)).outputUrls).toHaveLength(1);
+  });
+
+  it('fal (a JSON 404 naming the request on the result, the status COMPLETED)', async () => {
+    const f = await falHarness({ client: { statusStream: false } });
+    h = f;
+    const { requestId } = await f.provider.submit(await hostedRequest());
+    const message = `Request ${requestId} not found`;
+    f.emulator.setScenario({ faults: [{ kind: 'http', on: 'result', status: 404, message }] });
+    const e = await hostedRejection(f.provider.wait(requestId));
+    expect(e).toBeInstanceOf(OutputMissingError);
+    f.emulator.setScenario({});
+    expect((await f.provider.wait(requestId)).outputUrls).toHaveLength(1);
+  });
+});
+
 describe("fal: a result read's 4xx is the request's failure only in fal's JSON", () => {
   it.each([
     ['native', true],

@@ -87,3 +87,42 @@ describe('the claim thread dies under a run', () => {
     }, 60_000);
   }
 });
+
+describe("the claim thread dies holding two runs' claims of one key (two projects, one cache)", () => {
+  it('the run whose claim it linked fails (nothing paid); the other waits, then pays once', async () => {
+    emulator = await startEmulator({ queueMs: 10, runMs: 20 });
+    const recipe = recipeYaml(
+      [['a', 'Keep the face unchanged. Make the sky orange.', 'seed: 11']],
+      ['hosting: { mode: inline }'],
+    ).replace('provider: emulator', 'provider: runcomfy');
+    project = await createProject(recipe);
+    const other = await createProject(recipe);
+    try {
+      const env = { ...runcomfyAt(emulator), KONTEXT_CACHE_DIR: join(project.root, 'shared-cache') };
+      // One batch on the thread: the first claim linked, the second told the key is taken; then it dies.
+      await dieOnClaimsForTests(2, 'after-link');
+      const [x, y] = await Promise.all([
+        runIn(project, { jobs: 1 }, { env, pid: 900_001 }),
+        runIn(other, { jobs: 1 }, { env, pid: 900_002 }),
+      ]);
+      // The linked claim's run fails; the other, told the key was taken, waits for it to be taken
+      // back, then pays, or (its claim again on the thread before its death was known) fails too.
+      const outcomes = [summaryOf(x), summaryOf(y)].map((s) => [s.exitCode, s.done, s.failed]).sort();
+      expect(outcomes).toContainEqual([70, 0, 1]);
+      expect([
+        [0, 1, 0],
+        [70, 0, 1],
+      ]).toContainEqual(outcomes[0]);
+      const failed = [...eventsOf(x.events, 'node-failed'), ...eventsOf(y.events, 'node-failed')];
+      expect(failed.map((e) => e.code)).toEqual(failed.map(() => 'E_CLAIM_THREAD'));
+      const paid = outcomes.filter(([code]) => code === 0).length;
+      expect(emulator.requestLog().filter(isSubmit)).toHaveLength(paid);
+      expect(await journalEntries(join(project.root, 'shared-cache'))).toEqual([]);
+      // Then both projects: one request in all, whichever paid it.
+      for (const p of [project, other]) expect(summaryOf(await runIn(p, {}, { env })).exitCode).toBe(0);
+      expect(emulator.requestLog().filter(isSubmit)).toHaveLength(1);
+    } finally {
+      await other.cleanup();
+    }
+  }, 60_000);
+});

@@ -121,6 +121,20 @@ describe('a 404 on a paid request that the service did not send', () => {
     expect(await journal(p)).toEqual([]);
   });
 
+  it.each([1, 2])(
+    "a status that says finished and a result read answering the service's unknown-request %i time(s): not paid again",
+    async (times) => {
+      const { project: p, rig: r, entry } = await journaledBehindProxy();
+      // The request is known (its status says completed); its result read glitches with the JSON 404001.
+      r.emulator.setScenario({ faults: [{ kind: 'http', on: 'result', status: 404, error_code: 404001, times }] });
+      const run = await runIn(p, FAST_REREADS, { rig: r });
+      expect(r.submits()).toHaveLength(1);
+      expect(summaryOf(run)).toMatchObject({ exitCode: 0, done: 1, submitted: 0 });
+      expect((await p.readLock()).nodes['background']?.request_id).toBe(entry.request_id);
+      expect(await journal(p)).toEqual([]);
+    },
+  );
+
   it('--resubmit-uncertain gives such a request up and submits it again, with a warning', async () => {
     const { project: p, rig: r, entry } = await journaledBehindProxy();
     // Only the re-attach's first read (nothing finished yet, so the client reads status first).

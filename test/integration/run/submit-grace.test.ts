@@ -49,14 +49,74 @@ async function interruptWhileSubmitting(
   return events;
 }
 
+describe('Ctrl-C while a paid result downloads', () => {
+  it('names the node as paid, outcome unknown: its request stays journaled for the next run', async () => {
+    // A reset on the first download, then a slow drip: the interrupt lands in the retried download.
+    const faults: Fault[] = [
+      { kind: 'reset', on: 'download', nth: 1 },
+      { kind: 'drip-download', nth: 2, bytes: 16 * 1024, interval_ms: 100, pad_to: 2 * 1024 ** 2 },
+    ];
+    rig = await startRig({ scenario: { faults } });
+    project = await createProject(recipeYaml([['a', 'Keep the face unchanged. Make the sky orange.']]));
+    const stop = new AbortController();
+    const events: RunEvent[] = [];
+    const onEvent = (e: RunEvent): void => {
+      events.push(e);
+      // The retry after the reset: the interrupt lands while the download is tried again (and drips).
+      if (e.type === 'node-retry' && e.call === 'download') setTimeout(() => stop.abort(), 300);
+    };
+    const result = await runRecipe(
+      project.recipe,
+      { jobs: 1, signal: stop.signal },
+      { rt: testRuntime(project.root), onEvent, session: rig.session },
+    );
+    if (result.kind !== 'run') throw new Error('no run');
+    expect(result.summary.exitCode).toBe(130);
+    expect(result.summary.outcomeUnknown).toEqual(['a']);
+    expect(eventsOf(events, 'run-summary')[0]?.outcome_unknown).toEqual(['a']);
+    expect(await readdir(join(project.cacheDir, 'journal'))).toHaveLength(1);
+    // The next run downloads it: nothing paid again.
+    rig.emulator.setScenario({});
+    const next = await runRecipe(
+      project.recipe,
+      { jobs: 1 },
+      { rt: testRuntime(project.root), onEvent: () => {}, session: rig.session },
+    );
+    expect(next.kind === 'run' && [next.summary.exitCode, next.summary.done, next.summary.submitted]).toEqual([
+      0, 1, 0,
+    ]);
+    expect(rig.submits()).toHaveLength(1);
+  });
+});
+
 describe('submit grace at Ctrl-C', () => {
+  it('a Ctrl-C that lands while the intent is being journaled sends no submit: nothing on the wire yet', async () => {
+    rig = await startRig();
+    project = await createProject(recipeYaml([['a', 'Keep the face unchanged. Make the sky orange.']]));
+    const stop = new AbortController();
+    // The interrupt comes while the claim is written (its fsync), before the submit leaves.
+    const rt = { ...testRuntime(project.root), crashPoint: (p: string) => p === 'after-intent' && stop.abort() };
+    const events: RunEvent[] = [];
+    const result = await runRecipe(
+      project.recipe,
+      { jobs: 1, signal: stop.signal },
+      { rt, onEvent: (e) => events.push(e), session: rig.session },
+    );
+    expect(result.kind === 'run' && result.summary.exitCode).toBe(130);
+    expect(rig.submits()).toEqual([]);
+    expect(eventsOf(events, 'node-skipped').map((e) => [e.node, e.reason])).toEqual([['a', 'interrupted']]);
+    expect(await readdir(join(project.cacheDir, 'journal'))).toEqual([]);
+  });
+
   it('warns that a submit still on the wire when the grace ran out may have been billed', async () => {
     const events = await interruptWhileSubmitting(3_000, 200);
     const warnings = eventsOf(events, 'warning');
-    expect(warnings).toHaveLength(1);
     expect(warnings[0]?.node).toBe('a');
     expect(warnings[0]?.message).toMatch(/submit for a was still on the wire .* may have been accepted and billed/);
     expect(eventsOf(events, 'node-skipped').map((e) => [e.node, e.reason])).toEqual([['a', 'interrupted']]);
+    // The summary lists it as maybe paid (the next run stops it as such), with its closing warning.
+    expect(eventsOf(events, 'run-summary')[0]?.uncertain).toEqual(['a']);
+    expect(warnings.slice(1).map((w) => w.message)).toEqual([expect.stringMatching(/^maybe paid, not known .*: a /)]);
   }, 20_000);
 
   it('says nothing when the grace runs out while the submit waits out a 429: nothing was taken', async () => {

@@ -113,6 +113,73 @@ describe('watch: in-flight requests of a superseded cycle', () => {
     });
   });
 
+  it('a queued one whose cancel is refused (it started running meanwhile) finishes into the cache', async () => {
+    rig = await startWatchRig(chain());
+    await rig.cycleDone(1);
+    // The cancel comes too late: the service answers not_cancellable, and the request then runs.
+    rig.emulator.setScenario({ queue_ms: 1_500, faults: [{ kind: 'not-cancellable' }] });
+    await rig.project.writeRecipe(chain(X));
+    const queuedId = await reach(rig, await rig.cycleStarted(2), 'b', 'queued');
+    const r = rig;
+
+    rig.emulator.setScenario({ queue_ms: 0, faults: [{ kind: 'not-cancellable' }] });
+    await rig.project.writeRecipe(chain(Y));
+    const cycle = await rig.cycleDone(3);
+    expect(cycle.abandoned).toBe(1);
+    await until(() => cancels(r).length > 0, 8_000, 'POST cancel');
+    expect(cancels(rig)).toEqual([queuedId]);
+
+    // Paid for (it ran): downloaded and recorded, its journal entry gone, as a running one's.
+    await until(
+      async () => (await records(r)).some((rec) => rec.request_id === queuedId),
+      8_000,
+      'refused-cancel request recorded',
+    );
+    await rig.session.close();
+    expect((await records(rig)).find((rec) => rec.request_id === queuedId)?.prompt).toBe(X);
+    expect(await journal(rig)).toEqual([]);
+    expect(submitsOf(rig.calls(), X)).toHaveLength(1);
+    expect((await rig.project.readLock()).nodes['b']?.request_id).not.toBe(queuedId);
+    expect((await lockMatchesFiles(rig.project)).every((e) => e.ok)).toBe(true);
+  });
+
+  it('a queued one whose cancel is refused, then fails remotely: its entry goes, the session ends', async () => {
+    rig = await startWatchRig(chain());
+    await rig.cycleDone(1);
+    const faults = [{ kind: 'not-cancellable' as const }, { kind: 'remote-failed' as const }];
+    rig.emulator.setScenario({ queue_ms: 1_500, faults });
+    await rig.project.writeRecipe(chain(X));
+    const queuedId = await reach(rig, await rig.cycleStarted(2), 'b', 'queued');
+    const r = rig;
+    rig.emulator.setScenario({ queue_ms: 0, faults: [{ kind: 'not-cancellable' }] });
+    await rig.project.writeRecipe(chain(Y));
+    await rig.cycleDone(3);
+    await until(() => cancels(r).length > 0, 8_000, 'POST cancel');
+    expect(cancels(rig)).toEqual([queuedId]);
+    // It ended failed: nothing to re-attach to. The wait ends (not read again for ever) and the entry goes.
+    await until(async () => (await journal(r)).length === 0, 8_000, 'journal emptied');
+    await rig.session.close();
+    expect((await records(rig)).some((rec) => rec.request_id === queuedId)).toBe(false);
+    expect(submitsOf(rig.calls(), X)).toHaveLength(1);
+  });
+
+  it('two identical passes (one request): dropping one while it is queued keeps the request, paid once', async () => {
+    const twins = (ids: string[]): string =>
+      watchRecipe(ids.map((id) => [id, P.a, 'seed: 7'] as [string, string, string]));
+    rig = await startWatchRig(twins(['a', 'a2']), { queueMs: 1_500 });
+    await reach(rig, await rig.cycleStarted(1), 'a', 'queued');
+    await rig.project.writeRecipe(twins(['a2']));
+    const cycle = await rig.cycleDone(2);
+    expect([cycle.abandoned, cycle.in_flight]).toEqual([0, 1]);
+    expect(cancels(rig)).toEqual([]);
+    expect(submitsOf(rig.calls(), P.a)).toHaveLength(1);
+    const lock = await rig.project.readLock();
+    expect(Object.keys(lock.nodes)).toContain('a2');
+    expect((await lockMatchesFiles(rig.project)).every((e) => e.ok)).toBe(true);
+    const r = rig;
+    await until(async () => (await journal(r)).length === 0, 8_000, 'journal emptied');
+  });
+
   it('running ones finish into the cache without overwriting the new output or lock entry', async () => {
     rig = await startWatchRig(chain());
     await rig.cycleDone(1);

@@ -1,4 +1,7 @@
-/** Seed precedence: recipe > lock > journal (a paid, unrecorded request) > drawn; --reseed skips lock and journal. */
+/**
+ * Seed precedence: recipe > session > a paid request the lock lacks > lock > journal (a paid, unrecorded
+ * request) > derived > drawn; --reseed skips lock and journal.
+ */
 import { describe, expect, it } from 'vitest';
 import type { PlanNode } from '../../../src/plan/types.js';
 import { chooseSeed, journaledSeeds } from '../../../src/run/seeds.js';
@@ -20,6 +23,17 @@ describe('chooseSeed', () => {
     ['--reseed of another pass keeps the lock', node(null), locked, ['umbrella'], 30, { seed: 20, source: 'lock' }],
   ] as const)('%s', (_name, n, lock, reseed, journaled, expected) => {
     expect(chooseSeed(n, { locked: lock, reseed, draw, journaled })).toEqual(expected);
+  });
+
+  it('a paid request the lock lacks, of the node as it asks now, wins over the lock only', () => {
+    const paidUnlocked = 40;
+    expect(chooseSeed(node(null), { locked, draw, paidUnlocked })).toEqual({ seed: 40, source: 'journal' });
+    expect(chooseSeed(node(7), { locked, draw, paidUnlocked })).toEqual({ seed: 7, source: 'recipe' });
+    expect(chooseSeed(node(null), { locked, draw, paidUnlocked, session: 5 })).toEqual({ seed: 5, source: 'session' });
+    expect(chooseSeed(node(null), { locked, draw, paidUnlocked, reseed: 'all' })).toEqual({
+      seed: 99,
+      source: 'drawn',
+    });
   });
 
   it('derives a seed only when nothing else pins one (it hashes the node: not for every cached node)', () => {

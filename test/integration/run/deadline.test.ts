@@ -1,0 +1,52 @@
+/**
+ * A request still queued at its deadline: the wait cancels it. Cancelled (the API confirmed it
+ * while queued), nothing is left to re-attach to and nothing was paid: its journal entry goes, the
+ * summary does not name it as paid with an unknown outcome, and the spend takes it out where the
+ * provider does not bill a queued cancel. Not cancellable, it stays journaled (paid, or maybe).
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { openStore } from '../../../src/store/index.js';
+import {
+  createProject,
+  eventsOf,
+  recipeYaml,
+  runIn,
+  startRig,
+  summaryOf,
+  type Project,
+  type Rig,
+} from '../../helpers/run-fixtures.js';
+
+const SKY = 'Keep the face unchanged. Make the sky orange.';
+
+let project: Project | undefined;
+let rig: Rig | undefined;
+afterEach(async () => {
+  await rig?.close();
+  await project?.cleanup();
+  rig = undefined;
+  project = undefined;
+});
+
+describe('a request still queued at its deadline', () => {
+  it('cancelled: exit 75, its journal entry gone, not named as paid, not in the spend', async () => {
+    project = await createProject(recipeYaml([['a', SKY]]));
+    rig = await startRig({ scenario: { faults: [{ kind: 'stuck' }] } });
+    const run = await runIn(project, { deadlineMs: 300 }, { rig });
+    expect(summaryOf(run)).toMatchObject({ exitCode: 75, failed: 1, outcomeUnknown: [] });
+    expect(eventsOf(run.events, 'node-failed')[0]).toMatchObject({ code: 'E_TIMEOUT' });
+    expect(await (await openStore(project.cacheDir)).journal.list()).toEqual([]);
+    const [summary] = eventsOf(run.events, 'run-summary');
+    expect(summary?.outcome_unknown).toBeUndefined();
+    expect(summary?.spend).toMatchObject({ requests: 0, cancelled: 1 });
+    expect(summary?.cost_usd).toBe(0);
+  });
+
+  it('not cancellable: kept in the journal and named as paid, outcome unknown', async () => {
+    project = await createProject(recipeYaml([['a', SKY]]));
+    rig = await startRig({ scenario: { faults: [{ kind: 'stuck' }, { kind: 'not-cancellable' }] } });
+    const run = await runIn(project, { deadlineMs: 300 }, { rig });
+    expect(summaryOf(run)).toMatchObject({ exitCode: 75, failed: 1, outcomeUnknown: ['a'] });
+    expect(await (await openStore(project.cacheDir)).journal.list()).toHaveLength(1);
+  });
+});

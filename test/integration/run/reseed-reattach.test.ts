@@ -1,0 +1,99 @@
+/**
+ * A `--reseed` run interrupted while its request runs: the request is paid for and stays in the
+ * journal, and the summary says the next run re-attaches to it. The lock still holds the node's
+ * old seed, so the next run must key the node by the journal's seed (the one that was paid for),
+ * not the lock's: else the lock keeps the old result, the paid one is never downloaded, and only
+ * another `--reseed`, paying again, moves the node on.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { runRecipe, type RunEvent } from '../../../src/index.js';
+import { openStore } from '../../../src/store/index.js';
+import type { JournalEntry, LockEntry } from '../../../src/store/types.js';
+import {
+  createProject,
+  eventsOf,
+  recipeYaml,
+  runIn,
+  startRig,
+  summaryOf,
+  testRuntime,
+  type Project,
+  type Rig,
+} from '../../helpers/run-fixtures.js';
+
+const SKY = 'Keep the face unchanged. Make the sky orange.';
+
+let project: Project | undefined;
+let rig: Rig | undefined;
+afterEach(async () => {
+  await rig?.close();
+  await project?.cleanup();
+  rig = undefined;
+  project = undefined;
+});
+
+/** A first run, then a `--reseed` run of node a interrupted while its request runs: the journal's entry. */
+async function reseedInterrupted(p: Project, r: Rig): Promise<{ before?: LockEntry; entry?: JournalEntry }> {
+  const first = await runIn(p, {}, { rig: r });
+  expect(summaryOf(first)).toMatchObject({ exitCode: 0, done: 1 });
+  const before = (await p.readLock()).nodes['a'];
+  r.emulator.setScenario({ queue_ms: 0, run_ms: 1_500 });
+  const stop = new AbortController();
+  const onEvent = (e: RunEvent): void => {
+    if (e.type === 'node-state' && e.phase === 'running') stop.abort();
+  };
+  const reseeded = await runRecipe(
+    p.recipe,
+    { jobs: 1, reseed: ['a'], signal: stop.signal },
+    { rt: testRuntime(p.root, {}, 7), onEvent, session: r.session },
+  );
+  expect(reseeded.kind === 'run' && reseeded.summary.outcomeUnknown).toEqual(['a']);
+  const [entry, ...more] = await (await openStore(p.cacheDir)).journal.list();
+  expect(more).toEqual([]);
+  expect(entry?.seed).not.toBe(before?.seed);
+  expect(r.submits()).toHaveLength(2);
+  r.emulator.setScenario({});
+  return { before, entry };
+}
+
+describe('a --reseed run interrupted while its request runs', () => {
+  it('the next run re-attaches to that paid request (its seed), rather than keeping the lock', async () => {
+    project = await createProject(recipeYaml([['a', SKY]]));
+    rig = await startRig();
+    const { entry } = await reseedInterrupted(project, rig);
+
+    const next = await runIn(project, {}, { rig });
+    expect(summaryOf(next)).toMatchObject({ exitCode: 0, done: 1, submitted: 0 });
+    expect(eventsOf(next.events, 'node-start')[0]).toMatchObject({ node: 'a', reason: 'reattach' });
+    expect(rig.submits()).toHaveLength(2);
+    const after = (await project.readLock()).nodes['a'];
+    expect([after?.seed, after?.request_id]).toEqual([entry?.seed, entry?.request_id]);
+    expect(await (await openStore(project.cacheDir)).journal.list()).toEqual([]);
+  });
+
+  it("another recipe's request for the same node (its lock, not this one) leaves this lock's seed alone", async () => {
+    project = await createProject(recipeYaml([['a', SKY]]));
+    rig = await startRig();
+    const { before, entry } = await reseedInterrupted(project, rig);
+    if (!entry) throw new Error('no journal entry');
+    const journal = (await openStore(project.cacheDir)).journal;
+    const foreign = { ...entry, lock: `${project.root}/elsewhere/other.lock.json` };
+    await journal.add(foreign);
+    const next = await runIn(project, {}, { rig });
+    expect(summaryOf(next)).toMatchObject({ exitCode: 0, cached: 1, submitted: 0 });
+    expect((await project.readLock()).nodes['a']?.seed).toBe(before?.seed);
+    expect(await journal.list()).toEqual([foreign]);
+  });
+
+  it('a --reseed that completes after it wins: the older paid request does not come back over the lock', async () => {
+    project = await createProject(recipeYaml([['a', SKY]]));
+    rig = await startRig();
+    await reseedInterrupted(project, rig);
+    const again = await runIn(project, { reseed: ['a'] }, { rig, seed: 8 });
+    expect(summaryOf(again)).toMatchObject({ exitCode: 0, done: 1 });
+    const latest = (await project.readLock()).nodes['a'];
+    const next = await runIn(project, {}, { rig });
+    expect(summaryOf(next)).toMatchObject({ exitCode: 0, cached: 1, submitted: 0 });
+    expect((await project.readLock()).nodes['a']).toEqual(latest);
+  });
+});
