@@ -7,6 +7,7 @@ import { dirname } from 'node:path';
 import { mkdirp } from '../util/mkdir-p.js';
 import { ExitCode, KontextError } from '../errors.js';
 import { isWithin, realPathDeep } from '../util/real-path.js';
+import { writeFailure } from '../store/write-errors.js';
 
 function refused(path: string, why: string): KontextError {
   return new KontextError('E_REPORT_PATH', `refusing to write the report into ${path}: ${why}`, {
@@ -44,4 +45,19 @@ export async function checkOutDir(outDir: string, projectRoot: string, allowOuts
   if (allowOutsideRoot) return;
   const [real, root] = await Promise.all([realPathDeep(outDir), realPathDeep(projectRoot)]);
   if (!isWithin(root, real)) throw refused(outDir, `it leads outside the project root (${real})`);
+}
+
+/**
+ * The page itself could not be written: a folder in its place (a rename onto it says EISDIR), a
+ * full or read-only disk: one line naming it, exit 73, not an internal error.
+ */
+export function pageWriteError(e: unknown, index: string): unknown {
+  if ((e as { code?: unknown } | null)?.code === 'EISDIR') {
+    return new KontextError('E_REPORT_PATH', `cannot write the report page ${index}: a folder is in its place`, {
+      exitCode: ExitCode.CANT_CREAT,
+      hint: 'move it away (the report writes its page as a file there)',
+      cause: e,
+    });
+  }
+  return writeFailure(e, index, 'the report page was not written');
 }

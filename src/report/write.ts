@@ -20,7 +20,7 @@ import { REPORT_DIR, REPORT_INDEX } from '../plan/report-paths.js';
 import { assetName, makeAssets, missingAssets, pruneAssets } from './assets.js';
 import { type Collected, collectReport, type LiveRun } from './collect.js';
 import { renderPage } from './html.js';
-import { checkOutDir, ensureRealDir } from './safe-dir.js';
+import { checkOutDir, ensureRealDir, pageWriteError } from './safe-dir.js';
 import type { ReportData } from './types.js';
 
 export interface ReportOptions {
@@ -136,7 +136,9 @@ export async function writeReportFor(
       const assets = await makeAssets(dir, jobs, p.imagesAtOnce);
       const data = assets.failed.size === 0 ? collected : withoutFailed(collected, assets.failed);
       // Rebuildable at any time from local state: no fsync.
-      await writeFileAtomic(index, renderPage(data), { sync: false });
+      await writeFileAtomic(index, renderPage(data), { sync: false }).catch((e: unknown) => {
+        throw pageWriteError(e, index);
+      });
       p.rt.crashPoint?.('report-index-written');
       await pruneAssets(dir, new Set(jobs.map(assetName)), p.rt.now());
       return { dir, index, data, made: assets.made, reused: assets.reused, fetched: 0 };

@@ -285,6 +285,17 @@ describe('kontext report (built CLI)', () => {
     }
   });
 
+  it('a folder where the page goes: exit 73 naming it, no temp left (not an internal error)', async () => {
+    const p = (project = await createProject(YAML));
+    const index = join(p.outDir, 'report', 'index.html');
+    await mkdir(index, { recursive: true });
+    const r = await cli(['report', p.recipe], { cwd: p.root, env: cliEnv(p.root) });
+    expect(r.code, r.stderr).toBe(73);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toContain(`cannot write the report page ${index}: a folder is in its place`);
+    expect((await readdir(join(p.outDir, 'report'))).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+
   it('refuses a symlink at <out>/report (exit 73) and writes nothing where it leads', async () => {
     const p = (project = await createProject(YAML));
     const elsewhere = join(p.root, 'elsewhere');
