@@ -16,6 +16,7 @@ const HINTS: ReadonlyMap<string, string> = new Map([
   ['EDQUOT', 'the disk quota is used up: free some space and run again'],
   ['ENOTDIR', `a part of the path is a file, not a folder: move it away or choose another ${PATH}`],
   ['EISDIR', `a folder is in the way of the output file: move it away or choose another ${PATH}`],
+  ['ENAMETOOLONG', `the file name is too long for the file system: choose a shorter ${PATH}`],
 ]);
 
 /** How a recipe's paid result that could not be written is got: its node keeps its seed (the lock). */

@@ -9,12 +9,13 @@
  * extra syscall. `kontext edit` checks its `-o` folder the same way before anything else.
  */
 import { lstat, open, rm, rmdir } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { basename, dirname, resolve } from 'node:path';
 import { tempPathFor } from '../store/atomic.js';
 import { mkdirDurable } from '../store/dir-sync.js';
 import { folderInTheWay } from '../store/safe-write.js';
 import { checkWriteTarget, type WriteGuard } from '../store/write-guard.js';
 import { mkdirp } from '../util/mkdir-p.js';
+import { NAME_MAX_BYTES } from '../util/unique-suffix.js';
 import { outputTargets, requestedExtension } from './hand-edits.js';
 import { providerOf } from './node-provider.js';
 import { outputPathError } from './output-errors.js';
@@ -66,6 +67,9 @@ export async function checkOutputFolders(
 ): Promise<void> {
   const files = outputFiles(prepared, providerName);
   for (const file of files) {
+    // Up to the limit the write's temp is cut to fit (tempNameFor); past it, no write can be.
+    if (Buffer.byteLength(basename(file)) > NAME_MAX_BYTES)
+      throw outputPathError(Object.assign(new Error('name too long'), { code: 'ENAMETOOLONG' }), file);
     const real = await checkWriteTarget(file, how.guard);
     if ((await lstat(real).catch(() => null))?.isDirectory() === true) throw folderInTheWay(file);
   }

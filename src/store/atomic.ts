@@ -7,13 +7,13 @@ import { open, readdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { mkdirp, mkdirpSync } from '../util/mkdir-p.js';
 import { writerIsDead } from '../util/process-tag.js';
-import { uniqueSuffix } from '../util/unique-suffix.js';
+import { tempNameFor } from '../util/unique-suffix.js';
 import { markDirty, mkdirDurable, syncDir } from './dir-sync.js';
 import { isCode } from './errno.js';
 
 /** A temp path beside `target` (same folder, so the final rename stays on one filesystem). */
 export function tempPathFor(target: string): string {
-  return join(dirname(target), `.${basename(target)}.${uniqueSuffix()}.tmp`);
+  return join(dirname(target), tempNameFor(basename(target), '.tmp'));
 }
 
 const TEMP_NAME = /^\..+\.tmp$/;

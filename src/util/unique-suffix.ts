@@ -20,3 +20,19 @@ export function uniqueSuffix(): string {
   counter += 1;
   return `${processPart}-${counter.toString(36)}`;
 }
+
+/** The longest file name most file systems take (ext4, APFS, XFS: 255 bytes). */
+export const NAME_MAX_BYTES = 255;
+
+/**
+ * `.<name>.<suffix><end>` (`end`: `.tmp`, `.part`), a temp beside the file `name`. A long `name`
+ * is cut (at a whole character) so the temp's own name stays within {@link NAME_MAX_BYTES}: a
+ * file name of 230 bytes is allowed, and its write must not fail on its temp's name.
+ */
+export function tempNameFor(name: string, end: string): string {
+  const suffix = uniqueSuffix();
+  const room = NAME_MAX_BYTES - Buffer.byteLength(`..${suffix}${end}`);
+  const chars = [...name];
+  while (chars.length > 0 && Buffer.byteLength(chars.join('')) > room) chars.pop();
+  return `.${chars.join('')}.${suffix}${end}`;
+}

@@ -118,6 +118,36 @@ describe('a recipe whose outputs the run would refuse to write', () => {
   }, 60_000);
 });
 
+describe("an edit's -o name near or past the file system's 255-byte limit", () => {
+  const EDIT = [
+    'edit',
+    '--image',
+    'assets/portrait-astronaut.jpg',
+    '--prompt',
+    'Make the sky orange',
+    '--hosting',
+    'inline',
+  ];
+
+  it('240 bytes is written (its temp cut to fit); past 255 bytes: exit 73 naming it, nothing paid', async () => {
+    const root = await project('version: 1\n');
+    const env = runcomfyEnv(emulator(), await tempDir('home'));
+    // 236 + '.png': allowed, but the write's temp beside it (the name and ~40 bytes more) was not.
+    const fits = `${'é'.repeat(118)}.png`;
+    const before = submits(emulator());
+    const r = await spawnCli([...EDIT, '-o', fits], { cwd: root, env }).done;
+    expect(r.code, r.stderr).toBe(0);
+    expect(existsSync(join(root, fits))).toBe(true);
+    expect(submits(emulator()) - before).toBe(1);
+    const far = `${'x'.repeat(256)}.png`;
+    const refused = await spawnCli([...EDIT, '-o', far], { cwd: root, env }).done;
+    expect(refused.code, refused.stderr).toBe(73);
+    expect(refused.stderr).toContain(`cannot write ${join(root, far)} (ENAMETOOLONG)`);
+    expect(refused.stderr).toContain('nothing was submitted');
+    expect(submits(emulator()) - before).toBe(1);
+  }, 60_000);
+});
+
 describe('--dry-run of a run that can write', () => {
   it('tries the folders and leaves none behind', async () => {
     const yaml = RECIPE.replace(

@@ -47,7 +47,7 @@ import { parseRetryAfter, type RetryPolicy } from './retry.js';
 import type { RetryNotice } from '../types.js';
 import { abortReason, bothListeners, withRetries, type AttemptOutcome } from './retry-loop.js';
 import { redactUrl } from '../../util/redact.js';
-import { uniqueSuffix } from '../../util/unique-suffix.js';
+import { tempNameFor } from '../../util/unique-suffix.js';
 
 export interface DownloadContext extends OpenContext {
   readonly rt: Runtime;
@@ -71,7 +71,7 @@ export interface DownloadOptions {
 
 /** A temp path in the destination's folder, so the final rename stays on one filesystem. */
 function partPathFor(dest: string): string {
-  return join(dirname(dest), `.${basename(dest)}.${uniqueSuffix()}.part`);
+  return join(dirname(dest), tempNameFor(basename(dest), '.part'));
 }
 
 /** Download `url` to `dest` atomically. Throws typed errors; never leaves a partial file. */
