@@ -25,7 +25,13 @@ import { finishRequest } from './request-wait.js';
 import { bodySha256, claimSubmit, isLiveOwner, maybePaid, provesNotAccepted, stopIfUncertain } from './submit-claim.js';
 import { SUBMIT_GRACE_MS, submitLostWarning } from './submit-grace.js';
 import { graceSignal } from '../util/grace-signal.js';
-import { isImageFetchFailure, mayResubmit, OutcomeUnknownError, stillNotFetched } from './remote-outcome.js';
+import {
+  isImageFetchFailure,
+  isLostOutput,
+  mayResubmit,
+  OutcomeUnknownError,
+  stillNotFetched,
+} from './remote-outcome.js';
 
 /** Who this run is, for the journal's intents (see submit-claim.ts). */
 interface IntentDeps {
@@ -317,7 +323,7 @@ async function attach(job: Job, requestId: string, deps: NodeDeps, first: NodePh
     return await finishRequest(job, requestId, deps);
   } catch (e) {
     if (!mayResubmit(e, deps.intents.resubmitUncertain)) throw e;
-    if (e instanceof OutcomeUnknownError) {
+    if (e instanceof OutcomeUnknownError || isLostOutput(e)) {
       const message = `${e.message}; --resubmit-uncertain: submitting it again (it may be paid twice)`;
       deps.emit({ type: 'warning', node: job.node.id, message });
     }

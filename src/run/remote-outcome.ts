@@ -7,11 +7,15 @@
  *   proxy's or load balancer's HTML 404, an empty body, a captive portal) proves nothing.
  * Either way the node fails with `E_OUTCOME_UNKNOWN` (exit 75) and the next run re-attaches.
  * Only `RequestGoneError` (the service's documented "unknown request") or a cancellation lets a
- * re-attach submit anew; `--resubmit-uncertain` also lets an unknown outcome do so.
+ * re-attach submit anew; `--resubmit-uncertain` also lets an unknown outcome do so, and an output
+ * its URL no longer gives ({@link isLostOutput}: gone, not an image, over the cap).
  */
 import { ExitCode, KontextError } from '../errors.js';
 import {
   DeadlineExceededError,
+  DownloadFailedError,
+  DownloadRefusedError,
+  DownloadTooLargeError,
   InputRejectedError,
   OutputMissingError,
   RemoteCancelledError,
@@ -104,7 +108,21 @@ export function requestKept(e: unknown): boolean {
  */
 export function keptAfterWait(e: unknown): unknown {
   if (typeof e === 'object' && e !== null) keptErrors.add(e);
+  // Read again, a signed URL may be fresh; an output deleted (Replicate keeps them an hour) never is.
+  if (isLostOutput(e)) Object.assign(e, { hint: `${e.hint ?? ''}${e.hint ? '; ' : ''}${LOST_OUTPUT_HINT}` });
   return e;
+}
+
+const LOST_OUTPUT_HINT =
+  'the request is paid and stays in the journal: the next run reads it again (free); if its output is ' +
+  'gone for good, run with --resubmit-uncertain to submit it again (paid twice)';
+
+/**
+ * A paid request's output that its URL does not give, for good as far as this run can tell: a 4xx
+ * after retries (expired, deleted), a body that is no image, one over the download cap.
+ */
+export function isLostOutput(e: unknown): e is KontextError {
+  return e instanceof DownloadFailedError || e instanceof DownloadRefusedError || e instanceof DownloadTooLargeError;
 }
 
 /**
@@ -140,11 +158,12 @@ function unsettledError(e: unknown, requestId: string, provider: string, rereads
 
 /**
  * Whether a re-attach may give its request up and submit anew: the service said it does not
- * know it, or it was cancelled; or its outcome is unknown and the run allows paying twice.
+ * know it, or it was cancelled; or the run allows paying twice, and its outcome is unknown or its
+ * output cannot be had ({@link isLostOutput}).
  */
 export function mayResubmit(e: unknown, resubmitUncertain: boolean): boolean {
   if (e instanceof RequestGoneError || e instanceof RemoteCancelledError) return true;
-  return resubmitUncertain && e instanceof OutcomeUnknownError;
+  return resubmitUncertain && (e instanceof OutcomeUnknownError || isLostOutput(e));
 }
 
 /** The request ended failed or cancelled: nothing left to re-attach to (errors are never kept). */

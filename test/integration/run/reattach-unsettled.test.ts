@@ -278,3 +278,36 @@ describe('a paid request that finished without an output URL', () => {
     expect(await journal(project)).toEqual([]);
   });
 });
+
+describe('a paid output its URL does not give (not an image, gone, over the cap)', () => {
+  it('stays journaled and is read again for free; --resubmit-uncertain submits it again', async () => {
+    project = await createProject(recipeYaml([['background', BG]]));
+    // Every download answers an HTML page: the output of this request is never to be had.
+    rig = await startRig({ scenario: { faults: [{ kind: 'html-download' }] } });
+    const run = await runIn(project, FAST_REREADS, { rig });
+    expect(summaryOf(run)).toMatchObject({ exitCode: 65, failed: 1, submitted: 1 });
+    expect(failure(run)).toMatchObject({ code: 'E_DOWNLOAD_REFUSED' });
+    expect(failure(run)?.hint).toMatch(
+      /stays in the journal: the next run reads it again \(free\); .*--resubmit-uncertain/,
+    );
+    const [entry, ...more] = await journal(project);
+    expect(more).toEqual([]);
+    expect(entry?.request_id).toBeDefined();
+
+    // Read again: no new submit, the same refusal, the entry kept.
+    const again = await runIn(project, FAST_REREADS, { rig });
+    expect(summaryOf(again)).toMatchObject({ exitCode: 65, failed: 1, submitted: 0 });
+    expect(await journal(project)).toEqual([entry]);
+
+    // The user accepts paying again: the request is given up and submitted anew (one more paid).
+    rig.emulator.setScenario({ faults: [{ kind: 'html-download', times: 1 }] });
+    const resubmitted = await runIn(project, { ...FAST_REREADS, resubmitUncertain: true }, { rig });
+    expect(summaryOf(resubmitted)).toMatchObject({ exitCode: 0, done: 1, submitted: 1 });
+    const warned = eventsOf(resubmitted.events, 'warning').map((e) => e.message);
+    expect(warned.some((m) => m.includes('--resubmit-uncertain: submitting it again'))).toBe(true);
+    expect(rig.submits()).toHaveLength(2);
+    expect((await project.readLock()).nodes['background']?.request_id).not.toBe(entry?.request_id);
+    expect((await lockMatchesFiles(project)).every((x) => x.ok)).toBe(true);
+    expect(await journal(project)).toEqual([]);
+  });
+});
