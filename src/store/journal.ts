@@ -12,11 +12,12 @@
  * The entries this process wrote and has not removed are also kept in memory, so `restore` can
  * write them again when the cache dir is deleted under a run (a later crash still re-attaches).
  */
-import { link, open, readdir, rm, unlink } from 'node:fs/promises';
+import { type FileHandle, link, open, readdir, rm, unlink } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { tempPathFor, withParentDir, writeFileAtomic } from './atomic.js';
 import { ClaimThreadStopped, claimOnThread, startClaimThread } from './claim-thread.js';
-import { isCode } from './errno.js';
+import { isCode, NO_HARD_LINKS } from './errno.js';
 import { syncDir, syncDirty } from './dir-sync.js';
 import { StoreError } from './errors.js';
 import { assertHex64, isSha256Hex, layout } from './layout.js';
@@ -48,7 +49,9 @@ export function createJournal(root: string): Journal {
         if (await createExclusive(target, text)) return claimed(live, entry);
         const holder = await get(entry.key);
         if (holder) return { claimed: false, holder };
-        // Removed between our link and our read, or unreadable: replace an unreadable one.
+        // Removed between our link and our read, or unreadable: replace an unreadable one, after
+        // a pause (without hard links another claim's entry is empty until its write lands).
+        if (attempt >= 1) await sleep(20 * attempt);
         if (attempt >= 2) {
           await writeFileAtomic(target, text, durable);
           return claimed(live, entry);
@@ -167,15 +170,44 @@ async function createExclusive(target: string, text: string): Promise<boolean> {
       linked = true;
     } catch (e) {
       if (isCode(e, 'EEXIST')) return false;
-      throw e;
+      if (!isCode(e, ...NO_HARD_LINKS)) throw e;
     }
   } finally {
     if (!linked) await rm(tmp, { force: true });
   }
+  if (!linked && !(await createInPlace(target, text))) return false;
   const dropTemp = unlink(tmp).catch((e: unknown) => {
     if (!isCode(e, 'ENOENT')) throw e;
   });
   await Promise.all([syncDir(dirname(target)), dropTemp]);
+  return true;
+}
+
+/**
+ * A cache dir on a file system without hard links (exFAT or FAT on an external disk, many
+ * network shares): the entry itself is created exclusively and then written, so another run may
+ * briefly read it empty (an unreadable entry: its claim asks again before replacing it). A
+ * write that fails removes it: never a claim without its text.
+ */
+async function createInPlace(target: string, text: string): Promise<boolean> {
+  let handle: FileHandle;
+  try {
+    handle = await open(target, 'wx', 0o644);
+  } catch (e) {
+    if (isCode(e, 'EEXIST')) return false;
+    throw e;
+  }
+  try {
+    try {
+      await handle.writeFile(text);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  } catch (e) {
+    await rm(target, { force: true });
+    throw e;
+  }
   return true;
 }
 
