@@ -82,6 +82,13 @@ describe('copyFileSafely', () => {
     ['other.lock.json', /a lock file/],
     ['assets/photo.jpg', /the recipe or one of its sources/],
     ['.kontext/blobs/x.png', /inside the cache dir/],
+    // Other files on this disk; the protected ones on a Mac, on Windows or on exFAT, where names
+    // are compared without case (and in either Unicode form).
+    ['.GIT/config', /inside a \.git folder/],
+    ['Recipe.YML', /the recipe or one of its sources/],
+    ['Recipe.Lock.Json', /a lock file/],
+    ['ASSETS/Photo.JPG', /the recipe or one of its sources/],
+    ['.Kontext/blobs/x.png', /inside the cache dir/],
   ])('refuses %s', async (rel, why) => {
     await expect(write(rel)).rejects.toThrow(why);
   });
