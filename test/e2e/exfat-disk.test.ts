@@ -1,13 +1,15 @@
 /**
  * The CLI with a real exFAT disk (helpers/exfat-disk.ts: a USB stick's or camera card's file
  * system; names compared without case, as on macOS and Windows; no hard links, no symlinks)
- * as the cache dir. Skipped, saying why, where no exFAT disk can be mounted.
+ * as the cache dir, and as the project's disk. Skipped, saying why, where no exFAT disk can be
+ * mounted.
  */
-import { rm } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cli } from '../helpers/cli-spawn.js';
+import { cli, cliEnv } from '../helpers/cli-spawn.js';
 import { paid, project, runcomfyEnv, tempDir, useEmulator } from '../helpers/e2e-kit.js';
+import { ASSETS } from '../helpers/run-fixtures.js';
 import { type ExfatDisk, mountExfat } from '../helpers/exfat-disk.js';
 
 const emulator = useEmulator();
@@ -47,5 +49,50 @@ describe('an exFAT disk', () => {
     const gc = await cli(['gc', '--older-than', '1m'], { cwd: root, env });
     expect(gc.code, gc.stderr).toBe(0);
     expect(await paid(emulator(), ['run', 'recipe.yml', '--force', 'hat'], root, env)).toBe(1);
+  }, 120_000);
+
+  // fal returns a JPEG, so `ASSETS/portrait-astronaut.{ext}` is the source's own name in another
+  // case: one file here. Validate said ok and the write guard compared names as written: with
+  // --overwrite the output replaced the source, and every later run paid again for a source
+  // that had changed.
+  it("as the project's disk: a save: naming the source in another case is refused before paying", async (t) => {
+    if (typeof disk === 'string') return t.skip();
+    const root = join(disk.dir, 'project');
+    await mkdir(join(root, '.git'), { recursive: true });
+    await mkdir(join(root, 'assets'));
+    const source = join(root, 'assets', 'portrait-astronaut.jpg');
+    await copyFile(join(ASSETS, 'portrait-astronaut.jpg'), source);
+    const original = await readFile(source);
+    const recipe = (save: string): Promise<void> =>
+      writeFile(
+        join(root, 'recipe.yml'),
+        'version: 1\nname: walk\nprovider: fal\nhosting: { mode: inline }\n' +
+          'sources:\n  photo: assets/portrait-astronaut.jpg\n' +
+          `passes:\n  - id: tint\n    prompt: "Tint the whole image blue"\n    save: ${save}\n`,
+      );
+    const env = cliEnv(await tempDir('home'), {
+      FAL_QUEUE_BASE: emulator().origin,
+      FAL_KEY: 'fal-e2e-id:fal-e2e-secret',
+      KONTEXT_ALLOW_HOSTS: '127.0.0.1',
+    });
+    const falSubmits = (): number =>
+      emulator()
+        .requestLog()
+        .filter((e) => e.method === 'POST' && e.path.startsWith('/fal-ai/') && !e.internal).length;
+
+    await recipe('final/{source}.{ext}');
+    const before = falSubmits();
+    for (const _ of [1, 2]) {
+      const r = await cli(['run', 'recipe.yml'], { cwd: root, env });
+      expect(r.code, r.stderr).toBe(0);
+    }
+    expect(falSubmits() - before).toBe(1);
+
+    await recipe('ASSETS/portrait-astronaut.{ext}');
+    const r = await cli(['run', 'recipe.yml', '--overwrite'], { cwd: root, env });
+    expect(r.code, r.stderr).toBe(65);
+    expect(r.stderr).toContain('save path "ASSETS/portrait-astronaut.{ext}" would write into the source "photo"');
+    expect(falSubmits() - before).toBe(1);
+    expect(await readFile(source)).toEqual(original);
   }, 120_000);
 });
