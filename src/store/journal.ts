@@ -20,6 +20,7 @@ import { ClaimThreadStopped, claimOnThread, startClaimThread } from './claim-thr
 import { isCode, NO_HARD_LINKS } from './errno.js';
 import { syncDir, syncDirty } from './dir-sync.js';
 import { StoreError } from './errors.js';
+import { writeFailure } from './write-errors.js';
 import { assertHex64, isSha256Hex, layout } from './layout.js';
 import { readJsonOrNull } from './read-json.js';
 import { JournalEntrySchema } from './schemas.js';
@@ -36,6 +37,20 @@ export function createJournal(root: string): Journal {
     const entry = await readJsonOrNull(layout.journalEntry(root, key), JournalEntrySchema);
     return entry !== null && entry.key === key ? entry : null;
   };
+  const claimAt = async (target: string, text: string, entry: JournalEntry): ReturnType<Journal['claim']> => {
+    for (let attempt = 0; ; attempt++) {
+      if (await createExclusive(target, text)) return claimed(live, entry);
+      const holder = await get(entry.key);
+      if (holder) return { claimed: false, holder };
+      // Removed between our link and our read, or unreadable: replace an unreadable one, after
+      // a pause (without hard links another claim's entry is empty until its write lands).
+      if (attempt >= 1) await sleep(20 * attempt);
+      if (attempt >= 2) {
+        await writeFileAtomic(target, text, durable);
+        return claimed(live, entry);
+      }
+    }
+  };
   return {
     async add(entry) {
       // The folder's fsync (the rename made durable) is shared with claims and adds under way.
@@ -45,17 +60,11 @@ export function createJournal(root: string): Journal {
     async claim(entry) {
       const target = layout.journalEntry(root, entry.key);
       const text = serialize(entry);
-      for (let attempt = 0; ; attempt++) {
-        if (await createExclusive(target, text)) return claimed(live, entry);
-        const holder = await get(entry.key);
-        if (holder) return { claimed: false, holder };
-        // Removed between our link and our read, or unreadable: replace an unreadable one, after
-        // a pause (without hard links another claim's entry is empty until its write lands).
-        if (attempt >= 1) await sleep(20 * attempt);
-        if (attempt >= 2) {
-          await writeFileAtomic(target, text, durable);
-          return claimed(live, entry);
-        }
+      try {
+        return await claimAt(target, text, entry);
+      } catch (e) {
+        // A full or read-only cache disk: exit 73 naming the entry (node's own words name no file).
+        throw writeFailure(e, target, 'nothing was submitted for this node; then run again');
       }
     },
     get,

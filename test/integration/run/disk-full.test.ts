@@ -143,6 +143,39 @@ describe('a full disk (real ENOSPC on a tmpfs)', () => {
     expect(await journalEntries(p.cacheDir)).toEqual([]);
   }, 60_000);
 
+  // The claim's write failed as a bare "ENOSPC: no space left on device, write", exit 70 (an
+  // internal error), naming no file.
+  it('under the cache before the claim: exit 73 naming the journal entry, nothing paid; freed, paid', async (ctx) => {
+    if (cannotMount !== null) return ctx.skip(cannotMount);
+    emulator = await startEmulator({ queueMs: 20, runMs: 150 });
+    const em = emulator;
+    const env = runcomfyAt(em);
+    project = await createProject(RECIPE);
+    const p = project;
+    await mountTmpfs(join(p.root, '.cache'), '4m');
+    const first = await children.run(p, env).done;
+    expect(first.code, first.stdout + first.stderr).toBe(0);
+    await p.writeRecipe(RECIPE.replace(PROMPT, OTHER));
+    const filler = await fill(join(p.root, '.cache'));
+    const child = children.run(p, env);
+    const done = await child.done;
+    const { message, exit } = failure(done.stdout);
+    expect(done.code, child.output()).toBe(73);
+    expect(exit).toBe(73);
+    expect(message).toMatch(/^cannot write .*\/journal\/[0-9a-f]{64}\.json \(ENOSPC\)/);
+    expect(message).toContain(p.cacheDir);
+    expect(done.stdout).toContain('the disk is full: free some space; nothing was submitted for this node');
+    expect(done.stderr).not.toMatch(/\n\s+at /);
+    expect(paid(em.requestLog())).toBe(1);
+    expect(await journalEntries(p.cacheDir)).toEqual([]);
+
+    await rm(filler);
+    const again = children.run(p, env);
+    const second = await again.done;
+    expect(second.code, again.output()).toBe(0);
+    expect(paid(em.requestLog())).toBe(2);
+  }, 60_000);
+
   it('under out/: exit 73 naming the output, the result cached; freed, the re-run pays nothing', async (ctx) => {
     if (cannotMount !== null) return ctx.skip(cannotMount);
     emulator = await startEmulator({ queueMs: 20, runMs: 150 });
