@@ -4,7 +4,7 @@
  * as the cache dir, and as the project's disk. Skipped, saying why, where no exFAT disk can be
  * mounted.
  */
-import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cli, cliEnv } from '../helpers/cli-spawn.js';
@@ -94,5 +94,31 @@ describe('an exFAT disk', () => {
     expect(r.stderr).toContain('save path "ASSETS/portrait-astronaut.{ext}" would write into the source "photo"');
     expect(falSubmits() - before).toBe(1);
     expect(await readFile(source)).toEqual(original);
+  }, 120_000);
+
+  // A source renamed in case only (`Portrait.jpg` → `portrait.jpg`, as a Mac user does): the new
+  // node's output is the dropped entry's file there, under its old spelling. clean removed it as
+  // the dropped entry's, and the next run restored it from the cache.
+  it("as the project's disk: clean after a source's case-only rename keeps the outputs", async (t) => {
+    if (typeof disk === 'string') return t.skip();
+    const root = join(disk.dir, 'renamed');
+    await mkdir(join(root, '.git'), { recursive: true });
+    await mkdir(join(root, 'assets'));
+    await copyFile(join(ASSETS, 'portrait-astronaut.jpg'), join(root, 'assets', 'Portrait.jpg'));
+    await writeFile(
+      join(root, 'recipe.yml'),
+      RECIPE.replace('photo: assets/portrait-astronaut.jpg', 'shots: assets/*.jpg'),
+    );
+    const env = runcomfyEnv(emulator(), await tempDir('home'), { KONTEXT_CACHE_DIR: join(disk.dir, 'cache-renamed') });
+    expect(await paid(emulator(), ['run', 'recipe.yml'], root, env)).toBe(2);
+    await rename(join(root, 'assets', 'Portrait.jpg'), join(root, 'assets', 'portrait.jpg'));
+    expect(await paid(emulator(), ['run', 'recipe.yml'], root, env)).toBe(0);
+    const clean = await cli(['clean', 'recipe.yml'], { cwd: root, env });
+    expect(clean.code, clean.stderr).toBe(0);
+    expect(clean.stdout).toContain('clean: removed 2 lock entries, 0 files');
+    expect(await readdir(join(root, 'out', 'walk', 'tint'))).toEqual(['Portrait.png']);
+    const run = await cli(['run', 'recipe.yml'], { cwd: root, env });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout + run.stderr).not.toContain('restored');
   }, 120_000);
 });
