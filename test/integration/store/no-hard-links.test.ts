@@ -7,15 +7,17 @@
  * cache hit failed on. Both now hold: the entry created exclusively in place, the record
  * renamed back. Skipped, saying why, where no exFAT disk can be mounted.
  */
-import { readdir, readFile, rename, writeFile, mkdir } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tempPathFor } from '../../../src/store/atomic.js';
-import { claimOnThread } from '../../../src/store/claim-thread.js';
 import { claimPathOf, restoreClaim } from '../../../src/store/gc-claim.js';
 import { openStore } from '../../../src/store/index.js';
 import { type ExfatDisk, mountExfat } from '../../helpers/exfat-disk.js';
 import { anIntent } from '../../helpers/journal-files.js';
+import { ensureBuilt } from '../../helpers/cli-spawn.js';
+import { REPO_ROOT } from '../../helpers/run-fixtures.js';
 
 let disk: ExfatDisk | string = 'not mounted yet';
 beforeAll(async () => {
@@ -36,13 +38,40 @@ async function folder(name: string): Promise<string> {
 
 const KEY = 'a'.repeat(64);
 
-/** A claim on the claim thread, once it is up (the first calls start it and answer `null`). */
-async function onThread(target: string, text: string): Promise<boolean> {
-  for (;;) {
-    const claim = claimOnThread(target, tempPathFor(target), text);
-    if (claim !== null) return claim;
-    await new Promise((r) => setTimeout(r, 5));
-  }
+/**
+ * Claims of `target` with these texts made together on the claim thread, in a child process
+ * (the built modules): test files share a fork's modules here, and an earlier file may have
+ * killed this fork's thread for good. Resolves with which claims were made.
+ */
+async function onThreadInChild(target: string, texts: readonly string[]): Promise<boolean[]> {
+  await ensureBuilt();
+  const module = (name: string) => JSON.stringify(pathToFileURL(join(REPO_ROOT, 'dist', 'store', name)).href);
+  const script = `
+    import { claimOnThread } from ${module('claim-thread.js')};
+    import { tempPathFor } from ${module('atomic.js')};
+    const onThread = async (target, text) => {
+      for (;;) {
+        const claim = claimOnThread(target, tempPathFor(target), text);
+        if (claim !== null) return claim;
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    };
+    const target = ${JSON.stringify(target)};
+    await onThread(target + '.warm', 'warm');
+    console.log(JSON.stringify(await Promise.all(${JSON.stringify(texts)}.map((t) => onThread(target, t)))));`;
+  // --input-type=module: the thread must not inherit it (its code is CommonJS).
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => {
+    out += d.toString();
+  });
+  const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+  const code = await new Promise<number | null>((r) => child.once('exit', r));
+  clearTimeout(timer);
+  expect(code, out).toBe(0);
+  return JSON.parse(out) as boolean[];
 }
 
 describe('a cache dir without hard links (exFAT)', () => {
@@ -58,13 +87,12 @@ describe('a cache dir without hard links (exFAT)', () => {
   it('claims of one name made together on the claim thread: exactly one is made, with its own bytes', async (t) => {
     if (typeof disk === 'string') return t.skip();
     const dir = await folder('thread');
-    await onThread(join(dir, 'warm.json'), 'warm');
     const target = join(dir, 'entry.json');
     const texts = Array.from({ length: 12 }, (_, i) => `claim ${i}\n`);
-    const made = await Promise.all(texts.map((text) => onThread(target, text)));
+    const made = await onThreadInChild(target, texts);
     expect(made.filter(Boolean)).toHaveLength(1);
     expect(await readFile(target, 'utf8')).toBe(texts[made.indexOf(true)]);
-    expect((await readdir(dir)).sort()).toEqual(['entry.json', 'warm.json']);
+    expect((await readdir(dir)).sort()).toEqual(['entry.json', 'entry.json.warm']);
   });
 
   it("gc's claimed record is put back, and one written anew meanwhile is kept", async (t) => {
