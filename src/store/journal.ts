@@ -53,8 +53,16 @@ export function createJournal(root: string): Journal {
   };
   return {
     async add(entry) {
-      // The folder's fsync (the rename made durable) is shared with claims and adds under way.
-      await writeFileAtomic(layout.journalEntry(root, entry.key), serialize(entry), durable);
+      const path = layout.journalEntry(root, entry.key);
+      const text = serialize(entry);
+      try {
+        // The folder's fsync (the rename made durable) is shared with claims and adds under way.
+        await writeFileAtomic(path, text, durable);
+      } catch (e) {
+        // A disk that filled since the claim: a temp has no room, the entry's own file has.
+        const kept = isCode(e, 'ENOSPC', 'EDQUOT') && (await rewriteInPlace(path, text).catch(() => false));
+        if (!kept) throw writeFailure(e, path, 'the request may be paid and its id is not kept; check the dashboard');
+      }
       live.set(entry.key, entry);
     },
     async claim(entry) {
@@ -216,6 +224,32 @@ async function createInPlace(target: string, text: string): Promise<boolean> {
   } catch (e) {
     await rm(target, { force: true });
     throw e;
+  }
+  return true;
+}
+
+/**
+ * `path` (an intent, its request id now known) rewritten where it lies, in the blocks it has:
+ * on a disk that filled between the claim and the reply, the paid request's id is kept, so the
+ * next run re-attaches instead of facing a "maybe paid" intent (or it stops here, without a
+ * journal to say what was paid). Not atomic, unlike every other journal write: only where that
+ * write found no room. False when the file is gone.
+ */
+async function rewriteInPlace(path: string, text: string): Promise<boolean> {
+  let handle: FileHandle;
+  try {
+    handle = await open(path, 'r+');
+  } catch (e) {
+    if (isCode(e, 'ENOENT')) return false;
+    throw e;
+  }
+  try {
+    const bytes = Buffer.from(text);
+    await handle.write(bytes, 0, bytes.length, 0);
+    await handle.truncate(bytes.length);
+    await handle.sync();
+  } finally {
+    await handle.close();
   }
   return true;
 }
