@@ -25,6 +25,7 @@ import { hasBlob } from '../store/blobs.js';
 import { isStaleTemp, readLock } from '../store/index.js';
 import type { LockFile } from '../store/types.js';
 import { checkWriteTarget, type WriteGuard } from '../store/write-guard.js';
+import { foldPath } from '../util/fold-path.js';
 
 /** Extensions of the images kontext writes (`extensionFor` in outputs.ts, plus `jpeg`). */
 const IMAGE_EXTS = ['png', 'jpg', 'jpeg', 'webp', 'gif', 'avif'];
@@ -145,7 +146,12 @@ export async function scanOutDir(scope: CleanScope): Promise<CleanScan> {
   const real = await lstat(scope.outDir)
     .then(async (s) => (s.isDirectory() ? realpath(scope.outDir) : null))
     .catch(ifGone(null));
-  const w: Walk = { ...scope, realOut: real ?? '', skip: new Set(reportAssetDirs(scope.outDir)) };
+  const w: Walk = {
+    ...scope,
+    realOut: real ?? '',
+    skip: new Set(reportAssetDirs(scope.outDir)),
+    claimedAs: claimedSpellings(scope.claimed),
+  };
   const found: CleanScan = { files: [], dirs: [], kept: [], stillInOut: (file) => staysInOut(file, w) };
   if (real !== null) await walk(scope.outDir, w, found);
   return found;
@@ -155,6 +161,43 @@ interface Walk extends CleanScope {
   readonly realOut: string;
   /** The report's image folders: every file in them is the report's. */
   readonly skip: ReadonlySet<string>;
+  /** {@link CleanScope.claimed} by `foldPath`: the spellings of a name another case may open. */
+  readonly claimedAs: ReadonlyMap<string, readonly string[]>;
+}
+
+function claimedSpellings(claimed: ReadonlySet<string>): ReadonlyMap<string, readonly string[]> {
+  const by = new Map<string, string[]>();
+  for (const file of claimed) {
+    const key = foldPath(file);
+    const list = by.get(key);
+    if (list === undefined) by.set(key, [file]);
+    else list.push(file);
+  }
+  return by;
+}
+
+/**
+ * `file` is a claimed file under another spelling on this file system: on macOS, Windows or
+ * exFAT a source renamed `Photo.jpg` → `photo.jpg` makes the node `tint@photo`, whose output
+ * `photo.png` is the very file the dropped entry `tint@Photo` names as `Photo.png`. Asked of the
+ * disk (one device and inode, or a name that opens a file its folder does not list), so on
+ * Linux, where the two names are two files, the dropped entry's file still goes.
+ */
+async function claimedElsewise(file: string, w: Walk): Promise<boolean> {
+  const spellings = w.claimedAs.get(foldPath(file));
+  if (spellings === undefined) return false;
+  const found = await lstat(file).catch(() => null);
+  if (found === null) return false;
+  for (const other of spellings) {
+    const same = await lstat(other).catch(() => null);
+    if (same === null) continue;
+    if (same.dev === found.dev && same.ino === found.ino) return true;
+    // FUSE (exFAT on Linux) numbers a file by the name it was looked up by: the other spelling
+    // opens this file when its folder lists no entry of that name.
+    const names = await readdir(dirname(other)).catch(() => null);
+    if (names !== null && !names.includes(basename(other))) return true;
+  }
+  return false;
 }
 
 /**
@@ -194,6 +237,7 @@ async function walk(dir: string, w: Walk, found: CleanScan): Promise<{ empty: bo
 /** `remove`; `kept` (not kontext's, reported); `ours` (kontext's and still wanted, not reported). */
 async function judge(file: string, w: Walk): Promise<'remove' | 'kept' | 'ours'> {
   if (w.claimed.has(file) || isReportFile(w.outDir, file)) return 'ours'; // `kontext report` output
+  if (await claimedElsewise(file, w)) return 'ours';
   const temp = TEMP.exec(basename(file));
   if (temp !== null) {
     const target = join(dirname(file), temp[1] as string);

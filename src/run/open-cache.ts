@@ -2,9 +2,9 @@
  * The store a recipe run uses, and the one-time move of an old per-project `.kontext/` cache
  * into it (so upgrading costs no request).
  */
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readlink, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { isKontextError } from '../errors.js';
 import type { Recipe } from '../recipe/types.js';
 import { openStore } from '../store/index.js';
@@ -49,7 +49,7 @@ export async function openStoreOrStandIn(
       return {
         store,
         warning:
-          `cache dir ${root} is not writable (${reasonOf(e.cause)}): ` +
+          `cache dir ${root} is not writable (${(await danglingLink(root)) ?? reasonOf(e.cause)}): ` +
           `${folder ? 'reading it, keeping nothing new there' : 'running without a cache'}; ` +
           'results are still written to out/ and the lock',
         discard: () => rm(temp, { recursive: true, force: true }),
@@ -71,6 +71,17 @@ function readingThrough(standIn: Store, root: string, onUnreadable: (path: strin
     return standIn.getRecord(key);
   };
   return { ...standIn, getRecord: async (key) => (await standIn.getRecord(key)) ?? fromRoot(key) };
+}
+
+/**
+ * Why a cache dir that is a link to nothing cannot be made, in words: mkdir says EEXIST for it.
+ * The folder it leads to is never made: on a disk not mounted (an external one, a network
+ * share) that would fill the mount point's own disk instead. Null when `root` is no such link.
+ */
+async function danglingLink(root: string): Promise<string | null> {
+  const to = await readlink(root).catch(() => null);
+  if (to === null || (await stat(root).catch(() => null)) !== null) return null;
+  return `it is a link to ${resolve(dirname(root), to)}, which does not exist: a disk not mounted?`;
 }
 
 /** `ENOTDIR: not a directory` of `ENOTDIR: not a directory, mkdir '/x/y'`. */

@@ -58,10 +58,34 @@ function create(m) {
       linked = true;
     } catch (e) {
       if (e.code === 'EEXIST') return false;
-      throw e;
+      if (!NO_HARD_LINKS.includes(e.code)) throw e;
+      return createInPlace(m.target, m.text);
     }
   } finally {
     if (!linked) fs.rmSync(m.tmp, { force: true });
+  }
+  return true;
+}
+// No hard links on this file system (errno.ts NO_HARD_LINKS): the entry itself created exclusively.
+const NO_HARD_LINKS = ['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS'];
+function createInPlace(target, text) {
+  let fd;
+  try {
+    fd = fs.openSync(target, 'wx', 0o644);
+  } catch (e) {
+    if (e.code === 'EEXIST') return false;
+    throw e;
+  }
+  try {
+    try {
+      fs.writeFileSync(fd, text);
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch (e) {
+    fs.rmSync(target, { force: true }); // ours, never complete: no claim
+    throw e;
   }
   return true;
 }

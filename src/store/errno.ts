@@ -4,3 +4,10 @@
 export function isCode(e: unknown, ...codes: string[]): boolean {
   return typeof e === 'object' && e !== null && codes.includes(String((e as { code?: unknown }).code));
 }
+
+/**
+ * What link(2) says where the file system has no hard links (exFAT, FAT, many network shares):
+ * EPERM on Linux, ENOTSUP on macOS, EOPNOTSUPP or ENOSYS elsewhere. For a temp file of our own in
+ * the target's folder, nothing else gives these. (The claim thread's source repeats the list.)
+ */
+export const NO_HARD_LINKS = ['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS'] as const;

@@ -12,7 +12,7 @@
  */
 import { link, rename, unlink } from 'node:fs/promises';
 import { tempPathFor } from './atomic.js';
-import { isCode } from './errno.js';
+import { isCode, NO_HARD_LINKS } from './errno.js';
 import { fileInfo } from './touch.js';
 
 const CLAIM = '.gc-claim';
@@ -71,10 +71,25 @@ export async function takeBackClaim(recordPath: string): Promise<boolean> {
 
 /** Put a claimed record back, unless its key was written anew meanwhile (then the claim just goes). */
 export async function restoreClaim(claim: string, recordPath = claim.slice(0, -CLAIM.length)): Promise<void> {
-  await link(claim, recordPath).catch((e: unknown) => {
+  try {
+    await link(claim, recordPath);
+  } catch (e) {
+    if (isCode(e, ...NO_HARD_LINKS)) return moveBackUnlessWritten(claim, recordPath);
     if (!isCode(e, 'EEXIST', 'ENOENT')) throw e;
-  });
+  }
   await unlinkIfThere(claim);
+}
+
+/**
+ * {@link restoreClaim} where the file system has no hard links (exFAT, FAT, many network shares):
+ * a rename unless the key was written anew. Between that look and the rename a run may write the
+ * key; this record then replaces that one, a result of the same request that is no less valid.
+ */
+async function moveBackUnlessWritten(claim: string, recordPath: string): Promise<void> {
+  if ((await fileInfo(recordPath)) !== null) return unlinkIfThere(claim);
+  await rename(claim, recordPath).catch((e: unknown) => {
+    if (!isCode(e, 'ENOENT')) throw e;
+  });
 }
 
 /** Unlink `path` unless its mtime moved from `scannedMs` (a reuse bumped it). Returns whether it is gone. */

@@ -12,13 +12,15 @@
  * The entries this process wrote and has not removed are also kept in memory, so `restore` can
  * write them again when the cache dir is deleted under a run (a later crash still re-attaches).
  */
-import { link, open, readdir, rm, unlink } from 'node:fs/promises';
+import { type FileHandle, link, open, readdir, rm, unlink } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { tempPathFor, withParentDir, writeFileAtomic } from './atomic.js';
 import { ClaimThreadStopped, claimOnThread, startClaimThread } from './claim-thread.js';
-import { isCode } from './errno.js';
+import { isCode, NO_HARD_LINKS } from './errno.js';
 import { syncDir, syncDirty } from './dir-sync.js';
 import { StoreError } from './errors.js';
+import { writeFailure } from './write-errors.js';
 import { assertHex64, isSha256Hex, layout } from './layout.js';
 import { readJsonOrNull } from './read-json.js';
 import { JournalEntrySchema } from './schemas.js';
@@ -35,24 +37,42 @@ export function createJournal(root: string): Journal {
     const entry = await readJsonOrNull(layout.journalEntry(root, key), JournalEntrySchema);
     return entry !== null && entry.key === key ? entry : null;
   };
+  const claimAt = async (target: string, text: string, entry: JournalEntry): ReturnType<Journal['claim']> => {
+    for (let attempt = 0; ; attempt++) {
+      if (await createExclusive(target, text)) return claimed(live, entry);
+      const holder = await get(entry.key);
+      if (holder) return { claimed: false, holder };
+      // Removed between our link and our read, or unreadable: replace an unreadable one, after
+      // a pause (without hard links another claim's entry is empty until its write lands).
+      if (attempt >= 1) await sleep(20 * attempt);
+      if (attempt >= 2) {
+        await writeFileAtomic(target, text, durable);
+        return claimed(live, entry);
+      }
+    }
+  };
   return {
     async add(entry) {
-      // The folder's fsync (the rename made durable) is shared with claims and adds under way.
-      await writeFileAtomic(layout.journalEntry(root, entry.key), serialize(entry), durable);
+      const path = layout.journalEntry(root, entry.key);
+      const text = serialize(entry);
+      try {
+        // The folder's fsync (the rename made durable) is shared with claims and adds under way.
+        await writeFileAtomic(path, text, durable);
+      } catch (e) {
+        // A disk that filled since the claim: a temp has no room, the entry's own file has.
+        const kept = isCode(e, 'ENOSPC', 'EDQUOT') && (await rewriteInPlace(path, text).catch(() => false));
+        if (!kept) throw writeFailure(e, path, 'the request may be paid and its id is not kept; check the dashboard');
+      }
       live.set(entry.key, entry);
     },
     async claim(entry) {
       const target = layout.journalEntry(root, entry.key);
       const text = serialize(entry);
-      for (let attempt = 0; ; attempt++) {
-        if (await createExclusive(target, text)) return claimed(live, entry);
-        const holder = await get(entry.key);
-        if (holder) return { claimed: false, holder };
-        // Removed between our link and our read, or unreadable: replace an unreadable one.
-        if (attempt >= 2) {
-          await writeFileAtomic(target, text, durable);
-          return claimed(live, entry);
-        }
+      try {
+        return await claimAt(target, text, entry);
+      } catch (e) {
+        // A full or read-only cache disk: exit 73 naming the entry (node's own words name no file).
+        throw writeFailure(e, target, 'nothing was submitted for this node; then run again');
       }
     },
     get,
@@ -167,15 +187,70 @@ async function createExclusive(target: string, text: string): Promise<boolean> {
       linked = true;
     } catch (e) {
       if (isCode(e, 'EEXIST')) return false;
-      throw e;
+      if (!isCode(e, ...NO_HARD_LINKS)) throw e;
     }
   } finally {
     if (!linked) await rm(tmp, { force: true });
   }
+  if (!linked && !(await createInPlace(target, text))) return false;
   const dropTemp = unlink(tmp).catch((e: unknown) => {
     if (!isCode(e, 'ENOENT')) throw e;
   });
   await Promise.all([syncDir(dirname(target)), dropTemp]);
+  return true;
+}
+
+/**
+ * A cache dir on a file system without hard links (exFAT or FAT on an external disk, many
+ * network shares): the entry itself is created exclusively and then written, so another run may
+ * briefly read it empty (an unreadable entry: its claim asks again before replacing it). A
+ * write that fails removes it: never a claim without its text.
+ */
+async function createInPlace(target: string, text: string): Promise<boolean> {
+  let handle: FileHandle;
+  try {
+    handle = await open(target, 'wx', 0o644);
+  } catch (e) {
+    if (isCode(e, 'EEXIST')) return false;
+    throw e;
+  }
+  try {
+    try {
+      await handle.writeFile(text);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  } catch (e) {
+    await rm(target, { force: true });
+    throw e;
+  }
+  return true;
+}
+
+/**
+ * `path` (an intent, its request id now known) rewritten where it lies, in the blocks it has:
+ * on a disk that filled between the claim and the reply, the paid request's id is kept, so the
+ * next run re-attaches instead of facing a "maybe paid" intent (or it stops here, without a
+ * journal to say what was paid). Not atomic, unlike every other journal write: only where that
+ * write found no room. False when the file is gone.
+ */
+async function rewriteInPlace(path: string, text: string): Promise<boolean> {
+  let handle: FileHandle;
+  try {
+    handle = await open(path, 'r+');
+  } catch (e) {
+    if (isCode(e, 'ENOENT')) return false;
+    throw e;
+  }
+  try {
+    const bytes = Buffer.from(text);
+    await handle.write(bytes, 0, bytes.length, 0);
+    await handle.truncate(bytes.length);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
   return true;
 }
 

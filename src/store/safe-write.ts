@@ -8,8 +8,8 @@
  * removed, so after a power cut the output is whole or absent.
  */
 import { constants } from 'node:fs';
-import { copyFile, lstat, rename, rm, stat } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { chmod, copyFile, lstat, open, rename, rm, stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { ExitCode } from '../errors.js';
 import { realPathDeep } from '../util/real-path.js';
 import { sweepDeadTempsOnce, syncFile, tempPathFor, withParentDir } from './atomic.js';
@@ -42,6 +42,10 @@ export async function copyFileSafely(
   const tmp = tempPathFor(real);
   try {
     await withParentDir(real, () => copyFile(blob, tmp, constants.COPYFILE_EXCL), 'deferred');
+    // Best effort: a share or FAT disk may refuse modes.
+    await newFileMode(dirname(real))
+      .then((mode) => chmod(tmp, mode))
+      .catch(() => undefined);
     // Flushed before the rename, so a power cut cannot leave a torn file under the output's name
     // (the next run would take it for a hand edit: run/hand-edits.ts).
     await options.verify?.(tmp);
@@ -65,6 +69,36 @@ export function folderInTheWay(target: string): StoreError {
     exitCode: ExitCode.CANT_CREAT,
     hint: 'move the folder away, or change out: or save: in the recipe',
   });
+}
+
+/** {@link newFileMode} per folder, for this process (its umask does not change). */
+const modes = new Map<string, Promise<number>>();
+
+/**
+ * The mode a new file gets in `dir` (0666 less the umask, or the folder's default ACL), asked of
+ * the disk once per folder. copyFile gives the copy its source's mode, and a blob written under
+ * another umask (077 in CI: 0600) or a cache restored read-only (0444) made outputs the team
+ * could not read, or their owner could not edit.
+ */
+function newFileMode(dir: string): Promise<number> {
+  let mode = modes.get(dir);
+  if (mode === undefined) {
+    mode = probeMode(dir);
+    modes.set(dir, mode);
+    mode.catch(() => modes.delete(dir));
+  }
+  return mode;
+}
+
+async function probeMode(dir: string): Promise<number> {
+  const probe = tempPathFor(join(dir, 'mode'));
+  const handle = await open(probe, 'wx', 0o666);
+  try {
+    return (await handle.stat()).mode & 0o777;
+  } finally {
+    await handle.close();
+    await rm(probe, { force: true });
+  }
 }
 
 /** After the rename: a regular file at `real`, in a folder that still resolves to the one checked. */

@@ -9,15 +9,19 @@
 import { type Dirent, lstatSync, readdirSync } from 'node:fs';
 import { basename, dirname, join, sep } from 'node:path';
 import { ExitCode } from '../errors.js';
+import { foldPath } from '../util/fold-path.js';
 import { isWithin, realPathDeep, realPathDeepSync, withRealRoots } from '../util/real-path.js';
 import { StoreError } from './errors.js';
 
 export interface WriteGuard {
   /** The project root, as written and as realpath; `null`: writes may go anywhere (`--allow-outside-root`). */
   readonly roots: readonly string[] | null;
-  /** Realpaths (and paths as written) of files never overwritten: the recipe, its lock, its sources. */
+  /**
+   * Realpaths (and paths as written) of files never overwritten: the recipe, its lock, its
+   * sources; folded (`foldPath`).
+   */
   readonly files: ReadonlySet<string>;
-  /** Folders never written into: the cache dir, as written and as realpath. */
+  /** Folders never written into: the cache dir, as written and as realpath; folded (`foldPath`). */
   readonly dirs: readonly string[];
 }
 
@@ -35,21 +39,27 @@ export async function buildWriteGuard(input: WriteGuardInput): Promise<WriteGuar
   const files = await Promise.all(input.protectedFiles.map(async (f) => [f, await realPathDeep(f)]));
   return {
     roots: input.allowOutsideRoot ? null : await withRealRoots([input.projectRoot]),
-    files: new Set(files.flat()),
-    dirs: input.cacheDir === undefined ? [] : await withRealRoots([input.cacheDir]),
+    files: new Set(files.flat().map(foldPath)),
+    dirs: input.cacheDir === undefined ? [] : (await withRealRoots([input.cacheDir])).map(foldPath),
   };
 }
 
 /** A `.git` segment anywhere in a path (a regex, not a split: a lock's every output is checked). */
 const SEP = sep === '/' ? '/' : '[\\\\/]';
-const GIT_SEGMENT = new RegExp(`(^|${SEP})\\.git(${SEP}|$)`);
+const GIT_SEGMENT = new RegExp(`(^|${SEP})\\.git(${SEP}|$)`, 'i');
 
-/** Why `real` (an absolute path whose folders are resolved) must not be written, or null. */
+/**
+ * Why `real` (an absolute path whose folders are resolved) must not be written, or null. What is
+ * protected is compared as a case-insensitive file system compares names (`foldPath`): on a Mac,
+ * `.GIT/x`, `Recipe.Lock.json` or `ASSETS/photo.jpg` open the protected file. Project roots are
+ * not folded: that would let writes out, not keep them off.
+ */
 function writeRefusal(real: string, guard: WriteGuard): string | null {
   if (GIT_SEGMENT.test(real)) return 'it is inside a .git folder';
-  if (basename(real).endsWith('.lock.json')) return 'it is a lock file';
-  if (guard.files.has(real)) return 'it is the recipe or one of its sources';
-  if (guard.dirs.some((d) => isWithin(d, real))) return 'it is inside the cache dir';
+  if (basename(real).toLowerCase().endsWith('.lock.json')) return 'it is a lock file';
+  const folded = foldPath(real);
+  if (guard.files.has(folded)) return 'it is the recipe or one of its sources';
+  if (guard.dirs.some((d) => isWithin(d, folded))) return 'it is inside the cache dir';
   if (guard.roots !== null && !guard.roots.some((r) => isWithin(r, real))) return 'it is outside the project root';
   return null;
 }

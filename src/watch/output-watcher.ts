@@ -11,6 +11,7 @@ import { existsSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { isInside, type WatchFilter } from '../recipe/watch-targets.js';
 import { isTempName } from '../store/atomic.js';
+import { foldPath } from '../util/fold-path.js';
 import { debounce, type Debouncer } from './debounce.js';
 import { RootWatchers } from './root-watchers.js';
 
@@ -32,7 +33,8 @@ const NOTHING: WrittenFiles = { outDir: '', files: [] };
 export class OutputWatcher {
   readonly #watchers: RootWatchers;
   readonly #debounced: Debouncer<string>;
-  #written: ReadonlySet<string> = new Set();
+  /** The lock's spellings of the written files, by `foldPath`. */
+  #written: ReadonlyMap<string, readonly string[]> = new Map();
   #last: WrittenFiles = NOTHING;
   #following: Promise<void> = Promise.resolve();
   #closed = false;
@@ -46,7 +48,10 @@ export class OutputWatcher {
       onError: events.onError,
     });
     this.#debounced = debounce(quietMs, (paths) => {
-      const gone = paths.filter((p) => this.#written.has(p) && !existsSync(p));
+      // Matched without case: on macOS, Windows or exFAT the file the lock names `Photo.png` may be
+      // `photo.png` on disk (a source renamed in case only), and it is that name a removal reports.
+      const named = new Set(paths.flatMap((p) => this.#written.get(foldPath(p)) ?? []));
+      const gone = [...named].filter((p) => !existsSync(p));
       if (gone.length > 0 && !this.#closed) events.onGone(gone);
     });
   }
@@ -56,7 +61,7 @@ export class OutputWatcher {
     this.#following = this.#following.then(async () => {
       if (this.#closed) return;
       this.#last = written;
-      this.#written = new Set(written.files);
+      this.#written = bySpelling(written.files);
       await this.#watchers.follow(outputFilter(written), new Set());
     });
     return this.#following;
@@ -70,15 +75,24 @@ export class OutputWatcher {
   }
 }
 
+function bySpelling(files: readonly string[]): ReadonlyMap<string, readonly string[]> {
+  const by = new Map<string, string[]>();
+  for (const file of files) {
+    const key = foldPath(file);
+    by.set(key, [...(by.get(key) ?? []), file]);
+  }
+  return by;
+}
+
 /**
  * The out folder (recursively) when an output lies in it, and the folder of each file outside it
  * (a `save:` copy); nothing when nothing is written yet. Temps are never watched.
  */
 function outputFilter(written: WrittenFiles): WatchFilter {
   const { outDir } = written;
-  const files = new Set(written.files);
+  const files = new Set(written.files.map(foldPath));
   const roots = new Map<string, boolean>();
-  for (const file of files) {
+  for (const file of written.files) {
     if (isInside(file, outDir)) roots.set(outDir, true);
     else roots.set(dirname(file), roots.get(dirname(file)) ?? false);
   }
@@ -89,7 +103,7 @@ function outputFilter(written: WrittenFiles): WatchFilter {
       if (roots.has(path)) return true;
       if (isTempName(basename(path))) return false;
       if (roots.has(outDir) && isInside(path, outDir)) return true;
-      if (kind !== 'dir' && files.has(path)) return true;
+      if (kind !== 'dir' && files.has(foldPath(path))) return true;
       // An ancestor of a root that is missing (the out folder deleted): watched until it is back.
       return kind !== 'file' && list.some((r) => isInside(r.path, path));
     },

@@ -16,6 +16,7 @@ import { nestedVariants } from './variants.js';
 import { fromVariant, pickRange } from './picks.js';
 import { writeTargets } from './write-targets.js';
 import { portableSeparators, windowsPathNames } from './windows-names.js';
+import { sourceCaseTwins } from './source-case.js';
 
 export type { Rule, RuleContext } from './context.js';
 
@@ -42,6 +43,7 @@ export const RULES: readonly Rule[] = [
   pathLengths,
   windowsPathNames,
   portableSeparators,
+  sourceCaseTwins,
   outputsInsideRoot,
   writeTargets,
   reservedParams,

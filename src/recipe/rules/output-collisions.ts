@@ -11,6 +11,7 @@
  */
 import path from 'node:path';
 import type { Problem } from '../../errors.js';
+import { foldPath } from '../../util/fold-path.js';
 import { fillSave } from '../../util/save-template.js';
 import { defaultOutOf } from '../build.js';
 import { setting } from '../draft.js';
@@ -76,7 +77,7 @@ export function variantsOf(ctx: RuleContext): (i: number) => readonly (number | 
 
 /** The key two names of one file share on a case- and normalization-insensitive file system. */
 function keyOf(abs: string): { readonly key: string; readonly ext: string } {
-  const folded = (/^[\x00-\x7f]*$/.test(abs) ? abs : abs.normalize('NFC')).toLowerCase();
+  const folded = foldPath(abs);
   if (folded.endsWith(`.${EXT}`)) return { key: folded.slice(0, -EXT.length - 1), ext: '*' };
   const base = path.basename(folded);
   const dot = base.lastIndexOf('.');

@@ -1,5 +1,6 @@
 /**
- * `out:` and `save:` must not point at what a run must never overwrite: a `.git` folder, the
+ * `out:` and `save:` must not point at what a run must never overwrite, in any case or Unicode
+ * form of its name (macOS and Windows open `ASSETS/Photo.jpg` for `assets/photo.jpg`): a `.git` folder, the
  * recipe, its lock (any `*.lock.json`), its sources (glob matches included: a source overwritten
  * by its own output changes, re-runs and is paid for on every run) or the cache dir. Nor may
  * `out:` hold the recipe, its lock or a source (`out: .`): the out folder is the outputs' own
@@ -14,6 +15,7 @@ import type { DocPath } from '../yaml/locate.js';
 import type { Rule, RuleContext } from './context.js';
 import { isInside } from './paths.js';
 import { realForm } from '../write-paths.js';
+import { foldPath } from '../../util/fold-path.js';
 
 const EXTS = '(?:png|jpg|jpeg|webp|gif|avif|heic)';
 
@@ -38,7 +40,8 @@ function templateRegex(template: string, ctx: RuleContext): RegExp {
     else if (part === '{ext}') out += EXTS;
     else out += escapeRegex(part).replace(/[-_. ]$/, (c) => (template.includes(`${c}{variant}`) ? `${c}?` : c));
   }
-  return new RegExp(`^${out}$`);
+  // Case-blind, as macOS and Windows open names (`ASSETS/photo.jpg` is the source there).
+  return new RegExp(`^${out}$`, 'i');
 }
 
 interface Target {
@@ -69,16 +72,19 @@ function clash(
   ctx: RuleContext,
   protectedFiles: ReadonlyMap<string, string>,
 ): string | null {
-  if (abs.split(path.sep).includes('.git')) return 'a .git folder';
-  if (isInside(path.join(ctx.projectRoot, '.kontext'), abs)) return 'the cache dir';
+  // Compared as a case-insensitive file system compares names (foldPath): a teammate's Mac opens
+  // `.GIT`, `Assets/` or `Recipe.Lock.json` as the protected one.
+  const folded = foldPath(abs);
+  if (folded.split(path.sep).includes('.git')) return 'a .git folder';
+  if (isInside(foldPath(path.join(ctx.projectRoot, '.kontext')), folded)) return 'the cache dir';
   // The out folder is written into and cleaned: it must hold none of these.
   if (kind === 'out') {
-    for (const [file, what] of protectedFiles) if (isInside(abs, file)) return `a folder holding ${what}`;
+    for (const [file, what] of protectedFiles) if (isInside(folded, foldPath(file))) return `a folder holding ${what}`;
     return null;
   }
-  if (abs.endsWith('.lock.json')) return 'a lock file';
-  const re = templateRegex(abs, ctx);
-  for (const [file, what] of protectedFiles) if (re.test(file)) return what;
+  if (folded.endsWith('.lock.json')) return 'a lock file';
+  const re = templateRegex(abs.normalize('NFC'), ctx);
+  for (const [file, what] of protectedFiles) if (re.test(file.normalize('NFC'))) return what;
   return null;
 }
 

@@ -52,10 +52,19 @@ describe('write targets at validate time', () => {
     expect(await readFile(path.join(home, '.bashrc'), 'utf8')).toBe('precious\n');
   });
 
+  // The second of each pair names the file in another case: distinct on this disk, the very file
+  // on a teammate's Mac or Windows machine (and on exFAT), where a clone of the recipe runs too.
   it.each([
     ['.git/config', 'a .git folder'],
+    ['.GIT/config', 'a .git folder'],
     ['r.yml', 'the recipe itself'],
+    ['R.yml', 'the recipe itself'],
     ['r.lock.json', 'lock file'],
+    ['R.Lock.JSON', 'lock file'],
+    ['Shots/Cat.jpg', 'the source "shots"'],
+    ['SHOTS/{source}.{ext}', 'the source "shots"'],
+    ['.kontext/x.png', 'the cache dir'],
+    ['.Kontext/x.png', 'the cache dir'],
   ])('`save: %s` is refused with line:col (%s)', async (save, what) => {
     const line = (await problemsFor(save)).find((l) => l.includes('would write into'));
     expect(line).toMatch(/^r\.yml:7:11: passes\[0\]\.save: save path ".*" would write into /);
@@ -117,6 +126,26 @@ describe('write targets at validate time', () => {
     const result = await validateRecipeFile('r.yml', { rt, allowOutsideRoot: true });
     expect(result.problems.map(formatProblem)[0]).toMatch(
       /^r\.yml:2:6: out: output folder "\.git\/hooks" would write into a \.git folder/,
+    );
+    await writeFile(
+      path.join(root, 'r.yml'),
+      (await readFile(path.join(root, 'r.yml'), 'utf8')).replace('.git', '.Git'),
+    );
+    expect((await validateRecipeFile('r.yml', { rt, allowOutsideRoot: true })).problems.map(formatProblem)[0]).toMatch(
+      /^r\.yml:2:6: out: output folder "\.Git\/hooks" would write into a \.git folder/,
+    );
+  });
+
+  it('an out: folder holding a source in another case (`out: Shots`) is refused', async () => {
+    await writeFile(
+      path.join(root, 'r.yml'),
+      'version: 1\nout: Shots\nsources:\n  shots: shots/*.jpg\npasses:\n  - id: hat\n    prompt: Keep it. Add a hat.\n',
+    );
+    const result = await validateRecipeFile('r.yml', { rt });
+    expect(result.problems.map(formatProblem)).toContainEqual(
+      expect.stringMatching(
+        /^r\.yml:2:6: out: output folder "Shots" would write into a folder holding the source "shots"/,
+      ),
     );
   });
 

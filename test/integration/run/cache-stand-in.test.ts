@@ -2,7 +2,7 @@
  * A cache dir that cannot be created or written: a per-run stand-in store in the temp folder,
  * one warning, removed by `discard()` (issue 12). Real folders, no mocks.
  */
-import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -40,5 +40,21 @@ describe('openStoreOrStandIn', () => {
     await opened.store.flush();
     await opened.discard();
     expect(await stat(opened.store.root).catch(() => null)).toBeNull();
+  });
+
+  // It said "EEXIST: file already exists" of a cache dir that is not there.
+  it('a cache dir linked to a disk not mounted: the warning says where the link leads; nothing made', async () => {
+    const disk = join(base, 'media', 'external');
+    await mkdir(disk, { recursive: true });
+    const root = join(base, 'cache');
+    await symlink(join(disk, 'kontext'), root);
+    await rm(disk, { recursive: true });
+    const opened = await openStoreOrStandIn(root);
+    expect(opened.warning).toBe(
+      `cache dir ${root} is not writable (it is a link to ${join(disk, 'kontext')}, which does not exist: ` +
+        'a disk not mounted?): running without a cache; results are still written to out/ and the lock',
+    );
+    await opened.discard();
+    expect(await stat(disk).catch(() => null)).toBeNull();
   });
 });

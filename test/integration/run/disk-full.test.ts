@@ -8,7 +8,7 @@
  * run pays nothing and exits 0.
  */
 import { execFile } from 'node:child_process';
-import { cp, mkdir, mkdtemp, open, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, open, readFile, readdir, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -140,6 +140,74 @@ describe('a full disk (real ENOSPC on a tmpfs)', () => {
     expect(second.code, again.output()).toBe(0);
     expect(paid(em.requestLog())).toBe(1);
     expect((await lockMatchesFiles(p)).every((r) => r.ok)).toBe(true);
+    expect(await journalEntries(p.cacheDir)).toEqual([]);
+  }, 60_000);
+
+  // The claim's write failed as a bare "ENOSPC: no space left on device, write", exit 70 (an
+  // internal error), naming no file.
+  it('under the cache before the claim: exit 73 naming the journal entry, nothing paid; freed, paid', async (ctx) => {
+    if (cannotMount !== null) return ctx.skip(cannotMount);
+    emulator = await startEmulator({ queueMs: 20, runMs: 150 });
+    const em = emulator;
+    const env = runcomfyAt(em);
+    project = await createProject(RECIPE);
+    const p = project;
+    await mountTmpfs(join(p.root, '.cache'), '4m');
+    const first = await children.run(p, env).done;
+    expect(first.code, first.stdout + first.stderr).toBe(0);
+    await p.writeRecipe(RECIPE.replace(PROMPT, OTHER));
+    const filler = await fill(join(p.root, '.cache'));
+    const child = children.run(p, env);
+    const done = await child.done;
+    const { message, exit } = failure(done.stdout);
+    expect(done.code, child.output()).toBe(73);
+    expect(exit).toBe(73);
+    expect(message).toMatch(/^cannot write .*\/journal\/[0-9a-f]{64}\.json \(ENOSPC\)/);
+    expect(message).toContain(p.cacheDir);
+    expect(done.stdout).toContain('the disk is full: free some space; nothing was submitted for this node');
+    expect(done.stderr).not.toMatch(/\n\s+at /);
+    expect(paid(em.requestLog())).toBe(1);
+    expect(await journalEntries(p.cacheDir)).toEqual([]);
+
+    await rm(filler);
+    const again = children.run(p, env);
+    const second = await again.done;
+    expect(second.code, again.output()).toBe(0);
+    expect(paid(em.requestLog())).toBe(2);
+  }, 60_000);
+
+  // The claim took the last free page; the reply's request id then found no room for the temp of
+  // its rewrite: the node failed with a bare ENOSPC, the run stopped waiting for a paid request,
+  // and the journal kept only the intent, so the next run stopped at a "maybe paid" (exit 75)
+  // and the result could only be paid again.
+  it('under the cache right after the submit: the request id kept; freed, the re-run re-attaches', async (ctx) => {
+    if (cannotMount !== null) return ctx.skip(cannotMount);
+    emulator = await startEmulator({ queueMs: 20, runMs: 150 });
+    const em = emulator;
+    const env = runcomfyAt(em);
+    project = await createProject(RECIPE);
+    const p = project;
+    await mountTmpfs(join(p.root, '.cache'), '1m');
+    const first = await children.run(p, env).done;
+    expect(first.code, first.stdout + first.stderr).toBe(0);
+    await p.writeRecipe(RECIPE.replace(PROMPT, OTHER));
+    const filler = await fill(join(p.root, '.cache'));
+    await truncate(filler, (await stat(filler)).size - 4096); // one page: the claim's
+    const child = children.run(p, env);
+    const done = await child.done;
+    const { message, exit } = failure(done.stdout);
+    expect(done.code, child.output()).toBe(73);
+    expect(exit).toBe(73);
+    expect(message).toMatch(/^cannot write .*\(ENOSPC\)/);
+    expect(done.stdout).toContain('the request is journaled');
+    expect((await journalEntries(p.cacheDir)).map((e) => [e.node, typeof e.request_id])).toEqual([['a', 'string']]);
+    expect(paid(em.requestLog())).toBe(2);
+
+    await rm(filler);
+    const again = children.run(p, env);
+    const second = await again.done;
+    expect(second.code, again.output()).toBe(0);
+    expect(paid(em.requestLog())).toBe(2);
     expect(await journalEntries(p.cacheDir)).toEqual([]);
   }, 60_000);
 

@@ -3,7 +3,7 @@
  * folder of the target, a link at the final name is replaced (never written through), and the
  * recipe, its lock, its sources, `.git` and the cache dir are never overwritten.
  */
-import { lstat, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { chmod, lstat, mkdir, mkdtemp, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -70,6 +70,21 @@ describe('copyFileSafely', () => {
     expect(await readFile(join(home, 'same.png'), 'utf8')).toBe('x'.repeat(16));
   });
 
+  // copyFile gave the output its blob's mode: a cache written under umask 077 (0600) or restored
+  // read-only (0444) made outputs the team could not read, or their owner could not edit.
+  it.each([
+    ['0600', 0o600],
+    ['0444', 0o444],
+  ])('an output from a blob of mode %s gets the mode of a new file here', async (_, mode) => {
+    await mkdir(join(root, 'out'));
+    await writeFile(join(root, 'out', 'new.txt'), 'any new file');
+    const fresh = (await stat(join(root, 'out', 'new.txt'))).mode & 0o777;
+    await chmod(blob, mode);
+    expect(await write('out/a.png')).toBe(true);
+    expect((await stat(join(root, 'out', 'a.png'))).mode & 0o777).toBe(fresh);
+    expect(await readFile(join(root, 'out', 'a.png'), 'utf8')).toBe('new output bytes');
+  });
+
   it('refuses a folder at the final name', async () => {
     await mkdir(join(root, 'out', 'a.png'), { recursive: true });
     await expect(write('out/a.png')).rejects.toThrow(/it is a folder/);
@@ -82,6 +97,13 @@ describe('copyFileSafely', () => {
     ['other.lock.json', /a lock file/],
     ['assets/photo.jpg', /the recipe or one of its sources/],
     ['.kontext/blobs/x.png', /inside the cache dir/],
+    // Other files on this disk; the protected ones on a Mac, on Windows or on exFAT, where names
+    // are compared without case (and in either Unicode form).
+    ['.GIT/config', /inside a \.git folder/],
+    ['Recipe.YML', /the recipe or one of its sources/],
+    ['Recipe.Lock.Json', /a lock file/],
+    ['ASSETS/Photo.JPG', /the recipe or one of its sources/],
+    ['.Kontext/blobs/x.png', /inside the cache dir/],
   ])('refuses %s', async (rel, why) => {
     await expect(write(rel)).rejects.toThrow(why);
   });

@@ -7,6 +7,7 @@ import { passIds, recipeName, sourceNames } from '../../../src/recipe/rules/name
 import { pathLengths } from '../../../src/recipe/rules/path-lengths.js';
 import { planSize } from '../../../src/recipe/rules/plan-size.js';
 import { savePlaceholders } from '../../../src/recipe/rules/save.js';
+import { sourceCaseTwins } from '../../../src/recipe/rules/source-case.js';
 import { portableSeparators, windowsPathNames } from '../../../src/recipe/rules/windows-names.js';
 import { HEAD, withHead as p, type RuleCase } from './rule-context.js';
 
@@ -163,5 +164,14 @@ export const FS_NAME_CASES: readonly RuleCase[] = [
     rule: windowsPathNames,
     text: 'version: 1\nout: build/aux\n',
     expect: ['name-reserved@2:12'],
+  },
+  {
+    // Faked sources lie at /p/<name>.jpg: `Photo` and `photo` are two files here, one on a Mac.
+    name: 'sources: two files differing only in case (more in source-case.test.ts)',
+    rule: sourceCaseTwins,
+    text: 'version: 1\nsources:\n  Photo: a.jpg\n  photo: b.jpg\n  other: c.jpg\npasses:\n  - id: a\n    prompt: x\n',
+    expect: ['source-case-collision@4:10'],
+    message: 'source "photo" names "../../p/photo.jpg", which differs from "../../p/Photo.jpg" (source "Photo")',
+    hint: 'macOS, Windows and exFAT disks hold them as one file',
   },
 ];
