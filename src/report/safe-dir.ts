@@ -20,7 +20,15 @@ function refused(path: string, why: string): KontextError {
 export async function ensureRealDir(dir: string, inside: string): Promise<void> {
   if (dirname(dir) !== inside) throw refused(dir, 'not directly inside the report folder');
   await mkdir(dir).catch((e: unknown) => {
-    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    const code = (e as { code?: unknown } | null)?.code;
+    if (code === 'EEXIST') return;
+    // A read-only or full disk, no permission: the user's to fix, one line naming it (not an internal error).
+    if (typeof code !== 'string') throw e;
+    throw new KontextError('E_REPORT_PATH', `cannot make the report folder ${dir} (${code})`, {
+      exitCode: ExitCode.CANT_CREAT,
+      hint: 'make the out folder writable (or free some space), or choose another out: in the recipe',
+      cause: e,
+    });
   });
   const info = await lstat(dir);
   if (info.isSymbolicLink()) throw refused(dir, 'it is a symlink');

@@ -6,10 +6,12 @@
  * no opener, and `status`/`clean` leaving the report's files alone; the outputs' hashes kept in
  * the cache's memo for the next report.
  */
+import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { copyFile, lstat, mkdir, readdir, readFile, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve } from 'node:path';
+import { promisify } from 'node:util';
 import sharp from 'sharp';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ReportData } from '../../src/index.js';
@@ -19,6 +21,8 @@ import { cli, cliEnv, ensureBuilt } from '../helpers/cli-spawn.js';
 import { createProject, recipeYaml, type Project } from '../helpers/run-fixtures.js';
 
 const HOSTILE = 'Keep the face unchanged. Add a sign reading "</script><script>alert(1)</script><!--" & <b>x</b>';
+const execFileP = promisify(execFile);
+
 const YAML = recipeYaml([
   ['sky', 'Keep the face unchanged. Make the sky orange.'],
   ['sign', HOSTILE, 'variants: 2'],
@@ -294,6 +298,24 @@ describe('kontext report (built CLI)', () => {
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toContain(`cannot write the report page ${index}: a folder is in its place`);
     expect((await readdir(join(p.outDir, 'report'))).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+
+  it('an out folder on a read-only disk: exit 73 naming the report folder (not an internal error)', async (ctx) => {
+    const p = (project = await createProject(YAML));
+    await mkdir(p.outDir, { recursive: true });
+    const mounted = await execFileP('mount', ['-t', 'tmpfs', '-o', 'size=1m,ro', 'tmpfs', p.outDir]).then(
+      () => true,
+      () => false,
+    );
+    if (!mounted) return ctx.skip('cannot mount a tmpfs here');
+    try {
+      const r = await cli(['report', p.recipe], { cwd: p.root, env: cliEnv(p.root) });
+      expect(r.code, r.stderr).toBe(73);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).toContain(`cannot make the report folder ${join(p.outDir, 'report')} (EROFS)`);
+    } finally {
+      await execFileP('umount', ['-l', p.outDir]).catch(() => undefined);
+    }
   });
 
   it('refuses a symlink at <out>/report (exit 73) and writes nothing where it leads', async () => {
