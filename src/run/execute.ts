@@ -6,7 +6,9 @@
  * instead of paying again. An intent without a request id is "maybe paid" (submit-claim.ts).
  * The wait for a submitted (or journaled) request and its download: request-wait.ts.
  */
+import { ExitCode, KontextError } from '../errors.js';
 import type { PlanNode } from '../plan/types.js';
+import { RemoteCancelledError, RequestGoneError } from '../providers/runcomfy/errors.js';
 import { providerTraits } from '../providers/session.js';
 import type { EditRequest, Provider, RetryListener } from '../providers/types.js';
 import type { JournalEntry, RunRecord, Store } from '../store/types.js';
@@ -98,6 +100,11 @@ export interface Job {
   readonly prepared?: Promise<PreparedNode> | undefined;
   /** `--force`: a result another run records meanwhile is not taken in place of submitting. */
   readonly forced?: boolean | undefined;
+  /**
+   * Its seed is a paid journaled request's, taken over the lock's (an interrupted `--reseed`,
+   * resolve.ts): a re-attach that finds it gone or its output lost submits nothing (see attach).
+   */
+  readonly overLock?: true | undefined;
   /**
    * Told once the remote job is over (its output is ready to download: the rest is downloading
    * and local work), and when a finished request is to be read again after a pause: its `-j`
@@ -306,6 +313,27 @@ async function giveUp(job: Job, requestId: string, deps: NodeDeps): Promise<void
   await deps.store.journal.remove(job.key, requestId);
 }
 
+/**
+ * The paid request an interrupted `--reseed` left, taken over the lock, cannot be had: gone at the
+ * API, cancelled, or its output lost. Paying again for it would make a plain run of an up-to-date
+ * project pay; so its entry goes, and the node fails once (exit 75): the next run keeps the lock's
+ * result, and pays nothing.
+ */
+async function reseedLost(job: Job, requestId: string, e: unknown, deps: NodeDeps): Promise<KontextError> {
+  await deps.store.journal.remove(job.key, requestId);
+  const why = e instanceof Error ? e.message : String(e);
+  return new KontextError(
+    'E_RESEED_LOST',
+    `the request an interrupted --reseed of ${job.node.id} paid for (seed ${job.seed}) cannot be had any more ` +
+      `(${why}); it is dropped, nothing was submitted`,
+    {
+      exitCode: ExitCode.TEMP_FAIL,
+      hint: "run again: the node keeps the lock's earlier result, with no new request (--reseed it to draw anew)",
+      cause: e,
+    },
+  );
+}
+
 /** Another run finished this key while we waited: its record is our result (nothing submitted). */
 async function fromRecord(job: Job, record: RunRecord, deps: NodeDeps): Promise<Executed> {
   job.remoteDone?.();
@@ -322,6 +350,8 @@ async function attach(job: Job, requestId: string, deps: NodeDeps, first: NodePh
   try {
     return await finishRequest(job, requestId, deps);
   } catch (e) {
+    if (job.overLock && (e instanceof RequestGoneError || e instanceof RemoteCancelledError || isLostOutput(e)))
+      throw await reseedLost(job, requestId, e, deps);
     if (!mayResubmit(e, deps.intents.resubmitUncertain)) throw e;
     if (e instanceof OutcomeUnknownError || isLostOutput(e)) {
       const message = `${e.message}; --resubmit-uncertain: submitting it again (it may be paid twice)`;

@@ -36,6 +36,11 @@ export interface NodeState {
   readonly status: 'cached' | 'run';
   readonly reason: RunReason | null;
   readonly forced: boolean;
+  /**
+   * The seed is that of a paid request the journal holds and the lock lacks (an interrupted
+   * `--reseed`), taken over the lock's: its re-attach may only cost nothing (execute.ts).
+   */
+  readonly overLock?: true | undefined;
   /** Set when the lock alone proves the node current (lock-current.ts): `record` is rebuilt from its entry. */
   readonly current?: LockCurrent | undefined;
   /**
@@ -178,6 +183,8 @@ interface Seeded {
   readonly truth: LockEntry | undefined;
   readonly seed: number;
   readonly source: SeedSource;
+  /** The seed is a paid journaled request's, taken over the lock's (see {@link NodeState.overLock}). */
+  readonly overLock: boolean;
 }
 
 async function seedOf(
@@ -189,16 +196,18 @@ async function seedOf(
   const locked = deps.lock.nodes[node.id];
   const inherited = locked ? undefined : await inheritedEntry(node, inputSha, deps, options);
   const truth = locked ?? inherited;
+  const paidUnlocked = locked ? paidUnlockedSeed(node, inputSha, locked, deps) : undefined;
   const { seed, source } = chooseSeed(node, {
     locked: truth,
     reseed: options.reseed,
     draw: deps.draw,
     journaled: deps.journalSeeds?.get(node.id),
-    paidUnlocked: locked ? paidUnlockedSeed(node, inputSha, locked, deps) : undefined,
+    paidUnlocked,
     session: deps.sessionSeeds?.get(node.id),
     derive: deps.deriveSeeds === true ? () => derivedSeed(node) : undefined,
   });
-  return { inputSha, locked, truth, seed, source };
+  const overLock = paidUnlocked !== undefined && source === 'journal' && seed === paidUnlocked;
+  return { inputSha, locked, truth, seed, source, overLock };
 }
 
 /**
@@ -228,6 +237,7 @@ async function lookUp(
 ): Promise<NodeState> {
   const { inputSha, locked, truth, seed, source } = seeded;
   const forced = selects(options.force, node.id);
+  const overLock = seeded.overLock ? ({ overLock: true } as const) : {};
   const key = inputSha === null ? null : keyFor(node, providerOf(node, deps.providerName), inputSha, seed);
   const current =
     key !== null && !forced && locked && paths ? await lockCurrent(node, key, locked, paths, deps.store) : null;
@@ -255,6 +265,7 @@ async function lookUp(
   const claim = entry && verdictOf(entry, node, deps);
   return {
     ...{ node, seed, seedSource: source, inputSha, key, record, status, reason, forced },
+    ...overLock,
     ...(refused && { refused }),
     ...(entry && claim && { claim }),
     ...(entry && claim === 'uncertain' && { uncertain: new UncertainSubmitError(entry) }),

@@ -210,7 +210,8 @@ class Scheduler {
     const dirs = lockPath === null ? null : { lockDir: dirname(lockPath), outDir: this.prepared.plan.recipe.outDir };
     const targets = targetsBeforeSubmit(node, this.prepared.lock.nodes[node.id], dirs, providerName);
     await this.#checkOutputs(node, targets, { known: ours, key: state.forced ? undefined : key });
-    return this.#remote(state, { node, key, seed: state.seed, forced: state.forced, inputSha, upstream }, ours);
+    const job = { node, key, seed: state.seed, forced: state.forced, overLock: state.overLock, inputSha, upstream };
+    return this.#remote(state, job, ours);
   }
 
   /** The execute deps of `node`: the run's, with the node's own provider when it names another. */

@@ -97,3 +97,31 @@ describe('a --reseed run interrupted while its request runs', () => {
     expect((await project.readLock()).nodes['a']).toEqual(latest);
   });
 });
+
+describe("an interrupted --reseed's request that cannot be had any more", () => {
+  for (const lost of ['gone at the API', 'its output lost'] as const) {
+    it(`${lost}: a plain run pays nothing, drops it once (exit 75), then keeps the lock's result`, async () => {
+      project = await createProject(recipeYaml([['a', SKY]]));
+      rig = await startRig();
+      const { before, entry } = await reseedInterrupted(project, rig);
+      if (!entry) throw new Error('no journal entry');
+      if (lost === 'gone at the API') {
+        // The service no longer knows the id (its own JSON 404001): expired, say.
+        await (await openStore(project.cacheDir)).journal.add({ ...entry, request_id: 'lost-request-0001' });
+      } else {
+        rig.emulator.setScenario({ faults: [{ kind: 'html-download' }] });
+      }
+      const next = await runIn(project, {}, { rig });
+      expect(summaryOf(next)).toMatchObject({ exitCode: 75, failed: 1, submitted: 0 });
+      expect(eventsOf(next.events, 'node-failed')[0]).toMatchObject({ node: 'a', code: 'E_RESEED_LOST' });
+      expect(rig.submits()).toHaveLength(2);
+      expect(await (await openStore(project.cacheDir)).journal.list()).toEqual([]);
+
+      rig.emulator.setScenario({});
+      const after = await runIn(project, {}, { rig });
+      expect(summaryOf(after)).toMatchObject({ exitCode: 0, failed: 0, submitted: 0 });
+      expect(rig.submits()).toHaveLength(2);
+      expect((await project.readLock()).nodes['a']).toEqual(before);
+    });
+  }
+});
