@@ -4,7 +4,9 @@
  * and its folder before resolving, because it is what stops us paying twice after a crash.
  * `claim` writes an intent (before the submit leaves) only where no entry exists: the complete,
  * flushed temp file is hard-linked to the entry's name, which fails if another run got there
- * first, so two processes never both believe they own a key. Claims and adds made at about the
+ * first, so two processes never both believe they own a key (without hard links the entry is
+ * created exclusively, then written: an unreadable entry is taken for another's claim being
+ * written until it is `UNREADABLE_STALE_MS` old). Claims and adds made at about the
  * same time (a burst of freed -j slots) share the folder's fsync (group commit, dir-sync.ts `syncDir`,
  * or on the claim thread, claim-thread.ts, where claims are made off the event loop):
  * each still resolves only once its own link is on disk. A journal folder made again (the cache
@@ -12,7 +14,7 @@
  * The entries this process wrote and has not removed are also kept in memory, so `restore` can
  * write them again when the cache dir is deleted under a run (a later crash still re-attaches).
  */
-import { type FileHandle, link, open, readdir, rm, unlink } from 'node:fs/promises';
+import { type FileHandle, link, open, readdir, rm, stat, unlink } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { tempPathFor, withParentDir, writeFileAtomic } from './atomic.js';
@@ -42,13 +44,15 @@ export function createJournal(root: string): Journal {
       if (await createExclusive(target, text)) return claimed(live, entry);
       const holder = await get(entry.key);
       if (holder) return { claimed: false, holder };
-      // Removed between our link and our read, or unreadable: replace an unreadable one, after
-      // a pause (without hard links another claim's entry is empty until its write lands).
-      if (attempt >= 1) await sleep(20 * attempt);
-      if (attempt >= 2) {
+      // Removed between our create and our read (asked again), or unreadable: without hard links
+      // another claim's entry is empty until its write lands, however long its disk takes, so an
+      // unreadable entry is another's until it is UNREADABLE_STALE_MS old (torn by a crash, say).
+      const age = await ageOf(target);
+      if (age !== null && age >= UNREADABLE_STALE_MS) {
         await writeFileAtomic(target, text, durable);
         return claimed(live, entry);
       }
+      if (attempt >= 1) await sleep(Math.min(20 * attempt, 250));
     }
   };
   return {
@@ -135,6 +139,22 @@ export function createJournal(root: string): Journal {
       return again.length;
     },
   };
+}
+
+/**
+ * An unreadable entry younger than this may be another run's claim still being written (on a
+ * disk without hard links, where it is created before its text lands): a claim waits for it.
+ */
+const UNREADABLE_STALE_MS = 10_000;
+
+/** How long ago `path` was last written (0 for a time ahead of ours); null when it is gone. */
+async function ageOf(path: string): Promise<number | null> {
+  try {
+    return Math.max(0, Date.now() - (await stat(path)).mtimeMs);
+  } catch (e) {
+    if (isCode(e, 'ENOENT')) return null;
+    throw e;
+  }
 }
 
 function claimed(live: Map<string, JournalEntry>, entry: JournalEntry): { readonly claimed: true } {
