@@ -6,6 +6,8 @@
  */
 import { providerOf } from './node-provider.js';
 import { createHash } from 'node:crypto';
+import { realpathSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import pLimit from 'p-limit';
 import type { Plan, PlanNode } from '../plan/types.js';
 import { canonicalJson } from '../store/index.js';
@@ -211,20 +213,52 @@ async function seedOf(
 }
 
 /**
- * The seed of the node's latest journaled request when that request, with its id, is what the
- * node asks now (its key), was made by this recipe's runs after the lock's result, and no live
- * run owns it: paid for, never locked (seeds.ts `paidUnlocked`).
+ * The seed of the node's newest journaled request with its id that a run of this recipe made (its
+ * lock file, the same file through a link too) after the lock's result, that the node as it asks
+ * now is keyed by, and that no live run owns: paid for, never locked (seeds.ts `paidUnlocked`).
+ * Another recipe's requests for a node of the same id are not looked at.
  */
 function paidUnlockedSeed(node: PlanNode, inputSha: string | null, locked: LockEntry, deps: ResolveDeps) {
-  const seed = deps.journalSeeds?.get(node.id);
-  if (seed === undefined || inputSha === null || deps.lockPath === undefined) return undefined;
-  const entry = deps.journalEntries?.get(keyFor(node, providerOf(node, deps.providerName), inputSha, seed));
-  // This recipe's own run's request (another recipe's, of the same node, must not re-seed this lock).
-  if (entry?.request_id === undefined || entry.node !== node.id || entry.lock !== deps.lockPath) return undefined;
-  // Newer than the lock's result: one a later `--reseed` replaced does not come back over it.
-  if (!(Date.parse(entry.submitted_at) > Date.parse(locked.finished_at))) return undefined;
+  const lockPath = deps.lockPath;
+  if (inputSha === null || lockPath === undefined || deps.journalEntries === undefined) return undefined;
+  const provider = providerOf(node, deps.providerName);
+  let newest: JournalEntry | undefined;
+  for (const entry of entriesOfNode(deps.journalEntries, node.id)) {
+    if (entry.request_id === undefined || entry.lock === undefined || !sameFile(entry.lock, lockPath)) continue;
+    // Newer than the lock's result: one a later `--reseed` replaced does not come back over it.
+    if (!(Date.parse(entry.submitted_at) > Date.parse(locked.finished_at))) continue;
+    if (entry.key !== keyFor(node, provider, inputSha, entry.seed)) continue;
+    if (newest === undefined || Date.parse(entry.submitted_at) > Date.parse(newest.submitted_at)) newest = entry;
+  }
+  if (newest === undefined) return undefined;
   const self = { pid: deps.self?.pid ?? -1, isAlive: (pid: number) => deps.self?.isAlive(pid) ?? false, run: '' };
-  return isLiveOwner(entry, self) ? undefined : seed;
+  return isLiveOwner(newest, self) ? undefined : newest.seed;
+}
+
+const byNode = new WeakMap<ReadonlyMap<string, JournalEntry>, Map<string, JournalEntry[]>>();
+
+/** The journal's entries of node `id` (grouped once per listing). */
+function entriesOfNode(entries: ReadonlyMap<string, JournalEntry>, id: string): readonly JournalEntry[] {
+  let groups = byNode.get(entries);
+  if (groups === undefined) {
+    groups = new Map();
+    for (const e of entries.values()) (groups.get(e.node) ?? groups.set(e.node, []).get(e.node))?.push(e);
+    byNode.set(entries, groups);
+  }
+  return groups.get(id) ?? [];
+}
+
+/** Whether two paths name one file: the same text, or the same after their folders' links. */
+function sameFile(a: string, b: string): boolean {
+  return a === b || realFolderOf(a) === realFolderOf(b);
+}
+
+function realFolderOf(path: string): string {
+  try {
+    return join(realpathSync.native(dirname(path)), basename(path));
+  } catch {
+    return path;
+  }
 }
 
 /** Resolve one node once its seed is chosen: its cache hit (or the lock adopted) or why it runs. */

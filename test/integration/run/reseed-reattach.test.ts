@@ -5,6 +5,8 @@
  * not the lock's: else the lock keeps the old result, the paid one is never downloaded, and only
  * another `--reseed`, paying again, moves the node on.
  */
+import { rm, symlink } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runRecipe, type RunEvent } from '../../../src/index.js';
 import { openStore } from '../../../src/store/index.js';
@@ -124,4 +126,50 @@ describe("an interrupted --reseed's request that cannot be had any more", () => 
       expect((await project.readLock()).nodes['a']).toEqual(before);
     });
   }
+});
+
+describe("the interrupted --reseed's request found among others", () => {
+  it("another recipe's newer request for a node of the same id does not hide this recipe's own", async () => {
+    project = await createProject(recipeYaml([['a', SKY]]));
+    rig = await startRig();
+    const { entry } = await reseedInterrupted(project, rig);
+    if (!entry) throw new Error('no journal entry');
+    const journal = (await openStore(project.cacheDir)).journal;
+    const later = new Date(Date.parse(entry.submitted_at) + 60_000).toISOString();
+    const foreign = {
+      ...entry,
+      key: 'f'.repeat(64),
+      seed: entry.seed + 1,
+      request_id: 'req-of-another-recipe',
+      lock: `${project.root}/elsewhere/other.lock.json`,
+      submitted_at: later,
+    };
+    await journal.add(foreign);
+    const next = await runIn(project, {}, { rig });
+    expect(summaryOf(next)).toMatchObject({ exitCode: 0, done: 1, submitted: 0 });
+    const after = (await project.readLock()).nodes['a'];
+    expect([after?.seed, after?.request_id]).toEqual([entry.seed, entry.request_id]);
+    expect(await journal.list()).toEqual([foreign]);
+  });
+
+  it('the recipe named through a link to its folder: the same lock, its request re-attached', async () => {
+    project = await createProject(recipeYaml([['a', SKY]]));
+    rig = await startRig();
+    const { entry } = await reseedInterrupted(project, rig);
+    const link = `${project.root}-link`;
+    await symlink(project.root, link);
+    try {
+      const events: RunEvent[] = [];
+      const via = await runRecipe(
+        join(link, basename(project.recipe)),
+        { jobs: 1 },
+        { rt: testRuntime(link, {}, 9), onEvent: (e) => events.push(e), session: rig.session },
+      );
+      expect(via.kind === 'run' && via.summary).toMatchObject({ exitCode: 0, done: 1, submitted: 0 });
+      const after = (await project.readLock()).nodes['a'];
+      expect([after?.seed, after?.request_id]).toEqual([entry?.seed, entry?.request_id]);
+    } finally {
+      await rm(link, { force: true });
+    }
+  });
 });
