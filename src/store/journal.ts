@@ -196,12 +196,7 @@ async function createExclusive(target: string, text: string): Promise<boolean> {
   const handle = await withParentDir(target, () => open(tmp, 'wx', 0o644), true);
   let linked = false;
   try {
-    try {
-      await handle.writeFile(text);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
+    await writeSyncClose(handle, text);
     try {
       await link(tmp, target);
       linked = true;
@@ -235,17 +230,22 @@ async function createInPlace(target: string, text: string): Promise<boolean> {
     throw e;
   }
   try {
-    try {
-      await handle.writeFile(text);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
+    await writeSyncClose(handle, text);
   } catch (e) {
     await rm(target, { force: true });
     throw e;
   }
   return true;
+}
+
+/** `text` written to a new file's `handle` and flushed; the handle closed either way. */
+async function writeSyncClose(handle: FileHandle, text: string): Promise<void> {
+  try {
+    await handle.writeFile(text);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
 }
 
 /**
