@@ -122,7 +122,8 @@ const LOST_OUTPUT_HINT =
  * after retries (expired, deleted), a body that is no image, one over the download cap.
  */
 export function isLostOutput(e: unknown): e is KontextError {
-  return e instanceof DownloadFailedError || e instanceof DownloadRefusedError || e instanceof DownloadTooLargeError;
+  if (e instanceof DownloadRefusedError) return e.notImage; // not a URL with the key, nor an encoding
+  return e instanceof DownloadFailedError || e instanceof DownloadTooLargeError;
 }
 
 /**

@@ -219,7 +219,7 @@ async function verifyOutput(
       return { ok: true, info: { kind, mediaType, ext, width, height } };
     }
     const what = `the output from ${redactUrl(url)} is not a usable image: ${probe.detail}`;
-    if (probe.problem === 'not-image') throw new DownloadRefusedError(what, { secrets: ctx.secrets });
+    if (probe.problem === 'not-image') throw new DownloadRefusedError(what, { secrets: ctx.secrets }, true);
     const error = new DownloadFailedError(what, { secrets: ctx.secrets });
     return { ok: false, outcome: { ok: false, retryable: true, reason: 'damaged image', error } };
   } finally {

@@ -331,7 +331,9 @@ export class DownloadFailedError extends ProviderError {
  */
 export class DownloadRefusedError extends ProviderError {
   override readonly name = 'DownloadRefusedError';
-  constructor(message: string, options: Opts = {}) {
+  /** The body was no image (not a URL carrying the key, nor an encoding we did not ask for). */
+  readonly notImage: boolean;
+  constructor(message: string, options: Opts = {}, notImage = false) {
     super('E_DOWNLOAD_REFUSED', message, {
       hint:
         'the output URL did not serve an image; nothing was stored or cached. ' +
@@ -339,6 +341,7 @@ export class DownloadRefusedError extends ProviderError {
       ...options,
       exitCode: ExitCode.DATA_ERR,
     });
+    this.notImage = notImage;
   }
 }
 

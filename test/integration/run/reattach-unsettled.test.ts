@@ -310,4 +310,16 @@ describe('a paid output its URL does not give (not an image, gone, over the cap)
     expect((await lockMatchesFiles(project)).every((x) => x.ok)).toBe(true);
     expect(await journal(project)).toEqual([]);
   });
+
+  it('an output sent with an encoding we did not ask for is no lost output: no resubmit offered or made', async () => {
+    project = await createProject(recipeYaml([['background', BG]]));
+    rig = await startRig({ scenario: { faults: [{ kind: 'gzip-download' }] } });
+    const run = await runIn(project, FAST_REREADS, { rig });
+    expect(summaryOf(run)).toMatchObject({ exitCode: 65, failed: 1, submitted: 1 });
+    expect(failure(run)).toMatchObject({ code: 'E_DOWNLOAD_REFUSED' });
+    expect(failure(run)?.hint).not.toMatch(/--resubmit-uncertain/);
+    const again = await runIn(project, { ...FAST_REREADS, resubmitUncertain: true }, { rig });
+    expect(summaryOf(again)).toMatchObject({ exitCode: 65, failed: 1, submitted: 0 });
+    expect(rig.submits()).toHaveLength(1);
+  });
 });
