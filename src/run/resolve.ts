@@ -6,8 +6,6 @@
  */
 import { providerOf } from './node-provider.js';
 import { createHash } from 'node:crypto';
-import { realpathSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
 import pLimit from 'p-limit';
 import type { Plan, PlanNode } from '../plan/types.js';
 import { canonicalJson } from '../store/index.js';
@@ -17,13 +15,14 @@ import type { RunReason } from './events.js';
 import { keyFor, normalizedPrompt, resolvedParams } from './node-request.js';
 import { selects, type RunOptions } from './options.js';
 import { chooseSeed, journaledSeeds, type SeedSource } from './seeds.js';
+import { paidUnlockedSeed } from './paid-unlocked.js';
 import { adoptFromLock } from './adopt.js';
 import { orphanPool, type OrphanPool } from './orphans.js';
 import { lockCurrent, type LockCurrent, type LockCurrentPaths } from './lock-current.js';
 import { derivedSeed } from './derived-seed.js';
 import { settledEntries } from './journal-settled.js';
 import { type HandEditedOutputError, knownOutputs, refusalAhead, storeCheck } from './hand-edits.js';
-import { claimVerdict, type ClaimVerdict, isLiveOwner, UncertainSubmitError } from './submit-claim.js';
+import { claimVerdict, type ClaimVerdict, UncertainSubmitError } from './submit-claim.js';
 import { providerTraits } from '../providers/session.js';
 
 export interface NodeState {
@@ -210,55 +209,6 @@ async function seedOf(
   });
   const overLock = paidUnlocked !== undefined && source === 'journal' && seed === paidUnlocked;
   return { inputSha, locked, truth, seed, source, overLock };
-}
-
-/**
- * The seed of the node's newest journaled request with its id that a run of this recipe made (its
- * lock file, the same file through a link too) after the lock's result, that the node as it asks
- * now is keyed by, and that no live run owns: paid for, never locked (seeds.ts `paidUnlocked`).
- * Another recipe's requests for a node of the same id are not looked at.
- */
-function paidUnlockedSeed(node: PlanNode, inputSha: string | null, locked: LockEntry, deps: ResolveDeps) {
-  const lockPath = deps.lockPath;
-  if (inputSha === null || lockPath === undefined || deps.journalEntries === undefined) return undefined;
-  const provider = providerOf(node, deps.providerName);
-  let newest: JournalEntry | undefined;
-  for (const entry of entriesOfNode(deps.journalEntries, node.id)) {
-    if (entry.request_id === undefined || entry.lock === undefined || !sameFile(entry.lock, lockPath)) continue;
-    // Newer than the lock's result: one a later `--reseed` replaced does not come back over it.
-    if (!(Date.parse(entry.submitted_at) > Date.parse(locked.finished_at))) continue;
-    if (entry.key !== keyFor(node, provider, inputSha, entry.seed)) continue;
-    if (newest === undefined || Date.parse(entry.submitted_at) > Date.parse(newest.submitted_at)) newest = entry;
-  }
-  if (newest === undefined) return undefined;
-  const self = { pid: deps.self?.pid ?? -1, isAlive: (pid: number) => deps.self?.isAlive(pid) ?? false, run: '' };
-  return isLiveOwner(newest, self) ? undefined : newest.seed;
-}
-
-const byNode = new WeakMap<ReadonlyMap<string, JournalEntry>, Map<string, JournalEntry[]>>();
-
-/** The journal's entries of node `id` (grouped once per listing). */
-function entriesOfNode(entries: ReadonlyMap<string, JournalEntry>, id: string): readonly JournalEntry[] {
-  let groups = byNode.get(entries);
-  if (groups === undefined) {
-    groups = new Map();
-    for (const e of entries.values()) (groups.get(e.node) ?? groups.set(e.node, []).get(e.node))?.push(e);
-    byNode.set(entries, groups);
-  }
-  return groups.get(id) ?? [];
-}
-
-/** Whether two paths name one file: the same text, or the same after their folders' links. */
-function sameFile(a: string, b: string): boolean {
-  return a === b || realFolderOf(a) === realFolderOf(b);
-}
-
-function realFolderOf(path: string): string {
-  try {
-    return join(realpathSync.native(dirname(path)), basename(path));
-  } catch {
-    return path;
-  }
 }
 
 /** Resolve one node once its seed is chosen: its cache hit (or the lock adopted) or why it runs. */

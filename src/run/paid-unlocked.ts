@@ -1,0 +1,93 @@
+/**
+ * A paid request the lock lacks: an interrupted `--reseed` left it in the journal with its id, and
+ * the node takes its seed over the lock's (seeds.ts `paidUnlocked`), so the next run re-attaches to
+ * it rather than leaving it unused. Only this recipe's own requests count (its lock file, named
+ * directly or through a link), made after the lock's result; a re-attach to one never pays
+ * (execute.ts `overLock`).
+ */
+import { realpathSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import type { PlanNode } from '../plan/types.js';
+import type { JournalEntry, LockEntry } from '../store/types.js';
+import { providerOf } from './node-provider.js';
+import { keyFor } from './node-request.js';
+import type { ResolveDeps } from './resolve.js';
+import { isLiveOwner } from './submit-claim.js';
+
+/**
+ * The seed of the node's newest journaled request with its id that a run of this recipe made (its
+ * lock file, the same file through a link too) after the lock's result, that the node as it asks
+ * now is keyed by, and that no live run owns: paid for, never locked (seeds.ts `paidUnlocked`).
+ * Another recipe's requests for a node of the same id are not looked at.
+ */
+export function paidUnlockedSeed(node: PlanNode, inputSha: string | null, locked: LockEntry, deps: ResolveDeps) {
+  const lockPath = deps.lockPath;
+  if (inputSha === null || lockPath === undefined || deps.journalEntries === undefined) return undefined;
+  const provider = providerOf(node, deps.providerName);
+  let newest: JournalEntry | undefined;
+  for (const entry of entriesOfNode(deps.journalEntries, node.id)) {
+    if (
+      entry.request_id === undefined ||
+      entry.lock === undefined ||
+      !sameFile(deps.journalEntries, entry.lock, lockPath)
+    )
+      continue;
+    // Newer than the lock's result: one a later `--reseed` replaced does not come back over it.
+    if (!(Date.parse(entry.submitted_at) > Date.parse(locked.finished_at))) continue;
+    if (entry.key !== keyFor(node, provider, inputSha, entry.seed)) continue;
+    if (newest === undefined || Date.parse(entry.submitted_at) > Date.parse(newest.submitted_at)) newest = entry;
+  }
+  if (newest === undefined) return undefined;
+  const self = { pid: deps.self?.pid ?? -1, isAlive: (pid: number) => deps.self?.isAlive(pid) ?? false, run: '' };
+  return isLiveOwner(newest, self) ? undefined : newest.seed;
+}
+
+/** Per journal listing: its entries by node id, and each lock path named, through its folder's links. */
+interface Listing {
+  readonly byNode: Map<string, JournalEntry[]>;
+  readonly realLocks: Map<string, string>;
+}
+
+const listings = new WeakMap<ReadonlyMap<string, JournalEntry>, Listing>();
+
+function listingOf(entries: ReadonlyMap<string, JournalEntry>): Listing {
+  let listing = listings.get(entries);
+  if (listing === undefined) {
+    const byNode = new Map<string, JournalEntry[]>();
+    for (const e of entries.values()) (byNode.get(e.node) ?? byNode.set(e.node, []).get(e.node))?.push(e);
+    listing = { byNode, realLocks: new Map() };
+    listings.set(entries, listing);
+  }
+  return listing;
+}
+
+/** The journal's entries of node `id` (grouped once per listing). */
+function entriesOfNode(entries: ReadonlyMap<string, JournalEntry>, id: string): readonly JournalEntry[] {
+  return listingOf(entries).byNode.get(id) ?? [];
+}
+
+/**
+ * Whether two lock paths name one file: the same text, or the same after their folders' links
+ * (each path's real folder asked of the disk once per listing, not once per node).
+ */
+function sameFile(entries: ReadonlyMap<string, JournalEntry>, a: string, b: string): boolean {
+  if (a === b) return true;
+  const { realLocks } = listingOf(entries);
+  const real = (path: string): string => {
+    let known = realLocks.get(path);
+    if (known === undefined) {
+      known = realFolderOf(path);
+      realLocks.set(path, known);
+    }
+    return known;
+  };
+  return real(a) === real(b);
+}
+
+function realFolderOf(path: string): string {
+  try {
+    return join(realpathSync.native(dirname(path)), basename(path));
+  } catch {
+    return path;
+  }
+}
