@@ -33,6 +33,7 @@ function delegate(store: Store): Store {
     putBlob: (bytes) => store.putBlob(bytes),
     adoptBlob: (tempFile, sha256, options) => store.adoptBlob(tempFile, sha256, options),
     copyInBlob: (path, sha256) => store.copyInBlob(path, sha256),
+    copyInBlobs: (items) => store.copyInBlobs(items),
     tempPath: (hint) => store.tempPath(hint),
     getRecord: (key) => store.getRecord(key),
     putRecord: (record, options) => store.putRecord(record, options),

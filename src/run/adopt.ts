@@ -55,6 +55,12 @@ async function fileSha(store: Store, path: string): Promise<string | null> {
   }
 }
 
+/** What adopting a node writes once its file is proven: that file, copied in as a blob, and the record. */
+export interface Adoption {
+  readonly file: string;
+  readonly record: RunRecord;
+}
+
 /**
  * Rebuild the cache entry for `key` from `entry` (the node's own lock entry, or the entry of a
  * renamed node it took its seed from) when the entry's output file still holds its bytes, or
@@ -72,6 +78,53 @@ export async function adoptFromLock(
   store: Store,
   outDir?: string,
 ): Promise<RunRecord | null> {
+  const adoption = await provenAdoption(node, key, entry, lockDir, store, outDir);
+  if (adoption === null) return null;
+  try {
+    store.copyInBlob(adoption.file, entry.output_sha256); // synchronous and unsynced: rebuildable, see above
+  } catch {
+    return null;
+  }
+  await store.putRecord(adoption.record, { rebuildable: true });
+  return adoption.record;
+}
+
+/**
+ * Many adoptions at once (a run's lock-current nodes after a deleted cache): the blobs copied in
+ * through `Store.copyInBlobs` (on a worker thread when there are many) while each record is
+ * written here as soon as its blob has landed, never before it. Best effort, as each adoption is:
+ * one that fails is made again by a later run. Returns how many were made.
+ */
+export async function adoptAll(store: Store, adoptions: readonly Adoption[]): Promise<number> {
+  const copies = adoptions.map(({ file, record }) => ({ path: file, sha256: record.output_sha256 }));
+  let made = 0;
+  for await (const landed of store.copyInBlobs(copies))
+    for (const i of landed) {
+      const { record } = adoptions[i]!;
+      if (
+        await store.putRecord(record, { rebuildable: true }).then(
+          () => true,
+          () => false,
+        )
+      )
+        made++;
+    }
+  return made;
+}
+
+/**
+ * What {@link adoptFromLock} would write for the node, checked as it checks (the keys equal, the
+ * entry's bytes in its output file, a legacy output moved, or the `save:` copy), without writing
+ * anything; null when the node cannot be adopted.
+ */
+export async function provenAdoption(
+  node: PlanNode,
+  key: string,
+  entry: LockEntry,
+  lockDir: string,
+  store: Store,
+  outDir?: string,
+): Promise<Adoption | null> {
   if (entry.key !== key) return null;
   let file = resolve(lockDir, entry.output);
   const ext = extname(file).slice(1).toLowerCase();
@@ -85,11 +138,6 @@ export async function adoptFromLock(
       if (found === null && other !== null && (await fileSha(store, other)) === entry.output_sha256) found = other;
     if (found === null) return null;
     file = found;
-  }
-  try {
-    store.copyInBlob(file, entry.output_sha256); // synchronous and unsynced: rebuildable, see above
-  } catch {
-    return null;
   }
   const record: RunRecord = {
     key,
@@ -106,8 +154,7 @@ export async function adoptFromLock(
     prompt: node.prompt.normalize('NFC').trim(),
     params: resolvedParams(node),
   };
-  await store.putRecord(record, { rebuildable: true });
-  return record;
+  return { file, record };
 }
 
 /** Where moveLegacyOutput puts the node's legacy output `file`, or null when `file` is not that. */

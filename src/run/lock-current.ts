@@ -19,7 +19,7 @@ import type { PlanNode } from '../plan/types.js';
 import { touchRecords } from '../store/touch.js';
 import type { LockEntry, RunRecord, Store } from '../store/types.js';
 import { ExitCode, KontextError } from '../errors.js';
-import { adoptFromLock, mediaTypeForExt } from './adopt.js';
+import { type Adoption, adoptAll, adoptFromLock, mediaTypeForExt, provenAdoption } from './adopt.js';
 import { type UpstreamOutput, upstreamFromRecord } from './inputs.js';
 import type { RunDeps } from './options.js';
 
@@ -176,12 +176,17 @@ export class LockCurrentNodes {
     const served = [...this.#served.values()];
     const used = served.map(({ current }) => ({ key: current.record.key, blob: current.record.output_sha256 }));
     const missing = new Set(touchRecords(store.root, used, this.deps.rt.now()));
-    // One after another: an adoption is synchronous file work (adopt.ts), so overlapping them gains nothing.
+    if (missing.size === 0) return;
+    // Each file proven first (memoized hashes: a stat each), then all written at once: blobs on
+    // the store's thread while the records are written here (adopt.ts `adoptAll`).
     const lockDir = dirname(lockPath);
+    const adoptions: Adoption[] = [];
     for (const { node, current } of served) {
-      if (missing.has(current.record.key))
-        await adoptFromLock(node, current.record.key, current.entry, lockDir, store).catch(() => null);
+      if (!missing.has(current.record.key)) continue;
+      const adoption = await provenAdoption(node, current.record.key, current.entry, lockDir, store).catch(() => null);
+      if (adoption !== null) adoptions.push(adoption);
     }
+    await adoptAll(store, adoptions).catch(() => 0);
   }
 }
 

@@ -8,6 +8,7 @@ import { isStaleTemp, writeFileAtomic } from './atomic.js';
 import { isCode } from './errno.js';
 import { mkdirDurable } from './dir-sync.js';
 import { adoptBlob, copyInBlob, hasBlob, putBlob, tempPath } from './blobs.js';
+import { copyInBlobs } from './blob-thread.js';
 import { StoreError } from './errors.js';
 import { createJournal } from './journal.js';
 import { assertHex64, layout } from './layout.js';
@@ -50,6 +51,7 @@ export async function openStore(root: string, options: OpenStoreOptions = {}): P
     putBlob: (bytes) => putBlob(root, bytes, now),
     adoptBlob: (tempFile, sha256, options) => adoptBlob(root, tempFile, sha256, { ...options, now }),
     copyInBlob: (path, sha256) => copyInBlob(root, path, sha256, now),
+    copyInBlobs: (items) => copyInBlobs(root, items, now),
     tempPath: (hint) => tempPath(root, hint),
     getRecord: (key) =>
       getRecord(root, key, {

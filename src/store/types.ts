@@ -3,6 +3,7 @@
  * Field names in records and the lock are snake_case because they are written to disk as-is.
  */
 import type { WrittenOutputs } from './written.js';
+import type { BlobCopy } from './blob-thread.js';
 
 /** A finished remote run, stored under its cache key. Errors are never recorded. */
 export interface RunRecord {
@@ -131,6 +132,12 @@ export interface Store {
    * Synchronous and not fsynced: only for results that can be rebuilt (run/adopt.ts).
    */
   copyInBlob(path: string, sha256: string): void;
+  /**
+   * {@link Store.copyInBlob} for many files (blob-thread.ts: on a worker thread from 512 on),
+   * yielding as they land the indexes of those now in the store; one that cannot be copied is
+   * left out.
+   */
+  copyInBlobs(items: readonly BlobCopy[]): AsyncIterable<readonly number[]>;
   /** A fresh temp path inside the store (same filesystem as the blobs). */
   tempPath(hint?: string): string;
   getRecord(key: string): Promise<RunRecord | null>;
