@@ -253,7 +253,10 @@ async function writeSyncClose(handle: FileHandle, text: string): Promise<void> {
  * on a disk that filled between the claim and the reply, the paid request's id is kept, so the
  * next run re-attaches instead of facing a "maybe paid" intent (or it stops here, without a
  * journal to say what was paid). Not atomic, unlike every other journal write: only where that
- * write found no room. False when the file is gone.
+ * write found no room. The longer text may need a block the disk no longer has: a write that
+ * comes up short puts the intent back as it was (its blocks are there) and throws, so the entry
+ * is never left torn (an unreadable entry is taken for another's claim, then replaced: paid
+ * twice) but stays the intent, "maybe paid". False when the file is gone.
  */
 async function rewriteInPlace(path: string, text: string): Promise<boolean> {
   let handle: FileHandle;
@@ -264,14 +267,28 @@ async function rewriteInPlace(path: string, text: string): Promise<boolean> {
     throw e;
   }
   try {
-    const bytes = Buffer.from(text);
-    await handle.write(bytes, 0, bytes.length, 0);
-    await handle.truncate(bytes.length);
-    await handle.sync();
+    const before = await handle.readFile();
+    try {
+      await writeWhole(handle, Buffer.from(text));
+    } catch (e) {
+      await writeWhole(handle, before).catch(() => undefined);
+      throw e;
+    }
   } finally {
     await handle.close();
   }
   return true;
+}
+
+/** `bytes` written over the file from its start (however many writes that takes), cut to them, flushed. */
+async function writeWhole(handle: FileHandle, bytes: Buffer): Promise<void> {
+  for (let at = 0; at < bytes.length; ) {
+    const { bytesWritten } = await handle.write(bytes, at, bytes.length - at, at);
+    if (bytesWritten === 0) throw Object.assign(new Error('no byte written'), { code: 'ENOSPC' });
+    at += bytesWritten;
+  }
+  await handle.truncate(bytes.length);
+  await handle.sync();
 }
 
 /**
