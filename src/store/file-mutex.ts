@@ -11,7 +11,7 @@ import { type FileHandle, link, open, rename, rm, stat } from 'node:fs/promises'
 import { setTimeout as delay } from 'node:timers/promises';
 import { withParentDir } from './atomic.js';
 import { processTag, tagIsDead } from '../util/process-tag.js';
-import { isCode } from './errno.js';
+import { isCode, NO_HARD_LINKS } from './errno.js';
 import { LockBusyError } from './errors.js';
 import { writeFailure } from './write-errors.js';
 import { READ_CAPS, readBoundedText } from '../util/read-bounded.js';
@@ -82,7 +82,7 @@ async function acquire(lck: string, options: FileMutexOptions): Promise<string> 
     const holder = await readHolder(lck);
     if (holder === null) continue; // released between our attempt and our look: try again at once
     if (isStale(holder, now(), options)) {
-      await breakStale(lck, holder, token);
+      await breakStale(lck, holder.raw, token);
       continue;
     }
     // A holder's file exists a moment before its content (create, then write): tell who holds
@@ -151,10 +151,11 @@ function isStale(holder: Holder, nowMs: number, options: FileMutexOptions): bool
 }
 
 /**
- * Move the stale lock aside instead of deleting it, then check we moved the one we judged:
- * if another waiter already replaced it with a live lock, put that one back.
+ * Move the stale lock (its text `staleRaw`) aside instead of deleting it, then check we moved the
+ * one we judged: if another waiter already replaced it with a live lock, put that one back
+ * (unless a newer one is there already). Exported for tests.
  */
-async function breakStale(lck: string, holder: Holder, token: string): Promise<void> {
+export async function breakStale(lck: string, staleRaw: string, token: string): Promise<void> {
   const aside = `${lck}.${token}.stale`;
   try {
     await rename(lck, aside);
@@ -162,9 +163,32 @@ async function breakStale(lck: string, holder: Holder, token: string): Promise<v
     if (isCode(e, 'ENOENT')) return;
     throw e;
   }
-  const moved = await readBoundedText(aside, READ_CAPS.mutex).catch(() => holder.raw);
-  if (moved !== holder.raw) await link(aside, lck).catch(() => undefined);
+  const moved = await readBoundedText(aside, READ_CAPS.mutex).catch(() => staleRaw);
+  if (moved !== staleRaw) await putBack(aside, lck, moved).catch(() => undefined);
   await rm(aside, { force: true });
+}
+
+/**
+ * A live lock moved aside by mistake, back under its name unless another is there now: by a hard
+ * link, or where there are none (exFAT, FAT, many network shares: link(2) says EPERM) created
+ * anew with its text, exclusively, and removed again should its write fail (never left empty).
+ */
+async function putBack(aside: string, lck: string, text: string): Promise<void> {
+  try {
+    await link(aside, lck);
+    return;
+  } catch (e) {
+    if (!isCode(e, ...NO_HARD_LINKS)) return; // EEXIST: a newer lock is there; it stays
+  }
+  const handle = await open(lck, 'wx');
+  try {
+    await handle.writeFile(text);
+  } catch (e) {
+    await handle.close().catch(() => undefined);
+    await rm(lck, { force: true });
+    throw e;
+  }
+  await handle.close();
 }
 
 async function release(lck: string, token: string): Promise<void> {

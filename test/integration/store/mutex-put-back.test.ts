@@ -1,0 +1,64 @@
+/**
+ * Breaking a stale `.lck` (src/store/file-mutex.ts `breakStale`): it is moved aside, and when
+ * what was moved turns out to be a live lock another waiter had just put there, that one is put
+ * back. The put-back was a hard link only, which a disk without hard links (exFAT, FAT, many
+ * network shares: link(2) says EPERM) refused silently: the live lock was deleted and a second
+ * holder could enter. Checked on the usual temp folder and on a real exFAT disk
+ * (helpers/exfat-disk.ts; skipped, saying why, where none can be mounted).
+ */
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { breakStale } from '../../../src/store/file-mutex.js';
+import { type ExfatDisk, mountExfat } from '../../helpers/exfat-disk.js';
+
+let disk: ExfatDisk | string = 'not mounted yet';
+let local: string;
+beforeAll(async () => {
+  local = await mkdtemp(join(tmpdir(), 'kontext-mutex-'));
+  disk = await mountExfat(16);
+}, 60_000);
+afterAll(async () => {
+  await rm(local, { recursive: true, force: true });
+  if (typeof disk === 'string') process.stderr.write(`mutex-put-back.test.ts: SKIPPED on exFAT: ${disk}\n`);
+  else await disk.unmount();
+});
+
+const STALE = JSON.stringify({ pid: 999_999, created_at: 1, token: 'dead' });
+const LIVE = JSON.stringify({ pid: 4242, created_at: 2, token: 'live' });
+
+describe.each(['the temp folder', 'an exFAT disk'])('breakStale on %s', (where) => {
+  async function folder(name: string): Promise<string> {
+    let base = local;
+    if (where === 'an exFAT disk') {
+      if (typeof disk === 'string') throw new Error(disk);
+      base = disk.dir;
+    }
+    const dir = join(base, name);
+    await mkdir(dir);
+    return join(dir, 'recipe.lock.json.lck');
+  }
+  const skipWithoutDisk = (ctx: { skip: (why: string) => void }): boolean => {
+    if (where !== 'an exFAT disk' || typeof disk !== 'string') return false;
+    ctx.skip(disk);
+    return true;
+  };
+
+  it('removes the stale lock it judged', async (ctx) => {
+    if (skipWithoutDisk(ctx)) return;
+    const lck = await folder('stale');
+    await writeFile(lck, STALE);
+    await breakStale(lck, STALE, 'mine');
+    expect(await readdir(join(lck, '..'))).toEqual([]);
+  });
+
+  it('puts back a live lock that replaced the stale one meanwhile, leaving nothing aside', async (ctx) => {
+    if (skipWithoutDisk(ctx)) return;
+    const lck = await folder('live');
+    await writeFile(lck, LIVE);
+    await breakStale(lck, STALE, 'mine');
+    expect(await readFile(lck, 'utf8')).toBe(LIVE);
+    expect(await readdir(join(lck, '..'))).toEqual(['recipe.lock.json.lck']);
+  });
+});
