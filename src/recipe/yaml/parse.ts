@@ -3,7 +3,7 @@
  * point at a line and column. Only the first failure class is reported (text, syntax, aliases):
  * past a syntax error the structure cannot be trusted, so schema checks would only add noise.
  */
-import { LineCounter, isCollection, isMap, parseDocument, visit, type Document, type YAMLError } from 'yaml';
+import { LineCounter, isCollection, isMap, isScalar, parseDocument, visit, type Document, type YAMLError } from 'yaml';
 import { escapeHidden, firstHiddenChar } from '../../util/hidden-chars.js';
 import { hiddenInComment } from './comments.js';
 import { findBinaryContent } from './text-checks.js';
@@ -63,7 +63,8 @@ export function parseRecipeYaml(text: string): YamlOutcome {
       offset,
     });
   }
-  const odd = complexKey(doc) ?? explicitTag(doc, text) ?? hiddenAnchor(doc, text) ?? hiddenInComment(text);
+  const odd =
+    complexKey(doc) ?? mergeKey(doc) ?? explicitTag(doc, text) ?? hiddenAnchor(doc, text) ?? hiddenInComment(text);
   if (odd !== undefined) return fail(lines, odd);
   try {
     return { ok: true, parsed: { doc, lines, data: doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) } };
@@ -85,6 +86,30 @@ function complexKey(doc: Document): YamlIssue | undefined {
         code: 'yaml-complex-key',
         message: 'a mapping key must be a plain value, not a list or mapping',
         hint: 'write the key as a string',
+        offset: pair.key.range?.[0] ?? 0,
+      };
+      return visit.BREAK;
+    },
+  });
+  return issue;
+}
+
+/**
+ * A YAML 1.1 merge key (`<<: *base`): recipes are YAML 1.2, where `<<` is an ordinary key, so a
+ * pass written that way failed as `unknown key "<<"`, which does not say why. Said plainly, with
+ * what does work (an alias shares one value). Not supported rather than merged: a merged pass's
+ * keys live elsewhere in the file, so its errors could not point at them, and `kontext pick`
+ * writing into a mapping others merge would change those passes too.
+ */
+function mergeKey(doc: Document): YamlIssue | undefined {
+  let issue: YamlIssue | undefined;
+  visit(doc, {
+    Pair(_, pair) {
+      if (!isScalar(pair.key) || pair.key.value !== '<<') return undefined;
+      issue = {
+        code: 'yaml-merge-key',
+        message: 'YAML merge keys (`<<`) are not supported in a recipe',
+        hint: 'write each key in the pass itself; an alias still shares one value, as in `prompt: *text`',
         offset: pair.key.range?.[0] ?? 0,
       };
       return visit.BREAK;

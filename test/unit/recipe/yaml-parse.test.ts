@@ -43,6 +43,13 @@ describe('parseRecipeYaml: one clear error per broken file', () => {
     ['a custom tag', 'version: 1\nname: !custom x\n', 'yaml-tag@2:7'],
     ['a list as a key', 'version: 1\nparams: {? [a, b] : 1}\n', 'yaml-complex-key@2:12'],
     ['a mapping as a block key', 'version: 1\n? {x: 1}\n: 2\n', 'yaml-complex-key@2:3'],
+    [
+      'a merge key',
+      'version: 1\npasses:\n  - &bg\n    id: bg\n    prompt: a\n  - <<: *bg\n    id: b2\n',
+      'yaml-merge-key@6:5',
+    ],
+    ['a merge key in a flow mapping', 'version: 1\nparams: { <<: {a: 1} }\n', 'yaml-merge-key@2:11'],
+    ['"<<" quoted is a key like any other', 'version: 1\nname: "<<"\n', 'ok'],
     // `*q\u200B` reads as the first value and is the second: the anchor is refused at its character.
     [
       'an anchor name with a zero-width space',
