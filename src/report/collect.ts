@@ -14,6 +14,7 @@ import type { Runtime } from '../runtime.js';
 import type { NodeState } from '../run/resolve.js';
 import { currentReview, driftOf, NodeReviews, UnreviewableImage } from '../run/drift.js';
 import { storedRecord } from '../run/lock-current.js';
+import { listedPrice } from '../run/prices.js';
 import { statusDetail, type NodeStatus, type StatusDetail } from '../run/status.js';
 import type { LockEntry, RunRecord, RunReview, Store } from '../store/types.js';
 import { isCleanAbsolute } from '../util/real-path.js';
@@ -128,7 +129,7 @@ export async function collectReport(
     recipe: { name: recipe.name, file: pageName(recipe), provider: recipe.provider },
     generatedAt: new Date(rt.now()).toISOString(),
     counts: countsOf(shown),
-    costUsd: totalCost(shown),
+    ...totalCost(shown),
     // Listed under "N prompt-lint warnings": without the word, after the position too (before, it was kept there).
     warnings: recipe.warnings.map((w) =>
       formatProblem(namedOnPage(w, recipe)).replace(/^(.*?\d+:\d+: )?warning: /, '$1'),
@@ -310,10 +311,15 @@ export function urlUnder(outDir: string, file: string): string | null {
   return `../${rel.split(sep).map(encodeURIComponent).join('/')}`;
 }
 
-/** A record's price, when one was recorded (`cost_usd`, read defensively: older records have none). */
+/**
+ * What the result a cell shows cost: the price its run recorded (`cost_usd`, written with the
+ * record since the run knows it), else the model table's price for its provider and model (a
+ * record rebuilt from the lock, or written before prices were kept; RunComfy lists none there,
+ * its price is read from its catalog by a run); null when neither is known.
+ */
 function costOf(record: RunRecord | null): number | null {
-  const v = (record as { readonly cost_usd?: unknown } | null)?.cost_usd;
-  return typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : null;
+  if (record === null) return null;
+  return record.cost_usd ?? listedPrice(record.provider, record.model);
 }
 
 export function countsOf(nodes: readonly ReportNode[]): ReportData['counts'] {
@@ -322,7 +328,17 @@ export function countsOf(nodes: readonly ReportNode[]): ReportData['counts'] {
   return { nodes: nodes.length, ...counts, drift: nodes.filter((n) => n.drift).length };
 }
 
-export function totalCost(nodes: readonly ReportNode[]): number | null {
-  const known = nodes.filter((n) => n.costUsd !== null);
-  return known.length === 0 ? null : known.reduce((sum, n) => sum + (n.costUsd ?? 0), 0);
+/** What the shown results cost: the sum of the known prices (null: none known), and how many have no price. */
+export function totalCost(nodes: readonly ReportNode[]): Pick<ReportData, 'costUsd' | 'costUnpriced'> {
+  let sum = 0;
+  let priced = 0;
+  let unpriced = 0;
+  for (const n of nodes) {
+    if (n.costUsd !== null) {
+      sum += n.costUsd;
+      priced++;
+    } else if (n.finishedAt !== null) unpriced++;
+  }
+  // Float noise out (0.04 × 3 is 0.12, not 0.12000000000000001).
+  return { costUsd: priced === 0 ? null : Math.round(sum * 1e6) / 1e6, costUnpriced: unpriced };
 }

@@ -115,8 +115,10 @@ export interface ReportData {
   };
   readonly generatedAt: string;
   readonly counts: ReportCounts;
-  /** Sum of the known costs; `null` when no node's cost is known. */
+  /** Sum of the known costs of the results shown; `null` when no node's cost is known. */
   readonly costUsd: number | null;
+  /** Results shown whose price is not known, so not in `costUsd` (absent: none). */
+  readonly costUnpriced?: number;
   /** Prompt-lint warnings, one line each (`file:line:col: message [rule]`). */
   readonly warnings: readonly string[];
   /**

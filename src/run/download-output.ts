@@ -48,6 +48,8 @@ export async function downloadOutput(
   const mismatch = outputFormatMismatch(node, deps.providerName, { mediaType, ext });
   if (mismatch !== null) deps.emit({ type: 'warning', node: node.id, message: mismatch });
   const finishedAt = deps.now();
+  // Asked at the (provider, model)'s first submit and bounded in time (spend.ts): known by now.
+  const cost = (await deps.priceOf?.(deps.providerName, node.model).catch(() => null)) ?? null;
   const record = {
     key: job.key,
     node: node.id,
@@ -63,6 +65,7 @@ export async function downloadOutput(
     finished_at: new Date(finishedAt).toISOString(),
     prompt: normalizedPrompt(node),
     params: resolvedParams(node),
+    ...(cost === null ? {} : { cost_usd: cost }),
   };
   await deps.store.putRecord(record).catch((e: unknown) => {
     throw writeFailure(e, layout.record(deps.store.root, record.key), kept);

@@ -11,6 +11,7 @@ export function executeDepsFor(
   p: {
     readonly emit: (e: UntimedRunEvent) => void;
     readonly onSubmitted: (submit: Submitted) => void;
+    readonly priceOf?: ((provider: string, model: string) => Promise<number | null>) | undefined;
     readonly signal: AbortSignal;
     /** This run's token in journal intents (see submit-claim.ts). */
     readonly run: string;
@@ -32,6 +33,7 @@ export function executeDepsFor(
     submitGraceMs: options.submitGraceMs,
     outputRereadMs: options.outputRereadMs,
     limitDownload: (fn) => downloads(fn),
+    priceOf: p.priceOf,
     intents: {
       pid: deps.rt.pid,
       isAlive: (pid) => deps.rt.isAlive(pid),

@@ -73,6 +73,8 @@ export interface ExecuteDeps extends InputDeps {
   readonly outputRereadMs?: readonly number[] | undefined;
   /** Runs each download (outside the `-j` slot of its request) under its own limit. */
   readonly limitDownload?: (<T>(fn: () => Promise<T>) => Promise<T>) | undefined;
+  /** The list price of one request of (provider, model), as the run's spend reads it; kept in the record. */
+  readonly priceOf?: ((provider: string, model: string) => Promise<number | null>) | undefined;
   readonly intents: IntentDeps;
 }
 

@@ -35,10 +35,16 @@ export async function priceRun(prepared: Prepared, src: PriceSources): Promise<R
   return { known: true, totalUsd: total };
 }
 
+/** The model table's price of one request of `model` on `provider`; null: none listed (RunComfy: its catalog). */
+export function listedPrice(provider: string, model: string): number | null {
+  const listed = isProviderName(provider) ? lookupModel(provider, model)?.priceUsd : undefined;
+  return typeof listed === 'number' ? listed : null;
+}
+
 /** The price of one request of `model` on `provider` (`null`: the provider publishes none). */
 export async function modelPrice(provider: string, model: string, src: PriceSources): Promise<number | null> {
-  const listed = isProviderName(provider) ? lookupModel(provider, model)?.priceUsd : undefined;
-  if (typeof listed === 'number') return listed;
+  const listed = listedPrice(provider, model);
+  if (listed !== null) return listed;
   const fallback = src.providerName ?? src.provider.name;
   const client = provider === fallback || !src.providerFor ? src.provider : src.providerFor(provider);
   return (await client.modelInfo(model, src.signal)).priceUsd;

@@ -112,6 +112,7 @@ class Scheduler {
         if (!(submit.maybePaid || submit.cancelled)) this.#counts.submitted++;
         this.#spend.note(submit);
       },
+      priceOf: (provider, model) => this.#spend.priceOf(provider, model),
       signal: this.#signal,
       run: this.#run,
     });

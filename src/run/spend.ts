@@ -154,6 +154,11 @@ export class RunSpend {
     this.#price = priceLookups(src);
   }
 
+  /** The list price of one request of (provider, model): the look-up the summary uses, made once. */
+  priceOf(provider: string, model: string): Promise<number | null> {
+    return this.#price(provider, model)();
+  }
+
   note(s: Submitted): void {
     if (s.cancelled) {
       this.#run.cancel(s.provider, s.model);

@@ -44,6 +44,8 @@ function wellFormed(r: unknown): RunRecord | null {
   if (!isOptionalString(r['output_url']) || !isOptionalString(r['prompt'])) return null;
   const params = r['params'];
   if (params !== undefined && (!isFields(params) || Object.hasOwn(params, '__proto__'))) return null;
+  const cost = r['cost_usd'];
+  if (cost !== undefined && !(isFiniteNumber(cost) && cost >= 0)) return null;
   const review = r['review'] === undefined ? undefined : wellFormedReview(r['review']);
   if (review === null) return null;
   const record: Record<string, unknown> = {
@@ -62,6 +64,7 @@ function wellFormed(r: unknown): RunRecord | null {
   record['finished_at'] = r['finished_at'];
   if (r['prompt'] !== undefined) record['prompt'] = r['prompt'];
   if (params !== undefined) record['params'] = { ...params };
+  if (cost !== undefined) record['cost_usd'] = cost;
   if (review !== undefined) record['review'] = review;
   return record as unknown as RunRecord;
 }

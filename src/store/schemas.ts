@@ -36,6 +36,8 @@ export const RunRecordSchema = z.object({
   prompt: z.string().optional(),
   /** The params as keyed: lets `--explain` say "params changed". */
   params: z.record(z.string(), z.unknown()).optional(),
+  /** A price that is no price is dropped, never the record (as a damaged review). */
+  cost_usd: z.number().min(0).optional().catch(undefined),
   /** A damaged review is dropped, never the record: a miss would cost a paid request. */
   review: z
     .object({

@@ -28,6 +28,8 @@ export interface RunRecord {
   readonly prompt?: string | undefined;
   /** The params as keyed (aspect_ratio included). */
   readonly params?: Readonly<Record<string, unknown>> | undefined;
+  /** The list price of the request that made it, in USD, when the run knew it (the report's cost). */
+  readonly cost_usd?: number | undefined;
   /** How much the output changed (src/review/); absent in records written before it existed. */
   readonly review?: RunReview | undefined;
 }

@@ -48,6 +48,10 @@ describe('the static report in Chromium (file://)', () => {
     const nodes = buildPlan(await loadRecipe(p.recipe, { rt })).nodes.length;
     const report = await writeReport(p.recipe, {}, { rt });
     expect(report.data.counts).toMatchObject({ nodes, 'up-to-date': nodes });
+    // Each paid result's price is kept in its record: the header totals them.
+    expect(report.data.costUnpriced).toBe(0);
+    const cost = report.data.costUsd ?? Number.NaN;
+    expect(cost).toBeGreaterThan(0);
 
     const page = await (browser as Browser).newPage({ viewport: { width: 1500, height: 900 } });
     const problems: string[] = [];
@@ -62,6 +66,9 @@ describe('the static report in Chromium (file://)', () => {
     await page.goto(pathToFileURL(report.index).href);
     await page.waitForFunction((n) => document.querySelectorAll('.tile').length === n, nodes);
     expect(await page.locator('.tile').count()).toBe(nodes);
+    expect(await page.locator('.top .sum', { hasText: 'cost' }).locator('b').textContent()).toBe(
+      `$${cost.toFixed(cost < 0.1 ? 3 : 2)}`,
+    );
     await page.waitForFunction(() => [...document.images].every((i) => i.complete), undefined, { timeout: 20_000 });
     const images = await page.evaluate(() => [...document.images].map((i) => [i.getAttribute('src'), i.naturalWidth]));
     expect(images.length).toBe(nodes + 1); // each node and the source

@@ -59,6 +59,7 @@ function toJson(r: WrittenReport): Record<string, unknown> {
     url: pathToFileURL(r.index).href,
     counts: r.data.counts,
     cost_usd: r.data.costUsd,
+    cost_unpriced: r.data.costUnpriced ?? 0,
     warnings: r.data.warnings,
     images: { made: r.made, reused: r.reused },
     fetched: r.fetched,

@@ -37,7 +37,9 @@ function renderTop(){
   if(c.drift>0)counts.appendChild(el('span','chip s-drift',c.drift+' drift'));
   top.appendChild(counts);
   var cost=el('span','sum');cost.appendChild(document.createTextNode('cost '));
-  cost.appendChild(el('b',null,D.costUsd==null?'\u2014':usd(D.costUsd)));top.appendChild(cost);
+  cost.appendChild(el('b',null,D.costUsd==null?'\u2014':usd(D.costUsd)));
+  if(D.costUsd!=null&&D.costUnpriced>0)cost.appendChild(document.createTextNode(' + '+D.costUnpriced+' unpriced'));
+  cost.title='list price of the requests that made the results shown';top.appendChild(cost);
   top.appendChild(el('span','spacer'));
   if(LIVE){var d=el('span','livedot'+(CONNECTED?' on':''),CONNECTED?'live':'reconnecting\u2026');d.id='livedot';
     top.appendChild(d)}

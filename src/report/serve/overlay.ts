@@ -50,5 +50,5 @@ export function overlay(
     }
     return ms === n.ms ? n : { ...n, ms };
   });
-  return { ...data, nodes, counts: countsOf(nodes), costUsd: totalCost(nodes) };
+  return { ...data, nodes, counts: countsOf(nodes), ...totalCost(nodes) };
 }

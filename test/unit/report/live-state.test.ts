@@ -69,6 +69,7 @@ describe('overlay: the run’s node states laid over the data last read', () => 
       drift: 0,
     },
     costUsd: 0.08,
+    costUnpriced: 0,
     warnings: [],
     passes: [],
     rows: [],

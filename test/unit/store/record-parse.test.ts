@@ -47,7 +47,12 @@ const fromDisk = (v: unknown): unknown => JSON.parse(JSON.stringify(v));
 const CASES: readonly [string, unknown][] = [
   ['every field', GOOD],
   ['only the required fields', { ...without('output_url'), prompt: undefined, params: undefined, review: undefined }],
-  ['unknown fields (dropped)', { ...GOOD, cost_usd: 0.04, extra: { x: 1 } }],
+  ['unknown fields (dropped)', { ...GOOD, extra: { x: 1 } }],
+  ['a price', { ...GOOD, cost_usd: 0.04 }],
+  ['a free request', { ...GOOD, cost_usd: 0 }],
+  ['a negative price (dropped)', { ...GOOD, cost_usd: -0.04 }],
+  ['a price as text (dropped)', { ...GOOD, cost_usd: '0.04' }],
+  ['a null price (dropped)', { ...GOOD, cost_usd: null }],
   ['fields in another order', Object.fromEntries(Object.entries(GOOD).reverse())],
   ['a review with a chain figure', { ...GOOD, review: { ...REVIEW, chain_changed_pct: 40 } }],
   ['a review with an unknown field', { ...GOOD, review: { ...REVIEW, extra: true } }],

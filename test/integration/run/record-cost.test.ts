@@ -1,0 +1,64 @@
+/**
+ * What a result cost, kept with it: a run writes the list price of each request it paid for into
+ * the result's run record (`cost_usd`, the price its spend summary uses), so the review sheet can
+ * show each cell's cost and the total. A result rebuilt from the lock (a deleted cache) has no
+ * recorded price: on a provider whose price only its catalog gives (RunComfy, the emulator) the
+ * sheet counts it as unpriced rather than guessing or summing a part as the whole.
+ */
+import { readdir, readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startEmulator, writeReport, type EmulatorHandle } from '../../../src/index.js';
+import { createProject, recipeYaml, runIn, summaryOf, testRuntime, type Project } from '../../helpers/run-fixtures.js';
+
+let emulator: EmulatorHandle;
+let project: Project;
+beforeEach(async () => {
+  emulator = await startEmulator({ queueMs: 5, runMs: 10 });
+  const yaml = recipeYaml([
+    ['background', 'Keep the face unchanged. Replace the background with a rainy street.'],
+    ['jacket', 'Keep the face and background unchanged. Change the jacket to a yellow raincoat.'],
+  ])
+    .replace('provider: emulator', 'provider: runcomfy')
+    .replace('sources:', 'hosting: { mode: inline }\nsources:');
+  project = await createProject(yaml);
+});
+afterEach(async () => {
+  await emulator.close();
+  await project.cleanup();
+});
+
+const env = (): Record<string, string> => ({
+  RUNCOMFY_MODEL_API_BASE: emulator.baseUrl,
+  KONTEXT_ALLOW_HOSTS: '127.0.0.1',
+  RUNCOMFY_TOKEN: 'test-token',
+  KONTEXT_CACHE_DIR: project.cacheDir,
+});
+
+async function recordCosts(): Promise<unknown[]> {
+  const dir = join(project.cacheDir, 'records');
+  const names = (await readdir(dir, { recursive: true })).filter((n) => n.endsWith('.json'));
+  return Promise.all(
+    names.map(async (n) => (JSON.parse(await readFile(join(dir, n), 'utf8')) as { cost_usd?: unknown }).cost_usd),
+  );
+}
+
+describe('the price of a paid result', () => {
+  it('is kept in its record and totalled by the report; a result rebuilt from the lock is unpriced', async () => {
+    const run = await runIn(project, {}, { env: env() });
+    const summary = summaryOf(run);
+    expect(summary).toMatchObject({ done: 2, exitCode: 0 });
+    const price = summary.costUsd! / 2;
+    expect(price).toBeGreaterThan(0);
+    expect(await recordCosts()).toEqual([price, price]);
+    const rt = testRuntime(project.root, env());
+    const report = await writeReport(project.recipe, {}, { rt });
+    expect(report.data).toMatchObject({ costUsd: summary.costUsd, costUnpriced: 0 });
+    expect(report.data.nodes.map((n) => n.costUsd)).toEqual([price, price]);
+
+    await rm(project.cacheDir, { recursive: true });
+    expect(summaryOf(await runIn(project, {}, { env: env(), seed: 2 }))).toMatchObject({ cached: 2, submitted: 0 });
+    const rebuilt = await writeReport(project.recipe, {}, { rt });
+    expect(rebuilt.data).toMatchObject({ costUsd: null, costUnpriced: 2 });
+  });
+});
