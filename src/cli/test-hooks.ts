@@ -15,11 +15,14 @@
  * `gc-started` (its mutex held, nothing read yet), `gc-roots-read` (the cache scanned, the
  * journal and the lock files read, nothing removed yet). Of `kontext pick`: `pick-checked` (its
  * mutex held, the recipe read again and unchanged, the new text not yet renamed over it). Of
- * `kontext report`: `report-index-written` (its page in place, the images it does not show not yet
- * pruned). Of `kontext merge-lock`: `merge-lock-temp-written` (the merge complete in its temp beside
- * `%A`, fsynced, not renamed). Of a run that resolves a conflicted lock: `lock-resolved-temp-written`
- * (the merged lock complete in its temp, not renamed over the conflicted file). Library code only
- * calls `rt.crashPoint`.
+ * `kontext report` (and the served page's builds): `report-mutex-held` (the report folder's mutex
+ * taken, nothing collected yet), `report-index-written` (its page in place, the images it does not
+ * show not yet pruned). Of `kontext merge-lock`: `merge-lock-temp-written` (the merge complete in
+ * its temp beside `%A`, fsynced, not renamed). Of a run that resolves a conflicted lock:
+ * `lock-resolved-temp-written` (the merged lock complete in its temp, not renamed over the
+ * conflicted file). `KONTEXT_TEST_THROW_AT=<point>` throws a plain `Error` at a point instead (a
+ * bug in kontext's own code), the first `KONTEXT_TEST_THROW_COUNT` times (default 1). Library code
+ * only calls `rt.crashPoint`.
  */
 import { existsSync, writeFileSync } from 'node:fs';
 import type { Runtime } from '../index.js';
@@ -41,6 +44,7 @@ const POINTS = [
   'gc-started',
   'gc-roots-read',
   'pick-checked',
+  'report-mutex-held',
   'report-index-written',
   'merge-lock-temp-written',
   'lock-resolved-temp-written',
@@ -50,11 +54,13 @@ export function withTestHooks(rt: Runtime, kill: () => void): Runtime {
   if (rt.env['KONTEXT_TEST_HOOKS'] !== '1') return rt;
   const at = point(rt, 'KONTEXT_TEST_CRASH_AT');
   const pauseAt = point(rt, 'KONTEXT_TEST_PAUSE_AT');
+  const throwAt = point(rt, 'KONTEXT_TEST_THROW_AT');
   const pauseFile = rt.env['KONTEXT_TEST_PAUSE_FILE'];
   if (pauseAt !== null && (pauseFile === undefined || pauseFile === ''))
     throw new Error('KONTEXT_TEST_PAUSE_AT needs KONTEXT_TEST_PAUSE_FILE');
-  if (at === null && pauseAt === null) return rt;
-  let left = Math.max(1, Number.parseInt(rt.env['KONTEXT_TEST_CRASH_COUNT'] ?? '1', 10) || 1);
+  if (at === null && pauseAt === null && throwAt === null) return rt;
+  let left = count(rt, 'KONTEXT_TEST_CRASH_COUNT');
+  let throws = count(rt, 'KONTEXT_TEST_THROW_COUNT');
   let paused = false;
   return {
     ...rt,
@@ -63,11 +69,19 @@ export function withTestHooks(rt: Runtime, kill: () => void): Runtime {
         paused = true;
         pauseUntilRemoved(pauseFile);
       }
+      if (reached === throwAt && throws > 0) {
+        throws -= 1;
+        throw new Error(`test hook: thrown at ${reached}`);
+      }
       if (reached !== at) return;
       left -= 1;
       if (left === 0) kill();
     },
   };
+}
+
+function count(rt: Runtime, name: string): number {
+  return Math.max(1, Number.parseInt(rt.env[name] ?? '1', 10) || 1);
 }
 
 function point(rt: Runtime, name: string): string | null {

@@ -38,6 +38,8 @@ export async function makeAssets(
   reportDir: string,
   jobs: readonly AssetJob[],
   atOnce: () => number = () => 4,
+  /** Aborted: the images not begun yet are not made (the caller abandons the page). */
+  signal?: AbortSignal,
 ): Promise<AssetResult> {
   for (const dir of REPORT_ASSET_DIRS) await ensureRealDir(join(reportDir, dir), reportDir);
   const existing = await existingAssets(reportDir);
@@ -50,6 +52,7 @@ export async function makeAssets(
   await Promise.all(
     missing.map(([name, job]) =>
       limit(async () => {
+        if (signal?.aborted) return;
         limit.concurrency = Math.max(1, atOnce());
         try {
           await writeAsset(job, join(reportDir, name));

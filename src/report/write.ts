@@ -112,6 +112,11 @@ export async function writeReportFor(
      * the first page's 300 previews were made).
      */
     readonly imagesAtOnce?: (() => number) | undefined;
+    /**
+     * The served page's Ctrl-C (or its server closing): the build is abandoned at once, its wait
+     * for another report's mutex included (up to 10 minutes), rejecting with the signal's reason.
+     */
+    readonly signal?: AbortSignal | undefined;
   },
 ): Promise<WrittenReport> {
   await checkOutDir(recipe.outDir, recipe.projectRoot, p.allowOutsideRoot);
@@ -120,11 +125,18 @@ export async function writeReportFor(
   const index = join(dir, REPORT_INDEX);
   // One report at a time per folder (`kontext report` beside a `--watch --serve` server): each
   // prunes the images its own page does not show, so two at once removed each other's.
-  const mutex = { pid: p.rt.pid, isAlive: p.rt.isAlive, staleMs: REPORT_MUTEX_MS, timeoutMs: REPORT_MUTEX_MS };
+  const mutex = {
+    pid: p.rt.pid,
+    isAlive: p.rt.isAlive,
+    staleMs: REPORT_MUTEX_MS,
+    timeoutMs: REPORT_MUTEX_MS,
+    signal: p.signal,
+  };
   const onWait = (holder: { readonly pid: number | undefined }): void => p.onWait?.(holder.pid);
   return withFileMutex(
     join(dir, `.${REPORT_INDEX}`),
     async () => {
+      p.rt.crashPoint?.('report-mutex-held');
       const onEarly = p.onEarly;
       const early =
         onEarly &&
@@ -133,7 +145,9 @@ export async function writeReportFor(
           if (reviewing || missing.size > 0) onEarly(missing.size === 0 ? c.data : withoutFailed(c.data, missing));
         });
       const { data: collected, jobs } = await collectReport(recipe, { ...p, early });
-      const assets = await makeAssets(dir, jobs, p.imagesAtOnce);
+      p.signal?.throwIfAborted();
+      const assets = await makeAssets(dir, jobs, p.imagesAtOnce, p.signal);
+      p.signal?.throwIfAborted();
       const data = assets.failed.size === 0 ? collected : withoutFailed(collected, assets.failed);
       // Rebuildable at any time from local state: no fsync.
       await writeFileAtomic(index, renderPage(data), { sync: false }).catch((e: unknown) => {

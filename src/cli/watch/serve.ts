@@ -1,7 +1,9 @@
 /**
  * `kontext run --watch --serve [--port N]`: the live review sheet of each watched recipe, from
  * `startReportServer` (src/report/serve/), fed with the recipe's run events. Prints its URL as
- * soon as it listens: the run does not wait for the page's first build.
+ * soon as it listens: the run does not wait for the page's first build. The page never stops or
+ * stalls the run: a build that fails is said on the page and once as a warning (the run's exit
+ * code is its nodes'), and Ctrl-C abandons a build under way (its wait for another report too).
  */
 import { clearPick, startReportServer, writePick, type RunEvent, type RunRecipeOptions } from '../../index.js';
 import type { CliContext } from '../context.js';
@@ -9,17 +11,17 @@ import { intOption } from '../options.js';
 
 export interface Served {
   /** The reporter's event sink, with the server fed too. */
-  tee(onEvent: (e: RunEvent) => void): (e: RunEvent) => void;
-  /** The page's first build is over; rejects when it failed for a reason other than the recipe (the command fails). */
-  readonly ready: Promise<void>;
+  readonly onEvent: (e: RunEvent) => void;
   close(): Promise<void>;
 }
 
+/** `onEvent`: the reporter's event sink (the page's own warning goes there too). */
 export async function serveFor(
   path: string,
   options: RunRecipeOptions,
   opts: Record<string, unknown>,
   ctx: CliContext,
+  onEvent: (e: RunEvent) => void,
 ): Promise<Served> {
   const port = intOption('--port', opts['port'], 0, 65535);
   const server = await startReportServer(
@@ -33,16 +35,17 @@ export async function serveFor(
       // Only if it still has the bytes the page was built from: a stale page's pick is refused.
       pick: (recipe, node, expectSha256, clear) =>
         (clear ? clearPick : writePick)(recipe, node, { rt: ctx.rt, expectSha256 }),
+      onWarning: (message) => onEvent({ type: 'warning', t: 0, message }),
+      signal: ctx.signal,
     },
     { rt: ctx.rt },
   );
   ctx.rt.stderr.write(`review sheet for ${path}: ${server.url}\n`);
   return {
-    tee: (onEvent) => (e) => {
+    onEvent: (e) => {
       onEvent(e);
       server.onEvent(e);
     },
-    ready: server.ready,
     close: () => server.close(),
   };
 }

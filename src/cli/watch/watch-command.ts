@@ -54,9 +54,9 @@ export async function watchCommand(
           onWait,
         }),
       );
-      const serve = opts['serve'] === true ? await serveFor(path, options, opts, ctx) : null;
+      const serve = opts['serve'] === true ? await serveFor(path, options, opts, ctx, onEvent) : null;
       if (serve) served.push(serve);
-      const events = serve ? serve.tee(onEvent) : onEvent;
+      const events = serve ? serve.onEvent : onEvent;
       const session = new WatchSession(
         path,
         { ...options, signal: ctx.signal },
@@ -66,12 +66,11 @@ export async function watchCommand(
       pairs.push({ session, watcher });
       await watcher.start();
     }
-    await new Promise<void>((resolve, reject) => {
+    // Until Ctrl-C: a page whose build fails says why and is built again, the watch going on
+    // (ending it here cancelled the runs' queued requests, which fal and Replicate may bill).
+    await new Promise<void>((resolve) => {
       if (ctx.signal.aborted) resolve();
       ctx.signal.addEventListener('abort', () => resolve(), { once: true });
-      // A page whose first build failed (not for the recipe: that page says why) ends the watch, as it did
-      // when the run waited for that build; the runs begun meanwhile wind down in `finally`.
-      for (const s of served) s.ready.catch(reject);
     });
     return ExitCode.INTERRUPTED;
   } finally {

@@ -10,9 +10,9 @@
  * run's node events are laid over the last data (`overlay.ts`) and pushed at most every
  * {@link PUSH_MS}. Serves only the files that data names; never contacts a provider.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { basename, extname, relative, resolve } from 'node:path';
+import { basename, resolve } from 'node:path';
 import { isKontextError, problemLines } from '../../errors.js';
 import type { RunEvent } from '../../run/events.js';
 import { cacheDirFor } from '../../run/context.js';
@@ -21,16 +21,17 @@ import { RemotePeek } from '../../run/remote-peek.js';
 import { loadRecipe } from '../../recipe/index.js';
 import type { Runtime } from '../../runtime.js';
 import { deferred } from '../../util/deferred.js';
-import { readBounded } from '../../util/read-bounded.js';
 import { renderPage } from '../html.js';
 import type { ReportData } from '../types.js';
 import { writeReportFor } from '../write.js';
 import { requestedFile, sendFile, servableFiles } from './files.js';
 import { fromOtherSite, hostAllowed, hostsFor, writeAllowed } from './guard.js';
+import { BuildFailures } from './build-failure.js';
 import { listen } from './listen.js';
 import { LiveState } from './live.js';
 import { type Base, overlay } from './overlay.js';
 import { readPick } from './pick-body.js';
+import { noPlan, recipeSha256 } from './recipe-state.js';
 import { EventStreams } from './sse.js';
 
 /**
@@ -41,8 +42,6 @@ import { EventStreams } from './sse.js';
 const LIMITS = { headersTimeout: 10_000, requestTimeout: 20_000, connectionsCheckingInterval: 1_000 };
 /** Open connections at once (each page holds one for its events, a browser ~6 for images); more are dropped. */
 const MAX_CONNECTIONS = 256;
-/** The most of a recipe hashed for a pick's check (`writePick` refuses a larger file anyway). */
-const MAX_RECIPE_BYTES = 1024 * 1024;
 /** The least time between two pushes of the node states laid over the last data (a rebuild's push is not held). */
 const PUSH_MS = 250;
 
@@ -61,19 +60,23 @@ export interface ReportServerOptions {
   readonly pick?:
     | ((recipePath: string, nodeId: string, expectSha256: string, clear: boolean) => Promise<unknown>)
     | undefined;
+  /** A build failed for a bug in the report code: told once (`build-failure.ts`), as the page says it. */
+  readonly onWarning?: ((message: string) => void) | undefined;
+  /** The watch's Ctrl-C: a build under way is abandoned at once (its wait for another report's mutex too). */
+  readonly signal?: AbortSignal | undefined;
 }
 
 export interface ReportServer {
   /** `http://127.0.0.1:<port>/report/` */
   readonly url: string;
   /**
-   * The first build is over: the page has its data, or (a recipe that cannot be used yet) says
-   * why. Rejects when that build failed for another reason (then `close()` the server).
+   * The first build is over: the page has its data, or says why it has none (a recipe that cannot
+   * be used yet, a page that cannot be written, a bug in the report code). Never rejects.
    */
   readonly ready: Promise<void>;
   /** Feed every run event of the recipe's watch session. */
   onEvent(event: RunEvent): void;
-  /** Rebuild now (and wait for it). */
+  /** Rebuild now (and wait for it; never rejects: a failure is on the page). */
   refresh(): Promise<void>;
   close(): Promise<void>;
 }
@@ -98,7 +101,7 @@ export async function startReportServer(
   state.hosts = hostsFor(port);
   // Not waited for: a first build of hundreds of sources takes seconds (their previews), and
   // held up the watch run it shows (a page asked for meanwhile says it is being built).
-  void state.rebuild().catch(() => undefined);
+  void state.rebuild();
   return {
     url: `http://127.0.0.1:${port}/report/`,
     ready: state.ready,
@@ -140,6 +143,9 @@ class ServerState {
   #allowed: ReadonlySet<string> = new Set();
   #running: Promise<void> | null = null;
   #again = false;
+  /** Aborted by `close()` and by the caller's signal: the build under way is abandoned. */
+  readonly #abort = new AbortController();
+  readonly #failures: BuildFailures;
   hosts: ReadonlySet<string> = new Set();
 
   constructor(
@@ -148,19 +154,26 @@ class ServerState {
     private readonly rt: Runtime,
   ) {
     // The page never waits for the remote: built at once, and again when its answers are in.
-    this.#remote = new RemotePeek(rt, options.noRemote ?? false, () => void this.rebuild().catch(() => undefined));
-    // Marked handled here: an embedder that never looks at it must not see an unhandled rejection.
-    this.#first.promise.catch(() => undefined);
+    this.#remote = new RemotePeek(rt, options.noRemote ?? false, () => void this.rebuild());
+    this.#failures = new BuildFailures(options.onWarning);
+    const signal = options.signal;
+    if (signal?.aborted) this.#abort.abort(signal.reason);
+    else signal?.addEventListener('abort', () => this.#abort.abort(signal.reason), { once: true });
   }
 
   get ready(): Promise<void> {
     return this.#first.promise;
   }
 
+  /** Never throws: it is called with every run event, and a page's bug must not become the run's. */
   onEvent(e: RunEvent): void {
-    if (!this.#live.apply(e)) return;
-    this.#pushSoon();
-    void this.rebuild().catch(() => undefined);
+    try {
+      if (!this.#live.apply(e)) return;
+      this.#pushSoon();
+    } catch (err) {
+      this.#failed(err);
+    }
+    void this.rebuild();
   }
 
   /** The live states pushed over the last data within {@link PUSH_MS}, not after the next rebuild. */
@@ -169,13 +182,22 @@ class ServerState {
     const wait = Math.max(0, this.#pushed + PUSH_MS - this.rt.now());
     this.#timer = setTimeout(() => {
       this.#timer = null;
-      this.#push();
+      // Thrown in a timer, an error would end the process, and the run in it.
+      try {
+        this.#push();
+      } catch (e) {
+        this.#failed(e);
+      }
     }, wait);
     this.#timer.unref();
   }
 
-  /** One rebuild at a time; a request meanwhile runs once more after it (with every change so far). */
+  /**
+   * One rebuild at a time; a request meanwhile runs once more after it (with every change so far).
+   * Never rejects: a build that fails leaves the page saying why, and the next one tries again.
+   */
   rebuild(): Promise<void> {
+    if (this.#closed) return Promise.resolve();
     if (this.#running) {
       this.#again = true;
       return this.#running;
@@ -183,18 +205,28 @@ class ServerState {
     this.#running = (async () => {
       do {
         this.#again = false;
-        await this.#build().catch((e: unknown) => this.#keepLast(e));
+        try {
+          await this.#build();
+          this.#failures.built();
+        } catch (e) {
+          this.#failed(e);
+        }
         this.#first.resolve();
-      } while (this.#again);
-    })()
-      .catch((e: unknown) => {
-        this.#first.reject(e);
-        throw e;
-      })
-      .finally(() => {
-        this.#running = null;
-      });
+      } while (this.#again && !this.#closed);
+    })().finally(() => {
+      this.#running = null;
+    });
     return this.#running;
+  }
+
+  /** A build (or a push) failed: the page says why, unless the build was abandoned (Ctrl-C, closing). */
+  #failed(e: unknown): void {
+    if (this.#abort.signal.aborted || this.#closed) return;
+    try {
+      this.#keepLast(e);
+    } catch {
+      // The page cannot even show it (a bug in the push itself): the terminal has been told.
+    }
   }
 
   async #build(): Promise<void> {
@@ -229,6 +261,7 @@ class ServerState {
         onEarly,
         // One image at a time while a run goes on: it needs libuv's threads for its files.
         imagesAtOnce: () => (this.#live.runGoing ? 1 : 4),
+        signal: this.#abort.signal,
       }),
     );
     show(shown(written.data));
@@ -236,14 +269,15 @@ class ServerState {
 
   /**
    * The recipe is mid-edit (invalid) or a file is in the way: the page keeps the last good data,
-   * with why: the watch session's problems for the recipe, else this load's (with positions).
+   * with why: the watch session's problems for the recipe, else this load's (with positions). A
+   * bug in the report code is said on the page (and told once, `BuildFailures`) whatever else is.
    */
   #keepLast(e: unknown): void {
+    const problems = this.#live.problems;
+    const own = isKontextError(e) ? problemLines(e) : [...problems, this.#failures.failed(e)];
+    const errors = isKontextError(e) && problems.length > 0 ? problems : own;
     // No good data yet: a recipe that cannot be used from the start (mid-edit, a source not
     // there yet) is served as `run --watch` goes on watching it: a page with no plan and why.
-    if (this.#good === null && !isKontextError(e)) throw e;
-    const own = isKontextError(e) ? problemLines(e) : [e instanceof Error ? e.message : String(e)];
-    const errors = this.#live.problems.length > 0 ? this.#live.problems : own;
     const good = this.#good ?? { data: noPlan(this.path, this.rt), seq: 0 };
     this.#show({ data: { ...good.data, errors }, seq: good.seq }, this.#outDir);
   }
@@ -344,6 +378,7 @@ class ServerState {
 
   closeClients(): void {
     this.#closed = true;
+    this.#abort.abort();
     if (this.#timer !== null) clearTimeout(this.#timer);
     this.#timer = null;
     this.#streams.closeAll();
@@ -353,37 +388,6 @@ class ServerState {
     await this.#running?.catch(() => undefined);
     await this.#opened?.discard();
     await this.#remote.close();
-  }
-}
-
-/** The data of a recipe never loaded: no passes, nothing to serve but the page. */
-function noPlan(path: string, rt: Runtime): ReportData {
-  const none = { 'up-to-date': 0, cached: 0, remote: 0, 'not-run': 0, modified: 0, running: 0, failed: 0, drift: 0 };
-  return {
-    v: 1,
-    recipe: {
-      name: basename(path, extname(path)),
-      file: relative(rt.cwd, resolve(rt.cwd, path)) || path,
-      provider: '',
-    },
-    generatedAt: new Date(rt.now()).toISOString(),
-    counts: { nodes: 0, ...none },
-    costUsd: null,
-    warnings: [],
-    passes: [],
-    rows: [],
-    nodes: [],
-  };
-}
-
-/** sha256 (hex) of the recipe's bytes (through a symlink, as `writePick` reads them); null when unreadable. */
-async function recipeSha256(file: string): Promise<string | null> {
-  try {
-    return createHash('sha256')
-      .update(await readBounded(file, MAX_RECIPE_BYTES))
-      .digest('hex');
-  } catch {
-    return null;
   }
 }
 

@@ -1,0 +1,35 @@
+/**
+ * A page build of the watch server that failed for a bug in kontext's own report code (a plain
+ * `Error`, not a `KontextError`: the recipe and the disk's problems are those, and the page says
+ * them as the recipe's). It must not stop the watch run beside it (which would cancel its queued
+ * requests): the page shows it, the terminal is told once, and the next rebuild tries again.
+ */
+export class BuildFailures {
+  /** The line last told, until a build succeeds: the same failure rebuild after rebuild is told once. */
+  #told: string | null = null;
+
+  constructor(private readonly onWarning: ((message: string) => void) | undefined) {}
+
+  /** The line the page shows for `e` (not a `KontextError`), told to `onWarning` unless just told. */
+  failed(e: unknown): string {
+    const what = e instanceof Error ? e.message : String(e);
+    const line =
+      `the review page could not be built: ${what} (an internal error, please report it; ` +
+      'the run and the watch go on, and the page is built again at the next change)';
+    if (line !== this.#told) {
+      this.#told = line;
+      // A listener that throws must not turn a page's failure into the watch's.
+      try {
+        this.onWarning?.(line);
+      } catch {
+        // nothing more to tell it with
+      }
+    }
+    return line;
+  }
+
+  /** A build succeeded: the next failure is told again. */
+  built(): void {
+    this.#told = null;
+  }
+}
