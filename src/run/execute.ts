@@ -113,8 +113,16 @@ export interface Job {
    * slot is given up meanwhile.
    */
   readonly remoteDone?: (() => void) | undefined;
-  /** Take a `-j` slot again (at once when still held) before submitting; throws when the run takes no new work. */
-  readonly slotAgain?: (() => Promise<void>) | undefined;
+  /**
+   * Take a `-j` slot again (at once when still held) before submitting; throws node-slot.ts's
+   * `NotSubmittedAgain` when the run takes no new work (`rehost`: the submit was to re-host the input).
+   */
+  readonly slotAgain?: ((rehost: boolean) => Promise<void>) | undefined;
+  /**
+   * The key's request failed because the API could not fetch its input, and its entry is gone: host
+   * the input anew and submit, once (a watch cycle that joined it, its own cycle stopped: remote-stage.ts).
+   */
+  readonly rehost?: true | undefined;
 }
 
 export interface Executed {
@@ -170,12 +178,13 @@ export async function prepareNode(
 }
 
 async function executeOnce(job: Job, deps: NodeDeps): Promise<Executed> {
+  if (job.rehost) return submitAndFinish(job, deps, true);
   const prepared = await (job.prepared ?? prepareNode(job, deps));
   const journaledId = prepared.journaled?.request_id;
   if (journaledId !== undefined) {
     const attached = await attach(job, journaledId, deps, 'reattaching');
     if (attached) return attached;
-    await giveUp(job, journaledId, deps);
+    await giveUp(job, journaledId, deps, false);
   }
   const fresh = deps.now() - prepared.at <= AHEAD_MAX_AGE_MS;
   return submitAndFinish(job, deps, false, fresh ? prepared.input : null);
@@ -189,7 +198,7 @@ async function submitAndFinish(
 ): Promise<Executed> {
   const { node } = job;
   // A submit is made in a -j slot: a wait before this one may have given it up.
-  await job.slotAgain?.();
+  await job.slotAgain?.(rehosted);
   await stopIfUncertain(job.key, claimDeps(job, deps)); // before hosting: an upload may cost
   if (!hosted) phase(deps, node.id, 'hosting');
   const input =
@@ -205,7 +214,7 @@ async function submitAndFinish(
   if (claim.kind === 'attach') {
     const attached = await attach(job, claim.requestId, deps, 'reattaching');
     if (attached) return attached;
-    await giveUp(job, claim.requestId, deps);
+    await giveUp(job, claim.requestId, deps, rehosted);
     return submitAndFinish(job, deps, rehosted, input);
   }
   const hook = deps.intents.crashPoint;
@@ -310,8 +319,8 @@ function claimDeps(job: Job, deps: NodeDeps): Parameters<typeof claimSubmit>[1] 
  * Drop a journaled request the node will submit anew (attach said so), once it holds a -j slot
  * again: a run that takes no new work keeps the entry.
  */
-async function giveUp(job: Job, requestId: string, deps: NodeDeps): Promise<void> {
-  await job.slotAgain?.();
+async function giveUp(job: Job, requestId: string, deps: NodeDeps, rehost: boolean): Promise<void> {
+  await job.slotAgain?.(rehost);
   await deps.store.journal.remove(job.key, requestId);
 }
 

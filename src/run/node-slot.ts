@@ -6,6 +6,23 @@
  * so no more than `-j` requests are ever submitted or running at once.
  */
 import type { LimitFunction } from 'p-limit';
+import { ExitCode, KontextError } from '../errors.js';
+
+/**
+ * A node that must submit anew (a re-attach given up, a re-host) whose run takes no new work
+ * (stopped: superseded in watch mode; interrupted; a failure stopped it): nothing is submitted.
+ * A node of a later run that joined its request submits it instead (remote-stage.ts); `rehost`:
+ * the API could not fetch the input, whose request's journal entry is gone: host it anew, once.
+ */
+export class NotSubmittedAgain extends KontextError {
+  override readonly name = 'NotSubmittedAgain';
+  constructor(
+    why: string,
+    readonly rehost: boolean,
+  ) {
+    super('E_NOT_SUBMITTED_AGAIN', `not submitted again: the run is ${why}`, { exitCode: ExitCode.TEMP_FAIL });
+  }
+}
 
 export class NodeSlot {
   /** Ends the slot's task in the limit (frees the slot); `null` while not held. */

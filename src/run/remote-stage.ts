@@ -2,13 +2,15 @@
  * The API side of the scheduler's nodes (scheduler.ts): a node's input is prepared ahead of its
  * `-j` slot, then inside the slot it is submitted — or it joins a request for the same key that
  * is already in flight — and the slot is held until the request is finished at the API
- * (node-slot.ts).
+ * (node-slot.ts). A joined request that must be submitted again (a re-host, a re-attach given up)
+ * while the run that submitted it takes no new work (a superseded watch cycle) is submitted by
+ * the joining node, in its own slot: its run is the one that still wants it.
  */
 import pLimit, { type LimitFunction } from 'p-limit';
 import type { PlanNode } from '../plan/types.js';
 import { deferred } from '../util/deferred.js';
 import { executeNode, prepareNode, type Executed, type ExecuteDeps, type Job, type PreparedNode } from './execute.js';
-import type { NodeSlot } from './node-slot.js';
+import { NotSubmittedAgain, type NodeSlot } from './node-slot.js';
 import type { InflightRequests } from './options.js';
 
 /** A node that goes to the API: what its request is keyed and built from. */
@@ -58,24 +60,37 @@ export class RemoteStage {
    * The node's request, submitted or joined, in `slot` (held when called): the node gives it up
    * when the request is finished at the API or while it waits to read it again, and takes one
    * again before any new submit, unless `halted` says the run takes no new work (then the node
-   * ends with an error, its journal entry kept). A joined request holds the slot until it is done.
+   * ends with an error, its journal entry kept). A joined request holds the slot until it is done;
+   * should its own run stop before submitting it again, this node submits it (see the module comment).
    */
   async run(
-    job: RemoteJob & { readonly prepared: Promise<PreparedNode> },
+    job: RemoteJob & { readonly prepared?: Promise<PreparedNode> | undefined; readonly rehost?: true | undefined },
     slot: NodeSlot,
     halted: () => unknown,
   ): Promise<Executed> {
     const existing = this.inflight.get(job.key);
-    if (existing) return existing.promise;
-    return this.#submit({
+    if (existing === undefined) return this.#submit(this.#owned(job, slot, halted));
+    try {
+      return await existing.promise;
+    } catch (e) {
+      if (!(e instanceof NotSubmittedAgain) || halted()) throw e;
+      // Its journal look-up and input, made ahead, predate what that run did with the key: made again
+      // (or, to re-host, the input hosted anew). Another node that joined it may have taken it over: joined.
+      return this.run({ ...job, prepared: undefined, ...(e.rehost ? { rehost: true as const } : {}) }, slot, halted);
+    }
+  }
+
+  /** The job as submitted by this node, in `slot`. */
+  #owned(job: Omit<Job, 'abandoned' | 'remoteDone' | 'slotAgain'>, slot: NodeSlot, halted: () => unknown) {
+    return {
       ...job,
       remoteDone: () => slot.release(),
-      slotAgain: async () => {
+      slotAgain: async (rehost: boolean) => {
         await slot.take();
         const why = halted();
-        if (why) throw new Error(`not submitted again: the run is ${String(why)}`);
+        if (why) throw new NotSubmittedAgain(String(why), rehost);
       },
-    });
+    };
   }
 
   #submit(job: Omit<Job, 'abandoned'>): Promise<Executed> {

@@ -289,9 +289,10 @@ class Scheduler {
     }
   }
 
-  /** The cached record for `key`: the one resolved ahead when the key is the same, else looked up. */
+  /** `key`'s record: as resolved for the same key, unless none and an earlier watch cycle's may have landed since. */
   async #recordFor(state: NodeState, key: string): Promise<RunRecord | null> {
-    return state.key === key ? state.record : this.deps.store.getRecord(key);
+    if (state.key === key && (state.record !== null || !this.deps.coordination)) return state.record;
+    return this.deps.store.getRecord(key);
   }
 
   /** Remove a finished request's journal entry once its lock entry is on disk (at once when there is none). */

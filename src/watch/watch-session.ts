@@ -62,6 +62,8 @@ interface CycleRun {
   readonly scope: RunScope;
   readonly lockPath: string;
   readonly writeGuard: WriteGuard;
+  /** Keys in flight as the previous run was stopped: in flight for the cycle, even those done while it plans. */
+  readonly flying: ReadonlySet<string>;
 }
 
 type Observed = { readonly listenerError?: KontextError };
@@ -282,7 +284,7 @@ export class WatchSession {
       cacheDir: scope.store.root,
       allowOutsideRoot: this.options.allowOutsideRoot ?? false,
     });
-    const run: CycleRun = { scope, lockPath, writeGuard };
+    const run: CycleRun = { scope, lockPath, writeGuard, flying: new Set(this.#inflight.keys()) };
     // The old plan is superseded: it starts nothing new and writes nothing more. Its writes
     // already under way land before the lock is read, so the new plan sees them.
     this.#current?.mute();
@@ -330,7 +332,7 @@ export class WatchSession {
     const abandoned = this.#inflight.abandonExcept(wanted).length;
     const toRun = states.filter((s) => s.status === 'run' && prepared.stopped?.has(s.node.id) !== true);
     const { cached, stopped } = startCounts(prepared);
-    const inFlight = toRun.filter((s) => s.key !== null && this.#inflight.get(s.key) !== undefined);
+    const inFlight = toRun.filter((s) => s.key !== null && run.flying.has(s.key));
     this.#seeds = new Map(states.flatMap((s) => (s.seedSource === 'recipe' ? [] : [[s.node.id, s.seed] as const])));
     this.#emit({
       type: 'watch-cycle',

@@ -3,10 +3,11 @@
  * names are live (real chokidar on real files, the emulator's request log as truth): the first
  * cycle's recipe, or a source in a folder a recipe edit just added, saved after the load read
  * it and before its watcher was ready, is seen: a further cycle runs the saved state (before,
- * the output stayed stale until some later save).
+ * the output stayed stale until some later save). And a request of the first cycle that finishes
+ * while the next one plans is that cycle's cache hit, not a node it runs (nor re-attaches to).
  */
 import { copyFileSync, writeFileSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RunEvent } from '../../../src/index.js';
@@ -55,12 +56,46 @@ describe('watch: a save while a cycle is planned', () => {
       () => JSON.stringify(r.events.filter((e) => e.type.startsWith('watch') || e.type === 'warning')),
     );
     await r.session.idle();
-    expect(
-      r
-        .of('watch-cycle')
-        .at(-1)
-        ?.to_run.map((t) => t.node),
-    ).toEqual(['b']);
+    // a runs once. The saved recipe's cycle (the last) runs b; it runs a too only when the first cycle
+    // was superseded before it took a up at all (no node-start of a before the last cycle: a was never
+    // submitted). A first cycle that took a up leaves it in flight, or done while the last one planned:
+    // awaited or cached, never run again (before, one done while it planned was listed to run).
+    const last = r.events.findLastIndex((e) => e.type === 'watch-cycle');
+    const tookA = r.events.slice(0, last).some((e) => e.type === 'node-start' && e.node === 'a');
+    const cycle = r.events[last];
+    expect(cycle?.type === 'watch-cycle' && cycle.to_run.map((t) => t.node)).toEqual(tookA ? ['b'] : ['a', 'b']);
+    expect(r.submits().get(LINTED)).toBe(1);
+  });
+
+  it("a request of the earlier cycle done while the next plans is the next cycle's cache hit", async () => {
+    const r = (rig = await startWatchRig(chain(B), { runMs: 1_500 }));
+    await until(() => r.of('node-state').some((e) => e.node === 'a' && e.phase === 'running'), 8_000, 'a running');
+    r.emulator.setScenario({ queue_ms: 0, run_ms: 20 });
+    const journal = join(r.project.cacheDir, 'journal');
+    const records = join(r.project.cacheDir, 'records');
+    const recorded = async (prompt: string): Promise<boolean> => {
+      const files = (await readdir(records, { recursive: true }).catch(() => [])).filter((f) => f.endsWith('.json'));
+      const texts = await Promise.all(files.map((f) => readFile(join(records, f), 'utf8')));
+      return texts.some((t) => (JSON.parse(t) as { prompt?: string }).prompt === prompt);
+    };
+    // A cycle planned while a runs; before its run starts, a finishes into the cache and its first
+    // cycle (stopped: no lock entry) drops its journal entry, which is after its in-flight entry went.
+    const second = await r.session.cycle([r.project.recipe], {
+      beforeStart: () =>
+        until(
+          async () => (await recorded(LINTED)) && (await readdir(journal)).every((f) => !f.endsWith('.json')),
+          8_000,
+          'a recorded, its journal entry gone',
+        ),
+    });
+    if (second.kind !== 'started') throw new Error(`cycle: ${second.kind}`);
+    await second.done;
+    const at = await r.cycleStarted(2);
+    const cycle = r.of('watch-cycle')[1];
+    expect([cycle?.in_flight, cycle?.to_run.map((t) => t.node)]).toEqual([1, ['b']]);
+    const after = r.events.slice(at);
+    expect(after.filter((e) => 'node' in e && e.node === 'a').map((e) => e.type)).toEqual(['node-cached']);
+    expect(after.find((e) => e.type === 'run-summary')).toMatchObject({ exit_code: 0, cached: 1, done: 1 });
     expect(r.submits().get(LINTED)).toBe(1);
   });
 
