@@ -36,6 +36,8 @@ export interface RetryNotice {
   readonly attempt: number;
   readonly delayMs: number;
   readonly reason: string;
+  /** The wait the server asked for (`Retry-After`), when it did. */
+  readonly retryAfterMs?: number | undefined;
 }
 
 export type RetryListener = (notice: RetryNotice) => void;

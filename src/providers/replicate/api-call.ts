@@ -29,6 +29,8 @@ export interface ReplicateApi {
   readonly dispatcher: Dispatcher;
   readonly rt: Runtime;
   readonly retry: RetryPolicy;
+  /** The request's overall deadline: a create's waits for a refusal's `Retry-After` end within it. */
+  readonly deadlineMs?: number | undefined;
   readonly onRetry?: ((info: RetryNotice) => void) | undefined;
 }
 
@@ -57,6 +59,7 @@ export function callReplicate(api: ReplicateApi, spec: ReplicateCall): Promise<J
     policy: api.retry,
     signal: spec.signal,
     submit: spec.submit,
+    deadlineMs: api.deadlineMs,
     onRetry: bothListeners(api.onRetry, spec.onRetry),
   };
   return withRetries(spec.call, loop, () => attempt(api, spec));

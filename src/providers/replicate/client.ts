@@ -61,6 +61,7 @@ export function createReplicateProvider(options: ReplicateOptions): ReplicatePro
     dispatcher,
     rt: options.rt,
     retry,
+    deadlineMs: options.deadlineMs ?? DEFAULT_DEADLINE_MS,
     onRetry: options.onRetry,
   };
   const holdS = Math.min(60, Math.max(0, Math.floor(options.holdS ?? DEFAULT_HOLD_S)));

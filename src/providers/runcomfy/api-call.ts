@@ -35,6 +35,8 @@ export interface ApiContext {
   readonly dispatcher: Dispatcher;
   readonly rt: Runtime;
   readonly retry: RetryPolicy;
+  /** The request's overall deadline: a submit's waits for a refusal's `Retry-After` end within it. */
+  readonly deadlineMs?: number | undefined;
   readonly onRetry?: ((info: RetryNotice) => void) | undefined;
 }
 
@@ -68,6 +70,7 @@ export async function callApi(ctx: ApiContext, spec: ApiCall): Promise<JsonObjec
     policy: ctx.retry,
     signal: spec.signal,
     submit: spec.submit,
+    deadlineMs: ctx.deadlineMs,
     onRetry: bothListeners(ctx.onRetry, spec.onRetry),
   };
   return withRetries(spec.call, loop, () => attemptOnce(ctx, spec));

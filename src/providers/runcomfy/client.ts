@@ -70,6 +70,7 @@ export function createRunComfyProvider(options: RunComfyOptions): RunComfyProvid
     dispatcher,
     rt: options.rt,
     retry,
+    deadlineMs: options.deadlineMs ?? DEFAULT_DEADLINE_MS,
     onRetry: options.onRetry,
   };
   const waitCtx = {

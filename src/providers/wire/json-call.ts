@@ -30,6 +30,8 @@ export interface JsonApi {
   readonly dispatcher: Dispatcher;
   readonly rt: Runtime;
   readonly retry: RetryPolicy;
+  /** The request's overall deadline: a submit's waits for a refusal's `Retry-After` end within it. */
+  readonly deadlineMs?: number | undefined;
   /** The auth header(s) every call carries. */
   readonly auth: Readonly<Record<string, string>>;
   /** Scrubbed from every message (the key). */
@@ -84,6 +86,7 @@ export function callJson(api: JsonApi, spec: JsonCall): Promise<JsonReply> {
     policy: api.retry,
     signal: spec.signal,
     submit: spec.submit,
+    deadlineMs: api.deadlineMs,
     onRetry: bothListeners(api.onRetry, spec.onRetry),
   };
   return withRetries(spec.call, loop, () => attemptOnce(api, spec));

@@ -121,7 +121,7 @@ describe('submit grace at Ctrl-C', () => {
 
   it('says nothing when the grace runs out while the submit waits out a 429: nothing was taken', async () => {
     const events = await interruptWhileSubmitting(0, 200, [
-      // Under the rig's 0.5 s bound: a submit asked to wait longer fails at once instead.
+      // A wait within the request's deadline, however long, is waited out (submit-rate-limit.test.ts).
       { kind: 'http', on: 'submit', status: 429, retry_after: 0.45 },
     ]);
     expect(eventsOf(events, 'warning')).toEqual([]);
