@@ -30,9 +30,10 @@ export interface ProviderTraits {
   /**
    * A cancel the API confirmed for a request never seen running is not billed: RunComfy documents
    * that only queued requests can be cancelled. fal documents that a queued request is removed from
-   * the queue (a running one only signalled), and Replicate that a cancel works at any stage, but
-   * neither says whether such a request is billed: it stays maybe paid, and the run's summary says
-   * why (spend.ts `cancelledUnconfirmed`).
+   * the queue (a running one only signalled); Replicate documents a cancel (and, for its
+   * `Cancel-After` deadline, `aborted` for a prediction that had not started). Neither says whether
+   * such a request is billed: it stays maybe paid, and the summary says why (spend.ts
+   * `cancelledUnconfirmed`).
    */
   readonly queuedCancelUnbilled: boolean;
 }

@@ -217,7 +217,8 @@ async function submitAndFinish(
     graceOver = true;
   });
   const submittedAt = deps.now();
-  const sending = deps.provider.submit(request, grace.signal, deps.onRetry).finally(grace.dispose);
+  // Between attempts (a refusal's wait) nothing is on the wire: Ctrl-C itself ends it, no grace.
+  const sending = deps.provider.submit(request, grace.signal, deps.onRetry, deps.signal).finally(grace.dispose);
   hook?.('after-submit-sent');
   let requestId: string;
   try {

@@ -46,6 +46,8 @@ export interface ReplicateCall {
   readonly headers?: Readonly<Record<string, string>> | undefined;
   readonly requestId?: string | undefined;
   readonly signal?: AbortSignal | undefined;
+  /** A create's Ctrl-C: ends it between attempts (see `Provider.submit`). */
+  readonly stop?: AbortSignal | undefined;
   readonly onRetry?: ((info: RetryNotice) => void) | undefined;
 }
 
@@ -58,6 +60,7 @@ export function callReplicate(api: ReplicateApi, spec: ReplicateCall): Promise<J
     rt: api.rt,
     policy: api.retry,
     signal: spec.signal,
+    stop: spec.stop,
     submit: spec.submit,
     deadlineMs: api.deadlineMs,
     onRetry: bothListeners(api.onRetry, spec.onRetry),

@@ -51,6 +51,8 @@ export interface ApiCall {
   readonly submit?: boolean;
   readonly requestId?: string | undefined;
   readonly signal?: AbortSignal | undefined;
+  /** A submit's Ctrl-C: ends it between attempts (see `Provider.submit`). */
+  readonly stop?: AbortSignal | undefined;
   /** This call's own retry listener (besides the client-wide one). */
   readonly onRetry?: ((info: RetryNotice) => void) | undefined;
 }
@@ -69,6 +71,7 @@ export async function callApi(ctx: ApiContext, spec: ApiCall): Promise<JsonObjec
     rt: ctx.rt,
     policy: ctx.retry,
     signal: spec.signal,
+    stop: spec.stop,
     submit: spec.submit,
     deadlineMs: ctx.deadlineMs,
     onRetry: bothListeners(ctx.onRetry, spec.onRetry),

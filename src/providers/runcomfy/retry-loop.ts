@@ -35,6 +35,8 @@ export interface RetryLoopContext {
   readonly signal?: AbortSignal | undefined;
   /** A submit: stopped between attempts, it throws {@link SubmitStoppedError}. */
   readonly submit?: boolean | undefined;
+  /** Ends the call between attempts only (never one on the wire): a submit's Ctrl-C, `signal` its grace. */
+  readonly stop?: AbortSignal | undefined;
   /**
    * A submit's overall deadline, ms from its first attempt (the request's deadline, `deadlineMs`):
    * a refusal's `Retry-After` is waited out in full, past the policy's bound, as long as the wait
@@ -89,8 +91,9 @@ export async function withRetries<T>(
   attempt: () => Promise<AttemptOutcome<T>>,
 ): Promise<T> {
   const deadlineAt = ctx.submit && ctx.deadlineMs !== undefined ? ctx.rt.now() + ctx.deadlineMs : undefined;
+  const between = ctx.stop && ctx.signal ? AbortSignal.any([ctx.signal, ctx.stop]) : (ctx.stop ?? ctx.signal);
   for (let n = 1; ; n++) {
-    if (ctx.signal?.aborted) throw stopped(ctx, ctx.signal);
+    if (between?.aborted) throw stopped(ctx, between);
     const outcome = await attempt();
     if (outcome.ok) return outcome.value;
     if (!outcome.retryable || n >= ctx.policy.maxAttempts) throw outcome.error;
@@ -104,9 +107,9 @@ export async function withRetries<T>(
       ...(asked === undefined ? {} : { retryAfterMs: asked }),
     });
     try {
-      await pause(ctx.rt, delayMs, ctx.signal);
+      await pause(ctx.rt, delayMs, between);
     } catch (e) {
-      throw ctx.signal?.aborted ? stopped(ctx, ctx.signal) : e;
+      throw between?.aborted ? stopped(ctx, between) : e;
     }
   }
 }

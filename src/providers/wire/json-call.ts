@@ -49,6 +49,8 @@ export interface JsonCall {
   readonly submit?: boolean;
   readonly requestId?: string | undefined;
   readonly signal?: AbortSignal | undefined;
+  /** A submit's Ctrl-C: ends it between attempts (see `Provider.submit`). */
+  readonly stop?: AbortSignal | undefined;
   readonly onRetry?: RetryListener | undefined;
   /**
    * Error replies this call reads as answers rather than failures (e.g. fal's cancel: 400
@@ -85,6 +87,7 @@ export function callJson(api: JsonApi, spec: JsonCall): Promise<JsonReply> {
     rt: api.rt,
     policy: api.retry,
     signal: spec.signal,
+    stop: spec.stop,
     submit: spec.submit,
     deadlineMs: api.deadlineMs,
     onRetry: bothListeners(api.onRetry, spec.onRetry),

@@ -100,13 +100,20 @@ describe.each(PROVIDERS)('$name: a refused submit asking for a long wait', (p) =
     expect(submits(h)).toEqual({ sent: 1, paid: 0 });
   });
 
-  it('Ctrl-C during the wait stops it at once: nothing accepted, not sent again', async () => {
-    h = await p.start({ scenario: refusal(90) }); // the real sleep: 90 s unless stopped
-    const ctrlC = new AbortController();
-    const e = await p.rejection(h.provider.submit(await p.edit(), ctrlC.signal, () => ctrlC.abort()));
-    expect(e).toBeInstanceOf(InterruptedError);
-    expect(provesNotAccepted(e)).toBe(true);
-    expect(h.retries.map((r) => r.retryAfterMs)).toEqual([90_000]);
-    expect(submits(h)).toEqual({ sent: 1, paid: 0 });
-  }, 30_000);
+  it.each(['signal', 'stop'] as const)(
+    'Ctrl-C (the %s) during the wait stops it at once: nothing accepted, not sent again',
+    async (which) => {
+      h = await p.start({ scenario: refusal(90) }); // the real sleep: 90 s unless stopped
+      const ctrlC = new AbortController();
+      // `stop`: the run's own Ctrl-C, while `signal` (its grace for an attempt on the wire) runs on.
+      const grace = new AbortController();
+      const [signal, stop] = which === 'signal' ? [ctrlC.signal, undefined] : [grace.signal, ctrlC.signal];
+      const e = await p.rejection(h.provider.submit(await p.edit(), signal, () => ctrlC.abort(), stop));
+      expect(e).toBeInstanceOf(InterruptedError);
+      expect(provesNotAccepted(e)).toBe(true);
+      expect(h.retries.map((r) => r.retryAfterMs)).toEqual([90_000]);
+      expect(submits(h)).toEqual({ sent: 1, paid: 0 });
+    },
+    30_000,
+  );
 });

@@ -82,7 +82,7 @@ describe('a submit refused with Retry-After: 90', () => {
     expect(await readdir(join(project.cacheDir, 'journal'))).toEqual([]);
   });
 
-  it('Ctrl-C during the wait: the run stops at once (130), nothing paid, nothing journaled', async () => {
+  it('Ctrl-C during the wait: the run stops at once (130), not after the submit grace; nothing paid', async () => {
     rig = await startRig({ scenario: { faults: REFUSED } }); // the real sleep: 90 s unless stopped
     project = await createProject(RECIPE);
     const stop = new AbortController();
@@ -93,11 +93,13 @@ describe('a submit refused with Retry-After: 90', () => {
     };
     const result = await runRecipe(
       project.recipe,
-      { jobs: 1, signal: stop.signal, submitGraceMs: 200 },
+      // Nothing is on the wire during the wait: the grace for a submit on the wire does not apply.
+      { jobs: 1, signal: stop.signal, submitGraceMs: 120_000 },
       { rt: testRuntime(project.root), onEvent, session: rig.session },
     );
     expect(result.kind === 'run' && result.summary.exitCode).toBe(130);
     expect(eventsOf(events, 'node-skipped').map((e) => [e.node, e.reason])).toEqual([['a', 'interrupted']]);
+    expect(eventsOf(events, 'warning').filter((w) => /still on the wire/.test(w.message))).toEqual([]);
     expect(accepted(rig)).toBe(0);
     expect(rig.submits().length).toBe(1);
     expect(await readdir(join(project.cacheDir, 'journal'))).toEqual([]);
