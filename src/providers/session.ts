@@ -29,8 +29,11 @@ export interface ProviderTraits {
   readonly diesWithRun: boolean;
   /**
    * A cancel the API confirmed for a request never seen running is not billed: RunComfy documents
-   * that only queued requests can be cancelled. fal (a cancel may only be signalled to a runner) and
-   * Replicate (billing of a cancelled prediction undocumented) do not: such a request stays maybe paid.
+   * that only queued requests can be cancelled. fal documents that a queued request is removed from
+   * the queue (a running one only signalled); Replicate documents a cancel (and, for its
+   * `Cancel-After` deadline, `aborted` for a prediction that had not started). Neither says whether
+   * such a request is billed: it stays maybe paid, and the summary says why (spend.ts
+   * `cancelledUnconfirmed`).
    */
   readonly queuedCancelUnbilled: boolean;
 }

@@ -36,6 +36,8 @@ export interface RetryNotice {
   readonly attempt: number;
   readonly delayMs: number;
   readonly reason: string;
+  /** The wait the server asked for (`Retry-After`), when it did. */
+  readonly retryAfterMs?: number | undefined;
 }
 
 export type RetryListener = (notice: RetryNotice) => void;
@@ -74,8 +76,17 @@ export interface DownloadResult {
 export interface Provider {
   readonly name: string;
   modelInfo(model: string, signal?: AbortSignal): Promise<ModelInfo>;
-  /** Submit once. Retries only when the server clearly refused it (no request id issued). */
-  submit(req: EditRequest, signal?: AbortSignal, onRetry?: RetryListener): Promise<{ readonly requestId: string }>;
+  /**
+   * Submit once. Retries only when the server clearly refused it (no request id issued). `stop`
+   * (the run's Ctrl-C, where `signal` is its grace for an attempt already on the wire) ends it
+   * between attempts: no new attempt is sent, and a wait for a retry ends at once.
+   */
+  submit(
+    req: EditRequest,
+    signal?: AbortSignal,
+    onRetry?: RetryListener,
+    stop?: AbortSignal,
+  ): Promise<{ readonly requestId: string }>;
   /**
    * Poll until finished; returns the output URLs, and the seed the provider says it used when it
    * says one (BFL, fal). Throws typed errors for failure/timeout.

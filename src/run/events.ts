@@ -45,6 +45,14 @@ const spendTotals = {
     .int()
     .describe('Of them, submits of unknown outcome (no reply, or one not proving nothing was taken: counted as paid)'),
   cancelled: z.number().int().describe('Requests cancelled while still queued, not billed: not in `requests`'),
+  cancelled_unconfirmed: z
+    .number()
+    .int()
+    .optional()
+    .describe(
+      'Of maybe_paid, requests cancelled while still queued at a provider that does not document such a ' +
+        'cancel as unbilled (fal, Replicate); absent when none',
+    ),
   unpriced: z.number().int().describe('Of them, requests at an unknown price'),
   known_usd: z.number().describe('The priced requests in USD: the cost, or a lower bound when unpriced > 0'),
 };
@@ -177,6 +185,11 @@ export const RunEvent = z.discriminatedUnion('type', [
           model: z.string(),
           requests: z.number().int(),
           price_usd: z.number().nullable().describe('One request; null: unknown'),
+          cancelled_unconfirmed: z
+            .number()
+            .int()
+            .optional()
+            .describe('Of them, maybe paid: cancelled while queued, not documented as unbilled by the provider'),
         }),
       ),
     }),

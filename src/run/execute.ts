@@ -26,6 +26,7 @@ import { editRequestFor } from './node-request.js';
 import { finishRequest } from './request-wait.js';
 import { bodySha256, claimSubmit, isLiveOwner, maybePaid, provesNotAccepted, stopIfUncertain } from './submit-claim.js';
 import { SUBMIT_GRACE_MS, submitLostWarning } from './submit-grace.js';
+import { retryEvents } from './retry-events.js';
 import { graceSignal } from '../util/grace-signal.js';
 import {
   isImageFetchFailure,
@@ -132,15 +133,9 @@ export interface Executed {
 
 export async function executeNode(job: Job, deps: ExecuteDeps): Promise<Executed> {
   // Every provider call of this node reports its retries as this node's events.
-  const onRetry: RetryListener = (n) =>
-    deps.emit({
-      type: 'node-retry',
-      node: job.node.id,
-      call: n.call,
-      attempt: n.attempt,
-      delay_ms: n.delayMs,
-      reason: n.reason,
-    });
+  const onRetry: RetryListener = (n) => {
+    for (const event of retryEvents(job.node.id, n)) deps.emit(event);
+  };
   return executeOnce(job, { ...deps, onRetry });
 }
 
@@ -233,7 +228,8 @@ async function submitAndFinish(
     graceOver = true;
   });
   const submittedAt = deps.now();
-  const sending = deps.provider.submit(request, grace.signal, deps.onRetry).finally(grace.dispose);
+  // Between attempts (a refusal's wait) nothing is on the wire: Ctrl-C itself ends it, no grace.
+  const sending = deps.provider.submit(request, grace.signal, deps.onRetry, deps.signal).finally(grace.dispose);
   hook?.('after-submit-sent');
   let requestId: string;
   try {

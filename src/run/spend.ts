@@ -6,7 +6,8 @@
  * table, else the provider's model info; the emulator's own). A request whose cancel the API
  * confirmed before it was seen running is taken out where the provider does not bill it
  * (RunComfy, the emulator: listed apart as `cancelled`), and is maybe paid elsewhere (fal,
- * Replicate; session.ts `queuedCancelUnbilled`). A re-attach to a request an earlier run paid
+ * Replicate; session.ts `queuedCancelUnbilled`), counted apart too (`cancelledUnconfirmed`) so the
+ * summary can say why. A re-attach to a request an earlier run paid
  * for, a wait for another run's request and a joined in-flight request are not submits, so not
  * this run's money. A price that cannot be read makes the total unknown (`costUsd: null`), never
  * a guess; in a watch session a later cycle that reads it prices the model for the session.
@@ -26,6 +27,8 @@ interface SpendLine {
   readonly maybePaid: number;
   /** Cancelled while queued, unbilled: not in `requests`. */
   readonly cancelled: number;
+  /** Of `maybePaid`, cancelled while queued where the provider does not document that as unbilled. */
+  readonly cancelledUnconfirmed: number;
   readonly priceUsd: number | null;
 }
 
@@ -38,6 +41,8 @@ export interface Spend {
   readonly maybePaid: number;
   /** Requests cancelled while queued, not billed (not in `requests`). */
   readonly cancelled: number;
+  /** Of `maybePaid`, cancelled while queued at a provider that does not document that as unbilled. */
+  readonly cancelledUnconfirmed: number;
   /** Requests at an unknown price. */
   readonly unpriced: number;
   readonly byModel: readonly SpendLine[];
@@ -52,6 +57,7 @@ interface Line {
   requests: number;
   maybePaid: number;
   cancelled: number;
+  cancelledUnconfirmed: number;
   price: Promise<number | null>;
 }
 
@@ -67,7 +73,8 @@ export class SpendLedger {
     const id = `${provider}\u0000${model}`;
     let line = this.#lines.get(id);
     if (line === undefined) {
-      line = { provider, model, requests: 0, maybePaid: 0, cancelled: 0, price: price().catch(() => null) };
+      const first = price().catch(() => null);
+      line = { provider, model, requests: 0, maybePaid: 0, cancelled: 0, cancelledUnconfirmed: 0, price: first };
       this.#lines.set(id, line);
     } else {
       const known = line.price;
@@ -81,8 +88,10 @@ export class SpendLedger {
   cancel(provider: string, model: string): void {
     const line = this.#lines.get(`${provider}\u0000${model}`);
     if (line === undefined || line.requests - line.maybePaid <= 0) return;
-    if (!providerTraits(provider).queuedCancelUnbilled) line.maybePaid++;
-    else {
+    if (!providerTraits(provider).queuedCancelUnbilled) {
+      line.maybePaid++;
+      line.cancelledUnconfirmed++;
+    } else {
       line.requests--;
       line.cancelled++;
     }
@@ -97,6 +106,7 @@ export class SpendLedger {
         requests: l.requests,
         maybePaid: l.maybePaid,
         cancelled: l.cancelled,
+        cancelledUnconfirmed: l.cancelledUnconfirmed,
         priceUsd: await l.price,
       });
     let knownUsd = 0;
@@ -109,8 +119,10 @@ export class SpendLedger {
     const requests = byModel.reduce((n, l) => n + l.requests, 0);
     const maybePaid = byModel.reduce((n, l) => n + l.maybePaid, 0);
     const cancelled = byModel.reduce((n, l) => n + l.cancelled, 0);
+    const cancelledUnconfirmed = byModel.reduce((n, l) => n + l.cancelledUnconfirmed, 0);
     const costUsd = unpriced === 0 ? knownUsd : null;
-    return { costUsd, knownUsd, requests, maybePaid, cancelled, unpriced, byModel: byModel.filter((l) => l.requests) };
+    const lines = byModel.filter((l) => l.requests);
+    return { costUsd, knownUsd, requests, maybePaid, cancelled, cancelledUnconfirmed, unpriced, byModel: lines };
   }
 }
 
@@ -179,6 +191,7 @@ export class RunSpend {
       model: l.model,
       requests: l.requests,
       price_usd: l.priceUsd,
+      ...(l.cancelledUnconfirmed > 0 ? { cancelled_unconfirmed: l.cancelledUnconfirmed } : {}),
     }));
     const fields: SpendEventFields = {
       cost_usd: spend.costUsd,
@@ -196,6 +209,7 @@ function totals(s: Spend) {
     requests: s.requests,
     maybe_paid: s.maybePaid,
     cancelled: s.cancelled,
+    ...(s.cancelledUnconfirmed > 0 ? { cancelled_unconfirmed: s.cancelledUnconfirmed } : {}),
     unpriced: s.unpriced,
     known_usd: s.knownUsd,
   };

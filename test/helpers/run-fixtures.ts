@@ -132,7 +132,16 @@ export interface Rig {
 
 /** A standalone emulator and a session on it with fast poll and retry policies. */
 export async function startRig(
-  options: { queueMs?: number; runMs?: number; scenario?: ScenarioInput; priceUsd?: number } = {},
+  options: {
+    queueMs?: number;
+    runMs?: number;
+    scenario?: ScenarioInput;
+    priceUsd?: number;
+    /** The client's sleep (a test's stand-in for long waits). */
+    sleep?: Runtime['sleep'];
+    /** The client's per-request deadline (default 30 min). */
+    deadlineMs?: number;
+  } = {},
 ): Promise<Rig> {
   const emulator = await startEmulator({
     queueMs: options.queueMs ?? 10,
@@ -140,7 +149,7 @@ export async function startRig(
     ...(options.scenario ? { scenario: options.scenario } : {}),
     ...(options.priceUsd === undefined ? {} : { priceUsd: options.priceUsd }),
   });
-  const rt = createRuntime({ env: {}, random: seededRandom(99) });
+  const rt = createRuntime({ env: {}, random: seededRandom(99), ...(options.sleep ? { sleep: options.sleep } : {}) });
   const provider = createRunComfyProvider({
     baseUrl: emulator.baseUrl,
     token: 'test-token',
@@ -148,6 +157,7 @@ export async function startRig(
     allowHosts: ['127.0.0.1'],
     poll: { firstDelayMs: 10, factor: 1.5, maxDelayMs: 50 },
     retry: { maxAttempts: 8, baseMs: 5, capMs: 40, maxRetryAfterMs: 500 },
+    ...(options.deadlineMs === undefined ? {} : { deadlineMs: options.deadlineMs }),
   });
   const session: ProviderSession = {
     name: 'emulator',

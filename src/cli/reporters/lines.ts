@@ -74,7 +74,7 @@ export function summaryLine(e: RunEventOf<'run-summary'>, style: Style, failedNo
     failed,
     part(e.skipped, 'skipped', style.yellow),
     `submitted ${formatCount(e.submitted)}`,
-    spentPart('spent', e.spend, e.cost_usd),
+    spentPart('spent', e.spend, e.cost_usd, unconfirmedBy(e.spend.by_model)),
     ...(e.session_spend ? [spentPart('session', e.session_spend, e.session_spend.cost_usd)] : []),
     ...(e.uncertain?.length ? [style.yellow(namedPart('maybe paid', e.uncertain))] : []),
     ...(e.outcome_unknown?.length ? [style.yellow(namedPart('outcome unknown', e.outcome_unknown))] : []),
@@ -86,20 +86,42 @@ export function summaryLine(e: RunEventOf<'run-summary'>, style: Style, failedNo
 
 /**
  * `spent $0.32 (8 requests)`, `spent $0.00`, `spent $0.12 (3 requests, 1 maybe paid)`, `spent ≥ $0.24
- * (8 requests, 2 at an unknown price)`, `spent $0.04 (1 request; 1 cancelled while queued, not billed)`:
- * what the run's requests cost at list price, never a guess.
+ * (8 requests, 2 at an unknown price)`, `spent $0.04 (1 request; 1 cancelled while queued, not billed)`,
+ * `spent $0.04 (1 request, 1 maybe paid: cancelled while queued, which fal does not document as
+ * unbilled)`: what the run's requests cost at list price, never a guess, and why a request is maybe paid.
  */
-function spentPart(label: string, s: Omit<RunEventOf<'run-summary'>['spend'], 'by_model'>, costUsd: number | null) {
+function spentPart(
+  label: string,
+  s: Omit<RunEventOf<'run-summary'>['spend'], 'by_model'>,
+  costUsd: number | null,
+  who = 'the provider',
+) {
   const cancelled = s.cancelled > 0 ? `${formatCount(s.cancelled)} cancelled while queued, not billed` : '';
   if (s.requests === 0) return `${label} ${formatUsd(0)}${cancelled && ` (${cancelled})`}`;
   const counted = [
     `${formatCount(s.requests)} ${s.requests === 1 ? 'request' : 'requests'}`,
-    ...(s.maybe_paid > 0 ? [`${formatCount(s.maybe_paid)} maybe paid`] : []),
+    ...(s.maybe_paid > 0 ? [maybePaidPart(s.maybe_paid, s.cancelled_unconfirmed ?? 0, who)] : []),
     ...(s.unpriced > 0 ? [`${formatCount(s.unpriced)} at an unknown price`] : []),
   ].join(', ');
   const notes = cancelled ? `${counted}; ${cancelled}` : counted;
   if (costUsd !== null) return `${label} ${formatUsd(costUsd)} (${notes})`;
   return s.unpriced === s.requests ? `${label} unknown (${notes})` : `${label} ≥ ${formatUsd(s.known_usd)} (${notes})`;
+}
+
+/** `3 maybe paid, 1 of them cancelled while queued, which fal does not document as unbilled`. */
+function maybePaidPart(maybePaid: number, unconfirmed: number, who: string): string {
+  const counted = `${formatCount(maybePaid)} maybe paid`;
+  if (unconfirmed === 0) return counted;
+  const which = `cancelled while queued, which ${who} does not document as unbilled`;
+  return unconfirmed === maybePaid
+    ? `${counted}: ${which}`
+    : `${counted}, ${formatCount(unconfirmed)} of them ${which}`;
+}
+
+/** The providers whose queued cancels the run counts as maybe paid, by name: `fal`, `fal or replicate`. */
+function unconfirmedBy(lines: RunEventOf<'run-summary'>['spend']['by_model']): string | undefined {
+  const names = [...new Set(lines.filter((l) => (l.cancelled_unconfirmed ?? 0) > 0).map((l) => clean(l.provider)))];
+  return names.length === 0 ? undefined : names.join(' or ');
 }
 
 /**

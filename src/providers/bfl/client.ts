@@ -94,9 +94,9 @@ export function createBflProvider(options: BflOptions): BflProvider {
       const entry = bflEntry(model);
       return { model: entry.id, priceUsd: typeof entry.priceUsd === 'number' ? entry.priceUsd : null };
     },
-    submit: async (req, signal, onRetry) => {
+    submit: async (req, signal, onRetry, stop) => {
       await base.book.forModel(bflEntry(req.model).id);
-      const { requestId, model } = await submitBfl(base.api, base.baseUrl, req, signal, onRetry);
+      const { requestId, model } = await submitBfl(base.api, base.baseUrl, req, signal, onRetry, stop);
       base.book.note(requestId, model);
       models.set(requestId, model);
       return { requestId };

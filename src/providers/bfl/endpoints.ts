@@ -33,6 +33,7 @@ export async function submitBfl(
   req: EditRequest,
   signal?: AbortSignal,
   onRetry?: RetryListener,
+  stop?: AbortSignal,
 ): Promise<{ requestId: string; model: string }> {
   const entry = bflEntry(req.model);
   const body = buildInput(entry, {
@@ -49,6 +50,7 @@ export async function submitBfl(
     body,
     submit: true,
     signal,
+    stop,
     onRetry,
   });
   const pollingUrl = reply['polling_url'];

@@ -111,9 +111,9 @@ export function createFalProvider(options: FalOptions): FalProvider {
       const entry = falEntry(model);
       return { model: entry.id, priceUsd: typeof entry.priceUsd === 'number' ? entry.priceUsd : null };
     },
-    submit: async (req, signal, onRetry) => {
+    submit: async (req, signal, onRetry, stop) => {
       await base.book.forModel(falEntry(req.model).id);
-      const { requestId, model, urls } = await submitFal(base.api, base.baseUrl, req, signal, onRetry);
+      const { requestId, model, urls } = await submitFal(base.api, base.baseUrl, req, signal, onRetry, stop);
       known.set(requestId, { urls, model });
       base.book.note(requestId, model);
       return { requestId };

@@ -44,6 +44,7 @@ export async function submitFal(
   req: EditRequest,
   signal?: AbortSignal,
   onRetry?: RetryListener,
+  stop?: AbortSignal,
 ): Promise<{ requestId: string; model: string; urls: FalUrls }> {
   const entry = falEntry(req.model);
   const body = buildInput(entry, {
@@ -60,6 +61,7 @@ export async function submitFal(
     body,
     submit: true,
     signal,
+    stop,
     onRetry,
   });
   const id = reply['request_id'];

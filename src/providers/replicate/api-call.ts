@@ -29,6 +29,8 @@ export interface ReplicateApi {
   readonly dispatcher: Dispatcher;
   readonly rt: Runtime;
   readonly retry: RetryPolicy;
+  /** The request's overall deadline: a create's waits for a refusal's `Retry-After` end within it. */
+  readonly deadlineMs?: number | undefined;
   readonly onRetry?: ((info: RetryNotice) => void) | undefined;
 }
 
@@ -44,6 +46,8 @@ export interface ReplicateCall {
   readonly headers?: Readonly<Record<string, string>> | undefined;
   readonly requestId?: string | undefined;
   readonly signal?: AbortSignal | undefined;
+  /** A create's Ctrl-C: ends it between attempts (see `Provider.submit`). */
+  readonly stop?: AbortSignal | undefined;
   readonly onRetry?: ((info: RetryNotice) => void) | undefined;
 }
 
@@ -56,7 +60,9 @@ export function callReplicate(api: ReplicateApi, spec: ReplicateCall): Promise<J
     rt: api.rt,
     policy: api.retry,
     signal: spec.signal,
+    stop: spec.stop,
     submit: spec.submit,
+    deadlineMs: api.deadlineMs,
     onRetry: bothListeners(api.onRetry, spec.onRetry),
   };
   return withRetries(spec.call, loop, () => attempt(api, spec));

@@ -61,6 +61,7 @@ export function createReplicateProvider(options: ReplicateOptions): ReplicatePro
     dispatcher,
     rt: options.rt,
     retry,
+    deadlineMs: options.deadlineMs ?? DEFAULT_DEADLINE_MS,
     onRetry: options.onRetry,
   };
   const holdS = Math.min(60, Math.max(0, Math.floor(options.holdS ?? DEFAULT_HOLD_S)));
@@ -83,7 +84,7 @@ export function createReplicateProvider(options: ReplicateOptions): ReplicatePro
   return {
     name: 'replicate',
     modelInfo: async (model) => ({ model, priceUsd: priceOf(entryFor(model)) }),
-    submit: async (req: EditRequest, signal?: AbortSignal, onRetry?: RetryListener) => {
+    submit: async (req: EditRequest, signal?: AbortSignal, onRetry?: RetryListener, stop?: AbortSignal) => {
       const entry = entryFor(req.model);
       checkInlineImage(entry, req.imageUrl);
       const input = buildInput(entry, {
@@ -94,7 +95,7 @@ export function createReplicateProvider(options: ReplicateOptions): ReplicatePro
         params: req.params,
       });
       await book.forModel(entry.id);
-      const { id, prediction } = await createPrediction(api, entry.endpoint, input, holdS, signal, onRetry);
+      const { id, prediction } = await createPrediction(api, entry.endpoint, input, holdS, signal, onRetry, stop);
       book.note(id, entry.id);
       entries.set(id, entry);
       if (isTerminal(phaseOf(prediction))) finals.set(id, prediction);

@@ -23,6 +23,7 @@ export async function createPrediction(
   holdS: number,
   signal?: AbortSignal,
   onRetry?: RetryListener,
+  stop?: AbortSignal,
 ): Promise<{ readonly id: string; readonly prediction: JsonObject }> {
   const prediction = await callReplicate(api, {
     call: 'submit',
@@ -32,6 +33,7 @@ export async function createPrediction(
     submit: true,
     headers: holdS > 0 ? { prefer: `wait=${holdS}` } : undefined,
     signal,
+    stop,
     onRetry,
   });
   const id = prediction['id'];

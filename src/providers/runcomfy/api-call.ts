@@ -35,6 +35,8 @@ export interface ApiContext {
   readonly dispatcher: Dispatcher;
   readonly rt: Runtime;
   readonly retry: RetryPolicy;
+  /** The request's overall deadline: a submit's waits for a refusal's `Retry-After` end within it. */
+  readonly deadlineMs?: number | undefined;
   readonly onRetry?: ((info: RetryNotice) => void) | undefined;
 }
 
@@ -49,6 +51,8 @@ export interface ApiCall {
   readonly submit?: boolean;
   readonly requestId?: string | undefined;
   readonly signal?: AbortSignal | undefined;
+  /** A submit's Ctrl-C: ends it between attempts (see `Provider.submit`). */
+  readonly stop?: AbortSignal | undefined;
   /** This call's own retry listener (besides the client-wide one). */
   readonly onRetry?: ((info: RetryNotice) => void) | undefined;
 }
@@ -67,7 +71,9 @@ export async function callApi(ctx: ApiContext, spec: ApiCall): Promise<JsonObjec
     rt: ctx.rt,
     policy: ctx.retry,
     signal: spec.signal,
+    stop: spec.stop,
     submit: spec.submit,
+    deadlineMs: ctx.deadlineMs,
     onRetry: bothListeners(ctx.onRetry, spec.onRetry),
   };
   return withRetries(spec.call, loop, () => attemptOnce(ctx, spec));

@@ -70,6 +70,7 @@ export function createRunComfyProvider(options: RunComfyOptions): RunComfyProvid
     dispatcher,
     rt: options.rt,
     retry,
+    deadlineMs: options.deadlineMs ?? DEFAULT_DEADLINE_MS,
     onRetry: options.onRetry,
   };
   const waitCtx = {
@@ -92,9 +93,9 @@ export function createRunComfyProvider(options: RunComfyOptions): RunComfyProvid
   return {
     name: 'runcomfy',
     modelInfo: (model: string, signal?: AbortSignal): Promise<ModelInfo> => getModelInfo(api, model, signal),
-    submit: async (req: EditRequest, signal?: AbortSignal, onRetry?: RetryListener) => {
+    submit: async (req: EditRequest, signal?: AbortSignal, onRetry?: RetryListener, stop?: AbortSignal) => {
       await book.forModel(req.model);
-      const submitted = await submitRequest(api, req, signal, onRetry);
+      const submitted = await submitRequest(api, req, signal, onRetry, stop);
       book.note(submitted.requestId, req.model);
       return submitted;
     },

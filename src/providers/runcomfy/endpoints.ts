@@ -48,6 +48,7 @@ export async function submitRequest(
   req: EditRequest,
   signal?: AbortSignal,
   onRetry?: RetryListener,
+  stop?: AbortSignal,
 ): Promise<{ requestId: string }> {
   const reply = await callApi(ctx, {
     call: 'submit',
@@ -56,6 +57,7 @@ export async function submitRequest(
     body: submitBody(req),
     submit: true,
     signal,
+    stop,
     onRetry,
   });
   const raw = reply['request_id'];

@@ -35,6 +35,15 @@ export interface RetryLoopContext {
   readonly signal?: AbortSignal | undefined;
   /** A submit: stopped between attempts, it throws {@link SubmitStoppedError}. */
   readonly submit?: boolean | undefined;
+  /** Ends the call between attempts only (never one on the wire): a submit's Ctrl-C, `signal` its grace. */
+  readonly stop?: AbortSignal | undefined;
+  /**
+   * A submit's overall deadline, ms from its first attempt (the request's deadline, `deadlineMs`):
+   * a refusal's `Retry-After` is waited out in full, past the policy's bound, as long as the wait
+   * ends within it; one that would end later fails the submit at once. Without it (reads), a
+   * `Retry-After` is clamped to the policy's bound.
+   */
+  readonly deadlineMs?: number | undefined;
   readonly onRetry?: ((info: RetryNotice) => void) | undefined;
 }
 
@@ -81,41 +90,78 @@ export async function withRetries<T>(
   ctx: RetryLoopContext,
   attempt: () => Promise<AttemptOutcome<T>>,
 ): Promise<T> {
+  const deadlineAt = ctx.submit && ctx.deadlineMs !== undefined ? ctx.rt.now() + ctx.deadlineMs : undefined;
+  const between = ctx.stop && ctx.signal ? AbortSignal.any([ctx.signal, ctx.stop]) : (ctx.stop ?? ctx.signal);
   for (let n = 1; ; n++) {
-    if (ctx.signal?.aborted) throw stopped(ctx, ctx.signal);
+    if (between?.aborted) throw stopped(ctx, between);
     const outcome = await attempt();
     if (outcome.ok) return outcome.value;
     if (!outcome.retryable || n >= ctx.policy.maxAttempts) throw outcome.error;
-    if (ctx.submit && outcome.retryAfterMs !== undefined && outcome.retryAfterMs > ctx.policy.maxRetryAfterMs) {
-      throw notWaited(outcome.error, outcome.retryAfterMs, ctx.policy.maxRetryAfterMs);
-    }
-    const delayMs = retryDelay(n, ctx.policy, ctx.rt.random(), outcome.retryAfterMs);
-    ctx.onRetry?.({ call, attempt: n, delayMs, reason: outcome.reason });
+    const delayMs = pauseBefore(n, ctx, outcome, deadlineAt);
+    const asked = outcome.retryAfterMs;
+    ctx.onRetry?.({
+      call,
+      attempt: n,
+      delayMs,
+      reason: outcome.reason,
+      ...(asked === undefined ? {} : { retryAfterMs: asked }),
+    });
     try {
-      await pause(ctx.rt, delayMs, ctx.signal);
+      await pause(ctx.rt, delayMs, between);
     } catch (e) {
-      throw ctx.signal?.aborted ? stopped(ctx, ctx.signal) : e;
+      throw between?.aborted ? stopped(ctx, between) : e;
     }
   }
 }
 
 /**
- * A refused submit whose server asks for a longer wait (`Retry-After`) than the policy's bound:
- * not sent again sooner than asked (only to be refused again, a `-j` slot held meanwhile), nor
- * waited out: it fails now, exit 75, as refused (its status kept, so the run clears its intent).
+ * The pause before retry `n`. A submit waits out the server's `Retry-After` in full when the
+ * wait ends within its deadline (sent sooner, it would only be refused again); one that would
+ * end later, or (without a deadline) one over the policy's bound, fails it at once. A backoff
+ * pause that would end past the deadline ends the retries with the last refusal.
  */
-function notWaited(error: ProviderError, retryAfterMs: number, maxMs: number): RateLimitedError {
-  const asked = Math.ceil(retryAfterMs / 1000);
+function pauseBefore(n: number, ctx: RetryLoopContext, outcome: Refusal, deadlineAt: number | undefined): number {
+  const asked = outcome.retryAfterMs;
+  const random = ctx.rt.random();
+  if (!ctx.submit) return retryDelay(n, ctx.policy, random, asked);
+  if (deadlineAt === undefined) {
+    const maxMs = ctx.policy.maxRetryAfterMs;
+    if (asked !== undefined && asked > maxMs)
+      throw notWaited(outcome.error, asked, `the ${seconds(maxMs)} a submit waits`);
+    return retryDelay(n, ctx.policy, random, asked);
+  }
+  const leftMs = Math.max(0, deadlineAt - ctx.rt.now());
+  if (asked !== undefined && asked > leftMs) {
+    throw notWaited(outcome.error, asked, `the ${seconds(leftMs)} left before the request's deadline`);
+  }
+  const delayMs = retryDelay(n, { ...ctx.policy, maxRetryAfterMs: leftMs }, random, asked);
+  if (delayMs > leftMs) throw outcome.error;
+  return delayMs;
+}
+
+type Refusal = Extract<AttemptOutcome<unknown>, { ok: false }>;
+
+/**
+ * A refused submit whose server asks for a longer wait (`Retry-After`) than it may wait (`bound`):
+ * not sent again sooner than asked (only to be refused again), nor waited for: it fails now,
+ * exit 75, as refused (its status kept, so the run clears its intent).
+ */
+function notWaited(error: ProviderError, retryAfterMs: number, bound: string): RateLimitedError {
+  const asked = seconds(retryAfterMs);
   return new RateLimitedError(
-    `${error.message}; the API asks to wait ${asked} s before sending it again, more than the ` +
-      `${Math.ceil(maxMs / 1000)} s a submit waits: not sent again`,
+    `${error.message}; the API asks to wait ${asked} before sending it again, more than ${bound}: not sent again`,
     {
       status: error.status,
       errorCode: error.errorCode,
       jsonReply: error.jsonReply,
       requestId: error.requestId,
       cause: error,
-      hint: 'the API refused the request (nothing was accepted or billed); run again later',
+      hint: `the API refused the request (nothing was accepted or billed); run again in ${asked} or later`,
     },
   );
+}
+
+/** A wait in whole seconds, rounded up: `90 s`. */
+function seconds(ms: number): string {
+  return `${Math.ceil(ms / 1000)} s`;
 }

@@ -80,6 +80,7 @@ export function clientBase(options: HostedClientOptions, spec: WireSpec): Client
       dispatcher,
       rt: options.rt,
       retry,
+      deadlineMs: options.deadlineMs ?? DEFAULT_DEADLINE_MS,
       auth: spec.auth,
       secrets: spec.secrets,
       voice: spec.voice,

@@ -30,6 +30,8 @@ export interface JsonApi {
   readonly dispatcher: Dispatcher;
   readonly rt: Runtime;
   readonly retry: RetryPolicy;
+  /** The request's overall deadline: a submit's waits for a refusal's `Retry-After` end within it. */
+  readonly deadlineMs?: number | undefined;
   /** The auth header(s) every call carries. */
   readonly auth: Readonly<Record<string, string>>;
   /** Scrubbed from every message (the key). */
@@ -47,6 +49,8 @@ export interface JsonCall {
   readonly submit?: boolean;
   readonly requestId?: string | undefined;
   readonly signal?: AbortSignal | undefined;
+  /** A submit's Ctrl-C: ends it between attempts (see `Provider.submit`). */
+  readonly stop?: AbortSignal | undefined;
   readonly onRetry?: RetryListener | undefined;
   /**
    * Error replies this call reads as answers rather than failures (e.g. fal's cancel: 400
@@ -83,7 +87,9 @@ export function callJson(api: JsonApi, spec: JsonCall): Promise<JsonReply> {
     rt: api.rt,
     policy: api.retry,
     signal: spec.signal,
+    stop: spec.stop,
     submit: spec.submit,
+    deadlineMs: api.deadlineMs,
     onRetry: bothListeners(api.onRetry, spec.onRetry),
   };
   return withRetries(spec.call, loop, () => attemptOnce(api, spec));

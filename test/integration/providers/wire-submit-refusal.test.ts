@@ -2,7 +2,8 @@
  * A BFL or fal.ai submit is sent again only when the reply proves it was not taken (a 429, a 503 in
  * the service's own JSON, no connection made). A proxy's 502/503/504 page or empty body, a reset
  * and a reply that never comes may follow an accepted (paid) request: "maybe accepted", never
- * repeated. A refusal asking for a longer wait than a submit waits fails at once. The emulator's
+ * repeated. A refusal asking for a wait past the request's deadline fails at once (a shorter one is
+ * waited out: submit-retry-after.test.ts). The emulator's
  * `after_accept` faults accept the job first; its log's `accepted` counts what was paid.
  */
 import { afterEach, describe, expect, it } from 'vitest';

@@ -119,9 +119,9 @@ describe('submit grace at Ctrl-C', () => {
     expect(warnings.slice(1).map((w) => w.message)).toEqual([expect.stringMatching(/^maybe paid, not known .*: a /)]);
   }, 20_000);
 
-  it('says nothing when the grace runs out while the submit waits out a 429: nothing was taken', async () => {
+  it('says nothing when Ctrl-C comes while the submit waits out a 429: nothing was taken', async () => {
     const events = await interruptWhileSubmitting(0, 200, [
-      // Under the rig's 0.5 s bound: a submit asked to wait longer fails at once instead.
+      // A wait within the request's deadline, however long, is waited out (submit-rate-limit.test.ts).
       { kind: 'http', on: 'submit', status: 429, retry_after: 0.45 },
     ]);
     expect(eventsOf(events, 'warning')).toEqual([]);

@@ -107,6 +107,25 @@ describe('plain reporter: the summary says what the run spent', () => {
     expect(last({ submitted: 1, ...spent(0, 0.04, 0, 1) })).toBe('spent $0.00 (1 cancelled while queued, not billed)');
   });
 
+  it('a queued cancel the provider does not document as unbilled: maybe paid, and the line says why', () => {
+    const { spend } = spent(3, 0.04, 2);
+    const fal = {
+      ...spend,
+      by_model: spend.by_model.map((l) => ({ ...l, provider: 'fal', cancelled_unconfirmed: 1 })),
+    };
+    expect(last({ cost_usd: 0.12, spend: { ...fal, cancelled_unconfirmed: 1 } })).toBe(
+      'spent $0.12 (3 requests, 2 maybe paid, 1 of them cancelled while queued, ' +
+        'which fal does not document as unbilled)',
+    );
+    const all = { ...fal, maybe_paid: 1, cancelled_unconfirmed: 1 };
+    const session = { cost_usd: 0.2, requests: 5, maybe_paid: 1, cancelled: 0, cancelled_unconfirmed: 1, unpriced: 0 };
+    expect(last({ cost_usd: 0.12, spend: all, session_spend: { ...session, known_usd: 0.2 } })).toBe(
+      'spent $0.12 (3 requests, 1 maybe paid: cancelled while queued, which fal does not document as unbilled) · ' +
+        'session $0.20 (5 requests, 1 maybe paid: cancelled while queued, ' +
+        'which the provider does not document as unbilled)',
+    );
+  });
+
   it('a price unknown: the known part as a lower bound, or no figure at all', () => {
     const { spend } = spent(6);
     const mixed = { ...spend, unpriced: 2, known_usd: 0.16 };

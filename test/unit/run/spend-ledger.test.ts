@@ -12,13 +12,23 @@ describe('SpendLedger: a request cancelled while queued', () => {
     expect(await ledger.settle()).toMatchObject({ costUsd: 0.04, requests: 1, maybePaid: 0, cancelled: 1 });
   });
 
-  it('on fal and Replicate (a cancel may reach a started request): still counted, as maybe paid', async () => {
+  it('on fal and Replicate (billing of a queued cancel undocumented): still counted, as maybe paid', async () => {
     const ledger = new SpendLedger();
     ledger.note('fal', 'kontext', false, at(0.04));
     ledger.note('replicate', 'kontext', false, at(0.05));
     ledger.cancel('fal', 'kontext');
     ledger.cancel('replicate', 'kontext');
-    expect(await ledger.settle()).toMatchObject({ costUsd: 0.09, requests: 2, maybePaid: 2, cancelled: 0 });
+    expect(await ledger.settle()).toMatchObject({
+      costUsd: 0.09,
+      requests: 2,
+      maybePaid: 2,
+      cancelled: 0,
+      cancelledUnconfirmed: 2,
+      byModel: [
+        { provider: 'fal', cancelledUnconfirmed: 1 },
+        { provider: 'replicate', cancelledUnconfirmed: 1 },
+      ],
+    });
   });
 
   it('a cancel of nothing noted (a re-attach, another run’s request) changes nothing', async () => {
