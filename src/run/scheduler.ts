@@ -8,7 +8,7 @@ import { setMaxListeners } from 'node:events';
 import { dirname } from 'node:path';
 import { outputPathFor } from '../plan/index.js';
 import pLimit, { type LimitFunction } from 'p-limit';
-import { ExitCode, worstExitCode, type ExitCode as Code } from '../errors.js';
+import { ExitCode } from '../errors.js';
 import type { PlanNode } from '../plan/types.js';
 import type { RunRecord } from '../store/types.js';
 import { isBlobCorrupt } from '../store/index.js';
@@ -27,18 +27,16 @@ import { dropFinishedEntry, dropSettledEntries } from './journal-settled.js';
 import { watchJournal } from './journal-watch.js';
 import { DriftCheck } from './drift.js';
 import { writeOutputs } from './outputs.js';
-import { checkTargets, isHandEdited, knownOutputs, outputTargets, storeCheck } from './hand-edits.js';
+import { checkTargets, knownOutputs, outputTargets, storeCheck } from './hand-edits.js';
 import { targetsBeforeSubmit, type CheckAgainst } from './hand-edits.js';
 import { materializeHit } from './cache-hit.js';
-import { beginRun, endRun, leftUncertain, UncertainSubmitError } from './submit-claim.js';
-import { failureOf, paidUnknownWarnings, type NodeOutcome, type RunCounts, type RunSummary } from './outcome.js';
-import { requestKept } from './remote-outcome.js';
+import { beginRun, endRun } from './submit-claim.js';
+import { paidUnknownWarnings, type NodeOutcome, type RunSummary } from './outcome.js';
 import { type Prepared, startCounts } from './prepare.js';
 import { eventReason, type NodeState } from './resolve.js';
 import { type LockCurrent, LockCurrentNodes } from './lock-current.js';
 import { RunSpend } from './spend.js';
-
-type SkipReason = 'upstream-failed' | 'stopped' | 'interrupted';
+import { RunTally } from './run-tally.js';
 
 export type { RunSummary } from './outcome.js';
 
@@ -70,20 +68,16 @@ class Scheduler {
   readonly #stage: RemoteStage;
   readonly #exec: ExecuteDeps;
   readonly #outcomes = new Map<string, Promise<NodeOutcome>>();
-  readonly #counts: RunCounts = { done: 0, cached: 0, failed: 0, skipped: 0, submitted: 0 };
+  /** Counts, exit code, the paid nodes left unsettled, and when nothing new may start (run-tally.ts). */
+  readonly #tally: RunTally;
   readonly #journalDrops: Promise<void>[] = [];
   /** This run's token in journal intents (see submit-claim.ts). */
   readonly #run = beginRun();
-  readonly #uncertain: string[] = [];
-  /** Nodes that failed with their paid request still journaled, outcome unknown (remote-outcome.ts's requestKept). */
-  readonly #outcomeUnknown: string[] = [];
   readonly #drift: DriftCheck;
   /** What the run's submits cost (spend.ts). */
   readonly #spend: RunSpend;
   /** Nodes served from the lock alone (lock-current.ts). */
   readonly #current: LockCurrentNodes;
-  #exitCode: Code = ExitCode.OK;
-  #failedStop = false;
 
   constructor(
     readonly prepared: Prepared,
@@ -96,6 +90,8 @@ class Scheduler {
     this.#signal = options.signal ?? new AbortController().signal;
     const { coordination } = deps;
     this.#stop = coordination?.stop ?? new AbortController().signal;
+    const [signal, stop, keepGoing] = [this.#signal, this.#stop, options.keepGoing === true];
+    this.#tally = new RunTally({ signal, stop, keepGoing, emit: (e) => this.#emit(e) });
     // Every in-flight node listens to these; -j 16 is not a leak.
     setMaxListeners(0, this.#signal, this.#stop);
     const writer = coordination?.lockWriter ?? ownLockWriter(deps);
@@ -109,7 +105,7 @@ class Scheduler {
     this.#exec = executeDepsFor(deps, options, {
       emit: (e) => this.#emit(e),
       onSubmitted: (submit) => {
-        if (!(submit.maybePaid || submit.cancelled)) this.#counts.submitted++;
+        if (!(submit.maybePaid || submit.cancelled)) this.#tally.counts.submitted++;
         this.#spend.note(submit);
       },
       priceOf: (provider, model) => this.#spend.priceOf(provider, model),
@@ -142,7 +138,7 @@ class Scheduler {
     for (const node of prepared.nodes) {
       this.#outcomes.set(
         node.id,
-        this.#runNode(node).catch((e: unknown) => this.#fail(node, e)),
+        this.#runNode(node).catch((e: unknown) => this.#tally.fail(node, e)),
       );
     }
     const settled = new Map<string, NodeOutcome>();
@@ -150,9 +146,8 @@ class Scheduler {
     await this.#lock.flush();
     await Promise.all(this.#journalDrops);
     const drift = await this.#drift.settle();
-    if (this.#signal.aborted) this.#exitCode = ExitCode.INTERRUPTED;
-    const uncertain = [...this.#uncertain].sort();
-    const outcomeUnknown = [...this.#outcomeUnknown].sort();
+    if (this.#signal.aborted) this.#tally.exitCode = ExitCode.INTERRUPTED;
+    const { uncertain, outcomeUnknown } = this.#tally.unsettled();
     for (const w of paidUnknownWarnings(uncertain, outcomeUnknown)) this.#emit(w);
     const { spend, fields } = await this.#spend.settle();
     const ms = this.deps.rt.now() - this.#started;
@@ -160,8 +155,8 @@ class Scheduler {
     this.#emit({
       type: 'run-summary',
       recipe: prepared.plan.recipe.file,
-      ...this.#counts,
-      exit_code: this.#exitCode,
+      ...this.#tally.counts,
+      exit_code: this.#tally.exitCode,
       ms,
       out_dir: outDir,
       ...(uncertain.length > 0 ? { uncertain } : {}),
@@ -171,7 +166,7 @@ class Scheduler {
     });
     await this.#current.markUsed();
     const paid = { uncertain, outcomeUnknown, costUsd: spend.costUsd, spend };
-    return { ...this.#counts, exitCode: this.#exitCode, ms, outDir, outcomes: settled, ...paid, drift };
+    return { ...this.#tally.counts, exitCode: this.#tally.exitCode, ms, outDir, outcomes: settled, ...paid, drift };
   }
 
   async #runNode(node: PlanNode): Promise<NodeOutcome> {
@@ -182,7 +177,10 @@ class Scheduler {
       const up = await this.#outcomes.get(node.input.id);
       // Downstream of a failure says so, even when the failure also stopped the run.
       if (up?.kind !== 'ok')
-        return this.#skip(node, up?.kind === 'failed' ? 'upstream-failed' : (this.#halted() ?? 'upstream-failed'));
+        return this.#tally.skip(
+          node,
+          up?.kind === 'failed' ? 'upstream-failed' : (this.#tally.halted() ?? 'upstream-failed'),
+        );
       upstream = up.output;
     }
     const inputSha = upstream ? upstream.sha256 : state.inputSha;
@@ -202,8 +200,8 @@ class Scheduler {
       if (!isBlobCorrupt(cached)) return cached;
       this.#emit({ type: 'warning', node: node.id, message: `${cached.message}; the node runs again` });
     }
-    const halted = this.#halted();
-    if (halted) return this.#skip(node, halted);
+    const halted = this.#tally.halted();
+    if (halted) return this.#tally.skip(node, halted);
     if (node.input.kind === 'node' && upstream) upstream = await this.#current.forRun(node.input.id, upstream);
     // A file kontext did not write where the node writes is refused before paying (hand-edits.ts).
     const ours = knownOutputs(hit ?? (state.forced ? await this.deps.store.getRecord(key) : null));
@@ -241,13 +239,13 @@ class Scheduler {
     let done: Executed;
     try {
       ahead.taken();
-      const halted = this.#halted();
-      if (halted) return this.#skip(node, halted);
+      const halted = this.#tally.halted();
+      if (halted) return this.#tally.skip(node, halted);
       const why = this.#stage.isInflight(key) ? { reason: 'reattach' as const } : eventReason(state, key);
       this.#emit({ type: 'node-start', node: node.id, ...why });
-      done = await this.#stage.run({ ...job, prepared: ahead.ready }, slot, () => this.#halted());
+      done = await this.#stage.run({ ...job, prepared: ahead.ready }, slot, () => this.#tally.halted());
     } catch (e) {
-      return this.#failOrSkip(node, e);
+      return this.#tally.failOrSkip(node, e);
     } finally {
       slot.release();
     }
@@ -269,7 +267,7 @@ class Scheduler {
           onWritten: (path) => this.deps.store.written.note(path, done.record.output_sha256),
         });
         recorded = this.#lock.record(node, done.record, output);
-        this.#counts.done++;
+        this.#tally.counts.done++;
         const ms = this.deps.rt.now() - t0;
         this.#emit({
           type: 'node-done',
@@ -285,7 +283,7 @@ class Scheduler {
       this.#dropJournalAfter(key, done.record.request_id, recorded);
       return outcome;
     } catch (e) {
-      return this.#failOrSkip(node, e); // paid, not written
+      return this.#tally.failOrSkip(node, e); // paid, not written
     }
   }
 
@@ -314,7 +312,7 @@ class Scheduler {
       const recorded = this.#lock.record(node, hit, output);
       // A killed run's request, recorded before the kill: done with once the lock names it.
       if (this.journaled.get(hit.key) === hit.request_id) this.#dropJournalAfter(hit.key, hit.request_id, recorded);
-      this.#counts.cached++;
+      this.#tally.counts.cached++;
       this.#emit({ type: 'node-cached', node: node.id, output, restored });
       this.#drift.check(node, hit, true);
       const blobPath = store.blobPath(hit.output_sha256);
@@ -329,7 +327,7 @@ class Scheduler {
       const output = outputPathFor(this.prepared.plan.recipe.outDir, node, current.record.ext);
       if (current.entry.request_sha256 === undefined) this.#lock.record(node, current.record, output);
       this.#current.served(node, current);
-      this.#counts.cached++;
+      this.#tally.counts.cached++;
       this.#emit({ type: 'node-cached', node: node.id, output, restored: false });
       if (node.maxChange !== undefined) {
         const stored = await this.#current.stored(node, current);
@@ -346,7 +344,7 @@ class Scheduler {
    */
   #commit(node: PlanNode, write: () => Promise<NodeOutcome>): Promise<NodeOutcome> {
     const section = (): Promise<NodeOutcome> =>
-      this.#stop.aborted ? Promise.resolve(this.#skip(node, 'stopped')) : write();
+      this.#stop.aborted ? Promise.resolve(this.#tally.skip(node, 'stopped')) : write();
     const writes = this.deps.coordination?.writes;
     return writes ? writes.run(section) : section();
   }
@@ -357,41 +355,6 @@ class Scheduler {
     const lockless = this.deps.lockPath === null;
     const [locked, overwrite] = [this.prepared.lock.nodes[node.id], this.options.overwrite === true];
     return checkTargets(targets, { ...than, ...storeCheck(this.deps.store), locked, overwrite, lockless });
-  }
-
-  /** Why nothing new may start now, if so. */
-  #halted(): SkipReason | null {
-    if (this.#signal.aborted) return 'interrupted';
-    if (this.#stop.aborted || this.#failedStop) return 'stopped';
-    return null;
-  }
-
-  #skip(node: PlanNode, reason: SkipReason): NodeOutcome {
-    this.#counts.skipped++;
-    this.#emit({ type: 'node-skipped', node: node.id, reason });
-    return { kind: 'skipped' };
-  }
-
-  /** A failure while the run is being stopped or interrupted is a skip, still listed when paid or maybe paid. */
-  #failOrSkip(node: PlanNode, e: unknown): NodeOutcome {
-    const halted = this.#halted();
-    if (!halted) return this.#fail(node, e);
-    if (requestKept(e)) this.#outcomeUnknown.push(node.id); // its request paid, still at the API
-    if (leftUncertain(e)) this.#uncertain.push(node.id); // its submit cut off: maybe paid
-    return this.#skip(node, halted);
-  }
-
-  #fail(node: PlanNode, e: unknown): NodeOutcome {
-    const failure = failureOf(e);
-    this.#exitCode = worstExitCode(this.#exitCode, failure.exit_code);
-    this.#counts.failed++;
-    if (leftUncertain(e)) this.#uncertain.push(node.id);
-    if (requestKept(e)) this.#outcomeUnknown.push(node.id);
-    // A leftover of an earlier run is not a new failure, and a refused hand-edited output fails its own
-    // node only: neither stops the others.
-    if (!this.options.keepGoing && !(e instanceof UncertainSubmitError) && !isHandEdited(e)) this.#failedStop = true;
-    this.#emit({ type: 'node-failed', node: node.id, ...failure });
-    return { kind: 'failed', exitCode: failure.exit_code };
   }
 
   #emit(e: UntimedRunEvent): void {

@@ -1,0 +1,75 @@
+/**
+ * A run's tally (scheduler.ts): its counts and exit code, the nodes whose request is paid or maybe
+ * paid but not settled (listed in the summary), and when nothing new may start: Ctrl-C, a stop
+ * (a superseding watch cycle), or a failure without `--keep-going`.
+ */
+import { ExitCode, worstExitCode, type ExitCode as Code } from '../errors.js';
+import type { PlanNode } from '../plan/types.js';
+import type { UntimedRunEvent } from './events.js';
+import { isHandEdited } from './hand-edits.js';
+import { failureOf, type NodeOutcome, type RunCounts } from './outcome.js';
+import { requestKept } from './remote-outcome.js';
+import { leftUncertain, UncertainSubmitError } from './submit-claim.js';
+
+export type SkipReason = 'upstream-failed' | 'stopped' | 'interrupted';
+
+export class RunTally {
+  readonly counts: RunCounts = { done: 0, cached: 0, failed: 0, skipped: 0, submitted: 0 };
+  exitCode: Code = ExitCode.OK;
+  /** Nodes whose submit may have been accepted, unanswered (submit-claim.ts's leftUncertain). */
+  readonly #uncertain: string[] = [];
+  /** Nodes that failed with their paid request still journaled, outcome unknown (remote-outcome.ts's requestKept). */
+  readonly #outcomeUnknown: string[] = [];
+  #failedStop = false;
+
+  constructor(
+    private readonly o: {
+      /** Ctrl-C. */
+      readonly signal: AbortSignal;
+      /** The run is stopped (a superseding watch cycle). */
+      readonly stop: AbortSignal;
+      readonly keepGoing: boolean;
+      readonly emit: (e: UntimedRunEvent) => void;
+    },
+  ) {}
+
+  /** Why nothing new may start now, if so. */
+  halted(): SkipReason | null {
+    if (this.o.signal.aborted) return 'interrupted';
+    if (this.o.stop.aborted || this.#failedStop) return 'stopped';
+    return null;
+  }
+
+  skip(node: PlanNode, reason: SkipReason): NodeOutcome {
+    this.counts.skipped++;
+    this.o.emit({ type: 'node-skipped', node: node.id, reason });
+    return { kind: 'skipped' };
+  }
+
+  /** A failure while the run is being stopped or interrupted is a skip, still listed when paid or maybe paid. */
+  failOrSkip(node: PlanNode, e: unknown): NodeOutcome {
+    const halted = this.halted();
+    if (!halted) return this.fail(node, e);
+    if (requestKept(e)) this.#outcomeUnknown.push(node.id); // its request paid, still at the API
+    if (leftUncertain(e)) this.#uncertain.push(node.id); // its submit cut off: maybe paid
+    return this.skip(node, halted);
+  }
+
+  fail(node: PlanNode, e: unknown): NodeOutcome {
+    const failure = failureOf(e);
+    this.exitCode = worstExitCode(this.exitCode, failure.exit_code);
+    this.counts.failed++;
+    if (leftUncertain(e)) this.#uncertain.push(node.id);
+    if (requestKept(e)) this.#outcomeUnknown.push(node.id);
+    // A leftover of an earlier run is not a new failure, and a refused hand-edited output fails its own
+    // node only: neither stops the others.
+    if (!this.o.keepGoing && !(e instanceof UncertainSubmitError) && !isHandEdited(e)) this.#failedStop = true;
+    this.o.emit({ type: 'node-failed', node: node.id, ...failure });
+    return { kind: 'failed', exitCode: failure.exit_code };
+  }
+
+  /** The nodes paid or maybe paid and not settled, sorted, for the summary. */
+  unsettled(): { readonly uncertain: string[]; readonly outcomeUnknown: string[] } {
+    return { uncertain: [...this.#uncertain].sort(), outcomeUnknown: [...this.#outcomeUnknown].sort() };
+  }
+}
