@@ -38,6 +38,8 @@ interface ReportDeps {
   /** A remote cache down, refusing, or holding something unusable: said once; the report is still written. */
   readonly onWarning?: ((message: string) => void) | undefined;
   readonly onNotice?: ((message: string) => void) | undefined;
+  /** Ctrl-C: the report is abandoned at once, its wait for another report's mutex included. */
+  readonly signal?: AbortSignal | undefined;
 }
 
 export interface WrittenReport {
@@ -71,6 +73,7 @@ export async function writeReport(path: string, options: ReportOptions, deps: Re
         allowOutsideRoot: options.allowOutsideRoot ?? false,
         // Fetched results are local now: shown as any cached result; peeked ones as in the remote cache.
         inRemote: take ? undefined : fromRemote,
+        signal: deps.signal,
         onWait: (pid) =>
           deps.onNotice?.(
             `waiting for another kontext report (pid ${pid === undefined ? '?' : String(pid)}) on ${path}`,

@@ -5,6 +5,7 @@
  * the watch go on, and a later rebuild brings the page back. Before, it ended the command (the
  * queued requests cancelled). A Ctrl-C while the first build waits for another report's mutex
  * exits 130 at once, its paid request journaled; before, it waited for that mutex (10 minutes).
+ * So does a plain `kontext report` waiting for it.
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -140,4 +141,22 @@ describe('run --watch --serve: the page never stops or stalls the run', () => {
     expect(em.requestLog().filter(isSubmit)).toHaveLength(1);
     expect(await lockMatchesFiles(p)).toEqual([{ node: 'sky', ok: true }]);
   }, 90_000);
+});
+
+describe('kontext report', () => {
+  it('Ctrl-C while it waits for another report: exit 130 at once, no page written', async () => {
+    const p = (project = await createProject(watchRecipe([['sky', 'Keep the face unchanged. Make the sky orange.']])));
+    await holdReportMutex(p);
+    const c = (child = spawnCli(['report', p.recipe], { cwd: p.root, env: cliEnv(p.root, {}) }));
+    const detail = (): string => `output: ${c.output()}`;
+    await until(() => /waiting for another kontext report/.test(c.output()), 20_000, 'the wait', detail);
+    const sent = Date.now();
+    c.child.kill('SIGINT');
+    const exited = await Promise.race([
+      c.done,
+      new Promise<null>((resolve) => setTimeout(() => resolve(null), 20_000).unref()),
+    ]);
+    expect(exited?.code, `${detail()}\nafter ${Date.now() - sent} ms`).toBe(130);
+    expect(await readFile(join(p.outDir, 'report', 'index.html')).catch(() => null)).toBeNull();
+  }, 60_000);
 });

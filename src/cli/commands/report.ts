@@ -24,6 +24,7 @@ export async function reportCommand(path: string, opts: Record<string, unknown>,
     },
     {
       rt: ctx.rt,
+      signal: ctx.signal,
       onWarning: (message) => ctx.rt.stderr.write(`warning: ${escapeControls(message)}\n`),
       onNotice: (message) => ctx.rt.stderr.write(`note: ${escapeControls(message)}\n`),
     },
