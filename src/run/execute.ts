@@ -228,8 +228,10 @@ async function submitAndFinish(
     graceOver = true;
   });
   const submittedAt = deps.now();
-  // Between attempts (a refusal's wait) nothing is on the wire: Ctrl-C itself ends it, no grace.
-  const sending = deps.provider.submit(request, grace.signal, deps.onRetry, deps.signal).finally(grace.dispose);
+  // Between attempts (a refusal's wait) nothing is on the wire: Ctrl-C itself ends it, no grace,
+  // and so does watch mode abandoning the node (else the wait over, a superseded cycle paid for it).
+  const stop = job.abandoned ? AbortSignal.any([deps.signal, job.abandoned]) : deps.signal;
+  const sending = deps.provider.submit(request, grace.signal, deps.onRetry, stop).finally(grace.dispose);
   hook?.('after-submit-sent');
   let requestId: string;
   try {
