@@ -105,12 +105,14 @@ function mergeKey(doc: Document): YamlIssue | undefined {
   let issue: YamlIssue | undefined;
   visit(doc, {
     Pair(_, pair) {
-      if (!isScalar(pair.key) || pair.key.value !== '<<') return undefined;
+      // Only a plain, untagged `<<` merges in YAML 1.1: a quoted `"<<"` is a key like any other.
+      const key = pair.key;
+      if (!isScalar(key) || key.value !== '<<' || key.type !== 'PLAIN' || key.tag !== undefined) return undefined;
       issue = {
         code: 'yaml-merge-key',
         message: 'YAML merge keys (`<<`) are not supported in a recipe',
         hint: 'write each key in the pass itself; an alias still shares one value, as in `prompt: *text`',
-        offset: pair.key.range?.[0] ?? 0,
+        offset: key.range?.[0] ?? 0,
       };
       return visit.BREAK;
     },

@@ -49,7 +49,9 @@ describe('parseRecipeYaml: one clear error per broken file', () => {
       'yaml-merge-key@6:5',
     ],
     ['a merge key in a flow mapping', 'version: 1\nparams: { <<: {a: 1} }\n', 'yaml-merge-key@2:11'],
-    ['"<<" quoted is a key like any other', 'version: 1\nname: "<<"\n', 'ok'],
+    ['"<<" as a value', 'version: 1\nname: "<<"\n', 'ok'],
+    ['"<<" quoted is a key like any other', 'version: 1\nparams: { "<<": 1, \'<<\': 2 }\n', 'yaml-duplicate-key@2:20'],
+    ['a quoted "<<" key alone', 'version: 1\nparams: { "<<": 1 }\n', 'ok'],
     // `*q\u200B` reads as the first value and is the second: the anchor is refused at its character.
     [
       'an anchor name with a zero-width space',
