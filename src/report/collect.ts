@@ -95,6 +95,9 @@ export async function collectReport(
   const nodes: ReportNode[] = [];
   const unreviewed: { readonly at: number; readonly node: PlanNode; readonly cell: Cell }[] = [];
   const imgOf = new Map<string, string | null>();
+  // The first cell showing each record: a later one showing it too (byte-identical sources with a
+  // fixed seed, and everything below them) shows the same paid request, counted once in the total.
+  const shownBy = new Map<string, string>();
   for (const node of detail.plan.nodes) {
     const cell = await cellOf(node, { detail, store, statuses, job, outDir: recipe.outDir });
     const live = p.live?.states.has(node.id) === true || p.live?.reviewing.has(node.id) === true;
@@ -102,6 +105,8 @@ export async function collectReport(
     imgOf.set(node.id, cell.img ?? cell.thumb);
     const inputNode = node.input.kind === 'node' ? node.input.id : null;
     const row = rowIndex.get(rowKey(node.source, node.instance)) ?? 0;
+    const sameResultAs = cell.record === null ? undefined : shownBy.get(cell.record.key);
+    if (cell.record !== null && sameResultAs === undefined) shownBy.set(cell.record.key, node.id);
     nodes.push({
       id: node.id,
       p: indexOf.get(node.pass) ?? 0,
@@ -122,6 +127,7 @@ export async function collectReport(
       review: cell.review,
       // As `kontext status` and the run's drift warning judge it.
       drift: driftOf(node, cell.reviewed) !== null,
+      ...(sameResultAs === undefined ? {} : { sameResultAs }),
     });
   }
   const dataOf = (shown: readonly ReportNode[]): ReportData => ({
@@ -328,12 +334,17 @@ export function countsOf(nodes: readonly ReportNode[]): ReportData['counts'] {
   return { nodes: nodes.length, ...counts, drift: nodes.filter((n) => n.drift).length };
 }
 
-/** What the shown results cost: the sum of the known prices (null: none known), and how many have no price. */
+/**
+ * What the shown results cost: the sum of the known prices (null: none known), and how many have
+ * no price. Each result once: a cell showing the same record as an earlier one (`sameResultAs`)
+ * shows the same paid request.
+ */
 export function totalCost(nodes: readonly ReportNode[]): Pick<ReportData, 'costUsd' | 'costUnpriced'> {
   let sum = 0;
   let priced = 0;
   let unpriced = 0;
   for (const n of nodes) {
+    if (n.sameResultAs !== undefined) continue;
     if (n.costUsd !== null) {
       sum += n.costUsd;
       priced++;
