@@ -50,6 +50,8 @@ export class JobStore {
   /** Jobs in `in_queue`, kept as a count so a submit does not scan every job ever made. */
   private queued = 0;
   private closed = false;
+  /** Set by {@link JobStore.hold}: no running request finishes until it is released. */
+  private held: { readonly promise: Promise<void>; readonly release: () => void } | null = null;
 
   constructor(
     private readonly timers: TimerSet,
@@ -102,7 +104,31 @@ export class JobStore {
       job.spec.failure !== undefined
         ? Promise.resolve<Outcome>({ ok: false, error: job.spec.failure })
         : this.produce(job);
-    void Promise.all([work, this.timers.sleep(job.spec.runMs)]).then(([outcome]) => this.finish(job, outcome));
+    void Promise.all([work, this.timers.sleep(job.spec.runMs)]).then(async ([outcome]) => {
+      while (this.held !== null) await this.held.promise;
+      this.finish(job, outcome);
+    });
+  }
+
+  /**
+   * Keep every running request running (`in_progress`), its run time over or not, until the
+   * returned function is called: a test's window as wide as it needs, with no run time to guess.
+   * Holds taken together share one release; `close()` releases them.
+   */
+  hold(): () => void {
+    if (this.held === null) {
+      let release = (): void => undefined;
+      const promise = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      this.held = { promise, release };
+    }
+    const held = this.held;
+    return () => {
+      if (this.held !== held) return;
+      this.held = null;
+      held.release();
+    };
   }
 
   private async produce(job: Job): Promise<Outcome> {
@@ -131,6 +157,8 @@ export class JobStore {
   /** Abort every input fetch; pending timers are cleared by the owner's TimerSet. */
   close(): void {
     this.closed = true;
+    this.held?.release();
+    this.held = null;
     for (const job of this.jobs.values()) job.abort.abort();
   }
 }

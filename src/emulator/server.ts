@@ -45,6 +45,12 @@ export interface EmulatorHandle {
   clearRequestLog(): void;
   /** Replace the fault scenario (counters restart); throws ScenarioError when invalid. */
   setScenario(s: ScenarioInput): void;
+  /**
+   * Hold every running request in progress, past its run time, until the returned function
+   * releases them (then each finishes as it would have): a test waits for an observable state
+   * rather than race a run time.
+   */
+  hold(): () => void;
   close(): Promise<void>;
 }
 
@@ -128,6 +134,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       ctx.log.length = 0;
     },
     setScenario: (s) => applyScenario(ctx, s),
+    hold: () => ctx.jobs.hold(),
     close: closer([server, pollServer], ctx, sockets),
   };
 }

@@ -61,10 +61,16 @@ export async function collectReport(
      * (`reviewing`: some are): the served page shows a finished node at once, its change map next.
      */
     readonly early?: ((c: Collected, reviewing: boolean) => Promise<void>) | undefined;
+    /**
+     * Aborted (Ctrl-C, the served page's server closing): rejects with its reason once the states
+     * are read, after each cell, and the reviews not begun yet are not made.
+     */
+    readonly signal?: AbortSignal | undefined;
   },
 ): Promise<Collected> {
-  const { store, rt } = p;
+  const { store, rt, signal } = p;
   const detail = await statusDetail(store, { recipe, options: {}, rt, fromRemote: p.inRemote });
+  signal?.throwIfAborted();
   const jobs: AssetJob[] = [];
   const job = (kind: AssetJob['kind'], sha256: string, from: string, ext: string): string => {
     jobs.push({ kind, sha256, from });
@@ -95,13 +101,19 @@ export async function collectReport(
   const nodes: ReportNode[] = [];
   const unreviewed: { readonly at: number; readonly node: PlanNode; readonly cell: Cell }[] = [];
   const imgOf = new Map<string, string | null>();
+  // The first cell showing each record: a later one showing it too (byte-identical sources with a
+  // fixed seed, and everything below them) shows the same paid request, counted once in the total.
+  const shownBy = new Map<string, string>();
   for (const node of detail.plan.nodes) {
     const cell = await cellOf(node, { detail, store, statuses, job, outDir: recipe.outDir });
+    signal?.throwIfAborted();
     const live = p.live?.states.has(node.id) === true || p.live?.reviewing.has(node.id) === true;
     if (cell.review === null && cell.record !== null && !live) unreviewed.push({ at: nodes.length, node, cell });
     imgOf.set(node.id, cell.img ?? cell.thumb);
     const inputNode = node.input.kind === 'node' ? node.input.id : null;
     const row = rowIndex.get(rowKey(node.source, node.instance)) ?? 0;
+    const sameResultAs = cell.record === null ? undefined : shownBy.get(cell.record.key);
+    if (cell.record !== null && sameResultAs === undefined) shownBy.set(cell.record.key, node.id);
     nodes.push({
       id: node.id,
       p: indexOf.get(node.pass) ?? 0,
@@ -122,6 +134,7 @@ export async function collectReport(
       review: cell.review,
       // As `kontext status` and the run's drift warning judge it.
       drift: driftOf(node, cell.reviewed) !== null,
+      ...(sameResultAs === undefined ? {} : { sameResultAs }),
     });
   }
   const dataOf = (shown: readonly ReportNode[]): ReportData => ({
@@ -139,7 +152,8 @@ export async function collectReport(
     nodes: shown,
   });
   await p.early?.({ data: dataOf([...nodes]), jobs: [...jobs] }, unreviewed.length > 0);
-  await reviewMissing(unreviewed, nodes, { plan: detail.plan.nodes, store, job });
+  await reviewMissing(unreviewed, nodes, { plan: detail.plan.nodes, store, job, signal });
+  signal?.throwIfAborted();
   return { data: dataOf(nodes), jobs };
 }
 
@@ -243,11 +257,18 @@ async function reviewField(review: RunReview, store: Store, job: JobFn): Promise
  * fsync when the lock and the file hold its output, and only if it is unchanged meanwhile. A
  * review that cannot be made (a blob or the input is missing, an undecodable image, a read-only
  * cache) leaves the cell without one; an up-to-date one whose images the cache lacks says why.
+ * Once `signal` is aborted the reviews not begun yet are skipped (only those under way are waited
+ * for): the caller abandons the page.
  */
 async function reviewMissing(
   unreviewed: readonly { readonly at: number; readonly node: PlanNode; readonly cell: Cell }[],
   nodes: ReportNode[],
-  c: { readonly plan: readonly PlanNode[]; readonly store: Store; readonly job: JobFn },
+  c: {
+    readonly plan: readonly PlanNode[];
+    readonly store: Store;
+    readonly job: JobFn;
+    readonly signal?: AbortSignal | undefined;
+  },
 ): Promise<void> {
   if (unreviewed.length === 0) return;
   const reviews = new NodeReviews(c.plan, c.store);
@@ -256,7 +277,7 @@ async function reviewMissing(
     unreviewed.map(async ({ at, node, cell }) => {
       const record = cell.record;
       const shown = nodes[at];
-      if (record === null || shown === undefined) return;
+      if (record === null || shown === undefined || c.signal?.aborted === true) return;
       const missing =
         !(await has(record.output_sha256)) || (node.input.kind === 'node' && !(await has(record.input_sha256)));
       // Before, the page said nothing: a teammate's clone showed every result up to date, without a figure or a why.
@@ -264,7 +285,7 @@ async function reviewMissing(
         if (cell.state === 'up-to-date') nodes[at] = { ...shown, noReview: NOT_IN_CACHE };
         return;
       }
-      const options = { lockHolds: Promise.resolve(cell.lockHolds), ifUnchanged: true };
+      const options = { lockHolds: Promise.resolve(cell.lockHolds), ifUnchanged: true, signal: c.signal };
       const review = await reviews.reviewOf(node, record, options).catch((e: unknown) => {
         if (e instanceof UnreviewableImage) nodes[at] = { ...shown, noReview: `${e.role} ${e.why}` };
         return null;
@@ -328,12 +349,17 @@ export function countsOf(nodes: readonly ReportNode[]): ReportData['counts'] {
   return { nodes: nodes.length, ...counts, drift: nodes.filter((n) => n.drift).length };
 }
 
-/** What the shown results cost: the sum of the known prices (null: none known), and how many have no price. */
+/**
+ * What the shown results cost: the sum of the known prices (null: none known), and how many have
+ * no price. Each result once: a cell showing the same record as an earlier one (`sameResultAs`)
+ * shows the same paid request.
+ */
 export function totalCost(nodes: readonly ReportNode[]): Pick<ReportData, 'costUsd' | 'costUnpriced'> {
   let sum = 0;
   let priced = 0;
   let unpriced = 0;
   for (const n of nodes) {
+    if (n.sameResultAs !== undefined) continue;
     if (n.costUsd !== null) {
       sum += n.costUsd;
       priced++;

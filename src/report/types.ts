@@ -86,6 +86,11 @@ export interface ReportNode {
    */
   readonly noReview?: string;
   readonly drift: boolean;
+  /**
+   * The earlier node showing the very same result (one cache key: byte-identical sources with a
+   * fixed seed, and the nodes below them): one paid request, counted once in `costUsd` (absent: none).
+   */
+  readonly sameResultAs?: string;
 }
 
 interface ReportCounts {

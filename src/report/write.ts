@@ -38,7 +38,7 @@ interface ReportDeps {
   /** A remote cache down, refusing, or holding something unusable: said once; the report is still written. */
   readonly onWarning?: ((message: string) => void) | undefined;
   readonly onNotice?: ((message: string) => void) | undefined;
-  /** Ctrl-C: the report is abandoned at once, its wait for another report's mutex included. */
+  /** Ctrl-C: the report is abandoned at once, its wait for another report's mutex and reviews not begun included. */
   readonly signal?: AbortSignal | undefined;
 }
 
@@ -117,7 +117,8 @@ export async function writeReportFor(
     readonly imagesAtOnce?: (() => number) | undefined;
     /**
      * The served page's Ctrl-C (or its server closing): the build is abandoned at once, its wait
-     * for another report's mutex included (up to 10 minutes), rejecting with the signal's reason.
+     * for another report's mutex included (up to 10 minutes), and the change reviews and images not
+     * begun yet (those under way finish), rejecting with the signal's reason.
      */
     readonly signal?: AbortSignal | undefined;
   },

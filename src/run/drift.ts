@@ -64,6 +64,11 @@ export interface ReviewOptions {
    * key meanwhile); the review is returned either way.
    */
   readonly ifUnchanged?: boolean | undefined;
+  /**
+   * Aborted (the caller abandons its page): a review not begun yet is not made, rejecting with the
+   * signal's reason when its turn comes; one under way finishes.
+   */
+  readonly signal?: AbortSignal | undefined;
 }
 
 /** The reviews of one plan's nodes, sharing one reviewer (and its decoded images). */
@@ -91,7 +96,10 @@ export class NodeReviews {
     if (input === null) return null;
     const output = this.store.blobPath(record.output_sha256);
     const source = this.#sourceOf(node);
-    const review = await this.#limit(() => this.#reviewer.review({ output, input, source }));
+    const review = await this.#limit(() => {
+      options.signal?.throwIfAborted();
+      return this.#reviewer.review({ output, input, source });
+    });
     if (options.ifUnchanged) {
       const now = await this.store.getRecord(record.key);
       if (now === null || now.output_sha256 !== record.output_sha256 || currentReview(now)) return review;

@@ -31,7 +31,8 @@ export function overlay(
     const done = live.done.get(n.id);
     // Finished after the data was read: its new output is on disk, its thumbnail and review not made yet.
     if (done !== undefined && done.seq > base.seq) {
-      const { noReview: _, ...rest } = n;
+      // A new result: not known to be an earlier cell's any more.
+      const { noReview: _, sameResultAs: __, ...rest } = n;
       const img = urlUnder(at.outDir, resolve(at.cwd, done.output));
       return {
         ...rest,

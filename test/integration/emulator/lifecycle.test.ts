@@ -1,7 +1,7 @@
 import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { startEmulator, syntheticByte } from '../../../src/emulator/index.js';
-import { api, dataUri, emulator, MODEL, runToResult, testImage } from './helpers.js';
+import { api, dataUri, emulator, MODEL, runToResult, settle, submit, testImage } from './helpers.js';
 
 describe('emulator lifecycle and request log', () => {
   it('logs every API call and download, with the submit body minus image data and query secrets', async () => {
@@ -39,6 +39,24 @@ describe('emulator lifecycle and request log', () => {
 
     expect((await fetch(`${em.origin}/__emulator/requests`, { method: 'DELETE' })).status).toBe(204);
     expect(em.requestLog()).toEqual([]);
+  });
+
+  it('hold(): a running request stays in progress past its run time until released, then finishes', async () => {
+    const em = await emulator({ queueMs: 1, runMs: 5 });
+    const release = em.hold();
+    const { request_id: id } = await submit(em, { prompt: 'p', image_url: dataUri(await testImage()) });
+    const status = async (): Promise<string> =>
+      ((await (await api(em, 'GET', `/requests/${id}/status`)).json()) as { status: string }).status;
+    // Forty times its run time: without the hold it would long be completed.
+    await new Promise((r) => setTimeout(r, 200));
+    expect(await status()).toBe('in_progress');
+    release();
+    expect(await settle(em, id)).toBe('completed');
+    // A release is once: a later hold is a new one.
+    release();
+    expect(
+      await settle(em, (await submit(em, { prompt: 'q', image_url: dataUri(await testImage()) })).request_id),
+    ).toBe('completed');
   });
 
   it('streams deterministic synthetic downloads with Content-Length', async () => {

@@ -3,9 +3,11 @@
  * the result's run record (`cost_usd`, the price its spend summary uses), so the review sheet can
  * show each cell's cost and the total. A result rebuilt from the lock (a deleted cache) has no
  * recorded price: on a provider whose price only its catalog gives (RunComfy, the emulator) the
- * sheet counts it as unpriced rather than guessing or summing a part as the whole.
+ * sheet counts it as unpriced rather than guessing or summing a part as the whole. Two cells
+ * showing one result (one cache key: the same image twice with a fixed seed) are one request,
+ * counted once.
  */
-import { readdir, readFile, rm } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startEmulator, writeReport, type EmulatorHandle } from '../../../src/index.js';
@@ -60,5 +62,24 @@ describe('the price of a paid result', () => {
     expect(summaryOf(await runIn(project, {}, { env: env(), seed: 2 }))).toMatchObject({ cached: 2, submitted: 0 });
     const rebuilt = await writeReport(project.recipe, {}, { rt });
     expect(rebuilt.data).toMatchObject({ costUsd: null, costUnpriced: 2 });
+  });
+
+  it('two cells showing one paid result (the same image twice, a fixed seed) count it once', async () => {
+    await mkdir(join(project.root, 'shots'));
+    for (const name of ['one.jpg', 'two.jpg'])
+      await copyFile(join(project.root, 'assets', 'portrait-astronaut.jpg'), join(project.root, 'shots', name));
+    await project.writeRecipe(
+      'version: 1\nname: test\nprovider: runcomfy\nhosting: { mode: inline }\nsources:\n  shots: shots/*.jpg\n' +
+        'passes:\n  - id: sky\n    prompt: "Keep the face unchanged. Make the sky orange."\n    seed: 7\n',
+    );
+    const summary = summaryOf(await runIn(project, {}, { env: env() }));
+    expect(summary).toMatchObject({ exitCode: 0, submitted: 1 });
+    expect(summary.costUsd).toBeGreaterThan(0);
+    const report = await writeReport(project.recipe, {}, { rt: testRuntime(project.root, env()) });
+    const [first, second] = report.data.nodes;
+    expect([first?.costUsd, second?.costUsd]).toEqual([summary.costUsd, summary.costUsd]);
+    expect(second?.sameResultAs).toBe(first?.id);
+    // Before, $0.08 for the one $0.04 request.
+    expect(report.data).toMatchObject({ costUsd: summary.costUsd, costUnpriced: 0 });
   });
 });

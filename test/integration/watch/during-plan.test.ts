@@ -68,9 +68,15 @@ describe('watch: a save while a cycle is planned', () => {
   });
 
   it("a request of the earlier cycle done while the next plans is the next cycle's cache hit", async () => {
-    const r = (rig = await startWatchRig(chain(B), { runMs: 1_500 }));
+    let release = (): void => undefined;
+    const r = (rig = await startWatchRig(chain(B), {
+      // a runs until the next cycle has planned (taken its snapshot of the requests in flight):
+      // before, a ran 1.5 s, and a slow machine's plan could outlast it.
+      setup: async (_p, _env, emulator) => {
+        release = emulator.hold();
+      },
+    }));
     await until(() => r.of('node-state').some((e) => e.node === 'a' && e.phase === 'running'), 8_000, 'a running');
-    r.emulator.setScenario({ queue_ms: 0, run_ms: 20 });
     const journal = join(r.project.cacheDir, 'journal');
     const records = join(r.project.cacheDir, 'records');
     const recorded = async (prompt: string): Promise<boolean> => {
@@ -81,12 +87,14 @@ describe('watch: a save while a cycle is planned', () => {
     // A cycle planned while a runs; before its run starts, a finishes into the cache and its first
     // cycle (stopped: no lock entry) drops its journal entry, which is after its in-flight entry went.
     const second = await r.session.cycle([r.project.recipe], {
-      beforeStart: () =>
-        until(
+      beforeStart: () => {
+        release();
+        return until(
           async () => (await recorded(LINTED)) && (await readdir(journal)).every((f) => !f.endsWith('.json')),
           8_000,
           'a recorded, its journal entry gone',
-        ),
+        );
+      },
     });
     if (second.kind !== 'started') throw new Error(`cycle: ${second.kind}`);
     await second.done;

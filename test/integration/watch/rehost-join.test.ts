@@ -41,12 +41,14 @@ describe('watch: a joined request that must be submitted again', () => {
   it('is re-hosted and submitted by the joining cycle: paid once more, no internal error', async () => {
     rig = await startWatchRig(recipe(B, D1));
     await rig.cycleDone(1);
-    // d's next request runs a while, then fails: the emulator could not fetch its input.
+    // d's next request runs until the test releases it, then fails: the emulator could not fetch
+    // its input (before, it ran 3 s, and the third cycle had to start within them).
     rig.emulator.setScenario({
       queue_ms: 0,
-      run_ms: 3_000,
+      run_ms: 20,
       faults: [{ kind: 'remote-failed', nth: 1, error: FETCH_FAILED }],
     });
+    const release = rig.emulator.hold();
     await rig.project.writeRecipe(recipe(B, D2));
     const second = await rig.cycleStarted(2);
     const r0 = rig;
@@ -55,10 +57,10 @@ describe('watch: a joined request that must be submitted again', () => {
       8_000,
       'd running',
     );
-    rig.emulator.setScenario({ queue_ms: 0, run_ms: 20 });
     // b changes while d runs: the third cycle still wants d's request, and joins it.
     await rig.project.writeRecipe(recipe(X, D2));
     const third = await rig.cycleStarted(3);
+    release();
     const cycle = await rig.cycleDone(3);
     expect([cycle.in_flight, cycle.to_run.map((t) => t.node)]).toEqual([1, ['b']]);
     // The fetch failed after the third cycle had joined (else it would not test the hand-over).

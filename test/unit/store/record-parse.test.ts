@@ -1,11 +1,17 @@
 /**
  * The run record check without zod (store/record-parse.ts) answers as RunRecordSchema does:
  * the same fields in the same order for good records (unknown fields dropped), the same
- * verdict for damaged ones (a bad review dropped, a bad field a miss).
+ * verdict for damaged ones (a bad review dropped, a bad field a miss). A bad price is dropped,
+ * never the record: a paid result must not become a miss for its price.
  */
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { openStore } from '../../../src/store/index.js';
 import { parseRunRecord } from '../../../src/store/record-parse.js';
 import { RunRecordSchema } from '../../../src/store/schemas.js';
+import type { RunRecord } from '../../../src/store/types.js';
 
 const SHA = (c: string): string => c.repeat(64);
 const REVIEW = {
@@ -106,5 +112,38 @@ describe('parseRunRecord', () => {
     const ours = parseRunRecord(data);
     expect(ours?.params).toEqual(data.params);
     expect(ours?.params).not.toBe(data.params);
+  });
+});
+
+const BAD_PRICES: readonly [string, unknown][] = [
+  ['negative', -0.04],
+  ['text', '0.04'],
+  ['null', null],
+  ['an object', { usd: 0.04 }],
+];
+
+describe('a record with a bad price', () => {
+  it.each(BAD_PRICES)('%s: read as the record without its price, by both parsers', (_name, cost) => {
+    const data = fromDisk({ ...GOOD, cost_usd: cost });
+    const expected = fromDisk(GOOD);
+    expect(parseRunRecord(data)).toEqual(expected);
+    expect(RunRecordSchema.safeParse(data)).toMatchObject({ success: true, data: expected });
+  });
+
+  it('is stored without its price by putRecord', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'kontext-record-price-'));
+    try {
+      const store = await openStore(join(dir, 'cache'));
+      const keys = BAD_PRICES.map((_, i) => SHA('0123'[i] ?? 'f'));
+      for (const [i, [, cost]] of BAD_PRICES.entries())
+        await store.putRecord({ ...GOOD, key: keys[i], cost_usd: cost } as unknown as RunRecord);
+      const records = join(dir, 'cache', 'records');
+      const files = (await readdir(records, { recursive: true })).filter((f) => f.endsWith('.json'));
+      const stored = await Promise.all(files.map(async (f) => JSON.parse(await readFile(join(records, f), 'utf8'))));
+      expect(stored.map((r: { key: string }) => r.key).sort()).toEqual([...keys].sort());
+      for (const r of stored) expect(r).toEqual({ ...GOOD, key: (r as { key: string }).key });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
