@@ -6,7 +6,7 @@
  * instead of paying again. An intent without a request id is "maybe paid" (submit-claim.ts).
  * The wait for a submitted (or journaled) request and its download: request-wait.ts.
  */
-import { ExitCode, InterruptedError, KontextError } from '../errors.js';
+import { ExitCode, KontextError } from '../errors.js';
 import type { PlanNode } from '../plan/types.js';
 import { RemoteCancelledError, RequestGoneError } from '../providers/runcomfy/errors.js';
 import { providerTraits } from '../providers/session.js';
@@ -24,7 +24,7 @@ import {
 import { processTag } from '../util/process-tag.js';
 import { editRequestFor } from './node-request.js';
 import { finishRequest } from './request-wait.js';
-import { NotSubmittedAgain } from './node-slot.js';
+import { stopBetweenAttempts, stoppedByFailure, submitClock } from './submit-between.js';
 import { bodySha256, claimSubmit, isLiveOwner, maybePaid, provesNotAccepted, stopIfUncertain } from './submit-claim.js';
 import { SUBMIT_GRACE_MS, submitLostWarning } from './submit-grace.js';
 import { retryEvents } from './retry-events.js';
@@ -234,13 +234,11 @@ async function submitAndFinish(
   const grace = graceSignal(deps.signal, graceMs, () => {
     graceOver = true;
   });
-  const submittedAt = deps.now();
-  // Between attempts (a refusal's wait) nothing is on the wire: Ctrl-C itself ends it, no grace,
-  // and so does watch mode abandoning the node (else the wait over, a superseded cycle paid for it),
-  // and a failure stopping the run (else the run's end waited for it, then paid for it).
-  const stops = [deps.signal, job.abandoned, deps.stopSubmits].filter((s) => s !== undefined);
-  const stop = stops.length === 1 ? deps.signal : AbortSignal.any(stops);
-  const sending = deps.provider.submit(request, grace.signal, deps.onRetry, stop).finally(grace.dispose);
+  const stops = { signal: deps.signal, abandoned: job.abandoned, stopSubmits: deps.stopSubmits };
+  const clock = submitClock(deps.now, deps.onRetry);
+  // Between attempts nothing is on the wire: Ctrl-C, an abandon or a failure's stop ends the wait, no grace.
+  const stop = stopBetweenAttempts(stops);
+  const sending = deps.provider.submit(request, grace.signal, clock.onRetry, stop).finally(grace.dispose);
   hook?.('after-submit-sent');
   let requestId: string;
   try {
@@ -251,7 +249,7 @@ async function submitAndFinish(
     // attempts that were all refused: that proves nothing was taken).
     if (provesNotAccepted(e)) {
       await deps.store.journal.remove(job.key, null, deps.intents.run);
-      throw stoppedByFailure(e, job, deps, rehosted) ?? e;
+      throw stoppedByFailure(e, stops, rehosted) ?? e;
     }
     if (graceOver) deps.emit(submitLostWarning(node.id, graceMs));
     deps.onSubmitted?.({ provider: deps.providerName, model: node.model, maybePaid: true });
@@ -266,7 +264,7 @@ async function submitAndFinish(
     .then(() => hook?.('after-request-id'));
   journaled.catch(() => undefined); // handled: finishRequest() awaits it
   try {
-    return await finishRequest(job, requestId, deps, { journaled, submittedAt });
+    return await finishRequest(job, requestId, deps, { journaled, submittedAt: clock.sentAt() });
   } catch (e) {
     // The provider could not fetch our input (an expired URL, a hosting hiccup): re-host once.
     // Not a data URI: nothing was fetched, and the same bytes again would fail the same way, paid twice.
@@ -282,16 +280,6 @@ async function submitAndFinish(
     if (rehosted && isImageFetchFailure(e)) throw stillNotFetched(e);
     throw e;
   }
-}
-
-/**
- * A submit stopped between attempts because a failure stopped its run: not sent. Told as a run
- * that takes no new work, so a later watch cycle's node that joined the request submits it itself.
- */
-function stoppedByFailure(e: unknown, job: Job, deps: NodeDeps, rehosted: boolean): NotSubmittedAgain | null {
-  const stoppedHere = e instanceof InterruptedError && deps.stopSubmits?.aborted === true;
-  if (!stoppedHere || deps.signal.aborted || job.abandoned?.aborted === true) return null;
-  return new NotSubmittedAgain('stopped', rehosted);
 }
 
 function intentFor(job: Job, request: EditRequest, deps: NodeDeps): JournalEntry {
