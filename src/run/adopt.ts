@@ -59,6 +59,8 @@ async function fileSha(store: Store, path: string): Promise<string | null> {
 export interface Adoption {
   readonly file: string;
   readonly record: RunRecord;
+  /** The cache still holds the record (with its `cost_usd` and review): only the blob is copied in. */
+  readonly blobOnly?: true | undefined;
 }
 
 /**
@@ -92,7 +94,8 @@ export async function adoptFromLock(
 /**
  * Many adoptions at once (a run's lock-current nodes after a deleted cache): the blobs copied in
  * through `Store.copyInBlobs` (on a worker thread when there are many) while each record is
- * written here as soon as its blob has landed, never before it. Best effort, as each adoption is:
+ * written here as soon as its blob has landed, never before it (a `blobOnly` one's record is
+ * left as it is). Best effort, as each adoption is:
  * one that fails is made again by a later run. Returns how many were made.
  */
 export async function adoptAll(store: Store, adoptions: readonly Adoption[]): Promise<number> {
@@ -100,12 +103,13 @@ export async function adoptAll(store: Store, adoptions: readonly Adoption[]): Pr
   let made = 0;
   for await (const landed of store.copyInBlobs(copies))
     for (const i of landed) {
-      const { record } = adoptions[i]!;
+      const { record, blobOnly } = adoptions[i]!;
       if (
-        await store.putRecord(record, { rebuildable: true }).then(
+        blobOnly ||
+        (await store.putRecord(record, { rebuildable: true }).then(
           () => true,
           () => false,
-        )
+        ))
       )
         made++;
     }

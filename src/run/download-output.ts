@@ -12,6 +12,9 @@ import { normalizedPrompt, resolvedParams } from './node-request.js';
 import { outputFormatMismatch } from './output-format-check.js';
 import { extensionFor } from './outputs.js';
 
+/** How long a paid result's record waits for its price before it is written without one. */
+const PRICE_WAIT_MS = 1_000;
+
 export async function downloadOutput(
   job: Job,
   requestId: string,
@@ -48,8 +51,7 @@ export async function downloadOutput(
   const mismatch = outputFormatMismatch(node, deps.providerName, { mediaType, ext });
   if (mismatch !== null) deps.emit({ type: 'warning', node: node.id, message: mismatch });
   const finishedAt = deps.now();
-  // Asked at the (provider, model)'s first submit and bounded in time (spend.ts): known by now.
-  const cost = (await deps.priceOf?.(deps.providerName, node.model).catch(() => null)) ?? null;
+  const cost = await priceFor(node.model, deps);
   const record = {
     key: job.key,
     node: node.id,
@@ -72,4 +74,25 @@ export async function downloadOutput(
   });
   deps.intents.crashPoint?.('after-record');
   return { record, output: { sha256: got.sha256, bytes: got.bytes, mediaType, ext, url, urlAt: finishedAt } };
+}
+
+/**
+ * The list price for the record, waited for at most {@link PRICE_WAIT_MS} and not past Ctrl-C:
+ * usually known by now (asked at the model's first submit), but the catalog look-up (spend.ts,
+ * bounded at 10 s) starts here on a run that only re-attaches, and may hang. Not known in time,
+ * the record is written without `cost_usd` (the run's summary still waits for the price).
+ */
+async function priceFor(model: string, deps: ExecuteDeps): Promise<number | null> {
+  const asked = deps.priceOf?.(deps.providerName, model).catch(() => null);
+  if (asked === undefined || deps.signal.aborted) return null;
+  const done = new AbortController();
+  const waited = deps.intents.sleep(PRICE_WAIT_MS, AbortSignal.any([deps.signal, done.signal])).then(
+    () => null,
+    () => null,
+  );
+  try {
+    return await Promise.race([asked, waited]);
+  } finally {
+    done.abort();
+  }
 }

@@ -13,6 +13,8 @@ export function executeDepsFor(
     readonly onSubmitted: (submit: Submitted) => void;
     readonly priceOf?: ((provider: string, model: string) => Promise<number | null>) | undefined;
     readonly signal: AbortSignal;
+    /** The run stopped by a failure (run-tally.ts's `stopSubmits`). */
+    readonly stopSubmits?: AbortSignal | undefined;
     /** This run's token in journal intents (see submit-claim.ts). */
     readonly run: string;
   },
@@ -29,6 +31,7 @@ export function executeDepsFor(
     emit: p.emit,
     onSubmitted: p.onSubmitted,
     signal: p.signal,
+    stopSubmits: p.stopSubmits,
     deadlineMs: options.deadlineMs,
     submitGraceMs: options.submitGraceMs,
     outputRereadMs: options.outputRereadMs,

@@ -24,6 +24,7 @@ import {
 import { processTag } from '../util/process-tag.js';
 import { editRequestFor } from './node-request.js';
 import { finishRequest } from './request-wait.js';
+import { stopBetweenAttempts, stoppedByFailure, submitClock } from './submit-between.js';
 import { bodySha256, claimSubmit, isLiveOwner, maybePaid, provesNotAccepted, stopIfUncertain } from './submit-claim.js';
 import { SUBMIT_GRACE_MS, submitLostWarning } from './submit-grace.js';
 import { retryEvents } from './retry-events.js';
@@ -67,6 +68,12 @@ export interface ExecuteDeps extends InputDeps {
    */
   readonly onSubmitted?: ((submit: Submitted) => void) | undefined;
   readonly signal: AbortSignal;
+  /**
+   * Fires when a failure stops the run (no `--keep-going`): a submit waiting between attempts (a
+   * refusal's `Retry-After`) sends nothing, its intent cleared. Never the watch stop (a superseded
+   * cycle's request may be joined by the next cycle's node).
+   */
+  readonly stopSubmits?: AbortSignal | undefined;
   readonly deadlineMs?: number | undefined;
   /** How long a submit on the wire at Ctrl-C may finish; default {@link SUBMIT_GRACE_MS}. */
   readonly submitGraceMs?: number | undefined;
@@ -227,11 +234,11 @@ async function submitAndFinish(
   const grace = graceSignal(deps.signal, graceMs, () => {
     graceOver = true;
   });
-  const submittedAt = deps.now();
-  // Between attempts (a refusal's wait) nothing is on the wire: Ctrl-C itself ends it, no grace,
-  // and so does watch mode abandoning the node (else the wait over, a superseded cycle paid for it).
-  const stop = job.abandoned ? AbortSignal.any([deps.signal, job.abandoned]) : deps.signal;
-  const sending = deps.provider.submit(request, grace.signal, deps.onRetry, stop).finally(grace.dispose);
+  const stops = { signal: deps.signal, abandoned: job.abandoned, stopSubmits: deps.stopSubmits };
+  const clock = submitClock(deps.now, deps.onRetry);
+  // Between attempts nothing is on the wire: Ctrl-C, an abandon or a failure's stop ends the wait, no grace.
+  const stop = stopBetweenAttempts(stops);
+  const sending = deps.provider.submit(request, grace.signal, clock.onRetry, stop).finally(grace.dispose);
   hook?.('after-submit-sent');
   let requestId: string;
   try {
@@ -242,7 +249,7 @@ async function submitAndFinish(
     // attempts that were all refused: that proves nothing was taken).
     if (provesNotAccepted(e)) {
       await deps.store.journal.remove(job.key, null, deps.intents.run);
-      throw e;
+      throw stoppedByFailure(e, stops, rehosted) ?? e;
     }
     if (graceOver) deps.emit(submitLostWarning(node.id, graceMs));
     deps.onSubmitted?.({ provider: deps.providerName, model: node.model, maybePaid: true });
@@ -257,7 +264,7 @@ async function submitAndFinish(
     .then(() => hook?.('after-request-id'));
   journaled.catch(() => undefined); // handled: finishRequest() awaits it
   try {
-    return await finishRequest(job, requestId, deps, { journaled, submittedAt });
+    return await finishRequest(job, requestId, deps, { journaled, submittedAt: clock.sentAt() });
   } catch (e) {
     // The provider could not fetch our input (an expired URL, a hosting hiccup): re-host once.
     // Not a data URI: nothing was fetched, and the same bytes again would fail the same way, paid twice.

@@ -10,7 +10,8 @@
  *   runs after the run's summary, in one batch, and at most once a minute for the same set of
  *   keys (`store/touch.ts`): each record's mtime is bumped, and a record that is gone (a deleted
  *   cache) is rebuilt from the lock and the file, so the cache can still restore the output
- *   should the file be deleted later.
+ *   should the file be deleted later; a record whose blob alone is gone is kept (its `cost_usd`
+ *   and review), only the blob copied in from the file.
  */
 import { saveCopyPath } from '../util/save-template.js';
 import { dirname, extname, resolve } from 'node:path';
@@ -167,7 +168,8 @@ export class LockCurrentNodes {
 
   /**
    * After the run: mark the served nodes' records as used (gc's "last used"), rebuilding those
-   * the cache lost from the lock and the files. Best effort: a failure costs nothing but a
+   * the cache lost from the lock and the files (a record still there kept: only its blob copied
+   * in). Best effort: a failure costs nothing but a
    * rebuild next time.
    */
   async markUsed(): Promise<void> {
@@ -175,16 +177,18 @@ export class LockCurrentNodes {
     if (this.#served.size === 0 || lockPath === null) return;
     const served = [...this.#served.values()];
     const used = served.map(({ current }) => ({ key: current.record.key, blob: current.record.output_sha256 }));
-    const missing = new Set(touchRecords(store.root, used, this.deps.rt.now()));
+    const missing = new Map(touchRecords(store.root, used, this.deps.rt.now()).map((m) => [m.key, m.recordLost]));
     if (missing.size === 0) return;
     // Each file proven first (memoized hashes: a stat each), then all written at once: blobs on
     // the store's thread while the records are written here (adopt.ts `adoptAll`).
     const lockDir = dirname(lockPath);
     const adoptions: Adoption[] = [];
     for (const { node, current } of served) {
-      if (!missing.has(current.record.key)) continue;
+      const recordLost = missing.get(current.record.key);
+      if (recordLost === undefined) continue;
       const adoption = await provenAdoption(node, current.record.key, current.entry, lockDir, store).catch(() => null);
-      if (adoption !== null) adoptions.push(adoption);
+      // Only the blob lost: the record (its cost_usd, its review) is kept, the blob copied in.
+      if (adoption !== null) adoptions.push(recordLost ? adoption : { ...adoption, blobOnly: true });
     }
     await adoptAll(store, adoptions).catch(() => 0);
   }

@@ -3,7 +3,7 @@
  * paid but not settled (listed in the summary), and when nothing new may start: Ctrl-C, a stop
  * (a superseding watch cycle), or a failure without `--keep-going`.
  */
-import { ExitCode, worstExitCode, type ExitCode as Code } from '../errors.js';
+import { ExitCode, InterruptedError, worstExitCode, type ExitCode as Code } from '../errors.js';
 import type { PlanNode } from '../plan/types.js';
 import type { UntimedRunEvent } from './events.js';
 import { isHandEdited } from './hand-edits.js';
@@ -20,7 +20,8 @@ export class RunTally {
   readonly #uncertain: string[] = [];
   /** Nodes that failed with their paid request still journaled, outcome unknown (remote-outcome.ts's requestKept). */
   readonly #outcomeUnknown: string[] = [];
-  #failedStop = false;
+  /** Set by a failure without `--keep-going`: ends a submit's wait between attempts too ({@link stopSubmits}). */
+  readonly #failedStop = new AbortController();
 
   constructor(
     private readonly o: {
@@ -36,8 +37,17 @@ export class RunTally {
   /** Why nothing new may start now, if so. */
   halted(): SkipReason | null {
     if (this.o.signal.aborted) return 'interrupted';
-    if (this.o.stop.aborted || this.#failedStop) return 'stopped';
+    if (this.o.stop.aborted || this.#failedStop.signal.aborted) return 'stopped';
     return null;
+  }
+
+  /**
+   * Fires when a failure stops the run (no `--keep-going`): a submit waiting out a refusal's
+   * `Retry-After` then sends nothing (execute.ts). Not the watch stop: a superseded cycle's
+   * request may be joined by the next cycle.
+   */
+  get stopSubmits(): AbortSignal {
+    return this.#failedStop.signal;
   }
 
   skip(node: PlanNode, reason: SkipReason): NodeOutcome {
@@ -63,7 +73,8 @@ export class RunTally {
     if (requestKept(e)) this.#outcomeUnknown.push(node.id);
     // A leftover of an earlier run is not a new failure, and a refused hand-edited output fails its own
     // node only: neither stops the others.
-    if (!this.o.keepGoing && !(e instanceof UncertainSubmitError) && !isHandEdited(e)) this.#failedStop = true;
+    if (!this.o.keepGoing && !(e instanceof UncertainSubmitError) && !isHandEdited(e))
+      this.#failedStop.abort(new InterruptedError('stopped: another node failed'));
     this.o.emit({ type: 'node-failed', node: node.id, ...failure });
     return { kind: 'failed', exitCode: failure.exit_code };
   }

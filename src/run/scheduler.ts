@@ -110,6 +110,7 @@ class Scheduler {
       },
       priceOf: (provider, model) => this.#spend.priceOf(provider, model),
       signal: this.#signal,
+      stopSubmits: this.#tally.stopSubmits,
       run: this.#run,
     });
     this.#drift = new DriftCheck(prepared.plan.nodes, { store: deps.store, emit: (e) => this.#emit(e) });

@@ -168,18 +168,25 @@ export async function breakStale(lck: string, staleRaw: string, token: string): 
   await rm(aside, { force: true });
 }
 
+/** How long a put-back waits for the text of a live lock moved aside before its holder wrote it. */
+const UNWRITTEN_WAIT_MS = 50;
+
 /**
  * A live lock moved aside by mistake, back under its name unless another is there now: by a hard
  * link, or where there are none (exFAT, FAT, many network shares: link(2) says EPERM) created
  * anew with its text, exclusively, and removed again should its write fail (never left empty).
+ * Created anew, it needs the holder's whole text: a lock moved between its holder's create and
+ * write (tryCreate) is read again for a few tens of ms until it names its holder (put back empty,
+ * it named no pid and its holder's release would not remove it: waiters timed out).
  */
-async function putBack(aside: string, lck: string, text: string): Promise<void> {
+async function putBack(aside: string, lck: string, moved: string): Promise<void> {
   try {
     await link(aside, lck);
     return;
   } catch (e) {
     if (!isCode(e, ...NO_HARD_LINKS)) return; // EEXIST: a newer lock is there; it stays
   }
+  const text = await holderText(aside, moved);
   const handle = await open(lck, 'wx');
   try {
     await handle.writeFile(text);
@@ -189,6 +196,25 @@ async function putBack(aside: string, lck: string, text: string): Promise<void> 
     throw e;
   }
   await handle.close();
+}
+
+/** The text of the lock moved to `aside` once it names its holder (a token), else after {@link UNWRITTEN_WAIT_MS}. */
+async function holderText(aside: string, moved: string): Promise<string> {
+  const until = Date.now() + UNWRITTEN_WAIT_MS;
+  let text = moved;
+  while (!namesHolder(text) && Date.now() < until) {
+    await delay(2);
+    text = await readBoundedText(aside, READ_CAPS.mutex).catch(() => text);
+  }
+  return text;
+}
+
+function namesHolder(text: string): boolean {
+  try {
+    return typeof (JSON.parse(text) as { token?: unknown } | null)?.token === 'string';
+  } catch {
+    return false;
+  }
 }
 
 async function release(lck: string, token: string): Promise<void> {

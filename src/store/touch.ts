@@ -54,17 +54,24 @@ export function touchIfStale(path: string, mtimeMs: number, nowMs: number): bool
   return true;
 }
 
+/** A used key the cache lacks part of: its record (`recordLost`), or only its output blob. */
+export interface Missing {
+  readonly key: string;
+  readonly recordLost: boolean;
+}
+
 /**
  * Bump the mtime of the records of `used` (a batch of cache hits) unless this very set of keys
  * was bumped less than {@link TOUCH_AFTER_MS} ago. Returns the keys whose record or output blob
- * is missing (the caller may rebuild them). Synchronous: one syscall per record, run after the
- * summary, where a promise per record would cost more than the syscall. Best effort.
+ * is missing, and which (the caller may rebuild them: a record still there is kept, only its
+ * blob copied in). Synchronous: one syscall per record, run after the summary, where a promise
+ * per record would cost more than the syscall. Best effort.
  */
 export function touchRecords(
   root: string,
   used: readonly { readonly key: string; readonly blob: string }[],
   nowMs: number,
-): string[] {
+): Missing[] {
   const folder = join(root, 'used');
   const digest = createHash('sha256');
   for (const { key } of used) digest.update(key);
@@ -72,20 +79,26 @@ export function touchRecords(
   const last = statOrNull(stamp);
   if (last && nowMs - last.mtimeMs < TOUCH_AFTER_MS && last.mtimeMs <= nowMs) return [];
   const t = nowMs / 1000;
-  const missing: string[] = [];
+  const missing: Missing[] = [];
   // One listing of the records' fan-out folders: after a deleted cache every record is missing,
   // and 10,000 failing utimes (an exception each) cost more than the adoptions they lead to.
   const folders = fanOutFolders(join(root, 'records'));
   for (const { key, blob } of used) {
     if (folders !== null && !folders.has(key.slice(0, 2))) {
-      missing.push(key);
+      missing.push({ key, recordLost: true });
       continue;
     }
     try {
       utimesSync(layout.record(root, key), t, t);
-      if (!statSync(layout.blob(root, blob), { throwIfNoEntry: false })?.isFile()) missing.push(key);
     } catch {
-      missing.push(key);
+      missing.push({ key, recordLost: true });
+      continue;
+    }
+    try {
+      if (!statSync(layout.blob(root, blob), { throwIfNoEntry: false })?.isFile())
+        missing.push({ key, recordLost: false });
+    } catch {
+      missing.push({ key, recordLost: false });
     }
   }
   try {

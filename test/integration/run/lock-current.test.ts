@@ -9,6 +9,7 @@ import { readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startEmulator, type EmulatorHandle } from '../../../src/index.js';
+import { layout } from '../../../src/store/layout.js';
 import { createProject, eventsOf, recipeYaml, runIn, summaryOf, type Project } from '../../helpers/run-fixtures.js';
 
 const BG = 'Keep the face unchanged. Replace the background with a rainy street.';
@@ -85,6 +86,21 @@ describe('lock-current nodes', () => {
     expect(summaryOf(restored)).toMatchObject({ cached: 2, submitted: 0, exitCode: 0 });
     expect(eventsOf(restored.events, 'node-cached').find((e) => e.node === 'background')?.restored).toBe(true);
     expect(submits().length).toBe(before);
+  });
+
+  it('a record whose blob alone was lost keeps its cost and review; the blob comes back from the file', async () => {
+    expect(summaryOf(await run())).toMatchObject({ done: 2, exitCode: 0 });
+    const lock = await project.readLock();
+    const entry = lock.nodes['background']!;
+    const recordPath = layout.record(project.cacheDir, entry.key);
+    const before = JSON.parse(await readFile(recordPath, 'utf8')) as Record<string, unknown>;
+    expect(before['cost_usd']).toEqual(expect.any(Number));
+    expect(before['review']).toEqual(expect.any(Object));
+    const blob = layout.blob(project.cacheDir, entry.output_sha256);
+    await rm(blob);
+    expect(summaryOf(await run(2))).toMatchObject({ cached: 2, submitted: 0, exitCode: 0 });
+    expect(await readFile(blob)).toEqual(await readFile(join(project.root, entry.output)));
+    expect(JSON.parse(await readFile(recordPath, 'utf8'))).toEqual(before);
   });
 
   it('a downstream node that must run gets the upstream output URL from its record', async () => {

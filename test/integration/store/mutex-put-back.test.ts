@@ -3,12 +3,15 @@
  * what was moved turns out to be a live lock another waiter had just put there, that one is put
  * back. The put-back was a hard link only, which a disk without hard links (exFAT, FAT, many
  * network shares: link(2) says EPERM) refused silently: the live lock was deleted and a second
- * holder could enter. Checked on the usual temp folder and on a real exFAT disk
- * (helpers/exfat-disk.ts; skipped, saying why, where none can be mounted).
+ * holder could enter; and a live lock moved between its holder's create and write was put back
+ * empty (no pid: waiters timed out, its holder's release left it). Checked on the usual temp
+ * folder and on a real exFAT disk (helpers/exfat-disk.ts; skipped, saying why, where none can be
+ * mounted).
  */
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, open, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { breakStale } from '../../../src/store/file-mutex.js';
 import { type ExfatDisk, mountExfat } from '../../helpers/exfat-disk.js';
@@ -60,5 +63,33 @@ describe.each(['the temp folder', 'an exFAT disk'])('breakStale on %s', (where) 
     await breakStale(lck, STALE, 'mine');
     expect(await readFile(lck, 'utf8')).toBe(LIVE);
     expect(await readdir(join(lck, '..'))).toEqual(['recipe.lock.json.lck']);
+  });
+
+  it('puts back a live lock created but not yet written with the text its holder then writes', async (ctx) => {
+    if (skipWithoutDisk(ctx)) return;
+    const lck = await folder('unwritten');
+    const dir = join(lck, '..');
+    // The holder's tryCreate: open O_EXCL, then write (its handle follows the file moved aside).
+    const holder = await open(lck, 'wx');
+    try {
+      let settled = false;
+      const breaking = breakStale(lck, STALE, 'mine').finally(() => {
+        settled = true;
+      });
+      // The holder writes once its file has been moved aside, a moment later: breakStale has read it
+      // empty. (With hard links the put-back is the same file, and may be over before it is seen.)
+      const aside = async (): Promise<boolean> => settled || (await readdir(dir)).some((n) => n.endsWith('.stale'));
+      for (const end = Date.now() + 5_000; !(await aside()); ) {
+        if (Date.now() > end) throw new Error('the lock was never moved aside');
+        await delay(1);
+      }
+      await delay(5);
+      await holder.writeFile(LIVE);
+      await breaking;
+    } finally {
+      await holder.close();
+    }
+    expect(await readFile(lck, 'utf8')).toBe(LIVE);
+    expect(await readdir(dir)).toEqual(['recipe.lock.json.lck']);
   });
 });
