@@ -40,6 +40,14 @@ export interface Job {
   readonly abort: AbortController;
 }
 
+/** What a test hold keeps: running requests from finishing, or queued ones from starting. */
+export type HeldPhase = 'running' | 'queued';
+
+interface Held {
+  readonly promise: Promise<void>;
+  readonly release: () => void;
+}
+
 type Outcome = { ok: true; output: Buffer } | { ok: false; error: unknown };
 
 /** Fetch (or look up) a submit's `image_url`; throws an error with a `code` when it cannot. */
@@ -50,8 +58,11 @@ export class JobStore {
   /** Jobs in `in_queue`, kept as a count so a submit does not scan every job ever made. */
   private queued = 0;
   private closed = false;
-  /** Set by {@link JobStore.hold}: no running request finishes until it is released. */
-  private held: { readonly promise: Promise<void>; readonly release: () => void } | null = null;
+  /**
+   * Set by {@link JobStore.hold}: no running request finishes (`running`), or no queued one
+   * starts (`queued`), until it is released.
+   */
+  private readonly held: Record<HeldPhase, Held | null> = { running: null, queued: null };
 
   constructor(
     private readonly timers: TimerSet,
@@ -74,7 +85,7 @@ export class JobStore {
       abort: new AbortController(),
     };
     this.jobs.set(job.id, job);
-    if (!spec.stuck) job.timer = this.timers.after(spec.queueMs, () => this.start(job));
+    if (!spec.stuck) job.timer = this.timers.after(spec.queueMs, () => void this.startWhenFree(job));
     return job;
   }
 
@@ -96,6 +107,12 @@ export class JobStore {
     return 'cancelled';
   }
 
+  /** Start `job` once no hold keeps the queue (a cancel meanwhile is seen by `start`). */
+  private async startWhenFree(job: Job): Promise<void> {
+    for (let h = this.held.queued; h !== null; h = this.held.queued) await h.promise;
+    this.start(job);
+  }
+
   private start(job: Job): void {
     if (this.closed || job.phase !== 'in_queue') return;
     this.queued--;
@@ -105,29 +122,32 @@ export class JobStore {
         ? Promise.resolve<Outcome>({ ok: false, error: job.spec.failure })
         : this.produce(job);
     void Promise.all([work, this.timers.sleep(job.spec.runMs)]).then(async ([outcome]) => {
-      while (this.held !== null) await this.held.promise;
+      for (let h = this.held.running; h !== null; h = this.held.running) await h.promise;
       this.finish(job, outcome);
     });
   }
 
   /**
-   * Keep every running request running (`in_progress`), its run time over or not, until the
-   * returned function is called: a test's window as wide as it needs, with no run time to guess.
-   * Holds taken together share one release; `close()` releases them.
+   * Keep every running request running (`in_progress`), its run time over or not, or with
+   * `queued` every queued request queued (`in_queue`, so it can still be cancelled), until the
+   * returned function is called: a test's window as wide as it needs, with no time to guess.
+   * Holds of a phase taken together share one release; `close()` releases them.
    */
-  hold(): () => void {
-    if (this.held === null) {
+  hold(phase: HeldPhase = 'running'): () => void {
+    let held = this.held[phase];
+    if (held === null) {
       let release = (): void => undefined;
       const promise = new Promise<void>((resolve) => {
         release = resolve;
       });
-      this.held = { promise, release };
+      held = { promise, release };
+      this.held[phase] = held;
     }
-    const held = this.held;
+    const mine = held;
     return () => {
-      if (this.held !== held) return;
-      this.held = null;
-      held.release();
+      if (this.held[phase] !== mine) return;
+      this.held[phase] = null;
+      mine.release();
     };
   }
 
@@ -157,8 +177,10 @@ export class JobStore {
   /** Abort every input fetch; pending timers are cleared by the owner's TimerSet. */
   close(): void {
     this.closed = true;
-    this.held?.release();
-    this.held = null;
+    for (const phase of ['running', 'queued'] as const) {
+      this.held[phase]?.release();
+      this.held[phase] = null;
+    }
     for (const job of this.jobs.values()) job.abort.abort();
   }
 }

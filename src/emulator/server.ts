@@ -11,6 +11,7 @@ import { dispatch } from './dispatch.js';
 import { EmulatorListenError } from './errors.js';
 import { sendError } from './http-io.js';
 import type { RequestLogEntry } from './request-log.js';
+import type { HeldPhase } from './jobs.js';
 import type { ScenarioInput } from './scenario.js';
 
 export interface EmulatorOptions {
@@ -46,11 +47,11 @@ export interface EmulatorHandle {
   /** Replace the fault scenario (counters restart); throws ScenarioError when invalid. */
   setScenario(s: ScenarioInput): void;
   /**
-   * Hold every running request in progress, past its run time, until the returned function
-   * releases them (then each finishes as it would have): a test waits for an observable state
-   * rather than race a run time.
+   * Hold every running request in progress, past its run time, or with `queued` every queued
+   * request in the queue (still cancellable), until the returned function releases them (then
+   * each goes on as it would have): a test waits for an observable state rather than race a time.
    */
-  hold(): () => void;
+  hold(phase?: HeldPhase): () => void;
   close(): Promise<void>;
 }
 
@@ -134,7 +135,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       ctx.log.length = 0;
     },
     setScenario: (s) => applyScenario(ctx, s),
-    hold: () => ctx.jobs.hold(),
+    hold: (phase) => ctx.jobs.hold(phase),
     close: closer([server, pollServer], ctx, sockets),
   };
 }

@@ -41,6 +41,22 @@ describe('emulator lifecycle and request log', () => {
     expect(em.requestLog()).toEqual([]);
   });
 
+  it("hold('queued'): a queued request stays queued (cancellable) until released, then runs", async () => {
+    const em = await emulator({ queueMs: 0, runMs: 5 });
+    const release = em.hold('queued');
+    const image = dataUri(await testImage());
+    const { request_id: id } = await submit(em, { prompt: 'p', image_url: image });
+    const { request_id: other } = await submit(em, { prompt: 'q', image_url: image });
+    const status = async (rid: string): Promise<string> =>
+      ((await (await api(em, 'GET', `/requests/${rid}/status`)).json()) as { status: string }).status;
+    await new Promise((r) => setTimeout(r, 200)); // forty times its run time, no queue time at all
+    expect(await status(id)).toBe('in_queue');
+    expect((await api(em, 'POST', `/requests/${other}/cancel`)).status).toBe(202);
+    release();
+    expect(await settle(em, id)).toBe('completed');
+    expect(await status(other)).toBe('cancelled');
+  });
+
   it('hold(): a running request stays in progress past its run time until released, then finishes', async () => {
     const em = await emulator({ queueMs: 1, runMs: 5 });
     const release = em.hold();

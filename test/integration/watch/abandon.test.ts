@@ -117,16 +117,19 @@ describe('watch: in-flight requests of a superseded cycle', () => {
     rig = await startWatchRig(chain());
     await rig.cycleDone(1);
     // The cancel comes too late: the service answers not_cancellable, and the request then runs.
-    rig.emulator.setScenario({ queue_ms: 1_500, faults: [{ kind: 'not-cancellable' }] });
+    // The queue is held until the cancel has been refused: no queue time to race.
+    rig.emulator.setScenario({ queue_ms: 0, faults: [{ kind: 'not-cancellable' }] });
+    const release = rig.emulator.hold('queued');
     await rig.project.writeRecipe(chain(X));
     const queuedId = await reach(rig, await rig.cycleStarted(2), 'b', 'queued');
     const r = rig;
 
-    rig.emulator.setScenario({ queue_ms: 0, faults: [{ kind: 'not-cancellable' }] });
     await rig.project.writeRecipe(chain(Y));
+    await rig.cycleStarted(3);
+    await until(() => cancels(r).length > 0, 8_000, 'POST cancel');
+    release();
     const cycle = await rig.cycleDone(3);
     expect(cycle.abandoned).toBe(1);
-    await until(() => cancels(r).length > 0, 8_000, 'POST cancel');
     expect(cancels(rig)).toEqual([queuedId]);
 
     // Paid for (it ran): downloaded and recorded, its journal entry gone, as a running one's.
@@ -146,15 +149,17 @@ describe('watch: in-flight requests of a superseded cycle', () => {
   it('a queued one whose cancel is refused, then fails remotely: its entry goes, the session ends', async () => {
     rig = await startWatchRig(chain());
     await rig.cycleDone(1);
-    const faults = [{ kind: 'not-cancellable' as const }, { kind: 'remote-failed' as const }];
-    rig.emulator.setScenario({ queue_ms: 1_500, faults });
+    const faults = [{ kind: 'not-cancellable' as const }, { kind: 'remote-failed' as const, nth: 1 }];
+    rig.emulator.setScenario({ queue_ms: 0, faults });
+    const release = rig.emulator.hold('queued');
     await rig.project.writeRecipe(chain(X));
     const queuedId = await reach(rig, await rig.cycleStarted(2), 'b', 'queued');
     const r = rig;
-    rig.emulator.setScenario({ queue_ms: 0, faults: [{ kind: 'not-cancellable' }] });
     await rig.project.writeRecipe(chain(Y));
-    await rig.cycleDone(3);
+    await rig.cycleStarted(3);
     await until(() => cancels(r).length > 0, 8_000, 'POST cancel');
+    release();
+    await rig.cycleDone(3);
     expect(cancels(rig)).toEqual([queuedId]);
     // It ended failed: nothing to re-attach to. The wait ends (not read again for ever) and the entry goes.
     await until(async () => (await journal(r)).length === 0, 8_000, 'journal emptied');
