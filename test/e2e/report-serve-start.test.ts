@@ -108,6 +108,15 @@ describe('run --watch --serve start-up', () => {
     );
     await until(() => /done\s+sky/.test(c.output()), 30_000, 'the run done', detail);
     expect(c.child.exitCode, detail()).toBeNull();
+    // The terminal is told too, once (a page that no longer updates is easy to miss).
+    const told = (): string[] =>
+      c
+        .output()
+        .split('\n')
+        .filter((l) => l.includes('the review page could not be built'));
+    await until(() => told().length > 0, 20_000, 'the terminal told', detail);
+    expect(told(), detail()).toHaveLength(1);
+    expect(told()[0]).toContain(says);
     c.child.kill('SIGINT');
     expect((await c.done).code, detail()).toBe(130);
   }, 60_000);

@@ -1,8 +1,9 @@
 /**
  * A page build of the watch server that failed for a bug in kontext's own report code (a plain
  * `Error`, not a `KontextError`: the recipe and the disk's problems are those, and the page says
- * them as the recipe's). It must not stop the watch run beside it (which would cancel its queued
- * requests): the page shows it, the terminal is told once, and the next rebuild tries again.
+ * them as the recipe's), or because the page cannot be written where it goes. It must not stop
+ * the watch run beside it (which would cancel its queued requests): the page shows it, the
+ * terminal is told once, and the next rebuild tries again.
  */
 export class BuildFailures {
   /** The line last told, until a build succeeds: the same failure rebuild after rebuild is told once. */
@@ -16,6 +17,20 @@ export class BuildFailures {
     const line =
       `the review page could not be built: ${what} (an internal error, please report it; ` +
       'the run and the watch go on, and the page is built again at the next change)';
+    this.#tell(line);
+    return line;
+  }
+
+  /**
+   * A page that cannot be written where it goes (a folder in its place, a read-only or full disk:
+   * exit 73's problems, `lines`): the page says it, and the terminal is told once too, since a
+   * page that no longer updates is easy to miss. A recipe's own problems are the watch's to tell.
+   */
+  unwritable(lines: readonly string[]): void {
+    this.#tell(`the review page could not be built: ${lines.join('; ')} (the run and the watch go on)`);
+  }
+
+  #tell(line: string): void {
     if (line !== this.#told) {
       this.#told = line;
       // A listener that throws must not turn a page's failure into the watch's.
@@ -25,7 +40,6 @@ export class BuildFailures {
         // nothing more to tell it with
       }
     }
-    return line;
   }
 
   /** A build succeeded: the next failure is told again. */

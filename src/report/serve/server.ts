@@ -13,7 +13,7 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { basename, resolve } from 'node:path';
-import { isKontextError, problemLines } from '../../errors.js';
+import { ExitCode, isKontextError, problemLines } from '../../errors.js';
 import type { RunEvent } from '../../run/events.js';
 import { cacheDirFor } from '../../run/context.js';
 import { openStoreOrStandIn, type OpenedStore } from '../../run/open-cache.js';
@@ -275,6 +275,7 @@ class ServerState {
   #keepLast(e: unknown): void {
     const problems = this.#live.problems;
     const own = isKontextError(e) ? problemLines(e) : [...problems, this.#failures.failed(e)];
+    if (isKontextError(e) && e.exitCode === ExitCode.CANT_CREAT) this.#failures.unwritable(own);
     const errors = isKontextError(e) && problems.length > 0 ? problems : own;
     // No good data yet: a recipe that cannot be used from the start (mid-edit, a source not
     // there yet) is served as `run --watch` goes on watching it: a page with no plan and why.
