@@ -95,25 +95,15 @@ export async function adoptFromLock(
  * Many adoptions at once (a run's lock-current nodes after a deleted cache): the blobs copied in
  * through `Store.copyInBlobs` (on a worker thread when there are many) while each record is
  * written here as soon as its blob has landed, never before it (a `blobOnly` one's record is
- * left as it is). Best effort, as each adoption is:
- * one that fails is made again by a later run. Returns how many were made.
+ * left as it is). Best effort, as each adoption is: one that fails is made again by a later run.
  */
-export async function adoptAll(store: Store, adoptions: readonly Adoption[]): Promise<number> {
+export async function adoptAll(store: Store, adoptions: readonly Adoption[]): Promise<void> {
   const copies = adoptions.map(({ file, record }) => ({ path: file, sha256: record.output_sha256 }));
-  let made = 0;
   for await (const landed of store.copyInBlobs(copies))
     for (const i of landed) {
       const { record, blobOnly } = adoptions[i]!;
-      if (
-        blobOnly ||
-        (await store.putRecord(record, { rebuildable: true }).then(
-          () => true,
-          () => false,
-        ))
-      )
-        made++;
+      if (!blobOnly) await store.putRecord(record, { rebuildable: true }).catch(() => undefined);
     }
-  return made;
 }
 
 /**

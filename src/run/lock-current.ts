@@ -190,7 +190,7 @@ export class LockCurrentNodes {
       // Only the blob lost: the record (its cost_usd, its review) is kept, the blob copied in.
       if (adoption !== null) adoptions.push(recordLost ? adoption : { ...adoption, blobOnly: true });
     }
-    await adoptAll(store, adoptions).catch(() => 0);
+    await adoptAll(store, adoptions).catch(() => undefined);
   }
 }
 
