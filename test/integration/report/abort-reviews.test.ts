@@ -5,12 +5,12 @@
  * Before, collectReport reviewed every such result first (4.7 s for 150 nodes), and only then did
  * the build see the abort.
  */
-import { readdir, readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { writeFile } from 'node:fs/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadRecipe } from '../../../src/recipe/index.js';
 import { writeReportFor } from '../../../src/report/write.js';
 import { openStore } from '../../../src/store/index.js';
+import { type RecordFile, recordFiles } from '../../helpers/record-files.js';
 import {
   createProject,
   recipeYaml,
@@ -37,17 +37,7 @@ afterEach(async () => {
   await project.cleanup();
 });
 
-const recordsDir = (): string => join(project.cacheDir, 'records');
-
-async function records(): Promise<{ file: string; record: Record<string, unknown> }[]> {
-  const files = (await readdir(recordsDir(), { recursive: true })).filter((f) => f.endsWith('.json'));
-  return Promise.all(
-    files.map(async (f) => ({
-      file: join(recordsDir(), f),
-      record: JSON.parse(await readFile(join(recordsDir(), f), 'utf8')) as Record<string, unknown>,
-    })),
-  );
-}
+const records = (): Promise<RecordFile[]> => recordFiles(project.cacheDir);
 
 describe('a report build abandoned while results wait for their reviews', () => {
   it('makes none of the reviews not begun, and rejects with the abort', async () => {

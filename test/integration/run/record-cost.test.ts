@@ -7,10 +7,11 @@
  * showing one result (one cache key: the same image twice with a fixed seed) are one request,
  * counted once.
  */
-import { copyFile, mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import { copyFile, mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startEmulator, writeReport, type EmulatorHandle } from '../../../src/index.js';
+import { recordFiles } from '../../helpers/record-files.js';
 import { createProject, recipeYaml, runIn, summaryOf, testRuntime, type Project } from '../../helpers/run-fixtures.js';
 
 let emulator: EmulatorHandle;
@@ -38,11 +39,7 @@ const env = (): Record<string, string> => ({
 });
 
 async function recordCosts(): Promise<unknown[]> {
-  const dir = join(project.cacheDir, 'records');
-  const names = (await readdir(dir, { recursive: true })).filter((n) => n.endsWith('.json'));
-  return Promise.all(
-    names.map(async (n) => (JSON.parse(await readFile(join(dir, n), 'utf8')) as { cost_usd?: unknown }).cost_usd),
-  );
+  return (await recordFiles(project.cacheDir)).map(({ record }) => record['cost_usd']);
 }
 
 describe('the price of a paid result', () => {

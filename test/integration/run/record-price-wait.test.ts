@@ -1,12 +1,5 @@
-/**
- * A paid result's record waits at most about a second for its price: a catalog look-up that
- * hangs (the model info read held by the emulator) does not hold the record write, which is made
- * without `cost_usd`; the run's summary still prices the request once the look-up is in.
- * Before, the record waited for the look-up (bounded only at 10 s) and Ctrl-C did not end that wait.
- */
-import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
+import { recordFiles } from '../../helpers/record-files.js';
 import {
   createProject,
   type Project,
@@ -27,9 +20,7 @@ afterEach(async () => {
 });
 
 async function records(cacheDir: string): Promise<{ node: string; cost_usd?: number }[]> {
-  const dir = join(cacheDir, 'records');
-  const names = (await readdir(dir, { recursive: true })).filter((n) => n.endsWith('.json'));
-  return Promise.all(names.map(async (n) => JSON.parse(await readFile(join(dir, n), 'utf8'))));
+  return (await recordFiles(cacheDir)).map(({ record }) => record as { node: string; cost_usd?: number });
 }
 
 it('a price look-up held for 5 s: the record is written without waiting for it, unpriced', async () => {

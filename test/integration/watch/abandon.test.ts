@@ -1,16 +1,9 @@
-/**
- * Watch mode, a change while the previous cycle's requests are in flight:
- * - still queued (long queue time): they are cancelled (POST cancel in the request log, the
- *   request ends `cancelled`, its journal entry goes) and only the new prompt completes;
- * - already running: left to finish into the cache (it was paid for), never cancelled, and
- *   its late result overwrites neither the new output nor the lock entry;
- * - a request the new plan still wants is awaited, not submitted again.
- */
-import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RunEvent } from '../../../src/index.js';
 import type { RunRecord } from '../../../src/store/types.js';
+import { journalFiles } from '../../helpers/journal-files.js';
+import { recordFiles } from '../../helpers/record-files.js';
 import { lockMatchesFiles, sha256File, until } from '../../helpers/run-fixtures.js';
 import { startWatchRig, submitsOf, watchRecipe, type WatchRig } from './harness.js';
 
@@ -56,16 +49,10 @@ async function reach(r: WatchRig, from: number, node: string, phase: string): Pr
 }
 
 async function records(r: WatchRig): Promise<RunRecord[]> {
-  const dir = join(r.project.cacheDir, 'records');
-  const files = (await readdir(dir, { recursive: true })).filter((f) => f.endsWith('.json'));
-  return Promise.all(files.map(async (f) => JSON.parse(await readFile(join(dir, f), 'utf8')) as RunRecord));
+  return (await recordFiles(r.project.cacheDir)).map(({ record }) => record as unknown as RunRecord);
 }
 
-async function journal(r: WatchRig): Promise<string[]> {
-  return (await readdir(join(r.project.cacheDir, 'journal')).catch(() => [] as string[])).filter((f) =>
-    f.endsWith('.json'),
-  );
-}
+const journal = (r: WatchRig): Promise<string[]> => journalFiles(r.project.cacheDir);
 
 describe('watch: in-flight requests of a superseded cycle', () => {
   it('queued ones are cancelled and only the new prompt completes', async () => {
