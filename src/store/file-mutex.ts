@@ -37,6 +37,8 @@ export interface FileMutexOptions {
 
 interface Holder {
   readonly raw: string;
+  /** Of the file as read: what tells two lock files apart when neither names its holder. */
+  readonly mtimeMs: number;
   readonly pid: number | undefined;
   /** The holder's process tag (util/process-tag.ts), when it wrote one. */
   readonly proc: string | undefined;
@@ -82,7 +84,7 @@ async function acquire(lck: string, options: FileMutexOptions): Promise<string> 
     const holder = await readHolder(lck);
     if (holder === null) continue; // released between our attempt and our look: try again at once
     if (isStale(holder, now(), options)) {
-      await breakStale(lck, holder.raw, token);
+      await breakStale(lck, holder, token);
       continue;
     }
     // A holder's file exists a moment before its content (create, then write): tell who holds
@@ -131,9 +133,10 @@ async function readHolder(lck: string): Promise<Holder | null> {
       const pid = typeof data.pid === 'number' ? data.pid : undefined;
       const proc = typeof data.proc === 'string' && data.proc !== '' ? data.proc : undefined;
       const createdAt = typeof data.created_at === 'number' ? data.created_at : s.mtimeMs;
-      return { raw, pid, proc, createdAt, token: typeof data.token === 'string' ? data.token : undefined };
+      const token = typeof data.token === 'string' ? data.token : undefined;
+      return { raw, mtimeMs: s.mtimeMs, pid, proc, createdAt, token };
     } catch {
-      return { raw, pid: undefined, proc: undefined, createdAt: s.mtimeMs, token: undefined };
+      return { raw, mtimeMs: s.mtimeMs, pid: undefined, proc: undefined, createdAt: s.mtimeMs, token: undefined };
     }
   } catch (e) {
     if (isCode(e, 'ENOENT')) return null;
@@ -151,11 +154,14 @@ function isStale(holder: Holder, nowMs: number, options: FileMutexOptions): bool
 }
 
 /**
- * Move the stale lock (its text `staleRaw`) aside instead of deleting it, then check we moved the
- * one we judged: if another waiter already replaced it with a live lock, put that one back
- * (unless a newer one is there already). Exported for tests.
+ * Move the stale lock (`stale`: its text and mtime when judged) aside instead of deleting it,
+ * then check we moved the one we judged: if another waiter already replaced it with a live lock,
+ * put that one back (unless a newer one is there already). Texts tell two locks apart unless
+ * neither names a holder (a lock left empty by a crash between create and write, and a live one
+ * not yet written): then the mtime does, the stale one's being older than `staleMs` by
+ * definition. Exported for tests.
  */
-export async function breakStale(lck: string, staleRaw: string, token: string): Promise<void> {
+export async function breakStale(lck: string, stale: Pick<Holder, 'raw' | 'mtimeMs'>, token: string): Promise<void> {
   const aside = `${lck}.${token}.stale`;
   try {
     await rename(lck, aside);
@@ -163,9 +169,18 @@ export async function breakStale(lck: string, staleRaw: string, token: string): 
     if (isCode(e, 'ENOENT')) return;
     throw e;
   }
-  const moved = await readBoundedText(aside, READ_CAPS.mutex).catch(() => staleRaw);
-  if (moved !== staleRaw) await putBack(aside, lck, moved).catch(() => undefined);
+  const moved = await readBoundedText(aside, READ_CAPS.mutex).catch(() => stale.raw);
+  if (moved !== stale.raw || (!namesHolder(moved) && !(await sameMtime(aside, stale.mtimeMs))))
+    await putBack(aside, lck, moved).catch(() => undefined);
   await rm(aside, { force: true });
+}
+
+/** Whether `path` was last modified at `mtimeMs` (a file that cannot be read is taken as the same). */
+async function sameMtime(path: string, mtimeMs: number): Promise<boolean> {
+  return stat(path).then(
+    (s) => s.mtimeMs === mtimeMs,
+    () => true,
+  );
 }
 
 /** How long a put-back waits for the text of a live lock moved aside before its holder wrote it. */

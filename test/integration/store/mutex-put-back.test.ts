@@ -6,9 +6,10 @@
  * holder could enter; and a live lock moved between its holder's create and write was put back
  * empty (no pid: waiters timed out, its holder's release left it). Checked on the usual temp
  * folder and on a real exFAT disk (helpers/exfat-disk.ts; skipped, saying why, where none can be
- * mounted).
+ * mounted). A stale lock left empty (a crash between create and write) and a live one not yet
+ * written have the same text: their mtimes tell them apart (the live one was deleted).
  */
-import { mkdir, mkdtemp, open, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, open, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -52,7 +53,7 @@ describe.each(['the temp folder', 'an exFAT disk'])('breakStale on %s', (where) 
     if (skipWithoutDisk(ctx)) return;
     const lck = await folder('stale');
     await writeFile(lck, STALE);
-    await breakStale(lck, STALE, 'mine');
+    await breakStale(lck, { raw: STALE, mtimeMs: 0 }, 'mine');
     expect(await readdir(join(lck, '..'))).toEqual([]);
   });
 
@@ -60,24 +61,24 @@ describe.each(['the temp folder', 'an exFAT disk'])('breakStale on %s', (where) 
     if (skipWithoutDisk(ctx)) return;
     const lck = await folder('live');
     await writeFile(lck, LIVE);
-    await breakStale(lck, STALE, 'mine');
+    await breakStale(lck, { raw: STALE, mtimeMs: 0 }, 'mine');
     expect(await readFile(lck, 'utf8')).toBe(LIVE);
     expect(await readdir(join(lck, '..'))).toEqual(['recipe.lock.json.lck']);
   });
 
-  it('puts back a live lock created but not yet written with the text its holder then writes', async (ctx) => {
-    if (skipWithoutDisk(ctx)) return;
-    const lck = await folder('unwritten');
+  /**
+   * A holder's tryCreate (open O_EXCL, then write; its handle follows the file moved aside) that
+   * writes only once `breaking` has moved its file aside: breakStale has read it empty. (With hard
+   * links the put-back is the same file, and may be over before it is seen.)
+   */
+  async function holderWritesLate(lck: string, breaking: () => Promise<void>): Promise<void> {
     const dir = join(lck, '..');
-    // The holder's tryCreate: open O_EXCL, then write (its handle follows the file moved aside).
     const holder = await open(lck, 'wx');
     try {
       let settled = false;
-      const breaking = breakStale(lck, STALE, 'mine').finally(() => {
+      const broken = breaking().finally(() => {
         settled = true;
       });
-      // The holder writes once its file has been moved aside, a moment later: breakStale has read it
-      // empty. (With hard links the put-back is the same file, and may be over before it is seen.)
       const aside = async (): Promise<boolean> => settled || (await readdir(dir)).some((n) => n.endsWith('.stale'));
       for (const end = Date.now() + 5_000; !(await aside()); ) {
         if (Date.now() > end) throw new Error('the lock was never moved aside');
@@ -85,11 +86,43 @@ describe.each(['the temp folder', 'an exFAT disk'])('breakStale on %s', (where) 
       }
       await delay(5);
       await holder.writeFile(LIVE);
-      await breaking;
+      await broken;
     } finally {
       await holder.close();
     }
+  }
+
+  it('puts back a live lock created but not yet written with the text its holder then writes', async (ctx) => {
+    if (skipWithoutDisk(ctx)) return;
+    const lck = await folder('unwritten');
+    await holderWritesLate(lck, () => breakStale(lck, { raw: STALE, mtimeMs: 0 }, 'mine'));
     expect(await readFile(lck, 'utf8')).toBe(LIVE);
-    expect(await readdir(dir)).toEqual(['recipe.lock.json.lck']);
+    expect(await readdir(join(lck, '..'))).toEqual(['recipe.lock.json.lck']);
+  });
+
+  /** An empty lock file last modified a minute ago (a crash between create and write); its mtime. */
+  async function emptyStale(lck: string): Promise<number> {
+    await writeFile(lck, '');
+    const minuteAgo = new Date(Date.now() - 60_000);
+    await utimes(lck, minuteAgo, minuteAgo);
+    return (await stat(lck)).mtimeMs;
+  }
+
+  it('removes an empty stale lock it judged', async (ctx) => {
+    if (skipWithoutDisk(ctx)) return;
+    const lck = await folder('empty-stale');
+    const mtimeMs = await emptyStale(lck);
+    await breakStale(lck, { raw: '', mtimeMs }, 'mine');
+    expect(await readdir(join(lck, '..'))).toEqual([]);
+  });
+
+  it('puts back a live lock not yet written that replaced an empty stale one (same empty text)', async (ctx) => {
+    if (skipWithoutDisk(ctx)) return;
+    const lck = await folder('empty-replaced');
+    const mtimeMs = await emptyStale(lck);
+    await rm(lck); // another waiter broke it first, and took the lock:
+    await holderWritesLate(lck, () => breakStale(lck, { raw: '', mtimeMs }, 'mine'));
+    expect(await readFile(lck, 'utf8')).toBe(LIVE);
+    expect(await readdir(join(lck, '..'))).toEqual(['recipe.lock.json.lck']);
   });
 });
