@@ -24,7 +24,8 @@ export interface FileMutexOptions {
    */
   readonly isAlive?: (pid: number) => boolean;
   readonly now?: () => number;
-  readonly sleep?: (ms: number) => Promise<void>;
+  /** Rejects when `signal` (the options' own) aborts; the default does. */
+  readonly sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   /** Default 30 s. */
   readonly staleMs?: number;
   /** How long to wait for a busy lock before giving up. Default 15 s. */
@@ -69,12 +70,13 @@ const UNREADABLE_ROUNDS_WAIT = 64;
 
 async function acquire(lck: string, options: FileMutexOptions): Promise<string> {
   const now = options.now ?? Date.now;
-  const sleep = options.sleep ?? ((ms: number) => delay(ms));
+  const { signal } = options;
+  const sleep = options.sleep ?? ((ms: number) => delay(ms, undefined, { signal }));
   const token = randomBytes(12).toString('hex');
   const deadline = now() + (options.timeoutMs ?? 15_000);
   let told = false;
   for (let wait = 4; ; wait = Math.min(wait * 2, 64)) {
-    if (options.signal?.aborted) throw options.signal.reason;
+    if (signal?.aborted) throw signal.reason;
     if (
       await withParentDir(lck, () =>
         tryCreate(lck, JSON.stringify({ pid: options.pid ?? null, proc: processTag, created_at: now(), token })),
@@ -99,7 +101,10 @@ async function acquire(lck: string, options: FileMutexOptions): Promise<string> 
         hint: `another kontext run is writing this lock file; if none is running, delete ${lck}`,
       });
     }
-    await sleep(wait + randomInt(0, wait));
+    // An abort ends the pause at once (Ctrl-C while another run holds the lock), with its reason.
+    await sleep(wait + randomInt(0, wait), signal).catch((e: unknown) => {
+      throw signal?.aborted ? signal.reason : e;
+    });
   }
 }
 

@@ -245,6 +245,20 @@ describe('readLock / updateLock', () => {
     expect(told).toEqual([undefined]);
   });
 
+  it('an abort ends the wait for a held lock at once, mid-pause, with its reason', async () => {
+    await writeFile(`${lockPath}.lck`, JSON.stringify({ pid: 4242, created_at: Date.now(), token: 'held' }));
+    const stop = new AbortController();
+    const acquiring = acquireFileMutex(lockPath, {
+      pid: process.pid,
+      isAlive: () => true,
+      signal: stop.signal,
+      onWait: () => setImmediate(() => stop.abort(new Error('interrupted'))),
+      // A pause far longer than the test's timeout: only the signal can end it.
+      sleep: (_ms, signal) => delay(60_000, undefined, { signal }),
+    });
+    await expect(acquiring).rejects.toThrow('interrupted');
+  });
+
   it('gives up on a live, fresh lock after the timeout with exit 75 and a hint', async () => {
     const held = JSON.stringify({ pid: process.pid, created_at: Date.now(), token: 'someone-else' });
     await writeFile(`${lockPath}.lck`, held);
