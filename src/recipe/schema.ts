@@ -9,6 +9,7 @@ import { aspectRatioField, modelField, paramsField, providerField } from './mode
 import { DEFAULT_MODEL } from './models.js';
 import type { HostingConfig } from './types.js';
 import { MIN_URL_TTL_SECONDS } from '../util/url-ttl.js';
+import { S3_URL_EXPECTED, S3_URL_PATTERN } from '../util/s3-url.js';
 
 /** Pass ids and source names: kebab-case, so they are safe in node ids and file names. */
 export const NAME_PATTERN = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
@@ -160,7 +161,8 @@ export const CacheSchema = z
   .strictObject({
     remote: z
       .string()
-      .regex(/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?$/, 'expected s3://<bucket>/<prefix>')
+      // The rule the run applies (util/s3-url.ts), so validate refuses what run would, at its line:col.
+      .regex(S3_URL_PATTERN, S3_URL_EXPECTED)
       .optional()
       .describe(
         'Shared remote cache on an S3-compatible bucket, s3://<bucket>/<prefix>: results are looked up there ' +

@@ -9,6 +9,7 @@
  * ```
  */
 import { KontextError, ExitCode } from '../errors.js';
+import { splitS3Url } from '../util/s3-url.js';
 
 export interface RemoteLocation {
   readonly bucket: string;
@@ -24,25 +25,15 @@ export interface RemoteLocation {
  */
 export const MAX_BLOB_BYTES = 256 * 1024 * 1024;
 
-/** S3 bucket names (R2, MinIO and Backblaze follow the same rules). */
-const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
-const SEGMENT = /^[A-Za-z0-9._=+-]+$/;
-
 /** Parse `s3://bucket[/prefix]`; `where` names the setting in the error (`KONTEXT_REMOTE_CACHE`, `cache.remote`). */
 export function parseRemoteUrl(text: string, where: string): RemoteLocation {
-  const bad = (why: string): KontextError =>
-    new KontextError('E_REMOTE_CONFIG', `${where}: ${why}: ${JSON.stringify(shown(text))}`, {
+  const split = splitS3Url(text);
+  if ('problem' in split)
+    throw new KontextError('E_REMOTE_CONFIG', `${where}: ${split.problem}: ${JSON.stringify(shown(text))}`, {
       exitCode: ExitCode.USAGE,
       hint: 'write s3://<bucket>/<prefix>, e.g. s3://team-cache/kontext; the endpoint comes from AWS_ENDPOINT_URL_S3',
     });
-  const m = /^s3:\/\/([^/]+)(?:\/(.*))?$/.exec(text.trim());
-  if (!m) throw bad('not an s3:// URL');
-  const bucket = m[1] ?? '';
-  if (!BUCKET.test(bucket)) throw bad('not a bucket name (3-63 lowercase letters, digits, dots, hyphens)');
-  const parts = (m[2] ?? '').split('/').filter((p) => p !== '');
-  if (parts.some((p) => p === '.' || p === '..' || !SEGMENT.test(p)))
-    throw bad('the prefix may hold only letters, digits and ._=+- between slashes');
-  const prefix = parts.join('/');
+  const { bucket, prefix } = split;
   return { bucket, prefix, url: `s3://${bucket}${prefix === '' ? '' : `/${prefix}`}` };
 }
 
