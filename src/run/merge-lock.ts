@@ -102,8 +102,17 @@ function inTree(root: string, file: string): boolean {
   return !(rel === '' || rel.startsWith('..') || isAbsolute(rel) || rel.split(sep).includes('.git'));
 }
 
+/**
+ * Ours or theirs: git always passes both as files, so a missing one is a mistyped path (read as
+ * an empty lock, it would drop every entry of the other side and write that over `ours`).
+ */
 async function readSide(path: string, label: string): Promise<LockFile> {
-  return lockOf(await readText(path, label), label);
+  const text = await readText(path, label);
+  if (text === null)
+    throw new LockFileError(`${label}: ${path}: no such file`, {
+      hint: 'git passes %O %A %B as three files that exist (only the base may be empty); check the paths',
+    });
+  return lockOf(text, label);
 }
 
 /**
@@ -112,7 +121,7 @@ async function readSide(path: string, label: string): Promise<LockFile> {
  * are the base; the others are `unsure`, so the sides' difference there goes by the truth.
  */
 async function readBase(path: string, label: string): Promise<{ base: LockFile; unsure: ReadonlySet<string> }> {
-  const text = await readText(path, label);
+  const text = (await readText(path, label)) ?? ''; // none: both sides added the file
   try {
     return { base: lockOf(text, label), unsure: new Set() };
   } catch (e) {
@@ -129,12 +138,12 @@ async function readBase(path: string, label: string): Promise<{ base: LockFile; 
   }
 }
 
-/** The file's text; '' when there is none. */
-async function readText(path: string, label: string): Promise<string> {
+/** The file's text; `null` when there is none. */
+async function readText(path: string, label: string): Promise<string | null> {
   try {
     return await readBoundedText(path, READ_CAPS.lock);
   } catch (e) {
-    if (isCode(e, 'ENOENT')) return '';
+    if (isCode(e, 'ENOENT')) return null;
     if (isBoundedReadError(e)) throw new LockFileError(`${label}: ${e.message}`, { cause: e });
     throw e;
   }

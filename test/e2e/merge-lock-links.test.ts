@@ -3,10 +3,11 @@
  * A lock from someone else names that path, and a symlink in the tree may lead anywhere: the
  * driver reads only files that really lie in the work tree (outside `.git`), so a link to a file
  * outside cannot be hashed into the merge (which side wins would tell whether the file outside
- * holds bytes the other side guessed).
+ * holds bytes the other side guessed). And a mistyped ours or theirs path is refused (read as an
+ * empty lock, it dropped every entry of the other side), while a missing base stays an empty one.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -89,4 +90,34 @@ describe('kontext merge-lock reads only output files in the work tree', () => {
     });
     expect(got).toMatch(/^2 .*x: ours\)$/);
   }, 30_000);
+});
+
+describe('kontext merge-lock with a side that is not there', () => {
+  it.each([
+    ['theirs', ['base', 'ours', 'theirs-typo']],
+    ['ours', ['base', 'ours-typo', 'theirs']],
+  ])('a missing %s is exit 65 naming it; ours is left as it was', async (side, files) => {
+    const tree = await tempDir('mergemissing');
+    const lock = (...digits: string[]): string =>
+      formatLock({ version: 1, nodes: Object.fromEntries(digits.map((d) => [`n${d}`, entry(d)])) });
+    await writeFile(join(tree, 'base'), lock('1', '2'));
+    await writeFile(join(tree, 'ours'), lock('1', '2'));
+    await writeFile(join(tree, 'theirs'), lock('1', '2', '3'));
+    const r = await cli(['merge-lock', ...files, 'p.lock.json'], { cwd: tree, env: cliEnv(tree) });
+    expect(r.code).toBe(65);
+    expect(r.stderr).toContain(`p.lock.json (${side}): ${join(tree, `${side}-typo`)}: no such file`);
+    expect(await readFile(join(tree, 'ours'), 'utf8')).toBe(lock('1', '2'));
+    expect(await readdir(tree)).toEqual(['base', 'ours', 'theirs']);
+  });
+
+  it('a missing base is an empty one (both sides added the file)', async () => {
+    const tree = await tempDir('mergenobase');
+    const lock = (d: string): string => formatLock({ version: 1, nodes: { [`n${d}`]: entry(d) } });
+    await writeFile(join(tree, 'ours'), lock('1'));
+    await writeFile(join(tree, 'theirs'), lock('2'));
+    const r = await cli(['merge-lock', 'no-base', 'ours', 'theirs', 'p.lock.json'], { cwd: tree, env: cliEnv(tree) });
+    expect(r.code, r.stderr).toBe(0);
+    const merged = JSON.parse(await readFile(join(tree, 'ours'), 'utf8')) as { nodes: Record<string, LockEntry> };
+    expect(Object.keys(merged.nodes).sort()).toEqual(['n1', 'n2']);
+  });
 });
