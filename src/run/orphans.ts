@@ -4,7 +4,14 @@
  * asking exactly what an orphan asked (same provider, model, prompt, input bytes and params)
  * takes its entry, so its seed, key and output are reused and the rename costs nothing.
  * Each orphan is taken at most once (variants of a renamed pass each take one, in id order).
- * After the lock's own orphans, the entries of stray locks (a renamed recipe's old lock:
+ * After them, the entries of *displaced* nodes: still in the plan, but their source file now
+ * holds other bytes, or their upstream is displaced (a glob's names shifted when a file was
+ * added: `shoe.jpg` beside `shoe.png` takes the name `shoe`, the old photo becomes `shoe-2`; two
+ * files swapped). Such a node keeps its own entry's seed; its old request goes to the node that
+ * now asks it. A node whose own entry no longer describes what it asks (its prompt or input
+ * changed) may take an exact match too, before falling back to its own seed (a pass renamed
+ * back to a name whose old entry asked something else), among the lock's own entries only.
+ * After the lock's own entries, those of stray locks (a renamed recipe's old lock:
  * stray-locks.ts), asked for only when the lock's own give no match.
  */
 import { providerOf } from './node-provider.js';
@@ -14,8 +21,11 @@ import { requestHash } from '../store/index.js';
 import { requestShaFor } from './node-request.js';
 
 export interface OrphanPool {
-  /** The orphan entry asking what `node` asks on `inputSha`, removed from the pool; else null. */
-  claim(node: PlanNode, inputSha: string): Promise<LockEntry | null>;
+  /**
+   * The entry asking what `node` asks on `inputSha`, removed from the pool; else null. With `own`
+   * (the node's lock entry), only when `own` asks something else (else the node keeps it).
+   */
+  claim(node: PlanNode, inputSha: string, own?: LockEntry): Promise<LockEntry | null>;
 }
 
 export function orphanPool(
@@ -24,11 +34,14 @@ export function orphanPool(
   providerName: string,
   store: Store,
   strays?: () => Promise<readonly LockEntry[]>,
+  displaced: readonly string[] = [],
 ): OrphanPool {
-  const free = Object.keys(lock.nodes)
-    .filter((id) => !planIds.has(id))
-    .sort()
-    .map((id) => lock.nodes[id] as LockEntry);
+  const free = [
+    ...Object.keys(lock.nodes)
+      .filter((id) => !planIds.has(id))
+      .sort(),
+    ...displaced,
+  ].map((id) => lock.nodes[id] as LockEntry);
   let stray: LockEntry[] | null = strays === undefined ? [] : null;
   const take = async (pool: LockEntry[], node: PlanNode, inputSha: string): Promise<LockEntry | null> => {
     if (pool.length === 0) return null;
@@ -44,13 +57,47 @@ export function orphanPool(
     return null;
   };
   return {
-    async claim(node, inputSha) {
-      const own = await take(free, node, inputSha);
-      if (own !== null) return own;
+    async claim(node, inputSha, own) {
+      // A node with its own entry looks only among the lock's own (strays are a renamed recipe's),
+      // and only once it is known to ask something else: a no-op run costs nothing here.
+      if (own !== undefined)
+        return free.length === 0 || (await asks(own, node, inputSha)) ? null : take(free, node, inputSha);
+      const found = await take(free, node, inputSha);
+      if (found !== null) return found;
       stray ??= [...((await strays?.().catch(() => [])) ?? [])];
       return take(stray, node, inputSha);
     },
   };
+
+  /** Whether `entry` asks what `node` asks on `inputSha` (an entry whose request is unknown: yes). */
+  async function asks(entry: LockEntry, node: PlanNode, inputSha: string): Promise<boolean> {
+    const provider = providerOf(node, providerName);
+    if (entry.input_sha256 !== inputSha || entry.model !== node.model || entry.provider !== provider) return false;
+    const sha = await entryRequestSha(entry, store);
+    return sha === null || sha === requestShaFor(node, provider, inputSha);
+  }
+}
+
+/**
+ * Plan nodes whose lock entry no longer describes them (see the top of this file): a node whose
+ * source file holds other bytes than its entry's input, and below it every node with an entry
+ * (an input made by a displaced node differs from the one recorded). `plan` in topological order;
+ * `rootShas`: each source node's input hash. Sorted by id.
+ */
+export function displacedNodes(
+  nodes: readonly PlanNode[],
+  lock: LockFile,
+  rootShas: ReadonlyMap<string, string>,
+): string[] {
+  const out = new Set<string>();
+  for (const node of nodes) {
+    const entry = lock.nodes[node.id];
+    if (entry === undefined) continue;
+    const sha = node.input.kind === 'node' ? undefined : rootShas.get(node.id);
+    if (node.input.kind === 'node' ? out.has(node.input.id) : sha !== undefined && sha !== entry.input_sha256)
+      out.add(node.id);
+  }
+  return [...out].sort();
 }
 
 /** The entry's request hash: written in the lock, else (older locks) rebuilt from its cached record. */

@@ -17,7 +17,7 @@ import { selects, type RunOptions } from './options.js';
 import { chooseSeed, journaledSeeds, type SeedSource } from './seeds.js';
 import { paidUnlockedSeed } from './paid-unlocked.js';
 import { adoptFromLock } from './adopt.js';
-import { orphanPool, type OrphanPool } from './orphans.js';
+import { displacedNodes, orphanPool, type OrphanPool } from './orphans.js';
 import { lockCurrent, type LockCurrent, type LockCurrentPaths } from './lock-current.js';
 import { derivedSeed } from './derived-seed.js';
 import { settledEntries } from './journal-settled.js';
@@ -132,7 +132,16 @@ export async function resolveStates(
   const finished = settledEntries(listed, deps.lock);
   const journal = finished.length === 0 ? listed : listed.filter((e) => !finished.includes(e));
   const planIds = deps.planIds ?? new Set(plan.nodes.map((n) => n.id));
-  const orphans = deps.orphans ?? orphanPool(deps.lock, planIds, deps.providerName, deps.store, deps.strays);
+  const orphans =
+    deps.orphans ??
+    orphanPool(
+      deps.lock,
+      planIds,
+      deps.providerName,
+      deps.store,
+      deps.strays,
+      displacedNodes(plan.nodes, deps.lock, rootShas),
+    );
   const withJournal: ResolveDeps = {
     ...deps,
     journalSeeds: journaledSeeds(journal),
@@ -195,9 +204,10 @@ async function seedOf(
   options: Pick<RunOptions, 'reseed'>,
 ): Promise<Seeded> {
   const locked = deps.lock.nodes[node.id];
-  const inherited = locked ? undefined : await inheritedEntry(node, inputSha, deps, options);
-  const truth = locked ?? inherited;
   const paidUnlocked = locked ? paidUnlockedSeed(node, inputSha, locked, deps) : undefined;
+  const inherited =
+    paidUnlocked === undefined ? await inheritedEntry(node, inputSha, locked, deps, options) : undefined;
+  const truth = inherited ?? locked;
   const { seed, source } = chooseSeed(node, {
     locked: truth,
     reseed: options.reseed,
@@ -268,19 +278,21 @@ function verdictOf(entry: JournalEntry, node: PlanNode, deps: ResolveDeps): Clai
 }
 
 /**
- * A new node with nothing pinning its seed takes the lock entry of a node that left the plan
- * and asked the same thing (see orphans.ts); `undefined` otherwise.
+ * A node with nothing pinning its seed (a new one, or one whose own entry `locked` asks something
+ * else now) takes the lock entry of a node that left the plan, or was displaced, and asked the
+ * same thing (see orphans.ts); `undefined` otherwise.
  */
 async function inheritedEntry(
   node: PlanNode,
   inputSha: string | null,
+  locked: LockEntry | undefined,
   deps: ResolveDeps,
   options: Pick<RunOptions, 'reseed'>,
 ): Promise<LockEntry | undefined> {
   if (node.seed !== null || inputSha === null || deps.orphans === undefined) return undefined;
   if (deps.sessionSeeds?.has(node.id) || deps.journalSeeds?.has(node.id)) return undefined;
   if (selects(options.reseed, node.id)) return undefined;
-  return (await deps.orphans.claim(node, inputSha)) ?? undefined;
+  return (await deps.orphans.claim(node, inputSha, locked)) ?? undefined;
 }
 
 async function hashRoots(plan: Plan, store: Store): Promise<Map<string, string>> {
