@@ -22,7 +22,7 @@ import {
   type UpstreamOutput,
 } from './inputs.js';
 import { processTag } from '../util/process-tag.js';
-import { editRequestFor } from './node-request.js';
+import { editRequestFor, requestShaFor } from './node-request.js';
 import { finishRequest } from './request-wait.js';
 import { stopBetweenAttempts, stoppedByFailure, submitClock } from './submit-between.js';
 import { bodySha256, claimSubmit, isLiveOwner, maybePaid, provesNotAccepted, stopIfUncertain } from './submit-claim.js';
@@ -291,6 +291,7 @@ function intentFor(job: Job, request: EditRequest, deps: NodeDeps): JournalEntry
     seed: job.seed,
     input_sha256: job.inputSha,
     body_sha256: bodySha256(request),
+    request_sha256: requestShaFor(job.node, deps.providerName, job.inputSha),
     pid: deps.intents.pid,
     ...(processTag !== '' && { proc: processTag }),
     run: deps.intents.run,

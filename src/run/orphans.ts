@@ -13,10 +13,13 @@
  * back to a name whose old entry asked something else), among the lock's own entries only.
  * After the lock's own entries, those of stray locks (a renamed recipe's old lock:
  * stray-locks.ts), asked for only when the lock's own give no match.
+ * A request paid for but never locked (a run stopped while it ran, then the pass or file renamed)
+ * is in the journal only: {@link journalDonors} give a new node its seed, so the node's key is the
+ * request's and the run re-attaches to it instead of paying again.
  */
 import { providerOf } from './node-provider.js';
 import type { PlanNode } from '../plan/types.js';
-import type { LockEntry, LockFile, Store } from '../store/types.js';
+import type { JournalEntry, LockEntry, LockFile, Store } from '../store/types.js';
 import { requestHash } from '../store/index.js';
 import { requestShaFor } from './node-request.js';
 
@@ -112,4 +115,44 @@ async function entryRequestSha(entry: LockEntry, store: Store): Promise<string |
     input_sha256: record.input_sha256,
     params: record.params,
   });
+}
+
+export interface JournalDonors {
+  /** A paid request of this recipe whose node left the plan, asking what `node` asks on `inputSha`; taken once. */
+  claim(node: PlanNode, inputSha: string): JournalEntry | null;
+}
+
+/**
+ * Journal entries that may give their seed to a new node: accepted requests (a request id) of
+ * this recipe's own runs (`lock`), whose node left the plan, that say what they asked
+ * (`request_sha256`; older entries do not, and give nothing).
+ */
+export function journalDonors(
+  entries: readonly JournalEntry[],
+  planIds: ReadonlySet<string>,
+  lock: string | undefined,
+  providerName: string,
+): JournalDonors {
+  const free =
+    lock === undefined
+      ? []
+      : entries.filter(
+          (e) =>
+            e.request_id !== undefined && e.request_sha256 !== undefined && e.lock === lock && !planIds.has(e.node),
+        );
+  return {
+    claim(node, inputSha) {
+      if (free.length === 0) return null;
+      const provider = providerOf(node, providerName);
+      const wanted = requestShaFor(node, provider, inputSha);
+      const i = free.findIndex(
+        (e) =>
+          e.input_sha256 === inputSha &&
+          e.model === node.model &&
+          e.provider === provider &&
+          e.request_sha256 === wanted,
+      );
+      return i === -1 ? null : (free.splice(i, 1)[0] ?? null);
+    },
+  };
 }

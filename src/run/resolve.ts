@@ -17,7 +17,7 @@ import { selects, type RunOptions } from './options.js';
 import { chooseSeed, journaledSeeds, type SeedSource } from './seeds.js';
 import { paidUnlockedSeed } from './paid-unlocked.js';
 import { adoptFromLock } from './adopt.js';
-import { displacedNodes, orphanPool, type OrphanPool } from './orphans.js';
+import { displacedNodes, journalDonors, type JournalDonors, orphanPool, type OrphanPool } from './orphans.js';
 import { lockCurrent, type LockCurrent, type LockCurrentPaths } from './lock-current.js';
 import { derivedSeed } from './derived-seed.js';
 import { settledEntries } from './journal-settled.js';
@@ -106,6 +106,8 @@ export interface ResolveDeps {
   readonly planIds?: ReadonlySet<string> | undefined;
   /** Entries of nodes that left the plan, for new nodes to take over; filled by {@link resolveStates}. */
   readonly orphans?: OrphanPool | undefined;
+  /** Paid journaled requests whose node left the plan, for new nodes to take over; filled by {@link resolveStates}. */
+  readonly donors?: JournalDonors | undefined;
   /** Entries of stray locks beside the lock (a renamed recipe's: stray-locks.ts), more orphans to take seeds from. */
   readonly strays?: (() => Promise<readonly LockEntry[]>) | undefined;
   /** Recipe runs: a new node's seed is derived from the node (derived-seed.ts), the same on every machine. */
@@ -147,6 +149,7 @@ export async function resolveStates(
     journalSeeds: journaledSeeds(journal),
     journalEntries: new Map(journal.map((e) => [e.key, e])),
     orphans,
+    donors: deps.donors ?? journalDonors(journal, planIds, deps.lockPath, deps.providerName),
   };
   // Seeds are chosen one node at a time in plan order (draws and orphan claims stay
   // deterministic); the look-ups after that (record, adoption, why it runs) overlap, bounded.
@@ -208,11 +211,12 @@ async function seedOf(
   const inherited =
     paidUnlocked === undefined ? await inheritedEntry(node, inputSha, locked, deps, options) : undefined;
   const truth = inherited ?? locked;
+  const donor = truth === undefined ? donatedEntry(node, inputSha, deps, options) : undefined;
   const { seed, source } = chooseSeed(node, {
     locked: truth,
     reseed: options.reseed,
     draw: deps.draw,
-    journaled: deps.journalSeeds?.get(node.id),
+    journaled: deps.journalSeeds?.get(node.id) ?? donor?.seed,
     paidUnlocked,
     session: deps.sessionSeeds?.get(node.id),
     derive: deps.deriveSeeds === true ? () => derivedSeed(node) : undefined,
@@ -293,6 +297,23 @@ async function inheritedEntry(
   if (deps.sessionSeeds?.has(node.id) || deps.journalSeeds?.has(node.id)) return undefined;
   if (selects(options.reseed, node.id)) return undefined;
   return (await deps.orphans.claim(node, inputSha, locked)) ?? undefined;
+}
+
+/**
+ * A new node with nothing pinning its seed and no lock entry to take over: the seed of a paid
+ * journaled request whose node left the plan and asked the same (see orphans.ts), so its key is
+ * that request's and it re-attaches; `undefined` otherwise.
+ */
+function donatedEntry(
+  node: PlanNode,
+  inputSha: string | null,
+  deps: ResolveDeps,
+  options: Pick<RunOptions, 'reseed'>,
+): JournalEntry | undefined {
+  if (node.seed !== null || inputSha === null || deps.donors === undefined) return undefined;
+  if (deps.sessionSeeds?.has(node.id) || deps.journalSeeds?.has(node.id)) return undefined;
+  if (selects(options.reseed, node.id)) return undefined;
+  return deps.donors.claim(node, inputSha) ?? undefined;
 }
 
 async function hashRoots(plan: Plan, store: Store): Promise<Map<string, string>> {

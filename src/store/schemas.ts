@@ -63,6 +63,7 @@ export const JournalEntrySchema = z.object({
   input_sha256: sha256,
   request_id: z.string().min(1).optional(),
   body_sha256: sha256.optional(),
+  request_sha256: sha256.optional(),
   pid: z.number().int().optional(),
   proc: z.string().max(64).optional(),
   run: z.string().optional(),

@@ -72,6 +72,11 @@ export interface JournalEntry {
   readonly request_id?: string | undefined;
   /** sha256 of the canonical submit body (model, prompt, image URL, seed, params). */
   readonly body_sha256?: string | undefined;
+  /**
+   * sha256 of the request without its seed (as a lock entry's `request_sha256`): a renamed node
+   * asking the same takes this paid request's seed and re-attaches to it (run/orphans.ts).
+   */
+  readonly request_sha256?: string | undefined;
   /** The process that wrote it, and its run within that process: a live owner is waited for, never raced. */
   readonly pid?: number | undefined;
   /** That process's tag (util/process-tag.ts): a pid reused since (after a reboot) is not taken for it. */

@@ -1,0 +1,74 @@
+/**
+ * A request paid for but never locked (the run stopped while it ran) is in the journal only. When
+ * its pass is then renamed, the renamed node asks exactly what it asked: it takes the request's
+ * seed from the journal (src/run/orphans.ts, journalDonors), so its key is the request's and the
+ * next run re-attaches to it instead of paying again, and the journal is left empty. A renamed
+ * node that asks something else (its prompt changed too) takes nothing.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { journalFiles } from '../../helpers/journal-files.js';
+import {
+  createProject,
+  recipeYaml,
+  runIn,
+  startRig,
+  summaryOf,
+  until,
+  type Project,
+  type Rig,
+} from '../../helpers/run-fixtures.js';
+
+const KITE = 'Keep everything else unchanged. Add a kite in the sky.';
+
+let rig: Rig | undefined;
+let project: Project | undefined;
+afterEach(async () => {
+  await rig?.close();
+  await project?.cleanup();
+  rig = undefined;
+  project = undefined;
+});
+
+/** Two variants of `kite` submitted and journaled, then the run stopped: both stay journaled (paid). */
+async function interrupted(): Promise<{ rig: Rig; project: Project }> {
+  // Queued long enough to stop, and never cancellable: the requests stay journaled.
+  const r = await startRig({ queueMs: 1_500, runMs: 20, scenario: { faults: [{ kind: 'not-cancellable' }] } });
+  const p = await createProject(recipeYaml([['kite', KITE, 'variants: 2']]));
+  rig = r;
+  project = p;
+  const stop = new AbortController();
+  const first = runIn(p, { signal: stop.signal }, { rig: r });
+  // Each journal entry is on disk before its request's first status poll.
+  const polled = (): number =>
+    new Set(
+      r
+        .calls()
+        .filter((c) => c.path.endsWith('/status'))
+        .map((c) => c.path),
+    ).size;
+  await until(() => polled() >= 2, 20_000, 'both requests polled');
+  stop.abort();
+  expect(summaryOf(await first).exitCode).toBe(130);
+  expect(await journalFiles(p.cacheDir)).toHaveLength(2);
+  return { rig: r, project: p };
+}
+
+describe('a pass renamed while its paid requests were unfinished', () => {
+  it('re-attaches to them: nothing paid again, the journal emptied, the lock under the new ids', async () => {
+    const { rig: r, project: p } = await interrupted();
+    await p.writeRecipe(recipeYaml([['sky-kite', KITE, 'variants: 2']]));
+    const run = await runIn(p, {}, { rig: r });
+    expect(summaryOf(run)).toMatchObject({ exitCode: 0, done: 2, submitted: 0 });
+    expect(r.submits().filter((s) => s.status === 200)).toHaveLength(2);
+    expect(await journalFiles(p.cacheDir)).toEqual([]);
+    expect(Object.keys((await p.readLock()).nodes).sort()).toEqual(['sky-kite#1', 'sky-kite#2']);
+  }, 40_000);
+
+  it('a renamed pass that asks something else takes nothing from them', async () => {
+    const { rig: r, project: p } = await interrupted();
+    await p.writeRecipe(recipeYaml([['sky-kite', `${KITE} Make it red.`, 'variants: 2']]));
+    const run = await runIn(p, {}, { rig: r });
+    expect(summaryOf(run)).toMatchObject({ exitCode: 0, done: 2, submitted: 2 });
+    expect(await journalFiles(p.cacheDir)).toHaveLength(2); // still the old pass's, for `kite` to re-attach to
+  }, 40_000);
+});
