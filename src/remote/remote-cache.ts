@@ -135,9 +135,14 @@ export class RemoteCache {
    * untrusted recipe's remote): a later run with write access sends it.
    */
   async note(record: RunRecord, store: Store): Promise<void> {
-    if (this.#queued.has(record.key) || this.#noted.has(record.key)) return;
+    if (!this.#queued.has(record.key)) await this.#mark(record, store);
+  }
+
+  /** Write `record`'s note unless this context has (or found it written: {@link resume}). */
+  #mark(record: RunRecord, store: Store): Promise<void> {
+    if (this.#noted.has(record.key)) return Promise.resolve();
     this.#noted.add(record.key);
-    await this.#notes.mark(store, record.key, this.#refused.has(record.key));
+    return this.#notes.mark(store, record.key, this.#refused.has(record.key));
   }
 
   /**
@@ -151,13 +156,10 @@ export class RemoteCache {
     this.#queued.add(record.key);
     if (this.#readOnly) {
       this.#kept++;
-      if (!this.#noted.has(record.key)) this.#track(this.note(record, store));
+      this.#track(this.#mark(record, store));
       return;
     }
-    const noted = this.#noted.has(record.key)
-      ? Promise.resolve()
-      : this.#notes.mark(store, record.key, this.#refused.has(record.key));
-    const job = noted
+    const job = this.#mark(record, store)
       .then(() => this.#uploads(() => this.#send(record, store)))
       .then(async (outcome) => {
         if (outcome === 'settled') await this.#notes.clear(store, record.key);
