@@ -5,7 +5,7 @@
  * asked for — so a record can only ever answer the request it claims to answer. Its blob must
  * hash to the record's `output_sha256` and be a whole image of the record's kind; a mismatch is
  * a miss, reported, and nothing of it is kept. Of a used record, only the fields an upload of
- * ours writes are kept (no output URL, no change review).
+ * ours writes are kept (remote-record.ts: no output URL, no change review, no price).
  */
 import { type FileHandle, open, rm } from 'node:fs/promises';
 import { checkInputImage } from '../hosting/image-check.js';
@@ -16,6 +16,7 @@ import { bufferReader, type ClosableReader, fileReader, probeImage } from '../ut
 import { extensionOfKind, sniffImage } from '../util/image-sniff.js';
 import type { RemoteBucket } from './bucket.js';
 import { blobObject, MAX_BLOB_BYTES, recordObject } from './location.js';
+import { remoteRecordOf } from './remote-record.js';
 
 /** A record is a few hundred bytes; a prompt and params leave room to spare. */
 const MAX_RECORD_BYTES = 256 * 1024;
@@ -142,9 +143,10 @@ function short(sha: string): string {
 }
 
 /**
- * The record, or why it is refused. The provider's output URL is never taken from a remote, nor
- * a change review (our uploads carry none): one would stand for this machine's own judgement of
- * drift and name a change map in the local store; the result is reviewed here when asked.
+ * The record, rebuilt from the fields our uploads write (remote-record.ts), or why it is refused.
+ * The provider's output URL is never taken from a remote, nor a change review (one would stand
+ * for this machine's own judgement of drift and name a change map in the local store; the result
+ * is reviewed here when asked), nor a price (it would set what `kontext report` says it cost).
  */
 function parseRecord(bytes: Buffer, key: string): RunRecord | string {
   let data: unknown;
@@ -155,9 +157,9 @@ function parseRecord(bytes: Buffer, key: string): RunRecord | string {
   }
   const parsed = RunRecordSchema.safeParse(data);
   if (!parsed.success) return `not a run record (${parsed.error.issues[0]?.path.join('.') ?? ''})`;
-  const { output_url: _url, review: _review, ...record } = parsed.data;
-  if (record.key !== key) return 'it is filed under another key';
-  if (record.prompt === undefined || record.params === undefined) return 'it lacks the prompt or params';
+  if (parsed.data.key !== key) return 'it is filed under another key';
+  const record = remoteRecordOf(parsed.data);
+  if (record === null) return 'it lacks the prompt or params';
   // What reaches the lock file as it is: short, printable, a real time.
   if (!/^[\x21-\x7e]{1,200}$/.test(record.request_id)) return 'its request id is not a short printable string';
   // Printable ASCII too: Date.parse reads `(<U+202E>) Jan 1 2025`, its parenthesis a comment.
@@ -166,7 +168,7 @@ function parseRecord(bytes: Buffer, key: string): RunRecord | string {
   if (!/^image\/[a-z0-9.+-]{1,40}$/.test(record.media_type)) return 'its media type is not an image type';
   let actual: string;
   try {
-    actual = cacheKey({ ...record, prompt: record.prompt, params: record.params });
+    actual = cacheKey(record);
   } catch {
     return 'its params are not plain JSON';
   }

@@ -2,9 +2,10 @@
  * Uploads not done yet, noted in the local cache (`<cache>/remote-pending/<key>`, holding the
  * remote's URL, and `replace` on a second line when the remote's record was refused) from
  * before a paid result's local record is written until the remote has it. A run cut short
- * (Ctrl-C, kill -9, a remote that went down) leaves its notes, and the next run with the same
- * remote uploads those results: otherwise they would be local hits there, never uploaded, and
- * paid again on every other machine. Best effort: a note that cannot be written or read only
+ * (Ctrl-C, kill -9, a remote that went down), or one whose uploads were off or denied (read-only
+ * keys, an untrusted recipe's remote), leaves its notes, and the next run with the same remote
+ * and write access uploads those results: otherwise they would be local hits there, never
+ * uploaded, and paid again on every other machine. Best effort: a note that cannot be written or read only
  * means that no later run catches up. A note is a few bytes, not fsynced (the result it names is).
  * `kontext gc` keeps the record and blob a note names (store/gc-roots.ts) until it is cleared.
  */

@@ -4,6 +4,8 @@
  * - a missing object is a miss; a rejected record or blob is a miss with a warning;
  * - AccessDenied on a read is a miss (S3 answers 403 for a missing key without s3:ListBucket),
  *   said once; on a write, the credentials are read-only: uploads stop, said once;
+ * - a paid result not uploaded (uploads off or denied, the remote off, Ctrl-C) keeps its note
+ *   (pending.ts): the next run with this remote and write access uploads it;
  * - anything else (bad credentials, no bucket, the service down) turns the remote off for the
  *   rest of the context, with one warning.
  * Ctrl-C (the context's signal) stops look-ups; uploads stop at `uploadSignal` (a few seconds
@@ -53,6 +55,8 @@ export class RemoteCache {
   /** Keys whose remote record or blob was refused: not fetched (nor reported) again. */
   readonly #refused = new Set<string>();
   readonly #pending = new Set<Promise<void>>();
+  /** Notes being written for results not uploaded in this context (uploads off: {@link upload}). */
+  readonly #marking = new Set<Promise<void>>();
   /** Keys queued for upload in this context: a record stored again (say, with its review added) is not sent twice. */
   readonly #queued = new Set<string>();
   /** Keys whose upload note is written ({@link note}). */
@@ -61,7 +65,7 @@ export class RemoteCache {
   /** Local stores whose notes were read ({@link resume}). */
   readonly #resumed = new Set<string>();
   #unsent = 0;
-  /** Paid results that will not reach this remote: uploads denied, or a result unfit for it. */
+  /** Paid results that will not reach this remote in this context: uploads off or denied, or a result unfit for it. */
   #kept = 0;
   #off = false;
   #readOnly: boolean;
@@ -127,44 +131,53 @@ export class RemoteCache {
   /**
    * Note in the local cache (pending.ts) that `record` is to be uploaded, before its local record
    * is written: until the remote has it, a later run with this remote sends it, even when this
-   * one is killed before {@link upload} is called.
+   * one is killed before {@link upload} is called. Noted with uploads off too (read-only keys, an
+   * untrusted recipe's remote): a later run with write access sends it.
    */
   async note(record: RunRecord, store: Store): Promise<void> {
-    if (this.#readOnly || this.#queued.has(record.key) || this.#noted.has(record.key)) return;
+    if (!this.#queued.has(record.key)) await this.#mark(record, store);
+  }
+
+  /** Write `record`'s note unless this context has (or found it written: {@link resume}). */
+  #mark(record: RunRecord, store: Store): Promise<void> {
+    if (this.#noted.has(record.key)) return Promise.resolve();
     this.#noted.add(record.key);
-    await this.#notes.mark(store, record.key, this.#refused.has(record.key));
+    return this.#notes.mark(store, record.key, this.#refused.has(record.key));
   }
 
   /**
    * Upload a paid result in the background (see {@link drain}). It is noted in the local cache
-   * first ({@link note}, unless already): until the remote has it, a later run sends it.
+   * first ({@link note}, unless already), and the note is cleared only once the remote has it (or
+   * it is unfit for any remote): a result not sent (denied, the remote down, Ctrl-C) keeps its
+   * note, and a later run with write access sends it.
    */
   upload(record: RunRecord, store: Store): void {
     if (this.#queued.has(record.key)) return;
+    this.#queued.add(record.key);
     if (this.#readOnly) {
-      this.#queued.add(record.key);
       this.#kept++;
+      this.#track(this.#mark(record, store));
       return;
     }
-    this.#queued.add(record.key);
-    const noted = this.#noted.has(record.key)
-      ? Promise.resolve()
-      : this.#notes.mark(store, record.key, this.#refused.has(record.key));
-    const job = noted
+    const job = this.#mark(record, store)
       .then(() => this.#uploads(() => this.#send(record, store)))
-      .then(async (settled) => {
-        if (settled) await this.#notes.clear(store, record.key);
-        else this.#unsent++;
+      .then(async (outcome) => {
+        if (outcome === 'settled') await this.#notes.clear(store, record.key);
+        else if (outcome === 'unsent') this.#unsent++;
       });
     this.#pending.add(job);
     void job.finally(() => this.#pending.delete(job));
   }
 
-  /** Whether the result needs no later upload (sent, there already, unfit, or uploads denied). */
-  async #send(record: RunRecord, store: Store): Promise<boolean> {
+  /**
+   * `settled`: no later upload is needed (sent, there already, or unfit: said); `unsent`: the
+   * remote off or Ctrl-C, a later run sends it; `kept`: uploads denied, a later run with write
+   * access sends it. Only `settled` clears the result's note.
+   */
+  async #send(record: RunRecord, store: Store): Promise<'settled' | 'unsent' | 'kept'> {
     if (this.#readOnly) return this.#keep();
     const signal = this.deps.uploadSignal ?? this.deps.signal;
-    if (this.#off || signal?.aborted) return false;
+    if (this.#off || signal?.aborted) return 'unsent';
     try {
       // A record this run refused (its blob gone or not an image) is replaced by this result.
       const replace = this.#refused.has(record.key);
@@ -174,17 +187,23 @@ export class RemoteCache {
         this.deps.warn(`not uploaded to ${this.url}: ${record.node}: ${done.why}`);
         this.#kept++;
       }
-      return true;
+      return 'settled';
     } catch (e) {
       this.#failed(e, 'write');
-      return this.#readOnly ? this.#keep() : false;
+      return this.#readOnly ? this.#keep() : 'unsent';
     }
   }
 
-  /** A result that stays local for good (uploads denied): no later upload, counted as missing. */
-  #keep(): true {
+  /** A result uploads were denied for: counted as missing; its note stays for a run with write access. */
+  #keep(): 'kept' {
     this.#kept++;
-    return true;
+    return 'kept';
+  }
+
+  /** A note written in the background, waited for by {@link drain} (not an upload: not counted in {@link pending}). */
+  #track(work: Promise<void>): void {
+    this.#marking.add(work);
+    void work.finally(() => this.#marking.delete(work));
   }
 
   /**
@@ -201,6 +220,7 @@ export class RemoteCache {
       const record = await store.getRecord(key).catch(() => null);
       if (record === null) await this.#notes.clear(store, key);
       else {
+        this.#noted.add(key); // on disk already: not written again
         this.upload(record, store);
         queued++;
       }
@@ -234,6 +254,7 @@ export class RemoteCache {
   /** Wait for the uploads still going (those queued at Ctrl-C only until the uploads' grace ends). */
   async drain(): Promise<void> {
     while (this.#pending.size > 0) await Promise.all([...this.#pending]);
+    await Promise.all([...this.#marking]);
   }
 
   close(): void {
@@ -262,7 +283,10 @@ export class RemoteCache {
     if (op === 'write') {
       if (this.#readOnly) return;
       this.#readOnly = true;
-      this.deps.notice(`remote cache ${this.url}: uploads denied (read-only credentials); results stay local`);
+      this.deps.notice(
+        `remote cache ${this.url}: uploads denied (read-only credentials); results stay local, ` +
+          'and the next run with write access uploads them',
+      );
     } else if (!this.#deniedRead) {
       this.#deniedRead = true;
       this.deps.notice(

@@ -3,8 +3,8 @@
  * names a blob that is not there. Both are content-addressed and idempotent (HEAD before PUT;
  * an existing record is not replaced: the first writer wins, unless this run refused it). What leaves the machine is
  * checked here: the blob is read once, hashed against its name and must be an image; the
- * record is rebuilt from an allow-list of its fields (no provider output URL, which may carry a
- * signature, and nothing else a later field might add, such as a local path).
+ * record is rebuilt from the allow-list of its fields (remote-record.ts: no provider output URL,
+ * which may carry a signature, and nothing else a later field might add, such as a local path).
  */
 import { createHash } from 'node:crypto';
 import { readBounded } from '../util/read-bounded.js';
@@ -12,26 +12,7 @@ import type { RunRecord, Store } from '../store/types.js';
 import { sniffImage } from '../util/image-sniff.js';
 import type { RemoteBucket } from './bucket.js';
 import { blobObject, MAX_BLOB_BYTES, recordObject } from './location.js';
-
-/** The record as uploaded, or `null` when it cannot be checked by others (an old record without prompt/params). */
-function remoteRecordOf(r: RunRecord): RunRecord | null {
-  if (r.prompt === undefined || r.params === undefined) return null;
-  return {
-    key: r.key,
-    node: r.node,
-    provider: r.provider,
-    model: r.model,
-    seed: r.seed,
-    input_sha256: r.input_sha256,
-    output_sha256: r.output_sha256,
-    media_type: r.media_type,
-    ext: r.ext,
-    request_id: r.request_id,
-    finished_at: r.finished_at,
-    prompt: r.prompt,
-    params: r.params,
-  };
-}
+import { remoteRecordOf } from './remote-record.js';
 
 /**
  * Upload `record` and its blob; `false` when there was nothing fit to upload (said by `why`).

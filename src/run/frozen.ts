@@ -146,9 +146,13 @@ function neverSubmits(p: Provider): Provider {
   };
 }
 
-/** `--frozen` with a flag that asks to pay, `--shard` or `--frozen` with `--watch`: usage errors (exit 64). */
+/**
+ * `--frozen` with a flag that asks to pay, `--shard` or `--frozen` with `--watch`, `--shard` with
+ * `--no-remote` (a shard's results reach the assemble run only through the remote cache, and a
+ * shard fails when they did not: shard.ts): usage errors (exit 64).
+ */
 export function checkCiFlags(
-  options: Pick<RunOptions, 'frozen' | 'shard' | 'force' | 'reseed'>,
+  options: Pick<RunOptions, 'frozen' | 'shard' | 'force' | 'reseed'> & { readonly noRemote?: boolean | undefined },
   flags: { readonly watch: boolean },
 ): void {
   const paying = { '--force': options.force, '--reseed': options.reseed };
@@ -157,6 +161,10 @@ export function checkCiFlags(
       throw new UsageError(`--frozen cannot be combined with ${flag}: it asks for new requests`, {
         hint: 'drop --frozen to pay for them',
       });
+  if (options.shard !== undefined && options.noRemote === true)
+    throw new UsageError('--shard cannot be combined with --no-remote: its results would reach no other machine', {
+      hint: 'drop --no-remote (without a remote cache set up, --shard runs its share all the same)',
+    });
   if (flags.watch && (options.shard !== undefined || options.frozen === true))
     throw new UsageError(`--watch cannot be combined with ${options.shard !== undefined ? '--shard' : '--frozen'}`, {
       hint: '--shard and --frozen are for one-shot (CI) runs',

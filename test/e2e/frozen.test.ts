@@ -79,6 +79,7 @@ describe('CI flags: usage errors', () => {
     [['--frozen', '--force', 'backdrop']],
     [['--frozen', '--reseed']],
     [['--shard', '1/2', '--watch']],
+    [['--shard', '1/2', '--no-remote']],
     [['--frozen', '--watch']],
   ])(
     '%j → exit 64, one line, no request',

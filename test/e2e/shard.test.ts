@@ -142,7 +142,7 @@ describe('--shard across processes, then the assemble run', () => {
     expect([puts(), apiCalls()]).toEqual([putsBefore, callsBefore]);
   }, 180_000);
 
-  it('a shard whose results missed the remote exits 75; again with the remote up: pays 0, uploads', async () => {
+  it('a shard whose results missed the remote exits 75 (uploads off: 77); able to upload again: pays 0', async () => {
     const p = await shardProject();
     projects.push(p);
     // Requests no other test here makes: the remote holds none of their results yet.
@@ -177,9 +177,28 @@ describe('--shard across processes, then the assemble run', () => {
       ),
     );
     const { KONTEXT_REMOTE_CACHE: _, ...noEnvRemote } = env(r);
+    const paidBefore = submits().length;
     const untrusted = await cli(['run', 'recipe.yml', '--shard', '1/3'], { cwd: r.root, env: noEnvRemote });
     expect(untrusted.code, untrusted.stderr).toBe(77);
     expect(untrusted.stderr).toContain('uploads to it are off');
+    const paidUntrusted = submits().length - paidBefore;
+    // As the message says: write access, the same shard again: it pays nothing and uploads what it paid.
+    const putsUntrusted = puts();
+    const trusted = await cli(['run', 'recipe.yml', '--shard', '1/3', '--trust-recipe-hosting'], {
+      cwd: r.root,
+      env: noEnvRemote,
+    });
+    expect(trusted.code, trusted.stderr).toBe(0);
+    expect(submits().length - paidBefore).toBe(paidUntrusted);
+    expect(puts() - putsUntrusted).toBe(2 * paidUntrusted);
+    // Another machine (a fresh clone and cache) running that shard's nodes pays nothing.
+    const r2 = await shardProject();
+    projects.push(r2);
+    await r2.writeRecipe(await readFile(join(r.root, 'recipe.yml'), 'utf8'));
+    const { KONTEXT_REMOTE_CACHE: _r2, ...r2Env } = env(r2);
+    const elsewhere = await cli(['run', 'recipe.yml', '--shard', '1/3'], { cwd: r2.root, env: r2Env });
+    expect(elsewhere.code, elsewhere.stderr).toBe(0);
+    expect(submits().length - paidBefore).toBe(paidUntrusted);
 
     // Without --shard the remote never fails a run: the same outage is a warning and exit 0.
     const q = await shardProject();

@@ -7,7 +7,8 @@ import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { layout } from '../../../src/store/layout.js';
 import type { RunRecord } from '../../../src/store/types.js';
-import { recipeYaml, summaryOf } from '../../helpers/run-fixtures.js';
+import { writeReport } from '../../../src/index.js';
+import { recipeYaml, summaryOf, testRuntime } from '../../helpers/run-fixtures.js';
 import { blobKey, overwrite, recordKey, useWorld, warnings } from './harness.js';
 import { startS3Proxy } from './proxy.js';
 
@@ -51,6 +52,27 @@ describe('a hostile remote record', () => {
     expect(kept.review?.changed_pct).toBeGreaterThan(5);
     expect(kept.review?.map_sha256).not.toBe(sky.output_sha256);
   });
+  it('a price, an output URL or a field of its own in a remote record is kept nowhere, nor shown', async () => {
+    const w = world();
+    await w.run(w.a);
+    const hat = (await w.a.readLock()).nodes['hat'];
+    if (!hat) throw new Error('no lock entry for hat');
+    const text = (await w.s3.readObject(recordKey(hat.key)))?.body.toString('utf8') ?? '{}';
+    expect(Object.keys(JSON.parse(text) as object)).not.toContain('cost_usd'); // our uploads carry none
+    const extra = { cost_usd: 1e9, output_url: 'https://attacker.example/x.png', local_path: '/etc/passwd' };
+    await overwrite(w, recordKey(hat.key), Buffer.from(JSON.stringify({ ...JSON.parse(text), ...extra })));
+
+    const second = await w.run(w.b);
+    expect(summaryOf(second)).toMatchObject({ exitCode: 0, submitted: 0 });
+    const kept = (await localRecord(w.b.cacheDir, hat.key)) as RunRecord & Record<string, unknown>;
+    expect(kept.output_sha256).toBe(hat.output_sha256);
+    for (const field of Object.keys(extra)) expect(kept).not.toHaveProperty(field);
+    const report = await writeReport(w.b.recipe, {}, { rt: testRuntime(w.b.root, w.env()) });
+    const cost = report.data.nodes.find((n) => n.id === 'hat')?.costUsd;
+    expect(cost === null || (cost !== undefined && cost < 1)).toBe(true);
+    expect(report.data.costUsd ?? 0).toBeLessThan(1);
+  });
+
   it("a record's extension not exactly its image's (PNG for png) is refused: out/ keeps the payer's", async () => {
     const w = world();
     await w.run(w.a);
