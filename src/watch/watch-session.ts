@@ -367,6 +367,7 @@ export class WatchSession {
       scope.runDeps({ lockPath: run.lockPath, onEvent, coordination, writeGuard: run.writeGuard }),
       this.options,
     )
+      .then((finished) => finished.announce())
       .then(listener.unlessFailed)
       .finally(() => {
         // Superseded: the next cycle decided which of its uploads go on.

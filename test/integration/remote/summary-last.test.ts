@@ -1,0 +1,79 @@
+/**
+ * The run's summary is its last event, sent once the uploads to the remote cache have been
+ * waited for, and it carries the exit code the run ends with (`result.summary.exitCode`, what the
+ * CLI exits with): a remote that is down (its notice before the summary; a shard's exit 75),
+ * uploads still going at the end, Ctrl-C while they finish (exit 130).
+ */
+import { describe, expect, it } from 'vitest';
+import { runRecipe, type RunEvent, type RunRecipeResult } from '../../../src/index.js';
+import { testRuntime, type InProcessRun } from '../../helpers/run-fixtures.js';
+import { notices, useWorld, warnings } from './harness.js';
+import { startS3Proxy } from './proxy.js';
+
+const world = useWorld();
+const DOWN = 'http://127.0.0.1:9'; // nothing listens: refused
+
+/** The last event, which must be `run-summary`, and the run's result summary, which must agree with it. */
+function lastSummary(run: { readonly result: RunRecipeResult; readonly events: readonly RunEvent[] }) {
+  const last = run.events.at(-1);
+  if (last?.type !== 'run-summary') throw new Error(`the last event is ${JSON.stringify(last)}`);
+  if (run.result.kind !== 'run') throw new Error('expected a real run');
+  expect(run.events.filter((e) => e.type === 'run-summary')).toHaveLength(1);
+  expect(last.exit_code).toBe(run.result.summary.exitCode);
+  expect(last.submitted).toBe(run.result.summary.submitted);
+  return last;
+}
+
+describe('run-summary is the last word', () => {
+  it('a plain run with the remote down: its notice comes before the summary, exit 0', async () => {
+    const w = world();
+    const run: InProcessRun = await w.run(w.a, {}, w.env({}, DOWN));
+    expect(notices(run)).toContainEqual(expect.stringContaining('not uploaded; the next run with this remote'));
+    expect(lastSummary(run)).toMatchObject({ exit_code: 0, submitted: 5, done: 5 });
+  }, 60_000);
+
+  it('a shard with the remote down: the summary, last, says exit 75 as the run ends with', async () => {
+    const w = world();
+    const run = await w.run(w.a, { shard: { index: 1, count: 1 } }, w.env({}, DOWN));
+    expect(warnings(run)).toContainEqual(expect.stringContaining('shard 1/1: 5 paid results are not in'));
+    expect(lastSummary(run)).toMatchObject({ exit_code: 75, submitted: 5 });
+  }, 60_000);
+
+  it('uploads still going at the end: "uploading N…" and then the summary', async () => {
+    const w = world();
+    const proxy = await startS3Proxy(w.s3.endpoint, { holdWritesMs: 300 });
+    try {
+      const run = await w.run(w.a, {}, w.env({}, proxy.endpoint));
+      expect(notices(run)).toContainEqual(expect.stringMatching(/^uploading \d+ to remote cache/));
+      expect(lastSummary(run)).toMatchObject({ exit_code: 0, submitted: 5 });
+    } finally {
+      await proxy.close();
+    }
+  }, 60_000);
+
+  it('Ctrl-C while the last uploads finish: after the 5 s grace, the summary says 130', async () => {
+    const w = world();
+    const proxy = await startS3Proxy(w.s3.endpoint, { holdWritesMs: 60_000 });
+    try {
+      const interrupt = new AbortController();
+      const events: RunEvent[] = [];
+      const onEvent = (e: RunEvent): void => {
+        events.push(e);
+        // The scheduler is done: the run waits for its uploads to the remote cache.
+        if (e.type === 'notice' && e.message.startsWith('uploading ')) interrupt.abort();
+      };
+      const rt = testRuntime(w.a.root, w.env({}, proxy.endpoint));
+      const result = await runRecipe(
+        w.a.recipe,
+        { jobs: 4, signal: interrupt.signal },
+        { rt, onEvent, session: w.rig.session },
+      );
+      expect(interrupt.signal.aborted).toBe(true);
+      const said = events.flatMap((e) => (e.type === 'notice' ? [e.message] : []));
+      expect(said).toContainEqual(expect.stringContaining('not uploaded; the next run with this remote'));
+      expect(lastSummary({ result, events })).toMatchObject({ exit_code: 130, done: 5 });
+    } finally {
+      await proxy.close();
+    }
+  }, 60_000);
+});
