@@ -51,7 +51,7 @@ const LOCAL_CONCURRENCY = 32;
  */
 export interface FinishedRun {
   readonly summary: RunSummary;
-  /** Send `run-summary` for `summary` (default: the scheduler's own); returns the summary sent. */
+  /** Send `run-summary` for `summary` (default: the scheduler's own); returns it, `ms` up to now. */
   announce(summary?: RunSummary): RunSummary;
 }
 
@@ -177,6 +177,7 @@ class Scheduler {
       drift,
     };
     const announce = (summary: RunSummary = own): RunSummary => {
+      const ms = this.deps.rt.now() - this.#started; // the run's time up to its summary, final uploads included
       this.#emit({
         type: 'run-summary',
         recipe: prepared.plan.recipe.file,
@@ -189,7 +190,7 @@ class Scheduler {
         ...(drift.length > 0 ? { drift } : {}),
         ...fields,
       });
-      return summary;
+      return { ...summary, ms };
     };
     return { summary: own, announce };
   }

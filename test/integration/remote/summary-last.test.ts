@@ -2,7 +2,8 @@
  * The run's summary is its last event, sent once the uploads to the remote cache have been
  * waited for, and it carries the exit code the run ends with (`result.summary.exitCode`, what the
  * CLI exits with): a remote that is down (its notice before the summary; a shard's exit 75),
- * uploads still going at the end, Ctrl-C while they finish (exit 130).
+ * uploads still going at the end, Ctrl-C while they finish (exit 130; the summary's time counts
+ * that wait).
  */
 import { describe, expect, it } from 'vitest';
 import { runRecipe, type RunEvent, type RunRecipeResult } from '../../../src/index.js';
@@ -71,7 +72,11 @@ describe('run-summary is the last word', () => {
       expect(interrupt.signal.aborted).toBe(true);
       const said = events.flatMap((e) => (e.type === 'notice' ? [e.message] : []));
       expect(said).toContainEqual(expect.stringContaining('not uploaded; the next run with this remote'));
-      expect(lastSummary({ result, events })).toMatchObject({ exit_code: 130, done: 5 });
+      const summary = lastSummary({ result, events });
+      expect(summary).toMatchObject({ exit_code: 130, done: 5 });
+      // Its time counts the wait for the uploads (their 5 s grace), as the result's does.
+      expect(summary.ms).toBeGreaterThanOrEqual(5_000);
+      expect(result.kind === 'run' && result.summary.ms).toBe(summary.ms);
     } finally {
       await proxy.close();
     }
