@@ -3,10 +3,11 @@
  * waited for, and it carries the exit code the run ends with (`result.summary.exitCode`, what the
  * CLI exits with): a remote that is down (its notice before the summary; a shard's exit 75),
  * uploads still going at the end, Ctrl-C while they finish (exit 130; the summary's time counts
- * that wait).
+ * that wait); `kontext edit` (runEdit) the same.
  */
 import { describe, expect, it } from 'vitest';
-import { runRecipe, type RunEvent, type RunRecipeResult } from '../../../src/index.js';
+import { runRecipe, type RunEvent, type RunRecipeResult, type RunSummary } from '../../../src/index.js';
+import { runEdit } from '../../../src/run/edit.js';
 import { testRuntime, type InProcessRun } from '../../helpers/run-fixtures.js';
 import { notices, useWorld, warnings } from './harness.js';
 import { startS3Proxy } from './proxy.js';
@@ -16,12 +17,16 @@ const DOWN = 'http://127.0.0.1:9'; // nothing listens: refused
 
 /** The last event, which must be `run-summary`, and the run's result summary, which must agree with it. */
 function lastSummary(run: { readonly result: RunRecipeResult; readonly events: readonly RunEvent[] }) {
-  const last = run.events.at(-1);
-  if (last?.type !== 'run-summary') throw new Error(`the last event is ${JSON.stringify(last)}`);
   if (run.result.kind !== 'run') throw new Error('expected a real run');
-  expect(run.events.filter((e) => e.type === 'run-summary')).toHaveLength(1);
-  expect(last.exit_code).toBe(run.result.summary.exitCode);
-  expect(last.submitted).toBe(run.result.summary.submitted);
+  return summaryLast(run.events, run.result.summary);
+}
+
+function summaryLast(events: readonly RunEvent[], summary: RunSummary) {
+  const last = events.at(-1);
+  if (last?.type !== 'run-summary') throw new Error(`the last event is ${JSON.stringify(last)}`);
+  expect(events.filter((e) => e.type === 'run-summary')).toHaveLength(1);
+  expect(last.exit_code).toBe(summary.exitCode);
+  expect(last.submitted).toBe(summary.submitted);
   return last;
 }
 
@@ -80,5 +85,27 @@ describe('run-summary is the last word', () => {
     } finally {
       await proxy.close();
     }
+  }, 60_000);
+
+  it('kontext edit with the remote down: its notice, then the summary', async () => {
+    const w = world();
+    const api = { RUNCOMFY_MODEL_API_BASE: w.rig.emulator.baseUrl, KONTEXT_ALLOW_HOSTS: '127.0.0.1' };
+    const rt = testRuntime(w.a.root, { ...w.env({}, DOWN), ...api, RUNCOMFY_TOKEN: 'test-token' });
+    const events: RunEvent[] = [];
+    const result = await runEdit(
+      {
+        image: 'assets/portrait-astronaut.jpg',
+        prompt: 'Keep the face unchanged. Add a green scarf.',
+        seed: 7,
+        output: 'edited/scarf.png',
+        provider: 'runcomfy',
+        hosting: 'inline',
+      },
+      { rt, onEvent: (e) => events.push(e) },
+    );
+    expect(result.output).not.toBeNull();
+    const said = events.flatMap((e) => (e.type === 'notice' ? [e.message] : []));
+    expect(said).toContainEqual(expect.stringContaining('not uploaded; the next run with this remote'));
+    expect(summaryLast(events, result.summary)).toMatchObject({ exit_code: 0, submitted: 1 });
   }, 60_000);
 });
