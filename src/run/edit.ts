@@ -15,6 +15,7 @@ import { guardListener } from './event-listener.js';
 import { prepareRun } from './prepare.js';
 import type { RunRecipeDeps } from './run-recipe.js';
 import { executePlan, type RunSummary } from './scheduler.js';
+import { interrupted } from './outcome.js';
 import { assertImageFile } from '../recipe/sources/image-file.js';
 import { editWriteGuard } from './edit-target.js';
 import { prepareOutputFolder } from './output-folders.js';
@@ -89,7 +90,7 @@ async function editIn(plan: Plan, options: EditOptions, deps: RunRecipeDeps, nam
     signal: options.signal,
     jobs: 1,
   };
-  return withRunContext(deps, contextOptions, async (context) => {
+  const ran = await withRunContext(deps, contextOptions, async (context) => {
     const run = await context.scope({
       provider: options.provider,
       projectRoot: findProjectRoot(rt.cwd, rt.cwd),
@@ -127,15 +128,17 @@ async function editIn(plan: Plan, options: EditOptions, deps: RunRecipeDeps, nam
     });
     const paidHint = (_: PlanNode, seed: number | null): string => editPaidHint(name, seed);
     const runDeps = run.runDeps({ lockPath: null, onEvent: deps.onEvent, writeGuard, paidHint });
-    const summary = await executePlan(prepared, runDeps, {
+    return executePlan(prepared, runDeps, {
       jobs: 1,
       signal: options.signal,
       overwrite: options.overwrite === true,
       resubmitUncertain: options.resubmitUncertain === true,
     });
-    const outcome = summary.outcomes.get(id);
-    return { summary, output: outcome?.kind === 'ok' ? outcome.path : null };
   });
+  // The summary last: after the context's close (its uploads and their notices).
+  const summary = ran.announce(interrupted(ran.summary, options.signal));
+  const outcome = summary.outcomes.get(id);
+  return { summary, output: outcome?.kind === 'ok' ? outcome.path : null };
 }
 
 /**

@@ -163,6 +163,7 @@ export const RunEvent = z.discriminatedUnion('type', [
     skipped: z.number().int(),
     submitted: z.number().int(),
     exit_code: z.number().int(),
+    /** The run's time up to its summary: the wait for the uploads to the remote cache included. */
     ms: z.number(),
     out_dir: z.string(),
     /** Nodes that may have been paid for without a request id on record (see `--resubmit-uncertain`). */

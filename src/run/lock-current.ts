@@ -7,11 +7,11 @@
  * - a downstream node that must run needs the output's provider URL and its blob for hosting:
  *   it reads the record then (or adopts the file, adopt.ts);
  * - "last used" for gc and a cache that still holds the result: `LockCurrentNodes.markUsed`
- *   runs after the run's summary, in one batch, and at most once a minute for the same set of
- *   keys (`store/touch.ts`): each record's mtime is bumped, and a record that is gone (a deleted
- *   cache) is rebuilt from the lock and the file, so the cache can still restore the output
- *   should the file be deleted later; a record whose blob alone is gone is kept (its `cost_usd`
- *   and review), only the blob copied in from the file.
+ *   runs at the run's end (before its summary is sent), in one batch, and at most once a minute
+ *   for the same set of keys (`store/touch.ts`): each record's mtime is bumped, and a record
+ *   that is gone (a deleted cache) is rebuilt from the lock and the file, so the cache can still
+ *   restore the output should the file be deleted later; a record whose blob alone is gone is
+ *   kept (its `cost_usd` and review), only the blob copied in from the file.
  */
 import { saveCopyPath } from '../util/save-template.js';
 import { dirname, extname, resolve } from 'node:path';

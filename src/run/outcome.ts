@@ -1,5 +1,5 @@
 /** What the scheduler reports: each node's outcome and the run's counts. */
-import { ExitCode, type ExitCode as Code } from '../errors.js';
+import { ExitCode, type ExitCode as Code, worstExitCode } from '../errors.js';
 import type { UpstreamOutput } from './inputs.js';
 import type { Spend } from './spend.js';
 
@@ -34,6 +34,16 @@ export interface RunSummary extends Readonly<RunCounts> {
   /** What the run's requests cost at list price (spend.ts); `null` when a price is unknown. */
   readonly costUsd: number | null;
   readonly spend: Spend;
+}
+
+/**
+ * `summary` as the run ends: exit 130 when the run was interrupted, also after the scheduler was
+ * done (Ctrl-C while the uploads to the remote cache finish), as the CLI then exits.
+ */
+export function interrupted(summary: RunSummary, signal: AbortSignal | undefined): RunSummary {
+  return signal?.aborted === true
+    ? { ...summary, exitCode: worstExitCode(summary.exitCode, ExitCode.INTERRUPTED) }
+    : summary;
 }
 
 /**

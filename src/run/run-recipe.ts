@@ -21,7 +21,8 @@ import type { RunOptions } from './options.js';
 import { prepareRun } from './prepare.js';
 import { strayLockEntries } from './stray-locks.js';
 import { eventReason } from './resolve.js';
-import { executePlan, type RunSummary } from './scheduler.js';
+import { executePlan, type FinishedRun, type RunSummary } from './scheduler.js';
+import { interrupted } from './outcome.js';
 import { writeGuardFor } from './write-guard-for.js';
 import { holdRunLock, waitingMessage } from './run-lock.js';
 import { interruptSignal } from './interrupt-signal.js';
@@ -94,27 +95,35 @@ async function runRecipeWith(path: string, options: RunRecipeOptions, deps: RunR
       });
   try {
     const context = openRunContext(deps, options);
-    let result: RunRecipeResult;
+    let result: InContext;
     try {
       result = await runInContext(context, { recipe, plan, lockPath }, options, deps);
     } finally {
-      await context.close(); // waits for the uploads to the remote cache
+      await context.close(); // waits for the uploads to the remote cache (its notices come now)
     }
-    if (!options.shard || result.kind !== 'run') return result;
-    const shard = shardShortfall(result.summary, context.remoteShortfall, options.shard);
-    for (const message of shard.warnings) deps.onEvent({ type: 'warning', t: 0, message });
-    return { ...result, summary: shard.summary };
+    if (result.kind !== 'run') return result;
+    let summary = result.finished.summary;
+    if (options.shard) {
+      const shard = shardShortfall(summary, context.remoteShortfall, options.shard);
+      for (const message of shard.warnings) deps.onEvent({ type: 'warning', t: 0, message });
+      summary = shard.summary;
+    }
+    // Last: the summary, with the exit code the run ends with (Ctrl-C while the uploads finished too).
+    return { kind: 'run', recipe, summary: result.finished.announce(interrupted(summary, options.signal)) };
   } finally {
     await releaseRun?.();
   }
 }
+
+/** A run's result before its summary is sent: the summary waits for the context's close. */
+type InContext = Exclude<RunRecipeResult, { kind: 'run' }> | { readonly kind: 'run'; readonly finished: FinishedRun };
 
 async function runInContext(
   context: RunContext,
   p: { readonly recipe: Recipe; readonly plan: Plan; readonly lockPath: string },
   options: RunRecipeOptions,
   deps: RunRecipeDeps,
-): Promise<RunRecipeResult> {
+): Promise<InContext> {
   const { recipe, plan, lockPath } = p;
   const { rt } = deps;
   const run = await context.scope(runTargetFor(recipe));
@@ -183,8 +192,8 @@ async function runInContext(
   };
   try {
     const runDeps = run.runDeps({ lockPath, onEvent, writeGuard });
-    const summary = await executePlan(prepared, options.frozen ? frozenDeps(runDeps) : runDeps, options);
-    return { kind: 'run', recipe, summary };
+    const finished = await executePlan(prepared, options.frozen ? frozenDeps(runDeps) : runDeps, options);
+    return { kind: 'run', finished };
   } finally {
     await prefetch.stop();
   }

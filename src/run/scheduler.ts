@@ -43,7 +43,19 @@ export type { RunSummary } from './outcome.js';
 /** See `Scheduler.#local`: enough to keep the thread pool busy, few enough to stay small. */
 const LOCAL_CONCURRENCY = 32;
 
-export async function executePlan(prepared: Prepared, deps: RunDeps, options: RunOptions): Promise<RunSummary> {
+/**
+ * A run's end. Its `run-summary` event is not sent by the scheduler: the caller sends it with
+ * `announce` once it is done with the run (uploads to the remote cache waited for, a shard's
+ * shortfall and Ctrl-C counted into the exit code), so the summary is the run's last event and
+ * says the exit code the run ends with.
+ */
+export interface FinishedRun {
+  readonly summary: RunSummary;
+  /** Send `run-summary` for `summary` (default: the scheduler's own); returns it, `ms` up to now. */
+  announce(summary?: RunSummary): RunSummary;
+}
+
+export async function executePlan(prepared: Prepared, deps: RunDeps, options: RunOptions): Promise<FinishedRun> {
   // This run has no token yet (beginRun): an entry of a live run in this process is another run's.
   const self = { pid: deps.rt.pid, isAlive: (pid: number) => deps.rt.isAlive(pid), run: '' };
   // Its first submits' claims then find the claim thread up (a few ms each instead of ~20 on the promise path).
@@ -116,7 +128,7 @@ class Scheduler {
     this.#drift = new DriftCheck(prepared.plan.nodes, { store: deps.store, emit: (e) => this.#emit(e) });
   }
 
-  async run(): Promise<RunSummary> {
+  async run(): Promise<FinishedRun> {
     const stopWatch = watchJournal(this.deps.store, (e) => this.#emit(e));
     try {
       return await this.#runAll();
@@ -126,7 +138,7 @@ class Scheduler {
     }
   }
 
-  async #runAll(): Promise<RunSummary> {
+  async #runAll(): Promise<FinishedRun> {
     const { prepared } = this;
     this.#emit({
       type: 'run-start',
@@ -153,21 +165,34 @@ class Scheduler {
     const { spend, fields } = await this.#spend.settle();
     const ms = this.deps.rt.now() - this.#started;
     const outDir = prepared.plan.recipe.outDir;
-    this.#emit({
-      type: 'run-summary',
-      recipe: prepared.plan.recipe.file,
-      ...this.#tally.counts,
-      exit_code: this.#tally.exitCode,
-      ms,
-      out_dir: outDir,
-      ...(uncertain.length > 0 ? { uncertain } : {}),
-      ...(outcomeUnknown.length > 0 ? { outcome_unknown: outcomeUnknown } : {}),
-      ...(drift.length > 0 ? { drift } : {}),
-      ...fields,
-    });
     await this.#current.markUsed();
     const paid = { uncertain, outcomeUnknown, costUsd: spend.costUsd, spend };
-    return { ...this.#tally.counts, exitCode: this.#tally.exitCode, ms, outDir, outcomes: settled, ...paid, drift };
+    const own: RunSummary = {
+      ...this.#tally.counts,
+      exitCode: this.#tally.exitCode,
+      ms,
+      outDir,
+      outcomes: settled,
+      ...paid,
+      drift,
+    };
+    const announce = (summary: RunSummary = own): RunSummary => {
+      const ms = this.deps.rt.now() - this.#started; // the run's time up to its summary, final uploads included
+      this.#emit({
+        type: 'run-summary',
+        recipe: prepared.plan.recipe.file,
+        ...this.#tally.counts,
+        exit_code: summary.exitCode,
+        ms,
+        out_dir: outDir,
+        ...(uncertain.length > 0 ? { uncertain } : {}),
+        ...(outcomeUnknown.length > 0 ? { outcome_unknown: outcomeUnknown } : {}),
+        ...(drift.length > 0 ? { drift } : {}),
+        ...fields,
+      });
+      return { ...summary, ms };
+    };
+    return { summary: own, announce };
   }
 
   async #runNode(node: PlanNode): Promise<NodeOutcome> {

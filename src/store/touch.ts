@@ -64,7 +64,7 @@ export interface Missing {
  * Bump the mtime of the records of `used` (a batch of cache hits) unless this very set of keys
  * was bumped less than {@link TOUCH_AFTER_MS} ago. Returns the keys whose record or output blob
  * is missing, and which (the caller may rebuild them: a record still there is kept, only its
- * blob copied in). Synchronous: one syscall per record, run after the summary, where a promise
+ * blob copied in). Synchronous: one syscall per record, run at the run's end, where a promise
  * per record would cost more than the syscall. Best effort.
  */
 export function touchRecords(

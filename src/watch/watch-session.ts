@@ -42,6 +42,7 @@ import { writeGuardFor } from '../run/write-guard-for.js';
 import type { WriteGuard } from '../store/write-guard.js';
 import { executePlan, type RunSummary } from '../run/scheduler.js';
 import { SpendLedger } from '../run/spend.js';
+import { EndSummaries } from './end-summaries.js';
 import { lockedTargets } from '../run/hand-edits.js';
 import type { WrittenFiles } from './output-watcher.js';
 import { InflightRegistry } from './inflight.js';
@@ -112,6 +113,7 @@ export class WatchSession {
   /** Seeds this session chose (drawn or from the lock): they keep in-flight keys stable. */
   #seeds = new Map<string, number>();
   readonly #runs = new Set<Promise<RunSummary>>();
+  readonly #summaries = new EndSummaries(() => this.#closed || this.options.signal?.aborted === true);
   #current: CurrentRun | null = null;
   #recipe: Recipe | null = null;
   /** What the latest recipe text names while it does not load (missing sources among them). */
@@ -262,13 +264,16 @@ export class WatchSession {
     await this.#current?.done.catch(() => undefined);
   }
 
-  /** Stop watching: the current run stops softly; waits for every run (superseded ones too). */
+  /**
+   * Stop watching: the current run stops softly; waits for every run (superseded ones too), then
+   * for the uploads; the summary of a run that ended as watching ended comes last (end-summaries.ts).
+   */
   async close(): Promise<void> {
     this.#closed = true;
     this.#current?.stop.abort();
     while (this.#runs.size > 0) await Promise.allSettled([...this.#runs]);
     await this.#prefetches.close();
-    await this.#context.close();
+    await this.#context.close().finally(() => this.#summaries.flush());
   }
 
   #absolute(path: string): string {
@@ -367,6 +372,7 @@ export class WatchSession {
       scope.runDeps({ lockPath: run.lockPath, onEvent, coordination, writeGuard: run.writeGuard }),
       this.options,
     )
+      .then((finished) => this.#summaries.announce(finished))
       .then(listener.unlessFailed)
       .finally(() => {
         // Superseded: the next cycle decided which of its uploads go on.

@@ -210,6 +210,39 @@ describe('--shard across processes, then the assemble run', () => {
     expect(plain.code, plain.stderr).toBe(0);
   }, 180_000);
 
+  it('the remote down: the summary is the last line and says the exit code (a shard 75, a plain run 0)', async () => {
+    const p = await shardProject();
+    projects.push(p);
+    await p.writeRecipe(SHARD_YAML.replaceAll('grey studio', 'charcoal studio'));
+    const down = { ...env(p), AWS_ENDPOINT_URL_S3: 'http://127.0.0.1:9' }; // nothing listens: refused
+    const lines = (stdout: string): { type: string; exit_code?: number; message?: string }[] =>
+      stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { type: string });
+    const shard = await cli(['run', 'recipe.yml', '--shard', '1/3', '--json'], { cwd: p.root, env: down });
+    expect(shard.code, shard.stderr).toBe(75);
+    const events = lines(shard.stdout);
+    expect(events.at(-1)).toMatchObject({ type: 'run-summary', exit_code: 75 });
+    expect(events.filter((e) => e.type === 'warning' && e.message?.startsWith('shard 1/3: '))).toHaveLength(1);
+    // docs/ci.md's `jq -s 'last | .cost_usd // "unknown"'`: the last line has the spend.
+    expect(events.at(-1)).toMatchObject({ cost_usd: expect.any(Number) });
+
+    // The text log: the shard's warning, then the summary as the last line.
+    const text = await cli(['run', 'recipe.yml', '--shard', '2/3'], { cwd: p.root, env: down });
+    expect(text.code, text.stderr).toBe(75);
+    const log = text.stderr.trim().split('\n');
+    expect(log.at(-1)).toMatch(/^done \d+ · cached \d+ · failed 0 · skipped 0 · submitted \d+ · spent /);
+    expect(log.at(-2)).toMatch(/^warning +shard 2\/3: /);
+
+    // Without --shard (shard 3's nodes paid now): exit 0, the remote's notice before the summary.
+    const only = await cli(['run', 'recipe.yml', '--json'], { cwd: p.root, env: down });
+    expect(only.code, only.stderr).toBe(0);
+    const all = lines(only.stdout);
+    expect(all.at(-1)).toMatchObject({ type: 'run-summary', exit_code: 0 });
+    expect(all.filter((e) => e.type === 'notice' && e.message?.includes('not uploaded'))).toHaveLength(1);
+  }, 180_000);
+
   it('a file name in NFD (macOS) and in NFC (Linux) is one instance: same split, the assemble pays 0', async () => {
     // Two accented names written the way each file system hands them back. `caf~` sorts before
     // `café` in NFC (0x7e < 0xe9) but after it in NFD (`e` 0x65): the order decides which one

@@ -58,7 +58,7 @@ class TtyReporter implements Reporter {
       this.drainFold();
       this.draw([summaryLine(e, this.style, this.state.failedNodes)]);
     } else if (e.type === 'notice' && this.timer === undefined) {
-      this.draw(); // e.g. "uploading N to remote cache…" after the summary: shown now, not at close
+      this.draw(); // a note while no run is live (a watch session ending after its last summary): shown now
     } else if (this.state.active && this.timer === undefined) {
       this.timer = this.timers.setInterval(() => this.draw(), REDRAW_MS);
     }

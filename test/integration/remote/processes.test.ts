@@ -75,6 +75,8 @@ describe('remote cache across processes', () => {
     const result = await child.done;
     expect(result.code, result.stderr).toBe(130);
     expect(result.stderr).toMatch(/done 5 .* submitted 5/);
+    // The summary last, after the uploads' grace and their notes (the line a job summary takes).
+    expect(result.stderr.trim().split('\n').at(-1)).toMatch(/^done 5 · .* submitted 5 /);
     // Nothing reached the bucket (every PUT was held), so no record names a missing blob.
     expect(s3.requests.filter((r) => r.method === 'PUT')).toEqual([]);
     // Locally: the lock, out/ and the cache are complete: a run without the remote pays nothing.
