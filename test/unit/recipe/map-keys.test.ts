@@ -10,6 +10,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseDocument } from 'yaml';
 import { ExitCode } from '../../../src/errors.js';
+import { setPickInText } from '../../../src/recipe/pick.js';
 import { validateRecipe } from '../../../src/recipe/validate.js';
 import { MAX_MAP_ENTRIES, duplicateKeys } from '../../../src/recipe/yaml/map-keys.js';
 import { parseRecipeYaml } from '../../../src/recipe/yaml/parse.js';
@@ -83,5 +84,10 @@ describe('repeated keys, by the parser’s own rule', () => {
       '3 duplicate key "name"',
       '5 duplicate key "name"',
     ]);
+  });
+
+  it('kontext pick refuses a repeated key, naming it', () => {
+    const text = 'passes:\n  - id: a\n    prompt: x\n    prompt: y\n    variants: 2\n';
+    expect(() => setPickInText(text, 0, 1)).toThrow(/not valid YAML: duplicate key "prompt"/);
   });
 });
