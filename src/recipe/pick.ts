@@ -8,6 +8,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { type Document, isMap, isScalar, isSeq, type Node, type Pair, parseDocument, Scalar, type YAMLMap } from 'yaml';
 import { ExitCode, KontextError } from '../errors.js';
+import { duplicateKeys } from './yaml/map-keys.js';
 
 export interface PickEdit {
   /** The new recipe text. */
@@ -24,8 +25,9 @@ function cannot(message: string, hint?: string): KontextError {
 
 /** The parsed recipe and its pass at `passIndex`, a mapping written in place (`byHand`: what to do otherwise). */
 function passNode(text: string, passIndex: number, byHand: string): { doc: Document.Parsed; pass: YAMLMap } {
-  const doc = parseDocument(text);
-  if (doc.errors.length > 0) throw cannot(`the recipe is not valid YAML: ${doc.errors[0]?.message ?? ''}`);
+  const doc = parse(text);
+  const errors = yamlErrors(doc);
+  if (errors.length > 0) throw cannot(`the recipe is not valid YAML: ${errors[0] ?? ''}`);
   const passes = doc.get('passes', true);
   const pass = isSeq(passes) ? passes.items[passIndex] : undefined;
   if (!isMap(pass))
@@ -56,7 +58,7 @@ export function setPickInText(text: string, passIndex: number, variant: number):
  * recipe that does not validate: `--clear` may be what fixes it); undefined when none is.
  */
 export function passIndexInText(text: string, passId: string): number | undefined {
-  const passes = parseDocument(text).get('passes', true);
+  const passes = parse(text).get('passes', true);
   if (!isSeq(passes)) return undefined;
   const at = passes.items.findIndex((p) => isMap(p) && p.get('id') === passId);
   return at < 0 ? undefined : at;
@@ -106,8 +108,21 @@ function surgicalRemoval(text: string, pass: YAMLMap, at: number): string | unde
 }
 
 function parsesTo(text: string, wanted: unknown): boolean {
-  const doc = parseDocument(text);
-  return doc.errors.length === 0 && isDeepStrictEqual(doc.toJS(), wanted);
+  const doc = parse(text);
+  return yamlErrors(doc).length === 0 && isDeepStrictEqual(doc.toJS(), wanted);
+}
+
+/**
+ * The recipe's document. Without the parser's repeated-key check, quadratic in a mapping's size
+ * (a pick on a recipe of 45,000 sources parses it three times): `yamlErrors` makes the same check
+ * in linear time (yaml/map-keys.ts).
+ */
+function parse(text: string): Document.Parsed {
+  return parseDocument(text, { uniqueKeys: false });
+}
+
+function yamlErrors(doc: Document.Parsed): string[] {
+  return [...doc.errors.map((e) => e.message), ...duplicateKeys(doc).map((i) => i.message)];
 }
 
 /** The text with the pick written in place, or undefined when no safe spot is found. */

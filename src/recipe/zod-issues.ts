@@ -83,6 +83,8 @@ function issueProblems(issue: Issue, data: unknown, report: Report): Problem[] {
       ];
     case 'invalid_value': {
       const allowed = issue.values.map((v) => JSON.stringify(v));
+      // A required key with a literal or enum value (`version: 1`), absent: not "got a undefined".
+      if (value === undefined) return [missingOneOf(path, allowed, report)];
       const message =
         allowed.length === 1
           ? `expected ${allowed[0]}, got ${describeValue(value)}`
@@ -115,14 +117,11 @@ function unionProblem(issue: z.core.$ZodIssueInvalidUnion, value: unknown, repor
   const options = (issue as { options?: readonly unknown[] }).options;
   if (options) {
     const allowed = options.map((o) => JSON.stringify(o));
-    const message =
-      value === undefined
-        ? `required key "${String(path.at(-1))}" is missing (one of ${allowed.join(', ')})`
-        : `expected one of ${allowed.join(', ')}, got ${describeValue(value)}`;
+    if (value === undefined) return missingOneOf(path, allowed, report);
     return report({
-      code: value === undefined ? 'missing-field' : 'invalid-value',
+      code: 'invalid-value',
       path,
-      message,
+      message: `expected one of ${allowed.join(', ')}, got ${describeValue(value)}`,
       hint: didYouMean(String(value), options.map(String)),
     });
   }
@@ -133,6 +132,21 @@ function unionProblem(issue: z.core.$ZodIssueInvalidUnion, value: unknown, repor
   ].filter((e) => e !== undefined);
   const what = expected.length > 0 ? expected.join(' or ') : 'one of the allowed forms';
   return report({ code: 'invalid-type', path, message: `expected ${what}, got ${describeValue(value)}` });
+}
+
+/**
+ * A required key whose value is one of `allowed` (JSON-quoted) is not there: reported at the
+ * mapping that lacks it, as any missing required key is.
+ */
+function missingOneOf(path: DocPath, allowed: readonly string[], report: Report): Problem {
+  const key = String(path.at(-1));
+  return report({
+    code: 'missing-field',
+    path,
+    label: path.slice(0, -1),
+    message: `required key "${key}" is missing${allowed.length === 1 ? '' : ` (one of ${allowed.join(', ')})`}`,
+    ...(allowed.length === 1 && { hint: `add ${key}: ${allowed[0] ?? ''}` }),
+  });
 }
 
 function rangeMessage(issue: z.core.$ZodIssueTooSmall | z.core.$ZodIssueTooBig, value: unknown): string {

@@ -28,6 +28,7 @@ import { stopBetweenAttempts, stoppedByFailure, submitClock } from './submit-bet
 import { bodySha256, claimSubmit, isLiveOwner, maybePaid, provesNotAccepted, stopIfUncertain } from './submit-claim.js';
 import { SUBMIT_GRACE_MS, submitLostWarning } from './submit-grace.js';
 import { retryEvents } from './retry-events.js';
+import { anotherRun } from './run-lock.js';
 import { graceSignal } from '../util/grace-signal.js';
 import {
   isImageFetchFailure,
@@ -316,7 +317,7 @@ function claimDeps(job: Job, deps: NodeDeps): Parameters<typeof claimSubmit>[1] 
       deps.emit({
         type: 'warning',
         node: job.node.id,
-        message: `waiting for another kontext run (pid ${String(holder.pid)}) that is submitting this node`,
+        message: `waiting for ${anotherRun(holder.pid, intents.pid)} that is submitting this node`,
       }),
   };
 }

@@ -41,6 +41,11 @@ export function lockPathOfRecipeFile(path: string, cwd: string): string {
  * kontext that runs one recipe twice at once is told the other run is its own.
  */
 export function waitingMessage(pid: number | undefined, recipe: string, self?: number): string {
-  if (pid !== undefined && pid === self) return `waiting for another kontext run in this process on ${recipe}`;
-  return `waiting for another kontext run (pid ${pid === undefined ? '?' : String(pid)}) on ${recipe}`;
+  return `waiting for ${anotherRun(pid, self)} on ${recipe}`;
+}
+
+/** Who a waiting run waits for: a run of this process (`self`, a watch's earlier run) is not named by its pid. */
+export function anotherRun(pid: number | undefined, self?: number): string {
+  if (pid !== undefined && pid === self) return 'another kontext run in this process';
+  return `another kontext run (pid ${pid === undefined ? '?' : String(pid)})`;
 }

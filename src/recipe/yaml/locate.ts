@@ -3,7 +3,17 @@
  * value, or of the key when asked (unknown keys). A path that does not exist in the document
  * (a missing field) falls back to the nearest ancestor that does.
  */
-import { isAlias, isMap, isScalar, isSeq, type Document, type LineCounter, type Node } from 'yaml';
+import {
+  isAlias,
+  isMap,
+  isScalar,
+  isSeq,
+  type Document,
+  type LineCounter,
+  type Node,
+  type Pair,
+  type YAMLMap,
+} from 'yaml';
 
 export type DocPath = readonly (string | number)[];
 
@@ -28,14 +38,33 @@ function nonEmpty(node: Node | null): Node | null {
   return isScalar(node) && node.value === null && r !== undefined && r !== null && r[0] === r[1] ? null : node;
 }
 
+/**
+ * Each mapping's scalar keys by their text, the first of a repeated one (as a scan finds it), made
+ * on a mapping's first look-up: a recipe whose every key of a 50,000-key mapping is a problem
+ * locates each, and a scan per look-up made that quadratic (20,000 keys: seconds). Made again if
+ * the mapping's size changed since.
+ */
+const keyIndex = new WeakMap<YAMLMap, { readonly size: number; readonly byKey: Map<string, Pair> }>();
+
+function pairOf(map: YAMLMap, seg: string | number): Pair | undefined {
+  let index = keyIndex.get(map);
+  if (index?.size !== map.items.length) {
+    const byKey = new Map<string, Pair>();
+    for (const pair of map.items as Pair[]) {
+      const k = pair.key;
+      if (isScalar(k) && !byKey.has(String(k.value))) byKey.set(String(k.value), pair);
+    }
+    index = { size: map.items.length, byKey };
+    keyIndex.set(map, index);
+  }
+  return index.byKey.get(String(seg));
+}
+
 function child(doc: Document, node: Node, seg: string | number): { key: Node | null; value: Node | null } | undefined {
   const target = isAlias(node) ? node.resolve(doc) : node;
   if (isMap(target)) {
-    for (const pair of target.items) {
-      const k = pair.key;
-      if (isScalar(k) && String(k.value) === String(seg)) return { key: k, value: nonEmpty(pair.value as Node | null) };
-    }
-    return undefined;
+    const pair = pairOf(target, seg);
+    return pair === undefined ? undefined : { key: pair.key as Node, value: nonEmpty(pair.value as Node | null) };
   }
   if (isSeq(target) && typeof seg === 'number') {
     const item = target.items[seg] as Node | undefined;

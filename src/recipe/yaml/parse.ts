@@ -6,6 +6,7 @@
 import { LineCounter, isCollection, isMap, isScalar, parseDocument, visit, type Document, type YAMLError } from 'yaml';
 import { escapeHidden, firstHiddenChar } from '../../util/hidden-chars.js';
 import { hiddenInComment } from './comments.js';
+import { duplicateKeys, tooManyEntries } from './map-keys.js';
 import { findBinaryContent } from './text-checks.js';
 
 /** More alias expansions than this is a "billion laughs" bomb, not a recipe. */
@@ -44,8 +45,12 @@ export function parseRecipeYaml(text: string): YamlOutcome {
     feedLines(lines, text, early.offset);
     return fail(lines, early);
   }
-  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
-  if (doc.errors.length > 0) return { ok: false, issues: doc.errors.map((e) => syntaxIssue(doc, e)), lines };
+  // Repeated keys are found by map-keys.ts, linear: the parser's check is quadratic in a mapping's size.
+  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: false, prettyErrors: false });
+  const crowded = tooManyEntries(doc);
+  if (crowded) return fail(lines, crowded);
+  const errors = [...doc.errors.map(syntaxIssue), ...duplicateKeys(doc)].sort((a, b) => a.offset - b.offset);
+  if (errors.length > 0) return { ok: false, issues: errors, lines };
   if (doc.contents === null) {
     return fail(lines, {
       code: 'yaml-empty',
@@ -279,7 +284,6 @@ function aliasIssue(doc: Document, e: unknown): YamlIssue {
 }
 
 const HINTS: Readonly<Record<string, { code: string; hint: string }>> = {
-  DUPLICATE_KEY: { code: 'yaml-duplicate-key', hint: 'a key may appear only once in a mapping; remove or rename one' },
   TAB_AS_INDENT: { code: 'yaml-tab', hint: 'indent with spaces; YAML does not allow tabs for indentation' },
   MULTIPLE_DOCS: {
     code: 'yaml-multiple-documents',
@@ -287,29 +291,13 @@ const HINTS: Readonly<Record<string, { code: string; hint: string }>> = {
   },
 };
 
-function syntaxIssue(doc: Document, e: YAMLError): YamlIssue {
+function syntaxIssue(e: YAMLError): YamlIssue {
   const known = HINTS[e.code];
   const offset = e.pos[0];
   // yaml's messages end with "at line N, column M:" and a code frame when prettyErrors is on; we
   // turned that off and add our own file:line:col prefix instead.
-  const base = e.message.split('\n')[0] ?? e.message;
-  const message = e.code === 'DUPLICATE_KEY' ? duplicateKeyMessage(doc, offset) : lowerFirst(base);
+  const message = lowerFirst(e.message.split('\n')[0] ?? e.message);
   return known ? { code: known.code, message, hint: known.hint, offset } : { code: 'yaml-syntax', message, offset };
-}
-
-function duplicateKeyMessage(doc: Document, offset: number): string {
-  let key: string | undefined;
-  visit(doc, {
-    Pair(_, pair) {
-      const k = pair.key as { range?: [number, number, number]; value?: unknown } | null;
-      if (k?.range?.[0] === offset) {
-        key = String(k.value);
-        return visit.BREAK;
-      }
-      return undefined;
-    },
-  });
-  return key === undefined ? 'duplicate key' : `duplicate key "${key}"`;
 }
 
 function lowerFirst(s: string): string {

@@ -40,6 +40,13 @@ describe('schema problems read like advice', () => {
       'unknown-key@5:3 hosting: unknown key "regoin" (did you mean "region"?)',
     ],
     ['wrong version', `version: 2\n${OK_TAIL}`, 'invalid-value@1:10 version: expected 1, got 2'],
+    // A literal's key left out: a missing key at the mapping, not "expected 1, got a undefined".
+    ['no version', OK_TAIL, 'missing-field@1:1 required key "version" is missing (add version: 1)'],
+    [
+      'no hosting mode',
+      `version: 1\nhosting:\n  bucket: b\n${OK_TAIL}`,
+      'missing-field@3:3 hosting: required key "mode" is missing (one of "inline", "s3", "command")',
+    ],
     [
       'provider typo',
       `version: 1\nprovider: emulater\n${OK_TAIL}`,
