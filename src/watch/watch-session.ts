@@ -5,13 +5,12 @@
  * wants (cancelled while queued; left to finish into the cache once running), and starts a
  * run in which everything already done is a cache hit and everything still in flight is
  * awaited rather than resubmitted. One run context (run/context.ts) serves every cycle: its
- * provider session, stores and hostings are reused, and closed when watching ends.
+ * provider session, stores and hostings are reused, and closed when watching ends. A cycle's
+ * plan (the lock read, states resolved with the session's seeds): cycle-plan.ts.
  * Each cycle hosts its local sources ahead of the -j slots, as a plain run does
  * (watch-prefetch.ts: what a superseded cycle was uploading goes on only if the new plan needs it).
  */
-import { overrideProvider } from '../run/node-provider.js';
 import { dirname, relative, resolve } from 'node:path';
-import { buildPlan } from '../plan/index.js';
 import type { Plan } from '../plan/types.js';
 import type { LockFile } from '../store/types.js';
 import type { SessionPool } from '../providers/session-pool.js';
@@ -28,18 +27,14 @@ import { sourceFiles } from '../recipe/source-files.js';
 import { isKontextError, problemLines, RecipeError, type KontextError } from '../errors.js';
 import type { Runtime } from '../runtime.js';
 import { readLock, resolveCacheDir } from '../store/index.js';
-import { checksBeforeMerge, resolvedLock, writeResolved } from '../run/lock-resolve.js';
-import { openRunContext, type RunContext, type RunScope } from '../run/context.js';
+import { openRunContext, type RunContext } from '../run/context.js';
 import { guardListener, type GuardedListener } from '../run/event-listener.js';
 import type { RunEvent } from '../run/events.js';
 import { LockWriter } from '../run/lock-writer.js';
-import { prepareRun, type Prepared, startCounts } from '../run/prepare.js';
-import { strayLockEntries } from '../run/stray-locks.js';
+import { type Prepared, startCounts } from '../run/prepare.js';
 import { eventReason } from '../run/resolve.js';
 import { lockPathFor, runTargetFor, type RunRecipeOptions } from '../run/run-recipe.js';
-import { emitWarnings } from '../run/lint-warnings.js';
 import { writeGuardFor } from '../run/write-guard-for.js';
-import type { WriteGuard } from '../store/write-guard.js';
 import { executePlan, type RunSummary } from '../run/scheduler.js';
 import { SpendLedger } from '../run/spend.js';
 import { EndSummaries } from './end-summaries.js';
@@ -50,21 +45,13 @@ import { PartialSources, SETTLE_MS } from './partial-sources.js';
 import { fileStamp } from './survey-roots.js';
 import { WatchPrefetches } from './watch-prefetch.js';
 import { WriteGate } from './write-gate.js';
+import { type CycleRun, planCycle } from './cycle-plan.js';
 
 export interface WatchDeps {
   readonly rt: Runtime;
   readonly onEvent: (event: RunEvent) => void;
   /** Provider sessions shared with other watch sessions (the caller closes them); otherwise its own. */
   readonly sessions?: SessionPool | undefined;
-}
-
-/** One cycle's share of the run context, and where its lock is. */
-interface CycleRun {
-  readonly scope: RunScope;
-  readonly lockPath: string;
-  readonly writeGuard: WriteGuard;
-  /** Keys in flight as the previous run was stopped: in flight for the cycle, even those done while it plans. */
-  readonly flying: ReadonlySet<string>;
 }
 
 type Observed = { readonly listenerError?: KontextError };
@@ -297,37 +284,15 @@ export class WatchSession {
     this.#prefetches.pause();
     await this.#writes.settled();
     await this.#current?.lock.flush().catch((e: unknown) => this.#warn(`lock: ${(e as Error).message}`));
-    // --force and --reseed are one-shot: later cycles re-run only what changed.
-    const once = this.#started === 0 ? this.options : { ...this.options, force: undefined, reseed: undefined };
-    // A lock git left conflicted is merged from the output files (run/lock-resolve.ts), written below.
-    const plan = overrideProvider(buildPlan(recipe), this.options.provider);
-    const lock = await resolvedLock(run.lockPath, {
-      outputs: run.writeGuard,
-      store: run.scope.store,
-      nodes: plan.nodes,
-    });
-    const prepared = await prepareRun(
-      plan,
-      {
-        store: run.scope.store,
-        providerName: run.scope.providerName,
-        lock: lock.lock,
-        draw: this.deps.rt.randomSeed,
-        sessionSeeds: this.#seeds,
-        lockDir: dirname(run.lockPath),
-        lockPath: run.lockPath,
-        strays: strayLockEntries(run.lockPath, run.writeGuard),
-        self: this.deps.rt,
+    const prepared = await planCycle(recipe, run, {
+      options: this.#started === 0 ? this.options : { ...this.options, force: undefined, reseed: undefined },
+      sessionSeeds: this.#seeds,
+      rt: this.deps.rt,
+      emit: this.#emit,
+      onPlanned: ({ plan, lock }) => {
+        this.#planned = { plan, lockPath: run.lockPath, lock };
       },
-      once,
-    );
-    emitWarnings(recipe.warnings, this.#emit); // every cycle's lint, before its first request
-    this.#planned = { plan: prepared.plan, lockPath: run.lockPath, lock: lock.lock };
-    const notice = (message: string): void => this.#emit({ type: 'notice', t: 0, message });
-    const preflight = (): Promise<void> => run.scope.preflight(prepared, { guard: run.writeGuard });
-    await checksBeforeMerge(run.lockPath, lock, notice, preflight);
-    const resolved = await writeResolved(run.lockPath, lock, this.deps.rt);
-    if (resolved !== null) notice(resolved);
+    });
     return { prepared, run };
   }
 

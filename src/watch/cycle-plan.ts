@@ -1,0 +1,72 @@
+/**
+ * One watch cycle's plan (watch-session.ts): the recipe built into a plan, its lock read (a
+ * lock git left conflicted merged from the output files, run/lock-resolve.ts), the node states
+ * resolved with the session's seeds, the cycle's lint said, and the merged lock written.
+ */
+import { dirname } from 'node:path';
+import { buildPlan } from '../plan/index.js';
+import type { Plan } from '../plan/types.js';
+import type { Recipe } from '../recipe/types.js';
+import type { Runtime } from '../runtime.js';
+import type { RunScope } from '../run/context.js';
+import type { RunEvent } from '../run/events.js';
+import { emitWarnings } from '../run/lint-warnings.js';
+import { checksBeforeMerge, resolvedLock, writeResolved } from '../run/lock-resolve.js';
+import { overrideProvider } from '../run/node-provider.js';
+import { prepareRun, type Prepared } from '../run/prepare.js';
+import type { RunRecipeOptions } from '../run/run-recipe.js';
+import { strayLockEntries } from '../run/stray-locks.js';
+import type { LockFile } from '../store/types.js';
+import type { WriteGuard } from '../store/write-guard.js';
+
+/** One cycle's share of the run context, and where its lock is. */
+export interface CycleRun {
+  readonly scope: RunScope;
+  readonly lockPath: string;
+  readonly writeGuard: WriteGuard;
+  /** Keys in flight as the previous run was stopped: in flight for the cycle, even those done while it plans. */
+  readonly flying: ReadonlySet<string>;
+}
+
+export interface CyclePlanDeps {
+  /** The cycle's options: --force and --reseed only on the first (later cycles re-run only what changed). */
+  readonly options: RunRecipeOptions;
+  /** Node id → the seed an earlier cycle used. */
+  readonly sessionSeeds: ReadonlyMap<string, number>;
+  readonly rt: Runtime;
+  readonly emit: (event: RunEvent) => void;
+  /** Told the plan and its lock once resolved, before the checks that may still refuse the cycle. */
+  readonly onPlanned: (planned: { readonly plan: Plan; readonly lock: LockFile }) => void;
+}
+
+export async function planCycle(recipe: Recipe, run: CycleRun, deps: CyclePlanDeps): Promise<Prepared> {
+  const plan = overrideProvider(buildPlan(recipe), deps.options.provider);
+  const lock = await resolvedLock(run.lockPath, {
+    outputs: run.writeGuard,
+    store: run.scope.store,
+    nodes: plan.nodes,
+  });
+  const prepared = await prepareRun(
+    plan,
+    {
+      store: run.scope.store,
+      providerName: run.scope.providerName,
+      lock: lock.lock,
+      draw: deps.rt.randomSeed,
+      sessionSeeds: deps.sessionSeeds,
+      lockDir: dirname(run.lockPath),
+      lockPath: run.lockPath,
+      strays: strayLockEntries(run.lockPath, run.writeGuard),
+      self: deps.rt,
+    },
+    deps.options,
+  );
+  emitWarnings(recipe.warnings, deps.emit); // every cycle's lint, before its first request
+  deps.onPlanned({ plan: prepared.plan, lock: lock.lock });
+  const notice = (message: string): void => deps.emit({ type: 'notice', t: 0, message });
+  const preflight = (): Promise<void> => run.scope.preflight(prepared, { guard: run.writeGuard });
+  await checksBeforeMerge(run.lockPath, lock, notice, preflight);
+  const resolved = await writeResolved(run.lockPath, lock, deps.rt);
+  if (resolved !== null) notice(resolved);
+  return prepared;
+}
