@@ -3,14 +3,15 @@
  * a renamed image file) are kept as "orphans", and a new node (no lock entry, no pinned seed)
  * asking exactly what an orphan asked (same provider, model, prompt, input bytes and params)
  * takes its entry, so its seed, key and output are reused and the rename costs nothing.
- * Each orphan is taken at most once (variants of a renamed pass each take one, in id order).
- * After them, the entries of *displaced* nodes: still in the plan, but their source file now
- * holds other bytes, or their upstream is displaced (a glob's names shifted when a file was
- * added: `shoe.jpg` beside `shoe.png` takes the name `shoe`, the old photo becomes `shoe-2`; two
- * files swapped). Such a node keeps its own entry's seed; its old request goes to the node that
- * now asks it. A node whose own entry no longer describes what it asks (its prompt or input
- * changed) may take an exact match too, before falling back to its own seed (a pass renamed
- * back to a name whose old entry asked something else), among the lock's own entries only.
+ * Each entry is taken at most once (variants of a renamed pass each take one, in id order).
+ * After the orphans, the entries of *displaced* nodes (displaced.ts): still in the plan, but
+ * their source file now holds other bytes, or their upstream is displaced (a glob's names
+ * shifted when a file was added: `shoe.jpg` beside `shoe.png` takes the name `shoe`, the old
+ * photo becomes `shoe-2`; two files swapped). Such a node keeps its own entry's seed; its old
+ * request goes to the node that now asks it. A node whose own entry no longer describes what it
+ * asks (its prompt or input changed) may take an exact match too, among the lock's own entries,
+ * unless its own seed's result for what it asks now is in the cache already (a pass renamed back
+ * to a name whose old entry asked something else).
  * After the lock's own entries, those of stray locks (a renamed recipe's old lock:
  * stray-locks.ts), asked for only when the lock's own give no match.
  * A request paid for but never locked (a run stopped while it ran, then the pass or file renamed)
@@ -22,53 +23,92 @@ import type { PlanNode } from '../plan/types.js';
 import type { JournalEntry, LockEntry, LockFile, Store } from '../store/types.js';
 import { requestHash } from '../store/index.js';
 import { requestShaFor } from './node-request.js';
+import type { Displacement } from './displaced.js';
+
+/** A node's own lock entry, when it claims (see the top of this file). */
+interface OwnEntry {
+  readonly entry: LockEntry;
+  /** Whether the result of the node's own seed for what it asks now is in the cache (then it keeps its seed). */
+  readonly cached: () => Promise<boolean>;
+}
 
 export interface OrphanPool {
   /**
-   * The entry asking what `node` asks on `inputSha`, removed from the pool; else null. With `own`
-   * (the node's lock entry), only when `own` asks something else (else the node keeps it).
+   * The entry asking what `node` asks on `inputSha`, removed from the pool; else null. With `own`,
+   * only when `own` asks something else and its seed's result is not cached (else the node keeps it).
    */
-  claim(node: PlanNode, inputSha: string, own?: LockEntry): Promise<LockEntry | null>;
+  claim(node: PlanNode, inputSha: string, own?: OwnEntry): Promise<LockEntry | null>;
 }
 
-export function orphanPool(
-  lock: LockFile,
-  planIds: ReadonlySet<string>,
-  providerName: string,
-  store: Store,
-  strays?: () => Promise<readonly LockEntry[]>,
-  displaced: readonly string[] = [],
-): OrphanPool {
-  const free = [
-    ...Object.keys(lock.nodes)
-      .filter((id) => !planIds.has(id))
-      .sort(),
-    ...displaced,
-  ].map((id) => lock.nodes[id] as LockEntry);
-  let stray: LockEntry[] | null = strays === undefined ? [] : null;
-  const take = async (pool: LockEntry[], node: PlanNode, inputSha: string): Promise<LockEntry | null> => {
-    if (pool.length === 0) return null;
+export interface PoolSources {
+  readonly lock: LockFile;
+  /** The whole plan's ids (not only a selection's). */
+  readonly planIds: ReadonlySet<string>;
+  readonly providerName: string;
+  readonly store: Store;
+  readonly strays?: (() => Promise<readonly LockEntry[]>) | undefined;
+  /** Tells a displaced entry of a node still in the plan (displaced.ts); without it none is offered. */
+  readonly displacement?: Displacement | undefined;
+}
+
+interface Candidate {
+  readonly id: string;
+  readonly entry: LockEntry;
+  /** Its node is still in the plan: offered only once displaced. */
+  readonly inPlan: boolean;
+}
+
+export function orphanPool(src: PoolSources): OrphanPool {
+  const { lock, planIds, providerName, store, displacement } = src;
+  const ids = Object.keys(lock.nodes).sort();
+  const ordered = [
+    ...ids.filter((id) => !planIds.has(id)),
+    ...(displacement ? ids.filter((id) => planIds.has(id)) : []),
+  ];
+  // By input hash: a claim looks only at entries of its own input (thousands of entries, thousands of new nodes).
+  const byInput = new Map<string, Candidate[]>();
+  for (const id of ordered) {
+    const entry = lock.nodes[id] as LockEntry;
+    const list = byInput.get(entry.input_sha256) ?? byInput.set(entry.input_sha256, []).get(entry.input_sha256);
+    list?.push({ id, entry, inPlan: planIds.has(id) });
+  }
+  let stray: LockEntry[] | null = src.strays === undefined ? [] : null;
+  const matches = async (entry: LockEntry, node: PlanNode, wanted: string, provider: string): Promise<boolean> =>
+    entry.model === node.model && entry.provider === provider && (await entryRequestSha(entry, store)) === wanted;
+  const takeOwn = async (node: PlanNode, inputSha: string): Promise<LockEntry | null> => {
+    const list = byInput.get(inputSha);
+    if (list === undefined || list.length === 0) return null;
     const provider = providerOf(node, providerName);
     const wanted = requestShaFor(node, provider, inputSha);
-    for (let i = 0; i < pool.length; i++) {
-      const entry = pool[i] as LockEntry;
-      if (entry.input_sha256 !== inputSha || entry.model !== node.model || entry.provider !== provider) continue;
-      if ((await entryRequestSha(entry, store)) !== wanted) continue;
-      pool.splice(i, 1);
+    for (let i = 0; i < list.length; i++) {
+      const c = list[i] as Candidate;
+      if (c.id === node.id || !(await matches(c.entry, node, wanted, provider))) continue;
+      if (c.inPlan && !(await displacement?.isDisplaced(c.id))) continue;
+      list.splice(i, 1);
+      return c.entry;
+    }
+    return null;
+  };
+  const takeStray = async (node: PlanNode, inputSha: string): Promise<LockEntry | null> => {
+    stray ??= [...((await src.strays?.().catch(() => [])) ?? [])];
+    const provider = providerOf(node, providerName);
+    const wanted = requestShaFor(node, provider, inputSha);
+    for (let i = 0; i < stray.length; i++) {
+      const entry = stray[i] as LockEntry;
+      if (entry.input_sha256 !== inputSha || !(await matches(entry, node, wanted, provider))) continue;
+      stray.splice(i, 1);
       return entry;
     }
     return null;
   };
   return {
     async claim(node, inputSha, own) {
-      // A node with its own entry looks only among the lock's own (strays are a renamed recipe's),
-      // and only once it is known to ask something else: a no-op run costs nothing here.
-      if (own !== undefined)
-        return free.length === 0 || (await asks(own, node, inputSha)) ? null : take(free, node, inputSha);
-      const found = await take(free, node, inputSha);
-      if (found !== null) return found;
-      stray ??= [...((await strays?.().catch(() => [])) ?? [])];
-      return take(stray, node, inputSha);
+      if (own === undefined) return (await takeOwn(node, inputSha)) ?? takeStray(node, inputSha);
+      // A node with its own entry looks only among the lock's own (strays are a renamed recipe's), and
+      // only when another entry has its input and it asks something else now: a no-op run does no more.
+      const others = byInput.get(inputSha)?.some((c) => c.id !== node.id) === true;
+      if (!others || (await asks(own.entry, node, inputSha)) || (await own.cached())) return null;
+      return takeOwn(node, inputSha);
     },
   };
 
@@ -79,28 +119,6 @@ export function orphanPool(
     const sha = await entryRequestSha(entry, store);
     return sha === null || sha === requestShaFor(node, provider, inputSha);
   }
-}
-
-/**
- * Plan nodes whose lock entry no longer describes them (see the top of this file): a node whose
- * source file holds other bytes than its entry's input, and below it every node with an entry
- * (an input made by a displaced node differs from the one recorded). `plan` in topological order;
- * `rootShas`: each source node's input hash. Sorted by id.
- */
-export function displacedNodes(
-  nodes: readonly PlanNode[],
-  lock: LockFile,
-  rootShas: ReadonlyMap<string, string>,
-): string[] {
-  const out = new Set<string>();
-  for (const node of nodes) {
-    const entry = lock.nodes[node.id];
-    if (entry === undefined) continue;
-    const sha = node.input.kind === 'node' ? undefined : rootShas.get(node.id);
-    if (node.input.kind === 'node' ? out.has(node.input.id) : sha !== undefined && sha !== entry.input_sha256)
-      out.add(node.id);
-  }
-  return [...out].sort();
 }
 
 /** The entry's request hash: written in the lock, else (older locks) rebuilt from its cached record. */
@@ -118,41 +136,46 @@ async function entryRequestSha(entry: LockEntry, store: Store): Promise<string |
 }
 
 export interface JournalDonors {
-  /** A paid request of this recipe whose node left the plan, asking what `node` asks on `inputSha`; taken once. */
-  claim(node: PlanNode, inputSha: string): JournalEntry | null;
+  /** A paid request of this recipe no longer asked by its node, asking what `node` asks on `inputSha`; taken once. */
+  claim(node: PlanNode, inputSha: string): Promise<JournalEntry | null>;
 }
 
 /**
  * Journal entries that may give their seed to a new node: accepted requests (a request id) of
- * this recipe's own runs (`lock`), whose node left the plan, that say what they asked
- * (`request_sha256`; older entries do not, and give nothing).
+ * this recipe's own runs (`lock`) that say what they asked (`request_sha256`; older entries do
+ * not, and give nothing), whose node left the plan or now asks on another input
+ * (`displacement.isShifted`). In node id order, as orphans are: variants keep their numbers.
  */
 export function journalDonors(
   entries: readonly JournalEntry[],
-  planIds: ReadonlySet<string>,
   lock: string | undefined,
   providerName: string,
+  displacement: Pick<Displacement, 'isShifted'>,
 ): JournalDonors {
   const free =
     lock === undefined
       ? []
-      : entries.filter(
-          (e) =>
-            e.request_id !== undefined && e.request_sha256 !== undefined && e.lock === lock && !planIds.has(e.node),
-        );
+      : entries
+          .filter((e) => e.request_id !== undefined && e.request_sha256 !== undefined && e.lock === lock)
+          .sort((a, b) => byNode(a, b));
   return {
-    claim(node, inputSha) {
+    async claim(node, inputSha) {
       if (free.length === 0) return null;
       const provider = providerOf(node, providerName);
       const wanted = requestShaFor(node, provider, inputSha);
-      const i = free.findIndex(
-        (e) =>
-          e.input_sha256 === inputSha &&
-          e.model === node.model &&
-          e.provider === provider &&
-          e.request_sha256 === wanted,
-      );
-      return i === -1 ? null : (free.splice(i, 1)[0] ?? null);
+      for (let i = 0; i < free.length; i++) {
+        const e = free[i] as JournalEntry;
+        if (e.input_sha256 !== inputSha || e.model !== node.model || e.provider !== provider) continue;
+        if (e.request_sha256 !== wanted || e.node === node.id || !(await displacement.isShifted(e))) continue;
+        free.splice(i, 1);
+        return e;
+      }
+      return null;
     },
   };
+}
+
+function byNode(a: JournalEntry, b: JournalEntry): number {
+  if (a.node === b.node) return 0;
+  return a.node < b.node ? -1 : 1;
 }

@@ -64,6 +64,7 @@ export async function prepareRun(
     deriveSeeds: true,
     ...deps,
     planIds,
+    planNodes: plan.nodes,
     journal: listing,
     resubmitUncertain: options.resubmitUncertain,
   };

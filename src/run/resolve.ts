@@ -5,7 +5,6 @@
  * such nodes are "will run (input changes)" until their upstream has finished.
  */
 import { providerOf } from './node-provider.js';
-import { createHash } from 'node:crypto';
 import pLimit from 'p-limit';
 import type { Plan, PlanNode } from '../plan/types.js';
 import { canonicalJson } from '../store/index.js';
@@ -17,7 +16,8 @@ import { selects, type RunOptions } from './options.js';
 import { chooseSeed, journaledSeeds, type SeedSource } from './seeds.js';
 import { paidUnlockedSeed } from './paid-unlocked.js';
 import { adoptFromLock } from './adopt.js';
-import { displacedNodes, journalDonors, type JournalDonors, orphanPool, type OrphanPool } from './orphans.js';
+import { journalDonors, type JournalDonors, orphanPool, type OrphanPool } from './orphans.js';
+import { displacement, urlInputSha } from './displaced.js';
 import { lockCurrent, type LockCurrent, type LockCurrentPaths } from './lock-current.js';
 import { derivedSeed } from './derived-seed.js';
 import { settledEntries } from './journal-settled.js';
@@ -102,6 +102,8 @@ export interface ResolveDeps {
   readonly lockDir?: string | undefined;
   /** The lock file: a journaled request of this recipe's own run (its `lock`) may win over its seed. */
   readonly lockPath?: string | undefined;
+  /** The whole plan's nodes (not just `--only`'s or a shard's selection): where displaced entries are looked for. */
+  readonly planNodes?: readonly PlanNode[] | undefined;
   /** Ids of the whole plan (not just `--only`'s selection): lock entries of other ids are orphans. */
   readonly planIds?: ReadonlySet<string> | undefined;
   /** Entries of nodes that left the plan, for new nodes to take over; filled by {@link resolveStates}. */
@@ -112,11 +114,6 @@ export interface ResolveDeps {
   readonly strays?: (() => Promise<readonly LockEntry[]>) | undefined;
   /** Recipe runs: a new node's seed is derived from the node (derived-seed.ts), the same on every machine. */
   readonly deriveSeeds?: boolean | undefined;
-}
-
-/** Content hash standing in for a remote source: the URL itself (we never fetch it locally). */
-function urlInputSha(url: string): string {
-  return createHash('sha256').update(`url:${url}`).digest('hex');
 }
 
 /** Look-ups (record reads, adoptions) in flight at once: enough to keep the disk and thread pool busy. */
@@ -134,22 +131,23 @@ export async function resolveStates(
   const finished = settledEntries(listed, deps.lock);
   const journal = finished.length === 0 ? listed : listed.filter((e) => !finished.includes(e));
   const planIds = deps.planIds ?? new Set(plan.nodes.map((n) => n.id));
+  const displaced = displacement(deps.planNodes ?? plan.nodes, deps.lock, rootShas, deps.store);
   const orphans =
     deps.orphans ??
-    orphanPool(
-      deps.lock,
+    orphanPool({
+      lock: deps.lock,
       planIds,
-      deps.providerName,
-      deps.store,
-      deps.strays,
-      displacedNodes(plan.nodes, deps.lock, rootShas),
-    );
+      providerName: deps.providerName,
+      store: deps.store,
+      strays: deps.strays,
+      displacement: displaced,
+    });
   const withJournal: ResolveDeps = {
     ...deps,
     journalSeeds: journaledSeeds(journal),
     journalEntries: new Map(journal.map((e) => [e.key, e])),
     orphans,
-    donors: deps.donors ?? journalDonors(journal, planIds, deps.lockPath, deps.providerName),
+    donors: deps.donors ?? journalDonors(journal, deps.lockPath, deps.providerName, displaced),
   };
   // Seeds are chosen one node at a time in plan order (draws and orphan claims stay
   // deterministic); the look-ups after that (record, adoption, why it runs) overlap, bounded.
@@ -211,7 +209,7 @@ async function seedOf(
   const inherited =
     paidUnlocked === undefined ? await inheritedEntry(node, inputSha, locked, deps, options) : undefined;
   const truth = inherited ?? locked;
-  const donor = truth === undefined ? donatedEntry(node, inputSha, deps, options) : undefined;
+  const donor = truth === undefined ? await donatedEntry(node, inputSha, deps, options) : undefined;
   const { seed, source } = chooseSeed(node, {
     locked: truth,
     reseed: options.reseed,
@@ -296,7 +294,13 @@ async function inheritedEntry(
   if (node.seed !== null || inputSha === null || deps.orphans === undefined) return undefined;
   if (deps.sessionSeeds?.has(node.id) || deps.journalSeeds?.has(node.id)) return undefined;
   if (selects(options.reseed, node.id)) return undefined;
-  return (await deps.orphans.claim(node, inputSha, locked)) ?? undefined;
+  // A node with its own entry keeps its seed when that seed's result for what it asks now is cached.
+  const own = locked && {
+    entry: locked,
+    cached: async () =>
+      (await deps.store.getRecord(keyFor(node, providerOf(node, deps.providerName), inputSha, locked.seed))) !== null,
+  };
+  return (await deps.orphans.claim(node, inputSha, own)) ?? undefined;
 }
 
 /**
@@ -304,16 +308,16 @@ async function inheritedEntry(
  * journaled request whose node left the plan and asked the same (see orphans.ts), so its key is
  * that request's and it re-attaches; `undefined` otherwise.
  */
-function donatedEntry(
+async function donatedEntry(
   node: PlanNode,
   inputSha: string | null,
   deps: ResolveDeps,
   options: Pick<RunOptions, 'reseed'>,
-): JournalEntry | undefined {
+): Promise<JournalEntry | undefined> {
   if (node.seed !== null || inputSha === null || deps.donors === undefined) return undefined;
   if (deps.sessionSeeds?.has(node.id) || deps.journalSeeds?.has(node.id)) return undefined;
   if (selects(options.reseed, node.id)) return undefined;
-  return deps.donors.claim(node, inputSha) ?? undefined;
+  return (await deps.donors.claim(node, inputSha)) ?? undefined;
 }
 
 async function hashRoots(plan: Plan, store: Store): Promise<Map<string, string>> {

@@ -32,7 +32,7 @@ afterEach(async () => {
 /** Two variants of `kite` submitted and journaled, then the run stopped: both stay journaled (paid). */
 async function interrupted(): Promise<{ rig: Rig; project: Project }> {
   // Queued long enough to stop, and never cancellable: the requests stay journaled.
-  const r = await startRig({ queueMs: 1_500, runMs: 20, scenario: { faults: [{ kind: 'not-cancellable' }] } });
+  const r = await startRig({ queueMs: 4_000, runMs: 20, scenario: { faults: [{ kind: 'not-cancellable' }] } });
   const p = await createProject(recipeYaml([['kite', KITE, 'variants: 2']]));
   rig = r;
   project = p;
