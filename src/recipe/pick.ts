@@ -6,7 +6,18 @@
  * yaml library's own printing (which keeps comments but may re-indent).
  */
 import { isDeepStrictEqual } from 'node:util';
-import { type Document, isMap, isScalar, isSeq, type Node, type Pair, parseDocument, Scalar, type YAMLMap } from 'yaml';
+import {
+  type Document,
+  isMap,
+  isScalar,
+  isSeq,
+  LineCounter,
+  type Node,
+  type Pair,
+  parseDocument,
+  Scalar,
+  type YAMLMap,
+} from 'yaml';
 import { ExitCode, KontextError } from '../errors.js';
 import { duplicateKeys } from './yaml/map-keys.js';
 
@@ -26,7 +37,7 @@ function cannot(message: string, hint?: string): KontextError {
 /** The parsed recipe and its pass at `passIndex`, a mapping written in place (`byHand`: what to do otherwise). */
 function passNode(text: string, passIndex: number, byHand: string): { doc: Document.Parsed; pass: YAMLMap } {
   const doc = parse(text);
-  const errors = yamlErrors(doc);
+  const errors = yamlErrors(doc, text);
   if (errors.length > 0) throw cannot(`the recipe is not valid YAML: ${errors[0] ?? ''}`);
   const passes = doc.get('passes', true);
   const pass = isSeq(passes) ? passes.items[passIndex] : undefined;
@@ -109,7 +120,7 @@ function surgicalRemoval(text: string, pass: YAMLMap, at: number): string | unde
 
 function parsesTo(text: string, wanted: unknown): boolean {
   const doc = parse(text);
-  return yamlErrors(doc).length === 0 && isDeepStrictEqual(doc.toJS(), wanted);
+  return yamlErrors(doc, text).length === 0 && isDeepStrictEqual(doc.toJS(), wanted);
 }
 
 /**
@@ -121,8 +132,18 @@ function parse(text: string): Document.Parsed {
   return parseDocument(text, { uniqueKeys: false });
 }
 
-function yamlErrors(doc: Document.Parsed): string[] {
-  return [...doc.errors.map((e) => e.message), ...duplicateKeys(doc).map((i) => i.message)];
+/** The parser's errors (each names its line and column), then repeated keys, named the same way. */
+function yamlErrors(doc: Document.Parsed, text: string): string[] {
+  const repeated = duplicateKeys(doc);
+  if (repeated.length === 0) return doc.errors.map((e) => e.message);
+  const lines = new LineCounter();
+  lines.addNewLine(0);
+  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) lines.addNewLine(i + 1);
+  const at = (offset: number): string => {
+    const { line, col } = lines.linePos(offset);
+    return `at line ${line}, column ${col}`;
+  };
+  return [...doc.errors.map((e) => e.message), ...repeated.map((i) => `${i.message} ${at(i.offset)}`)];
 }
 
 /** The text with the pick written in place, or undefined when no safe spot is found. */

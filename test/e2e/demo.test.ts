@@ -75,7 +75,8 @@ describe('npm run demo (the README quick start)', () => {
     cached.forEach((s, i) => {
       expect(s).toMatchObject({ done: 0, failed: 0, submitted: 0, cached: paid[i]?.done });
     });
-    // Everything it wrote is in the copy: the examples' out/ and locks, the cache under HOME.
+    // The copy's top level gained only the temp HOME (the cache); out/ and the locks are beside its
+    // examples. (The CLI's own code cache in dist/cli/.code-cache is the repo's, as for any run.)
     expect((await readdir(root)).sort()).toEqual(['dist', 'home', 'node_modules', 'recipes', 'scripts']);
   }, 120_000);
 });

@@ -4,10 +4,12 @@
  * (a missing field) falls back to the nearest ancestor that does.
  */
 import {
+  type Alias,
   isAlias,
   isMap,
   isScalar,
   isSeq,
+  visit,
   type Document,
   type LineCounter,
   type Node,
@@ -60,8 +62,33 @@ function pairOf(map: YAMLMap, seg: string | number): Pair | undefined {
   return index.byKey.get(String(seg));
 }
 
+/**
+ * Each alias's node, for a whole document in one walk (the library's rule: the last node with that
+ * anchor before the alias). `Alias.resolve` walks the document on every call, and a recipe whose
+ * problems all lie under one alias (`params: *p` with thousands of keys) located each through it:
+ * quadratic (10,000 keys: 44 s).
+ */
+const aliasIndex = new WeakMap<Document, WeakMap<Alias, Node>>();
+
+function resolved(doc: Document, alias: Alias): Node | undefined {
+  let index = aliasIndex.get(doc);
+  if (index === undefined) {
+    const byAlias = new WeakMap<Alias, Node>();
+    const anchors = new Map<string, Node>();
+    visit(doc, (_key, node) => {
+      if (isAlias(node)) {
+        const target = anchors.get(node.source);
+        if (target !== undefined) byAlias.set(node, target);
+      } else if ((isScalar(node) || isMap(node) || isSeq(node)) && node.anchor) anchors.set(node.anchor, node);
+    });
+    index = byAlias;
+    aliasIndex.set(doc, index);
+  }
+  return index.get(alias);
+}
+
 function child(doc: Document, node: Node, seg: string | number): { key: Node | null; value: Node | null } | undefined {
-  const target = isAlias(node) ? node.resolve(doc) : node;
+  const target = isAlias(node) ? resolved(doc, node) : node;
   if (isMap(target)) {
     const pair = pairOf(target, seg);
     return pair === undefined ? undefined : { key: pair.key as Node, value: nonEmpty(pair.value as Node | null) };

@@ -36,9 +36,11 @@ describe('watch: the summary at the session end', () => {
         setup: async (_p, _env, e) => {
           emulator = e;
         },
-        // `a` done (its upload held by the proxy): `b` stays running at the API until the end.
+        // `a`'s job over (its upload then held by the proxy), before `b` (its input is `a`'s output)
+        // can be submitted: `b` stays running at the API until the end.
         onEvent: (e) => {
-          if (e.type === 'node-done' && e.node === 'a') release = emulator?.hold('running');
+          if (e.type === 'node-state' && e.node === 'a' && e.phase === 'downloading')
+            release ??= emulator?.hold('running');
         },
       },
     );

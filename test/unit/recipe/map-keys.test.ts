@@ -86,8 +86,8 @@ describe('repeated keys, by the parser’s own rule', () => {
     ]);
   });
 
-  it('kontext pick refuses a repeated key, naming it', () => {
+  it('kontext pick refuses a repeated key, naming it and where it is', () => {
     const text = 'passes:\n  - id: a\n    prompt: x\n    prompt: y\n    variants: 2\n';
-    expect(() => setPickInText(text, 0, 1)).toThrow(/not valid YAML: duplicate key "prompt"/);
+    expect(() => setPickInText(text, 0, 1)).toThrow(/not valid YAML: duplicate key "prompt" at line 4, column 5$/);
   });
 });
