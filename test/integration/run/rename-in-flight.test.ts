@@ -11,9 +11,9 @@ import {
   createProject,
   recipeYaml,
   runIn,
+  runStoppedOncePolled,
   startRig,
   summaryOf,
-  until,
   type Project,
   type Rig,
 } from '../../helpers/run-fixtures.js';
@@ -36,19 +36,7 @@ async function interrupted(): Promise<{ rig: Rig; project: Project }> {
   const p = await createProject(recipeYaml([['kite', KITE, 'variants: 2']]));
   rig = r;
   project = p;
-  const stop = new AbortController();
-  const first = runIn(p, { signal: stop.signal }, { rig: r });
-  // Each journal entry is on disk before its request's first status poll.
-  const polled = (): number =>
-    new Set(
-      r
-        .calls()
-        .filter((c) => c.path.endsWith('/status'))
-        .map((c) => c.path),
-    ).size;
-  await until(() => polled() >= 2, 20_000, 'both requests polled');
-  stop.abort();
-  expect(summaryOf(await first).exitCode).toBe(130);
+  expect(await runStoppedOncePolled(r, p, 2)).toBe(130);
   expect(await journalFiles(p.cacheDir)).toHaveLength(2);
   return { rig: r, project: p };
 }

@@ -16,9 +16,9 @@ import {
   createProject,
   recipeYaml,
   runIn,
+  runStoppedOncePolled,
   startRig,
   summaryOf,
-  until,
   type Project,
   type Rig,
 } from '../../helpers/run-fixtures.js';
@@ -36,22 +36,6 @@ const accepted = (r: Rig): number => r.submits().filter((s) => s.status === 200)
 
 /** Queued long enough to stop, never cancellable: a stopped run's requests stay journaled (paid). */
 const SLOW = { queueMs: 4_000, runMs: 20, scenario: { faults: [{ kind: 'not-cancellable' as const }] } };
-
-/** Start a run and stop it once `n` distinct requests were polled (each journaled before its first poll). */
-async function stoppedAfter(r: Rig, p: Project, n: number): Promise<void> {
-  const stop = new AbortController();
-  const first = runIn(p, { signal: stop.signal }, { rig: r });
-  const polled = (): number =>
-    new Set(
-      r
-        .calls()
-        .filter((c) => c.path.endsWith('/status'))
-        .map((c) => c.path),
-    ).size;
-  await until(() => polled() >= n, 20_000, `${n} requests polled`);
-  stop.abort();
-  expect(summaryOf(await first).exitCode).toBe(130);
-}
 
 const GLOB = `version: 1
 name: test
@@ -103,7 +87,7 @@ describe('seeds follow content', () => {
   it('a photo takes the name of one whose request is unfinished: re-attached, not paid again', async () => {
     const r = (rig = await startRig(SLOW));
     const p = (project = await globProject());
-    await stoppedAfter(r, p, 1);
+    expect(await runStoppedOncePolled(r, p, 1)).toBe(130);
     await addShoeJpg(p);
     expect(summaryOf(await runIn(p, {}, { rig: r }))).toMatchObject({ exitCode: 0, done: 2, submitted: 1 });
     expect(accepted(r)).toBe(2);
@@ -132,7 +116,7 @@ describe('seeds follow content', () => {
     const KITE = 'Keep everything else unchanged. Add a kite in the sky.';
     const r = (rig = await startRig(SLOW));
     const p = (project = await createProject(recipeYaml([['kite', KITE, 'variants: 4']])));
-    await stoppedAfter(r, p, 4);
+    expect(await runStoppedOncePolled(r, p, 4)).toBe(130);
     // Each entry is <cache>/journal/<key>.json.
     const files = await journalFiles(p.cacheDir);
     const entries = await journalEntries(p.cacheDir);
