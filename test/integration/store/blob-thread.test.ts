@@ -102,7 +102,9 @@ describe('copyInBlobs with a thread that dies', () => {
     dieAfterChunksForTests(chunks);
     const chunksBefore = threadChunksForTests();
     const done = await landed(items);
-    expect(threadChunksForTests() - chunksBefore).toBe(chunks);
+    // At most `chunks` answered by the thread: an answer it posted just before dying may come after
+    // its error, and that chunk is then copied here too (a blob copied again is harmless).
+    expect(threadChunksForTests() - chunksBefore).toBeLessThanOrEqual(chunks);
     expect(done.sort((a, b) => a - b)).toEqual(items.map((_, i) => i));
     expect(await blobFiles()).toHaveLength(items.length);
   });
