@@ -19,8 +19,19 @@ export interface Displacement {
 }
 
 /** Content hash standing in for a remote source: the URL itself (we never fetch it locally). */
-export function urlInputSha(url: string): string {
+function urlInputSha(url: string): string {
   return createHash('sha256').update(`url:${url}`).digest('hex');
+}
+
+/**
+ * The input hash of a node reading a source: its file's (memoized by the store), or its URL's
+ * stand-in; `null` for a node reading another node. A file that cannot be hashed throws.
+ */
+export async function sourceInputSha(node: PlanNode, store: Pick<Store, 'hashSource'>): Promise<string | null> {
+  if (node.input.kind !== 'source') return null;
+  if (node.input.url !== undefined) return urlInputSha(node.input.url);
+  if (node.input.path === undefined) return null;
+  return (await store.hashSource(node.input.path)).sha256;
 }
 
 /** `nodes`: the whole plan; `rootShas`: the source hashes already known (the selection's). */
@@ -35,10 +46,7 @@ export function displacement(
   const sourceSha = async (node: PlanNode): Promise<string | null> => {
     const known = rootShas.get(node.id);
     if (known !== undefined) return known;
-    if (node.input.kind !== 'source') return null;
-    if (node.input.url !== undefined) return urlInputSha(node.input.url);
-    if (node.input.path === undefined) return null;
-    return (await store.hashSource(node.input.path).catch(() => null))?.sha256 ?? null;
+    return sourceInputSha(node, store).catch(() => null); // unreadable now: not known, taken as the same
   };
   /** Whether `node`'s input now differs from `recorded` (null: not known, taken as the same). */
   const inputDiffers = async (node: PlanNode, recorded: string): Promise<boolean> => {

@@ -75,7 +75,7 @@ export function orphanPool(src: PoolSources): OrphanPool {
   let stray: LockEntry[] | null = src.strays === undefined ? [] : null;
   const matches = async (entry: LockEntry, node: PlanNode, wanted: string, provider: string): Promise<boolean> =>
     entry.model === node.model && entry.provider === provider && (await entryRequestSha(entry, store)) === wanted;
-  const takeOwn = async (node: PlanNode, inputSha: string): Promise<LockEntry | null> => {
+  const takeFromLock = async (node: PlanNode, inputSha: string): Promise<LockEntry | null> => {
     const list = byInput.get(inputSha);
     if (list === undefined || list.length === 0) return null;
     const provider = providerOf(node, providerName);
@@ -103,12 +103,12 @@ export function orphanPool(src: PoolSources): OrphanPool {
   };
   return {
     async claim(node, inputSha, own) {
-      if (own === undefined) return (await takeOwn(node, inputSha)) ?? takeStray(node, inputSha);
+      if (own === undefined) return (await takeFromLock(node, inputSha)) ?? takeStray(node, inputSha);
       // A node with its own entry looks only among the lock's own (strays are a renamed recipe's), and
       // only when another entry has its input and it asks something else now: a no-op run does no more.
       const others = byInput.get(inputSha)?.some((c) => c.id !== node.id) === true;
       if (!others || (await asks(own.entry, node, inputSha)) || (await own.cached())) return null;
-      return takeOwn(node, inputSha);
+      return takeFromLock(node, inputSha);
     },
   };
 

@@ -17,7 +17,7 @@ import { chooseSeed, journaledSeeds, type SeedSource } from './seeds.js';
 import { paidUnlockedSeed } from './paid-unlocked.js';
 import { adoptFromLock } from './adopt.js';
 import { journalDonors, type JournalDonors, orphanPool, type OrphanPool } from './orphans.js';
-import { displacement, urlInputSha } from './displaced.js';
+import { displacement, sourceInputSha } from './displaced.js';
 import { lockCurrent, type LockCurrent, type LockCurrentPaths } from './lock-current.js';
 import { derivedSeed } from './derived-seed.js';
 import { settledEntries } from './journal-settled.js';
@@ -326,17 +326,18 @@ async function hashRoots(plan: Plan, store: Store): Promise<Map<string, string>>
   await Promise.all(
     plan.nodes.map((node) =>
       limit(async () => {
-        if (node.input.kind !== 'source') return;
-        if (node.input.url !== undefined) out.set(node.id, urlInputSha(node.input.url));
-        else if (node.input.path !== undefined) out.set(node.id, (await store.hashSource(node.input.path)).sha256);
+        const sha = await sourceInputSha(node, store);
+        if (sha !== null) out.set(node.id, sha);
       }),
     ),
   );
   return out;
 }
 
-/** Why a node that is not cached runs: a journaled request of its key is re-attached to, whatever else changed. */
-/** Why a node runs: re-attaching to a journaled request, forced, or what changed since the lock. */
+/**
+ * Why a node runs: re-attaching to a journaled request of its key (whatever else changed), forced,
+ * or what changed since the lock.
+ */
 async function runReason(
   node: PlanNode,
   now: {
