@@ -5,7 +5,7 @@
  * going, saying so, and say how many were left for a later run, then close.
  */
 import type { Runtime } from '../runtime.js';
-import type { Store } from '../store/types.js';
+import type { RunRecord, Store } from '../store/types.js';
 import type { RemoteBounds } from './bucket.js';
 import { graceSignal } from '../util/grace-signal.js';
 import { chooseRemote, type RemoteChoice, type RemoteInputs } from './choose.js';
@@ -43,16 +43,21 @@ export class RemotePool {
 
   /**
    * `store` as the run sees it: with the chosen remote behind it, or as it is when there is none;
-   * `resume` queues the uploads an earlier run left (a run that executes calls it, a dry run not).
+   * its `uploads` (`null` without a remote).
    */
   async wrap(
     store: Store,
     inputs: Omit<RemoteInputs, 'env'>,
-  ): Promise<{ readonly store: Store; readonly resume: () => Promise<void> }> {
+  ): Promise<{ readonly store: Store; readonly uploads: RunUploads | null }> {
     const choice = chooseRemote({ ...inputs, env: this.deps.rt.env });
-    if (choice === null) return { store, resume: async () => undefined };
+    if (choice === null) return { store, uploads: null };
     const opened = await this.#remote(choice);
-    return { store: withRemote(store, opened), resume: () => opened.resume(store) };
+    const uploads: RunUploads = {
+      local: store,
+      resume: () => opened.resume(store),
+      ensure: (r) => opened.ensure(r, store),
+    };
+    return { store: withRemote(store, opened), uploads };
   }
 
   /**
@@ -120,6 +125,16 @@ export class RemotePool {
       r && r.missing > 0 ? [{ url: r.url, missing: r.missing, uploadsOff: r.uploadsOff }] : [],
     );
   }
+}
+
+/** A run's uploads beyond what it pays for. */
+export interface RunUploads {
+  /** The local store they are read from (without the remote behind it). */
+  readonly local: Store;
+  /** Queue the uploads an earlier run left (a run that executes calls it, a dry run not). */
+  resume(): Promise<void>;
+  /** Upload a result taken from the local cache unless the remote has it (`RemoteCache.ensure`: `--shard`). */
+  ensure(record: RunRecord): void;
 }
 
 /** Results a run paid for that a remote cache does not have when the run ends. */

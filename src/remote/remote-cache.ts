@@ -18,6 +18,7 @@ import type { RunRecord, Store } from '../store/types.js';
 import type { RemoteBucket } from './bucket.js';
 import { RemoteCacheError } from './errors.js';
 import { fetchRemote } from './fetch.js';
+import { recordObject } from './location.js';
 import { peekRemote } from './peek.js';
 import { PendingUploads } from './pending.js';
 import { uploadResult } from './upload.js';
@@ -59,6 +60,8 @@ export class RemoteCache {
   readonly #marking = new Set<Promise<void>>();
   /** Keys queued for upload in this context: a record stored again (say, with its review added) is not sent twice. */
   readonly #queued = new Set<string>();
+  /** Keys this context took from the remote: it has them ({@link ensure}). */
+  readonly #taken = new Set<string>();
   /** Keys whose upload note is written ({@link note}). */
   readonly #noted = new Set<string>();
   readonly #notes: PendingUploads;
@@ -112,6 +115,7 @@ export class RemoteCache {
       const got = await (mode === 'take' ? fetchRemote : peekRemote)(bucket, key, store, signal);
       if (got.kind === 'hit') {
         this.stats.hits++;
+        this.#taken.add(key);
         this.#missedAt.delete(key);
         return got.record;
       }
@@ -165,6 +169,34 @@ export class RemoteCache {
         if (outcome === 'settled') await this.#notes.clear(store, record.key);
         else if (outcome === 'unsent') this.#unsent++;
       });
+    this.#pending.add(job);
+    void job.finally(() => this.#pending.delete(job));
+  }
+
+  /**
+   * Make sure the remote has `record`, a result this run took from the local cache (a `--shard`
+   * run: its results must reach the assemble run, and a local hit may never have been uploaded:
+   * paid before the remote was set up, on a `--no-remote` run, its note lost). A HEAD of its record;
+   * when missing, uploaded as a paid result is ({@link upload}: noted first, counted in
+   * {@link missing} when it cannot be sent). Nothing for a result this context took from the
+   * remote or queued already.
+   */
+  ensure(record: RunRecord, store: Store): void {
+    const { key } = record;
+    if (this.#queued.has(key) || this.#taken.has(key)) return;
+    this.#queued.add(key);
+    const job = (async () => {
+      if (!this.#off && !this.deps.signal?.aborted) {
+        try {
+          const { bucket, signal } = this.deps;
+          if (await bucket.exists(recordObject(bucket.location, key), signal)) return;
+        } catch (e) {
+          this.#failed(e, 'read');
+        }
+      }
+      this.#queued.delete(key);
+      this.upload(record, store); // off or interrupted: counted as unsent, its note kept
+    })();
     this.#pending.add(job);
     void job.finally(() => this.#pending.delete(job));
   }

@@ -19,7 +19,7 @@ import { chooseHosting } from './choose-hosting.js';
 import type { HostingConfig, ProviderName } from '../recipe/types.js';
 import { RemotePool } from '../remote/index.js';
 import type { RemoteBounds } from '../remote/bucket.js';
-import type { RemoteShortfall } from '../remote/pool.js';
+import type { RemoteShortfall, RunUploads } from '../remote/pool.js';
 import type { Runtime } from '../runtime.js';
 import { type CacheDirPlace, placedCacheDir, resolveCacheDir } from '../store/index.js';
 import type { Store } from '../store/types.js';
@@ -93,8 +93,8 @@ export interface RunTarget {
 export interface RunScope {
   readonly providerName: ProviderName;
   readonly store: Store;
-  /** Upload what an earlier run with this remote left unsent (src/remote/pending.ts): a run that executes. */
-  resumeUploads(): Promise<void>;
+  /** An earlier run's unsent results (src/remote/pending.ts), a shard's local hits; `null`: no remote. */
+  readonly uploads: RunUploads | null;
   readonly user: UserConfig;
   readonly hosting: Hosting | null;
   /** The settings `hosting` was built from (how long its URLs live decides what is hosted ahead). */
@@ -180,7 +180,7 @@ export class RunContext {
     if (opened.warning === null) await this.#migrate(target, local);
     const user = await loadUserConfig(rt);
     // Local store first, then the shared remote cache (src/remote), when one is configured.
-    const { store, resume: resumeUploads } = await this.#remotes.wrap(local, {
+    const { store, uploads } = await this.#remotes.wrap(local, {
       recipe: target.remote,
       user: user.cache?.remote,
       off: options.noRemote,
@@ -214,7 +214,7 @@ export class RunContext {
     return {
       providerName,
       store,
-      resumeUploads,
+      uploads,
       user,
       hosting,
       hostingConfig: config,

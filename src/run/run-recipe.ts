@@ -30,6 +30,7 @@ import { guardListener } from './event-listener.js';
 import { emitWarnings } from './lint-warnings.js';
 import { previewRun } from './preview.js';
 import { frozenDeps, frozenFailure } from './frozen.js';
+import { localResults } from './local-results.js';
 import { emptyShardMessage, shardLockBase, shardShortfall } from './shard.js';
 import { checksBeforeMerge, conflictMessage, conflictRefusal, resolvedLock, writeResolved } from './lock-resolve.js';
 
@@ -172,7 +173,7 @@ async function runInContext(
     return { kind: 'dry-run', recipe, ...preview, failure: frozen ?? preview.failure ?? stopFailure(prepared.stopped) };
   }
   if (frozen) throw frozen; // before preflight: a CI job without a token still lists what is missing
-  await run.resumeUploads();
+  await run.uploads?.resume();
   if (options.explain) {
     for (const row of (await describeRun(prepared, describe)).rows) {
       const state = prepared.states.get(row.node);
@@ -193,6 +194,17 @@ async function runInContext(
   try {
     const runDeps = run.runDeps({ lockPath, onEvent, writeGuard });
     const finished = await executePlan(prepared, options.frozen ? frozenDeps(runDeps) : runDeps, options);
+    if (options.shard && run.uploads && !options.signal?.aborted) {
+      // A shard's results reach the assemble run only through the remote: its local hits too.
+      const local = await localResults(
+        prepared.nodes,
+        prepared.states,
+        lock.lock,
+        dirname(lockPath),
+        run.uploads.local,
+      );
+      for (const { record } of local.byKey.values()) run.uploads.ensure(record);
+    }
     return { kind: 'run', finished };
   } finally {
     await prefetch.stop();

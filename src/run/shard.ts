@@ -90,7 +90,8 @@ export function emptyShardMessage(all: readonly PlanNode[], shard: ShardSpec): s
 
 /**
  * A shard's results are meant for the assemble run on another machine, through the remote cache:
- * a result the shard paid for that the remote does not have when it ends (unreachable, uploads
+ * a result of the shard (paid for, or taken from this machine's cache: run-recipe.ts makes sure
+ * the remote has those too) that the remote does not have when it ends (unreachable, uploads
  * denied, Ctrl-C) would be paid for again there, once this CI runner and its cache are gone. So
  * the shard says so and exits 75 (try again): a re-run of it on this machine pays nothing and
  * uploads what the last one left (src/remote/pending.ts); or 77 when uploads to that remote are
@@ -105,7 +106,8 @@ export function shardShortfall(
   if (shortfall.length === 0) return { summary, warnings: [] };
   const warnings = shortfall.map(
     (s) =>
-      `shard ${shard.index}/${shard.count}: ${s.missing} paid result${s.missing === 1 ? ' is' : 's are'} not in ` +
+      `shard ${shard.index}/${shard.count}: ${s.missing} result${s.missing === 1 ? '' : 's'} of this shard ` +
+      `${s.missing === 1 ? 'is' : 'are'} not in ` +
       `the remote cache ${s.url}, so a run on another machine would pay again; ` +
       (s.uploadsOff
         ? 'uploads to it are off (read-only credentials, or a remote named by the recipe that your user config ' +

@@ -269,7 +269,7 @@ export class WatchSession {
 
   async #prepare(recipe: Recipe): Promise<{ prepared: Prepared; run: CycleRun }> {
     const scope = await this.#context.scope(runTargetFor(recipe));
-    await scope.resumeUploads();
+    await scope.uploads?.resume();
     const lockPath = lockPathFor(recipe);
     const writeGuard = await writeGuardFor(recipe, {
       lockPath,

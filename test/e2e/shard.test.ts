@@ -154,8 +154,8 @@ describe('--shard across processes, then the assemble run', () => {
     const paid = submits().length - before;
     expect(paid).toBeGreaterThan(0);
     expect(first.stderr).toContain(
-      `shard 1/3: ${paid} paid results are not in the remote cache s3://${s3.bucket}/team, so a run on another ` +
-        'machine would pay again',
+      `shard 1/3: ${paid} results of this shard are not in the remote cache s3://${s3.bucket}/team, ` +
+        'so a run on another machine would pay again',
     );
     expect(Object.keys((await p.readLock()).nodes).length).toBe(paid); // everything kept locally
 

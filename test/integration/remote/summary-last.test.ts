@@ -41,7 +41,7 @@ describe('run-summary is the last word', () => {
   it('a shard with the remote down: the summary, last, says exit 75 as the run ends with', async () => {
     const w = world();
     const run = await w.run(w.a, { shard: { index: 1, count: 1 } }, w.env({}, DOWN));
-    expect(warnings(run)).toContainEqual(expect.stringContaining('shard 1/1: 5 paid results are not in'));
+    expect(warnings(run)).toContainEqual(expect.stringContaining('shard 1/1: 5 results of this shard are not in'));
     expect(lastSummary(run)).toMatchObject({ exit_code: 75, submitted: 5 });
   }, 60_000);
 
