@@ -11,6 +11,7 @@
  * a file whose folders resolve anywhere but where the walk found it is kept too.
  */
 import { saveCopyPath } from '../util/save-template.js';
+import { lockOutputsBeside } from './shared-outputs.js';
 import { LFS_POINTER_MAX_BYTES, parseLfsPointer } from '../util/lfs-pointer.js';
 import { createHash } from 'node:crypto';
 import { constants } from 'node:fs';
@@ -22,7 +23,7 @@ import type { Plan } from '../plan/types.js';
 import { NAME_PATTERN } from '../recipe/schema.js';
 import type { Recipe } from '../recipe/types.js';
 import { hasBlob } from '../store/blobs.js';
-import { isStaleTemp, readLock } from '../store/index.js';
+import { isStaleTemp } from '../store/index.js';
 import type { LockFile } from '../store/types.js';
 import { checkWriteTarget, type WriteGuard } from '../store/write-guard.js';
 import { foldPath } from '../util/fold-path.js';
@@ -125,20 +126,11 @@ export function outScope(p: OutScopeInput): { readonly lockEntries: readonly str
 }
 
 /**
- * The outputs named by the other lock files beside `lockPath`: recipes in one folder with the
- * same `name:` share `<out>/`, and a file another recipe's lock names is that recipe's, not an
- * orphan of this one (nor a file kontext did not make). A lock that cannot be read names nothing.
+ * The outputs named by the other lock files beside `lockPath` (shared-outputs.ts): another
+ * recipe's, never an orphan of this one (nor a file kontext did not make).
  */
 export async function siblingLockOutputs(lockPath: string): Promise<ReadonlySet<string>> {
-  const dir = dirname(lockPath);
-  const outputs = new Set<string>();
-  for (const name of await readdir(dir).catch(() => [] as string[])) {
-    const path = join(dir, name);
-    if (!name.endsWith('.lock.json') || path === lockPath) continue;
-    const lock = await readLock(path).catch(() => null);
-    for (const entry of Object.values(lock?.nodes ?? {})) outputs.add(resolve(dir, entry.output));
-  }
-  return outputs;
+  return new Set((await lockOutputsBeside(lockPath, 'all')).keys());
 }
 
 /** Walk `scope.outDir` (nothing when it is missing or a symlink) and sort its files. */

@@ -31,6 +31,7 @@ import { emitWarnings } from './lint-warnings.js';
 import { previewRun } from './preview.js';
 import { frozenDeps, frozenFailure } from './frozen.js';
 import { localResults } from './local-results.js';
+import { sharedOutputWarnings } from './shared-outputs.js';
 import { emptyShardMessage, shardLockBase, shardShortfall } from './shard.js';
 import { checksBeforeMerge, conflictMessage, conflictRefusal, resolvedLock, writeResolved } from './lock-resolve.js';
 
@@ -187,8 +188,10 @@ async function runInContext(
   if (resolved !== null) notice(resolved);
   // Uploads start now, in the background, instead of inside each node's -j slot.
   const prefetch = run.prefetch(prepared);
+  const written = new Set<string>(); // the outputs this run wrote (shared-outputs.ts)
   const onEvent = (e: RunEvent): void => {
     prefetch.observe(e);
+    if (e.type === 'node-done' || (e.type === 'node-cached' && e.restored)) written.add(e.output);
     deps.onEvent(e);
   };
   try {
@@ -205,6 +208,8 @@ async function runInContext(
       );
       for (const { record } of local.byKey.values()) run.uploads.ensure(record);
     }
+    for (const message of await sharedOutputWarnings(lockPath, written))
+      deps.onEvent({ type: 'warning', t: 0, message });
     return { kind: 'run', finished };
   } finally {
     await prefetch.stop();

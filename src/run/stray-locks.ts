@@ -29,19 +29,25 @@ export function strayLockEntries(lockPath: string, guard: WriteGuard): () => Pro
 
 /** The stray locks beside `lockPath` (absolute paths, by name): what `kontext status` lists. */
 export async function strayLockPaths(lockPath: string): Promise<string[]> {
+  return (await locksBeside(lockPath)).stray;
+}
+
+/**
+ * The other lock files beside `lockPath` (absolute paths, by name): `stray`, those whose recipe
+ * is gone, and `owned`, those of another recipe in the folder.
+ */
+export async function locksBeside(lockPath: string): Promise<{ stray: string[]; owned: string[] }> {
   const dir = dirname(lockPath);
   const names = await readdir(dir).catch(() => [] as string[]);
   // A recipe may have any extension: a lock is stray only when no other file has its stem (a
   // stray that is not one would lend seeds harmlessly, but status would tell to delete it).
   const stems = new Set(names.filter((n) => !n.endsWith(LOCK_SUFFIX)).map((n) => basename(n, extname(n))));
-  const stray = (name: string): boolean => {
+  const out = { stray: [] as string[], owned: [] as string[] };
+  for (const name of names.filter((n) => n.endsWith(LOCK_SUFFIX) && n !== basename(lockPath)).sort()) {
     const stem = name.slice(0, -LOCK_SUFFIX.length);
-    return name !== basename(lockPath) && stem !== '' && !stems.has(stem);
-  };
-  return names
-    .filter((n) => n.endsWith(LOCK_SUFFIX) && stray(n))
-    .sort()
-    .map((n) => join(dir, n));
+    if (stem !== '') (stems.has(stem) ? out.owned : out.stray).push(join(dir, name));
+  }
+  return out;
 }
 
 async function readStrays(lockPath: string, guard: WriteGuard): Promise<readonly LockEntry[]> {
