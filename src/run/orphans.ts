@@ -24,6 +24,7 @@ import type { JournalEntry, LockEntry, LockFile, Store } from '../store/types.js
 import { requestHash } from '../store/index.js';
 import { requestShaFor } from './node-request.js';
 import type { Displacement } from './displaced.js';
+import { realFolderOf } from './paid-unlocked.js';
 
 /** A node's own lock entry, when it claims (see the top of this file). */
 interface OwnEntry {
@@ -152,11 +153,12 @@ export function journalDonors(
   providerName: string,
   displacement: Pick<Displacement, 'isShifted'>,
 ): JournalDonors {
+  const reals = new Map<string, string>(); // each lock path named, its folder's links resolved once
   const free =
     lock === undefined
       ? []
       : entries
-          .filter((e) => e.request_id !== undefined && e.request_sha256 !== undefined && e.lock === lock)
+          .filter((e) => e.request_id !== undefined && e.request_sha256 !== undefined && isLock(e.lock, lock, reals))
           .sort((a, b) => byNode(a, b));
   return {
     async claim(node, inputSha) {
@@ -173,6 +175,16 @@ export function journalDonors(
       return null;
     },
   };
+}
+
+/**
+ * Whether an entry's lock path `named` is the lock file `lock`: the same text, or the same file
+ * through its folder's links (a run that reached the recipe through a symlinked folder).
+ */
+function isLock(named: string | undefined, lock: string, reals: Map<string, string>): boolean {
+  if (named === undefined) return false;
+  const real = (path: string): string => reals.get(path) ?? reals.set(path, realFolderOf(path)).get(path) ?? path;
+  return named === lock || real(named) === real(lock);
 }
 
 function byNode(a: JournalEntry, b: JournalEntry): number {

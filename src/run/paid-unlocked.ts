@@ -84,7 +84,8 @@ function sameFile(entries: ReadonlyMap<string, JournalEntry>, a: string, b: stri
   return real(a) === real(b);
 }
 
-function realFolderOf(path: string): string {
+/** `path` with its folder's links resolved (as it is when the folder cannot be read): one lock file by any path. */
+export function realFolderOf(path: string): string {
   try {
     return join(realpathSync.native(dirname(path)), basename(path));
   } catch {
