@@ -46,10 +46,12 @@ export async function mergeLockFiles(options: MergeLockFilesOptions, rt: Runtime
   const files = { base: at(options.base), ours: at(options.ours), theirs: at(options.theirs) };
   const o = { ...options, ...files, cacheDir, cwd: rt.cwd, now: rt.now };
   const name = o.lockPath ?? basename(o.ours);
+  // A side is named by the lock git merges (%P: its own files are temps), else by its own file.
+  const label = (side: 'base' | 'ours' | 'theirs'): string => `${o.lockPath ?? basename(o[side])} (${side})`;
   const [{ base, unsure }, ours, theirs] = [
-    await readBase(o.base, `${name} (base)`),
-    await readSide(o.ours, `${name} (ours)`),
-    await readSide(o.theirs, `${name} (theirs)`),
+    await readBase(o.base, label('base')),
+    await readSide(o.ours, label('ours')),
+    await readSide(o.theirs, label('theirs')),
   ];
   const lockDir = o.lockPath === undefined ? null : dirname(resolve(o.cwd, o.lockPath));
   const memo = createSourceHashMemo(o.cacheDir, o.now);

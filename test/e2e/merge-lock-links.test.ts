@@ -110,6 +110,18 @@ describe('kontext merge-lock with a side that is not there', () => {
     expect(await readdir(tree)).toEqual(['base', 'ours', 'theirs']);
   });
 
+  it('without %P, an invalid side is named by its own file, not by ours', async () => {
+    const tree = await tempDir('mergebadside');
+    const lock = formatLock({ version: 1, nodes: { n1: entry('1') } });
+    for (const f of ['base.json', 'ours.json']) await writeFile(join(tree, f), lock);
+    await writeFile(join(tree, 'theirs2.json'), '{ "version": 7, "nodes": {} }\n');
+    const r = await cli(['merge-lock', 'base.json', 'ours.json', 'theirs2.json'], { cwd: tree, env: cliEnv(tree) });
+    expect(r.code).toBe(65);
+    expect(r.stderr).toContain('theirs2.json (theirs):');
+    expect(r.stderr).not.toContain('ours.json (theirs)');
+    expect(await readFile(join(tree, 'ours.json'), 'utf8')).toBe(lock);
+  });
+
   it('a missing base is an empty one (both sides added the file)', async () => {
     const tree = await tempDir('mergenobase');
     const lock = (d: string): string => formatLock({ version: 1, nodes: { [`n${d}`]: entry(d) } });
