@@ -161,6 +161,26 @@ describe('provider: replicate through the CLI', () => {
     expect(journal).toEqual([]); // cancelled: nothing paid, nothing to re-attach to
   }, 60_000);
 
+  it('Ctrl-C while the create is held and the prediction runs: not cancelled (paid), next run takes it', async () => {
+    const p = await project(CHAIN.split('\n  - id: jacket')[0] ?? CHAIN);
+    emulator.setScenario({ queue_ms: 10, run_ms: 6_000 });
+    const from = emulator.requestLog().length;
+    const run = spawnCli(['run', 'recipe.yml', '--json'], { cwd: p.root, env: env(p) });
+    for (let i = 0; i < 200 && !run.output().includes('"submitting"'); i++) await new Promise((r) => setTimeout(r, 25));
+    // The create is on the wire, held (Prefer: wait=4) while the prediction runs: the run has read
+    // no phase of it; the create's reply, at the end of the hold, says "processing".
+    await new Promise((r) => setTimeout(r, 1_000));
+    run.child.kill('SIGINT');
+    const r = await run.done;
+    expect(r.code, r.stdout + r.stderr).toBe(130);
+    expect(routes(from)).toMatchObject({ created: 1, cancel: 0, download: 0 });
+    const journal = await readdir(join(p.root, '.cache', 'kontext', 'journal')).catch(() => []);
+    expect(journal.filter((f) => f.endsWith('.json'))).toHaveLength(1); // kept: the next run re-attaches
+    emulator.setScenario({});
+    expectExit(await cli(['run', 'recipe.yml'], { cwd: p.root, env: env(p) }), 0);
+    expect(routes(from)).toMatchObject({ create: 1, created: 1, cancel: 0, download: 1 });
+  }, 60_000);
+
   it('kill -9 after the create answered: the next run re-attaches to the prediction, never creates again', async () => {
     const p = await project(CHAIN.split('\n  - id: jacket')[0] ?? CHAIN);
     emulator.setScenario({ queue_ms: 1500 });

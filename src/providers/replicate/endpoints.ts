@@ -1,12 +1,14 @@
 /**
  * Replicate's three prediction calls: create (on the official model route, holding the reply
- * with `Prefer: wait=N`), get and cancel. Reads and cancels are built from the base URL and the
- * id, never from the reply's `urls`: a reply must not be able to send our token elsewhere.
+ * with `Prefer: wait=N`), get and cancel (a prediction not started yet). Reads and cancels are
+ * built from the base URL and the id, never from the reply's `urls`: a reply must not be able to
+ * send our token elsewhere.
  */
 import type { RetryListener } from '../types.js';
 import { SubmitUncertainError } from '../runcomfy/errors.js';
 import { idProblem, requestIdProblem } from '../request-id.js';
 import { callReplicate, type JsonObject, type ReplicateApi, UNCERTAIN_HINT } from './api-call.js';
+import { phaseOf } from './prediction.js';
 
 const predictionPath = (id: string): string => `/v1/predictions/${encodeURIComponent(id)}`;
 
@@ -61,12 +63,22 @@ export function getPrediction(
   });
 }
 
-/** Cancel (running predictions too); the prediction it answers says whether it took. */
+/**
+ * Cancel a prediction that has not started; the prediction the cancel answers says whether it
+ * took. Replicate cancels running predictions too, and bills the time they ran: a running one is
+ * paid for, and cancelling it would throw its result away for the next run to pay again. So the
+ * prediction is read first, and only one still `starting` is cancelled; any other is left to
+ * finish (`not_cancellable`: the journal keeps it, the next run takes its result). The run does
+ * not know the phase itself: with learned poll times it reads nothing in a job's first seconds.
+ * `running: true` (a deadline passed: a job stuck for half an hour) cancels a running one too.
+ */
 export async function cancelPrediction(
   api: ReplicateApi,
   id: string,
   signal?: AbortSignal,
+  options: { readonly running?: boolean } = {},
 ): Promise<'cancelled' | 'not_cancellable'> {
+  if (options.running !== true && phaseOf(await getPrediction(api, id, signal)) !== 'queued') return 'not_cancellable';
   const reply = await callReplicate(api, {
     call: 'cancel',
     method: 'POST',

@@ -116,7 +116,8 @@ async function timeout(
   let outcome: 'cancelled' | 'not_cancellable' | 'failed';
   const bound = AbortSignal.timeout(DEADLINE_CANCEL_MS);
   try {
-    outcome = await cancelPrediction(ctx.api, id, signal ? AbortSignal.any([signal, bound]) : bound);
+    // Stuck for the whole deadline: cancelled even while running, to stop its billing.
+    outcome = await cancelPrediction(ctx.api, id, signal ? AbortSignal.any([signal, bound]) : bound, { running: true });
   } catch {
     outcome = 'failed';
   }

@@ -160,10 +160,18 @@ describe('Replicate client against the emulator', () => {
     }
   });
 
-  it('cancel works on a running prediction; its wait then ends cancelled', async () => {
-    h = await replicateHarness({ queueMs: 0, runMs: 3000, client: { holdS: 0 } });
+  it("cancel leaves a running prediction to finish (it is paid for: its result is the next run's)", async () => {
+    h = await replicateHarness({ queueMs: 0, runMs: 1500, client: { holdS: 0 } });
     const { requestId } = await h.provider.submit(await editRequest());
     await new Promise((r) => setTimeout(r, 100));
+    expect(await h.provider.cancel(requestId)).toBe('not_cancellable');
+    expect(h.counts().cancel).toBe(0);
+    expect((await h.provider.wait(requestId)).outputUrls).toHaveLength(1);
+  });
+
+  it('cancel cancels a prediction not started yet; its wait then ends cancelled', async () => {
+    h = await replicateHarness({ queueMs: 30_000, runMs: 100, client: { holdS: 0 } });
+    const { requestId } = await h.provider.submit(await editRequest());
     expect(await h.provider.cancel(requestId)).toBe('cancelled');
     expect(await rejection(h.provider.wait(requestId))).toBeInstanceOf(RemoteCancelledError);
     expect(h.counts().cancel).toBe(1);
