@@ -51,7 +51,8 @@ export async function openStoreOrStandIn(
         warning:
           `cache dir ${root} is not writable (${(await danglingLink(root)) ?? reasonOf(e.cause)}): ` +
           `${folder ? 'reading it, keeping nothing new there' : 'running without a cache'}; ` +
-          'results are still written to out/ and the lock',
+          "results are still written to out/ and the lock, but the crash journal is only this run's: " +
+          'if it is killed, its requests in flight are paid again',
         discard: () => rm(temp, { recursive: true, force: true }),
       };
     } catch {

@@ -309,7 +309,8 @@ describe('a cache dir that cannot be written', () => {
     const warnings = first.lines.filter((l) => l.includes('is not writable'));
     expect(warnings).toEqual([
       `warning cache dir ${join(file, 'cache')} is not writable (ENOTDIR: not a directory): running without a ` +
-        'cache; results are still written to out/ and the lock',
+        'cache; results are still written to out/ and the lock, ' +
+        "but the crash journal is only this run's: if it is killed, its requests in flight are paid again",
     ]);
     const lock = JSON.parse(await lockOf(root)) as Lock;
     expect(Object.keys(lock.nodes).sort()).toEqual(['frame', 'tint']);

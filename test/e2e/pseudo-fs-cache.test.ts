@@ -45,7 +45,8 @@ describe.skipIf(!existsSync('/proc/self'))('a cache dir under /proc', () => {
     const env = runcomfyEnv(emulator(), await tempDir('home'));
     const warning = (dir: string) =>
       `warning cache dir ${dir} is not writable (ENOENT: no such file or directory): running without a cache; ` +
-      'results are still written to out/ and the lock';
+      'results are still written to out/ and the lock, ' +
+      "but the crash journal is only this run's: if it is killed, its requests in flight are paid again";
 
     const before = submits(emulator());
     const first = await within(20_000, ['run', 'recipe.yml', '--cache-dir', '/proc/nope'], root, env);

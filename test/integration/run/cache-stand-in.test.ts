@@ -32,7 +32,8 @@ describe('openStoreOrStandIn', () => {
     const opened = await openStoreOrStandIn(root);
     expect(opened.warning).toBe(
       `cache dir ${root} is not writable (ENOTDIR: not a directory): running without a cache; ` +
-        'results are still written to out/ and the lock',
+        'results are still written to out/ and the lock, ' +
+        "but the crash journal is only this run's: if it is killed, its requests in flight are paid again",
     );
     expect(dirname(opened.store.root)).toBe(tmpdir());
     const sha = await opened.store.putBlob(Buffer.from('bytes'));
@@ -52,7 +53,8 @@ describe('openStoreOrStandIn', () => {
     const opened = await openStoreOrStandIn(root);
     expect(opened.warning).toBe(
       `cache dir ${root} is not writable (it is a link to ${join(disk, 'kontext')}, which does not exist: ` +
-        'a disk not mounted?): running without a cache; results are still written to out/ and the lock',
+        'a disk not mounted?): running without a cache; results are still written to out/ and the lock, ' +
+        "but the crash journal is only this run's: if it is killed, its requests in flight are paid again",
     );
     await opened.discard();
     expect(await stat(disk).catch(() => null)).toBeNull();
