@@ -122,7 +122,7 @@ export class RemotePool {
       r?.close();
     }
     return remotes.flatMap((r) =>
-      r && r.missing > 0 ? [{ url: r.url, missing: r.missing, uploadsOff: r.uploadsOff }] : [],
+      r && r.missing > 0 ? [{ url: r.url, missing: r.missing, uploadsOff: r.uploadsOff, unfit: r.unfit }] : [],
     );
   }
 }
@@ -143,4 +143,6 @@ export interface RemoteShortfall {
   readonly missing: number;
   /** Uploads were off by the end (see `RemoteCache.uploadsOff`): trying again will not send them. */
   readonly uploadsOff: boolean;
+  /** Of `missing`, results unfit for any remote (each said in a warning): no retry sends them. */
+  readonly unfit: number;
 }

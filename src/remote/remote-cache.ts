@@ -17,8 +17,8 @@ import pLimit from 'p-limit';
 import type { RunRecord, Store } from '../store/types.js';
 import type { RemoteBucket } from './bucket.js';
 import { RemoteCacheError } from './errors.js';
-import { fetchRemote } from './fetch.js';
-import { recordObject } from './location.js';
+import { fetchRemote, readRemoteRecord } from './fetch.js';
+import { blobObject } from './location.js';
 import { peekRemote } from './peek.js';
 import { PendingUploads } from './pending.js';
 import { uploadResult } from './upload.js';
@@ -68,8 +68,10 @@ export class RemoteCache {
   /** Local stores whose notes were read ({@link resume}). */
   readonly #resumed = new Set<string>();
   #unsent = 0;
-  /** Paid results that will not reach this remote in this context: uploads off or denied, or a result unfit for it. */
+  /** Paid results that will not reach this remote in this context: uploads off or denied. */
   #kept = 0;
+  /** Results unfit for any remote (said as each is found): sending again cannot help. */
+  #unfit = 0;
   #off = false;
   #readOnly: boolean;
   #deniedRead = false;
@@ -176,29 +178,50 @@ export class RemoteCache {
   /**
    * Make sure the remote has `record`, a result this run took from the local cache (a `--shard`
    * run: its results must reach the assemble run, and a local hit may never have been uploaded:
-   * paid before the remote was set up, on a `--no-remote` run, its note lost). A HEAD of its record;
-   * when missing, uploaded as a paid result is ({@link upload}: noted first, counted in
-   * {@link missing} when it cannot be sent). Nothing for a result this context took from the
-   * remote or queued already.
+   * paid before the remote was set up, on a `--no-remote` run, its note lost). Its remote record
+   * is read and checked as a look-up checks it, and its blob asked for (the local copy proves
+   * nothing about the bucket's); when either is missing or refused, the result is uploaded as a
+   * paid one is ({@link upload}: noted first, a refused record replaced, counted in
+   * {@link missing} when it cannot be sent). Bounded as look-ups are; not counted in
+   * {@link pending} (no upload yet). Nothing for a result this context took from the remote or
+   * queued already.
    */
   ensure(record: RunRecord, store: Store): void {
     const { key } = record;
     if (this.#queued.has(key) || this.#taken.has(key)) return;
     this.#queued.add(key);
-    const job = (async () => {
-      if (!this.#off && !this.deps.signal?.aborted) {
-        try {
-          const { bucket, signal } = this.deps;
-          if (await bucket.exists(recordObject(bucket.location, key), signal)) return;
-        } catch (e) {
-          this.#failed(e, 'read');
-        }
+    const job = this.#lookups(async () => {
+      if (this.deps.signal?.aborted) {
+        // Ctrl-C: nothing new is sent; noted, so a later run with this remote sends it.
+        this.#unsent++;
+        return this.#mark(record, store);
       }
+      if (!this.#off && (await this.#holds(key, store))) return;
       this.#queued.delete(key);
-      this.upload(record, store); // off or interrupted: counted as unsent, its note kept
-    })();
-    this.#pending.add(job);
-    void job.finally(() => this.#pending.delete(job));
+      this.upload(record, store); // the remote off: counted as unsent, its note kept
+    });
+    this.#track(job.catch(() => undefined));
+  }
+
+  /** Whether the remote holds a usable result for `key` (record checked, blob there); one refused is to be replaced. */
+  async #holds(key: string, store: Store): Promise<boolean> {
+    try {
+      const { bucket, signal } = this.deps;
+      const checked = await readRemoteRecord(bucket, key, store, signal);
+      if (checked.kind === 'record') {
+        if (await bucket.exists(blobObject(bucket.location, checked.record.output_sha256), signal)) return true;
+        this.#refused.add(key); // its blob gone: the upload writes both again (see #send)
+        this.deps.warn(`${checked.where}: its output blob is missing; replaced by this machine's result`);
+        return false;
+      }
+      if (checked.kind === 'rejected') {
+        this.#refused.add(key); // the upload replaces it (see #send)
+        this.deps.warn(`${checked.why}; replaced by this machine's result`);
+      }
+    } catch (e) {
+      this.#failed(e, 'read');
+    }
+    return false;
   }
 
   /**
@@ -217,7 +240,7 @@ export class RemoteCache {
       if (done.sent) this.stats.uploaded++;
       else if (done.why) {
         this.deps.warn(`not uploaded to ${this.url}: ${record.node}: ${done.why}`);
-        this.#kept++;
+        this.#unfit++;
       }
       return 'settled';
     } catch (e) {
@@ -232,7 +255,10 @@ export class RemoteCache {
     return 'kept';
   }
 
-  /** A note written in the background, waited for by {@link drain} (not an upload: not counted in {@link pending}). */
+  /**
+   * Background work that is not an upload (a note, an {@link ensure}'s check), waited for by
+   * {@link drain}; not counted in {@link pending}.
+   */
   #track(work: Promise<void>): void {
     this.#marking.add(work);
     void work.finally(() => this.#marking.delete(work));
@@ -270,7 +296,12 @@ export class RemoteCache {
    * those uploads were denied for or that were unfit for it. A `--shard` run fails on them.
    */
   get missing(): number {
-    return this.#unsent + this.#kept;
+    return this.#unsent + this.#kept + this.#unfit;
+  }
+
+  /** Of {@link missing}, those unfit for any remote (not an image, a blob not matching its name). */
+  get unfit(): number {
+    return this.#unfit;
   }
 
   /** Uploads are off for this remote: read-only by choice (an untrusted recipe's remote) or denied. */
@@ -285,8 +316,8 @@ export class RemoteCache {
 
   /** Wait for the uploads still going (those queued at Ctrl-C only until the uploads' grace ends). */
   async drain(): Promise<void> {
-    while (this.#pending.size > 0) await Promise.all([...this.#pending]);
-    await Promise.all([...this.#marking]);
+    // An ensure's check may queue an upload as it ends: until both are empty.
+    while (this.#pending.size > 0 || this.#marking.size > 0) await Promise.all([...this.#pending, ...this.#marking]);
   }
 
   close(): void {

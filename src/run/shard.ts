@@ -96,7 +96,9 @@ export function emptyShardMessage(all: readonly PlanNode[], shard: ShardSpec): s
  * the shard says so and exits 75 (try again): a re-run of it on this machine pays nothing and
  * uploads what the last one left (src/remote/pending.ts); or 77 when uploads to that remote are
  * off (read-only keys, an untrusted recipe's remote): a retry cannot help until write access is
- * given. Without a remote, nothing is expected.
+ * given; or 65 for a result unfit for any remote (not an image, a local blob not matching its
+ * name: each named in a warning as found), which no retry sends. Without a remote, nothing is
+ * expected.
  */
 export function shardShortfall(
   summary: RunSummary,
@@ -104,19 +106,35 @@ export function shardShortfall(
   shard: ShardSpec,
 ): { readonly summary: RunSummary; readonly warnings: readonly string[] } {
   if (shortfall.length === 0) return { summary, warnings: [] };
-  const warnings = shortfall.map(
-    (s) =>
-      `shard ${shard.index}/${shard.count}: ${s.missing} result${s.missing === 1 ? '' : 's'} of this shard ` +
-      `${s.missing === 1 ? 'is' : 'are'} not in ` +
-      `the remote cache ${s.url}, so a run on another machine would pay again; ` +
-      (s.uploadsOff
-        ? 'uploads to it are off (read-only credentials, or a remote named by the recipe that your user config ' +
-          'does not name: --trust-recipe-hosting), so give this run write access and run the shard again'
-        : 'run this shard again once the remote takes uploads') +
-      " (it pays nothing: they are in this machine's cache)",
-  );
-  // Uploads off is a permission to grant (77); anything else may pass on a retry (75).
-  const code = shortfall.some((s) => s.uploadsOff) ? ExitCode.NO_PERM : ExitCode.TEMP_FAIL;
-  const exitCode = worstExitCode(summary.exitCode as ExitCode, code);
+  const of = (n: number): string => `${n} result${n === 1 ? '' : 's'} of this shard ${n === 1 ? 'is' : 'are'}`;
+  const warnings = shortfall.flatMap((s) => {
+    const sendable = s.missing - s.unfit;
+    const where = `the remote cache ${s.url}, so a run on another machine would pay again`;
+    return [
+      ...(sendable > 0
+        ? [
+            `shard ${shard.index}/${shard.count}: ${of(sendable)} not in ${where}; ` +
+              (s.uploadsOff
+                ? 'uploads to it are off (read-only credentials, or a remote named by the recipe that your user ' +
+                  'config does not name: --trust-recipe-hosting), so give this run write access and run the shard again'
+                : 'run this shard again once the remote takes uploads') +
+              " (it pays nothing: they are in this machine's cache)",
+          ]
+        : []),
+      ...(s.unfit > 0
+        ? [
+            `shard ${shard.index}/${shard.count}: ${of(s.unfit)} unfit for ${where}: ` +
+              'no retry sends them (each is named in a warning above)',
+          ]
+        : []),
+    ];
+  });
+  // Uploads off is a permission to grant (77); a result unfit to send is bad data (65); anything
+  // else may pass on a retry (75).
+  const codes = shortfall.flatMap((s) => [
+    ...(s.missing > s.unfit ? [s.uploadsOff ? ExitCode.NO_PERM : ExitCode.TEMP_FAIL] : []),
+    ...(s.unfit > 0 ? [ExitCode.DATA_ERR] : []),
+  ]);
+  const exitCode = codes.reduce((worst, code) => worstExitCode(worst, code), summary.exitCode as ExitCode);
   return { summary: { ...summary, exitCode }, warnings };
 }

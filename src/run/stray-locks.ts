@@ -38,10 +38,16 @@ export async function strayLockPaths(lockPath: string): Promise<string[]> {
  */
 export async function locksBeside(lockPath: string): Promise<{ stray: string[]; owned: string[] }> {
   const dir = dirname(lockPath);
-  const names = await readdir(dir).catch(() => [] as string[]);
+  const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+  const names = entries.map((e) => e.name);
   // A recipe may have any extension: a lock is stray only when no other file has its stem (a
-  // stray that is not one would lend seeds harmlessly, but status would tell to delete it).
-  const stems = new Set(names.filter((n) => !n.endsWith(LOCK_SUFFIX)).map((n) => basename(n, extname(n))));
+  // stray that is not one would lend seeds harmlessly, but status would tell to delete it). A
+  // folder is no recipe (`recipe/` beside a renamed `recipe.yml`'s old lock).
+  const stems = new Set(
+    entries
+      .filter((e) => !e.isDirectory() && !e.name.endsWith(LOCK_SUFFIX))
+      .map((e) => basename(e.name, extname(e.name))),
+  );
   const out = { stray: [] as string[], owned: [] as string[] };
   for (const name of names.filter((n) => n.endsWith(LOCK_SUFFIX) && n !== basename(lockPath)).sort()) {
     const stem = name.slice(0, -LOCK_SUFFIX.length);

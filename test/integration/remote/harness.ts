@@ -3,7 +3,7 @@
  * real s3rver, for the remote-cache tests. Runs are in-process (`runRecipe`) against one
  * standalone emulator, whose request log counts what was paid for.
  */
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach } from 'vitest';
@@ -108,15 +108,16 @@ export function notices(run: InProcessRun): string[] {
   return run.events.flatMap((e) => (e.type === 'notice' ? [e.message] : []));
 }
 
-/** Write an object to the remote behind kontext's back (a hostile or damaged remote). */
-export async function overwrite(w: World, key: string, body: Buffer): Promise<void> {
+/** Write an object to the remote behind kontext's back (a hostile or damaged remote); `null`: delete it. */
+export async function overwrite(w: World, key: string, body: Buffer | null): Promise<void> {
   const client = new S3Client({
     endpoint: w.s3.endpoint,
     forcePathStyle: true,
     region: TEST_AWS_ENV.AWS_REGION,
     credentials: { accessKeyId: TEST_AWS_ENV.AWS_ACCESS_KEY_ID, secretAccessKey: TEST_AWS_ENV.AWS_SECRET_ACCESS_KEY },
   });
-  await client.send(new PutObjectCommand({ Bucket: w.s3.bucket, Key: key, Body: body }));
+  const object = { Bucket: w.s3.bucket, Key: key };
+  await client.send(body === null ? new DeleteObjectCommand(object) : new PutObjectCommand({ ...object, Body: body }));
   client.destroy();
 }
 

@@ -6,9 +6,11 @@
  * the shard exits 0 and the assemble run on another machine pays for them again.
  */
 import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { summaryOf } from '../../helpers/run-fixtures.js';
-import { outputsOf, putKeys, useWorld, warnings } from './harness.js';
+import { openStore } from '../../../src/store/index.js';
+import { blobKey, notices, outputsOf, overwrite, putKeys, useWorld, warnings } from './harness.js';
 import { startS3Proxy } from './proxy.js';
 
 const world = useWorld();
@@ -28,10 +30,52 @@ describe('a shard uploads the local hits the remote lacks', () => {
     expect(summaryOf(other)).toMatchObject({ exitCode: 0, submitted: 0, cached: 5 });
     expect(await outputsOf(w.b)).toEqual(await outputsOf(w.a));
 
-    // Run again, the remote has them all: a HEAD each, nothing sent.
+    // Run again, the remote has them all: its record read and its blob asked for, nothing sent,
+    // and no "uploading" notice.
+    const before = w.s3.requests.length;
     const again = await w.run(w.a, SHARD);
     expect(summaryOf(again)).toMatchObject({ exitCode: 0, submitted: 0 });
     expect(putKeys(w.s3)).toHaveLength(10);
+    const asked = w.s3.requests.slice(before).map((r) => r.method);
+    expect(asked.filter((m) => m === 'GET')).toHaveLength(5);
+    expect(asked.filter((m) => m === 'HEAD')).toHaveLength(5);
+    expect(asked).toHaveLength(10);
+    expect(notices(again).filter((n) => n.includes('upload'))).toEqual([]);
+  });
+
+  it('a remote record whose blob is gone: the shard sends its own, the other machine pays 0', async () => {
+    const w = world();
+    expect(summaryOf(await w.run(w.a))).toMatchObject({ exitCode: 0, submitted: 5 }); // uploaded
+    const lock = await w.a.readLock();
+    const sha = Object.values(lock.nodes)[0]?.output_sha256 ?? '';
+    await overwrite(w, blobKey(sha), null);
+
+    expect(summaryOf(await w.run(w.a, SHARD))).toMatchObject({ exitCode: 0, submitted: 0 });
+    expect(summaryOf(await w.run(w.b))).toMatchObject({ exitCode: 0, submitted: 0, cached: 5 });
+  });
+
+  it('a local result unfit for any remote (not an image): exit 65 naming it, the rest sent', async () => {
+    const w = world();
+    expect(summaryOf(await w.run(w.a, { noRemote: true }))).toMatchObject({ submitted: 5 });
+    const lock = await w.a.readLock();
+    const [id, entry] = Object.entries(lock.nodes)[0] ?? [];
+    if (!entry) throw new Error('no lock entry');
+    // The cache's record now names bytes that hash right but are no image, and no out/ file proves it.
+    const store = await openStore(w.a.cacheDir);
+    const record = await store.getRecord(entry.key);
+    if (!record) throw new Error('record missing');
+    await store.putRecord({ ...record, output_sha256: await store.putBlob(Buffer.from('plain text, no image')) });
+    await store.flush();
+    await rm(w.a.lockPath);
+    await rm(join(w.a.root, 'out'), { recursive: true });
+
+    const shard = await w.run(w.a, SHARD);
+    expect(summaryOf(shard)).toMatchObject({ exitCode: 65, submitted: 0 });
+    expect(warnings(shard)).toContainEqual(expect.stringContaining(`${id}: its blob is not an image`));
+    expect(warnings(shard)).toContainEqual(
+      expect.stringContaining('1 result of this shard is unfit for the remote cache'),
+    );
+    expect(putKeys(w.s3)).toHaveLength(8); // the four others
   });
 
   it('the cache gone, the lock and out/ proving the results: adopted and uploaded', async () => {

@@ -4,7 +4,7 @@
  * nothing, and `kontext clean` of the other recipe could remove the files it holds); a stray
  * lock (its recipe gone) counts for clean (`all`) but not for a run's warning (`owned`).
  */
-import { mkdtemp, realpath, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, realpath, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -46,6 +46,9 @@ describe('lockOutputsBeside', () => {
       [join(dir, 'out/t/sky/p.png')]: join(dir, 'b.lock.json'),
       [join(dir, 'out/t/snow/p.png')]: join(dir, 'b.lock.json'),
     });
+    // A folder with a lock's stem is no recipe: that lock is a stray too.
+    await mkdir(join(dir, 'gone'));
+    expect((await lockOutputsBeside(own, 'owned')).has(join(dir, 'out/t/old/p.png'))).toBe(false);
     const all = await lockOutputsBeside(own, 'all');
     expect([...all.keys()].sort()).toEqual(
       ['out/t/old/p.png', 'out/t/sky/p.png', 'out/t/snow/p.png'].map((p) => join(dir, p)),
