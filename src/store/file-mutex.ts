@@ -1,15 +1,23 @@
 /**
- * A cross-process mutex on a file: `<file>.lck`, created with O_EXCL, holding the owner's pid,
- * creation time and a random token. Waiters poll with a short backoff. A lock is stale when it
- * is older than `staleMs` (holders keep it for milliseconds) or its pid is dead on this machine,
- * or alive as another process (reused since a reboot: the holder's process tag, util/process-tag.ts,
- * has another start time). Library code never touches `process`: the caller passes its pid and a
- * liveness check.
+ * A cross-process mutex on a file: `<file>.lck`, holding the owner's pid, process tag, creation
+ * time and a random token. The holder's text is written to a temp file beside it (with this
+ * process's tag in its name, util/unique-suffix.ts) and then hard-linked to the `.lck` name:
+ * link(2) fails with EEXIST when the name is taken, so the create stays exclusive, and a live
+ * holder's `.lck` is never empty. Where there are no hard links (exFAT, FAT, many network
+ * shares: link says EPERM) it is created in place with O_EXCL and written at once. Waiters poll
+ * with a short backoff. A lock is stale when it is older than `staleMs` (holders keep it for
+ * milliseconds) or its pid is dead on this machine, or alive as another process (reused since a
+ * reboot: the holder's process tag, util/process-tag.ts, has another start time); and, whatever
+ * `staleMs` says (a run lock's is for ever), when it names no holder (empty or torn: a crash or a
+ * power cut between an in-place create and its write, or an older kontext's) and was last written
+ * {@link EMPTY_STALE_MS} ago. A waiter never gives up on such a lock before it can go stale.
+ * Library code never touches `process`: the caller passes its pid and a liveness check.
  */
 import { randomBytes, randomInt } from 'node:crypto';
 import { type FileHandle, link, open, rename, rm, stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { withParentDir } from './atomic.js';
+import { sweepDeadTempsOnce, tempPathFor, withParentDir } from './atomic.js';
 import { processTag, tagIsDead } from '../util/process-tag.js';
 import { isCode, NO_HARD_LINKS } from './errno.js';
 import { LockBusyError } from './errors.js';
@@ -34,6 +42,8 @@ export interface FileMutexOptions {
   readonly onWait?: ((holder: { readonly pid: number | undefined }) => void) | undefined;
   /** Stops waiting (rejects with its reason). */
   readonly signal?: AbortSignal | undefined;
+  /** Who holds the lock, for the hint of a wait given up. Default: another kontext run writing the lock file. */
+  readonly heldBy?: string | undefined;
 }
 
 interface Holder {
@@ -45,7 +55,15 @@ interface Holder {
   readonly proc: string | undefined;
   readonly createdAt: number;
   readonly token: string | undefined;
+  /** Its text names its holder (a token). */
+  readonly named: boolean;
 }
+
+/**
+ * A `.lck` that names no holder and was last written this long ago is a crash's leftover: a live
+ * holder's is written before it is linked, or (no hard links) written right after its create.
+ */
+const EMPTY_STALE_MS = 5_000;
 
 /** Take `<file>.lck` and return its release; for a lock held longer than one call. */
 export async function acquireFileMutex(file: string, options: FileMutexOptions = {}): Promise<() => Promise<void>> {
@@ -77,28 +95,31 @@ async function acquire(lck: string, options: FileMutexOptions): Promise<string> 
   let told = false;
   for (let wait = 4; ; wait = Math.min(wait * 2, 64)) {
     if (signal?.aborted) throw signal.reason;
-    if (
-      await withParentDir(lck, () =>
-        tryCreate(lck, JSON.stringify({ pid: options.pid ?? null, proc: processTag, created_at: now(), token })),
-      )
-    )
+    const text = JSON.stringify({ pid: options.pid ?? null, proc: processTag, created_at: now(), token });
+    if (await withParentDir(lck, () => tryCreate(lck, text))) {
+      // A holder killed between its temp and the link left the temp: gone once its writer is dead.
+      await sweepDeadTempsOnce(dirname(lck));
       return token;
+    }
     const holder = await readHolder(lck);
     if (holder === null) continue; // released between our attempt and our look: try again at once
     if (isStale(holder, now(), options)) {
       await breakStale(lck, holder, token);
       continue;
     }
-    // A holder's file exists a moment before its content (create, then write): tell who holds
-    // the lock once its pid can be read, or once it has stayed unreadable for a few rounds.
+    // A holder's file may exist a moment before its content (created in place, then written,
+    // where there are no hard links): tell who holds the lock once its pid can be read, or once
+    // it has stayed unreadable for a few rounds.
     if (!told && (holder.pid !== undefined || wait >= UNREADABLE_ROUNDS_WAIT)) {
       told = true;
       options.onWait?.({ pid: holder.pid });
     }
-    if (now() > deadline) {
+    // One that names no holder goes stale EMPTY_STALE_MS after its last write: waited for that long too.
+    if (now() > deadline + (holder.named ? 0 : EMPTY_STALE_MS)) {
       const who = holder.pid === undefined ? 'another process' : `process ${holder.pid}`;
+      const heldBy = options.heldBy ?? 'another kontext run is writing this lock file';
       throw new LockBusyError(`${lck} is held by ${who}; gave up waiting`, {
-        hint: `another kontext run is writing this lock file; if none is running, delete ${lck}`,
+        hint: `${heldBy}; if none is running, delete ${lck}`,
       });
     }
     // An abort ends the pause at once (Ctrl-C while another run holds the lock), with its reason.
@@ -108,22 +129,61 @@ async function acquire(lck: string, options: FileMutexOptions): Promise<string> 
   }
 }
 
-async function tryCreate(lck: string, content: string): Promise<boolean> {
+const THEN = 'then run again';
+
+/**
+ * Create `lck` holding `text`, exclusively: the text written to a temp beside it, then linked to
+ * its name, so it never exists empty; created in place where there are no hard links. false:
+ * another holds it. ENOENT (the folder is missing) is thrown as is: withParentDir makes it.
+ */
+async function tryCreate(lck: string, text: string): Promise<boolean> {
+  const tmp = tempPathFor(lck);
+  try {
+    await writeNew(tmp, text);
+  } catch (e) {
+    throw isCode(e, 'ENOENT') ? e : writeFailure(e, lck, THEN);
+  }
+  try {
+    await link(tmp, lck);
+    return true;
+  } catch (e) {
+    if (isCode(e, 'EEXIST')) return false;
+    if (!isCode(e, ...NO_HARD_LINKS)) throw isCode(e, 'ENOENT') ? e : writeFailure(e, lck, THEN);
+  } finally {
+    await rm(tmp, { force: true });
+  }
+  return createInPlace(lck, text);
+}
+
+/** Write `text` to a new file `path` (O_EXCL); a write that fails removes it. */
+async function writeNew(path: string, text: string): Promise<void> {
+  const handle = await open(path, 'wx');
+  try {
+    await handle.writeFile(text);
+  } catch (e) {
+    await handle.close().catch(() => undefined);
+    await rm(path, { force: true });
+    throw e;
+  }
+  await handle.close();
+}
+
+/** {@link tryCreate} without hard links: the `.lck` itself created exclusively, then written. */
+async function createInPlace(lck: string, text: string): Promise<boolean> {
   let handle: FileHandle;
   try {
     handle = await open(lck, 'wx');
   } catch (e) {
     if (isCode(e, 'EEXIST')) return false;
-    // ENOENT: the folder is missing (withParentDir makes it and tries again).
-    throw isCode(e, 'ENOENT') ? e : writeFailure(e, lck, 'then run again');
+    throw isCode(e, 'ENOENT') ? e : writeFailure(e, lck, THEN);
   }
   try {
-    await handle.writeFile(content);
+    await handle.writeFile(text);
   } catch (e) {
-    // Not left behind empty: a run lock without a pid is never stale, so it would block every later run.
+    // Not left behind empty: it would name no holder until it went stale.
     await handle.close().catch(() => undefined);
     await rm(lck, { force: true });
-    throw writeFailure(e, lck, 'then run again');
+    throw writeFailure(e, lck, THEN);
   }
   await handle.close();
   return true;
@@ -139,9 +199,10 @@ async function readHolder(lck: string): Promise<Holder | null> {
       const proc = typeof data.proc === 'string' && data.proc !== '' ? data.proc : undefined;
       const createdAt = typeof data.created_at === 'number' ? data.created_at : s.mtimeMs;
       const token = typeof data.token === 'string' ? data.token : undefined;
-      return { raw, mtimeMs: s.mtimeMs, pid, proc, createdAt, token };
+      return { raw, mtimeMs: s.mtimeMs, pid, proc, createdAt, token, named: token !== undefined };
     } catch {
-      return { raw, mtimeMs: s.mtimeMs, pid: undefined, proc: undefined, createdAt: s.mtimeMs, token: undefined };
+      const base = { raw, mtimeMs: s.mtimeMs, createdAt: s.mtimeMs, token: undefined };
+      return { ...base, pid: undefined, proc: undefined, named: false };
     }
   } catch (e) {
     if (isCode(e, 'ENOENT')) return null;
@@ -150,6 +211,7 @@ async function readHolder(lck: string): Promise<Holder | null> {
 }
 
 function isStale(holder: Holder, nowMs: number, options: FileMutexOptions): boolean {
+  if (!holder.named && nowMs - holder.mtimeMs > EMPTY_STALE_MS) return true;
   if (nowMs - holder.createdAt > (options.staleMs ?? 30_000)) return true;
   const { pid, proc } = holder;
   if (pid === undefined) return false;
@@ -163,8 +225,8 @@ function isStale(holder: Holder, nowMs: number, options: FileMutexOptions): bool
  * then check we moved the one we judged: if another waiter already replaced it with a live lock,
  * put that one back (unless a newer one is there already). Texts tell two locks apart unless
  * neither names a holder (a lock left empty by a crash between create and write, and a live one
- * not yet written): then the mtime does, the stale one's being older than `staleMs` by
- * definition. Exported for tests.
+ * not yet written): then the mtime does, the stale one's being older than
+ * {@link EMPTY_STALE_MS} (or `staleMs`) by definition. Exported for tests.
  */
 export async function breakStale(lck: string, stale: Pick<Holder, 'raw' | 'mtimeMs'>, token: string): Promise<void> {
   const aside = `${lck}.${token}.stale`;

@@ -181,7 +181,11 @@ export async function gcStore(root: string, options: GcOptions): Promise<GcRepor
     };
   }
   if (options.dryRun) return run();
-  return withFileMutex(join(root, 'gc'), run, { ...options, staleMs: options.staleMs ?? GC_STALE_MS });
+  return withFileMutex(join(root, 'gc'), run, {
+    ...options,
+    staleMs: options.staleMs ?? GC_STALE_MS,
+    heldBy: 'another kontext gc is pruning this cache',
+  });
 }
 
 class Collector {
