@@ -6,22 +6,44 @@
  * 15 s (exit 75) although it went stale only at 30 s, and a `gc.lck` at 10 minutes. Now a live
  * holder's `.lck` is a hard link to a temp already written (never empty), an empty one is a
  * crash's leftover once a few seconds old whatever `staleMs` says, and no waiter gives up before
- * that.
+ * that. gc, which must run to free a full disk, holds `gc.lck` there by an empty file linked to a
+ * temp whose name tells the holder (on a real full tmpfs: root only, skipped saying why elsewhere).
  */
-import { spawn } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { execFile, spawn } from 'node:child_process';
+import { link, mkdir, mkdtemp, open, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { promisify } from 'node:util';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { holdRunLock } from '../../../src/run/run-lock.js';
 import { gcStore } from '../../../src/store/gc.js';
-import { openStore, readLock, updateLock } from '../../../src/store/index.js';
+import { openStore, readLock, updateLock, type RunRecord } from '../../../src/store/index.js';
+import { processTag } from '../../../src/util/process-tag.js';
 import { lockEntry } from '../../helpers/lock-entries.js';
 import { cannotTrace, parseTrace } from '../../helpers/strace.js';
 
+const exec = promisify(execFile);
 const repo = resolve(import.meta.dirname, '../../..');
 let dir: string;
-afterEach(() => rm(dir, { recursive: true, force: true }));
+let mounted: string | undefined;
+let cannotMount: string | null = null;
+
+beforeAll(async () => {
+  const probe = await mkdtemp(join(tmpdir(), 'kontext-mount-probe-'));
+  try {
+    await exec('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', probe]);
+    await exec('umount', [probe]);
+  } catch (e) {
+    cannotMount = `cannot mount a tmpfs here (${(e as Error).message.split('\n')[0] ?? ''})`;
+  } finally {
+    await rm(probe, { recursive: true, force: true });
+  }
+});
+afterEach(async () => {
+  if (mounted !== undefined) await exec('umount', ['-l', mounted]).catch(() => undefined);
+  mounted = undefined;
+  await rm(dir, { recursive: true, force: true });
+});
 
 async function folder(): Promise<string> {
   dir = await mkdtemp(join(tmpdir(), 'kontext-mutex-empty-'));
@@ -154,4 +176,121 @@ describe('a live holder never leaves its .lck empty (strace)', () => {
     );
     expect(written.map((c) => c.args).join('\n')).toContain('\\"token\\":');
   }, 60_000);
+});
+
+/** A record and its blob in the store at `cache`, last used two days ago. */
+async function oldRecord(cache: string, name: string): Promise<void> {
+  const store = await openStore(cache);
+  const blob = await store.putBlob(Buffer.alloc(20_000, name));
+  const key = Buffer.from(name.padEnd(32, '.')).toString('hex');
+  const rec: RunRecord = {
+    key,
+    node: name,
+    provider: 'emulator',
+    model: 'm',
+    seed: 1,
+    input_sha256: 'd'.repeat(64),
+    output_sha256: blob,
+    media_type: 'image/png',
+    ext: 'png',
+    request_id: `req-${name}`,
+    finished_at: '2025-01-01T00:00:00.000Z',
+  };
+  await store.putRecord(rec);
+  const then = new Date(Date.now() - 2 * 86_400_000);
+  for (const path of [
+    join(cache, 'records', key.slice(0, 2), `${key}.json`),
+    join(cache, 'blobs', blob.slice(0, 2), blob),
+  ])
+    await utimes(path, then, then);
+}
+
+/** Fill the file system of `folder` with one file until ENOSPC. */
+async function fill(folder: string): Promise<void> {
+  const handle = await open(join(folder, 'filler.bin'), 'w');
+  const chunk = Buffer.alloc(4096, 1);
+  try {
+    for (;;) await handle.write(chunk);
+  } catch (e) {
+    if ((e as { code?: unknown }).code !== 'ENOSPC') throw e;
+  } finally {
+    await handle.close();
+  }
+}
+
+const host = processTag.slice(processTag.indexOf('h') + 1);
+
+describe.skipIf(processTag === '')('gc on a full disk: gc.lck held by an empty file named by its temp', () => {
+  it('frees the disk: the lock needs no data block, and a second gc meanwhile is told who holds it', async (ctx) => {
+    if (cannotMount !== null) return ctx.skip(cannotMount);
+    mounted = join(await folder(), 'disk');
+    await mkdir(mounted);
+    await exec('mount', ['-t', 'tmpfs', '-o', 'size=512k,mode=0755', 'tmpfs', mounted]);
+    const cache = join(mounted, 'cache');
+    for (const name of ['one', 'two', 'three']) await oldRecord(cache, name);
+    await fill(mounted);
+    await expect(writeFile(join(mounted, 'probe'), 'x')).rejects.toMatchObject({ code: 'ENOSPC' });
+    const meanwhile: unknown[] = [];
+    const options = { lockFiles: [], now: Date.now, pid: process.pid, isAlive };
+    const report = await gcStore(cache, {
+      ...options,
+      maxBytes: 1,
+      lockFiles: async () => {
+        meanwhile.push((await stat(join(cache, 'gc.lck'))).size);
+        meanwhile.push(await gcStore(cache, { ...options, maxBytes: 1, timeoutMs: 50 }).catch((e: unknown) => e));
+        return [];
+      },
+    });
+    expect(report.removed.records).toBe(3);
+    expect(meanwhile[0]).toBe(0);
+    expect(meanwhile[1]).toMatchObject({
+      code: 'E_LOCK_BUSY',
+      message: expect.stringContaining(`process ${process.pid}`),
+    });
+    expect((await readdir(cache)).filter((n) => n.includes('gc.lck'))).toEqual([]);
+  }, 30_000);
+
+  /** An empty gc.lck linked to an empty temp named with `tag`, as a gc on a full disk holds it. */
+  async function emptyHold(cache: string, tag: string): Promise<string> {
+    await openStore(cache);
+    const via = join(cache, `.gc.lck.${tag}_abcdef-1.tmp`);
+    await writeFile(via, '');
+    await link(via, join(cache, 'gc.lck'));
+    return via;
+  }
+
+  it("a dead gc's empty hold is taken over at once, its temp removed", async () => {
+    const cache = join(await folder(), 'cache');
+    const dead = spawn(process.execPath, ['-e', ''], { stdio: 'ignore' });
+    await new Promise((r) => dead.once('close', r));
+    const via = await emptyHold(cache, `p${dead.pid}t1h${host}`);
+    await gcStore(cache, {
+      olderThanMs: 1,
+      lockFiles: [],
+      now: Date.now,
+      pid: process.pid,
+      isAlive,
+      // Well before an empty file's few seconds: taken over because its holder is dead.
+      signal: AbortSignal.timeout(2_000),
+    });
+    expect(await stat(via).catch(() => null)).toBeNull();
+    expect((await readdir(cache)).filter((n) => n.includes('gc.lck'))).toEqual([]);
+  });
+
+  it("a live gc's empty hold is waited for and named, not taken for a crash's leftover", async () => {
+    const cache = join(await folder(), 'cache');
+    const via = await emptyHold(cache, processTag);
+    const old = new Date(Date.now() - 60_000);
+    await utimes(via, old, old);
+    const err = await gcStore(cache, {
+      olderThanMs: 1,
+      lockFiles: [],
+      now: Date.now,
+      pid: process.pid,
+      isAlive,
+      timeoutMs: 50,
+    }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'E_LOCK_BUSY', message: expect.stringContaining(`process ${process.pid}`) });
+    expect((await stat(join(cache, 'gc.lck'))).ino).toBe((await stat(via)).ino);
+  });
 });
