@@ -4,7 +4,8 @@
  * the lock file until it ends. A second run of the same recipe waits for it (it is told, once,
  * which pid it waits for), then finds the first one's results as cache hits: it never submits
  * a key the first is paying for, and `out/` and the lock end up written by one run at a time.
- * A lock whose pid is dead (kill -9) is taken over; the age of a lock never makes it stale.
+ * A lock whose pid is dead (kill -9) is taken over; the age of a lock never makes it stale, unless
+ * it names no holder (left empty by a crash: taken over once a few seconds old, file-mutex.ts).
  */
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { acquireFileMutex } from '../store/index.js';

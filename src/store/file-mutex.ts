@@ -1,16 +1,28 @@
 /**
- * A cross-process mutex on a file: `<file>.lck`, created with O_EXCL, holding the owner's pid,
- * creation time and a random token. Waiters poll with a short backoff. A lock is stale when it
- * is older than `staleMs` (holders keep it for milliseconds) or its pid is dead on this machine,
- * or alive as another process (reused since a reboot: the holder's process tag, util/process-tag.ts,
- * has another start time). Library code never touches `process`: the caller passes its pid and a
- * liveness check.
+ * A cross-process mutex on a file: `<file>.lck`, holding the owner's pid, process tag, creation
+ * time and a random token. The holder's text is written to a temp file beside it (with this
+ * process's tag in its name, util/unique-suffix.ts) and then hard-linked to the `.lck` name:
+ * link(2) fails with EEXIST when the name is taken, so the create stays exclusive, and a live
+ * holder's `.lck` is never empty. Where there are no hard links (exFAT, FAT, many network
+ * shares: link says EPERM) it is created in place with O_EXCL and written at once. Waiters poll
+ * with a short backoff. A lock is stale when it is older than `staleMs` (holders keep it for
+ * milliseconds) or its pid is dead on this machine, or alive as another process (reused since a
+ * reboot: the holder's process tag, util/process-tag.ts, has another start time); and, whatever
+ * `staleMs` says (a run lock's is for ever), when it names no holder (empty or torn: a crash or a
+ * power cut between an in-place create and its write, or an older kontext's) and was last written
+ * {@link EMPTY_STALE_MS} ago. A waiter never gives up on such a lock before it can go stale.
+ * `holdWhenFull` (gc, which must run to free a full disk): when there is no room for the
+ * holder's text, the lock is held by an empty `.lck` hard-linked to an empty temp whose name
+ * tells the holder (neither needs a data block), the temp kept until release.
+ * Library code never touches `process`: the caller passes its pid and a liveness check.
  */
 import { randomBytes, randomInt } from 'node:crypto';
-import { type FileHandle, link, open, rename, rm, stat } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
+import { type FileHandle, link, open, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { withParentDir } from './atomic.js';
-import { processTag, tagIsDead } from '../util/process-tag.js';
+import { isTempName, sweepDeadTempsOnce, tempPathFor, withParentDir } from './atomic.js';
+import { processTag, tagIsDead, writerOf } from '../util/process-tag.js';
 import { isCode, NO_HARD_LINKS } from './errno.js';
 import { LockBusyError } from './errors.js';
 import { writeFailure } from './write-errors.js';
@@ -34,6 +46,14 @@ export interface FileMutexOptions {
   readonly onWait?: ((holder: { readonly pid: number | undefined }) => void) | undefined;
   /** Stops waiting (rejects with its reason). */
   readonly signal?: AbortSignal | undefined;
+  /**
+   * On a full disk (ENOSPC writing the holder's text), hold the lock by an empty `.lck` linked to
+   * an empty temp whose name tells the holder (see above) rather than fail. Not where there are no
+   * hard links: there the full disk's error stands.
+   */
+  readonly holdWhenFull?: boolean | undefined;
+  /** Who holds the lock, for the hint of a wait given up. Default: another kontext run writing the lock file. */
+  readonly heldBy?: string | undefined;
 }
 
 interface Holder {
@@ -45,30 +65,46 @@ interface Holder {
   readonly proc: string | undefined;
   readonly createdAt: number;
   readonly token: string | undefined;
+  /** Its text names its holder (a token), or a temp linked to it does (an empty hold, `holdWhenFull`). */
+  readonly named: boolean;
+  /** The temp an empty hold's `.lck` is linked to (its name tells the holder). */
+  readonly via?: string | undefined;
 }
+
+/** What a holder keeps until its release: its token, and the temp of an empty hold. */
+interface Held {
+  readonly token: string;
+  readonly via?: string | undefined;
+}
+
+/**
+ * A `.lck` that names no holder and was last written this long ago is a crash's leftover: a live
+ * holder's is written before it is linked, or (no hard links) written right after its create.
+ */
+const EMPTY_STALE_MS = 5_000;
 
 /** Take `<file>.lck` and return its release; for a lock held longer than one call. */
 export async function acquireFileMutex(file: string, options: FileMutexOptions = {}): Promise<() => Promise<void>> {
   const lck = `${file}.lck`;
-  const token = await acquire(lck, options);
-  return () => release(lck, token);
+  const held = await acquire(lck, options);
+  return () => release(lck, held);
 }
 
 /** Run `fn` while holding `<file>.lck`; the lock is released however `fn` ends. */
 export async function withFileMutex<T>(file: string, fn: () => Promise<T>, options: FileMutexOptions = {}): Promise<T> {
   const lck = `${file}.lck`;
-  const token = await acquire(lck, options);
+  const held = await acquire(lck, options);
   try {
     return await fn();
   } finally {
-    await release(lck, token);
+    await release(lck, held);
   }
 }
 
 /** The back-off step at which a holder whose content is still unreadable is reported without a pid (~60 ms). */
 const UNREADABLE_ROUNDS_WAIT = 64;
 
-async function acquire(lck: string, options: FileMutexOptions): Promise<string> {
+async function acquire(lck: string, options: FileMutexOptions): Promise<Held> {
   const now = options.now ?? Date.now;
   const { signal } = options;
   const sleep = options.sleep ?? ((ms: number) => delay(ms, undefined, { signal }));
@@ -77,28 +113,32 @@ async function acquire(lck: string, options: FileMutexOptions): Promise<string> 
   let told = false;
   for (let wait = 4; ; wait = Math.min(wait * 2, 64)) {
     if (signal?.aborted) throw signal.reason;
-    if (
-      await withParentDir(lck, () =>
-        tryCreate(lck, JSON.stringify({ pid: options.pid ?? null, proc: processTag, created_at: now(), token })),
-      )
-    )
-      return token;
+    const text = JSON.stringify({ pid: options.pid ?? null, proc: processTag, created_at: now(), token });
+    const held = await withParentDir(lck, () => tryCreate(lck, text, options.holdWhenFull === true));
+    if (held !== null) {
+      // A holder killed between its temp and the link left the temp: gone once its writer is dead.
+      await sweepDeadTempsOnce(dirname(lck));
+      return { token, via: held.via };
+    }
     const holder = await readHolder(lck);
     if (holder === null) continue; // released between our attempt and our look: try again at once
     if (isStale(holder, now(), options)) {
       await breakStale(lck, holder, token);
       continue;
     }
-    // A holder's file exists a moment before its content (create, then write): tell who holds
-    // the lock once its pid can be read, or once it has stayed unreadable for a few rounds.
+    // A holder's file may exist a moment before its content (created in place, then written,
+    // where there are no hard links): tell who holds the lock once its pid can be read, or once
+    // it has stayed unreadable for a few rounds.
     if (!told && (holder.pid !== undefined || wait >= UNREADABLE_ROUNDS_WAIT)) {
       told = true;
       options.onWait?.({ pid: holder.pid });
     }
-    if (now() > deadline) {
+    // One that names no holder goes stale EMPTY_STALE_MS after its last write: waited for that long too.
+    if (now() > deadline + (holder.named ? 0 : EMPTY_STALE_MS)) {
       const who = holder.pid === undefined ? 'another process' : `process ${holder.pid}`;
+      const heldBy = options.heldBy ?? 'another kontext run is writing this lock file';
       throw new LockBusyError(`${lck} is held by ${who}; gave up waiting`, {
-        hint: `another kontext run is writing this lock file; if none is running, delete ${lck}`,
+        hint: `${heldBy}; if none is running, delete ${lck}`,
       });
     }
     // An abort ends the pause at once (Ctrl-C while another run holds the lock), with its reason.
@@ -108,25 +148,87 @@ async function acquire(lck: string, options: FileMutexOptions): Promise<string> 
   }
 }
 
-async function tryCreate(lck: string, content: string): Promise<boolean> {
+const THEN = 'then run again';
+
+/**
+ * Create `lck` holding `text`, exclusively: the text written to a temp beside it, then linked to
+ * its name, so it never exists empty; created in place where there are no hard links. `null`:
+ * another holds it. ENOENT (the folder is missing) is thrown as is: withParentDir makes it.
+ */
+async function tryCreate(lck: string, text: string, holdWhenFull: boolean): Promise<{ via?: string } | null> {
+  const tmp = tempPathFor(lck);
+  try {
+    await writeNew(tmp, text);
+  } catch (e) {
+    if (isCode(e, 'ENOENT')) throw e;
+    if (holdWhenFull && isCode(e, 'ENOSPC')) return holdEmpty(lck, e);
+    throw writeFailure(e, lck, THEN);
+  }
+  try {
+    await link(tmp, lck);
+    return {};
+  } catch (e) {
+    if (isCode(e, 'EEXIST')) return null;
+    if (!isCode(e, ...NO_HARD_LINKS)) throw isCode(e, 'ENOENT') ? e : writeFailure(e, lck, THEN);
+  } finally {
+    await rm(tmp, { force: true });
+  }
+  return (await createInPlace(lck, text)) ? {} : null;
+}
+
+/** Write `text` to a new file `path` (O_EXCL); a write that fails removes it. */
+async function writeNew(path: string, text: string): Promise<void> {
+  const handle = await open(path, 'wx');
+  try {
+    await handle.writeFile(text);
+  } catch (e) {
+    await handle.close().catch(() => undefined);
+    await rm(path, { force: true });
+    throw e;
+  }
+  await handle.close();
+}
+
+/** {@link tryCreate} without hard links: the `.lck` itself created exclusively, then written. */
+async function createInPlace(lck: string, text: string): Promise<boolean> {
   let handle: FileHandle;
   try {
     handle = await open(lck, 'wx');
   } catch (e) {
     if (isCode(e, 'EEXIST')) return false;
-    // ENOENT: the folder is missing (withParentDir makes it and tries again).
-    throw isCode(e, 'ENOENT') ? e : writeFailure(e, lck, 'then run again');
+    throw isCode(e, 'ENOENT') ? e : writeFailure(e, lck, THEN);
   }
   try {
-    await handle.writeFile(content);
+    await handle.writeFile(text);
   } catch (e) {
-    // Not left behind empty: a run lock without a pid is never stale, so it would block every later run.
+    // Not left behind empty: it would name no holder until it went stale.
     await handle.close().catch(() => undefined);
     await rm(lck, { force: true });
-    throw writeFailure(e, lck, 'then run again');
+    throw writeFailure(e, lck, THEN);
   }
   await handle.close();
   return true;
+}
+
+/**
+ * A full disk and `holdWhenFull`: the holder's text has no room, but an empty file needs no data
+ * block. An empty temp beside the lock (its name carries this process's tag) is linked to the
+ * `.lck` name and kept until release, so waiters read the holder from the name (readHolder).
+ * Without hard links nothing could name it: the full disk's error (`full`) stands.
+ */
+async function holdEmpty(lck: string, full: unknown): Promise<{ via: string } | null> {
+  const via = tempPathFor(lck);
+  await writeFile(via, '', { flag: 'wx' }).catch(() => {
+    throw writeFailure(full, lck, THEN);
+  });
+  try {
+    await link(via, lck);
+    return { via };
+  } catch (e) {
+    await rm(via, { force: true });
+    if (isCode(e, 'EEXIST')) return null;
+    throw writeFailure(full, lck, THEN);
+  }
 }
 
 /** `null` when there is no lock file. Unparsable content (a holder mid-write) ages by mtime. */
@@ -139,9 +241,13 @@ async function readHolder(lck: string): Promise<Holder | null> {
       const proc = typeof data.proc === 'string' && data.proc !== '' ? data.proc : undefined;
       const createdAt = typeof data.created_at === 'number' ? data.created_at : s.mtimeMs;
       const token = typeof data.token === 'string' ? data.token : undefined;
-      return { raw, mtimeMs: s.mtimeMs, pid, proc, createdAt, token };
+      return { raw, mtimeMs: s.mtimeMs, pid, proc, createdAt, token, named: token !== undefined };
     } catch {
-      return { raw, mtimeMs: s.mtimeMs, pid: undefined, proc: undefined, createdAt: s.mtimeMs, token: undefined };
+      // An empty hold on a full disk (holdEmpty) is named by the temp linked to it.
+      const via = raw === '' && s.nlink > 1 ? await linkedTemp(lck, s) : undefined;
+      const writer = via === undefined ? null : writerOf(basename(via).slice(0, -'.tmp'.length));
+      const base = { raw, mtimeMs: s.mtimeMs, createdAt: s.mtimeMs, token: undefined };
+      return { ...base, pid: writer?.pid, proc: writer?.tag, named: via !== undefined, via };
     }
   } catch (e) {
     if (isCode(e, 'ENOENT')) return null;
@@ -149,7 +255,19 @@ async function readHolder(lck: string): Promise<Holder | null> {
   }
 }
 
+/** The temp file beside `lck` that is the same file (`s`: the lock's stat), if any. */
+async function linkedTemp(lck: string, s: Stats): Promise<string | undefined> {
+  const dir = dirname(lck);
+  for (const name of await readdir(dir).catch(() => [])) {
+    if (!isTempName(name) || !name.startsWith(`.${basename(lck).slice(0, 16)}`)) continue;
+    const t = await stat(join(dir, name)).catch(() => null);
+    if (t !== null && t.ino === s.ino && t.dev === s.dev) return join(dir, name);
+  }
+  return undefined;
+}
+
 function isStale(holder: Holder, nowMs: number, options: FileMutexOptions): boolean {
+  if (!holder.named && nowMs - holder.mtimeMs > EMPTY_STALE_MS) return true;
   if (nowMs - holder.createdAt > (options.staleMs ?? 30_000)) return true;
   const { pid, proc } = holder;
   if (pid === undefined) return false;
@@ -163,10 +281,14 @@ function isStale(holder: Holder, nowMs: number, options: FileMutexOptions): bool
  * then check we moved the one we judged: if another waiter already replaced it with a live lock,
  * put that one back (unless a newer one is there already). Texts tell two locks apart unless
  * neither names a holder (a lock left empty by a crash between create and write, and a live one
- * not yet written): then the mtime does, the stale one's being older than `staleMs` by
- * definition. Exported for tests.
+ * not yet written or an empty hold): then the mtime does, the stale one's being older than
+ * {@link EMPTY_STALE_MS} (or `staleMs`) by definition. Exported for tests.
  */
-export async function breakStale(lck: string, stale: Pick<Holder, 'raw' | 'mtimeMs'>, token: string): Promise<void> {
+export async function breakStale(
+  lck: string,
+  stale: Pick<Holder, 'raw' | 'mtimeMs'> & { readonly via?: string | undefined },
+  token: string,
+): Promise<void> {
   const aside = `${lck}.${token}.stale`;
   try {
     await rename(lck, aside);
@@ -177,6 +299,8 @@ export async function breakStale(lck: string, stale: Pick<Holder, 'raw' | 'mtime
   const moved = await readBoundedText(aside, READ_CAPS.mutex).catch(() => stale.raw);
   if (moved !== stale.raw || (!namesHolder(moved) && !(await sameMtime(aside, stale.mtimeMs))))
     await putBack(aside, lck, moved).catch(() => undefined);
+  // The stale one was an empty hold (holdEmpty): its temp goes with it.
+  else if (stale.via !== undefined) await rm(stale.via, { force: true });
   await rm(aside, { force: true });
 }
 
@@ -237,9 +361,16 @@ function namesHolder(text: string): boolean {
   }
 }
 
-async function release(lck: string, token: string): Promise<void> {
+async function release(lck: string, held: Held): Promise<void> {
+  if (held.via !== undefined) {
+    // An empty hold: ours while the `.lck` is still the temp's file (the same inode).
+    const [mine, now] = await Promise.all([stat(held.via).catch(() => null), stat(lck).catch(() => null)]);
+    if (mine !== null && now !== null && mine.ino === now.ino && mine.dev === now.dev) await rm(lck, { force: true });
+    await rm(held.via, { force: true });
+    return;
+  }
   // Someone judged us stale and took over: their lock is not ours to remove. (Our own content
   // is complete JSON naming the token, so the text alone tells; no stat needed.)
   const raw = await readBoundedText(lck, READ_CAPS.mutex).catch(() => '');
-  if (raw.includes(`"token":"${token}"`)) await rm(lck, { force: true });
+  if (raw.includes(`"token":"${held.token}"`)) await rm(lck, { force: true });
 }

@@ -24,7 +24,7 @@
  *   either still journaled or in a lock file (when that lock is one gc was given); what is
  *   written after the scan is no candidate. Only final names
  *   (`<hex>` blobs, `<hex>.json` records) and crash-left temps are candidates. Two gcs on one
- *   cache serialize on `<cache>/gc.lck`.
+ *   cache serialize on `<cache>/gc.lck` (on a full disk, held by an empty file: file-mutex.ts `holdWhenFull`).
  * - Safe beside a cache hit in any project (whose lock gc may not read): a hit marks its record
  *   used before it reads the blob, but at most once per `TOUCH_AFTER_MS` (touch.ts), and it may
  *   read the blob long after, so a record's mtime alone cannot tell gc, during its whole scan,
@@ -181,7 +181,13 @@ export async function gcStore(root: string, options: GcOptions): Promise<GcRepor
     };
   }
   if (options.dryRun) return run();
-  return withFileMutex(join(root, 'gc'), run, { ...options, staleMs: options.staleMs ?? GC_STALE_MS });
+  return withFileMutex(join(root, 'gc'), run, {
+    ...options,
+    staleMs: options.staleMs ?? GC_STALE_MS,
+    // gc is what frees a full disk: held by an empty file there (file-mutex.ts), which needs no data block.
+    holdWhenFull: true,
+    heldBy: 'another kontext gc is pruning this cache',
+  });
 }
 
 class Collector {

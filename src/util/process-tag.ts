@@ -63,6 +63,15 @@ export function writerIsDead(name: string): boolean {
 }
 
 /**
+ * The writer of the temp file `name` (as {@link writerIsDead} takes it): its pid and tag (`p…t…h…`,
+ * what {@link tagIsDead} checks), or null when the name carries none.
+ */
+export function writerOf(name: string): { readonly pid: number; readonly tag: string } | null {
+  const m = TAG.exec(name);
+  return m === null ? null : { pid: Number(m[1]), tag: `p${m[1]}t${m[2]}h${m[3]}` };
+}
+
+/**
  * Whether the process of `tag` ({@link processTag} as some process wrote it, e.g. into a journal
  * entry beside its `pid`) is provably dead: a pid alive now is another process when its start
  * time differs (the pid was reused, after a reboot say). False when `tag` does not name `pid`.
