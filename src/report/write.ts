@@ -135,6 +135,7 @@ export async function writeReportFor(
     staleMs: REPORT_MUTEX_MS,
     timeoutMs: REPORT_MUTEX_MS,
     signal: p.signal,
+    heldBy: 'another kontext report (or a --serve server) is writing this report',
   };
   const onWait = (holder: { readonly pid: number | undefined }): void => p.onWait?.(holder.pid);
   return withFileMutex(

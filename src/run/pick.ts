@@ -175,7 +175,12 @@ async function rewriteRecipe<V>(
       await writeFileAtomic(file, bytes, { mode: before.mode, durable: true });
       return { ...base, changed: true, sha256: sha256(bytes), method: edit.method };
     },
-    { pid: rt.pid, isAlive: rt.isAlive, onWait: (holder) => options.onWait?.(holder.pid) },
+    {
+      pid: rt.pid,
+      isAlive: rt.isAlive,
+      onWait: (holder) => options.onWait?.(holder.pid),
+      heldBy: 'another kontext pick (or a served page) is rewriting this recipe',
+    },
   );
 }
 
