@@ -35,6 +35,12 @@ export function takenFrom(states: ReadonlyMap<string, NodeState>, lock: LockFile
   return taken;
 }
 
+/** Whether the lock holds an entry of a node `plan` does not have. */
+export function dropsAny(plan: Plan, lock: LockFile): boolean {
+  const ids = new Set(plan.nodes.map((n) => n.id));
+  return Object.keys(lock.nodes).some((id) => !ids.has(id));
+}
+
 /**
  * {@link takenFrom} over `plan` (every branch of every variant), its states resolved as a run's
  * are (prepare.ts: seeds, orphan claims, keys; outputs the lock vouches for adopted into the
@@ -50,8 +56,7 @@ export async function takenEntries(
     readonly rt: Pick<Runtime, 'randomSeed' | 'pid' | 'isAlive'>;
   },
 ): Promise<Map<string, string>> {
-  const ids = new Set(plan.nodes.map((n) => n.id));
-  if (Object.keys(p.lock.nodes).every((id) => ids.has(id))) return new Map();
+  if (!dropsAny(plan, p.lock)) return new Map();
   const prepared = await prepareRun(
     plan,
     {

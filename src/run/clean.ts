@@ -17,7 +17,8 @@ import type { Recipe } from '../recipe/types.js';
 import type { Runtime } from '../runtime.js';
 import { removeLockEntries, resolveCacheDir } from '../store/index.js';
 import { outScope, scanOutDir, siblingLockOutputs } from './clean-scan.js';
-import { takenEntries } from './clean-taken.js';
+import { dropsAny, takenEntries } from './clean-taken.js';
+import { throughRemote } from './status.js';
 import { conflictRefusal, resolvedLock } from './lock-resolve.js';
 import { openStoreOrStandIn } from './open-cache.js';
 import type { Store } from '../store/types.js';
@@ -27,10 +28,15 @@ import { writeGuardFor } from './write-guard-for.js';
 export interface CleanOptions {
   readonly dryRun?: boolean | undefined;
   readonly allowOutsideRoot?: boolean | undefined;
+  /** `--no-remote`: which entries a renamed node takes is resolved from the local cache only. */
+  readonly noRemote?: boolean | undefined;
 }
 
 export interface CleanDeps {
   readonly rt: Runtime;
+  /** A remote cache down or refusing: said once; clean resolves from local knowledge. */
+  readonly onWarning?: ((message: string) => void) | undefined;
+  readonly onNotice?: ((message: string) => void) | undefined;
 }
 
 export interface CleanReport {
@@ -77,7 +83,14 @@ export async function cleanRecipe(path: string, options: CleanOptions, deps: Cle
   if (refusal) throw refusal;
   const { lock } = resolved;
   const others = await siblingLockOutputs(lockPath);
-  const taken = await store.use((s) => takenEntries(plan, { lock, lockPath, store: s, guard, rt }));
+  // Resolved through the remote cache a run would use, as status resolves (peeked, nothing kept):
+  // a renamed node below another asks on an output the remote alone may hold (a clone without out/).
+  const remote = { recipe, off: options.noRemote, rt, onWarning: deps.onWarning, onNotice: deps.onNotice };
+  const taken = !dropsAny(plan, lock)
+    ? new Map<string, string>()
+    : await store.use((local) =>
+        throughRemote(local, remote, (s) => takenEntries(plan, { lock, lockPath, store: s, guard, rt })),
+      );
   const now = rt.now();
   const { lockEntries, scope } = outScope({ recipe, plan, lock, others, taken, lockPath, cacheDir, guard, now });
   const scan = await scanOutDir(scope);

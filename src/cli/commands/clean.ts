@@ -1,7 +1,7 @@
 /**
- * `kontext clean <recipe> [--dry-run] [--json]`: remove outputs and lock entries of nodes no longer in the
- * recipe (but for those a renamed node takes over, which it names). A dry run also lists the files under the out
- * folder it keeps because kontext did not make them.
+ * `kontext clean <recipe> [--dry-run] [--json] [--no-remote]`: remove outputs and lock entries of nodes no
+ * longer in the recipe (but for those a renamed node takes over, which it names). A dry run also lists the
+ * files under the out folder it keeps because kontext did not make them.
  */
 import { relative } from 'node:path';
 import { cleanRecipe, type CleanReport } from '../../index.js';
@@ -12,8 +12,17 @@ import { jsonText } from '../json-text.js';
 export async function cleanCommand(path: string, opts: Record<string, unknown>, ctx: CliContext): Promise<number> {
   const report = await cleanRecipe(
     path,
-    { dryRun: opts['dryRun'] === true, allowOutsideRoot: opts['allowOutsideRoot'] === true },
-    { rt: ctx.rt },
+    {
+      dryRun: opts['dryRun'] === true,
+      allowOutsideRoot: opts['allowOutsideRoot'] === true,
+      // commander's `--no-remote` sets `remote: false`.
+      noRemote: opts['remote'] === false,
+    },
+    {
+      rt: ctx.rt,
+      onWarning: (message) => ctx.rt.stderr.write(`warning: ${message}\n`),
+      onNotice: (message) => ctx.rt.stderr.write(`note: ${message}\n`),
+    },
   );
   const out = ctx.rt.stdout;
   if (opts['json'] === true) {
