@@ -3,12 +3,15 @@
  * ran ahead, `touch -d 2030`): gc took them as used in the last minutes for ever, so neither
  * `--older-than` nor `--max-size` ever pruned them, and said they were in use. Now they are not
  * in use, `--max-size` prunes them like any other, what gc keeps of them is dated back so it ages
- * from now, and a cache hit dates such a record back to now (the claim then sees the hit).
+ * from now, and a cache hit dates such a record back to now (the claim then sees the hit). The
+ * markers of written outputs (`--older-than` prunes them too) are dated back as well.
  */
-import { stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../../src/cli/main.js';
 import { gcStore } from '../../../src/store/gc.js';
+import { writtenDirOf } from '../../../src/store/written.js';
 import { testRuntime } from '../../helpers/run-fixtures.js';
 import { age, DAY, exists, gc, lockOn, noDanglingRecords, now, put, rig, snapshot, useGcRig } from './gc-rig.js';
 
@@ -53,11 +56,32 @@ describe('gc: entries dated in the future', () => {
     for (const p of [e.recordPath, e.blobPath]) expect(await exists(p)).toBe(false);
   });
 
+  it('markers of written outputs dated in the future age from now (not by a dry run)', async () => {
+    const file = join(rig.dir, 'out.png');
+    rig.store.written.note(file, 'a'.repeat(64));
+    const [marker] = (await readdir(writtenDirOf(rig.store.root), { recursive: true, withFileTypes: true }))
+      .filter((d) => d.isFile())
+      .map((d) => join(d.parentPath, d.name));
+    await age([marker as string], YEARS_AHEAD);
+    await lockOn({});
+    expect((await gc({ olderThanMs: 30 * DAY, dryRun: true })).oldMarkers).toBe(0);
+    expect((await stat(marker as string)).mtimeMs).toBeGreaterThan(now);
+    expect((await gc({ olderThanMs: 30 * DAY })).oldMarkers).toBe(0);
+    expect(Math.abs((await stat(marker as string)).mtimeMs - now)).toBeLessThan(1000);
+    const later = await gcStore(rig.store.root, {
+      lockFiles: [rig.lockFile],
+      now: () => now + 31 * DAY,
+      olderThanMs: 30 * DAY,
+    });
+    expect(later.oldMarkers).toBe(1);
+    expect(rig.store.written.has(file, 'a'.repeat(64))).toBe(false);
+  });
+
   it('a cache hit dates the record back to now', async () => {
     const e = await put('hit', 100);
     await age([e.recordPath], YEARS_AHEAD);
     expect(await rig.store.getRecord(e.key)).not.toBeNull();
-    expect((await stat(e.recordPath)).mtimeMs).toBeLessThanOrEqual(Date.now());
+    expect((await stat(e.recordPath)).mtimeMs).toBeLessThan(Date.now() + 1000);
   });
 
   it('kontext gc says so, and not that they are in use', async () => {
