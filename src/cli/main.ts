@@ -333,6 +333,7 @@ function cleanCommand(choose: (a: Action) => void): Command {
     .option('--dry-run', 'print what would be removed; change nothing')
     .option('--json', 'print the result as JSON')
     .option('--allow-outside-root', 'allow output paths outside the project root')
+    .option('--no-remote', 'do not ask the remote cache (KONTEXT_REMOTE_CACHE, cache.remote)')
     .action((recipe: string, opts: Record<string, unknown>) => {
       choose(async (ctx) => (await import('./commands/clean.js')).cleanCommand(recipe, opts, ctx));
     });

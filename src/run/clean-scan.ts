@@ -73,6 +73,11 @@ export interface OutScopeInput {
   readonly lock: LockFile;
   /** Outputs other recipes' locks name ({@link siblingLockOutputs}): theirs, never this recipe's orphans. */
   readonly others?: ReadonlySet<string> | undefined;
+  /**
+   * Entries of nodes no longer in `plan` that a current node takes over (clean-taken.ts): id →
+   * that node. Neither dropped nor their outputs removed.
+   */
+  readonly taken?: ReadonlyMap<string, string> | undefined;
   readonly lockPath: string;
   readonly cacheDir: string;
   readonly guard: WriteGuard;
@@ -82,13 +87,13 @@ export interface OutScopeInput {
 /**
  * The scope of a recipe's `<out>/` (`kontext clean` removes by it; `kontext status` lists by it):
  * `plan` holds every branch of every variant (picks undone), and `lockEntries` are the ids the
- * lock holds that it does not.
+ * lock holds that it does not, but for those a current node takes (`taken`: their outputs are claimed).
  */
 export function outScope(p: OutScopeInput): { readonly lockEntries: readonly string[]; readonly scope: CleanScope } {
   const { recipe, plan, lock } = p;
   const current = new Set(plan.nodes.map((n) => n.id));
   const lockEntries = Object.keys(lock.nodes)
-    .filter((id) => !current.has(id))
+    .filter((id) => !current.has(id) && p.taken?.has(id) !== true)
     .sort();
   const fromLock = (output: string): string => resolve(dirname(p.lockPath), output);
   const claimed = new Set<string>();
@@ -108,6 +113,11 @@ export function outScope(p: OutScopeInput): { readonly lockEntries: readonly str
     if (entry) claimed.add(fromLock(entry.output));
   }
   for (const file of p.others ?? []) claimed.add(file);
+  // A taken entry's output: the run adopts it when the cache lacks the result (adopt.ts).
+  for (const id of p.taken?.keys() ?? []) {
+    const entry = lock.nodes[id];
+    if (entry) claimed.add(fromLock(entry.output));
+  }
   const lockShas = new Set(Object.values(lock.nodes).map((e) => e.output_sha256));
   // A cache dir that cannot be read knows nothing.
   const inCache = (sha: string): Promise<boolean> => hasBlob(p.cacheDir, sha).catch(() => false);

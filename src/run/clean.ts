@@ -1,6 +1,8 @@
 /**
  * `kontext clean`: remove what a recipe no longer produces and kontext provably made. Orphans
- * are the lock entries whose node id is not in the current plan; files go from `<out>/` only as
+ * are the lock entries whose node id is not in the current plan, but for those a current node takes
+ * over (a renamed pass or photo: clean-taken.ts), kept with their output files until the run has
+ * given that node its own entry. Files go from `<out>/` only as
  * `clean-scan.ts` allows (a dropped entry's output or kontext's own layout where no current node
  * writes, with bytes a lock or the cache knows; a crash's day-old temp of one). Everything else
  * there is reported as kept. Nothing outside `<out>/` is removed (a `save:` copy elsewhere
@@ -15,6 +17,8 @@ import type { Recipe } from '../recipe/types.js';
 import type { Runtime } from '../runtime.js';
 import { removeLockEntries, resolveCacheDir } from '../store/index.js';
 import { outScope, scanOutDir, siblingLockOutputs } from './clean-scan.js';
+import { dropsAny, takenEntries } from './clean-taken.js';
+import { throughRemote } from './status.js';
 import { conflictRefusal, resolvedLock } from './lock-resolve.js';
 import { openStoreOrStandIn } from './open-cache.js';
 import type { Store } from '../store/types.js';
@@ -24,10 +28,15 @@ import { writeGuardFor } from './write-guard-for.js';
 export interface CleanOptions {
   readonly dryRun?: boolean | undefined;
   readonly allowOutsideRoot?: boolean | undefined;
+  /** `--no-remote`: which entries a renamed node takes is resolved from the local cache only. */
+  readonly noRemote?: boolean | undefined;
 }
 
 export interface CleanDeps {
   readonly rt: Runtime;
+  /** A remote cache down or refusing: said once; clean resolves from local knowledge. */
+  readonly onWarning?: ((message: string) => void) | undefined;
+  readonly onNotice?: ((message: string) => void) | undefined;
 }
 
 export interface CleanReport {
@@ -36,6 +45,11 @@ export interface CleanReport {
   readonly dryRun: boolean;
   /** Node ids dropped from the lock, sorted. */
   readonly lockEntries: readonly string[];
+  /**
+   * Entries of nodes no longer in the recipe that a current node takes over (`by`: a renamed pass
+   * or photo takes their seed, so the rename costs nothing): kept, with their output files, by id.
+   */
+  readonly taken: readonly { readonly node: string; readonly by: string }[];
   /** Files removed (absolute), sorted. */
   readonly files: readonly string[];
   /** Folders under the out folder left empty and removed (absolute), deepest first. */
@@ -69,7 +83,16 @@ export async function cleanRecipe(path: string, options: CleanOptions, deps: Cle
   if (refusal) throw refusal;
   const { lock } = resolved;
   const others = await siblingLockOutputs(lockPath);
-  const { lockEntries, scope } = outScope({ recipe, plan, lock, others, lockPath, cacheDir, guard, now: rt.now() });
+  // Resolved through the remote cache a run would use, as status resolves (peeked, nothing kept):
+  // a renamed node below another asks on an output the remote alone may hold (a clone without out/).
+  const remote = { recipe, off: options.noRemote, rt, onWarning: deps.onWarning, onNotice: deps.onNotice };
+  const taken = !dropsAny(plan, lock)
+    ? new Map<string, string>()
+    : await store.use((local) =>
+        throughRemote(local, remote, (s) => takenEntries(plan, { lock, lockPath, store: s, guard, rt })),
+      );
+  const now = rt.now();
+  const { lockEntries, scope } = outScope({ recipe, plan, lock, others, taken, lockPath, cacheDir, guard, now });
   const scan = await scanOutDir(scope);
   const dryRun = options.dryRun === true;
   const report: CleanReport = {
@@ -77,6 +100,7 @@ export async function cleanRecipe(path: string, options: CleanOptions, deps: Cle
     lockPath,
     dryRun,
     lockEntries,
+    taken: [...taken].map(([node, by]) => ({ node, by })),
     files: scan.files.sort(),
     dirs: scan.dirs.filter((d) => d !== recipe.outDir),
     kept: scan.kept.sort(),

@@ -18,6 +18,7 @@ import { RemotePool } from '../remote/index.js';
 import type { ProviderName, Recipe } from '../recipe/types.js';
 import type { Runtime } from '../runtime.js';
 import { type OutScopeInput, outScope, scanOutDir, siblingLockOutputs } from './clean-scan.js';
+import { takenEntries, takenFrom } from './clean-taken.js';
 import { openStoreOrStandIn } from './open-cache.js';
 import { writeGuardFor } from './write-guard-for.js';
 import type { LockEntry, LockFile, Store } from '../store/types.js';
@@ -242,8 +243,16 @@ export async function statusDetail(
   // Branches a pick left out are not orphans: picking them again is free (as `clean` keeps them).
   // Without picks that is the plan itself (a provider override changes no id or output path).
   const unpicked = withoutPicks(recipe);
-  const { orphaned, kept } = await orphans(unpicked === recipe ? plan : buildPlan(unpicked), lock, {
+  const unpickedPlan = unpicked === recipe ? plan : buildPlan(unpicked);
+  // Nor are entries a renamed node takes over, resolved as clean resolves them (the recipe's own
+  // providers, every branch): the states above are those when neither picks nor --provider change them.
+  const taken =
+    unpicked === recipe && options.provider === undefined
+      ? takenFrom(prepared.states, lock)
+      : await takenEntries(buildPlan(unpicked), { lock, lockPath, store, guard, rt });
+  const { orphaned, kept } = await orphans(unpickedPlan, lock, {
     recipe,
+    taken,
     others: await siblingLockOutputs(lockPath),
     lockPath,
     cacheDir: store.root,
@@ -319,9 +328,9 @@ function refusedStatus(refused: HandEditedOutputError): Pick<NodeStatus, 'state'
 }
 
 /**
- * Lock entries of nodes the recipe no longer has, and the files under `<out>/` that `kontext
- * clean` would remove (clean-scan.ts: kontext made them and no current node writes them); the
- * files there that kontext did not make come back as `kept`.
+ * Lock entries of nodes the recipe no longer has (but for those a renamed node takes over), and
+ * the files under `<out>/` that `kontext clean` would remove (clean-scan.ts: kontext made them and
+ * no current node writes them); the files there that kontext did not make come back as `kept`.
  */
 async function orphans(
   unpicked: Plan,

@@ -10,7 +10,7 @@
  * ({@link takeBackClaim}). Who decides is settled by one atomic step on the claim: gc's unlink of
  * it (then the blob may go) or the reader's rename of it (then gc keeps the blob).
  */
-import { link, rename, unlink } from 'node:fs/promises';
+import { link, rename, unlink, utimes } from 'node:fs/promises';
 import { tempPathFor } from './atomic.js';
 import { isCode, NO_HARD_LINKS } from './errno.js';
 import { fileInfo } from './touch.js';
@@ -98,6 +98,19 @@ export async function unlinkUnmoved(path: string, scannedMs: number): Promise<bo
   if (now !== null && now.mtimeMs !== scannedMs) return false;
   if (now !== null) await unlinkIfThere(path);
   return true;
+}
+
+/**
+ * Date a file gc keeps back to `toMs` unless its mtime moved from `scannedMs` (a use dated it
+ * back already). Best effort (a cache gc may not write keeps the date). Returns whether it did.
+ */
+export async function redateUnmoved(path: string, scannedMs: number, toMs: number): Promise<boolean> {
+  const now = await fileInfo(path);
+  if (now === null || now.mtimeMs !== scannedMs) return false;
+  return utimes(path, toMs / 1000, toMs / 1000).then(
+    () => true,
+    () => false,
+  );
 }
 
 async function unlinkIfThere(path: string): Promise<void> {

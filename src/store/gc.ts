@@ -36,6 +36,10 @@
  * - A blob no record names is a crash's leftover, or a run's download between its blob and its
  *   record (execute.ts stores the blob first): one younger than {@link UNRECORDED_BLOB_MS} is kept
  *   (counted in use), or `--max-size` beside a downloading run would delete a paid output.
+ * - An mtime in the future (`isFutureDated`: a cache copied from a machine whose clock ran ahead)
+ *   tells nothing: such an entry counts as last used just before the in-use window, not in use
+ *   (a hit dates it back to now first, touch.ts, so a claim sees the hit), and what gc keeps of
+ *   them is dated so on disk: it ages from now rather than never.
  */
 import { stat, unlink } from 'node:fs/promises';
 import { basename, isAbsolute, join } from 'node:path';
@@ -49,11 +53,11 @@ import { type GcRoots, readGcRoots } from './gc-roots.js';
 import { pruneWritten } from './written.js';
 import { isSha256Hex, layout } from './layout.js';
 import { readJsonOrNull } from './read-json.js';
-import { isClaim, restoreClaim, unlinkClaimed, unlinkUnmoved } from './gc-claim.js';
+import { isClaim, redateUnmoved, restoreClaim, unlinkClaimed, unlinkUnmoved } from './gc-claim.js';
 import { memoDirOf } from './source-hash.js';
 import { RunRecordSchema } from './schemas.js';
-import { fileInfo, TOUCH_AFTER_MS } from './touch.js';
-import type { RunRecord } from './types.js';
+import { fileInfo, isFutureDated, TOUCH_AFTER_MS } from './touch.js';
+import { type BlobItem, type Item, type RecordItem, recordBlobs, sortedByUse } from './gc-items.js';
 
 export interface GcOptions extends FileMutexOptions {
   /** Remove unprotected entries not used for this long. */
@@ -100,6 +104,8 @@ export interface GcReport {
   readonly protected: GcTally;
   /** Candidates kept because they were used while gc ran, or are recent blobs no record names yet (see above). */
   readonly inUse: number;
+  /** Records and blobs whose mtime was in the future: counted as unused since now (see above). */
+  readonly futureDated: number;
   /** How recently a record must have been used to be kept as in use, ms ({@link IN_USE_MS}). */
   readonly inUseMs: number;
   /** `maxBytes` was given and what remains is still larger (it is protected or in use). */
@@ -110,36 +116,6 @@ export interface GcReport {
   readonly staleMemos: GcTemps;
   /** Markers of written outputs (written.ts) not renewed for `olderThanMs`; none without it. */
   readonly oldMarkers: number;
-}
-
-interface Item {
-  readonly path: string;
-  readonly size: number;
-  readonly mtimeMs: number;
-  protected: boolean;
-  removed: boolean;
-}
-
-interface RecordItem extends Item {
-  readonly kind: 'record';
-  /** Used within {@link IN_USE_MS}: perhaps by a cache hit in progress (never removed). */
-  recent?: true;
-  /** Output blob and change map (review), none when the record cannot be read (then it is a miss anyway). */
-  readonly blobs: readonly string[];
-}
-
-interface BlobItem extends Item {
-  readonly kind: 'blob';
-  /** Remaining records pointing to it. */
-  refs: number;
-  /** Unrecorded and recent: perhaps a download whose record is being written (never removed). */
-  pending?: true;
-}
-
-/** The blobs a record needs: its output and its change map (a record and its map share a blob only by accident). */
-function recordBlobs(record: RunRecord): string[] {
-  const map = record.review?.map_sha256;
-  return map === undefined || map === record.output_sha256 ? [record.output_sha256] : [record.output_sha256, map];
 }
 
 const EMPTY: GcTally = { records: 0, blobs: 0, bytes: 0 };
@@ -173,6 +149,7 @@ export async function gcStore(root: string, options: GcOptions): Promise<GcRepor
       pendingUploads: 0,
       ...empty,
       inUse: 0,
+      futureDated: 0,
       inUseMs: IN_USE_MS,
       overLimit: false,
       staleTemps: { files: 0, bytes: 0 },
@@ -216,6 +193,7 @@ class Collector {
     if (olderThanMs !== undefined) await this.#byAge(this.options.now() - olderThanMs);
     if (maxBytes !== undefined) await this.#bySize(maxBytes);
     const after = this.#tally((i) => !i.removed);
+    const futureDated = await this.#redate();
     const staleTemps = await this.#staleTemps();
     const { now, dryRun = false } = this.options;
     const staleMemos = await pruneMemos(this.root, { now, dryRun });
@@ -231,6 +209,7 @@ class Collector {
       after,
       protected: this.#tally((i) => i.protected && !i.removed),
       inUse: this.#inUse,
+      futureDated,
       inUseMs: IN_USE_MS,
       overLimit: maxBytes !== undefined && after.bytes > maxBytes,
       staleTemps,
@@ -282,7 +261,7 @@ class Collector {
       if (isTempName(name)) this.#temps.push(path);
       if (!name.endsWith('.json') || !isSha256Hex(name.slice(0, -5))) continue;
       const key = name.slice(0, -5);
-      const info = await fileInfo(path);
+      const info = this.#dated(await fileInfo(path));
       if (!info) continue;
       const record = await readJsonOrNull(path, RunRecordSchema);
       const blobs = record !== null && record.key === key ? recordBlobs(record) : [];
@@ -291,9 +270,25 @@ class Collector {
     for (const { name, path } of await listFanOut(layout.blobs(this.root))) {
       if (isTempName(name)) this.#temps.push(path);
       if (!isSha256Hex(name)) continue;
-      const info = await fileInfo(path);
+      const info = this.#dated(await fileInfo(path));
       if (info) this.#blobs.set(name, { kind: 'blob', path, ...info, refs: 0, protected: false, removed: false });
     }
+  }
+
+  /** A scanned file's dates (see {@link Item}). */
+  #dated(info: { readonly size: number; readonly mtimeMs: number } | null) {
+    if (info === null) return null;
+    const now = this.options.now();
+    const future = isFutureDated(info.mtimeMs, now);
+    // Outside the in-use window by a minute: utimes may round, and a clock may stand still (tests).
+    return { ...info, usedMs: future ? now - IN_USE_MS - TOUCH_AFTER_MS : info.mtimeMs, future };
+  }
+
+  /** Date the future-dated entries kept at their `usedMs`, on disk (not in a dry run). Returns how many there were. */
+  async #redate(): Promise<number> {
+    const future = [...this.#records.values(), ...this.#blobs.values()].filter((i) => i.future);
+    if (!this.options.dryRun) for (const i of future) if (!i.removed) await redateUnmoved(i.path, i.mtimeMs, i.usedMs);
+    return future.length;
   }
 
   /** Mark what the journal and the lock files need, with the blobs of those records; count each blob's records. */
@@ -311,20 +306,20 @@ class Collector {
     }
     const used = this.options.now() - IN_USE_MS;
     for (const r of this.#records.values()) {
-      if (r.protected || r.mtimeMs < used) continue;
+      if (r.protected || r.future || r.usedMs < used) continue;
       r.recent = true;
       this.#inUse++;
     }
     const recent = this.options.now() - UNRECORDED_BLOB_MS;
     for (const b of this.#blobs.values()) {
-      if (b.refs > 0 || b.protected || b.mtimeMs < recent) continue;
+      if (b.refs > 0 || b.protected || b.future || b.usedMs < recent) continue;
       b.pending = true;
       this.#inUse++;
     }
   }
 
   async #byAge(cutoffMs: number): Promise<void> {
-    const old = (i: Item): boolean => !i.protected && !i.removed && i.mtimeMs < cutoffMs;
+    const old = (i: Item): boolean => !i.protected && !i.removed && i.usedMs < cutoffMs;
     const oldRecord = (r: RecordItem): boolean => old(r) && r.recent !== true;
     for (const r of sortedByUse([...this.#records.values()].filter(oldRecord))) await this.#dropRecord(r, old);
     const unused = (b: BlobItem): boolean => old(b) && b.refs === 0 && !b.pending;
@@ -379,9 +374,4 @@ class Collector {
     const bytes = [...records, ...blobs].reduce((n, i) => n + i.size, 0);
     return { records: records.length, blobs: blobs.length, bytes };
   }
-}
-
-/** Least recently used first; ties by path, so a dry run and the real one pick the same. */
-function sortedByUse<T extends Item>(items: T[]): T[] {
-  return items.sort((a, b) => a.mtimeMs - b.mtimeMs || Number(a.path > b.path) - Number(a.path < b.path));
 }

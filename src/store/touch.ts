@@ -35,15 +35,25 @@ export async function fileInfo(path: string): Promise<{ readonly size: number; r
 }
 
 /**
+ * Whether an mtime is ahead of the clock by more than {@link TOUCH_AFTER_MS}: a cache copied from
+ * a machine whose clock ran ahead, or `touch -d 2030`. It says nothing of when the file was used;
+ * a use dates it back to now ({@link touchIfStale}), and `kontext gc` counts it as unknown (gc.ts).
+ */
+export function isFutureDated(mtimeMs: number, nowMs: number): boolean {
+  return mtimeMs - nowMs > TOUCH_AFTER_MS;
+}
+
+/**
  * Mark a file used: set its mtime (and atime) to `nowMs` when it is older than
- * {@link TOUCH_AFTER_MS}. Returns `false` only when the file is gone (`kontext gc` has claimed
+ * {@link TOUCH_AFTER_MS}, or dated in the future ({@link isFutureDated}: else gc could never tell
+ * a hit on it, gc.ts). Returns `false` only when the file is gone (`kontext gc` has claimed
  * it: see gc.ts), so a cache hit marks its record before it reads the blob and, the record gone,
  * takes a miss rather than a blob gc is about to remove. Otherwise best effort. Synchronous,
  * like {@link touchRecords}: a report reads every node's record, and a promise per utimes costs
  * more than the syscall.
  */
 export function touchIfStale(path: string, mtimeMs: number, nowMs: number): boolean {
-  if (nowMs - mtimeMs < TOUCH_AFTER_MS) return true;
+  if (nowMs - mtimeMs < TOUCH_AFTER_MS && !isFutureDated(mtimeMs, nowMs)) return true;
   const t = nowMs / 1000;
   try {
     utimesSync(path, t, t);

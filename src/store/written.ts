@@ -13,11 +13,12 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync, writeFileSync } from 'node:fs';
-import { stat, unlink } from 'node:fs/promises';
+import { stat, unlink, utimes } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { mkdirpSync } from '../util/mkdir-p.js';
 import { isCode } from './errno.js';
 import { listFanOut } from './list-dir.js';
+import { isFutureDated } from './touch.js';
 
 export interface WrittenOutputs {
   /** kontext has just written `sha256` at `path` (synchronous, best effort). */
@@ -72,12 +73,19 @@ export interface PruneWrittenOptions {
   readonly dryRun: boolean;
 }
 
-/** Remove (or count) the markers not renewed for `olderThanMs`. */
+/**
+ * Remove (or count) the markers not renewed for `olderThanMs`. One dated in the future (a cache
+ * copied from a machine whose clock ran ahead) is dated back to now instead (not in a dry run),
+ * so it ages from now rather than never.
+ */
 export async function pruneWritten(root: string, options: PruneWrittenOptions): Promise<number> {
-  const cutoff = options.now() - options.olderThanMs;
+  const now = options.now();
+  const cutoff = now - options.olderThanMs;
   let removed = 0;
   for (const { path } of await listFanOut(writtenDirOf(root))) {
     const info = await stat(path).catch(() => null);
+    if (info !== null && isFutureDated(info.mtimeMs, now) && !options.dryRun)
+      await utimes(path, now / 1000, now / 1000).catch(() => undefined); // a hint: best effort
     if (info === null || !info.isFile() || info.mtimeMs >= cutoff) continue;
     removed++;
     if (!options.dryRun)

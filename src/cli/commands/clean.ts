@@ -1,6 +1,7 @@
 /**
- * `kontext clean <recipe> [--dry-run] [--json]`: remove outputs and lock entries of nodes no longer in the
- * recipe. A dry run also lists the files under the out folder it keeps because kontext did not make them.
+ * `kontext clean <recipe> [--dry-run] [--json] [--no-remote]`: remove outputs and lock entries of nodes no
+ * longer in the recipe (but for those a renamed node takes over, which it names). A dry run also lists the
+ * files under the out folder it keeps because kontext did not make them.
  */
 import { relative } from 'node:path';
 import { cleanRecipe, type CleanReport } from '../../index.js';
@@ -11,8 +12,17 @@ import { jsonText } from '../json-text.js';
 export async function cleanCommand(path: string, opts: Record<string, unknown>, ctx: CliContext): Promise<number> {
   const report = await cleanRecipe(
     path,
-    { dryRun: opts['dryRun'] === true, allowOutsideRoot: opts['allowOutsideRoot'] === true },
-    { rt: ctx.rt },
+    {
+      dryRun: opts['dryRun'] === true,
+      allowOutsideRoot: opts['allowOutsideRoot'] === true,
+      // commander's `--no-remote` sets `remote: false`.
+      noRemote: opts['remote'] === false,
+    },
+    {
+      rt: ctx.rt,
+      onWarning: (message) => ctx.rt.stderr.write(`warning: ${message}\n`),
+      onNotice: (message) => ctx.rt.stderr.write(`note: ${message}\n`),
+    },
   );
   const out = ctx.rt.stdout;
   if (opts['json'] === true) {
@@ -22,6 +32,8 @@ export async function cleanCommand(path: string, opts: Record<string, unknown>, 
   const verb = report.dryRun ? 'would remove' : 'removed';
   const lockName = displayPath(report.lockPath, ctx.rt.cwd);
   for (const id of report.lockEntries) out.write(`${verb} lock entry ${id} (${lockName})\n`);
+  for (const t of report.taken)
+    out.write(`kept lock entry ${t.node} and its output: ${t.by} takes its seed (run it, then clean again)\n`);
   for (const f of report.files) out.write(`${verb} ${displayPath(f, ctx.rt.cwd)}\n`);
   for (const d of report.dirs) out.write(`${verb} empty folder ${displayPath(d, ctx.rt.cwd)}/\n`);
   if (report.dryRun) for (const f of report.kept) out.write(`kept ${displayPath(f, ctx.rt.cwd)} (not kontext's)\n`);
@@ -35,7 +47,10 @@ function summary(r: CleanReport): string {
     count(r.files.length, 'file', 'files'),
     count(r.dirs.length, 'folder', 'folders'),
   ];
-  const kept = r.kept.length === 0 ? '' : `; kept ${count(r.kept.length, 'file', 'files')} kontext did not make`;
+  const taken =
+    r.taken.length === 0 ? '' : `; kept ${count(r.taken.length, 'lock entry', 'lock entries')} a renamed node takes`;
+  const kept =
+    taken + (r.kept.length === 0 ? '' : `; kept ${count(r.kept.length, 'file', 'files')} kontext did not make`);
   if (r.lockEntries.length + r.files.length + r.dirs.length === 0) return `clean: nothing to remove${kept}`;
   return r.dryRun
     ? `clean --dry-run: would remove ${parts.join(', ')}${kept} (nothing changed)`
@@ -54,6 +69,7 @@ function toJson(r: CleanReport): Record<string, unknown> {
     out_dir: r.recipe.outDir,
     dry_run: r.dryRun,
     lock_entries: r.lockEntries,
+    taken: r.taken,
     files: r.files.map(rel),
     dirs: r.dirs.map(rel),
     kept: r.kept.map(rel),

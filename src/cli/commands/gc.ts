@@ -59,6 +59,11 @@ function describe(r: GcCacheReport, cwd: string): string[] {
     const window = plural(Math.round(r.inUseMs / 60_000), 'minute');
     lines.push(`${plural(r.inUse, 'entry', 'entries')} used in the last ${window}, kept (a run may be reading them)`);
   }
+  // An mtime in the future says nothing of use (a cache copied from a machine whose clock ran ahead).
+  if (r.futureDated > 0) {
+    const n = plural(r.futureDated, 'entry', 'entries');
+    lines.push(`${n} dated in the future (a clock ahead?): not taken as in use, and aged from now`);
+  }
   if (r.overLimit)
     lines.push(
       'still over --max-size: what remains is needed by a lock file, the journal, an upload still due or a run',
@@ -83,6 +88,7 @@ function toJson(r: GcCacheReport): Record<string, unknown> {
     after: r.after,
     protected: r.protected,
     in_use: r.inUse,
+    future_dated: r.futureDated,
     over_limit: r.overLimit,
     stale_temps: r.staleTemps,
     stale_memos: r.staleMemos,
