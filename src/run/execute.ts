@@ -8,7 +8,7 @@
  */
 import { ExitCode, KontextError } from '../errors.js';
 import type { PlanNode } from '../plan/types.js';
-import { RemoteCancelledError, RequestGoneError } from '../providers/runcomfy/errors.js';
+import { RemoteCancelledError, RequestGoneError, type RemoteFailedError } from '../providers/runcomfy/errors.js';
 import { providerTraits } from '../providers/session.js';
 import type { EditRequest, Provider, RetryListener } from '../providers/types.js';
 import type { JournalEntry, RunRecord, Store } from '../store/types.js';
@@ -31,10 +31,12 @@ import { retryEvents } from './retry-events.js';
 import { anotherRun } from './run-lock.js';
 import { graceSignal } from '../util/grace-signal.js';
 import {
+  hostedAnew,
   isImageFetchFailure,
   isLostOutput,
   mayResubmit,
   OutcomeUnknownError,
+  sameUrlAgain,
   stillNotFetched,
 } from './remote-outcome.js';
 
@@ -198,6 +200,7 @@ async function submitAndFinish(
   deps: NodeDeps,
   rehosted: boolean,
   hosted: ResolvedInput | null = null,
+  failed: { readonly url: string; readonly error: RemoteFailedError } | null = null,
 ): Promise<Executed> {
   const { node } = job;
   // A submit is made in a -j slot: a wait before this one may have given it up.
@@ -208,6 +211,8 @@ async function submitAndFinish(
     hosted ??
     (await inputUrlFor(node, job.inputSha, job.upstream, deps, { signal: deps.signal, forceRefresh: rehosted }));
   throwIfAborted(deps.signal);
+  // The URL the API could not fetch, hosted again: sent again, it would fail again, paid twice.
+  if (failed && !hostedAnew(input, failed.url)) throw sameUrlAgain(failed.error);
   if (job.abandoned) throwIfAborted(job.abandoned);
   phase(deps, node.id, 'submitting');
   const request = editRequestFor(node, { imageUrl: input.url, seed: job.seed });
@@ -267,16 +272,18 @@ async function submitAndFinish(
   try {
     return await finishRequest(job, requestId, deps, { journaled, submittedAt: clock.sentAt() });
   } catch (e) {
-    // The provider could not fetch our input (an expired URL, a hosting hiccup): re-host once.
+    // The provider could not fetch our input (an expired URL, a hosting hiccup): re-host once, retried
+    // only when that gives a URL that may fetch (hostedAnew).
     // Not a data URI: nothing was fetched, and the same bytes again would fail the same way, paid twice.
     if (!rehosted && input.via !== 'source-url' && input.via !== 'inline' && isImageFetchFailure(e)) {
       await deps.store.journal.remove(job.key, requestId);
       deps.emit({
         type: 'warning',
         node: node.id,
-        message: 'the API could not fetch the input image; hosting it again and retrying once',
+        message:
+          'the API could not fetch the input image; hosting it again and retrying once, unless the URL is the same',
       });
-      return submitAndFinish(job, deps, true);
+      return submitAndFinish(job, deps, true, null, { url: input.url, error: e });
     }
     if (rehosted && isImageFetchFailure(e)) throw stillNotFetched(e);
     throw e;
