@@ -21,6 +21,7 @@ import { providerOf } from './node-provider.js';
 import { aheadImages } from './prefetch.js';
 import type { Prepared } from './prepare.js';
 import { priceRun, type PriceSources } from './prices.js';
+import { sizeAgainstCap } from '../util/units.js';
 
 /** The hosting checks: a hosting for local sources, and a recipe's own hosting destination only when trusted. */
 export function checkHosting(
@@ -86,8 +87,6 @@ export async function checkHostedSources(prepared: Prepared, hosting: Hosting | 
   if (refused) throw refused.reason;
 }
 
-const mib = (n: number): string => `${(n / 1024 / 1024).toFixed(1)} MB`;
-
 /**
  * With inline hosting, each local source a running node sends travels inside its request: one
  * over the cap its model's table entry gives inline images (`inlineMaxBytes`, what the client
@@ -108,9 +107,10 @@ export async function checkInlineSources(prepared: Prepared, hosting: Hosting | 
     const bytes = sizes.get(path) ?? (await stat(path)).size;
     sizes.set(path, bytes);
     if (bytes <= cap) continue;
+    const sized = sizeAgainstCap(bytes, cap);
     throw new KontextError(
       'E_IMAGE_TOO_LARGE',
-      `${path}: the input image is ${mib(bytes)} inline, over the ${mib(cap)} ${provider} accepts ` +
+      `${path}: the input image is ${sized.size} inline, over the ${sized.cap} ${provider} accepts ` +
         `(node ${node.id}, model ${node.model}); nothing was submitted`,
       {
         exitCode: ExitCode.DATA_ERR,

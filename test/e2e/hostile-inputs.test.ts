@@ -87,6 +87,6 @@ describe('inline inputs', () => {
     const r = await run();
     expect(r.code, r.stderr).toBe(65);
     expect(r.paid).toBe(0);
-    expect(r.stderr).toMatch(/huge\.png: the input image is 28\.6 MB inline, over the 6\.0 MB runcomfy accepts/);
+    expect(r.stderr).toMatch(/huge\.png: the input image is 28\.6 MiB inline, over the 6 MiB runcomfy accepts/);
   });
 });
