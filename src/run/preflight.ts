@@ -12,7 +12,7 @@
 import { stat } from 'node:fs/promises';
 import pLimit from 'p-limit';
 import { ExitCode, KontextError, type SourceLocation } from '../errors.js';
-import { assertHostableImageFile, type Hosting } from '../hosting/index.js';
+import { assertHostableImageFile, HostingError, type Hosting } from '../hosting/index.js';
 import { checkRecipeHostingTrusted } from '../hosting/trust.js';
 import type { UserConfig } from '../recipe/user-config.js';
 import { isProviderName, lookupModel } from '../models/registry.js';
@@ -75,16 +75,34 @@ const SOURCE_CHECKS = 16;
 
 /**
  * Each distinct local source a running node will host, checked as hosting checks it (a whole
- * image, not a decompression bomb); the first refused in plan order is thrown (exit 65).
+ * image, not a decompression bomb); the first refused in plan order is thrown (exit 65), at the
+ * source's `recipe.yml:line:col` when `sourcesAt` (by source name) knows it, as the recipe's
+ * own checks report a source that is not an image at all.
  */
-export async function checkHostedSources(prepared: Prepared, hosting: Hosting | null): Promise<void> {
+export async function checkHostedSources(
+  prepared: Prepared,
+  hosting: Hosting | null,
+  sourcesAt?: Readonly<Record<string, SourceLocation>>,
+): Promise<void> {
   if (!hosting) return;
   const limit = pLimit(SOURCE_CHECKS);
-  const checks = await Promise.allSettled(
-    aheadImages(prepared).map(({ path }) => limit(() => assertHostableImageFile(path))),
-  );
-  const refused = checks.find((c) => c.status === 'rejected');
-  if (refused) throw refused.reason;
+  const images = aheadImages(prepared);
+  const checks = await Promise.allSettled(images.map(({ path }) => limit(() => assertHostableImageFile(path))));
+  const at = checks.findIndex((c) => c.status === 'rejected');
+  const refused = checks[at];
+  if (refused?.status !== 'rejected') return;
+  const e: unknown = refused.reason;
+  const source = sourceOf(prepared, images[at]?.path);
+  const location = source === undefined ? undefined : sourcesAt?.[source];
+  if (!(e instanceof HostingError) || location === undefined || e.location !== undefined) throw e;
+  throw new HostingError(e.code, `sources.${source}: ${e.message}`, { hint: e.hint, cause: e, location });
+}
+
+/** The name of the source a node hosts `path` for. */
+function sourceOf(prepared: Prepared, path: string | undefined): string | undefined {
+  for (const { node } of prepared.states.values())
+    if (node.input.kind === 'source' && node.input.path === path) return node.input.source;
+  return undefined;
 }
 
 /**
