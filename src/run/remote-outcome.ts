@@ -192,6 +192,12 @@ export function stillNotFetched(e: RemoteFailedError): RemoteFailedError {
   return new RemoteFailedError(e.message, { code: e.code, remoteError, requestId, status, errorCode, hint, cause: e });
 }
 
+/** A request that failed because the API could not fetch its input: the URL it was sent, and the failure. */
+export interface FetchFailed {
+  readonly url: string;
+  readonly error: RemoteFailedError;
+}
+
 /**
  * Whether an input hosted again after the API could not fetch `failedUrl` may fetch where that did
  * not: another URL, or the same one whose S3 object was really uploaded again (its HEAD found it
