@@ -235,7 +235,12 @@ export class RunContext {
           trustRecipeHosting: options.trustRecipeHosting,
         });
         await checkHostedSources(prepared, hosting, target.sourcesAt);
-        await checkInlineSources(prepared, hosting, providerName);
+        await checkInlineSources(
+          prepared,
+          hosting,
+          providerName,
+          !options.hosting && target.hosting?.mode === 'inline',
+        );
         // Every provider some node will call (to pay, or to re-attach to a request already paid),
         // opened now: a missing key fails before any request.
         for (const name of providersCalled(prepared, providerName)) await sessionFor(name).get();

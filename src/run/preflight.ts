@@ -110,9 +110,15 @@ function sourceOf(prepared: Prepared, path: string | undefined): string | undefi
  * over the cap its model's table entry gives inline images (`inlineMaxBytes`, what the client
  * refuses with a 413 before sending) stops the run here (exit 65, naming the file and the cap),
  * before any node is paid. A catalog model without an entry has no known cap. The outputs of
- * earlier passes cannot be known yet: the clients still check those per node.
+ * earlier passes cannot be known yet: the clients still check those per node. `recipeInline`: the
+ * recipe's own block chose inline (a user config's block would not be used: the hint says so).
  */
-export async function checkInlineSources(prepared: Prepared, hosting: Hosting | null, fallback: string): Promise<void> {
+export async function checkInlineSources(
+  prepared: Prepared,
+  hosting: Hosting | null,
+  fallback: string,
+  recipeInline = false,
+): Promise<void> {
   if (hosting?.mode !== 'inline') return;
   const sizes = new Map<string, number>();
   for (const s of prepared.states.values()) {
@@ -132,9 +138,12 @@ export async function checkInlineSources(prepared: Prepared, hosting: Hosting | 
         `(node ${node.id}, model ${node.model}); nothing was submitted`,
       {
         exitCode: ExitCode.DATA_ERR,
-        hint:
-          'give the image a URL instead: add a `hosting:` block (mode: s3 or command) to the recipe or your ' +
-          'user config, or pass --hosting s3|command; or scale the image down',
+        hint: recipeInline
+          ? "give the image a URL instead: the recipe's `hosting: { mode: inline }` sends it in the request; " +
+            'make it s3 or command (or drop it to use your user config’s), or pass --hosting s3|command; ' +
+            'or scale the image down'
+          : 'give the image a URL instead: add a `hosting:` block (mode: s3 or command) to the recipe or your ' +
+            'user config, or pass --hosting s3|command; or scale the image down',
       },
     );
   }

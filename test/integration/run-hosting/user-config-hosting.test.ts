@@ -68,6 +68,24 @@ describe('a hosting block in the user config', () => {
     expect(e).toMatchObject({ code: 'E_IMAGE_TOO_LARGE', exitCode: 65 });
     // In the cap's own unit, as the README gives it (Replicate 7 MB; RunComfy 6 MiB: inline.test.ts).
     expect(e?.message).toMatch(/big\.png: the input image is 8\.0 MB inline, over the 7 MB replicate accepts/);
+    expect(e?.hint).toMatch(/add a `hosting:` block .* to the recipe or your user config, or pass --hosting s3/);
+    expect(s3.count('PUT')).toBe(0);
+    expect(acceptedImages()).toEqual([]);
+  });
+
+  it("is not used over the recipe's own `hosting: inline`, and the hint says which block to change", async () => {
+    await writeFile(join(project.root, 'assets', 'big.png'), pngHolding(randomBytes(8_000_000)));
+    await project.writeRecipe(
+      RECIPE.replace('provider: replicate\n', 'provider: replicate\nhosting: { mode: inline }\n'),
+    );
+    const e = await project.run({ ownSession: true, env: env() }).then(
+      () => null,
+      (err: unknown) => err as KontextError,
+    );
+    expect(e).toMatchObject({ code: 'E_IMAGE_TOO_LARGE', exitCode: 65 });
+    expect(e?.hint).toMatch(
+      /the recipe's `hosting: \{ mode: inline \}` sends it in the request; make it s3 or command/,
+    );
     expect(s3.count('PUT')).toBe(0);
     expect(acceptedImages()).toEqual([]);
   });
