@@ -61,7 +61,8 @@ export { falKeySecrets, PROVIDER_CREDENTIALS } from './models/credentials.js';
 export type { Provider, EditRequest, ModelInfo } from './providers/types.js';
 
 export type { EmulatorOptions, EmulatorHandle, Scenario, ScenarioInput } from './emulator/index.js';
-export { parseScenario } from './emulator/errors.js';
+export { parseScenario, ScenarioError } from './emulator/errors.js';
+export { findJsonSyntaxError, lineCol, locatePath } from './store/json-locate.js';
 import type { EmulatorOptions, EmulatorHandle } from './emulator/index.js';
 
 /** Start the RunComfy-compatible emulator (loaded on first use). */

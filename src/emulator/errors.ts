@@ -1,17 +1,24 @@
 /** Typed errors of the emulator (rendered by `src/cli`, like every KontextError). */
 import { z } from 'zod';
-import { ExitCode, KontextError } from '../errors.js';
+import { ExitCode, KontextError, type SourceLocation } from '../errors.js';
 import { Scenario } from './scenario.js';
 
 /** A fault scenario failed validation (a `--scenario` file, `setScenario`, or the options). */
 export class ScenarioError extends KontextError {
   override readonly name = 'ScenarioError';
-  constructor(message: string, options: { cause?: unknown; hint?: string } = {}) {
+  /** The JSON path of the first problem, when validation found it (a file's reader locates it). */
+  readonly at: readonly PropertyKey[] | undefined;
+  constructor(
+    message: string,
+    options: { cause?: unknown; hint?: string; at?: readonly PropertyKey[]; location?: SourceLocation } = {},
+  ) {
     super('E_EMULATOR_SCENARIO', message, {
       exitCode: ExitCode.USAGE,
       hint: options.hint ?? 'see the scenario format in the README (emulator section)',
       cause: options.cause,
+      location: options.location,
     });
+    this.at = options.at;
   }
 }
 
@@ -33,5 +40,6 @@ export function parseScenario(input: unknown): Scenario {
   if (parsed.success) return parsed.data;
   throw new ScenarioError(`invalid emulator scenario: ${z.prettifyError(parsed.error).replace(/\n\s*/g, '; ')}`, {
     cause: parsed.error,
+    at: parsed.error.issues[0]?.path,
   });
 }

@@ -33,11 +33,11 @@ export function credentialEnvSet(
 
 /**
  * What must never be printed of a fal key, and never be carried by a request id or output URL:
- * the key, and for one written `key_id:key_secret` its secret half alone too (an error body may
- * echo just that).
+ * the key, and for one written `key_id:key_secret` each half alone too (an error body may echo
+ * just one; the id is only the key's name, but the README promises the key is scrubbed whole).
  */
 export function falKeySecrets(key: string): string[] {
   const colon = key.indexOf(':');
-  const half = colon === -1 ? '' : key.slice(colon + 1);
-  return half === '' ? [key] : [key, half];
+  if (colon === -1) return [key];
+  return [key, key.slice(0, colon), key.slice(colon + 1)].filter((s) => s !== '');
 }

@@ -9,8 +9,10 @@ const CONFIG_FALLBACK = '$KONTEXT_CONFIG_DIR/config.json';
 
 /**
  * Which hosting a run uses: `--hosting` picks a mode (its settings from the recipe, else the
- * user config); otherwise the recipe's block; otherwise the provider's default (inline for the
- * emulator), else the user config's; otherwise none (a local source with RunComfy then fails early).
+ * user config); otherwise the recipe's block; otherwise the user config's (README "Hosting your
+ * images": always used, so an image over a provider's inline cap goes by URL); otherwise the
+ * provider's default (inline for BFL, fal, Replicate and the emulator); otherwise none (a local
+ * source with RunComfy then fails early).
  */
 export function chooseHosting(
   recipeHosting: HostingConfig | undefined,
@@ -31,5 +33,5 @@ export function chooseHosting(
       },
     );
   }
-  return recipeHosting ?? providerTraits(provider).defaultHosting ?? user.hosting ?? null;
+  return recipeHosting ?? user.hosting ?? providerTraits(provider).defaultHosting ?? null;
 }

@@ -83,6 +83,8 @@ export interface RunTarget {
   readonly recipeFile: string;
   /** Where the recipe's `hosting:` fields are written: an untrusted one is reported at its line:col. */
   readonly hostingAt?: Readonly<Record<string, SourceLocation>> | undefined;
+  /** Where each source is written (by name): a local source hosting refuses is reported there. */
+  readonly sourcesAt?: Readonly<Record<string, SourceLocation>> | undefined;
   /** The recipe's `cache.remote` (src/remote decides which remote is used, and for what). */
   readonly remote?: string | undefined;
   /** The recipe's out folder, which the cache dir may not hold. */
@@ -232,8 +234,13 @@ export class RunContext {
           trustHostingCommand: options.trustHostingCommand,
           trustRecipeHosting: options.trustRecipeHosting,
         });
-        await checkHostedSources(prepared, hosting);
-        await checkInlineSources(prepared, hosting, providerName);
+        await checkHostedSources(prepared, hosting, target.sourcesAt);
+        await checkInlineSources(
+          prepared,
+          hosting,
+          providerName,
+          !options.hosting && target.hosting?.mode === 'inline',
+        );
         // Every provider some node will call (to pay, or to re-attach to a request already paid),
         // opened now: a missing key fails before any request.
         for (const name of providersCalled(prepared, providerName)) await sessionFor(name).get();

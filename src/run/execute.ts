@@ -24,6 +24,7 @@ import {
 import { processTag } from '../util/process-tag.js';
 import { editRequestFor, requestShaFor } from './node-request.js';
 import { finishRequest } from './request-wait.js';
+import { NotSubmittedAgain } from './node-slot.js';
 import { stopBetweenAttempts, stoppedByFailure, submitClock } from './submit-between.js';
 import { bodySha256, claimSubmit, isLiveOwner, maybePaid, provesNotAccepted, stopIfUncertain } from './submit-claim.js';
 import { SUBMIT_GRACE_MS, submitLostWarning } from './submit-grace.js';
@@ -31,10 +32,13 @@ import { retryEvents } from './retry-events.js';
 import { anotherRun } from './run-lock.js';
 import { graceSignal } from '../util/grace-signal.js';
 import {
+  hostedAnew,
   isImageFetchFailure,
   isLostOutput,
   mayResubmit,
   OutcomeUnknownError,
+  sameUrlAgain,
+  type FetchFailed,
   stillNotFetched,
 } from './remote-outcome.js';
 
@@ -129,9 +133,10 @@ export interface Job {
   readonly slotAgain?: ((rehost: boolean) => Promise<void>) | undefined;
   /**
    * The key's request failed because the API could not fetch its input, and its entry is gone: host
-   * the input anew and submit, once (a watch cycle that joined it, its own cycle stopped: remote-stage.ts).
+   * the input anew and submit, once (a watch cycle that joined it, its own cycle stopped: remote-stage.ts),
+   * unless hosting gives the URL that failed again (when known).
    */
-  readonly rehost?: true | undefined;
+  readonly rehost?: true | FetchFailed | undefined;
 }
 
 export interface Executed {
@@ -181,7 +186,7 @@ export async function prepareNode(
 }
 
 async function executeOnce(job: Job, deps: NodeDeps): Promise<Executed> {
-  if (job.rehost) return submitAndFinish(job, deps, true);
+  if (job.rehost) return submitAndFinish(job, deps, true, null, job.rehost === true ? null : job.rehost);
   const prepared = await (job.prepared ?? prepareNode(job, deps));
   const journaledId = prepared.journaled?.request_id;
   if (journaledId !== undefined) {
@@ -198,16 +203,22 @@ async function submitAndFinish(
   deps: NodeDeps,
   rehosted: boolean,
   hosted: ResolvedInput | null = null,
+  failed: FetchFailed | null = null,
 ): Promise<Executed> {
   const { node } = job;
-  // A submit is made in a -j slot: a wait before this one may have given it up.
-  await job.slotAgain?.(rehosted);
+  // A submit is made in a -j slot: a wait before this one may have given it up (a re-host another
+  // run's node takes over keeps the URL that failed: remote-stage.ts).
+  await job.slotAgain?.(rehosted).catch((e: unknown) => {
+    throw failed && e instanceof NotSubmittedAgain ? e.carrying(failed) : e;
+  });
   await stopIfUncertain(job.key, claimDeps(job, deps)); // before hosting: an upload may cost
   if (!hosted) phase(deps, node.id, 'hosting');
   const input =
     hosted ??
     (await inputUrlFor(node, job.inputSha, job.upstream, deps, { signal: deps.signal, forceRefresh: rehosted }));
   throwIfAborted(deps.signal);
+  // The URL the API could not fetch, hosted again: sent again, it would fail again, paid twice.
+  if (failed && !hostedAnew(input, failed.url)) throw sameUrlAgain(failed.error);
   if (job.abandoned) throwIfAborted(job.abandoned);
   phase(deps, node.id, 'submitting');
   const request = editRequestFor(node, { imageUrl: input.url, seed: job.seed });
@@ -267,16 +278,17 @@ async function submitAndFinish(
   try {
     return await finishRequest(job, requestId, deps, { journaled, submittedAt: clock.sentAt() });
   } catch (e) {
-    // The provider could not fetch our input (an expired URL, a hosting hiccup): re-host once.
-    // Not a data URI: nothing was fetched, and the same bytes again would fail the same way, paid twice.
+    // The provider could not fetch our input (an expired URL, a hosting hiccup): re-host once, retried only
+    // when that gives a URL that may fetch (hostedAnew). Not a data URI: the same bytes would fail alike.
     if (!rehosted && input.via !== 'source-url' && input.via !== 'inline' && isImageFetchFailure(e)) {
       await deps.store.journal.remove(job.key, requestId);
       deps.emit({
         type: 'warning',
         node: node.id,
-        message: 'the API could not fetch the input image; hosting it again and retrying once',
+        message:
+          'the API could not fetch the input image; hosting it again and retrying once, unless the URL is the same',
       });
-      return submitAndFinish(job, deps, true);
+      return submitAndFinish(job, deps, true, null, { url: input.url, error: e });
     }
     if (rehosted && isImageFetchFailure(e)) throw stillNotFetched(e);
     throw e;

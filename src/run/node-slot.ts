@@ -7,20 +7,28 @@
  */
 import type { LimitFunction } from 'p-limit';
 import { ExitCode, KontextError } from '../errors.js';
+import type { FetchFailed } from './remote-outcome.js';
 
 /**
  * A node that must submit anew (a re-attach given up, a re-host) whose run takes no new work
  * (stopped: superseded in watch mode; interrupted; a failure stopped it): nothing is submitted.
  * A node of a later run that joined its request submits it instead (remote-stage.ts); `rehost`:
- * the API could not fetch the input, whose request's journal entry is gone: host it anew, once.
+ * the API could not fetch the input, whose request's journal entry is gone: host it anew, once
+ * (`failed`: the URL it could not fetch, which the re-host must not send again).
  */
 export class NotSubmittedAgain extends KontextError {
   override readonly name = 'NotSubmittedAgain';
   constructor(
-    why: string,
+    private readonly why: string,
     readonly rehost: boolean,
+    readonly failed: FetchFailed | null = null,
   ) {
     super('E_NOT_SUBMITTED_AGAIN', `not submitted again: the run is ${why}`, { exitCode: ExitCode.TEMP_FAIL });
+  }
+
+  /** The same, naming the URL the API could not fetch (for the node that takes the re-host over). */
+  carrying(failed: FetchFailed): NotSubmittedAgain {
+    return new NotSubmittedAgain(this.why, this.rehost, failed);
   }
 }
 

@@ -12,7 +12,7 @@
 import { stat } from 'node:fs/promises';
 import pLimit from 'p-limit';
 import { ExitCode, KontextError, type SourceLocation } from '../errors.js';
-import { assertHostableImageFile, type Hosting } from '../hosting/index.js';
+import { assertHostableImageFile, HostingError, type Hosting } from '../hosting/index.js';
 import { checkRecipeHostingTrusted } from '../hosting/trust.js';
 import type { UserConfig } from '../recipe/user-config.js';
 import { isProviderName, lookupModel } from '../models/registry.js';
@@ -21,6 +21,7 @@ import { providerOf } from './node-provider.js';
 import { aheadImages } from './prefetch.js';
 import type { Prepared } from './prepare.js';
 import { priceRun, type PriceSources } from './prices.js';
+import { sizeAgainstCap } from '../util/units.js';
 
 /** The hosting checks: a hosting for local sources, and a recipe's own hosting destination only when trusted. */
 export function checkHosting(
@@ -74,28 +75,50 @@ const SOURCE_CHECKS = 16;
 
 /**
  * Each distinct local source a running node will host, checked as hosting checks it (a whole
- * image, not a decompression bomb); the first refused in plan order is thrown (exit 65).
+ * image, not a decompression bomb); the first refused in plan order is thrown (exit 65), at the
+ * source's `recipe.yml:line:col` when `sourcesAt` (by source name) knows it, as the recipe's
+ * own checks report a source that is not an image at all.
  */
-export async function checkHostedSources(prepared: Prepared, hosting: Hosting | null): Promise<void> {
+export async function checkHostedSources(
+  prepared: Prepared,
+  hosting: Hosting | null,
+  sourcesAt?: Readonly<Record<string, SourceLocation>>,
+): Promise<void> {
   if (!hosting) return;
   const limit = pLimit(SOURCE_CHECKS);
-  const checks = await Promise.allSettled(
-    aheadImages(prepared).map(({ path }) => limit(() => assertHostableImageFile(path))),
-  );
-  const refused = checks.find((c) => c.status === 'rejected');
-  if (refused) throw refused.reason;
+  const images = aheadImages(prepared);
+  const checks = await Promise.allSettled(images.map(({ path }) => limit(() => assertHostableImageFile(path))));
+  const at = checks.findIndex((c) => c.status === 'rejected');
+  const refused = checks[at];
+  if (refused?.status !== 'rejected') return;
+  const e: unknown = refused.reason;
+  const source = sourceOf(prepared, images[at]?.path);
+  const location = source === undefined ? undefined : sourcesAt?.[source];
+  if (!(e instanceof HostingError) || location === undefined || e.location !== undefined) throw e;
+  throw new HostingError(e.code, `sources.${source}: ${e.message}`, { hint: e.hint, cause: e, location });
 }
 
-const mib = (n: number): string => `${(n / 1024 / 1024).toFixed(1)} MB`;
+/** The name of the source a node hosts `path` for. */
+function sourceOf(prepared: Prepared, path: string | undefined): string | undefined {
+  for (const { node } of prepared.states.values())
+    if (node.input.kind === 'source' && node.input.path === path) return node.input.source;
+  return undefined;
+}
 
 /**
  * With inline hosting, each local source a running node sends travels inside its request: one
  * over the cap its model's table entry gives inline images (`inlineMaxBytes`, what the client
  * refuses with a 413 before sending) stops the run here (exit 65, naming the file and the cap),
  * before any node is paid. A catalog model without an entry has no known cap. The outputs of
- * earlier passes cannot be known yet: the clients still check those per node.
+ * earlier passes cannot be known yet: the clients still check those per node. `recipeInline`: the
+ * recipe's own block chose inline (a user config's block would not be used: the hint says so).
  */
-export async function checkInlineSources(prepared: Prepared, hosting: Hosting | null, fallback: string): Promise<void> {
+export async function checkInlineSources(
+  prepared: Prepared,
+  hosting: Hosting | null,
+  fallback: string,
+  recipeInline = false,
+): Promise<void> {
   if (hosting?.mode !== 'inline') return;
   const sizes = new Map<string, number>();
   for (const s of prepared.states.values()) {
@@ -108,15 +131,19 @@ export async function checkInlineSources(prepared: Prepared, hosting: Hosting | 
     const bytes = sizes.get(path) ?? (await stat(path)).size;
     sizes.set(path, bytes);
     if (bytes <= cap) continue;
+    const sized = sizeAgainstCap(bytes, cap);
     throw new KontextError(
       'E_IMAGE_TOO_LARGE',
-      `${path}: the input image is ${mib(bytes)} inline, over the ${mib(cap)} ${provider} accepts ` +
+      `${path}: the input image is ${sized.size} inline, over the ${sized.cap} ${provider} accepts ` +
         `(node ${node.id}, model ${node.model}); nothing was submitted`,
       {
         exitCode: ExitCode.DATA_ERR,
-        hint:
-          'give the image a URL instead: add a `hosting:` block (mode: s3 or command) to the recipe or your ' +
-          'user config, or pass --hosting s3|command; or scale the image down',
+        hint: recipeInline
+          ? "give the image a URL instead: the recipe's `hosting: { mode: inline }` sends it in the request; " +
+            'make it s3 or command (or drop it to use your user config’s), or pass --hosting s3|command; ' +
+            'or scale the image down'
+          : 'give the image a URL instead: add a `hosting:` block (mode: s3 or command) to the recipe or your ' +
+            'user config, or pass --hosting s3|command; or scale the image down',
       },
     );
   }

@@ -23,6 +23,7 @@ import {
   RequestGoneError,
 } from '../providers/runcomfy/errors.js';
 import type { UntimedRunEvent } from './events.js';
+import type { ResolvedInput } from './inputs.js';
 
 /** Pauses before each new read of a request that finished without a usable output URL. */
 export const OUTPUT_REREAD_MS: readonly number[] = [2_000, 5_000, 10_000];
@@ -187,6 +188,31 @@ export function stillNotFetched(e: RemoteFailedError): RemoteFailedError {
   const hint =
     'the API could not fetch the input image even hosted again: check that your hosting serves what it ' +
     'uploads to the internet (the bucket and its URLs or public_base_url, the hosting command’s URLs)';
+  const { remoteError, requestId, status, errorCode } = e;
+  return new RemoteFailedError(e.message, { code: e.code, remoteError, requestId, status, errorCode, hint, cause: e });
+}
+
+/** A request that failed because the API could not fetch its input: the URL it was sent, and the failure. */
+export interface FetchFailed {
+  readonly url: string;
+  readonly error: RemoteFailedError;
+}
+
+/**
+ * Whether an input hosted again after the API could not fetch `failedUrl` may fetch where that did
+ * not: another URL, or the same one whose S3 object was really uploaded again (its HEAD found it
+ * gone). A command that prints the same URL again gives nothing new (what it did is not known).
+ */
+export function hostedAnew(input: ResolvedInput, failedUrl: string): boolean {
+  return input.url !== failedUrl || (input.via === 's3' && input.uploadedBytes > 0);
+}
+
+/** Hosting gave the very URL the API could not fetch: not sent again, the first failure's message. */
+export function sameUrlAgain(e: RemoteFailedError): RemoteFailedError {
+  const hint =
+    'the API could not fetch the input image, and hosting it again gave the same URL (not sent again): ' +
+    'check that your hosting serves what it uploads to the internet (the bucket and its URLs or ' +
+    'public_base_url, the hosting command’s URLs)';
   const { remoteError, requestId, status, errorCode } = e;
   return new RemoteFailedError(e.message, { code: e.code, remoteError, requestId, status, errorCode, hint, cause: e });
 }

@@ -64,7 +64,7 @@ export class RemoteStage {
    * should its own run stop before submitting it again, this node submits it (see the module comment).
    */
   async run(
-    job: RemoteJob & { readonly prepared?: Promise<PreparedNode> | undefined; readonly rehost?: true | undefined },
+    job: RemoteJob & { readonly prepared?: Promise<PreparedNode> | undefined; readonly rehost?: Job['rehost'] },
     slot: NodeSlot,
     halted: () => unknown,
   ): Promise<Executed> {
@@ -76,7 +76,8 @@ export class RemoteStage {
       if (!(e instanceof NotSubmittedAgain) || halted()) throw e;
       // Its journal look-up and input, made ahead, predate what that run did with the key: made again
       // (or, to re-host, the input hosted anew). Another node that joined it may have taken it over: joined.
-      return this.run({ ...job, prepared: undefined, ...(e.rehost ? { rehost: true as const } : {}) }, slot, halted);
+      const rehost = e.rehost ? { rehost: e.failed ?? (true as const) } : {};
+      return this.run({ ...job, prepared: undefined, ...rehost }, slot, halted);
     }
   }
 

@@ -224,6 +224,7 @@ export function runTargetFor(recipe: Recipe): RunTarget {
     hosting: recipe.hosting,
     recipeFile: basename(recipe.file),
     hostingAt: recipe.hostingAt,
+    sourcesAt: Object.fromEntries(recipe.sources.flatMap((s) => (s.location ? [[s.name, s.location]] : []))),
     remote: recipe.remote,
     outDir: recipe.outDir,
   };

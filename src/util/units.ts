@@ -57,3 +57,19 @@ export function formatBytes(bytes: number): string {
   }
   return `${value >= 100 ? value.toFixed(0) : value.toFixed(1)} ${units[i]}`;
 }
+
+const MIB = 1024 * 1024;
+
+/**
+ * An image's size and a size cap, both in the cap's own unit: MiB for a cap of whole MiB
+ * (`6.5 MiB`, `6 MiB`: RunComfy, BFL, fal), else decimal MB (`8.0 MB`, `7 MB`: Replicate), as
+ * the README and the providers state them.
+ */
+export function sizeAgainstCap(bytes: number, cap: number): { readonly size: string; readonly cap: string } {
+  const [unit, name] = cap % MIB === 0 ? [MIB, 'MiB'] : [1e6, 'MB'];
+  const capped = cap / unit;
+  return {
+    size: `${(bytes / unit).toFixed(1)} ${name}`,
+    cap: `${Number.isInteger(capped) ? capped : capped.toFixed(1)} ${name}`,
+  };
+}

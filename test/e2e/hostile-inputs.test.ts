@@ -2,7 +2,8 @@
  * Inputs that must not reach the API, end to end through the BUILT CLI against a standalone
  * emulator whose request log counts paid submits: a source that is not a whole image (cut short,
  * a header declaring a decompression bomb, a PNG garbled in the middle) is refused before the
- * first request, by the run and by its dry run (exit 65, one line naming the file); an inline
+ * first request, by the run and by its dry run (exit 65, one line naming the file at the source's
+ * `recipe.yml:line:col`); an inline
  * input the API cannot read is paid for once, not re-sent; an inline input over RunComfy's cap
  * never leaves (preflight: exit 65 with its size and the cap).
  */
@@ -59,6 +60,8 @@ describe('a source that is not a whole image', () => {
       expect(refusal).toHaveLength(1);
       expect(refusal[0]).toContain(join('assets', name));
       expect(refusal[0]).toMatch(says);
+      // At the source's line:col, as a source that is not an image at all is reported.
+      expect(refusal[0]).toMatch(/^kontext: recipe\.yml:6:10: sources\.photo: refusing to host /);
     }
     expect((await run()).lines).toHaveLength(1);
   });
@@ -87,6 +90,6 @@ describe('inline inputs', () => {
     const r = await run();
     expect(r.code, r.stderr).toBe(65);
     expect(r.paid).toBe(0);
-    expect(r.stderr).toMatch(/huge\.png: the input image is 28\.6 MB inline, over the 6\.0 MB runcomfy accepts/);
+    expect(r.stderr).toMatch(/huge\.png: the input image is 28\.6 MiB inline, over the 6 MiB runcomfy accepts/);
   });
 });

@@ -3,9 +3,9 @@
  * (the entry point wires Ctrl-C to it), then close it and report success.
  */
 import { resolve } from 'node:path';
-import { ExitCode, KontextError } from '../../index.js';
+import { ExitCode, KontextError, ScenarioError, findJsonSyntaxError, lineCol, locatePath } from '../../index.js';
 import { parseScenario, startEmulator, type Scenario, type ScenarioInput } from '../../index.js';
-import type { Runtime } from '../../index.js';
+import type { Runtime, SourceLocation } from '../../index.js';
 import { READ_CAPS, readBoundedText } from '../../index.js';
 
 export interface EmulatorCommandOptions {
@@ -20,8 +20,15 @@ export interface EmulatorCommandOptions {
   price?: number;
 }
 
-async function loadScenario(path: string | undefined, rt: Runtime): Promise<ScenarioInput> {
-  if (path === undefined) return {};
+/** A scenario file read: its value, and its text and path to point at a problem in it. */
+interface LoadedScenario {
+  readonly input: ScenarioInput;
+  readonly text: string;
+  readonly file: string;
+}
+
+async function loadScenario(path: string | undefined, rt: Runtime): Promise<LoadedScenario | null> {
+  if (path === undefined) return null;
   const full = resolve(rt.cwd, path);
   let text: string;
   try {
@@ -34,22 +41,47 @@ async function loadScenario(path: string | undefined, rt: Runtime): Promise<Scen
     });
   }
   try {
-    return JSON.parse(text) as ScenarioInput;
+    return { input: JSON.parse(text) as ScenarioInput, text, file: full };
   } catch (e) {
-    throw new KontextError(
-      'E_EMULATOR_SCENARIO',
-      `scenario file ${path} is not valid JSON: ${e instanceof Error ? e.message : String(e)}`,
-      { exitCode: ExitCode.USAGE, cause: e },
-    );
+    const syntax = findJsonSyntaxError(text);
+    const reason = syntax?.message ?? (e instanceof Error ? e.message : String(e));
+    throw new KontextError('E_EMULATOR_SCENARIO', `scenario file ${path} is not valid JSON: ${reason}`, {
+      exitCode: ExitCode.USAGE,
+      cause: e,
+      ...(syntax ? { location: { file: full, ...lineCol(text, syntax.offset) } } : {}),
+    });
   }
 }
 
 /** The scenario from the file, with --fault-rate / --fault-seed on top; validated. */
 async function buildScenario(opts: EmulatorCommandOptions, rt: Runtime): Promise<Scenario> {
-  const input = { ...(await loadScenario(opts.scenario, rt)) };
+  const loaded = await loadScenario(opts.scenario, rt);
+  const input = { ...loaded?.input };
   if (opts.faultRate !== undefined) input.fault_rate = opts.faultRate;
   if (opts.faultSeed !== undefined) input.fault_seed = opts.faultSeed;
-  return parseScenario(input);
+  try {
+    return parseScenario(input);
+  } catch (e) {
+    const location = loaded && e instanceof ScenarioError ? problemAt(loaded, e.at, opts) : undefined;
+    if (!location || !(e instanceof ScenarioError)) throw e;
+    throw new ScenarioError(e.message, { cause: e, ...(e.hint ? { hint: e.hint } : {}), location });
+  }
+}
+
+/** Where in the file a validation problem lies (not for a field a flag set). */
+function problemAt(
+  loaded: LoadedScenario,
+  at: readonly PropertyKey[] | undefined,
+  opts: EmulatorCommandOptions,
+): SourceLocation | undefined {
+  const [first] = at ?? [];
+  if (at === undefined || first === undefined) return undefined;
+  if (
+    (first === 'fault_rate' && opts.faultRate !== undefined) ||
+    (first === 'fault_seed' && opts.faultSeed !== undefined)
+  )
+    return undefined;
+  return { file: loaded.file, ...lineCol(loaded.text, locatePath(loaded.text, at)) };
 }
 
 function describeScenario(s: Scenario): string | undefined {

@@ -45,6 +45,13 @@ function assertHostAllowed(url: string, ctx: Pick<OpenContext, 'allowHosts' | 's
   }
   const verdict = checkHost(url, ctx.allowHosts, ctx.trustedHosts?.test);
   if (verdict.ok) return;
+  // A file: URL, a URL with credentials: no host to allow, and KONTEXT_ALLOW_HOSTS would not help.
+  if (!verdict.byHost) {
+    throw new DownloadHostRefusedError(verdict.host, `refusing to download ${redactUrl(url)}: ${verdict.reason}`, {
+      secrets: ctx.secrets,
+      hint: 'the API named an output URL kontext never fetches; check the provider',
+    });
+  }
   throw new DownloadHostRefusedError(
     verdict.host,
     `refusing to download from host "${verdict.host}": ${verdict.reason} (${redactUrl(url)})`,

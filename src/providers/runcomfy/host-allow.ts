@@ -9,9 +9,13 @@ import { isIP } from 'node:net';
 /** Domains whose subdomains serve RunComfy outputs. */
 const TRUSTED_SUFFIXES: readonly string[] = ['.runcomfy.net', '.runcomfy.com'];
 
+/**
+ * A refusal's `byHost`: whether it is about the host, so naming the host in `KONTEXT_ALLOW_HOSTS`
+ * could admit it; not for an unparsable URL, a scheme other than http(s), or credentials in the URL.
+ */
 export type HostVerdict =
   | { readonly ok: true; readonly host: string }
-  | { readonly ok: false; readonly host: string; readonly reason: string };
+  | { readonly ok: false; readonly host: string; readonly reason: string; readonly byHost: boolean };
 
 /** Lower-case host without brackets or a trailing dot: the form both rules compare. */
 function canonicalHost(hostname: string): string {
@@ -47,22 +51,22 @@ export function checkHost(
   try {
     u = new URL(url);
   } catch {
-    return { ok: false, host: '(unparsable URL)', reason: 'the URL cannot be parsed' };
+    return { ok: false, host: '(unparsable URL)', reason: 'the URL cannot be parsed', byHost: false };
   }
   const host = canonicalHost(u.hostname);
   if (u.protocol !== 'https:' && u.protocol !== 'http:')
-    return { ok: false, host, reason: `scheme ${u.protocol} is not allowed` };
+    return { ok: false, host, reason: `scheme ${u.protocol} is not allowed (only http and https)`, byHost: false };
   if (u.username !== '' || u.password !== '')
-    return { ok: false, host, reason: 'URLs with credentials are not allowed' };
+    return { ok: false, host, reason: 'URLs with credentials are not allowed', byHost: false };
   const extras = extraHosts.map(canonicalEntry).filter((e) => e !== '');
   const withPort = u.port ? `${host}:${u.port}` : host;
   if (extras.includes(host) || extras.includes(withPort)) return { ok: true, host };
-  if (isIP(host) !== 0) return { ok: false, host, reason: 'IP addresses are not on the allow-list' };
+  if (isIP(host) !== 0) return { ok: false, host, reason: 'IP addresses are not on the allow-list', byHost: true };
   if (!trusted(host)) {
-    return { ok: false, host, reason: 'the host is not on the allow-list' };
+    return { ok: false, host, reason: 'the host is not on the allow-list', byHost: true };
   }
   if (u.protocol !== 'https:')
-    return { ok: false, host, reason: 'plain http is only allowed for hosts in KONTEXT_ALLOW_HOSTS' };
+    return { ok: false, host, reason: 'plain http is only allowed for hosts in KONTEXT_ALLOW_HOSTS', byHost: true };
   return { ok: true, host };
 }
 

@@ -63,11 +63,13 @@ export function assertApiUrl(url: string, rule: ApiHostRule, what: string): void
   if (origin !== undefined && origin === new URL(rule.baseUrl).origin) return;
   const verdict = checkHost(url, rule.allowHosts, rule.trusted);
   if (verdict.ok) return;
+  const where = verdict.byHost ? `on host "${verdict.host}" ` : '';
   throw new ApiHostRefusedError(
-    `${rule.label} returned a ${what} on host "${verdict.host}" (${redactUrl(url)}): ${verdict.reason}; ` +
-      'the API key is not sent there',
+    `${rule.label} returned a ${what} ${where}(${redactUrl(url)}): ${verdict.reason}; the API key is not sent there`,
     {
-      hint: `only ${rule.patterns} (https) or hosts in KONTEXT_ALLOW_HOSTS are trusted with the key`,
+      hint: verdict.byHost
+        ? `only ${rule.patterns} (https) or hosts in KONTEXT_ALLOW_HOSTS are trusted with the key`
+        : `only http(s) URLs without credentials, on ${rule.patterns} or hosts in KONTEXT_ALLOW_HOSTS, get the key`,
       secrets: rule.secrets,
     },
   );

@@ -6,6 +6,7 @@
  */
 import type { ModelEntry } from '../../models/types.js';
 import { InputRejectedError } from '../runcomfy/errors.js';
+import { sizeAgainstCap } from '../../util/units.js';
 
 /** Decoded size of a base64 payload (padding aware). */
 function base64Bytes(payload: string): number {
@@ -43,9 +44,9 @@ export function imageForEntry(entry: ModelEntry, imageUrl: string, label: string
     throw refuse(`${label} ${entry.endpoint} does not take inline images`, HOSTING_HINT);
   }
   if (bytes > inlineMaxBytes) {
-    const mb = (n: number): string => `${(n / 1024 / 1024).toFixed(1)} MB`;
+    const sized = sizeAgainstCap(bytes, inlineMaxBytes);
     throw refuse(
-      `${label}: the input image is ${mb(bytes)} inline, over the ${mb(inlineMaxBytes)} ${label} accepts`,
+      `${label}: the input image is ${sized.size} inline, over the ${sized.cap} ${label} accepts`,
       HOSTING_HINT,
     );
   }

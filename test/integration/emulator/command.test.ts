@@ -79,4 +79,26 @@ describe('kontext emulator command', () => {
       code: 'E_EMULATOR_SCENARIO',
     });
   });
+
+  it("names the bad scenario file's line:col, for a value zod refuses and for JSON cut short", async () => {
+    const { rt } = runtime();
+    const signal = new AbortController().signal;
+    await writeFile(join(dir, 'bad.json'), '{\n  "queue_ms": 5,\n  "faults": [\n    { "kind": "explode" }\n  ]\n}\n');
+    await writeFile(join(dir, 'broken.json'), '{\n  "faults": [\n    { "kind": "http",\n');
+    await expect(emulatorCommand({ scenario: 'bad.json' }, rt, signal)).rejects.toMatchObject({
+      code: 'E_EMULATOR_SCENARIO',
+      message: expect.stringMatching(/faults\[0\]\.kind/),
+      location: { file: join(dir, 'bad.json'), line: 4, col: 7 },
+    });
+    await expect(emulatorCommand({ scenario: 'broken.json' }, rt, signal)).rejects.toMatchObject({
+      code: 'E_EMULATOR_SCENARIO',
+      location: { file: join(dir, 'broken.json'), line: 4, col: 1 },
+    });
+    // A value a flag set is not the file's: no place in it is named.
+    await writeFile(join(dir, 'ok.json'), '{ "fault_rate": 0.5 }');
+    await expect(emulatorCommand({ scenario: 'ok.json', faultRate: 1.5 }, rt, signal)).rejects.toMatchObject({
+      code: 'E_EMULATOR_SCENARIO',
+      location: undefined,
+    });
+  });
 });

@@ -13,7 +13,11 @@ import { ExitCode } from '../../../src/errors.js';
 import { type BflProvider, createBflProvider } from '../../../src/providers/bfl/client.js';
 import { createFalProvider, type FalOptions, type FalProvider } from '../../../src/providers/fal/client.js';
 import { createReplicateProvider, type ReplicateProvider } from '../../../src/providers/replicate/client.js';
-import { DownloadRefusedError, SubmitUncertainError } from '../../../src/providers/runcomfy/errors.js';
+import {
+  DownloadHostRefusedError,
+  DownloadRefusedError,
+  SubmitUncertainError,
+} from '../../../src/providers/runcomfy/errors.js';
 import { createRuntime, seededRandom } from '../../../src/runtime.js';
 import { editRequest, FAL_KEY, rejection } from './bfl-fal-harness.js';
 
@@ -159,6 +163,20 @@ describe('an output URL that carries the API key', () => {
     expect((e as DownloadRefusedError).exitCode).toBe(ExitCode.DATA_ERR);
     expect((e as Error).message).toMatch(/the URL carries the API key/);
     expect(paths).toEqual([]);
+  });
+});
+
+describe('an output URL redirecting to a file: URL', () => {
+  it('is refused as a scheme, with no host to allow: no KONTEXT_ALLOW_HOSTS hint naming ""', async () => {
+    handler = (_req, res) => res.writeHead(302, { location: 'file:///etc/passwd' }).end();
+    const dir = await mkdtemp(join(tmpdir(), 'kontext-wire-'));
+    dirs.push(dir);
+    const e = await rejection(bflClient().download(`${origin}/out.png`, join(dir, 'out.png')));
+    expect(e).toBeInstanceOf(DownloadHostRefusedError);
+    const { message, hint } = e as DownloadHostRefusedError;
+    expect(message).toBe('refusing to download file:///etc/passwd: scheme file: is not allowed (only http and https)');
+    expect(hint).not.toMatch(/KONTEXT_ALLOW_HOSTS|""/);
+    expect(paths).toEqual(['GET /out.png']);
   });
 });
 

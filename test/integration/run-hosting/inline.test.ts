@@ -54,7 +54,7 @@ describe('kontext run with hosting: inline', () => {
     );
     expect(e).toMatchObject({ code: 'E_IMAGE_TOO_LARGE', exitCode: 65 });
     expect(e?.message).toBe(
-      `${huge}: the input image is 6.5 MB inline, over the 6.0 MB runcomfy accepts ` +
+      `${huge}: the input image is 6.5 MiB inline, over the 6 MiB runcomfy accepts ` +
         '(node label@huge, model blackforestlabs/flux-1-kontext/pro/edit); nothing was submitted',
     );
     expect(project.submits()).toEqual([]);

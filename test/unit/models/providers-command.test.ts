@@ -99,9 +99,9 @@ describe('errors scrub every provider credential', () => {
     expect(found.sort()).toEqual([...Object.values(SECRETS), 'fal-SECRET-0007'].sort());
   });
 
-  it('a fal key written key_id:key_secret: its secret half alone too', () => {
+  it('a fal key written key_id:key_secret: each half alone too', () => {
     expect(secretsFromEnv({ FAL_KEY: 'id-0001:half-SECRET-0008' }).sort()).toEqual(
-      ['half-SECRET-0008', 'id-0001:half-SECRET-0008'].sort(),
+      ['half-SECRET-0008', 'id-0001', 'id-0001:half-SECRET-0008'].sort(),
     );
   });
 });

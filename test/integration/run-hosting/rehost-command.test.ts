@@ -1,0 +1,99 @@
+/**
+ * A hosting command whose URL the API cannot fetch: re-hosting runs the command again, and the
+ * request is sent again only when that gives another URL. The same URL again would be a second
+ * paid request failing the same way (walk-c F3: two accepted requests, `spent $0.08`).
+ */
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { HostingConfig } from '../../../src/index.js';
+import { createProject, failures, submittedUrls, summaryOf, type Project } from './harness.js';
+import { recipeYaml } from './recipe.js';
+import { startStaticServer, type StaticServer } from './static-server.js';
+
+const COMMAND: HostingConfig = { mode: 'command', command: './scripts/upload.sh' };
+
+/** Prints a URL the static server never serves (nothing is copied there), each time the same. */
+const DEAD_URL = `#!/bin/sh
+echo "$KONTEXT_SHA256" >> "$UPLOAD_LOG"
+echo "$SERVE_BASE_URL/never-uploaded-$KONTEXT_SHA256.$KONTEXT_EXT"
+`;
+
+/** The first call for an image prints a dead URL; the next really uploads and prints another. */
+const DEAD_THEN_LIVE = `#!/bin/sh
+set -eu
+if grep -q "$KONTEXT_SHA256" "$UPLOAD_LOG" 2>/dev/null; then
+  cp "$KONTEXT_FILE" "$SERVE_DIR/$KONTEXT_SHA256.$KONTEXT_EXT"
+  echo "$KONTEXT_SHA256" >> "$UPLOAD_LOG"
+  echo "$SERVE_BASE_URL/$KONTEXT_SHA256.$KONTEXT_EXT"
+else
+  echo "$KONTEXT_SHA256" >> "$UPLOAD_LOG"
+  echo "$SERVE_BASE_URL/never-uploaded-$KONTEXT_SHA256.$KONTEXT_EXT"
+fi
+`;
+
+let served: string;
+let web: StaticServer;
+let project: Project;
+
+beforeEach(async () => {
+  served = await mkdtemp(join(tmpdir(), 'kontext-served-'));
+  web = await startStaticServer(served);
+  project = await createProject({
+    SERVE_DIR: served,
+    SERVE_BASE_URL: `${web.origin}/files`,
+    UPLOAD_LOG: join(served, 'uploads.log'),
+  });
+  await mkdir(join(project.root, 'scripts'));
+});
+
+afterEach(async () => {
+  await project.close();
+  await web.close();
+  await rm(served, { recursive: true, force: true });
+});
+
+async function useScript(text: string): Promise<void> {
+  const path = join(project.root, 'scripts', 'upload.sh');
+  await writeFile(path, text);
+  await chmod(path, 0o755);
+  await project.writeRecipe(recipeYaml({ hosting: COMMAND }));
+}
+
+async function commandCalls(): Promise<number> {
+  const text = await readFile(join(served, 'uploads.log'), 'utf8').catch(() => '');
+  return text.split('\n').filter((l) => l !== '').length;
+}
+
+const accepted = (p: Project) => p.submits().filter((s) => s.accepted === true);
+
+describe('re-hosting with a hosting command', () => {
+  it('the same URL again is not sent again: one paid request per node, the first failure said', async () => {
+    await useScript(DEAD_URL);
+    const run = await project.run({ options: { trustHostingCommand: true, keepGoing: true } });
+    expect(summaryOf(run).exitCode).toBe(1);
+    // Three nodes host a local image (background, label@cat, label@coffee): each paid once.
+    expect(accepted(project)).toHaveLength(3);
+    expect(new Set(submittedUrls(project).map((u) => u.url)).size).toBe(3);
+    // The command did run again (it may have given another URL).
+    expect(await commandCalls()).toBe(6);
+    const failed = run.events.filter((e) => e.type === 'node-failed' && e.code === 'E_REMOTE_FAILED');
+    expect(failed).toHaveLength(3);
+    for (const f of failed) {
+      if (f.type !== 'node-failed') continue;
+      expect(f.message).toMatch(/could not fetch image_url .*HTTP 404/);
+      expect(f.hint).toMatch(/hosting it again gave the same URL \(not sent again\)/);
+    }
+  });
+
+  it('another URL from the command is sent: retried once, and it works', async () => {
+    await useScript(DEAD_THEN_LIVE);
+    const run = await project.run({ options: { trustHostingCommand: true } });
+    expect(failures(run)).toEqual([]);
+    expect(summaryOf(run)).toMatchObject({ exitCode: 0, done: 5 });
+    // Each of the three hosted nodes: the dead URL, then the live one; the chain passes URLs on.
+    expect(accepted(project)).toHaveLength(8);
+    expect(await commandCalls()).toBe(6);
+  });
+});
