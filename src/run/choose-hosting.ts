@@ -10,9 +10,9 @@ const CONFIG_FALLBACK = '$KONTEXT_CONFIG_DIR/config.json';
 /**
  * Which hosting a run uses: `--hosting` picks a mode (its settings from the recipe, else the
  * user config); otherwise the recipe's block; otherwise the user config's (README "Hosting your
- * images": always used, so an image over a provider's inline cap goes by URL); otherwise the
- * provider's default (inline for BFL, fal, Replicate and the emulator); otherwise none (a local
- * source with RunComfy then fails early).
+ * images": always used, so an image over a provider's inline cap goes by URL), but for the
+ * built-in emulator; otherwise the provider's default (inline for BFL, fal, Replicate and the
+ * emulator); otherwise none (a local source with RunComfy then fails early).
  */
 export function chooseHosting(
   recipeHosting: HostingConfig | undefined,
@@ -33,5 +33,9 @@ export function chooseHosting(
       },
     );
   }
-  return recipeHosting ?? user.hosting ?? providerTraits(provider).defaultHosting ?? null;
+  const fallback = providerTraits(provider).defaultHosting;
+  // The built-in emulator runs with no account and no network (`npm run demo`): the user config's
+  // upload destination is not used for it unless asked for (--hosting); the recipe's block still is.
+  if (provider === 'emulator') return recipeHosting ?? fallback;
+  return recipeHosting ?? user.hosting ?? fallback ?? null;
 }

@@ -3,7 +3,8 @@
  * images"), ahead of the provider's own default: with Replicate (inline by default, 7 MB cap) a
  * local source goes to the user's bucket and by URL, so an image over the inline cap runs rather
  * than failing with a hint to add the block the user config already has (walk-c F2).
- * `--hosting inline` still sends it inline.
+ * `--hosting inline` still sends it inline. The built-in emulator, which runs with no account and
+ * no network, keeps its inline default.
  */
 import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
@@ -71,6 +72,15 @@ describe('a hosting block in the user config', () => {
     expect(e?.hint).toMatch(/add a `hosting:` block .* to the recipe or your user config, or pass --hosting s3/);
     expect(s3.count('PUT')).toBe(0);
     expect(acceptedImages()).toEqual([]);
+  });
+
+  it('is not used for the built-in emulator (no account, no network): its inputs stay inline', async () => {
+    await project.writeRecipe(RECIPE.replace('provider: replicate', 'provider: emulator'));
+    await writeFile(join(project.root, 'assets', 'big.png'), pngHolding(randomBytes(1_000)));
+    const run = await project.run({ env: {} });
+    expect(failures(run)).toEqual([]);
+    expect(summaryOf(run)).toMatchObject({ exitCode: 0, done: 1 });
+    expect(s3.count('PUT')).toBe(0);
   });
 
   it("is not used over the recipe's own `hosting: inline`, and the hint says which block to change", async () => {
