@@ -8,7 +8,7 @@
  * earlier cycle's request is still uploading through).
  */
 import { join } from 'node:path';
-import { createHosting, type Hosting } from '../hosting/index.js';
+import type { Hosting } from '../hosting/index.js';
 import { apiIsLocal } from '../providers/api-base.js';
 import { lazySession, type LazySession } from '../providers/lazy.js';
 import { SessionPool } from '../providers/session-pool.js';
@@ -16,6 +16,7 @@ import type { ProviderSession } from '../providers/session.js';
 import type { Provider } from '../providers/types.js';
 import { loadUserConfig, type UserConfig } from '../recipe/index.js';
 import { chooseHosting } from './choose-hosting.js';
+import { ContextHostings } from './context-hostings.js';
 import type { HostingConfig, ProviderName } from '../recipe/types.js';
 import { RemotePool } from '../remote/index.js';
 import type { RemoteBounds } from '../remote/bucket.js';
@@ -128,16 +129,9 @@ export interface RunScope {
   hold(run: Promise<unknown>): void;
 }
 
-interface HostingEntry {
-  readonly hosting: Hosting;
-  runs: number;
-}
-
 export class RunContext {
   readonly #stores = new Map<string, Promise<OpenedStore>>();
-  readonly #hostings = new Map<string, HostingEntry>();
-  /** The hosting the latest scope chose (`null`: none). */
-  #latest: string | null = null;
+  readonly #hostings: ContextHostings;
   readonly #warned = new Set<ProviderName>();
   readonly #migrated = new Set<string>();
   /** The sessions this context opened itself (closed with it). */
@@ -152,6 +146,9 @@ export class RunContext {
     readonly options: RunContextOptions,
   ) {
     const { session, sessions } = deps;
+    this.#hostings = new ContextHostings(deps.rt, (place) =>
+      apiIsLocal(options.provider ?? (place.provider as ProviderName), deps.rt),
+    );
     this.#remotes = new RemotePool({
       rt: deps.rt,
       warn: (message) => deps.onEvent({ type: 'warning', t: 0, message }),
@@ -190,10 +187,7 @@ export class RunContext {
       recipeFile: target.recipeFile,
     });
     const config = chooseHosting(target.hosting, options.hosting, user, providerName);
-    const entry = config ? this.#hosting(config, store, target) : null;
-    const hosting = entry?.hosting ?? null;
-    this.#latest = entry ? hostingKey(config, store, target) : null;
-    this.#sweep();
+    const { hosting, hold } = this.#hostings.choose(config, store, target);
     // Fresh lazy sessions per scope: a failed open (no token) is tried again by the next one.
     const sessions = new Map<string, LazySession>();
     const sessionFor = (name: string): LazySession => {
@@ -272,15 +266,7 @@ export class RunContext {
         writeGuard: p.writeGuard,
         paidHint: p.paidHint,
       }),
-      hold: (run) => {
-        if (!entry) return;
-        entry.runs++;
-        const release = (): void => {
-          entry.runs--;
-          this.#sweep();
-        };
-        run.then(release, release);
-      },
+      hold,
     };
   }
 
@@ -294,9 +280,7 @@ export class RunContext {
     if (this.#closed) return;
     this.#closed = true;
     await this.#ownSessions?.closeAll();
-    const hostings = [...this.#hostings.values()];
-    this.#hostings.clear();
-    await Promise.all(hostings.map((e) => e.hosting.close?.()));
+    await this.#hostings.close();
     this.#shortfall = await this.#remotes.close();
     const stores = await Promise.all([...this.#stores.values()].map((s) => s.catch(() => null)));
     await Promise.all(
@@ -339,32 +323,6 @@ export class RunContext {
     }
     return opened;
   }
-
-  #hosting(config: HostingConfig, store: Store, target: RunTarget): HostingEntry {
-    const key = hostingKey(config, store, target);
-    let entry = this.#hostings.get(key);
-    if (!entry) {
-      const hosting = createHosting(config, {
-        rt: this.deps.rt,
-        cacheDir: store.root,
-        projectRoot: target.projectRoot,
-        ...(target.extraRoots ? { extraRoots: [...target.extraRoots] } : {}),
-        allowPrivateUrls: apiIsLocal(this.options.provider ?? target.provider, this.deps.rt),
-      });
-      entry = { hosting, runs: 0 };
-      this.#hostings.set(key, entry);
-    }
-    return entry;
-  }
-
-  /** Close hostings no longer chosen once no run holds them. */
-  #sweep(): void {
-    for (const [key, entry] of this.#hostings) {
-      if (key === this.#latest || entry.runs > 0) continue;
-      this.#hostings.delete(key);
-      void Promise.resolve(entry.hosting.close?.()).catch(() => undefined);
-    }
-  }
 }
 
 /** Open a run context; `close()` it when the run (or watching) ends. */
@@ -384,10 +342,6 @@ export async function withRunContext<T>(
   } finally {
     await context.close();
   }
-}
-
-function hostingKey(config: HostingConfig | null, store: Store, target: RunTarget): string {
-  return JSON.stringify([config, store.root, target.projectRoot, target.extraRoots ?? [], target.provider]);
 }
 
 /**
