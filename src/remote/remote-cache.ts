@@ -219,6 +219,8 @@ export class RemoteCache {
         this.deps.warn(`${checked.why}; replaced by this machine's result`);
       }
     } catch (e) {
+      // A record refused on reading (over its size cap, say) is replaced too, as a look-up's is.
+      if (e instanceof RemoteCacheError && e.kind === 'refused') this.#refused.add(key);
       this.#failed(e, 'read');
     }
     return false;

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { summaryOf } from '../../helpers/run-fixtures.js';
 import { openStore } from '../../../src/store/index.js';
-import { blobKey, notices, outputsOf, overwrite, putKeys, useWorld, warnings } from './harness.js';
+import { blobKey, notices, outputsOf, overwrite, putKeys, recordKey, useWorld, warnings } from './harness.js';
 import { startS3Proxy } from './proxy.js';
 
 const world = useWorld();
@@ -51,6 +51,17 @@ describe('a shard uploads the local hits the remote lacks', () => {
     await overwrite(w, blobKey(sha), null);
 
     expect(summaryOf(await w.run(w.a, SHARD))).toMatchObject({ exitCode: 0, submitted: 0 });
+    expect(summaryOf(await w.run(w.b))).toMatchObject({ exitCode: 0, submitted: 0, cached: 5 });
+  });
+
+  it('a remote record over its size cap: refused, replaced by the shard, the other machine pays 0', async () => {
+    const w = world();
+    expect(summaryOf(await w.run(w.a))).toMatchObject({ exitCode: 0, submitted: 5 }); // uploaded
+    const key = Object.values((await w.a.readLock()).nodes)[0]?.key ?? '';
+    await overwrite(w, recordKey(key), Buffer.alloc(300 * 1024, 0x20));
+
+    const shard = await w.run(w.a, SHARD);
+    expect(summaryOf(shard)).toMatchObject({ exitCode: 0, submitted: 0 });
     expect(summaryOf(await w.run(w.b))).toMatchObject({ exitCode: 0, submitted: 0, cached: 5 });
   });
 
