@@ -29,7 +29,7 @@ export { buildPlan, planToJson, renderPlanMermaid, renderPlanText } from './plan
 export type { Plan, PlanNode, NodeInput } from './plan/types.js';
 
 export { runRecipe, lockPathFor } from './run/run-recipe.js';
-export { holdRunLock, lockPathOfRecipeFile, waitingMessage } from './run/run-lock.js';
+export { holdRunLock, lockPathOfRecipeFile, type RunLockElsewhere, waitingMessage } from './run/run-lock.js';
 export type { RunRecipeOptions, RunRecipeDeps, RunRecipeResult } from './run/run-recipe.js';
 export { cacheDirFor, openRunContext, withRunContext, RunContext } from './run/context.js';
 export type { RunContextOptions, RunContextDeps, RunTarget, RunScope } from './run/context.js';

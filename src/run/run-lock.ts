@@ -15,8 +15,16 @@ export interface RunLockDeps {
   readonly isAlive: (pid: number) => boolean;
   /** Stops waiting (Ctrl-C). */
   readonly signal?: AbortSignal | undefined;
-  /** Told once when another live run holds the lock, before waiting for it. */
-  readonly onWait?: ((pid: number | undefined) => void) | undefined;
+  /**
+   * Told once when another live run holds the lock, before waiting for it; `elsewhere`: the
+   * holder is a run of another machine, boot or container (its pid cannot be checked from here).
+   */
+  readonly onWait?: ((pid: number | undefined, elsewhere?: RunLockElsewhere) => void) | undefined;
+}
+
+/** A run lock held by a run of another machine, boot or container: the file to delete if none runs. */
+export interface RunLockElsewhere {
+  readonly lck: string;
 }
 
 /** Wait for and take the run lock of the recipe whose lock file is `lockPath`; returns its release. */
@@ -27,7 +35,7 @@ export function holdRunLock(lockPath: string, deps: RunLockDeps): Promise<() => 
     staleMs: Number.MAX_SAFE_INTEGER,
     timeoutMs: Number.MAX_SAFE_INTEGER,
     signal: deps.signal,
-    onWait: (holder) => deps.onWait?.(holder.pid),
+    onWait: (holder) => deps.onWait?.(holder.pid, holder.elsewhere ? { lck: `${lockPath}.run.lck` } : undefined),
   });
 }
 
@@ -41,7 +49,19 @@ export function lockPathOfRecipeFile(path: string, cwd: string): string {
  * The one-line warning a waiting run prints; `self` is this process's pid: a program embedding
  * kontext that runs one recipe twice at once is told the other run is its own.
  */
-export function waitingMessage(pid: number | undefined, recipe: string, self?: number): string {
+export function waitingMessage(
+  pid: number | undefined,
+  recipe: string,
+  self?: number,
+  elsewhere?: RunLockElsewhere,
+): string {
+  if (elsewhere)
+    // A run lock in a folder another machine or container shares, or left by a container or a
+    // boot gone: no pid here says whether it still runs, so a kill -9's would be waited for ever.
+    return (
+      `waiting for ${anotherRun(pid)} on ${recipe}, started on another machine, container or boot: ` +
+      `if none is running there, delete ${elsewhere.lck}`
+    );
   return `waiting for ${anotherRun(pid, self)} on ${recipe}`;
 }
 

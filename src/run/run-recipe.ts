@@ -93,7 +93,8 @@ async function runRecipeWith(path: string, options: RunRecipeOptions, deps: RunR
         pid: rt.pid,
         isAlive: (pid) => rt.isAlive(pid),
         signal: options.signal,
-        onWait: (pid) => deps.onEvent({ type: 'warning', t: 0, message: waitingMessage(pid, recipe.file, rt.pid) }),
+        onWait: (pid, elsewhere) =>
+          deps.onEvent({ type: 'warning', t: 0, message: waitingMessage(pid, recipe.file, rt.pid, elsewhere) }),
       });
   try {
     const context = openRunContext(deps, options);

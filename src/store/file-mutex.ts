@@ -6,8 +6,9 @@
  * holder's `.lck` is never empty. Where there are no hard links (exFAT, FAT, many network
  * shares: link says EPERM) it is created in place with O_EXCL and written at once. Waiters poll
  * with a short backoff. A lock is stale when it is older than `staleMs` (holders keep it for
- * milliseconds) or its pid is dead on this machine, or alive as another process (reused since a
- * reboot: the holder's process tag, util/process-tag.ts, has another start time); and, whatever
+ * milliseconds) or its pid is dead on this machine, or alive as another process (reused since:
+ * the holder's process tag, util/process-tag.ts, has another start time; a tag of another machine,
+ * boot or container cannot be judged, and `onWait` says so: `elsewhere`); and, whatever
  * `staleMs` says (a run lock's is for ever), when it names no holder (empty or torn: a crash or a
  * power cut between an in-place create and its write, or an older kontext's) and was last written
  * {@link EMPTY_STALE_MS} ago. A waiter never gives up on such a lock before it can go stale.
@@ -22,7 +23,7 @@ import { type FileHandle, link, open, readdir, rename, rm, stat, writeFile } fro
 import { basename, dirname, join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { isTempName, sweepDeadTempsOnce, tempPathFor, withParentDir } from './atomic.js';
-import { processTag, tagIsDead, writerOf } from '../util/process-tag.js';
+import { processTag, tagIsDead, tagIsElsewhere, writerOf } from '../util/process-tag.js';
 import { isCode, NO_HARD_LINKS } from './errno.js';
 import { LockBusyError } from './errors.js';
 import { writeFailure } from './write-errors.js';
@@ -42,8 +43,11 @@ export interface FileMutexOptions {
   readonly staleMs?: number;
   /** How long to wait for a busy lock before giving up. Default 15 s. */
   readonly timeoutMs?: number;
-  /** Told once, the first time the lock is found held by a live holder (before waiting). */
-  readonly onWait?: ((holder: { readonly pid: number | undefined }) => void) | undefined;
+  /**
+   * Told once, the first time the lock is found held by a live holder (before waiting);
+   * `elsewhere`: its tag names another machine, boot or container, where its pid cannot be checked.
+   */
+  readonly onWait?: ((holder: { readonly pid: number | undefined; readonly elsewhere: boolean }) => void) | undefined;
   /** Stops waiting (rejects with its reason). */
   readonly signal?: AbortSignal | undefined;
   /**
@@ -111,17 +115,20 @@ async function acquire(lck: string, options: FileMutexOptions): Promise<Held> {
   const token = randomBytes(12).toString('hex');
   const deadline = now() + (options.timeoutMs ?? 15_000);
   let told = false;
-  for (let wait = 4; ; wait = Math.min(wait * 2, 64)) {
+  for (let wait = 4, round = 0; ; wait = Math.min(wait * 2, 64), round++) {
     if (signal?.aborted) throw signal.reason;
-    const text = JSON.stringify({ pid: options.pid ?? null, proc: processTag, created_at: now(), token });
-    const held = await withParentDir(lck, () => tryCreate(lck, text, options.holdWhenFull === true));
-    if (held !== null) {
-      // A holder killed between its temp and the link left the temp: gone once its writer is dead.
-      await sweepDeadTempsOnce(dirname(lck));
-      return { token, via: held.via };
+    // After the first try, a lock still there is only looked at: a waiter writes no temp per poll
+    // (a run waiting hours behind a watch would churn the project folder ten times a second).
+    let holder = round === 0 ? null : await readHolder(lck);
+    if (holder === null) {
+      const text = JSON.stringify({ pid: options.pid ?? null, proc: processTag, created_at: now(), token });
+      const held = await withParentDir(lck, () => tryCreate(lck, text, options.holdWhenFull === true));
+      if (held !== null) return acquired(lck, { token, via: held.via });
+      holder = await readHolder(lck);
+      if (holder === null) continue; // released between our attempt and our look: try again at once
+      // Our own link after all (a network file system answering a retransmitted link with EEXIST).
+      if (holder.token === token) return acquired(lck, { token });
     }
-    const holder = await readHolder(lck);
-    if (holder === null) continue; // released between our attempt and our look: try again at once
     if (isStale(holder, now(), options)) {
       await breakStale(lck, holder, token);
       continue;
@@ -131,7 +138,7 @@ async function acquire(lck: string, options: FileMutexOptions): Promise<Held> {
     // it has stayed unreadable for a few rounds.
     if (!told && (holder.pid !== undefined || wait >= UNREADABLE_ROUNDS_WAIT)) {
       told = true;
-      options.onWait?.({ pid: holder.pid });
+      options.onWait?.({ pid: holder.pid, elsewhere: holder.proc !== undefined && tagIsElsewhere(holder.proc) });
     }
     // One that names no holder goes stale EMPTY_STALE_MS after its last write: waited for that long too.
     if (now() > deadline + (holder.named ? 0 : EMPTY_STALE_MS)) {
@@ -148,6 +155,12 @@ async function acquire(lck: string, options: FileMutexOptions): Promise<Held> {
   }
 }
 
+/** A lock just taken: a holder killed between its temp and the link left the temp, gone once its writer is dead. */
+async function acquired(lck: string, held: Held): Promise<Held> {
+  await sweepDeadTempsOnce(dirname(lck));
+  return held;
+}
+
 const THEN = 'then run again';
 
 /**
@@ -161,7 +174,7 @@ async function tryCreate(lck: string, text: string, holdWhenFull: boolean): Prom
     await writeNew(tmp, text);
   } catch (e) {
     if (isCode(e, 'ENOENT')) throw e;
-    if (holdWhenFull && isCode(e, 'ENOSPC')) return holdEmpty(lck, e);
+    if (holdWhenFull && isCode(e, 'ENOSPC', 'EDQUOT')) return holdEmpty(lck, e);
     throw writeFailure(e, lck, THEN);
   }
   try {

@@ -81,6 +81,15 @@ export function tagIsDead(tag: string, pid: number): boolean {
   return m !== null && Number(m[1]) === pid && isDead(pid, Number(m[2]), m[3] ?? '');
 }
 
+/**
+ * Whether `tag` names a process of another machine, boot or pid namespace (a container) than
+ * ours: its pid means nothing here, and whether it is alive cannot be told from here.
+ */
+export function tagIsElsewhere(tag: string): boolean {
+  const m = /^p\d{1,10}t\d{1,20}h([0-9a-f]{8})$/.exec(tag);
+  return m !== null && own !== null && m[1] !== own.host;
+}
+
 function isDead(pid: number, start: number, host: string): boolean {
   if (own === null || host !== own.host) return false;
   if (pid === own.pid) return start !== own.start;

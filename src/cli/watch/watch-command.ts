@@ -12,6 +12,7 @@ import {
   UsageError,
   WatchSession,
   waitingMessage,
+  type RunLockElsewhere,
   type RunRecipeOptions,
 } from '../../index.js';
 import type { CliContext } from '../context.js';
@@ -44,8 +45,8 @@ export async function watchCommand(
     for (const path of recipes) {
       // A watch session holds its recipe's run lock until it ends: a plain run waits for it.
       const lockPath = lockPathOfRecipeFile(path, ctx.rt.cwd);
-      const onWait = (pid: number | undefined): void =>
-        onEvent({ type: 'warning', t: 0, message: waitingMessage(pid, path) });
+      const onWait = (pid: number | undefined, elsewhere?: RunLockElsewhere): void =>
+        onEvent({ type: 'warning', t: 0, message: waitingMessage(pid, path, undefined, elsewhere) });
       runLocks.push(
         await holdRunLock(lockPath, {
           pid: ctx.rt.pid,

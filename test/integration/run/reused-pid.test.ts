@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createRuntime } from '../../../src/index.js';
-import { holdRunLock } from '../../../src/run/run-lock.js';
+import { holdRunLock, waitingMessage } from '../../../src/run/run-lock.js';
 import { claimSubmit } from '../../../src/run/submit-claim.js';
 import { openStore } from '../../../src/store/index.js';
 import type { JournalEntry } from '../../../src/store/types.js';
@@ -105,5 +105,27 @@ describe.skipIf(processTag === '')('a journal entry whose pid was reused', () =>
     const release = (await hold(`p${pid}t${start + 1}h${host}`)) as () => Promise<void>;
     expect(JSON.parse(await readFile(lck, 'utf8'))).toMatchObject({ pid: process.pid, proc: processTag });
     await release();
+  });
+
+  it('a run lock of another machine, boot or container: waited for, and the message says which file to delete', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'kontext-owner-'));
+    const lockPath = join(dir, 'r.lock.json');
+    const lck = `${lockPath}.run.lck`;
+    // Our own pid (a container restarted as pid 1 again), but another machine's tag: not "this process".
+    const elsewhere = `p${process.pid}t1h${host === '00000000' ? '11111111' : '00000000'}`;
+    await writeFile(lck, JSON.stringify({ pid: process.pid, proc: elsewhere, created_at: 0, token: 'old' }));
+    const told: string[] = [];
+    await expect(
+      holdRunLock(lockPath, {
+        pid: process.pid,
+        isAlive: () => true,
+        signal: AbortSignal.timeout(1_500),
+        onWait: (pid, where) => told.push(waitingMessage(pid, 'r.yml', process.pid, where)),
+      }),
+    ).rejects.toThrow(/timeout|abort/i);
+    expect(told).toEqual([
+      `waiting for another kontext run (pid ${process.pid}) on r.yml, started on another machine, container or ` +
+        `boot: if none is running there, delete ${lck}`,
+    ]);
   });
 });
