@@ -107,7 +107,7 @@ describe.skipIf(processTag === '')('a journal entry whose pid was reused', () =>
     await release();
   });
 
-  it('a run lock of another machine, boot or container: waited for, and the message says which file to delete', async () => {
+  it('a run lock of another machine, boot or container: waited for, its message names the file to delete', async () => {
     dir = await mkdtemp(join(tmpdir(), 'kontext-owner-'));
     const lockPath = join(dir, 'r.lock.json');
     const lck = `${lockPath}.run.lck`;
