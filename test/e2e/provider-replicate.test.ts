@@ -168,8 +168,9 @@ describe('provider: replicate through the CLI', () => {
     const run = spawnCli(['run', 'recipe.yml', '--json'], { cwd: p.root, env: env(p) });
     for (let i = 0; i < 200 && !run.output().includes('"submitting"'); i++) await new Promise((r) => setTimeout(r, 25));
     // The create is on the wire, held (Prefer: wait=4) while the prediction runs: the run has read
-    // no phase of it; the create's reply, at the end of the hold, says "processing".
-    await new Promise((r) => setTimeout(r, 1_000));
+    // no phase of it; the create's reply, at the end of the hold, says "processing". 2 s: well
+    // after the create is sent even on a loaded machine, well before the 4 s hold ends.
+    await new Promise((r) => setTimeout(r, 2_000));
     run.child.kill('SIGINT');
     const r = await run.done;
     expect(r.code, r.stdout + r.stderr).toBe(130);
