@@ -38,8 +38,9 @@
  *   (counted in use), or `--max-size` beside a downloading run would delete a paid output.
  * - An mtime in the future (`isFutureDated`: a cache copied from a machine whose clock ran ahead)
  *   tells nothing: such an entry counts as last used just before the in-use window, not in use
- *   (a hit dates it back to now first, touch.ts, so a claim sees the hit), and what gc keeps of
- *   them is dated so on disk: it ages from now rather than never.
+ *   (a hit dates it back to now first, touch.ts, so a claim sees the hit), but a blob no record
+ *   names yet is kept as a download may be (a file server's clock ahead); what gc keeps of them
+ *   is dated to now on disk: it ages from now rather than never.
  */
 import { stat, unlink } from 'node:fs/promises';
 import { basename, isAbsolute, join } from 'node:path';
@@ -284,10 +285,16 @@ class Collector {
     return { ...info, usedMs: future ? now - IN_USE_MS - TOUCH_AFTER_MS : info.mtimeMs, future };
   }
 
-  /** Date the future-dated entries kept at their `usedMs`, on disk (not in a dry run). Returns how many there were. */
+  /**
+   * Date the future-dated entries kept to now, on disk (not in a dry run), so they age from now.
+   * Now, not their `usedMs`: a hit that dated one to now between the check and the write keeps
+   * its mark (a time as late), and a second gc cannot claim the record it is reading. Returns
+   * how many there were.
+   */
   async #redate(): Promise<number> {
     const future = [...this.#records.values(), ...this.#blobs.values()].filter((i) => i.future);
-    if (!this.options.dryRun) for (const i of future) if (!i.removed) await redateUnmoved(i.path, i.mtimeMs, i.usedMs);
+    if (!this.options.dryRun)
+      for (const i of future) if (!i.removed) await redateUnmoved(i.path, i.mtimeMs, this.options.now());
     return future.length;
   }
 
@@ -312,7 +319,9 @@ class Collector {
     }
     const recent = this.options.now() - UNRECORDED_BLOB_MS;
     for (const b of this.#blobs.values()) {
-      if (b.refs > 0 || b.protected || b.future || b.usedMs < recent) continue;
+      // A blob no record names yet, dated in the future, may be a download this very minute on a
+      // disk whose server's clock runs ahead (NFS, SMB stamp new files by theirs): kept as one.
+      if (b.refs > 0 || b.protected || (!b.future && b.usedMs < recent)) continue;
       b.pending = true;
       this.#inUse++;
     }

@@ -6,7 +6,7 @@
  * from now, and a cache hit dates such a record back to now (the claim then sees the hit). The
  * markers of written outputs (`--older-than` prunes them too) are dated back as well.
  */
-import { readdir, stat } from 'node:fs/promises';
+import { readdir, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../../src/cli/main.js';
@@ -44,9 +44,10 @@ describe('gc: entries dated in the future', () => {
     const kept = await gc({ olderThanMs: 30 * DAY });
     expect(kept).toMatchObject({ inUse: 0, futureDated: 2, removed: { records: 0, blobs: 0 } });
     for (const p of [e.recordPath, e.blobPath]) expect((await stat(p)).mtimeMs).toBeLessThanOrEqual(now);
-    // A later gc finds them as old as the time since: not in use, and no longer dated in the future.
+    // Dated to now (not before the in-use window: a hit dating one to now meanwhile keeps its mark),
+    // so a gc right after finds the record used just now, no longer dated in the future.
     const soon = await gc({ olderThanMs: 30 * DAY });
-    expect(soon).toMatchObject({ inUse: 0, futureDated: 0, removed: { records: 0, blobs: 0 } });
+    expect(soon).toMatchObject({ inUse: 1, futureDated: 0, removed: { records: 0, blobs: 0 } });
     const later = await gcStore(rig.store.root, {
       lockFiles: [rig.lockFile],
       now: () => now + 31 * DAY,
@@ -54,6 +55,16 @@ describe('gc: entries dated in the future', () => {
     });
     expect(later.removed).toMatchObject({ records: 1, blobs: 1 });
     for (const p of [e.recordPath, e.blobPath]) expect(await exists(p)).toBe(false);
+  });
+
+  it('a blob no record names yet, dated in the future, is kept as a download may be (a server clock ahead)', async () => {
+    const e = await put('g', 100);
+    await unlink(e.recordPath); // a run between its blob and its record
+    await age([e.blobPath], -5 * 60_000); // 5 min ahead
+    await lockOn({});
+    const r = await gc({ maxBytes: 0 });
+    expect(r.removed).toMatchObject({ blobs: 0 });
+    expect(await exists(e.blobPath)).toBe(true);
   });
 
   it('markers of written outputs dated in the future age from now (not by a dry run)', async () => {
