@@ -57,7 +57,7 @@ describe('gc: entries dated in the future', () => {
     for (const p of [e.recordPath, e.blobPath]) expect(await exists(p)).toBe(false);
   });
 
-  it('a blob no record names yet, dated in the future, is kept as a download may be (a server clock ahead)', async () => {
+  it('a blob no record names yet, dated in the future, is kept as a download may be (server clock)', async () => {
     const e = await put('g', 100);
     await unlink(e.recordPath); // a run between its blob and its record
     await age([e.blobPath], -5 * 60_000); // 5 min ahead
