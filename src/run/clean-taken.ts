@@ -8,10 +8,12 @@
  * its own with that key; then the old entry is an orphan like any other.
  */
 import { dirname } from 'node:path';
+import { PROVIDER_NAMES, type ProviderName } from '../models/types.js';
 import type { Plan } from '../plan/types.js';
 import type { Runtime } from '../runtime.js';
 import type { LockFile, Store } from '../store/types.js';
 import type { WriteGuard } from '../store/write-guard.js';
+import { overrideProvider } from './node-provider.js';
 import { prepareRun } from './prepare.js';
 import type { NodeState } from './resolve.js';
 import { strayLockEntries } from './stray-locks.js';
@@ -57,19 +59,36 @@ export async function takenEntries(
   },
 ): Promise<Map<string, string>> {
   if (!dropsAny(plan, p.lock)) return new Map();
-  const prepared = await prepareRun(
-    plan,
-    {
-      store: p.store,
-      providerName: plan.recipe.provider,
-      lock: p.lock,
-      draw: () => p.rt.randomSeed(),
-      lockDir: dirname(p.lockPath),
-      lockPath: p.lockPath,
-      strays: strayLockEntries(p.lockPath, p.guard),
-      self: p.rt,
-    },
-    {},
-  );
-  return takenFrom(prepared.states, p.lock);
+  const resolvedOn = async (on: Plan, providerName: string): Promise<Map<string, string>> => {
+    const prepared = await prepareRun(
+      on,
+      {
+        store: p.store,
+        providerName,
+        lock: p.lock,
+        draw: () => p.rt.randomSeed(),
+        lockDir: dirname(p.lockPath),
+        lockPath: p.lockPath,
+        strays: strayLockEntries(p.lockPath, p.guard),
+        self: p.rt,
+      },
+      {},
+    );
+    return takenFrom(prepared.states, p.lock);
+  };
+  const taken = await resolvedOn(plan, plan.recipe.provider);
+  // A dropped entry paid on another provider (a run with --provider) is taken by a node only as
+  // a run with that --provider resolves it: each such provider resolved too.
+  const ids = new Set(plan.nodes.map((n) => n.id));
+  const others = new Set<ProviderName>();
+  for (const [id, entry] of Object.entries(p.lock.nodes))
+    if (!ids.has(id) && entry.provider !== plan.recipe.provider && isProviderName(entry.provider))
+      others.add(entry.provider);
+  for (const name of [...others].sort())
+    for (const [id, by] of await resolvedOn(overrideProvider(plan, name), name)) if (!taken.has(id)) taken.set(id, by);
+  return taken;
+}
+
+function isProviderName(name: string): name is ProviderName {
+  return (PROVIDER_NAMES as readonly string[]).includes(name);
 }

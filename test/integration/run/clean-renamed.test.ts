@@ -182,4 +182,22 @@ describe('clean after a rename, before the run', () => {
       1,
     );
   }, 60_000);
+  it('runs with --provider: clean keeps the entry the renamed pass takes on that provider', async () => {
+    const recipe = (id: string): string =>
+      'version: 1\nname: test\nprovider: emulator\nhosting: { mode: inline }\n' +
+      'sources:\n  a: assets/portrait-astronaut.jpg\n' +
+      `passes:\n  - id: ${id}\n    prompt: Change the jacket to a yellow raincoat.\n`;
+    project = await createProject(recipe('p2'));
+    expect((await cli(['run', '--provider', 'runcomfy', 'recipe.yml'])).code).toBe(0);
+    await project.writeRecipe(recipe('p2b'));
+    const status = JSON.parse((await cli(['status', '--json', '--provider', 'runcomfy', 'recipe.yml'])).stdout) as {
+      orphaned: { node: string }[];
+    };
+    expect(status.orphaned).toEqual([]);
+    expect((await cli(['clean', 'recipe.yml'])).code).toBe(0);
+    expect(Object.keys((await project.readLock()).nodes)).toEqual(['p2']);
+    const before = submits();
+    expect((await cli(['run', '--provider', 'runcomfy', 'recipe.yml'])).code).toBe(0);
+    expect(submits() - before).toBe(0);
+  });
 });
