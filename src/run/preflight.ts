@@ -138,12 +138,7 @@ export async function checkInlineSources(
         `(node ${node.id}, model ${node.model}); nothing was submitted`,
       {
         exitCode: ExitCode.DATA_ERR,
-        hint: recipeInline
-          ? "give the image a URL instead: the recipe's `hosting: { mode: inline }` sends it in the request; " +
-            'make it s3 or command (or drop it to use your user config’s), or pass --hosting s3|command; ' +
-            'or scale the image down'
-          : 'give the image a URL instead: add a `hosting:` block (mode: s3 or command) to the recipe or your ' +
-            'user config, or pass --hosting s3|command; or scale the image down',
+        hint: tooLargeHint(recipeInline, fallback === 'emulator'),
       },
     );
   }
@@ -174,4 +169,28 @@ export async function enforceMaxCost(
     );
   }
   return total;
+}
+
+/**
+ * How to give an image over its inline cap a URL. `recipeInline`: the recipe's own block chose
+ * inline; `emulatorRecipe`: the run's provider is the built-in emulator, whose runs keep images
+ * inline with a user config's block unused (choose-hosting.ts).
+ */
+function tooLargeHint(recipeInline: boolean, emulatorRecipe: boolean): string {
+  const url = 'give the image a URL instead: ';
+  const scale = '; or scale the image down';
+  if (recipeInline)
+    return (
+      `${url}the recipe's \`hosting: { mode: inline }\` sends it in the request; make it s3 or command ` +
+      `(or drop it to use your user config’s), or pass --hosting s3|command${scale}`
+    );
+  if (emulatorRecipe)
+    return (
+      `${url}the recipe is the built-in emulator’s, whose runs keep images inline whatever your user config ` +
+      `says; add a \`hosting:\` block (mode: s3 or command) to the recipe, or pass --hosting s3|command${scale}`
+    );
+  return (
+    `${url}add a \`hosting:\` block (mode: s3 or command) to the recipe or your user config, or pass ` +
+    `--hosting s3|command${scale}`
+  );
 }

@@ -83,6 +83,23 @@ describe('a hosting block in the user config', () => {
     expect(s3.count('PUT')).toBe(0);
   });
 
+  it("an emulator recipe with a pass on Replicate: inline, the hint says the user config's is unused", async () => {
+    await writeFile(join(project.root, 'assets', 'big.png'), pngHolding(randomBytes(8_000_000)));
+    await project.writeRecipe(
+      RECIPE.replace('provider: replicate\n', 'provider: emulator\n').replace(
+        '    seed: 4',
+        '    provider: replicate\n    seed: 4',
+      ),
+    );
+    const e = await project.run({ ownSession: true, env: env() }).then(
+      () => null,
+      (err: unknown) => err as KontextError,
+    );
+    expect(e).toMatchObject({ code: 'E_IMAGE_TOO_LARGE', exitCode: 65 });
+    expect(e?.hint).toMatch(/the built-in emulator’s, whose runs keep images inline whatever your user config says/);
+    expect(s3.count('PUT')).toBe(0);
+  });
+
   it("is not used over the recipe's own `hosting: inline`, and the hint says which block to change", async () => {
     await writeFile(join(project.root, 'assets', 'big.png'), pngHolding(randomBytes(8_000_000)));
     await project.writeRecipe(
