@@ -343,16 +343,7 @@ async function putBack(aside: string, lck: string, moved: string): Promise<void>
   } catch (e) {
     if (!isCode(e, ...NO_HARD_LINKS)) return; // EEXIST: a newer lock is there; it stays
   }
-  const text = await holderText(aside, moved);
-  const handle = await open(lck, 'wx');
-  try {
-    await handle.writeFile(text);
-  } catch (e) {
-    await handle.close().catch(() => undefined);
-    await rm(lck, { force: true });
-    throw e;
-  }
-  await handle.close();
+  await writeNew(lck, await holderText(aside, moved));
 }
 
 /** The text of the lock moved to `aside` once it names its holder (a token), else after {@link UNWRITTEN_WAIT_MS}. */
