@@ -6,11 +6,9 @@
  * instead of paying again. An intent without a request id is "maybe paid" (submit-claim.ts).
  * The wait for a submitted (or journaled) request and its download: request-wait.ts.
  */
-import { ExitCode, KontextError } from '../errors.js';
 import type { PlanNode } from '../plan/types.js';
 import { RemoteCancelledError, RequestGoneError } from '../providers/runcomfy/errors.js';
-import { providerTraits } from '../providers/session.js';
-import type { EditRequest, Provider, RetryListener } from '../providers/types.js';
+import type { Provider, RetryListener } from '../providers/types.js';
 import type { JournalEntry, RunRecord, Store } from '../store/types.js';
 import type { NodePhase, UntimedRunEvent } from './events.js';
 import {
@@ -21,15 +19,14 @@ import {
   type ResolvedInput,
   type UpstreamOutput,
 } from './inputs.js';
-import { processTag } from '../util/process-tag.js';
-import { editRequestFor, requestShaFor } from './node-request.js';
+import { editRequestFor } from './node-request.js';
+import { claimDeps, giveUp, intentFor, reseedLost } from './execute-journal.js';
 import { finishRequest } from './request-wait.js';
 import { NotSubmittedAgain } from './node-slot.js';
 import { stopBetweenAttempts, stoppedByFailure, submitClock } from './submit-between.js';
-import { bodySha256, claimSubmit, isLiveOwner, maybePaid, provesNotAccepted, stopIfUncertain } from './submit-claim.js';
+import { claimSubmit, isLiveOwner, maybePaid, provesNotAccepted, stopIfUncertain } from './submit-claim.js';
 import { SUBMIT_GRACE_MS, submitLostWarning } from './submit-grace.js';
 import { retryEvents } from './retry-events.js';
-import { anotherRun } from './run-lock.js';
 import { graceSignal } from '../util/grace-signal.js';
 import {
   hostedAnew,
@@ -293,75 +290,6 @@ async function submitAndFinish(
     if (rehosted && isImageFetchFailure(e)) throw stillNotFetched(e);
     throw e;
   }
-}
-
-function intentFor(job: Job, request: EditRequest, deps: NodeDeps): JournalEntry {
-  return {
-    key: job.key,
-    node: job.node.id,
-    provider: deps.providerName,
-    model: job.node.model,
-    seed: job.seed,
-    input_sha256: job.inputSha,
-    body_sha256: bodySha256(request),
-    request_sha256: requestShaFor(job.node, deps.providerName, job.inputSha),
-    pid: deps.intents.pid,
-    ...(processTag !== '' && { proc: processTag }),
-    run: deps.intents.run,
-    ...(deps.intents.lock === undefined ? {} : { lock: deps.intents.lock }),
-    submitted_at: new Date(deps.now()).toISOString(),
-  };
-}
-
-function claimDeps(job: Job, deps: NodeDeps): Parameters<typeof claimSubmit>[1] {
-  const { intents } = deps;
-  return {
-    store: deps.store,
-    pid: intents.pid,
-    isAlive: intents.isAlive,
-    run: intents.run,
-    providerDiesWithRun: providerTraits(deps.providerName).diesWithRun,
-    resubmitUncertain: intents.resubmitUncertain,
-    acceptRecords: job.forced !== true,
-    sleep: intents.sleep,
-    signal: deps.signal,
-    onWait: (holder) =>
-      deps.emit({
-        type: 'warning',
-        node: job.node.id,
-        message: `waiting for ${anotherRun(holder.pid, intents.pid)} that is submitting this node`,
-      }),
-  };
-}
-
-/**
- * Drop a journaled request the node will submit anew (attach said so), once it holds a -j slot
- * again: a run that takes no new work keeps the entry.
- */
-async function giveUp(job: Job, requestId: string, deps: NodeDeps, rehost: boolean): Promise<void> {
-  await job.slotAgain?.(rehost);
-  await deps.store.journal.remove(job.key, requestId);
-}
-
-/**
- * The paid request an interrupted `--reseed` left, taken over the lock, cannot be had: gone at the
- * API, cancelled, or its output lost. Paying again for it would make a plain run of an up-to-date
- * project pay; so its entry goes, and the node fails once (exit 75): the next run keeps the lock's
- * result, and pays nothing.
- */
-async function reseedLost(job: Job, requestId: string, e: unknown, deps: NodeDeps): Promise<KontextError> {
-  await deps.store.journal.remove(job.key, requestId);
-  const why = e instanceof Error ? e.message : String(e);
-  return new KontextError(
-    'E_RESEED_LOST',
-    `the request an interrupted --reseed of ${job.node.id} paid for (seed ${job.seed}) cannot be had any more ` +
-      `(${why}); it is dropped, nothing was submitted`,
-    {
-      exitCode: ExitCode.TEMP_FAIL,
-      hint: "run again: the node keeps the lock's earlier result, with no new request (--reseed it to draw anew)",
-      cause: e,
-    },
-  );
 }
 
 /** Another run finished this key while we waited: its record is our result (nothing submitted). */
