@@ -56,6 +56,8 @@ export async function takenEntries(
     readonly store: Store;
     readonly guard: WriteGuard;
     readonly rt: Pick<Runtime, 'randomSeed' | 'pid' | 'isAlive'>;
+    /** {@link takenFrom} of the plan as the recipe's providers resolve it, when known already (status). */
+    readonly base?: Map<string, string> | undefined;
   },
 ): Promise<Map<string, string>> {
   if (!dropsAny(plan, p.lock)) return new Map();
@@ -76,17 +78,25 @@ export async function takenEntries(
     );
     return takenFrom(prepared.states, p.lock);
   };
-  const taken = await resolvedOn(plan, plan.recipe.provider);
+  const taken = p.base ?? (await resolvedOn(plan, plan.recipe.provider));
   // A dropped entry paid on another provider (a run with --provider) is taken by a node only as
   // a run with that --provider resolves it: each such provider resolved too.
-  const ids = new Set(plan.nodes.map((n) => n.id));
-  const others = new Set<ProviderName>();
-  for (const [id, entry] of Object.entries(p.lock.nodes))
-    if (!ids.has(id) && entry.provider !== plan.recipe.provider && isProviderName(entry.provider))
-      others.add(entry.provider);
-  for (const name of [...others].sort())
+  for (const name of providersToResolve(plan, p.lock))
     for (const [id, by] of await resolvedOn(overrideProvider(plan, name), name)) if (!taken.has(id)) taken.set(id, by);
   return taken;
+}
+
+/**
+ * The providers dropped entries of `lock` were paid on under which `plan` would run some node
+ * elsewhere than it does (`--provider` moving it: a pass's own `provider:` counts), by name.
+ */
+function providersToResolve(plan: Plan, lock: LockFile): ProviderName[] {
+  const ids = new Set(plan.nodes.map((n) => n.id));
+  const moves = (name: string): boolean => plan.nodes.some((n) => (n.provider ?? plan.recipe.provider) !== name);
+  const names = new Set<ProviderName>();
+  for (const [id, entry] of Object.entries(lock.nodes))
+    if (!ids.has(id) && isProviderName(entry.provider) && moves(entry.provider)) names.add(entry.provider);
+  return [...names].sort();
 }
 
 function isProviderName(name: string): name is ProviderName {

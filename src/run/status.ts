@@ -246,9 +246,10 @@ export async function statusDetail(
   const unpickedPlan = unpicked === recipe ? plan : buildPlan(unpicked);
   // Nor are entries a renamed node takes over, resolved as clean resolves them (the recipe's own
   // providers, every branch): the states above are those when neither picks nor --provider change them.
+  // (and, as clean does, on each other provider a dropped entry was paid on: takenEntries).
   const taken =
     unpicked === recipe && options.provider === undefined
-      ? takenFrom(prepared.states, lock)
+      ? await takenEntries(plan, { lock, lockPath, store, guard, rt, base: takenFrom(prepared.states, lock) })
       : await takenEntries(buildPlan(unpicked), { lock, lockPath, store, guard, rt });
   const { orphaned, kept } = await orphans(unpickedPlan, lock, {
     recipe,

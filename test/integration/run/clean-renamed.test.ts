@@ -200,4 +200,23 @@ describe('clean after a rename, before the run', () => {
     expect((await cli(['run', '--provider', 'runcomfy', 'recipe.yml'])).code).toBe(0);
     expect(submits() - before).toBe(0);
   });
+  it("a pass on its own provider, runs with --provider the recipe's: status, clean agree, 0 paid", async () => {
+    const recipe = (id: string): string =>
+      'version: 1\nname: test\nprovider: runcomfy\nhosting: { mode: inline }\n' +
+      'sources:\n  a: assets/portrait-astronaut.jpg\n' +
+      `passes:\n  - id: ${id}\n    provider: emulator\n    prompt: Change the jacket to a yellow raincoat.\n`;
+    project = await createProject(recipe('p2'));
+    expect((await cli(['run', '--provider', 'runcomfy', 'recipe.yml'])).code).toBe(0);
+    await project.writeRecipe(recipe('p2b'));
+    for (const argv of [
+      ['status', '--json', 'recipe.yml'],
+      ['status', '--json', '--provider', 'runcomfy', 'recipe.yml'],
+    ])
+      expect((JSON.parse((await cli(argv)).stdout) as { orphaned: unknown[] }).orphaned).toEqual([]);
+    expect((await cli(['clean', 'recipe.yml'])).code).toBe(0);
+    expect(Object.keys((await project.readLock()).nodes)).toEqual(['p2']);
+    const before = submits();
+    expect((await cli(['run', '--provider', 'runcomfy', 'recipe.yml'])).code).toBe(0);
+    expect(submits() - before).toBe(0);
+  });
 });
