@@ -173,8 +173,8 @@ export async function enforceMaxCost(
 
 /**
  * How to give an image over its inline cap a URL. `recipeInline`: the recipe's own block chose
- * inline; `emulatorRecipe`: the run's provider is the built-in emulator, whose runs keep images
- * inline with a user config's block unused (choose-hosting.ts).
+ * inline; `emulatorRecipe`: the run's provider (the recipe's or `--provider`) is the built-in
+ * emulator, whose runs keep images inline with a user config's block unused (choose-hosting.ts).
  */
 function tooLargeHint(recipeInline: boolean, emulatorRecipe: boolean): string {
   const url = 'give the image a URL instead: ';
@@ -186,8 +186,9 @@ function tooLargeHint(recipeInline: boolean, emulatorRecipe: boolean): string {
     );
   if (emulatorRecipe)
     return (
-      `${url}the recipe is the built-in emulator’s, whose runs keep images inline whatever your user config ` +
-      `says; add a \`hosting:\` block (mode: s3 or command) to the recipe, or pass --hosting s3|command${scale}`
+      `${url}this run is on the built-in emulator (the recipe's provider or --provider), which keeps images ` +
+      `inline whatever your user config says; add a \`hosting:\` block (mode: s3 or command) to the recipe, or ` +
+      `pass --hosting s3|command${scale}`
     );
   return (
     `${url}add a \`hosting:\` block (mode: s3 or command) to the recipe or your user config, or pass ` +

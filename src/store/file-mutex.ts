@@ -8,7 +8,8 @@
  * with a short backoff. A lock is stale when it is older than `staleMs` (holders keep it for
  * milliseconds) or its pid is dead on this machine, or alive as another process (reused since:
  * the holder's process tag, util/process-tag.ts, has another start time; a tag of another machine,
- * boot or container cannot be judged, and `onWait` says so: `elsewhere`); and, whatever
+ * boot or container names a pid that means nothing here: dead when no process has it here, else
+ * waited for, and `onWait` says so: `elsewhere`); and, whatever
  * `staleMs` says (a run lock's is for ever), when it names no holder (empty or torn: a crash or a
  * power cut between an in-place create and its write, or an older kontext's) and was last written
  * {@link EMPTY_STALE_MS} ago. A waiter never gives up on such a lock before it can go stale.
@@ -19,14 +20,14 @@
  */
 import { randomBytes, randomInt } from 'node:crypto';
 import type { Stats } from 'node:fs';
-import { type FileHandle, link, open, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { link, readdir, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { isTempName, sweepDeadTempsOnce, tempPathFor, withParentDir } from './atomic.js';
+import { isTempName, sweepDeadTempsOnce, withParentDir } from './atomic.js';
 import { processTag, tagIsDead, tagIsElsewhere, writerOf } from '../util/process-tag.js';
 import { isCode, NO_HARD_LINKS } from './errno.js';
 import { LockBusyError } from './errors.js';
-import { writeFailure } from './write-errors.js';
+import { tryCreate, writeNew } from './file-mutex-create.js';
 import { READ_CAPS, readBoundedText } from '../util/read-bounded.js';
 
 export interface FileMutexOptions {
@@ -115,6 +116,7 @@ async function acquire(lck: string, options: FileMutexOptions): Promise<Held> {
   const token = randomBytes(12).toString('hex');
   const deadline = now() + (options.timeoutMs ?? 15_000);
   let told = false;
+  let vanished = 0;
   for (let wait = 4, round = 0; ; wait = Math.min(wait * 2, 64), round++) {
     if (signal?.aborted) throw signal.reason;
     // After the first try, a lock still there is only looked at: a waiter writes no temp per poll
@@ -125,7 +127,17 @@ async function acquire(lck: string, options: FileMutexOptions): Promise<Held> {
       const held = await withParentDir(lck, () => tryCreate(lck, text, options.holdWhenFull === true));
       if (held !== null) return acquired(lck, { token, via: held.via });
       holder = await readHolder(lck);
-      if (holder === null) continue; // released between our attempt and our look: try again at once
+      // Released between our attempt and our look: try again at once, a few times; a name that
+      // is taken yet never readable (a link to nothing) is waited on as a held lock is, not spun on.
+      if (holder === null && ++vanished <= VANISHED_RETRIES) continue;
+      if (holder === null) {
+        if (now() > deadline)
+          throw new LockBusyError(`${lck} cannot be taken: the name is there but cannot be read (a link to nothing?)`, {
+            hint: `delete ${lck} if no kontext process is running`,
+          });
+        await pause(sleep, wait, signal);
+        continue;
+      }
       // Our own link after all (a network file system answering a retransmitted link with EEXIST).
       if (holder.token === token) return acquired(lck, { token });
     }
@@ -148,100 +160,29 @@ async function acquire(lck: string, options: FileMutexOptions): Promise<Held> {
         hint: `${heldBy}; if none is running, delete ${lck}`,
       });
     }
-    // An abort ends the pause at once (Ctrl-C while another run holds the lock), with its reason.
-    await sleep(wait + randomInt(0, wait), signal).catch((e: unknown) => {
-      throw signal?.aborted ? signal.reason : e;
-    });
+    vanished = 0;
+    await pause(sleep, wait, signal);
   }
+}
+
+/** Lock names found taken and then gone, in a row, before a waiter pauses as for a held lock. */
+const VANISHED_RETRIES = 3;
+
+/** A waiter's pause; an abort ends it at once (Ctrl-C while another run holds the lock), with its reason. */
+async function pause(
+  sleep: (ms: number, signal?: AbortSignal) => Promise<void>,
+  wait: number,
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  await sleep(wait + randomInt(0, wait), signal).catch((e: unknown) => {
+    throw signal?.aborted ? signal.reason : e;
+  });
 }
 
 /** A lock just taken: a holder killed between its temp and the link left the temp, gone once its writer is dead. */
 async function acquired(lck: string, held: Held): Promise<Held> {
   await sweepDeadTempsOnce(dirname(lck));
   return held;
-}
-
-const THEN = 'then run again';
-
-/**
- * Create `lck` holding `text`, exclusively: the text written to a temp beside it, then linked to
- * its name, so it never exists empty; created in place where there are no hard links. `null`:
- * another holds it. ENOENT (the folder is missing) is thrown as is: withParentDir makes it.
- */
-async function tryCreate(lck: string, text: string, holdWhenFull: boolean): Promise<{ via?: string } | null> {
-  const tmp = tempPathFor(lck);
-  try {
-    await writeNew(tmp, text);
-  } catch (e) {
-    if (isCode(e, 'ENOENT')) throw e;
-    if (holdWhenFull && isCode(e, 'ENOSPC', 'EDQUOT')) return holdEmpty(lck, e);
-    throw writeFailure(e, lck, THEN);
-  }
-  try {
-    await link(tmp, lck);
-    return {};
-  } catch (e) {
-    if (isCode(e, 'EEXIST')) return null;
-    if (!isCode(e, ...NO_HARD_LINKS)) throw isCode(e, 'ENOENT') ? e : writeFailure(e, lck, THEN);
-  } finally {
-    await rm(tmp, { force: true });
-  }
-  return (await createInPlace(lck, text)) ? {} : null;
-}
-
-/** Write `text` to a new file `path` (O_EXCL); a write that fails removes it. */
-async function writeNew(path: string, text: string): Promise<void> {
-  const handle = await open(path, 'wx');
-  try {
-    await handle.writeFile(text);
-  } catch (e) {
-    await handle.close().catch(() => undefined);
-    await rm(path, { force: true });
-    throw e;
-  }
-  await handle.close();
-}
-
-/** {@link tryCreate} without hard links: the `.lck` itself created exclusively, then written. */
-async function createInPlace(lck: string, text: string): Promise<boolean> {
-  let handle: FileHandle;
-  try {
-    handle = await open(lck, 'wx');
-  } catch (e) {
-    if (isCode(e, 'EEXIST')) return false;
-    throw isCode(e, 'ENOENT') ? e : writeFailure(e, lck, THEN);
-  }
-  try {
-    await handle.writeFile(text);
-  } catch (e) {
-    // Not left behind empty: it would name no holder until it went stale.
-    await handle.close().catch(() => undefined);
-    await rm(lck, { force: true });
-    throw writeFailure(e, lck, THEN);
-  }
-  await handle.close();
-  return true;
-}
-
-/**
- * A full disk and `holdWhenFull`: the holder's text has no room, but an empty file needs no data
- * block. An empty temp beside the lock (its name carries this process's tag) is linked to the
- * `.lck` name and kept until release, so waiters read the holder from the name (readHolder).
- * Without hard links nothing could name it: the full disk's error (`full`) stands.
- */
-async function holdEmpty(lck: string, full: unknown): Promise<{ via: string } | null> {
-  const via = tempPathFor(lck);
-  await writeFile(via, '', { flag: 'wx' }).catch(() => {
-    throw writeFailure(full, lck, THEN);
-  });
-  try {
-    await link(via, lck);
-    return { via };
-  } catch (e) {
-    await rm(via, { force: true });
-    if (isCode(e, 'EEXIST')) return null;
-    throw writeFailure(full, lck, THEN);
-  }
 }
 
 /** `null` when there is no lock file. Unparsable content (a holder mid-write) ages by mtime. */
@@ -284,7 +225,7 @@ function isStale(holder: Holder, nowMs: number, options: FileMutexOptions): bool
   if (nowMs - holder.createdAt > (options.staleMs ?? 30_000)) return true;
   const { pid, proc } = holder;
   if (pid === undefined) return false;
-  // A pid reused since (after a reboot; even ours): the holder's tag has another start time.
+  // A pid reused since, in this boot (even ours): the holder's tag has another start time.
   if (proc !== undefined && tagIsDead(proc, pid)) return true;
   return pid !== options.pid && options.isAlive !== undefined && !options.isAlive(pid);
 }

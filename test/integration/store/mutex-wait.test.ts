@@ -6,7 +6,7 @@
  * fs.watch on the folder.
  */
 import { watch } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -35,5 +35,22 @@ describe('a waiter for a held file mutex', () => {
       await release();
     }
     expect(temps.size).toBeLessThanOrEqual(1);
+  });
+  it('a .lck that is a link to nothing: waited on as a held lock, given up at the timeout (no spin)', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'kontext-mutex-wait-'));
+    const file = join(dir, 'r.lock.json');
+    await symlink(join(dir, 'nowhere'), `${file}.lck`);
+    const temps = new Set<string>();
+    const watcher = watch(dir, (_event, name) => {
+      if (name?.endsWith('.tmp')) temps.add(name);
+    });
+    try {
+      await expect(
+        acquireFileMutex(file, { pid: process.pid, timeoutMs: 400, signal: AbortSignal.timeout(10_000) }),
+      ).rejects.toThrow(/cannot be read \(a link to nothing\?\)/);
+    } finally {
+      watcher.close();
+    }
+    expect(temps.size).toBeLessThanOrEqual(20); // a few tries and pauses, not a spin
   });
 });
