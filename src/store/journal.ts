@@ -59,9 +59,12 @@ export function createJournal(root: string): Journal {
     async add(entry) {
       const path = layout.journalEntry(root, entry.key);
       const text = serialize(entry);
+      const write = (): Promise<void> => writeFileAtomic(path, text, durable);
       try {
         // The folder's fsync (the rename made durable) is shared with claims and adds under way.
-        await writeFileAtomic(path, text, durable);
+        // The cache dir deleted under the run between the rename and that fsync (ENOENT) took the
+        // entry with it: written again at once, its folders made anew, as journal-watch would.
+        await write().catch((e: unknown) => (isCode(e, 'ENOENT') ? write() : Promise.reject(e)));
       } catch (e) {
         // A disk that filled since the claim: a temp has no room, the entry's own file has.
         const kept = isCode(e, 'ENOSPC', 'EDQUOT') && (await rewriteInPlace(path, text).catch(() => false));
