@@ -11,16 +11,18 @@ import type { RemoteBucket } from './bucket.js';
 import { type Fetch, readRemoteRecord } from './fetch.js';
 import { blobObject } from './location.js';
 
+/** `askBlob`: ask the bucket for the blob even when the local store has it (remote-cache.ts `ensure`). */
 export async function peekRemote(
   bucket: RemoteBucket,
   key: string,
   store: Store,
   signal?: AbortSignal,
+  askBlob = false,
 ): Promise<Fetch> {
   const checked = await readRemoteRecord(bucket, key, store, signal);
   if (checked.kind !== 'record') return checked;
   const { record, where } = checked;
-  if (!checked.local && !(await bucket.exists(blobObject(bucket.location, record.output_sha256), signal)))
+  if ((askBlob || !checked.local) && !(await bucket.exists(blobObject(bucket.location, record.output_sha256), signal)))
     return { kind: 'rejected', why: `${where}: its output blob is missing; not used` };
   return { kind: 'hit', record };
 }

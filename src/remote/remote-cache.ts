@@ -17,8 +17,7 @@ import pLimit from 'p-limit';
 import type { RunRecord, Store } from '../store/types.js';
 import type { RemoteBucket } from './bucket.js';
 import { RemoteCacheError } from './errors.js';
-import { fetchRemote, readRemoteRecord } from './fetch.js';
-import { blobObject } from './location.js';
+import { fetchRemote } from './fetch.js';
 import { peekRemote } from './peek.js';
 import { PendingUploads } from './pending.js';
 import { uploadResult } from './upload.js';
@@ -207,16 +206,11 @@ export class RemoteCache {
   async #holds(key: string, store: Store): Promise<boolean> {
     try {
       const { bucket, signal } = this.deps;
-      const checked = await readRemoteRecord(bucket, key, store, signal);
-      if (checked.kind === 'record') {
-        if (await bucket.exists(blobObject(bucket.location, checked.record.output_sha256), signal)) return true;
-        this.#refused.add(key); // its blob gone: the upload writes both again (see #send)
-        this.deps.warn(`${checked.where}: its output blob is missing; replaced by this machine's result`);
-        return false;
-      }
-      if (checked.kind === 'rejected') {
-        this.#refused.add(key); // the upload replaces it (see #send)
-        this.deps.warn(`${checked.why}; replaced by this machine's result`);
+      const got = await peekRemote(bucket, key, store, signal, true); // the local blob proves nothing here
+      if (got.kind === 'hit') return true;
+      if (got.kind === 'rejected') {
+        this.#refused.add(key); // a refused record or a lost blob: the upload writes both again (see #send)
+        this.deps.warn(`${got.why}; this machine's result replaces it`);
       }
     } catch (e) {
       // A record refused on reading (over its size cap, say) is replaced too, as a look-up's is.

@@ -8,7 +8,8 @@
  * its own with that key; then the old entry is an orphan like any other.
  */
 import { dirname } from 'node:path';
-import { PROVIDER_NAMES, type ProviderName } from '../models/types.js';
+import { isProviderName } from '../models/registry.js';
+import type { ProviderName } from '../models/types.js';
 import type { Plan } from '../plan/types.js';
 import type { Runtime } from '../runtime.js';
 import type { LockFile, Store } from '../store/types.js';
@@ -97,8 +98,4 @@ function providersToResolve(plan: Plan, lock: LockFile): ProviderName[] {
   for (const [id, entry] of Object.entries(lock.nodes))
     if (!ids.has(id) && isProviderName(entry.provider) && moves(entry.provider)) names.add(entry.provider);
   return [...names].sort();
-}
-
-function isProviderName(name: string): name is ProviderName {
-  return (PROVIDER_NAMES as readonly string[]).includes(name);
 }
