@@ -4,8 +4,10 @@
  * the lock file until it ends. A second run of the same recipe waits for it (it is told, once,
  * which pid it waits for), then finds the first one's results as cache hits: it never submits
  * a key the first is paying for, and `out/` and the lock end up written by one run at a time.
- * A lock whose pid is dead (kill -9) is taken over; the age of a lock never makes it stale, unless
- * it names no holder (left empty by a crash: taken over once a few seconds old, file-mutex.ts).
+ * A lock whose pid is dead (kill -9) is taken over, as is one of a boot of this machine gone; one
+ * of another machine (a shared project folder) is waited for, the message naming its host and the
+ * `.lck` to delete. The age of a lock never makes it stale, unless it names no holder (left empty
+ * by a crash: taken over once a few seconds old, file-mutex.ts).
  */
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { acquireFileMutex } from '../store/index.js';
@@ -22,9 +24,13 @@ export interface RunLockDeps {
   readonly onWait?: ((pid: number | undefined, elsewhere?: RunLockElsewhere) => void) | undefined;
 }
 
-/** A run lock held by a run of another machine, boot or container: the file to delete if none runs. */
+/**
+ * A run lock held by a run of another machine, boot or container: the file to delete if none runs,
+ * and the other machine's host name when it wrote one.
+ */
 export interface RunLockElsewhere {
   readonly lck: string;
+  readonly host?: string | undefined;
 }
 
 /** Wait for and take the run lock of the recipe whose lock file is `lockPath`; returns its release. */
@@ -35,7 +41,8 @@ export function holdRunLock(lockPath: string, deps: RunLockDeps): Promise<() => 
     staleMs: Number.MAX_SAFE_INTEGER,
     timeoutMs: Number.MAX_SAFE_INTEGER,
     signal: deps.signal,
-    onWait: (holder) => deps.onWait?.(holder.pid, holder.elsewhere ? { lck: `${lockPath}.run.lck` } : undefined),
+    onWait: (holder) =>
+      deps.onWait?.(holder.pid, holder.elsewhere ? { lck: `${lockPath}.run.lck`, host: holder.host } : undefined),
   });
 }
 
@@ -56,12 +63,13 @@ export function waitingMessage(
   elsewhere?: RunLockElsewhere,
 ): string {
   if (elsewhere)
-    // A run lock in a folder another machine or container shares, or left by a container or a
-    // boot gone: no pid here says whether it still runs, so a kill -9's would be waited for ever.
-    return (
-      `waiting for ${anotherRun(pid)} on ${recipe}, started on another machine, container or boot: ` +
-      `if none is running there, delete ${elsewhere.lck}`
-    );
+    // A run lock in a folder another machine or container shares, or left by a container gone:
+    // no pid here says whether it still runs, so a kill -9's would be waited for ever.
+    return elsewhere.host === undefined
+      ? `waiting for ${anotherRun(pid)} on ${recipe}, started on another machine, container or boot: ` +
+          `if none is running there, delete ${elsewhere.lck}`
+      : `waiting for ${anotherRun(pid)} on ${recipe}, started on another machine (${elsewhere.host}): ` +
+          `if none is running there, delete ${elsewhere.lck}`;
   return `waiting for ${anotherRun(pid, self)} on ${recipe}`;
 }
 

@@ -7,9 +7,11 @@
  * shares: link says EPERM) it is created in place with O_EXCL and written at once. Waiters poll
  * with a short backoff. A lock is stale when it is older than `staleMs` (holders keep it for
  * milliseconds) or its pid is dead on this machine, or alive as another process (reused since:
- * the holder's process tag, util/process-tag.ts, has another start time; a tag of another machine,
- * boot or container names a pid that means nothing here: dead when no process has it here, else
- * waited for, and `onWait` says so: `elsewhere`); and, whatever
+ * the holder's process tag, util/process-tag.ts, has another start time). A holder elsewhere names
+ * a pid that means nothing here: by its place (util/process-tag.ts `processPlace`), one of another
+ * boot of this machine is dead, one of another machine waited for (`onWait` says so:
+ * `elsewhere`, with its host name); without a place (an older kontext's), or of another container
+ * of this boot, dead when no process has the pid here, else waited for (`elsewhere`); and, whatever
  * `staleMs` says (a run lock's is for ever), when it names no holder (empty or torn: a crash or a
  * power cut between an in-place create and its write, or an older kontext's) and was last written
  * {@link EMPTY_STALE_MS} ago. A waiter never gives up on such a lock before it can go stale.
@@ -24,7 +26,7 @@ import { link, readdir, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { isTempName, sweepDeadTempsOnce, withParentDir } from './atomic.js';
-import { processTag, tagIsDead, tagIsElsewhere, writerOf } from '../util/process-tag.js';
+import { placeOf, processPlace, processTag, tagIsDead, tagIsElsewhere, writerOf } from '../util/process-tag.js';
 import { isCode, NO_HARD_LINKS } from './errno.js';
 import { LockBusyError } from './errors.js';
 import { tryCreate, writeNew } from './file-mutex-create.js';
@@ -48,7 +50,7 @@ export interface FileMutexOptions {
    * Told once, the first time the lock is found held by a live holder (before waiting);
    * `elsewhere`: its tag names another machine, boot or container, where its pid cannot be checked.
    */
-  readonly onWait?: ((holder: { readonly pid: number | undefined; readonly elsewhere: boolean }) => void) | undefined;
+  readonly onWait?: ((holder: HolderSeen) => void) | undefined;
   /** Stops waiting (rejects with its reason). */
   readonly signal?: AbortSignal | undefined;
   /**
@@ -61,6 +63,15 @@ export interface FileMutexOptions {
   readonly heldBy?: string | undefined;
 }
 
+/** A live holder as a waiter is told of it. */
+interface HolderSeen {
+  readonly pid: number | undefined;
+  /** Its tag or place names another machine, boot or container, where its pid cannot be checked. */
+  readonly elsewhere: boolean;
+  /** The host name of the machine it runs on, when it is another machine and wrote it. */
+  readonly host?: string | undefined;
+}
+
 interface Holder {
   readonly raw: string;
   /** Of the file as read: what tells two lock files apart when neither names its holder. */
@@ -68,6 +79,9 @@ interface Holder {
   readonly pid: number | undefined;
   /** The holder's process tag (util/process-tag.ts), when it wrote one. */
   readonly proc: string | undefined;
+  /** Where it runs against us (util/process-tag.ts `placeOf`), and its host name, when it wrote them. */
+  readonly where?: ReturnType<typeof placeOf> | undefined;
+  readonly host?: string | undefined;
   readonly createdAt: number;
   readonly token: string | undefined;
   /** Its text names its holder (a token), or a temp linked to it does (an empty hold, `holdWhenFull`). */
@@ -123,7 +137,8 @@ async function acquire(lck: string, options: FileMutexOptions): Promise<Held> {
     // (a run waiting hours behind a watch would churn the project folder ten times a second).
     let holder = round === 0 ? null : await readHolder(lck);
     if (holder === null) {
-      const text = JSON.stringify({ pid: options.pid ?? null, proc: processTag, created_at: now(), token });
+      const place = processPlace ?? undefined;
+      const text = JSON.stringify({ pid: options.pid ?? null, proc: processTag, place, created_at: now(), token });
       const held = await withParentDir(lck, () => tryCreate(lck, text, options.holdWhenFull === true));
       if (held !== null) return acquired(lck, { token, via: held.via });
       holder = await readHolder(lck);
@@ -150,7 +165,9 @@ async function acquire(lck: string, options: FileMutexOptions): Promise<Held> {
     // it has stayed unreadable for a few rounds.
     if (!told && (holder.pid !== undefined || wait >= UNREADABLE_ROUNDS_WAIT)) {
       told = true;
-      options.onWait?.({ pid: holder.pid, elsewhere: holder.proc !== undefined && tagIsElsewhere(holder.proc) });
+      const otherMachine = holder.where === 'other-machine';
+      const elsewhere = otherMachine || (holder.proc !== undefined && tagIsElsewhere(holder.proc));
+      options.onWait?.({ pid: holder.pid, elsewhere, host: otherMachine ? holder.host : undefined });
     }
     // One that names no holder goes stale EMPTY_STALE_MS after its last write: waited for that long too.
     if (now() > deadline + (holder.named ? 0 : EMPTY_STALE_MS)) {
@@ -190,12 +207,21 @@ async function readHolder(lck: string): Promise<Holder | null> {
   try {
     const [raw, s] = await Promise.all([readBoundedText(lck, READ_CAPS.mutex), stat(lck)]);
     try {
-      const data = JSON.parse(raw) as { pid?: unknown; proc?: unknown; created_at?: unknown; token?: unknown };
+      const data = JSON.parse(raw) as {
+        pid?: unknown;
+        proc?: unknown;
+        place?: { host?: unknown } | null;
+        created_at?: unknown;
+        token?: unknown;
+      };
       const pid = typeof data.pid === 'number' ? data.pid : undefined;
       const proc = typeof data.proc === 'string' && data.proc !== '' ? data.proc : undefined;
       const createdAt = typeof data.created_at === 'number' ? data.created_at : s.mtimeMs;
       const token = typeof data.token === 'string' ? data.token : undefined;
-      return { raw, mtimeMs: s.mtimeMs, pid, proc, createdAt, token, named: token !== undefined };
+      const where = placeOf(data.place);
+      const host =
+        typeof data.place?.host === 'string' ? data.place.host.replace(/[^\x21-\x7e]/g, '').slice(0, 64) : undefined;
+      return { raw, mtimeMs: s.mtimeMs, pid, proc, where, host, createdAt, token, named: token !== undefined };
     } catch {
       // An empty hold on a full disk (holdEmpty) is named by the temp linked to it.
       const via = raw === '' && s.nlink > 1 ? await linkedTemp(lck, s) : undefined;
@@ -223,6 +249,10 @@ async function linkedTemp(lck: string, s: Stats): Promise<string | undefined> {
 function isStale(holder: Holder, nowMs: number, options: FileMutexOptions): boolean {
   if (!holder.named && nowMs - holder.mtimeMs > EMPTY_STALE_MS) return true;
   if (nowMs - holder.createdAt > (options.staleMs ?? 30_000)) return true;
+  // Its machine booted since: no process of that boot runs. Another machine's pid means nothing
+  // here: its process may well be running (a project folder two machines share), so it is waited for.
+  if (holder.where === 'other-boot') return true;
+  if (holder.where === 'other-machine') return false;
   const { pid, proc } = holder;
   if (pid === undefined) return false;
   // A pid reused since, in this boot (even ours): the holder's tag has another start time.

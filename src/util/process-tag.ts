@@ -12,6 +12,7 @@
  */
 import { createHash } from 'node:crypto';
 import { readFileSync, readlinkSync } from 'node:fs';
+import { hostname } from 'node:os';
 
 interface Tag {
   readonly pid: number;
@@ -33,13 +34,15 @@ function procStat(pid: number | 'self'): { start: number; state: string } | null
   }
 }
 
+const hash8 = (text: string): string => createHash('sha256').update(text).digest('hex').slice(0, 8);
+
 function ownTag(): Tag | null {
   try {
     const self = procStat('self');
     if (self === null) return null;
     const boot = readFileSync('/proc/sys/kernel/random/boot_id', 'latin1').trim();
     const ns = readlinkSync('/proc/self/ns/pid');
-    const host = createHash('sha256').update(`${boot}\n${ns}`).digest('hex').slice(0, 8);
+    const host = hash8(`${boot}\n${ns}`);
     return { pid: process.pid, start: self.start, host };
   } catch {
     return null;
@@ -103,4 +106,55 @@ function isDead(pid: number, start: number, host: string): boolean {
   // Alive as far as kill can tell; /proc hidden from us (hidepid): we cannot tell it is not ours.
   if (now === null) return false;
   return now.start !== start || now.state === 'Z';
+}
+
+/**
+ * Where a process runs, written beside its tag into a lock's holder text: its machine (a hash of
+ * the machine id, /etc/machine-id, and the host name: a container is named by its host name,
+ * kept across its restarts, while containers of one image share the machine id), the host name
+ * itself (for messages) and its boot (a hash of the boot id). The tag's `host` mixes the boot with
+ * the pid namespace and so cannot tell a reboot of this machine from another machine.
+ */
+export interface Place {
+  readonly machine: string;
+  readonly host: string;
+  readonly boot: string;
+}
+
+function ownPlace(): Place | null {
+  const id = ['/etc/machine-id', '/var/lib/dbus/machine-id']
+    .map((f) => {
+      try {
+        return readFileSync(f, 'latin1').trim();
+      } catch {
+        return '';
+      }
+    })
+    .find((text) => text !== '');
+  try {
+    const host = hostname();
+    const boot = readFileSync('/proc/sys/kernel/random/boot_id', 'latin1').trim();
+    return id === undefined || host === '' || boot === ''
+      ? null
+      : { machine: hash8(`${id}\n${host}`), host, boot: hash8(boot) };
+  } catch {
+    return null;
+  }
+}
+
+/** This process's place, or null where it cannot be known (no machine id, no /proc). */
+export const processPlace: Place | null = ownPlace();
+
+/**
+ * How `place` (as some process wrote it, {@link processPlace}) stands to ours: `other-machine`
+ * (its pid cannot be checked from here, and its process may well be running), `other-boot` (this
+ * machine booted since: no process of that boot runs), `here` (this machine and boot, perhaps
+ * another pid namespace), or `unknown` (not written, or ours cannot be known).
+ */
+export function placeOf(place: unknown): 'here' | 'other-boot' | 'other-machine' | 'unknown' {
+  if (processPlace === null || typeof place !== 'object' || place === null) return 'unknown';
+  const { machine, boot } = place as { machine?: unknown; boot?: unknown };
+  if (typeof machine !== 'string' || typeof boot !== 'string') return 'unknown';
+  if (machine !== processPlace.machine) return 'other-machine';
+  return boot === processPlace.boot ? 'here' : 'other-boot';
 }

@@ -17,7 +17,7 @@ import { holdRunLock, waitingMessage } from '../../../src/run/run-lock.js';
 import { claimSubmit } from '../../../src/run/submit-claim.js';
 import { openStore } from '../../../src/store/index.js';
 import type { JournalEntry } from '../../../src/store/types.js';
-import { processTag } from '../../../src/util/process-tag.js';
+import { processPlace, processTag } from '../../../src/util/process-tag.js';
 
 const KEY = 'a'.repeat(64);
 let dir: string | undefined;
@@ -127,5 +127,51 @@ describe.skipIf(processTag === '')('a journal entry whose pid was reused', () =>
       `waiting for another kontext run (pid ${process.pid}) on r.yml, started on another machine, container or ` +
         `boot: if none is running there, delete ${lck}`,
     ]);
+  });
+
+  describe.skipIf(processPlace === null)('a run lock that records its machine and boot', () => {
+    const other = (h: string): string => (h === '00000000' ? '11111111' : '00000000');
+    /** Hold the run lock against a `.lck` of `pid` written at `place`; what the waiter was told. */
+    async function holdAgainst(pid: number, place: object): Promise<{ took: boolean; told: string[] }> {
+      dir = await mkdtemp(join(tmpdir(), 'kontext-owner-'));
+      const lockPath = join(dir, 'r.lock.json');
+      const proc = `p${pid}t1h${other(host)}`;
+      await writeFile(`${lockPath}.run.lck`, JSON.stringify({ pid, proc, place, created_at: 0, token: 'old' }));
+      const told: string[] = [];
+      const rt = createRuntime({ cwd: dir });
+      const release = await holdRunLock(lockPath, {
+        pid: process.pid,
+        isAlive: (p) => rt.isAlive(p),
+        signal: AbortSignal.timeout(1_500),
+        onWait: (p, where) => told.push(waitingMessage(p, 'r.yml', process.pid, where)),
+      }).catch(() => null);
+      await release?.();
+      return { took: release !== null, told };
+    }
+
+    it('one of another boot of this machine is taken over, even while its pid is alive here as another process', async () => {
+      child = spawn('sleep', ['60'], { stdio: 'ignore' });
+      const place = { ...processPlace, boot: other(processPlace?.boot ?? '') };
+      expect(await holdAgainst(child.pid ?? 0, place)).toEqual({ took: true, told: [] });
+    });
+
+    it('one of another machine is waited for even when no process has its pid here, naming its host', async () => {
+      // A pid no process has here: taken over as a dead one's before the lock recorded its machine.
+      const place = { machine: other(processPlace?.machine ?? ''), host: 'ws-7\u001b[2J', boot: 'abcdef01' };
+      const seen = await holdAgainst(4_194_303, place);
+      expect(seen.took).toBe(false);
+      expect(seen.told).toEqual([
+        `waiting for another kontext run (pid 4194303) on r.yml, started on another machine (ws-7[2J): ` +
+          `if none is running there, delete ${join(dir ?? '', 'r.lock.json.run.lck')}`,
+      ]);
+    });
+
+    it('a run writes its place into the lock', async () => {
+      dir = await mkdtemp(join(tmpdir(), 'kontext-owner-'));
+      const lockPath = join(dir, 'r.lock.json');
+      const release = await holdRunLock(lockPath, { pid: process.pid, isAlive: () => true });
+      expect(JSON.parse(await readFile(`${lockPath}.run.lck`, 'utf8'))).toMatchObject({ place: processPlace });
+      await release();
+    });
   });
 });
