@@ -149,7 +149,7 @@ describe.skipIf(processTag === '')('a journal entry whose pid was reused', () =>
       return { took: release !== null, told };
     }
 
-    it('one of another boot of this machine is taken over, even while its pid is alive here as another process', async () => {
+    it('one of another boot of this machine is taken over, even when its pid is alive here again', async () => {
       child = spawn('sleep', ['60'], { stdio: 'ignore' });
       const place = { ...processPlace, boot: other(processPlace?.boot ?? '') };
       expect(await holdAgainst(child.pid ?? 0, place)).toEqual({ took: true, told: [] });
