@@ -2,7 +2,8 @@
  * The store a recipe run uses, and the one-time move of an old per-project `.kontext/` cache
  * into it (so upgrading costs no request).
  */
-import { mkdtemp, readlink, rm, stat } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { lstat, mkdir, mkdtemp, readlink, rm, stat, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { isKontextError } from '../errors.js';
@@ -29,7 +30,9 @@ export interface OpenedStore {
  * rest of the run is unchanged: the lock and the output files are the truth (see adopt.ts), so
  * an up-to-date node is adopted into the stand-in and nothing is paid again; and a result the
  * unwritable cache dir still holds (a CI cache restored read-only) is read from it, its blob
- * checked, and copied into the stand-in rather than paid for again.
+ * checked, and copied into the stand-in rather than paid for again. Its crash journal outlives
+ * it: the stand-in's `journal/` is a link to {@link lastingJournal}, so a run killed with requests
+ * in flight is re-attached to them by the next, not paid again.
  */
 export async function openStoreOrStandIn(
   root: string,
@@ -42,6 +45,8 @@ export async function openStoreOrStandIn(
     if (!isKontextError(e) || e.code !== 'E_CACHE_DIR') throw e;
     const temp = await mkdtemp(join(tmpdir(), 'kontext-cache-'));
     try {
+      const journal = await lastingJournal(root, temp);
+      if (journal !== null) await symlink(journal, layout.journal(temp));
       const unreadable = unreadableOnce(root, options.onWarning);
       const store = readingThrough(await openStore(temp, options), root, unreadable);
       // A folder there is read through; a file in the way, or nothing at all, has nothing to read.
@@ -51,8 +56,10 @@ export async function openStoreOrStandIn(
         warning:
           `cache dir ${root} is not writable (${(await danglingLink(root)) ?? reasonOf(e.cause)}): ` +
           `${folder ? 'reading it, keeping nothing new there' : 'running without a cache'}; ` +
-          "results are still written to out/ and the lock, but the crash journal is only this run's: " +
-          'if it is killed, its requests in flight are paid again',
+          (journal === null
+            ? "results are still written to out/ and the lock, but the crash journal is only this run's: " +
+              'if it is killed, its requests in flight are paid again'
+            : `results are still written to out/ and the lock, requests in flight to the crash journal ${journal}`),
         discard: () => rm(temp, { recursive: true, force: true }),
       };
     } catch {
@@ -60,6 +67,22 @@ export async function openStoreOrStandIn(
       throw e;
     }
   }
+}
+
+/**
+ * The crash journal of the stand-ins of the cache dir `root`, `<temp folder>/kontext-journal-<uid>-
+ * <hash of root>`, shared by every run of this user that cannot write `root`: it holds an entry only
+ * while its request is in flight, so it stays small. Only when it is this user's own folder,
+ * unreadable to others (a folder another user made there first, or a link, is not used); null
+ * then (the journal is the run's own). `temp`: a folder this user just made, which tells its uid.
+ */
+async function lastingJournal(root: string, temp: string): Promise<string | null> {
+  const { uid } = await stat(temp);
+  const of = createHash('sha256').update(resolve(root)).digest('hex').slice(0, 12);
+  const dir = join(tmpdir(), `kontext-journal-${uid}-${of}`);
+  await mkdir(dir, { mode: 0o700 }).catch(() => undefined);
+  const s = await lstat(dir).catch(() => null);
+  return s?.isDirectory() === true && s.uid === uid && (s.mode & 0o077) === 0 ? dir : null;
 }
 
 /** `standIn`, with a record it lacks read from the cache dir `root` it stands in for (unwritten). */

@@ -4,7 +4,10 @@
  * never returned (SIGTERM did not stop them either). Now it is an unwritable cache dir like any
  * other: one warning, the run goes on without a cache, in bounded time. Linux only (/proc).
  */
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { spawnCli, type CliResult } from '../helpers/cli-spawn.js';
 import { project, runcomfyEnv, submits, tempDir, useEmulator } from '../helpers/e2e-kit.js';
@@ -45,8 +48,12 @@ describe.skipIf(!existsSync('/proc/self'))('a cache dir under /proc', () => {
     const env = runcomfyEnv(emulator(), await tempDir('home'));
     const warning = (dir: string) =>
       `warning cache dir ${dir} is not writable (ENOENT: no such file or directory): running without a cache; ` +
-      'results are still written to out/ and the lock, ' +
-      "but the crash journal is only this run's: if it is killed, its requests in flight are paid again";
+      'results are still written to out/ and the lock, requests in flight to the crash journal ' +
+      // The stand-ins' journal in the temp folder, named by the user and the cache dir (open-cache.ts).
+      join(
+        tmpdir(),
+        `kontext-journal-${process.getuid?.() ?? 0}-${createHash('sha256').update(dir).digest('hex').slice(0, 12)}`,
+      );
 
     const before = submits(emulator());
     const first = await within(20_000, ['run', 'recipe.yml', '--cache-dir', '/proc/nope'], root, env);
