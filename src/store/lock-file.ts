@@ -32,6 +32,7 @@ import { isBoundedReadError, READ_CAPS, readBoundedText } from '../util/read-bou
 import type { WriteGuard } from './write-guard.js';
 import { writeFailure } from './write-errors.js';
 import { writeLockDurably } from './lock-write.js';
+import { isUnreadable, readFailure } from '../util/read-failure.js';
 
 export { formatLock } from './lock-format.js';
 
@@ -314,6 +315,7 @@ async function readLockFile(path: string): Promise<LockState> {
     text = await readBoundedText(path, READ_CAPS.lock);
   } catch (e) {
     if (isCode(e, 'ENOENT')) return { lock: { version: 1, nodes: {} }, sides: null, text: null };
+    if (isUnreadable(e)) throw readFailure(e, path, 'lock file');
     if (isBoundedReadError(e)) {
       throw new LockFileError(`lock file ${e.message}`, {
         hint: `a lock file is small JSON written by kontext; move ${path} aside (the cache still has the outputs)`,

@@ -17,6 +17,7 @@ import { isCode } from './errno.js';
 import { ExitCode } from '../errors.js';
 import { StoreError } from './errors.js';
 import { isBoundedReadError, READ_CAPS, readBoundedText } from '../util/read-bounded.js';
+import { readFailure } from '../util/read-failure.js';
 
 interface MemoEntry {
   readonly size: number;
@@ -180,7 +181,16 @@ function sameStat(a: SourceStat, b: SourceStat): boolean {
  */
 const READ_AT_ONCE_BYTES = 1 << 20;
 
+/** A file this user may not read: one error naming it (read-failure.ts), exit 66. */
 async function hashFile(path: string, size: number): Promise<SourceHash> {
+  try {
+    return await hashBytes(path, size);
+  } catch (e) {
+    throw readFailure(e, path, 'file');
+  }
+}
+
+async function hashBytes(path: string, size: number): Promise<SourceHash> {
   if (size <= READ_AT_ONCE_BYTES) {
     const bytes = readFileSync(path);
     return { sha256: createHash('sha256').update(bytes).digest('hex'), bytes: bytes.length };

@@ -130,6 +130,7 @@ async function guarded(one: One, dir: string, report: Report, allowed: SourceRoo
       message:
         more > 0 ? `${text.message} (and ${more} more ${more === 1 ? 'file' : 'files'} of this glob)` : text.message,
       hint: text.hint,
+      ...(verdict.code === 'source-unreadable' && { exitCode: ExitCode.NO_INPUT }),
     }),
   };
 }

@@ -9,6 +9,7 @@
 import path from 'node:path';
 import { isWithin, realPathDeep } from '../../util/real-path.js';
 import { lfsPointerAt } from '../../util/lfs-pointer.js';
+import { isUnreadable } from '../../util/read-failure.js';
 import { sniffImageFile } from '../../util/sniff-file.js';
 import { expandBraces, GlobPatternError, splitPattern } from './glob-pattern.js';
 
@@ -20,7 +21,9 @@ export type SourceVerdict =
   | { readonly ok: true; readonly real: string }
   | { readonly ok: false; readonly code: 'source-outside-root'; readonly real: string; readonly linked: boolean }
   /** `lfs`: the file is a git LFS pointer (a checkout without git-lfs), not the image it names. */
-  | { readonly ok: false; readonly code: 'source-not-image'; readonly lfs: boolean };
+  | { readonly ok: false; readonly code: 'source-not-image'; readonly lfs: boolean }
+  /** This user may not read it (`errno`: EACCES or EPERM). */
+  | { readonly ok: false; readonly code: 'source-unreadable'; readonly errno: string };
 
 /** `roots`: absolute, each as written and as realpath (see withRealRoots). */
 async function checkSourceFile(file: string, roots: readonly string[]): Promise<SourceVerdict> {
@@ -29,7 +32,14 @@ async function checkSourceFile(file: string, roots: readonly string[]): Promise<
   if (!roots.some((root) => isWithin(root, real))) {
     return { ok: false, code: 'source-outside-root', real, linked: real !== lexical };
   }
-  if ((await sniffImageFile(real)) !== null) return { ok: true, real };
+  let kind: Awaited<ReturnType<typeof sniffImageFile>>;
+  try {
+    kind = await sniffImageFile(real);
+  } catch (e) {
+    if (!isUnreadable(e)) throw e;
+    return { ok: false, code: 'source-unreadable', errno: String((e as { code?: unknown }).code) };
+  }
+  if (kind !== null) return { ok: true, real };
   return { ok: false, code: 'source-not-image', lfs: lfsPointerAt(real) !== null };
 }
 
@@ -47,6 +57,12 @@ export function sourceVerdictText(
     return {
       message: `"${shown}" is a git LFS pointer, not the image: the checkout did not fetch LFS files`,
       hint: 'run "git lfs pull"; in CI, check out with LFS',
+    };
+  }
+  if (verdict.code === 'source-unreadable') {
+    return {
+      message: `"${shown}" cannot be read (${verdict.errno}: no permission)`,
+      hint: 'make it readable by this user (chmod, or chown to its owner), or run kontext as the user who owns it',
     };
   }
   if (verdict.code === 'source-not-image') {

@@ -123,6 +123,21 @@ describe('kontext edit (runEdit)', () => {
     expect(rig.calls()).toEqual([]);
   });
 
+  it('an --image that is a git LFS pointer (a checkout without LFS) says so, exit 65, before any request', async () => {
+    const oid = 'a'.repeat(64);
+    await writeFile(
+      join(project.root, 'photo.jpg'),
+      `version https://git-lfs.github.com/spec/v1\noid sha256:${oid}\nsize 12345\n`,
+    );
+    await expect(edit({ image: 'photo.jpg' })).rejects.toMatchObject({
+      exitCode: 65,
+      code: 'E_SOURCE_NOT_IMAGE',
+      message: '--image photo.jpg is a git LFS pointer, not the image: the checkout did not fetch LFS files',
+      hint: 'run "git lfs pull"',
+    });
+    expect(rig.calls()).toEqual([]);
+  });
+
   it('-o naming a folder (existing, or with a trailing slash) writes <stem>-edited.png in it', async () => {
     await mkdir(join(project.root, 'edited'));
     const into = await edit({ seed: 11, output: 'edited' });
