@@ -7,7 +7,7 @@ import { LineCounter, isCollection, isMap, isScalar, parseDocument, visit, type 
 import { escapeHidden, firstHiddenChar } from '../../util/hidden-chars.js';
 import { hiddenInComment } from './comments.js';
 import { duplicateKeys, tooManyEntries } from './map-keys.js';
-import { findBinaryContent } from './text-checks.js';
+import { conflictMarkerAt, findBinaryContent } from './text-checks.js';
 
 /** More alias expansions than this is a "billion laughs" bomb, not a recipe. */
 const MAX_ALIAS_COUNT = 100;
@@ -50,6 +50,15 @@ export function parseRecipeYaml(text: string): YamlOutcome {
   const crowded = tooManyEntries(doc);
   if (crowded) return fail(lines, crowded);
   const errors = [...doc.errors.map(syntaxIssue), ...duplicateKeys(doc)].sort((a, b) => a.offset - b.offset);
+  // A merge git left conflicted: one line at its first marker, not the parser's several.
+  const marker = errors.length > 0 ? conflictMarkerAt(text) : undefined;
+  if (marker !== undefined)
+    return fail(lines, {
+      code: 'yaml-conflict-markers',
+      message: 'git conflict marker: the recipe is in the middle of a merge',
+      hint: 'keep one side or both, remove the <<<<<<<, ======= and >>>>>>> lines, then run again',
+      offset: marker,
+    });
   if (errors.length > 0) return { ok: false, issues: errors, lines };
   if (doc.contents === null) {
     return fail(lines, {

@@ -26,3 +26,13 @@ function describeCharacter(code: number): string {
   if (code === 0) return 'a NUL byte';
   return `control character U+${code.toString(16).toUpperCase().padStart(4, '0')}`;
 }
+
+/**
+ * The offset of the first line git's merge wrote as a conflict marker (`<<<<<<< ours`, 7 or more
+ * `<` at the start of a line, as `conflict-marker-size` may make them), or undefined. Asked only
+ * of a text the parser refused: a marker can never be part of a block scalar (its lines are
+ * indented), so a valid recipe is never taken for one.
+ */
+export function conflictMarkerAt(text: string): number | undefined {
+  return /^<{7,}(?:[ \t\r]|$)/m.exec(text)?.index;
+}

@@ -32,6 +32,12 @@ describe('parseRecipeYaml: one clear error per broken file', () => {
       'yaml-alias-limit@2:8',
     ],
     ['a few aliases are fine', 'keep: &keep Keep the face unchanged.\nname: *keep\n', 'ok'],
+    [
+      'git conflict markers (a merge left the recipe conflicted)',
+      'version: 1\npasses:\n  - id: sky\n<<<<<<< HEAD\n    prompt: red\n=======\n    prompt: green\n>>>>>>> y\n',
+      'yaml-conflict-markers@4:1',
+    ],
+    ['a marker-like line inside a block scalar is text', 'version: 1\nname: |\n  <<<<<<< not a marker here\n', 'ok'],
     ['flow nesting 65 deep', `version: 1\nparams: { a: ${'['.repeat(64)}${']'.repeat(64)} }\n`, 'yaml-too-deep@2:77'],
     [
       'brackets in quotes, comments and balanced prompts do not count',
