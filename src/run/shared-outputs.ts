@@ -7,10 +7,13 @@
  * holds both, and a reviewer sees whichever ran last). So after a run that wrote outputs, the
  * files it wrote are looked up in the other recipes' locks: one warning per lock naming any. A
  * lock whose recipe is gone (stray-locks.ts: a renamed recipe's, whose files are the new one's
- * to take) is left out of that. Recipes in other folders sharing an `out:` are not seen.
+ * to take) is left out of that. Recipes in other folders sharing an `out:` are not seen. Paths are
+ * compared as macOS, Windows and exFAT compare them (util/fold-path.ts): `name: Shoot` and
+ * `name: shoot` write two folders here and one on a teammate's Mac, said as such.
  */
 import { basename, dirname, relative, resolve, sep } from 'node:path';
 import { readLockState } from '../store/lock-file.js';
+import { foldPath } from '../util/fold-path.js';
 import { locksBeside } from './stray-locks.js';
 
 /** At most this many paths named in one warning. */
@@ -44,17 +47,31 @@ export async function lockOutputsBeside(lockPath: string, which: 'owned' | 'all'
  */
 export async function sharedOutputWarnings(lockPath: string, written: ReadonlySet<string>): Promise<string[]> {
   if (written.size === 0) return [];
-  const byLock = new Map<string, string[]>();
-  for (const [path, lock] of await lockOutputsBeside(lockPath, 'owned'))
-    if (written.has(path)) byLock.set(lock, [...(byLock.get(lock) ?? []), path]);
-  return [...byLock].sort().map(([lock, shared]) => {
+  const folded = new Map([...written].map((path) => [foldPath(path), path]));
+  const byLock = new Map<string, { readonly shared: string[]; caseOnly: boolean }>();
+  for (const [path, lock] of await lockOutputsBeside(lockPath, 'owned')) {
+    const ours = written.has(path) ? path : folded.get(foldPath(path));
+    if (ours === undefined) continue;
+    const seen = byLock.get(lock) ?? { shared: [], caseOnly: true };
+    seen.shared.push(ours);
+    seen.caseOnly &&= ours !== path;
+    byLock.set(lock, seen);
+  }
+  return [...byLock].sort().map(([lock, { shared, caseOnly }]) => {
     const paths = shared.map((path) => relative(dirname(lockPath), path).split(sep).join('/')).sort();
     const named = paths.slice(0, NAMED).join(', ') + (paths.length > NAMED ? ` and ${paths.length - NAMED} more` : '');
     const one = paths.length === 1;
+    const what = one ? 'is also an output' : 'are also outputs';
+    const also = `${named} ${what} of the recipe of ${basename(lock)}`;
+    if (caseOnly)
+      // Two files here, one where names are compared without case: each recipe finds the other's file there.
+      return (
+        `${also}, but for upper and lower case: on macOS, Windows or an exFAT disk they are one file, ` +
+        "and the two recipes overwrite each other's files there; give each recipe its own out: folder or name"
+      );
     return (
-      `${named} ${one ? 'is' : 'are'} also ${one ? 'an output' : 'outputs'} of the recipe of ${basename(lock)}: ` +
-      "the two recipes overwrite each other's files (nothing is paid: each run copies its own back from the " +
-      'cache); give each recipe its own out: folder'
+      `${also}: the two recipes overwrite each other's files (nothing is paid: each run copies its own back from ` +
+      'the cache); give each recipe its own out: folder'
     );
   });
 }

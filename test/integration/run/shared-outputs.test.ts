@@ -61,6 +61,25 @@ describe("recipes overwriting each other's outputs", () => {
     expect(rig.submits()).toHaveLength(2);
   });
 
+  it('recipes whose names differ only by case: one folder on macOS, Windows or exFAT, said as such', async () => {
+    rig = await startRig();
+    project = await createProject(recipeYaml([['sky', 'Keep the face unchanged. Make the sky orange.']]));
+    const p = project;
+    const upper = recipeYaml([['sky', 'Keep the face unchanged. Make the sky green.']]).replace(
+      'name: test',
+      'name: Test',
+    );
+    await writeFile(join(p.root, 'b.yml'), upper);
+    await runIn(p, {}, { rig });
+    const second = await runIn(withRecipe(p, 'b.yml'), {}, { rig });
+    expect(summaryOf(second).exitCode).toBe(0);
+    expect(shared(second)).toEqual([
+      'out/Test/sky/photo.png is also an output of the recipe of recipe.lock.json, but for upper and lower case: ' +
+        "on macOS, Windows or an exFAT disk they are one file, and the two recipes overwrite each other's files " +
+        'there; give each recipe its own out: folder or name',
+    ]);
+  });
+
   it("a renamed recipe's old lock, and a shared folder without shared files: no warning", async () => {
     rig = await startRig();
     project = await createProject(recipeYaml([['sky', 'Keep the face unchanged. Make the sky orange.']]));
