@@ -141,7 +141,8 @@ export async function hostableFileSize(path: string): Promise<number> {
 
 /** For previews: the media type of the file's first bytes; `null` when unreadable or not an image. */
 export async function previewMediaType(path: string): Promise<string | null> {
-  const kind = await sniffImageFile(path);
+  // A file this user may not read (sniffImageFile throws): the real upload says so; a preview shows none.
+  const kind = await sniffImageFile(path).catch(() => null);
   return kind === null ? null : mediaTypeOfKind(kind);
 }
 
