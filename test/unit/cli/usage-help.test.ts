@@ -5,7 +5,8 @@
  * stdout is not a terminal, and follows the terminal's width when it is.
  */
 import { describe, expect, it } from 'vitest';
-import { buildProgram, main } from '../../../src/cli/main.js';
+import { main } from '../../../src/cli/main.js';
+import { buildProgram } from '../../../src/cli/program.js';
 import { createRuntime } from '../../../src/index.js';
 
 async function kontext(

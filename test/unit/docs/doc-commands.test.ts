@@ -7,7 +7,7 @@
 import type { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { renderHelp } from '../../../src/cli/help-text.js';
-import { buildProgram } from '../../../src/cli/main.js';
+import { buildProgram } from '../../../src/cli/program.js';
 import { createRuntime } from '../../../src/index.js';
 import { readRepoFile } from './repo.js';
 
