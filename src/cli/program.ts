@@ -266,6 +266,7 @@ function cleanCommand(choose: (a: Action) => void): Command {
     .option('--json', 'print the result as JSON')
     .option('--allow-outside-root', 'allow output paths outside the project root')
     .option('--no-remote', 'do not ask the remote cache (KONTEXT_REMOTE_CACHE, cache.remote)')
+    .option('--cache-dir <dir>', 'cache folder (default: the one `kontext run` uses; env KONTEXT_CACHE_DIR)')
     .action((recipe: string, opts: Record<string, unknown>) => {
       choose(async (ctx) => (await import('./commands/clean.js')).cleanCommand(recipe, opts, ctx));
     });

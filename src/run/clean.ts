@@ -30,6 +30,12 @@ export interface CleanOptions {
   readonly allowOutsideRoot?: boolean | undefined;
   /** `--no-remote`: which entries a renamed node takes is resolved from the local cache only. */
   readonly noRemote?: boolean | undefined;
+  /**
+   * `--cache-dir`: the cache the runs use (default: KONTEXT_CACHE_DIR, else the user's). Which
+   * entries a renamed node takes is resolved through it: a run's results in another cache, not
+   * seen, would make clean drop an entry the next run takes, and that run pay again.
+   */
+  readonly cacheDir?: string | undefined;
 }
 
 export interface CleanDeps {
@@ -64,7 +70,7 @@ export async function cleanRecipe(path: string, options: CleanOptions, deps: Cle
   // Every branch below every variant, picked or not: picking another one later stays free.
   const plan = buildPlan(withoutPicks(recipe));
   const lockPath = lockPathFor(recipe);
-  const cacheDir = resolveCacheDir({ flag: undefined, env: rt.env, cwd: rt.cwd });
+  const cacheDir = resolveCacheDir({ flag: options.cacheDir, env: rt.env, cwd: rt.cwd });
   const guard = await writeGuardFor(recipe, {
     lockPath,
     cacheDir,

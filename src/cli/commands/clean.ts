@@ -1,7 +1,8 @@
 /**
- * `kontext clean <recipe> [--dry-run] [--json] [--no-remote]`: remove outputs and lock entries of nodes no
- * longer in the recipe (but for those a renamed node takes over, which it names). A dry run also lists the
- * files under the out folder it keeps because kontext did not make them.
+ * `kontext clean <recipe> [--dry-run] [--json] [--no-remote] [--cache-dir <dir>]`: remove outputs
+ * and lock entries of nodes no longer in the recipe (but for those a renamed node takes over, which
+ * it names). A dry run also lists the files under the out folder it keeps because kontext did not
+ * make them.
  */
 import { relative } from 'node:path';
 import { cleanRecipe, type CleanReport } from '../../index.js';
@@ -17,6 +18,7 @@ export async function cleanCommand(path: string, opts: Record<string, unknown>, 
       allowOutsideRoot: opts['allowOutsideRoot'] === true,
       // commander's `--no-remote` sets `remote: false`.
       noRemote: opts['remote'] === false,
+      cacheDir: typeof opts['cacheDir'] === 'string' ? opts['cacheDir'] : undefined,
     },
     {
       rt: ctx.rt,

@@ -219,4 +219,25 @@ describe('clean after a rename, before the run', () => {
     expect((await cli(['run', '--provider', 'runcomfy', 'recipe.yml'])).code).toBe(0);
     expect(submits() - before).toBe(0);
   });
+
+  it('runs with --cache-dir: clean --cache-dir resolves through that cache and keeps the entry, 0 paid', async () => {
+    project = await createProject(CHAIN);
+    const other = ['--cache-dir', join(project.root, 'other-cache')];
+    expect((await cli(['run', ...other, 'recipe.yml'])).code).toBe(0);
+    await project.writeRecipe(CHAIN.replace('id: p3', 'id: p3-renamed'));
+    // out/ gone: p3-renamed's input (p1's output) is only in the run's cache, not the default one.
+    await rm(join(project.root, 'out'), { recursive: true, force: true });
+    const clean = await cli(['clean', '--json', ...other, 'recipe.yml']);
+    expect(clean.code).toBe(0);
+    expect(JSON.parse(clean.stdout)).toMatchObject({
+      taken: [
+        { node: 'p3#1', by: 'p3-renamed#1' },
+        { node: 'p3#2', by: 'p3-renamed#2' },
+      ],
+      lock_entries: [],
+    });
+    const before = submits();
+    expect((await cli(['run', ...other, 'recipe.yml'])).code).toBe(0);
+    expect(submits() - before).toBe(0);
+  });
 });
