@@ -146,15 +146,18 @@ function ownPlace(): Place | null {
 export const processPlace: Place | null = ownPlace();
 
 /**
- * How `place` (as some process wrote it, {@link processPlace}) stands to ours: `other-machine`
- * (its pid cannot be checked from here, and its process may well be running), `other-boot` (this
- * machine booted since: no process of that boot runs), `here` (this machine and boot, perhaps
- * another pid namespace), or `unknown` (not written, or ours cannot be known).
+ * How `place` (as some process wrote it, {@link processPlace}) stands to ours: `here` (this
+ * kernel's boot: this machine, perhaps another container or host name), `other-boot` (another
+ * boot of this machine: no process of that boot runs), `other-machine` (another boot and
+ * another machine: its pid cannot be checked from here, and its process may well be running),
+ * or `unknown` (not written, or ours cannot be known).
  */
 export function placeOf(place: unknown): 'here' | 'other-boot' | 'other-machine' | 'unknown' {
   if (processPlace === null || typeof place !== 'object' || place === null) return 'unknown';
   const { machine, boot } = place as { machine?: unknown; boot?: unknown };
   if (typeof machine !== 'string' || typeof boot !== 'string') return 'unknown';
-  if (machine !== processPlace.machine) return 'other-machine';
-  return boot === processPlace.boot ? 'here' : 'other-boot';
+  // The boot id is random per boot and shared by every container of one kernel: the same boot is
+  // this kernel, whatever host name a container or a rename gave the holder (the tag decides then).
+  if (boot === processPlace.boot) return 'here';
+  return machine === processPlace.machine ? 'other-boot' : 'other-machine';
 }

@@ -166,6 +166,12 @@ describe.skipIf(processTag === '')('a journal entry whose pid was reused', () =>
       ]);
     });
 
+    // Another host name on this boot (a container, a renamed host): this kernel; its pid judged as before (review-g).
+    it('one of this boot under another host name is judged by its pid: taken over when none has it here', async () => {
+      const place = { machine: other(processPlace?.machine ?? ''), host: 'renamed', boot: processPlace?.boot };
+      expect(await holdAgainst(4_194_303, place)).toEqual({ took: true, told: [] });
+    });
+
     it('a run writes its place into the lock', async () => {
       dir = await mkdtemp(join(tmpdir(), 'kontext-owner-'));
       const lockPath = join(dir, 'r.lock.json');
