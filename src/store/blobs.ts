@@ -25,6 +25,7 @@ import { StoreError } from './errors.js';
 import { assertHex64, layout } from './layout.js';
 import { fileInfo, touchIfStale } from './touch.js';
 import { uniqueSuffix } from '../util/unique-suffix.js';
+import { refusedRead } from '../util/read-failure.js';
 
 export async function hasBlob(root: string, sha256: string): Promise<boolean> {
   assertHex64(sha256, 'blob digest');
@@ -183,10 +184,11 @@ export async function checkBlob(
   } catch (e) {
     const code = (e as { code?: unknown }).code;
     if (code === 'E_SOURCE_MISSING' || code === 'E_SOURCE_NOT_FILE') return false;
-    if (code === 'EACCES' || code === 'EPERM') {
+    const refused = refusedRead(e);
+    if (refused !== null) {
       // Removed when the folder allows it: the same bytes downloaded again must not meet it.
       await rm(path, { force: true }).catch(() => undefined);
-      onUnreadable?.(path, e);
+      onUnreadable?.(path, refused);
       return false;
     }
     throw e;

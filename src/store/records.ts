@@ -14,6 +14,7 @@ import { parseRunRecord } from './record-parse.js';
 import { RunRecordSchema } from './schemas.js';
 import { claimPathOf, takeBackClaim } from './gc-claim.js';
 import { touchIfStale } from './touch.js';
+import { refusedRead } from '../util/read-failure.js';
 import type { RunRecord } from './types.js';
 
 /** How getRecord checks the output blob (blobs.ts `checkBlob`): the memoised hasher, who hears of a drop. */
@@ -94,7 +95,8 @@ export async function readRecordReadOnly(
   assertHex64(key, 'cache key');
   // Anything wrong is a miss; a file this process may not read is also said (once, by the caller).
   const miss = (path: string) => (e: unknown) => {
-    if (isCode(e, 'EACCES', 'EPERM')) onUnreadable?.(path, e);
+    const refused = refusedRead(e);
+    if (refused !== null) onUnreadable?.(path, refused);
     return null;
   };
   const recordPath = layout.record(root, key);

@@ -12,6 +12,15 @@ export function isUnreadable(e: unknown): boolean {
   return code === 'EACCES' || code === 'EPERM';
 }
 
+/**
+ * The refused read (its EACCES or EPERM error) that `e` is, or that {@link readFailure} made `e`
+ * of; null for anything else. For the cache's own files, which such a read makes a miss.
+ */
+export function refusedRead(e: unknown): unknown {
+  if (isUnreadable(e)) return e;
+  return e instanceof KontextError && e.code === 'E_READ_FAILED' && isUnreadable(e.cause) ? e.cause : null;
+}
+
 /** The typed error for a refused read of `path` (`what`: "lock file", "output"…), or `e` itself. */
 export function readFailure(e: unknown, path: string, what: string): unknown {
   if (!isUnreadable(e)) return e;

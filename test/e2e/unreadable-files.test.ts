@@ -5,7 +5,7 @@
  * as `nobody` on its own project (root bypasses file modes: as anyone else, skipped).
  */
 import { execFile } from 'node:child_process';
-import { chmod } from 'node:fs/promises';
+import { chmod, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -82,6 +82,24 @@ describe.skipIf(!isRoot)('files nobody may read', () => {
     expect([edit.code, errors(edit.stderr)]).toEqual([
       66,
       [`kontext: cannot read --image assets/portrait-astronaut.jpg (EACCES: no permission) ${HINT}`],
+    ]);
+  }, 60_000);
+
+  // A cache's own files this user may not read stay misses, said once (not exit 66: review-g).
+  it('a cache blob nobody may read is a miss with one warning, the node run again, exit 0', async () => {
+    project = await createProject(recipeYaml([['sky', 'Keep the face unchanged. Make the sky orange.']]));
+    const p = project;
+    const env = cliEnv(p.root);
+    expect((await cli(['run', p.recipe], { cwd: p.root, env })).code).toBe(0);
+    const { output_sha256: sha } = (await p.readLock()).nodes['sky'] ?? { output_sha256: '' };
+    await rm(join(p.outDir, 'sky', 'photo.png'));
+    await run('chown', ['-R', `${NOBODY}:${NOBODY}`, p.root]);
+    const blob = join(p.root, '.cache', 'kontext', 'blobs', sha.slice(0, 2), sha);
+    await chmod(blob, 0o000);
+    const again = await spawnCli(['run', 'recipe.yml'], { cwd: p.root, env, uid: NOBODY, gid: NOBODY }).done;
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr.split('\n').filter((l) => l.includes('cannot read'))).toEqual([
+      expect.stringMatching(/^warning cannot read .* \(EACCES\): cache entries this process may not read are misses/),
     ]);
   }, 60_000);
 });
