@@ -15,7 +15,8 @@ import { buildPlan, withoutPicks } from '../plan/index.js';
 import { loadRecipe } from '../recipe/index.js';
 import type { Recipe } from '../recipe/types.js';
 import type { Runtime } from '../runtime.js';
-import { removeLockEntries, resolveCacheDir } from '../store/index.js';
+import { removeLockEntries } from '../store/index.js';
+import { cacheDirFor } from './context.js';
 import { outScope, scanOutDir, siblingLockOutputs } from './clean-scan.js';
 import { dropsAny, takenEntries } from './clean-taken.js';
 import { throughRemote } from './status.js';
@@ -70,7 +71,8 @@ export async function cleanRecipe(path: string, options: CleanOptions, deps: Cle
   // Every branch below every variant, picked or not: picking another one later stays free.
   const plan = buildPlan(withoutPicks(recipe));
   const lockPath = lockPathFor(recipe);
-  const cacheDir = resolveCacheDir({ flag: options.cacheDir, env: rt.env, cwd: rt.cwd });
+  // Checked as a run checks it: a cache dir holding the project or its out folder is exit 64.
+  const cacheDir = cacheDirFor(recipe, options.cacheDir, rt);
   const guard = await writeGuardFor(recipe, {
     lockPath,
     cacheDir,

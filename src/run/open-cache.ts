@@ -45,8 +45,15 @@ export async function openStoreOrStandIn(
     if (!isKontextError(e) || e.code !== 'E_CACHE_DIR') throw e;
     const temp = await mkdtemp(join(tmpdir(), 'kontext-cache-'));
     try {
-      const journal = await lastingJournal(root, temp);
-      if (journal !== null) await symlink(journal, layout.journal(temp));
+      // Where no link can be made there (a temp folder on a share without symlinks), the run's own.
+      const lasting = await lastingJournal(root, temp);
+      const journal =
+        lasting === null
+          ? null
+          : await symlink(lasting, layout.journal(temp)).then(
+              () => lasting,
+              () => null,
+            );
       const unreadable = unreadableOnce(root, options.onWarning);
       const store = readingThrough(await openStore(temp, options), root, unreadable);
       // A folder there is read through; a file in the way, or nothing at all, has nothing to read.

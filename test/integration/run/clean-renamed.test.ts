@@ -239,5 +239,8 @@ describe('clean after a rename, before the run', () => {
     const before = submits();
     expect((await cli(['run', ...other, 'recipe.yml'])).code).toBe(0);
     expect(submits() - before).toBe(0);
+    // Checked as run checks it (review-g): a cache dir holding the project is a usage error, not a bad lock.
+    const here = await cli(['clean', '--dry-run', '--cache-dir', '.', 'recipe.yml']);
+    expect([here.code, here.stderr]).toEqual([64, expect.stringContaining('holds the project')]);
   });
 });
