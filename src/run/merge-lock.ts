@@ -95,8 +95,12 @@ export async function mergeLockFiles(options: MergeLockFilesOptions, rt: Runtime
           () => true,
           () => false,
         ),
+      // Two entries naming the same bytes at the same path (the same request paid twice) leave git
+      // nothing to merge in that file: either one is true, decided as before.
       leave: async (_id, a, b) =>
-        asksOther(a, b) || (await isTracked(a)) || (a.output !== b.output && (await isTracked(b))),
+        asksOther(a, b) ||
+        ((a.output !== b.output || a.output_sha256 !== b.output_sha256) &&
+          ((await isTracked(a)) || (a.output !== b.output && (await isTracked(b))))),
     },
     unsure,
   );
