@@ -6,8 +6,10 @@
  * the merge (the lock stays conflicted, so the next run says the same), exit 65, naming the
  * files to resolve as the recipe was. `--force` on the node pays anyway.
  */
-import { basename } from 'node:path';
+import { basename, dirname, resolve } from 'node:path';
 import { ExitCode, KontextError } from '../errors.js';
+import type { LockEntry, Store } from '../store/types.js';
+import { holdsBytes } from '../util/lfs-pointer.js';
 import type { ResolvedLock } from './lock-resolve.js';
 import type { Prepared } from './prepare.js';
 
@@ -59,26 +61,40 @@ class MergedResultMissingError extends KontextError {
  * The error that stops the run before it pays, or null: a node decided by the recipe whose state
  * runs for that very entry's key (not forced, not re-attaching for free, not stopped already),
  * and the nodes decided so below it (their key waits for its output), so one checkout fixes all.
+ * A node the run does not select (`--only`, `--shard`) counts too when neither its output file
+ * nor the store (the remote through it) holds its entry's result: the merge this run writes would
+ * leave it to a later run, which would pay for it.
  */
-export function mergedResultStop(
+export async function mergedResultStop(
   lockPath: string,
   resolved: ResolvedLock,
   prepared: Prepared,
-): MergedResultMissingError | null {
+  store: Pick<Store, 'hashSource' | 'getRecord'>,
+): Promise<MergedResultMissingError | null> {
   const { conflict } = resolved;
   if (conflict === null || conflict.asked.size === 0) return null;
   const missing: MergedResultMissingError['nodes'][number][] = [];
   const labels = new Map<string, string>();
-  for (const node of prepared.nodes) {
+  const held = async (entry: LockEntry): Promise<boolean> => {
+    const file = resolve(dirname(lockPath), entry.output);
+    if (holdsBytes(file, await store.hashSource(file).catch(() => null), entry.output_sha256)) return true;
+    return (await store.getRecord(entry.key).catch(() => null)) !== null;
+  };
+  for (const node of prepared.plan.nodes) {
     const asked = conflict.asked.get(node.id);
     const entry = resolved.lock.nodes[node.id];
-    const state = prepared.states.get(node.id);
-    if (asked === undefined || entry === undefined || state === undefined) continue;
+    if (asked === undefined || entry === undefined) continue;
     const up = node.input.kind === 'node' ? node.input.id : null;
-    const below = state.key === null && up !== null && missing.some((m) => m.node === up);
-    if (state.status !== 'run' || state.forced || (state.key !== entry.key && !below)) continue;
-    if (state.claim === 'attach' || state.claim === 'wait' || prepared.stopped?.has(node.id) === true) continue;
-    missing.push({ node: node.id, side: asked.side, output: entry.output, below });
+    const upMissing = up !== null && missing.some((m) => m.node === up);
+    const state = prepared.states.get(node.id);
+    if (state === undefined) {
+      if (!upMissing && (await held(entry))) continue;
+    } else {
+      const below = state.key === null && upMissing;
+      if (state.status !== 'run' || state.forced || (state.key !== entry.key && !below)) continue;
+      if (state.claim === 'attach' || state.claim === 'wait' || prepared.stopped?.has(node.id) === true) continue;
+    }
+    missing.push({ node: node.id, side: asked.side, output: entry.output, below: upMissing });
     labels.set(asked.side, asked.label);
   }
   return missing.length === 0 ? null : new MergedResultMissingError(lockPath, missing, labels);

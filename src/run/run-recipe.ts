@@ -168,7 +168,7 @@ async function runInContext(
     options,
   );
   // A branch's result the merged recipe asks for and nothing here holds: stop before paying again.
-  const mergeStop = mergedResultStop(lockPath, lock, prepared);
+  const mergeStop = await mergedResultStop(lockPath, lock, prepared, run.store);
   if (options.shard && prepared.nodes.length === 0)
     deps.onEvent({ type: 'notice', t: 0, message: emptyShardMessage(plan.nodes, options.shard) });
   const describe = { store: run.store, hosting: run.hosting, now: rt.now, providerName: run.providerName };

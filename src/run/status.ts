@@ -264,7 +264,7 @@ export async function statusDetail(
   });
   const c = resolved.conflict;
   // A branch's result the merged recipe asks for and nothing here holds: the run stops (lock-merge-stop.ts).
-  const stop = mergedResultStop(lockPath, resolved, prepared);
+  const stop = await mergedResultStop(lockPath, resolved, prepared, store);
   const stopped = stop?.nodes.map((n) => n.node).join(', ');
   const done = stop
     ? `\`kontext run\` stops before paying again for ${stopped}: ${stop.checkouts} first`

@@ -66,7 +66,7 @@ export async function planCycle(recipe: Recipe, run: CycleRun, deps: CyclePlanDe
   emitWarnings(recipe.warnings, deps.emit); // every cycle's lint, before its first request
   deps.onPlanned({ plan: prepared.plan, lock: lock.lock });
   const notice = (message: string): void => deps.emit({ type: 'notice', t: 0, message });
-  const mergeStop = mergedResultStop(run.lockPath, lock, prepared);
+  const mergeStop = await mergedResultStop(run.lockPath, lock, prepared, run.scope.store);
   const preflight = (): Promise<void> => {
     if (mergeStop) throw mergeStop; // a branch's result nothing here holds: not paid again
     return run.scope.preflight(prepared, { guard: run.writeGuard });

@@ -33,6 +33,7 @@ passes:
 const jacket = (colour: string): string =>
   `  - id: jacket\n    from: portrait\n    prompt: Keep the face unchanged. Make the jacket a ${colour} raincoat.\n`;
 const BAG = '  - id: bag\n    from: jacket\n    prompt: Keep everything else unchanged. Add a brown shoulder bag.\n';
+const SKY = '  - id: sky\n    from: portrait\n    prompt: Keep the person unchanged. Make the sky orange.\n';
 const hat = (id: string, colour: string): string =>
   `  - id: ${id}\n    from: jacket\n    prompt: Keep everything else unchanged. Add a ${colour} hat.\n`;
 
@@ -85,7 +86,7 @@ async function twoMachines(recipe: string, driver: boolean) {
   await cp(join(ASSETS, 'portrait-astronaut.jpg'), join(x, 'assets', 'portrait-astronaut.jpg'));
   await writeFile(join(x, '.gitignore'), '.cache/\n.config/\n');
   await writeFile(join(x, 'recipe.yml'), recipe);
-  expect(await paid(emulator(), ['run', 'recipe.yml'], x, envX)).toBe(2);
+  expect(await paid(emulator(), ['run', 'recipe.yml'], x, envX)).toBe(recipe.split('- id:').length - 1);
   git(x, envX, 'add', '-A');
   git(x, envX, 'commit', '-q', '-m', 'base');
   execFileSync('git', ['clone', '-q', x, y]);
@@ -103,9 +104,9 @@ async function twoMachines(recipe: string, driver: boolean) {
 
 describe.each([{ driver: false }, { driver: true }])('two machines re-prompt one pass (driver: $driver)', (o) => {
   it('the recipe takes theirs: the run stops before paying while out/ holds ours, then pays 0', async () => {
-    const m = await twoMachines(HEAD + jacket('yellow') + BAG, o.driver);
-    await m.branch(m.y, m.envY, 'y', HEAD + jacket('green') + BAG, []);
-    await m.branch(m.x, m.envX, 'x', HEAD + jacket('red') + BAG, []);
+    const m = await twoMachines(HEAD + jacket('yellow') + BAG + SKY, o.driver);
+    await m.branch(m.y, m.envY, 'y', HEAD + jacket('green') + BAG + SKY, []);
+    await m.branch(m.x, m.envX, 'x', HEAD + jacket('red') + BAG + SKY, []);
     git(m.x, m.envX, 'fetch', '-q', m.y, 'y:y');
     const merged = merge(m.x, m.envX, 'y');
     expect(merged.ok, merged.output).toBe(false);
@@ -124,6 +125,10 @@ describe.each([{ driver: false }, { driver: true }])('two machines re-prompt one
     expect(stopped.stderr).toContain('git checkout --theirs -- out/test/jacket/portrait.png out/test/bag/portrait.png');
     expect(stopped.stdout + stopped.stderr).toContain('left as it is');
     expect(await readFile(lockPath, 'utf8')).toBe(conflicted); // the next run says the same
+    // A run of another pass alone would write the merge, and leave jacket to a run that pays: it stops too.
+    const only = await cli(['run', 'recipe.yml', '--only', 'sky'], { cwd: m.x, env: m.envX });
+    expect(only.code, only.stdout + only.stderr).toBe(65);
+    expect(await readFile(lockPath, 'utf8')).toBe(conflicted);
     const dry = await cli(['run', 'recipe.yml', '--dry-run'], { cwd: m.x, env: m.envX });
     expect(dry.code, dry.stderr).toBe(65);
     const status = await cli(['status', 'recipe.yml', '--json'], { cwd: m.x, env: m.envX });
