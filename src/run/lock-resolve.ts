@@ -123,10 +123,15 @@ export async function resolvedLock(
   };
 }
 
-/** The label git gave "theirs" (the branch merged: `>>>>>>> origin/y`), else `theirs`. */
+/**
+ * The label git gave "theirs" (the branch merged: `>>>>>>> origin/y`) on the first hunk's own
+ * closing marker (not a nested one of a diff3 base), when it reads as a ref name (it is shown in
+ * a command to type); else `theirs`.
+ */
 function theirsLabel(text: string): string {
-  const label = /^>+[ \t]+(\S[^\r\n]*?)[ \t]*\r?$/m.exec(text)?.[1];
-  return label === undefined || label.length > 200 ? 'theirs' : label;
+  const size = /^(<+)(?:[ \t]|\r?$)/m.exec(text)?.[1]?.length ?? 7;
+  const label = new RegExp(`^>{${size}}[ \\t]+([^\\s]+)[ \\t]*\\r?$`, 'm').exec(text)?.[1];
+  return label !== undefined && /^[\w./@+-]{1,200}$/.test(label) ? label : 'theirs';
 }
 
 const RULE_WORDS: Readonly<Record<LockMergeRule, string>> = {
