@@ -82,7 +82,7 @@ export { pushRecipe } from './run/push.js';
 export type { PushOptions, PushDeps, PushReport } from './run/push.js';
 export type { CleanOptions, CleanDeps, CleanReport } from './run/clean.js';
 export { gcCache, findLockFiles } from './run/gc.js';
-export { mergeLockFiles } from './run/merge-lock.js';
+export { mergeLockFiles, type MergeLockResult } from './run/merge-lock.js';
 export type { MergeLockFilesOptions } from './run/merge-lock.js';
 export type { GcCacheOptions, GcCacheDeps, GcCacheReport } from './run/gc.js';
 export type { GcReport, GcTally, GcTemps } from './store/gc.js';

@@ -300,8 +300,9 @@ function mergeLockCommand(choose: (a: Action) => void): Command {
   return new Command('merge-lock')
     .description(
       'git merge driver for lock files: per node, the side whose output the file holds, else the cache, ' +
-        'else ours (.gitattributes: *.lock.json merge=kontext; driver: kontext merge-lock %O %A %B %P; ' +
-        'recursive: binary)',
+        'else ours; a node both sides changed to different requests, or whose output git tracks, left ' +
+        'conflicted for `kontext run` (exit 1) (.gitattributes: *.lock.json merge=kontext; driver: ' +
+        'kontext merge-lock %O %A %B %P; recursive: binary)',
     )
     .argument('<base>', "the common ancestor's version (git's %O)")
     .argument('<ours>', 'our version; the merge is written here (%A)')

@@ -86,7 +86,12 @@ export async function cleanRecipe(path: string, options: CleanOptions, deps: Cle
       return f(opened.store).finally(() => opened.discard());
     },
   };
-  const resolved = await resolvedLock(lockPath, { outputs: guard, store, nodes: plan.nodes });
+  const resolved = await resolvedLock(lockPath, {
+    outputs: guard,
+    store,
+    nodes: plan.nodes,
+    providerName: recipe.provider,
+  });
   const refusal = options.dryRun ? null : conflictRefusal(lockPath, resolved, 'clean does not rewrite it');
   if (refusal) throw refusal;
   const { lock } = resolved;

@@ -1,21 +1,24 @@
 /**
  * A lock git left conflicted, resolved from the truth (docs/architecture.md#cache-lock-and-journal):
  * its two sides (store/lock-conflict.ts) merged per node (store/lock-merge.ts), two different
- * entries of a node decided by the output file on disk (the store's memoized hash), else its
- * `save:` copy (the plan's path), else the local cache, else "ours". `kontext run` writes the
- * merged lock (`writeResolved`) and says so in one notice (a run its checks stop first leaves
- * it, and says that: `checksBeforeMerge`); `status`, `report`, `clean --dry-run` and `--dry-run`
- * use it in memory and write nothing; `--frozen` and `clean` refuse the conflicted lock (exit 65).
+ * entries of a node decided by the one that asks what the recipe asks (lock-asks.ts; a run stops
+ * before paying for such an entry's result: lock-merge-stop.ts), else the output file on disk
+ * (the store's memoized hash), else its `save:` copy (the plan's path), else the local cache,
+ * else "ours". `kontext run` writes the merged lock (`writeResolved`) and says so in one notice
+ * (a run its checks stop first leaves it, and says that: `checksBeforeMerge`); `status`,
+ * `report`, `clean --dry-run` and `--dry-run` use it in memory and write nothing; `--frozen`
+ * and `clean` refuse the conflicted lock (exit 65).
  */
 import { saveCopyPath } from '../util/save-template.js';
 import { basename, dirname, extname, resolve } from 'node:path';
 import type { PlanNode } from '../plan/types.js';
 import type { LockMergeRule } from '../store/lock-merge.js';
+import { askedEntries } from './lock-asks.js';
 import { mergeLockSides, ruleCounts, writeResolvedLock } from '../store/lock-merge.js';
 import { firstMarkerLine } from '../store/lock-conflict.js';
 import { readLockState } from '../store/lock-file.js';
 import { LockFileError } from '../store/errors.js';
-import type { LockFile, Store } from '../store/types.js';
+import type { LockEntry, LockFile, Store } from '../store/types.js';
 import { lockedFileRefusal, type WriteGuard } from '../store/write-guard.js';
 import { realPathDeepSync } from '../util/real-path.js';
 import { holdsBytes } from '../util/lfs-pointer.js';
@@ -27,7 +30,8 @@ export interface LockConflictReport {
   readonly hunks: number;
   /**
    * Entries per rule: `same` on both sides, from `one-side` only, or two different ones decided
-   * by the output `file`, the `save:` copy, the `cache`, else `ours`.
+   * by the `recipe` (the one asking what it asks), the output `file`, the `save:` copy, the
+   * `cache`, else `ours`.
    */
   readonly counts: Readonly<Record<LockMergeRule, number>>;
   /** The nodes whose two sides differed, sorted, with the rule that decided. */
@@ -37,13 +41,23 @@ export interface LockConflictReport {
 export interface ResolvedLock {
   /** The lock as read, or the merged one. */
   readonly lock: LockFile;
-  /** The merge, when the file had conflicts; `text` is the file as merged. */
-  readonly conflict: (LockConflictReport & { readonly text: string }) | null;
+  /**
+   * The merge, when the file had conflicts; `text` is the file as merged; `lost`, the entries the
+   * merge did not take (paid for: a node asking what one asked takes its seed, orphans.ts);
+   * `asked`, node → the side the recipe decided for (`ours`: HEAD, `theirs`: its label).
+   */
+  readonly conflict:
+    | (LockConflictReport & {
+        readonly text: string;
+        readonly lost: readonly LockEntry[];
+        readonly asked: ReadonlyMap<string, { readonly side: 'ours' | 'theirs'; readonly label: string }>;
+      })
+    | null;
 }
 
 /** The rules that decide between two different entries of a node. */
-type Decider = 'file' | 'save' | 'cache' | 'ours';
-const DECIDERS: readonly Decider[] = ['file', 'save', 'cache', 'ours'];
+type Decider = 'recipe' | 'file' | 'save' | 'cache' | 'ours';
+const DECIDERS: readonly Decider[] = ['recipe', 'file', 'save', 'cache', 'ours'];
 
 type JudgeStore = Pick<Store, 'hashSource' | 'hasBlob'>;
 
@@ -54,8 +68,12 @@ export async function resolvedLock(
     readonly outputs: WriteGuard;
     /** The store whose hash memo and blobs decide; `use` opens one only for a conflicted lock. */
     readonly store: JudgeStore | { readonly use: <T>(f: (store: JudgeStore) => Promise<T>) => Promise<T> };
-    /** The plan's nodes: their `save:` copies decide after the output file. */
-    readonly nodes?: readonly Pick<PlanNode, 'id' | 'save'>[] | undefined;
+    /**
+     * The plan's nodes (plan order) and the run's provider: the entry asking what a node asks
+     * decides first (lock-asks.ts); their `save:` copies decide after the output file.
+     */
+    readonly nodes?: readonly PlanNode[] | undefined;
+    readonly providerName?: string | undefined;
   },
 ): Promise<ResolvedLock> {
   const state = await readLockState(lockPath, { outputs: p.outputs });
@@ -63,10 +81,15 @@ export async function resolvedLock(
   const { sides } = state;
   const lockDir = dirname(lockPath);
   const saves = new Map((p.nodes ?? []).map((n) => [n.id, n.save]));
-  const merge = (store: JudgeStore) => {
+  const merge = async (store: JudgeStore) => {
     const holds = async (file: string, sha256: string): Promise<boolean> =>
       holdsBytes(file, await store.hashSource(file).catch(() => null), sha256);
-    return mergeLockSides(sides, {
+    const asked =
+      p.nodes === undefined || p.providerName === undefined
+        ? new Map<string, LockEntry>()
+        : await askedEntries(p.nodes, sides, p.providerName, store);
+    const merged = await mergeLockSides(sides, {
+      asked: (node) => asked.get(node),
       outputHolds: (entry) => holds(resolve(lockDir, entry.output), entry.output_sha256),
       // The copy's name takes the entry's own extension, as the run that wrote it gave it.
       saveHolds: async (node, entry) => {
@@ -80,19 +103,41 @@ export async function resolvedLock(
       },
       cacheHolds: (sha256) => store.hasBlob(sha256).catch(() => false),
     });
+    return { ...merged, asked };
   };
   const merged = 'use' in p.store ? await p.store.use(merge) : await merge(p.store);
+  const theirs = theirsLabel(state.text);
+  const askedSides = new Map<string, { side: 'ours' | 'theirs'; label: string }>();
+  for (const [node, entry] of merged.asked) {
+    const side = entry === sides.ours.nodes[node] ? 'ours' : 'theirs';
+    askedSides.set(node, { side, label: side === 'ours' ? 'HEAD' : theirs });
+  }
   const counts = ruleCounts(merged.rules.values());
   const decided: { node: string; rule: Decider }[] = [];
   for (const [node, rule] of merged.rules) {
     if ((DECIDERS as readonly string[]).includes(rule)) decided.push({ node, rule: rule as Decider });
   }
-  return { lock: merged.lock, conflict: { hunks: sides.hunks, counts, decided, text: state.text } };
+  return {
+    lock: merged.lock,
+    conflict: { hunks: sides.hunks, counts, decided, text: state.text, lost: merged.lost, asked: askedSides },
+  };
+}
+
+/**
+ * The label git gave "theirs" (the branch merged: `>>>>>>> origin/y`) on the first hunk's own
+ * closing marker (not a nested one of a diff3 base), when it reads as a ref name (it is shown in
+ * a command to type); else `theirs`.
+ */
+function theirsLabel(text: string): string {
+  const size = /^(<+)(?:[ \t]|\r?$)/m.exec(text)?.[1]?.length ?? 7;
+  const label = new RegExp(`^>{${size}}[ \\t]+([^\\s]+)[ \\t]*\\r?$`, 'm').exec(text)?.[1];
+  return label !== undefined && /^[\w./@+-]{1,200}$/.test(label) ? label : 'theirs';
 }
 
 const RULE_WORDS: Readonly<Record<LockMergeRule, string>> = {
   same: 'the same on both sides',
   'one-side': 'on one side only',
+  recipe: 'by the recipe (the side asking what it asks)',
   file: 'by the output file on disk',
   save: 'by the save: copy on disk',
   cache: 'by the local cache',
@@ -100,6 +145,7 @@ const RULE_WORDS: Readonly<Record<LockMergeRule, string>> = {
 };
 
 const DECIDER_WORDS: Readonly<Record<Decider, string>> = {
+  recipe: 'by the recipe',
   file: 'by the output file',
   save: 'by the save: copy',
   cache: 'by the cache',
@@ -178,4 +224,17 @@ export function conflictRefusal(lockPath: string, resolved: ResolvedLock, what: 
       `(\`kontext status\` says how); commit ${basename(lockPath)} then`,
     location: { file: lockPath, line, col: 1 },
   });
+}
+
+/**
+ * The entries a new node may take its seed from beyond the lock's own (orphans.ts): those a
+ * conflicted lock's merge did not take (a pass renamed while resolving the merge asks what one
+ * asked: its result is paid for), then the stray locks' (stray-locks.ts).
+ */
+export function lostThenStrays(
+  resolved: ResolvedLock,
+  strays: () => Promise<readonly LockEntry[]>,
+): () => Promise<readonly LockEntry[]> {
+  const lost = resolved.conflict?.lost ?? [];
+  return lost.length === 0 ? strays : async () => [...lost, ...(await strays())];
 }

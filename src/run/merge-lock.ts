@@ -3,7 +3,12 @@
  * `*.lock.json merge=kontext`; docs/ci.md). Three-way per node (store/lock-merge.ts): a node
  * changed on one side takes it, one changed differently on both goes to the side whose output
  * the file in the work tree holds (`%P` says where the lock is; its outputs are relative to it),
- * else whose blob the local cache holds, else ours. The merge replaces `%A`, as git asks, durably
+ * else whose blob the local cache holds, else ours. Such a node is left conflicted instead (its
+ * two entries in a conflict hunk, exit 1: git reports the conflict) when the driver cannot know
+ * the answer: the two entries ask different requests (`request_sha256`: which one the merged
+ * recipe asks is `kontext run`'s to say, lock-asks.ts) or git tracks its output file (git merges
+ * it too, so the work tree holds ours: the run decides once out/ is resolved, by the file then).
+ * The merge replaces `%A`, as git asks, durably
  * (temp, fsync, rename, folder fsync: store/lock-write.ts). A base with git conflict markers (the
  * merge bases' own merge, made as text) gives the entries its sides agree on; the rest goes by
  * the truth. A file that is not a lock (ours or theirs with markers, say) is exit 65 and `%A` is
@@ -19,6 +24,8 @@ import { layout } from '../store/layout.js';
 import { hasConflictMarkers, parseConflictedLock } from '../store/lock-conflict.js';
 import { parseLock } from '../store/lock-file.js';
 import { mergeLockThreeWay, ruleCounts } from '../store/lock-merge.js';
+import { formatLockWithConflicts } from '../store/lock-markers.js';
+import { gitTrackedFiles } from './git-tracked.js';
 import { createSourceHashMemo } from '../store/source-hash.js';
 import type { LockEntry, LockFile } from '../store/types.js';
 import type { Runtime } from '../runtime.js';
@@ -37,8 +44,15 @@ export interface MergeLockFilesOptions {
   readonly cacheDir?: string | undefined;
 }
 
-/** Merge the three files into `ours`; the one line to show. */
-export async function mergeLockFiles(options: MergeLockFilesOptions, rt: Runtime): Promise<string> {
+export interface MergeLockResult {
+  /** The one line to show. */
+  readonly message: string;
+  /** Nodes left conflicted in `ours` (git then reports the conflict; `kontext run` decides them). */
+  readonly conflicted: readonly string[];
+}
+
+/** Merge the three files into `ours`. */
+export async function mergeLockFiles(options: MergeLockFilesOptions, rt: Runtime): Promise<MergeLockResult> {
   const cacheDir = resolveCacheDir({ flag: options.cacheDir, env: rt.env, cwd: rt.cwd });
   // git's paths are relative to where it runs the driver: the runtime's cwd, not the process's
   // (a library caller's may differ), as %P and the cache dir are taken.
@@ -56,6 +70,12 @@ export async function mergeLockFiles(options: MergeLockFilesOptions, rt: Runtime
   const lockDir = o.lockPath === undefined ? null : dirname(resolve(o.cwd, o.lockPath));
   const memo = createSourceHashMemo(o.cacheDir, o.now);
   const tree = realpath(o.cwd).catch(() => null);
+  let tracked: Promise<ReadonlySet<string>> | null = null;
+  const isTracked = async (entry: LockEntry): Promise<boolean> => {
+    if (lockDir === null) return false;
+    tracked ??= gitTrackedFiles(o.cwd, lockDir, rt.env);
+    return (await tracked).has(resolve(lockDir, entry.output));
+  };
   const merged = await mergeLockThreeWay(
     base,
     { ours, theirs },
@@ -75,16 +95,24 @@ export async function mergeLockFiles(options: MergeLockFilesOptions, rt: Runtime
           () => true,
           () => false,
         ),
+      // Two entries naming the same bytes at the same path (the same request paid twice) leave git
+      // nothing to merge in that file: either one is true, decided as before.
+      leave: async (_id, a, b) =>
+        asksOther(a, b) ||
+        ((a.output !== b.output || a.output_sha256 !== b.output_sha256) &&
+          ((await isTracked(a)) || (a.output !== b.output && (await isTracked(b))))),
     },
     unsure,
   );
   // As every lock write (a kill -9 or a power cut leaves git the old file or the merge, never
   // half of it; an attempt killed before its rename leaves a temp the next one sweeps). No
   // mutex: %A is git's own temp file, which nothing else writes.
+  const { left } = merged;
   await writeLockDurably(o.ours, merged.lock.nodes, {
     crashPoint: rt.crashPoint,
     points: { tempWritten: 'merge-lock-temp-written' },
     unchanged: 'it is unchanged, and git reports the conflict as usual',
+    text: left.length === 0 ? undefined : formatLockWithConflicts(merged.lock.nodes, left, CONFLICT_LABELS),
   });
   const counts = ruleCounts(merged.rules.values());
   const decided = [...merged.rules].filter(([, r]) => r === 'file' || r === 'cache' || r === 'ours');
@@ -95,7 +123,24 @@ export async function mergeLockFiles(options: MergeLockFilesOptions, rt: Runtime
     ...(unsure.size > 0 ? [`the base had git conflicts in ${unsure.size}`] : []),
     ...decided.map(([id, r]) => `${id}: ${r === 'ours' ? 'ours' : `by the ${r === 'file' ? 'output file' : 'cache'}`}`),
   ];
-  return `${name}: merged ${merged.rules.size} entries (${words.join(', ')})`;
+  const merge = `${name}: merged ${merged.rules.size} entries (${words.join(', ')})`;
+  if (left.length === 0) return { message: merge, conflicted: [] };
+  const ids = left.map((n) => n.id);
+  const shown = ids.length > 8 ? [...ids.slice(0, 8), `and ${ids.length - 8} more`] : ids;
+  return {
+    message:
+      `${merge}; left conflicted: ${shown.join(', ')} (each side's own request, or an output git merges ` +
+      'too: resolve recipe and out/, then `kontext run` decides them)',
+    conflicted: ids,
+  };
+}
+
+/** The hunk labels of the nodes the driver leaves conflicted (`git checkout --ours/--theirs` name the same sides). */
+const CONFLICT_LABELS = { ours: 'ours', theirs: 'theirs' } as const;
+
+/** Whether the two entries say they ask different requests (entries without `request_sha256` do not say). */
+function asksOther(a: LockEntry, b: LockEntry): boolean {
+  return a.request_sha256 !== undefined && b.request_sha256 !== undefined && a.request_sha256 !== b.request_sha256;
 }
 
 /** Whether `file` lies below `root`, outside any `.git` folder. */

@@ -33,7 +33,15 @@ import { frozenDeps, frozenFailure } from './frozen.js';
 import { localResults } from './local-results.js';
 import { sharedOutputWarnings } from './shared-outputs.js';
 import { emptyShardMessage, shardLockBase, shardShortfall } from './shard.js';
-import { checksBeforeMerge, conflictMessage, conflictRefusal, resolvedLock, writeResolved } from './lock-resolve.js';
+import {
+  checksBeforeMerge,
+  conflictMessage,
+  conflictRefusal,
+  lostThenStrays,
+  resolvedLock,
+  writeResolved,
+} from './lock-resolve.js';
+import { mergedResultStop } from './lock-merge-stop.js';
 
 export interface RunRecipeOptions extends RunOptions, RunContextOptions {
   readonly jobs: number;
@@ -137,7 +145,12 @@ async function runInContext(
   });
   // A lock naming files outside the project (or its recipe, sources, .git) is refused here; one
   // git left conflicted is merged from the output files and the cache (lock-resolve.ts).
-  const lock = await resolvedLock(lockPath, { outputs: writeGuard, store: run.store, nodes: plan.nodes });
+  const lock = await resolvedLock(lockPath, {
+    outputs: writeGuard,
+    store: run.store,
+    nodes: plan.nodes,
+    providerName: run.providerName,
+  });
   const refusal = options.frozen ? conflictRefusal(lockPath, lock, '--frozen does not rewrite the lock') : null;
   if (refusal) throw refusal;
   const prepared = await prepareRun(
@@ -149,11 +162,13 @@ async function runInContext(
       draw: rt.randomSeed,
       lockDir: dirname(lockPath),
       lockPath,
-      strays: strayLockEntries(lockPath, writeGuard),
+      strays: lostThenStrays(lock, strayLockEntries(lockPath, writeGuard)),
       self: rt,
     },
     options,
   );
+  // A branch's result the merged recipe asks for and nothing here holds: stop before paying again.
+  const mergeStop = await mergedResultStop(lockPath, lock, prepared, run.store);
   if (options.shard && prepared.nodes.length === 0)
     deps.onEvent({ type: 'notice', t: 0, message: emptyShardMessage(plan.nodes, options.shard) });
   const describe = { store: run.store, hosting: run.hosting, now: rt.now, providerName: run.providerName };
@@ -172,7 +187,12 @@ async function runInContext(
     const preview = await previewRun(prepared, describe, checks);
     // Else what the nodes the run stops before paying fail with: an output kontext did not write
     // (exit 65, hand-edits.ts), a dead run's intent (exit 75, submit-claim.ts); the worst code wins.
-    return { kind: 'dry-run', recipe, ...preview, failure: frozen ?? preview.failure ?? stopFailure(prepared.stopped) };
+    return {
+      kind: 'dry-run',
+      recipe,
+      ...preview,
+      failure: frozen ?? mergeStop ?? preview.failure ?? stopFailure(prepared.stopped),
+    };
   }
   if (frozen) throw frozen; // before preflight: a CI job without a token still lists what is missing
   await run.uploads?.resume();
@@ -184,7 +204,10 @@ async function runInContext(
     }
   }
   const notice = (message: string): void => deps.onEvent({ type: 'notice', t: 0, message });
-  await checksBeforeMerge(lockPath, lock, notice, () => run.preflight(prepared, { guard: writeGuard }));
+  await checksBeforeMerge(lockPath, lock, notice, () => {
+    if (mergeStop) throw mergeStop;
+    return run.preflight(prepared, { guard: writeGuard });
+  });
   const resolved = await writeResolved(lockPath, lock, rt);
   if (resolved !== null) notice(resolved);
   // Uploads start now, in the background, instead of inside each node's -j slot.

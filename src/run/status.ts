@@ -32,7 +32,8 @@ import { cacheDirFor } from './context.js';
 import { currentReview, driftOf, type DriftOver } from './drift.js';
 import { storedRecord } from './lock-current.js';
 import { lockPathFor } from './run-recipe.js';
-import { conflictMessage, type LockConflictReport, resolvedLock } from './lock-resolve.js';
+import { conflictMessage, type LockConflictReport, lostThenStrays, resolvedLock } from './lock-resolve.js';
+import { mergedResultStop } from './lock-merge-stop.js';
 
 export type NodeStatusState = 'up-to-date' | 'will-run' | 'modified' | 'missing' | 'remote';
 
@@ -214,18 +215,19 @@ export async function statusDetail(
     cacheDir: store.root,
     allowOutsideRoot: options.allowOutsideRoot ?? false,
   });
-  const resolved = await resolvedLock(lockPath, { outputs: guard, store, nodes: plan.nodes });
+  const providerName = options.provider ?? recipe.provider;
+  const resolved = await resolvedLock(lockPath, { outputs: guard, store, nodes: plan.nodes, providerName });
   const { lock } = resolved;
   const prepared = await prepareRun(
     plan,
     {
       store,
-      providerName: options.provider ?? recipe.provider,
+      providerName,
       lock,
       draw: rt.randomSeed,
       lockDir: dirname(lockPath),
       lockPath,
-      strays: strayLockEntries(lockPath, guard),
+      strays: lostThenStrays(resolved, strayLockEntries(lockPath, guard)),
       self: rt,
     },
     {},
@@ -261,8 +263,13 @@ export async function statusDetail(
     now: rt.now(),
   });
   const c = resolved.conflict;
-  const message =
-    c === null ? '' : conflictMessage(lockPath, c, '`kontext run` resolves them; nothing is written until then');
+  // A branch's result the merged recipe asks for and nothing here holds: the run stops (lock-merge-stop.ts).
+  const stop = await mergedResultStop(lockPath, resolved, prepared, store);
+  const stopped = stop?.nodes.map((n) => n.node).join(', ');
+  const done = stop
+    ? `\`kontext run\` stops before paying again for ${stopped}: ${stop.checkouts} first`
+    : '`kontext run` resolves them; nothing is written until then';
+  const message = c === null ? '' : conflictMessage(lockPath, c, done);
   const lockConflict = c === null ? null : { hunks: c.hunks, counts: c.counts, decided: c.decided, message };
   const dirty = lockConflict !== null || nodes.some((n) => n.state !== 'up-to-date');
   const { billable } = prepared;

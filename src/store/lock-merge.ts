@@ -1,7 +1,8 @@
 /**
  * The two sides of a conflicted lock (lock-conflict.ts) merged per node, by the truth: the same
  * entry on both sides is kept; an entry on one side only is kept; two different entries of a node
- * go to the side whose `output_sha256` the output file on disk holds, else the side whose `save:`
+ * go to the one side that asks what the recipe asks (when the caller knows the recipe: run/lock-asks.ts),
+ * else the side whose `output_sha256` the output file on disk holds, else the side whose `save:`
  * copy holds it (when the caller knows the recipe's `save:` paths), else the side whose output
  * blob the local cache holds, else "ours" (HEAD). The merged lock replaces the conflicted file
  * only through {@link writeResolvedLock}, under the lock's mutex and only while the file is still
@@ -18,17 +19,30 @@ import { lockEol } from './lock-format.js';
 import { writeFailure } from './write-errors.js';
 
 /** How a node's merged entry was chosen. */
-export type LockMergeRule = 'same' | 'one-side' | 'file' | 'save' | 'cache' | 'ours';
+export type LockMergeRule = 'same' | 'one-side' | 'recipe' | 'file' | 'save' | 'cache' | 'ours';
 
 /** How many nodes each rule settled. */
 export function ruleCounts(rules: Iterable<LockMergeRule>): Record<LockMergeRule, number> {
-  const counts: Record<LockMergeRule, number> = { same: 0, 'one-side': 0, file: 0, save: 0, cache: 0, ours: 0 };
+  const counts: Record<LockMergeRule, number> = {
+    same: 0,
+    'one-side': 0,
+    recipe: 0,
+    file: 0,
+    save: 0,
+    cache: 0,
+    ours: 0,
+  };
   for (const rule of rules) counts[rule]++;
   return counts;
 }
 
 /** What decides between two different entries of one node. */
 export interface LockMergeJudge {
+  /**
+   * The node's one entry (of its two) asking what the recipe asks now, else undefined. Only a
+   * caller with the recipe knows (absent: the merge driver, which has only the three files).
+   */
+  asked?(node: string): LockEntry | undefined;
   /** Whether the entry's output file on disk holds its `output_sha256`. */
   outputHolds(entry: LockEntry): Promise<boolean>;
   /**
@@ -39,12 +53,30 @@ export interface LockMergeJudge {
   saveHolds?(node: string, entry: LockEntry): Promise<boolean>;
   /** Whether the local cache holds this blob. */
   cacheHolds(sha256: string): Promise<boolean>;
+  /**
+   * Three-way only: whether two different entries of a node changed on both sides are left
+   * undecided (the merge driver, which cannot know what the merged recipe asks or which file the
+   * user keeps: `kontext run` decides once they are resolved). Absent: every node is decided.
+   */
+  leave?(node: string, ours: LockEntry, theirs: LockEntry): Promise<boolean>;
+}
+
+/** A node left undecided ({@link LockMergeJudge.leave}): both its entries. */
+export interface LeftNode {
+  readonly id: string;
+  readonly ours: LockEntry;
+  readonly theirs: LockEntry;
 }
 
 export interface MergedLock {
   readonly lock: LockFile;
   /** Every node of the merged lock, sorted, with the rule that chose its entry. */
   readonly rules: ReadonlyMap<string, LockMergeRule>;
+  /**
+   * The entries that lost to the other side's: their results are paid for, so a node that now
+   * asks what one asked (a pass renamed while resolving the merge) may take its seed (orphans.ts).
+   */
+  readonly lost: readonly LockEntry[];
 }
 
 export async function mergeLockSides(
@@ -54,12 +86,26 @@ export async function mergeLockSides(
   const ids = [...new Set([...Object.keys(sides.ours.nodes), ...Object.keys(sides.theirs.nodes)])].sort();
   const nodes: Record<string, LockEntry> = {};
   const rules = new Map<string, LockMergeRule>();
+  const lost: LockEntry[] = [];
   for (const id of ids) {
-    const [entry, rule] = await pick(id, sides.ours.nodes[id], sides.theirs.nodes[id], judge);
+    const [o, t] = [sides.ours.nodes[id], sides.theirs.nodes[id]];
+    const [entry, rule] = await pick(id, o, t, judge);
     nodes[id] = entry;
     rules.set(id, rule);
+    lost.push(...loser(entry, rule, o, t));
   }
-  return { lock: { version: 1, nodes }, rules };
+  return { lock: { version: 1, nodes }, rules, lost };
+}
+
+/** The entry a decided node did not take (none when the sides agreed or one had none). */
+function loser(
+  entry: LockEntry | undefined,
+  rule: LockMergeRule,
+  ours: LockEntry | undefined,
+  theirs: LockEntry | undefined,
+): LockEntry[] {
+  if (rule === 'same' || rule === 'one-side' || ours === undefined || theirs === undefined) return [];
+  return [entry === ours ? theirs : ours];
 }
 
 /**
@@ -68,18 +114,21 @@ export async function mergeLockSides(
  * {@link mergeLockSides}, a deletion against a change keeping the changed entry (an orphan entry
  * costs nothing; a lost one pays again). `removed`: nodes a side deleted and the other left alone.
  * `unsure`: nodes whose base is not known (a base git left conflicted): any difference between
- * the sides goes by those rules, and a deletion never wins.
+ * the sides goes by those rules, and a deletion never wins. `left`: nodes changed differently on
+ * both sides that `judge.leave` keeps undecided (in neither `lock` nor `rules`).
  */
 export async function mergeLockThreeWay(
   base: LockFile,
   sides: Pick<LockSides, 'ours' | 'theirs'>,
   judge: LockMergeJudge,
   unsure: ReadonlySet<string> = new Set(),
-): Promise<MergedLock & { readonly removed: readonly string[] }> {
+): Promise<MergedLock & { readonly removed: readonly string[]; readonly left: readonly LeftNode[] }> {
   const ids = [...new Set([base, sides.ours, sides.theirs].flatMap((l) => Object.keys(l.nodes)))].sort();
   const nodes: Record<string, LockEntry> = {};
   const rules = new Map<string, LockMergeRule>();
   const removed: string[] = [];
+  const lost: LockEntry[] = [];
+  const left: LeftNode[] = [];
   const same = (a: LockEntry | undefined, b: LockEntry | undefined): boolean =>
     a === undefined || b === undefined ? a === b : canonicalJson(a) === canonicalJson(b);
   for (const id of ids) {
@@ -89,15 +138,19 @@ export async function mergeLockThreeWay(
     if (same(o, t)) decided = [o, 'same'];
     else if (known && same(o, b)) decided = [t, 'one-side'];
     else if (known && same(t, b)) decided = [o, 'one-side'];
-    else decided = await pick(id, o, t, judge);
+    else if (o !== undefined && t !== undefined && (await judge.leave?.(id, o, t)) === true) {
+      left.push({ id, ours: o, theirs: t });
+      continue;
+    } else decided = await pick(id, o, t, judge);
     const [entry, rule] = decided;
+    lost.push(...loser(entry, rule, o, t));
     if (entry === undefined) removed.push(id);
     else {
       nodes[id] = entry;
       rules.set(id, rule);
     }
   }
-  return { lock: { version: 1, nodes }, rules, removed };
+  return { lock: { version: 1, nodes }, rules, removed, lost, left };
 }
 
 async function pick(
@@ -108,6 +161,8 @@ async function pick(
 ): Promise<[LockEntry, LockMergeRule]> {
   if (ours === undefined || theirs === undefined) return [(ours ?? theirs) as LockEntry, 'one-side'];
   if (canonicalJson(ours) === canonicalJson(theirs)) return [ours, 'same'];
+  const asked = judge.asked?.(id);
+  if (asked === ours || asked === theirs) return [asked, 'recipe'];
   const [fileOurs, fileTheirs] = [await judge.outputHolds(ours), await judge.outputHolds(theirs)];
   if (fileOurs !== fileTheirs) return [fileOurs ? ours : theirs, 'file'];
   if (judge.saveHolds !== undefined) {

@@ -33,6 +33,8 @@ export interface LockWriteOptions {
   readonly formatter?: LockFormatter | undefined;
   /** The line ending of the file replaced (lock-format.ts's `lockEol`): kept. */
   readonly eol?: LockEol | undefined;
+  /** The text to write instead of `nodes`' (the merge driver's, with conflict hunks: lock-markers.ts). */
+  readonly text?: string | undefined;
 }
 
 /** Replace the lock file at `path` by `nodes`, durably (see the module comment). */
@@ -46,7 +48,8 @@ export async function writeLockDurably(
   try {
     await sweepDeadTempsOnce(dirname(path));
     const beforeRename = (): void => crashPoint?.(points.tempWritten);
-    await writeFileAtomic(path, formatter.pieces(nodes, options.eol), { durable: true, beforeRename });
+    const data = options.text ?? formatter.pieces(nodes, options.eol);
+    await writeFileAtomic(path, data, { durable: true, beforeRename });
   } catch (e) {
     throw writeFailure(e, path, options.unchanged);
   }

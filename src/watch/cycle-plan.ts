@@ -11,7 +11,8 @@ import type { Runtime } from '../runtime.js';
 import type { RunScope } from '../run/context.js';
 import type { RunEvent } from '../run/events.js';
 import { emitWarnings } from '../run/lint-warnings.js';
-import { checksBeforeMerge, resolvedLock, writeResolved } from '../run/lock-resolve.js';
+import { checksBeforeMerge, lostThenStrays, resolvedLock, writeResolved } from '../run/lock-resolve.js';
+import { mergedResultStop } from '../run/lock-merge-stop.js';
 import { overrideProvider } from '../run/node-provider.js';
 import { prepareRun, type Prepared } from '../run/prepare.js';
 import type { RunRecipeOptions } from '../run/run-recipe.js';
@@ -45,6 +46,7 @@ export async function planCycle(recipe: Recipe, run: CycleRun, deps: CyclePlanDe
     outputs: run.writeGuard,
     store: run.scope.store,
     nodes: plan.nodes,
+    providerName: run.scope.providerName,
   });
   const prepared = await prepareRun(
     plan,
@@ -56,7 +58,7 @@ export async function planCycle(recipe: Recipe, run: CycleRun, deps: CyclePlanDe
       sessionSeeds: deps.sessionSeeds,
       lockDir: dirname(run.lockPath),
       lockPath: run.lockPath,
-      strays: strayLockEntries(run.lockPath, run.writeGuard),
+      strays: lostThenStrays(lock, strayLockEntries(run.lockPath, run.writeGuard)),
       self: deps.rt,
     },
     deps.options,
@@ -64,7 +66,11 @@ export async function planCycle(recipe: Recipe, run: CycleRun, deps: CyclePlanDe
   emitWarnings(recipe.warnings, deps.emit); // every cycle's lint, before its first request
   deps.onPlanned({ plan: prepared.plan, lock: lock.lock });
   const notice = (message: string): void => deps.emit({ type: 'notice', t: 0, message });
-  const preflight = (): Promise<void> => run.scope.preflight(prepared, { guard: run.writeGuard });
+  const mergeStop = await mergedResultStop(run.lockPath, lock, prepared, run.scope.store);
+  const preflight = (): Promise<void> => {
+    if (mergeStop) throw mergeStop; // a branch's result nothing here holds: not paid again
+    return run.scope.preflight(prepared, { guard: run.writeGuard });
+  };
   await checksBeforeMerge(run.lockPath, lock, notice, preflight);
   const resolved = await writeResolved(run.lockPath, lock, deps.rt);
   if (resolved !== null) notice(resolved);
