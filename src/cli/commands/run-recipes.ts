@@ -1,7 +1,8 @@
 /**
  * The recipes of one `kontext run`, one after another. A recipe that stops with an error (no
  * token, `--max-cost`, not found, …) prints it as any error is printed (render-error.ts), with
- * `--json` also a `run-error` line on stdout, and the next recipe runs; the command exits with
+ * `--json` also a `run-error` line on stdout (a dry run's prediction of the real run's error:
+ * its `dry-run` line stays the last), and the next recipe runs; the command exits with
  * the worst code. Ctrl-C (130) stops the whole command at once. `--max-cost` holds for the whole
  * command: each recipe may spend what the recipes before it left (`maxCostSpentUsd`: what they
  * spent, or their dry run's price; unknown once a price is).
@@ -66,8 +67,8 @@ async function runOne(
     printDryRun(result.report, { out: ctx.rt.stdout, json, explain });
     // What the real run would pay: nothing when its preflight stops it (no price then).
     const spentUsd = result.report.costUsd === undefined ? 0 : result.report.costUsd;
-    // The real run would stop here: same message, same exit code.
-    if (result.failure) return { exit: failed(result.failure, path, { json, onEvent }, ctx), spentUsd };
+    // The real run would stop here: same message, same exit code (the `dry-run` line is the recipe's last).
+    if (result.failure) return { exit: failed(result.failure, path, { json: false, onEvent }, ctx), spentUsd };
     return { exit: ExitCode.OK, spentUsd };
   } catch (e) {
     return { exit: failed(e, path, { json, onEvent }, ctx), spentUsd: started ? null : 0 };

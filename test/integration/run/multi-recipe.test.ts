@@ -76,8 +76,15 @@ describe('--max-cost with several recipes', () => {
 
   it('a dry run counts what the recipes before would pay, as the real run will', async () => {
     await withRecipes({ 'a.yml': yaml('a', 3), 'b.yml': yaml('b', 2) });
-    const over = await cli(['run', '--dry-run', 'a.yml', 'b.yml', '--max-cost', '0.15']);
+    const over = await cli(['run', '--dry-run', 'a.yml', 'b.yml', '--max-cost', '0.15', '--json']);
     expect(over.code).toBe(65);
+    // One `dry-run` report a recipe: the real run's error (b's) on stderr only.
+    const reports = over.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { type: string; cost_usd?: number });
+    expect(reports.map((r) => r.type)).toEqual(['dry-run', 'dry-run']);
+    expect(reports[0]?.cost_usd).toBeCloseTo(0.12);
     expect(over.stderr).toContain('with the $0.12 the recipes before it spent, that is over --max-cost $0.15');
     const under = await cli(['run', '--dry-run', 'a.yml', 'b.yml', '--max-cost', '0.20']);
     expect(under.code).toBe(0);
