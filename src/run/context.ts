@@ -250,7 +250,7 @@ export class RunContext {
             providerFor: (name) => sessionFor(name).provider,
             providerName,
             maxCostUsd: options.maxCostUsd,
-            spentUsd: options.maxCostSpentUsd ?? 0,
+            spentUsd: options.maxCostSpentUsd === undefined ? 0 : options.maxCostSpentUsd,
             signal: options.signal,
           });
         // Last, so a run another check stops makes no folder: each file and folder the run writes, tried.

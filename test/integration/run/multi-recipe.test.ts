@@ -9,7 +9,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { main, type MainOptions } from '../../../src/cli/main.js';
-import { RunEvent, startEmulator, type EmulatorHandle } from '../../../src/index.js';
+import { RunEvent, runRecipe, startEmulator, type EmulatorHandle } from '../../../src/index.js';
 import { createProject, isSubmit, recipeYaml, testRuntime, until, type Project } from '../../helpers/run-fixtures.js';
 
 let emulator: EmulatorHandle;
@@ -88,6 +88,26 @@ describe('--max-cost with several recipes', () => {
     expect(over.stderr).toContain('with the $0.12 the recipes before it spent, that is over --max-cost $0.15');
     const under = await cli(['run', '--dry-run', 'a.yml', 'b.yml', '--max-cost', '0.20']);
     expect(under.code).toBe(0);
+    expect(submits()).toBe(0);
+  });
+});
+
+describe('--max-cost after a spend not known', () => {
+  it('a run with billable requests is refused when what the runs before it spent is unknown', async () => {
+    await withRecipes({});
+    const rt = testRuntime(project.root, {
+      RUNCOMFY_MODEL_API_BASE: emulator.baseUrl,
+      KONTEXT_ALLOW_HOSTS: '127.0.0.1',
+      RUNCOMFY_TOKEN: 'test-token',
+      KONTEXT_CACHE_DIR: project.cacheDir,
+    });
+    const error = await runRecipe(
+      project.recipe,
+      { jobs: 1, maxCostUsd: 10, maxCostSpentUsd: null },
+      { rt, onEvent: () => undefined },
+    ).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'E_MAX_COST_UNKNOWN_PRICE', exitCode: 65 });
+    expect((error as Error).message).toContain('what the recipes before this one spent is not known');
     expect(submits()).toBe(0);
   });
 });
