@@ -16,6 +16,7 @@ import {
   runRecipe,
   worstExitCode,
   type RunEvent,
+  type RunEventOf,
   type RunRecipeOptions,
 } from '../../index.js';
 import type { CliContext } from '../context.js';
@@ -61,6 +62,7 @@ async function runOne(
     if (e.type === 'node-start') started = true;
     onEvent(e);
   };
+  let end: RecipeEnd & { readonly error?: unknown };
   try {
     const result = await runRecipe(path, options, { rt: ctx.rt, onEvent: events });
     if (result.kind === 'run') return { exit: result.summary.exitCode, spentUsd: result.summary.costUsd };
@@ -68,37 +70,35 @@ async function runOne(
     // What the real run would pay: nothing when its preflight stops it (no price then).
     const spentUsd = result.report.costUsd === undefined ? 0 : result.report.costUsd;
     // The real run would stop here: same message, same exit code (the `dry-run` line is the recipe's last).
-    if (result.failure) return { exit: failed(result.failure, path, { json: false, onEvent }, ctx), spentUsd };
-    return { exit: ExitCode.OK, spentUsd };
+    end = { exit: ExitCode.OK, spentUsd, ...(result.failure ? { error: result.failure } : {}) };
   } catch (e) {
-    return { exit: failed(e, path, { json, onEvent }, ctx), spentUsd: started ? null : 0 };
+    if (json) onEvent(runError(e, path, ctx));
+    end = { exit: ExitCode.OK, spentUsd: started ? null : 0, error: e };
   } finally {
-    reporter.close();
+    reporter.close(); // the live view ends before the error is printed under it
   }
+  if (!('error' in end)) return end;
+  const rendered = renderError(end.error, {
+    debug: ctx.flags.debug,
+    secrets: secretsFromEnv(ctx.rt.env),
+    cwd: ctx.rt.cwd,
+  });
+  for (const line of rendered.lines) ctx.rt.stderr.write(`${line}\n`);
+  return { exit: rendered.exitCode, spentUsd: end.spentUsd };
 }
 
-/** A recipe's error, printed as every error is (stderr), and with `--json` as a `run-error` event. */
-function failed(
-  error: unknown,
-  path: string,
-  to: { readonly json: boolean; readonly onEvent: (e: RunEvent) => void },
-  ctx: CliContext,
-): ExitCode {
+/** `--json`: a recipe's error as its `run-error` event (its stderr lines are printed as ever). */
+function runError(error: unknown, path: string, ctx: CliContext): RunEventOf<'run-error'> {
   const secrets = secretsFromEnv(ctx.rt.env);
-  const rendered = renderError(error, { debug: ctx.flags.debug, secrets, cwd: ctx.rt.cwd });
-  if (to.json) {
-    const problems = isKontextError(error)
-      ? problemLines(error)
-      : [`internal error: ${error instanceof Error ? error.message : String(error)}`];
-    to.onEvent({
-      type: 'run-error',
-      t: 0,
-      recipe: resolve(ctx.rt.cwd, path),
-      code: isKontextError(error) ? error.code : 'E_INTERNAL',
-      exit_code: rendered.exitCode,
-      problems: problems.map((p) => redactSecrets(p, secrets)),
-    });
-  }
-  for (const line of rendered.lines) ctx.rt.stderr.write(`${line}\n`);
-  return rendered.exitCode;
+  const problems = isKontextError(error)
+    ? problemLines(error)
+    : [`internal error: ${error instanceof Error ? error.message : String(error)}`];
+  return {
+    type: 'run-error',
+    t: 0,
+    recipe: resolve(ctx.rt.cwd, path),
+    code: isKontextError(error) ? error.code : 'E_INTERNAL',
+    exit_code: isKontextError(error) ? error.exitCode : ExitCode.SOFTWARE,
+    problems: problems.map((p) => redactSecrets(p, secrets)),
+  };
 }
