@@ -52,7 +52,7 @@ export type { WatchDeps, CycleResult, CycleHooks } from './watch/watch-session.j
 export { RecipeWatcher } from './watch/recipe-watcher.js';
 export type { RecipeWatcherOptions } from './watch/recipe-watcher.js';
 
-export { openProviderSession, providerTraits } from './providers/session.js';
+export { EMULATOR_MAX_DELAY_MS, openProviderSession, providerTraits } from './providers/session.js';
 export type { ProviderSession, ProviderTraits, SessionOptions } from './providers/session.js';
 export { SessionPool } from './providers/session-pool.js';
 export { listProviders, type ProviderListing } from './providers/listing.js';

@@ -37,6 +37,7 @@ export function relativizeEvent(e: RunEvent, cwd: string): RunEvent {
       return { ...e, recipe: displayPath(e.recipe, cwd), out_dir: displayPath(e.out_dir, cwd) };
     case 'run-start':
     case 'watch-error':
+    case 'run-error':
       return { ...e, recipe: displayPath(e.recipe, cwd) };
     case 'watch-cycle':
       return { ...e, recipe: displayPath(e.recipe, cwd), changed: e.changed.map((c) => displayPath(c, cwd)) };

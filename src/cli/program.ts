@@ -148,7 +148,10 @@ function runCommand(choose: (a: Action) => void): Command {
       '--cache-dir <dir>',
       'cache folder (default $XDG_CACHE_HOME/kontext, else ~/.cache/kontext; env KONTEXT_CACHE_DIR)',
     )
-    .option('--max-cost <usd>', 'abort before submitting when the billable total exceeds this')
+    .option(
+      '--max-cost <usd>',
+      'abort before submitting when the billable total (of all the recipes given) exceeds this',
+    )
     .option('--no-remote', 'do not use the remote cache (cache.remote, KONTEXT_REMOTE_CACHE) for this run')
     .option('--strict', 'treat prompt-lint warnings as errors')
     .option('--allow-outside-root', 'allow output paths outside the project root')

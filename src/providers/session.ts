@@ -5,7 +5,7 @@
  * RunComfy client). Closing stops both. A provider with no client in this build fails to open
  * with a clear error (exit 69), before any request.
  */
-import { ExitCode, KontextError } from '../errors.js';
+import { ExitCode, KontextError, UsageError } from '../errors.js';
 import type { HostingConfig, ProviderName } from '../recipe/types.js';
 import type { Runtime } from '../runtime.js';
 import type { Provider } from './types.js';
@@ -154,8 +154,8 @@ async function openEmulatorSession(rt: Runtime, options: SessionOptions): Promis
   // Imported lazily: the emulator pulls in sharp, which `validate` and `plan` never need.
   const { startEmulator } = await import('../emulator/index.js');
   const { createRunComfyProvider } = await import('./runcomfy/client.js');
-  const queueMs = intFromEnv(rt, 'KONTEXT_EMULATOR_QUEUE_MS');
-  const runMs = intFromEnv(rt, 'KONTEXT_EMULATOR_RUN_MS');
+  const queueMs = delayFromEnv(rt, 'KONTEXT_EMULATOR_QUEUE_MS', '--queue-ms');
+  const runMs = delayFromEnv(rt, 'KONTEXT_EMULATOR_RUN_MS', '--run-ms');
   const emulator = await startEmulator({
     ...(queueMs === undefined ? {} : { queueMs }),
     ...(runMs === undefined ? {} : { runMs }),
@@ -181,9 +181,20 @@ async function openEmulatorSession(rt: Runtime, options: SessionOptions): Promis
   };
 }
 
-function intFromEnv(rt: Runtime, name: string): number | undefined {
-  const v = rt.env[name];
-  if (v === undefined || v.trim() === '') return undefined;
+/** The longest emulated queue or run time: a day (`kontext emulator --queue-ms`/`--run-ms` too). */
+export const EMULATOR_MAX_DELAY_MS = 86_400_000;
+
+/**
+ * An emulator timing from the environment, in ms; unset or empty: the emulator's default. Anything
+ * but a whole number up to a day is a usage error naming the variable (a larger one overflowed
+ * Node's timer: a warning, and the job ran at once).
+ */
+function delayFromEnv(rt: Runtime, name: string, flag: string): number | undefined {
+  const v = rt.env[name]?.trim();
+  if (v === undefined || v === '') return undefined;
   const n = Number(v);
-  return Number.isInteger(n) && n >= 0 ? n : undefined;
+  if (/^\d+$/.test(v) && n <= EMULATOR_MAX_DELAY_MS) return n;
+  throw new UsageError(`${name} must be a whole number of ms from 0 to ${EMULATOR_MAX_DELAY_MS} (a day), got "${v}"`, {
+    hint: `the bound of kontext emulator ${flag}; unset ${name} for the default`,
+  });
 }

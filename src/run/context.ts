@@ -49,7 +49,13 @@ export interface RunContextOptions {
   readonly trustHostingCommand?: boolean | undefined;
   /** Use the recipe's own hosting destination (command, S3 bucket/endpoint) (`--trust-recipe-hosting`). */
   readonly trustRecipeHosting?: boolean | undefined;
+  /** `--max-cost`: the limit, in USD, for this run and `maxCostSpentUsd` together. */
   readonly maxCostUsd?: number | undefined;
+  /**
+   * What earlier runs under the same `--max-cost` spent (a `kontext run` of several recipes: the
+   * recipes before this one); `null`: unknown (a price not known), so nothing billable may start.
+   */
+  readonly maxCostSpentUsd?: number | null | undefined;
   /** The run's interrupt (Ctrl-C). */
   readonly signal?: AbortSignal | undefined;
   /** `-j`: also how many images are hosted ahead at once. */
@@ -244,6 +250,7 @@ export class RunContext {
             providerFor: (name) => sessionFor(name).provider,
             providerName,
             maxCostUsd: options.maxCostUsd,
+            spentUsd: options.maxCostSpentUsd === undefined ? 0 : options.maxCostSpentUsd,
             signal: options.signal,
           });
         // Last, so a run another check stops makes no folder: each file and folder the run writes, tried.

@@ -20,6 +20,7 @@ import { assertImageFile } from '../recipe/sources/image-file.js';
 import { editWriteGuard } from './edit-target.js';
 import { prepareOutputFolder } from './output-folders.js';
 import { outputPathError } from './output-errors.js';
+import { checkSeed } from './option-checks.js';
 
 export interface EditOptions {
   readonly image: string;
@@ -42,6 +43,7 @@ export interface EditOptions {
 }
 
 export async function runEdit(options: EditOptions, deps: RunRecipeDeps): Promise<EditResult> {
+  checkSeed(options.seed); // a usage error, not a request the API refuses
   const listener = guardListener(deps.onEvent); // the caller's exception does not stop the edit
   const result = await runEditWith(options, { ...deps, onEvent: listener.onEvent });
   listener.throwIfFailed();

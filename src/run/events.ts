@@ -153,6 +153,19 @@ export const RunEvent = z.discriminatedUnion('type', [
   }),
   /** Watch mode: the edited recipe is invalid; the last good plan stays in force. */
   z.object({ type: z.literal('watch-error'), ...base, recipe: z.string(), problems: z.array(z.string()) }),
+  /**
+   * `kontext run --json` of one or more recipes: this recipe stopped with an error before its
+   * `run-summary` (e.g. no token, `--max-cost`, recipe not found); the next recipe still runs.
+   * Sent by the CLI, never by `runRecipe` (which throws the error).
+   */
+  z.object({
+    type: z.literal('run-error'),
+    ...base,
+    recipe: z.string(),
+    code: z.string().describe('The error code, e.g. E_MAX_COST'),
+    exit_code: z.number().int(),
+    problems: z.array(z.string()),
+  }),
   z.object({
     type: z.literal('run-summary'),
     ...base,

@@ -144,12 +144,25 @@ export async function checkInlineSources(
   }
 }
 
-/** Price the billable nodes (model table, else each provider's model info); throw when over the limit. */
+/**
+ * Price the billable nodes (model table, else each provider's model info); throw when they and
+ * `spentUsd` (what earlier runs under the same limit spent; `null`: unknown) are over the limit.
+ */
 export async function enforceMaxCost(
   prepared: Prepared,
-  limit: PriceSources & { readonly maxCostUsd: number },
+  limit: PriceSources & { readonly maxCostUsd: number; readonly spentUsd?: number | null },
 ): Promise<number> {
   const { maxCostUsd } = limit;
+  const spent = limit.spentUsd ?? 0;
+  const requests = `${prepared.billable} billable request${prepared.billable === 1 ? '' : 's'}`;
+  if (limit.spentUsd === null) {
+    throw new KontextError(
+      'E_MAX_COST_UNKNOWN_PRICE',
+      `--max-cost: what the recipes before this one spent is not known (a price was not known), ` +
+        `so this run's ${requests} are not submitted`,
+      { exitCode: ExitCode.DATA_ERR, hint: 'run this recipe on its own, or drop --max-cost' },
+    );
+  }
   const price = await priceRun(prepared, limit);
   if (!price.known) {
     throw new KontextError(
@@ -159,11 +172,11 @@ export async function enforceMaxCost(
     );
   }
   const total = price.totalUsd;
-  if (total > maxCostUsd + 1e-9) {
+  if (total + spent > maxCostUsd + 1e-9) {
+    const before = spent > 0 ? `; with the $${spent.toFixed(2)} the recipes before it spent, that is` : ',';
     throw new KontextError(
       'E_MAX_COST',
-      `this run would cost about $${total.toFixed(2)} ` +
-        `(${prepared.billable} billable request${prepared.billable === 1 ? '' : 's'}), ` +
+      `this run would cost about $${total.toFixed(2)} (${requests})${before} ` +
         `over --max-cost $${maxCostUsd.toFixed(2)}; nothing was submitted`,
       { exitCode: ExitCode.DATA_ERR, hint: 'raise --max-cost, or narrow the run with --only' },
     );

@@ -26,6 +26,7 @@ import { interrupted } from './outcome.js';
 import { writeGuardFor } from './write-guard-for.js';
 import { holdRunLock, waitingMessage } from './run-lock.js';
 import { interruptSignal } from './interrupt-signal.js';
+import { checkRunOptions } from './option-checks.js';
 import { guardListener } from './event-listener.js';
 import { emitWarnings } from './lint-warnings.js';
 import { previewRun } from './preview.js';
@@ -75,6 +76,7 @@ export async function runRecipe(
   options: RunRecipeOptions,
   deps: RunRecipeDeps,
 ): Promise<RunRecipeResult> {
+  checkRunOptions(options); // a bad number is a usage error here, not a TypeError deep inside
   // Aborting `options.signal` for any reason stops the run as Ctrl-C does: a typed InterruptedError.
   const signal = interruptSignal(options.signal);
   const listener = guardListener(deps.onEvent); // the caller's exception does not stop the run

@@ -1,18 +1,10 @@
-/** `kontext run <recipe...>`: flags → options, a reporter from the map, one run per recipe. */
-import {
-  ExitCode,
-  worstExitCode,
-  runRecipe,
-  type RunRecipeOptions,
-  type HostingConfig,
-  type ProviderName,
-} from '../../index.js';
+/** `kontext run <recipe...>`: flags → options, then the recipes one after another (run-recipes.ts), or watched. */
+import type { RunRecipeOptions, HostingConfig, ProviderName } from '../../index.js';
 import { UsageError, checkCiFlags, parseShard } from '../../index.js';
 import type { CliContext } from '../context.js';
 import { intOption, numberOption } from '../options.js';
 import { selectionsFrom } from '../selection-flags.js';
-import { reporterFor } from '../reporter-for.js';
-import { printDryRun } from '../dry-run-view.js';
+import { runRecipes } from './run-recipes.js';
 
 export async function runCommand(
   recipeArgs: readonly string[],
@@ -37,34 +29,7 @@ export async function runCommand(
     const { watchCommand } = await import('../watch/watch-command.js');
     return watchCommand(recipes, options, opts, ctx);
   }
-  let exit: ExitCode = ExitCode.OK as ExitCode;
-  for (const recipe of recipes) {
-    exit = worstExitCode(exit, await runOne(recipe, options, opts, ctx));
-    if (ctx.signal.aborted) return ExitCode.INTERRUPTED;
-  }
-  return exit;
-}
-
-async function runOne(
-  path: string,
-  options: RunRecipeOptions,
-  opts: Record<string, unknown>,
-  ctx: CliContext,
-): Promise<ExitCode> {
-  const json = opts['json'] === true;
-  const { reporter, onEvent } = reporterFor(ctx, { json, explain: opts['explain'] === true });
-  try {
-    const result = await runRecipe(path, options, { rt: ctx.rt, onEvent });
-    if (result.kind === 'dry-run') {
-      printDryRun(result.report, { out: ctx.rt.stdout, json, explain: opts['explain'] === true });
-      // The real run would stop here: same message, same exit code.
-      if (result.failure) throw result.failure;
-      return ExitCode.OK;
-    }
-    return result.summary.exitCode as ExitCode;
-  } finally {
-    reporter.close();
-  }
+  return runRecipes(recipes, options, opts, ctx);
 }
 
 export function runOptionsFrom(opts: Record<string, unknown>, ctx: CliContext): RunRecipeOptions {

@@ -34,6 +34,9 @@ function scrubEvent(e: RunEvent): RunEvent {
     case 'warning':
     case 'notice':
       return { ...e, message: redactUrlsIn(e.message) };
+    case 'watch-error':
+    case 'run-error':
+      return { ...e, problems: e.problems.map((p) => redactUrlsIn(p)) };
     default:
       return e;
   }

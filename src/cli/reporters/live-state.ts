@@ -68,6 +68,7 @@ export class LiveState {
       case 'node-plan':
       case 'watch-cycle':
       case 'watch-error':
+      case 'run-error':
         break;
       case 'run-summary':
         this.end(e);

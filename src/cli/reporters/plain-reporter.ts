@@ -91,6 +91,8 @@ class PlainReporter implements Reporter {
         for (const r of rest) this.write(r);
         return undefined;
       }
+      case 'run-error': // --json only: the CLI prints the error itself (render-error.ts)
+        return undefined;
       case 'run-summary':
         this.stopTimer();
         this.drainFold();

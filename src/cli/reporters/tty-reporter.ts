@@ -104,6 +104,7 @@ class TtyReporter implements Reporter {
         return undefined;
       case 'node-state':
       case 'run-summary':
+      case 'run-error': // --json only: the CLI prints the error itself (render-error.ts)
         return undefined;
       default: {
         const never: never = e;

@@ -31,19 +31,27 @@ const ENV: Readonly<Record<keyof DownloadLimits, string>> = {
   windowMs: 'KONTEXT_DOWNLOAD_WINDOW_MS',
 };
 
-function positiveInt(v: string | number | undefined): number | undefined {
+/** The longest delay a Node timer keeps (2^31 − 1 ms); a longer one fires after 1 ms, with a warning. */
+const MAX_TIMER_MS = 2_147_483_647;
+
+function positiveInt(v: string | number | undefined, max = Number.MAX_SAFE_INTEGER): number | undefined {
   if (typeof v === 'string' && v.trim() === '') return undefined;
   const n = typeof v === 'string' ? Number(v) : v;
-  return n !== undefined && Number.isSafeInteger(n) && n > 0 ? n : undefined;
+  return n !== undefined && Number.isSafeInteger(n) && n > 0 && n <= max ? n : undefined;
 }
 
-/** Options win over the environment, which wins over the defaults; invalid values are ignored. */
+/**
+ * Options win over the environment, which wins over the defaults; invalid values are ignored, a
+ * delay past a timer's 2^31 − 1 ms too (Node runs it after 1 ms: a deadline that long failed a download at once).
+ */
 export function resolveDownloadLimits(
   env: Readonly<Record<string, string | undefined>>,
   overrides: Partial<DownloadLimits> = {},
 ): DownloadLimits {
-  const pick = (k: keyof DownloadLimits): number =>
-    positiveInt(overrides[k]) ?? positiveInt(env[ENV[k]]) ?? DEFAULT_DOWNLOAD_LIMITS[k];
+  const pick = (k: keyof DownloadLimits): number => {
+    const max = k === 'minBytes' ? undefined : MAX_TIMER_MS;
+    return positiveInt(overrides[k], max) ?? positiveInt(env[ENV[k]], max) ?? DEFAULT_DOWNLOAD_LIMITS[k];
+  };
   return { deadlineMs: pick('deadlineMs'), minBytes: pick('minBytes'), windowMs: pick('windowMs') };
 }
 

@@ -15,7 +15,7 @@ import {
   DownloadTimeoutError,
   type ProviderError,
 } from '../../../src/providers/runcomfy/errors.js';
-import { resolveDownloadLimits } from '../../../src/providers/runcomfy/download-limits.js';
+import { DEFAULT_DOWNLOAD_LIMITS, resolveDownloadLimits } from '../../../src/providers/runcomfy/download-limits.js';
 import { editRequest, harness, rejection, type Harness } from './harness.js';
 
 let h: Harness | undefined;
@@ -110,6 +110,13 @@ describe('output bytes are verified before they are stored', () => {
       KONTEXT_DOWNLOAD_WINDOW_MS: '7',
     };
     expect(resolveDownloadLimits(env, { windowMs: 9 })).toEqual({ deadlineMs: 5000, minBytes: 64 * 1024, windowMs: 9 });
+  });
+
+  it('a delay past what a Node timer holds (2^31 - 1 ms) is ignored, as an invalid value is', () => {
+    // Node runs such a timer after 1 ms: the deadline would end the download at once.
+    const env = { KONTEXT_DOWNLOAD_DEADLINE_MS: '3000000000', KONTEXT_DOWNLOAD_WINDOW_MS: '2147483648' };
+    expect(resolveDownloadLimits(env)).toEqual(DEFAULT_DOWNLOAD_LIMITS);
+    expect(resolveDownloadLimits({}, { windowMs: 2_147_483_647 }).windowMs).toBe(2_147_483_647);
   });
 });
 

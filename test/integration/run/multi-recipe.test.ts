@@ -1,0 +1,157 @@
+/**
+ * `kontext run a.yml b.yml …` through the CLI in-process against a standalone emulator (provider
+ * runcomfy, inline hosting): `--max-cost` holds for the whole command, not per recipe; a recipe
+ * that stops with an error (no token, not found) leaves the others to run, with `--json` a
+ * `run-error` line for it, and the command exits with the worst code; Ctrl-C stops the command.
+ */
+import { EventEmitter } from 'node:events';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { main, type MainOptions } from '../../../src/cli/main.js';
+import { RunEvent, runRecipe, startEmulator, type EmulatorHandle } from '../../../src/index.js';
+import { createProject, isSubmit, recipeYaml, testRuntime, until, type Project } from '../../helpers/run-fixtures.js';
+
+let emulator: EmulatorHandle;
+let project: Project;
+beforeEach(async () => {
+  emulator = await startEmulator({ queueMs: 10, runMs: 10 });
+});
+afterEach(async () => {
+  await emulator.close();
+  await project?.cleanup();
+});
+
+/** A recipe named `name` with `n` passes on provider runcomfy (the test's emulator): $0.04 a request. */
+function yaml(name: string, n: number, provider = 'runcomfy'): string {
+  const passes = Array.from({ length: n }, (_, i) => [`p${i}`, `Keep the face. Add item ${i} of ${name}.`] as const);
+  return recipeYaml(passes, ['hosting: { mode: inline }'])
+    .replace('provider: emulator', `provider: ${provider}`)
+    .replace('name: test', `name: ${name}`);
+}
+
+async function withRecipes(recipes: Record<string, string>): Promise<void> {
+  project = await createProject(yaml('first', 1));
+  for (const [file, text] of Object.entries(recipes)) await writeFile(join(project.root, file), text);
+}
+
+interface Cli {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+async function cli(argv: readonly string[], process?: MainOptions['process']): Promise<Cli> {
+  const rt = testRuntime(project.root, {
+    RUNCOMFY_MODEL_API_BASE: emulator.baseUrl,
+    KONTEXT_ALLOW_HOSTS: '127.0.0.1',
+    RUNCOMFY_TOKEN: 'test-token',
+    KONTEXT_CACHE_DIR: project.cacheDir,
+  });
+  const code = await main(argv, process ? { rt, process } : { rt });
+  return { code, stdout: rt.stdout.text(), stderr: rt.stderr.text() };
+}
+
+const submits = (): number => emulator.requestLog().filter(isSubmit).length;
+const events = (text: string): RunEvent[] =>
+  text
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => RunEvent.parse(JSON.parse(l)));
+
+describe('--max-cost with several recipes', () => {
+  it('is the limit of the whole command: a recipe may spend what the ones before it left', async () => {
+    await withRecipes({ 'a.yml': yaml('a', 3), 'b.yml': yaml('b', 2), 'c.yml': yaml('c', 1) });
+    // a: $0.12, then b ($0.08) would make $0.20 > $0.17: refused, nothing paid; c ($0.04) fits.
+    const r = await cli(['run', 'a.yml', 'b.yml', 'c.yml', '--max-cost', '0.17']);
+    expect(r.code).toBe(65);
+    expect(r.stderr).toContain(
+      'this run would cost about $0.08 (2 billable requests); with the $0.12 the recipes before it spent, ' +
+        'that is over --max-cost $0.17; nothing was submitted',
+    );
+    expect(submits()).toBe(4);
+    expect((await project.outFiles()).filter((f) => f.startsWith('out/b/'))).toEqual([]);
+    expect((await project.outFiles()).filter((f) => f.startsWith('out/c/'))).toHaveLength(1);
+  });
+
+  it('a dry run counts what the recipes before would pay, as the real run will', async () => {
+    await withRecipes({ 'a.yml': yaml('a', 3), 'b.yml': yaml('b', 2) });
+    const over = await cli(['run', '--dry-run', 'a.yml', 'b.yml', '--max-cost', '0.15', '--json']);
+    expect(over.code).toBe(65);
+    // One `dry-run` report a recipe: the real run's error (b's) on stderr only.
+    const reports = over.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { type: string; cost_usd?: number });
+    expect(reports.map((r) => r.type)).toEqual(['dry-run', 'dry-run']);
+    expect(reports[0]?.cost_usd).toBeCloseTo(0.12);
+    expect(over.stderr).toContain('with the $0.12 the recipes before it spent, that is over --max-cost $0.15');
+    const under = await cli(['run', '--dry-run', 'a.yml', 'b.yml', '--max-cost', '0.20']);
+    expect(under.code).toBe(0);
+    expect(submits()).toBe(0);
+  });
+});
+
+describe('--max-cost after a spend not known', () => {
+  it('a run with billable requests is refused when what the runs before it spent is unknown', async () => {
+    await withRecipes({});
+    const rt = testRuntime(project.root, {
+      RUNCOMFY_MODEL_API_BASE: emulator.baseUrl,
+      KONTEXT_ALLOW_HOSTS: '127.0.0.1',
+      RUNCOMFY_TOKEN: 'test-token',
+      KONTEXT_CACHE_DIR: project.cacheDir,
+    });
+    const error = await runRecipe(
+      project.recipe,
+      { jobs: 1, maxCostUsd: 10, maxCostSpentUsd: null },
+      { rt, onEvent: () => undefined },
+    ).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'E_MAX_COST_UNKNOWN_PRICE', exitCode: 65 });
+    expect((error as Error).message).toContain('what the recipes before this one spent is not known');
+    expect(submits()).toBe(0);
+  });
+});
+
+describe('a recipe that stops with an error', () => {
+  it('does not stop the recipes after it; --json says which failed; the exit code is the worst', async () => {
+    // bfl without BFL_API_KEY: not signed in (77); missing.yml: not found (66); b runs.
+    await withRecipes({ 'nokey.yml': yaml('nokey', 1, 'bfl'), 'b.yml': yaml('b', 2) });
+    const r = await cli(['run', 'nokey.yml', 'missing.yml', 'b.yml', '--json']);
+    expect(r.code).toBe(77);
+    const got = events(r.stdout);
+    const ends = got.filter((e) => e.type === 'run-error' || e.type === 'run-summary');
+    expect(ends.map((e) => [e.type, e.recipe, e.type === 'run-error' ? e.exit_code : e.exit_code])).toEqual([
+      ['run-error', join(project.root, 'nokey.yml'), 77],
+      ['run-error', join(project.root, 'missing.yml'), 66],
+      ['run-summary', join(project.root, 'b.yml'), 0],
+    ]);
+    const [nokey, missing] = got.filter((e) => e.type === 'run-error');
+    expect(nokey?.code).toBe('E_AUTH');
+    expect(nokey?.problems.join('\n')).toMatch(/BFL_API_KEY/);
+    expect(missing?.problems.join('\n')).toMatch(/recipe not found/);
+    // The errors are printed as ever, on stderr.
+    expect(r.stderr).toMatch(/^kontext: .*BFL_API_KEY/m);
+    expect(r.stderr).toMatch(/^kontext: missing\.yml: recipe not found/m);
+    expect(submits()).toBe(2);
+  });
+
+  it('Ctrl-C stops the whole command: the recipes after it do not run', async () => {
+    await withRecipes({ 'a.yml': yaml('a', 1), 'b.yml': yaml('b', 1) });
+    const release = emulator.hold('queued');
+    const proc = Object.assign(new EventEmitter(), {
+      exit: (code?: number): never => {
+        throw new Error(`exit ${code}`);
+      },
+    });
+    // The process as main sees it: its signals (a second Ctrl-C would exit at once).
+    const running = cli(['run', 'a.yml', 'b.yml', '--json'], proc as unknown as MainOptions['process']);
+    await until(() => submits() === 1, 20_000, 'the first submit');
+    proc.emit('SIGINT', 'SIGINT');
+    const r = await running;
+    release();
+    expect(r.code).toBe(130);
+    const ends = events(r.stdout).filter((e) => e.type === 'run-error' || e.type === 'run-summary');
+    expect(ends.map((e) => [e.type, e.recipe])).toEqual([['run-summary', join(project.root, 'a.yml')]]);
+    expect(submits()).toBe(1);
+  });
+});

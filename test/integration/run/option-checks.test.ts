@@ -1,0 +1,87 @@
+/**
+ * A library caller's bad number in the run options is a usage error (E_USAGE, exit 64) naming the
+ * option, at `runRecipe`, `new WatchSession` and `runEdit`: `jobs: NaN` was p-limit's bare
+ * TypeError ("Expected `concurrency` to be a number from 1 and up"), with no code or exit code.
+ */
+import { readdir } from 'node:fs/promises';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { KontextError, runRecipe, type RunEvent, type RunRecipeOptions } from '../../../src/index.js';
+import { runEdit } from '../../../src/run/edit.js';
+import { WatchSession } from '../../../src/watch/watch-session.js';
+import { createProject, recipeYaml, testRuntime, type Project } from '../../helpers/run-fixtures.js';
+
+let project: Project;
+beforeEach(async () => {
+  project = await createProject(recipeYaml([['sky', 'Make the sky pink']]));
+});
+afterEach(async () => {
+  await project.cleanup();
+});
+
+function expectUsage(error: unknown, option: string): void {
+  expect(error).toBeInstanceOf(KontextError);
+  expect(error).toMatchObject({ code: 'E_USAGE', exitCode: 64 });
+  expect((error as Error).message).toMatch(new RegExp(`^${option} must be `));
+}
+
+const BAD: readonly [string, Partial<RunRecipeOptions>][] = [
+  ['jobs', { jobs: Number.NaN }],
+  ['jobs', { jobs: 0 }],
+  ['jobs', { jobs: 1.5 }],
+  ['jobs', { jobs: Number.POSITIVE_INFINITY }],
+  ['maxCostUsd', { maxCostUsd: Number.NaN }],
+  ['maxCostUsd', { maxCostUsd: -1 }],
+  ['maxCostSpentUsd', { maxCostSpentUsd: -0.5 }],
+  ['deadlineMs', { deadlineMs: Number.POSITIVE_INFINITY }],
+  ['deadlineMs', { deadlineMs: 0 }],
+  ['submitGraceMs', { submitGraceMs: 3e9 }],
+  ['outputRereadMs', { outputRereadMs: [10, Number.NaN] }],
+  ['shard', { shard: { index: 2, count: 1 } }],
+  ['shard', { shard: { index: 0.5, count: 2 } }],
+];
+
+describe('run options a library caller passes', () => {
+  it.each(BAD)('runRecipe: a bad %s is a usage error before anything runs', async (option, bad) => {
+    const events: RunEvent[] = [];
+    const error = await runRecipe(
+      project.recipe,
+      { jobs: 2, ...bad },
+      { rt: testRuntime(project.root), onEvent: (e) => events.push(e) },
+    ).catch((e: unknown) => e);
+    expectUsage(error, option);
+    expect(events).toEqual([]);
+    expect(await readdir(project.root)).not.toContain('out');
+  });
+
+  it('runRecipe: good numbers still run (jobs 1, --max-cost 0 with nothing billable, a shard)', async () => {
+    const rt = testRuntime(project.root);
+    const first = await runRecipe(project.recipe, { jobs: 1 }, { rt, onEvent: () => undefined });
+    expect(first.kind === 'run' && first.summary.exitCode).toBe(0);
+    const again = await runRecipe(
+      project.recipe,
+      { jobs: 1, maxCostUsd: 0, maxCostSpentUsd: null, deadlineMs: 60_000, shard: { index: 1, count: 1 } },
+      { rt, onEvent: () => undefined },
+    );
+    expect(again.kind === 'run' && again.summary.cached).toBe(1);
+  });
+
+  it('new WatchSession: jobs NaN is a usage error at once, not a TypeError in its first cycle', () => {
+    let error: unknown;
+    try {
+      new WatchSession(project.recipe, { jobs: Number.NaN }, { rt: testRuntime(project.root), onEvent: () => {} });
+    } catch (e) {
+      error = e;
+    }
+    expectUsage(error, 'jobs');
+  });
+
+  it('runEdit: a seed no request can carry is a usage error, nothing submitted', async () => {
+    const events: RunEvent[] = [];
+    const error = await runEdit(
+      { image: 'assets/pet-chelsea.jpg', prompt: 'Add a red bow tie.', seed: -1, provider: 'emulator' },
+      { rt: testRuntime(project.root), onEvent: (e) => events.push(e) },
+    ).catch((e: unknown) => e);
+    expectUsage(error, 'seed');
+    expect(events).toEqual([]);
+  });
+});
