@@ -138,6 +138,24 @@ describe('kontext edit (runEdit)', () => {
     expect(rig.calls()).toEqual([]);
   });
 
+  it.each([
+    ['https://', /--image: not a valid URL: "https:\/\/"/],
+    ['https://exa mple.com/x.png', /--image: not a valid URL/],
+    [
+      'https://user:pw@127.0.0.1:1/x.png',
+      /--image: URL with a user name or password: "https:\/\/127\.0\.0\.1:1\/x\.png"/,
+    ],
+    ['http://127.0.0.1:1/x.png', /--image: plain http:\/\/ URL/],
+    ['ftp://127.0.0.1/x.png', /--image: unsupported URL scheme "ftp:\/\/"/],
+  ])('--image %s is refused as a recipe source is: exit 65, nothing hosted or submitted', async (image, message) => {
+    const refused = edit({ seed: 1, image });
+    await expect(refused).rejects.toMatchObject({ exitCode: 65, code: 'E_SOURCE_URL' });
+    const e = (await refused.catch((err: unknown) => err)) as Error;
+    expect(e.message).toMatch(message);
+    expect(e.message).not.toMatch(/pw/);
+    expect(rig.calls()).toEqual([]);
+  });
+
   it('-o naming a folder (existing, or with a trailing slash) writes <stem>-edited.png in it', async () => {
     await mkdir(join(project.root, 'edited'));
     const into = await edit({ seed: 11, output: 'edited' });
