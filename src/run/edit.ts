@@ -40,6 +40,8 @@ export interface EditOptions {
   readonly overwrite?: boolean | undefined;
   /** Submit again a request a killed edit may have paid for, with its seed (`--resubmit-uncertain`). */
   readonly resubmitUncertain?: boolean | undefined;
+  /** `--no-remote`: neither ask nor upload to the remote cache (KONTEXT_REMOTE_CACHE, the user config's). */
+  readonly noRemote?: boolean | undefined;
 }
 
 export async function runEdit(options: EditOptions, deps: RunRecipeDeps): Promise<EditResult> {
@@ -90,6 +92,7 @@ async function editIn(plan: Plan, options: EditOptions, deps: RunRecipeDeps, nam
     cacheDir: options.cacheDir,
     signal: options.signal,
     jobs: 1,
+    noRemote: options.noRemote,
   };
   const ran = await withRunContext(deps, contextOptions, async (context) => {
     const run = await context.scope({

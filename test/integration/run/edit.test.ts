@@ -36,11 +36,14 @@ async function edit(options: {
   image?: string;
   output?: string;
   hosting?: 'inline' | undefined;
+  noRemote?: boolean;
+  env?: Record<string, string>;
 }): Promise<{ events: RunEvent[]; output: string | null; exitCode: number }> {
   const rt = testRuntime(project.root, {
     RUNCOMFY_MODEL_API_BASE: rig.emulator.baseUrl,
     KONTEXT_ALLOW_HOSTS: '127.0.0.1',
     RUNCOMFY_TOKEN: 'test-token',
+    ...options.env,
   });
   const events: RunEvent[] = [];
   const result = await runEdit(
@@ -52,6 +55,7 @@ async function edit(options: {
       output: options.output ?? 'edited/cat.png',
       provider: 'runcomfy',
       hosting: 'hosting' in options ? options.hosting : 'inline',
+      noRemote: options.noRemote,
     },
     { rt, onEvent: (e) => events.push(e) },
   );
@@ -154,6 +158,24 @@ describe('kontext edit (runEdit)', () => {
     expect(e.message).toMatch(message);
     expect(e.message).not.toMatch(/pw/);
     expect(rig.calls()).toEqual([]);
+  });
+
+  it('uses the remote cache as a run does; noRemote (--no-remote) leaves it alone, a malformed one too', async () => {
+    // A remote nothing listens at: the edit goes on without it and says its result was not uploaded.
+    const down = { KONTEXT_REMOTE_CACHE: 's3://team/kontext', AWS_ENDPOINT_URL_S3: 'http://127.0.0.1:9' };
+    const notices = (events: RunEvent[]) => events.flatMap((e) => (e.type === 'notice' ? [e.message] : []));
+    const used = await edit({ seed: 21, env: { ...down, AWS_ACCESS_KEY_ID: 'k', AWS_SECRET_ACCESS_KEY: 's' } });
+    expect(used.exitCode).toBe(0);
+    expect(notices(used.events)).toContainEqual(expect.stringContaining('not uploaded'));
+    const off = await edit({ seed: 22, output: 'edited/off.png', noRemote: true, env: down });
+    expect(off.exitCode).toBe(0);
+    expect(notices(off.events).filter((m) => m.includes('remote'))).toEqual([]);
+
+    const malformed = { KONTEXT_REMOTE_CACHE: 'team-bucket/kontext' };
+    await expect(edit({ seed: 23, output: 'edited/bad.png', env: malformed })).rejects.toMatchObject({ exitCode: 64 });
+    const ok = await edit({ seed: 23, output: 'edited/bad.png', noRemote: true, env: malformed });
+    expect(ok.exitCode).toBe(0);
+    expect(rig.calls().filter(isSubmit)).toHaveLength(3);
   });
 
   it('-o naming a folder (existing, or with a trailing slash) writes <stem>-edited.png in it', async () => {
