@@ -100,6 +100,7 @@ async function editIn(plan: Plan, options: EditOptions, deps: RunRecipeDeps, nam
       projectRoot: findProjectRoot(rt.cwd, rt.cwd),
       extraRoots: node.input.kind === 'source' && node.input.path ? [dirname(node.input.path)] : [],
       recipeFile: plan.recipe.file,
+      edit: true,
     });
     const prepared = await prepareRun(
       plan,

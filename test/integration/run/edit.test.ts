@@ -4,6 +4,7 @@
  * missing image or a folder fails with exit 66 before any request.
  */
 import { lstat, mkdir, mkdtemp, readdir, rename, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -19,6 +20,7 @@ import {
   type Project,
   type Rig,
 } from '../../helpers/run-fixtures.js';
+import { pngHolding } from '../../helpers/test-images.js';
 
 let project: Project;
 let rig: Rig;
@@ -35,7 +37,7 @@ async function edit(options: {
   seed?: number;
   image?: string;
   output?: string;
-  hosting?: 'inline' | undefined;
+  hosting?: 'inline' | 's3' | undefined;
   noRemote?: boolean;
   env?: Record<string, string>;
 }): Promise<{ events: RunEvent[]; output: string | null; exitCode: number }> {
@@ -205,6 +207,31 @@ describe('kontext edit (runEdit)', () => {
     expect(e.hint).toMatch(/config\.json/);
     expect(e.hint).not.toMatch(/recipe/);
     expect(rig.calls()).toEqual([]);
+  });
+
+  it('--hosting s3 with no settings is exit 64 naming the user config, not a recipe to add them to', async () => {
+    const refused = edit({ seed: 1, hosting: 's3' });
+    await expect(refused).rejects.toMatchObject({ exitCode: 64 });
+    const e = (await refused.catch((err: unknown) => err)) as { message: string; hint?: string };
+    expect(e.message).toBe('--hosting s3: no `"hosting": { "mode": "s3", ... }` settings in the user config');
+    expect(e.hint).toMatch(
+      /^add them to .*config\.json \(see README "Hosting your images"\), or use --hosting inline$/,
+    );
+    expect(`${e.message} ${e.hint}`).not.toMatch(/recipe/);
+    expect(rig.calls()).toEqual([]);
+  });
+
+  it("an image over the inline cap on the emulator: the hint names the edit's options, not a recipe", async () => {
+    await writeFile(join(project.root, 'big.png'), pngHolding(randomBytes(7_000_000)));
+    const rt = testRuntime(project.root, {});
+    const refused = runEdit(
+      { image: 'big.png', prompt: 'Keep the cat unchanged. Add a small red bow tie.', provider: 'emulator' },
+      { rt, onEvent: () => undefined },
+    );
+    await expect(refused).rejects.toMatchObject({ exitCode: 65, code: 'E_IMAGE_TOO_LARGE' });
+    const e = (await refused.catch((err: unknown) => err)) as { hint?: string };
+    expect(e.hint).toMatch(/this edit is on the built-in emulator \(--provider emulator\)/);
+    expect(e.hint).not.toMatch(/recipe/);
   });
 
   it("--aspect-ratio is checked against the edit's provider's model: BFL takes 5:4, RunComfy does not", async () => {
