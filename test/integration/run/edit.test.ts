@@ -174,7 +174,10 @@ describe('kontext edit (runEdit)', () => {
     expect(notices(off.events).filter((m) => m.includes('remote'))).toEqual([]);
 
     const malformed = { KONTEXT_REMOTE_CACHE: 'team-bucket/kontext' };
-    await expect(edit({ seed: 23, output: 'edited/bad.png', env: malformed })).rejects.toMatchObject({ exitCode: 64 });
+    await expect(edit({ seed: 23, output: 'edited/bad.png', env: malformed })).rejects.toMatchObject({
+      exitCode: 64,
+      message: expect.stringMatching(/^KONTEXT_REMOTE_CACHE: /),
+    });
     const ok = await edit({ seed: 23, output: 'edited/bad.png', noRemote: true, env: malformed });
     expect(ok.exitCode).toBe(0);
     expect(rig.calls().filter(isSubmit)).toHaveLength(3);
