@@ -51,7 +51,7 @@ export async function buildWriteGuard(input: WriteGuardInput): Promise<WriteGuar
   );
   return {
     roots: input.allowOutsideRoot ? null : await withRealRoots([input.projectRoot]),
-    files: new Map(files.flat()),
+    files: new Map(files.flat().reverse()), // a file named twice keeps its first name (an edit's input image)
     dirs: input.cacheDir === undefined ? [] : (await withRealRoots([input.cacheDir])).map(foldPath),
     ...(input.refusedHint !== undefined && { refusedHint: input.refusedHint }),
   };

@@ -111,6 +111,11 @@ describe('kontext edit: the output path is checked before paying', () => {
       message: `refusing to write ${join(project.root, 'cat.jpg')}: it is a file that was there before the edit`,
       hint: expect.stringMatching(/^pass another -o: .*unless --overwrite/),
     });
+    // The input image itself at that other extension is named as the input image.
+    const fromJpg = await editWriteGuard({ ...target, input: join(project.root, 'cat.jpg') }, store);
+    await expect(checkWriteTarget(join(project.root, 'cat.jpg'), fromJpg)).rejects.toMatchObject({
+      message: `refusing to write ${join(project.root, 'cat.jpg')}: it is the edit's input image`,
+    });
   });
 
   it('a file kontext never wrote is left as it is (exit 65, no request); overwrite replaces it', async () => {
