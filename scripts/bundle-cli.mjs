@@ -37,15 +37,16 @@ if (outDir === cliDir && readFileSync(entry, 'utf8').includes(MARK)) {
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 const external = Object.keys({ ...pkg.dependencies, ...pkg.devDependencies }).filter((name) => !BUNDLED.has(name));
 
-for (const old of ['chunks', 'main.cjs', 'main.cjs.map', '.code-cache'])
+for (const old of ['chunks', 'main.cjs', 'main.cjs.map', 'bin.js.map', '.code-cache'])
   rmSync(join(outDir, old), { recursive: true, force: true });
 const common = {
   bundle: true,
   platform: 'node',
   target: 'node20',
   external,
-  sourcemap: true,
-  sourcesContent: false,
+  // No source maps: they would point at src/, which the package does not ship (tsconfig.json
+  // emits none either); a stack trace names dist/ lines, and `--debug` prints it.
+  sourcemap: false,
   logLevel: 'warning',
   // `import.meta` has no meaning in CommonJS: a module that needs it must not end up in main.cjs.
   logOverride: { 'empty-import-meta': 'error' },

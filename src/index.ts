@@ -62,7 +62,7 @@ export type { Provider, EditRequest, ModelInfo } from './providers/types.js';
 
 export type { EmulatorOptions, EmulatorHandle, Scenario, ScenarioInput } from './emulator/index.js';
 export { parseScenario, ScenarioError } from './emulator/errors.js';
-export { findJsonSyntaxError, lineCol, locatePath } from './store/json-locate.js';
+export { findJsonSyntaxError, lineCol, locatePath } from './util/json-locate.js';
 import type { EmulatorOptions, EmulatorHandle } from './emulator/index.js';
 
 /** Start the RunComfy-compatible emulator (loaded on first use). */

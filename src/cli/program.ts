@@ -228,6 +228,10 @@ function editCommand(choose: (a: Action) => void): Command {
       '--resubmit-uncertain',
       'submit again an edit whose earlier request may be paid but is unsettled (same seed)',
     )
+    .option(
+      '--no-remote',
+      "do not use the remote cache (KONTEXT_REMOTE_CACHE, the user config's cache.remote) for this edit",
+    )
     .action((opts: Record<string, unknown>) => {
       choose(async (ctx) => (await import('./commands/edit.js')).editCommand(opts, ctx));
     });

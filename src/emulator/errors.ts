@@ -22,15 +22,29 @@ export class ScenarioError extends KontextError {
   }
 }
 
-/** The server could not listen (port in use, bad host). */
+/**
+ * A host that no interface of this machine has: a name that does not resolve (ENOTFOUND,
+ * `999.1.1.1`) or an address that is not here (EADDRNOTAVAIL). Another --port would not help.
+ */
+const BAD_HOST = new Set(['ENOTFOUND', 'EADDRNOTAVAIL']);
+
+/** The server could not listen: port in use or not allowed (exit 69), or a bad `--host` (a usage error, 64). */
 export class EmulatorListenError extends KontextError {
   override readonly name = 'EmulatorListenError';
-  constructor(message: string, options: { cause?: unknown } = {}) {
-    super('E_EMULATOR_LISTEN', message, {
-      exitCode: ExitCode.UNAVAILABLE,
-      hint: 'choose another --port, or 0 for any free port',
-      cause: options.cause,
-    });
+  constructor(message: string, options: { cause?: unknown; host?: string } = {}) {
+    const badHost = BAD_HOST.has(String((options.cause as NodeJS.ErrnoException | undefined)?.code));
+    super(
+      'E_EMULATOR_LISTEN',
+      badHost ? `${message} (--host ${options.host ?? ''} is not an address of this machine)` : message,
+      {
+        exitCode: badHost ? ExitCode.USAGE : ExitCode.UNAVAILABLE,
+        hint: badHost
+          ? 'pass --host 127.0.0.1 (this machine only, the default), 0.0.0.0 (every interface) or an address one of ' +
+            'its interfaces has'
+          : 'choose another --port, or 0 for any free port',
+        cause: options.cause,
+      },
+    );
   }
 }
 

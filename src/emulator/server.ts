@@ -69,7 +69,7 @@ function hostOf(address: AddressInfo): string {
 function listen(server: Server, port: number, host: string): Promise<AddressInfo> {
   return new Promise((resolve, reject) => {
     const onError = (e: Error): void =>
-      reject(new EmulatorListenError(`emulator could not listen on ${host}:${port}: ${e.message}`, { cause: e }));
+      reject(new EmulatorListenError(`emulator could not listen on ${host}:${port}: ${e.message}`, { cause: e, host }));
     server.once('error', onError);
     server.listen(port, host, () => {
       server.off('error', onError);

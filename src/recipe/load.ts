@@ -23,16 +23,20 @@ export interface LoadOptions {
   readonly saveInSources?: 'error' | 'warning';
 }
 
+/** A recipe path naming a folder, a FIFO or a device: exit 66, as a missing input is (`kontext pick` too). */
+export function recipeNotFile(displayPath: string): KontextError {
+  return new KontextError('E_RECIPE_NOT_FILE', `${displayPath}: not a file`, {
+    exitCode: ExitCode.NO_INPUT,
+    hint: 'pass the path of a .yml recipe',
+  });
+}
+
 /** Read a recipe file's text; a missing or unreadable file is exit 66. */
 export async function readRecipeText(displayPath: string, rt: Runtime): Promise<{ file: string; text: string }> {
   const file = path.resolve(rt.cwd, displayPath);
   try {
     const info = await stat(file);
-    if (!info.isFile())
-      throw new KontextError('E_RECIPE_NOT_FILE', `${displayPath}: not a file`, {
-        exitCode: ExitCode.NO_INPUT,
-        hint: 'pass the path of a .yml recipe',
-      });
+    if (!info.isFile()) throw recipeNotFile(displayPath);
     if (info.size > MAX_RECIPE_BYTES) {
       throw new KontextError('E_RECIPE_TOO_LARGE', `${displayPath}: ${info.size} bytes is too large for a recipe`, {
         exitCode: ExitCode.DATA_ERR,

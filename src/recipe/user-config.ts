@@ -10,6 +10,8 @@ import type { Runtime } from '../runtime.js';
 import { CacheSchema, HostingSchema } from './schema.js';
 import type { HostingConfig } from './types.js';
 import { READ_CAPS, readBoundedText } from '../util/read-bounded.js';
+import { closest } from '../util/did-you-mean.js';
+import { findJsonSyntaxError, formatPath, lineCol, locatePath } from '../util/json-locate.js';
 
 const UserConfigSchema = z
   .object({
@@ -88,37 +90,79 @@ export async function loadUserConfig(rt: Runtime): Promise<UserConfig> {
   try {
     data = JSON.parse(text);
   } catch (e) {
-    throw new KontextError('E_USER_CONFIG', `${path}: not valid JSON (${(e as Error).message})`, {
-      exitCode: ExitCode.DATA_ERR,
-    });
+    // Where it goes wrong as line:col, as for a lock or a scenario file (JSON.parse's "position 47" is no line).
+    const found = findJsonSyntaxError(text) ?? { offset: 0, message: (e as Error).message };
+    throw configError(path, file, text, found.offset, `not valid JSON: ${found.message}`, e);
   }
   const parsed = UserConfigSchema.safeParse(data);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    const where = issue?.path.length ? issue.path.join('.') : '(top level)';
-    const at = valuePosition(text, issue?.path ?? []);
-    throw new KontextError('E_USER_CONFIG', `${path}${at}: ${where}: ${issue?.message ?? 'invalid'}`, {
-      exitCode: ExitCode.DATA_ERR,
-    });
+    const { offset, message } = issue ? issueText(issue, data, text) : { offset: 0, message: 'invalid' };
+    throw configError(path, file, text, offset, message);
   }
   return { ...(parsed.data as UserConfig), file };
 }
 
+function configError(path: string, file: string, text: string, offset: number, what: string, cause?: unknown) {
+  const { line, col } = lineCol(text, offset);
+  return new KontextError('E_USER_CONFIG', `${path}:${line}:${col}: ${what}`, {
+    exitCode: ExitCode.DATA_ERR,
+    hint: `fix your user config (${file}), or move it away to go without it`,
+    location: { file: path, line, col },
+    ...(cause !== undefined && { cause }),
+  });
+}
+
 /**
- * `:line:col` of the value at `path` in the config's text: found by its keys in order (a small
- * hand-written file names each key once), `''` when a key cannot be found.
+ * A schema problem as a plain sentence, and the offset of the key it is about: a missing key at
+ * the object that lacks it ("hosting: required key "bucket" is missing"), an unknown key at itself.
  */
-function valuePosition(text: string, path: readonly PropertyKey[]): string {
-  let offset = 0;
-  for (const key of path) {
-    if (typeof key !== 'string') return '';
-    const found = new RegExp(`${JSON.stringify(key).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*:\\s*`, 'g');
-    found.lastIndex = offset;
-    const m = found.exec(text);
-    if (m === null) return '';
-    offset = m.index + m[0].length;
+function issueText(issue: z.core.$ZodIssue, data: unknown, text: string): { offset: number; message: string } {
+  const path = issue.path;
+  const at = (p: readonly PropertyKey[]): string => (p.length === 0 ? '' : `${formatPath(p)}: `);
+  if (issue.code === 'invalid_type' && path.length > 0 && valueAt(data, path) === undefined) {
+    const parent = path.slice(0, -1);
+    const message = `${at(parent)}required key "${String(path.at(-1))}" is missing`;
+    return { offset: locatePath(text, parent), message };
   }
-  if (path.length === 0) return '';
-  const before = text.slice(0, offset).split('\n');
-  return `:${before.length}:${(before[before.length - 1]?.length ?? 0) + 1}`;
+  if (issue.code === 'unrecognized_keys') {
+    const [key = ''] = issue.keys;
+    const near = path.length === 0 ? closest(key, Object.keys(UserConfigSchema.shape)) : undefined;
+    const message = `${at(path)}unknown key "${key}"${near === undefined ? '' : ` (did you mean "${near}"?)`}`;
+    return { offset: locatePath(text, [...path, key]), message };
+  }
+  return { offset: locatePath(text, path), message: `${at(path)}${plainMessage(issue, valueAt(data, path))}` };
+}
+
+const TYPE_NAMES: Readonly<Record<string, string>> = {
+  string: 'a string',
+  number: 'a number',
+  boolean: 'true or false',
+  object: 'an object',
+  array: 'a list',
+};
+
+/** zod's message in words ("must be a string, not 5"), else as zod says it. */
+function plainMessage(issue: z.core.$ZodIssue, value: unknown): string {
+  if (issue.code === 'too_small' && issue.origin === 'string' && Number(issue.minimum) === 1)
+    return 'must not be empty';
+  if (issue.code !== 'invalid_type') return issue.message;
+  return `must be ${TYPE_NAMES[issue.expected] ?? issue.expected}, not ${describeValue(value)}`;
+}
+
+function describeValue(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'a list';
+  if (typeof v === 'object') return 'an object';
+  const shown = JSON.stringify(v) ?? typeof v;
+  return shown.length > 40 ? `${shown.slice(0, 37)}...` : shown;
+}
+
+function valueAt(data: unknown, path: readonly PropertyKey[]): unknown {
+  let cur = data;
+  for (const seg of path) {
+    if (typeof cur !== 'object' || cur === null) return undefined;
+    cur = (cur as Record<PropertyKey, unknown>)[seg];
+  }
+  return cur;
 }

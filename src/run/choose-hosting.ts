@@ -12,24 +12,32 @@ const CONFIG_FALLBACK = '$KONTEXT_CONFIG_DIR/config.json';
  * user config); otherwise the recipe's block; otherwise the user config's (README "Hosting your
  * images": always used, so an image over a provider's inline cap goes by URL), but for the
  * built-in emulator; otherwise the provider's default (inline for BFL, fal, Replicate and the
- * emulator); otherwise none (a local source with RunComfy then fails early).
+ * emulator); otherwise none (a local source with RunComfy then fails early). `edit`: a one-off
+ * edit, which has no recipe: its `--hosting` settings come from the user config alone.
  */
 export function chooseHosting(
   recipeHosting: HostingConfig | undefined,
   flag: HostingConfig['mode'] | undefined,
   user: UserConfig,
   provider: ProviderName,
+  edit = false,
 ): HostingConfig | null {
   if (flag === 'inline') return { mode: 'inline' };
   if (flag !== undefined) {
     if (recipeHosting?.mode === flag) return recipeHosting;
     if (user.hosting?.mode === flag) return user.hosting;
+    const file = user.file ?? CONFIG_FALLBACK;
+    if (edit)
+      throw new UsageError(
+        `--hosting ${flag}: no \`"hosting": { "mode": "${flag}", ... }\` settings in the user config`,
+        {
+          hint: `add them to ${file} (see README "Hosting your images"), or use --hosting inline`,
+        },
+      );
     throw new UsageError(
       `--hosting ${flag}: no \`hosting: { mode: ${flag}, ... }\` settings in the recipe or the user config`,
       {
-        hint:
-          `add the block to the recipe or to ${user.file ?? CONFIG_FALLBACK} ` +
-          '(see README "Hosting your images"), or use --hosting inline',
+        hint: `add the block to the recipe or to ${file} (see README "Hosting your images"), or use --hosting inline`,
       },
     );
   }

@@ -96,6 +96,8 @@ export interface RunTarget {
   readonly remote?: string | undefined;
   /** The recipe's out folder, which the cache dir may not hold. */
   readonly outDir?: string | undefined;
+  /** A one-off edit (`kontext edit`): there is no recipe for a hint to name. */
+  readonly edit?: boolean | undefined;
 }
 
 /** One run's share of the context. */
@@ -192,7 +194,7 @@ export class RunContext {
       trustRecipe: options.trustRecipeHosting === true || options.trustHostingCommand === true,
       recipeFile: target.recipeFile,
     });
-    const config = chooseHosting(target.hosting, options.hosting, user, providerName);
+    const config = chooseHosting(target.hosting, options.hosting, user, providerName, target.edit === true);
     const { hosting, hold } = this.#hostings.choose(config, store, target);
     // Fresh lazy sessions per scope: a failed open (no token) is tried again by the next one.
     const sessions = new Map<string, LazySession>();
@@ -235,12 +237,10 @@ export class RunContext {
           trustRecipeHosting: options.trustRecipeHosting,
         });
         await checkHostedSources(prepared, hosting, target.sourcesAt);
-        await checkInlineSources(
-          prepared,
-          hosting,
-          providerName,
-          !options.hosting && target.hosting?.mode === 'inline',
-        );
+        await checkInlineSources(prepared, hosting, providerName, {
+          recipeInline: !options.hosting && target.hosting?.mode === 'inline',
+          edit: target.edit,
+        });
         // Every provider some node will call (to pay, or to re-attach to a request already paid),
         // opened now: a missing key fails before any request.
         for (const name of providersCalled(prepared, providerName)) await sessionFor(name).get();

@@ -13,7 +13,6 @@
  */
 import { lstat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { KontextError } from '../errors.js';
 import type { ProviderName } from '../models/types.js';
 import type { Store } from '../store/types.js';
 import { buildWriteGuard, checkWriteTarget, type WriteGuard } from '../store/write-guard.js';
@@ -35,27 +34,26 @@ export interface EditTarget {
   readonly hit?: { readonly sha256: string; readonly ext: string } | undefined;
 }
 
-const REFUSED_HINT = 'pass another -o: an edit’s output may not land in .git, in the cache dir or on its input image';
+const REFUSED_HINT =
+  'pass another -o: an edit’s output may not land in .git, in the cache dir, on its input image or, ' +
+  'unless --overwrite, on a file already there';
+/** A file at another extension the result could take: refused if the result arrives in that format. */
+const ALREADY_THERE = 'a file that was there before the edit';
 
 /** The guard the edit writes under; throws (exit 65) when its output path is refused. */
 export async function editWriteGuard(target: EditTarget, store: Store): Promise<WriteGuard> {
   const ext = target.hit?.ext ?? requestedExtension(target.provider, target.model, {}, undefined);
   const expected = join(target.outDir, `${target.name}.${ext}`);
-  const input = target.input === undefined ? [] : [target.input];
+  const input = target.input === undefined ? [] : [{ path: target.input, what: "the edit's input image" }];
   const guard = (extra: readonly string[]): Promise<WriteGuard> =>
     buildWriteGuard({
       projectRoot: target.projectRoot,
       allowOutsideRoot: true,
-      protectedFiles: [...input, ...extra],
+      protectedFiles: [...input, ...extra.map((path) => ({ path, what: ALREADY_THERE }))],
       cacheDir: store.root,
+      refusedHint: REFUSED_HINT,
     });
-  try {
-    await checkWriteTarget(expected, await guard([]));
-  } catch (e) {
-    if (e instanceof KontextError && e.code === 'E_WRITE_REFUSED')
-      throw new KontextError(e.code, e.message, { exitCode: e.exitCode, hint: REFUSED_HINT, cause: e });
-    throw e;
-  }
+  await checkWriteTarget(expected, await guard([]));
   if (target.overwrite) return guard([]);
   const candidates = [...new Set([ext, ...OUTPUT_EXTENSIONS])].map((e) => join(target.outDir, `${target.name}.${e}`));
   const foreign = await existingOtherThan(candidates, store, target.hit?.sha256);

@@ -17,6 +17,7 @@ import type { RunRecipeDeps } from './run-recipe.js';
 import { executePlan, type RunSummary } from './scheduler.js';
 import { interrupted } from './outcome.js';
 import { assertImageFile } from '../recipe/sources/image-file.js';
+import { classifySource } from '../recipe/sources/classify.js';
 import { editWriteGuard } from './edit-target.js';
 import { prepareOutputFolder } from './output-folders.js';
 import { outputPathError } from './output-errors.js';
@@ -40,6 +41,8 @@ export interface EditOptions {
   readonly overwrite?: boolean | undefined;
   /** Submit again a request a killed edit may have paid for, with its seed (`--resubmit-uncertain`). */
   readonly resubmitUncertain?: boolean | undefined;
+  /** `--no-remote`: neither ask nor upload to the remote cache (KONTEXT_REMOTE_CACHE, the user config's). */
+  readonly noRemote?: boolean | undefined;
 }
 
 export async function runEdit(options: EditOptions, deps: RunRecipeDeps): Promise<EditResult> {
@@ -91,6 +94,7 @@ async function editIn(plan: Plan, options: EditOptions, deps: RunRecipeDeps, nam
     cacheDir: options.cacheDir,
     signal: options.signal,
     jobs: 1,
+    noRemote: options.noRemote,
   };
   const ran = await withRunContext(deps, contextOptions, async (context) => {
     const run = await context.scope({
@@ -98,6 +102,7 @@ async function editIn(plan: Plan, options: EditOptions, deps: RunRecipeDeps, nam
       projectRoot: findProjectRoot(rt.cwd, rt.cwd),
       extraRoots: node.input.kind === 'source' && node.input.path ? [dirname(node.input.path)] : [],
       recipeFile: plan.recipe.file,
+      edit: true,
     });
     const prepared = await prepareRun(
       plan,
@@ -213,8 +218,8 @@ function editNode(options: EditOptions, cwd: string): PlanNode {
   if (options.aspectRatio !== undefined && !ratios.includes(options.aspectRatio)) {
     throw new UsageError(`--aspect-ratio ${options.aspectRatio} is not one of ${ratios.join(', ')}`);
   }
-  const isUrl = /^https?:\/\//i.test(options.image);
-  const path = isUrl ? undefined : resolve(cwd, options.image);
+  const url = imageUrl(options.image);
+  const path = url !== undefined ? undefined : resolve(cwd, options.image);
   if (path !== undefined && (!existsSync(path) || !statSync(path).isFile())) {
     const what = existsSync(path) && statSync(path).isDirectory() ? 'a folder, not an image file' : 'no such file';
     throw new KontextError('E_SOURCE_MISSING', `--image ${options.image}: ${what}`, { exitCode: ExitCode.NO_INPUT });
@@ -229,7 +234,7 @@ function editNode(options: EditOptions, cwd: string): PlanNode {
       kind: 'source',
       source: 'image',
       instance: null,
-      ...(isUrl ? { url: options.image } : { path: path as string }),
+      ...(url !== undefined ? { url } : { path: path as string }),
     },
     prompt: options.prompt,
     seed: options.seed ?? null,
@@ -239,4 +244,17 @@ function editNode(options: EditOptions, cwd: string): PlanNode {
     save: null,
     depth: 1,
   };
+}
+
+/**
+ * `--image` as a URL, by the rule a recipe's sources follow (`classifySource`): https only, parsable,
+ * no user name or password; else exit 65 before anything is hosted or paid for. `undefined`: a path.
+ */
+function imageUrl(image: string): string | undefined {
+  const kind = classifySource(image);
+  if (kind.kind === 'url') return kind.url;
+  if (kind.kind !== 'invalid') return undefined;
+  // A recipe's hint may offer a glob; an edit takes one image.
+  const hint = kind.code === 'source-scheme' ? 'use a local path or an https:// URL' : kind.hint;
+  throw new KontextError('E_SOURCE_URL', `--image: ${kind.message}`, { exitCode: ExitCode.DATA_ERR, hint });
 }

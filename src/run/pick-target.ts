@@ -30,14 +30,20 @@ export function pickTarget(plan: Plan, recipe: Recipe, nodeId: string): PickTarg
   }
   const nodes = plan.nodes.filter((n) => n.pass === pass.id);
   if (instance !== undefined && !nodes.some((n) => n.instance === instance)) {
-    const near = closest(
-      instance,
-      nodes.map((n) => n.instance ?? ''),
-    );
+    const names = nodes.flatMap((n) => (n.instance === null ? [] : [n.instance]));
+    // A pass over one file has no instances: its node ids have no @ part at all.
+    if (names.length === 0)
+      throw refuse(
+        nodeId,
+        `pass "${pass.id}" reads one file, so it has no instances`,
+        `${pass.id}#${tail ?? 1}`,
+        recipe,
+      );
+    const near = closest(instance, names);
     throw refuse(
       nodeId,
       `pass "${pass.id}" has no instance "${instance}"`,
-      near && `${pass.id}@${near}#${tail ?? 1}`,
+      near === undefined ? undefined : `${pass.id}@${near}#${tail ?? 1}`,
       recipe,
     );
   }

@@ -15,7 +15,7 @@ import { access, realpath, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { ExitCode, KontextError, RecipeError, UsageError } from '../errors.js';
 import { buildPlan } from '../plan/index.js';
-import { validateRecipe } from '../recipe/index.js';
+import { recipeNotFile, validateRecipe } from '../recipe/index.js';
 import { clearPickInText, passIndexInText, type PickEdit, setPickInText } from '../recipe/pick.js';
 import type { Recipe } from '../recipe/types.js';
 import type { Runtime } from '../runtime.js';
@@ -184,15 +184,19 @@ async function rewriteRecipe<V>(
   );
 }
 
+/** Where the recipe really is; a missing one, a folder or a FIFO is exit 66, as for every other command. */
 async function realRecipePath(recipePath: string, cwd: string): Promise<string> {
+  let file: string;
   try {
-    return await realpath(resolve(cwd, recipePath));
+    file = await realpath(resolve(cwd, recipePath));
   } catch (e) {
     throw new KontextError('E_RECIPE_NOT_FOUND', `${recipePath}: recipe not found`, {
       exitCode: ExitCode.NO_INPUT,
       cause: e,
     });
   }
+  if (!(await stat(file)).isFile()) throw recipeNotFile(recipePath);
+  return file;
 }
 
 interface RecipeBytes {

@@ -111,13 +111,14 @@ function sourceOf(prepared: Prepared, path: string | undefined): string | undefi
  * refuses with a 413 before sending) stops the run here (exit 65, naming the file and the cap),
  * before any node is paid. A catalog model without an entry has no known cap. The outputs of
  * earlier passes cannot be known yet: the clients still check those per node. `recipeInline`: the
- * recipe's own block chose inline (a user config's block would not be used: the hint says so).
+ * recipe's own block chose inline (a user config's block would not be used: the hint says so);
+ * `edit`: a one-off edit, whose hint names no recipe.
  */
 export async function checkInlineSources(
   prepared: Prepared,
   hosting: Hosting | null,
   fallback: string,
-  recipeInline = false,
+  how: { readonly recipeInline?: boolean; readonly edit?: boolean } = {},
 ): Promise<void> {
   if (hosting?.mode !== 'inline') return;
   const sizes = new Map<string, number>();
@@ -138,7 +139,10 @@ export async function checkInlineSources(
         `(node ${node.id}, model ${node.model}); nothing was submitted`,
       {
         exitCode: ExitCode.DATA_ERR,
-        hint: tooLargeHint(recipeInline, fallback === 'emulator'),
+        hint:
+          how.edit === true
+            ? editTooLargeHint(fallback === 'emulator')
+            : tooLargeHint(how.recipeInline === true, fallback === 'emulator'),
       },
     );
   }
@@ -206,5 +210,19 @@ function tooLargeHint(recipeInline: boolean, emulatorRecipe: boolean): string {
   return (
     `${url}add a \`hosting:\` block (mode: s3 or command) to the recipe or your user config, or pass ` +
     `--hosting s3|command${scale}`
+  );
+}
+
+/** {@link tooLargeHint} for `kontext edit`: its hosting comes from `--hosting` and the user config only. */
+function editTooLargeHint(emulator: boolean): string {
+  const url = 'give the image a URL instead: ';
+  const scale = '; or scale the image down';
+  if (emulator)
+    return (
+      `${url}this edit is on the built-in emulator (--provider emulator), which keeps images inline whatever ` +
+      `your user config says; pass --hosting s3|command (its settings in your user config)${scale}`
+    );
+  return (
+    `${url}add a \`hosting\` block (mode: s3 or command) to your user config, or pass --hosting s3|command` + scale
   );
 }

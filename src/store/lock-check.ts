@@ -7,7 +7,7 @@
  */
 import { escapeHidden, firstHiddenChar, type HiddenChar, isPlainName } from '../util/hidden-chars.js';
 import { LockFileError } from './errors.js';
-import { lineCol } from './json-locate.js';
+import { lineCol } from '../util/json-locate.js';
 import type { LockEntry, LockFile } from './types.js';
 
 const SHA256_HEX = /^[0-9a-f]{64}$/;

@@ -20,7 +20,7 @@ import {
   formatPath,
   lineCol,
   locatePath,
-} from './json-locate.js';
+} from '../util/json-locate.js';
 import { firstMarkerLine, hasConflictMarkers, type LockSides, parseConflictedLock } from './lock-conflict.js';
 import { type LockEol, LockFormatter, lockEol } from './lock-format.js';
 import { checkLockOutputs } from './lock-outputs.js';

@@ -6,7 +6,7 @@
 import { dirname, resolve } from 'node:path';
 import { realPathDeepSync } from '../util/real-path.js';
 import { LockFileError } from './errors.js';
-import { formatPath, lineCol, locatePath } from './json-locate.js';
+import { formatPath, lineCol, locatePath } from '../util/json-locate.js';
 import type { SideSource } from './lock-conflict.js';
 import type { LockFile } from './types.js';
 import { lockedFileRefusal, symlinkChecker, type WriteGuard } from './write-guard.js';

@@ -18,29 +18,42 @@ export interface WriteGuard {
   readonly roots: readonly string[] | null;
   /**
    * Realpaths (and paths as written) of files never overwritten: the recipe, its lock, its
-   * sources; folded (`foldPath`).
+   * sources (an edit's: its input image); folded (`foldPath`), each with what a refusal calls it.
    */
-  readonly files: ReadonlySet<string>;
+  readonly files: ReadonlyMap<string, string>;
   /** Folders never written into: the cache dir, as written and as realpath; folded (`foldPath`). */
   readonly dirs: readonly string[];
+  /** What a refusal's hint says to do (a recipe's: change out: or save:). */
+  readonly refusedHint?: string | undefined;
 }
 
 export interface WriteGuardInput {
   readonly projectRoot: string;
   readonly allowOutsideRoot: boolean;
-  readonly protectedFiles: readonly string[];
+  /** A path alone is "the recipe or one of its sources"; `what` names another file (an edit's input image). */
+  readonly protectedFiles: readonly (string | { readonly path: string; readonly what: string })[];
   readonly cacheDir?: string | undefined;
+  /** What a refusal's hint says to do, when not a recipe's out: and save: (an edit's -o). */
+  readonly refusedHint?: string | undefined;
 }
 
+const RECIPE_FILES = 'the recipe or one of its sources';
+
 /** A guard with only the rules that need no context (`.git`, `*.lock.json`). */
-export const BASE_WRITE_GUARD: WriteGuard = { roots: null, files: new Set(), dirs: [] };
+export const BASE_WRITE_GUARD: WriteGuard = { roots: null, files: new Map(), dirs: [] };
 
 export async function buildWriteGuard(input: WriteGuardInput): Promise<WriteGuard> {
-  const files = await Promise.all(input.protectedFiles.map(async (f) => [f, await realPathDeep(f)]));
+  const files = await Promise.all(
+    input.protectedFiles.map(async (f) => {
+      const { path, what } = typeof f === 'string' ? { path: f, what: RECIPE_FILES } : f;
+      return [path, await realPathDeep(path)].map((p) => [foldPath(p), what] as const);
+    }),
+  );
   return {
     roots: input.allowOutsideRoot ? null : await withRealRoots([input.projectRoot]),
-    files: new Set(files.flat().map(foldPath)),
+    files: new Map(files.flat().reverse()), // a file named twice keeps its first name (an edit's input image)
     dirs: input.cacheDir === undefined ? [] : (await withRealRoots([input.cacheDir])).map(foldPath),
+    ...(input.refusedHint !== undefined && { refusedHint: input.refusedHint }),
   };
 }
 
@@ -58,7 +71,8 @@ function writeRefusal(real: string, guard: WriteGuard): string | null {
   if (GIT_SEGMENT.test(real)) return 'it is inside a .git folder';
   if (basename(real).toLowerCase().endsWith('.lock.json')) return 'it is a lock file';
   const folded = foldPath(real);
-  if (guard.files.has(folded)) return 'it is the recipe or one of its sources';
+  const file = guard.files.get(folded);
+  if (file !== undefined) return `it is ${file}`;
   if (guard.dirs.some((d) => isWithin(d, folded))) return 'it is inside the cache dir';
   if (guard.roots !== null && !guard.roots.some((r) => isWithin(r, real))) return 'it is outside the project root';
   return null;
@@ -137,6 +151,6 @@ export async function checkWriteTarget(target: string, guard: WriteGuard): Promi
     hint:
       why === 'it is outside the project root'
         ? 'keep out: and save: inside the project, or pass --allow-outside-root'
-        : 'change out: or save: in the recipe so outputs land in a folder of their own',
+        : (guard.refusedHint ?? 'change out: or save: in the recipe so outputs land in a folder of their own'),
   });
 }

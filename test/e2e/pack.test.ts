@@ -5,7 +5,7 @@
  * so the test never reaches the network.
  */
 import { execFile } from 'node:child_process';
-import { copyFile, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -40,6 +40,15 @@ describe('npm pack', () => {
     const examples = await readdir(join(pkg, 'recipes', 'examples'));
     expect(examples.filter((f) => f === 'out' || f.endsWith('.lock.json'))).toEqual([]);
     expect(await readdir(join(pkg, 'dist', 'cli'))).not.toContain('.code-cache');
+    // No source map pointing at src/, which is not shipped: neither a .map file nor a JS file naming one.
+    const shipped = (await readdir(join(pkg, 'dist'), { recursive: true })).map(String);
+    expect(shipped.filter((f) => f.endsWith('.map'))).toEqual([]);
+    const code = shipped.filter((f) => /\.(c|m)?js$/.test(f));
+    expect(code.length).toBeGreaterThan(100);
+    const mapped = [];
+    for (const f of code)
+      if ((await readFile(join(pkg, 'dist', f), 'utf8')).includes('sourceMappingURL=')) mapped.push(f);
+    expect(mapped).toEqual([]);
     await copyFile(join(REPO_ROOT, 'package-lock.json'), join(pkg, 'package-lock.json'));
     await run('npm', ['ci', '--omit=dev', '--offline', '--no-audit', '--no-fund'], { cwd: pkg, timeout: 150_000 });
 

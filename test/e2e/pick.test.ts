@@ -4,6 +4,7 @@
  * cached, and switching the pick back and forth costs nothing once each branch has run.
  */
 import { chmod, cp, mkdir, readFile, rm, stat, symlink, writeFile, lstat } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createRuntime, writePick } from '../../src/index.js';
@@ -172,16 +173,29 @@ describe('kontext pick (built CLI, counted at the emulator)', () => {
       ['bga#2', /no such pass.*did you mean "bag#2"/s],
       ['shade#2', /"shade" has no variants of its own.*come from "bag": pick there, e.g. bag#2/s],
       ['bag', /names no variant/],
-      ['bag@nope#2', /no instance "nope"/],
+      // One file: no instances to name, so the suggestion is the node without one (never `did you mean ""`).
+      ['bag@nope#2', /"bag@nope#2": pass "bag" reads one file, so it has no instances.*did you mean "bag#2"\?/s],
+      ['bag@x#1', /did you mean "bag#1"\?/],
     ];
     for (const [node, message] of cases) {
       const r = await cli(['pick', 'recipe.yml', node], { cwd: root, env });
       expect(r.code, node).toBe(64);
       expect(r.stderr).toMatch(message);
+      expect(r.stderr).not.toContain('did you mean ""');
     }
     expect(await recipeText(root)).toBe(RECIPE);
     const missing = await cli(['pick', 'nope.yml', 'bag#2'], { cwd: root, env });
     expect(missing.code).toBe(66);
+    // A folder or a named pipe as the recipe: 66, as for every other command (not 65).
+    await mkdir(join(root, 'folder.yml'));
+    execFileSync('mkfifo', [join(root, 'fifo.yml')]);
+    for (const recipe of ['folder.yml', 'fifo.yml']) {
+      const notFile = await cli(['pick', recipe, 'bag#2'], { cwd: root, env });
+      expect([notFile.code, notFile.stderr.trim()]).toEqual([
+        66,
+        `kontext: ${recipe}: not a file (pass the path of a .yml recipe)`,
+      ]);
+    }
     // An invalid recipe is refused as validate refuses it, and not touched.
     const broken = RECIPE.replace('prompt: "Add a soft shadow"', 'prompt: "Add a soft shadow"\n    seed: -1');
     await writeFile(join(root, 'recipe.yml'), broken);

@@ -14,7 +14,7 @@ import { parseRemoteUrl } from '../../src/remote/location.js';
 import { openStore } from '../../src/store/index.js';
 import { spawnCli } from '../helpers/cli-spawn.js';
 import { useRemoteE2e } from '../helpers/remote-e2e.js';
-import type { Project } from '../helpers/run-fixtures.js';
+import { REPO_ROOT, type Project } from '../helpers/run-fixtures.js';
 import { TEST_AWS_ENV } from '../helpers/s3-server.js';
 import { startS3Proxy } from '../integration/remote/proxy.js';
 import { closedPort } from '../helpers/black-hole.js';
@@ -73,6 +73,11 @@ describe('kontext push', () => {
     expect(dry).toMatchObject({ type: 'push', remote: REMOTE(), dry_run: true, present: [], unfit: [], not_local: [] });
     expect(dry.pushed).toHaveLength(NODES);
     expect(puts()).toBe(putsBefore); // a dry run asks; it sends nothing
+    // Every field --json prints is the README's (Remote cache: "`--json` prints `{type: "push", …}`").
+    const readme = await readFile(join(REPO_ROOT, 'README.md'), 'utf8');
+    const documented = /`--json` prints `(\{type: "push"[^`]*\})`/.exec(readme)?.[1] ?? '';
+    expect(Object.keys(dry).filter((key) => !new RegExp(`\\b${key}\\b`).test(documented))).toEqual([]);
+    expect(documented).not.toBe('');
 
     const sent = await push(a);
     expect(sent.pushed.sort()).toEqual(dry.pushed.sort());

@@ -23,6 +23,7 @@ export async function editCommand(opts: Record<string, unknown>, ctx: CliContext
         strict: opts['strict'] === true,
         overwrite: opts['overwrite'] === true,
         resubmitUncertain: opts['resubmitUncertain'] === true,
+        noRemote: opts['remote'] === false,
       },
       { rt: ctx.rt, onEvent },
     );

@@ -34,6 +34,12 @@ async function loadScenario(path: string | undefined, rt: Runtime): Promise<Load
   try {
     text = await readBoundedText(full, READ_CAPS.scenario);
   } catch (e) {
+    // A folder, FIFO or device is an input that is not there to read: 66, as for a recipe.
+    if (e instanceof KontextError && e.code === 'E_NOT_REGULAR_FILE')
+      throw new KontextError('E_EMULATOR_SCENARIO_MISSING', `scenario file ${path}: not a file`, {
+        exitCode: ExitCode.NO_INPUT,
+        hint: 'pass the path of a JSON scenario file',
+      });
     if (e instanceof KontextError) throw e;
     throw new KontextError('E_EMULATOR_SCENARIO_MISSING', `cannot read scenario file ${path}`, {
       exitCode: ExitCode.NO_INPUT,

@@ -1,4 +1,7 @@
-/** What kind of source a spec is: an https URL, a glob, or a plain file path. */
+/**
+ * What kind of source a spec is: an https URL, a glob, or a plain file path. The one rule for a
+ * recipe's `sources:` and `kontext edit --image`.
+ */
 import { redactUrl } from '../../util/redact.js';
 import { isGlob } from './glob-pattern.js';
 
@@ -13,8 +16,9 @@ const SCHEME = /^([a-z][a-z0-9+.-]*):\/\//i;
 export function classifySource(spec: string): SourceKind {
   const scheme = SCHEME.exec(spec)?.[1]?.toLowerCase();
   if (scheme === 'https') {
+    let url: URL;
     try {
-      return { kind: 'url', url: new URL(spec).href };
+      url = new URL(spec);
     } catch {
       return {
         kind: 'invalid',
@@ -23,6 +27,17 @@ export function classifySource(spec: string): SourceKind {
         hint: 'write a full https:// URL',
       };
     }
+    if (url.username !== '' || url.password !== '') {
+      return {
+        kind: 'invalid',
+        code: 'source-url-credentials',
+        message: `URL with a user name or password: "${redactUrl(spec)}"`,
+        hint:
+          'the provider is sent the URL as it is, password included; use a URL that needs none (a presigned ' +
+          'URL), or download the file and use a local path',
+      };
+    }
+    return { kind: 'url', url: url.href };
   }
   if (scheme === 'http') {
     return {

@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -77,6 +77,26 @@ describe('kontext emulator command', () => {
     });
     await expect(emulatorCommand({ faultRate: 1.5 }, rt, signal)).rejects.toMatchObject({
       code: 'E_EMULATOR_SCENARIO',
+    });
+    // A folder is no input to read, as a missing file: 66, not 65.
+    await mkdir(join(dir, 'folder.json'));
+    await expect(emulatorCommand({ scenario: 'folder.json' }, rt, signal)).rejects.toMatchObject({
+      code: 'E_EMULATOR_SCENARIO_MISSING',
+      exitCode: 66,
+      message: 'scenario file folder.json: not a file',
+    });
+  });
+
+  it('a --host no interface has is a usage error (64) saying so, not "choose another --port"', async () => {
+    const { rt } = runtime();
+    const signal = new AbortController().signal;
+    // 192.0.2.1 (TEST-NET-1) is no interface's: EADDRNOTAVAIL, with no name to look up.
+    const refused = emulatorCommand({ host: '192.0.2.1' }, rt, signal);
+    await expect(refused).rejects.toMatchObject({
+      code: 'E_EMULATOR_LISTEN',
+      exitCode: 64,
+      message: expect.stringMatching(/--host 192\.0\.2\.1 is not an address of this machine/),
+      hint: expect.not.stringMatching(/--port/),
     });
   });
 

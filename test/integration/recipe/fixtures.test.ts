@@ -43,6 +43,7 @@ const CASES = [
   ['bad-placeholder', 'save-placeholder', ExitCode.DATA_ERR, 8, 11],
   ['out-outside-root', 'outside-root', ExitCode.DATA_ERR, 3, 6],
   ['http-source', 'source-http', ExitCode.DATA_ERR, 4, 10],
+  ['url-credentials', 'source-url-credentials', ExitCode.DATA_ERR, 4, 10],
   ['missing-source', 'source-missing', ExitCode.NO_INPUT, 4, 10],
   ['glob-no-match', 'glob-no-match', ExitCode.NO_INPUT, 4, 10],
 ] as const;
@@ -78,6 +79,14 @@ describe('malformed recipe fixtures', () => {
     const err = await failure(`${DIR}/missing-and-invalid.yml`);
     expect(err.problems.map((p) => p.code)).toEqual(['source-missing', 'seed-range']);
     expect(err.exitCode).toBe(ExitCode.NO_INPUT);
+  });
+
+  it('a source URL with a password is refused without printing the password', async () => {
+    const err = await failure(`${DIR}/url-credentials.yml`);
+    expect(err.problems[0]?.message).toBe(
+      'sources.photo: URL with a user name or password: "https://example.com/photo.jpg"',
+    );
+    expect(formatProblem(err.problems[0]!)).not.toMatch(/s3cret|alice/);
   });
 
   it('keeps a path typed from another folder as typed', async () => {

@@ -10,7 +10,11 @@ import { renameSync, writeFileSync } from 'node:fs';
 import { copyFile, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { DEFAULT_MODEL } from '../../../src/recipe/index.js';
 import { runEdit } from '../../../src/run/edit.js';
+import { editWriteGuard } from '../../../src/run/edit-target.js';
+import { openStore } from '../../../src/store/index.js';
+import { checkWriteTarget } from '../../../src/store/write-guard.js';
 import {
   createProject,
   sha256File,
@@ -77,12 +81,41 @@ describe('kontext edit: the output path is checked before paying', () => {
     const input = join(project.root, 'in', 'edited.png');
     const sha = await sha256File(input);
     // The emulator answers PNG: `-o in/edited.jpg` would be written as in/edited.png, the input.
-    await expect(edit({ output: 'in/edited.jpg', seed: 2, image: 'in/edited.png' })).rejects.toMatchObject({
+    const onInput = edit({ output: 'in/edited.jpg', seed: 2, image: 'in/edited.png' });
+    await expect(onInput).rejects.toMatchObject({
       exitCode: 65,
       code: 'E_WRITE_REFUSED',
+      message: `refusing to write ${input}: it is the edit's input image`, // not "the recipe or one of its sources"
+      hint: expect.stringMatching(/^pass another -o/),
     });
     expect(rig.submits()).toHaveLength(1);
     expect(await sha256File(input)).toBe(sha);
+  });
+
+  it('a file at an extension the result may take is named as such at the write, not as a recipe file', async () => {
+    await writeFile(join(project.root, 'cat.jpg'), 'my own photo\n');
+    const store = await openStore(project.cacheDir);
+    const target = {
+      outDir: project.root,
+      name: 'cat',
+      input: join(project.root, 'assets', 'pet-chelsea.jpg'),
+      projectRoot: project.root,
+      provider: 'runcomfy' as const,
+      model: DEFAULT_MODEL,
+      overwrite: false,
+    };
+    const guard = await editWriteGuard(target, store);
+    // The result arriving as a JPEG would land on cat.jpg: refused at the write.
+    await expect(checkWriteTarget(join(project.root, 'cat.jpg'), guard)).rejects.toMatchObject({
+      code: 'E_WRITE_REFUSED',
+      message: `refusing to write ${join(project.root, 'cat.jpg')}: it is a file that was there before the edit`,
+      hint: expect.stringMatching(/^pass another -o: .*unless --overwrite/),
+    });
+    // The input image itself at that other extension is named as the input image.
+    const fromJpg = await editWriteGuard({ ...target, input: join(project.root, 'cat.jpg') }, store);
+    await expect(checkWriteTarget(join(project.root, 'cat.jpg'), fromJpg)).rejects.toMatchObject({
+      message: `refusing to write ${join(project.root, 'cat.jpg')}: it is the edit's input image`,
+    });
   });
 
   it('a file kontext never wrote is left as it is (exit 65, no request); overwrite replaces it', async () => {

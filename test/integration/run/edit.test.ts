@@ -4,6 +4,7 @@
  * missing image or a folder fails with exit 66 before any request.
  */
 import { lstat, mkdir, mkdtemp, readdir, rename, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -19,6 +20,7 @@ import {
   type Project,
   type Rig,
 } from '../../helpers/run-fixtures.js';
+import { pngHolding } from '../../helpers/test-images.js';
 
 let project: Project;
 let rig: Rig;
@@ -35,12 +37,15 @@ async function edit(options: {
   seed?: number;
   image?: string;
   output?: string;
-  hosting?: 'inline' | undefined;
+  hosting?: 'inline' | 's3' | undefined;
+  noRemote?: boolean;
+  env?: Record<string, string>;
 }): Promise<{ events: RunEvent[]; output: string | null; exitCode: number }> {
   const rt = testRuntime(project.root, {
     RUNCOMFY_MODEL_API_BASE: rig.emulator.baseUrl,
     KONTEXT_ALLOW_HOSTS: '127.0.0.1',
     RUNCOMFY_TOKEN: 'test-token',
+    ...options.env,
   });
   const events: RunEvent[] = [];
   const result = await runEdit(
@@ -52,6 +57,7 @@ async function edit(options: {
       output: options.output ?? 'edited/cat.png',
       provider: 'runcomfy',
       hosting: 'hosting' in options ? options.hosting : 'inline',
+      noRemote: options.noRemote,
     },
     { rt, onEvent: (e) => events.push(e) },
   );
@@ -138,6 +144,45 @@ describe('kontext edit (runEdit)', () => {
     expect(rig.calls()).toEqual([]);
   });
 
+  it.each([
+    ['https://', /--image: not a valid URL: "https:\/\/"/],
+    ['https://exa mple.com/x.png', /--image: not a valid URL/],
+    [
+      'https://user:pw@127.0.0.1:1/x.png',
+      /--image: URL with a user name or password: "https:\/\/127\.0\.0\.1:1\/x\.png"/,
+    ],
+    ['http://127.0.0.1:1/x.png', /--image: plain http:\/\/ URL/],
+    ['ftp://127.0.0.1/x.png', /--image: unsupported URL scheme "ftp:\/\/"/],
+  ])('--image %s is refused as a recipe source is: exit 65, nothing hosted or submitted', async (image, message) => {
+    const refused = edit({ seed: 1, image });
+    await expect(refused).rejects.toMatchObject({ exitCode: 65, code: 'E_SOURCE_URL' });
+    const e = (await refused.catch((err: unknown) => err)) as Error;
+    expect(e.message).toMatch(message);
+    expect(e.message).not.toMatch(/pw/);
+    expect(rig.calls()).toEqual([]);
+  });
+
+  it('uses the remote cache as a run does; noRemote (--no-remote) leaves it alone, a malformed one too', async () => {
+    // A remote nothing listens at: the edit goes on without it and says its result was not uploaded.
+    const down = { KONTEXT_REMOTE_CACHE: 's3://team/kontext', AWS_ENDPOINT_URL_S3: 'http://127.0.0.1:9' };
+    const notices = (events: RunEvent[]) => events.flatMap((e) => (e.type === 'notice' ? [e.message] : []));
+    const used = await edit({ seed: 21, env: { ...down, AWS_ACCESS_KEY_ID: 'k', AWS_SECRET_ACCESS_KEY: 's' } });
+    expect(used.exitCode).toBe(0);
+    expect(notices(used.events)).toContainEqual(expect.stringContaining('not uploaded'));
+    const off = await edit({ seed: 22, output: 'edited/off.png', noRemote: true, env: down });
+    expect(off.exitCode).toBe(0);
+    expect(notices(off.events).filter((m) => m.includes('remote'))).toEqual([]);
+
+    const malformed = { KONTEXT_REMOTE_CACHE: 'team-bucket/kontext' };
+    await expect(edit({ seed: 23, output: 'edited/bad.png', env: malformed })).rejects.toMatchObject({
+      exitCode: 64,
+      message: expect.stringMatching(/^KONTEXT_REMOTE_CACHE: /),
+    });
+    const ok = await edit({ seed: 23, output: 'edited/bad.png', noRemote: true, env: malformed });
+    expect(ok.exitCode).toBe(0);
+    expect(rig.calls().filter(isSubmit)).toHaveLength(3);
+  });
+
   it('-o naming a folder (existing, or with a trailing slash) writes <stem>-edited.png in it', async () => {
     await mkdir(join(project.root, 'edited'));
     const into = await edit({ seed: 11, output: 'edited' });
@@ -165,6 +210,31 @@ describe('kontext edit (runEdit)', () => {
     expect(e.hint).toMatch(/config\.json/);
     expect(e.hint).not.toMatch(/recipe/);
     expect(rig.calls()).toEqual([]);
+  });
+
+  it('--hosting s3 with no settings is exit 64 naming the user config, not a recipe to add them to', async () => {
+    const refused = edit({ seed: 1, hosting: 's3' });
+    await expect(refused).rejects.toMatchObject({ exitCode: 64 });
+    const e = (await refused.catch((err: unknown) => err)) as { message: string; hint?: string };
+    expect(e.message).toBe('--hosting s3: no `"hosting": { "mode": "s3", ... }` settings in the user config');
+    expect(e.hint).toMatch(
+      /^add them to .*config\.json \(see README "Hosting your images"\), or use --hosting inline$/,
+    );
+    expect(`${e.message} ${e.hint}`).not.toMatch(/recipe/);
+    expect(rig.calls()).toEqual([]);
+  });
+
+  it("an image over the inline cap on the emulator: the hint names the edit's options, not a recipe", async () => {
+    await writeFile(join(project.root, 'big.png'), pngHolding(randomBytes(7_000_000)));
+    const rt = testRuntime(project.root, {});
+    const refused = runEdit(
+      { image: 'big.png', prompt: 'Keep the cat unchanged. Add a small red bow tie.', provider: 'emulator' },
+      { rt, onEvent: () => undefined },
+    );
+    await expect(refused).rejects.toMatchObject({ exitCode: 65, code: 'E_IMAGE_TOO_LARGE' });
+    const e = (await refused.catch((err: unknown) => err)) as { hint?: string };
+    expect(e.hint).toMatch(/this edit is on the built-in emulator \(--provider emulator\)/);
+    expect(e.hint).not.toMatch(/recipe/);
   });
 
   it("--aspect-ratio is checked against the edit's provider's model: BFL takes 5:4, RunComfy does not", async () => {

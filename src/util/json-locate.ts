@@ -5,7 +5,7 @@
  * lock holding one node twice reads as if it held one. `jsonMembersAtMost` is cheap enough to ask
  * on every read; the scanners run only once something may be wrong, so clarity beats speed there.
  */
-import { escapeHidden } from '../util/hidden-chars.js';
+import { escapeHidden } from './hidden-chars.js';
 
 export interface JsonSyntaxError {
   /** 0-based offset into the text. */

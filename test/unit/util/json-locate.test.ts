@@ -5,7 +5,7 @@ import {
   findJsonSyntaxError,
   jsonMembersAtMost,
   lineCol,
-} from '../../../src/store/json-locate.js';
+} from '../../../src/util/json-locate.js';
 
 describe('findJsonSyntaxError', () => {
   it.each([
