@@ -8,7 +8,11 @@
  * (after a run) watches the folders anew: an out folder deleted and made again gets a new watcher.
  */
 import { existsSync } from 'node:fs';
-import { basename, dirname } from 'node:path';
+import { basename, dirname, resolve } from 'node:path';
+import type { Plan } from '../plan/types.js';
+import { lockedTargets } from '../run/hand-edits.js';
+import { readLock } from '../store/index.js';
+import type { LockFile } from '../store/types.js';
 import { isInside, type WatchFilter } from '../recipe/watch-targets.js';
 import { isTempName } from '../store/atomic.js';
 import { foldPath } from '../util/fold-path.js';
@@ -26,6 +30,26 @@ export interface OutputWatcherEvents {
   /** Outputs that went (each still missing after the quiet period). */
   readonly onGone: (paths: readonly string[]) => void;
   readonly onError: (e: unknown) => void;
+}
+
+/** The latest planned cycle's plan and lock, and where the lock is. */
+export interface PlannedWrites {
+  readonly plan: Plan;
+  readonly lockPath: string;
+  readonly lock: LockFile;
+}
+
+/**
+ * The files the lock names for `planned`'s nodes (outputs and `save:` copies): what the watcher
+ * keeps in place. `reread`: the lock on disk now (after a run), else the one the plan was made
+ * from; null when the lock cannot be read.
+ */
+export async function lockedWrites(planned: PlannedWrites, reread: boolean): Promise<WrittenFiles | null> {
+  const lock = reread ? await readLock(planned.lockPath).catch(() => null) : planned.lock;
+  if (lock === null) return null;
+  const lockDir = dirname(planned.lockPath);
+  const files = planned.plan.nodes.flatMap((n) => lockedTargets(n, lock.nodes[n.id], lockDir));
+  return { outDir: planned.plan.recipe.outDir, files: files.map((f) => resolve(f)) };
 }
 
 const NOTHING: WrittenFiles = { outDir: '', files: [] };
