@@ -111,8 +111,8 @@ export class RecipeWatcher {
           },
           watched: (file) => this.#watchers.covers(file),
         });
-        // Invalid: the last good recipe's targets (or the recipe alone) stay watched.
-        if (result.kind === 'invalid') await this.#follow();
+        // Invalid: the last good recipe's targets (or the recipe alone) stay watched; stopped: the new recipe's.
+        if (result.kind === 'invalid' || result.kind === 'stopped') await this.#follow();
         if (result.kind === 'waiting') this.#lookAgain(result.paths, result.retryMs);
         // The caller's listener threw on an event of the cycle: reported, nothing else changes.
         if (result.kind !== 'started' && result.listenerError) this.#report(result.listenerError);

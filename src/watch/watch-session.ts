@@ -60,7 +60,8 @@ type Observed = { readonly listenerError?: KontextError };
  * for a started cycle its `done` rejecting with it once the run is over.
  */
 export type CycleResult =
-  | ({ readonly kind: 'invalid'; readonly problems: readonly string[] } & Observed)
+  /** `invalid`: the recipe does not load (the last good plan stays); `stopped`: it does, stopped before its run. */
+  | ({ readonly kind: 'invalid' | 'stopped'; readonly problems: readonly string[] } & Observed)
   /** Sources still being written (partial-sources.ts): the cycle starts nothing; look again in `retryMs`. */
   | ({ readonly kind: 'waiting'; readonly paths: readonly string[]; readonly retryMs: number } & Observed)
   | {
@@ -163,7 +164,7 @@ export class WatchSession {
 
   /** Reload, re-plan and start a run of what changed. `changed`: the paths that triggered it. */
   async cycle(changed: readonly string[], hooks: CycleHooks = {}): Promise<CycleResult> {
-    if (this.#closed) return { kind: 'invalid', problems: ['watch session closed'] };
+    if (this.#closed) return { kind: 'stopped', problems: ['watch session closed'] };
     const listener = guardListener(this.deps.onEvent);
     this.#listener = listener;
     const result = await this.#cycle(changed, hooks);
@@ -183,7 +184,8 @@ export class WatchSession {
       await hooks.beforeStart?.();
       return this.#start(prepared, run, changed);
     } catch (e) {
-      return this.#invalid(e);
+      // The recipe is valid and now the session's: the cycle stopped (not an invalid recipe).
+      return this.#failed(e, 'stopped');
     }
   }
 
@@ -214,7 +216,7 @@ export class WatchSession {
     } catch (e) {
       this.#draft = read ? draftWatchTargets(read.file, read.text) : null;
       this.#latestFailed = true;
-      return { invalid: this.#invalid(e) };
+      return { invalid: this.#failed(e, 'invalid') };
     }
   }
 
@@ -339,12 +341,12 @@ export class WatchSession {
     return { kind: 'started', toRun: toRun.length - inFlight.length, inFlight: inFlight.length, abandoned, done };
   }
 
-  #invalid(e: unknown): CycleResult {
+  #failed(e: unknown, kind: 'invalid' | 'stopped'): CycleResult {
     if (!isKontextError(e)) throw e;
     const problems = problemLines(e);
     const recipe = this.#recipe?.file ?? this.#absolute(this.path);
-    this.#emit({ type: 'watch-error', t: 0, recipe, problems });
-    return { kind: 'invalid', problems };
+    this.#emit({ type: 'watch-error', t: 0, recipe, kind, problems });
+    return { kind, problems };
   }
 
   #warn(message: string): void {

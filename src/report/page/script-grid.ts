@@ -49,6 +49,10 @@ function renderTop(){
       'this page shows its last good plan':'this page fills in once it can')));
     var eu=el('ul');D.errors.forEach(function(t){eu.appendChild(el('li','mono',t))});er.appendChild(eu);
     top.appendChild(er)}
+  if(D.stopped&&D.stopped.length){var st=el('div','errs');st.setAttribute('role','alert');st.id='stopped';
+    st.appendChild(el('b',null,D.recipe.file+': cycle stopped; watching'));
+    var su=el('ul');D.stopped.forEach(function(t){su.appendChild(el('li','mono',t))});st.appendChild(su);
+    top.appendChild(st)}
   if(NOTE){var nt=el('div','errs mono',NOTE);nt.id='note';nt.setAttribute('role','alert');top.appendChild(nt)}
   if(D.warnings.length){var w=el('details','warn');
     w.appendChild(el('summary',null,D.warnings.length+' prompt-lint warning'+(D.warnings.length>1?'s':'')));

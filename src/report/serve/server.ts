@@ -247,7 +247,9 @@ class ServerState {
       this.#good = { data, seq };
       this.#root = allowOutsideRoot ? null : recipe.projectRoot;
       this.#live.dropDone(seq);
-      this.#show({ data: problems.length === 0 ? data : { ...data, errors: problems }, seq }, recipe.outDir);
+      const stopped = this.#live.stopped;
+      const said = problems.length === 0 ? data : { ...data, errors: problems };
+      this.#show({ data: stopped.length === 0 ? said : { ...said, stopped }, seq }, recipe.outDir);
     };
     // The states first, then again with the images and reviews they lacked: a finished node is
     // not held back by the thumbnails and change maps of every other node finished meanwhile.

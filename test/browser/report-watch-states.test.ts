@@ -1,0 +1,115 @@
+/// <reference lib="dom" />
+/// <reference lib="dom.iterable" />
+// Page functions run in the browser: DOM types for the code inside page.evaluate().
+/**
+ * The live review sheet in Chromium (the BUILT CLI, `run --watch --serve --port 0`, a standalone
+ * emulator) as the watch meets what is not a run (walk-g 1):
+ * - a valid edit over `--max-cost`: the terminal and the page say the cycle stopped, not that the
+ *   recipe is invalid; the page shows the recipe as saved.
+ */
+import type { Browser, Page } from 'playwright-core';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startEmulator, type EmulatorHandle } from '../../src/index.js';
+import { cliEnv, ensureBuilt, spawnCli, type CliChild } from '../helpers/cli-spawn.js';
+import { acceptedByPrompt, createProject, until, type Project } from '../helpers/run-fixtures.js';
+import { watchRecipe } from '../integration/watch/harness.js';
+import { ARTIFACTS, launchChromium } from './chromium.js';
+
+const A = 'Keep the face unchanged. Make the sky orange.';
+const B = 'Keep the face unchanged. Add a red scarf.';
+const B2 = 'Keep the face unchanged. Add a blue scarf.';
+
+let browser: Browser | undefined;
+let emulator: EmulatorHandle | undefined;
+let project: Project | undefined;
+let child: CliChild | undefined;
+beforeAll(async () => {
+  await ensureBuilt();
+  browser = await launchChromium();
+}, 180_000);
+afterEach(async () => {
+  if (child && child.child.exitCode === null && child.child.signalCode === null) child.child.kill('SIGKILL');
+  await emulator?.close();
+  await project?.cleanup();
+  child = emulator = project = undefined;
+});
+afterAll(async () => {
+  await browser?.close();
+});
+
+/** A watch session with the page served; resolves once the first run is done, with the page open on it. */
+async function serve(
+  yaml: string,
+  firstRun: RegExp,
+  flags: readonly string[] = [],
+): Promise<{ p: Project; em: EmulatorHandle; c: CliChild; url: string; page: Page; pageErrors: string[] }> {
+  const em = (emulator = await startEmulator({ queueMs: 10, runMs: 50 }));
+  const p = (project = await createProject(yaml));
+  const env = cliEnv(p.root, {
+    RUNCOMFY_MODEL_API_BASE: em.baseUrl,
+    KONTEXT_ALLOW_HOSTS: '127.0.0.1',
+    RUNCOMFY_TOKEN: 'test-token',
+  });
+  const args = ['run', '--watch', '--serve', '--port', '0', ...flags, p.recipe];
+  const c = (child = spawnCli(args, { cwd: p.root, env }));
+  await until(
+    () => firstRun.test(c.output()),
+    20_000,
+    'the first run',
+    () => c.output(),
+  );
+  const url = /review sheet for .*: (http:\/\/127\.0\.0\.1:\d+\/report\/)/.exec(c.output())?.[1];
+  if (url === undefined) throw new Error(`no URL printed: ${c.output()}`);
+  const page = await (browser as Browser).newPage({ viewport: { width: 1300, height: 700 } });
+  const pageErrors: string[] = [];
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+  await page.goto(url);
+  await page.waitForFunction(() => document.querySelector('#livedot')?.classList.contains('on') === true);
+  return { p, em, c, url, page, pageErrors };
+}
+
+const submits = (em: EmulatorHandle): Record<string, number> => Object.fromEntries(acceptedByPrompt(em.requestLog()));
+
+describe('run --watch --serve in Chromium: what is not a run', () => {
+  it('a valid edit over --max-cost: "cycle stopped" in the terminal and on the page, not "invalid"', async () => {
+    // $0.04 a request (the emulator's model info): the first run's two fit under $0.10, four do not.
+    const { p, em, c, page, pageErrors } = await serve(
+      watchRecipe([
+        ['a', A],
+        ['b', B],
+      ]),
+      /done 2 · cached 0/,
+      ['--max-cost', '0.1'],
+    );
+    await p.writeRecipe(
+      watchRecipe([
+        ['a', A],
+        ['b', B2, 'variants: 3'],
+      ]),
+    );
+    await until(
+      () => /cycle stopped/.test(c.output()),
+      10_000,
+      'the stopped cycle said',
+      () => c.output(),
+    );
+    expect(c.output()).toMatch(
+      /stopped +recipe\.yml: cycle stopped: .*over --max-cost \$0\.10; nothing was submitted.*; watching\n/,
+    );
+    expect(c.output()).not.toMatch(/invalid/);
+    await page.waitForSelector('#stopped', { timeout: 10_000 });
+    expect(await page.textContent('#stopped b')).toBe('recipe.yml: cycle stopped; watching');
+    expect(await page.textContent('#stopped li')).toMatch(/over --max-cost \$0\.10; nothing was submitted/);
+    expect(await page.textContent('#top')).not.toMatch(/cannot be used as saved/);
+    // The recipe as saved: its new prompt is on the page.
+    const prompts = await page.evaluate(() =>
+      [...document.querySelectorAll('.colh .prompt')].map((e) => e.textContent),
+    );
+    expect(prompts).toEqual([A, B2]);
+    await page.screenshot({ path: join(ARTIFACTS, 'report-cycle-stopped.png') });
+    expect(submits(em)).toEqual({ [A]: 1, [B]: 1 });
+    expect(pageErrors).toEqual([]);
+    await page.close();
+  });
+});
