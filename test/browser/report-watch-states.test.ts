@@ -3,11 +3,14 @@
 // Page functions run in the browser: DOM types for the code inside page.evaluate().
 /**
  * The live review sheet in Chromium (the BUILT CLI, `run --watch --serve --port 0`, a standalone
- * emulator) as the watch meets what is not a run (walk-g 1):
+ * emulator) as the watch meets what is not a run (walk-g 1, 3):
  * - a valid edit over `--max-cost`: the terminal and the page say the cycle stopped, not that the
- *   recipe is invalid; the page shows the recipe as saved.
+ *   recipe is invalid; the page shows the recipe as saved;
+ * - a recipe saved invalid: the pick buttons are disabled, and a pick sent anyway is answered with
+ *   the recipe's problems at their file:line:col, not "changed on disk … pick again" for ever.
  */
 import type { Browser, Page } from 'playwright-core';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type EmulatorHandle } from '../../src/index.js';
@@ -109,6 +112,49 @@ describe('run --watch --serve in Chromium: what is not a run', () => {
     expect(prompts).toEqual([A, B2]);
     await page.screenshot({ path: join(ARTIFACTS, 'report-cycle-stopped.png') });
     expect(submits(em)).toEqual({ [A]: 1, [B]: 1 });
+    expect(pageErrors).toEqual([]);
+    await page.close();
+  });
+
+  it('a recipe saved invalid: picks disabled; a pick sent anyway gets its problems at file:line:col', async () => {
+    const yaml = watchRecipe([
+      ['a', A],
+      ['bag', B, 'variants: 2'],
+    ]);
+    const { p, url, page, pageErrors } = await serve(yaml, /done 3 · cached 0/);
+    await page.waitForSelector('.tile[data-id="bag#2"] button.pick:not([disabled])');
+    await p.writeRecipe(yaml.replace('    variants: 2', '    variantz: 2'));
+    await page.waitForSelector('.errs', { timeout: 10_000 });
+    const problem = /recipe\.yml:12:5: passes\[1\]: unknown key "variantz"/;
+    expect(await page.textContent('.errs li')).toMatch(problem);
+    await page.waitForSelector('.tile[data-id="bag#2"] button.pick[disabled]');
+    expect(await page.locator('button.pick:not([disabled])').count()).toBe(0);
+
+    // The button is disabled, but a pick sent anyway (a page built before the edit, a script) is told why.
+    const answer = await page.evaluate(
+      async (body) => {
+        const token = document.querySelector('meta[name="kontext-token"]')?.getAttribute('content') ?? '';
+        const r = await fetch('/api/pick', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-kontext-token': token },
+          body: JSON.stringify(body),
+        });
+        return { status: r.status, text: await r.text() };
+      },
+      { node: 'bag#2', expectSha256: 'e'.repeat(64), clear: false },
+    );
+    expect(answer.status).toBe(409);
+    const [head, ...problems] = answer.text.trim().split('\n');
+    expect(head).toBe('recipe.yml cannot be used as saved: nothing written. Fix it, then pick again:');
+    expect(problems).toEqual([expect.stringMatching(problem)]);
+    await page.screenshot({ path: join(ARTIFACTS, 'report-pick-invalid.png') });
+
+    // Fixed: the buttons come back, and a pick from the page is written.
+    await p.writeRecipe(yaml);
+    await page.waitForSelector('.tile[data-id="bag#2"] button.pick:not([disabled])', { timeout: 10_000 });
+    await page.click('.tile[data-id="bag#2"] button.pick');
+    await until(async () => /pick: 2/.test(await readFile(p.recipe, 'utf8')), 10_000, 'pick: 2 in the recipe');
+    expect(url).toMatch(/^http:/);
     expect(pageErrors).toEqual([]);
     await page.close();
   });

@@ -352,7 +352,7 @@ class ServerState {
   #pickServer(): PickServer {
     const { path, hosts } = this;
     const rebuild = (): Promise<void> => this.rebuild();
-    return { path, hosts, token: this.#token, data: this.#data, pick: this.options.pick, rebuild };
+    return { path, hosts, token: this.#token, data: () => this.#data, pick: this.options.pick, rebuild };
   }
 
   closeClients(): void {
