@@ -3,15 +3,19 @@
 // Page functions run in the browser: DOM types for the code inside page.evaluate().
 /**
  * The live review sheet in Chromium (the BUILT CLI, `run --watch --serve --port 0`, a standalone
- * emulator) as the watch meets what is not a run (walk-g 1, 3):
+ * emulator) as the watch meets what is not a run (walk-g 1-3):
  * - a valid edit over `--max-cost`: the terminal and the page say the cycle stopped, not that the
  *   recipe is invalid; the page shows the recipe as saved;
+ * - an output edited by hand: its tile turns `modified` with the retouched thumbnail, on the open
+ *   page and after a reload, and no cycle starts (nothing submitted);
  * - a recipe saved invalid: the pick buttons are disabled, and a pick sent anyway is answered with
  *   the recipe's problems at their file:line:col, not "changed on disk … pick again" for ever.
  */
 import type { Browser, Page } from 'playwright-core';
-import { readFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import sharp from 'sharp';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type EmulatorHandle } from '../../src/index.js';
 import { cliEnv, ensureBuilt, spawnCli, type CliChild } from '../helpers/cli-spawn.js';
@@ -113,6 +117,67 @@ describe('run --watch --serve in Chromium: what is not a run', () => {
     await page.screenshot({ path: join(ARTIFACTS, 'report-cycle-stopped.png') });
     expect(submits(em)).toEqual({ [A]: 1, [B]: 1 });
     expect(pageErrors).toEqual([]);
+    await page.close();
+  });
+
+  it('an output edited by hand: its tile turns modified, live and after a reload; no cycle, nothing paid', async () => {
+    const { p, em, c, url, page, pageErrors } = await serve(
+      watchRecipe([
+        ['a', A],
+        ['b', B],
+      ]),
+      /done 2 · cached 0/,
+    );
+    const tile = (id: string): Promise<string | null> =>
+      page.evaluate((i) => document.querySelector(`.tile[data-id="${i}"]`)?.className ?? null, id);
+    await until(async () => /up-to-date/.test((await tile('b')) ?? ''), 10_000, 'b up to date');
+    const lock = JSON.parse(await readFile(p.lockPath, 'utf8')) as { nodes: Record<string, { output: string }> };
+    const output = join(p.root, lock.nodes['b']?.output ?? '');
+    const retouched = await sharp(output).blur(4).png().toBuffer();
+    const sha = createHash('sha256').update(retouched).digest('hex');
+    await writeFile(output, retouched);
+
+    const thumb = (): Promise<string> =>
+      page.evaluate(() => document.querySelector('.tile[data-id="b"] img')?.getAttribute('src') ?? '');
+    await until(
+      async () => /modified/.test((await tile('b')) ?? '') && (await thumb()).includes(sha),
+      10_000,
+      'b modified on the open page, with the retouched thumbnail',
+      () => c.output(),
+    );
+    expect(await tile('a')).toMatch(/up-to-date/);
+    await page.goto(url);
+    await page.waitForSelector('.tile[data-id="b"].modified');
+    expect(await thumb()).toContain(sha);
+    await page.screenshot({ path: join(ARTIFACTS, 'report-hand-edit.png') });
+    expect(c.output().match(/^watch /gm)).toHaveLength(1); // the first cycle only
+    expect(submits(em)).toEqual({ [A]: 1, [B]: 1 });
+    expect(await readFile(output)).toEqual(retouched);
+    expect(pageErrors).toEqual([]);
+
+    // A cycle that meets it (the run keeps it: E_OUTPUT_CHANGED) shows it modified too, not failed.
+    await p.writeRecipe(
+      watchRecipe([
+        ['a', A],
+        ['b', B],
+        ['c', B2],
+      ]),
+    );
+    await until(
+      () => /failed 1 \(b\)/.test(c.output()),
+      10_000,
+      'the next run',
+      () => c.output(),
+    );
+    await page.waitForSelector('.tile[data-id="c"]', { timeout: 10_000 });
+    // The server has b's node-failed by now; a state laid over the data is pushed within 250 ms
+    // (and stayed, `failed`, before the fix): b shows modified throughout, and after.
+    const seen = new Set<string>();
+    for (const end = Date.now() + 1_500; Date.now() < end; await new Promise((r) => setTimeout(r, 50)))
+      seen.add((await tile('b'))?.split(' ')[1] ?? '');
+    expect([...seen]).toEqual(['modified']);
+    expect(submits(em)).toEqual({ [A]: 1, [B]: 1 });
+    expect(await readFile(output)).toEqual(retouched);
     await page.close();
   });
 
