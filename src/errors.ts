@@ -148,11 +148,21 @@ export function isKontextError(e: unknown): e is KontextError {
   return e instanceof KontextError;
 }
 
-/** A KontextError as lines, one per problem (a `watch-error` event's, the served report's errors). */
+/**
+ * A KontextError as lines, one per problem (a `watch-error` event's, the served report's errors),
+ * each at its `file:line:col` when it has one (a source hosting refuses: where the recipe names it),
+ * said once even when the message starts with it.
+ */
 export function problemLines(e: KontextError): string[] {
   if (e instanceof RecipeError) {
     const errors = e.problems.filter((p) => p.severity === 'error');
     return (errors.length > 0 ? errors : e.problems).map((p) => formatProblem(p));
   }
-  return [formatProblem({ code: e.code, severity: 'error', message: e.message, ...(e.hint ? { hint: e.hint } : {}) })];
+  const at = e.location;
+  const where = at === undefined ? '' : `${at.file}:${at.line}:${at.col}: `;
+  const message = where !== '' && e.message.startsWith(where) ? e.message.slice(where.length) : e.message;
+  const location = at === undefined ? {} : { location: at };
+  return [
+    formatProblem({ code: e.code, severity: 'error', message, ...location, ...(e.hint ? { hint: e.hint } : {}) }),
+  ];
 }

@@ -131,6 +131,11 @@ export interface ReportData {
    * cannot be rebuilt: why, one line each (`file:line:col: message`); the rest is the last good data.
    */
   readonly errors?: readonly string[];
+  /**
+   * Served pages only: the latest watch cycle stopped before its run (over `--max-cost`, a source
+   * hosting refuses, …), why, one line each; the recipe is valid and the page shows it as saved.
+   */
+  readonly stopped?: readonly string[];
   /** Served pages only, before the first data is in: the page says it is being built (its events bring the data). */
   readonly building?: true;
   readonly passes: readonly ReportPass[];

@@ -151,8 +151,18 @@ export const RunEvent = z.discriminatedUnion('type', [
     stopped: z.number().int().optional().describe('Nodes the cycle stops before they pay, as in run-start'),
     abandoned: z.number().int().describe('In-flight requests the new plan no longer wants'),
   }),
-  /** Watch mode: the edited recipe is invalid; the last good plan stays in force. */
-  z.object({ type: z.literal('watch-error'), ...base, recipe: z.string(), problems: z.array(z.string()) }),
+  /**
+   * Watch mode: a cycle that starts no run. `invalid`: the edited recipe does not load, the last
+   * good plan stays in force; `stopped`: the recipe is valid, but the cycle stopped before its
+   * run (over `--max-cost`, a source hosting refuses, a folder it cannot write): nothing submitted.
+   */
+  z.object({
+    type: z.literal('watch-error'),
+    ...base,
+    recipe: z.string(),
+    kind: z.enum(['invalid', 'stopped']).describe('invalid: the recipe does not load; stopped: the cycle stopped'),
+    problems: z.array(z.string()),
+  }),
   /**
    * `kontext run --json` of one or more recipes: this recipe stopped with an error before its
    * `run-summary` (e.g. no token, `--max-cost`, recipe not found); the next recipe still runs.

@@ -1,17 +1,27 @@
 /**
  * Watch mode's eye on what its runs wrote (the recipe watcher ignores `<out>/` and `save:` copies,
- * so a run's own writes never start a cycle). Here they are watched for one thing only: a file
- * the lock names as a node's output (or its `save:` copy) going away, the out folder deleted or
- * single files. The recipe watcher then starts a cycle, whose run restores them from the cache
+ * so a run's own writes never start a cycle). Here they are watched for two things. A file the
+ * lock names as a node's output (or its `save:` copy) going away, the out folder deleted or
+ * single files: the recipe watcher then starts a cycle, whose run restores them from the cache
  * (cache hits: no request). A run's own writes are adds, changes, and temps renamed into place
- * (temps are not watched): never a removal of an output, so restoring cannot loop. Each follow
- * (after a run) watches the folders anew: an out folder deleted and made again gets a new watcher.
+ * (temps are not watched): never a removal of an output, so restoring cannot loop. And such a
+ * file changed to bytes that are not the lock's (edited by hand): only told (`onEdited`), so the
+ * served page shows it modified; never a cycle (a run keeps a hand edit, and nothing is paid for
+ * it). A run's own new output, written before the lock names it, may be told too: harmless.
+ * Each follow (after a run) watches the folders anew: an out folder deleted and made again gets a
+ * new watcher.
  */
-import { existsSync } from 'node:fs';
-import { basename, dirname } from 'node:path';
+import { createHash } from 'node:crypto';
+import { createReadStream, existsSync } from 'node:fs';
+import { basename, dirname, resolve } from 'node:path';
+import type { Plan } from '../plan/types.js';
+import { lockedTargets } from '../run/hand-edits.js';
+import { readLock } from '../store/index.js';
+import type { LockFile } from '../store/types.js';
 import { isInside, type WatchFilter } from '../recipe/watch-targets.js';
 import { isTempName } from '../store/atomic.js';
 import { foldPath } from '../util/fold-path.js';
+import { holdsBytes } from '../util/lfs-pointer.js';
 import { debounce, type Debouncer } from './debounce.js';
 import { RootWatchers } from './root-watchers.js';
 
@@ -20,19 +30,49 @@ export interface WrittenFiles {
   readonly outDir: string;
   /** Absolute paths: the lock's outputs and `save:` copies of the plan's nodes. */
   readonly files: readonly string[];
+  /** Each of `files` → the lock's `output_sha256` for it (its node's output). */
+  readonly sha256: ReadonlyMap<string, string>;
 }
 
 export interface OutputWatcherEvents {
   /** Outputs that went (each still missing after the quiet period). */
   readonly onGone: (paths: readonly string[]) => void;
+  /** Outputs changed to bytes that are not the lock's (after the quiet period): edited by hand. */
+  readonly onEdited?: (paths: readonly string[]) => void;
   readonly onError: (e: unknown) => void;
 }
 
-const NOTHING: WrittenFiles = { outDir: '', files: [] };
+/** The latest planned cycle's plan and lock, and where the lock is. */
+export interface PlannedWrites {
+  readonly plan: Plan;
+  readonly lockPath: string;
+  readonly lock: LockFile;
+}
+
+/**
+ * The files the lock names for `planned`'s nodes (outputs and `save:` copies): what the watcher
+ * keeps in place. `reread`: the lock on disk now (after a run), else the one the plan was made
+ * from; null when the lock cannot be read.
+ */
+export async function lockedWrites(planned: PlannedWrites, reread: boolean): Promise<WrittenFiles | null> {
+  const lock = reread ? await readLock(planned.lockPath).catch(() => null) : planned.lock;
+  if (lock === null) return null;
+  const lockDir = dirname(planned.lockPath);
+  const sha256 = new Map<string, string>();
+  for (const n of planned.plan.nodes) {
+    const entry = lock.nodes[n.id];
+    for (const f of lockedTargets(n, entry, lockDir)) if (entry) sha256.set(resolve(f), entry.output_sha256);
+  }
+  return { outDir: planned.plan.recipe.outDir, files: [...sha256.keys()], sha256 };
+}
+
+const NOTHING: WrittenFiles = { outDir: '', files: [], sha256: new Map() };
 
 export class OutputWatcher {
   readonly #watchers: RootWatchers;
   readonly #debounced: Debouncer<string>;
+  /** Files changed or written anew: looked at after the quiet period for bytes that are not the lock's. */
+  readonly #changed: Debouncer<string>;
   /** The lock's spellings of the written files, by `foldPath`. */
   #written: ReadonlyMap<string, readonly string[]> = new Map();
   #last: WrittenFiles = NOTHING;
@@ -42,7 +82,9 @@ export class OutputWatcher {
   constructor(events: OutputWatcherEvents, quietMs: number) {
     this.#watchers = new RootWatchers(outputFilter(NOTHING), {
       onPath: (path, change) => {
-        if (change === 'unlink' && !this.#closed) this.#debounced.push(path);
+        if (this.#closed) return;
+        if (change === 'unlink') this.#debounced.push(path);
+        else if (events.onEdited && (change === 'change' || change === 'add')) this.#changed.push(path);
       },
       onMissed: () => void this.follow(this.#last).catch(events.onError),
       onError: events.onError,
@@ -53,6 +95,13 @@ export class OutputWatcher {
       const named = new Set(paths.flatMap((p) => this.#written.get(foldPath(p)) ?? []));
       const gone = [...named].filter((p) => !existsSync(p));
       if (gone.length > 0 && !this.#closed) events.onGone(gone);
+    });
+    this.#changed = debounce(quietMs, (paths) => {
+      const named = new Set(paths.flatMap((p) => this.#written.get(foldPath(p)) ?? []));
+      const expected = this.#last.sha256;
+      void notLocked([...named], expected).then((edited) => {
+        if (edited.length > 0 && !this.#closed) events.onEdited?.(edited);
+      }, events.onError);
     });
   }
 
@@ -70,9 +119,31 @@ export class OutputWatcher {
   async close(): Promise<void> {
     this.#closed = true;
     this.#debounced.cancel();
+    this.#changed.cancel();
     await this.#following.catch(() => undefined);
     await this.#watchers.close();
   }
+}
+
+/** Those of `files` holding other bytes than `expected` names (nor as their git LFS pointer); gone ones not. */
+async function notLocked(files: readonly string[], expected: ReadonlyMap<string, string>): Promise<string[]> {
+  const edited: string[] = [];
+  for (const file of files) {
+    const sha256 = expected.get(file);
+    const hashed = sha256 === undefined ? null : await hashFile(file).catch(() => null);
+    if (sha256 !== undefined && hashed !== null && !holdsBytes(file, hashed, sha256)) edited.push(file);
+  }
+  return edited;
+}
+
+async function hashFile(file: string): Promise<{ sha256: string; bytes: number }> {
+  const hash = createHash('sha256');
+  let bytes = 0;
+  for await (const chunk of createReadStream(file) as AsyncIterable<Buffer>) {
+    hash.update(chunk);
+    bytes += chunk.length;
+  }
+  return { sha256: hash.digest('hex'), bytes };
 }
 
 function bySpelling(files: readonly string[]): ReadonlyMap<string, readonly string[]> {

@@ -10,6 +10,7 @@
  * with no end at all, really cut short, hosting refuses: src/hosting/image-check.ts).
  */
 import { stat } from 'node:fs/promises';
+import { relative } from 'node:path';
 import { fileReader, probeImage } from '../util/image-probe.js';
 
 /** How long a source that is not a whole image must stay unchanged to be taken as it is. */
@@ -43,6 +44,14 @@ export interface PartialCheck {
   readonly asIs: readonly string[];
 }
 
+/** What a cycle's check looks at (see {@link PartialSources.checkCycle}). */
+interface CycleSources {
+  readonly previous: readonly string[] | null;
+  readonly sources: readonly string[];
+  readonly changed: readonly string[];
+  readonly seen: ReadonlyMap<string, string>;
+}
+
 export class PartialSources {
   /** Each source waited for, with its size and mtime when it was. */
   readonly #waiting = new Map<string, string>();
@@ -53,17 +62,30 @@ export class PartialSources {
    * have, and on the first cycle those written in the last {@link RECENT_MS} by their stamps in
    * `seen` (a copy still going as the watch starts).
    */
-  checkCycle(p: {
-    readonly previous: readonly string[] | null;
-    readonly sources: readonly string[];
-    readonly changed: readonly string[];
-    readonly seen: ReadonlyMap<string, string>;
-  }): Promise<PartialCheck> {
+  checkCycle(p: CycleSources): Promise<PartialCheck> {
     const before = new Set(p.previous ?? []);
     const touched = new Set(p.changed);
     const recent = p.previous === null ? writtenSince(p.seen, Date.now() - RECENT_MS) : () => false;
     const fresh = p.sources.filter((s) => touched.has(s) || recent(s) || (p.previous !== null && !before.has(s)));
     return this.#check(fresh, new Set(p.sources));
+  }
+
+  /**
+   * {@link checkCycle} as the watch session says it: a warning for each source waited for and each
+   * taken as it is (paths relative to `cwd`), and the paths waited for (the cycle starts nothing).
+   */
+  async verdict(p: CycleSources, cwd: string): Promise<{ warnings: string[]; waiting: string[] }> {
+    const { waiting, asIs } = await this.checkCycle(p);
+    const shown = (path: string): string => relative(cwd, path);
+    const warnings = [
+      ...asIs.map(
+        (path) => `${shown(path)} is still not a whole image and unchanged for ${SETTLE_MS} ms: using it as it is`,
+      ),
+      ...waiting.map(
+        ({ path, detail }) => `${shown(path)} is not a whole image yet (${detail}): waiting for it to be written`,
+      ),
+    ];
+    return { warnings, waiting: waiting.map((w) => w.path) };
   }
 
   /**

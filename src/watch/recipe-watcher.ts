@@ -4,7 +4,8 @@
  * a WatchSession. Cycles never overlap: a change during a re-plan waits for it, then re-plans
  * the final state once. The watched set follows the recipe (and the sources it names while
  * it does not load), including folders that do not exist yet. What the runs wrote is watched
- * apart (output-watcher.ts): an output removed starts a cycle, which restores it from the cache.
+ * apart (output-watcher.ts): an output removed starts a cycle, which restores it from the cache;
+ * one edited by hand starts none (`onOutputEdited`).
  */
 import type { WatchSession } from './watch-session.js';
 import { isKontextError } from '../errors.js';
@@ -27,6 +28,11 @@ export interface RecipeWatcherOptions {
    * the session's listener threw on an event of a cycle (`E_EVENT_LISTENER`, once that cycle is over).
    */
   readonly onCycleError: (e: unknown) => void;
+  /**
+   * An output the lock names changed to other bytes than the lock's (edited by hand): no cycle
+   * starts (a run keeps it, nothing is paid); a served page is rebuilt to show it modified.
+   */
+  readonly onOutputEdited?: (paths: readonly string[]) => void;
 }
 
 export class RecipeWatcher {
@@ -55,6 +61,7 @@ export class RecipeWatcher {
         onGone: (paths) => {
           for (const p of paths) this.#onFs(p);
         },
+        onEdited: options.onOutputEdited,
         onError: (e) => this.#report(e),
       },
       quietMs,
@@ -111,8 +118,8 @@ export class RecipeWatcher {
           },
           watched: (file) => this.#watchers.covers(file),
         });
-        // Invalid: the last good recipe's targets (or the recipe alone) stay watched.
-        if (result.kind === 'invalid') await this.#follow();
+        // Invalid: the last good recipe's targets (or the recipe alone) stay watched; stopped: the new recipe's.
+        if (result.kind === 'invalid' || result.kind === 'stopped') await this.#follow();
         if (result.kind === 'waiting') this.#lookAgain(result.paths, result.retryMs);
         // The caller's listener threw on an event of the cycle: reported, nothing else changes.
         if (result.kind !== 'started' && result.listenerError) this.#report(result.listenerError);

@@ -10,9 +10,7 @@
  * Each cycle hosts its local sources ahead of the -j slots, as a plain run does
  * (watch-prefetch.ts: what a superseded cycle was uploading goes on only if the new plan needs it).
  */
-import { dirname, relative, resolve } from 'node:path';
-import type { Plan } from '../plan/types.js';
-import type { LockFile } from '../store/types.js';
+import { resolve } from 'node:path';
 import type { SessionPool } from '../providers/session-pool.js';
 import { readRecipeText, validateRecipe } from '../recipe/index.js';
 import {
@@ -26,7 +24,7 @@ import type { Recipe } from '../recipe/types.js';
 import { sourceFiles } from '../recipe/source-files.js';
 import { isKontextError, problemLines, RecipeError, type KontextError } from '../errors.js';
 import type { Runtime } from '../runtime.js';
-import { readLock, resolveCacheDir } from '../store/index.js';
+import { resolveCacheDir } from '../store/index.js';
 import { openRunContext, type RunContext } from '../run/context.js';
 import { guardListener, type GuardedListener } from '../run/event-listener.js';
 import type { RunEvent } from '../run/events.js';
@@ -39,8 +37,7 @@ import { writeGuardFor } from '../run/write-guard-for.js';
 import { executePlan, type RunSummary } from '../run/scheduler.js';
 import { SpendLedger } from '../run/spend.js';
 import { EndSummaries } from './end-summaries.js';
-import { lockedTargets } from '../run/hand-edits.js';
-import type { WrittenFiles } from './output-watcher.js';
+import { lockedWrites, type PlannedWrites, type WrittenFiles } from './output-watcher.js';
 import { InflightRegistry } from './inflight.js';
 import { PartialSources, SETTLE_MS } from './partial-sources.js';
 import { fileStamp } from './survey-roots.js';
@@ -64,7 +61,8 @@ type Observed = { readonly listenerError?: KontextError };
  * for a started cycle its `done` rejecting with it once the run is over.
  */
 export type CycleResult =
-  | ({ readonly kind: 'invalid'; readonly problems: readonly string[] } & Observed)
+  /** `invalid`: the recipe does not load (the last good plan stays); `stopped`: it does, stopped before its run. */
+  | ({ readonly kind: 'invalid' | 'stopped'; readonly problems: readonly string[] } & Observed)
   /** Sources still being written (partial-sources.ts): the cycle starts nothing; look again in `retryMs`. */
   | ({ readonly kind: 'waiting'; readonly paths: readonly string[]; readonly retryMs: number } & Observed)
   | {
@@ -110,7 +108,7 @@ export class WatchSession {
   /** The files the latest good load used (the recipe, its local sources) as they were then. */
   #seen: ReadonlyMap<string, string> = new Map();
   /** The latest planned cycle's plan and lock: what its runs wrote ({@link written}). */
-  #planned: { readonly plan: Plan; readonly lockPath: string; readonly lock: LockFile } | null = null;
+  #planned: PlannedWrites | null = null;
   #started = 0;
   #closed = false;
   /** The current cycle's guard on the caller's listener: every event the session sends goes through one. */
@@ -163,18 +161,12 @@ export class WatchSession {
    * `reread`: the lock on disk now (after a run), else the one the plan was made from.
    */
   async written(reread = true): Promise<WrittenFiles | null> {
-    const planned = this.#planned;
-    if (planned === null) return null;
-    const lock = reread ? await readLock(planned.lockPath).catch(() => null) : planned.lock;
-    if (lock === null) return null;
-    const lockDir = dirname(planned.lockPath);
-    const files = planned.plan.nodes.flatMap((n) => lockedTargets(n, lock.nodes[n.id], lockDir));
-    return { outDir: planned.plan.recipe.outDir, files: files.map((f) => resolve(f)) };
+    return this.#planned === null ? null : lockedWrites(this.#planned, reread);
   }
 
   /** Reload, re-plan and start a run of what changed. `changed`: the paths that triggered it. */
   async cycle(changed: readonly string[], hooks: CycleHooks = {}): Promise<CycleResult> {
-    if (this.#closed) return { kind: 'invalid', problems: ['watch session closed'] };
+    if (this.#closed) return { kind: 'stopped', problems: ['watch session closed'] };
     const listener = guardListener(this.deps.onEvent);
     this.#listener = listener;
     const result = await this.#cycle(changed, hooks);
@@ -194,7 +186,8 @@ export class WatchSession {
       await hooks.beforeStart?.();
       return this.#start(prepared, run, changed);
     } catch (e) {
-      return this.#invalid(e);
+      // The recipe is valid and now the session's: the cycle stopped (not an invalid recipe).
+      return this.#failed(e, 'stopped');
     }
   }
 
@@ -225,7 +218,7 @@ export class WatchSession {
     } catch (e) {
       this.#draft = read ? draftWatchTargets(read.file, read.text) : null;
       this.#latestFailed = true;
-      return { invalid: this.#invalid(e) };
+      return { invalid: this.#failed(e, 'invalid') };
     }
   }
 
@@ -237,15 +230,10 @@ export class WatchSession {
    */
   async #partialSources(recipe: Recipe, changed: readonly string[]): Promise<CycleResult | null> {
     const previous = this.#recipe === null ? null : sourceFiles(this.#recipe.sources);
-    const sources = sourceFiles(recipe.sources);
-    const { waiting, asIs } = await this.#partial.checkCycle({ previous, sources, changed, seen: this.#seen });
-    const shown = (path: string): string => relative(this.deps.rt.cwd, path);
-    for (const path of asIs)
-      this.#warn(`${shown(path)} is still not a whole image and unchanged for ${SETTLE_MS} ms: using it as it is`);
-    if (waiting.length === 0) return null;
-    for (const { path, detail } of waiting)
-      this.#warn(`${shown(path)} is not a whole image yet (${detail}): waiting for it to be written`);
-    return { kind: 'waiting', paths: waiting.map((w) => w.path), retryMs: SETTLE_MS };
+    const check = { previous, sources: sourceFiles(recipe.sources), changed, seen: this.#seen };
+    const { warnings, waiting } = await this.#partial.verdict(check, this.deps.rt.cwd);
+    for (const w of warnings) this.#warn(w);
+    return waiting.length === 0 ? null : { kind: 'waiting', paths: waiting, retryMs: SETTLE_MS };
   }
 
   /** Wait for the current cycle's run (if any) to finish. */
@@ -355,12 +343,12 @@ export class WatchSession {
     return { kind: 'started', toRun: toRun.length - inFlight.length, inFlight: inFlight.length, abandoned, done };
   }
 
-  #invalid(e: unknown): CycleResult {
+  #failed(e: unknown, kind: 'invalid' | 'stopped'): CycleResult {
     if (!isKontextError(e)) throw e;
     const problems = problemLines(e);
     const recipe = this.#recipe?.file ?? this.#absolute(this.path);
-    this.#emit({ type: 'watch-error', t: 0, recipe, problems });
-    return { kind: 'invalid', problems };
+    this.#emit({ type: 'watch-error', t: 0, recipe, kind, problems });
+    return { kind, problems };
   }
 
   #warn(message: string): void {

@@ -34,9 +34,11 @@ describe('report server pages (run --watch --serve)', () => {
     expect(invalid.warnings).toEqual(good.warnings);
     expect(invalid.nodes).toEqual(good.nodes);
     // The watch session's own report of the problems is what the page shows, once.
-    s.onEvent({ type: 'watch-error', t: 1, recipe: p.recipe, problems: ['recipe.yml:9:11: seed must be >= 0'] });
+    const seed = ['recipe.yml:9:11: seed must be >= 0'];
+    s.onEvent({ type: 'watch-error', t: 1, recipe: p.recipe, kind: 'invalid', problems: seed });
     await s.refresh();
-    expect((await page()).errors).toEqual(['recipe.yml:9:11: seed must be >= 0']);
+    expect((await page()).errors).toEqual(seed);
+    expect((await page()).stopped).toBeUndefined();
     await writeFile(p.recipe, text);
     s.onEvent({
       type: 'watch-cycle',

@@ -153,8 +153,16 @@ export function watchCycleBody(e: RunEventOf<'watch-cycle'>): string {
   return `${e.recipe}: ${what} → ${runs}${inFlight}, ${formatCount(e.cached)} cached${stopped}${abandoned}`;
 }
 
+/**
+ * `r.yml: invalid; keeping the last good plan and watching` and the problems below, or for a
+ * cycle stopped before its run: `r.yml: cycle stopped: <reason>; watching` (more reasons below).
+ */
 export function watchErrorLines(e: RunEventOf<'watch-error'>): string[] {
-  return [`${e.recipe}: invalid; keeping the last good plan and watching`, ...e.problems.map((p) => `  ${clean(p)}`)];
+  const indented = (lines: readonly string[]): string[] => lines.map((p) => `  ${clean(p)}`);
+  if (e.kind === 'invalid')
+    return [`${e.recipe}: invalid; keeping the last good plan and watching`, ...indented(e.problems)];
+  const [first, ...rest] = e.problems;
+  return [`${e.recipe}: cycle stopped: ${clean(first ?? 'no reason given')}; watching`, ...indented(rest)];
 }
 
 /** Free text from events, safe to print. */

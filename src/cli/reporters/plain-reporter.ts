@@ -87,7 +87,7 @@ class PlainReporter implements Reporter {
         return this.line('watch', s.bold, watchCycleBody(e));
       case 'watch-error': {
         const [first, ...rest] = watchErrorLines(e);
-        this.line('invalid', s.red, first ?? '');
+        this.line(e.kind, s.red, first ?? '');
         for (const r of rest) this.write(r);
         return undefined;
       }

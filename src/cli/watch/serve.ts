@@ -12,6 +12,8 @@ import { intOption } from '../options.js';
 export interface Served {
   /** The reporter's event sink, with the server fed too. */
   readonly onEvent: (e: RunEvent) => void;
+  /** Rebuild the page now (an output edited by hand: shown modified, no cycle started). */
+  refresh(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -46,6 +48,7 @@ export async function serveFor(
       onEvent(e);
       server.onEvent(e);
     },
+    refresh: () => server.refresh(),
     close: () => server.close(),
   };
 }

@@ -63,7 +63,9 @@ export async function watchCommand(
         { ...options, signal: ctx.signal },
         { rt: ctx.rt, onEvent: events, sessions },
       );
-      const watcher = new RecipeWatcher(session, { onCycleError: onError });
+      // An output edited by hand starts no cycle: the page is rebuilt to show it modified.
+      const onOutputEdited = serve ? (): void => void serve.refresh() : undefined;
+      const watcher = new RecipeWatcher(session, { onCycleError: onError, onOutputEdited });
       pairs.push({ session, watcher });
       await watcher.start();
     }

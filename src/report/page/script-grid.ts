@@ -49,6 +49,10 @@ function renderTop(){
       'this page shows its last good plan':'this page fills in once it can')));
     var eu=el('ul');D.errors.forEach(function(t){eu.appendChild(el('li','mono',t))});er.appendChild(eu);
     top.appendChild(er)}
+  if(D.stopped&&D.stopped.length){var st=el('div','errs');st.setAttribute('role','alert');st.id='stopped';
+    st.appendChild(el('b',null,D.recipe.file+': cycle stopped; watching'));
+    var su=el('ul');D.stopped.forEach(function(t){su.appendChild(el('li','mono',t))});st.appendChild(su);
+    top.appendChild(st)}
   if(NOTE){var nt=el('div','errs mono',NOTE);nt.id='note';nt.setAttribute('role','alert');top.appendChild(nt)}
   if(D.warnings.length){var w=el('details','warn');
     w.appendChild(el('summary',null,D.warnings.length+' prompt-lint warning'+(D.warnings.length>1?'s':'')));
@@ -59,7 +63,8 @@ function renderTop(){
 function widthOf(p){var per={},m=1;D.nodes.forEach(function(n){if(n.p===p){per[n.r]=(per[n.r]||0)+1;
   m=Math.max(m,per[n.r])}});return m*168+(m-1)*6+18}
 function structureOf(d){return JSON.stringify([d.passes.map(function(p){return [p.id,p.from,p.prompt]}),d.rows,
-  d.nodes.map(function(n){return n.id})])}
+  d.nodes.map(function(n){return n.id}),unusable(d)])}
+function unusable(d){return !!(d.errors&&d.errors.length)}
 function renderGrid(){
   var g=document.getElementById('grid');g.textContent='';tiles={};sigs={};cells=[];
   if(!D.nodes.length){g.appendChild(el('div','empty-note',D.passes.length?'This recipe has no nodes.':
@@ -112,7 +117,8 @@ function tile(n){
   if(n.picked)th.appendChild(el('span','picked-mark','\u2605 picked'));
   if(PICK&&D.passes[n.p].ownsVariants&&n.variant&&n.state!=='running'){
     var b=el('button','pick',(n.picked?'un-pick #':'pick #')+n.variant);b.type='button';b.dataset.pick=n.id;
-    if(n.picked){b.dataset.clear='1';b.title='every variant goes on to the passes after it again'}m.appendChild(b)}
+    if(n.picked){b.dataset.clear='1';b.title='every variant goes on to the passes after it again'}
+    if(unusable(D)){b.disabled=true;b.title=D.recipe.file+' cannot be used as saved: fix it to pick'}m.appendChild(b)}
   t.appendChild(m);tiles[n.id]=t;sigs[n.id]=JSON.stringify(n);byId[n.id]=n;return t;
 }
 function apply(next){

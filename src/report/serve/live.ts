@@ -32,6 +32,8 @@ export class LiveState implements LiveRun {
   readonly reviewing = new Set<string>();
   /** An invalid recipe's problems while editing (the last good plan stays on the page). */
   problems: readonly string[] = [];
+  /** Why the latest cycle stopped before its run (over `--max-cost`, …): the recipe is valid, the page shows it. */
+  stopped: readonly string[] = [];
   /**
    * A run is going on (from a cycle's start to its summary; at first too: the server starts just
    * before the watch session's first cycle): the page's images are made one at a time meanwhile.
@@ -52,6 +54,7 @@ export class LiveState implements LiveRun {
       case 'watch-cycle':
         this.runGoing = true;
         this.problems = [];
+        this.stopped = [];
         for (const [id, o] of this.states) if (o.state === 'running') this.states.delete(id);
         for (const n of e.to_run) {
           this.states.set(n.node, { state: 'running', why: null });
@@ -59,7 +62,8 @@ export class LiveState implements LiveRun {
         }
         return true;
       case 'watch-error':
-        this.problems = e.problems;
+        this.problems = e.kind === 'invalid' ? e.problems : [];
+        this.stopped = e.kind === 'stopped' ? e.problems : [];
         return true;
       case 'node-start':
         this.states.set(e.node, { state: 'running', why: null });
@@ -79,7 +83,9 @@ export class LiveState implements LiveRun {
         this.reviewing.delete(e.node);
         return true;
       case 'node-failed':
-        this.states.set(e.node, { state: 'failed', why: e.message });
+        // An output changed by hand, kept: the files say `modified`, as the static report does.
+        if (e.code === 'E_OUTPUT_CHANGED') this.states.delete(e.node);
+        else this.states.set(e.node, { state: 'failed', why: e.message });
         this.done.delete(e.node);
         return true;
       case 'run-summary':

@@ -12,7 +12,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { basename, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { ExitCode, isKontextError, problemLines } from '../../errors.js';
 import type { RunEvent } from '../../run/events.js';
 import { cacheDirFor } from '../../run/context.js';
@@ -25,14 +25,15 @@ import { renderPage } from '../html.js';
 import type { ReportData } from '../types.js';
 import { writeReportFor } from '../write.js';
 import { requestedFile, sendFile, servableFiles } from './files.js';
-import { fromOtherSite, hostAllowed, hostsFor, writeAllowed } from './guard.js';
+import { fromOtherSite, hostAllowed, hostsFor } from './guard.js';
 import { BuildFailures } from './build-failure.js';
 import { listen } from './listen.js';
 import { LiveState } from './live.js';
 import { type Base, overlay } from './overlay.js';
-import { readPick } from './pick-body.js';
+import { answerPick, type PickServer } from './pick-answer.js';
 import { noPlan, recipeSha256 } from './recipe-state.js';
 import { EventStreams } from './sse.js';
+import { end } from './reply.js';
 
 /**
  * A client sending its headers (or a pick's body) a byte at a time is answered 408 and cut off
@@ -246,7 +247,9 @@ class ServerState {
       this.#good = { data, seq };
       this.#root = allowOutsideRoot ? null : recipe.projectRoot;
       this.#live.dropDone(seq);
-      this.#show({ data: problems.length === 0 ? data : { ...data, errors: problems }, seq }, recipe.outDir);
+      const stopped = this.#live.stopped;
+      const said = problems.length === 0 ? data : { ...data, errors: problems };
+      this.#show({ data: stopped.length === 0 ? said : { ...said, stopped }, seq }, recipe.outDir);
     };
     // The states first, then again with the images and reviews they lacked: a finished node is
     // not held back by the thumbnails and change maps of every other node finished meanwhile.
@@ -309,7 +312,7 @@ class ServerState {
     if (fromOtherSite(req, this.hosts)) return end(res, 403, 'forbidden: a request from another site');
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const method = req.method ?? 'GET';
-    if (method === 'POST' && url.pathname === '/api/pick') return this.#pick(req, res);
+    if (method === 'POST' && url.pathname === '/api/pick') return answerPick(req, res, this.#pickServer());
     if (method !== 'GET' && method !== 'HEAD') return end(res, 405, 'method not allowed');
     if (url.pathname === '/') {
       res.writeHead(302, { location: '/report/' });
@@ -346,35 +349,10 @@ class ServerState {
     res.end(html);
   }
 
-  async #pick(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    if (!writeAllowed(req, this.hosts, this.#token)) return end(res, 403, 'forbidden');
-    const pick = this.options.pick;
-    if (pick === undefined) return end(res, 404, 'picking is not available');
-    const body = await readPick(req);
-    if (body === 'too-large') {
-      // The rest of the body is not read: the connection closes after this answer.
-      res.setHeader('connection', 'close');
-      return end(res, 413, 'request body too large');
-    }
-    const known = this.#data?.nodes.find((n) => n.id === body?.node);
-    if (body === null || known === undefined || known.variant === null || !this.#data?.passes[known.p]?.ownsVariants)
-      return end(res, 400, 'not a variant node');
-    if (body.expectSha256 === null) return end(res, 400, 'the pick names no recipe sha256: reload the page');
-    try {
-      await pick(this.path, body.node, body.expectSha256, body.clear);
-    } catch (e) {
-      if (!isKontextError(e) || e.code !== 'E_RECIPE_CHANGED')
-        return end(res, 409, e instanceof Error ? e.message : String(e)); // e.g. the recipe is invalid now
-      // The page was built from other bytes: send every page the recipe as it is now, then say so.
-      await this.rebuild();
-      return end(
-        res,
-        409,
-        `${basename(this.path)} changed on disk since this page was built: nothing written. ` +
-          'The page now shows the recipe as saved; look again, then pick again.',
-      );
-    }
-    end(res, 200, body.clear ? 'un-picked' : 'picked');
+  #pickServer(): PickServer {
+    const { path, hosts } = this;
+    const rebuild = (): Promise<void> => this.rebuild();
+    return { path, hosts, token: this.#token, data: () => this.#data, pick: this.options.pick, rebuild };
   }
 
   closeClients(): void {
@@ -390,9 +368,4 @@ class ServerState {
     await this.#opened?.discard();
     await this.#remote.close();
   }
-}
-
-function end(res: ServerResponse, status: number, text: string): void {
-  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'x-content-type-options': 'nosniff' });
-  res.end(`${text}\n`);
 }

@@ -36,7 +36,7 @@ async function watching(base: string, onDisk: readonly string[]): Promise<{ gone
   for (const name of onDisk) await writeFile(join(outDir, 'tint', name), 'made by kontext');
   const gone: string[][] = [];
   watcher = new OutputWatcher({ onGone: (paths) => gone.push([...paths]), onError: (e) => gone.push([String(e)]) }, 50);
-  await watcher.follow({ outDir, files: [join(outDir, 'tint', 'Photo.png')] });
+  await watcher.follow({ outDir, files: [join(outDir, 'tint', 'Photo.png')], sha256: new Map() });
   return { gone, outDir };
 }
 

@@ -327,7 +327,21 @@ describe('plain reporter: --explain and watch lines', () => {
       stopped: 2,
       abandoned: 1,
     });
-    reporter.onEvent({ type: 'watch-error', t: 0, recipe: 'r.yml', problems: ['r.yml:3:5: unknown key "promt"'] });
+    reporter.onEvent({
+      type: 'watch-error',
+      t: 0,
+      recipe: 'r.yml',
+      kind: 'invalid',
+      problems: ['r.yml:3:5: unknown key "promt"'],
+    });
+    // A valid recipe whose cycle stopped before its run is not said to be invalid (walk-g 1).
+    reporter.onEvent({
+      type: 'watch-error',
+      t: 0,
+      recipe: 'r.yml',
+      kind: 'stopped',
+      problems: ['--max-cost: 3 requests for $0.12, over --max-cost $0.05; nothing was submitted'],
+    });
     reporter.close();
     const lines = err.lines();
     expect(lines[0]).toBe('explain jacket  prompt changed  ← reuse hosted URL https://b.example/k.png?…');
@@ -337,6 +351,8 @@ describe('plain reporter: --explain and watch lines', () => {
     expect(lines.slice(2)).toEqual([
       'invalid r.yml: invalid; keeping the last good plan and watching',
       '  r.yml:3:5: unknown key "promt"',
+      'stopped r.yml: cycle stopped: --max-cost: 3 requests for $0.12, over --max-cost $0.05; nothing was submitted; ' +
+        'watching',
     ]);
   });
 });
