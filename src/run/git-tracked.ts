@@ -1,35 +1,30 @@
 /**
- * The files git tracks (its index) under a folder, for the merge driver (merge-lock.ts): during a
- * merge, an output file git tracks is one git merges too, and the work tree holds ours until the
- * merge ends (a binary conflict keeps ours), so it tells nothing about which side the user keeps.
- * Asked of the `git` on PATH where git runs the driver; no git, or no repository: none.
+ * Whether git tracks a file (its index), for the merge driver (merge-lock.ts): during a merge, an
+ * output file git tracks is one git merges too, and the work tree holds ours until the merge ends
+ * (a binary conflict keeps ours), so it tells nothing about which side the user keeps. Asked of
+ * the `git` on PATH where git runs the driver, for that one path (a monorepo's whole index is
+ * never listed). When git cannot answer (not on PATH, a failure), the file counts as tracked:
+ * the driver then leaves the node for `kontext run` rather than judge by a file that may be ours.
+ * Loaded only by the driver (its `child_process` stays out of every other command's start).
  */
 import { execFile } from 'node:child_process';
-import { relative, resolve } from 'node:path';
+import { relative } from 'node:path';
 
-/** Absolute paths of the files git's index holds under `folder`, asked in `cwd`. */
-export function gitTrackedFiles(
+/** Whether git's index holds `file` (absolute), asked in `cwd`; true when git cannot say. */
+export function isTrackedByGit(
   cwd: string,
-  folder: string,
+  file: string,
   env: Readonly<Record<string, string | undefined>>,
-): Promise<ReadonlySet<string>> {
-  const spec = relative(cwd, folder) || '.';
+): Promise<boolean> {
+  // `:(literal)`: a name holding `*` or `?` is that name, not a pattern.
+  const spec = `:(literal)${relative(cwd, file)}`;
   return new Promise((done) => {
     execFile(
       'git',
-      ['ls-files', '-z', '--', spec],
-      { cwd, env: { ...env }, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, windowsHide: true },
-      (error, stdout) => {
-        if (error) return done(new Set());
-        done(
-          new Set(
-            stdout
-              .split('\0')
-              .filter((p) => p !== '')
-              .map((p) => resolve(cwd, p)),
-          ),
-        );
-      },
+      ['ls-files', '-z', '--error-unmatch', '--', spec],
+      { cwd, env: { ...env }, encoding: 'utf8', maxBuffer: 1024 * 1024, windowsHide: true },
+      // 1: "did not match any file(s) known to git"; anything else (no git: ENOENT, 128) cannot say.
+      (error) => done(error === null || (error as { code?: unknown }).code !== 1),
     );
   });
 }

@@ -25,7 +25,6 @@ import { hasConflictMarkers, parseConflictedLock } from '../store/lock-conflict.
 import { parseLock } from '../store/lock-file.js';
 import { mergeLockThreeWay, ruleCounts } from '../store/lock-merge.js';
 import { formatLockWithConflicts } from '../store/lock-markers.js';
-import { gitTrackedFiles } from './git-tracked.js';
 import { createSourceHashMemo } from '../store/source-hash.js';
 import type { LockEntry, LockFile } from '../store/types.js';
 import type { Runtime } from '../runtime.js';
@@ -70,11 +69,16 @@ export async function mergeLockFiles(options: MergeLockFilesOptions, rt: Runtime
   const lockDir = o.lockPath === undefined ? null : dirname(resolve(o.cwd, o.lockPath));
   const memo = createSourceHashMemo(o.cacheDir, o.now);
   const tree = realpath(o.cwd).catch(() => null);
-  let tracked: Promise<ReadonlySet<string>> | null = null;
+  const tracked = new Map<string, Promise<boolean>>();
   const isTracked = async (entry: LockEntry): Promise<boolean> => {
     if (lockDir === null) return false;
-    tracked ??= gitTrackedFiles(o.cwd, lockDir, rt.env);
-    return (await tracked).has(resolve(lockDir, entry.output));
+    const file = resolve(lockDir, entry.output);
+    let known = tracked.get(file);
+    if (known === undefined) {
+      known = import('./git-tracked.js').then((g) => g.isTrackedByGit(o.cwd, file, rt.env));
+      tracked.set(file, known);
+    }
+    return known;
   };
   const merged = await mergeLockThreeWay(
     base,

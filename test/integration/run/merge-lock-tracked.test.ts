@@ -36,7 +36,7 @@ const entry = (n: number, bytes: string, request = 'a'): LockEntry => ({
 });
 
 /** A git work tree whose out/p/x.png holds "ours" (tracked or ignored); the driver merges base/ours/theirs. */
-async function merge(o: { tracked: boolean; ours: LockEntry; theirs: LockEntry }) {
+async function merge(o: { tracked: boolean; ours: LockEntry; theirs: LockEntry; driverPath?: string }) {
   const tree = await mkdtemp(join(tmpdir(), 'kontext-mergetracked-'));
   dirs.push(tree);
   const env = { PATH: process.env['PATH'] ?? '', HOME: tree, GIT_CONFIG_NOSYSTEM: '1' };
@@ -49,7 +49,7 @@ async function merge(o: { tracked: boolean; ours: LockEntry; theirs: LockEntry }
   await writeFile(join(tree, 'base'), lock(entry(1, 'base')));
   await writeFile(join(tree, 'ours'), lock(o.ours));
   await writeFile(join(tree, 'theirs'), lock(o.theirs));
-  const rt = createRuntime({ cwd: tree, env });
+  const rt = createRuntime({ cwd: tree, env: { ...env, PATH: o.driverPath ?? env.PATH } });
   const files = { base: 'base', ours: 'ours', theirs: 'theirs', lockPath: 'p.lock.json', cacheDir: join(tree, 'c') };
   const result = await mergeLockFiles(files, rt);
   return { result, text: await readFile(join(tree, 'ours'), 'utf8') };
@@ -77,6 +77,18 @@ describe('kontext merge-lock and outputs git tracks', () => {
     expect(result.conflicted).toEqual([]);
     expect(result.message).toMatch(/x: by the output file\)$/);
     expect((JSON.parse(text) as { nodes: { x: LockEntry } }).nodes.x.seed).toBe(3);
+  });
+
+  // review-h: a git that cannot answer (not on the driver's PATH) is no proof the file is untracked.
+  it('ignored, but no git on PATH to say so: left conflicted, not judged by a file that may be ours', async () => {
+    const { result } = await merge({
+      tracked: false,
+      ours: entry(2, 'theirs'),
+      theirs: entry(3, 'ours'),
+      driverPath: '',
+    });
+    expect(result.conflicted).toEqual(['x']);
+    expect(result.message).not.toContain('by the output file');
   });
 
   it('ignored, but the two entries ask different requests: left conflicted', async () => {
