@@ -11,7 +11,15 @@ import { CacheSchema, HostingSchema } from './schema.js';
 import type { HostingConfig } from './types.js';
 import { READ_CAPS, readBoundedText } from '../util/read-bounded.js';
 import { closest } from '../util/did-you-mean.js';
-import { findJsonSyntaxError, formatPath, lineCol, locatePath } from '../util/json-locate.js';
+import {
+  countValueMembers,
+  findJsonDuplicateKey,
+  findJsonSyntaxError,
+  formatPath,
+  jsonMembersAtMost,
+  lineCol,
+  locatePath,
+} from '../util/json-locate.js';
 
 const UserConfigSchema = z
   .object({
@@ -93,6 +101,20 @@ export async function loadUserConfig(rt: Runtime): Promise<UserConfig> {
     // Where it goes wrong as line:col, as for a lock or a scenario file (JSON.parse's "position 47" is no line).
     const found = findJsonSyntaxError(text) ?? { offset: 0, message: (e as Error).message };
     throw configError(path, file, text, found.offset, `not valid JSON: ${found.message}`, e);
+  }
+  // A key given twice: JSON.parse keeps the later value and drops the earlier without a word, and
+  // every message would point at the earlier one. Refused at the second, as the lock refuses it.
+  const dup = jsonMembersAtMost(text) === countValueMembers(data) ? null : findJsonDuplicateKey(text);
+  if (dup !== null) {
+    const where = dup.path.length === 0 ? '' : `${formatPath(dup.path)}: `;
+    const first = lineCol(text, dup.first).line;
+    throw configError(
+      path,
+      file,
+      text,
+      dup.offset,
+      `${where}key ${JSON.stringify(dup.key)} appears twice (first at line ${first})`,
+    );
   }
   const parsed = UserConfigSchema.safeParse(data);
   if (!parsed.success) {

@@ -31,7 +31,8 @@ export function classifySource(spec: string): SourceKind {
       return {
         kind: 'invalid',
         code: 'source-url-credentials',
-        message: `URL with a user name or password: "${redactUrl(spec)}"`,
+        // The credentials masked, not dropped: a message about them that shows none reads as wrong.
+        message: `URL with a user name or password: "${withMaskedCredentials(url)}"`,
         hint:
           'the provider is sent the URL as it is, password included; use a URL that needs none (a presigned ' +
           'URL), or download the file and use a local path',
@@ -56,4 +57,12 @@ export function classifySource(spec: string): SourceKind {
     };
   }
   return isGlob(spec) ? { kind: 'glob' } : { kind: 'file' };
+}
+
+/** `url` redacted (util/redact.ts: no query, no credentials), its credentials shown as `***@`. */
+function withMaskedCredentials(url: URL): string {
+  const bare = new URL(url.href);
+  bare.username = '';
+  bare.password = '';
+  return redactUrl(bare.href).replace(/^https:\/\//, 'https://***@');
 }

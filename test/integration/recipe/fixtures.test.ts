@@ -84,7 +84,7 @@ describe('malformed recipe fixtures', () => {
   it('a source URL with a password is refused without printing the password', async () => {
     const err = await failure(`${DIR}/url-credentials.yml`);
     expect(err.problems[0]?.message).toBe(
-      'sources.photo: URL with a user name or password: "https://example.com/photo.jpg"',
+      'sources.photo: URL with a user name or password: "https://***@example.com/photo.jpg"',
     );
     expect(formatProblem(err.problems[0]!)).not.toMatch(/s3cret|alice/);
   });

@@ -35,6 +35,19 @@ describe('a broken user config', () => {
     ['{\n  "hostng": {}\n}\n', 2, 3, 'unknown key "hostng" (did you mean "hosting"?)'],
     ['{\n  "cache": { "remote": 5 }\n}\n', 2, 14, 'cache.remote: must be a string, not 5'],
     ['{\n  "allowed_source_roots": [""]\n}\n', 2, 3, 'allowed_source_roots[0]: must not be empty'],
+    // JSON.parse keeps the later value; the earlier was silently dropped, and errors pointed at it (review-i).
+    [
+      '{\n  "hosting": { "mode": "inline" },\n  "hosting": 3\n}\n',
+      3,
+      3,
+      'key "hosting" appears twice (first at line 2)',
+    ],
+    [
+      '{\n  "hosting": { "mode": "s3", "mode": "inline" }\n}\n',
+      2,
+      30,
+      'hosting: key "mode" appears twice (first at line 2)',
+    ],
   ])('%j → line %i:%i, %s', async (text, line, col, what) => {
     const e = await failure(text);
     const file = join(dir, 'config.json');

@@ -149,7 +149,7 @@ describe('kontext edit (runEdit)', () => {
     ['https://exa mple.com/x.png', /--image: not a valid URL/],
     [
       'https://user:pw@127.0.0.1:1/x.png',
-      /--image: URL with a user name or password: "https:\/\/127\.0\.0\.1:1\/x\.png"/,
+      /--image: URL with a user name or password: "https:\/\/\*\*\*@127\.0\.0\.1:1\/x\.png"/,
     ],
     ['http://127.0.0.1:1/x.png', /--image: plain http:\/\/ URL/],
     ['ftp://127.0.0.1/x.png', /--image: unsupported URL scheme "ftp:\/\/"/],
