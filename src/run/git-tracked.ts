@@ -4,7 +4,8 @@
  * (a binary conflict keeps ours), so it tells nothing about which side the user keeps. Asked of
  * the `git` on PATH where git runs the driver, for that one path (a monorepo's whole index is
  * never listed). When git cannot answer (not on PATH, a failure), the file counts as tracked:
- * the driver then leaves the node for `kontext run` rather than judge by a file that may be ours.
+ * the driver then leaves the node for `kontext run` rather than judge by a file that may be ours;
+ * outside any repository (the driver run by hand) nothing is tracked.
  * Loaded only by the driver (its `child_process` stays out of every other command's start).
  */
 import { execFile } from 'node:child_process';
@@ -22,9 +23,15 @@ export function isTrackedByGit(
     execFile(
       'git',
       ['ls-files', '-z', '--error-unmatch', '--', spec],
-      { cwd, env: { ...env }, encoding: 'utf8', maxBuffer: 1024 * 1024, windowsHide: true },
-      // 1: "did not match any file(s) known to git"; anything else (no git: ENOENT, 128) cannot say.
-      (error) => done(error === null || (error as { code?: unknown }).code !== 1),
+      // LC_ALL=C: git's own words, which the "no repository" test reads.
+      { cwd, env: { ...env, LC_ALL: 'C' }, encoding: 'utf8', maxBuffer: 1024 * 1024, windowsHide: true },
+      // 1: "did not match any file(s) known to git"; no repository: no index tracks it (a driver run
+      // by hand outside one). Anything else (no git on PATH: ENOENT, another failure) cannot say.
+      (error, _stdout, stderr) => {
+        if (error === null) return done(true);
+        const untracked = (error as { code?: unknown }).code === 1 || /not a git repository/i.test(stderr);
+        done(!untracked);
+      },
     );
   });
 }
