@@ -3,9 +3,11 @@
  * body read (`pick-body.ts`), the node a variant of a pass that owns its variants in the data the
  * page was served, then written into the recipe only if its bytes still have the page's sha256
  * (refused with 409 once the file changed: every page is sent the recipe as saved, then told).
- * While the recipe cannot be used as saved (the data has errors: the page shows the last good
- * plan, its pick buttons disabled), a pick is refused with those problems at their
- * `file:line:col`: picking again from the page could never succeed until the recipe is fixed.
+ * While the recipe cannot be used as saved (the data has `errors`, the recipe's own problems: the
+ * page shows the last good plan, its pick buttons disabled), a pick is refused with those problems
+ * at their `file:line:col`: picking again from the page could never succeed until the recipe is
+ * fixed. A page that cannot be rebuilt (`buildErrors`: not writable, a bug in the report code)
+ * refuses nothing: a pick writes the recipe, not the page.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { basename } from 'node:path';
