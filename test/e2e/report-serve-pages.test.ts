@@ -111,6 +111,17 @@ describe('report server pages (run --watch --serve)', () => {
     const r = await call(s.url, '/api/pick', { method: 'POST', headers, body });
     expect([r.status, r.body.trim()]).toEqual([200, 'picked']);
     expect(await readFile(p.recipe, 'utf8')).toMatch(/\n {4}pick: 2\n/);
+
+    // Saved since (the pick itself): the page cannot show it, so it keeps its sha256; a pick from
+    // it is refused saying why, not "look again, then pick again" (which could never succeed).
+    const again = JSON.stringify({ node: 'bag#1', expectSha256: sha });
+    const stale = await call(s.url, '/api/pick', { method: 'POST', headers, body: again });
+    expect(stale.status).toBe(409);
+    expect(stale.body.trim().split('\n')).toEqual([
+      'recipe.yml changed on disk since this page was built, and the page cannot be updated: nothing written. ' +
+        'Fix this, then pick again:',
+      expect.stringMatching(/out\/test\/report: it is not a folder/),
+    ]);
   });
 
   it('a page that never reads its events is not queued every model: it gets the newest when it reads', async () => {

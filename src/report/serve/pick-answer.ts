@@ -7,7 +7,9 @@
  * page shows the last good plan, its pick buttons disabled), a pick is refused with those problems
  * at their `file:line:col`: picking again from the page could never succeed until the recipe is
  * fixed. A page that cannot be rebuilt (`buildErrors`: not writable, a bug in the report code)
- * refuses nothing: a pick writes the recipe, not the page.
+ * refuses nothing: a pick writes the recipe, not the page. But the page then keeps the sha256 of
+ * the recipe it last showed: once the file is saved again, a pick is refused until the page can
+ * be rebuilt, and the answer says why (not "look again", which could never help).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { basename } from 'node:path';
@@ -55,8 +57,15 @@ export async function answerPick(req: IncomingMessage, res: ServerResponse, s: P
     // The page was built from other bytes: send every page the recipe as it is now, then say so.
     await s.rebuild();
     // Saved invalid meanwhile: the page keeps its last good plan, and says why; so does this answer.
-    const errors = s.data()?.errors;
-    if (errors?.length) return unusable(res, s.path, errors);
+    const after = s.data();
+    if (after?.errors?.length) return unusable(res, s.path, after.errors);
+    // The page could not be rebuilt: it still shows the older recipe, and "look again" would not help.
+    if (after?.buildErrors?.length) {
+      const head =
+        `${basename(s.path)} changed on disk since this page was built, and the page cannot be ` +
+        'updated: nothing written. Fix this, then pick again:';
+      return end(res, 409, [head, ...after.buildErrors].join('\n'));
+    }
     return end(
       res,
       409,
