@@ -127,10 +127,16 @@ export interface ReportData {
   /** Prompt-lint warnings, one line each (`file:line:col: message [rule]`). */
   readonly warnings: readonly string[];
   /**
-   * Served pages only, while the recipe on disk cannot be used (mid-edit, invalid) or the report
-   * cannot be rebuilt: why, one line each (`file:line:col: message`); the rest is the last good data.
+   * Served pages only, while the recipe on disk cannot be used (mid-edit, invalid): why, one line
+   * each (`file:line:col: message`); the rest is the last good data. A pick is refused meanwhile.
    */
   readonly errors?: readonly string[];
+  /**
+   * Served pages only, while the page cannot be rebuilt though the recipe can be used (it cannot be
+   * written where it goes: exit 73; a bug in the report code): why, one line each; the rest is the
+   * last data built. Picks go on (they write the recipe, not the page).
+   */
+  readonly buildErrors?: readonly string[];
   /**
    * Served pages only: the latest watch cycle stopped before its run (over `--max-cost`, a source
    * hosting refuses, …), why, one line each; the recipe is valid and the page shows it as saved.

@@ -5,9 +5,11 @@
  * single files: the recipe watcher then starts a cycle, whose run restores them from the cache
  * (cache hits: no request). A run's own writes are adds, changes, and temps renamed into place
  * (temps are not watched): never a removal of an output, so restoring cannot loop. And such a
- * file changed to bytes that are not the lock's (edited by hand): only told (`onEdited`), so the
- * served page shows it modified; never a cycle (a run keeps a hand edit, and nothing is paid for
- * it). A run's own new output, written before the lock names it, may be told too: harmless.
+ * file changed to bytes that are not the lock's (edited by hand), or back to the lock's bytes after
+ * that was told (the edit undone: git checkout, an editor's undo): only told (`onEdited`), so the
+ * served page shows it as it is; never a cycle (a run keeps a hand edit, and nothing is paid for
+ * it). While a run goes on (`runStarts` … `runOver`), changes are held, then looked at against
+ * the lock that run wrote: its own writes are not hand edits.
  * Each follow (after a run) watches the folders anew: an out folder deleted and made again gets a
  * new watcher.
  */
@@ -37,7 +39,10 @@ export interface WrittenFiles {
 export interface OutputWatcherEvents {
   /** Outputs that went (each still missing after the quiet period). */
   readonly onGone: (paths: readonly string[]) => void;
-  /** Outputs changed to bytes that are not the lock's (after the quiet period): edited by hand. */
+  /**
+   * Outputs changed by hand (after the quiet period, never during a run): to bytes that are not the
+   * lock's, or back to the lock's after they were told here (an edit undone).
+   */
   readonly onEdited?: (paths: readonly string[]) => void;
   readonly onError: (e: unknown) => void;
 }
@@ -78,8 +83,16 @@ export class OutputWatcher {
   #last: WrittenFiles = NOTHING;
   #following: Promise<void> = Promise.resolve();
   #closed = false;
+  /** Files told as edited, until their bytes are the lock's again (then told once more). */
+  readonly #told = new Set<string>();
+  /** Runs going on (a superseded one may still be finishing): changes meanwhile are held. */
+  #runs = 0;
+  readonly #held = new Set<string>();
 
-  constructor(events: OutputWatcherEvents, quietMs: number) {
+  constructor(
+    private readonly events: OutputWatcherEvents,
+    quietMs: number,
+  ) {
     this.#watchers = new RootWatchers(outputFilter(NOTHING), {
       onPath: (path, change) => {
         if (this.#closed) return;
@@ -97,23 +110,68 @@ export class OutputWatcher {
       if (gone.length > 0 && !this.#closed) events.onGone(gone);
     });
     this.#changed = debounce(quietMs, (paths) => {
-      const named = new Set(paths.flatMap((p) => this.#written.get(foldPath(p)) ?? []));
-      const expected = this.#last.sha256;
-      void notLocked([...named], expected).then((edited) => {
-        if (edited.length > 0 && !this.#closed) events.onEdited?.(edited);
-      }, events.onError);
+      void this.#tell(paths.flatMap((p) => this.#written.get(foldPath(p)) ?? [])).catch(events.onError);
     });
+  }
+
+  async #tell(files: readonly string[]): Promise<void> {
+    const told = await this.#look(files);
+    if (told.length > 0 && !this.#closed) this.events.onEdited?.(told);
+  }
+
+  /**
+   * Which of `files` to tell as changed by hand: bytes not the lock's, or the lock's again after
+   * being told. Held instead while a run goes on (its own writes are not the lock's as planned).
+   */
+  async #look(files: readonly string[]): Promise<string[]> {
+    if (this.#runs > 0) {
+      for (const f of files) this.#held.add(f);
+      return [];
+    }
+    const { edited, locked } = await againstLock([...new Set(files)], this.#last.sha256);
+    // A run started while they were hashed: looked at again once it is over.
+    if (this.#runs > 0) return this.#look(files);
+    const undone = locked.filter((f) => this.#told.delete(f));
+    for (const f of edited) this.#told.add(f);
+    return [...edited, ...undone];
+  }
+
+  /** A run starts (before it writes): changes from now on are looked at once no run goes on. */
+  runStarts(): void {
+    this.#runs++;
+  }
+
+  /**
+   * A run is over (or did not start after `runStarts`): `written`, what the lock names now, is
+   * followed; once no run goes on, the changes held meanwhile are looked at against it.
+   */
+  runOver(written: WrittenFiles | null): Promise<void> {
+    this.#following = this.#following.then(async () => {
+      try {
+        if (written !== null) await this.#take(written);
+      } finally {
+        this.#runs = Math.max(0, this.#runs - 1);
+      }
+      if (this.#runs > 0 || this.#held.size === 0) return;
+      const held = [...this.#held];
+      this.#held.clear();
+      await this.#tell(held).catch(this.events.onError);
+    });
+    return this.#following;
   }
 
   /** Watch `written` from now on (the folders holding it); resolves once the watchers are live. */
   follow(written: WrittenFiles): Promise<void> {
-    this.#following = this.#following.then(async () => {
-      if (this.#closed) return;
-      this.#last = written;
-      this.#written = bySpelling(written.files);
-      await this.#watchers.follow(outputFilter(written), new Set());
-    });
+    this.#following = this.#following.then(() => this.#take(written));
     return this.#following;
+  }
+
+  async #take(written: WrittenFiles): Promise<void> {
+    if (this.#closed) return;
+    this.#last = written;
+    this.#written = bySpelling(written.files);
+    for (const f of this.#told) if (!written.sha256.has(f)) this.#told.delete(f);
+    await this.#watchers.follow(outputFilter(written), new Set());
   }
 
   async close(): Promise<void> {
@@ -125,15 +183,22 @@ export class OutputWatcher {
   }
 }
 
-/** Those of `files` holding other bytes than `expected` names (nor as their git LFS pointer); gone ones not. */
-async function notLocked(files: readonly string[], expected: ReadonlyMap<string, string>): Promise<string[]> {
+/**
+ * `files` holding other bytes than `expected` names (nor as their git LFS pointer): `edited`;
+ * holding those: `locked`. Gone ones and those `expected` does not name are neither.
+ */
+async function againstLock(
+  files: readonly string[],
+  expected: ReadonlyMap<string, string>,
+): Promise<{ edited: string[]; locked: string[] }> {
   const edited: string[] = [];
+  const locked: string[] = [];
   for (const file of files) {
     const sha256 = expected.get(file);
     const hashed = sha256 === undefined ? null : await hashFile(file).catch(() => null);
-    if (sha256 !== undefined && hashed !== null && !holdsBytes(file, hashed, sha256)) edited.push(file);
+    if (sha256 !== undefined && hashed !== null) (holdsBytes(file, hashed, sha256) ? locked : edited).push(file);
   }
-  return edited;
+  return { edited, locked };
 }
 
 async function hashFile(file: string): Promise<{ sha256: string; bytes: number }> {

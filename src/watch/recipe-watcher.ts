@@ -29,8 +29,10 @@ export interface RecipeWatcherOptions {
    */
   readonly onCycleError: (e: unknown) => void;
   /**
-   * An output the lock names changed to other bytes than the lock's (edited by hand): no cycle
-   * starts (a run keeps it, nothing is paid); a served page is rebuilt to show it modified.
+   * An output the lock names changed by hand: to other bytes than the lock's (edited), or back to
+   * the lock's after it was told so (the edit undone). No cycle starts (a run keeps a hand edit,
+   * nothing is paid); a served page is rebuilt to show it as it is. A run's own writes are not
+   * told: changes while a run goes on are looked at once it is over, against the lock it wrote.
    */
   readonly onOutputEdited?: (paths: readonly string[]) => void;
 }
@@ -109,12 +111,16 @@ export class RecipeWatcher {
       // This cycle looks at every source still waited for: an earlier look-again is moot.
       if (this.#retry) clearTimeout(this.#retry);
       this.#retry = null;
+      // From before the run starts until it is over: its own writes are not hand edits.
+      let running = false;
       try {
         const result = await this.#session.cycle(paths, {
           beforeStart: async () => {
+            this.#outputs.runStarts();
+            running = true;
             await this.#follow(this.#session.seen);
             // Not waited for: a first look at a large out/ folder must not hold the run back.
-            this.#watchOutputs(false).catch((e: unknown) => this.#report(e));
+            this.#watchOutputs().catch((e: unknown) => this.#report(e));
           },
           watched: (file) => this.#watchers.covers(file),
         });
@@ -123,10 +129,14 @@ export class RecipeWatcher {
         if (result.kind === 'waiting') this.#lookAgain(result.paths, result.retryMs);
         // The caller's listener threw on an event of the cycle: reported, nothing else changes.
         if (result.kind !== 'started' && result.listenerError) this.#report(result.listenerError);
-        if (result.kind === 'started')
+        if (result.kind === 'started') {
+          running = false;
           void result.done.catch((e: unknown) => this.#ranOut(e)).then(() => this.#followOutputs());
+        }
       } catch (e) {
         this.#report(e);
+      } finally {
+        if (running) void this.#outputs.runOver(null).catch((e: unknown) => this.#report(e));
       }
     });
   }
@@ -141,14 +151,25 @@ export class RecipeWatcher {
     await this.#watchers.follow(watchFilter(targets), new Set(targets.loaded), seen);
   }
 
-  /** Once a run is over: watch what the lock now names, in the folders as they are now (made again, perhaps). */
+  /**
+   * Once a run is over: watch what the lock now names, in the folders as they are now (made again,
+   * perhaps), and look at the outputs changed meanwhile against it.
+   */
   #followOutputs(): void {
-    this.#busy = this.#busy.then(() => this.#watchOutputs(true)).catch((e: unknown) => this.#report(e));
+    this.#busy = this.#busy
+      .then(async () => {
+        const written = await this.#session.written(true).catch((e: unknown) => {
+          this.#report(e);
+          return null;
+        });
+        await this.#outputs.runOver(this.#closed ? null : written);
+      })
+      .catch((e: unknown) => this.#report(e));
   }
 
-  /** Watch the outputs the lock names (`reread`: on disk now, else as the cycle planned with it). */
-  async #watchOutputs(reread: boolean): Promise<void> {
-    const written = this.#closed ? null : await this.#session.written(reread);
+  /** Watch the outputs the lock names as the cycle planned with it (after its run: `#followOutputs`). */
+  async #watchOutputs(): Promise<void> {
+    const written = this.#closed ? null : await this.#session.written(false);
     if (written) await this.#outputs.follow(written);
   }
 

@@ -83,7 +83,7 @@ describe('run --watch --serve: the page never stops or stalls the run', () => {
       const warned = (): number => cliEvents(c).filter((e) => e.type === 'warning' && e.message.includes(says)).length;
       await until(() => warned() > 0, 20_000, 'the warning', detail);
       await until(
-        () => stream.seen.some((m) => (m.errors ?? []).some((e) => e.includes(says))),
+        () => stream.seen.some((m) => (m.buildErrors ?? []).some((e) => e.includes(says))),
         20_000,
         'the error on the page',
         detail,
@@ -94,7 +94,7 @@ describe('run --watch --serve: the page never stops or stalls the run', () => {
       await writeFile(p.recipe, `${await readFile(p.recipe, 'utf8')}# saved again\n`);
       const states = (): string => (stream.seen.at(-1)?.nodes ?? []).map((n) => n.state).join();
       await until(() => states() === 'up-to-date,up-to-date', 30_000, 'the page built again', detail);
-      expect(stream.seen.at(-1)?.errors).toBeUndefined();
+      expect(stream.seen.at(-1)?.buildErrors).toBeUndefined();
       expect(warned(), detail()).toBe(1);
       expect(em.requestLog().filter(isSubmit)).toHaveLength(2);
       expect(c.child.exitCode, detail()).toBeNull();

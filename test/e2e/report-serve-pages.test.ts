@@ -5,14 +5,15 @@
  * stream gets only the newest model when it reads. And the CLI's `--serve --port` errors: a port
  * in use (exit 69, nothing written), two recipes (exit 64).
  */
+import { createHash } from 'node:crypto';
 import { createServer } from 'node:http';
 import { type AddressInfo, connect } from 'node:net';
-import { copyFile, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startReportServer, type ReportData } from '../../src/index.js';
+import { startReportServer, writePick, type ReportData } from '../../src/index.js';
 import { cli, cliEnv, ensureBuilt } from '../helpers/cli-spawn.js';
-import { ASSETS, createProject, recipeYaml, testRuntime, until } from '../helpers/run-fixtures.js';
+import { ASSETS, createProject, recipeYaml, runIn, testRuntime, until } from '../helpers/run-fixtures.js';
 import { call, cleanUp, dataOf, held, setUp } from './report-serve-kit.js';
 
 afterEach(cleanUp);
@@ -76,6 +77,51 @@ describe('report server pages (run --watch --serve)', () => {
     const ready = await page();
     expect(ready.errors).toBeUndefined();
     expect(ready.nodes.map((n) => [n.id, n.state])).toEqual([['sky', 'not-run']]);
+  });
+
+  it('a page that cannot be written (out/<name>/report a file): said apart, picks still written', async () => {
+    const p = (held.project = await createProject(
+      recipeYaml([
+        ['sky', 'Keep the face unchanged. Make the sky orange.'],
+        ['bag', 'Keep the face unchanged. Add a brown bag.', 'variants: 2'],
+      ]),
+    ));
+    await runIn(p);
+    const rt = testRuntime(p.root);
+    const pick = (recipe: string, node: string, expectSha256: string): Promise<unknown> =>
+      writePick(recipe, node, { rt, expectSha256 });
+    const s = (held.server = await startReportServer(p.recipe, { port: 0, pick }, { rt }));
+    await s.ready;
+    await rm(join(p.outDir, 'report'), { recursive: true, force: true });
+    await writeFile(join(p.outDir, 'report'), 'not a folder');
+    await s.refresh();
+    const host = new URL(s.url).host;
+    const html = (await call(s.url, '/report/', { headers: { host } })).body;
+    const data = dataOf(html);
+    // Not the recipe's problem (before: in errors, "cannot be used as saved", every pick refused).
+    expect(data.errors).toBeUndefined();
+    expect(data.buildErrors).toEqual([expect.stringMatching(/out\/test\/report: it is not a folder/)]);
+    expect(data.nodes.map((n) => n.id)).toEqual(['sky', 'bag#1', 'bag#2']);
+    const token = /name="kontext-token" content="([0-9a-f]+)"/.exec(html)?.[1] ?? '';
+    const sha = createHash('sha256')
+      .update(await readFile(p.recipe))
+      .digest('hex');
+    const headers = { host, origin: `http://${host}`, 'content-type': 'application/json', 'x-kontext-token': token };
+    const body = JSON.stringify({ node: 'bag#2', expectSha256: sha });
+    const r = await call(s.url, '/api/pick', { method: 'POST', headers, body });
+    expect([r.status, r.body.trim()]).toEqual([200, 'picked']);
+    expect(await readFile(p.recipe, 'utf8')).toMatch(/\n {4}pick: 2\n/);
+
+    // Saved since (the pick itself): the page cannot show it, so it keeps its sha256; a pick from
+    // it is refused saying why, not "look again, then pick again" (which could never succeed).
+    const again = JSON.stringify({ node: 'bag#1', expectSha256: sha });
+    const stale = await call(s.url, '/api/pick', { method: 'POST', headers, body: again });
+    expect(stale.status).toBe(409);
+    expect(stale.body.trim().split('\n')).toEqual([
+      'recipe.yml changed on disk since this page was built, and the page cannot be updated: nothing written. ' +
+        'Fix this, then pick again:',
+      expect.stringMatching(/out\/test\/report: it is not a folder/),
+    ]);
   });
 
   it('a page that never reads its events is not queued every model: it gets the newest when it reads', async () => {

@@ -98,7 +98,7 @@ describe('run --watch --serve start-up', () => {
     const host = new URL(url).host;
     const says = `cannot write the report page ${index}: a folder is in its place`;
     const errors = async (): Promise<readonly string[]> =>
-      dataOf((await call(url, '/report/', { headers: { host } })).body).errors ?? [];
+      dataOf((await call(url, '/report/', { headers: { host } })).body).buildErrors ?? [];
     let seen: readonly string[] = [];
     await until(
       async () => (seen = await errors()).some((e) => e.includes(says)),

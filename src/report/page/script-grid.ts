@@ -44,15 +44,11 @@ function renderTop(){
   if(LIVE){var d=el('span','livedot'+(CONNECTED?' on':''),CONNECTED?'live':'reconnecting\u2026');d.id='livedot';
     top.appendChild(d)}
   else top.appendChild(el('span','sum','generated '+D.generatedAt.replace('T',' ').slice(0,19)+' UTC'));
-  if(D.errors&&D.errors.length){var er=el('div','errs');er.setAttribute('role','alert');
-    er.appendChild(el('b',null,D.recipe.file+' cannot be used as saved; '+(D.passes.length?
-      'this page shows its last good plan':'this page fills in once it can')));
-    var eu=el('ul');D.errors.forEach(function(t){eu.appendChild(el('li','mono',t))});er.appendChild(eu);
-    top.appendChild(er)}
-  if(D.stopped&&D.stopped.length){var st=el('div','errs');st.setAttribute('role','alert');st.id='stopped';
-    st.appendChild(el('b',null,D.recipe.file+': cycle stopped; watching'));
-    var su=el('ul');D.stopped.forEach(function(t){su.appendChild(el('li','mono',t))});st.appendChild(su);
-    top.appendChild(st)}
+  if(unusable(D))alertBox(top,'errors',D.recipe.file+' cannot be used as saved; '+(D.passes.length?
+    'this page shows its last good plan':'this page fills in once it can'),D.errors);
+  if(D.buildErrors&&D.buildErrors.length)alertBox(top,'build-errors','this page could not be updated; it shows '+
+    'the last one built (picks still work)',D.buildErrors);
+  if(D.stopped&&D.stopped.length)alertBox(top,'stopped',D.recipe.file+': cycle stopped; watching',D.stopped);
   if(NOTE){var nt=el('div','errs mono',NOTE);nt.id='note';nt.setAttribute('role','alert');top.appendChild(nt)}
   if(D.warnings.length){var w=el('details','warn');
     w.appendChild(el('summary',null,D.warnings.length+' prompt-lint warning'+(D.warnings.length>1?'s':'')));
@@ -64,7 +60,11 @@ function widthOf(p){var per={},m=1;D.nodes.forEach(function(n){if(n.p===p){per[n
   m=Math.max(m,per[n.r])}});return m*168+(m-1)*6+18}
 function structureOf(d){return JSON.stringify([d.passes.map(function(p){return [p.id,p.from,p.prompt]}),d.rows,
   d.nodes.map(function(n){return n.id}),unusable(d)])}
+// The recipe's own problems only (errors): a page that cannot be written (buildErrors) does not stop a pick.
 function unusable(d){return !!(d.errors&&d.errors.length)}
+function alertBox(top,id,head,lines){var b=el('div','errs');b.setAttribute('role','alert');b.id=id;
+  b.appendChild(el('b',null,head));var u=el('ul');lines.forEach(function(t){u.appendChild(el('li','mono',t))});
+  b.appendChild(u);top.appendChild(b)}
 function renderGrid(){
   var g=document.getElementById('grid');g.textContent='';tiles={};sigs={};cells=[];
   if(!D.nodes.length){g.appendChild(el('div','empty-note',D.passes.length?'This recipe has no nodes.':

@@ -1,9 +1,9 @@
 /**
  * A page build of the watch server that failed for a bug in kontext's own report code (a plain
- * `Error`, not a `KontextError`: the recipe and the disk's problems are those, and the page says
- * them as the recipe's), or because the page cannot be written where it goes. It must not stop
- * the watch run beside it (which would cancel its queued requests): the page shows it, the
- * terminal is told once, and the next rebuild tries again.
+ * `Error`, not a `KontextError`), or because the page cannot be written where it goes. It must not
+ * stop the watch run beside it (which would cancel its queued requests): the page shows it (the
+ * data's `buildErrors`, apart from the recipe's own problems), the terminal is told once, and the
+ * next rebuild tries again.
  */
 export class BuildFailures {
   /** The line last told, until a build succeeds: the same failure rebuild after rebuild is told once. */

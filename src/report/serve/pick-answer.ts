@@ -3,9 +3,13 @@
  * body read (`pick-body.ts`), the node a variant of a pass that owns its variants in the data the
  * page was served, then written into the recipe only if its bytes still have the page's sha256
  * (refused with 409 once the file changed: every page is sent the recipe as saved, then told).
- * While the recipe cannot be used as saved (the data has errors: the page shows the last good
- * plan, its pick buttons disabled), a pick is refused with those problems at their
- * `file:line:col`: picking again from the page could never succeed until the recipe is fixed.
+ * While the recipe cannot be used as saved (the data has `errors`, the recipe's own problems: the
+ * page shows the last good plan, its pick buttons disabled), a pick is refused with those problems
+ * at their `file:line:col`: picking again from the page could never succeed until the recipe is
+ * fixed. A page that cannot be rebuilt (`buildErrors`: not writable, a bug in the report code)
+ * refuses nothing: a pick writes the recipe, not the page. But the page then keeps the sha256 of
+ * the recipe it last showed: once the file is saved again, a pick is refused until the page can
+ * be rebuilt, and the answer says why (not "look again", which could never help).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { basename } from 'node:path';
@@ -53,8 +57,15 @@ export async function answerPick(req: IncomingMessage, res: ServerResponse, s: P
     // The page was built from other bytes: send every page the recipe as it is now, then say so.
     await s.rebuild();
     // Saved invalid meanwhile: the page keeps its last good plan, and says why; so does this answer.
-    const errors = s.data()?.errors;
-    if (errors?.length) return unusable(res, s.path, errors);
+    const after = s.data();
+    if (after?.errors?.length) return unusable(res, s.path, after.errors);
+    // The page could not be rebuilt: it still shows the older recipe, and "look again" would not help.
+    if (after?.buildErrors?.length) {
+      const head =
+        `${basename(s.path)} changed on disk since this page was built, and the page cannot be ` +
+        'updated: nothing written. Fix this, then pick again:';
+      return end(res, 409, [head, ...after.buildErrors].join('\n'));
+    }
     return end(
       res,
       409,

@@ -120,6 +120,11 @@ export async function startReportServer(
   };
 }
 
+/** The recipe did not load (`cause`): its problems, not the page's. */
+class Unusable {
+  constructor(readonly cause: unknown) {}
+}
+
 class ServerState {
   readonly #live = new LiveState();
   readonly #token = randomBytes(24).toString('hex');
@@ -237,7 +242,9 @@ class ServerState {
     // Read before the recipe is loaded: if it changes in between, the page holds the older sha
     // and a pick from it is refused, never applied to bytes the page did not show.
     const sha256 = await recipeSha256(resolve(this.rt.cwd, this.path));
-    const recipe = await loadRecipe(this.path, { rt: this.rt, strict: false, allowOutsideRoot });
+    const recipe = await loadRecipe(this.path, { rt: this.rt, strict: false, allowOutsideRoot }).catch((e: unknown) => {
+      throw new Unusable(e);
+    });
     this.#opened ??= await openStoreOrStandIn(cacheDirFor(recipe, this.options.cacheDir, this.rt));
     // What only the remote cache holds shows as in `kontext report`: "in the remote cache".
     const shown = (built: ReportData): ReportData =>
@@ -271,19 +278,28 @@ class ServerState {
   }
 
   /**
-   * The recipe is mid-edit (invalid) or a file is in the way: the page keeps the last good data,
-   * with why: the watch session's problems for the recipe, else this load's (with positions). A
-   * bug in the report code is said on the page (and told once, `BuildFailures`) whatever else is.
+   * The recipe is mid-edit (invalid) or the page cannot be built: the page keeps the last good
+   * data, with why. The recipe's own problems (the watch session's, else this load's, with
+   * positions) are `errors`, and only they refuse a pick; a page that cannot be written (exit 73)
+   * or a bug in the report code (told once, `BuildFailures`) is `buildErrors`, whatever else is.
    */
   #keepLast(e: unknown): void {
     const problems = this.#live.problems;
-    const own = isKontextError(e) ? problemLines(e) : [...problems, this.#failures.failed(e)];
-    if (isKontextError(e) && e.exitCode === ExitCode.CANT_CREAT) this.#failures.unwritable(own);
-    const errors = isKontextError(e) && problems.length > 0 ? problems : own;
+    const cause = e instanceof Unusable ? e.cause : e;
+    const own = isKontextError(cause) ? problemLines(cause) : [this.#failures.failed(cause)];
+    const loadFailed = e instanceof Unusable && isKontextError(cause);
+    if (isKontextError(cause) && cause.exitCode === ExitCode.CANT_CREAT) this.#failures.unwritable(own);
+    const errors = problems.length > 0 || !loadFailed ? problems : own;
+    const buildErrors = loadFailed ? [] : own;
     // No good data yet: a recipe that cannot be used from the start (mid-edit, a source not
     // there yet) is served as `run --watch` goes on watching it: a page with no plan and why.
     const good = this.#good ?? { data: noPlan(this.path, this.rt), seq: 0 };
-    this.#show({ data: { ...good.data, errors }, seq: good.seq }, this.#outDir);
+    const data = {
+      ...good.data,
+      ...(errors.length > 0 && { errors }),
+      ...(buildErrors.length > 0 && { buildErrors }),
+    };
+    this.#show({ data, seq: good.seq }, this.#outDir);
   }
 
   #show(base: Base, outDir: string): void {

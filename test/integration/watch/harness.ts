@@ -58,6 +58,8 @@ export interface RigOptions {
   readonly onEvent?: (e: RunEvent) => void;
   /** Also told of each cycle error (after the rig records it): an embedder's error sink. */
   readonly onCycleError?: (e: unknown) => void;
+  /** The watcher's `onOutputEdited` (outputs changed by hand). */
+  readonly onOutputEdited?: (paths: readonly string[]) => void;
   /** More environment for the runtime (AWS credentials for S3 hosting). */
   readonly env?: Record<string, string>;
   /** Before the watcher starts (more files, a plain run against the emulator with `env`). */
@@ -95,7 +97,11 @@ export async function startWatchRig(yaml: string, o: RigOptions = {}): Promise<W
     errors.push(e);
     o.onCycleError?.(e);
   };
-  const watcher = new RecipeWatcher(session, { debounceMs: o.debounceMs, onCycleError });
+  const watcher = new RecipeWatcher(session, {
+    debounceMs: o.debounceMs,
+    onCycleError,
+    ...(o.onOutputEdited && { onOutputEdited: o.onOutputEdited }),
+  });
   const calls = (): RequestLogEntry[] => emulator.requestLog().filter((e) => !e.internal);
   const rig: WatchRig = {
     project,
