@@ -47,7 +47,7 @@ function renderTop(){
   if(unusable(D))alertBox(top,'errors',D.recipe.file+' cannot be used as saved; '+(D.passes.length?
     'this page shows its last good plan':'this page fills in once it can'),D.errors);
   if(D.buildErrors&&D.buildErrors.length)alertBox(top,'build-errors','this page could not be updated; it shows '+
-    'the last one built (picks still work)',D.buildErrors);
+    'the last one built (a pick works until the recipe file changes)',D.buildErrors);
   if(D.stopped&&D.stopped.length)alertBox(top,'stopped',D.recipe.file+': cycle stopped; watching',D.stopped);
   if(NOTE){var nt=el('div','errs mono',NOTE);nt.id='note';nt.setAttribute('role','alert');top.appendChild(nt)}
   if(D.warnings.length){var w=el('details','warn');
