@@ -13,7 +13,7 @@
  *   renamed: the renamed one takes the losing entry's seed, its result in the cache (it paid again).
  */
 import { execFileSync } from 'node:child_process';
-import { cp, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cli } from '../helpers/cli-spawn.js';
@@ -172,46 +172,88 @@ describe('the merge driver, out/ committed', () => {
   }, 120_000);
 });
 
+/** One machine: main runs `jacket`; branches x and y each add pass `hat` (red, blue), merged into x, conflicting. */
+async function twoHats(driver: boolean, commitOut: boolean) {
+  const root = await tempDir('mergerename');
+  await mkdir(join(root, 'assets'));
+  execFileSync('git', ['init', '-q', '-b', 'main', root]);
+  const env = await machine(root, driver);
+  await cp(join(ASSETS, 'portrait-astronaut.jpg'), join(root, 'assets', 'portrait-astronaut.jpg'));
+  await writeFile(join(root, '.gitignore'), `.cache/\n.config/\n${commitOut ? '' : 'out/\n'}`);
+  const base = HEAD + jacket('yellow');
+  const commit = (message: string): void => {
+    git(root, env, 'add', '-A');
+    git(root, env, 'commit', '-q', '-m', message);
+  };
+  const run = (): Promise<number> => paid(emulator(), ['run', 'recipe.yml'], root, env);
+  await writeFile(join(root, 'recipe.yml'), base);
+  expect(await run()).toBe(1);
+  commit('base');
+  for (const [branch, colour] of [
+    ['x', 'red'],
+    ['y', 'blue'],
+  ] as const) {
+    git(root, env, 'checkout', '-q', '-b', branch, 'main');
+    await writeFile(join(root, 'recipe.yml'), base + hat('hat', colour));
+    expect(await run()).toBe(1);
+    commit(branch);
+  }
+  git(root, env, 'checkout', '-q', 'x');
+  const merged = merge(root, env, 'y');
+  expect(merged.ok, merged.output).toBe(false); // the recipe conflicts
+  // Both passes kept, y's renamed hat-2.
+  await writeFile(join(root, 'recipe.yml'), base + hat('hat', 'red') + hat('hat-2', 'blue'));
+  if (commitOut) git(root, env, 'checkout', '--ours', 'out/');
+  const locked = async (): Promise<Record<string, Entry>> =>
+    (JSON.parse(await readFile(join(root, 'recipe.lock.json'), 'utf8')) as { nodes: Record<string, Entry> }).nodes;
+  return { root, env, run, locked };
+}
+
 describe.each([
   { driver: false, commitOut: true },
   { driver: true, commitOut: true },
   { driver: true, commitOut: false },
 ])('one machine, two branches add pass `hat` (driver: $driver, out/ committed: $commitOut)', (o) => {
   it('the merged recipe keeps both, one renamed hat-2: it takes the losing entry, 0 paid', async () => {
-    const root = await tempDir('mergerename');
-    await mkdir(join(root, 'assets'));
-    execFileSync('git', ['init', '-q', '-b', 'main', root]);
-    const env = await machine(root, o.driver);
-    await cp(join(ASSETS, 'portrait-astronaut.jpg'), join(root, 'assets', 'portrait-astronaut.jpg'));
-    await writeFile(join(root, '.gitignore'), `.cache/\n.config/\n${o.commitOut ? '' : 'out/\n'}`);
-    const base = HEAD + jacket('yellow');
-    const commit = (message: string): void => {
-      git(root, env, 'add', '-A');
-      git(root, env, 'commit', '-q', '-m', message);
-    };
-    const run = (): Promise<number> => paid(emulator(), ['run', 'recipe.yml'], root, env);
-    await writeFile(join(root, 'recipe.yml'), base);
-    expect(await run()).toBe(1);
-    commit('base');
-    for (const [branch, colour] of [
-      ['x', 'red'],
-      ['y', 'blue'],
-    ] as const) {
-      git(root, env, 'checkout', '-q', '-b', branch, 'main');
-      await writeFile(join(root, 'recipe.yml'), base + hat('hat', colour));
-      expect(await run()).toBe(1);
-      commit(branch);
-    }
-    git(root, env, 'checkout', '-q', 'x');
-    const merged = merge(root, env, 'y');
-    expect(merged.ok, merged.output).toBe(false); // the recipe conflicts
-    await writeFile(join(root, 'recipe.yml'), base + hat('hat', 'red') + hat('hat-2', 'blue'));
-    if (o.commitOut) git(root, env, 'checkout', '--ours', 'out/');
-    expect(await run()).toBe(0);
-    const lock = JSON.parse(await readFile(join(root, 'recipe.lock.json'), 'utf8')) as {
-      nodes: Record<string, Entry>;
-    };
-    expect(lock.nodes['hat']?.key).toBe(nodesAt(root, env, 'x')['hat']?.key);
-    expect(lock.nodes['hat-2']?.key).toBe(nodesAt(root, env, 'y')['hat']?.key);
+    const m = await twoHats(o.driver, o.commitOut);
+    expect(await m.run()).toBe(0);
+    const lock = await m.locked();
+    expect(lock['hat']?.key).toBe(nodesAt(m.root, m.env, 'x')['hat']?.key);
+    expect(lock['hat-2']?.key).toBe(nodesAt(m.root, m.env, 'y')['hat']?.key);
+  }, 120_000);
+});
+
+describe.each([{ driver: false }, { driver: true }])('the renamed pass does not run (driver: $driver)', (o) => {
+  it('a run leaving hat-2 out stops before writing the merge; the whole run then pays 0', async () => {
+    const m = await twoHats(o.driver, true);
+    const lockPath = join(m.root, 'recipe.lock.json');
+    const conflicted = await readFile(lockPath, 'utf8');
+    const before = submits(emulator());
+    const only = await cli(['run', 'recipe.yml', '--only', 'jacket'], { cwd: m.root, env: m.env });
+    expect(submits(emulator()) - before).toBe(0);
+    expect(only.code, only.stdout + only.stderr).toBe(65);
+    expect(only.stderr).toContain('hat-2 would take its seed from');
+    expect(only.stderr).toContain('run the whole recipe');
+    expect(await readFile(lockPath, 'utf8')).toBe(conflicted);
+    expect(await m.run()).toBe(0);
+    expect((await m.locked())['hat-2']?.key).toBe(nodesAt(m.root, m.env, 'y')['hat']?.key);
+  }, 120_000);
+
+  it('hat-2 stopped by a file kontext did not write: the merge keeps its seed, the next run pays 0', async () => {
+    const m = await twoHats(o.driver, true);
+    const mine = join(m.root, 'out/test/hat-2/portrait.png');
+    await mkdir(join(m.root, 'out/test/hat-2'), { recursive: true });
+    await writeFile(mine, 'not kontext');
+    const before = submits(emulator());
+    const stopped = await cli(['run', 'recipe.yml'], { cwd: m.root, env: m.env });
+    expect(submits(emulator()) - before).toBe(0);
+    expect(stopped.code, stopped.stdout + stopped.stderr).toBe(65);
+    expect(stopped.stdout + stopped.stderr).toContain('resolved and written');
+    const theirs = nodesAt(m.root, m.env, 'y')['hat'];
+    expect((await m.locked())['hat-2']).toMatchObject({ seed: theirs?.seed, key: theirs?.key });
+    await rm(mine);
+    expect(await m.run()).toBe(0);
+    const lock = await m.locked();
+    expect(lock['hat-2']).toMatchObject({ key: theirs?.key, output: 'out/test/hat-2/portrait.png' });
   }, 120_000);
 });
