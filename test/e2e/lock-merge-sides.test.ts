@@ -125,8 +125,8 @@ describe.each([{ driver: false }, { driver: true }])('two machines re-prompt one
     expect(stopped.stderr).toContain('git checkout --theirs -- out/test/jacket/portrait.png out/test/bag/portrait.png');
     expect(stopped.stdout + stopped.stderr).toContain('left as it is');
     // Once the merge is committed, by git's label of the branch (the driver's hunks say only "theirs").
-    if (o.driver) expect(stopped.stderr).not.toContain('merge committed');
-    else expect(stopped.stderr).toContain('(merge committed: `git checkout y -- …`)');
+    if (!o.driver) expect(stopped.stderr).toContain('(merge committed: `git checkout y -- …`)');
+    if (o.driver) expect(stopped.stderr).toContain('(merge committed: `git checkout HEAD^2 -- …`)');
     expect(await readFile(lockPath, 'utf8')).toBe(conflicted); // the next run says the same
     // A run of another pass alone would write the merge, and leave jacket to a run that pays: it stops too.
     const only = await cli(['run', 'recipe.yml', '--only', 'sky'], { cwd: m.x, env: m.envX });
@@ -146,6 +146,37 @@ describe.each([{ driver: false }, { driver: true }])('two machines re-prompt one
     expect(lock.nodes['bag']).toEqual(theirs['bag']);
     const after = await cli(['status', 'recipe.yml', '--json'], { cwd: m.x, env: m.envX });
     expect(JSON.parse(after.stdout)).toMatchObject({ clean: true, lock_conflict: null });
+  }, 120_000);
+
+  it('the recipe takes ours, out/ theirs, ours not cached: stops naming --ours, then HEAD^1 committed', async () => {
+    const m = await twoMachines(HEAD + jacket('yellow') + BAG + SKY, o.driver);
+    await m.branch(m.y, m.envY, 'y', HEAD + jacket('green') + BAG + SKY, []);
+    await m.branch(m.x, m.envX, 'x', HEAD + jacket('red') + BAG + SKY, []);
+    git(m.x, m.envX, 'fetch', '-q', m.y, 'y:y');
+    expect(merge(m.x, m.envX, 'y').ok).toBe(false);
+    git(m.x, m.envX, 'checkout', '--ours', 'recipe.yml');
+    git(m.x, m.envX, 'checkout', '--theirs', 'out/');
+    await rm(join(m.x, '.cache'), { recursive: true, force: true }); // ours' results only in git (HEAD)
+    const lockPath = join(m.x, 'recipe.lock.json');
+    const conflicted = await readFile(lockPath, 'utf8');
+    const files = 'out/test/jacket/portrait.png out/test/bag/portrait.png';
+    const before = submits(emulator());
+    const stopped = await cli(['run', 'recipe.yml'], { cwd: m.x, env: m.envX });
+    expect(stopped.code, stopped.stdout + stopped.stderr).toBe(65);
+    expect(stopped.stderr).toContain('the recipe asks what a branch paid for');
+    expect(stopped.stderr).toContain(`git checkout --ours -- ${files}`);
+    expect(stopped.stderr).toContain('(merge committed: `git checkout HEAD^1 -- …`)');
+    expect(await readFile(lockPath, 'utf8')).toBe(conflicted); // theirs' entries not dropped
+    // The merge committed as it is: the hint's command works then.
+    git(m.x, m.envX, 'add', '-A');
+    git(m.x, m.envX, 'commit', '-q', '--no-edit');
+    const again = await cli(['run', 'recipe.yml'], { cwd: m.x, env: m.envX });
+    expect(again.code, again.stdout + again.stderr).toBe(65);
+    git(m.x, m.envX, 'checkout', 'HEAD^1', '--', ...files.split(' '));
+    expect(await paid(emulator(), ['run', 'recipe.yml'], m.x, m.envX)).toBe(0);
+    expect(submits(emulator()) - before).toBe(0);
+    const lock = JSON.parse(await readFile(lockPath, 'utf8')) as { nodes: Record<string, Entry> };
+    expect(lock.nodes['jacket']).toEqual(nodesAt(m.x, m.envX, 'HEAD^1')['jacket']);
   }, 120_000);
 });
 
