@@ -26,6 +26,8 @@ class MergedResultMissingError extends KontextError {
   }[];
   /** The git commands that put those results in out/. */
   readonly checkouts: string;
+  /** The output files to check out (absolute): a watch session's next cycle starts when one changes. */
+  readonly files: readonly string[];
   constructor(lockPath: string, nodes: MergedResultMissingError['nodes'], labels: ReadonlyMap<string, string>) {
     const sideOf = (side: string): string => {
       const label = labels.get(side) ?? side;
@@ -58,6 +60,7 @@ class MergedResultMissingError extends KontextError {
     );
     this.nodes = nodes;
     this.checkouts = checkouts.join('; ');
+    this.files = nodes.map((n) => resolve(dirname(lockPath), n.output));
   }
 }
 
@@ -110,4 +113,9 @@ export async function mergedResultStop(
     labels.set(asked.side, asked.label);
   }
   return missing.length === 0 ? null : new MergedResultMissingError(lockPath, missing, labels);
+}
+
+/** The files a merge stop names to check out (absolute), when `e` is one; else none. */
+export function mergeStopFiles(e: unknown): readonly string[] {
+  return e instanceof MergedResultMissingError ? e.files : [];
 }

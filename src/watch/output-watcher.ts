@@ -9,7 +9,8 @@
  * served page shows it modified; never a cycle (a run keeps a hand edit, and nothing is paid for
  * it). A run's own new output, written before the lock names it, may be told too: harmless.
  * Each follow (after a run) watches the folders anew: an out folder deleted and made again gets a
- * new watcher.
+ * new watcher. A follow may also arm files (a cycle's merge stop names the outputs to check out):
+ * any change of one is told once (`onArmed`), and the next follow, before any run, disarms them.
  */
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync } from 'node:fs';
@@ -40,6 +41,8 @@ export interface OutputWatcherEvents {
   /** Outputs changed to bytes that are not the lock's (after the quiet period): edited by hand. */
   readonly onEdited?: (paths: readonly string[]) => void;
   readonly onError: (e: unknown) => void;
+  /** A file `follow` was told to wait for (`armed`) was added, changed or removed: once per `follow`. */
+  readonly onArmed?: (paths: readonly string[]) => void;
 }
 
 /** The latest planned cycle's plan and lock, and where the lock is. */
@@ -76,6 +79,8 @@ export class OutputWatcher {
   /** The lock's spellings of the written files, by `foldPath`. */
   #written: ReadonlyMap<string, readonly string[]> = new Map();
   #last: WrittenFiles = NOTHING;
+  /** Files whose change is told once (`onArmed`), by `foldPath`; emptied by that and by every `follow`. */
+  #armed: ReadonlySet<string> = new Set();
   #following: Promise<void> = Promise.resolve();
   #closed = false;
 
@@ -83,6 +88,10 @@ export class OutputWatcher {
     this.#watchers = new RootWatchers(outputFilter(NOTHING), {
       onPath: (path, change) => {
         if (this.#closed) return;
+        if (this.#armed.has(foldPath(path)) && events.onArmed) {
+          this.#armed = new Set();
+          events.onArmed([path]);
+        }
         if (change === 'unlink') this.#debounced.push(path);
         else if (events.onEdited && (change === 'change' || change === 'add')) this.#changed.push(path);
       },
@@ -105,13 +114,19 @@ export class OutputWatcher {
     });
   }
 
-  /** Watch `written` from now on (the folders holding it); resolves once the watchers are live. */
-  follow(written: WrittenFiles): Promise<void> {
+  /**
+   * Watch `written` from now on (the folders holding it), and `armed`'s files for any change
+   * (`onArmed`); resolves once the watchers are live.
+   */
+  follow(written: WrittenFiles, armed: readonly string[] = []): Promise<void> {
+    this.#armed = new Set();
     this.#following = this.#following.then(async () => {
       if (this.#closed) return;
       this.#last = written;
       this.#written = bySpelling(written.files);
-      await this.#watchers.follow(outputFilter(written), new Set());
+      const files = [...written.files, ...armed.filter((f) => !written.sha256.has(f))];
+      await this.#watchers.follow(outputFilter({ ...written, files }), new Set());
+      this.#armed = new Set(armed.map(foldPath));
     });
     return this.#following;
   }

@@ -62,6 +62,10 @@ export class RecipeWatcher {
           for (const p of paths) this.#onFs(p);
         },
         onEdited: options.onOutputEdited,
+        // A file a stopped cycle said to check out changed: the next cycle looks again.
+        onArmed: (paths) => {
+          for (const p of paths) this.#onFs(p);
+        },
         onError: (e) => this.#report(e),
       },
       quietMs,
@@ -120,6 +124,7 @@ export class RecipeWatcher {
         });
         // Invalid: the last good recipe's targets (or the recipe alone) stay watched; stopped: the new recipe's.
         if (result.kind === 'invalid' || result.kind === 'stopped') await this.#follow();
+        if (result.kind === 'stopped' && result.retryOn) await this.#watchOutputs(false, result.retryOn);
         if (result.kind === 'waiting') this.#lookAgain(result.paths, result.retryMs);
         // The caller's listener threw on an event of the cycle: reported, nothing else changes.
         if (result.kind !== 'started' && result.listenerError) this.#report(result.listenerError);
@@ -146,10 +151,14 @@ export class RecipeWatcher {
     this.#busy = this.#busy.then(() => this.#watchOutputs(true)).catch((e: unknown) => this.#report(e));
   }
 
-  /** Watch the outputs the lock names (`reread`: on disk now, else as the cycle planned with it). */
-  async #watchOutputs(reread: boolean): Promise<void> {
-    const written = this.#closed ? null : await this.#session.written(reread);
-    if (written) await this.#outputs.follow(written);
+  /**
+   * Watch the outputs the lock names (`reread`: on disk now, else as the cycle planned with it),
+   * and `armed`: files a stopped cycle named, whose change starts the next cycle (once).
+   */
+  async #watchOutputs(reread: boolean, armed: readonly string[] = []): Promise<void> {
+    if (this.#closed) return;
+    const written = (await this.#session.written(reread)) ?? { outDir: '', files: [], sha256: new Map() };
+    if (written.files.length > 0 || armed.length > 0) await this.#outputs.follow(written, armed);
   }
 
   /** Follow once more after what is queued (a folder appeared while its watcher started). */
