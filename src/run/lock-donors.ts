@@ -42,9 +42,9 @@ class MergedDonorUnselectedError extends KontextError {
 
 /**
  * The stop of a run whose selection leaves out a node that may take a lost entry's seed, or null.
- * "May": the node has no entry of its own asking what it asks, and a lost entry asks what it asks
- * on an input it may get (a source's bytes; below another node, that node's entry's output or a
- * lost one it may take).
+ * "May": the node has no entry of its own and no seed in the recipe, and a lost entry asks what
+ * it asks on an input it may get (a source's bytes; below another node, that node's entry's
+ * output or a lost one it may take).
  */
 export async function lostDonorStop(
   lockPath: string,
@@ -61,12 +61,12 @@ export async function lostDonorStop(
     const own = resolved.lock.nodes[node.id];
     const mine = new Set(own === undefined ? [] : [own.output_sha256]);
     outputs.set(node.id, mine);
-    if (node.seed !== null) continue;
+    // A node with an entry of its own never takes a lost one (orphans.ts: only the lock's own then).
+    if (node.seed !== null || own !== undefined) continue;
     const inputs =
       node.input.kind === 'node'
         ? (outputs.get(node.input.id) ?? new Set<string>())
         : new Set([await sourceInputSha(node, store).catch(() => null)]);
-    if (own !== undefined && inputs.has(own.input_sha256) && (await asks(own, node))) continue;
     let takes = false;
     for (const entry of lost) {
       if (!inputs.has(entry.input_sha256) || !(await asks(entry, node))) continue;
