@@ -26,6 +26,8 @@ class MergedResultMissingError extends KontextError {
   }[];
   /** The git commands that put those results in out/. */
   readonly checkouts: string;
+  /** The output files to check out (absolute): a watch session's next cycle starts when one changes. */
+  readonly files: readonly string[];
   constructor(lockPath: string, nodes: MergedResultMissingError['nodes'], labels: ReadonlyMap<string, string>) {
     const sideOf = (side: string): string => {
       const label = labels.get(side) ?? side;
@@ -36,8 +38,12 @@ class MergedResultMissingError extends KontextError {
     const checkouts = (['theirs', 'ours'] as const).flatMap((side) => {
       const paths = nodes.filter((n) => n.side === side).map((n) => n.output);
       if (paths.length === 0) return [];
+      // Once the merge is committed, HEAD is the merge: ours is its first parent, theirs its
+      // second (or the branch git named).
       const label = labels.get(side) ?? side;
-      const later = label === side ? '' : ` (merge committed: \`git checkout ${label} -- …\`)`;
+      const parent = side === 'ours' ? 'HEAD^1' : 'HEAD^2';
+      const ref = label === side || side === 'ours' ? parent : label;
+      const later = ` (merge committed: \`git checkout ${ref} -- …\`)`;
       return [`\`git checkout --${side} -- ${paths.join(' ')}\`${later}`];
     });
     const forced = nodes.filter((n) => !n.below).map((n) => n.node);
@@ -54,6 +60,7 @@ class MergedResultMissingError extends KontextError {
     );
     this.nodes = nodes;
     this.checkouts = checkouts.join('; ');
+    this.files = nodes.map((n) => resolve(dirname(lockPath), n.output));
   }
 }
 
@@ -80,6 +87,11 @@ export async function mergedResultStop(
     if (holdsBytes(file, await store.hashSource(file).catch(() => null), entry.output_sha256)) return true;
     return (await store.getRecord(entry.key).catch(() => null)) !== null;
   };
+  const holdsOther = async (other: LockEntry | undefined): Promise<boolean> => {
+    if (other === undefined) return false;
+    const file = resolve(dirname(lockPath), other.output);
+    return holdsBytes(file, await store.hashSource(file).catch(() => null), other.output_sha256);
+  };
   for (const node of prepared.plan.nodes) {
     const asked = conflict.asked.get(node.id);
     const entry = resolved.lock.nodes[node.id];
@@ -92,10 +104,18 @@ export async function mergedResultStop(
     } else {
       const below = state.key === null && upMissing;
       if (state.status !== 'run' || state.forced || (state.key !== entry.key && !below)) continue;
-      if (state.claim === 'attach' || state.claim === 'wait' || prepared.stopped?.has(node.id) === true) continue;
+      if (state.claim === 'attach' || state.claim === 'wait') continue;
+      // A node stopped (its file is not what the lock says) is counted when its file holds the
+      // other side's result: out/ resolved the other way than the recipe (`--overwrite` would pay).
+      if (prepared.stopped?.has(node.id) === true && !(await holdsOther(asked.other))) continue;
     }
     missing.push({ node: node.id, side: asked.side, output: entry.output, below: upMissing });
     labels.set(asked.side, asked.label);
   }
   return missing.length === 0 ? null : new MergedResultMissingError(lockPath, missing, labels);
+}
+
+/** The files a merge stop names to check out (absolute), when `e` is one; else none. */
+export function mergeStopFiles(e: unknown): readonly string[] {
+  return e instanceof MergedResultMissingError ? e.files : [];
 }

@@ -44,15 +44,23 @@ export interface ResolvedLock {
   /**
    * The merge, when the file had conflicts; `text` is the file as merged; `lost`, the entries the
    * merge did not take (paid for: a node asking what one asked takes its seed, orphans.ts);
-   * `asked`, node → the side the recipe decided for (`ours`: HEAD, `theirs`: its label).
+   * `asked`, node → the side the recipe decided for (`ours`: HEAD, `theirs`: its label), with
+   * the other side's entry.
    */
   readonly conflict:
     | (LockConflictReport & {
         readonly text: string;
         readonly lost: readonly LockEntry[];
-        readonly asked: ReadonlyMap<string, { readonly side: 'ours' | 'theirs'; readonly label: string }>;
+        readonly asked: ReadonlyMap<string, AskedSide>;
       })
     | null;
+}
+
+/** The side of a conflicted node the recipe decided for, and the other side's entry (the one dropped). */
+interface AskedSide {
+  readonly side: 'ours' | 'theirs';
+  readonly label: string;
+  readonly other?: LockEntry | undefined;
 }
 
 /** The rules that decide between two different entries of a node. */
@@ -107,10 +115,11 @@ export async function resolvedLock(
   };
   const merged = 'use' in p.store ? await p.store.use(merge) : await merge(p.store);
   const theirs = theirsLabel(state.text);
-  const askedSides = new Map<string, { side: 'ours' | 'theirs'; label: string }>();
+  const askedSides = new Map<string, AskedSide>();
   for (const [node, entry] of merged.asked) {
     const side = entry === sides.ours.nodes[node] ? 'ours' : 'theirs';
-    askedSides.set(node, { side, label: side === 'ours' ? 'HEAD' : theirs });
+    const other = (side === 'ours' ? sides.theirs : sides.ours).nodes[node];
+    askedSides.set(node, { side, label: side === 'ours' ? 'HEAD' : theirs, ...(other && { other }) });
   }
   const counts = ruleCounts(merged.rules.values());
   const decided: { node: string; rule: Decider }[] = [];

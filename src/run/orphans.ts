@@ -123,7 +123,7 @@ export function orphanPool(src: PoolSources): OrphanPool {
 }
 
 /** The entry's request hash: written in the lock, else (older locks) rebuilt from its cached record. */
-async function entryRequestSha(entry: LockEntry, store: Store): Promise<string | null> {
+export async function entryRequestSha(entry: LockEntry, store: Pick<Store, 'getRecord'>): Promise<string | null> {
   if (entry.request_sha256 !== undefined) return entry.request_sha256;
   const record = await store.getRecord(entry.key).catch(() => null);
   if (record?.prompt === undefined || record.params === undefined) return null;

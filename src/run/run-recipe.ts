@@ -43,6 +43,7 @@ import {
   writeResolved,
 } from './lock-resolve.js';
 import { mergedResultStop } from './lock-merge-stop.js';
+import { lostDonorStop, withTakenDonors } from './lock-donors.js';
 
 export interface RunRecipeOptions extends RunOptions, RunContextOptions {
   readonly jobs: number;
@@ -170,7 +171,9 @@ async function runInContext(
     options,
   );
   // A branch's result the merged recipe asks for and nothing here holds: stop before paying again.
-  const mergeStop = await mergedResultStop(lockPath, lock, prepared, run.store);
+  const mergeStop =
+    (await mergedResultStop(lockPath, lock, prepared, run.store)) ??
+    (await lostDonorStop(lockPath, lock, prepared, run.providerName, run.store));
   if (options.shard && prepared.nodes.length === 0)
     deps.onEvent({ type: 'notice', t: 0, message: emptyShardMessage(plan.nodes, options.shard) });
   const describe = { store: run.store, hosting: run.hosting, now: rt.now, providerName: run.providerName };
@@ -210,7 +213,7 @@ async function runInContext(
     if (mergeStop) throw mergeStop;
     return run.preflight(prepared, { guard: writeGuard });
   });
-  const resolved = await writeResolved(lockPath, lock, rt);
+  const resolved = await writeResolved(lockPath, withTakenDonors(lockPath, lock, prepared), rt);
   if (resolved !== null) notice(resolved);
   // Uploads start now, in the background, instead of inside each node's -j slot.
   const prefetch = run.prefetch(prepared);

@@ -13,6 +13,7 @@ import type { RunEvent } from '../run/events.js';
 import { emitWarnings } from '../run/lint-warnings.js';
 import { checksBeforeMerge, lostThenStrays, resolvedLock, writeResolved } from '../run/lock-resolve.js';
 import { mergedResultStop } from '../run/lock-merge-stop.js';
+import { lostDonorStop, withTakenDonors } from '../run/lock-donors.js';
 import { overrideProvider } from '../run/node-provider.js';
 import { prepareRun, type Prepared } from '../run/prepare.js';
 import type { RunRecipeOptions } from '../run/run-recipe.js';
@@ -66,13 +67,16 @@ export async function planCycle(recipe: Recipe, run: CycleRun, deps: CyclePlanDe
   emitWarnings(recipe.warnings, deps.emit); // every cycle's lint, before its first request
   deps.onPlanned({ plan: prepared.plan, lock: lock.lock });
   const notice = (message: string): void => deps.emit({ type: 'notice', t: 0, message });
-  const mergeStop = await mergedResultStop(run.lockPath, lock, prepared, run.scope.store);
+  const { store, providerName } = run.scope;
+  const mergeStop =
+    (await mergedResultStop(run.lockPath, lock, prepared, store)) ??
+    (await lostDonorStop(run.lockPath, lock, prepared, providerName, store));
   const preflight = (): Promise<void> => {
     if (mergeStop) throw mergeStop; // a branch's result nothing here holds: not paid again
     return run.scope.preflight(prepared, { guard: run.writeGuard });
   };
   await checksBeforeMerge(run.lockPath, lock, notice, preflight);
-  const resolved = await writeResolved(run.lockPath, lock, deps.rt);
+  const resolved = await writeResolved(run.lockPath, withTakenDonors(run.lockPath, lock, prepared), deps.rt);
   if (resolved !== null) notice(resolved);
   return prepared;
 }

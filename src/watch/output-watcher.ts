@@ -11,7 +11,8 @@
  * it). While a run goes on (`runStarts` … `runOver`), changes are held, then looked at against
  * the lock that run wrote: its own writes are not hand edits.
  * Each follow (after a run) watches the folders anew: an out folder deleted and made again gets a
- * new watcher.
+ * new watcher. A follow may also arm files (a cycle's merge stop names the outputs to check out):
+ * any change of one is told once (`onArmed`), and the next follow, before any run, disarms them.
  */
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync } from 'node:fs';
@@ -45,6 +46,8 @@ export interface OutputWatcherEvents {
    */
   readonly onEdited?: (paths: readonly string[]) => void;
   readonly onError: (e: unknown) => void;
+  /** A file `follow` was told to wait for (`armed`) was added, changed or removed: once per `follow`. */
+  readonly onArmed?: (paths: readonly string[]) => void;
 }
 
 /** The latest planned cycle's plan and lock, and where the lock is. */
@@ -81,6 +84,8 @@ export class OutputWatcher {
   /** The lock's spellings of the written files, by `foldPath`. */
   #written: ReadonlyMap<string, readonly string[]> = new Map();
   #last: WrittenFiles = NOTHING;
+  /** Files whose change is told once (`onArmed`), by `foldPath`; emptied by that and by every `follow`. */
+  #armed: ReadonlySet<string> = new Set();
   #following: Promise<void> = Promise.resolve();
   #closed = false;
   /** Files told as edited, until their bytes are the lock's again (then told once more). */
@@ -96,6 +101,10 @@ export class OutputWatcher {
     this.#watchers = new RootWatchers(outputFilter(NOTHING), {
       onPath: (path, change) => {
         if (this.#closed) return;
+        if (this.#armed.has(foldPath(path)) && events.onArmed) {
+          this.#armed = new Set();
+          events.onArmed([path]);
+        }
         if (change === 'unlink') this.#debounced.push(path);
         else if (events.onEdited && (change === 'change' || change === 'add')) this.#changed.push(path);
       },
@@ -160,18 +169,24 @@ export class OutputWatcher {
     return this.#following;
   }
 
-  /** Watch `written` from now on (the folders holding it); resolves once the watchers are live. */
-  follow(written: WrittenFiles): Promise<void> {
-    this.#following = this.#following.then(() => this.#take(written));
+  /**
+   * Watch `written` from now on (the folders holding it), and `armed`'s files for any change
+   * (`onArmed`); resolves once the watchers are live. Disarms what an earlier follow armed at once.
+   */
+  follow(written: WrittenFiles, armed: readonly string[] = []): Promise<void> {
+    this.#armed = new Set();
+    this.#following = this.#following.then(() => this.#take(written, armed));
     return this.#following;
   }
 
-  async #take(written: WrittenFiles): Promise<void> {
+  async #take(written: WrittenFiles, armed: readonly string[] = []): Promise<void> {
     if (this.#closed) return;
     this.#last = written;
     this.#written = bySpelling(written.files);
     for (const f of this.#told) if (!written.sha256.has(f)) this.#told.delete(f);
-    await this.#watchers.follow(outputFilter(written), new Set());
+    const files = [...written.files, ...armed.filter((f) => !written.sha256.has(f))];
+    await this.#watchers.follow(outputFilter({ ...written, files }), new Set());
+    this.#armed = new Set(armed.map(foldPath));
   }
 
   async close(): Promise<void> {

@@ -64,6 +64,10 @@ export class RecipeWatcher {
           for (const p of paths) this.#onFs(p);
         },
         onEdited: options.onOutputEdited,
+        // A file a stopped cycle said to check out changed: the next cycle looks again.
+        onArmed: (paths) => {
+          for (const p of paths) this.#onFs(p);
+        },
         onError: (e) => this.#report(e),
       },
       quietMs,
@@ -126,6 +130,7 @@ export class RecipeWatcher {
         });
         // Invalid: the last good recipe's targets (or the recipe alone) stay watched; stopped: the new recipe's.
         if (result.kind === 'invalid' || result.kind === 'stopped') await this.#follow();
+        if (result.kind === 'stopped' && result.retryOn) await this.#watchOutputs(result.retryOn);
         if (result.kind === 'waiting') this.#lookAgain(result.paths, result.retryMs);
         // The caller's listener threw on an event of the cycle: reported, nothing else changes.
         if (result.kind !== 'started' && result.listenerError) this.#report(result.listenerError);
@@ -167,10 +172,16 @@ export class RecipeWatcher {
       .catch((e: unknown) => this.#report(e));
   }
 
-  /** Watch the outputs the lock names as the cycle planned with it (after its run: `#followOutputs`). */
-  async #watchOutputs(): Promise<void> {
-    const written = this.#closed ? null : await this.#session.written(false);
-    if (written) await this.#outputs.follow(written);
+  /**
+   * Watch the outputs the lock names as the cycle planned with it (after its run:
+   * `#followOutputs`), and `armed`: files a stopped cycle named, whose change starts the next
+   * cycle (once).
+   */
+  async #watchOutputs(armed: readonly string[] = []): Promise<void> {
+    if (this.#closed) return;
+    const planned = await this.#session.written(false);
+    const written = planned ?? (armed.length > 0 ? { outDir: '', files: [], sha256: new Map<string, string>() } : null);
+    if (written) await this.#outputs.follow(written, armed);
   }
 
   /** Follow once more after what is queued (a folder appeared while its watcher started). */

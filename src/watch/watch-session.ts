@@ -29,6 +29,7 @@ import { openRunContext, type RunContext } from '../run/context.js';
 import { guardListener, type GuardedListener } from '../run/event-listener.js';
 import type { RunEvent } from '../run/events.js';
 import { LockWriter } from '../run/lock-writer.js';
+import { mergeStopFiles } from '../run/lock-merge-stop.js';
 import { type Prepared, startCounts } from '../run/prepare.js';
 import { eventReason } from '../run/resolve.js';
 import { lockPathFor, runTargetFor, type RunRecipeOptions } from '../run/run-recipe.js';
@@ -61,8 +62,16 @@ type Observed = { readonly listenerError?: KontextError };
  * for a started cycle its `done` rejecting with it once the run is over.
  */
 export type CycleResult =
-  /** `invalid`: the recipe does not load (the last good plan stays); `stopped`: it does, stopped before its run. */
-  | ({ readonly kind: 'invalid' | 'stopped'; readonly problems: readonly string[] } & Observed)
+  /**
+   * `invalid`: the recipe does not load (the last good plan stays); `stopped`: it does, stopped
+   * before its run; `retryOn`: files whose change may clear the stop (the outputs a conflicted
+   * lock's merge stop says to check out): the watcher starts a cycle when one changes.
+   */
+  | ({
+      readonly kind: 'invalid' | 'stopped';
+      readonly problems: readonly string[];
+      readonly retryOn?: readonly string[];
+    } & Observed)
   /** Sources still being written (partial-sources.ts): the cycle starts nothing; look again in `retryMs`. */
   | ({ readonly kind: 'waiting'; readonly paths: readonly string[]; readonly retryMs: number } & Observed)
   | {
@@ -348,7 +357,8 @@ export class WatchSession {
     const problems = problemLines(e);
     const recipe = this.#recipe?.file ?? this.#absolute(this.path);
     this.#emit({ type: 'watch-error', t: 0, recipe, kind, problems });
-    return { kind, problems };
+    const retryOn = mergeStopFiles(e);
+    return retryOn.length === 0 ? { kind, problems } : { kind, problems, retryOn };
   }
 
   #warn(message: string): void {

@@ -13,7 +13,7 @@
  *   renamed: the renamed one takes the losing entry's seed, its result in the cache (it paid again).
  */
 import { execFileSync } from 'node:child_process';
-import { cp, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cli } from '../helpers/cli-spawn.js';
@@ -125,8 +125,8 @@ describe.each([{ driver: false }, { driver: true }])('two machines re-prompt one
     expect(stopped.stderr).toContain('git checkout --theirs -- out/test/jacket/portrait.png out/test/bag/portrait.png');
     expect(stopped.stdout + stopped.stderr).toContain('left as it is');
     // Once the merge is committed, by git's label of the branch (the driver's hunks say only "theirs").
-    if (o.driver) expect(stopped.stderr).not.toContain('merge committed');
-    else expect(stopped.stderr).toContain('(merge committed: `git checkout y -- …`)');
+    if (!o.driver) expect(stopped.stderr).toContain('(merge committed: `git checkout y -- …`)');
+    if (o.driver) expect(stopped.stderr).toContain('(merge committed: `git checkout HEAD^2 -- …`)');
     expect(await readFile(lockPath, 'utf8')).toBe(conflicted); // the next run says the same
     // A run of another pass alone would write the merge, and leave jacket to a run that pays: it stops too.
     const only = await cli(['run', 'recipe.yml', '--only', 'sky'], { cwd: m.x, env: m.envX });
@@ -146,6 +146,37 @@ describe.each([{ driver: false }, { driver: true }])('two machines re-prompt one
     expect(lock.nodes['bag']).toEqual(theirs['bag']);
     const after = await cli(['status', 'recipe.yml', '--json'], { cwd: m.x, env: m.envX });
     expect(JSON.parse(after.stdout)).toMatchObject({ clean: true, lock_conflict: null });
+  }, 120_000);
+
+  it('the recipe takes ours, out/ theirs, ours not cached: stops naming --ours, then HEAD^1 committed', async () => {
+    const m = await twoMachines(HEAD + jacket('yellow') + BAG + SKY, o.driver);
+    await m.branch(m.y, m.envY, 'y', HEAD + jacket('green') + BAG + SKY, []);
+    await m.branch(m.x, m.envX, 'x', HEAD + jacket('red') + BAG + SKY, []);
+    git(m.x, m.envX, 'fetch', '-q', m.y, 'y:y');
+    expect(merge(m.x, m.envX, 'y').ok).toBe(false);
+    git(m.x, m.envX, 'checkout', '--ours', 'recipe.yml');
+    git(m.x, m.envX, 'checkout', '--theirs', 'out/');
+    await rm(join(m.x, '.cache'), { recursive: true, force: true }); // ours' results only in git (HEAD)
+    const lockPath = join(m.x, 'recipe.lock.json');
+    const conflicted = await readFile(lockPath, 'utf8');
+    const files = 'out/test/jacket/portrait.png out/test/bag/portrait.png';
+    const before = submits(emulator());
+    const stopped = await cli(['run', 'recipe.yml'], { cwd: m.x, env: m.envX });
+    expect(stopped.code, stopped.stdout + stopped.stderr).toBe(65);
+    expect(stopped.stderr).toContain('the recipe asks what a branch paid for');
+    expect(stopped.stderr).toContain(`git checkout --ours -- ${files}`);
+    expect(stopped.stderr).toContain('(merge committed: `git checkout HEAD^1 -- …`)');
+    expect(await readFile(lockPath, 'utf8')).toBe(conflicted); // theirs' entries not dropped
+    // The merge committed as it is: the hint's command works then.
+    git(m.x, m.envX, 'add', '-A');
+    git(m.x, m.envX, 'commit', '-q', '--no-edit');
+    const again = await cli(['run', 'recipe.yml'], { cwd: m.x, env: m.envX });
+    expect(again.code, again.stdout + again.stderr).toBe(65);
+    git(m.x, m.envX, 'checkout', 'HEAD^1', '--', ...files.split(' '));
+    expect(await paid(emulator(), ['run', 'recipe.yml'], m.x, m.envX)).toBe(0);
+    expect(submits(emulator()) - before).toBe(0);
+    const lock = JSON.parse(await readFile(lockPath, 'utf8')) as { nodes: Record<string, Entry> };
+    expect(lock.nodes['jacket']).toEqual(nodesAt(m.x, m.envX, 'HEAD^1')['jacket']);
   }, 120_000);
 });
 
@@ -172,46 +203,88 @@ describe('the merge driver, out/ committed', () => {
   }, 120_000);
 });
 
+/** One machine: main runs `jacket`; branches x and y each add pass `hat` (red, blue), merged into x, conflicting. */
+async function twoHats(driver: boolean, commitOut: boolean) {
+  const root = await tempDir('mergerename');
+  await mkdir(join(root, 'assets'));
+  execFileSync('git', ['init', '-q', '-b', 'main', root]);
+  const env = await machine(root, driver);
+  await cp(join(ASSETS, 'portrait-astronaut.jpg'), join(root, 'assets', 'portrait-astronaut.jpg'));
+  await writeFile(join(root, '.gitignore'), `.cache/\n.config/\n${commitOut ? '' : 'out/\n'}`);
+  const base = HEAD + jacket('yellow');
+  const commit = (message: string): void => {
+    git(root, env, 'add', '-A');
+    git(root, env, 'commit', '-q', '-m', message);
+  };
+  const run = (): Promise<number> => paid(emulator(), ['run', 'recipe.yml'], root, env);
+  await writeFile(join(root, 'recipe.yml'), base);
+  expect(await run()).toBe(1);
+  commit('base');
+  for (const [branch, colour] of [
+    ['x', 'red'],
+    ['y', 'blue'],
+  ] as const) {
+    git(root, env, 'checkout', '-q', '-b', branch, 'main');
+    await writeFile(join(root, 'recipe.yml'), base + hat('hat', colour));
+    expect(await run()).toBe(1);
+    commit(branch);
+  }
+  git(root, env, 'checkout', '-q', 'x');
+  const merged = merge(root, env, 'y');
+  expect(merged.ok, merged.output).toBe(false); // the recipe conflicts
+  // Both passes kept, y's renamed hat-2.
+  await writeFile(join(root, 'recipe.yml'), base + hat('hat', 'red') + hat('hat-2', 'blue'));
+  if (commitOut) git(root, env, 'checkout', '--ours', 'out/');
+  const locked = async (): Promise<Record<string, Entry>> =>
+    (JSON.parse(await readFile(join(root, 'recipe.lock.json'), 'utf8')) as { nodes: Record<string, Entry> }).nodes;
+  return { root, env, run, locked };
+}
+
 describe.each([
   { driver: false, commitOut: true },
   { driver: true, commitOut: true },
   { driver: true, commitOut: false },
 ])('one machine, two branches add pass `hat` (driver: $driver, out/ committed: $commitOut)', (o) => {
   it('the merged recipe keeps both, one renamed hat-2: it takes the losing entry, 0 paid', async () => {
-    const root = await tempDir('mergerename');
-    await mkdir(join(root, 'assets'));
-    execFileSync('git', ['init', '-q', '-b', 'main', root]);
-    const env = await machine(root, o.driver);
-    await cp(join(ASSETS, 'portrait-astronaut.jpg'), join(root, 'assets', 'portrait-astronaut.jpg'));
-    await writeFile(join(root, '.gitignore'), `.cache/\n.config/\n${o.commitOut ? '' : 'out/\n'}`);
-    const base = HEAD + jacket('yellow');
-    const commit = (message: string): void => {
-      git(root, env, 'add', '-A');
-      git(root, env, 'commit', '-q', '-m', message);
-    };
-    const run = (): Promise<number> => paid(emulator(), ['run', 'recipe.yml'], root, env);
-    await writeFile(join(root, 'recipe.yml'), base);
-    expect(await run()).toBe(1);
-    commit('base');
-    for (const [branch, colour] of [
-      ['x', 'red'],
-      ['y', 'blue'],
-    ] as const) {
-      git(root, env, 'checkout', '-q', '-b', branch, 'main');
-      await writeFile(join(root, 'recipe.yml'), base + hat('hat', colour));
-      expect(await run()).toBe(1);
-      commit(branch);
-    }
-    git(root, env, 'checkout', '-q', 'x');
-    const merged = merge(root, env, 'y');
-    expect(merged.ok, merged.output).toBe(false); // the recipe conflicts
-    await writeFile(join(root, 'recipe.yml'), base + hat('hat', 'red') + hat('hat-2', 'blue'));
-    if (o.commitOut) git(root, env, 'checkout', '--ours', 'out/');
-    expect(await run()).toBe(0);
-    const lock = JSON.parse(await readFile(join(root, 'recipe.lock.json'), 'utf8')) as {
-      nodes: Record<string, Entry>;
-    };
-    expect(lock.nodes['hat']?.key).toBe(nodesAt(root, env, 'x')['hat']?.key);
-    expect(lock.nodes['hat-2']?.key).toBe(nodesAt(root, env, 'y')['hat']?.key);
+    const m = await twoHats(o.driver, o.commitOut);
+    expect(await m.run()).toBe(0);
+    const lock = await m.locked();
+    expect(lock['hat']?.key).toBe(nodesAt(m.root, m.env, 'x')['hat']?.key);
+    expect(lock['hat-2']?.key).toBe(nodesAt(m.root, m.env, 'y')['hat']?.key);
+  }, 120_000);
+});
+
+describe.each([{ driver: false }, { driver: true }])('the renamed pass does not run (driver: $driver)', (o) => {
+  it('a run leaving hat-2 out stops before writing the merge; the whole run then pays 0', async () => {
+    const m = await twoHats(o.driver, true);
+    const lockPath = join(m.root, 'recipe.lock.json');
+    const conflicted = await readFile(lockPath, 'utf8');
+    const before = submits(emulator());
+    const only = await cli(['run', 'recipe.yml', '--only', 'jacket'], { cwd: m.root, env: m.env });
+    expect(submits(emulator()) - before).toBe(0);
+    expect(only.code, only.stdout + only.stderr).toBe(65);
+    expect(only.stderr).toContain('hat-2 would take its seed from');
+    expect(only.stderr).toContain('run the whole recipe');
+    expect(await readFile(lockPath, 'utf8')).toBe(conflicted);
+    expect(await m.run()).toBe(0);
+    expect((await m.locked())['hat-2']?.key).toBe(nodesAt(m.root, m.env, 'y')['hat']?.key);
+  }, 120_000);
+
+  it('hat-2 stopped by a file kontext did not write: the merge keeps its seed, the next run pays 0', async () => {
+    const m = await twoHats(o.driver, true);
+    const mine = join(m.root, 'out/test/hat-2/portrait.png');
+    await mkdir(join(m.root, 'out/test/hat-2'), { recursive: true });
+    await writeFile(mine, 'not kontext');
+    const before = submits(emulator());
+    const stopped = await cli(['run', 'recipe.yml'], { cwd: m.root, env: m.env });
+    expect(submits(emulator()) - before).toBe(0);
+    expect(stopped.code, stopped.stdout + stopped.stderr).toBe(65);
+    expect(stopped.stdout + stopped.stderr).toContain('resolved and written');
+    const theirs = nodesAt(m.root, m.env, 'y')['hat'];
+    expect((await m.locked())['hat-2']).toMatchObject({ seed: theirs?.seed, key: theirs?.key });
+    await rm(mine);
+    expect(await m.run()).toBe(0);
+    const lock = await m.locked();
+    expect(lock['hat-2']).toMatchObject({ key: theirs?.key, output: 'out/test/hat-2/portrait.png' });
   }, 120_000);
 });

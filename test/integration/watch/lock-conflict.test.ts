@@ -3,7 +3,8 @@
  * the output files, writes the merge with one notice, and pays only for what changed in the
  * recipe; the passes both sides of the conflict name are not paid again.
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { until } from '../../helpers/run-fixtures.js';
 import { startWatchRig, watchRecipe, type WatchRig } from './harness.js';
@@ -104,5 +105,49 @@ describe('watch: a conflicted lock', () => {
     await rig.session.idle();
     expect(await readFile(lockPath, 'utf8')).toBe(conflicted);
     expect([...rig.submits().keys()].sort()).toEqual([A, B].sort()); // nothing of c, d, e was paid
+  }, 30_000);
+
+  it('a cycle the merge stop halts comes again once out/ is checked out as it says, paying nothing', async () => {
+    rig = await startWatchRig(
+      watchRecipe([
+        ['a', A],
+        ['b', B],
+      ]),
+    );
+    await rig.cycleDone(1);
+    const { lockPath, cacheDir } = rig.project;
+    const ours = await readFile(lockPath, 'utf8');
+    const output = join(dirname(lockPath), (JSON.parse(ours) as { nodes: { b: { output: string } } }).nodes.b.output);
+    const oursBytes = await readFile(output);
+    // Theirs: b re-prompted and paid (here, then the cache lost it: it was paid on another machine).
+    const B2 = `${B} Make it blue.`;
+    await rig.project.writeRecipe(
+      watchRecipe([
+        ['a', A],
+        ['b', B2],
+      ]),
+    );
+    await rig.cycleDone(2);
+    const theirs = await readFile(lockPath, 'utf8');
+    const theirsBytes = await readFile(output);
+    await writeFile(output, oursBytes); // git keeps ours in the work tree
+    await writeFile(lockPath, `<<<<<<< HEAD\n${ours}=======\n${theirs}>>>>>>> other\n`);
+    await rm(cacheDir, { recursive: true, force: true });
+    await rig.project.writeRecipe(
+      `${watchRecipe([
+        ['a', A],
+        ['b', B2],
+      ])}# merged: theirs\n`,
+    );
+    const stops = (): string[] => rig?.of('watch-error').flatMap((e) => (e.kind === 'stopped' ? e.problems : [])) ?? [];
+    await until(() => stops().some((p) => p.includes('the recipe asks what a branch paid for')), 8_000, 'the stop');
+    expect(rig.of('watch-cycle')).toHaveLength(2);
+    const paid = rig.submits();
+
+    await writeFile(output, theirsBytes); // git checkout --theirs -- out/…
+    await rig.cycleDone(3);
+    expect(rig.submits()).toEqual(paid);
+    const lock = await rig.project.readLock();
+    expect(lock.nodes['b']).toEqual((JSON.parse(theirs) as { nodes: Record<string, unknown> }).nodes['b']);
   }, 30_000);
 });
