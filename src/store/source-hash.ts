@@ -9,7 +9,7 @@
  * other's new entries (last writer wins) but never tear the file (atomic rename).
  */
 import { createHash } from 'node:crypto';
-import { createReadStream, readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join } from 'node:path';
 import { writeFileAtomic } from './atomic.js';
@@ -18,6 +18,7 @@ import { ExitCode } from '../errors.js';
 import { StoreError } from './errors.js';
 import { isBoundedReadError, READ_CAPS, readBoundedText } from '../util/read-bounded.js';
 import { readFailure } from '../util/read-failure.js';
+import { sha256OfFile } from '../util/file-sha256.js';
 
 interface MemoEntry {
   readonly size: number;
@@ -195,13 +196,7 @@ async function hashBytes(path: string, size: number): Promise<SourceHash> {
     const bytes = readFileSync(path);
     return { sha256: createHash('sha256').update(bytes).digest('hex'), bytes: bytes.length };
   }
-  const hash = createHash('sha256');
-  let bytes = 0;
-  for await (const chunk of createReadStream(path) as AsyncIterable<Buffer>) {
-    hash.update(chunk);
-    bytes += chunk.length;
-  }
-  return { sha256: hash.digest('hex'), bytes };
+  return sha256OfFile(path);
 }
 
 /** The entries of `folder`'s memo file, by file name (empty when missing, corrupt or another folder's). */

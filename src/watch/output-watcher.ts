@@ -14,8 +14,7 @@
  * new watcher. A follow may also arm files (a cycle's merge stop names the outputs to check out):
  * any change of one is told once (`onArmed`), and the next follow, before any run, disarms them.
  */
-import { createHash } from 'node:crypto';
-import { createReadStream, existsSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import type { Plan } from '../plan/types.js';
 import { lockedTargets } from '../run/hand-edits.js';
@@ -23,6 +22,7 @@ import { readLock } from '../store/index.js';
 import type { LockFile } from '../store/types.js';
 import { isInside, type WatchFilter } from '../recipe/watch-targets.js';
 import { isTempName } from '../store/atomic.js';
+import { sha256OfFile } from '../util/file-sha256.js';
 import { foldPath } from '../util/fold-path.js';
 import { holdsBytes } from '../util/lfs-pointer.js';
 import { debounce, type Debouncer } from './debounce.js';
@@ -210,20 +210,10 @@ async function againstLock(
   const locked: string[] = [];
   for (const file of files) {
     const sha256 = expected.get(file);
-    const hashed = sha256 === undefined ? null : await hashFile(file).catch(() => null);
+    const hashed = sha256 === undefined ? null : await sha256OfFile(file).catch(() => null);
     if (sha256 !== undefined && hashed !== null) (holdsBytes(file, hashed, sha256) ? locked : edited).push(file);
   }
   return { edited, locked };
-}
-
-async function hashFile(file: string): Promise<{ sha256: string; bytes: number }> {
-  const hash = createHash('sha256');
-  let bytes = 0;
-  for await (const chunk of createReadStream(file) as AsyncIterable<Buffer>) {
-    hash.update(chunk);
-    bytes += chunk.length;
-  }
-  return { sha256: hash.digest('hex'), bytes };
 }
 
 function bySpelling(files: readonly string[]): ReadonlyMap<string, readonly string[]> {
