@@ -6,10 +6,10 @@
  * (cache hits: no request). A run's own writes are adds, changes, and temps renamed into place
  * (temps are not watched): never a removal of an output, so restoring cannot loop. And such a
  * file changed to bytes that are not the lock's (edited by hand), or back to the lock's bytes after
- * that was told (the edit undone: git checkout, an editor's undo): only told (`onEdited`), so the
- * served page shows it as it is; never a cycle (a run keeps a hand edit, and nothing is paid for
- * it). While a run goes on (`runStarts` … `runOver`), changes are held, then looked at against
- * the lock that run wrote: its own writes are not hand edits.
+ * that was told (the edit undone: git checkout, an editor's undo; or a run wrote it anew): only
+ * told (`onEdited`), so the served page shows it as it is; never a cycle (a run keeps a hand
+ * edit, and nothing is paid for it). While a run goes on (`runStarts` … `runOver`), changes are
+ * held, then looked at against the lock that run wrote: its own writes are not hand edits.
  * Each follow (after a run) watches the folders anew: an out folder deleted and made again gets a
  * new watcher. A follow may also arm files (a cycle's merge stop names the outputs to check out):
  * any change of one is told once (`onArmed`), and the next follow, before any run, disarms them.
@@ -42,7 +42,8 @@ export interface OutputWatcherEvents {
   readonly onGone: (paths: readonly string[]) => void;
   /**
    * Outputs changed by hand (after the quiet period, never during a run): to bytes that are not the
-   * lock's, or back to the lock's after they were told here (an edit undone).
+   * lock's, or back to the lock's after they were told here (an edit undone, or a run that wrote
+   * the output anew).
    */
   readonly onEdited?: (paths: readonly string[]) => void;
   readonly onError: (e: unknown) => void;
