@@ -3,7 +3,7 @@
  * temp written, then hard-linked to the name), in place where there are no hard links, and on a
  * full disk (`holdWhenFull`, gc's) as an empty file linked to an empty temp named by its holder.
  */
-import { type FileHandle, link, open, rm, writeFile } from 'node:fs/promises';
+import { link, open, rm, writeFile } from 'node:fs/promises';
 import { tempPathFor } from './atomic.js';
 import { isCode, NO_HARD_LINKS } from './errno.js';
 import { writeFailure } from './write-errors.js';
@@ -49,25 +49,19 @@ export async function writeNew(path: string, text: string): Promise<void> {
   await handle.close();
 }
 
-/** {@link tryCreate} without hard links: the `.lck` itself created exclusively, then written. */
+/**
+ * {@link tryCreate} without hard links: the `.lck` itself created exclusively, then written
+ * ({@link writeNew}: not left behind empty, which would name no holder until it went stale).
+ */
 async function createInPlace(lck: string, text: string): Promise<boolean> {
-  let handle: FileHandle;
   try {
-    handle = await open(lck, 'wx');
+    await writeNew(lck, text);
+    return true;
   } catch (e) {
     if (isCode(e, 'EEXIST')) return false;
+    // A folder not there yet is the caller's to make (withParentDir): passed on as it is.
     throw isCode(e, 'ENOENT') ? e : writeFailure(e, lck, THEN);
   }
-  try {
-    await handle.writeFile(text);
-  } catch (e) {
-    // Not left behind empty: it would name no holder until it went stale.
-    await handle.close().catch(() => undefined);
-    await rm(lck, { force: true });
-    throw writeFailure(e, lck, THEN);
-  }
-  await handle.close();
-  return true;
 }
 
 /**
