@@ -82,16 +82,13 @@ export async function mergedResultStop(
   if (conflict === null || conflict.asked.size === 0) return null;
   const missing: MergedResultMissingError['nodes'][number][] = [];
   const labels = new Map<string, string>();
-  const held = async (entry: LockEntry): Promise<boolean> => {
+  /** Whether the entry's output file holds its bytes (or their git LFS pointer). */
+  const fileHolds = async (entry: LockEntry): Promise<boolean> => {
     const file = resolve(dirname(lockPath), entry.output);
-    if (holdsBytes(file, await store.hashSource(file).catch(() => null), entry.output_sha256)) return true;
-    return (await store.getRecord(entry.key).catch(() => null)) !== null;
+    return holdsBytes(file, await store.hashSource(file).catch(() => null), entry.output_sha256);
   };
-  const holdsOther = async (other: LockEntry | undefined): Promise<boolean> => {
-    if (other === undefined) return false;
-    const file = resolve(dirname(lockPath), other.output);
-    return holdsBytes(file, await store.hashSource(file).catch(() => null), other.output_sha256);
-  };
+  const held = async (entry: LockEntry): Promise<boolean> =>
+    (await fileHolds(entry)) || (await store.getRecord(entry.key).catch(() => null)) !== null;
   for (const node of prepared.plan.nodes) {
     const asked = conflict.asked.get(node.id);
     const entry = resolved.lock.nodes[node.id];
@@ -107,7 +104,8 @@ export async function mergedResultStop(
       if (state.claim === 'attach' || state.claim === 'wait') continue;
       // A node stopped (its file is not what the lock says) is counted when its file holds the
       // other side's result: out/ resolved the other way than the recipe (`--overwrite` would pay).
-      if (prepared.stopped?.has(node.id) === true && !(await holdsOther(asked.other))) continue;
+      const other = asked.other;
+      if (prepared.stopped?.has(node.id) === true && !(other !== undefined && (await fileHolds(other)))) continue;
     }
     missing.push({ node: node.id, side: asked.side, output: entry.output, below: upMissing });
     labels.set(asked.side, asked.label);
