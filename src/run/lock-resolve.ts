@@ -15,7 +15,7 @@ import type { PlanNode } from '../plan/types.js';
 import type { LockMergeRule } from '../store/lock-merge.js';
 import { askedEntries } from './lock-asks.js';
 import { mergeLockSides, ruleCounts, writeResolvedLock } from '../store/lock-merge.js';
-import { firstMarkerLine } from '../store/lock-conflict.js';
+import { firstMarkerLine, theirsLabel } from '../store/lock-conflict.js';
 import { readLockState } from '../store/lock-file.js';
 import { LockFileError } from '../store/errors.js';
 import type { LockEntry, LockFile, Store } from '../store/types.js';
@@ -130,17 +130,6 @@ export async function resolvedLock(
     lock: merged.lock,
     conflict: { hunks: sides.hunks, counts, decided, text: state.text, lost: merged.lost, asked: askedSides },
   };
-}
-
-/**
- * The label git gave "theirs" (the branch merged: `>>>>>>> origin/y`) on the first hunk's own
- * closing marker (not a nested one of a diff3 base), when it reads as a ref name (it is shown in
- * a command to type); else `theirs`.
- */
-function theirsLabel(text: string): string {
-  const size = /^(<+)(?:[ \t]|\r?$)/m.exec(text)?.[1]?.length ?? 7;
-  const label = new RegExp(`^>{${size}}[ \\t]+([^\\s]+)[ \\t]*\\r?$`, 'm').exec(text)?.[1];
-  return label !== undefined && /^[\w./@+-]{1,200}$/.test(label) ? label : 'theirs';
 }
 
 const RULE_WORDS: Readonly<Record<LockMergeRule, string>> = {

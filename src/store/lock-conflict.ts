@@ -79,6 +79,18 @@ export function firstMarkerLine(text: string): number {
   );
 }
 
+/**
+ * The label git gave "theirs" (the branch merged: `>>>>>>> origin/y`) on the first hunk's own
+ * closing marker (not a nested one of a diff3 base), when it reads as a ref name: it is shown in
+ * a command to type (`git checkout <label> -- …`), so it must not start with `-` (an option to
+ * git) or hold anything but a ref's characters; else `theirs`.
+ */
+export function theirsLabel(text: string): string {
+  const size = /^(<+)(?:[ \t]|\r?$)/m.exec(text)?.[1]?.length ?? 7;
+  const label = new RegExp(`^>{${size}}[ \\t]+([^\\s]+)[ \\t]*\\r?$`, 'm').exec(text)?.[1];
+  return label !== undefined && /^[\w./@+][\w./@+-]{0,199}$/.test(label) ? label : 'theirs';
+}
+
 const OURS = 'ours (before =======)';
 const THEIRS = 'theirs (after =======)';
 

@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { LockFileError } from '../../../src/store/errors.js';
-import { parseConflictedLock } from '../../../src/store/lock-conflict.js';
+import { parseConflictedLock, theirsLabel } from '../../../src/store/lock-conflict.js';
 import { formatLock, parseLock } from '../../../src/store/lock-file.js';
 import type { LockEntry, LockFile } from '../../../src/store/types.js';
 
@@ -234,5 +234,35 @@ describe('parseConflictedLock', () => {
     expect(e.message).toContain('theirs');
     // Theirs fails where its cut entry meets `},` of the nodes object: that line of the file.
     expect(e.location?.line).toBe(text.indexOf('  },') + 1);
+  });
+});
+
+describe('theirsLabel', () => {
+  const hunk = (label: string, marker = 7): string =>
+    [
+      ...head,
+      `${'<'.repeat(marker)} HEAD`,
+      ...entryLines('a', a),
+      '='.repeat(marker),
+      ...entryLines('a', b),
+      `${'>'.repeat(marker)} ${label}`,
+      ...tail,
+    ].join('\n');
+
+  it('is the branch git named on the closing marker, as a command may show it', () => {
+    expect(theirsLabel(hunk('origin/y'))).toBe('origin/y');
+    expect(theirsLabel(hunk('feature/bag-2.0+x@v1'))).toBe('feature/bag-2.0+x@v1');
+    expect(theirsLabel(hunk('y', 9))).toBe('y');
+    expect(theirsLabel(hunk('y').replaceAll('\n', '\r\n'))).toBe('y');
+  });
+
+  it('is "theirs" for a label a shell or git would read as something else', () => {
+    // `git checkout -y -- out/…` would be an option; `--orphan=x` another command altogether.
+    expect(theirsLabel(hunk('-y'))).toBe('theirs');
+    expect(theirsLabel(hunk('--orphan=x'))).toBe('theirs');
+    expect(theirsLabel(hunk('y;rm'))).toBe('theirs');
+    expect(theirsLabel(hunk('$(id)'))).toBe('theirs');
+    expect(theirsLabel(hunk('1a2b3c (a commit being rebased)'))).toBe('theirs');
+    expect(theirsLabel(hunk('x'.repeat(201)))).toBe('theirs');
   });
 });
