@@ -18,6 +18,7 @@ const dirs: string[] = [];
 
 afterAll(async () => {
   for (const d of dirs) await rm(d, { recursive: true, force: true });
+  await rm(join(REPO_ROOT, 'dist', 'zz-deleted'), { recursive: true, force: true });
 });
 
 describe('npm pack', () => {
@@ -30,6 +31,10 @@ describe('npm pack', () => {
     // A code cache the CLI made here (dist/cli/.code-cache) belongs to this machine, not the package.
     await mkdir(join(REPO_ROOT, 'dist', 'cli', '.code-cache'), { recursive: true });
     await writeFile(join(REPO_ROOT, 'dist', 'cli', '.code-cache', 'pack-test.bin'), 'local');
+    // What tsc wrote for a source since deleted stays in dist/ (tsc never removes it): not shipped.
+    await mkdir(join(REPO_ROOT, 'dist', 'zz-deleted'), { recursive: true });
+    await writeFile(join(REPO_ROOT, 'dist', 'zz-deleted', 'gone.js'), 'export const gone = 1;\n');
+    await writeFile(join(REPO_ROOT, 'dist', 'zz-deleted', 'gone.d.ts'), 'export declare const gone = 1;\n');
     await run('npm', ['pack', '--silent', '--pack-destination', dir], { cwd: REPO_ROOT });
     const tarball = (await readdir(dir)).find((f) => f.endsWith('.tgz'));
     expect(tarball).toBeDefined();
@@ -40,6 +45,8 @@ describe('npm pack', () => {
     const examples = await readdir(join(pkg, 'recipes', 'examples'));
     expect(examples.filter((f) => f === 'out' || f.endsWith('.lock.json'))).toEqual([]);
     expect(await readdir(join(pkg, 'dist', 'cli'))).not.toContain('.code-cache');
+    expect(await readdir(join(pkg, 'dist'))).not.toContain('zz-deleted');
+    expect(await readdir(join(REPO_ROOT, 'dist'))).not.toContain('zz-deleted');
     // No source map pointing at src/, which is not shipped: neither a .map file nor a JS file naming one.
     const shipped = (await readdir(join(pkg, 'dist'), { recursive: true })).map(String);
     expect(shipped.filter((f) => f.endsWith('.map'))).toEqual([]);
