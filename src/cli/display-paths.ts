@@ -36,12 +36,22 @@ export function relativizeEvent(e: RunEvent, cwd: string): RunEvent {
     case 'run-summary':
       return { ...e, recipe: displayPath(e.recipe, cwd), out_dir: displayPath(e.out_dir, cwd) };
     case 'run-start':
+      return { ...e, recipe: displayPath(e.recipe, cwd) };
     case 'watch-error':
     case 'run-error':
-      return { ...e, recipe: displayPath(e.recipe, cwd) };
+      return { ...e, recipe: displayPath(e.recipe, cwd), problems: e.problems.map((p) => relativeProblem(p, cwd)) };
     case 'watch-cycle':
       return { ...e, recipe: displayPath(e.recipe, cwd), changed: e.changed.map((c) => displayPath(c, cwd)) };
     default:
       return e;
   }
+}
+
+/**
+ * A problem's `file:line:col: ` prefix with the file as a plain run prints it (relative to the
+ * cwd); the rest as it is (the reporter escapes what it prints).
+ */
+function relativeProblem(problem: string, cwd: string): string {
+  const file = /^(.+?):\d+:\d+: /.exec(problem)?.[1];
+  return file === undefined || !isAbsolute(file) ? problem : shortPath(file, cwd) + problem.slice(file.length);
 }

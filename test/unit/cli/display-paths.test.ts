@@ -4,7 +4,7 @@
  */
 import { isAbsolute, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { displayPath } from '../../../src/cli/display-paths.js';
+import { displayPath, relativizeEvent } from '../../../src/cli/display-paths.js';
 
 /** The rule as written before the shortcut. */
 function viaRelative(path: string, cwd: string): string {
@@ -37,5 +37,34 @@ describe('displayPath', () => {
       for (const path of paths)
         expect([cwd, path, displayPath(path, cwd)]).toEqual([cwd, path, viaRelative(path, cwd)]);
     expect(displayPath('/p/out/r/pass-1/a.png', '/p')).toBe('out/r/pass-1/a.png');
+  });
+});
+
+describe('relativizeEvent', () => {
+  it("shows a watch-mode problem's file as a plain run does: relative to the cwd", () => {
+    const problems = [
+      '/p/r.yml:3:5: error E_RECIPE_SCHEMA: unknown key "promt"',
+      '/p/sub/in/a.png:1:1: oops',
+      '/elsewhere/r.yml:2:1: beside the cwd',
+      'no location: /p/r.yml:3:5: stays',
+      'r.yml:1:1: already relative',
+    ];
+    const shown = relativizeEvent({ type: 'watch-error', t: 0, recipe: '/p/r.yml', kind: 'invalid', problems }, '/p');
+    expect(shown).toMatchObject({
+      recipe: 'r.yml',
+      problems: [
+        'r.yml:3:5: error E_RECIPE_SCHEMA: unknown key "promt"',
+        'sub/in/a.png:1:1: oops',
+        '../elsewhere/r.yml:2:1: beside the cwd',
+        'no location: /p/r.yml:3:5: stays',
+        'r.yml:1:1: already relative',
+      ],
+    });
+    const error = { type: 'run-error', t: 0, recipe: '/p/r.yml', code: 'E_X', exit_code: 66, problems } as const;
+    const fromSub = relativizeEvent(error, '/p/sub') as typeof error;
+    expect([fromSub.recipe, fromSub.problems[0]]).toEqual([
+      '../r.yml',
+      '../r.yml:3:5: error E_RECIPE_SCHEMA: unknown key "promt"',
+    ]);
   });
 });
