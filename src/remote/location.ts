@@ -31,7 +31,9 @@ export function parseRemoteUrl(text: string, where: string): RemoteLocation {
   if ('problem' in split)
     throw new KontextError('E_REMOTE_CONFIG', `${where}: ${split.problem}: ${JSON.stringify(shown(text))}`, {
       exitCode: ExitCode.USAGE,
-      hint: 'write s3://<bucket>/<prefix>, e.g. s3://team-cache/kontext; the endpoint comes from AWS_ENDPOINT_URL_S3',
+      hint:
+        'write s3://<bucket>/<prefix>, e.g. s3://team-cache/kontext; the endpoint comes from AWS_ENDPOINT_URL_S3' +
+        ' (or --no-remote: run, edit, status, report and clean without the remote cache)',
     });
   const { bucket, prefix } = split;
   return { bucket, prefix, url: `s3://${bucket}${prefix === '' ? '' : `/${prefix}`}` };

@@ -29,7 +29,11 @@ describe('parseRemoteUrl', () => {
     `s3://${'a'.repeat(64)}`,
   ])('refuses %j (exit 64, naming the setting)', (text) => {
     expect(() => parseRemoteUrl(text, 'KONTEXT_REMOTE_CACHE')).toThrow(
-      expect.objectContaining({ exitCode: 64, message: expect.stringContaining('KONTEXT_REMOTE_CACHE') }),
+      expect.objectContaining({
+        exitCode: 64,
+        message: expect.stringContaining('KONTEXT_REMOTE_CACHE'),
+        hint: expect.stringContaining('--no-remote'),
+      }),
     );
   });
 
