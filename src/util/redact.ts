@@ -25,7 +25,12 @@ export function redactUrl(url: string): string {
     const q = u.search ? '?…' : '';
     return `${u.protocol}//${u.host}${u.pathname}${q}`;
   } catch {
-    return url.length > 80 ? `${url.slice(0, 77)}…` : url;
+    // Not a URL by WHATWG's rules (a space in the host, a port out of range): cut the same parts
+    // by their delimiters, so a password or a signature in it is not printed either.
+    const cut = url
+      .replace(/^([A-Za-z][\w+.-]*:\/\/)[^?#]*@/, '$1')
+      .replace(/([?#]).*$/s, (_, c) => (c === '?' ? '?…' : ''));
+    return cut.length > 80 ? `${cut.slice(0, 77)}…` : cut;
   }
 }
 

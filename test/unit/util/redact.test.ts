@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { redactSecrets, redactUrlsIn } from '../../../src/util/redact.js';
+import { redactSecrets, redactUrl, redactUrlsIn } from '../../../src/util/redact.js';
 
 describe('redactUrlsIn', () => {
   it('drops query strings and userinfo of URLs in text', () => {
@@ -28,5 +28,16 @@ describe('redactSecrets', () => {
     expect(redactSecrets('token abcdef and abcdefgh, id ab', ['abcdef', 'abcdefgh', 'ab'])).toBe(
       'token *** and ***, id ab',
     );
+  });
+});
+
+describe('redactUrl', () => {
+  it('drops userinfo and the query of a URL the WHATWG parser refuses, too', () => {
+    // A space in the host, a port out of range, a password holding a slash: each throws in `new URL`.
+    expect(redactUrl('https://user:s3cret@exa mple.com/x.png')).toBe('https://exa mple.com/x.png');
+    expect(redactUrl('https://h:99999/x.png?X-Amz-Signature=abc123')).toBe('https://h:99999/x.png?…');
+    expect(redactUrl('https://u:pa/ss@host:99999/x')).toBe('https://host:99999/x');
+    expect(redactUrl('https://h:99999/x#token=abc')).toBe('https://h:99999/x');
+    expect(redactUrl('https://u:p@h/x?sig=1')).toBe('https://h/x?…');
   });
 });
