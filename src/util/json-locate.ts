@@ -43,8 +43,8 @@ export interface JsonDuplicateKey {
   readonly offset: number;
   /** 0-based offset of the first occurrence's opening quote. */
   readonly first: number;
-  /** The keys leading to the object that holds it, outermost first. */
-  readonly path: readonly string[];
+  /** The keys (and array indices) leading to the object that holds it, outermost first. */
+  readonly path: readonly PropertyKey[];
   readonly key: string;
 }
 
@@ -103,10 +103,14 @@ class Scanner {
   duplicate: JsonDuplicateKey | null = null;
   /** The keys of each open object, with where each was first seen, and the path to it. */
   private readonly objects: Map<string, number>[] = [];
-  private readonly path: string[] = [];
+  private readonly path: PropertyKey[] = [];
+  /** With `target`: the offset of its deepest part met so far, and that part's length. */
+  located = 0;
+  private locatedDepth = 0;
   constructor(
     private readonly text: string,
     private readonly keys = false,
+    private readonly target: readonly PropertyKey[] | null = null,
   ) {}
 
   document(): void {
@@ -124,7 +128,16 @@ class Scanner {
       this.objects.pop();
       return;
     }
-    if (c === '[') return this.members(']', () => this.value());
+    if (c === '[') {
+      let index = 0;
+      return this.members(']', () => {
+        this.ws();
+        this.path.push(index++);
+        this.mark(this.i);
+        this.value();
+        this.path.pop();
+      });
+    }
     if (c === '"') return this.string();
     for (const lit of ['true', 'false', 'null']) {
       if (this.text.startsWith(lit, this.i)) {
@@ -146,13 +159,27 @@ class Scanner {
     if (this.text[this.i] !== '"') this.fail(`expected a property name, found ${this.here()}`);
     const start = this.i;
     this.string();
-    const key = this.keys ? this.seen(start) : '';
+    let key = '';
+    if (this.keys) key = this.seen(start);
+    else if (this.target) key = JSON.parse(this.text.slice(start, this.i)) as string;
     this.ws();
     if (this.text[this.i] !== ':') this.fail(`expected ":", found ${this.here()}`);
     this.i++;
     this.path.push(key);
+    this.mark(start);
     this.value();
     this.path.pop();
+  }
+
+  /** With `target`: note `offset` when the path here is a deeper part of it; stop at the whole. */
+  private mark(offset: number): void {
+    const target = this.target;
+    const depth = this.path.length;
+    if (target === null || depth <= this.locatedDepth || depth > target.length) return;
+    for (let k = 0; k < depth; k++) if (String(this.path[k]) !== String(target[k])) return;
+    this.located = offset;
+    this.locatedDepth = depth;
+    if (depth === target.length) throw new Found();
   }
 
   /** Note the key whose string starts at `start`; at the first repeat, record it and stop the scan. */
@@ -230,14 +257,19 @@ function formatPathStep(p: PropertyKey, i: number): string {
   return i === 0 ? key : `.${key}`;
 }
 
-/** Best effort for pretty-printed files: the offset of the deepest key of `path` found in order. */
+/**
+ * The offset of `path` in `text`: of its last key (an object member) or the start of its last
+ * element (an array index), found by walking the JSON, so an array element is the one its index
+ * names and a key is never matched inside a string value. Where the path leaves what the text
+ * holds (a member that is missing, text that is not JSON past some point), the deepest part of
+ * it that was found; 0 for none.
+ */
 export function locatePath(text: string, path: readonly PropertyKey[]): number {
-  let offset = 0;
-  for (const p of path) {
-    if (typeof p !== 'string') continue;
-    const at = text.indexOf(`${JSON.stringify(p)}`, offset);
-    if (at < 0) break;
-    offset = at;
+  const scanner = new Scanner(text, false, path);
+  try {
+    scanner.document();
+  } catch (e) {
+    if (!(e instanceof Located) && !(e instanceof Found)) throw e;
   }
-  return offset;
+  return scanner.located;
 }

@@ -5,6 +5,7 @@ import {
   findJsonSyntaxError,
   jsonMembersAtMost,
   lineCol,
+  locatePath,
 } from '../../../src/util/json-locate.js';
 
 describe('findJsonSyntaxError', () => {
@@ -84,5 +85,48 @@ describe('jsonMembersAtMost / findJsonDuplicateKey', () => {
     expect(findJsonDuplicateKey(nodes)).toMatchObject({ path: ['nodes'], key: 'a', first: 11 });
     // The same key in sibling objects is no duplicate.
     expect(findJsonDuplicateKey('[{"a": 1}, {"a": 2}, {"x": {"a": 3}}]')).toBeNull();
+  });
+});
+
+describe('locatePath', () => {
+  const scenario = [
+    '{',
+    '  "name": "faults",',
+    '  "faults": [',
+    '    { "on": "submit", "status": 503 },',
+    '    { "on": "status", "status": "x" },',
+    '    [0, 1, { "status": 2 }]',
+    '  ]',
+    '}',
+  ].join('\n');
+  const at = (path: readonly PropertyKey[]): string => {
+    const { line, col } = lineCol(scenario, locatePath(scenario, path));
+    return `${line}:${col}`;
+  };
+
+  it('finds the array element its index names, not the first one holding the key', () => {
+    expect(at(['faults', 1, 'status'])).toBe('5:23');
+    expect(at(['faults', 0, 'status'])).toBe('4:23');
+    expect(at(['faults', 1])).toBe('5:5');
+    expect(at(['faults', 2, 2, 'status'])).toBe('6:14');
+  });
+
+  it('matches a key only where it is a key (the value "faults" above is not the key)', () => {
+    expect(at(['faults'])).toBe('3:3');
+  });
+
+  it('falls back to the deepest part of the path found; 0 for none; stops at broken JSON', () => {
+    expect(at(['faults', 1, 'missing'])).toBe('5:5');
+    expect(at(['faults', 9])).toBe('3:3');
+    expect(locatePath(scenario, ['nope'])).toBe(0);
+    expect(locatePath(scenario, [])).toBe(0);
+    expect(locatePath('{"a": [1, {"b": oops', ['a', 1, 'b'])).toBe(11);
+  });
+
+  it('names a key repeated inside an array element by its index', () => {
+    expect(findJsonDuplicateKey('{"faults": [{"on": 1}, {"on": 2, "on": 3}]}')).toMatchObject({
+      path: ['faults', 1],
+      key: 'on',
+    });
   });
 });
