@@ -56,7 +56,12 @@ export interface RunRecipeOptions extends RunOptions, RunContextOptions {
 export interface RunRecipeDeps {
   readonly rt: Runtime;
   readonly onEvent: (event: RunEvent) => void;
-  /** Reuse an open provider session; otherwise one is opened (when there is work) and closed here. */
+  /**
+   * Reuse an open provider session (the caller closes it); otherwise one is opened (when there is
+   * work) and closed here. It serves only the nodes on its own provider (`session.name`): a run
+   * with a node to submit or re-attach on another (the recipe's `provider:`, a pass's, `--provider`)
+   * rejects with a `UsageError` (exit 64) naming both, before any request; nothing is paid.
+   */
   readonly session?: ProviderSession | undefined;
   /** The remote cache's time bounds, when shorter than the product's (tests that check one fires). */
   readonly remoteBounds?: RemoteBounds | undefined;
