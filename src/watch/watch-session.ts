@@ -34,6 +34,7 @@ import { type Prepared, startCounts } from '../run/prepare.js';
 import { eventReason } from '../run/resolve.js';
 import { lockPathFor, runTargetFor, type RunRecipeOptions } from '../run/run-recipe.js';
 import { checkRunOptions } from '../run/option-checks.js';
+import { checkCiFlags } from '../run/frozen.js';
 import { writeGuardFor } from '../run/write-guard-for.js';
 import { executePlan, type RunSummary } from '../run/scheduler.js';
 import { SpendLedger } from '../run/spend.js';
@@ -129,6 +130,8 @@ export class WatchSession {
     readonly deps: WatchDeps,
   ) {
     checkRunOptions(options); // a bad number is a usage error now, not a TypeError in a cycle
+    // `frozen` and `shard` are one-shot (CI) options: refused as `run --watch` refuses them, never ignored.
+    checkCiFlags(options, { watch: true });
     this.#listener = guardListener(deps.onEvent);
     // The context's own warnings (cache dir, provider, remote cache) go through the cycle's guard too.
     this.#context = openRunContext({ ...deps, onEvent: (e) => this.#emit(e) }, options);

@@ -2,6 +2,8 @@
  * A library caller's bad number in the run options is a usage error (E_USAGE, exit 64) naming the
  * option, at `runRecipe`, `new WatchSession` and `runEdit`: `jobs: NaN` was p-limit's bare
  * TypeError ("Expected `concurrency` to be a number from 1 and up"), with no code or exit code.
+ * A `WatchSession` with `frozen` (or `shard`) ignored it and paid; it is refused as
+ * `run --watch --frozen` is.
  */
 import { readdir } from 'node:fs/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -40,6 +42,21 @@ const BAD: readonly [string, Partial<RunRecipeOptions>][] = [
   ['shard', { shard: { index: 0.5, count: 2 } }],
 ];
 
+/** The error `new WatchSession(…)` throws with these options, or `undefined` (the session closed again). */
+async function watchError(options: Partial<RunRecipeOptions>): Promise<unknown> {
+  let session: WatchSession;
+  try {
+    session = new WatchSession(project.recipe, options as RunRecipeOptions, {
+      rt: testRuntime(project.root),
+      onEvent: () => {},
+    });
+  } catch (e) {
+    return e;
+  }
+  await session.close();
+  return undefined;
+}
+
 describe('run options a library caller passes', () => {
   it.each(BAD)('runRecipe: a bad %s is a usage error before anything runs', async (option, bad) => {
     const events: RunEvent[] = [];
@@ -63,6 +80,19 @@ describe('run options a library caller passes', () => {
       { rt, onEvent: () => undefined },
     );
     expect(again.kind === 'run' && again.summary.cached).toBe(1);
+  });
+
+  it('new WatchSession: frozen or shard is a usage error at once (as in run --watch), never ignored', async () => {
+    expect(await watchError({ jobs: 2, frozen: true })).toMatchObject({
+      code: 'E_USAGE',
+      exitCode: 64,
+      message: '--watch cannot be combined with --frozen',
+    });
+    expect(await watchError({ jobs: 2, shard: { index: 1, count: 2 } })).toMatchObject({
+      code: 'E_USAGE',
+      message: '--watch cannot be combined with --shard',
+    });
+    expect(await watchError({ jobs: 2, frozen: false })).toBeUndefined();
   });
 
   it('new WatchSession: jobs NaN is a usage error at once, not a TypeError in its first cycle', () => {
