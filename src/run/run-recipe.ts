@@ -82,11 +82,11 @@ export async function runRecipe(
   options: RunRecipeOptions,
   deps: RunRecipeDeps,
 ): Promise<RunRecipeResult> {
-  checkRunOptions(options); // a bad number is a usage error here, not a TypeError deep inside
+  const checked = checkRunOptions(options); // a bad number is a usage error here, not a TypeError deep inside
   // Aborting `options.signal` for any reason stops the run as Ctrl-C does: a typed InterruptedError.
   const signal = interruptSignal(options.signal);
   const listener = guardListener(deps.onEvent); // the caller's exception does not stop the run
-  const result = await runRecipeWith(path, { ...options, signal }, { ...deps, onEvent: listener.onEvent });
+  const result = await runRecipeWith(path, { ...checked, signal }, { ...deps, onEvent: listener.onEvent });
   listener.throwIfFailed();
   return result;
 }

@@ -124,17 +124,21 @@ export class WatchSession {
   /** The current cycle's guard on the caller's listener: every event the session sends goes through one. */
   #listener: GuardedListener;
 
+  /** The options as given, with `jobs` defaulted (option-checks.ts). */
+  readonly options: RunRecipeOptions;
+
   constructor(
     readonly path: string,
-    readonly options: RunRecipeOptions,
+    options: RunRecipeOptions,
     readonly deps: WatchDeps,
   ) {
-    checkRunOptions(options); // a bad number is a usage error now, not a TypeError in a cycle
+    // A bad number or selection is a usage error now, not a TypeError in a cycle.
+    this.options = checkRunOptions(options);
     // `frozen` and `shard` are one-shot (CI) options: refused as `run --watch` refuses them, never ignored.
     checkCiFlags(options, { watch: true });
     this.#listener = guardListener(deps.onEvent);
     // The context's own warnings (cache dir, provider, remote cache) go through the cycle's guard too.
-    this.#context = openRunContext({ ...deps, onEvent: (e) => this.#emit(e) }, options);
+    this.#context = openRunContext({ ...deps, onEvent: (e) => this.#emit(e) }, this.options);
   }
 
   /**
