@@ -28,6 +28,7 @@ import { holdRunLock, waitingMessage } from './run-lock.js';
 import { interruptSignal } from './interrupt-signal.js';
 import { checkRunOptions } from './option-checks.js';
 import { guardListener } from './event-listener.js';
+import { stampWarnings } from './event-clock.js';
 import { emitWarnings } from './lint-warnings.js';
 import { previewRun } from './preview.js';
 import { frozenDeps, frozenFailure } from './frozen.js';
@@ -85,7 +86,8 @@ export async function runRecipe(
   const checked = checkRunOptions(options); // a bad number is a usage error here, not a TypeError deep inside
   // Aborting `options.signal` for any reason stops the run as Ctrl-C does: a typed InterruptedError.
   const signal = interruptSignal(options.signal);
-  const listener = guardListener(deps.onEvent); // the caller's exception does not stop the run
+  // The caller's exception does not stop the run; its warnings and notices get the run's clock.
+  const listener = guardListener(stampWarnings(deps.onEvent, () => deps.rt.now()));
   const result = await runRecipeWith(path, { ...checked, signal }, { ...deps, onEvent: listener.onEvent });
   listener.throwIfFailed();
   return result;
