@@ -55,19 +55,43 @@ export function createS3Client(settings: S3Settings, env: Env): S3Client {
     accessKeyId && secretAccessKey
       ? { accessKeyId, secretAccessKey, sessionToken: env['AWS_SESSION_TOKEN'] }
       : undefined;
-  return new S3Client({
-    // Undefined lets the SDK take the region from the profile's shared config.
-    region: settings.region ?? env['AWS_REGION'] ?? env['AWS_DEFAULT_REGION'],
-    endpoint: settings.endpoint,
-    forcePathStyle: settings.forcePathStyle,
-    credentials: fromEnv,
-    profile: fromEnv ? undefined : (settings.profile ?? env['AWS_PROFILE']),
-    // The SDK's default (CRC32 trailers, aws-chunked bodies) is not understood by every
-    // S3-compatible store: some would store the chunk framing as part of the object.
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-    requestHandler: { connectionTimeout: CONNECT_TIMEOUT_MS, requestTimeout: IDLE_TIMEOUT_MS },
-    maxAttempts: 3,
-    logger: SILENT_LOGGER,
-  });
+  return withoutNodeVersionWarning(
+    () =>
+      new S3Client({
+        // Undefined lets the SDK take the region from the profile's shared config.
+        region: settings.region ?? env['AWS_REGION'] ?? env['AWS_DEFAULT_REGION'],
+        endpoint: settings.endpoint,
+        forcePathStyle: settings.forcePathStyle,
+        credentials: fromEnv,
+        profile: fromEnv ? undefined : (settings.profile ?? env['AWS_PROFILE']),
+        // The SDK's default (CRC32 trailers, aws-chunked bodies) is not understood by every
+        // S3-compatible store: some would store the chunk framing as part of the object.
+        requestChecksumCalculation: 'WHEN_REQUIRED',
+        responseChecksumValidation: 'WHEN_REQUIRED',
+        requestHandler: { connectionTimeout: CONNECT_TIMEOUT_MS, requestTimeout: IDLE_TIMEOUT_MS },
+        maxAttempts: 3,
+        logger: SILENT_LOGGER,
+      }),
+  );
+}
+
+/** The AWS SDK's switch for its Node-version warning (read as `"true"`). */
+const NODE_WARNING_OFF = 'AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED';
+
+/**
+ * Build an SDK client without its Node-version warning. On Node 20 the SDK's first client prints
+ * `NodeVersionSupportWarning` (its 2027 releases need Node 22) through `process.emitWarning`: on an
+ * embedder's stderr, though the library never prints (the CLI sets the switch for the process,
+ * cli/launch.ts). The SDK reads the switch only as a client is built (its runtime config,
+ * `emitWarningIfUnsupportedVersion` in `@aws-sdk/core`), and once per process: so it is set for
+ * that moment only, unless the embedder set it (either way), and `process.env` is left as it was.
+ */
+function withoutNodeVersionWarning<T>(build: () => T): T {
+  if (process.env[NODE_WARNING_OFF] !== undefined) return build();
+  process.env[NODE_WARNING_OFF] = 'true';
+  try {
+    return build();
+  } finally {
+    delete process.env[NODE_WARNING_OFF];
+  }
 }

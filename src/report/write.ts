@@ -22,6 +22,7 @@ import { type Collected, collectReport, type LiveRun } from './collect.js';
 import { renderPage } from './html.js';
 import { checkOutDir, ensureRealDir, pageWriteError } from './safe-dir.js';
 import type { ReportData } from './types.js';
+import { guardMessages } from '../run/event-listener.js';
 
 export interface ReportOptions {
   readonly cacheDir?: string | undefined;
@@ -57,6 +58,13 @@ export interface WrittenReport {
 
 /** Load the recipe and write its report (the `kontext report` command). */
 export async function writeReport(path: string, options: ReportOptions, deps: ReportDeps): Promise<WrittenReport> {
+  // A callback that throws changes nothing; once the report is written, its error is thrown (exit 70).
+  const said = guardMessages(deps);
+  const written = await reportOf(path, options, { ...deps, ...said });
+  return said.unlessFailed(written, `the report was written regardless: ${written.index}`);
+}
+
+async function reportOf(path: string, options: ReportOptions, deps: ReportDeps): Promise<WrittenReport> {
   const recipe = await loadRecipe(path, {
     rt: deps.rt,
     strict: options.strict ?? false,

@@ -25,6 +25,7 @@ import { openStoreOrStandIn } from './open-cache.js';
 import type { Store } from '../store/types.js';
 import { lockPathFor } from './run-recipe.js';
 import { writeGuardFor } from './write-guard-for.js';
+import { guardMessages } from './event-listener.js';
 
 export interface CleanOptions {
   readonly dryRun?: boolean | undefined;
@@ -66,6 +67,13 @@ export interface CleanReport {
 }
 
 export async function cleanRecipe(path: string, options: CleanOptions, deps: CleanDeps): Promise<CleanReport> {
+  // A callback that throws changes nothing; once clean is done, its error is thrown (exit 70).
+  const said = guardMessages(deps);
+  const report = await clean(path, options, { ...deps, ...said });
+  return said.unlessFailed(report, `clean went on regardless${report.dryRun ? ' (a dry run)' : ''}`);
+}
+
+async function clean(path: string, options: CleanOptions, deps: CleanDeps): Promise<CleanReport> {
   const { rt } = deps;
   const recipe = await loadRecipe(path, { rt, strict: false, allowOutsideRoot: options.allowOutsideRoot ?? false });
   // Every branch below every variant, picked or not: picking another one later stays free.

@@ -27,7 +27,7 @@ import type { Store } from '../store/types.js';
 import { BASE_WRITE_GUARD, type WriteGuard } from '../store/write-guard.js';
 import type { RunEvent } from './events.js';
 import type { RunCoordination, RunDeps } from './options.js';
-import type { SourceLocation } from '../errors.js';
+import { type SourceLocation, UsageError } from '../errors.js';
 import { checkRunnable, providersCalled } from './node-provider.js';
 import { checkHostedSources, checkHosting, checkInlineSources, enforceMaxCost } from './preflight.js';
 import { prefetchInputs, type Prefetch, type PrefetchDeps } from './prefetch.js';
@@ -69,7 +69,10 @@ export interface RunContextDeps {
   readonly rt: Runtime;
   /** Where the context's own events go (a session's warnings). */
   readonly onEvent: (event: RunEvent) => void;
-  /** An open session to use for every provider (the caller closes it). */
+  /**
+   * An open session (the caller closes it): it serves only the nodes on its own provider
+   * (`session.name`); a run needing any other provider is refused (sessionMismatch, exit 64).
+   */
   readonly session?: ProviderSession | undefined;
   /** Sessions shared beyond this context (the caller closes them); otherwise the context keeps its own. */
   readonly sessions?: SessionPool | undefined;
@@ -164,7 +167,11 @@ export class RunContext {
       signal: options.signal,
       bounds: deps.remoteBounds,
     });
-    if (session) this.#open = async () => session;
+    if (session)
+      this.#open = async (name) => {
+        if (name !== session.name) throw sessionMismatch(session.name, name);
+        return session;
+      };
     else if (sessions) this.#open = (name) => sessions.get(name);
     else {
       const cacheDir = resolveCacheDir({ flag: options.cacheDir, env: deps.rt.env, cwd: deps.rt.cwd });
@@ -330,6 +337,17 @@ export class RunContext {
     }
     return opened;
   }
+}
+
+/**
+ * A caller's session asked to serve a provider it is not: refused, never used (its requests would be
+ * paid at one API and recorded in the lock and the cache as another's results).
+ */
+function sessionMismatch(has: ProviderName, needs: ProviderName): UsageError {
+  const message = `the provider session given to the run is ${has}'s, but nodes of this run run on ${needs}`;
+  return new UsageError(message, {
+    hint: `pass a session opened for ${needs} (openProviderSession('${needs}', rt)), or none: the run opens its own`,
+  });
 }
 
 /** Open a run context; `close()` it when the run (or watching) ends. */

@@ -22,6 +22,7 @@ import { editWriteGuard } from './edit-target.js';
 import { prepareOutputFolder } from './output-folders.js';
 import { outputPathError } from './output-errors.js';
 import { checkSeed } from './option-checks.js';
+import { stampWarnings } from './event-clock.js';
 
 export interface EditOptions {
   readonly image: string;
@@ -47,7 +48,8 @@ export interface EditOptions {
 
 export async function runEdit(options: EditOptions, deps: RunRecipeDeps): Promise<EditResult> {
   checkSeed(options.seed); // a usage error, not a request the API refuses
-  const listener = guardListener(deps.onEvent); // the caller's exception does not stop the edit
+  // The caller's exception does not stop the edit; its warnings and notices get the run's clock.
+  const listener = guardListener(stampWarnings(deps.onEvent, () => deps.rt.now()));
   const result = await runEditWith(options, { ...deps, onEvent: listener.onEvent });
   listener.throwIfFailed();
   return result;

@@ -61,6 +61,56 @@ export function guardListener(onEvent: (event: RunEvent) => void): GuardedListen
   return guarded;
 }
 
+/** A call's message callbacks (`recipeStatus`, `writeReport`, `cleanRecipe`): observers, as `onEvent` is. */
+export interface MessageCallbacks {
+  readonly onWarning?: ((message: string) => void) | undefined;
+  readonly onNotice?: ((message: string) => void) | undefined;
+}
+
+export interface GuardedMessages {
+  readonly onWarning: (message: string) => void;
+  readonly onNotice: (message: string) => void;
+  /** `value` (the call's result, its work done), or the callbacks' first exception as one `E_EVENT_LISTENER`. */
+  unlessFailed<T>(value: T, hint: string): T;
+}
+
+/**
+ * `onWarning`/`onNotice` guarded as {@link guardListener} guards `onEvent`: a throw (or a rejected
+ * promise) changes nothing of the work (a status still computed, a report still written); once it is
+ * done, the first one is thrown as `E_EVENT_LISTENER` (exit 70), the callback's error as its cause.
+ */
+export function guardMessages(callbacks: MessageCallbacks): GuardedMessages {
+  let failure: { readonly error: unknown; readonly name: string } | null = null;
+  const guard =
+    (name: string, callback: ((message: string) => void) | undefined) =>
+    (message: string): void => {
+      if (callback === undefined) return;
+      const failed = (error: unknown): void => {
+        failure ??= { error, name };
+      };
+      try {
+        const returned: unknown = callback(message);
+        if (isThenable(returned)) returned.then(undefined, failed);
+      } catch (error) {
+        failed(error);
+      }
+    };
+  return {
+    onWarning: guard('onWarning', callbacks.onWarning),
+    onNotice: guard('onNotice', callbacks.onNotice),
+    unlessFailed(value, hint) {
+      if (failure === null) return value;
+      const { error, name } = failure;
+      const why = error instanceof Error ? error.message : String(error);
+      throw new KontextError('E_EVENT_LISTENER', `the ${name} callback threw: ${why}`, {
+        exitCode: ExitCode.SOFTWARE,
+        cause: error,
+        hint,
+      });
+    },
+  };
+}
+
 function isThenable(value: unknown): value is PromiseLike<unknown> {
   return typeof (value as { then?: unknown } | null)?.then === 'function';
 }

@@ -36,6 +36,15 @@ export const NodePhase = z.enum(['hosting', 'submitting', 'queued', 'running', '
 export type NodePhase = z.infer<typeof NodePhase>;
 
 const base = { t: z.number().describe('ms since the run started') };
+/** `warning` and `notice`: also said before the run starts, or outside any run (run/event-clock.ts). */
+const said = {
+  t: z
+    .number()
+    .describe(
+      'ms since the run started (its run-start); 0 when said before it (loading, planning, the preflight) ' +
+        'or outside a run',
+    ),
+};
 
 /** Requests submitted and what they cost at list price (run/spend.ts). */
 const spendTotals = {
@@ -122,7 +131,7 @@ export const RunEvent = z.discriminatedUnion('type', [
   }),
   z.object({
     type: z.literal('warning'),
-    ...base,
+    ...said,
     message: z.string(),
     node: z.string().optional(),
     /** A drift warning: the node changed more of the image than its pass's `max_change` allows. */
@@ -135,7 +144,7 @@ export const RunEvent = z.discriminatedUnion('type', [
       .optional(),
   }),
   /** Information a person may want, not a problem (e.g. the remote cache's pending uploads). */
-  z.object({ type: z.literal('notice'), ...base, message: z.string() }),
+  z.object({ type: z.literal('notice'), ...said, message: z.string() }),
   /** Watch mode: a change was seen and the recipe re-planned. */
   z.object({
     type: z.literal('watch-cycle'),

@@ -4,6 +4,8 @@
  * (exit 64) naming the option, not a `TypeError` from deep inside (p-limit's "Expected
  * `concurrency`…" for `jobs: NaN`) or a timer Node clamps to 1 ms with a warning. The CLI's flags
  * are parsed stricter (cli/options.ts); these are the bounds past which a run cannot work.
+ * `jobs` left out (a JavaScript caller) is the CLI's default, 4; a selection (`only`, `force`,
+ * `reseed`) that is not a list of node patterns (a bare string: `only: 'bg'`) is a usage error.
  */
 import { UsageError } from '../errors.js';
 import type { RunRecipeOptions } from './run-recipe.js';
@@ -11,16 +13,34 @@ import type { RunRecipeOptions } from './run-recipe.js';
 /** The longest delay a Node timer keeps (2^31 − 1 ms, about 24.8 days); longer fires at once. */
 const MAX_TIMER_MS = 2_147_483_647;
 
+/** `jobs` when a caller leaves it out: `kontext run`'s `-j` default. */
+const DEFAULT_JOBS = 4;
+
 type Checked = Pick<
   RunRecipeOptions,
-  'jobs' | 'maxCostUsd' | 'maxCostSpentUsd' | 'deadlineMs' | 'submitGraceMs' | 'outputRereadMs' | 'shard'
+  | 'jobs'
+  | 'maxCostUsd'
+  | 'maxCostSpentUsd'
+  | 'deadlineMs'
+  | 'submitGraceMs'
+  | 'outputRereadMs'
+  | 'shard'
+  | 'only'
+  | 'force'
+  | 'reseed'
 >;
 
-/** Throws a `UsageError` for the first option out of its range. */
-export function checkRunOptions(options: Partial<Checked>): void {
+/**
+ * Throws a `UsageError` for the first option out of its range or of the wrong kind; returns the
+ * options with `jobs` defaulted (4) when left out.
+ */
+export function checkRunOptions<T extends Partial<Checked>>(options: T): T & { readonly jobs: number } {
   const { jobs, shard } = options;
   if (jobs !== undefined && !(Number.isSafeInteger(jobs) && jobs >= 1))
     throw bad('jobs', jobs, 'an integer of at least 1');
+  checkSelection('only', options.only, false);
+  checkSelection('force', options.force, true);
+  checkSelection('reseed', options.reseed, true);
   inRange('maxCostUsd', options.maxCostUsd, 0, Number.MAX_VALUE);
   if (options.maxCostSpentUsd !== null) inRange('maxCostSpentUsd', options.maxCostSpentUsd, 0, Number.MAX_VALUE);
   inRange('deadlineMs', options.deadlineMs, 1, MAX_TIMER_MS);
@@ -29,6 +49,19 @@ export function checkRunOptions(options: Partial<Checked>): void {
   const whole = (n: number): boolean => Number.isSafeInteger(n) && n >= 1;
   if (shard !== undefined && !(whole(shard.index) && whole(shard.count) && shard.index <= shard.count))
     throw bad('shard', `${shard.index}/${shard.count}`, 'i/n with whole numbers 1 ≤ i ≤ n');
+  return { ...options, jobs: jobs ?? DEFAULT_JOBS };
+}
+
+/** A selection: absent, a list of node patterns (strings), or (`force`, `reseed`) `'all'`. */
+function checkSelection(name: string, value: unknown, all: boolean): void {
+  if (value === undefined || (all && value === 'all')) return;
+  if (Array.isArray(value) && value.every((p) => typeof p === 'string')) return;
+  const what = `a list of node patterns${all ? " or 'all'" : ''}`;
+  let shown = String(value);
+  if (typeof value === 'string') shown = JSON.stringify(value);
+  else if (Array.isArray(value)) shown = 'a list with a non-string';
+  const hint = typeof value === 'string' ? { hint: `pass ${name}: [${JSON.stringify(value)}]` } : {};
+  throw new UsageError(`${name} must be ${what}, got ${shown}`, hint);
 }
 
 /** An edit's `seed`: what a request's seed can be. */

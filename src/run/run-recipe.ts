@@ -28,6 +28,7 @@ import { holdRunLock, waitingMessage } from './run-lock.js';
 import { interruptSignal } from './interrupt-signal.js';
 import { checkRunOptions } from './option-checks.js';
 import { guardListener } from './event-listener.js';
+import { stampWarnings } from './event-clock.js';
 import { emitWarnings } from './lint-warnings.js';
 import { previewRun } from './preview.js';
 import { frozenDeps, frozenFailure } from './frozen.js';
@@ -56,7 +57,12 @@ export interface RunRecipeOptions extends RunOptions, RunContextOptions {
 export interface RunRecipeDeps {
   readonly rt: Runtime;
   readonly onEvent: (event: RunEvent) => void;
-  /** Reuse an open provider session; otherwise one is opened (when there is work) and closed here. */
+  /**
+   * Reuse an open provider session (the caller closes it); otherwise one is opened (when there is
+   * work) and closed here. It serves only the nodes on its own provider (`session.name`): a run
+   * with a node to submit or re-attach on another (the recipe's `provider:`, a pass's, `--provider`)
+   * rejects with a `UsageError` (exit 64) naming both, before any request; nothing is paid.
+   */
   readonly session?: ProviderSession | undefined;
   /** The remote cache's time bounds, when shorter than the product's (tests that check one fires). */
   readonly remoteBounds?: RemoteBounds | undefined;
@@ -77,11 +83,12 @@ export async function runRecipe(
   options: RunRecipeOptions,
   deps: RunRecipeDeps,
 ): Promise<RunRecipeResult> {
-  checkRunOptions(options); // a bad number is a usage error here, not a TypeError deep inside
+  const checked = checkRunOptions(options); // a bad number is a usage error here, not a TypeError deep inside
   // Aborting `options.signal` for any reason stops the run as Ctrl-C does: a typed InterruptedError.
   const signal = interruptSignal(options.signal);
-  const listener = guardListener(deps.onEvent); // the caller's exception does not stop the run
-  const result = await runRecipeWith(path, { ...options, signal }, { ...deps, onEvent: listener.onEvent });
+  // The caller's exception does not stop the run; its warnings and notices get the run's clock.
+  const listener = guardListener(stampWarnings(deps.onEvent, () => deps.rt.now()));
+  const result = await runRecipeWith(path, { ...checked, signal }, { ...deps, onEvent: listener.onEvent });
   listener.throwIfFailed();
   return result;
 }

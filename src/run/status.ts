@@ -34,6 +34,7 @@ import { storedRecord } from './lock-current.js';
 import { lockPathFor } from './run-recipe.js';
 import { conflictMessage, type LockConflictReport, lostThenStrays, resolvedLock } from './lock-resolve.js';
 import { mergedResultStop } from './lock-merge-stop.js';
+import { guardMessages } from './event-listener.js';
 
 export type NodeStatusState = 'up-to-date' | 'will-run' | 'modified' | 'missing' | 'remote';
 
@@ -130,6 +131,13 @@ export interface StatusDeps {
 }
 
 export async function recipeStatus(path: string, options: StatusOptions, deps: StatusDeps): Promise<RecipeStatus> {
+  // A callback that throws changes nothing; once the status is known, its error is thrown (exit 70).
+  const said = guardMessages(deps);
+  const status = await statusOf(path, options, { ...deps, ...said });
+  return said.unlessFailed(status, 'the status was computed regardless');
+}
+
+async function statusOf(path: string, options: StatusOptions, deps: StatusDeps): Promise<RecipeStatus> {
   const { rt } = deps;
   const recipe = await loadRecipe(path, {
     rt,

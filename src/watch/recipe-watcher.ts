@@ -8,7 +8,6 @@
  * one edited by hand starts none (`onOutputEdited`).
  */
 import type { WatchSession } from './watch-session.js';
-import { isKontextError } from '../errors.js';
 import { watchFilter, type WatchRoot } from '../recipe/watch-targets.js';
 import { debounce, type Debouncer } from './debounce.js';
 import { OutputWatcher } from './output-watcher.js';
@@ -197,9 +196,13 @@ export class RecipeWatcher {
     }, ms);
   }
 
-  /** A run's failure is its summary's and its events' to tell, but for the listener's own (run/event-listener.ts). */
+  /**
+   * A node's failure is its run's summary and events to tell; a cycle's `done` rejects only when the
+   * run itself threw (the listener's own `E_EVENT_LISTENER`, run/event-listener.ts, or anything that
+   * stopped the run before its summary): always reported, never dropped.
+   */
   #ranOut(e: unknown): void {
-    if (isKontextError(e) && e.code === 'E_EVENT_LISTENER') this.#report(e);
+    this.#report(e);
   }
 
   #onFs(path: string): void {

@@ -27,6 +27,7 @@ import type { Runtime } from '../runtime.js';
 import { resolveCacheDir } from '../store/index.js';
 import { openRunContext, type RunContext } from '../run/context.js';
 import { guardListener, type GuardedListener } from '../run/event-listener.js';
+import { stampWarnings } from '../run/event-clock.js';
 import type { RunEvent } from '../run/events.js';
 import { LockWriter } from '../run/lock-writer.js';
 import { mergeStopFiles } from '../run/lock-merge-stop.js';
@@ -34,6 +35,7 @@ import { type Prepared, startCounts } from '../run/prepare.js';
 import { eventReason } from '../run/resolve.js';
 import { lockPathFor, runTargetFor, type RunRecipeOptions } from '../run/run-recipe.js';
 import { checkRunOptions } from '../run/option-checks.js';
+import { checkCiFlags } from '../run/frozen.js';
 import { writeGuardFor } from '../run/write-guard-for.js';
 import { executePlan, type RunSummary } from '../run/scheduler.js';
 import { SpendLedger } from '../run/spend.js';
@@ -122,16 +124,26 @@ export class WatchSession {
   #closed = false;
   /** The current cycle's guard on the caller's listener: every event the session sends goes through one. */
   #listener: GuardedListener;
+  /** The caller's listener, its warnings and notices stamped with the current cycle's clock. */
+  readonly #onEvent: (event: RunEvent) => void;
+
+  /** The options as given, with `jobs` defaulted (option-checks.ts). */
+  readonly options: RunRecipeOptions;
 
   constructor(
     readonly path: string,
-    readonly options: RunRecipeOptions,
+    options: RunRecipeOptions,
     readonly deps: WatchDeps,
   ) {
-    checkRunOptions(options); // a bad number is a usage error now, not a TypeError in a cycle
-    this.#listener = guardListener(deps.onEvent);
+    // A bad number or selection is a usage error now, not a TypeError in a cycle.
+    this.options = checkRunOptions(options);
+    // `frozen` and `shard` are one-shot (CI) options: refused as `run --watch` refuses them, never ignored.
+    checkCiFlags(options, { watch: true });
+    // Warnings and notices get the clock of the cycle's run, once it started (run/event-clock.ts).
+    this.#onEvent = stampWarnings(deps.onEvent, () => deps.rt.now());
+    this.#listener = guardListener(this.#onEvent);
     // The context's own warnings (cache dir, provider, remote cache) go through the cycle's guard too.
-    this.#context = openRunContext({ ...deps, onEvent: (e) => this.#emit(e) }, options);
+    this.#context = openRunContext({ ...deps, onEvent: (e) => this.#emit(e) }, this.options);
   }
 
   /**
@@ -176,7 +188,7 @@ export class WatchSession {
   /** Reload, re-plan and start a run of what changed. `changed`: the paths that triggered it. */
   async cycle(changed: readonly string[], hooks: CycleHooks = {}): Promise<CycleResult> {
     if (this.#closed) return { kind: 'stopped', problems: ['watch session closed'] };
-    const listener = guardListener(this.deps.onEvent);
+    const listener = guardListener(this.#onEvent);
     this.#listener = listener;
     const result = await this.#cycle(changed, hooks);
     const error = listener.error('watching went on: the cycle did what it would have done');

@@ -141,6 +141,12 @@ export async function startRig(
     sleep?: Runtime['sleep'];
     /** The client's per-request deadline (default 30 min). */
     deadlineMs?: number;
+    /**
+     * The provider the rig stands in for, its session's name: a run uses a session only for the nodes
+     * on that provider. `emulator` (the default): recipes with `provider: emulator`; `runcomfy`: the
+     * RunComfy API at this emulator (as `RUNCOMFY_MODEL_API_BASE` points a real run at it).
+     */
+    provider?: 'emulator' | 'runcomfy';
   } = {},
 ): Promise<Rig> {
   const emulator = await startEmulator({
@@ -150,7 +156,9 @@ export async function startRig(
     ...(options.priceUsd === undefined ? {} : { priceUsd: options.priceUsd }),
   });
   const rt = createRuntime({ env: {}, random: seededRandom(99), ...(options.sleep ? { sleep: options.sleep } : {}) });
+  const name = options.provider ?? 'emulator';
   const provider = createRunComfyProvider({
+    providerName: name,
     baseUrl: emulator.baseUrl,
     token: 'test-token',
     rt,
@@ -160,7 +168,7 @@ export async function startRig(
     ...(options.deadlineMs === undefined ? {} : { deadlineMs: options.deadlineMs }),
   });
   const session: ProviderSession = {
-    name: 'emulator',
+    name,
     provider,
     warnings: [],
     close: () => provider.close(),

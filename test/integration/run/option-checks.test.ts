@@ -2,6 +2,9 @@
  * A library caller's bad number in the run options is a usage error (E_USAGE, exit 64) naming the
  * option, at `runRecipe`, `new WatchSession` and `runEdit`: `jobs: NaN` was p-limit's bare
  * TypeError ("Expected `concurrency` to be a number from 1 and up"), with no code or exit code.
+ * A selection that is not a list (`only: 'bg'`) was "patterns.flatMap is not a function"; `jobs`
+ * left out was p-limit's TypeError too, though it defaults to 4. A `WatchSession` with `frozen` (or
+ * `shard`) ignored it and paid; it is refused as `run --watch --frozen` is.
  */
 import { readdir } from 'node:fs/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -38,7 +41,27 @@ const BAD: readonly [string, Partial<RunRecipeOptions>][] = [
   ['outputRereadMs', { outputRereadMs: [10, Number.NaN] }],
   ['shard', { shard: { index: 2, count: 1 } }],
   ['shard', { shard: { index: 0.5, count: 2 } }],
+  // A JavaScript caller's string where the list of node patterns goes.
+  ['only', { only: 'sky' as unknown as string[] }],
+  ['force', { force: 'sky' as unknown as string[] }],
+  ['reseed', { reseed: 'sky' as unknown as string[] }],
+  ['only', { only: [1] as unknown as string[] }],
 ];
+
+/** The error `new WatchSession(…)` throws with these options, or `undefined` (the session closed again). */
+async function watchError(options: Partial<RunRecipeOptions>): Promise<unknown> {
+  let session: WatchSession;
+  try {
+    session = new WatchSession(project.recipe, options as RunRecipeOptions, {
+      rt: testRuntime(project.root),
+      onEvent: () => {},
+    });
+  } catch (e) {
+    return e;
+  }
+  await session.close();
+  return undefined;
+}
 
 describe('run options a library caller passes', () => {
   it.each(BAD)('runRecipe: a bad %s is a usage error before anything runs', async (option, bad) => {
@@ -63,6 +86,39 @@ describe('run options a library caller passes', () => {
       { rt, onEvent: () => undefined },
     );
     expect(again.kind === 'run' && again.summary.cached).toBe(1);
+  });
+
+  it('runRecipe: jobs left out is 4 (the CLI default), force: "all" still a selection', async () => {
+    const events: RunEvent[] = [];
+    const rt = testRuntime(project.root);
+    const options = { force: 'all' } as unknown as RunRecipeOptions;
+    const result = await runRecipe(project.recipe, options, { rt, onEvent: (e) => events.push(e) });
+    expect(result.kind === 'run' && result.summary).toMatchObject({ exitCode: 0, done: 1 });
+    expect(events.find((e) => e.type === 'run-start')).toMatchObject({ jobs: 4 });
+    const again = await runRecipe(project.recipe, { jobs: undefined } as unknown as RunRecipeOptions, {
+      rt,
+      onEvent: () => undefined,
+    });
+    expect(again.kind === 'run' && again.summary.cached).toBe(1);
+  });
+
+  it('new WatchSession: frozen or shard is a usage error at once (as in run --watch), never ignored', async () => {
+    expect(await watchError({ jobs: 2, frozen: true })).toMatchObject({
+      code: 'E_USAGE',
+      exitCode: 64,
+      message: '--watch cannot be combined with --frozen',
+    });
+    expect(await watchError({ jobs: 2, shard: { index: 1, count: 2 } })).toMatchObject({
+      code: 'E_USAGE',
+      message: '--watch cannot be combined with --shard',
+    });
+    expect(await watchError({ jobs: 2, frozen: false })).toBeUndefined();
+  });
+
+  it('new WatchSession: a selection that is not a list is a usage error at once, not a silent cycle', async () => {
+    for (const option of ['only', 'force', 'reseed'])
+      expectUsage(await watchError({ jobs: 2, [option]: 'sky' }), option);
+    expect(await watchError({ force: 'all' })).toBeUndefined();
   });
 
   it('new WatchSession: jobs NaN is a usage error at once, not a TypeError in its first cycle', () => {

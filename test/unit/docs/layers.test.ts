@@ -52,7 +52,12 @@ const RULES: Readonly<Record<string, Rule>> = {
 };
 
 /** Library files allowed to touch `process` (see docs/architecture.md#layers). */
-const PROCESS_ALLOWED = new Set(['src/runtime.ts', 'src/hosting/command-exec.ts', 'src/util/process-tag.ts']);
+const PROCESS_ALLOWED = new Set([
+  'src/runtime.ts',
+  'src/hosting/command-exec.ts',
+  'src/util/process-tag.ts',
+  'src/hosting/s3-client.ts',
+]);
 
 /** `cli/` for `src/cli/main.ts`, `errors.ts` for `src/errors.ts`. */
 function layerOf(srcPath: string): string {
@@ -136,7 +141,7 @@ describe('layers (docs/architecture.md#layers)', () => {
     expect(bad).toEqual([]);
   });
 
-  it('library code leaves `process` to src/cli (and the three documented exceptions)', () => {
+  it('library code leaves `process` to src/cli (and the four documented exceptions)', () => {
     const touching = sources.filter(
       (f) => !f.startsWith('src/cli/') && /\bprocess\s*\.\s*[A-Za-z]/.test(stripComments(readRepoFile(f))),
     );
