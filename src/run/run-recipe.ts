@@ -31,7 +31,7 @@ import { guardListener } from './event-listener.js';
 import { stampWarnings } from './event-clock.js';
 import { emitWarnings } from './lint-warnings.js';
 import { previewRun } from './preview.js';
-import { frozenDeps, frozenFailure } from './frozen.js';
+import { checkCiFlags, frozenDeps, frozenFailure } from './frozen.js';
 import { localResults } from './local-results.js';
 import { sharedOutputWarnings } from './shared-outputs.js';
 import { emptyShardMessage, shardLockBase, shardShortfall } from './shard.js';
@@ -84,6 +84,7 @@ export async function runRecipe(
   deps: RunRecipeDeps,
 ): Promise<RunRecipeResult> {
   const checked = checkRunOptions(options); // a bad number is a usage error here, not a TypeError deep inside
+  checkCiFlags(options, { watch: false }); // frozen with force/reseed, shard with noRemote: as the CLI refuses them
   // Aborting `options.signal` for any reason stops the run as Ctrl-C does: a typed InterruptedError.
   const signal = interruptSignal(options.signal);
   // The caller's exception does not stop the run; its warnings and notices get the run's clock.

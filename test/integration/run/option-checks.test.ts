@@ -76,6 +76,21 @@ describe('run options a library caller passes', () => {
     expect(await readdir(project.root)).not.toContain('out');
   });
 
+  it.each([
+    [{ frozen: true, force: ['sky'] }, '--frozen cannot be combined with --force'],
+    [{ frozen: true, reseed: 'all' }, '--frozen cannot be combined with --reseed'],
+    [{ shard: { index: 1, count: 2 }, noRemote: true }, '--shard cannot be combined with --no-remote'],
+  ] as const)('runRecipe: %j is refused as the CLI refuses it (exit 64, not 65 or a run)', async (bad, message) => {
+    const events: RunEvent[] = [];
+    const options = { jobs: 2, ...bad } as unknown as RunRecipeOptions;
+    const error = await runRecipe(project.recipe, options, {
+      rt: testRuntime(project.root),
+      onEvent: (e) => events.push(e),
+    }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'E_USAGE', exitCode: 64, message: expect.stringContaining(message) });
+    expect(events).toEqual([]);
+  });
+
   it('runRecipe: good numbers still run (jobs 1, --max-cost 0 with nothing billable, a shard)', async () => {
     const rt = testRuntime(project.root);
     const first = await runRecipe(project.recipe, { jobs: 1 }, { rt, onEvent: () => undefined });
