@@ -4,7 +4,8 @@
  * notes): they carry `t: 0`. Every event of a run passes through here: once its `run-start` (the
  * scheduler's start, t 0) has gone by, such an event gets `t`, the ms since then, as every other
  * event has. One said before it (loading, planning, the preflight: no run yet) keeps `t: 0`. In
- * watch mode each cycle's `run-start` sets the clock anew.
+ * watch mode each cycle has a stamp of its own (watch-session.ts), so one said while a later cycle
+ * plans is `t: 0` too, not the ms since an earlier cycle's run started.
  */
 import type { RunEvent } from './events.js';
 

@@ -122,10 +122,12 @@ export class WatchSession {
   #planned: PlannedWrites | null = null;
   #started = 0;
   #closed = false;
-  /** The current cycle's guard on the caller's listener: every event the session sends goes through one. */
+  /**
+   * The current cycle's guard on the caller's listener: every event the session sends goes through
+   * one, its warnings and notices stamped with that cycle's run clock (each cycle its own: one said
+   * before the cycle's run starts is t 0, not ms since an earlier cycle's run).
+   */
   #listener: GuardedListener;
-  /** The caller's listener, its warnings and notices stamped with the current cycle's clock. */
-  readonly #onEvent: (event: RunEvent) => void;
 
   /** The options as given, with `jobs` defaulted (option-checks.ts). */
   readonly options: RunRecipeOptions;
@@ -139,9 +141,7 @@ export class WatchSession {
     this.options = checkRunOptions(options);
     // `frozen` and `shard` are one-shot (CI) options: refused as `run --watch` refuses them, never ignored.
     checkCiFlags(options, { watch: true });
-    // Warnings and notices get the clock of the cycle's run, once it started (run/event-clock.ts).
-    this.#onEvent = stampWarnings(deps.onEvent, () => deps.rt.now());
-    this.#listener = guardListener(this.#onEvent);
+    this.#listener = this.#newListener();
     // The context's own warnings (cache dir, provider, remote cache) go through the cycle's guard too.
     this.#context = openRunContext({ ...deps, onEvent: (e) => this.#emit(e) }, this.options);
   }
@@ -185,10 +185,15 @@ export class WatchSession {
     return this.#planned === null ? null : lockedWrites(this.#planned, reread);
   }
 
+  /** A guard on the caller's listener with a clock of its own (run/event-clock.ts): one per cycle. */
+  #newListener(): GuardedListener {
+    return guardListener(stampWarnings(this.deps.onEvent, () => this.deps.rt.now()));
+  }
+
   /** Reload, re-plan and start a run of what changed. `changed`: the paths that triggered it. */
   async cycle(changed: readonly string[], hooks: CycleHooks = {}): Promise<CycleResult> {
     if (this.#closed) return { kind: 'stopped', problems: ['watch session closed'] };
-    const listener = guardListener(this.#onEvent);
+    const listener = this.#newListener();
     this.#listener = listener;
     const result = await this.#cycle(changed, hooks);
     const error = listener.error('watching went on: the cycle did what it would have done');
