@@ -3,10 +3,13 @@
  * runs until Ctrl-C, then stops watching, stops submitting, cancels queued requests, leaves
  * running ones journaled, flushes the lock, and exits 130 (the guarantees of a plain run).
  */
+import { resolve as resolvePath } from 'node:path';
 import {
   ExitCode,
   holdRunLock,
+  isKontextError,
   lockPathOfRecipeFile,
+  problemLines,
   RecipeWatcher,
   SessionPool,
   UsageError,
@@ -65,7 +68,19 @@ export async function watchCommand(
       );
       // An output edited by hand starts no cycle: the page is rebuilt to show it modified.
       const onOutputEdited = serve ? (): void => void serve.refresh() : undefined;
-      const watcher = new RecipeWatcher(session, { onCycleError: onError, onOutputEdited });
+      // A cycle whose run threw (a lock it cannot write): a `watch-error` as any stopped cycle, so
+      // --json and the served page say it too; anything else (a defect) printed whole.
+      const onCycleError = (e: unknown): void => {
+        if (!isKontextError(e) || e.exitCode === ExitCode.SOFTWARE) return onError(e);
+        events({
+          type: 'watch-error',
+          t: 0,
+          recipe: resolvePath(ctx.rt.cwd, path),
+          kind: 'stopped',
+          problems: problemLines(e),
+        });
+      };
+      const watcher = new RecipeWatcher(session, { onCycleError, onOutputEdited });
       pairs.push({ session, watcher });
       await watcher.start();
     }

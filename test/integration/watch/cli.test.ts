@@ -5,6 +5,7 @@
  * request queued exits 130, cancels it, leaves the journal empty and the lock valid; Ctrl-C with
  * a request running keeps it journaled, and the next plain run re-attaches to it, unpaid.
  */
+import { mkdirSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -157,4 +158,26 @@ describe('kontext run --watch (built CLI)', () => {
     expect(await readdir(join(project.cacheDir, 'journal'))).toEqual([]);
     expect((await lockMatchesFiles(project)).every((r) => r.ok)).toBe(true);
   }, 60_000);
+
+  it('a cycle whose run throws (its lock cannot be written): a watch-error, kind stopped; it goes on', async () => {
+    emulator = await startEmulator({ queueMs: 10, runMs: 800 });
+    const p = (project = await createProject(chain()));
+    const env = cliEnv(p.root, {
+      RUNCOMFY_MODEL_API_BASE: emulator.baseUrl,
+      KONTEXT_ALLOW_HOSTS: '127.0.0.1',
+      RUNCOMFY_TOKEN: 'test-token',
+    });
+    const c = spawnCli(['run', '--watch', p.recipe, '--json'], { cwd: p.root, env });
+    child = c;
+    const detail = (): string => `output: ${c.output()}`;
+    await until(() => count(c, 'node-start') >= 1, 9_000, 'the first node started', detail);
+    mkdirSync(p.lockPath); // a folder where the run's lock write goes
+    await until(() => count(c, 'watch-error') >= 1, 15_000, 'the watch-error', detail);
+    const error = events(c).find((e) => e.type === 'watch-error');
+    expect(error, detail()).toMatchObject({ kind: 'stopped', recipe: p.recipe });
+    expect(JSON.stringify(error)).toContain('lock.json');
+    expect(c.child.exitCode).toBeNull(); // still watching
+    c.child.kill('SIGINT');
+    expect((await c.done).code).toBe(130);
+  }, 40_000);
 });
