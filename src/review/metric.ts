@@ -136,8 +136,8 @@ function overAround(
   const y = b.lab;
   const seen = a.seen ?? null;
   // Per column of the current row: the least and the most of each channel (columnBoxes).
-  const lo = new Float32Array(3 * w);
-  const hi = new Float32Array(3 * w);
+  const lo = new Float64Array(3 * w);
+  const hi = new Float64Array(3 * w);
   let over = 0;
   let counted = 0;
   for (let py = 0; py < h; py++) {
@@ -166,18 +166,15 @@ function overAround(
       let lo2 = lo[k0 + 2] as number;
       let hi2 = hi[k0 + 2] as number;
       for (let k = k0 + 3; k <= k1; k += 3) {
-        lo0 = Math.min(lo0, lo[k] as number);
-        hi0 = Math.max(hi0, hi[k] as number);
-        lo1 = Math.min(lo1, lo[k + 1] as number);
-        hi1 = Math.max(hi1, hi[k + 1] as number);
-        lo2 = Math.min(lo2, lo[k + 2] as number);
-        hi2 = Math.max(hi2, hi[k + 2] as number);
+        if ((lo[k] as number) < lo0) lo0 = lo[k] as number;
+        if ((hi[k] as number) > hi0) hi0 = hi[k] as number;
+        if ((lo[k + 1] as number) < lo1) lo1 = lo[k + 1] as number;
+        if ((hi[k + 1] as number) > hi1) hi1 = hi[k + 1] as number;
+        if ((lo[k + 2] as number) < lo2) lo2 = lo[k + 2] as number;
+        if ((hi[k + 2] as number) > hi2) hi2 = hi[k + 2] as number;
       }
       // How far the colour is outside the box, per channel (0 inside).
-      const el = Math.max(lo0 - l, l - hi0, 0);
-      const em = Math.max(lo1 - m, m - hi1, 0);
-      const en = Math.max(lo2 - n, n - hi2, 0);
-      const outside = el * el + em * em + en * en;
+      const outside = gap(l, lo0, hi0) + gap(m, lo1, hi1) + gap(n, lo2, hi2);
       if (outside > limit) {
         over++;
         continue;
@@ -190,26 +187,48 @@ function overAround(
   return { over, counted };
 }
 
+/** The squared distance of `v` from the range `lo`..`hi` (0 inside it). */
+function gap(v: number, lo: number, hi: number): number {
+  if (v < lo) return (lo - v) * (lo - v);
+  if (v > hi) return (v - hi) * (v - hi);
+  return 0;
+}
+
 /**
  * For row `py`: per column and channel, the least and the most value `a` shows in that row and
  * the rows above and below (`Infinity` / `-Infinity` where it shows none of the three).
  */
-function columnBoxes(a: LabImage, py: number, lo: Float32Array, hi: Float32Array): void {
+function columnBoxes(a: LabImage, py: number, lo: Float64Array, hi: Float64Array): void {
   const { width: w, height: h, lab: x } = a;
   const seen = a.seen ?? null;
   const y0 = py > 0 ? py - 1 : 0;
   const y1 = py < h - 1 ? py + 1 : py;
+  if (seen === null) {
+    // Every pixel shown (the common case): the three rows (or two, at an edge) in one pass.
+    const r0 = 3 * y0 * w;
+    const r1 = 3 * py * w;
+    const r2 = 3 * y1 * w;
+    for (let k = 0; k < 3 * w; k++) {
+      const u = x[r0 + k] as number;
+      const v = x[r1 + k] as number;
+      const z = x[r2 + k] as number;
+      lo[k] = Math.min(u, v, z);
+      hi[k] = Math.max(u, v, z);
+    }
+    return;
+  }
   lo.fill(Number.POSITIVE_INFINITY);
   hi.fill(Number.NEGATIVE_INFINITY);
-  for (let yy = y0; yy <= y1; yy++) {
-    const row = 3 * yy * w;
-    for (let k = 0; k < 3 * w; k++) {
-      if (seen !== null && seen[yy * w + ((k / 3) | 0)] === 0) continue;
-      const v = x[row + k] as number;
-      if (v < (lo[k] as number)) lo[k] = v;
-      if (v > (hi[k] as number)) hi[k] = v;
+  for (let yy = y0; yy <= y1; yy++)
+    for (let px = 0; px < w; px++) {
+      if (seen[yy * w + px] === 0) continue;
+      for (let c = 0; c < 3; c++) {
+        const k = 3 * px + c;
+        const v = x[3 * yy * w + k] as number;
+        if (v < (lo[k] as number)) lo[k] = v;
+        if (v > (hi[k] as number)) hi[k] = v;
+      }
     }
-  }
 }
 
 /**
