@@ -217,7 +217,7 @@ describe('changed area on generated images', () => {
     expect(await changed(c, e)).toBeGreaterThan(2);
   });
 
-  it('counts a global colour shift as (nearly) everything changed', async () => {
+  it('counts a strong global colour shift as (nearly) everything changed', async () => {
     const a = await png('shift-a.png', 256, 256, pixels(256, 256, photo));
     const b = await png(
       'shift-b.png',

@@ -127,6 +127,22 @@ describe('the review compares images as displayed', () => {
     expect((await review(await save('p3-untagged.png', untagged), photo)).changed_pct).toBeGreaterThan(1);
   });
 
+  it('a global exposure or colour shift: a small one ~0 %, a strong one much of the picture (README "Drift")', async () => {
+    const shifted = async (name: string, change: (s: Sharp) => Sharp): Promise<number> =>
+      (await review(photo, await save(`${name}.png`, change(image()).png().toBuffer()))).changed_pct;
+    // Under the threshold (ΔE 10) almost everywhere: not counted.
+    expect(await shifted('bright-5', (s) => s.modulate({ brightness: 1.05 }))).toBeLessThan(1);
+    expect(await shifted('bright-10', (s) => s.modulate({ brightness: 1.1 }))).toBeLessThan(1);
+    // Past it: a large share, how large depending on the picture (36 % and 71 % here).
+    const bright20 = await shifted('bright-20', (s) => s.modulate({ brightness: 1.2 }));
+    expect(bright20).toBeGreaterThan(15);
+    expect(bright20).toBeLessThan(90);
+    expect(await shifted('hue-30', (s) => s.modulate({ hue: 30 }))).toBeGreaterThan(30);
+    // Stronger still: nearly everything.
+    expect(await shifted('bright-40', (s) => s.modulate({ brightness: 1.4 }))).toBeGreaterThan(90);
+    expect(await shifted('hue-90', (s) => s.modulate({ hue: 90 }))).toBeGreaterThan(90);
+  });
+
   it('a 1 x 1 output is compared at 1 x 1', async () => {
     const dot = await save(
       'dot.png',
