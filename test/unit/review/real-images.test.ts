@@ -127,7 +127,7 @@ describe('the review compares images as displayed', () => {
     expect((await review(await save('p3-untagged.png', untagged), photo)).changed_pct).toBeGreaterThan(1);
   });
 
-  it('a global exposure or colour shift: a small one ~0 %, a strong one much of the picture (README Drift)', async () => {
+  it('a global exposure or colour shift: a small one ~0 %, a strong one much of the picture', async () => {
     const shifted = async (name: string, change: (s: Sharp) => Sharp): Promise<number> =>
       (await review(photo, await save(`${name}.png`, change(image()).png().toBuffer()))).changed_pct;
     // Under the threshold (ΔE 10) almost everywhere: not counted.
