@@ -16,10 +16,12 @@ import {
   type Pair,
   parseDocument,
   Scalar,
+  type YAMLError,
   type YAMLMap,
 } from 'yaml';
 import { ExitCode, KontextError } from '../errors.js';
 import { duplicateKeys } from './yaml/map-keys.js';
+import { MULTIPLE_DOCUMENTS } from './yaml/parse.js';
 
 export interface PickEdit {
   /** The new recipe text. */
@@ -135,7 +137,6 @@ function parse(text: string): Document.Parsed {
 /** The parser's errors (each names its line and column), then repeated keys, named the same way. */
 function yamlErrors(doc: Document.Parsed, text: string): string[] {
   const repeated = duplicateKeys(doc);
-  if (repeated.length === 0) return doc.errors.map((e) => e.message);
   const lines = new LineCounter();
   lines.addNewLine(0);
   for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) lines.addNewLine(i + 1);
@@ -143,7 +144,10 @@ function yamlErrors(doc: Document.Parsed, text: string): string[] {
     const { line, col } = lines.linePos(offset);
     return `at line ${line}, column ${col}`;
   };
-  return [...doc.errors.map((e) => e.message), ...repeated.map((i) => `${i.message} ${at(i.offset)}`)];
+  // A second document in the parser's words is advice to its programmer: said as the recipe's load says it.
+  const own = (e: YAMLError): string =>
+    e.code === 'MULTIPLE_DOCS' ? `${MULTIPLE_DOCUMENTS} ${at(e.pos[0])}` : e.message;
+  return [...doc.errors.map(own), ...repeated.map((i) => `${i.message} ${at(i.offset)}`)];
 }
 
 /** The text with the pick written in place, or undefined when no safe spot is found. */

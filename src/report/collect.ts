@@ -26,6 +26,11 @@ const NOT_IN_CACHE =
   'not in this cache yet (a clone, a new cache): kontext run takes it in from the lock and out/ ' +
   'without a request, and the next report has its change map';
 
+/** Why an output changed by hand has no figures: its record's review is of the provider's output. */
+const MODIFIED =
+  "modified by hand since the run: this file's change is not measured (the run's figures are of the provider's " +
+  'output it replaced)';
+
 /** One image the report needs: read `from`, write `<dir>/<sha256>.<ext>` under the report folder. */
 export interface AssetJob {
   readonly kind: 'thumbs' | 'inputs' | 'maps';
@@ -108,7 +113,9 @@ export async function collectReport(
     const cell = await cellOf(node, { detail, store, statuses, job, outDir: recipe.outDir });
     signal?.throwIfAborted();
     const live = p.live?.states.has(node.id) === true || p.live?.reviewing.has(node.id) === true;
-    if (cell.review === null && cell.record !== null && !live) unreviewed.push({ at: nodes.length, node, cell });
+    const modified = cell.state === 'modified';
+    if (cell.review === null && cell.record !== null && !live && !modified)
+      unreviewed.push({ at: nodes.length, node, cell });
     imgOf.set(node.id, cell.img ?? cell.thumb);
     const inputNode = node.input.kind === 'node' ? node.input.id : null;
     const row = rowIndex.get(rowKey(node.source, node.instance)) ?? 0;
@@ -134,6 +141,7 @@ export async function collectReport(
       review: cell.review,
       // As `kontext status` and the run's drift warning judge it.
       drift: driftOf(node, cell.reviewed) !== null,
+      ...(modified && cell.record !== null ? { noReview: MODIFIED } : {}),
       ...(sameResultAs === undefined ? {} : { sameResultAs }),
     });
   }
@@ -222,8 +230,10 @@ async function cellOf(node: PlanNode, c: CellContext): Promise<Cell> {
   if (onDisk !== null && file !== null) from = file;
   else if (sha !== null) from = await blobIf(c.store, sha);
   // A record without a review (rebuilt from a lock, a remote hit, written before reviews, or by
-  // an earlier metric) gets one after the cells are read: reviewMissing.
-  const review = currentReview(record) ?? null;
+  // an earlier metric) gets one after the cells are read: reviewMissing. An output changed by hand
+  // shows the file on disk: the record's figures (and its drift, its change map) are of the
+  // provider's output it replaced, never shown as this file's.
+  const review = cellState === 'modified' ? null : (currentReview(record) ?? null);
   return {
     state: cellState,
     // A journaled request is re-attached to only by its request id (`attach`); else what the run does.

@@ -12,7 +12,15 @@ import { writeFile } from 'node:fs/promises';
 import type { RunReview, Store } from '../store/types.js';
 import { encodeChangeMap } from './change-map.js';
 import { type Box, type Fit, labOf, type RgbImage, rgbAt, rgbInside, whyUndecodable } from './images.js';
-import { CHANGE_THRESHOLD, changedPercentBetween, deltaE, type LabImage, METRIC } from './metric.js';
+import {
+  CHANGE_THRESHOLD,
+  changedPercent,
+  changedPercentBetween,
+  deltaE,
+  forgiveShift,
+  type LabImage,
+  METRIC,
+} from './metric.js';
 
 /** The image files of one review. */
 export interface ReviewFiles {
@@ -69,14 +77,11 @@ export class Reviewer {
     if (closest.changed === null)
       throw new UnreviewableImage('the input', files.input, 'is transparent everywhere: there is nothing to compare');
     const changed = closest.changed;
-    const delta = deltaE(closest.before, output);
-    // Where the input is transparent it showed nothing: what the output has there is not counted.
-    const seen = closest.before.seen ?? null;
-    if (seen !== null) for (let i = 0; i < delta.length; i++) if (seen[i] === 0) delta[i] = 0;
+    const delta = closest.delta ?? changeDelta(closest.before, output);
     let chain: number | null = null;
     if (files.source === files.input) chain = changed;
     else if (files.source !== null && sourceEntry && sourceRgb)
-      chain = (await this.#closest(files.source, 'the source', sourceEntry, sourceRgb, output)).changed;
+      chain = (await this.#closest(files.source, 'the source', sourceEntry, sourceRgb, output, false)).changed;
     const map = encodeChangeMap(delta, box, CHANGE_THRESHOLD);
     return {
       metric: METRIC,
@@ -95,7 +100,8 @@ export class Reviewer {
    * The image before (`entry`, centre-cropped to the output's box) and its changed share: when
    * its aspect ratio is not the output's, also stretched and fitted inside, and the way that
    * changed least is the one kept (and named: `fit`) (a provider that re-framed, resized or extended the picture
-   * did not change what it kept). `changed` is `null` when it shows no pixel.
+   * did not change what it kept). `changed` is `null` when it shows no pixel. With `map`, the
+   * centre-cropped one's `delta` is made on the way (its figure counted from it): the change map's.
    */
   async #closest(
     path: string,
@@ -103,20 +109,27 @@ export class Reviewer {
     entry: Memo,
     rgb: RgbImage,
     output: LabImage,
-  ): Promise<{ before: LabImage; changed: number | null; fit: Fit }> {
+    map = true,
+  ): Promise<{ before: LabImage; changed: number | null; fit: Fit; delta: Float32Array | null }> {
     const box = { width: output.width, height: output.height };
     const cropped = this.#lab(entry, rgb);
+    const delta = map ? changeDelta(cropped, output) : null;
     let best = {
       before: cropped,
-      changed: changedPercentBetween(cropped, output, CHANGE_THRESHOLD),
+      changed:
+        delta === null
+          ? changedPercentBetween(cropped, output, CHANGE_THRESHOLD)
+          : changedPercent(delta, CHANGE_THRESHOLD, cropped.seen ?? null),
       fit: 'cover' as Fit,
+      delta,
     };
     if (!rgb.reframed) return best;
     for (const fit of ['fill', 'contain'] as const) {
       const other = this.#image(path, box, fit);
       const before = this.#lab(other, await other.rgb.catch(undecodable(role, path)));
       const changed = changedPercentBetween(before, output, CHANGE_THRESHOLD);
-      if (changed !== null && (best.changed === null || changed < best.changed)) best = { before, changed, fit };
+      if (changed !== null && (best.changed === null || changed < best.changed))
+        best = { before, changed, fit, delta: null };
     }
     return best;
   }
@@ -208,6 +221,18 @@ export class Reviewer {
     this.#memo.delete(entry.key);
     this.#memoBytes -= entry.bytes + (entry.lab?.lab.byteLength ?? 0);
   }
+}
+
+/**
+ * The change map's ΔE per pixel of `after` against `before`: 0 where the input is transparent
+ * (it showed nothing: what the output has there is not counted), and not red where the picture
+ * only moved by up to a pixel (metric.ts's `forgiveShift`).
+ */
+function changeDelta(before: LabImage, after: LabImage): Float32Array {
+  const delta = deltaE(before, after);
+  const seen = before.seen ?? null;
+  if (seen !== null) for (let i = 0; i < delta.length; i++) if (seen[i] === 0) delta[i] = 0;
+  return forgiveShift(delta, before, after, CHANGE_THRESHOLD);
 }
 
 /**

@@ -327,7 +327,8 @@ async function nodeStatus(
   const output = current && lockedOutput ? lockedOutput : outputPathFor(at.plan, s.node, s.record.ext);
   const expected = current?.output_sha256 ?? s.record.output_sha256;
   const saved = saveCopyPath(s.node.save, s.record.ext);
-  if (s.refused) return { ...base, ...refusedStatus(s.refused), drift };
+  // The file there is not this result (changed by hand): its drift is not the file's.
+  if (s.refused) return { ...base, ...refusedStatus(s.refused) };
   // Only the remote cache has it: the run downloads it (and writes out/ and the lock), without a request.
   if (s.key !== null && at.fromRemote.has(s.key)) return { ...base, state: 'remote', output, drift };
   if (!isFile(output) || (saved !== null && !isFile(saved)))

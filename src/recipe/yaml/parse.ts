@@ -17,6 +17,9 @@ const MAX_ALIAS_COUNT = 100;
  * aliases, so a flat bomb is refused up front; no real recipe comes near this many.
  */
 export const MAX_ALIAS_TOKENS = 1000;
+
+/** What a second YAML document in a recipe (or a pick's recipe text) is called. */
+export const MULTIPLE_DOCUMENTS = 'a recipe file holds one YAML document';
 const ALIAS_TOKEN = /(?:^|[\s,[{:?-])\*[^\s,[\]{}]+/gm;
 
 interface YamlIssue {
@@ -292,11 +295,16 @@ function aliasIssue(doc: Document, e: unknown): YamlIssue {
       };
 }
 
-const HINTS: Readonly<Record<string, { code: string; hint: string }>> = {
+/**
+ * The parser's errors we say in our own words: its message for a second document is advice to
+ * its programmer ("please use YAML.parseAllDocuments()"), not to the recipe's author.
+ */
+const HINTS: Readonly<Record<string, { code: string; hint: string; message?: string }>> = {
   TAB_AS_INDENT: { code: 'yaml-tab', hint: 'indent with spaces; YAML does not allow tabs for indentation' },
   MULTIPLE_DOCS: {
     code: 'yaml-multiple-documents',
-    hint: 'a recipe file holds one YAML document; remove the `---` or `...` separator',
+    message: MULTIPLE_DOCUMENTS,
+    hint: 'a second one starts here: remove the `---` or `...` separator, or move what follows to a file of its own',
   },
 };
 
@@ -305,7 +313,7 @@ function syntaxIssue(e: YAMLError): YamlIssue {
   const offset = e.pos[0];
   // yaml's messages end with "at line N, column M:" and a code frame when prettyErrors is on; we
   // turned that off and add our own file:line:col prefix instead.
-  const message = lowerFirst(e.message.split('\n')[0] ?? e.message);
+  const message = known?.message ?? lowerFirst(e.message.split('\n')[0] ?? e.message);
   return known ? { code: known.code, message, hint: known.hint, offset } : { code: 'yaml-syntax', message, offset };
 }
 

@@ -101,8 +101,9 @@ border-radius:5px;padding:3px 9px;cursor:pointer}
 .viewer .seg button{border-radius:0}
 .viewer .seg button:first-child{border-radius:5px 0 0 5px}
 .viewer .seg button:last-child{border-radius:0 5px 5px 0}
-.viewer .stagewrap{flex:1;min-height:0;display:flex;align-items:center;justify-content:center;padding:8px}
-.stage{position:relative;width:calc(100vw - 40px);height:calc(100vh - 150px);user-select:none}
+.viewer .vh,.viewer .vf{flex:none}
+.viewer .stagewrap{flex:1;min-height:0;display:flex;padding:8px 12px}
+.stage{position:relative;flex:1;min-width:0;min-height:0;user-select:none}
 .stage .frame{position:absolute;left:50%;top:50%;width:100%;height:100%;transform:translate(-50%,-50%)}
 .stage img{position:absolute;inset:0;width:100%;height:100%;object-fit:contain}
 .stage .map{opacity:.85;pointer-events:none}
@@ -112,7 +113,7 @@ border-radius:5px;padding:3px 9px;cursor:pointer}
 .stage .tag{position:absolute;top:8px;white-space:nowrap;background:#000a;color:#fff;border-radius:4px;padding:1px 6px;
 font-size:11px}
 .viewer .vf{padding:8px 16px 12px;border-top:1px solid #30363d;color:#c9d1d9;display:flex;gap:18px;flex-wrap:wrap}
-.viewer .vf .prompt{flex:1 1 420px}
+.viewer .vf .prompt{flex:1 1 420px;min-width:0;max-height:5.6em;overflow:auto;overflow-wrap:anywhere}
 .viewer input[type=range]{width:220px}
 .empty-note{padding:30px;color:var(--ink2)}
 `;

@@ -5,6 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
+import { METRIC } from '../../../src/review/metric.js';
 import { layout } from '../../../src/store/layout.js';
 import type { RunRecord } from '../../../src/store/types.js';
 import { writeReport } from '../../../src/index.js';
@@ -34,7 +35,7 @@ describe('a hostile remote record', () => {
     const text = (await w.s3.readObject(recordKey(sky.key)))?.body.toString('utf8') ?? '{}';
     // Our uploads never carry a review: this one says "nothing changed", with a map of its choosing.
     const review = {
-      metric: 'cie76-lab-2', // the current metric's name: taken if it were trusted
+      metric: METRIC, // the current metric's name: taken if it were trusted
       threshold: 10,
       changed_pct: 0,
       chain_changed_pct: 0,

@@ -98,7 +98,7 @@ describe('drift', () => {
 
     for (const node of ['sky', 'hat', 'scarf']) {
       const { review } = await recordOf(node);
-      expect(review, node).toMatchObject({ metric: 'cie76-lab-2', threshold: 10 });
+      expect(review, node).toMatchObject({ metric: 'cie76-lab-3', threshold: 10 });
       if (!review) throw new Error(`no review for ${node}`);
       expect(review.changed_pct).toBeGreaterThan(0);
       expect(review.chain_changed_pct).not.toBeNull();
@@ -159,10 +159,11 @@ describe('drift', () => {
     expect((await recordOf('sky')).review).toEqual(before);
     expect((await recordOf('hat')).review?.changed_pct).toEqual(expect.any(Number));
 
-    // A review by an earlier metric (plain cie76-lab: before transparency and re-framing counted)
-    // is made again, not trusted: its 0 % does not hide the drift.
+    // A review by an earlier metric (cie76-lab-2: before a one-pixel shift was forgiven; plain
+    // cie76-lab: before transparency and re-framing counted) is made again, not trusted: its 0 %
+    // does not hide the drift.
     await rewriteRecord('sky', (r) => {
-      r['review'] = { ...before, metric: 'cie76-lab', changed_pct: 0 };
+      r['review'] = { ...before, metric: 'cie76-lab-2', changed_pct: 0 };
     });
     const redone = await cli(['run', '--json', 'recipe.yml']);
     const again2 = events(redone.stdout).filter((e) => e.type === 'warning' && e.drift !== undefined);

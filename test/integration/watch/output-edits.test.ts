@@ -65,6 +65,10 @@ describe('watch: outputs changed by hand (onOutputEdited)', () => {
       await writeFile(file, await sharp(file).blur(4).png().toBuffer());
       await until(() => stateOf('b') === 'modified', 10_000, 'b modified on the page');
       expect(edited).toEqual([[file]]);
+      // The page shows the retouched file: the run's figures of the output it replaced are not its own.
+      const b = (): ReportData['nodes'][number] | undefined => seen.seen.at(-1)?.nodes.find((n) => n.id === 'b');
+      expect(b()).toMatchObject({ review: null, drift: false });
+      expect(b()?.noReview).toMatch(/^modified by hand/);
 
       await writeFile(file, original); // git checkout, an editor's undo
       await until(
@@ -75,6 +79,8 @@ describe('watch: outputs changed by hand (onOutputEdited)', () => {
       );
       expect(edited).toEqual([[file], [file]]);
       await until(() => stateOf('b') === 'up-to-date', 10_000, 'b up to date on the page again');
+      await until(() => b()?.review != null, 10_000, "b's figures back on the page");
+      expect(b()?.noReview).toBeUndefined();
       expect(r.of('watch-cycle')).toHaveLength(1);
       expect(Object.fromEntries(r.submits())).toEqual({ [A]: 1, [B]: 1 });
     } finally {

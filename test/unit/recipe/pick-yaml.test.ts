@@ -83,6 +83,11 @@ describe('setPickInText', () => {
     const aliased = 'base: &b {id: bag, variants: 2}\npasses:\n  - *b\n';
     expect(() => setPickInText(aliased, 0, 1)).toThrow(/alias|mapping/);
     expect(() => setPickInText('passes: [\n', 0, 1)).toThrow(/not valid YAML/);
+    // A second document: said as the recipe's load says it, not the yaml library's advice to its programmer.
+    const two = 'version: 1\npasses:\n  - id: bag\n    prompt: x\n    variants: 2\n---\nversion: 1\n';
+    expect(() => setPickInText(two, 0, 1)).toThrow(
+      /^the recipe is not valid YAML: a recipe file holds one YAML document at line 6, column 1$/,
+    );
   });
 
   it('a hostile pass: a block-scalar id falls back to a safe spot and still parses to the right document', () => {

@@ -8,6 +8,7 @@ import {
   changedPercentBetween,
   CHANGE_THRESHOLD,
   deltaE,
+  forgiveShift,
   type LabImage,
 } from '../../../src/review/metric.js';
 import { labAt, labInside } from '../../../src/review/images.js';
@@ -56,8 +57,9 @@ const smooth = (x: number, y: number): [number, number, number] => [
   Math.round(128 + 100 * Math.sin(x / 9) * Math.cos(y / 13)),
 ];
 
+/** The changed share of `b` against `a` at `box`, as the reviewer counts it. */
 async function changed(a: string, b: string, box = { width: 256, height: 256 }): Promise<number> {
-  return changedPercent(deltaE(await labAt(a, box), await labAt(b, box))) ?? Number.NaN;
+  return changedPercentBetween(await labAt(a, box), await labAt(b, box)) ?? Number.NaN;
 }
 
 describe('Lab and deltaE (CIE76)', () => {
@@ -115,10 +117,13 @@ describe('Lab and deltaE (CIE76)', () => {
     };
     const a: LabImage = { width: 50, height: 40, lab: Float32Array.from({ length: 6000 }, () => rand() * 100) };
     const b: LabImage = { width: 50, height: 40, lab: a.lab.map((v) => v + (rand() - 0.5) * 20) };
-    const pct = changedPercent(deltaE(a, b));
+    // The change map's differences (forgiven where a neighbour's blend matches) count the same.
+    const pct = changedPercent(forgiveShift(deltaE(a, b), a, b));
     expect(pct).toBeGreaterThan(5);
     expect(pct).toBeLessThan(95);
     expect(changedPercentBetween(a, b)).toBe(pct);
+    // Noise of ±10 on random pixels: some pixels over the threshold at their place match a blend.
+    expect(changedPercent(deltaE(a, b))).toBeGreaterThan(pct ?? 100);
     expect(changedPercentBetween(a, a)).toBe(0);
     expect(() => changedPercentBetween(a, { ...a, height: 20 })).toThrow(/size mismatch/);
   });
@@ -172,7 +177,47 @@ describe('changed area on generated images', () => {
     expect(await changed(a, b, { width: 256, height: 171 })).toBe(100);
   });
 
-  it('counts a global colour shift as (nearly) everything changed', async () => {
+  it('is ~0% for a picture moved by a pixel any way (a misregistration), at or below the review size', async () => {
+    const a = await png('still.png', 512, 512, pixels(512, 512, photo));
+    for (const [dx, dy] of [
+      [1, 0],
+      [-1, 0],
+      [0, 1],
+      [1, 1],
+      [2, 0], // 512 px moved by 2: one pixel at the review size
+    ] as const) {
+      const b = await png(
+        `moved-${dx}-${dy}.png`,
+        512,
+        512,
+        pixels(512, 512, (x, y) => photo(x + dx, y + dy)),
+      );
+      const box = { width: 256, height: 256 };
+      const [before, after] = [await labAt(a, box), await labAt(b, box)];
+      // Pixel by pixel, the sharp edges of the picture moved: counted as changed before (cie76-lab-2).
+      expect(changedPercent(deltaE(before, after)), `${dx},${dy}`).toBeGreaterThan(2);
+      expect(changedPercentBetween(before, after), `${dx},${dy}`).toBeLessThan(0.5);
+    }
+    // Moved by one pixel at the review size itself (nearest-neighbour: no blend at all).
+    const c = await png('still-256.png', 256, 256, pixels(256, 256, photo));
+    const d = await png(
+      'moved-256.png',
+      256,
+      256,
+      pixels(256, 256, (x, y) => photo(x + 1, y)),
+    );
+    expect(await changed(c, d)).toBeLessThan(0.5);
+    // Moved by three: a change.
+    const e = await png(
+      'moved-3.png',
+      256,
+      256,
+      pixels(256, 256, (x, y) => photo(x + 3, y)),
+    );
+    expect(await changed(c, e)).toBeGreaterThan(2);
+  });
+
+  it('counts a strong global colour shift as (nearly) everything changed', async () => {
     const a = await png('shift-a.png', 256, 256, pixels(256, 256, photo));
     const b = await png(
       'shift-b.png',
