@@ -118,9 +118,9 @@ export function forgiveShift(
  * The pixels `a` shows (`counted`), and those of `b` over `limit` (a squared ΔE) against the
  * pixel of `a` at their place and every blend of it with a neighbour `a` shows (`over`).
  * `forgiven` is told each pixel over `limit` at its place that a blend matches, with that
- * blend's squared ΔE. The neighbours' colours are boxed first, per row of pixels: the column
- * minimum and maximum of each channel over the row and the rows above and below, made for a row
- * only once one of its pixels is over `limit`. A colour outside the box of its 3 × 3 by more
+ * blend's squared ΔE. The neighbours' colours are boxed first, per row of pixels: the minimum and
+ * maximum of each channel over each pixel's 3 × 3 ({@link windowBoxes}), made for a row only once
+ * one of its pixels is over `limit`. A colour outside the box of its 3 × 3 by more
  * than the threshold (most of a changed region) matches no blend and costs no segment.
  */
 function overAround(
@@ -135,7 +135,7 @@ function overAround(
   const x = a.lab;
   const y = b.lab;
   const seen = a.seen ?? null;
-  // Per column of the current row: the least and the most of each channel (columnBoxes).
+  // Per pixel of the current row: the least and the most of each channel in its 3 × 3 (windowBoxes).
   const lo = new Float64Array(3 * w);
   const hi = new Float64Array(3 * w);
   let over = 0;
@@ -154,27 +154,15 @@ function overAround(
       const dn = (x[3 * i + 2] as number) - n;
       if (dl * dl + dm * dm + dn * dn <= limit) continue;
       if (!boxed) {
-        columnBoxes(a, py, lo, hi);
+        windowBoxes(a, py, lo, hi);
         boxed = true;
       }
-      const k0 = 3 * (px > 0 ? px - 1 : 0);
-      const k1 = 3 * (px < w - 1 ? px + 1 : px);
-      let lo0 = lo[k0] as number;
-      let hi0 = hi[k0] as number;
-      let lo1 = lo[k0 + 1] as number;
-      let hi1 = hi[k0 + 1] as number;
-      let lo2 = lo[k0 + 2] as number;
-      let hi2 = hi[k0 + 2] as number;
-      for (let k = k0 + 3; k <= k1; k += 3) {
-        if ((lo[k] as number) < lo0) lo0 = lo[k] as number;
-        if ((hi[k] as number) > hi0) hi0 = hi[k] as number;
-        if ((lo[k + 1] as number) < lo1) lo1 = lo[k + 1] as number;
-        if ((hi[k + 1] as number) > hi1) hi1 = hi[k + 1] as number;
-        if ((lo[k + 2] as number) < lo2) lo2 = lo[k + 2] as number;
-        if ((hi[k + 2] as number) > hi2) hi2 = hi[k + 2] as number;
-      }
+      const k = 3 * px;
       // How far the colour is outside the box, per channel (0 inside).
-      const outside = gap(l, lo0, hi0) + gap(m, lo1, hi1) + gap(n, lo2, hi2);
+      const outside =
+        gap(l, lo[k] as number, hi[k] as number) +
+        gap(m, lo[k + 1] as number, hi[k + 1] as number) +
+        gap(n, lo[k + 2] as number, hi[k + 2] as number);
       if (outside > limit) {
         over++;
         continue;
@@ -195,10 +183,11 @@ function gap(v: number, lo: number, hi: number): number {
 }
 
 /**
- * For row `py`: per column and channel, the least and the most value `a` shows in that row and
- * the rows above and below (`Infinity` / `-Infinity` where it shows none of the three).
+ * For row `py`: per pixel and channel, the least and the most value `a` shows in its 3 × 3 (the
+ * row and the rows above and below, the column and its two neighbours; `Infinity` / `-Infinity`
+ * where it shows none). Columns first (three rows at once), then each window of three columns.
  */
-function columnBoxes(a: LabImage, py: number, lo: Float64Array, hi: Float64Array): void {
+function windowBoxes(a: LabImage, py: number, lo: Float64Array, hi: Float64Array): void {
   const { width: w, height: h, lab: x } = a;
   const seen = a.seen ?? null;
   const y0 = py > 0 ? py - 1 : 0;
@@ -212,23 +201,52 @@ function columnBoxes(a: LabImage, py: number, lo: Float64Array, hi: Float64Array
       const u = x[r0 + k] as number;
       const v = x[r1 + k] as number;
       const z = x[r2 + k] as number;
-      lo[k] = Math.min(u, v, z);
-      hi[k] = Math.max(u, v, z);
+      // Comparisons, not Math.min/max (their NaN and -0 rules cost a quarter of the metric here).
+      let least = u;
+      let most = u;
+      if (v < least) least = v;
+      if (v > most) most = v;
+      if (z < least) least = z;
+      if (z > most) most = z;
+      lo[k] = least;
+      hi[k] = most;
     }
-    return;
-  }
-  lo.fill(Number.POSITIVE_INFINITY);
-  hi.fill(Number.NEGATIVE_INFINITY);
-  for (let yy = y0; yy <= y1; yy++)
-    for (let px = 0; px < w; px++) {
-      if (seen[yy * w + px] === 0) continue;
-      for (let c = 0; c < 3; c++) {
-        const k = 3 * px + c;
-        const v = x[3 * yy * w + k] as number;
-        if (v < (lo[k] as number)) lo[k] = v;
-        if (v > (hi[k] as number)) hi[k] = v;
+  } else {
+    lo.fill(Number.POSITIVE_INFINITY);
+    hi.fill(Number.NEGATIVE_INFINITY);
+    for (let yy = y0; yy <= y1; yy++)
+      for (let px = 0; px < w; px++) {
+        if (seen[yy * w + px] === 0) continue;
+        for (let c = 0; c < 3; c++) {
+          const k = 3 * px + c;
+          const v = x[3 * yy * w + k] as number;
+          if (v < (lo[k] as number)) lo[k] = v;
+          if (v > (hi[k] as number)) hi[k] = v;
+        }
       }
+  }
+  // Each column's box widened by its neighbours', in place: a column's old box is kept until
+  // the next column has used it.
+  for (let c = 0; c < 3; c++) {
+    let prevLo = lo[c] as number;
+    let prevHi = hi[c] as number;
+    for (let k = c; k < 3 * w; k += 3) {
+      const curLo = lo[k] as number;
+      const curHi = hi[k] as number;
+      const nextLo = k + 3 < 3 * w ? (lo[k + 3] as number) : curLo;
+      const nextHi = k + 3 < 3 * w ? (hi[k + 3] as number) : curHi;
+      let least = curLo;
+      let most = curHi;
+      if (prevLo < least) least = prevLo;
+      if (prevHi > most) most = prevHi;
+      if (nextLo < least) least = nextLo;
+      if (nextHi > most) most = nextHi;
+      lo[k] = least;
+      hi[k] = most;
+      prevLo = curLo;
+      prevHi = curHi;
     }
+  }
 }
 
 /**
