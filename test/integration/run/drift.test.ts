@@ -98,7 +98,7 @@ describe('drift', () => {
 
     for (const node of ['sky', 'hat', 'scarf']) {
       const { review } = await recordOf(node);
-      expect(review, node).toMatchObject({ metric: 'cie76-lab-3', threshold: 10 });
+      expect(review, node).toMatchObject({ metric: 'cie76-lab-4', threshold: 10 });
       if (!review) throw new Error(`no review for ${node}`);
       expect(review.changed_pct).toBeGreaterThan(0);
       expect(review.chain_changed_pct).not.toBeNull();

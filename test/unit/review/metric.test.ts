@@ -217,6 +217,29 @@ describe('changed area on generated images', () => {
     expect(await changed(c, e)).toBeGreaterThan(2);
   });
 
+  it('counts what was removed as what was added, down to a line one pixel wide at the review size', async () => {
+    // Dark strokes on the textured photo: 3 px lines at 1024 px (under a pixel at 256), and a block of "text".
+    const ink = (x: number, y: number): boolean =>
+      (y % 64 < 3 && y > 64) || (x > 300 && x < 700 && y > 450 && y < 500 && x % 12 < 5);
+    const inked = (x: number, y: number): [number, number, number] => (ink(x, y) ? [20, 20, 30] : smooth(x, y));
+    const bare = await png('bare.png', 1024, 1024, pixels(1024, 1024, smooth));
+    const marked = await png('marked.png', 1024, 1024, pixels(1024, 1024, inked));
+    const added = await changed(bare, marked);
+    const removed = await changed(marked, bare);
+    expect(added).toBeGreaterThan(4);
+    // The forward rule alone (cie76-lab-3) read the removal as ~0: the background is a blend of ink and background.
+    expect(removed).toBeGreaterThan(0.8 * added);
+    const moved = await png(
+      'marked-moved.png',
+      1024,
+      1024,
+      pixels(1024, 1024, (x, y) => inked(x + 1, y + 1)),
+    );
+    // A move of that picture by one pixel (a quarter at the review size, diagonally) is still next to no change:
+    // the strokes, under a pixel wide there, spread a little differently over their pixels (~1 %).
+    expect(await changed(marked, moved)).toBeLessThan(2);
+  });
+
   it('counts a strong global colour shift as (nearly) everything changed', async () => {
     const a = await png('shift-a.png', 256, 256, pixels(256, 256, photo));
     const b = await png(

@@ -42,7 +42,7 @@ afterAll(() => rm(dir, { recursive: true, force: true }));
 describe('Reviewer', () => {
   it('measures this pass against its input and the chain against the source', async () => {
     const review = await new Reviewer(store).review({ output: full, input: half, source });
-    expect(review).toMatchObject({ metric: 'cie76-lab-3', threshold: 10, width: 256, height: 192 });
+    expect(review).toMatchObject({ metric: 'cie76-lab-4', threshold: 10, width: 256, height: 192 });
     expect(review.changed_pct).toBeCloseTo(50, 0);
     expect(review.chain_changed_pct).toBe(100);
   });
