@@ -34,7 +34,8 @@ describe('a broken user config', () => {
     ['{\n  "hosting": {\n    "mode": "s3"\n  }\n}\n', 2, 3, 'hosting: required key "bucket" is missing'],
     ['{\n  "hostng": {}\n}\n', 2, 3, 'unknown key "hostng" (did you mean "hosting"?)'],
     ['{\n  "cache": { "remote": 5 }\n}\n', 2, 14, 'cache.remote: must be a string, not 5'],
-    ['{\n  "allowed_source_roots": [""]\n}\n', 2, 3, 'allowed_source_roots[0]: must not be empty'],
+    // At the element itself (the key's position, 3, before locatePath walked into arrays).
+    ['{\n  "allowed_source_roots": [""]\n}\n', 2, 28, 'allowed_source_roots[0]: must not be empty'],
     // JSON.parse keeps the later value; the earlier was silently dropped, and errors pointed at it (review-i).
     [
       '{\n  "hosting": { "mode": "inline" },\n  "hosting": 3\n}\n',
