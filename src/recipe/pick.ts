@@ -21,7 +21,7 @@ import {
 } from 'yaml';
 import { ExitCode, KontextError } from '../errors.js';
 import { duplicateKeys } from './yaml/map-keys.js';
-import { MULTIPLE_DOCUMENTS } from './yaml/parse.js';
+import { isEmptyTrailingDocument, MULTIPLE_DOCUMENTS } from './yaml/parse.js';
 
 export interface PickEdit {
   /** The new recipe text. */
@@ -147,7 +147,8 @@ function yamlErrors(doc: Document.Parsed, text: string): string[] {
   // A second document in the parser's words is advice to its programmer: said as the recipe's load says it.
   const own = (e: YAMLError): string =>
     e.code === 'MULTIPLE_DOCS' ? `${MULTIPLE_DOCUMENTS} ${at(e.pos[0])}` : e.message;
-  return [...doc.errors.map(own), ...repeated.map((i) => `${i.message} ${at(i.offset)}`)];
+  const errors = doc.errors.filter((e) => !(e.code === 'MULTIPLE_DOCS' && isEmptyTrailingDocument(text, e.pos[0])));
+  return [...errors.map(own), ...repeated.map((i) => `${i.message} ${at(i.offset)}`)];
 }
 
 /** The text with the pick written in place, or undefined when no safe spot is found. */

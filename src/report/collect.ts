@@ -14,11 +14,11 @@ import type { Runtime } from '../runtime.js';
 import type { NodeState } from '../run/resolve.js';
 import { currentReview, driftOf, NodeReviews, UnreviewableImage } from '../run/drift.js';
 import { storedRecord } from '../run/lock-current.js';
-import { listedPrice } from '../run/prices.js';
 import { statusDetail, type NodeStatus, type StatusDetail } from '../run/status.js';
 import type { LockEntry, RunRecord, RunReview, Store } from '../store/types.js';
 import { isCleanAbsolute } from '../util/real-path.js';
 import { columnsOf, rowKey, rowsOf } from './layout.js';
+import { costOf, countsOf, totalCost } from './totals.js';
 import type { CellState, ReportData, ReportNode, ReportRow } from './types.js';
 
 /** Why a result the lock and out/ prove (a clone, a new cache) has no review: its images are not in the cache. */
@@ -106,6 +106,7 @@ export async function collectReport(
   const nodes: ReportNode[] = [];
   const unreviewed: { readonly at: number; readonly node: PlanNode; readonly cell: Cell }[] = [];
   const imgOf = new Map<string, string | null>();
+  const shownOf = new Map<string, { readonly sha: string | null; readonly modified: boolean }>();
   // The first cell showing each record: a later one showing it too (byte-identical sources with a
   // fixed seed, and everything below them) shows the same paid request, counted once in the total.
   const shownBy = new Map<string, string>();
@@ -117,8 +118,21 @@ export async function collectReport(
     if (cell.review === null && cell.record !== null && !live && !modified)
       unreviewed.push({ at: nodes.length, node, cell });
     imgOf.set(node.id, cell.img ?? cell.thumb);
+    shownOf.set(node.id, { sha: cell.sha, modified });
     const inputNode = node.input.kind === 'node' ? node.input.id : null;
     const row = rowIndex.get(rowKey(node.source, node.instance)) ?? 0;
+    const before =
+      inputNode === null
+        ? { input: rows[row]?.input ?? null }
+        : await beforeOf(
+            inputNode,
+            cell.record,
+            { img: imgOf.get(inputNode) ?? null, shown: shownOf.get(inputNode) },
+            {
+              store,
+              job,
+            },
+          );
     const sameResultAs = cell.record === null ? undefined : shownBy.get(cell.record.key);
     if (cell.record !== null && sameResultAs === undefined) shownBy.set(cell.record.key, node.id);
     nodes.push({
@@ -133,7 +147,8 @@ export async function collectReport(
       img: cell.img,
       thumb: cell.thumb,
       stale: cell.stale,
-      input: inputNode === null ? (rows[row]?.input ?? null) : (imgOf.get(inputNode) ?? null),
+      input: before.input,
+      ...(before.note === undefined ? {} : { beforeNote: before.note }),
       from: inputNode,
       finishedAt: cell.finishedAt,
       ms: null,
@@ -193,6 +208,8 @@ interface Cell {
   readonly reviewed: RunReview | undefined;
   /** The run record whose output the cell shows, if any. */
   readonly record: RunRecord | null;
+  /** The sha256 of the image the cell shows (the file on disk, else the record's output), if any. */
+  readonly sha: string | null;
   /** The lock and the output file hold that output (the record is rebuildable from them). */
   readonly lockHolds: boolean;
 }
@@ -247,6 +264,7 @@ async function cellOf(node: PlanNode, c: CellContext): Promise<Cell> {
     review: review && (await reviewField(review, c.store, c.job)),
     reviewed: review ?? undefined,
     record,
+    sha: from === null ? null : sha,
     lockHolds: cellState === 'up-to-date' && record !== null && locked?.key === record.key,
   };
 }
@@ -333,6 +351,36 @@ async function blobIf(store: Store, sha: string): Promise<string | null> {
   return (await store.hasBlob(sha).catch(() => false)) ? store.blobPath(sha) : null;
 }
 
+/**
+ * The image a node below another edited, as its viewer lays it under the output: the upstream
+ * cell's image, unless that shows other bytes than the node's record was made from and measured
+ * against (`input_sha256`): an upstream output changed by hand, or re-run since. Then a preview of
+ * the bytes the record names, from the cache; when the cache lacks them, the upstream's image with
+ * a note that it is not what the node was made from (before, shown as the node's input unsaid).
+ */
+async function beforeOf(
+  inputNode: string,
+  record: RunRecord | null,
+  upstream: {
+    readonly img: string | null;
+    readonly shown: { readonly sha: string | null; readonly modified: boolean } | undefined;
+  },
+  c: { readonly store: Store; readonly job: JobFn },
+): Promise<{ readonly input: string | null; readonly note?: string }> {
+  const { img, shown } = upstream;
+  if (record === null || shown === undefined || shown.sha === record.input_sha256) return { input: img };
+  const from = await blobIf(c.store, record.input_sha256);
+  if (from !== null) return { input: c.job('inputs', record.input_sha256, from, 'webp') };
+  if (img === null) return { input: null };
+  const now = shown.modified ? `${inputNode}'s output as changed by hand` : `${inputNode}'s current result`;
+  return {
+    input: img,
+    note:
+      `${now}, not the image this node was made from and its change measured against ` +
+      '(that one is not in this cache)',
+  };
+}
+
 /** `../<pass>/<file>` relative to `<out>/report/`, each segment URL-encoded; `null` outside `<out>/`. */
 export function urlUnder(outDir: string, file: string): string | null {
   // Both clean and `file` below `outDir`: relative() would return the rest as it is (1,000 calls a report).
@@ -340,41 +388,4 @@ export function urlUnder(outDir: string, file: string): string | null {
   const rel = below ? file.slice(outDir.length + 1) : relative(outDir, file);
   if (rel === '' || rel.startsWith('..') || rel.startsWith(sep)) return null;
   return `../${rel.split(sep).map(encodeURIComponent).join('/')}`;
-}
-
-/**
- * What the result a cell shows cost: the price its run recorded (`cost_usd`, written with the
- * record since the run knows it), else the model table's price for its provider and model (a
- * record rebuilt from the lock, or written before prices were kept; RunComfy lists none there,
- * its price is read from its catalog by a run); null when neither is known.
- */
-function costOf(record: RunRecord | null): number | null {
-  if (record === null) return null;
-  return record.cost_usd ?? listedPrice(record.provider, record.model);
-}
-
-export function countsOf(nodes: readonly ReportNode[]): ReportData['counts'] {
-  const counts = { 'up-to-date': 0, cached: 0, remote: 0, 'not-run': 0, modified: 0, running: 0, failed: 0 };
-  for (const n of nodes) counts[n.state]++;
-  return { nodes: nodes.length, ...counts, drift: nodes.filter((n) => n.drift).length };
-}
-
-/**
- * What the shown results cost: the sum of the known prices (null: none known), and how many have
- * no price. Each result once: a cell showing the same record as an earlier one (`sameResultAs`)
- * shows the same paid request.
- */
-export function totalCost(nodes: readonly ReportNode[]): Pick<ReportData, 'costUsd' | 'costUnpriced'> {
-  let sum = 0;
-  let priced = 0;
-  let unpriced = 0;
-  for (const n of nodes) {
-    if (n.sameResultAs !== undefined) continue;
-    if (n.costUsd !== null) {
-      sum += n.costUsd;
-      priced++;
-    } else if (n.finishedAt !== null) unpriced++;
-  }
-  // Float noise out (0.04 × 3 is 0.12, not 0.12000000000000001).
-  return { costUsd: priced === 0 ? null : Math.round(sum * 1e6) / 1e6, costUnpriced: unpriced };
 }

@@ -71,8 +71,14 @@ export interface ReportNode {
   readonly thumb: string | null;
   /** True when the image shown is an older result (the node has to run again). */
   readonly stale: boolean;
-  /** The image this pass edited: the upstream node's output or the source. */
+  /**
+   * The image this pass edited: the upstream node's output or the source. When the upstream cell
+   * shows other bytes than this node's record was made from (its output changed by hand, or run
+   * again since), a preview of those bytes (`inputs/<sha256>.webp`) from the cache.
+   */
   readonly input: string | null;
+  /** Why `input` is not the image this node was made from and measured against (the cache lacks that one). */
+  readonly beforeNote?: string;
   /** The upstream node's id, `null` for a root. */
   readonly from: string | null;
   readonly finishedAt: string | null;

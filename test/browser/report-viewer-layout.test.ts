@@ -74,7 +74,7 @@ async function layout(page: Page): Promise<{
 }
 
 describe('the viewer on small screens', () => {
-  it('keeps the image off its header buttons and its prompt, at 1024×640 and 800×600', async () => {
+  it('keeps the image off its header buttons and its prompt, at 1024×640, 800×600 and 320×480', async () => {
     const p = (project = await createProject(
       recipeYaml([
         ['sky', 'Keep the face unchanged. Make the sky orange.'],
@@ -86,6 +86,7 @@ describe('the viewer on small screens', () => {
     for (const [width, height] of [
       [1024, 640],
       [800, 600],
+      [320, 480],
     ] as const) {
       const page = await (browser as Browser).newPage({ viewport: { width, height } });
       const errors: string[] = [];
@@ -104,6 +105,10 @@ describe('the viewer on small screens', () => {
         expect(overlap(l.image, l.foot), where).toBe(false);
         expect(overlap(l.image, l.prompt), where).toBe(false);
         expect(l.image.bottom - l.image.top, where).toBeGreaterThan(100); // the image is still there
+        // A phone-sized window: the footer (prompt, input, figures, slider) scrolls inside at most
+        // 40 % of it, so the image keeps a usable share. Before, 270 px of footer left 54 px at 320×480.
+        expect(l.image.bottom - l.image.top, where).toBeGreaterThanOrEqual(height / 3);
+        expect(l.foot.bottom - l.foot.top, where).toBeLessThanOrEqual(height * 0.4 + 0.5);
         expect(l.hidden, where).toEqual([]);
         // The long prompt is capped at a few lines and scrolls; the short one does not.
         expect(l.prompt.bottom - l.prompt.top, where).toBeLessThan(100);

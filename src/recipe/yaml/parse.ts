@@ -20,6 +20,22 @@ export const MAX_ALIAS_TOKENS = 1000;
 
 /** What a second YAML document in a recipe (or a pick's recipe text) is called. */
 export const MULTIPLE_DOCUMENTS = 'a recipe file holds one YAML document';
+/**
+ * Whether the text from `offset` (where the parser found a second document) holds nothing but
+ * document markers (`---`, `...`), blank lines and comments: an empty trailing document, harmless,
+ * as an editor or a generator leaves a last `---`. Not a second document then; one with a tag or
+ * a directive is.
+ */
+export function isEmptyTrailingDocument(text: string, offset: number): boolean {
+  return text
+    .slice(offset)
+    .split('\n')
+    .every((line) => EMPTY_DOC_LINE.test(line));
+}
+
+/** A line of an empty document: blank, a comment, or a marker at column 1 (perhaps with a comment after it). */
+const EMPTY_DOC_LINE = /^(?:---|\.\.\.)?(?:[ \t]+(?:#.*)?)?\r?$|^[ \t]*#.*$/;
+
 const ALIAS_TOKEN = /(?:^|[\s,[{:?-])\*[^\s,[\]{}]+/gm;
 
 interface YamlIssue {
@@ -52,7 +68,9 @@ export function parseRecipeYaml(text: string): YamlOutcome {
   const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: false, prettyErrors: false });
   const crowded = tooManyEntries(doc);
   if (crowded) return fail(lines, crowded);
-  const errors = [...doc.errors.map(syntaxIssue), ...duplicateKeys(doc)].sort((a, b) => a.offset - b.offset);
+  // A trailing `---` with nothing after it is not a second document (nothing to move elsewhere).
+  const syntax = doc.errors.filter((e) => !(e.code === 'MULTIPLE_DOCS' && isEmptyTrailingDocument(text, e.pos[0])));
+  const errors = [...syntax.map(syntaxIssue), ...duplicateKeys(doc)].sort((a, b) => a.offset - b.offset);
   // A merge git left conflicted: one line at its first marker, not the parser's several.
   const marker = errors.length > 0 ? conflictMarkerAt(text) : undefined;
   if (marker !== undefined)

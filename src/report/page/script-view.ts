@@ -92,6 +92,7 @@ function showViewer(id){
   if(n.review){foot.appendChild(el('span',null,'changed '+pct(n.review.changed_pct)+(n.review.chain_changed_pct!=null?
     ' \u00b7 chain '+pct(n.review.chain_changed_pct):'')+' ('+n.review.metric+', threshold '+n.review.threshold+')'))}
   else if(n.noReview)foot.appendChild(el('span','norev','no change map: '+n.noReview));
+  if(n.beforeNote)foot.appendChild(el('span','norev','before: '+n.beforeNote));
   var crop=el('span','crop');crop.id='v-crop';foot.appendChild(crop);noteCrop();
   var sm=el('span','norev');sm.id='v-small';foot.appendChild(sm);
   if(mode==='split'&&after){var r=el('input');r.type='range';r.min='0';r.max='100';r.value=String(VIEW.pos);
@@ -100,7 +101,9 @@ function showViewer(id){
 }
 // A full image is the output in the out folder (../<pass>/<file>): a report folder moved or zipped
 // without it (or an output removed since) shows the thumbnail instead, and says so.
-function inputThumb(n){var u=n.from&&byId[n.from];return u?u.thumb:D.rows[n.r].thumb}
+// The upstream's thumbnail only when the before image is the upstream's (not a preview of what the node was made from).
+function inputThumb(n){var u=n.from&&byId[n.from];
+  return u?(n.input===u.img||n.input===u.thumb?u.thumb:null):D.rows[n.r].thumb}
 function orThumb(img,thumb){if(!thumb||thumb===img.getAttribute('src'))return;
   img.addEventListener('error',function(){img.src=thumb;var s=document.getElementById('v-small');
     if(s)s.textContent='full-size image not found beside this page (keep report/ inside its out folder): '+

@@ -112,8 +112,11 @@ border-radius:5px;padding:3px 9px;cursor:pointer}
 .stage .tr{left:8px}
 .stage .tag{position:absolute;top:8px;white-space:nowrap;background:#000a;color:#fff;border-radius:4px;padding:1px 6px;
 font-size:11px}
-.viewer .vf{padding:8px 16px 12px;border-top:1px solid #30363d;color:#c9d1d9;display:flex;gap:18px;flex-wrap:wrap}
+.viewer .vf{padding:8px 16px 12px;border-top:1px solid #30363d;color:#c9d1d9;display:flex;gap:18px;flex-wrap:wrap;
+max-height:40vh;overflow:auto}
 .viewer .vf .prompt{flex:1 1 420px;min-width:0;max-height:5.6em;overflow:auto;overflow-wrap:anywhere}
 .viewer input[type=range]{width:220px}
+@media (max-width:480px),(max-height:520px){.viewer .vh{gap:4px 8px;padding:6px 10px}
+.viewer .vf{gap:2px 12px;padding:6px 10px 8px}.viewer .stagewrap{padding:4px 6px}}
 .empty-note{padding:30px;color:var(--ink2)}
 `;

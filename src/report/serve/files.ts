@@ -39,6 +39,8 @@ export function servableFiles(data: ReportData): Set<string> {
   for (const n of data.nodes) {
     add(n.img);
     add(n.thumb);
+    // The preview of the image a node was made from, when its upstream shows other bytes now.
+    add(n.input);
     add(n.review?.map ?? null);
   }
   return files;

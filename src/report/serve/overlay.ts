@@ -6,7 +6,8 @@
  * images, reviews, costs, whatever else changed on disk.
  */
 import { resolve } from 'node:path';
-import { countsOf, totalCost, urlUnder } from '../collect.js';
+import { urlUnder } from '../collect.js';
+import { countsOf, totalCost } from '../totals.js';
 import type { ReportData, ReportNode } from '../types.js';
 import type { LiveState } from './live.js';
 

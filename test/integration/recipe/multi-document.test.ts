@@ -3,7 +3,11 @@
  * second document's line:col, from `validate` and from `pick` (which loads the recipe first).
  * Before, it printed the yaml library's advice to its programmer: "source contains multiple
  * documents; please use YAML.parseAllDocuments()".
+ * A trailing `---` with nothing after it (an editor's or a generator's last separator) is no
+ * second document: it validates and takes a pick, where before it was told to "move what follows
+ * to a file of its own" with nothing following.
  */
+import { readFile } from 'node:fs/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { main } from '../../../src/cli/main.js';
 import { createProject, testRuntime, type Project } from '../../helpers/run-fixtures.js';
@@ -49,5 +53,19 @@ describe('a recipe holding two YAML documents', () => {
       expect(stderr, argv[0]).toContain(`${line}\n`);
       expect(stderr, argv[0]).not.toMatch(/parseAllDocuments|please use/);
     }
+  });
+
+  it.each([
+    ['---', `${FIRST}\n---\n`],
+    ['--- with a comment and blank lines, CRLF', `${FIRST.replaceAll('\n', '\r\n')}\r\n--- # end\r\n\r\n`],
+  ])('a trailing %s with nothing after it: validates, and a pick is written', async (_, yaml) => {
+    const p = (project = await createProject(yaml));
+    const validate = await cli(p, ['validate', 'recipe.yml']);
+    expect(validate.code, validate.stderr).toBe(0);
+    const pick = await cli(p, ['pick', 'recipe.yml', 'bg#2']);
+    expect(pick.code, pick.stderr).toBe(0);
+    const text = await readFile(p.recipe, 'utf8');
+    expect(text).toMatch(/pick: 2/);
+    expect(text).toMatch(/---( # end)?\r?\n/);
   });
 });

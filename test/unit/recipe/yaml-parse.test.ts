@@ -24,6 +24,14 @@ describe('parseRecipeYaml: one clear error per broken file', () => {
     ['replacement char (invalid UTF-8)', 'version: 1\n\n  x\uFFFD\n', 'yaml-binary@3:4'],
     ['unclosed flow', 'version: 1\nsources: {a: b\n', 'yaml-syntax@3:1'],
     ['two documents', 'version: 1\n---\nversion: 1\n', 'yaml-multiple-documents@2:1'],
+    // A trailing `---` with nothing after it (comments, blank lines, more markers) is not a second document.
+    ['a trailing ---', 'version: 1\n---\n', 'ok'],
+    ['a trailing --- at the end of the text', 'version: 1\n---', 'ok'],
+    ['a trailing --- with comments, markers and CRLF', 'version: 1\r\n--- # end\r\n\r\n  # c\r\n...\r\n---\r\n', 'ok'],
+    ['--- then null is a document', 'version: 1\n---\nnull\n', 'yaml-multiple-documents@2:1'],
+    ['--- then an indented scalar is a document', 'version: 1\n---\n  ---\n', 'yaml-multiple-documents@2:1'],
+    ['--- then a tag is a document', 'version: 1\n--- !x\n', 'yaml-multiple-documents@2:1'],
+    ['--- then a directive is a document', 'version: 1\n---\n%YAML 1.2\n---\n', 'yaml-multiple-documents@2:1'],
     ['unknown alias', 'version: 1\nname: *nope\n', 'yaml-alias@2:7'],
     [
       'billion laughs',
