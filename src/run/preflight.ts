@@ -171,7 +171,8 @@ export async function enforceMaxCost(
   if (!price.known) {
     throw new KontextError(
       'E_MAX_COST_UNKNOWN_PRICE',
-      `--max-cost: ${price.provider} reports no price for ${price.model}`,
+      `--max-cost: the price of ${price.model} on ${price.provider} is not known (${price.why}), ` +
+        `so this run's ${requests} are not submitted`,
       { exitCode: ExitCode.DATA_ERR, hint: 'drop --max-cost, or use a model with a published price' },
     );
   }
