@@ -23,6 +23,7 @@ export { READ_CAPS, readBoundedText } from './util/read-bounded.js';
 
 export { loadRecipe, validateRecipe, validateRecipeFile, findProjectRoot, recipeJsonSchema } from './recipe/index.js';
 export type { ValidateOptions, ValidationResult } from './recipe/index.js';
+export { sourceImageProblems } from './hosting/source-headers.js';
 export type { Recipe, Pass, Source, SourceInstance, HostingConfig, ProviderName } from './recipe/types.js';
 
 export { buildPlan, planToJson, renderPlanMermaid, renderPlanText } from './plan/index.js';

@@ -1,6 +1,6 @@
 /** Rendering of `kontext run --dry-run` (and `--explain`): a table, or JSON with `--json`. */
 import type { DryRunReport } from '../index.js';
-import type { TextSink } from '../index.js';
+import { escapeControls, type TextSink } from '../index.js';
 import { jsonText } from './json-text.js';
 
 export const REASON_WORDS: Readonly<Record<string, string>> = {
@@ -26,6 +26,7 @@ export function printDryRun(
         billable: report.billable,
         cached: report.cached,
         cost_usd: report.costUsd ?? null,
+        price_unknown: report.priceUnknown ?? null,
         nodes: report.rows,
       })}\n`,
     );
@@ -42,8 +43,15 @@ export function printDryRun(
     options.out.write(`${r.node.padEnd(width)}  ${state}  ${seed}${input}\n`);
   }
   const billable = `${report.billable} billable request${report.billable === 1 ? '' : 's'}`;
-  const cost = typeof report.costUsd === 'number' ? ` (about $${report.costUsd.toFixed(2)})` : '';
+  const cost = costPart(report);
   options.out.write(`${billable}${cost}, ${report.cached} cached; nothing was submitted (dry run)\n`);
+}
+
+/** ` (about $0.12)`; ` (price unknown: …why)`; nothing with no billable request. */
+function costPart(report: DryRunReport): string {
+  if (typeof report.costUsd === 'number') return ` (about $${report.costUsd.toFixed(2)})`;
+  if (report.billable > 0 && report.priceUnknown) return ` (price unknown: ${escapeControls(report.priceUnknown)})`;
+  return '';
 }
 
 /** Why the run stops a node (DryRunRow.stopCode): the node's own words, and those below it. */

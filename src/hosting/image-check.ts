@@ -41,17 +41,33 @@ export async function checkInputImage(reader: ByteReader): Promise<InputImageChe
     const what = probe.problem === 'not-image' ? 'not an image' : 'not a whole image';
     return { ok: false, problem: `${what} (${probe.detail.replace(/^the body\b/, 'the file')})` };
   }
-  const pixels = probe.width * probe.height;
-  if (pixels > MAX_INPUT_PIXELS) {
-    const mp = (n: number): string => `${Math.round(n / 1e6)} MP`;
-    const problem =
-      `its header declares ${probe.width}x${probe.height} pixels (${mp(pixels)}), ` +
-      `over the ${mp(MAX_INPUT_PIXELS)} an input image may have`;
-    return { ok: false, problem };
-  }
+  const tooLarge = overPixels(probe.width, probe.height);
+  if (tooLarge !== null) return { ok: false, problem: tooLarge };
   const damaged = probe.kind === 'png' ? await pngCrcProblem(reader) : null;
   if (damaged !== null) return { ok: false, problem: `not a whole image (${damaged})` };
   return { ok: true, mediaType: probe.mediaType };
+}
+
+/**
+ * {@link checkInputImage} without its costly parts, for `kontext validate`: the kind, size and ends
+ * the probe reads (the head, the tail), the pixel limit; no PNG CRC pass. Only an image whose end
+ * is not where the file ends (cut short, or followed by other bytes) gets the whole check.
+ */
+export async function checkInputHeader(reader: ByteReader): Promise<InputImageCheck> {
+  const probe = await probeImage(reader);
+  if (!probe.ok) return checkInputImage(reader);
+  const tooLarge = overPixels(probe.width, probe.height);
+  return tooLarge === null ? { ok: true, mediaType: probe.mediaType } : { ok: false, problem: tooLarge };
+}
+
+function overPixels(width: number, height: number): string | null {
+  const pixels = width * height;
+  if (pixels <= MAX_INPUT_PIXELS) return null;
+  const mp = (n: number): string => `${Math.round(n / 1e6)} MP`;
+  return (
+    `its header declares ${width}x${height} pixels (${mp(pixels)}), ` +
+    `over the ${mp(MAX_INPUT_PIXELS)} an input image may have`
+  );
 }
 
 /** The first `size` bytes of `reader`. */

@@ -11,22 +11,40 @@ export function columnsOf(plan: Plan): {
   readonly indexOf: ReadonlyMap<string, number>;
 } {
   const passes: ReportPass[] = [];
-  const visit = (b: PassBranch, parent: string | null, source: string, depth: number): void => {
-    const previous = passes[passes.length - 1]?.id ?? null;
-    passes.push({
-      id: b.pass,
-      prompt: b.first.prompt,
-      from: parent ?? source,
-      fromSource: parent === null,
-      depth,
-      branch: parent === null ? previous !== null : previous !== parent,
-      maxChange: b.first.maxChange ?? null,
-      ownsVariants: b.ownsVariants,
-      picked: b.picked,
-    });
-    for (const child of b.children) visit(child, b.pass, source, depth + 1);
+  // Explicit stack, depth first in child order: a chain of thousands of passes must not exhaust
+  // the call stack (a 5,000-pass chain's report did, exit 70).
+  type Item = {
+    readonly b: PassBranch;
+    readonly parent: string | null;
+    readonly source: string;
+    readonly depth: number;
   };
-  for (const tree of passForest(plan)) for (const root of tree.roots) visit(root, null, tree.source, 1);
+  const stack: Item[] = [];
+  for (const tree of passForest(plan)) {
+    for (let i = tree.roots.length - 1; i >= 0; i--) {
+      const root = tree.roots[i];
+      if (root !== undefined) stack.push({ b: root, parent: null, source: tree.source, depth: 1 });
+    }
+    for (let item = stack.pop(); item !== undefined; item = stack.pop()) {
+      const { b, parent, source, depth } = item;
+      const previous = passes[passes.length - 1]?.id ?? null;
+      passes.push({
+        id: b.pass,
+        prompt: b.first.prompt,
+        from: parent ?? source,
+        fromSource: parent === null,
+        depth,
+        branch: parent === null ? previous !== null : previous !== parent,
+        maxChange: b.first.maxChange ?? null,
+        ownsVariants: b.ownsVariants,
+        picked: b.picked,
+      });
+      for (let i = b.children.length - 1; i >= 0; i--) {
+        const child = b.children[i];
+        if (child !== undefined) stack.push({ b: child, parent: b.pass, source, depth: depth + 1 });
+      }
+    }
+  }
   return { passes, indexOf: new Map(passes.map((p, i) => [p.id, i] as const)) };
 }
 

@@ -12,7 +12,9 @@
  * the one that changed least (a provider may have cropped, resized or extended the picture).
  * See docs/architecture.md#change-maps-and-drift.
  */
+import { open } from 'node:fs/promises';
 import type { Sharp } from 'sharp';
+import { fileReader, probeImage } from '../util/image-probe.js';
 import { srgbToLab } from './lab.js';
 import type { LabImage } from './metric.js';
 
@@ -119,7 +121,54 @@ export async function whyUndecodable(path: string, e: unknown): Promise<string> 
       );
     return `is too large to review (${size}over the ${Math.floor(LIMIT_PIXELS / 1e6)}-megapixel limit)`;
   }
+  // libvips says a file it could not open is of an "unsupported image format": look for ourselves.
+  const unopened = await openFailure(path);
+  if (unopened !== null) return `cannot be opened (${unopened})`;
+  const whole = /unsupported image format/i.test(reason) ? await wholeImage(path) : null;
+  if (whole !== null)
+    return (
+      `could not be read (${reason}), though it is a whole ${whole}: ` +
+      'opening it failed for a moment (too many open files?)'
+    );
   return `cannot be decoded (damaged, truncated or not an image: ${reason})`;
+}
+
+/** Why `path` cannot be opened for reading now (`too many open files, EMFILE`); null when it can. */
+async function openFailure(path: string): Promise<string | null> {
+  try {
+    await (await open(path, 'r')).close();
+    return null;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const words = code === undefined ? undefined : OPEN_FAILURES[code];
+    if (words !== undefined) return `${words}, ${code}`;
+    return code ?? (e instanceof Error ? e.message : String(e));
+  }
+}
+
+const OPEN_FAILURES: Readonly<Record<string, string>> = {
+  EMFILE: 'too many open files',
+  ENFILE: 'too many open files on the system',
+  ENOENT: 'it is gone',
+  EACCES: 'no permission to read it',
+};
+
+/**
+ * `PNG 1024 x 768 px` when the file's bytes are a whole image of a kind sharp always decodes (PNG,
+ * JPEG, WebP, GIF), so its failure was not the file's; null otherwise (or when it cannot be read).
+ */
+async function wholeImage(path: string): Promise<string | null> {
+  let reader: Awaited<ReturnType<typeof fileReader>> | undefined;
+  try {
+    reader = await fileReader(path);
+    const probe = await probeImage(reader);
+    if (!probe.ok || !['png', 'jpeg', 'webp', 'gif'].includes(probe.kind)) return null;
+    return `${probe.kind.toUpperCase()} ${probe.width} x ${probe.height} px`;
+  } catch {
+    return null;
+  } finally {
+    await reader?.close?.().catch(() => undefined);
+  }
 }
 
 /** sharp's default `limitInputPixels` (0x3FFF squared), which the review keeps. */

@@ -58,6 +58,8 @@ export interface RunContextOptions {
   readonly maxCostSpentUsd?: number | null | undefined;
   /** The run's interrupt (Ctrl-C). */
   readonly signal?: AbortSignal | undefined;
+  /** How long `--max-cost` and `--dry-run` wait for one model's price (default 10 s); tests shorten it. */
+  readonly priceReadMs?: number | undefined;
   /** `-j`: also how many images are hosted ahead at once. */
   readonly jobs?: number | undefined;
   readonly keepGoing?: boolean | undefined;
@@ -259,6 +261,7 @@ export class RunContext {
             maxCostUsd: options.maxCostUsd,
             spentUsd: options.maxCostSpentUsd === undefined ? 0 : options.maxCostSpentUsd,
             signal: options.signal,
+            readMs: options.priceReadMs,
           });
         // Last, so a run another check stops makes no folder: each file and folder the run writes, tried.
         await checkOutputFolders(prepared, providerName, {

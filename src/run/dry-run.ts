@@ -45,6 +45,8 @@ export interface DryRunReport {
   readonly cached: number;
   /** Estimated price of the billable requests in USD; `null` when the provider gives no price. */
   readonly costUsd?: number | null | undefined;
+  /** Why `costUsd` is `null` (which model's price, and why it is not known); `null` when it is known. */
+  readonly priceUnknown?: string | null | undefined;
 }
 
 export interface DescribeDeps {

@@ -3,7 +3,7 @@
  * retries, hosting, journal), built as a one-node plan. No lock file: a one-off edit has no
  * recipe to sit beside. With `--seed`, a repeat of the same edit comes from the cache.
  */
-import { existsSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { ExitCode, KontextError, UsageError } from '../errors.js';
 import { checkPromptLint } from './lint-warnings.js';
@@ -18,6 +18,7 @@ import { executePlan, type RunSummary } from './scheduler.js';
 import { interrupted } from './outcome.js';
 import { assertImageFile } from '../recipe/sources/image-file.js';
 import { classifySource } from '../recipe/sources/classify.js';
+import { NOT_REGULAR_FILE } from '../recipe/sources/resolve.js';
 import { editWriteGuard } from './edit-target.js';
 import { prepareOutputFolder } from './output-folders.js';
 import { outputPathError } from './output-errors.js';
@@ -213,6 +214,24 @@ function notAFolder(): Error {
   return Object.assign(new Error('not a directory'), { code: 'ENOTDIR' });
 }
 
+/**
+ * A local `--image` that is not a regular file, as a recipe source's is refused (exit 66): missing,
+ * a folder, or a device, FIFO or socket (a link to `/dev/urandom`), each said as such.
+ */
+function refuseNonFile(path: string, image: string): void {
+  let info: ReturnType<typeof statSync>;
+  try {
+    info = statSync(path, { throwIfNoEntry: false });
+  } catch {
+    info = undefined; // ENOTDIR, ELOOP, EACCES: nothing readable there (as existsSync says)
+  }
+  if (info?.isFile() === true) return;
+  if (info === undefined)
+    throw new KontextError('E_SOURCE_MISSING', `--image ${image}: no such file`, { exitCode: ExitCode.NO_INPUT });
+  const what = info.isDirectory() ? 'a folder, not an image file' : NOT_REGULAR_FILE;
+  throw new KontextError('E_SOURCE_NOT_FILE', `--image ${image}: ${what}`, { exitCode: ExitCode.NO_INPUT });
+}
+
 function editNode(options: EditOptions, cwd: string): PlanNode {
   const model = options.model ?? DEFAULT_MODEL;
   // The ratios of the model on the edit's provider: BFL and Replicate also take 2:1, 5:4, 4:5, 1:2.
@@ -222,10 +241,7 @@ function editNode(options: EditOptions, cwd: string): PlanNode {
   }
   const url = imageUrl(options.image);
   const path = url !== undefined ? undefined : resolve(cwd, options.image);
-  if (path !== undefined && (!existsSync(path) || !statSync(path).isFile())) {
-    const what = existsSync(path) && statSync(path).isDirectory() ? 'a folder, not an image file' : 'no such file';
-    throw new KontextError('E_SOURCE_MISSING', `--image ${options.image}: ${what}`, { exitCode: ExitCode.NO_INPUT });
-  }
+  if (path !== undefined) refuseNonFile(path, options.image);
   return {
     id: 'edit',
     pass: 'edit',

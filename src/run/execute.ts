@@ -266,6 +266,9 @@ async function submitAndFinish(
   }
   hook?.('after-submit-response');
   deps.onSubmitted?.({ provider: deps.providerName, model: node.model, maybePaid: false });
+  // Accepted: the request waits at the API now. Said at once, so status reads that time out or are
+  // refused (429) before the first one answers do not leave the node shown as still submitting.
+  phase(deps, node.id, 'queued', requestId);
   // Durable before the first poll (the wait holds that poll back until it is), written while
   // the wait's first pause runs.
   const journaled = deps.store.journal

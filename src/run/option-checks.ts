@@ -24,6 +24,7 @@ type Checked = Pick<
   | 'deadlineMs'
   | 'submitGraceMs'
   | 'outputRereadMs'
+  | 'priceReadMs'
   | 'shard'
   | 'only'
   | 'force'
@@ -45,6 +46,7 @@ export function checkRunOptions<T extends Partial<Checked>>(options: T): T & { r
   if (options.maxCostSpentUsd !== null) inRange('maxCostSpentUsd', options.maxCostSpentUsd, 0, Number.MAX_VALUE);
   inRange('deadlineMs', options.deadlineMs, 1, MAX_TIMER_MS);
   inRange('submitGraceMs', options.submitGraceMs, 0, MAX_TIMER_MS);
+  inRange('priceReadMs', options.priceReadMs, 1, MAX_TIMER_MS);
   for (const ms of options.outputRereadMs ?? []) inRange('outputRereadMs', ms, 0, MAX_TIMER_MS);
   const whole = (n: number): boolean => Number.isSafeInteger(n) && n >= 1;
   if (shard !== undefined && !(whole(shard.index) && whole(shard.count) && shard.index <= shard.count))

@@ -163,7 +163,7 @@ export async function enforceMaxCost(
     throw new KontextError(
       'E_MAX_COST_UNKNOWN_PRICE',
       `--max-cost: what the recipes before this one spent is not known (a price was not known), ` +
-        `so this run's ${requests} are not submitted`,
+        `so this run's ${requests} ${prepared.billable === 1 ? 'is' : 'are'} not submitted`,
       { exitCode: ExitCode.DATA_ERR, hint: 'run this recipe on its own, or drop --max-cost' },
     );
   }
@@ -171,7 +171,8 @@ export async function enforceMaxCost(
   if (!price.known) {
     throw new KontextError(
       'E_MAX_COST_UNKNOWN_PRICE',
-      `--max-cost: ${price.provider} reports no price for ${price.model}`,
+      `--max-cost: the price of ${price.model} on ${price.provider} is not known (${price.why}), ` +
+        `so this run's ${requests} ${prepared.billable === 1 ? 'is' : 'are'} not submitted`,
       { exitCode: ExitCode.DATA_ERR, hint: 'drop --max-cost, or use a model with a published price' },
     );
   }

@@ -28,17 +28,26 @@ export async function previewRun(prepared: Prepared, describe: DescribeDeps, che
     if (!isKontextError(e)) throw e;
     return { report, failure: e };
   }
-  return {
-    report: { ...report, costUsd: await estimateCost(prepared, checks) },
-    failure: null,
-  };
+  return { report: { ...report, ...(await estimateCost(prepared, checks)) }, failure: null };
 }
 
-/** Price of the nodes that will run (model table, else provider model info); `null` when a price is unknown. */
-async function estimateCost(prepared: Prepared, checks: PreviewChecks): Promise<number | null> {
-  const price = await priceRun(prepared, checks).catch((e: unknown) => {
-    if (isKontextError(e)) return null;
-    throw e;
-  });
-  return price?.known ? price.totalUsd : null;
+/**
+ * Price of the nodes that will run (model table, else provider model info, each read bounded in
+ * time); `costUsd` `null` when a price is unknown, `priceUnknown` saying which and why.
+ */
+async function estimateCost(
+  prepared: Prepared,
+  checks: PreviewChecks,
+): Promise<Pick<DryRunReport, 'costUsd' | 'priceUnknown'>> {
+  try {
+    const price = await priceRun(prepared, checks);
+    if (price.known) return { costUsd: price.totalUsd, priceUnknown: null };
+    return {
+      costUsd: null,
+      priceUnknown: `the price of ${price.model} on ${price.provider} is not known: ${price.why}`,
+    };
+  } catch (e) {
+    if (!isKontextError(e)) throw e;
+    return { costUsd: null, priceUnknown: `its model info could not be read: ${e.message}` };
+  }
 }

@@ -194,6 +194,7 @@ async function runInContext(
       providerName: run.providerName,
       providerFor: run.providerFor,
       signal: options.signal,
+      readMs: options.priceReadMs,
     };
     if (lock.conflict)
       deps.onEvent({ type: 'notice', t: 0, message: conflictMessage(lockPath, lock.conflict, 'a run resolves them') });

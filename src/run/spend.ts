@@ -16,7 +16,7 @@ import { providerTraits } from '../providers/session.js';
 import type { Provider } from '../providers/types.js';
 import type { RunEventOf } from './events.js';
 import type { Submitted } from './execute.js';
-import { modelPrice } from './prices.js';
+import { modelPrice, PRICE_READ_MS } from './prices.js';
 
 /** One (provider, model): how many requests, and the price of one (`null`: unknown). */
 interface SpendLine {
@@ -47,9 +47,6 @@ export interface Spend {
   readonly unpriced: number;
   readonly byModel: readonly SpendLine[];
 }
-
-/** How long reading the price of one model may take (a catalog call, made at its first request). */
-const PRICE_READ_MS = 10_000;
 
 interface Line {
   readonly provider: string;

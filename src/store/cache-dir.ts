@@ -2,9 +2,11 @@
  * Where the cache lives: one per user and machine, found the same way from any folder.
  * `--cache-dir`, else `KONTEXT_CACHE_DIR`, else `$XDG_CACHE_HOME/kontext`, else
  * `~/.cache/kontext`. Relative choices resolve against the working directory; the default
- * never depends on it, so the same recipe run from anywhere finds the same records.
+ * never depends on it, so the same recipe run from anywhere finds the same records: an empty
+ * `HOME` is the account's home folder (`os.userInfo()`; Node's `homedir()` says `''` for it), and
+ * a home that is still empty, or relative, is refused (exit 64) rather than read against the cwd.
  */
-import { homedir } from 'node:os';
+import { userInfo } from 'node:os';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { UsageError } from '../errors.js';
 
@@ -22,8 +24,23 @@ export function resolveCacheDir(inputs: CacheDirInputs): string {
   const xdg = inputs.env['XDG_CACHE_HOME'];
   // XDG: a relative value is invalid and must be ignored.
   if (xdg?.startsWith('/')) return join(xdg, 'kontext');
-  const home = inputs.env['HOME'] || homedir();
-  return join(resolve(inputs.cwd, home), '.cache', 'kontext');
+  const home = inputs.env['HOME'] || accountHome();
+  if (!isAbsolute(home)) {
+    const shown = home === '' ? 'empty, and this account has no home folder' : `relative (${JSON.stringify(home)})`;
+    throw new UsageError(`HOME is ${shown}: the default cache dir would depend on the working directory`, {
+      hint: 'set HOME to an absolute path, or choose the cache with --cache-dir or KONTEXT_CACHE_DIR',
+    });
+  }
+  return join(home, '.cache', 'kontext');
+}
+
+/** The account's home folder from the user database; `''` when it has none (no entry for this uid). */
+function accountHome(): string {
+  try {
+    return userInfo().homedir;
+  } catch {
+    return '';
+  }
 }
 
 /** What a cache dir may not hold: the project root, and the recipe's out folder when known. */
@@ -49,10 +66,22 @@ export function placedCacheDir(at: CacheDirPlace, inputs: CacheDirInputs): strin
   if (inputs.flag) named = '--cache-dir';
   else if (inputs.env['KONTEXT_CACHE_DIR']) named = 'KONTEXT_CACHE_DIR';
   // The default this process would use instead (XDG_CACHE_HOME moves it), unless it is the one refused.
-  const fallback = resolveCacheDir({ env: { ...inputs.env, KONTEXT_CACHE_DIR: undefined }, cwd: inputs.cwd });
+  const fallback = defaultCacheDir(inputs);
   throw new UsageError(`${named} ${dir} holds ${what} ${held}: the cache must be a folder of its own`, {
-    hint: fallback === dir ? choose : `${choose}; the default is ${homeShown(fallback, inputs.env['HOME'])}`,
+    hint:
+      fallback === dir || fallback === null
+        ? choose
+        : `${choose}; the default is ${homeShown(fallback, inputs.env['HOME'])}`,
   });
+}
+
+/** The default cache dir, without `--cache-dir` or `KONTEXT_CACHE_DIR`; null when HOME gives none. */
+function defaultCacheDir(inputs: CacheDirInputs): string | null {
+  try {
+    return resolveCacheDir({ env: { ...inputs.env, KONTEXT_CACHE_DIR: undefined }, cwd: inputs.cwd });
+  } catch {
+    return null;
+  }
 }
 
 /** `path` with the home folder shown as `~`. */

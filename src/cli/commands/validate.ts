@@ -8,6 +8,7 @@ import {
   formatProblem,
   isKontextError,
   type Problem,
+  sourceImageProblems,
 } from '../../index.js';
 import type { CliContext } from '../context.js';
 import { jsonText } from '../json-text.js';
@@ -62,9 +63,13 @@ async function validateOne(path: string, opts: Record<string, unknown>, ctx: Cli
     };
     return { recipe: path, ok: false, nodes: null, problems: [problem] };
   }
-  const ok = result.recipe !== null && !result.problems.some((p) => p.severity === 'error');
+  const valid = result.recipe !== null && !result.problems.some((p) => p.severity === 'error');
+  // What the run's preflight refuses of a source image, read from its head and tail (a bomb, cut short).
+  const images = valid && result.recipe ? await sourceImageProblems(result.recipe.sources) : [];
+  const problems = [...result.problems, ...images];
+  const ok = valid && images.length === 0;
   const nodes = ok && result.recipe ? buildPlan(result.recipe).nodes.length : null;
-  return { recipe: path, ok, nodes, problems: result.problems };
+  return { recipe: path, ok, nodes, problems };
 }
 
 function exitFor(r: FileResult): ExitCode {

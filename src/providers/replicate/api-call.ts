@@ -19,7 +19,7 @@ import {
 import { isNotSentCode, isTimeoutCode, networkCodeOf } from '../runcomfy/net-errors.js';
 import { parseRetryAfter, type RetryPolicy } from '../runcomfy/retry.js';
 import { abortReason, bothListeners, withRetries, type AttemptOutcome } from '../runcomfy/retry-loop.js';
-import { isJsonReply, parseReplyJson, readReplyText } from '../runcomfy/transport.js';
+import { isJsonReply, parseReplyJson, type ReplyText, readReplyText, unreadableReply } from '../runcomfy/transport.js';
 import { classifyReplicate, replicateErrorFrom } from './map-error.js';
 
 export interface ReplicateApi {
@@ -71,7 +71,7 @@ export function callReplicate(api: ReplicateApi, spec: ReplicateCall): Promise<J
 async function attempt(api: ReplicateApi, spec: ReplicateCall): Promise<AttemptOutcome<JsonObject>> {
   let status: number;
   let headers: Dispatcher.ResponseData['headers'];
-  let text: string;
+  let reply: ReplyText;
   try {
     const res = await request(`${api.baseUrl}${spec.path}`, {
       dispatcher: api.dispatcher,
@@ -87,12 +87,12 @@ async function attempt(api: ReplicateApi, spec: ReplicateCall): Promise<AttemptO
     });
     status = res.statusCode;
     headers = res.headers;
-    text = await readReplyText(api.dispatcher, res.body);
+    reply = await readReplyText(api.dispatcher, res.body);
   } catch (e) {
     if (spec.signal?.aborted) throw abortReason(spec.signal);
     return networkFailure(api, spec, e);
   }
-  return readReply(api, spec, status, headers, text);
+  return readReply(api, spec, status, headers, reply);
 }
 
 function networkFailure(api: ReplicateApi, spec: ReplicateCall, e: unknown): AttemptOutcome<JsonObject> {
@@ -127,8 +127,9 @@ function readReply(
   spec: ReplicateCall,
   status: number,
   headers: Dispatcher.ResponseData['headers'],
-  text: string,
+  reply: ReplyText,
 ): AttemptOutcome<JsonObject> {
+  const { text } = reply;
   const body = parseReplyJson(text);
   const secrets = [api.token];
   if (spec.method === 'GET' && spec.requestId !== undefined && status === 404 && isProblem404(body, headers)) {
@@ -150,7 +151,7 @@ function readReply(
     return { ok: false, retryable, reason: `HTTP ${status}`, error, retryAfterMs };
   }
   if (body !== null && typeof body === 'object' && !Array.isArray(body)) return { ok: true, value: body as JsonObject };
-  const what = body === undefined ? 'a reply that is not JSON' : 'JSON that is not an object';
+  const what = unreadableReply(body, reply.overLimit);
   const common = { status, requestId: spec.requestId, secrets };
   if (spec.submit) {
     const error = new SubmitUncertainError(`submit: HTTP ${status} with ${what}; a prediction may have been created`, {

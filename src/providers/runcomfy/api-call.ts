@@ -27,7 +27,7 @@ import { isNotSentCode, isTimeoutCode, networkCodeOf } from './net-errors.js';
 import { parseRetryAfter, type RetryPolicy } from './retry.js';
 import type { RetryNotice } from '../types.js';
 import { abortReason, bothListeners, withRetries, type AttemptOutcome } from './retry-loop.js';
-import { isJsonReply, parseReplyJson, sendJson, type RawReply } from './transport.js';
+import { isJsonReply, parseReplyJson, sendJson, type RawReply, unreadableReply } from './transport.js';
 
 export interface ApiContext {
   readonly baseUrl: string;
@@ -155,7 +155,7 @@ function readReply(ctx: ApiContext, spec: ApiCall, reply: RawReply): AttemptOutc
     return { ok: false, retryable, reason: `HTTP ${reply.status}`, error, retryAfterMs };
   }
   if (body !== null && typeof body === 'object' && !Array.isArray(body)) return { ok: true, value: body as JsonObject };
-  const what = body === undefined ? 'a reply that is not JSON' : 'JSON that is not an object';
+  const what = unreadableReply(body, reply.overLimit);
   const common = { status: reply.status, requestId: spec.requestId, secrets };
   if (spec.submit) {
     const error = new SubmitUncertainError(

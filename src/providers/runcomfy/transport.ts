@@ -9,6 +9,22 @@ const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
 /** API replies are small JSON; anything bigger is a broken or hostile server. */
 const MAX_REPLY_BYTES = 8 * 1024 * 1024;
 
+/** A reply body as read: its text, `''` with `overLimit` when it passed {@link MAX_REPLY_BYTES}. */
+export interface ReplyText {
+  readonly text: string;
+  readonly overLimit: boolean;
+}
+
+/**
+ * What a reply that is not a JSON object is, for the error that says so: one over the size limit
+ * (not read at all), one that is not JSON, or JSON that is not an object.
+ */
+export function unreadableReply(body: unknown, overLimit: boolean | undefined): string {
+  if (overLimit === true)
+    return `a reply over the ${MAX_REPLY_BYTES / (1024 * 1024)} MiB limit for API replies (not read)`;
+  return body === undefined ? 'a reply that is not JSON' : 'JSON that is not an object';
+}
+
 export interface TimeoutOptions {
   readonly connectTimeoutMs?: number | undefined;
   /** Time allowed for the reply headers, and between body chunks. */
@@ -42,12 +58,12 @@ class ReplyTooSlowError extends Error {
 }
 
 /**
- * Read a small reply body whole as text: `''` when it passes {@link MAX_REPLY_BYTES}. undici's
+ * Read a small reply body whole as text: `''`, `overLimit`, when it passes {@link MAX_REPLY_BYTES}. undici's
  * body timeout is per chunk, so a server that sends a byte every few seconds would keep the
  * call (and a submit's slot, or a wait past its deadline) going for ever: the whole body must
  * also arrive within the dispatcher's request timeout once the headers are in.
  */
-export async function readReplyText(dispatcher: Dispatcher, body: Dispatcher.ResponseData['body']): Promise<string> {
+export async function readReplyText(dispatcher: Dispatcher, body: Dispatcher.ResponseData['body']): Promise<ReplyText> {
   const ms = replyTimeouts.get(dispatcher) ?? DEFAULT_REQUEST_TIMEOUT_MS;
   const timer = setTimeout(() => body.destroy(new ReplyTooSlowError(ms)), ms);
   timer.unref();
@@ -58,20 +74,22 @@ export async function readReplyText(dispatcher: Dispatcher, body: Dispatcher.Res
       size += chunk.length;
       if (size > MAX_REPLY_BYTES) {
         body.destroy();
-        return '';
+        return { text: '', overLimit: true };
       }
       chunks.push(chunk);
     }
   } finally {
     clearTimeout(timer);
   }
-  return Buffer.concat(chunks).toString('utf8');
+  return { text: Buffer.concat(chunks).toString('utf8'), overLimit: false };
 }
 
 export interface RawReply {
   readonly status: number;
   readonly headers: Readonly<Record<string, string | string[] | undefined>>;
   readonly text: string;
+  /** The body passed the size limit and was not read (`text` is `''`). */
+  readonly overLimit?: boolean | undefined;
 }
 
 export interface SendOptions {
@@ -100,7 +118,8 @@ export async function sendJson(dispatcher: Dispatcher, options: SendOptions): Pr
     ...(hasBody ? { body: JSON.stringify(options.body) } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
   });
-  return { status: res.statusCode, headers: res.headers, text: await readReplyText(dispatcher, res.body) };
+  const { text, overLimit } = await readReplyText(dispatcher, res.body);
+  return { status: res.statusCode, headers: res.headers, text, ...(overLimit ? { overLimit } : {}) };
 }
 
 /**

@@ -22,7 +22,7 @@ import {
 import { isNotSentCode, isTimeoutCode, networkCodeOf } from '../runcomfy/net-errors.js';
 import { parseRetryAfter, type RetryPolicy } from '../runcomfy/retry.js';
 import { abortReason, type AttemptOutcome, bothListeners, withRetries } from '../runcomfy/retry-loop.js';
-import { isJsonReply, parseReplyJson, type RawReply, sendJson } from '../runcomfy/transport.js';
+import { isJsonReply, parseReplyJson, type RawReply, sendJson, unreadableReply } from '../runcomfy/transport.js';
 import type { RetryListener } from '../types.js';
 import { classifyHttpError, hasDetail, httpError, isRetryableHttpKind, type ProviderVoice } from './map-status.js';
 
@@ -177,7 +177,7 @@ function readReply(api: JsonApi, spec: JsonCall, reply: RawReply): AttemptOutcom
     }
     return { ok: false, retryable, reason: `HTTP ${reply.status}`, error, retryAfterMs };
   }
-  const what = body === undefined ? 'a reply that is not JSON' : 'JSON that is not an object';
+  const what = unreadableReply(body, reply.overLimit);
   if (spec.submit) {
     const error = new SubmitUncertainError(
       `${label}: HTTP ${reply.status} with ${what}; the request may have been submitted`,

@@ -202,6 +202,9 @@ async function resolveGlob(name: string, spec: string, dir: string, report: Repo
   return { source: { name, kind: 'glob', spec, instances } };
 }
 
+/** What a source or `edit --image` that is a device, FIFO or socket (a link to `/dev/urandom`) is said to be. */
+export const NOT_REGULAR_FILE = 'not a regular file (a device, FIFO or socket)';
+
 async function resolveFile(name: string, spec: string, dir: string, report: Report): Promise<One> {
   const at = ['sources', name] as const;
   const written = path.resolve(dir, spec);
@@ -217,7 +220,7 @@ async function resolveFile(name: string, spec: string, dir: string, report: Repo
       problem: report({
         code: 'source-not-file',
         path: at,
-        message: `not a file: "${spec}"`,
+        message: info.isDirectory() ? `not a file: "${spec}"` : `${NOT_REGULAR_FILE}: "${spec}"`,
         hint,
         exitCode: ExitCode.NO_INPUT,
       }),

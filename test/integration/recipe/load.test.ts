@@ -1,5 +1,5 @@
 /** loadRecipe / validateRecipe against real temp directories. */
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -126,6 +126,20 @@ describe('loadRecipe', () => {
     expect(err.problems[0]).toMatchObject({
       code: 'source-not-file',
       hint: 'to use every image in it, write a glob such as assets/*.jpg',
+    });
+  });
+
+  it('a source that is a link to /dev/urandom is exit 66, not a regular file (as edit --image says)', async () => {
+    await put(
+      'recipes/r.yml',
+      'version: 1\nsources:\n  photo: random.png\npasses:\n  - id: a\n    prompt: Keep it unchanged. Add a hat.\n',
+    );
+    await symlink('/dev/urandom', path.join(root, 'recipes', 'random.png'));
+    const err = (await rejection(loadRecipe('recipes/r.yml', { rt }))) as RecipeError;
+    expect(err.exitCode).toBe(ExitCode.NO_INPUT);
+    expect(err.problems[0]).toMatchObject({
+      code: 'source-not-file',
+      message: 'sources.photo: not a regular file (a device, FIFO or socket): "random.png"',
     });
   });
 

@@ -4,6 +4,7 @@
  * missing image or a folder fails with exit 66 before any request.
  */
 import { lstat, mkdir, mkdtemp, readdir, rename, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -203,6 +204,17 @@ describe('kontext edit (runEdit)', () => {
     const refused = edit({ image: 'assets' });
     await expect(refused).rejects.toMatchObject({ exitCode: 66 });
     await expect(refused).rejects.toThrow(/--image assets: a folder, not an image file/);
+    expect(rig.calls()).toEqual([]);
+  });
+
+  it('a FIFO or a link to /dev/urandom as --image: exit 66 "not a regular file", as a recipe source says', async () => {
+    execFileSync('mkfifo', [join(project.root, 'pipe.png')]);
+    await symlink('/dev/urandom', join(project.root, 'random.png'));
+    for (const image of ['pipe.png', 'random.png']) {
+      const refused = edit({ image });
+      await expect(refused).rejects.toMatchObject({ exitCode: 66, code: 'E_SOURCE_NOT_FILE' });
+      await expect(refused).rejects.toThrow(`--image ${image}: not a regular file (a device, FIFO or socket)`);
+    }
     expect(rig.calls()).toEqual([]);
   });
 
