@@ -5,6 +5,7 @@
  */
 import { ExitCode, formatProblem, isKontextError, RecipeError, type ExitCode as Code } from '../index.js';
 import { escapeControls, falKeySecrets, PROVIDER_CREDENTIALS, redactSecrets, redactUrlsIn } from '../index.js';
+import { FD_LIMIT_HINT, isFdLimit } from '../util/fd-limit.js';
 import { displayPath } from './display-paths.js';
 
 export interface RenderedError {
@@ -42,6 +43,12 @@ export function renderError(
     return { lines, exitCode: error.exitCode };
   }
   const message = error instanceof Error ? error.message : String(error);
+  // Out of file descriptors where no typed error was made: the limit's fault, not kontext's (75).
+  if (isFdLimit(error)) {
+    const lines = [scrub(`kontext: ${message} (${FD_LIMIT_HINT})`)];
+    if (options.debug) lines.push(...stackLines(error, scrub));
+    return { lines, exitCode: ExitCode.TEMP_FAIL };
+  }
   const lines = [scrub(`kontext: internal error: ${message}`)];
   lines.push(options.debug ? '' : 'run again with --debug for the stack trace, and please report it');
   if (options.debug) lines.push(...stackLines(error, scrub));
