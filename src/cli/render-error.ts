@@ -5,7 +5,7 @@
  */
 import { ExitCode, formatProblem, isKontextError, RecipeError, type ExitCode as Code } from '../index.js';
 import { escapeControls, falKeySecrets, PROVIDER_CREDENTIALS, redactSecrets, redactUrlsIn } from '../index.js';
-import { FD_LIMIT_HINT, isFdLimit } from '../util/fd-limit.js';
+import { osLimitOf } from '../util/os-limits.js';
 import { displayPath } from './display-paths.js';
 
 export interface RenderedError {
@@ -43,11 +43,12 @@ export function renderError(
     return { lines, exitCode: error.exitCode };
   }
   const message = error instanceof Error ? error.message : String(error);
-  // Out of file descriptors where no typed error was made: the limit's fault, not kontext's (75).
-  if (isFdLimit(error)) {
-    const lines = [scrub(`kontext: ${message} (${FD_LIMIT_HINT})`)];
+  // Out of file descriptors, a name too long, where no typed error was made: a limit, not a defect (75, 73).
+  const limit = osLimitOf(error);
+  if (limit) {
+    const lines = [scrub(`kontext: ${message} (${limit.hint})`)];
     if (options.debug) lines.push(...stackLines(error, scrub));
-    return { lines, exitCode: ExitCode.TEMP_FAIL };
+    return { lines, exitCode: limit.exitCode };
   }
   const lines = [scrub(`kontext: internal error: ${message}`)];
   lines.push(options.debug ? '' : 'run again with --debug for the stack trace, and please report it');

@@ -1,6 +1,6 @@
 /** What the scheduler reports: each node's outcome and the run's counts. */
 import { ExitCode, type ExitCode as Code, worstExitCode } from '../errors.js';
-import { FD_LIMIT_HINT, isFdLimit } from '../util/fd-limit.js';
+import { osLimitOf } from '../util/os-limits.js';
 import type { UpstreamOutput } from './inputs.js';
 import type { Spend } from './spend.js';
 
@@ -100,14 +100,10 @@ export interface Failure {
 
 export function failureOf(e: unknown): Failure {
   const err = e as { code?: string; exitCode?: Code; message?: string; hint?: string };
-  // Out of file descriptors after the store's retries: a limit to raise, not a defect (75).
-  if (typeof err.exitCode !== 'number' && isFdLimit(e))
-    return {
-      code: 'E_FD_LIMIT',
-      exit_code: ExitCode.TEMP_FAIL,
-      message: err.message ?? String(e),
-      hint: FD_LIMIT_HINT,
-    };
+  // Out of file descriptors after the store's retries, a name too long: a limit, not a defect (75, 73).
+  const limit = typeof err.exitCode === 'number' ? undefined : osLimitOf(e);
+  if (limit)
+    return { code: limit.code, exit_code: limit.exitCode, message: err.message ?? String(e), hint: limit.hint };
   return {
     code: err.code ?? 'E_INTERNAL',
     exit_code: typeof err.exitCode === 'number' ? err.exitCode : ExitCode.SOFTWARE,
