@@ -5,7 +5,8 @@
  * an output URL is read again (remote-outcome.ts); a failed or cancelled request leaves the
  * journal, one interrupted while queued is cancelled, any other stays journaled for the next
  * run; once finished, its `-j` slot is given up and the output downloaded under its own limit
- * (download-output.ts).
+ * (download-output.ts). A fresh request whose id the journal could not take is waited for all
+ * the same, the id in memory (execute-journal.ts `requestIdWrite`).
  */
 import type { Provider, RemoteState } from '../providers/types.js';
 import { downloadOutput } from './download-output.js';
