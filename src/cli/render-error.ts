@@ -5,6 +5,7 @@
  */
 import { ExitCode, formatProblem, isKontextError, RecipeError, type ExitCode as Code } from '../index.js';
 import { escapeControls, falKeySecrets, PROVIDER_CREDENTIALS, redactSecrets, redactUrlsIn } from '../index.js';
+import { osLimitOf } from '../util/os-limits.js';
 import { displayPath } from './display-paths.js';
 
 export interface RenderedError {
@@ -42,6 +43,13 @@ export function renderError(
     return { lines, exitCode: error.exitCode };
   }
   const message = error instanceof Error ? error.message : String(error);
+  // Out of file descriptors, a name too long, where no typed error was made: a limit, not a defect (75, 73).
+  const limit = osLimitOf(error);
+  if (limit) {
+    const lines = [scrub(`kontext: ${message} (${limit.hint})`)];
+    if (options.debug) lines.push(...stackLines(error, scrub));
+    return { lines, exitCode: limit.exitCode };
+  }
   const lines = [scrub(`kontext: internal error: ${message}`)];
   lines.push(options.debug ? '' : 'run again with --debug for the stack trace, and please report it');
   if (options.debug) lines.push(...stackLines(error, scrub));

@@ -18,6 +18,7 @@ import { sniffImageFile } from '../util/sniff-file.js';
 import { HostingError } from './errors.js';
 import { checkInputImage } from './image-check.js';
 import type { HostableImage } from './types.js';
+import { retryFdLimit } from '../util/fd-limit.js';
 
 function isInside(root: string, path: string): boolean {
   const rel = relative(resolve(root), path);
@@ -71,7 +72,7 @@ export async function readHostableFile(
   signal?: AbortSignal,
 ): Promise<{ readonly body: Buffer; readonly mediaType: string }> {
   await hostableFileSize(image.path);
-  const body = await readFile(image.path, signal ? { signal } : {});
+  const body = await retryFdLimit(() => readFile(image.path, signal ? { signal } : {}));
   assertSameBytes(image, createHash('sha256').update(body).digest('hex'));
   return { body, mediaType: await refuseUnlessImage(image.path, bufferReader(body)) };
 }

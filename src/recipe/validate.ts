@@ -26,6 +26,7 @@ import { schemaProblems } from './zod-issues.js';
 import { allowedSourceRoots, loadUserConfig, userConfigName } from './user-config.js';
 import { withRealRoots } from '../util/real-path.js';
 import { escapeHidden, firstHiddenChar } from '../util/hidden-chars.js';
+import { NAME_MAX_BYTES } from '../util/unique-suffix.js';
 
 export interface ValidateOptions {
   /** The recipe path as the user typed it: used in every message. */
@@ -138,7 +139,7 @@ export async function validateRecipe(text: string, options: ValidateOptions): Pr
 function fileNameProblem(displayPath: string, file: string): Problem | undefined {
   const base = path.basename(file);
   const hidden = firstHiddenChar(base, 'name');
-  if (hidden === null) return undefined;
+  if (hidden === null) return stemTooLong(displayPath, base);
   const held = `${hidden.code} (${hidden.what}) at character ${hidden.index + 1}`;
   return {
     code: hidden.kind === 'invisible' ? 'invisible-character' : 'control-character',
@@ -147,6 +148,29 @@ function fileNameProblem(displayPath: string, file: string): Problem | undefined
       `${escapeAll(displayPath)}: the recipe's file name holds ${held}, and names the lock file ` +
       `(${escapeAll(recipeStem(base))}.lock.json) and the default output folder`,
     hint: 'rename the file without it: a name must read as it is',
+    exitCode: ExitCode.DATA_ERR,
+  };
+}
+
+/** The longest suffix a run adds to the recipe's stem: its run lock, `<stem>.lock.json.run.lck`. */
+const LONGEST_LOCK_SUFFIX = '.lock.json.run.lck';
+
+/**
+ * A file name holds 255 bytes: a recipe whose stem leaves no room for its run lock's name passed
+ * validate and then failed every run (ENAMETOOLONG on `<stem>.lock.json.run.lck`).
+ */
+function stemTooLong(displayPath: string, base: string): Problem | undefined {
+  const stem = recipeStem(base);
+  const room = NAME_MAX_BYTES - Buffer.byteLength(LONGEST_LOCK_SUFFIX);
+  const used = Buffer.byteLength(stem);
+  if (used <= room) return undefined;
+  return {
+    code: 'path-length',
+    severity: 'error',
+    message:
+      `${escapeAll(displayPath)}: the recipe's file name is too long: its stem is ${used} bytes, and its run lock ` +
+      `(<stem>${LONGEST_LOCK_SUFFIX}) must fit a file name's ${NAME_MAX_BYTES} bytes`,
+    hint: `rename the file to a stem of at most ${room} bytes`,
     exitCode: ExitCode.DATA_ERR,
   };
 }

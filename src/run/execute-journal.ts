@@ -9,6 +9,7 @@ import type { JournalEntry } from '../store/types.js';
 import { processTag } from '../util/process-tag.js';
 import type { Job, NodeDeps } from './execute.js';
 import { requestShaFor } from './node-request.js';
+import { markNotJournaled } from './remote-outcome.js';
 import { anotherRun } from './run-lock.js';
 import { bodySha256, type claimSubmit } from './submit-claim.js';
 
@@ -80,4 +81,40 @@ export async function reseedLost(job: Job, requestId: string, e: unknown, deps: 
       cause: e,
     },
   );
+}
+
+/** A request this run just submitted: its id's journal write (under way), when it was sent, the entry written. */
+export interface FreshRequest {
+  readonly journaled: Promise<void>;
+  readonly submittedAt: number;
+  readonly entry: JournalEntry;
+}
+
+/**
+ * The journal side of waiting for one request. A fresh request's id whose journal write failed
+ * (after its retries: out of file descriptors, a full disk) is still waited for and recorded in
+ * this run; once its wait ends it is written again (`again`); left unsettled with its id still
+ * not written, its error says so and names the id (`keep`, {@link markNotJournaled}); ended
+ * failed or cancelled, its entry goes: the id's, or the intent when the id never reached it (`drop`).
+ */
+export function requestIdWrite(job: Job, requestId: string, deps: NodeDeps, fresh: FreshRequest | undefined) {
+  let failed = false;
+  const written = fresh?.journaled.catch(() => {
+    failed = true;
+  });
+  const again = async (): Promise<boolean> => {
+    if (!failed || fresh === undefined) return true;
+    failed = await deps.store.journal.add(fresh.entry).then(
+      () => false,
+      () => true,
+    );
+    return !failed;
+  };
+  return {
+    /** Settles once the first write is over, failed or not. */
+    written,
+    again,
+    keep: async (err: unknown): Promise<unknown> => ((await again()) ? err : markNotJournaled(err, requestId)),
+    drop: (): Promise<void> => deps.store.journal.remove(job.key, failed ? null : requestId, deps.intents.run),
+  };
 }

@@ -271,12 +271,11 @@ async function submitAndFinish(
   phase(deps, node.id, 'queued', requestId);
   // Durable before the first poll (the wait holds that poll back until it is), written while
   // the wait's first pause runs.
-  const journaled = deps.store.journal
-    .add({ ...intent, request_id: requestId, submitted_at: new Date(deps.now()).toISOString() })
-    .then(() => hook?.('after-request-id'));
+  const entry = { ...intent, request_id: requestId, submitted_at: new Date(deps.now()).toISOString() };
+  const journaled = deps.store.journal.add(entry).then(() => hook?.('after-request-id'));
   journaled.catch(() => undefined); // handled: finishRequest() awaits it
   try {
-    return await finishRequest(job, requestId, deps, { journaled, submittedAt: clock.sentAt() });
+    return await finishRequest(job, requestId, deps, { journaled, submittedAt: clock.sentAt(), entry });
   } catch (e) {
     // The provider could not fetch our input (an expired URL, a hosting hiccup): re-host once, retried only
     // when that gives a URL that may fetch (hostedAnew). Not a data URI: the same bytes would fail alike.

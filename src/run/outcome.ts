@@ -1,5 +1,6 @@
 /** What the scheduler reports: each node's outcome and the run's counts. */
 import { ExitCode, type ExitCode as Code, worstExitCode } from '../errors.js';
+import { osLimitOf } from '../util/os-limits.js';
 import type { UpstreamOutput } from './inputs.js';
 import type { Spend } from './spend.js';
 
@@ -49,11 +50,13 @@ export function interrupted(summary: RunSummary, signal: AbortSignal | undefined
 /**
  * The run's closing warnings about money whose fate is unknown: submits that may have been
  * accepted without a request id (`uncertain`), and journaled requests this run could not settle
- * (`outcomeUnknown`). Each says what to do.
+ * (`outcomeUnknown`; `notJournaled`: those whose ids could not be written, named with the ids). Each says
+ * what to do.
  */
 export function paidUnknownWarnings(
   uncertain: readonly string[],
   outcomeUnknown: readonly string[],
+  notJournaled: ReadonlyMap<string, string> = new Map(),
 ): { readonly type: 'warning'; readonly message: string }[] {
   const warnings: { readonly type: 'warning'; readonly message: string }[] = [];
   if (uncertain.length > 0)
@@ -63,13 +66,26 @@ export function paidUnknownWarnings(
         `maybe paid, not known to be accepted: ${uncertain.join(', ')} (no request id reached the journal); ` +
         "check the provider's dashboard; --resubmit-uncertain submits them again with the same seeds",
     });
-  if (outcomeUnknown.length > 0)
+  const journaled = outcomeUnknown.filter((node) => !notJournaled.has(node));
+  if (journaled.length > 0)
     warnings.push({
       type: 'warning',
       message:
-        `paid (or maybe), outcome unknown: ${outcomeUnknown.join(', ')} (their request ids stay in the journal); ` +
+        `paid (or maybe), outcome unknown: ${journaled.join(', ')} (their request ids stay in the journal); ` +
         'run again later (once the cause is fixed) to re-attach at no new charge; --resubmit-uncertain submits ' +
         'again those whose outcome is still unknown then (maybe paid twice)',
+    });
+  const ids = outcomeUnknown.flatMap((node) => {
+    const id = notJournaled.get(node);
+    return id === undefined ? [] : [`${node} (request ${id})`];
+  });
+  if (ids.length > 0)
+    warnings.push({
+      type: 'warning',
+      message:
+        'paid (or maybe), outcome unknown, request id NOT in the journal (it could not be written): ' +
+        `${ids.join(', ')}; look these ids up on the provider's dashboard: the next run cannot re-attach to them ` +
+        'and stops on them as maybe paid; --resubmit-uncertain submits them again (paid twice)',
     });
   return warnings;
 }
@@ -84,6 +100,10 @@ export interface Failure {
 
 export function failureOf(e: unknown): Failure {
   const err = e as { code?: string; exitCode?: Code; message?: string; hint?: string };
+  // Out of file descriptors after the store's retries, a name too long: a limit, not a defect (75, 73).
+  const limit = typeof err.exitCode === 'number' ? undefined : osLimitOf(e);
+  if (limit)
+    return { code: limit.code, exit_code: limit.exitCode, message: err.message ?? String(e), hint: limit.hint };
   return {
     code: err.code ?? 'E_INTERNAL',
     exit_code: typeof err.exitCode === 'number' ? err.exitCode : ExitCode.SOFTWARE,

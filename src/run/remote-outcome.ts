@@ -103,6 +103,23 @@ export function requestKept(e: unknown): boolean {
   return e instanceof OutcomeUnknownError || (typeof e === 'object' && e !== null && keptErrors.has(e));
 }
 
+/** Errors of paid requests left unsettled whose ids could not be journaled, with those ids. */
+const unjournaled = new WeakMap<object, string>();
+
+/**
+ * `e`, of a paid request left unsettled ({@link requestKept}) whose id this run could not write
+ * to the journal: the next run cannot re-attach to it, so the summary names the id apart.
+ */
+export function markNotJournaled(e: unknown, requestId: string): unknown {
+  if (typeof e === 'object' && e !== null) unjournaled.set(e, requestId);
+  return e;
+}
+
+/** The request id of a failure {@link markNotJournaled} marked. */
+export function notJournaledId(e: unknown): string | undefined {
+  return typeof e === 'object' && e !== null ? unjournaled.get(e) : undefined;
+}
+
 /**
  * `e`, from a step after the wait (the download, the blob, the record) that left the finished,
  * paid request journaled: the next run re-attaches to it (see {@link requestKept}).

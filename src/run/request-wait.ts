@@ -5,10 +5,12 @@
  * an output URL is read again (remote-outcome.ts); a failed or cancelled request leaves the
  * journal, one interrupted while queued is cancelled, any other stays journaled for the next
  * run; once finished, its `-j` slot is given up and the output downloaded under its own limit
- * (download-output.ts).
+ * (download-output.ts). A fresh request whose id the journal could not take is waited for all
+ * the same, the id in memory (execute-journal.ts `requestIdWrite`).
  */
 import type { Provider, RemoteState } from '../providers/types.js';
 import { downloadOutput } from './download-output.js';
+import { type FreshRequest, requestIdWrite } from './execute-journal.js';
 import type { ExecuteDeps, Executed, Job, NodeDeps } from './execute.js';
 import {
   cancelledAtDeadline,
@@ -25,9 +27,11 @@ export async function finishRequest(
   job: Job,
   requestId: string,
   deps: NodeDeps,
-  fresh?: { readonly journaled: Promise<void>; readonly submittedAt: number },
+  fresh?: FreshRequest,
 ): Promise<Executed> {
-  const journaled = fresh?.journaled;
+  // The id's journal write failing (after its retries) does not end the wait: the id is in memory.
+  const id = requestIdWrite(job, requestId, deps, fresh);
+  const journaled = id.written;
   const { node } = job;
   let current: RemoteState['phase'] = 'queued';
   let waited: Awaited<ReturnType<Provider['wait']>> & { readonly url: string };
@@ -77,13 +81,13 @@ export async function finishRequest(
         });
         break;
       } catch (e) {
-        await journaled?.catch(() => undefined); // a journal entry is removed only after it is written
+        await journaled; // a journal entry is removed only after it is written
         // Stopped: this wait's signal (once abandoned and waited for anyway, only an interrupt's).
         const stopped = signal.aborted;
         // Interrupted: kept unless cancelled (a running request is paid for: the summary names it).
         let kept = false;
         if (stopped) {
-          kept = await cancelIfQueued(job, requestId, current, deps);
+          kept = await cancelIfQueued(requestId, current, deps, id.drop);
           // This run's submit, cancelled before it ran: not its money (spend.ts says per provider).
           if (!kept && fresh)
             deps.onSubmitted?.({ provider: deps.providerName, model: node.model, maybePaid: false, cancelled: true });
@@ -95,12 +99,13 @@ export async function finishRequest(
         }
         // Ended failed or cancelled: nothing left to re-attach to, and errors are never kept.
         else if (isTerminalFailure(e)) {
-          await deps.store.journal.remove(job.key, requestId);
+          await id.drop();
           // Cancelled at its deadline, still queued: as a cancel at Ctrl-C, not this run's money.
           if (fresh && cancelledAtDeadline(e))
             deps.onSubmitted?.({ provider: deps.providerName, model: node.model, maybePaid: false, cancelled: true });
         } else kept = true;
-        throw unsettled(e, requestId, deps.providerName, rereads, kept);
+        const err = unsettled(e, requestId, deps.providerName, rereads, kept);
+        throw kept ? await id.keep(err) : err;
       }
     }
   } finally {
@@ -111,18 +116,22 @@ export async function finishRequest(
   if (waited.seed !== undefined && waited.seed !== job.seed) deps.emit(seedMismatch(node.id, job.seed, waited.seed));
   // The remote job is over: its -j slot is free for the next submit while this downloads.
   job.remoteDone?.();
+  // Finished at the API: an id the journal missed written now, so the entry goes once the lock holds it.
+  await id.again();
   // Whatever stops the download or the record, the request stays journaled (paid): the summary names it.
   const download = (): Promise<Executed> =>
-    downloadOutput(job, requestId, url, deps).catch((e: unknown) => Promise.reject(keptAfterWait(e)));
+    downloadOutput(job, requestId, url, deps).catch(async (e: unknown) =>
+      Promise.reject(await id.keep(keptAfterWait(e))),
+    );
   return deps.limitDownload ? deps.limitDownload(download) : download();
 }
 
 /** Cancel a request still queued; whether it stays journaled (running, or not cancelled). */
 async function cancelIfQueued(
-  job: Job,
   requestId: string,
   current: RemoteState['phase'],
   deps: ExecuteDeps,
+  drop: () => Promise<void>,
 ): Promise<boolean> {
   if (current !== 'queued') return true;
   const outcome = await deps.provider
@@ -130,6 +139,6 @@ async function cancelIfQueued(
     .catch(() => 'not_cancellable' as const);
   // Cancelled: nothing was paid, nothing to re-attach to. Otherwise the journal keeps it.
   if (outcome !== 'cancelled') return true;
-  await deps.store.journal.remove(job.key, requestId);
+  await drop();
   return false;
 }

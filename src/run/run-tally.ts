@@ -8,7 +8,7 @@ import type { PlanNode } from '../plan/types.js';
 import type { UntimedRunEvent } from './events.js';
 import { isHandEdited } from './hand-edits.js';
 import { failureOf, type NodeOutcome, type RunCounts } from './outcome.js';
-import { requestKept } from './remote-outcome.js';
+import { notJournaledId, requestKept } from './remote-outcome.js';
 import { leftUncertain, UncertainSubmitError } from './submit-claim.js';
 
 export type SkipReason = 'upstream-failed' | 'stopped' | 'interrupted';
@@ -20,6 +20,8 @@ export class RunTally {
   readonly #uncertain: string[] = [];
   /** Nodes that failed with their paid request still journaled, outcome unknown (remote-outcome.ts's requestKept). */
   readonly #outcomeUnknown: string[] = [];
+  /** Of those, the ones whose request id never reached the journal: node → request id. */
+  readonly #notJournaled = new Map<string, string>();
   /** Set by a failure without `--keep-going`: ends a submit's wait between attempts too ({@link stopSubmits}). */
   readonly #failedStop = new AbortController();
 
@@ -60,7 +62,7 @@ export class RunTally {
   failOrSkip(node: PlanNode, e: unknown): NodeOutcome {
     const halted = this.halted();
     if (!halted) return this.fail(node, e);
-    if (requestKept(e)) this.#outcomeUnknown.push(node.id); // its request paid, still at the API
+    if (requestKept(e)) this.#kept(node, e); // its request paid, still at the API
     if (leftUncertain(e)) this.#uncertain.push(node.id); // its submit cut off: maybe paid
     return this.skip(node, halted);
   }
@@ -70,7 +72,7 @@ export class RunTally {
     this.exitCode = worstExitCode(this.exitCode, failure.exit_code);
     this.counts.failed++;
     if (leftUncertain(e)) this.#uncertain.push(node.id);
-    if (requestKept(e)) this.#outcomeUnknown.push(node.id);
+    if (requestKept(e)) this.#kept(node, e);
     // A leftover of an earlier run is not a new failure, and a refused hand-edited output fails its own
     // node only: neither stops the others.
     if (!this.o.keepGoing && !(e instanceof UncertainSubmitError) && !isHandEdited(e))
@@ -80,7 +82,18 @@ export class RunTally {
   }
 
   /** The nodes paid or maybe paid and not settled, sorted, for the summary. */
-  unsettled(): { readonly uncertain: string[]; readonly outcomeUnknown: string[] } {
-    return { uncertain: [...this.#uncertain].sort(), outcomeUnknown: [...this.#outcomeUnknown].sort() };
+  unsettled(): {
+    readonly uncertain: string[];
+    readonly outcomeUnknown: string[];
+    readonly notJournaled: ReadonlyMap<string, string>;
+  } {
+    const outcomeUnknown = [...this.#outcomeUnknown].sort();
+    return { uncertain: [...this.#uncertain].sort(), outcomeUnknown, notJournaled: this.#notJournaled };
+  }
+
+  #kept(node: PlanNode, e: unknown): void {
+    this.#outcomeUnknown.push(node.id);
+    const requestId = notJournaledId(e);
+    if (requestId !== undefined) this.#notJournaled.set(node.id, requestId);
   }
 }

@@ -160,8 +160,8 @@ class Scheduler {
     await Promise.all(this.#journalDrops);
     const drift = await this.#drift.settle();
     if (this.#signal.aborted) this.#tally.exitCode = ExitCode.INTERRUPTED;
-    const { uncertain, outcomeUnknown } = this.#tally.unsettled();
-    for (const w of paidUnknownWarnings(uncertain, outcomeUnknown)) this.#emit(w);
+    const { uncertain, outcomeUnknown, notJournaled } = this.#tally.unsettled();
+    for (const w of paidUnknownWarnings(uncertain, outcomeUnknown, notJournaled)) this.#emit(w);
     const { spend, fields } = await this.#spend.settle();
     const ms = this.deps.rt.now() - this.#started;
     const outDir = prepared.plan.recipe.outDir;

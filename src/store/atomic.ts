@@ -3,8 +3,9 @@
  * A reader sees the old file or the new one, never half of either.
  */
 import { closeSync, constants, copyFileSync, openSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { open, readdir, rename, rm } from 'node:fs/promises';
+import { type FileHandle, open, readdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { retryFdLimit } from '../util/fd-limit.js';
 import { mkdirp, mkdirpSync } from '../util/mkdir-p.js';
 import { writerIsDead } from '../util/process-tag.js';
 import { tempNameFor } from '../util/unique-suffix.js';
@@ -75,7 +76,8 @@ export async function writeFileAtomic(
 ): Promise<void> {
   const tmp = tempPathFor(target);
   if (options.sync === false && !options.durable) return writeUnsynced(target, tmp, data, options.mode);
-  const handle = await withParentDir(target, () => open(tmp, 'wx', options.mode ?? 0o644), options.durable);
+  const create = (): Promise<FileHandle> => retryFdLimit(() => open(tmp, 'wx', options.mode ?? 0o644));
+  const handle = await withParentDir(target, create, options.durable);
   try {
     if (typeof data === 'string' || data instanceof Uint8Array) await handle.writeFile(data);
     // Each writeFile on a handle goes on from where the last one ended.
@@ -195,10 +197,12 @@ function withParentDirSync<T>(path: string, fn: () => T): T {
  * for reading there).
  */
 export async function syncFile(path: string): Promise<void> {
-  const handle = await open(path, 'r+').catch((e: unknown) => {
-    if (isCode(e, 'EACCES', 'EPERM')) return open(path, 'r');
-    throw e;
-  });
+  const handle = await retryFdLimit(() =>
+    open(path, 'r+').catch((e: unknown) => {
+      if (isCode(e, 'EACCES', 'EPERM')) return open(path, 'r');
+      throw e;
+    }),
+  );
   try {
     await handle.sync();
   } finally {

@@ -15,7 +15,7 @@
  */
 import { createHash } from 'node:crypto';
 import { access, rename, rm } from 'node:fs/promises';
-import { constants, createReadStream, statSync } from 'node:fs';
+import { constants, statSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative } from 'node:path';
 import { ExitCode } from '../errors.js';
 import { copyFileAtomicUnsynced, syncFile, withParentDir, writeFileAtomic } from './atomic.js';
@@ -24,6 +24,7 @@ import { markDirty } from './dir-sync.js';
 import { StoreError } from './errors.js';
 import { assertHex64, layout } from './layout.js';
 import { fileInfo, touchIfStale } from './touch.js';
+import { sha256OfFile } from '../util/file-sha256.js';
 import { uniqueSuffix } from '../util/unique-suffix.js';
 import { refusedRead } from '../util/read-failure.js';
 
@@ -144,9 +145,7 @@ export function isBlobCorrupt(e: unknown): e is BlobCorruptError {
 }
 
 async function sha256Of(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path) as AsyncIterable<Buffer>) hash.update(chunk);
-  return hash.digest('hex');
+  return (await sha256OfFile(path)).sha256;
 }
 
 /**

@@ -43,8 +43,20 @@ const { dirname } = require('node:path');
 const queue = [];
 let scheduled = false;
 const fail = (e) => ({ message: String(e && e.message), code: e && e.code, syscall: e && e.syscall });
+// Out of file descriptors (util/fd-limit.ts): opened again after a pause, for about 30 s.
+const pause = new Int32Array(new SharedArrayBuffer(4));
+function openRetrying(path, flags, mode) {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return fs.openSync(path, flags, mode);
+    } catch (e) {
+      if ((e.code !== 'EMFILE' && e.code !== 'ENFILE') || attempt >= 100) throw e;
+      Atomics.wait(pause, 0, 0, Math.min(5 * 2 ** attempt, 300));
+    }
+  }
+}
 function create(m) {
-  const fd = fs.openSync(m.tmp, 'wx', 0o644);
+  const fd = openRetrying(m.tmp, 'wx', 0o644);
   let linked = false;
   try {
     try {
@@ -71,7 +83,7 @@ const NO_HARD_LINKS = ['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS'];
 function createInPlace(target, text) {
   let fd;
   try {
-    fd = fs.openSync(target, 'wx', 0o644);
+    fd = openRetrying(target, 'wx', 0o644);
   } catch (e) {
     if (e.code === 'EEXIST') return false;
     throw e;
@@ -92,7 +104,7 @@ function createInPlace(target, text) {
 function syncFolder(dir) {
   let fd;
   try {
-    fd = fs.openSync(dir, 'r');
+    fd = openRetrying(dir, 'r');
   } catch (e) {
     if (e.code === 'EISDIR' || e.code === 'EPERM' || e.code === 'EACCES') return;
     throw e;

@@ -6,6 +6,7 @@
  */
 import { type FileHandle, open } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { retryFdLimit } from '../util/fd-limit.js';
 import { mkdirp } from '../util/mkdir-p.js';
 import { isCode } from './errno.js';
 
@@ -18,7 +19,7 @@ import { isCode } from './errno.js';
 async function fsyncDir(dir: string): Promise<void> {
   let handle: FileHandle;
   try {
-    handle = await open(dir, 'r');
+    handle = await retryFdLimit(() => open(dir, 'r'));
   } catch (e) {
     if (isCode(e, 'EISDIR', 'EPERM', 'EACCES')) return;
     throw e;

@@ -7,6 +7,7 @@ import { link, open, rm, writeFile } from 'node:fs/promises';
 import { tempPathFor } from './atomic.js';
 import { isCode, NO_HARD_LINKS } from './errno.js';
 import { writeFailure } from './write-errors.js';
+import { retryFdLimit } from '../util/fd-limit.js';
 
 const THEN = 'then run again';
 
@@ -38,7 +39,7 @@ export async function tryCreate(lck: string, text: string, holdWhenFull: boolean
 
 /** Write `text` to a new file `path` (O_EXCL); a write that fails removes it. */
 export async function writeNew(path: string, text: string): Promise<void> {
-  const handle = await open(path, 'wx');
+  const handle = await retryFdLimit(() => open(path, 'wx'));
   try {
     await handle.writeFile(text);
   } catch (e) {

@@ -31,6 +31,7 @@ import { isCode, NO_HARD_LINKS } from './errno.js';
 import { LockBusyError } from './errors.js';
 import { tryCreate, writeNew } from './file-mutex-create.js';
 import { READ_CAPS, readBoundedText } from '../util/read-bounded.js';
+import { retryFdLimit } from '../util/fd-limit.js';
 
 export interface FileMutexOptions {
   /** This process's id, written into the `.lck` file so others can check it. */
@@ -205,7 +206,7 @@ async function acquired(lck: string, held: Held): Promise<Held> {
 /** `null` when there is no lock file. Unparsable content (a holder mid-write) ages by mtime. */
 async function readHolder(lck: string): Promise<Holder | null> {
   try {
-    const [raw, s] = await Promise.all([readBoundedText(lck, READ_CAPS.mutex), stat(lck)]);
+    const [raw, s] = await retryFdLimit(() => Promise.all([readBoundedText(lck, READ_CAPS.mutex), stat(lck)]));
     try {
       const data = JSON.parse(raw) as {
         pid?: unknown;
@@ -346,6 +347,6 @@ async function release(lck: string, held: Held): Promise<void> {
   }
   // Someone judged us stale and took over: their lock is not ours to remove. (Our own content
   // is complete JSON naming the token, so the text alone tells; no stat needed.)
-  const raw = await readBoundedText(lck, READ_CAPS.mutex).catch(() => '');
+  const raw = await retryFdLimit(() => readBoundedText(lck, READ_CAPS.mutex)).catch(() => '');
   if (raw.includes(`"token":"${held.token}"`)) await rm(lck, { force: true });
 }

@@ -27,6 +27,7 @@ import { assertHex64, isSha256Hex, layout } from './layout.js';
 import { readJsonOrNull } from './read-json.js';
 import { JournalEntrySchema } from './schemas.js';
 import type { Journal, JournalEntry } from './types.js';
+import { retryFdLimit } from '../util/fd-limit.js';
 import { READ_CAPS, readBoundedText } from '../util/read-bounded.js';
 
 export function createJournal(root: string): Journal {
@@ -123,7 +124,10 @@ export function createJournal(root: string): Journal {
       // once its file is written, and a claim or add landing during the listing is not missing.
       const before = [...live.values()];
       // One listing of the folder (asked once a second during a run), not a stat per entry.
-      const present = new Set(await readdir(dir).catch(() => []));
+      // A folder that cannot be listed for now (out of file descriptors) is not a deleted one: looked at next time.
+      const listed = await readdir(dir).catch((e: unknown) => (isCode(e, 'ENOENT', 'ENOTDIR') ? [] : null));
+      if (listed === null) return 0;
+      const present = new Set(listed);
       const again = before.filter(
         (e) => live.get(e.key) === e && !present.has(basename(layout.journalEntry(root, e.key))),
       );
@@ -196,7 +200,7 @@ async function createExclusive(target: string, text: string): Promise<boolean> {
       if (!isCode(e, 'ENOENT')) throw e;
     }
   }
-  const handle = await withParentDir(target, () => open(tmp, 'wx', 0o644), true);
+  const handle = await withParentDir(target, () => retryFdLimit(() => open(tmp, 'wx', 0o644)), true);
   let linked = false;
   try {
     await writeSyncClose(handle, text);
@@ -227,7 +231,7 @@ async function createExclusive(target: string, text: string): Promise<boolean> {
 async function createInPlace(target: string, text: string): Promise<boolean> {
   let handle: FileHandle;
   try {
-    handle = await open(target, 'wx', 0o644);
+    handle = await retryFdLimit(() => open(target, 'wx', 0o644));
   } catch (e) {
     if (isCode(e, 'EEXIST')) return false;
     throw e;
@@ -264,7 +268,7 @@ async function writeSyncClose(handle: FileHandle, text: string): Promise<void> {
 async function rewriteInPlace(path: string, text: string): Promise<boolean> {
   let handle: FileHandle;
   try {
-    handle = await open(path, 'r+');
+    handle = await retryFdLimit(() => open(path, 'r+'));
   } catch (e) {
     if (isCode(e, 'ENOENT')) return false;
     throw e;

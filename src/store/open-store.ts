@@ -3,7 +3,7 @@
  * where. Opening is cheap: nothing is read until it is asked for.
  */
 import { readdir, rm, stat, writeFile } from 'node:fs/promises';
-import { isAbsolute, join } from 'node:path';
+import { basename, isAbsolute, join } from 'node:path';
 import { isStaleTemp, writeFileAtomic } from './atomic.js';
 import { isCode } from './errno.js';
 import { mkdirDurable } from './dir-sync.js';
@@ -16,6 +16,7 @@ import { getRecord, putRecord } from './records.js';
 import { createSourceHashMemo } from './source-hash.js';
 import type { Store } from './types.js';
 import { createWrittenOutputs } from './written.js';
+import { tempNameFor } from '../util/unique-suffix.js';
 
 export interface OpenStoreOptions {
   /** Clock (ms since epoch) for the racy-mtime guard and temp cleanup; defaults to `Date.now`. */
@@ -82,8 +83,10 @@ async function prepareRoot(root: string): Promise<void> {
     // The cache is per machine: never let `git add .` pick it up.
     await writeIfMissing(join(root, '.gitignore'), '*\n');
     // Folders that exist may still refuse writes (read-only mount, permissions): find out now,
-    // not halfway through storing a paid result.
-    const probe = tempPath(root, 'probe');
+    // not halfway through storing a paid result. The probe's name is as long as the longest the
+    // store writes (a download's part of a temp with a 40-character hint), so a cache dir whose
+    // path leaves no room for it (ENAMETOOLONG) is found before a request is paid, not at its download.
+    const probe = join(layout.tmp(root), tempNameFor(basename(tempPath(root, 'probe'.padEnd(40, '-'))), '.part'));
     await writeFile(probe, '', { flag: 'wx' });
     await rm(probe, { force: true });
   } catch (e) {

@@ -10,6 +10,7 @@
  */
 import type { z } from 'zod';
 import { ExitCode } from '../errors.js';
+import { retryFdLimit } from '../util/fd-limit.js';
 import { isBoundedReadError, READ_CAPS, readBoundedSync } from '../util/read-bounded.js';
 import { isCode } from './errno.js';
 import { StoreError } from './errors.js';
@@ -34,7 +35,7 @@ export async function readJsonEntry<T>(
 ): Promise<{ readonly value: T; readonly mtimeMs: number } | null> {
   let read: ReturnType<typeof readBoundedSync>;
   try {
-    read = readBoundedSync(path, max);
+    read = await retryFdLimit(() => readBoundedSync(path, max));
   } catch (e) {
     if (isCode(e, 'ENOENT', 'ENOTDIR', 'EISDIR')) return null;
     if (isBoundedReadError(e)) {

@@ -16,6 +16,7 @@ import { sweepDeadTempsOnce, syncFile, tempPathFor, withParentDir } from './atom
 import { markDirty } from './dir-sync.js';
 import { StoreError } from './errors.js';
 import { checkWriteTarget, type WriteGuard } from './write-guard.js';
+import { retryFdLimit } from '../util/fd-limit.js';
 
 /**
  * Copy `blob` to `target` unless (without `force`) a regular file of the same size is already
@@ -41,7 +42,8 @@ export async function copyFileSafely(
   await sweepDeadTempsOnce(dirname(real));
   const tmp = tempPathFor(real);
   try {
-    await withParentDir(real, () => copyFile(blob, tmp, constants.COPYFILE_EXCL), 'deferred');
+    const copy = (): Promise<void> => retryFdLimit(() => copyFile(blob, tmp, constants.COPYFILE_EXCL));
+    await withParentDir(real, copy, 'deferred');
     // Best effort: a share or FAT disk may refuse modes.
     await newFileMode(dirname(real))
       .then((mode) => chmod(tmp, mode))

@@ -1,6 +1,6 @@
 /**
  * A cache, lock or mutex write that failed for a reason a person fixes (a full disk, no
- * permission, a read-only file system) becomes one typed error naming the file: exit 73
+ * permission, a read-only file system, a name too long) becomes one typed error naming the file: exit 73
  * (sysexits CANTCREAT), as an out/ write's does (run/output-errors.ts). Node's own message for a
  * failed write names no path ("ENOSPC: no space left on device, write"). Anything else is passed
  * on unchanged.
@@ -14,6 +14,7 @@ const WHY: ReadonlyMap<string, string> = new Map([
   ['EROFS', 'the file system is read-only: make it writable'],
   ['EACCES', 'no permission to write there: make the folder writable'],
   ['EPERM', 'the system refused the write: make the folder writable'],
+  ['ENAMETOOLONG', 'the name is too long for the file system: use a shorter file or folder name'],
 ]);
 
 /** The typed error for a failed write of `path`, or `e` itself; `then` says what is kept and what to do next. */

@@ -11,6 +11,7 @@
  */
 import { open } from 'node:fs/promises';
 import { extensionOfKind, mediaTypeOfKind, SNIFF_BYTES, sniffImage, type ImageKind } from './image-sniff.js';
+import { retryFdLimit } from './fd-limit.js';
 
 /** Random access to the bytes being checked (a buffer or an open file). */
 export interface ByteReader {
@@ -49,7 +50,7 @@ export type ClosableReader = ByteReader & { readonly close?: (() => Promise<void
 
 /** Positional reads of a file (a few small ranges: the head, the tail, JPEG segments). */
 export async function fileReader(path: string): Promise<ClosableReader> {
-  const handle = await open(path, 'r');
+  const handle = await retryFdLimit(() => open(path, 'r'));
   const { size } = await handle.stat();
   return {
     size,

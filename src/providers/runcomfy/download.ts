@@ -19,6 +19,7 @@ import { createHash } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { retryFdLimit } from '../../util/fd-limit.js';
 import { mkdirp } from '../../util/mkdir-p.js';
 import type { Runtime } from '../../runtime.js';
 import type { DownloadResult, RemoteState } from '../types.js';
@@ -331,12 +332,13 @@ async function bufferToFile(
 
 /** Create `path` with `create`; if its folder is missing, make it and try again (no mkdir per download). */
 async function inFolder<T>(path: string, create: () => Promise<T>): Promise<T> {
+  // Out of file descriptors (a low `ulimit -n`, many -j slots): tried again once one is free.
   try {
-    return await create();
+    return await retryFdLimit(create);
   } catch (e) {
     if ((e as { code?: unknown }).code !== 'ENOENT') throw e;
     await mkdirp(dirname(path));
-    return create();
+    return retryFdLimit(create);
   }
 }
 

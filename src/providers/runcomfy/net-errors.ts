@@ -4,8 +4,13 @@
  * request can have reached the server at all.
  */
 
-/** Failures where the request never left this machine (no connection was made). */
+/**
+ * Failures where the request never left this machine (no connection was made). EMFILE/ENFILE:
+ * no file descriptor for the socket (a low `ulimit -n`, many -j slots), so none was opened.
+ */
 const NOT_SENT = new Set([
+  'EMFILE',
+  'ENFILE',
   'ECONNREFUSED',
   'UND_ERR_CONNECT_TIMEOUT',
   'ENOTFOUND',
