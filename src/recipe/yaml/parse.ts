@@ -34,7 +34,7 @@ export function isEmptyTrailingDocument(text: string, offset: number): boolean {
 }
 
 /** A line of an empty document: blank, a comment, or a marker at column 1 (perhaps with a comment after it). */
-const EMPTY_DOC_LINE = /^(?:---|\.\.\.)?(?:[ \t]+(?:#.*)?)?\r?$|^[ \t]*#.*$/;
+const EMPTY_DOC_LINE = /^(?:---|\.\.\.)?(?:[ \t]+(?:#[^\r\n]*)?)?\r?$|^[ \t]*#[^\r\n]*\r?$/;
 
 const ALIAS_TOKEN = /(?:^|[\s,[{:?-])\*[^\s,[\]{}]+/gm;
 

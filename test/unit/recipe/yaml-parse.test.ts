@@ -28,6 +28,7 @@ describe('parseRecipeYaml: one clear error per broken file', () => {
     ['a trailing ---', 'version: 1\n---\n', 'ok'],
     ['a trailing --- at the end of the text', 'version: 1\n---', 'ok'],
     ['a trailing --- with comments, markers and CRLF', 'version: 1\r\n--- # end\r\n\r\n  # c\r\n...\r\n---\r\n', 'ok'],
+    ['a trailing --- then a comment at column 1, CRLF', 'version: 1\r\n---\r\n# trailing\r\n', 'ok'],
     ['--- then null is a document', 'version: 1\n---\nnull\n', 'yaml-multiple-documents@2:1'],
     ['--- then an indented scalar is a document', 'version: 1\n---\n  ---\n', 'yaml-multiple-documents@2:1'],
     ['--- then a tag is a document', 'version: 1\n--- !x\n', 'yaml-multiple-documents@2:1'],
