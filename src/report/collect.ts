@@ -84,6 +84,8 @@ export async function collectReport(
   const { passes, indexOf } = columnsOf(detail.plan);
   const rowList = rowsOf(detail.plan);
   const rows: ReportRow[] = [];
+  /** Each row's source bytes now (null: a URL, or unreadable): what its first pass is measured against. */
+  const rowShas: (string | null)[] = [];
   for (const r of rowList) {
     const path = r.root.input.kind === 'source' ? r.root.input.path : undefined;
     const sha =
@@ -94,6 +96,7 @@ export async function collectReport(
             () => null,
           );
     const local = sha !== null && path !== undefined;
+    rowShas.push(sha);
     rows.push({
       source: r.source,
       instance: r.instance,
@@ -123,15 +126,19 @@ export async function collectReport(
     const row = rowIndex.get(rowKey(node.source, node.instance)) ?? 0;
     const before =
       inputNode === null
-        ? { input: rows[row]?.input ?? null }
-        : await beforeOf(
-            inputNode,
+        ? await beforeOf(
+            'the source as it is now',
             cell.record,
-            { img: imgOf.get(inputNode) ?? null, shown: shownOf.get(inputNode) },
-            {
-              store,
-              job,
-            },
+            { img: rows[row]?.input ?? null, sha: rowShas[row] ?? undefined },
+            { store, job },
+          )
+        : await beforeOf(
+            shownOf.get(inputNode)?.modified === true
+              ? `${inputNode}'s output as changed by hand`
+              : `${inputNode}'s current result`,
+            cell.record,
+            { img: imgOf.get(inputNode) ?? null, sha: shownOf.get(inputNode)?.sha },
+            { store, job },
           );
     const sameResultAs = cell.record === null ? undefined : shownBy.get(cell.record.key);
     if (cell.record !== null && sameResultAs === undefined) shownBy.set(cell.record.key, node.id);
@@ -352,27 +359,25 @@ async function blobIf(store: Store, sha: string): Promise<string | null> {
 }
 
 /**
- * The image a node below another edited, as its viewer lays it under the output: the upstream
- * cell's image, unless that shows other bytes than the node's record was made from and measured
- * against (`input_sha256`): an upstream output changed by hand, or re-run since. Then a preview of
- * the bytes the record names, from the cache; when the cache lacks them, the upstream's image with
- * a note that it is not what the node was made from (before, shown as the node's input unsaid).
+ * The image a node edited, as its viewer lays it under the output: the upstream cell's image (the
+ * row's source for a first pass), unless that shows other bytes than the node's record was made
+ * from and measured against (`input_sha256`): an upstream output changed by hand or re-run since,
+ * a source photo replaced. Then a preview of the bytes the record names, from the cache; when the
+ * cache lacks them, the image as it is now with a note (`now`: what it is) that it is not what the
+ * node was made from (before, shown as the node's input unsaid).
  */
 async function beforeOf(
-  inputNode: string,
+  now: string,
   record: RunRecord | null,
-  upstream: {
-    readonly img: string | null;
-    readonly shown: { readonly sha: string | null; readonly modified: boolean } | undefined;
-  },
+  /** `sha`: the bytes it shows; `null` none (its image not made); `undefined` not known (a URL). */
+  upstream: { readonly img: string | null; readonly sha: string | null | undefined },
   c: { readonly store: Store; readonly job: JobFn },
 ): Promise<{ readonly input: string | null; readonly note?: string }> {
-  const { img, shown } = upstream;
-  if (record === null || shown === undefined || shown.sha === record.input_sha256) return { input: img };
+  const { img, sha } = upstream;
+  if (record === null || sha === undefined || sha === record.input_sha256) return { input: img };
   const from = await blobIf(c.store, record.input_sha256);
   if (from !== null) return { input: c.job('inputs', record.input_sha256, from, 'webp') };
   if (img === null) return { input: null };
-  const now = shown.modified ? `${inputNode}'s output as changed by hand` : `${inputNode}'s current result`;
   return {
     input: img,
     note:

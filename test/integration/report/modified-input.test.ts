@@ -7,7 +7,7 @@
  * lacks them, the file with a note saying it is not what was measured. The served page may send
  * that preview (its allow-list is the data's URLs).
  */
-import { readFile, rm } from 'node:fs/promises';
+import { copyFile, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -87,5 +87,17 @@ describe("a node whose upstream output was changed by hand: the viewer's before 
     expect(hat2?.input).toBe('../sky/photo.png');
     expect(hat2?.beforeNote).toMatch(/^sky's output as changed by hand, not the image this node was made from/);
     expect(await readFile(without.index, 'utf8')).toContain('"beforeNote":"sky');
+  });
+
+  it('a first pass whose source photo was replaced: the note says the source is not what was measured', async () => {
+    expect(summaryOf(await runIn(project, {}, { rig }))).toMatchObject({ done: 2, exitCode: 0 });
+    // The source photo replaced by another: sky is stale, its figures still those against the astronaut.
+    const source = join(project.root, 'assets', 'portrait-astronaut.jpg');
+    await copyFile(join(ASSETS, 'pet-chelsea.jpg'), source);
+    const report = await writeReport(project.recipe, {}, { rt: testRuntime(project.root) });
+    const sky = report.data.nodes.find((n) => n.id === 'sky');
+    expect(sky?.review?.changed_pct).toBeGreaterThan(0);
+    // The source as a run would host it now is not in the cache (sources are not kept there).
+    expect(sky?.beforeNote).toMatch(/^the source as it is now, not the image this node was made from/);
   });
 });
