@@ -49,6 +49,7 @@ export type { Reporter, RunEventOf } from './run/events.js';
 
 export { WatchSession } from './watch/watch-session.js';
 export { problemLines } from './errors.js';
+export { osLimitOf } from './util/os-limits.js';
 export type { WatchDeps, CycleResult, CycleHooks } from './watch/watch-session.js';
 export { RecipeWatcher } from './watch/recipe-watcher.js';
 export type { RecipeWatcherOptions } from './watch/recipe-watcher.js';

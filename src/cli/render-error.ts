@@ -4,8 +4,14 @@
  * characters escaped (a server's message must not drive the terminal).
  */
 import { ExitCode, formatProblem, isKontextError, RecipeError, type ExitCode as Code } from '../index.js';
-import { escapeControls, falKeySecrets, PROVIDER_CREDENTIALS, redactSecrets, redactUrlsIn } from '../index.js';
-import { osLimitOf } from '../util/os-limits.js';
+import {
+  escapeControls,
+  falKeySecrets,
+  osLimitOf,
+  PROVIDER_CREDENTIALS,
+  redactSecrets,
+  redactUrlsIn,
+} from '../index.js';
 import { displayPath } from './display-paths.js';
 
 export interface RenderedError {

@@ -2,8 +2,8 @@
  * A loopback URL goes only to a provider whose API is local, decided per pass: the recipe's own
  * provider (RunComfy at the emulator on 127.0.0.1) may take s3rver's loopback URLs, but a pass
  * with `provider: fal` at a public base (`fal.invalid`: never resolves, so nothing leaves this
- * machine; the harness's one provider stands in for it) is refused before its submit
- * (E_HOSTING_PRIVATE_URL, exit 65): neither the hosted URL of its source nor the emulator's
+ * machine; the run opens each provider itself, as a session given to it serves only its own) is
+ * refused before its submit (E_HOSTING_PRIVATE_URL, exit 65): neither the hosted URL of its source nor the emulator's
  * loopback output URL of the pass above it is sent to fal. A URL record made while the API was
  * local (or before the rule) is checked again when reused.
  */
@@ -43,7 +43,7 @@ describe('private input URLs, decided per pass', () => {
   it('a fal pass at a public API gets no loopback URL (65); the local pass runs', async () => {
     await project.writeRecipe(recipe(s3Hosting(s3)));
     const env = { FAL_KEY: 'fal-id:fal-secret-test', FAL_QUEUE_BASE: 'https://fal.invalid' };
-    const run = await project.run({ env, options: { keepGoing: true } });
+    const run = await project.run({ ownSession: true, env, options: { keepGoing: true } });
     expect(summaryOf(run)).toMatchObject({ exitCode: 65, done: 1 });
     const failed = failures(run);
     expect(failed).toHaveLength(2);
@@ -59,7 +59,7 @@ describe('private input URLs, decided per pass', () => {
     // The same source, now for a pass at a public API: the record (a loopback URL) is not sent.
     await project.writeRecipe(local.replace('provider: runcomfy', 'provider: fal\nmodel: flux-kontext-pro'));
     const env = { FAL_KEY: 'fal-id:fal-secret-test', FAL_QUEUE_BASE: 'https://fal.invalid' };
-    const run = await project.run({ env });
+    const run = await project.run({ ownSession: true, env });
     expect(failures(run)).toEqual([expect.stringMatching(/^local: E_HOSTING_PRIVATE_URL a hosted URL record holds/)]);
     expect(summaryOf(run)).toMatchObject({ exitCode: 65 });
     expect(s3.count('PUT')).toBe(puts);

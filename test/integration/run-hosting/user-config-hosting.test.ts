@@ -77,7 +77,8 @@ describe('a hosting block in the user config', () => {
   it('is not used for the built-in emulator (no account, no network): its inputs stay inline', async () => {
     await project.writeRecipe(RECIPE.replace('provider: replicate', 'provider: emulator'));
     await writeFile(join(project.root, 'assets', 'big.png'), pngHolding(randomBytes(1_000)));
-    const run = await project.run({ env: {} });
+    // The run opens the built-in emulator itself (a session given to it serves only its own provider).
+    const run = await project.run({ ownSession: true, env: {} });
     expect(failures(run)).toEqual([]);
     expect(summaryOf(run)).toMatchObject({ exitCode: 0, done: 1 });
     expect(s3.count('PUT')).toBe(0);

@@ -186,6 +186,11 @@ describe('prices', () => {
       'runcomfy blackforestlabs/flux-1-kontext/pro/edit',
       'emulator blackforestlabs/flux-1-kontext/pro/edit',
     ]);
-    expect(price).toEqual({ known: false, provider: 'emulator', model: 'blackforestlabs/flux-1-kontext/pro/edit' });
+    expect(price).toEqual({
+      known: false,
+      provider: 'emulator',
+      model: 'blackforestlabs/flux-1-kontext/pro/edit',
+      why: 'emulator reports no price for it',
+    });
   });
 });
