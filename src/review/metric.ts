@@ -145,13 +145,16 @@ function overAround(
   // The backward test's neighbours: every pixel of `b` (a transparent one is compared as the
   // white it is flattened to, as at its own place; skipping it kept a moved object's edge changed).
   const after: LabImage = b.seen ? { width: b.width, height: b.height, lab: y } : b;
-  // Per pixel of the current row: the least and the most of each channel in its 3 × 3 (windowBoxes).
-  const lo = new Float64Array(3 * w);
-  const hi = new Float64Array(3 * w);
+  // Per pixel of the current row: the least and the most of each channel in its 3 × 3 (windowBoxes);
+  // or, for an image compared again (a chain's source, once a node), of every pixel, kept.
+  const whole = keptBoxes(a);
+  const lo = whole?.lo ?? new Float32Array(3 * w);
+  const hi = whole?.hi ?? new Float32Array(3 * w);
   let over = 0;
   let counted = 0;
   for (let py = 0; py < h; py++) {
-    let boxed = false;
+    let boxed = whole !== undefined;
+    const row = whole === undefined ? 0 : 3 * py * w;
     for (let px = 0; px < w; px++) {
       const i = py * w + px;
       if (seen !== null && seen[i] === 0) continue;
@@ -167,7 +170,7 @@ function overAround(
         windowBoxes(a, py, lo, hi);
         boxed = true;
       }
-      const k = 3 * px;
+      const k = row + 3 * px;
       // How far the colour is outside the box, per channel (0 inside).
       const outside =
         gap(l, lo[k] as number, hi[k] as number) +
@@ -193,6 +196,49 @@ function overAround(
   return { over, counted };
 }
 
+/**
+ * The boxes of every pixel of `a`, made the second time `a` is compared and kept while one of the
+ * last {@link KEPT_BOXES} images so kept (a chain's source is compared once a node: its boxes are
+ * made once, not once a node). The first time, none: an image compared once (an input) keeps
+ * nothing, its row boxes made as they are needed. At 256 × 256 a kept image's boxes are 1.5 MB.
+ */
+function keptBoxes(a: LabImage): Boxes | undefined {
+  const kept = keptBoxesOf.get(a);
+  if (kept !== undefined) {
+    keptBoxesOf.delete(a); // the most recently used goes last
+    keptBoxesOf.set(a, kept);
+    return kept;
+  }
+  if (!comparedOnce.has(a)) {
+    comparedOnce.add(a);
+    return undefined;
+  }
+  const { width: w, height: h } = a;
+  const boxes = { lo: new Float32Array(3 * w * h), hi: new Float32Array(3 * w * h) };
+  for (let py = 0; py < h; py++) {
+    const row = [3 * py * w, 3 * (py + 1) * w] as const;
+    windowBoxes(a, py, boxes.lo.subarray(...row), boxes.hi.subarray(...row));
+  }
+  keptBoxesOf.set(a, boxes);
+  for (const old of keptBoxesOf.keys()) {
+    if (keptBoxesOf.size <= KEPT_BOXES) break;
+    keptBoxesOf.delete(old);
+  }
+  return boxes;
+}
+
+interface Boxes {
+  readonly lo: Float32Array;
+  readonly hi: Float32Array;
+}
+
+/** How many images' whole boxes are kept: a few chains' sources (the default -j 4, and more). */
+const KEPT_BOXES = 8;
+/** By image, least recently used first (see {@link keptBoxes}). */
+const keptBoxesOf = new Map<LabImage, Boxes>();
+/** The images compared once: a second comparison keeps their boxes. */
+const comparedOnce = new WeakSet<LabImage>();
+
 /** The squared distance of `v` from the range `lo`..`hi` (0 inside it). */
 function gap(v: number, lo: number, hi: number): number {
   if (v < lo) return (lo - v) * (lo - v);
@@ -205,7 +251,7 @@ function gap(v: number, lo: number, hi: number): number {
  * row and the rows above and below, the column and its two neighbours; `Infinity` / `-Infinity`
  * where it shows none). Columns first (three rows at once), then each window of three columns.
  */
-function windowBoxes(a: LabImage, py: number, lo: Float64Array, hi: Float64Array): void {
+function windowBoxes(a: LabImage, py: number, lo: Float32Array, hi: Float32Array): void {
   const { width: w, height: h, lab: x } = a;
   const seen = a.seen ?? null;
   const y0 = py > 0 ? py - 1 : 0;

@@ -139,6 +139,46 @@ describe('Lab and deltaE (CIE76)', () => {
   });
 });
 
+describe('the neighbourhood boxes kept for an image compared again', () => {
+  it('give the same figures and map as the boxes made row by row, with and without transparency', () => {
+    let seed = 11;
+    const rand = (): number => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed / 2147483648;
+    };
+    const image = (w: number, h: number, clear: boolean): LabImage => {
+      const lab = new Float32Array(3 * w * h).map(
+        (_, i) => (i % 3 === 0 ? 100 : 120) * rand() - (i % 3 === 0 ? 0 : 60),
+      );
+      const seen = clear ? new Uint8Array(w * h).map(() => (rand() < 0.2 ? 0 : 1)) : null;
+      return { width: w, height: h, lab, seen };
+    };
+    // Rows far apart in colour, and the same moved up one row: forgiven only through the row below's box.
+    const striped = (w: number, h: number, up: number): LabImage => {
+      const lab = new Float32Array(3 * w * h);
+      for (let i = 0; i < w * h; i++) {
+        const row = Math.min(h - 1, Math.floor(i / w) + up);
+        lab.set([20 + 15 * (row % 5), 30 * ((row * 7) % 3) - 30, 25 * (row % 4) - 40], 3 * i);
+      }
+      return { width: w, height: h, lab, seen: null };
+    };
+    for (const clear of [false, true]) {
+      const source = clear ? image(17, 11, true) : striped(17, 11, 0);
+      const outputs = clear
+        ? [image(17, 11, false), image(17, 11, true), image(17, 11, false)]
+        : [striped(17, 11, 1), image(17, 11, false), striped(17, 11, 0)];
+      // The source is compared once (row boxes), then again and again (its boxes kept).
+      const first = outputs.map((o) => changedPercentBetween(source, o));
+      const again = outputs.map((o) => changedPercentBetween(source, o));
+      expect(again).toEqual(first);
+      expect(first.some((f) => f !== null && f > 0 && f < 100)).toBe(true);
+      const maps = outputs.map((o) => forgiveShift(deltaE(source, o), source, o));
+      const fresh = { ...source }; // another object: compared for the first time, row boxes
+      expect(outputs.map((o) => forgiveShift(deltaE(fresh, o), fresh, o))).toEqual(maps);
+    }
+  });
+});
+
 describe('changed area on generated images', () => {
   it('is 0% for an image against itself', async () => {
     const a = await png('a.png', 512, 512, pixels(512, 512, photo));
