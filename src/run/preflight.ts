@@ -173,7 +173,9 @@ export async function enforceMaxCost(
       'E_MAX_COST_UNKNOWN_PRICE',
       `--max-cost: the price of ${price.model} on ${price.provider} is not known (${price.why}), ` +
         `so this run's ${requests} ${prepared.billable === 1 ? 'is' : 'are'} not submitted`,
-      { exitCode: ExitCode.DATA_ERR, hint: 'drop --max-cost, or use a model with a published price' },
+      price.noAnswer
+        ? { exitCode: ExitCode.TEMP_FAIL, hint: 'run again later, or drop --max-cost' }
+        : { exitCode: ExitCode.DATA_ERR, hint: 'drop --max-cost, or use a model with a published price' },
     );
   }
   const total = price.totalUsd;

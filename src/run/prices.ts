@@ -31,7 +31,14 @@ export const PRICE_READ_MS = 10_000;
  */
 export type RunPrice =
   | { readonly known: true; readonly totalUsd: number }
-  | { readonly known: false; readonly provider: string; readonly model: string; readonly why: string };
+  | {
+      readonly known: false;
+      readonly provider: string;
+      readonly model: string;
+      readonly why: string;
+      /** The model info did not answer in time: a passing failure, not a model without a price. */
+      readonly noAnswer?: true;
+    };
 
 export async function priceRun(prepared: Prepared, src: PriceSources): Promise<RunPrice> {
   const fallback = src.providerName ?? src.provider.name;
@@ -41,7 +48,7 @@ export async function priceRun(prepared: Prepared, src: PriceSources): Promise<R
       const price = await boundedPrice(provider, model, src);
       if (price === 'no-answer') {
         const why = `its model info did not answer in ${seconds(src.readMs ?? PRICE_READ_MS)}`;
-        return { known: false, provider, model, why };
+        return { known: false, provider, model, why, noAnswer: true };
       }
       if (price === null) return { known: false, provider, model, why: `${provider} reports no price for it` };
       total += price * count;

@@ -3,7 +3,7 @@
  * is capped (10 s), but `--dry-run` and `--max-cost` waited on it for the client's whole deadline
  * (about 6.5 min of silence against a real proxy), then printed no price and no word why. Now both
  * read the price within the same limit (shortened here): the dry run says the price is unknown and
- * why, and `--max-cost` refuses the run as for any unknown price (exit 65, nothing submitted).
+ * why, and `--max-cost` refuses the run (exit 75: a passing failure, run again; nothing submitted).
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { printDryRun } from '../../../src/cli/dry-run-view.js';
@@ -37,14 +37,15 @@ describe('a price read the provider never answers', () => {
     expect(rig.submits()).toHaveLength(0);
   });
 
-  it('--max-cost: refuses the run as for an unknown price (exit 65), nothing submitted', async () => {
+  it('--max-cost: refuses the run, exit 75 (model info not answering is passing), nothing submitted', async () => {
     const error = await runIn(project, { maxCostUsd: 5, priceReadMs: 300 }, { rig }).then(
       () => null,
       (e: unknown) => e,
     );
     if (!isKontextError(error)) throw new Error(`expected a KontextError, got ${String(error)}`);
     expect(error.code).toBe('E_MAX_COST_UNKNOWN_PRICE');
-    expect(error.exitCode).toBe(65);
+    expect(error.exitCode).toBe(75);
+    expect(error.hint).toBe('run again later, or drop --max-cost');
     expect(error.message).toMatch(/its model info did not answer in 300 ms/);
     expect(rig.submits()).toHaveLength(0);
   });
