@@ -5,6 +5,7 @@
  * construction, so no caller can leak them by accident.
  */
 import { ExitCode, KontextError } from '../../errors.js';
+import { FD_LIMIT_HINT, isFdLimit } from '../../util/fd-limit.js';
 import { redactSecrets, redactUrlsIn } from '../../util/redact.js';
 
 export interface ProviderErrorOptions {
@@ -129,7 +130,10 @@ export class UpstreamUnavailableError extends ProviderError {
   }
 }
 
-/** A network failure (refused, reset, DNS, timeouts) after retries. Exit 75 for timeouts, else 69. */
+/**
+ * A network failure (refused, reset, DNS, timeouts) after retries. Exit 75 for timeouts, else 69;
+ * no file descriptor for the socket (EMFILE, ENFILE) is `E_FD_LIMIT`, exit 75, as a file's.
+ */
 export class NetworkError extends ProviderError {
   override readonly name = 'NetworkError';
   /** The low-level code, e.g. `ECONNRESET`, `UND_ERR_HEADERS_TIMEOUT`. */
@@ -138,12 +142,15 @@ export class NetworkError extends ProviderError {
     message: string,
     options: Opts & { readonly netCode?: string | undefined; readonly timeout?: boolean } = {},
   ) {
-    super('E_NETWORK', message, {
+    // No file descriptor for the socket (EMFILE, ENFILE): this machine's limit, not the network.
+    const fdLimit = isFdLimit({ code: options.netCode });
+    super(fdLimit ? 'E_FD_LIMIT' : 'E_NETWORK', message, {
       hint: options.timeout
         ? 'the API did not answer in time; run again later'
         : 'check your network connection, or run again later',
       ...options,
-      exitCode: options.timeout ? ExitCode.TEMP_FAIL : ExitCode.UNAVAILABLE,
+      ...(fdLimit && { hint: FD_LIMIT_HINT }),
+      exitCode: options.timeout || fdLimit ? ExitCode.TEMP_FAIL : ExitCode.UNAVAILABLE,
     });
     this.netCode = options.netCode;
   }

@@ -20,6 +20,9 @@ describe('provider errors', () => {
       [new AuthError('x'), 'E_AUTH', ExitCode.NO_PERM],
       [new NetworkError('x', { netCode: 'ECONNRESET' }), 'E_NETWORK', ExitCode.UNAVAILABLE],
       [new NetworkError('x', { netCode: 'UND_ERR_HEADERS_TIMEOUT', timeout: true }), 'E_NETWORK', ExitCode.TEMP_FAIL],
+      // No descriptor for the socket: this machine's limit (exit 75, the ulimit hint), not the network's 69.
+      [new NetworkError('x', { netCode: 'EMFILE' }), 'E_FD_LIMIT', ExitCode.TEMP_FAIL],
+      [new NetworkError('x', { netCode: 'ENFILE' }), 'E_FD_LIMIT', ExitCode.TEMP_FAIL],
       [new SubmitUncertainError('x'), 'E_SUBMIT_UNCERTAIN', ExitCode.UNAVAILABLE],
       [new RemoteFailedError('x'), 'E_REMOTE_FAILED', ExitCode.REMOTE_FAILED],
       [new DeadlineExceededError('x', { cancelOutcome: 'cancelled' }), 'E_TIMEOUT', ExitCode.TEMP_FAIL],
@@ -32,6 +35,7 @@ describe('provider errors', () => {
       expect(err.hint).toBeTruthy();
     }
     expect(new AuthError('x').hint).toContain('RUNCOMFY_TOKEN');
+    expect(new NetworkError('x', { netCode: 'EMFILE' }).hint).toContain('ulimit -n');
     expect(new DownloadHostRefusedError('evil.com', 'x').hint).toContain('evil.com');
   });
 
