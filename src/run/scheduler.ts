@@ -156,9 +156,15 @@ class Scheduler {
     }
     const settled = new Map<string, NodeOutcome>();
     for (const [id, p] of this.#outcomes) settled.set(id, await p);
-    await this.#lock.flush();
+    // A lock that cannot be written fails the run, but only once the journal drops and reviews
+    // under way are done: a caller told the run is over finds nothing still writing to the cache.
+    const flushed = await this.#lock.flush().then(
+      () => null,
+      (e: unknown) => ({ e }),
+    );
     await Promise.all(this.#journalDrops);
     const drift = await this.#drift.settle();
+    if (flushed) throw flushed.e;
     if (this.#signal.aborted) this.#tally.exitCode = ExitCode.INTERRUPTED;
     const { uncertain, outcomeUnknown, notJournaled } = this.#tally.unsettled();
     for (const w of paidUnknownWarnings(uncertain, outcomeUnknown, notJournaled)) this.#emit(w);

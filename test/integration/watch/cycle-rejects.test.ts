@@ -4,8 +4,11 @@
  * E_EVENT_LISTENER did: anything else was dropped, so the cycle emitted `watch-cycle` and then
  * nothing: no summary, no `watch-error`, no `onCycleError`, `idle()` resolved. And a session made
  * without `jobs` (a JavaScript caller) runs its cycles at the default 4, as `runRecipe` does.
+ * The run rejects only once its work is done: the node's review is stored by then (it was still
+ * being written into the cache after the rejection, and the test's clean-up met it).
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { KontextError, RunRecipeOptions } from '../../../src/index.js';
 import { until } from '../../helpers/run-fixtures.js';
@@ -47,6 +50,12 @@ describe('watch: a cycle whose run throws', () => {
     expect(`${(error as Error).message} ${String((error as KontextError).hint ?? '')}`).toContain('lock.json');
     // The request itself was paid once (its result is in the cache for the next cycle).
     expect(r.submits().get(A)).toBe(1);
+    // ...and its record carries its review: nothing was still writing when the run rejected.
+    const records = join(r.project.cacheDir, 'records');
+    const files = readdirSync(records, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.json'));
+    expect(files).toHaveLength(1);
+    const record = JSON.parse(readFileSync(join(records, files[0] ?? ''), 'utf8')) as { review?: unknown };
+    expect(record.review).toMatchObject({ changed_pct: expect.any(Number) });
   }, 30_000);
 
   it('jobs left out: the cycles run at 4, as a plain run', async () => {
