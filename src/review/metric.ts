@@ -201,12 +201,14 @@ function overAround(
  * last {@link KEPT_BOXES} images so kept (a chain's source is compared once a node: its boxes are
  * made once, not once a node). The first time, none: an image compared once (an input) keeps
  * nothing, its row boxes made as they are needed. At 256 × 256 a kept image's boxes are 1.5 MB.
+ * They are held no longer than the image itself (whoever decoded it): a long-lived process that
+ * reviewed once does not keep the last eight images and their boxes for the rest of its life.
  */
 function keptBoxes(a: LabImage): Boxes | undefined {
   const kept = keptBoxesOf.get(a);
   if (kept !== undefined) {
-    keptBoxesOf.delete(a); // the most recently used goes last
-    keptBoxesOf.set(a, kept);
+    const at = keptOrder.findIndex((r) => r.deref() === a);
+    if (at >= 0) keptOrder.push(...keptOrder.splice(at, 1)); // the most recently used goes last
     return kept;
   }
   if (!comparedOnce.has(a)) {
@@ -220,9 +222,10 @@ function keptBoxes(a: LabImage): Boxes | undefined {
     windowBoxes(a, py, boxes.lo.subarray(...row), boxes.hi.subarray(...row));
   }
   keptBoxesOf.set(a, boxes);
-  for (const old of keptBoxesOf.keys()) {
-    if (keptBoxesOf.size <= KEPT_BOXES) break;
-    keptBoxesOf.delete(old);
+  keptOrder.push(new WeakRef(a));
+  while (keptOrder.length > KEPT_BOXES) {
+    const old = keptOrder.shift()?.deref();
+    if (old !== undefined) keptBoxesOf.delete(old);
   }
   return boxes;
 }
@@ -234,8 +237,10 @@ interface Boxes {
 
 /** How many images' whole boxes are kept: a few chains' sources (the default -j 4, and more). */
 const KEPT_BOXES = 8;
-/** By image, least recently used first (see {@link keptBoxes}). */
-const keptBoxesOf = new Map<LabImage, Boxes>();
+/** By image; weakly, so they go with their image (see {@link keptBoxes}). */
+const keptBoxesOf = new WeakMap<LabImage, Boxes>();
+/** The images with kept boxes, least recently used first (an image collected meanwhile is a spent ref). */
+const keptOrder: WeakRef<LabImage>[] = [];
 /** The images compared once: a second comparison keeps their boxes. */
 const comparedOnce = new WeakSet<LabImage>();
 

@@ -1,6 +1,8 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -176,6 +178,26 @@ describe('the neighbourhood boxes kept for an image compared again', () => {
       const fresh = { ...source }; // another object: compared for the first time, row boxes
       expect(outputs.map((o) => forgiveShift(deltaE(fresh, o), fresh, o))).toEqual(maps);
     }
+  });
+
+  it('go with their image: nothing keeps an image compared twice once its owner lets it go', async () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const refs = ((): WeakRef<LabImage>[] => {
+      const made: WeakRef<LabImage>[] = [];
+      for (let k = 0; k < 3; k++) {
+        const source: LabImage = { width: 64, height: 64, lab: new Float32Array(3 * 64 * 64).fill(k), seen: null };
+        const output: LabImage = { ...source, lab: new Float32Array(3 * 64 * 64).fill(50) };
+        changedPercentBetween(source, output);
+        changedPercentBetween(source, output); // the second comparison keeps its boxes
+        made.push(new WeakRef(source));
+      }
+      return made;
+    })();
+    // A WeakRef is cleared only after the job that made it; then a full collection.
+    await new Promise((r) => setTimeout(r, 0));
+    gc();
+    expect(refs.map((r) => r.deref())).toEqual([undefined, undefined, undefined]);
   });
 });
 
