@@ -35,12 +35,27 @@ const AFTER_CONNECT = new Set([
 
 const TIMEOUTS = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ETIMEDOUT']);
 
-/** The first known network error code along the cause chain, if any. */
+/**
+ * Codes of {@link NOT_SENT} that a socket already connected fails with too (an ICMP "unreachable"
+ * arriving while it reads or writes, a pooled keep-alive socket's): never sent only when the
+ * failing call was the connect.
+ */
+const ALSO_CONNECTED = new Set(['EHOSTUNREACH', 'ENETUNREACH']);
+
+/**
+ * The first known network error code along the cause chain, if any. One of {@link ALSO_CONNECTED}
+ * from any call but the connect comes with that call (`EHOSTUNREACH (read)`): not a code that
+ * proves the request unsent, so a submit failing so is maybe paid, never sent again.
+ */
 export function networkCodeOf(error: unknown): string | undefined {
   let e: unknown = error;
   for (let depth = 0; depth < 6 && e !== null && typeof e === 'object'; depth++) {
     const code = (e as { code?: unknown }).code;
-    if (typeof code === 'string' && (NOT_SENT.has(code) || AFTER_CONNECT.has(code))) return code;
+    if (typeof code === 'string' && (NOT_SENT.has(code) || AFTER_CONNECT.has(code))) {
+      const syscall = (e as { syscall?: unknown }).syscall;
+      if (!ALSO_CONNECTED.has(code) || syscall === 'connect') return code;
+      return `${code} (${typeof syscall === 'string' ? syscall : 'not while connecting'})`;
+    }
     e = (e as { cause?: unknown }).cause;
   }
   return undefined;

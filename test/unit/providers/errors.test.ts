@@ -64,6 +64,26 @@ describe('network error codes', () => {
     expect(networkCodeOf('ECONNRESET')).toBeUndefined();
   });
 
+  it('an unreachable host proves a request unsent only when the connect failed', () => {
+    const sys = (code: string, syscall?: string): Error =>
+      new TypeError('fetch failed', { cause: Object.assign(new Error(code), { code, syscall }) });
+    expect(networkCodeOf(sys('EHOSTUNREACH', 'connect'))).toBe('EHOSTUNREACH');
+    expect(networkCodeOf(sys('ENETUNREACH', 'connect'))).toBe('ENETUNREACH');
+    // A pooled socket, connected, told by ICMP mid-request: the server may have the request.
+    for (const [code, syscall] of [
+      ['EHOSTUNREACH', 'read'],
+      ['ENETUNREACH', 'write'],
+      ['EHOSTUNREACH', undefined],
+    ] as const) {
+      const found = networkCodeOf(sys(code, syscall));
+      expect(found).toBe(`${code} (${syscall ?? 'not while connecting'})`);
+      expect(isNotSentCode(found ?? '')).toBe(false);
+    }
+    // Those that only a connect (or a name look-up) can fail with keep their code whatever the call.
+    expect(networkCodeOf(sys('ECONNREFUSED'))).toBe('ECONNREFUSED');
+    expect(networkCodeOf(sys('EMFILE', 'connect'))).toBe('EMFILE');
+  });
+
   it.each([
     ['ECONNREFUSED', true, false],
     ['UND_ERR_CONNECT_TIMEOUT', true, true],
