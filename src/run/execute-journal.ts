@@ -115,6 +115,10 @@ export function requestIdWrite(job: Job, requestId: string, deps: NodeDeps, fres
     written,
     again,
     keep: async (err: unknown): Promise<unknown> => ((await again()) ? err : markNotJournaled(err, requestId)),
-    drop: (): Promise<void> => deps.store.journal.remove(job.key, failed ? null : requestId, deps.intents.run),
+    // A write that failed after its rename left the id in the entry: the id's removal comes first.
+    drop: async (): Promise<void> => {
+      await deps.store.journal.remove(job.key, requestId);
+      if (failed) await deps.store.journal.remove(job.key, null, deps.intents.run);
+    },
   };
 }

@@ -45,7 +45,9 @@ export async function dropSettledEntries(
  * Remove the entry of `key` when it names `requestId` (a request this run finished, or took the
  * record of), unless another live run owns it (a run of another recipe sharing the cache, whose
  * record this one took): that run drops it once its own lock holds the node, and until then it is
- * what a kill -9 of that run re-attaches by.
+ * what a kill -9 of that run re-attaches by. This run's own intent for the key goes too: the
+ * request it finished is the one it claimed, whose id never reached the journal (both of its
+ * writes failed); left, a later `--force` of the node would stop as maybe paid.
  */
 export async function dropFinishedEntry(
   store: Store,
@@ -55,5 +57,7 @@ export async function dropFinishedEntry(
 ): Promise<void> {
   const entry = await store.journal.get(key);
   if (entry !== null && isLiveOwner(entry, self)) return;
+  if (entry !== null && entry.request_id === undefined && entry.run === self.run)
+    return store.journal.remove(key, null, self.run);
   await store.journal.remove(key, requestId);
 }
