@@ -5,7 +5,8 @@
  * there the first time (as if the OS stopped scheduling it): it creates the file
  * `KONTEXT_TEST_PAUSE_FILE` and goes on once the test removes it, so a test can run another
  * process exactly in that window. Of a submit: `after-intent`, `after-submit-sent`,
- * `after-submit-response`, `after-request-id`. Of a download and what follows it:
+ * `after-submit-response`, `request-id-temp-written` (the entry with its request id complete in its
+ * temp, not renamed over the intent), `after-request-id`. Of a download and what follows it:
  * `download-part-written` (the bytes complete in a `.part` temp, not renamed), `download-in-temp`
  * (renamed to the store's temp name, not adopted), `after-blob` (adopted, no record),
  * `after-record`, `output-temp-written` (the out/ copy in its temp, not renamed), `output-renamed`
@@ -31,6 +32,7 @@ const POINTS = [
   'after-intent',
   'after-submit-sent',
   'after-submit-response',
+  'request-id-temp-written',
   'after-request-id',
   'download-part-written',
   'download-in-temp',

@@ -272,7 +272,8 @@ async function submitAndFinish(
   // Durable before the first poll (the wait holds that poll back until it is), written while
   // the wait's first pause runs.
   const entry = { ...intent, request_id: requestId, submitted_at: new Date(deps.now()).toISOString() };
-  const journaled = deps.store.journal.add(entry).then(() => hook?.('after-request-id'));
+  const beforeRename = (): void => hook?.('request-id-temp-written');
+  const journaled = deps.store.journal.add(entry, { beforeRename }).then(() => hook?.('after-request-id'));
   journaled.catch(() => undefined); // handled: finishRequest() awaits it
   try {
     return await finishRequest(job, requestId, deps, { journaled, submittedAt: clock.sentAt(), entry });

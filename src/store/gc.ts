@@ -45,6 +45,7 @@
 import { stat, unlink } from 'node:fs/promises';
 import { basename, isAbsolute, join } from 'node:path';
 import { isStaleTemp, isTempName } from './atomic.js';
+import { idTempsIn } from './journal-id-temp.js';
 import { isCode } from './errno.js';
 import { StoreError } from './errors.js';
 import { withFileMutex, type FileMutexOptions } from './file-mutex.js';
@@ -222,9 +223,13 @@ class Collector {
   /** Remove (or count, in a dry run) the day-old temp files of crashed writes. */
   async #staleTemps(): Promise<GcTemps> {
     const now = this.options.now();
-    const siblings = [...(await listIn(layout.journal(this.root))), ...(await listIn(memoDirOf(this.root)))].filter(
-      ({ name }) => isTempName(name),
-    );
+    // A dead run's intent's request id in a temp stays with the intent (journal-id-temp.ts).
+    const journal = await listIn(layout.journal(this.root));
+    const idTemps = await idTempsIn(journal);
+    const siblings = [
+      ...journal.filter(({ name }) => !idTemps.has(name)),
+      ...(await listIn(memoDirOf(this.root))),
+    ].filter(({ name }) => isTempName(name));
     const candidates = [...this.#temps, ...siblings.map((t) => t.path)];
     for (const { path } of await listIn(layout.tmp(this.root))) candidates.push(path);
     let files = 0;

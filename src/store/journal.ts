@@ -23,6 +23,7 @@ import { isCode, NO_HARD_LINKS } from './errno.js';
 import { syncDir, syncDirty } from './dir-sync.js';
 import { StoreError } from './errors.js';
 import { writeFailure } from './write-errors.js';
+import { withIdFromTemp } from './journal-id-temp.js';
 import { assertHex64, isSha256Hex, layout } from './layout.js';
 import { readJsonOrNull } from './read-json.js';
 import { JournalEntrySchema } from './schemas.js';
@@ -37,8 +38,11 @@ export function createJournal(root: string): Journal {
   const live = new Map<string, JournalEntry>();
   const get = async (key: string): Promise<JournalEntry | null> => {
     assertHex64(key, 'cache key');
-    const entry = await readJsonOrNull(layout.journalEntry(root, key), JournalEntrySchema);
-    return entry !== null && entry.key === key ? entry : null;
+    const path = layout.journalEntry(root, key);
+    const entry = await readJsonOrNull(path, JournalEntrySchema);
+    if (entry === null || entry.key !== key) return null;
+    // A dead run's intent whose id reached a temp but not the entry (journal-id-temp.ts).
+    return entry.request_id === undefined ? withIdFromTemp(path, entry) : entry;
   };
   const claimAt = async (target: string, text: string, entry: JournalEntry): ReturnType<Journal['claim']> => {
     for (let attempt = 0; ; attempt++) {
@@ -57,10 +61,10 @@ export function createJournal(root: string): Journal {
     }
   };
   return {
-    async add(entry) {
+    async add(entry, options) {
       const path = layout.journalEntry(root, entry.key);
       const text = serialize(entry);
-      const write = (): Promise<void> => writeFileAtomic(path, text, durable);
+      const write = (): Promise<void> => writeFileAtomic(path, text, { ...durable, ...options });
       try {
         // The folder's fsync (the rename made durable) is shared with claims and adds under way.
         // The cache dir deleted under the run between the rename and that fsync (ENOENT) took the

@@ -92,8 +92,11 @@ export interface JournalEntry {
 type JournalClaim = { readonly claimed: true } | { readonly claimed: false; readonly holder: JournalEntry };
 
 export interface Journal {
-  /** Durably record a submitted request, or replace an entry (fsync before resolving). */
-  add(entry: JournalEntry): Promise<void>;
+  /**
+   * Durably record a submitted request, or replace an entry (fsync before resolving).
+   * `beforeRename`: called with the entry complete in its temp, just before the rename (a test hook).
+   */
+  add(entry: JournalEntry, options?: { readonly beforeRename?: (() => void) | undefined }): Promise<void>;
   /**
    * Durably create the entry only if the key has none (exclusive, across processes); otherwise
    * report the entry that is there.

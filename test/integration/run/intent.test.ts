@@ -8,6 +8,7 @@
  */
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type EmulatorHandle } from '../../../src/index.js';
+import { openStore } from '../../../src/store/index.js';
 import type { RequestLogEntry } from '../../../src/emulator/index.js';
 import { ensureBuilt } from '../../helpers/cli-spawn.js';
 import { journalEntries } from '../../helpers/journal-files.js';
@@ -48,7 +49,13 @@ function submitsOf(log: readonly RequestLogEntry[], prompt: string): RequestLogE
   return log.filter((e) => !e.internal && e.method === 'POST' && e.body?.['prompt'] === prompt);
 }
 
-const POINTS = ['after-intent', 'after-submit-sent', 'after-submit-response', 'after-request-id'] as const;
+const POINTS = [
+  'after-intent',
+  'after-submit-sent',
+  'after-submit-response',
+  'request-id-temp-written',
+  'after-request-id',
+] as const;
 
 describe('intent before money (built CLI killed at each stage of a submit)', () => {
   for (const point of POINTS) {
@@ -70,9 +77,13 @@ describe('intent before money (built CLI killed at each stage of a submit)', () 
       const left = await journalEntries(project.cacheDir);
       expect(left.length).toBeGreaterThan(0);
       for (const e of left) expect(e.body_sha256).toMatch(/^[0-9a-f]{64}$/);
-      const intents = left.filter((e) => e.request_id === undefined);
+      // As the store reads them: an intent whose id a killed write left in its temp has that id.
+      const intents = (await (await openStore(project.cacheDir)).journal.list()).filter(
+        (e) => e.request_id === undefined,
+      );
       const uncertain = intents.map((e) => e.node).sort();
       if (point === 'after-request-id') expect(left.some((e) => e.request_id !== undefined)).toBe(true);
+      else if (point === 'request-id-temp-written') expect(intents.length).toBeLessThan(left.length);
       else expect(uncertain.length).toBeGreaterThan(0);
       const paidBefore = new Map(PASSES.map(([, prompt]) => [prompt, submitsOf(em.requestLog(), prompt).length]));
 
