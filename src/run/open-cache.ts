@@ -12,6 +12,7 @@ import { openStore } from '../store/index.js';
 import { unreadableOnce } from '../store/open-store.js';
 import { layout } from '../store/layout.js';
 import { migrateOldStore } from '../store/migrate.js';
+import { createJournal } from '../store/journal.js';
 import { readRecordReadOnly } from '../store/records.js';
 import type { Store } from '../store/types.js';
 
@@ -66,7 +67,10 @@ export async function openStoreOrStandIn(
           (journal === null
             ? "results are still written to out/ and the lock, but the crash journal is only this run's: " +
               'if it is killed, its requests in flight are paid again'
-            : `results are still written to out/ and the lock, requests in flight to the crash journal ${journal}`),
+            : `results are still written to out/ and the lock, requests in flight to the crash journal ${journal}`) +
+          (folder
+            ? "; runs that can write it do not see this run's requests in flight (they may pay for them again)"
+            : ''),
         discard: () => rm(temp, { recursive: true, force: true }),
       };
     } catch {
@@ -92,7 +96,14 @@ async function lastingJournal(root: string, temp: string): Promise<string | null
   return s?.isDirectory() === true && s.uid === uid && (s.mode & 0o077) === 0 ? dir : null;
 }
 
-/** `standIn`, with a record it lacks read from the cache dir `root` it stands in for (unwritten). */
+/**
+ * `standIn`, with a record it lacks read from the cache dir `root` it stands in for (unwritten),
+ * and `root`'s journal read too: a request another run (another user's, one that can write
+ * `root`) has in flight holds its key, so a claim here waits for its record (read through once
+ * it lands) instead of paying for it again; a dead run's entry there is re-attached to or stops
+ * the node as its own would. The other way round cannot be had: this run's intents are in a
+ * journal of its own, which the runs writing `root` never read (the warning says so).
+ */
 function readingThrough(standIn: Store, root: string, onUnreadable: (path: string, e: unknown) => void): Store {
   const fromRoot = async (key: string) => {
     const record = await readRecordReadOnly(root, key, (path) => standIn.hashSource(path), onUnreadable);
@@ -101,7 +112,22 @@ function readingThrough(standIn: Store, root: string, onUnreadable: (path: strin
     await standIn.putRecord(record, { rebuildable: true });
     return standIn.getRecord(key);
   };
-  return { ...standIn, getRecord: async (key) => (await standIn.getRecord(key)) ?? fromRoot(key) };
+  const shared = createJournal(root);
+  // An entry there this user may not read says nothing: as if there were none.
+  const sharedEntry = (key: string) => shared.get(key).catch(() => null);
+  const { journal } = standIn;
+  return {
+    ...standIn,
+    getRecord: async (key) => (await standIn.getRecord(key)) ?? fromRoot(key),
+    journal: {
+      ...journal,
+      get: async (key) => (await journal.get(key)) ?? sharedEntry(key),
+      claim: async (entry) => {
+        const holder = await sharedEntry(entry.key);
+        return holder === null ? journal.claim(entry) : { claimed: false, holder };
+      },
+    },
+  };
 }
 
 /**

@@ -25,6 +25,7 @@ import {
   summaryOf,
   type Project,
   type Rig,
+  until,
 } from '../../helpers/run-fixtures.js';
 
 const run = promisify(execFile);
@@ -38,6 +39,7 @@ const RECIPE = recipeYaml([
 let cannotMount: string | null = null;
 let rig: Rig | undefined;
 let project: Project | undefined;
+let other: Project | undefined;
 let base: string | undefined;
 const mounts: string[] = [];
 
@@ -57,8 +59,9 @@ afterEach(async () => {
   for (const dir of mounts.splice(0).reverse()) await run('umount', ['-l', dir]).catch(() => undefined);
   await rig?.close();
   await project?.cleanup();
+  await other?.cleanup();
   if (base) await rm(base, { recursive: true, force: true });
-  rig = project = base = undefined;
+  rig = project = other = base = undefined;
 });
 afterAll(() => {
   if (cannotMount !== null) process.stderr.write(`cache-read-only.test.ts: SKIPPED: ${cannotMount}\n`);
@@ -97,6 +100,31 @@ describe('a read-only cache dir', () => {
     ]);
     expect((await lockMatchesFiles(project)).every((r) => r.ok)).toBe(true);
     expect(rig.submits()).toHaveLength(2);
+  }, 60_000);
+
+  it('a request in flight there (a run that can write it) is waited for, not paid again', async (t) => {
+    if (cannotMount !== null) return t.skip();
+    // Jobs long enough for the second run to start while the first one's are at the API.
+    rig = await startRig({ runMs: 1500 });
+    const r = rig;
+    project = await createProject(RECIPE);
+    other = await createProject(RECIPE);
+    base = await mkdtemp(join(tmpdir(), 'kontext-ro-cache-'));
+    const rw = join(base, 'rw');
+    const ro = join(base, 'ro');
+    await mkdir(rw, { recursive: true });
+    await mountReadOnly(rw, ro);
+    // Another user's run (here: the same cache through a read-only view), in another project.
+    const writer = runIn(project, {}, { rig: r, env: { KONTEXT_CACHE_DIR: rw } });
+    await until(() => r.submits().length === 1, 20_000, 'the first run submitting');
+    const reader = await runIn(other, {}, { rig: r, env: { KONTEXT_CACHE_DIR: ro } });
+    expect(summaryOf(await writer)).toMatchObject({ exitCode: 0, submitted: 2 });
+    expect(summaryOf(reader)).toMatchObject({ exitCode: 0, submitted: 0, done: 2 });
+    expect(r.submits()).toHaveLength(2);
+    const [first, ...rest] = eventsOf(reader.events, 'warning').map((e) => e.message);
+    expect(first).toContain("runs that can write it do not see this run's requests in flight");
+    expect(rest).toEqual(['sky', 'snow'].map(() => expect.stringMatching(/^waiting for another kontext run/)));
+    expect((await lockMatchesFiles(other)).every((x) => x.ok)).toBe(true);
   }, 60_000);
 
   it('a damaged blob there is a miss (that node is paid again), never a failure', async (t) => {
