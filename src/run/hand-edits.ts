@@ -136,6 +136,19 @@ export function storeCheck(store: Pick<Store, 'hashSource' | 'written'>): Pick<O
   return { hash: (p) => store.hashSource(p), wroteHere: (p, sha) => store.written.has(p, sha) };
 }
 
+/**
+ * A refusal before a submit of a node planned without a record (`store`; null: none to look in):
+ * the file in the way may be another run's result of this very key (a `--shard` run of the same
+ * recipe, another recipe sharing the cache), written between the plan and this check. Its record,
+ * then, is the node's result, a cache hit (whose copy-out checks the file against its blob);
+ * anything else rethrows `e`.
+ */
+export async function landedMeanwhile(e: unknown, store: Pick<Store, 'getRecord'> | null, key: string) {
+  const record = store !== null && isHandEdited(e) ? await store.getRecord(key) : null;
+  if (record === null) throw e;
+  return record;
+}
+
 /** Where a node with this extension writes: its output, then its `save:` copy. */
 export function outputTargets(outDir: string, node: PlanNode, ext: string): string[] {
   const out = [outputPathFor(outDir, node, ext)];

@@ -27,7 +27,7 @@ import { dropFinishedEntry, dropSettledEntries } from './journal-settled.js';
 import { watchJournal } from './journal-watch.js';
 import { DriftCheck } from './drift.js';
 import { writeOutputs } from './outputs.js';
-import { checkTargets, knownOutputs, outputTargets, storeCheck } from './hand-edits.js';
+import { checkTargets, knownOutputs, landedMeanwhile, outputTargets, storeCheck } from './hand-edits.js';
 import { targetsBeforeSubmit, type CheckAgainst } from './hand-edits.js';
 import { materializeHit } from './cache-hit.js';
 import { beginRun, endRun } from './submit-claim.js';
@@ -240,7 +240,12 @@ class Scheduler {
     const { lockPath, providerName } = this.deps;
     const dirs = lockPath === null ? null : { lockDir: dirname(lockPath), outDir: this.prepared.plan.recipe.outDir };
     const targets = targetsBeforeSubmit(node, this.prepared.lock.nodes[node.id], dirs, providerName);
-    await this.#checkOutputs(node, targets, { known: ours, key: state.forced ? undefined : key });
+    // Refused: unless another run (a shard of this recipe, say) has just written this very result.
+    const landed = await this.#checkOutputs(node, targets, { known: ours, key: state.forced ? undefined : key }).then(
+      () => null,
+      (e: unknown) => landedMeanwhile(e, hit === null && !state.forced ? this.deps.store : null, key),
+    );
+    if (landed) return this.#local(() => this.#cached(node, landed));
     const job = { node, key, seed: state.seed, forced: state.forced, overLock: state.overLock, inputSha, upstream };
     return this.#remote(state, job, ours);
   }
