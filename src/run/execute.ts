@@ -139,6 +139,8 @@ export interface Job {
 export interface Executed {
   readonly record: RunRecord;
   readonly output: UpstreamOutput;
+  /** The request's id never reached its journal entry (both writes failed): this run's intent stands for it. */
+  readonly idUnwritten?: boolean;
 }
 
 export async function executeNode(job: Job, deps: ExecuteDeps): Promise<Executed> {

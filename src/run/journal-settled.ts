@@ -45,19 +45,21 @@ export async function dropSettledEntries(
  * Remove the entry of `key` when it names `requestId` (a request this run finished, or took the
  * record of), unless another live run owns it (a run of another recipe sharing the cache, whose
  * record this one took): that run drops it once its own lock holds the node, and until then it is
- * what a kill -9 of that run re-attaches by. This run's own intent for the key goes too: the
- * request it finished is the one it claimed, whose id never reached the journal (both of its
- * writes failed); left, a later `--force` of the node would stop as maybe paid.
+ * what a kill -9 of that run re-attaches by. `ownIntent` (a request this run submitted whose id
+ * never reached the journal: both writes failed): this run's intent for the key stands for it and
+ * goes too; left, a later `--force` of the node would stop as maybe paid. Only then: another
+ * intent of this run for the key (a forced node's new submit) is not this request's.
  */
 export async function dropFinishedEntry(
   store: Store,
   key: string,
   requestId: string,
   self: Parameters<typeof isLiveOwner>[1],
+  ownIntent = false,
 ): Promise<void> {
   const entry = await store.journal.get(key);
   if (entry !== null && isLiveOwner(entry, self)) return;
-  if (entry !== null && entry.request_id === undefined && entry.run === self.run)
+  if (ownIntent && entry !== null && entry.request_id === undefined && entry.run === self.run)
     return store.journal.remove(key, null, self.run);
   await store.journal.remove(key, requestId);
 }

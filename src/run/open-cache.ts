@@ -14,7 +14,7 @@ import { layout } from '../store/layout.js';
 import { migrateOldStore } from '../store/migrate.js';
 import { createJournal } from '../store/journal.js';
 import { readRecordReadOnly } from '../store/records.js';
-import type { Store } from '../store/types.js';
+import type { JournalEntry, Store } from '../store/types.js';
 
 /** An open store, and the stand-in's removal when the cache dir could not be used. */
 export interface OpenedStore {
@@ -113,8 +113,13 @@ function readingThrough(standIn: Store, root: string, onUnreadable: (path: strin
     return standIn.getRecord(key);
   };
   const shared = createJournal(root);
+  // The requests there this run has done with (finished, or gone at the API): it cannot remove
+  // their entries, so it passes over them from then on (else it would attach to a gone one for ever).
+  const done = new Set<string>();
+  const open = (e: JournalEntry | null): JournalEntry | null =>
+    e !== null && !done.has(`${e.key}:${e.request_id ?? ''}`) ? e : null;
   // An entry there this user may not read says nothing: as if there were none.
-  const sharedEntry = (key: string) => shared.get(key).catch(() => null);
+  const sharedEntry = async (key: string) => open(await shared.get(key).catch(() => null));
   const { journal } = standIn;
   return {
     ...standIn,
@@ -125,6 +130,17 @@ function readingThrough(standIn: Store, root: string, onUnreadable: (path: strin
       claim: async (entry) => {
         const holder = await sharedEntry(entry.key);
         return holder === null ? journal.claim(entry) : { claimed: false, holder };
+      },
+      remove: async (key, requestId, run) => {
+        if (typeof requestId === 'string') done.add(`${key}:${requestId}`);
+        await journal.remove(key, requestId, run);
+      },
+      // What a run's plan, `status` and `--dry-run` read: the entries there too, as a claim meets them.
+      list: async () => {
+        const own = await journal.list();
+        const keys = new Set(own.map((e) => e.key));
+        const there = await shared.list().catch(() => []);
+        return [...own, ...there.filter((e) => !keys.has(e.key) && open(e) !== null)];
       },
     },
   };

@@ -117,11 +117,12 @@ export async function finishRequest(
   // The remote job is over: its -j slot is free for the next submit while this downloads.
   job.remoteDone?.();
   // Finished at the API: an id the journal missed written now, so the entry goes once the lock holds it.
-  await id.again();
+  const idWritten = await id.again();
   // Whatever stops the download or the record, the request stays journaled (paid): the summary names it.
   const download = (): Promise<Executed> =>
-    downloadOutput(job, requestId, url, deps).catch(async (e: unknown) =>
-      Promise.reject(await id.keep(keptAfterWait(e))),
+    downloadOutput(job, requestId, url, deps).then(
+      (done) => (idWritten ? done : { ...done, idUnwritten: true }),
+      async (e: unknown) => Promise.reject(await id.keep(keptAfterWait(e))),
     );
   return deps.limitDownload ? deps.limitDownload(download) : download();
 }

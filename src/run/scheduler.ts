@@ -317,7 +317,7 @@ class Scheduler {
         this.#drift.check(node, done.record, false, { lockHolds: this.#lock.holds(recorded) });
         return { kind: 'ok', path: output, output: done.output };
       });
-      this.#dropJournalAfter(key, done.record.request_id, recorded);
+      this.#dropJournalAfter(key, done.record.request_id, recorded, done.idUnwritten === true);
       return outcome;
     } catch (e) {
       return this.#tally.failOrSkip(node, e); // paid, not written
@@ -331,10 +331,10 @@ class Scheduler {
   }
 
   /** Remove a finished request's journal entry once its lock entry is on disk (at once when there is none). */
-  #dropJournalAfter(key: string, requestId: string, recorded: Promise<void> | null): void {
+  #dropJournalAfter(key: string, requestId: string, recorded: Promise<void> | null, ownIntent = false): void {
     const { store, rt } = this.deps;
     const self = { pid: rt.pid, isAlive: (pid: number) => rt.isAlive(pid), run: this.#run };
-    const drop = (): Promise<void> => dropFinishedEntry(store, key, requestId, self).catch(() => undefined);
+    const drop = (): Promise<void> => dropFinishedEntry(store, key, requestId, self, ownIntent).catch(() => undefined);
     this.#journalDrops.push(recorded ? recorded.then(drop) : drop());
   }
 

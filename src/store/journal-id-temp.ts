@@ -36,14 +36,18 @@ async function idTempOf(
   const dir = dirname(path);
   const prefix = `.${basename(path)}.`;
   const names = await readdir(dir).catch(() => [] as string[]);
+  let newest: { readonly name: string; readonly entry: JournalEntry } | null = null;
   for (const name of names) {
     if (!name.startsWith(prefix) || !isTempName(name) || writerOf(name.slice(0, -'.tmp'.length))?.tag !== proc)
       continue;
     // A temp cut short by the kill does not parse; one of another claim does not match.
     const found = await readJsonOrNull(join(dir, name), JournalEntrySchema).catch(() => null);
-    if (found?.request_id !== undefined && sameClaim(found, entry)) return { name, entry: found };
+    // Written after the intent (an earlier attempt's, a re-host's first request, is not this one's).
+    if (found?.request_id === undefined || !sameClaim(found, entry) || found.submitted_at < entry.submitted_at)
+      continue;
+    if (newest === null || found.submitted_at > newest.entry.submitted_at) newest = { name, entry: found };
   }
-  return null;
+  return newest;
 }
 
 function sameClaim(a: JournalEntry, b: JournalEntry): boolean {

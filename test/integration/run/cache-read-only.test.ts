@@ -7,7 +7,7 @@
  * otherwise). And a cache whose files belong to another user: what cannot be read is a miss.
  */
 import { execFile } from 'node:child_process';
-import { chmod, chown, mkdir, mkdtemp, readdir, rm, truncate } from 'node:fs/promises';
+import { chmod, chown, mkdir, mkdtemp, readdir, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -125,6 +125,41 @@ describe('a read-only cache dir', () => {
     expect(first).toContain("runs that can write it do not see this run's requests in flight");
     expect(rest).toEqual(['sky', 'snow'].map(() => expect.stringMatching(/^waiting for another kontext run/)));
     expect((await lockMatchesFiles(other)).every((x) => x.ok)).toBe(true);
+  }, 60_000);
+
+  it("a dead run's entry there whose request the API no longer knows: given up once, then submitted", async (t) => {
+    if (cannotMount !== null) return t.skip();
+    rig = await startRig();
+    const r = rig;
+    project = await createProject(RECIPE);
+    other = await createProject(RECIPE);
+    base = await mkdtemp(join(tmpdir(), 'kontext-ro-cache-'));
+    const rw = join(base, 'rw');
+    const ro = join(base, 'ro');
+    expect(summaryOf(await runIn(project, {}, { rig: r, env: { KONTEXT_CACHE_DIR: rw } })).submitted).toBe(2);
+    // Its results gone; a dead run's entry for the first pass, with an id this API never gave (another account's).
+    await rm(join(rw, 'records'), { recursive: true, force: true });
+    await rm(join(rw, 'blobs'), { recursive: true, force: true });
+    const sky = (await project.readLock()).nodes['sky'];
+    if (!sky) throw new Error('no lock entry');
+    const gone = 'aaaaaaaa-0000-4000-8000-000000000000';
+    const { key, provider, model, seed, input_sha256 } = sky;
+    const entry = { key, node: 'sky', provider, model, seed, input_sha256, request_id: gone, pid: 999_999_999 };
+    await writeFile(
+      join(rw, 'journal', `${key}.json`),
+      `${JSON.stringify({ ...entry, run: 'dead', submitted_at: '2026-12-01T00:00:00.000Z' })}\n`,
+    );
+    await mountReadOnly(rw, ro);
+    const before = r.calls().length;
+    const again = await runIn(other, {}, { rig: r, env: { KONTEXT_CACHE_DIR: ro } });
+    // Re-attached once (gone: 404), then submitted; it looped on the entry it cannot remove before.
+    expect(summaryOf(again)).toMatchObject({ exitCode: 0, submitted: 2 });
+    const reads = r
+      .calls()
+      .slice(before)
+      .filter((c) => c.path.includes(gone));
+    expect(reads.length).toBeGreaterThan(0);
+    expect(reads.length).toBeLessThan(10);
   }, 60_000);
 
   it('a damaged blob there is a miss (that node is paid again), never a failure', async (t) => {

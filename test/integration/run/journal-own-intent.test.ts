@@ -43,13 +43,20 @@ const self = (run: string) => ({ pid: process.pid, isAlive: () => true, run });
 describe("a run's own journal entry for a request it finished", () => {
   it('its intent without the id (both id writes failed) goes once the request is recorded', async () => {
     const store = await storeWith({ run: 'run-1' });
-    await dropFinishedEntry(store, KEY, 'req-1', self('run-1'));
+    await dropFinishedEntry(store, KEY, 'req-1', self('run-1'), true);
     expect(await store.journal.get(KEY)).toBeNull();
+  });
+
+  it("a cache hit's drop leaves this run's intent for the key: another node's new submit (review-o)", async () => {
+    // A forced node of the key claimed anew and is submitting; a node taking the old request's record drops by id.
+    const store = await storeWith({ run: 'run-1' });
+    await dropFinishedEntry(store, KEY, 'req-0', self('run-1'));
+    expect(await store.journal.get(KEY)).toMatchObject({ run: 'run-1' });
   });
 
   it("another run's intent (a dead run's maybe paid) stays", async () => {
     const store = await storeWith({ run: 'run-0', pid: 999_999_999 });
-    await dropFinishedEntry(store, KEY, 'req-1', self('run-1'));
+    await dropFinishedEntry(store, KEY, 'req-1', self('run-1'), true);
     expect(await store.journal.get(KEY)).toMatchObject({ run: 'run-0' });
     expect((await store.journal.get(KEY))?.request_id).toBeUndefined();
   });
