@@ -222,6 +222,8 @@ function keptBoxes(a: LabImage): Boxes | undefined {
     windowBoxes(a, py, boxes.lo.subarray(...row), boxes.hi.subarray(...row));
   }
   keptBoxesOf.set(a, boxes);
+  // Images collected since hold no slot: a live one is evicted only for another live one.
+  for (let i = keptOrder.length - 1; i >= 0; i--) if (keptOrder[i]?.deref() === undefined) keptOrder.splice(i, 1);
   keptOrder.push(new WeakRef(a));
   while (keptOrder.length > KEPT_BOXES) {
     const old = keptOrder.shift()?.deref();

@@ -65,6 +65,8 @@ export class LockWriter {
 
   /** Queue an entry; the promise resolves once it is on disk (or the write failed: see `flush`). */
   set(nodeId: string, entry: LockEntry): Promise<void> {
+    // After a failed update none is started again: settled at once, as `failed` says (not left pending for ever).
+    if (this.#error) return Promise.resolve();
     this.#pending.set(nodeId, entry);
     const written = new Promise<void>((resolve) => this.#waiting.push(resolve));
     this.#kick();
@@ -101,8 +103,17 @@ export class LockWriter {
     this.#running = this.#drain().finally(() => {
       this.#lastMs = performance.now() - this.#lastStart;
       this.#running = null;
-      if (this.#pending.size > 0 && !this.#error) this.#kick();
+      if (this.#error) this.#giveUp();
+      else if (this.#pending.size > 0) this.#kick();
     });
+  }
+
+  /** The update failed: entries set meanwhile will not be written either; their `set` promises settle now. */
+  #giveUp(): void {
+    const waiting = this.#waiting;
+    this.#pending = new Map();
+    this.#waiting = [];
+    for (const resolve of waiting) resolve();
   }
 
   async #drain(): Promise<void> {

@@ -4,11 +4,15 @@
  * request can have reached the server at all.
  */
 
+/** ETIMEDOUT of the connect itself (no connection was made): not sent, a timeout. */
+const CONNECT_TIMEDOUT = 'ETIMEDOUT (connect)';
+
 /**
  * Failures where the request never left this machine (no connection was made). EMFILE/ENFILE:
  * no file descriptor for the socket (a low `ulimit -n`, many -j slots), so none was opened.
  */
 const NOT_SENT = new Set([
+  CONNECT_TIMEDOUT,
   'EMFILE',
   'ENFILE',
   'ECONNREFUSED',
@@ -33,7 +37,13 @@ const AFTER_CONNECT = new Set([
   'UND_ERR_RES_CONTENT_LENGTH_MISMATCH',
 ]);
 
-const TIMEOUTS = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ETIMEDOUT']);
+const TIMEOUTS = new Set([
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+  'ETIMEDOUT',
+  CONNECT_TIMEDOUT,
+]);
 
 /**
  * Codes of {@link NOT_SENT} that a socket already connected fails with too (an ICMP "unreachable"
@@ -43,22 +53,35 @@ const TIMEOUTS = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 
 const ALSO_CONNECTED = new Set(['EHOSTUNREACH', 'ENETUNREACH']);
 
 /**
- * The first known network error code along the cause chain, if any. One of {@link ALSO_CONNECTED}
- * from any call but the connect comes with that call (`EHOSTUNREACH (read)`): not a code that
- * proves the request unsent, so a submit failing so is maybe paid, never sent again.
+ * The first known network error code along the cause chain, if any. A failed connect (its call,
+ * or every attempt of one: Node tries each address of a host in turn, `autoSelectFamily`, and
+ * fails with an AggregateError of connects that has a code but no call) sent nothing, a timed-out
+ * one included (`ETIMEDOUT (connect)`). One of {@link ALSO_CONNECTED} from any other call comes
+ * with that call (`EHOSTUNREACH (read)`): not a code that proves the request unsent, so a submit
+ * failing so is maybe paid, never sent again.
  */
 export function networkCodeOf(error: unknown): string | undefined {
   let e: unknown = error;
   for (let depth = 0; depth < 6 && e !== null && typeof e === 'object'; depth++) {
     const code = (e as { code?: unknown }).code;
     if (typeof code === 'string' && (NOT_SENT.has(code) || AFTER_CONNECT.has(code))) {
+      if (failedConnecting(e)) return code === 'ETIMEDOUT' ? CONNECT_TIMEDOUT : code;
+      if (!ALSO_CONNECTED.has(code)) return code;
       const syscall = (e as { syscall?: unknown }).syscall;
-      if (!ALSO_CONNECTED.has(code) || syscall === 'connect') return code;
       return `${code} (${typeof syscall === 'string' ? syscall : 'not while connecting'})`;
     }
     e = (e as { cause?: unknown }).cause;
   }
   return undefined;
+}
+
+/** Whether `e` is a failed connect: its call, or an AggregateError whose every attempt is one. */
+function failedConnecting(e: object): boolean {
+  const { syscall, errors } = e as { syscall?: unknown; errors?: unknown };
+  if (syscall === 'connect') return true;
+  const isConnect = (m: unknown): boolean =>
+    typeof m === 'object' && m !== null && (m as { syscall?: unknown }).syscall === 'connect';
+  return Array.isArray(errors) && errors.length > 0 && errors.every(isConnect);
 }
 
 /** Whether `code` is a timeout (maps to exit 75 rather than 69 when retries run out). */

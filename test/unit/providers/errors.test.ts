@@ -57,6 +57,8 @@ describe('provider errors', () => {
 
 describe('network error codes', () => {
   const withCode = (code: string): Error => Object.assign(new Error(code), { code });
+  const sysOf = (code: string, syscall: string): Error =>
+    new TypeError('fetch failed', { cause: Object.assign(new Error(code), { code, syscall }) });
   it('finds the code along the cause chain', () => {
     expect(networkCodeOf(new Error('fetch failed', { cause: withCode('ECONNRESET') }))).toBe('ECONNRESET');
     expect(networkCodeOf(withCode('UND_ERR_SOCKET'))).toBe('UND_ERR_SOCKET');
@@ -82,6 +84,27 @@ describe('network error codes', () => {
     // Those that only a connect (or a name look-up) can fail with keep their code whatever the call.
     expect(networkCodeOf(sys('ECONNREFUSED'))).toBe('ECONNREFUSED');
     expect(networkCodeOf(sys('EMFILE', 'connect'))).toBe('EMFILE');
+  });
+
+  it('every address of a host tried, none connected (an AggregateError of connects): nothing sent', () => {
+    const attempt = (code: string, syscall = 'connect'): Error => Object.assign(new Error(code), { code, syscall });
+    // As Node's autoSelectFamily fails: the first attempt's code, no call of its own.
+    const all = (code: string, syscall?: string): Error =>
+      new TypeError('fetch failed', {
+        cause: Object.assign(new AggregateError([attempt(code, syscall), attempt(code, syscall)], ''), { code }),
+      });
+    expect(networkCodeOf(all('EHOSTUNREACH'))).toBe('EHOSTUNREACH');
+    expect(isNotSentCode(networkCodeOf(all('EHOSTUNREACH')) ?? '')).toBe(true);
+    // A connect that timed out sent nothing either, and is a timeout (exit 75 once retries run out).
+    const timedOuts = [all('ETIMEDOUT'), sysOf('ETIMEDOUT', 'connect')];
+    for (const timedOut of timedOuts) {
+      const code = networkCodeOf(timedOut) ?? '';
+      expect(code).toBe('ETIMEDOUT (connect)');
+      expect([isNotSentCode(code), isTimeoutCode(code)]).toEqual([true, true]);
+    }
+    // On a connected socket it may have been sent, as before.
+    expect(isNotSentCode(networkCodeOf(sysOf('ETIMEDOUT', 'read')) ?? '')).toBe(false);
+    expect(isNotSentCode(networkCodeOf(all('EHOSTUNREACH', 'write')) ?? '')).toBe(false);
   });
 
   it.each([
