@@ -1,6 +1,6 @@
 /**
  * `kontext merge-lock <base> <ours> <theirs> [path]`: git's merge driver for lock files
- * (`git config merge.kontext.driver 'npx kontext merge-lock %O %A %B %P'`, `.gitattributes`:
+ * (`git config merge.kontext.driver 'npx --no kontext merge-lock %O %A %B %P'`, `.gitattributes`:
  * `*.lock.json merge=kontext`). Writes the merge to `<ours>`, says what it decided on stderr;
  * exit 1 when it left nodes conflicted (markers in `<ours>`, for `kontext run` to decide).
  */

@@ -56,13 +56,15 @@ function fencedLines(doc: string, markdown: string): DocLine[] {
 }
 
 /**
- * Where a line runs kontext: at its start (after a `$ ` prompt), after `npx `, a YAML `run: ` or
+ * Where a line runs kontext: at its start (after a `$ ` prompt), after `npx ` (or `npx --no `), a YAML `run: ` or
  * a shell `&&`, `||` or `;`, or as `exec ./node_modules/.bin/kontext` (docs/ci.md's steps). Not in a
  * comment, prose or output (`# kontext emulator listening …`,
  * `git config merge.kontext.name "kontext lock merge"`).
  */
-const INVOCATION =
-  /(?:^\s*(?:\$\s+)?|\bnpx\s+|\brun:\s+(?:exec\s+\.\/node_modules\/\.bin\/)?|(?:&&|\|\||;)\s*)kontext(?=\s|$)/;
+const NPX = String.raw`\bnpx\s+(?:--no\s+)?`;
+const INVOCATION = new RegExp(
+  String.raw`(?:^\s*(?:\$\s+)?|${NPX}|\brun:\s+(?:exec\s+\.\/node_modules\/\.bin\/)?|(?:&&|\|\||;)\s*)kontext(?=\s|$)`,
+);
 
 /** The argument text of the invocation on a line, up to where the shell command ends; null when none. */
 function invocation(text: string): string | null {
