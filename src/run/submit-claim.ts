@@ -16,7 +16,7 @@ import type { EditRequest } from '../providers/types.js';
 import type { JournalClaim } from './events.js';
 import { isNotSentCode } from '../providers/runcomfy/net-errors.js';
 import { canonicalJson } from '../store/index.js';
-import { tagIsDead } from '../util/process-tag.js';
+import { startedAfter, tagIsDead } from '../util/process-tag.js';
 import type { JournalEntry, RunRecord, Store } from '../store/types.js';
 
 /** Runs of this process that are still going: an intent they wrote is live, not abandoned. */
@@ -122,8 +122,11 @@ export function claimVerdict(
 export function isLiveOwner(holder: JournalEntry, deps: Pick<ClaimDeps, 'pid' | 'isAlive' | 'run'>): boolean {
   if (holder.pid === undefined) return false;
   if (holder.pid === deps.pid) return holder.run !== undefined && holder.run !== deps.run && liveRuns.has(holder.run);
-  // A pid alive now may be another process's (reused since a reboot): the entry's tag tells.
-  return deps.isAlive(holder.pid) && !(holder.proc !== undefined && tagIsDead(holder.proc, holder.pid));
+  // A pid alive now may be another process's (reused since a reboot): the entry's tag tells, and
+  // without one (an older kontext's entry), a process that started after the entry was written.
+  if (!deps.isAlive(holder.pid)) return false;
+  if (holder.proc !== undefined) return !tagIsDead(holder.proc, holder.pid);
+  return !startedAfter(holder.pid, Date.parse(holder.submitted_at));
 }
 
 /** An intent left by a run that ended before learning its request id: it may have been paid for. */

@@ -26,7 +26,15 @@ import { link, readdir, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { isTempName, sweepDeadTempsOnce, withParentDir } from './atomic.js';
-import { placeOf, processPlace, processTag, tagIsDead, tagIsElsewhere, writerOf } from '../util/process-tag.js';
+import {
+  placeOf,
+  processPlace,
+  processTag,
+  startedAfter,
+  tagIsDead,
+  tagIsElsewhere,
+  writerOf,
+} from '../util/process-tag.js';
 import { isCode, NO_HARD_LINKS } from './errno.js';
 import { LockBusyError } from './errors.js';
 import { tryCreate, writeNew } from './file-mutex-create.js';
@@ -256,8 +264,10 @@ function isStale(holder: Holder, nowMs: number, options: FileMutexOptions): bool
   if (holder.where === 'other-machine') return false;
   const { pid, proc } = holder;
   if (pid === undefined) return false;
-  // A pid reused since, in this boot (even ours): the holder's tag has another start time.
+  // A pid reused since, in this boot (even ours): the holder's tag has another start time; without
+  // a tag (an older kontext's holder), the process with that pid started after the file was made.
   if (proc !== undefined && tagIsDead(proc, pid)) return true;
+  if (proc === undefined && pid !== options.pid && startedAfter(pid, holder.createdAt)) return true;
   return pid !== options.pid && options.isAlive !== undefined && !options.isAlive(pid);
 }
 

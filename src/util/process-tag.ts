@@ -108,6 +108,32 @@ function isDead(pid: number, start: number, host: string): boolean {
   return now.start !== start || now.state === 'Z';
 }
 
+/** Clock ticks a second in /proc's start times (USER_HZ: 100 on Linux, whatever the kernel's HZ). */
+const TICKS_PER_S = 100;
+
+/** When this boot began (ms since the epoch: /proc/stat's btime), or null without /proc. */
+function bootMs(): number | null {
+  try {
+    const m = /^btime (\d+)$/m.exec(readFileSync('/proc/stat', 'latin1'));
+    return m ? Number(m[1]) * 1000 : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Whether the process that has `pid` now started after `ms` (ms since the epoch), by more than
+ * the clock's rounding: then it is not the one that wrote something at `ms` (a holder without a
+ * tag, an older kontext's: its pid was reused since, after a reboot say). False when it cannot be
+ * told (no such process, no /proc, no time), so a holder is never called gone wrongly.
+ */
+export function startedAfter(pid: number, ms: number): boolean {
+  const now = procStat(pid);
+  const boot = bootMs();
+  if (now === null || boot === null || !Number.isFinite(ms)) return false;
+  return boot + (now.start / TICKS_PER_S) * 1000 > ms + 2_000;
+}
+
 /**
  * Where a process runs, written beside its tag into a lock's holder text: its machine (a hash of
  * the machine id, /etc/machine-id, and the host name: a container is named by its host name,

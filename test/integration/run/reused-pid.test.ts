@@ -36,7 +36,10 @@ async function startOf(pid: number): Promise<number> {
 }
 
 /** Claim `KEY` against a journal entry with a request id, owned by a live pid with the tag `proc`. */
-async function claimBeside(proc: (pid: number, start: number) => string): Promise<unknown> {
+async function claimBeside(
+  proc: ((pid: number, start: number) => string) | null,
+  submittedAt = new Date().toISOString(),
+): Promise<unknown> {
   dir = await mkdtemp(join(tmpdir(), 'kontext-owner-'));
   const store = await openStore(join(dir, 'cache'));
   child = spawn('sleep', ['60'], { stdio: 'ignore' });
@@ -50,9 +53,9 @@ async function claimBeside(proc: (pid: number, start: number) => string): Promis
     input_sha256: 'b'.repeat(64),
     request_id: 'req-1',
     pid,
-    proc: proc(pid, await startOf(pid)),
+    ...(proc === null ? {} : { proc: proc(pid, await startOf(pid)) }),
     run: 'r0',
-    submitted_at: new Date().toISOString(),
+    submitted_at: submittedAt,
   };
   await store.journal.add(entry);
   const rt = createRuntime({ cwd: dir });
@@ -86,6 +89,34 @@ describe.skipIf(processTag === '')('a journal entry whose pid was reused', () =>
 
   it('the same process (same start time) is the owner: the claim waits for its record', async () => {
     await expect(claimBeside((pid, start) => `p${pid}t${start}h${host}`)).rejects.toThrow(/timeout|abort/i);
+  });
+
+  it("an older kontext's entry (no tag), its pid alive as a process started since: not the owner", async () => {
+    // walk-m: such an entry was waited for for ever once its pid was taken again.
+    const anHourAgo = new Date(Date.now() - 3_600_000).toISOString();
+    expect(await claimBeside(null, anHourAgo)).toEqual({ kind: 'attach', requestId: 'req-1' });
+  });
+
+  it("an older kontext's entry (no tag) newer than its pid's process: maybe the owner, waited for", async () => {
+    const later = new Date(Date.now() + 60_000).toISOString();
+    await expect(claimBeside(null, later)).rejects.toThrow(/timeout|abort/i);
+  });
+
+  it("an older kontext's run lock (no tag) whose pid is alive as a process started since is taken over", async () => {
+    dir = await mkdtemp(join(tmpdir(), 'kontext-owner-'));
+    child = spawn('sleep', ['60'], { stdio: 'ignore' });
+    const pid = child.pid ?? 0;
+    const lockPath = join(dir, 'r.lock.json');
+    const lck = `${lockPath}.run.lck`;
+    const rt = createRuntime({ cwd: dir });
+    await writeFile(lck, JSON.stringify({ pid, created_at: Date.now() - 3_600_000 }));
+    const release = (await holdRunLock(lockPath, {
+      pid: process.pid,
+      isAlive: (p) => rt.isAlive(p),
+      signal: AbortSignal.timeout(5_000),
+    })) as () => Promise<void>;
+    expect(JSON.parse(await readFile(lck, 'utf8'))).toMatchObject({ pid: process.pid, proc: processTag });
+    await release();
   });
 
   it('a run lock left by a dead run whose pid is alive again as another process is taken over', async () => {
