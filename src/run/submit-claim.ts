@@ -140,8 +140,8 @@ export class UncertainSubmitError extends KontextError {
       `a run${entry.pid === undefined ? '' : ` (pid ${entry.pid})`} submitted ${entry.node} at ` +
         `${entry.submitted_at} (seed ${entry.seed}) and never got its request id (the run was cut off, or the ` +
         "API's answer did not say whether it accepted it): " +
-        `the request may have been accepted and paid for, and ${entry.provider} offers no way to look it up; ` +
-        'not submitted again',
+        `the request may have been accepted and paid for, and kontext cannot find it at ${entry.provider} ` +
+        '(it has no idempotency key to ask by); not submitted again',
       {
         exitCode: ExitCode.TEMP_FAIL,
         hint:

@@ -136,6 +136,20 @@ describe('provider: replicate through the CLI', () => {
     expect(routes(from)).toMatchObject({ create: 6, created: 3, download: 3 });
   }, 60_000);
 
+  it('KONTEXT_REPLICATE_WAIT_S past the Ctrl-C grace, or not a number: exit 64, nothing created', async () => {
+    // walk-n: 30 held a create past the 5 s grace, and a Ctrl-C lost its prediction (maybe paid).
+    const p = await project(CHAIN);
+    for (const value of ['30', '5', 'abc', '4.5']) {
+      const from = emulator.requestLog().length;
+      const r = await cli(['run', 'recipe.yml'], { cwd: p.root, env: env(p, { KONTEXT_REPLICATE_WAIT_S: value }) });
+      expectExit(r, 64);
+      expect(r.stderr).toContain(
+        `KONTEXT_REPLICATE_WAIT_S must be a whole number of seconds from 0 to 4, got "${value}"`,
+      );
+      expect(routes(from).create).toBe(0);
+    }
+  }, 60_000);
+
   it('a 5xx storm on prediction reads is ridden out with no second create', async () => {
     const p = await project(CHAIN);
     emulator.setScenario({ faults: [{ kind: 'http', on: 'status', status: 503, nth: 1, times: 4 }] });

@@ -30,6 +30,8 @@ import { waitForPrediction } from './wait.js';
  * at all and nothing is ever lost; longer ones are read on the learned schedule.
  */
 const DEFAULT_HOLD_S = 4;
+/** The longest hold: one more and a create held at Ctrl-C could outlive the grace, its id lost (maybe paid). */
+export const MAX_HOLD_S = 4;
 
 /** Blind backoff until completion times are learned: as RunComfy's. */
 const REPLICATE_POLL_POLICY: PollPolicy = { firstDelayMs: 500, factor: 1.3, maxDelayMs: 5_000 };
@@ -64,7 +66,7 @@ export function createReplicateProvider(options: ReplicateOptions): ReplicatePro
     deadlineMs: options.deadlineMs ?? DEFAULT_DEADLINE_MS,
     onRetry: options.onRetry,
   };
-  const holdS = Math.min(60, Math.max(0, Math.floor(options.holdS ?? DEFAULT_HOLD_S)));
+  const holdS = Math.min(MAX_HOLD_S, Math.max(0, Math.floor(options.holdS ?? DEFAULT_HOLD_S)));
   const book = new LearnedTimesBook('replicate', options.pollTimesDir);
   const entries = new Map<string, ModelEntry>();
   /** Predictions the held create returned already final, by id (read once by their wait). */
