@@ -4,7 +4,8 @@
  * - a result without a usable output URL is read again a few times within the run
  *   ({@link OUTPUT_REREAD_MS}); still without one, the node fails;
  * - a read refused with a 4xx that is not the service's own word that the request is unknown (a
- *   proxy's or load balancer's HTML 404, an empty body, a captive portal) proves nothing.
+ *   proxy's or load balancer's HTML 404, an empty body, a captive portal) proves nothing; a 404
+ *   is read again after the same pauses.
  * Either way the node fails with `E_OUTCOME_UNKNOWN` (exit 75) and the next run re-attaches.
  * Only `RequestGoneError` (the service's documented "unknown request") or a cancellation lets a
  * re-attach submit anew; `--resubmit-uncertain` also lets an unknown outcome do so, and an output
@@ -51,13 +52,18 @@ export interface RereadOptions {
   readonly delaysMs: readonly number[];
   readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   readonly signal: AbortSignal;
-  /** Told before each new read. */
-  readonly onReread: (attempt: number, delayMs: number) => void;
+  /**
+   * Told before each new read: `stray` when the last was refused with a 404 that proves nothing
+   * (the request may still run), else it finished without an output URL.
+   */
+  readonly onReread: (attempt: number, delayMs: number, stray: boolean) => void;
 }
 
 /**
  * `wait()` until it gives a usable output URL (first in the list), reading again after each
- * pause of `delaysMs` while the request comes back finished without one.
+ * pause of `delaysMs` while the request comes back finished without one, or a read is refused
+ * with a 404 that is not the service's word that the request is unknown (a proxy's, a load
+ * balancer's hiccup: it proves nothing, and the next read may well answer).
  */
 export async function waitForUsableOutput<T extends { readonly outputUrls: readonly string[] }>(
   wait: () => Promise<T>,
@@ -73,8 +79,9 @@ export async function waitForUsableOutput<T extends { readonly outputUrls: reado
       });
     } catch (e) {
       const delay = o.delaysMs[attempt];
-      if (!(e instanceof OutputMissingError) || delay === undefined) throw e;
-      o.onReread(attempt + 1, delay);
+      const stray = e instanceof InputRejectedError && e.status === 404;
+      if (!(e instanceof OutputMissingError || stray) || delay === undefined) throw e;
+      o.onReread(attempt + 1, delay, stray);
       await o.sleep(delay, o.signal);
     }
   }

@@ -71,11 +71,15 @@ export async function finishRequest(
           delaysMs: deps.outputRereadMs ?? OUTPUT_REREAD_MS,
           sleep: deps.intents.sleep,
           signal,
-          onReread: (attempt, delayMs) => {
+          onReread: (attempt, delayMs, stray) => {
             rereads = attempt;
-            // Finished at the API: the pause holds no -j slot (a new submit takes one again).
-            job.remoteDone?.();
-            const message = `request ${requestId} finished without an output URL; reading it again in ${delayMs} ms`;
+            // Finished at the API: the pause holds no -j slot (a new submit takes one again). A read
+            // answered 404 tells nothing of the request, which may still run: its slot is kept.
+            if (!stray) job.remoteDone?.();
+            const why = stray
+              ? 'was answered 404 without the word that it is unknown'
+              : 'finished without an output URL';
+            const message = `request ${requestId} ${why}; reading it again in ${delayMs} ms`;
             deps.emit({ type: 'warning', node: node.id, message });
           },
         });

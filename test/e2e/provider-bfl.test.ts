@@ -137,6 +137,17 @@ describe('BFL through the CLI', () => {
     expect(countBy(emulator)['POST /v1/flux-kontext-pro 200']).toBe(1);
   }, 60_000);
 
+  it("a stray 404 on a poll (a proxy's, not BFL's word): read again, the run succeeds, one submit", async () => {
+    // walk-n: it failed the node at once (exit 75), where the next read answers.
+    emulator.setScenario({ faults: [{ kind: 'http', on: 'status', nth: 1, times: 1, status: 404 }] });
+    const root = await project(CHAIN.replace(/ {2}- id: tint[\s\S]*$/, ''));
+    const r = await run(root, envFor(emulator, await tempDir('home')));
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/was answered 404 without the word that it is unknown; reading it again/);
+    expect(countBy(emulator)['GET /v1/get_result 404']).toBe(1);
+    expect(countBy(emulator)['POST /v1/flux-kontext-pro 200']).toBe(1);
+  }, 60_000);
+
   it('Ctrl-C while BFL works: nothing to cancel, journaled, the next run re-attaches for free', async () => {
     emulator.setScenario({ queue_ms: 2_000 });
     const root = await project(CHAIN.replace(/ {2}- id: tint[\s\S]*$/, ''));

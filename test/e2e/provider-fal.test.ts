@@ -110,6 +110,16 @@ describe('fal.ai through the CLI', () => {
     expect(countBy(emulator)[SUBMIT]).toBe(2);
   }, 60_000);
 
+  it("a stray 404 on a result read (a proxy's, not fal's word): read again, the run succeeds", async () => {
+    // walk-n: it failed the node at once (exit 75), where the next read answers.
+    emulator.setScenario({ faults: [{ kind: 'http', on: 'result', nth: 1, times: 1, status: 404 }] });
+    const root = await project(CHAIN);
+    const r = await run(root, envFor(emulator, await tempDir('home')));
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/was answered 404 without the word that it is unknown; reading it again/);
+    expect(countBy(emulator)[SUBMIT]).toBe(2);
+  }, 60_000);
+
   it('Ctrl-C while queued cancels the request (PUT cancel_url); the next run submits it again, once', async () => {
     emulator.setScenario({ queue_ms: 5_000 });
     const root = await project(CHAIN);

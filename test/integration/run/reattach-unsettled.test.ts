@@ -135,10 +135,32 @@ describe('a 404 on a paid request that the service did not send', () => {
     },
   );
 
-  it('--resubmit-uncertain gives such a request up and submits it again, with a warning', async () => {
+  it('one such 404 on a read is read again: the request taken, none submitted (--resubmit-uncertain too)', async () => {
     const { project: p, rig: r, entry } = await journaledBehindProxy();
     // Only the re-attach's first read (nothing finished yet, so the client reads status first).
     r.emulator.setScenario({ faults: [{ kind: 'http', on: 'status', status: 404, body: 'html', nth: 1 }] });
+    const run = await runIn(p, { ...FAST_REREADS, resubmitUncertain: true }, { rig: r });
+    expect(summaryOf(run)).toMatchObject({ exitCode: 0, done: 1, submitted: 0 });
+    expect(r.submits()).toHaveLength(1);
+    expect((await p.readLock()).nodes['background']?.request_id).toBe(entry.request_id);
+    expect(await journal(p)).toEqual([]);
+  });
+
+  it('--resubmit-uncertain gives such a request up and submits it again, with a warning', async () => {
+    const { project: p, rig: r, entry } = await journaledBehindProxy();
+    // The re-attach's reads, the first and its re-reads (nothing finished yet, so the client reads status first).
+    r.emulator.setScenario({
+      faults: [
+        {
+          kind: 'http',
+          on: 'status',
+          status: 404,
+          body: 'html',
+          nth: 1,
+          times: 1 + FAST_REREADS.outputRereadMs.length,
+        },
+      ],
+    });
     const run = await runIn(p, { ...FAST_REREADS, resubmitUncertain: true }, { rig: r });
     expect(summaryOf(run)).toMatchObject({ exitCode: 0, done: 1, submitted: 1 });
     expect(r.submits()).toHaveLength(2);

@@ -55,6 +55,15 @@ describe('waitForUsableOutput', () => {
     expect(s.calls()).toBe(3);
   });
 
+  it("reads again after a 404 that is not the service's word (a proxy's), not after another refusal", async () => {
+    const stray = scripted([new InputRejectedError('HTTP 404: <html>', { status: 404 }), ['https://x/y.png']]);
+    expect((await waitForUsableOutput(stray.wait, options([1, 1]).o)).url).toBe('https://x/y.png');
+    expect(stray.calls()).toBe(2);
+    const refused = scripted([new InputRejectedError('HTTP 422', { status: 422 })]);
+    await expect(waitForUsableOutput(refused.wait, options([1, 1]).o)).rejects.toBeInstanceOf(InputRejectedError);
+    expect(refused.calls()).toBe(1);
+  });
+
   it('does not read again after any other error', async () => {
     const s = scripted([new RequestGoneError('gone')]);
     const { o } = options([1, 1]);
