@@ -63,3 +63,13 @@ export async function dropFinishedEntry(
     return store.journal.remove(key, null, self.run);
   await store.journal.remove(key, requestId);
 }
+
+/**
+ * `drop` (a finished request's journal entry) once `holds` says the lock on disk names the node,
+ * at once where there is no lock (`undefined`: `kontext edit`); never after a failed lock write:
+ * the entry is then what brings the result (a `--reseed`'s new seed) to the next run. Never rejects.
+ */
+export function dropOnceLocked(holds: Promise<boolean> | undefined, drop: () => Promise<void>): Promise<void> {
+  const dropped = holds === undefined ? drop() : holds.then((held) => (held ? drop() : undefined));
+  return dropped.catch(() => undefined);
+}

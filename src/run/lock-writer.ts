@@ -6,7 +6,8 @@
  * {@link UPDATE_SHARE}⁻¹ times as long as the last update took: a 10,000-entry lock takes far
  * longer to rewrite than a 100-entry one, so the gap grows with it and rewriting the lock stays a
  * small share of the run however big it gets (no O(n²) in the number of nodes). An entry waits
- * at most that long; its journal entry stays until then, so a crash loses nothing. `flush` writes at once
+ * at most that long; its journal entry stays until then (and for good when the update fails:
+ * scheduler.ts drops it only once the lock holds the node), so a crash loses nothing. `flush` writes at once
  * and resolves when everything set so far is written. Another process's entries are merged,
  * never lost (updateLock re-reads whenever the file is not the one this writer last wrote).
  */
@@ -147,7 +148,7 @@ export function sameLockEntry(a: LockEntry, b: LockEntry): boolean {
   );
 }
 
-/** The lock writer of a run that has none handed to it (watch mode shares one across cycles); none for `edit`. */
+/** The lock writer of a run that has none handed to it (a watch session makes one a cycle); none for `edit`. */
 export function ownLockWriter(deps: Pick<RunDeps, 'lockPath' | 'rt'>): LockWriter | null {
   if (deps.lockPath === null) return null;
   const { rt } = deps;

@@ -135,13 +135,6 @@ function readingThrough(standIn: Store, root: string, onUnreadable: (path: strin
         if (typeof requestId === 'string') done.add(`${key}:${requestId}`);
         await journal.remove(key, requestId, run);
       },
-      // What a run's plan, `status` and `--dry-run` read: the entries there too, as a claim meets them.
-      list: async () => {
-        const own = await journal.list();
-        const keys = new Set(own.map((e) => e.key));
-        const there = await shared.list().catch(() => []);
-        return [...own, ...there.filter((e) => !keys.has(e.key) && open(e) !== null)];
-      },
     },
   };
 }

@@ -23,7 +23,7 @@ import { keyFor } from './node-request.js';
 import type { RunDeps, RunOptions } from './options.js';
 import { RunInflight } from './run-inflight.js';
 import { executeDepsFor } from './execute-deps.js';
-import { dropFinishedEntry, dropSettledEntries } from './journal-settled.js';
+import { dropFinishedEntry, dropOnceLocked, dropSettledEntries } from './journal-settled.js';
 import { watchJournal } from './journal-watch.js';
 import { DriftCheck } from './drift.js';
 import { writeOutputs } from './outputs.js';
@@ -330,12 +330,12 @@ class Scheduler {
     return this.deps.store.getRecord(key);
   }
 
-  /** Remove a finished request's journal entry once its lock entry is on disk (at once when there is none). */
+  /** Remove a finished request's journal entry once the lock on disk names the node (journal-settled.ts). */
   #dropJournalAfter(key: string, requestId: string, recorded: Promise<void> | null, ownIntent = false): void {
     const { store, rt } = this.deps;
     const self = { pid: rt.pid, isAlive: (pid: number) => rt.isAlive(pid), run: this.#run };
-    const drop = (): Promise<void> => dropFinishedEntry(store, key, requestId, self, ownIntent).catch(() => undefined);
-    this.#journalDrops.push(recorded ? recorded.then(drop) : drop());
+    const holds = this.#lock.holds(recorded);
+    this.#journalDrops.push(dropOnceLocked(holds, () => dropFinishedEntry(store, key, requestId, self, ownIntent)));
   }
 
   #cached(node: PlanNode, hit: RunRecord): Promise<NodeOutcome> {

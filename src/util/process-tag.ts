@@ -8,7 +8,8 @@
  * or a zombie, means the writer is dead and its temp is a crash's leftover. Anything else (another
  * machine sharing the cache, another container, an old name without a tag, a system without
  * /proc) cannot be judged here and is left to the age rule (store/atomic.ts `STALE_TEMP_MS`).
- * Never wrong in the dangerous direction: a live writer's temp is never called dead.
+ * Never wrong in the dangerous direction: a live writer's temp is never called dead (but see
+ * {@link startedAfter}, for holders without a tag).
  */
 import { createHash } from 'node:crypto';
 import { readFileSync, readlinkSync } from 'node:fs';
@@ -122,16 +123,27 @@ function bootMs(): number | null {
 }
 
 /**
+ * How much later than `ms` a process must have started to be called another: a wall clock
+ * stepped by less than this between a write and now cannot make its writer look younger.
+ */
+const STARTED_AFTER_SLACK_MS = 60_000;
+
+/**
  * Whether the process that has `pid` now started after `ms` (ms since the epoch), by more than
- * the clock's rounding: then it is not the one that wrote something at `ms` (a holder without a
- * tag, an older kontext's: its pid was reused since, after a reboot say). False when it cannot be
- * told (no such process, no /proc, no time), so a holder is never called gone wrongly.
+ * {@link STARTED_AFTER_SLACK_MS}: then it is not the one that wrote something at `ms` (a holder
+ * without a tag, an older kontext's: its pid was reused since, after a reboot say). False when
+ * it cannot be told: no such process, no /proc, no time, or a clock stepped since this process
+ * began (btime, which moves with the wall clock, no longer gives this process's own start). A
+ * clock stepped forward by more than the slack before this process began, and a holder of
+ * another pid namespace (an older kontext in a container sharing the cache), can still mislead it.
  */
 export function startedAfter(pid: number, ms: number): boolean {
   const now = procStat(pid);
   const boot = bootMs();
-  if (now === null || boot === null || !Number.isFinite(ms)) return false;
-  return boot + (now.start / TICKS_PER_S) * 1000 > ms + 2_000;
+  if (now === null || boot === null || own === null || !Number.isFinite(ms)) return false;
+  const ownStart = boot + (own.start / TICKS_PER_S) * 1000;
+  if (Math.abs(ownStart - performance.timeOrigin) > 2_000) return false; // btime is in whole seconds
+  return boot + (now.start / TICKS_PER_S) * 1000 > ms + STARTED_AFTER_SLACK_MS;
 }
 
 /**

@@ -45,7 +45,7 @@ export interface ReplicateOptions {
   readonly retry?: Partial<RetryPolicy> | undefined;
   readonly poll?: Partial<PollPolicy> | undefined;
   readonly deadlineMs?: number | undefined;
-  /** `Prefer: wait=N` on create, 0..60 s (default {@link DEFAULT_HOLD_S}). */
+  /** `Prefer: wait=N` on create, 0..{@link MAX_HOLD_S} s (default {@link DEFAULT_HOLD_S}; more is capped). */
   readonly holdS?: number | undefined;
   /** Where learned completion times are kept (the cache dir's `poll-times/`). */
   readonly pollTimesDir?: string | undefined;

@@ -162,6 +162,35 @@ describe('a read-only cache dir', () => {
     expect(reads.length).toBeLessThan(10);
   }, 60_000);
 
+  it("a dead run's entry there that the lock names, its result lost: attached to again, not paid", async (t) => {
+    if (cannotMount !== null) return t.skip();
+    rig = await startRig();
+    const r = rig;
+    project = await createProject(RECIPE);
+    base = await mkdtemp(join(tmpdir(), 'kontext-ro-cache-'));
+    const rw = join(base, 'rw');
+    const ro = join(base, 'ro');
+    expect(summaryOf(await runIn(project, {}, { rig: r, env: { KONTEXT_CACHE_DIR: rw } })).submitted).toBe(2);
+    // The results gone everywhere (cache, out/); the journal still holds sky's request, which the lock names.
+    await rm(join(rw, 'records'), { recursive: true, force: true });
+    await rm(join(rw, 'blobs'), { recursive: true, force: true });
+    await rm(join(project.root, 'out'), { recursive: true, force: true });
+    const sky = (await project.readLock()).nodes['sky'];
+    if (!sky) throw new Error('no lock entry');
+    const { key, provider, model, seed, input_sha256, request_id } = sky;
+    const entry = { key, node: 'sky', provider, model, seed, input_sha256, request_id, pid: 999_999_999, run: 'dead' };
+    await writeFile(
+      join(rw, 'journal', `${key}.json`),
+      `${JSON.stringify({ ...entry, submitted_at: '2026-12-01T00:00:00.000Z' })}\n`,
+    );
+    await mountReadOnly(rw, ro);
+    const again = await runIn(project, {}, { rig: r, env: { KONTEXT_CACHE_DIR: ro } });
+    // sky re-attached to its request (downloaded again); snow's key is sky's output's: paid again, once.
+    expect(summaryOf(again)).toMatchObject({ exitCode: 0, submitted: 1 });
+    expect(r.submits()).toHaveLength(3);
+    expect((await project.readLock()).nodes['sky']?.request_id).toBe(request_id);
+  }, 60_000);
+
   it('a damaged blob there is a miss (that node is paid again), never a failure', async (t) => {
     if (cannotMount !== null) return t.skip();
     rig = await startRig();

@@ -4,14 +4,23 @@
  * waits for them (its journal drops, its reviews) before it rejects, and one left pending hung the
  * run for ever (review-p). `flush` rethrows the failure; `failed` says it.
  */
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, renameSync, rmdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runRecipe, type RunEvent } from '../../../src/index.js';
 import { LockWriter } from '../../../src/run/lock-writer.js';
 import type { LockEntry } from '../../../src/store/types.js';
-import { createProject, startRig, testRuntime, type Project, type Rig } from '../../helpers/run-fixtures.js';
+import {
+  createProject,
+  recipeYaml,
+  runIn,
+  startRig,
+  summaryOf,
+  testRuntime,
+  type Project,
+  type Rig,
+} from '../../helpers/run-fixtures.js';
 
 const entry = (k: string): LockEntry => ({
   seed: 1,
@@ -80,4 +89,33 @@ describe('a lock writer whose update fails', () => {
     }
     expect(outcomes).toEqual(['rejected', 'rejected', 'rejected']);
   }, 120_000);
+
+  it("a --reseed whose lock write failed keeps its results' journal entries: the next run takes them", async () => {
+    // review-q: the entries were dropped once the failed writer settled, and the paid new seeds were lost.
+    rig = await startRig();
+    const r = rig;
+    const p = await createProject(recipeYaml([['sky', 'Keep the face unchanged. Make the sky orange.']]));
+    projects.push(p);
+    expect(summaryOf(await runIn(p, {}, { rig: r })).submitted).toBe(1);
+    const before = (await p.readLock()).nodes['sky']?.seed;
+    const aside = `${p.lockPath}.aside`;
+    const onEvent = (e: RunEvent): void => {
+      if (e.type !== 'run-start') return;
+      renameSync(p.lockPath, aside);
+      mkdirSync(p.lockPath);
+    };
+    const reseed = runRecipe(
+      p.recipe,
+      { jobs: 1, reseed: ['sky'] },
+      { rt: testRuntime(p.root, {}, 2), session: r.session, onEvent },
+    );
+    await expect(reseed).rejects.toThrow(/lock\.json/);
+    expect(r.submits()).toHaveLength(2);
+    rmdirSync(p.lockPath);
+    renameSync(aside, p.lockPath);
+    const next = await runIn(p, {}, { rig: r });
+    expect(summaryOf(next)).toMatchObject({ exitCode: 0, submitted: 0 });
+    expect(r.submits()).toHaveLength(2);
+    expect((await p.readLock()).nodes['sky']?.seed).not.toBe(before);
+  }, 60_000);
 });
