@@ -36,7 +36,9 @@ export class NodeLockEntries {
   holds(recorded: Promise<void> | null): Promise<boolean> | undefined {
     const { writer } = this;
     if (!writer || this.lockPath === null) return undefined;
-    return (recorded ?? Promise.resolve()).then(() => !writer.failed);
+    // `null`: the lock already named the node this way, whatever becomes of other nodes' writes.
+    if (recorded === null) return Promise.resolve(true);
+    return recorded.then(() => !writer.failed);
   }
 
   /** Write every entry set so far; resolves when they are on disk. */

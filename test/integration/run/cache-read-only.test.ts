@@ -104,11 +104,14 @@ describe('a read-only cache dir', () => {
 
   it('a request in flight there (a run that can write it) is waited for, not paid again', async (t) => {
     if (cannotMount !== null) return t.skip();
-    // Jobs long enough for the second run to start while the first one's are at the API.
+    // Jobs long enough for the second run to start while the first one's are at the API. One pass:
+    // the writing run never sees the reader's claims (the README says so), so the reader, taking the
+    // first pass's result the moment it lands, may claim a second pass before the writer does.
     rig = await startRig({ runMs: 1500 });
     const r = rig;
-    project = await createProject(RECIPE);
-    other = await createProject(RECIPE);
+    const one = recipeYaml([['sky', 'Keep the face unchanged. Make the sky orange.', 'from: photo']]);
+    project = await createProject(one);
+    other = await createProject(one);
     base = await mkdtemp(join(tmpdir(), 'kontext-ro-cache-'));
     const rw = join(base, 'rw');
     const ro = join(base, 'ro');
@@ -118,12 +121,12 @@ describe('a read-only cache dir', () => {
     const writer = runIn(project, {}, { rig: r, env: { KONTEXT_CACHE_DIR: rw } });
     await until(() => r.submits().length === 1, 20_000, 'the first run submitting');
     const reader = await runIn(other, {}, { rig: r, env: { KONTEXT_CACHE_DIR: ro } });
-    expect(summaryOf(await writer)).toMatchObject({ exitCode: 0, submitted: 2 });
-    expect(summaryOf(reader)).toMatchObject({ exitCode: 0, submitted: 0, done: 2 });
-    expect(r.submits()).toHaveLength(2);
+    expect(summaryOf(await writer)).toMatchObject({ exitCode: 0, submitted: 1 });
+    expect(summaryOf(reader)).toMatchObject({ exitCode: 0, submitted: 0, done: 1 });
+    expect(r.submits()).toHaveLength(1);
     const [first, ...rest] = eventsOf(reader.events, 'warning').map((e) => e.message);
     expect(first).toContain("runs that can write it do not see this run's requests in flight");
-    expect(rest).toEqual(['sky', 'snow'].map(() => expect.stringMatching(/^waiting for another kontext run/)));
+    expect(rest).toEqual([expect.stringMatching(/^waiting for another kontext run/)]);
     expect((await lockMatchesFiles(other)).every((x) => x.ok)).toBe(true);
   }, 60_000);
 

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runRecipe, type RunEvent } from '../../../src/index.js';
 import { LockWriter } from '../../../src/run/lock-writer.js';
+import { NodeLockEntries } from '../../../src/run/node-lock.js';
 import type { LockEntry } from '../../../src/store/types.js';
 import {
   createProject,
@@ -61,6 +62,11 @@ describe('a lock writer whose update fails', () => {
     expect(await Promise.all([first, during].map(outcome))).toEqual(['settled', 'settled']);
     expect(await outcome(w.set('c', entry('e')))).toBe('settled');
     await expect(w.flush()).rejects.toThrow();
+    // Whether the lock on disk names a node: not one set since the failure; one the lock named
+    // already (nothing to write: `null`) still is, so its journal entry may go (review-r).
+    const nodes = new NodeLockEntries(w, lockPath, {}, 'emulator');
+    expect(await nodes.holds(w.set('d', entry('f')))).toBe(false);
+    expect(await nodes.holds(null)).toBe(true);
   }, 30_000);
 
   it('a run with several nodes finishing together rejects with the lock error (it could hang)', async () => {
