@@ -27,7 +27,10 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
   const rt = options.process ? withTestHooks(base, () => process.kill(process.pid, 'SIGKILL')) : base;
   const interrupt = new AbortController();
   setMaxListeners(0, interrupt.signal);
-  const detach = options.process ? attachSignals(options.process, interrupt) : () => undefined;
+  const say = (line: string): void => {
+    rt.stderr.write(`${line}\n`);
+  };
+  const detach = options.process ? attachSignals(options.process, interrupt, say) : () => undefined;
   let chosen: Action | undefined;
   const program = buildProgram(rt, (a) => {
     chosen = a;
@@ -48,6 +51,11 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
   }
 }
 
+/** Said on a second signal, before exiting at once (nothing else is said then). */
+const SECOND_SIGNAL =
+  'kontext: interrupted again: exiting now, without waiting for submits still on the wire; one the ' +
+  'API accepted meanwhile left no request id, and the next run reports it as maybe paid (exit 75)';
+
 /** What ended a command, as its interruption says. */
 const SIGNAL_CAUSE: Partial<Record<NodeJS.Signals, string>> = {
   SIGINT: 'Ctrl-C',
@@ -59,11 +67,14 @@ const SIGNAL_CAUSE: Partial<Record<NodeJS.Signals, string>> = {
  * First SIGINT, SIGTERM or SIGHUP (the terminal closed), or the output's reader gone (a closed
  * pipe, launch.ts): abort (commands wind down and exit 130: a submit on the wire is let finish
  * and journaled, queued requests are cancelled). Node's default for SIGHUP is to die at once,
- * leaving such a submit "maybe paid". A second signal: exit 130 at once.
+ * leaving such a submit "maybe paid". A second signal: exit 130 at once, saying what that leaves.
  */
-function attachSignals(proc: Proc, interrupt: AbortController): () => void {
+function attachSignals(proc: Proc, interrupt: AbortController, say: (line: string) => void): () => void {
   const onSignal = (signal: NodeJS.Signals): void => {
-    if (interrupt.signal.aborted) proc.exit(130);
+    if (interrupt.signal.aborted) {
+      say(SECOND_SIGNAL);
+      proc.exit(130);
+    }
     interrupt.abort(new InterruptedError(`interrupted by ${SIGNAL_CAUSE[signal] ?? signal}`));
   };
   const onClosed = (): void => {
