@@ -1,9 +1,7 @@
 /** Node system errors by code (`ENOENT`, `EXDEV`, …), for the store's file operations. */
 
-/** Whether `e` is a Node system error with one of these codes. */
-export function isCode(e: unknown, ...codes: string[]): boolean {
-  return typeof e === 'object' && e !== null && codes.includes(String((e as { code?: unknown }).code));
-}
+/** Whether `e` is a Node system error with one of these codes (util/errno.ts). */
+export { isCode } from '../util/errno.js';
 
 /**
  * What link(2) says where the file system has no hard links (exFAT, FAT, many network shares):

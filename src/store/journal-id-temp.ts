@@ -13,6 +13,7 @@ import { readdir } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { tagIsDead, writerOf } from '../util/process-tag.js';
 import { isTempName } from './atomic.js';
+import { isSha256Hex } from './layout.js';
 import { readJsonOrNull } from './read-json.js';
 import { JournalEntrySchema } from './schemas.js';
 import type { JournalEntry } from './types.js';
@@ -71,7 +72,7 @@ export async function idTempsIn(
 ): Promise<Set<string>> {
   const kept = new Set<string>();
   for (const { name, path } of journal) {
-    if (!/^[0-9a-f]{64}\.json$/.test(name)) continue;
+    if (!name.endsWith('.json') || !isSha256Hex(name.slice(0, -'.json'.length))) continue;
     const entry = await readJsonOrNull(path, JournalEntrySchema).catch(() => null);
     const temp = entry === null ? null : await idTempOf(path, entry);
     if (temp) kept.add(temp.name);

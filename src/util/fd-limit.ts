@@ -6,11 +6,11 @@
  * pause, for a while ({@link retryFdLimit}), so a paid request's id is not lost to it.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
+import { isCode } from './errno.js';
 
 /** Whether `e` is a Node system error saying no file descriptor is free. */
 export function isFdLimit(e: unknown): boolean {
-  const code = typeof e === 'object' && e !== null ? (e as { code?: unknown }).code : undefined;
-  return code === 'EMFILE' || code === 'ENFILE';
+  return isCode(e, 'EMFILE', 'ENFILE');
 }
 
 /** The pauses between tries: 5 ms doubling to 500 ms, about 30 s in all. */

@@ -6,6 +6,7 @@
  * (run/outcome.ts) and the CLI's last word (cli/render-error.ts) say these instead of exit 70.
  */
 import { ExitCode } from '../errors.js';
+import { isCode } from './errno.js';
 import { FD_LIMIT_HINT, isFdLimit } from './fd-limit.js';
 
 export interface OsLimit {
@@ -17,7 +18,7 @@ export interface OsLimit {
 /** The limit `e` ran into, if it is one of these. */
 export function osLimitOf(e: unknown): OsLimit | undefined {
   if (isFdLimit(e)) return { code: 'E_FD_LIMIT', exitCode: ExitCode.TEMP_FAIL, hint: FD_LIMIT_HINT };
-  if (typeof e === 'object' && e !== null && (e as { code?: unknown }).code === 'ENAMETOOLONG')
+  if (isCode(e, 'ENAMETOOLONG'))
     return {
       code: 'E_NAME_TOO_LONG',
       exitCode: ExitCode.CANT_CREAT,
