@@ -44,10 +44,13 @@ export async function finishRequest(
   if (job.abandoned?.aborted) onAbandon();
   let signal = AbortSignal.any([deps.signal, stopQueued.signal]);
   let rereads = 0;
+  // One deadline for the request, however many waits its reads take (a stray 404 ends a wait).
+  const deadlineFrom = deps.now();
   const waitOnce = (): ReturnType<Provider['wait']> =>
     deps.provider.wait(requestId, {
       signal,
       deadlineMs: deps.deadlineMs,
+      deadlineFrom,
       firstPollAfter: journaled,
       submittedAt: fresh?.submittedAt,
       onRetry: deps.onRetry,

@@ -69,14 +69,14 @@ export function createFalProvider(options: FalOptions): FalProvider {
     // Every fal Kontext entry reads its result alike; a re-attached request's model is not known.
     const entry = falEntry(known.get(id)?.model ?? 'flux-kontext-pro');
     const deadlineMs = o.deadlineMs ?? base.defaultDeadlineMs;
-    const deadlineAt = options.rt.now() + deadlineMs;
+    const deadlineAt = (o.deadlineFrom ?? options.rt.now()) + deadlineMs;
     if (options.statusStream !== false) {
       await o.firstPollAfter; // no request before the journal has the id
       const streamed = await followStatusStream(
         spec(id, o.signal, o.onRetry),
         urlsOf(id).status,
         o.onState,
-        AbortSignal.timeout(deadlineMs),
+        AbortSignal.timeout(Math.max(0, deadlineAt - options.rt.now())),
         options.streamSilenceMs,
       );
       if (streamed) {

@@ -26,8 +26,10 @@ export interface PollLoopOptions<T> {
   /** Shared by every wait of one client (and saved between runs): where reads are aimed. */
   readonly learned?: CompletionTimes | undefined;
   readonly signal?: AbortSignal | undefined;
-  /** Overall deadline, ms from the start of this wait. */
+  /** Overall deadline, ms from `deadlineFrom`. */
   readonly deadlineMs: number;
+  /** When the deadline started (`rt.now()`; default: the start of this wait). */
+  readonly deadlineFrom?: number | undefined;
   /** When the request was sent (default: now); the schedule counts from here. */
   readonly submittedAt?: number | undefined;
   /** No read before this settles; if it rejects, the wait rejects with its error. */
@@ -49,9 +51,9 @@ export interface PollLoopOptions<T> {
  */
 export async function pollUntil<T>(o: PollLoopOptions<T>): Promise<T> {
   const { rt, signal } = o;
-  const deadlineAt = rt.now() + o.deadlineMs;
+  const deadlineAt = (o.deadlineFrom ?? rt.now()) + o.deadlineMs;
   const deadline = new AbortController();
-  const timer = setTimeout(() => deadline.abort(new DeadlineReached()), Math.max(0, o.deadlineMs));
+  const timer = setTimeout(() => deadline.abort(new DeadlineReached()), Math.max(0, deadlineAt - rt.now()));
   timer.unref();
   const readSignal = signal ? AbortSignal.any([signal, deadline.signal]) : deadline.signal;
   try {

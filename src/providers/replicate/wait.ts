@@ -58,6 +58,7 @@ export async function waitForPrediction(
     learned: ctx.learned,
     signal: options.signal,
     deadlineMs,
+    deadlineFrom: options.deadlineFrom,
     submittedAt: options.submittedAt,
     firstPollAfter: options.firstPollAfter,
     onState: options.onState,

@@ -56,6 +56,7 @@ export function waitForOutputs(
     learned: ctx.learned,
     signal: options.signal,
     deadlineMs: options.deadlineMs ?? ctx.defaultDeadlineMs,
+    deadlineFrom: options.deadlineFrom,
     submittedAt: options.submittedAt,
     firstPollAfter: options.firstPollAfter,
     onState: options.onState,

@@ -221,6 +221,13 @@ describe('BFL: failures map onto exit codes', () => {
     expect((e as DeadlineExceededError).cancelOutcome).toBe('not_cancellable');
   });
 
+  it('a deadline that began before this wait (deadlineFrom, a wait again) ends it at once', async () => {
+    h = await bflHarness({ scenario: { faults: [{ kind: 'stuck' }] } });
+    const { requestId } = await h.provider.submit(await editRequest());
+    const e = await rejection(h.provider.wait(requestId, { deadlineMs: 60_000, deadlineFrom: Date.now() - 60_000 }));
+    expect(e).toBeInstanceOf(DeadlineExceededError);
+  });
+
   it('an inline image over the cap is refused before sending (413, pointing at hosting:)', async () => {
     h = await bflHarness();
     const big = `data:image/png;base64,${Buffer.alloc(11 * 1024 * 1024).toString('base64')}`;

@@ -98,6 +98,13 @@ describe('fal.ai: queue submit, status, result, download', () => {
     expect((e as DeadlineExceededError).cancelOutcome).toBe('cancelled');
   });
 
+  it('a deadline that began before this wait (deadlineFrom, a wait again) ends it at once', async () => {
+    h = await falHarness({ scenario: { faults: [{ kind: 'stuck' }] } });
+    const { requestId } = await h.provider.submit(await editRequest());
+    const e = await rejection(h.provider.wait(requestId, { deadlineMs: 60_000, deadlineFrom: Date.now() - 60_000 }));
+    expect(e).toBeInstanceOf(DeadlineExceededError);
+  });
+
   it('an output host outside *.fal.media is refused (65)', async () => {
     h = await falHarness({ scenario: { faults: [{ kind: 'untrusted-output-host', host: 'v3.fal.media.evil.test' }] } });
     const { requestId } = await h.provider.submit(await editRequest());

@@ -186,6 +186,14 @@ describe('Replicate client against the emulator', () => {
     expect(h.counts().cancel).toBe(1);
   });
 
+  it('a deadline that began before this wait (deadlineFrom, a wait again) ends it at once', async () => {
+    h = await replicateHarness({ queueMs: 0, runMs: 5000, client: { holdS: 0 } });
+    const { requestId } = await h.provider.submit(await editRequest());
+    const e = await rejection(h.provider.wait(requestId, { deadlineMs: 60_000, deadlineFrom: Date.now() - 60_000 }));
+    expect(e).toBeInstanceOf(DeadlineExceededError);
+    expect(h.counts().cancel).toBe(1);
+  });
+
   it('an output on a host outside replicate.delivery is refused (exit 65), nothing fetched', async () => {
     h = await replicateHarness({ scenario: { faults: [{ kind: 'untrusted-output-host', host: 'evil.example.com' }] } });
     const [url] = await editOnce(h);

@@ -49,4 +49,25 @@ describe('a request still queued at its deadline', () => {
     expect(summaryOf(run)).toMatchObject({ exitCode: 75, failed: 1, outcomeUnknown: ['a'] });
     expect(await (await openStore(project.cacheDir)).journal.list()).toHaveLength(1);
   });
+
+  it('one deadline however many waits stray 404s split it into (review-r: each wait began it anew)', async () => {
+    // A stray 404 (a proxy's, not the service's word) ends a wait, and the request is read again in a
+    // new one. The poll backoff (10 ms × 1.5 up to 50 ms) makes 8 reads take ≥ 280 ms, so within a
+    // 600 ms deadline at most two of the strays below can come; with a deadline per wait, all three did.
+    project = await createProject(recipeYaml([['a', SKY]]));
+    const strays = [8, 16, 24].map((nth) => ({
+      kind: 'http' as const,
+      on: 'status' as const,
+      nth,
+      status: 404,
+      body: 'html' as const,
+    }));
+    rig = await startRig({ scenario: { faults: [{ kind: 'stuck' }, ...strays] } });
+    const run = await runIn(project, { deadlineMs: 600, outputRereadMs: [10, 10, 10] }, { rig });
+    expect(summaryOf(run)).toMatchObject({ exitCode: 75, failed: 1 });
+    expect(eventsOf(run.events, 'node-failed')[0]).toMatchObject({ code: 'E_TIMEOUT' });
+    const answered404 = rig.calls().filter((c) => c.path.endsWith('/status') && c.status === 404);
+    expect(answered404.length).toBeGreaterThanOrEqual(1);
+    expect(answered404.length).toBeLessThan(3);
+  });
 });

@@ -87,6 +87,18 @@ describe('pollUntil', () => {
     expect(reads).toEqual([]);
   });
 
+  it('the deadline counts from deadlineFrom: a wait begun later has only what is left of it', async () => {
+    const rt = virtual();
+    rt.t = 5_000;
+    const { reads, run } = loop(rt, Infinity, { deadlineMs: 6_000, deadlineFrom: 0 });
+    await expect(run).rejects.toThrow('deadline');
+    expect(reads.length).toBeGreaterThan(0);
+    expect(Math.max(...reads)).toBeLessThanOrEqual(6_000);
+    const late = loop(rt, Infinity, { deadlineMs: 6_000, deadlineFrom: 0 });
+    await expect(late.run).rejects.toThrow('deadline');
+    expect(late.reads).toEqual([]);
+  });
+
   it('the deadline ends the wait through onDeadline (the client cancels there)', async () => {
     const rt = virtual();
     const { run } = loop(rt, Infinity, { deadlineMs: 10_000 });
