@@ -5,6 +5,7 @@
  * old request. An entry the lock does not prove finished stays.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { startEmulator, type EmulatorHandle } from '../../../src/index.js';
 import { buildPlan } from '../../../src/plan/index.js';
 import { loadRecipe } from '../../../src/recipe/load.js';
 import { dropSettledEntries } from '../../../src/run/journal-settled.js';
@@ -21,13 +22,17 @@ import {
   type Project,
   type Rig,
 } from '../../helpers/run-fixtures.js';
+import { runcomfyAt } from '../../helpers/run-children.js';
 
 const BG = 'Keep the face unchanged. Replace the background with a rainy street.';
 
 let project: Project | undefined;
 let rig: Rig | undefined;
+let emulator: EmulatorHandle | undefined;
 afterEach(async () => {
   await rig?.close();
+  await emulator?.close();
+  emulator = undefined;
   await project?.cleanup();
   rig = undefined;
   project = undefined;
@@ -120,5 +125,60 @@ describe('a run lists the journal folder once', () => {
     expect(lists).toBe(1);
     expect(left.size).toBe(0);
     expect(await real.journal.list()).toEqual([]);
+  });
+});
+
+describe("a dead run's intent without a request id, for a key the lock holds", () => {
+  /** A RunComfy project run once (a dead run's intent there is maybe paid), then an intent `offsetMs` from its finish. */
+  async function lockedThenIntent(offsetMs: number): Promise<{ env: Record<string, string>; entry: JournalEntry }> {
+    emulator = await startEmulator({ queueMs: 10, runMs: 20 });
+    const env = runcomfyAt(emulator);
+    project = await createProject(
+      recipeYaml([['background', BG]], ['hosting: { mode: inline }']).replace(
+        'provider: emulator',
+        'provider: runcomfy',
+      ),
+    );
+    expect(summaryOf(await runIn(project, {}, { env }))).toMatchObject({ done: 1, exitCode: 0 });
+    const locked = (await project.readLock()).nodes['background'];
+    if (!locked) throw new Error('no lock entry');
+    const { request_id: _id, ...intent } = { ...(await leaveEntry(project)), run: 'dead-run' };
+    const entry: JournalEntry = {
+      ...intent,
+      submitted_at: new Date(Date.parse(locked.finished_at) + offsetMs).toISOString(),
+    };
+    const store = await openStore(project.cacheDir);
+    await store.journal.remove(entry.key);
+    await store.journal.add(entry);
+    return { env, entry };
+  }
+
+  const submits = (): number =>
+    (emulator?.requestLog() ?? []).filter((e) => e.method === 'POST' && e.status === 200).length;
+
+  it('written before that request finished (review-r: a full disk failed its id and lock writes): gone', async () => {
+    const { env } = await lockedThenIntent(-1_000);
+    const paid = submits();
+    expect(summaryOf(await runIn(project as Project, {}, { env }))).toMatchObject({ cached: 1, exitCode: 0 });
+    expect(await journal(project as Project)).toEqual([]);
+    const forced = await runIn(project as Project, { force: ['background'] }, { env });
+    expect(summaryOf(forced)).toMatchObject({ submitted: 1, exitCode: 0, uncertain: [] });
+    expect(submits()).toBe(paid + 1);
+  });
+
+  it('--force at once submits too (the run drops it before any node starts)', async () => {
+    const { env } = await lockedThenIntent(-1_000);
+    const forced = await runIn(project as Project, { force: ['background'] }, { env });
+    expect(summaryOf(forced)).toMatchObject({ submitted: 1, exitCode: 0, uncertain: [] });
+  });
+
+  it('written after it (a killed --force): maybe paid, kept, and --force stops on it', async () => {
+    const { env, entry } = await lockedThenIntent(1_000);
+    expect(summaryOf(await runIn(project as Project, {}, { env }))).toMatchObject({ cached: 1, exitCode: 0 });
+    expect(await journal(project as Project)).toEqual([entry]);
+    const paid = submits();
+    const forced = await runIn(project as Project, { force: ['background'] }, { env });
+    expect(summaryOf(forced)).toMatchObject({ exitCode: 75, uncertain: ['background'] });
+    expect(submits()).toBe(paid);
   });
 });
