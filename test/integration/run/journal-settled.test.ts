@@ -129,7 +129,7 @@ describe('a run lists the journal folder once', () => {
 });
 
 describe("a dead run's intent without a request id, for a key the lock holds", () => {
-  /** A RunComfy project run once (a dead run's intent there is maybe paid), then an intent `offsetMs` from its finish. */
+  /** A RunComfy project run once (a dead run's intent there is maybe paid), an intent `offsetMs` from its finish. */
   async function lockedThenIntent(offsetMs: number): Promise<{ env: Record<string, string>; entry: JournalEntry }> {
     emulator = await startEmulator({ queueMs: 10, runMs: 20 });
     const env = runcomfyAt(emulator);
