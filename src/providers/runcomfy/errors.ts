@@ -246,7 +246,9 @@ export class RequestGoneError extends ProviderError {
   override readonly name = 'RequestGoneError';
   constructor(message: string, options: Opts = {}) {
     super('E_REQUEST_GONE', message, {
-      hint: 'the service no longer knows this request (unknown or expired id); run again to submit it anew',
+      hint:
+        'the service no longer knows this request (unknown or expired id); the next run asks once more and, ' +
+        'if it is still unknown, submits it anew',
       ...options,
       status: options.status ?? 404,
       exitCode: ExitCode.TEMP_FAIL,

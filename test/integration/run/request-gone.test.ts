@@ -1,0 +1,62 @@
+/**
+ * A request the service says it does not know (its own 404, not a proxy's) right after it was
+ * accepted: the node fails with E_REQUEST_GONE (exit 75) and its hint says what the next run does,
+ * which is what it does: it asks once more (the id stays journaled), and only if the service still
+ * does not know the request submits it anew; if the service knows it again, nothing is paid twice.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { openStore } from '../../../src/store/index.js';
+import {
+  createProject,
+  eventsOf,
+  recipeYaml,
+  runIn,
+  startRig,
+  summaryOf,
+  type Project,
+  type Rig,
+} from '../../helpers/run-fixtures.js';
+
+const SKY = 'Keep the face unchanged. Make the sky orange.';
+/** The service's own "unknown request" on the first status read (RunComfy's error_code 404001). */
+const GONE_ONCE = { faults: [{ kind: 'http' as const, on: 'status' as const, nth: 1, times: 1, status: 404 }] };
+
+let project: Project | undefined;
+let rig: Rig | undefined;
+afterEach(async () => {
+  await rig?.close();
+  await project?.cleanup();
+  rig = undefined;
+  project = undefined;
+});
+
+async function goneOnce(): Promise<{ project: Project; rig: Rig }> {
+  project = await createProject(recipeYaml([['a', SKY]]));
+  rig = await startRig({ scenario: GONE_ONCE });
+  const run = await runIn(project, {}, { rig });
+  expect(summaryOf(run)).toMatchObject({ exitCode: 75, failed: 1 });
+  const [failed] = eventsOf(run.events, 'node-failed');
+  expect(failed).toMatchObject({ code: 'E_REQUEST_GONE' });
+  expect(failed?.hint).toMatch(/the next run asks once more and, if it is still unknown, submits it anew/);
+  expect((await (await openStore(project.cacheDir)).journal.list()).map((e) => e.request_id)).toHaveLength(1);
+  return { project, rig };
+}
+
+describe('a request the service says it does not know, just after accepting it', () => {
+  it('known again on the next run: re-attached, nothing paid twice', async () => {
+    const { project: p, rig: r } = await goneOnce();
+    r.emulator.setScenario({});
+    const again = await runIn(p, {}, { rig: r });
+    expect(summaryOf(again)).toMatchObject({ exitCode: 0, done: 1, submitted: 0 });
+    expect(r.submits()).toHaveLength(1);
+  });
+
+  it('still unknown on the next run: submitted anew, once', async () => {
+    const { project: p, rig: r } = await goneOnce();
+    r.emulator.setScenario(GONE_ONCE);
+    const again = await runIn(p, {}, { rig: r });
+    expect(summaryOf(again)).toMatchObject({ exitCode: 0, done: 1, submitted: 1 });
+    expect(r.submits()).toHaveLength(2);
+    expect(await (await openStore(p.cacheDir)).journal.list()).toEqual([]);
+  });
+});
