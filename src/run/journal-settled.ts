@@ -10,25 +10,11 @@
 import type { JournalEntry, LockFile, Store } from '../store/types.js';
 import { isLiveOwner } from './submit-claim.js';
 
-/**
- * The entries of `entries` that `lock` proves finished: the same key and request id, or an intent
- * without an id (its run never learned it) written before a request of its key that the lock
- * holds had finished. That intent's submit is the locked request, or one made before the result
- * existed that nothing can re-attach to; left, it would stop a later `--force` of the node as maybe
- * paid for good (review-r: a run whose id writes and lock write all failed, on a full disk). An
- * intent written after (a killed `--force`'s new submit) may be paid and is left.
- */
+/** The entries of `entries` that `lock` proves finished (same key and request id). */
 export function settledEntries(entries: readonly JournalEntry[], lock: LockFile): JournalEntry[] {
   if (entries.length === 0) return [];
-  const nodes = Object.values(lock.nodes);
-  const locked = new Set(nodes.map((e) => `${e.key}:${e.request_id}`));
-  const finishedAt = new Map<string, number>();
-  for (const e of nodes) finishedAt.set(e.key, Math.max(finishedAt.get(e.key) ?? -Infinity, Date.parse(e.finished_at)));
-  return entries.filter((e) =>
-    e.request_id === undefined
-      ? Date.parse(e.submitted_at) <= (finishedAt.get(e.key) ?? Number.NaN)
-      : locked.has(`${e.key}:${e.request_id}`),
-  );
+  const locked = new Set(Object.values(lock.nodes).map((e) => `${e.key}:${e.request_id}`));
+  return entries.filter((e) => e.request_id !== undefined && locked.has(`${e.key}:${e.request_id}`));
 }
 
 /**
@@ -49,8 +35,7 @@ export async function dropSettledEntries(
 ): Promise<ReadonlyMap<string, string>> {
   const entries = listed ?? (await store.journal.list());
   const settled = settledEntries(entries, lock).filter((e) => !isLiveOwner(e, self));
-  // An intent goes only while it is still that run's (a claim since is another submit's).
-  await Promise.all(settled.map((e) => store.journal.remove(e.key, e.request_id ?? null, e.run)));
+  await Promise.all(settled.map((e) => store.journal.remove(e.key, e.request_id ?? null)));
   const left = new Map<string, string>();
   for (const e of entries) if (e.request_id !== undefined && !settled.includes(e)) left.set(e.key, e.request_id);
   return left;
