@@ -50,11 +50,12 @@ export interface WaitOptions {
   /** Overall deadline in ms from now; on expiry the request is cancelled and a timeout error thrown. */
   readonly deadlineMs?: number | undefined;
   /**
-   * When the deadline started (`rt.now()`; default: now): a caller that waits for the same request
-   * again (a read answered by a stray 404) passes its first wait's start, so the deadline is the
-   * request's, not one per wait.
+   * How much of the deadline earlier waits for this request already spent (ms, default 0): a
+   * caller that waits again after a read answered by a stray 404 passes the time since its first
+   * wait began, so the deadline is the request's, not one per wait. A duration, so a provider on
+   * another clock than the caller's counts it alike.
    */
-  readonly deadlineFrom?: number | undefined;
+  readonly deadlineUsedMs?: number | undefined;
   /**
    * No status or result request goes out before this settles, and if it rejects the wait
    * rejects with its error: the caller journals the request id meanwhile (durably, before

@@ -44,13 +44,15 @@ export async function finishRequest(
   if (job.abandoned?.aborted) onAbandon();
   let signal = AbortSignal.any([deps.signal, stopQueued.signal]);
   let rereads = 0;
-  // One deadline for the request, however many waits its reads take (a stray 404 ends a wait).
-  const deadlineFrom = deps.now();
-  const waitOnce = (): ReturnType<Provider['wait']> =>
-    deps.provider.wait(requestId, {
+  // One deadline for the request however many waits a stray 404 splits it into (it may still run);
+  // a request read again because it finished without an output URL is given a whole one again.
+  let waitingSince: number | undefined;
+  const waitOnce = (): ReturnType<Provider['wait']> => {
+    waitingSince ??= deps.now();
+    return deps.provider.wait(requestId, {
       signal,
       deadlineMs: deps.deadlineMs,
-      deadlineFrom,
+      deadlineUsedMs: deps.now() - waitingSince,
       firstPollAfter: journaled,
       submittedAt: fresh?.submittedAt,
       onRetry: deps.onRetry,
@@ -65,6 +67,7 @@ export async function finishRequest(
         });
       },
     });
+  };
   try {
     for (;;) {
       try {
@@ -76,6 +79,7 @@ export async function finishRequest(
           signal,
           onReread: (attempt, delayMs, stray) => {
             rereads = attempt;
+            if (!stray) waitingSince = undefined;
             // Finished at the API: the pause holds no -j slot (a new submit takes one again). A read
             // answered 404 tells nothing of the request, which may still run: its slot is kept.
             if (!stray) job.remoteDone?.();

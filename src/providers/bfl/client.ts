@@ -61,7 +61,7 @@ export function createBflProvider(options: BflOptions): BflProvider {
       learned: base.book.forRequest(pollingUrl),
       signal: o.signal,
       deadlineMs,
-      deadlineFrom: o.deadlineFrom,
+      deadlineUsedMs: o.deadlineUsedMs,
       submittedAt: o.submittedAt,
       firstPollAfter: o.firstPollAfter,
       onState: o.onState,

@@ -6,7 +6,7 @@
  * and report the `seed` fal used.
  */
 import { falKeySecrets } from '../../models/credentials.js';
-import { pollUntil } from '../polling/poll-loop.js';
+import { pollUntil, remainingOf } from '../polling/poll-loop.js';
 import { DEFAULT_MAX_GAP_MS } from '../polling/schedule.js';
 import { DeadlineExceededError } from '../runcomfy/errors.js';
 import type { Provider, WaitOptions } from '../types.js';
@@ -69,7 +69,7 @@ export function createFalProvider(options: FalOptions): FalProvider {
     // Every fal Kontext entry reads its result alike; a re-attached request's model is not known.
     const entry = falEntry(known.get(id)?.model ?? 'flux-kontext-pro');
     const deadlineMs = o.deadlineMs ?? base.defaultDeadlineMs;
-    const deadlineAt = (o.deadlineFrom ?? options.rt.now()) + deadlineMs;
+    const deadlineAt = options.rt.now() + remainingOf(deadlineMs, o.deadlineUsedMs);
     if (options.statusStream !== false) {
       await o.firstPollAfter; // no request before the journal has the id
       const streamed = await followStatusStream(

@@ -26,10 +26,10 @@ export interface PollLoopOptions<T> {
   /** Shared by every wait of one client (and saved between runs): where reads are aimed. */
   readonly learned?: CompletionTimes | undefined;
   readonly signal?: AbortSignal | undefined;
-  /** Overall deadline, ms from `deadlineFrom`. */
+  /** Overall deadline, ms from the start of this wait, less `deadlineUsedMs`. */
   readonly deadlineMs: number;
-  /** When the deadline started (`rt.now()`; default: the start of this wait). */
-  readonly deadlineFrom?: number | undefined;
+  /** How much of the deadline earlier waits already spent (ms; default 0). */
+  readonly deadlineUsedMs?: number | undefined;
   /** When the request was sent (default: now); the schedule counts from here. */
   readonly submittedAt?: number | undefined;
   /** No read before this settles; if it rejects, the wait rejects with its error. */
@@ -51,7 +51,7 @@ export interface PollLoopOptions<T> {
  */
 export async function pollUntil<T>(o: PollLoopOptions<T>): Promise<T> {
   const { rt, signal } = o;
-  const deadlineAt = (o.deadlineFrom ?? rt.now()) + o.deadlineMs;
+  const deadlineAt = rt.now() + remainingOf(o.deadlineMs, o.deadlineUsedMs);
   const deadline = new AbortController();
   const timer = setTimeout(() => deadline.abort(new DeadlineReached()), Math.max(0, deadlineAt - rt.now()));
   timer.unref();
@@ -96,6 +96,12 @@ async function loop<T>(o: PollLoopOptions<T>, deadlineAt: number, readSignal: Ab
     lastNotDone = askedAt;
     if (outcome.state) report(outcome.state);
   }
+}
+
+/** What is left of a deadline of `deadlineMs` once `usedMs` of it is spent (never more than the whole). */
+export function remainingOf(deadlineMs: number, usedMs: number | undefined): number {
+  const used = usedMs !== undefined && Number.isFinite(usedMs) ? Math.max(0, usedMs) : 0;
+  return Math.max(0, deadlineMs - used);
 }
 
 /** `rt.sleep`, an abort surfacing as the signal's reason (or an interruption). */

@@ -58,7 +58,7 @@ export async function waitForPrediction(
     learned: ctx.learned,
     signal: options.signal,
     deadlineMs,
-    deadlineFrom: options.deadlineFrom,
+    deadlineUsedMs: options.deadlineUsedMs,
     submittedAt: options.submittedAt,
     firstPollAfter: options.firstPollAfter,
     onState: options.onState,

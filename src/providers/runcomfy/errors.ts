@@ -248,7 +248,7 @@ export class RequestGoneError extends ProviderError {
     super('E_REQUEST_GONE', message, {
       hint:
         'the service no longer knows this request (unknown or expired id); the next run asks once more and, ' +
-        'if it is still unknown, submits it anew',
+        "if it is still unknown, submits it anew (an interrupted --reseed keeps the lock's result instead)",
       ...options,
       status: options.status ?? 404,
       exitCode: ExitCode.TEMP_FAIL,

@@ -56,7 +56,7 @@ export function waitForOutputs(
     learned: ctx.learned,
     signal: options.signal,
     deadlineMs: options.deadlineMs ?? ctx.defaultDeadlineMs,
-    deadlineFrom: options.deadlineFrom,
+    deadlineUsedMs: options.deadlineUsedMs,
     submittedAt: options.submittedAt,
     firstPollAfter: options.firstPollAfter,
     onState: options.onState,

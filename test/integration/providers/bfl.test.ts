@@ -221,10 +221,10 @@ describe('BFL: failures map onto exit codes', () => {
     expect((e as DeadlineExceededError).cancelOutcome).toBe('not_cancellable');
   });
 
-  it('a deadline that began before this wait (deadlineFrom, a wait again) ends it at once', async () => {
+  it('a deadline that began before this wait (deadlineUsedMs, a wait again) ends it at once', async () => {
     h = await bflHarness({ scenario: { faults: [{ kind: 'stuck' }] } });
     const { requestId } = await h.provider.submit(await editRequest());
-    const e = await rejection(h.provider.wait(requestId, { deadlineMs: 60_000, deadlineFrom: Date.now() - 60_000 }));
+    const e = await rejection(h.provider.wait(requestId, { deadlineMs: 60_000, deadlineUsedMs: 60_000 }));
     expect(e).toBeInstanceOf(DeadlineExceededError);
   });
 

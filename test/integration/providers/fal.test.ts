@@ -98,10 +98,10 @@ describe('fal.ai: queue submit, status, result, download', () => {
     expect((e as DeadlineExceededError).cancelOutcome).toBe('cancelled');
   });
 
-  it('a deadline that began before this wait (deadlineFrom, a wait again) ends it at once', async () => {
+  it('a deadline that began before this wait (deadlineUsedMs, a wait again) ends it at once', async () => {
     h = await falHarness({ scenario: { faults: [{ kind: 'stuck' }] } });
     const { requestId } = await h.provider.submit(await editRequest());
-    const e = await rejection(h.provider.wait(requestId, { deadlineMs: 60_000, deadlineFrom: Date.now() - 60_000 }));
+    const e = await rejection(h.provider.wait(requestId, { deadlineMs: 60_000, deadlineUsedMs: 60_000 }));
     expect(e).toBeInstanceOf(DeadlineExceededError);
   });
 

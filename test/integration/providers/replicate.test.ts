@@ -186,10 +186,10 @@ describe('Replicate client against the emulator', () => {
     expect(h.counts().cancel).toBe(1);
   });
 
-  it('a deadline that began before this wait (deadlineFrom, a wait again) ends it at once', async () => {
+  it('a deadline that began before this wait (deadlineUsedMs, a wait again) ends it at once', async () => {
     h = await replicateHarness({ queueMs: 0, runMs: 5000, client: { holdS: 0 } });
     const { requestId } = await h.provider.submit(await editRequest());
-    const e = await rejection(h.provider.wait(requestId, { deadlineMs: 60_000, deadlineFrom: Date.now() - 60_000 }));
+    const e = await rejection(h.provider.wait(requestId, { deadlineMs: 60_000, deadlineUsedMs: 60_000 }));
     expect(e).toBeInstanceOf(DeadlineExceededError);
     expect(h.counts().cancel).toBe(1);
   });

@@ -70,4 +70,14 @@ describe('a request still queued at its deadline', () => {
     expect(answered404.length).toBeGreaterThanOrEqual(1);
     expect(answered404.length).toBeLessThan(3);
   });
+
+  it('a request read again as it finished without an output URL gets a whole deadline again (review-s)', async () => {
+    // Finished at 300 ms, its first result has no output URL; the re-read comes after a 1.5 s pause,
+    // past the 1 s deadline: it still reads (and takes) the output, nothing cancelled.
+    project = await createProject(recipeYaml([['a', SKY]]));
+    rig = await startRig({ runMs: 300, scenario: { faults: [{ kind: 'missing-output', nth: 1, times: 1 }] } });
+    const run = await runIn(project, { deadlineMs: 1_000, outputRereadMs: [1_500] }, { rig });
+    expect(summaryOf(run)).toMatchObject({ exitCode: 0, done: 1 });
+    expect(rig.calls().filter((c) => c.path.endsWith('/cancel'))).toEqual([]);
+  });
 });

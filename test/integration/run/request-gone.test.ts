@@ -37,7 +37,7 @@ async function goneOnce(): Promise<{ project: Project; rig: Rig }> {
   expect(summaryOf(run)).toMatchObject({ exitCode: 75, failed: 1 });
   const [failed] = eventsOf(run.events, 'node-failed');
   expect(failed).toMatchObject({ code: 'E_REQUEST_GONE' });
-  expect(failed?.hint).toMatch(/the next run asks once more and, if it is still unknown, submits it anew/);
+  expect(failed?.hint).toMatch(/the next run asks once more and, if it is still unknown, submits it anew \(/);
   expect((await (await openStore(project.cacheDir)).journal.list()).map((e) => e.request_id)).toHaveLength(1);
   return { project, rig };
 }

@@ -87,16 +87,16 @@ describe('pollUntil', () => {
     expect(reads).toEqual([]);
   });
 
-  it('the deadline counts from deadlineFrom: a wait begun later has only what is left of it', async () => {
+  it('deadlineUsedMs: a wait for a request earlier waits spent part of the deadline on has only the rest', async () => {
     const rt = virtual();
     rt.t = 5_000;
-    const { reads, run } = loop(rt, Infinity, { deadlineMs: 6_000, deadlineFrom: 0 });
+    const { reads, run } = loop(rt, Infinity, { deadlineMs: 6_000, deadlineUsedMs: 5_000 });
     await expect(run).rejects.toThrow('deadline');
     expect(reads.length).toBeGreaterThan(0);
     expect(Math.max(...reads)).toBeLessThanOrEqual(6_000);
-    const late = loop(rt, Infinity, { deadlineMs: 6_000, deadlineFrom: 0 });
-    await expect(late.run).rejects.toThrow('deadline');
-    expect(late.reads).toEqual([]);
+    const spent = loop(rt, Infinity, { deadlineMs: 6_000, deadlineUsedMs: 6_000 });
+    await expect(spent.run).rejects.toThrow('deadline');
+    expect(spent.reads).toEqual([]);
   });
 
   it('the deadline ends the wait through onDeadline (the client cancels there)', async () => {
