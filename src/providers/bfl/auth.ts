@@ -5,6 +5,7 @@
  */
 import type { Runtime } from '../../runtime.js';
 import { AuthError } from '../runcomfy/errors.js';
+import { checkKeyChars } from '../wire/token-chars.js';
 
 const DEFAULT_BASE_URL = 'https://api.bfl.ai';
 
@@ -13,7 +14,7 @@ export const BFL_AUTH_HINT = 'set BFL_API_KEY to a key from https://dashboard.bf
 export function resolveBflKey(rt: Runtime): string {
   const key = rt.env['BFL_API_KEY']?.trim();
   if (!key) throw new AuthError('not signed in to BFL: BFL_API_KEY is not set', { hint: BFL_AUTH_HINT });
-  return key;
+  return checkKeyChars(key, 'BFL_API_KEY', BFL_AUTH_HINT);
 }
 
 /** `BFL_API_BASE`, trimmed, without a trailing `/`; else the global API. */

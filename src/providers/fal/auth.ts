@@ -5,6 +5,7 @@
  */
 import type { Runtime } from '../../runtime.js';
 import { AuthError } from '../runcomfy/errors.js';
+import { checkKeyChars } from '../wire/token-chars.js';
 
 const DEFAULT_QUEUE_BASE = 'https://queue.fal.run';
 
@@ -13,10 +14,13 @@ export const FAL_AUTH_HINT =
 
 export function resolveFalKey(rt: Runtime): string {
   const key = rt.env['FAL_KEY']?.trim();
-  if (key) return key;
+  if (key) return checkKeyChars(key, 'FAL_KEY', FAL_AUTH_HINT);
   const id = rt.env['FAL_KEY_ID']?.trim();
   const secret = rt.env['FAL_KEY_SECRET']?.trim();
-  if (id && secret) return `${id}:${secret}`;
+  if (id && secret) {
+    const checked = checkKeyChars(id, 'FAL_KEY_ID', FAL_AUTH_HINT);
+    return `${checked}:${checkKeyChars(secret, 'FAL_KEY_SECRET', FAL_AUTH_HINT)}`;
+  }
   throw new AuthError('not signed in to fal.ai: FAL_KEY is not set (nor FAL_KEY_ID and FAL_KEY_SECRET)', {
     hint: FAL_AUTH_HINT,
   });

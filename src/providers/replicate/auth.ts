@@ -6,6 +6,7 @@
  */
 import type { Runtime } from '../../runtime.js';
 import { AuthError } from '../runcomfy/errors.js';
+import { checkKeyChars } from '../wire/token-chars.js';
 
 const DEFAULT_BASE_URL = 'https://api.replicate.com';
 export const REPLICATE_AUTH_HINT = 'set REPLICATE_API_TOKEN (an API token from replicate.com/account/api-tokens)';
@@ -21,7 +22,7 @@ export function resolveReplicateToken(rt: Runtime): string {
   const token = rt.env['REPLICATE_API_TOKEN']?.trim();
   if (!token)
     throw new AuthError('not signed in to Replicate: REPLICATE_API_TOKEN is not set', { hint: REPLICATE_AUTH_HINT });
-  return token;
+  return checkKeyChars(token, 'REPLICATE_API_TOKEN', REPLICATE_AUTH_HINT);
 }
 
 /** `REPLICATE_API_BASE` without trailing `/` or `/v1` (paths carry `/v1`); else the public API. */

@@ -8,9 +8,11 @@ import { join } from 'node:path';
 import type { Runtime } from '../../runtime.js';
 import { AuthError } from './errors.js';
 import { parseAllowHosts } from './host-allow.js';
+import { checkKeyChars } from '../wire/token-chars.js';
 import { isBoundedReadError, READ_CAPS, readBoundedText } from '../../util/read-bounded.js';
 
 const DEFAULT_BASE_URL = 'https://model-api.runcomfy.net/v1';
+const SIGN_IN_HINT = 'set RUNCOMFY_TOKEN or run `runcomfy login`';
 
 export interface ResolvedToken {
   readonly token: string;
@@ -39,7 +41,7 @@ function configDir(rt: Runtime): string | undefined {
  */
 export async function resolveToken(rt: Runtime): Promise<ResolvedToken> {
   const fromEnv = rt.env['RUNCOMFY_TOKEN']?.trim();
-  if (fromEnv) return { token: fromEnv, source: 'env' };
+  if (fromEnv) return { token: checkKeyChars(fromEnv, 'RUNCOMFY_TOKEN', SIGN_IN_HINT), source: 'env' };
   const dir = configDir(rt);
   if (!dir)
     throw new AuthError('not signed in: RUNCOMFY_TOKEN is not set and no config folder is known (HOME is unset)');
@@ -65,6 +67,7 @@ export async function resolveToken(rt: Runtime): Promise<ResolvedToken> {
   }
   const token = accessTokenIn(text);
   if (!token) throw new AuthError(`not signed in: ${file} has no access_token`);
+  checkKeyChars(token, `the access_token of ${file}`, SIGN_IN_HINT);
   const warning = await permissionWarning(file);
   return { token, source: 'file', file, ...(warning ? { warning } : {}) };
 }

@@ -5,6 +5,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ExitCode } from '../../../src/errors.js';
 import { allowedHosts, resolveBaseUrl, resolveToken } from '../../../src/providers/runcomfy/auth.js';
 import { AuthError } from '../../../src/providers/runcomfy/errors.js';
+import { resolveBflKey } from '../../../src/providers/bfl/auth.js';
+import { resolveFalKey } from '../../../src/providers/fal/auth.js';
+import { resolveReplicateToken } from '../../../src/providers/replicate/auth.js';
 import { createRuntime } from '../../../src/runtime.js';
 
 let dir: string;
@@ -92,5 +95,47 @@ describe('resolveBaseUrl / allowedHosts', () => {
   it('reads KONTEXT_ALLOW_HOSTS', () => {
     expect(allowedHosts(rtWith({ KONTEXT_ALLOW_HOSTS: '127.0.0.1, files.test' }))).toEqual(['127.0.0.1', 'files.test']);
     expect(allowedHosts(rtWith({}))).toEqual([]);
+  });
+});
+
+describe('a key an HTTP header cannot carry (walk-o: it was refused unsent, yet counted maybe paid)', () => {
+  const BAD = ['\u201ctok-PRIVATE-7f3a\u201d', 'tok-PRIVATE\n7f3a', 'tok-PRIVATE-7f3\u00e9', 'tok PRIVATE'];
+
+  it.each(BAD)('RUNCOMFY_TOKEN %j: exit 77 naming the variable and the character, never the key', async (bad) => {
+    const e = await resolveToken(rtWith({ RUNCOMFY_TOKEN: bad })).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(AuthError);
+    expect((e as AuthError).exitCode).toBe(ExitCode.NO_PERM);
+    expect((e as AuthError).message).toMatch(/^RUNCOMFY_TOKEN holds a character an HTTP header cannot carry \(U\+/);
+    expect(`${(e as AuthError).message} ${(e as AuthError).hint}`).not.toContain('PRIVATE');
+  });
+
+  it("token.json's access_token alike, named by its file", async () => {
+    const file = await tokenFile(join(dir, 'cfg'), { access_token: '\u201ctok-PRIVATE\u201d' });
+    const e = await resolveToken(rtWith({ RUNCOMFY_CONFIG_DIR: join(dir, 'cfg') })).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(AuthError);
+    expect((e as AuthError).message).toContain(`the access_token of ${file} holds a character`);
+    expect((e as AuthError).message).toContain('a curly quote');
+  });
+
+  it.each([
+    ['BFL_API_KEY', () => resolveBflKey(rtWith({ BFL_API_KEY: BAD[0] }))],
+    ['FAL_KEY', () => resolveFalKey(rtWith({ FAL_KEY: BAD[1] }))],
+    ['FAL_KEY_SECRET', () => resolveFalKey(rtWith({ FAL_KEY_ID: 'id', FAL_KEY_SECRET: BAD[2] }))],
+    ['REPLICATE_API_TOKEN', () => resolveReplicateToken(rtWith({ REPLICATE_API_TOKEN: BAD[3] }))],
+  ] as const)('%s: exit 77 too', (name, read) => {
+    let e: unknown;
+    try {
+      read();
+    } catch (x) {
+      e = x;
+    }
+    expect(e).toBeInstanceOf(AuthError);
+    expect((e as AuthError).message.startsWith(`${name} holds a character`)).toBe(true);
+    expect((e as AuthError).message).not.toContain('PRIVATE');
+  });
+
+  it('a good key of visible ASCII passes untouched (fal id:secret included)', async () => {
+    expect(resolveFalKey(rtWith({ FAL_KEY_ID: 'a1-b2', FAL_KEY_SECRET: 's3_c/4+=' }))).toBe('a1-b2:s3_c/4+=');
+    expect((await resolveToken(rtWith({ RUNCOMFY_TOKEN: 'rc_AbC-123.xyz~' }))).token).toBe('rc_AbC-123.xyz~');
   });
 });
