@@ -22,7 +22,8 @@ export type CommandHostingConfig = Extract<HostingConfig, { readonly mode: 'comm
 const DEFAULT_COMMAND_TIMEOUT_SECONDS = 120;
 export const DEFAULT_COMMAND_URL_TTL_SECONDS = 3600;
 
-const SECRET_NAME = /TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|_KEY$|^KEY/i;
+/** Names of variables holding secrets: `AWS_ACCESS_KEY_ID` and `FAL_KEY_ID` too (walk-o: echoed as is). */
+const SECRET_NAME = /TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|_KEY$|^KEY|_KEY_ID$|ACCESS_KEY/i;
 
 /** Values of env vars that look secret, to scrub from the command's echoed stderr. */
 export function envSecrets(env: Readonly<Record<string, string | undefined>>): string[] {
@@ -142,6 +143,14 @@ function parseUrlLine(line: string, secrets: readonly string[]): string {
   } catch {
     url = undefined;
   }
+  // A user name or password in it would be sent to the provider and kept in the cache (walk-o),
+  // where a recipe's own source URL carrying one is refused.
+  if (url && (url.protocol === 'https:' || url.protocol === 'http:') && (url.username !== '' || url.password !== ''))
+    throw new HostingError(
+      'E_HOSTING_COMMAND_OUTPUT',
+      `hosting command printed a URL with a user name or password (${redactUrl(line)}); it is not sent anywhere`,
+      { hint: 'print a URL the provider can fetch without credentials: a public or presigned one' },
+    );
   if (url && (url.protocol === 'https:' || url.protocol === 'http:')) return line;
   const shown = line === '' ? 'nothing' : JSON.stringify(scrub(redactUrl(line), secrets).slice(0, 80));
   throw new HostingError(

@@ -59,6 +59,8 @@ describe('urlFromOutcome', () => {
     [{ exitCode: null }, 'E_HOSTING_COMMAND_FAILED', 69],
     [{ stdout: 'done\n' }, 'E_HOSTING_COMMAND_OUTPUT', 65],
     [{ stdout: 'file:///tmp/x.png\n' }, 'E_HOSTING_COMMAND_OUTPUT', 65],
+    [{ stdout: 'https://user:pass@cdn.example.test/x.png\n' }, 'E_HOSTING_COMMAND_OUTPUT', 65],
+    [{ stdout: 'https://user@cdn.example.test/x.png\n' }, 'E_HOSTING_COMMAND_OUTPUT', 65],
   ] as const)('%j -> %s', (over, code, exit) => {
     let caught: unknown;
     try {
@@ -71,9 +73,28 @@ describe('urlFromOutcome', () => {
     expect((caught as HostingError).exitCode).toBe(exit);
   });
 
+  it('a URL with a user name or password is refused without printing them (walk-o)', () => {
+    const e = (() => {
+      try {
+        return urlFromOutcome(outcome({ stdout: 'https://bob:hunter2@cdn.example.test/x.png?sig=1\n' }), 120, []);
+      } catch (x) {
+        return x as HostingError;
+      }
+    })();
+    expect(e).toBeInstanceOf(HostingError);
+    expect((e as HostingError).message).toContain('https://cdn.example.test/x.png?…');
+    expect((e as HostingError).message).not.toMatch(/bob|hunter2/);
+  });
+
   it('scrubs secret env values from the echoed stderr line', () => {
-    const secrets = envSecrets({ RCLONE_TOKEN: 'tok-123456', HOME: '/home/me', AWS_SECRET_ACCESS_KEY: 'abcdefgh' });
-    expect(secrets.sort()).toEqual(['abcdefgh', 'tok-123456']);
+    const secrets = envSecrets({
+      RCLONE_TOKEN: 'tok-123456',
+      HOME: '/home/me',
+      AWS_SECRET_ACCESS_KEY: 'abcdefgh',
+      AWS_ACCESS_KEY_ID: 'AKIAREPRO01',
+      FAL_KEY_ID: 'fal-id-9',
+    });
+    expect(secrets.sort()).toEqual(['AKIAREPRO01', 'abcdefgh', 'fal-id-9', 'tok-123456']);
     expect(() => urlFromOutcome(outcome({ exitCode: 1, stderr: 'auth tok-123456 rejected' }), 120, secrets)).toThrow(
       'auth *** rejected',
     );
