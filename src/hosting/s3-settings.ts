@@ -44,7 +44,7 @@ function checkHttpUrl(field: string, value: string | undefined): string | undefi
   if (url.username || url.password || url.search)
     throw configError(
       `${field} must not carry credentials or a query string`,
-      'credentials come from the AWS environment, never the recipe',
+      'credentials come from the AWS environment, never the hosting settings',
     );
   return value;
 }

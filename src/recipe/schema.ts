@@ -106,6 +106,30 @@ const DefaultsSchema = z
 
 const optionalString = (text: string) => z.string().min(1).optional().describe(text);
 
+/**
+ * A URL setting of S3 hosting: one with a user name or password is refused here, at its line and
+ * column, as hosting refuses it when it starts (walk-o: validate passed what run refused).
+ */
+const noCredentialsUrl = (text: string) =>
+  z
+    .string()
+    .min(1)
+    .refine(
+      (value) => !hasUserInfo(value),
+      'must not carry a user name or password: credentials come from the AWS environment',
+    )
+    .optional()
+    .describe(text);
+
+function hasUserInfo(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return url.username !== '' || url.password !== '';
+  } catch {
+    return false; // not a URL: hosting says so when it starts
+  }
+}
+
 const TTL_FLOOR_MESSAGE = `must be at least ${MIN_URL_TTL_SECONDS} (15 min), so the URL outlasts the provider's queue`;
 
 export const HostingSchema = z
@@ -118,9 +142,9 @@ export const HostingSchema = z
       bucket: z.string().min(1).describe('Bucket name.'),
       prefix: optionalString('Key prefix for uploads (e.g. kontext/).'),
       region: optionalString('Bucket region (default: from the AWS environment).'),
-      endpoint: optionalString('Endpoint URL of an S3-compatible service (MinIO, R2, ...).'),
+      endpoint: noCredentialsUrl('Endpoint URL of an S3-compatible service (MinIO, R2, ...).'),
       force_path_style: z.boolean().optional().describe('Use path-style URLs (needed by most S3-compatible services).'),
-      public_base_url: optionalString(
+      public_base_url: noCredentialsUrl(
         'Public URL prefix of the bucket; when set, objects are referenced by it instead of presigned URLs.',
       ),
       presign_ttl_seconds: z

@@ -68,6 +68,17 @@ describe('RecipeSchema', () => {
     ['command as argv', { mode: 'command', command: ['node', 'up.mjs'] }, true],
     ['command with an s3 field', { mode: 'command', command: 'x', bucket: 'b' }, false],
     ['unknown mode', { mode: 'ftp' }, false],
+    [
+      's3, public_base_url with a password (walk-o)',
+      { mode: 's3', bucket: 'b', public_base_url: 'https://u:p@h/i' },
+      false,
+    ],
+    ['s3, endpoint with a user name', { mode: 's3', bucket: 'b', endpoint: 'http://admin@127.0.0.1:9000' }, false],
+    [
+      's3, endpoint and public_base_url plain',
+      { mode: 's3', bucket: 'b', endpoint: 'http://h:9000', public_base_url: 'https://c/i' },
+      true,
+    ],
   ])('hosting: %s', (_name, hosting, ok) => {
     const r = RecipeSchema.safeParse({ version: 1, sources: {}, passes: [{ id: 'a', prompt: 'x' }], hosting });
     expect(r.success).toBe(ok);
