@@ -7,7 +7,7 @@
 import type { Dirent } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { expandBraces, segmentMatches, splitPattern, type Segment } from './glob-pattern.js';
+import { expandBraces, GlobPatternError, segmentMatches, splitPattern, type Segment } from './glob-pattern.js';
 import { inOtherUnicodeForm } from './unicode-form.js';
 
 /** More matches than any recipe may plan (recipe/rules/plan-size.ts): the walk stops there. */
@@ -39,7 +39,14 @@ export async function expandGlob(
     return p;
   };
   const stop = { max: MAX_GLOB_FILES, stopped: false };
-  for (const alt of expandBraces(pattern)) {
+  const alternatives = expandBraces(pattern);
+  // Checked before any folder is listed (walk-p: `**/../../x/*` walked up to the whole disk).
+  for (const alt of alternatives)
+    if (splitPattern(alt).rest.some((s) => s.kind === 'literal' && s.name === '..'))
+      throw new GlobPatternError(
+        '".." after a wildcard would climb out of the folders it lists; put every ".." before the first wildcard',
+      );
+  for (const alt of alternatives) {
     const { base, rest, absolute } = splitPattern(alt);
     const written = absolute ? path.resolve('/', ...base) : path.resolve(cwd, ...base);
     // Its folders on disk in another Unicode form than written (macOS NFD vs NFC: unicode-form.ts).

@@ -87,6 +87,25 @@ describe('sources must be images inside the project', () => {
     await expect(loadRecipe('r.yml', { rt })).resolves.toMatchObject({ name: 'r' });
   });
 
+  it.each(['**/../../outside/*.jpg', 'assets/*/../../{x,../y}/*.jpg', '{assets,**/..}/*.jpg'])(
+    'a glob with ".." after a wildcard (%s): exit 65 at its line:col before any folder is listed (walk-p)',
+    async (glob) => {
+      await recipe(`  shots: "${glob}"\n`);
+      const e = await refusal();
+      expect(e.problems[0]).toMatchObject({ code: 'glob-pattern', location: { line: 3, col: 10 } });
+      expect(e.problems[0]?.message).toContain('".." after a wildcard would climb out of the folders it lists');
+    },
+  );
+
+  it('".." before the first wildcard is fine when it stays inside the project', async () => {
+    await mkdir(path.join(root, 'sub'), { recursive: true });
+    await writeFile(
+      path.join(root, 'sub', 'r.yml'),
+      'version: 1\nsources:\n  shots: "../assets/c*.jpg"\npasses:\n  - id: a\n    prompt: x\n',
+    );
+    await expect(loadRecipe('sub/r.yml', { rt })).resolves.toMatchObject({ name: 'r' });
+  });
+
   it('a glob that matches a non-image names that file', async () => {
     await writeFile(path.join(root, 'assets', 'notes.jpg'), 'not really a jpeg');
     await recipe('  shots: assets/*.jpg\n');
