@@ -22,7 +22,7 @@
  */
 import { randomBytes, randomInt } from 'node:crypto';
 import type { Stats } from 'node:fs';
-import { link, readdir, rename, rm, stat } from 'node:fs/promises';
+import { link, lstat, readdir, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { isTempName, sweepDeadTempsOnce, withParentDir } from './atomic.js';
@@ -152,10 +152,11 @@ async function acquire(lck: string, options: FileMutexOptions): Promise<Held> {
       if (held !== null) return acquired(lck, { token, via: held.via });
       holder = await readHolder(lck);
       // Released between our attempt and our look: try again at once, a few times; a name that
-      // is taken yet never readable (a link to nothing) is waited on as a held lock is, not spun on.
+      // is taken yet never readable is waited on as a held lock is, not spun on; a symbolic link is refused.
       if (holder === null && ++vanished <= VANISHED_RETRIES) continue;
       if (holder === null) {
-        if (now() > deadline)
+        // A symbolic link there is none of ours (kontext makes files): waited on, a run lock hung (walk-p).
+        if (now() > deadline || (await isLink(lck)))
           throw new LockBusyError(`${lck} cannot be taken: the name is there but cannot be read (a link to nothing?)`, {
             hint: `delete ${lck} if no kontext process is running`,
           });
@@ -212,6 +213,15 @@ async function acquired(lck: string, held: Held): Promise<Held> {
 }
 
 /** `null` when there is no lock file. Unparsable content (a holder mid-write) ages by mtime. */
+/** Whether `path` is itself a symbolic link (not what it points at). */
+async function isLink(path: string): Promise<boolean> {
+  try {
+    return (await lstat(path)).isSymbolicLink();
+  } catch {
+    return false;
+  }
+}
+
 async function readHolder(lck: string): Promise<Holder | null> {
   try {
     const [raw, s] = await retryFdLimit(() => Promise.all([readBoundedText(lck, READ_CAPS.mutex), stat(lck)]));
