@@ -12,7 +12,8 @@ import type { HostResult, RemoteStrategy } from './cached-hosting.js';
 import { commandEnv } from './command-env.js';
 import { runCommand, type CommandOutcome } from './command-exec.js';
 import { HostingError } from './errors.js';
-import { verifyHostableFile } from './guard.js';
+import { readHostableFile } from './guard.js';
+import { withSnapshot } from './snapshot.js';
 import { refusePrivateUrl } from './private-url.js';
 import { rehostPreview, uploadPreview } from './preview.js';
 import type { HostableImage, HostingPreview, LabelledImage } from './types.js';
@@ -60,14 +61,19 @@ export function createCommandStrategy(
     mode: 'command',
     identity: { command },
     async host(image: LabelledImage, signal: AbortSignal | undefined): Promise<HostResult> {
-      const bytes = await verifyHostableFile(image, signal);
+      const { body } = await readHostableFile(image, signal);
+      const bytes = body.byteLength;
       if (signal?.aborted) throw signal.reason;
-      const outcome = await runCommand(command, {
-        env: commandEnv(rt.env, { ...image, bytes }),
-        cwd: deps.cwd,
-        timeoutMs: timeoutS * 1000,
-        signal,
-      });
+      // The command reads a private copy of the bytes checked, not the file, which may be
+      // swapped meanwhile for a non-image or another image (walk-p).
+      const outcome = await withSnapshot(body, image, (path) =>
+        runCommand(command, {
+          env: commandEnv(rt.env, { ...image, path, bytes }),
+          cwd: deps.cwd,
+          timeoutMs: timeoutS * 1000,
+          signal,
+        }),
+      );
       if (signal?.aborted) throw signal.reason;
       const url = urlFromOutcome(outcome, timeoutS, secrets);
       if (deps.allowPrivateUrls !== true) refusePrivateUrl(url, 'hosting command printed');

@@ -9,7 +9,7 @@
  * stops recipes from naming `../../etc/passwd`, not the user from organising their disk.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream, type Stats } from 'node:fs';
+import type { Stats } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { bufferReader, fileReader, type ByteReader, type ClosableReader } from '../util/image-probe.js';
@@ -48,24 +48,9 @@ export function assertHostablePath(path: string, roots: readonly string[]): void
 }
 
 /**
- * Hash the file and throw unless it is a regular file whose sha256 is the expected one.
- * Returns the size actually read. `image.bytes` is only a hint (the sha256 decides).
- */
-export async function verifyHostableFile(image: HostableImage, signal?: AbortSignal): Promise<number> {
-  await hostableFileSize(image.path);
-  const hash = createHash('sha256');
-  let size = 0;
-  for await (const chunk of createReadStream(image.path, signal ? { signal } : {})) {
-    hash.update(chunk as Buffer);
-    size += (chunk as Buffer).length;
-  }
-  assertSameBytes(image, hash.digest('hex'));
-  return size;
-}
-
-/**
- * Read a (small) file whole, checked like {@link verifyHostableFile}, and as an image: the bytes
- * that are sent, and their media type.
+ * Read a (small) file whole, throw unless it is a regular file whose sha256 is the expected one
+ * and a whole image: the bytes that are sent (never the file read again: it may change), and
+ * their media type.
  */
 export async function readHostableFile(
   image: HostableImage,

@@ -4,7 +4,6 @@
  */
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import { createReadStream } from 'node:fs';
 import type { Runtime } from '../runtime.js';
 import type { HostingError } from './errors.js';
 import { describeSdkError, s3Error } from './s3-errors.js';
@@ -49,34 +48,31 @@ export async function objectExists(ref: ObjectRef, bytes: number, signal?: Abort
   }
 }
 
-/** Stream the file to the object, with its media type; returns the bytes sent. */
+/** Put `file.body` (bytes already checked: guard.ts) in the object, with its media type; returns the bytes sent. */
 export async function putObject(
   ref: ObjectRef,
-  file: { readonly path: string; readonly bytes: number; readonly mediaType: string; readonly sha256: string },
+  file: { readonly body: Uint8Array; readonly mediaType: string; readonly sha256: string },
   rt: Runtime,
   signal?: AbortSignal,
 ): Promise<number> {
   for (let attempt = 1; ; attempt += 1) {
-    const body = createReadStream(file.path);
     try {
       const command = new PutObjectCommand({
         Bucket: ref.bucket,
         Key: ref.key,
-        Body: body,
-        ContentLength: file.bytes,
+        Body: file.body,
+        ContentLength: file.body.byteLength,
         ContentType: file.mediaType,
         CacheControl: IMMUTABLE,
         Metadata: { sha256: file.sha256 },
       });
       await ref.client.send(command, { abortSignal: signal });
-      return file.bytes;
+      return file.body.byteLength;
     } catch (e) {
       throwIfAborted(signal);
       const error = s3Error(e, `upload to ${where(ref)}`, ref.secrets);
       if (attempt >= PUT_ATTEMPTS || !isRetryable(error)) throw error;
       await rt.sleep(PUT_BACKOFF_MS * 2 ** (attempt - 1), signal);
-    } finally {
-      body.destroy();
     }
   }
 }

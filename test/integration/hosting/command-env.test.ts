@@ -47,7 +47,8 @@ describe('hosting command environment', () => {
     expect(env).toMatch(/^AWS_SECRET_ACCESS_KEY=upload-tool-secret$/m);
     expect(env).toMatch(/^RCLONE_CONFIG=\/home\/me\/rclone.conf$/m);
     expect(env).toMatch(new RegExp(`^KONTEXT_SHA256=${img.sha256}$`, 'm'));
-    expect(env).toMatch(/^KONTEXT_FILE=.*photo\.png$/m);
+    // A private copy of the checked bytes, named by them, not the user's file (walk-p).
+    expect(env).toMatch(new RegExp(`^KONTEXT_FILE=.*/kontext-host-[^/]+/${img.sha256}\\.png$`, 'm'));
     await hosting.close?.();
   });
 });

@@ -5,6 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, readdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createHosting, HostingError, type Hosting, type HostingConfig } from '../../../src/hosting/index.js';
@@ -108,6 +109,26 @@ describe('command hosting', () => {
     expect(e.message).not.toContain('deadbeef');
     expect(e.message).not.toContain(SCRIPT);
     await expect(readdir(join(project.cacheDir, 'hosted'))).rejects.toThrow();
+  });
+
+  it('the command reads the bytes kontext checked, not the file, which may be swapped meanwhile (walk-p)', async () => {
+    const img = await project.image('swap.jpg', jpegHolding('checked bytes'));
+    const checked = await readFile(img.path);
+    // The swap lands between kontext's checks and the command's read: done here by the command
+    // itself, before it copies KONTEXT_FILE (the user's file, once) to the upload folder.
+    const command = [
+      `printf '<html><script>x</script></html>' > "$SOURCE"`,
+      'cp "$KONTEXT_FILE" "$UPLOAD_DIR/$KONTEXT_SHA256.$KONTEXT_EXT"',
+      'printf %s "$KONTEXT_FILE" > "$UPLOAD_DIR/read-from"',
+      'echo "https://cdn.example.test/$KONTEXT_SHA256.$KONTEXT_EXT"',
+    ].join(' && ');
+    await hosting({ command }, { SOURCE: img.path }).urlFor(img);
+    expect((await readFile(img.path, 'utf8')).startsWith('<html>')).toBe(true);
+    expect((await readFile(join(uploadDir, `${img.sha256}.jpg`))).equals(checked)).toBe(true);
+    // A private copy, gone once the command is over.
+    const readFrom = await readFile(join(uploadDir, 'read-from'), 'utf8');
+    expect(readFrom.startsWith(tmpdir())).toBe(true);
+    expect(existsSync(readFrom)).toBe(false);
   });
 
   it('kills the whole process group on timeout', async () => {
