@@ -22,7 +22,7 @@ import type { Runtime } from '../runtime.js';
 import { withFileMutex } from '../store/file-mutex.js';
 import { writeFileAtomic } from '../store/atomic.js';
 import { closest } from '../util/did-you-mean.js';
-import { readBounded } from '../util/read-bounded.js';
+import { readBounded, readBoundedSync } from '../util/read-bounded.js';
 import { lockPathOfRecipeFile } from './run-lock.js';
 import { pickTarget } from './pick-target.js';
 
@@ -172,7 +172,12 @@ async function rewriteRecipe<V>(
       const now = await readRecipe(file, recipePath);
       if (now.sha256 !== before.sha256) throw changedOnDisk(recipePath);
       rt.crashPoint?.('pick-checked');
-      await writeFileAtomic(file, bytes, { mode: before.mode, durable: true });
+      // Looked at again once the new text is on disk, right before the rename, in one synchronous
+      // step: an editor's save during the temp's write and fsync is not dropped by it (walk-p).
+      const beforeRename = (): void => {
+        if (sha256(readBoundedSync(file, MAX_RECIPE_BYTES).bytes) !== before.sha256) throw changedOnDisk(recipePath);
+      };
+      await writeFileAtomic(file, bytes, { mode: before.mode, durable: true, beforeRename });
       return { ...base, changed: true, sha256: sha256(bytes), method: edit.method };
     },
     {

@@ -6,7 +6,7 @@
  * second took another mutex, and the first's rename then dropped its pick).
  */
 import { existsSync } from 'node:fs';
-import { cp, mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { cliEnv, ensureBuilt, spawnCli } from '../helpers/cli-spawn.js';
@@ -58,5 +58,28 @@ describe('two kontext pick at once through two names of one recipe', () => {
     const text = await readFile(real, 'utf8');
     expect(text).toContain('    variants: 3\n    pick: 3\n');
     expect(text).toContain('    variants: 2\n    pick: 1\n');
+  }, 30_000);
+
+  it("an editor's save while the pick writes is kept: the pick refuses (75), writes nothing (walk-p)", async () => {
+    const root = await tempDir('pick-save');
+    await mkdir(join(root, '.git'));
+    await mkdir(join(root, 'assets'));
+    await cp(join(ASSETS, 'portrait-astronaut.jpg'), join(root, 'assets', 'portrait-astronaut.jpg'));
+    await mkdir(join(root, 'recipes'));
+    const real = join(root, 'recipes', 'bags.yml');
+    await writeFile(real, RECIPE);
+    const pause = join(root, 'pick.paused');
+    const hooks = { KONTEXT_TEST_HOOKS: '1', KONTEXT_TEST_PAUSE_AT: 'pick-checked', KONTEXT_TEST_PAUSE_FILE: pause };
+    const pick = spawnCli(['pick', 'recipes/bags.yml', 'bag#3'], { cwd: root, env: cliEnv(root, hooks) });
+    await until(() => existsSync(pause), 20_000, 'the pick to check the file', pick.output);
+    // The user's save, as editors make it: a new file renamed over the recipe.
+    const saved = RECIPE.replace('Put a leather bag on the table', 'Put a red leather bag on the table');
+    await writeFile(`${real}.swp`, saved);
+    await rename(`${real}.swp`, real);
+    await rm(pause);
+    const r = await pick.done;
+    expect(r.code, r.stderr).toBe(75);
+    expect(r.stderr).toMatch(/changed on disk since it was read; nothing written/);
+    expect(await readFile(real, 'utf8')).toBe(saved);
   }, 30_000);
 });
