@@ -20,15 +20,21 @@ const WITHHELD_ENV: readonly string[] = [
   'REPLICATE_API_TOKEN',
 ];
 
+/**
+ * `file`: what the command reads, `KONTEXT_FILE` (hosting/snapshot.ts: a private copy of the
+ * checked bytes); the image's own path is `KONTEXT_SOURCE`, to name the upload by, not to read.
+ */
 export function commandEnv(
   env: Readonly<Record<string, string | undefined>>,
   image: LabelledImage,
+  file: string,
 ): Record<string, string> {
   const withheld = new Set(WITHHELD_ENV.map((n) => n.toUpperCase()));
   const out: Record<string, string> = Object.create(null) as Record<string, string>;
   // Names compared upper-cased: Windows environments are case-insensitive.
   for (const [k, v] of Object.entries(env)) if (v !== undefined && !withheld.has(k.toUpperCase())) out[k] = v;
-  out['KONTEXT_FILE'] = image.path;
+  out['KONTEXT_FILE'] = file;
+  out['KONTEXT_SOURCE'] = image.path;
   out['KONTEXT_SHA256'] = image.sha256.toLowerCase();
   out['KONTEXT_MEDIA_TYPE'] = image.mediaType;
   out['KONTEXT_EXT'] = extForMediaType(image.mediaType);

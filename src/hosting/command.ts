@@ -12,7 +12,6 @@ import type { HostResult, RemoteStrategy } from './cached-hosting.js';
 import { commandEnv } from './command-env.js';
 import { runCommand, type CommandOutcome } from './command-exec.js';
 import { HostingError } from './errors.js';
-import { readHostableFile } from './guard.js';
 import { withSnapshot } from './snapshot.js';
 import { refusePrivateUrl } from './private-url.js';
 import { rehostPreview, uploadPreview } from './preview.js';
@@ -61,19 +60,20 @@ export function createCommandStrategy(
     mode: 'command',
     identity: { command },
     async host(image: LabelledImage, signal: AbortSignal | undefined): Promise<HostResult> {
-      const { body } = await readHostableFile(image, signal);
-      const bytes = body.byteLength;
-      if (signal?.aborted) throw signal.reason;
       // The command reads a private copy of the bytes checked, not the file, which may be
-      // swapped meanwhile for a non-image or another image (walk-p).
-      const outcome = await withSnapshot(body, image, (path) =>
-        runCommand(command, {
-          env: commandEnv(rt.env, { ...image, path, bytes }),
+      // swapped meanwhile for a non-image or another image (walk-p); the file's own path is
+      // there to name the upload by (KONTEXT_SOURCE).
+      let bytes = 0;
+      const outcome = await withSnapshot(image, signal, (copy) => {
+        bytes = copy.bytes;
+        if (signal?.aborted) throw signal.reason;
+        return runCommand(command, {
+          env: commandEnv(rt.env, { ...image, bytes }, copy.path),
           cwd: deps.cwd,
           timeoutMs: timeoutS * 1000,
           signal,
-        }),
-      );
+        });
+      });
       if (signal?.aborted) throw signal.reason;
       const url = urlFromOutcome(outcome, timeoutS, secrets);
       if (deps.allowPrivateUrls !== true) refusePrivateUrl(url, 'hosting command printed');
@@ -154,7 +154,8 @@ function parseUrlLine(line: string, secrets: readonly string[]): string {
   if (url && (url.protocol === 'https:' || url.protocol === 'http:') && (url.username !== '' || url.password !== ''))
     throw new HostingError(
       'E_HOSTING_COMMAND_OUTPUT',
-      `hosting command printed a URL with a user name or password (${redactUrl(line)}); it is not sent anywhere`,
+      `hosting command printed a URL with a user name or password (${scrub(redactUrl(line), secrets)}); ` +
+        'it is not sent anywhere',
       { hint: 'print a URL the provider can fetch without credentials: a public or presigned one' },
     );
   if (url && (url.protocol === 'https:' || url.protocol === 'http:')) return line;

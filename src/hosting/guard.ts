@@ -88,7 +88,8 @@ export async function assertHostableImageFile(path: string): Promise<string> {
   }
 }
 
-async function refuseUnlessImage(path: string, reader: ByteReader): Promise<string> {
+/** The media type of the image `reader` reads; `E_HOSTING_INPUT_REFUSED` naming `path` unless it is a whole one. */
+export async function refuseUnlessImage(path: string, reader: ByteReader): Promise<string> {
   const check = await checkInputImage(reader);
   if (check.ok) return check.mediaType;
   throw new HostingError('E_HOSTING_INPUT_REFUSED', `refusing to host ${path}: ${check.problem}`, {
@@ -96,7 +97,7 @@ async function refuseUnlessImage(path: string, reader: ByteReader): Promise<stri
   });
 }
 
-function assertSameBytes(image: HostableImage, sha256: string): void {
+export function assertSameBytes(image: HostableImage, sha256: string): void {
   if (sha256 === image.sha256.toLowerCase()) return;
   throw new HostingError(
     'E_HOSTING_INPUT_CHANGED',

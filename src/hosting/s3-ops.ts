@@ -2,6 +2,7 @@
  * The three S3 calls hosting needs: HEAD (is it there already?), PUT (streamed from disk,
  * retried by reopening the file since a consumed stream cannot be replayed) and a presigned GET.
  */
+import { createReadStream } from 'node:fs';
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { Runtime } from '../runtime.js';
@@ -48,31 +49,37 @@ export async function objectExists(ref: ObjectRef, bytes: number, signal?: Abort
   }
 }
 
-/** Put `file.body` (bytes already checked: guard.ts) in the object, with its media type; returns the bytes sent. */
+/**
+ * Stream `file` (a checked private copy: hosting/snapshot.ts) to the object, with its media type;
+ * returns the bytes sent.
+ */
 export async function putObject(
   ref: ObjectRef,
-  file: { readonly body: Uint8Array; readonly mediaType: string; readonly sha256: string },
+  file: { readonly path: string; readonly bytes: number; readonly mediaType: string; readonly sha256: string },
   rt: Runtime,
   signal?: AbortSignal,
 ): Promise<number> {
   for (let attempt = 1; ; attempt += 1) {
+    const body = createReadStream(file.path);
     try {
       const command = new PutObjectCommand({
         Bucket: ref.bucket,
         Key: ref.key,
-        Body: file.body,
-        ContentLength: file.body.byteLength,
+        Body: body,
+        ContentLength: file.bytes,
         ContentType: file.mediaType,
         CacheControl: IMMUTABLE,
         Metadata: { sha256: file.sha256 },
       });
       await ref.client.send(command, { abortSignal: signal });
-      return file.body.byteLength;
+      return file.bytes;
     } catch (e) {
       throwIfAborted(signal);
       const error = s3Error(e, `upload to ${where(ref)}`, ref.secrets);
       if (attempt >= PUT_ATTEMPTS || !isRetryable(error)) throw error;
       await rt.sleep(PUT_BACKOFF_MS * 2 ** (attempt - 1), signal);
+    } finally {
+      body.destroy();
     }
   }
 }

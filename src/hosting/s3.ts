@@ -7,7 +7,8 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Runtime } from '../runtime.js';
 import type { HostResult, RemoteStrategy } from './cached-hosting.js';
-import { hostableFileSize, readHostableFile } from './guard.js';
+import { hostableFileSize } from './guard.js';
+import { withSnapshot } from './snapshot.js';
 import { refusePrivateUrl } from './private-url.js';
 import { rehostPreview, uploadPreview } from './preview.js';
 import type { ObjectRef } from './s3-ops.js';
@@ -72,8 +73,9 @@ export function createS3Strategy(
       if (!present) {
         // The very bytes hashed and checked are sent: read again for the upload, a file swapped
         // meanwhile put a non-image (or another image) under this sha256 for good (walk-p).
-        const { body } = await readHostableFile(image, signal);
-        bytesUploaded = await ops.putObject(ref, { ...image, body }, rt, signal);
+        bytesUploaded = await withSnapshot(image, signal, (copy) =>
+          ops.putObject(ref, { ...image, ...copy }, rt, signal),
+        );
       }
       const hosted = await urlOf(ref);
       // A bucket on localhost (MinIO) or a LAN CDN: the upload cost nothing, a submit would.

@@ -107,7 +107,7 @@ const DefaultsSchema = z
 const optionalString = (text: string) => z.string().min(1).optional().describe(text);
 
 /**
- * A URL setting of S3 hosting: one with a user name or password is refused here, at its line and
+ * A URL setting of S3 hosting: one with a user name, password or query is refused here, at its line and
  * column, as hosting refuses it when it starts (walk-o: validate passed what run refused).
  */
 const noCredentialsUrl = (text: string) =>
@@ -116,15 +116,16 @@ const noCredentialsUrl = (text: string) =>
     .min(1)
     .refine(
       (value) => !hasUserInfo(value),
-      'must not carry a user name or password: credentials come from the AWS environment',
+      'must not carry a user name, password or query string: credentials come from the AWS environment',
     )
     .optional()
     .describe(text);
 
+/** A user name, password or query string in URL `value` (hosting refuses all three when it starts). */
 function hasUserInfo(value: string): boolean {
   try {
     const url = new URL(value);
-    return url.username !== '' || url.password !== '';
+    return url.username !== '' || url.password !== '' || url.search !== '';
   } catch {
     return false; // not a URL: hosting says so when it starts
   }

@@ -175,7 +175,13 @@ async function rewriteRecipe<V>(
       // Looked at again once the new text is on disk, right before the rename, in one synchronous
       // step: an editor's save during the temp's write and fsync is not dropped by it (walk-p).
       const beforeRename = (): void => {
-        if (sha256(readBoundedSync(file, MAX_RECIPE_BYTES).bytes) !== before.sha256) throw changedOnDisk(recipePath);
+        let now: string | null = null;
+        try {
+          now = sha256(readBoundedSync(file, MAX_RECIPE_BYTES).bytes);
+        } catch {
+          // Gone or unreadable this instant (an editor saving by delete and create): changed too.
+        }
+        if (now !== before.sha256) throw changedOnDisk(recipePath);
       };
       await writeFileAtomic(file, bytes, { mode: before.mode, durable: true, beforeRename });
       return { ...base, changed: true, sha256: sha256(bytes), method: edit.method };

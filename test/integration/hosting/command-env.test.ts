@@ -49,6 +49,7 @@ describe('hosting command environment', () => {
     expect(env).toMatch(new RegExp(`^KONTEXT_SHA256=${img.sha256}$`, 'm'));
     // A private copy of the checked bytes, named by them, not the user's file (walk-p).
     expect(env).toMatch(new RegExp(`^KONTEXT_FILE=.*/kontext-host-[^/]+/${img.sha256}\\.png$`, 'm'));
+    expect(env).toMatch(/^KONTEXT_SOURCE=.*photo\.png$/m);
     await hosting.close?.();
   });
 });

@@ -120,6 +120,7 @@ describe('command hosting', () => {
       `printf '<html><script>x</script></html>' > "$SOURCE"`,
       'cp "$KONTEXT_FILE" "$UPLOAD_DIR/$KONTEXT_SHA256.$KONTEXT_EXT"',
       'printf %s "$KONTEXT_FILE" > "$UPLOAD_DIR/read-from"',
+      'stat -c %a "$KONTEXT_FILE" > "$UPLOAD_DIR/mode"',
       'echo "https://cdn.example.test/$KONTEXT_SHA256.$KONTEXT_EXT"',
     ].join(' && ');
     await hosting({ command }, { SOURCE: img.path }).urlFor(img);
@@ -129,6 +130,8 @@ describe('command hosting', () => {
     const readFrom = await readFile(join(uploadDir, 'read-from'), 'utf8');
     expect(readFrom.startsWith(tmpdir())).toBe(true);
     expect(existsSync(readFrom)).toBe(false);
+    // Readable by others, as an uploader that keeps modes (rsync -a, scp -p) would publish it (review-t).
+    expect((await readFile(join(uploadDir, 'mode'), 'utf8')).trim()).toBe('644');
   });
 
   it('kills the whole process group on timeout', async () => {

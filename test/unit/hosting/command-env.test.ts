@@ -18,12 +18,13 @@ describe('commandEnv', () => {
       env[name] = `secret-of-${name}`;
       env[name.toLowerCase()] = `secret-of-${name}-lower`;
     }
-    const out = commandEnv(env, IMAGE);
+    const out = commandEnv(env, IMAGE, '/tmp/kontext-host-x/aaa.png');
     for (const name of names) {
       expect(out[name], name).toBeUndefined();
       expect(out[name.toLowerCase()], name).toBeUndefined();
     }
     expect(Object.values(out).join('\n')).not.toContain('secret-of-');
-    expect(out).toMatchObject({ HOME: '/home/me', AWS_PROFILE: 'uploads', KONTEXT_FILE: '/p/a.png' });
+    expect(out).toMatchObject({ HOME: '/home/me', AWS_PROFILE: 'uploads' });
+    expect(out).toMatchObject({ KONTEXT_FILE: '/tmp/kontext-host-x/aaa.png', KONTEXT_SOURCE: '/p/a.png' });
   });
 });

@@ -75,6 +75,11 @@ describe('RecipeSchema', () => {
     ],
     ['s3, endpoint with a user name', { mode: 's3', bucket: 'b', endpoint: 'http://admin@127.0.0.1:9000' }, false],
     [
+      's3, public_base_url with a query (review-t)',
+      { mode: 's3', bucket: 'b', public_base_url: 'https://c/i?sig=1' },
+      false,
+    ],
+    [
       's3, endpoint and public_base_url plain',
       { mode: 's3', bucket: 'b', endpoint: 'http://h:9000', public_base_url: 'https://c/i' },
       true,
