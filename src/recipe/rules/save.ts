@@ -13,6 +13,8 @@ import { globMatchesPath, sampleSaveTarget } from '../sources/own-outputs.js';
 
 const SAVE_PLACEHOLDERS = ['source', 'pass', 'variant', 'ext'] as const;
 const ALLOWED = `allowed: ${SAVE_PLACEHOLDERS.map((p) => `{${p}}`).join(', ')}`;
+/** How a save path may end: the output's own extension, or an image one. */
+const IMAGE_END = /(?:\{ext\}|\.(?:png|jpe?g|webp))$/i;
 
 /** Problems in one template: unknown `{names}` and stray braces; a path naming a folder, not a file. */
 function placeholderIssues(template: string): { message: string; hint: string }[] {
@@ -23,6 +25,14 @@ function placeholderIssues(template: string): { message: string; hint: string }[
     out.push({
       message: `save path "${template}" names a folder, not a file`,
       hint: 'end it with a file name, e.g. final/{source}.{ext}',
+    });
+  }
+  // A copy of an image under another kind of name (`{source}.yml`, `Makefile`): with --overwrite
+  // it would replace that file with image bytes (walk-p: another recipe replaced by a PNG).
+  else if (!IMAGE_END.test(template)) {
+    out.push({
+      message: `save path "${template}" does not end in an image extension`,
+      hint: "end it with .{ext} (the output's own) or .png, .jpg, .jpeg, .webp",
     });
   }
   for (const m of template.matchAll(/\{([^{}]*)\}|[{}]/g)) {

@@ -65,6 +65,16 @@ export const FS_NAME_CASES: readonly RuleCase[] = [
     message: 'save path "final/" names a folder, not a file',
   },
   {
+    name: 'save: a path not ending in an image extension or {ext} (walk-p: --overwrite replaced a recipe)',
+    rule: savePlaceholders,
+    text: p(
+      '  - id: a\n    prompt: x\n    save: "{source}.yml"\n  - id: b\n    prompt: x\n    save: Makefile\n' +
+        '  - id: c\n    prompt: x\n    save: f/{source}.JPG\n  - id: d\n    prompt: x\n    save: f/{pass}{ext}\n',
+    ),
+    expect: ['save-placeholder@7:11', 'save-placeholder@10:11'],
+    message: 'save path "{source}.yml" does not end in an image extension',
+  },
+  {
     name: 'ids: 64 characters are fine',
     rule: passIds,
     text: p(`  - id: ${'a'.repeat(64)}\n    prompt: x\n`),
