@@ -4,8 +4,8 @@
  * labelled with). The upload reads the copy only (S3's PUT, a hosting command's `KONTEXT_FILE`),
  * never the user's file again, which could be swapped between the checks and the upload: a
  * non-image, or another image, stored under this sha256 for good, sent by every later run.
- * Streamed, so memory stays flat whatever the image's size and `-j`. The copy is
- * `<sha256>.<ext>` (mode 0644, as an uploader that keeps modes would publish it) in a folder of
+ * Streamed, so memory stays flat whatever the image's size and `-j`. The copy has the file's name
+ * (mode 0644, as an uploader that keeps modes would publish it) in a folder of
  * its own under the system's temp folder (mode 0700), removed once the upload is over; a kill -9
  * meanwhile leaves it there, private, until the system clears its temp folder.
  */
@@ -13,13 +13,12 @@ import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { HostingError } from './errors.js';
 import { assertSameBytes, hostableFileSize, refuseUnlessImage } from './guard.js';
 import { fileReader } from '../util/image-probe.js';
-import { extForMediaType } from './media-type.js';
 import type { LabelledImage } from './types.js';
 
 export interface Snapshot {
@@ -44,7 +43,8 @@ export async function withSnapshot<T>(
     });
   }
   try {
-    const path = join(dir, `${image.sha256.toLowerCase()}.${extForMediaType(image.mediaType)}`);
+    // The file's own name, so a command that names its upload by it (`basename "$KONTEXT_FILE"`) still can.
+    const path = join(dir, basename(image.path));
     const hash = createHash('sha256');
     let bytes = 0;
     const tap = new Transform({
