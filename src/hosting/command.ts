@@ -1,6 +1,7 @@
 /**
  * `command`: a user command uploads one file and prints its URL on the last non-empty line of
- * stdout. It gets `KONTEXT_FILE`, `KONTEXT_SHA256`, `KONTEXT_MEDIA_TYPE`, `KONTEXT_EXT` and
+ * stdout. It gets `KONTEXT_FILE` (a checked private copy: snapshot.ts), `KONTEXT_SOURCE` (the
+ * file itself, to name the upload by), `KONTEXT_SHA256`, `KONTEXT_MEDIA_TYPE`, `KONTEXT_EXT` and
  * `KONTEXT_BYTES` in its environment. The URL is trusted for `url_ttl_seconds` (default 1 h),
  * since a command cannot tell us how long its URLs live. The command text itself is never
  * echoed in messages: it may carry a token.

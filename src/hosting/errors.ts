@@ -38,6 +38,8 @@ const HOSTING_EXIT_CODES = {
   E_HOSTING_COMMAND_UNTRUSTED: ExitCode.NO_PERM,
   /** A recipe's own S3 destination (bucket, endpoint, public base URL), not trusted by the user: nothing uploaded. */
   E_HOSTING_UNTRUSTED: ExitCode.NO_PERM,
+  /** The private copy an upload reads (snapshot.ts) cannot be made: the temp folder is missing, full or read-only. */
+  E_HOSTING_TEMP: ExitCode.CANT_CREAT,
 } as const satisfies Record<string, ExitCode>;
 
 export type HostingErrorCode = keyof typeof HOSTING_EXIT_CODES;

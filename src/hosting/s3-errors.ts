@@ -57,6 +57,7 @@ const HINTS: Readonly<Record<HostingErrorCode, string | undefined>> = {
   E_HOSTING_PRIVATE_URL: undefined,
   E_HOSTING_COMMAND_UNTRUSTED: undefined,
   E_HOSTING_UNTRUSTED: undefined,
+  E_HOSTING_TEMP: undefined,
 };
 
 interface SdkErrorShape {

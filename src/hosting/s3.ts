@@ -71,8 +71,8 @@ export function createS3Strategy(
       let bytesUploaded = 0;
       const present = await ops.objectExists(ref, await hostableFileSize(image.path), signal);
       if (!present) {
-        // The very bytes hashed and checked are sent: read again for the upload, a file swapped
-        // meanwhile put a non-image (or another image) under this sha256 for good (walk-p).
+        // A checked private copy is sent (snapshot.ts): the file read again for the upload, one
+        // swapped meanwhile put a non-image (or another image) under this sha256 for good (walk-p).
         bytesUploaded = await withSnapshot(image, signal, (copy) =>
           ops.putObject(ref, { ...image, ...copy }, rt, signal),
         );

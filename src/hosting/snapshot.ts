@@ -4,21 +4,25 @@
  * labelled with). The upload reads the copy only (S3's PUT, a hosting command's `KONTEXT_FILE`),
  * never the user's file again, which could be swapped between the checks and the upload: a
  * non-image, or another image, stored under this sha256 for good, sent by every later run.
- * Streamed, so memory stays flat whatever the image's size and `-j`. The copy has the file's name
- * (mode 0644, as an uploader that keeps modes would publish it) in a folder of
- * its own under the system's temp folder (mode 0700), removed once the upload is over; a kill -9
- * meanwhile leaves it there, private, until the system clears its temp folder.
+ * The file is opened once, without blocking (a FIFO swapped in never stalls the process), checked
+ * on that descriptor to be a regular file, and copied up to the size it had then (a device such as
+ * `/dev/zero`, or a file still growing, cannot fill the disk). Streamed, so memory stays flat
+ * whatever the image's size and `-j`. The copy keeps the file's name (mode 0644, as an uploader
+ * that keeps modes would publish it) in a folder of its own under the system's temp folder (mode
+ * 0700), removed once the upload is over; a kill -9 meanwhile leaves it there, private, until the
+ * system clears its temp folder.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { constants, createWriteStream } from 'node:fs';
+import { type FileHandle, mkdtemp, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { HostingError } from './errors.js';
-import { assertSameBytes, hostableFileSize, refuseUnlessImage } from './guard.js';
+import { retryFdLimit } from '../util/fd-limit.js';
 import { fileReader } from '../util/image-probe.js';
+import { HostingError } from './errors.js';
+import { assertSameBytes, refuseUnlessImage } from './guard.js';
 import type { LabelledImage } from './types.js';
 
 export interface Snapshot {
@@ -32,39 +36,22 @@ export async function withSnapshot<T>(
   signal: AbortSignal | undefined,
   use: (snapshot: Snapshot) => Promise<T>,
 ): Promise<T> {
-  await hostableFileSize(image.path); // a folder or a device: the guard's own errors
+  const source = await openRegular(image.path);
   let dir: string;
   try {
-    dir = await mkdtemp(join(tmpdir(), 'kontext-host-'));
+    dir = await retryFdLimit(() => mkdtemp(join(tmpdir(), 'kontext-host-')));
   } catch (e) {
-    throw new HostingError('E_HOSTING_INPUT_MISSING', `cannot make a private copy to upload: ${String(e)}`, {
-      hint: 'check that the system temp folder (TMPDIR) exists and is writable',
-      cause: e,
-    });
+    await source.handle.close();
+    throw tempFailure(e);
   }
   try {
-    // The file's own name, so a command that names its upload by it (`basename "$KONTEXT_FILE"`) still can.
     const path = join(dir, basename(image.path));
-    const hash = createHash('sha256');
-    let bytes = 0;
-    const tap = new Transform({
-      transform(chunk: Buffer, _encoding, done) {
-        hash.update(chunk);
-        bytes += chunk.length;
-        done(null, chunk);
-      },
-    });
-    await pipeline(
-      createReadStream(image.path, signal ? { signal } : {}),
-      tap,
-      createWriteStream(path, { flags: 'wx', mode: 0o644 }),
-    );
-    assertSameBytes(image, hash.digest('hex'));
-    // The copy's own bytes decide its kind: swapped and back between the label's check and this
-    // read, the label could name another kind than what is sent.
+    const bytes = await copyHashed(image, source, path, signal);
     const reader = await fileReader(path);
     try {
-      if ((await refuseUnlessImage(image.path, reader)) !== image.mediaType) throw changed(image);
+      // The copy's own bytes decide its kind: swapped and back between the label's check and
+      // this read, the label could name another kind than what is sent.
+      if ((await refuseUnlessImage(image.path, reader)) !== image.mediaType) throw changed(image, 'its kind');
     } finally {
       await reader.close?.();
     }
@@ -74,10 +61,80 @@ export async function withSnapshot<T>(
   }
 }
 
-function changed(image: LabelledImage): HostingError {
+/** The file, opened once without blocking, and its size: a regular file only. */
+async function openRegular(path: string): Promise<{ readonly handle: FileHandle; readonly size: number }> {
+  let handle: FileHandle;
+  try {
+    handle = await retryFdLimit(() => open(path, constants.O_RDONLY | constants.O_NONBLOCK));
+  } catch (e) {
+    throw new HostingError(
+      'E_HOSTING_INPUT_MISSING',
+      `cannot host ${path}: the file does not exist or cannot be read`,
+      {
+        cause: e,
+      },
+    );
+  }
+  const info = await handle.stat().catch(async (e: unknown) => {
+    await handle.close();
+    throw e;
+  });
+  if (!info.isFile()) {
+    await handle.close();
+    throw new HostingError('E_HOSTING_INPUT_REFUSED', `refusing to host ${path}: not a regular file`);
+  }
+  return { handle, size: info.size };
+}
+
+/** Copy `source` (closed afterwards) to a new file `path`, its size then at most, hashed; the bytes copied. */
+async function copyHashed(
+  image: LabelledImage,
+  source: { readonly handle: FileHandle; readonly size: number },
+  path: string,
+  signal: AbortSignal | undefined,
+): Promise<number> {
+  const hash = createHash('sha256');
+  let bytes = 0;
+  const tap = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      hash.update(chunk);
+      bytes += chunk.length;
+      done(null, chunk);
+    },
+  });
+  // Its size then, at most (`end` is inclusive: an empty file reads as empty, grown by a byte it fails the hash).
+  const read = source.handle.createReadStream({ start: 0, end: Math.max(0, source.size - 1), autoClose: true });
+  try {
+    await pipeline(read, tap, createWriteStream(path, { flags: 'wx', mode: 0o644 }), signal ? { signal } : {});
+  } catch (e) {
+    if (signal?.aborted) throw e;
+    throw isReadSide(e) ? changed(image, 'its bytes') : tempFailure(e);
+  } finally {
+    await source.handle.close().catch(() => undefined);
+  }
+  assertSameBytes(image, hash.digest('hex'));
+  return bytes;
+}
+
+/** A failure of the read (the source), not of the write (the temp folder). */
+function isReadSide(e: unknown): boolean {
+  const syscall = (e as { syscall?: unknown } | null)?.syscall;
+  return syscall === 'read' || syscall === 'fstat';
+}
+
+function changed(image: LabelledImage, what: string): HostingError {
   return new HostingError(
     'E_HOSTING_INPUT_CHANGED',
-    `${image.path} changed while kontext was running (its kind is not the one checked)`,
+    `${image.path} changed while kontext was running (${what} no longer match the check)`,
     { hint: 'run again once the file is no longer being written' },
+  );
+}
+
+function tempFailure(e: unknown): HostingError {
+  const code = (e as { code?: unknown } | null)?.code;
+  return new HostingError(
+    'E_HOSTING_TEMP',
+    `cannot make the private copy to upload in ${tmpdir()}${typeof code === 'string' ? ` (${code})` : ''}`,
+    { hint: 'check that the system temp folder (TMPDIR) exists, is writable and has room', cause: e },
   );
 }

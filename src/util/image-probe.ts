@@ -9,6 +9,7 @@
  * That is what the sha256 is for once stored; here the aim is refusing what is plainly not
  * the image we were promised (an HTML error page, a gzip stream, a body cut short).
  */
+import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { extensionOfKind, mediaTypeOfKind, SNIFF_BYTES, sniffImage, type ImageKind } from './image-sniff.js';
 import { retryFdLimit } from './fd-limit.js';
@@ -50,8 +51,18 @@ export type ClosableReader = ByteReader & { readonly close?: (() => Promise<void
 
 /** Positional reads of a file (a few small ranges: the head, the tail, JPEG segments). */
 export async function fileReader(path: string): Promise<ClosableReader> {
-  const handle = await retryFdLimit(() => open(path, 'r'));
-  const { size } = await handle.stat();
+  // Without blocking, and a regular file only: one swapped for a FIFO after a caller's stat would
+  // stall the process at the open, a device (`/dev/zero`) read for ever (review-u).
+  const handle = await retryFdLimit(() => open(path, constants.O_RDONLY | constants.O_NONBLOCK));
+  const info = await handle.stat().catch(async (e: unknown) => {
+    await handle.close();
+    throw e;
+  });
+  if (!info.isFile()) {
+    await handle.close();
+    throw Object.assign(new Error(`${path}: not a regular file`), { code: 'EINVAL' });
+  }
+  const { size } = info;
   return {
     size,
     read: async (position, length) => {

@@ -82,4 +82,24 @@ describe('two kontext pick at once through two names of one recipe', () => {
     expect(r.stderr).toMatch(/changed on disk since it was read; nothing written/);
     expect(await readFile(real, 'utf8')).toBe(saved);
   }, 30_000);
+
+  it('a recipe gone at the re-check (an editor saving by delete and create): changed, 75, not 70', async () => {
+    const root = await tempDir('pick-gone');
+    await mkdir(join(root, '.git'));
+    await mkdir(join(root, 'assets'));
+    await cp(join(ASSETS, 'portrait-astronaut.jpg'), join(root, 'assets', 'portrait-astronaut.jpg'));
+    await mkdir(join(root, 'recipes'));
+    const real = join(root, 'recipes', 'bags.yml');
+    await writeFile(real, RECIPE);
+    const pause = join(root, 'pick.paused');
+    const hooks = { KONTEXT_TEST_HOOKS: '1', KONTEXT_TEST_PAUSE_AT: 'pick-checked', KONTEXT_TEST_PAUSE_FILE: pause };
+    const pick = spawnCli(['pick', 'recipes/bags.yml', 'bag#3'], { cwd: root, env: cliEnv(root, hooks) });
+    await until(() => existsSync(pause), 20_000, 'the pick to check the file', pick.output);
+    await rm(real);
+    await rm(pause);
+    const r = await pick.done;
+    expect(r.code, r.stderr).toBe(75);
+    expect(r.stderr).toMatch(/changed on disk since it was read; nothing written/);
+    expect(existsSync(real)).toBe(false);
+  }, 30_000);
 });

@@ -14,7 +14,7 @@ import { globMatchesPath, sampleSaveTarget } from '../sources/own-outputs.js';
 const SAVE_PLACEHOLDERS = ['source', 'pass', 'variant', 'ext'] as const;
 const ALLOWED = `allowed: ${SAVE_PLACEHOLDERS.map((p) => `{${p}}`).join(', ')}`;
 /** How a save path may end: the output's own extension, or an image one. */
-const IMAGE_END = /(?:\{ext\}|\.(?:png|jpe?g|webp))$/i;
+const IMAGE_END = /(?:\{ext\}|\.(?:png|jpe?g|webp|gif|avif|heic))$/i;
 
 /** Problems in one template: unknown `{names}` and stray braces; a path naming a folder, not a file. */
 function placeholderIssues(template: string): { message: string; hint: string }[] {
@@ -32,7 +32,7 @@ function placeholderIssues(template: string): { message: string; hint: string }[
   else if (!IMAGE_END.test(template)) {
     out.push({
       message: `save path "${template}" does not end in an image extension`,
-      hint: "end it with .{ext} (the output's own) or .png, .jpg, .jpeg, .webp",
+      hint: "end it with .{ext} (the output's own) or an image extension such as .png or .jpg",
     });
   }
   for (const m of template.matchAll(/\{([^{}]*)\}|[{}]/g)) {

@@ -86,6 +86,17 @@ describe('urlFromOutcome', () => {
     expect((e as HostingError).message).not.toMatch(/bob|hunter2/);
   });
 
+  it('a refused URL with a user name is shown without the secrets of the environment either', () => {
+    let e: unknown;
+    try {
+      urlFromOutcome(outcome({ stdout: 'https://u:p@cdn.example.test/tok-123456/x.png\n' }), 120, ['tok-123456']);
+    } catch (x) {
+      e = x;
+    }
+    expect((e as HostingError).message).toContain('https://cdn.example.test/***/x.png');
+    expect((e as HostingError).message).not.toContain('tok-123456');
+  });
+
   it('scrubs secret env values from the echoed stderr line', () => {
     const secrets = envSecrets({
       RCLONE_TOKEN: 'tok-123456',
