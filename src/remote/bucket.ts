@@ -35,8 +35,13 @@ export interface RemoteBucket {
   read(key: string, max: number, signal?: AbortSignal): Promise<Buffer | null>;
   /** Stream the object to `path` (created), hashing it; `null` when there is none. */
   download(key: string, path: string, max: number, signal?: AbortSignal): Promise<Fetched | null>;
-  /** Whether the object exists; a 403 (no s3:ListBucket) counts as "not known to exist". */
-  exists(key: string, signal?: AbortSignal): Promise<boolean>;
+  /**
+   * Whether the object exists; a 403 (no s3:ListBucket) counts as "not known to exist". With
+   * `bytes`, one whose length is said and differs counts as missing too: a PUT cut off by a
+   * kill -9 may leave part of an object on a server that is not atomic about it (s3rver), and a
+   * blob taken for there would have its record uploaded over it.
+   */
+  exists(key: string, signal?: AbortSignal, bytes?: number): Promise<boolean>;
   write(key: string, body: Buffer, contentType: string, signal?: AbortSignal): Promise<void>;
   close(): void;
 }
@@ -217,9 +222,10 @@ export function openBucket(location: RemoteLocation, env: Env, bounds: RemoteBou
       }
       return { sha256: hash.digest('hex'), bytes, head: Buffer.concat(heads).subarray(0, 64) };
     },
-    async exists(key, signal) {
+    async exists(key, signal, bytes) {
       try {
-        return await (await client()).head(key, signal);
+        const head = await (await client()).head(key, signal);
+        return head !== null && (bytes === undefined || head.length === undefined || head.length === bytes);
       } catch (e) {
         if (isMissing(e)) return false;
         const err = remoteError(e, 'check', secrets);

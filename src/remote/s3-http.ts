@@ -71,8 +71,8 @@ interface S3Object {
 export interface S3Http {
   /** The object's body (to be read or destroyed), or `null` for a 404. */
   get(key: string, signal?: AbortSignal): Promise<S3Object | null>;
-  /** Whether it exists: `false` for a 404; other failures are thrown. */
-  head(key: string, signal?: AbortSignal): Promise<boolean>;
+  /** Its length (`undefined` when not said), or `null` for a 404; other failures are thrown. */
+  head(key: string, signal?: AbortSignal): Promise<{ readonly length: number | undefined } | null>;
   put(key: string, body: Buffer, headers: Readonly<Record<string, string>>, signal?: AbortSignal): Promise<void>;
   close(): Promise<void>;
 }
@@ -172,9 +172,10 @@ export function openS3Http(target: S3Target, shorter: Partial<S3Timeouts> = {}):
     },
     async head(key, signal) {
       const res = await call('HEAD', key, undefined, {}, signal);
-      if (res === null) return false;
+      if (res === null) return null;
       await res.body.dump();
-      return true;
+      const length = Number(res.headers['content-length']);
+      return { length: Number.isFinite(length) ? length : undefined };
     },
     async put(key, body, headers, signal) {
       const extra = { ...headers, 'content-length': String(body.length) };

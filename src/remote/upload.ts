@@ -7,6 +7,7 @@
  * which may carry a signature, and nothing else a later field might add, such as a local path).
  */
 import { createHash } from 'node:crypto';
+import { stat } from 'node:fs/promises';
 import { readBounded } from '../util/read-bounded.js';
 import type { RunRecord, Store } from '../store/types.js';
 import { sniffImage } from '../util/image-sniff.js';
@@ -33,8 +34,14 @@ export async function uploadResult(
   const recordKey = recordObject(location, record.key);
   if (!replace && (await bucket.exists(recordKey, signal))) return { sent: false };
   const blobKey = blobObject(location, record.output_sha256);
-  if (replace || !(await bucket.exists(blobKey, signal))) {
-    const bytes = await readBounded(store.blobPath(record.output_sha256), MAX_BLOB_BYTES);
+  const blobPath = store.blobPath(record.output_sha256);
+  // Its size too: a blob a killed upload left cut short is sent again, not taken for there.
+  const size = await stat(blobPath).then(
+    (s) => s.size,
+    () => undefined,
+  );
+  if (replace || !(await bucket.exists(blobKey, signal, size))) {
+    const bytes = await readBounded(blobPath, MAX_BLOB_BYTES);
     if (createHash('sha256').update(bytes).digest('hex') !== record.output_sha256)
       return { sent: false, why: 'its local blob does not match its name' };
     if (sniffImage(bytes.subarray(0, 64)) === null) return { sent: false, why: 'its blob is not an image' };

@@ -5,6 +5,8 @@
  * pays for the node again puts the remote right, so a third machine pays nothing.
  */
 import { createHash } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createProject, summaryOf, type Project } from '../../helpers/run-fixtures.js';
 import {
@@ -105,6 +107,27 @@ describe('a remote record whose blob is unusable', () => {
     const last = await w.run(await third());
     expect(summaryOf(last)).toMatchObject({ exitCode: 0, submitted: 0, cached: 5 });
     expect(warnings(last)).toEqual([]);
+  });
+
+  it('a blob a killed upload left cut short, its record not sent: the next upload sends the blob again', async () => {
+    // s3rver keeps part of a PUT its client died in; the next run's upload took it for there (HEAD)
+    // and sent the record over it, so every other machine refused it and paid (CI, remote-crash).
+    const w = world();
+    await w.run(w.a);
+    const sky = await entryOf(w, 'sky');
+    const original = (await w.s3.readObject(blobKey(sky.output_sha256)))?.body ?? Buffer.alloc(0);
+    await overwrite(w, blobKey(sky.output_sha256), original.subarray(0, original.length >> 1));
+    await overwrite(w, recordKey(sky.key), null);
+    const notes = join(w.a.cacheDir, 'remote-pending');
+    await mkdir(notes, { recursive: true });
+    await writeFile(join(notes, sky.key), `s3://${w.s3.bucket}/team`);
+
+    const resumed = await w.run(w.a);
+    expect(notices(resumed)).toContainEqual(expect.stringContaining('uploading 1 result an earlier run left'));
+    expect((await w.s3.readObject(blobKey(sky.output_sha256)))?.body.equals(original)).toBe(true);
+    const other = await w.run(w.b);
+    expect(summaryOf(other)).toMatchObject({ exitCode: 0, submitted: 0 });
+    expect(warnings(other)).toEqual([]);
   });
 
   it('its blob replaced by other bytes under its name: one warning, paid again, then healed', async () => {
