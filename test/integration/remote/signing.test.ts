@@ -124,7 +124,7 @@ describe('the remote cache S3 client', () => {
     const http = target(endpoint, 'session-token-1');
     const body = Buffer.from('bytes of a blob');
     await http.put('p/v1/blobs/ab/x', body, { 'content-type': 'image/png', 'cache-control': 'immutable' });
-    expect(await http.head('p/v1/blobs/ab/x')).toBe(true);
+    expect(await http.head('p/v1/blobs/ab/x')).not.toBeNull();
     await http.close();
     for (const s of seen) {
       expect(resign(s)).toBe(s.headers.authorization);
@@ -147,7 +147,7 @@ describe('the remote cache S3 client', () => {
     });
     const http = target(endpoint);
     expect(await http.get('missing')).toBeNull();
-    expect(await http.head('missing')).toBe(false);
+    expect(await http.head('missing')).toBeNull();
     const got = await http.get('flaky');
     expect(Buffer.concat((await got?.body.toArray()) ?? []).toString()).toBe('finally');
     const refused = await http.get('secret-place').catch((e: unknown) => e);
