@@ -212,7 +212,6 @@ async function acquired(lck: string, held: Held): Promise<Held> {
   return held;
 }
 
-/** `null` when there is no lock file. Unparsable content (a holder mid-write) ages by mtime. */
 /** Whether `path` is itself a symbolic link (not what it points at). */
 async function isLink(path: string): Promise<boolean> {
   try {
@@ -222,6 +221,7 @@ async function isLink(path: string): Promise<boolean> {
   }
 }
 
+/** `null` when there is no lock file. Unparsable content (a holder mid-write) ages by mtime. */
 async function readHolder(lck: string): Promise<Holder | null> {
   try {
     const [raw, s] = await retryFdLimit(() => Promise.all([readBoundedText(lck, READ_CAPS.mutex), stat(lck)]));
