@@ -13,14 +13,15 @@
  * system clears its temp folder.
  */
 import { createHash } from 'node:crypto';
-import { constants, createWriteStream } from 'node:fs';
-import { type FileHandle, mkdtemp, open, rm } from 'node:fs/promises';
+import { createWriteStream } from 'node:fs';
+import { type FileHandle, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { retryFdLimit } from '../util/fd-limit.js';
 import { fileReader } from '../util/image-probe.js';
+import { openRegular } from '../util/read-bounded.js';
 import { HostingError } from './errors.js';
 import { assertSameBytes, refuseUnlessImage } from './guard.js';
 import type { LabelledImage } from './types.js';
@@ -36,7 +37,7 @@ export async function withSnapshot<T>(
   signal: AbortSignal | undefined,
   use: (snapshot: Snapshot) => Promise<T>,
 ): Promise<T> {
-  const source = await openRegular(image.path);
+  const source = await openSource(image.path);
   let dir: string;
   try {
     dir = await retryFdLimit(() => mkdtemp(join(tmpdir(), 'kontext-host-')));
@@ -61,12 +62,9 @@ export async function withSnapshot<T>(
   }
 }
 
-/** The file, opened once without blocking, and its size: a regular file only. */
-async function openRegular(path: string): Promise<{ readonly handle: FileHandle; readonly size: number }> {
-  let handle: FileHandle;
-  try {
-    handle = await retryFdLimit(() => open(path, constants.O_RDONLY | constants.O_NONBLOCK));
-  } catch (e) {
+/** The file, opened once without blocking (util/read-bounded.ts), and its size: a regular file only. */
+async function openSource(path: string): Promise<{ readonly handle: FileHandle; readonly size: number }> {
+  const opened = await openRegular(path).catch((e: unknown) => {
     throw new HostingError(
       'E_HOSTING_INPUT_MISSING',
       `cannot host ${path}: the file does not exist or cannot be read`,
@@ -74,16 +72,10 @@ async function openRegular(path: string): Promise<{ readonly handle: FileHandle;
         cause: e,
       },
     );
-  }
-  const info = await handle.stat().catch(async (e: unknown) => {
-    await handle.close();
-    throw e;
   });
-  if (!info.isFile()) {
-    await handle.close();
+  if (opened === null)
     throw new HostingError('E_HOSTING_INPUT_REFUSED', `refusing to host ${path}: not a regular file`);
-  }
-  return { handle, size: info.size };
+  return opened;
 }
 
 /** Copy `source` (closed afterwards) to a new file `path`, its size then at most, hashed; the bytes copied. */
@@ -103,7 +95,8 @@ async function copyHashed(
     },
   });
   // Its size then, at most (`end` is inclusive: an empty file reads as empty, grown by a byte it fails the hash).
-  const read = source.handle.createReadStream({ start: 0, end: Math.max(0, source.size - 1), autoClose: true });
+  // The handle stays ours to close, once, below.
+  const read = source.handle.createReadStream({ start: 0, end: Math.max(0, source.size - 1), autoClose: false });
   try {
     await pipeline(read, tap, createWriteStream(path, { flags: 'wx', mode: 0o644 }), signal ? { signal } : {});
   } catch (e) {

@@ -36,11 +36,12 @@ export async function uploadResult(
   const blobKey = blobObject(location, record.output_sha256);
   const blobPath = store.blobPath(record.output_sha256);
   // Its size too: a blob a killed upload left cut short is sent again, not taken for there.
-  const size = await stat(blobPath).then(
-    (s) => s.size,
-    () => undefined,
-  );
-  if (replace || !(await bucket.exists(blobKey, signal, size))) {
+  const sizeOf = (): Promise<number | undefined> =>
+    stat(blobPath).then(
+      (s) => s.size,
+      () => undefined,
+    );
+  if (replace || !(await bucket.exists(blobKey, signal, await sizeOf()))) {
     const bytes = await readBounded(blobPath, MAX_BLOB_BYTES);
     if (createHash('sha256').update(bytes).digest('hex') !== record.output_sha256)
       return { sent: false, why: 'its local blob does not match its name' };

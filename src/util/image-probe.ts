@@ -9,10 +9,8 @@
  * That is what the sha256 is for once stored; here the aim is refusing what is plainly not
  * the image we were promised (an HTML error page, a gzip stream, a body cut short).
  */
-import { constants } from 'node:fs';
-import { open } from 'node:fs/promises';
 import { extensionOfKind, mediaTypeOfKind, SNIFF_BYTES, sniffImage, type ImageKind } from './image-sniff.js';
-import { retryFdLimit } from './fd-limit.js';
+import { openRegular } from './read-bounded.js';
 
 /** Random access to the bytes being checked (a buffer or an open file). */
 export interface ByteReader {
@@ -51,18 +49,11 @@ export type ClosableReader = ByteReader & { readonly close?: (() => Promise<void
 
 /** Positional reads of a file (a few small ranges: the head, the tail, JPEG segments). */
 export async function fileReader(path: string): Promise<ClosableReader> {
-  // Without blocking, and a regular file only: one swapped for a FIFO after a caller's stat would
-  // stall the process at the open, a device (`/dev/zero`) read for ever (review-u).
-  const handle = await retryFdLimit(() => open(path, constants.O_RDONLY | constants.O_NONBLOCK));
-  const info = await handle.stat().catch(async (e: unknown) => {
-    await handle.close();
-    throw e;
-  });
-  if (!info.isFile()) {
-    await handle.close();
-    throw Object.assign(new Error(`${path}: not a regular file`), { code: 'EINVAL' });
-  }
-  const { size } = info;
+  // A regular file only, opened without blocking: one swapped for a FIFO after a caller's stat
+  // would stall the process at the open, a device (`/dev/zero`) read for ever (review-u).
+  const opened = await openRegular(path);
+  if (opened === null) throw Object.assign(new Error(`${path}: not a regular file`), { code: 'EINVAL' });
+  const { handle, size } = opened;
   return {
     size,
     read: async (position, length) => {

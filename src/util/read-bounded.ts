@@ -10,10 +10,12 @@
  * missing file their own way; the two refusals are a typed {@link BoundedReadError}.
  * `readBoundedSync` does the same without promises, for cache entries read by the thousand
  * (run records: an async open, fstat, read and close cost ten times the syscalls themselves).
+ * `openRegular` is the open and the check alone, for a caller that reads the file its own way.
  */
 import { closeSync, constants, fstatSync, openSync, readSync, type Stats } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { type FileHandle, open } from 'node:fs/promises';
 import { ExitCode, KontextError, type KontextErrorOptions } from '../errors.js';
+import { retryFdLimit } from './fd-limit.js';
 
 /** Caps of the files kontext parses; each far above anything a real file of that kind needs. */
 export const READ_CAPS = {
@@ -115,6 +117,27 @@ class BoundedBuffer {
     if (this.#filled > this.max) throw new BoundedReadError(this.path, 'too-large', this.max);
     return this.#buf.subarray(0, this.#filled);
   }
+}
+
+/**
+ * `path` opened for reading as {@link readBounded} opens it (without blocking, and retried while
+ * out of file descriptors), for a caller that reads it its own way (a stream, a few ranges): its
+ * handle and the size fstat gives on that descriptor, or `null` (closed again) when it is not a
+ * regular file. The fs error of the open or fstat is thrown as it is.
+ */
+export async function openRegular(
+  path: string,
+): Promise<{ readonly handle: FileHandle; readonly size: number } | null> {
+  const handle = await retryFdLimit(() => open(path, constants.O_RDONLY | constants.O_NONBLOCK));
+  try {
+    const info = await handle.stat();
+    if (info.isFile()) return { handle, size: info.size };
+  } catch (e) {
+    await handle.close();
+    throw e;
+  }
+  await handle.close();
+  return null;
 }
 
 /** Read a regular file of at most `max` bytes. Throws {@link BoundedReadError}, or the fs error. */

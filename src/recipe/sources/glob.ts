@@ -39,15 +39,13 @@ export async function expandGlob(
     return p;
   };
   const stop = { max: MAX_GLOB_FILES, stopped: false };
-  const alternatives = expandBraces(pattern);
+  const alternatives = expandBraces(pattern).map(splitPattern);
   // Checked before any folder is listed (walk-p: `**/../../x/*` walked up to the whole disk).
-  for (const alt of alternatives)
-    if (splitPattern(alt).rest.some((s) => s.kind === 'literal' && s.name === '..'))
-      throw new GlobPatternError(
-        '".." after a wildcard would climb out of the folders it lists; put every ".." before the first wildcard',
-      );
-  for (const alt of alternatives) {
-    const { base, rest, absolute } = splitPattern(alt);
+  if (alternatives.some(({ rest }) => rest.some((s) => s.kind === 'literal' && s.name === '..')))
+    throw new GlobPatternError(
+      '".." after a wildcard would climb out of the folders it lists; put every ".." before the first wildcard',
+    );
+  for (const { base, rest, absolute } of alternatives) {
     const written = absolute ? path.resolve('/', ...base) : path.resolve(cwd, ...base);
     // Its folders on disk in another Unicode form than written (macOS NFD vs NFC: unicode-form.ts).
     const root = (await inOtherUnicodeForm(written)) ?? written;
