@@ -31,20 +31,32 @@ passes:
     variants: 2
 `;
 
+/** A project with the recipe at recipes/bags.yml (its path `real`). */
+async function bagsProject(tag: string): Promise<{ readonly root: string; readonly real: string }> {
+  const root = await tempDir(tag);
+  await mkdir(join(root, '.git'));
+  await mkdir(join(root, 'assets'));
+  await cp(join(ASSETS, 'portrait-astronaut.jpg'), join(root, 'assets', 'portrait-astronaut.jpg'));
+  await mkdir(join(root, 'recipes'));
+  const real = join(root, 'recipes', 'bags.yml');
+  await writeFile(real, RECIPE);
+  return { root, real };
+}
+
+/** `kontext pick recipes/bags.yml bag#3`, frozen (test hook) once it has checked the file; `resume` lets it go on. */
+async function frozenPick(root: string) {
+  const pause = join(root, 'pick.paused');
+  const hooks = { KONTEXT_TEST_HOOKS: '1', KONTEXT_TEST_PAUSE_AT: 'pick-checked', KONTEXT_TEST_PAUSE_FILE: pause };
+  const pick = spawnCli(['pick', 'recipes/bags.yml', 'bag#3'], { cwd: root, env: cliEnv(root, hooks) });
+  await until(() => existsSync(pause), 20_000, 'the pick to check the file', pick.output);
+  return { pick, resume: () => rm(pause) };
+}
+
 describe('two kontext pick at once through two names of one recipe', () => {
   it('the one frozen before its rename and the one through the link both land', async () => {
-    const root = await tempDir('pick-race');
-    await mkdir(join(root, '.git'));
-    await mkdir(join(root, 'assets'));
-    await cp(join(ASSETS, 'portrait-astronaut.jpg'), join(root, 'assets', 'portrait-astronaut.jpg'));
-    await mkdir(join(root, 'recipes'));
-    const real = join(root, 'recipes', 'bags.yml');
-    await writeFile(real, RECIPE);
+    const { root, real } = await bagsProject('pick-race');
     await symlink('bags.yml', join(root, 'recipes', 'current.yml'));
-    const pause = join(root, 'pick.paused');
-    const hooks = { KONTEXT_TEST_HOOKS: '1', KONTEXT_TEST_PAUSE_AT: 'pick-checked', KONTEXT_TEST_PAUSE_FILE: pause };
-    const first = spawnCli(['pick', 'recipes/bags.yml', 'bag#3'], { cwd: root, env: cliEnv(root, hooks) });
-    await until(() => existsSync(pause), 20_000, 'the first pick to check the file', first.output);
+    const { pick: first, resume } = await frozenPick(root);
 
     const second = spawnCli(['pick', 'recipes/current.yml', 'hat#1'], { cwd: root, env: cliEnv(root) });
     // It waits for the first and says so (before the fix it took another mutex, read the old
@@ -52,7 +64,7 @@ describe('two kontext pick at once through two names of one recipe', () => {
     let ended = false;
     void second.done.then(() => (ended = true));
     await until(() => ended || /waiting for another kontext pick/.test(second.output()), 20_000, 'the second pick');
-    await rm(pause);
+    await resume();
     const [a, b] = await Promise.all([first.done, second.done]);
     expect([a.code, b.code], a.stderr + b.stderr).toEqual([0, 0]);
     const text = await readFile(real, 'utf8');
@@ -61,22 +73,13 @@ describe('two kontext pick at once through two names of one recipe', () => {
   }, 30_000);
 
   it("an editor's save while the pick writes is kept: the pick refuses (75), writes nothing (walk-p)", async () => {
-    const root = await tempDir('pick-save');
-    await mkdir(join(root, '.git'));
-    await mkdir(join(root, 'assets'));
-    await cp(join(ASSETS, 'portrait-astronaut.jpg'), join(root, 'assets', 'portrait-astronaut.jpg'));
-    await mkdir(join(root, 'recipes'));
-    const real = join(root, 'recipes', 'bags.yml');
-    await writeFile(real, RECIPE);
-    const pause = join(root, 'pick.paused');
-    const hooks = { KONTEXT_TEST_HOOKS: '1', KONTEXT_TEST_PAUSE_AT: 'pick-checked', KONTEXT_TEST_PAUSE_FILE: pause };
-    const pick = spawnCli(['pick', 'recipes/bags.yml', 'bag#3'], { cwd: root, env: cliEnv(root, hooks) });
-    await until(() => existsSync(pause), 20_000, 'the pick to check the file', pick.output);
+    const { root, real } = await bagsProject('pick-save');
+    const { pick, resume } = await frozenPick(root);
     // The user's save, as editors make it: a new file renamed over the recipe.
     const saved = RECIPE.replace('Put a leather bag on the table', 'Put a red leather bag on the table');
     await writeFile(`${real}.swp`, saved);
     await rename(`${real}.swp`, real);
-    await rm(pause);
+    await resume();
     const r = await pick.done;
     expect(r.code, r.stderr).toBe(75);
     expect(r.stderr).toMatch(/changed on disk since it was read; nothing written/);
@@ -84,19 +87,10 @@ describe('two kontext pick at once through two names of one recipe', () => {
   }, 30_000);
 
   it('a recipe gone at the re-check (an editor saving by delete and create): changed, 75, not 70', async () => {
-    const root = await tempDir('pick-gone');
-    await mkdir(join(root, '.git'));
-    await mkdir(join(root, 'assets'));
-    await cp(join(ASSETS, 'portrait-astronaut.jpg'), join(root, 'assets', 'portrait-astronaut.jpg'));
-    await mkdir(join(root, 'recipes'));
-    const real = join(root, 'recipes', 'bags.yml');
-    await writeFile(real, RECIPE);
-    const pause = join(root, 'pick.paused');
-    const hooks = { KONTEXT_TEST_HOOKS: '1', KONTEXT_TEST_PAUSE_AT: 'pick-checked', KONTEXT_TEST_PAUSE_FILE: pause };
-    const pick = spawnCli(['pick', 'recipes/bags.yml', 'bag#3'], { cwd: root, env: cliEnv(root, hooks) });
-    await until(() => existsSync(pause), 20_000, 'the pick to check the file', pick.output);
+    const { root, real } = await bagsProject('pick-gone');
+    const { pick, resume } = await frozenPick(root);
     await rm(real);
-    await rm(pause);
+    await resume();
     const r = await pick.done;
     expect(r.code, r.stderr).toBe(75);
     expect(r.stderr).toMatch(/changed on disk since it was read; nothing written/);
