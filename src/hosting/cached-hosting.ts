@@ -1,9 +1,11 @@
 /**
- * Reuse for remote strategies (s3, command): a URL recorded in the cache dir is handed out again
- * until shortly before it expires (once it is an hour old, only after the strategy confirms its
- * object is still there: s3's HEAD); otherwise the strategy hosts the image and the new URL is
- * recorded. Concurrent requests for the same bytes share one upload. Either way the file must be
- * a whole image first (guard.ts), and it is hosted with the media type of its bytes; a record
+ * Reuse for remote strategies (s3, command): a record in the cache dir stands for an image
+ * hosted before: a command's with its URL, handed out again until shortly before it expires; an
+ * S3 one with no URL, a new one signed at each reuse (`urlAgain`: no presigned URL stays on
+ * disk). Once a record is an hour old it is reused only after the strategy confirms its object is
+ * still there (s3's HEAD); otherwise the strategy hosts the image and a new record is written.
+ * Concurrent requests for the same bytes share one upload. Either way the file must be a whole
+ * image first (guard.ts), and it is hosted with the media type of its bytes; a record
  * made with another label (or none: an older kontext named the type by the file's extension) is
  * hosted again once and recorded with the right one.
  */
@@ -30,6 +32,14 @@ export interface RemoteStrategy {
    * record is trusted until it expires (a command's URL cannot be checked).
    */
   stillHosted?(image: LabelledImage, signal: AbortSignal | undefined): Promise<boolean>;
+  /**
+   * A URL for bytes hosted before, made without a network call (s3: presigned, or
+   * `public_base_url` + key). With it, records keep no URL and one is made at each reuse: a
+   * presigned URL carries the access key id and, with temporary credentials, the session token,
+   * which must not stay in the cache (walk-o). A record written with a URL is not reused then: it
+   * is hosted again (a HEAD finds the object) and rewritten without one.
+   */
+  urlAgain?(image: LabelledImage): Promise<Pick<HostResult, 'url' | 'expiresAt'>>;
   /** The dry-run line when no fresh URL is recorded; `hostedBefore`: an expired one is. */
   preview(image: HostableImage, hostedBefore: boolean): HostingPreview;
   close?(): Promise<void>;
@@ -84,8 +94,24 @@ export function createCachedHosting(
   ): Promise<HostedUrl> {
     const hostedAt = rt.now();
     const result = await strategy.host(image, signal);
-    await writeRecord(file, { url: result.url, hostedAt, expiresAt: result.expiresAt, mediaType: image.mediaType });
+    const url = strategy.urlAgain ? null : result.url;
+    await writeRecord(file, {
+      url,
+      hostedAt,
+      expiresAt: url === null ? null : result.expiresAt,
+      mediaType: image.mediaType,
+    });
     return { ...result, via: strategy.mode };
+  }
+
+  /** Whether `rec` may stand for `image` now: same label, the strategy's kind of record, not expiring. */
+  function reusable(rec: UrlRecord | null, mediaType: string | null): rec is UrlRecord {
+    return (
+      rec !== null &&
+      rec.mediaType === mediaType &&
+      (rec.url === null) === (strategy.urlAgain !== undefined) &&
+      isHostedUrlReusable(rec.hostedAt, rec.expiresAt, rt.now())
+    );
   }
 
   return {
@@ -98,12 +124,10 @@ export function createCachedHosting(
       const file = recordPath(cacheDir, strategy.mode, configId, sha);
       if (!options.forceRefresh) {
         const rec = await readRecord(file);
-        if (
-          rec?.mediaType === labelled.mediaType &&
-          isHostedUrlReusable(rec.hostedAt, rec.expiresAt, rt.now()) &&
-          (await stillThere(labelled, sha, rec, options.signal))
-        ) {
-          return { url: rec.url, expiresAt: rec.expiresAt, uploaded: false, bytesUploaded: 0, via: 'cache' };
+        if (reusable(rec, labelled.mediaType) && (await stillThere(labelled, sha, rec, options.signal))) {
+          const again = rec.url === null ? await strategy.urlAgain?.(labelled) : undefined;
+          const { url, expiresAt } = again ?? { url: rec.url ?? '', expiresAt: rec.expiresAt };
+          return { url, expiresAt, uploaded: false, bytesUploaded: 0, via: 'cache' };
         }
       }
       let pending = inflight.get(sha);
@@ -119,9 +143,7 @@ export function createCachedHosting(
       // A record made under another label is not the URL the run would use: it hosts anew.
       const label = await previewMediaType(image.path);
       const rec = label !== null && found?.mediaType === label ? found : null;
-      const now = rt.now();
-      if (rec && isHostedUrlReusable(rec.hostedAt, rec.expiresAt, now))
-        return reusePreview(rec.url, rec.expiresAt, now);
+      if (reusable(rec, label)) return reusePreview(rec.url, rec.expiresAt, rt.now());
       return strategy.preview({ ...image, bytes: await previewSize(image) }, rec !== null);
     },
     async close(): Promise<void> {

@@ -36,7 +36,16 @@ export function inlinePreview(dataUriLength: number): HostingPreview {
   };
 }
 
-export function reusePreview(url: string, expiresAt: number | null, nowMs: number): HostingPreview {
+/** `url` null: the bytes are hosted and the run makes a URL for them (s3 records keep none). */
+export function reusePreview(url: string | null, expiresAt: number | null, nowMs: number): HostingPreview {
+  if (url === null)
+    return {
+      action: 'reuse',
+      bytes: 0,
+      expiresAt,
+      redactedUrl: null,
+      text: 'reuse the uploaded object (a URL is made for the run)',
+    };
   const when = expiresAt === null ? 'does not expire' : `expires in ${formatDuration(expiresAt - nowMs)}`;
   return { action: 'reuse', bytes: 0, expiresAt, redactedUrl: redactUrl(url), text: `reuse hosted URL (${when})` };
 }

@@ -62,6 +62,13 @@ export function createS3Strategy(
     return { url, expiresAt: now + settings.presignTtlSeconds * 1000 };
   }
 
+  async function checkedUrlOf(ref: ObjectRef): Promise<{ url: string; expiresAt: number | null }> {
+    const hosted = await urlOf(ref);
+    // A bucket on localhost (MinIO) or a LAN CDN: the upload cost nothing, a submit would.
+    if (options.allowPrivateUrls !== true) refusePrivateUrl(hosted.url, 'S3 hosting gives');
+    return hosted;
+  }
+
   return {
     mode: 's3',
     identity: identityOf(settings),
@@ -77,10 +84,11 @@ export function createS3Strategy(
           ops.putObject(ref, { ...image, ...copy }, rt, signal),
         );
       }
-      const hosted = await urlOf(ref);
-      // A bucket on localhost (MinIO) or a LAN CDN: the upload cost nothing, a submit would.
-      if (options.allowPrivateUrls !== true) refusePrivateUrl(hosted.url, 'S3 hosting gives');
-      return { ...hosted, uploaded: !present, bytesUploaded };
+      return { ...(await checkedUrlOf(ref)), uploaded: !present, bytesUploaded };
+    },
+    // Records keep no URL (a presigned one holds the credentials' id and session token): signed anew.
+    async urlAgain(image: LabelledImage): Promise<{ url: string; expiresAt: number | null }> {
+      return checkedUrlOf(await refFor(image));
     },
     async stillHosted(image: LabelledImage, signal: AbortSignal | undefined): Promise<boolean> {
       const ref = await refFor(image);

@@ -1,31 +1,41 @@
 /**
  * Hosted-URL records: `<cacheDir>/hosted/<mode>-<fingerprint>/<sha256>.json` = `{ url, expires_at,
- * media_type }`. The media type is the one the URL was hosted with (the object's extension and
- * `Content-Type`, a command's `KONTEXT_EXT`): a record without one, or with another (written by
- * a kontext that labelled images by their file name), is not reused.
+ * media_type }`, or for s3 `{ expires_at: null, media_type }` with no URL: the object is in the
+ * bucket and a URL is made again for each use (cached-hosting.ts `urlAgain`), so no presigned URL,
+ * with its access key id and session token, is kept on disk. The media type is the one the
+ * image was hosted with (the object's extension and `Content-Type`, a command's `KONTEXT_EXT`):
+ * a record without one, or with another (written by a kontext that labelled images by their file
+ * name), is not reused.
  * The fingerprint covers the settings that decide where an object lives (bucket, endpoint,
  * prefix, command...), so a changed `hosting:` block never reuses another bucket's URL.
- * Records may hold presigned URLs: files are 0600 in a 0700 folder, and nothing else is in them.
+ * A command's record keeps the URL it printed, which may be signed: files are 0600 in a 0700
+ * folder, nothing else is in them, and `kontext gc` removes them once expired (store/gc-hosted.ts).
  */
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { mkdirp } from '../util/mkdir-p.js';
 import { z } from 'zod';
 import { writeFileAtomic } from '../store/atomic.js';
+import { layout } from '../store/layout.js';
 import { READ_CAPS, readBoundedText } from '../util/read-bounded.js';
 
 const RECORD_VERSION = 1;
 
 const recordSchema = z.object({
   version: z.literal(RECORD_VERSION),
-  url: z.string().min(1).describe('The hosted URL; may be presigned (secret until it expires).'),
+  url: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('The hosted URL (may be signed: secret until it expires); none when one is made for each use.'),
   hosted_at: z.iso.datetime().describe('When the URL was made.'),
   expires_at: z.iso.datetime().nullable().describe('When the URL stops working; null = never.'),
   media_type: z.string().min(1).optional().describe("The media type the image was hosted with (its bytes')."),
 });
 
 export interface UrlRecord {
-  readonly url: string;
+  /** `null`: the bytes are hosted and a URL is made for each use (s3). */
+  readonly url: string | null;
   readonly hostedAt: number;
   readonly expiresAt: number | null;
   /** `null`: written before records carried it. */
@@ -41,7 +51,7 @@ export function fingerprint(identity: Readonly<Record<string, unknown>>): string
 
 /** Where the record for one image lives. */
 export function recordPath(cacheDir: string, mode: string, configFingerprint: string, sha256: string): string {
-  return join(cacheDir, 'hosted', `${mode}-${configFingerprint}`, `${sha256}.json`);
+  return join(layout.hosted(cacheDir), `${mode}-${configFingerprint}`, `${sha256}.json`);
 }
 
 /** The record, or `null` when missing or unreadable (a damaged record just means re-hosting). */
@@ -62,7 +72,7 @@ export async function readRecord(file: string): Promise<UrlRecord | null> {
   if (!parsed.success) return null;
   const { url, hosted_at, expires_at, media_type } = parsed.data;
   return {
-    url,
+    url: url ?? null,
     hostedAt: Date.parse(hosted_at),
     expiresAt: expires_at === null ? null : Date.parse(expires_at),
     mediaType: media_type ?? null,
@@ -74,7 +84,7 @@ export async function writeRecord(file: string, record: UrlRecord): Promise<void
   await mkdirp(join(file, '..'), 0o700);
   const body: z.infer<typeof recordSchema> = {
     version: RECORD_VERSION,
-    url: record.url,
+    ...(record.url === null ? {} : { url: record.url }),
     hosted_at: new Date(record.hostedAt).toISOString(),
     expires_at: record.expiresAt === null ? null : new Date(record.expiresAt).toISOString(),
     ...(record.mediaType === null ? {} : { media_type: record.mediaType }),

@@ -17,13 +17,12 @@
  * could write the memo of a folder it just created and lose it: a cache, its files are hashed
  * again.
  */
-import type { Stats } from 'node:fs';
-import { lstat, stat, unlink } from 'node:fs/promises';
+import { stat, unlink } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
 import { isBoundedReadError, READ_CAPS, readBoundedText } from '../util/read-bounded.js';
 import { STALE_TEMP_MS } from './atomic.js';
 import { isCode } from './errno.js';
-import { listDir } from './list-dir.js';
+import { listDir, lstatOrNull } from './list-dir.js';
 import { memoDirOf, memoFileOf } from './source-hash.js';
 
 /** The names `memoFileOf` gives; anything else in `sources/` (temps included) is not looked at here. */
@@ -91,13 +90,4 @@ async function isGone(folder: string): Promise<boolean> {
     (s) => !s.isDirectory(),
     (e: unknown) => isCode(e, 'ENOENT', 'ENOTDIR'),
   );
-}
-
-async function lstatOrNull(path: string): Promise<Stats | null> {
-  try {
-    return await lstat(path);
-  } catch (e) {
-    if (isCode(e, 'ENOENT')) return null;
-    throw e;
-  }
 }

@@ -12,12 +12,13 @@
  * - A record goes before its blob, and a blob goes only when no remaining record points to it,
  *   so no record is left pointing to a missing blob.
  * - Temp files left by a crash (atomic-write siblings `.<name>.<suffix>.tmp` beside records,
- *   blobs, journal entries and memos; anything in `tmp/`, `.part` downloads included) go once
+ *   blobs, journal entries, memos and hosting records; anything in `tmp/`, `.part` downloads included) go once
  *   they are a day old, or sooner when their name's writer is provably dead (atomic.ts
  *   `isStaleTemp`), whatever the limits (opening a store sweeps only `tmp/`). A younger one of a
  *   live writer, or of one we cannot check, may be a write in progress and is never touched.
  * - Source-hash memo files (`sources/`) of folders that no longer exist, and day-old ones no run
- *   can read, go whatever the limits (`gc-memos.ts`); a kept memo is not rewritten.
+ *   can read, go whatever the limits (`gc-memos.ts`); a kept memo is not rewritten. So do hosting
+ *   records no run will use (`hosted/`: expired, or an s3 one keeping a presigned URL: `gc-hosted.ts`).
  * - Safe beside a running `kontext run`: the cache is scanned first, then the journal read, then the
  *   lock files found and read. A run journals a node before its record exists and drops the entry
  *   only once the node's lock entry is on disk, so every record the scan met is, when gc looks,
@@ -49,6 +50,7 @@ import { idTempsIn } from './journal-id-temp.js';
 import { isCode } from './errno.js';
 import { StoreError } from './errors.js';
 import { withFileMutex, type FileMutexOptions } from './file-mutex.js';
+import { pruneHosted } from './gc-hosted.js';
 import { pruneMemos } from './gc-memos.js';
 import { listFanOut, listIn } from './list-dir.js';
 import { type GcRoots, readGcRoots } from './gc-roots.js';
@@ -116,6 +118,8 @@ export interface GcReport {
   readonly staleTemps: GcTemps;
   /** Source-hash memo files of folders that no longer exist, or unreadable and a day old (`gc-memos.ts`). */
   readonly staleMemos: GcTemps;
+  /** Hosting records no run will use: expired, s3 ones keeping a presigned URL, day-old torn ones (`gc-hosted.ts`). */
+  readonly staleHosted: GcTemps;
   /** Markers of written outputs (written.ts) not renewed for `olderThanMs`; none without it. */
   readonly oldMarkers: number;
 }
@@ -156,6 +160,7 @@ export async function gcStore(root: string, options: GcOptions): Promise<GcRepor
       overLimit: false,
       staleTemps: { files: 0, bytes: 0 },
       staleMemos: { files: 0, bytes: 0 },
+      staleHosted: { files: 0, bytes: 0 },
       oldMarkers: 0,
     };
   }
@@ -199,6 +204,7 @@ class Collector {
     const staleTemps = await this.#staleTemps();
     const { now, dryRun = false } = this.options;
     const staleMemos = await pruneMemos(this.root, { now, dryRun });
+    const staleHosted = await pruneHosted(this.root, { now, dryRun });
     const oldMarkers = olderThanMs === undefined ? 0 : await pruneWritten(this.root, { olderThanMs, now, dryRun });
     return {
       cacheDir: this.root,
@@ -216,6 +222,7 @@ class Collector {
       overLimit: maxBytes !== undefined && after.bytes > maxBytes,
       staleTemps,
       staleMemos,
+      staleHosted,
       oldMarkers,
     };
   }
@@ -226,9 +233,11 @@ class Collector {
     // A dead run's intent's request id in a temp stays with the intent (journal-id-temp.ts).
     const journal = await listIn(layout.journal(this.root));
     const idTemps = await idTempsIn(journal);
+    const hosted = await Promise.all((await listIn(layout.hosted(this.root))).map(({ path }) => listIn(path)));
     const siblings = [
       ...journal.filter(({ name }) => !idTemps.has(name)),
       ...(await listIn(memoDirOf(this.root))),
+      ...hosted.flat(),
     ].filter(({ name }) => isTempName(name));
     const candidates = [...this.#temps, ...siblings.map((t) => t.path)];
     for (const { path } of await listIn(layout.tmp(this.root))) candidates.push(path);

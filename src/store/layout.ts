@@ -11,6 +11,7 @@
  * <root>/poll-times/<provider>-<hash>.json   learned completion times (src/providers/polling/)
  * <root>/used/<sha256>             stamps: this set of records was marked used (touch.ts)
  * <root>/remote-pending/<key>      uploads still due to a remote cache (src/remote/pending.ts)
+ * <root>/hosted/<mode>-<fp>/<sha256>.json   what hosting put where (src/hosting/url-cache.ts)
  * ```
  */
 import { join } from 'node:path';
@@ -37,6 +38,7 @@ export const layout = {
   journal: (root: string) => join(root, 'journal'),
   remotePending: (root: string) => join(root, 'remote-pending'),
   tmp: (root: string) => join(root, 'tmp'),
+  hosted: (root: string) => join(root, 'hosted'),
   blob: (root: string, sha256: string) => join(root, 'blobs', sha256.slice(0, 2), sha256),
   record: (root: string, key: string) => join(root, 'records', key.slice(0, 2), `${key}.json`),
   journalEntry: (root: string, key: string) => join(root, 'journal', `${key}.json`),

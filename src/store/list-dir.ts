@@ -1,5 +1,6 @@
 /** Folder listings for `kontext gc`'s sweeps of the cache dir: a missing folder lists as empty. */
-import { readdir } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
+import { lstat, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isCode } from './errno.js';
 
@@ -25,4 +26,14 @@ export async function listFanOut(dir: string): Promise<{ name: string; path: str
     for (const name of (await listDir(join(dir, sub))).sort()) out.push({ name, path: join(dir, sub, name) });
   }
   return out;
+}
+
+/** `lstat` of a file a sweep met, or null once it is gone. */
+export async function lstatOrNull(path: string): Promise<Stats | null> {
+  try {
+    return await lstat(path);
+  } catch (e) {
+    if (isCode(e, 'ENOENT')) return null;
+    throw e;
+  }
 }

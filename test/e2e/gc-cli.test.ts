@@ -7,6 +7,7 @@ import { mkdir, mkdtemp, readdir, rm, stat, utimes, writeFile } from 'node:fs/pr
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { recordPath, writeRecord } from '../../src/hosting/url-cache.js';
 import { openStore } from '../../src/store/index.js';
 import { memoFileOf } from '../../src/store/source-hash.js';
 import { createProject, recipeYaml, type Project } from '../helpers/run-fixtures.js';
@@ -53,6 +54,15 @@ describe('kontext gc', () => {
     return { memo, bytes: (await stat(memo)).size };
   }
 
+  /** A hosting command's record whose (signed) URL expired an hour ago, as src/hosting writes it. */
+  async function expiredHostingRecord(): Promise<{ path: string; bytes: number }> {
+    const path = recordPath(ctx.cache, 'command', '0123456789abcdef', 'e'.repeat(64));
+    const hour = 3_600_000;
+    const url = 'https://cdn.example/e.png?sig=kontext-canary';
+    await writeRecord(path, { url, hostedAt: Date.now() - 2 * hour, expiresAt: Date.now() - hour, mediaType: null });
+    return { path, bytes: (await stat(path)).size };
+  }
+
   async function cacheFiles(): Promise<string[]> {
     return (await readdir(ctx.cache, { recursive: true, withFileTypes: true }))
       .filter((d) => d.isFile())
@@ -81,6 +91,7 @@ describe('kontext gc', () => {
       });
       await ageCache(40 * DAY);
       const gone = await memoOfDeletedFolder();
+      const hosted = await expiredHostingRecord();
       const before = await cacheFiles();
 
       const dry = await kontext(['gc', '--older-than', '30d', '--dry-run']);
@@ -88,6 +99,7 @@ describe('kontext gc', () => {
       // The other recipe's record, its output and its change map (review.map_sha256).
       expect(dry.stdout).toMatch(/^gc --dry-run: would remove 1 record and 2 blobs, freeing .* \(nothing changed\)/);
       expect(dry.stdout).toContain(`would remove 1 memo file of a folder that no longer exists (${gone.bytes} B)\n`);
+      expect(dry.stdout).toContain(`would remove 1 hosting record no run will use (${hosted.bytes} B)\n`);
       expect(await cacheFiles()).toEqual(before);
 
       const r = await kontext(['gc', '--older-than', '30d', '--json']);
@@ -100,7 +112,9 @@ describe('kontext gc', () => {
         journal_entries: 1,
         removed: { records: 1, blobs: 2 },
         stale_memos: { files: 1, bytes: gone.bytes },
+        stale_hosted: { files: 1, bytes: hosted.bytes },
       });
+      await expect(stat(hosted.path)).rejects.toMatchObject({ code: 'ENOENT' });
       await expect(stat(gone.memo)).rejects.toMatchObject({ code: 'ENOENT' });
       expect(await store.hasBlob(input)).toBe(true);
       expect(await store.journal.list()).toHaveLength(1);

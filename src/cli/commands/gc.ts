@@ -50,6 +50,11 @@ function describe(r: GcCacheReport, cwd: string): string[] {
     const memos = `${plural(r.staleMemos.files, 'memo file')} of ${of} (${formatBytes(r.staleMemos.bytes)})`;
     lines.push(r.dryRun ? `would remove ${memos}` : `removed ${memos}`);
   }
+  if (r.staleHosted.files > 0) {
+    const { files, bytes } = r.staleHosted;
+    const hosted = `${plural(files, 'hosting record')} no run will use (${formatBytes(bytes)})`;
+    lines.push(r.dryRun ? `would remove ${hosted}` : `removed ${hosted}`);
+  }
   if (r.oldMarkers > 0) {
     const markers = `${plural(r.oldMarkers, 'marker')} of outputs kontext wrote (used by the hand-edit check)`;
     lines.push(r.dryRun ? `would remove ${markers}` : `removed ${markers}`);
@@ -92,6 +97,7 @@ function toJson(r: GcCacheReport): Record<string, unknown> {
     over_limit: r.overLimit,
     stale_temps: r.staleTemps,
     stale_memos: r.staleMemos,
+    stale_hosted: r.staleHosted,
     old_markers: r.oldMarkers,
   };
 }

@@ -3,7 +3,7 @@
  * alone, never from the network.
  */
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createHosting, type HostingConfig } from '../../../src/hosting/index.js';
@@ -70,12 +70,19 @@ describe('describe() for --dry-run', () => {
     expect(s3.requests).toHaveLength(0);
 
     await h.urlFor(img);
-    clock.advance(19 * 60_000 + 1000);
-    const reuse = await h.describe(img);
-    expect(reuse).toMatchObject({ action: 'reuse', bytes: 0, text: 'reuse hosted URL (expires in 40 min)' });
-    expect(reuse.redactedUrl).toBe(`${s3.endpoint}/${s3.bucket}/${img.sha256}.png?…`);
+    // The record keeps no URL (a presigned one holds the credentials' id): one is signed for each run.
+    const reused = { action: 'reuse', bytes: 0, text: 'reuse the uploaded object (a URL is made for the run)' };
+    for (const later of [19 * 60_000, 40 * 60_000]) {
+      clock.advance(later);
+      expect(await h.describe(img)).toMatchObject({ ...reused, redactedUrl: null, expiresAt: null });
+    }
 
-    clock.advance(40 * 60_000);
+    // A record an older kontext wrote, with a presigned URL now expired: signed anew, not uploaded.
+    const [record] = await project.hostedRecords();
+    if (!record) throw new Error('no hosted record');
+    const expired = new Date(clock.now() - 60_000).toISOString();
+    const url = `${s3.endpoint}/${s3.bucket}/${img.sha256}.png?X-Amz-Signature=beef`;
+    await writeFile(record.path, JSON.stringify({ ...JSON.parse(record.text), url, expires_at: expired }));
     expect(await h.describe(img)).toMatchObject({
       action: 'rehost',
       text: 'already uploaded; URL expired, will sign a new one',

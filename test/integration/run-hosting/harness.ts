@@ -206,15 +206,18 @@ export function submittedUrls(project: Project, from = 0): { prompt: string; url
 }
 
 /**
- * A fresh s3rver and a project holding its test AWS credentials for every test of the calling
- * file (registers the hooks; `use` receives them each time).
+ * A fresh s3rver and a project holding its test AWS credentials (and `env`) for every test of the
+ * calling file (registers the hooks; `use` receives them each time).
  */
-export function useS3Project(use: (s3: TestS3Server, project: Project) => void): void {
+export function useS3Project(
+  use: (s3: TestS3Server, project: Project) => void,
+  env: Readonly<Record<string, string>> = {},
+): void {
   let s3: TestS3Server | undefined;
   let project: Project | undefined;
   beforeEach(async () => {
     s3 = await startS3Server();
-    project = await createProject({ ...TEST_AWS_ENV });
+    project = await createProject({ ...TEST_AWS_ENV, ...env });
     // The user's own bucket: a recipe naming the same destination needs no --trust-recipe-hosting.
     await mkdir(project.configDir, { recursive: true });
     await writeFile(join(project.configDir, 'config.json'), JSON.stringify({ hosting: s3Hosting(s3) }));

@@ -4,7 +4,7 @@
  * upload per distinct source image, no upload of intermediate outputs, a second run that
  * uploads and submits nothing, and re-signing (not re-uploading) once recorded URLs expire.
  */
-import { readFile, readdir } from 'node:fs/promises';
+import { readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { problemLines, type HostingConfig, type KontextError } from '../../../src/index.js';
@@ -24,14 +24,14 @@ const hosting = (extra: Partial<Extract<HostingConfig, { mode: 's3' }>> = {}): H
 const presignedGets = (): number =>
   s3.requests.filter((r) => r.method === 'GET' && r.presigned && r.status === 200).length;
 
-async function hostedRecords(): Promise<{ url: string; hosted_at: string; expires_at: string | null }[]> {
+async function hostedRecords(): Promise<{ url?: string; hosted_at: string; expires_at: string | null }[]> {
   const dir = join(project.cacheDir, 'hosted');
   const files = (await readdir(dir, { recursive: true, withFileTypes: true })).filter((d) => d.isFile());
   return Promise.all(
     files.map(
       async (d) =>
         JSON.parse(await readFile(join(d.parentPath, d.name), 'utf8')) as {
-          url: string;
+          url?: string;
           hosted_at: string;
           expires_at: string | null;
         },
@@ -63,7 +63,8 @@ describe('kontext run with hosting: s3 (presigned URLs)', () => {
 
     const records = await hostedRecords();
     expect(records).toHaveLength(3);
-    expect(records.every((r) => r.url.includes('X-Amz-Signature=') && r.expires_at !== null)).toBe(true);
+    // No presigned URL is kept (it holds the credentials' id, and a session token when there is one).
+    expect(records.every((r) => r.url === undefined && r.expires_at === null)).toBe(true);
 
     const before = s3.requests.length;
     const second = await project.run();
@@ -72,26 +73,46 @@ describe('kontext run with hosting: s3 (presigned URLs)', () => {
     expect(s3.requests.length).toBe(before);
   });
 
-  it('re-signs URLs whose records expired, without uploading again', async () => {
+  it('signs a new URL from the record of an uploaded object, hours later, without uploading again', async () => {
     await project.writeRecipe(recipeYaml({ hosting: hosting() }));
     expect(summaryOf(await project.run()).exitCode).toBe(0);
     const firstRecords = await hostedRecords();
 
-    // Two hours later the 1 h presigned URLs are stale; forcing the source passes needs them again.
+    // Two hours later a 1 h presigned URL would be stale; forcing the source passes needs URLs again.
     const offset = 2 * 3600_000;
-    const later = Date.now() + offset;
     const again = await project.run({ now: () => Date.now() + offset, options: { force: ['background', 'label'] } });
     expect(failures(again)).toEqual([]);
     expect(summaryOf(again)).toMatchObject({ exitCode: 0, submitted: 3 });
     expect(s3.count('PUT')).toBe(3);
+    // The records are over an hour old: one HEAD each (is the object still there?), then signed anew.
     expect(s3.count('HEAD')).toBe(6);
     expect(presignedGets()).toBe(6);
-    const renewed = await hostedRecords();
-    expect(renewed).toHaveLength(3);
-    for (const r of renewed) {
-      expect(Date.parse(r.hosted_at)).toBeGreaterThanOrEqual(later);
-      expect(firstRecords.some((old) => old.url === r.url)).toBe(false);
+    expect(await hostedRecords()).toEqual(firstRecords);
+  });
+
+  it('hosts again, without uploading, an image whose record kept a presigned URL, and keeps none', async () => {
+    await project.writeRecipe(recipeYaml({ hosting: hosting() }));
+    expect(summaryOf(await project.run()).exitCode).toBe(0);
+    // As an older kontext wrote them: a presigned URL with a session token in each record.
+    const dir = join(project.cacheDir, 'hosted');
+    const files = (await readdir(dir, { recursive: true, withFileTypes: true })).filter((d) => d.isFile());
+    const token = 'FwoGZXIvYXdzEBYaDOLDSESSIONTOKEN';
+    for (const d of files) {
+      const path = join(d.parentPath, d.name);
+      const rec = JSON.parse(await readFile(path, 'utf8')) as Record<string, unknown>;
+      const url = `${s3.endpoint}/${s3.bucket}/inputs/x.jpg?X-Amz-Security-Token=${token}&X-Amz-Signature=beef`;
+      const expires = new Date(Date.now() + 3600_000).toISOString();
+      await writeFile(path, JSON.stringify({ ...rec, url, expires_at: expires }));
     }
+    const again = await project.run({ options: { force: ['background', 'label'] } });
+    expect(failures(again)).toEqual([]);
+    expect(summaryOf(again)).toMatchObject({ exitCode: 0, submitted: 3 });
+    expect(s3.count('PUT')).toBe(3);
+    expect(presignedGets()).toBe(6);
+    const records = await hostedRecords();
+    expect(records).toHaveLength(3);
+    expect(records.every((r) => r.url === undefined && r.expires_at === null)).toBe(true);
+    for (const d of files) expect(await readFile(join(d.parentPath, d.name), 'utf8')).not.toContain(token);
   });
 
   it('refuses a presign TTL under 15 min in the recipe, naming its line, before any upload', async () => {
