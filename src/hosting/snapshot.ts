@@ -9,19 +9,23 @@
  * `/dev/zero`, or a file still growing, cannot fill the disk). Streamed, so memory stays flat
  * whatever the image's size and `-j`. The copy keeps the file's name (mode 0644, as an uploader
  * that keeps modes would publish it) in a folder of its own under the system's temp folder (mode
- * 0700), removed once the upload is over; a kill -9 meanwhile leaves it there, private, until the
- * system clears its temp folder.
+ * 0700), removed once the upload is over. The folder's name carries this process's tag
+ * (`kontext-host-<tag>.XXXXXX`, util/process-tag.ts): a kill -9 or a second Ctrl-C mid-upload
+ * leaves it behind, and the next kontext to make a copy in that temp folder removes the folders of
+ * dead processes first (its own user's, real folders only; review-u).
  */
 import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { type FileHandle, mkdtemp, rm } from 'node:fs/promises';
+import { type FileHandle, lstat, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { retryFdLimit } from '../util/fd-limit.js';
 import { fileReader } from '../util/image-probe.js';
+import { writerIsDead } from '../util/process-tag.js';
 import { openRegular } from '../util/read-bounded.js';
+import { uniqueSuffix } from '../util/unique-suffix.js';
 import { HostingError } from './errors.js';
 import { assertSameBytes, refuseUnlessImage } from './guard.js';
 import type { LabelledImage } from './types.js';
@@ -40,7 +44,9 @@ export async function withSnapshot<T>(
   const source = await openSource(image.path);
   let dir: string;
   try {
-    dir = await retryFdLimit(() => mkdtemp(join(tmpdir(), 'kontext-host-')));
+    const temp = tmpdir();
+    dir = await retryFdLimit(() => mkdtemp(join(temp, `${PREFIX}${uniqueSuffix()}.`)));
+    await sweepDeadCopiesOnce(temp, dir);
   } catch (e) {
     await source.handle.close();
     throw tempFailure(e);
@@ -59,6 +65,39 @@ export async function withSnapshot<T>(
     return await use({ path, bytes });
   } finally {
     await rm(dir, { recursive: true, force: true, maxRetries: 3 }).catch(() => undefined);
+  }
+}
+
+const PREFIX = 'kontext-host-';
+
+/** Temp folders swept of dead processes' copies by this process (once each is enough). */
+const swept = new Map<string, Promise<void>>();
+
+/**
+ * Remove the copy folders a dead kontext left in `temp` (a kill -9 or a second Ctrl-C during an
+ * upload): by the tag in their name, so a live process's copy is never touched, and only this
+ * user's real folders (not a link, nor another user's folder in a shared /tmp). Best effort: made
+ * after this process's own folder, which names the user.
+ */
+function sweepDeadCopiesOnce(temp: string, ours: string): Promise<void> {
+  let sweep = swept.get(temp);
+  if (sweep === undefined) {
+    sweep = sweepDeadCopies(temp, ours).catch(() => undefined);
+    swept.set(temp, sweep);
+  }
+  return sweep;
+}
+
+/** `ours`: the folder this process just made there, whose owner is this user. */
+async function sweepDeadCopies(temp: string, ours: string): Promise<void> {
+  const { uid } = await lstat(ours);
+  for (const name of await readdir(temp)) {
+    const dot = name.lastIndexOf('.');
+    if (!name.startsWith(PREFIX) || dot < 0 || !writerIsDead(name.slice(PREFIX.length, dot))) continue;
+    const path = join(temp, name);
+    const info = await lstat(path).catch(() => null);
+    if (info === null || !info.isDirectory() || info.uid !== uid) continue;
+    await rm(path, { recursive: true, force: true }).catch(() => undefined);
   }
 }
 

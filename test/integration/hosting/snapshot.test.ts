@@ -3,18 +3,21 @@
  * checked, removed afterwards. A FIFO or a device swapped in for the file is refused at once
  * (before, the open of a FIFO froze the process and /dev/zero filled the temp disk: review-u); a
  * temp folder it cannot write is a HostingError (73) naming it; a label naming another kind than
- * the copy's bytes is refused as a change.
+ * the copy's bytes is refused as a change. A copy a killed kontext left behind is removed by the
+ * next one to make a copy there, a live one's never.
  */
-import { execFileSync } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterEach, beforeEach, describe, expect, it, onTestFinished } from 'vitest';
 import { HostingError } from '../../../src/hosting/errors.js';
 import { withSnapshot } from '../../../src/hosting/snapshot.js';
 import { fileReader } from '../../../src/util/image-probe.js';
+import { processTag } from '../../../src/util/process-tag.js';
 import { jpegHolding } from '../../helpers/test-images.js';
 
 let dir = '';
@@ -118,4 +121,54 @@ describe('withSnapshot', () => {
     execFileSync('mkfifo', [fifo]);
     await expect(fileReader(fifo)).rejects.toThrow(/not a regular file/);
   });
+
+  it.skipIf(processTag === '')(
+    "a dead kontext's copy (kill -9 mid-upload) is removed before the next copy; a live one's is kept",
+    async () => {
+      const [dead, live] = [await uploader('dead.jpg'), await uploader('live.jpg')];
+      onTestFinished(async () => {
+        live.child.kill('SIGKILL');
+        await live.exited;
+      });
+      dead.child.kill('SIGKILL');
+      await dead.exited;
+      // What else may sit there: a link named like a dead writer's copy, and an untagged name.
+      const outside = join(dir, 'outside');
+      execFileSync('mkdir', [outside]);
+      await writeFile(join(outside, 'keep.txt'), 'keep');
+      const deadTag = /kontext-host-(p\d+t\d+h[0-9a-f]{8})_/.exec(dead.folder)?.[1];
+      const link = join(tmp, `kontext-host-${deadTag}_abcdef-9.Aa11Bb`);
+      await symlink(outside, link);
+      const untagged = join(tmp, 'kontext-host-Xy12Zq');
+      execFileSync('mkdir', [untagged]);
+
+      const image = await jpeg('next.jpg');
+      await withSnapshot(image, undefined, async () => undefined);
+      expect(existsSync(dead.folder)).toBe(false);
+      expect(existsSync(join(live.folder, 'live.jpg'))).toBe(true);
+      expect(existsSync(link) && existsSync(untagged)).toBe(true);
+      expect(await readFile(join(outside, 'keep.txt'), 'utf8')).toBe('keep');
+    },
+    30_000,
+  );
 });
+
+/** A node process (the built code) holding a copy of `name` open, as an upload in progress. */
+async function uploader(name: string): Promise<{ child: ChildProcess; folder: string; exited: Promise<void> }> {
+  const image = await jpeg(name);
+  const module = pathToFileURL(join(process.cwd(), 'dist', 'hosting', 'snapshot.js')).href;
+  const script =
+    `const { withSnapshot } = await import(${JSON.stringify(module)});` +
+    `await withSnapshot(${JSON.stringify(image)}, undefined, async ({ path }) => {` +
+    `  console.log(path); await new Promise(() => setInterval(() => {}, 1000)); });`;
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
+    env: { ...process.env, TMPDIR: tmp },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const path = await new Promise<string>((resolve, reject) => {
+    child.stdout?.once('data', (d: Buffer) => resolve(d.toString().trim()));
+    child.once('exit', (code) => reject(new Error(`uploader exited (${code}) before copying`)));
+  });
+  return { child, folder: dirname(path), exited };
+}
