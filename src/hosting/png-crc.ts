@@ -2,12 +2,14 @@
  * A PNG's chunk checksums, checked before the image is sent (image-check.ts asks): every chunk
  * carries a CRC-32 of its type and data, so bytes garbled in the middle of the pixel data — which
  * the structural probe cannot see, the signature, header and IEND being intact — are found
- * without decoding. The file is read once, front to back, in large windows (zlib's CRC-32 runs
- * at memory speed). Chunks after IEND (a trailer kontext allows) are not the image's: not read.
+ * without decoding; and the image data is inflated as it is read (png-data.ts: CRCs match a
+ * stream zlib cannot inflate as well). The file is read once, front to back, in large windows.
+ * Chunks after IEND (a trailer kontext allows) are not the image's: not read.
  * JPEG, WebP, GIF, AVIF and HEIC carry no such checksum of their data: no equivalent check.
  */
 import { crc32 } from 'node:zlib';
 import type { ByteReader } from '../util/image-probe.js';
+import { PngDataCheck, pngDataBytes } from './png-data.js';
 
 /** Bytes read at once: large enough that a 5 MB PNG of 8 kB IDAT chunks costs a handful of reads. */
 const WINDOW_BYTES = 1 << 20;
@@ -34,10 +36,13 @@ function u32be(b: Uint8Array, at: number): number {
 /**
  * The first chunk, up to and including IEND, whose stored CRC-32 does not match its type and
  * data (`PNG: the IDAT chunk at byte 4711 fails its CRC-32 check`), or one whose length runs
- * past the end of the file before IEND (bytes replaced in the middle); `null` when all match.
+ * past the end of the file before IEND (bytes replaced in the middle); else, at IEND, image data
+ * that does not decompress into the size IHDR declares (png-data.ts); `null` when all is well.
  */
 export async function pngCrcProblem(reader: ByteReader): Promise<string | null> {
   const read = windowed(reader);
+  /** The IDAT data, inflated as it is read (png-data.ts): from IHDR on, unless it names no valid format. */
+  let pixels: PngDataCheck | null = null;
   let at = 8;
   for (let chunks = 0; chunks < MAX_CHUNKS && at + 12 <= reader.size; chunks++) {
     const head = await read(at, 8);
@@ -48,13 +53,21 @@ export async function pngCrcProblem(reader: ByteReader): Promise<string | null> 
     const type = String.fromCharCode(...head.subarray(4, 8));
     const named = /^[A-Za-z]{4}$/.test(type) ? `the ${type} chunk` : 'a chunk';
     let crc = crc32(head.subarray(4, 8));
-    for (let pos = at + 8; pos < end; pos += WINDOW_BYTES)
-      crc = crc32(await read(pos, Math.min(WINDOW_BYTES, end - pos)), crc);
+    for (let pos = at + 8; pos < end; pos += WINDOW_BYTES) {
+      const data = await read(pos, Math.min(WINDOW_BYTES, end - pos));
+      crc = crc32(data, crc);
+      if (type === 'IDAT') await pixels?.feed(data);
+    }
     if (crc >>> 0 !== u32be(await read(end, 4), 0)) {
       return `PNG: ${named} at byte ${at} fails its CRC-32 check`;
     }
-    if (type === 'IEND') return null;
+    if (type === 'IHDR' && chunks === 0) {
+      const bytes = pngDataBytes(await read(at + 8, Math.min(length, 13)));
+      pixels = bytes === null ? null : new PngDataCheck(bytes);
+    }
+    if (type === 'IEND') return (await pixels?.problem()) ?? null;
     at = end + 4;
   }
+  await pixels?.problem(); // its stream ended either way
   return at + 12 > reader.size ? `PNG: the chunks end at byte ${at} without an IEND chunk` : null;
 }

@@ -1,7 +1,8 @@
 /**
  * Inputs that must not reach the API, end to end through the BUILT CLI against a standalone
  * emulator whose request log counts paid submits: a source that is not a whole image (cut short,
- * a header declaring a decompression bomb, a PNG garbled in the middle) is refused before the
+ * a header declaring a decompression bomb, a PNG garbled in the middle or whose data does not
+ * inflate) is refused before the
  * first request, by the run and by its dry run (exit 65, one line naming the file at the source's
  * `recipe.yml:line:col`); an inline
  * input the API cannot read is paid for once, not re-sent; an inline input over RunComfy's cap
@@ -14,7 +15,7 @@ import { describe, expect, it } from 'vitest';
 import { cli } from '../helpers/cli-spawn.js';
 import { project, runcomfyEnv, submits, tempDir, useEmulator } from '../helpers/e2e-kit.js';
 import { pngChunk } from '../../src/util/png-write.js';
-import { bombPng, damagedPng, pngHolding, truncatedPng } from '../helpers/test-images.js';
+import { bombPng, damagedPng, jpegHolding, pngHolding, truncatedPng } from '../helpers/test-images.js';
 
 const emulator = useEmulator();
 
@@ -41,6 +42,16 @@ async function projectWith(name: string, bytes: Buffer) {
   };
 }
 
+/** An 8x8 PNG whose one IDAT chunk holds text, not zlib data, under a right CRC-32. */
+function garbledPng(): Buffer {
+  const png = pngHolding('x', 8, 8);
+  return Buffer.concat([
+    png.subarray(0, 33),
+    pngChunk('IDAT', Buffer.from('not pixels')),
+    png.subarray(png.length - 12),
+  ]);
+}
+
 describe('a source that is not a whole image', () => {
   it.each([
     ['cut.png', truncatedPng(), /not a whole image \(PNG: does not end with an IEND chunk/],
@@ -49,6 +60,12 @@ describe('a source that is not a whole image', () => {
       'damaged.png',
       damagedPng().bytes,
       new RegExp(`not a whole image \\(PNG: the IDAT chunk at byte ${damagedPng().idatAt} fails its CRC-32 check\\)`),
+    ],
+    // Whole by its header, its chunks' CRCs and its end, but its pixel data is not zlib (walk-p 6).
+    [
+      'garbled.png',
+      garbledPng(),
+      /not a whole image \(PNG: the image data cannot be decompressed \(zlib: incorrect header check\)\)/,
     ],
   ])('%s: run and --dry-run exit 65 with one line naming it; nothing is paid', async (name, bytes, says) => {
     const run = await projectWith(name, bytes);
@@ -69,15 +86,9 @@ describe('a source that is not a whole image', () => {
 
 describe('inline inputs', () => {
   it('one the API cannot read is paid for once: a data URI is not "hosted again" and re-sent', async () => {
-    // Whole by its header, its chunks' CRCs and its end (so hosting sends it), but its pixel data
-    // is not zlib: the API fails on it.
-    const png = pngHolding('x', 8, 8);
-    const garbled = Buffer.concat([
-      png.subarray(0, 33),
-      pngChunk('IDAT', Buffer.from('not pixels')),
-      png.subarray(png.length - 12),
-    ]);
-    const run = await projectWith('garbled.png', garbled);
+    // A JPEG whole by its markers (so hosting sends it), but with no scan data: the API fails on
+    // it. JPEG carries no checksum of its data, so no check before the submit can tell.
+    const run = await projectWith('scanless.jpg', jpegHolding('x', 8, 8));
     const r = await run();
     expect(r.code, r.stderr).toBe(1);
     expect(r.stderr).toMatch(/not a supported image/);
