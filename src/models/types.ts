@@ -29,6 +29,12 @@ interface ImageInput {
   readonly accepts: readonly ImagePassing[];
   /** Largest inline image (data URI or raw base64, decoded bytes) we send; `null`: no inline form. */
   readonly inlineMaxBytes: number | null;
+  /**
+   * The image media types the provider documents for its input (`image/jpeg`...): another is
+   * refused before it is sent (exit 65), as the API would be paid to fail on it. `null`: none
+   * documented, every kind the hosting check accepts is sent.
+   */
+  readonly mediaTypes: readonly string[] | null;
   /** Where the limits come from, and what is unconfirmed. */
   readonly note: string;
 }

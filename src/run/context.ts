@@ -245,7 +245,7 @@ export class RunContext {
           trustHostingCommand: options.trustHostingCommand,
           trustRecipeHosting: options.trustRecipeHosting,
         });
-        await checkHostedSources(prepared, hosting, target.sourcesAt);
+        await checkHostedSources(prepared, hosting, providerName, target.sourcesAt);
         await checkInlineSources(prepared, hosting, providerName, {
           recipeInline: !options.hosting && target.hosting?.mode === 'inline',
           edit: target.edit,

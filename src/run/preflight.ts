@@ -18,6 +18,7 @@ import type { UserConfig } from '../recipe/user-config.js';
 import { isProviderName, lookupModel } from '../models/registry.js';
 import type { HostingConfig } from '../recipe/types.js';
 import { providerOf } from './node-provider.js';
+import { checkSourceKinds } from './source-kinds.js';
 import { aheadImages } from './prefetch.js';
 import type { Prepared } from './prepare.js';
 import { priceRun, type PriceSources } from './prices.js';
@@ -77,11 +78,13 @@ const SOURCE_CHECKS = 16;
  * Each distinct local source a running node will host, checked as hosting checks it (a whole
  * image, not a decompression bomb); the first refused in plan order is thrown (exit 65), at the
  * source's `recipe.yml:line:col` when `sourcesAt` (by source name) knows it, as the recipe's
- * own checks report a source that is not an image at all.
+ * own checks report a source that is not an image at all. Then each one's kind against the
+ * input kinds of the model its node runs on (source-kinds.ts; `fallback`: the run's provider).
  */
 export async function checkHostedSources(
   prepared: Prepared,
   hosting: Hosting | null,
+  fallback: string,
   sourcesAt?: Readonly<Record<string, SourceLocation>>,
 ): Promise<void> {
   if (!hosting) return;
@@ -90,7 +93,10 @@ export async function checkHostedSources(
   const checks = await Promise.allSettled(images.map(({ path }) => limit(() => assertHostableImageFile(path))));
   const at = checks.findIndex((c) => c.status === 'rejected');
   const refused = checks[at];
-  if (refused?.status !== 'rejected') return;
+  if (refused?.status !== 'rejected') {
+    const kinds = new Map(images.map(({ path }, i) => [path, (checks[i] as PromiseFulfilledResult<string>).value]));
+    return checkSourceKinds(prepared, kinds, fallback, sourcesAt);
+  }
   const e: unknown = refused.reason;
   const source = sourceOf(prepared, images[at]?.path);
   const location = source === undefined ? undefined : sourcesAt?.[source];

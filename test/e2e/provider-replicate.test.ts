@@ -3,8 +3,9 @@
  * 127.0.0.1 (REPLICATE_API_BASE), counting every request per route in its request log to prove
  * nothing is created twice.
  */
-import { readdir, readFile, rm } from 'node:fs/promises';
+import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import sharp from 'sharp';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type EmulatorHandle } from '../../src/index.js';
 import { cli, cliEnv, ensureBuilt, spawnCli, type CliResult } from '../helpers/cli-spawn.js';
@@ -100,6 +101,26 @@ describe('provider: replicate through the CLI', () => {
     // What the run learned about completion times is kept for the next run (per provider + model).
     const saved = await readdir(join(p.root, '.cache', 'kontext', 'poll-times'));
     expect(saved.filter((f) => f.startsWith('replicate-'))).toHaveLength(1);
+  }, 60_000);
+
+  it('an AVIF source, which Replicate does not list, stops the run at its line: exit 65, nothing created', async () => {
+    const p = await project(CHAIN.replace('portrait-astronaut.jpg', 'portrait.avif'));
+    const avif = await sharp(join(p.root, 'assets', 'portrait-astronaut.jpg'))
+      .resize(64, 64)
+      .avif()
+      .toBuffer();
+    await writeFile(join(p.root, 'assets', 'portrait.avif'), avif);
+    const from = emulator.requestLog().length;
+    for (const args of [[], ['--dry-run']]) {
+      const r = await cli(['run', 'recipe.yml', ...args], { cwd: p.root, env: env(p) });
+      expectExit(r, 65);
+      expect(r.stderr).toContain(
+        `recipe.yml:6:10: sources.photo: ${join(p.root, 'assets', 'portrait.avif')} is an AVIF image; ` +
+          'FLUX.1 Kontext [pro] on Replicate takes JPEG, PNG, GIF or WebP input images (node background); ' +
+          'nothing was submitted',
+      );
+    }
+    expect(routes(from)).toMatchObject({ create: 0, read: 0 });
   }, 60_000);
 
   it('outputs are downloaded at once: a re-run with out/ deleted takes them from the cache, no request', async () => {

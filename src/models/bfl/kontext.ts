@@ -38,6 +38,7 @@ export function bflKontext(variant: 'pro' | 'max'): ModelEntry {
       field: 'input_image',
       accepts: ['url', 'raw-base64'],
       inlineMaxBytes: INLINE_MAX_BYTES,
+      mediaTypes: null,
       note: 'a URL BFL fetches itself, or raw base64 without a data: prefix (a prefix is unconfirmed)',
     },
     aspectRatios: WIDE_RATIOS,

@@ -43,6 +43,7 @@ export function falKontext(variant: 'pro' | 'max'): ModelEntry {
       field: 'image_url',
       accepts: ['url', 'data-uri'],
       inlineMaxBytes: INLINE_MAX_BYTES,
+      mediaTypes: null,
       note: 'a URL (fal storage upload or any https URL); data URIs likely accepted (unconfirmed)',
     },
     aspectRatios: KONTEXT_RATIOS,

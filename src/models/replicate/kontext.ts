@@ -40,6 +40,8 @@ export function replicateKontext(variant: 'pro' | 'max'): ModelEntry {
       field: 'input_image',
       accepts: ['url', 'data-uri'],
       inlineMaxBytes: INLINE_MAX_BYTES,
+      // The model's input schema: "jpeg, png, gif or webp" (AVIF and HEIC are not).
+      mediaTypes: ['image/jpeg', 'image/png', 'image/gif', 'image/webp'],
       note: 'an https URL or a data URI (recommended under 1 MB; the official client caps 10 MB)',
     },
     aspectRatios: WIDE_RATIOS,

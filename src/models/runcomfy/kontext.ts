@@ -42,6 +42,7 @@ export function runcomfyKontext(variant: 'pro' | 'max' | 'dev'): ModelEntry {
       field: 'image_url',
       accepts: ['url', 'data-uri'],
       inlineMaxBytes: INLINE_MAX_BYTES,
+      mediaTypes: null,
       note: 'https URL; data URIs are used by RunComfy’s own clients (6 MiB each), unconfirmed for Kontext',
     },
     aspectRatios: KONTEXT_RATIOS,

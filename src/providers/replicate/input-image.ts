@@ -1,9 +1,11 @@
 /**
  * The input image as Replicate takes it (the model table says: an http(s) URL, or a data URI up
- * to a size cap). A larger inline image is refused before anything is sent, pointing at hosting:
- * with `hosting:` (s3 or a command) local files travel by URL instead.
+ * to a size cap, of a kind its schema lists). A larger inline image is refused before anything is
+ * sent, pointing at hosting: with `hosting:` (s3 or a command) local files travel by URL instead;
+ * so is one of another kind (an AVIF: models/input-kinds.ts).
  */
 import { ExitCode, KontextError } from '../../errors.js';
+import { kindName, refusedInputKind } from '../../models/input-kinds.js';
 import type { ModelEntry } from '../../models/types.js';
 
 /** Decoded bytes of a base64 `data:` URI (an estimate from its length; exact enough for a cap). */
@@ -20,6 +22,14 @@ export function checkInlineImage(entry: ModelEntry, image: string): void {
     throw new KontextError('E_IMAGE_FORM', `${entry.provider} takes the input image as a URL or a data: URI only`, {
       exitCode: ExitCode.DATA_ERR,
       hint: 'configure `hosting:` (s3 or command) so local files are passed by URL',
+    });
+  }
+  const mediaType = /^data:([^;,]+)/i.exec(image)?.[1] ?? '';
+  const refused = refusedInputKind(entry, mediaType);
+  if (refused !== null) {
+    throw new KontextError('E_IMAGE_KIND', `the input image is ${kindName(mediaType)}; ${refused}`, {
+      exitCode: ExitCode.DATA_ERR,
+      hint: 'convert it to PNG or JPEG, or run this pass on another provider',
     });
   }
   const cap = entry.image.inlineMaxBytes;

@@ -60,6 +60,21 @@ describe('Replicate wire, pure', () => {
     expect(() => checkInlineImage(entry, `data:image/png;base64,${'A'.repeat(1000)}`)).not.toThrow();
     expect(() => checkInlineImage(entry, 'iVBORw0KGgo=')).toThrow(/URL or a data: URI/);
     expect(() => checkInlineImage(entry, `data:image/png;base64,${'A'.repeat(9_400_000)}`)).toThrow(/inline/);
+    // A kind its schema does not list (jpeg, png, gif, webp): refused before it is sent, exit 65.
+    for (const kind of ['webp', 'gif', 'jpeg'])
+      expect(() => checkInlineImage(entry, `data:image/${kind};base64,AAAA`)).not.toThrow();
+    for (const [type, name] of [
+      ['avif', 'AVIF'],
+      ['heic', 'HEIC'],
+    ]) {
+      expect(() => checkInlineImage(entry, `data:image/${type};base64,AAAA`)).toThrow(
+        expect.objectContaining({
+          code: 'E_IMAGE_KIND',
+          exitCode: 65,
+          message: `the input image is ${name}; ${entry.title} takes JPEG, PNG, GIF or WebP input images`,
+        }),
+      );
+    }
   });
 
   it('token and base from the environment; no token is exit 77 before any request', () => {
