@@ -11,6 +11,7 @@ import { HIDDEN_CODES, hiddenText } from './hidden-text.js';
 import { pathLengths } from './path-lengths.js';
 import { planSize } from './plan-size.js';
 import { saveCollisions, saveInSources, savePlaceholders } from './save.js';
+import { saveFormat } from './save-format.js';
 import { aspectRatio, modelForm, seedRange, variantsRange } from './values.js';
 import { nestedVariants } from './variants.js';
 import { fromVariant, pickRange } from './picks.js';
@@ -35,6 +36,7 @@ export const RULES: readonly Rule[] = [
   modelForm,
   aspectRatio,
   savePlaceholders,
+  saveFormat,
   saveCollisions,
   outputCollisions,
   planSize,

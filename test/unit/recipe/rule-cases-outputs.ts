@@ -5,10 +5,42 @@
 import { outputCollisions } from '../../../src/recipe/rules/output-collisions.js';
 import { outputsInsideRoot } from '../../../src/recipe/rules/paths.js';
 import { saveCollisions, saveInSources, savePlaceholders } from '../../../src/recipe/rules/save.js';
+import { saveFormat } from '../../../src/recipe/rules/save-format.js';
 import { writeTargets } from '../../../src/recipe/rules/write-targets.js';
 import { withHead as p, type RuleCase } from './rule-context.js';
 
+/** A recipe on `provider` whose passes are these lines. */
+const on = (provider: string, lines: string): string =>
+  `version: 1\nprovider: ${provider}\nsources:\n  photo: a.jpg\npasses:\n${lines}`;
+
 export const OUTPUT_CASES: readonly RuleCase[] = [
+  // save: the name's extension against the output format (review-u: JPEG bytes in a .png)
+  {
+    name: 'save: an extension other than the output format known before the run is a warning',
+    rule: saveFormat,
+    text: on(
+      'bfl',
+      '  - id: a\n    prompt: x\n    save: f/a.jpg\n' +
+        '  - id: b\n    prompt: x\n    params: { output_format: jpeg }\n    save: f/b.png\n' +
+        '  - id: c\n    prompt: x\n    params: { output_format: jpeg }\n    save: f/c.JPEG\n' +
+        '  - id: d\n    prompt: x\n    save: f/d.{ext}\n  - id: e\n    prompt: x\n    save: f/e.png\n',
+    ),
+    expect: ['save-format@8:11', 'save-format@12:11'],
+    severity: 'warning',
+    message: 'save path "f/a.jpg" ends in .jpg, but pass a outputs PNG: the copy would hold PNG bytes under that name',
+    hint: "end it with .{ext} (the output's own, .png here)",
+  },
+  {
+    name: "save: fal's default is JPEG; Replicate's output_format jpg; RunComfy's default is not known",
+    rule: saveFormat,
+    text:
+      on('fal', '  - id: a\n    prompt: x\n    save: f/a.png\n  - id: b\n    prompt: x\n    save: f/b.jpg\n') +
+      '  - id: c\n    provider: replicate\n    prompt: x\n    params: { output_format: jpg }\n    save: f/c.jpg\n' +
+      '  - id: d\n    provider: runcomfy\n    prompt: x\n    save: f/d.jpg\n',
+    expect: ['save-format@8:11'],
+    severity: 'warning',
+    message: 'ends in .png, but pass a outputs JPEG',
+  },
   // save
   {
     name: 'save: known placeholders',

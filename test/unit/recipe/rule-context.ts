@@ -75,4 +75,6 @@ export interface RuleCase {
   /** Substrings of the first problem's message and hint. */
   readonly message?: string;
   readonly hint?: string;
+  /** Of every problem: `error` unless said. */
+  readonly severity?: 'warning';
 }

@@ -27,7 +27,7 @@ describe('semantic rules', () => {
     expect(problems.map(brief)).toEqual(c.expect);
     if (c.message) expect(problems[0]?.message).toContain(c.message);
     if (c.hint) expect(problems[0]?.hint).toContain(c.hint);
-    for (const problem of problems) expect(problem.severity).toBe('error');
+    for (const problem of problems) expect(problem.severity).toBe(c.severity ?? 'error');
   });
 
   it('runRules collects the problems of every rule and drops exact repeats', () => {
