@@ -6,14 +6,53 @@
 
 const MIN_SECRET_LENGTH = 4;
 
-/** Replace each secret (longest first) with `***`. Short values are ignored to avoid mangling text. */
+/** A secret this long or longer is looked for in its encodings and cut copies too. */
+const MIN_ENCODED_LENGTH = 12;
+
+/**
+ * Replace each secret (longest first) with `***`. Short values are ignored to avoid mangling
+ * text. A secret of {@link MIN_ENCODED_LENGTH} characters or more is also looked for as a server
+ * may echo it (walk-o): base64 or base64url, at any byte alignment inside a longer encoded text (an
+ * echoed `Basic` header), and cut short (`Invalid key sk-live-abcdefgh…`: its first half or more,
+ * 12 characters at least).
+ */
 export function redactSecrets(text: string, secrets: readonly (string | undefined)[]): string {
   const list = secrets
     .filter((s): s is string => typeof s === 'string' && s.trim().length >= MIN_SECRET_LENGTH)
     .map((s) => s.trim())
     .sort((a, b) => b.length - a.length);
+  const long = list.filter((s) => s.length >= MIN_ENCODED_LENGTH);
+  const forms = [...list, ...long.flatMap(encodedForms)].sort((a, b) => b.length - a.length);
   let out = text;
-  for (const s of list) out = out.split(s).join('***');
+  for (const s of forms) out = out.split(s).join('***');
+  for (const s of long) out = cutCopies(out, s);
+  return out;
+}
+
+/**
+ * The base64 and base64url characters that stand for `secret` alone, at each of the three byte
+ * alignments it may have inside a longer encoded text: the characters whose six bits all come
+ * from the secret.
+ */
+function encodedForms(secret: string): string[] {
+  const bytes = Buffer.from(secret, 'utf8');
+  const forms: string[] = [];
+  for (let k = 0; k < 3; k++) {
+    const encoded = Buffer.concat([Buffer.alloc(k), bytes]).toString('base64');
+    const core = encoded.slice(Math.ceil((8 * k) / 6), Math.floor((8 * (k + bytes.length)) / 6));
+    forms.push(core, core.replace(/\+/g, '-').replace(/\//g, '_'));
+  }
+  return [...new Set(forms)].filter((f) => f.length >= 8);
+}
+
+/** `text` with the longest leading part of `secret` it holds (half of it, 12 characters at least) replaced. */
+function cutCopies(text: string, secret: string): string {
+  const least = Math.max(MIN_ENCODED_LENGTH, Math.ceil(secret.length / 2));
+  let out = text;
+  for (let length = secret.length - 1; length >= least; length--) {
+    const head = secret.slice(0, length);
+    if (out.includes(head)) out = out.split(head).join('***');
+  }
   return out;
 }
 

@@ -31,6 +31,33 @@ describe('redactSecrets', () => {
   });
 });
 
+describe('redactSecrets: a key a server echoes encoded or cut (walk-o 5)', () => {
+  const key = 'rc-live-4f9a2b7c1d8e6f03a5b9';
+  const b64 = (t: string, url = false): string => Buffer.from(t).toString(url ? 'base64url' : 'base64');
+
+  it('finds it in base64 and base64url, at each byte alignment inside a longer encoded text', () => {
+    for (const url of [false, true])
+      for (const around of [key, `u:${key}`, `us:${key}!`, `user:${key}`, `${key}:tail`]) {
+        const text = `bad credentials ${b64(around, url)} given`;
+        const out = redactSecrets(text, [key]);
+        expect({ around, url, out: out.includes('***') }).toEqual({ around, url, out: true });
+        // What is left of the encoded text holds too little of the key to decode it back.
+        expect(Buffer.from(out.split(' ')[2] ?? '', url ? 'base64url' : 'base64').toString('latin1')).not.toContain(
+          key.slice(0, 8),
+        );
+      }
+  });
+
+  it('finds its first half or more cut short; a shorter head, and other text, stay', () => {
+    expect(redactSecrets(`Invalid key ${key.slice(0, 14)}…`, [key])).toBe('Invalid key ***…');
+    expect(redactSecrets(`key ${key.slice(0, 20)}… is revoked`, [key])).toBe('key ***… is revoked');
+    expect(redactSecrets(`prefix ${key.slice(0, 13)}`, [key])).toBe(`prefix ${key.slice(0, 13)}`);
+    expect(redactSecrets('an ordinary error message', [key])).toBe('an ordinary error message');
+    // Short secrets are only looked for as they are (their encodings would match by chance).
+    expect(redactSecrets(`${b64('abcdefgh')} abcdefgh`, ['abcdefgh'])).toBe(`${b64('abcdefgh')} ***`);
+  });
+});
+
 describe('redactUrl', () => {
   it('drops userinfo and the query of a URL the WHATWG parser refuses, too', () => {
     // A space in the host, a port out of range, a password holding a slash: each throws in `new URL`.
