@@ -16,10 +16,9 @@ export async function providersCommand(opts: Record<string, unknown>, ctx: CliCo
 function describe(p: ProviderListing): string[] {
   const { credentials: c } = p;
   const names = c.env.map((g) => g.join(' + ')).join(' or ');
-  const creds =
-    c.state === 'not-needed'
-      ? 'no credentials needed'
-      : `credentials ${c.state}${c.from.length > 0 ? ` (${c.from.join(' + ')})` : ` (set ${names})`}`;
+  let creds = `credentials ${c.state}${c.from.length > 0 ? ` (${c.from.join(' + ')})` : ` (set ${names})`}`;
+  if (c.state === 'not-needed') creds = 'no credentials needed';
+  if (c.state === 'unusable') creds = `credentials unusable: ${c.problem ?? ''}`;
   const head = `${p.name}: ${p.available ? creds : `no client in this build; ${creds}`}`;
   const price = (usd: number | null): string => {
     if (usd !== null) return `$${usd.toFixed(2)}/image`;
@@ -39,7 +38,13 @@ function toJson(p: ProviderListing): Record<string, unknown> {
   return {
     name: p.name,
     available: p.available,
-    credentials: { state: c.state, env: c.env, from: c.from, ...(c.note ? { note: c.note } : {}) },
+    credentials: {
+      state: c.state,
+      env: c.env,
+      from: c.from,
+      ...(c.problem ? { problem: c.problem } : {}),
+      ...(c.note ? { note: c.note } : {}),
+    },
     models: p.models.map((m) => ({ id: m.id, aliases: m.aliases, endpoint: m.endpoint, price_usd: m.priceUsd })),
   };
 }

@@ -9,6 +9,7 @@ import type { Runtime } from '../../runtime.js';
 import { AuthError } from './errors.js';
 import { parseAllowHosts } from './host-allow.js';
 import { checkKeyChars } from '../wire/token-chars.js';
+import { findJsonSyntaxError, lineCol } from '../../util/json-locate.js';
 import { isBoundedReadError, READ_CAPS, readBoundedText } from '../../util/read-bounded.js';
 
 const DEFAULT_BASE_URL = 'https://model-api.runcomfy.net/v1';
@@ -65,6 +66,12 @@ export async function resolveToken(rt: Runtime): Promise<ResolvedToken> {
         : `cannot read the token file (${code ?? 'error'})`;
     throw new AuthError(`not signed in: ${why} at ${file}`);
   }
+  const syntax = findJsonSyntaxError(text);
+  if (syntax !== null) {
+    // Its position only: the scanner's message may quote the text, which holds the token.
+    const { line, col } = lineCol(text, syntax.offset);
+    throw new AuthError(`not signed in: ${file}:${line}:${col}: the token file is not valid JSON`);
+  }
   const token = accessTokenIn(text);
   if (!token) throw new AuthError(`not signed in: ${file} has no access_token`);
   checkKeyChars(token, `the access_token of ${file}`, SIGN_IN_HINT);
@@ -72,6 +79,7 @@ export async function resolveToken(rt: Runtime): Promise<ResolvedToken> {
   return { token, source: 'file', file, ...(warning ? { warning } : {}) };
 }
 
+/** The `access_token` of a token file's JSON text (its syntax checked first). */
 function accessTokenIn(text: string): string | undefined {
   try {
     const data: unknown = JSON.parse(text);

@@ -75,6 +75,11 @@ describe('resolveToken', () => {
     expect(e).toBeInstanceOf(AuthError);
     expect((e as AuthError).exitCode).toBe(ExitCode.NO_PERM);
     expect((e as AuthError).hint).toBe('set RUNCOMFY_TOKEN or run `runcomfy login`');
+    // Said for what it is (walk-o): not "has no access_token" for a file that is not JSON.
+    if (_name === 'not JSON')
+      expect((e as AuthError).message).toBe(
+        `not signed in: ${join(dir, 'cfg', 'token.json')}:1:1: the token file is not valid JSON`,
+      );
   });
 
   it('throws AuthError when no home is known at all', async () => {

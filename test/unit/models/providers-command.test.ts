@@ -81,6 +81,28 @@ describe('kontext providers', () => {
     expect(out).not.toContain('file-SECRET-0006');
   });
 
+  it('a key a run would refuse is unusable, with why (walk-o): a bad character, a token file not JSON', async () => {
+    const dir = path.join(home, 'bad-token');
+    await mkdir(dir, { recursive: true });
+    await writeFile(path.join(dir, 'token.json'), '{"access_token": "file-SECRET-0009",\n  oops }', { mode: 0o600 });
+    const { out } = await run([], { RUNCOMFY_CONFIG_DIR: dir, BFL_API_KEY: 'bfl-SECRET-\u201c0010' });
+    const file = path.join(dir, 'token.json');
+    expect(out).toContain(
+      `runcomfy: credentials unusable: not signed in: ${file}:2:3: the token file is not valid JSON\n`,
+    );
+    expect(out).toMatch(
+      /^bfl: credentials unusable: BFL_API_KEY holds a character an HTTP header cannot carry \(U\+201C/m,
+    );
+    expect(out).not.toMatch(/SECRET-00/);
+    const json = JSON.parse((await run(['--json'], { RUNCOMFY_CONFIG_DIR: dir })).out) as {
+      providers: { name: string; credentials: { state: string; problem?: string } }[];
+    };
+    expect(json.providers.find((p) => p.name === 'runcomfy')?.credentials).toMatchObject({
+      state: 'unusable',
+      problem: expect.stringMatching(/is not valid JSON$/),
+    });
+  });
+
   it('blank values and half a pair are missing', async () => {
     const { out } = await run(['--json'], { RUNCOMFY_TOKEN: '   ', FAL_KEY_ID: 'x' });
     const json = JSON.parse(out) as { providers: { name: string; credentials: { state: string } }[] };
