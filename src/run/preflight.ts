@@ -94,7 +94,8 @@ export async function checkHostedSources(
   const at = checks.findIndex((c) => c.status === 'rejected');
   const refused = checks[at];
   if (refused?.status !== 'rejected') {
-    const kinds = new Map(images.map(({ path }, i) => [path, (checks[i] as PromiseFulfilledResult<string>).value]));
+    // By sha256: two files of the same bytes are checked once (aheadImages), each node's is known.
+    const kinds = new Map(images.map(({ sha256 }, i) => [sha256, (checks[i] as PromiseFulfilledResult<string>).value]));
     return checkSourceKinds(prepared, kinds, fallback, sourcesAt);
   }
   const e: unknown = refused.reason;

@@ -10,7 +10,7 @@ import { isProviderName, lookupModel } from '../models/registry.js';
 import { providerOf } from './node-provider.js';
 import type { Prepared } from './prepare.js';
 
-/** `kinds`: the media type of each local file a running node hosts (the hosting check's). */
+/** `kinds`: the media type of each local image a running node hosts, by its sha256 (the hosting check's). */
 export function checkSourceKinds(
   prepared: Prepared,
   kinds: ReadonlyMap<string, string>,
@@ -21,7 +21,7 @@ export function checkSourceKinds(
     const { node } = s;
     const input = node.input;
     if (s.status !== 'run' || prepared.stopped?.has(node.id) === true || input.kind !== 'source') continue;
-    const mediaType = input.path === undefined ? undefined : kinds.get(input.path);
+    const mediaType = s.inputSha === null ? undefined : kinds.get(s.inputSha);
     const provider = providerOf(node, fallback);
     const entry = isProviderName(provider) ? lookupModel(provider, node.model) : undefined;
     const refused = entry === undefined || mediaType === undefined ? null : refusedInputKind(entry, mediaType);

@@ -123,6 +123,39 @@ describe('provider: replicate through the CLI', () => {
     expect(routes(from)).toMatchObject({ create: 0, read: 0 });
   }, 60_000);
 
+  it('the same AVIF bytes under another name, for a pass on Replicate, are refused too: nothing paid', async () => {
+    // review-v: the kinds were looked up by path, and files are checked once per sha256.
+    const yaml = [
+      'version: 1',
+      'name: test',
+      'provider: replicate',
+      'model: flux-kontext-pro',
+      'sources:',
+      '  a: assets/a.avif',
+      '  b: assets/b.avif',
+      'passes:',
+      '  - id: local',
+      '    from: a',
+      '    provider: runcomfy',
+      '    prompt: Replace the background with a rainy street at night',
+      '  - id: remote',
+      '    from: b',
+      '    prompt: Replace the background with a rainy street at night',
+    ].join('\n');
+    const p = await project(yaml);
+    const avif = await sharp(join(p.root, 'assets', 'portrait-astronaut.jpg'))
+      .resize(64, 64)
+      .avif()
+      .toBuffer();
+    for (const name of ['a.avif', 'b.avif']) await writeFile(join(p.root, 'assets', name), avif);
+    const from = emulator.requestLog().length;
+    const r = await cli(['run', 'recipe.yml'], { cwd: p.root, env: env(p) });
+    expectExit(r, 65);
+    expect(r.stderr).toMatch(/recipe\.yml:7:6: sources\.b: .*b\.avif is an AVIF image; .* \(node remote\)/);
+    expect(routes(from)).toMatchObject({ create: 0, runcomfy: 0 });
+    expect(await readdir(join(p.root, '.cache', 'kontext', 'journal')).catch(() => [])).toEqual([]);
+  }, 60_000);
+
   it('outputs are downloaded at once: a re-run with out/ deleted takes them from the cache, no request', async () => {
     const p = await project(CHAIN);
     expectExit(await cli(['run', 'recipe.yml'], { cwd: p.root, env: env(p) }), 0);

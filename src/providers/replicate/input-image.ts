@@ -15,11 +15,19 @@ function dataUriBytes(uri: string): number {
   return Math.floor((payload * 3) / 4);
 }
 
+/**
+ * Refused here, before anything is sent: `notAccepted` lets the run clear the node's intent
+ * (src/run/submit-claim.ts) rather than keep it as maybe paid and stop the next run on it.
+ */
+class NotSentError extends KontextError {
+  readonly notAccepted = true;
+}
+
 export function checkInlineImage(entry: ModelEntry, image: string): void {
   if (/^https?:\/\//i.test(image)) return;
   const accepts = entry.image.accepts;
   if (!image.startsWith('data:') || !accepts.includes('data-uri')) {
-    throw new KontextError('E_IMAGE_FORM', `${entry.provider} takes the input image as a URL or a data: URI only`, {
+    throw new NotSentError('E_IMAGE_FORM', `${entry.provider} takes the input image as a URL or a data: URI only`, {
       exitCode: ExitCode.DATA_ERR,
       hint: 'configure `hosting:` (s3 or command) so local files are passed by URL',
     });
@@ -27,7 +35,7 @@ export function checkInlineImage(entry: ModelEntry, image: string): void {
   const mediaType = /^data:([^;,]+)/i.exec(image)?.[1] ?? '';
   const refused = refusedInputKind(entry, mediaType);
   if (refused !== null) {
-    throw new KontextError('E_IMAGE_KIND', `the input image is ${kindName(mediaType)}; ${refused}`, {
+    throw new NotSentError('E_IMAGE_KIND', `the input image is ${kindName(mediaType)}; ${refused}`, {
       exitCode: ExitCode.DATA_ERR,
       hint: 'convert it to PNG or JPEG, or run this pass on another provider',
     });
@@ -36,7 +44,7 @@ export function checkInlineImage(entry: ModelEntry, image: string): void {
   const bytes = dataUriBytes(image);
   if (cap !== null && bytes > cap) {
     const mb = (n: number): string => `${(n / 1e6).toFixed(1)} MB`;
-    throw new KontextError(
+    throw new NotSentError(
       'E_IMAGE_TOO_LARGE',
       `the input image is ${mb(bytes)} inline; ${entry.title} takes inline images up to ${mb(cap)}`,
       {

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type EmulatorHandle } from '../../../src/emulator/index.js';
 import { lookupModel } from '../../../src/models/registry.js';
 import { checkInlineImage } from '../../../src/providers/replicate/input-image.js';
+import { provesNotAccepted } from '../../../src/run/submit-claim.js';
 import { classifyReplicate, replicateErrorFrom } from '../../../src/providers/replicate/map-error.js';
 import { isModeration, phaseOf } from '../../../src/providers/replicate/prediction.js';
 import { resolveReplicateBase, resolveReplicateToken } from '../../../src/providers/replicate/auth.js';
@@ -75,6 +76,14 @@ describe('Replicate wire, pure', () => {
         }),
       );
     }
+    // Each refusal is made before anything is sent: the run clears the node's intent (review-v:
+    // it stayed "maybe paid" and stopped the next run).
+    for (const image of [
+      'iVBORw0KGgo=',
+      'data:image/avif;base64,AAAA',
+      `data:image/png;base64,${'A'.repeat(9_400_000)}`,
+    ])
+      expect(provesNotAccepted(refusalOf(() => checkInlineImage(entry, image)))).toBe(true);
   });
 
   it('token and base from the environment; no token is exit 77 before any request', () => {
@@ -150,3 +159,13 @@ describe('the emulator speaks Replicate', () => {
     expect(file.status).toBe(404);
   });
 });
+
+/** What `f` throws. */
+function refusalOf(f: () => void): unknown {
+  try {
+    f();
+  } catch (e) {
+    return e;
+  }
+  throw new Error('nothing was thrown');
+}
