@@ -217,7 +217,7 @@ async function submitAndFinish(
     (await inputUrlFor(node, job.inputSha, job.upstream, deps, { signal: deps.signal, forceRefresh: rehosted }));
   throwIfAborted(deps.signal);
   // The URL the API could not fetch, hosted again: sent again, it would fail again, paid twice.
-  if (failed && !hostedAnew(input, failed.url)) throw sameUrlAgain(failed.error);
+  if (failed && !hostedAnew(input, failed, deps.now())) throw sameUrlAgain(failed.error);
   if (job.abandoned) throwIfAborted(job.abandoned);
   phase(deps, node.id, 'submitting');
   const request = editRequestFor(node, { imageUrl: input.url, seed: job.seed });
@@ -290,7 +290,7 @@ async function submitAndFinish(
         message:
           'the API could not fetch the input image; hosting it again and retrying once, unless the URL is the same',
       });
-      return submitAndFinish(job, deps, true, null, { url: input.url, error: e });
+      return submitAndFinish(job, deps, true, null, { url: input.url, expiresAt: input.expiresAt, error: e });
     }
     if (rehosted && isImageFetchFailure(e)) throw stillNotFetched(e);
     throw e;

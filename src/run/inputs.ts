@@ -70,6 +70,8 @@ export interface ResolvedInput {
   /** `reuse` (source URL or fresh remote output), or the hosting result. */
   readonly via: 'source-url' | 'remote-output' | HostedUrl['via'];
   readonly uploadedBytes: number;
+  /** When a hosted URL stops working (epoch ms); `null`: never, or not known. */
+  readonly expiresAt: number | null;
 }
 
 export async function inputUrlFor(
@@ -97,7 +99,7 @@ export async function inputUrlFor(
   const hosted = await hosting.urlFor(image, { signal: options.signal, forceRefresh: options.forceRefresh ?? false });
   if (!deps.apiIsLocal(deps.providerName))
     refusePrivateUrl(hosted.url, hosted.via === 'cache' ? 'a hosted URL record holds' : 'hosting gave');
-  return { url: hosted.url, via: hosted.via, uploadedBytes: hosted.bytesUploaded };
+  return { url: hosted.url, via: hosted.via, uploadedBytes: hosted.bytesUploaded, expiresAt: hosted.expiresAt };
 }
 
 /** A URL that needs no hosting: the source's own URL, or the upstream output's remote URL while fresh. */
@@ -109,7 +111,7 @@ function urlAsIs(
 ): ResolvedInput | null {
   if (node.input.kind === 'source' && node.input.url !== undefined) {
     if (!deps.apiIsLocal(deps.providerName)) refusePrivateUrl(node.input.url, 'the source is');
-    return { url: node.input.url, via: 'source-url', uploadedBytes: 0 };
+    return { url: node.input.url, via: 'source-url', uploadedBytes: 0, expiresAt: null };
   }
   if (
     upstream?.url &&
@@ -118,7 +120,7 @@ function urlAsIs(
     !forceRefresh &&
     isRemoteUrlFresh(upstream.urlAt, deps.now(), REMOTE_OUTPUT_TTL_MS)
   ) {
-    return { url: upstream.url, via: 'remote-output', uploadedBytes: 0 };
+    return { url: upstream.url, via: 'remote-output', uploadedBytes: 0, expiresAt: null };
   }
   return null;
 }

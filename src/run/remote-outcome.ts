@@ -216,25 +216,37 @@ export function stillNotFetched(e: RemoteFailedError): RemoteFailedError {
   return new RemoteFailedError(e.message, { code: e.code, remoteError, requestId, status, errorCode, hint, cause: e });
 }
 
-/** A request that failed because the API could not fetch its input: the URL it was sent, and the failure. */
+/**
+ * A request that failed because the API could not fetch its input: the URL it was sent, when that
+ * URL expired (`null`: never, or not known), and the failure.
+ */
 export interface FetchFailed {
   readonly url: string;
+  readonly expiresAt: number | null;
   readonly error: RemoteFailedError;
 }
 
+/** A URL this close to its expiry when its fetch failed may have expired in the provider's queue. */
+const EXPIRY_SLACK_MS = 5 * 60_000;
+
 /**
- * Whether an input hosted again after the API could not fetch `failedUrl` may fetch where that did
- * not: another URL, or the same one whose S3 object was really uploaded again (its HEAD found it
- * gone). A command that prints the same URL again gives nothing new (what it did is not known).
+ * Whether an input hosted again after the API could not fetch `failed.url` may fetch where that did
+ * not. S3: only when its object was really uploaded again (its HEAD found it gone), or when the
+ * failed URL had expired, or nearly, by `now`: a URL signed anew for an object that is there and a
+ * URL still valid would fail alike, whatever the second it was signed in (review-v). Otherwise:
+ * another URL (a command that prints the same one again gives nothing new: what it did is not known).
  */
-export function hostedAnew(input: ResolvedInput, failedUrl: string): boolean {
-  return input.url !== failedUrl || (input.via === 's3' && input.uploadedBytes > 0);
+export function hostedAnew(input: ResolvedInput, failed: Pick<FetchFailed, 'url' | 'expiresAt'>, now: number): boolean {
+  if (input.via === 's3')
+    return input.uploadedBytes > 0 || (failed.expiresAt !== null && now >= failed.expiresAt - EXPIRY_SLACK_MS);
+  return input.url !== failed.url;
 }
 
 /** Hosting gave the very URL the API could not fetch: not sent again, the first failure's message. */
 export function sameUrlAgain(e: RemoteFailedError): RemoteFailedError {
   const hint =
-    'the API could not fetch the input image, and hosting it again gave the same URL (not sent again): ' +
+    'the API could not fetch the input image, and hosting it again gave nothing new (the same URL, or the ' +
+    'same S3 object, there and not expired; not sent again): ' +
     'check that your hosting serves what it uploads to the internet (the bucket and its URLs or ' +
     'public_base_url, the hosting command’s URLs)';
   const { remoteError, requestId, status, errorCode } = e;

@@ -86,18 +86,35 @@ describe('re-hosting during a run', () => {
     expect(s3.requests.filter((r) => r.method === 'PUT' && r.path === key)).toHaveLength(2);
   });
 
-  it('retries only once: a second fetch failure fails the node', async () => {
+  it('an object that is there, under a URL not expired: not sent again, whatever second it is signed in', async () => {
     await project.writeRecipe(recipeYaml({ hosting: hosting() }));
     expect(summaryOf(await project.run()).exitCode).toBe(0);
-    // Every request now ends `failed` with the emulator's fetch error code.
     project.emulator.setScenario({
       faults: [{ kind: 'remote-failed', error: { code: 'image_fetch_failed', message: 'could not fetch image_url' } }],
     });
     const seen = project.submits().length;
-    // The clock moves on after the first submit: the URL signed again differs from the one that
-    // failed (signed in the same second, it would be the same URL, not sent again).
+    // The clock moves on after the first submit: the URL signed again differs from the one that failed,
+    // but it names the same object, which a HEAD finds, under a signature as valid: it would fail alike.
     const now = (): number => Date.now() + (project.submits().length > seen ? 60_000 : 0);
     const run = await project.run({ options: { force: ['background'] }, now });
+    expect(summaryOf(run).exitCode).toBe(1);
+    expect(project.submits().length - seen).toBe(1);
+    expect(s3.count('PUT')).toBe(3);
+    const failed = run.events.find((e) => e.type === 'node-failed');
+    expect(failed?.type === 'node-failed' ? failed.hint : '').toMatch(/hosting it again gave nothing new/);
+  });
+
+  it('retries only once: a second fetch failure fails the node', async () => {
+    await project.writeRecipe(recipeYaml({ hosting: hosting() }));
+    expect(summaryOf(await project.run()).exitCode).toBe(0);
+    // Every request now ends `failed` with the emulator's fetch error code; the object is gone, so
+    // hosting it again uploads it (something new to fetch).
+    project.emulator.setScenario({
+      faults: [{ kind: 'remote-failed', error: { code: 'image_fetch_failed', message: 'could not fetch image_url' } }],
+    });
+    await s3.deleteObject(`inputs/${await sha256Of(join(project.root, 'assets', 'portrait.jpg'))}.jpg`);
+    const seen = project.submits().length;
+    const run = await project.run({ options: { force: ['background'] } });
     expect(summaryOf(run).exitCode).toBe(1);
     expect(failures(run)).toEqual([expect.stringMatching(/^background: E_REMOTE_FAILED/)]);
     expect(project.submits().length - seen).toBe(2);

@@ -5,7 +5,13 @@ import {
   RemoteCancelledError,
   RequestGoneError,
 } from '../../../src/providers/runcomfy/errors.js';
-import { mayResubmit, OutcomeUnknownError, unsettled, waitForUsableOutput } from '../../../src/run/remote-outcome.js';
+import {
+  hostedAnew,
+  mayResubmit,
+  OutcomeUnknownError,
+  unsettled,
+  waitForUsableOutput,
+} from '../../../src/run/remote-outcome.js';
 
 /** A wait that answers each of `replies` in turn (an Error is thrown). */
 function scripted(replies: readonly (readonly string[] | Error)[]) {
@@ -91,5 +97,31 @@ describe('unsettled and mayResubmit', () => {
     expect(mayResubmit(unknown, false)).toBe(false);
     expect(mayResubmit(unknown, true)).toBe(true);
     expect(mayResubmit(new InputRejectedError('HTTP 404', { status: 404 }), true)).toBe(false);
+  });
+});
+
+describe('hostedAnew: whether an input hosted again after a failed fetch may fetch where it did not', () => {
+  const now = 1_800_000_000_000;
+  const failed = (expiresAt: number | null, url = 'https://b/k.jpg?sig=1') => ({ url, expiresAt });
+  const s3 = (uploadedBytes: number, url = 'https://b/k.jpg?sig=2') =>
+    ({ url, via: 's3', uploadedBytes, expiresAt: now + 3_600_000 }) as const;
+
+  it('S3: only an object uploaded again, or a failed URL expired or about to, whatever the signature', () => {
+    // Signed anew (another URL) for an object that is there, the failed URL valid for an hour: nothing new.
+    expect(hostedAnew(s3(0), failed(now + 3_600_000), now)).toBe(false);
+    expect(hostedAnew(s3(0, 'https://b/k.jpg?sig=1'), failed(now + 3_600_000), now)).toBe(false);
+    // The object was gone, and uploaded again.
+    expect(hostedAnew(s3(1234), failed(now + 3_600_000), now)).toBe(true);
+    // The failed URL expired in the queue, or was about to (within 5 min).
+    expect(hostedAnew(s3(0), failed(now - 1000), now)).toBe(true);
+    expect(hostedAnew(s3(0), failed(now + 4 * 60_000), now)).toBe(true);
+    // A public URL (never expires) for an object that is there.
+    expect(hostedAnew(s3(0, 'https://cdn/k.jpg'), failed(null, 'https://cdn/k.jpg'), now)).toBe(false);
+  });
+
+  it('a command, or a URL as is: another URL is new, the same one is not', () => {
+    const command = (url: string) => ({ url, via: 'command', uploadedBytes: 0, expiresAt: null }) as const;
+    expect(hostedAnew(command('https://c/2.jpg'), failed(null, 'https://c/1.jpg'), now)).toBe(true);
+    expect(hostedAnew(command('https://c/1.jpg'), failed(null, 'https://c/1.jpg'), now)).toBe(false);
   });
 });
