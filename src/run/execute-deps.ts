@@ -2,6 +2,7 @@
 import pLimit from 'p-limit';
 import { apiIsLocal } from '../providers/api-base.js';
 import type { UntimedRunEvent } from './events.js';
+import type { CostBudget } from './cost-budget.js';
 import type { ExecuteDeps, Submitted } from './execute.js';
 import type { RunDeps, RunOptions } from './options.js';
 
@@ -12,6 +13,7 @@ export function executeDepsFor(
     readonly emit: (e: UntimedRunEvent) => void;
     readonly onSubmitted: (submit: Submitted) => void;
     readonly priceOf?: ((provider: string, model: string) => Promise<number | null>) | undefined;
+    readonly budget?: CostBudget | undefined;
     readonly signal: AbortSignal;
     /** The run stopped by a failure (run-tally.ts's `stopSubmits`). */
     readonly stopSubmits?: AbortSignal | undefined;
@@ -37,6 +39,7 @@ export function executeDepsFor(
     outputRereadMs: options.outputRereadMs,
     limitDownload: (fn) => downloads(fn),
     priceOf: p.priceOf,
+    budget: p.budget,
     intents: {
       pid: deps.rt.pid,
       isAlive: (pid) => deps.rt.isAlive(pid),

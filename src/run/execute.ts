@@ -27,6 +27,7 @@ import { stopBetweenAttempts, stoppedByFailure, submitClock } from './submit-bet
 import { claimSubmit, isLiveOwner, maybePaid, provesNotAccepted, stopIfUncertain } from './submit-claim.js';
 import { SUBMIT_GRACE_MS, submitLostWarning } from './submit-grace.js';
 import { retryEvents } from './retry-events.js';
+import type { CostBudget } from './cost-budget.js';
 import { graceSignal } from '../util/grace-signal.js';
 import {
   hostedAnew,
@@ -85,6 +86,8 @@ export interface ExecuteDeps extends InputDeps {
   readonly limitDownload?: (<T>(fn: () => Promise<T>) => Promise<T>) | undefined;
   /** The list price of one request of (provider, model), as the run's spend reads it; kept in the record. */
   readonly priceOf?: ((provider: string, model: string) => Promise<number | null>) | undefined;
+  /** `--max-cost` while the run goes: each submit reserves its price before it is sent (cost-budget.ts). */
+  readonly budget?: CostBudget | undefined;
   readonly intents: IntentDeps;
 }
 
@@ -238,6 +241,11 @@ async function submitAndFinish(
     await deps.store.journal.remove(job.key, null, deps.intents.run);
     throwIfAborted(stoppedBy);
   }
+  // Past --max-cost with this one (a retry, a re-attach given up): not sent, the intent cleared.
+  const reserved = await deps.budget?.reserve(node.id, deps.providerName, node.model).catch(async (e: unknown) => {
+    await deps.store.journal.remove(job.key, null, deps.intents.run);
+    throw e;
+  });
   // A submit already on the wire when Ctrl-C comes is let finish (for a few seconds), so the
   // request is journaled and then cancelled, rather than paid for and lost.
   const graceMs = deps.submitGraceMs ?? SUBMIT_GRACE_MS;
@@ -259,6 +267,7 @@ async function submitAndFinish(
     // and when the grace ran out on it, the run says so (not for a submit stopped between
     // attempts that were all refused: that proves nothing was taken).
     if (provesNotAccepted(e)) {
+      reserved?.release();
       await deps.store.journal.remove(job.key, null, deps.intents.run);
       throw stoppedByFailure(e, stops, rehosted) ?? e;
     }

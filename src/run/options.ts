@@ -35,8 +35,13 @@ export interface RunOptions {
   readonly overwrite?: boolean | undefined;
   /** After a failure, keep running everything not downstream of it. */
   readonly keepGoing?: boolean | undefined;
-  /** Abort before submitting when billable requests × price exceed this. */
+  /**
+   * Abort before submitting when billable requests × price exceed this; while running, a submit
+   * the plan did not count (a retry, a re-attach given up) is not sent past it (cost-budget.ts).
+   */
   readonly maxCostUsd?: number | undefined;
+  /** What the recipes before this one spent under the same `maxCostUsd` (`null`: unknown). */
+  readonly maxCostSpentUsd?: number | null | undefined;
   /** Aborting it behaves like Ctrl-C: stop submitting, cancel queued requests, flush, exit 130. */
   readonly signal?: AbortSignal | undefined;
   /** Per-request overall deadline passed to the provider. */

@@ -38,6 +38,18 @@ export interface RunSummary extends Readonly<RunCounts> {
 }
 
 /**
+ * A run's end. Its `run-summary` event is not sent by the scheduler: the caller sends it with
+ * `announce` once it is done with the run (uploads to the remote cache waited for, a shard's
+ * shortfall and Ctrl-C counted into the exit code), so the summary is the run's last event and
+ * says the exit code the run ends with.
+ */
+export interface FinishedRun {
+  readonly summary: RunSummary;
+  /** Send `run-summary` for `summary` (default: the scheduler's own); returns it, `ms` up to now. */
+  announce(summary?: RunSummary): RunSummary;
+}
+
+/**
  * `summary` as the run ends: exit 130 when the run was interrupted, also after the scheduler was
  * done (Ctrl-C while the uploads to the remote cache finish), as the CLI then exits.
  */

@@ -22,6 +22,7 @@ import { NodeLockEntries } from './node-lock.js';
 import { keyFor } from './node-request.js';
 import type { RunDeps, RunOptions } from './options.js';
 import { RunInflight } from './run-inflight.js';
+import { budgetFor } from './cost-budget.js';
 import { executeDepsFor } from './execute-deps.js';
 import { dropFinishedEntry, dropOnceLocked, dropSettledEntries } from './journal-settled.js';
 import { watchJournal } from './journal-watch.js';
@@ -31,29 +32,17 @@ import { checkTargets, knownOutputs, landedMeanwhile, outputTargets, storeCheck 
 import { targetsBeforeSubmit, type CheckAgainst } from './hand-edits.js';
 import { materializeHit } from './cache-hit.js';
 import { beginRun, endRun } from './submit-claim.js';
-import { paidUnknownWarnings, type NodeOutcome, type RunSummary } from './outcome.js';
+import { paidUnknownWarnings, type FinishedRun, type NodeOutcome, type RunSummary } from './outcome.js';
 import { type Prepared, startCounts } from './prepare.js';
 import { eventReason, type NodeState } from './resolve.js';
 import { type LockCurrent, LockCurrentNodes } from './lock-current.js';
 import { RunSpend } from './spend.js';
 import { RunTally } from './run-tally.js';
 
-export type { RunSummary } from './outcome.js';
+export type { FinishedRun, RunSummary } from './outcome.js';
 
 /** See `Scheduler.#local`: enough to keep the thread pool busy, few enough to stay small. */
 const LOCAL_CONCURRENCY = 32;
-
-/**
- * A run's end. Its `run-summary` event is not sent by the scheduler: the caller sends it with
- * `announce` once it is done with the run (uploads to the remote cache waited for, a shard's
- * shortfall and Ctrl-C counted into the exit code), so the summary is the run's last event and
- * says the exit code the run ends with.
- */
-export interface FinishedRun {
-  readonly summary: RunSummary;
-  /** Send `run-summary` for `summary` (default: the scheduler's own); returns it, `ms` up to now. */
-  announce(summary?: RunSummary): RunSummary;
-}
 
 export async function executePlan(prepared: Prepared, deps: RunDeps, options: RunOptions): Promise<FinishedRun> {
   // This run has no token yet (beginRun): an entry of a live run in this process is another run's.
@@ -114,13 +103,15 @@ class Scheduler {
     );
     this.#current = new LockCurrentNodes(deps);
     this.#spend = new RunSpend(deps, coordination?.spend);
+    const priceOf = (provider: string, model: string) => this.#spend.priceOf(provider, model);
     this.#exec = executeDepsFor(deps, options, {
       emit: (e) => this.#emit(e),
       onSubmitted: (submit) => {
         if (!(submit.maybePaid || submit.cancelled)) this.#tally.counts.submitted++;
         this.#spend.note(submit);
       },
-      priceOf: (provider, model) => this.#spend.priceOf(provider, model),
+      priceOf,
+      budget: budgetFor(options, priceOf),
       signal: this.#signal,
       stopSubmits: this.#tally.stopSubmits,
       run: this.#run,

@@ -104,6 +104,24 @@ describe('re-hosting during a run', () => {
     expect(failed?.type === 'node-failed' ? failed.hint : '').toMatch(/hosting it again gave nothing new/);
   });
 
+  it('under --max-cost for one request, the retry after a failed fetch is not sent (walk-q)', async () => {
+    await project.writeRecipe(recipeYaml({ hosting: hosting() }));
+    const first = await project.run();
+    expect(summaryOf(first)).toMatchObject({ exitCode: 0, submitted: 5 });
+    const price = (summaryOf(first).costUsd ?? Number.NaN) / 5;
+    expect(price).toBeGreaterThan(0);
+    project.emulator.setScenario({
+      faults: [{ kind: 'remote-failed', error: { code: 'image_fetch_failed', message: 'could not fetch image_url' } }],
+    });
+    await s3.deleteObject(`inputs/${await sha256Of(join(project.root, 'assets', 'portrait.jpg'))}.jpg`);
+    const seen = project.submits().length;
+    const only = { only: ['background'], force: ['background'] };
+    const run = await project.run({ options: { ...only, maxCostUsd: price } });
+    expect(project.submits().length - seen).toBe(1);
+    expect(summaryOf(run).exitCode).toBe(65);
+    expect(failures(run)).toEqual([expect.stringMatching(/^background: E_MAX_COST submitting background /)]);
+  });
+
   it('retries only once: a second fetch failure fails the node', async () => {
     await project.writeRecipe(recipeYaml({ hosting: hosting() }));
     expect(summaryOf(await project.run()).exitCode).toBe(0);

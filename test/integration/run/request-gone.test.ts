@@ -59,4 +59,18 @@ describe('a request the service says it does not know, just after accepting it',
     expect(r.submits()).toHaveLength(2);
     expect(await (await openStore(p.cacheDir)).journal.list()).toEqual([]);
   });
+
+  it('still unknown, under --max-cost 0 (the plan priced a re-attach, free): not submitted anew', async () => {
+    // walk-q: the re-attach given up submitted anew, paid past the limit the preflight had passed.
+    const { project: p, rig: r } = await goneOnce();
+    r.emulator.setScenario(GONE_ONCE);
+    const again = await runIn(p, { maxCostUsd: 0 }, { rig: r });
+    expect(summaryOf(again)).toMatchObject({ exitCode: 65, failed: 1, submitted: 0 });
+    const [failed] = eventsOf(again.events, 'node-failed');
+    expect(failed).toMatchObject({ code: 'E_MAX_COST' });
+    expect(failed?.message).toMatch(/^submitting a \(\$\d+\.\d\d\) would take this run past --max-cost \$0\.00/);
+    expect(r.submits()).toHaveLength(1);
+    // Nothing was sent: no intent is left to stop the next run as maybe paid.
+    expect((await (await openStore(p.cacheDir)).journal.list()).filter((e) => e.request_id === undefined)).toEqual([]);
+  });
 });
