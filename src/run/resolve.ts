@@ -13,8 +13,8 @@ import type { Runtime } from '../runtime.js';
 import type { RunReason } from './events.js';
 import { keyFor, normalizedPrompt, resolvedParams } from './node-request.js';
 import { selects, type RunOptions } from './options.js';
-import { chooseSeed, journaledSeeds, type SeedSource } from './seeds.js';
-import { paidUnlockedSeed } from './paid-unlocked.js';
+import { chooseSeed, journaledByNode, journaledSeed, type SeedSource } from './seeds.js';
+import { paidUnlockedSeed, realFolderOf } from './paid-unlocked.js';
 import { adoptFromLock } from './adopt.js';
 import { journalDonors, type JournalDonors, orphanPool, type OrphanPool } from './orphans.js';
 import { displacement, sourceInputSha } from './displaced.js';
@@ -85,8 +85,8 @@ export interface ResolveDeps {
    * run lists the journal folder once); listed here when absent.
    */
   readonly journal?: Promise<readonly JournalEntry[]> | undefined;
-  /** Node id → seed of a journaled (submitted, unrecorded) request; filled by {@link resolveStates}. */
-  readonly journalSeeds?: ReadonlyMap<string, number> | undefined;
+  /** Node id → its journaled (submitted, unrecorded) requests, oldest first; filled by {@link resolveStates}. */
+  readonly journalByNode?: ReadonlyMap<string, readonly JournalEntry[]> | undefined;
   /** Journal entries by cache key, filled by {@link resolveStates}: a node with one of these keys re-attaches. */
   readonly journalEntries?: ReadonlyMap<string, JournalEntry> | undefined;
   /**
@@ -144,7 +144,7 @@ export async function resolveStates(
     });
   const withJournal: ResolveDeps = {
     ...deps,
-    journalSeeds: journaledSeeds(journal),
+    journalByNode: journaledByNode(journal),
     journalEntries: new Map(journal.map((e) => [e.key, e])),
     orphans,
     donors: deps.donors ?? journalDonors(journal, deps.lockPath, deps.providerName, displaced),
@@ -206,15 +206,27 @@ async function seedOf(
 ): Promise<Seeded> {
   const locked = deps.lock.nodes[node.id];
   const paidUnlocked = locked ? paidUnlockedSeed(node, inputSha, locked, deps) : undefined;
+  const journaled = journaledSeed(deps.journalByNode?.get(node.id), {
+    keyed:
+      inputSha === null ? null : (e) => e.key === keyFor(node, providerOf(node, deps.providerName), inputSha, e.seed),
+    own: (e) =>
+      e.lock === undefined ||
+      deps.lockPath === undefined ||
+      e.lock === deps.lockPath ||
+      realFolderOf(e.lock) === realFolderOf(deps.lockPath),
+  });
   const inherited =
-    paidUnlocked === undefined ? await inheritedEntry(node, inputSha, locked, deps, options) : undefined;
+    paidUnlocked === undefined && journaled === undefined
+      ? await inheritedEntry(node, inputSha, locked, deps, options)
+      : undefined;
   const truth = inherited ?? locked;
-  const donor = truth === undefined ? await donatedEntry(node, inputSha, deps, options) : undefined;
+  const donor =
+    truth === undefined && journaled === undefined ? await donatedEntry(node, inputSha, deps, options) : undefined;
   const { seed, source } = chooseSeed(node, {
     locked: truth,
     reseed: options.reseed,
     draw: deps.draw,
-    journaled: deps.journalSeeds?.get(node.id) ?? donor?.seed,
+    journaled: journaled ?? donor?.seed,
     paidUnlocked,
     session: deps.sessionSeeds?.get(node.id),
     derive: deps.deriveSeeds === true ? () => derivedSeed(node) : undefined,
@@ -292,7 +304,7 @@ async function inheritedEntry(
   options: Pick<RunOptions, 'reseed'>,
 ): Promise<LockEntry | undefined> {
   if (node.seed !== null || inputSha === null || deps.orphans === undefined) return undefined;
-  if (deps.sessionSeeds?.has(node.id) || deps.journalSeeds?.has(node.id)) return undefined;
+  if (deps.sessionSeeds?.has(node.id)) return undefined;
   if (selects(options.reseed, node.id)) return undefined;
   // A node with its own entry keeps its seed when that seed's result for what it asks now is cached.
   const own = locked && {
@@ -315,7 +327,7 @@ async function donatedEntry(
   options: Pick<RunOptions, 'reseed'>,
 ): Promise<JournalEntry | undefined> {
   if (node.seed !== null || inputSha === null || deps.donors === undefined) return undefined;
-  if (deps.sessionSeeds?.has(node.id) || deps.journalSeeds?.has(node.id)) return undefined;
+  if (deps.sessionSeeds?.has(node.id)) return undefined;
   if (selects(options.reseed, node.id)) return undefined;
   return (await deps.donors.claim(node, inputSha)) ?? undefined;
 }

@@ -87,6 +87,38 @@ describe('a --reseed run interrupted while its request runs', () => {
     expect(await journal.list()).toEqual([foreign]);
   });
 
+  it("a new node keeps its derived seed beside another recipe's journaled request of its id (walk-q)", async () => {
+    // The other recipe's request asks something else (its key): nothing to re-attach to here, and
+    // taking its seed changed this node's key, so a machine without that entry paid again.
+    project = await createProject(recipeYaml([['a', SKY]]));
+    rig = await startRig();
+    const journal = (await openStore(project.cacheDir)).journal;
+    const foreign: JournalEntry = {
+      key: 'f'.repeat(64),
+      node: 'a',
+      provider: 'emulator',
+      model: 'blackforestlabs/flux-1-kontext/pro/edit',
+      seed: 12345,
+      input_sha256: 'e'.repeat(64),
+      request_id: 'req-of-another-recipe',
+      submitted_at: new Date().toISOString(),
+      lock: join(project.root, 'elsewhere', 'other.lock.json'),
+    };
+    await journal.add(foreign);
+    const run = await runIn(project, {}, { rig });
+    expect(summaryOf(run)).toMatchObject({ exitCode: 0, done: 1, submitted: 1 });
+    // The seed every machine derives for it: a clean project with no such entry gets the same.
+    const clean = await createProject(recipeYaml([['a', SKY]]));
+    try {
+      expect(summaryOf(await runIn(clean, {}, { rig }))).toMatchObject({ exitCode: 0 });
+      expect((await project.readLock()).nodes['a']?.seed).toBe((await clean.readLock()).nodes['a']?.seed);
+      expect((await project.readLock()).nodes['a']?.seed).not.toBe(12345);
+    } finally {
+      await clean.cleanup();
+    }
+    expect(await journal.list()).toEqual([foreign]);
+  });
+
   it('a --reseed that completes after it wins: the older paid request does not come back over the lock', async () => {
     project = await createProject(recipeYaml([['a', SKY]]));
     rig = await startRig();

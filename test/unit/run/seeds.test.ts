@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { PlanNode } from '../../../src/plan/types.js';
-import { chooseSeed, journaledSeeds } from '../../../src/run/seeds.js';
+import { chooseSeed, journaledByNode, journaledSeed } from '../../../src/run/seeds.js';
 import type { JournalEntry, LockEntry } from '../../../src/store/types.js';
 
 const node = (seed: number | null): PlanNode => ({ id: 'jacket', pass: 'jacket', seed }) as unknown as PlanNode;
@@ -50,13 +50,15 @@ describe('chooseSeed', () => {
     expect(derivations).toBe(1);
   });
 
-  it('journaledSeeds keeps the latest entry per node (the journal lists oldest first)', () => {
-    const entry = (node: string, seed: number): JournalEntry => ({ node, seed }) as JournalEntry;
-    expect(journaledSeeds([entry('a', 1), entry('b', 2), entry('a', 3)])).toEqual(
-      new Map([
-        ['a', 3],
-        ['b', 2],
-      ]),
-    );
+  it('journaledSeed: the newest entry of the node that fits (keyed as it asks now, else its own recipe)', () => {
+    const entry = (node: string, seed: number, key = 'k', lock?: string): JournalEntry =>
+      ({ node, seed, key, ...(lock ? { lock } : {}) }) as JournalEntry;
+    const byNode = journaledByNode([entry('a', 1, 'k1'), entry('b', 2), entry('a', 3, 'k3', '/other.lock.json')]);
+    const mine = (e: JournalEntry): boolean => e.lock === undefined;
+    expect(journaledSeed(byNode.get('a'), { keyed: null, own: () => true })).toBe(3);
+    expect(journaledSeed(byNode.get('a'), { keyed: null, own: mine })).toBe(1);
+    expect(journaledSeed(byNode.get('a'), { keyed: (e) => e.key === 'k1', own: () => true })).toBe(1);
+    expect(journaledSeed(byNode.get('a'), { keyed: (e) => e.key === 'k9', own: () => true })).toBeUndefined();
+    expect(journaledSeed(byNode.get('c'), { keyed: null, own: () => true })).toBeUndefined();
   });
 });
