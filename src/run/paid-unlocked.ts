@@ -34,6 +34,9 @@ export function paidUnlockedSeed(node: PlanNode, inputSha: string | null, locked
       continue;
     // Newer than the lock's result: one a later `--reseed` replaced does not come back over it.
     if (!(Date.parse(entry.submitted_at) > Date.parse(locked.finished_at))) continue;
+    // With the lock's own seed it is no --reseed's (a prompt changed, say): the lock's seed keys
+    // the node to it anyway, and if it is lost the node runs anew (walk-q: it said E_RESEED_LOST).
+    if (entry.seed === locked.seed) continue;
     if (entry.key !== keyFor(node, provider, inputSha, entry.seed)) continue;
     if (newest === undefined || Date.parse(entry.submitted_at) > Date.parse(newest.submitted_at)) newest = entry;
   }

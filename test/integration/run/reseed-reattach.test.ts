@@ -160,6 +160,37 @@ describe("an interrupted --reseed's request that cannot be had any more", () => 
   }
 });
 
+describe('a prompt change interrupted while its request runs (no --reseed)', () => {
+  it('its request lost at the API: the node runs anew, not E_RESEED_LOST (walk-q)', async () => {
+    project = await createProject(recipeYaml([['a', SKY]]));
+    rig = await startRig();
+    expect(summaryOf(await runIn(project, {}, { rig }))).toMatchObject({ exitCode: 0, done: 1 });
+    const before = (await project.readLock()).nodes['a'];
+    await project.writeRecipe(recipeYaml([['a', 'Keep the face unchanged. Make the sky green.']]));
+    rig.emulator.setScenario({ queue_ms: 0, run_ms: 1_500 });
+    const stop = new AbortController();
+    const onEvent = (e: RunEvent): void => {
+      if (e.type === 'node-state' && e.phase === 'running') stop.abort();
+    };
+    await runRecipe(
+      project.recipe,
+      { jobs: 1, signal: stop.signal },
+      { rt: testRuntime(project.root, {}, 7), onEvent, session: rig.session },
+    );
+    const journal = (await openStore(project.cacheDir)).journal;
+    const [entry] = await journal.list();
+    expect(entry?.seed).toBe(before?.seed);
+    // The service no longer knows the id (expired, say).
+    if (entry) await journal.add({ ...entry, request_id: 'lost-request-0002' });
+    rig.emulator.setScenario({});
+    const next = await runIn(project, {}, { rig });
+    expect(eventsOf(next.events, 'node-failed').map((e) => e.code)).not.toContain('E_RESEED_LOST');
+    const after = await runIn(project, {}, { rig });
+    expect(summaryOf(after)).toMatchObject({ exitCode: 0 });
+    expect((await project.readLock()).nodes['a']?.request_id).not.toBe(before?.request_id);
+  });
+});
+
 describe("the interrupted --reseed's request found among others", () => {
   it("another recipe's newer request for a node of the same id does not hide this recipe's own", async () => {
     project = await createProject(recipeYaml([['a', SKY]]));
