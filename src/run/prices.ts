@@ -54,7 +54,12 @@ export async function priceRun(prepared: Prepared, src: PriceSources): Promise<R
       total += price * count;
     }
   }
-  return { known: true, totalUsd: total };
+  return { known: true, totalUsd: roundUsd(total) };
+}
+
+/** Float noise out of a sum of prices (0.05 × 3 is 0.15, not 0.15000000000000002). */
+export function roundUsd(usd: number): number {
+  return Math.round(usd * 1e6) / 1e6;
 }
 
 /** `modelPrice` within `readMs`; `'no-answer'`: no answer in time (the caller's signal not aborted). */

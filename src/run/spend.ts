@@ -16,7 +16,7 @@ import { providerTraits } from '../providers/session.js';
 import type { Provider } from '../providers/types.js';
 import type { RunEventOf } from './events.js';
 import type { Submitted } from './execute.js';
-import { modelPrice, PRICE_READ_MS } from './prices.js';
+import { modelPrice, PRICE_READ_MS, roundUsd } from './prices.js';
 
 /** One (provider, model): how many requests, and the price of one (`null`: unknown). */
 interface SpendLine {
@@ -144,11 +144,6 @@ export function priceLookups(src: SpendPrices): (provider: string, model: string
     asked.set(id, price);
     return price;
   };
-}
-
-/** Float noise out of a sum of prices (0.04 × 3 is 0.12, not 0.12000000000000001). */
-function roundUsd(usd: number): number {
-  return Math.round(usd * 1e6) / 1e6;
 }
 
 /** One run's spend, noted into the watch session's ledger too when there is one. */

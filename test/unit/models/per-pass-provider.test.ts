@@ -166,6 +166,14 @@ describe('prices', () => {
     expect(price.known && price.totalUsd).toBeCloseTo(0.08 + 0.04 + 0.04, 9);
   });
 
+  it('the total has no float noise (walk-q: a dry run said cost_usd 0.15000000000000002)', async () => {
+    const tenCents: Provider = { ...unasked, modelInfo: async (model) => ({ model, priceUsd: 0.1 }) };
+    const plan = await planOf(`${A}${B}  - id: c\n    prompt: Keep it. Add a scarf.\n`);
+    const price = await priceRun(prepared(plan), { provider: tenCents, providerName: 'runcomfy' });
+    expect(0.1 * 3).not.toBe(0.3);
+    expect(price).toEqual({ known: true, totalUsd: 0.3 });
+  });
+
   it('RunComfy asks the catalog of the node provider', async () => {
     const asked: string[] = [];
     const catalog = (name: string): Provider => ({
