@@ -70,21 +70,30 @@ export function createCachedHosting(
   const { rt, cacheDir, roots } = deps;
   const configId = fingerprint({ mode: strategy.mode, ...strategy.identity });
   const inflight = new Map<string, Promise<HostedUrl>>();
-  /** Old records checked by `stillHosted` in this process (a check under way is shared). */
-  const checked = new Map<string, Promise<boolean>>();
+  /**
+   * Old records checked by `stillHosted` in this process, and when (a check under way is shared):
+   * a confirmation counts for {@link RECHECK_AFTER_MS}, so a watch session of days notices an
+   * object a lifecycle rule deleted meanwhile before a provider is paid to fetch it (review-v).
+   */
+  const checked = new Map<string, { readonly at: number; readonly there: Promise<boolean> }>();
 
-  /** Whether a reusable record may be handed out: young, or its object confirmed still there. */
+  /** Whether a reusable record may be handed out: young, or its object confirmed still there lately. */
   async function stillThere(image: LabelledImage, sha: string, rec: UrlRecord, signal?: AbortSignal): Promise<boolean> {
     const check = strategy.stillHosted?.bind(strategy);
-    if (!check || rt.now() - rec.hostedAt < RECHECK_AFTER_MS) return true;
-    let there = checked.get(sha);
-    if (!there) {
-      there = check(image, signal);
-      checked.set(sha, there);
+    const now = rt.now();
+    if (!check || now - rec.hostedAt < RECHECK_AFTER_MS) return true;
+    let known = checked.get(sha);
+    if (!known || !(now >= known.at && now - known.at < RECHECK_AFTER_MS)) {
+      known = { at: now, there: check(image, signal) };
+      checked.set(sha, known);
+      const mine = known;
       // Gone (it is hosted again and recorded anew) or failed: the next look checks again.
-      there.then((yes) => yes || checked.delete(sha)).catch(() => checked.delete(sha));
+      const forget = (): void => {
+        if (checked.get(sha) === mine) checked.delete(sha);
+      };
+      mine.there.then((yes) => yes || forget()).catch(forget);
     }
-    return there;
+    return known.there;
   }
 
   async function hostAndRecord(

@@ -112,6 +112,25 @@ describe('s3 hosting', () => {
     expect((await fx.s3.readObject(`inputs/kontext/${img.sha256}.png`))?.contentType).toBe('image/png');
   });
 
+  it('a long session checks an old record again each hour: an object deleted meanwhile is uploaded again', async () => {
+    // review-v: a confirmation counted for the whole process, so a --watch of days sent a URL of
+    // an object a lifecycle rule had deleted, and the provider was paid to fail on it.
+    const clock = testClock();
+    const img = await fx.project.image('w.png', 'watch bytes');
+    const h = hosting(s3Config(), { now: clock.now });
+    await h.urlFor(img);
+    clock.advance(2 * 3600_000);
+    expect((await h.urlFor(img)).via).toBe('cache');
+    expect(fx.s3.count('HEAD')).toBe(2); // the upload's, and the check of the two-hour-old record
+    clock.advance(10 * 60_000);
+    expect((await h.urlFor(img)).via).toBe('cache'); // checked ten minutes ago: no HEAD
+    expect(fx.s3.count('HEAD')).toBe(2);
+    await fx.s3.deleteObject(`inputs/kontext/${img.sha256}.png`);
+    clock.advance(3600_000);
+    expect(await h.urlFor(img)).toMatchObject({ via: 's3', uploaded: true });
+    expect(fx.s3.count('PUT')).toBe(2);
+  });
+
   it('forceRefresh skips the cache and re-uploads when the object is gone', async () => {
     const img = await fx.project.image('c.png', 'c bytes');
     const h = hosting(s3Config());
