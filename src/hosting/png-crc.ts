@@ -40,11 +40,21 @@ function u32be(b: Uint8Array, at: number): number {
  * that does not decompress into the size IHDR declares (png-data.ts); `null` when all is well.
  */
 export async function pngCrcProblem(reader: ByteReader): Promise<string | null> {
-  const read = windowed(reader);
   /** The IDAT data, inflated as it is read (png-data.ts): from IHDR on, unless it names no valid format. */
-  let pixels: PngDataCheck | null = null;
+  const pixels: { check: PngDataCheck | null } = { check: null };
+  try {
+    return await walk(reader, pixels);
+  } finally {
+    pixels.check?.close(); // a walk that ended early (a bad CRC, a read that threw) leaves no stream open
+  }
+}
+
+async function walk(reader: ByteReader, pixels: { check: PngDataCheck | null }): Promise<string | null> {
+  const read = windowed(reader);
   let at = 8;
-  for (let chunks = 0; chunks < MAX_CHUNKS && at + 12 <= reader.size; chunks++) {
+  for (let chunks = 0; at + 12 <= reader.size; chunks++) {
+    // A file of a million empty chunks cannot keep the check busy, nor pass it unchecked.
+    if (chunks >= MAX_CHUNKS) return `PNG: more than ${MAX_CHUNKS} chunks before IEND`;
     const head = await read(at, 8);
     const length = u32be(head, 0);
     const end = at + 8 + length;
@@ -56,18 +66,17 @@ export async function pngCrcProblem(reader: ByteReader): Promise<string | null> 
     for (let pos = at + 8; pos < end; pos += WINDOW_BYTES) {
       const data = await read(pos, Math.min(WINDOW_BYTES, end - pos));
       crc = crc32(data, crc);
-      if (type === 'IDAT') await pixels?.feed(data);
+      if (type === 'IDAT') await pixels.check?.feed(data);
     }
     if (crc >>> 0 !== u32be(await read(end, 4), 0)) {
       return `PNG: ${named} at byte ${at} fails its CRC-32 check`;
     }
     if (type === 'IHDR' && chunks === 0) {
       const bytes = pngDataBytes(await read(at + 8, Math.min(length, 13)));
-      pixels = bytes === null ? null : new PngDataCheck(bytes);
+      pixels.check = bytes === null ? null : new PngDataCheck(bytes);
     }
-    if (type === 'IEND') return (await pixels?.problem()) ?? null;
+    if (type === 'IEND') return (await pixels.check?.problem()) ?? null;
     at = end + 4;
   }
-  await pixels?.problem(); // its stream ended either way
-  return at + 12 > reader.size ? `PNG: the chunks end at byte ${at} without an IEND chunk` : null;
+  return `PNG: the chunks end at byte ${at} without an IEND chunk`;
 }

@@ -101,6 +101,11 @@ export class PngDataCheck {
     if (!this.#inflate.write(batch)) await Promise.race([once(this.#inflate, 'drain'), this.#ended]);
   }
 
+  /** Stop inflating, whatever is left: a walk that ended early frees zlib's stream (idempotent). */
+  close(): void {
+    this.#inflate.destroy();
+  }
+
   /** The bytes inflated so far (dropped as they come): how far the check went. */
   get inflated(): number {
     return this.#out;

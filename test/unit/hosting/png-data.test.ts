@@ -111,6 +111,19 @@ describe('the image data of a PNG', () => {
     expect(await decodes(extra)).toBe(true);
   });
 
+  it('a million chunks before IEND: refused, not passed unchecked (review-v)', async () => {
+    const good = await sharp(PHOTO).resize(8, 8).png().toBuffer();
+    const [ihdr, ...rest] = chunksOf(good);
+    const empty = chunk('tEXt', Buffer.alloc(0));
+    const many = Buffer.concat([
+      good.subarray(0, 8),
+      chunk('IHDR', ihdr?.[1] ?? Buffer.alloc(0)),
+      ...Array.from({ length: 1_000_000 }, () => empty),
+      ...rest.map(([type, data]) => chunk(type, data)),
+    ]);
+    expect(await verdict(many)).toBe('PNG: more than 1000000 chunks before IEND');
+  }, 30_000);
+
   it('a zlib bomb behind a small header is not inflated to its end', async () => {
     // 1 x 1 RGB needs 4 bytes; 32 MiB of zeros deflate to about 32 kB.
     const bomb = deflateSync(Buffer.alloc(32 << 20), { level: 9 });
