@@ -18,6 +18,7 @@ import { HostingError } from '../../../src/hosting/errors.js';
 import { withSnapshot } from '../../../src/hosting/snapshot.js';
 import { fileReader } from '../../../src/util/image-probe.js';
 import { processTag } from '../../../src/util/process-tag.js';
+import { ensureBuilt } from '../../helpers/cli-spawn.js';
 import { jpegHolding } from '../../helpers/test-images.js';
 
 let dir = '';
@@ -155,6 +156,7 @@ describe('withSnapshot', () => {
 
 /** A node process (the built code) holding a copy of `name` open, as an upload in progress. */
 async function uploader(name: string): Promise<{ child: ChildProcess; folder: string; exited: Promise<void> }> {
+  await ensureBuilt(); // dist/ as the sources are now, not an older build
   const image = await jpeg(name);
   const module = pathToFileURL(join(process.cwd(), 'dist', 'hosting', 'snapshot.js')).href;
   const script =
