@@ -299,7 +299,12 @@ async function submitAndFinish(
         message:
           'the API could not fetch the input image; hosting it again and retrying once, unless the URL is the same',
       });
-      return submitAndFinish(job, deps, true, null, { url: input.url, expiresAt: input.expiresAt, error: e });
+      return submitAndFinish(job, deps, true, null, {
+        url: input.url,
+        via: input.via,
+        expiresAt: input.expiresAt,
+        error: e,
+      });
     }
     if (rehosted && isImageFetchFailure(e)) throw stillNotFetched(e);
     throw e;

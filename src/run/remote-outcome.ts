@@ -222,6 +222,8 @@ export function stillNotFetched(e: RemoteFailedError): RemoteFailedError {
  */
 export interface FetchFailed {
   readonly url: string;
+  /** How that URL was made (an S3 upload, a record of one, a provider's output URL...). */
+  readonly via: ResolvedInput['via'];
   readonly expiresAt: number | null;
   readonly error: RemoteFailedError;
 }
@@ -231,13 +233,19 @@ const EXPIRY_SLACK_MS = 5 * 60_000;
 
 /**
  * Whether an input hosted again after the API could not fetch `failed.url` may fetch where that did
- * not. S3: only when its object was really uploaded again (its HEAD found it gone), or when the
- * failed URL had expired, or nearly, by `now`: a URL signed anew for an object that is there and a
- * URL still valid would fail alike, whatever the second it was signed in (review-v). Otherwise:
+ * not. An S3 URL that failed, hosted on S3 again: only when its object was really uploaded again
+ * (its HEAD found it gone), or when the failed URL had expired, or nearly, by `now`: a URL signed
+ * anew for an object that is there and a URL still valid would fail alike, whatever the second it
+ * was signed in (review-v). Otherwise (a provider's output URL now hosted on S3, a command's URL):
  * another URL (a command that prints the same one again gives nothing new: what it did is not known).
  */
-export function hostedAnew(input: ResolvedInput, failed: Pick<FetchFailed, 'url' | 'expiresAt'>, now: number): boolean {
-  if (input.via === 's3')
+export function hostedAnew(
+  input: ResolvedInput,
+  failed: Pick<FetchFailed, 'url' | 'via' | 'expiresAt'>,
+  now: number,
+): boolean {
+  // `cache` is a record of this same hosting: S3's, when S3 hosts it again.
+  if (input.via === 's3' && (failed.via === 's3' || failed.via === 'cache'))
     return input.uploadedBytes > 0 || (failed.expiresAt !== null && now >= failed.expiresAt - EXPIRY_SLACK_MS);
   return input.url !== failed.url;
 }

@@ -122,6 +122,34 @@ describe('re-hosting during a run', () => {
     expect(failures(run)).toEqual([expect.stringMatching(/^background: E_MAX_COST submitting background /)]);
   });
 
+  it("an upstream's output URL that failed, its blob already in the bucket: retried via S3 (review-w)", async () => {
+    await project.writeRecipe(recipeYaml({ hosting: hosting() }));
+    const first = await project.run();
+    expect(summaryOf(first).exitCode).toBe(0);
+    const raincoatSha = await sha256Of(outputsOf(first).get('raincoat') ?? '');
+    // Twenty minutes on, raincoat's output URL is stale: umbrella's input goes to the bucket.
+    const umbrella = (color: string) => `Keep everything else unchanged. Add a ${color} umbrella in her hand.`;
+    await project.writeRecipe(recipeYaml({ hosting: hosting(), prompts: { umbrella: umbrella('red') } }));
+    const late = await project.run({ now: () => Date.now() + 20 * 60_000 });
+    expect(summaryOf(late)).toMatchObject({ exitCode: 0, done: 1 });
+    const put = `/kontext-test/inputs/${raincoatSha}.png`;
+    expect(s3.requests.filter((r) => r.method === 'PUT').map((r) => r.path)).toContain(put);
+    // Now the output URL is fresh again: umbrella is sent it, and that fetch fails once. Hosted on
+    // S3 instead (the blob is there: no upload), it is another URL that may fetch: sent again.
+    project.emulator.setScenario({
+      faults: [{ kind: 'remote-failed', nth: 1, error: { code: 'image_fetch_failed', message: 'could not fetch' } }],
+    });
+    await project.writeRecipe(recipeYaml({ hosting: hosting(), prompts: { umbrella: umbrella('blue') } }));
+    const seen = project.submits().length;
+    const run = await project.run();
+    expect(failures(run)).toEqual([]);
+    expect(summaryOf(run)).toMatchObject({ exitCode: 0, done: 1 });
+    const urls = submittedUrls(project, seen).map((u) => u.url);
+    expect(urls).toHaveLength(2);
+    expect(urls[0]?.startsWith(`${project.emulator.origin}/files/`)).toBe(true);
+    expect(urls[1]?.startsWith(`${s3.endpoint}${put}`)).toBe(true);
+  });
+
   it('retries only once: a second fetch failure fails the node', async () => {
     await project.writeRecipe(recipeYaml({ hosting: hosting() }));
     expect(summaryOf(await project.run()).exitCode).toBe(0);

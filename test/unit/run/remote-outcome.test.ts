@@ -102,7 +102,15 @@ describe('unsettled and mayResubmit', () => {
 
 describe('hostedAnew: whether an input hosted again after a failed fetch may fetch where it did not', () => {
   const now = 1_800_000_000_000;
-  const failed = (expiresAt: number | null, url = 'https://b/k.jpg?sig=1') => ({ url, expiresAt });
+  const failed = (
+    expiresAt: number | null,
+    url = 'https://b/k.jpg?sig=1',
+    via: 's3' | 'cache' | 'remote-output' = 's3',
+  ) => ({
+    url,
+    via,
+    expiresAt,
+  });
   const s3 = (uploadedBytes: number, url = 'https://b/k.jpg?sig=2') =>
     ({ url, via: 's3', uploadedBytes, expiresAt: now + 3_600_000 }) as const;
 
@@ -115,8 +123,14 @@ describe('hostedAnew: whether an input hosted again after a failed fetch may fet
     // The failed URL expired in the queue, or was about to (within 5 min).
     expect(hostedAnew(s3(0), failed(now - 1000), now)).toBe(true);
     expect(hostedAnew(s3(0), failed(now + 4 * 60_000), now)).toBe(true);
-    // A public URL (never expires) for an object that is there.
+    // A public URL (never expires) for an object that is there; a record's URL alike.
     expect(hostedAnew(s3(0, 'https://cdn/k.jpg'), failed(null, 'https://cdn/k.jpg'), now)).toBe(false);
+    expect(hostedAnew(s3(0), failed(now + 3_600_000, 'https://b/k.jpg?sig=1', 'cache'), now)).toBe(false);
+  });
+
+  it("a provider's output URL that failed, now hosted on S3, the blob there: another URL, new (review-w)", () => {
+    const output = failed(null, 'https://api.example/files/out.png', 'remote-output');
+    expect(hostedAnew(s3(0), output, now)).toBe(true);
   });
 
   it('a command, or a URL as is: another URL is new, the same one is not', () => {
