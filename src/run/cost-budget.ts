@@ -5,7 +5,9 @@
  * journaled request gone at the API and submitted anew, one another run was to pay for and
  * dropped — and one that would take the run past the limit (less what the recipes before it
  * spent) is not sent: its node fails with `E_MAX_COST`, exit 65 (walk-q: a re-host and a re-attach
- * given up each paid past the limit). A submit proved not accepted gives its share back.
+ * given up each paid past the limit). Reserved before the node's intent is written (execute.ts);
+ * given back when the claim finds another run's record or request, or the submit is proved not
+ * accepted. A price the preflight read and that cannot be read again now is exit 75.
  */
 import { ExitCode, KontextError } from '../errors.js';
 import type { RunOptions } from './options.js';
@@ -19,27 +21,37 @@ export class CostBudget {
   #reserved = 0;
 
   /**
-   * `leftUsd`: what `--max-cost` leaves this run; `priceOf`: a request's list price (the run's
-   * spend reads them: a model priced at the preflight is known).
+   * `leftUsd`: what `--max-cost` leaves this run (`null`: what the recipes before it spent is not
+   * known, so nothing may be sent); `priceOf`: a request's list price (the run's spend reads them).
    */
   constructor(
     private readonly limitUsd: number,
-    private readonly leftUsd: number,
+    private readonly leftUsd: number | null,
     private readonly priceOf: (provider: string, model: string) => Promise<number | null>,
   ) {}
 
   /** Reserve one request of `model` on `provider` for `node`, or throw `E_MAX_COST` (nothing is sent). */
   async reserve(node: string, provider: string, model: string): Promise<Reservation> {
+    const left = this.leftUsd;
+    if (left === null)
+      throw new KontextError(
+        'E_MAX_COST_UNKNOWN_PRICE',
+        `--max-cost: what the recipes before this one spent is not known (a price was not known), ` +
+          `so ${node} is not submitted`,
+        { exitCode: ExitCode.DATA_ERR, hint: 'run this recipe on its own, or drop --max-cost' },
+      );
     const price = await this.priceOf(provider, model);
+    // The preflight had every price this run pays (or it would not have started): not read now is a
+    // look-up that failed (review-w), not a price that is not published. Run again.
     if (price === null)
       throw new KontextError(
         'E_MAX_COST_UNKNOWN_PRICE',
-        `--max-cost: the price of ${model} on ${provider} is not known, so ${node} is not submitted`,
-        { exitCode: ExitCode.DATA_ERR, hint: 'drop --max-cost, or use a model with a published price' },
+        `--max-cost: the price of ${model} on ${provider} could not be read again, so ${node} is not submitted`,
+        { exitCode: ExitCode.TEMP_FAIL, hint: 'run again (its model info did not answer), or drop --max-cost' },
       );
     // Checked and taken with no await between: concurrent submits cannot both fit the last dollar.
-    if (this.#reserved + price > this.leftUsd + 1e-9) {
-      const spent = this.limitUsd - this.leftUsd;
+    if (this.#reserved + price > left + 1e-9) {
+      const spent = this.limitUsd - left;
       const before = spent > 1e-9 ? ` (the recipes before it spent $${spent.toFixed(2)})` : '';
       throw new KontextError(
         'E_MAX_COST',
@@ -73,5 +85,6 @@ export function budgetFor(
 ): CostBudget | undefined {
   const limit = options.maxCostUsd;
   if (limit === undefined) return undefined;
-  return new CostBudget(limit, limit - (options.maxCostSpentUsd ?? 0), priceOf);
+  const spent = options.maxCostSpentUsd;
+  return new CostBudget(limit, spent === null ? null : limit - (spent ?? 0), priceOf);
 }

@@ -225,7 +225,14 @@ async function submitAndFinish(
   phase(deps, node.id, 'submitting');
   const request = editRequestFor(node, { imageUrl: input.url, seed: job.seed });
   const intent = intentFor(job, request, deps);
-  const claim = await claimSubmit(intent, claimDeps(job, deps));
+  // Past --max-cost with this one (a retry, a re-attach given up): not sent. Reserved before the
+  // intent is written, so no price look-up stands between a durable intent and its send.
+  const reserved = await deps.budget?.reserve(node.id, deps.providerName, node.model);
+  const claim = await claimSubmit(intent, claimDeps(job, deps)).catch((e: unknown) => {
+    reserved?.release();
+    throw e;
+  });
+  if (claim.kind !== 'claimed') reserved?.release(); // another run's record, or its request: not paid here
   if (claim.kind === 'record') return fromRecord(job, claim.record, deps);
   if (claim.kind === 'attach') {
     const attached = await attach(job, claim.requestId, deps, 'reattaching');
@@ -238,14 +245,10 @@ async function submitAndFinish(
   // Stopped while the intent was being written: nothing is on the wire yet, so nothing is sent.
   const stoppedBy = [deps.signal, job.abandoned].find((s) => s?.aborted === true);
   if (stoppedBy) {
+    reserved?.release();
     await deps.store.journal.remove(job.key, null, deps.intents.run);
     throwIfAborted(stoppedBy);
   }
-  // Past --max-cost with this one (a retry, a re-attach given up): not sent, the intent cleared.
-  const reserved = await deps.budget?.reserve(node.id, deps.providerName, node.model).catch(async (e: unknown) => {
-    await deps.store.journal.remove(job.key, null, deps.intents.run);
-    throw e;
-  });
   // A submit already on the wire when Ctrl-C comes is let finish (for a few seconds), so the
   // request is journaled and then cancelled, rather than paid for and lost.
   const graceMs = deps.submitGraceMs ?? SUBMIT_GRACE_MS;

@@ -63,6 +63,8 @@ describe('a request the service says it does not know, just after accepting it',
   it('still unknown, under --max-cost 0 (the plan priced a re-attach, free): not submitted anew', async () => {
     // walk-q: the re-attach given up submitted anew, paid past the limit the preflight had passed.
     const { project: p, rig: r } = await goneOnce();
+    const [gone] = await (await openStore(p.cacheDir)).journal.list();
+    if (!gone) throw new Error('no journal entry');
     r.emulator.setScenario(GONE_ONCE);
     const again = await runIn(p, { maxCostUsd: 0 }, { rig: r });
     expect(summaryOf(again)).toMatchObject({ exitCode: 65, failed: 1, submitted: 0 });
@@ -71,6 +73,14 @@ describe('a request the service says it does not know, just after accepting it',
     expect(failed?.message).toMatch(/^submitting a \(\$\d+\.\d\d\) would take this run past --max-cost \$0\.00/);
     expect(r.submits()).toHaveLength(1);
     // Nothing was sent: no intent is left to stop the next run as maybe paid.
+    expect(await (await openStore(p.cacheDir)).journal.list()).toEqual([]);
+    // What the recipes before it spent not known (a command of several recipes): none is sent either.
+    r.emulator.setScenario(GONE_ONCE);
+    await (await openStore(p.cacheDir)).journal.add(gone);
+    const unknown = await runIn(p, { maxCostUsd: 1, maxCostSpentUsd: null }, { rig: r });
+    expect(eventsOf(unknown.events, 'node-failed')[0]).toMatchObject({ code: 'E_MAX_COST_UNKNOWN_PRICE' });
+    expect(r.submits()).toHaveLength(1);
+    // And again: no intent left.
     expect((await (await openStore(p.cacheDir)).journal.list()).filter((e) => e.request_id === undefined)).toEqual([]);
   });
 });
