@@ -11,7 +11,7 @@ const MIN_ENCODED_LENGTH = 12;
 
 /**
  * Replace each secret (longest first) with `***`. Short values are ignored to avoid mangling
- * text. A secret of {@link MIN_ENCODED_LENGTH} characters or more is also looked for as a server
+ * text. A key of {@link MIN_ENCODED_LENGTH} characters or more (not a path or URL) is also looked for as a server
  * may echo it (walk-o): base64 or base64url, at any byte alignment inside a longer encoded text (an
  * echoed `Basic` header), and cut short (`Invalid key sk-live-abcdefgh…`: its first half or more,
  * 12 characters at least).
@@ -21,12 +21,22 @@ export function redactSecrets(text: string, secrets: readonly (string | undefine
     .filter((s): s is string => typeof s === 'string' && s.trim().length >= MIN_SECRET_LENGTH)
     .map((s) => s.trim())
     .sort((a, b) => b.length - a.length);
-  const long = list.filter((s) => s.length >= MIN_ENCODED_LENGTH);
+  const long = list.filter((s) => s.length >= MIN_ENCODED_LENGTH && isKeyLike(s));
   const forms = [...list, ...long.flatMap(encodedForms)].sort((a, b) => b.length - a.length);
   let out = text;
   for (const s of forms) out = out.split(s).join('***');
   for (const s of long) out = cutCopies(out, s);
   return out;
+}
+
+/**
+ * A value read as a secret that is a key (a token, an AWS secret with its `/`s), not a path or a
+ * URL (`GOOGLE_APPLICATION_CREDENTIALS=/home/alice/keys/sa.json`, named like a secret): a path cut
+ * short is a prefix of many ordinary paths in messages, which scrubbing its cut copies mangled
+ * (review-w). Such a value is scrubbed as it is only.
+ */
+function isKeyLike(value: string): boolean {
+  return !/^[~./\\]|^[A-Za-z]:[\\/]|:\/\/|\s|\.[A-Za-z]{1,5}$/.test(value);
 }
 
 /**

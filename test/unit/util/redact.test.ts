@@ -53,6 +53,17 @@ describe('redactSecrets: a key a server echoes encoded or cut (walk-o 5)', () =>
     expect(redactSecrets(`key ${key.slice(0, 20)}… is revoked`, [key])).toBe('key ***… is revoked');
     expect(redactSecrets(`prefix ${key.slice(0, 13)}`, [key])).toBe(`prefix ${key.slice(0, 13)}`);
     expect(redactSecrets('an ordinary error message', [key])).toBe('an ordinary error message');
+    // A path or URL named like a secret is scrubbed as it is only: its head is in many paths (review-w).
+    const credentials = '/home/alice/work/keys/sa.json';
+    expect(redactSecrets(`cannot read /home/alice/work/shoot/portrait.jpg (${credentials})`, [credentials])).toBe(
+      'cannot read /home/alice/work/shoot/portrait.jpg (***)',
+    );
+    expect(redactSecrets('see ~/.aws/config', ['~/.aws/credentials'])).toBe('see ~/.aws/config');
+    // An AWS secret, with its slashes, is a key: cut copies go.
+    const aws = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
+    expect(redactSecrets(`SignatureDoesNotMatch for ${aws.slice(0, 24)}…`, [aws])).toBe(
+      'SignatureDoesNotMatch for ***…',
+    );
     // Short secrets are only looked for as they are (their encodings would match by chance).
     expect(redactSecrets(`${b64('abcdefgh')} abcdefgh`, ['abcdefgh'])).toBe(`${b64('abcdefgh')} ***`);
   });
