@@ -10,10 +10,17 @@
  * bytes (decoders only warn). 8-bit RGB costs about 1 ms per 100 kB of pixels.
  */
 import { once } from 'node:events';
-import { createInflate, type Inflate } from 'node:zlib';
+import { createInflate, inflateSync, type Inflate } from 'node:zlib';
 
 /** IDAT data handed to zlib at once. */
 const BATCH_BYTES = 1 << 18;
+
+/**
+ * An image whose data is this small, and all of it held by then ({@link BATCH_BYTES}), is inflated at
+ * once on this thread: a stream (its 256 kB buffer, a hand-over to zlib's thread per write) cost
+ * more than the inflate for the small PNGs a cache holds thousands of (the remote cache's checks).
+ */
+const SYNC_MAX_BYTES = 4 << 20;
 
 /** Channels per pixel by IHDR colour type: grey, RGB, palette, grey + alpha, RGBA. */
 const CHANNELS: Readonly<Record<number, number>> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
@@ -52,33 +59,45 @@ export function pngDataBytes(ihdr: Uint8Array): number | null {
 
 /** Fed the IDAT data in order, then asked whether it decompressed into the bytes the image needs. */
 export class PngDataCheck {
-  readonly #inflate: Inflate = createInflate({ chunkSize: 1 << 18 });
-  readonly #ended: Promise<void>;
+  /** Made on the first write that does not fit one synchronous inflate. */
+  #inflate: Inflate | null = null;
+  #ended: Promise<void> = Promise.resolve();
   #pending: Uint8Array[] = [];
   #pendingBytes = 0;
   #out = 0;
   #enough = false;
+  #closed = false;
   #error: (Error & { code?: unknown }) | null = null;
+  /**
+   * Past the image's bytes, a decoder only warns of data too many; a zlib bomb behind a small
+   * header would inflate for minutes: stop there, judged whole.
+   */
+  readonly #cap: number;
 
   constructor(readonly expected: number) {
-    // Past the image's bytes, a decoder only warns of data too many; a zlib bomb behind a small
-    // header would inflate for minutes: stop there, judged whole.
-    const cap = 2 * expected + (1 << 20);
-    this.#inflate.on('data', (chunk: Buffer) => {
+    this.#cap = 2 * expected + (1 << 20);
+  }
+
+  #stream(): Inflate {
+    if (this.#inflate !== null) return this.#inflate;
+    const inflate = createInflate({ chunkSize: 1 << 18 });
+    this.#inflate = inflate;
+    inflate.on('data', (chunk: Buffer) => {
       this.#out += chunk.length;
-      if (this.#out > cap && !this.#enough) {
+      if (this.#out > this.#cap && !this.#enough) {
         this.#enough = true;
-        this.#inflate.destroy();
+        inflate.destroy();
       }
     });
     this.#ended = new Promise<void>((resolve) => {
-      this.#inflate.once('end', resolve);
-      this.#inflate.once('close', resolve);
-      this.#inflate.once('error', (e: Error & { code?: unknown }) => {
+      inflate.once('end', resolve);
+      inflate.once('close', resolve);
+      inflate.once('error', (e: Error & { code?: unknown }) => {
         this.#error ??= e;
         resolve();
       });
     });
+    return inflate;
   }
 
   /**
@@ -87,7 +106,7 @@ export class PngDataCheck {
    * while zlib's input queue is full.
    */
   async feed(data: Uint8Array): Promise<void> {
-    if (this.#enough || this.#error !== null || data.length === 0) return;
+    if (this.#enough || this.#error !== null || this.#closed || data.length === 0) return;
     this.#pending.push(data);
     this.#pendingBytes += data.length;
     if (this.#pendingBytes >= BATCH_BYTES) await this.#write();
@@ -97,13 +116,15 @@ export class PngDataCheck {
     const batch = this.#pending.length === 1 ? this.#pending[0] : Buffer.concat(this.#pending);
     this.#pending = [];
     this.#pendingBytes = 0;
-    if (batch === undefined || this.#enough || this.#error !== null) return;
-    if (!this.#inflate.write(batch)) await Promise.race([once(this.#inflate, 'drain'), this.#ended]);
+    if (batch === undefined || this.#enough || this.#error !== null || this.#closed) return;
+    const inflate = this.#stream();
+    if (!inflate.write(batch)) await Promise.race([once(inflate, 'drain'), this.#ended]);
   }
 
   /** Stop inflating, whatever is left: a walk that ended early frees zlib's stream (idempotent). */
   close(): void {
-    this.#inflate.destroy();
+    this.#closed = true;
+    this.#inflate?.destroy();
   }
 
   /** The bytes inflated so far (dropped as they come): how far the check went. */
@@ -113,13 +134,32 @@ export class PngDataCheck {
 
   /** After the last IDAT: what is wrong with the data, or null when it holds the image. */
   async problem(): Promise<string | null> {
-    await this.#write();
-    if (!this.#enough && this.#error === null) this.#inflate.end();
-    await this.#ended;
+    if (this.#inflate === null && this.expected <= SYNC_MAX_BYTES) this.#inflateAtOnce();
+    else {
+      await this.#write();
+      const inflate = this.#stream();
+      if (!this.#enough && this.#error === null) inflate.end();
+      await this.#ended;
+    }
     if (this.#enough) return null;
     // A corrupt stream, a wrong Adler-32, a stream cut before its end: libpng refuses each.
     if (this.#error !== null) return `PNG: the image data cannot be decompressed (zlib: ${this.#error.message})`;
     if (this.#out >= this.expected) return null;
     return `PNG: the image data holds ${this.#out} of the ${this.expected} bytes its size needs`;
+  }
+
+  /** All the data, held, inflated on this thread: as the stream judges it, output capped alike. */
+  #inflateAtOnce(): void {
+    const data = Buffer.concat(this.#pending);
+    this.#pending = [];
+    this.#pendingBytes = 0;
+    try {
+      this.#out = inflateSync(data, { maxOutputLength: this.#cap }).length;
+    } catch (e) {
+      if ((e as { code?: unknown }).code === 'ERR_BUFFER_TOO_LARGE') {
+        this.#out = this.#cap + 1;
+        this.#enough = true;
+      } else this.#error = e as Error;
+    }
   }
 }
