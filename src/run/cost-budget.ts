@@ -5,9 +5,10 @@
  * journaled request gone at the API and submitted anew, one another run was to pay for and
  * dropped — and one that would take the run past the limit (less what the recipes before it
  * spent) is not sent: its node fails with `E_MAX_COST`, exit 65 (walk-q: a re-host and a re-attach
- * given up each paid past the limit). Reserved before the node's intent is written (execute.ts);
- * given back when the claim finds another run's record or request, or the submit is proved not
- * accepted. A price the preflight read and that cannot be read again now is exit 75.
+ * given up each paid past the limit). The price is read before the node's intent is written, the
+ * share taken once the claim says this run submits (execute.ts), given back when the submit is
+ * proved not accepted or stopped before it was sent. A price the preflight read that cannot be
+ * read again is exit 75.
  */
 import { ExitCode, KontextError } from '../errors.js';
 import type { RunOptions } from './options.js';
@@ -30,8 +31,29 @@ export class CostBudget {
     private readonly priceOf: (provider: string, model: string) => Promise<number | null>,
   ) {}
 
-  /** Reserve one request of `model` on `provider` for `node`, or throw `E_MAX_COST` (nothing is sent). */
-  async reserve(node: string, provider: string, model: string): Promise<Reservation> {
+  /**
+   * The price of one request of `model` on `provider`, read before `node`'s intent is written (the
+   * look-up may take seconds: none stands between a durable intent and its send). The preflight
+   * had every price this run pays, or it would not have started: one not read now is a look-up
+   * that failed (review-w), not a price that is not published: exit 75, run again.
+   */
+  async price(node: string, provider: string, model: string): Promise<number> {
+    const price = await this.priceOf(provider, model);
+    if (price === null)
+      throw new KontextError(
+        'E_MAX_COST_UNKNOWN_PRICE',
+        `--max-cost: the price of ${model} on ${provider} could not be read again, so ${node} is not submitted`,
+        { exitCode: ExitCode.TEMP_FAIL, hint: 'run again (its model info did not answer), or drop --max-cost' },
+      );
+    return price;
+  }
+
+  /**
+   * Take `price` for `node`, once its claim says this run submits (a node that only waits for
+   * another run's request holds nothing: review-x), or throw `E_MAX_COST` (nothing is sent).
+   * Synchronous: concurrent submits cannot both fit the last dollar.
+   */
+  take(node: string, price: number): Reservation {
     const left = this.leftUsd;
     if (left === null)
       throw new KontextError(
@@ -40,16 +62,6 @@ export class CostBudget {
           `so ${node} is not submitted`,
         { exitCode: ExitCode.DATA_ERR, hint: 'run this recipe on its own, or drop --max-cost' },
       );
-    const price = await this.priceOf(provider, model);
-    // The preflight had every price this run pays (or it would not have started): not read now is a
-    // look-up that failed (review-w), not a price that is not published. Run again.
-    if (price === null)
-      throw new KontextError(
-        'E_MAX_COST_UNKNOWN_PRICE',
-        `--max-cost: the price of ${model} on ${provider} could not be read again, so ${node} is not submitted`,
-        { exitCode: ExitCode.TEMP_FAIL, hint: 'run again (its model info did not answer), or drop --max-cost' },
-      );
-    // Checked and taken with no await between: concurrent submits cannot both fit the last dollar.
     if (this.#reserved + price > left + 1e-9) {
       const spent = this.limitUsd - left;
       const before = spent > 1e-9 ? ` (the recipes before it spent $${spent.toFixed(2)})` : '';

@@ -27,7 +27,7 @@ import { stopBetweenAttempts, stoppedByFailure, submitClock } from './submit-bet
 import { claimSubmit, isLiveOwner, maybePaid, provesNotAccepted, stopIfUncertain } from './submit-claim.js';
 import { SUBMIT_GRACE_MS, submitLostWarning } from './submit-grace.js';
 import { retryEvents } from './retry-events.js';
-import type { CostBudget } from './cost-budget.js';
+import type { CostBudget, Reservation } from './cost-budget.js';
 import { graceSignal } from '../util/grace-signal.js';
 import {
   hostedAnew,
@@ -225,20 +225,24 @@ async function submitAndFinish(
   phase(deps, node.id, 'submitting');
   const request = editRequestFor(node, { imageUrl: input.url, seed: job.seed });
   const intent = intentFor(job, request, deps);
-  // Past --max-cost with this one (a retry, a re-attach given up): not sent. Reserved before the
-  // intent is written, so no price look-up stands between a durable intent and its send.
-  const reserved = await deps.budget?.reserve(node.id, deps.providerName, node.model);
-  const claim = await claimSubmit(intent, claimDeps(job, deps)).catch((e: unknown) => {
-    reserved?.release();
-    throw e;
-  });
-  if (claim.kind !== 'claimed') reserved?.release(); // another run's record, or its request: not paid here
+  // --max-cost: its price read before the intent is written (no look-up between a durable intent
+  // and its send), its share taken once the claim says this run submits (cost-budget.ts).
+  const price = await deps.budget?.price(node.id, deps.providerName, node.model);
+  const claim = await claimSubmit(intent, claimDeps(job, deps));
   if (claim.kind === 'record') return fromRecord(job, claim.record, deps);
   if (claim.kind === 'attach') {
     const attached = await attach(job, claim.requestId, deps, 'reattaching');
     if (attached) return attached;
     await giveUp(job, claim.requestId, deps, rehosted);
     return submitAndFinish(job, deps, rehosted, input);
+  }
+  // Past --max-cost with this one (a retry, a re-attach given up): not sent, the intent cleared.
+  let reserved: Reservation | undefined;
+  try {
+    reserved = price === undefined ? undefined : deps.budget?.take(node.id, price);
+  } catch (e) {
+    await deps.store.journal.remove(job.key, null, deps.intents.run);
+    throw e;
   }
   const hook = deps.intents.crashPoint;
   hook?.('after-intent');

@@ -29,7 +29,11 @@ afterEach(async () => {
 });
 
 describe('waiting for a run of this same process that is submitting the node', () => {
-  it('says it is this process, takes its record, pays once', async () => {
+  // Under --max-cost 0 too: a node that only waits pays nothing, so holds no share (review-x).
+  it.each([
+    ['', {}],
+    [' (under --max-cost 0)', { maxCostUsd: 0 }],
+  ])('says it is this process, takes its record, pays once%s', async (_, options) => {
     const x = await createProject(RECIPE);
     const y = await createProject(RECIPE);
     projects.push(x, y);
@@ -39,7 +43,7 @@ describe('waiting for a run of this same process that is submitting the node', (
     // Both runs are this process (its real pid): the second finds the first's live intent.
     const first = runIn(x, {}, { rig, env });
     await until(() => r.submits().length === 1, 8_000, 'the first run to submit');
-    const second = await runIn(y, {}, { rig, env });
+    const second = await runIn(y, options, { rig, env });
     const done = await first;
     expect([summaryOf(done).exitCode, summaryOf(second).exitCode]).toEqual([0, 0]);
     const warned = eventsOf(second.events, 'warning').map((w) => w.message);
