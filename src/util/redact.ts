@@ -36,6 +36,8 @@ export function redactSecrets(text: string, secrets: readonly (string | undefine
  * (review-w). Such a value is scrubbed as it is only.
  */
 function isKeyLike(value: string): boolean {
+  // An AWS secret access key (40 characters of base64's alphabet) may start with `/` (review-x).
+  if (/^[A-Za-z0-9/+]{40}$/.test(value)) return true;
   return !/^[~./\\]|^[A-Za-z]:[\\/]|:\/\/|\s|\.[A-Za-z]{1,5}$/.test(value);
 }
 

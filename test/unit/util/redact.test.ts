@@ -59,11 +59,13 @@ describe('redactSecrets: a key a server echoes encoded or cut (walk-o 5)', () =>
       'cannot read /home/alice/work/shoot/portrait.jpg (***)',
     );
     expect(redactSecrets('see ~/.aws/config', ['~/.aws/credentials'])).toBe('see ~/.aws/config');
-    // An AWS secret, with its slashes, is a key: cut copies go.
-    const aws = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
-    expect(redactSecrets(`SignatureDoesNotMatch for ${aws.slice(0, 24)}…`, [aws])).toBe(
-      'SignatureDoesNotMatch for ***…',
-    );
+    // An AWS secret, with its slashes, is a key: cut copies go, one starting with `/` too (review-x).
+    for (const aws of ['wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY', '/JalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY']) {
+      const said = `SignatureDoesNotMatch for ${aws.slice(0, 24)}…`;
+      expect(redactSecrets(said, [aws])).toBe('SignatureDoesNotMatch for ***…');
+      const basic = redactSecrets(`Basic ${b64(`AKIA:${aws}`)}`, [aws]).slice('Basic '.length);
+      expect(Buffer.from(basic, 'base64').toString('latin1')).not.toContain(aws.slice(1, 9));
+    }
     // Short secrets are only looked for as they are (their encodings would match by chance).
     expect(redactSecrets(`${b64('abcdefgh')} abcdefgh`, ['abcdefgh'])).toBe(`${b64('abcdefgh')} ***`);
   });
