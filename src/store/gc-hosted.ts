@@ -12,23 +12,16 @@
  * tallies. Safe beside a run: a record is stat'ed again just before its unlink and kept if it was
  * rewritten since it was read (a run hosting that image again meanwhile).
  */
-import { unlink } from 'node:fs/promises';
 import { isBoundedReadError, READ_CAPS, readBoundedText } from '../util/read-bounded.js';
 import { STALE_TEMP_MS } from './atomic.js';
 import { isCode } from './errno.js';
-import { listIn, lstatOrNull } from './list-dir.js';
+import { listIn, lstatOrNull, type PruneOptions, unchangedSince, unlinkIfThere } from './list-dir.js';
 import { isSha256Hex, layout } from './layout.js';
-
-export interface PruneHostedOptions {
-  readonly now: () => number;
-  /** Count what would go; remove nothing. */
-  readonly dryRun: boolean;
-}
 
 /** Remove (or, in a dry run, count) the hosting records of the cache dir `root` no run will use. */
 export async function pruneHosted(
   root: string,
-  options: PruneHostedOptions,
+  options: PruneOptions,
 ): Promise<{ readonly files: number; readonly bytes: number }> {
   const now = options.now();
   let files = 0;
@@ -43,11 +36,8 @@ export async function pruneHosted(
       const useless = verdict === 'unreadable' ? seen.mtimeMs < now - STALE_TEMP_MS : verdict === 'useless';
       if (!useless) continue;
       if (!options.dryRun) {
-        const again = await lstatOrNull(path);
-        if (again === null || again.mtimeMs !== seen.mtimeMs || again.ino !== seen.ino) continue;
-        await unlink(path).catch((e: unknown) => {
-          if (!isCode(e, 'ENOENT')) throw e;
-        });
+        if (!(await unchangedSince(path, seen))) continue;
+        await unlinkIfThere(path);
       }
       files++;
       bytes += seen.size;

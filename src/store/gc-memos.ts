@@ -17,27 +17,21 @@
  * could write the memo of a folder it just created and lose it: a cache, its files are hashed
  * again.
  */
-import { stat, unlink } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
 import { isBoundedReadError, READ_CAPS, readBoundedText } from '../util/read-bounded.js';
 import { STALE_TEMP_MS } from './atomic.js';
 import { isCode } from './errno.js';
-import { listDir, lstatOrNull } from './list-dir.js';
+import { listDir, lstatOrNull, type PruneOptions, unchangedSince, unlinkIfThere } from './list-dir.js';
 import { memoDirOf, memoFileOf } from './source-hash.js';
 
 /** The names `memoFileOf` gives; anything else in `sources/` (temps included) is not looked at here. */
 const MEMO_NAME = /^[0-9a-f]{32}\.json$/;
 
-export interface PruneMemosOptions {
-  readonly now: () => number;
-  /** Count what would go; remove nothing. */
-  readonly dryRun: boolean;
-}
-
 /** Remove (or, in a dry run, count) the memo files of the cache dir `root` that no run will read. */
 export async function pruneMemos(
   root: string,
-  options: PruneMemosOptions,
+  options: PruneOptions,
 ): Promise<{ readonly files: number; readonly bytes: number }> {
   const dir = memoDirOf(root);
   const cutoff = options.now() - STALE_TEMP_MS;
@@ -52,12 +46,9 @@ export async function pruneMemos(
     const useless = folder === null ? seen.mtimeMs < cutoff : await isGone(folder);
     if (!useless) continue;
     if (!options.dryRun) {
-      const now = await lstatOrNull(path);
-      if (now === null || now.mtimeMs !== seen.mtimeMs || now.ino !== seen.ino) continue;
+      if (!(await unchangedSince(path, seen))) continue;
       if (folder !== null && !(await isGone(folder))) continue;
-      await unlink(path).catch((e: unknown) => {
-        if (!isCode(e, 'ENOENT')) throw e;
-      });
+      await unlinkIfThere(path);
     }
     files++;
     bytes += seen.size;

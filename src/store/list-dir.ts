@@ -1,6 +1,6 @@
 /** Folder listings for `kontext gc`'s sweeps of the cache dir: a missing folder lists as empty. */
 import type { Stats } from 'node:fs';
-import { lstat, readdir } from 'node:fs/promises';
+import { lstat, readdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isCode } from './errno.js';
 
@@ -36,4 +36,24 @@ export async function lstatOrNull(path: string): Promise<Stats | null> {
     if (isCode(e, 'ENOENT')) return null;
     throw e;
   }
+}
+
+/** What gc's sweeps of small files (memos, hosting records) are told. */
+export interface PruneOptions {
+  readonly now: () => number;
+  /** Count what would go; remove nothing. */
+  readonly dryRun: boolean;
+}
+
+/** Whether `path` is still the file `seen` described: not rewritten since its scan (same inode, same mtime). */
+export async function unchangedSince(path: string, seen: Stats): Promise<boolean> {
+  const now = await lstatOrNull(path);
+  return now !== null && now.mtimeMs === seen.mtimeMs && now.ino === seen.ino;
+}
+
+/** Remove `path`; one already gone is fine. */
+export async function unlinkIfThere(path: string): Promise<void> {
+  await unlink(path).catch((e: unknown) => {
+    if (!isCode(e, 'ENOENT')) throw e;
+  });
 }
