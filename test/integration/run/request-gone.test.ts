@@ -2,7 +2,8 @@
  * A request the service says it does not know (its own 404, not a proxy's) right after it was
  * accepted: the node fails with E_REQUEST_GONE (exit 75) and its hint says what the next run does,
  * which is what it does: it asks once more (the id stays journaled), and only if the service still
- * does not know the request submits it anew; if the service knows it again, nothing is paid twice.
+ * does not know the request submits it anew; if the service knows it again, nothing is paid twice;
+ * under --max-cost, a submit anew the plan did not count is not sent past the limit.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { openStore } from '../../../src/store/index.js';
@@ -82,5 +83,26 @@ describe('a request the service says it does not know, just after accepting it',
     expect(r.submits()).toHaveLength(1);
     // And again: no intent left.
     expect((await (await openStore(p.cacheDir)).journal.list()).filter((e) => e.request_id === undefined)).toEqual([]);
+  });
+});
+
+// --max-cost while the run goes (src/run/cost-budget.ts), where the preflight cannot see: a price
+// the preflight read that cannot be read again when a node submits is exit 75 (run again), not the
+// "no published price" refusal, and no intent is left (the price is read before the intent).
+describe('--max-cost while the run goes', () => {
+  it('a price the preflight read, not read again at the submit: exit 75, nothing sent, no intent left', async () => {
+    project = await createProject(recipeYaml([['a', SKY]]));
+    // The preflight's model-info read answers; every later one is a 503.
+    rig = await startRig({
+      scenario: { faults: [{ kind: 'http', on: 'model', nth: 2, times: 50, status: 503 }] },
+      sleep: async () => undefined,
+    });
+    const run = await runIn(project, { maxCostUsd: 5 }, { rig });
+    expect(summaryOf(run)).toMatchObject({ exitCode: 75, failed: 1, submitted: 0 });
+    const [failed] = eventsOf(run.events, 'node-failed');
+    expect(failed).toMatchObject({ code: 'E_MAX_COST_UNKNOWN_PRICE' });
+    expect(failed?.message).toMatch(/could not be read again, so a is not submitted$/);
+    expect(rig.submits()).toHaveLength(0);
+    expect(await (await openStore(project.cacheDir)).journal.list()).toEqual([]);
   });
 });
