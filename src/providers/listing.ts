@@ -86,13 +86,10 @@ function badCharsIn(names: readonly string[], env: Readonly<Record<string, strin
  * no config folder; `usable`; or why a run would refuse it (not JSON, no access_token, a bad character).
  */
 async function runcomfyTokenFile(rt: Runtime): Promise<'none' | 'usable' | { readonly problem: string }> {
-  const { resolveToken } = await import('./runcomfy/auth.js');
+  const { NoTokenError, resolveToken } = await import('./runcomfy/auth.js');
   // Called only when RUNCOMFY_TOKEN is unset or blank: the file is what a run reads.
   return resolveToken(rt).then(
     () => 'usable' as const,
-    (e: unknown) => {
-      const message = e instanceof Error ? e.message : String(e);
-      return /there is no token file|no config folder is known/.test(message) ? 'none' : { problem: message };
-    },
+    (e: unknown) => (e instanceof NoTokenError ? 'none' : { problem: e instanceof Error ? e.message : String(e) }),
   );
 }

@@ -35,6 +35,9 @@ function configDir(rt: Runtime): string | undefined {
   return home ? join(home, '.config', 'runcomfy') : undefined;
 }
 
+/** No token anywhere (no variable, no token file, or no config folder): not one that is there but unusable. */
+export class NoTokenError extends AuthError {}
+
 /**
  * The API token: `RUNCOMFY_TOKEN` (trimmed, non-empty) wins, else `access_token` in
  * `<config dir>/token.json`. Throws {@link AuthError} (exit 77) when there is none, so a run
@@ -45,7 +48,7 @@ export async function resolveToken(rt: Runtime): Promise<ResolvedToken> {
   if (fromEnv) return { token: checkKeyChars(fromEnv, 'RUNCOMFY_TOKEN', SIGN_IN_HINT), source: 'env' };
   const dir = configDir(rt);
   if (!dir)
-    throw new AuthError('not signed in: RUNCOMFY_TOKEN is not set and no config folder is known (HOME is unset)');
+    throw new NoTokenError('not signed in: RUNCOMFY_TOKEN is not set and no config folder is known (HOME is unset)');
   const file = join(dir, 'token.json');
   let text: string;
   try {
@@ -60,11 +63,9 @@ export async function resolveToken(rt: Runtime): Promise<ResolvedToken> {
       });
     }
     const code = (e as NodeJS.ErrnoException).code;
-    const why =
-      code === 'ENOENT'
-        ? 'RUNCOMFY_TOKEN is not set and there is no token file'
-        : `cannot read the token file (${code ?? 'error'})`;
-    throw new AuthError(`not signed in: ${why} at ${file}`);
+    if (code === 'ENOENT')
+      throw new NoTokenError(`not signed in: RUNCOMFY_TOKEN is not set and there is no token file at ${file}`);
+    throw new AuthError(`not signed in: cannot read the token file (${code ?? 'error'}) at ${file}`);
   }
   const syntax = findJsonSyntaxError(text);
   if (syntax !== null) {
