@@ -1,6 +1,8 @@
 /**
  * `--only`, `--force`, `--reseed` from commander's collected values (see `collectSelection`)
  * to run options, taking recipe files given to them back (`kontext run --force catalog.yml`).
+ * A flag takes one value: `--force background scarf` leaves `scarf` a recipe argument, refused
+ * (exit 64) before any recipe runs when it names no file and reads as a node pattern.
  */
 import { statSync } from 'node:fs';
 import path from 'node:path';
@@ -13,6 +15,8 @@ export function selectionsFrom(
   cwd: string,
 ): Pick<RunRecipeOptions, 'only' | 'force' | 'reseed'> {
   const isFile = (p: string): boolean => statSync(path.resolve(cwd, p), { throwIfNoEntry: false })?.isFile() === true;
+  const given = ['only', 'force', 'reseed'].filter((flag) => opts[flag] !== undefined);
+  if (given.length > 0) refusePatternsAsRecipes(recipes, given, opts, cwd);
   const only = selectionOption(opts['only'], recipes, isFile);
   if (only === 'all') {
     throw new UsageError('--only needs a node pattern, not only a recipe', {
@@ -24,4 +28,31 @@ export function selectionsFrom(
     force: selectionOption(opts['force'], recipes, isFile),
     reseed: selectionOption(opts['reseed'], recipes, isFile),
   };
+}
+
+/**
+ * A positional argument that names nothing on disk and reads as a node pattern (no dot, no path
+ * separator: pass ids hold neither) was meant for a selection flag; run as a recipe it would fail
+ * only after the recipes before it had run, and maybe paid.
+ */
+function refusePatternsAsRecipes(
+  recipes: readonly string[],
+  flags: readonly string[],
+  opts: Record<string, unknown>,
+  cwd: string,
+): void {
+  const stray = recipes.find(
+    (r) => !/[./\\]/.test(r) && statSync(path.resolve(cwd, r), { throwIfNoEntry: false }) === undefined,
+  );
+  if (stray === undefined) return;
+  const name = flags[flags.length - 1] ?? 'force';
+  const values = opts[name];
+  const last = Array.isArray(values) ? values.filter((v) => typeof v === 'string').pop() : undefined;
+  const before = typeof last === 'string' ? last : '<pass>';
+  const flag = `--${name}`;
+  throw new UsageError(`"${stray}" names no recipe file, and ${flag} takes one value`, {
+    hint:
+      `for several nodes repeat the flag (${flag} ${before} ${flag} ${stray}) ` +
+      `or give a comma list (${flag} ${before},${stray}); nothing was run`,
+  });
 }

@@ -96,4 +96,17 @@ describe('selection flags on the CLI', () => {
     expect(missingRecipe.stderr).toContain('a recipe path must name an existing file');
     expect(project.submits()).toHaveLength(0);
   });
+
+  it('a second node after one flag (--force a b) is exit 64 before the recipe runs, not a recipe "b"', async () => {
+    await run(project.recipePath);
+    const before = project.submits().length;
+    const two = await run(project.recipePath, '--force', 'lifestyle', 'bag');
+    expect(two.code).toBe(64);
+    expect(two.stderr).toContain('"bag" names no recipe file, and --force takes one value');
+    expect(two.stderr).toContain('--force lifestyle --force bag');
+    expect(two.started).toEqual([]);
+    const only = await run('--only', 'clean', 'lifestyle', project.recipePath, '--dry-run');
+    expect(only.code).toBe(64);
+    expect(project.submits().length - before).toBe(0);
+  });
 });
