@@ -84,8 +84,8 @@ export function paidUnknownWarnings(
       type: 'warning',
       message:
         `paid (or maybe), outcome unknown: ${journaled.join(', ')} (their request ids stay in the journal); ` +
-        'run again later (once the cause is fixed) to re-attach at no new charge; --resubmit-uncertain submits ' +
-        'again those whose outcome is still unknown then (maybe paid twice)',
+        'run the same command again later (once the cause is fixed) to re-attach at no new charge; ' +
+        '--resubmit-uncertain submits again those whose outcome is still unknown then (maybe paid twice)',
     });
   const ids = outcomeUnknown.flatMap((node) => {
     const id = notJournaled.get(node);

@@ -18,6 +18,7 @@ import { openRunContext, type RunContext, type RunContextOptions, type RunTarget
 import type { RunEvent } from './events.js';
 import { describeRun, type DryRunReport } from './dry-run.js';
 import type { RunOptions } from './options.js';
+import { forcedLeftBehind, forcedLeftNotice } from './forced-left.js';
 import { prepareRun } from './prepare.js';
 import { strayLockEntries } from './stray-locks.js';
 import { eventReason } from './resolve.js';
@@ -184,6 +185,10 @@ async function runInContext(
     (await lostDonorStop(lockPath, lock, prepared, run.providerName, run.store));
   if (options.shard && prepared.nodes.length === 0)
     deps.onEvent({ type: 'notice', t: 0, message: emptyShardMessage(plan.nodes, options.shard) });
+  const forcedLeft = forcedLeftNotice(
+    forcedLeftBehind(prepared.states, prepared.journal ?? [], lock.lock, lockPath, rt),
+  );
+  if (forcedLeft !== null) deps.onEvent({ type: 'notice', t: 0, message: forcedLeft });
   const describe = { store: run.store, hosting: run.hosting, now: rt.now, providerName: run.providerName };
   const frozen = options.frozen ? frozenFailure(prepared) : null;
   if (options.dryRun) {
