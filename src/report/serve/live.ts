@@ -6,6 +6,7 @@
  * included.
  */
 import type { RunEvent } from '../../run/events.js';
+import { escapeUnseen } from '../../util/hidden-chars.js';
 import type { LiveRun } from '../collect.js';
 
 type Override = { readonly state: 'running' | 'failed'; readonly why: string | null };
@@ -85,7 +86,8 @@ export class LiveState implements LiveRun {
       case 'node-failed':
         // An output changed by hand, kept: the files say `modified`, as the static report does.
         if (e.code === 'E_OUTPUT_CHANGED') this.states.delete(e.node);
-        else this.states.set(e.node, { state: 'failed', why: e.message });
+        // A server's words, shown as the terminal shows them: a bidi control or a control character written out.
+        else this.states.set(e.node, { state: 'failed', why: escapeUnseen(e.message) });
         this.done.delete(e.node);
         return true;
       case 'run-summary':

@@ -32,6 +32,15 @@ describe('LiveState.reviewing', () => {
   });
 });
 
+describe('LiveState: a failed node’s reason', () => {
+  it('shows a server’s bidi and control characters written out, as the terminal does (walk-s 2)', () => {
+    const live = new LiveState();
+    const message = 'request failed: \u202Egnp.exe\u202C \u2028 \u0000 \u001b[31mred';
+    live.apply({ type: 'node-failed', t: 1, node: 'x', code: 'E_REMOTE_FAILED', exit_code: 69, message });
+    expect(live.states.get('x')?.why).toBe('request failed: \\u{202E}gnp.exe\\u{202C} \\u{2028} \\x00 \\x1b[31mred');
+  });
+});
+
 describe('overlay: the run’s node states laid over the data last read', () => {
   const node = (id: string, r: number): ReportNode => ({
     id,
