@@ -25,6 +25,7 @@ export function printDryRun(
         type: 'dry-run',
         billable: report.billable,
         cached: report.cached,
+        stopped: report.stopped,
         cost_usd: report.costUsd ?? null,
         price_unknown: report.priceUnknown ?? null,
         nodes: report.rows,
@@ -44,7 +45,8 @@ export function printDryRun(
   }
   const billable = `${report.billable} billable request${report.billable === 1 ? '' : 's'}`;
   const cost = costPart(report);
-  options.out.write(`${billable}${cost}, ${report.cached} cached; nothing was submitted (dry run)\n`);
+  const stopped = report.stopped > 0 ? `, ${report.stopped} stopped (above)` : '';
+  options.out.write(`${billable}${cost}, ${report.cached} cached${stopped}; nothing was submitted (dry run)\n`);
 }
 
 /** ` (about $0.12)`; ` (price unknown: …why)`; nothing with no billable request. */

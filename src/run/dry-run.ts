@@ -42,7 +42,10 @@ export interface DryRunRow {
 export interface DryRunReport {
   readonly rows: readonly DryRunRow[];
   readonly billable: number;
+  /** Nodes the run takes from the cache (not those it stops). */
   readonly cached: number;
+  /** Nodes the run stops before they pay, and those below them, cache hits too (`stoppedBy`). */
+  readonly stopped: number;
   /** Estimated price of the billable requests in USD; `null` when the provider gives no price. */
   readonly costUsd?: number | null | undefined;
   /** Why `costUsd` is `null` (which model's price, and why it is not known); `null` when it is known. */
@@ -72,8 +75,11 @@ export async function describeRun(prepared: Prepared, deps: DescribeDeps): Promi
     const stopped = { stoppedBy, stopCode: stopCodeOf(stop?.error), waits: s.claim === 'wait' };
     rows.push({ node: node.id, status, reason, seed, seedSource, input, paid: paid.has(node.id), ...stopped });
   }
-  const cached = rows.filter((r) => r.status === 'cached').length;
-  return { rows, billable: prepared.billable, cached };
+  // As the run's start counts them (prepare.ts startCounts): a node the run stops, a cache hit below
+  // an output changed by hand too, is neither restored nor run (walk-r 3: it was counted cached).
+  const cached = rows.filter((r) => r.status === 'cached' && r.stoppedBy === null).length;
+  const stopped = rows.filter((r) => r.stoppedBy !== null).length;
+  return { rows, billable: prepared.billable, cached, stopped };
 }
 
 async function describeInput(prepared: Prepared, id: string, deps: DescribeDeps): Promise<string> {

@@ -67,9 +67,9 @@ export interface NodeStatus {
    */
   readonly lfs_pointer?: true;
   /**
-   * `will-run`, but below a node the run stops at before it pays (its output changed by hand or
-   * a git LFS pointer, a dead run's submit of unknown outcome): that node's id. The next run
-   * skips this one; it runs once that node is fixed.
+   * `will-run`, `missing` or `remote`, but below a node the run stops at before it pays (its output
+   * changed by hand or a git LFS pointer, a dead run's submit of unknown outcome): that node's id.
+   * The next run skips this one (runs, restores or downloads nothing); it does once that node is fixed.
    */
   readonly stopped_by?: string;
 }
@@ -246,9 +246,9 @@ export async function statusDetail(
     if (!state) continue;
     const status = await nodeStatus(state, lock.nodes[node.id], { plan, recipe, store, fromRemote });
     const by = prepared.stopped?.get(node.id)?.by;
-    nodes.push(
-      status.state === 'will-run' && by !== undefined && by !== node.id ? { ...status, stopped_by: by } : status,
-    );
+    // Below a node the run stops at, nothing runs or is restored (walk-r 3: a missing output said restorable).
+    const waiting = status.state === 'will-run' || status.state === 'missing' || status.state === 'remote';
+    nodes.push(waiting && by !== undefined && by !== node.id ? { ...status, stopped_by: by } : status);
   }
   // Branches a pick left out are not orphans: picking them again is free (as `clean` keeps them).
   // Without picks that is the plan itself (a provider override changes no id or output path).

@@ -9,7 +9,7 @@
  * request id (exit 75 unless `--resubmit-uncertain`); an intent of a live run is waited for.
  */
 import { spawn } from 'node:child_process';
-import { copyFile, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type EmulatorHandle } from '../../src/index.js';
@@ -111,6 +111,7 @@ async function otherProject(yaml: string): Promise<Project> {
   return p;
 }
 
+const SHADOW_PET = 'shadow@pet-chelsea';
 const submits = (): number => emulator.requestLog().filter(isSubmit).length;
 
 describe('--dry-run and the run it describes', () => {
@@ -199,6 +200,27 @@ describe('--dry-run and the run it describes', () => {
     expect(run.code, run.stderr).toBe(65);
     expect(submits() - before).toBe(dry.billable);
     expect(paidNodes(run.stdout)).toEqual(paidRows(dry));
+  }, 120_000);
+
+  it('a missing output below one changed by hand: not restorable, not cached, as the run skips it', async () => {
+    // walk-r 3: status said "restorable from cache" and the dry run counted it cached; the run skipped it.
+    const p = await otherProject(YAML);
+    expect((await kontext([], p)).code).toBe(0);
+    await writeFile(join(p.outDir, 'backdrop', 'pet-chelsea.png'), 'retouched by hand');
+    await rm(join(p.outDir, 'shadow', 'pet-chelsea.png'));
+    const r = await kontext(['--json'], p, 'status');
+    const shadow = (JSON.parse(r.stdout) as { nodes: { node: string }[] }).nodes.find((n) => n.node === SHADOW_PET);
+    expect(shadow).toMatchObject({ state: 'missing', stopped_by: 'backdrop@pet-chelsea' });
+    const text = await kontext([], p, 'status');
+    expect(text.stdout).toMatch(/shadow@pet-chelsea\s+\S+\s+\(not until backdrop@pet-chelsea is fixed\)/);
+    const dryRun = await kontext(['--dry-run', '--json'], p);
+    const dry = dryRunOf(dryRun.stdout) as DryRun & { cached: number; stopped: number };
+    expect([dry.billable, dry.cached, dry.stopped]).toEqual([0, 6, 2]);
+    expect((await kontext(['--dry-run'], p)).stdout).toContain(', 6 cached, 2 stopped (above); nothing was submitted');
+    const run = await kontext(['--json'], p);
+    expect(run.code).toBe(65);
+    const start = JSON.parse(run.stdout.split('\n').find((l) => l.includes('"run-start"')) ?? '{}') as object;
+    expect(start).toMatchObject({ cached: dry.cached, stopped: dry.stopped, to_run: 0 });
   }, 120_000);
 });
 

@@ -99,14 +99,12 @@ function printStatus(s: RecipeStatus, out: TextSink, cwd: string, recipeArg: str
   group(
     'Output missing or out of date',
     'a run restores them from the cache, without a request',
-    of('missing').map(
-      (n) => `${n.node.padEnd(width)}  ${rel(n.output)}${n.restorable ? '  (restorable from cache)' : ''}`,
-    ),
+    of('missing').map((n) => `${n.node.padEnd(width)}  ${rel(n.output)}${restoreWords(n)}`),
   );
   group(
     'In the remote cache',
     'a run downloads them from the remote cache, without a request',
-    of('remote').map((n) => `${n.node.padEnd(width)}  ${rel(n.output)}`),
+    of('remote').map((n) => `${n.node.padEnd(width)}  ${rel(n.output)}${restoreWords(n)}`),
   );
   group(
     'Orphaned',
@@ -148,6 +146,12 @@ function printStatus(s: RecipeStatus, out: TextSink, cwd: string, recipeArg: str
 
 function pct(n: number): string {
   return `${Number.isInteger(n) ? n : n.toFixed(1)}%`;
+}
+
+/** A missing or remote output: restorable, or not until the node above it that the run stops at is fixed. */
+function restoreWords(n: NodeStatus): string {
+  if (n.stopped_by !== undefined) return `  (not until ${n.stopped_by} is fixed)`;
+  return n.restorable ? '  (restorable from cache)' : '';
 }
 
 /** Why a node will run, and the node above it the next run stops at, if any (NodeStatus.stopped_by). */

@@ -54,7 +54,7 @@ describe('dry run at scale', () => {
       stopCode: null,
       waits: false,
     }));
-    const report: DryRunReport = { rows, billable: rows.length, cached: 0 };
+    const report: DryRunReport = { rows, billable: rows.length, cached: 0, stopped: 0 };
     const out = bufferSink();
     printDryRun(report, { out, json: false, explain: true });
     expect(out.text()).toContain(`${rows.length} billable requests, 0 cached; nothing was submitted`);
