@@ -15,3 +15,15 @@ export function findProjectRoot(startDir: string, cwd: string): string {
     dir = parent;
   }
 }
+
+/**
+ * What a message about a path outside `root` adds when no `.git` made it the root (the working
+ * directory, `findProjectRoot`'s fallback), so a run from a subfolder says why everything is outside.
+ */
+export function rootFallbackNote(root: string): string {
+  if (existsSync(path.join(root, '.git'))) return '';
+  return (
+    " (no .git in or above the recipe's folder: the project root is then the folder kontext runs in; " +
+    'run it from the top folder of the project, or `git init` there)'
+  );
+}

@@ -9,6 +9,7 @@ import type { DocPath } from '../yaml/locate.js';
 import type { Rule, RuleContext } from './context.js';
 import { realForm } from '../write-paths.js';
 import { defaultOutOf } from '../build.js';
+import { rootFallbackNote } from '../project-root.js';
 
 export function isInside(root: string, target: string): boolean {
   const rel = path.relative(root, target);
@@ -50,7 +51,7 @@ export const outputsInsideRoot: Rule = (ctx) => {
           ? "a link in that path leads out of the project (a clone of another machine's link?): " +
             'replace it with a folder, or pass --allow-outside-root'
           : "keep outputs inside the project; relative paths start at the recipe's folder. " +
-            'To allow it anyway, pass --allow-outside-root',
+            `To allow it anyway, pass --allow-outside-root${rootFallbackNote(ctx.projectRoot)}`,
       }),
     ];
   });

@@ -14,6 +14,7 @@ import type { Draft } from '../draft.js';
 import type { Report } from '../report.js';
 import type { Source } from '../types.js';
 import { classifySource } from './classify.js';
+import { rootFallbackNote } from '../project-root.js';
 import { expandGlob, GlobTooLargeError, MAX_GLOB_FILES } from './glob.js';
 import { GlobPatternError } from './glob-pattern.js';
 import { instanceNames } from './instance-names.js';
@@ -94,7 +95,7 @@ async function escapingGlob(
         'kontext uploads sources, so they must live in the project (the folder was not read)',
       hint:
         'start the glob inside the project, or add the folder to allowed_source_roots ' +
-        `in your user config (${allowed.configFile})`,
+        `in your user config (${allowed.configFile})${rootFallbackNote(allowed.projectRoot)}`,
     }),
   };
 }

@@ -12,6 +12,7 @@ import { lfsPointerAt } from '../../util/lfs-pointer.js';
 import { isUnreadable } from '../../util/read-failure.js';
 import { sniffImageFile } from '../../util/sniff-file.js';
 import { expandBraces, GlobPatternError, splitPattern } from './glob-pattern.js';
+import { rootFallbackNote } from '../project-root.js';
 
 /** Image kinds a source may be, for messages. */
 export const SOURCE_KINDS = 'PNG, JPEG, WebP, GIF, AVIF or HEIC';
@@ -80,7 +81,7 @@ export function sourceVerdictText(
       'kontext uploads sources, so they must live in the project',
     hint:
       'move or copy the image into the project, or add its folder to allowed_source_roots ' +
-      `in your user config (${allowed.configFile})`,
+      `in your user config (${allowed.configFile})${rootFallbackNote(projectRoot)}`,
   };
 }
 

@@ -201,7 +201,12 @@ describe('project root and output confinement', () => {
     const inRecipes = createRuntime({ cwd: path.join(root, 'recipes'), env: {} });
     const err = (await rejection(loadRecipe('r.yml', { rt: inRecipes }))) as RecipeError;
     expect(err.problems[0]?.code).toBe('outside-root');
+    // walk-r 4: the message says why (no .git), not only that everything is outside.
+    expect(err.problems[0]?.hint).toContain("no .git in or above the recipe's folder");
     expect((await loadRecipe('recipes/r.yml', { rt })).outDir).toBe(path.join(root, 'x'));
+    await mkdir(path.join(root, 'recipes', '.git'));
+    const withGit = (await rejection(loadRecipe('r.yml', { rt: inRecipes }))) as RecipeError;
+    expect(withGit.problems[0]?.hint).not.toContain('no .git');
   });
 
   it('finds a .git file (worktrees, submodules) as well as a folder', async () => {
