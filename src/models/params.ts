@@ -50,10 +50,17 @@ export function checkParams(entry: ModelEntry, params: Readonly<Record<string, u
   });
 }
 
-/** A model file's own message wins; zod's stock "Invalid option: ..." is reworded. */
+/** A model file's own message wins; zod's stock "Invalid option: ..." and "Too big: ..." are reworded. */
 function valueReason(issue: z.core.$ZodIssue): string {
   if (issue.code === 'invalid_value' && issue.message.startsWith('Invalid'))
     return `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
+  // zod's stock "Too big: expected number to be <=6" (walk-r 5), in the recipe's own words.
+  if ((issue.code === 'too_big' || issue.code === 'too_small') && issue.message.startsWith('Too')) {
+    const big = issue.code === 'too_big';
+    const bound = big ? issue.maximum : issue.minimum;
+    const inclusive = issue.inclusive !== false;
+    return `must be ${big ? '<' : '>'}${inclusive ? '=' : ''} ${String(bound)}`;
+  }
   return issue.message;
 }
 

@@ -6,6 +6,7 @@ import type { z } from 'zod';
 import type { Problem } from '../errors.js';
 import { didYouMean } from '../util/did-you-mean.js';
 import { knownKeysAt } from './known-keys.js';
+import { EMPTY_PROMPT } from './lint/rules/length.js';
 import type { Report } from './report.js';
 import { RecipeSchema } from './schema.js';
 import type { DocPath } from './yaml/locate.js';
@@ -62,7 +63,7 @@ function issueProblems(issue: Issue, data: unknown, report: Report): Problem[] {
         }),
       );
     }
-    case 'invalid_type':
+    case 'invalid_type': {
       if (value === undefined) {
         const field = path.at(-1);
         return [
@@ -74,13 +75,11 @@ function issueProblems(issue: Issue, data: unknown, report: Report): Problem[] {
           }),
         ];
       }
-      return [
-        report({
-          code: 'invalid-type',
-          path,
-          message: `expected ${typeName(issue.expected)}, got ${describeValue(value)}`,
-        }),
-      ];
+      // `prompt:` with nothing after it is YAML's null: the empty prompt it is meant as (walk-r 5).
+      if (value === null && path.at(-1) === 'prompt') return [report({ code: 'empty-prompt', path, ...EMPTY_PROMPT })];
+      const got = value === null ? 'nothing (no value after the colon)' : describeValue(value);
+      return [report({ code: 'invalid-type', path, message: `expected ${typeName(issue.expected)}, got ${got}` })];
+    }
     case 'invalid_value': {
       const allowed = issue.values.map((v) => JSON.stringify(v));
       // A required key with a literal or enum value (`version: 1`), absent: not "got a undefined".
@@ -153,7 +152,9 @@ function rangeMessage(issue: z.core.$ZodIssueTooSmall | z.core.$ZodIssueTooBig, 
   const small = issue.code === 'too_small';
   const bound = small ? (issue as z.core.$ZodIssueTooSmall).minimum : (issue as z.core.$ZodIssueTooBig).maximum;
   if (issue.origin === 'string' && small && Number(bound) === 1) return 'must not be empty';
-  if (issue.origin === 'array')
-    return small ? `needs at least ${String(bound)} item(s)` : `allows at most ${String(bound)} item(s)`;
+  if (issue.origin === 'array') {
+    const items = `${String(bound)} item${Number(bound) === 1 ? '' : 's'}`;
+    return small ? `needs at least ${items}` : `allows at most ${items}`;
+  }
   return `must be ${small ? '>=' : '<='} ${String(bound)}, got ${describeValue(value)}`;
 }

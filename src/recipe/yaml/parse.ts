@@ -70,7 +70,7 @@ export function parseRecipeYaml(text: string): YamlOutcome {
   if (crowded) return fail(lines, crowded);
   // A trailing `---` with nothing after it is not a second document (nothing to move elsewhere).
   const syntax = doc.errors.filter((e) => !(e.code === 'MULTIPLE_DOCS' && isEmptyTrailingDocument(text, e.pos[0])));
-  const errors = [...syntax.map(syntaxIssue), ...duplicateKeys(doc)].sort((a, b) => a.offset - b.offset);
+  const errors = oneAtEach([...syntax.map(syntaxIssue), ...duplicateKeys(doc)].sort((a, b) => a.offset - b.offset));
   // A merge git left conflicted: one line at its first marker, not the parser's several.
   const marker = errors.length > 0 ? conflictMarkerAt(text) : undefined;
   if (marker !== undefined)
@@ -326,13 +326,32 @@ const HINTS: Readonly<Record<string, { code: string; hint: string; message?: str
   },
 };
 
+/**
+ * A line indented too far or not far enough (or a `-id:` without its space): the parser says what its
+ * grammar missed, often twice at one place ("nested mappings are not allowed in compact mappings",
+ * "implicit keys need to be on a single line"); the author needs to look at the indentation.
+ */
+const INDENT_CODES = new Set(['BLOCK_AS_IMPLICIT_KEY', 'MULTILINE_IMPLICIT_KEY', 'BAD_INDENT']);
+const INDENT_HINT =
+  'check the indentation of the lines around this one: the keys of one mapping line up, the items ' +
+  'of one list start at the same column, and each key is followed by ": " (a colon and a space)';
+
+/** The first issue at each place: the parser may say two things about one mistake. */
+function oneAtEach(issues: readonly YamlIssue[]): YamlIssue[] {
+  return issues.filter((issue, i) => i === 0 || issues[i - 1]?.offset !== issue.offset);
+}
+
 function syntaxIssue(e: YAMLError): YamlIssue {
   const known = HINTS[e.code];
   const offset = e.pos[0];
   // yaml's messages end with "at line N, column M:" and a code frame when prettyErrors is on; we
   // turned that off and add our own file:line:col prefix instead.
   const message = known?.message ?? lowerFirst(e.message.split('\n')[0] ?? e.message);
-  return known ? { code: known.code, message, hint: known.hint, offset } : { code: 'yaml-syntax', message, offset };
+  if (known) return { code: known.code, message, hint: known.hint, offset };
+  // Not an unclosed flow map or list (also BAD_INDENT): the closing bracket is what is missing there.
+  if (INDENT_CODES.has(e.code) && !/flow/i.test(e.message))
+    return { code: 'yaml-indent', message, hint: INDENT_HINT, offset };
+  return { code: 'yaml-syntax', message, offset };
 }
 
 function lowerFirst(s: string): string {

@@ -28,7 +28,7 @@ const CASES: Readonly<Record<string, SchemaCase>> = {
     valid: [{ output_format: 'jpeg' }, { safety_tolerance: 6, prompt_upsampling: true }, { output_format: 'webp' }],
     invalid: [
       [{ output_format: 'jpg' }, 'must be one of "jpeg", "png", "webp"'],
-      [{ safety_tolerance: 7 }, 'params.safety_tolerance'],
+      [{ safety_tolerance: 7 }, 'params.safety_tolerance: must be <= 6'],
       [{ guidance: 3.5 }, 'unknown param "guidance"'],
     ],
   },

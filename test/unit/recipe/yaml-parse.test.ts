@@ -20,6 +20,9 @@ describe('parseRecipeYaml: one clear error per broken file', () => {
     ['a scalar', 'hello', 'yaml-not-mapping@1:1'],
     ['duplicate key', 'version: 1\npasses:\n  - id: a\n    prompt: x\n    prompt: y\n', 'yaml-duplicate-key@5:5'],
     ['tab indentation', 'version: 1\npasses:\n\t- id: a\n', 'yaml-tab@3:1'],
+    // walk-r 5: two raw parser errors at one place, no hint; now one, about the indentation.
+    ['a key indented too far', 'version: 1\npasses:\n  - id: a\n     prompt: x\n', 'yaml-indent@3:9'],
+    ['list items out of line', 'version: 1\npasses:\n- id: a\n  prompt: x\n - id: b\n', 'yaml-indent@5:2'],
     ['NUL bytes', 'version: 1\nname: a\u0000b\n', 'yaml-binary@2:8'],
     ['replacement char (invalid UTF-8)', 'version: 1\n\n  x\uFFFD\n', 'yaml-binary@3:4'],
     ['unclosed flow', 'version: 1\nsources: {a: b\n', 'yaml-syntax@3:1'],
@@ -93,6 +96,14 @@ describe('parseRecipeYaml: one clear error per broken file', () => {
     ['a # inside a quoted string is the value', 'name: "a # \u202Eb"\n', 'ok'],
   ])('%s', (_name, text, expected) => {
     expect(firstIssue(text)).toBe(expected);
+  });
+
+  it('says one thing, with a hint, about a line indented too far (walk-r 5)', () => {
+    const r = parseRecipeYaml('version: 1\npasses:\n  - id: a\n     prompt: x\n');
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.issues).toHaveLength(1);
+    expect(r.issues[0]?.hint).toContain('the keys of one mapping line up');
   });
 
   it('names the duplicated key', () => {

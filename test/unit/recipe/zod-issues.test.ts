@@ -71,9 +71,21 @@ describe('schema problems read like advice', () => {
     [
       'no passes',
       'version: 1\nsources:\n  photo: a.jpg\npasses: []\n',
-      'out-of-range@4:9 passes: needs at least 1 item(s)',
+      'out-of-range@4:9 passes: needs at least 1 item',
     ],
     ['empty out', `version: 1\nout: ""\n${OK_TAIL}`, 'out-of-range@2:6 out: must not be empty'],
+    [
+      // walk-r 5: `prompt:` with nothing after it said "expected a string, got null".
+      'prompt: with no value',
+      'version: 1\nsources:\n  photo: a.jpg\npasses:\n  - id: a\n    prompt:\n',
+      'empty-prompt@6:5 passes[0].prompt: the prompt is empty; Kontext needs one edit instruction ' +
+        '(say the one change to make, e.g. "Keep the person\'s face unchanged. Add a red scarf.")',
+    ],
+    [
+      'another key with no value',
+      `version: 1\nname:\n${OK_TAIL}`,
+      'invalid-type@2:1 name: expected a string, got nothing (no value after the colon)',
+    ],
   ])('%s', (_name, text, expected) => {
     expect(problems(text)[0]).toBe(expected);
   });

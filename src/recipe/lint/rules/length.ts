@@ -9,20 +9,18 @@ const LONG_PROMPT_MAX_WORDS = 80;
 /** Catches long text without spaces (pasted data, long URLs) that the word count misses. */
 const LONG_PROMPT_MAX_CHARS = 600;
 
+/** What an empty prompt is told, `prompt: ""` or `prompt:` with nothing after it (zod-issues.ts). */
+export const EMPTY_PROMPT = {
+  message: 'the prompt is empty; Kontext needs one edit instruction',
+  hint: 'say the one change to make, e.g. "Keep the person\'s face unchanged. Add a red scarf."',
+} as const;
+
 export const emptyPrompt: LintRule = {
   id: 'empty-prompt',
   description: 'the prompt is empty or only whitespace',
   check(prompt) {
     if (prompt.trim() !== '') return [];
-    return [
-      {
-        rule: 'empty-prompt',
-        message: 'the prompt is empty; Kontext needs one edit instruction',
-        hint: 'say the one change to make, e.g. "Keep the person\'s face unchanged. Add a red scarf."',
-        offset: 0,
-        error: true,
-      },
-    ];
+    return [{ rule: 'empty-prompt', ...EMPTY_PROMPT, offset: 0, error: true }];
   },
 };
 
