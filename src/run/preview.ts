@@ -26,7 +26,9 @@ export async function previewRun(prepared: Prepared, describe: DescribeDeps, che
     await checks.preflight();
   } catch (e) {
     if (!isKontextError(e)) throw e;
-    return { report, failure: e };
+    // No price read: the run would pay nothing (its caller's --max-cost counts this recipe as 0).
+    const priceUnknown = `not estimated: the run would stop before its first request (${e.code})`;
+    return { report: { ...report, priceUnknown }, failure: e };
   }
   return { report: { ...report, ...(await estimateCost(prepared, checks)) }, failure: null };
 }

@@ -98,7 +98,7 @@ function printStatus(s: RecipeStatus, out: TextSink, cwd: string, recipeArg: str
   );
   group(
     'Output missing or out of date',
-    'a run restores them from the cache, without a request',
+    'a run restores them from the cache, without a request, unless it stops above them',
     of('missing').map((n) => `${n.node.padEnd(width)}  ${rel(n.output)}${restoreWords(n)}`),
   );
   group(

@@ -159,6 +159,13 @@ describe('a true dry run', () => {
     const message = (s: string): string | undefined => s.split('\n').find((l) => l.startsWith('kontext: '));
     expect(message(dry.stderr)).toMatch(/not signed in/);
     expect(message(dry.stderr)).toBe(message(real.stderr));
+    // Not priced, and it says why (walk-r: `price_unknown` was null, no reason given).
+    expect(dry.stdout).toContain('(price unknown: not estimated: the run would stop before its first request');
+    const json = await cli(['run', '--dry-run', '--json', 'recipe.yml'], { RUNCOMFY_TOKEN: undefined });
+    expect(lines(json.stdout).at(-1)).toMatchObject({
+      cost_usd: null,
+      price_unknown: expect.stringContaining('E_AUTH'),
+    });
     expect(emulator.requestLog()).toEqual([]);
   });
 
@@ -214,7 +221,8 @@ describe('kontext status', () => {
     expect(human.code).toBe(1);
     expect(human.stdout).toMatch(/Modified by hand \(1\):[\s\S]*sky\s+out\/test\/sky\/photo\.png/);
     expect(human.stdout).toMatch(
-      /Output missing or out of date \(1\):[\s\S]*scarf\s+out\/test\/scarf\/photo\.png\s+\(restorable from cache\)/,
+      // Below sky, changed by hand: the run restores nothing there until sky is fixed (walk-r 3).
+      /Output missing or out of date \(1\):[\s\S]*scarf\s+out\/test\/scarf\/photo\.png\s+\(not until sky is fixed\)/,
     );
     expect(states(await status())).toEqual({ sky: 'modified', hat: 'up-to-date', scarf: 'missing' });
 
