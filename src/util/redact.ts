@@ -13,8 +13,8 @@ const MIN_ENCODED_LENGTH = 12;
  * Replace each secret (longest first) with `***`. Short values are ignored to avoid mangling
  * text. A key of {@link MIN_ENCODED_LENGTH} characters or more (not a path or URL) is also looked for as a server
  * may echo it (walk-o): base64 or base64url, at any byte alignment inside a longer encoded text (an
- * echoed `Basic` header), and cut short (`Invalid key sk-live-abcdefgh…`: its first half or more,
- * 12 characters at least).
+ * echoed `Basic` header), in hex, in any case, and cut short (`Invalid key sk-live-abcdefgh…`: its
+ * first or last half or more, 12 characters at least).
  */
 export function redactSecrets(text: string, secrets: readonly (string | undefined)[]): string {
   const list = secrets
@@ -25,7 +25,19 @@ export function redactSecrets(text: string, secrets: readonly (string | undefine
   const forms = [...list, ...long.flatMap(encodedForms)].sort((a, b) => b.length - a.length);
   let out = text;
   for (const s of forms) out = out.split(s).join('***');
+  // A key echoed in another case (an upper-cased header), in hex, or cut at either end (walk-s 6).
+  for (const s of long) out = withoutAnyCase(out, [s, Buffer.from(s, 'utf8').toString('hex')]);
   for (const s of long) out = cutCopies(out, s);
+  return out;
+}
+
+/** `text` with each of `values` replaced in any case (each value long enough never to match by chance). */
+function withoutAnyCase(text: string, values: readonly string[]): string {
+  let out = text;
+  for (const v of values) {
+    if (!out.toLowerCase().includes(v.toLowerCase())) continue;
+    out = out.replace(new RegExp(v.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), 'gi'), '***');
+  }
   return out;
 }
 
@@ -57,14 +69,15 @@ function encodedForms(secret: string): string[] {
   return [...new Set(forms)].filter((f) => f.length >= 8);
 }
 
-/** `text` with the longest leading part of `secret` it holds (half of it, 12 characters at least) replaced. */
+/**
+ * `text` with the longest leading or trailing part of `secret` it holds (half of it, 12 characters
+ * at least), in any case, replaced.
+ */
 function cutCopies(text: string, secret: string): string {
   const least = Math.max(MIN_ENCODED_LENGTH, Math.ceil(secret.length / 2));
   let out = text;
-  for (let length = secret.length - 1; length >= least; length--) {
-    const head = secret.slice(0, length);
-    if (out.includes(head)) out = out.split(head).join('***');
-  }
+  for (let length = secret.length - 1; length >= least; length--)
+    out = withoutAnyCase(out, [secret.slice(0, length), secret.slice(secret.length - length)]);
   return out;
 }
 

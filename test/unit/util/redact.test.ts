@@ -69,6 +69,16 @@ describe('redactSecrets: a key a server echoes encoded or cut (walk-o 5)', () =>
     // Short secrets are only looked for as they are (their encodings would match by chance).
     expect(redactSecrets(`${b64('abcdefgh')} abcdefgh`, ['abcdefgh'])).toBe(`${b64('abcdefgh')} ***`);
   });
+
+  it('finds it upper-cased, in hex, and its last half or more (walk-s 6); short secrets keep their case', () => {
+    expect(redactSecrets(`token ${key.toUpperCase()} refused`, [key])).toBe('token *** refused');
+    expect(redactSecrets(`hex ${Buffer.from(key).toString('hex')}`, [key])).toBe('hex ***');
+    expect(redactSecrets(`HEX ${Buffer.from(key).toString('hex').toUpperCase()}`, [key])).toBe('HEX ***');
+    expect(redactSecrets(`…${key.slice(-15)} is revoked`, [key])).toBe('…*** is revoked');
+    expect(redactSecrets(`…${key.slice(-15).toUpperCase()}`, [key])).toBe('…***');
+    expect(redactSecrets(`tail ${key.slice(-13)}`, [key])).toBe(`tail ${key.slice(-13)}`);
+    expect(redactSecrets('an Abcdefgh and abcdefgh', ['abcdefgh'])).toBe('an Abcdefgh and ***');
+  });
 });
 
 describe('redactUrl', () => {
