@@ -11,7 +11,8 @@ import { validateRecipe, type ValidationResult } from './validate.js';
 import { readBounded } from '../util/read-bounded.js';
 
 /** Bigger than any hand-written recipe: refuse before reading a huge (binary) file into memory. */
-const MAX_RECIPE_BYTES = 1024 * 1024;
+/** The largest recipe file read (1 MiB): recipes are small; the watch page and `kontext pick` read it as well. */
+export const MAX_RECIPE_BYTES = 1024 * 1024;
 
 export interface LoadOptions {
   readonly rt: Runtime;

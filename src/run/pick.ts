@@ -25,8 +25,8 @@ import { closest } from '../util/did-you-mean.js';
 import { readBounded, readBoundedSync } from '../util/read-bounded.js';
 import { lockPathOfRecipeFile } from './run-lock.js';
 import { pickTarget } from './pick-target.js';
+import { MAX_RECIPE_BYTES } from '../recipe/load.js';
 
-const MAX_RECIPE_BYTES = 1024 * 1024;
 const BOM = '\uFEFF';
 
 export interface WritePickOptions {

@@ -37,7 +37,8 @@ export async function validateCommand(
     for (const p of r.problems) ctx.rt.stderr.write(`${escapeControls(formatProblem(p))}\n`);
     if (r.ok) {
       const warn = r.problems.length > 0 ? `, ${r.problems.length} warning${r.problems.length === 1 ? '' : 's'}` : '';
-      ctx.rt.stdout.write(`${escapeControls(r.recipe)}: ok (${r.nodes ?? 0} nodes${warn})\n`);
+      const nodes = r.nodes ?? 0;
+      ctx.rt.stdout.write(`${escapeControls(r.recipe)}: ok (${nodes} node${nodes === 1 ? '' : 's'}${warn})\n`);
     }
   }
   return exit;

@@ -8,9 +8,9 @@ import { basename, extname, relative, resolve } from 'node:path';
 import type { Runtime } from '../../runtime.js';
 import { readBounded } from '../../util/read-bounded.js';
 import type { ReportData } from '../types.js';
+import { MAX_RECIPE_BYTES } from '../../recipe/load.js';
 
 /** The most of a recipe hashed for a pick's check (`writePick` refuses a larger file anyway). */
-const MAX_RECIPE_BYTES = 1024 * 1024;
 
 /** The data of a recipe never loaded: no passes, nothing to serve but the page. */
 export function noPlan(path: string, rt: Runtime): ReportData {

@@ -49,6 +49,6 @@ describe('validate reads the source images a run would host', () => {
     const r = await validate(pngHolding('fine', 64, 48));
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/: ok \(1 nodes\)/);
+    expect(r.stdout).toMatch(/: ok \(1 node\)/); // not "1 nodes" (walk-r)
   });
 });
