@@ -8,6 +8,7 @@ import type { CallPlan } from './faults.js';
 import type { Job } from './jobs.js';
 import { describeIssues, modelInfoBody, SEED_MAX, SubmitBody } from './model-info.js';
 import { loggableBody, type RequestLogEntry } from './request-log.js';
+import { askFormat, outputFileOf } from './runcomfy-format.js';
 
 const UNKNOWN_REQUEST = 404001;
 
@@ -39,6 +40,7 @@ export async function submit(
     stuck,
     failure,
   });
+  askFormat(job, (read.value as Record<string, unknown>)['output_format']);
   entry.accepted = true;
   const late = acceptedFault(plan);
   if (late) return replyWithFault(req, res, late, entry);
@@ -83,7 +85,7 @@ function outputUrl(ctx: EmulatorContext, req: IncomingMessage, job: Job): string
   const evil = ctx.faults.outputHost();
   let host = origin.host;
   if (evil !== undefined) host = evil.includes(':') ? evil : `${evil}:${origin.port}`;
-  return `http://${host}/files/${job.id}/output.png`;
+  return `http://${host}/files/${job.id}/${outputFileOf(job)}`;
 }
 
 const RESULT_STATUS = {

@@ -13,6 +13,8 @@ import type { DownloadFault } from './faults.js';
 import { sendError } from './http-io.js';
 import type { RequestLogEntry } from './request-log.js';
 import { syntheticPng } from './synthetic-png.js';
+import { mediaTypeOf, outputIn } from './protocols/bfl-fal-wire.js';
+import { formatOf } from './runcomfy-format.js';
 
 const CHUNK = 1024 * 1024;
 
@@ -169,9 +171,11 @@ export async function serveOutput(
   id: string,
   entry: RequestLogEntry,
 ): Promise<void> {
-  const output = ctx.jobs.get(id)?.output;
-  if (!output) return sendError(res, 404, 404002, `No output for request ${id}`);
-  await sendBody(ctx, req, res, output.length, 'image/png', (o, n) => output.subarray(o, o + n), entry);
+  const job = ctx.jobs.get(id);
+  const output = job ? await outputIn(job, formatOf(job)) : undefined;
+  if (!job || !output) return sendError(res, 404, 404002, `No output for request ${id}`);
+  const type = mediaTypeOf(formatOf(job));
+  await sendBody(ctx, req, res, output.length, type, (o, n) => output.subarray(o, o + n), entry);
 }
 
 export async function serveSynthetic(

@@ -72,7 +72,10 @@ function fileRoute(method: string, seg: readonly string[]): Route {
     const fits = bytes <= SYNTHETIC_MAX_BYTES && (format === 'bin' || isSyntheticPngSize(bytes));
     return fits ? byMethod(method, 'GET', { kind: 'synthetic', bytes, format }) : { kind: 'not-found' };
   }
-  return file === 'output.png' ? byMethod(method, 'GET', { kind: 'output', id: dir }) : { kind: 'not-found' };
+  // Its extension is the format the submit asked for (runcomfy-format.ts); the job decides what is served.
+  return /^output\.(png|jpg|webp)$/.test(file)
+    ? byMethod(method, 'GET', { kind: 'output', id: dir })
+    : { kind: 'not-found' };
 }
 
 export function matchRoute(method: string, pathname: string): Route {

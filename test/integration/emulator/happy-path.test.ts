@@ -50,6 +50,25 @@ describe('emulator happy path', () => {
     expect(meta.height).toBe(45);
   });
 
+  it('serves the output_format asked for (jpeg, webp), its URL named for it; anything else is PNG', async () => {
+    // walk-r: it served PNG whatever was asked, so a run asking webp on the emulator always warned.
+    const em = await emulator();
+    const image_url = dataUri(await testImage());
+    for (const [asked, format, file, type] of [
+      ['jpeg', 'jpeg', 'output.jpg', 'image/jpeg'],
+      ['webp', 'webp', 'output.webp', 'image/webp'],
+      ['png', 'png', 'output.png', 'image/png'],
+      ['gif', 'png', 'output.png', 'image/png'],
+    ] as const) {
+      const result = await runToResult(em, { prompt: 'x', image_url, seed: 1, output_format: asked });
+      const url = result.output?.image ?? '';
+      expect(url.endsWith(`/${file}`)).toBe(true);
+      const dl = await fetch(url);
+      expect(dl.headers.get('content-type')).toBe(type);
+      expect((await sharp(Buffer.from(await dl.arrayBuffer())).metadata()).format).toBe(format);
+    }
+  });
+
   it('keeps the input ratio without aspect_ratio and caps the long side at 1024', async () => {
     const em = await emulator();
     const small = await sharp(
