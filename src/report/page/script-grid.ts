@@ -54,8 +54,14 @@ function renderTop(){
     w.appendChild(el('summary',null,D.warnings.length+' prompt-lint warning'+(D.warnings.length>1?'s':'')));
     var ul=el('ul');D.warnings.forEach(function(t){ul.appendChild(el('li','mono',t))});w.appendChild(ul);
     top.appendChild(w)}
-  document.documentElement.style.setProperty('--toph',top.offsetHeight+'px');
+  measureTop();
 }
+// The column headers stick under the header at its height, measured again whenever that changes (a
+// list opened, the window narrower, the live dot's longer words). A header over 40 % of the window
+// (many problems, each list capped and scrolling within itself) scrolls away with the page instead:
+// stuck, it left no room for the grid.
+function measureTop(){var top=document.getElementById('top'),h=top.offsetHeight,tall=h>window.innerHeight*0.4;
+  top.classList.toggle('tall',tall);document.documentElement.style.setProperty('--toph',(tall?0:h)+'px')}
 function widthOf(p){var per={},m=1;D.nodes.forEach(function(n){if(n.p===p){per[n.r]=(per[n.r]||0)+1;
   m=Math.max(m,per[n.r])}});return m*168+(m-1)*6+18}
 function structureOf(d){return JSON.stringify([d.passes.map(function(p){return [p.id,p.from,p.prompt]}),d.rows,

@@ -118,6 +118,9 @@ function noteCrop(){var b=document.querySelector('#v-stage .frame img.base,#v-st
     b.naturalHeight+', '+LAID[VIEW.fit]+' on the output\u2019s '+VIEW.w+'\u00d7'+VIEW.h+' shape':''}
 var LAID={cover:'laid centre-cropped',fill:'stretched',contain:'fitted inside'};
 window.addEventListener('resize',function(){if(VIEW.id)fitFrame()});
+// The header's height again whenever it changes, and the window's (the 40 % rule): measureTop.
+new ResizeObserver(measureTop).observe(document.getElementById('top'));
+window.addEventListener('resize',measureTop);
 function split(pos){VIEW.pos=Math.max(0,Math.min(100,pos));var st=document.getElementById('v-stage');
   var a=st.querySelector('.after'),b=st.querySelector('.bar'),r=document.querySelector('#v-foot input');
   if(a)a.style.clipPath='inset(0 0 0 '+VIEW.pos+'%)';if(b)b.style.left=VIEW.pos+'%';if(r)r.value=String(VIEW.pos)}

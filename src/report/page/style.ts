@@ -8,6 +8,8 @@ body{margin:0;background:var(--bg)}
 .mono{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace}
 header.top{position:sticky;top:0;z-index:5;background:var(--panel);border-bottom:1px solid var(--line);
 padding:10px 16px;display:flex;flex-wrap:wrap;align-items:center;gap:6px 16px}
+header.top.tall{position:relative}
+.top ul,#note{max-height:30vh;overflow:auto}
 .top h1{font-size:15px;margin:0;font-weight:650;letter-spacing:-.01em}
 .top .file{color:var(--ink2)}
 .top .counts{display:flex;gap:6px;flex-wrap:wrap;align-items:center}
