@@ -6,8 +6,7 @@
  * Returns the data and the image work it needs (thumbnails, input previews, change maps), each
  * named by the sha256 of its bytes so a second report reuses it.
  */
-import { basename, isAbsolute, relative, sep } from 'node:path';
-import { formatProblem, type Problem } from '../errors.js';
+import { relative, sep } from 'node:path';
 import type { PlanNode } from '../plan/types.js';
 import type { Recipe } from '../recipe/types.js';
 import type { Runtime } from '../runtime.js';
@@ -18,6 +17,7 @@ import { statusDetail, type NodeStatus, type StatusDetail } from '../run/status.
 import type { LockEntry, RunRecord, RunReview, Store } from '../store/types.js';
 import { isCleanAbsolute } from '../util/real-path.js';
 import { columnsOf, rowKey, rowsOf } from './layout.js';
+import { pageName, warningLines } from './recipe-text.js';
 import { costOf, countsOf, totalCost } from './totals.js';
 import type { CellState, ReportData, ReportNode, ReportRow } from './types.js';
 
@@ -167,16 +167,15 @@ export async function collectReport(
       ...(sameResultAs === undefined ? {} : { sameResultAs }),
     });
   }
+  const said = warningLines(recipe);
   const dataOf = (shown: readonly ReportNode[]): ReportData => ({
     v: 1,
     recipe: { name: recipe.name, file: pageName(recipe), provider: recipe.provider },
     generatedAt: new Date(rt.now()).toISOString(),
     counts: countsOf(shown),
     ...totalCost(shown),
-    // Listed under "N prompt-lint warnings": without the word, after the position too (before, it was kept there).
-    warnings: recipe.warnings.map((w) =>
-      formatProblem(namedOnPage(w, recipe)).replace(/^(.*?\d+:\d+: )?warning: /, '$1'),
-    ),
+    warnings: said.lint,
+    ...(said.other.length > 0 && { recipeWarnings: said.other }),
     passes,
     rows,
     nodes: shown,
@@ -185,21 +184,6 @@ export async function collectReport(
   await reviewMissing(unreviewed, nodes, { plan: detail.plan.nodes, store, job, signal });
   signal?.throwIfAborted();
   return { data: dataOf(nodes), jobs };
-}
-
-/**
- * The recipe as the page names it: relative to its project, never as typed (a path given whole,
- * as an editor's task passes it, put the author's folders into a page made to be sent around).
- */
-function pageName(recipe: Recipe): string {
-  const rel = relative(recipe.projectRoot, recipe.file);
-  return rel === '' || rel.startsWith('..') || isAbsolute(rel) ? basename(recipe.file) : rel;
-}
-
-/** A warning located in the recipe, with the recipe named as the page names it. */
-function namedOnPage(w: Problem, recipe: Recipe): Problem {
-  if (w.location?.file !== recipe.displayPath) return w;
-  return { ...w, location: { ...w.location, file: pageName(recipe) } };
 }
 
 interface Cell {

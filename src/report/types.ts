@@ -130,8 +130,13 @@ export interface ReportData {
   readonly costUsd: number | null;
   /** Results shown whose price is not known, so not in `costUsd` (absent: none). */
   readonly costUnpriced?: number;
-  /** Prompt-lint warnings, one line each (`file:line:col: message [rule]`). */
+  /** Prompt-lint warnings (`lint/…`), one line each (`file:line:col: message [rule]`). */
   readonly warnings: readonly string[];
+  /**
+   * The recipe's other warnings (a glob reaching one file by two paths, `glob-same-file`; a save
+   * path's extension, `save-format`), listed apart from prompt-lint's; absent: none.
+   */
+  readonly recipeWarnings?: readonly string[];
   /**
    * Served pages only, while the recipe on disk cannot be used (mid-edit, invalid): why, one line
    * each (`file:line:col: message`); the rest is the last good data. A pick is refused meanwhile.

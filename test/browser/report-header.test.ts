@@ -7,13 +7,17 @@
  * problems (a recipe saved with 80 of them in watch mode) or 60 lint warnings opened made the
  * header taller than the window, so no tile could ever be seen or clicked; and the height was
  * measured once, so a warnings list opened after load (or a narrower window) slid the column
- * headers under the header.
+ * headers under the header. Warnings that are not prompt-lint's were counted as "prompt-lint
+ * warnings", and a YAML syntax error said twice at one position was listed twice.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeReport } from '../../src/index.js';
+import { createProject, recipeYaml, testRuntime } from '../helpers/run-fixtures.js';
 import { ARTIFACTS, launchChromium } from './chromium.js';
 import { gridData, pageOf } from './page-data.js';
 
@@ -119,5 +123,38 @@ describe('the header of the review page', () => {
     await page.locator('details.warn summary').click();
     await below('closed again');
     await page.close();
+  });
+
+  it("the recipe's own warnings apart from prompt-lint's, each box named by its lines; a line said once", async () => {
+    // A compound prompt (lint) and a save path ending in .jpg for a PNG output (save-format).
+    const yaml = recipeYaml([
+      ['sky', 'Make the sky orange. Add a red scarf.', 'save: "copies/{source}.jpg"', 'params: {output_format: png}'],
+    ]);
+    const p = await createProject(yaml);
+    try {
+      const report = await writeReport(p.recipe, {}, { rt: testRuntime(p.root) });
+      expect(report.data.warnings).toEqual([expect.stringMatching(/\[lint\/compound-edit\]$/)]);
+      expect(report.data.recipeWarnings).toEqual([expect.stringMatching(/^recipe\.yml:\d+:\d+: .*\[save-format\]$/)]);
+      const page = await (browser as Browser).newPage({ viewport: { width: 1200, height: 800 } });
+      await page.goto(pathToFileURL(report.index).href);
+      // Before: one box, "2 prompt-lint warnings".
+      expect(await page.locator('details.warn summary').allTextContents()).toEqual([
+        '1 recipe warning',
+        '1 prompt-lint warning',
+      ]);
+      await page.screenshot({ path: join(ARTIFACTS, 'report-header-warnings.png') });
+      // A served page's problems as the watch said them: a YAML error twice at one position.
+      const twice = 'recipe.yml:11:5: flow map in block collection must be sufficiently indented and end with a }';
+      const again = { ...report.data, errors: [twice, twice, 'recipe.yml:11:11: implicit keys need to be on a line'] };
+      await page.goto(await pageOf({ ...again, warnings: [...again.warnings, ...again.warnings] }, join(dir, 'twice')));
+      expect(await page.locator('#errors li').allTextContents()).toEqual([twice, again.errors[2]]);
+      expect(await page.locator('details.warn summary').allTextContents()).toEqual([
+        '1 recipe warning',
+        '1 prompt-lint warning',
+      ]);
+      await page.close();
+    } finally {
+      await p.cleanup();
+    }
   });
 });

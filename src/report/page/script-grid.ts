@@ -50,12 +50,14 @@ function renderTop(){
     'the last one built (a pick works until the recipe file changes)',D.buildErrors);
   if(D.stopped&&D.stopped.length)alertBox(top,'stopped',D.recipe.file+': cycle stopped; watching',D.stopped);
   if(NOTE){var nt=el('div','errs mono',NOTE);nt.id='note';nt.setAttribute('role','alert');top.appendChild(nt)}
-  if(D.warnings.length){var w=el('details','warn');
-    w.appendChild(el('summary',null,D.warnings.length+' prompt-lint warning'+(D.warnings.length>1?'s':'')));
-    var ul=el('ul');D.warnings.forEach(function(t){ul.appendChild(el('li','mono',t))});w.appendChild(ul);
-    top.appendChild(w)}
+  warnBox(top,'recipe warning',D.recipeWarnings||[]);warnBox(top,'prompt-lint warning',D.warnings);
   measureTop();
 }
+// Each list's lines once: a YAML syntax error was said twice at one position, and listed twice.
+function once(lines){var seen=new Set();return lines.filter(function(t){var n=!seen.has(t);seen.add(t);return n})}
+function warnBox(top,what,all){var lines=once(all);if(!lines.length)return;var w=el('details','warn');
+  w.appendChild(el('summary',null,lines.length+' '+what+(lines.length>1?'s':'')));
+  var ul=el('ul');lines.forEach(function(t){ul.appendChild(el('li','mono',t))});w.appendChild(ul);top.appendChild(w)}
 // The column headers stick under the header at its height, measured again whenever that changes (a
 // list opened, the window narrower, the live dot's longer words). A header over 40 % of the window
 // (many problems, each list capped and scrolling within itself) scrolls away with the page instead:
@@ -69,7 +71,7 @@ function structureOf(d){return JSON.stringify([d.passes.map(function(p){return [
 // The recipe's own problems only (errors): a page that cannot be written (buildErrors) does not stop a pick.
 function unusable(d){return !!(d.errors&&d.errors.length)}
 function alertBox(top,id,head,lines){var b=el('div','errs');b.setAttribute('role','alert');b.id=id;
-  b.appendChild(el('b',null,head));var u=el('ul');lines.forEach(function(t){u.appendChild(el('li','mono',t))});
+  b.appendChild(el('b',null,head));var u=el('ul');once(lines).forEach(function(t){u.appendChild(el('li','mono',t))});
   b.appendChild(u);top.appendChild(b)}
 function renderGrid(){
   var g=document.getElementById('grid');g.textContent='';tiles={};sigs={};cells=[];
