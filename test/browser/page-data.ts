@@ -10,7 +10,7 @@ import { renderPage } from '../../src/report/html.js';
 import type { ReportData, ReportNode } from '../../src/report/types.js';
 
 /** A node of pass `p`, row `r`, not run yet: the fields a test changes laid over it. */
-function nodeOf(id: string, p: number, r: number, over: Partial<ReportNode> = {}): ReportNode {
+export function nodeOf(id: string, p: number, r: number, over: Partial<ReportNode> = {}): ReportNode {
   return {
     id,
     p,

@@ -18,7 +18,9 @@ return e}
 function pct(x){return (Math.round(x*10)/10)+'%'}
 function dur(ms){return ms<1000?Math.round(ms)+' ms':(ms/1000).toFixed(1)+' s'}
 function usd(x){return '$'+x.toFixed(x<0.1?3:2)}
-function nodeLabel(n){return D.passes[n.p].id+(n.variant?' #'+n.variant:'')}
+// The variant in an element of its own, never cut: a long pass id's ellipsis took it, and two tiles read the same.
+function nodeLabel(n){var id=D.passes[n.p].id,s=el('span','nid mono');s.appendChild(el('span','nm',id));
+  if(n.variant)s.appendChild(el('span','vn','#'+n.variant));s.title=id+(n.variant?' #'+n.variant:'');return s}
 function shaOf(n){var m=/([0-9a-f]{64})/.exec(n.thumb||'');return m?m[1]:''}
 function fullUrl(n){if(!n.img)return n.thumb;if(!LIVE)return n.img;var v=shaOf(n);
   return v?n.img+'?v='+v.slice(0,16):null}
@@ -112,7 +114,7 @@ function tile(n){
   if(n.drift)th.appendChild(el('span','drift-mark','DRIFT'));
   th.appendChild(el('span','chip s-'+n.state,WORDS[n.state]));
   t.appendChild(th);
-  var m=el('div','meta'),l1=el('div','l1');l1.appendChild(el('span','nid mono',nodeLabel(n)));
+  var m=el('div','meta'),l1=el('div','l1');l1.appendChild(nodeLabel(n));
   if(n.review)l1.appendChild(el('span','pct'+(n.drift?' bad':''),'Δ '+pct(n.review.changed_pct)));m.appendChild(l1);
   var l2=el('div','l2');
   var bits=[];if(n.seed!=null)bits.push('seed '+n.seed);if(n.ms!=null)bits.push(dur(n.ms));

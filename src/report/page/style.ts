@@ -31,7 +31,7 @@ main{padding:12px 16px 40px}
 border-bottom:1px solid var(--line)!important}
 .corner{left:0;z-index:4;padding:8px 10px;color:var(--ink3);font-weight:600;text-transform:uppercase;font-size:10.5px;
 letter-spacing:.05em;border-right:1px solid var(--line)}
-.colh{padding:7px 10px;border-left:1px solid var(--line2);min-width:0}
+.colh{padding:7px 10px;border-left:1px solid var(--line2);min-width:0;overflow-wrap:anywhere}
 .colh.branch{border-left:2px solid #b6bec8}
 .colh .pid{font-weight:650;font-size:12.5px}
 .colh .from{color:var(--ink3);font-size:11px;margin-left:6px}
@@ -58,11 +58,13 @@ position:relative}
 .tile.stale .th img{opacity:.45;filter:grayscale(.6)}
 .tile .meta{padding:5px 7px 6px;display:flex;flex-direction:column;gap:2px}
 .tile .l1{display:flex;align-items:center;justify-content:space-between;gap:4px}
-.tile .nid{font-weight:600;white-space:nowrap;overflow:hidden;text-overflow:ellipsis;font-size:12px}
+.tile .nid{font-weight:600;white-space:nowrap;font-size:12px;display:flex;gap:.45em;min-width:0}
+.tile .nid .nm{overflow:hidden;text-overflow:ellipsis}
+.tile .nid .vn{flex:none}
 .tile .l2{color:var(--ink2);font-size:11px;white-space:nowrap;overflow:hidden;text-overflow:ellipsis;display:flex;
 gap:5px;align-items:center}
 .tile .l2 .bits{overflow:hidden;text-overflow:ellipsis}
-.tile .pct{font-size:11px;color:var(--ink2);white-space:nowrap}
+.tile .pct{font-size:11px;color:var(--ink2);white-space:nowrap;flex:none}
 .tile .pct.bad{color:#c21f2c;font-weight:700}
 .tile .pr{color:var(--ink3);font-size:11px;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}
 .tile .chg{font-size:11px;color:var(--ink2);white-space:nowrap}
