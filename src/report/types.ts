@@ -65,6 +65,9 @@ export interface ReportNode {
   readonly state: CellState;
   /** Why it will run (`not-run`), or the failure message (`failed`). */
   readonly why: string | null;
+  /** A failed node's error code (`E_…`) and hint, as the run's event said them (served pages). */
+  readonly code?: string;
+  readonly hint?: string;
   /** The full image (`../<pass>/<file>`), when it is in the out folder. */
   readonly img: string | null;
   /** The thumbnail (`thumbs/<sha256>.webp`). */

@@ -61,7 +61,8 @@ function showViewer(id){
   head.appendChild(x);
   var st=document.getElementById('v-stage');st.textContent='';
   var mode=hasBefore?VIEW.mode:'after';
-  if(!after){st.appendChild(el('div','empty-note','No image for this node yet.'))}
+  if(!after){st.appendChild(el('div','empty-note',n.state==='failed'?'No image: this node failed (why below).':
+    'No image for this node yet.'))}
   else{
     // One frame of the output's shape holds every layer: the input is laid on it as the change review
     // compared it (centre-cropped unless the review says stretched or fitted inside), so split,
@@ -86,6 +87,7 @@ function showViewer(id){
       fr.appendChild(mp)}
   }
   var foot=document.getElementById('v-foot');foot.textContent='';
+  var said=stateWhy(n);if(said)foot.appendChild(el('div','why'+(n.state==='failed'?' bad':''),said));
   var pr=el('div','prompt');pr.appendChild(el('b',null,D.passes[n.p].id+': '));
   pr.appendChild(document.createTextNode(D.passes[n.p].prompt));foot.appendChild(pr);
   foot.appendChild(el('span',null,'input: '+(n.from||(D.rows[n.r].instance||D.rows[n.r].source))));
@@ -99,6 +101,10 @@ function showViewer(id){
     r.setAttribute('aria-label','before/after split');r.addEventListener('input',function(){split(+r.value)});
     foot.appendChild(r)}
 }
+// Why a node has no current result, as the terminal says it: a failure's code, message and hint (the
+// tile has room for some 25 characters of it), or why a node not run yet will run.
+function stateWhy(n){if(n.state==='failed')return 'failed: '+(n.code?n.code+': ':'')+(n.why||'no reason given')+
+  (n.hint?' ('+n.hint+')':'');return n.state==='not-run'&&n.why?'not run yet: '+why(n):''}
 // A full image is the output in the out folder (../<pass>/<file>): a report folder moved or zipped
 // without it (or an output removed since) shows the thumbnail instead, and says so.
 // The upstream's thumbnail only when the before image is the upstream's (not a preview of what the node was made from).

@@ -9,7 +9,13 @@ import type { RunEvent } from '../../run/events.js';
 import { escapeUnseen } from '../../util/hidden-chars.js';
 import type { LiveRun } from '../collect.js';
 
-type Override = { readonly state: 'running' | 'failed'; readonly why: string | null };
+type Override = {
+  readonly state: 'running' | 'failed';
+  readonly why: string | null;
+  /** A failure's error code and hint (the viewer says them with its reason). */
+  readonly code?: string;
+  readonly hint?: string;
+};
 
 /** A node the run finished: its output path and seed, and the event's number (`LiveState.seq`). */
 export interface Done {
@@ -87,7 +93,13 @@ export class LiveState implements LiveRun {
         // An output changed by hand, kept: the files say `modified`, as the static report does.
         if (e.code === 'E_OUTPUT_CHANGED') this.states.delete(e.node);
         // A server's words, shown as the terminal shows them: a bidi control or a control character written out.
-        else this.states.set(e.node, { state: 'failed', why: escapeUnseen(e.message) });
+        else
+          this.states.set(e.node, {
+            state: 'failed',
+            why: escapeUnseen(e.message),
+            code: escapeUnseen(e.code),
+            ...(e.hint === undefined ? {} : { hint: escapeUnseen(e.hint) }),
+          });
         this.done.delete(e.node);
         return true;
       case 'run-summary':

@@ -27,8 +27,11 @@ export function overlay(
   const nodes = data.nodes.map((n): ReportNode => {
     const ms = live.ms.get(n.id) ?? n.ms;
     const over = live.states.get(n.id);
-    if (over !== undefined)
-      return { ...n, state: over.state, why: over.why, stale: n.stale || over.state === 'running', ms };
+    if (over !== undefined) {
+      const { code, hint } = over;
+      const said = { ...(code === undefined ? {} : { code }), ...(hint === undefined ? {} : { hint }) };
+      return { ...n, state: over.state, why: over.why, ...said, stale: n.stale || over.state === 'running', ms };
+    }
     const done = live.done.get(n.id);
     // Finished after the data was read: its new output is on disk, its thumbnail and review not made yet.
     if (done !== undefined && done.seq > base.seq) {

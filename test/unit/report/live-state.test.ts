@@ -39,6 +39,20 @@ describe('LiveState: a failed node’s reason', () => {
     live.apply({ type: 'node-failed', t: 1, node: 'x', code: 'E_REMOTE_FAILED', exit_code: 69, message });
     expect(live.states.get('x')?.why).toBe('request failed: \\u{202E}gnp.exe\\u{202C} \\u{2028} \\x00 \\x1b[31mred');
   });
+
+  it('keeps its code and hint for the viewer, as the terminal says them; a new start drops them', () => {
+    const live = new LiveState();
+    const hint = 'edit the \u202Esource';
+    live.apply({ type: 'node-failed', t: 1, node: 'x', code: 'E_REMOTE_FAILED', exit_code: 69, message: 'no', hint });
+    expect(live.states.get('x')).toEqual({
+      state: 'failed',
+      why: 'no',
+      code: 'E_REMOTE_FAILED',
+      hint: 'edit the \\u{202E}source',
+    });
+    live.apply({ type: 'node-start', t: 2, node: 'x', reason: 'prompt-changed' });
+    expect(live.states.get('x')).toEqual({ state: 'running', why: null });
+  });
 });
 
 describe('overlay: the run’s node states laid over the data last read', () => {
@@ -87,6 +101,16 @@ describe('overlay: the run’s node states laid over the data last read', () => 
   const at = { cwd: '/p', outDir: '/p/out' };
   const shown = (live: LiveState, seq: number): Record<string, unknown>[] =>
     overlay({ data, seq }, live, at).nodes.map((n) => ({ id: n.id, state: n.state, thumb: n.thumb, img: n.img }));
+
+  it('failed: its reason, code and hint on the node; running again: none of them', () => {
+    const live = new LiveState();
+    live.apply({ type: 'node-failed', t: 1, node: 'x', code: 'E_X', exit_code: 69, message: 'why', hint: 'do' });
+    expect(overlay({ data, seq: 0 }, live, at).nodes[0]).toMatchObject({ state: 'failed', why: 'why', code: 'E_X' });
+    expect(overlay({ data, seq: 0 }, live, at).nodes[0]?.hint).toBe('do');
+    live.apply({ type: 'node-start', t: 2, node: 'x', reason: 'prompt-changed' });
+    const again = overlay({ data, seq: 0 }, live, at).nodes[0];
+    expect([again?.state, again?.code, again?.hint]).toEqual(['running', undefined, undefined]);
+  });
 
   it('running, then back to what the data says when the run takes it from the cache', () => {
     const live = new LiveState();

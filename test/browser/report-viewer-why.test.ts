@@ -1,0 +1,70 @@
+/// <reference lib="dom" />
+/// <reference lib="dom.iterable" />
+// Page functions run in the browser: DOM types for the code inside page.evaluate().
+/**
+ * Why a node has no result, in its viewer: a failed node's reason with its error code and hint,
+ * as the terminal says it, and why a node not run yet will run. Before, the tile showed some 25
+ * characters of the reason and the viewer only "No image for this node yet.".
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ARTIFACTS, launchChromium } from './chromium.js';
+import { gridData, nodeOf, pageOf } from './page-data.js';
+
+const MESSAGE =
+  'the provider answered 422: input image rejected by the content filter; ' +
+  'the request was not billed (request id 7f3c0a2e-9b1d-4c55-8e0f-123456789abc)';
+
+let browser: Browser | undefined;
+let dir = '';
+beforeAll(async () => {
+  browser = await launchChromium();
+  dir = await mkdtemp(join(tmpdir(), 'kontext-report-why-'));
+}, 120_000);
+afterAll(async () => {
+  await browser?.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** The viewer's line saying why, and whether it is what is under its own centre (in sight). */
+const whyLine = (page: Page) =>
+  page.evaluate(() => {
+    const w = document.querySelector<HTMLElement>('#v-foot .why');
+    if (w === null) return null;
+    const b = w.getBoundingClientRect();
+    const under = document.elementFromPoint(b.left + b.width / 2, b.top + Math.min(b.height, 16) / 2);
+    return { text: w.textContent, seen: under !== null && w.contains(under) };
+  });
+
+describe('the viewer of a node without a result', () => {
+  it('a failed node: its reason, code and hint; a node not run yet: why it will run', async () => {
+    const base = gridData(['sky', 'scarf'], 1);
+    const failed = { state: 'failed' as const, why: MESSAGE, code: 'E_PROVIDER_REJECTED', hint: 'edit the source' };
+    const data = {
+      ...base,
+      nodes: [nodeOf('sky', 0, 0, failed), nodeOf('scarf', 1, 0, { why: 'prompt-changed', from: 'sky' })],
+      counts: { ...base.counts, nodes: 2, 'not-run': 1, failed: 1 },
+    };
+    const page = await (browser as Browser).newPage({ viewport: { width: 1024, height: 640 } });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(await pageOf(data, dir));
+    await page.click('.tile[data-id="sky"]');
+    await expect.poll(() => page.locator('#viewer').isVisible()).toBe(true);
+    await page.screenshot({ path: join(ARTIFACTS, 'report-viewer-failed.png') });
+    expect(await whyLine(page)).toEqual({
+      text: `failed: E_PROVIDER_REJECTED: ${MESSAGE} (edit the source)`,
+      seen: true,
+    });
+    expect(await page.locator('#v-stage').textContent()).toBe('No image: this node failed (why below).');
+    await page.keyboard.press('Escape');
+    await page.click('.tile[data-id="scarf"]');
+    expect(await whyLine(page)).toEqual({ text: 'not run yet: prompt changed', seen: true });
+    expect(await page.locator('#v-stage').textContent()).toBe('No image for this node yet.');
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+});
