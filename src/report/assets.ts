@@ -7,9 +7,10 @@
  * Folders no longer referenced lose their files (`prune`).
  */
 import { copyFile, readdir, rename, rm, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import pLimit from 'p-limit';
 import { REPORT_ASSET_DIRS } from '../plan/report-paths.js';
+import { whyUndecodable } from '../run/drift.js';
 import { isTempName, STALE_TEMP_MS } from '../store/atomic.js';
 import { uniqueSuffix } from '../util/unique-suffix.js';
 import type { AssetJob } from './collect.js';
@@ -19,8 +20,11 @@ const THUMB_PX = 320;
 const PREVIEW_PX = 2048;
 
 export interface AssetResult {
-  /** `<kind>/<sha256>.<ext>` of each job that could not be made (an unreadable image). */
-  readonly failed: ReadonlySet<string>;
+  /**
+   * `<kind>/<sha256>.<ext>` of each job that could not be made (an unreadable image), and why, in
+   * words for the page (`the image cannot be decoded (…)`), the file named only by its name.
+   */
+  readonly failed: ReadonlyMap<string, string>;
   readonly made: number;
   readonly reused: number;
 }
@@ -44,7 +48,7 @@ export async function makeAssets(
   for (const dir of REPORT_ASSET_DIRS) await ensureRealDir(join(reportDir, dir), reportDir);
   const existing = await existingAssets(reportDir);
   const unique = new Map(jobs.map((j) => [assetName(j), j] as const));
-  const failed = new Set<string>();
+  const failed = new Map<string, string>();
   let made = 0;
   // Only the images not there yet are queued: a second report of 1,000 nodes queues none.
   const missing = [...unique].filter(([name]) => !existing.has(name));
@@ -57,13 +61,23 @@ export async function makeAssets(
         try {
           await writeAsset(job, join(reportDir, name));
           made++;
-        } catch {
-          failed.add(name);
+        } catch (e) {
+          failed.set(name, await whyNotMade(job, e));
         }
       }),
     ),
   );
   return { failed, made, reused: unique.size - missing.length };
+}
+
+/** Why a job's image could not be made, for the page: no path of this machine (the page is sent around). */
+async function whyNotMade(job: AssetJob, e: unknown): Promise<string> {
+  const code = (e as NodeJS.ErrnoException | null)?.code;
+  const why =
+    job.kind === 'maps'
+      ? `cannot be copied (${typeof code === 'string' ? code : String(e)})`
+      : await whyUndecodable(job.from, e, 'show').catch(() => 'cannot be decoded');
+  return `the image ${why}`.split(job.from).join(basename(job.from));
 }
 
 /** The names of `jobs` (`<kind>/<sha256>.<ext>`) whose image is not made yet: what a page shown now would lack. */

@@ -72,6 +72,11 @@ export interface ReportNode {
   readonly img: string | null;
   /** The thumbnail (`thumbs/<sha256>.webp`). */
   readonly thumb: string | null;
+  /**
+   * Why the image has no thumbnail: the report could not make one (`the image cannot be decoded
+   * (…)`, `the image is too large to show (…)`), which also tells the browser cannot show it; no path.
+   */
+  readonly noThumb?: string;
   /** True when the image shown is an older result (the node has to run again). */
   readonly stale: boolean;
   /**

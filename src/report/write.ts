@@ -180,17 +180,27 @@ export async function writeReportFor(
  */
 const REPORT_MUTEX_MS = 10 * 60_000;
 
-/** Images that could not be made (an unreadable file) are left out rather than shown broken. */
-function withoutFailed(data: ReportData, failed: ReadonlySet<string>): ReportData {
+/**
+ * Images not made are left out rather than shown broken: not made yet (`missing`, a served page's
+ * early data), or that could not be made (an undecodable file: `failed`, with why, which a node's
+ * tile and viewer say, `noThumb`; before, "making its thumbnail…" for ever).
+ */
+function withoutFailed(data: ReportData, failed: ReadonlySet<string> | ReadonlyMap<string, string>): ReportData {
   const ok = (url: string | null): string | null => (url !== null && failed.has(url) ? null : url);
+  const why = (url: string | null): string | undefined =>
+    url === null || !('get' in failed) ? undefined : failed.get(url);
   return {
     ...data,
     rows: data.rows.map((r) => ({ ...r, input: ok(r.input), thumb: ok(r.thumb) })),
-    nodes: data.nodes.map((n) => ({
-      ...n,
-      thumb: ok(n.thumb),
-      input: ok(n.input),
-      review: n.review && { ...n.review, map: ok(n.review.map) },
-    })),
+    nodes: data.nodes.map((n) => {
+      const noThumb = why(n.thumb);
+      return {
+        ...n,
+        thumb: ok(n.thumb),
+        input: ok(n.input),
+        review: n.review && { ...n.review, map: ok(n.review.map) },
+        ...(noThumb === undefined ? {} : { noThumb }),
+      };
+    }),
   };
 }

@@ -107,10 +107,12 @@ const CLEAR = { r: 0, g: 0, b: 0, alpha: 0 };
 /**
  * Why `path` could not be decoded, in words for a warning: its size when it is over sharp's
  * pixel limit (`limitInputPixels`, 268 megapixels: what keeps a huge image from exhausting
- * memory), else sharp's own reason, said to be a damaged or unknown file.
+ * memory), else sharp's own reason, said to be a damaged or unknown file. `use`: what it was
+ * decoded for (a review, or the report's thumbnail: `show`).
  */
-export async function whyUndecodable(path: string, e: unknown): Promise<string> {
-  const reason = e instanceof Error ? e.message : String(e);
+export async function whyUndecodable(path: string, e: unknown, use: 'review' | 'show' = 'review'): Promise<string> {
+  // libvips' detail after sharp's words is often empty: "Input file has corrupt header: ".
+  const reason = (e instanceof Error ? e.message : String(e)).trim().replace(/:$/, '');
   if (/pixel limit/i.test(reason)) {
     const sharp = await loadSharp();
     const size = await sharp(path, { limitInputPixels: false })
@@ -119,7 +121,7 @@ export async function whyUndecodable(path: string, e: unknown): Promise<string> 
         (m) => `${m.width} x ${m.height} px, `,
         () => '',
       );
-    return `is too large to review (${size}over the ${Math.floor(LIMIT_PIXELS / 1e6)}-megapixel limit)`;
+    return `is too large to ${use} (${size}over the ${Math.floor(LIMIT_PIXELS / 1e6)}-megapixel limit)`;
   }
   // libvips says a file it could not open is of an "unsupported image format": look for ourselves.
   const unopened = await openFailure(path);

@@ -17,6 +17,8 @@ import { METRIC, Reviewer } from '../review/index.js';
 
 /** A review's image that cannot be used (which, why): `kontext report` shows why a result has no change map. */
 export { UnreviewableImage } from '../review/index.js';
+/** Why an image cannot be decoded, in words (`kontext report` says why it has no thumbnail). */
+export { whyUndecodable } from '../review/index.js';
 import type { RunRecord, RunReview, Store } from '../store/types.js';
 import type { UntimedRunEvent } from './events.js';
 

@@ -109,8 +109,9 @@ function tile(n){
   t.setAttribute('aria-label',n.id+', '+WORDS[n.state]);
   var th=el('div','th');
   if(n.thumb){var im=el('img');im.loading='lazy';im.decoding='async';im.alt=n.id;im.src=n.thumb;th.appendChild(im)}
+  else if(n.noThumb){var no=el('span','none why','no thumbnail: '+n.noThumb);no.title=no.textContent;th.appendChild(no)}
   else th.appendChild(el('span','none',n.state==='running'?'running\u2026':n.state==='remote'?
-    'not downloaded':n.img?'making its thumbnail\u2026':'no image yet'));
+    'not downloaded':!n.img?'no image yet':LIVE?'making its thumbnail\u2026':'no thumbnail'));
   if(n.drift)th.appendChild(el('span','drift-mark','DRIFT'));
   th.appendChild(el('span','chip s-'+n.state,WORDS[n.state]));
   t.appendChild(th);

@@ -81,6 +81,9 @@ function showViewer(id){
       bar.appendChild(el('span','tag tl','before'));bar.appendChild(el('span','tag tr','after'))}
     else fr.appendChild(el('span','tag',mode)).style.left='8px';
     if(!out){out=new Image();out.src=after}
+    // No thumbnail to fall back on: the output cannot be shown (undecodable, too large). Said, with
+    // the input taken away: before, the split's "after" half was clear and the input showed through.
+    if(mode!=='before'&&!n.thumb)out.addEventListener('error',function(){if(VIEW.id===id)cannotShow(n)});
     out.addEventListener('load',function(){if(VIEW.id!==id)return;VIEW.w=out.naturalWidth;VIEW.h=out.naturalHeight;
       fitFrame()});
     if(VIEW.map&&n.review&&n.review.map){var mp=el('img','map');mp.src=n.review.map;mp.alt='change map';
@@ -101,6 +104,9 @@ function showViewer(id){
     r.setAttribute('aria-label','before/after split');r.addEventListener('input',function(){split(+r.value)});
     foot.appendChild(r)}
 }
+function cannotShow(n){var st=document.getElementById('v-stage');st.textContent='';
+  st.appendChild(el('div','empty-note','This output cannot be displayed: '+(n.noThumb||n.noReview||
+    'the browser could not load it')));var r=document.querySelector('#v-foot input');if(r)r.remove()}
 // Why a node has no current result, as the terminal says it: a failure's code, message and hint (the
 // tile has room for some 25 characters of it), or why a node not run yet will run.
 function stateWhy(n){if(n.state==='failed')return 'failed: '+(n.code?n.code+': ':'')+(n.why||'no reason given')+
@@ -112,8 +118,8 @@ function inputThumb(n){var u=n.from&&byId[n.from];
   return u?(n.input===u.img||n.input===u.thumb?u.thumb:null):D.rows[n.r].thumb}
 function orThumb(img,thumb){if(!thumb||thumb===img.getAttribute('src'))return;
   img.addEventListener('error',function(){img.src=thumb;var s=document.getElementById('v-small');
-    if(s)s.textContent='full-size image not found beside this page (keep report/ inside its out folder): '+
-      'showing the thumbnail'},{once:true})}
+    if(s)s.textContent='full-size image not found beside this page (keep report/ inside its out folder), '+
+      'or not one the browser can show: showing the thumbnail'},{once:true})}
 function fitFrame(){var st=document.getElementById('v-stage'),f=st.querySelector('.frame');if(!f)return;
   if(!VIEW.w||!VIEW.h){f.style.width=f.style.height='100%';return}
   var k=Math.min(st.clientWidth/VIEW.w,st.clientHeight/VIEW.h);f.style.width=VIEW.w*k+'px';f.style.height=VIEW.h*k+'px';

@@ -55,6 +55,8 @@ position:relative}
 .tile .th img{max-width:100%;max-height:100%;display:block}
 .tile .th .chip{position:absolute;left:5px;bottom:5px;box-shadow:0 0 0 1px #ffffffb0}
 .tile .th .none{color:var(--ink3);font-size:11px}
+.tile .th .none.why{color:#a4343a;padding:6px 8px 24px;display:-webkit-box;-webkit-line-clamp:4;
+-webkit-box-orient:vertical;overflow:hidden;overflow-wrap:anywhere;align-self:flex-start}
 .tile.stale .th img{opacity:.45;filter:grayscale(.6)}
 .tile .meta{padding:5px 7px 6px;display:flex;flex-direction:column;gap:2px}
 .tile .l1{display:flex;align-items:center;justify-content:space-between;gap:4px}

@@ -36,7 +36,7 @@ export function overlay(
     // Finished after the data was read: its new output is on disk, its thumbnail and review not made yet.
     if (done !== undefined && done.seq > base.seq) {
       // A new result: not known to be an earlier cell's any more.
-      const { noReview: _, sameResultAs: __, ...rest } = n;
+      const { noReview: _, sameResultAs: __, noThumb: ___, ...rest } = n;
       const img = urlUnder(at.outDir, resolve(at.cwd, done.output));
       return {
         ...rest,
