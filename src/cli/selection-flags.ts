@@ -16,7 +16,7 @@ export function selectionsFrom(
 ): Pick<RunRecipeOptions, 'only' | 'force' | 'reseed'> {
   const isFile = (p: string): boolean => statSync(path.resolve(cwd, p), { throwIfNoEntry: false })?.isFile() === true;
   const given = ['only', 'force', 'reseed'].filter((flag) => opts[flag] !== undefined);
-  if (given.length > 0) refusePatternsAsRecipes(recipes, given, opts, cwd);
+  if (given.length > 0) refusePatternsAsRecipes(recipes, given, cwd);
   const only = selectionOption(opts['only'], recipes, isFile);
   if (only === 'all') {
     throw new UsageError('--only needs a node pattern, not only a recipe', {
@@ -31,28 +31,22 @@ export function selectionsFrom(
 }
 
 /**
- * A positional argument that names nothing on disk and reads as a node pattern (no dot, no path
- * separator: pass ids hold neither) was meant for a selection flag; run as a recipe it would fail
- * only after the recipes before it had run, and maybe paid.
+ * A positional argument that names nothing on disk and reads as a node pattern (no dot and no path
+ * separator, as a pass id; or holding `@`, `#` or `*`, as `bag@shoe.v2` or `*@shoe.v2`, whose
+ * instance names may hold dots) was meant for a selection flag; run as a recipe it would fail only
+ * after the recipes before it had run, and maybe paid.
  */
-function refusePatternsAsRecipes(
-  recipes: readonly string[],
-  flags: readonly string[],
-  opts: Record<string, unknown>,
-  cwd: string,
-): void {
+function refusePatternsAsRecipes(recipes: readonly string[], flags: readonly string[], cwd: string): void {
+  const pattern = (r: string): boolean => !/[./\\]/.test(r) || /[@#*]/.test(r);
   const stray = recipes.find(
-    (r) => !/[./\\]/.test(r) && statSync(path.resolve(cwd, r), { throwIfNoEntry: false }) === undefined,
+    (r) => pattern(r) && statSync(path.resolve(cwd, r), { throwIfNoEntry: false }) === undefined,
   );
   if (stray === undefined) return;
-  const name = flags[flags.length - 1] ?? 'force';
-  const values = opts[name];
-  const last = Array.isArray(values) ? values.filter((v) => typeof v === 'string').pop() : undefined;
-  const before = typeof last === 'string' ? last : '<pass>';
-  const flag = `--${name}`;
-  throw new UsageError(`"${stray}" names no recipe file, and ${flag} takes one value`, {
+  // Which flag it followed is not known (commander gives each flag's values, not their order).
+  const named = flags.map((f) => `--${f}`).join(', ');
+  throw new UsageError(`"${stray}" names no recipe file, and ${named} take${flags.length === 1 ? 's' : ''} one value`, {
     hint:
-      `for several nodes repeat the flag (${flag} ${before} ${flag} ${stray}) ` +
-      `or give a comma list (${flag} ${before},${stray}); nothing was run`,
+      `for several nodes repeat the flag before each (--force a --force ${stray}) ` +
+      `or give a comma list (--force a,${stray}); nothing was run`,
   });
 }

@@ -103,8 +103,14 @@ describe('selection flags on the CLI', () => {
     const two = await run(project.recipePath, '--force', 'lifestyle', 'bag');
     expect(two.code).toBe(64);
     expect(two.stderr).toContain('"bag" names no recipe file, and --force takes one value');
-    expect(two.stderr).toContain('--force lifestyle --force bag');
+    expect(two.stderr).toContain('--force a --force bag');
     expect(two.started).toEqual([]);
+    // An instance name may hold a dot: a pattern with @, # or * is one all the same (review-y).
+    for (const stray of ['lifestyle@product.v2', '*@product.v2', 'bag#2'])
+      expect((await run(project.recipePath, '--force', 'lifestyle', stray)).code).toBe(64);
+    // Which flag it followed is not known: each flag given is named, none is guessed (review-y).
+    const both = await run(project.recipePath, '--reseed', 'bag', '--only', 'lifestyle', 'lifestyle@product-a');
+    expect(both.stderr).toContain('--only, --reseed take one value');
     const only = await run('--only', 'clean', 'lifestyle', project.recipePath, '--dry-run');
     expect(only.code).toBe(64);
     expect(project.submits().length - before).toBe(0);
