@@ -3,7 +3,8 @@
  * its new request has the key the lock already names: the next plain run finds the node up to
  * date and never re-attaches to it, and the request stays in the journal, paid and not collected.
  * The run and the dry run say so (one notice), with the command that collects it at no new charge
- * (`--force` of the node re-attaches to the journaled request: submit-claim.ts `claimVerdict`).
+ * while the provider holds it (`--force` of the node re-attaches to the journaled request:
+ * submit-claim.ts `claimVerdict`; a request gone at the API is given up and submitted anew, paid).
  */
 import { realpathSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
@@ -55,7 +56,8 @@ export function forcedLeftNotice(
   const flags = left.map((l) => `--force ${l.node}`).join(' ');
   return (
     `paid requests an interrupted --force left in the journal, not collected: ${named}; ` +
-    `this run keeps the outputs the lock names; ${flags} collects them at no new charge`
+    `this run keeps the outputs the lock names; ${flags} collects them at no new charge while the ` +
+    'provider still holds them (once gone, --force submits anew and pays; a new image runs the nodes below again)'
   );
 }
 
@@ -63,7 +65,7 @@ export function forcedLeftNotice(
 function sameLockFile(lockPath: string): (path: string) => boolean {
   const real = (path: string): string => {
     try {
-      return join(realpathSync(dirname(path)), basename(path));
+      return join(realpathSync.native(dirname(path)), basename(path));
     } catch {
       return path;
     }

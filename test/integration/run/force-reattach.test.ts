@@ -63,7 +63,9 @@ describe('a --force run interrupted while its request runs', () => {
     expect(summaryOf(plain)).toMatchObject({ exitCode: 0, submitted: 0 });
     const notices = eventsOf(plain.events, 'notice').map((e) => e.message);
     expect(notices).toContainEqual(expect.stringContaining(`not collected: a (request ${entry?.request_id})`));
-    expect(notices).toContainEqual(expect.stringContaining('--force a collects them at no new charge'));
+    expect(notices).toContainEqual(expect.stringContaining('--force a collects them at no new charge while the'));
+    // Not promised once the provider lost it: then --force pays anew (review-y 1).
+    expect(notices).toContainEqual(expect.stringContaining('once gone, --force submits anew and pays'));
     expect(await (await openStore(project.cacheDir)).journal.list()).toHaveLength(1);
 
     const collect = await runIn(project, { only: ['a'], force: ['a'] }, { rig });
