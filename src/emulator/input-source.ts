@@ -9,6 +9,8 @@ import type { EmulatorContext } from './context.js';
 import { fetchInputImage, ImageFetchError } from './fetch-input.js';
 import { describeImageUrl } from './request-log.js';
 import { matchRoute } from './router.js';
+import { outputIn } from './protocols/bfl-fal-wire.js';
+import { formatOf } from './runcomfy-format.js';
 
 /** The request id when `url` is an output URL of the emulator at `origin`. */
 function ownOutputId(origin: string, url: string): string | undefined {
@@ -28,8 +30,10 @@ function ownOutputId(origin: string, url: string): string | undefined {
 export async function readInputImage(ctx: EmulatorContext, url: string, signal: AbortSignal): Promise<Buffer> {
   const id = ownOutputId(ctx.origin, url);
   if (id === undefined) return fetchInputImage(url, signal);
-  const output = ctx.jobs.get(id)?.output;
-  // What the HTTP route answers for the same URL (files.ts), so both ways fail alike.
+  const job = ctx.jobs.get(id);
+  // What the HTTP route answers for the same URL (files.ts): the format the submit asked for, so
+  // a chain reads the JPEG or WebP a client downloads (review-y 3), and both ways fail alike.
+  const output = job ? await outputIn(job, formatOf(job)) : undefined;
   if (!output) throw new ImageFetchError(`could not fetch image_url ${describeImageUrl(url)}: HTTP 404`);
   return output;
 }

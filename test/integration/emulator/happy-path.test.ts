@@ -143,6 +143,26 @@ describe('emulator happy path', () => {
     expect(downloads.some((e) => e.internal)).toBe(false);
   });
 
+  it('chains from an output asked as JPEG with the JPEG a client downloads, not the PNG it rendered', async () => {
+    // review-y 3: the job table gave the PNG, so the chained pass's output differed from the same
+    // request sent with the downloaded bytes (a cached input): one key, two images, a paid re-run below.
+    const em = await emulator();
+    const first = await runToResult(em, {
+      prompt: 'one',
+      image_url: dataUri(await testImage()),
+      seed: 1,
+      output_format: 'jpeg',
+    });
+    const jpeg = Buffer.from(await (await fetch(first.output?.image ?? '')).arrayBuffer());
+    const chained = await runToBytes(em, { prompt: 'two', image_url: first.output?.image, seed: 1 });
+    const viaDataUri = await runToBytes(em, {
+      prompt: 'two',
+      image_url: `data:image/jpeg;base64,${jpeg.toString('base64')}`,
+      seed: 1,
+    });
+    expect(chained.equals(viaDataUri)).toBe(true);
+  });
+
   it('fails a chain from an unknown or unfinished output of its own as a failed fetch would', async () => {
     const em = await emulator({ runMs: 2000 });
     const running = await submit(em, { prompt: 'slow', image_url: dataUri(await testImage()), seed: 1 });
