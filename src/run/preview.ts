@@ -26,9 +26,10 @@ export async function previewRun(prepared: Prepared, describe: DescribeDeps, che
     await checks.preflight();
   } catch (e) {
     if (!isKontextError(e)) throw e;
-    // No price read: the run would pay nothing (its caller's --max-cost counts this recipe as 0).
-    const priceUnknown = `not estimated: the run would stop before its first request (${e.code})`;
-    return { report: { ...report, priceUnknown }, failure: e };
+    // Priced all the same where the price can be read (`--max-cost`'s stop says by how much): what
+    // the requests would cost, though the run would stop before them (its caller's --max-cost
+    // counts such a recipe as 0). A price that cannot be read without what failed says why.
+    return { report: { ...report, ...(await estimateCost(prepared, checks)) }, failure: e };
   }
   return { report: { ...report, ...(await estimateCost(prepared, checks)) }, failure: null };
 }

@@ -67,8 +67,8 @@ async function runOne(
     const result = await runRecipe(path, options, { rt: ctx.rt, onEvent: events });
     if (result.kind === 'run') return { exit: result.summary.exitCode, spentUsd: result.summary.costUsd };
     printDryRun(result.report, { out: ctx.rt.stdout, json, explain });
-    // What the real run would pay: nothing when its preflight stops it (no price then).
-    const spentUsd = result.report.costUsd === undefined ? 0 : result.report.costUsd;
+    // What the real run would pay: nothing when its preflight stops it (priced all the same).
+    const spentUsd = result.failure || result.report.costUsd === undefined ? 0 : result.report.costUsd;
     // The real run would stop here: same message, same exit code (the `dry-run` line is the recipe's last).
     end = { exit: ExitCode.OK, spentUsd, ...(result.failure ? { error: result.failure } : {}) };
   } catch (e) {

@@ -159,12 +159,12 @@ describe('a true dry run', () => {
     const message = (s: string): string | undefined => s.split('\n').find((l) => l.startsWith('kontext: '));
     expect(message(dry.stderr)).toMatch(/not signed in/);
     expect(message(dry.stderr)).toBe(message(real.stderr));
-    // Not priced, and it says why (walk-r: `price_unknown` was null, no reason given).
-    expect(dry.stdout).toContain('(price unknown: not estimated: the run would stop before its first request');
+    // The price cannot be read without the token: it says why (walk-r: `price_unknown` was null).
+    expect(dry.stdout).toContain('(price unknown: its model info could not be read: not signed in');
     const json = await cli(['run', '--dry-run', '--json', 'recipe.yml'], { RUNCOMFY_TOKEN: undefined });
     expect(lines(json.stdout).at(-1)).toMatchObject({
       cost_usd: null,
-      price_unknown: expect.stringContaining('E_AUTH'),
+      price_unknown: expect.stringContaining('not signed in'),
     });
     expect(emulator.requestLog()).toEqual([]);
   });
@@ -174,6 +174,8 @@ describe('a true dry run', () => {
     const dry = await cli(['run', '--dry-run', '--max-cost', '0.05', 'recipe.yml']);
     expect(dry.code).toBe(65);
     expect(dry.stderr).toContain('over --max-cost $0.05');
+    // The price that stops it is printed, not "unknown" (review-y 5).
+    expect(dry.stdout).toContain('3 billable requests (about $0.12)');
     expect(submits()).toBe(0);
   });
 });
