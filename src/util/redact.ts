@@ -26,19 +26,68 @@ export function redactSecrets(text: string, secrets: readonly (string | undefine
   let out = text;
   for (const s of forms) out = out.split(s).join('***');
   // A key echoed in another case (an upper-cased header), in hex, or cut at either end (walk-s 6).
-  for (const s of long) out = withoutAnyCase(out, [s, Buffer.from(s, 'utf8').toString('hex')]);
-  for (const s of long) out = cutCopies(out, s);
-  return out;
+  return long.length === 0 ? out : withoutKeyCopies(out, long);
 }
 
-/** `text` with each of `values` replaced in any case (each value long enough never to match by chance). */
-function withoutAnyCase(text: string, values: readonly string[]): string {
-  let out = text;
-  for (const v of values) {
-    if (!out.toLowerCase().includes(v.toLowerCase())) continue;
-    out = out.replace(new RegExp(v.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), 'gi'), '***');
+/**
+ * `text` without any copy of `keys` in any case: whole, in hex, or cut to a leading or trailing part
+ * of half the key or more (12 characters at least). One case-folded copy of the text is searched
+ * for each key's shortest such parts, each match grown to its longest; every scan is linear, so a
+ * hostile 8 MB error reply costs milliseconds (review-y 7: a regex per part length cost seconds).
+ */
+function withoutKeyCopies(text: string, keys: readonly string[]): string {
+  const folded = foldAscii(text);
+  const ranges: [number, number][] = [];
+  for (const secret of keys) {
+    const key = foldAscii(secret);
+    const least = Math.max(MIN_ENCODED_LENGTH, Math.ceil(key.length / 2));
+    const hex = Buffer.from(secret, 'utf8').toString('hex');
+    for (const at of occurrences(folded, hex)) ranges.push([at, at + hex.length]);
+    for (const at of occurrences(folded, key.slice(0, least))) {
+      let end = at + least;
+      while (end - at < key.length && folded[end] === key[end - at]) end++;
+      ranges.push([at, end]);
+    }
+    for (const at of occurrences(folded, key.slice(key.length - least))) {
+      let start = at;
+      while (
+        at + least - start < key.length &&
+        start > 0 &&
+        folded[start - 1] === key[key.length - (at + least - start) - 1]
+      )
+        start--;
+      ranges.push([start, at + least]);
+    }
   }
-  return out;
+  if (ranges.length === 0) return text;
+  ranges.sort((a, b) => a[0] - b[0]);
+  let out = '';
+  let kept = 0; // text before it is written out
+  let start = -1;
+  let end = -1;
+  for (const [a, b] of ranges) {
+    if (end >= 0 && a <= end) {
+      end = Math.max(end, b); // overlapping or touching: one `***`
+      continue;
+    }
+    if (end >= 0) out += `${text.slice(kept, start)}***`;
+    kept = Math.max(end, 0);
+    [start, end] = [a, b];
+  }
+  return `${out}${text.slice(kept, start)}***${text.slice(end)}`;
+}
+
+/** Where `needle` starts in `haystack`, each place (overlapping ones too). */
+function occurrences(haystack: string, needle: string): number[] {
+  const found: number[] = [];
+  for (let at = haystack.indexOf(needle); at !== -1; at = haystack.indexOf(needle, at + 1)) found.push(at);
+  return found;
+}
+
+/** `s` with its letters in lower case, the same length as `s` (so its indexes are `s`'s). */
+function foldAscii(s: string): string {
+  const lower = s.toLowerCase();
+  return lower.length === s.length ? lower : s.replace(/[A-Z]+/g, (m) => m.toLowerCase());
 }
 
 /**
@@ -67,18 +116,6 @@ function encodedForms(secret: string): string[] {
     forms.push(core, core.replace(/\+/g, '-').replace(/\//g, '_'));
   }
   return [...new Set(forms)].filter((f) => f.length >= 8);
-}
-
-/**
- * `text` with the longest leading or trailing part of `secret` it holds (half of it, 12 characters
- * at least), in any case, replaced.
- */
-function cutCopies(text: string, secret: string): string {
-  const least = Math.max(MIN_ENCODED_LENGTH, Math.ceil(secret.length / 2));
-  let out = text;
-  for (let length = secret.length - 1; length >= least; length--)
-    out = withoutAnyCase(out, [secret.slice(0, length), secret.slice(secret.length - length)]);
-  return out;
 }
 
 /** A URL safe to print: no userinfo, no query (presigned signatures live there), no fragment. */

@@ -79,6 +79,17 @@ describe('redactSecrets: a key a server echoes encoded or cut (walk-o 5)', () =>
     expect(redactSecrets(`tail ${key.slice(-13)}`, [key])).toBe(`tail ${key.slice(-13)}`);
     expect(redactSecrets('an Abcdefgh and abcdefgh', ['abcdefgh'])).toBe('an Abcdefgh and ***');
   });
+
+  it('scrubs every copy in one text, overlapping ones as one, and leaves what is between them (review-y 7)', () => {
+    const head = key.slice(0, 16);
+    const tail = key.slice(-16);
+    const text = `[${key}] [${head.toUpperCase()}] ok [${tail}] ${key}${key} end ${Buffer.from(key).toString('hex')}`;
+    expect(redactSecrets(text, [key])).toBe('[***] [***] ok [***] ****** end ***');
+    const two = 'AKIAIOSFODNN7EXAMPLE';
+    expect(redactSecrets(`${key.toUpperCase()} and ${two.toLowerCase()}.`, [key, two])).toBe('*** and ***.');
+    // Non-ASCII text around a copy keeps its place (case folding that changes a length is not used).
+    expect(redactSecrets(`İstanbul ${key} ß`, [key])).toBe('İstanbul *** ß');
+  });
 });
 
 describe('redactUrl', () => {
