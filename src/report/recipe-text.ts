@@ -7,6 +7,7 @@
 import { basename, isAbsolute, relative } from 'node:path';
 import { formatProblem, type Problem } from '../errors.js';
 import type { Recipe } from '../recipe/types.js';
+import { escapeUnseen } from '../util/hidden-chars.js';
 
 /**
  * The recipe as the page names it: relative to its project, never as typed (a path given whole,
@@ -17,13 +18,18 @@ export function pageName(recipe: Recipe): string {
   return rel === '' || rel.startsWith('..') || isAbsolute(rel) ? basename(recipe.file) : rel;
 }
 
-/** The recipe's warnings, one line each (`file:line:col: message [rule]`): prompt-lint's and the others. */
+/**
+ * The recipe's warnings, one line each (`file:line:col: message [rule]`): prompt-lint's and the others,
+ * control, bidi and invisible characters written out.
+ */
 export function warningLines(recipe: Recipe): { readonly lint: string[]; readonly other: string[] } {
   const lint: string[] = [];
   const other: string[] = [];
   for (const w of recipe.warnings) {
     // Listed under a heading that says they are warnings: without the word, after the position too.
-    const line = formatProblem(namedOnPage(w, recipe)).replace(/^(.*?\d+:\d+: )?warning: /, '$1');
+    const said = formatProblem(namedOnPage(w, recipe)).replace(/^(.*?\d+:\d+: )?warning: /, '$1');
+    // A source path quoted in it may hold a bidi control: written out, as the terminal shows it (review-y 4).
+    const line = escapeUnseen(said);
     (w.code.startsWith('lint/') ? lint : other).push(line);
   }
   return { lint, other };

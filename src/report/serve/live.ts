@@ -69,8 +69,9 @@ export class LiveState implements LiveRun {
         }
         return true;
       case 'watch-error':
-        this.problems = e.kind === 'invalid' ? e.problems : [];
-        this.stopped = e.kind === 'stopped' ? e.problems : [];
+        // Lines that may quote a source path or a server's words: written out as the terminal shows them (review-y 4).
+        this.problems = e.kind === 'invalid' ? e.problems.map(escapeUnseen) : [];
+        this.stopped = e.kind === 'stopped' ? e.problems.map(escapeUnseen) : [];
         return true;
       case 'node-start':
         this.states.set(e.node, { state: 'running', why: null });

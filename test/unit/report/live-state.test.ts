@@ -7,6 +7,8 @@ import { describe, expect, it } from 'vitest';
 import type { RunEvent } from '../../../src/index.js';
 import { LiveState } from '../../../src/report/serve/live.js';
 import { overlay } from '../../../src/report/serve/overlay.js';
+import { warningLines } from '../../../src/report/recipe-text.js';
+import type { Recipe } from '../../../src/recipe/types.js';
 import type { ReportData, ReportNode } from '../../../src/report/types.js';
 
 const done = (node: string, output = 'o.png'): RunEvent => ({
@@ -52,6 +54,24 @@ describe('LiveState: a failed node’s reason', () => {
     });
     live.apply({ type: 'node-start', t: 2, node: 'x', reason: 'prompt-changed' });
     expect(live.states.get('x')).toEqual({ state: 'running', why: null });
+  });
+});
+
+describe('LiveState and the page’s warnings: lines quoting a path hold no raw bidi control (review-y 4)', () => {
+  it('writes out a watch-error’s problems and stopped lines, and the recipe’s warnings', () => {
+    const live = new LiveState();
+    const line = 'w.yml:3:3: sources.photos: "photos/a\u202Egnp.jpg": not a whole image';
+    live.apply({ type: 'watch-error', t: 1, kind: 'invalid', problems: [line] } as RunEvent);
+    expect(live.problems).toEqual(['w.yml:3:3: sources.photos: "photos/a\\u{202E}gnp.jpg": not a whole image']);
+    live.apply({ type: 'watch-error', t: 2, kind: 'stopped', problems: [line] } as RunEvent);
+    expect(live.stopped[0]).toContain('a\\u{202E}gnp.jpg');
+    const recipe = {
+      file: '/p/w.yml',
+      projectRoot: '/p',
+      displayPath: 'w.yml',
+      warnings: [{ code: 'glob-same-file', severity: 'warning', message: 'photos/\u202Eb.jpg twice', path: [] }],
+    } as unknown as Recipe;
+    expect(warningLines(recipe).other).toEqual(['photos/\\u{202E}b.jpg twice [glob-same-file]']);
   });
 });
 
