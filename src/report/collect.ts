@@ -221,11 +221,19 @@ const STATE_OF: Readonly<Record<NodeStatus['state'], CellState>> = {
   remote: 'remote',
 };
 
+/** A journaled request is re-attached to only by its request id (`attach`); else what the run does. */
+function claimOrReason(status: NodeStatus | undefined): string | null {
+  return status?.claim !== undefined && status.claim !== 'attach' ? status.claim : (status?.reason ?? null);
+}
+
 async function cellOf(node: PlanNode, c: CellContext): Promise<Cell> {
   const status = c.statuses.get(node.id);
   const state: NodeState | undefined = c.detail.states.get(node.id);
   const locked: LockEntry | undefined = c.detail.lock.nodes[node.id];
-  const cellState = status ? STATE_OF[status.state] : 'not-run';
+  // Below a node the run stops at, a missing or remote output is not restored (status's `stopped_by`):
+  // not run yet, and why, rather than "a run restores them" (review-y 8).
+  const stoppedBy = status?.stopped_by;
+  const cellState = status && stoppedBy === undefined ? STATE_OF[status.state] : 'not-run';
   // The result this cell shows: the current one, else (it has to run again) the lock's older one.
   const current = state ? await storedRecord(state, c.store) : null;
   const record = current ?? (locked ? await c.store.getRecord(locked.key).catch(() => null) : null);
@@ -244,8 +252,10 @@ async function cellOf(node: PlanNode, c: CellContext): Promise<Cell> {
   const review = cellState === 'modified' ? null : (currentReview(record) ?? null);
   return {
     state: cellState,
-    // A journaled request is re-attached to only by its request id (`attach`); else what the run does.
-    why: status?.claim !== undefined && status.claim !== 'attach' ? status.claim : (status?.reason ?? null),
+    why:
+      stoppedBy !== undefined
+        ? `below ${stoppedBy}, where the run stops: not until it is fixed`
+        : claimOrReason(status),
     img: onDisk !== null && file !== null ? urlUnder(c.outDir, file) : null,
     thumb: sha !== null && from !== null ? c.job('thumbs', sha, from, 'webp') : null,
     stale: cellState === 'not-run' && sha !== null,

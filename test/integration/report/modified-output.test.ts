@@ -8,7 +8,7 @@
  * a record without a review is not reviewed for it either (that review would be of the
  * provider's output too).
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -90,5 +90,16 @@ describe('an output modified by hand in the report and status', () => {
     expect(again.data.counts).toMatchObject({ modified: 1, drift: 1 });
     // The page names the reason in the viewer (`no change map: …`).
     expect(await readFile(again.index, 'utf8')).toContain('modified by hand');
+  });
+
+  it('a missing output below one changed by hand: not run yet, and why (review-y 8)', async () => {
+    expect(summaryOf(await runIn(project, {}, { rig }))).toMatchObject({ done: 2, exitCode: 0 });
+    await writeFile(join(project.outDir, 'sky', 'photo.png'), 'retouched by hand');
+    await rm(join(project.outDir, 'hat', 'photo.png'));
+    const report = await writeReport(project.recipe, {}, { rt: testRuntime(project.root) });
+    expect(report.data.nodes.find((n) => n.id === 'sky')).toMatchObject({ state: 'modified' });
+    const hat = report.data.nodes.find((n) => n.id === 'hat');
+    expect(hat).toMatchObject({ state: 'not-run', why: 'below sky, where the run stops: not until it is fixed' });
+    expect(hat?.stale).toBe(true); // its cached result is shown, greyed
   });
 });
