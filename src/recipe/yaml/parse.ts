@@ -70,7 +70,10 @@ export function parseRecipeYaml(text: string): YamlOutcome {
   if (crowded) return fail(lines, crowded);
   // A trailing `---` with nothing after it is not a second document (nothing to move elsewhere).
   const syntax = doc.errors.filter((e) => !(e.code === 'MULTIPLE_DOCS' && isEmptyTrailingDocument(text, e.pos[0])));
-  const errors = oneAtEach([...syntax.map(syntaxIssue), ...duplicateKeys(doc)].sort((a, b) => a.offset - b.offset));
+  const errors = oneAtEach(
+    [...syntax.map((e) => syntaxIssue(e, text)), ...duplicateKeys(doc)].sort((a, b) => a.offset - b.offset),
+    text,
+  );
   // A merge git left conflicted: one line at its first marker, not the parser's several.
   const marker = errors.length > 0 ? conflictMarkerAt(text) : undefined;
   if (marker !== undefined)
@@ -336,12 +339,39 @@ const INDENT_HINT =
   'check the indentation of the lines around this one: the keys of one mapping line up, the items ' +
   'of one list start at the same column, and each key is followed by ": " (a colon and a space)';
 
-/** The first issue at each place: the parser may say two things about one mistake. */
-function oneAtEach(issues: readonly YamlIssue[]): YamlIssue[] {
-  return issues.filter((issue, i) => i === 0 || issues[i - 1]?.offset !== issue.offset);
+/**
+ * The first of the issues of one kind on one line: the parser may say two things about one
+ * mistake (both `yaml-indent`), or one per colon of `prompt: a: b: c`; an issue of another kind
+ * there (a repeated key) is kept.
+ */
+function oneAtEach(issues: readonly YamlIssue[], text: string): YamlIssue[] {
+  const lineOf = (offset: number): number => text.lastIndexOf('\n', offset - 1);
+  return issues.filter((issue, i) => {
+    const before = issues[i - 1];
+    return before === undefined || before.code !== issue.code || lineOf(before.offset) !== lineOf(issue.offset);
+  });
 }
 
-function syntaxIssue(e: YAMLError): YamlIssue {
+/**
+ * `key: some words: more` on one line: YAML reads the second `: ` as a mapping inside the value,
+ * and the parser's complaint is the one a wrong indentation gets; the fix is quotes, not spaces.
+ */
+const COLON_IN_VALUE = /^\s*(?:-\s+)?([A-Za-z_][\w-]*):\s+[^\s'"|>{[&*!#][^#]*?:(?:\s|$)/;
+
+function unquotedColon(text: string, offset: number): YamlIssue | undefined {
+  const start = text.lastIndexOf('\n', offset - 1) + 1;
+  const end = text.indexOf('\n', offset);
+  const key = COLON_IN_VALUE.exec(text.slice(start, end === -1 ? undefined : end))?.[1];
+  if (key === undefined) return undefined;
+  return {
+    code: 'yaml-unquoted-colon',
+    message: `the value of "${key}" holds ": " (a colon and a space), which YAML reads as a key of its own`,
+    hint: `quote the value: ${key}: "…: …"; or write it as a block, "${key}: >-" with the text indented below`,
+    offset,
+  };
+}
+
+function syntaxIssue(e: YAMLError, text: string): YamlIssue {
   const known = HINTS[e.code];
   const offset = e.pos[0];
   // yaml's messages end with "at line N, column M:" and a code frame when prettyErrors is on; we
@@ -350,7 +380,7 @@ function syntaxIssue(e: YAMLError): YamlIssue {
   if (known) return { code: known.code, message, hint: known.hint, offset };
   // Not an unclosed flow map or list (also BAD_INDENT): the closing bracket is what is missing there.
   if (INDENT_CODES.has(e.code) && !/flow/i.test(e.message))
-    return { code: 'yaml-indent', message, hint: INDENT_HINT, offset };
+    return unquotedColon(text, offset) ?? { code: 'yaml-indent', message, hint: INDENT_HINT, offset };
   return { code: 'yaml-syntax', message, offset };
 }
 

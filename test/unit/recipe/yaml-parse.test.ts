@@ -23,6 +23,12 @@ describe('parseRecipeYaml: one clear error per broken file', () => {
     // walk-r 5: two raw parser errors at one place, no hint; now one, about the indentation.
     ['a key indented too far', 'version: 1\npasses:\n  - id: a\n     prompt: x\n', 'yaml-indent@3:9'],
     ['list items out of line', 'version: 1\npasses:\n- id: a\n  prompt: x\n - id: b\n', 'yaml-indent@5:2'],
+    // review-y 6: the usual prompt mistake is a colon in the text, which wants quotes, not spaces.
+    [
+      'a colon in a value',
+      'version: 1\npasses:\n  - id: a\n    prompt: Add a sign reading: OPEN\n',
+      'yaml-unquoted-colon@4:13',
+    ],
     ['NUL bytes', 'version: 1\nname: a\u0000b\n', 'yaml-binary@2:8'],
     ['replacement char (invalid UTF-8)', 'version: 1\n\n  x\uFFFD\n', 'yaml-binary@3:4'],
     ['unclosed flow', 'version: 1\nsources: {a: b\n', 'yaml-syntax@3:1'],
@@ -96,6 +102,13 @@ describe('parseRecipeYaml: one clear error per broken file', () => {
     ['a # inside a quoted string is the value', 'name: "a # \u202Eb"\n', 'ok'],
   ])('%s', (_name, text, expected) => {
     expect(firstIssue(text)).toBe(expected);
+  });
+
+  it('one issue per kind and line: prompt: a: b: c once; issues of other kinds all kept (review-y 6)', () => {
+    const colons = parseRecipeYaml('version: 1\nprompt: x: y: z\n');
+    expect(colons.ok ? [] : colons.issues.map((i) => i.code)).toEqual(['yaml-unquoted-colon']);
+    const both = parseRecipeYaml('sources:\n  cat: a\n  cat: b\n  x\n');
+    expect(both.ok ? [] : both.issues.map((i) => i.code)).toEqual(['yaml-duplicate-key', 'yaml-syntax']);
   });
 
   it('says one thing, with a hint, about a line indented too far (walk-r 5)', () => {
