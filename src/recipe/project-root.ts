@@ -17,11 +17,15 @@ export function findProjectRoot(startDir: string, cwd: string): string {
 }
 
 /**
- * What a message about a path outside `root` adds when no `.git` made it the root (the working
- * directory, `findProjectRoot`'s fallback), so a run from a subfolder says why everything is outside.
+ * What a message about a path outside the project root adds when no `.git` in or above the
+ * recipe's folder `recipeDir` made it the root (`findProjectRoot`'s fallback, the working
+ * directory, itself in a repository or not), so a run from elsewhere says why everything is outside.
  */
-export function rootFallbackNote(root: string): string {
-  if (existsSync(path.join(root, '.git'))) return '';
+export function rootFallbackNote(recipeDir: string): string {
+  for (let dir = path.resolve(recipeDir); ; dir = path.dirname(dir)) {
+    if (existsSync(path.join(dir, '.git'))) return '';
+    if (path.dirname(dir) === dir) break;
+  }
   return (
     " (no .git in or above the recipe's folder: the project root is then the folder kontext runs in; " +
     'run it from the top folder of the project, or `git init` there)'

@@ -51,7 +51,7 @@ export const outputsInsideRoot: Rule = (ctx) => {
           ? "a link in that path leads out of the project (a clone of another machine's link?): " +
             'replace it with a folder, or pass --allow-outside-root'
           : "keep outputs inside the project; relative paths start at the recipe's folder. " +
-            `To allow it anyway, pass --allow-outside-root${rootFallbackNote(ctx.projectRoot)}`,
+            `To allow it anyway, pass --allow-outside-root${rootFallbackNote(ctx.dir)}`,
       }),
     ];
   });

@@ -95,7 +95,7 @@ async function escapingGlob(
         'kontext uploads sources, so they must live in the project (the folder was not read)',
       hint:
         'start the glob inside the project, or add the folder to allowed_source_roots ' +
-        `in your user config (${allowed.configFile})${rootFallbackNote(allowed.projectRoot)}`,
+        `in your user config (${allowed.configFile})${rootFallbackNote(dir)}`,
     }),
   };
 }
@@ -122,7 +122,7 @@ async function guarded(one: One, dir: string, report: Report, allowed: SourceRoo
   if (verdict.ok) return one;
   const file = files[bad] as string;
   const shown = one.source.kind === 'file' ? one.source.spec : path.relative(dir, file) || file;
-  const text = sourceVerdictText(verdict, shown, allowed);
+  const text = sourceVerdictText(verdict, shown, allowed, dir);
   const more = verdicts.filter((v) => !v.ok).length - 1;
   return {
     problem: report({

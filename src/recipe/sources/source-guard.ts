@@ -46,12 +46,13 @@ async function checkSourceFile(file: string, roots: readonly string[]): Promise<
 
 /**
  * The message for a refused source: `shown` is the file as the recipe names it; `allowed.configFile`
- * the user config whose `allowed_source_roots` the hint names.
+ * the user config whose `allowed_source_roots` the hint names; `recipeDir` the recipe's folder.
  */
 export function sourceVerdictText(
   verdict: Exclude<SourceVerdict, { ok: true }>,
   shown: string,
   allowed: { readonly projectRoot: string; readonly configFile: string },
+  recipeDir: string,
 ): { readonly message: string; readonly hint: string } {
   const { projectRoot } = allowed;
   if (verdict.code === 'source-not-image' && verdict.lfs) {
@@ -81,7 +82,7 @@ export function sourceVerdictText(
       'kontext uploads sources, so they must live in the project',
     hint:
       'move or copy the image into the project, or add its folder to allowed_source_roots ' +
-      `in your user config (${allowed.configFile})${rootFallbackNote(projectRoot)}`,
+      `in your user config (${allowed.configFile})${rootFallbackNote(recipeDir)}`,
   };
 }
 

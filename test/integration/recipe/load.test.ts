@@ -204,6 +204,11 @@ describe('project root and output confinement', () => {
     // walk-r 4: the message says why (no .git), not only that everything is outside.
     expect(err.problems[0]?.hint).toContain("no .git in or above the recipe's folder");
     expect((await loadRecipe('recipes/r.yml', { rt })).outDir).toBe(path.join(root, 'x'));
+    // The folder it runs in a repository of its own, the recipe outside it: still the fallback (review-y 10).
+    await mkdir(path.join(root, 'elsewhere', '.git'), { recursive: true });
+    const fromRepo = createRuntime({ cwd: path.join(root, 'elsewhere'), env: {} });
+    const elsewhere = (await rejection(loadRecipe('../recipes/r.yml', { rt: fromRepo }))) as RecipeError;
+    expect(elsewhere.problems[0]?.hint).toContain("no .git in or above the recipe's folder");
     await mkdir(path.join(root, 'recipes', '.git'));
     const withGit = (await rejection(loadRecipe('r.yml', { rt: inRecipes }))) as RecipeError;
     expect(withGit.problems[0]?.hint).not.toContain('no .git');
