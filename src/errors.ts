@@ -139,7 +139,8 @@ export class RecipeError extends KontextError {
 /** Format a problem as `file:line:col: message (hint)` — the one-line form the CLI prints. */
 export function formatProblem(p: Problem): string {
   const where = p.location ? `${p.location.file}:${p.location.line}:${p.location.col}: ` : '';
-  const rule = p.severity === 'warning' ? ` [${p.code}]` : '';
+  // A prompt-lint finding names its rule as an error too (--strict, an empty prompt): what to look up or waive.
+  const rule = p.severity === 'warning' || p.code.startsWith('lint/') ? ` [${p.code}]` : '';
   const hint = p.hint ? ` (${p.hint})` : '';
   return `${where}${p.severity === 'warning' ? 'warning: ' : ''}${p.message}${hint}${rule}`;
 }

@@ -97,6 +97,7 @@ describe('lint before money', () => {
     const strict = await cli([...edit, '--prompt', compound, '--strict']);
     expect(strict.code).toBe(65);
     expect(strict.stderr).toContain('--prompt: 3 edits in one pass');
+    expect(strict.stderr).toContain('[lint/compound-edit]'); // the rule, to look up or waive (walk-r)
     expect(emulator.requestLog()).toEqual([]);
     const warned = await cli([...edit, '--prompt', compound, '--json']);
     expect(warned.code).toBe(0);
