@@ -31,22 +31,28 @@ export function selectionsFrom(
 }
 
 /**
- * A positional argument that names nothing on disk and reads as a node pattern (no dot and no path
- * separator, as a pass id; or holding `@`, `#` or `*`, as `bag@shoe.v2` or `*@shoe.v2`, whose
- * instance names may hold dots) was meant for a selection flag; run as a recipe it would fail only
- * after the recipes before it had run, and maybe paid.
+ * A positional argument that names nothing on disk and reads as a node pattern was meant for a
+ * selection flag; run as a recipe it would fail only after the recipes before it had run, and maybe
+ * paid. A node pattern here: no path separator and no `.yml`/`.yaml` ending (those are paths: a
+ * missing one stays "recipe not found", exit 66), and either no dot (a pass id) or an `@`, `#` or
+ * `*` (`bag@shoe.v2`: an instance name may hold a dot).
  */
 function refusePatternsAsRecipes(recipes: readonly string[], flags: readonly string[], cwd: string): void {
-  const pattern = (r: string): boolean => !/[./\\]/.test(r) || /[@#*]/.test(r);
+  const pattern = (r: string): boolean => !/[/\\]|\.ya?ml$/i.test(r) && (!r.includes('.') || /[@#*]/.test(r));
   const stray = recipes.find(
     (r) => pattern(r) && statSync(path.resolve(cwd, r), { throwIfNoEntry: false }) === undefined,
   );
   if (stray === undefined) return;
-  // Which flag it followed is not known (commander gives each flag's values, not their order).
-  const named = flags.map((f) => `--${f}`).join(', ');
-  throw new UsageError(`"${stray}" names no recipe file, and ${named} take${flags.length === 1 ? 's' : ''} one value`, {
-    hint:
-      `for several nodes repeat the flag before each (--force a --force ${stray}) ` +
-      `or give a comma list (--force a,${stray}); nothing was run`,
-  });
+  // Which flag it followed is not known (commander gives each flag's values, not their order): the
+  // example is each flag given, never one the user did not write (--force pays again).
+  const named = flags.map((f) => `--${f}`);
+  const flag = named.length === 1 ? (named[0] ?? '--only') : '--<flag>';
+  throw new UsageError(
+    `"${stray}" names no recipe file, and ${named.join(', ')} take${named.length === 1 ? 's' : ''} one value`,
+    {
+      hint:
+        `for several nodes repeat the flag before each (${flag} a ${flag} ${stray}) ` +
+        `or give a comma list (${flag} a,${stray}); nothing was run`,
+    },
+  );
 }

@@ -4,6 +4,11 @@
  * old seed, so the next run must key the node by the journal's seed (the one that was paid for),
  * not the lock's: else the lock keeps the old result, the paid one is never downloaded, and only
  * another `--reseed`, paying again, moves the node on.
+ *
+ * A `--force` run interrupted the same way (walk-r 2): a forced node keeps its seed, so its paid
+ * request has the key the lock already names. The next plain run finds the node up to date and
+ * never re-attaches; it says so, with the command that collects the request at no new charge
+ * (`--force` of the node), and that command indeed submits nothing.
  */
 import { rm, symlink } from 'node:fs/promises';
 import { basename, join } from 'node:path';
@@ -24,6 +29,7 @@ import {
 } from '../../helpers/run-fixtures.js';
 
 const SKY = 'Keep the face unchanged. Make the sky orange.';
+const HAT = 'Keep the face unchanged. Add a red hat.';
 
 let project: Project | undefined;
 let rig: Rig | undefined;
@@ -234,5 +240,54 @@ describe("the interrupted --reseed's request found among others", () => {
     } finally {
       await rm(link, { force: true });
     }
+  });
+});
+
+describe('a --force run interrupted while its request runs', () => {
+  it('the next plain run names the paid request and --force collects it without a new submit', async () => {
+    project = await createProject(
+      recipeYaml([
+        ['a', SKY],
+        ['b', HAT, 'from: a'],
+      ]),
+    );
+    rig = await startRig();
+    expect(summaryOf(await runIn(project, {}, { rig }))).toMatchObject({ exitCode: 0, done: 2 });
+    const before = (await project.readLock()).nodes['a'];
+    rig.emulator.setScenario({ queue_ms: 0, run_ms: 1_500 });
+    const stop = new AbortController();
+    const onEvent = (e: RunEvent): void => {
+      if (e.type === 'node-state' && e.phase === 'running') stop.abort();
+    };
+    const forced = await runRecipe(
+      project.recipe,
+      { jobs: 1, only: ['a'], force: ['a'], signal: stop.signal },
+      { rt: testRuntime(project.root, {}, 7), onEvent, session: rig.session },
+    );
+    expect(forced.kind === 'run' && forced.summary.outcomeUnknown).toEqual(['a']);
+    const [entry] = await (await openStore(project.cacheDir)).journal.list();
+    expect(entry?.request_id).toBeDefined();
+    expect(entry?.request_id).not.toBe(before?.request_id);
+    expect(rig.submits()).toHaveLength(3);
+    rig.emulator.setScenario({});
+
+    const plain = await runIn(project, {}, { rig });
+    expect(summaryOf(plain)).toMatchObject({ exitCode: 0, submitted: 0 });
+    const notices = eventsOf(plain.events, 'notice').map((e) => e.message);
+    expect(notices).toContainEqual(expect.stringContaining(`not collected: a (request ${entry?.request_id})`));
+    expect(notices).toContainEqual(expect.stringContaining('--force a collects them at no new charge while the'));
+    // Not promised once the provider lost it: then --force pays anew (review-y 1).
+    expect(notices).toContainEqual(expect.stringContaining('once gone, --force submits anew and pays'));
+    expect(await (await openStore(project.cacheDir)).journal.list()).toHaveLength(1);
+
+    const collect = await runIn(project, { only: ['a'], force: ['a'] }, { rig });
+    expect(summaryOf(collect)).toMatchObject({ exitCode: 0, done: 1, submitted: 0 });
+    expect(rig.submits()).toHaveLength(3);
+    expect(eventsOf(collect.events, 'node-done')[0]?.request_id).toBe(entry?.request_id);
+    expect(await (await openStore(project.cacheDir)).journal.list()).toEqual([]);
+    // The emulator draws the same image for the same seed: the lock keeps its entry, b stays cached.
+    const again = await runIn(project, {}, { rig });
+    expect(summaryOf(again)).toMatchObject({ exitCode: 0, submitted: 0 });
+    expect(eventsOf(again.events, 'notice')).toEqual([]);
   });
 });

@@ -111,6 +111,12 @@ describe('selection flags on the CLI', () => {
     // Which flag it followed is not known: each flag given is named, none is guessed (review-y).
     const both = await run(project.recipePath, '--reseed', 'bag', '--only', 'lifestyle', 'lifestyle@product-a');
     expect(both.stderr).toContain('--only, --reseed take one value');
+    expect(both.stderr).not.toContain('--force'); // a free selection never steered to a paid one (review-z 1)
+    const onlyTwo = await run(project.recipePath, '--only', 'clean', 'lifestyle', '--dry-run');
+    expect(onlyTwo.stderr).toContain('(--only a --only lifestyle)');
+    // A path stays a path: a missing one is "recipe not found", exit 66 (review-z 2).
+    for (const missing of ['@team/nope.yml', 'r#3.yml'])
+      expect((await run(project.recipePath, missing, '--force', 'bag', '--dry-run')).code).toBe(66);
     const only = await run('--only', 'clean', 'lifestyle', project.recipePath, '--dry-run');
     expect(only.code).toBe(64);
     expect(project.submits().length - before).toBe(0);
