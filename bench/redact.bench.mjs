@@ -39,3 +39,5 @@ row('1 MB reply, 3 secrets (token + AWS key pair)', '-', ms(mb, [token, ...aws])
 row('1 MB reply, a ~900-character session token', '-', ms(mb, [session]));
 row('8 MB reply, one token', '-', ms(big, [token]));
 row('8 MB reply echoing the token 4 ways, 4 secrets', '-', ms(`${big}${echoes}`, [token, session, ...aws]));
+// A key that repeats itself in a text that repeats it: every place is a match (review-z 4).
+row('8 MB of "A", a key of 24 "a"', '-', ms('A'.repeat(8 * 1024 * 1024), ['a'.repeat(24)]));

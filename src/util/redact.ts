@@ -32,8 +32,9 @@ export function redactSecrets(text: string, secrets: readonly (string | undefine
 /**
  * `text` without any copy of `keys` in any case: whole, in hex, or cut to a leading or trailing part
  * of half the key or more (12 characters at least). One case-folded copy of the text is searched
- * for each key's shortest such parts, each match grown to its longest; every scan is linear, so a
- * hostile 8 MB error reply costs milliseconds (review-y 7: a regex per part length cost seconds).
+ * for each key's shortest such parts, each match grown to its longest. Every character is looked
+ * at a bounded number of times (a match starting inside the previous one is not grown again), so a
+ * hostile 8 MB reply costs milliseconds, a key repeating itself too (review-y 7, review-z 4).
  */
 function withoutKeyCopies(text: string, keys: readonly string[]): string {
   const folded = foldAscii(text);
@@ -42,52 +43,78 @@ function withoutKeyCopies(text: string, keys: readonly string[]): string {
     const key = foldAscii(secret);
     const least = Math.max(MIN_ENCODED_LENGTH, Math.ceil(key.length / 2));
     const hex = Buffer.from(secret, 'utf8').toString('hex');
-    for (const at of occurrences(folded, hex)) ranges.push([at, at + hex.length]);
-    for (const at of occurrences(folded, key.slice(0, least))) {
+    // Each scan's matches in order, on a list of its own (add() joins only ascending neighbours).
+    const hexes: [number, number][] = [];
+    const heads: [number, number][] = [];
+    const tails: [number, number][] = [];
+    forEach(folded, hex, (at) => {
+      add(hexes, at, at + hex.length);
+      return undefined;
+    });
+    const head = key.slice(0, least);
+    let covered = -1;
+    forEach(folded, head, (at) => {
       let end = at + least;
       while (end - at < key.length && folded[end] === key[end - at]) end++;
-      ranges.push([at, end]);
-    }
-    for (const at of occurrences(folded, key.slice(key.length - least))) {
+      add(heads, at, end);
+      covered = end;
+      // A match starting inside this one is not grown again: on from its end.
+      return covered;
+    });
+    const tail = key.slice(key.length - least);
+    covered = -1;
+    forEach(folded, tail, (at) => {
+      const end = at + least;
       let start = at;
+      // Grown back only over what no earlier match covers.
       while (
-        at + least - start < key.length &&
-        start > 0 &&
-        folded[start - 1] === key[key.length - (at + least - start) - 1]
+        end - start < key.length &&
+        start > Math.max(covered, 0) &&
+        folded[start - 1] === key[key.length - (end - start) - 1]
       )
         start--;
-      ranges.push([start, at + least]);
-    }
+      add(tails, start, end);
+      covered = Math.max(covered, end);
+      // A part ending inside what is covered adds nothing: on from the first that could end past it.
+      return covered - least + 1;
+    });
+    ranges.push(...hexes, ...heads, ...tails);
   }
   if (ranges.length === 0) return text;
   ranges.sort((a, b) => a[0] - b[0]);
+  const merged: [number, number][] = [];
+  for (const [a, b] of ranges) add(merged, a, b);
   let out = '';
-  let kept = 0; // text before it is written out
-  let start = -1;
-  let end = -1;
-  for (const [a, b] of ranges) {
-    if (end >= 0 && a <= end) {
-      end = Math.max(end, b); // overlapping or touching: one `***`
-      continue;
-    }
-    if (end >= 0) out += `${text.slice(kept, start)}***`;
-    kept = Math.max(end, 0);
-    [start, end] = [a, b];
+  let kept = 0; // the text before it is written out
+  for (const [a, b] of merged) {
+    out += `${text.slice(kept, a)}***`;
+    kept = b;
   }
-  return `${out}${text.slice(kept, start)}***${text.slice(end)}`;
+  return out + text.slice(kept);
 }
 
-/** Where `needle` starts in `haystack`, each place (overlapping ones too). */
-function occurrences(haystack: string, needle: string): number[] {
-  const found: number[] = [];
-  for (let at = haystack.indexOf(needle); at !== -1; at = haystack.indexOf(needle, at + 1)) found.push(at);
-  return found;
+/** Append `[a, b)` to `ranges` (ascending by start), joined to the last one where they overlap or touch. */
+function add(ranges: [number, number][], a: number, b: number): void {
+  const last = ranges[ranges.length - 1];
+  if (last !== undefined && a <= last[1]) last[1] = Math.max(last[1], b);
+  else ranges.push([a, b]);
 }
 
-/** `s` with its letters in lower case, the same length as `s` (so its indexes are `s`'s). */
+/**
+ * Call `f` with each place `needle` starts in `haystack` (overlapping ones too), in order; `f` may
+ * return where to look on from (past what a match it grew already covers).
+ */
+function forEach(haystack: string, needle: string, f: (at: number) => number | undefined): void {
+  for (let at = haystack.indexOf(needle); at !== -1; ) at = haystack.indexOf(needle, Math.max(at + 1, f(at) ?? 0));
+}
+
+/**
+ * `s` with its ASCII letters in lower case: the same length as `s` (its indexes are `s`'s) and the
+ * same folding for a text and a key, whatever other characters either holds (review-z 3: a text's
+ * `İ` made the text folded one way and the key another).
+ */
 function foldAscii(s: string): string {
-  const lower = s.toLowerCase();
-  return lower.length === s.length ? lower : s.replace(/[A-Z]+/g, (m) => m.toLowerCase());
+  return s.replace(/[A-Z]+/g, (m) => m.toLowerCase());
 }
 
 /**

@@ -90,6 +90,14 @@ describe('redactSecrets: a key a server echoes encoded or cut (walk-o 5)', () =>
     // Non-ASCII text around a copy keeps its place (case folding that changes a length is not used).
     expect(redactSecrets(`İstanbul ${key} ß`, [key])).toBe('İstanbul *** ß');
   });
+
+  it('folds a text and a non-ASCII key alike; a key repeating itself is scrubbed whole (review-z 3, 4)', () => {
+    const accented = 'sk-ÉtoileXYZ0123456789';
+    expect(redactSecrets('İ bad key sk-ÉtoileXYZ01…', [accented])).toBe('İ bad key ***…');
+    expect(redactSecrets('İ SK-ÉTOILEXYZ0123456789', [accented])).toBe('İ ***');
+    expect(redactSecrets('A'.repeat(1000), ['a'.repeat(24)])).toBe('***');
+    expect(redactSecrets(`x ${'AB'.repeat(500)} y`, ['ab'.repeat(20)])).toBe('x *** y');
+  });
 });
 
 describe('redactUrl', () => {
