@@ -17,9 +17,16 @@ export const REASON_WORDS: Readonly<Record<string, string>> = {
 
 export function printDryRun(
   report: DryRunReport,
-  options: { readonly out: TextSink; readonly json: boolean; readonly explain: boolean },
+  options: {
+    readonly out: TextSink;
+    readonly json: boolean;
+    readonly explain: boolean;
+    /** What the real run would stop with before its first request (its error is on stderr). */
+    readonly stops?: { readonly code: string; readonly exitCode: number } | null | undefined;
+  },
 ): void {
   if (options.json) {
+    const stops = options.stops ? { code: options.stops.code, exit_code: options.stops.exitCode } : null;
     options.out.write(
       `${jsonText({
         type: 'dry-run',
@@ -28,6 +35,8 @@ export function printDryRun(
         stopped: report.stopped,
         cost_usd: report.costUsd ?? null,
         price_unknown: report.priceUnknown ?? null,
+        // A run that would stop: its cost_usd is what it would not pay (review-z 6).
+        stops,
         nodes: report.rows,
       })}\n`,
     );

@@ -26,10 +26,14 @@ export async function previewRun(prepared: Prepared, describe: DescribeDeps, che
     await checks.preflight();
   } catch (e) {
     if (!isKontextError(e)) throw e;
-    // Priced all the same where the price can be read (`--max-cost`'s stop says by how much): what
-    // the requests would cost, though the run would stop before them (its caller's --max-cost
-    // counts such a recipe as 0). A price that cannot be read without what failed says why.
-    return { report: { ...report, ...(await estimateCost(prepared, checks)) }, failure: e };
+    // `--max-cost`'s stop read the price: the dry run prints it (review-y 5), though the run would
+    // pay nothing (its caller's --max-cost counts such a recipe as 0). Any other stop is not priced:
+    // a stopped dry run asks the provider nothing, and a price read that failed is not waited for
+    // again (review-z 5).
+    if (e.code === 'E_MAX_COST')
+      return { report: { ...report, ...(await estimateCost(prepared, checks)) }, failure: e };
+    const priceUnknown = `not estimated: the run would stop before its first request (${e.code})`;
+    return { report: { ...report, priceUnknown }, failure: e };
   }
   return { report: { ...report, ...(await estimateCost(prepared, checks)) }, failure: null };
 }

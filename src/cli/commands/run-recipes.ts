@@ -66,7 +66,7 @@ async function runOne(
   try {
     const result = await runRecipe(path, options, { rt: ctx.rt, onEvent: events });
     if (result.kind === 'run') return { exit: result.summary.exitCode, spentUsd: result.summary.costUsd };
-    printDryRun(result.report, { out: ctx.rt.stdout, json, explain });
+    printDryRun(result.report, { out: ctx.rt.stdout, json, explain, stops: result.failure });
     // What the real run would pay: nothing when its preflight stops it (priced all the same).
     const spentUsd = result.failure || result.report.costUsd === undefined ? 0 : result.report.costUsd;
     // The real run would stop here: same message, same exit code (the `dry-run` line is the recipe's last).

@@ -160,12 +160,15 @@ describe('a true dry run', () => {
     const message = (s: string): string | undefined => s.split('\n').find((l) => l.startsWith('kontext: '));
     expect(message(dry.stderr)).toMatch(/not signed in/);
     expect(message(dry.stderr)).toBe(message(real.stderr));
-    // The price cannot be read without the token: it says why (walk-r: `price_unknown` was null).
-    expect(dry.stdout).toContain('(price unknown: its model info could not be read: not signed in');
+    // Not priced (a stopped dry run asks the provider nothing), and it says why (walk-r, review-z 5, 6).
+    expect(dry.stdout).toContain(
+      '(price unknown: not estimated: the run would stop before its first request (E_AUTH))',
+    );
     const json = await cli(['run', '--dry-run', '--json', 'recipe.yml'], { RUNCOMFY_TOKEN: undefined });
     expect(lines(json.stdout).at(-1)).toMatchObject({
       cost_usd: null,
-      price_unknown: expect.stringContaining('not signed in'),
+      price_unknown: expect.stringContaining('E_AUTH'),
+      stops: { code: 'E_AUTH', exit_code: 77 },
     });
     expect(emulator.requestLog()).toEqual([]);
   });
@@ -175,8 +178,10 @@ describe('a true dry run', () => {
     const dry = await cli(['run', '--dry-run', '--max-cost', '0.05', 'recipe.yml']);
     expect(dry.code).toBe(65);
     expect(dry.stderr).toContain('over --max-cost $0.05');
-    // The price that stops it is printed, not "unknown" (review-y 5).
+    // The price that stops it is printed, not "unknown" (review-y 5); --json says it would stop.
     expect(dry.stdout).toContain('3 billable requests (about $0.12)');
+    const json = await cli(['run', '--dry-run', '--json', '--max-cost', '0.05', 'recipe.yml']);
+    expect(lines(json.stdout).at(-1)).toMatchObject({ cost_usd: 0.12, stops: { code: 'E_MAX_COST', exit_code: 65 } });
     expect(submits()).toBe(0);
   });
 });
