@@ -258,7 +258,8 @@ async function cellOf(node: PlanNode, c: CellContext): Promise<Cell> {
         : claimOrReason(status),
     img: onDisk !== null && file !== null ? urlUnder(c.outDir, file) : null,
     thumb: sha !== null && from !== null ? c.job('thumbs', sha, from, 'webp') : null,
-    stale: cellState === 'not-run' && sha !== null,
+    // Its own cached result, only not restored below a stopped node, is current, not older (review-z 8).
+    stale: cellState === 'not-run' && sha !== null && (stoppedBy === undefined || status?.state === 'will-run'),
     seed: record?.seed ?? locked?.seed ?? null,
     finishedAt: record?.finished_at ?? locked?.finished_at ?? null,
     costUsd: costOf(record),

@@ -107,6 +107,13 @@ describe('parseRecipeYaml: one clear error per broken file', () => {
   it('one issue per kind and line: prompt: a: b: c once; issues of other kinds all kept (review-y 6)', () => {
     const colons = parseRecipeYaml('version: 1\nprompt: x: y: z\n');
     expect(colons.ok ? [] : colons.issues.map((i) => i.code)).toEqual(['yaml-unquoted-colon']);
+    // A mapping key wants braces or a new line; a value with double quotes wants single ones (review-z 7).
+    const params = parseRecipeYaml('version: 1\npasses:\n  - id: a\n    params: output_format: webp\n');
+    expect(params.ok ? [] : params.issues.map((i) => [i.code, i.hint])).toEqual([
+      ['yaml-indent', 'write params: { a: b } or put a: b on its own line under params:, indented'],
+    ]);
+    const sign = parseRecipeYaml('version: 1\npasses:\n  - id: a\n    prompt: Add a sign reading: "OPEN"\n');
+    expect(sign.ok ? '' : sign.issues[0]?.hint).toContain(`prompt: '…: "…"'`);
     const both = parseRecipeYaml('sources:\n  cat: a\n  cat: b\n  x\n');
     expect(both.ok ? [] : both.issues.map((i) => i.code)).toEqual(['yaml-duplicate-key', 'yaml-syntax']);
   });
