@@ -18,6 +18,7 @@ import { executePlan, type RunSummary } from './scheduler.js';
 import { interrupted } from './outcome.js';
 import { assertImageFile } from '../recipe/sources/image-file.js';
 import { classifySource } from '../recipe/sources/classify.js';
+import { suggestRatio } from '../recipe/rules/values.js';
 import { NOT_REGULAR_FILE } from '../recipe/sources/resolve.js';
 import { editWriteGuard } from './edit-target.js';
 import { prepareOutputFolder } from './output-folders.js';
@@ -237,7 +238,11 @@ function editNode(options: EditOptions, cwd: string): PlanNode {
   // The ratios of the model on the edit's provider: BFL and Replicate also take 2:1, 5:4, 4:5, 1:2.
   const ratios = aspectRatiosFor(model, options.provider);
   if (options.aspectRatio !== undefined && !ratios.includes(options.aspectRatio)) {
-    throw new UsageError(`--aspect-ratio ${options.aspectRatio} is not one of ${ratios.join(', ')}`);
+    // The nearest ratio, as a recipe's aspect_ratio is told (walk-r).
+    const near = suggestRatio(options.aspectRatio, ratios);
+    throw new UsageError(`--aspect-ratio ${options.aspectRatio} is not one of ${ratios.join(', ')}`, {
+      ...(near === undefined ? {} : { hint: `did you mean ${near}?` }),
+    });
   }
   const url = imageUrl(options.image);
   const path = url !== undefined ? undefined : resolve(cwd, options.image);

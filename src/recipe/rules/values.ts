@@ -73,7 +73,7 @@ function didYouMeanModel(model: string, names: ReadonlySet<string>): string {
 }
 
 /** `4x3`, `4/3`, `4 : 3` → `4:3` when that is in the list; else the nearest by value and orientation. */
-function suggestRatio(value: string, allowed: readonly string[]): string | undefined {
+export function suggestRatio(value: string, allowed: readonly string[]): string | undefined {
   const normal = value.replace(/\s+/g, '').replace(/[x×/_-]/i, ':');
   if (allowed.includes(normal)) return normal;
   return nearestRatio(value, allowed) ?? closest(value, allowed);

@@ -273,6 +273,8 @@ describe('kontext edit (runEdit)', () => {
     const runcomfy = runEdit({ ...request, provider: 'runcomfy' }, { rt, onEvent: () => undefined });
     await expect(runcomfy).rejects.toMatchObject({ exitCode: 64 });
     await expect(runcomfy).rejects.toThrow('--aspect-ratio 5:4 is not one of 21:9, 16:9');
+    // The nearest ratio it takes, as a recipe's aspect_ratio is told (walk-r).
+    await expect(runcomfy).rejects.toMatchObject({ hint: 'did you mean 4:3?' });
   });
 
   it('a missing image fails with exit 66 before any request', async () => {
