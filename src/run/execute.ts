@@ -337,6 +337,13 @@ async function attach(job: Job, requestId: string, deps: NodeDeps, first: NodePh
     if (job.overLock && (e instanceof RequestGoneError || e instanceof RemoteCancelledError || isLostOutput(e)))
       throw await reseedLost(job, requestId, e, deps);
     if (!mayResubmit(e, deps.intents.resubmitUncertain)) throw e;
+    // A paid request lost at the API: the submit that follows pays again, said rather than silent (walk-r).
+    if (e instanceof RequestGoneError) {
+      const message =
+        `the provider no longer knows request ${requestId}, which an earlier run paid for: ` +
+        'submitting it anew (paid)';
+      deps.emit({ type: 'warning', node: job.node.id, message });
+    }
     if (e instanceof OutcomeUnknownError || isLostOutput(e)) {
       const message = `${e.message}; --resubmit-uncertain: submitting it again (it may be paid twice)`;
       deps.emit({ type: 'warning', node: job.node.id, message });

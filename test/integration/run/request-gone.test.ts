@@ -59,6 +59,10 @@ describe('a request the service says it does not know, just after accepting it',
     expect(summaryOf(again)).toMatchObject({ exitCode: 0, done: 1, submitted: 1 });
     expect(r.submits()).toHaveLength(2);
     expect(await (await openStore(p.cacheDir)).journal.list()).toEqual([]);
+    // The new payment is said, not silent (walk-r).
+    expect(eventsOf(again.events, 'warning').map((w) => w.message)).toContainEqual(
+      expect.stringContaining('which an earlier run paid for: submitting it anew (paid)'),
+    );
   });
 
   it('still unknown, under --max-cost 0 (the plan priced a re-attach, free): not submitted anew', async () => {
