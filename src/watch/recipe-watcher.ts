@@ -12,6 +12,7 @@ import { watchFilter, type WatchRoot } from '../recipe/watch-targets.js';
 import { debounce, type Debouncer } from './debounce.js';
 import { OutputWatcher } from './output-watcher.js';
 import { RootWatchers } from './root-watchers.js';
+import { fileStamp } from './survey-roots.js';
 
 /**
  * chokidar drops a file's repeated `change` events within 50 ms of the one it emitted; a quiet
@@ -129,7 +130,11 @@ export class RecipeWatcher {
         });
         // Invalid: the last good recipe's targets (or the recipe alone) stay watched; stopped: the new recipe's.
         if (result.kind === 'invalid' || result.kind === 'stopped') await this.#follow();
-        if (result.kind === 'stopped' && result.retryOn) await this.#watchOutputs(result.retryOn);
+        if (result.kind === 'stopped' && result.retryOn) {
+          await this.#watchOutputs(result.retryOn);
+          // Checked out while its watcher started: a change all the same (what onArmed would have told).
+          for (const [p, stamp] of result.retryStamps ?? []) if ((await fileStamp(p)) !== stamp) this.#onFs(p);
+        }
         if (result.kind === 'waiting') this.#lookAgain(result.paths, result.retryMs);
         // The caller's listener threw on an event of the cycle: reported, nothing else changes.
         if (result.kind !== 'started' && result.listenerError) this.#report(result.listenerError);

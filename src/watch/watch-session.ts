@@ -73,6 +73,8 @@ export type CycleResult =
       readonly kind: 'invalid' | 'stopped';
       readonly problems: readonly string[];
       readonly retryOn?: readonly string[];
+      /** Each of `retryOn` as `fileStamp` saw it when the stop was decided. */
+      readonly retryStamps?: ReadonlyMap<string, string>;
     } & Observed)
   /** Sources still being written (partial-sources.ts): the cycle starts nothing; look again in `retryMs`. */
   | ({ readonly kind: 'waiting'; readonly paths: readonly string[]; readonly retryMs: number } & Observed)
@@ -244,7 +246,7 @@ export class WatchSession {
     } catch (e) {
       this.#draft = read ? draftWatchTargets(read.file, read.text) : null;
       this.#latestFailed = true;
-      return { invalid: this.#failed(e, 'invalid') };
+      return { invalid: await this.#failed(e, 'invalid') };
     }
   }
 
@@ -369,13 +371,16 @@ export class WatchSession {
     return { kind: 'started', toRun: toRun.length - inFlight.length, inFlight: inFlight.length, abandoned, done };
   }
 
-  #failed(e: unknown, kind: 'invalid' | 'stopped'): CycleResult {
+  async #failed(e: unknown, kind: 'invalid' | 'stopped'): Promise<CycleResult> {
     if (!isKontextError(e)) throw e;
     const problems = problemLines(e);
     const recipe = this.#recipe?.file ?? this.#absolute(this.path);
-    this.#emit({ type: 'watch-error', t: 0, recipe, kind, problems });
     const retryOn = mergeStopFiles(e);
-    return retryOn.length === 0 ? { kind, problems } : { kind, problems, retryOn };
+    // Stamped before the stop is told: a file checked out as it says, before the watcher of it is
+    // live, shows as a new stamp then (recipe-watcher.ts), not as no change at all.
+    const stamps = await Promise.all(retryOn.map(async (p) => [p, await fileStamp(p)] as const));
+    this.#emit({ type: 'watch-error', t: 0, recipe, kind, problems });
+    return retryOn.length === 0 ? { kind, problems } : { kind, problems, retryOn, retryStamps: new Map(stamps) };
   }
 
   #warn(message: string): void {

@@ -3,6 +3,7 @@
  * the output files, writes the merge with one notice, and pays only for what changed in the
  * recipe; the passes both sides of the conflict name are not paid again.
  */
+import { writeFileSync } from 'node:fs';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -108,11 +109,19 @@ describe('watch: a conflicted lock', () => {
   }, 30_000);
 
   it('a cycle the merge stop halts comes again once out/ is checked out as it says, paying nothing', async () => {
+    // Checked out the moment the stop is told, before the watcher of that file is live (CI saw
+    // this race under load): the file's stamp at the stop tells the change all the same.
+    let checkout: (() => void) | undefined;
     rig = await startWatchRig(
       watchRecipe([
         ['a', A],
         ['b', B],
       ]),
+      {
+        onEvent: (e) => {
+          if (e.type === 'watch-error' && e.kind === 'stopped') checkout?.();
+        },
+      },
     );
     await rig.cycleDone(1);
     const { lockPath, cacheDir } = rig.project;
@@ -133,6 +142,7 @@ describe('watch: a conflicted lock', () => {
     await writeFile(output, oursBytes); // git keeps ours in the work tree
     await writeFile(lockPath, `<<<<<<< HEAD\n${ours}=======\n${theirs}>>>>>>> other\n`);
     await rm(cacheDir, { recursive: true, force: true });
+    checkout = () => writeFileSync(output, theirsBytes); // git checkout --theirs -- out/…
     await rig.project.writeRecipe(
       `${watchRecipe([
         ['a', A],
@@ -144,7 +154,6 @@ describe('watch: a conflicted lock', () => {
     expect(rig.of('watch-cycle')).toHaveLength(2);
     const paid = rig.submits();
 
-    await writeFile(output, theirsBytes); // git checkout --theirs -- out/…
     await rig.cycleDone(3);
     expect(rig.submits()).toEqual(paid);
     const lock = await rig.project.readLock();
