@@ -6,11 +6,10 @@
  * while the provider holds it (`--force` of the node re-attaches to the journaled request:
  * submit-claim.ts `claimVerdict`; a request gone at the API is given up and submitted anew, paid).
  */
-import { realpathSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
 import type { JournalEntry, LockFile } from '../store/types.js';
 import type { NodeState } from './resolve.js';
 import { isLiveOwner } from './submit-claim.js';
+import { realFolderOf } from './paid-unlocked.js';
 
 /** Who this process is (the runtime: pid, `isAlive`). */
 interface Self {
@@ -63,17 +62,10 @@ export function forcedLeftNotice(
 
 /** Whether a journaled lock path names `lockPath`: the same text, or the same file through its folder's links. */
 function sameLockFile(lockPath: string): (path: string) => boolean {
-  const real = (path: string): string => {
-    try {
-      return join(realpathSync.native(dirname(path)), basename(path));
-    } catch {
-      return path;
-    }
-  };
   let mine: string | undefined;
   return (path) => {
     if (path === lockPath) return true;
-    mine ??= real(lockPath);
-    return real(path) === mine;
+    mine ??= realFolderOf(lockPath);
+    return realFolderOf(path) === mine;
   };
 }
