@@ -7,6 +7,7 @@ import { ExitCode, InterruptedError, worstExitCode, type ExitCode as Code } from
 import type { PlanNode } from '../plan/types.js';
 import type { UntimedRunEvent } from './events.js';
 import { isHandEdited } from './hand-edits.js';
+import { NotSubmittedAgain } from './node-slot.js';
 import { failureOf, type NodeOutcome, type RunCounts } from './outcome.js';
 import { notJournaledId, requestKept } from './remote-outcome.js';
 import { leftUncertain, UncertainSubmitError } from './submit-claim.js';
@@ -58,13 +59,32 @@ export class RunTally {
     return { kind: 'skipped' };
   }
 
-  /** A failure while the run is being stopped or interrupted is a skip, still listed when paid or maybe paid. */
+  /**
+   * A failure the stop or the interrupt caused (its wait or submit cut short) is a skip, still
+   * listed when paid or maybe paid. Any other failure while the run is being stopped is the
+   * node's own (a request already under way failed at the API, its submit was refused): a
+   * failure, its reason shown, as in-flight work finishes and is recorded.
+   */
   failOrSkip(node: PlanNode, e: unknown): NodeOutcome {
     const halted = this.halted();
-    if (!halted) return this.fail(node, e);
+    if (!halted || !this.#causedByHalt(e)) return this.fail(node, e);
     if (requestKept(e)) this.#kept(node, e); // its request paid, still at the API
     if (leftUncertain(e)) this.#uncertain.push(node.id); // its submit cut off: maybe paid
     return this.skip(node, halted);
+  }
+
+  /**
+   * Whether `e`, or an error it was caused by, is why the run halted (a signal's reason), an abort,
+   * or a submit the halt held back (`NotSubmittedAgain`).
+   */
+  #causedByHalt(e: unknown): boolean {
+    const reasons = [this.o.signal.reason, this.o.stop.reason, this.#failedStop.signal.reason];
+    for (let err = e, depth = 0; err !== undefined && err !== null && depth < 8; depth++) {
+      if (reasons.includes(err) || err instanceof InterruptedError || err instanceof NotSubmittedAgain) return true;
+      if (err instanceof Error && err.name === 'AbortError') return true;
+      err = (err as { cause?: unknown }).cause;
+    }
+    return false;
   }
 
   fail(node: PlanNode, e: unknown): NodeOutcome {

@@ -44,10 +44,11 @@ afterEach(async () => {
 const CASES = [
   { what: 'one claim, before it links it', passes: PASSES.slice(0, 1), when: 'before-link', keepGoing: false },
   { what: 'one claim, linked but not answered', passes: PASSES.slice(0, 1), when: 'after-link', keepGoing: false },
-  // The run stops at the first failure: the others are skipped (stopped), their claims failed too.
+  // The run stops at the first failure, but the others' claims were in flight and failed on their
+  // own: each is a failure with its reason, not a skip (a failure the stop caused would be).
   { what: 'three claims in flight, none linked', passes: PASSES, when: 'before-link', keepGoing: false },
   { what: 'three claims in flight, each linked, none answered', passes: PASSES, when: 'after-link', keepGoing: false },
-  // --keep-going: each of them fails with the same error.
+  // --keep-going: each of them fails with the same error, as well.
   { what: 'three claims in flight (--keep-going)', passes: PASSES, when: 'after-link', keepGoing: true },
 ] as const;
 
@@ -63,9 +64,9 @@ describe('the claim thread dies under a run', () => {
       await dieOnClaimsForTests(passes.length, when);
       const first = await runIn(project, { jobs: 4, keepGoing }, { env });
       const failed = eventsOf(first.events, 'node-failed');
-      const skipped = eventsOf(first.events, 'node-skipped');
-      expect(failed.length).toBe(keepGoing ? passes.length : 1);
-      expect([...failed, ...skipped].map((e) => e.node).sort()).toEqual(passes.map(([id]) => id));
+      expect(failed.length).toBe(passes.length);
+      expect(eventsOf(first.events, 'node-skipped')).toEqual([]);
+      expect(failed.map((e) => e.node).sort()).toEqual(passes.map(([id]) => id));
       for (const e of failed) {
         expect(e).toMatchObject({ code: 'E_CLAIM_THREAD', exit_code: 70 });
         expect(e.message).toMatch(/claim thread failed \(told to die\) before it answered/);
