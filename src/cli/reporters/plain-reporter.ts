@@ -55,6 +55,8 @@ class PlainReporter implements Reporter {
 
   onEvent(e: RunEvent): void {
     if (this.closed) return;
+    // A node that printed its `start` line always gets its closing line: only those never started fold.
+    const started = (e.type === 'node-skipped' || e.type === 'node-cached') && this.state.running.has(e.node);
     this.state.apply(e, this.deps.now());
     const s = this.style;
     switch (e.type) {
@@ -74,11 +76,11 @@ class PlainReporter implements Reporter {
       case 'node-done':
         return this.line('done', s.green, doneBody(e));
       case 'node-cached':
-        return this.fold.admitCached(e) ? this.line('cached', s.dim, cachedBody(e)) : undefined;
+        return started || this.fold.admitCached(e) ? this.line('cached', s.dim, cachedBody(e)) : undefined;
       case 'node-failed':
         return this.line('failed', s.red, failedBody(e));
       case 'node-skipped':
-        return this.fold.admitSkipped(e) ? this.line('skipped', s.yellow, skippedBody(e)) : undefined;
+        return started || this.fold.admitSkipped(e) ? this.line('skipped', s.yellow, skippedBody(e)) : undefined;
       case 'warning':
         return this.line(e.drift ? 'drift' : 'warning', s.yellow, warningBody(e));
       case 'notice':

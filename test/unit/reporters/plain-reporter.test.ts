@@ -247,6 +247,23 @@ describe('plain reporter: folding', () => {
     expect(lines.at(-1)).toBe('skipped 5 more nodes (3 upstream failed, 2 interrupted)');
     expect(lines).toHaveLength(1 + 10 + 1 + 10 + 1);
   });
+
+  it('never folds a node that printed its start line: each gets its closing line (walk-u 4)', () => {
+    const { err, reporter } = setup();
+    const start = { type: 'run-start', t: 0, recipe: 'big', nodes: 30, to_run: 30, cached: 0, jobs: 16 } as const;
+    reporter.onEvent({ ...start, provider: 'emulator' });
+    for (let i = 0; i < 12; i++) reporter.onEvent({ type: 'node-skipped', t: 1, node: `never${i}`, reason: 'stopped' });
+    for (let i = 0; i < 3; i++) reporter.onEvent({ type: 'node-start', t: 1, node: `began${i}`, reason: 'new' });
+    for (let i = 0; i < 3; i++) reporter.onEvent({ type: 'node-skipped', t: 2, node: `began${i}`, reason: 'stopped' });
+    reporter.onEvent({ type: 'node-start', t: 2, node: 'joined', reason: 'new' });
+    reporter.onEvent({ type: 'node-cached', t: 3, node: 'joined', output: 'o/joined.png', restored: false });
+    reporter.close();
+    const lines = err.lines();
+    for (let i = 0; i < 3; i++) expect(lines).toContain(`skipped began${i}  stopped after a failure`);
+    expect(lines).toContain('cached  joined  o/joined.png  (up to date)');
+    expect(lines.filter((l) => /^skipped never\d+/u.test(l))).toHaveLength(10);
+    expect(lines).toContain('skipped 2 more nodes (stopped after a failure)');
+  });
 });
 
 describe('plain reporter: heartbeat', () => {
