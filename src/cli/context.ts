@@ -19,12 +19,16 @@ export interface CliContext {
 /**
  * Whether colour is wanted: stderr (where people read progress) is a TTY, `NO_COLOR` not set
  * (https://no-color.org) and the terminal not `TERM=dumb` (one that shows escape codes as text;
- * it also gets the plain reporter: reporter-for.ts); `FORCE_COLOR` asks for it anyway.
+ * it also gets the plain reporter: reporter-for.ts); `FORCE_COLOR` asks for it anyway (`0` or
+ * `false`: never).
  */
 export function wantsColor(rt: Runtime): boolean {
   const noColor = rt.env['NO_COLOR'];
   if (noColor !== undefined && noColor !== '') return false;
-  if (rt.env['FORCE_COLOR'] && rt.env['FORCE_COLOR'] !== '0') return true;
+  // As Node's own tty.getColorDepth reads it: `0` or `false` forces colour off, any other value on.
+  const force = rt.env['FORCE_COLOR'];
+  if (force === '0' || force === 'false') return false;
+  if (force !== undefined && force !== '') return true;
   if (rt.env['TERM'] === 'dumb') return false;
   return rt.stderr.isTTY === true;
 }
