@@ -16,9 +16,8 @@ export function numberOption(name: string, value: unknown, min: number, max = Nu
   const text = String(value).trim();
   const n = Number(text);
   if (text === '' || !Number.isFinite(n) || n < min || n > max) {
-    throw new UsageError(
-      `${name} must be a number from ${min}${max === Number.MAX_VALUE ? '' : ` to ${max}`}, got "${text}"`,
-    );
+    const range = max === Number.MAX_VALUE ? `a number of ${min} or more` : `a number from ${min} to ${max}`;
+    throw new UsageError(`${name} must be ${range}, got "${text}"`);
   }
   return n;
 }

@@ -49,8 +49,17 @@ export function checkRunOptions<T extends Partial<Checked>>(options: T): T & { r
   inRange('priceReadMs', options.priceReadMs, 1, MAX_TIMER_MS);
   for (const ms of options.outputRereadMs ?? []) inRange('outputRereadMs', ms, 0, MAX_TIMER_MS);
   const whole = (n: number): boolean => Number.isSafeInteger(n) && n >= 1;
-  if (shard !== undefined && !(whole(shard.index) && whole(shard.count) && shard.index <= shard.count))
-    throw bad('shard', `${shard.index}/${shard.count}`, 'i/n with whole numbers 1 ≤ i ≤ n');
+  if (shard !== undefined) {
+    // A JavaScript caller may pass anything: `'3/2'` is shown as given, not as `undefined/undefined`.
+    const spec = typeof shard === 'object' && shard !== null ? shard : null;
+    if (!(spec && whole(spec.index) && whole(spec.count) && spec.index <= spec.count))
+      throw bad(
+        'shard',
+        shard,
+        '{ index, count } with whole numbers 1 ≤ index ≤ count (--shard i/n)',
+        spec ? `{ index: ${shownValue(spec.index)}, count: ${shownValue(spec.count)} }` : shownValue(shard),
+      );
+  }
   return { ...options, jobs: jobs ?? DEFAULT_JOBS };
 }
 
@@ -74,9 +83,30 @@ export function checkSeed(seed: number | undefined): void {
 
 function inRange(name: string, value: number | undefined, min: number, max: number): void {
   if (value !== undefined && !(Number.isFinite(value) && value >= min && value <= max))
-    throw bad(name, value, `a number from ${min} to ${max}`);
+    throw bad(name, value, numberRangeWords(min, max));
 }
 
-function bad(name: string, value: unknown, what: string): UsageError {
-  return new UsageError(`${name} must be ${what}, got ${String(value)}`);
+/**
+ * The caller's `onEvent` (deps of `runRecipe`, `runEdit`, `new WatchSession`): a function. Left out
+ * from JavaScript, the run went on, paid, and only then failed as a bug (exit 70).
+ */
+export function checkListener(onEvent: unknown): void {
+  if (typeof onEvent !== 'function')
+    throw new UsageError(`onEvent must be a function, got ${onEvent === null ? 'null' : typeof onEvent}`, {
+      hint: 'pass onEvent: () => {} to run without looking at the events',
+    });
+}
+
+/** `a number from 1 to 10`, or `a number of 0 or more` with no real bound above (as cli/options.ts says). */
+function numberRangeWords(min: number, max: number): string {
+  return max === Number.MAX_VALUE ? `a number of ${min} or more` : `a number from ${min} to ${max}`;
+}
+
+/** A string is shown quoted: `jobs: '4'` is "got \"4\"", not a puzzling "got 4". */
+function bad(name: string, value: unknown, what: string, shown = shownValue(value)): UsageError {
+  return new UsageError(`${name} must be ${what}, got ${shown}`);
+}
+
+function shownValue(value: unknown): string {
+  return typeof value === 'string' ? JSON.stringify(value) : String(value);
 }

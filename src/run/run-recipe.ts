@@ -27,7 +27,7 @@ import { interrupted } from './outcome.js';
 import { writeGuardFor } from './write-guard-for.js';
 import { holdRunLock, waitingMessage } from './run-lock.js';
 import { interruptSignal } from './interrupt-signal.js';
-import { checkRunOptions } from './option-checks.js';
+import { checkListener, checkRunOptions } from './option-checks.js';
 import { guardListener } from './event-listener.js';
 import { stampWarnings } from './event-clock.js';
 import { emitWarnings } from './lint-warnings.js';
@@ -85,6 +85,7 @@ export async function runRecipe(
   deps: RunRecipeDeps,
 ): Promise<RunRecipeResult> {
   const checked = checkRunOptions(options); // a bad number is a usage error here, not a TypeError deep inside
+  checkListener(deps.onEvent);
   checkCiFlags(options, { watch: false }); // frozen with force/reseed, shard with noRemote: as the CLI refuses them
   // Aborting `options.signal` for any reason stops the run as Ctrl-C does: a typed InterruptedError.
   const signal = interruptSignal(options.signal);

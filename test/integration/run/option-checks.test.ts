@@ -155,4 +155,40 @@ describe('run options a library caller passes', () => {
     expectUsage(error, 'seed');
     expect(events).toEqual([]);
   });
+
+  it('the message shows what a JavaScript caller passed: a string quoted, a shard string as given', async () => {
+    const messageOf = (options: object): Promise<string> =>
+      runRecipe(project.recipe, { jobs: 2, ...options } as unknown as RunRecipeOptions, {
+        rt: testRuntime(project.root),
+        onEvent: () => undefined,
+      }).then(
+        () => 'ran',
+        (e: unknown) => (e as Error).message,
+      );
+    expect(await messageOf({ shard: '3/2' })).toBe(
+      'shard must be { index, count } with whole numbers 1 ≤ index ≤ count (--shard i/n), got "3/2"',
+    );
+    expect(await messageOf({ shard: { index: 3, count: 2 } })).toMatch(/, got \{ index: 3, count: 2 \}$/);
+    expect(await messageOf({ jobs: '4' })).toBe('jobs must be an integer of at least 1, got "4"');
+    expect(await messageOf({ maxCostUsd: -1 })).toBe('maxCostUsd must be a number of 0 or more, got -1');
+  });
+
+  it('onEvent left out (JavaScript) is a usage error before anything runs, not exit 70 after paying', async () => {
+    const rt = testRuntime(project.root);
+    const noListener = { rt } as unknown as Parameters<typeof runRecipe>[2];
+    for (const attempt of [
+      () => runRecipe(project.recipe, { jobs: 1 }, noListener),
+      () =>
+        runEdit({ image: 'assets/pet-chelsea.jpg', prompt: 'Add a red bow tie.', provider: 'emulator' }, noListener),
+      async () => new WatchSession(project.recipe, { jobs: 1 }, noListener),
+    ]) {
+      const error = await attempt().catch((e: unknown) => e);
+      expect(error).toMatchObject({
+        code: 'E_USAGE',
+        exitCode: 64,
+        message: 'onEvent must be a function, got undefined',
+      });
+    }
+    expect(await readdir(project.root)).not.toContain('out');
+  });
 });
