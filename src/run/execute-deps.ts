@@ -1,6 +1,7 @@
 /** What every node of a run hands `executeNode` (execute.ts): the run's provider, store, limits and intents. */
 import pLimit from 'p-limit';
 import { apiIsLocal } from '../providers/api-base.js';
+import { testRereadMs } from '../providers/test-poll.js';
 import type { UntimedRunEvent } from './events.js';
 import type { CostBudget } from './cost-budget.js';
 import type { ExecuteDeps, Submitted } from './execute.js';
@@ -36,7 +37,7 @@ export function executeDepsFor(
     stopSubmits: p.stopSubmits,
     deadlineMs: options.deadlineMs,
     submitGraceMs: options.submitGraceMs,
-    outputRereadMs: options.outputRereadMs,
+    outputRereadMs: options.outputRereadMs ?? testRereadMs(deps.providerName, deps.rt),
     limitDownload: (fn) => downloads(fn),
     priceOf: p.priceOf,
     budget: p.budget,

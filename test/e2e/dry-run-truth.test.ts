@@ -150,6 +150,8 @@ describe('--dry-run and the run it describes', () => {
     const first = await kontext(['--only', 'backdrop@pet-chelsea'], p);
     emulator.setScenario({});
     expect(first.code, first.stderr).toBe(75);
+    // Read again after the test knob's pauses (KONTEXT_TEST_FAST_POLL), not 2 + 5 + 10 s.
+    expect(first.stderr).toContain('reading it again in 20 ms');
 
     const status = await statusBillable(p);
     const dryRun = await kontext(['--dry-run', '--json'], p);
