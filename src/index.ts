@@ -19,6 +19,7 @@ export type { Runtime, TextSink } from './runtime.js';
 export { redactSecrets, redactUrlsIn } from './util/redact.js';
 export { escapeControls } from './util/control-chars.js';
 export { escapeHidden } from './util/hidden-chars.js';
+export { cutToWidth, padToWidth, textWidth, widthGraphemes } from './util/text-width.js';
 export { READ_CAPS, readBoundedText } from './util/read-bounded.js';
 
 export { loadRecipe, validateRecipe, validateRecipeFile, findProjectRoot, recipeJsonSchema } from './recipe/index.js';

@@ -11,7 +11,9 @@ import { setTimeout as delay } from 'node:timers/promises';
 export interface TextSink {
   write(chunk: string): unknown;
   readonly isTTY?: boolean;
+  /** A terminal's size, read when it is used (a terminal resized meanwhile has new ones). */
   readonly columns?: number;
+  readonly rows?: number;
 }
 
 export interface Runtime {

@@ -27,7 +27,7 @@ export function reporterFor(
     err: rt.stderr,
     color: ctx.flags.color,
     now: rt.now,
-    ...(rt.stderr.columns === undefined ? {} : { columns: rt.stderr.columns }),
+    // No terminal size here: the live view reads `err.columns` and `err.rows` at each redraw (a resize).
     explain: options.explain ?? false,
   });
   const onEvent = options.json

@@ -6,6 +6,7 @@
 import { dirname, relative } from 'node:path';
 import { escapeControls } from '../util/control-chars.js';
 import { redactUrl } from '../util/redact.js';
+import { cutToWidth, textWidth } from '../util/text-width.js';
 import { passForest, type PassBranch, type SourceTree } from './pass-tree.js';
 import { formatSummary, summarizePlan } from './summary.js';
 import type { Plan } from './types.js';
@@ -85,8 +86,8 @@ function describePass(b: PassBranch, paint: Paint, provider: string): string {
   return parts.join('  ');
 }
 
-/** Collapse whitespace and cut to `width` characters with an ellipsis. */
+/** Collapse whitespace and cut to `width` columns with an ellipsis, never inside a grapheme (an emoji sequence). */
 export function shorten(text: string, width: number): string {
   const flat = text.replace(/\s+/g, ' ').trim();
-  return flat.length <= width ? flat : `${flat.slice(0, width - 1).trimEnd()}…`;
+  return textWidth(flat) <= width ? flat : `${cutToWidth(flat, width).slice(0, -1).trimEnd()}…`;
 }

@@ -3,6 +3,7 @@
  * Colour is a boolean decided upstream (TTY, `NO_COLOR`); cursor movement is only ever
  * emitted by the tty reporter, which the CLI picks only for a terminal.
  */
+import { textWidth, widthGraphemes } from '../../index.js';
 
 const ESC = '\u001b[';
 
@@ -34,14 +35,14 @@ export function stripAnsi(s: string): string {
   return s.replace(SGR, '');
 }
 
-/** Visible width, one column per code point (node ids and our symbols are narrow). */
+/** Visible width in terminal columns (wide characters and emoji take two: util/text-width.ts). */
 export function visibleWidth(s: string): number {
-  return Array.from(stripAnsi(s)).length;
+  return textWidth(stripAnsi(s));
 }
 
 /**
- * Cut `s` to at most `width` visible columns, ending in `…` when cut. Escapes are kept
- * (they take no room) and a reset is appended so a cut colour does not bleed on.
+ * Cut `s` to at most `width` visible columns, ending in `…` when cut, never inside a grapheme.
+ * Escapes are kept (they take no room) and a reset is appended so a cut colour does not bleed on.
  */
 export function truncate(s: string, width: number): string {
   if (visibleWidth(s) <= width) return s;
@@ -53,10 +54,10 @@ export function truncate(s: string, width: number): string {
       out += part;
       continue;
     }
-    for (const ch of part) {
-      if (used === width - 1) return `${out}…${s.includes(ESC) ? `${ESC}0m` : ''}`;
-      out += ch;
-      used++;
+    for (const { g, width: w } of widthGraphemes(part)) {
+      if (used + w > width - 1) return `${out}…${s.includes(ESC) ? `${ESC}0m` : ''}`;
+      out += g;
+      used += w;
     }
   }
   return out;

@@ -2,6 +2,7 @@
  * The live block of the tty view, as a pure function of the state and the clock: a header
  * with counts and elapsed time, then one line per running node, capped and cut to width.
  */
+import { cutToWidth, padToWidth, textWidth } from '../../index.js';
 import { truncate, type Style } from './ansi.js';
 import { formatDuration } from './duration.js';
 import type { LiveState } from './live-state.js';
@@ -40,9 +41,23 @@ function headerLine(state: LiveState, { now, style }: FrameOptions): string {
   return `${style.bold(state.recipe || 'kontext')}  ${formatDuration(now - state.startedAt)}  ${parts.join(' · ')}`;
 }
 
-/** The longest string's length (0 for none), without spreading the list into arguments. */
+/** The widest string's columns (0 for none), without spreading the list into arguments. */
 function longest(list: readonly string[]): number {
-  return list.reduce((max, s) => Math.max(max, s.length), 0);
+  return list.reduce((max, s) => Math.max(max, textWidth(s)), 0);
+}
+
+/**
+ * A node id cut to `width` columns in the middle of its pass part, so `@instance#k` (what tells
+ * sibling nodes apart) stays: `colour-grade-with-a…-long@pet-chelsea#2`. An instance part too long
+ * for that is cut at the end.
+ */
+function cutId(id: string, width: number): string {
+  if (textWidth(id) <= width) return id;
+  const at = id.search(/[@#]/);
+  const tail = at > 0 ? id.slice(at) : '';
+  const room = width - textWidth(tail) - 1; // columns left for the pass part's head, before `…`
+  if (tail === '' || room < 4) return truncate(id, width);
+  return `${cutToWidth(id.slice(0, at), room + 1).replace(/…$/, '')}…${tail}`;
 }
 
 function nodeLines(state: LiveState, { now, rows, style }: FrameOptions): string[] {
@@ -53,8 +68,8 @@ function nodeLines(state: LiveState, { now, rows, style }: FrameOptions): string
   const idWidth = Math.min(MAX_ID_WIDTH, longest(shown.map((n) => n.id)));
   const phaseWidth = Math.min(MAX_PHASE_WIDTH, longest(phases));
   const lines = shown.map((n, i) => {
-    const id = truncate(n.id, idWidth).padEnd(idWidth);
-    const phase = truncate(phases[i] ?? '', phaseWidth).padEnd(phaseWidth);
+    const id = padToWidth(cutId(n.id, idWidth), idWidth);
+    const phase = padToWidth(truncate(phases[i] ?? '', phaseWidth), phaseWidth);
     return `  ${id}  ${phase}  ${style.dim(formatDuration(now - n.startedAt))}`;
   });
   if (nodes.length > shown.length) lines.push(style.dim(`  … and ${formatCount(nodes.length - shown.length)} more`));

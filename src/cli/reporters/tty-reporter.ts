@@ -130,9 +130,10 @@ class TtyReporter implements Reporter {
 
   /** Erase the live block, write what finished, draw the block again: one write, no flicker. */
   private draw(extra: readonly string[] = []): void {
-    // A pseudo-terminal may report 0 × 0 (e.g. under `script`): treat that as unknown.
+    // Read at each redraw: a terminal resized meanwhile is drawn at its new size. A pseudo-terminal
+    // may report 0 × 0 (e.g. under `script`): treat that as unknown.
     const columns = positive(this.deps.columns) ?? positive(this.deps.err.columns) ?? 80;
-    const rows = positive(this.deps.rows);
+    const rows = positive(this.deps.rows) ?? positive(this.deps.err.rows);
     const frame = renderFrame(this.state, { now: this.deps.now(), columns, rows, style: this.style });
     let s = cursor.eraseLinesAbove(this.liveLines);
     for (const line of [...this.pending, ...extra]) s += `${line}\n`;

@@ -28,9 +28,12 @@ export interface ReporterDeps {
   readonly color: boolean;
   /** Milliseconds; only differences are used. */
   readonly now: () => number;
-  /** Terminal width for the live view; defaults to `err.columns`, then 80. */
+  /** Terminal width for the live view; defaults to `err.columns` at each redraw, then 80. */
   readonly columns?: number;
-  /** Terminal height: the live view lists at most `rows - 3` running nodes (and never more than 8). */
+  /**
+   * Terminal height (defaults to `err.rows` at each redraw): the live view lists at most `rows - 3`
+   * running nodes (and never more than 8).
+   */
   readonly rows?: number;
   /** Say why each node runs (`--explain`). */
   readonly explain?: boolean;

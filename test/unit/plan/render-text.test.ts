@@ -1,8 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { buildPlan, renderPlanText } from '../../../src/plan/index.js';
+import { shorten } from '../../../src/plan/render-text.js';
 import { designExample, makeRecipe } from './factory.js';
 
 const stripAnsi = (s: string): string => s.replace(/\u001b\[[0-9;]*m/g, '');
+
+describe('shorten (a prompt in the plan)', () => {
+  it('cuts by columns between graphemes: an emoji sequence is never split (walk-u 2)', () => {
+    const family = '👨‍👩‍👧‍👦';
+    expect(shorten(`${'a'.repeat(58)}${family} and more`, 60)).toBe(`${'a'.repeat(58)}…`);
+    expect(shorten(`${'a'.repeat(57)}${family} and more`, 60)).toBe(`${'a'.repeat(57)}${family}…`);
+    expect(shorten('写真'.repeat(40), 9)).toBe('写真写真…');
+  });
+});
 
 describe('renderPlanText', () => {
   it('draws the architecture doc example as a tree with its branch and variants', () => {

@@ -26,8 +26,20 @@ describe('truncate', () => {
     expect(cut.endsWith('\u001b[0m')).toBe(true);
     expect(truncate(line, 10)).toBe(line);
   });
-  it('never splits a surrogate pair', () => {
-    expect(truncate('😀😀😀😀', 3)).toBe('😀😀…');
+  it('never splits a surrogate pair; an emoji takes two columns', () => {
+    expect(truncate('😀😀😀😀', 3)).toBe('😀…');
+    expect(truncate('😀😀😀😀', 5)).toBe('😀😀…');
+  });
+  it('counts wide characters as two columns and cuts between graphemes (walk-u 2)', () => {
+    const header = '写真の編集レシピ🎨.yml  4.1 s  4/8 done';
+    expect(visibleWidth(header)).toBe(8 * 2 + 2 + 4 + 2 + 5 + 2 + 8);
+    const cut = truncate(header, 11);
+    expect(cut).toBe('写真の編集…');
+    expect(visibleWidth(cut)).toBe(11);
+    // An emoji family is one grapheme: kept whole or dropped, never left with a dangling joiner.
+    expect(truncate('ab👨‍👩‍👧‍👦cdef', 4)).toBe('ab…');
+    expect(truncate('ab👨‍👩‍👧‍👦cdef', 5)).toBe('ab👨‍👩‍👧‍👦…');
+    expect(visibleWidth('e\u0301')).toBe(1); // a letter and its combining accent
   });
 });
 

@@ -197,6 +197,45 @@ describe('tty reporter: layout', () => {
     }
   });
 
+  it('reads the terminal size at each redraw: a resize is drawn at the new size (walk-u 3)', () => {
+    const err = { ...bufferSink(), isTTY: true, columns: 120, rows: 40 };
+    const clock = fakeClock();
+    const ft = fakeTimers();
+    const reporter = createReporter('tty', { out: bufferSink(), err, color: false, now: clock.now, timers: ft.timers });
+    reporter.onEvent(start(12));
+    for (let i = 0; i < 12; i++)
+      reporter.onEvent({ type: 'node-start', t: 1, node: `a-rather-long-pass-name-number-${i}@photo`, reason: 'new' });
+    ft.tick();
+    expect(Math.max(...replay(err.text()).lines.map(visibleWidth))).toBeGreaterThan(50);
+    err.columns = 50;
+    err.rows = 6;
+    err.chunks.length = 0;
+    ft.tick();
+    const lines = replay(err.text()).lines;
+    for (const line of lines) expect(visibleWidth(line)).toBeLessThanOrEqual(49);
+    expect(lines.length).toBeLessThanOrEqual(5); // header, 3 nodes, "… and 9 more": within 6 rows
+    expect(lines.at(-1)).toBe('  … and 9 more');
+    reporter.close();
+  });
+
+  it('a wide recipe name and long node ids: each line fits, ids keep their @instance#k (walk-u 2, 8)', () => {
+    const { err, ft, reporter } = setup({ columns: 40 });
+    reporter.onEvent({ ...(start(2) as Extract<RunEvent, { type: 'run-start' }>), recipe: '写真の編集レシピ🎨.yml' });
+    for (const k of [1, 2])
+      reporter.onEvent({
+        type: 'node-start',
+        t: 1,
+        node: `colour-grade-with-a-very-long-pass-identifier@pet-chelsea#${k}`,
+        reason: 'new',
+      });
+    ft.tick();
+    const lines = replay(err.text()).lines;
+    for (const line of lines) expect(visibleWidth(line)).toBeLessThanOrEqual(39);
+    const ids = lines.slice(1).map((l) => l.trim().split(/\s+/u)[0]);
+    expect(ids).toEqual(['colour-grade-with…@pet-chelsea#1', 'colour-grade-with…@pet-chelsea#2']);
+    reporter.close();
+  });
+
   it('with --explain, says why each node runs', () => {
     const { err, ft, reporter } = setup({ explain: true });
     reporter.onEvent(start(2));
