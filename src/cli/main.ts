@@ -10,7 +10,7 @@ import { InterruptedError } from '../index.js';
 import { withTestHooks } from './test-hooks.js';
 import { OUTPUT_CLOSED } from './output-closed.js';
 import { wantsColor, type CliContext } from './context.js';
-import { renderError, secretsFromEnv } from './render-error.js';
+import { errorJson, renderError, secretsFromEnv } from './render-error.js';
 import { type Action, buildProgram } from './program.js';
 
 type Proc = Pick<NodeJS.Process, 'on' | 'off' | 'exit'>;
@@ -43,12 +43,20 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
     return await chosen(ctx);
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 64;
-    const rendered = renderError(e, { debug, secrets: secretsFromEnv(rt.env), cwd: rt.cwd });
+    const secrets = secretsFromEnv(rt.env);
+    const rendered = renderError(e, { debug, secrets, cwd: rt.cwd });
     for (const line of rendered.lines) rt.stderr.write(`${line}\n`);
+    // A command asked for JSON prints its failure as JSON too: stdout is never left empty.
+    if (wantsJson(argv)) rt.stdout.write(`${JSON.stringify(errorJson(e, { secrets, cwd: rt.cwd }))}\n`);
     return rendered.exitCode;
   } finally {
     detach();
   }
+}
+
+/** `--json`, or `plan`'s `--format json` (either spelling). */
+function wantsJson(argv: readonly string[]): boolean {
+  return argv.some((a, i) => a === '--json' || a === '--format=json' || (a === '--format' && argv[i + 1] === 'json'));
 }
 
 /** Said on a second signal, before exiting at once (nothing else is said then). */

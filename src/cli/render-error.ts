@@ -62,6 +62,30 @@ export function renderError(
   return { lines: lines.filter((l) => l !== ''), exitCode: ExitCode.SOFTWARE };
 }
 
+/**
+ * A command's error for a `--json` reader, one line on stdout besides the lines on stderr (a
+ * `… --json | jq` script sees every failure, not an empty stdout): `code` (an error's own, an OS
+ * error's `EMFILE`…, else `E_INTERNAL`: a defect), `exit_code`, and `problems`, the rendered
+ * lines without the `kontext: ` prefix (each a `file:line:col: message` where it applies;
+ * scrubbed of secrets as they are).
+ */
+export function errorJson(
+  error: unknown,
+  options: { secrets: readonly string[]; cwd?: string | undefined },
+): { type: 'error'; code: string; exit_code: number; problems: string[] } {
+  const rendered = renderError(error, { ...options, debug: false }); // no stack in the JSON
+  // A KontextError's code, or an OS error's (`EMFILE`); a defect has none of its own.
+  const own = (error as { code?: unknown } | null)?.code;
+  const code = typeof own === 'string' ? own : 'E_INTERNAL';
+  const problems = rendered.lines.filter((l) => !l.startsWith('run again with --debug'));
+  return {
+    type: 'error',
+    code,
+    exit_code: rendered.exitCode,
+    problems: problems.map((l) => l.replace(/^kontext: /, '')),
+  };
+}
+
 /** `file:line:col: message`, the file relative to `cwd`, said once even when the message starts with it. */
 function located(
   message: string,
