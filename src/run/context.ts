@@ -244,6 +244,7 @@ export class RunContext {
           hostingAt: target.hostingAt,
           trustHostingCommand: options.trustHostingCommand,
           trustRecipeHosting: options.trustRecipeHosting,
+          sourcesAt: target.sourcesAt,
         });
         await checkHostedSources(prepared, hosting, providerName, target.sourcesAt);
         await checkInlineSources(prepared, hosting, providerName, {

@@ -36,9 +36,11 @@ export function checkHosting(
     readonly hostingAt?: Readonly<Record<string, SourceLocation>> | undefined;
     readonly trustHostingCommand?: boolean | undefined;
     readonly trustRecipeHosting?: boolean | undefined;
+    /** Where each source is declared (by name): a local one with no hosting is refused there. */
+    readonly sourcesAt?: Readonly<Record<string, SourceLocation>> | undefined;
   },
 ): void {
-  checkHostingAvailable(prepared, p.hosting);
+  checkHostingAvailable(prepared, p.hosting, p.sourcesAt);
   checkRecipeHostingTrusted(p.hostingConfig, p.user.hosting, {
     trusted: p.trustRecipeHosting === true || p.trustHostingCommand === true,
     billable: prepared.billable,
@@ -49,7 +51,11 @@ export function checkHosting(
   });
 }
 
-function checkHostingAvailable(prepared: Prepared, hosting: Hosting | null): void {
+function checkHostingAvailable(
+  prepared: Prepared,
+  hosting: Hosting | null,
+  sourcesAt: Readonly<Record<string, SourceLocation>> | undefined,
+): void {
   if (hosting) return;
   const local = [...prepared.states.values()].filter(
     (s) => s.status === 'run' && s.node.input.kind === 'source' && s.node.input.path !== undefined,
@@ -67,6 +73,8 @@ function checkHostingAvailable(prepared: Prepared, hosting: Hosting | null): voi
       hint:
         'add `hosting: { mode: s3, bucket: ... }` or `hosting: { mode: command, command: ... }` to the recipe, ' +
         'pass --hosting inline (data URI; unconfirmed by RunComfy), or use an https URL source',
+      // At the first such source's line in the recipe, where the fix goes.
+      ...(sourcesAt?.[first.node.input.source] ? { location: sourcesAt[first.node.input.source] } : {}),
     },
   );
 }

@@ -4,6 +4,7 @@
  * naming the source); no token fails before any request (exit 77); with inline hosting and a
  * token the run succeeds against the emulator.
  */
+import { readFile } from 'node:fs/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startEmulator, type EmulatorHandle } from '../../../src/index.js';
 import { createProject, recipeYaml, runIn, summaryOf, type Project } from '../../helpers/run-fixtures.js';
@@ -45,6 +46,10 @@ describe('runcomfy provider pre-flight', () => {
     expect(err.message).toContain('"photo"');
     expect(err.message).toContain('portrait-astronaut.jpg');
     expect(err.hint).toMatch(/hosting/);
+    // At the source's line in the recipe, where the fix goes (walk-u 10).
+    const lines = (await readFile(project.recipe, 'utf8')).split('\n');
+    const line = lines.findIndex((l) => l.includes('photo: assets/portrait-astronaut.jpg')) + 1;
+    expect((err as { location?: unknown }).location).toMatchObject({ file: project.recipe, line });
     expect(emulator.requestLog()).toEqual([]);
   });
 
