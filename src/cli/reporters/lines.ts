@@ -27,7 +27,35 @@ export function planBody(e: RunEventOf<'node-plan'>): string {
 }
 
 export function retryBody(e: RunEventOf<'node-retry'>): string {
-  return `${e.node}  ${e.call} attempt ${e.attempt} in ${formatDuration(e.delay_ms)}: ${clean(e.reason)}`;
+  return `${e.node}  ${e.call} attempt ${e.attempt} in ${formatDuration(e.delay_ms)}: ${clean(networkWords(e.reason))}`;
+}
+
+/** What a network error code a retry names means, said before the code (which stays, for searching). */
+const NETWORK_WORDS: Readonly<Record<string, string>> = {
+  UND_ERR_SOCKET: 'the connection closed mid-reply',
+  UND_ERR_CLOSED: 'the connection closed',
+  ECONNRESET: 'the connection was reset',
+  ECONNREFUSED: 'the connection was refused',
+  ECONNABORTED: 'the connection was aborted',
+  EPIPE: 'the connection closed while sending',
+  ETIMEDOUT: 'the connection timed out',
+  'ETIMEDOUT (connect)': 'connecting timed out',
+  UND_ERR_CONNECT_TIMEOUT: 'connecting timed out',
+  UND_ERR_HEADERS_TIMEOUT: 'no reply in time',
+  UND_ERR_BODY_TIMEOUT: 'the reply stalled',
+  UND_ERR_RES_CONTENT_LENGTH_MISMATCH: 'the reply was cut short',
+  ENOTFOUND: 'the host name was not found',
+  EAI_AGAIN: 'the host name could not be looked up now',
+  EHOSTUNREACH: 'the host is unreachable',
+  ENETUNREACH: 'the network is unreachable',
+  EMFILE: 'too many open files',
+  ENFILE: 'too many open files on the system',
+};
+
+/** `UND_ERR_SOCKET` as `the connection closed mid-reply (UND_ERR_SOCKET)`; any other reason as it is. */
+function networkWords(reason: string): string {
+  const words = NETWORK_WORDS[reason];
+  return words === undefined ? reason : `${words} (${reason})`;
 }
 
 export function doneBody(e: RunEventOf<'node-done'>): string {

@@ -248,6 +248,20 @@ describe('plain reporter: folding', () => {
     expect(lines).toHaveLength(1 + 10 + 1 + 10 + 1);
   });
 
+  it('a retry names a network code in words, the code kept (walk-u 10)', () => {
+    const { err, reporter } = setup();
+    const start = { type: 'run-start', t: 0, recipe: 'big', nodes: 1, to_run: 1, cached: 0, jobs: 1 } as const;
+    reporter.onEvent({ ...start, provider: 'emulator' });
+    const retry = { type: 'node-retry', t: 1, node: 'sky', call: 'result', attempt: 1, delay_ms: 588 } as const;
+    reporter.onEvent({ ...retry, reason: 'UND_ERR_SOCKET' });
+    reporter.onEvent({ ...retry, reason: 'HTTP 503' });
+    reporter.close();
+    expect(err.lines()).toContain(
+      'retry   sky  result attempt 1 in 588 ms: the connection closed mid-reply (UND_ERR_SOCKET)',
+    );
+    expect(err.lines()).toContain('retry   sky  result attempt 1 in 588 ms: HTTP 503');
+  });
+
   it('never folds a node that printed its start line: each gets its closing line (walk-u 4)', () => {
     const { err, reporter } = setup();
     const start = { type: 'run-start', t: 0, recipe: 'big', nodes: 30, to_run: 30, cached: 0, jobs: 16 } as const;
