@@ -23,7 +23,7 @@ import { NOT_REGULAR_FILE } from '../recipe/sources/resolve.js';
 import { editWriteGuard } from './edit-target.js';
 import { prepareOutputFolder } from './output-folders.js';
 import { outputPathError } from './output-errors.js';
-import { checkListener, checkSeed } from './option-checks.js';
+import { checkListener, checkProvider, checkSeed } from './option-checks.js';
 import { stampWarnings } from './event-clock.js';
 
 export interface EditOptions {
@@ -51,6 +51,7 @@ export interface EditOptions {
 export async function runEdit(options: EditOptions, deps: RunRecipeDeps): Promise<EditResult> {
   checkSeed(options.seed); // a usage error, not a request the API refuses
   checkListener(deps.onEvent);
+  checkProvider(options.provider);
   // The caller's exception does not stop the edit; its warnings and notices get the run's clock.
   const listener = guardListener(stampWarnings(deps.onEvent, () => deps.rt.now()));
   const result = await runEditWith(options, { ...deps, onEvent: listener.onEvent });

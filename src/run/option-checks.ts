@@ -8,6 +8,8 @@
  * `reseed`) that is not a list of node patterns (a bare string: `only: 'bg'`) is a usage error.
  */
 import { UsageError } from '../errors.js';
+import { isProviderName } from '../models/registry.js';
+import { PROVIDER_NAMES } from '../models/types.js';
 import type { RunRecipeOptions } from './run-recipe.js';
 
 /** The longest delay a Node timer keeps (2^31 − 1 ms, about 24.8 days); longer fires at once. */
@@ -29,6 +31,7 @@ type Checked = Pick<
   | 'only'
   | 'force'
   | 'reseed'
+  | 'provider'
 >;
 
 /**
@@ -39,6 +42,7 @@ export function checkRunOptions<T extends Partial<Checked>>(options: T): T & { r
   const { jobs, shard } = options;
   if (jobs !== undefined && !(Number.isSafeInteger(jobs) && jobs >= 1))
     throw bad('jobs', jobs, 'an integer of at least 1');
+  checkProvider(options.provider);
   checkSelection('only', options.only, false);
   checkSelection('force', options.force, true);
   checkSelection('reseed', options.reseed, true);
@@ -61,6 +65,15 @@ export function checkRunOptions<T extends Partial<Checked>>(options: T): T & { r
       );
   }
   return { ...options, jobs: jobs ?? DEFAULT_JOBS };
+}
+
+/**
+ * A provider to run every node on (`provider`, `--provider`): one of the names `--provider` takes.
+ * Another was "model … is not available on nope", exit 65, as if the recipe were at fault.
+ */
+export function checkProvider(provider: unknown): void {
+  if (provider !== undefined && (typeof provider !== 'string' || !isProviderName(provider)))
+    throw bad('provider', provider, `one of ${PROVIDER_NAMES.join(', ')}`);
 }
 
 /** A selection: absent, a list of node patterns (strings), or (`force`, `reseed`) `'all'`. */

@@ -46,6 +46,8 @@ const BAD: readonly [string, Partial<RunRecipeOptions>][] = [
   ['force', { force: 'sky' as unknown as string[] }],
   ['reseed', { reseed: 'sky' as unknown as string[] }],
   ['only', { only: [1] as unknown as string[] }],
+  // A provider no table knows (as --provider's choices refuse it): was exit 65, "model … is not available on nope".
+  ['provider', { provider: 'nope' } as unknown as Partial<RunRecipeOptions>],
 ];
 
 /** The error `new WatchSession(…)` throws with these options, or `undefined` (the session closed again). */
@@ -154,6 +156,14 @@ describe('run options a library caller passes', () => {
     ).catch((e: unknown) => e);
     expectUsage(error, 'seed');
     expect(events).toEqual([]);
+    const provider = await runEdit(
+      { image: 'assets/pet-chelsea.jpg', prompt: 'Add a red bow tie.', provider: 'nope' as 'emulator' },
+      { rt: testRuntime(project.root), onEvent: (e) => events.push(e) },
+    ).catch((e: unknown) => e);
+    expectUsage(provider, 'provider');
+    expect((provider as Error).message).toBe(
+      'provider must be one of runcomfy, emulator, bfl, fal, replicate, got "nope"',
+    );
   });
 
   it('the message shows what a JavaScript caller passed: a string quoted, a shard string as given', async () => {
