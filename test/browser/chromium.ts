@@ -6,17 +6,38 @@
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
 import { REPO_ROOT } from '../helpers/run-fixtures.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 export const ARTIFACTS = join(REPO_ROOT, 'test-artifacts');
 
-export async function launchChromium(): Promise<Browser> {
+async function launchChromium(): Promise<Browser> {
   if (!existsSync(CHROMIUM))
     throw new Error(
       `${CHROMIUM} is missing: run "node scripts/get-chromium.mjs" (as root it installs it with apt-get)`,
     );
   await mkdir(ARTIFACTS, { recursive: true });
   return chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu'], timeout: 60_000 });
+}
+
+/**
+ * Chromium for the test file that calls this at its top: launched before its tests, closed after
+ * them (after the file's own `afterAll`s). `page(viewport)` opens a page of that size.
+ */
+export function useBrowser(): { page(viewport: { width: number; height: number }): Promise<Page> } {
+  let browser: Browser | undefined;
+  beforeAll(async () => {
+    browser = await launchChromium();
+  }, 120_000);
+  afterAll(async () => {
+    await browser?.close();
+  });
+  return {
+    page(viewport) {
+      if (browser === undefined) throw new Error('no browser: useBrowser() launches it in beforeAll');
+      return browser.newPage({ viewport });
+    },
+  };
 }

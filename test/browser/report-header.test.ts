@@ -14,11 +14,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeReport } from '../../src/index.js';
 import { createProject, recipeYaml, testRuntime } from '../helpers/run-fixtures.js';
-import { ARTIFACTS, launchChromium } from './chromium.js';
+import { ARTIFACTS, useBrowser } from './chromium.js';
 import { gridData, pageOf } from './page-data.js';
 
 const PASSES = ['sky', 'scarf', 'bag'];
@@ -27,14 +27,12 @@ const lint = (i: number): string =>
   `edit Kontext should make (keep a preservation lead-in and one change) [lint/long-prompt]`;
 const problem = (i: number): string => `layout.yml:${4 * i + 8}:5: passes[${i}]: unknown key "promt"`;
 
-let browser: Browser | undefined;
+const browser = useBrowser();
 let dir = '';
 beforeAll(async () => {
-  browser = await launchChromium();
   dir = await mkdtemp(join(tmpdir(), 'kontext-report-header-'));
 }, 120_000);
 afterAll(async () => {
-  await browser?.close();
   await rm(dir, { recursive: true, force: true });
 });
 
@@ -66,7 +64,7 @@ describe('the header of the review page', () => {
   it('80 problems and 60 warnings opened: the header scrolls away, a tile can be seen and clicked', async () => {
     const errors = Array.from({ length: 80 }, (_, i) => problem(i));
     const data = gridData(PASSES, 30, { warnings: Array.from({ length: 60 }, (_, i) => lint(i)), errors });
-    const page = await (browser as Browser).newPage({ viewport: { width: 1200, height: 800 } });
+    const page = await browser.page({ width: 1200, height: 800 });
     const pageErrors: string[] = [];
     page.on('pageerror', (e) => pageErrors.push(e.message));
     await page.goto(await pageOf(data, join(dir, 'many')));
@@ -99,7 +97,7 @@ describe('the header of the review page', () => {
 
   it('warnings opened after load, a narrower window, closed again: the column headers stay just below it', async () => {
     const data = gridData(PASSES, 30, { warnings: Array.from({ length: 4 }, (_, i) => lint(i)) });
-    const page = await (browser as Browser).newPage({ viewport: { width: 1200, height: 900 } });
+    const page = await browser.page({ width: 1200, height: 900 });
     await page.goto(await pageOf(data, join(dir, 'toggle')));
     const below = async (what: string): Promise<void> => {
       await expect
@@ -135,7 +133,7 @@ describe('the header of the review page', () => {
       const report = await writeReport(p.recipe, {}, { rt: testRuntime(p.root) });
       expect(report.data.warnings).toEqual([expect.stringMatching(/\[lint\/compound-edit\]$/)]);
       expect(report.data.recipeWarnings).toEqual([expect.stringMatching(/^recipe\.yml:\d+:\d+: .*\[save-format\]$/)]);
-      const page = await (browser as Browser).newPage({ viewport: { width: 1200, height: 800 } });
+      const page = await browser.page({ width: 1200, height: 800 });
       await page.goto(pathToFileURL(report.index).href);
       // Before: one box, "2 prompt-lint warnings".
       expect(await page.locator('details.warn summary').allTextContents()).toEqual([

@@ -11,9 +11,9 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import sharp from 'sharp';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { startReportServer, writeReport, type ReportServer } from '../../src/index.js';
 import {
   ASSETS,
@@ -24,23 +24,19 @@ import {
   testRuntime,
   type Project,
 } from '../helpers/run-fixtures.js';
-import { ARTIFACTS, launchChromium } from './chromium.js';
+import { ARTIFACTS, useBrowser } from './chromium.js';
 
-let browser: Browser | undefined;
+const browser = useBrowser();
 let project: Project | undefined;
 let server: ReportServer | undefined;
-beforeAll(async () => {
-  browser = await launchChromium();
-}, 120_000);
 afterAll(async () => {
   await server?.close();
-  await browser?.close();
   await project?.cleanup();
 });
 
 /** Open hat's viewer with the before image alone; its src, whether it loaded, and the footer's text. */
 async function hatBefore(url: string, shot: string): Promise<{ src: string; loaded: boolean; foot: string }> {
-  const page: Page = await (browser as Browser).newPage({ viewport: { width: 900, height: 700 } });
+  const page: Page = await browser.page({ width: 900, height: 700 });
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
   await page.goto(url);

@@ -11,20 +11,15 @@
 import { cp } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { writeReport } from '../../src/index.js';
 import { tempDir } from '../helpers/e2e-kit.js';
 import { createProject, recipeYaml, runIn, testRuntime, type Project } from '../helpers/run-fixtures.js';
-import { ARTIFACTS, launchChromium } from './chromium.js';
+import { ARTIFACTS, useBrowser } from './chromium.js';
 
-let browser: Browser | undefined;
+const browser = useBrowser();
 let project: Project | undefined;
-beforeAll(async () => {
-  browser = await launchChromium();
-}, 120_000);
 afterAll(async () => {
-  await browser?.close();
   await project?.cleanup();
 });
 
@@ -41,7 +36,7 @@ describe('a report folder moved away from its out folder', () => {
     const away = join(await tempDir('report-moved'), 'report');
     await cp(join(p.outDir, 'report'), away, { recursive: true });
 
-    const page = await (browser as Browser).newPage({ viewport: { width: 1200, height: 800 } });
+    const page = await browser.page({ width: 1200, height: 800 });
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
     await page.goto(pathToFileURL(join(away, 'index.html')).href);

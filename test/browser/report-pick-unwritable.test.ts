@@ -11,21 +11,16 @@
  */
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { startReportServer, writePick, type ReportServer } from '../../src/index.js';
 import { createProject, recipeYaml, runIn, testRuntime, until, type Project } from '../helpers/run-fixtures.js';
-import { ARTIFACTS, launchChromium } from './chromium.js';
+import { ARTIFACTS, useBrowser } from './chromium.js';
 
-let browser: Browser | undefined;
+const browser = useBrowser();
 let project: Project | undefined;
 let server: ReportServer | undefined;
-beforeAll(async () => {
-  browser = await launchChromium();
-}, 120_000);
 afterAll(async () => {
   await server?.close();
-  await browser?.close();
   await project?.cleanup();
 });
 
@@ -43,7 +38,7 @@ describe('run --watch --serve in Chromium: a page that cannot be written', () =>
       writePick(recipe, node, { rt, expectSha256 });
     const s = (server = await startReportServer(p.recipe, { port: 0, pick }, { rt }));
     await s.ready;
-    const page = await (browser as Browser).newPage({ viewport: { width: 1300, height: 700 } });
+    const page = await browser.page({ width: 1300, height: 700 });
     const pageErrors: string[] = [];
     page.on('pageerror', (e) => pageErrors.push(e.message));
     await page.goto(s.url);

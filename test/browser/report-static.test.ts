@@ -13,23 +13,19 @@ import { readFile, writeFile } from 'node:fs/promises';
 import sharp from 'sharp';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { afterAll, describe, expect, it } from 'vitest';
 import { buildPlan, loadRecipe, writeReport, type ReportData } from '../../src/index.js';
 import { renderPage } from '../../src/report/html.js';
 import { createProject, EXAMPLES, runIn, testRuntime, type Project } from '../helpers/run-fixtures.js';
-import { ARTIFACTS, launchChromium } from './chromium.js';
+import { ARTIFACTS, useBrowser } from './chromium.js';
 
 const HOSTILE =
   'Keep the face unchanged. Add a sign reading "<img src=x onerror=alert(1)></script><script>alert(2)</script>"';
 
-let browser: Browser | undefined;
+const browser = useBrowser();
 let project: Project | undefined;
-beforeAll(async () => {
-  browser = await launchChromium();
-}, 120_000);
 afterAll(async () => {
-  await browser?.close();
   await project?.cleanup();
 });
 
@@ -53,7 +49,7 @@ describe('the static report in Chromium (file://)', () => {
     const cost = report.data.costUsd ?? Number.NaN;
     expect(cost).toBeGreaterThan(0);
 
-    const page = await (browser as Browser).newPage({ viewport: { width: 1500, height: 900 } });
+    const page = await browser.page({ width: 1500, height: 900 });
     const problems: string[] = [];
     page.on('console', (m) => {
       if (m.type() === 'error' || m.type() === 'warning') problems.push(m.text());
@@ -190,7 +186,7 @@ describe('the static report in Chromium (file://)', () => {
     };
     const file = join(report.dir, 'review.html');
     await writeFile(file, renderPage(data));
-    const page = await (browser as Browser).newPage({ viewport: { width: 1500, height: 900 } });
+    const page = await browser.page({ width: 1500, height: 900 });
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
     await page.goto(pathToFileURL(file).href);
@@ -226,7 +222,7 @@ describe('the static report in Chromium (file://)', () => {
     const p = project as Project;
     const report = await writeReport(p.recipe, {}, { rt: testRuntime(p.root) });
     const hostile = 'recipe.yml:3:1: unknown key "<img src=x onerror=alert(1)>"';
-    const page = await (browser as Browser).newPage({ viewport: { width: 1500, height: 900 } });
+    const page = await browser.page({ width: 1500, height: 900 });
     const problems: string[] = [];
     page.on('pageerror', (e) => problems.push(e.message));
     page.on('dialog', (d) => {

@@ -10,21 +10,18 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ARTIFACTS, launchChromium } from './chromium.js';
+import { ARTIFACTS, useBrowser } from './chromium.js';
 import { gridData, nodeOf, pageOf } from './page-data.js';
 
 const LONG = `${'a'.repeat(30)}-${'b'.repeat(30)}`;
 
-let browser: Browser | undefined;
+const browser = useBrowser();
 let dir = '';
 beforeAll(async () => {
-  browser = await launchChromium();
   dir = await mkdtemp(join(tmpdir(), 'kontext-report-tile-'));
 }, 120_000);
 afterAll(async () => {
-  await browser?.close();
   await rm(dir, { recursive: true, force: true });
 });
 
@@ -41,7 +38,7 @@ describe('a tile with a long pass id', () => {
       nodes: variants,
       counts: { ...base.counts, nodes: 4, 'not-run': 4 },
     };
-    const page = await (browser as Browser).newPage({ viewport: { width: 1200, height: 800 } });
+    const page = await browser.page({ width: 1200, height: 800 });
     await page.goto(await pageOf(data, dir));
     await page.screenshot({ path: join(ARTIFACTS, 'report-long-ids.png') });
     const labels = await page.evaluate(() =>

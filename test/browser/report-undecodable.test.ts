@@ -11,19 +11,14 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { writeReport } from '../../src/index.js';
 import { createProject, recipeYaml, runIn, testRuntime, type Project } from '../helpers/run-fixtures.js';
-import { ARTIFACTS, launchChromium } from './chromium.js';
+import { ARTIFACTS, useBrowser } from './chromium.js';
 
-let browser: Browser | undefined;
+const browser = useBrowser();
 let project: Project | undefined;
-beforeAll(async () => {
-  browser = await launchChromium();
-}, 120_000);
 afterAll(async () => {
-  await browser?.close();
   await project?.cleanup();
 });
 
@@ -39,7 +34,7 @@ describe('an output that cannot be decoded', () => {
     expect(sky?.noThumb).toMatch(/^the image cannot be decoded \(damaged, truncated or not an image: .+\)$/);
     expect(sky?.noThumb).not.toContain(p.root); // the page is sent around: no path of this machine
 
-    const page = await (browser as Browser).newPage({ viewport: { width: 1200, height: 800 } });
+    const page = await browser.page({ width: 1200, height: 800 });
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
     await page.goto(pathToFileURL(report.index).href);

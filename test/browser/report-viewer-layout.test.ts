@@ -11,23 +11,19 @@
  */
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { afterAll, describe, expect, it } from 'vitest';
 import { writeReport } from '../../src/index.js';
 import { createProject, recipeYaml, runIn, testRuntime, type Project } from '../helpers/run-fixtures.js';
-import { ARTIFACTS, launchChromium } from './chromium.js';
+import { ARTIFACTS, useBrowser } from './chromium.js';
 
 const LONG = Array.from({ length: 10 }, (_, i) => `Keep the face unchanged and add a small detail number ${i}.`).join(
   ' ',
 );
 
-let browser: Browser | undefined;
+const browser = useBrowser();
 let project: Project | undefined;
-beforeAll(async () => {
-  browser = await launchChromium();
-}, 120_000);
 afterAll(async () => {
-  await browser?.close();
   await project?.cleanup();
 });
 
@@ -88,7 +84,7 @@ describe('the viewer on small screens', () => {
       [800, 600],
       [320, 480],
     ] as const) {
-      const page = await (browser as Browser).newPage({ viewport: { width, height } });
+      const page = await browser.page({ width, height });
       const errors: string[] = [];
       page.on('pageerror', (e) => errors.push(e.message));
       await page.goto(pathToFileURL(report.index).href);

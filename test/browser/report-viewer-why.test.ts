@@ -9,23 +9,21 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ARTIFACTS, launchChromium } from './chromium.js';
+import { ARTIFACTS, useBrowser } from './chromium.js';
 import { gridData, nodeOf, pageOf } from './page-data.js';
 
 const MESSAGE =
   'the provider answered 422: input image rejected by the content filter; ' +
   'the request was not billed (request id 7f3c0a2e-9b1d-4c55-8e0f-123456789abc)';
 
-let browser: Browser | undefined;
+const browser = useBrowser();
 let dir = '';
 beforeAll(async () => {
-  browser = await launchChromium();
   dir = await mkdtemp(join(tmpdir(), 'kontext-report-why-'));
 }, 120_000);
 afterAll(async () => {
-  await browser?.close();
   await rm(dir, { recursive: true, force: true });
 });
 
@@ -48,7 +46,7 @@ describe('the viewer of a node without a result', () => {
       nodes: [nodeOf('sky', 0, 0, failed), nodeOf('scarf', 1, 0, { why: 'prompt-changed', from: 'sky' })],
       counts: { ...base.counts, nodes: 2, 'not-run': 1, failed: 1 },
     };
-    const page = await (browser as Browser).newPage({ viewport: { width: 1024, height: 640 } });
+    const page = await browser.page({ width: 1024, height: 640 });
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
     await page.goto(await pageOf(data, dir));

@@ -5,24 +5,22 @@
  * its session; the page sees it is not the one it was built by and reloads, and a pick works.
  * While no server answers, the page first says "reconnecting…", then that the watch has stopped.
  */
-import type { Browser } from 'playwright-core';
 import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type EmulatorHandle } from '../../src/index.js';
 import { cliEnv, ensureBuilt, spawnCli, type CliChild } from '../helpers/cli-spawn.js';
 import { createProject, until, type Project } from '../helpers/run-fixtures.js';
 import { watchRecipe } from '../integration/watch/harness.js';
-import { ARTIFACTS, launchChromium } from './chromium.js';
+import { ARTIFACTS, useBrowser } from './chromium.js';
 
-let browser: Browser | undefined;
+const browser = useBrowser();
 let emulator: EmulatorHandle | undefined;
 let project: Project | undefined;
 const children: CliChild[] = [];
 beforeAll(async () => {
   await ensureBuilt();
-  browser = await launchChromium();
 }, 180_000);
 afterEach(async () => {
   for (const c of children.splice(0))
@@ -30,9 +28,6 @@ afterEach(async () => {
   await emulator?.close();
   await project?.cleanup();
   emulator = project = undefined;
-});
-afterAll(async () => {
-  await browser?.close();
 });
 
 function freePort(): Promise<number> {
@@ -67,7 +62,7 @@ describe('a page left open across a restart of run --watch --serve', () => {
     };
     const first = watch();
     await until(() => /done 3 · cached 0/.test(first.output()), 20_000, 'the first run', first.output);
-    const page = await (browser as Browser).newPage({ viewport: { width: 1200, height: 700 } });
+    const page = await browser.page({ width: 1200, height: 700 });
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
     await page.goto(`http://127.0.0.1:${port}/report/`);

@@ -11,64 +11,33 @@
  * - a recipe saved invalid: the pick buttons are disabled, and a pick sent anyway is answered with
  *   the recipe's problems at their file:line:col, not "changed on disk … pick again" for ever.
  */
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { createHash } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startEmulator, type EmulatorHandle } from '../../src/index.js';
-import { cliEnv, ensureBuilt, spawnCli, type CliChild } from '../helpers/cli-spawn.js';
-import { acceptedByPrompt, createProject, until, type Project } from '../helpers/run-fixtures.js';
+import { describe, expect, it } from 'vitest';
+import type { EmulatorHandle } from '../../src/index.js';
+import { acceptedByPrompt, until } from '../helpers/run-fixtures.js';
 import { watchRecipe } from '../integration/watch/harness.js';
-import { ARTIFACTS, launchChromium } from './chromium.js';
+import { ARTIFACTS, useBrowser } from './chromium.js';
+import { type Served, useWatchServe } from './watch-serve.js';
 
 const A = 'Keep the face unchanged. Make the sky orange.';
 const B = 'Keep the face unchanged. Add a red scarf.';
 const B2 = 'Keep the face unchanged. Add a blue scarf.';
 
-let browser: Browser | undefined;
-let emulator: EmulatorHandle | undefined;
-let project: Project | undefined;
-let child: CliChild | undefined;
-beforeAll(async () => {
-  await ensureBuilt();
-  browser = await launchChromium();
-}, 180_000);
-afterEach(async () => {
-  if (child && child.child.exitCode === null && child.child.signalCode === null) child.child.kill('SIGKILL');
-  await emulator?.close();
-  await project?.cleanup();
-  child = emulator = project = undefined;
-});
-afterAll(async () => {
-  await browser?.close();
-});
+const browser = useBrowser();
+const serveWatch = useWatchServe(50);
 
 /** A watch session with the page served; resolves once the first run is done, with the page open on it. */
 async function serve(
   yaml: string,
   firstRun: RegExp,
   flags: readonly string[] = [],
-): Promise<{ p: Project; em: EmulatorHandle; c: CliChild; url: string; page: Page; pageErrors: string[] }> {
-  const em = (emulator = await startEmulator({ queueMs: 10, runMs: 50 }));
-  const p = (project = await createProject(yaml));
-  const env = cliEnv(p.root, {
-    RUNCOMFY_MODEL_API_BASE: em.baseUrl,
-    KONTEXT_ALLOW_HOSTS: '127.0.0.1',
-    RUNCOMFY_TOKEN: 'test-token',
-  });
-  const args = ['run', '--watch', '--serve', '--port', '0', ...flags, p.recipe];
-  const c = (child = spawnCli(args, { cwd: p.root, env }));
-  await until(
-    () => firstRun.test(c.output()),
-    20_000,
-    'the first run',
-    () => c.output(),
-  );
-  const url = /review sheet for .*: (http:\/\/127\.0\.0\.1:\d+\/report\/)/.exec(c.output())?.[1];
-  if (url === undefined) throw new Error(`no URL printed: ${c.output()}`);
-  const page = await (browser as Browser).newPage({ viewport: { width: 1300, height: 700 } });
+): Promise<Served & { page: Page; pageErrors: string[] }> {
+  const { p, em, c, url } = await serveWatch(yaml, firstRun, { flags });
+  const page = await browser.page({ width: 1300, height: 700 });
   const pageErrors: string[] = [];
   page.on('pageerror', (e) => pageErrors.push(e.message));
   await page.goto(url);

@@ -8,16 +8,14 @@
  * reload); only those two are submitted again. Ctrl-C still exits 130. The pick button writes
  * `pick:` into the recipe and the pass after it runs for that variant only (requests counted).
  */
-import type { Browser } from 'playwright-core';
 import { join } from 'node:path';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startEmulator, type EmulatorHandle } from '../../src/index.js';
+import { describe, expect, it } from 'vitest';
 import { acquireFileMutex } from '../../src/store/file-mutex.js';
-import { cliEnv, ensureBuilt, spawnCli, type CliChild } from '../helpers/cli-spawn.js';
-import { acceptedByPrompt, createProject, until, type Project } from '../helpers/run-fixtures.js';
+import { acceptedByPrompt, until, type Project } from '../helpers/run-fixtures.js';
 import { watchRecipe } from '../integration/watch/harness.js';
-import { ARTIFACTS, launchChromium } from './chromium.js';
+import { ARTIFACTS, useBrowser } from './chromium.js';
+import { type Served, useWatchServe } from './watch-serve.js';
 
 const A = 'Keep the face unchanged. Make the sky orange.';
 const B = 'Keep the face unchanged. Add a red scarf.';
@@ -30,56 +28,18 @@ const chain = (b: string): string =>
     ['c', C],
   ]);
 
-let browser: Browser | undefined;
-let emulator: EmulatorHandle | undefined;
-let project: Project | undefined;
-let child: CliChild | undefined;
-beforeAll(async () => {
-  await ensureBuilt();
-  browser = await launchChromium();
-}, 180_000);
-afterEach(async () => {
-  if (child && child.child.exitCode === null && child.child.signalCode === null) child.child.kill('SIGKILL');
-  await emulator?.close();
-  await project?.cleanup();
-  child = emulator = project = undefined;
-});
-afterAll(async () => {
-  await browser?.close();
-});
-
+const browser = useBrowser();
+const serveWatch = useWatchServe(700);
 /** A watch session with the page served, against a fresh emulator; resolves once the first run is done. */
-async function serve(
-  yaml: string,
-  firstRun: RegExp,
-  before?: (p: Project) => Promise<void>,
-): Promise<{ p: Project; em: EmulatorHandle; c: CliChild; url: string }> {
-  const em = (emulator = await startEmulator({ queueMs: 10, runMs: 700 }));
-  const p = (project = await createProject(yaml));
-  await before?.(p);
-  const env = cliEnv(p.root, {
-    RUNCOMFY_MODEL_API_BASE: em.baseUrl,
-    KONTEXT_ALLOW_HOSTS: '127.0.0.1',
-    RUNCOMFY_TOKEN: 'test-token',
-  });
-  const c = (child = spawnCli(['run', '--watch', '--serve', '--port', '0', p.recipe], { cwd: p.root, env }));
-  await until(
-    () => firstRun.test(c.output()),
-    20_000,
-    'the first run',
-    () => c.output(),
-  );
-  const url = /review sheet for .*: (http:\/\/127\.0\.0\.1:\d+\/report\/)/.exec(c.output())?.[1];
-  if (url === undefined) throw new Error(`no URL printed: ${c.output()}`);
-  return { p, em, c, url };
-}
+const serve = (yaml: string, firstRun: RegExp, before?: (p: Project) => Promise<void>): Promise<Served> =>
+  serveWatch(yaml, firstRun, before ? { before } : {});
 
 describe('run --watch --serve in Chromium', () => {
   it('an edited prompt: its cells and those downstream run, then show new images, with no reload', async () => {
     const { p, em, c, url } = await serve(chain(B), /done 3 · cached 0/);
     const detail = (): string => `output: ${c.output()}`;
 
-    const page = await (browser as Browser).newPage({ viewport: { width: 1300, height: 700 } });
+    const page = await browser.page({ width: 1300, height: 700 });
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
     await page.goto(url);
@@ -145,7 +105,7 @@ describe('run --watch --serve in Chromium', () => {
     ]);
     const { p, em, c } = await serve(yaml, /done 4 · cached 0/);
     const url = /review sheet for .*: (http:\/\/127\.0\.0\.1:\d+\/report\/)/.exec(c.output())?.[1] ?? '';
-    const page = await (browser as Browser).newPage({ viewport: { width: 1300, height: 700 } });
+    const page = await browser.page({ width: 1300, height: 700 });
     await page.goto(url);
     await page.waitForSelector('.tile[data-id="shade#1"].up-to-date');
     expect(await page.locator('.tile[data-id="bag#1"] .picked-mark').count()).toBe(1);
@@ -181,7 +141,7 @@ describe('run --watch --serve in Chromium', () => {
       ['shade', SHADE],
     ]);
     const { p, c, url } = await serve(yaml, /done 4 · cached 0/);
-    const page = await (browser as Browser).newPage({ viewport: { width: 1300, height: 700 } });
+    const page = await browser.page({ width: 1300, height: 700 });
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
     // The page hears no update until it makes its pick: it stays as it was first built.
@@ -234,7 +194,7 @@ describe('run --watch --serve in Chromium', () => {
       await mkdir(join(p.outDir, 'report'), { recursive: true });
       held = await acquireFileMutex(join(p.outDir, 'report', '.index.html'), { pid: process.pid });
     });
-    const page = await (browser as Browser).newPage({ viewport: { width: 1300, height: 700 } });
+    const page = await browser.page({ width: 1300, height: 700 });
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
     try {
