@@ -37,7 +37,19 @@ export function printDryRun(
         price_unknown: report.priceUnknown ?? null,
         // A run that would stop: its cost_usd is what it would not pay (review-z 6).
         stops,
-        nodes: report.rows,
+        // snake_case, as every other --json field (the library's DryRunRow is camelCase TypeScript).
+        nodes: report.rows.map((r) => ({
+          node: r.node,
+          status: r.status,
+          reason: r.reason,
+          seed: r.seed,
+          seed_source: r.seedSource,
+          input: r.input,
+          paid: r.paid,
+          stopped_by: r.stoppedBy,
+          stop_code: r.stopCode,
+          waits: r.waits,
+        })),
       })}\n`,
     );
     return;

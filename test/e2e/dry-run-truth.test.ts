@@ -63,8 +63,8 @@ interface DryRun {
     status: string;
     reason: string | null;
     paid: boolean;
-    stoppedBy: string | null;
-    stopCode: string | null;
+    stopped_by: string | null;
+    stop_code: string | null;
     waits: boolean;
   }[];
 }
@@ -122,8 +122,22 @@ describe('--dry-run and the run it describes', () => {
       billable: number;
       cached: number;
       cost_usd: number;
+      nodes: Record<string, unknown>[];
     };
     expect(report).toMatchObject({ billable: 8, cached: 0 });
+    // snake_case like every other --json field (walk-u 6: the rows were the library's camelCase).
+    expect(Object.keys(report.nodes[0] ?? {})).toEqual([
+      'node',
+      'status',
+      'reason',
+      'seed',
+      'seed_source',
+      'input',
+      'paid',
+      'stopped_by',
+      'stop_code',
+      'waits',
+    ]);
     const perRequest = report.cost_usd / report.billable;
 
     // Between the price of 8 requests and of 12 nodes: the run fits.
@@ -186,11 +200,11 @@ describe('--dry-run and the run it describes', () => {
     const dry = dryRunOf(dryRun.stdout);
     expect(dry.nodes.find((n) => n.node === 'backdrop@pet-chelsea')).toMatchObject({
       paid: false,
-      stoppedBy: 'backdrop@pet-chelsea',
+      stopped_by: 'backdrop@pet-chelsea',
     });
     expect(dry.nodes.find((n) => n.node === 'shadow@pet-chelsea')).toMatchObject({
       paid: false,
-      stoppedBy: 'backdrop@pet-chelsea',
+      stopped_by: 'backdrop@pet-chelsea',
     });
     // Four photos, one refused with its shadow: three backdrops and three shadows.
     expect(dry.billable).toBe(6);
@@ -252,8 +266,8 @@ describe('--dry-run and status predict what stops a node before it is paid for, 
     expect(dryRun.code, dryRun.stderr).toBe(65);
     expect(dryRun.stderr).toContain('is not a file kontext wrote');
     const dry = dryRunOf(dryRun.stdout);
-    expect(row(dry, BACKDROP)).toMatchObject({ paid: false, stoppedBy: BACKDROP, stopCode: 'E_OUTPUT_CHANGED' });
-    expect(row(dry, SHADOW)).toMatchObject({ paid: false, stoppedBy: BACKDROP });
+    expect(row(dry, BACKDROP)).toMatchObject({ paid: false, stopped_by: BACKDROP, stop_code: 'E_OUTPUT_CHANGED' });
+    expect(row(dry, SHADOW)).toMatchObject({ paid: false, stopped_by: BACKDROP });
     expect(dry.billable).toBe(6);
     expect(status.billable).toBe(dry.billable);
     const frozen = await kontext(['--frozen'], p);
@@ -281,10 +295,10 @@ describe('--dry-run and status predict what stops a node before it is paid for, 
     expect(row(dry, BACKDROP)).toMatchObject({
       reason: 'reattach',
       paid: false,
-      stoppedBy: BACKDROP,
-      stopCode: 'E_SUBMIT_UNCERTAIN',
+      stopped_by: BACKDROP,
+      stop_code: 'E_SUBMIT_UNCERTAIN',
     });
-    expect(row(dry, SHADOW)).toMatchObject({ paid: false, stoppedBy: BACKDROP });
+    expect(row(dry, SHADOW)).toMatchObject({ paid: false, stopped_by: BACKDROP });
     expect(dry.billable).toBe(6);
     expect(status.billable).toBe(dry.billable);
     const text = await kontext(['--dry-run'], p);
@@ -341,7 +355,7 @@ describe('--dry-run and status predict what stops a node before it is paid for, 
       const dryRun = await kontext(['--dry-run', '--json'], p);
       expect(dryRun.code, dryRun.stderr).toBe(0);
       const dry = dryRunOf(dryRun.stdout);
-      expect(row(dry, BACKDROP)).toMatchObject({ reason: 'reattach', paid: false, stoppedBy: null, waits: true });
+      expect(row(dry, BACKDROP)).toMatchObject({ reason: 'reattach', paid: false, stopped_by: null, waits: true });
       expect(dry.billable).toBe(7); // its shadow still runs, on the owner's result
       expect(status.billable).toBe(dry.billable);
     } finally {

@@ -69,7 +69,7 @@ describe('report on a clone whose results are in the remote cache only', () => {
     const [putsBefore, paidBefore] = [puts(), submits()];
 
     const peeked = await report(b);
-    expect(peeked.counts).toMatchObject({ nodes: NODES, remote: NODES, 'not-run': 0, cached: 0 });
+    expect(peeked.counts).toMatchObject({ nodes: NODES, remote: NODES, not_run: 0, cached: 0 });
     expect(peeked.fetched).toBe(0);
     expect([...(await pageStates(peeked.index)).values()]).toEqual(Array(NODES).fill('remote'));
     const text = await kontext(b, ['report', 'recipe.yml']);
@@ -78,7 +78,7 @@ describe('report on a clone whose results are in the remote cache only', () => {
     expect(await countFiles(join(b.root, '.cache', 'blobs'))).toBe(0);
     expect(await countFiles(join(b.root, '.cache', 'records'))).toBe(0);
     // --no-remote: local state only, as before.
-    expect((await report(b, ['--no-remote'])).counts).toMatchObject({ remote: 0, 'not-run': NODES });
+    expect((await report(b, ['--no-remote'])).counts).toMatchObject({ remote: 0, not_run: NODES });
     const both = await kontext(b, ['report', 'recipe.yml', '--fetch-remote', '--no-remote']);
     expect([both.code, both.stderr]).toEqual([64, expect.stringContaining('cannot be used with')]);
 
@@ -103,13 +103,13 @@ describe('report on a clone whose results are in the remote cache only', () => {
     expect(warnings[0]).toContain('does not match its record');
     const fetched = JSON.parse(r.stdout) as ReportJson;
     expect(fetched.fetched).toBe(NODES - 1);
-    expect(fetched.counts).toMatchObject({ cached: NODES - 1, remote: 0, 'not-run': 1 });
+    expect(fetched.counts).toMatchObject({ cached: NODES - 1, remote: 0, not_run: 1 });
     const states = await pageStates(fetched.index);
     expect(states.get('glow@pet-chelsea')).toBe('not-run');
     expect([...states.values()].filter((s) => s === 'cached+thumb')).toHaveLength(NODES - 1);
     expect(await countFiles(join(fetched.index, '..', 'thumbs'))).toBeGreaterThanOrEqual(NODES - 1);
     // Kept locally: the next report needs no remote.
-    expect((await report(b, ['--no-remote'])).counts).toMatchObject({ cached: NODES - 1, 'not-run': 1 });
+    expect((await report(b, ['--no-remote'])).counts).toMatchObject({ cached: NODES - 1, not_run: 1 });
     // No provider request, no upload, from any of these reports.
     expect([puts(), submits()]).toEqual([putsTampered, paidBefore]);
   }, 180_000);
@@ -127,7 +127,7 @@ describe('report on a clone whose results are in the remote cache only', () => {
       expect(warnings[0]).toContain('is not usable');
       expect(r.stderr).not.toContain(TEST_AWS_ENV.AWS_SECRET_ACCESS_KEY);
       const json = JSON.parse(r.stdout) as ReportJson;
-      expect(json.counts).toMatchObject({ nodes: NODES, 'not-run': NODES, remote: 0 });
+      expect(json.counts).toMatchObject({ nodes: NODES, not_run: NODES, remote: 0 });
       await readFile(json.index, 'utf8');
     }
     expect(Date.now() - started).toBeLessThan(60_000);

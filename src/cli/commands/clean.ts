@@ -28,7 +28,7 @@ export async function cleanCommand(path: string, opts: Record<string, unknown>, 
   );
   const out = ctx.rt.stdout;
   if (opts['json'] === true) {
-    out.write(`${jsonText(toJson(report), 2)}\n`);
+    out.write(`${jsonText(toJson(report))}\n`);
     return 0;
   }
   const verb = report.dryRun ? 'would remove' : 'removed';

@@ -14,7 +14,7 @@ export async function gcCommand(opts: Record<string, unknown>, ctx: CliContext):
     { rt: ctx.rt },
   );
   if (opts['json'] === true) {
-    ctx.rt.stdout.write(`${jsonText(toJson(report), 2)}\n`);
+    ctx.rt.stdout.write(`${jsonText(toJson(report))}\n`);
     return 0;
   }
   for (const line of describe(report, ctx.rt.cwd)) ctx.rt.stdout.write(`${line}\n`);

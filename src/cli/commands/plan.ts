@@ -16,7 +16,7 @@ export async function planCommand(path: string, opts: Record<string, unknown>, c
   const plan = buildPlan(recipe);
   switch (format) {
     case 'json':
-      ctx.rt.stdout.write(`${jsonText(planToJson(plan), 2)}\n`);
+      ctx.rt.stdout.write(`${jsonText(planToJson(plan))}\n`);
       break;
     case 'mermaid':
       ctx.rt.stdout.write(renderPlanMermaid(plan));

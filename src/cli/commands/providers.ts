@@ -7,7 +7,7 @@ export async function providersCommand(opts: Record<string, unknown>, ctx: CliCo
   const providers = await listProviders(ctx.rt);
   const out =
     opts['json'] === true
-      ? `${jsonText({ providers: providers.map(toJson) }, 2)}\n`
+      ? `${jsonText({ providers: providers.map(toJson) })}\n`
       : `${providers.flatMap(describe).join('\n')}\n`;
   ctx.rt.stdout.write(out);
   return 0;

@@ -58,7 +58,8 @@ function toJson(r: WrittenReport): Record<string, unknown> {
     type: 'report',
     index: r.index,
     url: pathToFileURL(r.index).href,
-    counts: r.data.counts,
+    // snake_case as status --json says them (`up_to_date`, `not_run`); the page's own data keeps its tile states.
+    counts: Object.fromEntries(Object.entries(r.data.counts).map(([k, v]) => [k.replaceAll('-', '_'), v])),
     cost_usd: r.data.costUsd,
     cost_unpriced: r.data.costUnpriced ?? 0,
     warnings: r.data.warnings,

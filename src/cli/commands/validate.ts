@@ -29,7 +29,7 @@ export async function validateCommand(
   for (const path of recipes) results.push(await validateOne(path, opts, ctx));
   const exit = results.reduce<ExitCode>((acc, r) => worstExitCode(acc, exitFor(r)), ExitCode.OK);
   if (opts['json'] === true) {
-    ctx.rt.stdout.write(`${jsonText({ ok: exit === ExitCode.OK, results: results.map(toJson) }, 2)}\n`);
+    ctx.rt.stdout.write(`${jsonText({ ok: exit === ExitCode.OK, results: results.map(toJson) })}\n`);
     return exit;
   }
   for (const r of results) {

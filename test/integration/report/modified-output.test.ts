@@ -72,7 +72,7 @@ describe('an output modified by hand in the report and status', () => {
 
     // The CLI's figures say the same: report --json, status --json and its text.
     const json = await cli(['report', '--json', project.recipe]);
-    expect(json['counts']).toMatchObject({ modified: 1, drift: 1 });
+    expect(json['counts']).toMatchObject({ modified: 1, drift: 1, up_to_date: 1 }); // snake_case, as status's
     const status = await cli(['status', '--json', project.recipe]);
     expect(status['counts']).toMatchObject({ modified: 1, drift: 1 });
     const nodes = status['nodes'] as { node: string; state: string; drift: unknown }[];
