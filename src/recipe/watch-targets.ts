@@ -11,7 +11,7 @@
 import { basename, dirname, extname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { makeDraft } from './draft.js';
 import { classifySource } from './sources/classify.js';
-import { expandBraces, segmentMatches, splitPattern, type Segment } from './sources/glob-pattern.js';
+import { expandBraces, matchSegments, splitPattern, type Segment } from './sources/glob-pattern.js';
 import { nfc } from './sources/unicode-form.js';
 import type { Recipe } from './types.js';
 import { sourceFiles } from './source-files.js';
@@ -191,20 +191,6 @@ function matchesGlob(globs: readonly GlobTarget[], path: string, kind: 'file' | 
     if (kind !== 'file' && g.recursive && !parts.some((p) => p.startsWith('.'))) return true;
     return kind !== 'dir' && matchSegments(g.rest, parts);
   });
-}
-
-/**
- * Full match of path segments against compiled glob segments (`**` spans zero or more, never
- * hidden ones); names in either Unicode form, as the glob expander matches them.
- */
-export function matchSegments(segs: readonly Segment[], parts: readonly string[]): boolean {
-  const [seg, ...more] = segs;
-  const [part, ...rest] = parts;
-  if (seg === undefined) return part === undefined;
-  if (seg.kind === 'globstar')
-    return matchSegments(more, parts) || (part !== undefined && !part.startsWith('.') && matchSegments(segs, rest));
-  if (part === undefined) return false;
-  return segmentMatches(seg, part) && matchSegments(more, rest);
 }
 
 /** `excluded` composed (NFC); `path` as reported: a `save:` pattern (as written) is tried on it in each form. */

@@ -49,7 +49,7 @@ export async function expandGlob(
     const written = absolute ? path.resolve('/', ...base) : path.resolve(cwd, ...base);
     // Its folders on disk in another Unicode form than written (macOS NFD vs NFC: unicode-form.ts).
     const root = (await inOtherUnicodeForm(written)) ?? written;
-    await walk(root, rest, 0, { list, found, viaGlobstar: false, exclude, stop });
+    await walk(root, rest, 0, { list, found, viaGlobstar: false, exclude, stop, visited: new Set() });
     if (stop.stopped || found.size > stop.max) throw new GlobTooLargeError(`matches more than ${MAX_GLOB_FILES} files`);
   }
   return sortPaths([...found].filter((f) => !excludeFile(f)));
@@ -78,11 +78,19 @@ interface WalkState {
   readonly exclude: ReadonlySet<string>;
   /** Set once `found` holds more than `max` files: every walk still running returns. */
   readonly stop: { readonly max: number; stopped: boolean };
+  /**
+   * A folder walked from segment `i` (and whether by `**`) is walked once: `**\/*\/**\/*` reached
+   * each folder by every way of spreading its path over the stars (walk-t: exponential).
+   */
+  readonly visited: Set<string>;
 }
 
 async function walk(dir: string, segs: readonly Segment[], i: number, st: WalkState): Promise<void> {
   if (st.found.size > st.stop.max) st.stop.stopped = true;
   if (st.stop.stopped) return;
+  const key = `${i}:${st.viaGlobstar ? 'g' : ''}:${dir}`;
+  if (st.visited.has(key)) return;
+  st.visited.add(key);
   const seg = segs[i];
   if (seg === undefined) {
     // The pattern had no magic at all (possible after brace expansion): a plain path.

@@ -4,7 +4,7 @@
  * file patterns: each placeholder matches any part of one path segment.
  */
 import path from 'node:path';
-import { expandBraces, splitPattern, type Segment } from './glob-pattern.js';
+import { expandBraces, matchSegments, splitPattern } from './glob-pattern.js';
 
 const PLACEHOLDER = /\{(?:source|pass|variant|ext)\}/;
 
@@ -28,21 +28,8 @@ export function globMatchesPath(pattern: string, dir: string, file: string): boo
     const root = absolute ? path.resolve('/', ...base) : path.resolve(dir, ...base);
     const rel = path.relative(root, file);
     if (rel === '' || rel.startsWith('..') || path.isAbsolute(rel)) return false;
-    return matchSegments(rest, 0, rel.split(path.sep), 0);
+    return matchSegments(rest, rel.split(path.sep));
   });
-}
-
-function matchSegments(segs: readonly Segment[], i: number, parts: readonly string[], j: number): boolean {
-  const seg = segs[i];
-  if (seg === undefined) return j === parts.length;
-  const part = parts[j];
-  if (seg.kind === 'globstar') {
-    if (matchSegments(segs, i + 1, parts, j)) return true;
-    return part !== undefined && !part.startsWith('.') && matchSegments(segs, i, parts, j + 1);
-  }
-  if (part === undefined) return false;
-  const ok = seg.kind === 'literal' ? seg.name === part : seg.re.test(part);
-  return ok && matchSegments(segs, i + 1, parts, j + 1);
 }
 
 /** A concrete file a `save:` template would write (placeholders filled with sample values). */

@@ -63,3 +63,33 @@ describe('expandGlob', () => {
     expect(files).toEqual([path.join(root, 'a/x.jpg')]);
   });
 });
+
+describe('expandGlob against a hostile pattern (walk-t: a stranger recipe froze validate)', () => {
+  let deep = '';
+  beforeAll(async () => {
+    deep = await mkdtemp(path.join(os.tmpdir(), 'kontext-glob-deep-'));
+    // 40 levels, 3 images a level; and 50 files with long names of one letter.
+    let dir = deep;
+    for (let level = 0; level < 40; level++) {
+      dir = path.join(dir, `l${level}`);
+      await mkdir(dir, { recursive: true });
+      for (const k of [1, 2, 3]) await writeFile(path.join(dir, `p${k}.png`), 'x');
+    }
+    await mkdir(path.join(deep, 'long'));
+    for (let i = 0; i < 50; i++) await writeFile(path.join(deep, 'long', `${'a'.repeat(200)}${i}.png`), 'x');
+  });
+  afterAll(() => rm(deep, { recursive: true, force: true }));
+
+  it('many ** and * in a row walk each folder once: every image, at once', async () => {
+    const files = await expandGlob(`${'**/'.repeat(20)}*.png`, path.join(deep, 'l0'));
+    expect(files).toHaveLength(120);
+    // Each folder 20 or more below l0 is reached by C(n, 20) spreads of its path over the stars.
+    const mixed = await expandGlob(`l0/${'**/*/'.repeat(20)}*.png`, deep);
+    expect(mixed).toHaveLength(3 * 20); // l20 to l39
+  });
+
+  it('many stars in one name against long names: matched at once', async () => {
+    expect(await expandGlob('long/*a*a*a*a*a*a*b.png', deep)).toEqual([]);
+    expect(await expandGlob('long/*a*a*a*a*a*a*49.png', deep)).toHaveLength(1);
+  });
+});

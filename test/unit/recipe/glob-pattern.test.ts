@@ -4,6 +4,7 @@ import {
   compileSegment,
   expandBraces,
   isGlob,
+  matchSegments,
   splitPattern,
 } from '../../../src/recipe/sources/glob-pattern.js';
 
@@ -11,7 +12,7 @@ function matches(seg: string, name: string): boolean {
   const c = compileSegment(seg);
   if (c.kind === 'literal') return c.name === name;
   if (c.kind === 'globstar') return true;
-  return c.re.test(name);
+  return c.test(name);
 }
 
 describe('isGlob', () => {
@@ -59,7 +60,34 @@ describe('compileSegment', () => {
     ['[unclosed*', '[unclosed-x', true],
     ['\\*.jpg', '*.jpg', true],
     ['\\*.jpg', 'a.jpg', false],
+    ['*a*a*b.png', 'xaxayb.png', true],
+    ['*a*a*b.png', 'aab.pn', false],
+    ['a**b', 'axyb', true], // `**` inside a name is one `*`
+    ['[a-c]?[!x-z]', 'b1w', true],
+    ['[a-c]?[!x-z]', 'b1y', false],
+    ['[]a]', ']', true],
+    ['🎨-*.png', '🎨-1.png', true], // code points, not code units
+    ['?.png', '🎨.png', true],
   ])('%s ~ %s = %s', (seg, name, expected) => expect(matches(seg, name)).toBe(expected));
+
+  it('matches many stars against a long name at once (walk-t: a RegExp backtracked for minutes)', () => {
+    const name = `${'a'.repeat(200)}7.png`;
+    for (const stars of [3, 5, 26, 60]) {
+      const seg = `${'*a'.repeat(stars)}*b.png`;
+      expect(matches(seg, name)).toBe(false);
+      expect(matches(seg.replace('b.png', '7.png'), name)).toBe(true);
+    }
+  });
+});
+
+describe('matchSegments', () => {
+  it('many ** and * over a deep path: decided at once, as a few would be (walk-t)', () => {
+    const parts = [...Array.from({ length: 30 }, (_, i) => `d${i}`), 'x.png'];
+    const { rest } = splitPattern(`${'**/*/'.repeat(20)}*.png`);
+    expect(matchSegments(rest, parts)).toBe(true);
+    expect(matchSegments(splitPattern(`${'**/*/'.repeat(40)}*.png`).rest, parts)).toBe(false); // 40 folders at least
+    expect(matchSegments(splitPattern('**/**/**/d29/*.png').rest, parts)).toBe(true);
+  });
 });
 
 describe('splitPattern', () => {
@@ -68,6 +96,11 @@ describe('splitPattern', () => {
     expect(s.base).toEqual(['assets', 'products']);
     expect(s.rest.map((r) => r.kind)).toEqual(['globstar', 'pattern']);
     expect(s.absolute).toBe(false);
+  });
+
+  it('makes consecutive ** one, and refuses more path segments than a path can have', () => {
+    expect(splitPattern('a/**/**/./**/*.png').rest.map((r) => r.kind)).toEqual(['globstar', 'pattern']);
+    expect(() => splitPattern('x/'.repeat(2000))).toThrow(GlobPatternError);
   });
 
   it('treats a trailing ** as every file below', () => {

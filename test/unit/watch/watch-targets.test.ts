@@ -5,9 +5,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Recipe, Source } from '../../../src/recipe/types.js';
+import { matchSegments } from '../../../src/recipe/sources/glob-pattern.js';
 import {
   draftWatchTargets,
-  matchSegments,
   mergeTargets,
   recipeOnlyTargets,
   watchFilter,
