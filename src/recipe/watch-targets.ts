@@ -13,6 +13,7 @@ import { makeDraft } from './draft.js';
 import { classifySource } from './sources/classify.js';
 import { expandBraces, matchSegments, splitPattern, type Segment } from './sources/glob-pattern.js';
 import { nfc } from './sources/unicode-form.js';
+import { matchesTemplate, starTemplate, type TemplateToken } from '../util/path-template.js';
 import type { Recipe } from './types.js';
 import { sourceFiles } from './source-files.js';
 import { parseRecipeYaml } from './yaml/parse.js';
@@ -32,7 +33,7 @@ export interface WatchTargets {
   /** Folders (and their contents) and path prefixes runs write to. */
   readonly excluded: readonly string[];
   /** `save:` templates as patterns (placeholders match any name). */
-  readonly savePatterns: readonly RegExp[];
+  readonly savePatterns: readonly (readonly TemplateToken[])[];
   /**
    * The local source files the latest load found (none when it failed): a file in a folder
    * that just appeared (or was made again) is a change unless it is one of these.
@@ -194,12 +195,16 @@ function matchesGlob(globs: readonly GlobTarget[], path: string, kind: 'file' | 
 }
 
 /** `excluded` composed (NFC); `path` as reported: a `save:` pattern (as written) is tried on it in each form. */
-function isExcluded(excluded: readonly string[], savePatterns: readonly RegExp[], path: string): boolean {
+function isExcluded(
+  excluded: readonly string[],
+  savePatterns: readonly (readonly TemplateToken[])[],
+  path: string,
+): boolean {
   if (path.split(sep).includes('.kontext')) return true;
   const composed = nfc(path);
   if (excluded.some((e) => composed === e || composed.startsWith(e + sep) || composed.startsWith(`${e}.`))) return true;
   const forms = composed === path && /^[\x00-\x7f]*$/.test(path) ? [path] : [path, composed, path.normalize('NFD')];
-  return savePatterns.some((re) => forms.some((p) => re.test(p)));
+  return savePatterns.some((tokens) => forms.some((p) => matchesTemplate(tokens, p)));
 }
 
 /** Whether `path` is `dir` or inside it. */
@@ -207,8 +212,7 @@ export function isInside(path: string, dir: string): boolean {
   return path.startsWith(dir.endsWith(sep) ? dir : dir + sep);
 }
 
-/** `out/{source}-{pass}.{ext}` → a pattern where each placeholder matches one name's worth. */
-function templatePattern(template: string): RegExp {
-  const parts = template.split(/\{(?:source|pass|variant|ext)\}/);
-  return new RegExp(`^${parts.map((p) => p.replace(/[\\^$.*+?()[\]{}|/]/g, '\\$&')).join('[^/]*')}$`, 'u');
+/** `out/{source}-{pass}.{ext}` → a matcher where each placeholder matches one name's worth. */
+function templatePattern(template: string): TemplateToken[] {
+  return starTemplate(template, /\{(?:source|pass|variant|ext)\}/);
 }

@@ -226,3 +226,38 @@ describe('invisible characters in any field', () => {
     expect(ok.code, ok.stderr).toBe(0);
   });
 });
+
+describe('a recipe whose patterns would make a matcher backtrack (walk-t)', () => {
+  const manyDashes = `${'a-'.repeat(40)}x.jpg`;
+  it('a save: template of twelve placeholders against a source of 40 dashes: validated at once', async () => {
+    const placeholders = Array(4).fill('{source}-{pass}-{variant}').join('-');
+    const root = await project(`version: 1
+provider: emulator
+sources:
+  s: assets/*.jpg
+passes:
+  - id: p
+    prompt: Keep the face unchanged. Add a red hat.
+    save: "x/${placeholders}.png"
+`);
+    await rename(join(root, 'assets', 'portrait-astronaut.jpg'), join(root, 'assets', manyDashes));
+    const r = await cli(['validate', 'recipe.yml'], { cwd: root, env: {} });
+    expect(r.code, r.stderr).toBe(65); // the name is too long: said at once, not after minutes
+    expect(r.stderr).toMatch(/^recipe\.yml:8:11: passes\[0\]\.save: save path has a file name of \d+ bytes/m);
+  });
+
+  it('a glob of many stars in one name and many ** : validated at once', async () => {
+    const root = await project(`version: 1
+provider: emulator
+sources:
+  s: "assets/${'**/'.repeat(30)}${'*a'.repeat(30)}*7.png"
+passes:
+  - id: p
+    prompt: Keep the face unchanged. Add a red hat.
+`);
+    await rename(join(root, 'assets', 'portrait-astronaut.jpg'), join(root, 'assets', manyDashes));
+    const r = await cli(['validate', 'recipe.yml'], { cwd: root, env: {} });
+    expect(r.code, r.stderr).toBe(66);
+    expect(r.stderr).toMatch(/no files match/);
+  });
+});

@@ -16,32 +16,34 @@ import type { Rule, RuleContext } from './context.js';
 import { isInside } from './paths.js';
 import { realForm } from '../write-paths.js';
 import { foldPath } from '../../util/fold-path.js';
+import { matchesTemplate, type TemplateToken } from '../../util/path-template.js';
 
-const EXTS = '(?:png|jpg|jpeg|webp|gif|avif|heic)';
+const EXTS = ['png', 'jpg', 'jpeg', 'webp', 'gif', 'avif', 'heic'];
 
-function escapeRegex(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
-
-function alternatives(values: readonly string[]): string {
-  return values.length === 0 ? '[^/]*' : `(?:${values.map(escape).join('|')})`;
-}
-
-/** A regex for every file an absolute `save:` template can produce (an empty `{variant}` may drop a separator). */
-function templateRegex(template: string, ctx: RuleContext): RegExp {
+/**
+ * Every file an absolute `save:` template can produce (an empty `{variant}` may drop a separator),
+ * as template tokens (util/path-template.ts: a RegExp of this shape backtracked for minutes).
+ */
+function templateTokens(template: string, ctx: RuleContext): TemplateToken[] {
   const passes = ctx.draft.passes.flatMap((p) => (p.id === undefined ? [] : [String(p.id)]));
   const sources = [...ctx.sources.values()].flatMap((s) => [s.name, ...s.instances.flatMap((i) => i.instance ?? [])]);
-  const parts = template.split(/(\{(?:pass|source|variant|ext)\})/);
-  let out = '';
-  for (const part of parts) {
-    if (part === '{pass}') out += alternatives(passes);
-    else if (part === '{source}') out += alternatives(sources);
-    else if (part === '{variant}') out += '[^/]*';
-    else if (part === '{ext}') out += EXTS;
-    else out += escapeRegex(part).replace(/[-_. ]$/, (c) => (template.includes(`${c}{variant}`) ? `${c}?` : c));
+  const oneOf = (texts: readonly string[]): TemplateToken =>
+    texts.length === 0 ? { kind: 'star' } : { kind: 'oneOf', texts };
+  const tokens: TemplateToken[] = [];
+  for (const part of template.split(/(\{(?:pass|source|variant|ext)\})/)) {
+    if (part === '{pass}') tokens.push(oneOf(passes));
+    else if (part === '{source}') tokens.push(oneOf(sources));
+    else if (part === '{variant}') tokens.push({ kind: 'star' });
+    else if (part === '{ext}') tokens.push({ kind: 'oneOf', texts: EXTS });
+    else if (part !== '') {
+      const last = part.at(-1) as string;
+      if (/[-_. ]/.test(last) && template.includes(`${last}{variant}`)) {
+        if (part.length > 1) tokens.push({ kind: 'text', text: part.slice(0, -1) });
+        tokens.push({ kind: 'optional', text: last });
+      } else tokens.push({ kind: 'text', text: part });
+    }
   }
-  // Case-blind, as macOS and Windows open names (`ASSETS/photo.jpg` is the source there).
-  return new RegExp(`^${out}$`, 'i');
+  return tokens;
 }
 
 interface Target {
@@ -83,8 +85,10 @@ function clash(
     return null;
   }
   if (folded.endsWith('.lock.json')) return 'a lock file';
-  const re = templateRegex(abs.normalize('NFC'), ctx);
-  for (const [file, what] of protectedFiles) if (re.test(file.normalize('NFC'))) return what;
+  const tokens = templateTokens(abs.normalize('NFC'), ctx);
+  // Case-blind, as macOS and Windows open names (`ASSETS/photo.jpg` is the source there).
+  for (const [file, what] of protectedFiles)
+    if (matchesTemplate(tokens, file.normalize('NFC'), { ignoreCase: true })) return what;
   return null;
 }
 

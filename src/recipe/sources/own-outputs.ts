@@ -4,21 +4,15 @@
  * file patterns: each placeholder matches any part of one path segment.
  */
 import path from 'node:path';
+import { matchesTemplate, starTemplate } from '../../util/path-template.js';
 import { expandBraces, matchSegments, splitPattern } from './glob-pattern.js';
 
 const PLACEHOLDER = /\{(?:source|pass|variant|ext)\}/;
 
-function escapeRe(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
-}
-
 /** Is `file` (absolute) a path one of these `save:` templates (relative to `dir`) can produce? */
 export function saveTargetMatcher(templates: readonly string[], dir: string): (file: string) => boolean {
-  const res = templates.map((t) => {
-    const parts = path.resolve(dir, t).split(new RegExp(PLACEHOLDER.source, 'g'));
-    return new RegExp(`^${parts.map(escapeRe).join('[^/]*')}$`, 'u');
-  });
-  return (file) => res.some((re) => re.test(file));
+  const patterns = templates.map((t) => starTemplate(path.resolve(dir, t), PLACEHOLDER));
+  return (file) => patterns.some((tokens) => matchesTemplate(tokens, file));
 }
 
 /** Does the glob `pattern` (relative to `dir`) match the absolute path `file`? Pure: no file system. */
