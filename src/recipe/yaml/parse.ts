@@ -49,8 +49,52 @@ export type YamlOutcome =
   | { readonly ok: true; readonly parsed: ParsedYaml }
   | { readonly ok: false; readonly issues: readonly YamlIssue[]; readonly lines: LineCounter };
 
-/** Parse recipe text; never throws for bad input. */
+/**
+ * Parse recipe text; never throws for bad input. Block nesting deep enough to overflow the
+ * parser's stack (thousands of `- - - …`, which {@link findDeepFlow} does not count) is a
+ * `yaml-too-deep` problem at its deepest line, exit 65 (walk-t: an internal error, exit 70).
+ */
 export function parseRecipeYaml(text: string): YamlOutcome {
+  try {
+    return parseChecked(text);
+  } catch (e) {
+    if (!(e instanceof RangeError)) throw e;
+    const lines = new LineCounter();
+    const offset = deepestLine(text);
+    feedLines(lines, text, offset);
+    return fail(lines, tooDeep(offset));
+  }
+}
+
+/** The issue of nesting too deep for the parser, at `offset`. */
+function tooDeep(offset: number): YamlIssue {
+  return {
+    code: 'yaml-too-deep',
+    message: 'lists or mappings nested too deep to read',
+    hint: 'a recipe needs a few levels at most',
+    offset,
+  };
+}
+
+/** Where the line nested deepest starts its content: indentation plus compact `- ` / `? ` markers. */
+function deepestLine(text: string): number {
+  let best = 0;
+  let bestDepth = -1;
+  for (let start = 0; start < text.length; ) {
+    const end = text.indexOf('\n', start);
+    const stop = end === -1 ? text.length : end;
+    let i = start;
+    while (i < stop && (text[i] === ' ' || ((text[i] === '-' || text[i] === '?') && text[i + 1] === ' '))) i++;
+    if (i - start > bestDepth) {
+      bestDepth = i - start;
+      best = i;
+    }
+    start = stop + 1;
+  }
+  return best;
+}
+
+function parseChecked(text: string): YamlOutcome {
   const lines = new LineCounter();
   const early = binaryIssue(text) ?? findAliasFlood(text) ?? findDeepFlow(text);
   if (early) {
@@ -64,6 +108,9 @@ export function parseRecipeYaml(text: string): YamlOutcome {
   if (crowded) return fail(lines, crowded);
   // A trailing `---` with nothing after it is not a second document (nothing to move elsewhere).
   const syntax = doc.errors.filter((e) => !(e.code === 'MULTIPLE_DOCS' && isEmptyTrailingDocument(text, e.pos[0])));
+  // The parser catches some stack overflows itself ("Maximum call stack size exceeded"): in our words.
+  const deep = syntax.find((e) => /call stack/i.test(e.message));
+  if (deep) return fail(lines, tooDeep(deep.pos[0]));
   const errors = oneAtEach(
     [...syntax.map((e) => syntaxIssue(e, text)), ...duplicateKeys(doc)].sort((a, b) => a.offset - b.offset),
     text,

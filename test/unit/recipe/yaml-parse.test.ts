@@ -104,6 +104,20 @@ describe('parseRecipeYaml: one clear error per broken file', () => {
     expect(firstIssue(text)).toBe(expected);
   });
 
+  // Block nesting past the parser's stack (walk-t: exit 70, an internal error): in our words, at a deep
+  // line (where the stack ran out depends on the stack's size).
+  it.each([
+    ['5,000 compact "- " on a line', `version: 1\nx:\n  ${'- '.repeat(5000)}x\n`, /^yaml-too-deep@3:\d+$/],
+    ['20,000 compact "? " on a line', `version: 1\nx:\n  ${'? '.repeat(20000)}x\n`, /^yaml-too-deep@3:\d+$/],
+    [
+      '1,400 indented mappings',
+      `version: 1\ny:\n${Array.from({ length: 1400 }, (_, i) => `${' '.repeat(i)} k:\n`).join('')}${' '.repeat(1401)}v`,
+      /^yaml-too-deep@\d+:\d+$/,
+    ],
+  ])('%s', (_name, text, expected) => {
+    expect(firstIssue(text)).toMatch(expected);
+  });
+
   it('one issue per kind and line: prompt: a: b: c once; issues of other kinds all kept (review-y 6)', () => {
     const colons = parseRecipeYaml('version: 1\nprompt: x: y: z\n');
     expect(colons.ok ? [] : colons.issues.map((i) => i.code)).toEqual(['yaml-unquoted-colon']);
