@@ -50,6 +50,9 @@ export function outputPathError(e: unknown, path: string): unknown {
 const NO_FOLDER_HERE = `no folder can be made there (a file system such as /proc): choose another ${PATH}`;
 const NO_FILE_HERE = `no file can be made there (a file system such as /proc): choose another ${PATH}`;
 
+/** mkdir's EEXIST: a file (not a folder) is at the folder's own path; it was thrown raw, exit 70. */
+const FILE_WHERE_FOLDER = `a file is where this folder goes: move it away or choose another ${PATH}`;
+
 /** mkdir's ENOENT is the path's; any other only where `anyEnoent` says so (before paying, nothing else read). */
 function enoentHint(syscall: unknown, anyEnoent: boolean): string | undefined {
   if (syscall === 'mkdir') return NO_FOLDER_HERE;
@@ -58,7 +61,8 @@ function enoentHint(syscall: unknown, anyEnoent: boolean): string | undefined {
 
 function typed(e: unknown, path: string, after: string, anyEnoent = false): unknown {
   const { code, syscall } = (e ?? {}) as { code?: unknown; syscall?: unknown };
-  const hint = code === 'ENOENT' ? enoentHint(syscall, anyEnoent) : HINTS.get(String(code));
+  let hint = code === 'ENOENT' ? enoentHint(syscall, anyEnoent) : HINTS.get(String(code));
+  if (code === 'EEXIST' && syscall === 'mkdir') hint = FILE_WHERE_FOLDER;
   if (hint === undefined) return e;
   return new KontextError('E_OUTPUT_WRITE', `cannot write ${path} (${String(code)})`, {
     exitCode: ExitCode.CANT_CREAT,
