@@ -10,6 +10,7 @@
  */
 import { lstat, open, rm, rmdir } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
+import pLimit from 'p-limit';
 import { tempPathFor } from '../store/atomic.js';
 import { mkdirDurable } from '../store/dir-sync.js';
 import { folderInTheWay } from '../store/safe-write.js';
@@ -28,11 +29,21 @@ import type { Prepared } from './prepare.js';
  * result's write makes them (each new one noted for an fsync into its parent, dir-sync.ts), for a
  * run that keeps them.
  */
-export async function prepareOutputFolder(file: string, durable = false): Promise<() => Promise<void>> {
+export async function prepareOutputFolder(
+  file: string,
+  durable = false,
+  made?: Set<string>,
+): Promise<() => Promise<void>> {
   const folder = dirname(file);
   const first = await (durable ? mkdirDurable(folder, true) : mkdirp(folder)).catch((e: unknown) => {
     throw outputPathError(e, folder);
   });
+  // `made`: each folder this call made, for a caller that removes them all at the end.
+  if (first !== undefined && made !== undefined)
+    for (let d = folder; d !== dirname(d); d = dirname(d)) {
+      made.add(d);
+      if (d === first) break;
+    }
   const undo = async (): Promise<void> => {
     if (first === undefined) return;
     for (let d = folder; d !== dirname(d); d = dirname(d)) {
@@ -66,19 +77,42 @@ export async function checkOutputFolders(
   how: { readonly dryRun: boolean; readonly guard: WriteGuard },
 ): Promise<void> {
   const files = outputFiles(prepared, providerName);
-  for (const file of files) {
-    // Up to the limit the write's temp is cut to fit (tempNameFor); past it, no write can be.
-    if (Buffer.byteLength(basename(file)) > NAME_MAX_BYTES)
-      throw outputPathError(Object.assign(new Error('name too long'), { code: 'ENAMETOOLONG' }), file);
-    const real = await checkWriteTarget(file, how.guard);
-    if ((await lstat(real).catch(() => null))?.isDirectory() === true) throw folderInTheWay(file);
-  }
+  // A few at once (walk-t: one after another, a dry run of 10,000 passes took 28 s), the first
+  // failure in plan order thrown.
+  const limit = pLimit(CHECKS_AT_ONCE);
+  await firstFailure(
+    files.map((file) =>
+      limit(async () => {
+        // Up to the limit the write's temp is cut to fit (tempNameFor); past it, no write can be.
+        if (Buffer.byteLength(basename(file)) > NAME_MAX_BYTES)
+          throw outputPathError(Object.assign(new Error('name too long'), { code: 'ENAMETOOLONG' }), file);
+        const real = await checkWriteTarget(file, how.guard);
+        if ((await lstat(real).catch(() => null))?.isDirectory() === true) throw folderInTheWay(file);
+      }),
+    ),
+  );
   const folders = new Map<string, string>(); // folder → the first file written there
   for (const file of files) if (!folders.has(dirname(file))) folders.set(dirname(file), file);
-  for (const file of folders.values()) {
-    const undo = await prepareOutputFolder(file, !how.dryRun);
-    if (how.dryRun) await undo();
+  // A dry run, or one that stops here, removes every folder it made once all are tried, deepest
+  // first: made at once, two folders may each have made their shared parent as far as they know.
+  const made = new Set<string>();
+  let stops = true;
+  try {
+    await firstFailure([...folders.values()].map((file) => limit(() => prepareOutputFolder(file, !how.dryRun, made))));
+    stops = false;
+  } finally {
+    if (how.dryRun || stops)
+      for (const dir of [...made].sort((a, b) => b.length - a.length)) await rmdir(dir).catch(() => undefined);
   }
+}
+
+/** Folders and files checked at once. */
+const CHECKS_AT_ONCE = 16;
+
+/** Waits for all; throws the first failure in the order given. */
+async function firstFailure(work: readonly Promise<unknown>[]): Promise<void> {
+  const failed = (await Promise.allSettled(work)).find((r) => r.status === 'rejected');
+  if (failed) throw failed.reason;
 }
 
 /** The files the run writes (see the top), in plan order; none when no node executes. */

@@ -7,7 +7,7 @@
  * driven into ENOTDIR and EISDIR; EACCES and the others are checked on the mapping itself.
  */
 import { existsSync, rmSync, writeFileSync } from 'node:fs';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ExitCode, KontextError, worstExitCode } from '../../../src/errors.js';
@@ -50,6 +50,27 @@ describe('output write failures', () => {
 
     await rm(join(project.root, 'out'));
     expect(summaryOf(await runIn(project, {}, { rig }))).toMatchObject({ exitCode: 0, submitted: 1 });
+  }, 30_000);
+
+  it('folders tried at once: a dry run leaves none, shared parents too; the first failure in plan order', async () => {
+    rig = await startRig();
+    const passes = Array.from({ length: 40 }, (_, i): [string, string] => [`p${i}`, PROMPT]);
+    project = await createProject(recipeYaml(passes, ['out: renders/deep/out']));
+    const dry = await runIn(project, { dryRun: true }, { rig });
+    expect(dry.result.kind).toBe('dry-run');
+    expect(existsSync(join(project.root, 'renders'))).toBe(false);
+    // Two folders in the way: the earlier pass's is named, and nothing made is left.
+    await mkdir(join(project.root, 'renders', 'deep', 'out'), { recursive: true });
+    await writeFile(join(project.root, 'renders', 'deep', 'out', 'p30'), 'a file');
+    await writeFile(join(project.root, 'renders', 'deep', 'out', 'p7'), 'a file');
+    const refused = await runIn(project, {}, { rig }).catch((e: unknown) => e);
+    expect(refused).toMatchObject({ code: 'E_OUTPUT_WRITE', exitCode: ExitCode.CANT_CREAT });
+    expect((refused as KontextError).message).toBe(
+      `cannot write ${join(project.root, 'renders/deep/out/p7')} (EEXIST)`,
+    );
+    expect((refused as KontextError).hint).toMatch(/^a file is where this folder goes/);
+    expect((await readdir(join(project.root, 'renders', 'deep', 'out'))).sort()).toEqual(['p30', 'p7']);
+    expect(rig.submits()).toHaveLength(0);
   }, 30_000);
 
   it('the out folder made a file while the request runs: exit 73 naming the file; fixed, no new request', async () => {
