@@ -116,7 +116,11 @@ class Scheduler {
       stopSubmits: this.#tally.stopSubmits,
       run: this.#run,
     });
-    this.#drift = new DriftCheck(prepared.plan.nodes, { store: deps.store, emit: (e) => this.#emit(e) });
+    this.#drift = new DriftCheck(prepared.plan.nodes, {
+      store: deps.store,
+      emit: (e) => this.#emit(e),
+      signal: this.#signal,
+    });
   }
 
   async run(): Promise<FinishedRun> {
