@@ -3,6 +3,7 @@
  * by level); requests to the API (submit → finished) run under one p-limit of `jobs`, their
  * downloads under another of the same size. It emits events and never prints.
  */
+import { testRereadMs } from '../providers/test-poll.js';
 import { providerOf } from './node-provider.js';
 import { setMaxListeners } from 'node:events';
 import { dirname } from 'node:path';
@@ -251,7 +252,14 @@ class Scheduler {
     const { providerFor } = this.deps;
     if (name === this.deps.providerName) return this.#exec;
     // Without `providerFor` (hand-wired deps) the one provider serves every node, under the node's name.
-    return { ...this.#exec, ...(providerFor ? { provider: providerFor(name) } : {}), providerName: name };
+    // The test knob's short rereads only where this node's own API is on loopback (review-aa 5).
+    const rereads = this.options.outputRereadMs ?? testRereadMs(name, this.deps.rt);
+    return {
+      ...this.#exec,
+      ...(providerFor ? { provider: providerFor(name) } : {}),
+      providerName: name,
+      outputRereadMs: rereads,
+    };
   }
 
   /**
