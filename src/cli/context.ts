@@ -19,16 +19,18 @@ export interface CliContext {
 /**
  * Whether colour is wanted: stderr (where people read progress) is a TTY, `NO_COLOR` not set
  * (https://no-color.org) and the terminal not `TERM=dumb` (one that shows escape codes as text;
- * it also gets the plain reporter: reporter-for.ts); `FORCE_COLOR` asks for it anyway (`0` or
- * `false`: never).
+ * it also gets the plain reporter: reporter-for.ts); `FORCE_COLOR` decides as Node reads it:
+ * empty, `1`, `true`, `2` or `3` colour anyway, any other value (`0`, `false`) none.
  */
+/** The `FORCE_COLOR` values that ask for colour (Node's `getColorDepth`). */
+const FORCING = new Set(['', '1', 'true', '2', '3']);
+
 export function wantsColor(rt: Runtime): boolean {
   const noColor = rt.env['NO_COLOR'];
   if (noColor !== undefined && noColor !== '') return false;
-  // As Node's own tty.getColorDepth reads it: `0` or `false` forces colour off, any other value on.
+  // As Node's own tty.getColorDepth reads it: set to '', 1, true, 2 or 3, colour; to anything else, none.
   const force = rt.env['FORCE_COLOR'];
-  if (force === '0' || force === 'false') return false;
-  if (force !== undefined && force !== '') return true;
+  if (force !== undefined) return FORCING.has(force);
   if (rt.env['TERM'] === 'dumb') return false;
   return rt.stderr.isTTY === true;
 }

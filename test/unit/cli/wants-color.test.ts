@@ -13,12 +13,10 @@ describe('wantsColor', () => {
     expect(colour({}, false)).toBe(false);
   });
 
-  it('FORCE_COLOR=0 or false turns it off even on a terminal (walk-u 9); other values turn it on', () => {
-    expect(colour({ FORCE_COLOR: '0' }, true)).toBe(false);
-    expect(colour({ FORCE_COLOR: 'false' }, true)).toBe(false);
-    expect(colour({ FORCE_COLOR: '1' }, false)).toBe(true);
+  it('FORCE_COLOR as Node reads it: empty, 1, true, 2, 3 colour a pipe; any other value none, even a terminal', () => {
+    for (const on of ['', '1', 'true', '2', '3']) expect(colour({ FORCE_COLOR: on }, false), on).toBe(true);
     expect(colour({ FORCE_COLOR: '3', TERM: 'dumb' }, false)).toBe(true);
-    expect(colour({ FORCE_COLOR: '' }, false)).toBe(false);
+    for (const off of ['0', 'false', '4', 'no', 'yes']) expect(colour({ FORCE_COLOR: off }, true), off).toBe(false);
   });
 
   it('NO_COLOR (not empty) wins over FORCE_COLOR; TERM=dumb means none unless forced', () => {
