@@ -23,10 +23,18 @@ export interface FrameOptions {
 /** Lines of the live block (none when no run is active); each fits in `columns - 1`. */
 export function renderFrame(state: LiveState, o: FrameOptions): string[] {
   if (!state.active) return [];
+  // Too narrow or short to draw a block that fits (a wider line wraps, and the next redraw erases
+  // too few lines, leaving one behind each time): none; the permanent lines still come.
+  if (o.columns < MIN_COLUMNS || (o.rows !== undefined && o.rows < 2)) return [];
   // One column spare: a line that exactly fills the terminal wraps early on some of them.
-  const width = Math.max(10, o.columns - 1);
-  return [headerLine(state, o), ...nodeLines(state, o)].map((line) => truncate(line, width));
+  const width = o.columns - 1;
+  // Header, nodes, "… and N more" within rows - 1 (the cursor's line): the header alone under 4.
+  const nodes = o.rows !== undefined && o.rows < 4 ? [] : nodeLines(state, o);
+  return [headerLine(state, o), ...nodes].map((line) => truncate(line, width));
 }
+
+/** A live block needs this many columns at least. */
+const MIN_COLUMNS = 12;
 
 function headerLine(state: LiveState, { now, style }: FrameOptions): string {
   const done =
@@ -38,7 +46,16 @@ function headerLine(state: LiveState, { now, style }: FrameOptions): string {
     `${formatCount(state.cached)} cached`,
   ];
   // Elapsed time before the counts: on a narrow terminal the counts are what gets cut.
-  return `${style.bold(state.recipe || 'kontext')}  ${formatDuration(now - state.startedAt)}  ${parts.join(' · ')}`;
+  // One physical line: a tab or newline in the recipe's path (its folder's name) is shown escaped.
+  const recipe = (state.recipe || 'kontext').replace(/[\x00-\x1f\x7f]/g, controlWords);
+  return `${style.bold(recipe)}  ${formatDuration(now - state.startedAt)}  ${parts.join(' · ')}`;
+}
+
+/** `\t`, `\n`, `\x1b`: a control character as text. */
+function controlWords(c: string): string {
+  if (c === '\t') return '\\t';
+  if (c === '\n') return '\\n';
+  return `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`;
 }
 
 /** The widest string's columns (0 for none), without spreading the list into arguments. */

@@ -236,6 +236,24 @@ describe('tty reporter: layout', () => {
     reporter.close();
   });
 
+  it('a tab or newline in the recipe path, a narrow or short terminal: each block line fits one row', () => {
+    const frames = (columns: number, rows: number | undefined, recipe: string): string[] => {
+      const { err, ft, reporter } = setup({ columns, ...(rows === undefined ? {} : { rows }) });
+      reporter.onEvent({ ...(start(4) as Extract<RunEvent, { type: 'run-start' }>), recipe });
+      for (let i = 0; i < 4; i++) reporter.onEvent({ type: 'node-start', t: 1, node: `n${i}`, reason: 'new' });
+      ft.tick();
+      const lines = replay(err.text()).lines;
+      reporter.close();
+      return lines;
+    };
+    const tabbed = frames(60, 12, 't\tab/n\nl/r.yml');
+    expect(tabbed[0]).toMatch(/^t\\tab\/n\\nl\/r\.yml {2}/);
+    expect(tabbed.every((l) => !/[\t\n]/.test(l))).toBe(true);
+    expect(frames(8, 12, 'r.yml')).toEqual([]); // too narrow for a block: none
+    expect(frames(40, 3, 'r.yml').map((l) => l.split('  ')[0])).toEqual(['r.yml']); // the header alone
+    expect(frames(40, 1, 'r.yml')).toEqual([]);
+  });
+
   it('with --explain, says why each node runs', () => {
     const { err, ft, reporter } = setup({ explain: true });
     reporter.onEvent(start(2));
