@@ -11,6 +11,7 @@ import { withTestHooks } from './test-hooks.js';
 import { OUTPUT_CLOSED } from './output-closed.js';
 import { wantsColor, type CliContext } from './context.js';
 import { errorJson, renderError, secretsFromEnv } from './render-error.js';
+import { jsonText } from './json-text.js';
 import { type Action, buildProgram } from './program.js';
 
 type Proc = Pick<NodeJS.Process, 'on' | 'off' | 'exit'>;
@@ -35,6 +36,13 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
   const program = buildProgram(rt, (a) => {
     chosen = a;
   });
+  // Whether the command parsed asked for JSON (`--json`, `--format json`), as commander read it:
+  // not a `--json` that is an option's value (`edit --prompt --json`), nor one a later flag undid.
+  let parsedJson: boolean | undefined;
+  program.hook('preAction', (_program, command) => {
+    const opts = command.opts<{ json?: unknown; format?: unknown }>();
+    parsedJson = opts.json === true || opts.format === 'json';
+  });
   const debug = argv.includes('--debug');
   try {
     await program.parseAsync([...argv], { from: 'user' });
@@ -42,19 +50,30 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
     const ctx: CliContext = { rt, flags: { debug, color: wantsColor(rt) }, signal: interrupt.signal };
     return await chosen(ctx);
   } catch (e) {
-    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 64;
+    if (e instanceof CommanderError) {
+      if (e.exitCode === 0) return 0;
+      // A usage error (an unknown option, a missing argument): the command line never parsed, so
+      // the words on it decide whether JSON was asked for.
+      if (wantsJson(argv)) rt.stdout.write(`${jsonText(usageJson(e.message.replace(/^error: /, '')))}\n`);
+      return 64;
+    }
     const secrets = secretsFromEnv(rt.env);
     const rendered = renderError(e, { debug, secrets, cwd: rt.cwd });
     for (const line of rendered.lines) rt.stderr.write(`${line}\n`);
     // A command asked for JSON prints its failure as JSON too: stdout is never left empty.
-    if (wantsJson(argv)) rt.stdout.write(`${JSON.stringify(errorJson(e, { secrets, cwd: rt.cwd }))}\n`);
+    if (parsedJson ?? wantsJson(argv)) rt.stdout.write(`${jsonText(errorJson(e, { secrets, cwd: rt.cwd }))}\n`);
     return rendered.exitCode;
   } finally {
     detach();
   }
 }
 
-/** `--json`, or `plan`'s `--format json` (either spelling). */
+/** A usage error commander found, as `errorJson` says an error. */
+function usageJson(problem: string): { type: 'error'; code: string; exit_code: number; problems: string[] } {
+  return { type: 'error', code: 'E_USAGE', exit_code: 64, problems: [problem] };
+}
+
+/** `--json`, or `plan`'s `--format json` (either spelling), on a command line commander refused. */
 function wantsJson(argv: readonly string[]): boolean {
   return argv.some((a, i) => a === '--json' || a === '--format=json' || (a === '--format' && argv[i + 1] === 'json'));
 }

@@ -46,6 +46,29 @@ describe('--json failures', () => {
     expect(r.stderr).toMatch(/bad\.yml:5:5: /); // as ever
   });
 
+  it('a usage error commander finds (unknown option, missing argument): E_USAGE as JSON (review-aa 3)', async () => {
+    project = await createProject(recipeYaml([['sky', 'Make the sky pink']]));
+    for (const args of [
+      ['status', 'recipe.yml', '--json', '--bogus'],
+      ['status', '--json'],
+    ]) {
+      const r = await kontext(args);
+      expect(r.code).toBe(64);
+      expect(JSON.parse(r.stdout)).toMatchObject({ type: 'error', code: 'E_USAGE', exit_code: 64 });
+    }
+  });
+
+  it('JSON only when the parsed command asks: not a --json that is a value, nor one a later flag undid', async () => {
+    project = await createProject(recipeYaml([['sky', 'Make the sky pink']]));
+    const edit = await kontext(['edit', '--image', 'missing.jpg', '--prompt', '--json', '--provider', 'emulator']);
+    expect(edit.code).toBe(66);
+    expect(edit.stdout).toBe('');
+    await writeFile(join(project.root, 'bad.yml'), 'version: 1\npasses:\n  - id: sky\n    promt: x\n');
+    const plan = await kontext(['plan', 'bad.yml', '--format', 'json', '--format', 'text']);
+    expect(plan.code).toBe(65);
+    expect(plan.stdout).toBe('');
+  });
+
   it('a missing recipe: exit 66 as JSON too; without --json, stdout stays empty', async () => {
     project = await createProject(recipeYaml([['sky', 'Make the sky pink']]));
     const r = await kontext(['status', 'nope.yml', '--json']);
