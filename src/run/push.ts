@@ -13,6 +13,7 @@
  * remote that is not usable 75 (try again: what was sent stays sent).
  */
 import { basename, dirname } from 'node:path';
+import { checkProvider } from './option-checks.js';
 import pLimit from 'p-limit';
 import { ExitCode, InterruptedError, KontextError } from '../errors.js';
 import { loadRecipe, loadUserConfig } from '../recipe/index.js';
@@ -68,6 +69,7 @@ export interface PushReport {
 }
 
 export async function pushRecipe(path: string, options: PushOptions, deps: PushDeps): Promise<PushReport> {
+  checkProvider(options.provider); // as runRecipe: a name --provider would refuse is a usage error
   const { rt } = deps;
   const recipe = await loadRecipe(path, { rt, strict: false, allowOutsideRoot: options.allowOutsideRoot ?? false });
   const choice = await pushTarget(recipe, options, rt);

@@ -8,6 +8,7 @@
  * outputs or the lock, never uploads.
  */
 import { saveCopyPath } from '../util/save-template.js';
+import { checkProvider } from './option-checks.js';
 import { overrideProvider } from './node-provider.js';
 import { statSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
@@ -131,6 +132,7 @@ export interface StatusDeps {
 }
 
 export async function recipeStatus(path: string, options: StatusOptions, deps: StatusDeps): Promise<RecipeStatus> {
+  checkProvider(options.provider); // as runRecipe: a name --provider would refuse is a usage error
   // A callback that throws changes nothing; once the status is known, its error is thrown (exit 70).
   const said = guardMessages(deps);
   const status = await statusOf(path, options, { ...deps, ...said });

@@ -8,7 +8,14 @@
  */
 import { readdir } from 'node:fs/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { KontextError, runRecipe, type RunEvent, type RunRecipeOptions } from '../../../src/index.js';
+import {
+  KontextError,
+  pushRecipe,
+  recipeStatus,
+  runRecipe,
+  type RunEvent,
+  type RunRecipeOptions,
+} from '../../../src/index.js';
 import { runEdit } from '../../../src/run/edit.js';
 import { WatchSession } from '../../../src/watch/watch-session.js';
 import { createProject, recipeYaml, testRuntime, type Project } from '../../helpers/run-fixtures.js';
@@ -181,6 +188,16 @@ describe('run options a library caller passes', () => {
     expect(await messageOf({ shard: { index: 3, count: 2 } })).toMatch(/, got \{ index: 3, count: 2 \}$/);
     expect(await messageOf({ jobs: '4' })).toBe('jobs must be an integer of at least 1, got "4"');
     expect(await messageOf({ maxCostUsd: -1 })).toBe('maxCostUsd must be a number of 0 or more, got -1');
+  });
+
+  it('recipeStatus and pushRecipe refuse a provider --provider would refuse, as runRecipe does', async () => {
+    const rt = testRuntime(project.root);
+    const nope = { provider: 'nope' } as unknown as { provider: 'emulator' };
+    for (const attempt of [
+      () => recipeStatus(project.recipe, nope, { rt }),
+      () => pushRecipe(project.recipe, nope, { rt }),
+    ])
+      expectUsage(await attempt().catch((e: unknown) => e), 'provider');
   });
 
   it('onEvent left out (JavaScript) is a usage error before anything runs, not exit 70 after paying', async () => {
