@@ -85,8 +85,12 @@ class PlainReporter implements Reporter {
         return this.line(e.drift ? 'drift' : 'warning', s.yellow, warningBody(e));
       case 'notice':
         return this.line('note', s.dim, noticeBody(e));
-      case 'watch-cycle':
+      case 'watch-cycle': {
+        // The cycle it replaces says no more of its nodes under way: close their start lines here.
+        const superseded = [...this.state.running.keys()];
+        if (superseded.length > 0) this.line('note', s.dim, supersededBody(superseded));
         return this.line('watch', s.bold, watchCycleBody(e));
+      }
       case 'watch-error': {
         const [first, ...rest] = watchErrorLines(e);
         this.line(e.kind, s.red, first ?? '');
@@ -146,4 +150,12 @@ class PlainReporter implements Reporter {
     this.timers.clearInterval(this.timer);
     this.timer = undefined;
   }
+}
+
+/** The nodes a replaced watch cycle had under way (their start lines printed, no end line). */
+function supersededBody(nodes: readonly string[]): string {
+  const shown = nodes.slice(0, 8).join(', ') + (nodes.length > 8 ? `, +${nodes.length - 8} more` : '');
+  const count = `${nodes.length} ${nodes.length === 1 ? 'node' : 'nodes'}`;
+  const fate = 'the next cycle waits for those it still wants, the rest are abandoned';
+  return `cycle replaced with ${count} under way (${shown}): ${fate}`;
 }

@@ -262,6 +262,28 @@ describe('plain reporter: folding', () => {
     expect(err.lines()).toContain('retry   sky  result attempt 1 in 588 ms: HTTP 503');
   });
 
+  it('a watch cycle replaced with nodes under way: one note closes their start lines (review-aa 7)', () => {
+    const { err, reporter } = setup();
+    const start = { type: 'run-start', t: 0, recipe: 'r', nodes: 2, to_run: 2, cached: 0, jobs: 4 } as const;
+    const cycle = {
+      type: 'watch-cycle',
+      t: 0,
+      recipe: 'r',
+      in_flight: 1,
+      cached: 0,
+      abandoned: 1,
+    } as const;
+    reporter.onEvent({ ...cycle, changed: [], to_run: [], in_flight: 0, abandoned: 0 });
+    reporter.onEvent({ ...start, provider: 'emulator' });
+    for (const node of ['a', 'b']) reporter.onEvent({ type: 'node-start', t: 1, node, reason: 'new' });
+    reporter.onEvent({ ...cycle, changed: ['/p/r.yml'], to_run: [] });
+    reporter.close();
+    expect(err.lines()).toContain(
+      'note    cycle replaced with 2 nodes under way (a, b): the next cycle waits for those it still wants, ' +
+        'the rest are abandoned',
+    );
+  });
+
   it('never folds a node that printed its start line: each gets its closing line (walk-u 4)', () => {
     const { err, reporter } = setup();
     const start = { type: 'run-start', t: 0, recipe: 'big', nodes: 30, to_run: 30, cached: 0, jobs: 16 } as const;
