@@ -11,9 +11,9 @@
 import { basename, dirname, extname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { makeDraft } from './draft.js';
 import { classifySource } from './sources/classify.js';
-import { expandBraces, matchSegments, splitPattern, type Segment } from './sources/glob-pattern.js';
+import { expandBraces, GlobPatternError, matchSegments, splitPattern, type Segment } from './sources/glob-pattern.js';
 import { nfc } from './sources/unicode-form.js';
-import { matchesTemplate, starTemplate, type TemplateToken } from '../util/path-template.js';
+import { starTemplate, templateMatcher } from '../util/path-template.js';
 import type { Recipe } from './types.js';
 import { sourceFiles } from './source-files.js';
 import { parseRecipeYaml } from './yaml/parse.js';
@@ -33,7 +33,7 @@ export interface WatchTargets {
   /** Folders (and their contents) and path prefixes runs write to. */
   readonly excluded: readonly string[];
   /** `save:` templates as patterns (placeholders match any name). */
-  readonly savePatterns: readonly (readonly TemplateToken[])[];
+  readonly savePatterns: readonly ((path: string) => boolean)[];
   /**
    * The local source files the latest load found (none when it failed): a file in a folder
    * that just appeared (or was made again) is a change unless it is one of these.
@@ -72,8 +72,14 @@ export function watchTargets(recipe: Recipe, options: WatchTargetOptions = {}): 
 }
 
 function globTargets(spec: string, dir: string): GlobTarget[] {
-  return expandBraces(spec).map((pattern) => {
-    const { base, rest, absolute } = splitPattern(pattern);
+  let alternatives: ReturnType<typeof splitPattern>[];
+  try {
+    alternatives = expandBraces(spec).map(splitPattern);
+  } catch (e) {
+    if (e instanceof GlobPatternError) return []; // the recipe's load says what is wrong with it
+    throw e;
+  }
+  return alternatives.map(({ base, rest, absolute }) => {
     const baseDir = absolute ? join('/', ...base) : resolve(dir, ...base);
     return { base: baseDir, recursive: rest.length > 1 || rest.some((s) => s.kind === 'globstar'), rest };
   });
@@ -197,14 +203,14 @@ function matchesGlob(globs: readonly GlobTarget[], path: string, kind: 'file' | 
 /** `excluded` composed (NFC); `path` as reported: a `save:` pattern (as written) is tried on it in each form. */
 function isExcluded(
   excluded: readonly string[],
-  savePatterns: readonly (readonly TemplateToken[])[],
+  savePatterns: readonly ((path: string) => boolean)[],
   path: string,
 ): boolean {
   if (path.split(sep).includes('.kontext')) return true;
   const composed = nfc(path);
   if (excluded.some((e) => composed === e || composed.startsWith(e + sep) || composed.startsWith(`${e}.`))) return true;
   const forms = composed === path && /^[\x00-\x7f]*$/.test(path) ? [path] : [path, composed, path.normalize('NFD')];
-  return savePatterns.some((tokens) => forms.some((p) => matchesTemplate(tokens, p)));
+  return savePatterns.some((matches) => forms.some((p) => matches(p)));
 }
 
 /** Whether `path` is `dir` or inside it. */
@@ -213,6 +219,6 @@ export function isInside(path: string, dir: string): boolean {
 }
 
 /** `out/{source}-{pass}.{ext}` → a matcher where each placeholder matches one name's worth. */
-function templatePattern(template: string): TemplateToken[] {
-  return starTemplate(template, /\{(?:source|pass|variant|ext)\}/);
+function templatePattern(template: string): (path: string) => boolean {
+  return templateMatcher(starTemplate(template, /\{(?:source|pass|variant|ext)\}/));
 }

@@ -17,45 +17,56 @@ export type TemplateToken =
   | { readonly kind: 'oneOf'; readonly texts: readonly string[] };
 
 /**
- * Whether the whole of `path` matches `tokens`. Decided backwards over the tokens, a row of
- * booleans per token (can the rest match from here?): tokens × path steps, whatever the template.
+ * A matcher of whole paths against `tokens`, made once for many paths (a `oneOf` of 20,000 source
+ * names folded and grouped by length here, not per path: review-ab measured `validate` of 20,000
+ * sources at 613 s when each call walked every name at every position). Decided backwards over the
+ * tokens, a row of booleans per token (can the rest match from here?): tokens × path steps (a
+ * `oneOf`: a set look-up per distinct length), whatever the template.
  */
-export function matchesTemplate(
+export function templateMatcher(
   tokens: readonly TemplateToken[],
-  path: string,
   options: { readonly ignoreCase?: boolean } = {},
-): boolean {
-  const s = options.ignoreCase ? path.toLowerCase() : path;
+): (path: string) => boolean {
   const fold = (t: string): string => (options.ignoreCase ? t.toLowerCase() : t);
-  const n = s.length;
-  let next = new Uint8Array(n + 1);
-  next[n] = 1;
-  for (let i = tokens.length - 1; i >= 0; i--) {
-    const token = tokens[i] as TemplateToken;
-    const cur = new Uint8Array(n + 1);
-    switch (token.kind) {
-      case 'text':
-      case 'optional': {
-        const text = fold(token.text);
+  const steps = tokens.map((token) => {
+    if (token.kind === 'star') return token;
+    if (token.kind === 'oneOf') {
+      const byLength = new Map<number, Set<string>>();
+      for (const t of token.texts) {
+        const f = fold(t);
+        const set = byLength.get(f.length) ?? new Set<string>();
+        byLength.set(f.length, set);
+        set.add(f);
+      }
+      return { kind: 'oneOf' as const, byLength: [...byLength] };
+    }
+    return { ...token, text: fold(token.text) };
+  });
+  return (path) => {
+    const s = fold(path);
+    const n = s.length;
+    let next = new Uint8Array(n + 1);
+    next[n] = 1;
+    for (let i = steps.length - 1; i >= 0; i--) {
+      const step = steps[i] as (typeof steps)[number];
+      const cur = new Uint8Array(n + 1);
+      if (step.kind === 'star') {
+        for (let j = n; j >= 0; j--) cur[j] = next[j] === 1 || (j < n && s[j] !== '/' && cur[j + 1] === 1) ? 1 : 0;
+      } else if (step.kind === 'oneOf') {
+        for (let j = 0; j <= n; j++)
+          cur[j] = step.byLength.some(([len, set]) => next[j + len] === 1 && set.has(s.slice(j, j + len))) ? 1 : 0;
+      } else {
+        const { text } = step;
         for (let j = 0; j <= n; j++)
           cur[j] =
-            (token.kind === 'optional' && next[j] === 1) || (next[j + text.length] === 1 && s.startsWith(text, j))
+            (step.kind === 'optional' && next[j] === 1) || (next[j + text.length] === 1 && s.startsWith(text, j))
               ? 1
               : 0;
-        break;
       }
-      case 'star':
-        for (let j = n; j >= 0; j--) cur[j] = next[j] === 1 || (j < n && s[j] !== '/' && cur[j + 1] === 1) ? 1 : 0;
-        break;
-      case 'oneOf': {
-        const texts = [...new Set(token.texts.map(fold))];
-        for (let j = 0; j <= n; j++) cur[j] = texts.some((t) => next[j + t.length] === 1 && s.startsWith(t, j)) ? 1 : 0;
-        break;
-      }
+      next = cur;
     }
-    next = cur;
-  }
-  return next[0] === 1;
+    return next[0] === 1;
+  };
 }
 
 /** `a/{x}-{y}.png` with `{x}`, `{y}` matching any part of a name: text and star tokens. */

@@ -246,6 +246,20 @@ passes:
     expect(r.stderr).toMatch(/^recipe\.yml:8:11: passes\[0\]\.save: save path has a file name of \d+ bytes/m);
   });
 
+  it('a glob of more path segments than a path holds: exit 65 at the source, not exit 70', async () => {
+    const root = await project(`version: 1
+provider: emulator
+sources:
+  s: "${'a/'.repeat(1100)}*.jpg"
+passes:
+  - id: p
+    prompt: Keep the face unchanged. Add a red hat.
+`);
+    const r = await cli(['validate', 'recipe.yml'], { cwd: root, env: {} });
+    expect(r.code, r.stderr).toBe(65);
+    expect(r.stderr).toMatch(/^recipe\.yml:4:6: sources\.s: bad glob ".*": more than 1024 path segments/m);
+  });
+
   it('a glob of many stars in one name and many ** : validated at once', async () => {
     const root = await project(`version: 1
 provider: emulator

@@ -16,7 +16,7 @@ import type { Rule, RuleContext } from './context.js';
 import { isInside } from './paths.js';
 import { realForm } from '../write-paths.js';
 import { foldPath } from '../../util/fold-path.js';
-import { matchesTemplate, type TemplateToken } from '../../util/path-template.js';
+import { type TemplateToken, templateMatcher } from '../../util/path-template.js';
 
 const EXTS = ['png', 'jpg', 'jpeg', 'webp', 'gif', 'avif', 'heic'];
 
@@ -85,10 +85,9 @@ function clash(
     return null;
   }
   if (folded.endsWith('.lock.json')) return 'a lock file';
-  const tokens = templateTokens(abs.normalize('NFC'), ctx);
   // Case-blind, as macOS and Windows open names (`ASSETS/photo.jpg` is the source there).
-  for (const [file, what] of protectedFiles)
-    if (matchesTemplate(tokens, file.normalize('NFC'), { ignoreCase: true })) return what;
+  const matches = templateMatcher(templateTokens(abs.normalize('NFC'), ctx), { ignoreCase: true });
+  for (const [file, what] of protectedFiles) if (matches(file.normalize('NFC'))) return what;
   return null;
 }
 

@@ -4,21 +4,27 @@
  * file patterns: each placeholder matches any part of one path segment.
  */
 import path from 'node:path';
-import { matchesTemplate, starTemplate } from '../../util/path-template.js';
-import { expandBraces, matchSegments, splitPattern } from './glob-pattern.js';
+import { starTemplate, templateMatcher } from '../../util/path-template.js';
+import { expandBraces, GlobPatternError, matchSegments, splitPattern } from './glob-pattern.js';
 
 const PLACEHOLDER = /\{(?:source|pass|variant|ext)\}/;
 
 /** Is `file` (absolute) a path one of these `save:` templates (relative to `dir`) can produce? */
 export function saveTargetMatcher(templates: readonly string[], dir: string): (file: string) => boolean {
-  const patterns = templates.map((t) => starTemplate(path.resolve(dir, t), PLACEHOLDER));
-  return (file) => patterns.some((tokens) => matchesTemplate(tokens, file));
+  const matchers = templates.map((t) => templateMatcher(starTemplate(path.resolve(dir, t), PLACEHOLDER)));
+  return (file) => matchers.some((matches) => matches(file));
 }
 
 /** Does the glob `pattern` (relative to `dir`) match the absolute path `file`? Pure: no file system. */
 export function globMatchesPath(pattern: string, dir: string, file: string): boolean {
-  return expandBraces(pattern).some((alt) => {
-    const { base, rest, absolute } = splitPattern(alt);
+  let alternatives: ReturnType<typeof splitPattern>[];
+  try {
+    alternatives = expandBraces(pattern).map(splitPattern);
+  } catch (e) {
+    if (e instanceof GlobPatternError) return false; // a glob the source itself refuses matches nothing
+    throw e;
+  }
+  return alternatives.some(({ base, rest, absolute }) => {
     const root = absolute ? path.resolve('/', ...base) : path.resolve(dir, ...base);
     const rel = path.relative(root, file);
     if (rel === '' || rel.startsWith('..') || path.isAbsolute(rel)) return false;

@@ -97,15 +97,15 @@ export async function globStartOutside(
   dir: string,
   roots: readonly string[],
 ): Promise<string | undefined> {
-  let alternatives: string[];
+  let starts: { base: string[]; absolute: boolean }[];
   try {
-    alternatives = expandBraces(spec);
+    starts = expandBraces(spec).map(splitPattern);
   } catch (e) {
+    // Too many alternatives or segments: the glob's own expansion says so, at the source.
     if (e instanceof GlobPatternError) return undefined;
     throw e;
   }
-  for (const alt of alternatives) {
-    const { base, absolute } = splitPattern(alt);
+  for (const { base, absolute } of starts) {
     const start = absolute ? path.resolve('/', ...base) : path.resolve(dir, ...base);
     const real = await realPathDeep(start);
     if (!roots.some((root) => isWithin(root, real))) return real;
