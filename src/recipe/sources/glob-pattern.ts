@@ -161,7 +161,11 @@ function matchesOne(token: Exclude<Token, { kind: 'star' }>, ch: string): boolea
   }
 }
 
-/** `[abc]`, `[a-z]`, `[!x]` / `[^x]`; `undefined` when unterminated (then `[` is literal). */
+/**
+ * `[abc]`, `[a-z]`, `[!x]` / `[^x]`; `undefined` when unterminated (then `[` is literal). A `]`
+ * right after the opening is a member, as in POSIX; any member, escaped or that `]`, may start a
+ * range (`[\\a-z]`, `[]-z]`); a range backwards (`[z-a]`) holds nothing.
+ */
 function charClass(chars: readonly string[], start: number): { has: (ch: string) => boolean; end: number } | undefined {
   let i = start + 1;
   let negate = false;
@@ -169,16 +173,11 @@ function charClass(chars: readonly string[], start: number): { has: (ch: string)
     negate = true;
     i++;
   }
-  // Members and ranges, as code points; a `]` right after the opening is a member, as in POSIX.
   const members: string[] = [];
   const ranges: [number, number][] = [];
-  if (chars[i] === ']') {
-    members.push(']');
-    i++;
-  }
-  for (; i < chars.length; i++) {
+  for (let first = true; i < chars.length; i++, first = false) {
     let ch = chars[i] as string;
-    if (ch === ']') {
+    if (ch === ']' && !first) {
       const has = (c: string): boolean => {
         const cp = c.codePointAt(0) ?? 0;
         const inside = members.includes(c) || ranges.some(([lo, hi]) => cp >= lo && cp <= hi);
@@ -187,14 +186,12 @@ function charClass(chars: readonly string[], start: number): { has: (ch: string)
       return { has, end: i };
     }
     if (ch === '\\' && i + 1 < chars.length) ch = chars[++i] as string;
-    else if (chars[i + 1] === '-' && chars[i + 2] !== undefined && chars[i + 2] !== ']') {
+    if (chars[i + 1] === '-' && chars[i + 2] !== undefined && chars[i + 2] !== ']') {
       let hi = chars[i + 2] as string;
       i += 2;
       if (hi === '\\' && i + 1 < chars.length) hi = chars[++i] as string;
       ranges.push([ch.codePointAt(0) ?? 0, hi.codePointAt(0) ?? 0]);
-      continue;
-    }
-    members.push(ch);
+    } else members.push(ch);
   }
   return undefined;
 }

@@ -66,6 +66,11 @@ describe('compileSegment', () => {
     ['[a-c]?[!x-z]', 'b1w', true],
     ['[a-c]?[!x-z]', 'b1y', false],
     ['[]a]', ']', true],
+    ['[\\a-z]', 'b', true], // an escaped member starts a range, as the RegExp read it (review-ab)
+    ['[\\a-z]', '-', false],
+    ['[]-z]', 'a', true], // a leading ] starts a range too
+    ['[!]-z]', 'a', false],
+    ['[z-a]', 'm', false], // backwards: nothing
     ['🎨-*.png', '🎨-1.png', true], // code points, not code units
     ['?.png', '🎨.png', true],
   ])('%s ~ %s = %s', (seg, name, expected) => expect(matches(seg, name)).toBe(expected));
