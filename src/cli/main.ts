@@ -4,7 +4,7 @@
  * Returns the exit code; never calls process.exit except on a second Ctrl-C.
  */
 import { setMaxListeners } from 'node:events';
-import { CommanderError } from 'commander';
+import { type Command, CommanderError } from 'commander';
 import { createRuntime, type Runtime } from '../index.js';
 import { InterruptedError } from '../index.js';
 import { withTestHooks } from './test-hooks.js';
@@ -54,14 +54,15 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
       if (e.exitCode === 0) return 0;
       // A usage error (an unknown option, a missing argument): the command line never parsed, so
       // the words on it decide whether JSON was asked for.
-      if (wantsJson(argv)) rt.stdout.write(`${jsonText(usageJson(e.message.replace(/^error: /, '')))}\n`);
+      if (wantsJson(argv, program)) rt.stdout.write(`${jsonText(usageJson(e.message.replace(/^error: /, '')))}\n`);
       return 64;
     }
     const secrets = secretsFromEnv(rt.env);
     const rendered = renderError(e, { debug, secrets, cwd: rt.cwd });
     for (const line of rendered.lines) rt.stderr.write(`${line}\n`);
     // A command asked for JSON prints its failure as JSON too: stdout is never left empty.
-    if (parsedJson ?? wantsJson(argv)) rt.stdout.write(`${jsonText(errorJson(e, { secrets, cwd: rt.cwd }))}\n`);
+    if (parsedJson ?? wantsJson(argv, program))
+      rt.stdout.write(`${jsonText(errorJson(e, { secrets, cwd: rt.cwd }))}\n`);
     return rendered.exitCode;
   } finally {
     detach();
@@ -74,8 +75,18 @@ function usageJson(problem: string): { type: 'error'; code: string; exit_code: n
 }
 
 /** `--json`, or `plan`'s `--format json` (either spelling), on a command line commander refused. */
-function wantsJson(argv: readonly string[]): boolean {
-  return argv.some((a, i) => a === '--json' || a === '--format=json' || (a === '--format' && argv[i + 1] === 'json'));
+function wantsJson(argv: readonly string[], program: Command): boolean {
+  // The words after an option that takes a value are that value (`edit --prompt --json`), not flags.
+  const command = program.commands.find((c) => c.name() === argv[0] || c.aliases().includes(argv[0] ?? ''));
+  const takesValue = new Set<string>();
+  for (const o of command?.options ?? [])
+    if (o.required || o.optional) for (const flag of [o.long, o.short]) if (flag) takesValue.add(flag);
+  for (let i = 1; i < argv.length; i++) {
+    const a = argv[i] as string;
+    if (a === '--json' || a === '--format=json' || (a === '--format' && argv[i + 1] === 'json')) return true;
+    if (takesValue.has(a)) i++;
+  }
+  return false;
 }
 
 /** Said on a second signal, before exiting at once (nothing else is said then). */

@@ -63,6 +63,10 @@ describe('--json failures', () => {
     const edit = await kontext(['edit', '--image', 'missing.jpg', '--prompt', '--json', '--provider', 'emulator']);
     expect(edit.code).toBe(66);
     expect(edit.stdout).toBe('');
+    // Refused by commander (no --image): the value of --prompt still asks for nothing (review-ab 4).
+    const usage = await kontext(['edit', '--prompt', '--json']);
+    expect(usage.code).toBe(64);
+    expect(usage.stdout).toBe('');
     await writeFile(join(project.root, 'bad.yml'), 'version: 1\npasses:\n  - id: sky\n    promt: x\n');
     const plan = await kontext(['plan', 'bad.yml', '--format', 'json', '--format', 'text']);
     expect(plan.code).toBe(65);
