@@ -58,7 +58,8 @@ export function parseRecipeYaml(text: string): YamlOutcome {
   try {
     return parseChecked(text);
   } catch (e) {
-    if (!(e instanceof RangeError)) throw e;
+    // Only the stack's overflow: another RangeError (an invalid length) is a defect, said as one.
+    if (!(e instanceof RangeError && /call stack/i.test(e.message))) throw e;
     const lines = new LineCounter();
     const offset = deepestLine(text);
     feedLines(lines, text, offset);
