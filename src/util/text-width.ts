@@ -6,7 +6,12 @@
  * every redraw; a cut by code point split an emoji sequence, leaving a dangling joiner.
  */
 
-const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+/** Made on first use: making one loads ICU data (~9 ms), which every CLI start paid at import. */
+let segmenter: Intl.Segmenter | undefined;
+function graphemes(): Intl.Segmenter {
+  segmenter ??= new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+  return segmenter;
+}
 
 /** Printable ASCII only: one column a character, the common case, no segmenting. */
 const ASCII = /^[\x20-\x7e]*$/;
@@ -53,7 +58,7 @@ function graphemeWidth(g: string): number {
 export function textWidth(text: string): number {
   if (ASCII.test(text)) return text.length;
   let width = 0;
-  for (const { segment } of graphemes.segment(text)) width += graphemeWidth(segment);
+  for (const { segment } of graphemes().segment(text)) width += graphemeWidth(segment);
   return width;
 }
 
@@ -63,7 +68,7 @@ export function* widthGraphemes(text: string): Generator<{ readonly g: string; r
     for (const g of text) yield { g, width: 1 };
     return;
   }
-  for (const { segment } of graphemes.segment(text)) yield { g: segment, width: graphemeWidth(segment) };
+  for (const { segment } of graphemes().segment(text)) yield { g: segment, width: graphemeWidth(segment) };
 }
 
 /** `text` cut to at most `width` columns, ending in `…` when cut; never inside a grapheme. */
