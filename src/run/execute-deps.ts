@@ -1,10 +1,12 @@
 /** What every node of a run hands `executeNode` (execute.ts): the run's provider, store, limits and intents. */
 import pLimit from 'p-limit';
+import type { PlanNode } from '../plan/types.js';
 import { apiIsLocal } from '../providers/api-base.js';
 import { testRereadMs } from '../providers/test-poll.js';
 import type { UntimedRunEvent } from './events.js';
 import type { CostBudget } from './cost-budget.js';
 import type { ExecuteDeps, Submitted } from './execute.js';
+import { providerOf } from './node-provider.js';
 import type { RunDeps, RunOptions } from './options.js';
 
 export function executeDepsFor(
@@ -50,5 +52,26 @@ export function executeDepsFor(
       sleep: deps.rt.sleep,
       crashPoint: deps.rt.crashPoint,
     },
+  };
+}
+
+/**
+ * The execute deps of `node`: the run's (`run`), with the node's own provider when it names
+ * another. Without `providerFor` (hand-wired deps) the one provider serves every node, under the
+ * node's name. The test knob's short rereads only where this node's own API is on loopback.
+ */
+export function executeDepsOfNode(
+  run: ExecuteDeps,
+  node: PlanNode,
+  deps: Pick<RunDeps, 'providerName' | 'providerFor' | 'rt'>,
+  options: Pick<RunOptions, 'outputRereadMs'>,
+): ExecuteDeps {
+  const name = providerOf(node, deps.providerName);
+  if (name === deps.providerName) return run;
+  return {
+    ...run,
+    ...(deps.providerFor ? { provider: deps.providerFor(name) } : {}),
+    providerName: name,
+    outputRereadMs: options.outputRereadMs ?? testRereadMs(name, deps.rt),
   };
 }

@@ -3,7 +3,6 @@
  * by level); requests to the API (submit → finished) run under one p-limit of `jobs`, their
  * downloads under another of the same size. It emits events and never prints.
  */
-import { testRereadMs } from '../providers/test-poll.js';
 import { providerOf } from './node-provider.js';
 import { setMaxListeners } from 'node:events';
 import { dirname } from 'node:path';
@@ -24,7 +23,7 @@ import { keyFor } from './node-request.js';
 import type { RunDeps, RunOptions } from './options.js';
 import { RunInflight } from './run-inflight.js';
 import { budgetFor } from './cost-budget.js';
-import { executeDepsFor } from './execute-deps.js';
+import { executeDepsFor, executeDepsOfNode } from './execute-deps.js';
 import { dropFinishedEntry, dropOnceLocked, dropSettledEntries } from './journal-settled.js';
 import { watchJournal } from './journal-watch.js';
 import { DriftCheck } from './drift.js';
@@ -100,7 +99,7 @@ class Scheduler {
     this.#lock = new NodeLockEntries(writer, deps.lockPath, prepared.lock.nodes, deps.providerName);
     this.#limit = pLimit(Math.max(1, options.jobs));
     this.#stage = new RemoteStage(options.jobs, coordination?.inflight ?? new RunInflight(), (node) =>
-      this.#execFor(node),
+      executeDepsOfNode(this.#exec, node, deps, options),
     );
     this.#current = new LockCurrentNodes(deps);
     this.#spend = new RunSpend(deps, coordination?.spend);
@@ -244,22 +243,6 @@ class Scheduler {
     if (landed) return this.#local(() => this.#cached(node, landed));
     const job = { node, key, seed: state.seed, forced: state.forced, overLock: state.overLock, inputSha, upstream };
     return this.#remote(state, job, ours);
-  }
-
-  /** The execute deps of `node`: the run's, with the node's own provider when it names another. */
-  #execFor(node: PlanNode): ExecuteDeps {
-    const name = providerOf(node, this.deps.providerName);
-    const { providerFor } = this.deps;
-    if (name === this.deps.providerName) return this.#exec;
-    // Without `providerFor` (hand-wired deps) the one provider serves every node, under the node's name.
-    // The test knob's short rereads only where this node's own API is on loopback (review-aa 5).
-    const rereads = this.options.outputRereadMs ?? testRereadMs(name, this.deps.rt);
-    return {
-      ...this.#exec,
-      ...(providerFor ? { provider: providerFor(name) } : {}),
-      providerName: name,
-      outputRereadMs: rereads,
-    };
   }
 
   /**
