@@ -15,7 +15,7 @@ import type { Report } from '../report.js';
 import type { Source } from '../types.js';
 import { classifySource } from './classify.js';
 import { rootFallbackNote } from '../project-root.js';
-import { expandGlob, GlobTooLargeError, MAX_GLOB_FILES } from './glob.js';
+import { expandGlob, GlobTooLargeError } from './glob.js';
 import { GlobPatternError } from './glob-pattern.js';
 import { instanceNames } from './instance-names.js';
 import { inOtherUnicodeForm } from './unicode-form.js';
@@ -167,8 +167,8 @@ async function resolveGlob(name: string, spec: string, dir: string, report: Repo
         problem: report({
           code: 'plan-too-large',
           path: at,
-          message: `glob "${spec}" ${e.message} (at most ${MAX_GLOB_FILES} per recipe; the rest was not read)`,
-          hint: 'the lock file keeps one entry per node; split the files over several recipes (or narrow the glob)',
+          message: `glob "${spec}" ${e.message}`,
+          hint: e.hint,
         }),
       };
     }

@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expandGlob } from '../../../src/recipe/sources/glob.js';
+import { expandGlob, GlobTooLargeError, MAX_GLOB_FOLDERS } from '../../../src/recipe/sources/glob.js';
 
 let root = '';
 
@@ -92,4 +92,62 @@ describe('expandGlob against a hostile pattern (walk-t: a stranger recipe froze 
     expect(await expandGlob('long/*a*a*a*a*a*a*b.png', deep)).toEqual([]);
     expect(await expandGlob('long/*a*a*a*a*a*a*49.png', deep)).toHaveLength(1);
   });
+});
+
+describe('expandGlob through symlinked folders (review-ab 5: links to "." made `*/*/…` walk every route)', () => {
+  let links = '';
+  beforeAll(async () => {
+    links = await mkdtemp(path.join(os.tmpdir(), 'kontext-glob-links-'));
+    // Two links back to their own folder; two folders linking to each other.
+    await mkdir(path.join(links, 'self'));
+    await writeFile(path.join(links, 'self/p.png'), 'x');
+    await symlink('.', path.join(links, 'self/l1'));
+    await symlink('.', path.join(links, 'self/l2'));
+    for (const [from, to] of [
+      ['a', 'b'],
+      ['b', 'a'],
+    ] as const) {
+      await mkdir(path.join(links, from), { recursive: true });
+      await writeFile(path.join(links, from, `${from}.png`), 'x');
+      await symlink(`../${to}`, path.join(links, from, 'l'));
+    }
+    // No loop, but each level's two links lead to the next level: 2^18 routes to the last one.
+    for (let level = 0; level < 18; level++) {
+      await mkdir(path.join(links, 'fan', `d${level}`), { recursive: true });
+      await symlink(`../d${level + 1}`, path.join(links, 'fan', `d${level}`, 'x'));
+      await symlink(`../d${level + 1}`, path.join(links, 'fan', `d${level}`, 'y'));
+    }
+    await mkdir(path.join(links, 'fan', 'd18'));
+    // A link out of the walked tree to a folder that is not on the route is still followed.
+    await mkdir(path.join(links, 'kept/in'), { recursive: true });
+    await writeFile(path.join(links, 'kept/in/k.png'), 'x');
+    await mkdir(path.join(links, 'user'));
+    await symlink('../kept', path.join(links, 'user/shared'));
+  });
+  afterAll(() => rm(links, { recursive: true, force: true }));
+
+  it('a link back to a folder on its own route is not entered, however many stars follow', async () => {
+    const stars = `${'*/'.repeat(30)}*.png`;
+    expect(rel2(await expandGlob(`self/${stars}`, links))).toEqual([]);
+    expect(rel2(await expandGlob('self/*.png', links))).toEqual(['self/p.png']);
+    // a/l is b (not on a's route) and is entered; a/l/l is a again and is not.
+    expect(rel2(await expandGlob('a/*/*.png', links))).toEqual(['a/l/b.png']);
+    expect(rel2(await expandGlob(`a/${stars}`, links))).toEqual([]);
+    // Written out in full, with no wildcard before it, a path is the user's to choose.
+    expect(rel2(await expandGlob('a/l/l/*.png', links))).toEqual(['a/l/l/a.png']);
+    expect(rel2(await expandGlob('user/*/*/*.png', links))).toEqual(['user/shared/in/k.png']);
+  });
+
+  it('links that fan out without a loop stop at the folder limit with a clear error', async () => {
+    // The default limit, 100,000 folders, takes seconds to reach: the test lowers it.
+    expect(MAX_GLOB_FOLDERS).toBe(100_000);
+    const fanned = expandGlob(`fan/d0/${'*/'.repeat(18)}*.png`, links, new Set(), () => false, 2000);
+    await expect(fanned).rejects.toThrow(GlobTooLargeError);
+    await expect(fanned).rejects.toThrow('lists more than 2000 folders (the rest were not read)');
+    // Fewer levels stay under it, and every route is a match (the same file by two paths).
+    await writeFile(path.join(links, 'fan/d4/f.png'), 'x');
+    expect(await expandGlob('fan/d0/*/*/*/*/*.png', links)).toHaveLength(16);
+  });
+
+  const rel2 = (files: string[]) => files.map((f) => path.relative(links, f));
 });
