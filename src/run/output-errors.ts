@@ -3,6 +3,7 @@
  * or full disk, a file where a folder should be. Those become one typed error (exit 73, sysexits
  * CANTCREAT) naming the path; anything else is passed on unchanged.
  */
+import { lstatSync } from 'node:fs';
 import { ExitCode, KontextError } from '../errors.js';
 
 /** The settings that choose where outputs go: a recipe's `out:` and `save:`, an edit's `-o`. */
@@ -52,6 +53,16 @@ const NO_FILE_HERE = `no file can be made there (a file system such as /proc): c
 
 /** mkdir's EEXIST: a file (not a folder) is at the folder's own path; it was thrown raw, exit 70. */
 const FILE_WHERE_FOLDER = `a file is where this folder goes: move it away or choose another ${PATH}`;
+/** ... or a symlink leading to no folder (a broken one, or one to a file): review-ab 6 called it a file. */
+const LINK_WHERE_FOLDER = `a symlink to no folder is where this folder goes: remove it or choose another ${PATH}`;
+
+function inTheWay(at: unknown): string {
+  try {
+    return typeof at === 'string' && lstatSync(at).isSymbolicLink() ? LINK_WHERE_FOLDER : FILE_WHERE_FOLDER;
+  } catch {
+    return FILE_WHERE_FOLDER;
+  }
+}
 
 /** mkdir's ENOENT is the path's; any other only where `anyEnoent` says so (before paying, nothing else read). */
 function enoentHint(syscall: unknown, anyEnoent: boolean): string | undefined {
@@ -60,9 +71,9 @@ function enoentHint(syscall: unknown, anyEnoent: boolean): string | undefined {
 }
 
 function typed(e: unknown, path: string, after: string, anyEnoent = false): unknown {
-  const { code, syscall } = (e ?? {}) as { code?: unknown; syscall?: unknown };
+  const { code, syscall, path: at } = (e ?? {}) as { code?: unknown; syscall?: unknown; path?: unknown };
   let hint = code === 'ENOENT' ? enoentHint(syscall, anyEnoent) : HINTS.get(String(code));
-  if (code === 'EEXIST' && syscall === 'mkdir') hint = FILE_WHERE_FOLDER;
+  if (code === 'EEXIST' && syscall === 'mkdir') hint = inTheWay(at);
   if (hint === undefined) return e;
   return new KontextError('E_OUTPUT_WRITE', `cannot write ${path} (${String(code)})`, {
     exitCode: ExitCode.CANT_CREAT,

@@ -7,7 +7,7 @@
  * driven into ENOTDIR and EISDIR; EACCES and the others are checked on the mapping itself.
  */
 import { existsSync, rmSync, writeFileSync } from 'node:fs';
-import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ExitCode, KontextError, worstExitCode } from '../../../src/errors.js';
@@ -70,6 +70,13 @@ describe('output write failures', () => {
     );
     expect((refused as KontextError).hint).toMatch(/^a file is where this folder goes/);
     expect((await readdir(join(project.root, 'renders', 'deep', 'out'))).sort()).toEqual(['p30', 'p7']);
+    expect(rig.submits()).toHaveLength(0);
+    // A broken symlink in the way is called one (review-ab 6: it was "a file").
+    await rm(join(project.root, 'renders', 'deep', 'out', 'p7'));
+    await symlink('gone', join(project.root, 'renders', 'deep', 'out', 'p7'));
+    const linked = await runIn(project, {}, { rig }).catch((e: unknown) => e);
+    expect(linked).toMatchObject({ code: 'E_OUTPUT_WRITE', exitCode: ExitCode.CANT_CREAT });
+    expect((linked as KontextError).hint).toMatch(/^a symlink to no folder is where this folder goes/);
     expect(rig.submits()).toHaveLength(0);
   }, 30_000);
 
