@@ -38,6 +38,7 @@ export type { RunContextOptions, RunContextDeps, RunTarget, RunScope } from './r
 export { parseShard, assignShards } from './run/shard.js';
 export type { ShardSpec } from './run/shard.js';
 export { checkCiFlags, FrozenError } from './run/frozen.js';
+export { defaultCostLimit, type CostLimitSource } from './run/cost-limit.js';
 export type { FrozenMiss } from './run/frozen.js';
 export { runEdit } from './run/edit.js';
 export type { EditOptions } from './run/edit.js';

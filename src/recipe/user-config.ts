@@ -27,6 +27,13 @@ const UserConfigSchema = z
     cache: CacheSchema.optional().describe(
       '`remote`: the shared remote cache for every recipe (README "Remote cache")',
     ),
+    max_cost: z
+      .number()
+      .min(0)
+      .optional()
+      .describe(
+        'Without --max-cost (or KONTEXT_MAX_COST), the limit in US dollars on what one `kontext run` may spend',
+      ),
     allowed_source_roots: z
       .array(z.string().min(1))
       .optional()
@@ -41,6 +48,8 @@ export interface UserConfig {
   readonly hosting?: HostingConfig | undefined;
   /** `cache.remote`: the user's shared remote cache (`s3://bucket/prefix`). */
   readonly cache?: { readonly remote?: string | undefined } | undefined;
+  /** The default `--max-cost` (run/cost-limit.ts). */
+  readonly max_cost?: number | undefined;
   /** As written; see {@link allowedSourceRoots}. */
   readonly allowed_source_roots?: readonly string[] | undefined;
   /** The file it is read from (whether or not it exists), as hints name it: {@link userConfigName}. */
@@ -168,6 +177,8 @@ const TYPE_NAMES: Readonly<Record<string, string>> = {
 function plainMessage(issue: z.core.$ZodIssue, value: unknown): string {
   if (issue.code === 'too_small' && issue.origin === 'string' && Number(issue.minimum) === 1)
     return 'must not be empty';
+  if (issue.code === 'too_small' && issue.origin === 'number')
+    return `must be ${String(issue.minimum)} or more, not ${describeValue(value)}`;
   if (issue.code !== 'invalid_type') return issue.message;
   return `must be ${TYPE_NAMES[issue.expected] ?? issue.expected}, not ${describeValue(value)}`;
 }

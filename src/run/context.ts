@@ -30,6 +30,7 @@ import type { RunCoordination, RunDeps } from './options.js';
 import { type SourceLocation, UsageError } from '../errors.js';
 import { checkRunnable, providersCalled } from './node-provider.js';
 import { checkHostedSources, checkHosting, checkInlineSources, enforceMaxCost } from './preflight.js';
+import { FLAG_LIMIT, type CostLimitSource } from './cost-limit.js';
 import { prefetchInputs, type Prefetch, type PrefetchDeps } from './prefetch.js';
 import { migrateProjectCache, openStoreOrStandIn, type OpenedStore } from './open-cache.js';
 import { checkOutputFolders } from './output-folders.js';
@@ -51,6 +52,8 @@ export interface RunContextOptions {
   readonly trustRecipeHosting?: boolean | undefined;
   /** `--max-cost`: the limit, in USD, for this run and `maxCostSpentUsd` together. */
   readonly maxCostUsd?: number | undefined;
+  /** How messages name the limit (default `--max-cost`). */
+  readonly maxCostFrom?: CostLimitSource | undefined;
   /**
    * What earlier runs under the same `--max-cost` spent (a `kontext run` of several recipes: the
    * recipes before this one); `null`: unknown (a price not known), so nothing billable may start.
@@ -260,6 +263,7 @@ export class RunContext {
             providerFor: (name) => sessionFor(name).provider,
             providerName,
             maxCostUsd: options.maxCostUsd,
+            from: options.maxCostFrom ?? FLAG_LIMIT,
             spentUsd: options.maxCostSpentUsd === undefined ? 0 : options.maxCostSpentUsd,
             signal: options.signal,
             readMs: options.priceReadMs,

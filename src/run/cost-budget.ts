@@ -11,6 +11,7 @@
  * read again is exit 75.
  */
 import { ExitCode, KontextError } from '../errors.js';
+import { FLAG_LIMIT, type CostLimitSource } from './cost-limit.js';
 import type { RunOptions } from './options.js';
 
 /** What a submit reserved: given back when the API proved it took nothing. */
@@ -29,6 +30,7 @@ export class CostBudget {
     private readonly limitUsd: number,
     private readonly leftUsd: number | null,
     private readonly priceOf: (provider: string, model: string) => Promise<number | null>,
+    private readonly from: CostLimitSource = FLAG_LIMIT,
   ) {}
 
   /**
@@ -42,8 +44,8 @@ export class CostBudget {
     if (price === null)
       throw new KontextError(
         'E_MAX_COST_UNKNOWN_PRICE',
-        `--max-cost: the price of ${model} on ${provider} could not be read again, so ${node} is not submitted`,
-        { exitCode: ExitCode.TEMP_FAIL, hint: 'run again (its model info did not answer), or drop --max-cost' },
+        `${this.from.name}: the price of ${model} on ${provider} could not be read again, so ${node} is not submitted`,
+        { exitCode: ExitCode.TEMP_FAIL, hint: `run again (its model info did not answer), or ${this.from.drop}` },
       );
     return price;
   }
@@ -58,23 +60,23 @@ export class CostBudget {
     if (left === null)
       throw new KontextError(
         'E_MAX_COST_UNKNOWN_PRICE',
-        `--max-cost: what the recipes before this one spent is not known (a price was not known), ` +
+        `${this.from.name}: what the recipes before this one spent is not known (a price was not known), ` +
           `so ${node} is not submitted`,
-        { exitCode: ExitCode.DATA_ERR, hint: 'run this recipe on its own, or drop --max-cost' },
+        { exitCode: ExitCode.DATA_ERR, hint: `run this recipe on its own, or ${this.from.drop}` },
       );
     if (this.#reserved + price > left + 1e-9) {
       const spent = this.limitUsd - left;
       const before = spent > 1e-9 ? ` (the recipes before it spent $${spent.toFixed(2)})` : '';
       throw new KontextError(
         'E_MAX_COST',
-        `submitting ${node} ($${price.toFixed(2)}) would take this run past --max-cost ` +
+        `submitting ${node} ($${price.toFixed(2)}) would take this run past ${this.from.name} ` +
           `$${this.limitUsd.toFixed(2)}${before}: it has sent $${this.#reserved.toFixed(2)} of requests; ` +
           'not submitted',
         {
           exitCode: ExitCode.DATA_ERR,
           hint:
             'a request the plan did not count (a retry, a request gone at the API) needed paying again: ' +
-            'raise --max-cost, or run again',
+            `${this.from.raise}, or run again`,
         },
       );
     }
@@ -92,11 +94,11 @@ export class CostBudget {
 
 /** The run's budget when `--max-cost` is given: what it leaves this run after the recipes before it. */
 export function budgetFor(
-  options: Pick<RunOptions, 'maxCostUsd' | 'maxCostSpentUsd'>,
+  options: Pick<RunOptions, 'maxCostUsd' | 'maxCostSpentUsd' | 'maxCostFrom'>,
   priceOf: (provider: string, model: string) => Promise<number | null>,
 ): CostBudget | undefined {
   const limit = options.maxCostUsd;
   if (limit === undefined) return undefined;
   const spent = options.maxCostSpentUsd;
-  return new CostBudget(limit, spent === null ? null : limit - (spent ?? 0), priceOf);
+  return new CostBudget(limit, spent === null ? null : limit - (spent ?? 0), priceOf, options.maxCostFrom);
 }

@@ -8,6 +8,7 @@ import type { Provider } from '../providers/types.js';
 import type { Runtime } from '../runtime.js';
 import type { Store } from '../store/types.js';
 import type { WriteGuard } from '../store/write-guard.js';
+import type { CostLimitSource } from './cost-limit.js';
 import type { RunEvent } from './events.js';
 import type { Executed } from './execute.js';
 import type { LockWriter } from './lock-writer.js';
@@ -40,6 +41,8 @@ export interface RunOptions {
    * the plan did not count (a retry, a re-attach given up) is not sent past it (cost-budget.ts).
    */
   readonly maxCostUsd?: number | undefined;
+  /** How messages name the limit and say how to change it (default: `--max-cost`; run/cost-limit.ts). */
+  readonly maxCostFrom?: CostLimitSource | undefined;
   /** What the recipes before this one spent under the same `maxCostUsd` (`null`: unknown). */
   readonly maxCostSpentUsd?: number | null | undefined;
   /** Aborting it behaves like Ctrl-C: stop submitting, cancel queued requests, flush, exit 130. */

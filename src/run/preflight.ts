@@ -21,6 +21,7 @@ import { providerOf } from './node-provider.js';
 import { checkSourceKinds } from './source-kinds.js';
 import { aheadImages } from './prefetch.js';
 import type { Prepared } from './prepare.js';
+import type { CostLimitSource } from './cost-limit.js';
 import { priceRun, type PriceSources } from './prices.js';
 import { sizeAgainstCap } from '../util/units.js';
 
@@ -169,28 +170,32 @@ export async function checkInlineSources(
  */
 export async function enforceMaxCost(
   prepared: Prepared,
-  limit: PriceSources & { readonly maxCostUsd: number; readonly spentUsd?: number | null },
+  limit: PriceSources & {
+    readonly maxCostUsd: number;
+    readonly spentUsd?: number | null;
+    readonly from: CostLimitSource;
+  },
 ): Promise<number> {
-  const { maxCostUsd } = limit;
+  const { maxCostUsd, from } = limit;
   const spent = limit.spentUsd ?? 0;
   const requests = `${prepared.billable} billable request${prepared.billable === 1 ? '' : 's'}`;
   if (limit.spentUsd === null) {
     throw new KontextError(
       'E_MAX_COST_UNKNOWN_PRICE',
-      `--max-cost: what the recipes before this one spent is not known (a price was not known), ` +
+      `${from.name}: what the recipes before this one spent is not known (a price was not known), ` +
         `so this run's ${requests} ${prepared.billable === 1 ? 'is' : 'are'} not submitted`,
-      { exitCode: ExitCode.DATA_ERR, hint: 'run this recipe on its own, or drop --max-cost' },
+      { exitCode: ExitCode.DATA_ERR, hint: `run this recipe on its own, or ${from.drop}` },
     );
   }
   const price = await priceRun(prepared, limit);
   if (!price.known) {
     throw new KontextError(
       'E_MAX_COST_UNKNOWN_PRICE',
-      `--max-cost: the price of ${price.model} on ${price.provider} is not known (${price.why}), ` +
+      `${from.name}: the price of ${price.model} on ${price.provider} is not known (${price.why}), ` +
         `so this run's ${requests} ${prepared.billable === 1 ? 'is' : 'are'} not submitted`,
       price.noAnswer
-        ? { exitCode: ExitCode.TEMP_FAIL, hint: 'run again later, or drop --max-cost' }
-        : { exitCode: ExitCode.DATA_ERR, hint: 'drop --max-cost, or use a model with a published price' },
+        ? { exitCode: ExitCode.TEMP_FAIL, hint: `run again later, or ${from.drop}` }
+        : { exitCode: ExitCode.DATA_ERR, hint: `${from.drop}, or use a model with a published price` },
     );
   }
   const total = price.totalUsd;
@@ -199,8 +204,8 @@ export async function enforceMaxCost(
     throw new KontextError(
       'E_MAX_COST',
       `this run would cost about $${total.toFixed(2)} (${requests})${before} ` +
-        `over --max-cost $${maxCostUsd.toFixed(2)}; nothing was submitted`,
-      { exitCode: ExitCode.DATA_ERR, hint: 'raise --max-cost, or narrow the run with --only' },
+        `over ${from.name} $${maxCostUsd.toFixed(2)}; nothing was submitted`,
+      { exitCode: ExitCode.DATA_ERR, hint: `${from.raise}, or narrow the run with --only` },
     );
   }
   return total;

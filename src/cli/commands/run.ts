@@ -1,6 +1,6 @@
 /** `kontext run <recipe...>`: flags → options, then the recipes one after another (run-recipes.ts), or watched. */
 import type { RunRecipeOptions, HostingConfig, ProviderName } from '../../index.js';
-import { UsageError, checkCiFlags, parseShard } from '../../index.js';
+import { UsageError, checkCiFlags, defaultCostLimit, parseShard } from '../../index.js';
 import type { CliContext } from '../context.js';
 import { intOption, numberOption } from '../options.js';
 import { selectionsFrom } from '../selection-flags.js';
@@ -15,7 +15,10 @@ export async function runCommand(
   // `--force catalog.yml`: an existing .yml/.yaml file given to a selection flag is a recipe.
   const selections = selectionsFrom(opts, recipes, ctx.rt.cwd);
   if (recipes.length === 0) throw new UsageError('no recipe given', { hint: 'kontext run <recipe.yml...>' });
-  const options = { ...runOptionsFrom(opts, ctx), ...selections };
+  const given = { ...runOptionsFrom(opts, ctx), ...selections };
+  // Without --max-cost: KONTEXT_MAX_COST, else the user config's max_cost, is the limit.
+  const limit = given.maxCostUsd === undefined ? await defaultCostLimit(ctx.rt) : undefined;
+  const options = limit === undefined ? given : { ...given, maxCostUsd: limit.usd, maxCostFrom: limit.from };
   if (opts['serve'] === true && opts['watch'] !== true) throw new UsageError('--serve needs --watch');
   if (opts['port'] !== undefined && opts['serve'] !== true) throw new UsageError('--port needs --serve');
   // Each recipe's page is its own server: a fixed port fits one (the second would fail to listen

@@ -5,7 +5,7 @@
  * `run-error` line for it, and the command exits with the worst code; Ctrl-C stops the command.
  */
 import { EventEmitter } from 'node:events';
-import { writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { main, type MainOptions } from '../../../src/cli/main.js';
@@ -41,12 +41,13 @@ interface Cli {
   readonly stderr: string;
 }
 
-async function cli(argv: readonly string[], process?: MainOptions['process']): Promise<Cli> {
+async function cli(argv: readonly string[], process?: MainOptions['process'], env = {}): Promise<Cli> {
   const rt = testRuntime(project.root, {
     RUNCOMFY_MODEL_API_BASE: emulator.baseUrl,
     KONTEXT_ALLOW_HOSTS: '127.0.0.1',
     RUNCOMFY_TOKEN: 'test-token',
     KONTEXT_CACHE_DIR: project.cacheDir,
+    ...env,
   });
   const code = await main(argv, process ? { rt, process } : { rt });
   return { code, stdout: rt.stdout.text(), stderr: rt.stderr.text() };
@@ -88,6 +89,70 @@ describe('--max-cost with several recipes', () => {
     expect(over.stderr).toContain('with the $0.12 the recipes before it spent, that is over --max-cost $0.15');
     const under = await cli(['run', '--dry-run', 'a.yml', 'b.yml', '--max-cost', '0.20']);
     expect(under.code).toBe(0);
+    expect(submits()).toBe(0);
+  });
+});
+
+describe("a limit without --max-cost: KONTEXT_MAX_COST, else the user config's max_cost (walk-t 8)", () => {
+  /** The user config holding `text`, in the project's own folder: the env naming it. */
+  async function config(text: string): Promise<Record<string, string>> {
+    await mkdir(join(project.root, 'config'), { recursive: true });
+    await writeFile(join(project.root, 'config', 'config.json'), text);
+    return { KONTEXT_CONFIG_DIR: join(project.root, 'config') };
+  }
+
+  it("the user config's max_cost stops a run over it before anything is paid; --max-cost overrides it", async () => {
+    await withRecipes({ 'a.yml': yaml('a', 3) });
+    const env = await config('{ "max_cost": 0.1 }');
+    const file = '~/config/config.json'; // the test's HOME is the project
+    const over = await cli(['run', 'a.yml'], undefined, env);
+    expect(over.code).toBe(65);
+    expect(over.stderr).toContain(
+      `this run would cost about $0.12 (3 billable requests), over max_cost (${file}) $0.10; nothing was submitted`,
+    );
+    expect(over.stderr).toContain('nothing was submitted (pass a higher --max-cost, or narrow the run with --only)');
+    expect(submits()).toBe(0);
+    // The dry run says so too, and the flag wins over the config either way.
+    expect((await cli(['run', '--dry-run', 'a.yml'], undefined, env)).code).toBe(65);
+    expect((await cli(['run', 'a.yml', '--max-cost', '0.05'], undefined, env)).stderr).toContain(
+      'over --max-cost $0.05',
+    );
+    expect((await cli(['run', 'a.yml', '--max-cost', '1'], undefined, env)).code).toBe(0);
+    expect(submits()).toBe(3);
+  });
+
+  it('holds for the whole command, as --max-cost does', async () => {
+    await withRecipes({ 'a.yml': yaml('a', 3), 'c.yml': yaml('c', 1) });
+    const r = await cli(['run', 'a.yml', 'c.yml'], undefined, await config('{ "max_cost": 0.13 }'));
+    expect(r.code).toBe(65);
+    expect(r.stderr).toContain('with the $0.12 the recipes before it spent, that is over max_cost (');
+    expect(submits()).toBe(3);
+  });
+
+  it('KONTEXT_MAX_COST (CI) wins over the config; a value that is no amount is a usage error', async () => {
+    await withRecipes({ 'a.yml': yaml('a', 2) });
+    const env = { ...(await config('{ "max_cost": 100 }')), KONTEXT_MAX_COST: '0.05' };
+    const over = await cli(['run', 'a.yml'], undefined, env);
+    expect(over.code).toBe(65);
+    expect(over.stderr).toContain('over KONTEXT_MAX_COST $0.05; nothing was submitted');
+    expect(over.stderr).toContain(
+      '(raise KONTEXT_MAX_COST or pass a higher --max-cost, or narrow the run with --only)',
+    );
+    for (const bad of ['abc', '-1', '5 USD', '1e3'])
+      expect(await cli(['run', 'a.yml'], undefined, { ...env, KONTEXT_MAX_COST: bad })).toMatchObject({
+        code: 64,
+        stderr: expect.stringContaining(`KONTEXT_MAX_COST must be an amount in US dollars (0 or more), not "${bad}"`),
+      });
+    expect(submits()).toBe(0);
+    expect((await cli(['run', 'a.yml'], undefined, { ...env, KONTEXT_MAX_COST: '0.08' })).code).toBe(0);
+  });
+
+  it("a max_cost that is no amount is the config file's error at its line and column", async () => {
+    await withRecipes({});
+    const env = await config('{\n  "max_cost": -1\n}\n');
+    const r = await cli(['run', 'recipe.yml'], undefined, env);
+    expect(r.code).toBe(65);
+    expect(r.stderr).toContain('config/config.json:2:3: max_cost: must be 0 or more, not -1');
     expect(submits()).toBe(0);
   });
 });
