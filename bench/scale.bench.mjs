@@ -4,7 +4,8 @@
 // The client is the real CLI (`kontext run --json`, provider runcomfy, inline hosting) and the
 // API is `kontext emulator` in a process of its own, so the RSS and CPU figures are the
 // client's alone. The TTY and plain views are measured by replaying the run's own events into
-// them (a bench has no terminal). BENCH_SCALE_INSTANCES=250 runs a tenth of it.
+// them (a bench has no terminal). BENCH_SCALE_INSTANCES=250 runs a tenth of it; BENCH_SCALE_RUN_MS=0
+// and BENCH_SCALE_JOBS=32 make the API faster than the client (walk-t 6's case).
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,8 +14,8 @@ import { bin, row, tempProject, write } from './lib.mjs';
 
 const INSTANCES = Number(process.env.BENCH_SCALE_INSTANCES ?? 2500);
 const PASSES = 4;
-const JOBS = 64;
-const RUN_MS = 2000;
+const JOBS = Number(process.env.BENCH_SCALE_JOBS ?? 64);
+const RUN_MS = Number(process.env.BENCH_SCALE_RUN_MS ?? 2000);
 const N = INSTANCES * PASSES;
 
 /** Hu's algorithm for equal chains: each step runs the `m` chains with the most work left. */
