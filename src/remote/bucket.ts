@@ -12,6 +12,7 @@ import { createWriteStream } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { isMissing, RemoteCacheError, remoteError } from './errors.js';
 import type { RemoteLocation } from './location.js';
 import { openS3Http, type S3Http, type S3Timeouts } from './s3-http.js';
@@ -76,6 +77,21 @@ export interface RemoteBounds {
  * reading the file back. Look-ups are bounded (32 at once), so at most 32 MiB is held.
  */
 const IN_MEMORY_BYTES = 1024 * 1024;
+
+/**
+ * A body cut off on the way (a reset, a proxy closing the connection) is the whole GET sent again,
+ * as s3-http.ts sends a call again whose headers did not come: one dropped connection turned the
+ * remote off for the run, and every result was paid again (walk-v 1).
+ */
+const BODY_ATTEMPTS = 3;
+const BODY_RETRY_MS = 100;
+
+/** The network failed while a body was read: worth one more GET. */
+class BodyCut extends Error {
+  constructor(readonly failure: unknown) {
+    super('body cut off');
+  }
+}
 
 function checkPace(startedAt: number, bytes: number, url: string, graceMs: number): void {
   const elapsed = performance.now() - startedAt;
@@ -169,59 +185,89 @@ export function openBucket(location: RemoteLocation, env: Env, bounds: RemoteBou
       }
     } catch (e) {
       body.destroy();
-      return fail(e, 'read', signal);
+      return cutOrFail(e, signal);
     } finally {
       stopWatch();
     }
     return chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
   };
-  return {
-    location,
-    async read(key, max, signal) {
-      const startedAt = performance.now();
-      const got = await get(key, max, signal);
-      return got === null ? null : readAll(got.body, key, max, startedAt, signal);
-    },
-    async download(key, path, max, signal) {
-      const startedAt = performance.now();
-      const got = await get(key, max, signal);
-      if (got === null) return null;
-      const { body, length } = got;
-      if (length !== undefined && length <= IN_MEMORY_BYTES) {
-        const data = await readAll(body, key, Math.min(max, length), startedAt, signal);
-        try {
-          await writeFile(path, data, { flag: 'wx' });
-        } catch (e) {
-          await rm(path, { force: true });
-          return fail(e, 'read', signal);
-        }
-        const sha256 = createHash('sha256').update(data).digest('hex');
-        return { sha256, bytes: data.length, head: data.subarray(0, 64), data };
-      }
-      const hash = createHash('sha256');
-      let bytes = 0;
-      const heads: Buffer[] = [];
-      async function* tap(source: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
-        for await (const chunk of source) {
-          bytes += chunk.length;
-          if (bytes > max) throw new RemoteCacheError('refused', `s3://${Bucket}/${key} exceeds ${max} bytes`);
-          checkPace(startedAt, bytes, `s3://${Bucket}/${key}`, graceMs);
-          if (bytes - chunk.length < 64) heads.push(chunk);
-          hash.update(chunk);
-          yield chunk;
-        }
-      }
-      const stopWatch = watchPace(body, startedAt, `s3://${Bucket}/${key}`, () => bytes, graceMs);
+  /**
+   * Our own refusals (too large, too slow), Ctrl-C and a local file's failure (a full disk: an
+   * error naming its path) stand; any other failure while the body came is a cut.
+   */
+  const cutOrFail = (e: unknown, signal: AbortSignal | undefined): never => {
+    const local = typeof (e as { path?: unknown } | null)?.path === 'string';
+    if (signal?.aborted || e instanceof RemoteCacheError || local) return fail(e, 'read', signal);
+    throw new BodyCut(e);
+  };
+  /** `fetch` again on a cut body, at most {@link BODY_ATTEMPTS} in all; then the failure as any other. */
+  const again = async <T>(signal: AbortSignal | undefined, fetch: () => Promise<T>): Promise<T> => {
+    for (let attempt = 1; ; attempt++) {
       try {
-        await pipeline(body, tap, createWriteStream(path, { flags: 'wx' }), { signal });
+        return await fetch();
+      } catch (e) {
+        if (!(e instanceof BodyCut)) throw e;
+        if (attempt >= BODY_ATTEMPTS) return fail(e.failure, 'read', signal);
+        await sleep(BODY_RETRY_MS * attempt, undefined, signal ? { signal } : undefined).catch(() => undefined);
+        if (signal?.aborted) throw signal.reason;
+      }
+    }
+  };
+  /** One GET of `key` into the new file `path` (removed again when it fails). */
+  const downloadOnce = async (
+    key: string,
+    path: string,
+    max: number,
+    signal: AbortSignal | undefined,
+  ): Promise<Fetched | null> => {
+    const startedAt = performance.now();
+    const got = await get(key, max, signal);
+    if (got === null) return null;
+    const { body, length } = got;
+    if (length !== undefined && length <= IN_MEMORY_BYTES) {
+      const data = await readAll(body, key, Math.min(max, length), startedAt, signal);
+      try {
+        await writeFile(path, data, { flag: 'wx' });
       } catch (e) {
         await rm(path, { force: true });
         return fail(e, 'read', signal);
-      } finally {
-        stopWatch();
       }
-      return { sha256: hash.digest('hex'), bytes, head: Buffer.concat(heads).subarray(0, 64) };
-    },
+      const sha256 = createHash('sha256').update(data).digest('hex');
+      return { sha256, bytes: data.length, head: data.subarray(0, 64), data };
+    }
+    const hash = createHash('sha256');
+    let bytes = 0;
+    const heads: Buffer[] = [];
+    async function* tap(source: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+      for await (const chunk of source) {
+        bytes += chunk.length;
+        if (bytes > max) throw new RemoteCacheError('refused', `s3://${Bucket}/${key} exceeds ${max} bytes`);
+        checkPace(startedAt, bytes, `s3://${Bucket}/${key}`, graceMs);
+        if (bytes - chunk.length < 64) heads.push(chunk);
+        hash.update(chunk);
+        yield chunk;
+      }
+    }
+    const stopWatch = watchPace(body, startedAt, `s3://${Bucket}/${key}`, () => bytes, graceMs);
+    try {
+      await pipeline(body, tap, createWriteStream(path, { flags: 'wx' }), { signal });
+    } catch (e) {
+      await rm(path, { force: true });
+      return cutOrFail(e, signal);
+    } finally {
+      stopWatch();
+    }
+    return { sha256: hash.digest('hex'), bytes, head: Buffer.concat(heads).subarray(0, 64) };
+  };
+  return {
+    location,
+    read: (key, max, signal) =>
+      again(signal, async () => {
+        const startedAt = performance.now();
+        const got = await get(key, max, signal);
+        return got === null ? null : readAll(got.body, key, max, startedAt, signal);
+      }),
+    download: (key, path, max, signal) => again(signal, () => downloadOnce(key, path, max, signal)),
     async exists(key, signal, bytes) {
       try {
         const head = await (await client()).head(key, signal);

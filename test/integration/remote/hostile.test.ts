@@ -191,4 +191,38 @@ describe('a hostile remote server', () => {
       }
     }, 40_000);
   }
+
+  // One connection dropped mid-body: the GET is sent again, not the remote turned off for the run
+  // with every result paid again (walk-v 1). Small objects are read into memory, large streamed.
+  for (const [what, length, object] of [
+    ['a record', 4096, (sky: { key: string }) => recordKey(sky.key)],
+    ['a blob', 4096, (sky: { output_sha256: string }) => blobKey(sky.output_sha256)],
+    ['a blob (streamed)', 2 * 1024 ** 2, (sky: { output_sha256: string }) => blobKey(sky.output_sha256)],
+  ] as const) {
+    it(`${what} whose body is cut off once is fetched again: the run pays nothing`, async () => {
+      const w = world();
+      await w.run(w.a);
+      const sky = (await w.a.readLock()).nodes['sky'];
+      if (!sky) throw new Error('no lock entry for sky');
+      let cut = 0;
+      const proxy = await startS3Proxy(w.s3.endpoint, {
+        answer: (req, res) => {
+          if (cut > 0 || req.method !== 'GET' || !(req.url ?? '').includes(object(sky))) return false;
+          cut++;
+          res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(length) });
+          res.write(Buffer.alloc(length / 2, 32), () => res.destroy());
+          return true;
+        },
+      });
+      try {
+        const second = await w.run(w.b, {}, w.env({}, proxy.endpoint));
+        expect(cut).toBe(1);
+        expect(summaryOf(second)).toMatchObject({ exitCode: 0, cached: 2, submitted: 0 });
+        expect(warnings(second).filter((m) => m.includes('remote cache'))).toEqual([]);
+        expect(proxy.seen.filter((r) => r.startsWith('GET') && r.includes(object(sky)))).toHaveLength(2);
+      } finally {
+        await proxy.close();
+      }
+    });
+  }
 });
