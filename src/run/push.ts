@@ -20,7 +20,9 @@ import { loadRecipe, loadUserConfig } from '../recipe/index.js';
 import type { ProviderName, Recipe } from '../recipe/types.js';
 import { chooseRemote, type RemoteChoice } from '../remote/choose.js';
 import { RemoteCacheError } from '../remote/errors.js';
-import { recordObject } from '../remote/location.js';
+import type { RemoteBucket } from '../remote/bucket.js';
+import type { Fetch } from '../remote/fetch.js';
+import { peekRemote } from '../remote/peek.js';
 import { PendingUploads } from '../remote/pending.js';
 import { uploadResult } from '../remote/upload.js';
 import type { Runtime } from '../runtime.js';
@@ -128,7 +130,7 @@ interface Sent {
   readonly unfit: { node: string; why: string }[];
 }
 
-/** Upload each result (or, dry, ask whether the remote has its record); the first remote failure stops the rest. */
+/** Upload each result the remote does not hold (dry: say which); the first remote failure stops the rest. */
 async function send(
   byKey: LocalResults['byKey'],
   choice: RemoteChoice,
@@ -152,12 +154,19 @@ async function send(
         limit(async () => {
           if (failure !== null || deps.signal?.aborted) return;
           try {
-            const replace = due.get(key) === true;
-            if (dry) {
-              const there = !replace && (await bucket.exists(recordObject(choice.location, key), deps.signal));
-              (there ? sent.present : sent.pushed).push(...nodes);
+            // Present only when a run would take it: record checked and its blob there (walk-v 2: a
+            // record whose blob was gone counted as present, so push never put it right).
+            const there = due.get(key) === true ? 'rejected' : await held(bucket, key, store, deps.signal);
+            if (there === 'hit') {
+              sent.present.push(...nodes);
+              if (!dry && due.has(key)) await notes.clear(store, key);
               return;
             }
+            if (dry) {
+              sent.pushed.push(...nodes);
+              return;
+            }
+            const replace = there === 'rejected';
             const done = await uploadResult(bucket, record, store, { replace, signal: deps.signal });
             if (done.why !== undefined) sent.unfit.push(...nodes.map((node) => ({ node, why: done.why as string })));
             else {
@@ -178,6 +187,25 @@ async function send(
   if (deps.signal?.aborted) throw new InterruptedError(`push interrupted: ${sent.pushed.length} results sent`);
   if (failure !== null) throw pushFailure(failure, choice.location.url, sent.pushed.length);
   return sent;
+}
+
+/**
+ * What a run would make of the remote's result for `key` (peek.ts, the blob asked for even when
+ * this machine has it): taken, none, or refused (a record it would not read included) and so to
+ * be written over.
+ */
+async function held(
+  bucket: RemoteBucket,
+  key: string,
+  store: Store,
+  signal: AbortSignal | undefined,
+): Promise<Fetch['kind']> {
+  try {
+    return (await peekRemote(bucket, key, store, signal, true)).kind;
+  } catch (e) {
+    if (e instanceof RemoteCacheError && e.kind === 'refused') return 'rejected';
+    throw e;
+  }
 }
 
 function pushFailure(e: RemoteCacheError, url: string, pushed: number): KontextError {

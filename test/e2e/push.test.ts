@@ -97,6 +97,17 @@ describe('kontext push', () => {
     expect(puts() - putsBefore).toBe(2 * NODES);
     const text = await kontext(a, ['push', 'recipe.yml']);
     expect(text.stdout).toContain(`push: sent 0 results to ${REMOTE()} (${NODES} results already there)`);
+
+    // A record whose blob is gone is not "there": a run would refuse it (walk-v 2). Push sends both again.
+    const node = Object.entries((await a.readLock()).nodes).sort()[0];
+    if (!node) throw new Error('no lock entry');
+    const sha = node[1].output_sha256;
+    await s3().deleteObject(`push/v1/blobs/${sha.slice(0, 2)}/${sha}`);
+    const named = (await push(a, ['--dry-run'])).pushed;
+    expect(named).toContain(node[0]);
+    expect((await push(a)).pushed.sort()).toEqual(named.sort());
+    expect(puts() - putsBefore).toBe(2 * NODES + 2);
+    expect(await s3().readObject(`push/v1/blobs/${sha.slice(0, 2)}/${sha}`)).not.toBeNull();
   }, 180_000);
 
   it('with the cache deleted, sends what the lock and out/ prove (adopted first); names what would run', async () => {
