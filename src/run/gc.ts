@@ -52,6 +52,11 @@ export async function gcCache(options: GcCacheOptions, deps: GcCacheDeps): Promi
     maxBytes: options.maxBytes,
     // Found once gc has read the journal: a run's first lock file, written meanwhile, is seen.
     lockFiles: () => findLockFiles(projects, cacheDir),
+    // With out/ ignored, another branch's results live only in the cache (walk-v 3).
+    lockTexts: async () => {
+      const { gitLocks } = await import('./git-locks.js');
+      return (await Promise.all(projects.map((p) => gitLocks(p, rt.env)))).flat();
+    },
     dryRun: options.dryRun,
     now: rt.now,
     pid: rt.pid,

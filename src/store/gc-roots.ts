@@ -6,9 +6,19 @@
 import { join } from 'node:path';
 import { listDir } from './list-dir.js';
 import { isSha256Hex, layout } from './layout.js';
-import { readLockState } from './lock-file.js';
+import { parseLock, readLockState } from './lock-file.js';
+import type { LockFile } from './types.js';
 import { readJsonOrNull } from './read-json.js';
 import { JournalEntrySchema } from './schemas.js';
+
+/**
+ * A lock file that is not in the work tree: one of another git branch or a stash (run/git-locks.ts),
+ * named `<ref>:<path>`. One that does not parse protects nothing, and stops nothing: it is history.
+ */
+export interface LockText {
+  readonly name: string;
+  readonly text: string;
+}
 
 export interface GcRoots {
   /** Record keys to keep (with the blobs those records need). */
@@ -30,7 +40,11 @@ export interface GcRoots {
  * written before its record and removed after the upload, so a record the scan met whose upload
  * is still due has its note here. By file name only: a note of any remote keeps its record.
  */
-export async function readGcRoots(root: string, lockFiles: readonly string[]): Promise<GcRoots> {
+export async function readGcRoots(
+  root: string,
+  lockFiles: readonly string[],
+  lockTexts: readonly LockText[] = [],
+): Promise<GcRoots> {
   const keys = new Set<string>();
   const blobs = new Set<string>();
   // By file name: even an entry we cannot read keeps its key (and so its record).
@@ -53,5 +67,21 @@ export async function readGcRoots(root: string, lockFiles: readonly string[]): P
       blobs.add(entry.input_sha256);
     }
   }
+  for (const { name, text } of lockTexts) {
+    for (const entry of Object.values(parsedNodes(text, name))) {
+      keys.add(entry.key);
+      blobs.add(entry.output_sha256);
+      blobs.add(entry.input_sha256);
+    }
+  }
   return { keys, blobs, journal: names.length, pendingUploads: pending.length };
+}
+
+/** A lock text's entries; none when it does not parse (history is not the user's to fix). */
+function parsedNodes(text: string, name: string): LockFile['nodes'] {
+  try {
+    return parseLock(text, name).nodes;
+  } catch {
+    return {};
+  }
 }

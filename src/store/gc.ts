@@ -53,7 +53,7 @@ import { withFileMutex, type FileMutexOptions } from './file-mutex.js';
 import { pruneHosted } from './gc-hosted.js';
 import { pruneMemos } from './gc-memos.js';
 import { listFanOut, listIn } from './list-dir.js';
-import { type GcRoots, readGcRoots } from './gc-roots.js';
+import { type GcRoots, type LockText, readGcRoots } from './gc-roots.js';
 import { pruneWritten } from './written.js';
 import { isSha256Hex, layout } from './layout.js';
 import { readJsonOrNull } from './read-json.js';
@@ -73,6 +73,8 @@ export interface GcOptions extends FileMutexOptions {
    * scan and the journal are read, so a lock file a run creates meanwhile is found.
    */
   readonly lockFiles: readonly string[] | (() => Promise<readonly string[]>);
+  /** Lock files of other git branches and stashes (gc-roots.ts `LockText`), whose references are kept too. */
+  readonly lockTexts?: (() => Promise<readonly LockText[]>) | undefined;
   /** Report what would go; remove nothing. */
   readonly dryRun?: boolean | undefined;
   readonly now: () => number;
@@ -97,6 +99,8 @@ export interface GcReport {
   readonly dryRun: boolean;
   /** The lock files read. */
   readonly lockFiles: readonly string[];
+  /** The lock files of other git branches and stashes read, as `<ref>:<path>`. */
+  readonly gitLockFiles: readonly string[];
   /** Journal entries found: requests in flight, kept with what they need. */
   readonly journalEntries: number;
   /** Notes of uploads still due to a remote cache (`remote-pending/`), their records and blobs kept. */
@@ -151,6 +155,7 @@ export async function gcStore(root: string, options: GcOptions): Promise<GcRepor
       cacheDir: root,
       dryRun: options.dryRun === true,
       lockFiles: typeof options.lockFiles === 'function' ? await options.lockFiles() : options.lockFiles,
+      gitLockFiles: [],
       journalEntries: 0,
       pendingUploads: 0,
       ...empty,
@@ -180,6 +185,7 @@ class Collector {
   /** Temp files met by the scan of records and blobs (candidates for {@link #staleTemps}). */
   readonly #temps: string[] = [];
   #lockFiles: readonly string[] = [];
+  #lockTexts: readonly LockText[] = [];
   #removedRecords = 0;
   #removedBlobs = 0;
   #freed = 0;
@@ -210,6 +216,7 @@ class Collector {
       cacheDir: this.root,
       dryRun: this.options.dryRun === true,
       lockFiles: this.#lockFiles,
+      gitLockFiles: this.#lockTexts.map((l) => l.name),
       journalEntries: keep.journal,
       pendingUploads: keep.pendingUploads,
       before,
@@ -260,7 +267,8 @@ class Collector {
   async #protectedRoots(): Promise<GcRoots> {
     const { lockFiles } = this.options;
     this.#lockFiles = typeof lockFiles === 'function' ? await lockFiles() : lockFiles;
-    const roots = await readGcRoots(this.root, this.#lockFiles);
+    this.#lockTexts = (await this.options.lockTexts?.()) ?? [];
+    const roots = await readGcRoots(this.root, this.#lockFiles, this.#lockTexts);
     this.options.crashPoint?.('gc-roots-read');
     return roots;
   }

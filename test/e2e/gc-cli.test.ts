@@ -3,7 +3,8 @@
  * need (a re-run submits nothing), `--max-size` removes the least recently used down to the limit,
  * never what a lock needs. Runs that fill the cache happen in-process on a standalone emulator.
  */
-import { mkdir, mkdtemp, readdir, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -126,6 +127,54 @@ describe('kontext gc', () => {
     } finally {
       await other.cleanup();
     }
+  }, 90_000);
+
+  it("keeps what another git branch's lock or a stash's names: switching back pays nothing (walk-v 3)", async () => {
+    const p = ctx.project;
+    const git = (...args: string[]): string =>
+      execFileSync('git', args, {
+        cwd: p.root,
+        encoding: 'utf8',
+        env: { ...process.env, GIT_CONFIG_GLOBAL: '/dev/null', GIT_AUTHOR_NAME: 'T', GIT_COMMITTER_NAME: 'T' },
+      });
+    git('init', '-q', '-b', 'main');
+    git('config', 'user.email', 't@example.invalid');
+    await writeFile(join(p.root, '.gitignore'), 'out/\n'); // results live in the cache only
+    expect(await run()).toBe(4);
+    git('add', '-A');
+    git('commit', '-qm', 'rainy');
+    git('checkout', '-qb', 'snow');
+    await p.writeRecipe((await readFile(p.recipe, 'utf8')).replace('a rainy street', 'a snowy forest'));
+    expect(await run()).toBe(4);
+    git('commit', '-qam', 'snow');
+    // Tried, paid for, and stashed for later.
+    await p.writeRecipe((await readFile(p.recipe, 'utf8')).replace('a brown leather shoulder bag', 'a red tote'));
+    expect(await run()).toBe(2);
+    git('stash', '-q');
+    await ageCache(40 * DAY);
+
+    const r = await kontext(['gc', '--older-than', '30d', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const report = JSON.parse(r.stdout) as { lock_files: string[]; git_lock_files: string[]; removed: object };
+    expect(report.lock_files).toEqual([p.lockPath]);
+    // Each branch's committed lock (the one checked out too) and the stash's.
+    expect(report.git_lock_files.sort()).toEqual([
+      'main:recipe.lock.json',
+      'snow:recipe.lock.json',
+      'stash@{0}:recipe.lock.json',
+    ]);
+    expect(report.removed).toMatchObject({ records: 0, blobs: 0 });
+    expect((await kontext(['gc', '--older-than', '30d'])).stdout).toContain(
+      '30 entries kept for 1 lock file (+ 3 of git branches and stashes) and 0 journal entries',
+    );
+    // Back on main with no out/: everything comes from the cache, as it does from the stash.
+    git('checkout', '-q', 'main');
+    await rm(join(p.root, 'out'), { recursive: true });
+    expect(await run()).toBe(0);
+    git('checkout', '-q', 'snow');
+    git('stash', 'pop', '-q');
+    await rm(join(p.root, 'out'), { recursive: true });
+    expect(await run()).toBe(0);
   }, 90_000);
 
   it('--max-size removes the least recently used down to the limit, never what a lock needs', async () => {

@@ -37,7 +37,9 @@ function describe(r: GcCacheReport, cwd: string): string[] {
   const kept = plural(r.protected.records + r.protected.blobs, 'entry', 'entries');
   const journal = plural(r.journalEntries, 'journal entry', 'journal entries');
   const uploads = r.pendingUploads > 0 ? [`${plural(r.pendingUploads, 'upload')} still due to a remote cache`] : [];
-  const [last, ...rest] = [...uploads, journal, plural(r.lockFiles.length, 'lock file')];
+  const git = r.gitLockFiles.length;
+  const locks = `${plural(r.lockFiles.length, 'lock file')}${git > 0 ? ` (+ ${git} of git branches and stashes)` : ''}`;
+  const [last, ...rest] = [...uploads, journal, locks];
   const roots = `${rest.reverse().join(', ')} and ${last}`;
   const size = `${formatBytes(after.bytes)} in ${plural(after.records, 'record')} and ${plural(after.blobs, 'blob')}`;
   const lines = [head, `cache ${displayPath(r.cacheDir, cwd)}: ${size}; ${kept} kept for ${roots}`];
@@ -86,6 +88,7 @@ function toJson(r: GcCacheReport): Record<string, unknown> {
     dry_run: r.dryRun,
     projects: r.projects,
     lock_files: r.lockFiles,
+    git_lock_files: r.gitLockFiles,
     journal_entries: r.journalEntries,
     pending_uploads: r.pendingUploads,
     before: r.before,
