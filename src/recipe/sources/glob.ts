@@ -153,10 +153,10 @@ async function walk(dir: string, segs: readonly Segment[], i: number, st: WalkSt
   if (seg.kind === 'literal' && i < segs.length - 1) {
     // A folder below a wildcard may be on disk in the other Unicode form too (unicode-form.ts).
     const next = (await inOtherUnicodeForm(path.join(dir, seg.name))) ?? path.join(dir, seg.name);
-    // A literal name may be a link too; realpath only finds out (a loop through it is cut there).
-    const real = await realpath(next).catch(() => null);
-    if (real !== null && onRoute(real, route)) return;
-    return walk(next, segs, i + 1, st, { real: real ?? next, up: route });
+    // A literal name may be a link too: its real path goes on the route. It is never cut, even back
+    // onto the route (`*/current/*.jpg`, `current -> .`): one name cannot multiply routes (review-ac 1).
+    const real = await realpath(next).catch(() => next);
+    return walk(next, segs, i + 1, st, { real, up: route });
   }
   if (seg.kind === 'globstar') {
     await walk(dir, segs, i + 1, st, route);

@@ -136,6 +136,9 @@ describe('expandGlob through symlinked folders (review-ab 5: links to "." made `
     // Written out in full, with no wildcard before it, a path is the user's to choose.
     expect(rel2(await expandGlob('a/l/l/*.png', links))).toEqual(['a/l/l/a.png']);
     expect(rel2(await expandGlob('user/*/*/*.png', links))).toEqual(['user/shared/in/k.png']);
+    // A written name is followed even back onto the route: only a wildcard can multiply routes.
+    expect(rel2(await expandGlob('*/l1/*.png', links))).toEqual(['self/l1/p.png']);
+    expect(rel2(await expandGlob('*/l1/l2/*.png', links))).toEqual(['self/l1/l2/p.png']);
   });
 
   it('links that fan out without a loop stop at the folder limit with a clear error', async () => {
