@@ -25,14 +25,19 @@ export async function uploadResult(
   bucket: RemoteBucket,
   record: RunRecord,
   store: Store,
-  options: { readonly replace?: boolean; readonly signal?: AbortSignal | undefined } = {},
+  options: {
+    readonly replace?: boolean;
+    /** The caller has just found no record there (push): no HEAD of it again. */
+    readonly recordAbsent?: boolean;
+    readonly signal?: AbortSignal | undefined;
+  } = {},
 ): Promise<{ readonly sent: boolean; readonly why?: string }> {
-  const { replace = false, signal } = options;
+  const { replace = false, recordAbsent = false, signal } = options;
   const shaped = remoteRecordOf(record);
   if (shaped === null) return { sent: false, why: 'its record has no prompt or params' };
   const { location } = bucket;
   const recordKey = recordObject(location, record.key);
-  if (!replace && (await bucket.exists(recordKey, signal))) return { sent: false };
+  if (!replace && !recordAbsent && (await bucket.exists(recordKey, signal))) return { sent: false };
   const blobKey = blobObject(location, record.output_sha256);
   const blobPath = store.blobPath(record.output_sha256);
   // Its size too: a blob a killed upload left cut short is sent again, not taken for there.

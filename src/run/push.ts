@@ -167,7 +167,9 @@ async function send(
               return;
             }
             const replace = there === 'rejected';
-            const done = await uploadResult(bucket, record, store, { replace, signal: deps.signal });
+            // Its record known missing: not asked for again (review-ac 8).
+            const recordAbsent = there === 'miss';
+            const done = await uploadResult(bucket, record, store, { replace, recordAbsent, signal: deps.signal });
             if (done.why !== undefined) sent.unfit.push(...nodes.map((node) => ({ node, why: done.why as string })));
             else {
               (done.sent ? sent.pushed : sent.present).push(...nodes);
@@ -204,6 +206,9 @@ async function held(
     return (await peekRemote(bucket, key, store, signal, true)).kind;
   } catch (e) {
     if (e instanceof RemoteCacheError && e.kind === 'refused') return 'rejected';
+    // Keys that may write but not read (a CI uploader's): not known to be there, so sent, as a
+    // denied HEAD always counted (review-ac 2: exit 77 said they could not write).
+    if (e instanceof RemoteCacheError && e.kind === 'denied' && !signal?.aborted) return 'miss';
     throw e;
   }
 }

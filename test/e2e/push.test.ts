@@ -250,6 +250,28 @@ describe('kontext push', () => {
     180_000,
   );
 
+  it('keys that may write but not read (a CI uploader): every result sent, the record not asked twice', async () => {
+    const a = await paidLocally(YAML.replace('light grey', 'grey write-only'));
+    const denied = '<?xml version="1.0"?><Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>';
+    const proxy = await startS3Proxy(s3().endpoint, {
+      answer: (req, res) => {
+        if (req.method !== 'GET' && req.method !== 'HEAD') return false;
+        res.writeHead(403, { 'content-type': 'application/xml' }).end(req.method === 'GET' ? denied : undefined);
+        return true;
+      },
+    });
+    try {
+      const putsBefore = puts();
+      const sent = await push(a, [], { AWS_ENDPOINT_URL_S3: proxy.endpoint });
+      expect(sent.pushed).toHaveLength(NODES);
+      expect(puts() - putsBefore).toBe(2 * NODES);
+      // Per result: the record read (denied), the blob asked for (denied), the two PUTs.
+      expect(proxy.seen.filter((r) => r.startsWith('HEAD') && r.includes('/records/'))).toEqual([]);
+    } finally {
+      await proxy.close();
+    }
+  }, 180_000);
+
   it("refuses the recipe's own remote unless trusted (77), as a run uploads there only when trusted", async () => {
     const named = YAML.replace('provider: runcomfy', `provider: runcomfy\ncache: { remote: "${REMOTE()}/named" }`);
     const a = await paidLocally(named.replace('light grey', 'pale blue'));
