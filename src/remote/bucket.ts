@@ -86,6 +86,9 @@ const IN_MEMORY_BYTES = 1024 * 1024;
 const BODY_ATTEMPTS = 3;
 const BODY_RETRY_MS = 100;
 
+/** The calls of the file a download writes: a failure of one is the local disk's, not a cut. */
+const FILE_CALLS = new Set(['open', 'write', 'writev', 'close', 'fsync', 'fdatasync']);
+
 /** The network failed while a body was read: worth one more GET. */
 class BodyCut extends Error {
   constructor(readonly failure: unknown) {
@@ -192,11 +195,11 @@ export function openBucket(location: RemoteLocation, env: Env, bounds: RemoteBou
     return chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
   };
   /**
-   * Our own refusals (too large, too slow), Ctrl-C and a local file's failure (a full disk: an
-   * error naming its path) stand; any other failure while the body came is a cut.
+   * Our own refusals (too large, too slow), Ctrl-C and the local file's failure (`local`: a call of
+   * its write stream failed, a full disk; Node's write errors name no path: review-ac 4) stand; any
+   * other failure while the body came is a cut.
    */
-  const cutOrFail = (e: unknown, signal: AbortSignal | undefined): never => {
-    const local = typeof (e as { path?: unknown } | null)?.path === 'string';
+  const cutOrFail = (e: unknown, signal: AbortSignal | undefined, local = false): never => {
     if (signal?.aborted || e instanceof RemoteCacheError || local) return fail(e, 'read', signal);
     throw new BodyCut(e);
   };
@@ -253,7 +256,7 @@ export function openBucket(location: RemoteLocation, env: Env, bounds: RemoteBou
       await pipeline(body, tap, createWriteStream(path, { flags: 'wx' }), { signal });
     } catch (e) {
       await rm(path, { force: true });
-      return cutOrFail(e, signal);
+      return cutOrFail(e, signal, FILE_CALLS.has(String((e as { syscall?: unknown } | null)?.syscall)));
     } finally {
       stopWatch();
     }
