@@ -150,8 +150,10 @@ function runCommand(choose: (a: Action) => void): Command {
     )
     .option(
       '--max-cost <usd>',
-      'abort before submitting when the billable total (of all the recipes given) exceeds this',
+      'abort before submitting when the billable total (of all the recipes given) exceeds this ' +
+        "(default: KONTEXT_MAX_COST, else the user config's max_cost)",
     )
+    .option('--no-max-cost', "no limit for this command: not KONTEXT_MAX_COST's, nor the user config's max_cost")
     .option('--no-remote', 'do not use the remote cache (cache.remote, KONTEXT_REMOTE_CACHE) for this run')
     .option('--strict', 'treat prompt-lint warnings as errors')
     .option('--allow-outside-root', 'allow output paths outside the project root')

@@ -34,7 +34,7 @@ export async function defaultCostLimit(
       from: {
         name: 'KONTEXT_MAX_COST',
         raise: 'raise KONTEXT_MAX_COST or pass a higher --max-cost',
-        drop: 'pass a higher --max-cost, or unset KONTEXT_MAX_COST',
+        drop: 'pass --no-max-cost, or unset KONTEXT_MAX_COST',
       },
     };
   }
@@ -46,7 +46,7 @@ export async function defaultCostLimit(
     from: {
       name: `max_cost (${file})`,
       raise: 'pass a higher --max-cost',
-      drop: `pass a higher --max-cost, or remove max_cost from ${file}`,
+      drop: `pass --no-max-cost, or remove max_cost from ${file}`,
     },
   };
 }

@@ -17,7 +17,8 @@ export async function runCommand(
   if (recipes.length === 0) throw new UsageError('no recipe given', { hint: 'kontext run <recipe.yml...>' });
   const given = { ...runOptionsFrom(opts, ctx), ...selections };
   // Without --max-cost: KONTEXT_MAX_COST, else the user config's max_cost, is the limit.
-  const limit = given.maxCostUsd === undefined ? await defaultCostLimit(ctx.rt) : undefined;
+  const limit =
+    given.maxCostUsd === undefined && opts['maxCost'] !== false ? await defaultCostLimit(ctx.rt) : undefined;
   const options = limit === undefined ? given : { ...given, maxCostUsd: limit.usd, maxCostFrom: limit.from };
   if (opts['serve'] === true && opts['watch'] !== true) throw new UsageError('--serve needs --watch');
   if (opts['port'] !== undefined && opts['serve'] !== true) throw new UsageError('--port needs --serve');
@@ -42,7 +43,8 @@ export function runOptionsFrom(opts: Record<string, unknown>, ctx: CliContext): 
     keepGoing: opts['keepGoing'] === true,
     overwrite: opts['overwrite'] === true,
     resubmitUncertain: opts['resubmitUncertain'] === true,
-    maxCostUsd: numberOption('--max-cost', opts['maxCost'], 0),
+    // `--no-max-cost`: false (no limit, not even the default one: see runCommand).
+    maxCostUsd: opts['maxCost'] === false ? undefined : numberOption('--max-cost', opts['maxCost'], 0),
     signal: ctx.signal,
     provider: opts['provider'] as ProviderName | undefined,
     hosting: opts['hosting'] as HostingConfig['mode'] | undefined,

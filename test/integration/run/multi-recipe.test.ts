@@ -119,6 +119,11 @@ describe("a limit without --max-cost: KONTEXT_MAX_COST, else the user config's m
     );
     expect((await cli(['run', 'a.yml', '--max-cost', '1'], undefined, env)).code).toBe(0);
     expect(submits()).toBe(3);
+    // --no-max-cost: no limit at all for the command, not even KONTEXT_MAX_COST's $0.
+    await writeFile(join(project.root, 'a.yml'), yaml('a', 4));
+    const unlimited = await cli(['run', 'a.yml', '--no-max-cost'], undefined, { ...env, KONTEXT_MAX_COST: '0' });
+    expect(unlimited.code, unlimited.stderr).toBe(0);
+    expect(submits()).toBe(4);
   });
 
   it('holds for the whole command, as --max-cost does', async () => {
