@@ -60,10 +60,12 @@ function once(lines){var seen=new Set();return lines.filter(function(t){var n=!s
 function warnBox(top,what,all){var lines=once(all);if(!lines.length)return;var w=el('details','warn');
   w.appendChild(el('summary',null,lines.length+' '+what+(lines.length>1?'s':'')));
   var ul=el('ul');lines.forEach(function(t){ul.appendChild(el('li','mono',t))});w.appendChild(ul);top.appendChild(w)}
-// The column headers stick under the header at its height, measured again whenever that changes (a
-// list opened, the window narrower, the live dot's longer words). A header over 40 % of the window
-// (many problems, each list capped and scrolling within itself) scrolls away with the page instead:
-// stuck, it left no room for the grid.
+// The grid scrolls, both ways, in its own box (main) of the window's height less the header's, measured
+// again whenever that changes (a list opened, the window narrower, the live dot's longer words): the
+// page is never wider than the window (a phone widened it to the grid's width, and the fixed viewer
+// with it; the header scrolled off sideways). A header over 40 % of the window (many problems, each
+// list capped and scrolling within itself) scrolls away with the page instead, the box then the
+// window's height: stuck, it left no room for the grid.
 function measureTop(){var top=document.getElementById('top'),h=top.offsetHeight,tall=h>window.innerHeight*0.4;
   top.classList.toggle('tall',tall);document.documentElement.style.setProperty('--toph',(tall?0:h)+'px')}
 function widthOf(p){var per={},m=1;D.nodes.forEach(function(n){if(n.p===p){per[n.r]=(per[n.r]||0)+1;

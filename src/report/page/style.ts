@@ -24,10 +24,11 @@ details.warn summary{cursor:pointer;font-weight:600}
 details.warn ul{margin:4px 0 2px;padding-left:18px}
 .errs{width:100%;background:#fdecec;border:1px solid #e8a3a3;border-radius:6px;padding:4px 10px;color:#8a1c1c}
 .errs ul{margin:4px 0 2px;padding-left:18px}
-main{padding:12px 16px 40px}
-.grid{display:grid;gap:0;background:var(--panel);border:1px solid var(--line);border-radius:8px;width:max-content}
+main{overflow:auto;height:calc(100vh - var(--toph,49px));height:calc(100dvh - var(--toph,49px))}
+.grid{display:grid;gap:0;background:var(--panel);border:1px solid var(--line);border-radius:8px;width:max-content;
+margin:12px 16px 40px}
 .grid>div{border-bottom:1px solid var(--line2)}
-.corner,.colh{position:sticky;top:var(--toph,49px);z-index:3;background:#f8f9fb;
+.corner,.colh{position:sticky;top:0;z-index:3;background:#f8f9fb;
 border-bottom:1px solid var(--line)!important}
 .corner{left:0;z-index:4;padding:8px 10px;color:var(--ink3);font-weight:600;text-transform:uppercase;font-size:10.5px;
 letter-spacing:.05em;border-right:1px solid var(--line)}
