@@ -142,6 +142,7 @@ function apply(next){
   else D.nodes.forEach(function(n){var j=JSON.stringify(n);if(sigs[n.id]===j)return;
     var o=tiles[n.id],t=tile(n);o.parentNode.replaceChild(t,o)});
   if(old&&tiles[old]){tiles[old].tabIndex=0;tiles[old].focus({preventScroll:true})}
-  if(VIEW.id&&byId[VIEW.id])showViewer(VIEW.id);
+  // The open viewer drawn again only when what it shows changed: rebuilt at every push, it lost the focus.
+  if(VIEW.id&&byId[VIEW.id]&&viewerSig(byId[VIEW.id])!==VIEW.sig)showViewer(VIEW.id);
 }
 `;

@@ -8,7 +8,7 @@
  * reloads the page once that server has a model: the old page's token would make every pick 403.
  */
 export const SCRIPT_VIEW = String.raw`
-var VIEW={id:null,mode:'split',map:false,pos:50,back:null,w:0,h:0,fit:'cover'};
+var VIEW={id:null,sig:'',mode:'split',map:false,pos:50,back:null,w:0,h:0,fit:'cover'};
 function focusTile(id){var t=tiles[id];if(!t)return;Object.keys(tiles).forEach(function(k){tiles[k].tabIndex=-1});
   t.tabIndex=0;t.focus();t.scrollIntoView({block:'nearest',inline:'nearest'})}
 function firstIn(r,p,k,dir){
@@ -26,7 +26,7 @@ function move(id,key){
 document.addEventListener('keydown',function(e){
   if(VIEW.id){if(e.key==='Escape'){e.preventDefault();closeViewer()}
     else if(e.key==='b'){setMode(VIEW.mode==='before'?'after':'before')}
-    else if(e.key==='m'){VIEW.map=!VIEW.map;showViewer(VIEW.id)}
+    else if(e.key==='m')toggleMap()
     else if(e.key==='ArrowLeft'||e.key==='ArrowRight'){e.preventDefault();split(VIEW.pos+(e.key==='ArrowLeft'?-5:5))}
     return}
   var t=document.activeElement,id=t&&t.dataset?t.dataset.id:null;
@@ -41,24 +41,38 @@ function openViewer(id){VIEW.back=id;VIEW.pos=50;showViewer(id);V.hidden=false;f
   document.getElementById('v-close').focus()}
 function closeViewer(){V.hidden=true;var back=VIEW.id;VIEW.id=null;document.getElementById('v-stage').textContent='';
   if(back)focusTile(back)}
-function setMode(m){VIEW.mode=m;showViewer(VIEW.id)}
+function setMode(m){VIEW.mode=m;redraw()}
+function toggleMap(){VIEW.map=!VIEW.map;redraw()}
+// A mode or the map toggled: the buttons say so in place and only the image and footer are drawn
+// again, so the button pressed keeps the focus (rebuilt, it left the focus on the page's body).
+function redraw(){var n=byId[VIEW.id];if(!n)return;keepFocus(function(){syncHead(n);drawBody(n)})}
+// What the viewer shows of a node: a live push whose data for it did not change leaves it as it is.
+function viewerSig(n){return JSON.stringify([n,n.from&&byId[n.from],D.passes[n.p],D.rows[n.r]])}
+// The focus stays on the control of the same name (data-k) when the viewer is drawn again.
+function keepFocus(draw){var a=document.activeElement,k=a&&V.contains(a)&&a.dataset?a.dataset.k:null;draw();
+  if(!k)return;var e=V.querySelector('[data-k="'+k+'"]');if(e&&!e.disabled)e.focus();
+  else if(!V.contains(document.activeElement))document.getElementById('v-close').focus()}
 function showViewer(id){
-  var n=byId[id];VIEW.id=id;if(!n)return;
+  var n=byId[id];VIEW.id=id;if(!n)return;VIEW.sig=viewerSig(n);
+  keepFocus(function(){drawHead(n);drawBody(n)})}
+function drawHead(n){
   var head=document.getElementById('v-head');head.textContent='';
   head.appendChild(el('span','nid mono',n.id));head.appendChild(el('span','chip s-'+n.state,WORDS[n.state]));
   if(n.drift)head.appendChild(el('span','chip s-drift','drift'));
   var meta=[];if(n.seed!=null)meta.push('seed '+n.seed);if(n.ms!=null)meta.push(dur(n.ms));
   if(n.costUsd!=null)meta.push(usd(n.costUsd));if(n.finishedAt)meta.push(n.finishedAt.replace('T',' ').slice(0,19));
   head.appendChild(el('span','meta',meta.join(' \u00b7 ')));head.appendChild(el('span','spacer'));
-  var before=beforeUrl(n),hasBefore=!!before,after=fullUrl(n);
   var seg=el('span','seg');['split','before','after'].forEach(function(m){var b=el('button',null,m);b.type='button';
-    b.setAttribute('aria-pressed',String(VIEW.mode===m));b.disabled=!hasBefore&&m!=='after';
-    b.addEventListener('click',function(){setMode(m)});seg.appendChild(b)});head.appendChild(seg);
-  if(n.review&&n.review.map){var tg=el('button',null,'change map');tg.type='button';
-    tg.setAttribute('aria-pressed',String(VIEW.map));tg.addEventListener('click',function(){VIEW.map=!VIEW.map;
-    showViewer(VIEW.id)});head.appendChild(tg)}
-  var x=el('button',null,'close (Esc)');x.type='button';x.id='v-close';x.addEventListener('click',closeViewer);
-  head.appendChild(x);
+    b.dataset.k=m;b.addEventListener('click',function(){setMode(m)});seg.appendChild(b)});head.appendChild(seg);
+  if(n.review&&n.review.map){var tg=el('button',null,'change map');tg.type='button';tg.dataset.k='map';
+    tg.addEventListener('click',toggleMap);head.appendChild(tg)}
+  var x=el('button',null,'close (Esc)');x.type='button';x.id='v-close';x.dataset.k='close';
+  x.addEventListener('click',closeViewer);head.appendChild(x);syncHead(n)}
+function syncHead(n){var hasBefore=!!beforeUrl(n);
+  ['split','before','after'].forEach(function(m){var b=V.querySelector('#v-head [data-k="'+m+'"]');
+    b.setAttribute('aria-pressed',String(VIEW.mode===m));b.disabled=!hasBefore&&m!=='after'});
+  var tg=V.querySelector('#v-head [data-k="map"]');if(tg)tg.setAttribute('aria-pressed',String(VIEW.map))}
+function drawBody(n){var id=n.id,before=beforeUrl(n),hasBefore=!!before,after=fullUrl(n);
   var st=document.getElementById('v-stage');st.textContent='';
   var mode=hasBefore?VIEW.mode:'after';
   if(!after){st.appendChild(el('div','empty-note',n.state==='failed'?'No image: this node failed (why below).':
@@ -101,8 +115,8 @@ function showViewer(id){
   var crop=el('span','crop');crop.id='v-crop';foot.appendChild(crop);noteCrop();
   var sm=el('span','norev');sm.id='v-small';foot.appendChild(sm);
   if(mode==='split'&&after){var r=el('input');r.type='range';r.min='0';r.max='100';r.value=String(VIEW.pos);
-    r.setAttribute('aria-label','before/after split');r.addEventListener('input',function(){split(+r.value)});
-    foot.appendChild(r)}
+    r.setAttribute('aria-label','before/after split');r.dataset.k='range';
+    r.addEventListener('input',function(){split(+r.value)});foot.appendChild(r)}
 }
 function cannotShow(n){var st=document.getElementById('v-stage');st.textContent='';
   st.appendChild(el('div','empty-note','This output cannot be displayed: '+(n.noThumb||n.noReview||
