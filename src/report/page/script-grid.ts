@@ -26,9 +26,10 @@ function fullUrl(n){if(!n.img)return n.thumb;if(!LIVE)return n.img;var v=shaOf(n
   return v?n.img+'?v='+v.slice(0,16):null}
 function beforeUrl(n){var u=n.from&&byId[n.from];return u&&u.img&&u.img===n.input?fullUrl(u):n.input}
 function why(n){if(!n.why)return '';return REASONS[n.why]||n.why}
-var tiles={},sigs={},byId={},cells=[],structure='',NOTE=null;
+var tiles={},picks={},sigs={},byId={},cells=[],structure='',NOTE=null,OPEN={};
 function renderTop(){
-  var top=document.getElementById('top');top.textContent='';
+  var top=document.getElementById('top'),a=document.activeElement;
+  var was=a&&a.tagName==='SUMMARY'&&top.contains(a)?a.parentNode.dataset.k:null;top.textContent='';
   top.appendChild(el('h1',null,D.recipe.name));
   top.appendChild(el('span','file mono',D.recipe.file+(D.recipe.provider?' \u00b7 '+D.recipe.provider:'')));
   var c=D.counts,counts=el('span','counts');
@@ -53,11 +54,14 @@ function renderTop(){
   if(D.stopped&&D.stopped.length)alertBox(top,'stopped',D.recipe.file+': cycle stopped; watching',D.stopped);
   if(NOTE){var nt=el('div','errs mono',NOTE);nt.id='note';nt.setAttribute('role','alert');top.appendChild(nt)}
   warnBox(top,'recipe warning',D.recipeWarnings||[]);warnBox(top,'prompt-lint warning',D.warnings);
+  if(was){var s=top.querySelector('details[data-k="'+was+'"] summary');if(s)s.focus({preventScroll:true})}
   measureTop();
 }
 // Each list's lines once: a YAML syntax error was said twice at one position, and listed twice.
 function once(lines){var seen=new Set();return lines.filter(function(t){var n=!seen.has(t);seen.add(t);return n})}
+// A list the reader opened stays open when a push draws the header again (before, it closed: the page jumped).
 function warnBox(top,what,all){var lines=once(all);if(!lines.length)return;var w=el('details','warn');
+  w.dataset.k=what;w.open=!!OPEN[what];w.addEventListener('toggle',function(){OPEN[what]=w.open});
   w.appendChild(el('summary',null,lines.length+' '+what+(lines.length>1?'s':'')));
   var ul=el('ul');lines.forEach(function(t){ul.appendChild(el('li','mono',t))});w.appendChild(ul);top.appendChild(w)}
 // The grid scrolls, both ways, in its own box (main) of the window's height less the header's, measured
@@ -78,7 +82,7 @@ function alertBox(top,id,head,lines){var b=el('div','errs');b.setAttribute('role
   b.appendChild(el('b',null,head));var u=el('ul');once(lines).forEach(function(t){u.appendChild(el('li','mono',t))});
   b.appendChild(u);top.appendChild(b)}
 function renderGrid(){
-  var g=document.getElementById('grid');g.textContent='';tiles={};sigs={};cells=[];
+  var g=document.getElementById('grid');g.textContent='';tiles={};picks={};sigs={};cells=[];
   if(!D.nodes.length){g.appendChild(el('div','empty-note',D.passes.length?'This recipe has no nodes.':
     D.building?'Building the page\u2026':'No plan yet.'));return}
   var widths=D.passes.map(function(p,i){return widthOf(i)});
@@ -130,18 +134,22 @@ function tile(n){
   if(n.picked)th.appendChild(el('span','picked-mark','\u2605 picked'));
   if(PICK&&D.passes[n.p].ownsVariants&&n.variant&&n.state!=='running'){
     var b=el('button','pick',(n.picked?'un-pick #':'pick #')+n.variant);b.type='button';b.dataset.pick=n.id;
+    picks[n.id]=b;
     if(n.picked){b.dataset.clear='1';b.title='every variant goes on to the passes after it again'}
     if(unusable(D)){b.disabled=true;b.title=D.recipe.file+' cannot be used as saved: fix it to pick'}m.appendChild(b)}
   t.appendChild(m);tiles[n.id]=t;sigs[n.id]=JSON.stringify(n);byId[n.id]=n;return t;
 }
 function apply(next){
-  var old=document.activeElement&&document.activeElement.dataset?document.activeElement.dataset.id:null;
+  var a=document.activeElement,ds=a&&a.dataset||{},old=ds.id||null,oldPick=ds.pick||null;
   var s=structureOf(next);D=next;byId={};D.nodes.forEach(function(n){byId[n.id]=n});
   renderTop();
   if(s!==structure){structure=s;renderGrid()}
   else D.nodes.forEach(function(n){var j=JSON.stringify(n);if(sigs[n.id]===j)return;
     var o=tiles[n.id],t=tile(n);o.parentNode.replaceChild(t,o)});
   if(old&&tiles[old]){tiles[old].tabIndex=0;tiles[old].focus({preventScroll:true})}
+  // A pick button's node: the focus on its new button, else its tile (a pick made from the keyboard
+  // left it on the body, and the next arrow key started again from the first tile).
+  if(oldPick&&!document.contains(a)){var to=picks[oldPick]||tiles[oldPick];if(to)to.focus({preventScroll:true})}
   // The open viewer drawn again only when what it shows changed: rebuilt at every push, it lost the focus.
   if(VIEW.id&&byId[VIEW.id]&&viewerSig(byId[VIEW.id])!==VIEW.sig)showViewer(VIEW.id);
 }

@@ -29,12 +29,13 @@ document.addEventListener('keydown',function(e){
     else if(e.key==='m')toggleMap()
     else if(e.key==='ArrowLeft'||e.key==='ArrowRight'){e.preventDefault();split(VIEW.pos+(e.key==='ArrowLeft'?-5:5))}
     return}
-  var t=document.activeElement,id=t&&t.dataset?t.dataset.id:null;
-  if(/^Arrow/.test(e.key)){e.preventDefault();if(!id){if(D.nodes.length)focusTile(D.nodes[0].id);return}
-    var to=move(id,e.key);if(to)focusTile(to)}
+  var t=document.activeElement,id=t&&t.dataset?t.dataset.id:null,at=id||t&&t.dataset&&t.dataset.pick;
+  if(/^Arrow/.test(e.key)){e.preventDefault();if(!at){if(D.nodes.length)focusTile(D.nodes[0].id);return}
+    var to=move(at,e.key);if(to)focusTile(to)}
   else if(e.key==='Enter'&&id){e.preventDefault();openViewer(id)}});
 document.getElementById('grid').addEventListener('click',function(e){
-  var b=e.target.closest('button[data-pick]');if(b){e.stopPropagation();pick(b.dataset.pick,b,!!b.dataset.clear);return}
+  var b=e.target.closest('button[data-pick]');if(b){e.stopPropagation();
+    if(b.getAttribute('aria-disabled')!=='true')pick(b.dataset.pick,b,!!b.dataset.clear);return}
   var t=e.target.closest('.tile');if(t){focusTile(t.dataset.id);openViewer(t.dataset.id)}});
 var V=document.getElementById('viewer');
 function openViewer(id){VIEW.back=id;VIEW.pos=50;showViewer(id);V.hidden=false;fitFrame();
@@ -160,14 +161,16 @@ document.addEventListener('pointermove',function(e){if(dragging)dragTo(e)});
 document.addEventListener('pointerup',function(){dragging=false});
 V.addEventListener('click',function(e){if(e.target===V||e.target.id==='v-wrap')closeViewer()});
 function note(text){NOTE=text;renderTop()}
-function pick(id,b,clear){var what=clear?'un-pick':'pick';b.disabled=true;b.textContent=what+'ing\u2026';
+// Busy, the button is aria-disabled, not disabled: a disabled button drops the keyboard's focus.
+function busy(b,on){if(on)b.setAttribute('aria-disabled','true');else b.removeAttribute('aria-disabled')}
+function pick(id,b,clear){var what=clear?'un-pick':'pick';busy(b,true);b.textContent=what+'ing\u2026';
   fetch('/api/pick',{method:'POST',headers:{'content-type':'application/json','x-kontext-token':TOKEN},
     body:JSON.stringify({node:id,expectSha256:D.recipe.sha256,clear:clear})}).then(function(r){
-    b.textContent=r.ok?what+'ed':what+' failed ('+r.status+')';b.disabled=r.ok;
+    b.textContent=r.ok?what+'ed':what+' failed ('+r.status+')';busy(b,r.ok);
     if(r.ok){note(null);return}
     r.text().then(function(t){note(what+' '+id+' not written: '+t.trim())});
     if(r.status===409)connect()},
-    function(){b.textContent=what+' failed';b.disabled=false;
+    function(){b.textContent=what+' failed';busy(b,false);
       note(what+' '+id+' not written: the server did not answer')})}
 var es=null,RESTARTED=false,DOWN=0;
 function connect(){if(es)es.close();es=new EventSource('/events');

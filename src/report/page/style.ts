@@ -94,7 +94,7 @@ font-weight:700;padding:1px 5px}
 .pick{margin-top:3px;font:inherit;font-size:11px;border:1px solid var(--line);border-radius:4px;background:#f6f8fa;
 cursor:pointer;padding:1px 6px}
 .pick:hover{background:#eef1f4}
-.pick:disabled{cursor:not-allowed;opacity:.5}
+.pick:disabled,.pick[aria-disabled=true]{cursor:not-allowed;opacity:.5}
 #note{white-space:pre-wrap}
 .viewer{position:fixed;inset:0;z-index:20;background:#0e1116;display:flex;flex-direction:column;color:#e6edf3}
 .viewer[hidden]{display:none}
