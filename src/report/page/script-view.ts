@@ -1,5 +1,5 @@
 /**
- * The page script, part 2: keyboard navigation (arrows between tiles, Enter opens, Esc closes),
+ * The page script, part 2: keyboard navigation (arrows between tiles, Enter or Space opens, Esc closes),
  * the before/after viewer (split slider or toggle, change map overlay) and, on a served page,
  * the live updates (Server-Sent Events) and the pick button. A pick sends the recipe's sha256
  * the page was built from; a refused one is explained in a note above the grid, and when the
@@ -23,16 +23,26 @@ function move(id,key){
   if(key==='ArrowDown')return firstIn(n.r+1,n.p,k,1);
   if(key==='ArrowUp')return firstIn(n.r-1,n.p,k,-1);
   j=null;return j}
+// The first tile in sight (below the column headers), where the arrow keys start when no tile has the focus.
+function firstInView(){var m=document.querySelector('main').getBoundingClientRect(),h=document.querySelector('.colh'),
+  top=h?h.getBoundingClientRect().bottom:m.top;for(var i=0;i<D.nodes.length;i++){
+  var r=tiles[D.nodes[i].id].getBoundingClientRect();if(r.bottom>top&&r.top<m.bottom&&r.right>m.left&&r.left<m.right)
+    return D.nodes[i].id}return D.nodes.length?D.nodes[0].id:null}
+// Tab and Shift+Tab go round the open viewer's controls (aria-modal): they went on to the page behind it.
+function trapTab(e){var all=[].filter.call(V.querySelectorAll('button,input'),function(c){return !c.disabled}),
+  first=all[0],last=all[all.length-1],a=document.activeElement;if(!first)return;
+  if(e.shiftKey?a===first||!V.contains(a):a===last||!V.contains(a)){e.preventDefault();(e.shiftKey?last:first).focus()}}
 document.addEventListener('keydown',function(e){
   if(VIEW.id){if(e.key==='Escape'){e.preventDefault();closeViewer()}
+    else if(e.key==='Tab')trapTab(e)
     else if(e.key==='b'){setMode(VIEW.mode==='before'?'after':'before')}
     else if(e.key==='m')toggleMap()
     else if(e.key==='ArrowLeft'||e.key==='ArrowRight'){e.preventDefault();split(VIEW.pos+(e.key==='ArrowLeft'?-5:5))}
     return}
   var t=document.activeElement,id=t&&t.dataset?t.dataset.id:null,at=id||t&&t.dataset&&t.dataset.pick;
-  if(/^Arrow/.test(e.key)){e.preventDefault();if(!at){if(D.nodes.length)focusTile(D.nodes[0].id);return}
+  if(/^Arrow/.test(e.key)){e.preventDefault();if(!at){var f=firstInView();if(f)focusTile(f);return}
     var to=move(at,e.key);if(to)focusTile(to)}
-  else if(e.key==='Enter'&&id){e.preventDefault();openViewer(id)}});
+  else if((e.key==='Enter'||e.key===' ')&&id){e.preventDefault();openViewer(id)}});
 document.getElementById('grid').addEventListener('click',function(e){
   var b=e.target.closest('button[data-pick]');if(b){e.stopPropagation();
     if(b.getAttribute('aria-disabled')!=='true')pick(b.dataset.pick,b,!!b.dataset.clear);return}
