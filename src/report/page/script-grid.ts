@@ -5,7 +5,7 @@
  */
 export const SCRIPT_GRID = String.raw`
 var WORDS={'up-to-date':'up to date',cached:'cached',remote:'in the remote cache','not-run':'not run yet',
-modified:'modified',running:'running',failed:'failed'};
+modified:'modified',running:'running',failed:'failed',skipped:'skipped'};
 var HINTS={cached:'in the local cache, not in the out folder: a run restores them without a request',remote:
 'only in the remote cache: a run downloads them without a request; kontext report --fetch-remote shows them here'};
 var REASONS={'new':'new','prompt-changed':'prompt changed','params-changed':'params changed','seed-changed':
@@ -35,7 +35,7 @@ function renderTop(){
   var c=D.counts,counts=el('span','counts');
   var s=el('span','sum');s.appendChild(el('b',null,String(c.nodes)));s.appendChild(document.createTextNode(' nodes'));
   counts.appendChild(s);
-  ['up-to-date','cached','remote','running','not-run','modified','failed'].forEach(function(k){
+  ['up-to-date','cached','remote','running','not-run','modified','failed','skipped'].forEach(function(k){
     if(c[k]>0){var ch=el('span','chip s-'+k,c[k]+' '+WORDS[k]);if(HINTS[k])ch.title=HINTS[k];counts.appendChild(ch)}});
   if(c.drift>0)counts.appendChild(el('span','chip s-drift',c.drift+' drift'));
   top.appendChild(counts);
@@ -126,7 +126,7 @@ function tile(n){
   var l2=el('div','l2');
   var bits=[];if(n.seed!=null)bits.push('seed '+n.seed);if(n.ms!=null)bits.push(dur(n.ms));
   if(n.costUsd!=null)bits.push(usd(n.costUsd));if(n.state==='not-run'&&n.why)bits.push(why(n));
-  if(n.state==='failed'&&n.why)bits.push(n.why);
+  if((n.state==='failed'||n.state==='skipped')&&n.why)bits.push(n.why);
   l2.appendChild(el('span','bits',bits.join(' \u00b7 ')));l2.title=bits.join(' \u00b7 ');m.appendChild(l2);
   var pr=el('div','pr',D.passes[n.p].prompt);pr.title=D.passes[n.p].prompt;m.appendChild(pr);
   if(n.review&&n.review.chain_changed_pct!=null){var ch=el('div','chg','chain \u0394 '+pct(n.review.chain_changed_pct));

@@ -133,9 +133,11 @@ function cannotShow(n){var st=document.getElementById('v-stage');st.textContent=
   st.appendChild(el('div','empty-note','This output cannot be displayed: '+(n.noThumb||n.noReview||
     'the browser could not load it')));var r=document.querySelector('#v-foot input');if(r)r.remove()}
 // Why a node has no current result, as the terminal says it: a failure's code, message and hint (the
-// tile has room for some 25 characters of it), or why a node not run yet will run.
+// tile has room for some 25 characters of it), why a node was left out of the run (skipped), or why a
+// node not run yet will run.
 function stateWhy(n){if(n.state==='failed')return 'failed: '+(n.code?n.code+': ':'')+(n.why||'no reason given')+
-  (n.hint?' ('+n.hint+')':'');return n.state==='not-run'&&n.why?'not run yet: '+why(n):''}
+  (n.hint?' ('+n.hint+')':'');if(n.state==='skipped')return 'skipped: '+(n.why||'left out of the run');
+  return n.state==='not-run'&&n.why?'not run yet: '+why(n):''}
 // A full image is the output in the out folder (../<pass>/<file>): a report folder moved or zipped
 // without it (or an output removed since) shows the thumbnail instead, and says so.
 // The upstream's thumbnail only when the before image is the upstream's (not a preview of what the node was made from).

@@ -80,6 +80,7 @@ white-space:nowrap}
 .s-modified{background:#fff3d6;color:#8a5a00}
 .s-running{background:#efe7ff;color:#6639ba;animation:pulse 1.2s ease-in-out infinite}
 .s-failed{background:#ffe6e4;color:#c21f2c}
+.s-skipped{background:#f1ece4;color:#6e5a3a}
 .s-drift{background:#d1242f;color:#fff}
 @keyframes pulse{50%{opacity:.55}}
 .tile.running .th::after{content:"";position:absolute;inset:0;background:linear-gradient(90deg,transparent,#ffffff80,
