@@ -105,14 +105,22 @@ function renderGrid(){
     D.passes.forEach(function(p,pi){
       var c=el('div','cell'+(p.branch?' branch':''));cells[ri][pi]=[];g.appendChild(c)})});
   var cellEls=g.querySelectorAll('.cell');
-  D.nodes.forEach(function(n){var c=cellEls[n.r*D.passes.length+n.p];var t=tile(n);c.appendChild(t);
+  D.nodes.forEach(function(n){var c=cellEls[n.r*D.passes.length+n.p];c.appendChild(tile(n));
     cells[n.r][n.p].push(n.id)});
   cellEls.forEach(function(c){if(!c.children.length)c.classList.add('empty')});
 }
-function tile(n){
+// What a screen reader says of a tile (its label stands for all its text): the state, why it has no
+// result, the change and drift, the pick. Before, only the id and state: drift and Δ were never said.
+function spoken(n){var s=[n.id,WORDS[n.state]],mc=D.passes[n.p].maxChange;
+  if((n.state==='failed'||n.state==='skipped'||n.state==='not-run')&&n.why)s.push(n.state==='not-run'?why(n):n.why);
+  if(n.review)s.push('changed '+pct(n.review.changed_pct));if(n.drift)s.push('drift'+(mc!=null?' over '+mc+'%':''));
+  if(n.picked)s.push('picked');return s.join(', ')}
+// A node's slot in its cell: the tile (role=button), and its pick button beside it, not inside: a
+// button within a button is not reachable as itself by a screen reader.
+function tile(n){var slot=el('div','slot');
   var t=el('div','tile '+n.state+(n.stale?' stale':'')+(n.drift?' drift':'')+(n.picked?' picked':''));t.tabIndex=-1;
-  t.setAttribute('role','button');t.dataset.id=n.id;
-  t.setAttribute('aria-label',n.id+', '+WORDS[n.state]);
+  t.setAttribute('role','button');t.dataset.id=n.id;slot.appendChild(t);
+  t.setAttribute('aria-label',spoken(n));
   var th=el('div','th');
   if(n.thumb){var im=el('img');im.loading='lazy';im.decoding='async';im.alt=n.id;im.src=n.thumb;th.appendChild(im)}
   else if(n.noThumb){var no=el('span','none why','no thumbnail: '+n.noThumb);no.title=no.textContent;th.appendChild(no)}
@@ -136,8 +144,9 @@ function tile(n){
     var b=el('button','pick',(n.picked?'un-pick #':'pick #')+n.variant);b.type='button';b.dataset.pick=n.id;
     picks[n.id]=b;
     if(n.picked){b.dataset.clear='1';b.title='every variant goes on to the passes after it again'}
-    if(unusable(D)){b.disabled=true;b.title=D.recipe.file+' cannot be used as saved: fix it to pick'}m.appendChild(b)}
-  t.appendChild(m);tiles[n.id]=t;sigs[n.id]=JSON.stringify(n);byId[n.id]=n;return t;
+    if(unusable(D)){b.disabled=true;b.title=D.recipe.file+' cannot be used as saved: fix it to pick'}
+    slot.appendChild(b)}
+  t.appendChild(m);tiles[n.id]=t;sigs[n.id]=JSON.stringify(n);byId[n.id]=n;return slot;
 }
 function apply(next){
   var a=document.activeElement,ds=a&&a.dataset||{},old=ds.id||null,oldPick=ds.pick||null;
@@ -145,7 +154,7 @@ function apply(next){
   renderTop();
   if(s!==structure){structure=s;renderGrid()}
   else D.nodes.forEach(function(n){var j=JSON.stringify(n);if(sigs[n.id]===j)return;
-    var o=tiles[n.id],t=tile(n);o.parentNode.replaceChild(t,o)});
+    var o=tiles[n.id].parentNode;o.parentNode.replaceChild(tile(n),o)});
   if(old&&tiles[old]){tiles[old].tabIndex=0;tiles[old].focus({preventScroll:true})}
   // A pick button's node: the focus on its new button, else its tile (a pick made from the keyboard
   // left it on the body, and the next arrow key started again from the first tile).

@@ -92,7 +92,9 @@ font-weight:700;padding:1px 5px;letter-spacing:.03em}
 .picked-mark{position:absolute;top:5px;left:5px;background:#1f6feb;color:#fff;border-radius:4px;font-size:10px;
 font-weight:700;padding:1px 5px}
 .tile.picked{border-color:#8fb4f5}
-.pick{margin-top:3px;font:inherit;font-size:11px;border:1px solid var(--line);border-radius:4px;background:#f6f8fa;
+.slot{width:var(--tile);display:flex;flex-direction:column;gap:4px}
+.pick{align-self:flex-start;font:inherit;font-size:11px;border:1px solid var(--line);border-radius:4px;
+background:#f6f8fa;
 cursor:pointer;padding:1px 6px}
 .pick:hover{background:#eef1f4}
 .pick:disabled,.pick[aria-disabled=true]{cursor:not-allowed;opacity:.5}
