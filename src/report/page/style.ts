@@ -1,6 +1,6 @@
 /** The review sheet's stylesheet, inlined in the page (no external fonts or files). */
 export const PAGE_STYLE = `
-:root{--bg:#eef0f3;--panel:#fff;--line:#dfe2e6;--line2:#eceef1;--ink:#1c2128;--ink2:#5c6570;--ink3:#8a929b;
+:root{--bg:#eef0f3;--panel:#fff;--line:#dfe2e6;--line2:#eceef1;--ink:#1c2128;--ink2:#5c6570;--ink3:#656d76;
 --acc:#2f6feb;--tile:168px;--thumb:104px;
 font:12.5px/1.4 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;color:var(--ink);}
 *{box-sizing:border-box}
@@ -73,7 +73,7 @@ gap:5px;align-items:center}
 .tile .chg{font-size:11px;color:var(--ink2);white-space:nowrap}
 .chip{display:inline-block;border-radius:999px;padding:0 7px;font-size:10.5px;font-weight:600;line-height:17px;
 white-space:nowrap}
-.s-up-to-date{background:#e6f4ea;color:#1a7f37}
+.s-up-to-date{background:#e6f4ea;color:#176f30}
 .s-cached{background:#e8effd;color:#1f5fbf}
 .s-remote{background:#e3f4f4;color:#0f6e73}
 .s-not-run{background:#eef0f2;color:#57606a}
@@ -82,7 +82,7 @@ white-space:nowrap}
 .s-failed{background:#ffe6e4;color:#c21f2c}
 .s-skipped{background:#f1ece4;color:#6e5a3a}
 .s-drift{background:#d1242f;color:#fff}
-@keyframes pulse{50%{opacity:.55}}
+@keyframes pulse{50%{box-shadow:0 0 0 3px #6639ba55}}
 .tile.running .th::after{content:"";position:absolute;inset:0;background:linear-gradient(90deg,transparent,#ffffff80,
 transparent);animation:sweep 1.4s linear infinite}
 @keyframes sweep{from{transform:translateX(-100%)}to{transform:translateX(100%)}}
@@ -94,8 +94,7 @@ font-weight:700;padding:1px 5px}
 .tile.picked{border-color:#8fb4f5}
 .slot{width:var(--tile);display:flex;flex-direction:column;gap:4px}
 .pick{align-self:flex-start;font:inherit;font-size:11px;border:1px solid var(--line);border-radius:4px;
-background:#f6f8fa;
-cursor:pointer;padding:1px 6px}
+background:#f6f8fa;cursor:pointer;padding:1px 6px}
 .pick:hover{background:#eef1f4}
 .pick:disabled,.pick[aria-disabled=true]{cursor:not-allowed;opacity:.5}
 #note{white-space:pre-wrap}
@@ -106,7 +105,7 @@ cursor:pointer;padding:1px 6px}
 .viewer .vh .meta{color:#9da7b3}
 .viewer button,.viewer label.tg{font:inherit;color:#e6edf3;background:#21262d;border:1px solid #363b42;
 border-radius:5px;padding:3px 9px;cursor:pointer}
-.viewer button[aria-pressed=true]{background:#2f6feb;border-color:#2f6feb}
+.viewer button[aria-pressed=true]{background:#1f5fd1;border-color:#1f5fd1;color:#fff}
 .viewer .seg{display:inline-flex;gap:0}
 .viewer .seg button{border-radius:0}
 .viewer .seg button:first-child{border-radius:5px 0 0 5px}
@@ -131,4 +130,5 @@ max-height:40vh;overflow:auto}
 @media (max-width:480px),(max-height:520px){.viewer .vh{gap:4px 8px;padding:6px 10px}
 .viewer .vf{gap:2px 12px;padding:6px 10px 8px}.viewer .stagewrap{padding:4px 6px}}
 .empty-note{padding:30px;color:var(--ink2)}
+.viewer .empty-note{color:#9da7b3}
 `;
