@@ -86,6 +86,7 @@ white-space:nowrap}
 .tile.running .th::after{content:"";position:absolute;inset:0;background:linear-gradient(90deg,transparent,#ffffff80,
 transparent);animation:sweep 1.4s linear infinite}
 @keyframes sweep{from{transform:translateX(-100%)}to{transform:translateX(100%)}}
+@media (prefers-reduced-motion:reduce){.s-running,.tile.running .th::after{animation:none}}
 .drift-mark{position:absolute;top:5px;right:5px;background:#d1242f;color:#fff;border-radius:4px;font-size:10px;
 font-weight:700;padding:1px 5px;letter-spacing:.03em}
 .tile.drift{border-color:#e5868d}
