@@ -19,7 +19,16 @@ export function costOf(record: RunRecord | null): number | null {
 }
 
 export function countsOf(nodes: readonly ReportNode[]): ReportData['counts'] {
-  const counts = { 'up-to-date': 0, cached: 0, remote: 0, 'not-run': 0, modified: 0, running: 0, failed: 0 };
+  const counts = {
+    'up-to-date': 0,
+    cached: 0,
+    remote: 0,
+    'not-run': 0,
+    modified: 0,
+    running: 0,
+    failed: 0,
+    skipped: 0,
+  };
   for (const n of nodes) counts[n.state]++;
   return { nodes: nodes.length, ...counts, drift: nodes.filter((n) => n.drift).length };
 }

@@ -5,8 +5,12 @@
  * Every URL is relative to `<out>/report/` (works from `file://` and from the watch server).
  */
 
-/** A cell's state: the run's resolved states (src/run/status.ts) plus what a live run reports. */
-export type CellState = 'up-to-date' | 'cached' | 'remote' | 'not-run' | 'modified' | 'running' | 'failed';
+/**
+ * A cell's state: the run's resolved states (src/run/status.ts) plus what a live run reports
+ * (`running`, `failed`, and `skipped`: left out of the run, an upstream node having failed, why
+ * saying which).
+ */
+export type CellState = 'up-to-date' | 'cached' | 'remote' | 'not-run' | 'modified' | 'running' | 'failed' | 'skipped';
 
 /** A node's change review (`RunRecord.review`), when its run record has one. */
 interface CellReview {
@@ -117,6 +121,7 @@ interface ReportCounts {
   readonly modified: number;
   readonly running: number;
   readonly failed: number;
+  readonly skipped: number;
   readonly drift: number;
 }
 

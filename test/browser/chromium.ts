@@ -24,9 +24,12 @@ async function launchChromium(): Promise<Browser> {
 
 /**
  * Chromium for the test file that calls this at its top: launched before its tests, closed after
- * them (after the file's own `afterAll`s). `page(viewport)` opens a page of that size.
+ * them (after the file's own `afterAll`s). `page(viewport)` opens a page of that size; `mobile`
+ * makes it a phone's (`isMobile`, touch): a document wider than the window widens its layout viewport.
  */
-export function useBrowser(): { page(viewport: { width: number; height: number }): Promise<Page> } {
+export function useBrowser(): {
+  page(viewport: { width: number; height: number }, mobile?: boolean): Promise<Page>;
+} {
   let browser: Browser | undefined;
   beforeAll(async () => {
     browser = await launchChromium();
@@ -35,9 +38,9 @@ export function useBrowser(): { page(viewport: { width: number; height: number }
     await browser?.close();
   });
   return {
-    page(viewport) {
+    page(viewport, mobile = false) {
       if (browser === undefined) throw new Error('no browser: useBrowser() launches it in beforeAll');
-      return browser.newPage({ viewport });
+      return browser.newPage(mobile ? { viewport, isMobile: true, hasTouch: true } : { viewport });
     },
   };
 }

@@ -37,7 +37,7 @@ export function nodeOf(id: string, p: number, r: number, over: Partial<ReportNod
 /** `passes` × `rows` nodes not run yet (ids `<pass>@<row>`), the rest of the data as `over` says. */
 export function gridData(passes: readonly string[], rows: number, over: Partial<ReportData> = {}): ReportData {
   const nodes = Array.from({ length: rows }, (_, r) => passes.map((id, p) => nodeOf(`${id}@r${r}`, p, r))).flat();
-  const none = { 'up-to-date': 0, cached: 0, remote: 0, modified: 0, running: 0, failed: 0, drift: 0 };
+  const none = { 'up-to-date': 0, cached: 0, remote: 0, modified: 0, running: 0, failed: 0, skipped: 0, drift: 0 };
   return {
     v: 1,
     recipe: { name: 'layout', file: 'layout.yml', provider: 'emulator' },

@@ -53,6 +53,8 @@ const stuck = (page: Page) =>
   page.evaluate(() => {
     const grid = document.getElementById('grid') as HTMLElement;
     window.scrollTo(0, grid.getBoundingClientRect().top + window.scrollY + 400);
+    // The grid scrolls in its own box (a tall header scrolls away with the page first).
+    (grid.parentElement as HTMLElement).scrollTop = 400;
     const top = (document.getElementById('top') as HTMLElement).getBoundingClientRect();
     const colh = document.querySelectorAll<HTMLElement>('.colh')[1] as HTMLElement;
     const c = colh.getBoundingClientRect();

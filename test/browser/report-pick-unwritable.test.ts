@@ -43,7 +43,7 @@ describe('run --watch --serve in Chromium: a page that cannot be written', () =>
     page.on('pageerror', (e) => pageErrors.push(e.message));
     await page.goto(s.url);
     await page.waitForFunction(() => document.querySelector('#livedot')?.classList.contains('on') === true);
-    await page.waitForSelector('.tile[data-id="bag#2"] button.pick:not([disabled])');
+    await page.waitForSelector('button.pick[data-pick="bag#2"]:not([disabled])');
 
     await rm(join(p.outDir, 'report'), { recursive: true, force: true });
     await writeFile(join(p.outDir, 'report'), 'not a folder');
@@ -55,7 +55,7 @@ describe('run --watch --serve in Chromium: a page that cannot be written', () =>
     expect(await page.locator('button.pick[disabled]').count()).toBe(0);
     await page.screenshot({ path: join(ARTIFACTS, 'report-pick-unwritable.png') });
 
-    await page.click('.tile[data-id="bag#2"] button.pick');
+    await page.click('button.pick[data-pick="bag#2"]');
     await until(async () => /pick: 2/.test(await readFile(p.recipe, 'utf8')), 10_000, 'pick: 2 in the recipe');
     expect(await page.locator('#note').count()).toBe(0); // no refusal said
     expect(pageErrors).toEqual([]);

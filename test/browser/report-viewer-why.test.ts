@@ -4,7 +4,8 @@
 /**
  * Why a node has no result, in its viewer: a failed node's reason with its error code and hint,
  * as the terminal says it, and why a node not run yet will run. Before, the tile showed some 25
- * characters of the reason and the viewer only "No image for this node yet.".
+ * characters of the reason and the viewer only "No image for this node yet.". A node the live run
+ * left out, an upstream node having failed, says so (it showed as "not run yet · new").
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -63,6 +64,26 @@ describe('the viewer of a node without a result', () => {
     expect(await whyLine(page)).toEqual({ text: 'not run yet: prompt changed', seen: true });
     expect(await page.locator('#v-stage').textContent()).toBe('No image for this node yet.');
     expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('a node skipped below a failed one: its tile and viewer say so, and which (walk-w 5)', async () => {
+    const base = gridData(['sky', 'scarf'], 1);
+    const skipped = { state: 'skipped' as const, why: 'upstream sky failed', from: 'sky' };
+    const data = {
+      ...base,
+      nodes: [nodeOf('sky', 0, 0, { state: 'failed', why: MESSAGE }), nodeOf('scarf', 1, 0, skipped)],
+      counts: { ...base.counts, nodes: 2, 'not-run': 0, failed: 1, skipped: 1 },
+    };
+    const page = await browser.page({ width: 1024, height: 640 });
+    await page.goto(await pageOf(data, join(dir, 'skipped')));
+    // Before: "not run yet · new", as if it were new work.
+    expect(await page.locator('.tile[data-id="scarf"] .chip').textContent()).toBe('skipped');
+    expect(await page.locator('.tile[data-id="scarf"] .l2').textContent()).toBe('seed 1 · upstream sky failed');
+    expect(await page.locator('#top .counts .chip').allTextContents()).toEqual(['1 failed', '1 skipped']);
+    await page.click('.tile[data-id="scarf"]');
+    expect(await whyLine(page)).toEqual({ text: 'skipped: upstream sky failed', seen: true });
+    await page.screenshot({ path: join(ARTIFACTS, 'report-viewer-skipped.png') });
     await page.close();
   });
 });

@@ -83,7 +83,7 @@ describe('a page left open across a restart of run --watch --serve', () => {
     const second = watch();
     await reloaded; // before the fix the page stayed, reconnected, with the first server's token
     await page.waitForSelector('#livedot.on');
-    await page.click('.tile[data-id="bag#2"] button.pick');
+    await page.click('button.pick[data-pick="bag#2"]');
     await until(
       async () => /pick: 2/.test(await readFile(p.recipe, 'utf8')),
       10_000,

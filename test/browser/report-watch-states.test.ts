@@ -156,12 +156,12 @@ describe('run --watch --serve in Chromium: what is not a run', () => {
       ['bag', B, 'variants: 2'],
     ]);
     const { p, url, page, pageErrors } = await serve(yaml, /done 3 · cached 0/);
-    await page.waitForSelector('.tile[data-id="bag#2"] button.pick:not([disabled])');
+    await page.waitForSelector('button.pick[data-pick="bag#2"]:not([disabled])');
     await p.writeRecipe(yaml.replace('    variants: 2', '    variantz: 2'));
     await page.waitForSelector('.errs', { timeout: 10_000 });
     const problem = /recipe\.yml:12:5: passes\[1\]: unknown key "variantz"/;
     expect(await page.textContent('.errs li')).toMatch(problem);
-    await page.waitForSelector('.tile[data-id="bag#2"] button.pick[disabled]');
+    await page.waitForSelector('button.pick[data-pick="bag#2"][disabled]');
     expect(await page.locator('button.pick:not([disabled])').count()).toBe(0);
 
     // The button is disabled, but a pick sent anyway (a page built before the edit, a script) is told why.
@@ -185,8 +185,8 @@ describe('run --watch --serve in Chromium: what is not a run', () => {
 
     // Fixed: the buttons come back, and a pick from the page is written.
     await p.writeRecipe(yaml);
-    await page.waitForSelector('.tile[data-id="bag#2"] button.pick:not([disabled])', { timeout: 10_000 });
-    await page.click('.tile[data-id="bag#2"] button.pick');
+    await page.waitForSelector('button.pick[data-pick="bag#2"]:not([disabled])', { timeout: 10_000 });
+    await page.click('button.pick[data-pick="bag#2"]');
     await until(async () => /pick: 2/.test(await readFile(p.recipe, 'utf8')), 10_000, 'pick: 2 in the recipe');
     expect(url).toMatch(/^http:/);
     expect(pageErrors).toEqual([]);

@@ -109,9 +109,9 @@ describe('run --watch --serve in Chromium', () => {
     await page.goto(url);
     await page.waitForSelector('.tile[data-id="shade#1"].up-to-date');
     expect(await page.locator('.tile[data-id="bag#1"] .picked-mark').count()).toBe(1);
-    expect(await page.locator('.tile[data-id="bag#1"] button.pick').textContent()).toBe('un-pick #1');
-    expect(await page.locator('.tile[data-id="shade#1"] button.pick').count()).toBe(0); // its variants come from bag
-    await page.click('.tile[data-id="bag#2"] button.pick');
+    expect(await page.locator('button.pick[data-pick="bag#1"]').textContent()).toBe('un-pick #1');
+    expect(await page.locator('button.pick[data-pick="shade#1"]').count()).toBe(0); // its variants come from bag
+    await page.click('button.pick[data-pick="bag#2"]');
     await until(async () => /pick: 2/.test(await readFile(p.recipe, 'utf8')), 10_000, 'pick: 2 in the recipe');
     await page.waitForSelector('.tile[data-id="shade#2"].up-to-date', { timeout: 20_000 });
     expect(await page.locator('.tile[data-id="shade#1"]').count()).toBe(0);
@@ -120,12 +120,12 @@ describe('run --watch --serve in Chromium', () => {
     // bag's two variants were paid once; shade ran for variant 1, then for variant 2 after the pick.
     expect(Object.fromEntries(acceptedByPrompt(em.requestLog()))).toEqual({ [A]: 1, [BAG]: 2, [SHADE]: 2 });
     // Un-pick from the page: pick: leaves the recipe, both branches come back, neither is paid again.
-    await page.click('.tile[data-id="bag#2"] button.pick');
+    await page.click('button.pick[data-pick="bag#2"]');
     await until(async () => !/pick:/.test(await readFile(p.recipe, 'utf8')), 10_000, 'no pick: in the recipe');
     await page.waitForSelector('.tile[data-id="shade#1"].up-to-date', { timeout: 20_000 });
     await page.waitForSelector('.tile[data-id="shade#2"].up-to-date');
     expect(await page.locator('.picked-mark').count()).toBe(0);
-    expect(await page.locator('.tile[data-id="bag#1"] button.pick').textContent()).toBe('pick #1');
+    expect(await page.locator('button.pick[data-pick="bag#1"]').textContent()).toBe('pick #1');
     expect(Object.fromEntries(acceptedByPrompt(em.requestLog()))).toEqual({ [A]: 1, [BAG]: 2, [SHADE]: 2 });
     expect(await readFile(p.recipe, 'utf8')).toBe(yaml.replace('    pick: 1\n', ''));
     await page.close();
@@ -151,7 +151,7 @@ describe('run --watch --serve in Chromium', () => {
       if (r.url().endsWith('/api/pick')) deaf = false;
     });
     await page.goto(url);
-    await page.waitForSelector('.tile[data-id="bag#2"] button.pick');
+    await page.waitForSelector('button.pick[data-pick="bag#2"]');
     // Saved in an editor meanwhile: the pass after bag gets another prompt. Saved whole (a temp
     // renamed into place): a save that truncates first can be loaded empty, and a pick in the
     // moment before the watch loads it again is refused for that (found-and-left in note 19).
@@ -160,7 +160,7 @@ describe('run --watch --serve in Chromium', () => {
     await writeFile(`${p.recipe}.saving`, saved);
     await rename(`${p.recipe}.saving`, p.recipe);
 
-    await page.click('.tile[data-id="bag#2"] button.pick');
+    await page.click('button.pick[data-pick="bag#2"]');
     await page.waitForSelector('#note');
     expect(await page.textContent('#note')).toBe(
       'pick bag#2 not written: recipe.yml changed on disk since this page was built: nothing written. ' +
@@ -179,7 +179,7 @@ describe('run --watch --serve in Chromium', () => {
     await page.screenshot({ path: join(ARTIFACTS, 'report-stale-pick.png') });
 
     // Built from the saved recipe now: the same button picks.
-    await page.click('.tile[data-id="bag#2"] button.pick');
+    await page.click('button.pick[data-pick="bag#2"]');
     await until(async () => /pick: 2/.test(await readFile(p.recipe, 'utf8')), 10_000, 'pick: 2 in the recipe');
     expect(await readFile(p.recipe, 'utf8')).toContain(SHADE2);
     await page.waitForSelector('#note', { state: 'detached' });

@@ -5,7 +5,7 @@
  */
 export const SCRIPT_GRID = String.raw`
 var WORDS={'up-to-date':'up to date',cached:'cached',remote:'in the remote cache','not-run':'not run yet',
-modified:'modified',running:'running',failed:'failed'};
+modified:'modified',running:'running',failed:'failed',skipped:'skipped'};
 var HINTS={cached:'in the local cache, not in the out folder: a run restores them without a request',remote:
 'only in the remote cache: a run downloads them without a request; kontext report --fetch-remote shows them here'};
 var REASONS={'new':'new','prompt-changed':'prompt changed','params-changed':'params changed','seed-changed':
@@ -26,15 +26,16 @@ function fullUrl(n){if(!n.img)return n.thumb;if(!LIVE)return n.img;var v=shaOf(n
   return v?n.img+'?v='+v.slice(0,16):null}
 function beforeUrl(n){var u=n.from&&byId[n.from];return u&&u.img&&u.img===n.input?fullUrl(u):n.input}
 function why(n){if(!n.why)return '';return REASONS[n.why]||n.why}
-var tiles={},sigs={},byId={},cells=[],structure='',NOTE=null;
+var tiles={},picks={},sigs={},byId={},cells=[],structure='',NOTE=null,OPEN={};
 function renderTop(){
-  var top=document.getElementById('top');top.textContent='';
+  var top=document.getElementById('top'),a=document.activeElement;
+  var was=a&&a.tagName==='SUMMARY'&&top.contains(a)?a.parentNode.dataset.k:null;top.textContent='';
   top.appendChild(el('h1',null,D.recipe.name));
   top.appendChild(el('span','file mono',D.recipe.file+(D.recipe.provider?' \u00b7 '+D.recipe.provider:'')));
   var c=D.counts,counts=el('span','counts');
   var s=el('span','sum');s.appendChild(el('b',null,String(c.nodes)));s.appendChild(document.createTextNode(' nodes'));
   counts.appendChild(s);
-  ['up-to-date','cached','remote','running','not-run','modified','failed'].forEach(function(k){
+  ['up-to-date','cached','remote','running','not-run','modified','failed','skipped'].forEach(function(k){
     if(c[k]>0){var ch=el('span','chip s-'+k,c[k]+' '+WORDS[k]);if(HINTS[k])ch.title=HINTS[k];counts.appendChild(ch)}});
   if(c.drift>0)counts.appendChild(el('span','chip s-drift',c.drift+' drift'));
   top.appendChild(counts);
@@ -53,17 +54,22 @@ function renderTop(){
   if(D.stopped&&D.stopped.length)alertBox(top,'stopped',D.recipe.file+': cycle stopped; watching',D.stopped);
   if(NOTE){var nt=el('div','errs mono',NOTE);nt.id='note';nt.setAttribute('role','alert');top.appendChild(nt)}
   warnBox(top,'recipe warning',D.recipeWarnings||[]);warnBox(top,'prompt-lint warning',D.warnings);
+  if(was){var s=top.querySelector('details[data-k="'+was+'"] summary');if(s)s.focus({preventScroll:true})}
   measureTop();
 }
 // Each list's lines once: a YAML syntax error was said twice at one position, and listed twice.
 function once(lines){var seen=new Set();return lines.filter(function(t){var n=!seen.has(t);seen.add(t);return n})}
+// A list the reader opened stays open when a push draws the header again (before, it closed: the page jumped).
 function warnBox(top,what,all){var lines=once(all);if(!lines.length)return;var w=el('details','warn');
+  w.dataset.k=what;w.open=!!OPEN[what];w.addEventListener('toggle',function(){OPEN[what]=w.open});
   w.appendChild(el('summary',null,lines.length+' '+what+(lines.length>1?'s':'')));
   var ul=el('ul');lines.forEach(function(t){ul.appendChild(el('li','mono',t))});w.appendChild(ul);top.appendChild(w)}
-// The column headers stick under the header at its height, measured again whenever that changes (a
-// list opened, the window narrower, the live dot's longer words). A header over 40 % of the window
-// (many problems, each list capped and scrolling within itself) scrolls away with the page instead:
-// stuck, it left no room for the grid.
+// The grid scrolls, both ways, in its own box (main) of the window's height less the header's, measured
+// again whenever that changes (a list opened, the window narrower, the live dot's longer words): the
+// page is never wider than the window (a phone widened it to the grid's width, and the fixed viewer
+// with it; the header scrolled off sideways). A header over 40 % of the window (many problems, each
+// list capped and scrolling within itself) scrolls away with the page instead, the box then the
+// window's height: stuck, it left no room for the grid.
 function measureTop(){var top=document.getElementById('top'),h=top.offsetHeight,tall=h>window.innerHeight*0.4;
   top.classList.toggle('tall',tall);document.documentElement.style.setProperty('--toph',(tall?0:h)+'px')}
 function widthOf(p){var per={},m=1;D.nodes.forEach(function(n){if(n.p===p){per[n.r]=(per[n.r]||0)+1;
@@ -76,7 +82,7 @@ function alertBox(top,id,head,lines){var b=el('div','errs');b.setAttribute('role
   b.appendChild(el('b',null,head));var u=el('ul');once(lines).forEach(function(t){u.appendChild(el('li','mono',t))});
   b.appendChild(u);top.appendChild(b)}
 function renderGrid(){
-  var g=document.getElementById('grid');g.textContent='';tiles={};sigs={};cells=[];
+  var g=document.getElementById('grid');g.textContent='';tiles={};picks={};sigs={};cells=[];
   if(!D.nodes.length){g.appendChild(el('div','empty-note',D.passes.length?'This recipe has no nodes.':
     D.building?'Building the page\u2026':'No plan yet.'));return}
   var widths=D.passes.map(function(p,i){return widthOf(i)});
@@ -99,14 +105,22 @@ function renderGrid(){
     D.passes.forEach(function(p,pi){
       var c=el('div','cell'+(p.branch?' branch':''));cells[ri][pi]=[];g.appendChild(c)})});
   var cellEls=g.querySelectorAll('.cell');
-  D.nodes.forEach(function(n){var c=cellEls[n.r*D.passes.length+n.p];var t=tile(n);c.appendChild(t);
+  D.nodes.forEach(function(n){var c=cellEls[n.r*D.passes.length+n.p];c.appendChild(tile(n));
     cells[n.r][n.p].push(n.id)});
   cellEls.forEach(function(c){if(!c.children.length)c.classList.add('empty')});
 }
-function tile(n){
+// What a screen reader says of a tile (its label stands for all its text): the state, why it has no
+// result, the change and drift, the pick. Before, only the id and state: drift and Δ were never said.
+function spoken(n){var s=[n.id,WORDS[n.state]],mc=D.passes[n.p].maxChange;
+  if((n.state==='failed'||n.state==='skipped'||n.state==='not-run')&&n.why)s.push(n.state==='not-run'?why(n):n.why);
+  if(n.review)s.push('changed '+pct(n.review.changed_pct));if(n.drift)s.push('drift'+(mc!=null?' over '+mc+'%':''));
+  if(n.picked)s.push('picked');return s.join(', ')}
+// A node's slot in its cell: the tile (role=button), and its pick button beside it, not inside: a
+// button within a button is not reachable as itself by a screen reader.
+function tile(n){var slot=el('div','slot');
   var t=el('div','tile '+n.state+(n.stale?' stale':'')+(n.drift?' drift':'')+(n.picked?' picked':''));t.tabIndex=-1;
-  t.setAttribute('role','button');t.dataset.id=n.id;
-  t.setAttribute('aria-label',n.id+', '+WORDS[n.state]);
+  t.setAttribute('role','button');t.dataset.id=n.id;slot.appendChild(t);
+  t.setAttribute('aria-label',spoken(n));
   var th=el('div','th');
   if(n.thumb){var im=el('img');im.loading='lazy';im.decoding='async';im.alt=n.id;im.src=n.thumb;th.appendChild(im)}
   else if(n.noThumb){var no=el('span','none why','no thumbnail: '+n.noThumb);no.title=no.textContent;th.appendChild(no)}
@@ -120,7 +134,7 @@ function tile(n){
   var l2=el('div','l2');
   var bits=[];if(n.seed!=null)bits.push('seed '+n.seed);if(n.ms!=null)bits.push(dur(n.ms));
   if(n.costUsd!=null)bits.push(usd(n.costUsd));if(n.state==='not-run'&&n.why)bits.push(why(n));
-  if(n.state==='failed'&&n.why)bits.push(n.why);
+  if((n.state==='failed'||n.state==='skipped')&&n.why)bits.push(n.why);
   l2.appendChild(el('span','bits',bits.join(' \u00b7 ')));l2.title=bits.join(' \u00b7 ');m.appendChild(l2);
   var pr=el('div','pr',D.passes[n.p].prompt);pr.title=D.passes[n.p].prompt;m.appendChild(pr);
   if(n.review&&n.review.chain_changed_pct!=null){var ch=el('div','chg','chain \u0394 '+pct(n.review.chain_changed_pct));
@@ -128,18 +142,24 @@ function tile(n){
   if(n.picked)th.appendChild(el('span','picked-mark','\u2605 picked'));
   if(PICK&&D.passes[n.p].ownsVariants&&n.variant&&n.state!=='running'){
     var b=el('button','pick',(n.picked?'un-pick #':'pick #')+n.variant);b.type='button';b.dataset.pick=n.id;
+    picks[n.id]=b;
     if(n.picked){b.dataset.clear='1';b.title='every variant goes on to the passes after it again'}
-    if(unusable(D)){b.disabled=true;b.title=D.recipe.file+' cannot be used as saved: fix it to pick'}m.appendChild(b)}
-  t.appendChild(m);tiles[n.id]=t;sigs[n.id]=JSON.stringify(n);byId[n.id]=n;return t;
+    if(unusable(D)){b.disabled=true;b.title=D.recipe.file+' cannot be used as saved: fix it to pick'}
+    slot.appendChild(b)}
+  t.appendChild(m);tiles[n.id]=t;sigs[n.id]=JSON.stringify(n);byId[n.id]=n;return slot;
 }
 function apply(next){
-  var old=document.activeElement&&document.activeElement.dataset?document.activeElement.dataset.id:null;
+  var a=document.activeElement,ds=a&&a.dataset||{},old=ds.id||null,oldPick=ds.pick||null;
   var s=structureOf(next);D=next;byId={};D.nodes.forEach(function(n){byId[n.id]=n});
   renderTop();
   if(s!==structure){structure=s;renderGrid()}
   else D.nodes.forEach(function(n){var j=JSON.stringify(n);if(sigs[n.id]===j)return;
-    var o=tiles[n.id],t=tile(n);o.parentNode.replaceChild(t,o)});
+    var o=tiles[n.id].parentNode;o.parentNode.replaceChild(tile(n),o)});
   if(old&&tiles[old]){tiles[old].tabIndex=0;tiles[old].focus({preventScroll:true})}
-  if(VIEW.id&&byId[VIEW.id])showViewer(VIEW.id);
+  // A pick button's node: the focus on its new button, else its tile (a pick made from the keyboard
+  // left it on the body, and the next arrow key started again from the first tile).
+  if(oldPick&&!document.contains(a)){var to=picks[oldPick]||tiles[oldPick];if(to)to.focus({preventScroll:true})}
+  // The open viewer drawn again only when what it shows changed: rebuilt at every push, it lost the focus.
+  if(VIEW.id&&byId[VIEW.id]&&viewerSig(byId[VIEW.id])!==VIEW.sig)showViewer(VIEW.id);
 }
 `;

@@ -1,5 +1,5 @@
 /**
- * The page script, part 2: keyboard navigation (arrows between tiles, Enter opens, Esc closes),
+ * The page script, part 2: keyboard navigation (arrows between tiles, Enter or Space opens, Esc closes),
  * the before/after viewer (split slider or toggle, change map overlay) and, on a served page,
  * the live updates (Server-Sent Events) and the pick button. A pick sends the recipe's sha256
  * the page was built from; a refused one is explained in a note above the grid, and when the
@@ -8,7 +8,7 @@
  * reloads the page once that server has a model: the old page's token would make every pick 403.
  */
 export const SCRIPT_VIEW = String.raw`
-var VIEW={id:null,mode:'split',map:false,pos:50,back:null,w:0,h:0,fit:'cover'};
+var VIEW={id:null,sig:'',mode:'split',map:false,pos:50,back:null,w:0,h:0,fit:'cover'};
 function focusTile(id){var t=tiles[id];if(!t)return;Object.keys(tiles).forEach(function(k){tiles[k].tabIndex=-1});
   t.tabIndex=0;t.focus();t.scrollIntoView({block:'nearest',inline:'nearest'})}
 function firstIn(r,p,k,dir){
@@ -23,42 +23,67 @@ function move(id,key){
   if(key==='ArrowDown')return firstIn(n.r+1,n.p,k,1);
   if(key==='ArrowUp')return firstIn(n.r-1,n.p,k,-1);
   j=null;return j}
+// The first tile in sight (below the column headers), where the arrow keys start when no tile has the focus.
+function firstInView(){var m=document.querySelector('main').getBoundingClientRect(),h=document.querySelector('.colh'),
+  top=h?h.getBoundingClientRect().bottom:m.top;for(var i=0;i<D.nodes.length;i++){
+  var r=tiles[D.nodes[i].id].getBoundingClientRect();if(r.bottom>top&&r.top<m.bottom&&r.right>m.left&&r.left<m.right)
+    return D.nodes[i].id}return D.nodes.length?D.nodes[0].id:null}
+// Tab and Shift+Tab go round the open viewer's controls (aria-modal): they went on to the page behind it.
+function trapTab(e){var all=[].filter.call(V.querySelectorAll('button,input'),function(c){return !c.disabled}),
+  first=all[0],last=all[all.length-1],a=document.activeElement;if(!first)return;
+  if(e.shiftKey?a===first||!V.contains(a):a===last||!V.contains(a)){e.preventDefault();(e.shiftKey?last:first).focus()}}
 document.addEventListener('keydown',function(e){
   if(VIEW.id){if(e.key==='Escape'){e.preventDefault();closeViewer()}
+    else if(e.key==='Tab')trapTab(e)
     else if(e.key==='b'){setMode(VIEW.mode==='before'?'after':'before')}
-    else if(e.key==='m'){VIEW.map=!VIEW.map;showViewer(VIEW.id)}
+    else if(e.key==='m')toggleMap()
     else if(e.key==='ArrowLeft'||e.key==='ArrowRight'){e.preventDefault();split(VIEW.pos+(e.key==='ArrowLeft'?-5:5))}
     return}
-  var t=document.activeElement,id=t&&t.dataset?t.dataset.id:null;
-  if(/^Arrow/.test(e.key)){e.preventDefault();if(!id){if(D.nodes.length)focusTile(D.nodes[0].id);return}
-    var to=move(id,e.key);if(to)focusTile(to)}
-  else if(e.key==='Enter'&&id){e.preventDefault();openViewer(id)}});
+  var t=document.activeElement,id=t&&t.dataset?t.dataset.id:null,at=id||t&&t.dataset&&t.dataset.pick;
+  if(/^Arrow/.test(e.key)){e.preventDefault();if(!at){var f=firstInView();if(f)focusTile(f);return}
+    var to=move(at,e.key);if(to)focusTile(to)}
+  else if((e.key==='Enter'||e.key===' ')&&id){e.preventDefault();openViewer(id)}});
 document.getElementById('grid').addEventListener('click',function(e){
-  var b=e.target.closest('button[data-pick]');if(b){e.stopPropagation();pick(b.dataset.pick,b,!!b.dataset.clear);return}
+  var b=e.target.closest('button[data-pick]');if(b){e.stopPropagation();
+    if(b.getAttribute('aria-disabled')!=='true')pick(b.dataset.pick,b,!!b.dataset.clear);return}
   var t=e.target.closest('.tile');if(t){focusTile(t.dataset.id);openViewer(t.dataset.id)}});
 var V=document.getElementById('viewer');
 function openViewer(id){VIEW.back=id;VIEW.pos=50;showViewer(id);V.hidden=false;fitFrame();
   document.getElementById('v-close').focus()}
 function closeViewer(){V.hidden=true;var back=VIEW.id;VIEW.id=null;document.getElementById('v-stage').textContent='';
   if(back)focusTile(back)}
-function setMode(m){VIEW.mode=m;showViewer(VIEW.id)}
+function setMode(m){VIEW.mode=m;redraw()}
+function toggleMap(){VIEW.map=!VIEW.map;redraw()}
+// A mode or the map toggled: the buttons say so in place and only the image and footer are drawn
+// again, so the button pressed keeps the focus (rebuilt, it left the focus on the page's body).
+function redraw(){var n=byId[VIEW.id];if(!n)return;keepFocus(function(){syncHead(n);drawBody(n)})}
+// What the viewer shows of a node: a live push whose data for it did not change leaves it as it is.
+function viewerSig(n){return JSON.stringify([n,n.from&&byId[n.from],D.passes[n.p],D.rows[n.r]])}
+// The focus stays on the control of the same name (data-k) when the viewer is drawn again.
+function keepFocus(draw){var a=document.activeElement,k=a&&V.contains(a)&&a.dataset?a.dataset.k:null;draw();
+  if(!k)return;var e=V.querySelector('[data-k="'+k+'"]');if(e&&!e.disabled)e.focus();
+  else if(!V.contains(document.activeElement))document.getElementById('v-close').focus()}
 function showViewer(id){
-  var n=byId[id];VIEW.id=id;if(!n)return;
+  var n=byId[id];VIEW.id=id;if(!n)return;VIEW.sig=viewerSig(n);
+  keepFocus(function(){drawHead(n);drawBody(n)})}
+function drawHead(n){
   var head=document.getElementById('v-head');head.textContent='';
   head.appendChild(el('span','nid mono',n.id));head.appendChild(el('span','chip s-'+n.state,WORDS[n.state]));
   if(n.drift)head.appendChild(el('span','chip s-drift','drift'));
   var meta=[];if(n.seed!=null)meta.push('seed '+n.seed);if(n.ms!=null)meta.push(dur(n.ms));
   if(n.costUsd!=null)meta.push(usd(n.costUsd));if(n.finishedAt)meta.push(n.finishedAt.replace('T',' ').slice(0,19));
   head.appendChild(el('span','meta',meta.join(' \u00b7 ')));head.appendChild(el('span','spacer'));
-  var before=beforeUrl(n),hasBefore=!!before,after=fullUrl(n);
   var seg=el('span','seg');['split','before','after'].forEach(function(m){var b=el('button',null,m);b.type='button';
-    b.setAttribute('aria-pressed',String(VIEW.mode===m));b.disabled=!hasBefore&&m!=='after';
-    b.addEventListener('click',function(){setMode(m)});seg.appendChild(b)});head.appendChild(seg);
-  if(n.review&&n.review.map){var tg=el('button',null,'change map');tg.type='button';
-    tg.setAttribute('aria-pressed',String(VIEW.map));tg.addEventListener('click',function(){VIEW.map=!VIEW.map;
-    showViewer(VIEW.id)});head.appendChild(tg)}
-  var x=el('button',null,'close (Esc)');x.type='button';x.id='v-close';x.addEventListener('click',closeViewer);
-  head.appendChild(x);
+    b.dataset.k=m;b.addEventListener('click',function(){setMode(m)});seg.appendChild(b)});head.appendChild(seg);
+  if(n.review&&n.review.map){var tg=el('button',null,'change map');tg.type='button';tg.dataset.k='map';
+    tg.addEventListener('click',toggleMap);head.appendChild(tg)}
+  var x=el('button',null,'close (Esc)');x.type='button';x.id='v-close';x.dataset.k='close';
+  x.addEventListener('click',closeViewer);head.appendChild(x);syncHead(n)}
+function syncHead(n){var hasBefore=!!beforeUrl(n);
+  ['split','before','after'].forEach(function(m){var b=V.querySelector('#v-head [data-k="'+m+'"]');
+    b.setAttribute('aria-pressed',String(VIEW.mode===m));b.disabled=!hasBefore&&m!=='after'});
+  var tg=V.querySelector('#v-head [data-k="map"]');if(tg)tg.setAttribute('aria-pressed',String(VIEW.map))}
+function drawBody(n){var id=n.id,before=beforeUrl(n),hasBefore=!!before,after=fullUrl(n);
   var st=document.getElementById('v-stage');st.textContent='';
   var mode=hasBefore?VIEW.mode:'after';
   if(!after){st.appendChild(el('div','empty-note',n.state==='failed'?'No image: this node failed (why below).':
@@ -101,16 +126,18 @@ function showViewer(id){
   var crop=el('span','crop');crop.id='v-crop';foot.appendChild(crop);noteCrop();
   var sm=el('span','norev');sm.id='v-small';foot.appendChild(sm);
   if(mode==='split'&&after){var r=el('input');r.type='range';r.min='0';r.max='100';r.value=String(VIEW.pos);
-    r.setAttribute('aria-label','before/after split');r.addEventListener('input',function(){split(+r.value)});
-    foot.appendChild(r)}
+    r.setAttribute('aria-label','before/after split');r.dataset.k='range';
+    r.addEventListener('input',function(){split(+r.value)});foot.appendChild(r)}
 }
 function cannotShow(n){var st=document.getElementById('v-stage');st.textContent='';
   st.appendChild(el('div','empty-note','This output cannot be displayed: '+(n.noThumb||n.noReview||
     'the browser could not load it')));var r=document.querySelector('#v-foot input');if(r)r.remove()}
 // Why a node has no current result, as the terminal says it: a failure's code, message and hint (the
-// tile has room for some 25 characters of it), or why a node not run yet will run.
+// tile has room for some 25 characters of it), why a node was left out of the run (skipped), or why a
+// node not run yet will run.
 function stateWhy(n){if(n.state==='failed')return 'failed: '+(n.code?n.code+': ':'')+(n.why||'no reason given')+
-  (n.hint?' ('+n.hint+')':'');return n.state==='not-run'&&n.why?'not run yet: '+why(n):''}
+  (n.hint?' ('+n.hint+')':'');if(n.state==='skipped')return 'skipped: '+(n.why||'left out of the run');
+  return n.state==='not-run'&&n.why?'not run yet: '+why(n):''}
 // A full image is the output in the out folder (../<pass>/<file>): a report folder moved or zipped
 // without it (or an output removed since) shows the thumbnail instead, and says so.
 // The upstream's thumbnail only when the before image is the upstream's (not a preview of what the node was made from).
@@ -146,14 +173,16 @@ document.addEventListener('pointermove',function(e){if(dragging)dragTo(e)});
 document.addEventListener('pointerup',function(){dragging=false});
 V.addEventListener('click',function(e){if(e.target===V||e.target.id==='v-wrap')closeViewer()});
 function note(text){NOTE=text;renderTop()}
-function pick(id,b,clear){var what=clear?'un-pick':'pick';b.disabled=true;b.textContent=what+'ing\u2026';
+// Busy, the button is aria-disabled, not disabled: a disabled button drops the keyboard's focus.
+function busy(b,on){if(on)b.setAttribute('aria-disabled','true');else b.removeAttribute('aria-disabled')}
+function pick(id,b,clear){var what=clear?'un-pick':'pick';busy(b,true);b.textContent=what+'ing\u2026';
   fetch('/api/pick',{method:'POST',headers:{'content-type':'application/json','x-kontext-token':TOKEN},
     body:JSON.stringify({node:id,expectSha256:D.recipe.sha256,clear:clear})}).then(function(r){
-    b.textContent=r.ok?what+'ed':what+' failed ('+r.status+')';b.disabled=r.ok;
+    b.textContent=r.ok?what+'ed':what+' failed ('+r.status+')';busy(b,r.ok);
     if(r.ok){note(null);return}
     r.text().then(function(t){note(what+' '+id+' not written: '+t.trim())});
     if(r.status===409)connect()},
-    function(){b.textContent=what+' failed';b.disabled=false;
+    function(){b.textContent=what+' failed';busy(b,false);
       note(what+' '+id+' not written: the server did not answer')})}
 var es=null,RESTARTED=false,DOWN=0;
 function connect(){if(es)es.close();es=new EventSource('/events');

@@ -1,6 +1,6 @@
 /** The review sheet's stylesheet, inlined in the page (no external fonts or files). */
 export const PAGE_STYLE = `
-:root{--bg:#eef0f3;--panel:#fff;--line:#dfe2e6;--line2:#eceef1;--ink:#1c2128;--ink2:#5c6570;--ink3:#8a929b;
+:root{--bg:#eef0f3;--panel:#fff;--line:#dfe2e6;--line2:#eceef1;--ink:#1c2128;--ink2:#5c6570;--ink3:#656d76;
 --acc:#2f6feb;--tile:168px;--thumb:104px;
 font:12.5px/1.4 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;color:var(--ink);}
 *{box-sizing:border-box}
@@ -24,10 +24,11 @@ details.warn summary{cursor:pointer;font-weight:600}
 details.warn ul{margin:4px 0 2px;padding-left:18px}
 .errs{width:100%;background:#fdecec;border:1px solid #e8a3a3;border-radius:6px;padding:4px 10px;color:#8a1c1c}
 .errs ul{margin:4px 0 2px;padding-left:18px}
-main{padding:12px 16px 40px}
-.grid{display:grid;gap:0;background:var(--panel);border:1px solid var(--line);border-radius:8px;width:max-content}
+main{overflow:auto;height:calc(100vh - var(--toph,49px));height:calc(100dvh - var(--toph,49px))}
+.grid{display:grid;gap:0;background:var(--panel);border:1px solid var(--line);border-radius:8px;width:max-content;
+margin:12px 16px 40px}
 .grid>div{border-bottom:1px solid var(--line2)}
-.corner,.colh{position:sticky;top:var(--toph,49px);z-index:3;background:#f8f9fb;
+.corner,.colh{position:sticky;top:0;z-index:3;background:#f8f9fb;
 border-bottom:1px solid var(--line)!important}
 .corner{left:0;z-index:4;padding:8px 10px;color:var(--ink3);font-weight:600;text-transform:uppercase;font-size:10.5px;
 letter-spacing:.05em;border-right:1px solid var(--line)}
@@ -72,28 +73,31 @@ gap:5px;align-items:center}
 .tile .chg{font-size:11px;color:var(--ink2);white-space:nowrap}
 .chip{display:inline-block;border-radius:999px;padding:0 7px;font-size:10.5px;font-weight:600;line-height:17px;
 white-space:nowrap}
-.s-up-to-date{background:#e6f4ea;color:#1a7f37}
+.s-up-to-date{background:#e6f4ea;color:#176f30}
 .s-cached{background:#e8effd;color:#1f5fbf}
 .s-remote{background:#e3f4f4;color:#0f6e73}
 .s-not-run{background:#eef0f2;color:#57606a}
 .s-modified{background:#fff3d6;color:#8a5a00}
 .s-running{background:#efe7ff;color:#6639ba;animation:pulse 1.2s ease-in-out infinite}
 .s-failed{background:#ffe6e4;color:#c21f2c}
+.s-skipped{background:#f1ece4;color:#6e5a3a}
 .s-drift{background:#d1242f;color:#fff}
-@keyframes pulse{50%{opacity:.55}}
+@keyframes pulse{50%{box-shadow:0 0 0 3px #6639ba55}}
 .tile.running .th::after{content:"";position:absolute;inset:0;background:linear-gradient(90deg,transparent,#ffffff80,
 transparent);animation:sweep 1.4s linear infinite}
 @keyframes sweep{from{transform:translateX(-100%)}to{transform:translateX(100%)}}
+@media (prefers-reduced-motion:reduce){.s-running,.tile.running .th::after{animation:none}}
 .drift-mark{position:absolute;top:5px;right:5px;background:#d1242f;color:#fff;border-radius:4px;font-size:10px;
 font-weight:700;padding:1px 5px;letter-spacing:.03em}
 .tile.drift{border-color:#e5868d}
 .picked-mark{position:absolute;top:5px;left:5px;background:#1f6feb;color:#fff;border-radius:4px;font-size:10px;
 font-weight:700;padding:1px 5px}
 .tile.picked{border-color:#8fb4f5}
-.pick{margin-top:3px;font:inherit;font-size:11px;border:1px solid var(--line);border-radius:4px;background:#f6f8fa;
-cursor:pointer;padding:1px 6px}
+.slot{width:var(--tile);display:flex;flex-direction:column;gap:4px}
+.pick{align-self:flex-start;font:inherit;font-size:11px;border:1px solid var(--line);border-radius:4px;
+background:#f6f8fa;cursor:pointer;padding:1px 6px}
 .pick:hover{background:#eef1f4}
-.pick:disabled{cursor:not-allowed;opacity:.5}
+.pick:disabled,.pick[aria-disabled=true]{cursor:not-allowed;opacity:.5}
 #note{white-space:pre-wrap}
 .viewer{position:fixed;inset:0;z-index:20;background:#0e1116;display:flex;flex-direction:column;color:#e6edf3}
 .viewer[hidden]{display:none}
@@ -102,7 +106,7 @@ cursor:pointer;padding:1px 6px}
 .viewer .vh .meta{color:#9da7b3}
 .viewer button,.viewer label.tg{font:inherit;color:#e6edf3;background:#21262d;border:1px solid #363b42;
 border-radius:5px;padding:3px 9px;cursor:pointer}
-.viewer button[aria-pressed=true]{background:#2f6feb;border-color:#2f6feb}
+.viewer button[aria-pressed=true]{background:#1f5fd1;border-color:#1f5fd1;color:#fff}
 .viewer .seg{display:inline-flex;gap:0}
 .viewer .seg button{border-radius:0}
 .viewer .seg button:first-child{border-radius:5px 0 0 5px}
@@ -127,4 +131,5 @@ max-height:40vh;overflow:auto}
 @media (max-width:480px),(max-height:520px){.viewer .vh{gap:4px 8px;padding:6px 10px}
 .viewer .vf{gap:2px 12px;padding:6px 10px 8px}.viewer .stagewrap{padding:4px 6px}}
 .empty-note{padding:30px;color:var(--ink2)}
+.viewer .empty-note{color:#9da7b3}
 `;

@@ -10,7 +10,8 @@ import { escapeUnseen } from '../../util/hidden-chars.js';
 import type { LiveRun } from '../collect.js';
 
 type Override = {
-  readonly state: 'running' | 'failed';
+  /** `skipped`: its `why` the event's reason (`upstream-failed`, …), put in words by `overlay`. */
+  readonly state: 'running' | 'failed' | 'skipped';
   readonly why: string | null;
   /** A failure's error code and hint (the viewer says them with its reason). */
   readonly code?: string;
@@ -83,8 +84,13 @@ export class LiveState implements LiveRun {
         this.reviewing.add(e.node);
         this.done.set(e.node, { seq: this.seq + 1, output: e.output, seed: e.seed });
         return true;
-      case 'node-cached':
       case 'node-skipped':
+        // Not new work: left out of this run (an upstream node failed, the run stopped), said so until it runs.
+        this.states.set(e.node, { state: 'skipped', why: e.reason });
+        this.done.delete(e.node);
+        this.reviewing.delete(e.node);
+        return true;
+      case 'node-cached':
         this.states.delete(e.node);
         this.done.delete(e.node);
         // Not a result of this run's (a superseded cycle's node taken from the cache now): the page's to review.

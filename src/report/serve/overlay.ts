@@ -24,13 +24,15 @@ export function overlay(
   at: { readonly cwd: string; readonly outDir: string },
 ): ReportData {
   const { data } = base;
+  const byId = new Map(data.nodes.map((n) => [n.id, n]));
   const nodes = data.nodes.map((n): ReportNode => {
     const ms = live.ms.get(n.id) ?? n.ms;
     const over = live.states.get(n.id);
     if (over !== undefined) {
       const { code, hint } = over;
       const said = { ...(code === undefined ? {} : { code }), ...(hint === undefined ? {} : { hint }) };
-      return { ...n, state: over.state, why: over.why, ...said, stale: n.stale || over.state === 'running', ms };
+      const why = over.state === 'skipped' ? skippedWhy(n, over.why, byId, live) : over.why;
+      return { ...n, state: over.state, why, ...said, stale: n.stale || over.state === 'running', ms };
     }
     const done = live.done.get(n.id);
     // Finished after the data was read: its new output is on disk, its thumbnail and review not made yet.
@@ -56,4 +58,21 @@ export function overlay(
     return ms === n.ms ? n : { ...n, ms };
   });
   return { ...data, nodes, counts: countsOf(nodes), ...totalCost(nodes) };
+}
+
+/** Why a skipped node did not run, as the terminal says it: the failed node above it, by its id. */
+function skippedWhy(
+  n: ReportNode,
+  reason: string | null,
+  byId: ReadonlyMap<string, ReportNode>,
+  live: LiveState,
+): string {
+  if (reason === 'stopped') return 'the run stopped before it';
+  if (reason === 'interrupted') return 'the run was interrupted';
+  const seen = new Set<string>();
+  for (let up = n.from; up !== null && !seen.has(up); up = byId.get(up)?.from ?? null) {
+    seen.add(up);
+    if (live.states.get(up)?.state === 'failed') return `upstream ${up} failed`;
+  }
+  return 'an upstream node failed';
 }

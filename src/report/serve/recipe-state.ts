@@ -14,7 +14,17 @@ import { MAX_RECIPE_BYTES } from '../../recipe/load.js';
 
 /** The data of a recipe never loaded: no passes, nothing to serve but the page. */
 export function noPlan(path: string, rt: Runtime): ReportData {
-  const none = { 'up-to-date': 0, cached: 0, remote: 0, 'not-run': 0, modified: 0, running: 0, failed: 0, drift: 0 };
+  const none = {
+    'up-to-date': 0,
+    cached: 0,
+    remote: 0,
+    'not-run': 0,
+    modified: 0,
+    running: 0,
+    failed: 0,
+    skipped: 0,
+    drift: 0,
+  };
   return {
     v: 1,
     recipe: {

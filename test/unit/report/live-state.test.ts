@@ -109,6 +109,7 @@ describe('overlay: the run’s node states laid over the data last read', () => 
       modified: 0,
       running: 0,
       failed: 0,
+      skipped: 0,
       drift: 0,
     },
     costUsd: 0.08,
@@ -153,5 +154,73 @@ describe('overlay: the run’s node states laid over the data last read', () => 
     expect(shown(live, 1)).toEqual(shown(new LiveState(), 0));
     live.dropDone(1);
     expect(live.done.size).toBe(0);
+  });
+});
+
+describe('LiveState: a node skipped (walk-w 5)', () => {
+  const node = (id: string, from: string | null): ReportNode => ({
+    id,
+    p: 0,
+    r: 0,
+    variant: null,
+    picked: false,
+    seed: 7,
+    state: 'not-run',
+    why: 'new',
+    img: null,
+    thumb: null,
+    stale: false,
+    input: null,
+    from,
+    finishedAt: null,
+    ms: null,
+    costUsd: null,
+    review: null,
+    drift: false,
+  });
+  const nodes = [node('a', null), node('b', 'a'), node('c', 'b')];
+  const none = { 'up-to-date': 0, cached: 0, remote: 0, modified: 0, running: 0, failed: 0, skipped: 0, drift: 0 };
+  const data = {
+    v: 1,
+    recipe: { name: 't', file: 't.yml', provider: 'emulator' },
+    generatedAt: '2026-01-01T00:00:00.000Z',
+    counts: { ...none, nodes: 3, 'not-run': 3 },
+    costUsd: null,
+    costUnpriced: 0,
+    warnings: [],
+    passes: [],
+    rows: [],
+    nodes,
+  } satisfies ReportData;
+  const at = { cwd: '/p', outDir: '/p/out' };
+
+  it('below a failed node: skipped, naming it, not "not run yet · new"; running again when its cycle runs it', () => {
+    const live = new LiveState();
+    live.apply({ type: 'watch-cycle', t: 0, to_run: [{ node: 'a' }, { node: 'b' }, { node: 'c' }] } as RunEvent);
+    live.apply({ type: 'node-failed', t: 1, node: 'a', code: 'E_REMOTE_FAILED', exit_code: 69, message: 'moderated' });
+    live.apply({ type: 'node-skipped', t: 2, node: 'b', reason: 'upstream-failed' });
+    live.apply({ type: 'node-skipped', t: 2, node: 'c', reason: 'upstream-failed' });
+    live.apply({ type: 'run-summary', t: 3 } as RunEvent);
+    const shown = overlay({ data, seq: 0 }, live, at);
+    // Before: b and c as the data had them, "not run yet" for a "new" reason.
+    expect(shown.nodes.map((n) => [n.id, n.state, n.why])).toEqual([
+      ['a', 'failed', 'moderated'],
+      ['b', 'skipped', 'upstream a failed'],
+      ['c', 'skipped', 'upstream a failed'],
+    ]);
+    expect(shown.counts).toMatchObject({ failed: 1, skipped: 2, 'not-run': 0 });
+    live.apply({ type: 'watch-cycle', t: 4, to_run: [{ node: 'a' }, { node: 'b' }, { node: 'c' }] } as RunEvent);
+    expect(overlay({ data, seq: 0 }, live, at).nodes.map((n) => n.state)).toEqual(['running', 'running', 'running']);
+  });
+
+  it('left out by a run that stopped or was interrupted: says which', () => {
+    const live = new LiveState();
+    live.apply({ type: 'node-skipped', t: 1, node: 'b', reason: 'stopped' });
+    live.apply({ type: 'node-skipped', t: 1, node: 'c', reason: 'interrupted' });
+    expect(overlay({ data, seq: 0 }, live, at).nodes.map((n) => n.why)).toEqual([
+      'new',
+      'the run stopped before it',
+      'the run was interrupted',
+    ]);
   });
 });
