@@ -6,6 +6,7 @@
 import { join } from 'node:path';
 import { listDir } from './list-dir.js';
 import { isSha256Hex, layout } from './layout.js';
+import { hasConflictMarkers, parseConflictedLock } from './lock-conflict.js';
 import { parseLock, readLockState } from './lock-file.js';
 import type { LockFile } from './types.js';
 import { readJsonOrNull } from './read-json.js';
@@ -68,7 +69,7 @@ export async function readGcRoots(
     }
   }
   for (const { name, text } of lockTexts) {
-    for (const entry of Object.values(parsedNodes(text, name))) {
+    for (const entry of parsedNodes(text, name)) {
       keys.add(entry.key);
       blobs.add(entry.output_sha256);
       blobs.add(entry.input_sha256);
@@ -77,11 +78,19 @@ export async function readGcRoots(
   return { keys, blobs, journal: names.length, pendingUploads: pending.length };
 }
 
-/** A lock text's entries; none when it does not parse (history is not the user's to fix). */
-function parsedNodes(text: string, name: string): LockFile['nodes'] {
+/**
+ * A lock text's entries, both sides' when it was committed with conflict markers (a run on that
+ * branch merges them: review-ac 5); none when it does not parse (history is not the user's to fix).
+ */
+function parsedNodes(text: string, name: string): LockFile['nodes'][string][] {
   try {
-    return parseLock(text, name).nodes;
+    return Object.values(parseLock(text, name).nodes);
   } catch {
-    return {};
+    try {
+      const sides = hasConflictMarkers(text) ? parseConflictedLock(text, name, parseLock) : null;
+      return sides === null ? [] : [...Object.values(sides.ours.nodes), ...Object.values(sides.theirs.nodes)];
+    } catch {
+      return [];
+    }
   }
 }
