@@ -53,12 +53,16 @@ const NO_FILE_HERE = `no file can be made there (a file system such as /proc): c
 
 /** mkdir's EEXIST: a file (not a folder) is at the folder's own path; it was thrown raw, exit 70. */
 const FILE_WHERE_FOLDER = `a file is where this folder goes: move it away or choose another ${PATH}`;
-/** ... or a symlink leading to no folder (a broken one, or one to a file): review-ab 6 called it a file. */
-const LINK_WHERE_FOLDER = `a symlink to no folder is where this folder goes: remove it or choose another ${PATH}`;
+/**
+ * ... or a symlink leading to no folder (a broken one, or one to a file), named: it may be a folder
+ * above the one the message names (review-ab 6 called it a file; review-ac 9).
+ */
+const linkWhereFolder = (at: string): string =>
+  `${at} is a symlink to no folder, where a folder goes: remove it or choose another ${PATH}`;
 
 function inTheWay(at: unknown): string {
   try {
-    return typeof at === 'string' && lstatSync(at).isSymbolicLink() ? LINK_WHERE_FOLDER : FILE_WHERE_FOLDER;
+    return typeof at === 'string' && lstatSync(at).isSymbolicLink() ? linkWhereFolder(at) : FILE_WHERE_FOLDER;
   } catch {
     return FILE_WHERE_FOLDER;
   }
