@@ -55,8 +55,13 @@ function renderTop(){
   if(NOTE){var nt=el('div','errs mono',NOTE);nt.id='note';nt.setAttribute('role','alert');top.appendChild(nt)}
   warnBox(top,'recipe warning',D.recipeWarnings||[]);warnBox(top,'prompt-lint warning',D.warnings);
   if(was){var s=top.querySelector('details[data-k="'+was+'"] summary');if(s)s.focus({preventScroll:true})}
-  measureTop();
+  // Its height is measured by the ResizeObserver (script-view.ts), after layout: read here, it forced
+  // a layout of the whole grid at every push (walk-w 10: long tasks on a 500-node live page).
 }
+// What the header shows: a push that changes none of it leaves it as it is (walk-w 10).
+function topSig(d){return JSON.stringify([d.recipe,d.counts,d.costUsd,d.costUnpriced,d.generatedAt,d.errors,
+  d.buildErrors,d.stopped,d.recipeWarnings,d.warnings,d.passes.length,LIVE&&CONNECTED,NOTE])}
+var TOPSIG='';
 // Each list's lines once: a YAML syntax error was said twice at one position, and listed twice.
 function once(lines){var seen=new Set();return lines.filter(function(t){var n=!seen.has(t);seen.add(t);return n})}
 // A list the reader opened stays open when a push draws the header again (before, it closed: the page jumped).
@@ -151,7 +156,7 @@ function tile(n){var slot=el('div','slot');
 function apply(next){
   var a=document.activeElement,ds=a&&a.dataset||{},old=ds.id||null,oldPick=ds.pick||null;
   var s=structureOf(next);D=next;byId={};D.nodes.forEach(function(n){byId[n.id]=n});
-  renderTop();
+  var ts=topSig(D);if(ts!==TOPSIG){TOPSIG=ts;renderTop()}
   if(s!==structure){structure=s;renderGrid()}
   else D.nodes.forEach(function(n){var j=JSON.stringify(n);if(sigs[n.id]===j)return;
     var o=tiles[n.id].parentNode;o.parentNode.replaceChild(tile(n),o)});
