@@ -74,4 +74,26 @@ describe('a tile for a screen reader', () => {
     await page.screenshot({ path: join(ARTIFACTS, 'report-tile-a11y.png') });
     await page.close();
   });
+
+  it("a provider's failure shows its reason first, its request after (the tile cut only the id)", async () => {
+    const id = '3e2842a6-1111-2222-3333-444455556666';
+    const data = {
+      ...gridData(['sky'], 1),
+      nodes: [nodeOf('sky', 0, 0, { state: 'failed', why: `request ${id} failed remotely: Request moderated` })],
+    };
+    await mkdir(join(dir, 'failed'), { recursive: true });
+    const file = join(dir, 'failed', 'index.html');
+    await writeFile(file, renderPage(data));
+    const page = await browser.page({ width: 1024, height: 640 });
+    await page.goto(pathToFileURL(file).href);
+    const shown = await page.evaluate(() => ({
+      bits: document.querySelector('.tile .bits')?.textContent,
+      label: document.querySelector('.tile')?.getAttribute('aria-label'),
+    }));
+    expect(shown).toEqual({
+      bits: `seed 1 · Request moderated (request ${id})`,
+      label: `sky, failed, Request moderated (request ${id})`,
+    });
+    await page.close();
+  });
 });

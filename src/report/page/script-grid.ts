@@ -117,9 +117,14 @@ function renderGrid(){
 // What a screen reader says of a tile (its label stands for all its text): the state, why it has no
 // result, the change and drift, the pick. Before, only the id and state: drift and Δ were never said.
 function spoken(n){var s=[n.id,WORDS[n.state]],mc=D.passes[n.p].maxChange;
-  if((n.state==='failed'||n.state==='skipped'||n.state==='not-run')&&n.why)s.push(n.state==='not-run'?why(n):n.why);
+  if((n.state==='failed'||n.state==='skipped'||n.state==='not-run')&&n.why)s.push(n.state==='not-run'?why(n):
+    reasonFirst(n.why));
   if(n.review)s.push('changed '+pct(n.review.changed_pct));if(n.drift)s.push('drift'+(mc!=null?' over '+mc+'%':''));
   if(n.picked)s.push('picked');return s.join(', ')}
+// A provider's failure says its request first ("request 3e28…-… failed remotely: Request moderated"): on a
+// tile, cut to its width, only the id showed (walk-w 11). The reason first, the request after it.
+function reasonFirst(s){var m=/^(.*?\brequest \S+?)(?: failed remotely| failed)?: ([\s\S]+)$/.exec(s);
+  return m?m[2]+' ('+m[1]+')':s}
 // A node's slot in its cell: the tile (role=button), and its pick button beside it, not inside: a
 // button within a button is not reachable as itself by a screen reader.
 function tile(n){var slot=el('div','slot');
@@ -139,7 +144,7 @@ function tile(n){var slot=el('div','slot');
   var l2=el('div','l2');
   var bits=[];if(n.seed!=null)bits.push('seed '+n.seed);if(n.ms!=null)bits.push(dur(n.ms));
   if(n.costUsd!=null)bits.push(usd(n.costUsd));if(n.state==='not-run'&&n.why)bits.push(why(n));
-  if((n.state==='failed'||n.state==='skipped')&&n.why)bits.push(n.why);
+  if((n.state==='failed'||n.state==='skipped')&&n.why)bits.push(reasonFirst(n.why));
   l2.appendChild(el('span','bits',bits.join(' \u00b7 ')));l2.title=bits.join(' \u00b7 ');m.appendChild(l2);
   var pr=el('div','pr',D.passes[n.p].prompt);pr.title=D.passes[n.p].prompt;m.appendChild(pr);
   if(n.review&&n.review.chain_changed_pct!=null){var ch=el('div','chg','chain \u0394 '+pct(n.review.chain_changed_pct));
