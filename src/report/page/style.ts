@@ -50,7 +50,7 @@ display:flex;flex-direction:column;gap:6px}
 .tile{width:var(--tile);border:1px solid var(--line);border-radius:6px;background:var(--panel);cursor:pointer;
 overflow:hidden;outline:none;transition:box-shadow .12s,border-color .12s;position:relative}
 .tile:hover{border-color:#b9c0c8}
-.tile:focus-visible,.tile.focus{border-color:var(--acc);box-shadow:0 0 0 2px #2f6feb55}
+.tile:focus-visible,.tile.focus{border-color:var(--acc);box-shadow:0 0 0 2px var(--acc)}
 .tile .th{height:var(--thumb);background:#f2f3f5;display:flex;align-items:center;justify-content:center;
 position:relative}
 .tile .th img{max-width:100%;max-height:100%;display:block}
