@@ -110,6 +110,17 @@ describe('the static report in Chromium (file://)', () => {
       const m = document.querySelector<HTMLImageElement>('#v-stage img.map');
       return m?.complete === true && m.naturalWidth > 0;
     });
+    // In the split, over the output's half only, and under the before/after tags (walk-w 11).
+    await page.keyboard.press('ArrowRight');
+    expect(
+      await page.evaluate(() => {
+        const m = document.querySelector<HTMLElement>('#v-stage img.map');
+        const bar = document.querySelector('#v-stage .bar');
+        const under = !!m && !!bar && (m.compareDocumentPosition(bar) & Node.DOCUMENT_POSITION_FOLLOWING) !== 0;
+        return { clip: m?.style.clipPath, under };
+      }),
+    ).toEqual({ clip: 'inset(0px 0px 0px 50%)', under: true });
+    await page.screenshot({ path: join(ARTIFACTS, 'report-viewer-map.png') });
     await page.keyboard.press('m');
     // The toggle shows the input alone.
     await page.getByRole('button', { name: 'before', exact: true }).click();

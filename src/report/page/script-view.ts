@@ -111,8 +111,11 @@ function drawBody(n){var id=n.id,before=beforeUrl(n),hasBefore=!!before,after=fu
     if(mode!=='before'&&!n.thumb)out.addEventListener('error',function(){if(VIEW.id===id)cannotShow(n)});
     out.addEventListener('load',function(){if(VIEW.id!==id)return;VIEW.w=out.naturalWidth;VIEW.h=out.naturalHeight;
       fitFrame()});
+    // Under the tags and the split's bar, and in a split over the output's half only: over all of it,
+    // it hid the before/after tags and showed on both halves (walk-w 11).
     if(VIEW.map&&n.review&&n.review.map){var mp=el('img','map');mp.src=n.review.map;mp.alt='change map';
-      fr.appendChild(mp)}
+      if(mode==='split')mp.style.clipPath='inset(0 0 0 '+VIEW.pos+'%)';
+      fr.insertBefore(mp,fr.querySelector('.bar,.tag'))}
   }
   var foot=document.getElementById('v-foot');foot.textContent='';
   var said=stateWhy(n);if(said)foot.appendChild(el('div','why'+(n.state==='failed'?' bad':''),said));
@@ -162,6 +165,7 @@ new ResizeObserver(measureTop).observe(document.getElementById('top'));
 window.addEventListener('resize',measureTop);
 function split(pos){VIEW.pos=Math.max(0,Math.min(100,pos));var st=document.getElementById('v-stage');
   var a=st.querySelector('.after'),b=st.querySelector('.bar'),r=document.querySelector('#v-foot input');
+  var mp=a&&st.querySelector('.map');if(mp)mp.style.clipPath='inset(0 0 0 '+VIEW.pos+'%)';
   if(a)a.style.clipPath='inset(0 0 0 '+VIEW.pos+'%)';if(b)b.style.left=VIEW.pos+'%';if(r)r.value=String(VIEW.pos)}
 var dragging=false;
 function dragTo(e){var st=document.getElementById('v-stage');
