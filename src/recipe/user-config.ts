@@ -29,7 +29,7 @@ const UserConfigSchema = z
     ),
     max_cost: z
       .number()
-      .min(0)
+      .min(0, 'must be 0 or more (US dollars)')
       .optional()
       .describe(
         'Without --max-cost (or KONTEXT_MAX_COST), the limit in US dollars on what one `kontext run` may spend',
@@ -177,8 +177,6 @@ const TYPE_NAMES: Readonly<Record<string, string>> = {
 function plainMessage(issue: z.core.$ZodIssue, value: unknown): string {
   if (issue.code === 'too_small' && issue.origin === 'string' && Number(issue.minimum) === 1)
     return 'must not be empty';
-  if (issue.code === 'too_small' && issue.origin === 'number')
-    return `must be ${String(issue.minimum)} or more, not ${describeValue(value)}`;
   if (issue.code !== 'invalid_type') return issue.message;
   return `must be ${TYPE_NAMES[issue.expected] ?? issue.expected}, not ${describeValue(value)}`;
 }

@@ -157,7 +157,7 @@ describe("a limit without --max-cost: KONTEXT_MAX_COST, else the user config's m
     const env = await config('{\n  "max_cost": -1\n}\n');
     const r = await cli(['run', 'recipe.yml'], undefined, env);
     expect(r.code).toBe(65);
-    expect(r.stderr).toContain('config/config.json:2:3: max_cost: must be 0 or more, not -1');
+    expect(r.stderr).toContain('config/config.json:2:3: max_cost: must be 0 or more (US dollars)');
     expect(submits()).toBe(0);
   });
 });
