@@ -77,23 +77,28 @@ describe('a tile for a screen reader', () => {
 
   it("a provider's failure shows its reason first, its request after (the tile cut only the id)", async () => {
     const id = '3e2842a6-1111-2222-3333-444455556666';
+    const fal = 'fal.ai submit: HTTP 422: {"detail":"Invalid request payload: image_url must be a URL"}';
+    const why = [
+      [`request ${id} failed remotely: Request moderated`, `Request moderated (request ${id})`],
+      ['prediction q8w7 failed remotely: CUDA out of memory', 'CUDA out of memory (prediction q8w7)'],
+      ['prediction q8w7 was moderated: NSFW', 'NSFW (prediction q8w7)'],
+      ['BFL task 1b2c: Request Moderated (x)', 'Request Moderated (x) (BFL task 1b2c)'],
+      [fal, fal], // not a request's own words: as it is
+    ];
     const data = {
-      ...gridData(['sky'], 1),
-      nodes: [nodeOf('sky', 0, 0, { state: 'failed', why: `request ${id} failed remotely: Request moderated` })],
+      ...gridData(['sky'], why.length),
+      nodes: why.map(([w], r) => nodeOf(`sky@r${r}`, 0, r, { state: 'failed', why: w ?? null })),
     };
     await mkdir(join(dir, 'failed'), { recursive: true });
     const file = join(dir, 'failed', 'index.html');
     await writeFile(file, renderPage(data));
     const page = await browser.page({ width: 1024, height: 640 });
     await page.goto(pathToFileURL(file).href);
-    const shown = await page.evaluate(() => ({
-      bits: document.querySelector('.tile .bits')?.textContent,
-      label: document.querySelector('.tile')?.getAttribute('aria-label'),
-    }));
-    expect(shown).toEqual({
-      bits: `seed 1 · Request moderated (request ${id})`,
-      label: `sky, failed, Request moderated (request ${id})`,
-    });
+    const shown = await page.evaluate(() =>
+      [...document.querySelectorAll('.tile')].map((t) => [t.querySelector('.bits')?.textContent, t.ariaLabel]),
+    );
+    // The reason before an earlier result's seed: after it, it was cut off.
+    expect(shown).toEqual(why.map(([, r], i) => [`${r} · seed 1`, `sky@r${i}, failed, ${r}`]));
     await page.close();
   });
 });

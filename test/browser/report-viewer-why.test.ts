@@ -79,7 +79,7 @@ describe('the viewer of a node without a result', () => {
     await page.goto(await pageOf(data, join(dir, 'skipped')));
     // Before: "not run yet · new", as if it were new work.
     expect(await page.locator('.tile[data-id="scarf"] .chip').textContent()).toBe('skipped');
-    expect(await page.locator('.tile[data-id="scarf"] .l2').textContent()).toBe('seed 1 · upstream sky failed');
+    expect(await page.locator('.tile[data-id="scarf"] .l2').textContent()).toBe('upstream sky failed · seed 1');
     expect(await page.locator('#top .counts .chip').allTextContents()).toEqual(['1 failed', '1 skipped']);
     await page.click('.tile[data-id="scarf"]');
     expect(await whyLine(page)).toEqual({ text: 'skipped: upstream sky failed', seen: true });

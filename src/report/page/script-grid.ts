@@ -91,7 +91,8 @@ function renderGrid(){
   if(!D.nodes.length){g.appendChild(el('div','empty-note',D.passes.length?'This recipe has no nodes.':
     D.building?'Building the page\u2026':'No plan yet.'));return}
   var widths=D.passes.map(function(p,i){return widthOf(i)});
-  g.style.gridTemplateColumns='190px '+widths.map(function(w){return w+'px'}).join(' ');
+  // A phone's row header narrower: at 190 px it took half of a 390 px window (review-ad 7).
+  g.style.gridTemplateColumns='var(--rowh,190px) '+widths.map(function(w){return w+'px'}).join(' ');
   g.appendChild(el('div','corner','source'));
   D.passes.forEach(function(p,i){
     var h=el('div','colh'+(p.branch?' branch':''));h.style.setProperty('--w',widths[i]+'px');
@@ -121,10 +122,12 @@ function spoken(n){var s=[n.id,WORDS[n.state]],mc=D.passes[n.p].maxChange;
     reasonFirst(n.why));
   if(n.review)s.push('changed '+pct(n.review.changed_pct));if(n.drift)s.push('drift'+(mc!=null?' over '+mc+'%':''));
   if(n.picked)s.push('picked');return s.join(', ')}
-// A provider's failure says its request first ("request 3e28…-… failed remotely: Request moderated"): on a
-// tile, cut to its width, only the id showed (walk-w 11). The reason first, the request after it.
-function reasonFirst(s){var m=/^(.*?\brequest \S+?)(?: failed remotely| failed)?: ([\s\S]+)$/.exec(s);
-  return m?m[2]+' ('+m[1]+')':s}
+// A provider's failure names its request first ("request 3e28…-… failed remotely: Request moderated",
+// "prediction q8w7… was moderated: …", "BFL task 1b2c…: …"): on a tile, cut to its width, only the id
+// showed (walk-w 11, review-ad 5). The reason first, the request after it; any other message as it is.
+function reasonFirst(s){
+  var m=/^((?:[\w.]+ )?(?:request|prediction|task) [^\s:]+)(?: failed remotely| failed| was moderated)?: ([\s\S]+)$/
+    .exec(s);return m?m[2]+' ('+m[1]+')':s}
 // A node's slot in its cell: the tile (role=button), and its pick button beside it, not inside: a
 // button within a button is not reachable as itself by a screen reader.
 function tile(n){var slot=el('div','slot');
@@ -142,9 +145,10 @@ function tile(n){var slot=el('div','slot');
   var m=el('div','meta'),l1=el('div','l1');l1.appendChild(nodeLabel(n));
   if(n.review)l1.appendChild(el('span','pct'+(n.drift?' bad':''),'Δ '+pct(n.review.changed_pct)));m.appendChild(l1);
   var l2=el('div','l2');
-  var bits=[];if(n.seed!=null)bits.push('seed '+n.seed);if(n.ms!=null)bits.push(dur(n.ms));
+  // A failure's or a skip's reason first: after an earlier result's seed and cost it was cut off (review-ad 5).
+  var bits=[];if((n.state==='failed'||n.state==='skipped')&&n.why)bits.push(reasonFirst(n.why));
+  if(n.seed!=null)bits.push('seed '+n.seed);if(n.ms!=null)bits.push(dur(n.ms));
   if(n.costUsd!=null)bits.push(usd(n.costUsd));if(n.state==='not-run'&&n.why)bits.push(why(n));
-  if((n.state==='failed'||n.state==='skipped')&&n.why)bits.push(reasonFirst(n.why));
   l2.appendChild(el('span','bits',bits.join(' \u00b7 ')));l2.title=bits.join(' \u00b7 ');m.appendChild(l2);
   var pr=el('div','pr',D.passes[n.p].prompt);pr.title=D.passes[n.p].prompt;m.appendChild(pr);
   if(n.review&&n.review.chain_changed_pct!=null){var ch=el('div','chg','chain \u0394 '+pct(n.review.chain_changed_pct));

@@ -28,8 +28,22 @@ function firstInView(){var m=document.querySelector('main').getBoundingClientRec
   top=h?h.getBoundingClientRect().bottom:m.top;for(var i=0;i<D.nodes.length;i++){
   var r=tiles[D.nodes[i].id].getBoundingClientRect();if(r.bottom>top&&r.top<m.bottom&&r.right>m.left&&r.left<m.right)
     return D.nodes[i].id}return D.nodes.length?D.nodes[0].id:null}
+// PageUp/PageDown/Home/End/Space with nothing focused scroll the grid's box: the page itself no longer
+// scrolls, and the keys did nothing until a click in the grid (review-ad 3).
+function pageKey(e){var m=document.querySelector('main'),h=m.clientHeight*0.9,by={PageDown:h,PageUp:-h,' ':
+  e.shiftKey?-h:h,Home:-m.scrollHeight,End:m.scrollHeight}[e.key];
+  if(by==null||m.scrollHeight<=m.clientHeight)return false;e.preventDefault();if(!headerFirst(by))m.scrollBy({top:by});
+  return true}
+// A header taller than 40 % of the window scrolls away with the page, and then the grid's box fills the
+// window: scrolling down over the grid moves the page first until the header is gone (the box scrolled
+// first, the header staying until the grid's end: review-ad 2).
+function headerFirst(dy){var top=document.getElementById('top'),left=top.offsetHeight-window.scrollY;
+  if(!top.classList.contains('tall')||dy<=0||left<=0)return false;window.scrollBy(0,Math.min(left,dy));return true}
+document.querySelector('main').addEventListener('wheel',function(e){
+  if(headerFirst(e.deltaY*(e.deltaMode===1?16:e.deltaMode===2?window.innerHeight:1)))e.preventDefault()},
+  {passive:false});
 // Tab and Shift+Tab go round the open viewer's controls (aria-modal): they went on to the page behind it.
-function trapTab(e){var all=[].filter.call(V.querySelectorAll('button,input'),function(c){return !c.disabled}),
+function trapTab(e){var all=[].filter.call(V.querySelectorAll('button,input,.why'),function(c){return !c.disabled}),
   first=all[0],last=all[all.length-1],a=document.activeElement;if(!first)return;
   if(e.shiftKey?a===first||!V.contains(a):a===last||!V.contains(a)){e.preventDefault();(e.shiftKey?last:first).focus()}}
 document.addEventListener('keydown',function(e){
@@ -40,6 +54,7 @@ document.addEventListener('keydown',function(e){
     else if(e.key==='ArrowLeft'||e.key==='ArrowRight'){e.preventDefault();split(VIEW.pos+(e.key==='ArrowLeft'?-5:5))}
     return}
   var t=document.activeElement,id=t&&t.dataset?t.dataset.id:null,at=id||t&&t.dataset&&t.dataset.pick;
+  if((!t||t===document.body)&&pageKey(e))return;
   if(/^Arrow/.test(e.key)){e.preventDefault();if(!at){var f=firstInView();if(f)focusTile(f);return}
     var to=move(at,e.key);if(to)focusTile(to)}
   else if((e.key==='Enter'||e.key===' ')&&id){e.preventDefault();openViewer(id)}});
@@ -118,7 +133,8 @@ function drawBody(n){var id=n.id,before=beforeUrl(n),hasBefore=!!before,after=fu
       fr.insertBefore(mp,fr.querySelector('.bar,.tag'))}
   }
   var foot=document.getElementById('v-foot');foot.textContent='';
-  var said=stateWhy(n);if(said)foot.appendChild(el('div','why'+(n.state==='failed'?' bad':''),said));
+  // Focusable, and in the Tab ring: a long failure scrolls in its box, and Tab never reached it (review-ad 6).
+  var said=stateWhy(n);if(said)foot.appendChild(el('div','why'+(n.state==='failed'?' bad':''),said)).tabIndex=0;
   var pr=el('div','prompt');pr.appendChild(el('b',null,D.passes[n.p].id+': '));
   pr.appendChild(document.createTextNode(D.passes[n.p].prompt));foot.appendChild(pr);
   foot.appendChild(el('span',null,'input: '+(n.from||(D.rows[n.r].instance||D.rows[n.r].source))));

@@ -24,7 +24,7 @@ details.warn summary{cursor:pointer;font-weight:600}
 details.warn ul{margin:4px 0 2px;padding-left:18px}
 .errs{width:100%;background:#fdecec;border:1px solid #e8a3a3;border-radius:6px;padding:4px 10px;color:#8a1c1c}
 .errs ul{margin:4px 0 2px;padding-left:18px}
-main{overflow:auto;height:calc(100vh - var(--toph,49px));height:calc(100dvh - var(--toph,49px))}
+main{overflow:auto;height:calc(100vh - var(--toph,49px));height:calc(100dvh - var(--toph,49px));outline:none}
 .grid{display:grid;gap:0;background:var(--panel);border:1px solid var(--line);border-radius:8px;width:max-content;
 margin:12px 16px 40px}
 .grid>div{border-bottom:1px solid var(--line2)}
@@ -132,4 +132,7 @@ max-height:40vh;overflow:auto}
 .viewer .vf{gap:2px 12px;padding:6px 10px 8px}.viewer .stagewrap{padding:4px 6px}}
 .empty-note{padding:30px;color:var(--ink2)}
 .viewer .empty-note{color:#9da7b3}
+/* Printed, the grid flows on as many pages as it takes: a scroll box printed one window's height (review-ad 1). */
+@media print{main{height:auto;overflow:visible}header.top,.corner,.colh,.rowh{position:static}}
+@media (max-width:480px){:root{--rowh:104px}.rowh{padding:6px}.rowh img{height:64px}}
 `;
