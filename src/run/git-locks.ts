@@ -58,7 +58,21 @@ export async function gitLocks(root: string, env: Env): Promise<GitLock[]> {
   if (heads === null) return [];
   const stashes = (await run(['stash', 'list', '--format=%gd'])) ?? '';
   const refs = [...lines(heads.toString('utf8')), ...lines(stashes.toString('utf8'))].slice(0, MAX_REFS);
-  const logged = await run(['log', '--all', '--format=', '--name-only', '-z', '--relative', '--', '*.lock.json']);
+
+  // The stashes by name too: `--all` reaches only the newest (a lock file only in an older one was
+  // never asked about: review-ad 4).
+  const stashRefs = lines(stashes.toString('utf8'));
+  const logged = await run([
+    'log',
+    '--all',
+    ...stashRefs,
+    '--format=',
+    '--name-only',
+    '-z',
+    '--relative',
+    '--',
+    '*.lock.json',
+  ]);
   const paths = [...new Set((logged?.toString('utf8') ?? '').split(/[\0\n]/).filter((p) => p.endsWith('.lock.json')))];
   if (refs.length === 0 || paths.length === 0) return [];
   // `<ref>:./<path>`: the path from this folder. A path holding a newline cannot be asked for on a line.

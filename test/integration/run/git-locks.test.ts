@@ -53,6 +53,10 @@ beforeAll(async () => {
   git(repo, 'symbolic-ref', 'HEAD', 'refs/heads/--output=x');
   await commit(repo, { 'proj/r.lock.json': `<<<<<<< HEAD\n${lockText(4)}=======\n${lockText(5)}>>>>>>> other\n` }, 'c');
   git(repo, 'checkout', '-q', 'main');
+  // An older stash holding a lock file no commit has, then a newer one.
+  await writeFile(join(proj, 'new.lock.json'), lockText(8));
+  git(repo, 'add', 'proj/new.lock.json');
+  git(repo, 'stash', '-q');
   await writeFile(join(proj, 'r.lock.json'), lockText(6));
   git(repo, 'stash', '-q');
   // Another repository an inherited GIT_DIR would point at.
@@ -78,10 +82,11 @@ describe('gitLocks', () => {
     ]);
     // The same object on every branch: read once, named by the newest branch holding it.
     expect(names.filter((n) => n.endsWith(':sub/s.lock.json'))).toHaveLength(1);
-    expect(names).toHaveLength(5);
+    expect(names.filter((n) => n.endsWith(':new.lock.json'))).toEqual(['stash@{1}:new.lock.json']);
+    expect(names).toHaveLength(6);
     const roots = await readGcRoots(await mkdtemp(join(tmpdir(), 'kontext-git-cache-')), [], locks);
-    // Seeds 1-6 (4 and 5: both sides of the conflicted one); not 9 (outside the project), nor 7.
-    expect([...roots.keys].map((k) => Number(k[0])).sort()).toEqual([1, 2, 3, 4, 5, 6]);
+    // Seeds 1-6 and 8 (4 and 5: both sides of the conflicted one); not 9 (outside the project), nor 7.
+    expect([...roots.keys].map((k) => Number(k[0])).sort()).toEqual([1, 2, 3, 4, 5, 6, 8]);
   });
 
   it('outside any repository, or without git, none', async () => {
