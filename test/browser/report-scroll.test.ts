@@ -89,6 +89,11 @@ describe('the grid in its own scroll box', () => {
     expect(first).toBeLessThanOrEqual(110); // 190 took half of the window
     await page.screenshot({ path: join(ARTIFACTS, 'report-phone-grid.png') });
     await page.locator('.tile[data-id="sky@r0"]').click();
+    // No input to show: "after" is the mode pressed, not the disabled "split".
+    const pressed = await page.evaluate(() =>
+      [...document.querySelectorAll('#v-head [aria-pressed="true"]')].map((b) => (b as HTMLElement).dataset.k),
+    );
+    expect(pressed).toEqual(['after']);
     const ring: string[] = [];
     for (let i = 0; i < 8; i++) {
       await page.keyboard.press('Tab');

@@ -94,9 +94,11 @@ function drawHead(n){
     tg.addEventListener('click',toggleMap);head.appendChild(tg)}
   var x=el('button',null,'close (Esc)');x.type='button';x.id='v-close';x.dataset.k='close';
   x.addEventListener('click',closeViewer);head.appendChild(x);syncHead(n)}
-function syncHead(n){var hasBefore=!!beforeUrl(n);
+// Pressed: the mode shown, which is "after" for a node with no input to show (a disabled "split" was
+// said pressed: review-ad 8).
+function syncHead(n){var hasBefore=!!beforeUrl(n),shown=hasBefore?VIEW.mode:'after';
   ['split','before','after'].forEach(function(m){var b=V.querySelector('#v-head [data-k="'+m+'"]');
-    b.setAttribute('aria-pressed',String(VIEW.mode===m));b.disabled=!hasBefore&&m!=='after'});
+    b.setAttribute('aria-pressed',String(shown===m));b.disabled=!hasBefore&&m!=='after'});
   var tg=V.querySelector('#v-head [data-k="map"]');if(tg)tg.setAttribute('aria-pressed',String(VIEW.map))}
 function drawBody(n){var id=n.id,before=beforeUrl(n),hasBefore=!!before,after=fullUrl(n);
   var st=document.getElementById('v-stage');st.textContent='';
