@@ -6,9 +6,7 @@
 import { join } from 'node:path';
 import { listDir } from './list-dir.js';
 import { isSha256Hex, layout } from './layout.js';
-import { hasConflictMarkers, parseConflictedLock } from './lock-conflict.js';
-import { parseLock, readLockState } from './lock-file.js';
-import type { LockFile } from './types.js';
+import { type LockState, lockStateOf, readLockState } from './lock-file.js';
 import { readJsonOrNull } from './read-json.js';
 import { JournalEntrySchema } from './schemas.js';
 
@@ -58,39 +56,25 @@ export async function readGcRoots(
   }
   const pending = (await listDir(layout.remotePending(root))).filter(isSha256Hex);
   for (const key of pending) keys.add(key);
-  for (const file of lockFiles) {
+  const protect = (state: LockState): void => {
     // A lock git left conflicted keeps what either side names: a run decides between them later.
-    const state = await readLockState(file);
     const locks = state.sides === null ? [state.lock] : [state.sides.ours, state.sides.theirs];
     for (const entry of locks.flatMap((lock) => Object.values(lock.nodes))) {
       keys.add(entry.key);
       blobs.add(entry.output_sha256);
       blobs.add(entry.input_sha256);
     }
-  }
+  };
+  for (const file of lockFiles) protect(await readLockState(file));
+  // Another branch's or a stash's: one that does not parse protects nothing, and stops nothing (history).
   for (const { name, text } of lockTexts) {
-    for (const entry of parsedNodes(text, name)) {
-      keys.add(entry.key);
-      blobs.add(entry.output_sha256);
-      blobs.add(entry.input_sha256);
+    let state: LockState;
+    try {
+      state = lockStateOf(text, name);
+    } catch {
+      continue;
     }
+    protect(state);
   }
   return { keys, blobs, journal: names.length, pendingUploads: pending.length };
-}
-
-/**
- * A lock text's entries, both sides' when it was committed with conflict markers (a run on that
- * branch merges them: review-ac 5); none when it does not parse (history is not the user's to fix).
- */
-function parsedNodes(text: string, name: string): LockFile['nodes'][string][] {
-  try {
-    return Object.values(parseLock(text, name).nodes);
-  } catch {
-    try {
-      const sides = hasConflictMarkers(text) ? parseConflictedLock(text, name, parseLock) : null;
-      return sides === null ? [] : [...Object.values(sides.ours.nodes), ...Object.values(sides.theirs.nodes)];
-    } catch {
-      return [];
-    }
-  }
 }

@@ -324,6 +324,11 @@ async function readLockFile(path: string): Promise<LockState> {
     }
     throw e;
   }
+  return lockStateOf(text, path);
+}
+
+/** A lock file's text as a lock, or the two sides of the git conflicts in it; any other text throws. */
+export function lockStateOf(text: string, path: string): LockState {
   try {
     return { lock: parseLock(text, path), sides: null, text };
   } catch (e) {
