@@ -10,6 +10,7 @@
  * or no git, adds none. Loaded only by gc (its `child_process` stays out of every other command).
  */
 import { spawn } from 'node:child_process';
+import { READ_CAPS } from '../util/read-bounded.js';
 
 /** A lock file as one git object holds it: named `<ref>:<path>`, the path from the project folder. */
 export interface GitLock {
@@ -56,12 +57,10 @@ export async function gitLocks(root: string, env: Env): Promise<GitLock[]> {
     'refs/heads',
   ]);
   if (heads === null) return [];
-  const stashes = (await run(['stash', 'list', '--format=%gd'])) ?? '';
-  const refs = [...lines(heads.toString('utf8')), ...lines(stashes.toString('utf8'))].slice(0, MAX_REFS);
-
+  const stashRefs = lines((await run(['stash', 'list', '--format=%gd']))?.toString('utf8') ?? '');
+  const refs = [...lines(heads.toString('utf8')), ...stashRefs].slice(0, MAX_REFS);
   // The stashes by name too: `--all` reaches only the newest (a lock file only in an older one was
   // never asked about: review-ad 4).
-  const stashRefs = lines(stashes.toString('utf8'));
   const logged = await run([
     'log',
     '--all',
@@ -77,14 +76,19 @@ export async function gitLocks(root: string, env: Env): Promise<GitLock[]> {
   if (refs.length === 0 || paths.length === 0) return [];
   // `<ref>:./<path>`: the path from this folder. A path holding a newline cannot be asked for on a line.
   const asked = refs.flatMap((ref) => paths.filter((p) => !p.includes('\n')).map((p) => `${ref}:./${p}`));
-  const found = await run(['cat-file', '--batch-check=%(objectname) %(objecttype)'], `${asked.join('\n')}\n`);
+  const found = await run(
+    ['cat-file', '--batch-check=%(objectname) %(objecttype) %(objectsize)'],
+    `${asked.join('\n')}\n`,
+  );
   if (found === null) return [];
   // One object read once, however many refs hold it; named by the first that does.
   const objects = new Map<string, string>();
   for (const [i, line] of lines(found.toString('utf8')).entries()) {
-    const [oid, type] = line.split(' ');
+    const [oid, type, size] = line.split(' ');
     const spec = asked[i];
     if (type !== 'blob' || oid === undefined || spec === undefined || objects.has(oid)) continue;
+    // No larger than a lock file in the work tree may be (a hostile repository's 1 GB "lock" is not read).
+    if (!(Number(size) <= READ_CAPS.lock)) continue;
     objects.set(oid, named(spec));
   }
   if (objects.size === 0) return [];
