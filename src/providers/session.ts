@@ -168,6 +168,8 @@ async function openEmulatorSession(rt: Runtime, options: SessionOptions): Promis
     baseUrl: emulator.baseUrl,
     token,
     rt,
+    // On this machine: a proxy the environment names for the real APIs is not asked to reach it.
+    direct: true,
     allowHosts: [new URL(emulator.origin).hostname],
   });
   return {

@@ -139,6 +139,7 @@ export function openBucket(location: RemoteLocation, env: Env, bounds: RemoteBou
       const http = openS3Http(
         { ...target, credentials: async () => remember(await target.credentials()) },
         bounds.timeouts,
+        env,
       );
       return { http, close: () => void http.close().finally(close) };
     });

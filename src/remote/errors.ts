@@ -5,6 +5,7 @@
  */
 import { ExitCode, KontextError } from '../errors.js';
 import { describeSdkError } from '../hosting/s3-errors.js';
+import { tunnelRefusalOf } from '../util/proxy.js';
 import { redactSecrets, redactUrlsIn } from '../util/redact.js';
 
 /** `refused`: an object we will not take (over its size cap): a miss for that key only. */
@@ -38,6 +39,12 @@ export function isMissing(e: unknown): boolean {
 
 /** Classify an SDK failure; `what` names the call (`read s3://b/k`); `secrets` are scrubbed. */
 export function remoteError(e: unknown, what: string, secrets: readonly string[]): RemoteCacheError {
+  const refused = tunnelRefusalOf(e);
+  if (refused !== null)
+    return new RemoteCacheError(
+      'unavailable',
+      `${what}: the proxy refused the tunnel to the bucket's host (HTTP ${refused})`,
+    );
   const { name, status, message } = describeSdkError(e);
   let kind: RemoteFailureKind = 'unavailable';
   if (CREDENTIALS.has(name) || /could not load credentials/i.test(message)) kind = 'credentials';

@@ -8,7 +8,8 @@
  */
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import { Agent, request, type Dispatcher } from 'undici';
+import { request, type Dispatcher } from 'undici';
+import { dispatcherFor } from '../util/proxy.js';
 import { amzDate, authorization, type Credentials, EMPTY_SHA256, encodeKeyPath } from './sigv4.js';
 
 /**
@@ -94,10 +95,18 @@ function addressOf(t: S3Target): Address {
   return { origin: `${url.protocol}//${host}`, host, base: `${prefix}/` };
 }
 
-export function openS3Http(target: S3Target, shorter: Partial<S3Timeouts> = {}): S3Http {
+/**
+ * `env`: whose `HTTPS_PROXY` / `NO_PROXY` apply (util/proxy.ts); `null` (tests of the calls
+ * themselves): always direct.
+ */
+export function openS3Http(
+  target: S3Target,
+  shorter: Partial<S3Timeouts> = {},
+  env: Readonly<Record<string, string | undefined>> | null = null,
+): S3Http {
   const timeouts: S3Timeouts = { ...S3_TIMEOUTS, ...shorter };
   const at = addressOf(target);
-  const dispatcher: Dispatcher = new Agent({
+  const dispatcher: Dispatcher = dispatcherFor(env, {
     connect: { timeout: timeouts.connectMs },
     headersTimeout: timeouts.writeHeadersMs,
     bodyTimeout: timeouts.bodyMs,

@@ -16,7 +16,8 @@ import {
   SubmitUncertainError,
   submitMaybeAccepted,
 } from '../runcomfy/errors.js';
-import { isNotSentCode, isTimeoutCode, networkCodeOf } from '../runcomfy/net-errors.js';
+import { codedFailure, isNotSentCode, networkCodeOf } from '../runcomfy/net-errors.js';
+import { viaProxy } from '../../util/proxy.js';
 import { parseRetryAfter, type RetryPolicy } from '../runcomfy/retry.js';
 import { abortReason, bothListeners, withRetries, type AttemptOutcome } from '../runcomfy/retry-loop.js';
 import { isJsonReply, parseReplyJson, type ReplyText, readReplyText, unreadableReply } from '../runcomfy/transport.js';
@@ -97,10 +98,11 @@ async function attempt(api: ReplicateApi, spec: ReplicateCall): Promise<AttemptO
 
 function networkFailure(api: ReplicateApi, spec: ReplicateCall, e: unknown): AttemptOutcome<JsonObject> {
   const code = networkCodeOf(e);
+  const url = `${api.baseUrl}${spec.path}`;
   const common = { cause: e, requestId: spec.requestId, secrets: [api.token] };
   if (code === undefined) {
     const msg = e instanceof Error ? e.message : String(e);
-    const error = new NetworkError(`${spec.call}: request failed: ${msg}`, common);
+    const error = new NetworkError(`${spec.call}: request failed: ${msg}${viaProxy(api.dispatcher, url)}`, common);
     return { ok: false, retryable: false, reason: 'error', error };
   }
   if (spec.submit && !isNotSentCode(code)) {
@@ -110,12 +112,9 @@ function networkFailure(api: ReplicateApi, spec: ReplicateCall, e: unknown): Att
     );
     return { ok: false, retryable: false, reason: code, error };
   }
-  const error = new NetworkError(`${spec.call}: network error ${code}`, {
-    ...common,
-    netCode: code,
-    timeout: isTimeoutCode(code),
-  });
-  return { ok: false, retryable: true, reason: code, error };
+  const failure = codedFailure(code, api.dispatcher, url);
+  const error = new NetworkError(`${spec.call}: ${failure.text}`, { ...common, ...failure.options });
+  return { ok: false, retryable: failure.retryable, reason: code, error };
 }
 
 /** The hint of every "maybe created" create (the default one names RunComfy's dashboard). */

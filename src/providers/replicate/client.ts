@@ -55,7 +55,7 @@ export interface ReplicateOptions {
 export type ReplicateProvider = Provider & { close(): Promise<void> };
 
 export function createReplicateProvider(options: ReplicateOptions): ReplicateProvider {
-  const dispatcher = createDispatcher({ requestTimeoutMs: 90_000 });
+  const dispatcher = createDispatcher({ requestTimeoutMs: 90_000, rt: options.rt });
   const retry = resolveRetryPolicy(options.retry);
   const api: ReplicateApi = {
     baseUrl: options.baseUrl.replace(/\/+$/, ''),

@@ -23,7 +23,8 @@ import {
   isErrorReply,
   isRetryableKind,
 } from './map-error.js';
-import { isNotSentCode, isTimeoutCode, networkCodeOf } from './net-errors.js';
+import { codedFailure, isNotSentCode, networkCodeOf } from './net-errors.js';
+import { viaProxy } from '../../util/proxy.js';
 import { parseRetryAfter, type RetryPolicy } from './retry.js';
 import type { RetryNotice } from '../types.js';
 import { abortReason, bothListeners, withRetries, type AttemptOutcome } from './retry-loop.js';
@@ -98,6 +99,7 @@ async function attemptOnce(ctx: ApiContext, spec: ApiCall): Promise<AttemptOutco
 
 function networkFailure(ctx: ApiContext, spec: ApiCall, e: unknown): AttemptOutcome<JsonObject> {
   const code = networkCodeOf(e);
+  const url = `${ctx.baseUrl}${spec.path}`;
   const common = { cause: e, requestId: spec.requestId, secrets: [ctx.token] };
   if (code === undefined) {
     const msg = e instanceof Error ? e.message : String(e);
@@ -105,7 +107,7 @@ function networkFailure(ctx: ApiContext, spec: ApiCall, e: unknown): AttemptOutc
       ok: false,
       retryable: false,
       reason: 'error',
-      error: new NetworkError(`${spec.call}: request failed: ${msg}`, common),
+      error: new NetworkError(`${spec.call}: request failed: ${msg}${viaProxy(ctx.dispatcher, url)}`, common),
     };
   }
   if (spec.submit && !isNotSentCode(code)) {
@@ -115,12 +117,9 @@ function networkFailure(ctx: ApiContext, spec: ApiCall, e: unknown): AttemptOutc
     );
     return { ok: false, retryable: false, reason: code, error };
   }
-  const error = new NetworkError(`${spec.call}: network error ${code}`, {
-    ...common,
-    netCode: code,
-    timeout: isTimeoutCode(code),
-  });
-  return { ok: false, retryable: true, reason: code, error };
+  const failure = codedFailure(code, ctx.dispatcher, url);
+  const error = new NetworkError(`${spec.call}: ${failure.text}`, { ...common, ...failure.options });
+  return { ok: false, retryable: failure.retryable, reason: code, error };
 }
 
 function readReply(ctx: ApiContext, spec: ApiCall, reply: RawReply): AttemptOutcome<JsonObject> {

@@ -41,6 +41,8 @@ export interface RunComfyOptions {
   readonly deadlineMs?: number | undefined;
   /** Download cap, default 2 GiB. */
   readonly maxDownloadBytes?: number | undefined;
+  /** Never through a proxy (`HTTPS_PROXY` of `rt.env`): the in-process emulator. */
+  readonly direct?: boolean | undefined;
   /**
    * Download deadline and throughput rule; unset fields come from the environment, then the
    * defaults (download-limits.ts).

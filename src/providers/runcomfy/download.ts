@@ -43,7 +43,7 @@ import {
   type ImageInfo,
 } from '../../util/image-probe.js';
 import { errorFromReply } from './map-error.js';
-import { isTimeoutCode, networkCodeOf } from './net-errors.js';
+import { codedFailure, networkCodeOf } from './net-errors.js';
 import { parseRetryAfter, type RetryPolicy } from './retry.js';
 import type { RetryNotice } from '../types.js';
 import { abortReason, bothListeners, withRetries, type AttemptOutcome } from './retry-loop.js';
@@ -363,13 +363,13 @@ async function httpFailure(ctx: DownloadContext, opened: OpenedDownload): Promis
 function networkFailure(ctx: DownloadContext, url: string, e: unknown): AttemptOutcome<DownloadResult> {
   const code = networkCodeOf(e);
   if (code === undefined) throw e;
-  const error = new NetworkError(`download of ${redactUrl(url)}: network error ${code}`, {
+  const failure = codedFailure(code, ctx.dispatcher, url);
+  const error = new NetworkError(`download of ${redactUrl(url)}: ${failure.text}`, {
     cause: e,
-    netCode: code,
-    timeout: isTimeoutCode(code),
     secrets: ctx.secrets,
+    ...failure.options,
   });
-  return { ok: false, retryable: true, reason: code, error };
+  return { ok: false, retryable: failure.retryable, reason: code, error };
 }
 
 function mediaTypeOf(v: string | string[] | undefined): string | null {

@@ -3,6 +3,8 @@
  * along the cause chain and decides whether a retry is safe, and for a submit whether the
  * request can have reached the server at all.
  */
+import type { Dispatcher } from 'undici';
+import { proxyOfDispatcher, tunnelRefusalOf } from '../../util/proxy.js';
 
 /** ETIMEDOUT of the connect itself (no connection was made): not sent, a timeout. */
 const CONNECT_TIMEDOUT = 'ETIMEDOUT (connect)';
@@ -22,7 +24,12 @@ const NOT_SENT = new Set([
   'EHOSTUNREACH',
   'ENETUNREACH',
   'EADDRNOTAVAIL',
+  // The TLS handshake with an https:// proxy failed: nothing reached it, let alone the API.
+  'UND_ERR_PRX_TLS',
 ]);
+
+/** The code {@link networkCodeOf} gives a refused tunnel: `proxy refused the tunnel (HTTP 407)`. */
+const PROXY_REFUSED = 'proxy refused the tunnel';
 
 /** Failures after a connection existed: the server may have read (and acted on) the request. */
 const AFTER_CONNECT = new Set([
@@ -63,6 +70,9 @@ const ALSO_CONNECTED = new Set(['EHOSTUNREACH', 'ENETUNREACH']);
 export function networkCodeOf(error: unknown): string | undefined {
   let e: unknown = error;
   for (let depth = 0; depth < 6 && e !== null && typeof e === 'object'; depth++) {
+    // A proxy's refusal of the tunnel: nothing reached the API.
+    const refused = tunnelRefusalOf(e);
+    if (refused !== null) return `${PROXY_REFUSED} (HTTP ${refused})`;
     const code = (e as { code?: unknown }).code;
     if (typeof code === 'string' && (NOT_SENT.has(code) || AFTER_CONNECT.has(code))) {
       if (failedConnecting(e)) return code === 'ETIMEDOUT' ? CONNECT_TIMEDOUT : code;
@@ -91,5 +101,59 @@ export function isTimeoutCode(code: string): boolean {
 
 /** Whether the request certainly never reached the server, so even a submit may be retried. */
 export function isNotSentCode(code: string): boolean {
-  return NOT_SENT.has(code);
+  return NOT_SENT.has(code) || code.startsWith(PROXY_REFUSED);
+}
+
+/**
+ * Whether `code` is a proxy's refusal that trying again cannot change (its 407 asking for
+ * credentials, a 403 of its rules): the proxy's settings must change. A 5xx (it could not reach
+ * the host for now) is retried like any failed connection.
+ */
+function isProxyRefusalFinal(code: string): boolean {
+  return code.startsWith(`${PROXY_REFUSED} (HTTP 4`);
+}
+
+/** What to do about a proxy's refusal, `code` as {@link networkCodeOf} gives it; undefined for any other code. */
+function proxyRefusalHint(code: string): string | undefined {
+  if (!code.startsWith(PROXY_REFUSED)) return undefined;
+  if (code.endsWith('(HTTP 407)'))
+    return 'the proxy asks for a user and password: put them in its URL (user:password@ before its host)';
+  if (isProxyRefusalFinal(code))
+    return "the proxy's rules refuse this host: ask its admins, or list the host in NO_PROXY";
+  return 'the proxy could not reach the host: check the network, or run again later';
+}
+
+/** A coded network failure of one call, as every client reports it ({@link codedFailure}). */
+export interface CodedFailure {
+  /** `network error CODE`, and the proxy the call went through. */
+  readonly text: string;
+  /** Whether another attempt may succeed (not after a proxy's final refusal). */
+  readonly retryable: boolean;
+  /** NetworkError's options: the code, whether it is a timeout, a proxy refusal's hint. */
+  readonly options: { readonly netCode: string; readonly timeout: boolean; readonly hint?: string };
+}
+
+/** What a client says and does about network failure `code` of a call to `url` over `dispatcher`. */
+export function codedFailure(code: string, dispatcher: Dispatcher, url: string): CodedFailure {
+  const hint = proxyRefusalHint(code);
+  const proxy = proxyOfDispatcher(dispatcher, url);
+  const status = /\(HTTP (\d{3})\)$/.exec(code)?.[1];
+  const refused = code.startsWith(PROXY_REFUSED) && proxy !== null;
+  return {
+    text: refused
+      ? `the proxy ${proxy} refused the tunnel to ${hostOf(url)} (HTTP ${status})`
+      : `network error ${code}${proxy === null ? '' : ` (through the proxy ${proxy})`}`,
+    retryable: !isProxyRefusalFinal(code),
+    options: { netCode: code, timeout: isTimeoutCode(code), ...(hint === undefined ? {} : { hint }) },
+  };
+}
+
+/** `host:port` of `url`, as a tunnel names it. */
+function hostOf(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.hostname}:${u.port || (u.protocol === 'https:' ? '443' : '80')}`;
+  } catch {
+    return 'the host';
+  }
 }

@@ -2,7 +2,8 @@
  * One HTTP exchange with the API over undici: JSON in, text out, nothing else. No retries and
  * no interpretation here (see api-call.ts); timeouts live on the dispatcher.
  */
-import { Agent, request, type Dispatcher } from 'undici';
+import { request, type Dispatcher } from 'undici';
+import { dispatcherFor } from '../../util/proxy.js';
 
 const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
@@ -29,21 +30,28 @@ export interface TimeoutOptions {
   readonly connectTimeoutMs?: number | undefined;
   /** Time allowed for the reply headers, and between body chunks. */
   readonly requestTimeoutMs?: number | undefined;
+  /** Whose environment names the proxies (`HTTPS_PROXY`, `NO_PROXY`: util/proxy.ts); none without it. */
+  readonly rt?: { readonly env: Readonly<Record<string, string | undefined>> } | undefined;
+  /** Never through a proxy: the in-process emulator, on this machine. */
+  readonly direct?: boolean | undefined;
 }
 
 /** Each dispatcher's request timeout, which also bounds a whole reply body (see {@link readReplyText}). */
 const replyTimeouts = new WeakMap<Dispatcher, number>();
 
-/** An undici Agent with the client's timeouts (connect 10 s, headers/body 60 s by default). */
-export function createDispatcher(options: TimeoutOptions = {}): Agent {
+/**
+ * An undici dispatcher with the client's timeouts (connect 10 s, headers/body 60 s by default),
+ * through the proxy `rt`'s environment names for each URL (util/proxy.ts), unless `direct`.
+ */
+export function createDispatcher(options: TimeoutOptions = {}): Dispatcher {
   const requestTimeout = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
-  const agent = new Agent({
+  const dispatcher = dispatcherFor(options.direct === true ? null : (options.rt?.env ?? null), {
     connect: { timeout: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS },
     headersTimeout: requestTimeout,
     bodyTimeout: requestTimeout,
   });
-  replyTimeouts.set(agent, requestTimeout);
-  return agent;
+  replyTimeouts.set(dispatcher, requestTimeout);
+  return dispatcher;
 }
 
 /**

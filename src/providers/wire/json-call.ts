@@ -19,7 +19,8 @@ import {
   SubmitUncertainError,
   submitMaybeAccepted,
 } from '../runcomfy/errors.js';
-import { isNotSentCode, isTimeoutCode, networkCodeOf } from '../runcomfy/net-errors.js';
+import { codedFailure, isNotSentCode, networkCodeOf } from '../runcomfy/net-errors.js';
+import { viaProxy } from '../../util/proxy.js';
 import { parseRetryAfter, type RetryPolicy } from '../runcomfy/retry.js';
 import { abortReason, type AttemptOutcome, bothListeners, withRetries } from '../runcomfy/retry-loop.js';
 import { isJsonReply, parseReplyJson, type RawReply, sendJson, unreadableReply } from '../runcomfy/transport.js';
@@ -119,7 +120,7 @@ function networkFailure(api: JsonApi, spec: JsonCall, e: unknown): AttemptOutcom
   const label = `${api.voice.label} ${spec.call}`;
   if (code === undefined) {
     const msg = e instanceof Error ? e.message : String(e);
-    const error = new NetworkError(`${label}: request failed: ${msg}`, common);
+    const error = new NetworkError(`${label}: request failed: ${msg}${viaProxy(api.dispatcher, spec.url)}`, common);
     return { ok: false, retryable: false, reason: 'error', error };
   }
   if (spec.submit && !isNotSentCode(code)) {
@@ -129,12 +130,9 @@ function networkFailure(api: JsonApi, spec: JsonCall, e: unknown): AttemptOutcom
     );
     return { ok: false, retryable: false, reason: code, error };
   }
-  const error = new NetworkError(`${label}: network error ${code}`, {
-    ...common,
-    netCode: code,
-    timeout: isTimeoutCode(code),
-  });
-  return { ok: false, retryable: true, reason: code, error };
+  const failure = codedFailure(code, api.dispatcher, spec.url);
+  const error = new NetworkError(`${label}: ${failure.text}`, { ...common, ...failure.options });
+  return { ok: false, retryable: failure.retryable, reason: code, error };
 }
 
 function readReply(api: JsonApi, spec: JsonCall, reply: RawReply): AttemptOutcome<JsonReply> {
