@@ -17,6 +17,8 @@ export type { Problem, SourceLocation, KontextErrorOptions } from './errors.js';
 export { createRuntime, seededRandom } from './runtime.js';
 export type { Runtime, TextSink } from './runtime.js';
 export { redactSecrets, redactUrlsIn } from './util/redact.js';
+export { proxySummary, type ProxySummary } from './util/proxy-summary.js';
+export { proxySecretsIn } from './util/proxy.js';
 export { escapeControls } from './util/control-chars.js';
 export { escapeHidden } from './util/hidden-chars.js';
 export { cutToWidth, padToWidth, textWidth, widthGraphemes } from './util/text-width.js';

@@ -9,6 +9,7 @@ import {
   falKeySecrets,
   osLimitOf,
   PROVIDER_CREDENTIALS,
+  proxySecretsIn,
   redactSecrets,
   redactUrlsIn,
 } from '../index.js';
@@ -25,6 +26,8 @@ export function secretsFromEnv(env: Readonly<Record<string, string | undefined>>
   const providers = Object.values(PROVIDER_CREDENTIALS).flatMap((c) => c.envGroups.flat());
   const names = [...providers, 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_ACCESS_KEY_ID'];
   const values = names.map((n) => env[n]).filter((v): v is string => typeof v === 'string' && v.length > 0);
+  // A proxy's user and password (http://user:password@proxy:3128), as written and decoded.
+  values.push(...proxySecretsIn(env));
   const fal = env['FAL_KEY'];
   return fal === undefined || fal === '' ? values : [...new Set([...values, ...falKeySecrets(fal)])];
 }

@@ -21,7 +21,7 @@ export interface ProxySettings {
   readonly https: string;
   /** NO_PROXY as set ('' for none). */
   readonly noProxy: string;
-  /** The proxies' passwords and user names, for messages to scrub. */
+  /** The proxies' passwords (as written and decoded), for messages to scrub. */
   readonly secrets: readonly string[];
 }
 
@@ -61,7 +61,7 @@ export function proxySettingsOf(env: Env): ProxySettings | null {
   };
 }
 
-/** The user name and password in proxy URL `value` (to scrub), after checking it is one. */
+/** The password in proxy URL `value` (to scrub), after checking it is one. */
 function checkedProxy(name: string, value: string): string[] {
   let url: URL;
   try {
@@ -79,12 +79,11 @@ function checkedProxy(name: string, value: string): string[] {
         hint: `set it as http://host:port, or unset it`,
       },
     );
-  return [url.password, decodeURIComponent(url.password), url.username, decodeURIComponent(url.username)].filter(
-    (s) => s.length > 0,
-  );
+  // Not the user name: a common word ("kontext", "ci") scrubbed from every message would garble them.
+  return [url.password, decodeURIComponent(url.password)].filter((s) => s.length > 0);
 }
 
-/** The user names and passwords in the proxy URLs of `env` (to scrub from messages); none when they are not URLs. */
+/** The passwords in the proxy URLs of `env` (to scrub from messages); none when they are not URLs. */
 export function proxySecretsIn(env: Env): readonly string[] {
   try {
     return proxySettingsOf(env)?.secrets ?? [];

@@ -1,14 +1,18 @@
-/** `kontext providers [--json]`: providers, models, prices, and which credentials are set (never their values). */
-import { listProviders, type ProviderListing } from '../../index.js';
+/**
+ * `kontext providers [--json]`: providers, models, prices, and which credentials are set (never their
+ * values); and the network: the proxies the environment names, without their passwords.
+ */
+import { listProviders, type ProviderListing, type ProxySummary, proxySummary } from '../../index.js';
 import type { CliContext } from '../context.js';
 import { jsonText } from '../json-text.js';
 
 export async function providersCommand(opts: Record<string, unknown>, ctx: CliContext): Promise<number> {
   const providers = await listProviders(ctx.rt);
+  const network = proxySummary(ctx.rt.env);
   const out =
     opts['json'] === true
-      ? `${jsonText({ providers: providers.map(toJson) })}\n`
-      : `${providers.flatMap(describe).join('\n')}\n`;
+      ? `${jsonText({ providers: providers.map(toJson), network: networkJson(network) })}\n`
+      : `${[...providers.flatMap(describe), describeNetwork(network)].join('\n')}\n`;
   ctx.rt.stdout.write(out);
   return 0;
 }
@@ -46,5 +50,24 @@ function toJson(p: ProviderListing): Record<string, unknown> {
       ...(c.note ? { note: c.note } : {}),
     },
     models: p.models.map((m) => ({ id: m.id, aliases: m.aliases, endpoint: m.endpoint, price_usd: m.priceUsd })),
+  };
+}
+
+/** One line: where connections go (the in-process emulator is always reached directly). */
+function describeNetwork(n: ProxySummary): string {
+  if (n.problem !== undefined) return `network: ${n.problem} (a run that calls an API stops on it, exit 64)`;
+  if (n.https === null && n.http === null) return 'network: direct (no HTTPS_PROXY or HTTP_PROXY set)';
+  const via = (scheme: string, proxy: string | null): string =>
+    `${scheme} URLs ${proxy === null ? 'directly' : `through ${proxy}`}`;
+  const direct = n.noProxy === null ? '' : `; directly to ${n.noProxy} (NO_PROXY)`;
+  return `network: ${via('https://', n.https)}, ${via('http://', n.http)}${direct}; the built-in emulator directly`;
+}
+
+function networkJson(n: ProxySummary): Record<string, unknown> {
+  return {
+    https_proxy: n.https,
+    http_proxy: n.http,
+    no_proxy: n.noProxy,
+    ...(n.problem === undefined ? {} : { problem: n.problem }),
   };
 }

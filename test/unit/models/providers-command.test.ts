@@ -115,7 +115,39 @@ describe('kontext providers', () => {
   });
 });
 
+describe('kontext providers: the network', () => {
+  it('names the proxies without their password, and NO_PROXY; direct when none is set', async () => {
+    const env = { HTTPS_PROXY: 'http://bob:px-SECRET-0011@proxy.corp:3128', NO_PROXY: 'localhost,.corp' };
+    const { out } = await run([], env);
+    expect(out).toContain(
+      'network: https:// URLs through http://proxy.corp:3128, http:// URLs directly; ' +
+        'directly to localhost,.corp (NO_PROXY); the built-in emulator directly\n',
+    );
+    expect(out).not.toContain('px-SECRET-0011');
+    expect((await run([], {})).out).toMatch(/^network: direct \(no HTTPS_PROXY or HTTP_PROXY set\)$/m);
+    const json = JSON.parse((await run(['--json'], { http_proxy: 'proxy.corp:8080' })).out) as { network: unknown };
+    expect(json.network).toEqual({
+      https_proxy: 'http://proxy.corp:8080',
+      http_proxy: 'http://proxy.corp:8080',
+      no_proxy: null,
+    });
+  });
+
+  it('says why a proxy variable would stop a run, without its password', async () => {
+    const { code, out } = await run([], { https_proxy: 'socks5://bob:px-SECRET-0012@proxy.corp:1080' });
+    expect(code).toBe(0);
+    expect(out).toMatch(/^network: https_proxy is a socks5 proxy .*exit 64\)$/m);
+    expect(out).not.toContain('px-SECRET-0012');
+  });
+});
+
 describe('errors scrub every provider credential', () => {
+  it("and a proxy's user and password", () => {
+    expect(secretsFromEnv({ HTTPS_PROXY: 'http://bob:px%2FSECRET-0013@proxy:3128' })).toEqual(
+      expect.arrayContaining(['px%2FSECRET-0013', 'px/SECRET-0013']),
+    );
+  });
+
   it('secretsFromEnv covers the BFL, fal and Replicate variables', () => {
     const found = secretsFromEnv({ ...SECRETS, FAL_KEY: 'fal-SECRET-0007', OTHER: 'not-a-secret' });
     expect(found.sort()).toEqual([...Object.values(SECRETS), 'fal-SECRET-0007'].sort());

@@ -49,9 +49,9 @@ describe('proxy settings from the environment', () => {
     expect(proxySettingsOf({ HTTPS_PROXY: 'proxy.corp:3128' })?.https).toBe('http://proxy.corp:3128');
   });
 
-  it('keeps the user and password of a proxy URL as secrets to scrub, decoded too; a label never shows them', () => {
+  it('keeps the password of a proxy URL as a secret to scrub, decoded too; a label never shows it', () => {
     const env = { HTTPS_PROXY: 'http://al%40ice:p%3Ass-word-1@proxy.corp:3128' };
-    expect(proxySecretsIn(env)).toEqual(expect.arrayContaining(['p%3Ass-word-1', 'p:ss-word-1', 'al@ice']));
+    expect(proxySecretsIn(env)).toEqual(['p%3Ass-word-1', 'p:ss-word-1']);
     expect(proxySecretsIn({ HTTPS_PROXY: 'not a url' })).toEqual([]);
     expect(proxyLabel('http://alice:secret@proxy.corp:3128/')).toBe('http://proxy.corp:3128');
   });
