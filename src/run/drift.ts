@@ -107,7 +107,8 @@ export class NodeReviews {
       if (now === null || now.output_sha256 !== record.output_sha256 || currentReview(now)) return review;
     }
     const rebuildable = options.lockHolds ? await options.lockHolds : false;
-    await this.store.putRecord({ ...record, review }, { rebuildable });
+    // Mid-run: never hold the event loop (polls, submits, downloads of other nodes) for the disk.
+    await this.store.putRecord({ ...record, review }, { rebuildable, blocking: false });
     return review;
   }
 

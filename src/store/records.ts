@@ -107,17 +107,20 @@ export async function readRecordReadOnly(
   return blob?.sha256 === entry.value.output_sha256 ? entry.value : null;
 }
 
+interface PutRecordOptions {
+  /** Adopted from the lock or a remote: neither fsynced nor its folder (see run/adopt.ts). */
+  readonly rebuildable?: boolean;
+  /** A rebuildable one written in async calls, off the event loop (atomic.ts `blocking`): mid-run. */
+  readonly blocking?: boolean;
+}
+
 /**
  * Write a record (after its blob): validated first, so a bug cannot poison the cache. Durable:
  * the file is fsynced, and its new name (its folder) before the journal entry of its request is
  * removed (dir-sync.ts `markDirty`). A `rebuildable` record (adopted from the lock) is neither:
  * see run/adopt.ts.
  */
-export async function putRecord(
-  root: string,
-  record: RunRecord,
-  options: { readonly rebuildable?: boolean } = {},
-): Promise<void> {
+export async function putRecord(root: string, record: RunRecord, options: PutRecordOptions = {}): Promise<void> {
   assertHex64(record.key, 'cache key');
   // The zod-free check first (record-parse.ts: the same answer; 10,000 adopted records come at once).
   const checked = parseRunRecord(record);
@@ -130,5 +133,9 @@ export async function putRecord(
   }
   const text = `${JSON.stringify(checked, null, 2)}\n`;
   const durable = options.rebuildable !== true;
-  await writeFileAtomic(layout.record(root, record.key), text, { sync: durable, durable: durable && 'deferred' });
+  await writeFileAtomic(layout.record(root, record.key), text, {
+    sync: durable,
+    durable: durable && 'deferred',
+    ...(options.blocking === false ? { blocking: false } : {}),
+  });
 }

@@ -151,8 +151,14 @@ export interface Store {
   /** A fresh temp path inside the store (same filesystem as the blobs). */
   tempPath(hint?: string): string;
   getRecord(key: string): Promise<RunRecord | null>;
-  /** `rebuildable`: the record is rebuilt from the lock (run/adopt.ts), so it is not fsynced. */
-  putRecord(record: RunRecord, options?: { readonly rebuildable?: boolean }): Promise<void>;
+  /**
+   * `rebuildable`: the record is rebuilt from the lock (run/adopt.ts), so it is not fsynced;
+   * `blocking: false`: such a record written in async calls, off the event loop (records.ts).
+   */
+  putRecord(
+    record: RunRecord,
+    options?: { readonly rebuildable?: boolean; readonly blocking?: boolean },
+  ): Promise<void>;
   /** sha256 and size of a local file, remembered by (path, size, mtime) so unchanged files are not re-read. */
   hashSource(path: string): Promise<{ readonly sha256: string; readonly bytes: number }>;
   readonly journal: Journal;

@@ -1,6 +1,7 @@
 /**
- * writeFileAtomic without fsync (rebuildable files, written synchronously) behaves as the synced
- * form; copyFileAtomicUnsynced creates the folder, replaces whole and leaves no temp on failure.
+ * writeFileAtomic without fsync (rebuildable files, written in synchronous calls, or async
+ * ones with `blocking: false`) behaves as the synced form; copyFileAtomicUnsynced creates the
+ * folder, replaces whole and leaves no temp on failure.
  */
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -16,11 +17,14 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-describe('writeFileAtomic with sync: false', () => {
+describe.each([
+  ['synchronous calls', {}],
+  ['async calls (blocking: false, off the event loop)', { blocking: false }],
+] as const)('writeFileAtomic with sync: false, in %s', (_, how) => {
   it('creates missing folders, replaces a file whole, keeps the mode and leaves no temp file', async () => {
     const target = join(dir, 'a', 'b', 'rec.json');
-    await writeFileAtomic(target, 'one', { sync: false });
-    await writeFileAtomic(target, new TextEncoder().encode('two'), { sync: false, mode: 0o600 });
+    await writeFileAtomic(target, 'one', { sync: false, ...how });
+    await writeFileAtomic(target, new TextEncoder().encode('two'), { sync: false, mode: 0o600, ...how });
     expect(await readFile(target, 'utf8')).toBe('two');
     expect((await stat(target)).mode & 0o777).toBe(0o600);
     expect(await readdir(join(dir, 'a', 'b'))).toEqual(['rec.json']);
@@ -28,14 +32,16 @@ describe('writeFileAtomic with sync: false', () => {
 
   it('fails on a folder in the way without leaving a temp file', async () => {
     await writeFile(join(dir, 'file'), 'x');
-    await expect(writeFileAtomic(join(dir, 'file', 'rec.json'), 'x', { sync: false })).rejects.toThrow();
+    await expect(writeFileAtomic(join(dir, 'file', 'rec.json'), 'x', { sync: false, ...how })).rejects.toThrow();
     await rm(join(dir, 'file'));
-    await writeFileAtomic(join(dir, 'rec.json'), 'x', { sync: false });
+    await writeFileAtomic(join(dir, 'rec.json'), 'x', { sync: false, ...how });
     await mkdir(join(dir, 'taken'));
-    await expect(writeFileAtomic(join(dir, 'taken'), 'x', { sync: false })).rejects.toThrow();
+    await expect(writeFileAtomic(join(dir, 'taken'), 'x', { sync: false, ...how })).rejects.toThrow();
     expect((await readdir(dir)).sort()).toEqual(['rec.json', 'taken']);
   });
+});
 
+describe('writeFileAtomic with sync: false, pieces', () => {
   it('writes pieces one after another, synced or not', async () => {
     const pieces = (): Iterable<string> => ['{"a":', '1', ',"b":"é"}'];
     await writeFileAtomic(join(dir, 'n', 'x.json'), pieces(), { sync: false });
