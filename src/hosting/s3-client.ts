@@ -2,9 +2,12 @@
  * Build the S3 client. Credentials come from the environment the runtime carries
  * (`AWS_ACCESS_KEY_ID` / `AWS_SECRET_ACCESS_KEY` / `AWS_SESSION_TOKEN`) when present; otherwise
  * from the SDK's default chain with `profile` (shared config, SSO, process, container/instance
- * roles). Never from the recipe.
+ * roles). Never from the recipe. Behind a proxy (`HTTPS_PROXY` / `HTTP_PROXY` / `NO_PROXY` in that
+ * environment, util/proxy.ts), its connections are CONNECT tunnels through it (util/proxy-agent.ts).
  */
 import { S3Client } from '@aws-sdk/client-s3';
+import { proxyAgentsFor } from '../util/proxy-agent.js';
+import { proxySecretsIn } from '../util/proxy.js';
 import type { S3Settings } from './s3-settings.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -20,11 +23,14 @@ const ignore = (): void => undefined;
  */
 const SILENT_LOGGER = { trace: ignore, debug: ignore, info: ignore, warn: ignore, error: ignore };
 
-/** The credential values found in `env`, so messages can be scrubbed of them. */
+/** The credential values found in `env`, the proxies' users and passwords too, so messages can be scrubbed of them. */
 export function credentialSecrets(env: Env): string[] {
-  return [env['AWS_SECRET_ACCESS_KEY'], env['AWS_SESSION_TOKEN'], env['AWS_ACCESS_KEY_ID']].filter(
-    (v): v is string => typeof v === 'string' && v !== '',
-  );
+  return [
+    env['AWS_SECRET_ACCESS_KEY'],
+    env['AWS_SESSION_TOKEN'],
+    env['AWS_ACCESS_KEY_ID'],
+    ...proxySecretsIn(env),
+  ].filter((v): v is string => typeof v === 'string' && v !== '');
 }
 
 /** The access key id in a SigV4 `Authorization` header (`Credential=<id>/<date>/…`). */
@@ -55,6 +61,8 @@ export function createS3Client(settings: S3Settings, env: Env): S3Client {
     accessKeyId && secretAccessKey
       ? { accessKeyId, secretAccessKey, sessionToken: env['AWS_SESSION_TOKEN'] }
       : undefined;
+  // Null without a proxy: the SDK's own agents, as before.
+  const agents = proxyAgentsFor(env, CONNECT_TIMEOUT_MS);
   return withoutNodeVersionWarning(
     () =>
       new S3Client({
@@ -68,7 +76,7 @@ export function createS3Client(settings: S3Settings, env: Env): S3Client {
         // S3-compatible store: some would store the chunk framing as part of the object.
         requestChecksumCalculation: 'WHEN_REQUIRED',
         responseChecksumValidation: 'WHEN_REQUIRED',
-        requestHandler: { connectionTimeout: CONNECT_TIMEOUT_MS, requestTimeout: IDLE_TIMEOUT_MS },
+        requestHandler: { connectionTimeout: CONNECT_TIMEOUT_MS, requestTimeout: IDLE_TIMEOUT_MS, ...agents },
         maxAttempts: 3,
         logger: SILENT_LOGGER,
       }),

@@ -2,6 +2,8 @@
  * Turn AWS SDK failures into {@link HostingError}s with an exit code and a hint. The SDK error
  * itself is never attached (it may carry request details); only a scrubbed copy of its text.
  */
+import { tunnelRefusalHint } from '../util/proxy.js';
+import { TunnelRefusedError } from '../util/proxy-agent.js';
 import { redactSecrets, redactUrlsIn } from '../util/redact.js';
 import { HostingError, type HostingErrorCode } from './errors.js';
 
@@ -98,6 +100,13 @@ export function classifyS3Error(name: string, status: number | undefined, messag
  * (`upload to s3://bucket/key`); `secrets` are scrubbed from the upstream text.
  */
 export function s3Error(e: unknown, what: string, secrets: readonly string[]): HostingError {
+  // A proxy's refusal of the tunnel (util/proxy-agent.ts): nothing reached the bucket. Its text
+  // names the proxy without its user and password, and the host asked for.
+  if (e instanceof TunnelRefusedError)
+    return new HostingError('E_HOSTING_UNAVAILABLE', `could not ${what}: ${e.message}`, {
+      hint: tunnelRefusalHint(e.status),
+      cause: new Error(e.message),
+    });
   const { name, status, message } = describeSdkError(e);
   const code = classifyS3Error(name, status, message);
   const clean = redactUrlsIn(redactSecrets(message, secrets)).slice(0, 300);

@@ -171,3 +171,12 @@ export function tunnelRefusalOf(e: unknown): number | null {
   const m = e instanceof Error ? TUNNEL_REFUSED.exec(e.message) : null;
   return m ? Number(m[1]) : null;
 }
+
+/** What to do about a proxy's refusal of a tunnel with `status`. */
+export function tunnelRefusalHint(status: number): string {
+  if (status === 407)
+    return 'the proxy asks for a user and password: put them in its URL (user:password@ before its host)';
+  if (status >= 400 && status < 500)
+    return "the proxy's rules refuse this host: ask its admins, or list the host in NO_PROXY";
+  return 'the proxy could not reach the host: check the network, or run again later';
+}

@@ -4,7 +4,7 @@
  * request can have reached the server at all.
  */
 import type { Dispatcher } from 'undici';
-import { proxyOfDispatcher, tunnelRefusalOf } from '../../util/proxy.js';
+import { proxyOfDispatcher, tunnelRefusalHint, tunnelRefusalOf } from '../../util/proxy.js';
 
 /** ETIMEDOUT of the connect itself (no connection was made): not sent, a timeout. */
 const CONNECT_TIMEDOUT = 'ETIMEDOUT (connect)';
@@ -116,11 +116,7 @@ function isProxyRefusalFinal(code: string): boolean {
 /** What to do about a proxy's refusal, `code` as {@link networkCodeOf} gives it; undefined for any other code. */
 function proxyRefusalHint(code: string): string | undefined {
   if (!code.startsWith(PROXY_REFUSED)) return undefined;
-  if (code.endsWith('(HTTP 407)'))
-    return 'the proxy asks for a user and password: put them in its URL (user:password@ before its host)';
-  if (isProxyRefusalFinal(code))
-    return "the proxy's rules refuse this host: ask its admins, or list the host in NO_PROXY";
-  return 'the proxy could not reach the host: check the network, or run again later';
+  return tunnelRefusalHint(Number(/\(HTTP (\d{3})\)$/.exec(code)?.[1]));
 }
 
 /** A coded network failure of one call, as every client reports it ({@link codedFailure}). */
