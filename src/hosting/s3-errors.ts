@@ -2,8 +2,7 @@
  * Turn AWS SDK failures into {@link HostingError}s with an exit code and a hint. The SDK error
  * itself is never attached (it may carry request details); only a scrubbed copy of its text.
  */
-import { tunnelRefusalHint } from '../util/proxy.js';
-import { TunnelRefusedError } from '../util/proxy-agent.js';
+import { TunnelRefusedError, tunnelRefusalHint } from '../util/proxy.js';
 import { redactSecrets, redactUrlsIn } from '../util/redact.js';
 import { HostingError, type HostingErrorCode } from './errors.js';
 

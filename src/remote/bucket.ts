@@ -15,6 +15,7 @@ import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isMissing, RemoteCacheError, remoteError } from './errors.js';
 import type { RemoteLocation } from './location.js';
+import { proxySettingsOf } from '../util/proxy.js';
 import { openS3Http, type S3Http, type S3Timeouts } from './s3-http.js';
 import { resolveTarget, secretsOf } from './s3-target.js';
 import type { Credentials } from './sigv4.js';
@@ -124,6 +125,9 @@ function watchPace(body: Readable, startedAt: number, url: string, bytes: () => 
 }
 
 export function openBucket(location: RemoteLocation, env: Env, bounds: RemoteBounds = {}): RemoteBucket {
+  // A proxy variable that is not an http(s) URL: the usage error it is (exit 64), now, not a
+  // failed remote read later ("push again later").
+  proxySettingsOf(env);
   const graceMs = bounds.slowGraceMs ?? SLOW_GRACE_MS;
   let opened: Promise<{ readonly http: S3Http; readonly close: () => void }> | null = null;
   /** Scrubbed from messages: the keys in `env`, and those an SDK chain (a profile, a role) resolves. */

@@ -9,7 +9,7 @@
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { request, type Dispatcher } from 'undici';
-import { dispatcherFor } from '../util/proxy.js';
+import { dispatcherFor } from '../util/proxy-dispatcher.js';
 import { amzDate, authorization, type Credentials, EMPTY_SHA256, encodeKeyPath } from './sigv4.js';
 
 /**

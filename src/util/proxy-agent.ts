@@ -15,28 +15,13 @@ import { Agent as HttpsAgent, request as httpsRequest, type RequestOptions as Ht
 import { isIP, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
-import { proxyFor, proxyLabel, type ProxySettings, proxySettingsOf } from './proxy.js';
+import { proxyFor, proxyLabel, type ProxySettings, proxySettingsOf, TunnelRefusedError } from './proxy.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
 type Created = (err: Error | null, stream: Duplex) => void;
 
-/** A proxy's answer to the tunnel's CONNECT other than 200: nothing reached the target. */
-export class TunnelRefusedError extends Error {
-  override readonly name = 'TunnelRefusedError';
-  constructor(
-    /** The proxy's status: 407 asks for credentials, 403 is its rules, 502 it could not reach the host. */
-    readonly status: number,
-    /** The proxy, without its user and password. */
-    readonly proxy: string,
-    /** `host:port` the tunnel was asked for. */
-    readonly target: string,
-  ) {
-    super(`the proxy ${proxy} refused the tunnel to ${target} (HTTP ${status})`);
-  }
-}
-
 /** `host:port` as a CONNECT names it (an IPv6 address in brackets). */
-function authorityOf(host: string, port: number): string {
+export function authorityOf(host: string, port: number): string {
   return isIP(host) === 6 ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
@@ -59,7 +44,7 @@ function targetOf(options: ClientRequestArgs, secure: boolean): { host: string; 
  * a {@link TunnelRefusedError}, the proxy unreachable (its code kept, the proxy named), or a
  * timeout (`ETIMEDOUT`) when no tunnel stands within `timeoutMs`.
  */
-function openTunnel(
+export function openTunnel(
   proxyUrl: string,
   target: { host: string; port: number },
   timeoutMs: number,

@@ -1,16 +1,17 @@
 /**
- * HTTP proxies from the environment, as curl, npm and the AWS CLI read them: `HTTPS_PROXY` for
- * https:// URLs, `HTTP_PROXY` for http:// ones (and for https:// when `HTTPS_PROXY` is unset), the
- * lower-case names first; `NO_PROXY`: hosts reached directly (comma- or space-separated names,
- * `name:port`, a leading `.` or `*.` for every subdomain, `*` for all). Every connection to an API,
- * a download, the remote cache and S3 hosting goes through the proxy that applies, as a CONNECT
- * tunnel: the proxy sees the host and port, never the request (over https). The in-process
- * emulator is always reached directly. See docs/architecture.md#proxies.
+ * HTTP proxies from the environment, as npm and undici read them (docs/architecture.md#proxies
+ * says where curl differs): `HTTPS_PROXY` for https:// URLs, `HTTP_PROXY` for http:// ones (and
+ * for https:// when `HTTPS_PROXY` is unset), the lower-case names first; `NO_PROXY`: hosts
+ * reached directly (comma- or space-separated names, `name:port`, a leading `.` or `*.`, an IPv6
+ * address, `*` for all). Every connection to an API, a download, the remote cache and S3 hosting
+ * goes through the proxy that applies, as a CONNECT tunnel (proxy-dispatcher.ts, proxy-agent.ts):
+ * the proxy sees the host and port, never the request (over https). The in-process emulator is
+ * always reached directly.
  *
  * A proxy URL may carry a user and password (`http://user:pass@proxy:3128`): they go to the proxy
  * only (`Proxy-Authorization`), and a message names the proxy without them ({@link proxyLabel}).
+ * This module loads nothing heavy (no undici, no node:http): a run's start reads it.
  */
-import { Agent, type Dispatcher, EnvHttpProxyAgent } from 'undici';
 import { UsageError } from '../errors.js';
 import { redactUrl } from './redact.js';
 
@@ -63,21 +64,25 @@ export function proxySettingsOf(env: Env): ProxySettings | null {
 
 /** The password in proxy URL `value` (to scrub), after checking it is one. */
 function checkedProxy(name: string, value: string): string[] {
-  let url: URL;
+  let url: URL | null;
   try {
     url = new URL(value);
   } catch {
-    throw new UsageError(`${name} is not a URL: ${redactUrl(value)}`, {
-      hint: `set it as http://host:port (or http://user:password@host:port), or unset it`,
-    });
+    url = null;
   }
+  // Its value is never shown: what does not parse may hold a password with a `#` or `?`, which
+  // no redaction can tell from the host. A `@` past the host is such a password, cut short.
+  if (url === null || /@/.test(url.hash + url.search))
+    throw new UsageError(`${name} is not a URL (its value is not shown: it may hold a password)`, {
+      hint:
+        'set it as host:port, or with a scheme and credentials (user:password@ before the host); ' +
+        'write a # or ? in a password as %23 or %3F',
+    });
   if (url.protocol !== 'http:' && url.protocol !== 'https:')
     throw new UsageError(
       `${name} is a ${url.protocol.replace(/:$/, '')} proxy (${proxyLabel(value)}): ` +
         'kontext speaks to http:// and https:// proxies',
-      {
-        hint: `set it as http://host:port, or unset it`,
-      },
+      { hint: 'set it as http://host:port, or unset it' },
     );
   // Not the user name: a common word ("kontext", "ci") scrubbed from every message would garble them.
   return [url.password, decodeURIComponent(url.password)].filter((s) => s.length > 0);
@@ -97,19 +102,32 @@ export function proxyLabel(url: string): string {
   return redactUrl(url).replace(/\/$/, '');
 }
 
-/** Whether `NO_PROXY` (`noProxy`) sends `url` directly: undici's rule (EnvHttpProxyAgent). */
+/**
+ * Whether `NO_PROXY` (`noProxy`) sends `url` directly, as undici and npm match it: a name, or any
+ * of its subdomains (a leading `.` or `*.` changes nothing), with `:port` only that port, `*`
+ * everything; an IPv6 address bare (`::1`) or in brackets (`[::1]:8080`). No CIDR ranges.
+ */
 export function bypassesProxy(url: URL, noProxy: string): boolean {
   const entries = noProxy.split(/[,\s]/).filter((e) => e.length > 0);
   if (entries.length === 0) return false;
   if (noProxy.trim() === '*') return true;
-  const host = url.host.replace(/:\d*$/, '').toLowerCase();
+  const host = url.hostname.replace(/^\[|\]$/g, '').toLowerCase();
   const port = Number.parseInt(url.port, 10) || (url.protocol === 'https:' ? 443 : 80);
   return entries.some((entry) => {
-    const m = /^(.+):(\d+)$/.exec(entry);
-    const name = (m?.[1] ?? entry).replace(/^\*?\./, '').toLowerCase();
-    if (m && Number(m[2]) !== port) return false;
+    const { name, port: only } = noProxyEntry(entry);
+    if (only !== null && only !== port) return false;
     return host === name || host.endsWith(`.${name}`);
   });
+}
+
+/** One `NO_PROXY` entry: its host (lower case, no leading `.`/`*.`, no brackets) and port, if any. */
+function noProxyEntry(entry: string): { name: string; port: number | null } {
+  const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(entry);
+  if (bracketed) return { name: (bracketed[1] ?? '').toLowerCase(), port: bracketed[2] ? Number(bracketed[2]) : null };
+  // Two colons or more and no brackets: a bare IPv6 address, all of it the host.
+  if ((entry.match(/:/g) ?? []).length > 1) return { name: entry.toLowerCase(), port: null };
+  const m = /^(.+):(\d+)$/.exec(entry);
+  return { name: (m?.[1] ?? entry).replace(/^\*?\./, '').toLowerCase(), port: m ? Number(m[2]) : null };
 }
 
 /** The proxy `settings` send `url` through (its URL), or `null` when it goes directly. */
@@ -127,56 +145,47 @@ export function proxyFor(url: string, settings: ProxySettings | null): string | 
   return null;
 }
 
-/** The proxy settings each dispatcher was made with (for messages: {@link proxyOfDispatcher}). */
-const proxiesOf = new WeakMap<Dispatcher, ProxySettings>();
-
 /**
- * An undici dispatcher with `options`: through the proxies of `env` when it names any (never the
- * process's own environment: a library's embedder decides with the runtime's `env`), else direct.
+ * A proxy's answer to a tunnel's CONNECT other than 200 (a 407 asking for credentials, a 403 of
+ * its rules, a 502 when it could not reach the host): nothing reached the target.
  */
-export function dispatcherFor(env: Env | null, options: Agent.Options): Dispatcher {
-  const settings = env === null ? null : proxySettingsOf(env);
-  if (settings === null) return new Agent(options);
-  // Empty strings, not undefined: undefined would make undici read process.env itself.
-  const dispatcher = new EnvHttpProxyAgent({
-    ...options,
-    httpProxy: settings.http,
-    httpsProxy: settings.https,
-    noProxy: settings.noProxy,
-  });
-  proxiesOf.set(dispatcher, settings);
-  return dispatcher;
+export class TunnelRefusedError extends Error {
+  override readonly name = 'TunnelRefusedError';
+  readonly code = 'PROXY_TUNNEL_REFUSED';
+  constructor(
+    /** The proxy's status. */
+    readonly status: number,
+    /** The proxy, without its user and password. */
+    readonly proxy: string,
+    /** `host:port` the tunnel was asked for. */
+    readonly target: string,
+  ) {
+    super(`the proxy ${proxy} refused the tunnel to ${target} (HTTP ${status})`);
+  }
 }
 
-/** The proxy a dispatcher of {@link dispatcherFor} sends `url` through, labelled; `null` when direct. */
-export function proxyOfDispatcher(dispatcher: Dispatcher, url: string): string | null {
-  const proxy = proxyFor(url, proxiesOf.get(dispatcher) ?? null);
-  return proxy === null ? null : proxyLabel(proxy);
-}
-
-/** ` (through the proxy http://host:port)` when `dispatcher` sends `url` through one, else ''. */
-export function viaProxy(dispatcher: Dispatcher, url: string): string {
-  const proxy = proxyOfDispatcher(dispatcher, url);
-  return proxy === null ? '' : ` (through the proxy ${proxy})`;
-}
-
-/**
- * undici's words for a proxy that answered the tunnel's CONNECT with another status than 200
- * (a 407 asking for credentials, a 403 of its rules, a 502 when it could not reach the host).
- */
-const TUNNEL_REFUSED = /^Proxy response \((\d{3})\) !== 200 when HTTP Tunneling$/;
-
-/** The status a proxy refused a tunnel with, when `e` is that refusal (undici's error); else `null`. */
+/** The status a proxy refused a tunnel with, when `e` (or its cause) is that refusal; else `null`. */
 export function tunnelRefusalOf(e: unknown): number | null {
-  const m = e instanceof Error ? TUNNEL_REFUSED.exec(e.message) : null;
-  return m ? Number(m[1]) : null;
+  let at: unknown = e;
+  for (let depth = 0; depth < 6 && at !== null && typeof at === 'object'; depth++) {
+    if (at instanceof TunnelRefusedError) return at.status;
+    at = (at as { cause?: unknown }).cause;
+  }
+  return null;
+}
+
+/** Whether a network failure's code (providers/runcomfy/net-errors.ts) is a proxy refusing our credentials (407). */
+export function isProxyAuthRefusal(netCode: string | undefined): boolean {
+  return netCode === 'proxy refused the tunnel (HTTP 407)';
 }
 
 /** What to do about a proxy's refusal of a tunnel with `status`. */
 export function tunnelRefusalHint(status: number): string {
   if (status === 407)
-    return 'the proxy asks for a user and password: put them in its URL (user:password@ before its host)';
-  if (status >= 400 && status < 500)
-    return "the proxy's rules refuse this host: ask its admins, or list the host in NO_PROXY";
+    return (
+      'the proxy wants a user and password, or did not take those in its URL: give them as ' +
+      'user:password@ before its host (a # or ? in them written %23 or %3F)'
+    );
+  if (status >= 400 && status < 500) return "the proxy's rules refuse this host: ask the proxy's admins";
   return 'the proxy could not reach the host: check the network, or run again later';
 }

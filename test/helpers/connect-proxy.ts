@@ -4,7 +4,8 @@
  * for. Names the test made up (`api.example.invalid`) can be mapped to a local port: the proxy
  * resolves them, the client never does, so a request that reaches the mapped server proves it
  * went through the proxy. It can ask for credentials (`407` without the right
- * `Proxy-Authorization`), or refuse every tunnel with a status of the test's choosing.
+ * `Proxy-Authorization`), refuse every tunnel with a status of the test's choosing, or misbehave:
+ * close the connection on a CONNECT, reset it, or never answer.
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { connect, type AddressInfo, type Socket } from 'node:net';
@@ -12,7 +13,7 @@ import { connect, type AddressInfo, type Socket } from 'node:net';
 export interface ProxyTunnel {
   /** `host:port` as the client asked for it. */
   readonly target: string;
-  /** The status the proxy answered the CONNECT with. */
+  /** The status the proxy answered the CONNECT with; 0 when it misbehaved (closed, reset, silent). */
   readonly status: number;
   /** The `Proxy-Authorization` header sent, if any. */
   readonly authorization: string | undefined;
@@ -29,6 +30,8 @@ export interface TestProxy {
   requireAuth(user: string, password: string): void;
   /** From now on, answer every CONNECT with this status (`null`: tunnel again). */
   refuse(status: number | null): void;
+  /** From now on, on every CONNECT: close the connection, reset it, or say nothing (`null`: behave). */
+  misbehave(mode: 'close' | 'reset' | 'silent' | null): void;
   close(): Promise<void>;
 }
 
@@ -38,6 +41,7 @@ export async function startTestProxy(): Promise<TestProxy> {
   const sockets = new Set<Socket>();
   let auth: string | null = null;
   let refusal: number | null = null;
+  let misbehaving: 'close' | 'reset' | 'silent' | null = null;
   const server: Server = createServer((_req, res) => {
     res.writeHead(405, { 'content-type': 'text/plain' }).end('this test proxy only tunnels (CONNECT)\n');
   });
@@ -52,6 +56,12 @@ export async function startTestProxy(): Promise<TestProxy> {
       const extra = status === 407 ? 'Proxy-Authenticate: Basic realm="test"\r\n' : '';
       client.end(`HTTP/1.1 ${status} ${reason}\r\n${extra}Content-Length: 0\r\n\r\n`);
     };
+    if (misbehaving !== null) {
+      tunnels.push({ target, status: 0, authorization });
+      if (misbehaving === 'close') client.end();
+      if (misbehaving === 'reset') client.resetAndDestroy();
+      return;
+    }
     if (refusal !== null) return answer(refusal, 'Refused');
     if (auth !== null && authorization !== auth) return answer(407, 'Proxy Authentication Required');
     const at = target.lastIndexOf(':');
@@ -84,6 +94,9 @@ export async function startTestProxy(): Promise<TestProxy> {
     },
     refuse: (status) => {
       refusal = status;
+    },
+    misbehave: (mode) => {
+      misbehaving = mode;
     },
     close: async () => {
       for (const s of sockets) s.destroy();

@@ -23,8 +23,9 @@ import {
   isErrorReply,
   isRetryableKind,
 } from './map-error.js';
-import { codedFailure, isNotSentCode, networkCodeOf } from './net-errors.js';
-import { viaProxy } from '../../util/proxy.js';
+import { isNotSentCode, networkCodeOf } from './net-errors.js';
+import { codedFailure } from './net-failure.js';
+import { viaProxy } from '../../util/proxy-dispatcher.js';
 import { parseRetryAfter, type RetryPolicy } from './retry.js';
 import type { RetryNotice } from '../types.js';
 import { abortReason, bothListeners, withRetries, type AttemptOutcome } from './retry-loop.js';

@@ -43,7 +43,8 @@ import {
   type ImageInfo,
 } from '../../util/image-probe.js';
 import { errorFromReply } from './map-error.js';
-import { codedFailure, networkCodeOf } from './net-errors.js';
+import { networkCodeOf } from './net-errors.js';
+import { codedFailure } from './net-failure.js';
 import { parseRetryAfter, type RetryPolicy } from './retry.js';
 import type { RetryNotice } from '../types.js';
 import { abortReason, bothListeners, withRetries, type AttemptOutcome } from './retry-loop.js';

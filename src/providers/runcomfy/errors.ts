@@ -6,6 +6,7 @@
  */
 import { ExitCode, KontextError } from '../../errors.js';
 import { FD_LIMIT_HINT, isFdLimit } from '../../util/fd-limit.js';
+import { isProxyAuthRefusal } from '../../util/proxy.js';
 import { redactSecrets, redactUrlsIn } from '../../util/redact.js';
 
 export interface ProviderErrorOptions {
@@ -134,6 +135,12 @@ export class UpstreamUnavailableError extends ProviderError {
  * A network failure (refused, reset, DNS, timeouts) after retries. Exit 75 for timeouts, else 69;
  * no file descriptor for the socket (EMFILE, ENFILE) is `E_FD_LIMIT`, exit 75, as a file's.
  */
+/** A network failure's exit code: a proxy refusing our credentials (407) is one refused (77), as an API's 401. */
+function networkExit(netCode: string | undefined, temporary: boolean): ExitCode {
+  if (isProxyAuthRefusal(netCode)) return ExitCode.NO_PERM;
+  return temporary ? ExitCode.TEMP_FAIL : ExitCode.UNAVAILABLE;
+}
+
 export class NetworkError extends ProviderError {
   override readonly name = 'NetworkError';
   /** The low-level code, e.g. `ECONNRESET`, `UND_ERR_HEADERS_TIMEOUT`. */
@@ -150,7 +157,7 @@ export class NetworkError extends ProviderError {
         : 'check your network connection, or run again later',
       ...options,
       ...(fdLimit && { hint: FD_LIMIT_HINT }),
-      exitCode: options.timeout || fdLimit ? ExitCode.TEMP_FAIL : ExitCode.UNAVAILABLE,
+      exitCode: networkExit(options.netCode, options.timeout === true || fdLimit),
     });
     this.netCode = options.netCode;
   }

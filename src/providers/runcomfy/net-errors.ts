@@ -3,8 +3,7 @@
  * along the cause chain and decides whether a retry is safe, and for a submit whether the
  * request can have reached the server at all.
  */
-import type { Dispatcher } from 'undici';
-import { proxyOfDispatcher, tunnelRefusalHint, tunnelRefusalOf } from '../../util/proxy.js';
+import { tunnelRefusalHint, tunnelRefusalOf } from '../../util/proxy.js';
 
 /** ETIMEDOUT of the connect itself (no connection was made): not sent, a timeout. */
 const CONNECT_TIMEDOUT = 'ETIMEDOUT (connect)';
@@ -29,7 +28,21 @@ const NOT_SENT = new Set([
 ]);
 
 /** The code {@link networkCodeOf} gives a refused tunnel: `proxy refused the tunnel (HTTP 407)`. */
-const PROXY_REFUSED = 'proxy refused the tunnel';
+export const PROXY_REFUSED = 'proxy refused the tunnel';
+
+/**
+ * The code it gives a tunnel that did not stand (util/proxy-dispatcher.ts `PROXY_TUNNEL_FAILED`:
+ * the proxy unreachable, or dropping the CONNECT or the TLS inside it): `proxy tunnel failed (ECONNRESET)`.
+ */
+export const PROXY_FAILED = 'proxy tunnel failed';
+
+/**
+ * A certificate check failing in a TLS handshake, before any byte of the request (a proxy that
+ * re-signs TLS with an authority this machine does not trust, an https:// proxy's self-signed
+ * certificate): never sent, and sending again cannot help.
+ */
+export const CERT_CODES =
+  /^(?:ERR_TLS_CERT_ALTNAME_INVALID|CERT_|UNABLE_TO_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT)/;
 
 /** Failures after a connection existed: the server may have read (and acted on) the request. */
 const AFTER_CONNECT = new Set([
@@ -74,6 +87,11 @@ export function networkCodeOf(error: unknown): string | undefined {
     const refused = tunnelRefusalOf(e);
     if (refused !== null) return `${PROXY_REFUSED} (HTTP ${refused})`;
     const code = (e as { code?: unknown }).code;
+    if (code === 'PROXY_TUNNEL_FAILED') {
+      const reason = (e as { reason?: unknown }).reason;
+      return `${PROXY_FAILED} (${typeof reason === 'string' ? reason : 'no code'})`;
+    }
+    if (typeof code === 'string' && CERT_CODES.test(code)) return code;
     if (typeof code === 'string' && (NOT_SENT.has(code) || AFTER_CONNECT.has(code))) {
       if (failedConnecting(e)) return code === 'ETIMEDOUT' ? CONNECT_TIMEDOUT : code;
       if (!ALSO_CONNECTED.has(code)) return code;
@@ -101,7 +119,7 @@ export function isTimeoutCode(code: string): boolean {
 
 /** Whether the request certainly never reached the server, so even a submit may be retried. */
 export function isNotSentCode(code: string): boolean {
-  return NOT_SENT.has(code) || code.startsWith(PROXY_REFUSED);
+  return NOT_SENT.has(code) || code.startsWith(PROXY_REFUSED) || code.startsWith(PROXY_FAILED) || CERT_CODES.test(code);
 }
 
 /**
@@ -109,47 +127,12 @@ export function isNotSentCode(code: string): boolean {
  * credentials, a 403 of its rules): the proxy's settings must change. A 5xx (it could not reach
  * the host for now) is retried like any failed connection.
  */
-function isProxyRefusalFinal(code: string): boolean {
+export function isProxyRefusalFinal(code: string): boolean {
   return code.startsWith(`${PROXY_REFUSED} (HTTP 4`);
 }
 
 /** What to do about a proxy's refusal, `code` as {@link networkCodeOf} gives it; undefined for any other code. */
-function proxyRefusalHint(code: string): string | undefined {
+export function proxyRefusalHint(code: string): string | undefined {
   if (!code.startsWith(PROXY_REFUSED)) return undefined;
   return tunnelRefusalHint(Number(/\(HTTP (\d{3})\)$/.exec(code)?.[1]));
-}
-
-/** A coded network failure of one call, as every client reports it ({@link codedFailure}). */
-export interface CodedFailure {
-  /** `network error CODE`, and the proxy the call went through. */
-  readonly text: string;
-  /** Whether another attempt may succeed (not after a proxy's final refusal). */
-  readonly retryable: boolean;
-  /** NetworkError's options: the code, whether it is a timeout, a proxy refusal's hint. */
-  readonly options: { readonly netCode: string; readonly timeout: boolean; readonly hint?: string };
-}
-
-/** What a client says and does about network failure `code` of a call to `url` over `dispatcher`. */
-export function codedFailure(code: string, dispatcher: Dispatcher, url: string): CodedFailure {
-  const hint = proxyRefusalHint(code);
-  const proxy = proxyOfDispatcher(dispatcher, url);
-  const status = /\(HTTP (\d{3})\)$/.exec(code)?.[1];
-  const refused = code.startsWith(PROXY_REFUSED) && proxy !== null;
-  return {
-    text: refused
-      ? `the proxy ${proxy} refused the tunnel to ${hostOf(url)} (HTTP ${status})`
-      : `network error ${code}${proxy === null ? '' : ` (through the proxy ${proxy})`}`,
-    retryable: !isProxyRefusalFinal(code),
-    options: { netCode: code, timeout: isTimeoutCode(code), ...(hint === undefined ? {} : { hint }) },
-  };
-}
-
-/** `host:port` of `url`, as a tunnel names it. */
-function hostOf(url: string): string {
-  try {
-    const u = new URL(url);
-    return `${u.hostname}:${u.port || (u.protocol === 'https:' ? '443' : '80')}`;
-  } catch {
-    return 'the host';
-  }
 }

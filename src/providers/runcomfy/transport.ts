@@ -3,7 +3,7 @@
  * no interpretation here (see api-call.ts); timeouts live on the dispatcher.
  */
 import { request, type Dispatcher } from 'undici';
-import { dispatcherFor } from '../../util/proxy.js';
+import { dispatcherFor } from '../../util/proxy-dispatcher.js';
 
 const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;

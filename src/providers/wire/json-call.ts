@@ -19,8 +19,9 @@ import {
   SubmitUncertainError,
   submitMaybeAccepted,
 } from '../runcomfy/errors.js';
-import { codedFailure, isNotSentCode, networkCodeOf } from '../runcomfy/net-errors.js';
-import { viaProxy } from '../../util/proxy.js';
+import { isNotSentCode, networkCodeOf } from '../runcomfy/net-errors.js';
+import { codedFailure } from '../runcomfy/net-failure.js';
+import { viaProxy } from '../../util/proxy-dispatcher.js';
 import { parseRetryAfter, type RetryPolicy } from '../runcomfy/retry.js';
 import { abortReason, type AttemptOutcome, bothListeners, withRetries } from '../runcomfy/retry-loop.js';
 import { isJsonReply, parseReplyJson, type RawReply, sendJson, unreadableReply } from '../runcomfy/transport.js';

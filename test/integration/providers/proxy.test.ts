@@ -91,7 +91,8 @@ describe('through an HTTP proxy', () => {
     const p = await kit.project(YAML.replace('a beach', 'a harbour'));
     const submits = kit.submits();
     const refused = await kit.kontext(p, ['run', 'recipe.yml', '--no-remote'], viaProxy('wrong-password-1'));
-    expect(refused.code).toBe(69);
+    // A credential refused, as an API's 401 is.
+    expect(refused.code).toBe(77);
     expect(refused.stdout + refused.stderr).toMatch(/the proxy http:\/\/127\.0\.0\.1:\d+\/? refused the tunnel/);
     expect(refused.stdout + refused.stderr).toContain('HTTP 407');
     expect(refused.stdout + refused.stderr).toContain('user:password@');
@@ -101,6 +102,36 @@ describe('through an HTTP proxy', () => {
     const next = await kit.kontext(p, ['run', 'recipe.yml', '--no-remote'], viaProxy());
     expect(next.code, next.stderr).toBe(0);
     expect(kit.submits() - submits).toBe(2);
+  });
+
+  // Closed as well as reset in proxy-connector.test.ts; one here (the retries take ~10 s).
+  it.each(['reset'] as const)(
+    'a proxy that drops the CONNECT (%s): the run ends after its retries, nothing (maybe) paid; the next pays once',
+    async (mode) => {
+      const p = await kit.project(YAML.replace('a beach', `a ${mode} street`));
+      const submits = kit.submits();
+      proxy.misbehave(mode);
+      const dropped = await kit
+        .kontext(p, ['run', 'recipe.yml', '--no-remote'], viaProxy())
+        .finally(() => proxy.misbehave(null));
+      expect(dropped.code).toBe(69);
+      expect(dropped.stdout + dropped.stderr).toMatch(/no tunnel through the proxy http:\/\/127\.0\.0\.1:\d+\/? to /);
+      expect(dropped.stdout + dropped.stderr).not.toMatch(/maybe paid|outcome unknown/);
+      expect(kit.submits()).toBe(submits);
+      const next = await kit.kontext(p, ['run', 'recipe.yml', '--no-remote'], viaProxy());
+      expect(next.code, next.stderr).toBe(0);
+      expect(kit.submits() - submits).toBe(2);
+    },
+  );
+
+  it('a proxy URL that does not parse is never shown: a password with a # or ? in it', async () => {
+    const p = await kit.project(YAML.replace('a beach', 'a lake'));
+    for (const value of [`http://alice:${PASSWORD}#x@127.0.0.1:3128`, `alice:${PASSWORD}?@proxy.corp:3128`]) {
+      const run = await kit.kontext(p, ['run', 'recipe.yml', '--no-remote'], { ...viaProxy(), http_proxy: value });
+      expect(run.code).toBe(64);
+      expect(run.stderr).toContain('http_proxy is not a URL (its value is not shown');
+      expect(run.stdout + run.stderr).not.toContain(PASSWORD);
+    }
   });
 
   it('NO_PROXY sends its hosts directly', async () => {

@@ -141,7 +141,7 @@ describe('hosting: s3 through an HTTP proxy', () => {
     const r = await project.cli(['run', 'recipe.yml']);
     expect(r.code).toBe(69);
     expect(r.stderr).toContain(`refused the tunnel to ${bucketHost()} (HTTP 403)`);
-    expect(r.stderr).toContain('list the host in NO_PROXY');
+    expect(r.stderr).toContain("the proxy's rules refuse this host");
     expect(project.submits()).toEqual([]);
   });
 

@@ -10,7 +10,8 @@ import { get as httpsGet, type Agent as HttpsAgent, createServer as createHttpsS
 import { type AddressInfo, connect, type Socket } from 'node:net';
 import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { proxyAgentsFor, TunnelRefusedError } from '../../../src/util/proxy-agent.js';
+import { TunnelRefusedError } from '../../../src/util/proxy.js';
+import { proxyAgentsFor } from '../../../src/util/proxy-agent.js';
 import { startTestProxy, type TestProxy } from '../../helpers/connect-proxy.js';
 
 const TLS_DIR = new URL('../../fixtures/tls/', import.meta.url);

@@ -7,8 +7,10 @@ import {
   proxyLabel,
   proxySecretsIn,
   proxySettingsOf,
+  TunnelRefusedError,
   tunnelRefusalOf,
 } from '../../../src/util/proxy.js';
+import { openBucket } from '../../../src/remote/bucket.js';
 
 describe('proxy settings from the environment', () => {
   it('none when no proxy variable is set (NO_PROXY alone asks for nothing)', () => {
@@ -79,12 +81,11 @@ describe('NO_PROXY', () => {
 });
 
 describe("a proxy's refusal of the tunnel", () => {
-  const refusal = (status: number): Error =>
-    Object.assign(new Error(`Proxy response (${status}) !== 200 when HTTP Tunneling`), { code: 'UND_ERR_ABORTED' });
+  const refusal = (status: number): Error => new TunnelRefusedError(status, 'http://proxy:3128', 'api.test:443');
 
-  it("is read from undici's words, along the cause chain", () => {
+  it('is read along the cause chain', () => {
     expect(tunnelRefusalOf(refusal(407))).toBe(407);
-    expect(tunnelRefusalOf(new Error('Proxy response (407) !== 200 when HTTP Tunneling, and more'))).toBeNull();
+    expect(tunnelRefusalOf(new Error('Proxy response (407) !== 200 when HTTP Tunneling'))).toBeNull();
     expect(networkCodeOf(new Error('fetch failed', { cause: refusal(502) }))).toBe(
       'proxy refused the tunnel (HTTP 502)',
     );
@@ -93,5 +94,25 @@ describe("a proxy's refusal of the tunnel", () => {
   it('proves a submit never reached the API (not maybe paid), like a refused connection', () => {
     expect(isNotSentCode(networkCodeOf(refusal(407)) ?? '')).toBe(true);
     expect(isNotSentCode(networkCodeOf(Object.assign(new Error('tls'), { code: 'UND_ERR_PRX_TLS' })) ?? '')).toBe(true);
+    const tlsCheck = Object.assign(new Error('self-signed certificate'), { code: 'DEPTH_ZERO_SELF_SIGNED_CERT' });
+    expect(isNotSentCode(networkCodeOf(tlsCheck) ?? '')).toBe(true);
+  });
+});
+
+describe('NO_PROXY and IPv6', () => {
+  it('matches a bare or bracketed IPv6 address, with its port when given', () => {
+    const url = new URL('http://[::1]:8080/x');
+    expect(bypassesProxy(url, '::1')).toBe(true);
+    expect(bypassesProxy(url, '[::1]')).toBe(true);
+    expect(bypassesProxy(url, '[::1]:8080')).toBe(true);
+    expect(bypassesProxy(url, '[::1]:9090')).toBe(false);
+    expect(bypassesProxy(url, '::2')).toBe(false);
+  });
+});
+
+describe('the remote cache and a proxy variable that is not a URL', () => {
+  it('opening the bucket is the usage error (exit 64), not a failed read later', () => {
+    const location = { bucket: 'b', prefix: 'p', url: 's3://b/p' };
+    expect(() => openBucket(location, { HTTP_PROXY: 'socks5://127.0.0.1:1080' })).toThrow(UsageError);
   });
 });

@@ -1,0 +1,61 @@
+/**
+ * What every client says and does about a network failure it has a code for (net-errors.ts
+ * `networkCodeOf`): its words, the proxy it went through, whether to try again, its hint. Apart
+ * from net-errors.ts, which a run loads at start (submit-claim.ts): this one reads the proxy of
+ * a dispatcher, and so loads undici, only when a client is made.
+ */
+import type { Dispatcher } from 'undici';
+import { proxyOfDispatcher } from '../../util/proxy-dispatcher.js';
+import {
+  CERT_CODES,
+  isProxyRefusalFinal,
+  isTimeoutCode,
+  PROXY_FAILED,
+  PROXY_REFUSED,
+  proxyRefusalHint,
+} from './net-errors.js';
+
+/** A coded network failure of one call, as every client reports it ({@link codedFailure}). */
+export interface CodedFailure {
+  /** `network error CODE`, and the proxy the call went through. */
+  readonly text: string;
+  /** Whether another attempt may succeed (not after a proxy's final refusal). */
+  readonly retryable: boolean;
+  /** NetworkError's options: the code, whether it is a timeout, a proxy refusal's hint. */
+  readonly options: { readonly netCode: string; readonly timeout: boolean; readonly hint?: string };
+}
+
+/** What a client says and does about network failure `code` of a call to `url` over `dispatcher`. */
+export function codedFailure(code: string, dispatcher: Dispatcher, url: string): CodedFailure {
+  const proxy = proxyOfDispatcher(dispatcher, url);
+  const via = proxy === null ? '' : ` (through the proxy ${proxy})`;
+  const status = /\(HTTP (\d{3})\)$/.exec(code)?.[1];
+  let text = `network error ${code}${via}`;
+  let hint = proxyRefusalHint(code);
+  if (code.startsWith(PROXY_REFUSED) && proxy !== null)
+    text = `the proxy ${proxy} refused the tunnel to ${hostOf(url)} (HTTP ${status})`;
+  if (code.startsWith(PROXY_FAILED) && proxy !== null) {
+    text = `no tunnel through the proxy ${proxy} to ${hostOf(url)}: ${code.slice(PROXY_FAILED.length + 1)}`;
+    hint =
+      'the proxy could not be reached, or dropped the connection before it was through: check it, or run again later';
+  }
+  if (CERT_CODES.test(code)) {
+    text = `the certificate of ${hostOf(url)} is not trusted (${code})${via}`;
+    hint = 'behind a proxy that re-signs TLS, point NODE_EXTRA_CA_CERTS at its certificate authority (a PEM file)';
+  }
+  return {
+    text,
+    retryable: !isProxyRefusalFinal(code) && !CERT_CODES.test(code),
+    options: { netCode: code, timeout: isTimeoutCode(code), ...(hint === undefined ? {} : { hint }) },
+  };
+}
+
+/** `host:port` of `url`, as a tunnel names it. */
+function hostOf(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.hostname}:${u.port || (u.protocol === 'https:' ? '443' : '80')}`;
+  } catch {
+    return 'the host';
+  }
+}

@@ -1,0 +1,169 @@
+/**
+ * undici dispatchers through the proxies of the environment (util/proxy.ts's rules, `proxyFor`
+ * the one rule for every connection): an `Agent` whose connector opens each proxied connection
+ * itself, a CONNECT tunnel (util/proxy-agent.ts `openTunnel`) and, for an https:// target, TLS
+ * to the target inside it; a host `NO_PROXY` lists goes through undici's own connector. See
+ * docs/architecture.md#proxies.
+ *
+ * Our connector, not undici's ProxyAgent: a proxy that dropped the connection during the CONNECT
+ * made ProxyAgent reconnect in a tight loop for ever (its failure is undici's recoverable
+ * `UND_ERR_SOCKET`: the request stayed queued; a run hung, deaf to Ctrl-C), the client's connect
+ * timeout did not cover the tunnel (a silent proxy held a submit 300 s), and a failure before the
+ * tunnel stood came out as one after a connection (a reset: "maybe paid"). Here, anything that
+ * fails before the connection is handed to undici is `PROXY_TUNNEL_FAILED` (nothing was sent:
+ * providers/runcomfy/net-errors.ts), a refusal is a {@link TunnelRefusedError}, and the whole
+ * tunnel and its TLS handshake must stand within the connect timeout.
+ */
+import type { Socket } from 'node:net';
+import { type ConnectionOptions, connect as tlsConnect, type TLSSocket } from 'node:tls';
+import { Agent, buildConnector, type Dispatcher } from 'undici';
+import { proxyFor, proxyLabel, type ProxySettings, proxySettingsOf, TunnelRefusedError } from './proxy.js';
+import { authorityOf, openTunnel } from './proxy-agent.js';
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** Certificate checks failing in a TLS handshake (before any request byte): kept as they are, for their hint. */
+const CERT_CODES = /^(?:ERR_TLS_CERT_ALTNAME_INVALID|CERT_|UNABLE_TO_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT)/;
+
+/** A failure before the tunnel (and its TLS) stood: nothing of the request was sent. */
+class TunnelFailedError extends Error {
+  override readonly name = 'TunnelFailedError';
+  readonly code = 'PROXY_TUNNEL_FAILED';
+  constructor(
+    message: string,
+    /** The underlying code (`ECONNRESET`, `ECONNREFUSED`, …), when there is one. */
+    readonly reason: string | undefined,
+    options: { cause: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+
+/** The proxy settings each dispatcher was made with (for messages: {@link proxyOfDispatcher}). */
+const proxiesOf = new WeakMap<Dispatcher, ProxySettings>();
+
+/**
+ * An undici dispatcher with `options`: through the proxies of `env` when it names any (never the
+ * process's own environment: a library's embedder decides with the runtime's `env`), else direct.
+ * Throws util/proxy.ts's UsageError for a proxy variable that is not an http(s) URL.
+ */
+export function dispatcherFor(env: Env | null, options: Agent.Options): Dispatcher {
+  const settings = env === null ? null : proxySettingsOf(env);
+  if (settings === null) return new Agent(options);
+  const connectOptions = typeof options.connect === 'object' && options.connect !== null ? options.connect : {};
+  const timeoutMs = connectOptions.timeout ?? DEFAULT_CONNECT_TIMEOUT_MS;
+  const direct = buildConnector({ ...connectOptions, timeout: timeoutMs });
+  const connect: buildConnector.connector = (opts, callback) => {
+    const secure = opts.protocol === 'https:';
+    const port = Number(opts.port) || (secure ? 443 : 80);
+    const target = { host: opts.hostname, port };
+    const proxy = proxyFor(`${opts.protocol}//${authorityOf(target.host, port)}/`, settings);
+    if (proxy === null) return direct(opts, callback);
+    tunnelTo(
+      proxy,
+      target,
+      secure,
+      { ...tlsOf(connectOptions), servername: opts.servername ?? null },
+      timeoutMs,
+      callback,
+    );
+  };
+  const dispatcher = new Agent({ ...options, connect });
+  proxiesOf.set(dispatcher, settings);
+  return dispatcher;
+}
+
+/** Open the tunnel and, for https://, TLS inside it; `callback` once, with the socket or the failure. */
+function tunnelTo(
+  proxy: string,
+  target: { host: string; port: number },
+  secure: boolean,
+  tlsOptions: TargetTls,
+  timeoutMs: number,
+  callback: buildConnector.Callback,
+): void {
+  const label = proxyLabel(proxy);
+  const authority = authorityOf(target.host, target.port);
+  let done = false;
+  let tls: TLSSocket | null = null;
+  const finish = (err: Error | null, socket?: Socket): void => {
+    if (done) return;
+    done = true;
+    clearTimeout(timer);
+    if (err !== null) {
+      tls?.destroy();
+      callback(failure(err, label, authority), null);
+    } else callback(null, socket as Socket);
+  };
+  const timer = setTimeout(() => {
+    const e = Object.assign(new Error(`no tunnel through the proxy ${label} to ${authority} within ${timeoutMs} ms`), {
+      code: 'UND_ERR_CONNECT_TIMEOUT',
+    });
+    finish(e);
+  }, timeoutMs);
+  openTunnel(proxy, target, timeoutMs, (err, socket) => {
+    if (err !== null || socket === undefined) return finish(err ?? new Error('no tunnel'));
+    if (done) return socket.destroy();
+    if (!secure) return finish(null, socket);
+    const { servername, ...trust } = tlsOptions;
+    const name = servername ?? target.host;
+    tls = tlsConnect({
+      ...trust,
+      socket,
+      ...(isIpLiteral(name) ? {} : { servername: name }),
+      host: target.host,
+      ALPNProtocols: ['http/1.1'],
+    });
+    tls.once('secureConnect', () => finish(null, tls as TLSSocket));
+    tls.once('error', (e: Error) => finish(e));
+  });
+}
+
+/** What the target's TLS takes of the dispatcher's connect options (its trust), and the server name undici asks for. */
+type TargetTls = Pick<ConnectionOptions, 'ca' | 'cert' | 'key' | 'rejectUnauthorized'> & {
+  readonly servername: string | null;
+};
+
+function tlsOf(o: buildConnector.BuildOptions): Omit<TargetTls, 'servername'> {
+  const { ca, cert, key, rejectUnauthorized } = o as ConnectionOptions;
+  return {
+    ...(ca === undefined ? {} : { ca }),
+    ...(cert === undefined ? {} : { cert }),
+    ...(key === undefined ? {} : { key }),
+    ...(rejectUnauthorized === undefined ? {} : { rejectUnauthorized }),
+  };
+}
+
+/** Whether `name` is an IP address (no TLS server name is sent for one). */
+function isIpLiteral(name: string): boolean {
+  return /^[\d.]+$/.test(name) || name.includes(':');
+}
+
+/**
+ * What undici is told of a tunnel that did not stand: a refusal and a timeout as they are, a
+ * certificate check as it is (its code says what), anything else {@link TunnelFailedError}.
+ */
+function failure(err: Error, label: string, authority: string): Error {
+  const code = (err as { code?: unknown }).code;
+  if (err instanceof TunnelRefusedError || code === 'UND_ERR_CONNECT_TIMEOUT') return err;
+  if (typeof code === 'string' && CERT_CODES.test(code)) return err;
+  const reason = typeof code === 'string' ? code : undefined;
+  const words = err.message.startsWith('could not reach the proxy')
+    ? err.message
+    : `the tunnel through the proxy ${label} to ${authority} failed: ${err.message}`;
+  return new TunnelFailedError(words, reason, { cause: err });
+}
+
+/** The proxy a dispatcher of {@link dispatcherFor} sends `url` through, labelled; `null` when direct. */
+export function proxyOfDispatcher(dispatcher: Dispatcher, url: string): string | null {
+  const proxy = proxyFor(url, proxiesOf.get(dispatcher) ?? null);
+  return proxy === null ? null : proxyLabel(proxy);
+}
+
+/** ` (through the proxy http://host:port)` when `dispatcher` sends `url` through one, else ''. */
+export function viaProxy(dispatcher: Dispatcher, url: string): string {
+  const proxy = proxyOfDispatcher(dispatcher, url);
+  return proxy === null ? '' : ` (through the proxy ${proxy})`;
+}

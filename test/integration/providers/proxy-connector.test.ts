@@ -1,0 +1,101 @@
+/**
+ * The connector of util/proxy-dispatcher.ts against a proxy that misbehaves (test/helpers/
+ * connect-proxy.ts on 127.0.0.1): a CONNECT closed, reset or never answered fails the request
+ * once, as a failure before anything was sent (never "maybe paid"), within the connect timeout,
+ * where undici's ProxyAgent reconnected in a tight loop for ever; TLS to an https:// target runs
+ * inside the tunnel, checked against the dispatcher's trust, a certificate it does not trust
+ * failing before any byte of the request.
+ */
+import { readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { request } from 'undici';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { isNotSentCode, networkCodeOf } from '../../../src/providers/runcomfy/net-errors.js';
+import { dispatcherFor } from '../../../src/util/proxy-dispatcher.js';
+import { startTestProxy, type TestProxy } from '../../helpers/connect-proxy.js';
+
+const TLS_DIR = new URL('../../fixtures/tls/', import.meta.url);
+const cert = readFileSync(new URL('localhost.crt', TLS_DIR));
+const key = readFileSync(new URL('localhost.key', TLS_DIR));
+
+let proxy: TestProxy;
+let plain: Server;
+let secure: Server;
+const portOf = (s: Server): number => (s.address() as AddressInfo).port;
+
+beforeAll(async () => {
+  proxy = await startTestProxy();
+  plain = createServer((_req, res) => res.end('plain hello'));
+  secure = createHttpsServer({ cert, key }, (_req, res) => res.end('secure hello'));
+  await Promise.all([plain, secure].map((s) => new Promise<void>((r) => s.listen(0, '127.0.0.1', r))));
+});
+afterAll(async () => {
+  await proxy.close();
+  await Promise.all([plain, secure].map((s) => new Promise((r) => s.close(r))));
+});
+afterEach(() => {
+  proxy.misbehave(null);
+});
+
+async function get(url: string, env: Record<string, string>, connect: object = {}): Promise<string> {
+  const dispatcher = dispatcherFor(env, { connect: { timeout: 400, ...connect } });
+  try {
+    const res = await request(url, { dispatcher });
+    return await res.body.text();
+  } finally {
+    await dispatcher.destroy();
+  }
+}
+
+const via = (): Record<string, string> => ({ http_proxy: proxy.url, https_proxy: proxy.url });
+
+describe('the proxy connector (undici, our own tunnel)', () => {
+  it('reaches an http:// and, TLS inside the tunnel, an https:// target', async () => {
+    const before = proxy.tunnels.length;
+    expect(await get(`http://127.0.0.1:${portOf(plain)}/`, via())).toBe('plain hello');
+    expect(await get(`https://localhost:${portOf(secure)}/`, via(), { ca: cert })).toBe('secure hello');
+    expect(proxy.tunnels.slice(before).map((t) => t.target)).toEqual([
+      `127.0.0.1:${portOf(plain)}`,
+      `localhost:${portOf(secure)}`,
+    ]);
+  });
+
+  it.each(['close', 'reset', 'silent'] as const)(
+    'a proxy that misbehaves on the CONNECT (%s) fails the request once, as nothing sent',
+    async (mode) => {
+      proxy.misbehave(mode);
+      const before = proxy.tunnels.length;
+      const error = await get(`http://127.0.0.1:${portOf(plain)}/`, via()).then(
+        () => null,
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(Error);
+      const code = networkCodeOf(error);
+      expect(code, String(error)).toBeDefined();
+      expect(isNotSentCode(code ?? '')).toBe(true);
+      expect(code).toEqual(
+        mode === 'silent' ? 'UND_ERR_CONNECT_TIMEOUT' : expect.stringMatching(/^proxy tunnel failed/),
+      );
+      // One attempt (undici's ProxyAgent made ~100,000 a minute here).
+      expect(proxy.tunnels.length - before).toBe(1);
+    },
+  );
+
+  it('an https:// target whose certificate is not trusted fails before the request, not sent', async () => {
+    const error = await get(`https://localhost:${portOf(secure)}/`, via()).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    const code = networkCodeOf(error);
+    expect(code, String(error)).toMatch(/SELF_SIGNED|UNABLE_TO|CERT_/);
+    expect(isNotSentCode(code ?? '')).toBe(true);
+  });
+
+  it('NO_PROXY: straight to the host, no tunnel', async () => {
+    const before = proxy.tunnels.length;
+    expect(await get(`http://127.0.0.1:${portOf(plain)}/`, { ...via(), NO_PROXY: '127.0.0.1' })).toBe('plain hello');
+    expect(proxy.tunnels.length).toBe(before);
+  });
+});
