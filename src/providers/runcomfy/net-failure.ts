@@ -35,7 +35,7 @@ export function codedFailure(code: string, dispatcher: Dispatcher, url: string):
   if (code.startsWith(PROXY_REFUSED) && proxy !== null)
     text = `the proxy ${proxy} refused the tunnel to ${hostOf(url)} (HTTP ${status})`;
   if (code.startsWith(PROXY_FAILED) && proxy !== null) {
-    text = `no tunnel through the proxy ${proxy} to ${hostOf(url)}: ${code.slice(PROXY_FAILED.length + 1)}`;
+    text = `no tunnel through the proxy ${proxy} to ${hostOf(url)} ${code.slice(PROXY_FAILED.length + 1)}`;
     hint =
       'the proxy could not be reached, or dropped the connection before it was through: check it, or run again later';
   }
