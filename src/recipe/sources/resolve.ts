@@ -9,7 +9,7 @@ import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { ExitCode, type Problem } from '../../errors.js';
 import { closest } from '../../util/did-you-mean.js';
-import { firstHiddenChar } from '../../util/hidden-chars.js';
+import { escapeName, firstHiddenChar } from '../../util/hidden-chars.js';
 import type { Draft } from '../draft.js';
 import type { Report } from '../report.js';
 import type { Source } from '../types.js';
@@ -121,7 +121,8 @@ async function guarded(one: One, dir: string, report: Report, allowed: SourceRoo
   }
   if (verdict.ok) return one;
   const file = files[bad] as string;
-  const shown = one.source.kind === 'file' ? one.source.spec : path.relative(dir, file) || file;
+  // A file a glob found may be named anything: `x\nFORGED: ok.jpg` must not print a line of its own.
+  const shown = escapeName(one.source.kind === 'file' ? one.source.spec : path.relative(dir, file) || file);
   const text = sourceVerdictText(verdict, shown, allowed, dir);
   const more = verdicts.filter((v) => !v.ok).length - 1;
   return {
