@@ -139,7 +139,8 @@ export const portableSeparators: Rule = (ctx) => {
         offset,
         message:
           what === 'named file'
-            ? `source "${value}" names a file holding a "\\", a name only Linux and macOS read so (Windows reads a folder)`
+            ? `source "${value}" names a file holding a "\\", ` +
+              'a name only Linux and macOS read so (Windows reads a folder)'
             : `${what} "${value}" separates folders with "\\", which only Windows reads so`,
         hint:
           what === 'named file'

@@ -169,7 +169,9 @@ async function resolveGlob(name: string, spec: string, dir: string, report: Repo
         code: 'glob-names-file',
         path: at,
         offset: spec.search(/[*?[{]/),
-        message: `"${spec}" names a file, but its "${spec.match(/[*?[{]/)?.[0]}" makes it a glob, which may read other files`,
+        message:
+          `"${spec}" names a file, but its "${spec.match(/[*?[{]/)?.[0]}" makes it a glob, ` +
+          'which may read other files',
         hint: literalSpelling(spec),
       }),
     };

@@ -28,7 +28,8 @@ async function image(name: string): Promise<void> {
 async function kontext(command: string, spec: string): Promise<{ code: number; out: string; err: string }> {
   await writeFile(
     path.join(root, 'r.yml'),
-    `version: 1\nname: r\nprovider: emulator\nsources:\n  photo: ${spec}\npasses:\n  - id: bg\n    prompt: Keep it unchanged. Add a hat.\n`,
+    `version: 1\nname: r\nprovider: emulator\nsources:\n  photo: ${spec}\n` +
+      'passes:\n  - id: bg\n    prompt: Keep it unchanged. Add a hat.\n',
   );
   const rt = testRuntime(root);
   const code = await main([command, 'r.yml'], { rt });
@@ -36,7 +37,7 @@ async function kontext(command: string, spec: string): Promise<{ code: number; o
 }
 
 describe('a source naming a file with glob characters', () => {
-  it('photo[1].jpg beside photo1.jpg: refused at the "[", with the escaped spelling; photo1.jpg is not read', async () => {
+  it('photo[1].jpg beside photo1.jpg: refused at the "[", with the escaped spelling; photo1.jpg unread', async () => {
     await image('photo[1].jpg');
     await image('photo1.jpg');
     const { code, err } = await kontext('validate', '"in/photo[1].jpg"');

@@ -13,7 +13,8 @@ import { main } from '../../../src/cli/main.js';
 import { ASSETS, testRuntime } from '../../helpers/run-fixtures.js';
 
 const RECIPE =
-  'version: 1\nname: r\nprovider: emulator\nsources:\n  cat: cat.jpg\npasses:\n  - id: hat\n    prompt: Keep it unchanged. Add a hat.\n';
+  'version: 1\nname: r\nprovider: emulator\nsources:\n  cat: cat.jpg\n' +
+  'passes:\n  - id: hat\n    prompt: Keep it unchanged. Add a hat.\n';
 let root = '';
 let server: Server;
 let endpoint = '';
