@@ -2,16 +2,17 @@
  * Events carry absolute paths (machines want them: `--json` keeps them). People read paths
  * relative to where they stand, so the human reporters get them relative to the cwd. A path may
  * name a file kontext only found on disk (a file in `<out>/` a clone brought, a stray lock), so
- * what it holds that a terminal would obey or reorder is written out (`\x1b`, `\u{202E}`).
+ * what it holds that a terminal would obey or reorder is written out (`\x1b`, `\u{202E}`), a line
+ * break or tab too (`\x0a`): a file named `x\nFORGED: ok.jpg` prints no line of its own.
  */
 import { isAbsolute, relative } from 'node:path';
-import { escapeControls, escapeHidden, type RunEvent } from '../index.js';
+import { escapeName, type RunEvent } from '../index.js';
 
 /** A path segment that `relative` would normalize away (`.`, `..`, an empty one), or a trailing slash. */
 const UNNORMALIZED = /(^|\/)\.{0,2}(\/|$)/;
 
 export function displayPath(path: string, cwd: string): string {
-  return escapeControls(escapeHidden(shortPath(path, cwd)));
+  return escapeName(shortPath(path, cwd));
 }
 
 function shortPath(path: string, cwd: string): string {

@@ -6,7 +6,7 @@
  */
 import { statSync } from 'node:fs';
 import path from 'node:path';
-import { UsageError, type RunRecipeOptions } from '../index.js';
+import { escapeName, UsageError, type RunRecipeOptions } from '../index.js';
 import { selectionOption } from './selection-values.js';
 
 export function selectionsFrom(
@@ -43,16 +43,17 @@ function refusePatternsAsRecipes(recipes: readonly string[], flags: readonly str
     (r) => pattern(r) && statSync(path.resolve(cwd, r), { throwIfNoEntry: false }) === undefined,
   );
   if (stray === undefined) return;
+  const shown = escapeName(stray);
   // Which flag it followed is not known (commander gives each flag's values, not their order): the
   // example is each flag given, never one the user did not write (--force pays again).
   const named = flags.map((f) => `--${f}`);
   const flag = named.length === 1 ? (named[0] ?? '--only') : '--<flag>';
   throw new UsageError(
-    `"${stray}" names no recipe file, and ${named.join(', ')} take${named.length === 1 ? 's' : ''} one value`,
+    `"${shown}" names no recipe file, and ${named.join(', ')} take${named.length === 1 ? 's' : ''} one value`,
     {
       hint:
-        `for several nodes repeat the flag before each (${flag} a ${flag} ${stray}) ` +
-        `or give a comma list (${flag} a,${stray}); nothing was run`,
+        `for several nodes repeat the flag before each (${flag} a ${flag} ${shown}) ` +
+        `or give a comma list (${flag} a,${shown}); nothing was run`,
     },
   );
 }

@@ -1,6 +1,7 @@
 /**
- * Reading a recipe file: the path is kept as typed for messages, the bytes are decoded as
- * UTF-8 (invalid sequences become U+FFFD, which validation reports with a position).
+ * Reading a recipe file: the path is kept as typed for messages (escaped as a name: `\x0a`), the
+ * bytes are decoded as UTF-8 (invalid sequences become U+FFFD, which validation reports with a
+ * position).
  */
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
@@ -9,6 +10,7 @@ import type { Runtime } from '../runtime.js';
 import type { Recipe } from './types.js';
 import { validateRecipe, type ValidationResult } from './validate.js';
 import { readBounded } from '../util/read-bounded.js';
+import { escapeName } from '../util/hidden-chars.js';
 
 /** Bigger than any hand-written recipe: refuse before reading a huge (binary) file into memory. */
 /** The largest recipe file read (1 MiB): recipes are small; the watch page and `kontext pick` read it as well. */
@@ -26,7 +28,7 @@ export interface LoadOptions {
 
 /** A recipe path naming a folder, a FIFO or a device: exit 66, as a missing input is (`kontext pick` too). */
 export function recipeNotFile(displayPath: string): KontextError {
-  return new KontextError('E_RECIPE_NOT_FILE', `${displayPath}: not a file`, {
+  return new KontextError('E_RECIPE_NOT_FILE', `${escapeName(displayPath)}: not a file`, {
     exitCode: ExitCode.NO_INPUT,
     hint: 'pass the path of a .yml recipe',
   });
@@ -39,10 +41,14 @@ export async function readRecipeText(displayPath: string, rt: Runtime): Promise<
     const info = await stat(file);
     if (!info.isFile()) throw recipeNotFile(displayPath);
     if (info.size > MAX_RECIPE_BYTES) {
-      throw new KontextError('E_RECIPE_TOO_LARGE', `${displayPath}: ${info.size} bytes is too large for a recipe`, {
-        exitCode: ExitCode.DATA_ERR,
-        hint: `recipes are small YAML files (at most ${MAX_RECIPE_BYTES} bytes)`,
-      });
+      throw new KontextError(
+        'E_RECIPE_TOO_LARGE',
+        `${escapeName(displayPath)}: ${info.size} bytes is too large for a recipe`,
+        {
+          exitCode: ExitCode.DATA_ERR,
+          hint: `recipes are small YAML files (at most ${MAX_RECIPE_BYTES} bytes)`,
+        },
+      );
     }
     // Bounded and regular-files-only on the opened descriptor: the stat above may be stale.
     return { file, text: new TextDecoder('utf-8').decode(await readBounded(file, MAX_RECIPE_BYTES)) };
@@ -51,11 +57,11 @@ export async function readRecipeText(displayPath: string, rt: Runtime): Promise<
     const code = (e as NodeJS.ErrnoException).code;
     const message =
       code === 'ENOENT' || code === 'ENOTDIR'
-        ? `${displayPath}: recipe not found`
-        : `${displayPath}: cannot read the recipe (${code ?? 'error'})`;
+        ? `${escapeName(displayPath)}: recipe not found`
+        : `${escapeName(displayPath)}: cannot read the recipe (${code ?? 'error'})`;
     throw new KontextError('E_RECIPE_NOT_FOUND', message, {
       exitCode: ExitCode.NO_INPUT,
-      hint: `looked for ${file}`,
+      hint: `looked for ${escapeName(file)}`,
       cause: e,
     });
   }

@@ -25,6 +25,7 @@ import { prepareOutputFolder } from './output-folders.js';
 import { outputPathError } from './output-errors.js';
 import { checkListener, checkProvider, checkSeed } from './option-checks.js';
 import { stampWarnings } from './event-clock.js';
+import { escapeName, firstHiddenChar } from '../util/hidden-chars.js';
 
 export interface EditOptions {
   readonly image: string;
@@ -52,6 +53,7 @@ export async function runEdit(options: EditOptions, deps: RunRecipeDeps): Promis
   checkSeed(options.seed); // a usage error, not a request the API refuses
   checkListener(deps.onEvent);
   checkProvider(options.provider);
+  checkOutputName(options.output);
   // The caller's exception does not stop the edit; its warnings and notices get the run's clock.
   const listener = guardListener(stampWarnings(deps.onEvent, () => deps.rt.now()));
   const result = await runEditWith(options, { ...deps, onEvent: listener.onEvent });
@@ -67,13 +69,15 @@ async function runEditWith(options: EditOptions, deps: RunRecipeDeps): Promise<E
   checkPromptLint(options.prompt, { strict: options.strict ?? false, label: '--prompt' }, deps.onEvent);
   const node = editNode(options, rt.cwd);
   if (node.input.kind === 'source' && node.input.path !== undefined)
-    await assertImageFile(node.input.path, options.image);
+    await assertImageFile(node.input.path, escapeName(options.image));
   const outBase = outputBase(options, rt.cwd);
   const outDir = dirname(outBase);
-  const id = basename(outBase, extname(outBase));
+  const stem = basename(outBase, extname(outBase));
+  // The node id as a default output's stem is built: the reporters print it, the journal keys its seed.
+  const id = stem.replace(/[^\w.-]+/g, '-') || 'edit';
   const plan: Plan = {
     recipe: { name: 'edit', file: '(kontext edit)', provider: options.provider, outDir },
-    nodes: [{ ...node, id, output: join(outDir, id) }],
+    nodes: [{ ...node, id, output: join(outDir, stem) }],
     edges: [],
     criticalPathDepth: 1,
   };
@@ -126,7 +130,7 @@ async function editIn(plan: Plan, options: EditOptions, deps: RunRecipeDeps, nam
     const writeGuard = await editWriteGuard(
       {
         outDir,
-        name: id,
+        name: basename(node.output ?? id),
         input: node.input.kind === 'source' ? node.input.path : undefined,
         projectRoot: findProjectRoot(rt.cwd, rt.cwd),
         provider: options.provider,
@@ -137,7 +141,7 @@ async function editIn(plan: Plan, options: EditOptions, deps: RunRecipeDeps, nam
       run.store,
     );
     await run.preflight(prepared, { guard: writeGuard }).catch((e: unknown) => {
-      throw editHostingError(e, options.image, userConfigName(rt));
+      throw editHostingError(e, escapeName(options.image), userConfigName(rt));
     });
     const paidHint = (_: PlanNode, seed: number | null): string => editPaidHint(name, seed);
     const runDeps = run.runDeps({ lockPath: null, onEvent: deps.onEvent, writeGuard, paidHint });
@@ -180,6 +184,20 @@ function editHostingError(e: unknown, image: string, configFile: string): unknow
       'pass --hosting inline (data URI; unconfirmed by RunComfy), or --hosting s3|command with its settings ' +
       `as {"hosting": {...}} in ${configFile}, or an https URL as --image`,
   });
+}
+
+/**
+ * A `-o` holding a control, bidi or invisible character is refused (exit 64) before anything is
+ * read or paid for, as a recipe's file name is: the file would be named other than it reads, and
+ * its name would reach the terminal (an escape sequence obeyed, a newline forging a line).
+ */
+function checkOutputName(output: string | undefined): void {
+  const hidden = output === undefined ? null : firstHiddenChar(output, 'name');
+  if (output === undefined || hidden === null) return;
+  throw new UsageError(
+    `-o ${escapeName(output)} holds ${hidden.code} (${hidden.what}) at character ${hidden.index + 1}`,
+    { hint: 'name the output without it: a file name must read as it is' },
+  );
 }
 
 /**
@@ -248,7 +266,7 @@ function editNode(options: EditOptions, cwd: string): PlanNode {
   }
   const url = imageUrl(options.image);
   const path = url !== undefined ? undefined : resolve(cwd, options.image);
-  if (path !== undefined) refuseNonFile(path, options.image);
+  if (path !== undefined) refuseNonFile(path, escapeName(options.image));
   return {
     id: 'edit',
     pass: 'edit',

@@ -7,6 +7,7 @@ import { UsageError } from '../errors.js';
 import type { Plan, PlanNode } from '../plan/types.js';
 import type { Recipe } from '../recipe/types.js';
 import { closest } from '../util/did-you-mean.js';
+import { escapeName } from '../util/hidden-chars.js';
 
 export interface PickTarget {
   readonly pass: string;
@@ -26,7 +27,7 @@ export function pickTarget(plan: Plan, recipe: Recipe, nodeId: string): PickTarg
       recipe.passes.map((p) => p.id),
     );
     const rest = nodeId.slice(passId.length);
-    throw refuse(nodeId, 'no such pass', near === undefined ? undefined : `${near}${rest}`, recipe);
+    throw refuse(nodeId, 'no such pass', near === undefined ? undefined : `${near}${escapeName(rest)}`, recipe);
   }
   const nodes = plan.nodes.filter((n) => n.pass === pass.id);
   if (instance !== undefined && !nodes.some((n) => n.instance === instance)) {
@@ -36,21 +37,21 @@ export function pickTarget(plan: Plan, recipe: Recipe, nodeId: string): PickTarg
       throw refuse(
         nodeId,
         `pass "${pass.id}" reads one file, so it has no instances`,
-        `${pass.id}#${tail ?? 1}`,
+        `${pass.id}#${escapeName(tail ?? '1')}`,
         recipe,
       );
     const near = closest(instance, names);
     throw refuse(
       nodeId,
-      `pass "${pass.id}" has no instance "${instance}"`,
-      near === undefined ? undefined : `${pass.id}@${near}#${tail ?? 1}`,
+      `pass "${pass.id}" has no instance "${escapeName(instance)}"`,
+      near === undefined ? undefined : `${pass.id}@${near}#${escapeName(tail ?? '1')}`,
       recipe,
     );
   }
   if (pass.variants <= 1) throw noOwnVariants(nodeId, pass.id, nodes, plan);
   const variant = tail === undefined || !/^[1-9][0-9]*$/.test(tail) ? undefined : Number(tail);
   if (variant === undefined || variant > pass.variants)
-    throw new UsageError(`pick: "${nodeId}" names no variant of "${pass.id}"`, {
+    throw new UsageError(`pick: "${escapeName(nodeId)}" names no variant of "${pass.id}"`, {
       hint: `"${pass.id}" has ${pass.variants} variants: ${pass.id}#1 .. ${pass.id}#${pass.variants}`,
     });
   return { pass: pass.id, variant, instance: instance ?? null };
@@ -69,14 +70,14 @@ function noOwnVariants(nodeId: string, passId: string, nodes: readonly PlanNode[
   return new UsageError(`pick: pass "${passId}" has no variants of its own`, {
     hint:
       owner === undefined
-        ? `pick names a variant of a pass with variants: N (${nodeId})`
-        : `its variants come from "${owner}": pick there, e.g. ${owner}#${nodeId.split('#')[1] ?? '1'}`,
+        ? `pick names a variant of a pass with variants: N (${escapeName(nodeId)})`
+        : `its variants come from "${owner}": pick there, e.g. ${owner}#${escapeName(nodeId.split('#')[1] ?? '1')}`,
   });
 }
 
 function refuse(nodeId: string, why: string, near: string | undefined, recipe: Recipe): UsageError {
   const passes = recipe.passes.filter((p) => p.variants > 1).map((p) => p.id);
-  return new UsageError(`pick: "${nodeId}": ${why}`, {
+  return new UsageError(`pick: "${escapeName(nodeId)}": ${why}`, {
     hint: `${near === undefined ? '' : `did you mean "${near}"? `}passes with variants: ${passes.join(', ') || 'none'}`,
   });
 }

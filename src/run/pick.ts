@@ -15,6 +15,7 @@ import { access, realpath, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { ExitCode, KontextError, RecipeError, UsageError } from '../errors.js';
 import { buildPlan } from '../plan/index.js';
+import { escapeName } from '../util/hidden-chars.js';
 import { recipeNotFile, validateRecipe } from '../recipe/index.js';
 import { clearPickInText, passIndexInText, type PickEdit, setPickInText } from '../recipe/pick.js';
 import type { Recipe } from '../recipe/types.js';
@@ -97,7 +98,7 @@ export async function clearPick(recipePath: string, nodeId: string, options: Wri
         passId,
         recipe.passes.map((p) => p.id),
       );
-      throw new UsageError(`pick --clear: "${nodeId}": no such pass`, {
+      throw new UsageError(`pick --clear: "${escapeName(nodeId)}": no such pass`, {
         hint: near === undefined ? 'name the pass whose pick: to remove' : `did you mean "${near}"?`,
       });
     }
@@ -201,7 +202,7 @@ async function realRecipePath(recipePath: string, cwd: string): Promise<string> 
   try {
     file = await realpath(resolve(cwd, recipePath));
   } catch (e) {
-    throw new KontextError('E_RECIPE_NOT_FOUND', `${recipePath}: recipe not found`, {
+    throw new KontextError('E_RECIPE_NOT_FOUND', `${escapeName(recipePath)}: recipe not found`, {
       exitCode: ExitCode.NO_INPUT,
       cause: e,
     });
@@ -223,7 +224,7 @@ async function readRecipe(file: string, displayPath: string): Promise<RecipeByte
   try {
     text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
   } catch (e) {
-    throw new KontextError('E_PICK_WRITE', `${displayPath}: not valid UTF-8; refusing to rewrite it`, {
+    throw new KontextError('E_PICK_WRITE', `${escapeName(displayPath)}: not valid UTF-8; refusing to rewrite it`, {
       exitCode: ExitCode.DATA_ERR,
       cause: e,
     });
@@ -252,15 +253,19 @@ async function writable(file: string, mode: number, displayPath: string): Promis
       () => false,
     ));
   if (!allowed)
-    throw new KontextError('E_PICK_WRITE', `${displayPath} is read-only; nothing written`, {
+    throw new KontextError('E_PICK_WRITE', `${escapeName(displayPath)} is read-only; nothing written`, {
       exitCode: ExitCode.CANT_CREAT,
       hint: 'make it writable (chmod u+w), then pick again; or add pick: by hand',
     });
 }
 
 function changedOnDisk(displayPath: string): KontextError {
-  return new KontextError('E_RECIPE_CHANGED', `${displayPath} changed on disk since it was read; nothing written`, {
-    exitCode: ExitCode.TEMP_FAIL,
-    hint: 'look at the recipe again, then pick again',
-  });
+  return new KontextError(
+    'E_RECIPE_CHANGED',
+    `${escapeName(displayPath)} changed on disk since it was read; nothing written`,
+    {
+      exitCode: ExitCode.TEMP_FAIL,
+      hint: 'look at the recipe again, then pick again',
+    },
+  );
 }

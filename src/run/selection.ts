@@ -16,6 +16,7 @@
 import { UsageError } from '../errors.js';
 import type { Plan, PlanNode } from '../plan/types.js';
 import { closest } from '../util/did-you-mean.js';
+import { escapeName } from '../util/hidden-chars.js';
 import type { PassSelection } from './options.js';
 import { guardPickedReseed } from './pick-reseed.js';
 
@@ -111,8 +112,8 @@ function noMatch(flag: string, pattern: string, plan: Plan): UsageError {
   const passes = [...new Set(plan.nodes.map((n) => n.pass))];
   const near = suggestion(pattern, plan, passes);
   const recipeLike = /\.ya?ml$/i.test(pattern) ? '; a recipe path must name an existing file' : '';
-  return new UsageError(`${flag}: "${pattern}" matches no node of this recipe${recipeLike}`, {
-    hint: `${near === undefined ? '' : `did you mean "${near}"? `}passes: ${passes.join(', ')}`,
+  return new UsageError(`${flag}: "${escapeName(pattern)}" matches no node of this recipe${recipeLike}`, {
+    hint: `${near === undefined ? '' : `did you mean "${escapeName(near)}"? `}passes: ${passes.join(', ')}`,
   });
 }
 

@@ -296,8 +296,9 @@ export function firstHiddenChar(s: string, kind: StringKind): HiddenChar | null 
 }
 
 /**
- * `s` safe to print where a person reads it (a server's error message, a status reason, a path):
- * what a text may not hold is written out, a control character as `\x1b` (tab and newline kept),
+ * `s` safe to print where a person reads it (a server's error message, a status reason): what a
+ * text may not hold is written out, a control character as `\x1b` (tab and newline kept: a path or
+ * a name is {@link escapeName}'s, which writes them out too),
  * a bidi control or an invisible character as `\u{202E}`, so a hostile message can neither drive
  * the terminal nor show its words in another order than they are; the marks writing needs (a
  * ZWJ in an emoji, a ZWNJ in Persian, an RLM, a flag's tag characters) stay where a text may hold
@@ -324,6 +325,23 @@ export function escapeHidden(s: string): string {
   return s.replace(CANDIDATE, (c: string, index: number) => {
     const cp = c.codePointAt(0) ?? 0;
     if (cp < 0xa0 || ((cp === ZWJ || cp === ZWNJ) && joinerInWord(s, index))) return c;
+    return `\\u{${cp.toString(16).toUpperCase()}}`;
+  });
+}
+
+/**
+ * A name or a path (a file a glob or a listing found, a value typed on the command line) safe to
+ * print inside a one-line message or a listing: every control character written out, tab, newline
+ * and CR too (`\x09`, `\x0a`, `\x0d`: a file named `x\nFORGED: ok.jpg` must not print a line of
+ * its own), and every bidi control and invisible character as `\u{202E}`, but a ZWNJ or ZWJ inside
+ * a word of a joining script, as a name may hold them (see the file's comment).
+ */
+export function escapeName(s: string): string {
+  if (!HAS_CANDIDATE.test(s)) return s;
+  return s.replace(CANDIDATE, (c: string, index: number) => {
+    const cp = c.codePointAt(0) ?? 0;
+    if (cp < 0xa0) return `\\x${cp.toString(16).padStart(2, '0')}`;
+    if ((cp === ZWJ || cp === ZWNJ) && joinerInWord(s, index)) return c;
     return `\\u{${cp.toString(16).toUpperCase()}}`;
   });
 }

@@ -5,7 +5,7 @@
  * make them.
  */
 import { relative } from 'node:path';
-import { cleanRecipe, type CleanReport } from '../../index.js';
+import { cleanRecipe, type CleanReport, escapeControls } from '../../index.js';
 import type { CliContext } from '../context.js';
 import { displayPath } from '../display-paths.js';
 import { jsonText } from '../json-text.js';
@@ -22,8 +22,9 @@ export async function cleanCommand(path: string, opts: Record<string, unknown>, 
     },
     {
       rt: ctx.rt,
-      onWarning: (message) => ctx.rt.stderr.write(`warning: ${message}\n`),
-      onNotice: (message) => ctx.rt.stderr.write(`note: ${message}\n`),
+      // A remote's error text is a server's: escaped, as run's and report's are.
+      onWarning: (message) => ctx.rt.stderr.write(`warning: ${escapeControls(message)}\n`),
+      onNotice: (message) => ctx.rt.stderr.write(`note: ${escapeControls(message)}\n`),
     },
   );
   const out = ctx.rt.stdout;

@@ -1,5 +1,5 @@
 /** `kontext edit --image PATH|URL --prompt "..." [--seed N] [--aspect-ratio R] [-o FILE]` */
-import { runEdit } from '../../index.js';
+import { escapeName, runEdit } from '../../index.js';
 import type { HostingConfig, ProviderName } from '../../index.js';
 import type { CliContext } from '../context.js';
 import { intOption } from '../options.js';
@@ -28,7 +28,7 @@ export async function editCommand(opts: Record<string, unknown>, ctx: CliContext
       { rt: ctx.rt, onEvent },
     );
     reporter.close();
-    if (result.output !== null && !json) ctx.rt.stdout.write(`${result.output}\n`);
+    if (result.output !== null && !json) ctx.rt.stdout.write(`${escapeName(result.output)}\n`);
     return result.summary.exitCode;
   } catch (e) {
     reporter.close();

@@ -2,7 +2,7 @@
  * `kontext pick <recipe> <node-id> [--clear] [--json]`: write `pick: <k>` into the pass the node
  * id names, or with `--clear` take it out.
  */
-import { type ClearResult, clearPick, type PickResult, writePick } from '../../index.js';
+import { type ClearResult, clearPick, escapeName, type PickResult, writePick } from '../../index.js';
 import type { CliContext } from '../context.js';
 import { displayPath } from '../display-paths.js';
 import { jsonText } from '../json-text.js';
@@ -15,7 +15,7 @@ export async function pickCommand(
 ): Promise<number> {
   const onWait = (pid: number | undefined): void => {
     ctx.rt.stderr.write(
-      `waiting for another kontext pick (pid ${pid === undefined ? '?' : String(pid)}) on ${recipe}\n`,
+      `waiting for another kontext pick (pid ${pid === undefined ? '?' : String(pid)}) on ${escapeName(recipe)}\n`,
     );
   };
   const result =

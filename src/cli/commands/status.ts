@@ -4,7 +4,14 @@
  * remote cache, restore from the local one, re-attach, stop at an output changed by hand), as
  * `git diff --exit-code` does for any difference; `billable` in `--json` says what it would pay.
  */
-import { recipeStatus, type NodeStatus, type ProviderName, type RecipeStatus, type TextSink } from '../../index.js';
+import {
+  escapeControls,
+  recipeStatus,
+  type NodeStatus,
+  type ProviderName,
+  type RecipeStatus,
+  type TextSink,
+} from '../../index.js';
 import type { CliContext } from '../context.js';
 import { REASON_WORDS } from '../dry-run-view.js';
 import { displayPath } from '../display-paths.js';
@@ -23,8 +30,9 @@ export async function statusCommand(path: string, opts: Record<string, unknown>,
     },
     {
       rt: ctx.rt,
-      onWarning: (message) => ctx.rt.stderr.write(`warning: ${message}\n`),
-      onNotice: (message) => ctx.rt.stderr.write(`note: ${message}\n`),
+      // A remote's error text is a server's: escaped, as run's and report's are.
+      onWarning: (message) => ctx.rt.stderr.write(`warning: ${escapeControls(message)}\n`),
+      onNotice: (message) => ctx.rt.stderr.write(`note: ${escapeControls(message)}\n`),
     },
   );
   if (opts['json'] === true) ctx.rt.stdout.write(`${jsonText(statusJson(status))}\n`);

@@ -11,6 +11,7 @@ import type { Problem } from '../../errors.js';
 import { fillSave } from '../../util/save-template.js';
 import { setting } from '../draft.js';
 import { classifySource } from '../sources/classify.js';
+import { escapedGlob } from '../sources/glob-literal.js';
 import { WINDOWS_RESERVED } from '../sources/instance-names.js';
 import type { DocPath } from '../yaml/locate.js';
 import type { Rule, RuleContext } from './context.js';
@@ -122,7 +123,8 @@ export const portableSeparators: Rule = (ctx) => {
     ...ctx.draft.sources.map((s) => ({
       at: ['sources', s.name] as DocPath,
       value: s.spec !== undefined && classifySource(s.spec).kind === 'file' ? s.spec : undefined,
-      what: 'source',
+      // A file whose name holds the `\` (it resolved): "/" names another, a glob's `?` names it.
+      what: ctx.sources.has(s.name) ? 'named file' : 'source',
     })),
   ];
   const seen = new Set<string>();
@@ -135,9 +137,21 @@ export const portableSeparators: Rule = (ctx) => {
         code: 'path-backslash',
         path: at,
         offset,
-        message: `${what} "${value}" separates folders with "\\", which only Windows reads so`,
-        hint: 'write "/", which every system reads; on Linux and macOS "\\" is part of a file name',
+        message:
+          what === 'named file'
+            ? `source "${value}" names a file holding a "\\", ` +
+              'a name only Linux and macOS read so (Windows reads a folder)'
+            : `${what} "${value}" separates folders with "\\", which only Windows reads so`,
+        hint:
+          what === 'named file'
+            ? `name it with a glob, "?" in the "\\"'s place: ${globSpelling(escapedGlob(value))}`
+            : 'write "/", which every system reads; on Linux and macOS "\\" is part of a file name',
       }),
     ];
   });
 };
+
+/** A glob as YAML takes it: plain, or in double quotes with its `\` escapes doubled. */
+function globSpelling(glob: string): string {
+  return glob.includes('\\') ? `"${glob.replace(/\\/g, '\\\\')}" in double quotes` : glob;
+}

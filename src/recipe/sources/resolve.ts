@@ -9,7 +9,7 @@ import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { ExitCode, type Problem } from '../../errors.js';
 import { closest } from '../../util/did-you-mean.js';
-import { firstHiddenChar } from '../../util/hidden-chars.js';
+import { escapeName, firstHiddenChar } from '../../util/hidden-chars.js';
 import type { Draft } from '../draft.js';
 import type { Report } from '../report.js';
 import type { Source } from '../types.js';
@@ -17,9 +17,11 @@ import { classifySource } from './classify.js';
 import { rootFallbackNote } from '../project-root.js';
 import { expandGlob, GlobTooLargeError } from './glob.js';
 import { GlobPatternError } from './glob-pattern.js';
+import { escapedGlob, literalSpelling, namesFile, noMatchNote } from './glob-literal.js';
 import { instanceNames } from './instance-names.js';
 import { inOtherUnicodeForm } from './unicode-form.js';
 import { foldSameFiles } from './same-file.js';
+import { extensionCaseMisses } from './extension-case.js';
 import { checkSourceFiles, globStartOutside, sourceVerdictText } from './source-guard.js';
 
 /** Where local sources may really live: see source-guard.ts. */
@@ -37,8 +39,8 @@ export interface SourceCheck {
   readonly problems: readonly Problem[];
 }
 
-/** A source (with a warning: paths folded, see same-file.ts), or why it cannot be used. */
-type One = { source: Source; warning?: Problem } | { problem: Problem };
+/** A source (with warnings: paths folded, see same-file.ts; files left out, extension-case.ts), or why not. */
+type One = { source: Source; warnings?: readonly Problem[] } | { problem: Problem };
 
 /**
  * `exclude`: folders globs never reach into (outputs, cache); `excludeFile`: files they never
@@ -69,7 +71,7 @@ export async function resolveSources(
     if ('problem' in r) problems.push(r.problem);
     else {
       sources.push(r.source);
-      if (r.warning) problems.push(r.warning);
+      problems.push(...(r.warnings ?? []));
     }
   }
   return { sources, problems };
@@ -112,16 +114,18 @@ async function guarded(one: One, dir: string, report: Report, allowed: SourceRoo
   const verdict = verdicts[bad];
   if (verdict === undefined) {
     if (one.source.kind !== 'glob') return one;
-    return foldSameFiles(
+    const folded = foldSameFiles(
       one.source,
       verdicts.map((v) => (v.ok ? v.real : '')),
       dir,
       report,
     );
+    return { source: folded.source, warnings: [...(one.warnings ?? []), ...(folded.warning ? [folded.warning] : [])] };
   }
   if (verdict.ok) return one;
   const file = files[bad] as string;
-  const shown = one.source.kind === 'file' ? one.source.spec : path.relative(dir, file) || file;
+  // A file a glob found may be named anything: `x\nFORGED: ok.jpg` must not print a line of its own.
+  const shown = escapeName(one.source.kind === 'file' ? one.source.spec : path.relative(dir, file) || file);
   const text = sourceVerdictText(verdict, shown, allowed, dir);
   const more = verdicts.filter((v) => !v.ok).length - 1;
   return {
@@ -158,6 +162,20 @@ async function resolveOne(name: string, spec: string, dir: string, report: Repor
 
 async function resolveGlob(name: string, spec: string, dir: string, report: Report, ex: Exclusions): Promise<One> {
   const at = ['sources', name] as const;
+  // `in/photo[1].jpg` names a file, and as a glob matches `in/photo1.jpg`: which one is meant is not known.
+  if (await namesFile(spec, dir)) {
+    return {
+      problem: report({
+        code: 'glob-names-file',
+        path: at,
+        offset: spec.search(/[*?[{]/),
+        message:
+          `"${spec}" names a file, but its "${spec.match(/[*?[{]/)?.[0]}" makes it a glob, ` +
+          'which may read other files',
+        hint: literalSpelling(spec),
+      }),
+    };
+  }
   let files: string[];
   try {
     files = await expandGlob(spec, dir, ex.exclude, ex.excludeFile);
@@ -193,14 +211,31 @@ async function resolveGlob(name: string, spec: string, dir: string, report: Repo
         code: 'glob-no-match',
         path: at,
         message: `no files match "${spec}"`,
-        hint: `searched from ${dir}`,
+        hint: `searched from ${escapeName(dir)}${noMatchNote(spec)}`,
         exitCode: ExitCode.NO_INPUT,
       }),
     };
   }
   const names = instanceNames(files);
   const instances = files.map((file, i) => ({ instance: names[i] ?? null, path: file }));
-  return { source: { name, kind: 'glob', spec, instances } };
+  const missed = await extensionCaseMisses(files);
+  const warnings = missed.length === 0 ? [] : [caseWarning(missed, { name, spec, dir }, report)];
+  return { source: { name, kind: 'glob', spec, instances }, warnings };
+}
+
+/** Files a glob left out beside its matches by an extension's case alone (extension-case.ts): a warning. */
+function caseWarning(missed: readonly string[], glob: { name: string; spec: string; dir: string }, report: Report) {
+  const shown = missed.slice(0, 3).map((f) => escapeName(JSON.stringify(path.relative(glob.dir, f))));
+  const more = missed.length > 3 ? ` (and ${missed.length - 3} more)` : '';
+  return report({
+    code: 'glob-extension-case',
+    path: ['sources', glob.name],
+    severity: 'warning',
+    message:
+      `glob "${glob.spec}" leaves out ${missed.length === 1 ? 'a file' : `${missed.length} files`} beside its ` +
+      `matches whose extension differs from theirs only by case: ${shown.join(', ')}${more}`,
+    hint: 'globs are case-sensitive: write both cases to take them too (*.{jpg,JPG}), or rename them',
+  });
 }
 
 /** What a source or `edit --image` that is a device, FIFO or socket (a link to `/dev/urandom`) is said to be. */
@@ -242,5 +277,7 @@ async function nearbyName(file: string, spec: string): Promise<string | undefine
   const match = closest(path.basename(file), names);
   if (match === undefined) return undefined;
   const folder = spec.slice(0, spec.length - path.basename(spec).length);
-  return `did you mean "${folder}${match}"?`;
+  // A name holding `\` or a glob character is read only as a glob with them escaped (`?` for `\`).
+  if (/[\\*?[\]{}]/.test(match)) return `did you mean "${escapeName(folder + escapedGlob(match))}"? (a glob)`;
+  return `did you mean "${escapeName(folder + match)}"?`;
 }

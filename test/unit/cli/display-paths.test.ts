@@ -5,6 +5,7 @@
 import { isAbsolute, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { displayPath, relativizeEvent } from '../../../src/cli/display-paths.js';
+import { watchCycleBody } from '../../../src/cli/reporters/lines.js';
 
 /** The rule as written before the shortcut. */
 function viaRelative(path: string, cwd: string): string {
@@ -66,5 +67,25 @@ describe('relativizeEvent', () => {
       '../r.yml',
       '../r.yml:3:5: error E_RECIPE_SCHEMA: unknown key "promt"',
     ]);
+  });
+});
+
+describe('a watch cycle started by a file renamed to a name with a newline', () => {
+  it('names it on its one line, escaped', () => {
+    const e = relativizeEvent(
+      {
+        type: 'watch-cycle',
+        t: 0,
+        recipe: '/p/r.yml',
+        changed: ['/p/in/x\u001b[2J\nFORGED: ok.jpg'],
+        to_run: [],
+        in_flight: 0,
+        cached: 1,
+        abandoned: 0,
+      },
+      '/p',
+    );
+    const line = watchCycleBody(e as Extract<typeof e, { type: 'watch-cycle' }>);
+    expect(line).toBe('r.yml: x\\x1b[2J\\x0aFORGED: ok.jpg changed → nothing to run, 1 cached');
   });
 });

@@ -1,7 +1,7 @@
 /** firstHiddenChar: what can hide text from a recipe's reviewer, and what a prompt (a text) may hold. */
 import { describe, expect, it } from 'vitest';
 import { escapeControls } from '../../../src/util/control-chars.js';
-import { escapeHidden, firstHiddenChar } from '../../../src/util/hidden-chars.js';
+import { escapeHidden, escapeName, firstHiddenChar } from '../../../src/util/hidden-chars.js';
 
 /** "I want" in Persian: the ZWNJ after the prefix می is how it is written. */
 const PERSIAN = '\u0645\u06CC\u200C\u062E\u0648\u0627\u0647\u0645';
@@ -132,5 +132,22 @@ describe('firstHiddenChar', () => {
     ],
   ])('escapeControls: %s', (_what, text, expected) => {
     expect(escapeControls(text)).toBe(expected ?? text);
+  });
+});
+
+describe('escapeName: a path or a name on one line', () => {
+  it.each([
+    ['a plain name', 'in/photo 1.jpg', 'in/photo 1.jpg'],
+    ['LF, CR and TAB written out', 'in/a\nFORGED: b\r\tc.jpg', 'in/a\\x0aFORGED: b\\x0d\\x09c.jpg'],
+    ['ESC and C1', 'x\u001b[2J\u009b.jpg', 'x\\x1b[2J\\x9b.jpg'],
+    ['a bidi override and a zero-width space', 'a\u202Egpj.exe\u200B', 'a\\u{202E}gpj.exe\\u{200B}'],
+    ['a joiner in a Persian word kept', `${PERSIAN}.jpg`, `${PERSIAN}.jpg`],
+    [
+      'a joiner in an emoji is a text mark, not a name',
+      '\u2764\uFE0F\u200D\u{1F525}',
+      '\u2764\\u{FE0F}\\u{200D}\u{1F525}',
+    ],
+  ])('%s', (_what, name, expected) => {
+    expect(escapeName(name)).toBe(expected);
   });
 });
