@@ -2,7 +2,7 @@
  * Turn AWS SDK failures into {@link HostingError}s with an exit code and a hint. The SDK error
  * itself is never attached (it may carry request details); only a scrubbed copy of its text.
  */
-import { TunnelRefusedError, tunnelRefusalHint } from '../util/proxy.js';
+import { isCertCheckCode, TunnelRefusedError, tunnelRefusalHint } from '../util/proxy.js';
 import { redactSecrets, redactUrlsIn } from '../util/redact.js';
 import { HostingError, type HostingErrorCode } from './errors.js';
 
@@ -101,15 +101,41 @@ export function classifyS3Error(name: string, status: number | undefined, messag
 export function s3Error(e: unknown, what: string, secrets: readonly string[]): HostingError {
   // A proxy's refusal of the tunnel (util/proxy-agent.ts): nothing reached the bucket. Its text
   // names the proxy without its user and password, and the host asked for.
+  // A 407: the proxy refused our credentials, a credential refused (exit 77) as S3's own 403.
   if (e instanceof TunnelRefusedError)
-    return new HostingError('E_HOSTING_UNAVAILABLE', `could not ${what}: ${e.message}`, {
-      hint: tunnelRefusalHint(e.status),
-      cause: new Error(e.message),
-    });
+    return new HostingError(
+      e.status === 407 ? 'E_HOSTING_DENIED' : 'E_HOSTING_UNAVAILABLE',
+      `could not ${what}: ${e.message}`,
+      {
+        hint: tunnelRefusalHint(e.status),
+        cause: new Error(e.message),
+      },
+    );
   const { name, status, message } = describeSdkError(e);
+  // A certificate check failing (the proxy's own, or a TLS-intercepting proxy's re-signed one):
+  // no retry or later run helps, only trusting its authority.
+  const certCode = certCodeOf(e);
+  if (certCode !== null)
+    return new HostingError('E_HOSTING_UNAVAILABLE', `could not ${what}: a certificate is not trusted (${certCode})`, {
+      hint:
+        'behind a proxy that re-signs TLS, or an https:// proxy: ' +
+        "point NODE_EXTRA_CA_CERTS at its certificate authority's PEM file",
+      cause: new Error(certCode),
+    });
   const code = classifyS3Error(name, status, message);
   const clean = redactUrlsIn(redactSecrets(message, secrets)).slice(0, 300);
   const detail = `${name}${status === undefined ? '' : ` (HTTP ${status})`}: ${clean}`;
   const cause = new Error(detail);
   return new HostingError(code, `could not ${what}: ${detail}`, { hint: HINTS[code], cause });
+}
+
+/** A TLS certificate check's code along `e`'s cause chain (`DEPTH_ZERO_SELF_SIGNED_CERT`, …), or null. */
+function certCodeOf(e: unknown): string | null {
+  let at: unknown = e;
+  for (let depth = 0; depth < 6 && at !== null && typeof at === 'object'; depth++) {
+    const code = (at as { code?: unknown }).code;
+    if (typeof code === 'string' && isCertCheckCode(code)) return code;
+    at = (at as { cause?: unknown }).cause;
+  }
+  return null;
 }

@@ -62,7 +62,9 @@ export function openTunnel(
     path: authority,
     headers: { host: authority, ...proxyAuthorization(proxy) },
     agent: false,
-    ...(overTls && isIP(proxyHost) === 0 ? { servername: proxyHost } : {}),
+    // The proxy's own certificate is checked against the proxy's name: '' for an IP (no SNI), else
+    // Node would take the name from the Host header, the target's.
+    ...(overTls ? { servername: isIP(proxyHost) === 0 ? proxyHost : '' } : {}),
   };
   let settled = false;
   const finish = (err: Error | null, socket?: Socket): void => {
@@ -94,7 +96,8 @@ export function openTunnel(
   });
   req.once('error', (e: Error & { code?: unknown }) => {
     const code = typeof e.code === 'string' ? e.code : undefined;
-    const error = new Error(`could not reach the proxy ${label}: ${e.message}`);
+    // `atProxy`: the proxy's connection or its own TLS failed (its certificate, not the target's).
+    const error = Object.assign(new Error(`could not reach the proxy ${label}: ${e.message}`), { atProxy: true });
     finish(code === undefined ? error : Object.assign(error, { code }));
   });
   req.end();

@@ -17,13 +17,17 @@
 import type { Socket } from 'node:net';
 import { type ConnectionOptions, connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { Agent, buildConnector, type Dispatcher } from 'undici';
-import { proxyFor, proxyLabel, type ProxySettings, proxySettingsOf, TunnelRefusedError } from './proxy.js';
+import {
+  isCertCheckCode,
+  proxyFor,
+  proxyLabel,
+  type ProxySettings,
+  proxySettingsOf,
+  TunnelRefusedError,
+} from './proxy.js';
 import { authorityOf, openTunnel } from './proxy-agent.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
-
-/** Certificate checks failing in a TLS handshake (before any request byte): kept as they are, for their hint. */
-const CERT_CODES = /^(?:ERR_TLS_CERT_ALTNAME_INVALID|CERT_|UNABLE_TO_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT)/;
 
 /** A failure before the tunnel (and its TLS) stood: nothing of the request was sent. */
 class TunnelFailedError extends Error {
@@ -148,7 +152,9 @@ function isIpLiteral(name: string): boolean {
 function failure(err: Error, label: string, authority: string): Error {
   const code = (err as { code?: unknown }).code;
   if (err instanceof TunnelRefusedError || code === 'UND_ERR_CONNECT_TIMEOUT') return err;
-  if (typeof code === 'string' && CERT_CODES.test(code)) return err;
+  // The target's certificate, checked inside the tunnel, as it is; the proxy's own is the tunnel's failure.
+  const atProxy = (err as { atProxy?: unknown }).atProxy === true;
+  if (typeof code === 'string' && isCertCheckCode(code) && !atProxy) return err;
   const reason = typeof code === 'string' ? code : undefined;
   const words = err.message.startsWith('could not reach the proxy')
     ? err.message

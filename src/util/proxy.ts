@@ -70,13 +70,15 @@ function checkedProxy(name: string, value: string): string[] {
   } catch {
     url = null;
   }
-  // Its value is never shown: what does not parse may hold a password with a `#` or `?`, which
-  // no redaction can tell from the host. A `@` past the host is such a password, cut short.
-  if (url === null || /@/.test(url.hash + url.search))
+  // Its value is never shown: what does not parse may hold a password with a `#`, `?` or `/`,
+  // which no redaction can tell from the host. A `@` past the host is such a password, cut short
+  // (`http://alice:/secret@proxy` parses as host alice, path /secret@proxy); so are credentials
+  // that do not decode (`50%off`).
+  if (url === null || /@/.test(url.pathname + url.hash + url.search) || !decodes(url))
     throw new UsageError(`${name} is not a URL (its value is not shown: it may hold a password)`, {
       hint:
         'set it as host:port, or with a scheme and credentials (user:password@ before the host); ' +
-        'write a # or ? in a password as %23 or %3F',
+        'write a # ? / or % in a password as %23 %3F %2F or %25',
     });
   if (url.protocol !== 'http:' && url.protocol !== 'https:')
     throw new UsageError(
@@ -86,6 +88,17 @@ function checkedProxy(name: string, value: string): string[] {
     );
   // Not the user name: a common word ("kontext", "ci") scrubbed from every message would garble them.
   return [url.password, decodeURIComponent(url.password)].filter((s) => s.length > 0);
+}
+
+/** Whether the URL's user and password percent-decode (what is sent to the proxy is decoded). */
+function decodes(url: URL): boolean {
+  try {
+    decodeURIComponent(url.username);
+    decodeURIComponent(url.password);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** The passwords in the proxy URLs of `env` (to scrub from messages); none when they are not URLs. */
@@ -110,7 +123,7 @@ export function proxyLabel(url: string): string {
 export function bypassesProxy(url: URL, noProxy: string): boolean {
   const entries = noProxy.split(/[,\s]/).filter((e) => e.length > 0);
   if (entries.length === 0) return false;
-  if (noProxy.trim() === '*') return true;
+  if (entries.includes('*')) return true;
   const host = url.hostname.replace(/^\[|\]$/g, '').toLowerCase();
   const port = Number.parseInt(url.port, 10) || (url.protocol === 'https:' ? 443 : 80);
   return entries.some((entry) => {
@@ -172,6 +185,15 @@ export function tunnelRefusalOf(e: unknown): number | null {
     at = (at as { cause?: unknown }).cause;
   }
   return null;
+}
+
+/**
+ * Whether `code` is a certificate check failing in a TLS handshake (before any byte of a request):
+ * a proxy that re-signs TLS with an authority this machine does not trust, an https:// proxy's
+ * self-signed certificate. Sending again cannot help; `NODE_EXTRA_CA_CERTS` can.
+ */
+export function isCertCheckCode(code: string): boolean {
+  return /^(?:ERR_TLS_CERT_ALTNAME_INVALID|CERT_|UNABLE_TO_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT)/.test(code);
 }
 
 /** Whether a network failure's code (providers/runcomfy/net-errors.ts) is a proxy refusing our credentials (407). */

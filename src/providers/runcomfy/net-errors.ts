@@ -3,7 +3,7 @@
  * along the cause chain and decides whether a retry is safe, and for a submit whether the
  * request can have reached the server at all.
  */
-import { tunnelRefusalHint, tunnelRefusalOf } from '../../util/proxy.js';
+import { isCertCheckCode, tunnelRefusalHint, tunnelRefusalOf } from '../../util/proxy.js';
 
 /** ETIMEDOUT of the connect itself (no connection was made): not sent, a timeout. */
 const CONNECT_TIMEDOUT = 'ETIMEDOUT (connect)';
@@ -35,14 +35,6 @@ export const PROXY_REFUSED = 'proxy refused the tunnel';
  * the proxy unreachable, or dropping the CONNECT or the TLS inside it): `proxy tunnel failed (ECONNRESET)`.
  */
 export const PROXY_FAILED = 'proxy tunnel failed';
-
-/**
- * A certificate check failing in a TLS handshake, before any byte of the request (a proxy that
- * re-signs TLS with an authority this machine does not trust, an https:// proxy's self-signed
- * certificate): never sent, and sending again cannot help.
- */
-export const CERT_CODES =
-  /^(?:ERR_TLS_CERT_ALTNAME_INVALID|CERT_|UNABLE_TO_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT)/;
 
 /** Failures after a connection existed: the server may have read (and acted on) the request. */
 const AFTER_CONNECT = new Set([
@@ -91,7 +83,7 @@ export function networkCodeOf(error: unknown): string | undefined {
       const reason = (e as { reason?: unknown }).reason;
       return `${PROXY_FAILED} (${typeof reason === 'string' ? reason : 'no code'})`;
     }
-    if (typeof code === 'string' && CERT_CODES.test(code)) return code;
+    if (typeof code === 'string' && isCertCheckCode(code)) return code;
     if (typeof code === 'string' && (NOT_SENT.has(code) || AFTER_CONNECT.has(code))) {
       if (failedConnecting(e)) return code === 'ETIMEDOUT' ? CONNECT_TIMEDOUT : code;
       if (!ALSO_CONNECTED.has(code)) return code;
@@ -119,7 +111,7 @@ export function isTimeoutCode(code: string): boolean {
 
 /** Whether the request certainly never reached the server, so even a submit may be retried. */
 export function isNotSentCode(code: string): boolean {
-  return NOT_SENT.has(code) || code.startsWith(PROXY_REFUSED) || code.startsWith(PROXY_FAILED) || CERT_CODES.test(code);
+  return NOT_SENT.has(code) || code.startsWith(PROXY_REFUSED) || code.startsWith(PROXY_FAILED) || isCertCheckCode(code);
 }
 
 /**

@@ -5,15 +5,9 @@
  * a dispatcher, and so loads undici, only when a client is made.
  */
 import type { Dispatcher } from 'undici';
+import { isCertCheckCode } from '../../util/proxy.js';
 import { proxyOfDispatcher } from '../../util/proxy-dispatcher.js';
-import {
-  CERT_CODES,
-  isProxyRefusalFinal,
-  isTimeoutCode,
-  PROXY_FAILED,
-  PROXY_REFUSED,
-  proxyRefusalHint,
-} from './net-errors.js';
+import { isProxyRefusalFinal, isTimeoutCode, PROXY_FAILED, PROXY_REFUSED, proxyRefusalHint } from './net-errors.js';
 
 /** A coded network failure of one call, as every client reports it ({@link codedFailure}). */
 export interface CodedFailure {
@@ -34,18 +28,23 @@ export function codedFailure(code: string, dispatcher: Dispatcher, url: string):
   let hint = proxyRefusalHint(code);
   if (code.startsWith(PROXY_REFUSED) && proxy !== null)
     text = `the proxy ${proxy} refused the tunnel to ${hostOf(url)} (HTTP ${status})`;
+  const reason = code.startsWith(PROXY_FAILED) ? code.slice(PROXY_FAILED.length + 2, -1) : '';
+  const proxyCert = isCertCheckCode(reason);
   if (code.startsWith(PROXY_FAILED) && proxy !== null) {
-    text = `no tunnel through the proxy ${proxy} to ${hostOf(url)} ${code.slice(PROXY_FAILED.length + 1)}`;
-    hint =
-      'the proxy could not be reached, or dropped the connection before it was through: check it, or run again later';
+    text = proxyCert
+      ? `the certificate of the proxy ${proxy} is not trusted (${reason})`
+      : `no tunnel through the proxy ${proxy} to ${hostOf(url)} (${reason})`;
+    hint = proxyCert
+      ? "point NODE_EXTRA_CA_CERTS at the proxy's certificate authority (a PEM file)"
+      : 'the proxy could not be reached, or dropped the connection before it was through: check it, or run again later';
   }
-  if (CERT_CODES.test(code)) {
+  if (isCertCheckCode(code)) {
     text = `the certificate of ${hostOf(url)} is not trusted (${code})${via}`;
     hint = 'behind a proxy that re-signs TLS, point NODE_EXTRA_CA_CERTS at its certificate authority (a PEM file)';
   }
   return {
     text,
-    retryable: !isProxyRefusalFinal(code) && !CERT_CODES.test(code),
+    retryable: !isProxyRefusalFinal(code) && !isCertCheckCode(code) && !proxyCert,
     options: { netCode: code, timeout: isTimeoutCode(code), ...(hint === undefined ? {} : { hint }) },
   };
 }

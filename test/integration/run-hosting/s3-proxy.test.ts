@@ -116,11 +116,11 @@ describe('hosting: s3 through an HTTP proxy', () => {
     const project = await projectWith({ http_proxy: `http://alice:${WRONG}@127.0.0.1:${proxy.port}` });
     const r = await project.cli(['run', 'recipe.yml']);
     const out = r.stdout + r.stderr;
-    // A hosting failure to reach the storage service: 69, as before (E_HOSTING_UNAVAILABLE).
-    expect(r.code, out).toBe(69);
+    // A credential refused (the proxy's 407), as S3's own 403: 77 (E_HOSTING_DENIED).
+    expect(r.code, out).toBe(77);
     // (The CLI's URL scrubbing writes the proxy's URL with a path: `…:port/`.)
     expect(out).toContain(`the proxy http://127.0.0.1:${proxy.port}`);
-    expect(out).toMatch(/failed +\S+ +E_HOSTING_UNAVAILABLE: could not check s3:\/\/kontext-test\/inputs\//);
+    expect(out).toMatch(/failed +\S+ +E_HOSTING_DENIED: could not check s3:\/\/kontext-test\/inputs\//);
     expect(out).toContain(`refused the tunnel to ${bucketHost()} (HTTP 407)`);
     expect(out).toContain('user:password@ before its host');
     expect(out).not.toContain(WRONG);

@@ -47,6 +47,15 @@ describe('proxy settings from the environment', () => {
     expect(junk.message).toMatch(/^http_proxy is not a URL/);
   });
 
+  it('refuses, never showing it, a value whose password holds a / or a % that does not decode (review-af)', () => {
+    for (const value of ['http://alice:/Sup3rSecret@proxy.corp:3128', 'http://alice:2024/Sup3rSecret@proxy:3128']) {
+      expect(() => proxySettingsOf({ http_proxy: value })).toThrow(/^http_proxy is not a URL \(its value is not shown/);
+      expect(() => proxySettingsOf({ http_proxy: value })).not.toThrow(/Sup3rSecret/);
+    }
+    for (const value of ['http://alice:50%off-S3cret@127.0.0.1:3128', 'http://al%ice:s3cretpass@127.0.0.1:3128'])
+      expect(() => proxySettingsOf({ HTTPS_PROXY: value })).toThrow(UsageError);
+  });
+
   it('takes a proxy named without a scheme as an http:// one, as curl does', () => {
     expect(proxySettingsOf({ HTTPS_PROXY: 'proxy.corp:3128' })?.https).toBe('http://proxy.corp:3128');
   });
@@ -70,6 +79,7 @@ describe('NO_PROXY', () => {
     expect(bypassesProxy(url('http://127.0.0.1:9000/b'), '127.0.0.1:9001')).toBe(false);
     expect(bypassesProxy(url('https://api.example.com/x'), 'api.example.com:443')).toBe(true);
     expect(bypassesProxy(url('https://anything.test/x'), '*')).toBe(true);
+    expect(bypassesProxy(url('https://anything.test/x'), 'localhost, *')).toBe(true);
     expect(bypassesProxy(url('https://anything.test/x'), '')).toBe(false);
   });
 
