@@ -7,7 +7,6 @@
  */
 import { S3Client } from '@aws-sdk/client-s3';
 import { proxyAgentsFor } from '../util/proxy-agent.js';
-import { proxySecretsIn } from '../util/proxy.js';
 import type { S3Settings } from './s3-settings.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -22,16 +21,6 @@ const ignore = (): void => undefined;
  * a streamed PUT fails); failures reach the caller as typed errors instead.
  */
 const SILENT_LOGGER = { trace: ignore, debug: ignore, info: ignore, warn: ignore, error: ignore };
-
-/** The credential values found in `env`, the proxies' users and passwords too, so messages can be scrubbed of them. */
-export function credentialSecrets(env: Env): string[] {
-  return [
-    env['AWS_SECRET_ACCESS_KEY'],
-    env['AWS_SESSION_TOKEN'],
-    env['AWS_ACCESS_KEY_ID'],
-    ...proxySecretsIn(env),
-  ].filter((v): v is string => typeof v === 'string' && v !== '');
-}
 
 /** The access key id in a SigV4 `Authorization` header (`Credential=<id>/<date>/…`). */
 const CREDENTIAL_ID = /Credential=([^/,\s]+)\//;

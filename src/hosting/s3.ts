@@ -14,6 +14,7 @@ import { rehostPreview, uploadPreview } from './preview.js';
 import type { ObjectRef } from './s3-ops.js';
 import { objectKey, publicUrlFor, s3Settings, type S3HostingConfig, type S3Settings } from './s3-settings.js';
 import type { HostableImage, HostingPreview, LabelledImage } from './types.js';
+import { awsSecretsIn } from '../util/env-secrets.js';
 
 /** The settings that decide where URLs point; a change means different records. */
 function identityOf(s: S3Settings): Record<string, unknown> {
@@ -48,7 +49,7 @@ export function createS3Strategy(
     const { client: c } = await loadSdk();
     if (client === undefined) {
       client = c.createS3Client(settings, rt.env);
-      secrets = c.credentialSecrets(rt.env);
+      secrets = awsSecretsIn(rt.env);
       c.rememberSentCredentials(client, secrets);
     }
     return { client, bucket: settings.bucket, key: objectKey(settings.prefix, image.sha256, image.mediaType), secrets };

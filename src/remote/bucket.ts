@@ -17,7 +17,8 @@ import { isMissing, RemoteCacheError, remoteError } from './errors.js';
 import type { RemoteLocation } from './location.js';
 import { proxySettingsOf } from '../util/proxy.js';
 import { openS3Http, type S3Http, type S3Timeouts } from './s3-http.js';
-import { resolveTarget, secretsOf } from './s3-target.js';
+import { awsSecretsIn } from '../util/env-secrets.js';
+import { resolveTarget } from './s3-target.js';
 import type { Credentials } from './sigv4.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -131,7 +132,7 @@ export function openBucket(location: RemoteLocation, env: Env, bounds: RemoteBou
   const graceMs = bounds.slowGraceMs ?? SLOW_GRACE_MS;
   let opened: Promise<{ readonly http: S3Http; readonly close: () => void }> | null = null;
   /** Scrubbed from messages: the keys in `env`, and those an SDK chain (a profile, a role) resolves. */
-  const secrets = secretsOf(env);
+  const secrets = awsSecretsIn(env);
   const remember = (c: Credentials): Credentials => {
     for (const v of [c.secretAccessKey, c.sessionToken, c.accessKeyId])
       if (v !== undefined && v !== '' && !secrets.includes(v)) secrets.push(v);

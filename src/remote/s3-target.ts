@@ -9,19 +9,8 @@
 import type { RemoteLocation } from './location.js';
 import type { S3Target } from './s3-http.js';
 import type { Credentials } from './sigv4.js';
-import { proxySecretsIn } from '../util/proxy.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
-
-/** The credential values found in `env`, so messages can be scrubbed of them. */
-export function secretsOf(env: Env): string[] {
-  return [
-    env['AWS_SECRET_ACCESS_KEY'],
-    env['AWS_SESSION_TOKEN'],
-    env['AWS_ACCESS_KEY_ID'],
-    ...proxySecretsIn(env),
-  ].filter((v): v is string => typeof v === 'string' && v !== '');
-}
 
 /** The target, and what to close with it (the SDK client holding the chain, if one was made). */
 export async function resolveTarget(
