@@ -48,6 +48,10 @@ const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 /** The proxy settings each dispatcher was made with (for messages: {@link proxyOfDispatcher}). */
 const proxiesOf = new WeakMap<Dispatcher, ProxySettings>();
 
+/** Of a proxied dispatcher, by origin: its connections handed to undici still open, and when the last was. */
+type Handed = Map<string, { live: number; last: number }>;
+const handedOf = new WeakMap<Dispatcher, Handed>();
+
 /**
  * An undici dispatcher with `options`: through the proxies of `env` when it names any (never the
  * process's own environment: a library's embedder decides with the runtime's `env`), else direct.
@@ -59,23 +63,24 @@ export function dispatcherFor(env: Env | null, options: Agent.Options): Dispatch
   const connectOptions = typeof options.connect === 'object' && options.connect !== null ? options.connect : {};
   const timeoutMs = connectOptions.timeout ?? DEFAULT_CONNECT_TIMEOUT_MS;
   const direct = buildConnector({ ...connectOptions, timeout: timeoutMs });
+  const handed: Handed = new Map();
   const connect: buildConnector.connector = (opts, callback) => {
     const secure = opts.protocol === 'https:';
     const port = Number(opts.port) || (secure ? 443 : 80);
     const target = { host: opts.hostname, port };
-    const proxy = proxyFor(`${opts.protocol}//${authorityOf(target.host, port)}/`, settings);
-    if (proxy === null) return direct(opts, callback);
-    tunnelTo(
-      proxy,
-      target,
-      secure,
-      { ...tlsOf(connectOptions), servername: opts.servername ?? null },
-      timeoutMs,
-      callback,
-    );
+    const origin = `${opts.protocol}//${authorityOf(target.host, port)}`;
+    const done = ((err: Error | null, socket: Socket | null) => {
+      if (err === null && socket !== null) noteHanded(handed, origin, socket);
+      (callback as (e: Error | null, s: Socket | null) => void)(err, socket);
+    }) as buildConnector.Callback;
+    const proxy = proxyFor(`${origin}/`, settings);
+    if (proxy === null) return direct(opts, done);
+    const tls = { ...tlsOf(connectOptions), servername: opts.servername ?? null };
+    tunnelTo(proxy, target, secure, tls, timeoutMs, done);
   };
   const dispatcher = new Agent({ ...options, connect });
   proxiesOf.set(dispatcher, settings);
+  handedOf.set(dispatcher, handed);
   return dispatcher;
 }
 
@@ -160,6 +165,38 @@ function failure(err: Error, label: string, authority: string): Error {
     ? err.message
     : `the tunnel through the proxy ${label} to ${authority} failed: ${err.message}`;
   return new TunnelFailedError(words, reason, { cause: err });
+}
+
+/** A connection to `origin` handed to undici: counted while it is open. */
+function noteHanded(handed: Handed, origin: string, socket: Socket): void {
+  const entry = handed.get(origin) ?? { live: 0, last: 0 };
+  entry.live++;
+  entry.last = performance.now();
+  handed.set(origin, entry);
+  socket.once('close', () => {
+    entry.live--;
+  });
+}
+
+/**
+ * Whether a request to `url` over `dispatcher`, started at `sinceMs` (`performance.now()`), can
+ * have been written: false only for a proxied dispatcher that had no connection to its origin
+ * open then and handed none over since (a proxy that never answered the CONNECT): undici writes a
+ * request on a connection of its origin only. Any other dispatcher: true (not known).
+ */
+export function mayHaveSent(dispatcher: Dispatcher, url: string, sinceMs: number): boolean {
+  const handed = handedOf.get(dispatcher);
+  if (handed === undefined) return true;
+  let origin: string;
+  try {
+    const u = new URL(url);
+    const port = Number(u.port) || (u.protocol === 'https:' ? 443 : 80);
+    origin = `${u.protocol}//${authorityOf(u.hostname.replace(/^\[|\]$/g, ''), port)}`;
+  } catch {
+    return true;
+  }
+  const entry = handed.get(origin);
+  return entry !== undefined && (entry.live > 0 || entry.last >= sinceMs);
 }
 
 /** The proxy a dispatcher of {@link dispatcherFor} sends `url` through, labelled; `null` when direct. */

@@ -18,9 +18,9 @@ import {
 } from '../runcomfy/errors.js';
 import { isNotSentCode, networkCodeOf } from '../runcomfy/net-errors.js';
 import { codedFailure } from '../runcomfy/net-failure.js';
-import { viaProxy } from '../../util/proxy-dispatcher.js';
+import { mayHaveSent, viaProxy } from '../../util/proxy-dispatcher.js';
 import { parseRetryAfter, type RetryPolicy } from '../runcomfy/retry.js';
-import { abortReason, bothListeners, withRetries, type AttemptOutcome } from '../runcomfy/retry-loop.js';
+import { stoppedDuring, bothListeners, withRetries, type AttemptOutcome } from '../runcomfy/retry-loop.js';
 import { isJsonReply, parseReplyJson, type ReplyText, readReplyText, unreadableReply } from '../runcomfy/transport.js';
 import { classifyReplicate, replicateErrorFrom } from './map-error.js';
 
@@ -74,6 +74,7 @@ async function attempt(api: ReplicateApi, spec: ReplicateCall): Promise<AttemptO
   let status: number;
   let headers: Dispatcher.ResponseData['headers'];
   let reply: ReplyText;
+  const started = performance.now();
   try {
     const res = await request(`${api.baseUrl}${spec.path}`, {
       dispatcher: api.dispatcher,
@@ -91,7 +92,8 @@ async function attempt(api: ReplicateApi, spec: ReplicateCall): Promise<AttemptO
     headers = res.headers;
     reply = await readReplyText(api.dispatcher, res.body);
   } catch (e) {
-    if (spec.signal?.aborted) throw abortReason(spec.signal);
+    if (spec.signal?.aborted)
+      throw stoppedDuring(spec.signal, spec.submit, mayHaveSent(api.dispatcher, `${api.baseUrl}${spec.path}`, started));
     return networkFailure(api, spec, e);
   }
   return readReply(api, spec, status, headers, reply);

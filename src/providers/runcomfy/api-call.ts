@@ -25,10 +25,10 @@ import {
 } from './map-error.js';
 import { isNotSentCode, networkCodeOf } from './net-errors.js';
 import { codedFailure } from './net-failure.js';
-import { viaProxy } from '../../util/proxy-dispatcher.js';
+import { mayHaveSent, viaProxy } from '../../util/proxy-dispatcher.js';
 import { parseRetryAfter, type RetryPolicy } from './retry.js';
 import type { RetryNotice } from '../types.js';
-import { abortReason, bothListeners, withRetries, type AttemptOutcome } from './retry-loop.js';
+import { stoppedDuring, bothListeners, withRetries, type AttemptOutcome } from './retry-loop.js';
 import { isJsonReply, parseReplyJson, sendJson, type RawReply, unreadableReply } from './transport.js';
 
 export interface ApiContext {
@@ -83,6 +83,7 @@ export async function callApi(ctx: ApiContext, spec: ApiCall): Promise<JsonObjec
 
 async function attemptOnce(ctx: ApiContext, spec: ApiCall): Promise<AttemptOutcome<JsonObject>> {
   let reply: RawReply;
+  const started = performance.now();
   try {
     reply = await sendJson(ctx.dispatcher, {
       method: spec.method,
@@ -92,7 +93,8 @@ async function attemptOnce(ctx: ApiContext, spec: ApiCall): Promise<AttemptOutco
       signal: spec.signal,
     });
   } catch (e) {
-    if (spec.signal?.aborted) throw abortReason(spec.signal);
+    if (spec.signal?.aborted)
+      throw stoppedDuring(spec.signal, spec.submit, mayHaveSent(ctx.dispatcher, `${ctx.baseUrl}${spec.path}`, started));
     return networkFailure(ctx, spec, e);
   }
   return readReply(ctx, spec, reply);

@@ -65,6 +65,16 @@ class SubmitStoppedError extends InterruptedError {
   }
 }
 
+/**
+ * The error for an attempt stopped (Ctrl-C, its grace over) while it was under way: its abort
+ * reason; for a submit that `mayHaveSent` says never had a connection to go out on (a proxy that
+ * never answered the tunnel's CONNECT), a {@link SubmitStoppedError}: nothing was sent.
+ */
+export function stoppedDuring(signal: AbortSignal, submit: boolean | undefined, mayHaveSent: boolean): Error {
+  const reason = abortReason(signal);
+  return submit === true && !mayHaveSent ? new SubmitStoppedError(reason) : reason;
+}
+
 /** The error for a loop stopped before an attempt. */
 function stopped(ctx: RetryLoopContext, signal: AbortSignal): Error {
   const reason = abortReason(signal);

@@ -21,9 +21,9 @@ import {
 } from '../runcomfy/errors.js';
 import { isNotSentCode, networkCodeOf } from '../runcomfy/net-errors.js';
 import { codedFailure } from '../runcomfy/net-failure.js';
-import { viaProxy } from '../../util/proxy-dispatcher.js';
+import { mayHaveSent, viaProxy } from '../../util/proxy-dispatcher.js';
 import { parseRetryAfter, type RetryPolicy } from '../runcomfy/retry.js';
-import { abortReason, type AttemptOutcome, bothListeners, withRetries } from '../runcomfy/retry-loop.js';
+import { stoppedDuring, type AttemptOutcome, bothListeners, withRetries } from '../runcomfy/retry-loop.js';
 import { isJsonReply, parseReplyJson, type RawReply, sendJson, unreadableReply } from '../runcomfy/transport.js';
 import type { RetryListener } from '../types.js';
 import { classifyHttpError, hasDetail, httpError, isRetryableHttpKind, type ProviderVoice } from './map-status.js';
@@ -99,6 +99,7 @@ export function callJson(api: JsonApi, spec: JsonCall): Promise<JsonReply> {
 
 async function attemptOnce(api: JsonApi, spec: JsonCall): Promise<AttemptOutcome<JsonReply>> {
   let reply: RawReply;
+  const started = performance.now();
   try {
     reply = await sendJson(api.dispatcher, {
       method: spec.method,
@@ -109,7 +110,8 @@ async function attemptOnce(api: JsonApi, spec: JsonCall): Promise<AttemptOutcome
       signal: spec.signal,
     });
   } catch (e) {
-    if (spec.signal?.aborted) throw abortReason(spec.signal);
+    if (spec.signal?.aborted)
+      throw stoppedDuring(spec.signal, spec.submit, mayHaveSent(api.dispatcher, spec.url, started));
     return networkFailure(api, spec, e);
   }
   return readReply(api, spec, reply);

@@ -18,7 +18,7 @@ import { promisify } from 'node:util';
 import { request } from 'undici';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { isNotSentCode, networkCodeOf } from '../../../src/providers/runcomfy/net-errors.js';
-import { dispatcherFor } from '../../../src/util/proxy-dispatcher.js';
+import { dispatcherFor, mayHaveSent } from '../../../src/util/proxy-dispatcher.js';
 import { startTestProxy, type TestProxy } from '../../helpers/connect-proxy.js';
 import { ensureBuilt } from '../../helpers/cli-spawn.js';
 import { REPO_ROOT } from '../../helpers/run-fixtures.js';
@@ -143,6 +143,25 @@ describe('the proxy connector (undici, our own tunnel)', () => {
       expect(untrusted.retryable).toBe(false);
     } finally {
       await new Promise((r) => front.close(r));
+    }
+  });
+
+  it('mayHaveSent: false only while no connection to the origin was ever handed over', async () => {
+    const url = `http://127.0.0.1:${portOf(plain)}/`;
+    const silent = dispatcherFor(via(), { connect: { timeout: 400 } });
+    const open = dispatcherFor(via(), { connect: { timeout: 400 } });
+    try {
+      proxy.misbehave('silent');
+      const since = performance.now();
+      await request(url, { dispatcher: silent }).catch(() => undefined);
+      expect(mayHaveSent(silent, url, since)).toBe(false);
+      proxy.misbehave(null);
+      await (await request(url, { dispatcher: open })).body.text();
+      // A kept-alive connection could carry a request started later: it may have been sent.
+      expect(mayHaveSent(open, url, performance.now())).toBe(true);
+      expect(mayHaveSent(dispatcherFor({}, {}), url, performance.now())).toBe(true);
+    } finally {
+      await Promise.all([silent.destroy(), open.destroy()]);
     }
   });
 

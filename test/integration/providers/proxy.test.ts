@@ -8,8 +8,9 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ProxyTunnel, startTestProxy, type TestProxy } from '../../helpers/connect-proxy.js';
+import { spawnCli } from '../../helpers/cli-spawn.js';
 import { useRemoteE2e } from '../../helpers/remote-e2e.js';
-import type { Project } from '../../helpers/run-fixtures.js';
+import { type Project, until } from '../../helpers/run-fixtures.js';
 
 const API_HOST = 'api.kontext-proxy.invalid';
 // s3rver reads any other name as a virtual-hosted bucket; `localhost` could be resolved here too,
@@ -123,6 +124,27 @@ describe('through an HTTP proxy', () => {
       expect(kit.submits() - submits).toBe(2);
     },
   );
+
+  it('Ctrl-C while the proxy never answers the CONNECT: nothing sent, nothing maybe paid (review-af 4)', async () => {
+    const p = await kit.project(YAML.replace('a beach', 'a quiet square'));
+    const submits = kit.submits();
+    proxy.misbehave('silent');
+    const tunnels = proxy.tunnels.length;
+    const child = spawnCli(['run', 'recipe.yml', '--no-remote'], { cwd: p.root, env: kit.env(p, viaProxy()) });
+    try {
+      await until(() => proxy.tunnels.slice(tunnels).some((t) => t.status === 0));
+      child.child.kill('SIGINT');
+      const stopped = await child.done;
+      expect(stopped.code, stopped.stdout + stopped.stderr).toBe(130);
+      expect(stopped.stdout + stopped.stderr).not.toMatch(/maybe paid|outcome unknown|may have been accepted/);
+    } finally {
+      proxy.misbehave(null);
+    }
+    expect(kit.submits()).toBe(submits);
+    const next = await kit.kontext(p, ['run', 'recipe.yml', '--no-remote'], viaProxy());
+    expect(next.code, next.stderr).toBe(0);
+    expect(kit.submits() - submits).toBe(2);
+  });
 
   it('a proxy URL that does not parse is never shown: a password with a # or ? in it', async () => {
     const p = await kit.project(YAML.replace('a beach', 'a lake'));
