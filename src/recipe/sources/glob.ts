@@ -44,6 +44,7 @@ export async function expandGlob(
   exclude: ReadonlySet<string> = new Set(),
   excludeFile: (file: string) => boolean = () => false,
   maxFolders = MAX_GLOB_FOLDERS,
+  onUnlisted: (dir: string, code: string) => void = () => undefined,
 ): Promise<string[]> {
   const found = new Set<string>();
   const listings = new Map<string, Promise<Dirent[]>>();
@@ -55,7 +56,13 @@ export async function expandGlob(
         stop.stopped = stop.folderLimit = true;
         return Promise.resolve([]);
       }
-      p = readdir(dir, { withFileTypes: true }).catch(() => []);
+      // A folder gone meanwhile, or a file where a folder was, is no folder: nothing to say. One that
+      // cannot be listed (no permission, a path past PATH_MAX) is told: its files are not matched.
+      p = readdir(dir, { withFileTypes: true }).catch((e: unknown) => {
+        const code = (e as { code?: unknown }).code;
+        if (code !== 'ENOENT' && code !== 'ENOTDIR') onUnlisted(dir, typeof code === 'string' ? code : 'error');
+        return [];
+      });
       listings.set(dir, p);
     }
     return p;

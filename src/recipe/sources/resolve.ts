@@ -177,8 +177,11 @@ async function resolveGlob(name: string, spec: string, dir: string, report: Repo
     };
   }
   let files: string[];
+  const unlisted: { dir: string; code: string }[] = [];
   try {
-    files = await expandGlob(spec, dir, ex.exclude, ex.excludeFile);
+    files = await expandGlob(spec, dir, ex.exclude, ex.excludeFile, undefined, (d, code) =>
+      unlisted.push({ dir: d, code }),
+    );
   } catch (e) {
     if (e instanceof GlobTooLargeError) {
       return {
@@ -210,7 +213,7 @@ async function resolveGlob(name: string, spec: string, dir: string, report: Repo
       problem: report({
         code: 'glob-no-match',
         path: at,
-        message: `no files match "${spec}"`,
+        message: `no files match "${spec}"${unlisted.length === 0 ? '' : `; ${unlistedWords(unlisted, dir)}`}`,
         hint: `searched from ${escapeName(dir)}${noMatchNote(spec)}`,
         exitCode: ExitCode.NO_INPUT,
       }),
@@ -220,7 +223,32 @@ async function resolveGlob(name: string, spec: string, dir: string, report: Repo
   const instances = files.map((file, i) => ({ instance: names[i] ?? null, path: file }));
   const missed = await extensionCaseMisses(files);
   const warnings = missed.length === 0 ? [] : [caseWarning(missed, { name, spec, dir }, report)];
+  if (unlisted.length > 0)
+    warnings.push(
+      report({
+        code: 'glob-unlisted-folders',
+        path: at,
+        severity: 'warning',
+        message: `glob "${spec}" ${unlistedWords(unlisted, dir)}: files there are not among its matches`,
+        hint: 'let this user read those folders, or shorten their paths (a path is at most 4096 bytes)',
+      }),
+    );
   return { source: { name, kind: 'glob', spec, instances }, warnings };
+}
+
+/** `could not list 2 folders: "in/private" (EACCES), …` */
+function unlistedWords(unlisted: readonly { dir: string; code: string }[], dir: string): string {
+  const shown = unlisted
+    .slice(0, 3)
+    .map((u) => `${escapeName(JSON.stringify(cut(path.relative(dir, u.dir))))} (${u.code})`);
+  const more = unlisted.length > 3 ? ` and ${unlisted.length - 3} more` : '';
+  const count = unlisted.length === 1 ? 'a folder' : `${unlisted.length} folders`;
+  return `could not list ${count}: ${shown.join(', ')}${more}`;
+}
+
+/** A long path's first and last 40 characters. */
+function cut(p: string): string {
+  return p.length <= 100 ? p : `${p.slice(0, 40)}…${p.slice(-40)}`;
 }
 
 /** Files a glob left out beside its matches by an extension's case alone (extension-case.ts): a warning. */
