@@ -2,7 +2,7 @@
  * Turn AWS SDK failures into {@link HostingError}s with an exit code and a hint. The SDK error
  * itself is never attached (it may carry request details); only a scrubbed copy of its text.
  */
-import { isCertCheckCode, TunnelRefusedError, tunnelRefusalHint } from '../util/proxy.js';
+import { certCheckCodeOf, TunnelRefusedError, tunnelRefusalHint } from '../util/proxy.js';
 import { redactSecrets, redactUrlsIn } from '../util/redact.js';
 import { HostingError, type HostingErrorCode } from './errors.js';
 
@@ -114,7 +114,7 @@ export function s3Error(e: unknown, what: string, secrets: readonly string[]): H
   const { name, status, message } = describeSdkError(e);
   // A certificate check failing (the proxy's own, or a TLS-intercepting proxy's re-signed one):
   // no retry or later run helps, only trusting its authority.
-  const certCode = certCodeOf(e);
+  const certCode = certCheckCodeOf(e);
   if (certCode !== null)
     return new HostingError('E_HOSTING_UNAVAILABLE', `could not ${what}: a certificate is not trusted (${certCode})`, {
       hint:
@@ -127,15 +127,4 @@ export function s3Error(e: unknown, what: string, secrets: readonly string[]): H
   const detail = `${name}${status === undefined ? '' : ` (HTTP ${status})`}: ${clean}`;
   const cause = new Error(detail);
   return new HostingError(code, `could not ${what}: ${detail}`, { hint: HINTS[code], cause });
-}
-
-/** A TLS certificate check's code along `e`'s cause chain (`DEPTH_ZERO_SELF_SIGNED_CERT`, …), or null. */
-function certCodeOf(e: unknown): string | null {
-  let at: unknown = e;
-  for (let depth = 0; depth < 6 && at !== null && typeof at === 'object'; depth++) {
-    const code = (at as { code?: unknown }).code;
-    if (typeof code === 'string' && isCertCheckCode(code)) return code;
-    at = (at as { cause?: unknown }).cause;
-  }
-  return null;
 }

@@ -14,7 +14,7 @@ import { request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest, type RequestOptions as HttpsRequestOptions } from 'node:https';
 import { isIP, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
+import { type ConnectionOptions, connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { proxyFor, proxyLabel, type ProxySettings, proxySettingsOf, TunnelRefusedError } from './proxy.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -104,18 +104,29 @@ export function openTunnel(
 }
 
 /**
+ * TLS to the target `host` over `socket` (a tunnel to it), with `options` (its trust): checked
+ * against `servername` when one is asked for, else against `host`; an IP is sent as no server
+ * name (SNI carries names only) and checked as the address it is.
+ */
+export function tlsToTarget(
+  socket: Socket,
+  host: string,
+  servername: string | null | undefined,
+  options: ConnectionOptions = {},
+): TLSSocket {
+  const named = servername !== undefined && servername !== null && servername !== '' ? servername : host;
+  return tlsConnect({ ...options, host, socket, ...(isIP(named) === 0 ? { servername: named } : {}) });
+}
+
+/**
  * Make `socket` (a tunnel to `options`' host) the connection asked for: as it is for http://,
  * with TLS to the target inside it for https:// (the request's TLS options kept).
  */
 function overTunnel(options: ClientRequestArgs, socket: Socket, secure: boolean): Duplex {
   if (!secure) return socket;
   const { path: _path, ...tlsOptions } = options;
-  // `host` stays: the certificate is checked against it when there is no server name (an IP).
   const { host } = targetOf(options, true);
-  const asked = (options as ConnectionOptions).servername;
-  const named = asked !== undefined && asked !== '' ? asked : host;
-  const servername = isIP(named) === 0 ? named : undefined;
-  return tlsConnect({ ...(tlsOptions as ConnectionOptions), host, socket, ...(servername ? { servername } : {}) });
+  return tlsToTarget(socket, host, (options as ConnectionOptions).servername, tlsOptions as ConnectionOptions);
 }
 
 /** Where an agent's connections go: the proxy URL for a target, or `null` for a direct one. */

@@ -15,7 +15,7 @@
  * tunnel and its TLS handshake must stand within the connect timeout.
  */
 import type { Socket } from 'node:net';
-import { type ConnectionOptions, connect as tlsConnect, type TLSSocket } from 'node:tls';
+import type { ConnectionOptions, TLSSocket } from 'node:tls';
 import { Agent, buildConnector, type Dispatcher } from 'undici';
 import {
   isCertCheckCode,
@@ -25,7 +25,7 @@ import {
   proxySettingsOf,
   TunnelRefusedError,
 } from './proxy.js';
-import { authorityOf, openTunnel } from './proxy-agent.js';
+import { authorityOf, openTunnel, tlsToTarget } from './proxy-agent.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -68,7 +68,7 @@ export function dispatcherFor(env: Env | null, options: Agent.Options): Dispatch
     const secure = opts.protocol === 'https:';
     const port = Number(opts.port) || (secure ? 443 : 80);
     const target = { host: opts.hostname, port };
-    const origin = `${opts.protocol}//${authorityOf(target.host, port)}`;
+    const origin = originOf(opts.protocol, target.host, port);
     const done = ((err: Error | null, socket: Socket | null) => {
       if (err === null && socket !== null) noteHanded(handed, origin, socket);
       (callback as (e: Error | null, s: Socket | null) => void)(err, socket);
@@ -117,14 +117,7 @@ function tunnelTo(
     if (done) return socket.destroy();
     if (!secure) return finish(null, socket);
     const { servername, ...trust } = tlsOptions;
-    const name = servername ?? target.host;
-    tls = tlsConnect({
-      ...trust,
-      socket,
-      ...(isIpLiteral(name) ? {} : { servername: name }),
-      host: target.host,
-      ALPNProtocols: ['http/1.1'],
-    });
+    tls = tlsToTarget(socket, target.host, servername, { ...trust, ALPNProtocols: ['http/1.1'] });
     tls.once('secureConnect', () => finish(null, tls as TLSSocket));
     tls.once('error', (e: Error) => finish(e));
   });
@@ -145,11 +138,6 @@ function tlsOf(o: buildConnector.BuildOptions): Omit<TargetTls, 'servername'> {
   };
 }
 
-/** Whether `name` is an IP address (no TLS server name is sent for one). */
-function isIpLiteral(name: string): boolean {
-  return /^[\d.]+$/.test(name) || name.includes(':');
-}
-
 /**
  * What undici is told of a tunnel that did not stand: a refusal and a timeout as they are, a
  * certificate check as it is (its code says what), anything else {@link TunnelFailedError}.
@@ -161,10 +149,14 @@ function failure(err: Error, label: string, authority: string): Error {
   const atProxy = (err as { atProxy?: unknown }).atProxy === true;
   if (typeof code === 'string' && isCertCheckCode(code) && !atProxy) return err;
   const reason = typeof code === 'string' ? code : undefined;
-  const words = err.message.startsWith('could not reach the proxy')
-    ? err.message
-    : `the tunnel through the proxy ${label} to ${authority} failed: ${err.message}`;
+  // openTunnel's own words name the proxy already.
+  const words = atProxy ? err.message : `the tunnel through the proxy ${label} to ${authority} failed: ${err.message}`;
   return new TunnelFailedError(words, reason, { cause: err });
+}
+
+/** The key of an origin in {@link Handed}: `https://host:443` (an IPv6 host in brackets). */
+function originOf(protocol: string, host: string, port: number): string {
+  return `${protocol}//${authorityOf(host, port)}`;
 }
 
 /** A connection to `origin` handed to undici: counted while it is open. */
@@ -190,8 +182,11 @@ export function mayHaveSent(dispatcher: Dispatcher, url: string, sinceMs: number
   let origin: string;
   try {
     const u = new URL(url);
-    const port = Number(u.port) || (u.protocol === 'https:' ? 443 : 80);
-    origin = `${u.protocol}//${authorityOf(u.hostname.replace(/^\[|\]$/g, ''), port)}`;
+    origin = originOf(
+      u.protocol,
+      u.hostname.replace(/^\[|\]$/g, ''),
+      Number(u.port) || (u.protocol === 'https:' ? 443 : 80),
+    );
   } catch {
     return true;
   }

@@ -177,13 +177,18 @@ export class TunnelRefusedError extends Error {
   }
 }
 
-/** The status a proxy refused a tunnel with, when `e` (or its cause) is that refusal; else `null`. */
-export function tunnelRefusalOf(e: unknown): number | null {
+/** `e` and the errors it was caused by, outermost first (at most six: a cause chain may loop). */
+function* causeChain(e: unknown): Generator<object> {
   let at: unknown = e;
   for (let depth = 0; depth < 6 && at !== null && typeof at === 'object'; depth++) {
-    if (at instanceof TunnelRefusedError) return at.status;
+    yield at;
     at = (at as { cause?: unknown }).cause;
   }
+}
+
+/** The status a proxy refused a tunnel with, when `e` (or its cause) is that refusal; else `null`. */
+export function tunnelRefusalOf(e: unknown): number | null {
+  for (const at of causeChain(e)) if (at instanceof TunnelRefusedError) return at.status;
   return null;
 }
 
@@ -196,9 +201,24 @@ export function isCertCheckCode(code: string): boolean {
   return /^(?:ERR_TLS_CERT_ALTNAME_INVALID|CERT_|UNABLE_TO_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT)/.test(code);
 }
 
-/** Whether a network failure's code (providers/runcomfy/net-errors.ts) is a proxy refusing our credentials (407). */
+/** A certificate check's code (see {@link isCertCheckCode}) along `e`'s cause chain, or null. */
+export function certCheckCodeOf(e: unknown): string | null {
+  for (const at of causeChain(e)) {
+    const code = (at as { code?: unknown }).code;
+    if (typeof code === 'string' && isCertCheckCode(code)) return code;
+  }
+  return null;
+}
+
+/**
+ * How a network failure's code (providers/runcomfy/net-errors.ts `networkCodeOf`) names a proxy's
+ * refusal of the tunnel: `proxy refused the tunnel (HTTP 407)`.
+ */
+export const PROXY_REFUSED = 'proxy refused the tunnel';
+
+/** Whether a network failure's code is a proxy refusing our credentials (407). */
 export function isProxyAuthRefusal(netCode: string | undefined): boolean {
-  return netCode === 'proxy refused the tunnel (HTTP 407)';
+  return netCode === `${PROXY_REFUSED} (HTTP 407)`;
 }
 
 /** What to do about a proxy's refusal of a tunnel with `status`. */

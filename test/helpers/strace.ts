@@ -1,8 +1,13 @@
 /**
- * Reading `strace -f -yy` output (every fd shown with its path), for tests that check which
- * renames are fsynced in their folder: durable-renames.test.ts, merge-lock-write.test.ts.
+ * Running the built CLI under `strace` and reading its output (`-f -yy`: every fd shown with its
+ * path), for tests that check which renames are fsynced in their folder and which thread makes
+ * them: durable-renames.test.ts, merge-lock-write.test.ts.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { REPO_ROOT } from './run-fixtures.js';
 
 /** Why strace cannot trace here (ptrace refused in this container), or null when it can. */
 export function cannotTrace(): string | null {
@@ -52,4 +57,32 @@ export function pathOf(call: Call): string | null {
   if (/^(unlink|unlinkat)$/.test(call.name)) return quoted.at(-1) ?? null;
   if (/^f(data)?sync$/.test(call.name)) return /^\d+<([^>]*)>/.exec(call.args)?.[1] ?? null;
   return null;
+}
+
+/**
+ * Run the built CLI (`node dist/cli/bin.js ...args`) under `strace` with `straceArgs` (its
+ * options, `-o` added here): the exit code, stdout + stderr, and the trace's text.
+ */
+export async function traceBuiltCli(
+  straceArgs: readonly string[],
+  args: readonly string[],
+  options: { readonly cwd: string; readonly env: Record<string, string> },
+): Promise<{ code: number | null; out: string; trace: string }> {
+  const dir = await mkdtemp(join(tmpdir(), 'kontext-strace-'));
+  try {
+    const traceFile = join(dir, 'trace');
+    const bin = join(REPO_ROOT, 'dist', 'cli', 'bin.js');
+    const child = spawn('strace', [...straceArgs, '-o', traceFile, process.execPath, bin, ...args], {
+      cwd: options.cwd,
+      env: options.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
+    return { code, out, trace: await readFile(traceFile, 'utf8') };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }

@@ -3,7 +3,7 @@
  * along the cause chain and decides whether a retry is safe, and for a submit whether the
  * request can have reached the server at all.
  */
-import { isCertCheckCode, tunnelRefusalHint, tunnelRefusalOf } from '../../util/proxy.js';
+import { isCertCheckCode, PROXY_REFUSED, tunnelRefusalHint, tunnelRefusalOf } from '../../util/proxy.js';
 
 /** ETIMEDOUT of the connect itself (no connection was made): not sent, a timeout. */
 const CONNECT_TIMEDOUT = 'ETIMEDOUT (connect)';
@@ -26,9 +26,6 @@ const NOT_SENT = new Set([
   // The TLS handshake with an https:// proxy failed: nothing reached it, let alone the API.
   'UND_ERR_PRX_TLS',
 ]);
-
-/** The code {@link networkCodeOf} gives a refused tunnel: `proxy refused the tunnel (HTTP 407)`. */
-export const PROXY_REFUSED = 'proxy refused the tunnel';
 
 /**
  * The code it gives a tunnel that did not stand (util/proxy-dispatcher.ts `PROXY_TUNNEL_FAILED`:

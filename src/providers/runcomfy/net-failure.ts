@@ -5,9 +5,9 @@
  * a dispatcher, and so loads undici, only when a client is made.
  */
 import type { Dispatcher } from 'undici';
-import { isCertCheckCode } from '../../util/proxy.js';
+import { isCertCheckCode, PROXY_REFUSED } from '../../util/proxy.js';
 import { proxyOfDispatcher } from '../../util/proxy-dispatcher.js';
-import { isProxyRefusalFinal, isTimeoutCode, PROXY_FAILED, PROXY_REFUSED, proxyRefusalHint } from './net-errors.js';
+import { isProxyRefusalFinal, isTimeoutCode, PROXY_FAILED, proxyRefusalHint } from './net-errors.js';
 
 /** A coded network failure of one call, as every client reports it ({@link codedFailure}). */
 export interface CodedFailure {
