@@ -42,6 +42,7 @@ export async function openStore(root: string, options: OpenStoreOptions = {}): P
   await removeStaleTemps(layout.tmp(root), now());
   const memo = createSourceHashMemo(root, now);
   const onUnreadable = unreadableOnce(root, options.onWarning);
+  const written = createWrittenOutputs(root);
   return {
     root,
     blobPath: (sha256) => {
@@ -68,8 +69,10 @@ export async function openStore(root: string, options: OpenStoreOptions = {}): P
     putRecord: (record, options) => putRecord(root, record, options),
     hashSource: (path) => memo.hash(path),
     journal: createJournal(root),
-    written: createWrittenOutputs(root),
-    flush: () => memo.flush(),
+    written,
+    flush: async () => {
+      await Promise.all([memo.flush(), written.settled()]);
+    },
   };
 }
 

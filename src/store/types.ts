@@ -165,8 +165,9 @@ export interface Store {
   /** Which bytes kontext wrote at which output path (written.ts): the hand-edit rule's memory. */
   readonly written: WrittenOutputs;
   /**
-   * Persist the source-hash memo (atomically; last writer wins when processes share the dir).
-   * Call at the end of a run; a crash before it only costs a re-hash next time.
+   * Persist the source-hash memo (atomically; last writer wins when processes share the dir) and
+   * wait for the output markers under way (written.ts). Call at the end of a run; a crash before it
+   * only costs a re-hash next time (and a stricter hand-edit check: a marker is a hint).
    */
   flush(): Promise<void>;
 }

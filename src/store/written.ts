@@ -9,22 +9,26 @@
  *
  * A marker is a hint that can only make kontext more careful when lost: written without fsync,
  * best effort (a cache it cannot write into loses nothing but the hint), and pruned by
- * `kontext gc --older-than` by its age ({@link pruneWritten}).
+ * `kontext gc --older-than` by its age ({@link pruneWritten}). It is written in async calls, off
+ * the event loop a run's requests are timed on; one under way counts as written, and the store's
+ * `flush` waits for them (`settled`).
  */
 import { createHash } from 'node:crypto';
-import { existsSync, writeFileSync } from 'node:fs';
-import { stat, unlink, utimes } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { stat, unlink, utimes, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { mkdirpSync } from '../util/mkdir-p.js';
+import { mkdirp } from '../util/mkdir-p.js';
 import { isCode } from './errno.js';
 import { listFanOut } from './list-dir.js';
 import { isFutureDated } from './touch.js';
 
 export interface WrittenOutputs {
-  /** kontext has just written `sha256` at `path` (synchronous, best effort). */
+  /** kontext has just written `sha256` at `path` (best effort; the marker is written meanwhile). */
   note(path: string, sha256: string): void;
   /** Whether kontext wrote `sha256` at `path` (as far as this cache remembers). */
   has(path: string, sha256: string): boolean;
+  /** The markers noted so far are written (or given up). */
+  settled(): Promise<void>;
 }
 
 /** The folder of the markers in the cache dir `root`. */
@@ -40,29 +44,42 @@ function markerOf(root: string, path: string, sha256: string): string {
 }
 
 export function createWrittenOutputs(root: string): WrittenOutputs {
+  /** Markers being written, by path: they count as there. */
+  const pending = new Map<string, Promise<void>>();
   return {
     note(path, sha256) {
       const marker = markerOf(root, path, sha256);
-      try {
-        writeFileSync(marker, ''); // an existing marker's mtime is renewed (gc prunes by age)
-      } catch (e) {
-        if (!isCode(e, 'ENOENT')) return;
-        try {
-          mkdirpSync(dirname(marker));
-          writeFileSync(marker, '');
-        } catch {
-          // A hint only: without it, the next run is stricter, never less safe.
-        }
-      }
+      if (pending.has(marker)) return; // being written now: its mtime will be fresh
+      const done = writeMarker(marker).finally(() => pending.delete(marker));
+      pending.set(marker, done);
     },
     has(path, sha256) {
       try {
-        return existsSync(markerOf(root, path, sha256));
+        const marker = markerOf(root, path, sha256);
+        return pending.has(marker) || existsSync(marker);
       } catch {
         return false;
       }
     },
+    async settled() {
+      while (pending.size > 0) await Promise.all(pending.values());
+    },
   };
+}
+
+/** An empty file at `marker` (an existing one's mtime renewed: gc prunes by age); never throws. */
+async function writeMarker(marker: string): Promise<void> {
+  try {
+    await writeFile(marker, '');
+  } catch (e) {
+    if (!isCode(e, 'ENOENT')) return;
+    try {
+      await mkdirp(dirname(marker));
+      await writeFile(marker, '');
+    } catch {
+      // A hint only: without it, the next run is stricter, never less safe.
+    }
+  }
 }
 
 export interface PruneWrittenOptions {

@@ -70,6 +70,7 @@ describe('gc: entries dated in the future', () => {
   it('markers of written outputs dated in the future age from now (not by a dry run)', async () => {
     const file = join(rig.dir, 'out.png');
     rig.store.written.note(file, 'a'.repeat(64));
+    await rig.store.written.settled();
     const [marker] = (await readdir(writtenDirOf(rig.store.root), { recursive: true, withFileTypes: true }))
       .filter((d) => d.isFile())
       .map((d) => join(d.parentPath, d.name));

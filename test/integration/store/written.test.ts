@@ -3,6 +3,8 @@
  * once noted, whatever spelling of the path; another path or other bytes are not; a cache it
  * cannot write into loses the hint without failing; `kontext gc --older-than` prunes markers by
  * age (renewed by a new note), `--dry-run` only counts them, and without `--older-than` none go.
+ * A note is written off the event loop: it counts as there at once, and the store's `flush`
+ * waits for it.
  */
 import { createHash } from 'node:crypto';
 import { mkdtemp, readdir, rm, utimes, writeFile } from 'node:fs/promises';
@@ -43,9 +45,22 @@ describe('written outputs', () => {
     expect(store.written.has(join(dir, 'out', 'clean', 'b.png'), sha('a'))).toBe(false);
   });
 
+  it('a note is on disk once the store is flushed, and counts as written meanwhile', async () => {
+    const out = join(dir, 'out', 'a.png');
+    store.written.note(out, sha('a'));
+    store.written.note(out, sha('a')); // the same note again while it is written: one marker
+    expect(await markers()).toEqual([]); // not written within the call (no synchronous I/O)
+    expect(store.written.has(out, sha('a'))).toBe(true);
+    await store.flush();
+    expect(await markers()).toHaveLength(1);
+    // A second store on the same cache (the next run) finds it on disk.
+    expect((await openStore(store.root)).written.has(out, sha('a'))).toBe(true);
+  });
+
   it('a cache it cannot write markers into loses the hint, not the write', async () => {
     await writeFile(writtenDirOf(store.root), 'not a folder');
     expect(() => store.written.note(join(dir, 'x.png'), sha('x'))).not.toThrow();
+    await store.flush();
     expect(store.written.has(join(dir, 'x.png'), sha('x'))).toBe(false);
   });
 
@@ -54,6 +69,7 @@ describe('written outputs', () => {
     const gc = (options: { olderThanMs?: number; dryRun?: boolean }) =>
       gcStore(store.root, { lockFiles: [], now: () => now, maxBytes: 1e12, ...options });
     for (const name of ['old', 'renewed', 'young']) store.written.note(join(dir, `${name}.png`), sha(name));
+    await store.written.settled();
     const markerOf = (name: string): string => {
       const id = sha(`${join(dir, `${name}.png`)}\0${sha(name)}`);
       return join(writtenDirOf(store.root), id.slice(0, 2), id);
@@ -63,6 +79,7 @@ describe('written outputs', () => {
     const aged = (now - 40 * DAY) / 1000;
     for (const m of [oldMarker, renewedMarker]) await utimes(m, aged, aged);
     store.written.note(join(dir, 'renewed.png'), sha('renewed'));
+    await store.written.settled();
 
     expect((await gc({})).oldMarkers).toBe(0);
     expect((await gc({ olderThanMs: 30 * DAY, dryRun: true })).oldMarkers).toBe(1);
