@@ -78,7 +78,10 @@ function clash(
   // `.GIT`, `Assets/` or `Recipe.Lock.json` as the protected one.
   const folded = foldPath(abs);
   if (folded.split(path.sep).includes('.git')) return 'a .git folder';
-  if (isInside(foldPath(path.join(ctx.projectRoot, '.kontext')), folded)) return 'the cache dir';
+  // The cache dir itself is elsewhere (the run's write guard refuses it); `.kontext` is the old
+  // per-project cache that a run moves into it, everything in the folder taken for cache files.
+  if (isInside(foldPath(path.join(ctx.projectRoot, '.kontext')), folded))
+    return 'the old per-project cache folder ".kontext" (a run moves what it holds into the shared cache)';
   // The out folder is written into and cleaned: it must hold none of these.
   if (kind === 'out') {
     for (const [file, what] of protectedFiles) if (isInside(folded, foldPath(file))) return `a folder holding ${what}`;

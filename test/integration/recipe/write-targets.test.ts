@@ -63,8 +63,8 @@ describe('write targets at validate time', () => {
     ['R.Lock.JSON', 'lock file'],
     ['Shots/Cat.jpg', 'the source "shots"'],
     ['SHOTS/{source}.{ext}', 'the source "shots"'],
-    ['.kontext/x.png', 'the cache dir'],
-    ['.Kontext/x.png', 'the cache dir'],
+    ['.kontext/x.png', 'the old per-project cache folder'],
+    ['.Kontext/x.png', 'the old per-project cache folder'],
   ])('`save: %s` is refused with line:col (%s)', async (save, what) => {
     const line = (await problemsFor(save)).find((l) => l.includes('would write into'));
     expect(line).toMatch(/^r\.yml:7:11: passes\[0\]\.save: save path ".*" would write into /);

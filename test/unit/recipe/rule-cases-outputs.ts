@@ -204,10 +204,10 @@ export const OUTPUT_CASES: readonly RuleCase[] = [
     expect: ['write-protected@7:11'],
   },
   {
-    name: 'out: into the cache dir',
+    name: 'out: into the old per-project cache folder',
     rule: writeTargets,
     text: 'version: 1\nout: ../.kontext/x\n',
     expect: ['write-protected@2:6'],
-    message: 'the cache dir',
+    message: 'the old per-project cache folder ".kontext"',
   },
 ];
