@@ -1,12 +1,13 @@
 /**
- * The terminal view: finished nodes scroll by as permanent lines, and below them a live
- * block (header + running nodes) is redrawn in place at most ~10 times a second. At each
- * run's summary the block is replaced by the summary line, so watch mode's cycles stack up
- * as a readable history. Everything goes to `err`: stdout stays free for data.
+ * The terminal view: finished nodes scroll by as permanent lines (past the first
+ * {@link DONE_FOLD_LIMIT} of a run, counted instead, unless `--explain` listed their starts),
+ * and below them a live block (header + running nodes) is redrawn in place at most ~10 times a
+ * second. At each run's summary the block is replaced by the summary line, so watch mode's
+ * cycles stack up as a readable history. Everything goes to `err`: stdout stays free for data.
  */
 import type { Reporter, RunEvent } from '../../index.js';
 import { createStyle, cursor, type Style } from './ansi.js';
-import { Fold } from './fold.js';
+import { DONE_FOLD_LIMIT, Fold } from './fold.js';
 import {
   cachedBody,
   doneBody,
@@ -35,7 +36,7 @@ export function createTtyReporter(deps: ReporterDeps): Reporter {
 class TtyReporter implements Reporter {
   private readonly state = new LiveState();
   // Cached nodes are always counted here: the header already shows how many.
-  private readonly fold = new Fold(0);
+  private readonly fold: Fold;
   private readonly style: Style;
   private readonly timers: IntervalTimers;
   private pending: string[] = [];
@@ -47,6 +48,8 @@ class TtyReporter implements Reporter {
   constructor(private readonly deps: ReporterDeps) {
     this.style = createStyle(deps.color);
     this.timers = deps.timers ?? realTimers;
+    // With --explain every node's start has its line, so its end has one too.
+    this.fold = new Fold(0, deps.explain === true ? Number.POSITIVE_INFINITY : DONE_FOLD_LIMIT);
   }
 
   onEvent(e: RunEvent): void {
@@ -86,7 +89,7 @@ class TtyReporter implements Reporter {
       case 'node-retry':
         return this.state.running.has(e.node) ? undefined : this.push(`${s.yellow('↻')} ${retryBody(e)}`);
       case 'node-done':
-        return this.push(`${s.green('✓')} ${doneBody(e)}`);
+        return this.fold.admitDone() ? this.push(`${s.green('✓')} ${doneBody(e)}`) : undefined;
       case 'node-cached':
         return this.fold.admitCached(e) ? this.push(`${s.dim('·')} ${cachedBody(e)}`) : undefined;
       case 'node-failed':
@@ -125,7 +128,11 @@ class TtyReporter implements Reporter {
 
   private drainFold(): void {
     for (const f of this.fold.drain())
-      this.pending.push(`${this.style.dim(f.kind === 'cached' ? '·' : '-')} ${f.kind} ${f.body}`);
+      this.pending.push(
+        f.kind === 'done'
+          ? `${this.style.green('✓')} ${f.body}`
+          : `${this.style.dim(f.kind === 'cached' ? '·' : '-')} ${f.kind} ${f.body}`,
+      );
   }
 
   /** Erase the live block, write what finished, draw the block again: one write, no flicker. */

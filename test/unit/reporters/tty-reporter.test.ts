@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createReporter } from '../../../src/cli/reporters/index.js';
 import { stripAnsi, visibleWidth } from '../../../src/cli/reporters/ansi.js';
+import { DONE_FOLD_LIMIT } from '../../../src/cli/reporters/fold.js';
 import { REDRAW_MS } from '../../../src/cli/reporters/tty-reporter.js';
 import type { RunEvent } from '../../../src/run/events.js';
 import { SCENARIO, bufferSink, fakeClock, fakeTimers, play, replay, spent } from './harness.js';
@@ -106,7 +107,8 @@ describe('tty reporter: throttling and timers', () => {
     expect([...ft.active.values()].map((t) => t.ms)).toEqual([REDRAW_MS]);
     ft.tick();
     expect(err.chunks).toHaveLength(1);
-    expect(replay(err.text()).lines.filter((l) => l.startsWith('✓ '))).toHaveLength(100);
+    // The first of them listed, the rest counted on the next permanent line (walk-t 10).
+    expect(replay(err.text()).lines.filter((l) => l.startsWith('✓ '))).toHaveLength(DONE_FOLD_LIMIT);
     reporter.close();
     expect(ft.active.size).toBe(0);
   });
@@ -273,5 +275,69 @@ describe('tty reporter: layout', () => {
     ft.tick();
     expect(err.text()).not.toContain('→');
     reporter.close();
+  });
+});
+
+describe('tty reporter: a large run (walk-t 10)', () => {
+  const done = (i: number): RunEvent => ({
+    type: 'node-done',
+    t: i,
+    node: `n${i}`,
+    output: `o/n${i}.png`,
+    request_id: `r${i}`,
+    seed: i,
+    ms: 10,
+  });
+
+  it(`lists the first ${DONE_FOLD_LIMIT} finished nodes of a run, then counts them; a failure keeps its line`, () => {
+    const { err, ft, reporter } = setup();
+    const n = DONE_FOLD_LIMIT + 1_000;
+    reporter.onEvent(start(n + 1));
+    for (let i = 0; i < n - 10; i++) reporter.onEvent(done(i));
+    ft.tick();
+    reporter.onEvent({ type: 'node-failed', t: 1, node: 'bad', message: 'moderated', code: 'E_REMOTE', exit_code: 1 });
+    for (let i = n - 10; i < n; i++) reporter.onEvent(done(i));
+    reporter.close();
+    const lines = replay(err.text()).lines;
+    expect(lines.filter((l) => /^✓ n\d+ /u.test(l))).toHaveLength(DONE_FOLD_LIMIT);
+    expect(lines.filter((l) => l.startsWith('✓ ') && l.includes('more nodes done'))).toEqual([
+      `✓ ${(n - 10 - DONE_FOLD_LIMIT).toLocaleString('en-US')} more nodes done`,
+      '✓ 10 more nodes done',
+    ]);
+    const failed = lines.findIndex((l) => l.startsWith('✗ bad'));
+    expect(lines[failed - 1]).toContain(`${(n - 10 - DONE_FOLD_LIMIT).toLocaleString('en-US')} more nodes done`);
+    expect(lines.length).toBeLessThan(DONE_FOLD_LIMIT + 10);
+  });
+
+  it('with --explain, every finished node keeps its line (each start had one); each run lists its first', () => {
+    const { err, reporter } = setup({ explain: true });
+    reporter.onEvent(start(DONE_FOLD_LIMIT + 5));
+    for (let i = 0; i < DONE_FOLD_LIMIT + 5; i++) reporter.onEvent(done(i));
+    reporter.close();
+    expect(replay(err.text()).lines.filter((l) => /^✓ n\d+ /u.test(l))).toHaveLength(DONE_FOLD_LIMIT + 5);
+
+    const plain = setup();
+    for (const run of [0, 1]) {
+      plain.reporter.onEvent(start(DONE_FOLD_LIMIT + 1));
+      for (let i = 0; i <= DONE_FOLD_LIMIT; i++) plain.reporter.onEvent(done(i));
+      plain.reporter.onEvent({
+        type: 'run-summary',
+        t: 1,
+        recipe: 'portrait',
+        done: DONE_FOLD_LIMIT + 1,
+        cached: 0,
+        failed: 0,
+        skipped: 0,
+        submitted: 0,
+        exit_code: 0,
+        ms: run,
+        out_dir: 'o',
+        ...spent(0),
+      });
+    }
+    plain.reporter.close();
+    const lines = replay(plain.err.text()).lines;
+    expect(lines.filter((l) => /^✓ n\d+ /u.test(l))).toHaveLength(2 * DONE_FOLD_LIMIT);
+    expect(lines.filter((l) => l === '✓ 1 more node done')).toHaveLength(2);
   });
 });
