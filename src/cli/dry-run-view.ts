@@ -10,6 +10,7 @@ export const REASON_WORDS: Readonly<Record<string, string>> = {
   'seed-changed': 'seed changed',
   'model-changed': 'model changed',
   'input-changed': 'input changed (upstream output changed or will run)',
+  'request-changed': 'prompt or params changed',
   forced: 'forced',
   'not-cached': 'not in cache',
   reattach: 're-attaching to a paid request',

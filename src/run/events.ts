@@ -13,6 +13,7 @@ export const RunReason = z
     'seed-changed',
     'model-changed',
     'input-changed',
+    'request-changed',
     'forced',
     'not-cached',
     'reattach',

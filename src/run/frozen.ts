@@ -48,6 +48,7 @@ const REASONS: Record<RunReason, string> = {
   'seed-changed': 'seed changed since the lock, would need a request',
   'model-changed': 'model changed since the lock, would need a request',
   'input-changed': 'input changed since the lock, would need a request',
+  'request-changed': 'prompt or params changed since the lock, would need a request',
   forced: 'forced, would need a request',
   'not-cached': 'in the lock but its output is in no cache and not in out/, would need a request',
   reattach: 'a request of an interrupted run is still in the journal (re-attaching would call the API)',

@@ -363,25 +363,33 @@ async function runReason(
 ): Promise<RunReason> {
   const { key, forced, inputSha, seed, locked, deps } = now;
   if (key !== null && deps.journalEntries?.has(key) === true) return 'reattach';
-  return forced ? 'forced' : whyRun(node, { inputSha, seed, locked, store: deps.store });
+  return forced ? 'forced' : whyRun(node, { key, inputSha, seed, locked, store: deps.store });
 }
 
-/** Compare with what the lock recorded last time (and that run's record) to say why. */
+/**
+ * Compare with what the lock recorded last time (and that run's record) to say why. Without that
+ * record (a fresh machine, no remote), a key other than the lock's with the same input, seed and
+ * model says the request changed (prompt or params), not that the lock's result is missing.
+ */
 async function whyRun(
   node: PlanNode,
   now: {
+    readonly key: string | null;
     readonly inputSha: string | null;
     readonly seed: number;
     readonly locked: LockEntry | undefined;
     readonly store: Store;
   },
 ): Promise<RunReason> {
-  const { inputSha, seed, locked, store } = now;
+  const { key, inputSha, seed, locked, store } = now;
   if (!locked) return 'new';
   if (inputSha === null || locked.input_sha256 !== inputSha) return 'input-changed';
   if (locked.seed !== seed) return 'seed-changed';
   const previous = await store.getRecord(locked.key);
-  if (!previous) return locked.model !== node.model ? 'model-changed' : 'not-cached';
+  if (!previous) {
+    if (locked.model !== node.model) return 'model-changed';
+    return key !== null && key !== locked.key ? 'request-changed' : 'not-cached';
+  }
   if (previous.model !== node.model) return 'model-changed';
   if (previous.prompt !== undefined && previous.prompt !== normalizedPrompt(node)) return 'prompt-changed';
   if (previous.params !== undefined && canonicalJson(previous.params) !== canonicalJson(resolvedParams(node)))

@@ -30,6 +30,9 @@ export function reasonWords(reason: RunReason, claim?: Claim): string {
     // The event does not say which: an edited source file and a re-run upstream pass look alike.
     case 'input-changed':
       return 'input changed (source file or upstream output changed)';
+    // Its key is not the lock's, and the lock's record is in no cache to tell which part changed.
+    case 'request-changed':
+      return 'prompt or params changed';
     case 'forced':
       return 'forced';
     case 'not-cached':

@@ -3,6 +3,7 @@
  * under the limit), --dry-run (no request, no session; billable counts), --explain reasons,
  * and --only (the pass and what it needs, nothing else).
  */
+import { rm } from 'node:fs/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   acceptedByPrompt,
@@ -121,6 +122,28 @@ describe('--dry-run and --explain', () => {
     // Nothing submitted or polled: the dry run only reads the model's price.
     const later = rig.calls().slice(callsAfterRun);
     expect(later.every((c) => c.method === 'GET' && c.path.startsWith('/v1/models/'))).toBe(true);
+  });
+});
+
+describe('a fresh machine: the lock and out/, no cache (walk-y 4)', () => {
+  it('a changed prompt is named so by the dry run and --frozen, not as a result missing from out/', async () => {
+    await setup();
+    expect(summaryOf(await runIn(project, {}, { rig })).exitCode).toBe(0);
+    await rm(project.cacheDir, { recursive: true, force: true }); // a CI runner: only the repo
+    await project.writeRecipe(
+      recipe({ jacket: 'Keep the face and background unchanged. Change the jacket to a red raincoat.' }),
+    );
+    const report = reportOf(await runIn(project, { dryRun: true }, { rig }));
+    const reasons = Object.fromEntries(report.rows.map((r) => [r.node, r.status === 'cached' ? 'cached' : r.reason]));
+    // jacket's key is not the lock's (its old record, which would say what changed, is in no cache).
+    expect(reasons).toMatchObject({ background: 'cached', jacket: 'request-changed', umbrella: 'input-changed' });
+    const submits = rig.submits().length;
+    await expect(runIn(project, { frozen: true }, { rig })).rejects.toMatchObject({
+      code: 'E_FROZEN',
+      exitCode: 65,
+      message: expect.stringContaining('jacket: prompt or params changed since the lock, would need a request'),
+    });
+    expect(rig.submits()).toHaveLength(submits);
   });
 });
 

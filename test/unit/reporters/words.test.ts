@@ -10,6 +10,7 @@ describe('reasonWords', () => {
     ['seed-changed', 'seed changed'],
     ['model-changed', 'model changed'],
     ['input-changed', 'input changed (source file or upstream output changed)'],
+    ['request-changed', 'prompt or params changed'],
     ['forced', 'forced'],
     ['not-cached', 'not in cache'],
     ['reattach', 're-attaching to a paid request'],
