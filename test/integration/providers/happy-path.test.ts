@@ -58,9 +58,11 @@ describe('RunComfy client against the emulator: happy path', () => {
     const log = h.emulator.requestLog();
     const calls = (id: string, kind: string): number =>
       log.filter((e) => e.path === `/v1/requests/${id}/${kind}`).length;
-    // The first three learn on the plain backoff: status polls, then one result read.
+    // The first three learn on the plain backoff: status polls, then one result read. (How many
+    // status polls a 0.2 s job takes depends on the machine's load: a stalled client's first one
+    // may already see it done.)
     for (const id of ids.slice(0, 3)) {
-      expect(calls(id, 'status')).toBeGreaterThanOrEqual(2);
+      expect(calls(id, 'status')).toBeGreaterThanOrEqual(1);
       expect(calls(id, 'result')).toBe(1);
     }
     // Then result reads from the expected finish on (no early look at the queue: these are 0.2 s jobs).
