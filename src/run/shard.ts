@@ -24,8 +24,8 @@ export interface ShardSpec {
   readonly count: number;
 }
 
-/** The largest `n` accepted: far more runners than any CI matrix allows. */
-const MAX_SHARDS = 1000;
+/** The largest `n` accepted: far more runners than any CI matrix allows (a library caller's too: option-checks.ts). */
+export const MAX_SHARDS = 1000;
 
 /** `2/5` → `{ index: 2, count: 5 }`; anything else is a usage error (exit 64). */
 export function parseShard(value: string): ShardSpec {
