@@ -56,6 +56,7 @@ export class RemotePool {
       local: store,
       resume: () => opened.resume(store),
       ensure: (r) => opened.ensure(r, store),
+      lost: opened.lost,
     };
     return { store: withRemote(store, opened), uploads };
   }
@@ -135,6 +136,8 @@ export interface RunUploads {
   resume(): Promise<void>;
   /** Upload a result taken from the local cache unless the remote has it (`RemoteCache.ensure`: `--shard`). */
   ensure(record: RunRecord): void;
+  /** Aborted once no result of the run can reach the remote (`RemoteCache.lost`): a shard submits nothing more. */
+  readonly lost: AbortSignal;
 }
 
 /** Results a run paid for that a remote cache does not have when the run ends. */

@@ -8,6 +8,8 @@
  *   (pending.ts): the next run with this remote and write access uploads it;
  * - anything else (bad credentials, no bucket, the service down) turns the remote off for the
  *   rest of the context, with one warning.
+ * From the moment no result can reach the remote in this context (off, uploads denied, or off by
+ * choice), {@link RemoteCache.lost} says so: a `--shard` run then submits nothing more.
  * Ctrl-C (the context's signal) stops look-ups; uploads stop at `uploadSignal` (a few seconds
  * later: pool.ts), which aborts what is on the wire and drops what is queued: the local store
  * already holds everything, and the results not sent are noted there for the next run
@@ -37,6 +39,19 @@ export interface RemoteCacheDeps {
   readonly signal?: AbortSignal | undefined;
   /** When uploads stop (default: {@link signal}). */
   readonly uploadSignal?: AbortSignal | undefined;
+}
+
+/** Why no result of a context reaches its remote any more ({@link RemoteCache.lost}'s reason). */
+export interface RemoteLost {
+  readonly url: string;
+  /**
+   * `unusable`: the remote is off (down, a bad key, no bucket); `denied`: uploads denied (read-only
+   * credentials); `read-only`: a recipe's remote used read-only from the start. The last two are a
+   * permission to grant.
+   */
+  readonly kind: 'unusable' | 'denied' | 'read-only';
+  /** Why, in a few words: `is not usable (read: ECONNREFUSED …)`, `denied the uploads (read-only credentials)`. */
+  readonly why: string;
 }
 
 export interface RemoteStats {
@@ -74,10 +89,12 @@ export class RemoteCache {
   #off = false;
   #readOnly: boolean;
   #deniedRead = false;
+  readonly #lost = new AbortController();
 
   constructor(readonly deps: RemoteCacheDeps) {
     this.#readOnly = !deps.upload;
     this.#notes = new PendingUploads(deps.bucket.location.url);
+    if (this.#readOnly) this.#lose('read-only', 'is named by the recipe and not by your user config: used read-only');
   }
 
   get url(): string {
@@ -305,6 +322,19 @@ export class RemoteCache {
     return this.#readOnly;
   }
 
+  /**
+   * Aborted once no result of this context can reach the remote any more: the remote turned off
+   * (not usable), uploads denied, or off from the start (a recipe's remote used read-only). Its
+   * reason is a {@link RemoteLost}. A `--shard` run stops submitting then (run/shard.ts).
+   */
+  get lost(): AbortSignal {
+    return this.#lost.signal;
+  }
+
+  #lose(kind: RemoteLost['kind'], why: string): void {
+    if (!this.#lost.signal.aborted) this.#lost.abort({ url: this.url, kind, why } satisfies RemoteLost);
+  }
+
   /** Uploads not yet finished. */
   get pending(): number {
     return this.#pending.size;
@@ -337,11 +367,13 @@ export class RemoteCache {
       if (this.#off) return;
       this.#off = true;
       this.deps.warn(`remote cache ${this.url} is not usable (${message(e)}); going on without it`);
+      this.#lose('unusable', `is not usable (${message(e)})`);
       return;
     }
     if (op === 'write') {
       if (this.#readOnly) return;
       this.#readOnly = true;
+      this.#lose('denied', 'denied the uploads (read-only credentials)');
       this.deps.notice(
         `remote cache ${this.url}: uploads denied (read-only credentials); results stay local, ` +
           'and the next run with write access uploads them',

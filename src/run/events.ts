@@ -128,7 +128,7 @@ export const RunEvent = z.discriminatedUnion('type', [
     type: z.literal('node-skipped'),
     ...base,
     node: z.string(),
-    reason: z.enum(['upstream-failed', 'stopped', 'interrupted']),
+    reason: z.enum(['upstream-failed', 'stopped', 'interrupted', 'remote-unusable']),
   }),
   z.object({
     type: z.literal('warning'),

@@ -11,6 +11,7 @@ import { UsageError } from '../errors.js';
 import { isProviderName } from '../models/registry.js';
 import { PROVIDER_NAMES } from '../models/types.js';
 import type { RunRecipeOptions } from './run-recipe.js';
+import { MAX_SHARDS } from './shard.js';
 
 /** The longest delay a Node timer keeps (2^31 − 1 ms, about 24.8 days); longer fires at once. */
 const MAX_TIMER_MS = 2_147_483_647;
@@ -56,11 +57,11 @@ export function checkRunOptions<T extends Partial<Checked>>(options: T): T & { r
   if (shard !== undefined) {
     // A JavaScript caller may pass anything: `'3/2'` is shown as given, not as `undefined/undefined`.
     const spec = typeof shard === 'object' && shard !== null ? shard : null;
-    if (!(spec && whole(spec.index) && whole(spec.count) && spec.index <= spec.count))
+    if (!(spec && whole(spec.index) && whole(spec.count) && spec.index <= spec.count && spec.count <= MAX_SHARDS))
       throw bad(
         'shard',
         shard,
-        '{ index, count } with whole numbers 1 ≤ index ≤ count (--shard i/n)',
+        `{ index, count } with whole numbers 1 ≤ index ≤ count ≤ ${MAX_SHARDS} (--shard i/n)`,
         spec ? `{ index: ${shownValue(spec.index)}, count: ${shownValue(spec.count)} }` : shownValue(shard),
       );
   }

@@ -91,6 +91,12 @@ export interface RunDeps {
   readonly onEvent: (event: RunEvent) => void;
   /** Runs that overlap in time (watch cycles) coordinate through this; a lone run has none. */
   readonly coordination?: RunCoordination | undefined;
+  /**
+   * Aborted (its reason an `InterruptedError`): submit nothing more, as a failure's stop does; the
+   * requests on the wire finish and are recorded. A `--shard` run's, once its remote cache can take
+   * none of its results (shard.ts's `ShardRemoteStop`). Its skipped nodes say `remote-unusable`.
+   */
+  readonly submitStop?: AbortSignal | undefined;
 }
 
 /**

@@ -35,7 +35,7 @@ import { previewRun } from './preview.js';
 import { checkCiFlags, frozenDeps, frozenFailure } from './frozen.js';
 import { localResults } from './local-results.js';
 import { sharedOutputWarnings } from './shared-outputs.js';
-import { emptyShardMessage, shardLockBase, shardShortfall } from './shard.js';
+import { emptyShardMessage, shardLockBase, ShardRemoteStop, shardShortfall } from './shard.js';
 import {
   checksBeforeMerge,
   conflictMessage,
@@ -128,7 +128,7 @@ async function runRecipeWith(path: string, options: RunRecipeOptions, deps: RunR
     if (result.kind !== 'run') return result;
     let summary = result.finished.summary;
     if (options.shard) {
-      const shard = shardShortfall(summary, context.remoteShortfall, options.shard);
+      const shard = shardShortfall(summary, context.remoteShortfall, options.shard, result.remoteStop?.held ?? null);
       for (const message of shard.warnings) deps.onEvent({ type: 'warning', t: 0, message });
       summary = shard.summary;
     }
@@ -140,7 +140,9 @@ async function runRecipeWith(path: string, options: RunRecipeOptions, deps: RunR
 }
 
 /** A run's result before its summary is sent: the summary waits for the context's close. */
-type InContext = Exclude<RunRecipeResult, { kind: 'run' }> | { readonly kind: 'run'; readonly finished: FinishedRun };
+type InContext =
+  | Exclude<RunRecipeResult, { kind: 'run' }>
+  | { readonly kind: 'run'; readonly finished: FinishedRun; readonly remoteStop: ShardRemoteStop | null };
 
 async function runInContext(
   context: RunContext,
@@ -232,14 +234,17 @@ async function runInContext(
   if (resolved !== null) notice(resolved);
   // Uploads start now, in the background, instead of inside each node's -j slot.
   const prefetch = run.prefetch(prepared);
+  // A shard whose remote can take none of its results submits nothing more (shard.ts).
+  const remoteStop = options.shard && run.uploads ? new ShardRemoteStop(run.uploads.lost) : null;
   const written = new Set<string>(); // the outputs this run wrote (shared-outputs.ts)
   const onEvent = (e: RunEvent): void => {
     prefetch.observe(e);
+    remoteStop?.observe(e);
     if (e.type === 'node-done' || (e.type === 'node-cached' && e.restored)) written.add(e.output);
     deps.onEvent(e);
   };
   try {
-    const runDeps = run.runDeps({ lockPath, onEvent, writeGuard });
+    const runDeps = { ...run.runDeps({ lockPath, onEvent, writeGuard }), submitStop: remoteStop?.signal };
     const finished = await executePlan(prepared, options.frozen ? frozenDeps(runDeps) : runDeps, options);
     if (options.shard && run.uploads && !options.signal?.aborted) {
       // A shard's results reach the assemble run only through the remote: its local hits too.
@@ -254,7 +259,7 @@ async function runInContext(
     }
     for (const message of await sharedOutputWarnings(lockPath, written))
       deps.onEvent({ type: 'warning', t: 0, message });
-    return { kind: 'run', finished };
+    return { kind: 'run', finished, remoteStop };
   } finally {
     await prefetch.stop();
   }

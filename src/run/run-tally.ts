@@ -1,7 +1,8 @@
 /**
  * A run's tally (scheduler.ts): its counts and exit code, the nodes whose request is paid or maybe
  * paid but not settled (listed in the summary), and when nothing new may start: Ctrl-C, a stop
- * (a superseding watch cycle), or a failure without `--keep-going`.
+ * (a superseding watch cycle), a failure without `--keep-going`, or the run's `submitStop` (a
+ * shard whose remote cache can take none of its results).
  */
 import { ExitCode, InterruptedError, worstExitCode, type ExitCode as Code } from '../errors.js';
 import type { PlanNode } from '../plan/types.js';
@@ -12,7 +13,7 @@ import { failureOf, type NodeOutcome, type RunCounts } from './outcome.js';
 import { notJournaledId, requestKept } from './remote-outcome.js';
 import { leftUncertain, UncertainSubmitError } from './submit-claim.js';
 
-export type SkipReason = 'upstream-failed' | 'stopped' | 'interrupted';
+export type SkipReason = 'upstream-failed' | 'stopped' | 'interrupted' | 'remote-unusable';
 
 export class RunTally {
   readonly counts: RunCounts = { done: 0, cached: 0, failed: 0, skipped: 0, submitted: 0 };
@@ -25,6 +26,8 @@ export class RunTally {
   readonly #notJournaled = new Map<string, string>();
   /** Set by a failure without `--keep-going`: ends a submit's wait between attempts too ({@link stopSubmits}). */
   readonly #failedStop = new AbortController();
+  /** {@link stopSubmits}: the failure's stop, or the run's `submitStop`, whichever comes first. */
+  readonly #stopSubmits: AbortSignal;
 
   constructor(
     private readonly o: {
@@ -34,23 +37,29 @@ export class RunTally {
       readonly stop: AbortSignal;
       readonly keepGoing: boolean;
       readonly emit: (e: UntimedRunEvent) => void;
+      /** Submit nothing more (RunDeps.submitStop): its reason an `InterruptedError`. */
+      readonly submitStop?: AbortSignal | undefined;
     },
-  ) {}
+  ) {
+    const { submitStop } = o;
+    this.#stopSubmits = submitStop ? AbortSignal.any([this.#failedStop.signal, submitStop]) : this.#failedStop.signal;
+  }
 
   /** Why nothing new may start now, if so. */
   halted(): SkipReason | null {
     if (this.o.signal.aborted) return 'interrupted';
     if (this.o.stop.aborted || this.#failedStop.signal.aborted) return 'stopped';
+    if (this.o.submitStop?.aborted === true) return 'remote-unusable';
     return null;
   }
 
   /**
-   * Fires when a failure stops the run (no `--keep-going`): a submit waiting out a refusal's
-   * `Retry-After` then sends nothing (execute.ts). Not the watch stop: a superseded cycle's
-   * request may be joined by the next cycle.
+   * Fires when a failure stops the run (no `--keep-going`) or its `submitStop` does: a submit
+   * waiting out a refusal's `Retry-After` then sends nothing (execute.ts). Not the watch stop: a
+   * superseded cycle's request may be joined by the next cycle.
    */
   get stopSubmits(): AbortSignal {
-    return this.#failedStop.signal;
+    return this.#stopSubmits;
   }
 
   skip(node: PlanNode, reason: SkipReason): NodeOutcome {
@@ -78,7 +87,12 @@ export class RunTally {
    * or a submit the halt held back (`NotSubmittedAgain`).
    */
   #causedByHalt(e: unknown): boolean {
-    const reasons = [this.o.signal.reason, this.o.stop.reason, this.#failedStop.signal.reason];
+    const reasons = [
+      this.o.signal.reason,
+      this.o.stop.reason,
+      this.#failedStop.signal.reason,
+      this.o.submitStop?.reason,
+    ];
     for (let err = e, depth = 0; err !== undefined && err !== null && depth < 8; depth++) {
       if (reasons.includes(err) || err instanceof InterruptedError || err instanceof NotSubmittedAgain) return true;
       if (err instanceof Error && err.name === 'AbortError') return true;

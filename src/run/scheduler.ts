@@ -92,7 +92,8 @@ class Scheduler {
     const { coordination } = deps;
     this.#stop = coordination?.stop ?? new AbortController().signal;
     const [signal, stop, keepGoing] = [this.#signal, this.#stop, options.keepGoing === true];
-    this.#tally = new RunTally({ signal, stop, keepGoing, emit: (e) => this.#emit(e) });
+    const submitStop = deps.submitStop;
+    this.#tally = new RunTally({ signal, stop, keepGoing, submitStop, emit: (e) => this.#emit(e) });
     // Every in-flight node listens to these; -j 16 is not a leak.
     setMaxListeners(0, this.#signal, this.#stop);
     const writer = coordination?.lockWriter ?? ownLockWriter(deps);

@@ -11,9 +11,11 @@
  * was the smallest. Adding a source image may move other instances between shards; that costs
  * cache hits only (docs/ci.md#how-the-split-moves).
  */
-import { ExitCode, UsageError, worstExitCode } from '../errors.js';
+import { ExitCode, InterruptedError, UsageError, worstExitCode } from '../errors.js';
 import type { PlanNode } from '../plan/types.js';
 import type { RemoteShortfall } from '../remote/pool.js';
+import type { RemoteLost } from '../remote/remote-cache.js';
+import type { RunEvent } from './events.js';
 import type { RunSummary } from './outcome.js';
 
 /** Shard `index` (1-based) of `count`. */
@@ -22,8 +24,8 @@ export interface ShardSpec {
   readonly count: number;
 }
 
-/** The largest `n` accepted: far more runners than any CI matrix allows. */
-const MAX_SHARDS = 1000;
+/** The largest `n` accepted: far more runners than any CI matrix allows (a library caller's too: option-checks.ts). */
+export const MAX_SHARDS = 1000;
 
 /** `2/5` → `{ index: 2, count: 5 }`; anything else is a usage error (exit 64). */
 export function parseShard(value: string): ShardSpec {
@@ -89,6 +91,47 @@ export function emptyShardMessage(all: readonly PlanNode[], shard: ShardSpec): s
 }
 
 /**
+ * A shard exists to fill the remote cache: once the remote can take none of its results (not
+ * usable, uploads denied, or a recipe's remote used read-only: `RemoteCache.lost`), whatever it
+ * paid from then on would reach no other machine, and a CI runner's re-run (a fresh machine)
+ * would pay for it again. So it submits nothing more ({@link signal}, the run's
+ * `RunDeps.submitStop`): the requests already on the wire finish and are kept locally, cache
+ * hits are still taken, and the nodes held back are counted ({@link observe}) for the one line
+ * {@link shardShortfall} says.
+ */
+export class ShardRemoteStop {
+  readonly #stop = new AbortController();
+  #held = 0;
+
+  constructor(private readonly lost: AbortSignal) {
+    const stop = (): void =>
+      this.#stop.abort(new InterruptedError("stopped: the shard's remote cache cannot take its results"));
+    if (lost.aborted) stop();
+    else lost.addEventListener('abort', stop, { once: true });
+  }
+
+  /** Aborted once the remote is lost: the run submits nothing more. */
+  get signal(): AbortSignal {
+    return this.#stop.signal;
+  }
+
+  observe(e: RunEvent): void {
+    if (e.type === 'node-skipped' && e.reason === 'remote-unusable') this.#held++;
+  }
+
+  /** Why the shard stopped submitting and how many nodes it held back; `null` when it held none back. */
+  get held(): ShardHeld | null {
+    return this.#held > 0 && this.lost.aborted ? { lost: this.lost.reason as RemoteLost, nodes: this.#held } : null;
+  }
+}
+
+/** The nodes a shard did not submit once its remote was lost ({@link ShardRemoteStop}). */
+export interface ShardHeld {
+  readonly lost: RemoteLost;
+  readonly nodes: number;
+}
+
+/**
  * A shard's results are meant for the assemble run on another machine, through the remote cache:
  * a result of the shard (paid for, or taken from this machine's cache: run-recipe.ts makes sure
  * the remote has those too) that the remote does not have when it ends (unreachable, uploads
@@ -98,22 +141,25 @@ export function emptyShardMessage(all: readonly PlanNode[], shard: ShardSpec): s
  * off (read-only keys, an untrusted recipe's remote): a retry cannot help until write access is
  * given; or 65 for a result unfit for any remote (not an image, a local blob not matching its
  * name: each named in a warning as found), which no retry sends. Without a remote, nothing is
- * expected.
+ * expected. A shard that held nodes back (`held`: its remote lost) says that in one line with
+ * what it paid and could not send, and exits 75, or 77 with uploads off, whatever it paid.
  */
 export function shardShortfall(
   summary: RunSummary,
   shortfall: readonly RemoteShortfall[],
   shard: ShardSpec,
+  held: ShardHeld | null = null,
 ): { readonly summary: RunSummary; readonly warnings: readonly string[] } {
-  if (shortfall.length === 0) return { summary, warnings: [] };
+  if (shortfall.length === 0 && held === null) return { summary, warnings: [] };
+  const name = `shard ${shard.index}/${shard.count}`;
   const of = (n: number): string => `${n} result${n === 1 ? '' : 's'} of this shard ${n === 1 ? 'is' : 'are'}`;
   const warnings = shortfall.flatMap((s) => {
     const sendable = s.missing - s.unfit;
     const where = `the remote cache ${s.url}, so a run on another machine would pay again`;
     return [
-      ...(sendable > 0
+      ...(sendable > 0 && held?.lost.url !== s.url
         ? [
-            `shard ${shard.index}/${shard.count}: ${of(sendable)} not in ${where}; ` +
+            `${name}: ${of(sendable)} not in ${where}; ` +
               (s.uploadsOff
                 ? 'uploads to it are off (read-only credentials, or a remote named by the recipe that your user ' +
                   'config does not name: --trust-recipe-hosting), so give this run write access and run the shard again'
@@ -122,19 +168,41 @@ export function shardShortfall(
           ]
         : []),
       ...(s.unfit > 0
-        ? [
-            `shard ${shard.index}/${shard.count}: ${of(s.unfit)} unfit for ${where}: ` +
-              'no retry sends them (each is named in a warning above)',
-          ]
+        ? [`${name}: ${of(s.unfit)} unfit for ${where}: no retry sends them (each is named in a warning above)`]
         : []),
     ];
   });
+  if (held !== null) {
+    const missed = shortfall.find((s) => s.url === held.lost.url);
+    warnings.unshift(heldMessage(name, held, missed ? missed.missing - missed.unfit : 0, summary.submitted));
+  }
   // Uploads off is a permission to grant (77); a result unfit to send is bad data (65); anything
   // else may pass on a retry (75).
-  const codes = shortfall.flatMap((s) => [
-    ...(s.missing > s.unfit ? [s.uploadsOff ? ExitCode.NO_PERM : ExitCode.TEMP_FAIL] : []),
-    ...(s.unfit > 0 ? [ExitCode.DATA_ERR] : []),
-  ]);
+  const codes = [
+    ...shortfall.flatMap((s) => [
+      ...(s.missing > s.unfit ? [s.uploadsOff ? ExitCode.NO_PERM : ExitCode.TEMP_FAIL] : []),
+      ...(s.unfit > 0 ? [ExitCode.DATA_ERR] : []),
+    ]),
+    ...(held === null ? [] : [held.lost.kind === 'unusable' ? ExitCode.TEMP_FAIL : ExitCode.NO_PERM]),
+  ];
   const exitCode = codes.reduce((worst, code) => worstExitCode(worst, code), summary.exitCode as ExitCode);
   return { summary: { ...summary, exitCode }, warnings };
+}
+
+/** The one line of a shard that stopped submitting: what it held back, why, what it could not send, what to do. */
+function heldMessage(name: string, held: ShardHeld, unsent: number, submitted: number): string {
+  const { lost } = held;
+  const nodes = `${held.nodes} node${held.nodes === 1 ? '' : 's'}`;
+  const results = `${unsent} result${unsent === 1 ? '' : 's'} of this shard ${unsent === 1 ? 'is' : 'are'}`;
+  const fix = {
+    unusable: 'fix the remote (its endpoint, bucket or credentials)',
+    denied: 'give this job write credentials for it (s3:PutObject)',
+    'read-only': 'name its bucket in your user config or pass --trust-recipe-hosting',
+  }[lost.kind];
+  return (
+    `${name}: submitted nothing${submitted > 0 ? ' more' : ''} (${nodes} not run): the remote cache ${lost.url} ` +
+    `${lost.why}, and a shard's results reach the other jobs only through it` +
+    `${unsent === 0 ? '' : `; ${results} not in it`}; ${fix} and run this shard again` +
+    (unsent === 0 ? '' : " (what this machine's cache holds is not paid again)")
+  );
 }

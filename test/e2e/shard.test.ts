@@ -142,7 +142,7 @@ describe('--shard across processes, then the assemble run', () => {
     expect([puts(), apiCalls()]).toEqual([putsBefore, callsBefore]);
   }, 180_000);
 
-  it('a shard whose results missed the remote exits 75 (uploads off: 77); able to upload again: pays 0', async () => {
+  it('a shard whose remote cannot take its results pays nothing: 75 (uploads off: 77); fixed: pays once', async () => {
     const p = await shardProject();
     projects.push(p);
     // Requests no other test here makes: the remote holds none of their results yet.
@@ -151,20 +151,23 @@ describe('--shard across processes, then the assemble run', () => {
     const before = submits().length;
     const first = await cli(['run', 'recipe.yml', '--shard', '1/3'], { cwd: p.root, env: down });
     expect(first.code, first.stderr).toBe(75);
-    const paid = submits().length - before;
-    expect(paid).toBeGreaterThan(0);
-    expect(first.stderr).toContain(
-      `shard 1/3: ${paid} results of this shard are not in the remote cache s3://${s3.bucket}/team, ` +
-        'so a run on another machine would pay again',
+    expect(submits().length - before).toBe(0); // the remote down from the start: nothing submitted (walk-y 1)
+    expect(first.stderr).toMatch(
+      new RegExp(
+        `^warning +shard 1/3: submitted nothing \\(6 nodes not run\\): the remote cache s3://${s3.bucket}/team ` +
+          'is not usable',
+        'm',
+      ),
     );
-    expect(Object.keys((await p.readLock()).nodes).length).toBe(paid); // everything kept locally
+    expect(first.stderr).toMatch(/^skipped +\S+ +not submitted: the shard's remote cache cannot take its results$/m);
 
-    // The same runner, the remote back: nothing paid, the left uploads sent, exit 0.
+    // The same runner, the remote back: its nodes paid once, uploaded, exit 0.
     const puts = (): number => s3.requests.filter((r) => r.method === 'PUT').length;
     const putsBefore = puts();
     const again = await cli(['run', 'recipe.yml', '--shard', '1/3'], { cwd: p.root, env: env(p) });
     expect(again.code, again.stderr).toBe(0);
-    expect(submits().length - before).toBe(paid);
+    const paid = submits().length - before;
+    expect(paid).toBe(6);
     expect(puts() - putsBefore).toBe(2 * paid); // a blob and a record each
 
     // A remote the recipe names, not trusted by the user's config: read-only, a retry cannot help (77).
@@ -180,16 +183,17 @@ describe('--shard across processes, then the assemble run', () => {
     const paidBefore = submits().length;
     const untrusted = await cli(['run', 'recipe.yml', '--shard', '1/3'], { cwd: r.root, env: noEnvRemote });
     expect(untrusted.code, untrusted.stderr).toBe(77);
-    expect(untrusted.stderr).toContain('uploads to it are off');
-    const paidUntrusted = submits().length - paidBefore;
-    // As the message says: write access, the same shard again: it pays nothing and uploads what it paid.
+    expect(untrusted.stderr).toContain('name its bucket in your user config or pass --trust-recipe-hosting');
+    expect(submits().length - paidBefore).toBe(0);
+    // As the message says: write access, the same shard again: it pays for its nodes once and uploads them.
     const putsUntrusted = puts();
     const trusted = await cli(['run', 'recipe.yml', '--shard', '1/3', '--trust-recipe-hosting'], {
       cwd: r.root,
       env: noEnvRemote,
     });
     expect(trusted.code, trusted.stderr).toBe(0);
-    expect(submits().length - paidBefore).toBe(paidUntrusted);
+    const paidUntrusted = submits().length - paidBefore;
+    expect(paidUntrusted).toBe(6);
     expect(puts() - putsUntrusted).toBe(2 * paidUntrusted);
     // Another machine (a fresh clone and cache) running that shard's nodes pays nothing.
     const r2 = await shardProject();
@@ -232,10 +236,10 @@ describe('--shard across processes, then the assemble run', () => {
     const text = await cli(['run', 'recipe.yml', '--shard', '2/3'], { cwd: p.root, env: down });
     expect(text.code, text.stderr).toBe(75);
     const log = text.stderr.trim().split('\n');
-    expect(log.at(-1)).toMatch(/^done \d+ · cached \d+ · failed 0 · skipped 0 · submitted \d+ · spent /);
+    expect(log.at(-1)).toMatch(/^done 0 · cached 0 · failed 0 · skipped 6 · submitted 0 · spent \$0\.00/);
     expect(log.at(-2)).toMatch(/^warning +shard 2\/3: /);
 
-    // Without --shard (shard 3's nodes paid now): exit 0, the remote's notice before the summary.
+    // Without --shard: it pays and goes on without the remote, exit 0, the remote's notice before the summary.
     const only = await cli(['run', 'recipe.yml', '--json'], { cwd: p.root, env: down });
     expect(only.code, only.stderr).toBe(0);
     const all = lines(only.stdout);

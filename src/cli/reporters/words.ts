@@ -70,6 +70,8 @@ export function skipWords(reason: SkipReason): string {
       return 'stopped after a failure';
     case 'interrupted':
       return 'interrupted';
+    case 'remote-unusable':
+      return "not submitted: the shard's remote cache cannot take its results";
     default:
       return unreachable(reason);
   }

@@ -69,6 +69,7 @@ function skippedWhy(
 ): string {
   if (reason === 'stopped') return 'the run stopped before it';
   if (reason === 'interrupted') return 'the run was interrupted';
+  if (reason === 'remote-unusable') return "not submitted: the shard's remote cache cannot take its results";
   const seen = new Set<string>();
   for (let up = n.from; up !== null && !seen.has(up); up = byId.get(up)?.from ?? null) {
     seen.add(up);

@@ -183,9 +183,11 @@ describe('run options a library caller passes', () => {
         (e: unknown) => (e as Error).message,
       );
     expect(await messageOf({ shard: '3/2' })).toBe(
-      'shard must be { index, count } with whole numbers 1 ≤ index ≤ count (--shard i/n), got "3/2"',
+      'shard must be { index, count } with whole numbers 1 ≤ index ≤ count ≤ 1000 (--shard i/n), got "3/2"',
     );
     expect(await messageOf({ shard: { index: 3, count: 2 } })).toMatch(/, got \{ index: 3, count: 2 \}$/);
+    // As --shard caps n (walk-y 6): a count past 1000 would only make assignShards' table huge.
+    expect(await messageOf({ shard: { index: 1, count: 1001 } })).toMatch(/, got \{ index: 1, count: 1001 \}$/);
     expect(await messageOf({ jobs: '4' })).toBe('jobs must be an integer of at least 1, got "4"');
     expect(await messageOf({ maxCostUsd: -1 })).toBe('maxCostUsd must be a number of 0 or more, got -1');
   });

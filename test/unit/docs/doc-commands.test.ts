@@ -143,7 +143,7 @@ describe('the kontext commands the docs show', () => {
     const readme = docUses('README.md');
     const ci = docUses('docs/ci.md');
     expect(readme.length).toBeGreaterThan(15);
-    expect(ci.map((u) => u.command)).toEqual(['run', 'run', 'run', 'run', 'merge-lock']);
+    expect(ci.map((u) => u.command)).toEqual(['run', 'run', 'merge-lock', 'run', 'run', 'merge-lock']);
     expect(readme.find((u) => u.command === 'run' && u.flags.includes('--frozen'))?.flags).toContain('-j');
     expect(parseUse('x', invocation('git config merge.kontext.name "kontext lock merge"') ?? '').command).toBe('');
     expect(invocation('# kontext emulator listening on http://127.0.0.1:8787/v1')).toBeNull();

@@ -1,0 +1,159 @@
+/**
+ * A `--shard` run exists to fill the remote cache: once the remote can take none of its results
+ * (down at the start, uploads denied at the first upload, down at the first upload, a recipe's
+ * remote used read-only), it submits nothing more (walk-y 1). The requests already on the wire
+ * finish and are kept locally; the shard exits 75 (the remote not usable) or 77 (uploads off)
+ * with one line saying so; the same runner's re-run, the remote back, pays only what was never
+ * paid and uploads everything. A run without `--shard` goes on without the remote, as before.
+ * Real s3rver, real proxy in front of it answering PUTs with AccessDenied or 503.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { describe, expect, it } from 'vitest';
+import { runIn, startRig, summaryOf, type InProcessRun, type Project } from '../../helpers/run-fixtures.js';
+import { putKeys, RECIPE, useWorld, warnings, type World } from './harness.js';
+import { startS3Proxy } from './proxy.js';
+
+const world = useWorld();
+const SHARD = { shard: { index: 1, count: 1 } };
+const DOWN = 'http://127.0.0.1:9'; // nothing listens: refused
+
+function skipped(run: InProcessRun): string[] {
+  return run.events.flatMap((e) => (e.type === 'node-skipped' ? [e.reason] : []));
+}
+
+/** The shard's one line, which must be the only `shard 1/1:` warning. */
+function shardLine(run: InProcessRun): string {
+  const lines = warnings(run).filter((m) => m.startsWith('shard 1/1: '));
+  expect(lines).toHaveLength(1);
+  return lines[0] ?? '';
+}
+
+/** `run` through a proxy that answers every PUT as `answer` does. */
+async function withPuts(
+  w: World,
+  answer: (res: ServerResponse) => void,
+  run: (env: Record<string, string>) => Promise<InProcessRun>,
+): Promise<InProcessRun> {
+  const proxy = await startS3Proxy(w.s3.endpoint, {
+    answer: (req: IncomingMessage, res: ServerResponse) => {
+      if (req.method !== 'PUT') return false;
+      req.resume();
+      answer(res);
+      return true;
+    },
+  });
+  try {
+    return await run(w.env({}, proxy.endpoint));
+  } finally {
+    await proxy.close();
+  }
+}
+
+/**
+ * `p`'s shard at -j 1 on an emulator whose requests take 500 ms: one request on the wire at a
+ * time, and the remote's answer to the first upload (its retries of a 503 take ~300 ms) comes
+ * while the second runs, so the stop holds the rest back whatever the machine's speed.
+ */
+async function slowShard(p: Project, env: Record<string, string>): Promise<InProcessRun> {
+  const rig = await startRig({ runMs: 500 });
+  try {
+    return await runIn(p, { ...SHARD, jobs: 1 }, { rig, env });
+  } finally {
+    await rig.close();
+  }
+}
+
+const DENIED = (res: ServerResponse): void => {
+  res
+    .writeHead(403, { 'content-type': 'application/xml' })
+    .end('<?xml version="1.0"?><Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>');
+};
+const UNAVAILABLE = (res: ServerResponse): void => {
+  res.writeHead(503).end();
+};
+
+describe('a shard whose remote cannot take its results submits nothing more', () => {
+  it('the remote down at the start: 0 submits, exit 75; the remote back, the same runner pays 5, uploads', async () => {
+    const w = world();
+    const down = await w.run(w.a, SHARD, w.env({}, DOWN));
+    expect(summaryOf(down)).toMatchObject({ exitCode: 75, submitted: 0, done: 0, skipped: 5 });
+    expect(skipped(down)).toEqual(Array(5).fill('remote-unusable'));
+    expect(shardLine(down)).toMatch(
+      new RegExp(
+        '^shard 1/1: submitted nothing \\(5 nodes not run\\): the remote cache s3://kontext-test/team ' +
+          'is not usable \\(.*ECONNREFUSED.*\\), .*fix the remote .* and run this shard again',
+      ),
+    );
+    expect(warnings(down)).toContainEqual(expect.stringContaining('going on without it'));
+
+    const back = await w.run(w.a, SHARD);
+    expect(summaryOf(back)).toMatchObject({ exitCode: 0, submitted: 5 });
+    expect(putKeys(w.s3)).toHaveLength(10); // a blob and a record each
+    expect(summaryOf(await w.run(w.b))).toMatchObject({ exitCode: 0, submitted: 0, cached: 5 });
+
+    // Without --shard the same outage is one warning, and the run pays and finishes (exit 0).
+    const plain = await w.run(w.b, { force: ['sky'] }, w.env({}, DOWN));
+    expect(summaryOf(plain)).toMatchObject({ exitCode: 0, submitted: 1 });
+  });
+
+  it('uploads denied at the first: only what was on the wire paid, 77; write keys: the rest, 0 twice', async () => {
+    const w = world();
+    const denied = await withPuts(w, DENIED, (env) => slowShard(w.a, env));
+    const paid = summaryOf(denied).submitted;
+    expect(summaryOf(denied).exitCode).toBe(77);
+    expect(paid).toBeGreaterThanOrEqual(1);
+    expect(paid).toBeLessThan(5);
+    expect(summaryOf(denied).done).toBe(paid); // what was paid is kept locally
+    expect(skipped(denied).filter((r) => r === 'remote-unusable')).toHaveLength(5 - paid);
+    expect(shardLine(denied)).toContain(
+      `submitted nothing more (${5 - paid} node${5 - paid === 1 ? '' : 's'} not run): the remote cache ` +
+        's3://kontext-test/team denied the uploads (read-only credentials)',
+    );
+    expect(shardLine(denied)).toContain('give this job write credentials for it (s3:PutObject)');
+    expect(putKeys(w.s3)).toEqual([]);
+
+    // The same runner with write keys: pays only the nodes never paid, uploads all five.
+    const again = await w.run(w.a, SHARD);
+    expect(summaryOf(again)).toMatchObject({ exitCode: 0, submitted: 5 - paid });
+    expect(putKeys(w.s3)).toHaveLength(10);
+    expect(summaryOf(await w.run(w.b))).toMatchObject({ exitCode: 0, submitted: 0, cached: 5 });
+  });
+
+  it('the remote down at the first upload (503): the rest held back, 75; the remote back: uploads all', async () => {
+    const w = world();
+    const down = await withPuts(w, UNAVAILABLE, (env) => slowShard(w.a, env));
+    const paid = summaryOf(down).submitted;
+    expect(summaryOf(down).exitCode).toBe(75);
+    expect(paid).toBeLessThan(5);
+    const line = shardLine(down);
+    expect(line).toContain(`submitted nothing more (${5 - paid} node`);
+    expect(line).toContain(`${paid} result${paid === 1 ? '' : 's'} of this shard`);
+
+    const again = await w.run(w.a, SHARD);
+    expect(summaryOf(again)).toMatchObject({ exitCode: 0, submitted: 5 - paid });
+    expect(putKeys(w.s3)).toHaveLength(10);
+  });
+
+  it("a recipe's remote used read-only: 0 submits, 77; --trust-recipe-hosting: the shard pays, uploads", async () => {
+    const w = world();
+    await w.a.writeRecipe(
+      RECIPE.replace('provider: emulator', 'provider: emulator\ncache: { remote: "s3://kontext-test/team" }'),
+    );
+    const { KONTEXT_REMOTE_CACHE: _drop, ...env } = w.env();
+    const untrusted = await w.run(w.a, SHARD, env);
+    expect(summaryOf(untrusted)).toMatchObject({ exitCode: 77, submitted: 0, skipped: 5 });
+    expect(shardLine(untrusted)).toContain('pass --trust-recipe-hosting');
+
+    const trusted = await w.run(w.a, { ...SHARD, trustRecipeHosting: true }, env);
+    expect(summaryOf(trusted)).toMatchObject({ exitCode: 0, submitted: 5 });
+    expect(putKeys(w.s3)).toHaveLength(10);
+  });
+
+  it('local cache hits are still taken while the remote is down (and counted as not in it)', async () => {
+    const w = world();
+    expect(summaryOf(await w.run(w.a, { noRemote: true, only: ['sky'] }))).toMatchObject({ submitted: 1 });
+    const down = await w.run(w.a, SHARD, w.env({}, DOWN));
+    expect(summaryOf(down)).toMatchObject({ exitCode: 75, submitted: 0, cached: 1, skipped: 4 });
+    expect(shardLine(down)).toContain('1 result of this shard is not in it');
+  });
+});
