@@ -13,7 +13,7 @@ import type { LabImage } from './metric.js';
  * The boxes of every pixel of `a`, made the second time `a` is compared and kept while one of the
  * last {@link KEPT_BOXES} images so kept (a chain's source is compared once a node: its boxes are
  * made once, not once a node). The first time, none: an image compared once (an input) keeps
- * nothing, its row boxes made as they are needed. At 256 × 256 a kept image's boxes are 1.5 MB.
+ * nothing, its boxes made a span of a row at a time as needed. At 256 × 256 a kept image's boxes are 1.5 MB.
  * They are held no longer than the image itself (whoever decoded it): a long-lived process that
  * reviewed once does not keep the last eight images and their boxes for the rest of its life.
  */
