@@ -2,8 +2,9 @@
  * Decoding for the review: an image file → 8-bit sRGB at a small common size, then CIELAB. sharp
  * is loaded on first use (a fully cached run never pays for it) and does the decoding,
  * orientation (EXIF), colour management (an embedded ICC profile: Display P3, CMYK) and resizing
- * on its thread pool into 8-bit sRGB with alpha; flattening onto white and the colour conversion
- * to Lab run in JS (lab.ts), so a caller can keep the 3-byte pixels and convert when it compares.
+ * on its thread pool into 8-bit sRGB (with alpha when the image has any); flattening onto white
+ * and the colour conversion to Lab run in JS (lab.ts), so a caller can keep the 3-byte pixels and
+ * convert when it compares.
  * A mostly transparent pixel is noted (`seen`): the metric leaves it out.
  *
  * The common size follows the OUTPUT: its aspect ratio, longest side {@link REVIEW_SIDE} (or less
@@ -192,14 +193,23 @@ export function labOf(image: RgbImage): LabImage {
 }
 
 /**
- * Come out as 8-bit sRGB with alpha (one pipeline, on sharp's threads), then flatten onto white
- * and note which pixels are seen (alpha ≥ 128) in JS; the small result goes to Lab in JS (lab.ts),
- * cheaper than a float Lab pipeline in libvips.
+ * Come out as 8-bit sRGB (one pipeline, on sharp's threads), with alpha when the image has any:
+ * then flatten onto white and note which pixels are seen (alpha ≥ 128) in JS; an opaque image's
+ * pixels are used as they come (no alpha band added by libvips and stripped again here). The small
+ * result goes to Lab in JS (lab.ts), cheaper than a float Lab pipeline in libvips.
  */
 async function toRgb(pipeline: Sharp): Promise<RgbImage> {
-  const { data, info } = await pipeline.toColourspace('srgb').ensureAlpha().raw().toBuffer({ resolveWithObject: true });
-  if (info.channels !== 4) throw new Error(`expected 4 sRGB channels with alpha, got ${info.channels}`);
+  const { data, info } = await pipeline.toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
   const n = info.width * info.height;
+  // A plain Uint8Array over sharp's buffer, as every other image's pixels (one kind of array for lab.ts).
+  if (info.channels === 3)
+    return {
+      width: info.width,
+      height: info.height,
+      rgb: new Uint8Array(data.buffer, data.byteOffset, 3 * n),
+      seen: null,
+    };
+  if (info.channels !== 4) throw new Error(`expected 3 or 4 sRGB channels, got ${info.channels}`);
   const rgb = new Uint8Array(3 * n);
   let seen: Uint8Array | null = null;
   for (let i = 0; i < n; i++) {

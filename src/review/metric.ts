@@ -1,13 +1,16 @@
 /**
  * The change metric (docs/architecture.md#change-maps-and-drift): CIE76 colour difference
  * (ΔE*ab, the Euclidean distance in CIELAB, D65 white) between two images of the same size, pixel
- * by pixel. Pure: Lab pixels in (converted by libvips, images.ts), numbers out.
+ * by pixel. Pure but for the boxes kept of an image compared again (boxes.ts): Lab pixels in
+ * (converted by lab.ts), numbers out.
  *
  * Why CIE76 and not CIEDE2000 or pixelmatch's YIQ: Lab is close enough to perceptually uniform for
  * a yes/no "did this pixel visibly change" at a threshold well above the just-noticeable
  * difference (ΔE ≈ 2.3), it costs a square root per pixel on top of the Lab conversion (no
  * trigonometry), and its unit is one people already know. CIEDE2000's corrections matter near the JND, not at 10.
  */
+
+import { boxesAt, keptBoxes, type RowBoxes, rowBoxes } from './boxes.js';
 
 /**
  * The metric's name, as stored in a record's `review.metric`; a review under another name is
@@ -94,50 +97,51 @@ export function changedPercent(
  * changed costs one comparison a pixel. The price: at the review size (longest side 256 px), a
  * blur of about a pixel is not counted where both images' colours lie between each other's
  * neighbours.
- * {@link changedPercent} of `forgiveShift(deltaE(a, b), a, b)` is the same figure.
+ * {@link changeMap}'s `changed` is the same figure (counted from its ΔE, kept to 32 bits).
  */
 export function changedPercentBetween(a: LabImage, b: LabImage, threshold = CHANGE_THRESHOLD): number | null {
-  const { over, counted } = overAround(a, b, threshold * threshold, null);
+  const { over, counted } = overAround(a, b, threshold, null);
   return counted === 0 ? null : Math.round((over / counted) * 10_000) / 100;
 }
 
 /**
- * `delta` (`deltaE(before, after)`, changed in place and returned) as {@link changedPercentBetween}
- * counts it: a pixel over `threshold` that a blend of the pixel before at its place with one
- * `before` shows around it (3 × 3) matches within it, and whose pixel before a blend of `after`'s
- * matches as well, gets the larger of the two blends' ΔE, so the change map is
- * red exactly where a pixel counts as changed (a changed one keeps its ΔE to the pixel at its
- * place).
+ * The change map's ΔE per pixel of `after` against `before`, and its changed share, in one pass:
+ * {@link changedPercent} of `delta` (`changed`) is {@link changedPercentBetween}'s figure. `delta`
+ * is {@link deltaE}'s, but 0 where `before` is transparent (it showed nothing: what `after` has
+ * there is not counted), and, for a pixel over `threshold` that a blend of the pixel before at its
+ * place with one `before` shows around it (3 × 3) matches within it, and whose pixel before a blend
+ * of `after`'s matches as well, the larger of the two blends' ΔE: the change map is red exactly
+ * where a pixel counts as changed (a changed one keeps its ΔE to the pixel at its place).
  */
-export function forgiveShift(
-  delta: Float32Array,
+export function changeMap(
   before: LabImage,
   after: LabImage,
   threshold = CHANGE_THRESHOLD,
-): Float32Array {
-  overAround(before, after, threshold * threshold, (i, d) => {
-    delta[i] = Math.sqrt(d);
-  });
-  return delta;
+): { delta: Float32Array; changed: number | null } {
+  const delta = new Float32Array(before.width * before.height);
+  const { over, counted } = overAround(before, after, threshold, delta);
+  return { delta, changed: counted === 0 ? null : Math.round((over / counted) * 10_000) / 100 };
 }
 
 /**
- * The pixels `a` shows (`counted`), and those of `b` over `limit` (a squared ΔE) against the
- * pixel of `a` at their place and every blend of it with a neighbour `a` shows (`over`).
- * `forgiven` is told each pixel over `limit` at its place that a blend matches, with that
- * blend's squared ΔE. The neighbours' colours are boxed first, per row of pixels: the minimum and
- * maximum of each channel over each pixel's 3 × 3 ({@link windowBoxes}), made for a row only once
- * one of its pixels is over `limit`. A colour outside the box of its 3 × 3 by more
- * than the threshold (most of a changed region) matches no blend and costs no segment.
+ * The pixels `a` shows (`counted`), and those of `b` over `threshold` against the pixel of `a` at
+ * their place and every blend of it with a neighbour `a` shows (`over`). With `delta`, each pixel's
+ * ΔE as {@link changeMap} says, and `over` counts those over `threshold` as stored (32 bits, as
+ * {@link changedPercent} reads them); without, a squared ΔE over the squared threshold. The
+ * neighbours' colours are boxed first: the minimum and maximum of each channel over each pixel's
+ * 3 × 3 (boxes.ts), made for a span of a row's pixels only once one of them is over. A colour
+ * outside the box of its 3 × 3 by more than the threshold (most of a changed region) matches no
+ * blend and costs no segment.
  */
 function overAround(
   a: LabImage,
   b: LabImage,
-  limit: number,
-  forgiven: ((i: number, d: number) => void) | null,
+  threshold: number,
+  delta: Float32Array | null,
 ): { over: number; counted: number } {
   if (a.width !== b.width || a.height !== b.height)
     throw new RangeError(`size mismatch: ${a.width}x${a.height} vs ${b.width}x${b.height}`);
+  const limit = threshold * threshold;
   const { width: w, height: h } = a;
   const x = a.lab;
   const y = b.lab;
@@ -145,19 +149,19 @@ function overAround(
   // The backward test's neighbours: every pixel of `b` (a transparent one is compared as the
   // white it is flattened to, as at its own place; skipping it kept a moved object's edge changed).
   const after: LabImage = b.seen ? { width: b.width, height: b.height, lab: y } : b;
-  // Per pixel of the current row: the least and the most of each channel in its 3 × 3 (windowBoxes);
-  // or, for an image compared again (a chain's source, once a node), of every pixel, kept.
+  // Per pixel of the current row: the least and the most of each channel in its 3 × 3 (boxes.ts),
+  // made a span of pixels at a time as needed; or, for an image compared again (a chain's source,
+  // once a node), of every pixel, kept.
   const whole = keptBoxes(a);
-  const lo = whole?.lo ?? new Float32Array(3 * w);
-  const hi = whole?.hi ?? new Float32Array(3 * w);
+  const rows = whole === undefined ? rowBoxes(a) : null;
+  const { lo, hi } = whole ?? (rows as RowBoxes);
   let over = 0;
   let counted = 0;
   for (let py = 0; py < h; py++) {
-    let boxed = whole !== undefined;
     const row = whole === undefined ? 0 : 3 * py * w;
     for (let px = 0; px < w; px++) {
       const i = py * w + px;
-      if (seen !== null && seen[i] === 0) continue;
+      if (seen !== null && seen[i] === 0) continue; // delta stays 0
       counted++;
       const l = y[3 * i] as number;
       const m = y[3 * i + 1] as number;
@@ -165,166 +169,56 @@ function overAround(
       const dl = (x[3 * i] as number) - l;
       const dm = (x[3 * i + 1] as number) - m;
       const dn = (x[3 * i + 2] as number) - n;
-      if (dl * dl + dm * dm + dn * dn <= limit) continue;
-      if (!boxed) {
-        windowBoxes(a, py, lo, hi);
-        boxed = true;
+      const d2 = dl * dl + dm * dm + dn * dn;
+      if (d2 <= limit) {
+        if (delta !== null) delta[i] = Math.sqrt(d2);
+        continue;
       }
+      if (rows !== null) boxesAt(rows, py, px);
       const k = row + 3 * px;
       // How far the colour is outside the box, per channel (0 inside).
       const outside =
         gap(l, lo[k] as number, hi[k] as number) +
         gap(m, lo[k + 1] as number, hi[k + 1] as number) +
         gap(n, lo[k + 2] as number, hi[k + 2] as number);
-      if (outside > limit) {
-        over++;
-        continue;
+      if (outside <= limit) {
+        const near = nearestBlend(a, y, i, limit);
+        // Both ways: the pixel before must be a blend of the output's around it too. Else something
+        // that was there is gone (a line or a word removed: the output's colour is the background's,
+        // a blend of the input's, but the input's ink is no blend of the output's background).
+        const back = near > limit ? near : nearestBlend(after, x, i, limit);
+        if (back <= limit) {
+          if (delta !== null) delta[i] = Math.sqrt(Math.max(near, back));
+          continue;
+        }
       }
-      const near = nearestBlend(a, y, i, limit);
-      if (near > limit) {
-        over++;
-        continue;
+      if (delta === null) over++;
+      else {
+        delta[i] = Math.sqrt(d2);
+        if ((delta[i] as number) > threshold) over++;
       }
-      // Both ways: the pixel before must be a blend of the output's around it too. Else something
-      // that was there is gone (a line or a word removed: the output's colour is the background's,
-      // a blend of the input's, but the input's ink is no blend of the output's background).
-      const back = nearestBlend(after, x, i, limit);
-      if (back > limit) over++;
-      else forgiven?.(i, Math.max(near, back));
     }
   }
   return { over, counted };
 }
 
 /**
- * The boxes of every pixel of `a`, made the second time `a` is compared and kept while one of the
- * last {@link KEPT_BOXES} images so kept (a chain's source is compared once a node: its boxes are
- * made once, not once a node). The first time, none: an image compared once (an input) keeps
- * nothing, its row boxes made as they are needed. At 256 × 256 a kept image's boxes are 1.5 MB.
- * They are held no longer than the image itself (whoever decoded it): a long-lived process that
- * reviewed once does not keep the last eight images and their boxes for the rest of its life.
+ * The squared distance of `v` from the range `lo`..`hi` (0 inside it; `lo` ≤ `hi`, all finite).
+ * The side is taken by arithmetic on the comparisons, not by branches: for a changed pixel it is
+ * noise to a branch predictor. Exactly `(lo - v)²`, `(v - hi)²` or 0: the other term is ±0.
  */
-function keptBoxes(a: LabImage): Boxes | undefined {
-  const kept = keptBoxesOf.get(a);
-  if (kept !== undefined) {
-    const at = keptOrder.findIndex((r) => r.deref() === a);
-    if (at >= 0) keptOrder.push(...keptOrder.splice(at, 1)); // the most recently used goes last
-    return kept;
-  }
-  if (!comparedOnce.has(a)) {
-    comparedOnce.add(a);
-    return undefined;
-  }
-  const { width: w, height: h } = a;
-  const boxes = { lo: new Float32Array(3 * w * h), hi: new Float32Array(3 * w * h) };
-  for (let py = 0; py < h; py++) {
-    const row = [3 * py * w, 3 * (py + 1) * w] as const;
-    windowBoxes(a, py, boxes.lo.subarray(...row), boxes.hi.subarray(...row));
-  }
-  keptBoxesOf.set(a, boxes);
-  // Images collected since hold no slot: a live one is evicted only for another live one.
-  for (let i = keptOrder.length - 1; i >= 0; i--) if (keptOrder[i]?.deref() === undefined) keptOrder.splice(i, 1);
-  keptOrder.push(new WeakRef(a));
-  while (keptOrder.length > KEPT_BOXES) {
-    const old = keptOrder.shift()?.deref();
-    if (old !== undefined) keptBoxesOf.delete(old);
-  }
-  return boxes;
-}
-
-interface Boxes {
-  readonly lo: Float32Array;
-  readonly hi: Float32Array;
-}
-
-/** How many images' whole boxes are kept: a few chains' sources (the default -j 4, and more). */
-const KEPT_BOXES = 8;
-/** By image; weakly, so they go with their image (see {@link keptBoxes}). */
-const keptBoxesOf = new WeakMap<LabImage, Boxes>();
-/** The images with kept boxes, least recently used first (an image collected meanwhile is a spent ref). */
-const keptOrder: WeakRef<LabImage>[] = [];
-/** The images compared once: a second comparison keeps their boxes. */
-const comparedOnce = new WeakSet<LabImage>();
-
-/** The squared distance of `v` from the range `lo`..`hi` (0 inside it). */
 function gap(v: number, lo: number, hi: number): number {
-  if (v < lo) return (lo - v) * (lo - v);
-  if (v > hi) return (v - hi) * (v - hi);
-  return 0;
-}
-
-/**
- * For row `py`: per pixel and channel, the least and the most value `a` shows in its 3 × 3 (the
- * row and the rows above and below, the column and its two neighbours; `Infinity` / `-Infinity`
- * where it shows none). Columns first (three rows at once), then each window of three columns.
- */
-function windowBoxes(a: LabImage, py: number, lo: Float32Array, hi: Float32Array): void {
-  const { width: w, height: h, lab: x } = a;
-  const seen = a.seen ?? null;
-  const y0 = py > 0 ? py - 1 : 0;
-  const y1 = py < h - 1 ? py + 1 : py;
-  if (seen === null) {
-    // Every pixel shown (the common case): the three rows (or two, at an edge) in one pass.
-    const r0 = 3 * y0 * w;
-    const r1 = 3 * py * w;
-    const r2 = 3 * y1 * w;
-    for (let k = 0; k < 3 * w; k++) {
-      const u = x[r0 + k] as number;
-      const v = x[r1 + k] as number;
-      const z = x[r2 + k] as number;
-      // Comparisons, not Math.min/max (their NaN and -0 rules cost a quarter of the metric here).
-      let least = u;
-      let most = u;
-      if (v < least) least = v;
-      if (v > most) most = v;
-      if (z < least) least = z;
-      if (z > most) most = z;
-      lo[k] = least;
-      hi[k] = most;
-    }
-  } else {
-    lo.fill(Number.POSITIVE_INFINITY);
-    hi.fill(Number.NEGATIVE_INFINITY);
-    for (let yy = y0; yy <= y1; yy++)
-      for (let px = 0; px < w; px++) {
-        if (seen[yy * w + px] === 0) continue;
-        for (let c = 0; c < 3; c++) {
-          const k = 3 * px + c;
-          const v = x[3 * yy * w + k] as number;
-          if (v < (lo[k] as number)) lo[k] = v;
-          if (v > (hi[k] as number)) hi[k] = v;
-        }
-      }
-  }
-  // Each column's box widened by its neighbours', in place: a column's old box is kept until
-  // the next column has used it.
-  for (let c = 0; c < 3; c++) {
-    let prevLo = lo[c] as number;
-    let prevHi = hi[c] as number;
-    for (let k = c; k < 3 * w; k += 3) {
-      const curLo = lo[k] as number;
-      const curHi = hi[k] as number;
-      const nextLo = k + 3 < 3 * w ? (lo[k + 3] as number) : curLo;
-      const nextHi = k + 3 < 3 * w ? (hi[k + 3] as number) : curHi;
-      let least = curLo;
-      let most = curHi;
-      if (prevLo < least) least = prevLo;
-      if (prevHi > most) most = prevHi;
-      if (nextLo < least) least = nextLo;
-      if (nextHi > most) most = nextHi;
-      lo[k] = least;
-      hi[k] = most;
-      prevLo = curLo;
-      prevHi = curHi;
-    }
-  }
+  const e = (lo - v) * +(v < lo) + (v - hi) * +(v > hi);
+  return e * e;
 }
 
 /**
  * Whether a blend of pixel `i` of `before` with one of the pixels `before` shows around it (its
  * 8 neighbours inside the image: the segment between the two in Lab) is within `limit` (a
- * squared ΔE) of pixel `i` of `after`: the squared ΔE to the first such blend found, else the
- * smallest, over `limit` (`Infinity` when no neighbour is shown).
+ * squared ΔE) of pixel `i` of `after`: the squared ΔE to the first such blend found, else
+ * `Infinity` (the caller counts the pixel as changed; how far it is matters to no one). Only for a
+ * pixel over `limit` at its place: a segment that leaves `i` away from `after`'s colour (or has no
+ * length) is nearest at `i` itself, so over `limit`, and is skipped without a division.
  */
 function nearestBlend(before: LabImage, after: Float32Array, i: number, limit: number): number {
   const { width: w, height: h, lab: x } = before;
@@ -338,7 +232,6 @@ function nearestBlend(before: LabImage, after: Float32Array, i: number, limit: n
   const ol = (after[3 * i] as number) - pl;
   const oa = (after[3 * i + 1] as number) - pa;
   const ob = (after[3 * i + 2] as number) - pb;
-  let best = Number.POSITIVE_INFINITY;
   for (let yy = py > 0 ? py - 1 : 0, y1 = py < h - 1 ? py + 1 : py; yy <= y1; yy++)
     for (let xx = px > 0 ? px - 1 : 0, x1 = px < w - 1 ? px + 1 : px; xx <= x1; xx++) {
       const j = yy * w + xx;
@@ -346,15 +239,15 @@ function nearestBlend(before: LabImage, after: Float32Array, i: number, limit: n
       const ql = (x[3 * j] as number) - pl;
       const qa = (x[3 * j + 1] as number) - pa;
       const qb = (x[3 * j + 2] as number) - pb;
-      const qq = ql * ql + qa * qa + qb * qb;
       const dot = ol * ql + oa * qa + ob * qb;
-      const t = qq === 0 ? 0 : Math.min(1, Math.max(0, dot / qq));
+      if (dot <= 0) continue; // t = 0: the pixel at its place, over the limit
+      const qq = ql * ql + qa * qa + qb * qb;
+      const t = Math.min(1, dot / qq);
       const dl = ol - t * ql;
       const da = oa - t * qa;
       const db = ob - t * qb;
       const d = dl * dl + da * da + db * db;
       if (d <= limit) return d;
-      if (d < best) best = d;
     }
-  return best;
+  return Number.POSITIVE_INFINITY;
 }

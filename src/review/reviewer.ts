@@ -12,15 +12,7 @@ import { writeFile } from 'node:fs/promises';
 import type { RunReview, Store } from '../store/types.js';
 import { encodeChangeMap } from './change-map.js';
 import { type Box, type Fit, labOf, type RgbImage, rgbAt, rgbInside, whyUndecodable } from './images.js';
-import {
-  CHANGE_THRESHOLD,
-  changedPercent,
-  changedPercentBetween,
-  deltaE,
-  forgiveShift,
-  type LabImage,
-  METRIC,
-} from './metric.js';
+import { CHANGE_THRESHOLD, changedPercentBetween, changeMap, type LabImage, METRIC } from './metric.js';
 
 /** The image files of one review. */
 export interface ReviewFiles {
@@ -77,7 +69,7 @@ export class Reviewer {
     if (closest.changed === null)
       throw new UnreviewableImage('the input', files.input, 'is transparent everywhere: there is nothing to compare');
     const changed = closest.changed;
-    const delta = closest.delta ?? changeDelta(closest.before, output);
+    const delta = closest.delta ?? changeMap(closest.before, output, CHANGE_THRESHOLD).delta;
     let chain: number | null = null;
     if (files.source === files.input) chain = changed;
     else if (files.source !== null && sourceEntry && sourceRgb)
@@ -113,15 +105,12 @@ export class Reviewer {
   ): Promise<{ before: LabImage; changed: number | null; fit: Fit; delta: Float32Array | null }> {
     const box = { width: output.width, height: output.height };
     const cropped = this.#lab(entry, rgb);
-    const delta = map ? changeDelta(cropped, output) : null;
+    const made = map ? changeMap(cropped, output, CHANGE_THRESHOLD) : null;
     let best = {
       before: cropped,
-      changed:
-        delta === null
-          ? changedPercentBetween(cropped, output, CHANGE_THRESHOLD)
-          : changedPercent(delta, CHANGE_THRESHOLD, cropped.seen ?? null),
+      changed: made === null ? changedPercentBetween(cropped, output, CHANGE_THRESHOLD) : made.changed,
       fit: 'cover' as Fit,
-      delta,
+      delta: made?.delta ?? null,
     };
     if (!rgb.reframed) return best;
     for (const fit of ['fill', 'contain'] as const) {
@@ -221,18 +210,6 @@ export class Reviewer {
     this.#memo.delete(entry.key);
     this.#memoBytes -= entry.bytes + (entry.lab?.lab.byteLength ?? 0);
   }
-}
-
-/**
- * The change map's ΔE per pixel of `after` against `before`: 0 where the input is transparent
- * (it showed nothing: what the output has there is not counted), and not red where the picture
- * only moved by up to a pixel (metric.ts's `forgiveShift`).
- */
-function changeDelta(before: LabImage, after: LabImage): Float32Array {
-  const delta = deltaE(before, after);
-  const seen = before.seen ?? null;
-  if (seen !== null) for (let i = 0; i < delta.length; i++) if (seen[i] === 0) delta[i] = 0;
-  return forgiveShift(delta, before, after, CHANGE_THRESHOLD);
 }
 
 /**

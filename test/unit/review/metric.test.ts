@@ -9,8 +9,8 @@ import {
   changedPercent,
   changedPercentBetween,
   CHANGE_THRESHOLD,
+  changeMap,
   deltaE,
-  forgiveShift,
   type LabImage,
 } from '../../../src/review/metric.js';
 import { labAt, labInside } from '../../../src/review/images.js';
@@ -120,7 +120,9 @@ describe('Lab and deltaE (CIE76)', () => {
     const a: LabImage = { width: 50, height: 40, lab: Float32Array.from({ length: 6000 }, () => rand() * 100) };
     const b: LabImage = { width: 50, height: 40, lab: a.lab.map((v) => v + (rand() - 0.5) * 20) };
     // The change map's differences (forgiven where a neighbour's blend matches) count the same.
-    const pct = changedPercent(forgiveShift(deltaE(a, b), a, b));
+    const map = changeMap(a, b);
+    const pct = changedPercent(map.delta);
+    expect(map.changed).toBe(pct);
     expect(pct).toBeGreaterThan(5);
     expect(pct).toBeLessThan(95);
     expect(changedPercentBetween(a, b)).toBe(pct);
@@ -174,9 +176,9 @@ describe('the neighbourhood boxes kept for an image compared again', () => {
       const again = outputs.map((o) => changedPercentBetween(source, o));
       expect(again).toEqual(first);
       expect(first.some((f) => f !== null && f > 0 && f < 100)).toBe(true);
-      const maps = outputs.map((o) => forgiveShift(deltaE(source, o), source, o));
+      const maps = outputs.map((o) => changeMap(source, o));
       const fresh = { ...source }; // another object: compared for the first time, row boxes
-      expect(outputs.map((o) => forgiveShift(deltaE(fresh, o), fresh, o))).toEqual(maps);
+      expect(outputs.map((o) => changeMap(fresh, o))).toEqual(maps);
     }
   });
 
