@@ -303,20 +303,25 @@ export async function until(
 
 /**
  * A run stopped (its signal aborted) once `n` distinct requests were polled, each journaled before
- * its first poll: with a long queue and `not-cancellable`, they stay journaled (paid, unlocked).
- * Returns the stopped run's exit code (130).
+ * its first poll: held in the emulator's queue until the run has stopped, and with `not-cancellable`,
+ * they stay journaled (paid, unlocked). Returns the stopped run's exit code (130).
  */
 export async function runStoppedOncePolled(rig: Rig, project: Project, n: number): Promise<number> {
   const stop = new AbortController();
-  const first = runIn(project, { signal: stop.signal }, { rig });
-  const polled = (): number =>
-    new Set(
-      rig
-        .calls()
-        .filter((c) => c.path.endsWith('/status'))
-        .map((c) => c.path),
-    ).size;
-  await until(() => polled() >= n, 20_000, `${n} requests polled`);
-  stop.abort();
-  return summaryOf(await first).exitCode;
+  const release = rig.emulator.hold('queued');
+  try {
+    const first = runIn(project, { signal: stop.signal }, { rig });
+    const polled = (): number =>
+      new Set(
+        rig
+          .calls()
+          .filter((c) => c.path.endsWith('/status'))
+          .map((c) => c.path),
+      ).size;
+    await until(() => polled() >= n, 20_000, `${n} requests polled`);
+    stop.abort();
+    return summaryOf(await first).exitCode;
+  } finally {
+    release();
+  }
 }
