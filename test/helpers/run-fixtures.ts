@@ -231,6 +231,8 @@ export async function runIn(
     isAlive?: (pid: number) => boolean;
     /** The remote cache's time bounds, shorter than the product's (a test that checks one fires). */
     remoteBounds?: RemoteBounds;
+    /** Each event as it happens (they are all in the result's `events` too). */
+    onEvent?: (e: RunEvent) => void;
   } = {},
 ): Promise<InProcessRun> {
   const rt = testRuntime(project.root, extra.env, extra.seed);
@@ -242,7 +244,15 @@ export async function runIn(
   const result = await runRecipe(
     project.recipe,
     { jobs: 4, ...options },
-    { rt: asProcess, onEvent: (e) => events.push(e), session: extra.rig?.session, remoteBounds: extra.remoteBounds },
+    {
+      rt: asProcess,
+      onEvent: (e) => {
+        events.push(e);
+        extra.onEvent?.(e);
+      },
+      session: extra.rig?.session,
+      remoteBounds: extra.remoteBounds,
+    },
   );
   return { result, events, rt };
 }
