@@ -13,7 +13,8 @@ import { describe, expect, it } from 'vitest';
 import { cli, spawnCli } from '../helpers/cli-spawn.js';
 import { paid, project, runcomfyEnv, submits, tempDir, useEmulator } from '../helpers/e2e-kit.js';
 
-const emulator = useEmulator({ queueMs: 5, runMs: 1500 });
+// An edit's request is held at the API (`hold`) while a test changes its output path.
+const emulator = useEmulator();
 
 const EDIT = [
   'edit',
@@ -64,11 +65,13 @@ describe('kontext edit: a result paid for but not written', () => {
     const root = await project('version: 1\n');
     const env = runcomfyEnv(emulator(), await tempDir('home'));
     const before = submits(emulator());
+    const release = emulator().hold('running');
     const run = spawnCli([...EDIT, '-o', 'sub/red.png'], { cwd: root, env });
     // Once the request is out, the output folder becomes a file: the write fails after paying.
     while (submits(emulator()) === before) await new Promise((r) => setTimeout(r, 20));
     await rm(join(root, 'sub'), { recursive: true });
     await writeFile(join(root, 'sub'), 'a file, not a folder\n');
+    release();
     const r = await run.done;
     expect(r.code, r.stderr).toBe(73);
     expect(submits(emulator()) - before).toBe(1);
@@ -89,9 +92,11 @@ describe('kontext edit: a result paid for but not written', () => {
     const root = await project('version: 1\n');
     const env = runcomfyEnv(emulator(), await tempDir('home'));
     const before = submits(emulator());
+    const release = emulator().hold('running');
     const run = spawnCli([...EDIT, '-o', 'red.png'], { cwd: root, env });
     while (submits(emulator()) === before) await new Promise((r) => setTimeout(r, 20));
     await mkdir(join(root, 'red.png'));
+    release();
     const r = await run.done;
     expect(r.code, r.stderr).toBe(73);
     expect(r.stderr).toContain(`refusing to write ${join(root, 'red.png')}: it is a folder`);
@@ -105,9 +110,11 @@ describe('kontext edit: a result paid for but not written', () => {
     const root = await project('version: 1\n');
     const env = runcomfyEnv(emulator(), await tempDir('home'));
     const before = submits(emulator());
+    const release = emulator().hold('running');
     const run = spawnCli([...EDIT, '-o', 'red.png'], { cwd: root, env });
     while (submits(emulator()) === before) await new Promise((r) => setTimeout(r, 20));
     await writeFile(join(root, 'red.png'), 'my own drawing\n');
+    release();
     const r = await run.done;
     expect(r.code, r.stderr).toBe(65);
     expect(r.stderr).toContain(`${join(root, 'red.png')} already exists`);

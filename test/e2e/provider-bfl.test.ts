@@ -149,7 +149,8 @@ describe('BFL through the CLI', () => {
   }, 60_000);
 
   it('Ctrl-C while BFL works: nothing to cancel, journaled, the next run re-attaches for free', async () => {
-    emulator.setScenario({ queue_ms: 2_000 });
+    // Queued until the run is stopped (not a 2 s queue the next run waited out).
+    const release = emulator.hold('queued');
     const root = await project(CHAIN.replace(/ {2}- id: tint[\s\S]*$/, ''));
     const env = envFor(emulator, await tempDir('home'));
     const { spawnCli } = await import('../helpers/cli-spawn.js');
@@ -162,6 +163,7 @@ describe('BFL through the CLI', () => {
     child.child.kill('SIGINT');
     const r = await child.done;
     expect(r.code, child.output()).toBe(130);
+    release();
     const again = await run(root, env);
     expect(again.code, again.stdout + again.stderr).toBe(0);
     const counts = countBy(emulator);

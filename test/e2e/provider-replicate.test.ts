@@ -231,7 +231,9 @@ describe('provider: replicate through the CLI', () => {
 
   it('Ctrl-C while the create is held and the prediction runs: not cancelled (paid), next run takes it', async () => {
     const p = await project(CHAIN.split('\n  - id: jacket')[0] ?? CHAIN);
-    emulator.setScenario({ queue_ms: 10, run_ms: 6_000 });
+    emulator.setScenario({ queue_ms: 10 });
+    // The prediction runs until the next run (not a 6 s job the next run waited out).
+    const release = emulator.hold('running');
     const from = emulator.requestLog().length;
     const run = spawnCli(['run', 'recipe.yml', '--json'], { cwd: p.root, env: env(p) });
     for (let i = 0; i < 200 && !run.output().includes('"submitting"'); i++) await new Promise((r) => setTimeout(r, 25));
@@ -246,13 +248,15 @@ describe('provider: replicate through the CLI', () => {
     const journal = await readdir(join(p.root, '.cache', 'kontext', 'journal')).catch(() => []);
     expect(journal.filter((f) => f.endsWith('.json'))).toHaveLength(1); // kept: the next run re-attaches
     emulator.setScenario({});
+    release();
     expectExit(await cli(['run', 'recipe.yml'], { cwd: p.root, env: env(p) }), 0);
     expect(routes(from)).toMatchObject({ create: 1, created: 1, cancel: 0, download: 1 });
   }, 60_000);
 
   it('kill -9 after the create answered: the next run re-attaches to the prediction, never creates again', async () => {
     const p = await project(CHAIN.split('\n  - id: jacket')[0] ?? CHAIN);
-    emulator.setScenario({ queue_ms: 1500 });
+    // Queued until it is killed (not a 1.5 s queue the next run waited out).
+    const release = emulator.hold('queued');
     const from = emulator.requestLog().length;
     const run = spawnCli(['run', 'recipe.yml'], { cwd: p.root, env: env(p, { KONTEXT_REPLICATE_WAIT_S: '0' }) });
     const journal = join(p.root, '.cache', 'kontext', 'journal');
@@ -267,6 +271,7 @@ describe('provider: replicate through the CLI', () => {
     expect(journaled).toBe(true);
     run.child.kill('SIGKILL');
     await run.done;
+    release();
     expectExit(await cli(['run', 'recipe.yml'], { cwd: p.root, env: env(p) }), 0);
     expect(routes(from)).toMatchObject({ create: 1, created: 1, download: 1 });
     expect(routes(from).read).toBeGreaterThan(0);

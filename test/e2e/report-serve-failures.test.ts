@@ -111,7 +111,9 @@ describe('run --watch --serve: the page never stops or stalls the run', () => {
   }, 90_000);
 
   it('Ctrl-C while the first build waits for another report: exit 130 at once, the paid request kept', async () => {
-    const em = (emulator = await startEmulator({ queueMs: 0, runMs: 3_000 }));
+    const em = (emulator = await startEmulator({ queueMs: 0, runMs: 20 }));
+    // The request runs at the API until the watch is stopped (not a 3 s job the next run waited out).
+    const releaseJob = em.hold('running');
     const p = (project = await createProject(watchRecipe([['sky', 'Keep the face unchanged. Make the sky orange.']])));
     await holdReportMutex(p);
     const c = serveCli(p, em);
@@ -131,6 +133,7 @@ describe('run --watch --serve: the page never stops or stalls the run', () => {
 
     // Nothing lost: a plain run re-attaches to the journaled request instead of paying again.
     await release?.();
+    releaseJob();
     const env = cliEnv(p.root, {
       RUNCOMFY_MODEL_API_BASE: em.baseUrl,
       KONTEXT_ALLOW_HOSTS: '127.0.0.1',

@@ -231,6 +231,8 @@ export async function runIn(
     isAlive?: (pid: number) => boolean;
     /** The remote cache's time bounds, shorter than the product's (a test that checks one fires). */
     remoteBounds?: RemoteBounds;
+    /** Each event as it happens (they are all in the result's `events` too). */
+    onEvent?: (e: RunEvent) => void;
   } = {},
 ): Promise<InProcessRun> {
   const rt = testRuntime(project.root, extra.env, extra.seed);
@@ -242,7 +244,15 @@ export async function runIn(
   const result = await runRecipe(
     project.recipe,
     { jobs: 4, ...options },
-    { rt: asProcess, onEvent: (e) => events.push(e), session: extra.rig?.session, remoteBounds: extra.remoteBounds },
+    {
+      rt: asProcess,
+      onEvent: (e) => {
+        events.push(e);
+        extra.onEvent?.(e);
+      },
+      session: extra.rig?.session,
+      remoteBounds: extra.remoteBounds,
+    },
   );
   return { result, events, rt };
 }
@@ -303,20 +313,25 @@ export async function until(
 
 /**
  * A run stopped (its signal aborted) once `n` distinct requests were polled, each journaled before
- * its first poll: with a long queue and `not-cancellable`, they stay journaled (paid, unlocked).
- * Returns the stopped run's exit code (130).
+ * its first poll: held in the emulator's queue until the run has stopped, and with `not-cancellable`,
+ * they stay journaled (paid, unlocked). Returns the stopped run's exit code (130).
  */
 export async function runStoppedOncePolled(rig: Rig, project: Project, n: number): Promise<number> {
   const stop = new AbortController();
-  const first = runIn(project, { signal: stop.signal }, { rig });
-  const polled = (): number =>
-    new Set(
-      rig
-        .calls()
-        .filter((c) => c.path.endsWith('/status'))
-        .map((c) => c.path),
-    ).size;
-  await until(() => polled() >= n, 20_000, `${n} requests polled`);
-  stop.abort();
-  return summaryOf(await first).exitCode;
+  const release = rig.emulator.hold('queued');
+  try {
+    const first = runIn(project, { signal: stop.signal }, { rig });
+    const polled = (): number =>
+      new Set(
+        rig
+          .calls()
+          .filter((c) => c.path.endsWith('/status'))
+          .map((c) => c.path),
+      ).size;
+    await until(() => polled() >= n, 20_000, `${n} requests polled`);
+    stop.abort();
+    return summaryOf(await first).exitCode;
+  } finally {
+    release();
+  }
 }

@@ -57,15 +57,17 @@ const polled = (log: readonly RequestLogEntry[]): boolean =>
 
 describe('the cache folder deleted mid-run (built CLI)', () => {
   it('requests at the API: no crash, results in out/ and the lock, exit 0; a re-run pays nothing', async () => {
-    // Slow jobs: the cache goes while a and c are queued and running at the API.
-    emulator = await startEmulator({ queueMs: 300, runMs: 1200 });
+    // The cache goes while a and c are at the API: held there until it is gone.
+    emulator = await startEmulator({ queueMs: 300, runMs: 20 });
     const em = emulator;
+    const release = em.hold('running');
     const env = runcomfyAt(em);
     project = await createProject(RECIPE);
     const p = project;
     const run = children.run(p, env);
     await until(() => polled(em.requestLog()), 20_000, 'the first poll', run.output);
     await rm(p.cacheDir, { recursive: true, force: true });
+    release();
     const done = await run.done;
     expect(done.code, run.output()).toBe(0);
     expect(done.stderr).not.toMatch(/\n\s+at /); // no stack trace
@@ -82,8 +84,10 @@ describe('the cache folder deleted mid-run (built CLI)', () => {
   }, 60_000);
 
   it('then kill -9: the requests were journaled again, so the next run re-attaches, pays nothing', async () => {
-    emulator = await startEmulator({ queueMs: 300, runMs: 5000 });
+    emulator = await startEmulator({ queueMs: 300, runMs: 20 });
     const em = emulator;
+    // a and c stay at the API until the run is killed, however long the steps below take.
+    const release = em.hold('running');
     const env = runcomfyAt(em);
     project = await createProject(RECIPE);
     const p = project;
@@ -109,6 +113,7 @@ describe('the cache folder deleted mid-run (built CLI)', () => {
     run.child.kill('SIGKILL');
     expect((await run.done).signal).toBe('SIGKILL');
     expect(paid(em.requestLog(), P.b)).toBe(0);
+    release();
 
     const again = children.run(p, env);
     const second = await again.done;

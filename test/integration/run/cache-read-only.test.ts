@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startEmulator } from '../../../src/index.js';
+import { type RunEvent, startEmulator } from '../../../src/index.js';
 import { cli, cliEnv, ensureBuilt, spawnCli } from '../../helpers/cli-spawn.js';
 import { runcomfyAt } from '../../helpers/run-children.js';
 import {
@@ -107,8 +107,13 @@ describe('a read-only cache dir', () => {
     // Jobs long enough for the second run to start while the first one's are at the API. One pass:
     // the writing run never sees the reader's claims (the README says so), so the reader, taking the
     // first pass's result the moment it lands, may claim a second pass before the writer does.
-    rig = await startRig({ runMs: 1500 });
+    rig = await startRig();
     const r = rig;
+    // The writer's request runs until the reader says it waits for it.
+    const release = r.emulator.hold('running');
+    const waiting = (e: RunEvent): void => {
+      if (e.type === 'warning' && e.message.startsWith('waiting for another kontext run')) release();
+    };
     const one = recipeYaml([['sky', 'Keep the face unchanged. Make the sky orange.', 'from: photo']]);
     project = await createProject(one);
     other = await createProject(one);
@@ -120,7 +125,7 @@ describe('a read-only cache dir', () => {
     // Another user's run (here: the same cache through a read-only view), in another project.
     const writer = runIn(project, {}, { rig: r, env: { KONTEXT_CACHE_DIR: rw } });
     await until(() => r.submits().length === 1, 20_000, 'the first run submitting');
-    const reader = await runIn(other, {}, { rig: r, env: { KONTEXT_CACHE_DIR: ro } });
+    const reader = await runIn(other, {}, { rig: r, env: { KONTEXT_CACHE_DIR: ro }, onEvent: waiting });
     expect(summaryOf(await writer)).toMatchObject({ exitCode: 0, submitted: 1 });
     expect(summaryOf(reader)).toMatchObject({ exitCode: 0, submitted: 0, done: 1 });
     expect(r.submits()).toHaveLength(1);

@@ -185,7 +185,9 @@ describe('crash safety (built CLI child)', () => {
   }, 40_000);
 
   it('SIGINT with requests that cannot be cancelled: they stay journaled and the next run re-attaches', async () => {
-    emulator = await startEmulator({ queueMs: 1_500, runMs: 20, scenario: { faults: [{ kind: 'not-cancellable' }] } });
+    emulator = await startEmulator({ queueMs: 20, runMs: 20, scenario: { faults: [{ kind: 'not-cancellable' }] } });
+    // Both stay queued until the run has stopped.
+    const release = emulator.hold('queued');
     const env = runcomfyAt(emulator);
     project = await createProject(
       recipeYaml(
@@ -213,6 +215,7 @@ describe('crash safety (built CLI child)', () => {
     expect(await journalFiles(project.cacheDir)).toHaveLength(2);
     expect(await project.outFiles().catch(() => [])).toEqual([]);
 
+    release();
     const rerun = await runIn(project, {}, { env });
     expect(summaryOf(rerun)).toMatchObject({ exitCode: 0, done: 2, submitted: 0 });
     expect(Object.fromEntries(acceptedByPrompt(emulator.requestLog()))).toEqual({ [P.b]: 1, [P.c]: 1 });

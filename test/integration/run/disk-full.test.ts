@@ -112,16 +112,19 @@ function failure(out: string): { readonly message: string; readonly exit: number
 describe('a full disk (real ENOSPC on a tmpfs)', () => {
   it('under the cache at the download: exit 73 naming it; journaled; freed, the re-run re-attaches', async (ctx) => {
     if (cannotMount !== null) return ctx.skip(cannotMount);
-    emulator = await startEmulator({ queueMs: 100, runMs: 1500 });
+    emulator = await startEmulator({ queueMs: 100, runMs: 20 });
     const em = emulator;
     const env = runcomfyAt(em);
     project = await createProject(RECIPE);
     const p = project;
     await mountTmpfs(join(p.root, '.cache'), '4m');
+    // The job is held at the API until the disk is full.
+    const release = em.hold('running');
     const child = children.run(p, env);
     // Once polled, the request is journaled: then the disk fills before the output arrives.
     await until(() => em.requestLog().some((e) => e.path.startsWith('/v1/requests/')), 20_000, 'a poll', child.output);
     const filler = await fill(join(p.root, '.cache'));
+    release();
     const done = await child.done;
     const { message, exit } = failure(done.stdout);
     expect(done.code, child.output()).toBe(73);
@@ -288,7 +291,7 @@ describe('a full disk (real ENOSPC on a tmpfs)', () => {
 
   it('beside the lock during the run: exit 73 naming it, the old lock whole; the re-run pays nothing', async (ctx) => {
     if (cannotMount !== null) return ctx.skip(cannotMount);
-    emulator = await startEmulator({ queueMs: 100, runMs: 1500 });
+    emulator = await startEmulator({ queueMs: 100, runMs: 20 });
     const em = emulator;
     const env = runcomfyAt(em);
     project = await projectOnTmpfs(RECIPE);
@@ -305,6 +308,8 @@ describe('a full disk (real ENOSPC on a tmpfs)', () => {
         ['hosting: { mode: inline }'],
       ).replace('provider: emulator', 'provider: runcomfy'),
     );
+    // b is held at the API until the disk is full.
+    const release = em.hold('running');
     const child = children.run(p, env);
     await until(
       () => em.requestLog().filter((e) => e.path.startsWith('/v1/requests/')).length > 0 && paid(em.requestLog()) === 2,
@@ -313,6 +318,7 @@ describe('a full disk (real ENOSPC on a tmpfs)', () => {
       child.output,
     );
     const filler = await fill(p.root);
+    release();
     const done = await child.done;
     expect(done.code, child.output()).toBe(73);
     expect(done.stderr).toContain(`cannot write ${p.lockPath} (ENOSPC)`);

@@ -7,6 +7,7 @@
  */
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { RunEvent } from '../../../src/index.js';
 import { openStore } from '../../../src/store/index.js';
 import {
   createProject,
@@ -35,12 +36,17 @@ describe('--force beside another live run of the same request', () => {
     const x = await createProject(RECIPE);
     const y = await createProject(RECIPE);
     projects.push(x, y);
-    rig = await startRig({ queueMs: 0, runMs: 1_200 });
+    rig = await startRig({ queueMs: 0, runMs: 20 });
     const r = rig;
     const env = { KONTEXT_CACHE_DIR: join(x.root, 'shared-cache') };
+    // The first run's request runs until the forced run says it waits for it.
+    const release = r.emulator.hold('running');
+    const waiting = (e: RunEvent): void => {
+      if (e.type === 'warning' && e.message.startsWith('waiting for another kontext run')) release();
+    };
     const first = runIn(x, {}, { rig, env, pid: 900_021 });
     await until(() => r.submits().length === 1, 8_000, 'the first run to submit');
-    const forced = await runIn(y, { force: ['a'] }, { rig, env, pid: 900_022 });
+    const forced = await runIn(y, { force: ['a'] }, { rig, env, pid: 900_022, onEvent: waiting });
     const done = await first;
     expect([summaryOf(done).exitCode, summaryOf(forced).exitCode]).toEqual([0, 0]);
     const warned = eventsOf(forced.events, 'warning').map((w) => w.message);

@@ -27,16 +27,18 @@ afterEach(async () => {
 
 describe('re-attached nodes', () => {
   it('are labelled reattach in the dry run, --explain and the run', async () => {
-    // Queued long enough to interrupt, and never cancellable: the request stays journaled.
-    rig = await startRig({ queueMs: 1_500, runMs: 20, scenario: { faults: [{ kind: 'not-cancellable' }] } });
+    // Queued until the run is stopped, and never cancellable: the request stays journaled.
+    rig = await startRig({ queueMs: 20, runMs: 20, scenario: { faults: [{ kind: 'not-cancellable' }] } });
     const r = rig;
     project = await createProject(recipeYaml([['a', 'Keep the face unchanged. Make the sky orange.']]));
+    const release = r.emulator.hold('queued');
     const stop = new AbortController();
     const first = runIn(project, { signal: stop.signal }, { rig });
     // The journal entry is on disk before the first status poll.
     await until(() => r.calls().some((c) => c.method === 'GET' && c.path.endsWith('/status')), 20_000, 'first poll');
     stop.abort();
     expect(summaryOf(await first).exitCode).toBe(130);
+    release();
 
     const dry = await runIn(project, { dryRun: true }, { rig });
     if (dry.result.kind !== 'dry-run') throw new Error('expected a dry run');

@@ -36,8 +36,8 @@ afterEach(async () => {
  * `via`: the stopped run reaches the recipe through another path to its folder (a symlink).
  */
 async function interrupted(via?: (p: Project) => Promise<Project>): Promise<{ rig: Rig; project: Project }> {
-  // Queued long enough to stop, and never cancellable: the requests stay journaled.
-  const r = await startRig({ queueMs: 4_000, runMs: 20, scenario: { faults: [{ kind: 'not-cancellable' }] } });
+  // Queued until the run is stopped (runStoppedOncePolled), and never cancellable: the requests stay journaled.
+  const r = await startRig({ queueMs: 20, runMs: 20, scenario: { faults: [{ kind: 'not-cancellable' }] } });
   const p = await createProject(recipeYaml([['kite', KITE, 'variants: 2']]));
   rig = r;
   project = p;

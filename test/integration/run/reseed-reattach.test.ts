@@ -24,6 +24,7 @@ import {
   startRig,
   summaryOf,
   testRuntime,
+  until,
   type Project,
   type Rig,
 } from '../../helpers/run-fixtures.js';
@@ -40,12 +41,28 @@ afterEach(async () => {
   project = undefined;
 });
 
+/**
+ * The held request finishes once the next run has read it (so it re-attaches while the request
+ * still runs, as after a real stop), not after a fixed run time.
+ */
+function releaseOnNextRead(r: Rig, release: () => void): void {
+  const from = r.calls().length;
+  const read = (): boolean =>
+    r
+      .calls()
+      .slice(from)
+      .some((c) => c.method === 'GET' && c.path.startsWith('/v1/requests/'));
+  void until(read, 20_000, 'a read of the held request').then(release, release);
+}
+
 /** A first run, then a `--reseed` run of node a interrupted while its request runs: the journal's entry. */
 async function reseedInterrupted(p: Project, r: Rig): Promise<{ before?: LockEntry; entry?: JournalEntry }> {
   const first = await runIn(p, {}, { rig: r });
   expect(summaryOf(first)).toMatchObject({ exitCode: 0, done: 1 });
   const before = (await p.readLock()).nodes['a'];
-  r.emulator.setScenario({ queue_ms: 0, run_ms: 1_500 });
+  r.emulator.setScenario({ queue_ms: 0 });
+  // Its request runs until released, whenever the run is stopped.
+  const release = r.emulator.hold('running');
   const stop = new AbortController();
   const onEvent = (e: RunEvent): void => {
     if (e.type === 'node-state' && e.phase === 'running') stop.abort();
@@ -60,6 +77,7 @@ async function reseedInterrupted(p: Project, r: Rig): Promise<{ before?: LockEnt
   expect(more).toEqual([]);
   expect(entry?.seed).not.toBe(before?.seed);
   expect(r.submits()).toHaveLength(2);
+  releaseOnNextRead(r, release);
   r.emulator.setScenario({});
   return { before, entry };
 }
@@ -173,7 +191,9 @@ describe('a prompt change interrupted while its request runs (no --reseed)', () 
     expect(summaryOf(await runIn(project, {}, { rig }))).toMatchObject({ exitCode: 0, done: 1 });
     const before = (await project.readLock()).nodes['a'];
     await project.writeRecipe(recipeYaml([['a', 'Keep the face unchanged. Make the sky green.']]));
-    rig.emulator.setScenario({ queue_ms: 0, run_ms: 1_500 });
+    rig.emulator.setScenario({ queue_ms: 0 });
+    // Its request runs until released, whenever the run is stopped.
+    const release = rig.emulator.hold('running');
     const stop = new AbortController();
     const onEvent = (e: RunEvent): void => {
       if (e.type === 'node-state' && e.phase === 'running') stop.abort();
@@ -188,6 +208,7 @@ describe('a prompt change interrupted while its request runs (no --reseed)', () 
     expect(entry?.seed).toBe(before?.seed);
     // The service no longer knows the id (expired, say).
     if (entry) await journal.add({ ...entry, request_id: 'lost-request-0002' });
+    releaseOnNextRead(rig, release);
     rig.emulator.setScenario({});
     const next = await runIn(project, {}, { rig });
     expect(eventsOf(next.events, 'node-failed').map((e) => e.code)).not.toContain('E_RESEED_LOST');
@@ -254,7 +275,9 @@ describe('a --force run interrupted while its request runs', () => {
     rig = await startRig();
     expect(summaryOf(await runIn(project, {}, { rig }))).toMatchObject({ exitCode: 0, done: 2 });
     const before = (await project.readLock()).nodes['a'];
-    rig.emulator.setScenario({ queue_ms: 0, run_ms: 1_500 });
+    rig.emulator.setScenario({ queue_ms: 0 });
+    // Its request runs until released, whenever the run is stopped.
+    const release = rig.emulator.hold('running');
     const stop = new AbortController();
     const onEvent = (e: RunEvent): void => {
       if (e.type === 'node-state' && e.phase === 'running') stop.abort();
@@ -269,6 +292,7 @@ describe('a --force run interrupted while its request runs', () => {
     expect(entry?.request_id).toBeDefined();
     expect(entry?.request_id).not.toBe(before?.request_id);
     expect(rig.submits()).toHaveLength(3);
+    releaseOnNextRead(rig, release);
     rig.emulator.setScenario({});
 
     const plain = await runIn(project, {}, { rig });

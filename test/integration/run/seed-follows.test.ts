@@ -34,8 +34,8 @@ afterEach(async () => {
 
 const accepted = (r: Rig): number => r.submits().filter((s) => s.status === 200).length;
 
-/** Queued long enough to stop, never cancellable: a stopped run's requests stay journaled (paid). */
-const SLOW = { queueMs: 4_000, runMs: 20, scenario: { faults: [{ kind: 'not-cancellable' as const }] } };
+/** Queued until the run is stopped (runStoppedOncePolled), never cancellable: its requests stay journaled (paid). */
+const SLOW = { queueMs: 20, runMs: 20, scenario: { faults: [{ kind: 'not-cancellable' as const }] } };
 
 const GLOB = `version: 1
 name: test

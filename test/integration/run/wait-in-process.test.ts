@@ -6,6 +6,7 @@
  */
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { RunEvent } from '../../../src/index.js';
 import {
   createProject,
   eventsOf,
@@ -37,13 +38,18 @@ describe('waiting for a run of this same process that is submitting the node', (
     const x = await createProject(RECIPE);
     const y = await createProject(RECIPE);
     projects.push(x, y);
-    rig = await startRig({ queueMs: 0, runMs: 1_200 });
+    rig = await startRig({ queueMs: 0, runMs: 20 });
     const r = rig;
     const env = { KONTEXT_CACHE_DIR: join(x.root, 'shared-cache') };
+    // The first run's request runs until the second says it waits for it.
+    const release = r.emulator.hold('running');
+    const waiting = (e: RunEvent): void => {
+      if (e.type === 'warning' && e.message.startsWith('waiting for another kontext run')) release();
+    };
     // Both runs are this process (its real pid): the second finds the first's live intent.
     const first = runIn(x, {}, { rig, env });
     await until(() => r.submits().length === 1, 8_000, 'the first run to submit');
-    const second = await runIn(y, options, { rig, env });
+    const second = await runIn(y, options, { rig, env, onEvent: waiting });
     const done = await first;
     expect([summaryOf(done).exitCode, summaryOf(second).exitCode]).toEqual([0, 0]);
     const warned = eventsOf(second.events, 'warning').map((w) => w.message);

@@ -158,9 +158,17 @@ describe('watch: in-flight requests of a superseded cycle', () => {
   it('two identical passes (one request): dropping one while it is queued keeps the request, paid once', async () => {
     const twins = (ids: string[]): string =>
       watchRecipe(ids.map((id) => [id, P.a, 'seed: 7'] as [string, string, string]));
-    rig = await startWatchRig(twins(['a', 'a2']), { queueMs: 1_500 });
+    // The request stays queued until the next cycle has started (not a 1.5 s queue to race).
+    let release = (): void => undefined;
+    rig = await startWatchRig(twins(['a', 'a2']), {
+      setup: async (_p, _env, emulator) => {
+        release = emulator.hold('queued');
+      },
+    });
     await reach(rig, await rig.cycleStarted(1), 'a', 'queued');
     await rig.project.writeRecipe(twins(['a2']));
+    await rig.cycleStarted(2);
+    release();
     const cycle = await rig.cycleDone(2);
     expect([cycle.abandoned, cycle.in_flight]).toEqual([0, 1]);
     expect(cancels(rig)).toEqual([]);
@@ -175,13 +183,16 @@ describe('watch: in-flight requests of a superseded cycle', () => {
   it('running ones finish into the cache without overwriting the new output or lock entry', async () => {
     rig = await startWatchRig(chain());
     await rig.cycleDone(1);
-    rig.emulator.setScenario({ queue_ms: 0, run_ms: 1_500 });
+    rig.emulator.setScenario({ queue_ms: 0 });
+    // X's b runs at the API until the next cycle has abandoned it (not a 1.5 s job to race).
+    const release = rig.emulator.hold('running');
     await rig.project.writeRecipe(chain(X));
     const runningId = await reach(rig, await rig.cycleStarted(2), 'b', 'running');
     const r = rig;
 
-    rig.emulator.setScenario({ queue_ms: 0, run_ms: 20 });
     await rig.project.writeRecipe(chain(Y));
+    await rig.cycleStarted(3);
+    release();
     const cycle = await rig.cycleDone(3);
     expect(cycle.abandoned).toBe(1);
     const lock = await rig.project.readLock();

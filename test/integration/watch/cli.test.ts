@@ -126,7 +126,9 @@ describe('kontext run --watch (built CLI)', () => {
   });
 
   it('Ctrl-C while a request runs (with --serve): journaled, exit 130; the next run re-attaches, unpaid', async () => {
-    emulator = await startEmulator({ queueMs: 10, runMs: 3000 });
+    emulator = await startEmulator({ queueMs: 10, runMs: 20 });
+    // a runs at the API until the watch is stopped (not a 3 s job the next run waited out).
+    const release = emulator.hold('running');
     project = await createProject(watchRecipe([['a', P.a]]));
     const env = cliEnv(project.root, {
       RUNCOMFY_MODEL_API_BASE: emulator.baseUrl,
@@ -151,6 +153,7 @@ describe('kontext run --watch (built CLI)', () => {
     expect(await readdir(join(project.cacheDir, 'journal'))).toHaveLength(1);
     expect(emulator.requestLog().filter((e) => e.method === 'POST' && e.path.endsWith('/cancel'))).toEqual([]);
 
+    release();
     const next = await cli(['run', project.recipe], { cwd: project.root, env });
     expect(next.code, next.stderr).toBe(0);
     expect(next.stderr).toMatch(/re-attaching to a paid request/);

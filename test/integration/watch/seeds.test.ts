@@ -37,12 +37,15 @@ async function lockFirst(p: Project, env: Record<string, string>): Promise<void>
 describe('watch: seeds and one-shot flags', () => {
   it('a reseeded request in flight is awaited by the next cycle, not undone by the lock', async () => {
     let before: Record<string, number> = {};
+    // a's reseeded request runs at the API until the next cycle has started (not a 1.2 s job to race).
+    let release = (): void => undefined;
     rig = await startWatchRig(two, {
       options: { reseed: ['a'] },
       setup: async (p, env, emulator) => {
         await lockFirst(p, env);
         before = Object.fromEntries(Object.entries((await p.readLock()).nodes).map(([k, v]) => [k, v.seed]));
-        emulator.setScenario({ queue_ms: 0, run_ms: 1_200 });
+        emulator.setScenario({ queue_ms: 0 });
+        release = emulator.hold('running');
       },
     });
     const first = await rig.cycleStarted(1);
@@ -56,6 +59,8 @@ describe('watch: seeds and one-shot flags', () => {
 
     rig.emulator.setScenario({ queue_ms: 0, run_ms: 20 });
     await rig.project.writeRecipe(three);
+    await rig.cycleStarted(2);
+    release();
     const cycle = await rig.cycleDone(2);
     expect(cycle).toMatchObject({ abandoned: 0, in_flight: 1 });
     expect(cycle.to_run.map((t) => t.node)).toEqual(['b', 'c']);
