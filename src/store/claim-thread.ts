@@ -252,6 +252,15 @@ export async function dieOnClaimsForTests(claims: number, when: 'before-link' | 
   current.worker.postMessage({ die: { claims, when } });
 }
 
+/**
+ * Test hook: forget a thread that died (a death test's), so this process's next claim starts one
+ * again. The test files share a process: without it, every later claim of that worker took the
+ * promise path, and a test waiting for the thread waited for ever.
+ */
+export function forgetDeadThreadForTests(): void {
+  if (thread === null) broken = false;
+}
+
 /** An error with the system error's fields (`code` for `isCode`, `syscall`), as fs would throw. */
 function systemError(e: NonNullable<Reply['error']>): Error {
   return Object.assign(new Error(e.message), {

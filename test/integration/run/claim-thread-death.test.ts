@@ -11,7 +11,7 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startEmulator, type EmulatorHandle } from '../../../src/index.js';
-import { dieOnClaimsForTests } from '../../../src/store/claim-thread.js';
+import { dieOnClaimsForTests, forgetDeadThreadForTests } from '../../../src/store/claim-thread.js';
 import { journalEntries } from '../../helpers/journal-files.js';
 import { runcomfyAt } from '../../helpers/run-children.js';
 import {
@@ -35,6 +35,7 @@ const PASSES: [string, string, ...string[]][] = [
 let emulator: EmulatorHandle | undefined;
 let project: Project | undefined;
 afterEach(async () => {
+  forgetDeadThreadForTests(); // the test files after this one in its worker get a thread again
   await emulator?.close();
   await project?.cleanup();
   emulator = undefined;

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { tempPathFor } from '../../../src/store/atomic.js';
-import { claimOnThread, dieOnClaimsForTests } from '../../../src/store/claim-thread.js';
+import { claimOnThread, dieOnClaimsForTests, forgetDeadThreadForTests } from '../../../src/store/claim-thread.js';
 import { openStore } from '../../../src/store/index.js';
 import { ensureBuilt } from '../../helpers/cli-spawn.js';
 import { anIntent } from '../../helpers/journal-files.js';
@@ -15,6 +15,7 @@ import { REPO_ROOT } from '../../helpers/run-fixtures.js';
 let root: string;
 beforeEach(async () => {
   root = await mkdtemp(join(tmpdir(), 'kontext-claim-thread-'));
+  forgetDeadThreadForTests(); // a death test before this one, in this worker, left the thread dead
 });
 afterEach(async () => {
   await rm(root, { recursive: true, force: true });
