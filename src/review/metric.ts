@@ -48,43 +48,6 @@ export interface LabImage {
   readonly seen?: Uint8Array | null;
 }
 
-/** ΔE*ab per pixel of two same-sized Lab images. */
-export function deltaE(a: LabImage, b: LabImage): Float32Array {
-  if (a.width !== b.width || a.height !== b.height)
-    throw new RangeError(`size mismatch: ${a.width}x${a.height} vs ${b.width}x${b.height}`);
-  const n = a.width * a.height;
-  const out = new Float32Array(n);
-  const x = a.lab;
-  const y = b.lab;
-  for (let i = 0; i < n; i++) {
-    const dl = (x[3 * i] as number) - (y[3 * i] as number);
-    const da = (x[3 * i + 1] as number) - (y[3 * i + 1] as number);
-    const db = (x[3 * i + 2] as number) - (y[3 * i + 2] as number);
-    out[i] = Math.sqrt(dl * dl + da * da + db * db);
-  }
-  return out;
-}
-
-/**
- * Percentage (0–100, two decimals) of pixels whose ΔE is above `threshold`, among those `seen`
- * (all without it). A transparent pixel of the image before holds no colour anyone saw: what
- * the pass put there is not counted either way. `null` when no pixel is seen (nothing to compare).
- */
-export function changedPercent(
-  delta: Float32Array,
-  threshold = CHANGE_THRESHOLD,
-  seen: Uint8Array | null = null,
-): number | null {
-  let over = 0;
-  let counted = 0;
-  for (let i = 0; i < delta.length; i++) {
-    if (seen !== null && seen[i] === 0) continue;
-    counted++;
-    if ((delta[i] as number) > threshold) over++;
-  }
-  return counted === 0 ? null : Math.round((over / counted) * 10_000) / 100;
-}
-
 /**
  * The share of pixels of `b` (the image after) that changed from `a` (the image before), among
  * those `a` shows, without keeping the differences (no square roots either). A pixel is changed
@@ -106,8 +69,9 @@ export function changedPercentBetween(a: LabImage, b: LabImage, threshold = CHAN
 
 /**
  * The change map's ΔE per pixel of `after` against `before`, and its changed share, in one pass:
- * {@link changedPercent} of `delta` (`changed`) is {@link changedPercentBetween}'s figure. `delta`
- * is {@link deltaE}'s, but 0 where `before` is transparent (it showed nothing: what `after` has
+ * the share of `delta` over `threshold` among the pixels `before` shows (`changed`) is
+ * {@link changedPercentBetween}'s figure. `delta` is the plain ΔE*ab per pixel, but 0 where
+ * `before` is transparent (it showed nothing: what `after` has
  * there is not counted), and, for a pixel over `threshold` that a blend of the pixel before at its
  * place with one `before` shows around it (3 × 3) matches within it, and whose pixel before a blend
  * of `after`'s matches as well, the larger of the two blends' ΔE: the change map is red exactly
@@ -127,7 +91,7 @@ export function changeMap(
  * The pixels `a` shows (`counted`), and those of `b` over `threshold` against the pixel of `a` at
  * their place and every blend of it with a neighbour `a` shows (`over`). With `delta`, each pixel's
  * ΔE as {@link changeMap} says, and `over` counts those over `threshold` as stored (32 bits, as
- * {@link changedPercent} reads them); without, a squared ΔE over the squared threshold. The
+ * a share of `delta` reads them); without, a squared ΔE over the squared threshold. The
  * neighbours' colours are boxed first: the minimum and maximum of each channel over each pixel's
  * 3 × 3 (boxes.ts), made for a span of a row's pixels only once one of them is over. A colour
  * outside the box of its 3 × 3 by more than the threshold (most of a changed region) matches no

@@ -6,7 +6,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { CHUNK } from '../../../src/review/boxes.js';
-import { changedPercent, changedPercentBetween, changeMap, type LabImage } from '../../../src/review/metric.js';
+import { changedPercentBetween, changeMap, type LabImage } from '../../../src/review/metric.js';
+import { changedPercent } from './plain-metric.js';
 
 /** Squared ΔE to the first blend of `before`'s pixel `i` and a neighbour it shows within `limit`, else the least. */
 function firstBlend(before: LabImage, after: Float32Array, i: number, limit: number): number {
