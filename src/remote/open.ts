@@ -13,6 +13,7 @@ export async function openRemote(
     readonly signal?: AbortSignal | undefined;
     readonly uploadSignal?: AbortSignal | undefined;
     readonly bounds?: RemoteBounds | undefined;
+    readonly lostStopsSubmits?: boolean | undefined;
   },
 ): Promise<RemoteCache> {
   const { openBucket } = await import('./bucket.js');
@@ -26,5 +27,6 @@ export async function openRemote(
     now: deps.rt.now,
     signal: deps.signal,
     uploadSignal: deps.uploadSignal,
+    lostStopsSubmits: deps.lostStopsSubmits,
   });
 }

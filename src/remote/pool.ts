@@ -24,6 +24,8 @@ export interface RemotePoolDeps {
   readonly signal?: AbortSignal | undefined;
   /** Time bounds shorter than the product's (tests; bucket.ts). */
   readonly bounds?: RemoteBounds | undefined;
+  /** A remote lost stops the run's submits (a `--shard` run): its warning says so. */
+  readonly lostStopsSubmits?: boolean | undefined;
 }
 
 /**

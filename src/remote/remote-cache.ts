@@ -39,6 +39,11 @@ export interface RemoteCacheDeps {
   readonly signal?: AbortSignal | undefined;
   /** When uploads stop (default: {@link signal}). */
   readonly uploadSignal?: AbortSignal | undefined;
+  /**
+   * A lost remote stops the run's submits ({@link lost}: a `--shard` run's), so its warning does not
+   * say the run goes on without it.
+   */
+  readonly lostStopsSubmits?: boolean | undefined;
 }
 
 /** Why no result of a context reaches its remote any more ({@link RemoteCache.lost}'s reason). */
@@ -366,7 +371,8 @@ export class RemoteCache {
     if (e.kind !== 'denied') {
       if (this.#off) return;
       this.#off = true;
-      this.deps.warn(`remote cache ${this.url} is not usable (${message(e)}); going on without it`);
+      const then = this.deps.lostStopsSubmits ? 'submitting nothing more' : 'going on without it';
+      this.deps.warn(`remote cache ${this.url} is not usable (${message(e)}); ${then}`);
       this.#lose('unusable', `is not usable (${message(e)})`);
       return;
     }

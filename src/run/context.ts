@@ -35,6 +35,7 @@ import { prefetchInputs, type Prefetch, type PrefetchDeps } from './prefetch.js'
 import { migrateProjectCache, openStoreOrStandIn, type OpenedStore } from './open-cache.js';
 import { checkOutputFolders } from './output-folders.js';
 import type { Prepared } from './prepare.js';
+import type { ShardSpec } from './shard.js';
 
 /** The flags that shape what a run opens and checks. */
 export interface RunContextOptions {
@@ -68,6 +69,8 @@ export interface RunContextOptions {
   readonly keepGoing?: boolean | undefined;
   /** `--no-remote`: no remote cache for this run. */
   readonly noRemote?: boolean | undefined;
+  /** `--shard i/n`: a remote lost stops the run's submits (shard.ts), and its warning says so. */
+  readonly shard?: ShardSpec | undefined;
 }
 
 export interface RunContextDeps {
@@ -171,6 +174,7 @@ export class RunContext {
       notice: (message) => deps.onEvent({ type: 'notice', t: 0, message }),
       signal: options.signal,
       bounds: deps.remoteBounds,
+      lostStopsSubmits: options.shard !== undefined,
     });
     if (session)
       this.#open = async (name) => {
