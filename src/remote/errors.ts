@@ -52,3 +52,16 @@ export function remoteError(e: unknown, what: string, secrets: readonly string[]
   const clean = redactUrlsIn(redactSecrets(message, secrets)).slice(0, 200);
   return new RemoteCacheError(kind, `${what}: ${name}${status === undefined ? '' : ` (HTTP ${status})`}: ${clean}`);
 }
+
+/** Why no result of a context reaches its remote any more (`RemoteCache.lost`'s reason). */
+export interface RemoteLost {
+  readonly url: string;
+  /**
+   * `unusable`: the remote is off (down, a bad key, no bucket); `denied`: uploads denied (read-only
+   * credentials); `read-only`: a recipe's remote used read-only from the start. The last two are a
+   * permission to grant.
+   */
+  readonly kind: 'unusable' | 'denied' | 'read-only';
+  /** Why, in a few words: `is not usable (read: ECONNREFUSED …)`, `denied the uploads (read-only credentials)`. */
+  readonly why: string;
+}

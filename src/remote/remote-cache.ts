@@ -18,7 +18,7 @@
 import pLimit from 'p-limit';
 import type { RunRecord, Store } from '../store/types.js';
 import type { RemoteBucket } from './bucket.js';
-import { RemoteCacheError } from './errors.js';
+import { RemoteCacheError, type RemoteLost } from './errors.js';
 import { fetchRemote } from './fetch.js';
 import { peekRemote } from './peek.js';
 import { PendingUploads } from './pending.js';
@@ -44,19 +44,6 @@ export interface RemoteCacheDeps {
    * say the run goes on without it.
    */
   readonly lostStopsSubmits?: boolean | undefined;
-}
-
-/** Why no result of a context reaches its remote any more ({@link RemoteCache.lost}'s reason). */
-export interface RemoteLost {
-  readonly url: string;
-  /**
-   * `unusable`: the remote is off (down, a bad key, no bucket); `denied`: uploads denied (read-only
-   * credentials); `read-only`: a recipe's remote used read-only from the start. The last two are a
-   * permission to grant.
-   */
-  readonly kind: 'unusable' | 'denied' | 'read-only';
-  /** Why, in a few words: `is not usable (read: ECONNREFUSED …)`, `denied the uploads (read-only credentials)`. */
-  readonly why: string;
 }
 
 export interface RemoteStats {

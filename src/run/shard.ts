@@ -14,7 +14,7 @@
 import { ExitCode, InterruptedError, UsageError, worstExitCode } from '../errors.js';
 import type { PlanNode } from '../plan/types.js';
 import type { RemoteShortfall } from '../remote/pool.js';
-import type { RemoteLost } from '../remote/remote-cache.js';
+import type { RemoteLost } from '../remote/errors.js';
 import type { RunEvent } from './events.js';
 import type { RunSummary } from './outcome.js';
 
