@@ -1,6 +1,6 @@
 /** Test doubles for reporters: a buffer sink, a fake clock, fake timers, a tiny terminal. */
 import type { RunEvent, RunEventOf } from '../../../src/run/events.js';
-import type { IntervalTimers } from '../../../src/cli/reporters/index.js';
+import { createReporter, type IntervalTimers } from '../../../src/cli/reporters/index.js';
 
 export interface BufferSink {
   write(chunk: string): boolean;
@@ -190,3 +190,30 @@ export function play(
 }
 
 export const events = (script: Script): RunEvent[] => script.filter((s): s is RunEvent => !('advance' in s));
+
+/** A plain reporter on buffers, a fake clock and fake timers. */
+export function plainRig(color = false) {
+  const out = bufferSink();
+  const err = bufferSink();
+  const clock = fakeClock();
+  const ft = fakeTimers();
+  const reporter = createReporter('plain', { out, err, color, now: clock.now, timers: ft.timers });
+  return { out, err, clock, ft, reporter };
+}
+
+/** A run-summary event of a one-node run, with `over` laid on it. */
+export const plainSummary = (over: Partial<Extract<RunEvent, { type: 'run-summary' }>> = {}): RunEvent => ({
+  type: 'run-summary',
+  t: 0,
+  recipe: 'big',
+  done: 1,
+  cached: 0,
+  failed: 0,
+  skipped: 0,
+  submitted: 1,
+  exit_code: 0,
+  ms: 900,
+  out_dir: 'out/big',
+  ...spent(1),
+  ...over,
+});
