@@ -6,6 +6,7 @@
  * ```
  * <prefix>/v1/blobs/ab/ab12…ef           image bytes, named by their sha256
  * <prefix>/v1/records/cd/cd34….json      run record, named by its cache key
+ * <prefix>/v1/write-check               a `--shard` run's write check (the same bytes every time)
  * ```
  */
 import { KontextError, ExitCode } from '../errors.js';
@@ -55,3 +56,13 @@ export function blobObject(loc: RemoteLocation, sha256: string): string {
 export function recordObject(loc: RemoteLocation, key: string): string {
   return under(loc, `records/${key.slice(0, 2)}/${key}.json`);
 }
+
+/** The object a `--shard` run writes before its first submit, to learn that it may (remote-cache.ts's `checkWrite`). */
+export function writeCheckObject(loc: RemoteLocation): string {
+  return under(loc, 'write-check');
+}
+
+/** Its bytes: the same from every run, so writing it again changes nothing. */
+export const WRITE_CHECK_BODY = Buffer.from(
+  'kontext: a --shard run writes this before it pays, to learn that it may\n',
+);

@@ -59,6 +59,7 @@ export class RemotePool {
       resume: () => opened.resume(store),
       ensure: (r) => opened.ensure(r, store),
       lost: opened.lost,
+      checkWrite: () => opened.checkWrite(),
     };
     return { store: withRemote(store, opened), uploads };
   }
@@ -140,6 +141,8 @@ export interface RunUploads {
   ensure(record: RunRecord): void;
   /** Aborted once no result of the run can reach the remote (`RemoteCache.lost`): a shard submits nothing more. */
   readonly lost: AbortSignal;
+  /** Learn, before paying, that the remote takes writes (`RemoteCache.checkWrite`: a `--shard` run). */
+  checkWrite(): Promise<void>;
 }
 
 /** Results a run paid for that a remote cache does not have when the run ends. */

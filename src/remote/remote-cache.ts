@@ -17,9 +17,10 @@
  */
 import pLimit from 'p-limit';
 import type { RunRecord, Store } from '../store/types.js';
-import type { RemoteBucket } from './bucket.js';
 import { RemoteCacheError, type RemoteLost } from './errors.js';
+import type { RemoteCacheDeps, RemoteStats } from './types.js';
 import { fetchRemote } from './fetch.js';
+import { WRITE_CHECK_BODY, writeCheckObject } from './location.js';
 import { peekRemote } from './peek.js';
 import { PendingUploads } from './pending.js';
 import { uploadResult } from './upload.js';
@@ -29,29 +30,6 @@ const LOOKUP_CONCURRENCY = 32;
 const UPLOAD_CONCURRENCY = 4;
 /** A key that just missed is not asked again this soon (a claim waiting on another run polls every 100 ms). */
 const MISS_RECHECK_MS = 1000;
-
-export interface RemoteCacheDeps {
-  readonly bucket: RemoteBucket;
-  readonly upload: boolean;
-  readonly warn: (message: string) => void;
-  readonly notice: (message: string) => void;
-  readonly now: () => number;
-  readonly signal?: AbortSignal | undefined;
-  /** When uploads stop (default: {@link signal}). */
-  readonly uploadSignal?: AbortSignal | undefined;
-  /**
-   * A lost remote stops the run's submits ({@link lost}: a `--shard` run's), so its warning does not
-   * say the run goes on without it.
-   */
-  readonly lostStopsSubmits?: boolean | undefined;
-}
-
-export interface RemoteStats {
-  hits: number;
-  misses: number;
-  rejected: number;
-  uploaded: number;
-}
 
 export class RemoteCache {
   readonly stats: RemoteStats = { hits: 0, misses: 0, rejected: 0, uploaded: 0 };
@@ -82,6 +60,7 @@ export class RemoteCache {
   #readOnly: boolean;
   #deniedRead = false;
   readonly #lost = new AbortController();
+  #writeCheck: Promise<void> | undefined;
 
   constructor(readonly deps: RemoteCacheDeps) {
     this.#readOnly = !deps.upload;
@@ -289,6 +268,21 @@ export class RemoteCache {
       }
     }
     if (queued > 0) this.deps.notice(`remote cache ${this.url}: uploading ${plural(queued)} an earlier run left`);
+  }
+
+  /**
+   * Before a `--shard` run's first submit: write the remote's one fixed object (location.ts's
+   * `writeCheckObject`), so credentials that may not write are found before anything is paid, not
+   * at the first upload, the run's first `-j` requests paid by then. Its failure turns uploads off
+   * as an upload's would ({@link lost}). Once per context; nothing when uploads are off already.
+   */
+  checkWrite(): Promise<void> {
+    if (this.#readOnly || this.#off) return Promise.resolve();
+    const signal = this.deps.uploadSignal ?? this.deps.signal;
+    this.#writeCheck ??= this.deps.bucket
+      .write(writeCheckObject(this.deps.bucket.location), WRITE_CHECK_BODY, 'text/plain', signal)
+      .catch((e: unknown) => this.#failed(e, 'write'));
+    return this.#writeCheck;
   }
 
   /** Results queued for upload that ended without it (Ctrl-C, the remote off): a later run sends them. */

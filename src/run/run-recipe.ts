@@ -236,6 +236,8 @@ async function runInContext(
   const prefetch = run.prefetch(prepared);
   // A shard whose remote can take none of its results submits nothing more (shard.ts).
   const remoteStop = options.shard && run.uploads ? new ShardRemoteStop(run.uploads.lost) : null;
+  // Credentials that may not write found before the first request, not at the first upload.
+  if (remoteStop && prepared.billable > 0 && !options.frozen) await run.uploads?.checkWrite();
   const written = new Set<string>(); // the outputs this run wrote (shared-outputs.ts)
   const onEvent = (e: RunEvent): void => {
     prefetch.observe(e);

@@ -47,13 +47,14 @@ describe('uploads that did not happen are kept for a run with write access', () 
     expect(summaryOf(other)).toMatchObject({ exitCode: 0, submitted: 0, cached: 5 });
   });
 
-  it('a --shard run with read-only keys exits 77, notes kept; the same shard with write keys uploads all', async () => {
+  it('a --shard run with read-only keys pays nothing, exits 77; with write keys it pays 5, uploads', async () => {
     const w = world();
     const denied = await readOnlyRun(w, { shard: { index: 1, count: 1 } });
-    // It submits nothing once the first upload is denied (shard-remote-lost.test.ts): what was on the wire is paid.
+    // Its write check, before the first request, is denied (shard-remote-lost.test.ts): nothing paid, no notes.
     const paid = summaryOf(denied).submitted;
+    expect(paid).toBe(0);
     expect(summaryOf(denied).exitCode).toBe(77);
-    expect(await notes(w)).toHaveLength(paid);
+    expect(await notes(w)).toHaveLength(0);
     const again = await w.run(w.a, { shard: { index: 1, count: 1 } });
     expect(summaryOf(again)).toMatchObject({ exitCode: 0, submitted: 5 - paid });
     expect(putKeys(w.s3)).toHaveLength(10);

@@ -93,11 +93,21 @@ export async function outputsOf(p: Project): Promise<Map<string, Buffer>> {
 }
 
 /** Object keys under the remote, from the PUTs that succeeded. */
+/** The objects written (a blob or a record each), not a `--shard` run's write check. */
 export function putKeys(s3: TestS3Server): string[] {
   return s3.requests
-    .filter((r) => r.method === 'PUT' && r.status === 200)
+    .filter((r) => r.method === 'PUT' && r.status === 200 && !isWriteCheck(r.path))
     .map((r) => r.path.slice(s3.bucket.length + 2))
     .sort();
+}
+
+/** The write checks `--shard` runs made (remote-cache.ts's `checkWrite`), answered or not. */
+export function writeChecks(s3: TestS3Server): number {
+  return s3.requests.filter((r) => r.method === 'PUT' && isWriteCheck(r.path)).length;
+}
+
+function isWriteCheck(path: string): boolean {
+  return path.endsWith('/v1/write-check');
 }
 
 export function warnings(run: InProcessRun): string[] {

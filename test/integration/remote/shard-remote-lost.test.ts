@@ -1,7 +1,8 @@
 /**
  * A `--shard` run exists to fill the remote cache: once the remote can take none of its results
- * (down at the start, uploads denied at the first upload, down at the first upload, a recipe's
- * remote used read-only), it submits nothing more (walk-y 1). The requests already on the wire
+ * (down at the start, uploads denied by the write check it makes before its first request, or
+ * at the first upload, down at the first upload, a recipe's remote used read-only), it submits
+ * nothing more (walk-y 1). The requests already on the wire
  * finish and are kept locally; the shard exits 75 (the remote not usable) or 77 (uploads off)
  * with one line saying so; the same runner's re-run, the remote back, pays only what was never
  * paid and uploads everything. A run without `--shard` goes on without the remote, as before.
@@ -10,7 +11,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { runIn, startRig, summaryOf, type InProcessRun, type Project } from '../../helpers/run-fixtures.js';
-import { putKeys, RECIPE, useWorld, warnings, type World } from './harness.js';
+import { putKeys, RECIPE, useWorld, warnings, writeChecks, type World } from './harness.js';
 import { startS3Proxy } from './proxy.js';
 
 const world = useWorld();
@@ -28,15 +29,20 @@ function shardLine(run: InProcessRun): string {
   return lines[0] ?? '';
 }
 
-/** `run` through a proxy that answers every PUT as `answer` does. */
+/**
+ * `run` through a proxy that answers every PUT as `answer` does; with `afterCheck`, all but the
+ * shard's write check (remote-cache.ts's `checkWrite`), which reaches the server: the remote lost
+ * after the run began paying.
+ */
 async function withPuts(
   w: World,
   answer: (res: ServerResponse) => void,
   run: (env: Record<string, string>) => Promise<InProcessRun>,
+  afterCheck = false,
 ): Promise<InProcessRun> {
   const proxy = await startS3Proxy(w.s3.endpoint, {
     answer: (req: IncomingMessage, res: ServerResponse) => {
-      if (req.method !== 'PUT') return false;
+      if (req.method !== 'PUT' || (afterCheck && req.url?.endsWith('/v1/write-check'))) return false;
       req.resume();
       answer(res);
       return true;
@@ -98,9 +104,28 @@ describe('a shard whose remote cannot take its results submits nothing more', ()
     expect(warnings(plain)).toContainEqual(expect.stringMatching(/is not usable \(.*\); going on without it$/));
   });
 
-  it('uploads denied at the first: only what was on the wire paid, 77; write keys: the rest, 0 twice', async () => {
+  it('read-only keys: found by the write check before any request, 0 paid, 77; write keys: 5 paid once', async () => {
     const w = world();
-    const denied = await withPuts(w, DENIED, (env) => slowShard(w.a, env));
+    const denied = await withPuts(w, DENIED, (env) => w.run(w.a, SHARD, env));
+    expect(summaryOf(denied)).toMatchObject({ exitCode: 77, submitted: 0, skipped: 5 });
+    expect(skipped(denied)).toEqual(Array(5).fill('remote-unusable'));
+    expect(shardLine(denied)).toContain(
+      'submitted nothing (5 nodes not run): the remote cache s3://kontext-test/team denied the uploads',
+    );
+    expect(putKeys(w.s3)).toEqual([]); // the proxy denied every PUT, the check's too
+
+    const again = await w.run(w.a, SHARD);
+    expect(summaryOf(again)).toMatchObject({ exitCode: 0, submitted: 5 });
+    expect(writeChecks(w.s3)).toBe(1); // one per shard run that pays
+    expect(putKeys(w.s3)).toHaveLength(10);
+    expect(summaryOf(await w.run(w.b))).toMatchObject({ exitCode: 0, submitted: 0, cached: 5 });
+    expect(summaryOf(await w.run(w.a, SHARD))).toMatchObject({ exitCode: 0, submitted: 0 });
+    expect(writeChecks(w.s3)).toBe(1); // nothing to pay: no check
+  });
+
+  it('uploads denied after the check: only what was on the wire paid, 77; write keys: the rest, 0 twice', async () => {
+    const w = world();
+    const denied = await withPuts(w, DENIED, (env) => slowShard(w.a, env), true);
     const paid = summaryOf(denied).submitted;
     expect(summaryOf(denied).exitCode).toBe(77);
     expect(paid).toBeGreaterThanOrEqual(1);
@@ -123,7 +148,7 @@ describe('a shard whose remote cannot take its results submits nothing more', ()
 
   it('the remote down at the first upload (503): the rest held back, 75; the remote back: uploads all', async () => {
     const w = world();
-    const down = await withPuts(w, UNAVAILABLE, (env) => slowShard(w.a, env));
+    const down = await withPuts(w, UNAVAILABLE, (env) => slowShard(w.a, env), true);
     const paid = summaryOf(down).submitted;
     expect(summaryOf(down).exitCode).toBe(75);
     expect(paid).toBeLessThan(5);
