@@ -4,7 +4,8 @@
  * default 1) a run reaches that point; `KONTEXT_TEST_PAUSE_AT=<point>` freezes the whole process
  * there the first time (as if the OS stopped scheduling it): it creates the file
  * `KONTEXT_TEST_PAUSE_FILE` and goes on once the test removes it, so a test can run another
- * process exactly in that window. Of a submit: `after-intent`, `after-submit-sent`,
+ * process exactly in that window. Of a submit: `after-intent`, `submit-refused-marked` (an attempt
+ * refused, the intent rewritten as such, the next attempt not sent), `after-submit-sent`,
  * `after-submit-response`, `request-id-temp-written` (the entry with its request id complete in its
  * temp, not renamed over the intent), `after-request-id`. Of a download and what follows it:
  * `download-part-written` (the bytes complete in a `.part` temp, not renamed), `download-in-temp`
@@ -30,6 +31,7 @@ import type { Runtime } from '../index.js';
 
 const POINTS = [
   'after-intent',
+  'submit-refused-marked',
   'after-submit-sent',
   'after-submit-response',
   'request-id-temp-written',

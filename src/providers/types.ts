@@ -38,6 +38,13 @@ export interface RetryNotice {
   readonly reason: string;
   /** The wait the server asked for (`Retry-After`), when it did. */
   readonly retryAfterMs?: number | undefined;
+  /**
+   * A submit's retry only (every attempt so far refused, or never connected: nothing on the wire):
+   * `hook` runs after the pause, right before the next attempt goes out, which waits for it; if it
+   * throws, nothing more is sent and the submit fails with its error. The run keeps its intent
+   * marked as refused meanwhile (run/submit-between.ts).
+   */
+  readonly beforeNext?: ((hook: () => Promise<void>) => void) | undefined;
 }
 
 export type RetryListener = (notice: RetryNotice) => void;

@@ -23,7 +23,7 @@ import { editRequestFor } from './node-request.js';
 import { claimDeps, giveUp, intentFor, reseedLost } from './execute-journal.js';
 import { finishRequest } from './request-wait.js';
 import { NotSubmittedAgain } from './node-slot.js';
-import { stopBetweenAttempts, stoppedByFailure, submitClock } from './submit-between.js';
+import { refusedMeanwhile, stopBetweenAttempts, stoppedByFailure, submitClock } from './submit-between.js';
 import { claimSubmit, isLiveOwner, maybePaid, provesNotAccepted, stopIfUncertain } from './submit-claim.js';
 import { SUBMIT_GRACE_MS, submitLostWarning } from './submit-grace.js';
 import { retryEvents } from './retry-events.js';
@@ -261,7 +261,11 @@ async function submitAndFinish(
     graceOver = true;
   });
   const stops = { signal: deps.signal, abandoned: job.abandoned, stopSubmits: deps.stopSubmits };
-  const clock = submitClock(deps.now, deps.onRetry);
+  const refused = refusedMeanwhile(intent, deps.store.journal, deps.now, hook);
+  const clock = submitClock(deps.now, (notice) => {
+    refused.onRetry(notice);
+    deps.onRetry(notice);
+  });
   // Between attempts nothing is on the wire: Ctrl-C, an abandon or a failure's stop ends the wait, no grace.
   const stop = stopBetweenAttempts(stops);
   const sending = deps.provider.submit(request, grace.signal, clock.onRetry, stop).finally(grace.dispose);
@@ -275,6 +279,7 @@ async function submitAndFinish(
     // attempts that were all refused: that proves nothing was taken).
     if (provesNotAccepted(e)) {
       reserved?.release();
+      await refused.settled();
       await deps.store.journal.remove(job.key, null, deps.intents.run);
       throw stoppedByFailure(e, stops, rehosted) ?? e;
     }

@@ -115,6 +115,8 @@ export function claimVerdict(
 ): ClaimVerdict {
   if (isLiveOwner(holder, deps)) return 'wait';
   if (holder.request_id !== undefined) return 'attach';
+  // Its run died while the API's refusal kept the submit off the wire (submit-between.ts): nothing paid.
+  if (holder.refused_at !== undefined) return 'take-over';
   return deps.providerDiesWithRun || deps.resubmitUncertain ? 'take-over' : 'uncertain';
 }
 

@@ -69,6 +69,7 @@ export const JournalEntrySchema = z.object({
   run: z.string().optional(),
   lock: z.string().optional(),
   submitted_at: z.string(),
+  refused_at: z.string().optional(),
 });
 
 export const LockEntrySchema = z

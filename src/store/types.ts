@@ -86,6 +86,12 @@ export interface JournalEntry {
   readonly lock?: string | undefined;
   /** ISO-8601: when the intent (or the submit) was written. */
   readonly submitted_at: string;
+  /**
+   * ISO-8601, on an intent only: the API refused its last attempt and the next is not sent yet
+   * (run/submit-between.ts's `refusedMeanwhile`): nothing is on the wire, so its run's death leaves
+   * nothing maybe paid.
+   */
+  readonly refused_at?: string | undefined;
 }
 
 /** What {@link Journal.claim} found: the key was free and the intent is ours, or who holds it. */

@@ -109,18 +109,21 @@ export async function withRetries<T>(
     if (!outcome.retryable || n >= ctx.policy.maxAttempts) throw outcome.error;
     const delayMs = pauseBefore(n, ctx, outcome, deadlineAt);
     const asked = outcome.retryAfterMs;
+    const hooks: (() => Promise<void>)[] = [];
     ctx.onRetry?.({
       call,
       attempt: n,
       delayMs,
       reason: outcome.reason,
       ...(asked === undefined ? {} : { retryAfterMs: asked }),
+      ...(ctx.submit ? { beforeNext: (hook: () => Promise<void>) => void hooks.push(hook) } : {}),
     });
     try {
       await pause(ctx.rt, delayMs, between);
     } catch (e) {
       throw between?.aborted ? stopped(ctx, between) : e;
     }
+    for (const hook of hooks) await hook();
   }
 }
 
