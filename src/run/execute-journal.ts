@@ -114,7 +114,8 @@ export function requestIdWrite(job: Job, requestId: string, deps: NodeDeps, fres
     /** Settles once the first write is over, failed or not. */
     written,
     again,
-    keep: async (err: unknown): Promise<unknown> => ((await again()) ? err : markNotJournaled(err, requestId)),
+    keep: async (err: unknown): Promise<unknown> =>
+      (await again()) ? err : markNotJournaled(err, job.node.id, requestId),
     // A write that failed after its rename left the id in the entry: the id's removal comes first.
     drop: async (): Promise<void> => {
       await deps.store.journal.remove(job.key, requestId);

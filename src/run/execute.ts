@@ -285,7 +285,7 @@ async function submitAndFinish(
     }
     if (graceOver) deps.emit(submitLostWarning(node.id, graceMs));
     deps.onSubmitted?.({ provider: deps.providerName, model: node.model, maybePaid: true });
-    throw maybePaid(e);
+    throw maybePaid(e, node.id);
   }
   hook?.('after-submit-response');
   deps.onSubmitted?.({ provider: deps.providerName, model: node.model, maybePaid: false });

@@ -23,6 +23,7 @@ import {
   RemoteFailedError,
   RequestGoneError,
 } from '../providers/runcomfy/errors.js';
+import { ErrorMarks } from './error-marks.js';
 import type { UntimedRunEvent } from './events.js';
 import type { ResolvedInput } from './inputs.js';
 
@@ -97,7 +98,7 @@ function usableUrl(url: string): boolean {
 }
 
 /** Errors a node failed with while its request stayed in the journal, outcome unknown ({@link unsettled}). */
-const keptErrors = new WeakSet<object>();
+const keptErrors = new ErrorMarks<true>();
 
 /**
  * Whether a node's failure left its paid request in the journal with its outcome unknown: an
@@ -106,33 +107,33 @@ const keptErrors = new WeakSet<object>();
  * or from downloading and storing its result (an interrupt, a full cache: {@link keptAfterWait}).
  * The run summary lists these nodes as `outcome_unknown`: the next run re-attaches to them.
  */
-export function requestKept(e: unknown): boolean {
-  return e instanceof OutcomeUnknownError || (typeof e === 'object' && e !== null && keptErrors.has(e));
+export function requestKept(e: unknown, node: string): boolean {
+  return e instanceof OutcomeUnknownError || keptErrors.get(e, node) === true;
 }
 
 /** Errors of paid requests left unsettled whose ids could not be journaled, with those ids. */
-const unjournaled = new WeakMap<object, string>();
+const unjournaled = new ErrorMarks<string>();
 
 /**
  * `e`, of a paid request left unsettled ({@link requestKept}) whose id this run could not write
  * to the journal: the next run cannot re-attach to it, so the summary names the id apart.
  */
-export function markNotJournaled(e: unknown, requestId: string): unknown {
-  if (typeof e === 'object' && e !== null) unjournaled.set(e, requestId);
+export function markNotJournaled(e: unknown, node: string, requestId: string): unknown {
+  unjournaled.set(e, node, requestId);
   return e;
 }
 
 /** The request id of a failure {@link markNotJournaled} marked. */
-export function notJournaledId(e: unknown): string | undefined {
-  return typeof e === 'object' && e !== null ? unjournaled.get(e) : undefined;
+export function notJournaledId(e: unknown, node: string): string | undefined {
+  return unjournaled.get(e, node);
 }
 
 /**
  * `e`, from a step after the wait (the download, the blob, the record) that left the finished,
  * paid request journaled: the next run re-attaches to it (see {@link requestKept}).
  */
-export function keptAfterWait(e: unknown): unknown {
-  if (typeof e === 'object' && e !== null) keptErrors.add(e);
+export function keptAfterWait(e: unknown, node: string): unknown {
+  keptErrors.set(e, node, true);
   // Read again, a signed URL may be fresh; an output deleted (Replicate keeps them an hour) never is.
   if (isLostOutput(e)) Object.assign(e, { hint: `${e.hint ?? ''}${e.hint ? '; ' : ''}${LOST_OUTPUT_HINT}` });
   return e;
@@ -155,9 +156,14 @@ export function isLostOutput(e: unknown): e is KontextError {
  * The error a node fails with when a wait ended without settling its request (see the module
  * comment); `kept`: the request stays in the journal (not ended, not cancelled), see {@link requestKept}.
  */
-export function unsettled(e: unknown, requestId: string, provider: string, rereads: number, kept = false): unknown {
-  const err = unsettledError(e, requestId, provider, rereads);
-  if (kept && typeof err === 'object' && err !== null) keptErrors.add(err);
+export function unsettled(
+  e: unknown,
+  at: { readonly node: string; readonly requestId: string; readonly provider: string },
+  rereads: number,
+  kept = false,
+): unknown {
+  const err = unsettledError(e, at.requestId, at.provider, rereads);
+  if (kept) keptErrors.set(err, at.node, true);
   return err;
 }
 

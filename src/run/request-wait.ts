@@ -115,7 +115,7 @@ export async function finishRequest(
           if (fresh && cancelledAtDeadline(e))
             deps.onSubmitted?.({ provider: deps.providerName, model: node.model, maybePaid: false, cancelled: true });
         } else kept = true;
-        const err = unsettled(e, requestId, deps.providerName, rereads, kept);
+        const err = unsettled(e, { node: node.id, requestId, provider: deps.providerName }, rereads, kept);
         throw kept ? await id.keep(err) : err;
       }
     }
@@ -133,7 +133,7 @@ export async function finishRequest(
   const download = (): Promise<Executed> =>
     downloadOutput(job, requestId, url, deps).then(
       (done) => (idWritten ? done : { ...done, idUnwritten: true }),
-      async (e: unknown) => Promise.reject(await id.keep(keptAfterWait(e))),
+      async (e: unknown) => Promise.reject(await id.keep(keptAfterWait(e, node.id))),
     );
   return deps.limitDownload ? deps.limitDownload(download) : download();
 }

@@ -77,8 +77,8 @@ export class RunTally {
   failOrSkip(node: PlanNode, e: unknown): NodeOutcome {
     const halted = this.halted();
     if (!halted || !this.#causedByHalt(e)) return this.fail(node, e);
-    if (requestKept(e)) this.#kept(node, e); // its request paid, still at the API
-    if (leftUncertain(e)) this.#uncertain.push(node.id); // its submit cut off: maybe paid
+    if (requestKept(e, node.id)) this.#kept(node, e); // its request paid, still at the API
+    if (leftUncertain(e, node.id)) this.#uncertain.push(node.id); // its submit cut off: maybe paid
     return this.skip(node, halted);
   }
 
@@ -105,8 +105,8 @@ export class RunTally {
     const failure = failureOf(e);
     this.exitCode = worstExitCode(this.exitCode, failure.exit_code);
     this.counts.failed++;
-    if (leftUncertain(e)) this.#uncertain.push(node.id);
-    if (requestKept(e)) this.#kept(node, e);
+    if (leftUncertain(e, node.id)) this.#uncertain.push(node.id);
+    if (requestKept(e, node.id)) this.#kept(node, e);
     // A leftover of an earlier run is not a new failure, and a refused hand-edited output fails its own
     // node only: neither stops the others.
     if (!this.o.keepGoing && !(e instanceof UncertainSubmitError) && !isHandEdited(e))
@@ -127,7 +127,7 @@ export class RunTally {
 
   #kept(node: PlanNode, e: unknown): void {
     this.#outcomeUnknown.push(node.id);
-    const requestId = notJournaledId(e);
+    const requestId = notJournaledId(e, node.id);
     if (requestId !== undefined) this.#notJournaled.set(node.id, requestId);
   }
 }

@@ -18,6 +18,7 @@ import { isNotSentCode } from '../providers/runcomfy/net-errors.js';
 import { canonicalJson } from '../store/index.js';
 import { startedAfter, tagIsDead } from '../util/process-tag.js';
 import type { JournalEntry, RunRecord, Store } from '../store/types.js';
+import { ErrorMarks } from './error-marks.js';
 
 /** Runs of this process that are still going: an intent they wrote is live, not abandoned. */
 const liveRuns = new Set<string>();
@@ -157,11 +158,11 @@ export class UncertainSubmitError extends KontextError {
 const UNCERTAIN_CODE = 'E_SUBMIT_UNCERTAIN';
 
 /** Submit errors that left the node's intent journaled as maybe paid ({@link maybePaid}). */
-const maybePaidErrors = new WeakSet<object>();
+const maybePaidErrors = new ErrorMarks<true>();
 
 /** `e`, a submit's error that does not prove nothing was taken: its intent stays journaled, maybe paid. */
-export function maybePaid(e: unknown): unknown {
-  if (typeof e === 'object' && e !== null) maybePaidErrors.add(e);
+export function maybePaid(e: unknown, node: string): unknown {
+  maybePaidErrors.set(e, node, true);
   return e;
 }
 
@@ -170,9 +171,9 @@ export function maybePaid(e: unknown): unknown {
  * been accepted (whatever the error: a 5xx, a connection lost, a Ctrl-C whose grace ran out), or a
  * dead run's intent. The run summary lists these nodes as `uncertain`.
  */
-export function leftUncertain(e: unknown): boolean {
+export function leftUncertain(e: unknown, node: string): boolean {
   if ((e as { code?: unknown } | null)?.code === UNCERTAIN_CODE) return true;
-  return typeof e === 'object' && e !== null && maybePaidErrors.has(e);
+  return maybePaidErrors.get(e, node) === true;
 }
 
 /** sha256 of the canonical submit body, as journaled with the intent. */

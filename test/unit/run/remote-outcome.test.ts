@@ -9,6 +9,7 @@ import {
   hostedAnew,
   mayResubmit,
   OutcomeUnknownError,
+  requestKept,
   unsettled,
   waitForUsableOutput,
 } from '../../../src/run/remote-outcome.js';
@@ -79,15 +80,26 @@ describe('waitForUsableOutput', () => {
 });
 
 describe('unsettled and mayResubmit', () => {
+  const at = { node: 'n', requestId: 'r1', provider: 'runcomfy' };
+
   it('a missing output and a refused read become E_OUTCOME_UNKNOWN (exit 75); others pass through', () => {
-    const missing = unsettled(new OutputMissingError('no url'), 'r1', 'runcomfy', 2);
+    const missing = unsettled(new OutputMissingError('no url'), at, 2);
     expect(missing).toBeInstanceOf(OutcomeUnknownError);
     expect((missing as OutcomeUnknownError).exitCode).toBe(75);
     expect((missing as Error).message).toContain('read 3 times');
-    const proxied = unsettled(new InputRejectedError('HTTP 404: <html>', { status: 404 }), 'r1', 'runcomfy', 0);
+    const proxied = unsettled(new InputRejectedError('HTTP 404: <html>', { status: 404 }), at, 0);
     expect(proxied).toBeInstanceOf(OutcomeUnknownError);
     const gone = new RequestGoneError('gone');
-    expect(unsettled(gone, 'r1', 'runcomfy', 0)).toBe(gone);
+    expect(unsettled(gone, at, 0)).toBe(gone);
+  });
+
+  it('a kept error is kept for its own node only: one interrupt fails many nodes (walk-z 2)', () => {
+    const interrupt = new Error('interrupted');
+    expect(unsettled(interrupt, at, 0, true)).toBe(interrupt);
+    expect(requestKept(interrupt, 'n')).toBe(true);
+    expect(requestKept(interrupt, 'cancelled-while-queued')).toBe(false);
+    expect(unsettled(interrupt, { ...at, node: 'other' }, 0, false)).toBe(interrupt);
+    expect(requestKept(interrupt, 'other')).toBe(false);
   });
 
   it('only a proven gone or a cancellation resubmits, unless the run allows paying twice', () => {
