@@ -8,7 +8,8 @@
  * machine (derived-seed.ts), else one is drawn. `--reseed` skips the lock and the journal for the
  * named nodes (a recipe seed still wins: it is checked in). Watch mode: a seed the session
  * already chose for the node wins over all but the recipe, so a request still in flight keeps
- * its key across cycles (and `--reseed` is not undone by the lock before its result lands).
+ * its key across cycles (and `--reseed` is not undone by the lock before its result lands), unless
+ * the lock changed under the session (watch/cycle-plan.ts's `seedsKept`: not given then).
  */
 import type { PlanNode } from '../plan/types.js';
 import type { JournalEntry, LockEntry } from '../store/types.js';

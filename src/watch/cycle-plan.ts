@@ -33,8 +33,8 @@ export interface CycleRun {
 export interface CyclePlanDeps {
   /** The cycle's options: --force and --reseed only on the first (later cycles re-run only what changed). */
   readonly options: RunRecipeOptions;
-  /** Node id → the seed an earlier cycle used. */
-  readonly sessionSeeds: ReadonlyMap<string, number>;
+  /** Node id → the seed an earlier cycle used, and the lock's seed for the node then. */
+  readonly sessionSeeds: ReadonlyMap<string, SessionSeed>;
   readonly rt: Runtime;
   readonly emit: (event: RunEvent) => void;
   /** Told the plan and its lock once resolved, before the checks that may still refuse the cycle. */
@@ -56,7 +56,7 @@ export async function planCycle(recipe: Recipe, run: CycleRun, deps: CyclePlanDe
       providerName: run.scope.providerName,
       lock: lock.lock,
       draw: deps.rt.randomSeed,
-      sessionSeeds: deps.sessionSeeds,
+      sessionSeeds: seedsKept(deps.sessionSeeds, lock.lock),
       lockDir: dirname(run.lockPath),
       lockPath: run.lockPath,
       strays: lostThenStrays(lock, strayLockEntries(run.lockPath, run.writeGuard)),
@@ -79,4 +79,26 @@ export async function planCycle(recipe: Recipe, run: CycleRun, deps: CyclePlanDe
   const resolved = await writeResolved(run.lockPath, withTakenDonors(run.lockPath, lock, prepared), deps.rt);
   if (resolved !== null) notice(resolved);
   return prepared;
+}
+
+/** A seed a watch session chose for a node, and the seed the lock held for it then (none: no entry). */
+export interface SessionSeed {
+  readonly seed: number;
+  readonly lockSeed: number | undefined;
+}
+
+/**
+ * The session's seeds that still win over the lock: those whose node's lock entry is as the session
+ * last saw it, or holds the session's own seed (its result landed). A lock changed under the watcher
+ * (a `git pull`, a checkout, a teammate's `--reseed` committed) is the truth, as it is for a plain
+ * run: its seeds are taken, so the watcher neither writes the old seeds back into it nor pays for
+ * them (walk-aa 1). A request in flight under the old seed is then abandoned as any superseded one.
+ */
+function seedsKept(seeds: ReadonlyMap<string, SessionSeed>, lock: LockFile): Map<string, number> {
+  const kept = new Map<string, number>();
+  for (const [node, { seed, lockSeed }] of seeds) {
+    const now = lock.nodes[node]?.seed;
+    if (now === lockSeed || now === seed) kept.set(node, seed);
+  }
+  return kept;
 }

@@ -46,7 +46,7 @@ import { PartialSources, SETTLE_MS } from './partial-sources.js';
 import { fileStamp } from './survey-roots.js';
 import { WatchPrefetches } from './watch-prefetch.js';
 import { WriteGate } from './write-gate.js';
-import { type CycleRun, planCycle } from './cycle-plan.js';
+import { type CycleRun, planCycle, type SessionSeed } from './cycle-plan.js';
 
 export interface WatchDeps {
   readonly rt: Runtime;
@@ -109,8 +109,8 @@ export class WatchSession {
   readonly #prefetches = new WatchPrefetches();
   readonly #spend = new SpendLedger(); // every cycle's requests: each summary's session total
   readonly #context: RunContext;
-  /** Seeds this session chose (drawn or from the lock): they keep in-flight keys stable. */
-  #seeds = new Map<string, number>();
+  /** Seeds this session chose, with the lock's then: in-flight keys kept, unless the lock changed (`seedsKept`). */
+  #seeds = new Map<string, SessionSeed>();
   readonly #runs = new Set<Promise<RunSummary>>();
   readonly #summaries = new EndSummaries(() => this.#closed || this.options.signal?.aborted === true);
   #current: CurrentRun | null = null;
@@ -322,7 +322,12 @@ export class WatchSession {
     const toRun = states.filter((s) => s.status === 'run' && prepared.stopped?.has(s.node.id) !== true);
     const { cached, stopped } = startCounts(prepared);
     const inFlight = toRun.filter((s) => s.key !== null && run.flying.has(s.key));
-    this.#seeds = new Map(states.flatMap((s) => (s.seedSource === 'recipe' ? [] : [[s.node.id, s.seed] as const])));
+    const locked = this.#planned?.lock.nodes ?? {};
+    this.#seeds = new Map(
+      states.flatMap((s) =>
+        s.seedSource === 'recipe' ? [] : [[s.node.id, { seed: s.seed, lockSeed: locked[s.node.id]?.seed }] as const],
+      ),
+    );
     this.#emit({
       type: 'watch-cycle',
       t: 0,

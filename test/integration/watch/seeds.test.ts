@@ -2,10 +2,13 @@
  * Watch mode keeps keys stable across cycles: a seed the session chose (drawn, or from
  * `--reseed`) wins over the lock while its request is in flight, so the next cycle awaits it
  * instead of reverting to the lock's seed; `--reseed` and `--force` apply to the first cycle
- * only (later cycles re-run what changed, nothing more).
+ * only (later cycles re-run what changed, nothing more). A lock changed under the watcher (a `git
+ * pull` of a teammate's reseed) is the truth: its seeds are taken, not written back over.
  */
+import { cp, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { runIn, until, type Project } from '../../helpers/run-fixtures.js';
+import { createProject, runIn, until, type Project } from '../../helpers/run-fixtures.js';
 import { startWatchRig, watchRecipe, type WatchRig } from './harness.js';
 
 const P = {
@@ -78,5 +81,37 @@ describe('watch: seeds and one-shot flags', () => {
     const second = await rig.cycleDone(2);
     expect(second.to_run).toEqual([{ node: 'c', reason: 'new' }]);
     expect(Object.fromEntries(rig.submits())).toEqual({ [P.a]: 1, [P.b]: 2, [P.c]: 1 });
+  });
+
+  it('a lock pulled under the watcher keeps its seeds: nothing written back over it, nothing paid (walk-aa 1)', async () => {
+    const teammate = await createProject(two);
+    try {
+      rig = await startWatchRig(two, {
+        setup: async (p, env) => {
+          await lockFirst(p, env);
+          // The teammate's clone: the same recipe and photo, `a` reseeded there, its lock and output committed.
+          await runIn(teammate, {}, { env, seed: 2 });
+          await runIn(teammate, { reseed: ['a'] }, { env, seed: 3 });
+        },
+      });
+      await rig.cycleDone(1);
+      const theirs = await teammate.readLock();
+      const mine = await rig.project.readLock();
+      expect(theirs.nodes['a']?.seed).not.toBe(mine.nodes['a']?.seed);
+      // `git pull`: their lock and outputs replace ours, with the watcher running.
+      const paidBefore = rig.submits().get(P.a);
+      await cp(teammate.lockPath, rig.project.lockPath);
+      await cp(teammate.outDir, rig.project.outDir, { recursive: true });
+      await rig.project.writeRecipe(three);
+      const cycle = await rig.cycleDone(2);
+      expect(cycle.to_run.map((t) => t.node)).toEqual(['c']);
+      const lock = await rig.project.readLock();
+      expect(lock.nodes['a']).toEqual(theirs.nodes['a']);
+      const out = theirs.nodes['a']?.output ?? '';
+      expect(await readFile(join(rig.project.root, out))).toEqual(await readFile(join(teammate.root, out)));
+      expect(rig.submits().get(P.a)).toBe(paidBefore);
+    } finally {
+      await teammate.cleanup();
+    }
   });
 });
