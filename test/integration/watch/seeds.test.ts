@@ -83,7 +83,7 @@ describe('watch: seeds and one-shot flags', () => {
     expect(Object.fromEntries(rig.submits())).toEqual({ [P.a]: 1, [P.b]: 2, [P.c]: 1 });
   });
 
-  it('a lock pulled under the watcher keeps its seeds: nothing written back over it, nothing paid (walk-aa 1)', async () => {
+  it('a lock pulled under the watcher keeps its seeds: not written back, nothing paid (walk-aa 1)', async () => {
     const teammate = await createProject(two);
     try {
       rig = await startWatchRig(two, {
