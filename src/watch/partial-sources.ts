@@ -11,6 +11,9 @@
  */
 import { stat } from 'node:fs/promises';
 import { relative } from 'node:path';
+import { RecipeError } from '../errors.js';
+import { sourceFiles } from '../recipe/source-files.js';
+import type { Recipe } from '../recipe/types.js';
 import { fileReader, probeImage } from '../util/image-probe.js';
 
 /** How long a source that is not a whole image must stay unchanged to be taken as it is. */
@@ -52,9 +55,19 @@ interface CycleSources {
   readonly seen: ReadonlyMap<string, string>;
 }
 
+/** The same, as the watch session has it: the last good recipe (`null` on the first cycle) and this one. */
+interface CycleRecipes {
+  readonly previous: Recipe | null;
+  readonly recipe: Recipe;
+  readonly changed: readonly string[];
+  readonly seen: ReadonlyMap<string, string>;
+}
+
 export class PartialSources {
   /** Each source waited for, with its size and mtime when it was. */
   readonly #waiting = new Map<string, string>();
+  /** Sources already said to be waited for: said once until whole, taken as they are, or gone. */
+  readonly #told = new Set<string>();
 
   /**
    * A cycle's check: the sources it sees anew among `sources` (the recipe's local files now) are
@@ -74,14 +87,42 @@ export class PartialSources {
    * {@link checkCycle} as the watch session says it: a warning for each source waited for and each
    * taken as it is (paths relative to `cwd`), and the paths waited for (the cycle starts nothing).
    */
-  async verdict(p: CycleSources, cwd: string): Promise<{ warnings: string[]; waiting: string[] }> {
-    const { waiting, asIs } = await this.checkCycle(p);
+  async verdict(p: CycleRecipes, cwd: string): Promise<{ warnings: string[]; waiting: string[] }> {
+    const previous = p.previous === null ? null : sourceFiles(p.previous.sources);
+    const check = { previous, sources: sourceFiles(p.recipe.sources), changed: p.changed, seen: p.seen };
+    return this.#said(await this.checkCycle(check), cwd);
+  }
+
+  /**
+   * A recipe that did not load (`e`) because sources were no images: those of `changed` that hold fewer
+   * bytes than any image's head (an editor truncates a file before it writes it) are waited for as
+   * {@link verdict} waits for a copy still going, and taken as they are (then refused) once
+   * unchanged for {@link SETTLE_MS} (walk-aa 3).
+   */
+  async tooShort(
+    e: unknown,
+    changed: readonly string[],
+    cwd: string,
+  ): Promise<{ warnings: string[]; waiting: string[] }> {
+    if (!(e instanceof RecipeError && e.problems.some((p) => p.code === 'source-not-image')))
+      return { warnings: [], waiting: [] };
+    const short: string[] = [];
+    for (const path of changed)
+      if (((await stat(path).catch(() => null))?.size ?? NO_HEAD_YET) < NO_HEAD_YET) short.push(path);
+    return this.#said(await this.#check(short, null), cwd);
+  }
+
+  #said({ waiting, asIs }: PartialCheck, cwd: string): { warnings: string[]; waiting: string[] } {
     const shown = (path: string): string => relative(cwd, path);
+    // A slow export changes its file at every chunk: one warning while it is waited for, not one a chunk.
+    const untold = waiting.filter(({ path }) => !this.#told.has(path));
+    for (const path of this.#told) if (!this.#waiting.has(path)) this.#told.delete(path);
+    for (const { path } of waiting) this.#told.add(path);
     const warnings = [
       ...asIs.map(
         (path) => `${shown(path)} is still not a whole image and unchanged for ${SETTLE_MS} ms: using it as it is`,
       ),
-      ...waiting.map(
+      ...untold.map(
         ({ path, detail }) => `${shown(path)} is not a whole image yet (${detail}): waiting for it to be written`,
       ),
     ];
@@ -90,10 +131,11 @@ export class PartialSources {
 
   /**
    * Check `fresh` (what the cycle sees anew) and the sources still waited for, among `sources`
-   * (the recipe's local files now; one it no longer names is forgotten).
+   * (the recipe's local files now; one it no longer names is forgotten; `null`: a recipe that did
+   * not load, which forgets none).
    */
-  async #check(fresh: readonly string[], sources: ReadonlySet<string>): Promise<PartialCheck> {
-    for (const path of this.#waiting.keys()) if (!sources.has(path)) this.#waiting.delete(path);
+  async #check(fresh: readonly string[], sources: ReadonlySet<string> | null): Promise<PartialCheck> {
+    if (sources !== null) for (const path of this.#waiting.keys()) if (!sources.has(path)) this.#waiting.delete(path);
     const waiting: { path: string; detail: string }[] = [];
     const asIs: string[] = [];
     for (const path of new Set([...fresh, ...this.#waiting.keys()])) {
@@ -114,12 +156,21 @@ export class PartialSources {
   }
 }
 
+/**
+ * Fewer bytes than any image's signature: an editor that truncates before it writes (or a copy's
+ * first bytes) shows such a file, which says nothing of what it will hold: waited for as one cut
+ * short, not refused as no image (walk-aa 3).
+ */
+const NO_HEAD_YET = 16;
+
 /** Why `path` looks like an image cut short; `null` when it is whole, or not for this check to judge. */
 async function cutShort(path: string): Promise<string | null> {
   const reader = await fileReader(path).catch(() => null);
   if (reader === null) return null; // gone again: the loader says what is missing
   try {
     const probe = await probeImage(reader);
+    if (!probe.ok && probe.problem === 'not-image' && reader.size < NO_HEAD_YET)
+      return reader.size === 0 ? 'empty so far' : `${reader.size} bytes so far`;
     return probe.ok || probe.problem === 'not-image' ? null : probe.detail;
   } catch {
     return null;

@@ -204,10 +204,11 @@ export class WatchSession {
   }
 
   async #cycle(changed: readonly string[], hooks: CycleHooks): Promise<CycleResult> {
-    const loaded = await this.#load(hooks.watched ?? (() => false));
+    const loaded = await this.#load(hooks.watched ?? (() => false), changed);
     if ('invalid' in loaded) return loaded.invalid;
     const { recipe } = loaded;
-    const waiting = await this.#partialSources(recipe, changed);
+    const check = { previous: this.#recipe, recipe, changed, seen: this.#seen };
+    const waiting = this.#waitFor(await this.#partial.verdict(check, this.deps.rt.cwd));
     if (waiting) return waiting;
     this.#recipe = recipe;
     try {
@@ -223,6 +224,7 @@ export class WatchSession {
   /** The recipe, or the cycle's result when it does not load (what its text names is then watched). */
   async #load(
     watched: (file: string) => boolean,
+    changed: readonly string[],
   ): Promise<{ readonly recipe: Recipe } | { readonly invalid: CycleResult }> {
     let read: { readonly file: string; readonly text: string } | null = null;
     try {
@@ -245,22 +247,17 @@ export class WatchSession {
       this.#seen = new Map([[read.file, before], ...stamps]);
       return { recipe: result.recipe };
     } catch (e) {
+      // A source refused as no image while it holds next to nothing: mid-save, waited for.
+      const short = this.#waitFor(await this.#partial.tooShort(e, changed, this.deps.rt.cwd));
+      if (short) return { invalid: short };
       this.#draft = read ? draftWatchTargets(read.file, read.text) : null;
       this.#latestFailed = true;
       return { invalid: await this.#failed(e, 'invalid') };
     }
   }
 
-  /**
-   * The sources this cycle sees anew (a changed path, a file the last good recipe did not
-   * have; on the first cycle, a recently written file, which may be a copy still going as the
-   * watch starts: PartialSources.checkCycle) that are not whole images yet: the cycle waits for them,
-   * and the last plan stays.
-   */
-  async #partialSources(recipe: Recipe, changed: readonly string[]): Promise<CycleResult | null> {
-    const previous = this.#recipe === null ? null : sourceFiles(this.#recipe.sources);
-    const check = { previous, sources: sourceFiles(recipe.sources), changed, seen: this.#seen };
-    const { warnings, waiting } = await this.#partial.verdict(check, this.deps.rt.cwd);
+  /** Sources still being written (partial-sources.ts): the cycle waits for them, and the last plan stays. */
+  #waitFor({ warnings, waiting }: { warnings: string[]; waiting: string[] }): CycleResult | null {
     for (const w of warnings) this.#warn(w);
     return waiting.length === 0 ? null : { kind: 'waiting', paths: waiting, retryMs: SETTLE_MS };
   }

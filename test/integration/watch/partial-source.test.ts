@@ -119,4 +119,47 @@ describe('watch: a source seen mid-write', () => {
     expect(warningsOn(r, 'rocket.jpg')[0]).toMatch(/shots\/rocket\.jpg.*not a whole image yet/);
     expect(r.errors).toEqual([]);
   });
+
+  it('a source emptied by an editor before it writes: waited for (not an invalid recipe), then run once', async () => {
+    const r = (rig = await start());
+    const target = join(r.project.root, 'shots', 'pet-chelsea.jpg');
+    await writeFile(target, '');
+    await until(
+      () => warningsOn(r, 'pet-chelsea.jpg').some((m) => m.includes('empty so far')),
+      8_000,
+      'the empty file waited for',
+      () => JSON.stringify(r.events.filter((e) => e.type.startsWith('watch') || e.type === 'warning')),
+    );
+    await copyFile(join(ASSETS, 'scene-rocket.jpg'), target);
+    await until(() => r.submits().get(A) === 2, 8_000, 'the new bytes run');
+    await r.session.idle();
+    expect(r.of('watch-error')).toEqual([]);
+    expect(r.of('node-failed')).toEqual([]);
+    expect(r.errors).toEqual([]);
+  });
+
+  it('a source left empty: after the settle time, the recipe is refused as it would be on a plain run', async () => {
+    const r = (rig = await start());
+    await writeFile(join(r.project.root, 'shots', 'pet-chelsea.jpg'), '');
+    await until(() => r.of('watch-error').length > 0, 10_000, 'the empty file refused');
+    expect(r.of('watch-error')[0]).toMatchObject({ kind: 'invalid' });
+    expect(JSON.stringify(r.of('watch-error')[0])).toMatch(/pet-chelsea\.jpg.*is not an image/);
+    expect(warningsOn(r, 'pet-chelsea.jpg')[0]).toMatch(/empty so far/);
+    expect(r.submits().get(A)).toBe(1);
+  });
+
+  it('an export written chunk by chunk is said to be waited for once, not once a chunk', async () => {
+    const r = (rig = await start());
+    const bytes = await readFile(join(ASSETS, 'scene-rocket.jpg'));
+    const target = join(r.project.root, 'shots', 'rocket.jpg');
+    const chunk = Math.ceil(bytes.length / 5);
+    for (let at = 0; at < bytes.length; at += chunk) {
+      await appendFile(target, bytes.subarray(at, at + chunk));
+      await new Promise((done) => setTimeout(done, 300)); // past the debounce: the watcher sees each chunk
+    }
+    await until(() => r.of('node-done').some((e) => e.node === 'a@rocket'), 8_000, 'the whole file run');
+    await r.session.idle();
+    expect(warningsOn(r, 'rocket.jpg').filter((m) => m.includes('not a whole image yet'))).toHaveLength(1);
+    expect(r.submits().get(A)).toBe(2);
+  });
 });
