@@ -2,6 +2,7 @@
  * What both CLI entry points do: answer `--version`/`--help` before anything loads, set up
  * the process, then load `main` (how is the entry point's choice) and run one command.
  */
+import { holdEarlySignals } from './early-signals.js';
 import { fastAnswer } from './fast-path.js';
 import { OUTPUT_CLOSED } from './output-closed.js';
 import type { main } from './main.js';
@@ -19,6 +20,10 @@ export async function launch(load: (argv: readonly string[]) => Promise<LoadedMa
     process.stdout.write(quick);
     return;
   }
+  holdEarlySignals(); // a Ctrl-C while main loads is kept for it (early-signals.ts)
+  // Test hook (with KONTEXT_TEST_HOOKS=1, as cli/test-hooks.ts's): a signal to itself as it loads.
+  const early = process.env['KONTEXT_TEST_HOOKS'] === '1' ? process.env['KONTEXT_TEST_SIGNAL_AT_LAUNCH'] : undefined;
+  if (early === 'SIGINT' || early === 'SIGTERM' || early === 'SIGHUP') process.kill(process.pid, early);
   // The AWS SDK (s3 hosting) warns on every Node 20 start that its 2027 releases need Node 22.
   // That is for us (the lock pins a version that supports 20), not for the person running a recipe.
   process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';

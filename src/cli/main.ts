@@ -9,6 +9,7 @@ import { createRuntime, type Runtime } from '../index.js';
 import { InterruptedError } from '../index.js';
 import { withTestHooks } from './test-hooks.js';
 import { OUTPUT_CLOSED } from './output-closed.js';
+import { takeEarlySignal } from './early-signals.js';
 import { wantsColor, type CliContext } from './context.js';
 import { errorJson, renderError, secretsFromEnv } from './render-error.js';
 import { jsonText } from './json-text.js';
@@ -121,6 +122,9 @@ function attachSignals(proc: Proc, interrupt: AbortController, say: (line: strin
   const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
   for (const s of signals) proc.on(s, onSignal);
   proc.on(OUTPUT_CLOSED, onClosed);
+  // One that came while the CLI was loading (launch.ts kept it): the command starts interrupted.
+  const early = takeEarlySignal();
+  if (early !== undefined) onSignal(early);
   return () => {
     for (const s of signals) proc.off(s, onSignal);
     proc.off(OUTPUT_CLOSED, onClosed);

@@ -24,7 +24,8 @@
  * `lock-resolved-temp-written` (the merged lock complete in its temp, not renamed over the
  * conflicted file). `KONTEXT_TEST_THROW_AT=<point>` throws a plain `Error` at a point instead (a
  * bug in kontext's own code), the first `KONTEXT_TEST_THROW_COUNT` times (default 1). Library code
- * only calls `rt.crashPoint`.
+ * only calls `rt.crashPoint`. `KONTEXT_TEST_SIGNAL_AT_LAUNCH=SIGINT|SIGTERM|SIGHUP` (launch.ts): the
+ * process sends itself that signal as it starts loading `main`.
  */
 import { existsSync, writeFileSync } from 'node:fs';
 import type { Runtime } from '../index.js';
