@@ -47,6 +47,7 @@ import { fileStamp } from './survey-roots.js';
 import { WatchPrefetches } from './watch-prefetch.js';
 import { WriteGate } from './write-gate.js';
 import { type CycleRun, planCycle, type SessionSeed } from './cycle-plan.js';
+import { gitSettled, indexLockOf } from './git-settled.js';
 
 export interface WatchDeps {
   readonly rt: Runtime;
@@ -204,6 +205,8 @@ export class WatchSession {
   }
 
   async #cycle(changed: readonly string[], hooks: CycleHooks): Promise<CycleResult> {
+    const { rt } = this.deps;
+    await gitSettled(indexLockOf(this.path, rt.cwd), (ms) => rt.sleep(ms), rt.now); // git writing the tree
     const loaded = await this.#load(hooks.watched ?? (() => false), changed);
     if ('invalid' in loaded) return loaded.invalid;
     const { recipe } = loaded;
