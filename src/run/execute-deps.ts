@@ -15,6 +15,7 @@ export function executeDepsFor(
   p: {
     readonly emit: (e: UntimedRunEvent) => void;
     readonly onSubmitted: (submit: Submitted) => void;
+    readonly onCancelling?: ((cancel: Promise<unknown>) => void) | undefined;
     readonly priceOf?: ((provider: string, model: string) => Promise<number | null>) | undefined;
     readonly budget?: CostBudget | undefined;
     readonly signal: AbortSignal;
@@ -35,6 +36,7 @@ export function executeDepsFor(
     now: deps.rt.now,
     emit: p.emit,
     onSubmitted: p.onSubmitted,
+    onCancelling: p.onCancelling,
     signal: p.signal,
     stopSubmits: p.stopSubmits,
     deadlineMs: options.deadlineMs,

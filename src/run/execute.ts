@@ -70,6 +70,8 @@ export interface ExecuteDeps extends InputDeps {
    * confirmed the cancel of a request it accepted from this run, never seen running.
    */
   readonly onSubmitted?: ((submit: Submitted) => void) | undefined;
+  /** Told of a cancel under way (an abandoned or interrupted request): the spend waits for it (spend.ts). */
+  readonly onCancelling?: ((cancel: Promise<unknown>) => void) | undefined;
   readonly signal: AbortSignal;
   /**
    * Fires when a failure stops the run (no `--keep-going`): a submit waiting between attempts (a

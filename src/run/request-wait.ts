@@ -98,10 +98,14 @@ export async function finishRequest(
         // Interrupted: kept unless cancelled (a running request is paid for: the summary names it).
         let kept = false;
         if (stopped) {
-          kept = await cancelIfQueued(requestId, current, deps, id.drop);
-          // This run's submit, cancelled before it ran: not its money (spend.ts says per provider).
-          if (!kept && fresh)
-            deps.onSubmitted?.({ provider: deps.providerName, model: node.model, maybePaid: false, cancelled: true });
+          const cancelling = cancelIfQueued(requestId, current, deps, id.drop).then((stays) => {
+            // This run's submit, cancelled before it ran: not its money (spend.ts says per provider).
+            if (!stays && fresh)
+              deps.onSubmitted?.({ provider: deps.providerName, model: node.model, maybePaid: false, cancelled: true });
+            return stays;
+          });
+          deps.onCancelling?.(cancelling);
+          kept = await cancelling;
           // Abandoned, but the cancel came too late (it runs now: paid): finish it into the cache, as a running one.
           if (kept && !deps.signal.aborted) {
             signal = deps.signal;

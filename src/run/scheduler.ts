@@ -111,6 +111,7 @@ class Scheduler {
         if (!(submit.maybePaid || submit.cancelled)) this.#tally.counts.submitted++;
         this.#spend.note(submit);
       },
+      onCancelling: (cancel) => this.#spend.cancelling(cancel),
       priceOf,
       budget: budgetFor(options, priceOf),
       signal: this.#signal,

@@ -58,9 +58,24 @@ interface Line {
   price: Promise<number | null>;
 }
 
+/** How long a total waits for cancels under way (their calls are bounded and retried on their own). */
+const CANCEL_WAIT_MS = 3_000;
+
 /** The requests a run (or a watch session: every cycle's) submitted, by provider and model. */
 export class SpendLedger {
   readonly #lines = new Map<string, Line>();
+  /** Cancels under way (a superseded watch cycle's queued requests): a total waits for them. */
+  readonly #cancelling = new Set<Promise<unknown>>();
+
+  /** A cancel under way: its outcome ({@link cancel}, or not) counts in the next total. */
+  cancelling(p: Promise<unknown>): void {
+    const settled = p.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.#cancelling.add(settled);
+    void settled.then(() => this.#cancelling.delete(settled));
+  }
 
   /**
    * One request submitted; `price` is asked on the (provider, model)'s first request, and asked
@@ -94,7 +109,19 @@ export class SpendLedger {
     }
   }
 
+  /**
+   * The total; first, the cancels under way, for {@link CANCEL_WAIT_MS} at most: a watch cycle's
+   * summary that replaced another must not count as paid the requests being cancelled (walk-aa 5).
+   */
   async settle(): Promise<Spend> {
+    if (this.#cancelling.size > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<void>((done) => {
+        timer = setTimeout(done, CANCEL_WAIT_MS);
+      });
+      await Promise.race([Promise.all([...this.#cancelling]), late]);
+      clearTimeout(timer);
+    }
     const byModel: SpendLine[] = [];
     for (const l of this.#lines.values())
       byModel.push({
@@ -161,6 +188,12 @@ export class RunSpend {
   /** The list price of one request of (provider, model): the look-up the summary uses, made once. */
   priceOf(provider: string, model: string): Promise<number | null> {
     return this.#price(provider, model)();
+  }
+
+  /** A cancel under way (request-wait.ts): the run's and the session's totals wait for it. */
+  cancelling(p: Promise<unknown>): void {
+    this.#run.cancelling(p);
+    this.session?.cancelling(p);
   }
 
   note(s: Submitted): void {

@@ -2,9 +2,11 @@
  * Watch mode, what the session spent when one cycle cannot read a model's price: the catalog
  * look-up fails in the first cycle (its spend and the session's are unknown, never guessed);
  * the next cycle reads it, and that price then covers the session's requests, the first
- * cycle's included.
+ * cycle's included. And a cycle that replaced one whose queued request is being cancelled says the
+ * session total once that cancel is in: the request as cancelled, not as paid (walk-aa 5).
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { until } from '../../helpers/run-fixtures.js';
 import type { RunEvent } from '../../../src/index.js';
 import { startWatchRig, watchRecipe, type WatchRig } from './harness.js';
 
@@ -49,5 +51,25 @@ describe('watch: the session spend', () => {
       unpriced: 0,
       known_usd: 0.2,
     });
+  });
+
+  it('a queued request being cancelled as its cycle is replaced is not counted as paid', async () => {
+    const scarf = 'Keep the face unchanged. Add a red scarf.';
+    rig = await startWatchRig(chain(scarf));
+    await rig.cycleDone(1);
+    const r = rig;
+    // The next request stays queued, and its cancel takes a while to be answered.
+    rig.emulator.setScenario({ queue_ms: 60_000, faults: [{ kind: 'slow', on: 'cancel', delay_ms: 400 }] });
+    await rig.project.writeRecipe(chain('Keep the face unchanged. Add a green scarf.'));
+    await rig.cycleStarted(2);
+    await until(
+      () => r.events.some((e) => e.type === 'node-state' && e.node === 'b' && e.phase === 'queued'),
+      8_000,
+      'b queued',
+    );
+    await rig.project.writeRecipe(chain(scarf)); // back: every node cached, the queued request cancelled
+    await rig.cycleDone(3);
+    const last = r.events.filter((e): e is Summary => e.type === 'run-summary').at(-1);
+    expect(last?.session_spend).toMatchObject({ requests: 3, cancelled: 1, maybe_paid: 0, cost_usd: 0.12 });
   });
 });
