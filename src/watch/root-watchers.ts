@@ -2,7 +2,9 @@
  * The chokidar watchers behind one RecipeWatcher: one per folder to watch, opened when a
  * folder becomes relevant and closed when it stops being so (nothing accumulates). A folder
  * that does not exist yet is watched from its nearest existing ancestor (chokidar alone does
- * not notice a missing path appear); a folder deleted and made again is watched anew. A file
+ * not notice a missing path appear); a folder deleted and made again, renamed away and back, or
+ * swapped (for a symlink to it, a copy renamed over it) is watched anew, as it is at the path now:
+ * chokidar drops a folder it once found gone, for good, or goes on watching a renamed one. A file
  * saved in a newly watched folder after the cycle's load looked at it, but before its watcher
  * was ready, is reported once the watcher is: nothing saved meanwhile goes unseen.
  * chokidar uses fs events (inotify/FSEvents), never polling: an idle watch costs no CPU.
@@ -10,7 +12,7 @@
 import type { FSWatcher } from 'chokidar';
 import type { Stats } from 'node:fs';
 import { readdir } from 'node:fs/promises';
-import { dirname, join, sep } from 'node:path';
+import { basename, dirname, join, sep } from 'node:path';
 import { nfc } from '../recipe/sources/unicode-form.js';
 import { isInside, type WatchFilter, type WatchRoot, type WatchTargets } from '../recipe/watch-targets.js';
 import { fileStamp, surveyRoots, type PresentRoot } from './survey-roots.js';
@@ -37,6 +39,8 @@ const MISSED = 'missed';
 
 export class RootWatchers {
   readonly #watchers = new Map<string, Entry>();
+  /** Watchers that reported their own folder gone: chokidar stopped watching it, for good. */
+  readonly #lost = new WeakSet<FSWatcher>();
   /** Each root folder's identity when last looked at (`null`: missing). */
   #ids: ReadonlyMap<string, string | null> = new Map();
   /** Each existing root folder as it is on disk (its name may be in the other Unicode form than written). */
@@ -52,7 +56,7 @@ export class RootWatchers {
 
   /** The folders being watched now. */
   get roots(): WatchRoot[] {
-    return [...this.#watchers].map(([path, w]) => ({ path, recursive: w.recursive }));
+    return [...this.#live()].map(([path, w]) => ({ path, recursive: w.recursive }));
   }
 
   /**
@@ -69,7 +73,7 @@ export class RootWatchers {
     this.#onDisk = onDisk;
     const fresh = present.filter((r) => {
       const w = this.#watchers.get(r.path);
-      return w?.recursive !== r.recursive || w.id !== r.id;
+      return w?.recursive !== r.recursive || w.id !== r.id || this.#lost.has(w.watcher);
     });
     const stale = [...this.#watchers].filter(
       ([path]) => !present.some((r) => r.path === path) || fresh.some((r) => r.path === path),
@@ -77,7 +81,9 @@ export class RootWatchers {
     // A watcher on a folder that is gone, made again or no longer wanted closes first: chokidar
     // shares one fs watch per path across watchers, and a new one must not join a dead handle.
     // One that only changes depth closes once its replacement is ready, so nothing falls between.
-    const later = stale.filter(([path, w]) => present.some((r) => r.path === path && r.id === w.id));
+    const later = stale.filter(
+      ([path, w]) => !this.#lost.has(w.watcher) && present.some((r) => r.path === path && r.id === w.id),
+    );
     for (const [path] of stale) this.#watchers.delete(path);
     await Promise.all(stale.filter((s) => !later.includes(s)).map(([, w]) => w.watcher.close()));
     const opened = await Promise.all(fresh.map(async (r) => ({ root: r, watcher: await this.#open(r) })));
@@ -91,7 +97,7 @@ export class RootWatchers {
   /** Whether a live watcher reports changes to `file` (its folder, or a recursive one above it). */
   covers(file: string): boolean {
     const dir = dirname(file);
-    for (const [path, w] of this.#watchers) if (dir === path || (w.recursive && isInside(file, path))) return true;
+    for (const [path, w] of this.#live()) if (dir === path || (w.recursive && isInside(file, path))) return true;
     return false;
   }
 
@@ -99,6 +105,11 @@ export class RootWatchers {
     const all = [...this.#watchers.values()];
     this.#watchers.clear();
     await Promise.all(all.map((w) => w.watcher.close()));
+  }
+
+  /** The watchers that still watch their folder. */
+  *#live(): Iterable<[string, Entry]> {
+    for (const entry of this.#watchers) if (!this.#lost.has(entry[1].watcher)) yield entry;
   }
 
   async #open(root: PresentRoot): Promise<FSWatcher> {
@@ -120,6 +131,7 @@ export class RootWatchers {
       const missing = (r: string): boolean => nfc(r) === dir || nfc(r).startsWith(dir + sep);
       if (ready && [...this.#ids].some(([r, id]) => id === null && missing(r))) this.events.onPath(p, 'found');
     });
+    this.#onFolderMoved(watcher, root.path);
     watcher.on('error', (e) => this.events.onError(e));
     await new Promise<void>((resolve) =>
       watcher.once('ready', () => {
@@ -128,6 +140,24 @@ export class RootWatchers {
       }),
     );
     return watcher;
+  }
+
+  /**
+   * A watched folder gone, renamed or swapped (for a symlink to it, say) is a change: the cycle it
+   * starts reads the folder, and its follow watches what is at the path now (a new identity,
+   * survey-roots.ts) and reopens a watcher that lost its folder. chokidar drops a folder it finds
+   * gone for good (its `unlinkDir`), or goes on watching a renamed one wherever it is now, saying
+   * so only in the fs event named after the folder itself.
+   */
+  #onFolderMoved(watcher: FSWatcher, root: string): void {
+    watcher.on('unlinkDir', (p: string) => {
+      if (p === root) this.#lost.add(watcher);
+      if (p === root || this.#watchers.has(p)) this.events.onPath(p, 'unlink');
+    });
+    watcher.on('raw', (_event, name, details) => {
+      const at = (details as { watchedPath?: unknown } | undefined)?.watchedPath;
+      if (at === root && name === basename(root)) this.events.onPath(root, 'found');
+    });
   }
 
   /**

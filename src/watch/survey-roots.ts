@@ -3,7 +3,7 @@
  * is recipe/watch-targets.ts), and a file's stamp (how a save is told apart).
  */
 import type { Stats } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { lstat, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { inOtherUnicodeForm } from '../recipe/sources/unicode-form.js';
 import { isInside, type WatchRoot } from '../recipe/watch-targets.js';
@@ -66,15 +66,22 @@ async function nearestFolder(path: string): Promise<Folder> {
 /** `at` as a folder on disk (as written, else in the other Unicode form) and its identity; null if neither is one. */
 async function folderAt(at: string): Promise<{ readonly path: string; readonly id: string } | null> {
   const exact = await stat(at).catch(() => null);
-  if (exact) return exact.isDirectory() ? { path: at, id: identity(exact) } : null;
+  if (exact) return exact.isDirectory() ? { path: at, id: await identity(at, exact) } : null;
   const other = await inOtherUnicodeForm(at);
   const info = other === null ? null : await stat(other).catch(() => null);
-  return other !== null && info?.isDirectory() ? { path: other, id: identity(info) } : null;
+  return other !== null && info?.isDirectory() ? { path: other, id: await identity(other, info) } : null;
 }
 
-/** Inode numbers are reused at once on ext4: the birth time tells a folder made again apart. */
-function identity(info: Stats): string {
-  return `${info.dev}:${info.ino}:${info.birthtimeMs}`;
+/**
+ * The folder's device, inode and birth time (inode numbers are reused at once on ext4: the birth
+ * time tells a folder made again apart), and when `at` is a symlink to it, the link's own: a folder
+ * renamed and a symlink to it put in its place (or the folder moved back over the link) keeps its
+ * inode, but what is at the path changed, and a watcher opened on the old layout may have lost it.
+ */
+async function identity(at: string, folder: Stats): Promise<string> {
+  const own = `${folder.dev}:${folder.ino}:${folder.birthtimeMs}`;
+  const link = await lstat(at).catch(() => null);
+  return link?.isSymbolicLink() ? `${own}@link:${link.dev}:${link.ino}:${link.birthtimeMs}` : own;
 }
 
 /** A file's size, times and inode as one string ('' when it is not there): a save changes it. */

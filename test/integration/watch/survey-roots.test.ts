@@ -1,10 +1,10 @@
 /**
  * surveyRoots on a real temp dir: an existing folder is watched as itself; a missing one from
  * its nearest existing ancestor, recursively; roots inside a recursive one are left out; a
- * folder deleted and made again has a new identity (so it is watched anew); a folder on disk in the
- * other Unicode form than written is watched as it is on disk.
+ * folder deleted and made again has a new identity (so it is watched anew), and so has one put behind
+ * a symlink; a folder on disk in the other Unicode form than written is watched as it is on disk.
  */
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -50,6 +50,19 @@ describe('surveyRoots', () => {
     const after = await surveyRoots([flat(shots)]);
     expect(after.ids.get(shots)).not.toBe(before.ids.get(shots));
     expect(after.present.find((r) => r.path === shots)?.id).toBe(after.ids.get(shots));
+  });
+
+  it('identities: a folder renamed, a symlink to it in its place: a new one; moved back, its own again', async () => {
+    const shots = join(root, 'shots');
+    const before = (await surveyRoots([flat(shots)])).ids.get(shots);
+    await rename(shots, join(root, 'real-shots'));
+    await symlink('real-shots', shots);
+    const linked = await surveyRoots([flat(shots)]);
+    expect(linked.ids.get(shots)).not.toBe(before);
+    expect(linked.present).toEqual([{ path: shots, recursive: false, id: linked.ids.get(shots) }]);
+    await rm(shots);
+    await rename(join(root, 'real-shots'), shots);
+    expect((await surveyRoots([flat(shots)])).ids.get(shots)).toBe(before);
   });
 
   it('a folder on disk in the other Unicode form (café NFD, written NFC): watched as it is on disk', async () => {
