@@ -336,8 +336,10 @@ async function nodeStatus(
   if (!isFile(output) || (saved !== null && !isFile(saved)))
     return { ...base, state: 'missing', output, restorable: true, drift };
   // Not refused, yet other bytes: the lock's earlier result, which the run replaces from the cache.
+  // The right bytes but a lock that does not name this result (another provider's, an older
+  // prompt's, none): the run rewrites the lock, so it is not up to date either (walk-ab 1).
   const actual = (await at.store.hashSource(output)).sha256;
-  if (actual === expected) return { ...base, state: 'up-to-date', output, drift };
+  if (actual === expected && current !== undefined) return { ...base, state: 'up-to-date', output, drift };
   return { ...base, state: 'missing', output, restorable: true, drift };
 }
 
