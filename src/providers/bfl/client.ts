@@ -13,6 +13,8 @@ import { clientBase, type HostedClientOptions } from '../wire/client-base.js';
 import { type ApiHostRule, hostPatterns } from '../wire/hosts.js';
 import { BFL_AUTH_HINT } from './auth.js';
 import { bflEntry, readBfl, submitBfl, taskIdOf } from './endpoints.js';
+import { bflTookMs } from './status.js';
+import { ownValue } from '../../util/own.js';
 
 export interface BflOptions extends HostedClientOptions {
   /** `BFL_API_KEY`, sent as `x-key`. */
@@ -78,7 +80,8 @@ export function createBflProvider(options: BflOptions): BflProvider {
             secrets,
           });
         }
-        return { done: { outputUrls: [...read.outputUrls], ...(read.seed === undefined ? {} : { seed: read.seed }) } };
+        const done = { outputUrls: [...read.outputUrls], ...(read.seed === undefined ? {} : { seed: read.seed }) };
+        return { done, tookMs: bflTookMs(ownValue<unknown>(got.result, 'result')) };
       },
       onDeadline: () => {
         throw new DeadlineExceededError(

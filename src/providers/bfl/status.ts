@@ -34,3 +34,21 @@ export function readBflStatus(body: Readonly<Record<string, unknown>>): BflStatu
     .replace(/[\s-]+/g, '_');
   return { phase: ownValue(WORDS, key) ?? 'running', word };
 }
+
+/**
+ * How long the task took by BFL's own clock: `result.end_time - result.start_time` (Unix seconds,
+ * fractional), `null` when either is missing or the two make no sense. Learned as the request's
+ * duration (polling/completion-times.ts), as RunComfy's and Replicate's own timestamps are: the
+ * middle of the last two reads, its fallback, came out ~1.4 s late on every 10 s job, and the
+ * schedule, reading only from there, never learned better (walk-ab 2). Whether BFL's `start_time`
+ * counts its queue is not documented: if not, reads come a little early (a read more), never late.
+ */
+export function bflTookMs(result: unknown): number | null {
+  if (typeof result !== 'object' || result === null) return null;
+  const start = (result as Record<string, unknown>)['start_time'];
+  const end = (result as Record<string, unknown>)['end_time'];
+  if (typeof start !== 'number' || typeof end !== 'number' || !Number.isFinite(start) || !Number.isFinite(end))
+    return null;
+  const ms = (end - start) * 1000;
+  return ms >= 0 && ms < 24 * 3600 * 1000 ? ms : null;
+}

@@ -15,7 +15,7 @@ import {
   leakCheck,
 } from './emulated.js';
 
-const BFL_KEY = 'bfl-test-SECRET-key-8d1e7a42';
+export const BFL_KEY = 'bfl-test-SECRET-key-8d1e7a42';
 export const FAL_KEY = 'fal-id-3c9b:fal-SECRET-4e0f77aa';
 
 export const FAST = fastPolicies(5_000);

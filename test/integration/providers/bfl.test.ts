@@ -1,4 +1,5 @@
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ExitCode } from '../../../src/errors.js';
@@ -19,7 +20,7 @@ import {
 import type { Provider } from '../../../src/providers/types.js';
 import { ApiHostRefusedError } from '../../../src/providers/wire/hosts.js';
 import { ModeratedError } from '../../../src/providers/wire/moderated.js';
-import { bflHarness, editRequest, type HostedHarness, rejection } from './bfl-fal-harness.js';
+import { BFL_KEY, bflHarness, editRequest, type HostedHarness, rejection } from './bfl-fal-harness.js';
 
 let h: HostedHarness<Provider> | undefined;
 afterEach(async () => {
@@ -52,6 +53,26 @@ describe('BFL: submit, poll the polling_url as given, download at once', () => {
     // Raw base64, never a data: prefix (BFL's accepted form), with the table's defaults.
     expect(String(body['input_image'])).toMatch(/^base64… \(\d+ chars\)$/);
     expect(body).toMatchObject({ seed: 7, output_format: 'jpeg', prompt_upsampling: false, safety_tolerance: 2 });
+  });
+
+  it("learns each task's duration from BFL's own start_time and end_time (walk-ab 2)", async () => {
+    const times = await mkdtemp(join(tmpdir(), 'kontext-bfl-times-'));
+    h = await bflHarness({ queueMs: 40, runMs: 120, client: { pollTimesDir: times } });
+    const durations: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const { requestId } = await h.provider.submit(await editRequest());
+      await h.provider.wait(requestId);
+      const reply = (await (await fetch(requestId, { headers: { 'x-key': BFL_KEY } })).json()) as {
+        result: { start_time: number; end_time: number };
+      };
+      durations.push(Math.round((reply.result.end_time - reply.result.start_time) * 1000));
+    }
+    await h.close(); // the provider saves what it learned as it closes
+    h = undefined;
+    const [file] = await readdir(times);
+    const saved = JSON.parse(await readFile(join(times, file ?? ''), 'utf8')) as { samples: number[] };
+    await rm(times, { recursive: true, force: true });
+    expect(saved.samples).toEqual(durations);
   });
 
   it('max goes to /v1/flux-kontext-max; table prices; cancel is not_cancellable, no request', async () => {
