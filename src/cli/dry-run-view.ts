@@ -9,6 +9,7 @@ export const REASON_WORDS: Readonly<Record<string, string>> = {
   'params-changed': 'params changed',
   'seed-changed': 'seed changed',
   'model-changed': 'model changed',
+  'provider-changed': 'provider changed',
   'input-changed': 'input changed (upstream output changed or will run)',
   'request-changed': 'prompt or params changed',
   forced: 'forced',

@@ -12,6 +12,7 @@ export const RunReason = z
     'params-changed',
     'seed-changed',
     'model-changed',
+    'provider-changed',
     'input-changed',
     'request-changed',
     'forced',

@@ -47,6 +47,7 @@ const REASONS: Record<RunReason, string> = {
   'params-changed': 'params changed since the lock, would need a request',
   'seed-changed': 'seed changed since the lock, would need a request',
   'model-changed': 'model changed since the lock, would need a request',
+  'provider-changed': 'provider changed since the lock, would need a request',
   'input-changed': 'input changed since the lock, would need a request',
   'request-changed': 'prompt or params changed since the lock, would need a request',
   forced: 'forced, would need a request',

@@ -346,10 +346,7 @@ async function hashRoots(plan: Plan, store: Store): Promise<Map<string, string>>
   return out;
 }
 
-/**
- * Why a node runs: re-attaching to a journaled request of its key (whatever else changed), forced,
- * or what changed since the lock.
- */
+/** Why a node runs: re-attaching to a journaled request of its key (whatever else changed), forced, or what changed. */
 async function runReason(
   node: PlanNode,
   now: {
@@ -363,12 +360,13 @@ async function runReason(
 ): Promise<RunReason> {
   const { key, forced, inputSha, seed, locked, deps } = now;
   if (key !== null && deps.journalEntries?.has(key) === true) return 'reattach';
-  return forced ? 'forced' : whyRun(node, { key, inputSha, seed, locked, store: deps.store });
+  const provider = providerOf(node, deps.providerName);
+  return forced ? 'forced' : whyRun(node, { key, inputSha, seed, locked, store: deps.store, provider });
 }
 
 /**
- * Compare with what the lock recorded last time (and that run's record) to say why. Without that
- * record (a fresh machine, no remote), a key other than the lock's with the same input, seed and
+ * Compare with what the lock recorded last time (and that run's record) to say why. Without that record
+ * (a fresh machine, no remote), a key other than the lock's with the same input, seed, provider and
  * model says the request changed (prompt or params), not that the lock's result is missing.
  */
 async function whyRun(
@@ -379,12 +377,14 @@ async function whyRun(
     readonly seed: number;
     readonly locked: LockEntry | undefined;
     readonly store: Store;
+    readonly provider: string;
   },
 ): Promise<RunReason> {
-  const { key, inputSha, seed, locked, store } = now;
+  const { key, inputSha, seed, locked, store, provider } = now;
   if (!locked) return 'new';
   if (inputSha === null || locked.input_sha256 !== inputSha) return 'input-changed';
   if (locked.seed !== seed) return 'seed-changed';
+  if (locked.provider !== provider) return 'provider-changed'; // part of the key (walk-ab 3)
   const previous = await store.getRecord(locked.key);
   if (!previous) {
     if (locked.model !== node.model) return 'model-changed';

@@ -74,6 +74,16 @@ describe('BFL through the CLI', () => {
     const again = await run(root, env);
     expect(again.code, again.stderr).toBe(0);
     expect(calls(emulator).length).toBe(before);
+
+    // The provider is part of the key: a preview on another names that as the reason (walk-ab 3).
+    const elsewhere = await run(root, env, ['--dry-run', '--provider', 'runcomfy']);
+    expect(elsewhere.code, elsewhere.stderr).toBe(0);
+    expect(elsewhere.stdout).toMatch(/crop\s+will run: provider changed/);
+    expect(
+      calls(emulator)
+        .slice(before)
+        .filter((c) => c.startsWith('POST')),
+    ).toEqual([]); // a price read at most
   });
 
   it('an expired delivery URL (10 min; here 300 ms) costs nothing: downloaded at once, then cached', async () => {

@@ -27,6 +27,8 @@ export function reasonWords(reason: RunReason, claim?: Claim): string {
       return 'seed changed';
     case 'model-changed':
       return 'model changed';
+    case 'provider-changed':
+      return 'provider changed';
     // The event does not say which: an edited source file and a re-run upstream pass look alike.
     case 'input-changed':
       return 'input changed (source file or upstream output changed)';

@@ -9,7 +9,7 @@ modified:'modified',running:'running',failed:'failed',skipped:'skipped'};
 var HINTS={cached:'in the local cache, not in the out folder: a run restores them without a request',remote:
 'only in the remote cache: a run downloads them without a request; kontext report --fetch-remote shows them here'};
 var REASONS={'new':'new','prompt-changed':'prompt changed','params-changed':'params changed','seed-changed':
-'seed changed','model-changed':'model changed','input-changed':'input changed',
+'seed changed','model-changed':'model changed','provider-changed':'provider changed','input-changed':'input changed',
 'request-changed':'prompt or params changed','forced':'forced','not-cached':'not in cache',
 'reattach':'re-attaching','wait':'another run is submitting it','uncertain':
 'an earlier run may have paid for it: stopped, exit 75','take-over':

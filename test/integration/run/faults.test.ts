@@ -60,7 +60,8 @@ describe('transient faults', () => {
       ],
     });
     const run = await runIn(storm.project, { jobs: 4 }, { rig: storm.rig });
-    expect(summaryOf(run)).toMatchObject({ exitCode: 0, done: 4, failed: 0 });
+    const failures = JSON.stringify(eventsOf(run.events, 'node-failed'));
+    expect(summaryOf(run), failures).toMatchObject({ exitCode: 0, done: 4, failed: 0 });
     const faults = storm.rig
       .calls()
       .map((e) => e.fault)

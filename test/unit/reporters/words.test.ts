@@ -9,6 +9,7 @@ describe('reasonWords', () => {
     ['params-changed', 'params changed'],
     ['seed-changed', 'seed changed'],
     ['model-changed', 'model changed'],
+    ['provider-changed', 'provider changed'],
     ['input-changed', 'input changed (source file or upstream output changed)'],
     ['request-changed', 'prompt or params changed'],
     ['forced', 'forced'],
