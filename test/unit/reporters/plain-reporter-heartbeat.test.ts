@@ -1,20 +1,24 @@
 import { describe, expect, it } from 'vitest';
+import type { RunEvent } from '../../../src/run/events.js';
 import { HEARTBEAT_QUIET_MS } from '../../../src/cli/reporters/plain-reporter.js';
 import { plainRig as setup, plainSummary as summary } from './harness.js';
+
+/** A one-node run's start. */
+const runStart = (): RunEvent => ({
+  type: 'run-start',
+  t: 0,
+  recipe: 'r',
+  nodes: 1,
+  to_run: 1,
+  cached: 0,
+  jobs: 1,
+  provider: 'emulator',
+});
 
 describe('plain reporter: heartbeat', () => {
   it('names what is still running after a long silence, then stops its timer', () => {
     const { err, clock, ft, reporter } = setup();
-    reporter.onEvent({
-      type: 'run-start',
-      t: 0,
-      recipe: 'r',
-      nodes: 1,
-      to_run: 1,
-      cached: 0,
-      jobs: 1,
-      provider: 'emulator',
-    });
+    reporter.onEvent(runStart());
     reporter.onEvent({ type: 'node-start', t: 0, node: 'slow', reason: 'new' });
     reporter.onEvent({ type: 'node-state', t: 0, node: 'slow', phase: 'queued', position: 2 });
     expect(ft.active.size).toBe(1);
@@ -32,29 +36,11 @@ describe('plain reporter: heartbeat', () => {
 
   it('clears its timer on close even without a summary', () => {
     const { ft, reporter } = setup();
-    reporter.onEvent({
-      type: 'run-start',
-      t: 0,
-      recipe: 'r',
-      nodes: 1,
-      to_run: 1,
-      cached: 0,
-      jobs: 1,
-      provider: 'emulator',
-    });
+    reporter.onEvent(runStart());
     expect(ft.active.size).toBe(1);
     reporter.close();
     expect(ft.active.size).toBe(0);
-    reporter.onEvent({
-      type: 'run-start',
-      t: 0,
-      recipe: 'r',
-      nodes: 1,
-      to_run: 1,
-      cached: 0,
-      jobs: 1,
-      provider: 'emulator',
-    });
+    reporter.onEvent(runStart());
     expect(ft.active.size).toBe(0);
   });
 });
