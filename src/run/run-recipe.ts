@@ -232,12 +232,13 @@ async function runInContext(
   });
   const resolved = await writeResolved(lockPath, withTakenDonors(lockPath, lock, prepared), rt);
   if (resolved !== null) notice(resolved);
-  // Uploads start now, in the background, instead of inside each node's -j slot.
-  const prefetch = run.prefetch(prepared);
   // A shard whose remote can take none of its results submits nothing more (shard.ts).
   const remoteStop = options.shard && run.uploads ? new ShardRemoteStop(run.uploads.lost) : null;
-  // Credentials that may not write found before the first request, not at the first upload.
+  // Credentials that may not write found before the first request (and before inputs are hosted
+  // ahead for it), not at the first upload.
   if (remoteStop && prepared.billable > 0 && !options.frozen) await run.uploads?.checkWrite();
+  // Uploads start now, in the background, instead of inside each node's -j slot.
+  const prefetch = run.prefetch(prepared);
   const written = new Set<string>(); // the outputs this run wrote (shared-outputs.ts)
   const onEvent = (e: RunEvent): void => {
     prefetch.observe(e);
