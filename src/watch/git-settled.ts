@@ -4,7 +4,7 @@
  * with an asset not yet restored would be planned and its requests sent (walk-aa 7, seen once with a
  * `git stash`). A lock left by a crashed git does not hold a cycle longer than {@link GIT_WAIT_MS}.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { findProjectRoot } from '../recipe/project-root.js';
 
@@ -37,18 +37,9 @@ export async function gitSettled(
   if (lock === null) return false;
   const until = now() + GIT_WAIT_MS;
   let waited = false;
-  while (exists(lock) && now() < until) {
+  while (existsSync(lock) && now() < until) {
     waited = true;
     await sleep(LOOK_EVERY_MS);
   }
   return waited;
-}
-
-function exists(file: string): boolean {
-  try {
-    statSync(file);
-    return true;
-  } catch {
-    return false;
-  }
 }
