@@ -11,7 +11,7 @@ import type { Runtime } from '../runtime.js';
 import type { Provider } from './types.js';
 import type { RunComfyOptions } from './runcomfy/client.js';
 import { EMULATOR_POLL_POLICY } from './runcomfy/poll.js';
-import { testPollPolicy } from './test-poll.js';
+import { testPollPolicy, testRetryPolicy } from './test-poll.js';
 
 /** What a run needs to know about a provider before (or without) opening a session to it. */
 export interface ProviderTraits {
@@ -126,8 +126,10 @@ export async function openProviderSession(
       exitCode: ExitCode.UNAVAILABLE,
       hint: 'run these passes on runcomfy or emulator (provider: / --provider); `kontext providers` lists them',
     });
-  const poll = options.poll === undefined ? testPollPolicy(name, rt) : undefined;
-  return open(rt, poll === undefined ? options : { ...options, poll });
+  const poll = options.poll ?? testPollPolicy(name, rt);
+  const retry = options.retry ?? testRetryPolicy(name, rt);
+  // Only what is set: an opener's own defaults (the emulator's poll policy) stand otherwise.
+  return open(rt, { ...options, ...(poll === undefined ? {} : { poll }), ...(retry === undefined ? {} : { retry }) });
 }
 
 async function openRunComfySession(rt: Runtime, options: SessionOptions): Promise<ProviderSession> {

@@ -5,12 +5,15 @@
  * 0.5 s first read, which every node of the suite's 20 ms jobs would otherwise wait out. An API
  * anywhere else is polled at its own pace whatever is set, so the knob cannot make kontext read a
  * real service faster; a poll policy the caller passes wins. The pauses before a request is read
- * again after a stray 404 or without an output URL shrink the same way ({@link testRereadMs}).
+ * again after a stray 404 or without an output URL shrink the same way ({@link testRereadMs}), and
+ * so do the jittered waits between retries of a failed call ({@link testRetryPolicy}); a server's
+ * `Retry-After` is still waited out as asked.
  */
 import type { Runtime } from '../runtime.js';
 import { apiIsLoopback } from './api-base.js';
 import { EMULATOR_POLL_POLICY } from './runcomfy/poll.js';
 import type { PollPolicy } from './polling/backoff.js';
+import type { RetryPolicy } from './runcomfy/retry.js';
 
 /**
  * Pauses before a request of a loopback API is read again (a stray 404, a result without an output
@@ -28,4 +31,14 @@ export function testRereadMs(name: string, rt: Runtime): readonly number[] | und
 export function testPollPolicy(name: string, rt: Runtime): PollPolicy | undefined {
   if (rt.env['KONTEXT_TEST_FAST_POLL'] !== '1' || !apiIsLoopback(name, rt)) return undefined;
   return EMULATOR_POLL_POLICY;
+}
+
+/**
+ * The retry backoff the knob asks for `name` (a jitter window of 20 ms doubling to 200 ms, not
+ * 1 s to 30 s: ~15 s of a test's run per failed call ridden out), or `undefined` (the client's own).
+ * The number of attempts and the `Retry-After` bound stay the client's.
+ */
+export function testRetryPolicy(name: string, rt: Runtime): Partial<RetryPolicy> | undefined {
+  if (rt.env['KONTEXT_TEST_FAST_POLL'] !== '1' || !apiIsLoopback(name, rt)) return undefined;
+  return { baseMs: 20, capMs: 200 };
 }

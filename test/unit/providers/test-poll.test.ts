@@ -1,7 +1,7 @@
 /** KONTEXT_TEST_FAST_POLL: the emulator's poll policy for an API on loopback, and only when set to 1. */
 import { describe, expect, it } from 'vitest';
 import { EMULATOR_POLL_POLICY } from '../../../src/providers/runcomfy/poll.js';
-import { testPollPolicy, testRereadMs } from '../../../src/providers/test-poll.js';
+import { testPollPolicy, testRereadMs, testRetryPolicy } from '../../../src/providers/test-poll.js';
 import { createRuntime } from '../../../src/runtime.js';
 
 const rt = (env: Record<string, string>) => createRuntime({ env });
@@ -15,6 +15,7 @@ describe('testPollPolicy', () => {
     ['emulator', {}],
   ])('%s on loopback with the knob set: the emulator policy', (name, env) => {
     expect(testPollPolicy(name, rt({ ...FAST, ...env }))).toEqual(EMULATOR_POLL_POLICY);
+    expect(testRetryPolicy(name, rt({ ...FAST, ...env }))).toEqual({ baseMs: 20, capMs: 200 });
   });
 
   it.each([
@@ -27,9 +28,10 @@ describe('testPollPolicy', () => {
     ['the public API', 'runcomfy', FAST],
     ['an API on a private network', 'bfl', { ...FAST, BFL_API_BASE: 'http://10.0.0.8/' }],
     ['a public base', 'replicate', { ...FAST, REPLICATE_API_BASE: 'https://api.replicate.com' }],
-  ])('%s (%s): the client polls at its own pace, and reads again after its own pauses', (_what, name, env) => {
+  ])('%s (%s): the client polls at its own pace, reads again and retries after its own pauses', (_what, name, env) => {
     expect(testPollPolicy(name, rt(env))).toBeUndefined();
     expect(testRereadMs(name, rt(env))).toBeUndefined();
+    expect(testRetryPolicy(name, rt(env))).toBeUndefined();
   });
 
   it('the knob on loopback: a request is read again after a few ms, not 2, 5 and 10 s', () => {
