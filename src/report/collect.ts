@@ -14,6 +14,7 @@ import type { NodeState } from '../run/resolve.js';
 import { currentReview, driftOf, NodeReviews, UnreviewableImage } from '../run/drift.js';
 import { storedRecord } from '../run/lock-current.js';
 import { statusDetail, type NodeStatus, type StatusDetail } from '../run/status.js';
+import { pickedOutLines } from './picked-out-lines.js';
 import type { LockEntry, RunRecord, RunReview, Store } from '../store/types.js';
 import { isCleanAbsolute } from '../util/real-path.js';
 import { columnsOf, rowKey, rowsOf } from './layout.js';
@@ -168,6 +169,7 @@ export async function collectReport(
     });
   }
   const said = warningLines(recipe);
+  const pickedOut = pickedOutLines(detail.status.pickedOut, recipe.dir);
   const dataOf = (shown: readonly ReportNode[]): ReportData => ({
     v: 1,
     recipe: { name: recipe.name, file: pageName(recipe), provider: recipe.provider },
@@ -176,6 +178,7 @@ export async function collectReport(
     ...totalCost(shown),
     warnings: said.lint,
     ...(said.other.length > 0 && { recipeWarnings: said.other }),
+    ...(pickedOut.length > 0 && { pickedOut }),
     passes,
     rows,
     nodes: shown,

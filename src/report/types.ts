@@ -151,6 +151,11 @@ export interface ReportData {
    */
   readonly recipeWarnings?: readonly string[];
   /**
+   * Files of branches a `pick:` leaves out (not cells of the grid) that hold other bytes than the
+   * lock records, one line each, as `kontext status` says them (run/picked-out.ts); absent: none.
+   */
+  readonly pickedOut?: readonly string[];
+  /**
    * Served pages only, while the recipe on disk cannot be used (mid-edit, invalid): why, one line
    * each (`file:line:col: message`); the rest is the last good data. A pick is refused meanwhile.
    */

@@ -46,6 +46,7 @@ import {
 } from './lock-resolve.js';
 import { mergedResultStop } from './lock-merge-stop.js';
 import { lostDonorStop, withTakenDonors } from './lock-donors.js';
+import { settlePickedOut } from './picked-out.js';
 
 export interface RunRecipeOptions extends RunOptions, RunContextOptions {
   readonly jobs: number;
@@ -262,6 +263,19 @@ async function runInContext(
     }
     for (const message of await sharedOutputWarnings(lockPath, written))
       deps.onEvent({ type: 'warning', t: 0, message });
+    // The branches a pick leaves out: their files back to the lock's bytes, from the cache (walk-z 4).
+    if (!options.signal?.aborted) {
+      const { overwrite = false } = options;
+      const settled = await settlePickedOut(recipe, plan, {
+        lock: lock.lock,
+        lockPath,
+        store: run.store,
+        guard: writeGuard,
+        overwrite,
+      });
+      if (settled.notice !== null) notice(settled.notice);
+      if (settled.warning !== null) deps.onEvent({ type: 'warning', t: 0, message: settled.warning });
+    }
     return { kind: 'run', finished, remoteStop };
   } finally {
     await prefetch.stop();

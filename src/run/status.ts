@@ -36,6 +36,7 @@ import { lockPathFor } from './run-recipe.js';
 import { conflictMessage, type LockConflictReport, lostThenStrays, resolvedLock } from './lock-resolve.js';
 import { mergedResultStop } from './lock-merge-stop.js';
 import { guardMessages } from './event-listener.js';
+import { type PickedOutFile, pickedOutFiles } from './picked-out.js';
 
 export type NodeStatusState = 'up-to-date' | 'will-run' | 'modified' | 'missing' | 'remote';
 
@@ -73,6 +74,11 @@ export interface NodeStatus {
    * The next run skips this one (runs, restores or downloads nothing); it does once that node is fixed.
    */
   readonly stopped_by?: string;
+  /**
+   * A branch a `pick:` leaves out (`RecipeStatus.pickedOut`), whose file holds other bytes than its
+   * lock entry: `missing` (kontext's bytes; `restorable` when the cache holds the lock's) or `modified`.
+   */
+  readonly picked_out?: true;
 }
 
 export interface OrphanStatus {
@@ -90,6 +96,11 @@ export interface RecipeStatus {
   /** Every node of the recipe, topological order. */
   readonly nodes: readonly NodeStatus[];
   readonly orphaned: readonly OrphanStatus[];
+  /**
+   * Branches a `pick:` leaves out whose output (or `save:` copy) differs from the lock (picked-out.ts):
+   * a run restores kontext's bytes there from the cache (when it holds the lock's), and keeps a hand edit.
+   */
+  readonly pickedOut: readonly NodeStatus[];
   /** Files under `<out>/` kontext did not make (or cannot show it made): `kontext clean` keeps them. */
   readonly kept: readonly string[];
   /**
@@ -104,7 +115,7 @@ export interface RecipeStatus {
   readonly strayLocks: readonly string[];
   /**
    * Something would run (a conflicted lock is rewritten), or an output is modified, missing or
-   * only in the remote cache (orphans do not count).
+   * only in the remote cache, a picked-out branch's too (orphans do not count).
    */
   readonly dirty: boolean;
   /**
@@ -281,7 +292,8 @@ export async function statusDetail(
     : '`kontext run` resolves them; nothing is written until then';
   const message = c === null ? '' : conflictMessage(lockPath, c, done);
   const lockConflict = c === null ? null : { hunks: c.hunks, counts: c.counts, decided: c.decided, message };
-  const dirty = lockConflict !== null || nodes.some((n) => n.state !== 'up-to-date');
+  const pickedOut = (await pickedOutFiles(recipe, plan, { lock, lockPath, store })).map(pickedOutStatus);
+  const dirty = lockConflict !== null || pickedOut.length > 0 || nodes.some((n) => n.state !== 'up-to-date');
   const { billable } = prepared;
   return {
     status: {
@@ -289,6 +301,7 @@ export async function statusDetail(
       lock: lockPath,
       nodes,
       orphaned,
+      pickedOut,
       kept,
       lockConflict,
       strayLocks: await strayLockPaths(lockPath),
@@ -341,6 +354,14 @@ async function nodeStatus(
   const actual = (await at.store.hashSource(output)).sha256;
   if (actual === expected && current !== undefined) return { ...base, state: 'up-to-date', output, drift };
   return { ...base, state: 'missing', output, restorable: true, drift };
+}
+
+/** A picked-out file that differs from the lock: kontext's bytes the run replaces, or a hand edit it keeps. */
+function pickedOutStatus(f: PickedOutFile): NodeStatus {
+  const { node } = f;
+  const state = f.ours ? ('missing' as const) : ('modified' as const);
+  const base = { node: node.id, pass: node.pass, reason: null, drift: null, picked_out: true as const };
+  return { ...base, state, output: f.path, restorable: f.ours && f.restorable };
 }
 
 /** A node the run refuses at a file: `modified`, saying whether that file is a git LFS pointer. */

@@ -55,11 +55,13 @@ function statusJson(s: RecipeStatus): Record<string, unknown> {
       missing: count('missing'),
       remote: count('remote'),
       orphaned: s.orphaned.length,
+      picked_out: s.pickedOut.length,
       drift: s.nodes.filter((n) => n.drift !== null).length,
     },
     lock_conflict: s.lockConflict,
     nodes: s.nodes,
     orphaned: s.orphaned,
+    picked_out: s.pickedOut,
     kept: s.kept,
     stray_locks: s.strayLocks,
   };
@@ -74,6 +76,11 @@ function printStatus(s: RecipeStatus, out: TextSink, cwd: string, recipeArg: str
     out.write('\n');
   };
   const of = (state: NodeStatus['state']): NodeStatus[] => s.nodes.filter((n) => n.state === state);
+  // A branch a pick leaves out whose file differs from the lock is said beside the recipe's nodes.
+  const withPickedOut = (state: NodeStatus['state']): NodeStatus[] => [
+    ...of(state),
+    ...s.pickedOut.filter((n) => n.state === state),
+  ];
   let width = 4;
   for (const n of s.nodes) width = Math.min(48, Math.max(width, n.node.length));
   out.write(`Recipe ${rel(s.recipe)}, lock ${rel(s.lock)}\n\n`);
@@ -92,9 +99,9 @@ function printStatus(s: RecipeStatus, out: TextSink, cwd: string, recipeArg: str
   group(
     'Modified by hand',
     "not the lock's output, or a file kontext never wrote: a run refuses to overwrite it without --overwrite",
-    of('modified')
+    withPickedOut('modified')
       .filter((n) => n.lfs_pointer !== true)
-      .map((n) => `${n.node.padEnd(width)}  ${rel(n.output)}`),
+      .map((n) => `${n.node.padEnd(width)}  ${rel(n.output)}${n.picked_out === true ? '  (picked out)' : ''}`),
   );
   group(
     'Git LFS pointers',
@@ -107,7 +114,7 @@ function printStatus(s: RecipeStatus, out: TextSink, cwd: string, recipeArg: str
   group(
     'Output missing or out of date',
     'a run restores them from the cache, without a request, unless it stops above them',
-    of('missing').map((n) => `${n.node.padEnd(width)}  ${rel(n.output)}${restoreWords(n)}`),
+    withPickedOut('missing').map((n) => `${n.node.padEnd(width)}  ${rel(n.output)}${restoreWords(n)}`),
   );
   group(
     'In the remote cache',
@@ -158,6 +165,10 @@ function pct(n: number): string {
 
 /** A missing or remote output: restorable, or not until the node above it that the run stops at is fixed. */
 function restoreWords(n: NodeStatus): string {
+  if (n.picked_out === true)
+    return n.restorable
+      ? '  (picked out; restorable from cache)'
+      : "  (picked out; the lock's output is in no cache: a run leaves it)";
   if (n.stopped_by !== undefined) return `  (not until ${n.stopped_by} is fixed)`;
   return n.restorable ? '  (restorable from cache)' : '';
 }

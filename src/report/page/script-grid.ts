@@ -55,13 +55,14 @@ function renderTop(){
   if(D.stopped&&D.stopped.length)alertBox(top,'stopped',D.recipe.file+': cycle stopped; watching',D.stopped);
   if(NOTE){var nt=el('div','errs mono',NOTE);nt.id='note';nt.setAttribute('role','alert');top.appendChild(nt)}
   warnBox(top,'recipe warning',D.recipeWarnings||[]);warnBox(top,'prompt-lint warning',D.warnings);
+  warnBox(top,'picked-out file',D.pickedOut||[]);
   if(was){var s=top.querySelector('details[data-k="'+was+'"] summary');if(s)s.focus({preventScroll:true})}
   // Its height is measured by the ResizeObserver (script-view.ts), after layout: read here, it forced
   // a layout of the whole grid at every push (walk-w 10: long tasks on a 500-node live page).
 }
 // What the header shows: a push that changes none of it leaves it as it is (walk-w 10).
 function topSig(d){return JSON.stringify([d.recipe,d.counts,d.costUsd,d.costUnpriced,d.generatedAt,d.errors,
-  d.buildErrors,d.stopped,d.recipeWarnings,d.warnings,d.passes.length,LIVE&&CONNECTED,NOTE])}
+  d.buildErrors,d.stopped,d.recipeWarnings,d.warnings,d.pickedOut,d.passes.length,LIVE&&CONNECTED,NOTE])}
 var TOPSIG='';
 // Each list's lines once: a YAML syntax error was said twice at one position, and listed twice.
 function once(lines){var seen=new Set();return lines.filter(function(t){var n=!seen.has(t);seen.add(t);return n})}

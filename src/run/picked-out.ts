@@ -1,0 +1,142 @@
+/**
+ * The branches a `pick:` leaves out (plan/unpicked.ts) keep their lock entries and outputs, so
+ * picking them again is free, and no run runs them. Their files are still the ones the lock
+ * records: one holding other bytes (a run killed between writing it and rewriting its lock entry,
+ * while a pick changed the recipe: walk-z 4; an out/ folder git does not track, under a lock
+ * checked out from another branch) is said by `kontext status` and the report, and a run puts the
+ * lock's bytes back from the cache, never paying. The bytes it replaces are kontext's (a blob the
+ * cache holds, or bytes kontext wrote at that path: store/written.ts), so nothing is lost;
+ * anything else is a hand edit, left as it is unless `--overwrite`. A file that is gone, or a git
+ * LFS pointer to the lock's bytes, is no difference: picking the branch again restores it.
+ */
+import { lstatSync } from 'node:fs';
+import { dirname, relative } from 'node:path';
+import { buildPlan, withoutPicks } from '../plan/index.js';
+import type { Plan, PlanNode } from '../plan/types.js';
+import type { Recipe } from '../recipe/types.js';
+import { verifyBlobCopy } from '../store/blobs.js';
+import { copyFileSafely } from '../store/safe-write.js';
+import type { LockFile, LockEntry, Store } from '../store/types.js';
+import type { WriteGuard } from '../store/write-guard.js';
+import { lfsPointerAt } from '../util/lfs-pointer.js';
+import { lockedTargets } from './hand-edits.js';
+
+/** A file of a picked-out node (its output or `save:` copy) holding other bytes than its lock entry's. */
+export interface PickedOutFile {
+  readonly node: PlanNode;
+  readonly locked: LockEntry;
+  /** Absolute path of the file. */
+  readonly path: string;
+  /** The bytes kontext made (a blob in the cache, or written at this path by kontext): replaceable. */
+  readonly ours: boolean;
+  /** The cache holds the lock's bytes: a run restores them without a request. */
+  readonly restorable: boolean;
+}
+
+/** The nodes of `plan`'s recipe without its picks that `plan` has not, with their lock entries. */
+function pickedOutNodes(
+  recipe: Recipe,
+  plan: Plan,
+  lock: LockFile,
+): { readonly node: PlanNode; readonly locked: LockEntry }[] {
+  const unpicked = withoutPicks(recipe);
+  if (unpicked === recipe) return [];
+  const inPlan = new Set(plan.nodes.map((n) => n.id));
+  return buildPlan(unpicked).nodes.flatMap((node) => {
+    const locked = Object.hasOwn(lock.nodes, node.id) ? lock.nodes[node.id] : undefined;
+    return inPlan.has(node.id) || locked === undefined ? [] : [{ node, locked }];
+  });
+}
+
+/** The picked-out files that differ from the lock (reads only). */
+export async function pickedOutFiles(
+  recipe: Recipe,
+  plan: Plan,
+  at: { readonly lock: LockFile; readonly lockPath: string; readonly store: Store },
+): Promise<PickedOutFile[]> {
+  const { store } = at;
+  const found: PickedOutFile[] = [];
+  for (const { node, locked } of pickedOutNodes(recipe, plan, at.lock)) {
+    for (const path of lockedTargets(node, locked, dirname(at.lockPath))) {
+      if (!isPlainFile(path) || lfsPointerAt(path)?.oid === locked.output_sha256) continue;
+      const sha256 = await store.hashSource(path).then(
+        (h) => h.sha256,
+        () => null, // unreadable: nothing to say of its bytes, nor a run to replace
+      );
+      if (sha256 === null || sha256 === locked.output_sha256) continue;
+      const ours = store.written.has(path, sha256) || (await store.hasBlob(sha256));
+      found.push({ node, locked, path, ours, restorable: await store.hasBlob(locked.output_sha256) });
+    }
+  }
+  return found;
+}
+
+/**
+ * A run's part: each differing file the cache can restore, replaced by the lock's bytes (through a
+ * temp file and a rename, checked against the blob, under the run's write guard) when they are
+ * kontext's or with `overwrite`. Returns the files restored and those left as they are.
+ */
+export async function restorePickedOut(
+  files: readonly PickedOutFile[],
+  at: { readonly store: Store; readonly guard: WriteGuard; readonly overwrite: boolean },
+): Promise<{ readonly restored: PickedOutFile[]; readonly left: PickedOutFile[] }> {
+  const restored: PickedOutFile[] = [];
+  const left: PickedOutFile[] = [];
+  for (const file of files) {
+    if (!file.restorable || !(file.ours || at.overwrite)) {
+      left.push(file);
+      continue;
+    }
+    const sha = file.locked.output_sha256;
+    const blob = at.store.blobPath(sha);
+    await copyFileSafely(blob, file.path, at.guard, true, { verify: (copy) => verifyBlobCopy(blob, copy) });
+    at.store.written.note(file.path, sha);
+    restored.push(file);
+  }
+  return { restored, left };
+}
+
+/**
+ * What a run does with the picked-out files (after its own nodes): restores those it may, and
+ * says so in one notice; those it leaves (a hand edit, the lock's bytes in no cache) in one warning.
+ */
+export async function settlePickedOut(
+  recipe: Recipe,
+  plan: Plan,
+  at: Parameters<typeof pickedOutFiles>[2] & Omit<Parameters<typeof restorePickedOut>[1], 'store'>,
+): Promise<{ readonly notice: string | null; readonly warning: string | null }> {
+  let settled: Awaited<ReturnType<typeof restorePickedOut>>;
+  try {
+    const files = await pickedOutFiles(recipe, plan, at);
+    if (files.length === 0) return { notice: null, warning: null };
+    settled = await restorePickedOut(files, at);
+  } catch (e) {
+    // The run's own nodes are done: a file it cannot restore here (a full disk) is said, not its failure.
+    const why = e instanceof Error ? e.message : String(e);
+    return { notice: null, warning: `the outputs of a branch a pick leaves out were not restored: ${why}` };
+  }
+  const { restored, left } = settled;
+  const named = (list: readonly PickedOutFile[]): string =>
+    list.map((f) => `${f.node.id} (${relative(recipe.dir, f.path)})`).join(', ');
+  const notice =
+    restored.length === 0
+      ? null
+      : `restored from the cache the lock's output${restored.length === 1 ? '' : 's'} of ` +
+        `${named(restored)}, a branch its pick leaves out: the file held other bytes kontext made; nothing was paid`;
+  const warning =
+    left.length === 0
+      ? null
+      : `${named(left)}: a branch its pick leaves out, whose file holds other bytes than the lock records, ` +
+        `left as it is (${left.some((f) => !f.restorable) ? "the lock's output is in no cache; " : ''}` +
+        'a file changed by hand is replaced only with --overwrite); picking it again settles it';
+  return { notice, warning };
+}
+
+/** A regular file, not followed through a symlink (one there is neither the lock's bytes nor replaced). */
+function isPlainFile(path: string): boolean {
+  try {
+    return lstatSync(path, { throwIfNoEntry: false })?.isFile() === true;
+  } catch {
+    return false;
+  }
+}
