@@ -10,8 +10,8 @@
  * chokidar uses fs events (inotify/FSEvents), never polling: an idle watch costs no CPU.
  */
 import type { FSWatcher } from 'chokidar';
-import type { Stats } from 'node:fs';
-import { readdir } from 'node:fs/promises';
+import type { Dirent, Stats } from 'node:fs';
+import { readdir, stat } from 'node:fs/promises';
 import { basename, dirname, join, sep } from 'node:path';
 import { nfc } from '../recipe/sources/unicode-form.js';
 import { isInside, type WatchFilter, type WatchRoot, type WatchTargets } from '../recipe/watch-targets.js';
@@ -189,10 +189,14 @@ export class RootWatchers {
     const entries = await readdir(root.path, { withFileTypes: true }).catch(() => []);
     for (const e of entries) {
       const path = join(root.path, e.name);
-      if (e.isDirectory()) {
+      // A symlink is what it points to: one to a folder (a root of its own, say) is no file, and
+      // is not gone into (it may lead back up).
+      const kind = await kindOfEntry(e, path);
+      if (kind === 'dir') {
         const deeper = { path, recursive: true };
-        if (root.recursive && this.#filter.relevant(path, 'dir')) await this.#changedSince(deeper, loaded, seen);
-      } else if (this.#filter.relevant(path, 'file')) {
+        if (root.recursive && !e.isSymbolicLink() && this.#filter.relevant(path, 'dir'))
+          await this.#changedSince(deeper, loaded, seen);
+      } else if (kind === 'file' && this.#filter.relevant(path, 'file')) {
         const was = seen.get(path);
         if (was === undefined ? !loaded.has(path) : was !== (await fileStamp(path))) this.events.onPath(path, 'found');
       }
@@ -206,6 +210,14 @@ function changedRoots(before: ReadonlyMap<string, string | null>, now: ReadonlyM
     const was = before.get(path);
     return id === null || (was !== undefined && was !== id) ? [path] : [];
   });
+}
+
+/** What a folder entry at `path` is, through a symlink (nothing: a link to nothing). */
+async function kindOfEntry(e: Dirent, path: string): Promise<'dir' | 'file' | null> {
+  if (!e.isSymbolicLink()) return e.isDirectory() ? 'dir' : 'file';
+  const info = await stat(path).catch(() => null);
+  if (info === null) return null;
+  return info.isDirectory() ? 'dir' : 'file';
 }
 
 /** What the watcher has stat'ed: unknown until it has. */
