@@ -106,7 +106,8 @@ export class OutputWatcher {
           this.#armed = new Set();
           events.onArmed([path]);
         }
-        if (change === 'unlink') this.#debounced.push(path);
+        // A folder that may have moved (or a file its lost watcher let go): whatever of the lock's is gone.
+        if (change === 'unlink' || change === 'moved') this.#debounced.push(path);
         else if (events.onEdited && (change === 'change' || change === 'add')) this.#changed.push(path);
       },
       onMissed: () => void this.follow(this.#last).catch(events.onError),

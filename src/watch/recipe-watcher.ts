@@ -47,17 +47,26 @@ export class RecipeWatcher {
   #closed = false;
   /** Looks again at sources a cycle waited for (still being written) if nothing else does first. */
   #retry: NodeJS.Timeout | null = null;
+  /** The paths of the quiet period under way told as a change, not only as `moved` (root-watchers.ts). */
+  readonly #changed = new Set<string>();
 
   constructor(session: WatchSession, options: RecipeWatcherOptions) {
     this.#session = session;
     this.#options = options;
     this.#watchers = new RootWatchers(watchFilter(session.targets()), {
-      onPath: (path) => this.#onFs(path),
+      onPath: (path, change) => this.#onFs(path, change === 'moved'),
       onMissed: () => this.#refollow(),
       onError: (e) => this.#report(e),
     });
     const quietMs = Math.max(MIN_DEBOUNCE_MS, options.debounceMs ?? 100);
-    this.#debounced = debounce(quietMs, (paths) => this.#enqueue(paths));
+    this.#debounced = debounce(quietMs, (paths) => {
+      const changed = paths.filter((p) => this.#changed.has(p));
+      this.#changed.clear();
+      this.#enqueue(
+        changed,
+        paths.filter((p) => !changed.includes(p)),
+      );
+    });
     this.#outputs = new OutputWatcher(
       {
         onGone: (paths) => {
@@ -109,9 +118,15 @@ export class RecipeWatcher {
     }
   }
 
-  #enqueue(paths: string[]): void {
+  /**
+   * Run a cycle for `changed`, and for what of `moved` (folders that may have moved, root-watchers.ts)
+   * changed; none when nothing did.
+   */
+  #enqueue(changed: string[], moved: readonly string[] = []): void {
     this.#busy = this.#busy.then(async () => {
       if (this.#closed) return;
+      const paths = moved.length === 0 ? changed : [...changed, ...(await this.#settle(moved))];
+      if (moved.length > 0 && paths.length === 0) return;
       // This cycle looks at every source still waited for: an earlier look-again is moot.
       if (this.#retry) clearTimeout(this.#retry);
       this.#retry = null;
@@ -188,6 +203,12 @@ export class RecipeWatcher {
     if (written) await this.#outputs.follow(written, armed);
   }
 
+  /** What of `moved` changed, the lost watchers among them watching again. */
+  async #settle(moved: readonly string[]): Promise<string[]> {
+    const targets = this.#session.targets();
+    return this.#watchers.settle(moved, watchFilter(targets), new Set(targets.loaded), this.#session.seen);
+  }
+
   /** Follow once more after what is queued (a folder appeared while its watcher started). */
   #refollow(): void {
     this.#busy = this.#busy.then(() => this.#follow()).catch((e: unknown) => this.#report(e));
@@ -210,7 +231,10 @@ export class RecipeWatcher {
     this.#report(e);
   }
 
-  #onFs(path: string): void {
-    if (!this.#closed) this.#debounced.push(path);
+  /** `moved`: only that a watched folder may have moved (a change only if `settle` finds one). */
+  #onFs(path: string, moved = false): void {
+    if (this.#closed) return;
+    if (!moved) this.#changed.add(path);
+    this.#debounced.push(path);
   }
 }

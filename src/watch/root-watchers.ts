@@ -10,15 +10,20 @@
  * chokidar uses fs events (inotify/FSEvents), never polling: an idle watch costs no CPU.
  */
 import type { FSWatcher } from 'chokidar';
-import type { Stats } from 'node:fs';
-import { readdir } from 'node:fs/promises';
+import type { Dirent, Stats } from 'node:fs';
+import { readdir, stat } from 'node:fs/promises';
 import { basename, dirname, join, sep } from 'node:path';
 import { nfc } from '../recipe/sources/unicode-form.js';
 import { isInside, type WatchFilter, type WatchRoot, type WatchTargets } from '../recipe/watch-targets.js';
 import { fileStamp, surveyRoots, type PresentRoot } from './survey-roots.js';
 
-/** What happened at a path: a file event, or a file or folder found anew (a root appeared, a new watcher's look). */
-type PathChange = 'add' | 'change' | 'unlink' | 'found';
+/**
+ * What happened at a path: a file event, or a file or folder found anew (a root appeared, a new
+ * watcher's look), or `moved`: a watched folder may have been renamed, swapped or lost by its
+ * watcher (the path is the folder, or a file its lost watcher let go): no change by itself,
+ * {@link RootWatchers.settle} tells whether anything changed.
+ */
+type PathChange = 'add' | 'change' | 'unlink' | 'found' | 'moved';
 
 export interface RootWatcherEvents {
   /** A relevant path changed (or appeared, or went). */
@@ -36,11 +41,16 @@ interface Entry {
 
 /** Marks a root whose appearance a watcher missed: the next `follow` treats it as made again. */
 const MISSED = 'missed';
+/**
+ * A file whose inode changed this long before its watcher was found lost may have changed unseen
+ * (chokidar tells of the loss a little after the fact); more than this is not looked at again.
+ */
+const LOST_SLACK_MS = 1_000;
 
 export class RootWatchers {
   readonly #watchers = new Map<string, Entry>();
-  /** Watchers that reported their own folder gone: chokidar stopped watching it, for good. */
-  readonly #lost = new WeakSet<FSWatcher>();
+  /** Watchers that reported their own folder gone (chokidar stopped watching it, for good), and since when. */
+  readonly #lost = new WeakMap<FSWatcher, number>();
   /** Each root folder's identity when last looked at (`null`: missing). */
   #ids: ReadonlyMap<string, string | null> = new Map();
   /** Each existing root folder as it is on disk (its name may be in the other Unicode form than written). */
@@ -91,7 +101,39 @@ export class RootWatchers {
       this.#watchers.set(root.path, { recursive: root.recursive, id: root.id, watcher });
     await Promise.all(later.map(([, w]) => w.watcher.close()));
     await this.#recheck(appearing, loaded);
-    if (seen) for (const { root } of opened) await this.#changedSince(root, loaded, seen);
+    if (seen) for (const { root } of opened) this.#tell(await this.#changedSince(root, loaded, seen));
+  }
+
+  /**
+   * Look at what was told `moved` (folders, or files a lost watcher let go): a folder whose identity
+   * changed (gone, made again, swapped, a symlink to it retargeted) is a change; one that is the same
+   * folder but lost its watcher is watched anew, and a file there changed or gone since is a change;
+   * one as it was (a child folder of its name made, say) is none. Returns the changes.
+   */
+  async settle(
+    moved: readonly string[],
+    filter: WatchFilter,
+    loaded: ReadonlySet<string>,
+    seen: ReadonlyMap<string, string>,
+  ): Promise<string[]> {
+    this.#filter = filter;
+    const { present } = await surveyRoots(filter.roots);
+    const changed = new Set<string>();
+    const lost: { root: WatchRoot; since: number }[] = [];
+    for (const path of moved) {
+      const entry = this.#watchers.get(path) ? path : this.#lostHolding(path);
+      const w = entry === undefined ? undefined : this.#watchers.get(entry);
+      if (entry === undefined || w === undefined) continue;
+      const since = this.#lost.get(w.watcher);
+      if (present.find((r) => r.path === entry)?.id !== w.id) changed.add(entry);
+      else if (since !== undefined && !lost.some((l) => l.root.path === entry))
+        lost.push({ root: { path: entry, recursive: w.recursive }, since });
+    }
+    if (lost.length === 0) return [...changed];
+    await this.follow(filter, loaded);
+    for (const { root, since } of lost)
+      for (const p of await this.#changedSince(root, loaded, seen, since)) changed.add(p);
+    return [...changed];
   }
 
   /** Whether a live watcher reports changes to `file` (its folder, or a recursive one above it). */
@@ -120,7 +162,9 @@ export class RootWatchers {
       depth: root.recursive ? undefined : 0,
       ignored: (p: string, stats?: Stats) => !this.#filter.relevant(p, kindOf(stats)),
     });
-    for (const ev of ['add', 'change', 'unlink'] as const) watcher.on(ev, (p: string) => this.events.onPath(p, ev));
+    // What a watcher that lost its folder says of the files in it is what chokidar lets go: `settle` looks.
+    for (const ev of ['add', 'change', 'unlink'] as const)
+      watcher.on(ev, (p: string) => this.events.onPath(p, this.#lost.has(watcher) ? 'moved' : ev));
     // A missing root folder (or one on the way to it) appearing is a change too: chokidar lists
     // a new folder before it watches it, so a file written right after the mkdir can go
     // unreported; the cycle this starts reads the folder itself.
@@ -143,21 +187,35 @@ export class RootWatchers {
   }
 
   /**
-   * A watched folder gone, renamed or swapped (for a symlink to it, say) is a change: the cycle it
-   * starts reads the folder, and its follow watches what is at the path now (a new identity,
-   * survey-roots.ts) and reopens a watcher that lost its folder. chokidar drops a folder it finds
-   * gone for good (its `unlinkDir`), or goes on watching a renamed one wherever it is now, saying
-   * so only in the fs event named after the folder itself.
+   * A watched folder that may have gone, been renamed or swapped (for a symlink to it, say, or the
+   * symlink retargeted) is told `moved`; `settle` looks at what is at the path now (its identity,
+   * survey-roots.ts). chokidar drops a folder it finds gone for good (its `unlinkDir`), or goes on
+   * watching a renamed one wherever it is now, saying so only in the fs event named after the
+   * folder itself (which a child folder of the same name gives too); the folder above it, when
+   * watched, names it in its own fs events (a symlink replaced, which chokidar may not report).
    */
   #onFolderMoved(watcher: FSWatcher, root: string): void {
     watcher.on('unlinkDir', (p: string) => {
-      if (p === root) this.#lost.add(watcher);
-      if (p === root || this.#watchers.has(p)) this.events.onPath(p, 'unlink');
+      if (p === root && !this.#lost.has(watcher)) this.#lost.set(watcher, Date.now());
+      if (p === root || this.#watchers.has(p)) this.events.onPath(p, 'moved');
     });
     watcher.on('raw', (_event, name, details) => {
       const at = (details as { watchedPath?: unknown } | undefined)?.watchedPath;
-      if (at === root && name === basename(root)) this.events.onPath(root, 'found');
+      if (typeof at !== 'string' || typeof name !== 'string') return;
+      if (at === root && name === basename(root)) this.events.onPath(root, 'moved');
+      else if (this.#watchers.has(join(at, name))) this.events.onPath(join(at, name), 'moved');
     });
+  }
+
+  /** The folder of the lost watcher `file` was in. */
+  #lostHolding(file: string): string | undefined {
+    for (const [path, w] of this.#watchers)
+      if (this.#lost.has(w.watcher) && (dirname(file) === path || (w.recursive && isInside(file, path)))) return path;
+    return undefined;
+  }
+
+  #tell(found: readonly string[]): void {
+    for (const p of found) this.events.onPath(p, 'found');
   }
 
   /**
@@ -184,19 +242,40 @@ export class RootWatchers {
     }
   }
 
-  /** In a newly watched `root`, report each relevant file that differs from what the load saw. */
-  async #changedSince(root: WatchRoot, loaded: ReadonlySet<string>, seen: ReadonlyMap<string, string>): Promise<void> {
+  /**
+   * In a newly watched `root`, each relevant file that differs from what the load saw. `since`: when
+   * its earlier watcher was found lost; a file the load used changed after that, or gone, is one too.
+   */
+  async #changedSince(
+    root: WatchRoot,
+    loaded: ReadonlySet<string>,
+    seen: ReadonlyMap<string, string>,
+    since?: number,
+  ): Promise<string[]> {
+    const found: string[] = [];
     const entries = await readdir(root.path, { withFileTypes: true }).catch(() => []);
     for (const e of entries) {
       const path = join(root.path, e.name);
-      if (e.isDirectory()) {
+      // A symlink is what it points to: one to a folder (a root of its own, say) is no file, and
+      // is not gone into (it may lead back up).
+      const kind = await kindOfEntry(e, path);
+      if (kind === 'dir') {
         const deeper = { path, recursive: true };
-        if (root.recursive && this.#filter.relevant(path, 'dir')) await this.#changedSince(deeper, loaded, seen);
-      } else if (this.#filter.relevant(path, 'file')) {
+        if (root.recursive && !e.isSymbolicLink() && this.#filter.relevant(path, 'dir'))
+          found.push(...(await this.#changedSince(deeper, loaded, seen, since)));
+      } else if (kind === 'file' && this.#filter.relevant(path, 'file')) {
         const was = seen.get(path);
-        if (was === undefined ? !loaded.has(path) : was !== (await fileStamp(path))) this.events.onPath(path, 'found');
+        if (
+          was !== undefined ? was !== (await fileStamp(path)) : !loaded.has(path) || (await changedAfter(path, since))
+        )
+          found.push(path);
       }
     }
+    if (since === undefined) return found;
+    const inRoot = (f: string): boolean => dirname(f) === root.path || (root.recursive && isInside(f, root.path));
+    const used = [...loaded, ...seen.keys()].filter((f) => inRoot(f) && !found.includes(f));
+    for (const f of new Set(used)) if ((await fileStamp(f)) === '') found.push(f);
+    return found;
   }
 }
 
@@ -206,6 +285,21 @@ function changedRoots(before: ReadonlyMap<string, string | null>, now: ReadonlyM
     const was = before.get(path);
     return id === null || (was !== undefined && was !== id) ? [path] : [];
   });
+}
+
+/** Whether the file at `path` changed (its inode) after `since`, less the slack; never when no `since`. */
+async function changedAfter(path: string, since: number | undefined): Promise<boolean> {
+  if (since === undefined) return false;
+  const info = await stat(path).catch(() => null);
+  return info === null || info.ctimeMs >= since - LOST_SLACK_MS;
+}
+
+/** What a folder entry at `path` is, through a symlink (nothing: a link to nothing). */
+async function kindOfEntry(e: Dirent, path: string): Promise<'dir' | 'file' | null> {
+  if (!e.isSymbolicLink()) return e.isDirectory() ? 'dir' : 'file';
+  const info = await stat(path).catch(() => null);
+  if (info === null) return null;
+  return info.isDirectory() ? 'dir' : 'file';
 }
 
 /** What the watcher has stat'ed: unknown until it has. */
