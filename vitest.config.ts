@@ -7,6 +7,8 @@ export default defineConfig({
     hookTimeout: 30_000,
     // Buffers compared by their bytes at native speed (test/helpers/setup.ts).
     setupFiles: ['test/helpers/setup.ts'],
+    // TMPDIR: one temp folder for the run, removed at its end (test/helpers/global-tmp.ts).
+    globalSetup: ['test/helpers/global-tmp.ts'],
     // Two cores on CI, but many tests wait on emulator timers and child processes: with two forks the
     // suite used 1.33 of its 2 cores (640 s); three use 1.61 and took 502 s, every test passing.
     pool: 'forks',

@@ -5,6 +5,7 @@
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, readdir, rmdir, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { REPO_ROOT } from './run-fixtures.js';
@@ -88,8 +89,9 @@ export function spawnCli(
   const child = spawn(process.execPath, [BIN, ...args], {
     cwd: options.cwd,
     // A test's emulator on loopback polled as the built-in one is, not with a real API's 0.5 s
-    // first read (src/providers/test-poll.ts); a test may set it otherwise.
-    env: { KONTEXT_TEST_FAST_POLL: '1', ...options.env },
+    // first read (src/providers/test-poll.ts); a test may set it otherwise. The run's temp folder
+    // (test/helpers/global-tmp.ts), unless the test names one.
+    env: { KONTEXT_TEST_FAST_POLL: '1', TMPDIR: tmpdir(), ...options.env },
     ...(options.uid === undefined ? {} : { uid: options.uid }),
     ...(options.gid === undefined ? {} : { gid: options.gid }),
     stdio: ['ignore', 'pipe', 'pipe'],
