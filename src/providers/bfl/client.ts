@@ -59,7 +59,7 @@ export function createBflProvider(options: BflOptions): BflProvider {
     const deadlineMs = o.deadlineMs ?? base.defaultDeadlineMs;
     return pollUntil({
       rt: options.rt,
-      schedule: { policy: base.poll, minStepMs: MIN_STEP_MS, maxGapMs: DEFAULT_MAX_GAP_MS },
+      schedule: { policy: base.poll, minStepMs: MIN_STEP_MS, maxGapMs: base.poll.maxGapMs ?? DEFAULT_MAX_GAP_MS },
       learned: base.book.forRequest(pollingUrl),
       signal: o.signal,
       deadlineMs,
