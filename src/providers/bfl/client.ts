@@ -55,7 +55,7 @@ export function createBflProvider(options: BflOptions): BflProvider {
   };
   const models = new Map<string, string>();
   const wait = (pollingUrl: string, o: WaitOptions = {}): Promise<{ outputUrls: string[]; seed?: number }> => {
-    const task = taskIdOf(pollingUrl);
+    const task = taskIdOf(pollingUrl, secrets);
     const deadlineMs = o.deadlineMs ?? base.defaultDeadlineMs;
     return pollUntil({
       rt: options.rt,
@@ -106,6 +106,7 @@ export function createBflProvider(options: BflOptions): BflProvider {
       return { requestId };
     },
     wait,
+    requestName: (pollingUrl) => taskIdOf(pollingUrl, secrets),
     cancel: async () => 'not_cancellable',
     download: (url, dest, dl) => base.download(url, dest, dl),
     close: () => base.close(),
