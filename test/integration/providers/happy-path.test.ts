@@ -75,7 +75,7 @@ describe('RunComfy client against the emulator: happy path', () => {
     }
   });
 
-  it('a job running past every learned finish is read every 0.65 s, as the README says, not every few ms', async () => {
+  it('a job running past every learned finish is read every 0.33-0.65 s, as the README says, not every few ms', async () => {
     // Learned: 0.2 s jobs (within 4 ms of each other); this one takes 0.38 s. Submitted by another
     // client, as a re-attach is, so the wait aims with the times this one was given; the real API's
     // policy (the tests' fast one reads a late job at its own faster pace).
@@ -92,11 +92,11 @@ describe('RunComfy client against the emulator: happy path', () => {
     const { outputUrls } = await h.provider.wait(requestId);
     expect(outputUrls).toHaveLength(1);
     const reads = h.emulator.requestLog().filter((e) => e.path.startsWith(`/v1/requests/${requestId}/`));
-    // One read at the learned finish (0.2 s), the next 0.65 s later finds it done. A late gap cut to
-    // a share of the learned times (10 ms here) made about a dozen.
+    // One read at the learned finish (0.2 s), the next half the max gap (0.325 s) later finds it done.
+    // A late gap cut to a share of the learned times (10 ms here) made about a dozen.
     expect(reads.length).toBeLessThanOrEqual(3);
     const at = reads.map((e) => Date.parse(e.time));
-    for (let i = 1; i < at.length; i++) expect((at[i] ?? 0) - (at[i - 1] ?? 0)).toBeGreaterThanOrEqual(400);
+    for (let i = 1; i < at.length; i++) expect((at[i] ?? 0) - (at[i - 1] ?? 0)).toBeGreaterThanOrEqual(300);
   });
 
   it('a refused result read of an unfinished request makes the client poll status from then on', async () => {
