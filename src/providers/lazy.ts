@@ -15,7 +15,13 @@ export interface LazySession {
 
 export function lazySession(name: string, open: () => Promise<ProviderSession>): LazySession {
   let session: Promise<ProviderSession> | null = null;
-  const get = (): Promise<ProviderSession> => (session ??= open());
+  /** The session once open: a request is named by it (the one a wait or a submit opened). */
+  let opened: ProviderSession | null = null;
+  const get = (): Promise<ProviderSession> =>
+    (session ??= open().then((s) => {
+      opened = s;
+      return s;
+    }));
   const provider: Provider = {
     name,
     modelInfo: async (...a) => (await get()).provider.modelInfo(...a),
@@ -23,14 +29,16 @@ export function lazySession(name: string, open: () => Promise<ProviderSession>):
     wait: async (...a) => (await get()).provider.wait(...a),
     cancel: async (...a) => (await get()).provider.cancel(...a),
     download: async (...a) => (await get()).provider.download(...a),
+    requestName: (id) => opened?.provider.requestName?.(id) ?? id,
   };
   return {
     provider,
     get,
     close: async () => {
-      const opened = session;
+      const closing = session;
       session = null;
-      if (opened) await (await opened.catch(() => null))?.close();
+      opened = null;
+      if (closing) await (await closing.catch(() => null))?.close();
     },
   };
 }

@@ -111,6 +111,12 @@ export interface Provider {
   ): Promise<{ readonly outputUrls: readonly string[]; readonly seed?: number | undefined }>;
   /** Cancel a request; only queued requests can be cancelled. */
   cancel(requestId: string, signal?: AbortSignal): Promise<'cancelled' | 'not_cancellable'>;
+  /**
+   * How messages name `requestId` (default: as it is). Every message's URLs lose their query, so
+   * an id that is a URL carrying the task in it (BFL's polling URL, `…/get_result?id=<task>`) is
+   * named by that task id: never a key, else the URL.
+   */
+  requestName?(requestId: string): string;
   /** Stream an output to `destPath` atomically (temp file, flushed to disk, then renamed), hashing as it goes. */
   download(
     url: string,

@@ -132,8 +132,11 @@ export interface RunScope {
    * writes use), their folders made and tried (output-folders.ts; `dryRun`: removed again). Throws.
    */
   preflight(prepared: Prepared, how?: { readonly dryRun?: boolean; readonly guard?: WriteGuard }): Promise<void>;
-  /** Host the run's local sources ahead of the `-j` slots, in the background. */
-  prefetch(prepared: Prepared): Prefetch;
+  /**
+   * Host the run's local sources ahead of the `-j` slots, in the background. `submitStop`: the
+   * run submits nothing more once it fires (a `--shard` run's remote lost), so nothing more is hosted.
+   */
+  prefetch(prepared: Prepared, submitStop?: AbortSignal): Prefetch;
   /** What `executePlan` needs. `lockPath: null`: no lock (a one-off edit). */
   runDeps(p: {
     readonly lockPath: string | null;
@@ -278,7 +281,7 @@ export class RunContext {
           guard: how.guard ?? BASE_WRITE_GUARD,
         });
       },
-      prefetch: (prepared) => prefetchInputs(prepared, prefetchDeps),
+      prefetch: (prepared, submitStop) => prefetchInputs(prepared, { ...prefetchDeps, submitStop }),
       runDeps: (p) => ({
         rt,
         provider: session.provider,

@@ -346,10 +346,13 @@ async function attach(job: Job, requestId: string, deps: NodeDeps, first: NodePh
     if (!mayResubmit(e, deps.intents.resubmitUncertain)) throw e;
     // A paid request lost at the API: the submit that follows pays again, said rather than silent (walk-r).
     if (e instanceof RequestGoneError) {
-      const message =
-        `the provider no longer knows request ${requestId}, which an earlier run paid for: ` +
-        'submitting it anew (paid)';
-      deps.emit({ type: 'warning', node: job.node.id, message });
+      const named = deps.provider.requestName?.(requestId) ?? requestId;
+      const paid = 'which an earlier run paid for: submitting it anew (paid)';
+      deps.emit({
+        type: 'warning',
+        node: job.node.id,
+        message: `the provider no longer knows request ${named}, ${paid}`,
+      });
     }
     if (e instanceof OutcomeUnknownError || isLostOutput(e)) {
       const message = `${e.message}; --resubmit-uncertain: submitting it again (it may be paid twice)`;

@@ -145,6 +145,7 @@ function neverSubmits(p: Provider): Provider {
     wait: (...a) => p.wait(...a),
     cancel: (...a) => p.cancel(...a),
     download: (...a) => p.download(...a),
+    requestName: (id) => p.requestName?.(id) ?? id,
   };
 }
 

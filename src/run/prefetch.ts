@@ -8,6 +8,8 @@
  * Only URLs that live at least {@link MIN_AHEAD_URL_LIFETIME_S} are made ahead: a shorter-lived
  * one (a hosting command's short `url_ttl_seconds`; presigned URLs live at least 15 min) could no
  * longer be reused when the node's turn comes, and would be made twice.
+ * Nothing more is hosted once the run submits nothing more (`submitStop`: a `--shard` run whose
+ * remote cache was lost): those inputs are for requests that will not be sent.
  */
 import { setMaxListeners } from 'node:events';
 import pLimit from 'p-limit';
@@ -61,6 +63,11 @@ export interface PrefetchDeps {
   readonly concurrency: number;
   /** The run's interrupt (Ctrl-C). */
   readonly signal?: AbortSignal | undefined;
+  /**
+   * The run submits nothing more once this fires (`RunDeps.submitStop`: a `--shard` run whose
+   * remote cache was lost, at a look-up or an upload): nothing more is hosted, uploads under way abort.
+   */
+  readonly submitStop?: AbortSignal | undefined;
   readonly keepGoing?: boolean | undefined;
 }
 
@@ -72,7 +79,8 @@ export function prefetchInputs(prepared: Prepared, deps: PrefetchDeps): Prefetch
   if (!hosting || !config || config.mode === 'inline' || urlLifetimeSeconds(config) < MIN_AHEAD_URL_LIFETIME_S)
     return NOTHING;
   const stopper = new AbortController();
-  const signal = deps.signal ? AbortSignal.any([deps.signal, stopper.signal]) : stopper.signal;
+  const stops = [deps.signal, deps.submitStop].filter((s) => s !== undefined);
+  const signal = AbortSignal.any([...stops, stopper.signal]);
   // Every upload under way listens on it (streams, the SDK): more than Node's default of 10.
   setMaxListeners(0, signal);
   const limit = pLimit(Math.max(1, deps.concurrency));

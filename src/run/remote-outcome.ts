@@ -48,6 +48,7 @@ export class OutcomeUnknownError extends KontextError {
 }
 
 export interface RereadOptions {
+  /** The request as messages name it (`Provider.requestName`). */
   readonly requestId: string;
   /** Pauses before the reads after the first ({@link OUTPUT_REREAD_MS} by default). */
   readonly delaysMs: readonly number[];
@@ -158,6 +159,7 @@ export function isLostOutput(e: unknown): e is KontextError {
  */
 export function unsettled(
   e: unknown,
+  /** `requestId`: as messages name it (`Provider.requestName`). */
   at: { readonly node: string; readonly requestId: string; readonly provider: string },
   rereads: number,
   kept = false,

@@ -33,6 +33,8 @@ export async function finishRequest(
   const id = requestIdWrite(job, requestId, deps, fresh);
   const journaled = id.written;
   const { node } = job;
+  // As messages name it: a URL's query is scrubbed from them, BFL's task id with it (Provider.requestName).
+  const named = deps.provider.requestName?.(requestId) ?? requestId;
   let current: RemoteState['phase'] = 'queued';
   let waited: Awaited<ReturnType<Provider['wait']>> & { readonly url: string };
   // Abandoning stops the wait only while queued (then the request is cancelled, unpaid).
@@ -73,7 +75,7 @@ export async function finishRequest(
       try {
         // A result without an output URL is read again (paid for: never dropped, see remote-outcome.ts).
         waited = await waitForUsableOutput(waitOnce, {
-          requestId,
+          requestId: named,
           delaysMs: deps.outputRereadMs ?? OUTPUT_REREAD_MS,
           sleep: deps.intents.sleep,
           signal,
@@ -86,7 +88,7 @@ export async function finishRequest(
             const why = stray
               ? 'was answered 404 without the word that it is unknown'
               : 'finished without an output URL';
-            const message = `request ${requestId} ${why}; reading it again in ${delayMs} ms`;
+            const message = `request ${named} ${why}; reading it again in ${delayMs} ms`;
             deps.emit({ type: 'warning', node: node.id, message });
           },
         });
@@ -119,7 +121,7 @@ export async function finishRequest(
           if (fresh && cancelledAtDeadline(e))
             deps.onSubmitted?.({ provider: deps.providerName, model: node.model, maybePaid: false, cancelled: true });
         } else kept = true;
-        const err = unsettled(e, { node: node.id, requestId, provider: deps.providerName }, rereads, kept);
+        const err = unsettled(e, { node: node.id, requestId: named, provider: deps.providerName }, rereads, kept);
         throw kept ? await id.keep(err) : err;
       }
     }

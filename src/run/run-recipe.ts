@@ -238,8 +238,9 @@ async function runInContext(
   // Credentials that may not write found before the first request (and before inputs are hosted
   // ahead for it), not at the first upload.
   if (remoteStop && prepared.billable > 0 && !options.frozen) await run.uploads?.checkWrite();
-  // Uploads start now, in the background, instead of inside each node's -j slot.
-  const prefetch = run.prefetch(prepared);
+  // Uploads start now, in the background, instead of inside each node's -j slot; none once the
+  // shard submits nothing more (its remote lost mid-run, at a look-up or an upload).
+  const prefetch = run.prefetch(prepared, remoteStop?.signal);
   const written = new Set<string>(); // the outputs this run wrote (shared-outputs.ts)
   const onEvent = (e: RunEvent): void => {
     prefetch.observe(e);

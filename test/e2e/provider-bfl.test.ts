@@ -147,15 +147,31 @@ describe('BFL through the CLI', () => {
     expect(countBy(emulator)['POST /v1/flux-kontext-pro 200']).toBe(1);
   }, 60_000);
 
-  it("a stray 404 on a poll (a proxy's, not BFL's word): read again, the run succeeds, one submit", async () => {
+  it("a stray 404 on a poll (a proxy's, not BFL's), a result without its URL: read again, one submit", async () => {
     // walk-n: it failed the node at once (exit 75), where the next read answers.
-    emulator.setScenario({ faults: [{ kind: 'http', on: 'status', nth: 1, times: 1, status: 404 }] });
+    emulator.setScenario({
+      faults: [
+        { kind: 'http', on: 'status', nth: 1, times: 1, status: 404 },
+        { kind: 'missing-output', nth: 1, times: 1 },
+      ],
+    });
     const root = await project(CHAIN.replace(/ {2}- id: tint[\s\S]*$/, ''));
     const r = await run(root, envFor(emulator, await tempDir('home')));
     expect(r.code, r.stdout + r.stderr).toBe(0);
-    expect(r.stderr).toMatch(/was answered 404 without the word that it is unknown; reading it again/);
     expect(countBy(emulator)['GET /v1/get_result 404']).toBe(1);
     expect(countBy(emulator)['POST /v1/flux-kontext-pro 200']).toBe(1);
+    // Both warnings name BFL's task id, which is in the polling URL's query that messages drop
+    // (they said `request http://…/v1/get_result?… finished without an output URL`: fix29 b).
+    const lock = JSON.parse(await readFile(join(root, 'recipe.lock.json'), 'utf8')) as {
+      nodes: Record<string, { request_id?: string }>;
+    };
+    const task = new URL(lock.nodes['crop']?.request_id ?? '').searchParams.get('id') ?? '';
+    expect(task).toMatch(/^[0-9a-f-]{36}$/);
+    expect(r.stderr).toContain(
+      `request ${task} was answered 404 without the word that it is unknown; reading it again`,
+    );
+    expect(r.stderr).toContain(`request ${task} finished without an output URL; reading it again`);
+    expect(r.stdout + r.stderr).not.toContain(KEYS.bfl);
   }, 60_000);
 
   it('Ctrl-C while BFL works: nothing to cancel, journaled, the next run re-attaches for free', async () => {

@@ -55,11 +55,11 @@ export function createBflProvider(options: BflOptions): BflProvider {
   };
   const models = new Map<string, string>();
   const wait = (pollingUrl: string, o: WaitOptions = {}): Promise<{ outputUrls: string[]; seed?: number }> => {
-    const task = taskIdOf(pollingUrl);
+    const task = taskIdOf(pollingUrl, secrets);
     const deadlineMs = o.deadlineMs ?? base.defaultDeadlineMs;
     return pollUntil({
       rt: options.rt,
-      schedule: { policy: base.poll, minStepMs: MIN_STEP_MS, maxGapMs: DEFAULT_MAX_GAP_MS },
+      schedule: { policy: base.poll, minStepMs: MIN_STEP_MS, maxGapMs: base.poll.maxGapMs ?? DEFAULT_MAX_GAP_MS },
       learned: base.book.forRequest(pollingUrl),
       signal: o.signal,
       deadlineMs,
@@ -106,6 +106,7 @@ export function createBflProvider(options: BflOptions): BflProvider {
       return { requestId };
     },
     wait,
+    requestName: (pollingUrl) => taskIdOf(pollingUrl, secrets),
     cancel: async () => 'not_cancellable',
     download: (url, dest, dl) => base.download(url, dest, dl),
     close: () => base.close(),

@@ -81,13 +81,19 @@ function pollingUrlProblem(url: unknown, secrets: readonly string[]): string | u
   return problem === undefined ? undefined : `the reply's polling_url cannot be used (${problem})`;
 }
 
-/** The task id inside a polling URL, for messages (the URL's query is scrubbed from them). */
-export function taskIdOf(pollingUrl: string): string {
+/**
+ * The task id inside a polling URL, for messages (the URL's query is scrubbed from them): its `id`
+ * alone, never the rest of the query, and only an id fit to print (decoded, it could read as the
+ * key, a control or a bidi character); else the polling URL itself, whose query messages drop.
+ */
+export function taskIdOf(pollingUrl: string, secrets: readonly string[]): string {
+  let id: string | null = null;
   try {
-    return new URL(pollingUrl).searchParams.get('id') ?? pollingUrl;
+    id = new URL(pollingUrl).searchParams.get('id');
   } catch {
     return pollingUrl;
   }
+  return id !== null && requestIdProblem(id, { secrets }) === undefined ? id : pollingUrl;
 }
 
 export type BflRead = { readonly phase: 'running' } | { readonly phase: 'done'; readonly result: JsonObject };
@@ -101,7 +107,7 @@ export async function readBfl(
   onRetry?: RetryListener,
 ): Promise<BflRead> {
   assertApiUrl(pollingUrl, rule, 'polling_url');
-  const task = taskIdOf(pollingUrl);
+  const task = taskIdOf(pollingUrl, api.secrets);
   const { body } = await callJson(api, {
     call: 'status',
     method: 'GET',

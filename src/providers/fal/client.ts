@@ -87,7 +87,7 @@ export function createFalProvider(options: FalOptions): FalProvider {
     const remainingMs = Math.max(0, deadlineAt - options.rt.now());
     return pollUntil({
       rt: options.rt,
-      schedule: { policy: base.poll, minStepMs: MIN_STEP_MS, maxGapMs: DEFAULT_MAX_GAP_MS },
+      schedule: { policy: base.poll, minStepMs: MIN_STEP_MS, maxGapMs: base.poll.maxGapMs ?? DEFAULT_MAX_GAP_MS },
       learned: base.book.forRequest(id),
       signal: o.signal,
       deadlineMs: remainingMs,

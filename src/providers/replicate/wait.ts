@@ -54,7 +54,7 @@ export async function waitForPrediction(
   const deadlineMs = options.deadlineMs ?? ctx.defaultDeadlineMs;
   return pollUntil<Outputs>({
     rt: ctx.api.rt,
-    schedule: { policy: ctx.poll, minStepMs: MIN_STEP_MS, maxGapMs: DEFAULT_MAX_GAP_MS },
+    schedule: { policy: ctx.poll, minStepMs: MIN_STEP_MS, maxGapMs: ctx.poll.maxGapMs ?? DEFAULT_MAX_GAP_MS },
     learned: ctx.learned,
     signal: options.signal,
     deadlineMs,

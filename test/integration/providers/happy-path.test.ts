@@ -3,6 +3,9 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
+import { CompletionTimes } from '../../../src/providers/polling/completion-times.js';
+import { createRunComfyProvider } from '../../../src/providers/runcomfy/client.js';
+import { DEFAULT_POLL_POLICY } from '../../../src/providers/runcomfy/poll.js';
 import type { RemoteState } from '../../../src/providers/types.js';
 import { editRequest, harness, MODEL, TOKEN, type Harness } from './harness.js';
 
@@ -70,6 +73,30 @@ describe('RunComfy client against the emulator: happy path', () => {
       expect(calls(id, 'status')).toBe(0);
       expect(calls(id, 'result')).toBeGreaterThanOrEqual(1);
     }
+  });
+
+  it('a job running past every learned finish is read every 0.33-0.65 s, as the README says, not every few ms', async () => {
+    // Learned: 0.2 s jobs (within 4 ms of each other); this one takes 0.38 s. Submitted by another
+    // client, as a re-attach is, so the wait aims with the times this one was given; the real API's
+    // policy (the tests' fast one reads a late job at its own faster pace).
+    const learned = new CompletionTimes([196, 198, 200]);
+    h = await harness({ queueMs: 0, runMs: 380, client: { learned, poll: DEFAULT_POLL_POLICY } });
+    const other = createRunComfyProvider({
+      baseUrl: h.emulator.baseUrl,
+      token: TOKEN,
+      rt: h.rt,
+      allowHosts: ['127.0.0.1'],
+    });
+    const { requestId } = await other.submit(await editRequest());
+    await other.close();
+    const { outputUrls } = await h.provider.wait(requestId);
+    expect(outputUrls).toHaveLength(1);
+    const reads = h.emulator.requestLog().filter((e) => e.path.startsWith(`/v1/requests/${requestId}/`));
+    // One read at the learned finish (0.2 s), the next half the max gap (0.325 s) later finds it done.
+    // A late gap cut to a share of the learned times (10 ms here) made about a dozen.
+    expect(reads.length).toBeLessThanOrEqual(3);
+    const at = reads.map((e) => Date.parse(e.time));
+    for (let i = 1; i < at.length; i++) expect((at[i] ?? 0) - (at[i - 1] ?? 0)).toBeGreaterThanOrEqual(300);
   });
 
   it('a refused result read of an unfinished request makes the client poll status from then on', async () => {

@@ -65,3 +65,48 @@ export async function startS3Proxy(
       }),
   };
 }
+
+/**
+ * In front of s3rver for S3 hosting: the uploads (PUTs) after the first `free` are held until
+ * `open()`, then sent on unless their client gave them up meanwhile.
+ */
+export async function startUploadGate(target: string, free: number) {
+  const to = new URL(target);
+  let seen = 0;
+  let opened = false;
+  const held: (() => void)[] = [];
+  const forwarded: string[] = [];
+  const forward = (req: IncomingMessage, res: ServerResponse): void => {
+    if (req.method === 'PUT') forwarded.push(req.url ?? '');
+    const up = request({ host: to.hostname, port: to.port, method: req.method, path: req.url, headers: req.headers });
+    up.on('response', (answer) => {
+      res.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.pipe(res);
+    });
+    up.on('error', () => res.destroy());
+    req.pipe(up);
+  };
+  const server = createServer((req, res) => {
+    if (req.method !== 'PUT' || ++seen <= free || opened) return forward(req, res);
+    let gone = false;
+    res.on('close', () => {
+      gone = true;
+    });
+    held.push(() => (gone ? undefined : forward(req, res)));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    /** The uploads sent on to s3rver so far. */
+    forwarded,
+    open(): void {
+      opened = true;
+      for (const send of held.splice(0)) send();
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

@@ -6,13 +6,14 @@
  * finish and are kept locally; the shard exits 75 (the remote not usable) or 77 (uploads off)
  * with one line saying so; the same runner's re-run, the remote back, pays only what was never
  * paid and uploads everything. A run without `--shard` goes on without the remote, as before.
+ * Nor does it host inputs ahead (prefetch.ts) for the requests it will no longer send.
  * Real s3rver, real proxy in front of it answering PUTs with AccessDenied or 503.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { runIn, startRig, summaryOf, type InProcessRun, type Project } from '../../helpers/run-fixtures.js';
 import { putKeys, RECIPE, useWorld, warnings, writeChecks, type World } from './harness.js';
-import { startS3Proxy } from './proxy.js';
+import { startS3Proxy, startUploadGate } from './proxy.js';
 
 const world = useWorld();
 const SHARD = { shard: { index: 1, count: 1 } };
@@ -77,6 +78,35 @@ const DENIED = (res: ServerResponse): void => {
 const UNAVAILABLE = (res: ServerResponse): void => {
   res.writeHead(503).end();
 };
+const REVOKED = '<?xml version="1.0"?><Error><Code>InvalidAccessKeyId</Code><Message>revoked</Message></Error>';
+
+/** Two chains (a → b, c → c2) and two single passes, each root from its own photo. */
+function recipe(hosting: object): string {
+  const pass = (id: string, from: string, seed: number): string[] => [
+    `  - id: ${id}`,
+    `    from: ${from}`,
+    '    prompt: "Keep everything else unchanged. Add falling snow."',
+    `    seed: ${seed}`,
+  ];
+  return [
+    'version: 1',
+    'name: test',
+    'provider: emulator',
+    `hosting: ${JSON.stringify(hosting)}`,
+    'sources:',
+    '  portrait: assets/portrait-astronaut.jpg',
+    '  pet: assets/pet-chelsea.jpg',
+    '  coffee: assets/product-coffee.jpg',
+    '  rocket: assets/scene-rocket.jpg',
+    'passes:',
+    ...pass('a', 'portrait', 1),
+    ...pass('b', 'a', 2),
+    ...pass('c', 'pet', 3),
+    ...pass('c2', 'c', 4),
+    ...pass('d', 'coffee', 5),
+    ...pass('e', 'rocket', 6),
+  ].join('\n');
+}
 
 describe('a shard whose remote cannot take its results submits nothing more', () => {
   it('the remote down at the start: 0 submits, exit 75; the remote back, the same runner pays 5, uploads', async () => {
@@ -182,5 +212,54 @@ describe('a shard whose remote cannot take its results submits nothing more', ()
     const down = await w.run(w.a, SHARD, w.env({}, DOWN));
     expect(summaryOf(down)).toMatchObject({ exitCode: 75, submitted: 0, cached: 1, skipped: 4 });
     expect(shardLine(down)).toContain('1 result of this shard is not in it');
+  });
+
+  it('the remote lost at a look-up mid-run: no input hosted ahead after it, while the wire empties', async () => {
+    const w = world();
+    const gate = await startUploadGate(w.s3.endpoint, 3);
+    let failing = false;
+    // The remote: its look-ups (GETs) refused once the first node has started (the key revoked).
+    const remote = await startS3Proxy(w.s3.endpoint, {
+      answer: (req, res) => {
+        if (!failing || req.method !== 'GET') return false;
+        req.resume();
+        res.writeHead(403, { 'content-type': 'application/xml' }).end(REVOKED);
+        return true;
+      },
+    });
+    const hosting = { mode: 's3', bucket: w.s3.bucket, prefix: 'in', endpoint: gate.endpoint, force_path_style: true };
+    await w.a.writeRecipe(recipe(hosting));
+    // Every submit but the first answers after 0.7 s: one chain finishes (its next node's look-up
+    // loses the remote) while the others are still on the wire, so the run goes on after the loss.
+    w.rig.emulator.setScenario({ faults: [{ kind: 'slow', on: 'submit', nth: 2, times: 9, delay_ms: 700 }] });
+    let atLoss: number | undefined;
+    try {
+      const run = await runIn(
+        w.a,
+        { ...SHARD, jobs: 2, trustRecipeHosting: true },
+        {
+          rig: w.rig,
+          env: w.env({}, remote.endpoint),
+          onEvent: (e) => {
+            if (e.type === 'node-start') failing = true;
+            if (e.type === 'warning' && e.message.includes('submitting nothing more') && atLoss === undefined) {
+              atLoss = gate.forwarded.length;
+              setTimeout(() => gate.open(), 150);
+            }
+          },
+        },
+      );
+      expect(warnings(run)).toContainEqual(
+        expect.stringMatching(/is not usable \(read: .*\); submitting nothing more$/),
+      );
+      expect(summaryOf(run)).toMatchObject({ exitCode: 75 });
+      expect(skipped(run)).toContain('remote-unusable');
+      expect(atLoss).toBe(3); // the inputs of the nodes that were sent (a, c, d)
+      expect(gate.forwarded).toHaveLength(3); // and none after the loss (prefetch's of e: fix29 c)
+    } finally {
+      gate.open();
+      await remote.close();
+      await gate.close();
+    }
   });
 });

@@ -96,14 +96,29 @@ describe('planRead', () => {
     expect(inPeak / 400).toBeGreaterThan(inTail / 4000);
   });
 
-  it('a tight spread (the emulator) gets one read at the slowest finish, then every late gap', () => {
+  it('a tight spread (the emulator) gets one read at the slowest finish, then one every half max gap', () => {
     const sorted = [190, 195, 200, 200];
-    expect(schedule(opts(real, 700, 5), sorted, 225)).toEqual([
+    expect(schedule(opts(real, 20, 5), sorted, 225)).toEqual([
       { at: 200, aimed: true },
       { at: 210, aimed: true },
       { at: 220, aimed: true },
       { at: 230, aimed: true },
     ]);
+  });
+
+  it('a late job is read every half max gap or more, however close together the learned times are', () => {
+    // 0.84 s jobs were read every 42 ms once late (a twentieth of the slowest): ~24 requests a second.
+    expect(schedule(opts(real, 650), [838, 839, 840], 1600)).toEqual([
+      { at: 840, aimed: true },
+      { at: 1165, aimed: true },
+      { at: 1490, aimed: true },
+      { at: 1815, aimed: true },
+    ]);
+    // A wide spread: its width, up to the max gap.
+    expect(planRead(9, 1000, [400, 600, 900], opts(real, 650)).delayMs).toBe(500);
+    // A policy whose blind backoff reads faster (a test's) reads a late job at that pace.
+    const fast: PollPolicy = { firstDelayMs: 10, factor: 1.5, maxDelayMs: 40 };
+    expect(planRead(5, 35, [30, 30, 30], opts(fast, 650)).delayMs).toBe(40);
   });
 
   it('after twice the slowest finish the backoff resumes', () => {

@@ -1,5 +1,6 @@
 /** requestIdProblem: an id an API hands back goes into URLs, the journal and the lock, so it must read as it is. */
 import { describe, expect, it } from 'vitest';
+import { taskIdOf } from '../../../src/providers/bfl/endpoints.js';
 import { idProblem, requestIdProblem } from '../../../src/providers/request-id.js';
 
 describe('requestIdProblem', () => {
@@ -47,5 +48,20 @@ describe('idProblem (an id that is not a string)', () => {
     [42, 'it is a number, not a string'],
   ])('%j: %s', (id, problem) => {
     expect(idProblem(id)).toBe(problem);
+  });
+});
+
+describe("taskIdOf: BFL's task id, how messages name a request whose id is its polling URL", () => {
+  const KEY = 'bfl-key-SECRET-1f2e3d4c';
+  const url = (id: string): string => `https://api.us1.bfl.ai/v1/get_result?id=${id}&sig=abc`;
+  it('the `id` of the query alone (messages drop the query, the task id with it)', () => {
+    expect(taskIdOf(url('b9b172a8-e39c-47b2-8f1a-cb8925f3532e'), [KEY])).toBe('b9b172a8-e39c-47b2-8f1a-cb8925f3532e');
+  });
+  it('never the key, nor a control character, even percent-encoded: the URL then (its query dropped)', () => {
+    const encoded = [...KEY].map((c) => `%${c.charCodeAt(0).toString(16)}`).join('');
+    expect(taskIdOf(url(encoded), [KEY])).toBe(url(encoded));
+    expect(taskIdOf(url('%1b%5b31m'), [KEY])).toBe(url('%1b%5b31m'));
+    expect(taskIdOf('https://api.bfl.ai/v1/get_result', [KEY])).toBe('https://api.bfl.ai/v1/get_result');
+    expect(taskIdOf('not a url', [KEY])).toBe('not a url');
   });
 });
