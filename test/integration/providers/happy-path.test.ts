@@ -75,7 +75,7 @@ describe('RunComfy client against the emulator: happy path', () => {
     }
   });
 
-  it('a job running past every learned finish is read every 0.33-0.65 s, as the README says, not every few ms', async () => {
+  it('a job past every learned finish is read every 0.33-0.65 s, as the README says, not every few ms', async () => {
     // Learned: 0.2 s jobs (within 4 ms of each other); this one takes 0.38 s. Submitted by another
     // client, as a re-attach is, so the wait aims with the times this one was given; the real API's
     // policy (the tests' fast one reads a late job at its own faster pace).
