@@ -4,13 +4,16 @@
  * records: one holding other bytes (a run killed between writing it and rewriting its lock entry,
  * while a pick changed the recipe: walk-z 4; an out/ folder git does not track, under a lock
  * checked out from another branch) is said by `kontext status` and the report, and a run puts the
- * lock's bytes back from the cache, never paying. The bytes it replaces are kontext's (a blob the
- * cache holds, or bytes kontext wrote at that path: store/written.ts), so nothing is lost;
- * anything else is a hand edit, left as it is unless `--overwrite`. A file that is gone, or a git
- * LFS pointer to the lock's bytes, is no difference: picking the branch again restores it.
+ * lock's bytes back from the cache, never paying. The bytes it replaces are kontext's (bytes
+ * kontext wrote at that very path: store/written.ts), so nothing is lost; anything else (another
+ * variant's output copied there by hand included, as hand-edits.ts has it) is a hand edit, left as
+ * it is unless `--overwrite`. A file that is gone, or a git LFS pointer to the lock's bytes, is no
+ * difference: picking the branch again restores it. A picked-out entry naming a file a node of the
+ * plan writes (its output or `save:` copy, by any extension: a hand-edited or merged lock) is not
+ * this branch's to say or restore: the node's own checks own that file.
  */
 import { lstatSync } from 'node:fs';
-import { dirname, relative } from 'node:path';
+import { dirname, extname, relative } from 'node:path';
 import { buildPlan, withoutPicks } from '../plan/index.js';
 import type { Plan, PlanNode } from '../plan/types.js';
 import type { Recipe } from '../recipe/types.js';
@@ -18,7 +21,10 @@ import { verifyBlobCopy } from '../store/blobs.js';
 import { copyFileSafely } from '../store/safe-write.js';
 import type { LockFile, LockEntry, Store } from '../store/types.js';
 import type { WriteGuard } from '../store/write-guard.js';
+import { foldPath } from '../util/fold-path.js';
 import { lfsPointerAt } from '../util/lfs-pointer.js';
+import { saveCopyPath } from '../util/save-template.js';
+import { outputPathFor } from '../plan/output-path.js';
 import { lockedTargets } from './hand-edits.js';
 
 /** A file of a picked-out node (its output or `save:` copy) holding other bytes than its lock entry's. */
@@ -27,7 +33,9 @@ export interface PickedOutFile {
   readonly locked: LockEntry;
   /** Absolute path of the file. */
   readonly path: string;
-  /** The bytes kontext made (a blob in the cache, or written at this path by kontext): replaceable. */
+  /** The file's bytes when looked at. */
+  readonly sha256: string;
+  /** Bytes kontext wrote at this very path (store/written.ts): replaceable. */
   readonly ours: boolean;
   /** The cache holds the lock's bytes: a run restores them without a request. */
   readonly restorable: boolean;
@@ -56,16 +64,19 @@ export async function pickedOutFiles(
 ): Promise<PickedOutFile[]> {
   const { store } = at;
   const found: PickedOutFile[] = [];
+  const lockDir = dirname(at.lockPath);
+  const planned = plannedStems(plan, at.lock, lockDir);
   for (const { node, locked } of pickedOutNodes(recipe, plan, at.lock)) {
-    for (const path of lockedTargets(node, locked, dirname(at.lockPath))) {
+    for (const path of lockedTargets(node, locked, lockDir)) {
+      if (planned.has(stemOf(path))) continue;
       if (!isPlainFile(path) || lfsPointerAt(path)?.oid === locked.output_sha256) continue;
       const sha256 = await store.hashSource(path).then(
         (h) => h.sha256,
         () => null, // unreadable: nothing to say of its bytes, nor a run to replace
       );
       if (sha256 === null || sha256 === locked.output_sha256) continue;
-      const ours = store.written.has(path, sha256) || (await store.hasBlob(sha256));
-      found.push({ node, locked, path, ours, restorable: await store.hasBlob(locked.output_sha256) });
+      const ours = store.written.has(path, sha256);
+      found.push({ node, locked, path, sha256, ours, restorable: await store.hasBlob(locked.output_sha256) });
     }
   }
   return found;
@@ -84,6 +95,15 @@ export async function restorePickedOut(
   const left: PickedOutFile[] = [];
   for (const file of files) {
     if (!file.restorable || !(file.ours || at.overwrite)) {
+      left.push(file);
+      continue;
+    }
+    // Looked at again right before: a save made since the look is the user's, not replaced.
+    const now = await at.store.hashSource(file.path).then(
+      (h) => h.sha256,
+      () => null,
+    );
+    if (now !== file.sha256) {
       left.push(file);
       continue;
     }
@@ -115,21 +135,28 @@ export async function settlePickedOut(
     const why = e instanceof Error ? e.message : String(e);
     return { notice: null, warning: `the outputs of a branch a pick leaves out were not restored: ${why}` };
   }
-  const { restored, left } = settled;
+  const { left } = settled;
+  const ours = settled.restored.filter((f) => f.ours);
+  const overwritten = settled.restored.filter((f) => !f.ours);
   const named = (list: readonly PickedOutFile[]): string =>
     list.map((f) => `${f.node.id} (${relative(recipe.dir, f.path)})`).join(', ');
   const notice =
-    restored.length === 0
+    ours.length === 0
       ? null
-      : `restored from the cache the lock's output${restored.length === 1 ? '' : 's'} of ` +
-        `${named(restored)}, a branch its pick leaves out: the file held other bytes kontext made; nothing was paid`;
-  const warning =
+      : `restored from the cache the lock's output${ours.length === 1 ? '' : 's'} of ` +
+        `${named(ours)}, a branch its pick leaves out: the file held other bytes kontext made; nothing was paid`;
+  const warnings = [
+    overwritten.length === 0
+      ? null
+      : `${named(overwritten)}: a branch its pick leaves out, whose file was changed by hand, ` +
+        "replaced with the lock's output from the cache (--overwrite)",
     left.length === 0
       ? null
       : `${named(left)}: a branch its pick leaves out, whose file holds other bytes than the lock records, ` +
         `left as it is (${left.some((f) => !f.restorable) ? "the lock's output is in no cache; " : ''}` +
-        'a file changed by hand is replaced only with --overwrite); picking it again settles it';
-  return { notice, warning };
+        'a file changed by hand, or saved meanwhile, is replaced only with --overwrite); picking it again settles it',
+  ].filter((w): w is string => w !== null);
+  return { notice, warning: warnings.length === 0 ? null : warnings.join('; ') };
 }
 
 /** A regular file, not followed through a symlink (one there is neither the lock's bytes nor replaced). */
@@ -139,4 +166,22 @@ function isPlainFile(path: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** A path without its extension, folded as names on a case-insensitive disk compare. */
+function stemOf(path: string): string {
+  return foldPath(path.slice(0, path.length - extname(path).length));
+}
+
+/** The files the plan's nodes write, by stem: their outputs (planned and locked) and `save:` copies. */
+function plannedStems(plan: Plan, lock: LockFile, lockDir: string): Set<string> {
+  const stems = new Set<string>();
+  for (const node of plan.nodes) {
+    stems.add(stemOf(outputPathFor(plan, node, 'x')));
+    const saved = saveCopyPath(node.save, 'x');
+    if (saved !== null) stems.add(stemOf(saved));
+    const locked = Object.hasOwn(lock.nodes, node.id) ? lock.nodes[node.id] : undefined;
+    for (const path of lockedTargets(node, locked, lockDir)) stems.add(stemOf(path));
+  }
+  return stems;
 }

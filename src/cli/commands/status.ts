@@ -101,7 +101,11 @@ function printStatus(s: RecipeStatus, out: TextSink, cwd: string, recipeArg: str
     "not the lock's output, or a file kontext never wrote: a run refuses to overwrite it without --overwrite",
     withPickedOut('modified')
       .filter((n) => n.lfs_pointer !== true)
-      .map((n) => `${n.node.padEnd(width)}  ${rel(n.output)}${n.picked_out === true ? '  (picked out)' : ''}`),
+      .map(
+        (n) =>
+          `${n.node.padEnd(width)}  ${rel(n.output)}` +
+          (n.picked_out === true ? '  (picked out: a run keeps it and warns; --overwrite replaces it)' : ''),
+      ),
   );
   group(
     'Git LFS pointers',
@@ -155,7 +159,10 @@ function printStatus(s: RecipeStatus, out: TextSink, cwd: string, recipeArg: str
       s.billable === 0
         ? 'a run pays for nothing'
         : `a run pays for ${s.billable} request${s.billable === 1 ? '' : 's'}`;
-    out.write(`${upToDate} of ${s.nodes.length} node${s.nodes.length === 1 ? '' : 's'} up to date; ${pays}\n`);
+    const picked = s.pickedOut.length;
+    const differ =
+      picked === 0 ? '' : `; ${picked} file${picked === 1 ? '' : 's'} of branches a pick leaves out not the lock's`;
+    out.write(`${upToDate} of ${s.nodes.length} node${s.nodes.length === 1 ? '' : 's'} up to date; ${pays}${differ}\n`);
   }
 }
 

@@ -13,6 +13,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { recipeStatus } from '../../../src/index.js';
 import { loadRecipe } from '../../../src/recipe/index.js';
 import { collectReport } from '../../../src/report/collect.js';
+import { cli, cliEnv } from '../../helpers/cli-spawn.js';
 import { openStore } from '../../../src/store/index.js';
 import type { LockFile } from '../../../src/store/types.js';
 import {
@@ -79,6 +80,12 @@ describe('a picked-out branch whose output differs from the lock', () => {
       { node: 'shade#1', state: 'missing', restorable: true, picked_out: true, output: out },
     ]);
     expect(before.dirty).toBe(true);
+    // The CLI's words: the file in its group, and the last line counting it.
+    const env = cliEnv(project.root, { KONTEXT_CACHE_DIR: project.cacheDir });
+    const said = await cli(['status', 'recipe.yml', '--exit-code'], { cwd: project.root, env });
+    expect(said.code, said.stderr).toBe(1);
+    expect(said.stdout).toMatch(/shade#1 +out\/\S+ +\(picked out; restorable from cache\)/);
+    expect(said.stdout).toContain("; 1 file of branches a pick leaves out not the lock's\n");
     expect(await reportLines()).toEqual([
       `shade#1: ${old.output} is not the lock's output (picked out); ` +
         'a run restores it from the cache, without a request',
@@ -111,6 +118,36 @@ describe('a picked-out branch whose output differs from the lock', () => {
     expect(await readFile(out, 'utf8')).toBe('retouched by hand');
     expect(summaryOf(await runIn(project, { overwrite: true }, { rig }))).toMatchObject({ exitCode: 0 });
     expect(await sha256File(out)).toBe(old.output_sha256);
+  });
+
+  it('takes the picked variant copied over it for a hand edit, and says what --overwrite replaced', async () => {
+    const picked = (await project.readLock()).nodes['shade#2'] ?? expect.fail('no shade#2 entry');
+    await writeFile(out, await readFile(join(project.root, picked.output)));
+    expect((await statusNow()).pickedOut).toMatchObject([{ node: 'shade#1', state: 'modified', picked_out: true }]);
+    const run = await runIn(project, {}, { rig });
+    expect(summaryOf(run)).toMatchObject({ exitCode: 0, submitted: 0 });
+    expect(await sha256File(out)).toBe(picked.output_sha256);
+    const forced = await runIn(project, { overwrite: true }, { rig });
+    expect(await sha256File(out)).toBe(old.output_sha256);
+    expect(eventsOf(forced.events, 'notice').map((e) => e.message)).not.toContainEqual(
+      expect.stringContaining('shade#1'),
+    );
+    expect(eventsOf(forced.events, 'warning').map((e) => e.message)).toContainEqual(
+      expect.stringMatching(/shade#1 .*changed by hand, replaced .*--overwrite/),
+    );
+  });
+
+  it("never writes a file of the plan's nodes that a picked-out entry names (a hand-edited lock)", async () => {
+    const lock = await project.readLock();
+    const picked = lock.nodes['shade#2'] ?? expect.fail('no shade#2 entry');
+    const hostile = { ...lock, nodes: { ...lock.nodes, 'shade#1': { ...old, output: picked.output } } };
+    await writeFile(project.lockPath, `${JSON.stringify(hostile)}\n`);
+    expect((await statusNow()).pickedOut).toEqual([]);
+    for (let i = 0; i < 2; i++) {
+      const run = await runIn(project, {}, { rig });
+      expect(summaryOf(run)).toMatchObject({ exitCode: 0, submitted: 0 });
+      expect(await sha256File(join(project.root, picked.output))).toBe(picked.output_sha256);
+    }
   });
 
   it('leaves the file when no cache holds the lock bytes, and says so', async () => {
