@@ -159,6 +159,33 @@ export async function settlePickedOut(
   return { notice, warning: warnings.length === 0 ? null : warnings.join('; ') };
 }
 
+/**
+ * What a run would do with the picked-out files, for `--dry-run` (which restores nothing): one
+ * line naming those it would restore, replace (`overwrite`) or leave; null when none differ.
+ */
+export async function pickedOutPreview(
+  recipe: Recipe,
+  plan: Plan,
+  at: Parameters<typeof pickedOutFiles>[2] & { readonly overwrite: boolean },
+): Promise<string | null> {
+  const files = await pickedOutFiles(recipe, plan, at);
+  if (files.length === 0) return null;
+  const named = (list: readonly PickedOutFile[]): string =>
+    list.map((f) => `${f.node.id} (${relative(recipe.dir, f.path)})`).join(', ');
+  const restore = files.filter((f) => f.restorable && f.ours);
+  const replace = files.filter((f) => f.restorable && !f.ours && at.overwrite);
+  const leave = files.filter((f) => !restore.includes(f) && !replace.includes(f));
+  const parts = [
+    restore.length === 0 ? null : `would restore from the cache ${named(restore)}`,
+    replace.length === 0 ? null : `would replace the hand edit${replace.length === 1 ? '' : 's'} ${named(replace)}`,
+    leave.length === 0
+      ? null
+      : `would leave ${named(leave)} (${leave.some((f) => !f.restorable) ? "the lock's output in no cache, or " : ''}` +
+        'changed by hand: --overwrite replaces it)',
+  ].filter((p): p is string => p !== null);
+  return `branches a pick leaves out whose files are not the lock's: a run ${parts.join('; ')}; nothing is paid`;
+}
+
 /** A regular file, not followed through a symlink (one there is neither the lock's bytes nor replaced). */
 function isPlainFile(path: string): boolean {
   try {

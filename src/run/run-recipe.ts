@@ -46,7 +46,7 @@ import {
 } from './lock-resolve.js';
 import { mergedResultStop } from './lock-merge-stop.js';
 import { lostDonorStop, withTakenDonors } from './lock-donors.js';
-import { settlePickedOut } from './picked-out.js';
+import { pickedOutPreview, settlePickedOut } from './picked-out.js';
 
 export interface RunRecipeOptions extends RunOptions, RunContextOptions {
   readonly jobs: number;
@@ -207,6 +207,9 @@ async function runInContext(
     };
     if (lock.conflict)
       deps.onEvent({ type: 'notice', t: 0, message: conflictMessage(lockPath, lock.conflict, 'a run resolves them') });
+    const overwrite = options.overwrite ?? false;
+    const pickedOut = await pickedOutPreview(recipe, plan, { lock: lock.lock, lockPath, store: run.store, overwrite });
+    if (pickedOut !== null) deps.onEvent({ type: 'notice', t: 0, message: pickedOut });
     const preview = await previewRun(prepared, describe, checks);
     // Else what the nodes the run stops before paying fail with: an output kontext did not write
     // (exit 65, hand-edits.ts), a dead run's intent (exit 75, submit-claim.ts); the worst code wins.

@@ -91,6 +91,11 @@ describe('a picked-out branch whose output differs from the lock', () => {
         'a run restores it from the cache, without a request',
     ]);
 
+    const preview = await runIn(project, { dryRun: true }, { rig });
+    expect(eventsOf(preview.events, 'notice').map((e) => e.message)).toContainEqual(
+      expect.stringContaining('a run would restore from the cache shade#1'),
+    );
+    expect(await sha256File(out)).not.toBe(old.output_sha256);
     const paid = submits();
     const run = await runIn(project, {}, { rig });
     expect(summaryOf(run)).toMatchObject({ exitCode: 0, submitted: 0 });
@@ -109,6 +114,11 @@ describe('a picked-out branch whose output differs from the lock', () => {
 
   it('keeps a hand edit there (said modified) unless --overwrite', async () => {
     await writeFile(out, 'retouched by hand');
+    const notices = async (overwrite: boolean) =>
+      eventsOf((await runIn(project, { dryRun: true, overwrite }, { rig })).events, 'notice').map((e) => e.message);
+    expect(await notices(false)).toContainEqual(expect.stringContaining('a run would leave shade#1'));
+    expect(await notices(true)).toContainEqual(expect.stringContaining('a run would replace the hand edit shade#1'));
+    expect(await readFile(out, 'utf8')).toBe('retouched by hand');
     expect((await statusNow()).pickedOut).toMatchObject([
       { node: 'shade#1', state: 'modified', restorable: false, picked_out: true },
     ]);
