@@ -18,9 +18,10 @@
  * - RunComfy: a read aimed at the finish is a result read (it carries the state); a blind read is
  *   a status read, and a finished status costs one more read for the result. Fixed 2 s polls
  *   status, then reads the result (the official CLI).
- * - Replicate: the create is held with `Prefer: wait=4` (a job done within 4 s needs no read);
- *   every read is `GET /v1/predictions/{id}`, which carries the output. Also shown with the
- *   maximum hold of 60 s, which kontext does not use by default (see docs/architecture.md#the-replicate-api).
+ * - Replicate: the create is not held by default (its id comes back at once); every read is
+ *   `GET /v1/predictions/{id}`, which carries the output. Also shown held with `Prefer: wait=4`
+ *   (KONTEXT_REPLICATE_WAIT_S=4: a job done within 4 s needs no read) and with the API's maximum
+ *   hold of 60 s, which kontext never uses (see docs/architecture.md#the-replicate-api).
  * - BFL: `get_result` carries state and result. fal: as RunComfy (its client reads the result
  *   when aimed; an early one answers "still in progress"), and, for comparison, status reads only.
  *
@@ -152,8 +153,9 @@ async function measure(api, lengthS) {
 
 const APIS = [
   { name: 'RunComfy (result reads carry the state)', aimedCarries: true, resultWithState: false, holdS: 0 },
-  { name: 'Replicate (Prefer: wait=4, prediction reads)', resultWithState: true, holdS: 4 },
-  { name: 'Replicate with Prefer: wait=60 (not the default)', resultWithState: true, holdS: 60 },
+  { name: 'Replicate (prediction reads, the default)', resultWithState: true, holdS: 0 },
+  { name: 'Replicate with Prefer: wait=4 (KONTEXT_REPLICATE_WAIT_S=4)', resultWithState: true, holdS: 4 },
+  { name: 'Replicate with Prefer: wait=60 (never used)', resultWithState: true, holdS: 60 },
   { name: 'BFL (get_result)', resultWithState: true, holdS: 0 },
   {
     name: 'fal (aimed reads are result reads, as its client does)',

@@ -85,7 +85,8 @@ describe('provider: replicate through the CLI', () => {
   it('runs a 3-pass chain with one create per pass, no reads (held creates) and one download each', async () => {
     const p = await project(CHAIN);
     const from = emulator.requestLog().length;
-    expectExit(await cli(['run', 'recipe.yml'], { cwd: p.root, env: env(p) }), 0);
+    // Held creates (not the default: a held create's id is unknown until it answers, walk-ab 5).
+    expectExit(await cli(['run', 'recipe.yml'], { cwd: p.root, env: env(p, { KONTEXT_REPLICATE_WAIT_S: '4' }) }), 0);
     expect(routes(from)).toMatchObject({ create: 3, created: 3, read: 0, cancel: 0, download: 3 });
     const lock = await p.readLock();
     const entries = Object.values(lock.nodes ?? lock) as { provider?: string; seed?: number }[];

@@ -24,12 +24,16 @@ import { isTerminal, phaseOf } from './prediction.js';
 import { waitForPrediction } from './wait.js';
 
 /**
- * How long a create is held (`Prefer: wait=N`). Replicate allows 60 s, but until the reply comes
- * the prediction id is unknown: a Ctrl-C could not cancel it, nor a crash re-attach to it. 4 s
- * fits inside the run's Ctrl-C grace for a submit on the wire (5 s), so a short job costs no read
- * at all and nothing is ever lost; longer ones are read on the learned schedule.
+ * How long a create is held (`Prefer: wait=N`). Not by default: until the reply comes the
+ * prediction id is unknown, so a process killed meanwhile (kill -9, a crash, a power cut, a
+ * laptop put to sleep with its connection dropped) leaves a request that may be paid and that
+ * no later run can find or re-attach to: the node stops, "maybe paid" (walk-ab 5: a 4 s hold
+ * made every kill in a job's first 4 s one). Unheld, the id comes back in one round trip and is
+ * journaled at once; a Kontext job takes longer than a hold would save anyway, and reads are
+ * free. `KONTEXT_REPLICATE_WAIT_S` (up to {@link MAX_HOLD_S}, which fits inside the run's Ctrl-C
+ * grace for a submit on the wire, 5 s) holds it, trading that window for a read saved on short jobs.
  */
-const DEFAULT_HOLD_S = 4;
+const DEFAULT_HOLD_S = 0;
 /** The longest hold: one more and a create held at Ctrl-C could outlive the grace, its id lost (maybe paid). */
 export const MAX_HOLD_S = 4;
 

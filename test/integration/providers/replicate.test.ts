@@ -28,8 +28,17 @@ async function editOnce(hh: ReplicateHarness): Promise<string[]> {
 }
 
 describe('Replicate client against the emulator', () => {
-  it('a short job comes back finished from the held create: no read at all, then one download', async () => {
-    h = await replicateHarness();
+  it('by default a create is not held: its id comes back at once, the job is read until done', async () => {
+    h = await replicateHarness({ runMs: 150 });
+    expect(await editOnce(h)).toHaveLength(1);
+    const create = h.emulator.requestLog().find((e) => e.method === 'POST');
+    // The emulator tags a create it held (`held ≤Ns`).
+    expect(create?.fault ?? '').not.toContain('held');
+    expect(h.counts().read).toBeGreaterThanOrEqual(1);
+  });
+
+  it('a short job comes back finished from a held create (holdS 4): no read at all, then one download', async () => {
+    h = await replicateHarness({ client: { holdS: 4 } });
     const urls = await editOnce(h);
     expect(urls).toHaveLength(1);
     expect(urls[0]).toMatch(/\/replicate-delivery\/[^/]+\/output\.png$/);
