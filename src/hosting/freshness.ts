@@ -15,6 +15,14 @@ export const REMOTE_OUTPUT_TTL_MS = 10 * MINUTE_MS;
 const MIN_REUSE_MARGIN_MS = 5 * MINUTE_MS;
 
 /**
+ * How long after it was read a provider's output URL is handed to a downstream pass: its trusted
+ * lifetime less the reuse margin (5 min), as for a hosted URL. Not the whole lifetime: BFL's
+ * URLs live exactly 10 min, and one handed over at 9 min 15 s expired while the next request sat
+ * in the queue: the API could not fetch its input, and that request was paid again (walk-ac 1).
+ */
+export const REMOTE_OUTPUT_REUSE_MS = REMOTE_OUTPUT_TTL_MS - Math.max(MIN_REUSE_MARGIN_MS, REMOTE_OUTPUT_TTL_MS / 10);
+
+/**
  * Whether a remote URL recorded at `recordedAtMs` may still be used at `nowMs`. A clock that
  * went backwards makes the record untrustworthy, so it counts as stale.
  */

@@ -15,7 +15,7 @@ export type { HostableImage, HostedUrl, Hosting, HostingDeps } from './types.js'
 export type { HostingConfig } from '../recipe/types.js';
 export { HostingError } from './errors.js';
 export { assertHostableImageFile } from './guard.js';
-export { isRemoteUrlFresh, REMOTE_OUTPUT_TTL_MS } from './freshness.js';
+export { isRemoteUrlFresh, REMOTE_OUTPUT_REUSE_MS } from './freshness.js';
 export { formatDuration } from './preview.js';
 export { DEFAULT_PRESIGN_TTL_SECONDS } from './s3-settings.js';
 export { DEFAULT_COMMAND_URL_TTL_SECONDS } from './command.js';

@@ -22,6 +22,9 @@ export async function downloadOutput(
   deps: ExecuteDeps & { readonly onRetry: RetryListener },
 ): Promise<Executed> {
   const { node } = job;
+  // The URL was read just now: its age counts from here, not from the end of its download (a
+  // slow one, or a laptop asleep in the middle of it, would make it look younger than it is).
+  const urlAt = deps.now();
   deps.emit({ type: 'node-state', node: node.id, phase: 'downloading', request_id: requestId });
   const tmp = deps.store.tempPath(node.id);
   const kept = 'the request is journaled: the next run downloads it without paying again';
@@ -73,7 +76,7 @@ export async function downloadOutput(
     throw writeFailure(e, layout.record(deps.store.root, record.key), kept);
   });
   deps.intents.crashPoint?.('after-record');
-  return { record, output: { sha256: got.sha256, bytes: got.bytes, mediaType, ext, url, urlAt: finishedAt } };
+  return { record, output: { sha256: got.sha256, bytes: got.bytes, mediaType, ext, url, urlAt } };
 }
 
 /**

@@ -2,7 +2,7 @@
  * `--dry-run` / `--explain`: each node's state, why it would run, and how its input would
  * reach the API, with the number of billable requests. No request is made.
  */
-import { formatDuration, isRemoteUrlFresh, REMOTE_OUTPUT_TTL_MS, type Hosting } from '../hosting/index.js';
+import { formatDuration, isRemoteUrlFresh, REMOTE_OUTPUT_REUSE_MS, type Hosting } from '../hosting/index.js';
 import type { RunRecord, Store } from '../store/types.js';
 import { redactUrl } from '../util/redact.js';
 import type { RunReason } from './events.js';
@@ -109,8 +109,8 @@ async function describeInput(prepared: Prepared, id: string, deps: DescribeDeps)
 async function describeCachedOutput(upstream: string, record: RunRecord, deps: DescribeDeps): Promise<string> {
   const at = Date.parse(record.finished_at);
   const now = deps.now();
-  if (record.output_url && outputUrlsOutliveRun(record.provider) && isRemoteUrlFresh(at, now, REMOTE_OUTPUT_TTL_MS)) {
-    const fresh = formatDuration(at + REMOTE_OUTPUT_TTL_MS - now);
+  if (record.output_url && outputUrlsOutliveRun(record.provider) && isRemoteUrlFresh(at, now, REMOTE_OUTPUT_REUSE_MS)) {
+    const fresh = formatDuration(at + REMOTE_OUTPUT_REUSE_MS - now);
     return `reuse the API's output URL of ${upstream} (fresh for ${fresh} more; no upload)`;
   }
   if (!deps.hosting) return `needs hosting for the cached output of ${upstream}: none configured`;

@@ -11,7 +11,7 @@
  */
 import { stat } from 'node:fs/promises';
 import { providerTraits } from '../providers/session.js';
-import { isRemoteUrlFresh, REMOTE_OUTPUT_TTL_MS, type Hosting, type HostedUrl } from '../hosting/index.js';
+import { isRemoteUrlFresh, REMOTE_OUTPUT_REUSE_MS, type Hosting, type HostedUrl } from '../hosting/index.js';
 import { KontextError, ExitCode } from '../errors.js';
 import { refusePrivateUrl } from '../hosting/private-url.js';
 import { privateUrlKind } from '../util/private-host.js';
@@ -118,7 +118,7 @@ function urlAsIs(
     (deps.apiIsLocal(deps.providerName) || privateUrlKind(upstream.url) === null) &&
     upstream.urlAt !== null &&
     !forceRefresh &&
-    isRemoteUrlFresh(upstream.urlAt, deps.now(), REMOTE_OUTPUT_TTL_MS)
+    isRemoteUrlFresh(upstream.urlAt, deps.now(), REMOTE_OUTPUT_REUSE_MS)
   ) {
     return { url: upstream.url, via: 'remote-output', uploadedBytes: 0, expiresAt: null };
   }
