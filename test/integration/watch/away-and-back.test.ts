@@ -3,20 +3,22 @@
  * chokidar's handling of it is a race (it may drop the folder's watcher, keep it, or read the
  * folder again and say its files changed), so each way comes up. Real chokidar on real files, the
  * emulator's request log as truth. The out folder moved and back: an output deleted afterwards
- * still starts the cycle that restores it.
+ * still starts the cycle that restores it. The sources folder moved and back: no cycle; a file
+ * saved while the move is looked at is still a change.
  */
 import { existsSync, renameSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { until } from '../../helpers/run-fixtures.js';
+import { pngHolding } from '../../helpers/test-images.js';
 import { HEAD, startWatchRig, type WatchRig } from './harness.js';
 
 const A = 'Keep the subject unchanged. Replace the background with white.';
 const QUIET_MS = 100;
 /** Longer than the quiet period and a look at what moved: any cycle that move starts has begun. */
-const SETTLE_MS = 2.5 * QUIET_MS;
+const SETTLE_MS = 2 * QUIET_MS;
 
 const RECIPE = [
   'version: 1',
@@ -80,17 +82,27 @@ async function awayAndBack(dir: string, i: number): Promise<void> {
 }
 
 describe('watch: a watched folder moved away and back', () => {
-  it('the out folder: an output deleted afterwards is restored, every time', async () => {
+  it('sources: no cycle, a file saved meanwhile is one; out: an output deleted later is restored', async () => {
     rig = await startWatchRig(RECIPE, { debounceMs: QUIET_MS });
     const r = rig;
     await r.cycleDone(1);
     await quiet(r);
+    const paid = r.submits().get(A) ?? 0;
+
+    const assets = join(r.project.root, 'assets');
+    let from = r.events.length;
+    for (let i = 0; i < 8; i++) {
+      await awayAndBack(assets, i);
+      await sleep(SETTLE_MS);
+      await r.watcher.settled;
+    }
+    expect(cyclesSince(r, from)).toEqual([]);
+
     const lock = await r.project.readLock();
     const outputs = Object.values(lock.nodes).map((e) => join(r.project.root, e.output));
     expect(outputs).toHaveLength(4);
-    const paid = r.submits().get(A);
     for (let i = 0; i < GAPS.length; i++) {
-      const from = r.events.length;
+      from = r.events.length;
       await awayAndBack(r.project.outDir, i);
       // Deleted while the move is looked at, or well after.
       if (i > 0) await sleep(SETTLE_MS);
@@ -101,6 +113,15 @@ describe('watch: a watched folder moved away and back', () => {
       expect(cyclesSince(r, from)).toEqual([{ changed: [file], ran: [] }]);
     }
     expect(r.submits().get(A)).toBe(paid);
+
+    // Moved and saved within one quiet period: that file is a change (the others, unchanged, are not).
+    from = r.events.length;
+    const file = join(assets, 'pet-chelsea.jpg');
+    await awayAndBack(assets, 0);
+    await writeFile(file, pngHolding('saved after the move', 8, 8));
+    await until(() => r.submits().get(A) === paid + 1, 5_000, 'the saved file paid', watchEvents(r));
+    await quiet(r);
+    expect(cyclesSince(r, from)).toEqual([{ changed: [file], ran: ['a@pet-chelsea'] }]);
     expect(r.errors).toEqual([]);
   });
 });
