@@ -11,8 +11,10 @@
  * edit, and nothing is paid for it). While a run goes on (`runStarts` … `runOver`), changes are
  * held, then looked at against the lock that run wrote: its own writes are not hand edits.
  * Each follow (after a run) watches the folders anew: an out folder deleted and made again gets a
- * new watcher. A follow may also arm files (a cycle's merge stop names the outputs to check out):
- * any change of one is told once (`onArmed`), and the next follow, before any run, disarms them.
+ * new watcher; one that may have moved is settled once the quiet period is over (`#settle`), so a
+ * watcher chokidar dropped (the folder moved away and back) is opened again. A follow may also arm
+ * files (a cycle's merge stop names the outputs to check out): any change of one is told once
+ * (`onArmed`), and the next follow, before any run, disarms them.
  */
 import { existsSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
@@ -80,11 +82,15 @@ const NOTHING: WrittenFiles = { outDir: '', files: [], sha256: new Map() };
 export class OutputWatcher {
   readonly #watchers: RootWatchers;
   readonly #debounced: Debouncer<string>;
+  /** Folders that may have moved (or files a lost watcher let go): looked at after the quiet period. */
+  readonly #moved: Debouncer<string>;
   /** Files changed or written anew: looked at after the quiet period for bytes that are not the lock's. */
   readonly #changed: Debouncer<string>;
   /** The lock's spellings of the written files, by `foldPath`. */
   #written: ReadonlyMap<string, readonly string[]> = new Map();
   #last: WrittenFiles = NOTHING;
+  /** What is watched now: the folders holding `#last`'s files and the armed ones. */
+  #filter: WatchFilter = outputFilter(NOTHING);
   /** Files whose change is told once (`onArmed`), by `foldPath`; emptied by that and by every `follow`. */
   #armed: ReadonlySet<string> = new Set();
   #following: Promise<void> = Promise.resolve();
@@ -99,15 +105,15 @@ export class OutputWatcher {
     private readonly events: OutputWatcherEvents,
     quietMs: number,
   ) {
-    this.#watchers = new RootWatchers(outputFilter(NOTHING), {
+    this.#watchers = new RootWatchers(this.#filter, {
       onPath: (path, change) => {
         if (this.#closed) return;
         if (this.#armed.has(foldPath(path)) && events.onArmed) {
           this.#armed = new Set();
           events.onArmed([path]);
         }
-        // A folder that may have moved (or a file its lost watcher let go): whatever of the lock's is gone.
-        if (change === 'unlink' || change === 'moved') this.#debounced.push(path);
+        if (change === 'unlink') this.#debounced.push(path);
+        else if (change === 'moved') this.#moved.push(path);
         else if (events.onEdited && (change === 'change' || change === 'add')) this.#changed.push(path);
       },
       onMissed: () => void this.follow(this.#last).catch(events.onError),
@@ -123,6 +129,27 @@ export class OutputWatcher {
     this.#changed = debounce(quietMs, (paths) => {
       void this.#tell(paths.flatMap((p) => this.#written.get(foldPath(p)) ?? [])).catch(events.onError);
     });
+    this.#moved = debounce(quietMs, (paths) => {
+      this.#following = this.#following.then(() => this.#settle(paths).catch(events.onError));
+    });
+  }
+
+  /**
+   * What of `moved` changed (root-watchers.ts), a watcher that lost its folder (moved away and back)
+   * watching it again, so a later removal is seen: a folder swapped or gone is watched as it is now,
+   * and each of the lock's files in it is looked at. The lock's files gone start a cycle (`onGone`);
+   * those changed are looked at against the lock (`onEdited`).
+   */
+  async #settle(moved: readonly string[]): Promise<void> {
+    if (this.#closed) return;
+    const found = await this.#watchers.settle(moved, this.#filter, new Set(this.#last.files), new Map());
+    await this.#watchers.follow(this.#filter, new Set());
+    const inFolder = this.#last.files.filter((f) => found.some((d) => isInside(f, d)));
+    const named = new Set([...found.flatMap((p) => this.#written.get(foldPath(p)) ?? []), ...inFolder]);
+    const gone = [...named].filter((p) => !existsSync(p));
+    if (gone.length > 0 && !this.#closed) this.events.onGone(gone);
+    const there = [...named].filter((p) => !gone.includes(p));
+    if (there.length > 0 && this.events.onEdited) await this.#tell(there);
   }
 
   async #tell(files: readonly string[]): Promise<void> {
@@ -187,7 +214,8 @@ export class OutputWatcher {
     this.#written = bySpelling(written.files);
     for (const f of this.#told) if (!written.sha256.has(f)) this.#told.delete(f);
     const files = [...written.files, ...armed.filter((f) => !written.sha256.has(f))];
-    await this.#watchers.follow(outputFilter({ ...written, files }), new Set());
+    this.#filter = outputFilter({ ...written, files });
+    await this.#watchers.follow(this.#filter, new Set());
     this.#armed = new Set(armed.map(foldPath));
   }
 
@@ -195,6 +223,7 @@ export class OutputWatcher {
     this.#closed = true;
     this.#debounced.cancel();
     this.#changed.cancel();
+    this.#moved.cancel();
     await this.#following.catch(() => undefined);
     await this.#watchers.close();
   }

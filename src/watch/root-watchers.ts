@@ -20,7 +20,8 @@ import { fileStamp, surveyRoots, type PresentRoot } from './survey-roots.js';
 /**
  * What happened at a path: a file event, or a file or folder found anew (a root appeared, a new
  * watcher's look), or `moved`: a watched folder may have been renamed, swapped or lost by its
- * watcher (the path is the folder, or a file its lost watcher let go): no change by itself,
+ * watcher (the path is the folder, a file its lost watcher let go, or a file chokidar told of
+ * while that folder's move was still to be looked at): no change by itself,
  * {@link RootWatchers.settle} tells whether anything changed.
  */
 type PathChange = 'add' | 'change' | 'unlink' | 'found' | 'moved';
@@ -43,7 +44,8 @@ interface Entry {
 const MISSED = 'missed';
 /**
  * A file whose inode changed this long before its watcher was found lost may have changed unseen
- * (chokidar tells of the loss a little after the fact); more than this is not looked at again.
+ * (chokidar tells of the loss a little after the fact), or before its folder was told `moved` (a
+ * save just before, told of just after); more than this is not looked at again.
  */
 const LOST_SLACK_MS = 1_000;
 
@@ -51,6 +53,11 @@ export class RootWatchers {
   readonly #watchers = new Map<string, Entry>();
   /** Watchers that reported their own folder gone (chokidar stopped watching it, for good), and since when. */
   readonly #lost = new WeakMap<FSWatcher, number>();
+  /**
+   * The folders told `moved` that `settle` has not looked at yet, and since when; and the files told
+   * `moved` because they are in one, with that time. Emptied by `settle`.
+   */
+  readonly #moving = new Map<string, number>();
   /** Each root folder's identity when last looked at (`null`: missing). */
   #ids: ReadonlyMap<string, string | null> = new Map();
   /** Each existing root folder as it is on disk (its name may be in the other Unicode form than written). */
@@ -105,10 +112,12 @@ export class RootWatchers {
   }
 
   /**
-   * Look at what was told `moved` (folders, or files a lost watcher let go): a folder whose identity
-   * changed (gone, made again, swapped, a symlink to it retargeted) is a change; one that is the same
-   * folder but lost its watcher is watched anew, and a file there changed or gone since is a change;
-   * one as it was (a child folder of its name made, say) is none. Returns the changes.
+   * Look at what was told `moved` (folders, or files a lost watcher let go, or told of while their
+   * folder's move was to be looked at): a folder whose identity changed (gone, made again, swapped, a
+   * symlink to it retargeted) is a change; one that is the same folder but lost its watcher is watched
+   * anew, and a file there changed or gone since is a change; one as it was (a child folder of its
+   * name made, say) is none. A file told of meanwhile, in a folder whose watcher goes on, is a change
+   * as one there would be, from the move on. Returns the changes.
    */
   async settle(
     moved: readonly string[],
@@ -120,15 +129,22 @@ export class RootWatchers {
     const { present } = await surveyRoots(filter.roots);
     const changed = new Set<string>();
     const lost: { root: WatchRoot; since: number }[] = [];
+    const meanwhile: { file: string; since: number }[] = [];
     for (const path of moved) {
+      const told = this.#moving.get(path);
+      this.#moving.delete(path);
       const entry = this.#watchers.get(path) ? path : this.#lostHolding(path);
       const w = entry === undefined ? undefined : this.#watchers.get(entry);
-      if (entry === undefined || w === undefined) continue;
+      if (entry === undefined || w === undefined) {
+        if (told !== undefined) meanwhile.push({ file: path, since: told });
+        continue;
+      }
       const since = this.#lost.get(w.watcher);
       if (present.find((r) => r.path === entry)?.id !== w.id) changed.add(entry);
       else if (since !== undefined && !lost.some((l) => l.root.path === entry))
         lost.push({ root: { path: entry, recursive: w.recursive }, since });
     }
+    for (const { file, since } of meanwhile) if (await changedMeanwhile(file, loaded, seen, since)) changed.add(file);
     if (lost.length === 0) return [...changed];
     await this.follow(filter, loaded);
     for (const { root, since } of lost)
@@ -162,9 +178,15 @@ export class RootWatchers {
       depth: root.recursive ? undefined : 0,
       ignored: (p: string, stats?: Stats) => !this.#filter.relevant(p, kindOf(stats)),
     });
-    // What a watcher that lost its folder says of the files in it is what chokidar lets go: `settle` looks.
+    // What a watcher that lost its folder says of the files in it is what chokidar lets go, and what
+    // one says while its folder's move is to be looked at may be chokidar reading the folder while it
+    // was away and once it was back (its files then `change`): `settle` looks.
     for (const ev of ['add', 'change', 'unlink'] as const)
-      watcher.on(ev, (p: string) => this.events.onPath(p, this.#lost.has(watcher) ? 'moved' : ev));
+      watcher.on(ev, (p: string) => {
+        const since = this.#movingSince(p);
+        if (since !== undefined && !this.#lost.has(watcher)) this.#moving.set(p, since);
+        this.events.onPath(p, this.#lost.has(watcher) || since !== undefined ? 'moved' : ev);
+      });
     // A missing root folder (or one on the way to it) appearing is a change too: chokidar lists
     // a new folder before it watches it, so a file written right after the mkdir can go
     // unreported; the cycle this starts reads the folder itself.
@@ -197,14 +219,27 @@ export class RootWatchers {
   #onFolderMoved(watcher: FSWatcher, root: string): void {
     watcher.on('unlinkDir', (p: string) => {
       if (p === root && !this.#lost.has(watcher)) this.#lost.set(watcher, Date.now());
-      if (p === root || this.#watchers.has(p)) this.events.onPath(p, 'moved');
+      if (p === root || this.#watchers.has(p)) this.#moved(p);
     });
     watcher.on('raw', (_event, name, details) => {
       const at = (details as { watchedPath?: unknown } | undefined)?.watchedPath;
       if (typeof at !== 'string' || typeof name !== 'string') return;
-      if (at === root && name === basename(root)) this.events.onPath(root, 'moved');
-      else if (this.#watchers.has(join(at, name))) this.events.onPath(join(at, name), 'moved');
+      if (at === root && name === basename(root)) this.#moved(root);
+      else if (this.#watchers.has(join(at, name))) this.#moved(join(at, name));
     });
+  }
+
+  /** The watched folder `dir` may have moved: told, and until `settle` looks, what is told of in it is too. */
+  #moved(dir: string): void {
+    if (!this.#moving.has(dir)) this.#moving.set(dir, Date.now());
+    this.events.onPath(dir, 'moved');
+  }
+
+  /** Since when a folder holding `file` was told `moved`, `settle` not having looked yet. */
+  #movingSince(file: string): number | undefined {
+    let since: number | undefined;
+    for (const [dir, t] of this.#moving) if (isInside(file, dir) && (since === undefined || t < since)) since = t;
+    return since;
   }
 
   /** The folder of the lost watcher `file` was in. */
@@ -285,6 +320,23 @@ function changedRoots(before: ReadonlyMap<string, string | null>, now: ReadonlyM
     const was = before.get(path);
     return id === null || (was !== undefined && was !== id) ? [path] : [];
   });
+}
+
+/**
+ * Whether `file`, told of while its folder's move (told at `since`) was to be looked at, changed: its
+ * stamp, when the load saw it; else gone though the load found it, new, or changed after `since`.
+ */
+async function changedMeanwhile(
+  file: string,
+  loaded: ReadonlySet<string>,
+  seen: ReadonlyMap<string, string>,
+  since: number,
+): Promise<boolean> {
+  const was = seen.get(file);
+  const now = await fileStamp(file);
+  if (was !== undefined) return now !== was;
+  if (now === '') return loaded.has(file);
+  return !loaded.has(file) || (await changedAfter(file, since));
 }
 
 /** Whether the file at `path` changed (its inode) after `since`, less the slack; never when no `since`. */
