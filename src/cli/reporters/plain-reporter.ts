@@ -45,6 +45,8 @@ class PlainReporter implements Reporter {
   private readonly timers: IntervalTimers;
   private timer: unknown = undefined;
   private lastWrite: number;
+  /** When the heartbeat last checked: a check far later than due means the process was stopped. */
+  private lastCheck = 0;
   private closed = false;
 
   constructor(private readonly deps: ReporterDeps) {
@@ -63,7 +65,10 @@ class PlainReporter implements Reporter {
       case 'run-start':
         this.fold.reset(e.cached);
         this.line('run', s.bold, runStartBody(e));
-        if (this.timer === undefined) this.timer = this.timers.setInterval(() => this.heartbeat(), HEARTBEAT_CHECK_MS);
+        if (this.timer === undefined) {
+          this.lastCheck = this.deps.now();
+          this.timer = this.timers.setInterval(() => this.heartbeat(), HEARTBEAT_CHECK_MS);
+        }
         return;
       case 'node-start':
         return this.line('start', s.dim, startBody(e));
@@ -135,7 +140,15 @@ class PlainReporter implements Reporter {
   /** `running 4 nodes: a queued #3 (42.0 s), b running (40.1 s), c submitting (2.0 s), and 1 more` */
   private heartbeat(): void {
     const now = this.deps.now();
+    const asleep = now - this.lastCheck - HEARTBEAT_CHECK_MS;
+    this.lastCheck = now;
     const running = [...this.state.running.values()];
+    // The process was stopped (a laptop asleep): what it knows of the running nodes is from before,
+    // and they may well have finished meanwhile; said once, not listed as if still queued.
+    if (asleep > 2 * HEARTBEAT_CHECK_MS && running.length > 0) {
+      const body = `after ${formatDuration(asleep)} stopped (asleep?): the running nodes are read again now`;
+      return this.line('resumed', this.style.dim, body);
+    }
     if (running.length === 0 || now - this.lastWrite < HEARTBEAT_QUIET_MS) return;
     const listed = running
       .slice(0, HEARTBEAT_NODES)

@@ -22,16 +22,42 @@ describe('plain reporter: heartbeat', () => {
     reporter.onEvent({ type: 'node-start', t: 0, node: 'slow', reason: 'new' });
     reporter.onEvent({ type: 'node-state', t: 0, node: 'slow', phase: 'queued', position: 2 });
     expect(ft.active.size).toBe(1);
-    clock.advance(HEARTBEAT_QUIET_MS - 1);
+    // The interval's 5 s checks: quiet for 29.999 s, nothing said.
+    for (let i = 0; i < HEARTBEAT_QUIET_MS / 5_000 - 1; i++) {
+      clock.advance(5_000);
+      ft.tick();
+    }
+    clock.advance(4_999);
     ft.tick();
     expect(err.lines()).toHaveLength(2);
     clock.advance(1);
     ft.tick();
     expect(err.lines().at(-1)).toBe('running 1 node: slow queued #2 (30.0 s)');
+    clock.advance(5_000);
     ft.tick();
     expect(err.lines()).toHaveLength(3);
     reporter.onEvent(summary({ recipe: 'r' }));
     expect(ft.active.size).toBe(0);
+  });
+
+  it('after the process was stopped (a laptop asleep) says so once, not the states from before', () => {
+    const { err, clock, ft, reporter } = setup();
+    reporter.onEvent(runStart());
+    reporter.onEvent({ type: 'node-start', t: 0, node: 'slow', reason: 'new' });
+    reporter.onEvent({ type: 'node-state', t: 0, node: 'slow', phase: 'queued', position: 2 });
+    clock.advance(5_000);
+    ft.tick();
+    // The next check comes 2 minutes late: the process was stopped.
+    clock.advance(125_000);
+    ft.tick();
+    expect(err.lines().at(-1)).toBe('resumed after 2 m 00 s stopped (asleep?): the running nodes are read again now');
+    expect(err.lines().join('\n')).not.toContain('queued #2 (2 m');
+    // Then the heartbeat as usual once quiet for 30 s.
+    for (let i = 0; i < 6; i++) {
+      clock.advance(5_000);
+      ft.tick();
+    }
+    expect(err.lines().at(-1)).toMatch(/^running 1 node: slow queued #2 \(2 m 40 s\)$/);
   });
 
   it('clears its timer on close even without a summary', () => {
