@@ -147,10 +147,10 @@ describe('remote cache across processes', () => {
     expect(summaryOf(fromRemote)).toMatchObject({ exitCode: 0, cached: 5, submitted: 0 });
   }, 60_000);
 
-  it('a slow remote (1 s per request): a second machine pays only for what the first has not uploaded', async () => {
+  it('a slow remote (0.5 s per request): a second machine pays only for what the first has not uploaded', async () => {
     s3 = await startS3Server();
-    emulator = await startEmulator({ queueMs: 20, runMs: 600 });
-    proxy = await startS3Proxy(s3.endpoint, { delayMs: 1_000 });
+    emulator = await startEmulator({ queueMs: 20, runMs: 300 });
+    proxy = await startS3Proxy(s3.endpoint, { delayMs: 500 });
     const a = await project();
     const b = await project();
     const env = envFor(emulator, s3, proxy.endpoint);
