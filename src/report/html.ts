@@ -18,6 +18,8 @@ export interface LivePage {
   /** The server's session id: a page whose event stream names another reloads (its token is stale). */
   readonly session: string;
   readonly pick: boolean;
+  /** How often the server sends a `ping` event: a page that hears nothing for over two stops saying it is live. */
+  readonly pingMs: number;
 }
 
 /** JSON safe inside a `<script type="application/json">` element. */
@@ -44,7 +46,7 @@ export function renderPage(data: ReportData, live: LivePage | null = null): stri
   const script = [
     '(function(){"use strict";',
     `var D=JSON.parse(document.getElementById("kontext-data").textContent);`,
-    `var LIVE=${live !== null},PICK=${live?.pick === true},CONNECTED=false;`,
+    `var LIVE=${live !== null},PICK=${live?.pick === true},PING=${live?.pingMs ?? 0},CONNECTED=false;`,
     'var TOKEN=(document.querySelector("meta[name=kontext-token]")||{}).content||"";',
     'var SESSION=(document.querySelector("meta[name=kontext-session]")||{}).content||"";',
     SCRIPT_GRID,

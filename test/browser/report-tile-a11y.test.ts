@@ -53,7 +53,7 @@ describe('a tile for a screen reader', () => {
     // A served page's (pick buttons), opened from a file: its event stream simply fails.
     await mkdir(join(dir, 'report'), { recursive: true });
     const file = join(dir, 'report', 'index.html');
-    await writeFile(file, renderPage(data, { token: 't', session: 's', pick: true }));
+    await writeFile(file, renderPage(data, { token: 't', session: 's', pick: true, pingMs: 5000 }));
     const page = await browser.page({ width: 1024, height: 640 });
     await page.goto(pathToFileURL(file).href);
     const labels = await page.evaluate(() =>

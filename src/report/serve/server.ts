@@ -65,6 +65,8 @@ export interface ReportServerOptions {
   readonly onWarning?: ((message: string) => void) | undefined;
   /** The watch's Ctrl-C: a build under way is abandoned at once (its wait for another report's mutex too). */
   readonly signal?: AbortSignal | undefined;
+  /** Milliseconds between the pings each open page is sent (`sse.ts`'s `PING_MS`, 5 s, by default; tests take less). */
+  readonly pingMs?: number | undefined;
 }
 
 export interface ReportServer {
@@ -130,7 +132,7 @@ class ServerState {
   readonly #token = randomBytes(24).toString('hex');
   /** Public, unlike the token: tells a page left open across a restart of the watch process that it is stale. */
   readonly #session = randomBytes(8).toString('hex');
-  readonly #streams = new EventStreams(this.#session);
+  readonly #streams: EventStreams;
   #opened: OpenedStore | null = null;
   readonly #remote: RemotePeek;
   /** The data last read from disk (with the recipe's problems, if any); null before the first. */
@@ -162,6 +164,7 @@ class ServerState {
     // The page never waits for the remote: built at once, and again when its answers are in.
     this.#remote = new RemotePeek(rt, options.noRemote ?? false, () => void this.rebuild());
     this.#failures = new BuildFailures(options.onWarning);
+    this.#streams = new EventStreams(this.#session, options.pingMs);
     const signal = options.signal;
     if (signal?.aborted) this.#abort.abort(signal.reason);
     else signal?.addEventListener('abort', () => this.#abort.abort(signal.reason), { once: true });
@@ -360,6 +363,7 @@ class ServerState {
       token: this.#token,
       session: this.#session,
       pick: this.options.pick !== undefined,
+      pingMs: this.#streams.pingMs,
     });
     res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
     res.end(html);
