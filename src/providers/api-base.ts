@@ -4,6 +4,7 @@
  * as each client resolves it) on loopback, as in tests and the demo. Such an API can fetch a
  * loopback or private input URL; the public APIs cannot (hosting refuses to hand them one).
  */
+import { isIP } from 'node:net';
 import type { ProviderName } from '../models/types.js';
 import type { Runtime } from '../runtime.js';
 import { privateUrlKind } from '../util/private-host.js';
@@ -27,8 +28,21 @@ export function apiIsLocal(name: ProviderName | string, rt: Runtime): boolean {
 }
 
 /** Whether `name`'s API is on this very machine: the in-process emulator, or a base URL on loopback. */
-export function apiIsLoopback(name: ProviderName | string, rt: Runtime): boolean {
+function apiIsLoopback(name: ProviderName | string, rt: Runtime): boolean {
   if (name === 'emulator') return true;
   const base = Object.hasOwn(BASE_URL, name) ? BASE_URL[name as keyof typeof BASE_URL] : undefined;
   return base !== undefined && privateUrlKind(base(rt)) === 'loopback';
+}
+
+/**
+ * Stricter than {@link apiIsLoopback}, for the test suite's knobs (test-poll.ts): the in-process
+ * emulator, or a base URL whose host is a loopback IP literal or exactly `localhost` — not a
+ * `*.localhost` name or `localhost.`, which a resolver may send elsewhere.
+ */
+export function apiIsLiterallyLoopback(name: ProviderName | string, rt: Runtime): boolean {
+  if (name === 'emulator') return true;
+  if (!apiIsLoopback(name, rt)) return false;
+  const base = BASE_URL[name as keyof typeof BASE_URL](rt);
+  const host = URL.canParse(base) ? new URL(base).hostname.replace(/^\[|\]$/g, '') : '';
+  return host === 'localhost' || isIP(host) !== 0;
 }

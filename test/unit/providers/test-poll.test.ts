@@ -13,6 +13,8 @@ describe('testPollPolicy', () => {
     ['bfl', { BFL_API_BASE: 'http://localhost:9/' }],
     ['replicate', { REPLICATE_API_BASE: 'http://[::1]:8080' }],
     ['emulator', {}],
+    ['fal', { FAL_QUEUE_BASE: 'http://localhost:9/' }],
+    ['runcomfy', { RUNCOMFY_MODEL_API_BASE: 'http://[0:0:0:0:0:0:0:1]:4123/v1' }],
   ])('%s on loopback with the knob set: the emulator policy', (name, env) => {
     expect(testPollPolicy(name, rt({ ...FAST, ...env }))).toEqual(EMULATOR_POLL_POLICY);
     expect(testRetryPolicy(name, rt({ ...FAST, ...env }))).toEqual({ baseMs: 20, capMs: 200 });
@@ -28,6 +30,9 @@ describe('testPollPolicy', () => {
     ['the public API', 'runcomfy', FAST],
     ['an API on a private network', 'bfl', { ...FAST, BFL_API_BASE: 'http://10.0.0.8/' }],
     ['a public base', 'replicate', { ...FAST, REPLICATE_API_BASE: 'https://api.replicate.com' }],
+    // Loopback by name only: a resolver may send these elsewhere (review-ag 8).
+    ['a *.localhost name', 'runcomfy', { ...FAST, RUNCOMFY_MODEL_API_BASE: 'http://api.localhost:4123/v1' }],
+    ['localhost with its root dot', 'bfl', { ...FAST, BFL_API_BASE: 'http://localhost.:9/' }],
   ])('%s (%s): the client polls at its own pace, reads again and retries after its own pauses', (_what, name, env) => {
     expect(testPollPolicy(name, rt(env))).toBeUndefined();
     expect(testRereadMs(name, rt(env))).toBeUndefined();
