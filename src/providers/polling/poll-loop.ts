@@ -40,14 +40,14 @@ export interface PollLoopOptions<T> {
    * Its calls must use `signal` (the caller's, plus the deadline), not the caller's alone.
    */
   read(aimed: boolean, signal: AbortSignal): Promise<ReadOutcome<T>>;
-  /** The deadline passed: cancel if possible and throw. */
+  /** The deadline passed, and one last read did not find the request done: cancel if possible and throw. */
   onDeadline(): Promise<never>;
 }
 
 /**
  * Read until `read` reports done (or throws), or the deadline passes. A read still in flight at
  * the deadline is abandoned: a server that holds a reply open (or drips it, or keeps failing so
- * the read retries) must not stretch the deadline.
+ * the read retries) must not stretch the deadline beyond one last read, bounded ({@link lastRead}).
  */
 export async function pollUntil<T>(o: PollLoopOptions<T>): Promise<T> {
   const { rt, signal } = o;
@@ -60,7 +60,41 @@ export async function pollUntil<T>(o: PollLoopOptions<T>): Promise<T> {
     return await loop(o, deadlineAt, readSignal);
   } catch (e) {
     // Once, from here only: the loop's own check and the timer may both see the deadline.
-    if ((e instanceof DeadlineReached || deadline.signal.aborted) && !signal?.aborted) return o.onDeadline();
+    if (!(e instanceof DeadlineReached || deadline.signal.aborted) || signal?.aborted) throw e;
+    clearTimeout(timer);
+    const seen = await lastRead(o);
+    return seen ? seen.done : o.onDeadline();
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** What a last read may take: a tenth of the deadline, 1 s to 30 s. */
+const LAST_READ_SHARE = 10;
+const LAST_READ_MIN_MS = 1_000;
+const LAST_READ_MAX_MS = 30_000;
+
+/**
+ * The deadline passed: one more read, bounded, before the client cancels. The request may have
+ * finished since the last read, between two reads or while the process was stopped or asleep: a
+ * process woken long past its deadline runs the deadline's timer at once, which abandoned the
+ * read under way and failed (and cancelled) requests finished long before (walk-ac 2). Done:
+ * returned as a poll would; a typed error of the read (failed remotely) thrown as a poll's;
+ * not done, or no answer within the bound: `undefined`, the deadline stands.
+ */
+async function lastRead<T>(o: PollLoopOptions<T>): Promise<{ readonly done: T } | undefined> {
+  const boundMs = Math.min(LAST_READ_MAX_MS, Math.max(LAST_READ_MIN_MS, o.deadlineMs / LAST_READ_SHARE));
+  const bound = new AbortController();
+  const timer = setTimeout(() => bound.abort(new DeadlineReached()), boundMs);
+  timer.unref();
+  const signal = o.signal ? AbortSignal.any([o.signal, bound.signal]) : bound.signal;
+  try {
+    const outcome = await o.read(true, signal);
+    if (outcome.done === undefined) return undefined;
+    if (typeof outcome.tookMs === 'number') o.learned?.recordDuration(outcome.tookMs);
+    return { done: outcome.done };
+  } catch (e) {
+    if (bound.signal.aborted && !o.signal?.aborted) return undefined;
     throw e;
   } finally {
     clearTimeout(timer);

@@ -4,6 +4,8 @@
  *
  * - `deadlineMs`: the whole download, every attempt and retry pause included (default 30 min:
  *   a 2 GiB output, the size cap, at 1.2 MB/s). Past it the download fails (exit 75), not retried.
+ *   Both limits count only the time the process ran: one stopped or asleep meanwhile (a laptop
+ *   lid closed, Ctrl-Z) is not failed for it on waking ({@link awakeTimeout}).
  * - `minBytes` per `windowMs`: once the reply's headers are in, every window of `windowMs`
  *   (default 30 s) must bring at least `minBytes` (default 64 KiB, about 2 KiB/s) or the attempt
  *   is abandoned and retried on a new connection (exit 75 when the retries run out).
@@ -56,8 +58,9 @@ export function resolveDownloadLimits(
 }
 
 /**
- * Watch an attempt's byte count: call `onStall` when a window of `windowMs` brought fewer than
- * `minBytes`. Returns the stop function (call it when the attempt ends, however it ends).
+ * Watch an attempt's byte count: call `onStall` when a window of `windowMs` (of the time this
+ * process ran: {@link awakeTimeout}) brought fewer than `minBytes`. Returns the stop function
+ * (call it when the attempt ends, however it ends).
  */
 export function watchThroughput(
   limits: DownloadLimits,
@@ -65,14 +68,48 @@ export function watchThroughput(
   onStall: (got: number) => void,
 ): () => void {
   let last = bytes();
-  const timer = setInterval(() => {
-    const now = bytes();
-    if (now - last < limits.minBytes) {
-      clearInterval(timer);
-      onStall(now - last);
-    }
-    last = now;
-  }, limits.windowMs);
-  timer.unref();
-  return () => clearInterval(timer);
+  let stop = (): void => undefined;
+  const window = (): void => {
+    stop = awakeTimeout(limits.windowMs, () => {
+      const now = bytes();
+      if (now - last < limits.minBytes) {
+        onStall(now - last);
+        return;
+      }
+      last = now;
+      window();
+    });
+  };
+  window();
+  return () => stop();
+}
+
+/** The longest step of an {@link awakeTimeout}'s count. */
+const AWAKE_TICK_MS = 1_000;
+
+/**
+ * Call `fire` once this process has run for `ms`; returns the cancel function. A process
+ * stopped (Ctrl-Z, SIGSTOP) or asleep runs its overdue timers at once when it wakes: a deadline
+ * of a download set as one timer failed one that was nearly done, after a stop longer than the
+ * deadline, and a throughput window spanning the stop saw no bytes (the bytes that came meanwhile
+ * are read after the timers). So the time is counted in steps of at most a second (an eighth of
+ * `ms` when shorter), each counting for at most twice its length: the time the process did not
+ * run counts for a step or two, however long it was (a loaded event loop's lag may stretch the
+ * limit a little, never shorten it).
+ */
+export function awakeTimeout(ms: number, fire: () => void): () => void {
+  let counted = 0;
+  let timer: NodeJS.Timeout | undefined;
+  const arm = (): void => {
+    const step = Math.max(1, Math.min(AWAKE_TICK_MS, ms / 8, ms - counted));
+    const from = performance.now();
+    timer = setTimeout(() => {
+      counted += Math.min(performance.now() - from, 2 * step);
+      if (counted >= ms) fire();
+      else arm();
+    }, step);
+    timer.unref();
+  };
+  arm();
+  return () => clearTimeout(timer);
 }

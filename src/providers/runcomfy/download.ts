@@ -33,7 +33,7 @@ import {
   NetworkError,
   ProviderError,
 } from './errors.js';
-import { DEFAULT_DOWNLOAD_LIMITS, watchThroughput, type DownloadLimits } from './download-limits.js';
+import { awakeTimeout, DEFAULT_DOWNLOAD_LIMITS, watchThroughput, type DownloadLimits } from './download-limits.js';
 import {
   bufferReader,
   fileReader,
@@ -85,11 +85,10 @@ export async function downloadToFile(
 ): Promise<DownloadResult> {
   const limits = ctx.limits ?? DEFAULT_DOWNLOAD_LIMITS;
   const deadline = new AbortController();
-  const timer = setTimeout(() => {
+  const stopDeadline = awakeTimeout(limits.deadlineMs, () => {
     const message = `download of ${redactUrl(url)} did not finish within its deadline of ${limits.deadlineMs} ms`;
     deadline.abort(new DownloadTimeoutError(message, { reason: 'deadline', secrets: ctx.secrets }));
-  }, limits.deadlineMs);
-  timer.unref();
+  });
   const signal = options.signal ? AbortSignal.any([options.signal, deadline.signal]) : deadline.signal;
   const loop = {
     rt: ctx.rt,
@@ -100,7 +99,7 @@ export async function downloadToFile(
   try {
     return await withRetries('download', loop, () => attemptDownload(ctx, url, dest, { ...options, signal }, limits));
   } finally {
-    clearTimeout(timer);
+    stopDeadline();
   }
 }
 

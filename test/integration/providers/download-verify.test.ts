@@ -103,6 +103,21 @@ describe('output bytes are verified before they are stored', () => {
     expect(await h.files()).toEqual([]);
   });
 
+  it('a download the process was stopped during is not failed for the time stopped (walk-ac 3)', async () => {
+    // 64 KiB at 4 KiB per 10 ms, stopped (the event loop blocked, the emulator too) for 500 ms
+    // from 50 ms on: the deadline's timer (400 ms) ran on waking and failed it for good, and the
+    // throughput window spanning the stop had seen too few bytes (a stall: retried).
+    h = await harness({
+      scenario: { faults: [{ kind: 'drip-download', bytes: 4096, interval_ms: 10, pad_to: 65_536 }] },
+      client: { downloadLimits: { minBytes: 32 * 1024, windowMs: 200, deadlineMs: 400 } },
+    });
+    const url = await finishedOutput(h);
+    const got = h.provider.download(url, join(h.dir, 'out.png'));
+    setTimeout(() => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 500), 50);
+    expect((await got).bytes).toBe(65_536);
+    expect(h.retries).toEqual([]);
+  });
+
   it('limits come from options, then KONTEXT_DOWNLOAD_* env, then defaults', () => {
     const env = {
       KONTEXT_DOWNLOAD_DEADLINE_MS: '5000',

@@ -36,6 +36,18 @@ describe('request lifecycle faults', () => {
     expect(h.count('GET', '/status')).toBeGreaterThan(2);
   });
 
+  it('a request done while the process was stopped past its deadline is read, not cancelled (walk-ac 2)', async () => {
+    // Done at the emulator within the first poll pause, 150 ms; the stop from 100 ms to 500 ms
+    // (the event loop blocked: the emulator is stopped too) spans the deadline, 120 ms. On waking
+    // its timer ran first and the request done long before was cancelled (exit 75).
+    h = await harness({ queueMs: 1, runMs: 1, client: { poll: { firstDelayMs: 150, factor: 1, maxDelayMs: 150 } } });
+    const { requestId } = await h.provider.submit(await editRequest());
+    const waiting = h.provider.wait(requestId, { deadlineMs: 120 });
+    setTimeout(() => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 400), 100);
+    expect((await waiting).outputUrls).toHaveLength(1);
+    expect(h.count('POST', `/v1/requests/${requestId}/cancel`)).toBe(0);
+  });
+
   it('the client-wide default deadline applies when wait() gives none', async () => {
     h = await harness({ scenario: { faults: [{ kind: 'stuck' }] }, client: { deadlineMs: 120 } });
     const { requestId } = await h.provider.submit(await editRequest());

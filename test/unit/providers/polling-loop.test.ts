@@ -17,6 +17,23 @@ function virtual(): Runtime & { t: number } {
   });
 }
 
+/** The process stopped for `ms` (the event loop blocked: every timer due meanwhile runs late), then `then`. */
+function asleep(ms: number, then: () => void): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+  then();
+}
+
+/** A read's `ms` of latency, ended by `signal` as an HTTP call would be. */
+function abortable(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => {
+      clearTimeout(t);
+      reject(signal.reason);
+    });
+  });
+}
+
 const schedule = { policy: { firstDelayMs: 500, factor: 1.3, maxDelayMs: 5000 }, minStepMs: 5, maxGapMs: 650 };
 
 function loop(
@@ -96,7 +113,7 @@ describe('pollUntil', () => {
     expect(Math.max(...reads)).toBeLessThanOrEqual(6_000);
     const spent = loop(rt, Infinity, { deadlineMs: 6_000, deadlineUsedMs: 6_000 });
     await expect(spent.run).rejects.toThrow('deadline');
-    expect(spent.reads).toEqual([]);
+    expect(spent.reads).toEqual([rt.t]); // the one last read before the deadline stands
   });
 
   it('the deadline ends the wait through onDeadline (the client cancels there)', async () => {
@@ -125,6 +142,60 @@ describe('pollUntil', () => {
     });
     await expect(run).rejects.toThrow('deadline');
     expect(calls).toBe(1);
+  });
+
+  it('a request that finished while the process was stopped past the deadline is returned, not cancelled', async () => {
+    // walk-ac 2: the deadline's timer, run at once on waking, abandoned the read under way and
+    // cancelled a request finished long before. The event loop blocked stands in for the stop.
+    const rt = createRuntime({ env: {} });
+    let finished = false;
+    let reads = 0;
+    let deadlines = 0;
+    const run = pollUntil<string>({
+      rt,
+      schedule: { policy: { firstDelayMs: 20, factor: 1, maxDelayMs: 20 }, minStepMs: 5, maxGapMs: 650 },
+      deadlineMs: 150,
+      read: async (_aimed, signal) => {
+        await abortable(5, signal); // a read takes a while: the deadline's timer runs meanwhile
+        // Stopped during the pause after the first read; the request finishes meanwhile.
+        if (++reads === 1) setTimeout(() => asleep(400, () => (finished = true)), 1);
+        return finished ? { done: 'out' } : { state: { phase: 'running' } };
+      },
+      onDeadline: async () => {
+        deadlines++;
+        throw new Error('deadline');
+      },
+    });
+    await expect(run).resolves.toBe('out');
+    expect(deadlines).toBe(0);
+  });
+
+  it('the deadline seen by the loop itself gets the last read too; not done, the deadline stands', async () => {
+    const rt = virtual();
+    const learned = new CompletionTimes();
+    const asleepAfter = loop(rt, 50_000, {
+      learned,
+      read: async () => {
+        const got = rt.t >= 50_000 ? { done: 'out', tookMs: 50_000 } : { state: { phase: 'running' as const } };
+        if (rt.t < 1_000) rt.t += 60_000; // the clock jumps after the reply: asleep past the deadline
+        return got;
+      },
+    });
+    await expect(asleepAfter.run).resolves.toBe('out');
+    expect(learned.snapshot()).toEqual([50_000]);
+    const stuck = loop(virtual(), Infinity, { deadlineMs: 1_000 });
+    await expect(stuck.run).rejects.toThrow('deadline');
+    expect(stuck.reads.at(-1)).toBe(1_000);
+  });
+
+  it("an error of the last read is thrown as any read's (the request failed remotely meanwhile)", async () => {
+    const failed = loop(virtual(), Infinity, {
+      deadlineMs: 0,
+      read: async () => {
+        throw new Error('failed remotely');
+      },
+    });
+    await expect(failed.run).rejects.toThrow('failed remotely');
   });
 
   it('an abort surfaces as the reason of the signal (the run interruption)', async () => {
