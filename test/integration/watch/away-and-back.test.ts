@@ -13,38 +13,20 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { until } from '../../helpers/run-fixtures.js';
 import { pngHolding } from '../../helpers/test-images.js';
-import { HEAD, startWatchRig, type WatchRig } from './harness.js';
+import { cyclesSince, globRecipe, startWatchRig, type WatchRig } from './harness.js';
 
 const A = 'Keep the subject unchanged. Replace the background with white.';
 const QUIET_MS = 100;
 /** Longer than the quiet period and a look at what moved: any cycle that move starts has begun. */
 const SETTLE_MS = 2 * QUIET_MS;
 
-const RECIPE = [
-  'version: 1',
-  'name: test',
-  'provider: runcomfy',
-  ...HEAD,
-  'sources:',
-  '  shots: assets/*.jpg',
-  'passes:',
-  '  - id: a',
-  `    prompt: ${JSON.stringify(A)}`,
-  '',
-].join('\n');
+const RECIPE = globRecipe('assets/*.jpg', [['a', A]]);
 
 let rig: WatchRig | undefined;
 afterEach(async () => {
   await rig?.close();
   rig = undefined;
 });
-
-/** The cycles since event `from`: what each was told changed, and what it ran. */
-function cyclesSince(r: WatchRig, from: number): { changed: string[]; ran: string[] }[] {
-  return r.events
-    .slice(from)
-    .flatMap((e) => (e.type === 'watch-cycle' ? [{ changed: e.changed, ran: e.to_run.map((t) => t.node) }] : []));
-}
 
 const watchEvents = (r: WatchRig) => (): string =>
   JSON.stringify(r.events.filter((e) => e.type.startsWith('watch')).slice(-6));

@@ -28,6 +28,18 @@ export function watchRecipe(passes: Parameters<typeof recipeYaml>[0], head: read
   return recipeYaml(passes, head).replace('provider: emulator', 'provider: runcomfy');
 }
 
+/** {@link watchRecipe} over one glob source, `shots: <glob>`. */
+export function globRecipe(glob: string, passes: Parameters<typeof recipeYaml>[0]): string {
+  return watchRecipe(passes).replace('  photo: assets/portrait-astronaut.jpg', `  shots: ${glob}`);
+}
+
+/** The cycles since event `from`: what each was told changed, and what it ran. */
+export function cyclesSince(r: WatchRig, from: number): { changed: string[]; ran: string[] }[] {
+  return r.events
+    .slice(from)
+    .flatMap((e) => (e.type === 'watch-cycle' ? [{ changed: e.changed, ran: e.to_run.map((t) => t.node) }] : []));
+}
+
 export interface WatchRig {
   readonly project: Project;
   readonly emulator: EmulatorHandle;

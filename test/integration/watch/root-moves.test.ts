@@ -12,38 +12,20 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { until } from '../../helpers/run-fixtures.js';
 import { pngHolding } from '../../helpers/test-images.js';
-import { HEAD, startWatchRig, type WatchRig } from './harness.js';
+import { cyclesSince, globRecipe, startWatchRig, type WatchRig } from './harness.js';
 
 const A = 'Keep the subject unchanged. Replace the background with white.';
 /** Longer than GAP_MS: no cycle looks while the project folder is away. */
 const QUIET_MS = 300;
 const GAP_MS = 100;
 
-const RECIPE = [
-  'version: 1',
-  'name: test',
-  'provider: runcomfy',
-  ...HEAD,
-  'sources:',
-  '  shots: assets/*.{jpg,png}',
-  'passes:',
-  '  - id: a',
-  `    prompt: ${JSON.stringify(A)}`,
-  '',
-].join('\n');
+const RECIPE = globRecipe('assets/*.{jpg,png}', [['a', A]]);
 
 let rig: WatchRig | undefined;
 afterEach(async () => {
   await rig?.close();
   rig = undefined;
 });
-
-/** The cycles since event `from`: what each was told changed, and what it ran. */
-function cyclesSince(r: WatchRig, from: number): { changed: string[]; ran: string[] }[] {
-  return r.events
-    .slice(from)
-    .flatMap((e) => (e.type === 'watch-cycle' ? [{ changed: e.changed, ran: e.to_run.map((t) => t.node) }] : []));
-}
 
 /** Wait until `n` more requests were paid since `paid`, and the cycle that paid them is over. */
 async function paidUpTo(r: WatchRig, n: number, from: number): Promise<void> {

@@ -13,7 +13,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { pngHolding } from '../../helpers/test-images.js';
 import { until } from '../../helpers/run-fixtures.js';
-import { HEAD, startWatchRig, type WatchRig } from './harness.js';
+import { globRecipe, startWatchRig, type WatchRig } from './harness.js';
 
 const A = 'Keep the subject unchanged. Replace the background with white.';
 const B = 'Keep the subject and background unchanged. Add a soft shadow.';
@@ -34,20 +34,10 @@ async function gapped(a: () => Promise<void>, b: () => Promise<void>): Promise<v
   await b();
 }
 
-const RECIPE = [
-  'version: 1',
-  'name: test',
-  'provider: runcomfy',
-  ...HEAD,
-  'sources:',
-  '  shots: assets/*.{jpg,png}',
-  'passes:',
-  '  - id: a',
-  `    prompt: ${JSON.stringify(A)}`,
-  '  - id: b',
-  `    prompt: ${JSON.stringify(B)}`,
-  '',
-].join('\n');
+const RECIPE = globRecipe('assets/*.{jpg,png}', [
+  ['a', A],
+  ['b', B],
+]);
 
 let rig: WatchRig | undefined;
 afterEach(async () => {
