@@ -15,6 +15,7 @@ import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isMissing, RemoteCacheError, remoteError } from './errors.js';
 import type { RemoteLocation } from './location.js';
+import { AwakeClock } from '../util/awake-clock.js';
 import { proxySettingsOf } from '../util/proxy.js';
 import { openS3Http, type S3Http, type S3Timeouts } from './s3-http.js';
 import { awsSecretsIn } from '../util/env-secrets.js';
@@ -98,8 +99,10 @@ class BodyCut extends Error {
   }
 }
 
-function checkPace(startedAt: number, bytes: number, url: string, graceMs: number): void {
-  const elapsed = performance.now() - startedAt;
+function checkPace(clock: AwakeClock, bytes: number, url: string, graceMs: number): void {
+  // The time the process ran: one stopped or asleep mid-body would else find it "too slow" on
+  // waking, lose the remote for the run, and pay for results it holds.
+  const elapsed = clock.elapsed();
   const late = elapsed - graceMs;
   if (late > 0 && bytes < (late / 1000) * MIN_BYTES_PER_S)
     throw new RemoteCacheError(
@@ -113,10 +116,12 @@ function checkPace(startedAt: number, bytes: number, url: string, graceMs: numbe
  * then nothing) never reaches the per-chunk check, and would hold the call for undici's 60 s
  * body timeout. It is cut off with the same error; returns the stop.
  */
-function watchPace(body: Readable, startedAt: number, url: string, bytes: () => number, graceMs: number): () => void {
+function watchPace(body: Readable, clock: AwakeClock, url: string, bytes: () => number, graceMs: number): () => void {
+  // The wait for the reply's head counts as awake (its own timeouts bound it).
+  clock.watchFromNow();
   const timer = setInterval(() => {
     try {
-      checkPace(startedAt, bytes(), url, graceMs);
+      checkPace(clock, bytes(), url, graceMs);
     } catch (e) {
       body.destroy(e as Error);
     }
@@ -179,17 +184,17 @@ export function openBucket(location: RemoteLocation, env: Env, bounds: RemoteBou
     body: Readable,
     key: string,
     max: number,
-    startedAt: number,
+    clock: AwakeClock,
     signal: AbortSignal | undefined,
   ): Promise<Buffer> => {
     const chunks: Buffer[] = [];
     let size = 0;
-    const stopWatch = watchPace(body, startedAt, `s3://${Bucket}/${key}`, () => size, graceMs);
+    const stopWatch = watchPace(body, clock, `s3://${Bucket}/${key}`, () => size, graceMs);
     try {
       for await (const chunk of body as AsyncIterable<Buffer>) {
         size += chunk.length;
         if (size > max) throw new RemoteCacheError('refused', `s3://${Bucket}/${key} exceeds ${max} bytes`);
-        checkPace(startedAt, size, `s3://${Bucket}/${key}`, graceMs);
+        checkPace(clock, size, `s3://${Bucket}/${key}`, graceMs);
         chunks.push(chunk);
       }
     } catch (e) {
@@ -229,12 +234,12 @@ export function openBucket(location: RemoteLocation, env: Env, bounds: RemoteBou
     max: number,
     signal: AbortSignal | undefined,
   ): Promise<Fetched | null> => {
-    const startedAt = performance.now();
+    const clock = new AwakeClock(PACE_CHECK_MS);
     const got = await get(key, max, signal);
     if (got === null) return null;
     const { body, length } = got;
     if (length !== undefined && length <= IN_MEMORY_BYTES) {
-      const data = await readAll(body, key, Math.min(max, length), startedAt, signal);
+      const data = await readAll(body, key, Math.min(max, length), clock, signal);
       try {
         await writeFile(path, data, { flag: 'wx' });
       } catch (e) {
@@ -251,13 +256,13 @@ export function openBucket(location: RemoteLocation, env: Env, bounds: RemoteBou
       for await (const chunk of source) {
         bytes += chunk.length;
         if (bytes > max) throw new RemoteCacheError('refused', `s3://${Bucket}/${key} exceeds ${max} bytes`);
-        checkPace(startedAt, bytes, `s3://${Bucket}/${key}`, graceMs);
+        checkPace(clock, bytes, `s3://${Bucket}/${key}`, graceMs);
         if (bytes - chunk.length < 64) heads.push(chunk);
         hash.update(chunk);
         yield chunk;
       }
     }
-    const stopWatch = watchPace(body, startedAt, `s3://${Bucket}/${key}`, () => bytes, graceMs);
+    const stopWatch = watchPace(body, clock, `s3://${Bucket}/${key}`, () => bytes, graceMs);
     try {
       await pipeline(body, tap, createWriteStream(path, { flags: 'wx' }), { signal });
     } catch (e) {
@@ -272,9 +277,9 @@ export function openBucket(location: RemoteLocation, env: Env, bounds: RemoteBou
     location,
     read: (key, max, signal) =>
       again(signal, async () => {
-        const startedAt = performance.now();
+        const clock = new AwakeClock(PACE_CHECK_MS);
         const got = await get(key, max, signal);
-        return got === null ? null : readAll(got.body, key, max, startedAt, signal);
+        return got === null ? null : readAll(got.body, key, max, clock, signal);
       }),
     download: (key, path, max, signal) => again(signal, () => downloadOnce(key, path, max, signal)),
     async exists(key, signal, bytes) {
