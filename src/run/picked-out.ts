@@ -26,6 +26,7 @@ import { lfsPointerAt } from '../util/lfs-pointer.js';
 import { saveCopyPath } from '../util/save-template.js';
 import { outputPathFor } from '../plan/output-path.js';
 import { lockedTargets } from './hand-edits.js';
+import type { NodeStatus } from './status.js';
 
 /** A file of a picked-out node (its output or `save:` copy) holding other bytes than its lock entry's. */
 export interface PickedOutFile {
@@ -80,6 +81,14 @@ export async function pickedOutFiles(
     }
   }
   return found;
+}
+
+/** A picked-out file that differs from the lock, as status says it: kontext's bytes a run replaces, or a hand edit. */
+export function pickedOutStatus(f: PickedOutFile): NodeStatus {
+  const { node } = f;
+  const state = f.ours ? ('missing' as const) : ('modified' as const);
+  const base = { node: node.id, pass: node.pass, reason: null, drift: null, picked_out: true as const };
+  return { ...base, state, output: f.path, restorable: f.ours && f.restorable };
 }
 
 /**

@@ -36,7 +36,7 @@ import { lockPathFor } from './run-recipe.js';
 import { conflictMessage, type LockConflictReport, lostThenStrays, resolvedLock } from './lock-resolve.js';
 import { mergedResultStop } from './lock-merge-stop.js';
 import { guardMessages } from './event-listener.js';
-import { type PickedOutFile, pickedOutFiles } from './picked-out.js';
+import { pickedOutFiles, pickedOutStatus } from './picked-out.js';
 
 export type NodeStatusState = 'up-to-date' | 'will-run' | 'modified' | 'missing' | 'remote';
 
@@ -354,14 +354,6 @@ async function nodeStatus(
   const actual = (await at.store.hashSource(output)).sha256;
   if (actual === expected && current !== undefined) return { ...base, state: 'up-to-date', output, drift };
   return { ...base, state: 'missing', output, restorable: true, drift };
-}
-
-/** A picked-out file that differs from the lock: kontext's bytes the run replaces, or a hand edit it keeps. */
-function pickedOutStatus(f: PickedOutFile): NodeStatus {
-  const { node } = f;
-  const state = f.ours ? ('missing' as const) : ('modified' as const);
-  const base = { node: node.id, pass: node.pass, reason: null, drift: null, picked_out: true as const };
-  return { ...base, state, output: f.path, restorable: f.ours && f.restorable };
 }
 
 /** A node the run refuses at a file: `modified`, saying whether that file is a git LFS pointer. */
