@@ -15,6 +15,8 @@
  * so tests can use small deadlines instead of waiting.
  */
 
+import { AwakeClock } from '../../util/awake-clock.js';
+
 export interface DownloadLimits {
   readonly deadlineMs: number;
   readonly minBytes: number;
@@ -92,24 +94,21 @@ const AWAKE_TICK_MS = 1_000;
  * stopped (Ctrl-Z, SIGSTOP) or asleep runs its overdue timers at once when it wakes: a deadline
  * of a download set as one timer failed one that was nearly done, after a stop longer than the
  * deadline, and a throughput window spanning the stop saw no bytes (the bytes that came meanwhile
- * are read after the timers). So the time is counted in steps of at most a second (an eighth of
- * `ms` when shorter), each counting for at most twice its length: the time the process did not
- * run counts for a step or two, however long it was (a loaded event loop's lag may stretch the
- * limit a little, never shorten it).
+ * are read after the timers). So the time is looked at in steps of at most a second (an eighth of
+ * `ms` when shorter) on an {@link AwakeClock}, which counts a stop as one step however long it was
+ * (a loaded event loop's lag may stretch the limit a little, never shorten it).
  */
 export function awakeTimeout(ms: number, fire: () => void): () => void {
-  let counted = 0;
+  const step = Math.max(1, Math.min(AWAKE_TICK_MS, ms / 8));
+  const clock = new AwakeClock(step);
   let timer: NodeJS.Timeout | undefined;
-  const arm = (): void => {
-    const step = Math.max(1, Math.min(AWAKE_TICK_MS, ms / 8, ms - counted));
-    const from = performance.now();
-    timer = setTimeout(() => {
-      counted += Math.min(performance.now() - from, 2 * step);
-      if (counted >= ms) fire();
-      else arm();
-    }, step);
+  const look = (): void => {
+    const left = ms - clock.elapsed();
+    if (left <= 0) return fire();
+    timer = setTimeout(look, Math.max(1, Math.min(step, left)));
     timer.unref();
   };
-  arm();
+  timer = setTimeout(look, Math.max(1, Math.min(step, ms)));
+  timer.unref();
   return () => clearTimeout(timer);
 }

@@ -17,6 +17,7 @@ import {
 } from '../../../src/providers/runcomfy/errors.js';
 import { DEFAULT_DOWNLOAD_LIMITS, resolveDownloadLimits } from '../../../src/providers/runcomfy/download-limits.js';
 import { editRequest, harness, rejection, type Harness } from './harness.js';
+import { stopEventLoop } from '../../helpers/stopped.js';
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -113,7 +114,7 @@ describe('output bytes are verified before they are stored', () => {
     });
     const url = await finishedOutput(h);
     const got = h.provider.download(url, join(h.dir, 'out.png'));
-    setTimeout(() => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 500), 50);
+    setTimeout(() => stopEventLoop(500), 50);
     expect((await got).bytes).toBe(65_536);
     expect(h.retries).toEqual([]);
   });

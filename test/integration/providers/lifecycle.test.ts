@@ -8,6 +8,7 @@ import {
   RequestGoneError,
 } from '../../../src/providers/runcomfy/errors.js';
 import { editRequest, harness, rejection, type Harness } from './harness.js';
+import { stopEventLoop } from '../../helpers/stopped.js';
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -43,7 +44,7 @@ describe('request lifecycle faults', () => {
     h = await harness({ queueMs: 1, runMs: 1, client: { poll: { firstDelayMs: 150, factor: 1, maxDelayMs: 150 } } });
     const { requestId } = await h.provider.submit(await editRequest());
     const waiting = h.provider.wait(requestId, { deadlineMs: 120 });
-    setTimeout(() => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 400), 100);
+    setTimeout(() => stopEventLoop(400), 100);
     expect((await waiting).outputUrls).toHaveLength(1);
     expect(h.count('POST', `/v1/requests/${requestId}/cancel`)).toBe(0);
   });

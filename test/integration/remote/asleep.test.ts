@@ -9,13 +9,9 @@ import { describe, expect, it } from 'vitest';
 import { recipeYaml, summaryOf } from '../../helpers/run-fixtures.js';
 import { blobKey, useWorld, warnings } from './harness.js';
 import { startS3Proxy } from './proxy.js';
+import { stopEventLoop } from '../../helpers/stopped.js';
 
 const world = useWorld(recipeYaml([['sky', 'Keep the face unchanged. Make the sky orange.', 'seed: 11']]));
-
-/** The event loop held for `ms`, as a stopped process's. */
-const stopFor = (ms: number): void => {
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
-};
 
 describe('a remote blob coming in while the process is stopped', () => {
   it('is taken on waking: the stop does not count against its pace, nothing is paid', async () => {
@@ -31,7 +27,7 @@ describe('a remote blob coming in while the process is stopped', () => {
         res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(blob.length) });
         res.write(blob.subarray(0, 1024));
         setTimeout(() => {
-          stopFor(3_000);
+          stopEventLoop(3_000);
           res.end(blob.subarray(1024));
         }, 50);
         return true;

@@ -3,6 +3,7 @@ import { InterruptedError } from '../../../src/errors.js';
 import { CompletionTimes } from '../../../src/providers/polling/completion-times.js';
 import { isoDuration, pollUntil, type PollLoopOptions } from '../../../src/providers/polling/poll-loop.js';
 import { createRuntime, type Runtime } from '../../../src/runtime.js';
+import { stopEventLoop } from '../../helpers/stopped.js';
 
 /** A runtime whose clock only moves when the loop sleeps. */
 function virtual(): Runtime & { t: number } {
@@ -19,7 +20,7 @@ function virtual(): Runtime & { t: number } {
 
 /** The process stopped for `ms` (the event loop blocked: every timer due meanwhile runs late), then `then`. */
 function asleep(ms: number, then: () => void): void {
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+  stopEventLoop(ms);
   then();
 }
 

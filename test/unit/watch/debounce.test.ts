@@ -1,10 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { debounce } from '../../../src/watch/debounce.js';
-
-/** The event loop held for `ms`, as a stopped process's. */
-const stopFor = (ms: number): void => {
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
-};
+import { stopEventLoop } from '../../helpers/stopped.js';
 
 describe('debounce', () => {
   it('gathers what was pushed within its quiet time into one batch', async () => {
@@ -24,7 +20,7 @@ describe('debounce', () => {
     // A save during the stop, told on waking just after the late timer (chokidar holds its events
     // a little: due after the debounce's, both overdue when the process runs again).
     setTimeout(() => d.push('b'), 70);
-    setTimeout(() => stopFor(500), 10); // the process stopped past the quiet time
+    setTimeout(() => stopEventLoop(500), 10); // the process stopped past the quiet time
     await new Promise((r) => setTimeout(r, 800));
     expect(batches).toEqual([['a', 'b']]);
   });
