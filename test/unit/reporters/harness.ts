@@ -217,3 +217,15 @@ export const plainSummary = (over: Partial<Extract<RunEvent, { type: 'run-summar
   ...spent(1),
   ...over,
 });
+
+/** A one-node run's start, on the emulator, -j 1. */
+export const oneNodeRunStart = (): Extract<RunEvent, { type: 'run-start' }> => ({
+  type: 'run-start',
+  t: 0,
+  recipe: 'r',
+  nodes: 1,
+  to_run: 1,
+  cached: 0,
+  jobs: 1,
+  provider: 'emulator',
+});

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { chooseReporterKind, createReporter, type ReporterKind } from '../../../src/cli/reporters/index.js';
-import { replay, bufferSink, fakeClock, fakeTimers } from './harness.js';
+import { bufferSink, fakeClock, fakeTimers, oneNodeRunStart, replay } from './harness.js';
 
 describe('chooseReporterKind', () => {
   it.each([
@@ -14,16 +14,7 @@ describe('chooseReporterKind', () => {
 });
 
 describe('createReporter', () => {
-  const runStart = {
-    type: 'run-start',
-    t: 0,
-    recipe: 'r',
-    nodes: 1,
-    to_run: 1,
-    cached: 0,
-    jobs: 1,
-    provider: 'emulator',
-  } as const;
+  const runStart = oneNodeRunStart();
 
   it.each(['tty', 'plain', 'json'] as const)(
     '%s: writes somewhere, and leaves no timer behind after close',

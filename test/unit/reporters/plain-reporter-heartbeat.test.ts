@@ -1,19 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { RunEvent } from '../../../src/run/events.js';
 import { HEARTBEAT_QUIET_MS } from '../../../src/cli/reporters/plain-reporter.js';
-import { plainRig as setup, plainSummary as summary } from './harness.js';
-
-/** A one-node run's start. */
-const runStart = (): RunEvent => ({
-  type: 'run-start',
-  t: 0,
-  recipe: 'r',
-  nodes: 1,
-  to_run: 1,
-  cached: 0,
-  jobs: 1,
-  provider: 'emulator',
-});
+import { oneNodeRunStart as runStart, plainRig as setup, plainSummary as summary } from './harness.js';
 
 describe('plain reporter: heartbeat', () => {
   it('names what is still running after a long silence, then stops its timer', () => {
