@@ -8,7 +8,8 @@
  */
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import { request, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
+import { closeDispatcher, requestNow } from '../util/http-request.js';
 import { dispatcherFor } from '../util/proxy-dispatcher.js';
 import { amzDate, authorization, type Credentials, EMPTY_SHA256, encodeKeyPath } from './sigv4.js';
 
@@ -134,14 +135,17 @@ export function openS3Http(
       { method, path, query: '', headers: signed, payloadHash, amzDate: date, region: target.region, service: 's3' },
       credentials,
     );
-    return request(`${at.origin}${path}`, {
-      dispatcher,
-      method,
-      headers: { ...signed, authorization: auth },
-      headersTimeout: method === 'PUT' ? timeouts.writeHeadersMs : timeouts.readHeadersMs,
-      ...(body === undefined ? {} : { body }),
-      ...(signal ? { signal } : {}),
-    });
+    return requestNow(
+      `${at.origin}${path}`,
+      {
+        dispatcher,
+        method,
+        headers: { ...signed, authorization: auth },
+        headersTimeout: method === 'PUT' ? timeouts.writeHeadersMs : timeouts.readHeadersMs,
+        ...(body === undefined ? {} : { body }),
+      },
+      { signal },
+    );
   }
 
   /** One call, tried again on what may pass (network errors, 5xx, 429); a 404 is `null`. */
@@ -193,7 +197,7 @@ export function openS3Http(
       // Stored once the status says so: the reply's body (none from S3) is read only as an error's is.
       await readReply(res.body, timeouts.readHeadersMs);
     },
-    close: () => dispatcher.close(),
+    close: () => closeDispatcher(dispatcher),
   };
 }
 

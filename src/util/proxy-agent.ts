@@ -42,14 +42,15 @@ function targetOf(options: ClientRequestArgs, secure: boolean): { host: string; 
 /**
  * Open a CONNECT tunnel through `proxyUrl` to `host:port`; `done` gets its socket, or the error:
  * a {@link TunnelRefusedError}, the proxy unreachable (its code kept, the proxy named), or a
- * timeout (`ETIMEDOUT`) when no tunnel stands within `timeoutMs`.
+ * timeout (`ETIMEDOUT`) when no tunnel stands within `timeoutMs`. Returns what gives it up now
+ * (`done` gets `reason`).
  */
 export function openTunnel(
   proxyUrl: string,
   target: { host: string; port: number },
   timeoutMs: number,
   done: (err: Error | null, socket?: Socket) => void,
-): void {
+): (reason: Error) => void {
   const proxy = new URL(proxyUrl);
   const label = proxyLabel(proxyUrl);
   const authority = authorityOf(target.host, target.port);
@@ -101,6 +102,10 @@ export function openTunnel(
     finish(code === undefined ? error : Object.assign(error, { code }));
   });
   req.end();
+  return (reason) => {
+    finish(reason);
+    req.destroy();
+  };
 }
 
 /**

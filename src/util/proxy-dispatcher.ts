@@ -2,7 +2,8 @@
  * undici dispatchers through the proxies of the environment (util/proxy.ts's rules, `proxyFor`
  * the one rule for every connection): an `Agent` whose connector opens each proxied connection
  * itself, a CONNECT tunnel (util/proxy-agent.ts `openTunnel`) and, for an https:// target, TLS
- * to the target inside it; a host `NO_PROXY` lists goes through undici's own connector. See
+ * to the target inside it; a host `NO_PROXY` lists (and every host, when no proxy is named) goes
+ * through undici's own connector, its connections counted as the tunnels are (`mayHaveSent`). See
  * docs/architecture.md#proxies.
  *
  * Our connector, not undici's ProxyAgent: a proxy that dropped the connection during the CONNECT
@@ -55,33 +56,58 @@ const handedOf = new WeakMap<Dispatcher, Handed>();
 /**
  * An undici dispatcher with `options`: through the proxies of `env` when it names any (never the
  * process's own environment: a library's embedder decides with the runtime's `env`), else direct.
+ * Either way its connections are made here, so {@link mayHaveSent} knows which were handed over.
  * Throws util/proxy.ts's UsageError for a proxy variable that is not an http(s) URL.
  */
 export function dispatcherFor(env: Env | null, options: Agent.Options): Dispatcher {
   const settings = env === null ? null : proxySettingsOf(env);
-  if (settings === null) return new Agent(options);
   const connectOptions = typeof options.connect === 'object' && options.connect !== null ? options.connect : {};
   const timeoutMs = connectOptions.timeout ?? DEFAULT_CONNECT_TIMEOUT_MS;
   const direct = buildConnector({ ...connectOptions, timeout: timeoutMs });
   const handed: Handed = new Map();
+  const connecting = new Set<(reason: Error) => void>();
   const connect: buildConnector.connector = (opts, callback) => {
     const secure = opts.protocol === 'https:';
     const port = Number(opts.port) || (secure ? 443 : 80);
     const target = { host: opts.hostname, port };
     const origin = originOf(opts.protocol, target.host, port);
+    let cancel: ((reason: Error) => void) | undefined;
     const done = ((err: Error | null, socket: Socket | null) => {
+      if (cancel !== undefined) connecting.delete(cancel);
       if (err === null && socket !== null) noteHanded(handed, origin, socket);
       (callback as (e: Error | null, s: Socket | null) => void)(err, socket);
     }) as buildConnector.Callback;
-    const proxy = proxyFor(`${origin}/`, settings);
-    if (proxy === null) return direct(opts, done);
-    const tls = { ...tlsOf(connectOptions), servername: opts.servername ?? null };
-    tunnelTo(proxy, target, secure, tls, timeoutMs, done);
+    const proxy = settings === null ? null : proxyFor(`${origin}/`, settings);
+    if (proxy === null) {
+      // undici's connector returns the socket it is connecting (its type says void).
+      const socket = (direct as (...a: Parameters<typeof direct>) => unknown)(opts, done) as Socket | undefined;
+      cancel = (reason) => socket?.destroy(reason);
+    } else {
+      const tls = { ...tlsOf(connectOptions), servername: opts.servername ?? null };
+      cancel = tunnelTo(proxy, target, secure, tls, timeoutMs, done);
+    }
+    connecting.add(cancel);
   };
   const dispatcher = new Agent({ ...options, connect });
-  proxiesOf.set(dispatcher, settings);
+  if (settings !== null) proxiesOf.set(dispatcher, settings);
   handedOf.set(dispatcher, handed);
+  connectingOf.set(dispatcher, connecting);
   return dispatcher;
+}
+
+/** Of a dispatcher of {@link dispatcherFor}: what gives up each connection it is making. */
+const connectingOf = new WeakMap<Dispatcher, Set<(reason: Error) => void>>();
+
+/**
+ * Give up the connections `dispatcher` is making (undici gets the failure): for a dispatcher no
+ * request of which is waiting for one any more, whose connects would keep the process alive up
+ * to their timeout.
+ */
+export function cancelConnects(dispatcher: Dispatcher): void {
+  const connecting = connectingOf.get(dispatcher);
+  if (connecting === undefined) return;
+  for (const cancel of [...connecting]) cancel(new Error('connection given up: the dispatcher is closed'));
+  connecting.clear();
 }
 
 /** Open the tunnel and, for https://, TLS inside it; `callback` once, with the socket or the failure. */
@@ -92,7 +118,7 @@ function tunnelTo(
   tlsOptions: TargetTls,
   timeoutMs: number,
   callback: buildConnector.Callback,
-): void {
+): (reason: Error) => void {
   const label = proxyLabel(proxy);
   const authority = authorityOf(target.host, target.port);
   let done = false;
@@ -112,7 +138,7 @@ function tunnelTo(
     });
     finish(e);
   }, timeoutMs);
-  openTunnel(proxy, target, timeoutMs, (err, socket) => {
+  const giveUp = openTunnel(proxy, target, timeoutMs, (err, socket) => {
     if (err !== null || socket === undefined) return finish(err ?? new Error('no tunnel'));
     if (done) return socket.destroy();
     if (!secure) return finish(null, socket);
@@ -121,6 +147,10 @@ function tunnelTo(
     tls.once('secureConnect', () => finish(null, tls as TLSSocket));
     tls.once('error', (e: Error) => finish(e));
   });
+  return (reason) => {
+    finish(reason);
+    giveUp(reason);
+  };
 }
 
 /** What the target's TLS takes of the dispatcher's connect options (its trust), and the server name undici asks for. */
@@ -172,9 +202,10 @@ function noteHanded(handed: Handed, origin: string, socket: Socket): void {
 
 /**
  * Whether a request to `url` over `dispatcher`, started at `sinceMs` (`performance.now()`), can
- * have been written: false only for a proxied dispatcher that had no connection to its origin
- * open then and handed none over since (a proxy that never answered the CONNECT): undici writes a
- * request on a connection of its origin only. Any other dispatcher: true (not known).
+ * have been written: false only for a dispatcher of {@link dispatcherFor} that had no connection
+ * to its origin open then and handed none over since (a proxy that never answered the CONNECT, a
+ * TLS handshake that stalled): undici writes a request on a connection of its origin only. Any
+ * other dispatcher: true (not known).
  */
 export function mayHaveSent(dispatcher: Dispatcher, url: string, sinceMs: number): boolean {
   const handed = handedOf.get(dispatcher);

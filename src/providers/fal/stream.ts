@@ -6,7 +6,7 @@
  * deadline while the request sat COMPLETED) just means "fall back to polling", which then meets
  * any real error (a rejected key, a storm of 5xx) on its own terms.
  */
-import { request } from 'undici';
+import { requestNow } from '../../util/http-request.js';
 import type { RemoteState } from '../types.js';
 import { abortReason } from '../runcomfy/retry-loop.js';
 import { assertApiUrl } from '../wire/hosts.js';
@@ -38,12 +38,11 @@ export async function followStatusStream(
   const signal = AbortSignal.any([...(spec.signal ? [spec.signal] : []), deadline, silence.signal]);
   heard();
   try {
-    const res = await request(url, {
-      dispatcher: spec.api.dispatcher,
-      method: 'GET',
-      headers: { ...spec.api.auth, accept: 'text/event-stream' },
-      signal,
-    });
+    const res = await requestNow(
+      url,
+      { dispatcher: spec.api.dispatcher, method: 'GET', headers: { ...spec.api.auth, accept: 'text/event-stream' } },
+      { signal },
+    );
     if (res.statusCode !== 200) {
       await res.body.dump().catch(() => undefined);
       return false;

@@ -6,7 +6,7 @@
  * a prediction that is billed: a create's 5xx is "maybe accepted" (`SubmitUncertainError`).
  * `Retry-After` is honoured (bounded by the retry policy).
  */
-import { request, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 import type { Runtime } from '../../runtime.js';
 import type { RetryNotice } from '../types.js';
 import {
@@ -18,6 +18,7 @@ import {
 } from '../runcomfy/errors.js';
 import { isNotSentCode, networkCodeOf } from '../runcomfy/net-errors.js';
 import { codedFailure } from '../runcomfy/net-failure.js';
+import { requestNow, StoppedUnsent } from '../../util/http-request.js';
 import { mayHaveSent, viaProxy } from '../../util/proxy-dispatcher.js';
 import { parseRetryAfter, type RetryPolicy } from '../runcomfy/retry.js';
 import { stoppedDuring, bothListeners, withRetries, type AttemptOutcome } from '../runcomfy/retry-loop.js';
@@ -76,22 +77,26 @@ async function attempt(api: ReplicateApi, spec: ReplicateCall): Promise<AttemptO
   let reply: ReplyText;
   const started = performance.now();
   try {
-    const res = await request(`${api.baseUrl}${spec.path}`, {
-      dispatcher: api.dispatcher,
-      method: spec.method,
-      headers: {
-        authorization: `Bearer ${api.token}`,
-        accept: 'application/json',
-        ...(spec.body === undefined ? {} : { 'content-type': 'application/json' }),
-        ...spec.headers,
+    const res = await requestNow(
+      `${api.baseUrl}${spec.path}`,
+      {
+        dispatcher: api.dispatcher,
+        method: spec.method,
+        headers: {
+          authorization: `Bearer ${api.token}`,
+          accept: 'application/json',
+          ...(spec.body === undefined ? {} : { 'content-type': 'application/json' }),
+          ...spec.headers,
+        },
+        ...(spec.body === undefined ? {} : { body: JSON.stringify(spec.body) }),
       },
-      ...(spec.body === undefined ? {} : { body: JSON.stringify(spec.body) }),
-      ...(spec.signal ? { signal: spec.signal } : {}),
-    });
+      { signal: spec.signal, unsent: spec.stop },
+    );
     status = res.statusCode;
     headers = res.headers;
     reply = await readReplyText(api.dispatcher, res.body);
   } catch (e) {
+    if (e instanceof StoppedUnsent) throw stoppedDuring(e.signal, spec.submit, false);
     if (spec.signal?.aborted)
       throw stoppedDuring(spec.signal, spec.submit, mayHaveSent(api.dispatcher, `${api.baseUrl}${spec.path}`, started));
     return networkFailure(api, spec, e);

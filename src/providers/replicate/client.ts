@@ -22,6 +22,7 @@ import { cancelPrediction, createPrediction } from './endpoints.js';
 import { checkInlineImage } from './input-image.js';
 import { isTerminal, phaseOf } from './prediction.js';
 import { waitForPrediction } from './wait.js';
+import { closeDispatcher } from '../../util/http-request.js';
 
 /**
  * How long a create is held (`Prefer: wait=N`). Not by default: until the reply comes the
@@ -123,7 +124,7 @@ export function createReplicateProvider(options: ReplicateOptions): ReplicatePro
     download: (url, destPath, dl) => downloadToFile(download, url, destPath, dl),
     close: async () => {
       await book.save();
-      await dispatcher.close();
+      await closeDispatcher(dispatcher);
     },
   };
 }

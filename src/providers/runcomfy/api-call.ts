@@ -25,6 +25,7 @@ import {
 } from './map-error.js';
 import { isNotSentCode, networkCodeOf } from './net-errors.js';
 import { codedFailure } from './net-failure.js';
+import { StoppedUnsent } from '../../util/http-request.js';
 import { mayHaveSent, viaProxy } from '../../util/proxy-dispatcher.js';
 import { parseRetryAfter, type RetryPolicy } from './retry.js';
 import type { RetryNotice } from '../types.js';
@@ -91,8 +92,10 @@ async function attemptOnce(ctx: ApiContext, spec: ApiCall): Promise<AttemptOutco
       token: ctx.token,
       body: spec.body,
       signal: spec.signal,
+      stop: spec.stop,
     });
   } catch (e) {
+    if (e instanceof StoppedUnsent) throw stoppedDuring(e.signal, spec.submit, false);
     if (spec.signal?.aborted)
       throw stoppedDuring(spec.signal, spec.submit, mayHaveSent(ctx.dispatcher, `${ctx.baseUrl}${spec.path}`, started));
     return networkFailure(ctx, spec, e);

@@ -24,6 +24,7 @@ import type { CompletionTimes } from '../polling/completion-times.js';
 import { LearnedTimesBook } from '../polling/learned-file.js';
 import { createDispatcher } from './transport.js';
 import { waitForOutputs } from './wait.js';
+import { closeDispatcher } from '../../util/http-request.js';
 
 /** Default download cap: 2 GiB. */
 const DEFAULT_MAX_DOWNLOAD_BYTES = 2 * 1024 ** 3;
@@ -117,7 +118,7 @@ export function createRunComfyProvider(options: RunComfyOptions): RunComfyProvid
     ): Promise<DownloadResult> => downloadToFile(downloadCtx, url, destPath, dl),
     close: async () => {
       await book.save();
-      await dispatcher.close();
+      await closeDispatcher(dispatcher);
     },
   };
 }

@@ -4,7 +4,8 @@
  * API echoing it into an output URL would have it sent to that host, and kept in the run
  * record's `output_url`), and a Content-Length over the cap refused before a single body byte is read.
  */
-import { request, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
+import { requestNow } from '../../util/http-request.js';
 import {
   DownloadFailedError,
   DownloadHostRefusedError,
@@ -70,12 +71,11 @@ export async function openDownload(ctx: OpenContext, url: string, signal?: Abort
   for (let hop = 0; ; hop++) {
     assertHostAllowed(current, ctx);
     // identity: an encoded body is refused (download.ts), so ask for none.
-    const res = await request(current, {
-      dispatcher: ctx.dispatcher,
-      method: 'GET',
-      headers: { 'accept-encoding': 'identity' },
-      ...(signal ? { signal } : {}),
-    });
+    const res = await requestNow(
+      current,
+      { dispatcher: ctx.dispatcher, method: 'GET', headers: { 'accept-encoding': 'identity' } },
+      { signal },
+    );
     if (!REDIRECTS.has(res.statusCode)) {
       const length = contentLength(res.headers['content-length']);
       if (length !== null && length > ctx.maxBytes) {

@@ -2,7 +2,8 @@
  * One HTTP exchange with the API over undici: JSON in, text out, nothing else. No retries and
  * no interpretation here (see api-call.ts); timeouts live on the dispatcher.
  */
-import { request, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
+import { requestNow } from '../../util/http-request.js';
 import { dispatcherFor } from '../../util/proxy-dispatcher.js';
 
 const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
@@ -109,6 +110,8 @@ export interface SendOptions {
   /** JSON body; omitted for GET and for the body-less cancel POST. */
   readonly body?: unknown;
   readonly signal?: AbortSignal | undefined;
+  /** Stops the request only while none of it can have been sent (util/http-request.ts `unsent`): a submit's Ctrl-C. */
+  readonly stop?: AbortSignal | undefined;
 }
 
 /** Send one request and read the whole (small) reply as text. Network failures are thrown as-is. */
@@ -119,13 +122,11 @@ export async function sendJson(dispatcher: Dispatcher, options: SendOptions): Pr
   };
   const hasBody = options.body !== undefined;
   if (hasBody) headers['content-type'] = 'application/json';
-  const res = await request(options.url, {
-    dispatcher,
-    method: options.method,
-    headers,
-    ...(hasBody ? { body: JSON.stringify(options.body) } : {}),
-    ...(options.signal ? { signal: options.signal } : {}),
-  });
+  const res = await requestNow(
+    options.url,
+    { dispatcher, method: options.method, headers, ...(hasBody ? { body: JSON.stringify(options.body) } : {}) },
+    { signal: options.signal, unsent: options.stop },
+  );
   const { text, overLimit } = await readReplyText(dispatcher, res.body);
   return { status: res.statusCode, headers: res.headers, text, ...(overLimit ? { overLimit } : {}) };
 }

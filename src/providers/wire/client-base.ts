@@ -15,6 +15,7 @@ import { createDispatcher } from '../runcomfy/transport.js';
 import type { DownloadResult, RetryListener } from '../types.js';
 import type { JsonApi } from './json-call.js';
 import type { ProviderVoice } from './map-status.js';
+import { closeDispatcher } from '../../util/http-request.js';
 
 /** Default download cap: 2 GiB (as RunComfy's). */
 const DEFAULT_MAX_DOWNLOAD_BYTES = 2 * 1024 ** 3;
@@ -94,7 +95,7 @@ export function clientBase(options: HostedClientOptions, spec: WireSpec): Client
     download: (url, dest, dl) => downloadToFile(downloadCtx, url, dest, dl),
     close: async () => {
       await book.save();
-      await dispatcher.close();
+      await closeDispatcher(dispatcher);
     },
   };
 }

@@ -21,6 +21,7 @@ import {
 } from '../runcomfy/errors.js';
 import { isNotSentCode, networkCodeOf } from '../runcomfy/net-errors.js';
 import { codedFailure } from '../runcomfy/net-failure.js';
+import { StoppedUnsent } from '../../util/http-request.js';
 import { mayHaveSent, viaProxy } from '../../util/proxy-dispatcher.js';
 import { parseRetryAfter, type RetryPolicy } from '../runcomfy/retry.js';
 import { stoppedDuring, type AttemptOutcome, bothListeners, withRetries } from '../runcomfy/retry-loop.js';
@@ -108,8 +109,10 @@ async function attemptOnce(api: JsonApi, spec: JsonCall): Promise<AttemptOutcome
       auth: api.auth,
       body: spec.body,
       signal: spec.signal,
+      stop: spec.stop,
     });
   } catch (e) {
+    if (e instanceof StoppedUnsent) throw stoppedDuring(e.signal, spec.submit, false);
     if (spec.signal?.aborted)
       throw stoppedDuring(spec.signal, spec.submit, mayHaveSent(api.dispatcher, spec.url, started));
     return networkFailure(api, spec, e);

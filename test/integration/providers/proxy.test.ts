@@ -133,9 +133,12 @@ describe('through an HTTP proxy', () => {
     const child = spawnCli(['run', 'recipe.yml', '--no-remote'], { cwd: p.root, env: kit.env(p, viaProxy()) });
     try {
       await until(() => proxy.tunnels.slice(tunnels).some((t) => t.status === 0));
+      const sentAt = performance.now();
       child.child.kill('SIGINT');
       const stopped = await child.done;
       expect(stopped.code, stopped.stdout + stopped.stderr).toBe(130);
+      // At once, nothing on the wire: not the rest of the 10 s connect timeout (util/http-request.ts).
+      expect(performance.now() - sentAt).toBeLessThan(5_000);
       expect(stopped.stdout + stopped.stderr).not.toMatch(/maybe paid|outcome unknown|may have been accepted/);
     } finally {
       proxy.misbehave(null);
