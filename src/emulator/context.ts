@@ -5,7 +5,7 @@
 import type { IncomingMessage } from 'node:http';
 import { FaultEngine } from './faults.js';
 import { readInputImage } from './input-source.js';
-import { JobStore } from './jobs.js';
+import { DEFAULT_LIMITS, JobStore } from './jobs.js';
 import type { RequestLogEntry } from './request-log.js';
 import { parseScenario } from './errors.js';
 import type { ScenarioInput } from './scenario.js';
@@ -19,6 +19,8 @@ export interface EmulatorSettings {
   readonly now: () => number;
   /** Lifetime of an emulated BFL delivery URL, ms. */
   readonly deliveryTtlMs: number;
+  /** Output bytes of ended requests kept (jobs.ts); its default when absent. */
+  readonly keptOutputBytes?: number | undefined;
 }
 
 export interface EmulatorContext {
@@ -43,6 +45,7 @@ export function createContext(settings: EmulatorSettings, scenario: ScenarioInpu
       timers,
       () => new Date(settings.now()).toISOString(),
       (url, signal) => readInputImage(ctx, url, signal),
+      settings.keptOutputBytes === undefined ? undefined : { ...DEFAULT_LIMITS, keptBytes: settings.keptOutputBytes },
     ),
     log: [],
     faults: new FaultEngine(parseScenario(scenario ?? {})),

@@ -1,7 +1,11 @@
 /**
  * Emulated requests and their lifecycle: in_queue (queue_ms) → in_progress (run_ms, while the
  * input is fetched and the edit rendered) → completed | failed; or cancelled while queued.
- * Plain timers drive it, so an idle emulator costs no CPU.
+ * Plain timers drive it, so an idle emulator costs no CPU. Ended requests are kept, with their
+ * output images, up to a budget of bytes ({@link JobStoreLimits}); past it the oldest ended ones
+ * are forgotten, as the real service expires them (a read of one: 404001, unknown or expired), so
+ * a long-lived emulator (`kontext emulator` in CI, a library's `startEmulator`) does not grow for
+ * ever.
  */
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
@@ -53,8 +57,21 @@ type Outcome = { ok: true; output: Buffer } | { ok: false; error: unknown };
 /** Fetch (or look up) a submit's `image_url`; throws an error with a `code` when it cannot. */
 export type InputReader = (url: string, signal: AbortSignal) => Promise<Buffer>;
 
+/** What a {@link JobStore} keeps of ended requests. */
+export interface JobStoreLimits {
+  /** Output bytes of ended requests kept; default 256 MiB. */
+  readonly keptBytes: number;
+  /** Ended requests kept, whatever their bytes; default 100,000 (a few hundred bytes each). */
+  readonly keptJobs: number;
+}
+
+export const DEFAULT_LIMITS: JobStoreLimits = { keptBytes: 256 * 1024 * 1024, keptJobs: 100_000 };
+
 export class JobStore {
   private readonly jobs = new Map<string, Job>();
+  /** Ended requests by id, oldest first, with their output bytes. */
+  private readonly ended = new Map<string, number>();
+  private endedBytes = 0;
   /** Jobs in `in_queue`, kept as a count so a submit does not scan every job ever made. */
   private queued = 0;
   private closed = false;
@@ -68,6 +85,7 @@ export class JobStore {
     private readonly timers: TimerSet,
     private readonly isoNow: () => string,
     private readonly readInput: InputReader,
+    private readonly limits: JobStoreLimits = DEFAULT_LIMITS,
   ) {}
 
   get(id: string): Job | undefined {
@@ -104,7 +122,22 @@ export class JobStore {
     this.queued--;
     job.phase = 'cancelled';
     job.finishedAt = this.isoNow();
+    this.noteEnded(job);
     return 'cancelled';
+  }
+
+  /** `job` ended: kept within {@link JobStoreLimits}, the oldest ended ones forgotten past them. */
+  private noteEnded(job: Job): void {
+    const bytes = job.output?.length ?? 0;
+    this.ended.set(job.id, bytes);
+    this.endedBytes += bytes;
+    for (const [id, size] of this.ended) {
+      if (this.endedBytes <= this.limits.keptBytes && this.ended.size <= this.limits.keptJobs) break;
+      if (id === job.id) break; // the newest is always kept
+      this.ended.delete(id);
+      this.endedBytes -= size;
+      this.jobs.delete(id);
+    }
   }
 
   /** Start `job` once no hold keeps the queue (a cancel meanwhile is seen by `start`). */
@@ -172,6 +205,7 @@ export class JobStore {
       job.phase = 'failed';
       job.error = outcome.error;
     }
+    this.noteEnded(job);
   }
 
   /** Abort every input fetch; pending timers are cleared by the owner's TimerSet. */
@@ -182,5 +216,8 @@ export class JobStore {
       this.held[phase] = null;
     }
     for (const job of this.jobs.values()) job.abort.abort();
+    this.jobs.clear();
+    this.ended.clear();
+    this.endedBytes = 0;
   }
 }

@@ -31,6 +31,11 @@ export interface EmulatorOptions {
   now?: () => number;
   /** How long an emulated BFL delivery URL works, ms; default 10 minutes (as BFL's). */
   deliveryTtlMs?: number;
+  /**
+   * Output bytes of ended requests kept; default 256 MiB. Past it the oldest ended requests are
+   * forgotten (read: 404001, unknown or expired), so a long-lived emulator stays bounded.
+   */
+  keptOutputBytes?: number;
 }
 
 export interface EmulatorHandle {
@@ -101,6 +106,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       priceUsd: options.priceUsd === undefined ? 0.04 : options.priceUsd,
       now: options.now ?? Date.now,
       deliveryTtlMs: options.deliveryTtlMs ?? 10 * 60_000,
+      ...(options.keptOutputBytes === undefined ? {} : { keptOutputBytes: options.keptOutputBytes }),
     },
     options.scenario,
   );

@@ -75,6 +75,23 @@ describe('emulator lifecycle and request log', () => {
     ).toBe('completed');
   });
 
+  it('forgets the oldest ended requests past its byte budget (404001, expired), never the newest', async () => {
+    const em = await emulator({ keptOutputBytes: 1 });
+    const image = dataUri(await testImage());
+    const ids: string[] = [];
+    for (const prompt of ['a', 'b', 'c']) {
+      const { request_id: id } = await submit(em, { prompt, image_url: image });
+      expect(await settle(em, id)).toBe('completed');
+      ids.push(id);
+    }
+    for (const id of ids.slice(0, 2)) {
+      const res = await api(em, 'GET', `/requests/${id}/result`);
+      expect(res.status).toBe(404);
+      expect(((await res.json()) as { error_code?: number }).error_code).toBe(404001);
+    }
+    expect((await api(em, 'GET', `/requests/${ids[2]}/result`)).status).toBe(200);
+  });
+
   it('streams deterministic synthetic downloads with Content-Length', async () => {
     const em = await emulator();
     const size = 3 * 1024 * 1024 + 17;
