@@ -26,6 +26,7 @@ export { READ_CAPS, readBoundedText } from './util/read-bounded.js';
 
 export { loadRecipe, validateRecipe, validateRecipeFile, findProjectRoot, recipeJsonSchema } from './recipe/index.js';
 export type { ValidateOptions, ValidationResult } from './recipe/index.js';
+export type { LoadOptions } from './recipe/load.js';
 export { sourceImageProblems } from './hosting/source-headers.js';
 export type { Recipe, Pass, Source, SourceInstance, HostingConfig, ProviderName } from './recipe/types.js';
 
@@ -43,17 +44,28 @@ export { checkCiFlags, FrozenError } from './run/frozen.js';
 export { defaultCostLimit, type CostLimitSource } from './run/cost-limit.js';
 export type { FrozenMiss } from './run/frozen.js';
 export { runEdit } from './run/edit.js';
-export type { EditOptions } from './run/edit.js';
+export type { EditOptions, EditResult } from './run/edit.js';
 export type { RunSummary } from './run/scheduler.js';
+export type { PassSelection } from './run/options.js';
+export type { Spend } from './run/spend.js';
+export type { NodeOutcome } from './run/outcome.js';
+export type { LockConflictReport } from './run/lock-resolve.js';
 export type { DryRunReport, DryRunRow } from './run/dry-run.js';
 export { recipeStatus } from './run/status.js';
-export type { RecipeStatus, NodeStatus, NodeStatusState, OrphanStatus, StatusOptions } from './run/status.js';
+export type {
+  RecipeStatus,
+  NodeStatus,
+  NodeStatusState,
+  OrphanStatus,
+  StatusOptions,
+  StatusDeps,
+} from './run/status.js';
 export { RunEvent, NodePhase, RunReason } from './run/events.js';
 export type { Reporter, RunEventOf } from './run/events.js';
 
 export { WatchSession } from './watch/watch-session.js';
 export { problemLines } from './errors.js';
-export { osLimitOf } from './util/os-limits.js';
+export { osLimitOf, type OsLimit } from './util/os-limits.js';
 export type { WatchDeps, CycleResult, CycleHooks } from './watch/watch-session.js';
 export { RecipeWatcher } from './watch/recipe-watcher.js';
 export type { RecipeWatcherOptions } from './watch/recipe-watcher.js';
@@ -63,12 +75,12 @@ export type { ProviderSession, ProviderTraits, SessionOptions } from './provider
 export { SessionPool } from './providers/session-pool.js';
 export { listProviders, type ProviderListing } from './providers/listing.js';
 export { PROVIDER_NAMES } from './models/types.js';
-export { falKeySecrets, PROVIDER_CREDENTIALS } from './models/credentials.js';
+export { falKeySecrets, PROVIDER_CREDENTIALS, type ProviderCredentials } from './models/credentials.js';
 export type { Provider, EditRequest, ModelInfo } from './providers/types.js';
 
-export type { EmulatorOptions, EmulatorHandle, Scenario, ScenarioInput } from './emulator/index.js';
+export type { EmulatorOptions, EmulatorHandle, Scenario, ScenarioInput, RequestLogEntry } from './emulator/index.js';
 export { parseScenario, ScenarioError } from './emulator/errors.js';
-export { findJsonSyntaxError, lineCol, locatePath } from './util/json-locate.js';
+export { findJsonSyntaxError, lineCol, locatePath, type JsonSyntaxError } from './util/json-locate.js';
 import type { EmulatorOptions, EmulatorHandle } from './emulator/index.js';
 
 /** Start the RunComfy-compatible emulator (loaded on first use). */
@@ -81,7 +93,14 @@ export { clearPick, writePick } from './run/pick.js';
 export type { ClearResult, PickResult, WritePickOptions } from './run/pick.js';
 
 export { writeReport, startReportServer, DEFAULT_REPORT_PORT } from './report/index.js';
-export type { ReportOptions, WrittenReport, ReportData, ReportServer, ReportServerOptions } from './report/index.js';
+export type {
+  ReportDeps,
+  ReportOptions,
+  WrittenReport,
+  ReportData,
+  ReportServer,
+  ReportServerOptions,
+} from './report/index.js';
 
 export { cleanRecipe } from './run/clean.js';
 export { pushRecipe } from './run/push.js';

@@ -34,7 +34,7 @@ export interface ReportOptions {
   readonly fetchRemote?: boolean | undefined;
 }
 
-interface ReportDeps {
+export interface ReportDeps {
   readonly rt: Runtime;
   /** A remote cache down, refusing, or holding something unusable: said once; the report is still written. */
   readonly onWarning?: ((message: string) => void) | undefined;

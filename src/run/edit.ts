@@ -23,7 +23,7 @@ import { NOT_REGULAR_FILE } from '../recipe/sources/resolve.js';
 import { editWriteGuard } from './edit-target.js';
 import { prepareOutputFolder } from './output-folders.js';
 import { outputPathError } from './output-errors.js';
-import { checkListener, checkProvider, checkSeed } from './option-checks.js';
+import { checkDeps, checkProvider, checkSeed } from './option-checks.js';
 import { stampWarnings } from './event-clock.js';
 import { escapeName, firstHiddenChar } from '../util/hidden-chars.js';
 
@@ -51,7 +51,7 @@ export interface EditOptions {
 
 export async function runEdit(options: EditOptions, deps: RunRecipeDeps): Promise<EditResult> {
   checkSeed(options.seed); // a usage error, not a request the API refuses
-  checkListener(deps.onEvent);
+  checkDeps(deps);
   checkProvider(options.provider);
   checkOutputName(options.output);
   // The caller's exception does not stop the edit; its warnings and notices get the run's clock.
@@ -61,7 +61,7 @@ export async function runEdit(options: EditOptions, deps: RunRecipeDeps): Promis
   return result;
 }
 
-type EditResult = { readonly summary: RunSummary; readonly output: string | null };
+export type EditResult = { readonly summary: RunSummary; readonly output: string | null };
 
 async function runEditWith(options: EditOptions, deps: RunRecipeDeps): Promise<EditResult> {
   const { rt } = deps;

@@ -40,6 +40,11 @@ type Checked = Pick<
  * options with `jobs` defaulted (4) when left out.
  */
 export function checkRunOptions<T extends Partial<Checked>>(options: T): T & { readonly jobs: number } {
+  // A JavaScript caller may leave the object out: said as such, not a TypeError on destructuring.
+  if (typeof options !== 'object' || options === null)
+    throw new UsageError(`options must be an object, got ${options === null ? 'null' : typeof options}`, {
+      hint: 'pass {} for the defaults (jobs: 4)',
+    });
   const { jobs, shard } = options;
   if (jobs !== undefined && !(Number.isSafeInteger(jobs) && jobs >= 1))
     throw bad('jobs', jobs, 'an integer of at least 1');
@@ -104,7 +109,17 @@ function inRange(name: string, value: number | undefined, min: number, max: numb
  * The caller's `onEvent` (deps of `runRecipe`, `runEdit`, `new WatchSession`): a function. Left out
  * from JavaScript, the run went on, paid, and only then failed as a bug (exit 70).
  */
-export function checkListener(onEvent: unknown): void {
+/** A library caller's deps: an object with a Runtime (`createRuntime()`) and an `onEvent` function. */
+export function checkDeps(deps: unknown): void {
+  const rt = typeof deps === 'object' && deps !== null ? (deps as { rt?: unknown }).rt : undefined;
+  if (typeof rt !== 'object' || rt === null)
+    throw new UsageError(`deps.rt must be a Runtime, got ${rt === null ? 'null' : typeof rt}`, {
+      hint: "pass { rt: createRuntime(), onEvent: () => {} } (createRuntime from 'kontext')",
+    });
+  checkListener((deps as { onEvent?: unknown }).onEvent);
+}
+
+function checkListener(onEvent: unknown): void {
   if (typeof onEvent !== 'function')
     throw new UsageError(`onEvent must be a function, got ${onEvent === null ? 'null' : typeof onEvent}`, {
       hint: 'pass onEvent: () => {} to run without looking at the events',

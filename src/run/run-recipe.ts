@@ -27,7 +27,7 @@ import { interrupted } from './outcome.js';
 import { writeGuardFor } from './write-guard-for.js';
 import { holdRunLock, waitingMessage } from './run-lock.js';
 import { interruptSignal } from './interrupt-signal.js';
-import { checkListener, checkRunOptions } from './option-checks.js';
+import { checkDeps, checkRunOptions } from './option-checks.js';
 import { guardListener } from './event-listener.js';
 import { stampWarnings } from './event-clock.js';
 import { emitWarnings } from './lint-warnings.js';
@@ -48,8 +48,9 @@ import { mergedResultStop } from './lock-merge-stop.js';
 import { lostDonorStop, withTakenDonors } from './lock-donors.js';
 import { pickedOutPreview, settlePickedOut } from './picked-out.js';
 
-export interface RunRecipeOptions extends RunOptions, RunContextOptions {
-  readonly jobs: number;
+export interface RunRecipeOptions extends Omit<RunOptions, 'jobs'>, RunContextOptions {
+  /** Concurrent remote requests; default 4. */
+  readonly jobs?: number | undefined;
   readonly strict?: boolean | undefined;
   readonly allowOutsideRoot?: boolean | undefined;
   /** Before running, emit a `node-plan` event per node that will run: why, and how its input reaches the API. */
@@ -80,13 +81,16 @@ export type RunRecipeResult =
       readonly failure: KontextError | null;
     };
 
+/** The options once checked: `jobs` defaulted. */
+type Checked = RunRecipeOptions & { readonly jobs: number };
+
 export async function runRecipe(
   path: string,
   options: RunRecipeOptions,
   deps: RunRecipeDeps,
 ): Promise<RunRecipeResult> {
   const checked = checkRunOptions(options); // a bad number is a usage error here, not a TypeError deep inside
-  checkListener(deps.onEvent);
+  checkDeps(deps);
   checkCiFlags(options, { watch: false }); // frozen with force/reseed, shard with noRemote: as the CLI refuses them
   // Aborting `options.signal` for any reason stops the run as Ctrl-C does: a typed InterruptedError.
   const signal = interruptSignal(options.signal);
@@ -97,7 +101,7 @@ export async function runRecipe(
   return result;
 }
 
-async function runRecipeWith(path: string, options: RunRecipeOptions, deps: RunRecipeDeps): Promise<RunRecipeResult> {
+async function runRecipeWith(path: string, options: Checked, deps: RunRecipeDeps): Promise<RunRecipeResult> {
   const { rt } = deps;
   const recipe = await loadRecipe(path, {
     rt,
@@ -148,7 +152,7 @@ type InContext =
 async function runInContext(
   context: RunContext,
   p: { readonly recipe: Recipe; readonly plan: Plan; readonly lockPath: string },
-  options: RunRecipeOptions,
+  options: Checked,
   deps: RunRecipeDeps,
 ): Promise<InContext> {
   const { recipe, plan, lockPath } = p;

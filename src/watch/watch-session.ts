@@ -34,7 +34,7 @@ import { mergeStopFiles } from '../run/lock-merge-stop.js';
 import { type Prepared, startCounts } from '../run/prepare.js';
 import { eventReason } from '../run/resolve.js';
 import { lockPathFor, runTargetFor, type RunRecipeOptions } from '../run/run-recipe.js';
-import { checkListener, checkRunOptions } from '../run/option-checks.js';
+import { checkDeps, checkRunOptions } from '../run/option-checks.js';
 import { checkCiFlags } from '../run/frozen.js';
 import { writeGuardFor } from '../run/write-guard-for.js';
 import { executePlan, type RunSummary } from '../run/scheduler.js';
@@ -133,7 +133,7 @@ export class WatchSession {
   #listener: GuardedListener;
 
   /** The options as given, with `jobs` defaulted (option-checks.ts). */
-  readonly options: RunRecipeOptions;
+  readonly options: RunRecipeOptions & { readonly jobs: number };
 
   constructor(
     readonly path: string,
@@ -142,7 +142,7 @@ export class WatchSession {
   ) {
     // A bad number or selection is a usage error now, not a TypeError in a cycle.
     this.options = checkRunOptions(options);
-    checkListener(deps.onEvent);
+    checkDeps(deps);
     // `frozen` and `shard` are one-shot (CI) options: refused as `run --watch` refuses them, never ignored.
     checkCiFlags(options, { watch: true });
     this.#listener = this.#newListener();

@@ -220,4 +220,27 @@ describe('run options a library caller passes', () => {
     }
     expect(await readdir(project.root)).not.toContain('out');
   });
+
+  it('options or rt left out (JavaScript) is a usage error naming it; options {} takes the defaults', async () => {
+    const rt = testRuntime(project.root);
+    const onEvent = (): void => undefined;
+    const noRt = { onEvent } as unknown as Parameters<typeof runRecipe>[2];
+    const noOptions = undefined as unknown as Parameters<typeof runRecipe>[1];
+    for (const attempt of [
+      () => runRecipe(project.recipe, { jobs: 1 }, noRt),
+      () => runEdit({ image: 'assets/pet-chelsea.jpg', prompt: 'Add a red bow tie.', provider: 'emulator' }, noRt),
+      async () => new WatchSession(project.recipe, { jobs: 1 }, noRt),
+    ])
+      expect(await attempt().catch((e: unknown) => e)).toMatchObject({
+        code: 'E_USAGE',
+        message: 'deps.rt must be a Runtime, got undefined',
+      });
+    expect(await runRecipe(project.recipe, noOptions, { rt, onEvent }).catch((e: unknown) => e)).toMatchObject({
+      code: 'E_USAGE',
+      message: 'options must be an object, got undefined',
+    });
+    expect(await readdir(project.root)).not.toContain('out');
+    const result = await runRecipe(project.recipe, {}, { rt, onEvent });
+    expect(result.kind === 'run' && result.summary.exitCode).toBe(0);
+  });
 });
