@@ -9,12 +9,18 @@
  * recipe is there belongs to that recipe and is left alone. A stray is read as the recipe's own
  * lock is (its outputs checked by the same write guard); one that cannot be read, or that git
  * left conflicted, gives nothing.
+ * A recipe moved to another folder without its lock (`git mv catalog/bags.yml campaigns/`) has
+ * no lock and none beside it: then a lock of its name elsewhere in the project (the folder
+ * holding `.git`) whose recipe is gone there is its stray ({@link strayLockPaths}), so the move is
+ * as free as a rename. Looked for only then, and never outside a git project.
  */
+import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
 import { readLockState } from '../store/lock-file.js';
 import type { LockEntry } from '../store/types.js';
 import type { WriteGuard } from '../store/write-guard.js';
+import { findLockFiles } from './gc.js';
 
 const LOCK_SUFFIX = '.lock.json';
 
@@ -27,9 +33,43 @@ export function strayLockEntries(lockPath: string, guard: WriteGuard): () => Pro
   };
 }
 
-/** The stray locks beside `lockPath` (absolute paths, by name): what `kontext status` lists. */
+/**
+ * The stray locks of `lockPath`'s recipe (absolute paths, by name): those beside it, or, when
+ * there are none and the recipe has no lock yet, the locks of its name elsewhere in its git
+ * project whose recipe is gone there (a recipe moved without its lock). What `kontext status` lists.
+ */
 export async function strayLockPaths(lockPath: string): Promise<string[]> {
-  return (await locksBeside(lockPath)).stray;
+  const beside = (await locksBeside(lockPath)).stray;
+  if (beside.length > 0 || existsSync(lockPath)) return beside;
+  return movedAway(lockPath);
+}
+
+/** Locks named as `lockPath` in other folders of its git project, each one whose recipe is gone there. */
+async function movedAway(lockPath: string): Promise<string[]> {
+  const root = gitRootOf(dirname(lockPath));
+  if (root === null) return [];
+  const name = basename(lockPath);
+  const found = (await findLockFiles([root], '')).filter((p) => basename(p) === name && p !== lockPath);
+  const out: string[] = [];
+  for (const path of found) if (await recipeGone(path)) out.push(path);
+  return out;
+}
+
+/** The nearest folder at or above `dir` holding `.git`; null when none does. */
+function gitRootOf(dir: string): string | null {
+  for (let d = dir; ; d = dirname(d)) {
+    if (existsSync(join(d, '.git'))) return d;
+    if (dirname(d) === d) return null;
+  }
+}
+
+/** No file beside the lock at `path` has its stem (its recipe is gone: renamed or moved). */
+async function recipeGone(path: string): Promise<boolean> {
+  const stem = basename(path).slice(0, -LOCK_SUFFIX.length);
+  const entries = await readdir(dirname(path), { withFileTypes: true }).catch(() => []);
+  return !entries.some(
+    (e) => !e.isDirectory() && !e.name.endsWith(LOCK_SUFFIX) && basename(e.name, extname(e.name)) === stem,
+  );
 }
 
 /**

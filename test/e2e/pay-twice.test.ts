@@ -187,6 +187,26 @@ passes:
     expect(await paid(['run', 'third.yml'], root, env)).toBe(1);
   });
 
+  it('moving a recipe to another folder without its lock is free: the lock left behind gives the seeds', async () => {
+    const root = await project();
+    const env = envFor(await tempDir('home'));
+    expect(await paid(['run', 'recipe.yml'], root, env)).toBe(2);
+    await writeFile(join(root, 'recipe.yml'), CHAIN.replace('blue', 'teal')); // the lock's seed, not a derived one
+    expect(await paid(['run', 'recipe.yml'], root, env)).toBe(1);
+    // git mv recipe.yml campaigns/autumn/: its paths fixed, a pass renamed, the lock left behind.
+    await mkdir(join(root, 'campaigns', 'autumn'), { recursive: true });
+    const moved = CHAIN.replace('blue', 'teal')
+      .replace('assets/portrait', '../../assets/portrait')
+      .replace('id: tint', 'id: colour');
+    await writeFile(join(root, 'campaigns', 'autumn', 'recipe.yml'), moved);
+    await rm(join(root, 'recipe.yml'));
+    const dir = join(root, 'campaigns', 'autumn');
+    expect(await paid(['run', 'recipe.yml'], dir, env)).toBe(0);
+    const status = await cli(['status', 'recipe.yml', '--json'], { cwd: dir, env });
+    // Once it has a lock of its own, that lock is its seeds: the one left behind is no longer looked for.
+    expect(JSON.parse(status.stdout)).toMatchObject({ clean: true, stray_locks: [] });
+  });
+
   it('an old project .kontext/ and old output names migrate without paying', async () => {
     const root = await project();
     const env = envFor(await tempDir('home'));

@@ -140,7 +140,8 @@ function printStatus(s: RecipeStatus, out: TextSink, cwd: string, recipeArg: str
   );
   group(
     'Stray lock files',
-    'their recipe is gone (renamed?): new nodes may take seeds from them; delete them once this lock is committed',
+    'their recipe is gone (renamed or moved?): new nodes may take seeds from them; delete them once this lock is ' +
+      'committed',
     s.strayLocks.map((p) => rel(p)),
   );
   group(
