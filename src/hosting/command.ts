@@ -143,7 +143,25 @@ export function urlFromOutcome(outcome: CommandOutcome, timeoutS: number, secret
   return parseUrlLine(lastLine(outcome.stdout), secrets);
 }
 
+/** Never in a URL line: `new URL` would percent-encode a space (or drop a tab), making a URL never printed. */
+const NOT_IN_URL = /[\s\p{Cc}]/u;
+
+/**
+ * The URL of the command's last line, as the URL parser writes it (`href`). The line is the URL
+ * alone: one with more after it (`https://cdn/x.png (uploaded in 0.2 s)`) would become the URL
+ * `https://cdn/x.png%20(uploaded…`, a 404 the API is paid to fetch (walk-af 7).
+ */
 function parseUrlLine(line: string, secrets: readonly string[]): string {
+  const cut = line.search(NOT_IN_URL);
+  if (cut !== -1 && /^https?:/i.test(line)) {
+    const shown = (text: string): string => JSON.stringify(scrub(text, secrets).slice(0, 80));
+    throw new HostingError(
+      'E_HOSTING_COMMAND_OUTPUT',
+      'hosting command must print only the URL on its last line of output; after ' +
+        `${shown(line.slice(0, cut))} it printed ${shown(line.slice(cut))}`,
+      { hint: 'print the URL alone on the last line, e.g. `echo "https://cdn.example.com/$KONTEXT_SHA256"`' },
+    );
+  }
   let url: URL | undefined;
   try {
     url = new URL(line);
@@ -159,7 +177,7 @@ function parseUrlLine(line: string, secrets: readonly string[]): string {
         'it is not sent anywhere',
       { hint: 'print a URL the provider can fetch without credentials: a public or presigned one' },
     );
-  if (url && (url.protocol === 'https:' || url.protocol === 'http:')) return line;
+  if (url && (url.protocol === 'https:' || url.protocol === 'http:')) return url.href;
   const shown = line === '' ? 'nothing' : JSON.stringify(scrub(redactUrl(line), secrets).slice(0, 80));
   throw new HostingError(
     'E_HOSTING_COMMAND_OUTPUT',

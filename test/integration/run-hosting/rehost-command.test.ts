@@ -68,6 +68,27 @@ async function commandCalls(): Promise<number> {
 
 const accepted = (p: Project) => p.submits().filter((s) => s.accepted === true);
 
+/** Uploads, then prints the URL with more after it on the same line. */
+const URL_AND_MORE = `#!/bin/sh
+cp "$KONTEXT_FILE" "$SERVE_DIR/$KONTEXT_SHA256.$KONTEXT_EXT"
+echo "$KONTEXT_SHA256" >> "$UPLOAD_LOG"
+echo "$SERVE_BASE_URL/$KONTEXT_SHA256.$KONTEXT_EXT (uploaded in 0.2 s)"
+`;
+
+describe('a hosting command URL the API cannot fetch', () => {
+  it('a URL line with more after it is refused, exit 65, before any submit (walk-af 7)', async () => {
+    await useScript(URL_AND_MORE);
+    const run = await project.run({ options: { trustHostingCommand: true, keepGoing: true } });
+    expect(summaryOf(run).exitCode).toBe(65);
+    expect(project.submits()).toEqual([]);
+    const codes = run.events.flatMap((e) => (e.type === 'node-failed' ? [e.code] : []));
+    expect(codes).toContain('E_HOSTING_COMMAND_OUTPUT');
+    expect(failures(run).join('\n')).toMatch(
+      /only the URL on its last line of output; after "http:[^"]+" it printed " \(uploaded in 0\.2 s\)"/,
+    );
+  });
+});
+
 describe('re-hosting with a hosting command', () => {
   it('the same URL again is not sent again: one paid request per node, the first failure said', async () => {
     await useScript(DEAD_URL);
