@@ -7,8 +7,10 @@
  * Concurrent requests for the same bytes share one upload. Either way the file must be a whole
  * image first (guard.ts), and it is hosted with the media type of its bytes; a record
  * made with another label (or none: an older kontext named the type by the file's extension) is
- * hosted again once and recorded with the right one.
+ * hosted again once and recorded with the right one. A record whose URL the API could not fetch
+ * is dropped (`forget`), so it is not handed out again until it expires.
  */
+import { rm } from 'node:fs/promises';
 import { HostingError } from './errors.js';
 import { isHostedUrlReusable } from './freshness.js';
 import { assertHostableImageFile, assertHostablePath, previewMediaType, previewSize } from './guard.js';
@@ -154,6 +156,12 @@ export function createCachedHosting(
       const rec = label !== null && found?.mediaType === label ? found : null;
       if (reusable(rec, label)) return reusePreview(rec.url, rec.expiresAt, rt.now());
       return strategy.preview({ ...image, bytes: await previewSize(image) }, rec !== null);
+    },
+    async forget(sha256: string): Promise<void> {
+      const sha = sha256.toLowerCase();
+      if (!SHA256_HEX.test(sha)) return;
+      checked.delete(sha);
+      await rm(recordPath(cacheDir, strategy.mode, configId, sha), { force: true });
     },
     async close(): Promise<void> {
       await strategy.close?.();
