@@ -11,6 +11,7 @@ import type { Runtime } from '../runtime.js';
 import { redactSecrets, redactUrl, redactUrlsIn } from '../util/redact.js';
 import type { HostResult, RemoteStrategy } from './cached-hosting.js';
 import { commandEnv } from './command-env.js';
+import { commandIdentity } from './command-identity.js';
 import { runCommand, type CommandOutcome } from './command-exec.js';
 import { HostingError } from './errors.js';
 import { withSnapshot } from './snapshot.js';
@@ -60,6 +61,7 @@ export function createCommandStrategy(
   return {
     mode: 'command',
     identity: { command },
+    identityNow: commandIdentity(command, deps.cwd, rt.env['PATH']),
     async host(image: LabelledImage, signal: AbortSignal | undefined): Promise<HostResult> {
       // The command reads a private copy of the bytes checked, not the file, which may be
       // swapped meanwhile for a non-image or another image (walk-p); the file's own path is
