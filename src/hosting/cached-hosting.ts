@@ -7,8 +7,10 @@
  * Concurrent requests for the same bytes share one upload. Either way the file must be a whole
  * image first (guard.ts), and it is hosted with the media type of its bytes; a record
  * made with another label (or none: an older kontext named the type by the file's extension) is
- * hosted again once and recorded with the right one.
+ * hosted again once and recorded with the right one. A record whose URL the API could not fetch
+ * is dropped (`forget`), so it is not handed out again until it expires.
  */
+import { rm } from 'node:fs/promises';
 import { HostingError } from './errors.js';
 import { isHostedUrlReusable } from './freshness.js';
 import { assertHostableImageFile, assertHostablePath, previewMediaType, previewSize } from './guard.js';
@@ -25,6 +27,11 @@ export interface RemoteStrategy {
   readonly mode: 's3' | 'command';
   /** The settings that decide where URLs point (bucket, endpoint, prefix, command...). */
   readonly identity: Readonly<Record<string, unknown>>;
+  /**
+   * More of the identity, looked at before each use since it may change while the hosting lives
+   * (a command's folder, program and the content of its script: command-identity.ts).
+   */
+  identityNow?(): Promise<Readonly<Record<string, unknown>>>;
   host(image: LabelledImage, signal: AbortSignal | undefined): Promise<HostResult>;
   /**
    * Whether the bytes behind a URL recorded {@link RECHECK_AFTER_MS} ago or more are still there
@@ -68,7 +75,12 @@ export function createCachedHosting(
   deps: { readonly rt: Runtime; readonly cacheDir: string; readonly roots: readonly string[] },
 ): Hosting {
   const { rt, cacheDir, roots } = deps;
-  const configId = fingerprint({ mode: strategy.mode, ...strategy.identity });
+  const fixedId = fingerprint({ mode: strategy.mode, ...strategy.identity });
+  /** The records' folder id now: {@link RemoteStrategy.identityNow} may have changed. */
+  async function configId(): Promise<string> {
+    const now = await strategy.identityNow?.();
+    return now === undefined ? fixedId : fingerprint({ mode: strategy.mode, ...strategy.identity, ...now });
+  }
   const inflight = new Map<string, Promise<HostedUrl>>();
   /**
    * Old records checked by `stillHosted` in this process, and when (a check under way is shared):
@@ -130,7 +142,7 @@ export function createCachedHosting(
       const sha = checkedSha(image);
       // Before a recorded URL is handed out too: the provider would be paid to fetch a non-image.
       const labelled = { ...image, mediaType: await assertHostableImageFile(image.path) };
-      const file = recordPath(cacheDir, strategy.mode, configId, sha);
+      const file = recordPath(cacheDir, strategy.mode, await configId(), sha);
       if (!options.forceRefresh) {
         const rec = await readRecord(file);
         if (reusable(rec, labelled.mediaType) && (await stillThere(labelled, sha, rec, options.signal))) {
@@ -139,21 +151,27 @@ export function createCachedHosting(
           return { url, expiresAt, uploaded: false, bytesUploaded: 0, via: 'cache' };
         }
       }
-      let pending = inflight.get(sha);
+      let pending = inflight.get(file);
       if (!pending) {
-        pending = hostAndRecord(labelled, file, options.signal).finally(() => inflight.delete(sha));
-        inflight.set(sha, pending);
+        pending = hostAndRecord(labelled, file, options.signal).finally(() => inflight.delete(file));
+        inflight.set(file, pending);
       }
       return pending;
     },
     async describe(image: HostableImage): Promise<HostingPreview> {
       assertHostablePath(image.path, roots);
-      const found = await readRecord(recordPath(cacheDir, strategy.mode, configId, checkedSha(image)));
+      const found = await readRecord(recordPath(cacheDir, strategy.mode, await configId(), checkedSha(image)));
       // A record made under another label is not the URL the run would use: it hosts anew.
       const label = await previewMediaType(image.path);
       const rec = label !== null && found?.mediaType === label ? found : null;
       if (reusable(rec, label)) return reusePreview(rec.url, rec.expiresAt, rt.now());
       return strategy.preview({ ...image, bytes: await previewSize(image) }, rec !== null);
+    },
+    async forget(sha256: string): Promise<void> {
+      const sha = sha256.toLowerCase();
+      if (!SHA256_HEX.test(sha)) return;
+      checked.delete(sha);
+      await rm(recordPath(cacheDir, strategy.mode, await configId(), sha), { force: true });
     },
     async close(): Promise<void> {
       await strategy.close?.();

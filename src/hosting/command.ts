@@ -11,6 +11,7 @@ import type { Runtime } from '../runtime.js';
 import { redactSecrets, redactUrl, redactUrlsIn } from '../util/redact.js';
 import type { HostResult, RemoteStrategy } from './cached-hosting.js';
 import { commandEnv } from './command-env.js';
+import { commandIdentity } from './command-identity.js';
 import { runCommand, type CommandOutcome } from './command-exec.js';
 import { HostingError } from './errors.js';
 import { withSnapshot } from './snapshot.js';
@@ -60,6 +61,7 @@ export function createCommandStrategy(
   return {
     mode: 'command',
     identity: { command },
+    identityNow: commandIdentity(command, deps.cwd, rt.env['PATH']),
     async host(image: LabelledImage, signal: AbortSignal | undefined): Promise<HostResult> {
       // The command reads a private copy of the bytes checked, not the file, which may be
       // swapped meanwhile for a non-image or another image (walk-p); the file's own path is
@@ -143,7 +145,25 @@ export function urlFromOutcome(outcome: CommandOutcome, timeoutS: number, secret
   return parseUrlLine(lastLine(outcome.stdout), secrets);
 }
 
+/** Never in a URL line: `new URL` would percent-encode a space (or drop a tab), making a URL never printed. */
+const NOT_IN_URL = /[\s\p{Cc}]/u;
+
+/**
+ * The URL of the command's last line, as the URL parser writes it (`href`). The line is the URL
+ * alone: one with more after it (`https://cdn/x.png (uploaded in 0.2 s)`) would become the URL
+ * `https://cdn/x.png%20(uploaded…`, a 404 the API is paid to fetch (walk-af 7).
+ */
 function parseUrlLine(line: string, secrets: readonly string[]): string {
+  const cut = line.search(NOT_IN_URL);
+  if (cut !== -1 && /^https?:/i.test(line)) {
+    const shown = (text: string): string => JSON.stringify(scrub(text, secrets).slice(0, 80));
+    throw new HostingError(
+      'E_HOSTING_COMMAND_OUTPUT',
+      'hosting command must print only the URL on its last line of output; after ' +
+        `${shown(line.slice(0, cut))} it printed ${shown(line.slice(cut))}`,
+      { hint: 'print the URL alone on the last line, e.g. `echo "https://cdn.example.com/$KONTEXT_SHA256"`' },
+    );
+  }
   let url: URL | undefined;
   try {
     url = new URL(line);
@@ -159,7 +179,7 @@ function parseUrlLine(line: string, secrets: readonly string[]): string {
         'it is not sent anywhere',
       { hint: 'print a URL the provider can fetch without credentials: a public or presigned one' },
     );
-  if (url && (url.protocol === 'https:' || url.protocol === 'http:')) return line;
+  if (url && (url.protocol === 'https:' || url.protocol === 'http:')) return url.href;
   const shown = line === '' ? 'nothing' : JSON.stringify(scrub(redactUrl(line), secrets).slice(0, 80));
   throw new HostingError(
     'E_HOSTING_COMMAND_OUTPUT',

@@ -68,6 +68,12 @@ export interface Hosting {
   readonly mode: 'inline' | 's3' | 'command';
   urlFor(image: HostableImage, options?: UrlForOptions): Promise<HostedUrl>;
   describe(image: HostableImage): Promise<HostingPreview>;
+  /**
+   * Drop the record of these bytes (by sha256): the API could not fetch the URL it gave, so the
+   * next `urlFor` hosts them again instead of handing that URL out until it expires (walk-af 4).
+   * Absent: nothing is recorded (inline).
+   */
+  forget?(sha256: string): Promise<void>;
   /** Release network clients. Safe to call more than once. */
   close?(): Promise<void>;
 }

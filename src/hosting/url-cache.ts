@@ -7,7 +7,9 @@
  * a record without one, or with another (written by a kontext that labelled images by their file
  * name), is not reused.
  * The fingerprint covers the settings that decide where an object lives (bucket, endpoint,
- * prefix, command...), so a changed `hosting:` block never reuses another bucket's URL.
+ * prefix; a command's text, the project root it runs in, its program and the content of the
+ * project's files it names: command-identity.ts), so a changed `hosting:` block never reuses
+ * another bucket's URL, nor a project another project's script printed.
  * A command's record keeps the URL it printed, which may be signed: files are 0600 in a 0700
  * folder, nothing else is in them, and `kontext gc` removes them once expired (store/gc-hosted.ts).
  */

@@ -12,6 +12,7 @@ import type { Provider, RetryListener } from '../providers/types.js';
 import type { JournalEntry, RunRecord, Store } from '../store/types.js';
 import type { NodePhase, UntimedRunEvent } from './events.js';
 import {
+  forgetHostedInput,
   inputUrlAhead,
   inputUrlFor,
   upstreamFromRecord,
@@ -222,7 +223,10 @@ async function submitAndFinish(
     (await inputUrlFor(node, job.inputSha, job.upstream, deps, { signal: deps.signal, forceRefresh: rehosted }));
   throwIfAborted(deps.signal);
   // The URL the API could not fetch, hosted again: sent again, it would fail again, paid twice.
-  if (failed && !hostedAnew(input, failed, deps.now())) throw sameUrlAgain(failed.error);
+  if (failed && !hostedAnew(input, failed, deps.now())) {
+    await forgetHostedInput(job.inputSha, input.via, deps.hosting);
+    throw sameUrlAgain(failed.error);
+  }
   if (job.abandoned) throwIfAborted(job.abandoned);
   phase(deps, node.id, 'submitting');
   const request = editRequestFor(node, { imageUrl: input.url, seed: job.seed });
@@ -305,6 +309,8 @@ async function submitAndFinish(
   } catch (e) {
     // The provider could not fetch our input (an expired URL, a hosting hiccup): re-host once, retried only
     // when that gives a URL that may fetch (hostedAnew). Not a data URI: the same bytes would fail alike.
+    // Either way its hosted record goes first: a run stopped meanwhile must not leave it to the next.
+    if (isImageFetchFailure(e)) await forgetHostedInput(job.inputSha, input.via, deps.hosting);
     if (!rehosted && input.via !== 'source-url' && input.via !== 'inline' && isImageFetchFailure(e)) {
       await deps.store.journal.remove(job.key, requestId);
       deps.emit({
@@ -343,6 +349,7 @@ async function attach(job: Job, requestId: string, deps: NodeDeps, first: NodePh
   } catch (e) {
     if (job.overLock && (e instanceof RequestGoneError || e instanceof RemoteCancelledError || isLostOutput(e)))
       throw await reseedLost(job, requestId, e, deps);
+    if (isImageFetchFailure(e)) await forgetHostedInput(job.inputSha, null, deps.hosting);
     if (!mayResubmit(e, deps.intents.resubmitUncertain)) throw e;
     // A paid request lost at the API: the submit that follows pays again, said rather than silent (walk-r).
     if (e instanceof RequestGoneError) {

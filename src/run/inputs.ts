@@ -102,6 +102,21 @@ export async function inputUrlFor(
   return { url: hosted.url, via: hosted.via, uploadedBytes: hosted.bytesUploaded, expiresAt: hosted.expiresAt };
 }
 
+/**
+ * The API could not fetch the input URL hosting gave (`via`): the record of those bytes is dropped,
+ * so the next run (or a later re-host) hosts them again instead of reusing the URL that failed
+ * and paying for it again until it expires (walk-af 4). `null`: not known how the URL was made (a
+ * request of an earlier run re-attached to). Best effort: a record left behind is as before.
+ */
+export async function forgetHostedInput(
+  inputSha: string,
+  via: ResolvedInput['via'] | null,
+  hosting: Hosting | null,
+): Promise<void> {
+  if (via === 'source-url' || via === 'remote-output' || via === 'inline') return;
+  await hosting?.forget?.(inputSha).catch(() => undefined);
+}
+
 /** A URL that needs no hosting: the source's own URL, or the upstream output's remote URL while fresh. */
 function urlAsIs(
   node: PlanNode,

@@ -179,6 +179,22 @@ describe('command hosting', () => {
     }
   });
 
+  it('refuses a URL line with a space or a control character, hands out the URL parsed (walk-af 7)', async () => {
+    const img = await project.image('w.png', 'w');
+    for (const line of [
+      'https://cdn.example.test/w.png (0.2 s)',
+      'https://cdn.example.test/w\\tx.png',
+      'https://cdn.example.test/\\033[1mw.png',
+    ]) {
+      const e = await failure(hosting({ command: `printf '${line}\\n'` }).urlFor(img));
+      expect(e).toMatchObject({ code: 'E_HOSTING_COMMAND_OUTPUT', exitCode: 65 });
+      expect(e.message).toMatch(/must print only the URL on its last line/);
+    }
+    expect(await project.hostedRecords().catch(() => [])).toEqual([]);
+    const hosted = await hosting({ command: 'echo "  HTTPS://CDN.Example.TEST/a/../w.png  "' }).urlFor(img);
+    expect(hosted.url).toBe('https://cdn.example.test/w.png');
+  });
+
   it('refuses a loopback or private URL unless the API is itself local, before anything is recorded', async () => {
     const img = await project.image('p.png', 'p');
     for (const url of [

@@ -68,6 +68,63 @@ async function commandCalls(): Promise<number> {
 
 const accepted = (p: Project) => p.submits().filter((s) => s.accepted === true);
 
+/** Prints another dead URL at each call. */
+const DEAD_EACH_TIME = `#!/bin/sh
+echo "$KONTEXT_SHA256" >> "$UPLOAD_LOG"
+echo "$SERVE_BASE_URL/never-uploaded-$(wc -l < "$UPLOAD_LOG" | tr -d ' ').$KONTEXT_EXT"
+`;
+
+/** Uploads and prints the URL it serves. */
+const LIVE = `#!/bin/sh
+cp "$KONTEXT_FILE" "$SERVE_DIR/$KONTEXT_SHA256.$KONTEXT_EXT"
+echo "$KONTEXT_SHA256" >> "$UPLOAD_LOG"
+echo "$SERVE_BASE_URL/$KONTEXT_SHA256.$KONTEXT_EXT"
+`;
+
+/** Uploads, then prints the URL with more after it on the same line. */
+const URL_AND_MORE = `#!/bin/sh
+cp "$KONTEXT_FILE" "$SERVE_DIR/$KONTEXT_SHA256.$KONTEXT_EXT"
+echo "$KONTEXT_SHA256" >> "$UPLOAD_LOG"
+echo "$SERVE_BASE_URL/$KONTEXT_SHA256.$KONTEXT_EXT (uploaded in 0.2 s)"
+`;
+
+describe('a hosting command URL the API cannot fetch', () => {
+  it('a URL line with more after it is refused, exit 65, before any submit (walk-af 7)', async () => {
+    await useScript(URL_AND_MORE);
+    const run = await project.run({ options: { trustHostingCommand: true, keepGoing: true } });
+    expect(summaryOf(run).exitCode).toBe(65);
+    expect(project.submits()).toEqual([]);
+    const codes = run.events.flatMap((e) => (e.type === 'node-failed' ? [e.code] : []));
+    expect(codes).toContain('E_HOSTING_COMMAND_OUTPUT');
+    expect(failures(run).join('\n')).toMatch(
+      /only the URL on its last line of output; after "http:[^"]+" it printed " \(uploaded in 0\.2 s\)"/,
+    );
+  });
+});
+
+describe('a hosted URL the API could not fetch is not kept (walk-af 4)', () => {
+  for (const [name, dead] of [
+    ['the same URL again', DEAD_URL],
+    ['another dead URL', DEAD_EACH_TIME],
+  ] as const) {
+    it(`re-hosting gave ${name}: the next run hosts anew, the fixed command runs, nothing is paid twice`, async () => {
+      await useScript(dead);
+      const failed = await project.run({ options: { trustHostingCommand: true, keepGoing: true } });
+      expect(summaryOf(failed).exitCode).toBe(1);
+      const paid = accepted(project).length;
+      const calls = await commandCalls();
+      await useScript(LIVE);
+      const fixed = await project.run({ options: { trustHostingCommand: true } });
+      expect(failures(fixed)).toEqual([]);
+      expect(summaryOf(fixed)).toMatchObject({ exitCode: 0, done: 5 });
+      // The three hosted images hosted again (no dead URL reused from the record), each paid once.
+      expect(await commandCalls()).toBe(calls + 3);
+      expect(accepted(project)).toHaveLength(paid + 5);
+      expect(fixed.events.filter((e) => e.type === 'warning')).toEqual([]);
+    });
+  }
+});
+
 describe('re-hosting with a hosting command', () => {
   it('the same URL again is not sent again: one paid request per node, the first failure said', async () => {
     await useScript(DEAD_URL);
