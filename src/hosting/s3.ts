@@ -35,7 +35,7 @@ type SdkModules = { readonly client: typeof import('./s3-client.js'); readonly o
 export function createS3Strategy(
   config: S3HostingConfig,
   rt: Runtime,
-  options: { readonly allowPrivateUrls?: boolean } = {},
+  options: { readonly allowPrivateUrls?: boolean; readonly idleTimeoutMs?: number | undefined } = {},
 ): RemoteStrategy {
   const settings = s3Settings(config);
   let client: S3Client | undefined;
@@ -48,7 +48,7 @@ export function createS3Strategy(
   async function refFor(image: LabelledImage): Promise<ObjectRef> {
     const { client: c } = await loadSdk();
     if (client === undefined) {
-      client = c.createS3Client(settings, rt.env);
+      client = c.createS3Client(settings, rt.env, options.idleTimeoutMs);
       secrets = awsSecretsIn(rt.env);
       c.rememberSentCredentials(client, secrets);
     }
