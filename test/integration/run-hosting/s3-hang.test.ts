@@ -35,10 +35,10 @@ describe('an S3 endpoint that never answers', () => {
     const run = await project.run({ s3IdleTimeoutMs: 200 });
     expect(Date.now() - started).toBeLessThan(15_000);
     expect(summaryOf(run)).toMatchObject({ exitCode: 75 });
-    // The first failure stops the run: one node names it.
-    expect(failures(run)).toEqual([
-      expect.stringMatching(/: E_HOSTING_TIMEOUT could not check s3:\/\/b\/.* timed out/),
-    ]);
+    // The first failure stops the run: the nodes whose check was under way by then name it.
+    const failed = failures(run);
+    expect(failed.length).toBeGreaterThan(0);
+    for (const f of failed) expect(f).toMatch(/: E_HOSTING_TIMEOUT could not check s3:\/\/b\/.* timed out/);
     expect(project.submits()).toEqual([]);
     expect(hole.requests()).toBeGreaterThan(0);
   }, 30_000);
