@@ -11,7 +11,7 @@ import { hostableFileSize } from './guard.js';
 import { withSnapshot } from './snapshot.js';
 import { refusePrivateUrl } from './private-url.js';
 import { rehostPreview, uploadPreview } from './preview.js';
-import type { ObjectRef } from './s3-ops.js';
+import type { ExpectedObject, ObjectRef } from './s3-ops.js';
 import { objectKey, publicUrlFor, s3Settings, type S3HostingConfig, type S3Settings } from './s3-settings.js';
 import type { HostableImage, HostingPreview, LabelledImage } from './types.js';
 import { awsSecretsIn } from '../util/env-secrets.js';
@@ -27,6 +27,11 @@ function identityOf(s: S3Settings): Record<string, unknown> {
     public_base_url: s.publicBaseUrl ?? null,
     profile: s.profile ?? null,
   };
+}
+
+/** What the image's object must hold: its size now (a typed error for a file gone) and sha256. */
+async function expectedObject(image: LabelledImage): Promise<ExpectedObject> {
+  return { path: image.path, bytes: await hostableFileSize(image.path), sha256: image.sha256 };
 }
 
 /** The AWS SDK takes a few hundred ms to import: load it on the first upload, not at start-up. */
@@ -77,7 +82,7 @@ export function createS3Strategy(
       const ref = await refFor(image);
       const { ops } = await loadSdk();
       let bytesUploaded = 0;
-      const present = await ops.objectExists(ref, await hostableFileSize(image.path), signal);
+      const present = await ops.objectExists(ref, await expectedObject(image), signal);
       if (!present) {
         // A checked private copy is sent (snapshot.ts): the file read again for the upload, one
         // swapped meanwhile put a non-image (or another image) under this sha256 for good (walk-p).
@@ -95,7 +100,7 @@ export function createS3Strategy(
       const ref = await refFor(image);
       const { ops } = await loadSdk();
       // A failed HEAD says nothing about the object: the record is used, as before this check.
-      return ops.objectExists(ref, await hostableFileSize(image.path), signal).catch((e: unknown) => {
+      return ops.objectExists(ref, await expectedObject(image), signal).catch((e: unknown) => {
         if (signal?.aborted) throw e;
         return true;
       });
