@@ -7,7 +7,7 @@
  */
 import { S3Client } from '@aws-sdk/client-s3';
 import { proxyAgentsFor } from '../util/proxy-agent.js';
-import type { S3Settings } from './s3-settings.js';
+import { endpointFor, type S3Settings } from './s3-settings.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -62,7 +62,8 @@ export function createS3Client(settings: S3Settings, env: Env, idleTimeoutMs = S
       new S3Client({
         // Undefined lets the SDK take the region from the profile's shared config.
         region: settings.region ?? env['AWS_REGION'] ?? env['AWS_DEFAULT_REGION'],
-        endpoint: settings.endpoint,
+        // The one the hosted-URL records are fingerprinted with (s3.ts), the environment's too.
+        endpoint: endpointFor(settings, env),
         forcePathStyle: settings.forcePathStyle,
         credentials: fromEnv,
         profile: fromEnv ? undefined : (settings.profile ?? env['AWS_PROFILE']),

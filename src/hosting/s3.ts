@@ -12,17 +12,33 @@ import { withSnapshot } from './snapshot.js';
 import { refusePrivateUrl } from './private-url.js';
 import { rehostPreview, uploadPreview } from './preview.js';
 import type { ExpectedObject, ObjectRef } from './s3-ops.js';
-import { objectKey, publicUrlFor, s3Settings, type S3HostingConfig, type S3Settings } from './s3-settings.js';
+import {
+  endpointFor,
+  ignoresConfiguredEndpoints,
+  objectKey,
+  publicUrlFor,
+  s3Settings,
+  type S3HostingConfig,
+  type S3Settings,
+} from './s3-settings.js';
 import type { HostableImage, HostingPreview, LabelledImage } from './types.js';
 import { awsSecretsIn } from '../util/env-secrets.js';
 
-/** The settings that decide where URLs point; a change means different records. */
-function identityOf(s: S3Settings): Record<string, unknown> {
+/**
+ * The settings that decide where URLs point; a change means different records. The endpoint is
+ * the one the SDK is given, the environment's too (walk-af 5: a recipe without `endpoint:` run
+ * with another `AWS_ENDPOINT_URL_S3` reused the other bucket's records, the API could not fetch
+ * the URL, and the image was uploaded and paid again). With none, the SDK may still take a
+ * profile's `endpoint_url` from the shared config (the profile `AWS_PROFILE` names): that name.
+ */
+function identityOf(s: S3Settings, env: Readonly<Record<string, string | undefined>>): Record<string, unknown> {
+  const profile = ignoresConfiguredEndpoints(env) ? undefined : env['AWS_PROFILE'];
+  const profileEndpoint = profile ? `endpoint_url of profile ${profile}` : null;
   return {
     bucket: s.bucket,
     prefix: s.prefix,
     region: s.region ?? null,
-    endpoint: s.endpoint ?? null,
+    endpoint: endpointFor(s, env) ?? profileEndpoint,
     force_path_style: s.forcePathStyle,
     public_base_url: s.publicBaseUrl ?? null,
     profile: s.profile ?? null,
@@ -77,7 +93,7 @@ export function createS3Strategy(
 
   return {
     mode: 's3',
-    identity: identityOf(settings),
+    identity: identityOf(settings, rt.env),
     async host(image: LabelledImage, signal: AbortSignal | undefined): Promise<HostResult> {
       const ref = await refFor(image);
       const { ops } = await loadSdk();

@@ -7,7 +7,8 @@
  * a record without one, or with another (written by a kontext that labelled images by their file
  * name), is not reused.
  * The fingerprint covers the settings that decide where an object lives (bucket, endpoint,
- * prefix, command...), so a changed `hosting:` block never reuses another bucket's URL.
+ * prefix, command...), so a changed `hosting:` block never reuses another bucket's URL; for S3
+ * the endpoint the SDK is given, `AWS_ENDPOINT_URL_S3` when the block names none (s3.ts).
  * A command's record keeps the URL it printed, which may be signed: files are 0600 in a 0700
  * folder, nothing else is in them, and `kontext gc` removes them once expired (store/gc-hosted.ts).
  */
