@@ -31,7 +31,10 @@ export function createHosting(config: HostingConfig, deps: HostingDeps): Hosting
       return createInlineHosting(roots);
     case 's3':
       return createCachedHosting(
-        createS3Strategy(config, deps.rt, { allowPrivateUrls: deps.allowPrivateUrls === true }),
+        createS3Strategy(config, deps.rt, {
+          allowPrivateUrls: deps.allowPrivateUrls === true,
+          idleTimeoutMs: deps.s3IdleTimeoutMs,
+        }),
         {
           rt: deps.rt,
           cacheDir: deps.cacheDir,

@@ -7,13 +7,18 @@
  */
 import { S3Client } from '@aws-sdk/client-s3';
 import { proxyAgentsFor } from '../util/proxy-agent.js';
-import type { S3Settings } from './s3-settings.js';
+import { endpointFor, type S3Settings } from './s3-settings.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
 const CONNECT_TIMEOUT_MS = 10_000;
-/** Socket idle time before a request is abandoned (not the whole transfer's duration). */
-const IDLE_TIMEOUT_MS = 60_000;
+/**
+ * Socket idle time before a request is abandoned (not the whole transfer's duration): the
+ * handler's `socketTimeout`. Its `requestTimeout` is no bound at all (@smithy/node-http-handler
+ * 4.x only logs a warning, to the silent logger, unless `throwOnRequestTimeout`), so a bucket
+ * that accepted the connection and never answered held the run for ever (walk-af 1).
+ */
+const S3_IDLE_TIMEOUT_MS = 60_000;
 
 const ignore = (): void => undefined;
 /**
@@ -43,7 +48,7 @@ export function rememberSentCredentials(client: S3Client, secrets: string[]): vo
   );
 }
 
-export function createS3Client(settings: S3Settings, env: Env): S3Client {
+export function createS3Client(settings: S3Settings, env: Env, idleTimeoutMs = S3_IDLE_TIMEOUT_MS): S3Client {
   const accessKeyId = env['AWS_ACCESS_KEY_ID'];
   const secretAccessKey = env['AWS_SECRET_ACCESS_KEY'];
   const fromEnv =
@@ -57,7 +62,8 @@ export function createS3Client(settings: S3Settings, env: Env): S3Client {
       new S3Client({
         // Undefined lets the SDK take the region from the profile's shared config.
         region: settings.region ?? env['AWS_REGION'] ?? env['AWS_DEFAULT_REGION'],
-        endpoint: settings.endpoint,
+        // The one the hosted-URL records are fingerprinted with (s3.ts), the environment's too.
+        endpoint: endpointFor(settings, env),
         forcePathStyle: settings.forcePathStyle,
         credentials: fromEnv,
         profile: fromEnv ? undefined : (settings.profile ?? env['AWS_PROFILE']),
@@ -65,7 +71,8 @@ export function createS3Client(settings: S3Settings, env: Env): S3Client {
         // S3-compatible store: some would store the chunk framing as part of the object.
         requestChecksumCalculation: 'WHEN_REQUIRED',
         responseChecksumValidation: 'WHEN_REQUIRED',
-        requestHandler: { connectionTimeout: CONNECT_TIMEOUT_MS, requestTimeout: IDLE_TIMEOUT_MS, ...agents },
+        // A timed-out request fails as a `TimeoutError`: E_HOSTING_TIMEOUT (s3-errors.ts), exit 75.
+        requestHandler: { connectionTimeout: CONNECT_TIMEOUT_MS, socketTimeout: idleTimeoutMs, ...agents },
         maxAttempts: 3,
         logger: SILENT_LOGGER,
       }),

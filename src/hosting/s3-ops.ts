@@ -2,8 +2,15 @@
  * The three S3 calls hosting needs: HEAD (is it there already?), PUT (streamed from disk,
  * retried by reopening the file since a consumed stream cannot be replayed) and a presigned GET.
  */
+import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import {
+  GetObjectCommand,
+  HeadObjectCommand,
+  type HeadObjectCommandOutput,
+  PutObjectCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { Runtime } from '../runtime.js';
 import type { HostingError } from './errors.js';
@@ -31,22 +38,65 @@ function throwIfAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw signal.reason;
 }
 
+/** The local image an object must hold: its file, size and sha256 (the key's name). */
+export interface ExpectedObject {
+  readonly path: string;
+  readonly bytes: number;
+  readonly sha256: string;
+}
+
 /**
- * Whether the object is already stored with `bytes` bytes. A 403 counts as "unknown": without
- * s3:ListBucket, S3 answers 403 rather than 404 for a missing key, and the PUT will tell.
+ * Whether the object is already stored with the image's bytes. A 403 counts as "unknown":
+ * without s3:ListBucket, S3 answers 403 rather than 404 for a missing key, and the PUT will tell.
+ * An object of another size, or of the same size with other bytes (its `x-amz-meta-sha256`,
+ * written by every PUT, naming others or none: see {@link holdsImage}), is not it: it is
+ * uploaded again, over it. The key is named by the sha256, but a bucket holds what was put there
+ * (walk-af 2: an object of the same length was trusted, the API edited it, and the result was
+ * cached under the local image's key).
  */
-export async function objectExists(ref: ObjectRef, bytes: number, signal?: AbortSignal): Promise<boolean> {
+export async function objectExists(ref: ObjectRef, expected: ExpectedObject, signal?: AbortSignal): Promise<boolean> {
+  let head: HeadObjectCommandOutput;
   try {
-    const head = await ref.client.send(new HeadObjectCommand({ Bucket: ref.bucket, Key: ref.key }), {
+    head = await ref.client.send(new HeadObjectCommand({ Bucket: ref.bucket, Key: ref.key }), {
       abortSignal: signal,
     });
-    return head.ContentLength === undefined || head.ContentLength === bytes;
   } catch (e) {
     throwIfAborted(signal);
     const { name, status } = describeSdkError(e);
     if (status === 404 || status === 403 || name === 'NotFound' || name === 'NoSuchKey') return false;
     throw s3Error(e, `check ${where(ref)}`, ref.secrets);
   }
+  return holdsImage(head, expected);
+}
+
+/** A single-part PUT's ETag: its body's MD5 (not so for a multipart upload, `-<parts>`, or SSE-KMS). */
+const MD5_ETAG = /^"?([0-9a-f]{32})"?$/i;
+
+/**
+ * Whether a HEAD's object holds the image: the sha256 kontext wrote with it, else (a store that
+ * drops user metadata) an ETag equal to the file's MD5, read with its sha256 in one pass so the
+ * MD5 is of the very bytes the key names. Anything else (no metadata and an ETag that is no plain
+ * MD5, a file that cannot be read now) is "not it": uploading again costs an upload, trusting it
+ * a paid edit of another image.
+ */
+async function holdsImage(head: HeadObjectCommandOutput, expected: ExpectedObject): Promise<boolean> {
+  if (head.ContentLength !== undefined && head.ContentLength !== expected.bytes) return false;
+  const recorded = head.Metadata?.['sha256'];
+  if (recorded !== undefined) return recorded.toLowerCase() === expected.sha256;
+  const etag = MD5_ETAG.exec(head.ETag ?? '')?.[1]?.toLowerCase();
+  if (etag === undefined) return false;
+  const local = await md5AndSha256(expected.path).catch(() => null);
+  return local !== null && local.sha256 === expected.sha256 && local.md5 === etag;
+}
+
+async function md5AndSha256(path: string): Promise<{ md5: string; sha256: string }> {
+  const md5 = createHash('md5');
+  const sha256 = createHash('sha256');
+  for await (const chunk of createReadStream(path) as AsyncIterable<Buffer>) {
+    md5.update(chunk);
+    sha256.update(chunk);
+  }
+  return { md5: md5.digest('hex'), sha256: sha256.digest('hex') };
 }
 
 /**

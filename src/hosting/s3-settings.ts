@@ -82,6 +82,25 @@ export function s3Settings(config: S3HostingConfig): S3Settings {
   };
 }
 
+/**
+ * The endpoint the SDK is given (s3-client.ts): `hosting.endpoint`, else the environment's
+ * `AWS_ENDPOINT_URL_S3`, else `AWS_ENDPOINT_URL` (the SDK's own names and order, read from the
+ * runtime's env, unless `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true`), else none: AWS S3.
+ */
+export function endpointFor(
+  settings: S3Settings,
+  env: Readonly<Record<string, string | undefined>>,
+): string | undefined {
+  if (settings.endpoint !== undefined) return settings.endpoint;
+  if (ignoresConfiguredEndpoints(env)) return undefined;
+  return env['AWS_ENDPOINT_URL_S3'] || env['AWS_ENDPOINT_URL'] || undefined;
+}
+
+/** `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true`: the SDK takes no endpoint from the env or a profile. */
+export function ignoresConfiguredEndpoints(env: Readonly<Record<string, string | undefined>>): boolean {
+  return env['AWS_IGNORE_CONFIGURED_ENDPOINT_URLS']?.toLowerCase() === 'true';
+}
+
 /** `<prefix>/<sha256>.<ext>`, or `<sha256>.<ext>` without a prefix. */
 export function objectKey(prefix: string, sha256: string, mediaType: string): string {
   const name = `${sha256.toLowerCase()}.${extForMediaType(mediaType)}`;

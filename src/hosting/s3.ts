@@ -11,22 +11,43 @@ import { hostableFileSize } from './guard.js';
 import { withSnapshot } from './snapshot.js';
 import { refusePrivateUrl } from './private-url.js';
 import { rehostPreview, uploadPreview } from './preview.js';
-import type { ObjectRef } from './s3-ops.js';
-import { objectKey, publicUrlFor, s3Settings, type S3HostingConfig, type S3Settings } from './s3-settings.js';
+import type { ExpectedObject, ObjectRef } from './s3-ops.js';
+import {
+  endpointFor,
+  ignoresConfiguredEndpoints,
+  objectKey,
+  publicUrlFor,
+  s3Settings,
+  type S3HostingConfig,
+  type S3Settings,
+} from './s3-settings.js';
 import type { HostableImage, HostingPreview, LabelledImage } from './types.js';
 import { awsSecretsIn } from '../util/env-secrets.js';
 
-/** The settings that decide where URLs point; a change means different records. */
-function identityOf(s: S3Settings): Record<string, unknown> {
+/**
+ * The settings that decide where URLs point; a change means different records. The endpoint is
+ * the one the SDK is given, the environment's too (walk-af 5: a recipe without `endpoint:` run
+ * with another `AWS_ENDPOINT_URL_S3` reused the other bucket's records, the API could not fetch
+ * the URL, and the image was uploaded and paid again). With none, the SDK may still take a
+ * profile's `endpoint_url` from the shared config (the profile `AWS_PROFILE` names): that name.
+ */
+function identityOf(s: S3Settings, env: Readonly<Record<string, string | undefined>>): Record<string, unknown> {
+  const profile = ignoresConfiguredEndpoints(env) ? undefined : env['AWS_PROFILE'];
+  const profileEndpoint = profile ? `endpoint_url of profile ${profile}` : null;
   return {
     bucket: s.bucket,
     prefix: s.prefix,
     region: s.region ?? null,
-    endpoint: s.endpoint ?? null,
+    endpoint: endpointFor(s, env) ?? profileEndpoint,
     force_path_style: s.forcePathStyle,
     public_base_url: s.publicBaseUrl ?? null,
     profile: s.profile ?? null,
   };
+}
+
+/** What the image's object must hold: its size now (a typed error for a file gone) and sha256. */
+async function expectedObject(image: LabelledImage): Promise<ExpectedObject> {
+  return { path: image.path, bytes: await hostableFileSize(image.path), sha256: image.sha256 };
 }
 
 /** The AWS SDK takes a few hundred ms to import: load it on the first upload, not at start-up. */
@@ -35,7 +56,7 @@ type SdkModules = { readonly client: typeof import('./s3-client.js'); readonly o
 export function createS3Strategy(
   config: S3HostingConfig,
   rt: Runtime,
-  options: { readonly allowPrivateUrls?: boolean } = {},
+  options: { readonly allowPrivateUrls?: boolean; readonly idleTimeoutMs?: number | undefined } = {},
 ): RemoteStrategy {
   const settings = s3Settings(config);
   let client: S3Client | undefined;
@@ -48,7 +69,7 @@ export function createS3Strategy(
   async function refFor(image: LabelledImage): Promise<ObjectRef> {
     const { client: c } = await loadSdk();
     if (client === undefined) {
-      client = c.createS3Client(settings, rt.env);
+      client = c.createS3Client(settings, rt.env, options.idleTimeoutMs);
       secrets = awsSecretsIn(rt.env);
       c.rememberSentCredentials(client, secrets);
     }
@@ -72,12 +93,12 @@ export function createS3Strategy(
 
   return {
     mode: 's3',
-    identity: identityOf(settings),
+    identity: identityOf(settings, rt.env),
     async host(image: LabelledImage, signal: AbortSignal | undefined): Promise<HostResult> {
       const ref = await refFor(image);
       const { ops } = await loadSdk();
       let bytesUploaded = 0;
-      const present = await ops.objectExists(ref, await hostableFileSize(image.path), signal);
+      const present = await ops.objectExists(ref, await expectedObject(image), signal);
       if (!present) {
         // A checked private copy is sent (snapshot.ts): the file read again for the upload, one
         // swapped meanwhile put a non-image (or another image) under this sha256 for good (walk-p).
@@ -95,7 +116,7 @@ export function createS3Strategy(
       const ref = await refFor(image);
       const { ops } = await loadSdk();
       // A failed HEAD says nothing about the object: the record is used, as before this check.
-      return ops.objectExists(ref, await hostableFileSize(image.path), signal).catch((e: unknown) => {
+      return ops.objectExists(ref, await expectedObject(image), signal).catch((e: unknown) => {
         if (signal?.aborted) throw e;
         return true;
       });

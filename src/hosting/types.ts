@@ -95,4 +95,6 @@ export interface HostingDeps {
    * emulator). Default: refused.
    */
   readonly allowPrivateUrls?: boolean | undefined;
+  /** S3 hosting's idle timeout (s3-client.ts), when shorter than the product's 60 s: tests that check it fires. */
+  readonly s3IdleTimeoutMs?: number | undefined;
 }

@@ -7,7 +7,8 @@
  * a record without one, or with another (written by a kontext that labelled images by their file
  * name), is not reused.
  * The fingerprint covers the settings that decide where an object lives (bucket, endpoint,
- * prefix; a command's text, the project root it runs in, its program and the content of the
+ * prefix, for S3 the endpoint the SDK is given, `AWS_ENDPOINT_URL_S3` when the block names none
+ * (s3.ts); a command's text, the project root it runs in, its program and the content of the
  * project's files it names: command-identity.ts), so a changed `hosting:` block never reuses
  * another bucket's URL, nor a project another project's script printed.
  * A command's record keeps the URL it printed, which may be signed: files are 0600 in a 0700

@@ -30,6 +30,8 @@ export class ContextHostings {
     private readonly rt: Runtime,
     /** Whether a hosting for `place` may hand out private URLs (the API is local). */
     private readonly allowPrivateUrls: (place: HostingPlace) => boolean,
+    /** S3 hosting's idle timeout, when shorter than the product's (tests). */
+    private readonly s3IdleTimeoutMs?: number | undefined,
   ) {}
 
   /**
@@ -73,6 +75,7 @@ export class ContextHostings {
         projectRoot: place.projectRoot,
         ...(place.extraRoots ? { extraRoots: [...place.extraRoots] } : {}),
         allowPrivateUrls: this.allowPrivateUrls(place),
+        s3IdleTimeoutMs: this.s3IdleTimeoutMs,
       });
       entry = { hosting, runs: 0 };
       this.#hostings.set(key, entry);

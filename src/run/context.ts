@@ -86,6 +86,8 @@ export interface RunContextDeps {
   readonly sessions?: SessionPool | undefined;
   /** The remote cache's time bounds, when shorter than the product's (tests that check one fires). */
   readonly remoteBounds?: RemoteBounds | undefined;
+  /** S3 hosting's idle timeout, when shorter than the product's 60 s (tests that check it fires). */
+  readonly s3IdleTimeoutMs?: number | undefined;
 }
 
 /** What a run is about: the recipe's (or the edit's) place and choices. */
@@ -168,8 +170,10 @@ export class RunContext {
     readonly options: RunContextOptions,
   ) {
     const { session, sessions } = deps;
-    this.#hostings = new ContextHostings(deps.rt, (place) =>
-      apiIsLocal(options.provider ?? (place.provider as ProviderName), deps.rt),
+    this.#hostings = new ContextHostings(
+      deps.rt,
+      (place) => apiIsLocal(options.provider ?? (place.provider as ProviderName), deps.rt),
+      deps.s3IdleTimeoutMs,
     );
     this.#remotes = new RemotePool({
       rt: deps.rt,

@@ -69,6 +69,8 @@ export interface RunRecipeDeps {
   readonly session?: ProviderSession | undefined;
   /** The remote cache's time bounds, when shorter than the product's (tests that check one fires). */
   readonly remoteBounds?: RemoteBounds | undefined;
+  /** S3 hosting's idle timeout, when shorter than the product's 60 s (tests that check it fires). */
+  readonly s3IdleTimeoutMs?: number | undefined;
 }
 
 export type RunRecipeResult =

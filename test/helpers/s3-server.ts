@@ -10,6 +10,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import S3rver from 's3rver';
 
 interface RecordedS3Request {
@@ -39,6 +40,8 @@ export interface TestS3Server {
   readObject(key: string): Promise<StoredObject | null>;
   /** Delete an object behind the client's back (not counted as a request). */
   deleteObject(key: string): Promise<void>;
+  /** Put an object behind the client's back, with user metadata or none (counted as a PUT). */
+  plantObject(key: string, body: Buffer, metadata?: Record<string, string>): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -115,6 +118,19 @@ export async function startS3Server(options: { bucket?: string } = {}): Promise<
       };
     },
     deleteObject: (key) => server.store.deleteObject(bucket, key),
+    async plantObject(key, body, metadata) {
+      const client = new S3Client({
+        endpoint: `http://127.0.0.1:${address.port}`,
+        forcePathStyle: true,
+        region: TEST_AWS_ENV.AWS_REGION,
+        credentials: { accessKeyId: TEST_AWS_ENV.AWS_ACCESS_KEY_ID, secretAccessKey: 'planted' },
+      });
+      try {
+        await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, Metadata: metadata }));
+      } finally {
+        client.destroy();
+      }
+    },
     async close() {
       await server.close();
       await rm(directory, { recursive: true, force: true });

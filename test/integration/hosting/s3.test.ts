@@ -167,3 +167,30 @@ describe('s3 hosting', () => {
     expect((await h.describe(img)).text).toBe('reuse the uploaded object (a URL is made for the run)');
   });
 });
+
+describe('an object already at the key (walk-af 2)', () => {
+  const mine = jpegHolding('the bytes to edit');
+  const other = jpegHolding('another image!!!!'); // as long: its HEAD's length matches
+
+  it('holding other bytes of the same length is uploaded over: a wrong sha256, or none and another MD5', async () => {
+    expect(other.length).toBe(mine.length);
+    const img = await fx.project.image('p.jpg', mine);
+    const key = `inputs/kontext/${img.sha256}.jpg`;
+    const h = hosting(s3Config());
+    for (const metadata of [{ sha256: 'f'.repeat(64) }, undefined]) {
+      await fx.s3.plantObject(key, other, metadata);
+      const hosted = await h.urlFor(img, { forceRefresh: true });
+      expect(hosted).toMatchObject({ via: 's3', uploaded: true });
+      // What the API fetches: the image's own bytes.
+      expect(Buffer.from(await (await fetch(hosted.url)).arrayBuffer()).equals(mine)).toBe(true);
+      expect((await fx.s3.readObject(key))?.metadata['x-amz-meta-sha256']).toBe(img.sha256);
+    }
+  });
+
+  it('holding its bytes without metadata (a store that drops it) is taken by its ETag (MD5): no upload', async () => {
+    const img = await fx.project.image('q.jpg', mine);
+    await fx.s3.plantObject(`inputs/kontext/${img.sha256}.jpg`, mine);
+    expect(await hosting(s3Config()).urlFor(img)).toMatchObject({ via: 's3', uploaded: false });
+    expect(fx.s3.count('PUT')).toBe(1); // the planted one
+  });
+});

@@ -48,6 +48,8 @@ interface RunSettings {
   readonly env?: Record<string, string>;
   /** Also called with each event as it happens. */
   readonly onEvent?: (event: RunEvent) => unknown;
+  /** S3 hosting's idle timeout, shorter than the product's 60 s. */
+  readonly s3IdleTimeoutMs?: number;
 }
 
 export interface Project {
@@ -152,6 +154,7 @@ async function runOnce(
           settings.onEvent?.(e);
         },
         session,
+        s3IdleTimeoutMs: settings.s3IdleTimeoutMs,
       },
     );
     return { result, events, stdout: sink.stdout(), stderr: sink.stderr() };
