@@ -61,6 +61,8 @@ const HINTS: Readonly<Record<HostingErrorCode, string | undefined>> = {
   E_HOSTING_TEMP: undefined,
 };
 
+const SKEWED_HINT = "this machine's clock is too far from the storage service's: set it right (NTP), then run again";
+
 interface SdkErrorShape {
   readonly name?: unknown;
   readonly code?: unknown;
@@ -126,5 +128,7 @@ export function s3Error(e: unknown, what: string, secrets: readonly string[]): H
   const clean = redactUrlsIn(redactSecrets(message, secrets)).slice(0, 300);
   const detail = `${name}${status === undefined ? '' : ` (HTTP ${status})`}: ${clean}`;
   const cause = new Error(detail);
-  return new HostingError(code, `could not ${what}: ${detail}`, { hint: HINTS[code], cause });
+  // The bucket's time and ours too far apart (over 15 min for S3): not a slow service.
+  const hint = name === 'RequestTimeTooSkewed' ? SKEWED_HINT : HINTS[code];
+  return new HostingError(code, `could not ${what}: ${detail}`, { hint, cause });
 }

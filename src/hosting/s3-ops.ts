@@ -138,11 +138,17 @@ function isRetryable(e: HostingError): boolean {
   return e.code === 'E_HOSTING_UNAVAILABLE' || e.code === 'E_HOSTING_TIMEOUT';
 }
 
-/** A presigned GET URL valid for `ttlSeconds` from `nowMs` (the runtime clock). */
+/**
+ * A presigned GET URL valid for `ttlSeconds` from `nowMs` (the runtime clock), corrected by the
+ * skew the SDK learnt from the bucket's replies (`systemClockOffset`: a HEAD or PUT refused as
+ * signed too far from the server's time is signed again with it): a clock hours off otherwise
+ * signed a URL already expired, and the API was paid to fail fetching it (walk-ae 3).
+ */
 export async function presignGet(ref: ObjectRef, ttlSeconds: number, nowMs: number): Promise<string> {
   try {
     const command = new GetObjectCommand({ Bucket: ref.bucket, Key: ref.key });
-    return await getSignedUrl(ref.client, command, { expiresIn: ttlSeconds, signingDate: new Date(nowMs) });
+    const skew = ref.client.config.systemClockOffset ?? 0;
+    return await getSignedUrl(ref.client, command, { expiresIn: ttlSeconds, signingDate: new Date(nowMs + skew) });
   } catch (e) {
     throw s3Error(e, `sign a URL for ${where(ref)}`, ref.secrets);
   }

@@ -5,6 +5,9 @@
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { createHosting, type Hosting, type HostingConfig } from '../../../src/hosting/index.js';
+import { createS3Client } from '../../../src/hosting/s3-client.js';
+import { presignGet } from '../../../src/hosting/s3-ops.js';
+import { s3Settings } from '../../../src/hosting/s3-settings.js';
 import { TEST_AWS_ENV } from '../../helpers/s3-server.js';
 import { jpegHolding } from '../../helpers/test-images.js';
 import { createTestProject, testClock, testRuntime, useS3Fixture } from './project.js';
@@ -171,6 +174,21 @@ describe('s3 hosting', () => {
 describe('an object already at the key (walk-af 2)', () => {
   const mine = jpegHolding('the bytes to edit');
   const other = jpegHolding('another image!!!!'); // as long: its HEAD's length matches
+
+  it('a URL is signed with the skew the SDK learnt from the bucket: a clock 2 h slow signs a working one', async () => {
+    await fx.s3.plantObject('skew/a.png', Buffer.from('png bytes'));
+    const settings = s3Settings(s3Config() as Extract<HostingConfig, { mode: 's3' }>);
+    const client = createS3Client(settings, { ...TEST_AWS_ENV });
+    try {
+      // What the SDK keeps after a reply refused as signed 2 h off the server's time, on a machine 2 h slow.
+      client.config.systemClockOffset = 2 * HOUR;
+      const ref = { client, bucket: fx.s3.bucket, key: 'skew/a.png', secrets: [] };
+      const url = await presignGet(ref, 900, Date.now() - 2 * HOUR);
+      expect((await fetch(url)).status).toBe(200);
+    } finally {
+      client.destroy();
+    }
+  });
 
   it('holding other bytes of the same length is uploaded over: a wrong sha256, or none and another MD5', async () => {
     expect(other.length).toBe(mine.length);

@@ -39,6 +39,14 @@ describe('classifyS3Error', () => {
     expect(text).not.toMatch(/abc123|s3cr3t-value|AKIAEXAMPLEKEY1/);
     expect(e.cause).not.toBe(sdk);
   });
+
+  it("a request refused as signed too far from the bucket's time names the clock, not a slow service", () => {
+    const sdk = Object.assign(new Error('The difference between the request time and the server time is too large.'), {
+      name: 'RequestTimeTooSkewed',
+      $metadata: { httpStatusCode: 403 },
+    });
+    expect(s3Error(sdk, 'upload to s3://b/k.png', []).hint).toMatch(/clock is too far/);
+  });
 });
 
 function outcome(over: Partial<CommandOutcome>): CommandOutcome {
