@@ -33,6 +33,7 @@ export { buildPlan, planToJson, renderPlanMermaid, renderPlanText } from './plan
 export type { Plan, PlanNode, NodeInput } from './plan/types.js';
 
 export { runRecipe, lockPathFor } from './run/run-recipe.js';
+export { outputClashes } from './run/output-clashes.js';
 export { holdRunLock, lockPathOfRecipeFile, type RunLockElsewhere, waitingMessage } from './run/run-lock.js';
 export type { RunRecipeOptions, RunRecipeDeps, RunRecipeResult } from './run/run-recipe.js';
 export { cacheDirFor, openRunContext, withRunContext, RunContext } from './run/context.js';

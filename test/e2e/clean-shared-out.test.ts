@@ -71,11 +71,22 @@ describe('recipes in two folders naming one out: folder (walk-ag 1)', () => {
     await writeFile(one, heroRecipe('portrait-astronaut.jpg', 'fix', 'Keep the face unchanged. Make it teal.'));
     await writeFile(two, heroRecipe('scene-rocket.jpg', 'fix', 'Keep the rocket unchanged. Make the sky purple.'));
 
+    // validate warns first: of the other recipe given with it, then of its lock.
+    const together = await cli(['validate', 'dup/a/one.yml', 'dup/b/two.yml'], { cwd: p.root, env });
+    expect(together.code).toBe(0);
+    expect(together.stderr).toContain(
+      'warning: ../../final/hero/fix/photo.* is also an output of dup/b/two.yml (given in this command): ' +
+        "the two recipes overwrite each other's files",
+    );
+    expect(together.stderr).toContain('warning: ../../final/hero/fix/photo.* is also an output of dup/a/one.yml');
     const both = await cli(['run', one, two], { cwd: p.root, env });
     expect(both.code, both.stderr).toBe(0);
     expect(both.stderr).toContain(
       'final/hero/fix/photo.png is also an output of the recipe of ../a/one.lock.json: ' +
         "the two recipes overwrite each other's files",
+    );
+    expect((await cli(['validate', two], { cwd: p.root, env })).stderr).toContain(
+      'warning: ../../final/hero/fix/photo.png is also an output of the recipe of ../a/one.lock.json',
     );
     const twos = await readFile(hero('fix'));
     await writeFile(one, heroRecipe('portrait-astronaut.jpg', 'fix2', 'Keep the face unchanged. Make it teal.'));
