@@ -34,6 +34,7 @@ export { buildPlan, planToJson, renderPlanMermaid, renderPlanText } from './plan
 export type { Plan, PlanNode, NodeInput } from './plan/types.js';
 
 export { runRecipe, lockPathFor } from './run/run-recipe.js';
+export { outputClashes } from './run/output-clashes.js';
 export { holdRunLock, lockPathOfRecipeFile, type RunLockElsewhere, waitingMessage } from './run/run-lock.js';
 export type { RunRecipeOptions, RunRecipeDeps, RunRecipeResult } from './run/run-recipe.js';
 export { cacheDirFor, openRunContext, withRunContext, RunContext } from './run/context.js';
@@ -106,7 +107,8 @@ export { cleanRecipe } from './run/clean.js';
 export { pushRecipe } from './run/push.js';
 export type { PushOptions, PushDeps, PushReport } from './run/push.js';
 export type { CleanOptions, CleanDeps, CleanReport } from './run/clean.js';
-export { gcCache, findLockFiles } from './run/gc.js';
+export { gcCache } from './run/gc.js';
+export { findLockFiles } from './run/project-locks.js';
 export { mergeLockFiles, type MergeLockResult } from './run/merge-lock.js';
 export type { MergeLockFilesOptions } from './run/merge-lock.js';
 export type { GcCacheOptions, GcCacheDeps, GcCacheReport } from './run/gc.js';

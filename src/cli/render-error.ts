@@ -13,6 +13,7 @@ import {
   redactSecrets,
   redactUrlsIn,
 } from '../index.js';
+import { resolve } from 'node:path';
 import { displayPath } from './display-paths.js';
 
 export interface RenderedError {
@@ -39,15 +40,23 @@ export function renderError(
     secrets: readonly string[];
     /** Where the user stands: a location's file is shown relative to it. */
     cwd?: string | undefined;
+    /**
+     * The recipe the error is of, as typed, when a command was given several (`run a.yml b.yml`):
+     * a line naming no file of its own starts with it (walk-ag 5: `--frozen: 3 nodes …` said no recipe).
+     */
+    recipe?: string | undefined;
   },
 ): RenderedError {
   const scrub = (s: string): string => escapeControls(redactUrlsIn(redactSecrets(s, options.secrets)));
+  const of = recipePrefix(options.recipe, options.cwd);
   if (error instanceof RecipeError) {
-    return { lines: error.problems.map((p) => scrub(formatProblem(p))), exitCode: error.exitCode };
+    const lines = error.problems.map((p) => scrub(`${p.location ? '' : of(p.message)}${formatProblem(p)}`));
+    return { lines, exitCode: error.exitCode };
   }
   if (isKontextError(error)) {
     const hint = error.hint ? ` (${error.hint})` : '';
-    const lines = [scrub(`kontext: ${located(error.message, error.location, options.cwd)}${hint}`)];
+    const where = error.location ? '' : of(error.message);
+    const lines = [scrub(`kontext: ${where}${located(error.message, error.location, options.cwd)}${hint}`)];
     if (options.debug) lines.push(...stackLines(error, scrub));
     return { lines, exitCode: error.exitCode };
   }
@@ -55,11 +64,11 @@ export function renderError(
   // Out of file descriptors, a name too long, where no typed error was made: a limit, not a defect (75, 73).
   const limit = osLimitOf(error);
   if (limit) {
-    const lines = [scrub(`kontext: ${message} (${limit.hint})`)];
+    const lines = [scrub(`kontext: ${of(message)}${message} (${limit.hint})`)];
     if (options.debug) lines.push(...stackLines(error, scrub));
     return { lines, exitCode: limit.exitCode };
   }
-  const lines = [scrub(`kontext: internal error: ${message}`)];
+  const lines = [scrub(`kontext: ${of(message)}internal error: ${message}`)];
   lines.push(options.debug ? '' : 'run again with --debug for the stack trace, and please report it');
   if (options.debug) lines.push(...stackLines(error, scrub));
   return { lines: lines.filter((l) => l !== ''), exitCode: ExitCode.SOFTWARE };
@@ -90,6 +99,16 @@ export function errorJson(
 }
 
 /** `file:line:col: message`, the file relative to `cwd`, said once even when the message starts with it. */
+/**
+ * `<recipe>: ` before a message that does not name the recipe already (as typed, or its absolute
+ * path: a recipe not found says which); nothing without a recipe.
+ */
+function recipePrefix(recipe: string | undefined, cwd: string | undefined): (message: string) => string {
+  if (recipe === undefined) return () => '';
+  const full = cwd === undefined ? recipe : resolve(cwd, recipe);
+  return (message) => (message.includes(recipe) || message.includes(full) ? '' : `${recipe}: `);
+}
+
 function located(
   message: string,
   location: { readonly file: string; readonly line: number; readonly col: number } | undefined,

@@ -1,17 +1,18 @@
 /**
  * What `kontext clean` may remove from `<out>/`: only files kontext can show it made
- * (docs/architecture.md#cache-lock-and-journal). A file goes when
- * - it is the output a dropped lock entry names, or it sits in kontext's own layout
- *   (`<out>/<pass>/<instance>[-v<k>].<ext>`) where no current node writes, and
- * - its bytes are kontext's: some lock entry's `output_sha256`, or a blob in the cache (a git
- *   LFS pointer: the bytes its oid names).
+ * (docs/architecture.md#cache-lock-and-journal), and no other lock file of the project names. A file goes when
+ * - it is the output a dropped lock entry names and holds that entry's `output_sha256` (another
+ *   recipe sharing the folder may have written its own result there since), or
+ * - it sits in kontext's own layout (`<out>/<pass>/<instance>[-v<k>].<ext>`) where no current
+ *   node writes, and its bytes are kontext's: some lock entry's `output_sha256`, or a blob in the cache
+ * (a git LFS pointer: the bytes its oid names).
  * A crash's temp file (`.<name>.<suffix>.tmp`, a day old) goes when `<name>` is such a file or a
  * current output. Everything else under `<out>/` (a reference photo, a mock-up, a copy under
  * another name, a symlink) is reported as kept, never removed. The walk follows no symlink, and
  * a file whose folders resolve anywhere but where the walk found it is kept too.
  */
 import { saveCopyPath } from '../util/save-template.js';
-import { lockOutputsBeside } from './shared-outputs.js';
+import { type LockScope, otherLockOutputs } from './shared-outputs.js';
 import { LFS_POINTER_MAX_BYTES, parseLfsPointer } from '../util/lfs-pointer.js';
 import { createHash } from 'node:crypto';
 import { constants } from 'node:fs';
@@ -48,8 +49,8 @@ export interface CleanScope {
   readonly claimed: ReadonlySet<string>;
   /** Current nodes' output paths without their extension: another extension of one is kept. */
   readonly currentStems: ReadonlySet<string>;
-  /** Outputs the dropped lock entries name. */
-  readonly orphanOutputs: ReadonlySet<string>;
+  /** Outputs the dropped lock entries name → the `output_sha256` of each entry naming it. */
+  readonly orphanOutputs: ReadonlyMap<string, ReadonlySet<string>>;
   /** Whether kontext knows these bytes (a lock entry's output, a cache blob). */
   readonly knownBytes: (sha256: string) => Promise<boolean>;
   readonly guard: WriteGuard;
@@ -71,7 +72,7 @@ export interface OutScopeInput {
   readonly recipe: Recipe;
   readonly plan: Plan;
   readonly lock: LockFile;
-  /** Outputs other recipes' locks name ({@link siblingLockOutputs}): theirs, never this recipe's orphans. */
+  /** Outputs the project's other locks name ({@link otherLocksOutputs}): theirs, never this recipe's orphans. */
   readonly others?: ReadonlySet<string> | undefined;
   /**
    * Entries of nodes no longer in `plan` that a current node takes over (clean-taken.ts): id →
@@ -127,7 +128,7 @@ export function outScope(p: OutScopeInput): { readonly lockEntries: readonly str
       outDir: recipe.outDir,
       claimed,
       currentStems,
-      orphanOutputs: new Set(lockEntries.map((id) => fromLock(lock.nodes[id]?.output ?? ''))),
+      orphanOutputs: orphanShas(lockEntries, lock, fromLock),
       knownBytes: async (sha) => lockShas.has(sha) || (await inCache(sha)),
       guard: p.guard,
       now: p.now,
@@ -135,12 +136,28 @@ export function outScope(p: OutScopeInput): { readonly lockEntries: readonly str
   };
 }
 
+/** Each dropped entry's output → the bytes that entry wrote there (entries may share one path). */
+function orphanShas(
+  ids: readonly string[],
+  lock: LockFile,
+  fromLock: (output: string) => string,
+): Map<string, Set<string>> {
+  const by = new Map<string, Set<string>>();
+  for (const id of ids) {
+    const entry = lock.nodes[id];
+    if (!entry) continue;
+    const path = fromLock(entry.output);
+    by.set(path, (by.get(path) ?? new Set()).add(entry.output_sha256));
+  }
+  return by;
+}
+
 /**
- * The outputs named by the other lock files beside `lockPath` (shared-outputs.ts): another
- * recipe's, never an orphan of this one (nor a file kontext did not make).
+ * The outputs named by the other lock files of the project, beside the recipe's or in another
+ * folder (shared-outputs.ts): another recipe's, never an orphan of this one (nor a file kontext did not make).
  */
-export async function siblingLockOutputs(lockPath: string): Promise<ReadonlySet<string>> {
-  return new Set((await lockOutputsBeside(lockPath, 'all')).keys());
+export async function otherLocksOutputs(at: LockScope): Promise<ReadonlySet<string>> {
+  return new Set((await otherLockOutputs(at, 'all')).keys());
 }
 
 /** Walk `scope.outDir` (nothing when it is missing or a symlink) and sort its files. */
@@ -250,7 +267,8 @@ async function judge(file: string, w: Walk): Promise<'remove' | 'kept' | 'ours'>
     if (info === null || !isStaleTemp(basename(file), info.mtimeMs, w.now)) return 'ours';
     return (await staysInOut(file, w)) ? 'remove' : 'kept';
   }
-  if (!w.orphanOutputs.has(file)) {
+  const dropped = w.orphanOutputs.get(file);
+  if (dropped === undefined) {
     if (!isLayout(w.outDir, file)) return 'kept';
     if (w.currentStems.has(stem(file))) return 'ours'; // a current node's output in another format
   }
@@ -258,7 +276,10 @@ async function judge(file: string, w: Walk): Promise<'remove' | 'kept' | 'ours'>
   if (read === null) return 'kept';
   // A git LFS pointer (a checkout without git-lfs) stands for the bytes its oid names.
   const oid = read.head === null ? null : (parseLfsPointer(read.head)?.oid ?? null);
-  const known = (await w.knownBytes(read.sha)) || (oid !== null && (await w.knownBytes(oid)));
+  // A dropped entry's file only with that entry's bytes: other bytes the cache knows may be the
+  // live output of a recipe sharing the folder whose lock clean cannot see (walk-ag 1).
+  const knows = async (sha: string): Promise<boolean> => (dropped === undefined ? w.knownBytes(sha) : dropped.has(sha));
+  const known = (await knows(read.sha)) || (oid !== null && (await knows(oid)));
   return known && (await staysInOut(file, w)) ? 'remove' : 'kept';
 }
 

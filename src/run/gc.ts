@@ -3,13 +3,14 @@
  * `gcStore` (src/store/gc.ts) does the pruning. The cache dir is the one `kontext run` uses
  * from the working directory (`cacheDirFor`), unless given.
  */
-import { readdir, stat } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { UsageError } from '../errors.js';
 import { findProjectRoot } from '../recipe/index.js';
 import type { Runtime } from '../runtime.js';
 import { gcStore, type GcReport } from '../store/gc.js';
 import { cacheDirFor } from './context.js';
+import { findLockFiles } from './project-locks.js';
 
 export interface GcCacheOptions {
   readonly olderThanMs?: number | undefined;
@@ -27,9 +28,6 @@ export interface GcCacheDeps {
 export interface GcCacheReport extends GcReport {
   readonly projects: readonly string[];
 }
-
-/** Folders never searched for lock files: tools' and VCS folders, and output folders. */
-const SKIP_DIRS = new Set(['node_modules', '.git', 'out']);
 
 export async function gcCache(options: GcCacheOptions, deps: GcCacheDeps): Promise<GcCacheReport> {
   const { rt } = deps;
@@ -64,25 +62,4 @@ export async function gcCache(options: GcCacheOptions, deps: GcCacheDeps): Promi
     crashPoint: rt.crashPoint,
   });
   return { ...report, projects };
-}
-
-/**
- * Every `*.lock.json` under these folders, sorted. Symlinks are not followed; `node_modules`,
- * `.git`, folders named `out` and cache dirs (holding `CACHEDIR.TAG`) are skipped.
- */
-export async function findLockFiles(roots: readonly string[], cacheDir: string): Promise<string[]> {
-  const found = new Set<string>();
-  const pending = [...roots];
-  const seen = new Set<string>();
-  for (let dir = pending.pop(); dir !== undefined; dir = pending.pop()) {
-    if (seen.has(dir) || dir === cacheDir) continue;
-    seen.add(dir);
-    const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
-    if (entries.some((e) => e.name === 'CACHEDIR.TAG' && e.isFile())) continue;
-    for (const e of entries) {
-      if (e.isDirectory() && !SKIP_DIRS.has(e.name)) pending.push(join(dir, e.name));
-      else if (e.isFile() && e.name.endsWith('.lock.json')) found.add(join(dir, e.name));
-    }
-  }
-  return [...found].sort();
 }

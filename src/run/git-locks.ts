@@ -1,5 +1,6 @@
 /**
- * The `*.lock.json` files of a project's git branches and stashes, for `kontext gc`: with `out/`
+ * The `*.lock.json` files of a project's git branches and stashes (a stash's untracked files too,
+ * `git stash -u`), for `kontext gc`: with `out/`
  * ignored, the results a branch paid for live only in the cache, and gc pruned them while another
  * branch was checked out; switching back paid for them all again (walk-v 3). Read with the `git`
  * on PATH, in the project's folder (so only the locks under it), in a fixed number of processes
@@ -57,14 +58,22 @@ export async function gitLocks(root: string, env: Env): Promise<GitLock[]> {
     'refs/heads',
   ]);
   if (heads === null) return [];
-  const stashRefs = lines((await run(['stash', 'list', '--format=%gd']))?.toString('utf8') ?? '');
-  const refs = [...lines(heads.toString('utf8')), ...stashRefs].slice(0, MAX_REFS);
+  // Each stash with its parents: a file `git stash -u` took (a new recipe's lock, never added) is in
+  // the third, its untracked files' commit, not in the stash's own tree (walk-ag 3).
+  const stashes = lines((await run(['stash', 'list', '--format=%gd %P']))?.toString('utf8') ?? '').map((l) =>
+    l.split(' '),
+  );
+  const stashRefs = stashes.map(([ref]) => ref as string);
+  const untracked = stashes.filter((s) => s.length > 3).map(([ref]) => `${ref}^3`);
+  const refs = [...lines(heads.toString('utf8')), ...stashRefs, ...untracked].slice(0, MAX_REFS);
   // The stashes by name too: `--all` reaches only the newest (a lock file only in an older one was
-  // never asked about: review-ad 4).
+  // never asked about: review-ad 4), and their untracked commits (the pathspec keeps a merge's log
+  // to its first parent).
   const logged = await run([
     'log',
     '--all',
     ...stashRefs,
+    ...untracked,
     '--format=',
     '--name-only',
     '-z',
@@ -96,7 +105,10 @@ export async function gitLocks(root: string, env: Env): Promise<GitLock[]> {
   return contents === null ? [] : readBatch(contents, objects);
 }
 
-/** `refs/heads/main:./a/r.lock.json` as `main:a/r.lock.json`; a stash as git lists it. */
+/**
+ * `refs/heads/main:./a/r.lock.json` as `main:a/r.lock.json`; a stash as git lists it
+ * (`stash@{0}^3`: its untracked files).
+ */
 function named(spec: string): string {
   return spec.replace(/^refs\/heads\//, '').replace(':./', ':');
 }

@@ -271,7 +271,7 @@ async function runInContext(
       );
       for (const { record } of local.byKey.values()) run.uploads.ensure(record);
     }
-    for (const message of await sharedOutputWarnings(lockPath, written))
+    for (const message of await sharedOutputWarnings({ lockPath, projectRoot: recipe.projectRoot }, written))
       deps.onEvent({ type: 'warning', t: 0, message });
     // The branches a pick leaves out: their files back to the lock's bytes, from the cache (walk-z 4).
     if (!options.signal?.aborted) {

@@ -20,7 +20,7 @@ import { basename, dirname, extname, join } from 'node:path';
 import { readLockState } from '../store/lock-file.js';
 import type { LockEntry } from '../store/types.js';
 import type { WriteGuard } from '../store/write-guard.js';
-import { findLockFiles } from './gc.js';
+import { findLockFiles } from './project-locks.js';
 
 const LOCK_SUFFIX = '.lock.json';
 
@@ -65,19 +65,19 @@ function gitRootOf(dir: string): string | null {
 
 /** No file beside the lock at `path` has its stem (its recipe is gone: renamed or moved). */
 async function recipeGone(path: string): Promise<boolean> {
-  const stem = basename(path).slice(0, -LOCK_SUFFIX.length);
-  const entries = await readdir(dirname(path), { withFileTypes: true }).catch(() => []);
-  return !entries.some(
-    (e) => !e.isDirectory() && !e.name.endsWith(LOCK_SUFFIX) && basename(e.name, extname(e.name)) === stem,
-  );
+  return (await locksIn(dirname(path))).stray.includes(path);
 }
 
 /**
  * The other lock files beside `lockPath` (absolute paths, by name): `stray`, those whose recipe
  * is gone, and `owned`, those of another recipe in the folder.
  */
-export async function locksBeside(lockPath: string): Promise<{ stray: string[]; owned: string[] }> {
-  const dir = dirname(lockPath);
+async function locksBeside(lockPath: string): Promise<{ stray: string[]; owned: string[] }> {
+  return locksIn(dirname(lockPath), basename(lockPath));
+}
+
+/** The lock files in `dir` but `except` (a name), as {@link locksBeside} sorts them. */
+export async function locksIn(dir: string, except = ''): Promise<{ stray: string[]; owned: string[] }> {
   const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
   const names = entries.map((e) => e.name);
   // A recipe may have any extension: a lock is stray only when no other file has its stem (a
@@ -89,7 +89,7 @@ export async function locksBeside(lockPath: string): Promise<{ stray: string[]; 
       .map((e) => basename(e.name, extname(e.name))),
   );
   const out = { stray: [] as string[], owned: [] as string[] };
-  for (const name of names.filter((n) => n.endsWith(LOCK_SUFFIX) && n !== basename(lockPath)).sort()) {
+  for (const name of names.filter((n) => n.endsWith(LOCK_SUFFIX) && n !== except).sort()) {
     const stem = name.slice(0, -LOCK_SUFFIX.length);
     if (stem !== '') (stems.has(stem) ? out.owned : out.stray).push(join(dir, name));
   }

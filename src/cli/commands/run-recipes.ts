@@ -3,8 +3,9 @@
  * token, `--max-cost`, not found, …) prints it as any error is printed (render-error.ts), with
  * `--json` also a `run-error` line on stdout (a dry run's prediction of the real run's error:
  * its `dry-run` line stays the last), and the next recipe runs; the command exits with
- * the worst code. Ctrl-C (130) stops the whole command at once. `--max-cost` holds for the whole
- * command: each recipe may spend what the recipes before it left (`maxCostSpentUsd`: what they
+ * the worst code; with several recipes, an error line naming no file of its own starts with its
+ * recipe's path (`a.yml: --frozen: …`). Ctrl-C (130) stops the whole command at once. `--max-cost`
+ * holds for the whole command: each recipe may spend what the recipes before it left (`maxCostSpentUsd`: what they
  * spent, or their dry run's price; unknown once a price is).
  */
 import { resolve } from 'node:path';
@@ -40,7 +41,7 @@ export async function runRecipes(
   let spent: number | null = 0;
   for (const recipe of recipes) {
     const budget = options.maxCostUsd === undefined ? {} : { maxCostSpentUsd: spent };
-    const end = await runOne(recipe, { ...options, ...budget }, opts, ctx);
+    const end = await runOne(recipe, { ...options, ...budget }, { opts, ctx, several: recipes.length > 1 });
     exit = worstExitCode(exit, end.exit);
     spent = spent === null || end.spentUsd === null ? null : spent + end.spentUsd;
     if (ctx.signal.aborted || end.exit === ExitCode.INTERRUPTED) return ExitCode.INTERRUPTED;
@@ -51,8 +52,7 @@ export async function runRecipes(
 async function runOne(
   path: string,
   options: RunRecipeOptions,
-  opts: Record<string, unknown>,
-  ctx: CliContext,
+  { opts, ctx, several }: { opts: Record<string, unknown>; ctx: CliContext; several: boolean },
 ): Promise<RecipeEnd> {
   const json = opts['json'] === true;
   const explain = opts['explain'] === true;
@@ -82,6 +82,8 @@ async function runOne(
     debug: ctx.flags.debug,
     secrets: secretsFromEnv(ctx.rt.env),
     cwd: ctx.rt.cwd,
+    // One of several: a line naming no file says which recipe it is of (walk-ag 5).
+    recipe: several ? path : undefined,
   });
   for (const line of rendered.lines) ctx.rt.stderr.write(`${line}\n`);
   return { exit: rendered.exitCode, spentUsd: end.spentUsd };

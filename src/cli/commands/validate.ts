@@ -7,7 +7,9 @@ import {
   worstExitCode,
   formatProblem,
   isKontextError,
+  outputClashes,
   type Problem,
+  type Recipe,
   sourceImageProblems,
 } from '../../index.js';
 import type { CliContext } from '../context.js';
@@ -18,6 +20,8 @@ interface FileResult {
   readonly ok: boolean;
   readonly nodes: number | null;
   readonly problems: readonly Problem[];
+  /** The recipe loaded, when it is valid. */
+  readonly loaded?: Recipe | undefined;
 }
 
 export async function validateCommand(
@@ -25,8 +29,9 @@ export async function validateCommand(
   opts: Record<string, unknown>,
   ctx: CliContext,
 ): Promise<number> {
-  const results: FileResult[] = [];
-  for (const path of recipes) results.push(await validateOne(path, opts, ctx));
+  const each: FileResult[] = [];
+  for (const path of recipes) each.push(await validateOne(path, opts, ctx));
+  const results = await withClashes(each);
   const exit = results.reduce<ExitCode>((acc, r) => worstExitCode(acc, exitFor(r)), ExitCode.OK);
   if (opts['json'] === true) {
     ctx.rt.stdout.write(`${jsonText({ ok: exit === ExitCode.OK, results: results.map(toJson) })}\n`);
@@ -70,7 +75,20 @@ async function validateOne(path: string, opts: Record<string, unknown>, ctx: Cli
   const problems = [...result.problems, ...images];
   const ok = valid && images.length === 0;
   const nodes = ok && result.recipe ? buildPlan(result.recipe).nodes.length : null;
-  return { recipe: path, ok, nodes, problems };
+  return { recipe: path, ok, nodes, problems, loaded: ok ? (result.recipe ?? undefined) : undefined };
+}
+
+/**
+ * A warning where valid recipes write the same files: two given here, or one and another
+ * recipe's lock in its project (walk-ag 1; run/output-clashes.ts).
+ */
+async function withClashes(results: readonly FileResult[]): Promise<FileResult[]> {
+  const valid = results.filter((r) => r.loaded !== undefined);
+  const clashes = await outputClashes(valid.map((r) => r.loaded as Recipe));
+  return results.map((r) => {
+    const more = clashes[valid.indexOf(r)] ?? [];
+    return more.length === 0 ? r : { ...r, problems: [...r.problems, ...more] };
+  });
 }
 
 function exitFor(r: FileResult): ExitCode {

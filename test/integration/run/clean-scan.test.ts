@@ -3,6 +3,7 @@
  * folder swapped for a symlink after the walk leads nowhere; an out folder reached through a
  * symlinked parent outside the project has nothing removable, whatever its files are.
  */
+import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, realpath, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,13 +24,16 @@ afterEach(async () => {
   await rm(outside, { recursive: true, force: true });
 });
 
+/** The sha256 of the test's kontext-made files, `made by kontext`: a dropped entry's own bytes. */
+const MADE = createHash('sha256').update('made by kontext').digest('hex');
+
 /** Every layout-shaped file counts as kontext's bytes: only the paths decide. */
 async function scopeFor(outDir: string, more: Partial<CleanScope> = {}, project = root): Promise<CleanScope> {
   return {
     outDir,
     claimed: new Set(),
     currentStems: new Set(),
-    orphanOutputs: new Set(),
+    orphanOutputs: new Map(),
     knownBytes: async () => true,
     guard: await buildWriteGuard({ projectRoot: project, allowOutsideRoot: false, protectedFiles: [] }),
     now: Date.now(),
@@ -47,7 +51,7 @@ async function renamedSource(project: string, files: readonly string[]): Promise
   for (const f of files) await writeFile(join(outDir, 'tint', f), 'made by kontext');
   const current = join(outDir, 'tint', 'photo.png');
   return scopeFor(outDir, { claimed: new Set([current]), currentStems: new Set([current.slice(0, -4)]) }, project).then(
-    (scope) => ({ ...scope, orphanOutputs: new Set([join(outDir, 'tint', 'Photo.png')]) }),
+    (scope) => ({ ...scope, orphanOutputs: new Map([[join(outDir, 'tint', 'Photo.png'), new Set([MADE])]]) }),
   );
 }
 

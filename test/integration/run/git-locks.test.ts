@@ -2,7 +2,8 @@
  * The lock files of a project's git branches and stashes (run/git-locks.ts), read from a real
  * repository: a project in a subfolder sees only its own, a branch named like an option is read as
  * a branch, an inherited GIT_DIR does not point gc at another repository, and a lock committed
- * with conflict markers protects both its sides (gc-roots.ts) (review-ac 5, 6, 7).
+ * with conflict markers protects both its sides (gc-roots.ts) (review-ac 5, 6, 7), and a lock never added but
+ * stashed with `git stash -u` is read from the stash's untracked-files commit (walk-ag 3).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -53,6 +54,9 @@ beforeAll(async () => {
   git(repo, 'symbolic-ref', 'HEAD', 'refs/heads/--output=x');
   await commit(repo, { 'proj/r.lock.json': `<<<<<<< HEAD\n${lockText(4)}=======\n${lockText(5)}>>>>>>> other\n` }, 'c');
   git(repo, 'checkout', '-q', 'main');
+  // A new recipe's lock, never added, stashed with `git stash -u` (in the stash's third parent: walk-ag 3).
+  await writeFile(join(proj, 'fresh.lock.json'), lockText(10));
+  git(repo, 'stash', '-q', '-u');
   // An older stash holding a lock file no commit has, then a newer one.
   await writeFile(join(proj, 'new.lock.json'), lockText(8));
   git(repo, 'add', 'proj/new.lock.json');
@@ -83,10 +87,11 @@ describe('gitLocks', () => {
     // The same object on every branch: read once, named by the newest branch holding it.
     expect(names.filter((n) => n.endsWith(':sub/s.lock.json'))).toHaveLength(1);
     expect(names.filter((n) => n.endsWith(':new.lock.json'))).toEqual(['stash@{1}:new.lock.json']);
-    expect(names).toHaveLength(6);
+    expect(names.filter((n) => n.endsWith(':fresh.lock.json'))).toEqual(['stash@{2}^3:fresh.lock.json']);
+    expect(names).toHaveLength(7);
     const roots = await readGcRoots(await mkdtemp(join(tmpdir(), 'kontext-git-cache-')), [], locks);
-    // Seeds 1-6 and 8 (4 and 5: both sides of the conflicted one); not 9 (outside the project), nor 7.
-    expect([...roots.keys].map((k) => Number(k[0])).sort()).toEqual([1, 2, 3, 4, 5, 6, 8]);
+    // Seeds 1-6, 8 and 10 (its key 0…; 4 and 5: both sides of the conflicted one); not 9 (outside the project), nor 7.
+    expect([...roots.keys].map((k) => Number(k[0])).sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6, 8]);
   });
 
   it('outside any repository, or without git, none', async () => {
