@@ -9,12 +9,14 @@
  * other recipes' locks: one warning per lock naming any (`run a.yml b.yml` of two such recipes
  * warns at the second, the first's lock written by then). A lock whose recipe is gone
  * (stray-locks.ts: a renamed recipe's, whose files are the new one's to take) is left out of
- * that. The lock files are those beside the recipe's and those gc finds in its project
- * (project-locks.ts: not under `.git`, `node_modules`, a folder named `out` or a cache). Paths
+ * that. The lock files are those beside the recipe's and, in a git project, those gc finds in it
+ * (project-locks.ts: not under `.git`, `node_modules`, a folder named `out` or a cache); without
+ * `.git` the project root is the working directory, which may be a home folder: not walked. Paths
  * are compared as macOS, Windows and exFAT compare them (util/fold-path.ts): `name: Shoot` and
  * `name: shoot` write two folders here and one on a teammate's Mac, said as such.
  */
-import { basename, dirname, relative, resolve, sep } from 'node:path';
+import { existsSync } from 'node:fs';
+import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { readLockState } from '../store/lock-file.js';
 import { foldPath } from '../util/fold-path.js';
 import { findLockFiles } from './project-locks.js';
@@ -37,7 +39,9 @@ export interface LockScope {
  */
 export async function otherLockOutputs(at: LockScope, which: 'owned' | 'all'): Promise<Map<string, string>> {
   const here = dirname(at.lockPath);
-  const dirs = new Set([here, ...(await findLockFiles([at.projectRoot])).map((file) => dirname(file))]);
+  // Only a git project is walked: without `.git` the root is the working directory (a home folder, say).
+  const walked = existsSync(join(at.projectRoot, '.git')) ? await findLockFiles([at.projectRoot]) : [];
+  const dirs = new Set([here, ...walked.map((file) => dirname(file))]);
   const paths: string[] = [];
   for (const dir of dirs) {
     const locks = await locksIn(dir, dir === here ? basename(at.lockPath) : '');
