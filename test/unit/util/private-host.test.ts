@@ -39,4 +39,14 @@ describe('apiIsLocal', () => {
     for (const name of ['runcomfy', 'bfl', 'fal', 'replicate'] as const) expect(apiIsLocal(name, rt({}))).toBe(false);
     expect(apiIsLocal('replicate', rt({ REPLICATE_API_BASE: 'https://api.replicate.com' }))).toBe(false);
   });
+
+  it('is false for a base on a private network or link-local: a gateway to the public API (walk-af 9)', () => {
+    for (const base of [
+      'http://10.0.0.5/v1',
+      'http://192.168.1.2:8080/v1',
+      'http://[fd00::5]/v1',
+      'http://169.254.1.1/',
+    ])
+      expect(apiIsLocal('runcomfy', rt({ RUNCOMFY_MODEL_API_BASE: base })), base).toBe(false);
+  });
 });
