@@ -183,6 +183,28 @@ describe('loadRecipe', () => {
     }
   });
 
+  it('names the image kind it does not send: TIFF, SVG (walk-af 10)', async () => {
+    await put('recipes/assets/c.tiff', Buffer.from('49492a00080000000000', 'hex'));
+    await put('recipes/assets/c.svg', '<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg"/>\n');
+    for (const [file, kind] of [
+      ['c.tiff', 'TIFF'],
+      ['c.svg', 'SVG'],
+    ]) {
+      await put(
+        'recipes/r.yml',
+        `version: 1\nsources:\n  photo: assets/${file}\n` +
+          'passes:\n  - id: a\n    prompt: Keep it unchanged. Add a hat.\n',
+      );
+      const err = (await rejection(loadRecipe('recipes/r.yml', { rt }))) as RecipeError;
+      expect(err.problems[0]).toMatchObject({
+        code: 'source-not-image',
+        message:
+          `sources.photo: "assets/${file}" is not a supported image kind (${kind}; kontext sends PNG, JPEG, WebP, ` +
+          'GIF, AVIF or HEIC); kontext uploads sources, so it refuses to read it',
+      });
+    }
+  });
+
   it('keeps https sources as URLs', async () => {
     await put(
       'recipes/r.yml',
