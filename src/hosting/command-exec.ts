@@ -8,6 +8,8 @@
 export interface CommandOutcome {
   /** `null` when killed by a signal. */
   readonly exitCode: number | null;
+  /** The signal that killed it (`SIGKILL`), when one did. */
+  readonly killedBy?: NodeJS.Signals | null;
   /** Set when the process could not be started at all (e.g. `ENOENT`). */
   readonly spawnError: NodeJS.ErrnoException | null;
   readonly timedOut: boolean;
@@ -93,11 +95,11 @@ export async function runCommand(
     child.on('exit', () => {
       drain = setTimeout(closePipes, EXIT_DRAIN_MS);
     });
-    child.on('close', (code) => {
+    child.on('close', (code, killedBy) => {
       clearTimeout(timer);
       clearTimeout(drain);
       options.signal?.removeEventListener('abort', stop);
-      resolveOutcome({ exitCode: code, spawnError, timedOut, stdout, stderr });
+      resolveOutcome({ exitCode: code, killedBy, spawnError, timedOut, stdout, stderr });
     });
   });
 }

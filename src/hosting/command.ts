@@ -6,6 +6,7 @@
  * since a command cannot tell us how long its URLs live. The command text itself is never
  * echoed in messages: it may carry a token.
  */
+import { constants } from 'node:os';
 import type { HostingConfig } from '../recipe/types.js';
 import type { Runtime } from '../runtime.js';
 import { redactSecrets, redactUrl, redactUrlsIn } from '../util/redact.js';
@@ -137,12 +138,40 @@ export function urlFromOutcome(outcome: CommandOutcome, timeoutS: number, secret
     );
   }
   if (outcome.exitCode !== 0) {
-    const how = outcome.exitCode === null ? 'was killed' : `failed (exit ${outcome.exitCode})`;
+    const how = outcome.exitCode === null ? killedBy(outcome.killedBy) : `failed (exit ${exitText(outcome.exitCode)})`;
     throw new HostingError('E_HOSTING_COMMAND_FAILED', `hosting command ${how}${said}`, {
       hint: 'run the command by hand with KONTEXT_FILE set to see why',
     });
   }
   return parseUrlLine(lastLine(outcome.stdout), secrets);
+}
+
+/**
+ * The signal that ended the command or what it ran (walk-af 10). kontext's own kill is a timeout
+ * or a Ctrl-C, told apart before this, so a SIGKILL came from elsewhere: most likely the kernel,
+ * out of memory.
+ */
+function signalText(signal: NodeJS.Signals): string {
+  return signal === 'SIGKILL'
+    ? 'SIGKILL, not by kontext (the system may have run out of memory: the OOM killer sends it)'
+    : signal;
+}
+
+function killedBy(signal: NodeJS.Signals | null | undefined): string {
+  return signal ? `was killed by ${signalText(signal)}` : 'was killed by a signal';
+}
+
+/**
+ * An exit code, with the signal a shell means by 128 + its number: `rclone … && echo URL` whose
+ * rclone was killed exits 137, `137: as a shell says what it ran was killed by SIGKILL, …`.
+ */
+function exitText(code: number): string {
+  const signal = code > 128 && code < 160 ? signalName(code - 128) : undefined;
+  return signal === undefined ? `${code}` : `${code}: as a shell says what it ran was killed by ${signalText(signal)}`;
+}
+
+function signalName(n: number): NodeJS.Signals | undefined {
+  return (Object.entries(constants.signals) as [NodeJS.Signals, number][]).find(([, v]) => v === n)?.[0];
 }
 
 /** Never in a URL line: `new URL` would percent-encode a space (or drop a tab), making a URL never printed. */

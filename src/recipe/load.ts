@@ -4,13 +4,13 @@
  * position).
  */
 import { stat } from 'node:fs/promises';
-import path from 'node:path';
 import { ExitCode, KontextError, RecipeError } from '../errors.js';
 import type { Runtime } from '../runtime.js';
 import type { Recipe } from './types.js';
 import { validateRecipe, type ValidationResult } from './validate.js';
 import { readBounded } from '../util/read-bounded.js';
 import { escapeName } from '../util/hidden-chars.js';
+import { fileAsOpened } from '../util/real-path.js';
 
 /** Bigger than any hand-written recipe: refuse before reading a huge (binary) file into memory. */
 /** The largest recipe file read (1 MiB): recipes are small; the watch page and `kontext pick` read it as well. */
@@ -36,7 +36,7 @@ export function recipeNotFile(displayPath: string): KontextError {
 
 /** Read a recipe file's text; a missing or unreadable file is exit 66. */
 export async function readRecipeText(displayPath: string, rt: Runtime): Promise<{ file: string; text: string }> {
-  const file = path.resolve(rt.cwd, displayPath);
+  const file = fileAsOpened(rt.cwd, displayPath);
   try {
     const info = await stat(file);
     if (!info.isFile()) throw recipeNotFile(displayPath);

@@ -24,7 +24,7 @@ import { locatePath, type DocPath } from './yaml/locate.js';
 import { parseRecipeYaml } from './yaml/parse.js';
 import { schemaProblems } from './zod-issues.js';
 import { allowedSourceRoots, loadUserConfig, userConfigName } from './user-config.js';
-import { withRealRoots } from '../util/real-path.js';
+import { fileAsOpened, withRealRoots } from '../util/real-path.js';
 import { escapeHidden, firstHiddenChar } from '../util/hidden-chars.js';
 import { NAME_MAX_BYTES } from '../util/unique-suffix.js';
 
@@ -77,7 +77,9 @@ export async function validateRecipe(text: string, options: ValidateOptions): Pr
   const { doc, lines, data } = yaml.parsed;
   const report = makeReport(displayPath, doc, lines, text);
   const locate = (p: DocPath) => makeLocation(displayPath, locatePath(doc, lines, p));
-  const file = path.resolve(options.rt.cwd, options.file);
+  // Its folder as the OS reaches it (a symlinked folder followed, a `..` after it too): the sources,
+  // lock and outputs a run uses are the files beside it the user sees (walk-ag 4).
+  const file = fileAsOpened(options.rt.cwd, options.file);
   const dir = path.dirname(file);
   const projectRoot = findProjectRoot(dir, options.rt.cwd);
   const draft = makeDraft(data);

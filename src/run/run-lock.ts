@@ -9,8 +9,9 @@
  * `.lck` to delete. The age of a lock never makes it stale, unless it names no holder (left empty
  * by a crash: taken over once a few seconds old, file-mutex.ts).
  */
-import { basename, dirname, extname, join, resolve } from 'node:path';
+import { basename, dirname, extname, join } from 'node:path';
 import { acquireFileMutex } from '../store/index.js';
+import { fileAsOpened } from '../util/real-path.js';
 
 export interface RunLockDeps {
   readonly pid: number;
@@ -48,7 +49,7 @@ export function holdRunLock(lockPath: string, deps: RunLockDeps): Promise<() => 
 
 /** The lock file of the recipe at `path` (as `lockPathFor` names it once loaded), without loading it. */
 export function lockPathOfRecipeFile(path: string, cwd: string): string {
-  const file = resolve(cwd, path);
+  const file = fileAsOpened(cwd, path);
   return join(dirname(file), `${basename(file, extname(file))}.lock.json`);
 }
 

@@ -61,6 +61,41 @@ export function sniffImage(head: Uint8Array): ImageKind | null {
   return sniffBmff(head);
 }
 
+/** How many leading bytes {@link otherImageKind} looks at: an SVG's `<svg` may come after an XML declaration. */
+export const OTHER_SNIFF_BYTES = 512;
+
+const TIFF = [
+  [0x49, 0x49, 0x2a, 0x00],
+  [0x4d, 0x4d, 0x00, 0x2a],
+  [0x49, 0x49, 0x2b, 0x00],
+  [0x4d, 0x4d, 0x00, 0x2b],
+] as const;
+const JXL_BOX = [0, 0, 0, 0x0c, 0x4a, 0x58, 0x4c, 0x20, 0x0d, 0x0a, 0x87, 0x0a];
+const JP2_BOX = [0, 0, 0, 0x0c, 0x6a, 0x50, 0x20, 0x20, 0x0d, 0x0a, 0x87, 0x0a];
+/** A BMP's info header sizes (core, v1 to v5), at byte 14. */
+const BMP_HEADERS = new Set([12, 40, 52, 56, 64, 108, 124]);
+
+/**
+ * An image kind kontext does not send, by name for a message (`TIFF`, `SVG`), from a file's first
+ * bytes (up to {@link OTHER_SNIFF_BYTES}); null when it is none of these either. Only asked of a
+ * file {@link sniffImage} refused, so a refusal can say "not a supported image kind" (walk-af 10).
+ */
+export function otherImageKind(head: Uint8Array): string | null {
+  if (TIFF.some((magic) => startsWith(head, magic))) return 'TIFF';
+  if (startsWith(head, JXL_BOX) || startsWith(head, [0xff, 0x0a])) return 'JPEG XL';
+  if (startsWith(head, JP2_BOX)) return 'JPEG 2000';
+  if (head.length >= 4 && ascii(head, 0, 4) === '8BPS') return 'Photoshop';
+  if (head.length >= 4 && ascii(head, 0, 4) === 'qoif') return 'QOI';
+  const bmpHeader = head.length >= 18 ? (head[14] ?? 0) | ((head[15] ?? 0) << 8) | ((head[16] ?? 0) << 16) : 0;
+  if (startsWith(head, [0x42, 0x4d]) && BMP_HEADERS.has(bmpHeader) && head[17] === 0) return 'BMP';
+  if (startsWith(head, [0, 0, 1, 0]) && ((head[4] ?? 0) | (head[5] ?? 0)) !== 0 && head[5] === 0) return 'ICO';
+  // SVG: markup (the decoder drops a BOM) whose first element, past a declaration, comments and a doctype, is <svg>.
+  const text = new TextDecoder('utf-8').decode(head.subarray(0, OTHER_SNIFF_BYTES));
+  // Each part matches one way only (a comment stops at its first `-->`): no backtracking blow-up.
+  if (/^\s*(?:<\?xml[^>]*>\s*)?(?:<!--(?:[^-]|-(?!->))*-->\s*|<!DOCTYPE[^>]*>\s*)*<svg[\s>]/i.test(text)) return 'SVG';
+  return null;
+}
+
 export function mediaTypeOfKind(kind: ImageKind): string {
   return MEDIA_TYPES[kind];
 }

@@ -84,3 +84,21 @@ export async function withRealRoots(roots: readonly string[]): Promise<string[]>
   const all = await Promise.all(roots.map(async (r) => [path.resolve(r), await realPathDeep(r)]));
   return [...new Set(all.flat())];
 }
+
+/**
+ * A file named from `cwd` as the OS opens it: its folder through every symlink on the way (a `..`
+ * after a linked folder taken from the real folder, as the kernel does, where path.resolve would
+ * drop the link's own name), its own name kept, a link included (a symlinked recipe stays beside its
+ * link). The lexical path when the folder cannot be resolved (missing: its read then says so).
+ */
+export function fileAsOpened(cwd: string, typed: string): string {
+  const raw = path.isAbsolute(typed) ? typed : `${cwd}${path.sep}${typed}`;
+  const cut = Math.max(raw.lastIndexOf('/'), raw.lastIndexOf(path.sep));
+  const base = raw.slice(cut + 1);
+  if (base === '' || base === '.' || base === '..') return path.resolve(raw);
+  try {
+    return path.join(realpathSync.native(raw.slice(0, cut) || path.sep), base);
+  } catch {
+    return path.resolve(raw);
+  }
+}

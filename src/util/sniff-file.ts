@@ -8,7 +8,7 @@
  * FIFO named like an image never stalls the process: it reads as no bytes (not an image).
  */
 import { closeSync, constants, openSync, readSync } from 'node:fs';
-import { type ImageKind, SNIFF_BYTES, sniffImage } from './image-sniff.js';
+import { type ImageKind, OTHER_SNIFF_BYTES, otherImageKind, SNIFF_BYTES, sniffImage } from './image-sniff.js';
 import { isUnreadable } from './read-failure.js';
 
 export async function sniffImageFile(path: string): Promise<ImageKind | null> {
@@ -26,6 +26,27 @@ export async function sniffImageFile(path: string): Promise<ImageKind | null> {
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'EAGAIN' || (e as NodeJS.ErrnoException).code === 'ESPIPE') return null;
     throw e;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * The image kind kontext does not send that a file it refused is (`TIFF`, `SVG`: image-sniff.ts's
+ * `otherImageKind`), for the refusal's message; null when none, or the file cannot be read now.
+ */
+export function otherImageKindOfFile(path: string): string | null {
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch {
+    return null;
+  }
+  try {
+    const head = new Uint8Array(OTHER_SNIFF_BYTES);
+    return otherImageKind(head.subarray(0, readSync(fd, head, 0, OTHER_SNIFF_BYTES, 0)));
+  } catch {
+    return null;
   } finally {
     closeSync(fd);
   }

@@ -63,13 +63,17 @@ const MIB = 1024 * 1024;
 /**
  * An image's size and a size cap, both in the cap's own unit: MiB for a cap of whole MiB
  * (`6.5 MiB`, `6 MiB`: RunComfy, BFL, fal), else decimal MB (`8.0 MB`, `7 MB`: Replicate), as
- * the README and the providers state them.
+ * the README and the providers state them. The size has one decimal, or as many more as it takes
+ * to differ from the cap (`6.03 MiB` over `6 MiB`, not `6.0`; walk-af 10): six always do, a byte
+ * being less than 0.000001 of either unit.
  */
 export function sizeAgainstCap(bytes: number, cap: number): { readonly size: string; readonly cap: string } {
   const [unit, name] = cap % MIB === 0 ? [MIB, 'MiB'] : [1e6, 'MB'];
   const capped = cap / unit;
+  let digits = 1;
+  while (digits < 6 && bytes !== cap && Number((bytes / unit).toFixed(digits)) === capped) digits += 1;
   return {
-    size: `${(bytes / unit).toFixed(1)} ${name}`,
+    size: `${(bytes / unit).toFixed(digits)} ${name}`,
     cap: `${Number.isInteger(capped) ? capped : capped.toFixed(1)} ${name}`,
   };
 }

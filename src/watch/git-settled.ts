@@ -7,6 +7,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { findProjectRoot } from '../recipe/project-root.js';
+import { fileAsOpened } from '../util/real-path.js';
 
 /** The longest a cycle waits for git's index lock to go. */
 export const GIT_WAIT_MS = 5_000;
@@ -17,7 +18,7 @@ const LOOK_EVERY_MS = 50;
  * for a worktree or submodule (`.git` a file, `gitdir: …`) the one in its git dir; `null` outside git.
  */
 export function indexLockOf(recipe: string, cwd: string): string | null {
-  const root = findProjectRoot(path.dirname(path.resolve(cwd, recipe)), cwd);
+  const root = findProjectRoot(path.dirname(fileAsOpened(cwd, recipe)), cwd);
   const dotGit = path.join(root, '.git');
   try {
     if (statSync(dotGit).isDirectory()) return path.join(dotGit, 'index.lock');

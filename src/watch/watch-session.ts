@@ -10,7 +10,6 @@
  * Each cycle hosts its local sources ahead of the -j slots, as a plain run does
  * (watch-prefetch.ts: what a superseded cycle was uploading goes on only if the new plan needs it).
  */
-import { resolve } from 'node:path';
 import type { SessionPool } from '../providers/session-pool.js';
 import { readRecipeText, validateRecipe } from '../recipe/index.js';
 import {
@@ -48,6 +47,7 @@ import { WatchPrefetches } from './watch-prefetch.js';
 import { WriteGate } from './write-gate.js';
 import { type CycleRun, planCycle, type SessionSeed } from './cycle-plan.js';
 import { gitSettled, indexLockOf } from './git-settled.js';
+import { fileAsOpened } from '../util/real-path.js';
 
 export interface WatchDeps {
   readonly rt: Runtime;
@@ -283,7 +283,7 @@ export class WatchSession {
   }
 
   #absolute(path: string): string {
-    return resolve(this.deps.rt.cwd, path);
+    return fileAsOpened(this.deps.rt.cwd, path);
   }
 
   async #prepare(recipe: Recipe): Promise<{ prepared: Prepared; run: CycleRun }> {

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { isWithin, realPathDeep } from '../../util/real-path.js';
 import { lfsPointerAt } from '../../util/lfs-pointer.js';
 import { isUnreadable } from '../../util/read-failure.js';
-import { sniffImageFile } from '../../util/sniff-file.js';
+import { otherImageKindOfFile, sniffImageFile } from '../../util/sniff-file.js';
 import { expandBraces, GlobPatternError, splitPattern } from './glob-pattern.js';
 import { rootFallbackNote } from '../project-root.js';
 
@@ -21,8 +21,11 @@ export type SourceVerdict =
   /** `real`: where the file really is, through symlinks (a glob folds the paths leading to one file). */
   | { readonly ok: true; readonly real: string }
   | { readonly ok: false; readonly code: 'source-outside-root'; readonly real: string; readonly linked: boolean }
-  /** `lfs`: the file is a git LFS pointer (a checkout without git-lfs), not the image it names. */
-  | { readonly ok: false; readonly code: 'source-not-image'; readonly lfs: boolean }
+  /**
+   * `lfs`: the file is a git LFS pointer (a checkout without git-lfs), not the image it names;
+   * `kind`: an image of a kind kontext does not send (`TIFF`, `SVG`), when it is one.
+   */
+  | { readonly ok: false; readonly code: 'source-not-image'; readonly lfs: boolean; readonly kind: string | null }
   /** This user may not read it (`errno`: EACCES or EPERM). */
   | { readonly ok: false; readonly code: 'source-unreadable'; readonly errno: string };
 
@@ -41,7 +44,8 @@ async function checkSourceFile(file: string, roots: readonly string[]): Promise<
     return { ok: false, code: 'source-unreadable', errno: String((e as { code?: unknown }).code) };
   }
   if (kind !== null) return { ok: true, real };
-  return { ok: false, code: 'source-not-image', lfs: lfsPointerAt(real) !== null };
+  const lfs = lfsPointerAt(real) !== null;
+  return { ok: false, code: 'source-not-image', lfs, kind: lfs ? null : otherImageKindOfFile(real) };
 }
 
 /**
@@ -65,6 +69,14 @@ export function sourceVerdictText(
     return {
       message: `"${shown}" cannot be read (${verdict.errno}: no permission)`,
       hint: 'make it readable by this user (chmod, or chown to its owner), or run kontext as the user who owns it',
+    };
+  }
+  if (verdict.code === 'source-not-image' && verdict.kind !== null) {
+    return {
+      message:
+        `"${shown}" is not a supported image kind (${verdict.kind}; kontext sends ${SOURCE_KINDS}); ` +
+        'kontext uploads sources, so it refuses to read it',
+      hint: `convert it to one of those (PNG keeps every pixel${verdict.kind === 'SVG' ? ', at the size wanted' : ''})`,
     };
   }
   if (verdict.code === 'source-not-image') {

@@ -195,6 +195,26 @@ describe('command hosting', () => {
     expect(hosted.url).toBe('https://cdn.example.test/w.png');
   });
 
+  it('names the signal that killed the command or what a shell ran (walk-af 10: SIGKILL, OOM)', async () => {
+    const img = await project.image('k.png', 'k');
+    const cases = [
+      [
+        'kill -KILL $$',
+        /^hosting command was killed by SIGKILL, not by kontext \(the system may have run out of memory/,
+      ],
+      ['kill -TERM $$', /^hosting command was killed by SIGTERM$/],
+      [
+        'sh -c "kill -KILL \\$\\$"; exit $?',
+        /^hosting command failed \(exit 137: as a shell says what it ran was killed by SIGKILL/,
+      ],
+    ] as const;
+    for (const [command, message] of cases) {
+      const e = await failure(hosting({ command }).urlFor(img));
+      expect(e.code, command).toBe('E_HOSTING_COMMAND_FAILED');
+      expect(e.message, command).toMatch(message);
+    }
+  });
+
   it('refuses a loopback or private URL unless the API is itself local, before anything is recorded', async () => {
     const img = await project.image('p.png', 'p');
     for (const url of [

@@ -1,11 +1,13 @@
 /** loadRecipe / validateRecipe against real temp directories. */
-import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, realpath, rm, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ExitCode, KontextError, RecipeError } from '../../../src/errors.js';
 import { findProjectRoot, loadRecipe, validateRecipe, validateRecipeFile } from '../../../src/recipe/index.js';
 import { createRuntime, type Runtime } from '../../../src/runtime.js';
+import { lockPathFor } from '../../../src/run/run-recipe.js';
+import { lockPathOfRecipeFile } from '../../../src/run/run-lock.js';
 
 let root = '';
 let rt: Runtime;
@@ -159,6 +161,47 @@ describe('loadRecipe', () => {
       expect(recipe.sources[0]?.instances[0]?.path).toBe(path.join(outside, 'x.jpg'));
     } finally {
       await rm(outside, { recursive: true, force: true });
+    }
+  });
+
+  it('reads a recipe reached through a symlinked folder where that folder is (walk-ag 4)', async () => {
+    await put(
+      'campaigns/spring/all.yml',
+      'version: 1\nsources:\n  shots: ../../common/*.jpg\n' +
+        'passes:\n  - id: a\n    prompt: Keep it unchanged. Add a hat.\n',
+    );
+    await put('common/bag.jpg', 'jpg');
+    await symlink(path.join('campaigns', 'spring'), path.join(root, 'linked'));
+    const real = path.join(await realpath(root), 'campaigns', 'spring');
+    // As `cd linked && kontext run all.yml` and the OS read it: `..` from the real folder, not from `linked/`.
+    for (const typed of ['linked/all.yml', 'linked/../spring/all.yml']) {
+      const recipe = await loadRecipe(typed, { rt });
+      expect(recipe).toMatchObject({ displayPath: typed, dir: real, outDir: path.join(real, 'out', 'all') });
+      expect(recipe.sources[0]?.instances[0]?.path).toBe(path.join(await realpath(root), 'common', 'bag.jpg'));
+      expect(lockPathFor(recipe)).toBe(path.join(real, 'all.lock.json'));
+      expect(lockPathOfRecipeFile(typed, root)).toBe(lockPathFor(recipe));
+    }
+  });
+
+  it('names the image kind it does not send: TIFF, SVG (walk-af 10)', async () => {
+    await put('recipes/assets/c.tiff', Buffer.from('49492a00080000000000', 'hex'));
+    await put('recipes/assets/c.svg', '<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg"/>\n');
+    for (const [file, kind] of [
+      ['c.tiff', 'TIFF'],
+      ['c.svg', 'SVG'],
+    ]) {
+      await put(
+        'recipes/r.yml',
+        `version: 1\nsources:\n  photo: assets/${file}\n` +
+          'passes:\n  - id: a\n    prompt: Keep it unchanged. Add a hat.\n',
+      );
+      const err = (await rejection(loadRecipe('recipes/r.yml', { rt }))) as RecipeError;
+      expect(err.problems[0]).toMatchObject({
+        code: 'source-not-image',
+        message:
+          `sources.photo: "assets/${file}" is not a supported image kind (${kind}; kontext sends PNG, JPEG, WebP, ` +
+          'GIF, AVIF or HEIC); kontext uploads sources, so it refuses to read it',
+      });
     }
   });
 

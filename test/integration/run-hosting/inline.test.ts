@@ -44,9 +44,10 @@ describe('kontext run with hosting: inline', () => {
   });
 
   it('a source over the inline cap stops the run before any request, though the other nodes fit', async () => {
-    // 6.5 MiB of noise in a whole PNG, among the glob's photos: RunComfy takes 6 MiB inline.
+    // 6,327,900 bytes (walk-af 10's) of noise in a whole PNG, among the glob's photos: RunComfy
+    // takes 6 MiB inline; its size is told as 6.03 MiB, not as a "6.0 MiB" over the 6 MiB cap.
     const huge = join(project.root, 'assets', 'shots', 'huge.jpg');
-    await writeFile(huge, pngHolding(randomBytes(6.5 * 1024 * 1024)));
+    await writeFile(huge, pngHolding(randomBytes(6_327_900 - pngHolding().length)));
     await project.writeRecipe(recipeYaml({ hosting: { mode: 'inline' } }));
     const e = await project.run().then(
       () => null,
@@ -54,7 +55,7 @@ describe('kontext run with hosting: inline', () => {
     );
     expect(e).toMatchObject({ code: 'E_IMAGE_TOO_LARGE', exitCode: 65 });
     expect(e?.message).toBe(
-      `${huge}: the input image is 6.5 MiB inline, over the 6 MiB runcomfy accepts ` +
+      `${huge}: the input image is 6.03 MiB inline, over the 6 MiB runcomfy accepts ` +
         '(node label@huge, model blackforestlabs/flux-1-kontext/pro/edit); nothing was submitted',
     );
     expect(project.submits()).toEqual([]);

@@ -127,6 +127,11 @@ describe('kontext edit (runEdit)', () => {
     await writeFile(join(project.root, '.env'), 'RUNCOMFY_TOKEN=secret\n');
     await expect(edit({ image: '.env' })).rejects.toMatchObject({ exitCode: 65, code: 'E_SOURCE_NOT_IMAGE' });
     await expect(edit({ image: '.env' })).rejects.toThrow(/--image \.env: not an image/);
+    // A TIFF is an image, of a kind kontext does not send: said so (walk-af 10).
+    await writeFile(join(project.root, 'scan.tif'), Buffer.from('4d4d002a00000008', 'hex'));
+    await expect(edit({ image: 'scan.tif' })).rejects.toThrow(
+      /^--image scan\.tif: not a supported image kind \(TIFF; kontext sends PNG, JPEG, WebP, GIF, AVIF or HEIC\)$/,
+    );
     expect(rig.calls()).toEqual([]);
   });
 

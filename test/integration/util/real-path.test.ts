@@ -3,11 +3,11 @@
  * with `out -> /home/alice/out` committed leads outside the project even though the folder is not
  * there (a write would create it there, or fail after the request was paid for).
  */
-import { mkdir, mkdtemp, rm, symlink } from 'node:fs/promises';
+import { mkdir, mkdtemp, realpath, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { realPathDeep } from '../../../src/util/real-path.js';
+import { fileAsOpened, realPathDeep } from '../../../src/util/real-path.js';
 
 let dir = '';
 beforeEach(async () => {
@@ -49,5 +49,24 @@ describe('realPathDeep', () => {
     await symlink(join(dir, 'project/b'), join(dir, 'project/a'));
     await symlink(join(dir, 'project/a'), join(dir, 'project/b'));
     expect(typeof (await realPathDeep(join(dir, 'project/a/x.png')))).toBe('string');
+  });
+});
+
+describe('fileAsOpened', () => {
+  it("the folder as the OS reaches it, the name kept: a `..` after a linked folder is the real one's", async () => {
+    const real = await realpath(dir);
+    await mkdir(join(dir, 'project/campaigns/spring'), { recursive: true });
+    await writeFile(join(dir, 'project/campaigns/spring/all.yml'), '');
+    await symlink('campaigns/spring', join(dir, 'project/linked'));
+    await symlink('campaigns/spring/all.yml', join(dir, 'project/top.yml'));
+    const cwd = join(dir, 'project');
+    expect(fileAsOpened(cwd, 'linked/all.yml')).toBe(join(real, 'project/campaigns/spring/all.yml'));
+    expect(fileAsOpened(cwd, 'linked/../spring/all.yml')).toBe(join(real, 'project/campaigns/spring/all.yml'));
+    expect(fileAsOpened(cwd, join(cwd, 'linked/./all.yml'))).toBe(join(real, 'project/campaigns/spring/all.yml'));
+    // A linked file stays beside its link (its lock and relative paths are the link's folder's).
+    expect(fileAsOpened(cwd, 'top.yml')).toBe(join(real, 'project/top.yml'));
+    // A folder that is not there: the path as written, resolved.
+    expect(fileAsOpened(cwd, 'gone/../x.yml')).toBe(join(cwd, 'x.yml'));
+    expect(fileAsOpened(cwd, 'linked/')).toBe(join(cwd, 'linked'));
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatBytes, parseDuration, parseSize } from '../../../src/util/units.js';
+import { formatBytes, parseDuration, parseSize, sizeAgainstCap } from '../../../src/util/units.js';
 
 describe('parseDuration', () => {
   it.each([
@@ -42,4 +42,20 @@ describe('formatBytes', () => {
     [2e9, '2.0 GB'],
     [123_456_789, '123 MB'],
   ])('%d', (n, text) => expect(formatBytes(n)).toBe(text));
+});
+
+describe('sizeAgainstCap', () => {
+  const MIB = 1024 * 1024;
+  it.each([
+    [6.5 * MIB, 6 * MIB, '6.5 MiB', '6 MiB'],
+    // walk-af 10: never "6.0 MiB, over the 6 MiB": as many decimals as it takes to differ.
+    [6_327_900, 6 * MIB, '6.03 MiB', '6 MiB'],
+    [6 * MIB + 1, 6 * MIB, '6.000001 MiB', '6 MiB'],
+    [6 * MIB + 5000, 6 * MIB, '6.005 MiB', '6 MiB'],
+    [7_040_000, 7_000_000, '7.04 MB', '7 MB'],
+    [7_000_001, 7_000_000, '7.000001 MB', '7 MB'],
+    [28.6 * MIB, 6 * MIB, '28.6 MiB', '6 MiB'],
+  ])('%d against %d', (bytes, cap, size, capText) =>
+    expect(sizeAgainstCap(bytes, cap)).toEqual({ size, cap: capText }),
+  );
 });
