@@ -233,9 +233,12 @@ export async function runIn(
     remoteBounds?: RemoteBounds;
     /** Each event as it happens (they are all in the result's `events` too). */
     onEvent?: (e: RunEvent) => void;
+    /** The run's wall clock (a machine whose clock is off); the real one when not given. */
+    now?: () => number;
   } = {},
 ): Promise<InProcessRun> {
-  const rt = testRuntime(project.root, extra.env, extra.seed);
+  const made = testRuntime(project.root, extra.env, extra.seed);
+  const rt = extra.now === undefined ? made : { ...made, now: extra.now };
   const events: RunEvent[] = [];
   // Overlapping runs in one process stand for separate processes: their own (made-up) pids, all
   // alive. Without a made-up pid, liveness is real (a killed CLI child's locks go stale).
