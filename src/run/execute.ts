@@ -123,6 +123,11 @@ export interface Job {
    */
   readonly overLock?: true | undefined;
   /**
+   * The request id of the node's lock entry as the run planned (none: the lock held no entry), the
+   * entry its request is to replace: journaled with its intent (paid-unlocked.ts).
+   */
+  readonly replaces?: string | undefined;
+  /**
    * Told once the remote job is over (its output is ready to download: the rest is downloading
    * and local work), and when a finished request is to be read again after a pause: its `-j`
    * slot is given up meanwhile.

@@ -236,14 +236,16 @@ class Scheduler {
     const ours = knownOutputs(hit ?? (state.forced ? await this.deps.store.getRecord(key) : null));
     const { lockPath, providerName } = this.deps;
     const dirs = lockPath === null ? null : { lockDir: dirname(lockPath), outDir: this.prepared.plan.recipe.outDir };
-    const targets = targetsBeforeSubmit(node, this.prepared.lock.nodes[node.id], dirs, providerName);
+    const locked = this.prepared.lock.nodes[node.id];
+    const targets = targetsBeforeSubmit(node, locked, dirs, providerName);
     // Refused: unless another run (a shard of this recipe, say) has just written this very result.
     const landed = await this.#checkOutputs(node, targets, { known: ours, key: state.forced ? undefined : key }).then(
       () => null,
       (e: unknown) => landedMeanwhile(e, hit === null && !state.forced ? this.deps.store : null, key),
     );
     if (landed) return this.#local(() => this.#cached(node, landed));
-    const job = { node, key, seed: state.seed, forced: state.forced, overLock: state.overLock, inputSha, upstream };
+    const { seed, forced, overLock } = state;
+    const job = { node, key, seed, forced, overLock, replaces: locked?.request_id, inputSha, upstream };
     return this.#remote(state, job, ours);
   }
 
