@@ -21,8 +21,14 @@ export interface Runtime {
   readonly cwd: string;
   /** Environment variables (read-only snapshot). */
   readonly env: Readonly<Record<string, string | undefined>>;
-  /** Milliseconds since the epoch. */
+  /** Milliseconds since the epoch: for the times written down (journal, records, the lock). */
   now(): number;
+  /**
+   * Whole milliseconds, as `now`'s, on a clock that only goes forward (`performance.now()`; its
+   * origin means nothing): deadlines, poll schedules, durations and events' `t`. A step of the wall
+   * clock (an NTP step, the date set by hand) moves `now` and leaves these alone (walk-ae 4, 8).
+   */
+  monotonic(): number;
   /** A fresh seed in 0..4294967295. */
   randomSeed(): number;
   /** Uniform in [0, 1): retry jitter and the like. */
@@ -51,6 +57,7 @@ export function createRuntime(overrides: Partial<Runtime> = {}): Runtime {
     cwd: overrides.cwd ?? process.cwd(),
     env: overrides.env ?? { ...process.env },
     now: overrides.now ?? (() => Date.now()),
+    monotonic: overrides.monotonic ?? (() => Math.floor(performance.now())),
     randomSeed: overrides.randomSeed ?? (() => randomInt(0, SEED_LIMIT)),
     random: overrides.random ?? Math.random,
     sleep: overrides.sleep ?? sleep,

@@ -26,7 +26,7 @@ export function reporterFor(
     out: options.json ? rt.stdout : rt.stderr,
     err: rt.stderr,
     color: ctx.flags.color,
-    now: rt.now,
+    now: rt.monotonic,
     // No terminal size here: the live view reads `err.columns` and `err.rows` at each redraw (a resize).
     explain: options.explain ?? false,
   });

@@ -70,7 +70,7 @@ export interface WaitOptions {
    */
   readonly firstPollAfter?: Promise<unknown> | undefined;
   /**
-   * When the request was sent (`rt.now()` just before submit; default: now). Polls aimed at
+   * When the request was sent (`rt.monotonic()` just before submit; default: now). Polls aimed at
    * the expected finish count from here, as the service's own durations do; a reply that was
    * slow to reach us then does not delay them.
    */

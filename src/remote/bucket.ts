@@ -130,7 +130,13 @@ function watchPace(body: Readable, clock: AwakeClock, url: string, bytes: () => 
   return () => clearInterval(timer);
 }
 
-export function openBucket(location: RemoteLocation, env: Env, bounds: RemoteBounds = {}): RemoteBucket {
+/** `now`: the clock requests are signed with (the runtime's; s3-http.ts corrects it by the server's). */
+export function openBucket(
+  location: RemoteLocation,
+  env: Env,
+  bounds: RemoteBounds = {},
+  now: () => number = Date.now,
+): RemoteBucket {
   // A proxy variable that is not an http(s) URL: the usage error it is (exit 64), now, not a
   // failed remote read later ("push again later").
   proxySettingsOf(env);
@@ -150,6 +156,7 @@ export function openBucket(location: RemoteLocation, env: Env, bounds: RemoteBou
         { ...target, credentials: async () => remember(await target.credentials()) },
         bounds.timeouts,
         env,
+        now,
       );
       return { http, close: () => void http.close().finally(close) };
     });

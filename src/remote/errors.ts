@@ -48,6 +48,9 @@ export function remoteError(e: unknown, what: string, secrets: readonly string[]
   const { name, status, message } = describeSdkError(e);
   let kind: RemoteFailureKind = 'unavailable';
   if (CREDENTIALS.has(name) || /could not load credentials/i.test(message)) kind = 'credentials';
+  // A 403 for this machine's clock (s3-http.ts signs again with the server's time first): no
+  // permission to grant, and every call would be refused alike.
+  else if (name === 'RequestTimeTooSkewed') kind = 'unavailable';
   else if (name === 'AccessDenied' || name === 'Forbidden' || status === 403 || status === 401) kind = 'denied';
   const clean = redactUrlsIn(redactSecrets(message, secrets)).slice(0, 200);
   return new RemoteCacheError(kind, `${what}: ${name}${status === undefined ? '' : ` (HTTP ${status})`}: ${clean}`);

@@ -17,7 +17,7 @@ export async function openRemote(
   },
 ): Promise<RemoteCache> {
   const { openBucket } = await import('./bucket.js');
-  const bucket = openBucket(choice.location, deps.rt.env, deps.bounds);
+  const bucket = openBucket(choice.location, deps.rt.env, deps.bounds, deps.rt.now);
   if (choice.notice !== null) deps.notice(choice.notice);
   return new RemoteCache({
     bucket,

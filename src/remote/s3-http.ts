@@ -44,6 +44,13 @@ const RETRY_BASE_MS = 100;
  * sending an endless or trickling body would otherwise hold the call, and the run, without end).
  */
 const MAX_ERROR_BYTES = 64 * 1024;
+/**
+ * S3 refuses a request signed more than 15 min from its own clock (403 RequestTimeTooSkewed; a
+ * HEAD's 403 has no body to say so). A refusal whose reply is dated further than this from our
+ * clock is taken for that: the offset is kept for the client's life and the call signed again
+ * once, so a machine whose clock is off still gets its hits instead of a "denied" miss (walk-ae 1).
+ */
+const SKEW_MS = 5 * 60_000;
 
 export interface S3Target {
   /** `https://s3.<region>.amazonaws.com` when undefined. */
@@ -104,7 +111,10 @@ export function openS3Http(
   target: S3Target,
   shorter: Partial<S3Timeouts> = {},
   env: Readonly<Record<string, string | undefined>> | null = null,
+  now: () => number = Date.now,
 ): S3Http {
+  /** The server's clock less ours, once a refusal showed ours is off; every signature uses it. */
+  let offsetMs = 0;
   const timeouts: S3Timeouts = { ...S3_TIMEOUTS, ...shorter };
   const at = addressOf(target);
   const dispatcher: Dispatcher = dispatcherFor(env, {
@@ -119,10 +129,11 @@ export function openS3Http(
     body: Buffer | undefined,
     extra: Readonly<Record<string, string>>,
     credentials: Credentials,
+    offset: number,
     signal: AbortSignal | undefined,
   ): Promise<Dispatcher.ResponseData> {
     const path = `${at.base}${encodeKeyPath(key)}`;
-    const date = amzDate(Date.now());
+    const date = amzDate(now() + offset);
     const payloadHash = body === undefined ? EMPTY_SHA256 : createHash('sha256').update(body).digest('hex');
     const signed: Record<string, string> = {
       host: at.host,
@@ -157,14 +168,27 @@ export function openS3Http(
     signal: AbortSignal | undefined,
   ): Promise<Dispatcher.ResponseData | null> {
     const credentials = await target.credentials();
+    let resigned = false;
     for (let attempt = 1; ; attempt++) {
       let failure: unknown;
       try {
-        const res = await once(method, key, body, extra, credentials, signal);
+        const signedWith = offsetMs;
+        const res = await once(method, key, body, extra, credentials, signedWith, signal);
         if (res.statusCode >= 200 && res.statusCode < 300) return res;
         const text = await readReply(res.body, timeouts.readHeadersMs);
         if (res.statusCode === 404) return null;
-        failure = errorOf(res.statusCode, text);
+        const refusal = errorOf(res.statusCode, text);
+        // Judged against the clock it was signed with: another call may have corrected it since.
+        const skew = res.statusCode === 403 ? skewOf(res.headers.date, text, now() + signedWith) : null;
+        const stale = res.statusCode === 403 && signedWith !== offsetMs;
+        if ((skew !== null || stale) && !resigned) {
+          if (!stale && skew !== null) offsetMs += skew;
+          resigned = true;
+          attempt--;
+          continue;
+        }
+        const off = skew === null && signedWith === 0 ? null : signedWith + (skew ?? 0);
+        failure = skew !== null || refusal.name === 'RequestTimeTooSkewed' ? clockError(off, now()) : refusal;
       } catch (e) {
         if (signal?.aborted) throw e;
         failure = e;
@@ -236,6 +260,37 @@ function errorOf(status: number, xml: string): S3HttpError {
   const byStatus: Readonly<Record<number, string>> = { 301: 'PermanentRedirect', 403: 'Forbidden', 404: 'NotFound' };
   const code = tag('Code') ?? byStatus[status] ?? `HTTP${status}`;
   return new S3HttpError(code, status, tag('Message') ?? `HTTP ${status}`);
+}
+
+/**
+ * How far our clock is from the server's, when a 403 says that is what was refused: its
+ * `RequestTimeTooSkewed` body's `ServerTime`, else the reply's `Date`, more than {@link SKEW_MS}
+ * from `local`; `null` when it is not (a refusal for want of permission).
+ */
+function skewOf(date: string | string[] | undefined, xml: string, local: number): number | null {
+  const serverTime = /<ServerTime>([^<]{1,64})<\/ServerTime>/.exec(xml)?.[1];
+  const server = Date.parse(serverTime ?? (typeof date === 'string' ? date : ''));
+  if (!Number.isFinite(server)) return null;
+  const skew = server - local;
+  return Math.abs(skew) > SKEW_MS ? skew : null;
+}
+
+/** Refused for the request's time: this machine's clock, not a permission (`skew`: server less ours). */
+function clockError(skew: number | null, local: number): S3HttpError {
+  const off = skew === null ? 'off' : `${spanOf(Math.abs(skew))} ${skew > 0 ? 'behind' : 'ahead of'} the server's`;
+  return new S3HttpError(
+    'RequestTimeTooSkewed',
+    403,
+    `the request's time was refused: this machine's clock is ${off}; ` +
+      `set the system clock (it reads ${new Date(local).toISOString()})`,
+  );
+}
+
+/** `2 h 5 min`, `17 min`. */
+function spanOf(ms: number): string {
+  const min = Math.round(ms / 60_000);
+  const h = Math.floor(min / 60);
+  return h === 0 ? `${min} min` : `${h} h${min % 60 === 0 ? '' : ` ${min % 60} min`}`;
 }
 
 function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {

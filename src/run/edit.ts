@@ -55,7 +55,7 @@ export async function runEdit(options: EditOptions, deps: RunRecipeDeps): Promis
   checkProvider(options.provider);
   checkOutputName(options.output);
   // The caller's exception does not stop the edit; its warnings and notices get the run's clock.
-  const listener = guardListener(stampWarnings(deps.onEvent, () => deps.rt.now()));
+  const listener = guardListener(stampWarnings(deps.onEvent, () => deps.rt.monotonic()));
   const result = await runEditWith(options, { ...deps, onEvent: listener.onEvent });
   listener.throwIfFailed();
   return result;

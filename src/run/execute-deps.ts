@@ -34,6 +34,7 @@ export function executeDepsFor(
     hosting: deps.hosting,
     apiIsLocal: (name) => apiIsLocal(name, deps.rt),
     now: deps.rt.now,
+    monotonic: deps.rt.monotonic,
     emit: p.emit,
     onSubmitted: p.onSubmitted,
     onCancelling: p.onCancelling,

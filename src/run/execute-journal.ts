@@ -27,7 +27,7 @@ export function intentFor(job: Job, request: EditRequest, deps: NodeDeps): Journ
     pid: deps.intents.pid,
     ...(processTag !== '' && { proc: processTag }),
     run: deps.intents.run,
-    ...(deps.intents.lock === undefined ? {} : { lock: deps.intents.lock }),
+    ...(deps.intents.lock === undefined ? {} : { lock: deps.intents.lock, replaces: job.replaces ?? null }),
     submitted_at: new Date(deps.now()).toISOString(),
   };
 }

@@ -63,6 +63,8 @@ export interface ExecuteDeps extends InputDeps {
   readonly provider: Provider;
   readonly providerName: string;
   readonly store: Store;
+  /** `rt.monotonic`: the poll schedule's start, the deadline's use, an input's age (`now` is for what is written). */
+  readonly monotonic: () => number;
   readonly emit: (event: UntimedRunEvent) => void;
   /**
    * Told once per request the API accepted (a re-attach is not a submit), and once per submit that
@@ -124,6 +126,11 @@ export interface Job {
    */
   readonly overLock?: true | undefined;
   /**
+   * The request id of the node's lock entry as the run planned (none: the lock held no entry), the
+   * entry its request is to replace: journaled with its intent (paid-unlocked.ts).
+   */
+  readonly replaces?: string | undefined;
+  /**
    * Told once the remote job is over (its output is ready to download: the rest is downloading
    * and local work), and when a finished request is to be read again after a pause: its `-j`
    * slot is given up meanwhile.
@@ -165,7 +172,7 @@ export interface PreparedNode {
   readonly journaled: JournalEntry | null;
   /** `null`: made in the slot (an upload, see inputUrlAhead). */
   readonly input: ResolvedInput | null;
-  /** When it was looked up (`now()`): an input older than {@link AHEAD_MAX_AGE_MS} is looked up again. */
+  /** When it was looked up (`monotonic()`): an input older than {@link AHEAD_MAX_AGE_MS} is looked up again. */
   readonly at: number;
 }
 
@@ -186,8 +193,9 @@ export async function prepareNode(
   // cache) is waiting on, is settled by the claim right before submitting: it waits for that
   // run's record rather than polling and downloading the request a second time.
   if (journaled?.request_id !== undefined && !isLiveOwner(journaled, deps.intents))
-    return { journaled, input: null, at: deps.now() };
-  return { journaled: null, input: await inputUrlAhead(job.node, job.inputSha, job.upstream, deps), at: deps.now() };
+    return { journaled, input: null, at: deps.monotonic() };
+  const input = await inputUrlAhead(job.node, job.inputSha, job.upstream, deps);
+  return { journaled: null, input, at: deps.monotonic() };
 }
 
 async function executeOnce(job: Job, deps: NodeDeps): Promise<Executed> {
@@ -199,7 +207,7 @@ async function executeOnce(job: Job, deps: NodeDeps): Promise<Executed> {
     if (attached) return attached;
     await giveUp(job, journaledId, deps, false);
   }
-  const fresh = deps.now() - prepared.at <= AHEAD_MAX_AGE_MS;
+  const fresh = deps.monotonic() - prepared.at <= AHEAD_MAX_AGE_MS;
   return submitAndFinish(job, deps, false, fresh ? prepared.input : null);
 }
 
@@ -268,7 +276,7 @@ async function submitAndFinish(
   });
   const stops = { signal: deps.signal, abandoned: job.abandoned, stopSubmits: deps.stopSubmits };
   const refused = refusedMeanwhile(intent, deps.store.journal, deps.now, hook);
-  const clock = submitClock(deps.now, (notice) => {
+  const clock = submitClock(deps.monotonic, (notice) => {
     refused.onRetry(notice);
     deps.onRetry(notice);
   });

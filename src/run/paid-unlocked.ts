@@ -2,7 +2,7 @@
  * A paid request the lock lacks: an interrupted `--reseed` left it in the journal with its id, and
  * the node takes its seed over the lock's (seeds.ts `paidUnlocked`), so the next run re-attaches to
  * it rather than leaving it unused. Only this recipe's own requests count (its lock file, named
- * directly or through a link), made after the lock's result; a re-attach to one never pays
+ * directly or through a link), made to replace the lock's entry as it is; a re-attach to one never pays
  * (execute.ts `overLock`).
  */
 import { realpathSync } from 'node:fs';
@@ -16,7 +16,7 @@ import { isLiveOwner } from './submit-claim.js';
 
 /**
  * The seed of the node's newest journaled request with its id that a run of this recipe made (its
- * lock file, the same file through a link too) after the lock's result, that the node as it asks
+ * lock file, the same file through a link too) to replace the lock's entry as it is, that the node as it asks
  * now is keyed by, and that no live run owns: paid for, never locked (seeds.ts `paidUnlocked`).
  * Another recipe's requests for a node of the same id are not looked at.
  */
@@ -32,8 +32,11 @@ export function paidUnlockedSeed(node: PlanNode, inputSha: string | null, locked
       !sameFile(deps.journalEntries, entry.lock, lockPath)
     )
       continue;
-    // Newer than the lock's result: one a later `--reseed` replaced does not come back over it.
-    if (!(Date.parse(entry.submitted_at) > Date.parse(locked.finished_at))) continue;
+    // Made to replace the lock's entry as it is: one a later `--reseed` replaced does not come back
+    // over it. By the entry it replaces, not by comparing its time with the lock's, two machines'
+    // clocks (walk-ae 2: a reseed on a clock behind the lock's `finished_at` was dropped, paid for);
+    // an entry of an older kontext, without it, by that time still.
+    if (!replacesLocked(entry, locked)) continue;
     // With the lock's own seed it is no --reseed's (a prompt changed, say): the lock's seed keys
     // the node to it anyway, and if it is lost the node runs anew (walk-q: it said E_RESEED_LOST).
     if (entry.seed === locked.seed) continue;
@@ -43,6 +46,12 @@ export function paidUnlockedSeed(node: PlanNode, inputSha: string | null, locked
   if (newest === undefined) return undefined;
   const self = { pid: deps.self?.pid ?? -1, isAlive: (pid: number) => deps.self?.isAlive(pid) ?? false, run: '' };
   return isLiveOwner(newest, self) ? undefined : newest.seed;
+}
+
+/** Whether a journaled request was made to replace the lock's entry `locked` (see above). */
+function replacesLocked(entry: JournalEntry, locked: LockEntry): boolean {
+  if (entry.replaces !== undefined) return entry.replaces === locked.request_id;
+  return Date.parse(entry.submitted_at) > Date.parse(locked.finished_at);
 }
 
 /** Per journal listing: its entries by node id, and each lock path named, through its folder's links. */

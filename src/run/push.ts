@@ -141,7 +141,7 @@ async function send(
   const sent: Sent = { pushed: [], present: [], unfit: [] };
   if (byKey.size === 0) return sent;
   const { openBucket } = await import('../remote/bucket.js');
-  const bucket = openBucket(choice.location, deps.rt.env);
+  const bucket = openBucket(choice.location, deps.rt.env, {}, deps.rt.now);
   const notes = new PendingUploads(choice.location.url);
   // Uploads a run left noted for THIS remote: cleared once sent; one whose remote record a run
   // refused (`replace`) is written over it, as that run's next upload would (remote-cache.ts).

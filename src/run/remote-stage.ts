@@ -14,7 +14,10 @@ import { NotSubmittedAgain, type NodeSlot } from './node-slot.js';
 import type { InflightRequests } from './options.js';
 
 /** A node that goes to the API: what its request is keyed and built from. */
-export type RemoteJob = Pick<Job, 'node' | 'key' | 'seed' | 'forced' | 'inputSha' | 'upstream'>;
+export type RemoteJob = Pick<
+  Job,
+  'node' | 'key' | 'seed' | 'forced' | 'overLock' | 'replaces' | 'inputSha' | 'upstream'
+>;
 
 export class RemoteStage {
   /** Places for nodes looking up their journal entry and input ahead of their -j slot. */

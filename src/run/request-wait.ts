@@ -50,11 +50,11 @@ export async function finishRequest(
   // a request read again because it finished without an output URL is given a whole one again.
   let waitingSince: number | undefined;
   const waitOnce = (): ReturnType<Provider['wait']> => {
-    waitingSince ??= deps.now();
+    waitingSince ??= deps.monotonic();
     return deps.provider.wait(requestId, {
       signal,
       deadlineMs: deps.deadlineMs,
-      deadlineUsedMs: deps.now() - waitingSince,
+      deadlineUsedMs: deps.monotonic() - waitingSince,
       firstPollAfter: journaled,
       submittedAt: fresh?.submittedAt,
       onRetry: deps.onRetry,

@@ -97,7 +97,7 @@ export async function runRecipe(
   // Aborting `options.signal` for any reason stops the run as Ctrl-C does: a typed InterruptedError.
   const signal = interruptSignal(options.signal);
   // The caller's exception does not stop the run; its warnings and notices get the run's clock.
-  const listener = guardListener(stampWarnings(deps.onEvent, () => deps.rt.now()));
+  const listener = guardListener(stampWarnings(deps.onEvent, () => deps.rt.monotonic()));
   const result = await runRecipeWith(path, { ...checked, signal }, { ...deps, onEvent: listener.onEvent });
   listener.throwIfFailed();
   return result;

@@ -87,7 +87,7 @@ class Scheduler {
     /** Requests in the journal at the start, key → request id (journal-settled.ts). */
     readonly journaled: ReadonlyMap<string, string>,
   ) {
-    this.#started = deps.rt.now();
+    this.#started = deps.rt.monotonic();
     this.#signal = options.signal ?? new AbortController().signal;
     const { coordination } = deps;
     this.#stop = coordination?.stop ?? new AbortController().signal;
@@ -166,7 +166,7 @@ class Scheduler {
     const { uncertain, outcomeUnknown, notJournaled } = this.#tally.unsettled();
     for (const w of paidUnknownWarnings(uncertain, outcomeUnknown, notJournaled)) this.#emit(w);
     const { spend, fields } = await this.#spend.settle();
-    const ms = this.deps.rt.now() - this.#started;
+    const ms = this.deps.rt.monotonic() - this.#started;
     const outDir = prepared.plan.recipe.outDir;
     await this.#current.markUsed();
     const paid = { uncertain, outcomeUnknown, costUsd: spend.costUsd, spend };
@@ -180,7 +180,7 @@ class Scheduler {
       drift,
     };
     const announce = (summary: RunSummary = own): RunSummary => {
-      const ms = this.deps.rt.now() - this.#started; // the run's time up to its summary, final uploads included
+      const ms = this.deps.rt.monotonic() - this.#started; // the run's time up to its summary, final uploads included
       this.#emit({
         type: 'run-summary',
         recipe: prepared.plan.recipe.file,
@@ -236,14 +236,16 @@ class Scheduler {
     const ours = knownOutputs(hit ?? (state.forced ? await this.deps.store.getRecord(key) : null));
     const { lockPath, providerName } = this.deps;
     const dirs = lockPath === null ? null : { lockDir: dirname(lockPath), outDir: this.prepared.plan.recipe.outDir };
-    const targets = targetsBeforeSubmit(node, this.prepared.lock.nodes[node.id], dirs, providerName);
+    const locked = this.prepared.lock.nodes[node.id];
+    const targets = targetsBeforeSubmit(node, locked, dirs, providerName);
     // Refused: unless another run (a shard of this recipe, say) has just written this very result.
     const landed = await this.#checkOutputs(node, targets, { known: ours, key: state.forced ? undefined : key }).then(
       () => null,
       (e: unknown) => landedMeanwhile(e, hit === null && !state.forced ? this.deps.store : null, key),
     );
     if (landed) return this.#local(() => this.#cached(node, landed));
-    const job = { node, key, seed: state.seed, forced: state.forced, overLock: state.overLock, inputSha, upstream };
+    const { seed, forced, overLock } = state;
+    const job = { node, key, seed, forced, overLock, replaces: locked?.request_id, inputSha, upstream };
     return this.#remote(state, job, ours);
   }
 
@@ -257,7 +259,7 @@ class Scheduler {
    */
   async #remote(state: NodeState, job: RemoteJob, known: readonly string[]): Promise<NodeOutcome> {
     const { node, key } = job;
-    const t0 = this.deps.rt.now();
+    const t0 = this.deps.rt.monotonic();
     const ahead = this.#stage.prepareAhead(job);
     const slot = new NodeSlot(this.#limit);
     await slot.take();
@@ -293,7 +295,7 @@ class Scheduler {
         });
         recorded = this.#lock.record(node, done.record, output);
         this.#tally.counts.done++;
-        const ms = this.deps.rt.now() - t0;
+        const ms = this.deps.rt.monotonic() - t0;
         this.#emit({
           type: 'node-done',
           node: node.id,
@@ -383,6 +385,6 @@ class Scheduler {
   }
 
   #emit(e: UntimedRunEvent): void {
-    this.deps.onEvent({ ...e, t: this.deps.rt.now() - this.#started } as RunEvent);
+    this.deps.onEvent({ ...e, t: this.deps.rt.monotonic() - this.#started } as RunEvent);
   }
 }

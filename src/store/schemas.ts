@@ -68,6 +68,7 @@ export const JournalEntrySchema = z.object({
   proc: z.string().max(64).optional(),
   run: z.string().optional(),
   lock: z.string().optional(),
+  replaces: z.string().nullable().optional(),
   submitted_at: z.string(),
   refused_at: z.string().optional(),
 });

@@ -84,6 +84,13 @@ export interface JournalEntry {
   readonly run?: string | undefined;
   /** The lock file of the recipe run that wrote it (absent for `kontext edit`): its own nodes' requests. */
   readonly lock?: string | undefined;
+  /**
+   * The request id of the lock's entry of the node this request is to replace, as the run that wrote
+   * it planned (`null`: the lock held none): a paid request the lock lacks is taken over the lock only
+   * while the lock still holds that entry (run/paid-unlocked.ts). Absent in entries written before it
+   * existed, and for `kontext edit`.
+   */
+  readonly replaces?: string | null | undefined;
   /** ISO-8601: when the intent (or the submit) was written. */
   readonly submitted_at: string;
   /**

@@ -191,7 +191,7 @@ export class WatchSession {
 
   /** A guard on the caller's listener with a clock of its own (run/event-clock.ts): one per cycle. */
   #newListener(): GuardedListener {
-    return guardListener(stampWarnings(this.deps.onEvent, () => this.deps.rt.now()));
+    return guardListener(stampWarnings(this.deps.onEvent, () => this.deps.rt.monotonic()));
   }
 
   /** Reload, re-plan and start a run of what changed. `changed`: the paths that triggered it. */

@@ -139,6 +139,8 @@ export async function startRig(
     priceUsd?: number;
     /** The client's sleep (a test's stand-in for long waits). */
     sleep?: Runtime['sleep'];
+    /** The client's wall clock (one that is stepped); the real one when not given. */
+    now?: Runtime['now'];
     /** The client's per-request deadline (default 30 min). */
     deadlineMs?: number;
     /**
@@ -155,7 +157,12 @@ export async function startRig(
     ...(options.scenario ? { scenario: options.scenario } : {}),
     ...(options.priceUsd === undefined ? {} : { priceUsd: options.priceUsd }),
   });
-  const rt = createRuntime({ env: {}, random: seededRandom(99), ...(options.sleep ? { sleep: options.sleep } : {}) });
+  const rt = createRuntime({
+    env: {},
+    random: seededRandom(99),
+    ...(options.sleep ? { sleep: options.sleep } : {}),
+    ...(options.now ? { now: options.now } : {}),
+  });
   const name = options.provider ?? 'emulator';
   const provider = createRunComfyProvider({
     providerName: name,
@@ -233,9 +240,12 @@ export async function runIn(
     remoteBounds?: RemoteBounds;
     /** Each event as it happens (they are all in the result's `events` too). */
     onEvent?: (e: RunEvent) => void;
+    /** The run's wall clock (a machine whose clock is off); the real one when not given. */
+    now?: () => number;
   } = {},
 ): Promise<InProcessRun> {
-  const rt = testRuntime(project.root, extra.env, extra.seed);
+  const made = testRuntime(project.root, extra.env, extra.seed);
+  const rt = extra.now === undefined ? made : { ...made, now: extra.now };
   const events: RunEvent[] = [];
   // Overlapping runs in one process stand for separate processes: their own (made-up) pids, all
   // alive. Without a made-up pid, liveness is real (a killed CLI child's locks go stale).

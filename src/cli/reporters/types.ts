@@ -26,7 +26,7 @@ export interface ReporterDeps {
   readonly err: TextSink;
   /** ANSI colour; the CLI decides (TTY and `NO_COLOR`). */
   readonly color: boolean;
-  /** Milliseconds; only differences are used. */
+  /** Milliseconds on a clock that only goes forward (`rt.monotonic`); only differences are used. */
   readonly now: () => number;
   /** Terminal width for the live view; defaults to `err.columns` at each redraw, then 80. */
   readonly columns?: number;

@@ -69,14 +69,14 @@ export function createFalProvider(options: FalOptions): FalProvider {
     // Every fal Kontext entry reads its result alike; a re-attached request's model is not known.
     const entry = falEntry(known.get(id)?.model ?? 'flux-kontext-pro');
     const deadlineMs = o.deadlineMs ?? base.defaultDeadlineMs;
-    const deadlineAt = options.rt.now() + remainingOf(deadlineMs, o.deadlineUsedMs);
+    const deadlineAt = options.rt.monotonic() + remainingOf(deadlineMs, o.deadlineUsedMs);
     if (options.statusStream !== false) {
       await o.firstPollAfter; // no request before the journal has the id
       const streamed = await followStatusStream(
         spec(id, o.signal, o.onRetry),
         urlsOf(id).status,
         o.onState,
-        AbortSignal.timeout(Math.max(0, deadlineAt - options.rt.now())),
+        AbortSignal.timeout(Math.max(0, deadlineAt - options.rt.monotonic())),
         options.streamSilenceMs,
       );
       if (streamed) {
@@ -84,7 +84,7 @@ export function createFalProvider(options: FalOptions): FalProvider {
         if (got.done) return got.done;
       }
     }
-    const remainingMs = Math.max(0, deadlineAt - options.rt.now());
+    const remainingMs = Math.max(0, deadlineAt - options.rt.monotonic());
     return pollUntil({
       rt: options.rt,
       schedule: { policy: base.poll, minStepMs: MIN_STEP_MS, maxGapMs: base.poll.maxGapMs ?? DEFAULT_MAX_GAP_MS },

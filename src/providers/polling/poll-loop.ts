@@ -30,7 +30,7 @@ export interface PollLoopOptions<T> {
   readonly deadlineMs: number;
   /** How much of the deadline earlier waits already spent (ms; default 0). */
   readonly deadlineUsedMs?: number | undefined;
-  /** When the request was sent (default: now); the schedule counts from here. */
+  /** When the request was sent, on `rt.monotonic()` (default: now); the schedule counts from here. */
   readonly submittedAt?: number | undefined;
   /** No read before this settles; if it rejects, the wait rejects with its error. */
   readonly firstPollAfter?: Promise<unknown> | undefined;
@@ -51,9 +51,9 @@ export interface PollLoopOptions<T> {
  */
 export async function pollUntil<T>(o: PollLoopOptions<T>): Promise<T> {
   const { rt, signal } = o;
-  const deadlineAt = rt.now() + remainingOf(o.deadlineMs, o.deadlineUsedMs);
+  const deadlineAt = rt.monotonic() + remainingOf(o.deadlineMs, o.deadlineUsedMs);
   const deadline = new AbortController();
-  const timer = setTimeout(() => deadline.abort(new DeadlineReached()), Math.max(0, deadlineAt - rt.now()));
+  const timer = setTimeout(() => deadline.abort(new DeadlineReached()), Math.max(0, deadlineAt - rt.monotonic()));
   timer.unref();
   const readSignal = signal ? AbortSignal.any([signal, deadline.signal]) : deadline.signal;
   try {
@@ -110,17 +110,17 @@ class DeadlineReached extends Error {
 
 async function loop<T>(o: PollLoopOptions<T>, deadlineAt: number, readSignal: AbortSignal): Promise<T> {
   const { rt, signal } = o;
-  const began = Math.min(rt.now(), o.submittedAt ?? Infinity);
+  const began = Math.min(rt.monotonic(), o.submittedAt ?? Infinity);
   const report = stateReporter(o.onState);
   o.firstPollAfter?.catch(() => undefined); // handled: awaited before the first read
   let lastNotDone = 0;
   for (let attempt = 0; ; attempt++) {
-    const remaining = deadlineAt - rt.now();
+    const remaining = deadlineAt - rt.monotonic();
     if (remaining <= 0) throw new DeadlineReached();
-    const plan = planRead(attempt, rt.now() - began, o.learned?.sorted() ?? null, o.schedule);
+    const plan = planRead(attempt, rt.monotonic() - began, o.learned?.sorted() ?? null, o.schedule);
     await pause(rt, Math.min(plan.delayMs, remaining), signal);
     if (attempt === 0) await o.firstPollAfter;
-    const askedAt = rt.now() - began;
+    const askedAt = rt.monotonic() - began;
     const outcome = await o.read(plan.aimed, readSignal);
     if (outcome.done !== undefined) {
       if (typeof outcome.tookMs === 'number') o.learned?.recordDuration(outcome.tookMs);

@@ -100,7 +100,7 @@ export async function withRetries<T>(
   ctx: RetryLoopContext,
   attempt: () => Promise<AttemptOutcome<T>>,
 ): Promise<T> {
-  const deadlineAt = ctx.submit && ctx.deadlineMs !== undefined ? ctx.rt.now() + ctx.deadlineMs : undefined;
+  const deadlineAt = ctx.submit && ctx.deadlineMs !== undefined ? ctx.rt.monotonic() + ctx.deadlineMs : undefined;
   const between = ctx.stop && ctx.signal ? AbortSignal.any([ctx.signal, ctx.stop]) : (ctx.stop ?? ctx.signal);
   for (let n = 1; ; n++) {
     if (between?.aborted) throw stopped(ctx, between);
@@ -143,7 +143,7 @@ function pauseBefore(n: number, ctx: RetryLoopContext, outcome: Refusal, deadlin
       throw notWaited(outcome.error, asked, `the ${seconds(maxMs)} a submit waits`);
     return retryDelay(n, ctx.policy, random, asked);
   }
-  const leftMs = Math.max(0, deadlineAt - ctx.rt.now());
+  const leftMs = Math.max(0, deadlineAt - ctx.rt.monotonic());
   if (asked !== undefined && asked > leftMs) {
     throw notWaited(outcome.error, asked, `the ${seconds(leftMs)} left before the request's deadline`);
   }

@@ -9,6 +9,7 @@ import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { remoteError } from '../../../src/remote/errors.js';
 import { openS3Http, S3HttpError } from '../../../src/remote/s3-http.js';
 import { authorization, EMPTY_SHA256, encodeKeyPath } from '../../../src/remote/sigv4.js';
 
@@ -23,7 +24,10 @@ interface Seen {
 
 /** A real server that records each request and answers with `answer(n)` (the n-th request, from 0). */
 async function recorder(
-  answer: (n: number, req: Seen) => { status: number; body?: string } = () => ({ status: 200, body: 'ok' }),
+  answer: (n: number, req: Seen) => { status: number; body?: string; date?: number } = () => ({
+    status: 200,
+    body: 'ok',
+  }),
 ): Promise<{ endpoint: string; seen: Seen[]; server: Server }> {
   const seen: Seen[] = [];
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
@@ -33,7 +37,8 @@ async function recorder(
       const s = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks) };
       seen.push(s);
       const a = answer(seen.length - 1, s);
-      res.writeHead(a.status, { 'content-type': 'application/xml' }).end(a.body ?? '');
+      const date = a.date === undefined ? {} : { date: new Date(a.date).toUTCString() };
+      res.writeHead(a.status, { 'content-type': 'application/xml', ...date }).end(a.body ?? '');
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -160,5 +165,50 @@ describe('the remote cache S3 client', () => {
     });
     // 2 for the 404s, 3 for the flaky GET, 1 for the 403 (not tried again).
     expect(seen).toHaveLength(6);
+  });
+
+  it("a 403 dated far from this machine's clock: signed again with the server's time, else a clock error", async () => {
+    const HOUR = 3_600_000;
+    const skewed = '<Error><Code>RequestTimeTooSkewed</Code><Message>too large</Message></Error>';
+    const server = (req: Seen): number =>
+      Date.parse(
+        String(req.headers['x-amz-date']).replace(/^(\d{4})(\d\d)(\d\d)T(\d\d)(\d\d)(\d\d)Z$/, '$1-$2-$3T$4:$5:$6Z'),
+      );
+    const { endpoint, seen } = await recorder((_n, s) =>
+      // The server's clock is 2 h ahead of the client's; a request dated more than 15 min from it is refused.
+      Math.abs(server(s) - (Date.now() + 2 * HOUR)) > 15 * 60_000
+        ? { status: 403, body: s.method === 'HEAD' ? '' : skewed, date: Date.now() + 2 * HOUR }
+        : { status: 200, body: 'ok', date: Date.now() + 2 * HOUR },
+    );
+    const http = target(endpoint);
+    expect(await http.head('k')).not.toBeNull();
+    const got = await http.get('k');
+    expect(Buffer.concat((await got?.body.toArray()) ?? []).toString()).toBe('ok');
+    await http.close();
+    // The HEAD's bodiless 403, then the HEAD signed again; the GET signed with the offset from the start.
+    expect(seen.map((s) => s.method)).toEqual(['HEAD', 'HEAD', 'GET']);
+
+    // A server that refuses whatever the time: one retry, then the clock named, not a permission.
+    const { endpoint: never, seen: tried } = await recorder(() => ({
+      status: 403,
+      body: skewed,
+      date: Date.now() - 3 * HOUR,
+    }));
+    const refused = await target(never)
+      .get('k')
+      .catch((e: unknown) => e);
+    expect(tried).toHaveLength(2);
+    expect(refused).toMatchObject({ name: 'RequestTimeTooSkewed', $metadata: { httpStatusCode: 403 } });
+    expect((refused as Error).message).toContain("this machine's clock is 3 h ahead of the server's");
+    expect(remoteError(refused, 'read', []).kind).toBe('unavailable');
+
+    // A 403 from a server whose clock agrees is a permission: not signed again.
+    const { endpoint: agrees, seen: once } = await recorder(() => ({ status: 403, date: Date.now() + 60_000 }));
+    expect(
+      await target(agrees)
+        .head('k')
+        .catch((e: unknown) => e),
+    ).toMatchObject({ name: 'Forbidden' });
+    expect(once).toHaveLength(1);
   });
 });

@@ -5,6 +5,7 @@
  * provider does not bill a queued cancel. Not cancellable, it stays journaled (paid, or maybe).
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import type { RunEvent } from '../../../src/index.js';
 import { openStore } from '../../../src/store/index.js';
 import {
   createProject,
@@ -79,5 +80,38 @@ describe('a request still queued at its deadline', () => {
     const run = await runIn(project, { deadlineMs: 1_000, outputRereadMs: [1_500] }, { rig });
     expect(summaryOf(run)).toMatchObject({ exitCode: 0, done: 1 });
     expect(rig.calls().filter((c) => c.path.endsWith('/cancel'))).toEqual([]);
+  });
+});
+
+describe('the wall clock stepped while a request waits (walk-ae 4, 8): deadlines and times go on', () => {
+  const HOUR = 3_600_000;
+  /** A run whose wall clock (the run's and the client's) is stepped by `stepMs` 200 ms after its node queued. */
+  async function stepped(stepMs: number): Promise<{ run: Awaited<ReturnType<typeof runIn>>; rig: Rig }> {
+    project = await createProject(recipeYaml([['a', SKY]]));
+    let offset = 0;
+    const now = (): number => Date.now() + offset;
+    rig = await startRig({ queueMs: 600, now });
+    const onEvent = (e: RunEvent): void => {
+      if (e.type === 'node-state' && e.phase === 'queued' && offset === 0)
+        setTimeout(() => {
+          offset = stepMs;
+        }, 200).unref();
+    };
+    return { run: await runIn(project, {}, { rig, now, onEvent }), rig };
+  }
+
+  it('an hour forward: the 30 min deadline does not fire, nothing is cancelled', async () => {
+    const { run, rig } = await stepped(HOUR);
+    expect(summaryOf(run)).toMatchObject({ exitCode: 0, done: 1, failed: 0 });
+    expect(rig.calls().filter((c) => c.path.endsWith('/cancel'))).toEqual([]);
+  });
+
+  it("an hour back: events' t never goes back, no duration is negative", async () => {
+    const { run } = await stepped(-HOUR);
+    expect(summaryOf(run)).toMatchObject({ exitCode: 0, done: 1 });
+    const ts = run.events.map((e) => e.t);
+    expect(ts.every((t, i) => t >= 0 && t >= (ts[i - 1] ?? 0))).toBe(true);
+    expect(eventsOf(run.events, 'node-done')[0]?.ms).toBeGreaterThan(500);
+    expect(eventsOf(run.events, 'run-summary')[0]?.ms).toBeGreaterThan(500);
   });
 });

@@ -97,6 +97,33 @@ describe('a --reseed run interrupted while its request runs', () => {
     expect(await (await openStore(project.cacheDir)).journal.list()).toEqual([]);
   });
 
+  it("made on a clock behind the lock's: re-attached all the same, by the entry it replaces (walk-ae 2)", async () => {
+    project = await createProject(recipeYaml([['a', SKY]]));
+    rig = await startRig();
+    const { before, entry } = await reseedInterrupted(project, rig);
+    if (!entry || !before) throw new Error('no journal entry');
+    expect(entry.replaces).toBe(before.request_id);
+    // As a machine whose clock runs 2 h behind the one that wrote the lock's entry writes it.
+    const skewed = { ...entry, submitted_at: new Date(Date.parse(before.finished_at) - 7_200_000).toISOString() };
+    await (await openStore(project.cacheDir)).journal.add(skewed);
+    const next = await runIn(project, {}, { rig });
+    expect(summaryOf(next)).toMatchObject({ exitCode: 0, done: 1, submitted: 0 });
+    expect(eventsOf(next.events, 'node-start')[0]).toMatchObject({ node: 'a', reason: 'reattach' });
+    const after = (await project.readLock()).nodes['a'];
+    expect([after?.seed, after?.request_id]).toEqual([entry.seed, entry.request_id]);
+  });
+
+  it("an older kontext's entry (without the lock entry it replaces): still re-attached when newer", async () => {
+    project = await createProject(recipeYaml([['a', SKY]]));
+    rig = await startRig();
+    const { entry } = await reseedInterrupted(project, rig);
+    if (!entry) throw new Error('no journal entry');
+    await (await openStore(project.cacheDir)).journal.add({ ...entry, replaces: undefined });
+    const next = await runIn(project, {}, { rig });
+    expect(summaryOf(next)).toMatchObject({ exitCode: 0, done: 1, submitted: 0 });
+    expect((await project.readLock()).nodes['a']?.request_id).toBe(entry.request_id);
+  });
+
   it("another recipe's request for the same node (its lock, not this one) leaves this lock's seed alone", async () => {
     project = await createProject(recipeYaml([['a', SKY]]));
     rig = await startRig();

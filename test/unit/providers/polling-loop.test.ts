@@ -11,6 +11,7 @@ function virtual(): Runtime & { t: number } {
   rt.t = 0;
   return Object.assign(rt, {
     now: () => rt.t,
+    monotonic: () => rt.t,
     sleep: async (ms: number, signal?: AbortSignal) => {
       if (signal?.aborted) throw signal.reason;
       rt.t += ms;
