@@ -42,11 +42,27 @@ export function codedFailure(code: string, dispatcher: Dispatcher, url: string):
     text = `the certificate of ${hostOf(url)} is not trusted (${code})${via}`;
     hint = 'behind a proxy that re-signs TLS, point NODE_EXTRA_CA_CERTS at its certificate authority (a PEM file)';
   }
+  const dated = [code, reason].find(isCertDateCode);
+  if (dated !== undefined) hint = certDateHint(dated);
   return {
     text,
     retryable: !isProxyRefusalFinal(code) && !isCertCheckCode(code) && !proxyCert,
     options: { netCode: code, timeout: isTimeoutCode(code), ...(hint === undefined ? {} : { hint }) },
   };
+}
+
+/** A certificate refused for its dates: checked against this machine's clock, which may be the one that is wrong. */
+function isCertDateCode(code: string): boolean {
+  return code === 'CERT_NOT_YET_VALID' || code === 'CERT_HAS_EXPIRED';
+}
+
+function certDateHint(code: string): string {
+  const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+  const cert = code === 'CERT_NOT_YET_VALID' ? 'is not valid yet' : 'has expired';
+  return (
+    `certificates are checked against this machine's clock, which reads ${now}: ` +
+    `if that is wrong, set it (NTP); else the certificate ${cert}`
+  );
 }
 
 /** `host:port` of `url`, as a tunnel names it. */
