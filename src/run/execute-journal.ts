@@ -2,6 +2,7 @@
  * The journal side of one node's remote work (execute.ts): the intent written before a submit,
  * what a claim on the node's key needs, and dropping a journaled request the node gives up.
  */
+import { randomUUID } from 'node:crypto';
 import { ExitCode, KontextError } from '../errors.js';
 import { providerTraits } from '../providers/session.js';
 import type { EditRequest } from '../providers/types.js';
@@ -28,6 +29,8 @@ export function intentFor(job: Job, request: EditRequest, deps: NodeDeps): Journ
     ...(processTag !== '' && { proc: processTag }),
     run: deps.intents.run,
     ...(deps.intents.lock === undefined ? {} : { lock: deps.intents.lock, replaces: job.replaces ?? null }),
+    // Which temp completes this intent, told by this token rather than by two wall-clock times.
+    attempt: randomUUID(),
     submitted_at: new Date(deps.now()).toISOString(),
   };
 }

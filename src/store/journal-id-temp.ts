@@ -43,12 +43,22 @@ async function idTempOf(
       continue;
     // A temp cut short by the kill does not parse; one of another claim does not match.
     const found = await readJsonOrNull(join(dir, name), JournalEntrySchema).catch(() => null);
-    // Written after the intent (an earlier attempt's, a re-host's first request, is not this one's).
-    if (found?.request_id === undefined || !sameClaim(found, entry) || found.submitted_at < entry.submitted_at)
-      continue;
+    // This intent's own (an earlier attempt's, a re-host's first request, is not): told by the
+    // intent's token; an intent written without one (an older kontext) by the temp's time, written after.
+    if (found?.request_id === undefined || !sameClaim(found, entry) || !completes(found, entry)) continue;
     if (newest === null || found.submitted_at > newest.entry.submitted_at) newest = { name, entry: found };
   }
   return newest;
+}
+
+/**
+ * Whether `found` (a temp holding a request id) completes the intent `entry`: it carries the
+ * intent's token. Not by time: a clock stepped back between the intent and its request id dated
+ * the temp before its own intent, and a free re-attach read as "maybe paid" (walk-ae 6).
+ */
+function completes(found: JournalEntry, entry: JournalEntry): boolean {
+  if (entry.attempt !== undefined) return found.attempt === entry.attempt;
+  return found.submitted_at >= entry.submitted_at;
 }
 
 function sameClaim(a: JournalEntry, b: JournalEntry): boolean {

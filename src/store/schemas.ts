@@ -69,6 +69,8 @@ export const JournalEntrySchema = z.object({
   run: z.string().optional(),
   lock: z.string().optional(),
   replaces: z.string().nullable().optional(),
+  /** This intent's own token, copied into the entry its request id completes (journal-id-temp.ts). */
+  attempt: z.string().max(64).optional(),
   submitted_at: z.string(),
   refused_at: z.string().optional(),
 });

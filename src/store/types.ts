@@ -91,6 +91,11 @@ export interface JournalEntry {
    * existed, and for `kontext edit`.
    */
   readonly replaces?: string | null | undefined;
+  /**
+   * The intent's own token (a random UUID), kept in the entry its request id completes: which temp
+   * holding a request id is this intent's (journal-id-temp.ts), not told by two wall-clock times.
+   */
+  readonly attempt?: string | undefined;
   /** ISO-8601: when the intent (or the submit) was written. */
   readonly submitted_at: string;
   /**

@@ -7,7 +7,7 @@
  * `kontext gc` meanwhile keeps the temp (its entry is still there), and removes it once the
  * entry is gone.
  */
-import { readdir } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { gcCache, recipeStatus, startEmulator, type EmulatorHandle } from '../../../src/index.js';
@@ -81,5 +81,32 @@ describe('kill -9 with the request id in its temp, not yet in the journal entry'
     // The entry gone: the dead writer's temp is gc's.
     await gcCache({ cacheDir: p.cacheDir, olderThanMs: 0 }, { rt });
     expect(await temps(p)).toEqual([]);
+  }, 60_000);
+
+  it('a clock stepped back between the intent and its request id: still its temp, re-attached (walk-ae 6)', async () => {
+    emulator = await startEmulator({ queueMs: 20, runMs: 150 });
+    const em = emulator;
+    const env = runcomfyAt(em);
+    const p = (project = await createProject(
+      recipeYaml([['sky', PROMPT]], ['hosting: { mode: inline }']).replace('provider: emulator', 'provider: runcomfy'),
+    ));
+    const child = children.spawn(['run', p.recipe, '--json'], p, {
+      ...env,
+      KONTEXT_TEST_HOOKS: '1',
+      KONTEXT_TEST_CRASH_AT: 'request-id-temp-written',
+    });
+    expect((await child.done).signal, child.output()).toBe('SIGKILL');
+    // The temp dated an hour before its intent, as a clock stepped back meanwhile dates it.
+    const [name] = await temps(p);
+    const path = join(p.cacheDir, 'journal', name as string);
+    const temp = JSON.parse(await readFile(path, 'utf8')) as { submitted_at: string };
+    const earlier = new Date(Date.parse(temp.submitted_at) - 3_600_000).toISOString();
+    await writeFile(path, JSON.stringify({ ...temp, submitted_at: earlier }));
+
+    const status = await recipeStatus(p.recipe, {}, { rt: testRuntime(p.root, env) });
+    expect(status.nodes.map((n) => [n.node, n.reason])).toEqual([['sky', 'reattach']]);
+    const rerun = await runIn(p, {}, { env });
+    expect(summaryOf(rerun)).toMatchObject({ exitCode: 0, failed: 0, uncertain: [] });
+    expect(submits(em)).toBe(1);
   }, 60_000);
 });
