@@ -121,6 +121,7 @@ export function createCachedHosting(
       hostedAt,
       expiresAt: url === null ? null : result.expiresAt,
       mediaType: image.mediaType,
+      verified: result.verified,
     });
     return { ...result, via: strategy.mode };
   }

@@ -52,7 +52,13 @@ function checkCommand(command: string | readonly string[]): string | readonly st
 
 export function createCommandStrategy(
   config: CommandHostingConfig,
-  deps: { readonly rt: Runtime; readonly cwd: string; readonly allowPrivateUrls?: boolean },
+  deps: {
+    readonly rt: Runtime;
+    readonly cwd: string;
+    readonly allowPrivateUrls?: boolean;
+    /** Told when what the URL serves could not be checked (verify-url.ts); the run goes on. */
+    readonly onWarning?: ((message: string) => void) | undefined;
+  },
 ): RemoteStrategy {
   const command = checkCommand(config.command);
   const timeoutS = checkSeconds('timeout_seconds', config.timeout_seconds, DEFAULT_COMMAND_TIMEOUT_SECONDS, 0.001);
@@ -80,8 +86,28 @@ export function createCommandStrategy(
       });
       if (signal?.aborted) throw signal.reason;
       const url = urlFromOutcome(outcome, timeoutS, secrets);
-      if (deps.allowPrivateUrls !== true) refusePrivateUrl(url, 'hosting command printed');
-      return { url, expiresAt: rt.now() + ttlS * 1000, uploaded: true, bytesUploaded: bytes };
+      const allowPrivateUrls = deps.allowPrivateUrls === true;
+      if (!allowPrivateUrls) refusePrivateUrl(url, 'hosting command printed');
+      // Before the API is paid to fetch it: the command may have printed another image's URL, whose
+      // edit would be cached under this image (walk-af 3). Loaded here: undici only once a command runs.
+      const { checkServedBytes } = await import('./verify-url.js');
+      const served = await checkServedBytes(
+        url,
+        { sha256: image.sha256, bytes },
+        { env: rt.env, signal, allowPrivateUrls },
+      );
+      if (served !== true)
+        deps.onWarning?.(
+          `hosting: could not check what the hosting command's URL ${redactUrl(url)} serves (${served}); ` +
+            'the API is asked to fetch it all the same',
+        );
+      return {
+        url,
+        expiresAt: rt.now() + ttlS * 1000,
+        uploaded: true,
+        bytesUploaded: bytes,
+        verified: served === true,
+      };
     },
     preview(image: HostableImage, hostedBefore: boolean): HostingPreview {
       if (!hostedBefore) return uploadPreview(image.bytes, 'via hosting command');

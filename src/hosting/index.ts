@@ -42,7 +42,12 @@ export function createHosting(config: HostingConfig, deps: HostingDeps): Hosting
         },
       );
     case 'command': {
-      const commandDeps = { rt: deps.rt, cwd: deps.projectRoot, allowPrivateUrls: deps.allowPrivateUrls === true };
+      const commandDeps = {
+        rt: deps.rt,
+        cwd: deps.projectRoot,
+        allowPrivateUrls: deps.allowPrivateUrls === true,
+        onWarning: deps.onWarning,
+      };
       return createCachedHosting(createCommandStrategy(config, commandDeps), {
         rt: deps.rt,
         cacheDir: deps.cacheDir,

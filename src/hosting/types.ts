@@ -32,6 +32,11 @@ export interface HostedUrl {
   /** Whether bytes were sent this time. */
   readonly uploaded: boolean;
   readonly bytesUploaded: number;
+  /**
+   * A hosting command's URL, just printed: whether a GET from this machine got the image's very
+   * bytes (verify-url.ts); `false`: it could not tell (no connection, a 5xx…). Absent otherwise.
+   */
+  readonly verified?: boolean | undefined;
   /** `cache`: a recorded URL was reused without any network call. */
   readonly via: 'inline' | 's3' | 'command' | 'cache';
 }
@@ -95,6 +100,11 @@ export interface HostingDeps {
    * emulator). Default: refused.
    */
   readonly allowPrivateUrls?: boolean | undefined;
+  /**
+   * Told what hosting could not check but goes on with: a hosting command's URL that could not be
+   * fetched from this machine (verify-url.ts). Default: not told.
+   */
+  readonly onWarning?: ((message: string) => void) | undefined;
   /** S3 hosting's idle timeout (s3-client.ts), when shorter than the product's 60 s: tests that check it fires. */
   readonly s3IdleTimeoutMs?: number | undefined;
 }

@@ -34,6 +34,10 @@ const recordSchema = z.object({
   hosted_at: z.iso.datetime().describe('When the URL was made.'),
   expires_at: z.iso.datetime().nullable().describe('When the URL stops working; null = never.'),
   media_type: z.string().min(1).optional().describe("The media type the image was hosted with (its bytes')."),
+  verified: z
+    .boolean()
+    .optional()
+    .describe("A command's URL: whether a GET from this machine got the image's bytes (false: it could not tell)."),
 });
 
 export interface UrlRecord {
@@ -43,6 +47,8 @@ export interface UrlRecord {
   readonly expiresAt: number | null;
   /** `null`: written before records carried it. */
   readonly mediaType: string | null;
+  /** A command's URL: whether what it served was checked to be the image (verify-url.ts); `null`: not known. */
+  readonly verified?: boolean | null | undefined;
 }
 
 /** A short stable id for the settings that decide a URL's identity. */
@@ -73,12 +79,13 @@ export async function readRecord(file: string): Promise<UrlRecord | null> {
   }
   const parsed = recordSchema.safeParse(raw);
   if (!parsed.success) return null;
-  const { url, hosted_at, expires_at, media_type } = parsed.data;
+  const { url, hosted_at, expires_at, media_type, verified } = parsed.data;
   return {
     url: url ?? null,
     hostedAt: Date.parse(hosted_at),
     expiresAt: expires_at === null ? null : Date.parse(expires_at),
     mediaType: media_type ?? null,
+    verified: verified ?? null,
   };
 }
 
@@ -91,6 +98,7 @@ export async function writeRecord(file: string, record: UrlRecord): Promise<void
     hosted_at: new Date(record.hostedAt).toISOString(),
     expires_at: record.expiresAt === null ? null : new Date(record.expiresAt).toISOString(),
     ...(record.mediaType === null ? {} : { media_type: record.mediaType }),
+    ...(typeof record.verified === 'boolean' ? { verified: record.verified } : {}),
   };
   await writeFileAtomic(file, `${JSON.stringify(body, null, 2)}\n`, { mode: 0o600 });
 }

@@ -32,6 +32,8 @@ export class ContextHostings {
     private readonly allowPrivateUrls: (place: HostingPlace) => boolean,
     /** S3 hosting's idle timeout, when shorter than the product's (tests). */
     private readonly s3IdleTimeoutMs?: number | undefined,
+    /** Where hosting's warnings go (a hosting command's URL that could not be checked). */
+    private readonly warn?: ((message: string) => void) | undefined,
   ) {}
 
   /**
@@ -76,6 +78,7 @@ export class ContextHostings {
         ...(place.extraRoots ? { extraRoots: [...place.extraRoots] } : {}),
         allowPrivateUrls: this.allowPrivateUrls(place),
         s3IdleTimeoutMs: this.s3IdleTimeoutMs,
+        onWarning: this.warn,
       });
       entry = { hosting, runs: 0 };
       this.#hostings.set(key, entry);

@@ -174,6 +174,7 @@ export class RunContext {
       deps.rt,
       (place) => apiIsLocal(options.provider ?? (place.provider as ProviderName), deps.rt),
       deps.s3IdleTimeoutMs,
+      (message) => deps.onEvent({ type: 'warning', t: 0, message }),
     );
     this.#remotes = new RemotePool({
       rt: deps.rt,

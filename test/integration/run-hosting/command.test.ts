@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { HostingError } from '../../../src/hosting/index.js';
+import { until } from '../../helpers/run-fixtures.js';
 import type { HostingConfig, KontextError } from '../../../src/index.js';
 import { createProject, failures, submittedUrls, summaryOf, type Project } from './harness.js';
 import { recipeYaml } from './recipe.js';
@@ -69,7 +70,11 @@ describe('kontext run with hosting: command', () => {
     const calls = await uploads();
     expect(calls).toHaveLength(3);
     expect(calls.every((l) => / image\/jpeg \d+$/.test(l))).toBe(true);
-    expect(web.requests.filter((r) => r.status === 200)).toHaveLength(3);
+    // Each image fetched twice: by kontext's check of the URL (verify-url.ts), then by the API.
+    // A response is logged once the server has sent it, which may come after the client has read it.
+    const served200 = () => web.requests.filter((r) => r.status === 200);
+    await until(() => served200().length >= 6, 5_000, 'six image GETs logged');
+    expect(served200()).toHaveLength(6);
     const urls = submittedUrls(project).map((u) => u.url);
     expect(urls.filter((u) => u.startsWith(`${web.origin}/files/`))).toHaveLength(3);
     expect(urls.filter((u) => u.startsWith(`${project.emulator.origin}/files/`))).toHaveLength(2);

@@ -10,14 +10,14 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { HostingConfig } from '../../../src/index.js';
 import { createProject, failures, submittedUrls, summaryOf, type Project } from './harness.js';
 import { recipeYaml } from './recipe.js';
-import { startStaticServer, type StaticServer } from './static-server.js';
+import { closedOrigin, startStaticServer, type StaticServer } from './static-server.js';
 
 const COMMAND: HostingConfig = { mode: 'command', command: './scripts/upload.sh' };
 
-/** Prints a URL the static server never serves (nothing is copied there), each time the same. */
+/** Prints a URL on a closed port (nothing there to fetch), each time the same. */
 const DEAD_URL = `#!/bin/sh
 echo "$KONTEXT_SHA256" >> "$UPLOAD_LOG"
-echo "$SERVE_BASE_URL/never-uploaded-$KONTEXT_SHA256.$KONTEXT_EXT"
+echo "$DEAD_BASE_URL/never-uploaded-$KONTEXT_SHA256.$KONTEXT_EXT"
 `;
 
 /** The first call for an image prints a dead URL; the next really uploads and prints another. */
@@ -29,7 +29,7 @@ if grep -q "$KONTEXT_SHA256" "$UPLOAD_LOG" 2>/dev/null; then
   echo "$SERVE_BASE_URL/$KONTEXT_SHA256.$KONTEXT_EXT"
 else
   echo "$KONTEXT_SHA256" >> "$UPLOAD_LOG"
-  echo "$SERVE_BASE_URL/never-uploaded-$KONTEXT_SHA256.$KONTEXT_EXT"
+  echo "$DEAD_BASE_URL/never-uploaded-$KONTEXT_SHA256.$KONTEXT_EXT"
 fi
 `;
 
@@ -43,6 +43,9 @@ beforeEach(async () => {
   project = await createProject({
     SERVE_DIR: served,
     SERVE_BASE_URL: `${web.origin}/files`,
+    // A URL the API cannot fetch, nor kontext's own check (a warning, and the submit goes on): a
+    // 404 on the static server is refused before any submit (verify-url.ts, walk-af 3).
+    DEAD_BASE_URL: `${await closedOrigin()}/files`,
     UPLOAD_LOG: join(served, 'uploads.log'),
   });
   await mkdir(join(project.root, 'scripts'));
@@ -71,7 +74,7 @@ const accepted = (p: Project) => p.submits().filter((s) => s.accepted === true);
 /** Prints another dead URL at each call. */
 const DEAD_EACH_TIME = `#!/bin/sh
 echo "$KONTEXT_SHA256" >> "$UPLOAD_LOG"
-echo "$SERVE_BASE_URL/never-uploaded-$(wc -l < "$UPLOAD_LOG" | tr -d ' ').$KONTEXT_EXT"
+echo "$DEAD_BASE_URL/never-uploaded-$(wc -l < "$UPLOAD_LOG" | tr -d ' ').$KONTEXT_EXT"
 `;
 
 /** Uploads and prints the URL it serves. */
@@ -135,11 +138,14 @@ describe('re-hosting with a hosting command', () => {
     expect(new Set(submittedUrls(project).map((u) => u.url)).size).toBe(3);
     // The command did run again (it may have given another URL).
     expect(await commandCalls()).toBe(6);
+    // kontext's own look at each URL found nothing listening: told, and the API asked all the same.
+    const warnings = run.events.flatMap((e) => (e.type === 'warning' ? [e.message] : []));
+    expect(warnings.filter((w) => /could not check what the hosting command's URL \S+ serves/.test(w))).toHaveLength(6);
     const failed = run.events.filter((e) => e.type === 'node-failed' && e.code === 'E_REMOTE_FAILED');
     expect(failed).toHaveLength(3);
     for (const f of failed) {
       if (f.type !== 'node-failed') continue;
-      expect(f.message).toMatch(/could not fetch image_url .*HTTP 404/);
+      expect(f.message).toMatch(/could not fetch image_url .*never-uploaded-.*: fetch failed/);
       expect(f.hint).toMatch(/hosting it again gave nothing new \(the same URL, or the same S3 object/);
     }
   });

@@ -5,7 +5,7 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, createServer as createTcpServer } from 'node:net';
 import { basename, join } from 'node:path';
 
 export interface StaticServer {
@@ -41,4 +41,16 @@ export async function startStaticServer(dir: string): Promise<StaticServer> {
     requests,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
+}
+
+/**
+ * `http://127.0.0.1:<port>` of a port free a moment ago and closed again: connections are refused.
+ * A hosting command's URL neither kontext's check (verify-url.ts: a warning) nor the API can fetch.
+ */
+export async function closedOrigin(): Promise<string> {
+  const server = createTcpServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return `http://127.0.0.1:${port}`;
 }

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { until } from '../../helpers/run-fixtures.js';
-import { startStaticServer, type StaticServer } from '../run-hosting/static-server.js';
+import { closedOrigin, startStaticServer, type StaticServer } from '../run-hosting/static-server.js';
 import { startWatchRig, submitsOf, type WatchRig } from './harness.js';
 
 const A = 'Keep the face unchanged. Make the sky orange.';
@@ -18,12 +18,12 @@ const X = 'Keep the face unchanged. Add a green scarf.';
 const D1 = 'Keep the cat unchanged. Add round glasses.';
 const D2 = 'Keep the cat unchanged. Add square glasses.';
 
-/** Uploads into the served folder; once `dead` exists there, prints a URL never served for the cat. */
+/** Uploads into the served folder; once `dead` exists there, prints a URL on a closed port for the cat. */
 const UPLOAD = `#!/bin/sh
 set -eu
 case "$KONTEXT_FILE" in
   *pet-chelsea.jpg)
-    if [ -f "$SERVE_DIR/dead" ]; then echo "$SERVE_BASE_URL/never-$KONTEXT_SHA256.$KONTEXT_EXT"; exit 0; fi;;
+    if [ -f "$SERVE_DIR/dead" ]; then echo "$DEAD_BASE_URL/never-$KONTEXT_SHA256.$KONTEXT_EXT"; exit 0; fi;;
 esac
 cp "$KONTEXT_FILE" "$SERVE_DIR/$KONTEXT_SHA256.$KONTEXT_EXT"
 echo "$SERVE_BASE_URL/$KONTEXT_SHA256.$KONTEXT_EXT"
@@ -65,7 +65,13 @@ describe('watch: a joined re-host that hosting gives the same URL again', () => 
   it('is not sent again by the joining cycle: paid once, the node fails with the first failure', async () => {
     served = await mkdtemp(join(tmpdir(), 'kontext-served-'));
     web = await startStaticServer(served);
-    const env = { SERVE_DIR: served, SERVE_BASE_URL: `${web.origin}/files`, PATH: process.env['PATH'] ?? '' };
+    const env = {
+      SERVE_DIR: served,
+      SERVE_BASE_URL: `${web.origin}/files`,
+      // Nothing listens there: kontext's check of the URL only warns (a 404 it refuses before the submit).
+      DEAD_BASE_URL: `${await closedOrigin()}/files`,
+      PATH: process.env['PATH'] ?? '',
+    };
     rig = await startWatchRig(recipe(B, D1), {
       env,
       options: { trustHostingCommand: true },
