@@ -83,7 +83,7 @@ describe('kill -9 with the request id in its temp, not yet in the journal entry'
     expect(await temps(p)).toEqual([]);
   }, 60_000);
 
-  it('a clock stepped back between the intent and its request id: still its temp, re-attached (walk-ae 6)', async () => {
+  it('a clock stepped back between an intent and its request id: still its temp, re-attached (walk-ae 6)', async () => {
     emulator = await startEmulator({ queueMs: 20, runMs: 150 });
     const em = emulator;
     const env = runcomfyAt(em);
