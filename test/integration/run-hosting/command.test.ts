@@ -4,17 +4,17 @@
  * emulator (as the RunComfy API) fetches it from there. A recipe's command runs only when the
  * user trusts it: `--trust-hosting-command`, or the same command in the user config.
  */
-import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { HostingError } from '../../../src/hosting/index.js';
 import { until } from '../../helpers/run-fixtures.js';
 import type { HostingConfig, KontextError } from '../../../src/index.js';
-import { createProject, failures, submittedUrls, summaryOf, type Project } from './harness.js';
+import { failures, submittedUrls, summaryOf, type Project } from './harness.js';
 import { recipeYaml } from './recipe.js';
-import { startStaticServer, type StaticServer } from './static-server.js';
+import { UPLOAD_COMMAND, useServedCommand } from './served-command.js';
+import type { StaticServer } from './static-server.js';
 
 /** The error a run that must fail throws. */
 async function failure(p: Promise<unknown>): Promise<KontextError> {
@@ -27,29 +27,13 @@ async function failure(p: Promise<unknown>): Promise<KontextError> {
 }
 
 const SCRIPT = fileURLToPath(new URL('../../fixtures/hosting/upload-to-folder.sh', import.meta.url));
-const COMMAND: HostingConfig = { mode: 'command', command: './scripts/upload.sh' };
+const COMMAND = UPLOAD_COMMAND;
 
 let served: string;
 let web: StaticServer;
 let project: Project;
-
-beforeEach(async () => {
-  served = await mkdtemp(join(tmpdir(), 'kontext-served-'));
-  web = await startStaticServer(served);
-  project = await createProject({
-    SERVE_DIR: served,
-    SERVE_BASE_URL: `${web.origin}/files`,
-    UPLOAD_LOG: join(served, 'uploads.log'),
-  });
-  await mkdir(join(project.root, 'scripts'));
-  await copyFile(SCRIPT, join(project.root, 'scripts', 'upload.sh'));
-});
-
-afterEach(async () => {
-  await project.close();
-  await web.close();
-  await rm(served, { recursive: true, force: true });
-});
+useServedCommand((s) => ({ served, web, project } = s));
+beforeEach(() => copyFile(SCRIPT, join(project.root, 'scripts', 'upload.sh')));
 
 async function uploads(): Promise<string[]> {
   const text = await readFile(join(served, 'uploads.log'), 'utf8').catch(() => '');

@@ -3,21 +3,14 @@
  * request is sent again only when that gives another URL. The same URL again would be a second
  * paid request failing the same way (walk-c F3: two accepted requests, `spent $0.08`).
  */
-import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { HostingConfig } from '../../../src/index.js';
-import { createProject, failures, submittedUrls, summaryOf, type Project } from './harness.js';
-import { recipeYaml } from './recipe.js';
-import { closedOrigin, startStaticServer, type StaticServer } from './static-server.js';
-
-const COMMAND: HostingConfig = { mode: 'command', command: './scripts/upload.sh' };
+import { describe, expect, it } from 'vitest';
+import { failures, submittedUrls, summaryOf, type Project } from './harness.js';
+import { commandCalls, type ServedCommand, useServedCommand, useUploadScript } from './served-command.js';
 
 /** Prints a URL on a closed port (nothing there to fetch), each time the same. */
 const DEAD_URL = `#!/bin/sh
 echo "$KONTEXT_SHA256" >> "$UPLOAD_LOG"
-echo "$DEAD_BASE_URL/never-uploaded-$KONTEXT_SHA256.$KONTEXT_EXT"
+echo "$CLOSED_BASE_URL/never-uploaded-$KONTEXT_SHA256.$KONTEXT_EXT"
 `;
 
 /** The first call for an image prints a dead URL; the next really uploads and prints another. */
@@ -29,52 +22,14 @@ if grep -q "$KONTEXT_SHA256" "$UPLOAD_LOG" 2>/dev/null; then
   echo "$SERVE_BASE_URL/$KONTEXT_SHA256.$KONTEXT_EXT"
 else
   echo "$KONTEXT_SHA256" >> "$UPLOAD_LOG"
-  echo "$DEAD_BASE_URL/never-uploaded-$KONTEXT_SHA256.$KONTEXT_EXT"
+  echo "$CLOSED_BASE_URL/never-uploaded-$KONTEXT_SHA256.$KONTEXT_EXT"
 fi
 `;
-
-let served: string;
-let web: StaticServer;
-let project: Project;
-
-beforeEach(async () => {
-  served = await mkdtemp(join(tmpdir(), 'kontext-served-'));
-  web = await startStaticServer(served);
-  project = await createProject({
-    SERVE_DIR: served,
-    SERVE_BASE_URL: `${web.origin}/files`,
-    // A URL the API cannot fetch, nor kontext's own check (a warning, and the submit goes on): a
-    // 404 on the static server is refused before any submit (verify-url.ts, walk-af 3).
-    DEAD_BASE_URL: `${await closedOrigin()}/files`,
-    UPLOAD_LOG: join(served, 'uploads.log'),
-  });
-  await mkdir(join(project.root, 'scripts'));
-});
-
-afterEach(async () => {
-  await project.close();
-  await web.close();
-  await rm(served, { recursive: true, force: true });
-});
-
-async function useScript(text: string): Promise<void> {
-  const path = join(project.root, 'scripts', 'upload.sh');
-  await writeFile(path, text);
-  await chmod(path, 0o755);
-  await project.writeRecipe(recipeYaml({ hosting: COMMAND }));
-}
-
-async function commandCalls(): Promise<number> {
-  const text = await readFile(join(served, 'uploads.log'), 'utf8').catch(() => '');
-  return text.split('\n').filter((l) => l !== '').length;
-}
-
-const accepted = (p: Project) => p.submits().filter((s) => s.accepted === true);
 
 /** Prints another dead URL at each call. */
 const DEAD_EACH_TIME = `#!/bin/sh
 echo "$KONTEXT_SHA256" >> "$UPLOAD_LOG"
-echo "$DEAD_BASE_URL/never-uploaded-$(wc -l < "$UPLOAD_LOG" | tr -d ' ').$KONTEXT_EXT"
+echo "$CLOSED_BASE_URL/never-uploaded-$(wc -l < "$UPLOAD_LOG" | tr -d ' ').$KONTEXT_EXT"
 `;
 
 /** Uploads and prints the URL it serves. */
@@ -90,6 +45,15 @@ cp "$KONTEXT_FILE" "$SERVE_DIR/$KONTEXT_SHA256.$KONTEXT_EXT"
 echo "$KONTEXT_SHA256" >> "$UPLOAD_LOG"
 echo "$SERVE_BASE_URL/$KONTEXT_SHA256.$KONTEXT_EXT (uploaded in 0.2 s)"
 `;
+
+let project: Project;
+let fx: ServedCommand;
+useServedCommand((s) => {
+  fx = s;
+  project = s.project;
+});
+const useScript = (text: string): Promise<void> => useUploadScript(fx, text);
+const accepted = (p: Project) => p.submits().filter((s) => s.accepted === true);
 
 describe('a hosting command URL the API cannot fetch', () => {
   it('a URL line with more after it is refused, exit 65, before any submit (walk-af 7)', async () => {
@@ -115,13 +79,13 @@ describe('a hosted URL the API could not fetch is not kept (walk-af 4)', () => {
       const failed = await project.run({ options: { trustHostingCommand: true, keepGoing: true } });
       expect(summaryOf(failed).exitCode).toBe(1);
       const paid = accepted(project).length;
-      const calls = await commandCalls();
+      const calls = await commandCalls(fx);
       await useScript(LIVE);
       const fixed = await project.run({ options: { trustHostingCommand: true } });
       expect(failures(fixed)).toEqual([]);
       expect(summaryOf(fixed)).toMatchObject({ exitCode: 0, done: 5 });
       // The three hosted images hosted again (no dead URL reused from the record), each paid once.
-      expect(await commandCalls()).toBe(calls + 3);
+      expect(await commandCalls(fx)).toBe(calls + 3);
       expect(accepted(project)).toHaveLength(paid + 5);
       expect(fixed.events.filter((e) => e.type === 'warning')).toEqual([]);
     });
@@ -137,7 +101,7 @@ describe('re-hosting with a hosting command', () => {
     expect(accepted(project)).toHaveLength(3);
     expect(new Set(submittedUrls(project).map((u) => u.url)).size).toBe(3);
     // The command did run again (it may have given another URL).
-    expect(await commandCalls()).toBe(6);
+    expect(await commandCalls(fx)).toBe(6);
     // kontext's own look at each URL found nothing listening: told, and the API asked all the same.
     const warnings = run.events.flatMap((e) => (e.type === 'warning' ? [e.message] : []));
     expect(warnings.filter((w) => /could not check what the hosting command's URL \S+ serves/.test(w))).toHaveLength(6);
@@ -157,6 +121,6 @@ describe('re-hosting with a hosting command', () => {
     expect(summaryOf(run)).toMatchObject({ exitCode: 0, done: 5 });
     // Each of the three hosted nodes: the dead URL, then the live one; the chain passes URLs on.
     expect(accepted(project)).toHaveLength(8);
-    expect(await commandCalls()).toBe(6);
+    expect(await commandCalls(fx)).toBe(6);
   });
 });

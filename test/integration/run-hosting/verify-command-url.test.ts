@@ -4,19 +4,17 @@
  * image's sha256, for every recipe sharing the cache. Real scripts, a local static server as the
  * "bucket", the emulator as the API (private URLs allowed: the API is local).
  */
-import { chmod, copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { copyFile, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { HostingConfig } from '../../../src/index.js';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { until } from '../../helpers/run-fixtures.js';
-import { createProject, failures, summaryOf, type Project } from './harness.js';
+import { failures, summaryOf, type Project } from './harness.js';
 import { recipeYaml } from './recipe.js';
-import { closedOrigin, startStaticServer, type StaticServer } from './static-server.js';
+import { type ServedCommand, useServedCommand, useUploadScript } from './served-command.js';
+import type { StaticServer } from './static-server.js';
 
 const ROCKET = fileURLToPath(new URL('../../../recipes/examples/assets/scene-rocket.jpg', import.meta.url));
-const COMMAND: HostingConfig = { mode: 'command', command: './scripts/upload.sh' };
 
 /** Uploads its file, then prints the URL of another image (the rocket) by mistake. */
 const OTHER_IMAGE = `#!/bin/sh
@@ -46,32 +44,13 @@ echo "$SERVE_BASE_URL/$KONTEXT_SHA256.$KONTEXT_EXT"
 let served: string;
 let web: StaticServer;
 let project: Project;
-
-beforeEach(async () => {
-  served = await mkdtemp(join(tmpdir(), 'kontext-served-'));
-  web = await startStaticServer(served);
-  await copyFile(ROCKET, join(served, 'rocket.jpg'));
-  project = await createProject({
-    SERVE_DIR: served,
-    SERVE_BASE_URL: `${web.origin}/files`,
-    CLOSED_BASE_URL: `${await closedOrigin()}/files`,
-    UPLOAD_LOG: join(served, 'uploads.log'),
-  });
-  await mkdir(join(project.root, 'scripts'));
+let fx: ServedCommand;
+useServedCommand((s) => {
+  fx = s;
+  ({ served, web, project } = s);
 });
-
-afterEach(async () => {
-  await project.close();
-  await web.close();
-  await rm(served, { recursive: true, force: true });
-});
-
-async function useScript(text: string): Promise<void> {
-  const path = join(project.root, 'scripts', 'upload.sh');
-  await writeFile(path, text);
-  await chmod(path, 0o755);
-  await project.writeRecipe(recipeYaml({ hosting: COMMAND }));
-}
+beforeEach(() => copyFile(ROCKET, join(served, 'rocket.jpg')));
+const useScript = (text: string): Promise<void> => useUploadScript(fx, text);
 
 /** The hosted-URL records in the cache dir, by file name, parsed. */
 async function hostedRecords(): Promise<Record<string, unknown>[]> {

@@ -44,20 +44,26 @@ const submits = (em: EmulatorHandle): number =>
 const temps = async (p: Project): Promise<string[]> =>
   (await readdir(join(p.cacheDir, 'journal'))).filter((n) => n.endsWith('.tmp'));
 
+/** A run killed by its test hook with the request id in the journal's temp, not yet renamed over its intent. */
+async function killedWithIdInTemp(): Promise<{ em: EmulatorHandle; env: Record<string, string>; p: Project }> {
+  emulator = await startEmulator({ queueMs: 20, runMs: 150 });
+  const em = emulator;
+  const env = runcomfyAt(em);
+  const p = (project = await createProject(
+    recipeYaml([['sky', PROMPT]], ['hosting: { mode: inline }']).replace('provider: emulator', 'provider: runcomfy'),
+  ));
+  const child = children.spawn(['run', p.recipe, '--json'], p, {
+    ...env,
+    KONTEXT_TEST_HOOKS: '1',
+    KONTEXT_TEST_CRASH_AT: 'request-id-temp-written',
+  });
+  expect((await child.done).signal, child.output()).toBe('SIGKILL');
+  return { em, env, p };
+}
+
 describe('kill -9 with the request id in its temp, not yet in the journal entry', () => {
   it('the next run re-attaches to the paid request (no second submit); gc keeps the temp until then', async () => {
-    emulator = await startEmulator({ queueMs: 20, runMs: 150 });
-    const em = emulator;
-    const env = runcomfyAt(em);
-    const p = (project = await createProject(
-      recipeYaml([['sky', PROMPT]], ['hosting: { mode: inline }']).replace('provider: emulator', 'provider: runcomfy'),
-    ));
-    const child = children.spawn(['run', p.recipe, '--json'], p, {
-      ...env,
-      KONTEXT_TEST_HOOKS: '1',
-      KONTEXT_TEST_CRASH_AT: 'request-id-temp-written',
-    });
-    expect((await child.done).signal, child.output()).toBe('SIGKILL');
+    const { em, env, p } = await killedWithIdInTemp();
     expect(submits(em)).toBe(1);
     // On disk: the intent without its id, and beside it the temp holding it.
     expect((await journalEntries(p.cacheDir)).map((e) => e.request_id)).toEqual([undefined]);
@@ -84,18 +90,7 @@ describe('kill -9 with the request id in its temp, not yet in the journal entry'
   }, 60_000);
 
   it('a clock stepped back between an intent and its request id: still its temp, re-attached (walk-ae 6)', async () => {
-    emulator = await startEmulator({ queueMs: 20, runMs: 150 });
-    const em = emulator;
-    const env = runcomfyAt(em);
-    const p = (project = await createProject(
-      recipeYaml([['sky', PROMPT]], ['hosting: { mode: inline }']).replace('provider: emulator', 'provider: runcomfy'),
-    ));
-    const child = children.spawn(['run', p.recipe, '--json'], p, {
-      ...env,
-      KONTEXT_TEST_HOOKS: '1',
-      KONTEXT_TEST_CRASH_AT: 'request-id-temp-written',
-    });
-    expect((await child.done).signal, child.output()).toBe('SIGKILL');
+    const { em, env, p } = await killedWithIdInTemp();
     // The temp dated an hour before its intent, as a clock stepped back meanwhile dates it.
     const [name] = await temps(p);
     const path = join(p.cacheDir, 'journal', name as string);
