@@ -72,7 +72,7 @@ export interface OutScopeInput {
   readonly recipe: Recipe;
   readonly plan: Plan;
   readonly lock: LockFile;
-  /** Outputs the project's other locks name ({@link otherLocksOutputs}): theirs, never this recipe's orphans. */
+  /** Outputs the project's other locks name ({@link outputsClaimedElsewhere}): theirs, never this recipe's orphans. */
   readonly others?: ReadonlySet<string> | undefined;
   /**
    * Entries of nodes no longer in `plan` that a current node takes over (clean-taken.ts): id →
@@ -156,7 +156,7 @@ function orphanShas(
  * The outputs named by the other lock files of the project, beside the recipe's or in another
  * folder (shared-outputs.ts): another recipe's, never an orphan of this one (nor a file kontext did not make).
  */
-export async function otherLocksOutputs(at: LockScope): Promise<ReadonlySet<string>> {
+export async function outputsClaimedElsewhere(at: LockScope): Promise<ReadonlySet<string>> {
   return new Set((await otherLockOutputs(at, 'all')).keys());
 }
 

@@ -17,7 +17,7 @@ import type { Recipe } from '../recipe/types.js';
 import type { Runtime } from '../runtime.js';
 import { removeLockEntries } from '../store/index.js';
 import { cacheDirFor } from './context.js';
-import { otherLocksOutputs, outScope, scanOutDir } from './clean-scan.js';
+import { outputsClaimedElsewhere, outScope, scanOutDir } from './clean-scan.js';
 import { dropsAny, takenEntries } from './clean-taken.js';
 import { throughRemote } from './status.js';
 import { conflictRefusal, resolvedLock } from './lock-resolve.js';
@@ -103,7 +103,7 @@ async function clean(path: string, options: CleanOptions, deps: CleanDeps): Prom
   const refusal = options.dryRun ? null : conflictRefusal(lockPath, resolved, 'clean does not rewrite it');
   if (refusal) throw refusal;
   const { lock } = resolved;
-  const others = await otherLocksOutputs({ lockPath, projectRoot: recipe.projectRoot });
+  const others = await outputsClaimedElsewhere({ lockPath, projectRoot: recipe.projectRoot });
   // Resolved through the remote cache a run would use, as status resolves (peeked, nothing kept):
   // a renamed node below another asks on an output the remote alone may hold (a clone without out/).
   const remote = { recipe, off: options.noRemote, rt, onWarning: deps.onWarning, onNotice: deps.onNotice };

@@ -8,7 +8,8 @@
  */
 import { extname, relative, resolve, sep } from 'node:path';
 import type { Problem } from '../errors.js';
-import { buildPlan, outputPathFor } from '../plan/index.js';
+import { outputPathFor } from '../plan/index.js';
+import type { Plan } from '../plan/types.js';
 import type { Recipe } from '../recipe/types.js';
 import { lockPathFor } from './run-recipe.js';
 import { otherLockOutputs } from './shared-outputs.js';
@@ -17,11 +18,13 @@ import { otherLockOutputs } from './shared-outputs.js';
 const NAMED = 3;
 
 /** Per recipe, in the order given: a warning per other recipe (given here, or by its lock) writing its files. */
-export async function outputClashes(recipes: readonly Recipe[]): Promise<Problem[][]> {
-  const stems = recipes.map((recipe) => {
-    const plan = buildPlan(recipe);
-    return new Set(plan.nodes.map((node) => stem(resolve(outputPathFor(plan, node, 'x')))));
-  });
+export async function outputClashes(
+  loaded: readonly { readonly recipe: Recipe; readonly plan: Plan }[],
+): Promise<Problem[][]> {
+  const recipes = loaded.map((l) => l.recipe);
+  const stems = loaded.map(
+    ({ plan }) => new Set(plan.nodes.map((node) => stem(resolve(outputPathFor(plan, node, 'x'))))),
+  );
   const given = new Set(recipes.map(lockPathFor));
   const all: Problem[][] = [];
   for (const [i, recipe] of recipes.entries()) {

@@ -18,7 +18,7 @@ import { loadRecipe, loadUserConfig } from '../recipe/index.js';
 import { RemotePool } from '../remote/index.js';
 import type { ProviderName, Recipe } from '../recipe/types.js';
 import type { Runtime } from '../runtime.js';
-import { otherLocksOutputs, type OutScopeInput, outScope, scanOutDir } from './clean-scan.js';
+import { outputsClaimedElsewhere, type OutScopeInput, outScope, scanOutDir } from './clean-scan.js';
 import { takenEntries, takenFrom } from './clean-taken.js';
 import { openStoreOrStandIn } from './open-cache.js';
 import { writeGuardFor } from './write-guard-for.js';
@@ -277,7 +277,7 @@ export async function statusDetail(
   const { orphaned, kept } = await orphans(unpickedPlan, lock, {
     recipe,
     taken,
-    others: await otherLocksOutputs({ lockPath, projectRoot: recipe.projectRoot }),
+    others: await outputsClaimedElsewhere({ lockPath, projectRoot: recipe.projectRoot }),
     lockPath,
     cacheDir: store.root,
     guard,

@@ -8,6 +8,7 @@ import {
   formatProblem,
   isKontextError,
   outputClashes,
+  type Plan,
   type Problem,
   type Recipe,
   sourceImageProblems,
@@ -20,8 +21,8 @@ interface FileResult {
   readonly ok: boolean;
   readonly nodes: number | null;
   readonly problems: readonly Problem[];
-  /** The recipe loaded, when it is valid. */
-  readonly loaded?: Recipe | undefined;
+  /** The recipe loaded and its plan, when it is valid. */
+  readonly loaded?: { readonly recipe: Recipe; readonly plan: Plan } | undefined;
 }
 
 export async function validateCommand(
@@ -74,8 +75,8 @@ async function validateOne(path: string, opts: Record<string, unknown>, ctx: Cli
   const images = valid && result.recipe ? await sourceImageProblems(result.recipe.sources) : [];
   const problems = [...result.problems, ...images];
   const ok = valid && images.length === 0;
-  const nodes = ok && result.recipe ? buildPlan(result.recipe).nodes.length : null;
-  return { recipe: path, ok, nodes, problems, loaded: ok ? (result.recipe ?? undefined) : undefined };
+  const loaded = ok && result.recipe ? { recipe: result.recipe, plan: buildPlan(result.recipe) } : undefined;
+  return { recipe: path, ok, nodes: loaded?.plan.nodes.length ?? null, problems, loaded };
 }
 
 /**
@@ -84,7 +85,7 @@ async function validateOne(path: string, opts: Record<string, unknown>, ctx: Cli
  */
 async function withClashes(results: readonly FileResult[]): Promise<FileResult[]> {
   const valid = results.filter((r) => r.loaded !== undefined);
-  const clashes = await outputClashes(valid.map((r) => r.loaded as Recipe));
+  const clashes = await outputClashes(valid.flatMap((r) => (r.loaded ? [r.loaded] : [])));
   return results.map((r) => {
     const more = clashes[valid.indexOf(r)] ?? [];
     return more.length === 0 ? r : { ...r, problems: [...r.problems, ...more] };
