@@ -33,14 +33,16 @@ export function apiIsLocal(name: ProviderName | string, rt: Runtime): boolean {
 }
 
 /**
- * Stricter than {@link apiIsLocal}, for the test suite's knobs (test-poll.ts): the in-process
+ * Whether an API can only be a test's, for the test suite's knobs (test-poll.ts): the in-process
  * emulator, or a base URL whose host is a loopback IP literal or exactly `localhost` — not a
- * `*.localhost` name or `localhost.`, which a resolver may send elsewhere.
+ * `*.localhost` name or `localhost.`, which a resolver may send elsewhere — or a name under
+ * `.invalid`, which never resolves (RFC 6761 §6.4): only a test's own proxy can reach it, so no
+ * paid API can be behind it.
  */
-export function apiIsLiterallyLoopback(name: ProviderName | string, rt: Runtime): boolean {
+export function apiIsTestOnly(name: ProviderName | string, rt: Runtime): boolean {
   if (name === 'emulator') return true;
-  if (!apiIsLocal(name, rt)) return false;
-  const base = BASE_URL[name as keyof typeof BASE_URL](rt);
+  const base = Object.hasOwn(BASE_URL, name) ? BASE_URL[name as keyof typeof BASE_URL](rt) : '';
   const host = URL.canParse(base) ? new URL(base).hostname.replace(/^\[|\]$/g, '') : '';
-  return host === 'localhost' || isIP(host) !== 0;
+  if (/^[^.]+(\.[^.]+)*\.invalid\.?$/.test(host)) return true;
+  return apiIsLocal(name, rt) && (host === 'localhost' || isIP(host) !== 0);
 }

@@ -1,7 +1,8 @@
 /**
  * `KONTEXT_TEST_FAST_POLL=1`, set by the test suite for the CLI processes it starts (ignored unless
  * exactly `1`): a provider whose API is on loopback (a test's emulator: a loopback IP or exactly
- * `localhost`, not a name a resolver may send elsewhere) is polled as the built-in
+ * `localhost`, not a name a resolver may send elsewhere) or under `.invalid` (a test's proxy's
+ * made-up host, api-base.ts's `apiIsTestOnly`) is polled as the built-in
  * emulator is (`EMULATOR_POLL_POLICY`: the first read after 20 ms), not with a real API's blind
  * 0.5 s first read, which every node of the suite's 20 ms jobs would otherwise wait out. An API
  * anywhere else is polled at its own pace whatever is set, so the knob cannot make kontext read a
@@ -11,7 +12,7 @@
  * `Retry-After` is still waited out as asked.
  */
 import type { Runtime } from '../runtime.js';
-import { apiIsLiterallyLoopback } from './api-base.js';
+import { apiIsTestOnly } from './api-base.js';
 import { EMULATOR_POLL_POLICY } from './runcomfy/poll.js';
 import type { PollPolicy } from './polling/backoff.js';
 import type { RetryPolicy } from './runcomfy/retry.js';
@@ -24,13 +25,13 @@ const TEST_REREAD_MS: readonly number[] = [20, 50, 100];
 
 /** The rereads' pauses the knob asks for `name`, or `undefined` (the run's own). */
 export function testRereadMs(name: string, rt: Runtime): readonly number[] | undefined {
-  if (rt.env['KONTEXT_TEST_FAST_POLL'] !== '1' || !apiIsLiterallyLoopback(name, rt)) return undefined;
+  if (rt.env['KONTEXT_TEST_FAST_POLL'] !== '1' || !apiIsTestOnly(name, rt)) return undefined;
   return TEST_REREAD_MS;
 }
 
 /** The poll policy the knob asks for `name`, or `undefined` (the client's own). */
 export function testPollPolicy(name: string, rt: Runtime): PollPolicy | undefined {
-  if (rt.env['KONTEXT_TEST_FAST_POLL'] !== '1' || !apiIsLiterallyLoopback(name, rt)) return undefined;
+  if (rt.env['KONTEXT_TEST_FAST_POLL'] !== '1' || !apiIsTestOnly(name, rt)) return undefined;
   return EMULATOR_POLL_POLICY;
 }
 
@@ -40,6 +41,6 @@ export function testPollPolicy(name: string, rt: Runtime): PollPolicy | undefine
  * The number of attempts and the `Retry-After` bound stay the client's.
  */
 export function testRetryPolicy(name: string, rt: Runtime): Partial<RetryPolicy> | undefined {
-  if (rt.env['KONTEXT_TEST_FAST_POLL'] !== '1' || !apiIsLiterallyLoopback(name, rt)) return undefined;
+  if (rt.env['KONTEXT_TEST_FAST_POLL'] !== '1' || !apiIsTestOnly(name, rt)) return undefined;
   return { baseMs: 20, capMs: 200 };
 }

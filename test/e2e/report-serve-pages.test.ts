@@ -146,8 +146,10 @@ describe('report server pages (run --watch --serve)', () => {
     socket.resume();
     const frames = (): string[] => text.split('event: model\n').slice(1);
     const newest = (): ReportData | null => {
+      // A frame ends at its blank line; a ping may follow it (after a slow host's 80 refreshes).
       const last = frames().at(-1);
-      return last?.endsWith('\n\n') ? (JSON.parse(last.slice('data: '.length)) as ReportData) : null;
+      const end = last?.indexOf('\n\n') ?? -1;
+      return last && end >= 0 ? (JSON.parse(last.slice('data: '.length, end)) as ReportData) : null;
     };
     await until(() => newest()?.nodes.find((n) => n.id === 'bag#2')?.state === 'running', 10_000, 'the newest model');
     socket.destroy();

@@ -105,7 +105,7 @@ describe('through an HTTP proxy', () => {
     expect(kit.submits() - submits).toBe(2);
   });
 
-  // Closed as well as reset in proxy-connector.test.ts; one here (the retries take ~10 s).
+  // Closed as well as reset in proxy-connector.test.ts; one here.
   it.each(['reset'] as const)(
     'a proxy that drops the CONNECT (%s): the run ends after its retries, nothing (maybe) paid; the next pays once',
     async (mode) => {

@@ -15,6 +15,9 @@ describe('testPollPolicy', () => {
     ['emulator', {}],
     ['fal', { FAL_QUEUE_BASE: 'http://localhost:9/' }],
     ['runcomfy', { RUNCOMFY_MODEL_API_BASE: 'http://[0:0:0:0:0:0:0:1]:4123/v1' }],
+    // Reached only through a test's proxy: the name never resolves (RFC 6761).
+    ['runcomfy', { RUNCOMFY_MODEL_API_BASE: 'http://api.kontext-proxy.invalid:4123/v1' }],
+    ['bfl', { BFL_API_BASE: 'https://api.INVALID./' }],
   ])('%s on loopback with the knob set: the emulator policy', (name, env) => {
     expect(testPollPolicy(name, rt({ ...FAST, ...env }))).toEqual(EMULATOR_POLL_POLICY);
     expect(testRetryPolicy(name, rt({ ...FAST, ...env }))).toEqual({ baseMs: 20, capMs: 200 });
@@ -33,6 +36,8 @@ describe('testPollPolicy', () => {
     // Loopback by name only: a resolver may send these elsewhere (review-ag 8).
     ['a *.localhost name', 'runcomfy', { ...FAST, RUNCOMFY_MODEL_API_BASE: 'http://api.localhost:4123/v1' }],
     ['localhost with its root dot', 'bfl', { ...FAST, BFL_API_BASE: 'http://localhost.:9/' }],
+    ['.invalid not at the end', 'runcomfy', { ...FAST, RUNCOMFY_MODEL_API_BASE: 'https://api.invalid.example.com/v1' }],
+    ['a host named invalid', 'fal', { ...FAST, FAL_QUEUE_BASE: 'http://invalid/' }],
   ])('%s (%s): the client polls at its own pace, reads again and retries after its own pauses', (_what, name, env) => {
     expect(testPollPolicy(name, rt(env))).toBeUndefined();
     expect(testRereadMs(name, rt(env))).toBeUndefined();
