@@ -5,12 +5,18 @@
  * Warned, not refused: nothing is paid twice (each run copies its own result back from the
  * cache), and the run warns again once it wrote such a file (shared-outputs.ts). Compared by
  * path without the extension: the format a run writes is known only once it has.
+ * Also its warning for a glob source that sweeps up another recipe's outputs (walk-ag 7): its
+ * wildcard reaches from a folder holding that recipe's lock (or above it) into what that recipe
+ * writes, so each run of that recipe changes this one's sources, and this one pays again for them.
+ * A glob whose literal folders lead into the other recipe's folder takes them on purpose (a chain
+ * across recipes): no warning.
  */
-import { extname, relative, resolve, sep } from 'node:path';
+import { dirname, extname, isAbsolute, relative, resolve, sep } from 'node:path';
 import type { Problem } from '../errors.js';
 import { outputPathFor } from '../plan/index.js';
 import type { Plan } from '../plan/types.js';
-import type { Recipe } from '../recipe/types.js';
+import { splitPattern } from '../recipe/sources/glob-pattern.js';
+import type { Recipe, Source } from '../recipe/types.js';
 import { lockPathFor } from './run-recipe.js';
 import { otherLockOutputs } from './shared-outputs.js';
 
@@ -38,9 +44,13 @@ export async function outputClashes(
       if (other.file !== recipe.file)
         for (const s of stems[j] ?? []) if (mine.has(s)) add(`${other.displayPath} (given in this command)`, `${s}.*`);
     const lockPath = lockPathFor(recipe);
-    for (const [path, lock] of await otherLockOutputs({ lockPath, projectRoot: recipe.projectRoot }, 'owned'))
+    const others = await otherLockOutputs({ lockPath, projectRoot: recipe.projectRoot }, 'owned');
+    for (const [path, lock] of others)
       if (!given.has(lock) && mine.has(stem(path))) add(`the recipe of ${shown(lock)}`, path);
-    all.push([...clashes].map(([who, paths]) => clash(who, paths)));
+    all.push([
+      ...[...clashes].map(([who, paths]) => clash(who, paths)),
+      ...recipe.sources.flatMap((source) => sweeps(source, recipe.dir, others, shown)),
+    ]);
   }
   return all;
 }
@@ -57,6 +67,51 @@ function clash(who: string, paths: readonly string[]): Problem {
       'the cache)',
     hint: 'give each recipe its own out: folder',
   };
+}
+
+/** A warning per other lock whose outputs `source`'s wildcard swept up from its lock's folder or above. */
+function sweeps(
+  source: Source,
+  dir: string,
+  others: ReadonlyMap<string, string>,
+  shown: (path: string) => string,
+): Problem[] {
+  if (source.kind !== 'glob') return [];
+  let base: string;
+  try {
+    const split = splitPattern(source.spec);
+    base = split.absolute ? resolve('/', ...split.base) : resolve(dir, ...split.base);
+  } catch {
+    return []; // a glob that does not parse matched nothing
+  }
+  const swept = new Map<string, string[]>();
+  for (const { path } of source.instances) {
+    const lock = path === undefined ? undefined : others.get(path);
+    if (path === undefined || lock === undefined || !within(dirname(lock), base)) continue;
+    swept.set(lock, [...(swept.get(lock) ?? []), shown(path)]);
+  }
+  return [...swept].map(([lock, paths]) => {
+    const sorted = [...paths].sort();
+    const more = sorted.length > NAMED ? ` and ${sorted.length - NAMED} more` : '';
+    return {
+      code: 'source-is-output',
+      severity: 'warning',
+      message:
+        `sources.${source.name}: ${JSON.stringify(source.spec)} matches ${sorted.slice(0, NAMED).join(', ')}${more}, ` +
+        `${sorted.length === 1 ? 'an output' : 'outputs'} of the recipe of ${shown(lock)}: each run of that recipe ` +
+        'changes them, and this recipe then pays again for each one changed',
+      hint:
+        'narrow the glob to the photos it means; to chain on those outputs on purpose, start it in their folder: ' +
+        `${dirname(sorted[0] ?? '.')}/*${extname(sorted[0] ?? '')}`,
+      ...(source.location ? { location: source.location } : {}),
+    };
+  });
+}
+
+/** Is `folder` `base` itself or inside it? */
+function within(folder: string, base: string): boolean {
+  const rel = relative(base, folder);
+  return rel === '' || !(rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel));
 }
 
 function stem(path: string): string {
