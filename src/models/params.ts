@@ -24,12 +24,19 @@ function paramKeysOf(entry: ModelEntry): string[] {
   return Object.keys(entry.params.shape);
 }
 
-/** Every problem with `params` for `entry`, in key order; `[]` when they are fine. */
-export function checkParams(entry: ModelEntry, params: Readonly<Record<string, unknown>>): ParamIssue[] {
+/**
+ * Every problem with `params` for `entry`, in key order; `[]` when they are fine. `provider`: the
+ * one the recipe named, which messages name (the emulator runs the runcomfy entries).
+ */
+export function checkParams(
+  entry: ModelEntry,
+  params: Readonly<Record<string, unknown>>,
+  provider: string = entry.provider,
+): ParamIssue[] {
   const result = entry.params.safeParse(params);
   if (result.success) return [];
   const known = paramKeysOf(entry);
-  const where = `${entry.id} on ${entry.provider}`;
+  const where = `${entry.id} on ${provider}`;
   return result.error.issues.flatMap((issue): ParamIssue[] => {
     if (issue.code === 'unrecognized_keys')
       return issue.keys.map((key) => {

@@ -138,7 +138,7 @@ export function checkRunnable(prepared: Prepared, fallback: string): void {
         hint: 'see `kontext providers` for what each provider runs',
       });
     const entry = lookupModel(name, model);
-    const issue = entry ? checkParams(entry, s.node.params)[0] : undefined;
+    const issue = entry ? checkParams(entry, s.node.params, name)[0] : undefined;
     if (issue)
       throw new KontextError('E_PARAMS', `${s.node.id}: ${issue.message}`, {
         exitCode: ExitCode.DATA_ERR,

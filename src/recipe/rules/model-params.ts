@@ -57,7 +57,7 @@ export const paramsForModel: Rule = (ctx) => {
     const merged = { ...ctx.draft.defaults.params, ...pass.params };
     // Reserved keys have their own rule (params.ts) and message.
     for (const key of Object.keys(merged)) if (Object.hasOwn(RESERVED_PARAMS, key)) delete merged[key];
-    for (const issue of checkParams(entry, merged)) {
+    for (const issue of checkParams(entry, merged, provider)) {
       const owner: DocPath =
         pass.params && Object.hasOwn(pass.params, issue.key)
           ? ['passes', pass.index, 'params']

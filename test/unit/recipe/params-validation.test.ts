@@ -53,6 +53,18 @@ describe('params against the pass model', () => {
     expect(r.problems[0]?.hint).toContain('did you mean "safety_tolerance"?');
   });
 
+  it('a recipe on the emulator is told "on emulator", as its aspect ratios are (walk-ah 1)', async () => {
+    const r = await validate(
+      `version: 1\nprovider: emulator\nsources:\n  photo: a.png\npasses:\n` +
+        '  - id: a\n    prompt: x\n    params: { output_format: gif, output_fromat: png }\n',
+    );
+    expect(r.problems.map((p) => p.message)).toEqual([
+      'passes[0].params.output_format: must be one of "jpeg", "png", "webp" ' +
+        '(blackforestlabs/flux-1-kontext/pro/edit on emulator)',
+      'passes[0].params: unknown param "output_fromat" for blackforestlabs/flux-1-kontext/pro/edit on emulator',
+    ]);
+  });
+
   it('the same params are right on one provider and wrong on another', async () => {
     const pass = (provider: string) => `  - id: p-${provider}\n    prompt: x\n    provider: ${provider}\n`;
     const text =
