@@ -10,6 +10,7 @@ import { createHash } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { readBounded } from '../util/read-bounded.js';
 import type { RunRecord, Store } from '../store/types.js';
+import { recordAsksItsKey } from '../store/index.js';
 import { sniffImage } from '../util/image-sniff.js';
 import type { RemoteBucket } from './bucket.js';
 import { blobObject, MAX_BLOB_BYTES, recordObject } from './location.js';
@@ -35,6 +36,8 @@ export async function uploadResult(
   const { replace = false, recordAbsent = false, signal } = options;
   const shaped = remoteRecordOf(record);
   if (shaped === null) return { sent: false, why: 'its record has no prompt or params' };
+  // Every reader refuses such a record (fetch.ts): never send one (walk-ai 2).
+  if (!recordAsksItsKey(shaped)) return { sent: false, why: 'its request fields do not hash to its key' };
   const { location } = bucket;
   const recordKey = recordObject(location, record.key);
   if (!replace && !recordAbsent && (await bucket.exists(recordKey, signal))) return { sent: false };

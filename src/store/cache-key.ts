@@ -6,6 +6,7 @@
  */
 import { hash } from 'node:crypto';
 import { canonicalJson } from './canonical-json.js';
+import type { RunRecord } from './types.js';
 
 /**
  * Version of the key derivation. Bumping it changes every key, i.e. invalidates the whole
@@ -56,4 +57,20 @@ export function requestHash(parts: Omit<CacheKeyParts, 'seed'>): string {
     params: parts.params,
   });
   return hash('sha256', canonical, 'hex');
+}
+
+/**
+ * Whether a record's request (its provider, model, prompt and params as keyed, input and seed)
+ * hashes to its key: a record edited, damaged or planted under another key (a cache restored
+ * from a CI tarball, walk-ai 2) fails, and must be no cache hit: its seed would go to the lock and
+ * its result to the remote. A record without prompt or params (written before they were kept)
+ * cannot be checked and passes; so does nothing else.
+ */
+export function recordAsksItsKey(r: RunRecord): boolean {
+  if (r.prompt === undefined || r.params === undefined) return true;
+  try {
+    return cacheKey({ ...r, prompt: r.prompt, params: r.params }) === r.key;
+  } catch {
+    return false; // params that are not plain JSON hash to nothing
+  }
 }

@@ -4,7 +4,7 @@
  */
 export { type CacheDirPlace, placedCacheDir, resolveCacheDir } from './cache-dir.js';
 export { openStore } from './open-store.js';
-export { cacheKey, requestHash } from './cache-key.js';
+export { cacheKey, recordAsksItsKey, requestHash } from './cache-key.js';
 export { canonicalJson } from './canonical-json.js';
 export { formatLock, LockCache, readLock, removeLockEntries, updateLock } from './lock-file.js';
 export { isBlobCorrupt } from './blobs.js';

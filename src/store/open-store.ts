@@ -65,6 +65,11 @@ export async function openStore(root: string, options: OpenStoreOptions = {}): P
           ),
         onUnreadable,
         now,
+        onMismatch: (path) =>
+          options.onWarning?.(
+            `cache record ${path}: its request fields do not hash to its key (damaged or edited); not used ` +
+              '(the node runs again unless its lock entry and output file prove it current)',
+          ),
       }),
     putRecord: (record, options) => putRecord(root, record, options),
     hashSource: (path) => memo.hash(path),

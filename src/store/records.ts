@@ -5,6 +5,7 @@
 import { existsSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { writeFileAtomic } from './atomic.js';
+import { recordAsksItsKey } from './cache-key.js';
 import { checkBlob, type BlobCorruptError } from './blobs.js';
 import { isCode } from './errno.js';
 import { StoreError } from './errors.js';
@@ -25,6 +26,8 @@ export interface BlobCheck {
   readonly onUnreadable?: ((path: string, error: unknown) => void) | undefined;
   /** With `now`, a hit marks the record as used (`touch.ts`), which is what `kontext gc` ages by. */
   readonly now?: (() => number) | undefined;
+  /** A record whose request does not hash to its key (cache-key.ts `recordAsksItsKey`): a miss. */
+  readonly onMismatch?: ((path: string) => void) | undefined;
 }
 
 export async function getRecord(root: string, key: string, check: BlobCheck): Promise<RunRecord | null> {
@@ -68,6 +71,10 @@ async function readRecord(
   }
   if (entry === null) return existsSync(claimPathOf(path)) ? 'claimed' : null;
   if (entry.value.key !== key) return null;
+  if (!recordAsksItsKey(entry.value)) {
+    check.onMismatch?.(path);
+    return null;
+  }
   const record = entry.value;
   // Marked used before its blob is looked at (touch.ts): `kontext gc` re-checks a record's mtime
   // after claiming it and keeps it when a hit moved it, so the blob a hit goes on to read stays.
@@ -101,7 +108,7 @@ export async function readRecordReadOnly(
   };
   const recordPath = layout.record(root, key);
   const entry = await readJsonEntry(recordPath, parseRunRecord).catch(miss(recordPath));
-  if (entry === null || entry.value.key !== key) return null;
+  if (entry === null || entry.value.key !== key || !recordAsksItsKey(entry.value)) return null;
   const blobPath = layout.blob(root, entry.value.output_sha256);
   const blob = await hash(blobPath).catch(miss(blobPath));
   return blob?.sha256 === entry.value.output_sha256 ? entry.value : null;

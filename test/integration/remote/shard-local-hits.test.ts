@@ -5,7 +5,7 @@
  * (here: a `--no-remote` run), or one the lock and out/ prove with the cache gone. Without that,
  * the shard exits 0 and the assemble run on another machine pays for them again.
  */
-import { rm } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { summaryOf } from '../../helpers/run-fixtures.js';
@@ -87,6 +87,23 @@ describe('a shard uploads the local hits the remote lacks', () => {
       expect.stringContaining('1 result of this shard is unfit for the remote cache'),
     );
     expect(putKeys(w.s3)).toHaveLength(8); // the four others
+  });
+
+  it('a local record edited under its key (a restored CI cache): not taken, not sent; the other pays 0', async () => {
+    const w = world();
+    expect(summaryOf(await w.run(w.a, { noRemote: true }))).toMatchObject({ submitted: 5 });
+    const before = await w.a.readLock();
+    const key = Object.values(before.nodes)[0]?.key ?? '';
+    const file = join(w.a.cacheDir, 'records', key.slice(0, 2), `${key}.json`);
+    const edited = JSON.parse(await readFile(file, 'utf8')) as { seed: number };
+    await writeFile(file, JSON.stringify({ ...edited, seed: edited.seed + 1 }));
+
+    // walk-ai 2: the edited seed went to the lock and the record to the remote, which every reader refuses.
+    const shard = await w.run(w.a, SHARD);
+    expect(summaryOf(shard)).toMatchObject({ exitCode: 0, submitted: 0 });
+    expect(warnings(shard)).toContainEqual(expect.stringContaining('its request fields do not hash to its key'));
+    expect(await w.a.readLock()).toEqual(before);
+    expect(summaryOf(await w.run(w.b))).toMatchObject({ exitCode: 0, submitted: 0, cached: 5 });
   });
 
   it('the cache gone, the lock and out/ proving the results: adopted and uploaded', async () => {

@@ -3,7 +3,8 @@ import { mkdir, mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from '
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openStore, type JournalEntry, type RunRecord, type Store } from '../../../src/store/index.js';
+import { cacheKey, openStore, type JournalEntry, type RunRecord, type Store } from '../../../src/store/index.js';
+import { readRecordReadOnly } from '../../../src/store/records.js';
 
 const sha = (bytes: Uint8Array | string) => createHash('sha256').update(bytes).digest('hex');
 let dir: string;
@@ -178,6 +179,30 @@ describe('records', () => {
       await writeFile(file, bad);
       expect(await store.getRecord(key)).toBeNull();
     }
+  });
+
+  it('a record whose request does not hash to its key is a miss, said once per read (walk-ai 2)', async () => {
+    const warnings: string[] = [];
+    const warned = await openStore(join(dir, 'warned'), { onWarning: (w) => warnings.push(w) });
+    const out = await warned.putBlob(new TextEncoder().encode('out'));
+    const asked = { provider: 'emulator', model: 'm', prompt: 'Make it red.', input_sha256: sha('in'), params: {} };
+    const rec = { ...record(cacheKey({ ...asked, seed: 7 }), out), ...asked };
+    await warned.putRecord(rec);
+    expect(await warned.getRecord(rec.key)).toEqual(rec);
+    expect(await readRecordReadOnly(warned.root, rec.key, (p) => warned.hashSource(p))).toEqual(rec);
+    // A restored CI cache with one record edited (its seed): filed under the key of seed 7, it asks seed 8.
+    const file = join(warned.root, 'records', rec.key.slice(0, 2), `${rec.key}.json`);
+    await writeFile(file, JSON.stringify({ ...rec, seed: 8 }));
+    expect(await warned.getRecord(rec.key)).toBeNull();
+    expect(await readRecordReadOnly(warned.root, rec.key, (p) => warned.hashSource(p))).toBeNull();
+    expect(warnings).toEqual([
+      `cache record ${file}: its request fields do not hash to its key (damaged or edited); not used ` +
+        '(the node runs again unless its lock entry and output file prove it current)',
+    ]);
+    // A record written before prompts and params were kept cannot be checked: still a hit.
+    const old = record(sha('k-old'), out);
+    await warned.putRecord(old);
+    expect(await warned.getRecord(old.key)).toEqual(old);
   });
 
   it('treats a record whose blob is gone as a miss', async () => {
