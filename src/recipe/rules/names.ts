@@ -12,8 +12,8 @@ const PATH_CHARS = /[/\\]|^\.\.?$/;
  * Pass ids and source names become folder and file names (`<out>/<pass>/<source>-v<k>.<ext>`),
  * the recipe name a folder: far under the 255-byte limit on a name (rules/path-lengths.ts).
  */
-const MAX_NAME = 64;
-const MAX_RECIPE_NAME = 100;
+export const MAX_NAME = 64;
+export const MAX_RECIPE_NAME = 100;
 
 function lengthProblem(ctx: RuleContext, what: string, name: string, path: DocPath, max: number, key = false) {
   const size = Buffer.byteLength(name, 'utf8');

@@ -44,6 +44,21 @@ describe('recipe JSON Schema', () => {
     expect(schema['additionalProperties']).toBe(false);
     expect(schema['required']).toEqual(['version', 'sources', 'passes']);
   });
+
+  it("holds the names to validate's lengths: 64 for pass ids and source names, 100 for the recipe's", () => {
+    const schema = JSON.parse(recipeJsonSchemaText()) as {
+      properties: {
+        name: { maxLength?: number };
+        sources: { propertyNames: { maxLength?: number } };
+        passes: { items: { properties: { id: { maxLength?: number } } } };
+      };
+    };
+    expect([
+      schema.properties.name.maxLength,
+      schema.properties.sources.propertyNames.maxLength,
+      schema.properties.passes.items.properties.id.maxLength,
+    ]).toEqual([100, 64, 64]);
+  });
 });
 
 describe('RecipeSchema', () => {
