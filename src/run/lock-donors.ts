@@ -18,7 +18,7 @@ import { sourceInputSha } from './displaced.js';
 import type { ResolvedLock } from './lock-resolve.js';
 import { providerOf } from './node-provider.js';
 import { requestShaFor } from './node-request.js';
-import { entryRequestSha } from './orphans.js';
+import { entryAsks } from './orphans.js';
 import type { Prepared } from './prepare.js';
 
 /** A run that leaves out a node which may take an entry only the conflicted lock holds (exit 65). */
@@ -69,7 +69,7 @@ export async function lostDonorStop(
         : new Set([await sourceInputSha(node, store).catch(() => null)]);
     let takes = false;
     for (const entry of lost) {
-      if (!inputs.has(entry.input_sha256) || !(await asks(entry, node))) continue;
+      if (!inputs.has(entry.input_sha256) || !asks(entry, node)) continue;
       mine.add(entry.output_sha256);
       takes = true;
     }
@@ -77,10 +77,10 @@ export async function lostDonorStop(
   }
   return takers.length === 0 ? null : new MergedDonorUnselectedError(lockPath, takers);
 
-  async function asks(entry: LockEntry, node: PlanNode): Promise<boolean> {
+  function asks(entry: LockEntry, node: PlanNode): boolean {
     const provider = providerOf(node, providerName);
     if (entry.model !== node.model || entry.provider !== provider) return false;
-    return (await entryRequestSha(entry, store)) === requestShaFor(node, provider, entry.input_sha256);
+    return entryAsks(entry, node, provider, requestShaFor(node, provider, entry.input_sha256));
   }
 }
 

@@ -2,7 +2,9 @@
  * A seed follows content, not names: lock entries whose node left the plan (a renamed pass,
  * a renamed image file) are kept as "orphans", and a new node (no lock entry, no pinned seed)
  * asking exactly what an orphan asked (same provider, model, prompt, input bytes and params)
- * takes its entry, so its seed, key and output are reused and the rename costs nothing.
+ * takes its entry, so its seed, key and output are reused and the rename costs nothing. What
+ * an entry asked is its `request_sha256`, or in an older kontext's lock, which has none, its
+ * `key` (the request with its seed): {@link entryAsks}, no cache needed.
  * Each entry is taken at most once (variants of a renamed pass each take one, in id order).
  * After the orphans, the entries of *displaced* nodes (displaced.ts): still in the plan, but
  * their source file now holds other bytes, or their upstream is displaced (a glob's names
@@ -20,9 +22,8 @@
  */
 import { providerOf } from './node-provider.js';
 import type { PlanNode } from '../plan/types.js';
-import type { JournalEntry, LockEntry, LockFile, Store } from '../store/types.js';
-import { requestHash } from '../store/index.js';
-import { requestShaFor } from './node-request.js';
+import type { JournalEntry, LockEntry, LockFile } from '../store/types.js';
+import { keyFor, requestShaFor } from './node-request.js';
 import type { Displacement } from './displaced.js';
 import { realFolderOf } from './paid-unlocked.js';
 
@@ -46,7 +47,6 @@ export interface PoolSources {
   /** The whole plan's ids (not only a selection's). */
   readonly planIds: ReadonlySet<string>;
   readonly providerName: string;
-  readonly store: Store;
   readonly strays?: (() => Promise<readonly LockEntry[]>) | undefined;
   /** Tells a displaced entry of a node still in the plan (displaced.ts); without it none is offered. */
   readonly displacement?: Displacement | undefined;
@@ -60,7 +60,7 @@ interface Candidate {
 }
 
 export function orphanPool(src: PoolSources): OrphanPool {
-  const { lock, planIds, providerName, store, displacement } = src;
+  const { lock, planIds, providerName, displacement } = src;
   const ids = Object.keys(lock.nodes).sort();
   const ordered = [
     ...ids.filter((id) => !planIds.has(id)),
@@ -74,8 +74,8 @@ export function orphanPool(src: PoolSources): OrphanPool {
     list?.push({ id, entry, inPlan: planIds.has(id) });
   }
   let stray: LockEntry[] | null = src.strays === undefined ? [] : null;
-  const matches = async (entry: LockEntry, node: PlanNode, wanted: string, provider: string): Promise<boolean> =>
-    entry.model === node.model && entry.provider === provider && (await entryRequestSha(entry, store)) === wanted;
+  const matches = (entry: LockEntry, node: PlanNode, wanted: string, provider: string): boolean =>
+    entry.model === node.model && entry.provider === provider && entryAsks(entry, node, provider, wanted);
   const takeFromLock = async (node: PlanNode, inputSha: string): Promise<LockEntry | null> => {
     const list = byInput.get(inputSha);
     if (list === undefined || list.length === 0) return null;
@@ -83,7 +83,7 @@ export function orphanPool(src: PoolSources): OrphanPool {
     const wanted = requestShaFor(node, provider, inputSha);
     for (let i = 0; i < list.length; i++) {
       const c = list[i] as Candidate;
-      if (c.id === node.id || !(await matches(c.entry, node, wanted, provider))) continue;
+      if (c.id === node.id || !matches(c.entry, node, wanted, provider)) continue;
       if (c.inPlan && !(await displacement?.isDisplaced(c.id))) continue;
       list.splice(i, 1);
       return c.entry;
@@ -96,7 +96,7 @@ export function orphanPool(src: PoolSources): OrphanPool {
     const wanted = requestShaFor(node, provider, inputSha);
     for (let i = 0; i < stray.length; i++) {
       const entry = stray[i] as LockEntry;
-      if (entry.input_sha256 !== inputSha || !(await matches(entry, node, wanted, provider))) continue;
+      if (entry.input_sha256 !== inputSha || !matches(entry, node, wanted, provider)) continue;
       stray.splice(i, 1);
       return entry;
     }
@@ -108,32 +108,31 @@ export function orphanPool(src: PoolSources): OrphanPool {
       // A node with its own entry looks only among the lock's own (strays are a renamed recipe's), and
       // only when another entry has its input and it asks something else now: a no-op run does no more.
       const others = byInput.get(inputSha)?.some((c) => c.id !== node.id) === true;
-      if (!others || (await asks(own.entry, node, inputSha)) || (await own.cached())) return null;
+      if (!others || asks(own.entry, node, inputSha) || (await own.cached())) return null;
       return takeFromLock(node, inputSha);
     },
   };
 
-  /** Whether `entry` asks what `node` asks on `inputSha` (an entry whose request is unknown: yes). */
-  async function asks(entry: LockEntry, node: PlanNode, inputSha: string): Promise<boolean> {
+  /** Whether `entry` asks what `node` asks on `inputSha`. */
+  function asks(entry: LockEntry, node: PlanNode, inputSha: string): boolean {
     const provider = providerOf(node, providerName);
     if (entry.input_sha256 !== inputSha || entry.model !== node.model || entry.provider !== provider) return false;
-    const sha = await entryRequestSha(entry, store);
-    return sha === null || sha === requestShaFor(node, provider, inputSha);
+    return entryAsks(entry, node, provider, requestShaFor(node, provider, inputSha));
   }
 }
 
-/** The entry's request hash: written in the lock, else (older locks) rebuilt from its cached record. */
-export async function entryRequestSha(entry: LockEntry, store: Pick<Store, 'getRecord'>): Promise<string | null> {
-  if (entry.request_sha256 !== undefined) return entry.request_sha256;
-  const record = await store.getRecord(entry.key).catch(() => null);
-  if (record?.prompt === undefined || record.params === undefined) return null;
-  return requestHash({
-    provider: record.provider,
-    model: record.model,
-    prompt: record.prompt,
-    input_sha256: record.input_sha256,
-    params: record.params,
-  });
+/**
+ * Whether lock entry `entry` asks what `node` asks through `provider` on the entry's own input
+ * (the caller compares input, model and provider), `wanted` being the node's request hash
+ * (node-request.ts's `requestShaFor`). The entry's `request_sha256` says so; an older kontext's
+ * entry has none, but its `key` is the hash of its request with its seed (store/cache-key.ts):
+ * the node's request keyed with the entry's seed is that key exactly when both ask the same. So
+ * no cached record is needed (a fresh clone, CI, a cache after gc), and a node asking anything
+ * else (another prompt, params, input) never takes the entry's seed.
+ */
+export function entryAsks(entry: LockEntry, node: PlanNode, provider: string, wanted: string): boolean {
+  if (entry.request_sha256 !== undefined) return entry.request_sha256 === wanted;
+  return keyFor(node, provider, entry.input_sha256, entry.seed) === entry.key;
 }
 
 export interface JournalDonors {

@@ -138,7 +138,6 @@ export async function resolveStates(
       lock: deps.lock,
       planIds,
       providerName: deps.providerName,
-      store: deps.store,
       strays: deps.strays,
       displacement: displaced,
     });

@@ -44,4 +44,6 @@ export interface GcReport {
   readonly staleHosted: GcTemps;
   /** Markers of written outputs (written.ts) not renewed for `olderThanMs`; none without it. */
   readonly oldMarkers: number;
+  /** Lock files that do not parse, kept by every sha256 their text holds (gc-roots.ts): file and why. */
+  readonly unparsedLocks: readonly { readonly file: string; readonly message: string; readonly hint: string }[];
 }

@@ -6,13 +6,15 @@
 import { join } from 'node:path';
 import { listDir } from './list-dir.js';
 import { isSha256Hex, layout } from './layout.js';
-import { type LockState, lockStateOf, readLockState } from './lock-file.js';
+import { LockFileError } from './errors.js';
+import { lockFileText, type LockState, lockStateOf } from './lock-file.js';
 import { readJsonOrNull } from './read-json.js';
 import { JournalEntrySchema } from './schemas.js';
 
 /**
  * A lock file that is not in the work tree: one of another git branch or a stash (run/git-locks.ts),
- * named `<ref>:<path>`. One that does not parse protects nothing, and stops nothing: it is history.
+ * named `<ref>:<path>`. One that does not parse protects what its text names ({@link readGcRoots}),
+ * without a warning: it is history.
  */
 export interface LockText {
   readonly name: string;
@@ -28,9 +30,20 @@ export interface GcRoots {
   readonly journal: number;
   /** Notes of uploads still due (`remote-pending/<key>`) found. */
   readonly pendingUploads: number;
+  /** The work tree's lock files that do not parse, each kept by its text: why, for a warning. */
+  readonly unparsedLocks: readonly { readonly file: string; readonly error: LockFileError }[];
 }
 
+/** A sha256 in hex standing alone in a text (a lock's keys and blob hashes, however the JSON around them is broken). */
+const SHA256_IN_TEXT = /(?<![0-9a-f])[0-9a-f]{64}(?![0-9a-f])/g;
+
 /**
+ * A lock file that does not parse (a newer kontext's fields, a damaged or hand-edited file, a
+ * node held twice) stops nothing: every sha256 its text holds is kept, as a record key and as a
+ * blob, so what it names is kept as a parsed lock's would be (a newer kontext's whole; of a file
+ * cut short, what is left), and a work tree's is reported (`unparsedLocks`) for a warning. One
+ * this user may not read (exit 66) or too large to be a lock (65) still stops gc: nothing of it
+ * can be kept.
  * The journal first: a run drops a node's entry only once its lock entry is on disk, so whatever
  * leaves the journal after this look is in a lock file by the time they are read. Then the notes
  * of uploads still due (remote/pending.ts): a run cut off before its uploads leaves them for the
@@ -65,16 +78,27 @@ export async function readGcRoots(
       blobs.add(entry.input_sha256);
     }
   };
-  for (const file of lockFiles) protect(await readLockState(file));
-  // Another branch's or a stash's: one that does not parse protects nothing, and stops nothing (history).
-  for (const { name, text } of lockTexts) {
-    let state: LockState;
+  const unparsedLocks: { file: string; error: LockFileError }[] = [];
+  /** Null when `text` parsed as a lock (protected); else every sha256 in it is kept, and the error returned. */
+  const protectText = (text: string, name: string, history: boolean): unknown => {
     try {
-      state = lockStateOf(text, name);
-    } catch {
-      continue;
+      protect(lockStateOf(text, name));
+      return null;
+    } catch (e) {
+      if (!(e instanceof LockFileError) && !history) throw e;
+      for (const [hex] of text.matchAll(SHA256_IN_TEXT)) {
+        keys.add(hex);
+        blobs.add(hex);
+      }
+      return e;
     }
-    protect(state);
+  };
+  for (const file of lockFiles) {
+    const text = await lockFileText(file);
+    const error = text === null ? null : protectText(text, file, false);
+    if (error instanceof LockFileError) unparsedLocks.push({ file, error });
   }
-  return { keys, blobs, journal: names.length, pendingUploads: pending.length };
+  // Another branch's or a stash's: history, no warning.
+  for (const { name, text } of lockTexts) protectText(text, name, true);
+  return { keys, blobs, journal: names.length, pendingUploads: pending.length, unparsedLocks };
 }

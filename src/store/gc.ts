@@ -7,8 +7,9 @@
  *   (output and input sha256), the output blob and change map of every protected record, and the
  *   input blob of every journal entry (an in-flight request may need it hosted again). Journal
  *   entries and notes themselves are never removed. A lock git left conflicted protects what either side
- *   names (lock-conflict.ts). A lock file that cannot be read stops gc (exit 65): what it
- *   references is unknown.
+ *   names (lock-conflict.ts). A lock file that does not parse (a newer kontext's, a damaged one)
+ *   keeps every sha256 its text holds, with a warning (gc-roots.ts); one that cannot be read at
+ *   all stops gc (exit 66, or 65 when too large): what it references is unknown.
  * - A record goes before its blob, and a blob goes only when no remaining record points to it,
  *   so no record is left pointing to a missing blob.
  * - Temp files left by a crash (atomic-write siblings `.<name>.<suffix>.tmp` beside records,
@@ -124,6 +125,7 @@ export async function gcStore(root: string, options: GcOptions): Promise<GcRepor
       staleMemos: { files: 0, bytes: 0 },
       staleHosted: { files: 0, bytes: 0 },
       oldMarkers: 0,
+      unparsedLocks: [],
     };
   }
   if (options.dryRun) return run();
@@ -188,6 +190,11 @@ class Collector {
       staleMemos,
       staleHosted,
       oldMarkers,
+      unparsedLocks: keep.unparsedLocks.map(({ file, error }) => ({
+        file,
+        message: error.message,
+        hint: error.hint ?? '',
+      })),
     };
   }
 

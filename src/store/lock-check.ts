@@ -7,7 +7,7 @@
  */
 import { escapeHidden, firstHiddenChar, type HiddenChar, isPlainName } from '../util/hidden-chars.js';
 import { LockFileError } from './errors.js';
-import { lineCol } from '../util/json-locate.js';
+import { formatPath, lineCol, locatePath } from '../util/json-locate.js';
 import type { LockEntry, LockFile } from './types.js';
 
 const SHA256_HEX = /^[0-9a-f]{64}$/;
@@ -114,6 +114,32 @@ function hiddenError(body: string, file: string, tokens: string[], hidden: Hidde
       location: { file, line, col },
     },
   );
+}
+
+/**
+ * The error of a lock that is well-formed but for fields this kontext does not know, at the first
+ * of them (`issues`: the strict schema's). A newer kontext adds optional fields at version 1 (one
+ * added `request_sha256`), so the lock is most likely a teammate's, written by a newer kontext:
+ * its entries are paid results, and the way on is to upgrade, not to edit or restore the lock.
+ */
+export function newerFieldsError(
+  issues: readonly { code: string; path: readonly PropertyKey[]; keys?: readonly string[] }[],
+  body: string,
+  file: string,
+): LockFileError {
+  const issue = issues.find((i) => i.code === 'unrecognized_keys');
+  const keys = issue?.keys ?? [];
+  const path = issue?.path ?? [];
+  const { line, col } = lineCol(body, locatePath(body, [...path, ...keys.slice(0, 1)]));
+  const where = path.length === 0 ? '' : `${formatPath(path)}: `;
+  const named = keys.map((k) => escapeHidden(JSON.stringify(k))).join(', ');
+  const what = `${keys.length === 1 ? 'field' : 'fields'} ${named} unknown to this kontext`;
+  return new LockFileError(`${file}:${line}:${col}: ${where}${what}: the lock was probably written by a newer one`, {
+    hint:
+      'upgrade kontext to run this recipe; do not edit the lock, whose entries are paid results; ' +
+      `this one will not overwrite ${file}`,
+    location: { file, line, col },
+  });
 }
 
 function isPlain(v: unknown): v is Record<string, unknown> {

@@ -24,8 +24,8 @@ import {
 import { firstMarkerLine, hasConflictMarkers, type LockSides, parseConflictedLock } from './lock-conflict.js';
 import { type LockEol, LockFormatter, lockEol } from './lock-format.js';
 import { checkLockOutputs } from './lock-outputs.js';
-import { quickLock, refuseHiddenChars } from './lock-check.js';
-import { LockEntrySchema, LockFileSchema } from './schemas.js';
+import { newerFieldsError, quickLock, refuseHiddenChars } from './lock-check.js';
+import { LockEntrySchema, LockFileSchema, LooseLockFileSchema } from './schemas.js';
 import type { LockEntry, LockFile } from './types.js';
 import { escapeHidden } from '../util/hidden-chars.js';
 import { isBoundedReadError, READ_CAPS, readBoundedText } from '../util/read-bounded.js';
@@ -152,7 +152,10 @@ export function parseLock(text: string, file: string): LockFile {
   refuseHiddenChars(data, body, file);
   const parsed = LockFileSchema.safeParse(data);
   if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
+  // Well-formed but for fields this kontext does not know: a newer one's, not a damaged lock.
+  const loose = LooseLockFileSchema.safeParse(data);
+  if (loose.success) throw newerFieldsError(parsed.error.issues, body, file);
+  const issue = loose.error.issues[0];
   const where = issue ? formatPath(issue.path) : '';
   const { line, col } = lineCol(body, locatePath(body, issue?.path ?? []));
   const message = `${file}:${line}:${col}: ${where ? `${where}: ` : ''}${issue?.message ?? 'invalid lock file'}`;
@@ -310,11 +313,17 @@ async function readLockText(path: string): Promise<{ lock: LockFile; text: strin
 }
 
 async function readLockFile(path: string): Promise<LockState> {
-  let text: string;
+  const text = await lockFileText(path);
+  if (text === null) return { lock: { version: 1, nodes: {} }, sides: null, text: null };
+  return lockStateOf(text, path);
+}
+
+/** A lock file's text, null when there is none; one this user may not read exit 66, one too large 65. */
+export async function lockFileText(path: string): Promise<string | null> {
   try {
-    text = await readBoundedText(path, READ_CAPS.lock);
+    return await readBoundedText(path, READ_CAPS.lock);
   } catch (e) {
-    if (isCode(e, 'ENOENT')) return { lock: { version: 1, nodes: {} }, sides: null, text: null };
+    if (isCode(e, 'ENOENT')) return null;
     if (isUnreadable(e)) throw readFailure(e, path, 'lock file');
     if (isBoundedReadError(e)) {
       throw new LockFileError(`lock file ${e.message}`, {
@@ -324,7 +333,6 @@ async function readLockFile(path: string): Promise<LockState> {
     }
     throw e;
   }
-  return lockStateOf(text, path);
 }
 
 /** A lock file's text as a lock, or the two sides of the git conflicts in it; any other text throws. */

@@ -95,6 +95,16 @@ export const LockFileSchema = z.strictObject({
   nodes: z.record(text, LockEntrySchema),
 });
 
+/**
+ * {@link LockFileSchema} with fields it does not know allowed (and dropped): a lock that passes
+ * this one and not that one holds only well-formed entries plus fields of a newer kontext (one
+ * added `request_sha256` at version 1): lock-check.ts's `newerFieldsError` says to upgrade.
+ */
+export const LooseLockFileSchema = z.object({
+  version: z.literal(1),
+  nodes: z.record(text, z.object(LockEntrySchema.shape)),
+});
+
 type Assert<T extends true> = T;
 /** Exact type equality (optional and readonly modifiers included). */
 type Equals<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;

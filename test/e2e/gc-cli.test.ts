@@ -177,6 +177,40 @@ describe('kontext gc', () => {
     expect(await run()).toBe(0);
   }, 90_000);
 
+  it("a lock with a newer kontext's field: status exits 65 saying upgrade; gc warns, keeps what it names", async () => {
+    expect(await run()).toBe(4);
+    const other = await createProject(recipeYaml([['hat', HAT]]), 'other');
+    try {
+      expect(await run(other)).toBe(1);
+      const lock = JSON.parse(await readFile(ctx.project.lockPath, 'utf8')) as { nodes: Record<string, object> };
+      const [first] = Object.values(lock.nodes);
+      Object.assign(first ?? {}, { output_media_type: 'image/png' });
+      const newer = `${JSON.stringify(lock, null, 2)}\n`;
+      await writeFile(ctx.project.lockPath, newer);
+      const status = await kontext(['status', 'recipe.yml']);
+      expect(status.code).toBe(65);
+      expect(status.stderr).toMatch(
+        /field "output_media_type" unknown to this kontext: .* a newer one \(upgrade kontext/,
+      );
+      expect(status.stderr).not.toMatch(/restore/);
+      await ageCache(40 * DAY);
+      const gc = await kontext(['gc', '--older-than', '30d', '--json', '--project', ctx.project.root]);
+      expect(gc.code, gc.stderr).toBe(0);
+      expect(gc.stderr).toMatch(
+        /^warning: .*recipe\.lock\.json:\d+:\d+: .*newer one; gc kept every entry its text names/,
+      );
+      const report = JSON.parse(gc.stdout) as { unparsed_locks: { file: string }[] };
+      expect(report.unparsed_locks.map((l) => l.file)).toEqual([ctx.project.lockPath]);
+      expect([await cached(ctx.project), await cached(other)]).toEqual([
+        { record: true, blob: true },
+        { record: false, blob: false },
+      ]);
+      expect(await readFile(ctx.project.lockPath, 'utf8')).toBe(newer);
+    } finally {
+      await other.cleanup();
+    }
+  }, 60_000);
+
   it('--max-size removes the least recently used down to the limit, never what a lock needs', async () => {
     expect(await run()).toBe(4);
     const other = await createProject(recipeYaml([['hat', HAT]]), 'other');

@@ -1,5 +1,13 @@
 /** `kontext gc [--older-than D] [--max-size S] [--project DIR...] [--dry-run] [--json] [--cache-dir DIR]` */
-import { formatBytes, gcCache, parseDuration, parseSize, UsageError, type GcCacheReport } from '../../index.js';
+import {
+  escapeControls,
+  formatBytes,
+  gcCache,
+  parseDuration,
+  parseSize,
+  UsageError,
+  type GcCacheReport,
+} from '../../index.js';
 import type { CliContext } from '../context.js';
 import { displayPath } from '../display-paths.js';
 import { jsonText } from '../json-text.js';
@@ -13,6 +21,11 @@ export async function gcCommand(opts: Record<string, unknown>, ctx: CliContext):
     { olderThanMs, maxBytes, projects, cacheDir, dryRun: opts['dryRun'] === true },
     { rt: ctx.rt },
   );
+  // A lock that does not parse stops nothing: what its text names is kept (store/gc-roots.ts).
+  for (const { message, hint } of report.unparsedLocks)
+    ctx.rt.stderr.write(
+      `warning: ${escapeControls(message)}; gc kept every entry its text names (${escapeControls(hint)})\n`,
+    );
   if (opts['json'] === true) {
     ctx.rt.stdout.write(`${jsonText(toJson(report))}\n`);
     return 0;
@@ -102,5 +115,6 @@ function toJson(r: GcCacheReport): Record<string, unknown> {
     stale_memos: r.staleMemos,
     stale_hosted: r.staleHosted,
     old_markers: r.oldMarkers,
+    unparsed_locks: r.unparsedLocks,
   };
 }

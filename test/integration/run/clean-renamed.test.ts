@@ -7,7 +7,7 @@
  * given the node its own entry, clean removes the old one. Through the CLI in-process, against
  * the emulator.
  */
-import { cp, mkdir, readFile, rename, rm } from 'node:fs/promises';
+import { cp, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { main } from '../../../src/cli/main.js';
@@ -101,6 +101,7 @@ async function renameThenClean(edit: () => Promise<void>, taken: Record<string, 
   };
   await edit();
   const status = await statusJson();
+  expect(status.billable).toBe(paid);
   const orphans = status.orphaned.map((o) => o.node);
   for (const id of Object.keys(taken)) expect(orphans).not.toContain(id);
   const text = await cli(['clean', '--dry-run', 'recipe.yml']);
@@ -133,6 +134,54 @@ async function renameThenClean(edit: () => Promise<void>, taken: Record<string, 
   expect(last['taken']).toEqual([]);
   for (const id of Object.keys(taken)) expect(last['lock_entries']).toContain(id);
 }
+
+/** The lock as a kontext older than `request_sha256` wrote it, and no cache on this machine (a clone, CI, after gc). */
+async function olderLockNoCache(): Promise<void> {
+  const lock = JSON.parse(await readFile(project.lockPath, 'utf8')) as { nodes: Record<string, object> };
+  for (const entry of Object.values(lock.nodes)) delete (entry as { request_sha256?: string }).request_sha256;
+  await writeFile(project.lockPath, `${JSON.stringify(lock, null, 2)}\n`);
+  await rm(project.cacheDir, { recursive: true, force: true });
+}
+
+describe('a rename on a lock an older kontext wrote (no request_sha256), its cache gone: the key decides', () => {
+  it('a renamed pass takes its old entry: nothing paid', async () => {
+    project = await createProject(CHAIN);
+    await renameThenClean(
+      async () => {
+        await olderLockNoCache();
+        await project.writeRecipe(CHAIN.replace('id: p2', 'id: p2-renamed'));
+      },
+      { p2: 'p2-renamed' },
+    );
+  }, 60_000);
+
+  it('a renamed photo takes its old entry: nothing paid', async () => {
+    project = await createProject(GLOB);
+    await mkdir(join(project.root, 'photos'));
+    await cp(join(ASSETS, 'pet-chelsea.jpg'), join(project.root, 'photos', 'cat.jpg'));
+    await renameThenClean(
+      async () => {
+        await olderLockNoCache();
+        await rename(join(project.root, 'photos', 'cat.jpg'), join(project.root, 'photos', 'kitten.jpg'));
+      },
+      { 'sky@cat': 'sky@kitten' },
+    );
+  }, 60_000);
+
+  it('a renamed pass asking something else (another prompt) does not take the seed', async () => {
+    project = await createProject(CHAIN);
+    expect((await cli(['run', 'recipe.yml'])).code).toBe(0);
+    await olderLockNoCache();
+    const old = (await project.readLock()).nodes['p2'];
+    await project.writeRecipe(CHAIN.replace('id: p2', 'id: p2b').replace('yellow raincoat', 'red raincoat'));
+    const status = await statusJson();
+    expect([status.billable, status.orphaned.map((o) => o.node)]).toEqual([1, ['p2']]);
+    const before = submits();
+    expect((await cli(['run', 'recipe.yml'])).code).toBe(0);
+    expect(submits() - before).toBe(1);
+    expect((await project.readLock()).nodes['p2b']?.seed).not.toBe(old?.seed);
+  }, 60_000);
+});
 
 describe('clean after a rename, before the run', () => {
   it.each([

@@ -155,6 +155,32 @@ describe('readLock / updateLock', () => {
     expect(await readFile(lockPath, 'utf8')).toBe(newer);
   });
 
+  it.each([
+    [
+      'in an entry',
+      { a: { ...entry(1), output_media_type: 'image/png' } },
+      {},
+      7,
+      'nodes.a: field "output_media_type"',
+    ],
+    ['at the top', { a: entry(1) }, { generator: 'kontext 0.2' }, 3, 'field "generator"'],
+  ])('a field of a newer kontext %s: exit 65 at it, upgrade (not restore), left untouched', async (...c) => {
+    const [, nodes, top, col, what] = c;
+    const newer = `${JSON.stringify({ version: 1, ...top, nodes }, null, 2)}\n`;
+    await writeFile(lockPath, newer);
+    const err = await readLock(lockPath).catch((e: unknown) => e);
+    const line = newer.split('\n').findIndex((l) => l.includes(`${what.slice(what.indexOf('"'))}:`)) + 1;
+    expect(err).toMatchObject({ code: 'E_LOCK_INVALID', exitCode: 65, location: { file: lockPath, line, col } });
+    expect((err as Error).message).toBe(
+      `${lockPath}:${line}:${col}: ${what} unknown to this kontext: the lock was probably written by a newer one`,
+    );
+    const hint = (err as { hint?: string }).hint;
+    expect(hint).toMatch(/^upgrade kontext .*do not edit the lock/);
+    expect(hint).not.toMatch(/restore|git/);
+    await expect(updateLock(lockPath, (n) => void (n.b = entry(2)))).rejects.toMatchObject({ exitCode: 65 });
+    expect(await readFile(lockPath, 'utf8')).toBe(newer);
+  });
+
   it('a node held twice (a hand-merge keeping both sides) is exit 65 at the second, left untouched', async () => {
     const text = formatLock({ version: 1, nodes: { a: entry(1), b: entry(2) } });
     // Both sides of a conflict kept: "a" again, with another seed, after "b".
