@@ -96,8 +96,17 @@ export class UsageError extends KontextError {
 /** The run was interrupted (Ctrl-C, exit 130). */
 export class InterruptedError extends KontextError {
   override readonly name = 'InterruptedError';
-  constructor(message = 'interrupted', options: Omit<KontextErrorOptions, 'exitCode'> = {}) {
+  /**
+   * What interrupted it, as a message says "… after `by`": `Ctrl-C` (SIGINT), `the interrupt (SIGTERM)`
+   * (a CI cancel, `timeout`, `docker stop`); undefined when not known (an embedder's AbortSignal).
+   */
+  readonly by: string | undefined;
+  constructor(
+    message = 'interrupted',
+    options: Omit<KontextErrorOptions, 'exitCode'> & { readonly by?: string | undefined } = {},
+  ) {
     super('E_INTERRUPTED', message, { ...options, exitCode: ExitCode.INTERRUPTED });
+    this.by = options.by;
   }
 }
 

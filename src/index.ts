@@ -24,7 +24,14 @@ export { escapeHidden, escapeName } from './util/hidden-chars.js';
 export { cutToWidth, padToWidth, textWidth, widthGraphemes } from './util/text-width.js';
 export { READ_CAPS, readBoundedText } from './util/read-bounded.js';
 
-export { loadRecipe, validateRecipe, validateRecipeFile, findProjectRoot, recipeJsonSchema } from './recipe/index.js';
+export {
+  loadRecipe,
+  validateRecipe,
+  validateRecipeFile,
+  findProjectRoot,
+  recipeJsonSchema,
+  recipesNotFiles,
+} from './recipe/index.js';
 export type { ValidateOptions, ValidationResult } from './recipe/index.js';
 export type { LoadOptions } from './recipe/load.js';
 export { sourceImageProblems } from './hosting/source-headers.js';

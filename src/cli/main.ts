@@ -95,12 +95,23 @@ const SECOND_SIGNAL =
   'kontext: interrupted again: exiting now, without waiting for submits still on the wire; one the ' +
   'API accepted meanwhile left no request id, and the next run reports it as maybe paid (exit 75)';
 
-/** What ended a command, as its interruption says. */
-const SIGNAL_CAUSE: Partial<Record<NodeJS.Signals, string>> = {
-  SIGINT: 'Ctrl-C',
-  SIGTERM: 'SIGTERM',
-  SIGHUP: 'the terminal closing (SIGHUP)',
+/**
+ * What ended a command, as its interruption says (`cause`) and as a warning says "… after `by`":
+ * only a SIGINT is Ctrl-C; a SIGTERM is a CI cancel, `timeout` or `docker stop` (walk-ai 4).
+ */
+const SIGNAL_CAUSE: Partial<Record<NodeJS.Signals, { readonly cause: string; readonly by: string }>> = {
+  SIGINT: { cause: 'Ctrl-C', by: 'Ctrl-C' },
+  SIGTERM: { cause: 'SIGTERM', by: 'the interrupt (SIGTERM)' },
+  SIGHUP: { cause: 'the terminal closing (SIGHUP)', by: 'the interrupt (SIGHUP)' },
 };
+
+/** The interruption a first `signal` aborts the command with. */
+export function interruptionBy(signal: NodeJS.Signals): InterruptedError {
+  const known = SIGNAL_CAUSE[signal];
+  return new InterruptedError(`interrupted by ${known?.cause ?? signal}`, {
+    by: known?.by ?? `the interrupt (${signal})`,
+  });
+}
 
 /**
  * First SIGINT, SIGTERM or SIGHUP (the terminal closed), or the output's reader gone (a closed
@@ -114,10 +125,13 @@ function attachSignals(proc: Proc, interrupt: AbortController, say: (line: strin
       say(SECOND_SIGNAL);
       proc.exit(130);
     }
-    interrupt.abort(new InterruptedError(`interrupted by ${SIGNAL_CAUSE[signal] ?? signal}`));
+    interrupt.abort(interruptionBy(signal));
   };
   const onClosed = (): void => {
-    if (!interrupt.signal.aborted) interrupt.abort(new InterruptedError('interrupted: its output was closed'));
+    if (!interrupt.signal.aborted)
+      interrupt.abort(
+        new InterruptedError('interrupted: its output was closed', { by: 'the interrupt (its output was closed)' }),
+      );
   };
   const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
   for (const s of signals) proc.on(s, onSignal);

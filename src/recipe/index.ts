@@ -1,5 +1,12 @@
 /** The recipe layer's public API: load, validate, and the generated JSON Schema. */
-export { loadRecipe, validateRecipeFile, readRecipeText, recipeNotFile } from './load.js';
+export {
+  loadRecipe,
+  validateRecipeFile,
+  readRecipeText,
+  recipeNotFile,
+  recipeNotFound,
+  recipesNotFiles,
+} from './load.js';
 export { validateRecipe } from './validate.js';
 export type { ValidateOptions, ValidationResult } from './validate.js';
 export { findProjectRoot } from './project-root.js';

@@ -34,6 +34,49 @@ export function recipeNotFile(displayPath: string): KontextError {
   });
 }
 
+/**
+ * A recipe path that names nothing (ENOENT, ENOTDIR), or that cannot be read (its code): exit 66.
+ * One starting with `-` is most likely an option given after `--` (`run a.yml -- --shard 1/3`):
+ * the hint says so (walk-ai 3).
+ */
+export function recipeNotFound(displayPath: string, file: string, cause: unknown): KontextError {
+  const code = (cause as NodeJS.ErrnoException | null)?.code;
+  const message =
+    code === 'ENOENT' || code === 'ENOTDIR'
+      ? `${escapeName(displayPath)}: recipe not found`
+      : `${escapeName(displayPath)}: cannot read the recipe (${code ?? 'error'})`;
+  const option = displayPath.startsWith('-')
+    ? '; it looks like an option given after `--` or in the wrong place: options go before `--`'
+    : '';
+  return new KontextError('E_RECIPE_NOT_FOUND', message, {
+    exitCode: ExitCode.NO_INPUT,
+    hint: `looked for ${escapeName(file)}${option}`,
+    cause,
+  });
+}
+
+/**
+ * The recipe paths of one command that name no file (missing, a folder, a FIFO), each with its
+ * error, in the order given, once each: a command of several recipes says them all before any
+ * recipe runs, so none is paid for first. A path this user may not look at is left to the
+ * recipe's own read (its error is that recipe's).
+ */
+export async function recipesNotFiles(
+  displayPaths: readonly string[],
+  rt: Pick<Runtime, 'cwd'>,
+): Promise<{ readonly path: string; readonly error: KontextError }[]> {
+  const out: { readonly path: string; readonly error: KontextError }[] = [];
+  for (const path of new Set(displayPaths)) {
+    const file = fileAsOpened(rt.cwd, path);
+    const info = await stat(file).catch((e: unknown) => e as NodeJS.ErrnoException);
+    if (info instanceof Error) {
+      if (info.code === 'ENOENT' || info.code === 'ENOTDIR')
+        out.push({ path, error: recipeNotFound(path, file, info) });
+    } else if (!info.isFile()) out.push({ path, error: recipeNotFile(path) });
+  }
+  return out;
+}
+
 /** Read a recipe file's text; a missing or unreadable file is exit 66. */
 export async function readRecipeText(displayPath: string, rt: Runtime): Promise<{ file: string; text: string }> {
   const file = fileAsOpened(rt.cwd, displayPath);
@@ -54,16 +97,7 @@ export async function readRecipeText(displayPath: string, rt: Runtime): Promise<
     return { file, text: new TextDecoder('utf-8').decode(await readBounded(file, MAX_RECIPE_BYTES)) };
   } catch (e) {
     if (e instanceof KontextError) throw e;
-    const code = (e as NodeJS.ErrnoException).code;
-    const message =
-      code === 'ENOENT' || code === 'ENOTDIR'
-        ? `${escapeName(displayPath)}: recipe not found`
-        : `${escapeName(displayPath)}: cannot read the recipe (${code ?? 'error'})`;
-    throw new KontextError('E_RECIPE_NOT_FOUND', message, {
-      exitCode: ExitCode.NO_INPUT,
-      hint: `looked for ${escapeName(file)}`,
-      cause: e,
-    });
+    throw recipeNotFound(displayPath, file, e);
   }
 }
 

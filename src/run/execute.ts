@@ -297,7 +297,7 @@ async function submitAndFinish(
       await deps.store.journal.remove(job.key, null, deps.intents.run);
       throw stoppedByFailure(e, stops, rehosted) ?? e;
     }
-    if (graceOver) deps.emit(submitLostWarning(node.id, graceMs));
+    if (graceOver) deps.emit(submitLostWarning(node.id, graceMs, deps.signal.reason));
     deps.onSubmitted?.({ provider: deps.providerName, model: node.model, maybePaid: true });
     throw maybePaid(e, node.id);
   }

@@ -6,7 +6,8 @@ import { createHash } from 'node:crypto';
 import { lstat, mkdir, mkdtemp, readlink, rm, stat, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { isKontextError } from '../errors.js';
+import { ExitCode, isKontextError, type KontextError } from '../errors.js';
+import { StoreError } from '../store/errors.js';
 import type { Recipe } from '../recipe/types.js';
 import { openStore } from '../store/index.js';
 import { unreadableOnce } from '../store/open-store.js';
@@ -44,7 +45,9 @@ export async function openStoreOrStandIn(
     return { store, warning: null, discard: async () => undefined };
   } catch (e) {
     if (!isKontextError(e) || e.code !== 'E_CACHE_DIR') throw e;
-    const temp = await mkdtemp(join(tmpdir(), 'kontext-cache-'));
+    const temp = await mkdtemp(join(tmpdir(), 'kontext-cache-')).catch(async (t: unknown) => {
+      throw await neitherUsable(root, e, t);
+    });
     try {
       // Where no link can be made there (a temp folder on a share without symlinks), the run's own.
       const lasting = await lastingJournal(root, temp);
@@ -73,11 +76,27 @@ export async function openStoreOrStandIn(
             : ''),
         discard: () => rm(temp, { recursive: true, force: true }),
       };
-    } catch {
+    } catch (t) {
       await rm(temp, { recursive: true, force: true });
-      throw e;
+      throw await neitherUsable(root, e, t);
     }
   }
+}
+
+/**
+ * The cache dir cannot be written and no stand-in can be made in the temp folder either (a
+ * read-only HOME and a `TMPDIR` a cleanup step removed, or unwritable, or full): one error naming
+ * both, exit 73, before anything is paid (walk-ai 1: it was an internal error, exit 70).
+ */
+async function neitherUsable(root: string, cacheDir: KontextError, temp: unknown): Promise<StoreError> {
+  // The stand-in's own store failing (a full temp folder) says why through its cause.
+  const why = isKontextError(temp) && temp.code === 'E_CACHE_DIR' ? temp.cause : temp;
+  return new StoreError(
+    'E_CACHE_DIR',
+    `cache dir ${root} is not writable (${(await danglingLink(root)) ?? reasonOf(cacheDir.cause)}), and the ` +
+      `temp folder ${tmpdir()} cannot be used for a stand-in: ${reasonOf(why)}`,
+    { exitCode: ExitCode.CANT_CREAT, hint: 'set TMPDIR or KONTEXT_CACHE_DIR to a writable folder', cause: temp },
+  );
 }
 
 /**

@@ -16,7 +16,7 @@ import { resolve } from 'node:path';
 import { ExitCode, KontextError, RecipeError, UsageError } from '../errors.js';
 import { buildPlan } from '../plan/index.js';
 import { escapeName } from '../util/hidden-chars.js';
-import { recipeNotFile, validateRecipe } from '../recipe/index.js';
+import { recipeNotFile, recipeNotFound, validateRecipe } from '../recipe/index.js';
 import { clearPickInText, passIndexInText, type PickEdit, setPickInText } from '../recipe/pick.js';
 import type { Recipe } from '../recipe/types.js';
 import type { Runtime } from '../runtime.js';
@@ -202,10 +202,7 @@ async function realRecipePath(recipePath: string, cwd: string): Promise<string> 
   try {
     file = await realpath(resolve(cwd, recipePath));
   } catch (e) {
-    throw new KontextError('E_RECIPE_NOT_FOUND', `${escapeName(recipePath)}: recipe not found`, {
-      exitCode: ExitCode.NO_INPUT,
-      cause: e,
-    });
+    throw recipeNotFound(recipePath, resolve(cwd, recipePath), e);
   }
   if (!(await stat(file)).isFile()) throw recipeNotFile(recipePath);
   return file;

@@ -330,6 +330,31 @@ describe('a cache dir that cannot be written', () => {
     // The stand-in stores are gone.
     expect((await readdir(tmp)).filter((n) => n.startsWith('kontext-cache-'))).toEqual([]);
   }, 60_000);
+
+  // A read-only HOME and a TMPDIR a CI cleanup step removed: it was "internal error: ENOENT … mkdtemp", exit 70.
+  it('nor can the temp folder hold a stand-in: one line naming both, exit 73; nothing paid or written', async () => {
+    const root = await project();
+    const home = await tempDir('home');
+    await writeFile(join(home, 'a-file'), 'in the way');
+    const cacheDir = join(home, 'a-file', 'cache');
+    const gone = join(home, 'gone');
+    const env = envFor(home, { KONTEXT_CACHE_DIR: cacheDir, TMPDIR: gone });
+    const before = (await readdir(root)).sort();
+    for (const args of [
+      ['run', 'recipe.yml'],
+      ['status', 'recipe.yml'],
+    ]) {
+      const r = await run(args, root, env);
+      expect(r.code, r.stderr).toBe(73);
+      expect(r.lines).toEqual([
+        `kontext: cache dir ${cacheDir} is not writable (ENOTDIR: not a directory), and the temp folder ${gone} ` +
+          'cannot be used for a stand-in: ENOENT: no such file or directory ' +
+          '(set TMPDIR or KONTEXT_CACHE_DIR to a writable folder)',
+      ]);
+      expect(r.paid).toBe(0);
+    }
+    expect((await readdir(root)).sort()).toEqual(before);
+  }, 30_000);
 });
 
 describe('a cache dir that holds the project or its out folder', () => {

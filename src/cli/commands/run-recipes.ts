@@ -1,6 +1,7 @@
 /**
- * The recipes of one `kontext run`, one after another. A recipe that stops with an error (no
- * token, `--max-cost`, not found, …) prints it as any error is printed (render-error.ts), with
+ * The recipes of one `kontext run`, one after another. A recipe path that is no file stops them
+ * all before any runs (`refuseRecipesNotFiles`). A recipe that stops with an error (no
+ * token, `--max-cost`, invalid, …) prints it as any error is printed (render-error.ts), with
  * `--json` also a `run-error` line on stdout (a dry run's prediction of the real run's error:
  * its `dry-run` line stays the last), and the next recipe runs; the command exits with
  * the worst code; with several recipes, an error line naming no file of its own starts with its
@@ -13,6 +14,7 @@ import {
   ExitCode,
   isKontextError,
   problemLines,
+  recipesNotFiles,
   redactSecrets,
   runRecipe,
   worstExitCode,
@@ -87,6 +89,39 @@ async function runOne(
   });
   for (const line of rendered.lines) ctx.rt.stderr.write(`${line}\n`);
   return { exit: rendered.exitCode, spentUsd: end.spentUsd };
+}
+
+/**
+ * Every recipe operand that is no file (missing, a folder, a FIFO) is said before any recipe runs,
+ * each as a recipe's error is (a `run-error` line with `--json`): a typo, or an option given after
+ * `--` (`run a.yml -- --shard 1/3`), must not let the recipes before it pay first (walk-ai 3). Its
+ * exit code (66), or null when every operand is a file and the recipes may run.
+ */
+export async function refuseRecipesNotFiles(
+  recipes: readonly string[],
+  opts: Record<string, unknown>,
+  ctx: CliContext,
+): Promise<ExitCode | null> {
+  const refused = await recipesNotFiles(recipes, ctx.rt);
+  if (refused.length === 0) return null;
+  const json = opts['json'] === true ? reporterFor(ctx, { json: true }) : null;
+  let exit: ExitCode = ExitCode.OK as ExitCode;
+  const say = (line: string): void => void ctx.rt.stderr.write(`${line}\n`);
+  for (const { path, error } of refused) {
+    json?.onEvent(runError(error, path, ctx));
+    const rendered = renderError(error, {
+      debug: ctx.flags.debug,
+      secrets: secretsFromEnv(ctx.rt.env),
+      cwd: ctx.rt.cwd,
+    });
+    for (const line of rendered.lines) say(line);
+    exit = worstExitCode(exit, rendered.exitCode);
+  }
+  json?.reporter.close();
+  // The recipes that are files wait too: say so, or a reader takes them for run.
+  if (new Set(recipes).size > refused.length)
+    say('kontext: no recipe was run: a recipe path that is not a file stops them all');
+  return exit;
 }
 
 /** `--json`: a recipe's error as its `run-error` event (its stderr lines are printed as ever). */

@@ -4,7 +4,7 @@ import { UsageError, checkCiFlags, defaultCostLimit, parseShard } from '../../in
 import type { CliContext } from '../context.js';
 import { intOption, numberOption } from '../options.js';
 import { selectionsFrom } from '../selection-flags.js';
-import { runRecipes } from './run-recipes.js';
+import { refuseRecipesNotFiles, runRecipes } from './run-recipes.js';
 
 export async function runCommand(
   recipeArgs: readonly string[],
@@ -29,6 +29,9 @@ export async function runCommand(
       hint: 'leave --port out (or use --port 0): each page gets a free port, and its URL is printed',
     });
   checkCiFlags(options, { watch: opts['watch'] === true });
+  // A recipe path that is no file stops them all before any runs (each one's other errors are its own).
+  const refused = await refuseRecipesNotFiles(recipes, opts, ctx);
+  if (refused !== null) return refused;
   if (opts['watch'] === true) {
     const { watchCommand } = await import('../watch/watch-command.js');
     return watchCommand(recipes, options, opts, ctx);

@@ -101,6 +101,12 @@ describe('loadRecipe', () => {
     expect(err).not.toBeInstanceOf(RecipeError);
     expect((err as KontextError).exitCode).toBe(ExitCode.NO_INPUT);
     expect((err as KontextError).message).toBe('recipes/nope.yml: recipe not found');
+    // One that looks like an option (`push -- --shard 1/3`) says so (walk-ai 3).
+    const option = (await rejection(loadRecipe('--shard', { rt }))) as KontextError;
+    expect([option.message, option.exitCode]).toEqual(['--shard: recipe not found', ExitCode.NO_INPUT]);
+    expect(option.hint).toMatch(
+      /; it looks like an option given after `--` or in the wrong place: options go before `--`$/,
+    );
   });
 
   it('a folder given as the recipe is exit 66', async () => {

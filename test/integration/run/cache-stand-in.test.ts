@@ -102,6 +102,27 @@ describe('openStoreOrStandIn', () => {
     expect((await stat(await journalOf(root))).mode & 0o777).toBe(0o700);
   });
 
+  it('no stand-in where TMPDIR is no folder: one error naming both, exit 73 (was internal, 70)', async () => {
+    await writeFile(join(base, 'file'), 'in the way');
+    const root = join(base, 'file', 'cache');
+    // os.tmpdir() reads TMPDIR at each call (the suite's own is set: global-tmp.ts).
+    const before = tmpdir();
+    process.env['TMPDIR'] = join(base, 'file');
+    const error = await openStoreOrStandIn(root).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    process.env['TMPDIR'] = before;
+    expect(error).toMatchObject({
+      code: 'E_CACHE_DIR',
+      exitCode: 73,
+      message:
+        `cache dir ${root} is not writable (ENOTDIR: not a directory), and the temp folder ${join(base, 'file')} ` +
+        'cannot be used for a stand-in: ENOTDIR: not a directory',
+      hint: 'set TMPDIR or KONTEXT_CACHE_DIR to a writable folder',
+    });
+  });
+
   it('a journal folder others can read, or a link there, is not used: the journal is the run’s own', async () => {
     await writeFile(join(base, 'file'), 'in the way');
     const open = join(base, 'file', 'open');

@@ -1,11 +1,12 @@
 /**
  * `kontext run a.yml b.yml …` through the CLI in-process against a standalone emulator (provider
  * runcomfy, inline hosting): `--max-cost` holds for the whole command, not per recipe; a recipe
- * that stops with an error (no token, not found) leaves the others to run, with `--json` a
- * `run-error` line for it, and the command exits with the worst code; Ctrl-C stops the command.
+ * that stops with an error (no token, invalid) leaves the others to run, with `--json` a
+ * `run-error` line for it, and the command exits with the worst code; a recipe path that is no
+ * file stops them all before any runs; Ctrl-C stops the command.
  */
 import { EventEmitter } from 'node:events';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { main, type MainOptions } from '../../../src/cli/main.js';
@@ -184,25 +185,53 @@ describe('--max-cost after a spend not known', () => {
 
 describe('a recipe that stops with an error', () => {
   it('does not stop the recipes after it; --json says which failed; the exit code is the worst', async () => {
-    // bfl without BFL_API_KEY: not signed in (77); missing.yml: not found (66); b runs.
-    await withRecipes({ 'nokey.yml': yaml('nokey', 1, 'bfl'), 'b.yml': yaml('b', 2) });
-    const r = await cli(['run', 'nokey.yml', 'missing.yml', 'b.yml', '--json']);
+    // bfl without BFL_API_KEY: not signed in (77); bad.yml: invalid (65); b runs.
+    await withRecipes({
+      'nokey.yml': yaml('nokey', 1, 'bfl'),
+      'bad.yml': yaml('bad', 1).replace('passes:', 'passes: 3\nextra:'),
+      'b.yml': yaml('b', 2),
+    });
+    const r = await cli(['run', 'nokey.yml', 'bad.yml', 'b.yml', '--json']);
     expect(r.code).toBe(77);
     const got = events(r.stdout);
     const ends = got.filter((e) => e.type === 'run-error' || e.type === 'run-summary');
     expect(ends.map((e) => [e.type, e.recipe, e.type === 'run-error' ? e.exit_code : e.exit_code])).toEqual([
       ['run-error', join(project.root, 'nokey.yml'), 77],
-      ['run-error', join(project.root, 'missing.yml'), 66],
+      ['run-error', join(project.root, 'bad.yml'), 65],
       ['run-summary', join(project.root, 'b.yml'), 0],
     ]);
-    const [nokey, missing] = got.filter((e) => e.type === 'run-error');
+    const [nokey, bad] = got.filter((e) => e.type === 'run-error');
     expect(nokey?.code).toBe('E_AUTH');
     expect(nokey?.problems.join('\n')).toMatch(/BFL_API_KEY/);
-    expect(missing?.problems.join('\n')).toMatch(/recipe not found/);
+    expect(bad?.problems.join('\n')).toMatch(/^bad\.yml:\d+:\d+: passes: expected a list/);
     // The errors are printed as ever, on stderr.
     expect(r.stderr).toMatch(/^kontext: .*BFL_API_KEY/m);
-    expect(r.stderr).toMatch(/^kontext: missing\.yml: recipe not found/m);
+    expect(r.stderr).toMatch(/^bad\.yml:\d+:\d+: passes: expected a list/m);
     expect(submits()).toBe(2);
+  });
+
+  // walk-ai 3: `run a.yml -- --shard 1/3` paid for all of a.yml, then said "--shard: recipe not found".
+  it('a recipe path that is no file stops them all before any runs: exit 66, each named, nothing paid', async () => {
+    await withRecipes({ 'a.yml': yaml('a', 1), 'b.yml': yaml('b', 1) });
+    await mkdir(join(project.root, 'folder.yml'));
+    const files = await readdir(project.root);
+    const r = await cli(['run', 'a.yml', 'b.yml', '--json', '--', '--shard', '1/3', 'folder.yml']);
+    expect(r.code).toBe(66);
+    expect(submits()).toBe(0);
+    expect(r.stderr.trim().split('\n')).toEqual([
+      `kontext: --shard: recipe not found (looked for ${join(project.root, '--shard')}; it looks like an option ` +
+        'given after `--` or in the wrong place: options go before `--`)',
+      `kontext: 1/3: recipe not found (looked for ${join(project.root, '1/3')})`,
+      'kontext: folder.yml: not a file (pass the path of a .yml recipe)',
+      'kontext: no recipe was run: a recipe path that is not a file stops them all',
+    ]);
+    // Each a `run-error` line, and nothing else on stdout.
+    expect(events(r.stdout).map((e) => (e.type === 'run-error' ? [e.recipe, e.exit_code] : e.type))).toEqual([
+      [join(project.root, '--shard'), 66],
+      [join(project.root, '1/3'), 66],
+      [join(project.root, 'folder.yml'), 66],
+    ]);
+    expect(await readdir(project.root)).toEqual(files); // no lock, no out/
   });
 
   it('Ctrl-C stops the whole command: the recipes after it do not run', async () => {

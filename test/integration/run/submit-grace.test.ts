@@ -6,6 +6,7 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { interruptionBy } from '../../../src/cli/main.js';
 import type { Fault } from '../../../src/emulator/scenario.js';
 import { runRecipe, type RunEvent } from '../../../src/index.js';
 import {
@@ -31,19 +32,21 @@ async function interruptWhileSubmitting(
   submitDelayMs: number,
   graceMs: number,
   faults: Fault[] = [{ kind: 'slow', on: 'submit', delay_ms: submitDelayMs }],
+  reason?: unknown,
 ): Promise<RunEvent[]> {
   rig = await startRig({ scenario: { faults } });
   project = await createProject(recipeYaml([['a', 'Keep the face unchanged. Make the sky orange.']]));
   const stop = new AbortController();
   const events: RunEvent[] = [];
-  const onEvent = (e: RunEvent): void => {
-    events.push(e);
-    if (e.type === 'node-state' && e.phase === 'submitting') setTimeout(() => stop.abort(), 50);
+  // Once the submit is under way, its intent journaled: a stop while the intent's fsync is slow
+  // (a busy disk) would send nothing, and the grace never begin.
+  const crashPoint = (p: string): void => {
+    if (p === 'after-submit-sent') setTimeout(() => stop.abort(reason), 50);
   };
   const result = await runRecipe(
     project.recipe,
     { jobs: 1, signal: stop.signal, submitGraceMs: graceMs },
-    { rt: testRuntime(project.root), onEvent, session: rig.session },
+    { rt: { ...testRuntime(project.root), crashPoint }, onEvent: (e) => events.push(e), session: rig.session },
   );
   expect(result.kind === 'run' && result.summary.exitCode).toBe(130);
   return events;
@@ -112,12 +115,31 @@ describe('submit grace at Ctrl-C', () => {
     const events = await interruptWhileSubmitting(3_000, 200);
     const warnings = eventsOf(events, 'warning');
     expect(warnings[0]?.node).toBe('a');
-    expect(warnings[0]?.message).toMatch(/submit for a was still on the wire .* may have been accepted and billed/);
+    // An embedder's AbortSignal: what stopped it is not known, so no "Ctrl-C" (walk-ai 4).
+    expect(warnings[0]?.message).toMatch(
+      /^the submit for a was still on the wire 0\.2 s after the interrupt and was abandoned; .* accepted and billed/,
+    );
     expect(eventsOf(events, 'node-skipped').map((e) => [e.node, e.reason])).toEqual([['a', 'interrupted']]);
     // The summary lists it as maybe paid (the next run stops it as such), with its closing warning.
     expect(eventsOf(events, 'run-summary')[0]?.uncertain).toEqual(['a']);
     expect(warnings.slice(1).map((w) => w.message)).toEqual([expect.stringMatching(/^maybe paid, not known .*: a /)]);
   }, 20_000);
+
+  // The CLI's interrupt names its signal: a CI cancel (SIGTERM) is no Ctrl-C (walk-ai 4).
+  it.each([
+    ['SIGTERM', 'the interrupt (SIGTERM)'],
+    ['SIGINT', 'Ctrl-C'],
+  ] as const)(
+    'a %s is named in that warning as "after %s"',
+    async (signal, after) => {
+      const events = await interruptWhileSubmitting(3_000, 200, undefined, interruptionBy(signal));
+      const message = eventsOf(events, 'warning')[0]?.message ?? '';
+      expect(message.startsWith(`the submit for a was still on the wire 0.2 s after ${after} and was abandoned;`)).toBe(
+        true,
+      );
+    },
+    20_000,
+  );
 
   it('says nothing when Ctrl-C comes while the submit waits out a 429: nothing was taken', async () => {
     const events = await interruptWhileSubmitting(0, 200, [
