@@ -58,6 +58,7 @@ export type { PassSelection } from './run/options.js';
 export type { Spend } from './run/spend.js';
 export type { NodeOutcome } from './run/outcome.js';
 export type { LockConflictReport } from './run/lock-resolve.js';
+export type { LegacyMove } from './run/legacy-moves.js';
 export type { DryRunReport, DryRunRow } from './run/dry-run.js';
 export { recipeStatus } from './run/status.js';
 export type {

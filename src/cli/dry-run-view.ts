@@ -97,7 +97,10 @@ function rowState(r: DryRunReport['rows'][number]): string {
   if (r.stoppedBy === r.node) return stop?.[0] ?? 'stopped before it is submitted (not paid)';
   if (r.stoppedBy !== null) return `not run: below ${r.stoppedBy}${stop ? `, ${stop[1]}` : ''}`;
   if (r.status === 'cached') return 'cached';
-  // An earlier run's intent without a request id, taken over (--resubmit-uncertain): submitted again, paid.
+  // An earlier run's intent without a request id, taken over (--resubmit-uncertain): submitted again, paid;
+  // one the API refused (its journal says so) was never accepted.
+  if (r.reason === 'reattach' && r.paid && r.submitRefused === true)
+    return "will run: the API refused an earlier run's submit of it (nothing was paid); submitted again";
   if (r.reason === 'reattach' && r.paid) return 'will run: an earlier run may have submitted it; submitted again';
   if (r.waits) return 'will run: another kontext run is submitting it; its result is taken (not paid again)';
   const why = r.reason ? `: ${REASON_WORDS[r.reason] ?? r.reason}` : '';

@@ -158,6 +158,13 @@ function movedLegacyOutput(node: PlanNode, file: string, outDir: string, ext: st
   return current === file ? null : current;
 }
 
+/** Where a cache hit's files go: the lock's folder, the out folder, and the node's output path now. */
+interface HitPaths {
+  readonly lockDir: string;
+  readonly outDir: string;
+  readonly output: string;
+}
+
 /**
  * Older versions wrote `<out>/<node-id>.<ext>`. When the lock names that file for this node,
  * it still holds the locked bytes, and nothing is at the new path yet, move it there (the
@@ -166,19 +173,33 @@ function movedLegacyOutput(node: PlanNode, file: string, outDir: string, ext: st
 export async function moveLegacyOutput(
   node: PlanNode,
   entry: LockEntry | undefined,
-  paths: { readonly lockDir: string; readonly outDir: string; readonly output: string },
+  paths: HitPaths,
   store: Store,
 ): Promise<boolean> {
-  if (!entry) return false;
-  const old = resolve(paths.lockDir, entry.output);
-  const ext = extname(old).slice(1);
-  if (old === paths.output || old !== legacyOutputPathFor(paths.outDir, node.id, ext)) return false;
-  if ((await stat(paths.output).catch(() => null)) !== null) return false;
-  if ((await fileSha(store, old)) !== entry.output_sha256) return false;
+  const old = await legacyOutputToMove(node, entry, paths, store);
+  if (old === null) return false;
   try {
     await withParentDir(paths.output, () => rename(old, paths.output));
     return true;
   } catch {
     return false;
   }
+}
+
+/**
+ * The file {@link moveLegacyOutput} would move for a cache hit of `node` (its lock entry's legacy
+ * output), or null: what status and `--dry-run` say a run moves (legacy-moves.ts).
+ */
+export async function legacyOutputToMove(
+  node: PlanNode,
+  entry: LockEntry | undefined,
+  paths: HitPaths,
+  store: Store,
+): Promise<string | null> {
+  if (!entry) return null;
+  const old = resolve(paths.lockDir, entry.output);
+  const ext = extname(old).slice(1);
+  if (old === paths.output || old !== legacyOutputPathFor(paths.outDir, node.id, ext)) return null;
+  if ((await stat(paths.output).catch(() => null)) !== null) return null;
+  return (await fileSha(store, old)) === entry.output_sha256 ? old : null;
 }

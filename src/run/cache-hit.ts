@@ -39,7 +39,7 @@ export async function materializeHit(
   // Rewritten unread only when the lock names other bytes; without an entry (an edit, a node new
   // to the lock) nothing says the files changed, so a file already holding the blob is left alone.
   const changed = locked !== undefined && locked.output_sha256 !== hit.output_sha256;
-  const { hash: hashSource, wroteHere } = storeCheck(store);
+  const { hash: hashSource, wroteHere, recorded } = storeCheck(store, node.id);
   const hash = hashingOnce(hashSource);
   const targets = outputTargets(outDir, node, hit.ext);
   const differs = await checkTargets(targets, {
@@ -49,6 +49,7 @@ export async function materializeHit(
     lockless: at.lockPath === null,
     hash,
     wroteHere,
+    recorded,
   });
   const sha = hit.output_sha256;
   const written = new Set<string>();

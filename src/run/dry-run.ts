@@ -37,6 +37,8 @@ export interface DryRunRow {
   readonly stopCode: string | null;
   /** The journal holds a request of this node's key that another live run owns: the run waits for its result. */
   readonly waits: boolean;
+  /** Submitted again in place of an earlier run's submit the API refused (nothing paid): `claimRefused`. */
+  readonly submitRefused?: true | undefined;
 }
 
 export interface DryRunReport {
@@ -73,7 +75,18 @@ export async function describeRun(prepared: Prepared, deps: DescribeDeps): Promi
     const seed = s.seedSource === 'drawn' ? null : s.seed;
     const { status, reason, seedSource } = s;
     const stopped = { stoppedBy, stopCode: stopCodeOf(stop?.error), waits: s.claim === 'wait' };
-    rows.push({ node: node.id, status, reason, seed, seedSource, input, paid: paid.has(node.id), ...stopped });
+    const refused = s.claimRefused && { submitRefused: true as const };
+    rows.push({
+      node: node.id,
+      status,
+      reason,
+      seed,
+      seedSource,
+      input,
+      paid: paid.has(node.id),
+      ...stopped,
+      ...refused,
+    });
   }
   // As the run's start counts them (prepare.ts startCounts): a node the run stops, a cache hit below
   // an output changed by hand too, is neither restored nor run (walk-r 3: it was counted cached).

@@ -6,8 +6,9 @@
  * - holding the lock's `output_sha256` for the node, or the cache's output for the node's key
  *   (`known`: a forced node's earlier result), or bytes kontext itself wrote at that path
  *   (`wroteHere`, store/written.ts: the lock was changed under the outputs, e.g. a `git checkout`
- *   of another branch with `out/` ignored): kontext wrote it, so kontext may replace it (its
- *   writes are atomic: a file kontext wrote half-way never exists);
+ *   of another branch with `out/` ignored), or a result the cache records for this very node
+ *   (`recorded`: an older kontext that wrote no markers wrote it there): kontext wrote it, so
+ *   kontext may replace it (its writes are atomic: a file kontext wrote half-way never exists);
  * - anything else — changed by hand since kontext wrote it, or a file kontext never wrote (no
  *   lock entry: a teammate's file, an old file at that name) — is left as it is and the node
  *   fails (exit 65; the other nodes go on), unless the run has `--overwrite`.
@@ -117,6 +118,8 @@ export interface OutputCheck {
   readonly known?: readonly string[] | undefined;
   /** Whether kontext itself wrote these bytes at this path (store/written.ts). */
   readonly wroteHere?: ((path: string, sha256: string) => boolean) | undefined;
+  /** Whether the cache records these bytes as a result of this very node (store/written-records.ts). */
+  readonly recorded?: ((sha256: string) => Promise<boolean>) | undefined;
   readonly overwrite: boolean;
   readonly hash: (path: string) => Promise<{ readonly sha256: string }>;
   /** No lock at all (`kontext edit`): any file there is refused, whoever wrote it; said so in the refusal. */
@@ -132,9 +135,15 @@ export interface OutputCheck {
 export type CheckAgainst = Pick<OutputCheck, 'blobSha' | 'known' | 'key' | 'paid'>;
 
 /** The store's side of the check: its hash memo, and the bytes kontext wrote at each path (written.ts). */
-export function storeCheck(store: Pick<Store, 'hashSource' | 'written'>): Pick<OutputCheck, 'hash' | 'wroteHere'> {
-  return { hash: (p) => store.hashSource(p), wroteHere: (p, sha) => store.written.has(p, sha) };
+export function storeCheck(store: Pick<Store, 'hashSource' | 'written'>, node: string): StoreCheck {
+  return {
+    hash: (p) => store.hashSource(p),
+    wroteHere: (p, sha) => store.written.has(p, sha),
+    recorded: (sha) => store.written.recorded(node, sha),
+  };
 }
+
+type StoreCheck = Pick<OutputCheck, 'hash' | 'wroteHere' | 'recorded'>;
 
 /**
  * A refusal before a submit of a node planned without a record (`store`; null: none to look in):
@@ -184,6 +193,7 @@ export async function checkTargets(targets: readonly string[], check: OutputChec
     // No lock (`kontext edit`): any file there is refused, kontext's own included (an earlier edit's
     // result, a recipe's output): nothing would record what it replaced.
     if (check.lockless !== true && check.wroteHere?.(path, sha256) === true) continue;
+    if (check.lockless !== true && (await check.recorded?.(stands)) === true) continue;
     const lfs = pointer && { pointer, current: false };
     throw new HandEditedOutputError(path, sha256, locked?.output_sha256, check.lockless === true, lfs, check.paid);
   }
@@ -240,7 +250,7 @@ export async function refusalAhead(
   },
   hit: { readonly sha256: string; readonly ext: string } | null,
   known: readonly string[],
-  check: Pick<OutputCheck, 'hash' | 'wroteHere'>,
+  check: StoreCheck,
 ): Promise<HandEditedOutputError | null> {
   const { locked } = at;
   const targets = hit

@@ -76,7 +76,7 @@ export async function pickedOutFiles(
         () => null, // unreadable: nothing to say of its bytes, nor a run to replace
       );
       if (sha256 === null || sha256 === locked.output_sha256) continue;
-      const ours = store.written.has(path, sha256);
+      const ours = store.written.has(path, sha256) || (await store.written.recorded(node.id, sha256));
       found.push({ node, locked, path, sha256, ours, restorable: await store.hasBlob(locked.output_sha256) });
     }
   }

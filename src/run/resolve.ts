@@ -58,6 +58,8 @@ export interface NodeState {
    * id) stops the node, exit 75 (`uncertain`, the error the run stops it with); `take-over` pays.
    */
   readonly claim?: ClaimVerdict | undefined;
+  /** `take-over` of an intent the API refused (its `refused_at`): nothing of it was accepted, nothing paid. */
+  readonly claimRefused?: true | undefined;
   readonly uncertain?: UncertainSubmitError | undefined;
 }
 
@@ -267,7 +269,7 @@ async function lookUp(
   };
   // A forced node's earlier result for its key is kontext's own at its paths (hand-edits.ts).
   const prior = forced && key !== null && at ? await deps.store.getRecord(key) : null;
-  const refused = at ? await refusalAhead(node, at, hit, knownOutputs(prior), storeCheck(deps.store)) : null;
+  const refused = at ? await refusalAhead(node, at, hit, knownOutputs(prior), storeCheck(deps.store, node.id)) : null;
   const entry = reason === 'reattach' && key !== null ? deps.journalEntries?.get(key) : undefined;
   const claim = entry && verdictOf(entry, node, deps);
   return {
@@ -275,6 +277,7 @@ async function lookUp(
     ...overLock,
     ...(refused && { refused }),
     ...(entry && claim && { claim }),
+    ...(claim === 'take-over' && entry?.refused_at !== undefined && { claimRefused: true as const }),
     ...(entry && claim === 'uncertain' && { uncertain: new UncertainSubmitError(entry) }),
   };
 }

@@ -47,6 +47,7 @@ import {
 import { mergedResultStop } from './lock-merge-stop.js';
 import { lostDonorStop, withTakenDonors } from './lock-donors.js';
 import { pickedOutPreview, settlePickedOut } from './picked-out.js';
+import { legacyMoves, legacyMovesNotice } from './legacy-moves.js';
 
 export interface RunRecipeOptions extends Omit<RunOptions, 'jobs'>, RunContextOptions {
   /** Concurrent remote requests; default 4. */
@@ -216,6 +217,13 @@ async function runInContext(
     const overwrite = options.overwrite ?? false;
     const pickedOut = await pickedOutPreview(recipe, plan, { lock: lock.lock, lockPath, store: run.store, overwrite });
     if (pickedOut !== null) deps.onEvent({ type: 'notice', t: 0, message: pickedOut });
+    const moves = await legacyMoves(prepared, {
+      lockDir: dirname(lockPath),
+      outDir: plan.recipe.outDir,
+      store: run.store,
+    });
+    const moving = legacyMovesNotice(moves, recipe.dir);
+    if (moving !== null) deps.onEvent({ type: 'notice', t: 0, message: moving });
     const preview = await previewRun(prepared, describe, checks);
     // Else what the nodes the run stops before paying fail with: an output kontext did not write
     // (exit 65, hand-edits.ts), a dead run's intent (exit 75, submit-claim.ts); the worst code wins.

@@ -381,7 +381,7 @@ class Scheduler {
     // No lock (`kontext edit`): checked before it paid too (edit-target.ts), and again here, as a run's.
     const lockless = this.deps.lockPath === null;
     const [locked, overwrite] = [this.prepared.lock.nodes[node.id], this.options.overwrite === true];
-    return checkTargets(targets, { ...than, ...storeCheck(this.deps.store), locked, overwrite, lockless });
+    return checkTargets(targets, { ...than, ...storeCheck(this.deps.store, node.id), locked, overwrite, lockless });
   }
 
   #emit(e: UntimedRunEvent): void {

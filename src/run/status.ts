@@ -37,6 +37,7 @@ import { conflictMessage, type LockConflictReport, lostThenStrays, resolvedLock 
 import { mergedResultStop } from './lock-merge-stop.js';
 import { guardMessages } from './event-listener.js';
 import { pickedOutFiles, pickedOutStatus } from './picked-out.js';
+import { type LegacyMove, legacyMoves } from './legacy-moves.js';
 
 export type NodeStatusState = 'up-to-date' | 'will-run' | 'modified' | 'missing' | 'remote';
 
@@ -62,6 +63,8 @@ export interface NodeStatus {
    * `take-over` (submitted again).
    */
   readonly claim?: ClaimVerdict;
+  /** With `claim: take-over`: the earlier run's submit was refused by the API (nothing was paid). */
+  readonly submit_refused?: true;
   /**
    * `modified` by a git LFS pointer (a checkout without git-lfs): `git lfs pull` fetches the
    * image. One to the lock's output of this very request is never paid for again, `--overwrite`
@@ -101,6 +104,11 @@ export interface RecipeStatus {
    * a run restores kontext's bytes there from the cache (when it holds the lock's), and keeps a hand edit.
    */
   readonly pickedOut: readonly NodeStatus[];
+  /**
+   * Outputs an older kontext wrote at `<out>/<node-id>.<ext>` that a run moves to their current
+   * names, rewriting their lock entries (legacy-moves.ts): nothing is paid, but the tree changes.
+   */
+  readonly toMove: readonly LegacyMove[];
   /** Files under `<out>/` kontext did not make (or cannot show it made): `kontext clean` keeps them. */
   readonly kept: readonly string[];
   /**
@@ -114,8 +122,9 @@ export interface RecipeStatus {
    */
   readonly strayLocks: readonly string[];
   /**
-   * Something would run (a conflicted lock is rewritten), or an output is modified, missing or
-   * only in the remote cache, a picked-out branch's too (orphans do not count).
+   * Something would run (a conflicted lock is rewritten), or an output is modified, missing,
+   * only in the remote cache, or to move to the current layout, a picked-out branch's too
+   * (orphans do not count).
    */
   readonly dirty: boolean;
   /**
@@ -293,7 +302,9 @@ export async function statusDetail(
   const message = c === null ? '' : conflictMessage(lockPath, c, done);
   const lockConflict = c === null ? null : { hunks: c.hunks, counts: c.counts, decided: c.decided, message };
   const pickedOut = (await pickedOutFiles(recipe, plan, { lock, lockPath, store })).map(pickedOutStatus);
-  const dirty = lockConflict !== null || pickedOut.length > 0 || nodes.some((n) => n.state !== 'up-to-date');
+  const toMove = await legacyMoves(prepared, { lockDir: dirname(lockPath), outDir: recipe.outDir, store });
+  const dirty =
+    lockConflict !== null || pickedOut.length > 0 || toMove.length > 0 || nodes.some((n) => n.state !== 'up-to-date');
   const { billable } = prepared;
   return {
     status: {
@@ -302,6 +313,7 @@ export async function statusDetail(
       nodes,
       orphaned,
       pickedOut,
+      toMove,
       kept,
       lockConflict,
       strayLocks: await strayLockPaths(lockPath),
@@ -329,7 +341,8 @@ async function nodeStatus(
   if (s.status === 'run' || !s.record) {
     // Bytes the lock did not put there: the run refuses the node before paying (hand-edits.ts).
     if (s.refused) return { ...base, ...refusedStatus(s.refused) };
-    return { ...base, state: 'will-run', reason: s.reason, output: lockedOutput, ...(s.claim && { claim: s.claim }) };
+    const claim = { ...(s.claim && { claim: s.claim }), ...(s.claimRefused && { submit_refused: true as const }) };
+    return { ...base, state: 'will-run', reason: s.reason, output: lockedOutput, ...claim };
   }
   // A node served from the lock alone carries no review: read its record when a max_change asks.
   const reviewed = s.current && s.node.maxChange !== undefined ? await storedRecord(s, at.store) : s.record;

@@ -5,7 +5,8 @@
  * even when the lock names other bytes: a lock changed under the outputs (a `git checkout` of
  * another branch with `out/` ignored, a lock restored from git) is not a hand edit. A hand edit
  * makes bytes kontext never wrote there; a copy of another node's output (variant 2 over
- * variant 1) is bytes kontext wrote elsewhere: both are still refused.
+ * variant 1) is bytes kontext wrote elsewhere: both are still refused. Outputs a kontext without
+ * markers wrote count by their run record instead (`recorded`, written-records.ts).
  *
  * A marker is a hint that can only make kontext more careful when lost: written without fsync,
  * best effort (a cache it cannot write into loses nothing but the hint), and pruned by
@@ -21,6 +22,7 @@ import { mkdirp } from '../util/mkdir-p.js';
 import { isCode } from './errno.js';
 import { listFanOut } from './list-dir.js';
 import { isFutureDated } from './touch.js';
+import { recordedResults } from './written-records.js';
 
 export interface WrittenOutputs {
   /** kontext has just written `sha256` at `path` (best effort; the marker is written meanwhile). */
@@ -29,6 +31,11 @@ export interface WrittenOutputs {
   has(path: string, sha256: string): boolean;
   /** The markers noted so far are written (or given up). */
   settled(): Promise<void>;
+  /**
+   * Whether the cache holds a run record of `node` whose output is `sha256` (written-records.ts):
+   * bytes a kontext that wrote no markers put at that node's output path.
+   */
+  recorded(node: string, sha256: string): Promise<boolean>;
 }
 
 /** The folder of the markers in the cache dir `root`. */
@@ -64,6 +71,7 @@ export function createWrittenOutputs(root: string): WrittenOutputs {
     async settled() {
       while (pending.size > 0) await Promise.all(pending.values());
     },
+    recorded: recordedResults(root),
   };
 }
 

@@ -282,7 +282,24 @@ passes:
       e.output = `out/chain/${id}.png`;
     }
     await writeFile(join(root, 'recipe.lock.json'), `${JSON.stringify(lock, null, 2)}\n`);
-    expect(await paid(['run', 'recipe.yml'], root, envFor(await tempDir('fresh')))).toBe(0);
+    const fresh = envFor(await tempDir('fresh'));
+    // Status and --dry-run say the run will move them (a change to commit), not "clean" (walk-aj 5).
+    const json = await cli(['status', '--json', '--exit-code', 'recipe.yml'], { cwd: root, env: fresh });
+    expect(json.code, json.stderr).toBe(1);
+    const status = JSON.parse(json.stdout) as { clean: boolean; counts: { to_move: number }; to_move: unknown[] };
+    expect(status).toMatchObject({ clean: false, counts: { to_move: 2 } });
+    expect(status.to_move).toContainEqual({
+      node: 'crop',
+      from: join(root, 'out/chain/crop.png'),
+      to: join(root, 'out/chain/crop/photo.png'),
+    });
+    const text = await cli(['status', 'recipe.yml'], { cwd: root, env: fresh });
+    expect(text.stdout).toMatch(/To move to the current layout \(2\):/);
+    expect(text.stdout).toMatch(/crop +out\/chain\/crop\.png → out\/chain\/crop\/photo\.png/);
+    expect(text.stdout).toMatch(/2 of 2 nodes up to date; a run pays for nothing; 2 outputs to move/);
+    const dry = await cli(['run', '--dry-run', 'recipe.yml'], { cwd: root, env: fresh });
+    expect(dry.stdout + dry.stderr).toMatch(/a run moves 2 outputs an older kontext wrote .* to the current layout/);
+    expect(await paid(['run', 'recipe.yml'], root, fresh)).toBe(0);
     expect(await files(join(root, 'out'))).toEqual(['chain/crop/photo.png', 'chain/tint/photo.png']);
   });
 });

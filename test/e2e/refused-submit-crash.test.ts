@@ -3,7 +3,8 @@
  * `Retry-After`) waits to be sent again: nothing of it was on the wire, and its intent said so
  * (`refused_at`, run/submit-between.ts), so the next run submits the node, once, and exits 0, rather
  * than stopping it as maybe paid (exit 75, "check the dashboard") as it did (walk-z 1). A run killed
- * with the plain intent (the window right before a send) still stops it as maybe paid.
+ * with the plain intent (the window right before a send) still stops it as maybe paid. Status and
+ * `--dry-run` meanwhile say the earlier submit was refused, nothing paid (walk-aj 4).
  */
 import { describe, expect, it } from 'vitest';
 import { cli } from '../helpers/cli-spawn.js';
@@ -35,6 +36,14 @@ describe('a run killed while a refused submit waits to be sent again', () => {
     expect(killed.stderr).toMatch(/HTTP 429/);
     expect(accepted()).toBe(0);
 
+    // Status and --dry-run say what is known: refused, nothing paid (not "may have submitted it"; walk-aj 4).
+    const status = await cli(['status', 'recipe.yml'], { cwd: root, env });
+    expect(status.stdout).toMatch(
+      /scarf\s+the API refused an earlier run's submit of it \(nothing was paid\); submitted/,
+    );
+    expect(status.stdout).not.toMatch(/may have submitted/);
+    const dry = await cli(['run', '--dry-run', 'recipe.yml'], { cwd: root, env });
+    expect(dry.stdout).toMatch(/will run: the API refused an earlier run's submit of it \(nothing was paid\)/);
     const again = await cli(['run', 'recipe.yml'], { cwd: root, env });
     expect(again.code, again.stderr).toBe(0);
     expect(again.stderr).not.toMatch(/maybe paid/);

@@ -1,8 +1,9 @@
 /**
  * `kontext status <recipe> [--exit-code] [--json] [--no-remote]`: grouped like `git status`, paths
  * relative to the cwd. `--exit-code`: 1 when a run would do anything (pay, download from the
- * remote cache, restore from the local one, re-attach, stop at an output changed by hand), as
- * `git diff --exit-code` does for any difference; `billable` in `--json` says what it would pay.
+ * remote cache, restore from the local one, re-attach, stop at an output changed by hand, move an
+ * older kontext's output to the current layout), as `git diff --exit-code` does for any
+ * difference; `billable` in `--json` says what it would pay.
  */
 import {
   escapeControls,
@@ -56,12 +57,14 @@ function statusJson(s: RecipeStatus): Record<string, unknown> {
       remote: count('remote'),
       orphaned: s.orphaned.length,
       picked_out: s.pickedOut.length,
+      to_move: s.toMove.length,
       drift: s.nodes.filter((n) => n.drift !== null).length,
     },
     lock_conflict: s.lockConflict,
     nodes: s.nodes,
     orphaned: s.orphaned,
     picked_out: s.pickedOut,
+    to_move: s.toMove,
     kept: s.kept,
     stray_locks: s.strayLocks,
   };
@@ -121,6 +124,12 @@ function printStatus(s: RecipeStatus, out: TextSink, cwd: string, recipeArg: str
     withPickedOut('missing').map((n) => `${n.node.padEnd(width)}  ${rel(n.output)}${restoreWords(n)}`),
   );
   group(
+    'To move to the current layout',
+    'written by an older kontext at <out>/<node-id>.<ext>: a run moves them to their current names and ' +
+      'rewrites their lock entries, without a request; a change to commit',
+    s.toMove.map((m) => `${m.node.padEnd(width)}  ${rel(m.from)} → ${rel(m.to)}`),
+  );
+  group(
     'In the remote cache',
     'a run downloads them from the remote cache, without a request',
     of('remote').map((n) => `${n.node.padEnd(width)}  ${rel(n.output)}${restoreWords(n)}`),
@@ -163,7 +172,10 @@ function printStatus(s: RecipeStatus, out: TextSink, cwd: string, recipeArg: str
     const picked = s.pickedOut.length;
     const differ =
       picked === 0 ? '' : `; ${picked} file${picked === 1 ? '' : 's'} of branches a pick leaves out not the lock's`;
-    out.write(`${upToDate} of ${s.nodes.length} node${s.nodes.length === 1 ? '' : 's'} up to date; ${pays}${differ}\n`);
+    const moves = s.toMove.length;
+    const moved = moves === 0 ? '' : `; ${moves} output${moves === 1 ? '' : 's'} to move to the current layout`;
+    const nodes = `${s.nodes.length} node${s.nodes.length === 1 ? '' : 's'}`;
+    out.write(`${upToDate} of ${nodes} up to date; ${pays}${differ}${moved}\n`);
   }
 }
 
@@ -195,7 +207,9 @@ function claimWords(n: NodeStatus): string {
     case 'wait':
       return 'another live run is submitting it: waited for, not paid again';
     case 'take-over':
-      return 'an earlier run may have submitted it; submitted again';
+      return n.submit_refused === true
+        ? "the API refused an earlier run's submit of it (nothing was paid); submitted again"
+        : 'an earlier run may have submitted it; submitted again';
     default:
       return REASON_WORDS[n.reason ?? ''] ?? n.reason ?? '';
   }

@@ -4,10 +4,10 @@
  * cannot write into loses the hint without failing; `kontext gc --older-than` prunes markers by
  * age (renewed by a new note), `--dry-run` only counts them, and without `--older-than` none go.
  * A note is written off the event loop: it counts as there at once, and the store's `flush`
- * waits for it.
+ * waits for it. Bytes an older kontext (no markers) wrote are known by their node's run record.
  */
 import { createHash } from 'node:crypto';
-import { mkdtemp, readdir, rm, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -62,6 +62,26 @@ describe('written outputs', () => {
     expect(() => store.written.note(join(dir, 'x.png'), sha('x'))).not.toThrow();
     await store.flush();
     expect(store.written.has(join(dir, 'x.png'), sha('x'))).toBe(false);
+  });
+
+  it("an older kontext's output, written without a marker, is known by its node's run record", async () => {
+    const bytes = Buffer.from('a result');
+    const output = await store.putBlob(bytes);
+    const record = {
+      ...{ key: sha('request'), node: 'sky@cat', provider: 'emulator', model: 'm', seed: 1 },
+      ...{ input_sha256: sha('in'), output_sha256: output, media_type: 'image/png', ext: 'png' },
+      ...{ request_id: 'r1', finished_at: new Date().toISOString() },
+    };
+    await store.putRecord(record);
+    await mkdir(join(store.root, 'records', 'ff'), { recursive: true });
+    await writeFile(join(store.root, 'records', 'ff', `${sha('x')}.json`), '{'); // damaged: says nothing
+    const fresh = await openStore(store.root);
+    expect(await fresh.written.recorded('sky@cat', output)).toBe(true);
+    expect(await fresh.written.recorded('hat@cat', output)).toBe(false); // another node's result
+    expect(await fresh.written.recorded('sky@cat', sha('hand edit'))).toBe(false); // bytes never in the cache
+    // A record whose blob is gone (gc) says nothing.
+    await rm(fresh.blobPath(output));
+    expect(await (await openStore(store.root)).written.recorded('sky@cat', output)).toBe(false);
   });
 
   it('gc --older-than prunes markers by age (a new note renews one); --dry-run counts; no age, none go', async () => {
