@@ -28,7 +28,14 @@ import { dropFinishedEntry, dropOnceLocked, dropSettledEntries } from './journal
 import { watchJournal } from './journal-watch.js';
 import { DriftCheck } from './drift.js';
 import { writeOutputs } from './outputs.js';
-import { checkTargets, knownOutputs, landedMeanwhile, outputTargets, storeCheck } from './hand-edits.js';
+import {
+  checkTargets,
+  knownOutputs,
+  landedMeanwhile,
+  landedUnrefused,
+  outputTargets,
+  storeCheck,
+} from './hand-edits.js';
 import { targetsBeforeSubmit, type CheckAgainst } from './hand-edits.js';
 import { materializeHit } from './cache-hit.js';
 import { beginRun, endRun } from './submit-claim.js';
@@ -239,9 +246,10 @@ class Scheduler {
     const locked = this.prepared.lock.nodes[node.id];
     const targets = targetsBeforeSubmit(node, locked, dirs, providerName);
     // Refused: unless another run (a shard of this recipe, say) has just written this very result.
+    const store = hit === null && !state.forced ? this.deps.store : null;
     const landed = await this.#checkOutputs(node, targets, { known: ours, key: state.forced ? undefined : key }).then(
-      () => null,
-      (e: unknown) => landedMeanwhile(e, hit === null && !state.forced ? this.deps.store : null, key),
+      () => landedUnrefused(targets, store, key),
+      (e: unknown) => landedMeanwhile(e, store, key),
     );
     if (landed) return this.#local(() => this.#cached(node, landed));
     const { seed, forced, overLock } = state;

@@ -9,11 +9,12 @@
  * Cheap where it is asked most: bytes the cache never held (a hand edit) have no blob, one stat,
  * and no record is read. Otherwise the records are read once per store (each capped as a record
  * read is) into a map from output sha256 to node ids. A record written after that (this
- * process's own outputs have markers), unreadable or damaged says nothing: the rule is only ever
- * stricter for it.
+ * process's own outputs have markers), unreadable or damaged (its request not hashing to its key,
+ * cache-key.ts) says nothing: the rule is only ever stricter for it.
  */
 import { existsSync } from 'node:fs';
 import { READ_CAPS, readBoundedSync } from '../util/read-bounded.js';
+import { recordAsksItsKey } from './cache-key.js';
 import { layout } from './layout.js';
 import { listFanOut } from './list-dir.js';
 import { parseRunRecord } from './record-parse.js';
@@ -50,7 +51,7 @@ async function readRecords(root: string): Promise<ReadonlyMap<string, readonly s
     if (i > 0 && i % BATCH === 0) await new Promise((done) => setImmediate(done));
     const file = files[i]!;
     const record = readRecord(file.path);
-    if (record === null || `${record.key}.json` !== file.name) continue;
+    if (record === null || `${record.key}.json` !== file.name || !recordAsksItsKey(record)) continue;
     const nodes = byOutput.get(record.output_sha256);
     if (nodes === undefined) byOutput.set(record.output_sha256, [record.node]);
     else if (!nodes.includes(record.node)) nodes.push(record.node);
