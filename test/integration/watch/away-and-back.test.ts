@@ -78,7 +78,11 @@ describe('watch: a watched folder moved away and back', () => {
       await sleep(SETTLE_MS);
       await r.watcher.settled;
     }
-    expect(cyclesSince(r, from)).toEqual([]);
+    // A late event of one move can end its quiet period while the next move has the folder away:
+    // settle then finds it gone, a change, and that cycle loads the recipe again and runs nothing
+    // (seen once in CI under load). Any other cycle is a fault.
+    const cycles = cyclesSince(r, from);
+    expect(cycles.filter((c) => !(c.ran.length === 0 && c.changed.every((p) => p === assets)))).toEqual([]);
 
     const lock = await r.project.readLock();
     const outputs = Object.values(lock.nodes).map((e) => join(r.project.root, e.output));
