@@ -26,7 +26,7 @@ import { expectedOutputFormat, extensionOf } from '../models/output-format.js';
 import { isProviderName, lookupModel } from '../models/registry.js';
 import { outputPathFor } from '../plan/index.js';
 import type { PlanNode } from '../plan/types.js';
-import type { LockEntry, RunRecord, Store } from '../store/types.js';
+import type { LockEntry, Store } from '../store/types.js';
 import { providerOf } from './node-provider.js';
 import { type LfsPointer, lfsPointerAt } from '../util/lfs-pointer.js';
 
@@ -135,11 +135,22 @@ export interface OutputCheck {
 export type CheckAgainst = Pick<OutputCheck, 'blobSha' | 'known' | 'key' | 'paid'>;
 
 /** The store's side of the check: its hash memo, and the bytes kontext wrote at each path (written.ts). */
-export function storeCheck(store: Pick<Store, 'hashSource' | 'written'>, node: string): StoreCheck {
+export function storeCheck(
+  store: Pick<Store, 'hashSource' | 'written'>,
+  node: string,
+): Required<StoreCheck> & { byRecord(): boolean } {
+  // Whether a file was let through only as a result the cache records for the node: one another run
+  // may have landed since the plan, whose record is then the node's cache hit (scheduler.ts).
+  let byRecord = false;
   return {
     hash: (p) => store.hashSource(p),
     wroteHere: (p, sha) => store.written.has(p, sha),
-    recorded: (sha) => store.written.recorded(node, sha),
+    recorded: async (sha) => {
+      const yes = await store.written.recorded(node, sha);
+      byRecord ||= yes;
+      return yes;
+    },
+    byRecord: () => byRecord,
   };
 }
 
@@ -156,21 +167,6 @@ export async function landedMeanwhile(e: unknown, store: Pick<Store, 'getRecord'
   const record = store !== null && isHandEdited(e) ? await store.getRecord(key) : null;
   if (record === null) throw e;
   return record;
-}
-
-/**
- * The same after a check that passed: a file at one of the node's targets that the check knows as
- * kontext's (a run record of this node holds its bytes, store/written-records.ts) may be another
- * run's result of this very key, landed since the plan with its record: then that record is the
- * node's cache hit, as {@link landedMeanwhile}'s is. No file there: nothing is read.
- */
-export async function landedUnrefused(
-  targets: readonly string[],
-  store: Pick<Store, 'getRecord'> | null,
-  key: string,
-): Promise<RunRecord | null> {
-  if (store === null || !targets.some(isFileAt)) return null;
-  return store.getRecord(key);
 }
 
 /** Where a node with this extension writes: its output, then its `save:` copy. */

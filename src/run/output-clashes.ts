@@ -11,7 +11,7 @@
  * A glob whose literal folders lead into the other recipe's folder takes them on purpose (a chain
  * across recipes): no warning.
  */
-import { dirname, extname, isAbsolute, relative, resolve, sep } from 'node:path';
+import { dirname, extname, relative, resolve, sep } from 'node:path';
 import type { Problem } from '../errors.js';
 import { outputPathFor } from '../plan/index.js';
 import type { Plan } from '../plan/types.js';
@@ -19,6 +19,7 @@ import { splitPattern } from '../recipe/sources/glob-pattern.js';
 import type { Recipe, Source } from '../recipe/types.js';
 import { lockPathFor } from './run-recipe.js';
 import { otherLockOutputs } from './shared-outputs.js';
+import { isWithin } from '../util/real-path.js';
 
 /** At most this many paths named in one warning. */
 const NAMED = 3;
@@ -55,14 +56,20 @@ export async function outputClashes(
   return all;
 }
 
-function clash(who: string, paths: readonly string[]): Problem {
+/** `paths` sorted, the first {@link NAMED} named and the rest counted; `one`: whether there is one. */
+function listed(paths: readonly string[]): { readonly sorted: string[]; readonly text: string; readonly one: boolean } {
   const sorted = [...paths].sort();
   const more = sorted.length > NAMED ? ` and ${sorted.length - NAMED} more` : '';
+  return { sorted, text: `${sorted.slice(0, NAMED).join(', ')}${more}`, one: sorted.length === 1 };
+}
+
+function clash(who: string, paths: readonly string[]): Problem {
+  const { text, one } = listed(paths);
   return {
     code: 'shared-output',
     severity: 'warning',
     message:
-      `${sorted.slice(0, NAMED).join(', ')}${more} ${sorted.length === 1 ? 'is also an output' : 'are also outputs'} ` +
+      `${text} ${one ? 'is also an output' : 'are also outputs'} ` +
       `of ${who}: the two recipes overwrite each other's files (nothing is paid: each run copies its own back from ` +
       'the cache)',
     hint: 'give each recipe its own out: folder',
@@ -87,18 +94,17 @@ function sweeps(
   const swept = new Map<string, string[]>();
   for (const { path } of source.instances) {
     const lock = path === undefined ? undefined : others.get(path);
-    if (path === undefined || lock === undefined || !within(dirname(lock), base)) continue;
+    if (path === undefined || lock === undefined || !isWithin(base, dirname(lock))) continue;
     swept.set(lock, [...(swept.get(lock) ?? []), shown(path)]);
   }
   return [...swept].map(([lock, paths]) => {
-    const sorted = [...paths].sort();
-    const more = sorted.length > NAMED ? ` and ${sorted.length - NAMED} more` : '';
+    const { sorted, text, one } = listed(paths);
     return {
       code: 'source-is-output',
       severity: 'warning',
       message:
-        `sources.${source.name}: ${JSON.stringify(source.spec)} matches ${sorted.slice(0, NAMED).join(', ')}${more}, ` +
-        `${sorted.length === 1 ? 'an output' : 'outputs'} of the recipe of ${shown(lock)}: each run of that recipe ` +
+        `sources.${source.name}: ${JSON.stringify(source.spec)} matches ${text}, ` +
+        `${one ? 'an output' : 'outputs'} of the recipe of ${shown(lock)}: each run of that recipe ` +
         'changes them, and this recipe then pays again for each one changed',
       hint:
         'narrow the glob to the photos it means; to chain on those outputs on purpose, start it in their folder: ' +
@@ -106,12 +112,6 @@ function sweeps(
       ...(source.location ? { location: source.location } : {}),
     };
   });
-}
-
-/** Is `folder` `base` itself or inside it? */
-function within(folder: string, base: string): boolean {
-  const rel = relative(base, folder);
-  return rel === '' || !(rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel));
 }
 
 function stem(path: string): string {

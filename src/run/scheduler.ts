@@ -28,14 +28,7 @@ import { dropFinishedEntry, dropOnceLocked, dropSettledEntries } from './journal
 import { watchJournal } from './journal-watch.js';
 import { DriftCheck } from './drift.js';
 import { writeOutputs } from './outputs.js';
-import {
-  checkTargets,
-  knownOutputs,
-  landedMeanwhile,
-  landedUnrefused,
-  outputTargets,
-  storeCheck,
-} from './hand-edits.js';
+import { checkTargets, knownOutputs, landedMeanwhile, outputTargets, storeCheck } from './hand-edits.js';
 import { targetsBeforeSubmit, type CheckAgainst } from './hand-edits.js';
 import { materializeHit } from './cache-hit.js';
 import { beginRun, endRun } from './submit-claim.js';
@@ -245,10 +238,11 @@ class Scheduler {
     const dirs = lockPath === null ? null : { lockDir: dirname(lockPath), outDir: this.prepared.plan.recipe.outDir };
     const locked = this.prepared.lock.nodes[node.id];
     const targets = targetsBeforeSubmit(node, locked, dirs, providerName);
-    // Refused: unless another run (a shard of this recipe, say) has just written this very result.
+    // Refused, or let through as a result the cache records for this node: unless another run (a
+    // shard of this recipe, say) has just written this very result, whose record is then the hit.
     const store = hit === null && !state.forced ? this.deps.store : null;
     const landed = await this.#checkOutputs(node, targets, { known: ours, key: state.forced ? undefined : key }).then(
-      () => landedUnrefused(targets, store, key),
+      (byRecord) => (byRecord && store !== null ? store.getRecord(key) : null),
       (e: unknown) => landedMeanwhile(e, store, key),
     );
     if (landed) return this.#local(() => this.#cached(node, landed));
@@ -385,11 +379,14 @@ class Scheduler {
   }
 
   /** Refuse to overwrite what the user changed (see hand-edits.ts); true when a target must be rewritten. */
-  #checkOutputs(node: PlanNode, targets: readonly string[], than: CheckAgainst) {
+  /** Resolves whether a file was let through only as a result the cache records for the node (written-records.ts). */
+  async #checkOutputs(node: PlanNode, targets: readonly string[], than: CheckAgainst): Promise<boolean> {
     // No lock (`kontext edit`): checked before it paid too (edit-target.ts), and again here, as a run's.
     const lockless = this.deps.lockPath === null;
     const [locked, overwrite] = [this.prepared.lock.nodes[node.id], this.options.overwrite === true];
-    return checkTargets(targets, { ...than, ...storeCheck(this.deps.store, node.id), locked, overwrite, lockless });
+    const { byRecord, ...check } = storeCheck(this.deps.store, node.id);
+    await checkTargets(targets, { ...than, ...check, locked, overwrite, lockless });
+    return byRecord();
   }
 
   #emit(e: UntimedRunEvent): void {
