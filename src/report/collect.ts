@@ -226,6 +226,7 @@ const STATE_OF: Readonly<Record<NodeStatus['state'], CellState>> = {
 
 /** A journaled request is re-attached to only by its request id (`attach`); else what the run does. */
 function claimOrReason(status: NodeStatus | undefined): string | null {
+  if (status?.submit_refused) return 'refused';
   return status?.claim !== undefined && status.claim !== 'attach' ? status.claim : (status?.reason ?? null);
 }
 

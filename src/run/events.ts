@@ -32,6 +32,8 @@ export type RunReason = z.infer<typeof RunReason>;
 export const JournalClaim = z.enum(['attach', 'wait', 'uncertain', 'take-over']);
 export type JournalClaim = z.infer<typeof JournalClaim>;
 const claim = JournalClaim.optional();
+/** With `claim: 'take-over'`: the entry is of a submit the API refused (its `refused_at`): nothing was paid. */
+const submitRefused = z.literal(true).optional();
 
 /** Remote progress of a running node. */
 export const NodePhase = z.enum(['hosting', 'submitting', 'queued', 'running', 'downloading', 'reattaching']);
@@ -84,9 +86,24 @@ export const RunEvent = z.discriminatedUnion('type', [
     jobs: z.number().int(),
     provider: z.string(),
   }),
-  z.object({ type: z.literal('node-start'), ...base, node: z.string(), reason: RunReason, claim }),
+  z.object({
+    type: z.literal('node-start'),
+    ...base,
+    node: z.string(),
+    reason: RunReason,
+    claim,
+    submit_refused: submitRefused,
+  }),
   /** `--explain`: before the run, for each node that will run, why and how its input reaches the API. */
-  z.object({ type: z.literal('node-plan'), ...base, node: z.string(), reason: RunReason, claim, input: z.string() }),
+  z.object({
+    type: z.literal('node-plan'),
+    ...base,
+    node: z.string(),
+    reason: RunReason,
+    claim,
+    submit_refused: submitRefused,
+    input: z.string(),
+  }),
   z.object({
     type: z.literal('node-state'),
     ...base,
@@ -153,7 +170,9 @@ export const RunEvent = z.discriminatedUnion('type', [
     ...base,
     recipe: z.string(),
     changed: z.array(z.string()).describe('Paths whose change started this cycle (empty for the first)'),
-    to_run: z.array(z.object({ node: z.string(), reason: RunReason, claim })).describe('Nodes to submit, and why'),
+    to_run: z
+      .array(z.object({ node: z.string(), reason: RunReason, claim, submit_refused: submitRefused }))
+      .describe('Nodes to submit, and why'),
     in_flight: z
       .number()
       .int()

@@ -69,12 +69,13 @@ export interface NodeState {
  * only to a request id. `key`: the node's key now (an upstream may have changed it since resolve).
  */
 export function eventReason(
-  state: Pick<NodeState, 'key' | 'reason' | 'claim'>,
+  state: Pick<NodeState, 'key' | 'reason' | 'claim' | 'claimRefused'>,
   key: string | null = state.key,
-): { readonly reason: RunReason; readonly claim?: ClaimVerdict } {
+): { readonly reason: RunReason; readonly claim?: ClaimVerdict; readonly submit_refused?: true } {
   const same = state.key === key;
   const reason = state.reason ?? (same ? 'not-cached' : 'input-changed');
-  return same && reason === 'reattach' && state.claim ? { reason, claim: state.claim } : { reason };
+  if (!same || reason !== 'reattach' || !state.claim) return { reason };
+  return { reason, claim: state.claim, ...(state.claimRefused && { submit_refused: true as const }) };
 }
 
 export interface ResolveDeps {

@@ -4,8 +4,10 @@
  * (`refused_at`, run/submit-between.ts), so the next run submits the node, once, and exits 0, rather
  * than stopping it as maybe paid (exit 75, "check the dashboard") as it did (walk-z 1). A run killed
  * with the plain intent (the window right before a send) still stops it as maybe paid. Status and
- * `--dry-run` meanwhile say the earlier submit was refused, nothing paid (walk-aj 4).
+ * `--dry-run` meanwhile say the earlier submit was refused, nothing paid (walk-aj 4), as do the report's
+ * cell and the next run's line for the node.
  */
+import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { cli } from '../helpers/cli-spawn.js';
 import { project, runcomfyEnv, tempDir, useEmulator } from '../helpers/e2e-kit.js';
@@ -44,9 +46,19 @@ describe('a run killed while a refused submit waits to be sent again', () => {
     expect(status.stdout).not.toMatch(/may have submitted/);
     const dry = await cli(['run', '--dry-run', 'recipe.yml'], { cwd: root, env });
     expect(dry.stdout).toMatch(/will run: the API refused an earlier run's submit of it \(nothing was paid\)/);
+    // And the review sheet's cell: why it is not run yet ("refused", not the maybe-paid "take-over").
+    const report = await cli(['report', 'recipe.yml', '--json'], { cwd: root, env });
+    expect(report.code, report.stderr).toBe(0);
+    const html = await readFile((JSON.parse(report.stdout) as { index: string }).index, 'utf8');
+    expect(html).toMatch(/"id":"scarf"[^}]*"why":"refused"/);
     const again = await cli(['run', 'recipe.yml'], { cwd: root, env });
     expect(again.code, again.stderr).toBe(0);
     expect(again.stderr).not.toMatch(/maybe paid/);
+    // So does the run's own line for the node (it said "unsettled", as of a maybe-paid intent).
+    expect(again.stderr + again.stdout).toMatch(
+      /scarf\s+the API refused an earlier run's submit of it \(nothing was paid\); submitting it again/,
+    );
+    expect(again.stderr + again.stdout).not.toMatch(/unsettled/);
     expect(accepted()).toBe(1);
   }, 60_000);
 

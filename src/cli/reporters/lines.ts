@@ -19,11 +19,11 @@ export function runStartBody(e: RunEventOf<'run-start'>): string {
 }
 
 export function startBody(e: RunEventOf<'node-start'>): string {
-  return `${e.node}  ${reasonWords(e.reason, e.claim)}`;
+  return `${e.node}  ${reasonWords(e.reason, e.claim, e.submit_refused)}`;
 }
 
 export function planBody(e: RunEventOf<'node-plan'>): string {
-  return `${e.node}  ${reasonWords(e.reason, e.claim)}  ← ${clean(e.input)}`;
+  return `${e.node}  ${reasonWords(e.reason, e.claim, e.submit_refused)}  ← ${clean(e.input)}`;
 }
 
 export function retryBody(e: RunEventOf<'node-retry'>): string {
@@ -171,7 +171,7 @@ export function watchCycleBody(e: RunEventOf<'watch-cycle'>): string {
           .map((c) => c.split('/').pop() ?? c)
           .slice(0, 3)
           .join(', ')}${e.changed.length > 3 ? ` +${e.changed.length - 3}` : ''} changed`;
-  const shown = e.to_run.slice(0, 4).map((r) => `${r.node} ${reasonWords(r.reason, r.claim)}`);
+  const shown = e.to_run.slice(0, 4).map((r) => `${r.node} ${reasonWords(r.reason, r.claim, r.submit_refused)}`);
   const more = e.to_run.length > 4 ? `, +${e.to_run.length - 4} more` : '';
   const runs =
     e.to_run.length === 0 ? 'nothing to run' : `${formatCount(e.to_run.length)} to run (${shown.join(', ')}${more})`;

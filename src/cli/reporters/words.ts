@@ -12,9 +12,12 @@ type Claim = RunEventOf<'node-start'>['claim'];
 /**
  * Why a node runs, in words. A journaled request of its key (`reattach`) by what the run does
  * with it (`claim`): only a request id is re-attached to; a dead run's intent without one is
- * checked, and stops the node unless `--resubmit-uncertain` submits it again.
+ * checked, and stops the node unless `--resubmit-uncertain` submits it again; one the API refused
+ * (`refused`) paid nothing and is submitted again.
  */
-export function reasonWords(reason: RunReason, claim?: Claim): string {
+export function reasonWords(reason: RunReason, claim?: Claim, refused?: true): string {
+  if (reason === 'reattach' && claim === 'take-over' && refused)
+    return "the API refused an earlier run's submit of it (nothing was paid); submitting it again";
   if (reason === 'reattach' && claim !== undefined) return claimWords(claim);
   switch (reason) {
     case 'new':

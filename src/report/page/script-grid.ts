@@ -13,7 +13,8 @@ var REASONS={'new':'new','prompt-changed':'prompt changed','params-changed':'par
 'request-changed':'prompt or params changed','forced':'forced','not-cached':'not in cache',
 'reattach':'re-attaching','wait':'another run is submitting it','uncertain':
 'an earlier run may have paid for it: stopped, exit 75','take-over':
-"an earlier run's submit is unsettled; submitted again"};
+"an earlier run's submit is unsettled; submitted again",'refused':
+"the API refused an earlier run's submit (nothing was paid); submitted again"};
 function el(tag,cls,text){var e=document.createElement(tag);if(cls)e.className=cls;if(text!=null)e.textContent=text;
 return e}
 function pct(x){return (Math.round(x*10)/10)+'%'}
