@@ -9,7 +9,7 @@
  * wildcard reaches from a folder holding that recipe's lock (or above it) into what that recipe
  * writes, so each run of that recipe changes this one's sources, and this one pays again for them.
  * A glob whose literal folders lead into the other recipe's folder takes them on purpose (a chain
- * across recipes): no warning.
+ * across recipes): no warning. `kontext run` warns of such a sweep too, before its first request.
  */
 import { dirname, extname, relative, resolve, sep } from 'node:path';
 import type { Problem } from '../errors.js';
@@ -54,6 +54,18 @@ export async function outputClashes(
     ]);
   }
   return all;
+}
+
+/**
+ * The run's look for {@link sweeps} (validate's `source-is-output`), before anything is paid: only a
+ * recipe with a glob source looks for the project's other locks.
+ */
+export async function sourceSweepProblems(recipe: Recipe, lockPath: string): Promise<Problem[]> {
+  if (!recipe.sources.some((source) => source.kind === 'glob')) return [];
+  const others = await otherLockOutputs({ lockPath, projectRoot: recipe.projectRoot }, 'owned');
+  if (others.size === 0) return [];
+  const shown = (path: string): string => relative(recipe.dir, path).split(sep).join('/');
+  return recipe.sources.flatMap((source) => sweeps(source, recipe.dir, others, shown));
 }
 
 /** `paths` sorted, the first {@link NAMED} named and the rest counted; `one`: whether there is one. */

@@ -35,6 +35,7 @@ import { previewRun } from './preview.js';
 import { checkCiFlags, frozenDeps, frozenFailure } from './frozen.js';
 import { localResults } from './local-results.js';
 import { sharedOutputWarnings } from './shared-outputs.js';
+import { sourceSweepProblems } from './output-clashes.js';
 import { emptyShardMessage, shardLockBase, ShardRemoteStop, shardShortfall } from './shard.js';
 import {
   checksBeforeMerge,
@@ -114,6 +115,7 @@ async function runRecipeWith(path: string, options: Checked, deps: RunRecipeDeps
   emitWarnings(recipe.warnings, deps.onEvent); // lint before money: before any request
   const plan = overrideProvider(buildPlan(recipe), options.provider);
   const lockPath = lockPathFor(recipe);
+  emitWarnings(await sourceSweepProblems(recipe, lockPath), deps.onEvent); // a glob taking another recipe's outputs
   // One run of a recipe at a time (see run-lock.ts); a dry run only reads. Shards of one recipe run
   // side by side (their nodes differ; the lock file merges their entries under its own mutex).
   const releaseRun = options.dryRun

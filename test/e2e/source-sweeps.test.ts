@@ -3,7 +3,7 @@
  * beside one that has run takes that recipe's PNGs as photos, and each of its runs then changes
  * them. `kontext validate` warns, at the source's line and column, naming the files and the
  * other recipe's lock; a glob whose literal folders lead into those outputs chains on purpose and
- * is not warned about (src/run/output-clashes.ts).
+ * is not warned about (src/run/output-clashes.ts). `kontext run` warns alike before its first request.
  */
 import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -24,7 +24,7 @@ const globRecipe = (name: string, glob: string): string =>
   '  - id: warm\n    prompt: "Keep everything unchanged. Make the light warmer."\n';
 
 describe("a glob source matching another recipe's outputs", () => {
-  it('validate warns at the source when the wildcard swept them up, not when the glob names their folder', async () => {
+  it('validate and run warn at the source when the wildcard swept them up, not when the glob names their folder', async () => {
     const p = (project = await createProject(recipeYaml([['sky', 'Keep the face unchanged. Make the sky orange.']])));
     const env = cliEnv(p.root);
     // A shoot in its own folder, run: its outputs are shoot/out/a/sky/photo.png, its lock shoot/a.lock.json.
@@ -54,5 +54,18 @@ describe("a glob source matching another recipe's outputs", () => {
         'each one changed (narrow the glob to the photos it means; to chain on those outputs on purpose, start it in ' +
         'their folder: shoot/out/a/sky/*.png) [source-is-output]',
     ]);
+
+    // A run warns too, before its first request; the chain on purpose does not.
+    const run = await cli(['run', 'sweep.yml', 'chain.yml'], { cwd: p.root, env });
+    expect(run.code, run.stderr).toBe(0);
+    const lines = run.stderr.split('\n');
+    const warned = lines.filter((l) => l.includes('[source-is-output]'));
+    expect(warned).toHaveLength(1);
+    expect(warned[0]).toMatch(
+      /^warning +sweep\.yml:5:10: sources\.shots: "\*\*\/\*\.png" matches shoot\/out\/a\/sky\/photo\.png/,
+    );
+    const firstStart = lines.findIndex((l) => /^start\s/.test(l));
+    expect(firstStart).toBeGreaterThan(lines.indexOf(warned[0] ?? ''));
+    expect(lines.indexOf(warned[0] ?? '')).toBeGreaterThanOrEqual(0);
   }, 60_000);
 });
