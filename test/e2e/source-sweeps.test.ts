@@ -24,7 +24,7 @@ const globRecipe = (name: string, glob: string): string =>
   '  - id: warm\n    prompt: "Keep everything unchanged. Make the light warmer."\n';
 
 describe("a glob source matching another recipe's outputs", () => {
-  it('validate and run warn at the source when the wildcard swept them up, not when the glob names their folder', async () => {
+  it('validate and run warn at the source of a wildcard sweep, not of a glob naming the folder', async () => {
     const p = (project = await createProject(recipeYaml([['sky', 'Keep the face unchanged. Make the sky orange.']])));
     const env = cliEnv(p.root);
     // A shoot in its own folder, run: its outputs are shoot/out/a/sky/photo.png, its lock shoot/a.lock.json.
