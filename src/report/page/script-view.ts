@@ -142,7 +142,7 @@ function drawBody(n){var id=n.id,before=beforeUrl(n),hasBefore=!!before,after=fu
   var pr=el('div','prompt');pr.appendChild(el('b',null,D.passes[n.p].id+': '));
   pr.appendChild(document.createTextNode(D.passes[n.p].prompt));foot.appendChild(pr);
   foot.appendChild(el('span',null,'input: '+(n.from||(D.rows[n.r].instance||D.rows[n.r].source))));
-  if(n.review){foot.appendChild(el('span',null,'changed '+pct(n.review.changed_pct)+(n.review.chain_changed_pct!=null?
+  if(n.review){foot.appendChild(el('span',null,'changed '+changed(n)+(n.review.chain_changed_pct!=null?
     ' \u00b7 chain '+pct(n.review.chain_changed_pct):'')+' ('+n.review.metric+', threshold '+n.review.threshold+')'))}
   else if(n.noReview)foot.appendChild(el('span','norev','no change map: '+n.noReview));
   if(n.beforeNote)foot.appendChild(el('span','norev','before: '+n.beforeNote));

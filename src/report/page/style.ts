@@ -37,6 +37,7 @@ letter-spacing:.05em;border-right:1px solid var(--line)}
 .colh .pid{font-weight:650;font-size:12.5px}
 .colh .from{color:var(--ink3);font-size:11px;margin-left:6px}
 .colh .from.fork{color:#7a5af8}
+.colh .from.nw{white-space:nowrap}
 .colh .prompt{color:var(--ink2);font-size:11.5px;display:-webkit-box;-webkit-line-clamp:2;-webkit-box-orient:vertical;
 overflow:hidden;margin-top:2px;max-width:calc(var(--w) - 20px)}
 .rowh{position:sticky;left:0;z-index:2;background:var(--panel);padding:8px 10px;border-right:1px solid var(--line);
