@@ -128,6 +128,7 @@ max-height:40vh;overflow:auto}
 .viewer .vf .prompt{flex:1 1 420px;min-width:0;max-height:5.6em;overflow:auto;overflow-wrap:anywhere}
 .viewer .vf .why{flex:1 1 100%;max-height:4.2em;overflow:auto;overflow-wrap:anywhere}
 .viewer .vf .why.bad{color:#ff9492}
+.viewer .vf .prev{flex:1 1 100%;color:#e3b341}
 .viewer input[type=range]{width:220px}
 @media (max-width:480px),(max-height:520px){.viewer .vh{gap:4px 8px;padding:6px 10px}
 .viewer .vf{gap:2px 12px;padding:6px 10px 8px}.viewer .stagewrap{padding:4px 6px}}
