@@ -191,7 +191,9 @@ function noteCrop(){var b=document.querySelector('#v-stage .frame img.base,#v-st
   c.textContent=Math.abs(b.naturalWidth*VIEW.h/(b.naturalHeight*VIEW.w)-1)>0.01?'input '+b.naturalWidth+'\u00d7'+
     b.naturalHeight+', '+LAID[VIEW.fit]+' on the output\u2019s '+VIEW.w+'\u00d7'+VIEW.h+' shape':''}
 var LAID={cover:'laid centre-cropped',fill:'stretched',contain:'fitted inside'};
-window.addEventListener('resize',function(){if(VIEW.id)fitFrame()});
+// The frame fits the stage whenever the stage's size changes: the window's, and the footer growing by the
+// crop note noteCrop writes once the input is loaded (the frame ran over the header and footer: walk-al 4).
+new ResizeObserver(function(){if(VIEW.id)fitFrame()}).observe(document.getElementById('v-stage'));
 // The header's height again whenever it changes, and the window's (the 40 % rule): measureTop.
 new ResizeObserver(measureTop).observe(document.getElementById('top'));
 window.addEventListener('resize',measureTop);
