@@ -167,7 +167,7 @@ function tile(n){var slot=el('div','slot');
   if(n.picked)th.appendChild(el('span','picked-mark','\u2605 picked'));
   if(PICK&&D.passes[n.p].ownsVariants&&n.variant&&n.state!=='running'){
     var b=el('button','pick',(n.picked?'un-pick #':'pick #')+n.variant);b.type='button';b.dataset.pick=n.id;
-    picks[n.id]=b;
+    picks[n.id]=b;if(ARMED===n.id){b.dataset.label=b.textContent;b.textContent='confirm '+b.textContent}
     if(n.picked){b.dataset.clear='1';b.title='every variant goes on to the passes after it again'}
     if(unusable(D)){b.disabled=true;b.title=D.recipe.file+' cannot be used as saved: fix it to pick'}
     slot.appendChild(b)}

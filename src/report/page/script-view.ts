@@ -62,7 +62,7 @@ document.addEventListener('keydown',function(e){
   else if((e.key==='Enter'||e.key===' ')&&id){e.preventDefault();openViewer(id)}});
 document.getElementById('grid').addEventListener('click',function(e){
   var b=e.target.closest('button[data-pick]');if(b){e.stopPropagation();
-    if(b.getAttribute('aria-disabled')!=='true')pick(b.dataset.pick,b,!!b.dataset.clear);return}
+    if(b.getAttribute('aria-disabled')!=='true')pressed(b);return}
   var t=e.target.closest('.tile');if(t){focusTile(t.dataset.id);openViewer(t.dataset.id)}});
 var V=document.getElementById('viewer');
 function openViewer(id){VIEW.back=id;VIEW.pos=50;showViewer(id);V.hidden=false;fitFrame();
@@ -213,7 +213,21 @@ V.addEventListener('click',function(e){if(e.target===V||e.target.id==='v-wrap')c
 function note(text){NOTE=text;renderTop()}
 // Busy, the button is aria-disabled, not disabled: a disabled button drops the keyboard's focus.
 function busy(b,on){if(on)b.setAttribute('aria-disabled','true');else b.removeAttribute('aria-disabled')}
-function pick(id,b,clear){var what=clear?'un-pick':'pick';busy(b,true);b.textContent=what+'ing\u2026';
+// A pick that may start paid requests asks for a second press within 5 s (a stray Enter while tabbing paid
+// for 9 requests: walk-al 7): the passes after it have not run on that variant (another one is picked), or an
+// un-pick sends every variant on again. A pick among variants the passes below all took already costs nothing.
+var ARMED=null,ARM_T=0;
+function mayPay(id,clear){var n=byId[id],p=n&&D.passes[n.p];if(!p)return true;
+  return D.passes.some(function(q){return !q.fromSource&&q.from===p.id})&&(clear||p.picked!=null)}
+function disarm(){var b=ARMED&&picks[ARMED];ARMED=null;clearTimeout(ARM_T);
+  if(b&&b.dataset.label){b.textContent=b.dataset.label;delete b.dataset.label;note(null)}}
+function pressed(b){var id=b.dataset.pick,clear=!!b.dataset.clear,n=byId[id];
+  if(ARMED===id||!mayPay(id,clear)){ARMED=null;clearTimeout(ARM_T);pick(id,b,clear);return}
+  disarm();ARMED=id;b.dataset.label=b.textContent;b.textContent='confirm '+b.textContent;ARM_T=setTimeout(disarm,5000);
+  note((clear?'un-pick '+id+': the passes after it run on every variant again':'pick '+id+
+    ': the passes after it run on variant '+(n?n.variant:'?'))+
+    ', paid for what they have not run on before; press again within 5 s to '+(clear?'un-pick':'pick'))}
+function pick(id,b,clear){var what=clear?'un-pick':'pick';busy(b,true);b.textContent=what+'ing\u2026';note(null);
   fetch('/api/pick',{method:'POST',headers:{'content-type':'application/json','x-kontext-token':TOKEN},
     body:JSON.stringify({node:id,expectSha256:D.recipe.sha256,clear:clear})}).then(function(r){
     b.textContent=r.ok?what+'ed':what+' failed ('+r.status+')';busy(b,r.ok);

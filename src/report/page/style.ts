@@ -98,6 +98,7 @@ font-weight:700;padding:1px 5px}
 .pick{align-self:flex-start;font:inherit;font-size:11px;border:1px solid var(--line);border-radius:4px;
 background:#f6f8fa;cursor:pointer;padding:1px 6px}
 .pick:hover{background:#eef1f4}
+.pick[data-label]{background:#fff3cd;border-color:#9a6700;color:#6b4a00;font-weight:600}
 .pick:disabled,.pick[aria-disabled=true]{cursor:not-allowed;opacity:.5}
 #note{white-space:pre-wrap}
 .viewer{position:fixed;inset:0;z-index:20;background:#0e1116;display:flex;flex-direction:column;color:#e6edf3}
