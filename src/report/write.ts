@@ -23,6 +23,7 @@ import { renderPage } from './html.js';
 import { checkOutDir, ensureRealDir, pageWriteError } from './safe-dir.js';
 import type { ReportData } from './types.js';
 import { guardMessages } from '../run/event-listener.js';
+import { interruptSignal } from '../run/interrupt-signal.js';
 
 export interface ReportOptions {
   readonly cacheDir?: string | undefined;
@@ -60,7 +61,8 @@ export interface WrittenReport {
 export async function writeReport(path: string, options: ReportOptions, deps: ReportDeps): Promise<WrittenReport> {
   // A callback that throws changes nothing; once the report is written, its error is thrown (exit 70).
   const said = guardMessages(deps);
-  const written = await reportOf(path, options, { ...deps, ...said });
+  // Aborted: an InterruptedError (exit 130), as from runRecipe, not the signal's raw reason (walk-am 3).
+  const written = await reportOf(path, options, { ...deps, ...said, signal: interruptSignal(deps.signal) });
   return said.unlessFailed(written, `the report was written regardless: ${written.index}`);
 }
 

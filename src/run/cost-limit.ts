@@ -50,3 +50,18 @@ export async function defaultCostLimit(
     },
   };
 }
+
+/**
+ * A library call's options with its limit resolved: `maxCostUsd` left out takes
+ * {@link defaultCostLimit} (a CI job's `KONTEXT_MAX_COST` held a `kontext run` but not a
+ * `runRecipe` of the same recipe: walk-am 1); `null` is no limit at all; a number stays.
+ */
+export async function withDefaultCostLimit<
+  T extends { readonly maxCostUsd?: number | null | undefined; readonly maxCostFrom?: CostLimitSource | undefined },
+>(options: T, rt: Runtime): Promise<Omit<T, 'maxCostUsd'> & { readonly maxCostUsd?: number | undefined }> {
+  const { maxCostUsd, ...rest } = options;
+  if (maxCostUsd === null) return rest;
+  if (maxCostUsd !== undefined) return { ...rest, maxCostUsd };
+  const limit = await defaultCostLimit(rt);
+  return limit === undefined ? rest : { ...rest, maxCostUsd: limit.usd, maxCostFrom: limit.from };
+}

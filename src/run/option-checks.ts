@@ -8,6 +8,7 @@
  * `reseed`) that is not a list of node patterns (a bare string: `only: 'bg'`) is a usage error.
  */
 import { UsageError } from '../errors.js';
+import { closest } from '../util/did-you-mean.js';
 import { isProviderName } from '../models/registry.js';
 import { PROVIDER_NAMES } from '../models/types.js';
 import type { RunRecipeOptions } from './run-recipe.js';
@@ -45,6 +46,7 @@ export function checkRunOptions<T extends Partial<Checked>>(options: T): T & { r
     throw new UsageError(`options must be an object, got ${options === null ? 'null' : typeof options}`, {
       hint: 'pass {} for the defaults (jobs: 4)',
     });
+  checkKnownKeys(options);
   const { jobs, shard } = options;
   if (jobs !== undefined && !(Number.isSafeInteger(jobs) && jobs >= 1))
     throw bad('jobs', jobs, 'an integer of at least 1');
@@ -52,7 +54,7 @@ export function checkRunOptions<T extends Partial<Checked>>(options: T): T & { r
   checkSelection('only', options.only, false);
   checkSelection('force', options.force, true);
   checkSelection('reseed', options.reseed, true);
-  inRange('maxCostUsd', options.maxCostUsd, 0, Number.MAX_VALUE);
+  if (options.maxCostUsd !== null) inRange('maxCostUsd', options.maxCostUsd, 0, Number.MAX_VALUE);
   if (options.maxCostSpentUsd !== null) inRange('maxCostSpentUsd', options.maxCostSpentUsd, 0, Number.MAX_VALUE);
   inRange('deadlineMs', options.deadlineMs, 1, MAX_TIMER_MS);
   inRange('submitGraceMs', options.submitGraceMs, 0, MAX_TIMER_MS);
@@ -138,4 +140,50 @@ function bad(name: string, value: unknown, what: string, shown = shownValue(valu
 
 function shownValue(value: unknown): string {
   return typeof value === 'string' ? JSON.stringify(value) : String(value);
+}
+
+/**
+ * Every option `runRecipe` and `WatchSession` read. A key not among them is a usage error, with the
+ * nearest name: `{ dry_run: true }` or `{ maxCost: 0 }` from JavaScript ran, and paid, as if left out
+ * (walk-am 2), where the CLI refuses a flag it does not know.
+ */
+const RUN_OPTION_KEYS: Readonly<Record<keyof RunRecipeOptions, true>> = {
+  jobs: true,
+  dryRun: true,
+  only: true,
+  force: true,
+  reseed: true,
+  overwrite: true,
+  keepGoing: true,
+  maxCostUsd: true,
+  maxCostFrom: true,
+  maxCostSpentUsd: true,
+  signal: true,
+  deadlineMs: true,
+  submitGraceMs: true,
+  outputRereadMs: true,
+  resubmitUncertain: true,
+  shard: true,
+  frozen: true,
+  provider: true,
+  hosting: true,
+  cacheDir: true,
+  trustHostingCommand: true,
+  trustRecipeHosting: true,
+  priceReadMs: true,
+  noRemote: true,
+  strict: true,
+  allowOutsideRoot: true,
+  explain: true,
+};
+
+function checkKnownKeys(options: object): void {
+  for (const key of Object.keys(options)) {
+    if (Object.hasOwn(RUN_OPTION_KEYS, key)) continue;
+    const near = closest(key.replace(/[_-]/g, ''), Object.keys(RUN_OPTION_KEYS));
+    throw new UsageError(`unknown option ${JSON.stringify(key)}`, {
+      hint:
+        near === undefined ? `the options are: ${Object.keys(RUN_OPTION_KEYS).join(', ')}` : `did you mean "${near}"?`,
+    });
+  }
 }

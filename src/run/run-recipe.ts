@@ -49,10 +49,19 @@ import { mergedResultStop } from './lock-merge-stop.js';
 import { lostDonorStop, withTakenDonors } from './lock-donors.js';
 import { pickedOutPreview, settlePickedOut } from './picked-out.js';
 import { legacyMoves, legacyMovesNotice } from './legacy-moves.js';
+import { withDefaultCostLimit } from './cost-limit.js';
 
-export interface RunRecipeOptions extends Omit<RunOptions, 'jobs'>, RunContextOptions {
+export interface RunRecipeOptions
+  extends Omit<RunOptions, 'jobs' | 'maxCostUsd'>,
+    Omit<RunContextOptions, 'maxCostUsd'> {
   /** Concurrent remote requests; default 4. */
   readonly jobs?: number | undefined;
+  /**
+   * Stop before submitting when the run would cost more (US dollars). Left out: the limit the
+   * runtime's environment sets, `KONTEXT_MAX_COST`, else the user config's `max_cost`, as `kontext
+   * run` applies it (run/cost-limit.ts); `null`: no limit at all (`--no-max-cost`).
+   */
+  readonly maxCostUsd?: number | null | undefined;
   readonly strict?: boolean | undefined;
   readonly allowOutsideRoot?: boolean | undefined;
   /** Before running, emit a `node-plan` event per node that will run: why, and how its input reaches the API. */
@@ -85,17 +94,22 @@ export type RunRecipeResult =
       readonly failure: KontextError | null;
     };
 
-/** The options once checked: `jobs` defaulted. */
-type Checked = RunRecipeOptions & { readonly jobs: number };
+/** The options once checked: `jobs` defaulted, the cost limit resolved (a number, or none). */
+type Checked = Omit<RunRecipeOptions, 'maxCostUsd'> & {
+  readonly jobs: number;
+  readonly maxCostUsd?: number | undefined;
+};
 
 export async function runRecipe(
   path: string,
   options: RunRecipeOptions,
   deps: RunRecipeDeps,
 ): Promise<RunRecipeResult> {
-  const checked = checkRunOptions(options); // a bad number is a usage error here, not a TypeError deep inside
+  const given = checkRunOptions(options); // a bad number is a usage error here, not a TypeError deep inside
   checkDeps(deps);
   checkCiFlags(options, { watch: false }); // frozen with force/reseed, shard with noRemote: as the CLI refuses them
+  // A library run spends no more than the CLI would: KONTEXT_MAX_COST or max_cost when left out (walk-am 1).
+  const checked = await withDefaultCostLimit(given, deps.rt);
   // Aborting `options.signal` for any reason stops the run as Ctrl-C does: a typed InterruptedError.
   const signal = interruptSignal(options.signal);
   // The caller's exception does not stop the run; its warnings and notices get the run's clock.

@@ -34,6 +34,7 @@ import { type Prepared, startCounts } from '../run/prepare.js';
 import { eventReason } from '../run/resolve.js';
 import { lockPathFor, runTargetFor, type RunRecipeOptions } from '../run/run-recipe.js';
 import { checkDeps, checkRunOptions } from '../run/option-checks.js';
+import { defaultCostLimit } from '../run/cost-limit.js';
 import { checkCiFlags } from '../run/frozen.js';
 import { writeGuardFor } from '../run/write-guard-for.js';
 import { executePlan, type RunSummary } from '../run/scheduler.js';
@@ -132,8 +133,17 @@ export class WatchSession {
    */
   #listener: GuardedListener;
 
-  /** The options as given, with `jobs` defaulted (option-checks.ts). */
-  readonly options: RunRecipeOptions & { readonly jobs: number };
+  /**
+   * The options as given, with `jobs` defaulted (option-checks.ts) and the cost limit as the
+   * cycles apply it: `maxCostUsd` left out is read from the environment or the user config before
+   * the first cycle plans ({@link #costLimit}), `null` is none.
+   */
+  readonly options: Omit<RunRecipeOptions, 'maxCostUsd'> & {
+    readonly jobs: number;
+    readonly maxCostUsd?: number | undefined;
+  };
+  /** KONTEXT_MAX_COST or the user config's max_cost, for a caller that left `maxCostUsd` out (walk-am 1). */
+  readonly #costLimit: Promise<void>;
 
   constructor(
     readonly path: string,
@@ -141,8 +151,22 @@ export class WatchSession {
     readonly deps: WatchDeps,
   ) {
     // A bad number or selection is a usage error now, not a TypeError in a cycle.
-    this.options = checkRunOptions(options);
+    const given = checkRunOptions(options);
     checkDeps(deps);
+    const { maxCostUsd, maxCostFrom, ...rest } = given;
+    let limit: Awaited<ReturnType<typeof defaultCostLimit>>;
+    this.#costLimit =
+      maxCostUsd === undefined
+        ? defaultCostLimit(deps.rt).then((l) => {
+            limit = l;
+          })
+        : Promise.resolve();
+    this.#costLimit.catch(() => undefined); // said by the cycle that awaits it; a session closed first says nothing
+    // Read when a cycle plans (an object's spread reads them then): the limit is known by that time.
+    this.options = Object.defineProperties(rest, {
+      maxCostUsd: { enumerable: true, get: () => (maxCostUsd === undefined ? limit?.usd : (maxCostUsd ?? undefined)) },
+      maxCostFrom: { enumerable: true, get: () => (maxCostUsd === undefined ? limit?.from : maxCostFrom) },
+    });
     // `frozen` and `shard` are one-shot (CI) options: refused as `run --watch` refuses them, never ignored.
     checkCiFlags(options, { watch: true });
     this.#listener = this.#newListener();
@@ -287,6 +311,7 @@ export class WatchSession {
   }
 
   async #prepare(recipe: Recipe): Promise<{ prepared: Prepared; run: CycleRun }> {
+    await this.#costLimit; // a KONTEXT_MAX_COST that is no amount stops the cycle, as it stops `kontext run`
     const scope = await this.#context.scope(runTargetFor(recipe));
     await scope.uploads?.resume();
     const lockPath = lockPathFor(recipe);

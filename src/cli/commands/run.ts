@@ -47,7 +47,7 @@ export function runOptionsFrom(opts: Record<string, unknown>, ctx: CliContext): 
     overwrite: opts['overwrite'] === true,
     resubmitUncertain: opts['resubmitUncertain'] === true,
     // `--no-max-cost`: false (no limit, not even the default one: see runCommand).
-    maxCostUsd: opts['maxCost'] === false ? undefined : numberOption('--max-cost', opts['maxCost'], 0),
+    maxCostUsd: opts['maxCost'] === false ? null : numberOption('--max-cost', opts['maxCost'], 0),
     signal: ctx.signal,
     provider: opts['provider'] as ProviderName | undefined,
     hosting: opts['hosting'] as HostingConfig['mode'] | undefined,

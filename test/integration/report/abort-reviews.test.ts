@@ -8,7 +8,7 @@
 import { writeFile } from 'node:fs/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadRecipe } from '../../../src/recipe/index.js';
-import { writeReportFor } from '../../../src/report/write.js';
+import { writeReport, writeReportFor } from '../../../src/report/write.js';
 import { openStore } from '../../../src/store/index.js';
 import { type RecordFile, recordFiles } from '../../helpers/record-files.js';
 import {
@@ -70,5 +70,14 @@ describe('a report build abandoned while results wait for their reviews', () => 
     expect(early).toBe(1);
     // Before, every review was made (and stored) before the build looked at the signal.
     expect((await records()).filter((r) => r.record['review'] !== undefined)).toEqual([]);
+  });
+
+  it('writeReport aborted by an embedder: an InterruptedError (exit 130), the reason its cause', async () => {
+    const rt = testRuntime(project.root);
+    const abort = new AbortController();
+    abort.abort(); // a DOMException AbortError, code 20: what writeReport rejected with (walk-am 3)
+    const error = await writeReport(project.recipe, {}, { rt, signal: abort.signal }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'E_INTERRUPTED', exitCode: 130 });
+    expect((error as Error).cause).toBe(abort.signal.reason);
   });
 });

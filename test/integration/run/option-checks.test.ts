@@ -112,6 +112,37 @@ describe('run options a library caller passes', () => {
     expect(again.kind === 'run' && again.summary.cached).toBe(1);
   });
 
+  it('runRecipe: an option it does not know is a usage error naming the nearest, before anything runs', async () => {
+    const rt = testRuntime(project.root);
+    const tries: [Record<string, unknown>, string, string][] = [
+      [{ dry_run: true }, 'dry_run', 'dryRun'],
+      [{ dryrun: true }, 'dryrun', 'dryRun'],
+      [{ maxCost: 0 }, 'maxCost', 'maxCostUsd'],
+    ];
+    for (const [options, key, near] of tries) {
+      const error = await runRecipe(project.recipe, options as RunRecipeOptions, { rt, onEvent: () => {} }).catch(
+        (e: unknown) => e,
+      );
+      expect(error).toMatchObject({ code: 'E_USAGE', exitCode: 64, message: `unknown option "${key}"` });
+      expect((error as KontextError).hint).toBe(`did you mean "${near}"?`);
+    }
+    expect(await readdir(project.root)).not.toContain('recipe.lock.json'); // nothing ran (walk-am 2: each paid 2)
+    expect(await watchError({ jobs: 2, dryrun: true } as Partial<RunRecipeOptions>)).toMatchObject({
+      code: 'E_USAGE',
+      message: 'unknown option "dryrun"',
+    });
+  });
+
+  it('runRecipe: KONTEXT_MAX_COST in its runtime holds it as it holds kontext run; null is no limit', async () => {
+    const rt = testRuntime(project.root, { KONTEXT_MAX_COST: '0.01' });
+    const error = await runRecipe(project.recipe, {}, { rt, onEvent: () => {} }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'E_MAX_COST' });
+    expect((error as Error).message).toMatch(/over KONTEXT_MAX_COST \$0\.01; nothing was submitted/);
+    expect(await readdir(project.root)).not.toContain('recipe.lock.json'); // walk-am 1: it paid 2
+    const unlimited = await runRecipe(project.recipe, { maxCostUsd: null }, { rt, onEvent: () => {} });
+    expect(unlimited.kind === 'run' && unlimited.summary).toMatchObject({ exitCode: 0, done: 1 });
+  });
+
   it('runRecipe: jobs left out is 4 (the CLI default), force: "all" still a selection', async () => {
     const events: RunEvent[] = [];
     const rt = testRuntime(project.root);

@@ -58,6 +58,22 @@ describe('watch: a cycle stopped before its run', () => {
     expect(rig.errors).toEqual([]);
   });
 
+  it('KONTEXT_MAX_COST in its runtime holds a WatchSession without maxCostUsd, as it holds run --watch', async () => {
+    // A library session ran without any limit, where the CLI applies it (walk-am 1).
+    rig = await startWatchRig(
+      watchRecipe([
+        ['a', A],
+        ['b', B],
+      ]),
+      { env: { KONTEXT_MAX_COST: '0.05' } },
+    );
+    await errorsOf(rig, 1);
+    expect(rig.of('watch-error')[0]?.problems).toEqual([
+      expect.stringMatching(/over KONTEXT_MAX_COST \$0\.05; nothing was submitted/),
+    ]);
+    expect(rig.submits().size).toBe(0);
+  });
+
   it('a source cut short, refused by hosting: the reason at the recipe line naming it', async () => {
     rig = await startWatchRig(watchRecipe([['a', A]]));
     await rig.cycleDone(1);
