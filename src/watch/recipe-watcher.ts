@@ -5,7 +5,8 @@
  * the final state once. The watched set follows the recipe (and the sources it names while
  * it does not load), including folders that do not exist yet. What the runs wrote is watched
  * apart (output-watcher.ts): an output removed starts a cycle, which restores it from the cache;
- * one edited by hand starts none (`onOutputEdited`).
+ * one edited by hand starts none (`onOutputEdited`). The lock changed from outside (a git checkout
+ * of it) starts one too, which plans from it; the session's own lock writes never do (lock-seen.ts).
  */
 import type { WatchSession } from './watch-session.js';
 import { watchFilter, type WatchRoot } from '../recipe/watch-targets.js';
@@ -13,6 +14,7 @@ import { debounce, type Debouncer } from './debounce.js';
 import { OutputWatcher } from './output-watcher.js';
 import { RootWatchers } from './root-watchers.js';
 import { fileStamp } from './survey-roots.js';
+import { nfc } from '../recipe/sources/unicode-form.js';
 
 /**
  * chokidar drops a file's repeated `change` events within 50 ms of the one it emitted; a quiet
@@ -81,6 +83,8 @@ export class RecipeWatcher {
       },
       quietMs,
     );
+    // A lock write of the session's that found the file replaced from outside: a change (lock-seen.ts).
+    session.lock.onOutside = (lock) => this.#onFs(lock);
   }
 
   /** Run the first cycle (watching from before its run starts). */
@@ -122,11 +126,12 @@ export class RecipeWatcher {
    * Run a cycle for `changed`, and for what of `moved` (folders that may have moved, root-watchers.ts)
    * changed; none when nothing did.
    */
-  #enqueue(changed: string[], moved: readonly string[] = []): void {
+  #enqueue(changed: readonly string[], moved: readonly string[] = []): void {
     this.#busy = this.#busy.then(async () => {
       if (this.#closed) return;
-      const paths = moved.length === 0 ? changed : [...changed, ...(await this.#settle(moved))];
-      if (moved.length > 0 && paths.length === 0) return;
+      const told = moved.length === 0 ? changed : [...changed, ...(await this.#settle(moved))];
+      const paths = await this.#lockFromOutside(told);
+      if ((moved.length > 0 || told.length > 0) && paths.length === 0) return;
       // This cycle looks at every source still waited for: an earlier look-again is moot.
       if (this.#retry) clearTimeout(this.#retry);
       this.#retry = null;
@@ -207,6 +212,19 @@ export class RecipeWatcher {
   async #settle(moved: readonly string[]): Promise<string[]> {
     const targets = this.#session.targets();
     return this.#watchers.settle(moved, watchFilter(targets), new Set(targets.loaded), this.#session.seen);
+  }
+
+  /**
+   * `paths` without the lock unless it changed from outside (a git checkout of it: the cycle plans
+   * from it as it is, lock-seen.ts); the session's own lock writes start no cycle.
+   */
+  async #lockFromOutside(paths: readonly string[]): Promise<readonly string[]> {
+    if (!paths.some((p) => p.endsWith('.lock.json'))) return paths;
+    const lock = this.#session.targets().lock;
+    if (lock === undefined) return paths;
+    const isLock = (p: string): boolean => nfc(p) === nfc(lock);
+    if (!paths.some(isLock) || (await this.#session.lock.changedOutside(lock))) return paths;
+    return paths.filter((p) => !isLock(p));
   }
 
   /** Follow once more after what is queued (a folder appeared while its watcher started). */

@@ -47,6 +47,7 @@ import { WatchPrefetches } from './watch-prefetch.js';
 import { WriteGate } from './write-gate.js';
 import { type CycleRun, planCycle, type SessionSeed } from './cycle-plan.js';
 import { gitSettled, indexLockOf } from './git-settled.js';
+import { LockSeen } from './lock-seen.js';
 import { fileAsOpened } from '../util/real-path.js';
 
 export interface WatchDeps {
@@ -109,6 +110,8 @@ export class WatchSession {
   /** Uploads of local sources ahead of the -j slots, per cycle (see watch-prefetch.ts). */
   readonly #prefetches = new WatchPrefetches();
   readonly #spend = new SpendLedger(); // every cycle's requests: each summary's session total
+  /** The lock as this session last planned from or wrote it: changed from outside, a change (lock-seen.ts). */
+  readonly lock = new LockSeen();
   readonly #context: RunContext;
   /** Seeds this session chose, with the lock's then: in-flight keys kept, unless the lock changed (`seedsKept`). */
   #seeds = new Map<string, SessionSeed>();
@@ -308,6 +311,7 @@ export class WatchSession {
       sessionSeeds: this.#seeds,
       rt: this.deps.rt,
       emit: this.#emit,
+      lockSeen: this.lock,
       onPlanned: ({ plan, lock }) => {
         this.#planned = { plan, lockPath: run.lockPath, lock };
       },
@@ -341,7 +345,8 @@ export class WatchSession {
     });
     const stop = new AbortController();
     const { rt } = this.deps;
-    const lock = new LockWriter(run.lockPath, { pid: rt.pid, isAlive: (pid) => rt.isAlive(pid) });
+    const { update } = this.lock; // its writes are the session's own (lock-seen.ts)
+    const lock = new LockWriter(run.lockPath, { pid: rt.pid, isAlive: (pid) => rt.isAlive(pid), onUpdate: update });
     const { scope } = run;
     let muted = false;
     // Uploads start now, in the background, instead of inside each node's -j slot.
