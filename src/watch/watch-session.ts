@@ -48,6 +48,7 @@ import { WriteGate } from './write-gate.js';
 import { type CycleRun, planCycle, type SessionSeed } from './cycle-plan.js';
 import { gitSettled, indexLockOf } from './git-settled.js';
 import { LockSeen } from './lock-seen.js';
+import { CutRecipes } from './cut-recipe.js';
 import { fileAsOpened } from '../util/real-path.js';
 
 export interface WatchDeps {
@@ -78,7 +79,7 @@ export type CycleResult =
       /** Each of `retryOn` as `fileStamp` saw it when the stop was decided. */
       readonly retryStamps?: ReadonlyMap<string, string>;
     } & Observed)
-  /** Sources still being written (partial-sources.ts): the cycle starts nothing; look again in `retryMs`. */
+  /** Sources still being written (partial-sources.ts), a recipe cut mid-line (cut-recipe.ts): retried in `retryMs`. */
   | ({ readonly kind: 'waiting'; readonly paths: readonly string[]; readonly retryMs: number } & Observed)
   | {
       readonly kind: 'started';
@@ -107,6 +108,7 @@ export class WatchSession {
   readonly #inflight = new InflightRegistry();
   readonly #writes = new WriteGate();
   readonly #partial = new PartialSources();
+  readonly #cut = new CutRecipes(); // a recipe text cut mid-line (cut-recipe.ts)
   /** Uploads of local sources ahead of the -j slots, per cycle (see watch-prefetch.ts). */
   readonly #prefetches = new WatchPrefetches();
   readonly #spend = new SpendLedger(); // every cycle's requests: each summary's session total
@@ -236,6 +238,8 @@ export class WatchSession {
     try {
       const before = await fileStamp(this.#absolute(this.path)); // before the read: a save after it shows
       read = await readRecipeText(this.path, this.deps.rt);
+      const cut = this.#cut.wait(read.text, this.deps.rt.monotonic()); // saved in pieces: the rest awaited
+      if (cut > 0) return { invalid: { kind: 'waiting', paths: [read.file], retryMs: Math.ceil(cut) } };
       const result = await validateRecipe(read.text, {
         displayPath: this.path,
         file: read.file,

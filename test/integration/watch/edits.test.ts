@@ -5,9 +5,10 @@
  * - a broken edit shows errors as `watch-error` and keeps watching; the fix runs; so does a
  *   `save:` folder that cannot be made (exit 73's error, before the cycle pays);
  * - an invalid recipe at start: watched anyway, runs once fixed;
- * - ten saves ~30 ms apart → one re-plan, one submit, for the final prompt.
+ * - ten saves ~30 ms apart → one re-plan, one submit, for the final prompt;
+ * - a recipe written in two pieces 0.5 s apart, the first cut mid-prompt: only the whole one is paid.
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { open, readFile, writeFile } from 'node:fs/promises';
 import { join, sep } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -168,6 +169,29 @@ describe('watch: recipe edits', () => {
       expect(prompts.map((p) => submits.get(p) ?? 0)).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 0, 1]);
       expect(submits.get(P.c)).toBe(2);
     } else console.warn(`saves were up to ${widest} ms apart (machine starved): checked the final state only`);
+  });
+
+  it('a recipe saved in two pieces 0.5 s apart, cut mid-prompt: the cut one is not planned (walk-ak 1)', async () => {
+    // A plain scalar as the last line: the piece cut inside it is a valid recipe.
+    const plain = (prompt: string): string => watchRecipe([['a', 'x']]).replace('"x"', prompt);
+    const striped = 'Keep the face unchanged. Add a small striped umbrella';
+    rig = await startWatchRig(plain(P.a));
+    await rig.cycleDone(1);
+    const text = plain(striped);
+    const cut = text.indexOf('striped') + 3;
+    const file = await open(rig.project.recipe, 'r+');
+    try {
+      await file.truncate(0);
+      await file.write(text.slice(0, cut), 0);
+      await sleep(500);
+      await file.write(text.slice(cut), cut);
+    } finally {
+      await file.close();
+    }
+    const cycle = await rig.cycleDone(2);
+    expect(cycle.to_run.map((t) => t.node)).toEqual(['a']);
+    expect(rig.of('watch-cycle')).toHaveLength(2);
+    expect(Object.fromEntries(rig.submits())).toEqual({ [P.a]: 1, [striped]: 1 });
   });
 });
 
