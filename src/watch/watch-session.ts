@@ -21,7 +21,7 @@ import {
 } from '../recipe/watch-targets.js';
 import type { Recipe } from '../recipe/types.js';
 import { sourceFiles } from '../recipe/source-files.js';
-import { isKontextError, problemLines, RecipeError, type KontextError } from '../errors.js';
+import { isKontextError, problemLines, RecipeError } from '../errors.js';
 import type { Runtime } from '../runtime.js';
 import { resolveCacheDir } from '../store/index.js';
 import { openRunContext, type RunContext } from '../run/context.js';
@@ -49,51 +49,15 @@ import { type CycleRun, planCycle, type SessionSeed } from './cycle-plan.js';
 import { gitSettled, indexLockOf } from './git-settled.js';
 import { LockSeen } from './lock-seen.js';
 import { CutRecipes } from './cut-recipe.js';
+import { ResumeHold } from './resume-hold.js';
 import { fileAsOpened } from '../util/real-path.js';
+import type { CycleHooks, CycleResult } from './cycle-result.js';
 
 export interface WatchDeps {
   readonly rt: Runtime;
   readonly onEvent: (event: RunEvent) => void;
   /** Provider sessions shared with other watch sessions (the caller closes them); otherwise its own. */
   readonly sessions?: SessionPool | undefined;
-}
-
-type Observed = { readonly listenerError?: KontextError };
-
-/**
- * A cycle's outcome. The caller's listener only observes (run/event-listener.ts): an exception
- * it throws on any event of the cycle (the session's own: `watch-cycle`, `watch-error`, warnings,
- * notices; its run's) changes nothing, and is the cycle's `E_EVENT_LISTENER`: `listenerError`, or
- * for a started cycle its `done` rejecting with it once the run is over.
- */
-export type CycleResult =
-  /**
-   * `invalid`: the recipe does not load (the last good plan stays); `stopped`: it does, stopped
-   * before its run; `retryOn`: files whose change may clear the stop (the outputs a conflicted
-   * lock's merge stop says to check out): the watcher starts a cycle when one changes.
-   */
-  | ({
-      readonly kind: 'invalid' | 'stopped';
-      readonly problems: readonly string[];
-      readonly retryOn?: readonly string[];
-      /** Each of `retryOn` as `fileStamp` saw it when the stop was decided. */
-      readonly retryStamps?: ReadonlyMap<string, string>;
-    } & Observed)
-  /** Sources still being written (partial-sources.ts), a recipe cut mid-line (cut-recipe.ts): retried in `retryMs`. */
-  | ({ readonly kind: 'waiting'; readonly paths: readonly string[]; readonly retryMs: number } & Observed)
-  | {
-      readonly kind: 'started';
-      readonly toRun: number;
-      readonly inFlight: number;
-      readonly abandoned: number;
-      readonly done: Promise<RunSummary>;
-    };
-
-export interface CycleHooks {
-  /** Runs after planning, before the run starts (the watcher follows the new targets here). */
-  readonly beforeStart?: () => Promise<void>;
-  /** Whether a live watcher already reports changes to this file (not stamped for `seen` then). */
-  readonly watched?: (file: string) => boolean;
 }
 
 interface CurrentRun {
@@ -109,6 +73,8 @@ export class WatchSession {
   readonly #writes = new WriteGate();
   readonly #partial = new PartialSources();
   readonly #cut = new CutRecipes(); // a recipe text cut mid-line (cut-recipe.ts)
+  /** Submits held for a moment after the process was frozen, until the watcher has looked (resume-hold.ts). */
+  readonly resume: ResumeHold;
   /** Uploads of local sources ahead of the -j slots, per cycle (see watch-prefetch.ts). */
   readonly #prefetches = new WatchPrefetches();
   readonly #spend = new SpendLedger(); // every cycle's requests: each summary's session total
@@ -151,6 +117,7 @@ export class WatchSession {
     // `frozen` and `shard` are one-shot (CI) options: refused as `run --watch` refuses them, never ignored.
     checkCiFlags(options, { watch: true });
     this.#listener = this.#newListener();
+    this.resume = new ResumeHold(deps.rt);
     // The context's own warnings (cache dir, provider, remote cache) go through the cycle's guard too.
     this.#context = openRunContext({ ...deps, onEvent: (e) => this.#emit(e) }, this.options);
   }
@@ -283,6 +250,7 @@ export class WatchSession {
    */
   async close(): Promise<void> {
     this.#closed = true;
+    this.resume.close();
     this.#current?.stop.abort();
     while (this.#runs.size > 0) await Promise.allSettled([...this.#runs]);
     await this.#prefetches.close();
@@ -363,7 +331,7 @@ export class WatchSession {
       if (!muted) ahead.prefetch.observe(e);
       if (!muted || e.type === 'warning') listener.onEvent(e);
     };
-    const shared = { inflight: this.#inflight, writes: this.#writes, spend: this.#spend };
+    const shared = { inflight: this.#inflight, writes: this.#writes, spend: this.#spend, submitGate: this.resume.gate };
     const coordination = { stop: stop.signal, lockWriter: lock, ...shared };
     const done = executePlan(
       prepared,
@@ -380,6 +348,7 @@ export class WatchSession {
     scope.hold(done);
     scope.hold(ahead.settled);
     this.#runs.add(done);
+    this.resume.during(done);
     void done.catch(() => undefined).finally(() => this.#runs.delete(done));
     this.#current = { stop, lock, done, mute: () => (muted = true) };
     this.#started++;

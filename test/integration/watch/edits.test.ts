@@ -6,13 +6,15 @@
  *   `save:` folder that cannot be made (exit 73's error, before the cycle pays);
  * - an invalid recipe at start: watched anyway, runs once fixed;
  * - ten saves ~30 ms apart → one re-plan, one submit, for the final prompt;
- * - a recipe written in two pieces 0.5 s apart, the first cut mid-prompt: only the whole one is paid.
+ * - a recipe written in two pieces 0.5 s apart, the first cut mid-prompt: only the whole one is paid;
+ * - an edit made while the process was frozen: read before the old plan's waiting node submits.
  */
 import { open, readFile, writeFile } from 'node:fs/promises';
 import { join, sep } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { lockMatchesFiles, until } from '../../helpers/run-fixtures.js';
+import { stopEventLoop } from '../../helpers/stopped.js';
 import { startWatchRig, watchRecipe, type WatchRig } from './harness.js';
 
 const P = {
@@ -192,6 +194,23 @@ describe('watch: recipe edits', () => {
     expect(cycle.to_run.map((t) => t.node)).toEqual(['a']);
     expect(rig.of('watch-cycle')).toHaveLength(2);
     expect(Object.fromEntries(rig.submits())).toEqual({ [P.a]: 1, [striped]: 1 });
+  });
+
+  it('an edit made while the process was frozen is read before the old plan submits again (walk-ak 5)', async () => {
+    const two = (b: string): string =>
+      watchRecipe([
+        ['a', P.a],
+        ['b', b, 'from: photo'],
+      ]);
+    rig = await startWatchRig(two(P.b), { options: { jobs: 1 }, runMs: 300 });
+    const r = rig;
+    await until(() => r.submits().get(P.a) === 1, 8_000, 'a submitted'); // b waits for the one slot
+    await rig.project.writeRecipe(two(P.d));
+    stopEventLoop(3_200); // kill -STOP: a finishes meanwhile, the save's event waits to be read
+    const cycle = await rig.cycleDone(2);
+    expect(cycle.to_run.map((t) => t.node)).toEqual(['b']);
+    // Before: b's old prompt went out the moment a's slot was free, before the save was read.
+    expect(Object.fromEntries(rig.submits())).toEqual({ [P.a]: 1, [P.d]: 1 });
   });
 });
 
