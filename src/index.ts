@@ -20,6 +20,7 @@ export { redactSecrets, redactUrlsIn } from './util/redact.js';
 export { proxySummary, type ProxySummary } from './util/proxy-summary.js';
 export { proxySecretsIn } from './util/proxy.js';
 export { escapeControls } from './util/control-chars.js';
+export { percentOver } from './util/percent.js';
 export { escapeHidden, escapeName } from './util/hidden-chars.js';
 export { cutToWidth, padToWidth, textWidth, widthGraphemes } from './util/text-width.js';
 export { READ_CAPS, readBoundedText } from './util/read-bounded.js';

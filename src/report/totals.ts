@@ -34,16 +34,26 @@ export function countsOf(nodes: readonly ReportNode[]): ReportData['counts'] {
 }
 
 /**
+ * Whether a cell shows a result: its image (the file in out/, or its thumbnail from the cache; one
+ * the report could not make a thumbnail of says so on the tile). A node only in the lock (no image
+ * in out/ or the cache: "no image yet"), or only in the remote cache ("not downloaded"), shows none.
+ */
+function showsResult(n: ReportNode): boolean {
+  return n.img !== null || n.thumb !== null || n.noThumb !== undefined;
+}
+
+/**
  * What the shown results cost: the sum of the known prices (null: none known), and how many have
- * no price. Each result once: a cell showing the same record as an earlier one (`sameResultAs`)
- * shows the same paid request.
+ * no price. Only results the sheet shows: a node only in the lock counted as "+ 80 unpriced" beside
+ * 80 tiles saying "no image yet" (walk-al 2). Each result once: a cell showing the same record as an
+ * earlier one (`sameResultAs`) shows the same paid request.
  */
 export function totalCost(nodes: readonly ReportNode[]): Pick<ReportData, 'costUsd' | 'costUnpriced'> {
   let sum = 0;
   let priced = 0;
   let unpriced = 0;
   for (const n of nodes) {
-    if (n.sameResultAs !== undefined) continue;
+    if (n.sameResultAs !== undefined || !showsResult(n)) continue;
     if (n.costUsd !== null) {
       sum += n.costUsd;
       priced++;

@@ -84,6 +84,11 @@ export interface ReportNode {
   /** True when the image shown is an older result (the node has to run again). */
   readonly stale: boolean;
   /**
+   * Served pages: why a node the live run shows running, failed or skipped had to run again (the
+   * not-run reason of the data under it), for its viewer's "showing the previous result"; absent: not known.
+   */
+  readonly staleWhy?: string;
+  /**
    * The image this pass edited: the upstream node's output or the source. When the upstream cell
    * shows other bytes than this node's record was made from (its output changed by hand, or run
    * again since), a preview of those bytes (`inputs/<sha256>.webp`) from the cache.

@@ -20,6 +20,7 @@ export { UnreviewableImage } from '../review/index.js';
 /** Why an image cannot be decoded, in words (`kontext report` says why it has no thumbnail). */
 export { whyUndecodable } from '../review/index.js';
 import type { RunRecord, RunReview, Store } from '../store/types.js';
+import { percentOver, percentText } from '../util/percent.js';
 import type { UntimedRunEvent } from './events.js';
 
 /** Reviews at once: each is mostly sharp decoding on its own thread pool. */
@@ -191,16 +192,14 @@ export class DriftCheck {
     const over = driftOf(node, review ?? undefined);
     if (over === null) return;
     this.#over.add(node.id);
-    const chain = over.chain_changed_pct === null ? '' : `; ${pct(over.chain_changed_pct)} since the source`;
+    const chain = over.chain_changed_pct === null ? '' : `; ${percentText(over.chain_changed_pct)} since the source`;
+    // The figure with the decimals it takes to read over the limit, which is said as written.
+    const changed = percentOver(over.changed_pct, over.max_change);
     this.deps.emit({
       type: 'warning',
       node: node.id,
-      message: `changed ${pct(over.changed_pct)} of the image, over max_change ${pct(over.max_change)}${chain}`,
+      message: `changed ${changed} of the image, over max_change ${over.max_change}%${chain}`,
       drift: over,
     });
   }
-}
-
-function pct(n: number): string {
-  return `${Number.isInteger(n) ? n : n.toFixed(1)}%`;
 }

@@ -63,12 +63,14 @@ export function interrupted(summary: RunSummary, signal: AbortSignal | undefined
  * The run's closing warnings about money whose fate is unknown: submits that may have been
  * accepted without a request id (`uncertain`), and journaled requests this run could not settle
  * (`outcomeUnknown`; `notJournaled`: those whose ids could not be written, named with the ids). Each says
- * what to do.
+ * what to do; after an interrupt (`interrupted`), journaled ones are said to be left at the API, no
+ * more: the next run re-attaches to them.
  */
 export function paidUnknownWarnings(
   uncertain: readonly string[],
   outcomeUnknown: readonly string[],
   notJournaled: ReadonlyMap<string, string> = new Map(),
+  interrupted = false,
 ): { readonly type: 'warning'; readonly message: string }[] {
   const warnings: { readonly type: 'warning'; readonly message: string }[] = [];
   if (uncertain.length > 0)
@@ -79,7 +81,15 @@ export function paidUnknownWarnings(
         "check the provider's dashboard; --resubmit-uncertain submits them again with the same seeds",
     });
   const journaled = outcomeUnknown.filter((node) => !notJournaled.has(node));
-  if (journaled.length > 0)
+  // Ctrl-C (or a CI cancel) left them at the API: no cause to fix, and no reason to pay again (walk-ak 6).
+  if (journaled.length > 0 && interrupted)
+    warnings.push({
+      type: 'warning',
+      message:
+        `paid, left at the API when the run was interrupted: ${journaled.join(', ')} (their request ids stay ` +
+        'in the journal); run the same command again to take their results at no new charge',
+    });
+  else if (journaled.length > 0)
     warnings.push({
       type: 'warning',
       message:

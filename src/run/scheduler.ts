@@ -164,7 +164,7 @@ class Scheduler {
     if (flushed) throw flushed.e;
     if (this.#signal.aborted) this.#tally.exitCode = ExitCode.INTERRUPTED;
     const { uncertain, outcomeUnknown, notJournaled } = this.#tally.unsettled();
-    for (const w of paidUnknownWarnings(uncertain, outcomeUnknown, notJournaled)) this.#emit(w);
+    for (const w of paidUnknownWarnings(uncertain, outcomeUnknown, notJournaled, this.#signal.aborted)) this.#emit(w);
     const { spend, fields } = await this.#spend.settle();
     const ms = this.deps.rt.monotonic() - this.#started;
     const outDir = prepared.plan.recipe.outDir;

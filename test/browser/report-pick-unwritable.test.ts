@@ -15,6 +15,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { startReportServer, writePick, type ReportServer } from '../../src/index.js';
 import { createProject, recipeYaml, runIn, testRuntime, until, type Project } from '../helpers/run-fixtures.js';
 import { ARTIFACTS, useBrowser } from './chromium.js';
+import { pressPick } from './watch-serve.js';
 
 const browser = useBrowser();
 let project: Project | undefined;
@@ -55,7 +56,7 @@ describe('run --watch --serve in Chromium: a page that cannot be written', () =>
     expect(await page.locator('button.pick[disabled]').count()).toBe(0);
     await page.screenshot({ path: join(ARTIFACTS, 'report-pick-unwritable.png') });
 
-    await page.click('button.pick[data-pick="bag#2"]');
+    await pressPick(page, 'bag#2');
     await until(async () => /pick: 2/.test(await readFile(p.recipe, 'utf8')), 10_000, 'pick: 2 in the recipe');
     expect(await page.locator('#note').count()).toBe(0); // no refusal said
     expect(pageErrors).toEqual([]);

@@ -40,14 +40,18 @@ const review = (changed: number) => ({
 describe('a tile for a screen reader', () => {
   it('its label says state, change, drift, pick and why; the pick button is not inside it', async () => {
     const base = gridData(['sky', 'bag'], 1);
-    const passes = base.passes.map((p, i) => (i === 0 ? { ...p, maxChange: 20 } : { ...p, ownsVariants: true }));
+    const passes = base.passes.map((p, i) =>
+      i === 0 ? { ...p, from: 'background', maxChange: 98.5 } : { ...p, ownsVariants: true },
+    );
     const data = {
       ...base,
       passes,
       nodes: [
-        nodeOf('sky', 0, 0, { state: 'up-to-date', why: null, review: review(42.5), drift: true }),
-        nodeOf('bag#1', 1, 0, { state: 'up-to-date', why: null, variant: 1, picked: true, review: review(3) }),
+        // 98.55 is stored as 98.5499…: the terminal's toFixed(1) says 98.5, and over max_change 98.5, 98.55.
+        nodeOf('sky', 0, 0, { state: 'up-to-date', why: null, review: review(98.55), drift: true }),
+        nodeOf('bag#1', 1, 0, { state: 'up-to-date', why: null, variant: 1, picked: true, review: review(98.55) }),
         nodeOf('bag#2', 1, 0, { state: 'failed', why: 'Request moderated: the prompt was flagged', variant: 2 }),
+        nodeOf('bag#3', 1, 0, { why: 'not-cached', seed: 66395293, variant: 3 }),
       ],
     };
     // A served page's (pick buttons), opened from a file: its event stream simply fails.
@@ -59,17 +63,33 @@ describe('a tile for a screen reader', () => {
     const labels = await page.evaluate(() =>
       [...document.querySelectorAll('.tile')].map((t) => t.getAttribute('aria-label')),
     );
-    // Before: ['sky, up to date', 'bag#1, up to date', 'bag#2, failed'].
+    // Before: ['sky, up to date', 'bag#1, up to date', 'bag#2, failed']; then "changed 98.6%" (walk-al 1).
     expect(labels).toEqual([
-      'sky, up to date, changed 42.5%, drift over 20%',
-      'bag#1, up to date, changed 3%, picked',
+      'sky, up to date, changed 98.55%, drift over 98.5%',
+      'bag#1, up to date, changed 98.5%, picked',
       'bag#2, failed, Request moderated: the prompt was flagged',
+      'bag#3, not run yet, not in cache',
     ]);
+    const tiles = await page.evaluate(() =>
+      [...document.querySelectorAll('.tile')].map((t) => [
+        t.querySelector('.pct')?.textContent ?? null,
+        t.querySelector('.l2')?.textContent,
+      ]),
+    );
+    // A not-run tile's reason first, the seed after it: "seed 66395293 · not in c…" (walk-al 6).
+    expect(tiles).toEqual([
+      ['Δ 98.55%', 'seed 1'],
+      ['Δ 98.5%', 'seed 1'],
+      [null, 'Request moderated: the prompt was flagged · seed 1'],
+      [null, 'not in cache · seed 66395293'],
+    ]);
+    // The column's "max 98.5%" on one line (it wrapped as "max" / "30%").
+    expect(await page.locator('.colh .from.nw').evaluate((e) => e.getClientRects().length)).toBe(1);
     const nesting = await page.evaluate(() => ({
       buttons: document.querySelectorAll('button[data-pick]').length,
       inside: document.querySelectorAll('[role=button] button, [role=button] [role=button]').length,
     }));
-    expect(nesting).toEqual({ buttons: 2, inside: 0 });
+    expect(nesting).toEqual({ buttons: 3, inside: 0 });
     expect(await page.getByRole('button', { name: 'un-pick #1' }).count()).toBe(1);
     await page.screenshot({ path: join(ARTIFACTS, 'report-tile-a11y.png') });
     await page.close();

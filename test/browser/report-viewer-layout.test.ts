@@ -7,15 +7,21 @@
  * left. Before, the stage had a fixed `calc(100vh - 150px)` and an uncapped prompt: at 1024×640
  * and 800×600 the image covered the buttons and the prompt, a click on "before" landed on the
  * image. Header, image and footer boxes must not intersect; each button is what is under its
- * centre; a long prompt scrolls inside a capped box.
+ * centre; a long prompt scrolls inside a capped box. The image is fitted again when the footer
+ * grows by the note of a re-framed input, written once the input has loaded (walk-al 4).
  */
+import { randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import sharp from 'sharp';
 import type { Page } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { writeReport } from '../../src/index.js';
 import { createProject, recipeYaml, runIn, testRuntime, type Project } from '../helpers/run-fixtures.js';
 import { ARTIFACTS, useBrowser } from './chromium.js';
+import { gridData, nodeOf, pageOf } from './page-data.js';
 
 const LONG = Array.from({ length: 10 }, (_, i) => `Keep the face unchanged and add a small detail number ${i}.`).join(
   ' ',
@@ -117,6 +123,53 @@ describe('the viewer on small screens', () => {
       }
       expect(errors).toEqual([]);
       await page.close();
+    }
+  });
+
+  it('fits the image again when the footer grows by the crop note (a re-framed input, walk-al 4)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'kontext-report-reframe-'));
+    try {
+      await mkdir(join(dir, 'report', 'inputs'), { recursive: true });
+      await mkdir(join(dir, 'wide'), { recursive: true });
+      const plain = { r: 40, g: 90, b: 160 };
+      await sharp({ create: { width: 160, height: 90, channels: 3, background: plain } })
+        .png()
+        .toFile(join(dir, 'wide', 'out.png'));
+      // A portrait input, large and noisy so it loads after the small output: the note comes once the
+      // frame was fitted to the output, and the footer grows by a line.
+      await sharp(randomBytes(2136 * 3200 * 3), { raw: { width: 2136, height: 3200, channels: 3 } })
+        .png()
+        .toFile(join(dir, 'report', 'inputs', 'in.png'));
+      const review = { metric: 'cie76-lab-4', threshold: 10, changed_pct: 60, chain_changed_pct: 60, map: null };
+      const base = gridData(['wide'], 1);
+      const data = {
+        ...base,
+        nodes: [
+          nodeOf('wide', 0, 0, {
+            state: 'up-to-date',
+            why: null,
+            img: '../wide/out.png',
+            input: 'inputs/in.png',
+            review: { ...review, map_sha256: 'a'.repeat(64), width: 1600, height: 900 },
+          }),
+        ],
+      };
+      const page = await browser.page({ width: 1440, height: 900 });
+      await page.goto(await pageOf(data, dir));
+      await page.click('.tile[data-id="wide"]');
+      await expect.poll(() => page.locator('#v-crop').textContent()).toContain('input 2136×3200, laid centre-cropped');
+      // Two frames for the ResizeObserver's refit.
+      await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+      await page.screenshot({ path: join(ARTIFACTS, 'report-viewer-reframed.png') });
+      const l = await layout(page);
+      const where = JSON.stringify(l);
+      // Before: frame 37–833 in a stage of 55–816, over the header's border and the footer's top.
+      expect(overlap(l.head, l.image), where).toBe(false);
+      expect(overlap(l.image, l.foot), where).toBe(false);
+      expect(l.image.bottom - l.image.top, where).toBeGreaterThan(500);
+      await page.close();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
     }
   });
 });

@@ -5,13 +5,16 @@
  * Why a node has no result, in its viewer: a failed node's reason with its error code and hint,
  * as the terminal says it, and why a node not run yet will run. Before, the tile showed some 25
  * characters of the reason and the viewer only "No image for this node yet.". A node the live run
- * left out, an upstream node having failed, says so (it showed as "not run yet · new").
+ * left out, an upstream node having failed, says so (it showed as "not run yet · new"). A failed
+ * node showing its previous result says so, its figures that result's (walk-al 3), and a cached
+ * node's thumbnail in place of its full image is said (walk-al 5).
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pngHolding } from '../helpers/test-images.js';
 import { ARTIFACTS, useBrowser } from './chromium.js';
 import { gridData, nodeOf, pageOf } from './page-data.js';
 
@@ -84,6 +87,66 @@ describe('the viewer of a node without a result', () => {
     await page.click('.tile[data-id="scarf"]');
     expect(await whyLine(page)).toEqual({ text: 'skipped: upstream sky failed', seen: true });
     await page.screenshot({ path: join(ARTIFACTS, 'report-viewer-skipped.png') });
+    await page.close();
+  });
+
+  it('a failed node showing its previous result, a cached one its thumbnail: each says so (walk-al 3, 5)', async () => {
+    const at = join(dir, 'previous');
+    await mkdir(join(at, 'report', 'thumbs'), { recursive: true });
+    await mkdir(join(at, 'wide'), { recursive: true });
+    await writeFile(join(at, 'wide', 'old.png'), pngHolding('old', 64, 48));
+    await writeFile(join(at, 'report', 'thumbs', 'old.png'), pngHolding('thumb', 32, 24));
+    const base = gridData(['wide'], 2);
+    const review = { metric: 'cie76-lab-4', threshold: 10, changed_pct: 99.7, chain_changed_pct: 98.8, map: null };
+    const shown = {
+      seed: 7,
+      thumb: 'thumbs/old.png',
+      costUsd: 0.04,
+      finishedAt: '2026-12-07T21:57:08.000Z',
+      review: { ...review, map_sha256: 'a'.repeat(64), width: 64, height: 48 },
+    };
+    const failed = { state: 'failed' as const, why: 'Request moderated', code: 'E_REMOTE_FAILED', stale: true };
+    const data = {
+      ...base,
+      nodes: [
+        nodeOf('wide@a', 0, 0, { ...shown, ...failed, img: '../wide/old.png', staleWhy: 'prompt-changed' }),
+        nodeOf('wide@b', 0, 1, { ...shown, state: 'cached', why: null }),
+      ],
+      counts: { ...base.counts, nodes: 2, 'not-run': 0, failed: 1, cached: 1 },
+    };
+    const page = await browser.page({ width: 1024, height: 640 });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(await pageOf(data, at));
+    const viewer = () =>
+      page.evaluate(() => ({
+        meta: document.querySelector('#v-head .meta')?.textContent,
+        foot: [...document.querySelectorAll('#v-foot > :not(.prompt)')].map((e) => e.textContent).filter((t) => t),
+      }));
+    await page.click('.tile[data-id="wide@a"]');
+    await page.screenshot({ path: join(ARTIFACTS, 'report-viewer-previous.png') });
+    // Before: the old result's seed, cost, time and change as this prompt's, nothing said.
+    expect(await viewer()).toEqual({
+      meta: 'previous result: seed 7 · $0.040 · 2026-12-07 21:57:08',
+      foot: [
+        'failed: E_REMOTE_FAILED: Request moderated',
+        'showing the previous result (from before: prompt changed); its change, cost and time are that result’s',
+        'input: shot-0',
+        'previous result: changed 99.7% · chain 98.8% (cie76-lab-4, threshold 10)',
+      ],
+    });
+    await page.keyboard.press('Escape');
+    await page.click('.tile[data-id="wide@b"]');
+    // Before: the 320 px thumbnail at full size, unsaid.
+    expect(await viewer()).toEqual({
+      meta: 'seed 7 · $0.040 · 2026-12-07 21:57:08',
+      foot: [
+        'input: shot-1',
+        'changed 99.7% · chain 98.8% (cie76-lab-4, threshold 10)',
+        'full-size image not in out/ (a run restores it from the cache, free): showing the thumbnail',
+      ],
+    });
+    expect(errors).toEqual([]);
     await page.close();
   });
 });

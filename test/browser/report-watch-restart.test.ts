@@ -14,6 +14,7 @@ import { cliEnv, ensureBuilt, spawnCli, type CliChild } from '../helpers/cli-spa
 import { createProject, until, type Project } from '../helpers/run-fixtures.js';
 import { watchRecipe } from '../integration/watch/harness.js';
 import { ARTIFACTS, useBrowser } from './chromium.js';
+import { pressPick } from './watch-serve.js';
 
 const browser = useBrowser();
 let emulator: EmulatorHandle | undefined;
@@ -83,7 +84,7 @@ describe('a page left open across a restart of run --watch --serve', () => {
     const second = watch();
     await reloaded; // before the fix the page stayed, reconnected, with the first server's token
     await page.waitForSelector('#livedot.on');
-    await page.click('button.pick[data-pick="bag#2"]');
+    await pressPick(page, 'bag#2');
     await until(
       async () => /pick: 2/.test(await readFile(p.recipe, 'utf8')),
       10_000,

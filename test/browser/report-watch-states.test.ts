@@ -21,7 +21,7 @@ import type { EmulatorHandle } from '../../src/index.js';
 import { acceptedByPrompt, until } from '../helpers/run-fixtures.js';
 import { watchRecipe } from '../integration/watch/harness.js';
 import { ARTIFACTS, useBrowser } from './chromium.js';
-import { type Served, useWatchServe } from './watch-serve.js';
+import { pressPick, type Served, useWatchServe } from './watch-serve.js';
 
 const A = 'Keep the face unchanged. Make the sky orange.';
 const B = 'Keep the face unchanged. Add a red scarf.';
@@ -186,7 +186,7 @@ describe('run --watch --serve in Chromium: what is not a run', () => {
     // Fixed: the buttons come back, and a pick from the page is written.
     await p.writeRecipe(yaml);
     await page.waitForSelector('button.pick[data-pick="bag#2"]:not([disabled])', { timeout: 10_000 });
-    await page.click('button.pick[data-pick="bag#2"]');
+    await pressPick(page, 'bag#2');
     await until(async () => /pick: 2/.test(await readFile(p.recipe, 'utf8')), 10_000, 'pick: 2 in the recipe');
     expect(url).toMatch(/^http:/);
     expect(pageErrors).toEqual([]);

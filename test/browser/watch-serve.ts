@@ -3,6 +3,7 @@
  * built CLI watching the recipe, and the page's URL once the first run is done. The child, the
  * emulator and the project go after each test.
  */
+import type { Page } from 'playwright-core';
 import { afterEach, beforeAll } from 'vitest';
 import { startEmulator, type EmulatorHandle } from '../../src/index.js';
 import { cliEnv, ensureBuilt, spawnCli, type CliChild } from '../helpers/cli-spawn.js';
@@ -57,4 +58,17 @@ export function useWatchServe(runMs: number): (yaml: string, firstRun: RegExp, o
     if (url === undefined) throw new Error(`no URL printed: ${c.output()}`);
     return { p, em, c, url };
   };
+}
+
+/**
+ * Press a pick button as a person who means it: once, and once more when the page asks for a
+ * confirming press (a pick that may start paid requests: src/report/page/script-view.ts `mayPay`).
+ * Returns whether it asked.
+ */
+export async function pressPick(page: Page, node: string): Promise<boolean> {
+  const button = `button.pick[data-pick="${node}"]`;
+  await page.click(button);
+  const asked = /^confirm /.test((await page.textContent(button)) ?? '');
+  if (asked) await page.click(button);
+  return asked;
 }

@@ -7,6 +7,7 @@
  */
 import {
   escapeControls,
+  percentOver,
   recipeStatus,
   type NodeStatus,
   type ProviderName,
@@ -159,7 +160,10 @@ function printStatus(s: RecipeStatus, out: TextSink, cwd: string, recipeArg: str
     s.nodes.flatMap((n) =>
       n.drift === null
         ? []
-        : [`${n.node.padEnd(width)}  changed ${pct(n.drift.changed_pct)}, max_change ${pct(n.drift.max_change)}`],
+        : [
+            `${n.node.padEnd(width)}  changed ${percentOver(n.drift.changed_pct, n.drift.max_change)}, ` +
+              `max_change ${n.drift.max_change}%`,
+          ],
     ),
   );
   const upToDate = of('up-to-date').length;
@@ -177,10 +181,6 @@ function printStatus(s: RecipeStatus, out: TextSink, cwd: string, recipeArg: str
     const nodes = `${s.nodes.length} node${s.nodes.length === 1 ? '' : 's'}`;
     out.write(`${upToDate} of ${nodes} up to date; ${pays}${differ}${moved}\n`);
   }
-}
-
-function pct(n: number): string {
-  return `${Number.isInteger(n) ? n : n.toFixed(1)}%`;
 }
 
 /** A missing or remote output: restorable, or not until the node above it that the run stops at is fixed. */

@@ -105,7 +105,7 @@ export function summaryLine(e: RunEventOf<'run-summary'>, style: Style, failedNo
     spentPart('spent', e.spend, e.cost_usd, unconfirmedBy(e.spend.by_model)),
     ...(e.session_spend ? [spentPart('session', e.session_spend, e.session_spend.cost_usd)] : []),
     ...(e.uncertain?.length ? [style.yellow(namedPart('maybe paid', e.uncertain))] : []),
-    ...(e.outcome_unknown?.length ? [style.yellow(namedPart('outcome unknown', e.outcome_unknown))] : []),
+    ...(e.outcome_unknown?.length ? [style.yellow(namedPart(unknownWords(e), e.outcome_unknown))] : []),
     ...(e.drift?.length ? [style.yellow(namedPart('drift', e.drift))] : []),
     formatDuration(e.ms),
     `outputs in ${e.out_dir}`,
@@ -150,6 +150,11 @@ function maybePaidPart(maybePaid: number, unconfirmed: number, who: string): str
 function unconfirmedBy(lines: RunEventOf<'run-summary'>['spend']['by_model']): string | undefined {
   const names = [...new Set(lines.filter((l) => (l.cancelled_unconfirmed ?? 0) > 0).map((l) => clean(l.provider)))];
   return names.length === 0 ? undefined : names.join(' or ');
+}
+
+/** Paid requests an interrupted run (exit 130) left at the API are that, not of unknown outcome (walk-ak 6). */
+function unknownWords(e: RunEventOf<'run-summary'>): string {
+  return e.exit_code === 130 ? 'left at the API' : 'outcome unknown';
 }
 
 /**

@@ -2,7 +2,8 @@
  * Glob patterns, compiled by hand (Node 20 has no fs.glob): `*`, `**`, `?`, `[...]`, `{a,b}`.
  * Braces are expanded first into plain patterns; each path segment then becomes either a
  * literal name or an anchored RegExp. `*` and `?` never match a leading dot (hidden files)
- * unless the segment itself starts with one, as in every shell.
+ * unless the segment itself starts with one, as in every shell, nor an editor's backup or swap
+ * file ({@link EDITOR_TEMP}).
  */
 
 /** More alternatives than this is a mistake (or an attack), not a recipe. */
@@ -112,13 +113,23 @@ export function compileSegment(seg: string): Segment {
       } else tokens.push({ kind: 'char', ch });
     } else tokens.push({ kind: 'char', ch });
   }
-  // Hidden files need an explicit leading dot.
+  // Hidden files need an explicit leading dot; an editor's backup or swap file is never a wildcard's.
   const hidden = seg.startsWith('.');
   return {
     kind: 'pattern',
-    test: (name) => (hidden || !name.startsWith('.')) && wildcardMatch(tokens, Array.from(name)),
+    test: (name) =>
+      (hidden || !name.startsWith('.')) && !EDITOR_TEMP.test(name) && wildcardMatch(tokens, Array.from(name)),
   };
 }
+
+/**
+ * Names an editor writes beside a file it saves: vim's and emacs's backups (`photo.jpg~`), vim's
+ * swap files (`.photo.jpg.swp`, `.swx`), Sublime Text's temp files (`.subl…tmp`). Watch mode never
+ * sees them (chokidar's `atomic` filter, the same pattern), so no wildcard matches them either: a
+ * plan, a run and a watch agree on what is a source, and an editor's backup is never paid for
+ * (walk-ak 2). A literal name still takes such a file.
+ */
+const EDITOR_TEMP = /\..*\.sw[px]$|~$|\.subl.*\.tmp/;
 
 /**
  * Whether `name` (code points) matches `tokens`, in O(tokens × name) at worst: on a mismatch only

@@ -3,6 +3,8 @@
  * `textContent` only (never HTML from data), and updated in place when a live page receives a
  * new model: tiles whose data did not change are kept (focus and scroll stay).
  */
+import { percentOver, percentText } from '../../util/percent.js';
+
 export const SCRIPT_GRID = String.raw`
 var WORDS={'up-to-date':'up to date',cached:'cached',remote:'in the remote cache','not-run':'not run yet',
 modified:'modified',running:'running',failed:'failed',skipped:'skipped'};
@@ -17,7 +19,11 @@ var REASONS={'new':'new','prompt-changed':'prompt changed','params-changed':'par
 "the API refused an earlier run's submit (nothing was paid); submitted again"};
 function el(tag,cls,text){var e=document.createElement(tag);if(cls)e.className=cls;if(text!=null)e.textContent=text;
 return e}
-function pct(x){return (Math.round(x*10)/10)+'%'}
+// A changed area as the terminal says it (util/percent.ts, these very functions): one rounding, and a drift
+// figure with the decimals it takes to read over its max_change (the page said 98.6 %, the run 98.5 %: walk-al 1).
+var pct=(${percentText}),pctOver=(${percentOver});
+function changed(n){var mc=D.passes[n.p].maxChange;
+  return n.drift&&mc!=null?pctOver(n.review.changed_pct,mc):pct(n.review.changed_pct)}
 function dur(ms){return ms<1000?Math.round(ms)+' ms':(ms/1000).toFixed(1)+' s'}
 function usd(x){return '$'+x.toFixed(x<0.1?3:2)}
 // The variant in an element of its own, never cut: a long pass id's ellipsis took it, and two tiles read the same.
@@ -102,8 +108,8 @@ function renderGrid(){
     h.appendChild(el('span','pid mono',p.id));
     var fork=p.branch&&!p.fromSource;
     h.appendChild(el('span','from'+(fork?' fork':''),(fork?'\u21b3 branch of ':'\u2190 ')+p.from));
-    if(p.maxChange!=null)h.appendChild(el('span','from','max '+p.maxChange+'%'));
-    if(p.picked!=null)h.appendChild(el('span','from','pick #'+p.picked));
+    if(p.maxChange!=null)h.appendChild(el('span','from nw','max '+p.maxChange+'%'));
+    if(p.picked!=null)h.appendChild(el('span','from nw','pick #'+p.picked));
     var pr=el('div','prompt',p.prompt);pr.title=p.prompt;h.appendChild(pr);g.appendChild(h)});
   D.rows.forEach(function(r,ri){
     var rh=el('div','rowh');rh.appendChild(el('span','inst mono',r.instance==null?r.source:r.instance));
@@ -123,7 +129,7 @@ function renderGrid(){
 function spoken(n){var s=[n.id,WORDS[n.state]],mc=D.passes[n.p].maxChange;
   if((n.state==='failed'||n.state==='skipped'||n.state==='not-run')&&n.why)s.push(n.state==='not-run'?why(n):
     reasonFirst(n.why));
-  if(n.review)s.push('changed '+pct(n.review.changed_pct));if(n.drift)s.push('drift'+(mc!=null?' over '+mc+'%':''));
+  if(n.review)s.push('changed '+changed(n));if(n.drift)s.push('drift'+(mc!=null?' over '+mc+'%':''));
   if(n.picked)s.push('picked');return s.join(', ')}
 // A provider's failure names its request first ("request 3e28…-… failed remotely: Request moderated",
 // "prediction q8w7… was moderated: …", "BFL task 1b2c…: …"): on a tile, cut to its width, only the id
@@ -146,12 +152,14 @@ function tile(n){var slot=el('div','slot');
   th.appendChild(el('span','chip s-'+n.state,WORDS[n.state]));
   t.appendChild(th);
   var m=el('div','meta'),l1=el('div','l1');l1.appendChild(nodeLabel(n));
-  if(n.review)l1.appendChild(el('span','pct'+(n.drift?' bad':''),'Δ '+pct(n.review.changed_pct)));m.appendChild(l1);
+  if(n.review)l1.appendChild(el('span','pct'+(n.drift?' bad':''),'Δ '+changed(n)));m.appendChild(l1);
   var l2=el('div','l2');
-  // A failure's or a skip's reason first: after an earlier result's seed and cost it was cut off (review-ad 5).
+  // A failure's, a skip's or a not-run's reason first: after an earlier result's seed and cost it was cut off
+  // (review-ad 5; "seed 66395293 · not in c…": walk-al 6). The whole line is the title.
   var bits=[];if((n.state==='failed'||n.state==='skipped')&&n.why)bits.push(reasonFirst(n.why));
+  if(n.state==='not-run'&&n.why)bits.push(why(n));
   if(n.seed!=null)bits.push('seed '+n.seed);if(n.ms!=null)bits.push(dur(n.ms));
-  if(n.costUsd!=null)bits.push(usd(n.costUsd));if(n.state==='not-run'&&n.why)bits.push(why(n));
+  if(n.costUsd!=null)bits.push(usd(n.costUsd));
   l2.appendChild(el('span','bits',bits.join(' \u00b7 ')));l2.title=bits.join(' \u00b7 ');m.appendChild(l2);
   var pr=el('div','pr',D.passes[n.p].prompt);pr.title=D.passes[n.p].prompt;m.appendChild(pr);
   if(n.review&&n.review.chain_changed_pct!=null){var ch=el('div','chg','chain \u0394 '+pct(n.review.chain_changed_pct));
@@ -159,7 +167,7 @@ function tile(n){var slot=el('div','slot');
   if(n.picked)th.appendChild(el('span','picked-mark','\u2605 picked'));
   if(PICK&&D.passes[n.p].ownsVariants&&n.variant&&n.state!=='running'){
     var b=el('button','pick',(n.picked?'un-pick #':'pick #')+n.variant);b.type='button';b.dataset.pick=n.id;
-    picks[n.id]=b;
+    picks[n.id]=b;if(ARMED===n.id){b.dataset.label=b.textContent;b.textContent='confirm '+b.textContent}
     if(n.picked){b.dataset.clear='1';b.title='every variant goes on to the passes after it again'}
     if(unusable(D)){b.disabled=true;b.title=D.recipe.file+' cannot be used as saved: fix it to pick'}
     slot.appendChild(b)}

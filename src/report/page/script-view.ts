@@ -63,7 +63,7 @@ document.addEventListener('keydown',function(e){
   else if((e.key==='Enter'||e.key===' ')&&id){e.preventDefault();openViewer(id)}});
 document.getElementById('grid').addEventListener('click',function(e){
   var b=e.target.closest('button[data-pick]');if(b){e.stopPropagation();
-    if(b.getAttribute('aria-disabled')!=='true')pick(b.dataset.pick,b,!!b.dataset.clear);return}
+    if(b.getAttribute('aria-disabled')!=='true')pressed(b);return}
   var t=e.target.closest('.tile');if(t){focusTile(t.dataset.id);openViewer(t.dataset.id)}});
 var V=document.getElementById('viewer');
 function openViewer(id){VIEW.back=id;VIEW.pos=50;showViewer(id);V.hidden=false;fitFrame();
@@ -90,7 +90,8 @@ function drawHead(n){
   if(n.drift)head.appendChild(el('span','chip s-drift','drift'));
   var meta=[];if(n.seed!=null)meta.push('seed '+n.seed);if(n.ms!=null)meta.push(dur(n.ms));
   if(n.costUsd!=null)meta.push(usd(n.costUsd));if(n.finishedAt)meta.push(n.finishedAt.replace('T',' ').slice(0,19));
-  head.appendChild(el('span','meta',meta.join(' \u00b7 ')));head.appendChild(el('span','spacer'));
+  head.appendChild(el('span','meta',(meta.length&&previous(n)?'previous result: ':'')+meta.join(' \u00b7 ')));
+  head.appendChild(el('span','spacer'));
   var seg=el('span','seg');['split','before','after'].forEach(function(m){var b=el('button',null,m);b.type='button';
     b.dataset.k=m;b.addEventListener('click',function(){setMode(m)});seg.appendChild(b)});head.appendChild(seg);
   if(n.review&&n.review.map){var tg=el('button',null,'change map');tg.type='button';tg.dataset.k='map';
@@ -140,19 +141,30 @@ function drawBody(n){var id=n.id,before=beforeUrl(n),hasBefore=!!before,after=fu
   var foot=document.getElementById('v-foot');foot.textContent='';
   // Focusable, and in the Tab ring: a long failure scrolls in its box, and Tab never reached it (review-ad 6).
   var said=stateWhy(n);if(said)foot.appendChild(el('div','why'+(n.state==='failed'?' bad':''),said)).tabIndex=0;
+  if(previous(n))foot.appendChild(el('div','prev',previousWhy(n)));
   var pr=el('div','prompt');pr.appendChild(el('b',null,D.passes[n.p].id+': '));
   pr.appendChild(document.createTextNode(D.passes[n.p].prompt));foot.appendChild(pr);
   foot.appendChild(el('span',null,'input: '+(n.from||(D.rows[n.r].instance||D.rows[n.r].source))));
-  if(n.review){foot.appendChild(el('span',null,'changed '+pct(n.review.changed_pct)+(n.review.chain_changed_pct!=null?
+  if(n.review){foot.appendChild(el('span',null,(previous(n)?'previous result: ':'')+'changed '+changed(n)+
+    (n.review.chain_changed_pct!=null?
     ' \u00b7 chain '+pct(n.review.chain_changed_pct):'')+' ('+n.review.metric+', threshold '+n.review.threshold+')'))}
   else if(n.noReview)foot.appendChild(el('span','norev','no change map: '+n.noReview));
   if(n.beforeNote)foot.appendChild(el('span','norev','before: '+n.beforeNote));
   var crop=el('span','crop');crop.id='v-crop';foot.appendChild(crop);noteCrop();
   var sm=el('span','norev');sm.id='v-small';foot.appendChild(sm);
+  // No full image in out/ (deleted; the cache has it): the 320 px thumbnail, blown up, said (walk-al 5).
+  if(after&&!n.img&&n.thumb)sm.textContent='full-size image not in out/'+(n.state==='cached'?
+    ' (a run restores it from the cache, free)':'')+': showing the thumbnail';
   if(mode==='split'&&after){var r=el('input');r.type='range';r.min='0';r.max='100';r.value=String(VIEW.pos);
     r.setAttribute('aria-label','before/after split');r.dataset.k='range';
     r.addEventListener('input',function(){split(+r.value)});foot.appendChild(r)}
 }
+// The image of a node that has to run again (failed, skipped, running, not run yet) is its previous result, and
+// so are its figures: said, never as this prompt's (a failed node's viewer showed them unsaid: walk-al 3).
+function previous(n){return !!(n.stale&&(n.img||n.thumb))}
+function previousWhy(n){var was=n.staleWhy?REASONS[n.staleWhy]||n.staleWhy:null;
+  return 'showing the previous result'+(n.state==='not-run'?'':was?' (from before: '+was+')':', from before this run')+
+    '; its change, cost and time are that result\u2019s'}
 function cannotShow(n){var st=document.getElementById('v-stage');st.textContent='';
   st.appendChild(el('div','empty-note','This output cannot be displayed: '+(n.noThumb||n.noReview||
     'the browser could not load it')));var r=document.querySelector('#v-foot input');if(r)r.remove()}
@@ -180,7 +192,9 @@ function noteCrop(){var b=document.querySelector('#v-stage .frame img.base,#v-st
   c.textContent=Math.abs(b.naturalWidth*VIEW.h/(b.naturalHeight*VIEW.w)-1)>0.01?'input '+b.naturalWidth+'\u00d7'+
     b.naturalHeight+', '+LAID[VIEW.fit]+' on the output\u2019s '+VIEW.w+'\u00d7'+VIEW.h+' shape':''}
 var LAID={cover:'laid centre-cropped',fill:'stretched',contain:'fitted inside'};
-window.addEventListener('resize',function(){if(VIEW.id)fitFrame()});
+// The frame fits the stage whenever the stage's size changes: the window's, and the footer growing by the
+// crop note noteCrop writes once the input is loaded (the frame ran over the header and footer: walk-al 4).
+new ResizeObserver(function(){if(VIEW.id)fitFrame()}).observe(document.getElementById('v-stage'));
 // The header's height again whenever it changes, and the window's (the 40 % rule): measureTop.
 new ResizeObserver(measureTop).observe(document.getElementById('top'));
 window.addEventListener('resize',measureTop);
@@ -200,7 +214,21 @@ V.addEventListener('click',function(e){if(e.target===V||e.target.id==='v-wrap')c
 function note(text){NOTE=text;renderTop()}
 // Busy, the button is aria-disabled, not disabled: a disabled button drops the keyboard's focus.
 function busy(b,on){if(on)b.setAttribute('aria-disabled','true');else b.removeAttribute('aria-disabled')}
-function pick(id,b,clear){var what=clear?'un-pick':'pick';busy(b,true);b.textContent=what+'ing\u2026';
+// A pick that may start paid requests asks for a second press within 5 s (a stray Enter while tabbing paid
+// for 9 requests: walk-al 7): the passes after it have not run on that variant (another one is picked), or an
+// un-pick sends every variant on again. A pick among variants the passes below all took already costs nothing.
+var ARMED=null,ARM_T=0;
+function mayPay(id,clear){var n=byId[id],p=n&&D.passes[n.p];if(!p)return true;
+  return D.passes.some(function(q){return !q.fromSource&&q.from===p.id})&&(clear||p.picked!=null)}
+function disarm(){var b=ARMED&&picks[ARMED];ARMED=null;clearTimeout(ARM_T);
+  if(b&&b.dataset.label){b.textContent=b.dataset.label;delete b.dataset.label;note(null)}}
+function pressed(b){var id=b.dataset.pick,clear=!!b.dataset.clear,n=byId[id];
+  if(ARMED===id||!mayPay(id,clear)){ARMED=null;clearTimeout(ARM_T);pick(id,b,clear);return}
+  disarm();ARMED=id;b.dataset.label=b.textContent;b.textContent='confirm '+b.textContent;ARM_T=setTimeout(disarm,5000);
+  note((clear?'un-pick '+id+': the passes after it run on every variant again':'pick '+id+
+    ': the passes after it run on variant '+(n?n.variant:'?'))+
+    ', paid for what they have not run on before; press again within 5 s to '+(clear?'un-pick':'pick'))}
+function pick(id,b,clear){var what=clear?'un-pick':'pick';busy(b,true);b.textContent=what+'ing\u2026';note(null);
   fetch('/api/pick',{method:'POST',headers:{'content-type':'application/json','x-kontext-token':TOKEN},
     body:JSON.stringify({node:id,expectSha256:D.recipe.sha256,clear:clear})}).then(function(r){
     b.textContent=r.ok?what+'ed':what+' failed ('+r.status+')';busy(b,r.ok);

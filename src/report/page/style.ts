@@ -37,6 +37,7 @@ letter-spacing:.05em;border-right:1px solid var(--line)}
 .colh .pid{font-weight:650;font-size:12.5px}
 .colh .from{color:var(--ink3);font-size:11px;margin-left:6px}
 .colh .from.fork{color:#7a5af8}
+.colh .from.nw{white-space:nowrap}
 .colh .prompt{color:var(--ink2);font-size:11.5px;display:-webkit-box;-webkit-line-clamp:2;-webkit-box-orient:vertical;
 overflow:hidden;margin-top:2px;max-width:calc(var(--w) - 20px)}
 .rowh{position:sticky;left:0;z-index:2;background:var(--panel);padding:8px 10px;border-right:1px solid var(--line);
@@ -97,6 +98,7 @@ font-weight:700;padding:1px 5px}
 .pick{align-self:flex-start;font:inherit;font-size:11px;border:1px solid var(--line);border-radius:4px;
 background:#f6f8fa;cursor:pointer;padding:1px 6px}
 .pick:hover{background:#eef1f4}
+.pick[data-label]{background:#fff3cd;border-color:#9a6700;color:#6b4a00;font-weight:600}
 .pick:disabled,.pick[aria-disabled=true]{cursor:not-allowed;opacity:.5}
 #note{white-space:pre-wrap}
 .viewer{position:fixed;inset:0;z-index:20;background:#0e1116;display:flex;flex-direction:column;color:#e6edf3}
@@ -127,6 +129,7 @@ max-height:40vh;overflow:auto}
 .viewer .vf .prompt{flex:1 1 420px;min-width:0;max-height:5.6em;overflow:auto;overflow-wrap:anywhere}
 .viewer .vf .why{flex:1 1 100%;max-height:4.2em;overflow:auto;overflow-wrap:anywhere}
 .viewer .vf .why.bad{color:#ff9492}
+.viewer .vf .prev{flex:1 1 100%;color:#e3b341}
 .viewer input[type=range]{width:220px}
 @media (max-width:480px),(max-height:520px){.viewer .vh{gap:4px 8px;padding:6px 10px}
 .viewer .vf{gap:2px 12px;padding:6px 10px 8px}.viewer .stagewrap{padding:4px 6px}}

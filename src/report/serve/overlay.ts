@@ -32,7 +32,9 @@ export function overlay(
       const { code, hint } = over;
       const said = { ...(code === undefined ? {} : { code }), ...(hint === undefined ? {} : { hint }) };
       const why = over.state === 'skipped' ? skippedWhy(n, over.why, byId, live) : over.why;
-      return { ...n, state: over.state, why, ...said, stale: n.stale || over.state === 'running', ms };
+      // Whatever image it shows is an earlier result (its viewer says so, and why it had to run again).
+      const was = n.state === 'not-run' && n.why !== null ? { staleWhy: n.why } : {};
+      return { ...n, state: over.state, why, ...said, ...was, stale: true, ms };
     }
     const done = live.done.get(n.id);
     // Finished after the data was read: its new output is on disk, its thumbnail and review not made yet.

@@ -210,7 +210,13 @@ describe('crash safety (built CLI child)', () => {
     const stopped = await child.done;
     expect(stopped.code).toBe(130);
     // The log says which paid requests are left at the API (a CI runner's cache goes with the job).
-    expect(stopped.stderr).toMatch(/ · outcome unknown 2 \((b, c|c, b)\) · /);
+    expect(stopped.stderr).toMatch(/ · left at the API 2 \((b, c|c, b)\) · /);
+    // Said as what it is: no cause to fix, no reason to submit again (walk-ak 6).
+    expect(stopped.stderr).toMatch(
+      /paid, left at the API when the run was interrupted: (b, c|c, b) \(their request ids/,
+    );
+    expect(stopped.stderr).toMatch(/; run the same command again to take their results at no new charge/);
+    expect(stopped.stderr).not.toMatch(/outcome unknown|--resubmit-uncertain|once the cause is fixed/);
     expect(emulator.requestLog().filter((e) => e.path.endsWith('/cancel'))).toHaveLength(2);
     expect(await journalFiles(project.cacheDir)).toHaveLength(2);
     expect(await project.outFiles().catch(() => [])).toEqual([]);

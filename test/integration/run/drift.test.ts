@@ -229,6 +229,21 @@ describe('drift', () => {
     expect(submits()).toBe(3);
   });
 
+  it('a figure over max_change never reads as the limit: 98.55 (98.5499…) over 98.5 says 98.55%', async () => {
+    expect((await cli(['run', 'recipe.yml'])).code).toBe(0);
+    await rewriteRecord('sky', (r) => {
+      r['review'] = { ...(r['review'] as object), changed_pct: 98.55, chain_changed_pct: 99.07 };
+    });
+    await project.writeRecipe((await readFile(project.recipe, 'utf8')).replace('max_change: 5%', 'max_change: 98.5%'));
+    // Before: "changed 98.5% of the image, over max_change 98.5%", and status "changed 98.5%, max_change 98.5%".
+    const run = await cli(['run', 'recipe.yml']);
+    expect(run.stderr).toMatch(
+      /^drift +sky: changed 98\.55% of the image, over max_change 98\.5%; 99\.1% since the source$/m,
+    );
+    expect((await cli(['status', 'recipe.yml'])).stdout).toMatch(/\tsky +changed 98\.55%, max_change 98\.5%\n/);
+    expect(submits()).toBe(3);
+  });
+
   it('no max_change anywhere: reviews are stored, but nothing warns and the summary has no drift', async () => {
     const text = await readFile(project.recipe, 'utf8');
     await project.writeRecipe(text.replace(/\n +max_change: .*/g, ''));

@@ -5,7 +5,8 @@
  * recorded price: on a provider whose price only its catalog gives (RunComfy, the emulator) the
  * sheet counts it as unpriced rather than guessing or summing a part as the whole. Two cells
  * showing one result (one cache key: the same image twice with a fixed seed) are one request,
- * counted once.
+ * counted once. Only results the sheet shows count: a node only in the lock, or whose images are
+ * gone, shows none.
  */
 import { copyFile, mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -59,6 +60,14 @@ describe('the price of a paid result', () => {
     expect(summaryOf(await runIn(project, {}, { env: env(), seed: 2 }))).toMatchObject({ cached: 2, submitted: 0 });
     const rebuilt = await writeReport(project.recipe, {}, { rt });
     expect(rebuilt.data).toMatchObject({ costUsd: null, costUnpriced: 2 });
+
+    // Nodes only in the lock (a clone without out/ and a new cache): no result shown, none unpriced.
+    // Before, "+ 2 unpriced" beside two tiles saying "no image yet" (walk-al 2).
+    await rm(project.outDir, { recursive: true });
+    await rm(project.cacheDir, { recursive: true });
+    const none = await writeReport(project.recipe, {}, { rt });
+    expect(none.data.counts['not-run']).toBe(2);
+    expect(none.data).toMatchObject({ costUsd: null, costUnpriced: 0 });
   });
 
   it('two cells showing one paid result (the same image twice, a fixed seed) count it once', async () => {
@@ -78,5 +87,16 @@ describe('the price of a paid result', () => {
     expect(second?.sameResultAs).toBe(first?.id);
     // Before, $0.08 for the one $0.04 request.
     expect(report.data).toMatchObject({ costUsd: summary.costUsd, costUnpriced: 0 });
+
+    // Their records kept, their images gone (out/ and the cache's blobs): no result shown, nothing counted.
+    // Before, the $0.04 of a request whose result the sheet does not show (walk-al 2).
+    await rm(project.outDir, { recursive: true });
+    await rm(join(project.cacheDir, 'blobs'), { recursive: true });
+    const gone = await writeReport(project.recipe, {}, { rt: testRuntime(project.root, env()) });
+    expect(gone.data.nodes.map((n) => [n.thumb, n.img])).toEqual([
+      [null, null],
+      [null, null],
+    ]);
+    expect(gone.data).toMatchObject({ costUsd: null, costUnpriced: 0 });
   });
 });

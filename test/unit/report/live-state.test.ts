@@ -128,6 +128,16 @@ describe('overlay: the run’s node states laid over the data last read', () => 
     live.apply({ type: 'node-failed', t: 1, node: 'x', code: 'E_X', exit_code: 69, message: 'why', hint: 'do' });
     expect(overlay({ data, seq: 0 }, live, at).nodes[0]).toMatchObject({ state: 'failed', why: 'why', code: 'E_X' });
     expect(overlay({ data, seq: 0 }, live, at).nodes[0]?.hint).toBe('do');
+    // The image it shows is its previous result, and why it had to run again is kept for its viewer (walk-al 3).
+    const edited = {
+      ...data,
+      nodes: data.nodes.map((n) => ({ ...n, state: 'not-run' as const, why: 'prompt-changed' })),
+    };
+    expect(overlay({ data: edited, seq: 0 }, live, at).nodes[0]).toMatchObject({
+      state: 'failed',
+      stale: true,
+      staleWhy: 'prompt-changed',
+    });
     live.apply({ type: 'node-start', t: 2, node: 'x', reason: 'prompt-changed' });
     const again = overlay({ data, seq: 0 }, live, at).nodes[0];
     expect([again?.state, again?.code, again?.hint]).toEqual(['running', undefined, undefined]);
