@@ -94,6 +94,11 @@ export class LockWriter {
     if (this.#error) throw this.#error;
   }
 
+  /** Resolves once no update is under way (one deferred is left deferred): its file signed (`onUpdate`). */
+  async idle(): Promise<void> {
+    while (this.#running) await this.#running;
+  }
+
   #kick(): void {
     if (this.#running || this.#deferred) return;
     const gap = Math.max(this.#options.minIntervalMs ?? DEFAULT_MIN_INTERVAL_MS, this.#lastMs / UPDATE_SHARE);

@@ -231,7 +231,7 @@ export class RecipeWatcher {
     if (lock === undefined) return paths;
     const isLock = (p: string): boolean => nfc(p) === nfc(lock);
     if (!paths.some(isLock)) return paths;
-    if (await this.#session.lock.changedOutside(lock).catch(() => true)) return paths; // unreadable: looked at
+    if (await this.#session.lockChangedOutside(lock).catch(() => true)) return paths; // unreadable: looked at
     return paths.filter((p) => !isLock(p));
   }
 

@@ -161,6 +161,15 @@ export class WatchSession {
     return this.#planned === null ? null : lockedWrites(this.#planned, reread);
   }
 
+  /**
+   * Whether the lock is not as this session last planned from or wrote it (lock-seen.ts), once the
+   * current run's lock update under way is over: its rename is told before the file is signed.
+   */
+  async lockChangedOutside(lockPath: string): Promise<boolean> {
+    await this.#current?.lock.idle();
+    return this.lock.changedOutside(lockPath);
+  }
+
   /** A guard on the caller's listener with a clock of its own (run/event-clock.ts): one per cycle. */
   #newListener(): GuardedListener {
     return guardListener(stampWarnings(this.deps.onEvent, () => this.deps.rt.monotonic()));
