@@ -76,7 +76,8 @@ export type { Reporter, RunEventOf } from './run/events.js';
 export { WatchSession } from './watch/watch-session.js';
 export { problemLines } from './errors.js';
 export { osLimitOf, type OsLimit } from './util/os-limits.js';
-export type { WatchDeps, CycleResult, CycleHooks } from './watch/watch-session.js';
+export type { WatchDeps } from './watch/watch-session.js';
+export type { CycleResult, CycleHooks } from './watch/cycle-result.js';
 export { RecipeWatcher } from './watch/recipe-watcher.js';
 export type { RecipeWatcherOptions } from './watch/recipe-watcher.js';
 

@@ -3,7 +3,8 @@
  * file, each local source file, and for each glob the folder its static prefix names (deeper
  * only when the pattern goes deeper), so a new file is a new instance and a removed one drops
  * its nodes. Never a reason to re-run: what runs themselves write (outputs, `save:` copies,
- * the lock, the cache), or a file no pattern matches — otherwise a run could trigger itself.
+ * the lock, the cache), or a file no pattern matches — otherwise a run could trigger itself; the
+ * lock is told all the same, for the watcher to see it replaced from outside (`lock`).
  * Sources that do not exist yet are watched too: a recipe that fails to load still names them
  * ({@link draftWatchTargets}), and a folder that is missing is watched from its nearest
  * existing ancestor (src/watch/survey-roots.ts looks on disk) until it appears. Pure: no I/O.
@@ -39,6 +40,11 @@ export interface WatchTargets {
    * that just appeared (or was made again) is a change unless it is one of these.
    */
   readonly loaded: readonly string[];
+  /**
+   * The lock file: told, though runs write it, so that its replacement from outside (a git
+   * checkout of it) is seen; the watcher tells that from the session's own writes (watch/lock-seen.ts).
+   */
+  readonly lock?: string | undefined;
 }
 
 /** A folder to hand to the file watcher. */
@@ -68,7 +74,8 @@ export function watchTargets(recipe: Recipe, options: WatchTargetOptions = {}): 
     ...(options.lockPath ? [options.lockPath] : []),
   ];
   const savePatterns = recipe.passes.flatMap((p) => (p.save ? [templatePattern(p.save)] : []));
-  return { files: [...files].filter((f) => isAbsolute(f)), globs, excluded, savePatterns, loaded };
+  const lock = options.lockPath;
+  return { files: [...files].filter((f) => isAbsolute(f)), globs, excluded, savePatterns, loaded, lock };
 }
 
 function globTargets(spec: string, dir: string): GlobTarget[] {
@@ -126,7 +133,8 @@ function tryGlobTargets(spec: string, dir: string): GlobTarget[] {
 
 /**
  * The last good recipe's targets and, when the latest load failed, what its text names too
- * (`draft`; `null` when the YAML itself does not parse). Nothing counts as loaded then.
+ * (`draft`; `null` when the YAML itself does not parse). Nothing counts as loaded then, and the
+ * lock is not told (the next valid load plans from it as it is then).
  */
 export function mergeTargets(
   good: WatchTargets,
@@ -176,11 +184,13 @@ export function watchFilter(t: WatchTargets): WatchFilter {
   const files = new Set(t.files.map(nfc));
   const globs = t.globs.map((g) => ({ ...g, base: nfc(g.base) }));
   const excluded = t.excluded.map(nfc);
+  const lock = t.lock === undefined ? null : nfc(t.lock);
   return {
     roots,
     relevant(asReported, kind) {
       const path = nfc(asReported);
       if (rootPaths.has(path)) return true;
+      if (path === lock) return kind !== 'dir';
       if (isExcluded(excluded, t.savePatterns, asReported)) return false;
       if (files.has(path)) return kind !== 'dir';
       if (matchesGlob(globs, path, kind)) return true;

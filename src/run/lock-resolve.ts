@@ -16,7 +16,7 @@ import type { LockMergeRule } from '../store/lock-merge.js';
 import { askedEntries } from './lock-asks.js';
 import { mergeLockSides, ruleCounts, writeResolvedLock } from '../store/lock-merge.js';
 import { firstMarkerLine, theirsLabel } from '../store/lock-conflict.js';
-import { readLockState } from '../store/lock-file.js';
+import { type LockUpdateListener, readLockState } from '../store/lock-file.js';
 import { LockFileError } from '../store/errors.js';
 import type { LockEntry, LockFile, Store } from '../store/types.js';
 import { lockedFileRefusal, type WriteGuard } from '../store/write-guard.js';
@@ -173,6 +173,7 @@ export async function writeResolved(
   lockPath: string,
   resolved: ResolvedLock,
   rt: Pick<Runtime, 'pid' | 'isAlive' | 'crashPoint'>,
+  onUpdate?: LockUpdateListener,
 ): Promise<string | null> {
   const { conflict } = resolved;
   if (conflict === null) return null;
@@ -180,6 +181,7 @@ export async function writeResolved(
     pid: rt.pid,
     isAlive: (pid) => rt.isAlive(pid),
     crashPoint: rt.crashPoint,
+    onUpdate,
   });
   return conflictMessage(
     lockPath,

@@ -9,11 +9,14 @@
  * at most that long; its journal entry stays until then (and for good when the update fails:
  * scheduler.ts drops it only once the lock holds the node), so a crash loses nothing. `flush` writes at once
  * and resolves when everything set so far is written. Another process's entries are merged,
- * never lost (updateLock re-reads whenever the file is not the one this writer last wrote).
+ * never lost (updateLock re-reads whenever the file is not the one this writer last wrote); a lock
+ * replaced outright (a git checkout of it) keeps only what is written after: a watch session is
+ * told so (`onUpdate`) and re-plans, writing back its cached nodes' entries (watch/lock-seen.ts).
  */
 import { dirname, relative, sep } from 'node:path';
 import { LockCache, updateLock } from '../store/index.js';
 import type { LockEntry, RunRecord } from '../store/types.js';
+import type { LockUpdateListener } from '../store/lock-file.js';
 import type { RunDeps } from './options.js';
 
 /** A node's lock entry for this record, its output path relative to the lock file (so a moved folder still works). */
@@ -39,6 +42,8 @@ export interface LockWriterOptions {
   readonly minIntervalMs?: number | undefined;
   /** Test hook (see cli/test-hooks.ts). */
   readonly crashPoint?: ((point: string) => void) | undefined;
+  /** Each update's file signatures, found and left (a watch session's, watch/lock-seen.ts). */
+  readonly onUpdate?: LockUpdateListener | undefined;
 }
 
 const DEFAULT_MIN_INTERVAL_MS = 200;
@@ -87,6 +92,11 @@ export class LockWriter {
       if (this.#deferred) this.#start();
     }
     if (this.#error) throw this.#error;
+  }
+
+  /** Resolves once no update is under way (one deferred is left deferred): its file signed (`onUpdate`). */
+  async idle(): Promise<void> {
+    while (this.#running) await this.#running;
   }
 
   #kick(): void {

@@ -118,6 +118,11 @@ export interface RunCoordination {
   readonly writes: WriteSections;
   /** The requests every run of the session submitted: each summary's session total (watch mode). */
   readonly spend?: SpendLedger | undefined;
+  /**
+   * Awaited by each node once it has its `-j` slot, before its request goes to the API (then the
+   * run's stop is looked at): held for a moment after the process was frozen (watch/resume-hold.ts).
+   */
+  readonly submitGate?: (() => Promise<void> | undefined) | undefined;
 }
 
 /** Requests in flight by cache key: a run that wants a key already in flight awaits it. */

@@ -267,6 +267,7 @@ class Scheduler {
     await slot.take();
     let done: Executed;
     try {
+      await this.deps.coordination?.submitGate?.(); // woken from a freeze: the watcher looks first
       ahead.taken();
       const halted = this.#tally.halted();
       if (halted) return this.#tally.skip(node, halted);

@@ -42,7 +42,15 @@ export interface UpdateLockOptions extends FileMutexOptions {
   readonly cache?: LockCache | undefined;
   /** Test hook (the CLI may end the process here; see cli/test-hooks.ts). */
   readonly crashPoint?: ((point: string) => void) | undefined;
+  /**
+   * Told under the mutex the file's {@link lockSignature} as the update found it and as it left it
+   * (the same when nothing was written): a watch session tells its own writes from another's.
+   */
+  readonly onUpdate?: LockUpdateListener | undefined;
 }
+
+/** See {@link UpdateLockOptions.onUpdate}; `null`: no file. */
+export type LockUpdateListener = (found: string | null, left: string | null) => void;
 
 interface Snapshot {
   readonly lock: LockFile;
@@ -218,10 +226,12 @@ export async function updateLock(
       // Unchanged text: nothing to write (a no-op run leaves the lock, and its mtime, alone).
       if (base.formatted && cache.formatter.sameText(base.lock.nodes, lock.nodes)) {
         cache.remember({ ...base, lock });
+        options.onUpdate?.(base.sig, base.sig);
         return lock;
       }
       if (base.text !== null && cache.formatter.isText(lock.nodes, base.text)) {
         cache.remember({ lock, text: null, formatted: true, sig: base.sig, eol: base.eol });
+        options.onUpdate?.(base.sig, base.sig);
         return lock;
       }
       // Durable: a run reports success only once the lock's new name is on disk (its folder fsynced).
@@ -232,7 +242,9 @@ export async function updateLock(
         formatter: cache.formatter,
         eol: base.eol,
       });
-      cache.remember({ lock, text: null, formatted: true, sig: await signature(path), eol: base.eol });
+      const sig = await lockSignature(path);
+      cache.remember({ lock, text: null, formatted: true, sig, eol: base.eol });
+      options.onUpdate?.(base.sig, sig);
       return lock;
     },
     options,
@@ -247,7 +259,7 @@ const UPDATE_UNCHANGED =
 
 /** The lock as on disk (under the mutex): from the cache when the file is still the one it holds. */
 async function currentLock(path: string, cache: LockCache): Promise<Snapshot> {
-  const sig = await signature(path);
+  const sig = await lockSignature(path);
   if (sig === null) return { lock: { version: 1, nodes: {} }, text: null, sig: null, eol: '\n' };
   const known = cache.lookup(sig);
   if (known) return known;
@@ -255,7 +267,8 @@ async function currentLock(path: string, cache: LockCache): Promise<Snapshot> {
   return { lock, text, sig, eol: lockEol(text) };
 }
 
-async function signature(path: string): Promise<string | null> {
+/** A lock file's size, mtime (ns) and inode: every write changes it (a rename makes a new inode); `null`: no file. */
+export async function lockSignature(path: string): Promise<string | null> {
   try {
     const s = await stat(path, { bigint: true });
     return `${s.size}:${s.mtimeNs}:${s.ino}`;

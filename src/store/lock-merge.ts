@@ -17,6 +17,7 @@ import { READ_CAPS, readBoundedText } from '../util/read-bounded.js';
 import { writeLockDurably } from './lock-write.js';
 import { lockEol } from './lock-format.js';
 import { writeFailure } from './write-errors.js';
+import { lockSignature, type LockUpdateListener } from './lock-file.js';
 
 /** How a node's merged entry was chosen. */
 export type LockMergeRule = 'same' | 'one-side' | 'recipe' | 'file' | 'save' | 'cache' | 'ours';
@@ -186,11 +187,16 @@ export async function writeResolvedLock(
   path: string,
   conflicted: string,
   lock: LockFile,
-  options: FileMutexOptions & { readonly crashPoint?: ((point: string) => void) | undefined } = {},
+  options: FileMutexOptions & {
+    readonly crashPoint?: ((point: string) => void) | undefined;
+    /** Told the file's signature before and after, when it wrote (lock-file.ts's `onUpdate`). */
+    readonly onUpdate?: LockUpdateListener | undefined;
+  } = {},
 ): Promise<boolean> {
   return withFileMutex(
     path,
     async () => {
+      const found = options.onUpdate ? await lockSignature(path) : null;
       const now = await readBoundedText(path, READ_CAPS.lock).catch((e: unknown) => {
         if (isCode(e, 'ENOENT')) return null;
         throw e;
@@ -203,6 +209,7 @@ export async function writeResolvedLock(
         unchanged: RESOLVE_UNCHANGED,
         eol: lockEol(conflicted),
       });
+      if (options.onUpdate) options.onUpdate(found, await lockSignature(path));
       return true;
     },
     options,

@@ -20,6 +20,7 @@ import type { RunRecipeOptions } from '../run/run-recipe.js';
 import { strayLockEntries } from '../run/stray-locks.js';
 import type { LockFile } from '../store/types.js';
 import type { WriteGuard } from '../store/write-guard.js';
+import type { LockSeen } from './lock-seen.js';
 
 /** One cycle's share of the run context, and where its lock is. */
 export interface CycleRun {
@@ -39,10 +40,13 @@ export interface CyclePlanDeps {
   readonly emit: (event: RunEvent) => void;
   /** Told the plan and its lock once resolved, before the checks that may still refuse the cycle. */
   readonly onPlanned: (planned: { readonly plan: Plan; readonly lock: LockFile }) => void;
+  /** The session's lock as it knows it (lock-seen.ts): signed as the plan reads it and as the merge writes it. */
+  readonly lockSeen?: LockSeen;
 }
 
 export async function planCycle(recipe: Recipe, run: CycleRun, deps: CyclePlanDeps): Promise<Prepared> {
   const plan = overrideProvider(buildPlan(recipe), deps.options.provider);
+  await deps.lockSeen?.planning(run.lockPath);
   const lock = await resolvedLock(run.lockPath, {
     outputs: run.writeGuard,
     store: run.scope.store,
@@ -76,7 +80,8 @@ export async function planCycle(recipe: Recipe, run: CycleRun, deps: CyclePlanDe
     return run.scope.preflight(prepared, { guard: run.writeGuard });
   };
   await checksBeforeMerge(run.lockPath, lock, notice, preflight);
-  const resolved = await writeResolved(run.lockPath, withTakenDonors(run.lockPath, lock, prepared), deps.rt);
+  const merged = withTakenDonors(run.lockPath, lock, prepared);
+  const resolved = await writeResolved(run.lockPath, merged, deps.rt, deps.lockSeen?.update);
   if (resolved !== null) notice(resolved);
   return prepared;
 }

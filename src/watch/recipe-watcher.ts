@@ -5,7 +5,8 @@
  * the final state once. The watched set follows the recipe (and the sources it names while
  * it does not load), including folders that do not exist yet. What the runs wrote is watched
  * apart (output-watcher.ts): an output removed starts a cycle, which restores it from the cache;
- * one edited by hand starts none (`onOutputEdited`).
+ * one edited by hand starts none (`onOutputEdited`). The lock changed from outside (a git checkout
+ * of it) starts one too, which plans from it; the session's own lock writes never do (lock-seen.ts).
  */
 import type { WatchSession } from './watch-session.js';
 import { watchFilter, type WatchRoot } from '../recipe/watch-targets.js';
@@ -13,6 +14,7 @@ import { debounce, type Debouncer } from './debounce.js';
 import { OutputWatcher } from './output-watcher.js';
 import { RootWatchers } from './root-watchers.js';
 import { fileStamp } from './survey-roots.js';
+import { nfc } from '../recipe/sources/unicode-form.js';
 
 /**
  * chokidar drops a file's repeated `change` events within 50 ms of the one it emitted; a quiet
@@ -62,9 +64,11 @@ export class RecipeWatcher {
     this.#debounced = debounce(quietMs, (paths) => {
       const changed = paths.filter((p) => this.#changed.has(p));
       this.#changed.clear();
+      const told = session.resume.changes; // once planned, a hold after a freeze is over (resume-hold.ts)
       this.#enqueue(
         changed,
         paths.filter((p) => !changed.includes(p)),
+        () => session.resume.looked(told),
       );
     });
     this.#outputs = new OutputWatcher(
@@ -81,6 +85,8 @@ export class RecipeWatcher {
       },
       quietMs,
     );
+    // A lock write of the session's that found the file replaced from outside: a change (lock-seen.ts).
+    session.lock.onOutside = (lock) => this.#onFs(lock);
   }
 
   /** Run the first cycle (watching from before its run starts). */
@@ -122,47 +128,53 @@ export class RecipeWatcher {
    * Run a cycle for `changed`, and for what of `moved` (folders that may have moved, root-watchers.ts)
    * changed; none when nothing did.
    */
-  #enqueue(changed: string[], moved: readonly string[] = []): void {
+  #enqueue(changed: readonly string[], moved: readonly string[] = [], looked?: () => void): void {
     this.#busy = this.#busy.then(async () => {
-      if (this.#closed) return;
-      const paths = moved.length === 0 ? changed : [...changed, ...(await this.#settle(moved))];
-      if (moved.length > 0 && paths.length === 0) return;
-      // This cycle looks at every source still waited for: an earlier look-again is moot.
-      if (this.#retry) clearTimeout(this.#retry);
-      this.#retry = null;
-      // From before the run starts until it is over: its own writes are not hand edits.
-      let running = false;
-      try {
-        const result = await this.#session.cycle(paths, {
-          beforeStart: async () => {
-            this.#outputs.runStarts();
-            running = true;
-            await this.#follow(this.#session.seen);
-            // Not waited for: a first look at a large out/ folder must not hold the run back.
-            this.#watchOutputs().catch((e: unknown) => this.#report(e));
-          },
-          watched: (file) => this.#watchers.covers(file),
-        });
-        // Invalid: the last good recipe's targets (or the recipe alone) stay watched; stopped: the new recipe's.
-        if (result.kind === 'invalid' || result.kind === 'stopped') await this.#follow();
-        if (result.kind === 'stopped' && result.retryOn) {
-          await this.#watchOutputs(result.retryOn);
-          // Checked out while its watcher started: a change all the same (what onArmed would have told).
-          for (const [p, stamp] of result.retryStamps ?? []) if ((await fileStamp(p)) !== stamp) this.#onFs(p);
-        }
-        if (result.kind === 'waiting') this.#lookAgain(result.paths, result.retryMs);
-        // The caller's listener threw on an event of the cycle: reported, nothing else changes.
-        if (result.kind !== 'started' && result.listenerError) this.#report(result.listenerError);
-        if (result.kind === 'started') {
-          running = false;
-          void result.done.catch((e: unknown) => this.#ranOut(e)).then(() => this.#followOutputs());
-        }
-      } catch (e) {
-        this.#report(e);
-      } finally {
-        if (running) void this.#outputs.runOver(null).catch((e: unknown) => this.#report(e));
-      }
+      await this.#cycle(changed, moved).finally(looked);
     });
+  }
+
+  /** One step of the queue: `#enqueue`'s cycle. */
+  async #cycle(changed: readonly string[], moved: readonly string[]): Promise<void> {
+    if (this.#closed) return;
+    const told = moved.length === 0 ? changed : [...changed, ...(await this.#settle(moved))];
+    const paths = await this.#lockFromOutside(told);
+    if ((moved.length > 0 || told.length > 0) && paths.length === 0) return;
+    // This cycle looks at every source still waited for: an earlier look-again is moot.
+    if (this.#retry) clearTimeout(this.#retry);
+    this.#retry = null;
+    // From before the run starts until it is over: its own writes are not hand edits.
+    let running = false;
+    try {
+      const result = await this.#session.cycle(paths, {
+        beforeStart: async () => {
+          this.#outputs.runStarts();
+          running = true;
+          await this.#follow(this.#session.seen);
+          // Not waited for: a first look at a large out/ folder must not hold the run back.
+          this.#watchOutputs().catch((e: unknown) => this.#report(e));
+        },
+        watched: (file) => this.#watchers.covers(file),
+      });
+      // Invalid: the last good recipe's targets (or the recipe alone) stay watched; stopped: the new recipe's.
+      if (result.kind === 'invalid' || result.kind === 'stopped') await this.#follow();
+      if (result.kind === 'stopped' && result.retryOn) {
+        await this.#watchOutputs(result.retryOn);
+        // Checked out while its watcher started: a change all the same (what onArmed would have told).
+        for (const [p, stamp] of result.retryStamps ?? []) if ((await fileStamp(p)) !== stamp) this.#onFs(p);
+      }
+      if (result.kind === 'waiting') this.#lookAgain(result.paths, result.retryMs);
+      // The caller's listener threw on an event of the cycle: reported, nothing else changes.
+      if (result.kind !== 'started' && result.listenerError) this.#report(result.listenerError);
+      if (result.kind === 'started') {
+        running = false;
+        void result.done.catch((e: unknown) => this.#ranOut(e)).then(() => this.#followOutputs());
+      }
+    } catch (e) {
+      this.#report(e);
+    } finally {
+      if (running) void this.#outputs.runOver(null).catch((e: unknown) => this.#report(e));
+    }
   }
 
   /**
@@ -209,6 +221,20 @@ export class RecipeWatcher {
     return this.#watchers.settle(moved, watchFilter(targets), new Set(targets.loaded), this.#session.seen);
   }
 
+  /**
+   * `paths` without the lock unless it changed from outside (a git checkout of it: the cycle plans
+   * from it as it is, lock-seen.ts); the session's own lock writes start no cycle.
+   */
+  async #lockFromOutside(paths: readonly string[]): Promise<readonly string[]> {
+    if (!paths.some((p) => p.endsWith('.lock.json'))) return paths;
+    const lock = this.#session.targets().lock;
+    if (lock === undefined) return paths;
+    const isLock = (p: string): boolean => nfc(p) === nfc(lock);
+    if (!paths.some(isLock)) return paths;
+    if (await this.#session.lockChangedOutside(lock).catch(() => true)) return paths; // unreadable: looked at
+    return paths.filter((p) => !isLock(p));
+  }
+
   /** Follow once more after what is queued (a folder appeared while its watcher started). */
   #refollow(): void {
     this.#busy = this.#busy.then(() => this.#follow()).catch((e: unknown) => this.#report(e));
@@ -234,6 +260,7 @@ export class RecipeWatcher {
   /** `moved`: only that a watched folder may have moved (a change only if `settle` finds one). */
   #onFs(path: string, moved = false): void {
     if (this.#closed) return;
+    this.#session.resume.changeSeen();
     if (!moved) this.#changed.add(path);
     this.#debounced.push(path);
   }

@@ -21,7 +21,7 @@ import {
 } from '../recipe/watch-targets.js';
 import type { Recipe } from '../recipe/types.js';
 import { sourceFiles } from '../recipe/source-files.js';
-import { isKontextError, problemLines, RecipeError, type KontextError } from '../errors.js';
+import { isKontextError, problemLines, RecipeError } from '../errors.js';
 import type { Runtime } from '../runtime.js';
 import { resolveCacheDir } from '../store/index.js';
 import { openRunContext, type RunContext } from '../run/context.js';
@@ -48,51 +48,17 @@ import { WatchPrefetches } from './watch-prefetch.js';
 import { WriteGate } from './write-gate.js';
 import { type CycleRun, planCycle, type SessionSeed } from './cycle-plan.js';
 import { gitSettled, indexLockOf } from './git-settled.js';
+import { LockSeen } from './lock-seen.js';
+import { CutRecipes } from './cut-recipe.js';
+import { ResumeHold } from './resume-hold.js';
 import { fileAsOpened } from '../util/real-path.js';
+import type { CycleHooks, CycleResult } from './cycle-result.js';
 
 export interface WatchDeps {
   readonly rt: Runtime;
   readonly onEvent: (event: RunEvent) => void;
   /** Provider sessions shared with other watch sessions (the caller closes them); otherwise its own. */
   readonly sessions?: SessionPool | undefined;
-}
-
-type Observed = { readonly listenerError?: KontextError };
-
-/**
- * A cycle's outcome. The caller's listener only observes (run/event-listener.ts): an exception
- * it throws on any event of the cycle (the session's own: `watch-cycle`, `watch-error`, warnings,
- * notices; its run's) changes nothing, and is the cycle's `E_EVENT_LISTENER`: `listenerError`, or
- * for a started cycle its `done` rejecting with it once the run is over.
- */
-export type CycleResult =
-  /**
-   * `invalid`: the recipe does not load (the last good plan stays); `stopped`: it does, stopped
-   * before its run; `retryOn`: files whose change may clear the stop (the outputs a conflicted
-   * lock's merge stop says to check out): the watcher starts a cycle when one changes.
-   */
-  | ({
-      readonly kind: 'invalid' | 'stopped';
-      readonly problems: readonly string[];
-      readonly retryOn?: readonly string[];
-      /** Each of `retryOn` as `fileStamp` saw it when the stop was decided. */
-      readonly retryStamps?: ReadonlyMap<string, string>;
-    } & Observed)
-  /** Sources still being written (partial-sources.ts): the cycle starts nothing; look again in `retryMs`. */
-  | ({ readonly kind: 'waiting'; readonly paths: readonly string[]; readonly retryMs: number } & Observed)
-  | {
-      readonly kind: 'started';
-      readonly toRun: number;
-      readonly inFlight: number;
-      readonly abandoned: number;
-      readonly done: Promise<RunSummary>;
-    };
-
-export interface CycleHooks {
-  /** Runs after planning, before the run starts (the watcher follows the new targets here). */
-  readonly beforeStart?: () => Promise<void>;
-  /** Whether a live watcher already reports changes to this file (not stamped for `seen` then). */
-  readonly watched?: (file: string) => boolean;
 }
 
 interface CurrentRun {
@@ -107,9 +73,14 @@ export class WatchSession {
   readonly #inflight = new InflightRegistry();
   readonly #writes = new WriteGate();
   readonly #partial = new PartialSources();
+  readonly #cut = new CutRecipes(); // a recipe text cut mid-line (cut-recipe.ts)
+  /** Submits held for a moment after the process was frozen, until the watcher has looked (resume-hold.ts). */
+  readonly resume: ResumeHold;
   /** Uploads of local sources ahead of the -j slots, per cycle (see watch-prefetch.ts). */
   readonly #prefetches = new WatchPrefetches();
   readonly #spend = new SpendLedger(); // every cycle's requests: each summary's session total
+  /** The lock as this session last planned from or wrote it: changed from outside, a change (lock-seen.ts). */
+  readonly lock = new LockSeen();
   readonly #context: RunContext;
   /** Seeds this session chose, with the lock's then: in-flight keys kept, unless the lock changed (`seedsKept`). */
   #seeds = new Map<string, SessionSeed>();
@@ -170,6 +141,7 @@ export class WatchSession {
     // `frozen` and `shard` are one-shot (CI) options: refused as `run --watch` refuses them, never ignored.
     checkCiFlags(options, { watch: true });
     this.#listener = this.#newListener();
+    this.resume = new ResumeHold(deps.rt);
     // The context's own warnings (cache dir, provider, remote cache) go through the cycle's guard too.
     this.#context = openRunContext({ ...deps, onEvent: (e) => this.#emit(e) }, this.options);
   }
@@ -211,6 +183,15 @@ export class WatchSession {
    */
   async written(reread = true): Promise<WrittenFiles | null> {
     return this.#planned === null ? null : lockedWrites(this.#planned, reread);
+  }
+
+  /**
+   * Whether the lock is not as this session last planned from or wrote it (lock-seen.ts), once the
+   * current run's lock update under way is over: its rename is told before the file is signed.
+   */
+  async lockChangedOutside(lockPath: string): Promise<boolean> {
+    await this.#current?.lock.idle();
+    return this.lock.changedOutside(lockPath);
   }
 
   /** A guard on the caller's listener with a clock of its own (run/event-clock.ts): one per cycle. */
@@ -257,6 +238,8 @@ export class WatchSession {
     try {
       const before = await fileStamp(this.#absolute(this.path)); // before the read: a save after it shows
       read = await readRecipeText(this.path, this.deps.rt);
+      const cut = this.#cut.wait(read.text, this.deps.rt.monotonic()); // saved in pieces: the rest awaited
+      if (cut > 0) return { invalid: { kind: 'waiting', paths: [read.file], retryMs: Math.ceil(cut) } };
       const result = await validateRecipe(read.text, {
         displayPath: this.path,
         file: read.file,
@@ -300,6 +283,7 @@ export class WatchSession {
    */
   async close(): Promise<void> {
     this.#closed = true;
+    this.resume.close();
     this.#current?.stop.abort();
     while (this.#runs.size > 0) await Promise.allSettled([...this.#runs]);
     await this.#prefetches.close();
@@ -333,6 +317,7 @@ export class WatchSession {
       sessionSeeds: this.#seeds,
       rt: this.deps.rt,
       emit: this.#emit,
+      lockSeen: this.lock,
       onPlanned: ({ plan, lock }) => {
         this.#planned = { plan, lockPath: run.lockPath, lock };
       },
@@ -366,7 +351,8 @@ export class WatchSession {
     });
     const stop = new AbortController();
     const { rt } = this.deps;
-    const lock = new LockWriter(run.lockPath, { pid: rt.pid, isAlive: (pid) => rt.isAlive(pid) });
+    const { update } = this.lock; // its writes are the session's own (lock-seen.ts)
+    const lock = new LockWriter(run.lockPath, { pid: rt.pid, isAlive: (pid) => rt.isAlive(pid), onUpdate: update });
     const { scope } = run;
     let muted = false;
     // Uploads start now, in the background, instead of inside each node's -j slot.
@@ -379,7 +365,7 @@ export class WatchSession {
       if (!muted) ahead.prefetch.observe(e);
       if (!muted || e.type === 'warning') listener.onEvent(e);
     };
-    const shared = { inflight: this.#inflight, writes: this.#writes, spend: this.#spend };
+    const shared = { inflight: this.#inflight, writes: this.#writes, spend: this.#spend, submitGate: this.resume.gate };
     const coordination = { stop: stop.signal, lockWriter: lock, ...shared };
     const done = executePlan(
       prepared,
@@ -396,6 +382,7 @@ export class WatchSession {
     scope.hold(done);
     scope.hold(ahead.settled);
     this.#runs.add(done);
+    this.resume.during(done);
     void done.catch(() => undefined).finally(() => this.#runs.delete(done));
     this.#current = { stop, lock, done, mute: () => (muted = true) };
     this.#started++;

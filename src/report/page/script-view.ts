@@ -6,8 +6,9 @@
  * recipe changed meanwhile the event stream is opened again, which starts with the newest model.
  * A stream naming another session than the page's (the watch process restarted on this port)
  * reloads the page once that server has a model: the old page's token would make every pick 403.
- * The server pings every PING ms: a page that hears nothing for 2.5 pings says `reconnecting…`
- * and opens its stream again (a frozen server's socket stays open and raises no error).
+ * The server pings every PING ms: a page that hears nothing for 2.5 pings says `reconnecting…` (the
+ * watch not answering) and opens its stream again (a frozen server's socket stays open and raises no
+ * error); it says the watch has stopped only once its stream is refused for a few seconds (a server gone).
  */
 export const SCRIPT_VIEW = String.raw`
 var VIEW={id:null,sig:'',mode:'split',map:false,pos:50,back:null,w:0,h:0,fit:'cover'};
@@ -236,19 +237,22 @@ function pick(id,b,clear){var what=clear?'un-pick':'pick';busy(b,true);b.textCon
     if(r.status===409)connect()},
     function(){b.textContent=what+' failed';busy(b,false);
       note(what+' '+id+' not written: the server did not answer')})}
-var es=null,RESTARTED=false,DOWN=0,HEARD=0;
+var es=null,RESTARTED=false,DOWN=0,HEARD=0,REFUSED=false;
 function dot(on,text){var d=document.getElementById('livedot');if(d){d.className='livedot'+(on?' on':'');
   d.textContent=text}}
-function heard(){HEARD=Date.now();if(CONNECTED)return;CONNECTED=true;DOWN=0;dot(true,'live')}
-// Gone for more than a few retries: the watch stopped, or runs on another port now (this page will not follow).
-function lost(){CONNECTED=false;DOWN=DOWN||Date.now();dot(false,Date.now()-DOWN<5000?'reconnecting\u2026':
+function heard(){HEARD=Date.now();REFUSED=false;if(CONNECTED)return;CONNECTED=true;DOWN=0;dot(true,'live')}
+// Refused for more than a few retries: the watch stopped, or runs on another port now (this page will not
+// follow). Only silent (a frozen process: kill -STOP, a debugger, asleep): never called stopped (walk-ak 4).
+function lost(refused){CONNECTED=false;DOWN=DOWN||Date.now();REFUSED=REFUSED||refused;
+  dot(false,!REFUSED?'reconnecting\u2026 (the watch is not answering: asleep or stopped?)':
+  Date.now()-DOWN<5000?'reconnecting\u2026':
   'not live: the watch has stopped; this page shows its last state (a new watch prints its URL)')}
 function connect(){if(es)es.close();HEARD=Date.now();es=new EventSource('/events');
   es.addEventListener('session',function(e){RESTARTED=e.data!==SESSION;heard()});
   es.addEventListener('model',function(e){if(RESTARTED){es.close();location.reload();return}
     heard();apply(JSON.parse(e.data))});
-  es.addEventListener('ping',heard);es.onopen=heard;es.onerror=lost}
+  es.addEventListener('ping',heard);es.onopen=heard;es.onerror=function(){lost(true)}}
 // A server that stops answering with its socket open (its process stopped, kill -STOP, asleep) raises no
 // error: it said "live" over its old state for as long (walk-ac 4). Two pings unheard: said, and reopened.
-if(LIVE){connect();if(PING>0)setInterval(function(){if(Date.now()-HEARD>PING*2.5){lost();connect()}},PING/2)}
+if(LIVE){connect();if(PING>0)setInterval(function(){if(Date.now()-HEARD>PING*2.5){lost(false);connect()}},PING/2)}
 `;

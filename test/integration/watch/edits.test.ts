@@ -5,13 +5,16 @@
  * - a broken edit shows errors as `watch-error` and keeps watching; the fix runs; so does a
  *   `save:` folder that cannot be made (exit 73's error, before the cycle pays);
  * - an invalid recipe at start: watched anyway, runs once fixed;
- * - ten saves ~30 ms apart → one re-plan, one submit, for the final prompt.
+ * - ten saves ~30 ms apart → one re-plan, one submit, for the final prompt;
+ * - a recipe written in two pieces 0.5 s apart, the first cut mid-prompt: only the whole one is paid;
+ * - an edit made while the process was frozen: read before the old plan's waiting node submits.
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { open, readFile, writeFile } from 'node:fs/promises';
 import { join, sep } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { lockMatchesFiles, until } from '../../helpers/run-fixtures.js';
+import { stopEventLoop } from '../../helpers/stopped.js';
 import { startWatchRig, watchRecipe, type WatchRig } from './harness.js';
 
 const P = {
@@ -168,6 +171,46 @@ describe('watch: recipe edits', () => {
       expect(prompts.map((p) => submits.get(p) ?? 0)).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 0, 1]);
       expect(submits.get(P.c)).toBe(2);
     } else console.warn(`saves were up to ${widest} ms apart (machine starved): checked the final state only`);
+  });
+
+  it('a recipe saved in two pieces 0.5 s apart, cut mid-prompt: the cut one is not planned (walk-ak 1)', async () => {
+    // A plain scalar as the last line: the piece cut inside it is a valid recipe.
+    const plain = (prompt: string): string => watchRecipe([['a', 'x']]).replace('"x"', prompt);
+    const striped = 'Keep the face unchanged. Add a small striped umbrella';
+    rig = await startWatchRig(plain(P.a));
+    await rig.cycleDone(1);
+    const text = plain(striped);
+    const cut = text.indexOf('striped') + 3;
+    const file = await open(rig.project.recipe, 'r+');
+    try {
+      await file.truncate(0);
+      await file.write(text.slice(0, cut), 0);
+      await sleep(500);
+      await file.write(text.slice(cut), cut);
+    } finally {
+      await file.close();
+    }
+    const cycle = await rig.cycleDone(2);
+    expect(cycle.to_run.map((t) => t.node)).toEqual(['a']);
+    expect(rig.of('watch-cycle')).toHaveLength(2);
+    expect(Object.fromEntries(rig.submits())).toEqual({ [P.a]: 1, [striped]: 1 });
+  });
+
+  it('an edit made while the process was frozen is read before the old plan submits again (walk-ak 5)', async () => {
+    const two = (b: string): string =>
+      watchRecipe([
+        ['a', P.a],
+        ['b', b, 'from: photo'],
+      ]);
+    rig = await startWatchRig(two(P.b), { options: { jobs: 1 }, runMs: 300 });
+    const r = rig;
+    await until(() => r.submits().get(P.a) === 1, 8_000, 'a submitted'); // b waits for the one slot
+    await rig.project.writeRecipe(two(P.d));
+    stopEventLoop(3_200); // kill -STOP: a finishes meanwhile, the save's event waits to be read
+    const cycle = await rig.cycleDone(2);
+    expect(cycle.to_run.map((t) => t.node)).toEqual(['b']);
+    // Before: b's old prompt went out the moment a's slot was free, before the save was read.
+    expect(Object.fromEntries(rig.submits())).toEqual({ [P.a]: 1, [P.d]: 1 });
   });
 });
 
