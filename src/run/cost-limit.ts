@@ -65,3 +65,33 @@ export async function withDefaultCostLimit<
   const limit = await defaultCostLimit(rt);
   return limit === undefined ? rest : { ...rest, maxCostUsd: limit.usd, maxCostFrom: limit.from };
 }
+
+/**
+ * {@link withDefaultCostLimit} for a caller that cannot wait (`new WatchSession`): the options at
+ * once, their `maxCostUsd` and `maxCostFrom` read through getters, and `read`, which settles once
+ * a limit left out is known (await it before anything reads them: a spread of the options reads
+ * them then). `read` rejects for a `KONTEXT_MAX_COST` that is no amount; it is marked handled, so
+ * a caller that never awaits it (a session closed first) says nothing.
+ */
+export function lateCostLimit<
+  T extends { readonly maxCostUsd?: number | null | undefined; readonly maxCostFrom?: CostLimitSource | undefined },
+>(
+  options: T,
+  rt: Runtime,
+): { options: Omit<T, 'maxCostUsd'> & { readonly maxCostUsd?: number | undefined }; read: Promise<void> } {
+  const { maxCostUsd, maxCostFrom, ...rest } = options;
+  let limit: Awaited<ReturnType<typeof defaultCostLimit>>;
+  const read =
+    maxCostUsd === undefined
+      ? defaultCostLimit(rt).then((l) => {
+          limit = l;
+        })
+      : Promise.resolve();
+  read.catch(() => undefined);
+  const own = maxCostUsd === undefined ? null : { usd: maxCostUsd ?? undefined, from: maxCostFrom };
+  const late = Object.defineProperties(rest, {
+    maxCostUsd: { enumerable: true, get: () => (own === null ? limit?.usd : own.usd) },
+    maxCostFrom: { enumerable: true, get: () => (own === null ? limit?.from : own.from) },
+  });
+  return { options: late as Omit<T, 'maxCostUsd'> & { readonly maxCostUsd?: number | undefined }, read };
+}

@@ -34,7 +34,7 @@ import { type Prepared, startCounts } from '../run/prepare.js';
 import { eventReason } from '../run/resolve.js';
 import { lockPathFor, runTargetFor, type RunRecipeOptions } from '../run/run-recipe.js';
 import { checkDeps, checkRunOptions } from '../run/option-checks.js';
-import { defaultCostLimit } from '../run/cost-limit.js';
+import { lateCostLimit } from '../run/cost-limit.js';
 import { checkCiFlags } from '../run/frozen.js';
 import { writeGuardFor } from '../run/write-guard-for.js';
 import { executePlan, type RunSummary } from '../run/scheduler.js';
@@ -124,20 +124,9 @@ export class WatchSession {
     // A bad number or selection is a usage error now, not a TypeError in a cycle.
     const given = checkRunOptions(options);
     checkDeps(deps);
-    const { maxCostUsd, maxCostFrom, ...rest } = given;
-    let limit: Awaited<ReturnType<typeof defaultCostLimit>>;
-    this.#costLimit =
-      maxCostUsd === undefined
-        ? defaultCostLimit(deps.rt).then((l) => {
-            limit = l;
-          })
-        : Promise.resolve();
-    this.#costLimit.catch(() => undefined); // said by the cycle that awaits it; a session closed first says nothing
-    // Read when a cycle plans (an object's spread reads them then): the limit is known by that time.
-    this.options = Object.defineProperties(rest, {
-      maxCostUsd: { enumerable: true, get: () => (maxCostUsd === undefined ? limit?.usd : (maxCostUsd ?? undefined)) },
-      maxCostFrom: { enumerable: true, get: () => (maxCostUsd === undefined ? limit?.from : maxCostFrom) },
-    });
+    const limited = lateCostLimit(given, deps.rt);
+    this.options = limited.options;
+    this.#costLimit = limited.read;
     // `frozen` and `shard` are one-shot (CI) options: refused as `run --watch` refuses them, never ignored.
     checkCiFlags(options, { watch: true });
     this.#listener = this.#newListener();
