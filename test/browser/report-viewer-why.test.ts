@@ -136,6 +136,18 @@ describe('the viewer of a node without a result', () => {
       ],
     });
     await page.keyboard.press('Escape');
+    // The tiles too: the failed one's change is the previous result's, the cached one's its own.
+    const tileChange = (id: string) =>
+      page.evaluate(
+        (i) =>
+          [...document.querySelectorAll(`.tile[data-id="${i}"] .pct, .tile[data-id="${i}"] .chg`)].map(
+            (e) => e.textContent,
+          ),
+        id,
+      );
+    expect(await tileChange('wide@a')).toEqual(['prev Δ 99.7%', 'prev chain Δ 98.8%']);
+    expect(await tileChange('wide@b')).toEqual(['Δ 99.7%', 'chain Δ 98.8%']);
+    expect(await page.getAttribute('.tile[data-id="wide@a"]', 'aria-label')).toMatch(/previous result changed 99\.7%/);
     await page.click('.tile[data-id="wide@b"]');
     // Before: the 320 px thumbnail at full size, unsaid.
     expect(await viewer()).toEqual({

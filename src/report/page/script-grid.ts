@@ -129,7 +129,8 @@ function renderGrid(){
 function spoken(n){var s=[n.id,WORDS[n.state]],mc=D.passes[n.p].maxChange;
   if((n.state==='failed'||n.state==='skipped'||n.state==='not-run')&&n.why)s.push(n.state==='not-run'?why(n):
     reasonFirst(n.why));
-  if(n.review)s.push('changed '+changed(n));if(n.drift)s.push('drift'+(mc!=null?' over '+mc+'%':''));
+  if(n.review)s.push((n.stale?'previous result changed ':'changed ')+changed(n));
+  if(n.drift)s.push('drift'+(mc!=null?' over '+mc+'%':''));
   if(n.picked)s.push('picked');return s.join(', ')}
 // A provider's failure names its request first ("request 3e28…-… failed remotely: Request moderated",
 // "prediction q8w7… was moderated: …", "BFL task 1b2c…: …"): on a tile, cut to its width, only the id
@@ -152,7 +153,11 @@ function tile(n){var slot=el('div','slot');
   th.appendChild(el('span','chip s-'+n.state,WORDS[n.state]));
   t.appendChild(th);
   var m=el('div','meta'),l1=el('div','l1');l1.appendChild(nodeLabel(n));
-  if(n.review)l1.appendChild(el('span','pct'+(n.drift?' bad':''),'Δ '+changed(n)));m.appendChild(l1);
+  // A tile showing its previous result (stale: to run again, failed, skipped) says its Δ is that result's.
+  var prev=n.stale?'prev ':'',was=n.stale?' (the previous result, from before the change)':'';
+  if(n.review){var pc=el('span','pct'+(n.drift?' bad':''),prev+'Δ '+changed(n));pc.title='changed'+was;
+    l1.appendChild(pc)}
+  m.appendChild(l1);
   var l2=el('div','l2');
   // A failure's, a skip's or a not-run's reason first: after an earlier result's seed and cost it was cut off
   // (review-ad 5; "seed 66395293 · not in c…": walk-al 6). The whole line is the title.
@@ -162,8 +167,9 @@ function tile(n){var slot=el('div','slot');
   if(n.costUsd!=null)bits.push(usd(n.costUsd));
   l2.appendChild(el('span','bits',bits.join(' \u00b7 ')));l2.title=bits.join(' \u00b7 ');m.appendChild(l2);
   var pr=el('div','pr',D.passes[n.p].prompt);pr.title=D.passes[n.p].prompt;m.appendChild(pr);
-  if(n.review&&n.review.chain_changed_pct!=null){var ch=el('div','chg','chain \u0394 '+pct(n.review.chain_changed_pct));
-    ch.title='changed since the source image';m.appendChild(ch)}
+  if(n.review&&n.review.chain_changed_pct!=null){
+    var ch=el('div','chg',prev+'chain \u0394 '+pct(n.review.chain_changed_pct));
+    ch.title='changed since the source image'+was;m.appendChild(ch)}
   if(n.picked)th.appendChild(el('span','picked-mark','\u2605 picked'));
   if(PICK&&D.passes[n.p].ownsVariants&&n.variant&&n.state!=='running'){
     var b=el('button','pick',(n.picked?'un-pick #':'pick #')+n.variant);b.type='button';b.dataset.pick=n.id;
