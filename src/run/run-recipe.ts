@@ -21,7 +21,7 @@ import type { RunOptions } from './options.js';
 import { forcedLeftBehind, forcedLeftNotice } from './forced-left.js';
 import { prepareRun } from './prepare.js';
 import { strayLockEntries } from './stray-locks.js';
-import { eventReason } from './resolve.js';
+import { eventReason } from './event-reason.js';
 import { executePlan, type FinishedRun, type RunSummary } from './scheduler.js';
 import { interrupted } from './outcome.js';
 import { writeGuardFor } from './write-guard-for.js';

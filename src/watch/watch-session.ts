@@ -31,7 +31,7 @@ import type { RunEvent } from '../run/events.js';
 import { LockWriter } from '../run/lock-writer.js';
 import { mergeStopFiles } from '../run/lock-merge-stop.js';
 import { type Prepared, startCounts } from '../run/prepare.js';
-import { eventReason } from '../run/resolve.js';
+import { eventReason } from '../run/event-reason.js';
 import { lockPathFor, runTargetFor, type RunRecipeOptions } from '../run/run-recipe.js';
 import { checkDeps, checkRunOptions } from '../run/option-checks.js';
 import { lateCostLimit } from '../run/cost-limit.js';
