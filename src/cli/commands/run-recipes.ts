@@ -42,7 +42,7 @@ export async function runRecipes(
   let exit: ExitCode = ExitCode.OK as ExitCode;
   let spent: number | null = 0;
   for (const recipe of recipes) {
-    const budget = options.maxCostUsd === undefined ? {} : { maxCostSpentUsd: spent };
+    const budget = options.maxCostUsd == null ? {} : { maxCostSpentUsd: spent };
     const end = await runOne(recipe, { ...options, ...budget }, { opts, ctx, several: recipes.length > 1 });
     exit = worstExitCode(exit, end.exit);
     spent = spent === null || end.spentUsd === null ? null : spent + end.spentUsd;

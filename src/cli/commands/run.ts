@@ -19,7 +19,11 @@ export async function runCommand(
   // Without --max-cost: KONTEXT_MAX_COST, else the user config's max_cost, is the limit.
   const limit =
     given.maxCostUsd === undefined && opts['maxCost'] !== false ? await defaultCostLimit(ctx.rt) : undefined;
-  const options = limit === undefined ? given : { ...given, maxCostUsd: limit.usd, maxCostFrom: limit.from };
+  // Resolved here once for every recipe of the command: none is `null`, so runRecipe does not look again.
+  const options =
+    limit === undefined
+      ? { ...given, maxCostUsd: given.maxCostUsd ?? null }
+      : { ...given, maxCostUsd: limit.usd, maxCostFrom: limit.from };
   if (opts['serve'] === true && opts['watch'] !== true) throw new UsageError('--serve needs --watch');
   if (opts['port'] !== undefined && opts['serve'] !== true) throw new UsageError('--port needs --serve');
   // Each recipe's page is its own server: a fixed port fits one (the second would fail to listen
